@@ -1,0 +1,5 @@
+import type { Instruction } from "./instruction.ts";
+/** STUB — replaced by the engine work. */
+export function assemble(_text: string): Instruction[] {
+  throw new Error("not implemented");
+}

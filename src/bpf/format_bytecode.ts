@@ -1,0 +1,5 @@
+import type { Program } from "./instruction.ts";
+/** STUB — replaced by the engine work. */
+export function formatBytecode(_program: Program): string {
+  throw new Error("not implemented");
+}

@@ -1,0 +1,17 @@
+/**
+ * The classic BPF engine.
+ *
+ * @module
+ */
+export * from "./opcodes.ts";
+export type { Instruction, Program } from "./instruction.ts";
+export type { PacketContext } from "./packet_context.ts";
+export * from "./errors.ts";
+export * from "./parse_bytecode.ts";
+export * from "./format_bytecode.ts";
+export * from "./validate.ts";
+export * from "./interpret.ts";
+export * from "./compile.ts";
+export * from "./disassemble.ts";
+export * from "./assemble.ts";
+export * from "./trace.ts";

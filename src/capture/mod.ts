@@ -1,0 +1,6 @@
+/**
+ * capture (in progress).
+ *
+ * @module
+ */
+export {};

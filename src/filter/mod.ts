@@ -1,0 +1,6 @@
+/**
+ * The tcpdump filter-language compiler.
+ *
+ * @module
+ */
+export * from "./compile_filter.ts";

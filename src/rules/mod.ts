@@ -1,0 +1,6 @@
+/**
+ * rules (in progress).
+ *
+ * @module
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * stream (in progress).
+ *
+ * @module
+ */
+export {};
