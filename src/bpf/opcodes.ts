@@ -7,56 +7,93 @@
  */
 
 // Instruction classes.
+/** Class: load into the accumulator A. */
 export const BPF_LD = 0x00;
+/** Class: load into the index register X. */
 export const BPF_LDX = 0x01;
+/** Class: store A into scratch memory. */
 export const BPF_ST = 0x02;
+/** Class: store X into scratch memory. */
 export const BPF_STX = 0x03;
+/** Class: arithmetic and logic on A. */
 export const BPF_ALU = 0x04;
+/** Class: jumps. */
 export const BPF_JMP = 0x05;
+/** Class: return. */
 export const BPF_RET = 0x06;
+/** Class: register transfers (`tax`, `txa`). */
 export const BPF_MISC = 0x07;
 
 // Load sizes.
+/** Size: 32-bit word. */
 export const BPF_W = 0x00;
+/** Size: 16-bit half word. */
 export const BPF_H = 0x08;
+/** Size: byte. */
 export const BPF_B = 0x10;
 
 // Load modes.
+/** Mode: the constant k. */
 export const BPF_IMM = 0x00;
+/** Mode: packet data at offset k. */
 export const BPF_ABS = 0x20;
+/** Mode: packet data at offset X + k. */
 export const BPF_IND = 0x40;
+/** Mode: scratch memory cell k. */
 export const BPF_MEM = 0x60;
+/** Mode: the packet length. */
 export const BPF_LEN = 0x80;
+/** Mode: `4 * (P[k] & 0xf)` (IPv4 header length). */
 export const BPF_MSH = 0xa0;
 
 // ALU operations.
+/** ALU: addition. */
 export const BPF_ADD = 0x00;
+/** ALU: subtraction. */
 export const BPF_SUB = 0x10;
+/** ALU: multiplication. */
 export const BPF_MUL = 0x20;
+/** ALU: unsigned division. */
 export const BPF_DIV = 0x30;
+/** ALU: bitwise or. */
 export const BPF_OR = 0x40;
+/** ALU: bitwise and. */
 export const BPF_AND = 0x50;
+/** ALU: left shift. */
 export const BPF_LSH = 0x60;
+/** ALU: logical right shift. */
 export const BPF_RSH = 0x70;
+/** ALU: negation. */
 export const BPF_NEG = 0x80;
+/** ALU: unsigned remainder. */
 export const BPF_MOD = 0x90;
+/** ALU: exclusive or. */
 export const BPF_XOR = 0xa0;
 
 // Jump operations.
+/** Jump: always, by k. */
 export const BPF_JA = 0x00;
+/** Jump: if A == operand. */
 export const BPF_JEQ = 0x10;
+/** Jump: if A > operand (unsigned). */
 export const BPF_JGT = 0x20;
+/** Jump: if A >= operand (unsigned). */
 export const BPF_JGE = 0x30;
+/** Jump: if A & operand is non-zero. */
 export const BPF_JSET = 0x40;
 
 // Operand sources.
+/** Source: the constant k. */
 export const BPF_K = 0x00;
+/** Source: the index register X. */
 export const BPF_X = 0x08;
 /** Return-value source: the accumulator (`ret a`). */
 export const BPF_A = 0x10;
 
 // Misc operations.
+/** Misc: copy A to X. */
 export const BPF_TAX = 0x00;
+/** Misc: copy X to A. */
 export const BPF_TXA = 0x80;
 
 /** Number of scratch memory cells (`M[0]`..`M[15]`). */
@@ -97,28 +134,44 @@ export function bpfMiscOp(code: number): number {
 
 // Special offsets: the negative windows and the ancillary area.
 /** Start of the ancillary-data offsets (`SKF_AD_OFF`, -4096). */
-export const SKF_AD_OFF = -0x1000;
+export const SKF_AD_OFF: number = -0x1000;
 /** Loads at `SKF_NET_OFF + n` read the network header at offset n (-1048576). */
-export const SKF_NET_OFF = -0x100000;
+export const SKF_NET_OFF: number = -0x100000;
 /** Loads at `SKF_LL_OFF + n` read the link-layer header at offset n (-2097152). */
-export const SKF_LL_OFF = -0x200000;
+export const SKF_LL_OFF: number = -0x200000;
 
 // Ancillary fields, offsets relative to SKF_AD_OFF.
+/** Ancillary: `skb->protocol`. */
 export const SKF_AD_PROTOCOL = 0;
+/** Ancillary: `skb->pkt_type`. */
 export const SKF_AD_PKTTYPE = 4;
+/** Ancillary: the device's interface index. */
 export const SKF_AD_IFINDEX = 8;
+/** Ancillary: offset of a netlink attribute of type X, from offset A. */
 export const SKF_AD_NLATTR = 12;
+/** Ancillary: offset of a nested netlink attribute of type X, inside the attribute at A. */
 export const SKF_AD_NLATTR_NEST = 16;
+/** Ancillary: `skb->mark`. */
 export const SKF_AD_MARK = 20;
+/** Ancillary: `skb->queue_mapping`. */
 export const SKF_AD_QUEUE = 24;
+/** Ancillary: the device type (`ARPHRD_*`). */
 export const SKF_AD_HATYPE = 28;
+/** Ancillary: `skb->hash`. */
 export const SKF_AD_RXHASH = 32;
+/** Ancillary: the current CPU. */
 export const SKF_AD_CPU = 36;
+/** Ancillary: A ^ X. */
 export const SKF_AD_ALU_XOR_X = 40;
+/** Ancillary: the VLAN TCI. */
 export const SKF_AD_VLAN_TAG = 44;
+/** Ancillary: 1 if a VLAN tag is present. */
 export const SKF_AD_VLAN_TAG_PRESENT = 48;
+/** Ancillary: offset of the transport payload. */
 export const SKF_AD_PAY_OFFSET = 52;
+/** Ancillary: a random uint32. */
 export const SKF_AD_RANDOM = 56;
+/** Ancillary: the VLAN protocol (TPID). */
 export const SKF_AD_VLAN_TPID = 60;
 /** One past the last known ancillary offset (`SKF_AD_MAX`). */
 export const SKF_AD_MAX = 64;
