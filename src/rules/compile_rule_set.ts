@@ -1,0 +1,660 @@
+/**
+ * Compilation of a {@linkcode RuleSet} into a per-frame classifier with
+ * counters, for the router's hot path.
+ *
+ * @module
+ */
+import { compile, type CompiledProgram } from "../bpf/compile.ts";
+import { interpret } from "../bpf/interpret.ts";
+import { validate } from "../bpf/validate.ts";
+import type { Instruction } from "../bpf/instruction.ts";
+import type { PacketContext } from "../bpf/packet_context.ts";
+import { compileFilter } from "../filter/compile_filter.ts";
+import { compileU32 } from "../u32/compile_u32.ts";
+import { parseU32 } from "../u32/parse_u32.ts";
+import {
+  createFrameDescriptor,
+  describeFrame,
+  type FrameDescriptor,
+  LINKTYPE_RAW,
+} from "../capture/link_types.ts";
+import type {
+  AddressMatch,
+  Chain,
+  InterfaceMatch,
+  Match,
+  PacketCounter,
+  Rule,
+  RuleSet,
+  RuleSetCounters,
+} from "./rule_set.ts";
+import { RuleSetError } from "./rule_set_error.ts";
+import { _parseNetwork } from "./_ip.ts";
+import { _findChainProblem } from "./_check_chains.ts";
+
+/**
+ * One frame as the router hands it to {@linkcode CompiledRuleSet.classify}:
+ * a reusable, mutable object filled per frame. The frame is
+ * `bytes[start .. start + capturedLength)`, so a whole input chunk can be
+ * passed without slicing.
+ */
+export interface FrameRef {
+  /** Buffer holding the frame (may hold other frames too). */
+  bytes: Uint8Array;
+  /** Index of the frame's first byte in `bytes`. */
+  start: number;
+  /** Captured bytes of the frame (pcap caplen). */
+  capturedLength: number;
+  /** Original length on the wire (pcap len). */
+  wireLength: number;
+  /** `LINKTYPE_*` of the frame's interface. */
+  linkType: number;
+  /** 0-based interface number (pcapng Interface Description Block order over
+   * the whole file; 0 for pcap). `SKF_AD_IFINDEX` sees `interfaceIndex + 1`
+   * (kernel ifindexes start at 1; 0 means "no device"), except on LINUX_SLL2
+   * frames, which carry the real ifindex in their header. */
+  interfaceIndex: number;
+  /** `skb->mark` for `SKF_AD_MARK`. @default {0} */
+  mark?: number;
+  /** `skb->hash` for `SKF_AD_RXHASH`. @default {0} */
+  rxhash?: number;
+  /** `skb->queue_mapping` for `SKF_AD_QUEUE`. @default {0} */
+  queue?: number;
+  /** Input interface name for `-i` (e.g. the pcapng `if_name` option). @default {""} */
+  interfaceName?: string;
+  /** Output interface name for `-o`. @default {""} */
+  outInterfaceName?: string;
+}
+
+/** Options of {@linkcode compileRuleSet}. */
+export interface CompileRuleSetOptions {
+  /** The built-in chain every frame enters. @default {"INPUT" if present, else the first built-in chain} */
+  chain?: string;
+  /** How BPF programs are compiled (see `compile`); `"interpret"` runs them
+   * in the reference interpreter instead (slow; for differential tests).
+   * @default {"closure"} */
+  strategy?: "closure" | "source" | "interpret";
+  /** Largest `--bytecode` program (xt_bpf's limit is 64; at most 4096). @default {64} */
+  maxInstructions?: number;
+  /** What a counter's bytes add up: `"frame"` the frame's wire length (pcap
+   * `len`, what tcpdump shows, and what the router's accept/drop byte totals
+   * add up to), or `"ip"` the IP datagram length as iptables counts
+   * (`skb->len` after `ip_rcv`; the frame's wire length for frames without an
+   * IP header). @default {"frame"} */
+  byteCount?: "frame" | "ip";
+  /** Start from the counters stored in the rule set (as `iptables-restore -c`)
+   * instead of zero. @default {false} */
+  restoreCounters?: boolean;
+}
+
+/**
+ * A rule set compiled for classifying frames; see {@linkcode compileRuleSet}.
+ */
+export interface CompiledRuleSet {
+  /**
+   * Classifies one frame: walks the entry chain as iptables does (the first
+   * rule whose matches all match and whose target is a verdict decides;
+   * `-j CHAIN` descends, `-g CHAIN` goes without return, `RETURN` or the end
+   * of a user chain returns, the end of the entry chain applies its policy)
+   * and updates the counters. Returns `true` to accept. Allocates nothing.
+   */
+  classify(frame: FrameRef): boolean;
+  /** A snapshot of the counters (`iptables -L -v -x` semantics). */
+  counters(): RuleSetCounters;
+  /** Sets every counter to zero (`iptables -Z`). */
+  resetCounters(): void;
+  /** The rule set this was compiled from. */
+  readonly ruleSet: RuleSet;
+  /** The entry chain's name. */
+  readonly chain: string;
+}
+
+const _BASE_NETWORK = 0;
+const _BASE_LINK = 1;
+
+const _T_NONE = 0;
+const _T_ACCEPT = 1;
+const _T_DROP = 2;
+const _T_RETURN = 3;
+const _T_JUMP = 4;
+const _T_GOTO = 5;
+
+/** Per-frame state shared by every rule: computed once per frame. */
+interface _Frame {
+  frame: FrameRef;
+  bytes: Uint8Array;
+  descriptor: FrameDescriptor;
+  isIp: boolean;
+  /** Index in `bytes` of the network header (valid when isIp). */
+  networkStart: number;
+  network: PacketContext;
+  link: PacketContext;
+}
+
+type _Test = (state: _Frame) => boolean;
+
+interface _CompiledRule {
+  base: number;
+  test: _Test | null;
+  kind: number;
+  to: number;
+  counter: number;
+}
+
+interface _CompiledChain {
+  rules: _CompiledRule[];
+}
+
+function _error(reason: string, chain: string, rule: number, cause?: unknown): RuleSetError {
+  return new RuleSetError(
+    `Cannot compile rule set: ${reason} in chain "${chain}" rule ${rule}`,
+    0,
+    0,
+    { chain, rule, cause },
+  );
+}
+
+function _newContext(): PacketContext {
+  return {
+    dataOffset: 0,
+    wireLength: 0,
+    end: 0,
+    networkOffset: 0,
+    macOffset: 0,
+    protocol: 0,
+    pktType: 0,
+    ifindex: 0,
+    mark: 0,
+    queue: 0,
+    hatype: 0,
+    rxhash: 0,
+    cpu: 0,
+    vlanTci: 0,
+    vlanPresent: false,
+    vlanTpid: 0,
+  };
+}
+
+function _fillAncillary(context: PacketContext, frame: FrameRef, d: FrameDescriptor): void {
+  context.protocol = d.protocol;
+  context.pktType = d.pktType;
+  context.ifindex = d.ifindex !== 0 ? d.ifindex : (frame.interfaceIndex + 1) >>> 0;
+  context.hatype = d.hatype;
+  context.vlanTci = d.vlanTci;
+  context.vlanPresent = d.vlanPresent;
+  context.vlanTpid = d.vlanTpid;
+  context.mark = frame.mark ?? 0;
+  context.rxhash = frame.rxhash ?? 0;
+  context.queue = frame.queue ?? 0;
+}
+
+/** IPv6 extension headers `ipv6_find_hdr` skips. */
+function _isIpv6Extension(next: number): boolean {
+  return next === 0 || next === 43 || next === 44 || next === 51 || next === 60;
+}
+
+/**
+ * The upper-layer protocol of the IP packet as ip(6)tables' `-p` sees it, or
+ * -1 when it cannot be found in the captured bytes.
+ */
+function _upperProtocol(state: _Frame): number {
+  const b = state.bytes;
+  const at = state.networkStart;
+  const length = state.descriptor.networkCapturedLength;
+  if (state.descriptor.ipVersion === 4) return length >= 10 ? b[at + 9] : -1;
+  if (length < 40) return -1;
+  let next = b[at + 6];
+  let offset = 40;
+  while (_isIpv6Extension(next)) {
+    if (offset + 8 > length) return -1;
+    if (next === 44) {
+      const fragmentOffset = ((b[at + offset + 2] << 8) | b[at + offset + 3]) & 0xfff8;
+      if (fragmentOffset !== 0) {
+        const inner = b[at + offset];
+        return _isIpv6Extension(inner) || inner === 59 ? -1 : inner;
+      }
+      next = b[at + offset];
+      offset += 8;
+    } else if (next === 51) {
+      const size = (b[at + offset + 1] + 2) << 2;
+      next = b[at + offset];
+      offset += size;
+    } else {
+      const size = (b[at + offset + 1] + 1) << 3;
+      next = b[at + offset];
+      offset += size;
+    }
+  }
+  return next === 59 ? -1 : next;
+}
+
+function _addressTest(match: AddressMatch): _Test {
+  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
+  if (typeof network === "string") throw new Error(network);
+  const version = network.version;
+  const want = network.bytes;
+  const size = want.length;
+  const fieldOffset = version === 4
+    ? (match.direction === "source" ? 12 : 16)
+    : (match.direction === "source" ? 8 : 24);
+  const headerLength = version === 4 ? 20 : 40;
+  const prefix = network.prefixLength;
+  const invert = match.invert;
+  return (state) => {
+    const d = state.descriptor;
+    if (d.ipVersion !== version || d.networkCapturedLength < headerLength) return false;
+    const b = state.bytes;
+    const at = state.networkStart + fieldOffset;
+    let equal = true;
+    for (let i = 0; i < size; i++) {
+      const keep = prefix - 8 * i;
+      if (keep <= 0) break;
+      const mask = keep >= 8 ? 0xff : (0xff00 >>> keep) & 0xff;
+      if ((b[at + i] & mask) !== want[i]) {
+        equal = false;
+        break;
+      }
+    }
+    return equal !== invert;
+  };
+}
+
+function _interfaceTest(match: InterfaceMatch): _Test {
+  const wildcard = match.name.endsWith("+");
+  const name = wildcard ? match.name.slice(0, -1) : match.name;
+  const invert = match.invert;
+  const inbound = match.direction === "in";
+  return (state) => {
+    const actual = (inbound ? state.frame.interfaceName : state.frame.outInterfaceName) ?? "";
+    const equal = wildcard ? actual.startsWith(name) : actual === name;
+    return equal !== invert;
+  };
+}
+
+interface _Settings {
+  strategy: "closure" | "source" | "interpret";
+  maxInstructions: number;
+}
+
+function _compileProgram(program: Instruction[], settings: _Settings): CompiledProgram {
+  const strategy = settings.strategy;
+  if (strategy !== "interpret") {
+    return compile(program, { strategy, maxInstructions: settings.maxInstructions });
+  }
+  validate(program, { maxInstructions: settings.maxInstructions });
+  return (packet, context) => interpret(program, packet, context);
+}
+
+function _matchTest(
+  match: Match,
+  base: number,
+  settings: _Settings,
+  chain: string,
+  ruleNumber: number,
+): _Test | null {
+  switch (match.kind) {
+    case "comment":
+      return null;
+    case "protocol": {
+      const protocol = match.protocol;
+      const invert = match.invert;
+      if (protocol === 0) return invert ? () => false : null;
+      return (state) => {
+        if (!state.isIp) return false;
+        const actual = _upperProtocol(state);
+        return actual >= 0 && (actual === protocol) !== invert;
+      };
+    }
+    case "address":
+      return _addressTest(match);
+    case "interface":
+      return _interfaceTest(match);
+    case "u32": {
+      let matcher: (packet: Uint8Array, context?: PacketContext) => boolean;
+      try {
+        matcher = compileU32(parseU32(match.expression));
+      } catch (error) {
+        throw _error(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
+      }
+      const invert = match.invert;
+      return base === _BASE_NETWORK
+        ? (state) => matcher(state.bytes, state.network) !== invert
+        : (state) => matcher(state.bytes, state.link) !== invert;
+    }
+    case "bpf": {
+      const invert = match.invert;
+      if (match.program) {
+        let program: CompiledProgram;
+        try {
+          program = _compileProgram(match.program, settings);
+        } catch (error) {
+          throw _error("bad --bytecode program", chain, ruleNumber, error);
+        }
+        return base === _BASE_NETWORK
+          ? (state) => (program(state.bytes, state.network) !== 0) !== invert
+          : (state) => (program(state.bytes, state.link) !== 0) !== invert;
+      }
+      const expression = match.expression;
+      if (expression === undefined) throw _error("bpf match without a program", chain, ruleNumber);
+      const compileFor = (linkType: number): CompiledProgram =>
+        _compileProgram(compileFilter(expression, { linkType }), {
+          strategy: settings.strategy,
+          maxInstructions: 4096,
+        });
+      if (base === _BASE_NETWORK) {
+        let program: CompiledProgram;
+        try {
+          program = compileFor(LINKTYPE_RAW);
+        } catch (error) {
+          throw _error(`bad --expr "${expression}"`, chain, ruleNumber, error);
+        }
+        return (state) => (program(state.bytes, state.network) !== 0) !== invert;
+      }
+      // Link base: one program per link type, compiled when first needed. A
+      // link type the expression cannot be compiled for never matches.
+      const cache = new Map<number, CompiledProgram | null>();
+      let lastType = -1;
+      let last: CompiledProgram | null = null;
+      return (state) => {
+        const linkType = state.frame.linkType;
+        if (linkType !== lastType) {
+          let program = cache.get(linkType);
+          if (program === undefined) {
+            try {
+              program = compileFor(linkType);
+            } catch {
+              program = null;
+            }
+            cache.set(linkType, program);
+          }
+          lastType = linkType;
+          last = program;
+        }
+        if (last === null) return false;
+        return (last(state.bytes, state.link) !== 0) !== invert;
+      };
+    }
+  }
+}
+
+function _ruleTest(tests: _Test[]): _Test | null {
+  if (tests.length === 0) return null;
+  if (tests.length === 1) return tests[0];
+  if (tests.length === 2) {
+    const [a, b] = tests;
+    return (state) => a(state) && b(state);
+  }
+  return (state) => {
+    for (let i = 0; i < tests.length; i++) if (!tests[i](state)) return false;
+    return true;
+  };
+}
+
+function _entryChain(ruleSet: RuleSet, wanted: string | undefined): number {
+  if (wanted !== undefined) {
+    const index = ruleSet.chains.findIndex((c) => c.name === wanted);
+    if (index < 0) {
+      throw new RuleSetError(`Cannot compile rule set: chain "${wanted}" does not exist`, 0, 0, {
+        chain: wanted,
+      });
+    }
+    if (ruleSet.chains[index].policy === null) {
+      throw new RuleSetError(
+        `Cannot compile rule set: entry chain "${wanted}" is a user chain (it has no policy)`,
+        0,
+        0,
+        { chain: wanted },
+      );
+    }
+    return index;
+  }
+  const input = ruleSet.chains.findIndex((c) => c.name === "INPUT" && c.policy !== null);
+  if (input >= 0) return input;
+  const first = ruleSet.chains.findIndex((c) => c.policy !== null);
+  if (first < 0) {
+    throw new RuleSetError("Cannot compile rule set: it has no built-in chain", 0, 0);
+  }
+  return first;
+}
+
+/**
+ * Compiles a rule set into a {@linkcode CompiledRuleSet} whose `classify`
+ * gives the verdict for one frame and counts it.
+ *
+ * Per frame, the link header is read once ({@linkcode describeFrame}) and two
+ * reusable `PacketContext`s are filled, shared by every rule:
+ *
+ * - network base (iptables' xt_bpf view): `dataOffset` and `networkOffset` at
+ *   the IPv4/IPv6 header, `macOffset` at the frame start, `wireLength` and
+ *   `end` cut to the IP datagram length as `ip_rcv` trims `skb->len`. Frames
+ *   without an IPv4/IPv6 header skip network-base rules (they fall through to
+ *   later rules and the policy).
+ * - link base: the whole frame (`dataOffset` at its start, the pcap wire
+ *   length), `networkOffset` at the network header where known.
+ *
+ * Both carry the ancillary fields: `protocol`, `pktType`, `ifindex`,
+ * `hatype`, `vlanTci`/`vlanPresent`/`vlanTpid` from the frame (see
+ * `describeFrame`), `ifindex` otherwise `interfaceIndex + 1`, and `mark`,
+ * `rxhash`, `queue` from the {@linkcode FrameRef}.
+ *
+ * `-s`/`-d` match only packets of their address family, `-p` the IPv4
+ * protocol field or the IPv6 upper-layer header (extension headers skipped
+ * as `ipv6_find_hdr` does); where the needed header bytes were not captured
+ * these matches fail whether inverted or not. `-i`/`-o` compare
+ * `FrameRef.interfaceName`/`outInterfaceName`.
+ *
+ * @throws {RuleSetError} For a model that is not valid (unknown jump target,
+ * loop, program the checker refuses), naming the chain and rule.
+ *
+ * @example
+ * ```ts ignore
+ * import { compileRuleSet } from "./compile_rule_set.ts";
+ * import { parseRuleSet } from "./parse_rule_set.ts";
+ * const rules = compileRuleSet(parseRuleSet(`*filter
+ * :INPUT ACCEPT [0:0]
+ * -A INPUT -p udp -j DROP
+ * COMMIT
+ * `));
+ * const bytes = new Uint8Array(34);
+ * bytes.set([0x08, 0x00, 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17], 12);
+ * const frame = { bytes, start: 0, capturedLength: 34, wireLength: 34, linkType: 1, interfaceIndex: 0 };
+ * console.log(rules.classify(frame)); // false
+ * console.log(rules.counters().chains.INPUT.rules[0]); // { packets: 1, bytes: 34 }
+ * ```
+ */
+export function compileRuleSet(
+  ruleSet: RuleSet,
+  options?: CompileRuleSetOptions,
+): CompiledRuleSet {
+  const maxInstructions = options?.maxInstructions ?? 64;
+  const settings: _Settings = { strategy: options?.strategy ?? "closure", maxInstructions };
+  const byIp = options?.byteCount === "ip";
+  const problem = _findChainProblem(ruleSet);
+  if (problem) throw _error(problem.reason, problem.chain, problem.rule);
+  const entry = _entryChain(ruleSet, options?.chain);
+  const chainIndex = new Map(ruleSet.chains.map((c, i) => [c.name, i]));
+  const ruleCount = ruleSet.chains.reduce((n, c) => n + c.rules.length, 0);
+  const packets = new Float64Array(ruleCount);
+  const bytesCounted = new Float64Array(ruleCount);
+  const policyPackets = new Float64Array(ruleSet.chains.length);
+  const policyBytes = new Float64Array(ruleSet.chains.length);
+  const totals = new Float64Array(6); // frames p/b, accepted p/b, dropped p/b
+  let anyNetwork = false;
+  let anyLink = false;
+  let counter = 0;
+  const chains: _CompiledChain[] = ruleSet.chains.map((chain: Chain) => ({
+    rules: chain.rules.map((rule: Rule, r): _CompiledRule => {
+      const base = rule.base === "link" ? _BASE_LINK : _BASE_NETWORK;
+      if (rule.base !== "link" && rule.base !== "network") {
+        throw _error(`base "${rule.base}" is not "link" or "network"`, chain.name, r + 1);
+      }
+      if (base === _BASE_LINK) anyLink = true;
+      else anyNetwork = true;
+      const tests: _Test[] = [];
+      for (const match of rule.matches) {
+        const test = _matchTest(match, base, settings, chain.name, r + 1);
+        if (test) tests.push(test);
+      }
+      let kind = _T_NONE;
+      let to = -1;
+      const target = rule.target;
+      if (target === "ACCEPT" && !rule.goto) kind = _T_ACCEPT;
+      else if (target === "DROP" && !rule.goto) kind = _T_DROP;
+      else if (target === "RETURN" && !rule.goto) kind = _T_RETURN;
+      else if (target !== null) {
+        kind = rule.goto ? _T_GOTO : _T_JUMP;
+        to = chainIndex.get(target)!;
+      }
+      return { base, test: _ruleTest(tests), kind, to, counter: counter++ };
+    }),
+  }));
+  const policies = ruleSet.chains.map((c) => c.policy !== "DROP");
+  const entryAccepts = policies[entry];
+  const stackChain = new Int32Array(ruleSet.chains.length + 1);
+  const stackRule = new Int32Array(ruleSet.chains.length + 1);
+  const state: _Frame = {
+    frame: undefined as unknown as FrameRef,
+    bytes: new Uint8Array(0),
+    descriptor: createFrameDescriptor(),
+    isIp: false,
+    networkStart: 0,
+    network: _newContext(),
+    link: _newContext(),
+  };
+
+  const restore = () => {
+    packets.fill(0);
+    bytesCounted.fill(0);
+    policyPackets.fill(0);
+    policyBytes.fill(0);
+    totals.fill(0);
+  };
+  if (options?.restoreCounters) {
+    let index = 0;
+    ruleSet.chains.forEach((chain, c) => {
+      policyPackets[c] = chain.counters?.packets ?? 0;
+      policyBytes[c] = chain.counters?.bytes ?? 0;
+      for (const rule of chain.rules) {
+        packets[index] = rule.counters?.packets ?? 0;
+        bytesCounted[index++] = rule.counters?.bytes ?? 0;
+      }
+    });
+  }
+
+  const classify = (frame: FrameRef): boolean => {
+    const d = state.descriptor;
+    state.frame = frame;
+    const bytes = frame.bytes;
+    state.bytes = bytes;
+    const start = frame.start;
+    const isIp = describeFrame(frame, d);
+    state.isIp = isIp;
+    if (isIp) {
+      const at = start + d.networkOffset;
+      state.networkStart = at;
+      if (anyNetwork) {
+        const n = state.network;
+        n.dataOffset = at;
+        n.networkOffset = at;
+        n.macOffset = start;
+        n.wireLength = d.networkWireLength;
+        n.end = at + d.networkCapturedLength;
+        _fillAncillary(n, frame, d);
+      }
+    }
+    if (anyLink) {
+      const l = state.link;
+      l.dataOffset = start;
+      l.macOffset = start;
+      l.networkOffset = d.networkOffset >= 0 ? start + d.networkOffset : start;
+      l.wireLength = frame.wireLength;
+      l.end = start + frame.capturedLength;
+      _fillAncillary(l, frame, d);
+    }
+    const size = byIp && isIp ? d.networkWireLength : frame.wireLength;
+    let chain = entry;
+    let r = 0;
+    let sp = 0;
+    let verdict = -1;
+    for (;;) {
+      const rules = chains[chain].rules;
+      let jumped = false;
+      while (r < rules.length) {
+        const rule = rules[r++];
+        if (rule.base === _BASE_NETWORK && !isIp) continue;
+        if (rule.test !== null && !rule.test(state)) continue;
+        packets[rule.counter]++;
+        bytesCounted[rule.counter] += size;
+        const kind = rule.kind;
+        if (kind === _T_NONE) continue;
+        if (kind === _T_ACCEPT) {
+          verdict = 1;
+          break;
+        }
+        if (kind === _T_DROP) {
+          verdict = 0;
+          break;
+        }
+        if (kind === _T_RETURN) break;
+        if (kind === _T_JUMP) {
+          stackChain[sp] = chain;
+          stackRule[sp] = r;
+          sp++;
+        }
+        chain = rule.to;
+        r = 0;
+        jumped = true;
+        break;
+      }
+      if (verdict >= 0) break;
+      if (jumped) continue;
+      // End of the chain or RETURN.
+      if (sp > 0) {
+        sp--;
+        chain = stackChain[sp];
+        r = stackRule[sp];
+        continue;
+      }
+      policyPackets[entry]++;
+      policyBytes[entry] += size;
+      verdict = entryAccepts ? 1 : 0;
+      break;
+    }
+    totals[0]++;
+    totals[1] += size;
+    if (verdict === 1) {
+      totals[2]++;
+      totals[3] += size;
+      return true;
+    }
+    totals[4]++;
+    totals[5] += size;
+    return false;
+  };
+
+  const pair = (p: number, b: number): PacketCounter => ({ packets: p, bytes: b });
+  return {
+    ruleSet,
+    chain: ruleSet.chains[entry].name,
+    classify,
+    resetCounters: restore,
+    counters(): RuleSetCounters {
+      const result: RuleSetCounters = {
+        chains: {},
+        frames: pair(totals[0], totals[1]),
+        accepted: pair(totals[2], totals[3]),
+        dropped: pair(totals[4], totals[5]),
+      };
+      ruleSet.chains.forEach((chain, c) => {
+        const compiled = chains[c];
+        result.chains[chain.name] = {
+          ...(chain.policy !== null ? { policy: pair(policyPackets[c], policyBytes[c]) } : {}),
+          rules: compiled.rules.map((rule) =>
+            pair(packets[rule.counter], bytesCounted[rule.counter])
+          ),
+        };
+      });
+      return result;
+    },
+  };
+}
