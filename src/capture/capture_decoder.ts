@@ -1,0 +1,769 @@
+/**
+ * The push-based, incremental pcap / pcapng decoder at the bottom of every
+ * capture path.
+ *
+ * @module
+ */
+import { CaptureFormatError } from "./capture_format_error.ts";
+import type { CaptureInterface } from "./capture_interface.ts";
+import type { RecordBatch } from "./record_batch.ts";
+
+/** Options of {@linkcode CaptureDecoder}. */
+export interface CaptureDecoderOptions {
+  /**
+   * Largest captured length accepted in a packet record; a larger one is a
+   * {@linkcode CaptureFormatError} (libpcap's limit for every common link type).
+   * @default {262144}
+   */
+  maxCapturedLength?: number;
+  /**
+   * Largest pcapng block accepted (packet data plus options); a longer block is
+   * a {@linkcode CaptureFormatError}. Bounds the decoder's own buffer.
+   * @default {16777216}
+   */
+  maxBlockLength?: number;
+  /**
+   * Most interfaces (pcapng IDBs, counted over all sections) accepted.
+   * @default {65536}
+   */
+  maxInterfaces?: number;
+}
+
+const _STATE_START = 0;
+const _STATE_PCAP = 1;
+const _STATE_PCAPNG = 2;
+const _STATE_FAILED = 3;
+const _STATE_FINISHED = 4;
+
+const _PCAP_MAGIC_US = 0xa1b2c3d4;
+const _PCAP_MAGIC_NS = 0xa1b23c4d;
+const _PCAP_MAGIC_MODIFIED = 0xa1b2cd34; // Alexey Kuznetzov's patched libpcap: 8 more bytes per record
+const _PCAPNG_SHB = 0x0a0d0d0a;
+const _PCAPNG_BOM = 0x1a2b3c4d;
+const _PCAPNG_IDB = 1;
+const _PCAPNG_PB = 2;
+const _PCAPNG_SPB = 3;
+const _PCAPNG_EPB = 6;
+
+const _EMPTY = new Uint8Array(0);
+
+interface _MutableBatch {
+  bytes: Uint8Array;
+  carry: Uint8Array;
+  carried: number;
+  count: number;
+  kind: Uint8Array;
+  start: Uint32Array;
+  end: Uint32Array;
+  dataStart: Uint32Array;
+  capturedLength: Uint32Array;
+  wireLength: Uint32Array;
+  interfaceIndex: Uint32Array;
+  error: CaptureFormatError | undefined;
+}
+
+function _hex(value: number): string {
+  return "0x" + (value >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * Decodes a pcap or pcapng byte stream split into chunks anywhere. The format
+ * is detected from the first bytes: classic pcap in either byte order with
+ * microsecond or nanosecond magic, or pcapng (Section Header, Interface
+ * Description, Enhanced, Simple and obsolete Packet Blocks; sections of
+ * different byte order; interfaces of different link types; any other block
+ * kept as metadata).
+ *
+ * Every `push()` returns a {@linkcode RecordBatch} with all records completed
+ * by that chunk, as offsets into the chunk: no per-record allocation, no copy
+ * except for the one record that spans two chunks. Every byte of the input
+ * belongs to exactly one record, so copying records verbatim reproduces the
+ * input.
+ *
+ * Bad input ends the stream: the batch that reaches the bad record carries
+ * every complete record before it and `error`, a {@linkcode CaptureFormatError}
+ * with the absolute byte offset and record index; later calls return the same
+ * error. Lengths are validated against the limits before anything is
+ * allocated, so memory stays bounded by `maxBlockLength` on any input.
+ *
+ * @example
+ * ```ts
+ * import { CaptureDecoder } from "./capture_decoder.ts";
+ * const decoder = new CaptureDecoder();
+ * const input = new Uint8Array([
+ *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+ *   1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 60, 0, 0, 0, 0xaa, 0xbb,
+ * ]);
+ * let packets = 0;
+ * for (const chunk of [input.subarray(0, 30), input.subarray(30)]) {
+ *   const batch = decoder.push(chunk);
+ *   if (batch.error) throw batch.error;
+ *   for (let i = 0; i < batch.count; i++) packets += batch.kind[i];
+ * }
+ * const last = decoder.finish();
+ * if (last.error) throw last.error;
+ * console.log(decoder.format, packets); // "pcap" 1
+ * ```
+ */
+export class CaptureDecoder {
+  readonly #maxCapturedLength: number;
+  readonly #maxBlockLength: number;
+  readonly #maxInterfaces: number;
+
+  #state = _STATE_START;
+  #format: "pcap" | "pcapng" | undefined;
+  #interfaces: CaptureInterface[] = [];
+  /** Effective snaplen per global interface (for clamping / checks). */
+  #snaplens: number[] = [];
+  #little = true;
+
+  // pcap
+  #pcapRecordHeader = 16;
+  #pcapSnaplen = 0;
+
+  // pcapng
+  #section = -1;
+  #sectionFirst = 0;
+  #sectionCount = 0;
+  #sectionHeader: Uint8Array = _EMPTY;
+  #blockLittle = true; // byte order of the block being measured (an SHB sets its own)
+
+  #total = 0; // bytes pushed so far
+  #recordIndex = 0;
+  #packetIndex = 0;
+  #carry: Uint8Array = _EMPTY;
+  #spare: Uint8Array = _EMPTY;
+  #carryView: DataView = new DataView(new ArrayBuffer(0));
+  #carryLength = 0;
+  #carryOffset = 0;
+  #error: CaptureFormatError | undefined;
+  #batch: _MutableBatch;
+
+  /** Creates a decoder; see {@linkcode CaptureDecoderOptions} for the limits. */
+  constructor(options: CaptureDecoderOptions = {}) {
+    this.#maxCapturedLength = options.maxCapturedLength ?? 262144;
+    this.#maxBlockLength = options.maxBlockLength ?? 16 * 1024 * 1024;
+    this.#maxInterfaces = options.maxInterfaces ?? 65536;
+    const capacity = 256;
+    this.#batch = {
+      bytes: _EMPTY,
+      carry: _EMPTY,
+      carried: 0,
+      count: 0,
+      kind: new Uint8Array(capacity),
+      start: new Uint32Array(capacity),
+      end: new Uint32Array(capacity),
+      dataStart: new Uint32Array(capacity),
+      capturedLength: new Uint32Array(capacity),
+      wireLength: new Uint32Array(capacity),
+      interfaceIndex: new Uint32Array(capacity),
+      error: undefined,
+    };
+  }
+
+  /** The detected format, `undefined` until the first 4 bytes have arrived. */
+  get format(): "pcap" | "pcapng" | undefined {
+    return this.#format;
+  }
+
+  /**
+   * Interfaces seen so far, indexed by global interface index: grows as
+   * pcapng Interface Description Blocks arrive; pcap has exactly one.
+   */
+  get interfaces(): readonly CaptureInterface[] {
+    return this.#interfaces;
+  }
+
+  /** Number of bytes pushed so far. */
+  get bytesRead(): number {
+    return this.#total;
+  }
+
+  /**
+   * Bytes of memory the decoder holds for records that span chunks (never more
+   * than twice the largest record the limits allow).
+   */
+  get bufferSize(): number {
+    return this.#carry.length + this.#spare.length;
+  }
+
+  /** Number of packet records decoded so far. */
+  get packetCount(): number {
+    return this.#packetIndex;
+  }
+
+  /**
+   * Decodes every record completed by `chunk`. The returned batch (and its
+   * arrays) is valid until the next call on this decoder.
+   */
+  push(chunk: Uint8Array): RecordBatch {
+    const batch = this.#batch;
+    batch.bytes = chunk;
+    batch.carry = _EMPTY;
+    batch.carried = 0;
+    batch.count = 0;
+    batch.error = undefined;
+    if (this.#state === _STATE_FINISHED) {
+      throw new TypeError("Cannot push to a capture decoder: finish() was already called");
+    }
+    if (this.#state === _STATE_FAILED) {
+      batch.error = this.#error;
+      return batch;
+    }
+    const base = this.#total;
+    this.#total += chunk.length;
+    const length = chunk.length;
+    let pos = 0;
+    if (this.#carryLength > 0) {
+      for (;;) {
+        const need = this.#measure(
+          this.#carryView,
+          this.#carry,
+          0,
+          this.#carryLength,
+          this.#carryOffset,
+        );
+        if (need < 0) return this.#fail(batch);
+        if (this.#carryLength >= need) {
+          if (!this.#emit(this.#carry, this.#carryView, 0, need, this.#carryOffset)) {
+            return this.#fail(batch);
+          }
+          batch.carry = this.#carry.subarray(0, need);
+          batch.carried = 1;
+          this.#carryLength = 0;
+          break;
+        }
+        const take = Math.min(need - this.#carryLength, length - pos);
+        if (take === 0) return batch;
+        this.#reserveCarry(need);
+        this.#carry.set(chunk.subarray(pos, pos + take), this.#carryLength);
+        this.#carryLength += take;
+        pos += take;
+      }
+    }
+    if (pos >= length) return batch;
+    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.#state === _STATE_PCAP) pos = this.#pcapFastPath(chunk, view, pos);
+    while (pos < length) {
+      const avail = length - pos;
+      const need = this.#measure(view, chunk, pos, avail, base + pos);
+      if (need < 0) return this.#fail(batch);
+      if (need > avail) {
+        if (batch.carried === 1) {
+          // batch.carry still refers to #carry: keep the tail in the other buffer
+          const spare = this.#spare;
+          this.#spare = this.#carry;
+          this.#carry = spare;
+          this.#carryView = new DataView(spare.buffer, spare.byteOffset, spare.byteLength);
+          this.#carryLength = 0;
+        }
+        this.#reserveCarry(need);
+        this.#carry.set(chunk.subarray(pos), 0);
+        this.#carryLength = avail;
+        this.#carryOffset = base + pos;
+        break;
+      }
+      if (!this.#emit(chunk, view, pos, need, base + pos)) return this.#fail(batch);
+      pos += need;
+    }
+    return batch;
+  }
+
+  /**
+   * The hot loop for classic pcap records that are whole inside `chunk`;
+   * stops (for the general loop to handle) at a partial or bad record.
+   */
+  #pcapFastPath(chunk: Uint8Array, view: DataView, pos: number): number {
+    const little = this.#little;
+    const header = this.#pcapRecordHeader;
+    const snap = this.#pcapSnaplen;
+    const max = this.#maxCapturedLength;
+    const length = chunk.length;
+    const batch = this.#batch;
+    let i = batch.count;
+    let records = 0;
+    while (length - pos >= header) {
+      const caplen = view.getUint32(pos + 8, little);
+      const end = pos + header + caplen;
+      if (caplen > max || end > length) break;
+      if (i === batch.kind.length) this.#grow(batch);
+      batch.kind[i] = 1;
+      batch.start[i] = pos;
+      batch.end[i] = end;
+      batch.dataStart[i] = pos + header;
+      batch.capturedLength[i] = caplen > snap ? snap : caplen;
+      batch.wireLength[i] = view.getUint32(pos + 12, little);
+      batch.interfaceIndex[i] = 0;
+      i++;
+      records++;
+      pos = end;
+    }
+    batch.count = i;
+    this.#recordIndex += records;
+    this.#packetIndex += records;
+    return pos;
+  }
+
+  /**
+   * Ends the input. Returns an empty batch, or one whose `error` reports
+   * empty input or a record cut short by the end of the stream.
+   */
+  finish(): RecordBatch {
+    const batch = this.#batch;
+    batch.bytes = _EMPTY;
+    batch.carry = _EMPTY;
+    batch.carried = 0;
+    batch.count = 0;
+    batch.error = undefined;
+    if (this.#state === _STATE_FAILED) {
+      batch.error = this.#error;
+      return batch;
+    }
+    if (this.#state === _STATE_FINISHED) return batch;
+    if (this.#total === 0) {
+      this.#error = new CaptureFormatError(
+        "Cannot decode capture at byte offset 0: the input is empty",
+        0,
+        0,
+        0,
+      );
+      return this.#fail(batch);
+    }
+    if (this.#carryLength > 0) {
+      const need = this.#measure(
+        this.#carryView,
+        this.#carry,
+        0,
+        this.#carryLength,
+        this.#carryOffset,
+      );
+      if (need < 0) return this.#fail(batch);
+      this.#error = new CaptureFormatError(
+        `Cannot decode capture at byte offset ${this.#carryOffset}: the input ends inside record ${this.#recordIndex} (${this.#carryLength} of ${need} bytes present)`,
+        this.#carryOffset,
+        this.#recordIndex,
+        this.#packetIndex,
+      );
+      return this.#fail(batch);
+    }
+    this.#state = _STATE_FINISHED;
+    return batch;
+  }
+
+  #fail(batch: _MutableBatch): RecordBatch {
+    this.#state = _STATE_FAILED;
+    this.#carryLength = 0;
+    this.#carry = _EMPTY;
+    this.#spare = _EMPTY;
+    this.#carryView = new DataView(new ArrayBuffer(0));
+    batch.error = this.#error;
+    return batch;
+  }
+
+  #reserveCarry(size: number): void {
+    if (this.#carry.length >= size) return;
+    const next = new Uint8Array(Math.max(size, 64));
+    next.set(this.#carry.subarray(0, this.#carryLength));
+    this.#carry = next;
+    this.#carryView = new DataView(next.buffer);
+  }
+
+  #bad(reason: string, offset: number): -1 {
+    const what = this.#format === "pcapng"
+      ? "pcapng block"
+      : this.#format === "pcap" && this.#recordIndex > 0
+      ? "pcap record"
+      : "capture header";
+    this.#error = new CaptureFormatError(
+      `Cannot decode ${what} ${this.#recordIndex} at byte offset ${offset}: ${reason}`,
+      offset,
+      this.#recordIndex,
+      this.#packetIndex,
+    );
+    return -1;
+  }
+
+  /**
+   * How many bytes the record at `pos` needs: the whole record's length once
+   * its header is there (validated against the limits), else the header size.
+   * -1 on bad input (`#error` set).
+   */
+  #measure(view: DataView, bytes: Uint8Array, pos: number, avail: number, offset: number): number {
+    const state = this.#state;
+    if (state === _STATE_PCAP) {
+      const header = this.#pcapRecordHeader;
+      if (avail < header) return header;
+      const caplen = view.getUint32(pos + 8, this.#little);
+      if (caplen > this.#maxCapturedLength) {
+        return this.#bad(
+          `captured length ${caplen} is larger than the maximum of ${this.#maxCapturedLength}`,
+          offset,
+        );
+      }
+      return header + caplen;
+    }
+    if (state === _STATE_PCAPNG) return this.#measureBlock(view, bytes, pos, avail, offset);
+    // _STATE_START
+    if (avail < 4) return 4;
+    const magic = view.getUint32(pos, false);
+    if (magic === _PCAPNG_SHB) return this.#measureBlock(view, bytes, pos, avail, offset);
+    const little = view.getUint32(pos, true);
+    if (
+      magic === _PCAP_MAGIC_US || magic === _PCAP_MAGIC_NS || magic === _PCAP_MAGIC_MODIFIED ||
+      little === _PCAP_MAGIC_US || little === _PCAP_MAGIC_NS || little === _PCAP_MAGIC_MODIFIED
+    ) {
+      return 24;
+    }
+    return this.#bad(`bad magic number ${_hex(magic)} (neither pcap nor pcapng)`, offset);
+  }
+
+  #measureBlock(
+    view: DataView,
+    bytes: Uint8Array,
+    pos: number,
+    avail: number,
+    offset: number,
+  ): number {
+    if (avail < 8) return 8;
+    let little = this.#little;
+    if (
+      bytes[pos] === 0x0a && bytes[pos + 1] === 0x0d && bytes[pos + 2] === 0x0d &&
+      bytes[pos + 3] === 0x0a
+    ) {
+      if (avail < 12) return 12;
+      const bom = view.getUint32(pos + 8, true);
+      if (bom === _PCAPNG_BOM) little = true;
+      else if (bom === 0x4d3c2b1a) little = false;
+      else {
+        return this.#bad(
+          `bad byte-order magic ${_hex(view.getUint32(pos + 8, false))} in section header`,
+          offset,
+        );
+      }
+    }
+    this.#blockLittle = little;
+    const length = view.getUint32(pos + 4, little);
+    if (length < 12) return this.#bad(`block length ${length} is shorter than 12`, offset);
+    if ((length & 3) !== 0) {
+      return this.#bad(`block length ${length} is not a multiple of 4`, offset);
+    }
+    if (length > this.#maxBlockLength) {
+      return this.#bad(
+        `block length ${length} is larger than the maximum of ${this.#maxBlockLength}`,
+        offset,
+      );
+    }
+    return length;
+  }
+
+  #add(
+    kind: number,
+    start: number,
+    end: number,
+    dataStart: number,
+    capturedLength: number,
+    wireLength: number,
+    interfaceIndex: number,
+  ): void {
+    const batch = this.#batch;
+    const i = batch.count;
+    if (i === batch.kind.length) this.#grow(batch);
+    batch.kind[i] = kind;
+    batch.start[i] = start;
+    batch.end[i] = end;
+    batch.dataStart[i] = dataStart;
+    batch.capturedLength[i] = capturedLength;
+    batch.wireLength[i] = wireLength;
+    batch.interfaceIndex[i] = interfaceIndex;
+    batch.count = i + 1;
+    this.#recordIndex++;
+    this.#packetIndex += kind;
+  }
+
+  #grow(batch: _MutableBatch): void {
+    const capacity = batch.kind.length * 2;
+    const grow8 = (a: Uint8Array) => {
+      const b = new Uint8Array(capacity);
+      b.set(a);
+      return b;
+    };
+    const grow32 = (a: Uint32Array) => {
+      const b = new Uint32Array(capacity);
+      b.set(a);
+      return b;
+    };
+    batch.kind = grow8(batch.kind);
+    batch.start = grow32(batch.start);
+    batch.end = grow32(batch.end);
+    batch.dataStart = grow32(batch.dataStart);
+    batch.capturedLength = grow32(batch.capturedLength);
+    batch.wireLength = grow32(batch.wireLength);
+    batch.interfaceIndex = grow32(batch.interfaceIndex);
+  }
+
+  /** Records the complete record `[pos, pos + length)`; false on bad input. */
+  #emit(
+    bytes: Uint8Array,
+    view: DataView,
+    pos: number,
+    length: number,
+    offset: number,
+  ): boolean {
+    const state = this.#state;
+    if (state === _STATE_PCAP) {
+      const little = this.#little;
+      const caplen = view.getUint32(pos + 8, little);
+      const wire = view.getUint32(pos + 12, little);
+      const snap = this.#pcapSnaplen;
+      const header = this.#pcapRecordHeader;
+      this.#add(1, pos, pos + length, pos + header, caplen > snap ? snap : caplen, wire, 0);
+      return true;
+    }
+    if (state === _STATE_PCAPNG) return this.#emitBlock(bytes, view, pos, length, offset);
+    // _STATE_START
+    if (bytes[pos] === 0x0a && bytes[pos + 1] === 0x0d) {
+      this.#format = "pcapng";
+      this.#state = _STATE_PCAPNG;
+      return this.#emitBlock(bytes, view, pos, length, offset);
+    }
+    return this.#emitPcapHeader(bytes, view, pos, offset);
+  }
+
+  #emitPcapHeader(bytes: Uint8Array, view: DataView, pos: number, offset: number): boolean {
+    const big = view.getUint32(pos, false);
+    const little = big !== _PCAP_MAGIC_US && big !== _PCAP_MAGIC_NS && big !== _PCAP_MAGIC_MODIFIED;
+    const magic = view.getUint32(pos, little);
+    this.#format = "pcap";
+    const major = view.getUint16(pos + 4, little);
+    if (major < 2) {
+      this.#bad(
+        `pcap version ${major}.${view.getUint16(pos + 6, little)} is not supported`,
+        offset,
+      );
+      return false;
+    }
+    const snaplen = view.getUint32(pos + 16, little);
+    const linkType = view.getUint32(pos + 20, little) & 0x03ffffff;
+    this.#little = little;
+    this.#pcapRecordHeader = magic === _PCAP_MAGIC_MODIFIED ? 24 : 16;
+    // libpcap: a snaplen of 0 or above the maximum means the maximum
+    this.#pcapSnaplen = snaplen === 0 || snaplen > this.#maxCapturedLength
+      ? this.#maxCapturedLength
+      : snaplen;
+    this.#snaplens.push(this.#pcapSnaplen);
+    this.#interfaces.push({
+      index: 0,
+      localIndex: 0,
+      section: 0,
+      format: "pcap",
+      linkType,
+      snaplen,
+      littleEndian: little,
+      timestampResolution: magic === _PCAP_MAGIC_NS ? 1e9 : 1e6,
+      timestampOffset: 0,
+      block: bytes.slice(pos, pos + 24),
+    });
+    this.#state = _STATE_PCAP;
+    this.#add(0, pos, pos + 24, pos, 0, 0, 0);
+    return true;
+  }
+
+  #emitBlock(
+    bytes: Uint8Array,
+    view: DataView,
+    pos: number,
+    length: number,
+    offset: number,
+  ): boolean {
+    const little = this.#blockLittle;
+    const trailing = view.getUint32(pos + length - 4, little);
+    if (trailing !== length) {
+      this.#bad(
+        `leading block length ${length} and trailing block length ${trailing} differ`,
+        offset,
+      );
+      return false;
+    }
+    const type = view.getUint32(pos, little);
+    switch (type) {
+      case _PCAPNG_EPB:
+      case _PCAPNG_PB: {
+        if (length < 32) {
+          this.#bad(`block length ${length} is too short for a packet block (minimum 32)`, offset);
+          return false;
+        }
+        const id = type === _PCAPNG_EPB
+          ? view.getUint32(pos + 8, little)
+          : view.getUint16(pos + 8, little);
+        const caplen = view.getUint32(pos + 20, little);
+        const wire = view.getUint32(pos + 24, little);
+        if (id >= this.#sectionCount) {
+          this.#bad(
+            `packet refers to interface ${id} but its section declares ${this.#sectionCount}`,
+            offset,
+          );
+          return false;
+        }
+        if (caplen > length - 32) {
+          this.#bad(`captured length ${caplen} does not fit in a block of ${length} bytes`, offset);
+          return false;
+        }
+        if (caplen > this.#maxCapturedLength) {
+          this.#bad(
+            `captured length ${caplen} is larger than the maximum of ${this.#maxCapturedLength}`,
+            offset,
+          );
+          return false;
+        }
+        const iface = this.#sectionFirst + id;
+        const snap = this.#snaplens[iface];
+        if (caplen > snap) {
+          this.#bad(
+            `captured length ${caplen} is larger than interface ${id}'s snaplen of ${snap}`,
+            offset,
+          );
+          return false;
+        }
+        this.#add(1, pos, pos + length, pos + 28, caplen, wire, iface);
+        return true;
+      }
+      case _PCAPNG_SPB: {
+        if (length < 16) {
+          this.#bad(
+            `block length ${length} is too short for a simple packet block (minimum 16)`,
+            offset,
+          );
+          return false;
+        }
+        if (this.#sectionCount === 0) {
+          this.#bad("simple packet block before any interface description block", offset);
+          return false;
+        }
+        const wire = view.getUint32(pos + 8, little);
+        const iface = this.#sectionFirst;
+        let caplen = wire;
+        const snap = this.#snaplens[iface];
+        if (caplen > snap) caplen = snap;
+        if (caplen > length - 16) caplen = length - 16;
+        this.#add(1, pos, pos + length, pos + 12, caplen, wire, iface);
+        return true;
+      }
+      case _PCAPNG_SHB: {
+        if (length < 28) {
+          this.#bad(
+            `block length ${length} is too short for a section header (minimum 28)`,
+            offset,
+          );
+          return false;
+        }
+        const major = view.getUint16(pos + 12, little);
+        if (major !== 1) {
+          this.#bad(
+            `pcapng version ${major}.${view.getUint16(pos + 14, little)} is not supported`,
+            offset,
+          );
+          return false;
+        }
+        this.#little = little;
+        this.#section++;
+        this.#sectionFirst = this.#interfaces.length;
+        this.#sectionCount = 0;
+        this.#sectionHeader = bytes.slice(pos, pos + length);
+        this.#add(0, pos, pos + length, pos, 0, 0, 0);
+        return true;
+      }
+      case _PCAPNG_IDB: {
+        if (length < 20) {
+          this.#bad(
+            `block length ${length} is too short for an interface description (minimum 20)`,
+            offset,
+          );
+          return false;
+        }
+        if (this.#interfaces.length >= this.#maxInterfaces) {
+          this.#bad(`more than ${this.#maxInterfaces} interfaces`, offset);
+          return false;
+        }
+        if (!this.#addInterface(bytes, view, pos, length, offset, little)) return false;
+        this.#add(0, pos, pos + length, pos, 0, 0, 0);
+        return true;
+      }
+      default:
+        this.#add(0, pos, pos + length, pos, 0, 0, 0);
+        return true;
+    }
+  }
+
+  #addInterface(
+    bytes: Uint8Array,
+    view: DataView,
+    pos: number,
+    length: number,
+    offset: number,
+    little: boolean,
+  ): boolean {
+    const linkType = view.getUint16(pos + 8, little);
+    const snaplen = view.getUint32(pos + 12, little);
+    let resolution = 1e6;
+    let tsOffset = 0;
+    let name: string | undefined;
+    let description: string | undefined;
+    const end = pos + length - 4;
+    let p = pos + 16;
+    while (p + 4 <= end) {
+      const code = view.getUint16(p, little);
+      const size = view.getUint16(p + 2, little);
+      if (code === 0) break; // opt_endofopt
+      const value = p + 4;
+      if (value + size > end) {
+        this.#bad(
+          `interface option ${code} of ${size} bytes runs past the end of the block`,
+          offset,
+        );
+        return false;
+      }
+      if (code === 2) name = _utf8(bytes.subarray(value, value + size));
+      else if (code === 3) description = _utf8(bytes.subarray(value, value + size));
+      else if (code === 9 && size >= 1) {
+        const v = bytes[value];
+        const exponent = v & 0x7f;
+        if ((v & 0x80) !== 0 ? exponent > 63 : exponent > 19) {
+          this.#bad(`interface time stamp resolution ${_hex(v)} is out of range`, offset);
+          return false;
+        }
+        resolution = (v & 0x80) !== 0 ? 2 ** exponent : 10 ** exponent;
+      } else if (code === 14 && size >= 8) {
+        tsOffset = Number(view.getBigInt64(value, little));
+      }
+      p = value + ((size + 3) & ~3);
+    }
+    const index = this.#interfaces.length;
+    this.#interfaces.push({
+      index,
+      localIndex: this.#sectionCount,
+      section: this.#section,
+      format: "pcapng",
+      linkType,
+      snaplen,
+      littleEndian: little,
+      timestampResolution: resolution,
+      timestampOffset: tsOffset,
+      ...(name === undefined ? {} : { name }),
+      ...(description === undefined ? {} : { description }),
+      block: bytes.slice(pos, pos + length),
+      sectionHeader: this.#sectionHeader,
+    });
+    this.#snaplens.push(
+      snaplen === 0 || snaplen > this.#maxCapturedLength ? this.#maxCapturedLength : snaplen,
+    );
+    this.#sectionCount++;
+    return true;
+  }
+}
+
+const _decoder = new TextDecoder();
+function _utf8(bytes: Uint8Array): string {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--; // some writers NUL-terminate
+  return _decoder.decode(bytes.subarray(0, end));
+}
