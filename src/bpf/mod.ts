@@ -15,3 +15,4 @@ export * from "./compile.ts";
 export * from "./disassemble.ts";
 export * from "./assemble.ts";
 export * from "./trace.ts";
+export * from "./to_assembly.ts";

@@ -30,17 +30,20 @@ export interface PacketContext {
   /** Index in the packet buffer where `SKF_LL_OFF` loads point; absent means
    * the packet has no link-layer header and such loads fail. */
   macOffset?: number;
-  /** `skb->protocol`, the EtherType in host order (`SKF_AD_PROTOCOL`). @default {0} */
+  /** `skb->protocol`, the EtherType in host order (`SKF_AD_PROTOCOL`); also where
+   * `SKF_AD_PAY_OFFSET`'s dissection starts. @default {0} */
   protocol?: number;
   /** `skb->pkt_type` (`SKF_AD_PKTTYPE`): 0 host, 1 broadcast, 2 multicast, 3 other host, 4 outgoing. @default {0} */
   pktType?: number;
-  /** Interface index (`SKF_AD_IFINDEX`); 0 means no device, which makes the load fail. @default {0} */
+  /** Interface index (`SKF_AD_IFINDEX`); 0 means no device: as in the kernel, the
+   * program then ends at that load and returns the accumulator as it was. @default {0} */
   ifindex?: number;
   /** `skb->mark` (`SKF_AD_MARK`). @default {0} */
   mark?: number;
   /** `skb->queue_mapping` (`SKF_AD_QUEUE`). @default {0} */
   queue?: number;
-  /** Device type, an `ARPHRD_*` value (`SKF_AD_HATYPE`); no device → the load fails when ifindex is 0. @default {1} */
+  /** Device type, an `ARPHRD_*` value (`SKF_AD_HATYPE`); with no device (ifindex 0)
+   * the program ends at that load and returns the accumulator. @default {1} */
   hatype?: number;
   /** `skb->hash` (`SKF_AD_RXHASH`). @default {0} */
   rxhash?: number;
