@@ -1,14 +1,54 @@
 import type { Instruction } from "../bpf/instruction.ts";
+import { _CodeGen, _isSupportedLinkType } from "./_codegen.ts";
+import { _linearize } from "./_linearize.ts";
+import { _optimize } from "./_optimizer.ts";
+import { _parseFilter } from "./_parser.ts";
+
 /** Options of {@linkcode compileFilter}. */
 export interface CompileFilterOptions {
-  /** LINKTYPE_ value of the packets. @default {1} */
+  /**
+   * LINKTYPE_ (or DLT_) value of the packets: 1 EN10MB, 0 NULL, 108 LOOP,
+   * 101/12/14 RAW, 228 IPV4, 229 IPV6, 113 LINUX_SLL, 276 LINUX_SLL2.
+   * @default {1}
+   */
   linkType?: number;
   /** Value returned on a match. @default {262144} */
   snaplen?: number;
   /** Run the optimizer. @default {true} */
   optimize?: boolean;
 }
-/** STUB — replaced by the filter-language work. */
-export function compileFilter(_expression: string, _options?: CompileFilterOptions): Instruction[] {
-  throw new Error("not implemented");
+
+/**
+ * Compiles a pcap-filter(7) expression (the tcpdump filter language) to a
+ * classic BPF program with the meaning libpcap 1.10 gives it for the link
+ * type: the program returns `snaplen` for a matching packet and 0 otherwise.
+ * Offset 0 is the start of the link-layer header (for RAW, IPV4 and IPV6 the
+ * IP header, which is what an iptables `-m bpf` rule sees). The program never
+ * jumps backwards (`protochain` is unrolled), so the kernel accepts it.
+ *
+ * Addresses must be numeric (there is no name resolution); a host name is a
+ * {@linkcode FilterSyntaxError} (`unknown host 'name'`), as are syntax errors
+ * and qualifiers that do not apply, each with the column.
+ *
+ * @example
+ * ```ts
+ * import { compileFilter } from "./compile_filter.ts";
+ * const program = compileFilter("tcp port 443 and not net 10.0.0.0/8", { linkType: 1 });
+ * console.log(program.length); // instruction count
+ * ```
+ */
+export function compileFilter(
+  expression: string,
+  options: CompileFilterOptions = {},
+): Instruction[] {
+  const linkType = options.linkType ?? 1;
+  const snaplen = (options.snaplen ?? 262144) >>> 0;
+  if (!_isSupportedLinkType(linkType)) {
+    throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
+  }
+  const gen = new _CodeGen(linkType);
+  const cond = _parseFilter(expression, gen);
+  let root = gen.finish(cond, snaplen);
+  if (options.optimize ?? true) root = _optimize(root);
+  return _linearize(root);
 }

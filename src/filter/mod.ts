@@ -1,6 +1,17 @@
 /**
- * The tcpdump filter-language compiler.
+ * The tcpdump filter-language compiler: pcap-filter(7) expressions to classic
+ * BPF programs with libpcap 1.10's meaning.
+ *
+ * @example
+ * ```ts
+ * import { compileFilter, formatFilterProgram } from "./mod.ts";
+ * const program = compileFilter("tcp port 22", { linkType: 1 });
+ * console.log(formatFilterProgram(program, "d"));
+ * ```
  *
  * @module
  */
+export type { Instruction, Program } from "../bpf/instruction.ts";
 export * from "./compile_filter.ts";
+export * from "./filter_syntax_error.ts";
+export * from "./format_filter_program.ts";

@@ -1,0 +1,232 @@
+/**
+ * The Deno KV {@linkcode RuleSetStore}: a local SQLite file by default, the
+ * platform's distributed KV on Deno Deploy. Shell side: this is the one file
+ * of the service besides `main.ts` that uses `Deno.*`.
+ *
+ * @module
+ */
+import type {
+  RuleSetPutResult,
+  RuleSetStore,
+  RuleSetSummary,
+  StoredRuleSet,
+} from "./rule_set_store.ts";
+
+/** The head record of a rule set (`["bpfstream", "rulesets", name]`). */
+interface _Head {
+  version: number;
+  updatedAt: string;
+  size: number;
+  /** Unique id of the upload whose text chunks this version uses. */
+  upload: string;
+  chunks: number;
+  deleted: boolean;
+}
+
+const _ROOT = "bpfstream";
+/** Deno KV values are limited to 64 KiB: texts are stored in chunks. */
+const _CHUNK = 60 * 1024;
+/** Deno KV allows at most 1000 mutations per atomic operation. */
+const _MUTATIONS = 500;
+
+const _encoder = new TextEncoder();
+const _decoder = new TextDecoder();
+
+/**
+ * A {@linkcode RuleSetStore} in Deno KV.
+ *
+ * Layout: a head record per name (version, time, size, upload id) written
+ * with an atomic versionstamp check, so that of several concurrent uploads
+ * with the same expected version exactly one commits; the text in ≤ 60 KiB
+ * chunks under the upload id (written before the head, so a head never
+ * points at missing chunks; a losing upload deletes its chunks); a
+ * `changes` key set in the same atomic operation, which every instance
+ * watches with `kv.watch`; counters as `Deno.KvU64` summed with `sum`.
+ * Versions stay monotonic across deletes (a deleted head is a tombstone).
+ *
+ * @example
+ * ```ts ignore
+ * import { KvRuleSetStore } from "./kv_rule_set_store.ts";
+ * const store = await KvRuleSetStore.open("./bpfstream.kv");
+ * console.log(await store.list());
+ * store.close();
+ * ```
+ */
+export class KvRuleSetStore implements RuleSetStore {
+  readonly #kv: Deno.Kv;
+  #closed = false;
+  readonly #watchers = new Set<ReadableStreamDefaultReader<unknown>>();
+
+  /** Wraps an open `Deno.Kv` (closed by {@linkcode KvRuleSetStore.close}). */
+  constructor(kv: Deno.Kv) {
+    this.#kv = kv;
+  }
+
+  /** Opens Deno KV at `path` (a file; the platform's KV on Deno Deploy when omitted). */
+  static async open(path?: string): Promise<KvRuleSetStore> {
+    return new KvRuleSetStore(await Deno.openKv(path));
+  }
+
+  /** Stops the watchers and closes the database. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const reader of this.#watchers) reader.cancel().catch(() => {});
+    this.#watchers.clear();
+    this.#kv.close();
+  }
+
+  /** Every stored rule set, sorted by name. */
+  async list(): Promise<RuleSetSummary[]> {
+    const result: RuleSetSummary[] = [];
+    for await (const entry of this.#kv.list<_Head>({ prefix: [_ROOT, "rulesets"] })) {
+      const head = entry.value;
+      if (head.deleted) continue;
+      result.push({
+        name: String(entry.key[2]),
+        version: head.version,
+        updatedAt: head.updatedAt,
+        size: head.size,
+      });
+    }
+    return result;
+  }
+
+  /** The stored rule set, or `null`. */
+  async get(name: string): Promise<StoredRuleSet | null> {
+    const head = (await this.#kv.get<_Head>(_headKey(name))).value;
+    if (!head || head.deleted) return null;
+    const bytes = new Uint8Array(head.size);
+    let at = 0;
+    const prefix = [_ROOT, "text", name, head.upload];
+    for await (const entry of this.#kv.list<Uint8Array>({ prefix })) {
+      bytes.set(entry.value, at);
+      at += entry.value.length;
+    }
+    if (at !== head.size) return null; // deleted under our feet
+    return { name, version: head.version, text: _decoder.decode(bytes), updatedAt: head.updatedAt };
+  }
+
+  /** The current version, or `null`. */
+  async version(name: string): Promise<number | null> {
+    const head = (await this.#kv.get<_Head>(_headKey(name))).value;
+    return !head || head.deleted ? null : head.version;
+  }
+
+  /** Compare-and-set write; see {@linkcode RuleSetStore.put}. */
+  async put(
+    name: string,
+    text: string,
+    expected: number | null,
+    updatedAt: string,
+  ): Promise<RuleSetPutResult> {
+    const old = await this.#kv.get<_Head>(_headKey(name));
+    const current = !old.value || old.value.deleted ? null : old.value.version;
+    if (current !== expected) return { ok: false, current };
+    const bytes = _encoder.encode(text);
+    const upload = crypto.randomUUID();
+    const chunks = Math.ceil(bytes.length / _CHUNK);
+    const keys: Deno.KvKey[] = [];
+    for (let i = 0; i < chunks; i++) keys.push([_ROOT, "text", name, upload, i]);
+    await this.#mutate(keys.map((key, i) => ({
+      type: "set",
+      key,
+      value: bytes.subarray(i * _CHUNK, (i + 1) * _CHUNK),
+    })));
+    const version = (old.value?.version ?? 0) + 1;
+    const head: _Head = { version, updatedAt, size: bytes.length, upload, chunks, deleted: false };
+    const commit = await this.#kv.atomic()
+      .check({ key: _headKey(name), versionstamp: old.versionstamp })
+      .set(_headKey(name), head)
+      .set([_ROOT, "changes"], { name, version })
+      .commit();
+    if (!commit.ok) {
+      await this.#deleteKeys(keys);
+      return { ok: false, current: await this.version(name) };
+    }
+    if (old.value) await this.#deleteText(name, old.value);
+    return { ok: true, version, created: current === null };
+  }
+
+  /** Compare-and-delete; see {@linkcode RuleSetStore.delete}. */
+  async delete(name: string, expected: number): Promise<boolean> {
+    const old = await this.#kv.get<_Head>(_headKey(name));
+    if (!old.value || old.value.deleted || old.value.version !== expected) return false;
+    const tombstone: _Head = { ...old.value, deleted: true, size: 0, chunks: 0, upload: "" };
+    const commit = await this.#kv.atomic()
+      .check({ key: _headKey(name), versionstamp: old.versionstamp })
+      .set(_headKey(name), tombstone)
+      .set([_ROOT, "changes"], { name, version: null })
+      .commit();
+    if (!commit.ok) return false;
+    await this.#deleteText(name, old.value);
+    return true;
+  }
+
+  /** Watches the `changes` key with `kv.watch` until `signal` aborts. */
+  watch(listener: (name: string | undefined) => void, signal: AbortSignal): void {
+    if (signal.aborted || this.#closed) return;
+    const reader = this.#kv.watch([[_ROOT, "changes"]]).getReader();
+    this.#watchers.add(reader);
+    signal.addEventListener("abort", () => {
+      this.#watchers.delete(reader);
+      reader.cancel().catch(() => {});
+    }, { once: true });
+    (async () => {
+      let first = true;
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (first) { // the first emission is the current state, not a change
+          first = false;
+          continue;
+        }
+        const change = value[0]?.value as { name?: unknown } | null | undefined;
+        listener(typeof change?.name === "string" ? change.name : undefined);
+      }
+    })().catch(() => {}).finally(() => this.#watchers.delete(reader));
+  }
+
+  /** Adds counter deltas with `sum` on `Deno.KvU64` values. */
+  async addCounters(name: string, version: number, deltas: [number, number][]): Promise<void> {
+    for (let i = 0; i < deltas.length; i += _MUTATIONS) {
+      let operation = this.#kv.atomic();
+      for (const [index, amount] of deltas.slice(i, i + _MUTATIONS)) {
+        operation = operation.sum([_ROOT, "counters", name, version, index], BigInt(amount));
+      }
+      await operation.commit();
+    }
+  }
+
+  /** The summed counters of a version. */
+  async readCounters(name: string, version: number): Promise<Map<number, number>> {
+    const result = new Map<number, number>();
+    const prefix = [_ROOT, "counters", name, version];
+    for await (const entry of this.#kv.list<Deno.KvU64>({ prefix })) {
+      result.set(Number(entry.key[4]), Number(entry.value.value));
+    }
+    return result;
+  }
+
+  async #deleteText(name: string, head: _Head): Promise<void> {
+    const keys: Deno.KvKey[] = [];
+    for (let i = 0; i < head.chunks; i++) keys.push([_ROOT, "text", name, head.upload, i]);
+    await this.#deleteKeys(keys);
+  }
+
+  async #deleteKeys(keys: Deno.KvKey[]): Promise<void> {
+    await this.#mutate(keys.map((key) => ({ type: "delete", key })));
+  }
+
+  async #mutate(mutations: Deno.KvMutation[]): Promise<void> {
+    for (let i = 0; i < mutations.length; i += 10) {
+      // 10 chunks of 60 KiB stay under the 800 KiB limit of one atomic operation.
+      const result = await this.#kv.atomic().mutate(...mutations.slice(i, i + 10)).commit();
+      if (!result.ok) throw new Error("Cannot write to Deno KV: atomic operation failed");
+    }
+  }
+}
+
+function _headKey(name: string): Deno.KvKey {
+  return [_ROOT, "rulesets", name];
+}

@@ -1,0 +1,18 @@
+/**
+ * The HTTP service: {@linkcode createApp} (a Hono app on Web-standard
+ * `Request`/`Response`/streams, no `Deno.*`) and its storage interface.
+ *
+ * Shell-side modules are imported by path: `src/server/main.ts` (`serve()`,
+ * the Deno entry with `@hono/node-server`) and
+ * `src/server/kv_rule_set_store.ts` (`KvRuleSetStore`, Deno KV).
+ *
+ * @module
+ */
+export { type AppDeps, type AppLimits, type BpfstreamApp, createApp } from "./app.ts";
+export { MemoryRuleSetStore } from "./memory_rule_set_store.ts";
+export type {
+  RuleSetPutResult,
+  RuleSetStore,
+  RuleSetSummary,
+  StoredRuleSet,
+} from "./rule_set_store.ts";
