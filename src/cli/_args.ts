@@ -1,0 +1,138 @@
+/**
+ * Option parsing shared by the subcommands (`node:util` parseArgs; `@std/cli`
+ * cannot be fetched here).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { UsageError } from "./usage_error.ts";
+
+/** Thrown by {@linkcode _parseOptions} for `--help`: `runCli` prints the usage. */
+export class _HelpRequest extends Error {
+  readonly command: string;
+  constructor(command: string) {
+    super(`help for ${command}`);
+    this.name = "HelpRequest";
+    this.command = command;
+  }
+}
+
+/** One option's declaration, as `parseArgs` takes it. */
+export interface _OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+  multiple?: boolean;
+}
+
+/** What {@linkcode _parseOptions} returns. */
+export interface _Parsed {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Parses `args` strictly; every problem becomes a {@linkcode UsageError}
+ * naming the subcommand. `--help`/`-h` is always declared.
+ */
+export function _parseOptions(
+  command: string,
+  args: string[],
+  options: Record<string, _OptionSpec>,
+): _Parsed {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { help: { type: "boolean", short: "h" }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help === true) throw new _HelpRequest(command);
+    return { values: values as _Parsed["values"], positionals };
+  } catch (error) {
+    if (error instanceof _HelpRequest) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    // node:util's messages are long; keep their first sentence.
+    throw new UsageError(
+      `Cannot run ${command}: ${reason.split(". ")[0].replace(/\.$/, "")}`,
+      command,
+    );
+  }
+}
+
+/** A string option's value (the last one given), or `undefined`. */
+export function _string(parsed: _Parsed, name: string): string | undefined {
+  const value = parsed.values[name];
+  if (Array.isArray(value)) return value.length ? String(value[value.length - 1]) : undefined;
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Whether a boolean option was given. */
+export function _flag(parsed: _Parsed, name: string): boolean {
+  const value = parsed.values[name];
+  return Array.isArray(value) ? value.length > 0 : value === true;
+}
+
+/** How many times a boolean option was given (`-ddd` is 3). */
+export function _count(parsed: _Parsed, name: string): number {
+  const value = parsed.values[name];
+  if (Array.isArray(value)) return value.length;
+  return value === true ? 1 : 0;
+}
+
+/** `--base link|network` (default `network`, as iptables' xt_bpf). */
+export function _base(parsed: _Parsed, command: string): "link" | "network" {
+  const value = _string(parsed, "base") ?? "network";
+  if (value !== "link" && value !== "network") {
+    throw new UsageError(
+      `Cannot run ${command}: option '--base' must be 'link' or 'network' (got '${value}')`,
+      command,
+    );
+  }
+  return value;
+}
+
+/** A decimal integer option within `[min, max]`, or `fallback` when absent. */
+export function _integer(
+  parsed: _Parsed,
+  name: string,
+  command: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  const text = _string(parsed, name);
+  if (text === undefined) return fallback;
+  const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(
+      `Cannot run ${command}: option '--${name}' must be an integer from ${min} to ${max} (got '${text}')`,
+      command,
+    );
+  }
+  return value;
+}
+
+/** At most one positional argument (the input file, `-` for stdin). */
+export function _inputPath(parsed: _Parsed, command: string): string {
+  if (parsed.positionals.length > 1) {
+    throw new UsageError(
+      `Cannot run ${command}: expected at most one input file (got ${
+        parsed.positionals.map((p) => `'${p}'`).join(", ")
+      })`,
+      command,
+    );
+  }
+  return parsed.positionals[0] ?? "-";
+}
+
+/** `--strategy closure|source|interpret`: how programs run (default closure). */
+export function _strategy(parsed: _Parsed, command: string): "closure" | "source" | "interpret" {
+  const value = _string(parsed, "strategy") ?? "closure";
+  if (value !== "closure" && value !== "source" && value !== "interpret") {
+    throw new UsageError(
+      `Cannot run ${command}: option '--strategy' must be 'closure', 'source' or 'interpret' (got '${value}')`,
+      command,
+    );
+  }
+  return value;
+}

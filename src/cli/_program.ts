@@ -1,0 +1,130 @@
+/**
+ * The program a text subcommand runs: `--bytecode PROG`, `--expr EXPR`
+ * (compiled per link type) or `--asm FILE`, and how it is run.
+ *
+ * @module
+ */
+import { assemble } from "../bpf/assemble.ts";
+import { compile, type CompiledProgram } from "../bpf/compile.ts";
+import type { Instruction } from "../bpf/instruction.ts";
+import { interpret } from "../bpf/interpret.ts";
+import { parseBytecode } from "../bpf/parse_bytecode.ts";
+import { validate } from "../bpf/validate.ts";
+import { LINKTYPE_RAW } from "../capture/link_types.ts";
+import { compileFilter } from "../filter/compile_filter.ts";
+import type { CliIo } from "./cli_io.ts";
+import { DataError } from "./data_error.ts";
+import { UsageError } from "./usage_error.ts";
+import { _readText } from "./_input.ts";
+import { _linkTypeName } from "./_link_types.ts";
+import { type _Parsed, _string } from "./_args.ts";
+
+/** A program, fixed or compiled per link type from a filter expression. */
+export interface _ProgramSource {
+  /** What the messages call it: `--bytecode`, `--expr`, or the assembler file name. */
+  readonly name: string;
+  /** True for `--bytecode`/`--asm` (the same program for every link type). */
+  readonly fixed: boolean;
+  /** The program for packets of `linkType` (throws a {@linkcode DataError}). */
+  forLinkType(linkType: number): Instruction[];
+}
+
+/**
+ * Reads exactly one of `--bytecode`, `--expr`, `--asm` (those in `allowed`).
+ * An `--expr` program is compiled for RAW on the network base and for each
+ * capture link type on the link base; syntax errors are reported at once.
+ */
+export async function _loadProgram(
+  parsed: _Parsed,
+  command: string,
+  io: CliIo,
+  base: "link" | "network",
+  allowed: readonly ("bytecode" | "expr" | "asm")[],
+): Promise<_ProgramSource> {
+  const given = allowed.filter((name) => _string(parsed, name) !== undefined);
+  if (given.length !== 1) {
+    const list = allowed.map((name) => `--${name}`).join(", ");
+    throw new UsageError(
+      given.length === 0
+        ? `Cannot run ${command}: one of ${list} is required`
+        : `Cannot run ${command}: give only one of ${list}`,
+      command,
+    );
+  }
+  const kind = given[0];
+  const text = _string(parsed, kind)!;
+  if (kind === "bytecode") {
+    const program = _parse("--bytecode", () => parseBytecode(text));
+    return { name: "--bytecode", fixed: true, forLinkType: () => program };
+  }
+  if (kind === "asm") {
+    const name = text === "-" ? "<stdin>" : text;
+    const source = await _readText(io, text);
+    const program = _parse(name, () => assemble(source));
+    return { name, fixed: true, forLinkType: () => program };
+  }
+  const cache = new Map<number, Instruction[] | DataError>();
+  const forLinkType = (linkType: number): Instruction[] => {
+    const type = base === "network" ? LINKTYPE_RAW : linkType;
+    let entry = cache.get(type);
+    if (entry === undefined) {
+      try {
+        entry = compileFilter(text, { linkType: type });
+      } catch (error) {
+        const where = base === "network" ? "" : ` for link type ${_linkTypeName(type)}`;
+        const message = error instanceof Error ? error.message : String(error);
+        entry = new DataError("--expr", `${message}${where}`, { cause: error });
+      }
+      cache.set(type, entry);
+    }
+    if (entry instanceof DataError) throw entry;
+    return entry;
+  };
+  // Report syntax errors before any input is read: an expression that
+  // compiles for none of the link types cannot be right.
+  const types = base === "network" ? [LINKTYPE_RAW] : [1, 113, 276, 0, 108, 101, 228, 229];
+  let first: unknown;
+  for (const type of types) {
+    try {
+      forLinkType(type);
+      first = undefined;
+      break;
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  if (first !== undefined) throw first;
+  return { name: "--expr", fixed: false, forLinkType };
+}
+
+function _parse(name: string, parse: () => Instruction[]): Instruction[] {
+  try {
+    return parse();
+  } catch (error) {
+    throw DataError.from(name, error);
+  }
+}
+
+/**
+ * Validates and compiles a program for running: `interpret` runs the
+ * reference interpreter (after the same checks), the others `compile`.
+ * `allowBackwardJumps` accepts libpcap's `protochain` loops, which Linux
+ * refuses.
+ */
+export function _runnable(
+  name: string,
+  program: Instruction[],
+  strategy: "closure" | "source" | "interpret",
+  maxInstructions: number,
+  allowBackwardJumps = false,
+): CompiledProgram {
+  try {
+    if (strategy === "interpret") {
+      validate(program, { maxInstructions, allowBackwardJumps });
+      return (packet, context) => interpret(program, packet, context);
+    }
+    return compile(program, { strategy, maxInstructions, allowBackwardJumps });
+  } catch (error) {
+    throw DataError.from(name, error);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The injected I/O of the command line.
+ *
+ * @module
+ */
+
+/**
+ * Everything the command line touches outside the process: `main.ts` builds
+ * it from `Deno.*`, tests build it from in-memory streams. Nothing in
+ * `src/cli/` except `main.ts` reaches for `Deno`.
+ *
+ * Writes to `stdout` that fail because the reader went away must reject with
+ * an error named `"BrokenPipe"` (Deno's `Deno.errors.BrokenPipe` is): the
+ * command then ends quietly with status 141, like a tool killed by `SIGPIPE`.
+ *
+ * @example
+ * ```ts
+ * import type { CliIo } from "./cli_io.ts";
+ * const chunks: Uint8Array[] = [];
+ * const io: CliIo = {
+ *   stdin: new ReadableStream({ start: (c) => c.close() }),
+ *   stdout: new WritableStream({ write: (chunk) => void chunks.push(chunk) }),
+ *   stderr: new WritableStream(),
+ *   openRead: () => Promise.reject(new Error("no files here")),
+ *   readFile: () => Promise.reject(new Error("no files here")),
+ *   openWrite: () => Promise.reject(new Error("no files here")),
+ *   isTerminal: () => false,
+ *   env: () => undefined,
+ * };
+ * ```
+ */
+export interface CliIo {
+  /** Standard input (a capture, or program text for `asm -`). */
+  stdin: ReadableStream<Uint8Array>;
+  /** Standard output (the accepted capture, or text). */
+  stdout: WritableStream<Uint8Array>;
+  /** Standard error (messages, statistics, progress). */
+  stderr: WritableStream<Uint8Array>;
+  /** Opens a file for streaming reads (captures: read in large blocks). */
+  openRead(path: string): Promise<ReadableStream<Uint8Array>>;
+  /** Reads a whole (small) file: rule files, assembler sources. */
+  readFile(path: string): Promise<Uint8Array>;
+  /** Creates or truncates a file and returns a stream writing to it. */
+  openWrite(path: string): Promise<WritableStream<Uint8Array>>;
+  /** Whether standard error is a terminal (the progress line is shown only then). */
+  isTerminal(): boolean;
+  /** An environment variable, or `undefined`. */
+  env(name: string): string | undefined;
+  /** Milliseconds on a monotonic clock. @default {performance.now} */
+  now?: () => number;
+  /**
+   * Serves HTTP until `signal` aborts (the hook for `bpfstream serve`, see
+   * `commands.ts`). Absent where the runtime cannot listen.
+   */
+  serveHttp?: (
+    handler: (request: Request) => Response | Promise<Response>,
+    options: { hostname: string; port: number; signal?: AbortSignal },
+  ) => Promise<void>;
+}

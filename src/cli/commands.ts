@@ -1,0 +1,44 @@
+/**
+ * The table of `bpfstream` subcommands, in the order `--help` lists them.
+ *
+ * To add one (the HTTP service's `serve`, for instance): write
+ * `src/cli/serve_command.ts` exporting a {@linkcode CliCommand}, and add it
+ * here. Anything it needs from the runtime (listening on a port) comes
+ * through {@linkcode CliIo} (`serveHttp`), which `main.ts` fills.
+ *
+ * @module
+ */
+import type { CliCommand } from "./cli_command.ts";
+import type { CliIo } from "./cli_io.ts";
+import { asmCommand } from "./asm_command.ts";
+import { checkCommand } from "./check_command.ts";
+import { compileCommand } from "./compile_command.ts";
+import { disasmCommand } from "./disasm_command.ts";
+import { filterCommand } from "./filter_command.ts";
+import { traceCommand } from "./trace_command.ts";
+import { u32Command } from "./u32_command.ts";
+import { verdictsCommand } from "./verdicts_command.ts";
+import { serveCommand } from "../server/serve_command.ts";
+
+export type { CliCommand, CliIo };
+
+/**
+ * Every subcommand `runCli` knows.
+ *
+ * @example
+ * ```ts
+ * import { cliCommands } from "./commands.ts";
+ * console.log(cliCommands.map((c) => c.name).join(" "));
+ * ```
+ */
+export const cliCommands: readonly CliCommand[] = [
+  filterCommand,
+  verdictsCommand,
+  checkCommand,
+  compileCommand,
+  disasmCommand,
+  asmCommand,
+  traceCommand,
+  u32Command,
+  serveCommand,
+];

@@ -1,0 +1,80 @@
+/**
+ * `bpfstream compile`: the tcpdump filter language to classic BPF.
+ *
+ * @module
+ */
+import { formatBytecode } from "../bpf/format_bytecode.ts";
+import { compileFilter } from "../filter/compile_filter.ts";
+import type { CliCommand } from "./cli_command.ts";
+import { DataError } from "./data_error.ts";
+import { UsageError } from "./usage_error.ts";
+import { _writeText } from "./_output.ts";
+import { _count, _flag, _integer, _parseOptions, _string } from "./_args.ts";
+import { _formatProgram } from "./_format_program.ts";
+import { _linkTypeName, _parseLinkType } from "./_link_types.ts";
+
+const _USAGE = `Usage: bpfstream compile [-y LINKTYPE] [-d|-dd|-ddd] [-O] [-s SNAPLEN] EXPRESSION...
+
+Compiles a tcpdump (pcap-filter) expression to classic BPF, as libpcap 1.10
+does. The words of EXPRESSION are joined with spaces, as tcpdump does.
+Without -d, prints the iptables --bytecode form ("N,code jt jf k,...") for
+'-m bpf --bytecode'.
+
+  -y LINKTYPE     link type: EN10MB (default), LINUX_SLL, LINUX_SLL2, NULL,
+                  LOOP, RAW, IPV4, IPV6, or a LINKTYPE_ number. For an
+                  iptables rule (offset 0 at the IP header) use -y RAW.
+  -d              print the program as tcpdump -d (listing)
+  -dd             print it as tcpdump -dd (C array)
+  -ddd            print it as tcpdump -ddd (count, then decimal lines)
+  -O              do not run the optimizer (as tcpdump -O)
+  -s SNAPLEN      value returned on a match (default 262144)`;
+
+/**
+ * The `compile` subcommand.
+ *
+ * @example
+ * ```ts ignore
+ * import { compileCommand } from "./compile_command.ts";
+ * await compileCommand.run(["-y", "RAW", "-ddd", "tcp", "port", "22"], io);
+ * ```
+ */
+export const compileCommand: CliCommand = {
+  name: "compile",
+  summary: "compile a tcpdump filter expression to classic BPF",
+  usage: _USAGE,
+  async run(args, io) {
+    const parsed = _parseOptions("compile", args, {
+      y: { type: "string", short: "y" },
+      d: { type: "boolean", short: "d", multiple: true },
+      O: { type: "boolean", short: "O" },
+      s: { type: "string", short: "s" },
+    });
+    const expression = parsed.positionals.join(" ");
+    if (expression.trim() === "") {
+      throw new UsageError("Cannot run compile: an EXPRESSION is required", "compile");
+    }
+    const yText = _string(parsed, "y");
+    const linkType = yText === undefined ? 1 : _parseLinkType(yText, "compile");
+    const snaplen = _integer(parsed, "s", "compile", 1, 0xffffffff, 262144);
+    let program;
+    try {
+      program = compileFilter(expression, { linkType, snaplen, optimize: !_flag(parsed, "O") });
+    } catch (error) {
+      const where = yText === undefined ? "" : ` (link type ${_linkTypeName(linkType)})`;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new DataError("expression", message + where, { cause: error });
+    }
+    const level = _count(parsed, "d");
+    await _writeText(
+      io.stdout,
+      level === 0 ? formatBytecode(program) + "\n" : _formatProgram(program, level),
+    );
+    if (program.length > 64) {
+      await _writeText(
+        io.stderr,
+        `bpfstream: note: ${program.length} instructions, more than xt_bpf's 64 (rule files accept up to 4096 with --max-instructions, and --expr rules always)\n`,
+      );
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,234 @@
+/**
+ * `bpfstream filter`: the main job, capture in → accepted capture out.
+ *
+ * @module
+ */
+import { type CompiledRuleSet, compileRuleSet } from "../rules/compile_rule_set.ts";
+import { parseRuleSet } from "../rules/parse_rule_set.ts";
+import type { RuleSet } from "../rules/rule_set.ts";
+import { parseBytecode } from "../bpf/parse_bytecode.ts";
+import type { CliCommand } from "./cli_command.ts";
+import type { CliIo } from "./cli_io.ts";
+import { DataError } from "./data_error.ts";
+import { UsageError } from "./usage_error.ts";
+import { _openInput, _readText } from "./_input.ts";
+import { _BlockWriter, _writeText } from "./_output.ts";
+import { _route } from "./_route.ts";
+import { _formatStatsJson, _formatStatsText } from "./_stats.ts";
+import {
+  _base,
+  _flag,
+  _inputPath,
+  _integer,
+  type _Parsed,
+  _parseOptions,
+  _strategy,
+  _string,
+} from "./_args.ts";
+import { _isBrokenPipe } from "./_broken_pipe.ts";
+
+const _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)
+                        [--base link|network] [--drop-to FILE] [--stats] [--json]
+                        [--chain NAME] [--max-instructions N] [FILE|-]
+
+Reads a pcap or pcapng capture from FILE or standard input, runs every frame
+through the rules (first match wins, else the chain's policy, as iptables) and
+writes the accepted frames to standard output as a capture of the same format
+(pcap header, pcapng sections and interfaces kept byte for byte).
+
+  --rules FILE            a rule file in iptables-save format ('-m bpf
+                          --bytecode', '-m bpf --expr', '-m u32 --u32',
+                          '-m comment', -p/-s/-d/-i/-o, user chains)
+  --bytecode PROG         without a rule file: keep the packets the program
+                          matches (the rule set '-A INPUT -m bpf --bytecode PROG
+                          -j ACCEPT' with policy DROP)
+  --expr EXPR             the same with a tcpdump filter expression
+  --base link|network     where offset 0 is for --bytecode/--expr: the IP header
+                          (network, the default, as iptables xt_bpf; frames
+                          without IPv4/IPv6 never match) or the link-layer
+                          header (link: what tcpdump -ddd programs expect)
+  --drop-to FILE          also write the dropped frames, as a capture, to FILE
+  --stats                 print per-rule counters to stderr at the end, like
+                          'iptables -L -v -x -n'
+  --json                  print the counters to stderr as JSON instead
+  --chain NAME            the built-in chain frames enter (default INPUT, else
+                          the first built-in chain)
+  --max-instructions N    largest --bytecode program, 1..4096 (default 64 in
+                          rule files as xt_bpf, 4096 for --bytecode)
+  --strategy S            closure (default), source, or interpret
+
+A progress line (packets, bytes, rate) is shown on stderr when it is a
+terminal and the input takes more than a second.`;
+
+const _PROGRESS_EVERY_MS = 1000;
+
+async function _loadRuleSet(
+  parsed: _Parsed,
+  io: CliIo,
+): Promise<{ ruleSet: RuleSet; name: string; max: number }> {
+  const rulesPath = _string(parsed, "rules");
+  const bytecode = _string(parsed, "bytecode");
+  const expression = _string(parsed, "expr");
+  const given = [rulesPath, bytecode, expression].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw new UsageError(
+      given === 0
+        ? "Cannot run filter: one of --rules, --bytecode, --expr is required"
+        : "Cannot run filter: give only one of --rules, --bytecode, --expr",
+      "filter",
+    );
+  }
+  if (rulesPath !== undefined) {
+    if (_string(parsed, "base") !== undefined) {
+      throw new UsageError(
+        "Cannot run filter: --base applies to --bytecode and --expr; in a rule file give it per rule",
+        "filter",
+      );
+    }
+    const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
+    const text = await _readText(io, rulesPath);
+    const name = rulesPath === "-" ? "<stdin>" : rulesPath;
+    try {
+      return { ruleSet: parseRuleSet(text, { maxInstructions: max }), name, max };
+    } catch (error) {
+      throw DataError.from(name, error);
+    }
+  }
+  const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 4096);
+  const base = _base(parsed, "filter");
+  let match;
+  if (bytecode !== undefined) {
+    try {
+      match = { kind: "bpf" as const, invert: false, program: parseBytecode(bytecode) };
+    } catch (error) {
+      throw DataError.from("--bytecode", error);
+    }
+  } else {
+    match = { kind: "bpf" as const, invert: false, expression: expression! };
+  }
+  const ruleSet: RuleSet = {
+    table: "filter",
+    chains: [{
+      name: "INPUT",
+      policy: "DROP",
+      rules: [{ base, matches: [match], target: "ACCEPT" }],
+    }],
+  };
+  return { ruleSet, name: bytecode !== undefined ? "--bytecode" : "--expr", max };
+}
+
+function _megabytes(bytes: number): string {
+  return (bytes / 1048576).toFixed(1);
+}
+
+/**
+ * The `filter` subcommand.
+ *
+ * @example
+ * ```ts ignore
+ * import { filterCommand } from "./filter_command.ts";
+ * await filterCommand.run(["--rules", "edge.rules", "--stats", "in.pcap"], io);
+ * ```
+ */
+export const filterCommand: CliCommand = {
+  name: "filter",
+  summary: "filter a capture through rules: accepted frames to stdout",
+  usage: _USAGE,
+  async run(args, io) {
+    const parsed = _parseOptions("filter", args, {
+      rules: { type: "string" },
+      bytecode: { type: "string" },
+      expr: { type: "string" },
+      base: { type: "string" },
+      "drop-to": { type: "string" },
+      stats: { type: "boolean" },
+      json: { type: "boolean" },
+      chain: { type: "string" },
+      "max-instructions": { type: "string" },
+      strategy: { type: "string" },
+    });
+    const path = _inputPath(parsed, "filter");
+    const strategy = _strategy(parsed, "filter");
+    const dropTo = _string(parsed, "drop-to");
+    if (dropTo === "-" || dropTo === "") {
+      throw new UsageError(
+        "Cannot run filter: --drop-to needs a file name (stdout carries the accepted frames)",
+        "filter",
+      );
+    }
+    const { ruleSet, name, max } = await _loadRuleSet(parsed, io);
+    let rules: CompiledRuleSet;
+    try {
+      rules = compileRuleSet(ruleSet, {
+        chain: _string(parsed, "chain"),
+        strategy,
+        maxInstructions: max,
+      });
+    } catch (error) {
+      throw DataError.from(name, error);
+    }
+    const input = await _openInput(io, path);
+    let dropStream: WritableStream<Uint8Array> | undefined;
+    if (dropTo !== undefined) {
+      try {
+        dropStream = await io.openWrite(dropTo);
+      } catch (error) {
+        throw new DataError(
+          dropTo,
+          `Cannot create file: ${error instanceof Error ? error.message : error}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
+    const accepted = new _BlockWriter(io.stdout);
+    const dropped = dropStream ? new _BlockWriter(dropStream) : undefined;
+
+    const now = io.now ?? (() => performance.now());
+    const started = now();
+    let nextProgress = started + _PROGRESS_EVERY_MS;
+    let progressShown = false;
+    const onProgress = io.isTerminal()
+      ? async (packets: number, bytes: number) => {
+        const t = now();
+        if (t < nextProgress) return;
+        nextProgress = t + _PROGRESS_EVERY_MS;
+        const seconds = (t - started) / 1000;
+        progressShown = true;
+        await _writeText(
+          io.stderr,
+          `\rbpfstream: ${packets} packets, ${_megabytes(bytes)} MiB, ${
+            Math.round(packets / seconds)
+          } packets/s, ${_megabytes(bytes / seconds)} MiB/s\x1b[K`,
+        );
+      }
+      : undefined;
+
+    let failure: unknown;
+    try {
+      await _route(input, rules, accepted, dropped, onProgress);
+    } catch (error) {
+      failure = error;
+    }
+    if (progressShown) await _writeText(io.stderr, "\r\x1b[K");
+    if (failure !== undefined && _isBrokenPipe(failure)) {
+      accepted.abandon();
+      if (dropped) await dropped.close().catch(() => {});
+      throw failure;
+    }
+    try {
+      await accepted.release();
+      if (dropped) await dropped.close();
+    } catch (error) {
+      failure ??= error;
+    }
+    if (_flag(parsed, "json")) {
+      await _writeText(io.stderr, _formatStatsJson(ruleSet, rules.counters()));
+    } else if (_flag(parsed, "stats")) {
+      await _writeText(io.stderr, _formatStatsText(ruleSet, rules.counters()));
+    }
+    if (failure !== undefined) throw failure;
+    return 0;
+  },
+};

@@ -1,0 +1,106 @@
+/**
+ * The `bpfstream` executable: the only file of the command line that touches
+ * `Deno.args`, standard streams, files and the exit status. Everything else
+ * is {@linkcode runCli} on injected I/O.
+ *
+ * Run: `deno task cli COMMAND ...`, or install once with
+ * `deno install -g -A -n bpfstream src/cli/main.ts`.
+ *
+ * @module
+ */
+import type { CliIo } from "./cli_io.ts";
+import { runCli } from "./run_cli.ts";
+
+/** Read size: large blocks halve the cost of input compared with 64 KiB chunks. */
+const _BLOCK = 1 << 20;
+/** A pipe delivers at most this much per read; a full read means more is waiting. */
+const _PIPE_READ = 1 << 16;
+
+interface _Reader {
+  read(buffer: Uint8Array): Promise<number | null>;
+  close?(): void;
+}
+
+/**
+ * A byte source read in blocks of up to 1 MiB: reads are repeated while the
+ * source delivers full pipe-sized reads (data is waiting) and the block has
+ * room, so a fast producer yields 1 MiB chunks while a slow live capture is
+ * passed on as soon as it arrives.
+ */
+function _blockStream(reader: _Reader): ReadableStream<Uint8Array> {
+  let done = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const block = new Uint8Array(_BLOCK);
+      let used = 0;
+      while (used < _BLOCK) {
+        const n = await reader.read(block.subarray(used));
+        if (n === null) {
+          done = true;
+          break;
+        }
+        used += n;
+        if (n < _PIPE_READ || _BLOCK - used < _PIPE_READ) break;
+      }
+      if (used > 0) controller.enqueue(block.subarray(0, used));
+      if (done) {
+        reader.close?.();
+        controller.close();
+      }
+    },
+    cancel() {
+      if (!done) reader.close?.();
+      done = true;
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** A writable that writes every chunk completely (looping on short writes). */
+function _writeAllStream(
+  writer: { write(bytes: Uint8Array): Promise<number>; close?(): void },
+): WritableStream<Uint8Array> {
+  return new WritableStream<Uint8Array>({
+    async write(chunk) {
+      let at = 0;
+      while (at < chunk.length) at += await writer.write(chunk.subarray(at));
+    },
+    close() {
+      writer.close?.();
+    },
+    abort() {
+      writer.close?.();
+    },
+  });
+}
+
+const io: CliIo = {
+  stdin: _blockStream({ read: (buffer) => Deno.stdin.read(buffer) }),
+  stdout: _writeAllStream({ write: (bytes) => Deno.stdout.write(bytes) }),
+  stderr: _writeAllStream({ write: (bytes) => Deno.stderr.write(bytes) }),
+  async openRead(path) {
+    const file = await Deno.open(path, { read: true });
+    return _blockStream(file);
+  },
+  readFile: (path) => Deno.readFile(path),
+  async openWrite(path) {
+    const file = await Deno.open(path, { write: true, create: true, truncate: true });
+    return _writeAllStream(file);
+  },
+  isTerminal: () => Deno.stderr.isTerminal(),
+  env: (name) => Deno.env.get(name),
+  now: () => performance.now(),
+  async serveHttp(handler, options) {
+    const server = Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      signal: options.signal,
+      onListen: ({ hostname, port }) =>
+        console.error(`bpfstream: listening on http://${hostname}:${port}/`),
+    }, handler);
+    await server.finished;
+  },
+};
+
+if (import.meta.main) {
+  Deno.exit(await runCli(Deno.args, io));
+}

@@ -1,0 +1,123 @@
+/**
+ * `bpfstream verdicts`: one line per packet with the program's return value.
+ *
+ * @module
+ */
+import type { CompiledProgram } from "../bpf/compile.ts";
+import type { CliCommand } from "./cli_command.ts";
+import { _openInput } from "./_input.ts";
+import { _TextWriter, _writeText } from "./_output.ts";
+import { _loadProgram, _runnable } from "./_program.ts";
+import { _readPackets } from "./_read_packets.ts";
+import { _FrameView } from "./_frame_context.ts";
+import { _base, _flag, _inputPath, _integer, _parseOptions, _strategy } from "./_args.ts";
+
+const _USAGE = `Usage: bpfstream verdicts (--bytecode PROG | --expr EXPR | --asm FILE)
+                          [--base link|network] [--max-instructions N] [FILE|-]
+
+Runs the program on every packet of a pcap or pcapng capture (FILE, or
+standard input) and prints one line per packet: the program's return value in
+decimal (0 = no match; tcpdump programs return the snaplen on a match), or
+'-' for a packet the program is not run on (a network-base program on a frame
+without an IPv4/IPv6 header; an --expr that cannot be compiled for the
+packet's link type, with a note on stderr). Compare with libpcap's verdicts packet by packet.
+
+  --bytecode PROG         iptables form "4,48 0 0 9,..." or tcpdump -dd/-ddd text
+  --expr EXPR             a tcpdump filter expression, compiled for RAW IP on
+                          the network base, per capture link type on the link base
+  --asm FILE              bpf_asm source ('-' for stdin)
+  --base link|network     offset 0 at the link-layer header (tcpdump programs,
+                          'tcpdump -ddd' output) or at the IP header (iptables
+                          xt_bpf). Default: network, as iptables.
+  --max-instructions N    largest program accepted, 1..4096 (default 4096)
+  --strategy S            closure (default), source, or interpret (the
+                          reference interpreter)
+  --allow-backward-jumps  accept libpcap's backward 'ja' (tcpdump's protochain
+                          programs), which the Linux checker refuses`;
+
+/**
+ * The `verdicts` subcommand.
+ *
+ * @example
+ * ```ts ignore
+ * import { verdictsCommand } from "./verdicts_command.ts";
+ * await verdictsCommand.run(["--base", "link", "--expr", "tcp", "capture.pcap"], io);
+ * ```
+ */
+export const verdictsCommand: CliCommand = {
+  name: "verdicts",
+  summary: "print the program's return value for each packet",
+  usage: _USAGE,
+  async run(args, io) {
+    const parsed = _parseOptions("verdicts", args, {
+      bytecode: { type: "string" },
+      expr: { type: "string" },
+      asm: { type: "string" },
+      base: { type: "string" },
+      "max-instructions": { type: "string" },
+      strategy: { type: "string" },
+      "allow-backward-jumps": { type: "boolean" },
+    });
+    const backward = _flag(parsed, "allow-backward-jumps");
+    const base = _base(parsed, "verdicts");
+    const strategy = _strategy(parsed, "verdicts");
+    const maxInstructions = _integer(parsed, "max-instructions", "verdicts", 1, 4096, 4096);
+    const path = _inputPath(parsed, "verdicts");
+    const source = await _loadProgram(parsed, "verdicts", io, base, ["bytecode", "expr", "asm"]);
+    const runnables = new Map<number, CompiledProgram | null>();
+    const notes: string[] = [];
+    // A program for the link type, or null where the expression cannot be
+    // compiled for it (its packets print "-", with a note on stderr).
+    const forLinkType = (linkType: number): CompiledProgram | null => {
+      let run = runnables.get(linkType);
+      if (run === undefined) {
+        try {
+          run = _runnable(
+            source.name,
+            source.forLinkType(linkType),
+            strategy,
+            maxInstructions,
+            backward,
+          );
+        } catch (error) {
+          if (source.fixed) throw error;
+          const message = error instanceof Error ? error.message : String(error);
+          notes.push(`bpfstream: note: ${message}; its packets print '-'\n`);
+          run = null;
+        }
+        runnables.set(linkType, run);
+      }
+      return run;
+    };
+    if (source.fixed) forLinkType(1); // report a refused program before reading input
+    const input = await _openInput(io, path);
+    const out = new _TextWriter(io.stdout);
+    const view = new _FrameView();
+    let lastType = -1;
+    let run: CompiledProgram | null = null;
+    try {
+      await _readPackets(
+        input,
+        (bytes, start, capturedLength, wireLength, linkType, interfaceIndex) => {
+          if (linkType !== lastType) {
+            run = forLinkType(linkType);
+            lastType = linkType;
+          }
+          if (
+            run === null ||
+            !view.load(bytes, start, capturedLength, wireLength, linkType, interfaceIndex, base)
+          ) {
+            out.write("-\n");
+            return;
+          }
+          out.write(`${run(bytes, view.context) >>> 0}\n`);
+        },
+        () => out.maybeFlush(),
+      );
+    } finally {
+      await out.flush();
+    }
+    if (notes.length) await _writeText(io.stderr, notes.join(""));
+    return 0;
+  },
+};
