@@ -29,9 +29,7 @@ import {
   BPF_LEN,
   BPF_LSH,
   BPF_MEM,
-  BPF_MISC,
   BPF_MOD,
-  BPF_MSH,
   BPF_MUL,
   BPF_NEG,
   BPF_OR,
@@ -557,4 +555,3 @@ export function _optimize(root: _Block): _Block {
   }
   return root;
 }
-
