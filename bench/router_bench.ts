@@ -6,6 +6,7 @@
  * Usage:
  *   deno run -A bench/make_capture.ts            # once: bench/data/mixed_1m.pcap
  *   deno run -A bench/router_bench.ts [--file F] [--runs N] [--only NAME,...]
+ *     [--strategy closure|source]
  *
  * Needs tcpdump on PATH (for the link-base programs, `tcpdump -ddd`, and for
  * the comparison). Each figure is the best of `--runs` runs (the machine is
@@ -46,11 +47,12 @@ async function _bytecode(expression: string): Promise<string> {
   return new TextDecoder().decode(result.stdout).trim().split("\n").join(",");
 }
 
-function _compile(policy: string, rules: string[]): CompiledRuleSet {
+function _compile(policy: string, rules: string[], fuse = true): CompiledRuleSet {
   const text = `*filter\n:INPUT ${policy} [0:0]\n${rules.join("\n")}\nCOMMIT\n`;
   return compileRuleSet(parseRuleSet(text, { maxInstructions: 4096 }), {
     maxInstructions: 4096,
     strategy,
+    fuse,
   });
 }
 
@@ -80,6 +82,14 @@ const cases: _Case[] = [
       distinct.map((b) => `-A INPUT -m bpf --base link --bytecode "${b}" -j DROP`),
     ),
     tcpdump: `not (${ports.map((p) => `tcp port ${p}`).join(" or ")})`,
+  },
+  {
+    name: "100 distinct, rule by rule (fuse: false)",
+    rules: _compile(
+      "ACCEPT",
+      distinct.map((b) => `-A INPUT -m bpf --base link --bytecode "${b}" -j DROP`),
+      false,
+    ),
   },
   {
     name: "seed: 100 x bpf ip proto 32 (network base) -j DROP",

@@ -124,3 +124,21 @@ Deno.test("e2e: a usage error exits 2 with one message and a hint", async () => 
   assert.equal(run.code, 2);
   assert.match(run.stderr, /^bpfstream: Cannot run filter: .*\nTry 'bpfstream filter --help'\.\n$/);
 });
+
+Deno.test("e2e: filter FILE gives the same capture as filter on stdin", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/in.pcap`;
+    await Deno.writeFile(path, MIXED);
+    const viaFile = await _run(["filter", "--bytecode", IS_TCP, path], new Uint8Array(0));
+    const viaStdin = await _run(["filter", "--bytecode", IS_TCP], MIXED);
+    assert.equal(viaFile.code, 0, viaFile.stderr);
+    assert.ok(_count(viaFile.stdout) > 0);
+    assert.deepEqual(viaFile.stdout, viaStdin.stdout);
+    const missing = await _run(["filter", "--bytecode", IS_TCP, `${dir}/nope.pcap`], MIXED);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^bpfstream: .*nope\.pcap: Cannot open file: /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

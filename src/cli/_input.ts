@@ -6,6 +6,8 @@
  */
 import type { CliIo } from "./cli_io.ts";
 import { DataError } from "./data_error.ts";
+import type { BlockSource } from "./block_source.ts";
+import { _streamBlockSource } from "./_stream_block_source.ts";
 
 /** A capture input and the name used in messages. */
 export interface _Input {
@@ -23,6 +25,31 @@ export async function _openInput(io: CliIo, path: string): Promise<_Input> {
   if (path === "-") return { name: "<stdin>", stream: io.stdin };
   try {
     return { name: path, stream: await io.openRead(path) };
+  } catch (error) {
+    throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
+  }
+}
+
+/** A capture input read in blocks, and the name used in messages. */
+export interface _BlockInput {
+  /** The file name, or `<stdin>`. */
+  name: string;
+  /** The blocks. */
+  blocks: BlockSource;
+}
+
+/**
+ * Opens `path` (`-` is standard input) for block reads: through
+ * `io.openBlocks` where the I/O has it, else over the stream.
+ */
+export async function _openBlocks(io: CliIo, path: string): Promise<_BlockInput> {
+  const name = path === "-" ? "<stdin>" : path;
+  if (!io.openBlocks) {
+    const { stream } = await _openInput(io, path);
+    return { name, blocks: _streamBlockSource(stream) };
+  }
+  try {
+    return { name, blocks: await io.openBlocks(path) };
   } catch (error) {
     throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
   }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { BlockSource } from "./block_source.ts";
 import type { CliIo } from "./cli_io.ts";
 
 /** What a test gives and gets back. */
@@ -36,6 +37,8 @@ export interface _TestIoOptions {
   stdoutError?: Error;
   /** Bytes accepted by stdout before `stdoutError`. @default {0} */
   stdoutLimit?: number;
+  /** Offer `openBlocks`: captures read through {@linkcode _recyclingBlocks}. */
+  blocks?: boolean;
 }
 
 function _bytes(data: Uint8Array | string): Uint8Array {
@@ -65,6 +68,37 @@ export function _chunked(data: Uint8Array, chunkSize = 65536): ReadableStream<Ui
       at += chunkSize;
     },
   });
+}
+
+/**
+ * A {@linkcode BlockSource} over `data` in blocks of `blockSize`, with a pool
+ * of `buffers` buffers like the real reader: a released block is scribbled
+ * over (0xee) at once, so a consumer that keeps a block after releasing it
+ * sees garbage; and reading while no buffer is free throws.
+ */
+export function _recyclingBlocks(data: Uint8Array, blockSize = 65536, buffers = 2): BlockSource {
+  const free = Array.from({ length: buffers }, () => new Uint8Array(blockSize));
+  let at = 0;
+  let closed = false;
+  return {
+    read() {
+      if (closed || at >= data.length) return Promise.resolve(null);
+      const buffer = free.pop();
+      if (!buffer) throw new Error("read with every buffer in use (blocks not released)");
+      const n = Math.min(blockSize, data.length - at);
+      buffer.set(data.subarray(at, at + n));
+      at += n;
+      return Promise.resolve(buffer.subarray(0, n));
+    },
+    release(block) {
+      const buffer = new Uint8Array(block.buffer as ArrayBuffer);
+      buffer.fill(0xee);
+      free.push(buffer);
+    },
+    close() {
+      closed = true;
+    },
+  };
 }
 
 /** Builds an in-memory I/O for `runCli`. */
@@ -107,6 +141,13 @@ export function _testIo(options: _TestIoOptions = {}): _TestIo {
       if (!data) return Promise.reject(new Error(`No such file or directory: '${path}'`));
       return Promise.resolve(data);
     },
+    openBlocks: options.blocks
+      ? (path) => {
+        const data = path === "-" ? _bytes(options.stdin ?? new Uint8Array(0)) : files.get(path);
+        if (!data) return Promise.reject(new Error(`No such file or directory: '${path}'`));
+        return Promise.resolve(_recyclingBlocks(data, options.chunkSize));
+      }
+      : undefined,
     openWrite: (path) => Promise.resolve(collect(path)),
     isTerminal: () => options.terminal ?? false,
     env: (name) => options.env?.[name],

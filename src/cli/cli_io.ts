@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { BlockSource } from "./block_source.ts";
 
 /**
  * Everything the command line touches outside the process: `main.ts` builds
@@ -38,6 +39,12 @@ export interface CliIo {
   stderr: WritableStream<Uint8Array>;
   /** Opens a file for streaming reads (captures: read in large blocks). */
   openRead(path: string): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * Optional fast path for the capture of `filter`: opens FILE (`-` is
+   * standard input) as blocks read ahead into recycled buffers. Where absent,
+   * `stdin` or `openRead` is used. Rejects when the file cannot be opened.
+   */
+  openBlocks?(path: string): Promise<BlockSource>;
   /** Reads a whole (small) file: rule files, assembler sources. */
   readFile(path: string): Promise<Uint8Array>;
   /** Creates or truncates a file and returns a stream writing to it. */

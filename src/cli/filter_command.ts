@@ -11,9 +11,11 @@ import type { CliCommand } from "./cli_command.ts";
 import type { CliIo } from "./cli_io.ts";
 import { DataError } from "./data_error.ts";
 import { UsageError } from "./usage_error.ts";
-import { _openInput, _readText } from "./_input.ts";
-import { _BlockWriter, _writeText } from "./_output.ts";
-import { _route } from "./_route.ts";
+import { _openBlocks, _readText } from "./_input.ts";
+import { _writeText } from "./_output.ts";
+import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
+import { RouterStream } from "../stream/router_stream.ts";
+import type { RouterStats } from "../stream/router_stats.ts";
 import { _formatStatsJson, _formatStatsText } from "./_stats.ts";
 import {
   _base,
@@ -61,6 +63,10 @@ A progress line (packets, bytes, rate) is shown on stderr when it is a
 terminal and the input takes more than a second.`;
 
 const _PROGRESS_EVERY_MS = 1000;
+/** Largest chunk the router hands to an output: one write per MiB. */
+const _OUTPUT_CHUNK = 1 << 20;
+/** Unwritten bytes each output may hold before the router waits for it. */
+const _OUTPUT_HIGH_WATER_MARK = 2 << 20;
 
 async function _loadRuleSet(
   parsed: _Parsed,
@@ -122,6 +128,34 @@ function _megabytes(bytes: number): string {
 }
 
 /**
+ * The progress line: after each routed input block, at most once a second,
+ * the router's packet and byte counts on stderr.
+ */
+function _progress(io: CliIo, router: RouterStream) {
+  const now = io.now ?? (() => performance.now());
+  const started = now();
+  let next = started + _PROGRESS_EVERY_MS;
+  const state = {
+    shown: false,
+    async afterBlock(): Promise<void> {
+      const t = now();
+      if (t < next) return;
+      next = t + _PROGRESS_EVERY_MS;
+      const seconds = (t - started) / 1000;
+      const { input, bytesRead } = router.snapshot();
+      state.shown = true;
+      await _writeText(
+        io.stderr,
+        `\rbpfstream: ${input.packets} packets, ${_megabytes(bytesRead)} MiB, ${
+          Math.round(input.packets / seconds)
+        } packets/s, ${_megabytes(bytesRead / seconds)} MiB/s\x1b[K`,
+      );
+    },
+  };
+  return state;
+}
+
+/**
  * The `filter` subcommand.
  *
  * @example
@@ -167,7 +201,7 @@ export const filterCommand: CliCommand = {
     } catch (error) {
       throw DataError.from(name, error);
     }
-    const input = await _openInput(io, path);
+    const input = await _openBlocks(io, path);
     let dropStream: WritableStream<Uint8Array> | undefined;
     if (dropTo !== undefined) {
       try {
@@ -176,52 +210,41 @@ export const filterCommand: CliCommand = {
         throw new DataError(
           dropTo,
           `Cannot create file: ${error instanceof Error ? error.message : error}`,
-          {
-            cause: error,
-          },
+          { cause: error },
         );
       }
     }
-    const accepted = new _BlockWriter(io.stdout);
-    const dropped = dropStream ? new _BlockWriter(dropStream) : undefined;
-
-    const now = io.now ?? (() => performance.now());
-    const started = now();
-    let nextProgress = started + _PROGRESS_EVERY_MS;
-    let progressShown = false;
-    const onProgress = io.isTerminal()
-      ? async (packets: number, bytes: number) => {
-        const t = now();
-        if (t < nextProgress) return;
-        nextProgress = t + _PROGRESS_EVERY_MS;
-        const seconds = (t - started) / 1000;
-        progressShown = true;
-        await _writeText(
-          io.stderr,
-          `\rbpfstream: ${packets} packets, ${_megabytes(bytes)} MiB, ${
-            Math.round(packets / seconds)
-          } packets/s, ${_megabytes(bytes / seconds)} MiB/s\x1b[K`,
-        );
-      }
-      : undefined;
+    const router = new RouterStream(rules, {
+      dropped: dropStream !== undefined,
+      // Every input chunk's frames leave at once: a live capture is not held
+      // back, and a fast input arrives in 1 MiB blocks anyway.
+      flushThreshold: 0,
+      outputChunkSize: _OUTPUT_CHUNK,
+      highWaterMark: _OUTPUT_HIGH_WATER_MARK,
+    });
+    const progress = io.isTerminal() ? _progress(io, router) : undefined;
 
     let failure: unknown;
+    let stats: RouterStats | undefined;
     try {
-      await _route(input, rules, accepted, dropped, onProgress);
+      stats = await _pipeRouter(
+        input.blocks,
+        router,
+        { accepted: io.stdout, dropped: dropStream },
+        progress?.afterBlock,
+      );
     } catch (error) {
-      failure = error;
+      // A destination failed; a broken pipe on stdout ends quietly (141).
+      const cause = error instanceof _OutputError ? error.cause : error;
+      if (_isBrokenPipe(cause)) throw cause;
+      failure = error instanceof _OutputError && error.output === "dropped"
+        ? DataError.from(dropTo!, cause)
+        : cause;
     }
-    if (progressShown) await _writeText(io.stderr, "\r\x1b[K");
-    if (failure !== undefined && _isBrokenPipe(failure)) {
-      accepted.abandon();
-      if (dropped) await dropped.close().catch(() => {});
-      throw failure;
-    }
-    try {
-      await accepted.release();
-      if (dropped) await dropped.close();
-    } catch (error) {
-      failure ??= error;
+    if (progress?.shown) await _writeText(io.stderr, "\r\x1b[K");
+    const error = stats?.error;
+    if (failure === undefined && error !== undefined) {
+      failure = _isBrokenPipe(error) ? error : DataError.from(input.name, error);
     }
     if (_flag(parsed, "json")) {
       await _writeText(io.stderr, _formatStatsJson(ruleSet, rules.counters()));

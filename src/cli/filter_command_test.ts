@@ -185,3 +185,45 @@ Deno.test("filter: the progress line appears only on a terminal, and is cleared"
   assert.equal(pipe.stderr(), "");
   assert.deepEqual(pipe.stdout(), tty.stdout());
 });
+
+Deno.test("filter reads recycled input blocks: output identical to the stream path", async () => {
+  const input = _repeatMixed(300);
+  const rules = new TextEncoder().encode(RULES);
+  for (const chunkSize of [1000, 65536]) {
+    const viaStream = _testIo({ stdin: input, chunkSize, files: { "edge.rules": rules } });
+    const viaBlocks = _testIo({
+      stdin: input,
+      chunkSize,
+      blocks: true,
+      files: { "edge.rules": rules },
+    });
+    for (const t of [viaStream, viaBlocks]) {
+      assert.equal(
+        await runCli(["filter", "--rules", "edge.rules", "--drop-to", "d.pcap", "--json"], t.io),
+        0,
+      );
+    }
+    assert.ok(viaBlocks.stdout().length > 24 && viaBlocks.written.get("d.pcap")!.length > 24);
+    assert.deepEqual(viaBlocks.stdout(), viaStream.stdout(), `chunk size ${chunkSize}`);
+    assert.deepEqual(viaBlocks.written.get("d.pcap"), viaStream.written.get("d.pcap"));
+    assert.equal(viaBlocks.stderr(), viaStream.stderr());
+  }
+});
+
+Deno.test("filter: an accept-all rule set copies recycled input blocks byte for byte", async () => {
+  const input = _repeatMixed(100);
+  const t = _testIo({
+    stdin: input,
+    chunkSize: 4096,
+    blocks: true,
+    files: { r: "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n" },
+  });
+  assert.equal(await runCli(["filter", "--rules", "r", "-"], t.io), 0);
+  assert.deepEqual(t.stdout(), input);
+});
+
+Deno.test("filter: a file that cannot be opened for block reads is a data error naming it", async () => {
+  const t = _testIo({ blocks: true });
+  assert.equal(await runCli(["filter", "--bytecode", IS_TCP, "nope.pcap"], t.io), 1);
+  assert.match(t.stderr(), /^bpfstream: nope\.pcap: Cannot open file: /);
+});

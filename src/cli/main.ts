@@ -8,8 +8,11 @@
  *
  * @module
  */
+import type { BlockSource } from "./block_source.ts";
 import type { CliIo } from "./cli_io.ts";
 import { runCli } from "./run_cli.ts";
+import { _streamBlockSource } from "./_stream_block_source.ts";
+import { _WorkerBlockSource } from "./_worker_block_source.ts";
 
 /** Read size: large blocks halve the cost of input compared with 64 KiB chunks. */
 const _BLOCK = 1 << 20;
@@ -73,14 +76,37 @@ function _writeAllStream(
   });
 }
 
+const stdin = _blockStream({ read: (buffer) => Deno.stdin.read(buffer) });
+
+/**
+ * The capture input of `filter`: read by a worker thread (`_read_worker.ts`)
+ * with blocking reads into four recycled 1 MiB buffers, so reading overlaps
+ * routing and no fresh memory is faulted in per block. Falls back to reading
+ * on this thread where a worker cannot be started.
+ */
+async function _openBlocks(path: string): Promise<BlockSource> {
+  // Open errors (missing file, permission) surface here, before any output.
+  if (path !== "-") (await Deno.open(path, { read: true })).close();
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL("./_read_worker.ts", import.meta.url), { type: "module" });
+  } catch {
+    return _streamBlockSource(
+      path === "-" ? stdin : _blockStream(await Deno.open(path, { read: true })),
+    );
+  }
+  return new _WorkerBlockSource(worker, { path: path === "-" ? null : path });
+}
+
 const io: CliIo = {
-  stdin: _blockStream({ read: (buffer) => Deno.stdin.read(buffer) }),
+  stdin,
   stdout: _writeAllStream({ write: (bytes) => Deno.stdout.write(bytes) }),
   stderr: _writeAllStream({ write: (bytes) => Deno.stderr.write(bytes) }),
   async openRead(path) {
     const file = await Deno.open(path, { read: true });
     return _blockStream(file);
   },
+  openBlocks: _openBlocks,
   readFile: (path) => Deno.readFile(path),
   async openWrite(path) {
     const file = await Deno.open(path, { write: true, create: true, truncate: true });

@@ -12,6 +12,17 @@ import type { PacketContext } from "../bpf/packet_context.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
 import { compileU32 } from "../u32/compile_u32.ts";
 import { parseU32 } from "../u32/parse_u32.ts";
+import { u32ToBpf } from "../u32/u32_to_bpf.ts";
+import {
+  _captureEnd,
+  _dataStart,
+  _loadEnd,
+  _macStart,
+  _networkStart,
+  _wireLength,
+} from "../bpf/_packet_access.ts";
+import { type _FuseAtom, _FuseBudgetError, _fuseRules, _isFusable } from "./_fuse_rules.ts";
+import { _emitFusedClosure, _emitFusedSource, type _FusedRun } from "./_emit_fused.ts";
 import {
   createFrameDescriptor,
   describeFrame,
@@ -85,6 +96,18 @@ export interface CompileRuleSetOptions {
   /** Start from the counters stored in the rule set (as `iptables-restore -c`)
    * instead of zero. @default {false} */
   restoreCounters?: boolean;
+  /**
+   * Fuse each run of consecutive rules of a chain (same base, ending at a
+   * rule that only counts or jumps with return) into one decision function
+   * that loads each packet field once and carries what earlier comparisons
+   * taught, with exactly the per-rule results and counters. `false`
+   * evaluates rule by rule (the reference for differential tests).
+   * @default {true, except with strategy "interpret"}
+   */
+  fuse?: boolean;
+  /** Node budget of one fused run; a run needing more is split, down to
+   * rule-by-rule evaluation. @default {20000} */
+  maxFusedNodes?: number;
 }
 
 /**
@@ -129,6 +152,36 @@ interface _Frame {
   networkStart: number;
   network: PacketContext;
   link: PacketContext;
+  /** Load windows of the two contexts (see `_Window`), filled when a fused run needs them. */
+  networkWindow: _Window;
+  linkWindow: _Window;
+}
+
+/** Where loads may read, computed from a context once per frame for fused runs. */
+interface _Window {
+  base: number;
+  avail: number;
+  loadEnd: number;
+  network: number;
+  mac: number;
+  wire: number;
+}
+
+function _newWindow(): _Window {
+  return { base: 0, avail: 0, loadEnd: 0, network: 0, mac: -1, wire: 0 };
+}
+
+function _fillWindow(w: _Window, bytes: Uint8Array, context: PacketContext): void {
+  const captureEnd = _captureEnd(bytes, context);
+  const base = _dataStart(context);
+  const wire = _wireLength(context, base, captureEnd);
+  const loadEnd = _loadEnd(base, captureEnd, wire);
+  w.base = base;
+  w.avail = loadEnd - base;
+  w.loadEnd = loadEnd;
+  w.network = _networkStart(context, base);
+  w.mac = _macStart(context);
+  w.wire = wire;
 }
 
 type _Test = (state: _Frame) => boolean;
@@ -139,10 +192,25 @@ interface _CompiledRule {
   kind: number;
   to: number;
   counter: number;
+  /** The matches as fusion atoms (opaque ones index the shared test list). */
+  atoms: _FuseAtom[];
+}
+
+/**
+ * Consecutive rules of a chain evaluated together: `find` returns the index
+ * (in `rules`) of the first rule whose matches all match, or -1. Only the
+ * last rule of a segment may continue in the chain after matching (a rule
+ * without target, or a jump that returns).
+ */
+interface _Segment {
+  base: number;
+  rules: _CompiledRule[];
+  find: (state: _Frame) => number;
 }
 
 interface _CompiledChain {
   rules: _CompiledRule[];
+  segments: _Segment[];
 }
 
 function _error(reason: string, chain: string, rule: number, cause?: unknown): RuleSetError {
@@ -274,6 +342,33 @@ function _interfaceTest(match: InterfaceMatch): _Test {
 interface _Settings {
   strategy: "closure" | "source" | "interpret";
   maxInstructions: number;
+}
+
+/**
+ * The program a match runs, for fusion: `--bytecode`, `--u32` (translated
+ * with `u32ToBpf`, inversion included) or a network-base `--expr`; `null`
+ * when the match is evaluated as an opaque test.
+ */
+function _matchProgram(match: Match, base: number): _FuseAtom | null {
+  try {
+    if (match.kind === "bpf") {
+      let program: Instruction[] | undefined = match.program;
+      if (!program && match.expression !== undefined && base === _BASE_NETWORK) {
+        program = compileFilter(match.expression, { linkType: LINKTYPE_RAW });
+      }
+      if (!program || !_isFusable(program)) return null;
+      return { program, invert: match.invert, opaque: -1 };
+    }
+    if (match.kind === "u32") {
+      // Inverted here, not by u32ToBpf: where the bytes were not captured its
+      // inverted program returns 0 too, while `! --u32` (compileU32) matches.
+      const program = u32ToBpf(parseU32(match.expression));
+      return _isFusable(program) ? { program, invert: match.invert, opaque: -1 } : null;
+    }
+  } catch {
+    return null;
+  }
+  return null;
 }
 
 function _compileProgram(program: Instruction[], settings: _Settings): CompiledProgram {
@@ -443,6 +538,17 @@ function _entryChain(ruleSet: RuleSet, wanted: string | undefined): number {
  * these matches fail whether inverted or not. `-i`/`-o` compare
  * `FrameRef.interfaceName`/`outInterfaceName`.
  *
+ * Evaluation is fused (unless `fuse: false`): each run of consecutive rules
+ * of a chain with the same base (up to a rule without target or a `-j` to a
+ * user chain) becomes one function returning the first matching rule. Its
+ * `--bytecode`, `--u32` (via `u32ToBpf`) and network-base `--expr` programs
+ * are executed symbolically together: each packet field is loaded once per
+ * frame, what a comparison decided is reused by later programs, and chains
+ * of equality tests become table lookups — with exactly the per-rule results
+ * (each program starts with A = X = 0 and fresh scratch memory; an
+ * out-of-bounds load ends only that program) and counters. Other matches
+ * are called as they are. Runs over the node budget are split.
+ *
  * @throws {RuleSetError} For a model that is not valid (unknown jump target,
  * loop, program the checker refuses), naming the chain and rule.
  *
@@ -469,6 +575,9 @@ export function compileRuleSet(
   const maxInstructions = options?.maxInstructions ?? 64;
   const settings: _Settings = { strategy: options?.strategy ?? "closure", maxInstructions };
   const byIp = options?.byteCount === "ip";
+  const fuse = options?.fuse ?? settings.strategy !== "interpret";
+  const maxNodes = options?.maxFusedNodes ?? 20000;
+  const opaque: _Test[] = [];
   const problem = _findChainProblem(ruleSet);
   if (problem) throw _error(problem.reason, problem.chain, problem.rule);
   const entry = _entryChain(ruleSet, options?.chain);
@@ -491,9 +600,17 @@ export function compileRuleSet(
       if (base === _BASE_LINK) anyLink = true;
       else anyNetwork = true;
       const tests: _Test[] = [];
+      const atoms: _FuseAtom[] = [];
       for (const match of rule.matches) {
         const test = _matchTest(match, base, settings, chain.name, r + 1);
-        if (test) tests.push(test);
+        if (!test) continue;
+        tests.push(test);
+        const atom = fuse ? _matchProgram(match, base) : null;
+        if (atom) atoms.push(atom);
+        else {
+          atoms.push({ program: null, invert: false, opaque: opaque.length });
+          opaque.push(test);
+        }
       }
       let kind = _T_NONE;
       let to = -1;
@@ -505,9 +622,13 @@ export function compileRuleSet(
         kind = rule.goto ? _T_GOTO : _T_JUMP;
         to = chainIndex.get(target)!;
       }
-      return { base, test: _ruleTest(tests), kind, to, counter: counter++ };
+      return { base, test: _ruleTest(tests), kind, to, counter: counter++, atoms };
     }),
+    segments: [],
   }));
+  for (const chain of chains) {
+    chain.segments = _segments(chain.rules, fuse, settings, opaque, maxNodes);
+  }
   const policies = ruleSet.chains.map((c) => c.policy !== "DROP");
   const entryAccepts = policies[entry];
   const stackChain = new Int32Array(ruleSet.chains.length + 1);
@@ -520,6 +641,8 @@ export function compileRuleSet(
     networkStart: 0,
     network: _newContext(),
     link: _newContext(),
+    networkWindow: _newWindow(),
+    linkWindow: _newWindow(),
   };
 
   const restore = () => {
@@ -560,6 +683,7 @@ export function compileRuleSet(
         n.wireLength = d.networkWireLength;
         n.end = at + d.networkCapturedLength;
         _fillAncillary(n, frame, d);
+        if (fuse) _fillWindow(state.networkWindow, bytes, n);
       }
     }
     if (anyLink) {
@@ -570,6 +694,7 @@ export function compileRuleSet(
       l.wireLength = frame.wireLength;
       l.end = start + frame.capturedLength;
       _fillAncillary(l, frame, d);
+      if (fuse) _fillWindow(state.linkWindow, bytes, l);
     }
     const size = byIp && isIp ? d.networkWireLength : frame.wireLength;
     let chain = entry;
@@ -577,12 +702,14 @@ export function compileRuleSet(
     let sp = 0;
     let verdict = -1;
     for (;;) {
-      const rules = chains[chain].rules;
+      const segments = chains[chain].segments;
       let jumped = false;
-      while (r < rules.length) {
-        const rule = rules[r++];
-        if (rule.base === _BASE_NETWORK && !isIp) continue;
-        if (rule.test !== null && !rule.test(state)) continue;
+      while (r < segments.length) {
+        const segment = segments[r++];
+        if (segment.base === _BASE_NETWORK && !isIp) continue;
+        const hit = segment.find(state);
+        if (hit < 0) continue;
+        const rule = segment.rules[hit];
         packets[rule.counter]++;
         bytesCounted[rule.counter] += size;
         const kind = rule.kind;
@@ -657,4 +784,100 @@ export function compileRuleSet(
       return result;
     },
   };
+}
+
+/**
+ * Splits a chain's rules into segments: maximal runs of the same base, each
+ * ending after a rule that may continue in the chain once it matched;
+ * fused into one function each when `fuse`, else one segment per rule.
+ */
+function _segments(
+  rules: _CompiledRule[],
+  fuse: boolean,
+  settings: _Settings,
+  opaque: _Test[],
+  maxNodes: number,
+): _Segment[] {
+  const out: _Segment[] = [];
+  if (!fuse) {
+    for (const rule of rules) out.push(_singleSegment(rule));
+    return out;
+  }
+  let from = 0;
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r];
+    const last = r === rules.length - 1 || rules[r + 1].base !== rule.base ||
+      rule.kind === _T_NONE || rule.kind === _T_JUMP;
+    if (!last) continue;
+    _fusedSegments(rules.slice(from, r + 1), settings, opaque, maxNodes, out);
+    from = r + 1;
+  }
+  return out;
+}
+
+function _singleSegment(rule: _CompiledRule): _Segment {
+  const test = rule.test;
+  return {
+    base: rule.base,
+    rules: [rule],
+    find: test === null ? () => 0 : (state) => (test(state) ? 0 : -1),
+  };
+}
+
+/** One fused segment for `rules`, or (over the budget) halves of it, down to single rules. */
+function _fusedSegments(
+  rules: _CompiledRule[],
+  settings: _Settings,
+  opaque: _Test[],
+  maxNodes: number,
+  out: _Segment[],
+): void {
+  const noProgram = rules.every((rule) => rule.atoms.every((atom) => atom.program === null));
+  if (rules.length === 1 && noProgram) {
+    out.push(_singleSegment(rules[0]));
+    return;
+  }
+  let run: _FusedRun<_Frame>;
+  try {
+    const graph = _fuseRules(rules.map((rule) => rule.atoms), { maxNodes });
+    run = _emitFused(graph, opaque, settings);
+  } catch (error) {
+    // Over the budget (or the compiler's stack): split the run.
+    if (!(error instanceof _FuseBudgetError) && !(error instanceof RangeError)) throw error;
+    if (rules.length === 1) {
+      out.push(_singleSegment(rules[0]));
+      return;
+    }
+    const half = rules.length >> 1;
+    _fusedSegments(rules.slice(0, half), settings, opaque, maxNodes, out);
+    _fusedSegments(rules.slice(half), settings, opaque, maxNodes, out);
+    return;
+  }
+  const base = rules[0].base;
+  const find = base === _BASE_NETWORK
+    ? (state: _Frame) => {
+      const w = state.networkWindow;
+      return run(state, state.bytes, w.base, w.avail, w.loadEnd, w.network, w.mac, w.wire);
+    }
+    : (state: _Frame) => {
+      const w = state.linkWindow;
+      return run(state, state.bytes, w.base, w.avail, w.loadEnd, w.network, w.mac, w.wire);
+    };
+  out.push({ base, rules, find });
+}
+
+function _emitFused(
+  graph: ReturnType<typeof _fuseRules>,
+  opaque: _Test[],
+  settings: _Settings,
+): _FusedRun<_Frame> {
+  if (settings.strategy === "source") {
+    try {
+      return _emitFusedSource(graph, opaque);
+    } catch (error) {
+      if (error instanceof _FuseBudgetError) throw error;
+      // Code generation forbidden or too large: closures.
+    }
+  }
+  return _emitFusedClosure(graph, opaque);
 }

@@ -1,0 +1,41 @@
+/**
+ * A capture input read in large blocks into recycled buffers.
+ *
+ * @module
+ */
+
+/**
+ * Blocks of input bytes, read ahead (the next block may be arriving while the
+ * caller works on this one) into a small pool of buffers that are reused: a
+ * block's bytes stay valid until it is handed back with
+ * {@linkcode BlockSource.release}, and may be overwritten from then on. This
+ * is how `filter` reads its capture without allocating (and page-faulting in)
+ * fresh memory for every megabyte.
+ *
+ * @example
+ * ```ts
+ * import type { BlockSource } from "./block_source.ts";
+ * async function count(source: BlockSource): Promise<number> {
+ *   let bytes = 0;
+ *   try {
+ *     for (let block; (block = await source.read()) !== null;) {
+ *       bytes += block.length;
+ *       source.release(block);
+ *     }
+ *   } finally {
+ *     source.close();
+ *   }
+ *   return bytes;
+ * }
+ * ```
+ */
+export interface BlockSource {
+  /** The next block (never empty), or `null` at the end of the input.
+   * Rejects when reading fails. */
+  read(): Promise<Uint8Array | null>;
+  /** Hands a block back for reuse; the caller must not touch it afterwards. */
+  release(block: Uint8Array): void;
+  /** Stops reading and frees what the source holds; a pending `read`
+   * resolves with `null`. Safe to call more than once. */
+  close(): void;
+}
