@@ -6,7 +6,7 @@
  * Usage:
  *   deno run -A bench/make_capture.ts            # once: bench/data/mixed_1m.pcap
  *   deno run -A bench/router_bench.ts [--file F] [--runs N] [--only NAME,...]
- *     [--strategy closure|source]
+ *     [--strategy closure|source] [--release]
  *
  * Needs tcpdump on PATH (for the link-base programs, `tcpdump -ddd`, and for
  * the comparison). Each figure is the best of `--runs` runs (the machine is
@@ -15,6 +15,8 @@
  *   discarded — the router alone;
  * - "file": 1 MiB reads from the file, output written to a file — what
  *   `tcpdump -r FILE -w OUT` does.
+ * With `--release`, the "memory" consumer hands each output chunk back
+ * (`RouterStream.releaseChunk`) once counted, as the CLI does once written.
  *
  * @module
  */
@@ -29,11 +31,13 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     only: { type: "string" },
     strategy: { type: "string", default: "closure" },
+    release: { type: "boolean", default: false },
   },
 });
 const file = values.file!;
 const runs = Number(values.runs);
 const strategy = values.strategy as "closure" | "source";
+const release = values.release!;
 const out = await Deno.makeTempFile({ suffix: ".pcap" });
 const CHUNK = 1 << 20;
 
@@ -114,7 +118,14 @@ async function _memory(rules: CompiledRuleSet): Promise<[number, number, number]
   const t0 = performance.now();
   await Promise.all([
     ReadableStream.from(chunks).pipeTo(router.writable),
-    router.readable.pipeTo(new WritableStream({ write: (c) => void (written += c.length) })),
+    router.readable.pipeTo(
+      new WritableStream({
+        write: (c) => {
+          written += c.length;
+          if (release) router.releaseChunk(c);
+        },
+      }),
+    ),
   ]);
   const ms = performance.now() - t0;
   const stats = await router.stats;
@@ -151,7 +162,10 @@ async function _tcpdump(filter: string): Promise<number> {
 
 const best = (xs: number[]) => Math.min(...xs);
 const wanted = values.only?.split(",");
-console.log(`file ${file} (${data.length} bytes), strategy ${strategy}, best of ${runs}`);
+console.log(
+  `file ${file} (${data.length} bytes), strategy ${strategy}, best of ${runs}` +
+    (release ? ", output chunks handed back" : ""),
+);
 const results: Record<string, { packets: number; memory: number; file: number; tcpdump?: number }> =
   {};
 for (const c of cases) {

@@ -3,19 +3,31 @@
  *
  * @module
  */
+import {
+  DLT_RAW_12,
+  DLT_RAW_14,
+  LINKTYPE_ETHERNET,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP,
+  LINKTYPE_NULL,
+  LINKTYPE_RAW,
+} from "../capture/link_types.ts";
 import { UsageError } from "./usage_error.ts";
 
-/** DLT/LINKTYPE names and the LINKTYPE_ values `compileFilter` takes. */
+/** The names `-y` takes (tcpdump's DLT names, `LINKTYPE_` and `DLT_` prefixes optional). */
 const _NAMES: Record<string, number> = {
-  NULL: 0,
-  EN10MB: 1,
-  ETHERNET: 1,
-  RAW: 101,
-  LOOP: 108,
-  LINUX_SLL: 113,
-  IPV4: 228,
-  IPV6: 229,
-  LINUX_SLL2: 276,
+  NULL: LINKTYPE_NULL,
+  EN10MB: LINKTYPE_ETHERNET,
+  ETHERNET: LINKTYPE_ETHERNET,
+  RAW: LINKTYPE_RAW,
+  LOOP: LINKTYPE_LOOP,
+  LINUX_SLL: LINKTYPE_LINUX_SLL,
+  IPV4: LINKTYPE_IPV4,
+  IPV6: LINKTYPE_IPV6,
+  LINUX_SLL2: LINKTYPE_LINUX_SLL2,
 };
 
 /** Parses `EN10MB`, `linux_sll`, `DLT_RAW`, `LINKTYPE_IPV4` or a number. */
@@ -39,6 +51,6 @@ export function _linkTypeName(linkType: number): string {
   const entry = Object.entries(_NAMES).find(([name, value]) =>
     value === linkType && name !== "ETHERNET"
   );
-  if (linkType === 12 || linkType === 14) return `${linkType} (RAW)`;
+  if (linkType === DLT_RAW_12 || linkType === DLT_RAW_14) return `${linkType} (RAW)`;
   return entry ? `${linkType} (${entry[0]})` : String(linkType);
 }

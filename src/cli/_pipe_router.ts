@@ -21,7 +21,8 @@ export class _OutputError extends Error {
   }
 }
 
-/** Destinations of {@linkcode _pipeRouter}. */
+/** Destinations of {@linkcode _pipeRouter}: each must be done with a chunk
+ * once its write resolves (the chunk's memory is then reused). */
 export interface _PipeRouterTargets {
   /** Where the accepted capture goes; left open (standard output). */
   accepted: WritableStream<Uint8Array>;
@@ -31,15 +32,17 @@ export interface _PipeRouterTargets {
 }
 
 /**
- * Copies `readable` to `writable` chunk by chunk. A read failure (the router
- * erroring) ends the copy quietly: the router reports it in its stats. A
- * write failure cancels `readable` and rejects with an {@linkcode _OutputError}.
+ * Copies `readable` to `writable` chunk by chunk, handing each chunk to
+ * `release` once its write resolved. A read failure (the router erroring)
+ * ends the copy quietly: the router reports it in its stats. A write failure
+ * cancels `readable` and rejects with an {@linkcode _OutputError}.
  */
 async function _copy(
   readable: ReadableStream<Uint8Array>,
   writable: WritableStream<Uint8Array>,
   output: "accepted" | "dropped",
   close: boolean,
+  release: (chunk: Uint8Array) => void,
 ): Promise<void> {
   const reader = readable.getReader();
   const writer = writable.getWriter();
@@ -60,6 +63,9 @@ async function _copy(
         await reader.cancel(error).catch(() => {});
         throw new _OutputError(output, error);
       }
+      // Written (a `CliIo` writable is done with a chunk once its write
+      // resolves): the router may reuse the memory.
+      release(next.value);
     }
   } finally {
     reader.releaseLock();
@@ -143,9 +149,12 @@ export async function _pipeRouter(
     if (!abort.signal.aborted) abort.abort(error);
     throw error;
   };
-  const copies = [_copy(router.readable, targets.accepted, "accepted", false).catch(stop)];
+  const release = (chunk: Uint8Array) => router.releaseChunk(chunk);
+  const copies = [
+    _copy(router.readable, targets.accepted, "accepted", false, release).catch(stop),
+  ];
   if (targets.dropped) {
-    copies.push(_copy(router.dropped, targets.dropped, "dropped", true).catch(stop));
+    copies.push(_copy(router.dropped, targets.dropped, "dropped", true, release).catch(stop));
   }
   const feeding = _feed(source, router.writable, abort.signal, afterBlock);
   const results = await Promise.allSettled([...copies, feeding]);

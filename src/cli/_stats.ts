@@ -6,7 +6,7 @@
  */
 import { formatRuleSet } from "../rules/format_rule_set.ts";
 import type { Match, Rule, RuleSet, RuleSetCounters } from "../rules/rule_set.ts";
-import { _formatProtocol } from "../rules/_ip.ts";
+import { formatProtocol } from "../rules/format_protocol.ts";
 import { formatU32 } from "../u32/format_u32.ts";
 import { parseU32 } from "../u32/parse_u32.ts";
 
@@ -66,7 +66,7 @@ function _matchText(match: Match): string {
 function _ruleLine(rule: Rule, counter: { packets: number; bytes: number } | undefined): string {
   const protocol = rule.matches.find((m) => m.kind === "protocol");
   const protoText = protocol && protocol.kind === "protocol"
-    ? (protocol.invert ? "!" : " ") + _formatProtocol(protocol.protocol).padEnd(5)
+    ? (protocol.invert ? "!" : " ") + formatProtocol(protocol.protocol).padEnd(5)
     : " " + "all".padEnd(5);
   let line = _num(counter?.packets ?? 0) + _num(counter?.bytes ?? 0);
   line += (rule.target ?? "").padEnd(9) + " ";

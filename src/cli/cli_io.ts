@@ -14,13 +14,17 @@ import type { BlockSource } from "./block_source.ts";
  * an error named `"BrokenPipe"` (Deno's `Deno.errors.BrokenPipe` is): the
  * command then ends quietly with status 141, like a tool killed by `SIGPIPE`.
  *
+ * A write to `stdout` or to a stream from `openWrite` must be done with its
+ * chunk once it resolves (copy the chunk to keep it): `filter` reuses the
+ * memory of an output chunk as soon as its write has resolved.
+ *
  * @example
  * ```ts
  * import type { CliIo } from "./cli_io.ts";
  * const chunks: Uint8Array[] = [];
  * const io: CliIo = {
  *   stdin: new ReadableStream({ start: (c) => c.close() }),
- *   stdout: new WritableStream({ write: (chunk) => void chunks.push(chunk) }),
+ *   stdout: new WritableStream({ write: (chunk) => void chunks.push(chunk.slice()) }),
  *   stderr: new WritableStream(),
  *   openRead: () => Promise.reject(new Error("no files here")),
  *   readFile: () => Promise.reject(new Error("no files here")),

@@ -87,7 +87,7 @@ export const traceCommand: CliCommand = {
     const path = _inputPath(parsed, "trace");
     const source = await _loadProgram(parsed, "trace", io, base, ["bytecode", "expr", "asm"]);
     const input = await _openInput(io, path);
-    const view = new _FrameView();
+    const view = new _FrameView(base);
     let text: string | undefined;
     let seen = 0;
     await _readPackets(
@@ -99,7 +99,7 @@ export const traceCommand: CliCommand = {
           `packet ${number}: ${capturedLength} bytes captured, ${wireLength} on the wire, link type ${
             _linkTypeName(linkType)
           }, ${base} base\n`;
-        if (!view.load(bytes, start, capturedLength, wireLength, linkType, interfaceIndex, base)) {
+        if (!view.load(bytes, start, capturedLength, wireLength, linkType, interfaceIndex)) {
           text = head +
             "not run: a network-base program runs only on frames with an IPv4/IPv6 header\n";
           return true;

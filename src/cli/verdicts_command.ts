@@ -92,7 +92,7 @@ export const verdictsCommand: CliCommand = {
     if (source.fixed) forLinkType(1); // report a refused program before reading input
     const input = await _openInput(io, path);
     const out = new _TextWriter(io.stdout);
-    const view = new _FrameView();
+    const view = new _FrameView(base);
     let lastType = -1;
     let run: CompiledProgram | null = null;
     try {
@@ -105,7 +105,7 @@ export const verdictsCommand: CliCommand = {
           }
           if (
             run === null ||
-            !view.load(bytes, start, capturedLength, wireLength, linkType, interfaceIndex, base)
+            !view.load(bytes, start, capturedLength, wireLength, linkType, interfaceIndex)
           ) {
             out.write("-\n");
             return;

@@ -139,7 +139,7 @@ export function _formatAddress(bytes: Uint8Array): string {
 }
 
 /** Protocol names as iptables-save prints them (from /etc/protocols). */
-const _PROTOCOL_NAMES: ReadonlyMap<number, string> = new Map([
+export const _PROTOCOL_NAMES: ReadonlyMap<number, string> = new Map([
   [0, "all"],
   [1, "icmp"],
   [2, "igmp"],
@@ -173,9 +173,4 @@ export function _parseProtocol(text: string): number {
   if (known !== undefined) return known;
   if (/^[0-9]{1,3}$/.test(text) && Number(text) <= 255) return Number(text);
   return -1;
-}
-
-/** The name iptables-save prints for a protocol number. */
-export function _formatProtocol(protocol: number): string {
-  return _PROTOCOL_NAMES.get(protocol) ?? String(protocol);
 }

@@ -23,12 +23,8 @@ import {
 } from "../bpf/_packet_access.ts";
 import { type _FuseAtom, _FuseBudgetError, _fuseRules, _isFusable } from "./_fuse_rules.ts";
 import { _emitFusedClosure, _emitFusedSource, type _FusedRun } from "./_emit_fused.ts";
-import {
-  createFrameDescriptor,
-  describeFrame,
-  type FrameDescriptor,
-  LINKTYPE_RAW,
-} from "../capture/link_types.ts";
+import { type FrameDescriptor, LINKTYPE_RAW } from "../capture/link_types.ts";
+import { FrameContext } from "./frame_context.ts";
 import type {
   AddressMatch,
   Chain,
@@ -220,40 +216,6 @@ function _error(reason: string, chain: string, rule: number, cause?: unknown): R
     0,
     { chain, rule, cause },
   );
-}
-
-function _newContext(): PacketContext {
-  return {
-    dataOffset: 0,
-    wireLength: 0,
-    end: 0,
-    networkOffset: 0,
-    macOffset: 0,
-    protocol: 0,
-    pktType: 0,
-    ifindex: 0,
-    mark: 0,
-    queue: 0,
-    hatype: 0,
-    rxhash: 0,
-    cpu: 0,
-    vlanTci: 0,
-    vlanPresent: false,
-    vlanTpid: 0,
-  };
-}
-
-function _fillAncillary(context: PacketContext, frame: FrameRef, d: FrameDescriptor): void {
-  context.protocol = d.protocol;
-  context.pktType = d.pktType;
-  context.ifindex = d.ifindex !== 0 ? d.ifindex : (frame.interfaceIndex + 1) >>> 0;
-  context.hatype = d.hatype;
-  context.vlanTci = d.vlanTci;
-  context.vlanPresent = d.vlanPresent;
-  context.vlanTpid = d.vlanTpid;
-  context.mark = frame.mark ?? 0;
-  context.rxhash = frame.rxhash ?? 0;
-  context.queue = frame.queue ?? 0;
 }
 
 /** IPv6 extension headers `ipv6_find_hdr` skips. */
@@ -516,21 +478,12 @@ function _entryChain(ruleSet: RuleSet, wanted: string | undefined): number {
  * Compiles a rule set into a {@linkcode CompiledRuleSet} whose `classify`
  * gives the verdict for one frame and counts it.
  *
- * Per frame, the link header is read once ({@linkcode describeFrame}) and two
- * reusable `PacketContext`s are filled, shared by every rule:
- *
- * - network base (iptables' xt_bpf view): `dataOffset` and `networkOffset` at
- *   the IPv4/IPv6 header, `macOffset` at the frame start, `wireLength` and
- *   `end` cut to the IP datagram length as `ip_rcv` trims `skb->len`. Frames
- *   without an IPv4/IPv6 header skip network-base rules (they fall through to
- *   later rules and the policy).
- * - link base: the whole frame (`dataOffset` at its start, the pcap wire
- *   length), `networkOffset` at the network header where known.
- *
- * Both carry the ancillary fields: `protocol`, `pktType`, `ifindex`,
- * `hatype`, `vlanTci`/`vlanPresent`/`vlanTpid` from the frame (see
- * `describeFrame`), `ifindex` otherwise `interfaceIndex + 1`, and `mark`,
- * `rxhash`, `queue` from the {@linkcode FrameRef}.
+ * Per frame, the link header is read once and the two reusable
+ * `PacketContext`s every rule shares are filled as {@linkcode FrameContext}
+ * documents: the network base (iptables' xt_bpf view, offset 0 at the
+ * IPv4/IPv6 header, the length cut as `ip_rcv` trims `skb->len`) and the link
+ * base (the whole frame). Frames without an IPv4/IPv6 header skip
+ * network-base rules (they fall through to later rules and the policy).
  *
  * `-s`/`-d` match only packets of their address family, `-p` the IPv4
  * protocol field or the IPv6 upper-layer header (extension headers skipped
@@ -633,17 +586,21 @@ export function compileRuleSet(
   const entryAccepts = policies[entry];
   const stackChain = new Int32Array(ruleSet.chains.length + 1);
   const stackRule = new Int32Array(ruleSet.chains.length + 1);
+  const contexts = new FrameContext();
   const state: _Frame = {
     frame: undefined as unknown as FrameRef,
     bytes: new Uint8Array(0),
-    descriptor: createFrameDescriptor(),
+    descriptor: contexts.descriptor,
     isIp: false,
     networkStart: 0,
-    network: _newContext(),
-    link: _newContext(),
+    network: contexts.network,
+    link: contexts.link,
     networkWindow: _newWindow(),
     linkWindow: _newWindow(),
   };
+  // The contexts the rules need (network only for frames with an IP header);
+  // without rules, the link one (cheapest) for the frame's description alone.
+  const bases = anyNetwork && anyLink ? undefined : anyNetwork ? "network" : "link";
 
   const restore = () => {
     packets.fill(0);
@@ -669,32 +626,13 @@ export function compileRuleSet(
     state.frame = frame;
     const bytes = frame.bytes;
     state.bytes = bytes;
-    const start = frame.start;
-    const isIp = describeFrame(frame, d);
+    contexts.load(frame, bases);
+    const isIp = contexts.isIp;
     state.isIp = isIp;
-    if (isIp) {
-      const at = start + d.networkOffset;
-      state.networkStart = at;
-      if (anyNetwork) {
-        const n = state.network;
-        n.dataOffset = at;
-        n.networkOffset = at;
-        n.macOffset = start;
-        n.wireLength = d.networkWireLength;
-        n.end = at + d.networkCapturedLength;
-        _fillAncillary(n, frame, d);
-        if (fuse) _fillWindow(state.networkWindow, bytes, n);
-      }
-    }
-    if (anyLink) {
-      const l = state.link;
-      l.dataOffset = start;
-      l.macOffset = start;
-      l.networkOffset = d.networkOffset >= 0 ? start + d.networkOffset : start;
-      l.wireLength = frame.wireLength;
-      l.end = start + frame.capturedLength;
-      _fillAncillary(l, frame, d);
-      if (fuse) _fillWindow(state.linkWindow, bytes, l);
+    if (isIp) state.networkStart = frame.start + d.networkOffset;
+    if (fuse) {
+      if (isIp && anyNetwork) _fillWindow(state.networkWindow, bytes, state.network);
+      if (anyLink) _fillWindow(state.linkWindow, bytes, state.link);
     }
     const size = byIp && isIp ? d.networkWireLength : frame.wireLength;
     let chain = entry;

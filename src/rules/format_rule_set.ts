@@ -5,7 +5,7 @@
  */
 import type { Instruction } from "../bpf/instruction.ts";
 import type { Match, PacketCounter, Rule, RuleSet, RuleSetCounters } from "./rule_set.ts";
-import { _formatProtocol } from "./_ip.ts";
+import { formatProtocol } from "./format_protocol.ts";
 
 const _NO_QUOTE = /^[_\-0-9a-zA-Z]+$/;
 
@@ -43,7 +43,7 @@ function _ipPart(match: Match): string {
     case "interface":
       return `${not}${match.direction === "in" ? "-i" : "-o"} ${match.name}`;
     case "protocol":
-      return `${not}-p ${_formatProtocol(match.protocol)}`;
+      return `${not}-p ${formatProtocol(match.protocol)}`;
     default:
       return "";
   }

@@ -23,3 +23,5 @@ export * from "./rule_set_error.ts";
 export * from "./parse_rule_set.ts";
 export * from "./format_rule_set.ts";
 export * from "./compile_rule_set.ts";
+export * from "./frame_context.ts";
+export * from "./format_protocol.ts";

@@ -22,6 +22,9 @@ const _MIN_TAIL = 4096;
 /** Runs shorter than this are copied byte by byte (no `subarray` view). */
 const _SHORT_RUN = 48;
 
+/** Most buffers handed back and kept for reuse. */
+const _MAX_FREE = 4;
+
 /**
  * An output stream of the router. Bytes are appended with {@linkcode write}
  * into the current pooled buffer; {@linkcode emit} enqueues the bytes written
@@ -29,6 +32,11 @@ const _SHORT_RUN = 48;
  * never written again below what has been emitted from it, so a chunk
  * handed to the consumer stays intact; a fresh buffer is taken when the
  * current one is full (one allocation per `chunkSize` bytes, never per frame).
+ *
+ * A consumer may hand chunks back ({@linkcode release}) once it is done with
+ * them: a buffer whose every chunk came back is reused instead of allocating
+ * (fresh memory is zero-filled and page-faulted in, which costs as much as
+ * the copy into it).
  */
 export class _RouterOutput {
   /** The stream the consumer reads. */
@@ -45,6 +53,12 @@ export class _RouterOutput {
   #cancelled = false;
   #ended = false;
   #waiter: (() => void) | undefined;
+  /** Chunks enqueued and not handed back yet. */
+  readonly #out = new WeakSet<Uint8Array>();
+  /** Per buffer: chunks out (not handed back), and whether it is no longer filled. */
+  readonly #owed = new WeakMap<ArrayBuffer, { out: number; retired: boolean }>();
+  /** Buffers every chunk of which came back, ready for reuse. */
+  readonly #free: Uint8Array[] = [];
   /** Bytes enqueued so far. */
   bytesOut = 0;
 
@@ -64,6 +78,7 @@ export class _RouterOutput {
         cancel: (reason) => {
           this.#cancelled = true;
           this.#buffer = new Uint8Array(0);
+          this.#free.length = 0;
           this.#pending = this.#used = 0;
           this.#wake();
           this.#onCancel(reason);
@@ -116,17 +131,48 @@ export class _RouterOutput {
   emit(): void {
     if (this.#cancelled || this.#ended) return;
     const used = this.#used;
+    const buffer = this.#buffer;
     if (used > this.#pending) {
-      this.#controller.enqueue(this.#buffer.subarray(this.#pending, used));
+      const chunk = buffer.subarray(this.#pending, used);
+      this.#out.add(chunk);
+      const owed = this.#owed.get(buffer.buffer as ArrayBuffer);
+      if (owed) owed.out++;
+      else this.#owed.set(buffer.buffer as ArrayBuffer, { out: 1, retired: false });
+      this.#controller.enqueue(chunk);
       this.bytesOut += used - this.#pending;
       this.#pending = used;
     }
     // Keep filling the same buffer after the emitted part while there is room
     // (and while no consumer has transferred it away).
-    if (this.#buffer.length - used < _MIN_TAIL || this.#buffer.buffer.byteLength === 0) {
-      this.#buffer = new Uint8Array(this.#chunkSize);
+    if (buffer.length - used < _MIN_TAIL || buffer.buffer.byteLength === 0) {
+      const memory = buffer.buffer as ArrayBuffer;
+      const owed = this.#owed.get(memory);
+      if (owed && owed.out > 0) owed.retired = true;
+      else if (memory.byteLength !== 0) {
+        this.#owed.delete(memory);
+        this.#reuse(buffer);
+      }
+      this.#buffer = this.#free.pop() ?? new Uint8Array(this.#chunkSize);
       this.#pending = this.#used = 0;
     }
+  }
+
+  /**
+   * Takes back a chunk this output enqueued, which the consumer no longer
+   * uses: its buffer is reused once every chunk from it came back. Anything
+   * else (a chunk handed back twice, a foreign or transferred one) is ignored.
+   */
+  release(chunk: Uint8Array): void {
+    if (!this.#out.delete(chunk)) return;
+    const memory = chunk.buffer as ArrayBuffer;
+    const owed = this.#owed.get(memory);
+    if (!owed || --owed.out > 0 || !owed.retired) return;
+    this.#owed.delete(memory);
+    if (memory.byteLength === this.#chunkSize) this.#reuse(new Uint8Array(memory));
+  }
+
+  #reuse(buffer: Uint8Array): void {
+    if (this.#free.length < _MAX_FREE && !this.#cancelled && !this.#ended) this.#free.push(buffer);
   }
 
   /**
@@ -163,6 +209,7 @@ export class _RouterOutput {
     if (this.#cancelled || this.#ended) return;
     this.#ended = true;
     this.#buffer = new Uint8Array(0);
+    this.#free.length = 0;
     this.#pending = this.#used = 0;
     this.#controller.error(reason);
     this.#wake();

@@ -64,6 +64,8 @@ function _positiveInteger(name: string, value: number | undefined, fallback: num
   return value;
 }
 
+const _EMPTY = new Uint8Array(0);
+
 function _totals(): RouterTotals {
   return { packets: 0, bytes: 0, capturedBytes: 0 };
 }
@@ -82,6 +84,18 @@ function _totals(): RouterTotals {
  * copies of runs of consecutive records straight from the input chunk into
  * pooled output buffers, enqueued as chunks of up to `outputChunkSize`.
  * Nothing is allocated per frame.
+ *
+ * **Input chunks are not retained.** Every byte the router keeps is copied
+ * (into an output buffer, or the decoder's carry for a record split across
+ * chunks) before the write of its input chunk resolves: the producer may then
+ * overwrite or reuse the chunk (a pool of read buffers), and the outputs are
+ * unaffected.
+ *
+ * **Output chunks** are views of pooled buffers that the router never writes
+ * again; the consumer owns them. A consumer done with a chunk (say, once its
+ * write to a file resolved) may hand it back with
+ * {@linkcode RouterStream.releaseChunk}, so its memory is reused instead of
+ * allocating fresh output buffers.
  *
  * **Rule-set swap.** {@linkcode RouterStream.setRuleSet} takes effect between
  * two input chunks, so between two frames: every frame sees exactly one rule
@@ -266,6 +280,36 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
     this.#ruleSetChanges++;
   }
 
+  /**
+   * Hands an output chunk (from either output) back once the consumer no
+   * longer uses it: the router may then write later output into its memory.
+   * Optional: a chunk that is never handed back is never touched again. A
+   * chunk handed back twice, or not from this router, is ignored; one still
+   * in use after it was handed back will be overwritten.
+   *
+   * @example
+   * ```ts
+   * import { RouterStream } from "./router_stream.ts";
+   * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
+   * const router = new RouterStream(compileRuleSet(parseRuleSet("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n")));
+   * const header = new Uint8Array([
+   *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+   * ]);
+   * const feeding = ReadableStream.from([header]).pipeTo(router.writable);
+   * let total = 0;
+   * for await (const chunk of router.readable) {
+   *   total += chunk.length; // ... write the chunk somewhere, then:
+   *   router.releaseChunk(chunk);
+   * }
+   * await feeding;
+   * console.log(total); // 24
+   * ```
+   */
+  releaseChunk(chunk: Uint8Array): void {
+    this.#accepted.release(chunk);
+    this.#dropped?.release(chunk);
+  }
+
   /** The statistics so far (a snapshot; {@linkcode RouterStream.stats} gives the final ones). */
   snapshot(): RouterStats {
     const stats: RouterStats = {
@@ -436,6 +480,7 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
     }
     if (aTo > aFrom) accepted.write(bytes, aFrom, aTo);
     if (dTo > dFrom) dropped!.write(bytes, dFrom, dTo);
+    frame.bytes = _EMPTY; // the input chunk is not read again: do not keep it alive
     this.#lastInterface = lastInterface;
     this.#metadataRecords += metadata;
     const input = this.#input;

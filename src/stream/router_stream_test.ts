@@ -3,6 +3,7 @@ import { CaptureFormatError } from "../capture/capture_format_error.ts";
 import { RouterStream } from "./router_stream.ts";
 import {
   _ACCEPT_ALL,
+  _collect,
   _decodeRecords,
   _DROP_ALL,
   _MARK_RULES,
@@ -293,4 +294,71 @@ Deno.test("RouterStream rejects options out of range", () => {
   assert.throws(() => new RouterStream(rules, { outputChunkSize: 0 }), RangeError);
   assert.throws(() => new RouterStream(rules, { highWaterMark: 1.5 }), RangeError);
   assert.throws(() => new RouterStream(rules, { flushThreshold: -1 }), /flushThreshold/);
+});
+
+Deno.test("RouterStream does not read an input chunk after its write resolves", async () => {
+  const input = _pcapOf(300, 97, (i) => (i * 5) % 7 < 3 ? 1 : 0);
+  const rules = _rules(_MARK_RULES);
+  const expected = await _route(rules, [input]);
+  const next = _random(11);
+  for (const options of [{}, { outputChunkSize: 700, flushThreshold: 0 }]) {
+    const router = new RouterStream(rules, { dropped: true, ...options });
+    const outputs = Promise.all([_collect(router.readable), _collect(router.dropped)]);
+    const writer = router.writable.getWriter();
+    // One reused block, scribbled over as soon as each write resolves (as a
+    // reader with a pool of read buffers does); cuts fall inside records too.
+    const block = new Uint8Array(1000);
+    for (let at = 0; at < input.length;) {
+      const n = Math.min(1 + next() % block.length, input.length - at);
+      block.set(input.subarray(at, at + n));
+      await writer.write(block.subarray(0, n));
+      block.fill(0xa5);
+      at += n;
+    }
+    await writer.close();
+    const [accepted, dropped] = await outputs;
+    assert.deepEqual(accepted.bytes, expected.accepted);
+    assert.deepEqual(dropped.bytes, expected.dropped);
+  }
+});
+
+Deno.test("RouterStream.releaseChunk() reuses handed-back output memory, output intact", async () => {
+  const input = _pcapOf(400, 200, (i) => i % 4 === 0 ? 0 : 1);
+  const rules = _rules(_MARK_RULES);
+  const expected = await _route(rules, [input]);
+  const router = new RouterStream(rules, { dropped: true, outputChunkSize: 8192 });
+  const seen = new Set<ArrayBufferLike>();
+  let reused = 0;
+  const read = async (stream: ReadableStream<Uint8Array>) => {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of stream) {
+      if (seen.has(chunk.buffer)) reused++;
+      seen.add(chunk.buffer);
+      parts.push(chunk.slice());
+      router.releaseChunk(chunk);
+      router.releaseChunk(chunk); // a second hand-back is ignored
+      router.releaseChunk(chunk.subarray(0)); // so is a view the router did not enqueue
+      await _tick();
+    }
+    return new Uint8Array(parts.flatMap((p) => [...p]));
+  };
+  const [accepted, dropped] = await Promise.all([
+    read(router.readable),
+    read(router.dropped),
+    ReadableStream.from(_split(input, [5000, 20000, 33333, 60000])).pipeTo(router.writable),
+  ]);
+  assert.deepEqual(accepted, expected.accepted);
+  assert.deepEqual(dropped, expected.dropped);
+  assert.ok(reused > 0, "a handed-back buffer was written again");
+});
+
+Deno.test("RouterStream never reuses output memory that was not handed back", async () => {
+  const input = _pcapOf(400, 200, () => 1);
+  const router = new RouterStream(_rules(_MARK_RULES), { outputChunkSize: 8192 });
+  const kept: [Uint8Array, Uint8Array][] = [];
+  const reading = (async () => {
+    for await (const chunk of router.readable) kept.push([chunk, chunk.slice()]);
+  })();
+  await Promise.all([reading, ReadableStream.from([input]).pipeTo(router.writable)]);
+  for (const [chunk, copy] of kept) assert.deepEqual(chunk, copy);
 });
