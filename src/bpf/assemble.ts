@@ -337,8 +337,13 @@ function _lex(text: string): _Token[] {
   return tokens;
 }
 
+/** `text` in quotes, cut to 24 characters so hostile input cannot bloat a message. */
+function _quote(text: string): string {
+  return `'${text.length > 24 ? text.slice(0, 24) + "…" : text}'`;
+}
+
 function _describe(token: _Token): string {
-  return token.kind === "end" ? "end of text" : `'${token.text}'`;
+  return token.kind === "end" ? "end of text" : _quote(token.text);
 }
 
 interface _JumpFixup {
@@ -394,20 +399,20 @@ class _Assembler {
       if (this.#peek().kind !== ":") {
         const next = this.#peek();
         if (next.kind === "op") {
-          _fail(`expected ':' after label '${token.text}'`, next.line, next.column);
+          _fail(`expected ':' after label ${_quote(token.text)}`, next.line, next.column);
         }
-        _fail(`unknown instruction '${token.text}'`, token.line, token.column);
+        _fail(`unknown instruction ${_quote(token.text)}`, token.line, token.column);
       }
       this.#next();
       if (this.#labels.has(token.text)) {
-        _fail(`duplicate label '${token.text}'`, token.line, token.column);
+        _fail(`duplicate label ${_quote(token.text)}`, token.line, token.column);
       }
       this.#labels.set(token.text, this.#program.length);
       const label = token;
       token = this.#next();
       if (token.kind !== "op") {
         _fail(
-          `expected an instruction after label '${label.text}', found ${_describe(token)}`,
+          `expected an instruction after label ${_quote(label.text)}, found ${_describe(token)}`,
           token.line,
           token.column,
         );
@@ -674,19 +679,23 @@ class _Assembler {
     for (const { index, field, label } of this.#fixups) {
       const target = this.#labels.get(label.text);
       if (target === undefined) {
-        _fail(`undefined label '${label.text}'`, label.line, label.column);
+        _fail(`undefined label ${_quote(label.text)}`, label.line, label.column);
       }
       const offset = target - index - 1;
       if (offset < 0) {
         _fail(
-          `jump from instruction ${index} to label '${label.text}' (instruction ${target}) goes backward`,
+          `jump from instruction ${index} to label ${
+            _quote(label.text)
+          } (instruction ${target}) goes backward`,
           label.line,
           label.column,
         );
       }
       if (field !== "k" && offset > 255) {
         _fail(
-          `jump from instruction ${index} to label '${label.text}' (instruction ${target}) is too far (${offset} > 255)`,
+          `jump from instruction ${index} to label ${
+            _quote(label.text)
+          } (instruction ${target}) is too far (${offset} > 255)`,
           label.line,
           label.column,
         );

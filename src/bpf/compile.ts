@@ -79,7 +79,8 @@ export function compile(program: Program, options: CompileOptions = {}): Compile
     maxInstructions: options.maxInstructions,
     allowBackwardJumps: options.allowBackwardJumps,
   });
-  const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
+  // `k >>> 0`: validate() lets -0 through, and results must stay uint32.
+  const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
   const strategy = options.strategy ?? "closure";
   if (strategy === "source") {
     try {

@@ -122,7 +122,8 @@ export function interpret(
   let budget = _BACKWARD_JUMP_BUDGET;
 
   for (let pc = 0; pc < program.length; pc++) {
-    const { code, jt, jf, k } = program[pc];
+    const { code, jt, jf } = program[pc];
+    const k = program[pc].k >>> 0; // validate() lets -0 through; results stay uint32
     switch (code & 0x07) {
       case BPF_LD:
       case BPF_LDX: {

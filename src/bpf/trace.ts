@@ -126,7 +126,8 @@ export function trace(
   };
 
   for (;;) {
-    const { code, jt, jf, k } = program[pc];
+    const { code, jt, jf } = program[pc];
+    const k = program[pc].k >>> 0; // validate() lets -0 through; results stay uint32
     const step: TraceStep = { pc, a, x, scratch: [] };
     if (steps.length < MAX_RECORDED_STEPS) steps.push(step);
     else truncated = true;

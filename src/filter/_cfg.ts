@@ -71,6 +71,17 @@ export function _patch(exits: _Exit[], target: _Block): void {
   }
 }
 
+/**
+ * Both exit lists as one, reusing the longer: the operands are used up (their
+ * exits are patched once), and order does not matter. Copying both, as
+ * `[...x, ...y]`, made `port 1 or port 2 or …` quadratic (8000 terms: 3 s).
+ */
+function _concat(x: _Exit[], y: _Exit[]): _Exit[] {
+  const [long, short] = x.length >= y.length ? [x, y] : [y, x];
+  for (const e of short) long.push(e);
+  return long;
+}
+
 /** `a and b`: b runs only when a holds. */
 export function _and(a: _Cond, b: _Cond): _Cond {
   if (a === false) return false;
@@ -78,7 +89,7 @@ export function _and(a: _Cond, b: _Cond): _Cond {
   if (b === true) return a;
   if (b === false) return false;
   _patch(a.t, b.head);
-  return { head: a.head, t: b.t, f: [...a.f, ...b.f] };
+  return { head: a.head, t: b.t, f: _concat(a.f, b.f) };
 }
 
 /** `a or b`: b runs only when a fails. */
@@ -88,7 +99,7 @@ export function _or(a: _Cond, b: _Cond): _Cond {
   if (b === false) return a;
   if (b === true) return true;
   _patch(a.f, b.head);
-  return { head: a.head, t: [...a.t, ...b.t], f: b.f };
+  return { head: a.head, t: _concat(a.t, b.t), f: b.f };
 }
 
 /** `not a`: swap the exits. */

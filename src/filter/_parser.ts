@@ -70,9 +70,20 @@ class _Parser {
   #i = 0;
   #gen: _CodeGen;
 
+  /** For each `(` token: the index after its matching `)` (or of the end). */
+  #after: Int32Array;
+
   constructor(tokens: _Token[], gen: _CodeGen) {
     this.#tokens = tokens;
     this.#gen = gen;
+    // One pass, so that looking past a parenthesis is O(1): scanning for the
+    // `)` from every `(` was quadratic on hostile nesting.
+    this.#after = new Int32Array(tokens.length).fill(tokens.length - 1);
+    const open: number[] = [];
+    for (let j = 0; j < tokens.length; j++) {
+      if (this.#isOp(tokens[j], "(")) open.push(j);
+      else if (this.#isOp(tokens[j], ")") && open.length > 0) this.#after[open.pop()!] = j + 1;
+    }
   }
 
   get #tok(): _Token {
@@ -147,18 +158,9 @@ class _Parser {
     }
   }
 
-  /** Index of the token after the `)` matching the `(` at index `i`. */
+  /** Index of the token after the `)` matching the `(` at index `i` (or of the end). */
   #afterParen(i: number): number {
-    let depth = 0;
-    for (let j = i; j < this.#tokens.length; j++) {
-      const t = this.#tokens[j];
-      if (this.#isOp(t, "(")) depth++;
-      else if (this.#isOp(t, ")")) {
-        depth--;
-        if (depth === 0) return j + 1;
-      } else if (t.kind === "eof") return j;
-    }
-    return this.#tokens.length - 1;
+    return this.#after[i];
   }
 
   #isArithFollow(t: _Token): boolean {
@@ -167,15 +169,21 @@ class _Parser {
 
   /** Whether the tokens at `i` start an `id` (an address that inherits qualifiers). */
   #startsId(i: number): boolean {
-    const t = this.#tokens[i];
-    if (t.kind === "hid" || t.kind === "hid6" || t.kind === "eid" || t.kind === "id") return true;
-    if (t.kind === "num") return !this.#isArithFollow(this.#tokens[i + 1]);
-    if (this.#isNot(t)) return this.#startsId(i + 1);
-    if (this.#isOp(t, "(")) {
-      if (this.#isArithFollow(this.#tokens[this.#afterParen(i)])) return false;
-      return this.#startsId(i + 1);
+    // A loop, not recursion: `host 1.2.3.4 and not not … 1.2.3.5` with
+    // thousands of `not` or `(` must not overflow the stack.
+    for (;;) {
+      const t = this.#tokens[i];
+      if (t.kind === "hid" || t.kind === "hid6" || t.kind === "eid" || t.kind === "id") return true;
+      if (t.kind === "num") return !this.#isArithFollow(this.#tokens[i + 1]);
+      if (this.#isNot(t)) {
+        i++;
+      } else if (this.#isOp(t, "(")) {
+        if (this.#isArithFollow(this.#tokens[this.#afterParen(i)])) return false;
+        i++;
+      } else {
+        return false;
+      }
     }
-    return false;
   }
 
   #depth = 0;

@@ -1,6 +1,7 @@
 import type { Instruction } from "../bpf/instruction.ts";
 import { _CodeGen, _isSupportedLinkType } from "./_codegen.ts";
-import { _linearize } from "./_linearize.ts";
+import { _linearize, _topoOrder } from "./_linearize.ts";
+import type { _Block } from "./_cfg.ts";
 import { _optimize } from "./_optimizer.ts";
 import { _parseFilter } from "./_parser.ts";
 
@@ -27,8 +28,11 @@ export interface CompileFilterOptions {
  * jumps backwards (`protochain` is unrolled), so the kernel accepts it.
  *
  * Addresses must be numeric (there is no name resolution); a host name is a
- * {@linkcode FilterSyntaxError} (`unknown host 'name'`), as are syntax errors
- * and qualifiers that do not apply, each with the column.
+ * {@linkcode FilterSyntaxError} (`unknown host 'name'`), as are syntax errors,
+ * qualifiers that do not apply and nesting deeper than 200, each with the
+ * column. A program longer than the kernel's 4096 instructions, or an
+ * expression of more than 32768 instructions before optimization, is a
+ * `RangeError`.
  *
  * @example
  * ```ts
@@ -49,6 +53,29 @@ export function compileFilter(
   const gen = new _CodeGen(linkType);
   const cond = _parseFilter(expression, gen);
   let root = gen.finish(cond, snaplen);
-  if (options.optimize ?? true) root = _optimize(root);
+  if (options.optimize ?? true) {
+    const size = _size(root);
+    if (size > _MAX_UNOPTIMIZED) {
+      throw new RangeError(
+        `Cannot compile filter: expression too large (${size} instructions before optimization, at most ${_MAX_UNOPTIMIZED})`,
+      );
+    }
+    root = _optimize(root);
+  }
   return _linearize(root);
+}
+
+/**
+ * Most instructions the optimizer is given. Its cost grows with the graph
+ * (seconds and hundreds of MiB at ~100,000), and a graph this size cannot
+ * shrink under the kernel's 4096 unless it repeats itself: `port 1 or … or
+ * port 1400` is about this big and gives some 16,000 instructions.
+ */
+const _MAX_UNOPTIMIZED = 32768;
+
+/** Instructions of the unoptimized graph (statements plus one jump or return per block). */
+function _size(root: _Block): number {
+  let size = 0;
+  for (const b of _topoOrder(root)) size += b.stmts.length + 1;
+  return size;
 }

@@ -5,7 +5,8 @@
  *
  * The message reads like libpcap's (`syntax error`, `unknown host 'foo'`,
  * `illegal qualifier of 'port'`) inside the project's `Cannot <action>:
- * <reason>` form, and always names the column.
+ * <reason>` form, and always names the column. Runs of 64 or more
+ * characters quoted from the input are cut to 40 and `…`.
  *
  * @example
  * ```ts
@@ -24,6 +25,8 @@ export class FilterSyntaxError extends SyntaxError {
   readonly reason: string;
   /** Builds the error from the reason and the 1-based column. */
   constructor(reason: string, column: number) {
+    // Quoted input can be arbitrarily long ('xxxx…' of a megabyte): cut long runs.
+    reason = reason.replace(/[^\s'"]{64,}/g, (run) => run.slice(0, 40) + "…");
     super(`Cannot compile filter: ${reason} at column ${column}`);
     this.name = "FilterSyntaxError";
     this.line = 1;
