@@ -136,9 +136,15 @@ async function _file(rules: CompiledRuleSet): Promise<number> {
   const input = await Deno.open(file);
   const output = await Deno.open(out, { write: true, create: true, truncate: true });
   const t0 = performance.now();
+  // As the CLI does: a small pool of reused read buffers (the router keeps no
+  // input chunk after its write resolves, and at most two are in flight) and
+  // output chunks handed back once written, so no fresh memory is faulted in
+  // for every MiB.
+  const pool = Array.from({ length: 4 }, () => new Uint8Array(CHUNK));
+  let next = 0;
   const source = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const buffer = new Uint8Array(CHUNK);
+      const buffer = pool[next++ % pool.length];
       const n = await input.read(buffer);
       if (n === null) {
         input.close();
@@ -146,7 +152,18 @@ async function _file(rules: CompiledRuleSet): Promise<number> {
       } else controller.enqueue(buffer.subarray(0, n));
     },
   }, { highWaterMark: 0 });
-  await source.pipeThrough(new RouterStream(rules)).pipeTo(output.writable);
+  const router = new RouterStream(rules);
+  await source.pipeThrough(router).pipeTo(
+    new WritableStream({
+      async write(chunk) {
+        for (let off = 0; off < chunk.length;) off += await output.write(chunk.subarray(off));
+        router.releaseChunk(chunk);
+      },
+      close() {
+        output.close();
+      },
+    }),
+  );
   return performance.now() - t0;
 }
 
