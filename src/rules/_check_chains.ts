@@ -41,28 +41,36 @@ export function _findChainProblem(ruleSet: RuleSet): _ChainProblem | undefined {
       }
     }
   }
-  // Loop detection: depth-first search over the jump graph.
+  // Loop detection: depth-first search over the jump graph, with an explicit
+  // stack (a rule set may chain thousands of user chains).
   const state = new Map<string, 1 | 2>(); // 1 = on the path, 2 = done
-  const visit = (name: string): _ChainProblem | undefined => {
-    state.set(name, 1);
-    const chain = byName.get(name)!;
-    for (let r = 0; r < chain.rules.length; r++) {
-      const target = chain.rules[r].target;
+  const visit = (root: string): _ChainProblem | undefined => {
+    const path: { name: string; next: number }[] = [{ name: root, next: 0 }];
+    state.set(root, 1);
+    while (path.length > 0) {
+      const frame = path[path.length - 1];
+      const rules = byName.get(frame.name)!.rules;
+      if (frame.next >= rules.length) {
+        state.set(frame.name, 2);
+        path.pop();
+        continue;
+      }
+      const r = frame.next++;
+      const target = rules[r].target;
       if (target === null || !byName.has(target) || byName.get(target)!.policy !== null) continue;
       const seen = state.get(target);
       if (seen === 1) {
         return {
-          chain: name,
+          chain: frame.name,
           rule: r + 1,
           reason: `jump to "${target}" forms a loop (iptables refuses loops)`,
         };
       }
       if (seen === undefined) {
-        const problem = visit(target);
-        if (problem) return problem;
+        state.set(target, 1);
+        path.push({ name: target, next: 0 });
       }
     }
-    state.set(name, 2);
     return undefined;
   };
   for (const chain of ruleSet.chains) {
