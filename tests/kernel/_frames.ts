@@ -104,9 +104,11 @@ export function kernelContext(
 /** IPv4 total length, or 40 + IPv6 payload length (the kernel's trim). */
 export function ipDatagramLength(ip: Uint8Array, family: 4 | 6): number {
   if (family === 4) return ip.length >= 4 ? (ip[2] << 8) | ip[3] : ip.length;
-  const payload = ip.length >= 6 ? (ip[4] << 8) | ip[5] : 0;
-  // A zero payload length is a jumbogram: ipv6_rcv does not trim.
-  return payload === 0 ? ip.length : 40 + payload;
+  if (ip.length < 40) return ip.length;
+  const payload = (ip[4] << 8) | ip[5];
+  // ipv6_rcv trims to 40 + payload length unless the length is 0 and a
+  // hop-by-hop header follows (a jumbogram candidate: its option decides).
+  return payload === 0 && ip[6] === 0 ? ip.length : 40 + payload;
 }
 
 /**

@@ -88,8 +88,15 @@ function _engines(rule: TableRule): Record<string, _Matcher> {
       source: (p, c) => source(p, c) !== 0,
     };
   }
-  const match = compileU32(parseU32(rule.u32!));
-  return { u32: (p, c) => match(p, c) !== (rule.negate ?? false) };
+  const tests = parseU32(rule.u32!);
+  const match = compileU32(tests);
+  const inverted = compileU32(tests, { invert: rule.negate ?? false });
+  return {
+    // As the rule engine does it (compile_rule_set.ts) …
+    u32: (p, c) => match(p, c) !== (rule.negate ?? false),
+    // … and through compileU32's own `invert`.
+    "u32 invert option": (p, c) => inverted(p, c),
+  };
 }
 
 /**

@@ -4,11 +4,11 @@
  * {@linkcode KernelHarness.open} creates two network namespaces joined by a
  * veth pair (names unique to this process); {@linkcode KernelHarness.run}
  * installs one counting rule per program in the receiver's raw table
- * (iptables for IPv4, ip6tables for IPv6; one `iptables-restore` per call),
- * then sends the frames one by one from the other namespace with an
- * `AF_PACKET` socket (send_frames.py, one long-lived process) and reads the
- * counters after each, so that every (packet, program) pair gets the
- * kernel's verdict:
+ * (iptables for IPv4, ip6tables for IPv6; one `iptables-restore` per family
+ * that has frames in the call), then sends the frames one by one from the
+ * other namespace with an `AF_PACKET` socket (send_frames.py, one long-lived
+ * process) and reads the counters after each, so that every (packet,
+ * program) pair gets the kernel's verdict:
  *
  * ```
  * -A PREROUTING -m mac --mac-source 02:62:70:66:00:01 -j ACCEPT   # the sender's own stack
@@ -25,16 +25,45 @@
  * each frame a sentinel frame follows on the same CPU; its counter says
  * that the frame has been processed.
  *
- * Why one rule per program and not one per (frame, program) with a single
- * counter read: every `-m bpf` rule is a JIT-compiled BPF program, and
- * flushing tens of thousands of them at once queues as many deferred frees
- * on the kernel's system workqueue. On 6.18 that deadlocked the machine this
- * was developed on (2047 kworkers in `bpf_prog_pack_free` waiting for the
- * pack mutex, whose holder waited in `vfree` → `__purge_vmap_area_lazy` →
+ * ## Safety limits (read before changing anything here)
+ *
+ * Every `-m bpf` rule is a JIT-compiled BPF program, and freeing one queues
+ * a deferred free on the kernel's system workqueue. An earlier version of
+ * this harness installed one rule per (frame, program) pair and flushed
+ * ~20,000 of them at once; on 6.18 that deadlocked the machine it was
+ * developed on (2047 kworkers in `bpf_prog_pack_free` waiting for the pack
+ * mutex, whose holder waited in `vfree` → `__purge_vmap_area_lazy` →
  * `flush_work` for a work item the saturated queue never started; every
- * later BPF JIT and nftables operation hung). Keep `-m bpf` rules per call
- * in the hundreds. Every command has a timeout, so a wedged kernel makes the
- * tests skip or fail rather than hang.
+ * later BPF JIT and nftables operation hung in uninterruptible sleep).
+ * Hence:
+ *
+ * - at most {@linkcode MAX_BPF_RULES} `-m bpf` rules per table load (per
+ *   {@linkcode KernelHarness.run} call; installed only in the families that
+ *   have frames), so never more than that many programs freed at once;
+ * - after a table that held BPF programs is replaced, a pause
+ *   ({@linkcode freePauseMs}) before the next table operation, so the
+ *   deferred frees drain;
+ * - every command has a timeout (`BPFS_KERNEL_TIMEOUT_MS`, default 20 s):
+ *   a wedged kernel makes the caller fail or skip instead of hanging (the
+ *   stuck process itself cannot be killed: it sleeps in D state);
+ * - {@linkcode KernelHarness.skipReason} first looks for the signs of the
+ *   deadlock above (tasks stuck in `bpf_prog_pack_*`, iptables/nft stuck in
+ *   D state, seen twice a second apart) and skips without touching the
+ *   kernel when it finds them.
+ *
+ * ## Backend
+ *
+ * `BPFS_IPTABLES=legacy|nft|system` picks `iptables-legacy`,
+ * `iptables-nft` or whatever `iptables` is. Unset (auto), the harness uses
+ * the legacy backend when `iptables-legacy-restore` and
+ * `ip6tables-legacy-restore` exist and can load a raw table in the
+ * receiver namespace, else `iptables`. Legacy is preferred because a table
+ * is replaced in one `setsockopt` and its old matches are destroyed in the
+ * calling process; with nf_tables (the backend of plain `iptables` on most
+ * distributions) rules are released by the transaction's destroy work on
+ * the system workqueue, the queue the deadlock above saturated, and on the
+ * wedged machine every nftables operation hung while the legacy tables
+ * kept working. The two backends run the same `xt_bpf`/`xt_u32` match code.
  *
  * Nothing leaves the two namespaces: the frames are sent on the veth and
  * only ever reach the peer; {@linkcode KernelHarness.close} deletes both
@@ -46,6 +75,20 @@ export const RECEIVER_MAC: Uint8Array = Uint8Array.of(0x02, 0x62, 0x70, 0x66, 0x
 /** Sender MAC address (frames are re-tagged per batch; see the module doc). */
 export const SENDER_MAC: Uint8Array = Uint8Array.of(0x02, 0x62, 0x70, 0x66, 0x00, 0x01);
 
+/**
+ * Most `-m bpf` rules one {@linkcode KernelHarness.run} call installs per
+ * table (so at most this many BPF programs are freed when it is replaced).
+ */
+export const MAX_BPF_RULES = 128;
+
+/**
+ * Milliseconds to wait after replacing a table that held `programs` BPF
+ * programs, so that their deferred frees run before the next operation.
+ */
+export function freePauseMs(programs: number): number {
+  return programs > 0 ? 20 + 2 * programs : 0;
+}
+
 /** One frame to send: the whole Ethernet frame and the family's table. */
 export interface KernelFrame {
   /** The Ethernet frame from the destination MAC on. */
@@ -54,7 +97,7 @@ export interface KernelFrame {
   family: 4 | 6;
   /** `skb->mark` set by a MARK rule before the program rules. @default {0} */
   mark?: number;
-  /** Unique tag of the frame in its batch, 1..0xfffffe; the frame's source
+  /** Unique tag of the frame in its batch, 1..0xfffffd; the frame's source
    * MAC must be {@linkcode tagMac}(tag). */
   tag: number;
 }
@@ -66,6 +109,9 @@ export interface BatchResult {
   /** `matched[rule][frame]`: whether the rule's match counted the frame. */
   matched: boolean[][];
 }
+
+/** Which iptables binaries the harness runs. */
+export type IptablesBackend = "legacy" | "nft" | "system";
 
 /** Names and properties of the two namespaces. */
 export interface HarnessInfo {
@@ -79,10 +125,18 @@ export interface HarnessInfo {
   receiverIf: string;
   /** ifindex of the receiver veth inside the receiver namespace. */
   receiverIfindex: number;
+  /** Backend of the iptables binaries used. */
+  backend: IptablesBackend;
   /** `iptables -V` of the binary used. */
   iptablesVersion: string;
   /** Kernel release (`uname -r`). */
   kernel: string;
+}
+
+/** What the caller is going to use: `bpf: false` never creates a BPF program. */
+export interface HarnessNeeds {
+  /** Whether `-m bpf` rules will be installed. @default {true} */
+  bpf?: boolean;
 }
 
 const SENDER = new URL("./send_frames.py", import.meta.url).pathname;
@@ -94,16 +148,32 @@ interface _Output {
   stderr: string;
 }
 
-/**
- * A reason when the kernel already shows the BPF JIT deadlock seen on 6.18
- * (kworkers stuck in `bpf_prog_pack_free` behind a lock whose holder waits for
- * work the saturated system workqueue never starts) or an iptables process
- * stuck in uninterruptible sleep: every new `-m bpf` rule would hang too, so
- * the live tests skip at once instead of adding stuck processes.
- */
-function _wedgedKernelReason(): string | undefined {
-  let stuckPack = 0;
-  const stuckTools: string[] = [];
+/** How long one command may take before the kernel is taken for wedged. */
+const _TIMEOUT_MS = Number(Deno.env.get("BPFS_KERNEL_TIMEOUT_MS") ?? 20_000);
+
+function _sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The promise's value, or `undefined` when it takes longer than `ms` (no timer left behind). */
+async function _within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** One look at /proc: pids of iptables/nft tasks in D state and the bpf_prog_pack sleepers. */
+function _dStateSample(): { tools: Map<string, string>; pack: Set<string> } | undefined {
+  const tools = new Map<string, string>();
+  const pack = new Set<string>();
   try {
     for (const entry of Deno.readDirSync("/proc")) {
       if (!/^[0-9]+$/.test(entry.name)) continue;
@@ -116,25 +186,50 @@ function _wedgedKernelReason(): string | undefined {
       const close = stat.lastIndexOf(")");
       if (stat[close + 2] !== "D") continue;
       const name = stat.slice(stat.indexOf("(") + 1, close);
-      if (/^(ip6?tables|nft)/.test(name)) stuckTools.push(`${name} (pid ${entry.name})`);
+      if (/^(ip6?tables|nft|xtables)/.test(name)) tools.set(entry.name, name);
       let wchan = "";
       try {
         wchan = Deno.readTextFileSync(`/proc/${entry.name}/wchan`);
       } catch { /* not readable */ }
-      if (wchan.startsWith("bpf_prog_pack")) stuckPack++;
+      if (wchan.startsWith("bpf_prog_pack")) pack.add(entry.name);
     }
   } catch {
     return undefined;
   }
-  if (stuckTools.length === 0 && stuckPack < 16) return undefined;
-  return `the kernel looks wedged (${stuckPack} tasks blocked in bpf_prog_pack_*, ` +
-    `stuck: ${stuckTools.slice(0, 3).join(", ") || "none"}); live kernel tests need a reboot`;
+  return { tools, pack };
 }
 
-/** How long one command may take before the kernel is taken for wedged. */
-const _TIMEOUT_MS = 60_000;
+/**
+ * A reason when the kernel already shows the BPF JIT deadlock seen on 6.18
+ * (tasks stuck in `bpf_prog_pack_*` behind a lock whose holder waits for
+ * work the saturated system workqueue never starts) or an iptables/nft
+ * process stuck in uninterruptible sleep: every new `-m bpf` rule (and, on
+ * the wedged machine, every nftables operation) would hang too, so the live
+ * tests skip at once instead of adding stuck processes.
+ *
+ * No false positive on a healthy machine: a legacy `iptables-restore` sleeps
+ * in D state for a moment in `synchronize_net`, and a busy JIT takes the
+ * pack mutex briefly; so only tasks found in D state in two looks 1 s apart
+ * count (the same iptables/nft pid both times, at least 16 pack sleepers
+ * both times). A healthy machine normally shows nothing in the first look
+ * and costs no wait.
+ */
+async function _wedgedKernelReason(): Promise<string | undefined> {
+  const first = _dStateSample();
+  if (!first || (first.tools.size === 0 && first.pack.size < 16)) return undefined;
+  await _sleep(1000);
+  const second = _dStateSample();
+  if (!second) return undefined;
+  const stuckTools = [...second.tools].filter(([pid]) => first.tools.has(pid));
+  const stuckPack = [...second.pack].filter((pid) => first.pack.has(pid)).length;
+  if (stuckTools.length === 0 && stuckPack < 16) return undefined;
+  return `the kernel looks wedged (${stuckPack} tasks blocked in bpf_prog_pack_*, stuck in D ` +
+    `state: ${
+      stuckTools.slice(0, 3).map(([pid, name]) => `${name} (pid ${pid})`).join(", ") || "none"
+    }); live kernel tests need a reboot`;
+}
 
-async function _run(args: string[], stdin?: string): Promise<_Output> {
+async function _run(args: string[], stdin?: string, timeoutMs = _TIMEOUT_MS): Promise<_Output> {
   const command = new Deno.Command(args[0], {
     args: args.slice(1),
     stdin: stdin === undefined ? "null" : "piped",
@@ -151,11 +246,11 @@ async function _run(args: string[], stdin?: string): Promise<_Output> {
       child.unref();
       reject(
         new Error(
-          `Cannot run '${args.join(" ").slice(0, 120)}': no answer after ${_TIMEOUT_MS / 1000} s ` +
+          `Cannot run '${args.join(" ").slice(0, 120)}': no answer after ${timeoutMs / 1000} s ` +
             "(a wedged kernel? look for processes in D state)",
         ),
       );
-    }, _TIMEOUT_MS);
+    }, timeoutMs);
   });
   const work = (async () => {
     if (stdin !== undefined) {
@@ -191,7 +286,7 @@ function _hex(bytes: Uint8Array): string {
 }
 
 /**
- * The source MAC that tags frame `tag` (1..0xfffffe): `02:00:00:hh:mm:ll`.
+ * The source MAC that tags frame `tag` (1..0xfffffd): `02:00:00:hh:mm:ll`.
  * Rules dispatch on it with `-m mac --mac-source`.
  */
 export function tagMac(tag: number): Uint8Array {
@@ -243,29 +338,82 @@ function _sentinelFrame(family: 4 | 6): Uint8Array {
   return frame;
 }
 
-/** Lines of a byte stream. */
-async function* _lines(
-  stream: ReadableStream<Uint8Array>,
-): AsyncGenerator<string, void, undefined> {
-  let buffer = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
-    let newline;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      yield buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
+/** Reads newline-terminated lines from a byte stream, with a timeout per line. */
+class _LineReader {
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #decoder = new TextDecoder();
+  #buffer = "";
+  #done = false;
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.getReader();
+  }
+
+  /** The next line, or `undefined` at the end of the stream. */
+  async next(timeoutMs: number, what: string): Promise<string | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Cannot ${what}: no answer after ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+    });
+    try {
+      for (;;) {
+        const newline = this.#buffer.indexOf("\n");
+        if (newline >= 0) {
+          const line = this.#buffer.slice(0, newline);
+          this.#buffer = this.#buffer.slice(newline + 1);
+          return line;
+        }
+        if (this.#done) return undefined;
+        const chunk = await Promise.race([this.#reader.read(), timeout]);
+        if (chunk.done) this.#done = true;
+        else this.#buffer += this.#decoder.decode(chunk.value, { stream: true });
+      }
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** Releases the stream (cancels what is left). */
+  async close(): Promise<void> {
+    await this.#reader.cancel().catch(() => undefined);
   }
 }
 
-/** Which iptables flavour to use: `BPFS_IPTABLES=legacy` picks iptables-legacy. */
-function _tool(family: 4 | 6, suffix = ""): string {
+/** The binary for one family and tool (`-restore`, `-save`) of a backend. */
+function _tool(backend: IptablesBackend, family: 4 | 6, suffix = ""): string {
   const base = family === 4 ? "iptables" : "ip6tables";
-  const flavour = Deno.env.get("BPFS_IPTABLES");
-  return flavour === "legacy" || flavour === "nft"
-    ? `${base}-${flavour}${suffix}`
-    : `${base}${suffix}`;
+  return backend === "system" ? `${base}${suffix}` : `${base}-${backend}${suffix}`;
 }
+
+/** The backend asked for in `BPFS_IPTABLES`, or `undefined` for auto. */
+function _requestedBackend(): IptablesBackend | undefined {
+  const value = Deno.env.get("BPFS_IPTABLES");
+  if (value === undefined || value === "" || value === "auto") return undefined;
+  if (value === "legacy" || value === "nft" || value === "system") return value;
+  throw new RangeError(
+    `Cannot pick an iptables backend: BPFS_IPTABLES=${value} is not legacy, nft, system or auto`,
+  );
+}
+
+/** The backend resolved by the first harness (auto probes once per process). */
+let _resolvedBackend: IptablesBackend | undefined;
+
+/**
+ * Wait up to 10 s for the xtables lock (`/run/xtables.lock`, shared with the
+ * host's iptables): without it a legacy restore fails at once when another
+ * job holds the lock. nf_tables takes no lock (and xtables-nft-restore would
+ * read a separate `10` as a file name).
+ */
+const _LOCK_WAIT: Record<IptablesBackend, string[]> = {
+  legacy: ["--wait=10"],
+  nft: [],
+  system: [],
+};
+
+const _EMPTY_RAW = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
 
 let _serial = 0;
 
@@ -292,6 +440,8 @@ export class KernelHarness {
   /** Names, ifindex and versions. */
   readonly info: HarnessInfo;
   #closed = false;
+  /** BPF programs of the last table loaded per family (for the pause when it is replaced). */
+  #bpfLoaded: Record<4 | 6, number> = { 4: 0, 6: 0 };
 
   private constructor(info: HarnessInfo) {
     this.info = info;
@@ -299,44 +449,63 @@ export class KernelHarness {
 
   /**
    * Why the kernel tests cannot run here (a message for `ignore`), or
-   * `undefined` when namespaces, iptables/ip6tables and both matches work.
+   * `undefined` when namespaces, iptables/ip6tables and the matches work.
+   * With `{ bpf: false }` no BPF program is created (only `-m u32` is
+   * probed), and a kernel wedged in its BPF JIT is still usable through the
+   * legacy backend (nftables may hang there, so auto picks legacy or skips).
    */
-  static async skipReason(): Promise<string | undefined> {
+  static async skipReason(needs: HarnessNeeds = {}): Promise<string | undefined> {
+    const bpf = needs.bpf ?? true;
     if (Deno.env.get("BPFS_KERNEL_TESTS") === "0") {
       return "kernel tests disabled (BPFS_KERNEL_TESTS=0)";
     }
     if (Deno.build.os !== "linux") return "kernel tests need Linux";
     if (Deno.uid() !== 0) return "kernel tests need root (network namespaces, iptables)";
-    const wedged = _wedgedKernelReason();
-    if (wedged) return wedged;
-    for (const tool of ["ip", _tool(4), _tool(6), _tool(4, "-restore"), "python3"]) {
+    let requested: IptablesBackend | undefined;
+    try {
+      requested = _requestedBackend();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    const wedged = await _wedgedKernelReason();
+    if (wedged && (bpf || (requested !== undefined && requested !== "legacy"))) return wedged;
+    for (const tool of ["ip", "python3"]) {
       try {
-        await _run([tool, "-V"]);
+        await _run([tool, "-V"], undefined, 10_000);
       } catch {
         return `kernel tests need '${tool}' on PATH`;
       }
     }
     let harness: KernelHarness | undefined;
     try {
-      harness = await KernelHarness.open();
+      harness = await KernelHarness.open(wedged ? "legacy" : undefined);
+      const matches = bpf ? ['-m bpf --bytecode "1,6 0 0 1"', '-m u32 --u32 "0=0"'] : [
+        '-m u32 --u32 "0=0"',
+      ];
       for (const family of [4, 6] as const) {
-        for (const match of ['-m bpf --bytecode "1,6 0 0 1"', '-m u32 --u32 "0=0"']) {
+        for (const match of matches) {
           const answer = await harness.accepts(family, match);
           if (!answer.ok) {
-            return `kernel tests need '${_tool(family)} ${match}': ${answer.message}`;
+            return `kernel tests need '${
+              _tool(harness.info.backend, family)
+            } ${match}': ${answer.message}`;
           }
         }
       }
     } catch (error) {
-      return `kernel tests cannot set up namespaces: ${(error as Error).message}`;
+      return `kernel tests cannot set up namespaces and iptables: ${(error as Error).message}` +
+        (wedged ? ` (and ${wedged})` : "");
     } finally {
       await harness?.close();
     }
     return undefined;
   }
 
-  /** Creates the namespaces and the veth pair, both ends up, MTU 65535. */
-  static async open(): Promise<KernelHarness> {
+  /**
+   * Creates the namespaces and the veth pair, both ends up, MTU 65535, and
+   * picks the iptables backend (`force`, else `BPFS_IPTABLES`, else auto).
+   */
+  static async open(force?: IptablesBackend): Promise<KernelHarness> {
     const id = `${Deno.pid}${(_serial++).toString(36)}`;
     const senderNs = `bpfs-${id}-a`;
     const receiverNs = `bpfs-${id}-b`;
@@ -348,6 +517,7 @@ export class KernelHarness {
       senderIf,
       receiverIf,
       receiverIfindex: 0,
+      backend: "system",
       iptablesVersion: "",
       kernel: "",
     });
@@ -383,11 +553,15 @@ export class KernelHarness {
       const links = JSON.parse(
         await _must(["ip", "-n", receiverNs, "-j", "link", "show", receiverIf]),
       );
-      const version = (await _run([_tool(4), "-V"])).stdout.trim();
+      const backend = force ?? _requestedBackend() ?? _resolvedBackend ??
+        await partial.#probeLegacy();
+      if (_requestedBackend() === undefined) _resolvedBackend = backend;
+      const version = (await _run([_tool(backend, 4), "-V"], undefined, 10_000)).stdout.trim();
       const kernel = (await _run(["uname", "-r"])).stdout.trim();
       const info: HarnessInfo = {
         ...partial.info,
         receiverIfindex: links[0].ifindex,
+        backend,
         iptablesVersion: version,
         kernel,
       };
@@ -398,9 +572,44 @@ export class KernelHarness {
     }
   }
 
+  /** "legacy" when both legacy restore tools load an empty raw table here, else "system". */
+  async #probeLegacy(): Promise<IptablesBackend> {
+    for (const family of [4, 6] as const) {
+      try {
+        const output = await this.#inReceiver(
+          [_tool("legacy", family, "-restore"), ..._LOCK_WAIT.legacy],
+          _EMPTY_RAW,
+        );
+        if (output.code !== 0) return "system";
+      } catch {
+        return "system";
+      }
+    }
+    return "legacy";
+  }
+
   /** Runs a command inside the receiver namespace. */
   #inReceiver(args: string[], stdin?: string): Promise<_Output> {
     return _run(["ip", "netns", "exec", this.info.receiverNs, ...args], stdin);
+  }
+
+  /**
+   * Loads one family's raw table with `iptables-restore` (replacing it
+   * whole), then waits for the BPF programs of the table it replaced to be
+   * freed ({@linkcode freePauseMs}). `bpfRules` is the number of `-m bpf`
+   * rules in the new table.
+   */
+  async #restore(family: 4 | 6, text: string, bpfRules: number): Promise<_Output> {
+    const output = await this.#inReceiver(
+      [_tool(this.info.backend, family, "-restore"), ..._LOCK_WAIT[this.info.backend]],
+      text,
+    );
+    if (output.code === 0) {
+      const freed = this.#bpfLoaded[family];
+      this.#bpfLoaded[family] = bpfRules;
+      await _sleep(freePauseMs(freed));
+    }
+    return output;
   }
 
   /**
@@ -418,17 +627,16 @@ export class KernelHarness {
       "COMMIT",
       "",
     ].join("\n");
-    const output = await this.#inReceiver([_tool(family, "-restore")], restore);
-    if (output.code === 0) await this.#flush();
+    const output = await this.#restore(family, restore, _bpfRules([match]));
+    if (output.code === 0) await this.#flush(family);
     return { ok: output.code === 0, message: output.stderr.trim() };
   }
 
-  /** Flushes both raw tables (rules, chains, counters). */
-  async #flush(): Promise<void> {
-    for (const family of [4, 6] as const) {
-      const restore = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
-      const output = await this.#inReceiver([_tool(family, "-restore")], restore);
-      if (output.code !== 0) throw new Error(`Cannot flush raw table: ${output.stderr.trim()}`);
+  /** Empties one family's raw table (rules, chains, counters). */
+  async #flush(family: 4 | 6): Promise<void> {
+    const output = await this.#restore(family, _EMPTY_RAW, 0);
+    if (output.code !== 0) {
+      throw new Error(`Cannot flush the IPv${family} raw table: ${output.stderr.trim()}`);
     }
   }
 
@@ -436,96 +644,122 @@ export class KernelHarness {
    * Sends every frame once and returns, per rule and frame, whether the
    * kernel's match counted it. `rules` are iptables match arguments
    * (`-m bpf --bytecode "…"`, `-m u32 ! --u32 "…"`); the same list is
-   * installed for both families, once per call: keep the number of `-m bpf`
-   * rules per call in the hundreds (see the module doc).
+   * installed in the table of each family that has frames, once per call,
+   * and removed at the end: at most {@linkcode MAX_BPF_RULES} `-m bpf`
+   * rules per call (see the module doc).
    */
   async run(frames: readonly KernelFrame[], rules: readonly string[]): Promise<BatchResult> {
+    const bpfRules = _bpfRules(rules);
+    if (bpfRules > MAX_BPF_RULES) {
+      throw new RangeError(
+        `Cannot run batch: ${bpfRules} -m bpf rules, more than ${MAX_BPF_RULES} per table ` +
+          "(split the rules into several calls)",
+      );
+    }
     const tags = new Set<number>();
     for (const item of frames) {
       const mac = tagMac(item.tag);
-      if (tags.has(item.tag) || item.tag < 1 || item.tag >= 0xfffffe) {
+      if (tags.has(item.tag) || !(item.tag >= 1 && item.tag < _SENTINEL_TAG)) {
         throw new RangeError(`Cannot run batch: tag ${item.tag} is repeated or out of range`);
       }
       tags.add(item.tag);
-      if (mac.some((byte, i) => item.frame[6 + i] !== byte)) {
+      if (item.frame.length < 14 || mac.some((byte, i) => item.frame[6 + i] !== byte)) {
         throw new RangeError(`Cannot run batch: frame ${item.tag} does not carry its tag MAC`);
       }
     }
-    for (const family of [4, 6] as const) {
-      const lines = [
-        "*raw",
-        ":PREROUTING ACCEPT [0:0]",
-        ":OUTPUT ACCEPT [0:0]",
-        ":programs - [0:0]",
-      ];
-      // The sender's own stack (IPv6 router/neighbour solicitations) must not count.
-      lines.push(`-A PREROUTING -m mac --mac-source ${_macText(SENDER_MAC)} -j ACCEPT`);
-      lines.push(`-A PREROUTING -m mac --mac-source ${_macText(tagMac(_SENTINEL_TAG))} -j ACCEPT`);
-      for (const frame of frames) {
-        if (frame.family !== family) continue;
-        const mark = ((frame.mark ?? 0) >>> 0).toString(16);
-        lines.push(
-          `-A PREROUTING -m mac --mac-source ${
-            _macText(tagMac(frame.tag))
-          } -j MARK --set-mark 0x${mark}`,
-        );
-      }
-      lines.push("-A PREROUTING -j programs");
-      for (const rule of rules) lines.push(`-A programs ${rule}`);
-      lines.push("COMMIT", "");
-      const output = await this.#inReceiver([_tool(family, "-restore")], lines.join("\n"));
-      if (output.code !== 0) {
-        await this.#flush();
-        throw new Error(`Cannot install rules (IPv${family}): ${output.stderr.trim()}`);
-      }
-    }
-    const sender = new Deno.Command("ip", {
-      args: ["netns", "exec", this.info.senderNs, "python3", SENDER, this.info.senderIf],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const writer = sender.stdin.getWriter();
-    const replies = _lines(sender.stdout);
-    const encoder = new TextEncoder();
+    const families = ([4, 6] as const).filter((f) => frames.some((item) => item.family === f));
+    const delivered: boolean[] = [];
+    const matched = rules.map(() => new Array<boolean>(frames.length).fill(false));
+    if (families.length === 0) return { delivered, matched };
+    const installed: (4 | 6)[] = [];
+    let sender: Deno.ChildProcess | undefined;
+    let writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+    let replies: _LineReader | undefined;
+    let stderr: Promise<string> | undefined;
+    let flushError: unknown;
     try {
-      const delivered: boolean[] = [];
-      const matched = rules.map(() => new Array<boolean>(frames.length).fill(false));
-      const previous: Record<4 | 6, _Counters> = {
-        4: await this.#counters(4),
-        6: await this.#counters(6),
-      };
+      for (const family of families) {
+        const lines = [
+          "*raw",
+          ":PREROUTING ACCEPT [0:0]",
+          ":OUTPUT ACCEPT [0:0]",
+          ":programs - [0:0]",
+        ];
+        // The sender's own stack (IPv6 router/neighbour solicitations) must not count.
+        lines.push(`-A PREROUTING -m mac --mac-source ${_macText(SENDER_MAC)} -j ACCEPT`);
+        lines.push(
+          `-A PREROUTING -m mac --mac-source ${_macText(tagMac(_SENTINEL_TAG))} -j ACCEPT`,
+        );
+        for (const frame of frames) {
+          if (frame.family !== family) continue;
+          const mark = ((frame.mark ?? 0) >>> 0).toString(16);
+          lines.push(
+            `-A PREROUTING -m mac --mac-source ${
+              _macText(tagMac(frame.tag))
+            } -j MARK --set-mark 0x${mark}`,
+          );
+        }
+        lines.push("-A PREROUTING -j programs");
+        for (const rule of rules) lines.push(`-A programs ${rule}`);
+        lines.push("COMMIT", "");
+        const output = await this.#restore(family, lines.join("\n"), bpfRules);
+        if (output.code !== 0) {
+          throw new Error(`Cannot install rules (IPv${family}): ${output.stderr.trim()}`);
+        }
+        installed.push(family);
+      }
+      sender = new Deno.Command("ip", {
+        args: ["netns", "exec", this.info.senderNs, "python3", SENDER, this.info.senderIf],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      stderr = new Response(sender.stderr).text().catch(() => "");
+      writer = sender.stdin.getWriter();
+      replies = new _LineReader(sender.stdout);
+      const encoder = new TextEncoder();
+      const previous = new Map<4 | 6, _Counters>();
+      for (const family of families) previous.set(family, await this.#counters(family, rules));
       for (const [index, frame] of frames.entries()) {
         const family = frame.family;
         await writer.write(
           encoder.encode(`${_hex(frame.frame)} ${_hex(_sentinelFrame(family))}\n`),
         );
-        const reply = JSON.parse((await replies.next()).value ?? "null") as
-          | { sent: number; errors: [number, string][] }
-          | null;
-        if (!reply) throw new Error("Cannot send frames: the sender stopped");
+        const line = await replies.next(_TIMEOUT_MS, `send frame ${frame.tag}`);
+        if (line === undefined) {
+          throw new Error(
+            `Cannot send frames: the sender stopped: ${
+              ((await _within(stderr!, 2_000)) ?? "").trim()
+            }`,
+          );
+        }
+        const reply = JSON.parse(line) as { sent: number; errors: [number, string][] };
         if (reply.errors.length > 0) {
           throw new Error(`Cannot send frame ${frame.tag}: ${reply.errors[0][1]}`);
         }
-        let now = await this.#counters(family);
-        for (let wait = 0; now.sentinel <= previous[family].sentinel; wait++) {
-          if (wait > 200) {
+        const before = previous.get(family)!;
+        let now = await this.#counters(family, rules);
+        const deadline = Date.now() + 5_000;
+        while (now.sentinel <= before.sentinel) {
+          if (Date.now() > deadline) {
             throw new Error(
               `Cannot run batch: the sentinel after frame ${frame.tag} never arrived`,
             );
           }
-          await new Promise((resolve) => setTimeout(resolve, 5));
-          now = await this.#counters(family);
+          await _sleep(5);
+          now = await this.#counters(family, rules);
         }
-        const before = previous[family];
+        if (now.sentinel !== before.sentinel + 1) {
+          throw new Error(
+            `Cannot run batch: ${now.sentinel - before.sentinel} sentinels counted after frame ` +
+              `${frame.tag} (stray traffic?)`,
+          );
+        }
         const arrived = (now.tags.get(frame.tag) ?? 0) - (before.tags.get(frame.tag) ?? 0);
         if (arrived > 1) {
           throw new Error(`Cannot run batch: frame ${frame.tag} was counted ${arrived} times`);
         }
         delivered.push(arrived === 1);
-        if (now.programs.length !== rules.length) {
-          throw new Error("Cannot read the program counters");
-        }
         rules.forEach((_, r) => {
           const count = now.programs[r] - before.programs[r];
           if (count > 1 || (count === 1 && arrived !== 1)) {
@@ -535,20 +769,41 @@ export class KernelHarness {
           }
           matched[r][index] = count === 1;
         });
-        previous[family] = now;
+        previous.set(family, now);
       }
-      return { delivered, matched };
     } finally {
-      await writer.close().catch(() => undefined);
-      await replies.return(undefined).catch(() => undefined);
-      await sender.status;
-      await this.#flush();
+      await writer?.close().catch(() => undefined);
+      await replies?.close();
+      if (sender) {
+        if (!(await _within(sender.status, 5_000))) {
+          try {
+            sender.kill("SIGKILL");
+          } catch { /* gone */ }
+          await _within(sender.status, 5_000);
+        }
+        await _within(stderr!, 1_000);
+      }
+      for (const family of installed) {
+        try {
+          await this.#flush(family);
+        } catch (error) {
+          // A batch error thrown above wins; the namespaces go away in close() anyway.
+          flushError ??= error;
+        }
+      }
     }
+    if (flushError !== undefined) throw flushError;
+    return { delivered, matched };
   }
 
   /** Packet counters of one family's raw table. */
-  async #counters(family: 4 | 6): Promise<_Counters> {
-    const output = await this.#inReceiver([_tool(family, "-save"), "-c", "-t", "raw"]);
+  async #counters(family: 4 | 6, rules: readonly string[]): Promise<_Counters> {
+    const output = await this.#inReceiver([
+      _tool(this.info.backend, family, "-save"),
+      "-c",
+      "-t",
+      "raw",
+    ]);
     if (output.code !== 0) throw new Error(`Cannot read counters: ${output.stderr.trim()}`);
     const result: _Counters = { sentinel: 0, tags: new Map(), programs: [] };
     const sentinel = _macText(tagMac(_SENTINEL_TAG));
@@ -569,6 +824,12 @@ export class KernelHarness {
         result.tags.set(tag, count);
       }
     }
+    if (result.programs.length !== rules.length) {
+      throw new Error(
+        `Cannot read the program counters (IPv${family}): ${result.programs.length} rules ` +
+          `in 'programs', expected ${rules.length}`,
+      );
+    }
     return result;
   }
 
@@ -584,8 +845,18 @@ export class KernelHarness {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const family of [4, 6] as const) {
+      // Tables still holding BPF programs (a failed flush) are freed with the namespace;
+      // keep the pause so a following harness does not pile frees on top.
+      await _sleep(freePauseMs(this.#bpfLoaded[family]));
+    }
     for (const ns of [this.info.senderNs, this.info.receiverNs]) {
       await _run(["ip", "netns", "del", ns]).catch(() => undefined);
     }
   }
+}
+
+/** How many of the match arguments are `-m bpf` matches. */
+function _bpfRules(rules: readonly string[]): number {
+  return rules.filter((rule) => /(^|\s)-m\s+bpf(\s|$)/.test(rule)).length;
 }

@@ -1,8 +1,10 @@
 /**
  * Records the real kernel's verdicts into tests/data/kernel/*.json.
  *
- *     sudo deno run -A tests/kernel/record.ts
+ *     sudo deno run -A tests/kernel/record.ts [packets-only|corpus|checker|random|ancillary|u32 …]
  *
+ * With names, only those tables are recorded (`u32` alone creates no BPF
+ * program). `BPFS_IPTABLES` picks the iptables backend (see harness.ts).
  * Needs root, network namespaces, iptables/ip6tables with the bpf, u32, mac
  * and MARK extensions, python3, tcpdump (to compile the corpus expressions
  * for raw IP) and the conformance corpus in ../shared. All traffic stays in
@@ -16,7 +18,7 @@ import {
   loadPackets,
   networkView,
 } from "../_corpus.ts";
-import { KernelHarness } from "./harness.ts";
+import { KernelHarness, MAX_BPF_RULES } from "./harness.ts";
 import { frameOf, type KernelFacts, type KernelPacket, markOf, repair, toHex } from "./_frames.ts";
 import {
   ALLOWED_OPCODES,
@@ -115,23 +117,36 @@ async function runTable(
   const delivered = new Array<string>(packets.length).fill("0");
   const verdicts = rules.map(() => new Array<string>(packets.length).fill("-"));
   const perBatch = 400; // frames per install; the rules are installed once per batch
-  for (let start = 0; start < packets.length; start += perBatch) {
-    const batch = packets.slice(start, start + perBatch);
-    const result = await harness.run(
-      batch.map((p) => ({
-        frame: frameOf(p),
-        family: p.family,
-        mark: markOf(p.id),
-        tag: p.id + 1,
-      })),
-      rules.map(matchOf),
-    );
-    batch.forEach((_, i) => {
-      delivered[start + i] = result.delivered[i] ? "1" : "0";
-      rules.forEach((_, r) => {
-        verdicts[r][start + i] = result.delivered[i] ? (result.matched[r][i] ? "1" : "0") : "-";
+  // At most 100 rules per install: -m bpf rules are BPF programs, freed all at
+  // once when the table is replaced (see the safety limits in harness.ts).
+  const rulesPerBatch = Math.min(100, MAX_BPF_RULES);
+  for (let first = 0; first < rules.length; first += rulesPerBatch) {
+    const group = rules.slice(first, first + rulesPerBatch);
+    for (let start = 0; start < packets.length; start += perBatch) {
+      const batch = packets.slice(start, start + perBatch);
+      const result = await harness.run(
+        batch.map((p) => ({
+          frame: frameOf(p),
+          family: p.family,
+          mark: markOf(p.id),
+          tag: p.id + 1,
+        })),
+        group.map(matchOf),
+      );
+      batch.forEach((_, i) => {
+        const now = result.delivered[i] ? "1" : "0";
+        if (first > 0 && delivered[start + i] !== now) {
+          throw new Error(`Cannot record: packet ${batch[i].id} delivered only sometimes`);
+        }
+        delivered[start + i] = now;
+        group.forEach((_, g) => {
+          verdicts[first + g][start + i] = result.delivered[i]
+            ? (result.matched[g][i] ? "1" : "0")
+            : "-";
+        });
       });
-    });
+    }
+    log(`  rules ${first + group.length} of ${rules.length} done`);
   }
   return {
     generator: GENERATOR,
@@ -207,7 +222,10 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const reason = await KernelHarness.skipReason();
+  // Only the u32 table needs no BPF program (it can be recorded through the
+  // legacy backend even where the BPF JIT is unusable).
+  const bpf = only.size === 0 || [...only].some((name) => name !== "u32");
+  const reason = await KernelHarness.skipReason({ bpf });
   if (reason) throw new Error(reason);
   const want = (name: string) => only.size === 0 || only.has(name);
   const harness = await KernelHarness.open();
