@@ -34,25 +34,78 @@ import {
 import { _findNetlinkAttribute } from "./_nlattr.ts";
 import { _payloadOffset } from "./_payload_offset.ts";
 
-/** The `SKF_AD_*` fields `bpf_anc_helper()` knows. */
-export const _ANCILLARY_NAMES: ReadonlyMap<number, string> = new Map([
-  [SKF_AD_PROTOCOL, "SKF_AD_PROTOCOL"],
-  [SKF_AD_PKTTYPE, "SKF_AD_PKTTYPE"],
-  [SKF_AD_IFINDEX, "SKF_AD_IFINDEX"],
-  [SKF_AD_NLATTR, "SKF_AD_NLATTR"],
-  [SKF_AD_NLATTR_NEST, "SKF_AD_NLATTR_NEST"],
-  [SKF_AD_MARK, "SKF_AD_MARK"],
-  [SKF_AD_QUEUE, "SKF_AD_QUEUE"],
-  [SKF_AD_HATYPE, "SKF_AD_HATYPE"],
-  [SKF_AD_RXHASH, "SKF_AD_RXHASH"],
-  [SKF_AD_CPU, "SKF_AD_CPU"],
-  [SKF_AD_ALU_XOR_X, "SKF_AD_ALU_XOR_X"],
-  [SKF_AD_VLAN_TAG, "SKF_AD_VLAN_TAG"],
-  [SKF_AD_VLAN_TAG_PRESENT, "SKF_AD_VLAN_TAG_PRESENT"],
-  [SKF_AD_PAY_OFFSET, "SKF_AD_PAY_OFFSET"],
-  [SKF_AD_RANDOM, "SKF_AD_RANDOM"],
-  [SKF_AD_VLAN_TPID, "SKF_AD_VLAN_TPID"],
-]);
+/** One `SKF_AD_*` field and the names each tool gives it. */
+interface _AncillaryField {
+  /** The offset from `SKF_AD_OFF`. */
+  field: number;
+  /** The kernel's name (`SKF_AD_PROTOCOL`). */
+  kernel: string;
+  /** libpcap's name in `bpf_image` (`tcpdump -d`: `ld [proto]`). */
+  libpcap: string;
+  /** `bpf_asm`'s names (`bpf_exp.l`: `ld #proto`), the preferred one first; none for some. */
+  bpfAsm: readonly string[];
+}
+
+/** The `SKF_AD_*` fields `bpf_anc_helper()` knows: the one table of their names. */
+const _FIELDS: readonly _AncillaryField[] = [
+  { field: SKF_AD_PROTOCOL, kernel: "SKF_AD_PROTOCOL", libpcap: "proto", bpfAsm: ["proto"] },
+  { field: SKF_AD_PKTTYPE, kernel: "SKF_AD_PKTTYPE", libpcap: "type", bpfAsm: ["type"] },
+  { field: SKF_AD_IFINDEX, kernel: "SKF_AD_IFINDEX", libpcap: "ifidx", bpfAsm: ["ifidx"] },
+  { field: SKF_AD_NLATTR, kernel: "SKF_AD_NLATTR", libpcap: "nla", bpfAsm: ["nla"] },
+  {
+    field: SKF_AD_NLATTR_NEST,
+    kernel: "SKF_AD_NLATTR_NEST",
+    libpcap: "nlan",
+    bpfAsm: ["nlan"],
+  },
+  { field: SKF_AD_MARK, kernel: "SKF_AD_MARK", libpcap: "mark", bpfAsm: ["mark"] },
+  { field: SKF_AD_QUEUE, kernel: "SKF_AD_QUEUE", libpcap: "queue", bpfAsm: ["queue"] },
+  { field: SKF_AD_HATYPE, kernel: "SKF_AD_HATYPE", libpcap: "hatype", bpfAsm: ["hatype"] },
+  { field: SKF_AD_RXHASH, kernel: "SKF_AD_RXHASH", libpcap: "rxhash", bpfAsm: ["rxhash"] },
+  { field: SKF_AD_CPU, kernel: "SKF_AD_CPU", libpcap: "cpu", bpfAsm: ["cpu"] },
+  // bpf_asm has no name for A ^ X: it is written as its offset, `ld [-4056]`.
+  { field: SKF_AD_ALU_XOR_X, kernel: "SKF_AD_ALU_XOR_X", libpcap: "xor_x", bpfAsm: [] },
+  {
+    field: SKF_AD_VLAN_TAG,
+    kernel: "SKF_AD_VLAN_TAG",
+    libpcap: "vlan_tci",
+    bpfAsm: ["vlan_tci"],
+  },
+  {
+    field: SKF_AD_VLAN_TAG_PRESENT,
+    kernel: "SKF_AD_VLAN_TAG_PRESENT",
+    libpcap: "vlanp",
+    bpfAsm: ["vlan_avail", "vlan_pr"],
+  },
+  { field: SKF_AD_PAY_OFFSET, kernel: "SKF_AD_PAY_OFFSET", libpcap: "poff", bpfAsm: ["poff"] },
+  { field: SKF_AD_RANDOM, kernel: "SKF_AD_RANDOM", libpcap: "random", bpfAsm: ["rand"] },
+  {
+    field: SKF_AD_VLAN_TPID,
+    kernel: "SKF_AD_VLAN_TPID",
+    libpcap: "vlan_tpid",
+    bpfAsm: ["vlan_tpid"],
+  },
+];
+
+/** Field → the kernel's name (`SKF_AD_PROTOCOL`). */
+export const _ANCILLARY_NAMES: ReadonlyMap<number, string> = new Map(
+  _FIELDS.map(({ field, kernel }) => [field, kernel]),
+);
+
+/** Field → libpcap's `bpf_image` name (`proto`, `vlanp`, `random`, …). */
+export const _LIBPCAP_ANCILLARY_NAMES: ReadonlyMap<number, string> = new Map(
+  _FIELDS.map(({ field, libpcap }) => [field, libpcap]),
+);
+
+/** Field → the name `bpf_asm` source is written with (`proto`, `vlan_avail`, `rand`, …). */
+export const _BPF_ASM_ANCILLARY_NAMES: ReadonlyMap<number, string> = new Map(
+  _FIELDS.flatMap(({ field, bpfAsm }) => bpfAsm.length === 0 ? [] : [[field, bpfAsm[0]]]),
+);
+
+/** Every `bpf_asm` name (lower case, aliases included) → field. */
+export const _BPF_ASM_ANCILLARY_FIELDS: ReadonlyMap<string, number> = new Map(
+  _FIELDS.flatMap(({ field, bpfAsm }) => bpfAsm.map((name) => [name, field])),
+);
 
 /** The `k` values (unsigned) of the known ancillary loads. */
 export const _KNOWN_ANCILLARY: ReadonlySet<number> = new Set(

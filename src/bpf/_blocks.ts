@@ -16,6 +16,7 @@
 import type { Program } from "./instruction.ts";
 import { _isConditionalJump } from "./_opcode_table.ts";
 import { _ancillaryField, _needsDevice } from "./_ancillary.ts";
+import { _loadSize } from "./_packet_access.ts";
 import {
   BPF_ABS,
   BPF_B,
@@ -42,12 +43,6 @@ export interface _BlockPlan {
   need: Float64Array;
   /** Whether some `ja` jumps backwards. */
   backward: boolean;
-}
-
-/** Size in bytes of a load opcode. */
-export function _loadSize(code: number): number {
-  const size = code & 0x18;
-  return size === BPF_B ? 1 : size === BPF_H ? 2 : 4;
 }
 
 /** The instruction a jump goes to when taken (`ja`: int32 `k`). */
@@ -77,42 +72,42 @@ export function _planBlocks(program: Program): _BlockPlan {
     }
     if ((cls === BPF_JMP || cls === BPF_RET) && pc + 1 < length) leader[pc + 1] = 1;
   }
+  // The hoistable loads of the current block, reused from block to block.
+  const loads: number[] = [];
   for (let start = 0; start < length; start++) {
     if (!leader[start]) continue;
     let farthest = 0;
-    let count = 0;
+    loads.length = 0;
     for (let pc = start; pc < length && (pc === start || !leader[pc]); pc++) {
-      const { code, k } = program[pc];
-      const isAbs = code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) ||
-        code === (BPF_LD | BPF_B | BPF_ABS);
-      if (isAbs) {
-        const field = _ancillaryField(k);
-        if (field >= 0) {
-          if (_needsDevice(field) || field === SKF_AD_RANDOM) break;
-          continue;
-        }
-      }
-      if ((isAbs || code === (BPF_LDX | BPF_B | BPF_MSH)) && (k | 0) >= 0) {
-        const end = k + (isAbs ? _loadSize(code) : 1);
-        if (end > farthest) farthest = end;
-        count++;
-      }
+      const end = _hoistableLoadEnd(program[pc].code, program[pc].k);
+      if (end < 0) break;
+      if (end === 0) continue;
+      if (end > farthest) farthest = end;
+      loads.push(pc);
     }
-    if (count < 2) continue;
+    if (loads.length < 2) continue;
     need[start] = farthest;
-    for (let pc = start; pc < length && (pc === start || !leader[pc]); pc++) {
-      const { code, k } = program[pc];
-      const isAbs = code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) ||
-        code === (BPF_LD | BPF_B | BPF_ABS);
-      if (isAbs) {
-        const field = _ancillaryField(k);
-        if (field >= 0) {
-          if (_needsDevice(field) || field === SKF_AD_RANDOM) break;
-          continue;
-        }
-      }
-      if ((isAbs || code === (BPF_LDX | BPF_B | BPF_MSH)) && (k | 0) >= 0) hoisted[pc] = 1;
-    }
+    for (const pc of loads) hoisted[pc] = 1;
   }
   return { leader, target, hoisted, need, backward };
+}
+
+/**
+ * For hoisting: where a load needs the packet to extend to (bytes from
+ * `dataOffset`) when its bounds check can move to its block's start; 0 for an
+ * instruction that is not such a load; -1 for one that stops the hoisting (an
+ * ancillary load that may end the program returning A, or calls the user's
+ * `random`).
+ */
+function _hoistableLoadEnd(code: number, k: number): number {
+  const isAbs = code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) ||
+    code === (BPF_LD | BPF_B | BPF_ABS);
+  if (isAbs) {
+    const field = _ancillaryField(k);
+    if (field >= 0) return _needsDevice(field) || field === SKF_AD_RANDOM ? -1 : 0;
+  }
+  if ((isAbs || code === (BPF_LDX | BPF_B | BPF_MSH)) && (k | 0) >= 0) {
+    return k + (isAbs ? _loadSize(code) : 1);
+  }
+  return 0;
 }

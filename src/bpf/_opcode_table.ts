@@ -11,105 +11,83 @@
  *
  * @module
  */
-import {
-  BPF_A,
-  BPF_ABS,
-  BPF_ADD,
-  BPF_ALU,
-  BPF_AND,
-  BPF_B,
-  BPF_DIV,
-  BPF_H,
-  BPF_IMM,
-  BPF_IND,
-  BPF_JA,
-  BPF_JEQ,
-  BPF_JGE,
-  BPF_JGT,
-  BPF_JMP,
-  BPF_JSET,
-  BPF_K,
-  BPF_LD,
-  BPF_LDX,
-  BPF_LEN,
-  BPF_LSH,
-  BPF_MEM,
-  BPF_MISC,
-  BPF_MOD,
-  BPF_MSH,
-  BPF_MUL,
-  BPF_NEG,
-  BPF_OR,
-  BPF_RET,
-  BPF_RSH,
-  BPF_ST,
-  BPF_STX,
-  BPF_SUB,
-  BPF_TAX,
-  BPF_TXA,
-  BPF_W,
-  BPF_X,
-  BPF_XOR,
-} from "./opcodes.ts";
+import * as opcodes from "./opcodes.ts";
+import { BPF_JA, BPF_JMP } from "./opcodes.ts";
+
+/** The kernel's spelling of each allowed opcode and its mnemonic, in `chk_code_allowed()`'s order. */
+const _TABLE: readonly (readonly [name: string, mnemonic: string])[] = [
+  // 32-bit ALU operations
+  ["BPF_ALU | BPF_ADD | BPF_K", "add #k"],
+  ["BPF_ALU | BPF_ADD | BPF_X", "add x"],
+  ["BPF_ALU | BPF_SUB | BPF_K", "sub #k"],
+  ["BPF_ALU | BPF_SUB | BPF_X", "sub x"],
+  ["BPF_ALU | BPF_MUL | BPF_K", "mul #k"],
+  ["BPF_ALU | BPF_MUL | BPF_X", "mul x"],
+  ["BPF_ALU | BPF_DIV | BPF_K", "div #k"],
+  ["BPF_ALU | BPF_DIV | BPF_X", "div x"],
+  ["BPF_ALU | BPF_MOD | BPF_K", "mod #k"],
+  ["BPF_ALU | BPF_MOD | BPF_X", "mod x"],
+  ["BPF_ALU | BPF_AND | BPF_K", "and #k"],
+  ["BPF_ALU | BPF_AND | BPF_X", "and x"],
+  ["BPF_ALU | BPF_OR | BPF_K", "or #k"],
+  ["BPF_ALU | BPF_OR | BPF_X", "or x"],
+  ["BPF_ALU | BPF_XOR | BPF_K", "xor #k"],
+  ["BPF_ALU | BPF_XOR | BPF_X", "xor x"],
+  ["BPF_ALU | BPF_LSH | BPF_K", "lsh #k"],
+  ["BPF_ALU | BPF_LSH | BPF_X", "lsh x"],
+  ["BPF_ALU | BPF_RSH | BPF_K", "rsh #k"],
+  ["BPF_ALU | BPF_RSH | BPF_X", "rsh x"],
+  ["BPF_ALU | BPF_NEG", "neg"],
+  // Load instructions
+  ["BPF_LD | BPF_W | BPF_ABS", "ld [k]"],
+  ["BPF_LD | BPF_H | BPF_ABS", "ldh [k]"],
+  ["BPF_LD | BPF_B | BPF_ABS", "ldb [k]"],
+  ["BPF_LD | BPF_W | BPF_LEN", "ld len"],
+  ["BPF_LD | BPF_W | BPF_IND", "ld [x + k]"],
+  ["BPF_LD | BPF_H | BPF_IND", "ldh [x + k]"],
+  ["BPF_LD | BPF_B | BPF_IND", "ldb [x + k]"],
+  ["BPF_LD | BPF_IMM", "ld #k"],
+  ["BPF_LD | BPF_MEM", "ld M[k]"],
+  ["BPF_LDX | BPF_W | BPF_LEN", "ldx len"],
+  ["BPF_LDX | BPF_B | BPF_MSH", "ldxb 4*([k]&0xf)"],
+  ["BPF_LDX | BPF_IMM", "ldx #k"],
+  ["BPF_LDX | BPF_MEM", "ldx M[k]"],
+  // Store instructions
+  ["BPF_ST", "st M[k]"],
+  ["BPF_STX", "stx M[k]"],
+  // Misc instructions
+  ["BPF_MISC | BPF_TAX", "tax"],
+  ["BPF_MISC | BPF_TXA", "txa"],
+  // Return instructions
+  ["BPF_RET | BPF_K", "ret #k"],
+  ["BPF_RET | BPF_A", "ret a"],
+  // Jump instructions
+  ["BPF_JMP | BPF_JA", "ja k"],
+  ["BPF_JMP | BPF_JEQ | BPF_K", "jeq #k"],
+  ["BPF_JMP | BPF_JEQ | BPF_X", "jeq x"],
+  ["BPF_JMP | BPF_JGE | BPF_K", "jge #k"],
+  ["BPF_JMP | BPF_JGE | BPF_X", "jge x"],
+  ["BPF_JMP | BPF_JGT | BPF_K", "jgt #k"],
+  ["BPF_JMP | BPF_JGT | BPF_X", "jgt x"],
+  ["BPF_JMP | BPF_JSET | BPF_K", "jset #k"],
+  ["BPF_JMP | BPF_JSET | BPF_X", "jset x"],
+];
+
+/** The value of a kernel spelling such as `BPF_LD | BPF_H | BPF_ABS`. */
+function _value(name: string): number {
+  let code = 0;
+  for (const part of name.split(" | ")) {
+    const value = (opcodes as unknown as Record<string, unknown>)[part];
+    if (typeof value !== "number") throw new Error(`Cannot build opcode table: no '${part}'`);
+    code |= value;
+  }
+  return code;
+}
 
 /** The 49 opcodes of `chk_code_allowed()`, each with its kernel name and a mnemonic. */
-export const _ALLOWED_OPCODES: ReadonlyMap<number, { name: string; mnemonic: string }> = new Map([
-  // 32-bit ALU operations
-  [BPF_ALU | BPF_ADD | BPF_K, { name: "BPF_ALU | BPF_ADD | BPF_K", mnemonic: "add #k" }],
-  [BPF_ALU | BPF_ADD | BPF_X, { name: "BPF_ALU | BPF_ADD | BPF_X", mnemonic: "add x" }],
-  [BPF_ALU | BPF_SUB | BPF_K, { name: "BPF_ALU | BPF_SUB | BPF_K", mnemonic: "sub #k" }],
-  [BPF_ALU | BPF_SUB | BPF_X, { name: "BPF_ALU | BPF_SUB | BPF_X", mnemonic: "sub x" }],
-  [BPF_ALU | BPF_MUL | BPF_K, { name: "BPF_ALU | BPF_MUL | BPF_K", mnemonic: "mul #k" }],
-  [BPF_ALU | BPF_MUL | BPF_X, { name: "BPF_ALU | BPF_MUL | BPF_X", mnemonic: "mul x" }],
-  [BPF_ALU | BPF_DIV | BPF_K, { name: "BPF_ALU | BPF_DIV | BPF_K", mnemonic: "div #k" }],
-  [BPF_ALU | BPF_DIV | BPF_X, { name: "BPF_ALU | BPF_DIV | BPF_X", mnemonic: "div x" }],
-  [BPF_ALU | BPF_MOD | BPF_K, { name: "BPF_ALU | BPF_MOD | BPF_K", mnemonic: "mod #k" }],
-  [BPF_ALU | BPF_MOD | BPF_X, { name: "BPF_ALU | BPF_MOD | BPF_X", mnemonic: "mod x" }],
-  [BPF_ALU | BPF_AND | BPF_K, { name: "BPF_ALU | BPF_AND | BPF_K", mnemonic: "and #k" }],
-  [BPF_ALU | BPF_AND | BPF_X, { name: "BPF_ALU | BPF_AND | BPF_X", mnemonic: "and x" }],
-  [BPF_ALU | BPF_OR | BPF_K, { name: "BPF_ALU | BPF_OR | BPF_K", mnemonic: "or #k" }],
-  [BPF_ALU | BPF_OR | BPF_X, { name: "BPF_ALU | BPF_OR | BPF_X", mnemonic: "or x" }],
-  [BPF_ALU | BPF_XOR | BPF_K, { name: "BPF_ALU | BPF_XOR | BPF_K", mnemonic: "xor #k" }],
-  [BPF_ALU | BPF_XOR | BPF_X, { name: "BPF_ALU | BPF_XOR | BPF_X", mnemonic: "xor x" }],
-  [BPF_ALU | BPF_LSH | BPF_K, { name: "BPF_ALU | BPF_LSH | BPF_K", mnemonic: "lsh #k" }],
-  [BPF_ALU | BPF_LSH | BPF_X, { name: "BPF_ALU | BPF_LSH | BPF_X", mnemonic: "lsh x" }],
-  [BPF_ALU | BPF_RSH | BPF_K, { name: "BPF_ALU | BPF_RSH | BPF_K", mnemonic: "rsh #k" }],
-  [BPF_ALU | BPF_RSH | BPF_X, { name: "BPF_ALU | BPF_RSH | BPF_X", mnemonic: "rsh x" }],
-  [BPF_ALU | BPF_NEG, { name: "BPF_ALU | BPF_NEG", mnemonic: "neg" }],
-  // Load instructions
-  [BPF_LD | BPF_W | BPF_ABS, { name: "BPF_LD | BPF_W | BPF_ABS", mnemonic: "ld [k]" }],
-  [BPF_LD | BPF_H | BPF_ABS, { name: "BPF_LD | BPF_H | BPF_ABS", mnemonic: "ldh [k]" }],
-  [BPF_LD | BPF_B | BPF_ABS, { name: "BPF_LD | BPF_B | BPF_ABS", mnemonic: "ldb [k]" }],
-  [BPF_LD | BPF_W | BPF_LEN, { name: "BPF_LD | BPF_W | BPF_LEN", mnemonic: "ld len" }],
-  [BPF_LD | BPF_W | BPF_IND, { name: "BPF_LD | BPF_W | BPF_IND", mnemonic: "ld [x + k]" }],
-  [BPF_LD | BPF_H | BPF_IND, { name: "BPF_LD | BPF_H | BPF_IND", mnemonic: "ldh [x + k]" }],
-  [BPF_LD | BPF_B | BPF_IND, { name: "BPF_LD | BPF_B | BPF_IND", mnemonic: "ldb [x + k]" }],
-  [BPF_LD | BPF_IMM, { name: "BPF_LD | BPF_IMM", mnemonic: "ld #k" }],
-  [BPF_LD | BPF_MEM, { name: "BPF_LD | BPF_MEM", mnemonic: "ld M[k]" }],
-  [BPF_LDX | BPF_W | BPF_LEN, { name: "BPF_LDX | BPF_W | BPF_LEN", mnemonic: "ldx len" }],
-  [BPF_LDX | BPF_B | BPF_MSH, { name: "BPF_LDX | BPF_B | BPF_MSH", mnemonic: "ldxb 4*([k]&0xf)" }],
-  [BPF_LDX | BPF_IMM, { name: "BPF_LDX | BPF_IMM", mnemonic: "ldx #k" }],
-  [BPF_LDX | BPF_MEM, { name: "BPF_LDX | BPF_MEM", mnemonic: "ldx M[k]" }],
-  // Store instructions
-  [BPF_ST, { name: "BPF_ST", mnemonic: "st M[k]" }],
-  [BPF_STX, { name: "BPF_STX", mnemonic: "stx M[k]" }],
-  // Misc instructions
-  [BPF_MISC | BPF_TAX, { name: "BPF_MISC | BPF_TAX", mnemonic: "tax" }],
-  [BPF_MISC | BPF_TXA, { name: "BPF_MISC | BPF_TXA", mnemonic: "txa" }],
-  // Return instructions
-  [BPF_RET | BPF_K, { name: "BPF_RET | BPF_K", mnemonic: "ret #k" }],
-  [BPF_RET | BPF_A, { name: "BPF_RET | BPF_A", mnemonic: "ret a" }],
-  // Jump instructions
-  [BPF_JMP | BPF_JA, { name: "BPF_JMP | BPF_JA", mnemonic: "ja k" }],
-  [BPF_JMP | BPF_JEQ | BPF_K, { name: "BPF_JMP | BPF_JEQ | BPF_K", mnemonic: "jeq #k" }],
-  [BPF_JMP | BPF_JEQ | BPF_X, { name: "BPF_JMP | BPF_JEQ | BPF_X", mnemonic: "jeq x" }],
-  [BPF_JMP | BPF_JGE | BPF_K, { name: "BPF_JMP | BPF_JGE | BPF_K", mnemonic: "jge #k" }],
-  [BPF_JMP | BPF_JGE | BPF_X, { name: "BPF_JMP | BPF_JGE | BPF_X", mnemonic: "jge x" }],
-  [BPF_JMP | BPF_JGT | BPF_K, { name: "BPF_JMP | BPF_JGT | BPF_K", mnemonic: "jgt #k" }],
-  [BPF_JMP | BPF_JGT | BPF_X, { name: "BPF_JMP | BPF_JGT | BPF_X", mnemonic: "jgt x" }],
-  [BPF_JMP | BPF_JSET | BPF_K, { name: "BPF_JMP | BPF_JSET | BPF_K", mnemonic: "jset #k" }],
-  [BPF_JMP | BPF_JSET | BPF_X, { name: "BPF_JMP | BPF_JSET | BPF_X", mnemonic: "jset x" }],
-]);
+export const _ALLOWED_OPCODES: ReadonlyMap<number, { name: string; mnemonic: string }> = new Map(
+  _TABLE.map(([name, mnemonic]) => [_value(name), { name, mnemonic }]),
+);
 
 /** Whether `code` is a conditional jump (`jeq`/`jgt`/`jge`/`jset`, K or X). */
 export function _isConditionalJump(code: number): boolean {

@@ -9,7 +9,7 @@
  * @module
  */
 import type { PacketContext } from "./packet_context.ts";
-import { SKF_LL_OFF, SKF_NET_OFF } from "./opcodes.ts";
+import { BPF_B, BPF_H, SKF_LL_OFF, SKF_NET_OFF } from "./opcodes.ts";
 
 /** A context with every field absent, shared so callers need not allocate one. */
 export const _EMPTY_CONTEXT: PacketContext = Object.freeze({});
@@ -50,6 +50,12 @@ export function _networkStart(context: PacketContext, base: number): number {
 export function _macStart(context: PacketContext): number {
   const start = context.macOffset;
   return start === undefined || !(start >= 0) ? -1 : Math.trunc(start);
+}
+
+/** Size in bytes (1, 2 or 4) of a `BPF_LD` packet load opcode (`BPF_B`, `BPF_H`, `BPF_W`). */
+export function _loadSize(code: number): number {
+  const size = code & 0x18;
+  return size === BPF_B ? 1 : size === BPF_H ? 2 : 4;
 }
 
 /** Reads `size` (1, 2 or 4) bytes big-endian at absolute index `i` (bounds already checked). */

@@ -6,6 +6,7 @@
  */
 import type { Instruction } from "./instruction.ts";
 import { BpfSyntaxError } from "./errors.ts";
+import { _BPF_ASM_ANCILLARY_FIELDS } from "./_ancillary.ts";
 import {
   BPF_A,
   BPF_ABS,
@@ -45,22 +46,7 @@ import {
   BPF_W,
   BPF_X,
   BPF_XOR,
-  SKF_AD_CPU,
-  SKF_AD_HATYPE,
-  SKF_AD_IFINDEX,
-  SKF_AD_MARK,
-  SKF_AD_NLATTR,
-  SKF_AD_NLATTR_NEST,
   SKF_AD_OFF,
-  SKF_AD_PAY_OFFSET,
-  SKF_AD_PKTTYPE,
-  SKF_AD_PROTOCOL,
-  SKF_AD_QUEUE,
-  SKF_AD_RANDOM,
-  SKF_AD_RXHASH,
-  SKF_AD_VLAN_TAG,
-  SKF_AD_VLAN_TAG_PRESENT,
-  SKF_AD_VLAN_TPID,
 } from "./opcodes.ts";
 
 /**
@@ -196,26 +182,6 @@ const _MNEMONICS = new Set([
   "txa",
 ]);
 
-/** `bpf_asm`'s ancillary names (bpf_exp.l), as offsets from SKF_AD_OFF. */
-const _EXTENSIONS: ReadonlyMap<string, number> = new Map([
-  ["proto", SKF_AD_PROTOCOL],
-  ["type", SKF_AD_PKTTYPE],
-  ["poff", SKF_AD_PAY_OFFSET],
-  ["ifidx", SKF_AD_IFINDEX],
-  ["nla", SKF_AD_NLATTR],
-  ["nlan", SKF_AD_NLATTR_NEST],
-  ["mark", SKF_AD_MARK],
-  ["queue", SKF_AD_QUEUE],
-  ["hatype", SKF_AD_HATYPE],
-  ["rxhash", SKF_AD_RXHASH],
-  ["cpu", SKF_AD_CPU],
-  ["vlan_tci", SKF_AD_VLAN_TAG],
-  ["vlan_pr", SKF_AD_VLAN_TAG_PRESENT],
-  ["vlan_avail", SKF_AD_VLAN_TAG_PRESENT],
-  ["vlan_tpid", SKF_AD_VLAN_TPID],
-  ["rand", SKF_AD_RANDOM],
-]);
-
 const _ALU_OPS: ReadonlyMap<string, number> = new Map([
   ["add", BPF_ADD],
   ["sub", BPF_SUB],
@@ -306,8 +272,8 @@ function _lex(text: string): _Token[] {
       const lower = word.toLowerCase();
       if (lower === "len") {
         push("len", text.slice(i, j), 0, column);
-      } else if (_EXTENSIONS.has(lower)) {
-        push("extension", text.slice(i, j), _EXTENSIONS.get(lower)!, column);
+      } else if (_BPF_ASM_ANCILLARY_FIELDS.has(lower)) {
+        push("extension", text.slice(i, j), _BPF_ASM_ANCILLARY_FIELDS.get(lower)!, column);
       } else if (hash) {
         push("#", "#", 0, column);
         i++;

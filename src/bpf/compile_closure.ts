@@ -12,13 +12,15 @@ import {
   _EMPTY_CONTEXT,
   _loadEnd,
   _loadIndex,
+  _loadSize,
   _macStart,
   _networkStart,
   _readBigEndian,
   _wireLength,
 } from "./_packet_access.ts";
 import { _ancillary, _ancillaryField, _needsDevice } from "./_ancillary.ts";
-import { _jumpTarget, _loadSize, _planBlocks } from "./_blocks.ts";
+import { _jumpTarget, _planBlocks } from "./_blocks.ts";
+import { _isConditionalJump } from "./_opcode_table.ts";
 import {
   BPF_A,
   BPF_ADD,
@@ -109,10 +111,7 @@ export function compileClosure(
     const h = plan.hoisted[pc] === 1;
     const next = program[pc + 1];
     // Fuse with a following conditional jump on K: `ldh [12]; jeq #0x800, ...`.
-    if (
-      next !== undefined && (next.code & 0x07) === BPF_JMP && (next.code & 0xf0) !== BPF_JA &&
-      (next.code & BPF_X) === 0
-    ) {
+    if (next !== undefined && _isConditionalJump(next.code) && (next.code & BPF_X) === 0) {
       const t = nodes[pc + 2 + next.jt];
       const f = nodes[pc + 2 + next.jf];
       return fusedLoadJump(indirect, size, k, h, next.code & 0xf0, next.k, t, f);

@@ -14,12 +14,13 @@ import {
   _EMPTY_CONTEXT,
   _loadEnd,
   _loadIndex,
+  _loadSize,
   _macStart,
   _networkStart,
   _wireLength,
 } from "./_packet_access.ts";
 import { _ancillary, _ancillaryField, _needsDevice } from "./_ancillary.ts";
-import { _jumpTarget, _loadSize, _planBlocks } from "./_blocks.ts";
+import { _jumpTarget, _planBlocks } from "./_blocks.ts";
 import {
   BPF_A,
   BPF_ADD,

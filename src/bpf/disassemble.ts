@@ -4,7 +4,8 @@
  * @module
  */
 import type { Instruction, Program } from "./instruction.ts";
-import { SKF_AD_OFF } from "./opcodes.ts";
+import { _ancillaryField, _LIBPCAP_ANCILLARY_NAMES } from "./_ancillary.ts";
+import { _isConditionalJump } from "./_opcode_table.ts";
 
 /**
  * Disassembles a program exactly as `tcpdump -d` prints it (libpcap 1.10's
@@ -97,26 +98,6 @@ const _TABLE = new Map<number, readonly [string, _Format]>([
   [0x87, ["txa", ""]], // BPF_MISC | BPF_TXA
 ]);
 
-/** libpcap's names of the Linux ancillary offsets (k - SKF_AD_OFF). */
-const _ANCILLARY: ReadonlyMap<number, string> = new Map([
-  [0, "proto"], // SKF_AD_PROTOCOL
-  [4, "type"], // SKF_AD_PKTTYPE
-  [8, "ifidx"], // SKF_AD_IFINDEX
-  [12, "nla"], // SKF_AD_NLATTR
-  [16, "nlan"], // SKF_AD_NLATTR_NEST
-  [20, "mark"], // SKF_AD_MARK
-  [24, "queue"], // SKF_AD_QUEUE
-  [28, "hatype"], // SKF_AD_HATYPE
-  [32, "rxhash"], // SKF_AD_RXHASH
-  [36, "cpu"], // SKF_AD_CPU
-  [40, "xor_x"], // SKF_AD_ALU_XOR_X
-  [44, "vlan_tci"], // SKF_AD_VLAN_TAG
-  [48, "vlanp"], // SKF_AD_VLAN_TAG_PRESENT
-  [52, "poff"], // SKF_AD_PAY_OFFSET
-  [56, "random"], // SKF_AD_RANDOM
-  [60, "vlan_tpid"], // SKF_AD_VLAN_TPID
-]);
-
 function _operand(format: _Format, insn: Instruction, n: number): string {
   const k = insn.k >>> 0;
   switch (format) {
@@ -127,7 +108,7 @@ function _operand(format: _Format, insn: Instruction, n: number): string {
     case "hex":
       return `#0x${k.toString(16)}`;
     case "abs": {
-      const name = _ANCILLARY.get((k - (SKF_AD_OFF >>> 0)) >>> 0);
+      const name = _LIBPCAP_ANCILLARY_NAMES.get(_ancillaryField(k));
       return name === undefined ? `[${k | 0}]` : `[${name}]`;
     }
     case "ind":
@@ -152,7 +133,7 @@ function _image(insn: Instruction, n: number): string {
   const operand = entry === undefined ? `0x${code.toString(16)}` : _operand(entry[1], insn, n);
   const head = `(${String(n).padStart(3, "0")}) ${op.padEnd(8)} `;
   // bpf_image: conditional jumps (class BPF_JMP, op not BPF_JA) show both targets.
-  if ((code & 0x07) === 0x05 && (code & 0xf0) !== 0x00) {
+  if (_isConditionalJump(code)) {
     return `${head}${operand.padEnd(16)} jt ${n + 1 + (insn.jt & 0xff)}\tjf ${
       n + 1 + (insn.jf & 0xff)
     }`;

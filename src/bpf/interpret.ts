@@ -7,56 +7,45 @@ import type { Program } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { validate } from "./validate.ts";
 import {
+  _BACKWARD_JUMP_BUDGET,
   _captureEnd,
   _dataStart,
   _EMPTY_CONTEXT,
   _load,
   _loadEnd,
+  _loadSize,
   _macStart,
   _networkStart,
   _wireLength,
 } from "./_packet_access.ts";
 import { _ancillary, _ancillaryField } from "./_ancillary.ts";
-import { _BACKWARD_JUMP_BUDGET } from "./_packet_access.ts";
+import { _alu, _jumpTaken } from "./_alu.ts";
 import {
   BPF_A,
   BPF_ABS,
-  BPF_ADD,
   BPF_ALU,
-  BPF_AND,
   BPF_B,
   BPF_DIV,
   BPF_H,
   BPF_IMM,
   BPF_IND,
   BPF_JA,
-  BPF_JEQ,
-  BPF_JGE,
-  BPF_JGT,
   BPF_JMP,
-  BPF_JSET,
   BPF_LD,
   BPF_LDX,
   BPF_LEN,
-  BPF_LSH,
   BPF_MEM,
   BPF_MEMWORDS,
   BPF_MISC,
   BPF_MOD,
   BPF_MSH,
-  BPF_MUL,
-  BPF_NEG,
-  BPF_OR,
   BPF_RET,
-  BPF_RSH,
   BPF_ST,
   BPF_STX,
-  BPF_SUB,
   BPF_TAX,
   BPF_TXA,
   BPF_W,
   BPF_X,
-  BPF_XOR,
 } from "./opcodes.ts";
 
 /** Programs already checked by {@linkcode interpret}. */
@@ -135,14 +124,14 @@ export function interpret(
             const field = _ancillaryField(k);
             value = field >= 0
               ? _ancillary(field, a, x, packet, base, loadEnd, wire, network, context)
-              : _load(packet, base, loadEnd, network, mac, k | 0, loadSize(code));
+              : _load(packet, base, loadEnd, network, mac, k | 0, _loadSize(code));
             if (value < 0) return field >= 0 ? a : 0;
             break;
           }
           case BPF_LD | BPF_W | BPF_IND:
           case BPF_LD | BPF_H | BPF_IND:
           case BPF_LD | BPF_B | BPF_IND:
-            value = _load(packet, base, loadEnd, network, mac, (x + k) | 0, loadSize(code));
+            value = _load(packet, base, loadEnd, network, mac, (x + k) | 0, _loadSize(code));
             if (value < 0) return 0;
             break;
           case BPF_LDX | BPF_B | BPF_MSH:
@@ -177,45 +166,11 @@ export function interpret(
         break;
       case BPF_ALU: {
         const operand = (code & BPF_X) ? x : k;
-        switch (code & 0xf0) {
-          case BPF_ADD:
-            a = (a + operand) >>> 0;
-            break;
-          case BPF_SUB:
-            a = (a - operand) >>> 0;
-            break;
-          case BPF_MUL:
-            a = Math.imul(a, operand) >>> 0;
-            break;
-          case BPF_DIV:
-            if (operand === 0) return 0;
-            a = Math.floor(a / operand) >>> 0;
-            break;
-          case BPF_MOD:
-            if (operand === 0) return 0;
-            a = a % operand;
-            break;
-          case BPF_AND:
-            a = (a & operand) >>> 0;
-            break;
-          case BPF_OR:
-            a = (a | operand) >>> 0;
-            break;
-          case BPF_XOR:
-            a = (a ^ operand) >>> 0;
-            break;
-          case BPF_LSH:
-            a = (a << (operand & 31)) >>> 0;
-            break;
-          case BPF_RSH:
-            a = a >>> (operand & 31);
-            break;
-          case BPF_NEG:
-            a = (-a) >>> 0;
-            break;
-          default:
-            return unknown(pc, code);
-        }
+        const op = code & 0xf0;
+        if ((op === BPF_DIV || op === BPF_MOD) && operand === 0) return 0;
+        const result = _alu(op, a, operand);
+        if (result < 0) return unknown(pc, code);
+        a = result;
         break;
       }
       case BPF_JMP: {
@@ -224,24 +179,8 @@ export function interpret(
           pc += k | 0;
           break;
         }
-        const operand = (code & BPF_X) ? x : k;
-        let taken: boolean;
-        switch (code & 0xf0) {
-          case BPF_JEQ:
-            taken = a === operand;
-            break;
-          case BPF_JGT:
-            taken = a > operand;
-            break;
-          case BPF_JGE:
-            taken = a >= operand;
-            break;
-          case BPF_JSET:
-            taken = (a & operand) !== 0;
-            break;
-          default:
-            return unknown(pc, code);
-        }
+        const taken = _jumpTaken(code & 0xf0, a, (code & BPF_X) ? x : k);
+        if (taken < 0) return unknown(pc, code);
         pc += taken ? jt : jf;
         break;
       }
@@ -255,11 +194,6 @@ export function interpret(
     }
   }
   throw new RangeError("Cannot interpret program: execution ran past the last instruction");
-}
-
-function loadSize(code: number): number {
-  const size = code & 0x18;
-  return size === BPF_B ? 1 : size === BPF_H ? 2 : 4;
 }
 
 function unknown(pc: number, code: number): never {

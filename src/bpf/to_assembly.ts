@@ -5,7 +5,7 @@
  */
 import type { Program } from "./instruction.ts";
 import { BpfValidationError } from "./errors.ts";
-import { SKF_AD_OFF } from "./opcodes.ts";
+import { _ancillaryField, _BPF_ASM_ANCILLARY_NAMES } from "./_ancillary.ts";
 
 /**
  * Writes a program as Linux `bpf_asm` source that {@linkcode assemble} (and
@@ -58,25 +58,6 @@ export function toAssembly(program: Program): string {
   }
   return out;
 }
-
-/** `bpf_asm` names of ancillary offsets (k - SKF_AD_OFF). */
-const _EXTENSION_NAMES: ReadonlyMap<number, string> = new Map([
-  [0, "proto"],
-  [4, "type"],
-  [8, "ifidx"],
-  [12, "nla"],
-  [16, "nlan"],
-  [20, "mark"],
-  [24, "queue"],
-  [28, "hatype"],
-  [32, "rxhash"],
-  [36, "cpu"],
-  [44, "vlan_tci"],
-  [48, "vlan_avail"],
-  [52, "poff"],
-  [56, "rand"],
-  [60, "vlan_tpid"],
-]);
 
 type _Shape = "k" | "none" | "jump" | "ja";
 
@@ -165,7 +146,7 @@ function _line(program: Program, i: number, targets: Set<number>): string {
   const [mnemonic, template, shape] = form;
   const operand = template
     .replace("ABS", () => {
-      const name = _EXTENSION_NAMES.get((k - (SKF_AD_OFF >>> 0)) >>> 0);
+      const name = _BPF_ASM_ANCILLARY_NAMES.get(_ancillaryField(k));
       return name === undefined ? `[${k | 0}]` : `#${name}`;
     })
     .replace("K", String(k))

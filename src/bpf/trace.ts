@@ -14,12 +14,13 @@ import {
   _EMPTY_CONTEXT,
   _load,
   _loadEnd,
+  _loadSize,
   _macStart,
   _networkStart,
   _wireLength,
 } from "./_packet_access.ts";
 import { _ancillary, _ANCILLARY_NAMES, _ancillaryField } from "./_ancillary.ts";
-import { _loadSize } from "./_blocks.ts";
+import { _alu, _jumpTaken } from "./_alu.ts";
 import {
   BPF_A,
   BPF_ALU,
@@ -27,9 +28,6 @@ import {
   BPF_DIV,
   BPF_IND,
   BPF_JA,
-  BPF_JEQ,
-  BPF_JGE,
-  BPF_JGT,
   BPF_JMP,
   BPF_LD,
   BPF_LDX,
@@ -180,7 +178,7 @@ export function trace(
       if ((op === BPF_DIV || op === BPF_MOD) && operand === 0) {
         return finish(0, "division by zero (X = 0)");
       }
-      a = alu(op, a, operand);
+      a = _alu(op, a, operand);
     } else if (cls === BPF_JMP) {
       const op = code & 0xf0;
       if (op === BPF_JA) {
@@ -189,15 +187,8 @@ export function trace(
           return finish(0, `more than ${_BACKWARD_JUMP_BUDGET} backward jumps`);
         }
       } else {
-        const operand = (code & BPF_X) ? x : k;
-        const taken = op === BPF_JEQ
-          ? a === operand
-          : op === BPF_JGT
-          ? a > operand
-          : op === BPF_JGE
-          ? a >= operand
-          : (a & operand) !== 0;
-        next = pc + 1 + (taken ? jt : jf);
+        const taken = _jumpTaken(op, a, (code & BPF_X) ? x : k);
+        next = pc + 1 + (taken === 1 ? jt : jf);
       }
       step.next = next;
     }
@@ -209,32 +200,4 @@ export function trace(
 
 function outOfBounds(offset: number, size: number): string {
   return `load of ${size} byte${size === 1 ? "" : "s"} at offset ${offset} is out of bounds`;
-}
-
-/** One ALU operation on uint32 values (`div`/`mod` by 0 excluded by the caller). */
-function alu(op: number, a: number, operand: number): number {
-  switch (op) {
-    case 0x00:
-      return (a + operand) >>> 0;
-    case 0x10:
-      return (a - operand) >>> 0;
-    case 0x20:
-      return Math.imul(a, operand) >>> 0;
-    case 0x30:
-      return (a / operand) >>> 0;
-    case 0x90:
-      return a % operand;
-    case 0x40:
-      return (a | operand) >>> 0;
-    case 0x50:
-      return (a & operand) >>> 0;
-    case 0xa0:
-      return (a ^ operand) >>> 0;
-    case 0x60:
-      return (a << (operand & 31)) >>> 0;
-    case 0x70:
-      return a >>> (operand & 31);
-    default: // BPF_NEG
-      return (-a) >>> 0;
-  }
 }

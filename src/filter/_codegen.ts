@@ -65,10 +65,10 @@ export interface _Qual {
   addr: string;
 }
 
-export const _ETHERTYPE_IP = 0x0800;
-export const _ETHERTYPE_ARP = 0x0806;
-export const _ETHERTYPE_REVARP = 0x8035;
-export const _ETHERTYPE_IPV6 = 0x86dd;
+const _ETHERTYPE_IP = 0x0800;
+const _ETHERTYPE_ARP = 0x0806;
+const _ETHERTYPE_REVARP = 0x8035;
+const _ETHERTYPE_IPV6 = 0x86dd;
 const _ETHERTYPE_8021Q = 0x8100;
 const _ETHERTYPE_8021AD = 0x88a8;
 const _ETHERTYPE_8021QINQ = 0x9100;
@@ -85,7 +85,7 @@ const _ETHERTYPE_MOPDL = 0x6001;
 const _ETHERMTU = 1500;
 
 /** IP protocol numbers of the protocol keywords. */
-export const _IP_PROTOS: Record<string, number> = {
+const _IP_PROTOS: Record<string, number> = {
   icmp: 1,
   igmp: 2,
   tcp: 6,
@@ -101,7 +101,7 @@ export const _IP_PROTOS: Record<string, number> = {
 };
 
 /** Names accepted by `proto \name` (after `ip`/`ip6`/default). */
-export const _PROTO_NAMES: Record<string, number> = {
+const _PROTO_NAMES: Record<string, number> = {
   ip: 0,
   hopopt: 0,
   icmp: 1,
