@@ -9,7 +9,7 @@ import { corpusSkipReason, loadCases, loadPackets, networkView } from "./_corpus
 import {
   compileRuleSet,
   type CompileRuleSetOptions,
-  type FrameRef,
+  createFrameRef,
 } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { RuleSetError } from "../src/rules/rule_set_error.ts";
@@ -22,14 +22,7 @@ function runCorpus(strategy: CompileRuleSetOptions["strategy"]): void {
     console.log(skip);
     return;
   }
-  const frame: FrameRef = {
-    bytes: new Uint8Array(0),
-    start: 0,
-    capturedLength: 0,
-    wireLength: 0,
-    linkType: 0,
-    interfaceIndex: 0,
-  };
+  const frame = createFrameRef();
   let compared = 0;
   let notEvaluated = 0;
   let refused = 0;

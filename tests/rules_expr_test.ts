@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { corpusSkipReason, loadCases, loadPackets } from "./_corpus.ts";
-import { compileRuleSet, type FrameRef } from "../src/rules/compile_rule_set.ts";
+import { compileRuleSet, createFrameRef } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 
 const skip = corpusSkipReason();
@@ -20,14 +20,7 @@ Deno.test({
   name: "rules: -m bpf --expr accepts exactly what libpcap accepts, link and network base",
   ignore: skip !== undefined,
   fn() {
-    const frame: FrameRef = {
-      bytes: new Uint8Array(0),
-      start: 0,
-      capturedLength: 0,
-      wireLength: 0,
-      linkType: 0,
-      interfaceIndex: 0,
-    };
+    const frame = createFrameRef();
     let compared = 0;
     let cases = 0;
     for (const testCase of loadCases()) {

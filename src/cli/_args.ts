@@ -92,14 +92,14 @@ export function _base(parsed: _Parsed, command: string): "link" | "network" {
 }
 
 /** A decimal integer option within `[min, max]`, or `fallback` when absent. */
-export function _integer(
+export function _integer<F extends number | undefined>(
   parsed: _Parsed,
   name: string,
   command: string,
   min: number,
   max: number,
-  fallback: number,
-): number {
+  fallback: F,
+): number | F {
   const text = _string(parsed, name);
   if (text === undefined) return fallback;
   const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
@@ -110,6 +110,15 @@ export function _integer(
     );
   }
   return value;
+}
+
+/** Throws a {@linkcode UsageError} for any positional argument (`hint` is appended). */
+export function _noPositionals(parsed: _Parsed, command: string, hint = ""): void {
+  if (parsed.positionals.length === 0) return;
+  throw new UsageError(
+    `Cannot run ${command}: unexpected argument '${parsed.positionals[0]}'${hint}`,
+    command,
+  );
 }
 
 /** At most one positional argument (the input file, `-` for stdin). */

@@ -6,20 +6,13 @@
  * @module
  */
 import type { PacketContext } from "../bpf/packet_context.ts";
-import type { FrameRef } from "../rules/compile_rule_set.ts";
+import { createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import { FrameContext } from "../rules/frame_context.ts";
 import type { RuleBase } from "../rules/rule_set.ts";
 
 /** One reusable frame and {@linkcode FrameContext} for one base. */
 export class _FrameView {
-  readonly #frame: FrameRef = {
-    bytes: new Uint8Array(0),
-    start: 0,
-    capturedLength: 0,
-    wireLength: 0,
-    linkType: 0,
-    interfaceIndex: 0,
-  };
+  readonly #frame: FrameRef = createFrameRef();
   readonly #contexts = new FrameContext();
   readonly #base: RuleBase;
   /** The context of the base, filled by {@linkcode _FrameView.load}. */

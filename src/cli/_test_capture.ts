@@ -3,27 +3,16 @@
  *
  * @module
  */
-import { CaptureDecoder } from "../capture/capture_decoder.ts";
+import { _decodeRecords } from "../stream/_router_test_helpers.ts";
 
 /** `examples/mixed.pcap` (16 Ethernet frames; see examples/make_example.ts). */
 export const _mixed: Uint8Array = Deno.readFileSync(
   new URL("../../examples/mixed.pcap", import.meta.url),
 );
 
-/** The packets of a capture (copies) and its metadata records' total size. */
+/** The packets of a capture (copies). */
 export function _packets(capture: Uint8Array): Uint8Array[] {
-  const decoder = new CaptureDecoder();
-  const packets: Uint8Array[] = [];
-  for (const step of [() => decoder.push(capture), () => decoder.finish()]) {
-    const batch = step(); // the batch object is reused: read it before the next call
-    for (let i = 0; i < batch.count; i++) {
-      if (batch.kind[i] !== 1) continue;
-      const bytes = i < batch.carried ? batch.carry : batch.bytes;
-      packets.push(bytes.slice(batch.dataStart[i], batch.dataStart[i] + batch.capturedLength[i]));
-    }
-    if (batch.error) throw batch.error;
-  }
-  return packets;
+  return _decodeRecords(capture).filter((r) => r.kind === 1).map((r) => r.data);
 }
 
 /** A pcap of `copies` repetitions of the example's packets (for long inputs). */

@@ -7,10 +7,9 @@ import { assemble } from "../bpf/assemble.ts";
 import { formatBytecode } from "../bpf/format_bytecode.ts";
 import type { CliCommand } from "./cli_command.ts";
 import { DataError } from "./data_error.ts";
-import { UsageError } from "./usage_error.ts";
 import { _readText } from "./_input.ts";
 import { _writeText } from "./_output.ts";
-import { _parseOptions } from "./_args.ts";
+import { _inputPath, _parseOptions } from "./_args.ts";
 import { _formatProgram } from "./_format_program.ts";
 
 const _USAGE = `Usage: bpfstream asm [-d|-dd|-ddd] [FILE|-]
@@ -40,10 +39,7 @@ export const asmCommand: CliCommand = {
     const parsed = _parseOptions("asm", args, {
       d: { type: "boolean", short: "d", multiple: true },
     });
-    if (parsed.positionals.length > 1) {
-      throw new UsageError("Cannot run asm: expected at most one input file", "asm");
-    }
-    const path = parsed.positionals[0] ?? "-";
+    const path = _inputPath(parsed, "asm");
     const text = await _readText(io, path);
     let program;
     try {

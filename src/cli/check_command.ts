@@ -12,7 +12,7 @@ import { UsageError } from "./usage_error.ts";
 import { _readText } from "./_input.ts";
 import { _writeText } from "./_output.ts";
 import { _loadProgram } from "./_program.ts";
-import { _base, _integer, _parseOptions, _string } from "./_args.ts";
+import { _base, _integer, _noPositionals, _parseOptions, _string } from "./_args.ts";
 
 const _USAGE = `Usage: bpfstream check (--bytecode PROG | --expr EXPR | --asm FILE | --rules FILE)
                        [--base link|network] [--max-instructions N]
@@ -52,12 +52,7 @@ export const checkCommand: CliCommand = {
       base: { type: "string" },
       "max-instructions": { type: "string" },
     });
-    if (parsed.positionals.length) {
-      throw new UsageError(
-        `Cannot run check: unexpected argument '${parsed.positionals[0]}'`,
-        "check",
-      );
-    }
+    _noPositionals(parsed, "check");
     const maxInstructions = _integer(parsed, "max-instructions", "check", 1, 4096, 64);
     const base = _base(parsed, "check");
     const rulesPath = _string(parsed, "rules");

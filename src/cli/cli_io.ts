@@ -59,12 +59,4 @@ export interface CliIo {
   env(name: string): string | undefined;
   /** Milliseconds on a monotonic clock. @default {performance.now} */
   now?: () => number;
-  /**
-   * Serves HTTP until `signal` aborts (the hook for `bpfstream serve`, see
-   * `commands.ts`). Absent where the runtime cannot listen.
-   */
-  serveHttp?: (
-    handler: (request: Request) => Response | Promise<Response>,
-    options: { hostname: string; port: number; signal?: AbortSignal },
-  ) => Promise<void>;
 }

@@ -1,10 +1,10 @@
 /**
  * The table of `bpfstream` subcommands, in the order `--help` lists them.
  *
- * To add one (the HTTP service's `serve`, for instance): write
- * `src/cli/serve_command.ts` exporting a {@linkcode CliCommand}, and add it
- * here. Anything it needs from the runtime (listening on a port) comes
- * through {@linkcode CliIo} (`serveHttp`), which `main.ts` fills.
+ * To add one: write `src/cli/NAME_command.ts` exporting a
+ * {@linkcode CliCommand}, and add it here. What it needs from the runtime
+ * comes through {@linkcode CliIo}, which `main.ts` fills; `serve` (from
+ * `src/server/serve_command.ts`) loads its runtime shell itself when run.
  *
  * @module
  */

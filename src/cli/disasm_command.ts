@@ -5,10 +5,9 @@
  */
 import { disassemble } from "../bpf/disassemble.ts";
 import type { CliCommand } from "./cli_command.ts";
-import { UsageError } from "./usage_error.ts";
 import { _writeText } from "./_output.ts";
 import { _loadProgram } from "./_program.ts";
-import { _base, _parseOptions } from "./_args.ts";
+import { _base, _noPositionals, _parseOptions } from "./_args.ts";
 
 const _USAGE = `Usage: bpfstream disasm (--bytecode PROG | --expr EXPR) [--base link|network]
 
@@ -39,14 +38,7 @@ export const disasmCommand: CliCommand = {
       expr: { type: "string" },
       base: { type: "string" },
     });
-    if (parsed.positionals.length) {
-      throw new UsageError(
-        `Cannot run disasm: unexpected argument '${
-          parsed.positionals[0]
-        }' (quote the program and give it with --bytecode)`,
-        "disasm",
-      );
-    }
+    _noPositionals(parsed, "disasm", " (quote the program and give it with --bytecode)");
     const source = await _loadProgram(parsed, "disasm", io, _base(parsed, "disasm"), [
       "bytecode",
       "expr",

@@ -115,16 +115,6 @@ const io: CliIo = {
   isTerminal: () => Deno.stderr.isTerminal(),
   env: (name) => Deno.env.get(name),
   now: () => performance.now(),
-  async serveHttp(handler, options) {
-    const server = Deno.serve({
-      hostname: options.hostname,
-      port: options.port,
-      signal: options.signal,
-      onListen: ({ hostname, port }) =>
-        console.error(`bpfstream: listening on http://${hostname}:${port}/`),
-    }, handler);
-    await server.finished;
-  },
 };
 
 if (import.meta.main) {

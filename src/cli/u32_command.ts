@@ -10,7 +10,7 @@ import type { CliCommand } from "./cli_command.ts";
 import { DataError } from "./data_error.ts";
 import { UsageError } from "./usage_error.ts";
 import { _writeText } from "./_output.ts";
-import { _count, _flag, _parseOptions, _string } from "./_args.ts";
+import { _count, _flag, _noPositionals, _parseOptions, _string } from "./_args.ts";
 import { _formatProgram } from "./_format_program.ts";
 
 const _USAGE = `Usage: bpfstream u32 --to-bytecode EXPR [--invert] [-d|-dd|-ddd]
@@ -44,13 +44,9 @@ export const u32Command: CliCommand = {
       d: { type: "boolean", short: "d", multiple: true },
     });
     const expression = _string(parsed, "to-bytecode");
-    if (expression === undefined || parsed.positionals.length) {
-      throw new UsageError(
-        parsed.positionals.length
-          ? `Cannot run u32: unexpected argument '${parsed.positionals[0]}' (quote the expression)`
-          : "Cannot run u32: --to-bytecode EXPR is required",
-        "u32",
-      );
+    _noPositionals(parsed, "u32", " (quote the expression)");
+    if (expression === undefined) {
+      throw new UsageError("Cannot run u32: --to-bytecode EXPR is required", "u32");
     }
     let program;
     try {

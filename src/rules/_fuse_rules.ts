@@ -316,21 +316,7 @@ export function _fuseRules(rules: readonly _FuseAtom[][], options: _FuseOptions)
 
   const node = (op: number, init: Partial<_FusedNode>): _FusedNode => {
     if (++count > maxNodes) throw new _FuseBudgetError(`more than ${maxNodes} nodes`);
-    return {
-      op,
-      id: count,
-      cell: -1,
-      size: 0,
-      k: 0,
-      check: false,
-      jop: 0,
-      a: 0,
-      b: 0,
-      rule: -1,
-      next: null,
-      fail: null,
-      ...init,
-    };
+    return _newNode(op, count, init);
   };
   const leaf = (rule: number): _FusedNode => {
     let n = leaves.get(rule);
@@ -619,6 +605,25 @@ export function _fuseRules(rules: readonly _FuseAtom[][], options: _FuseOptions)
   return { root: withSwitches, cells: values.size, nodes: count };
 }
 
+/** A node of kind `op`: every field at its neutral value, then `init`. */
+function _newNode(op: number, id: number, init: Partial<_FusedNode>): _FusedNode {
+  return {
+    op,
+    id,
+    cell: -1,
+    size: 0,
+    k: 0,
+    check: false,
+    jop: 0,
+    a: 0,
+    b: 0,
+    rule: -1,
+    next: null,
+    fail: null,
+    ...init,
+  };
+}
+
 /** 1 at every instruction two or more paths reach (join points, memoised). */
 function _joins(program: readonly Instruction[]): Uint8Array {
   const incoming = new Uint8Array(program.length);
@@ -672,22 +677,7 @@ function _switches(root: _FusedNode, minimum: number, newId: () => number): _Fus
         }
         if (!tables[i].has(t.k)) tables[i].set(t.k, position);
       });
-      const s: _FusedNode = {
-        op: _N_SWITCH,
-        id: newId(),
-        cell: -1,
-        size: 0,
-        k: 0,
-        check: false,
-        jop: 0,
-        a: 0,
-        b: 0,
-        rule: -1,
-        next: null,
-        fail: null,
-        cells,
-        tables,
-      };
+      const s = _newNode(_N_SWITCH, newId(), { cells, tables });
       seen.set(n, s);
       s.targets = chain.map((t) => visit(t.next!));
       s.fail = visit(at!);

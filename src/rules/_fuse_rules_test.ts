@@ -7,7 +7,7 @@
  * the same counters.
  */
 import assert from "node:assert/strict";
-import { compileRuleSet, type CompileRuleSetOptions, type FrameRef } from "./compile_rule_set.ts";
+import { compileRuleSet, type CompileRuleSetOptions, createFrameRef } from "./compile_rule_set.ts";
 import type { Match, Rule, RuleSet } from "./rule_set.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { validate } from "../bpf/validate.ts";
@@ -205,14 +205,7 @@ function compare(ruleSet: RuleSet, packets: readonly _Packet[], where: string): 
   const fused = variants.map(([name, options]) =>
     [name, compileRuleSet(ruleSet, { ...options, maxInstructions: 4096 })] as const
   );
-  const frame: FrameRef = {
-    bytes: new Uint8Array(0),
-    start: 0,
-    capturedLength: 0,
-    wireLength: 0,
-    linkType: 1,
-    interfaceIndex: 0,
-  };
+  const frame = createFrameRef({ linkType: 1 });
   packets.forEach((packet, index) => {
     frame.bytes = packet.data;
     frame.capturedLength = packet.data.length;

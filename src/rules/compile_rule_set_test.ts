@@ -274,3 +274,31 @@ Deno.test("compileRuleSet() picks the entry chain and rejects bad models", () =>
   assert.throws(() => compileRuleSet(tooLong, { strategy: "interpret" }), RuleSetError);
   compileRuleSet(tooLong, { strategy: "interpret", maxInstructions: 65 });
 });
+
+Deno.test("compileRuleSet() names the chain and rule of a bad address in a hand-built model", () => {
+  const ruleSet: RuleSet = {
+    table: "filter",
+    chains: [{
+      name: "INPUT",
+      policy: "ACCEPT",
+      rules: [{ base: "network", matches: [], target: null }, {
+        base: "network",
+        matches: [{
+          kind: "address",
+          direction: "source",
+          invert: false,
+          address: "10.0.0.300",
+          prefixLength: 32,
+        }],
+        target: "DROP",
+      }],
+    }],
+  };
+  assert.throws(
+    () => compileRuleSet(ruleSet),
+    (e: unknown) =>
+      e instanceof RuleSetError && e.chain === "INPUT" && e.rule === 2 &&
+      /^Cannot compile rule set: "10\.0\.0\.300" is not an IPv4 or IPv6 address .* in chain "INPUT" rule 2$/
+        .test(e.message),
+  );
+});

@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { UsageError } from "../cli/usage_error.ts";
+import { _integer, _noPositionals, _parseOptions, _string } from "../cli/_args.ts";
 import type { ServeOptions } from "./main.ts";
 
 /** Usage text of `bpfstream serve`. */
@@ -23,44 +22,23 @@ loopback address.
   --max-body-bytes N      largest rule-set upload (default 1048576)
   --max-rules N           most rules in a rule set (default 10000)`;
 
-function _integer(value: string | undefined, flag: string, min: number, max: number) {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) {
-    throw new UsageError(
-      `Cannot run serve: option '--${flag}' must be an integer from ${min} to ${max} (got '${value}')`,
-      "serve",
-    );
-  }
-  return n;
-}
-
 /** Parses the flags of `serve` into {@linkcode ServeOptions}; throws `UsageError`. */
 export function _parseServeArgs(args: string[]): ServeOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        port: { type: "string" },
-        hostname: { type: "string" },
-        kv: { type: "string" },
-        "max-instructions": { type: "string" },
-        "max-body-bytes": { type: "string" },
-        "max-rules": { type: "string" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(`Cannot run serve: ${(error as Error).message}`, "serve");
-  }
+  const parsed = _parseOptions("serve", args, {
+    port: { type: "string" },
+    hostname: { type: "string" },
+    kv: { type: "string" },
+    "max-instructions": { type: "string" },
+    "max-body-bytes": { type: "string" },
+    "max-rules": { type: "string" },
+  });
+  _noPositionals(parsed, "serve");
   return {
-    port: _integer(values.port, "port", 0, 65535),
-    hostname: values.hostname,
-    kv: values.kv,
-    maxInstructions: _integer(values["max-instructions"], "max-instructions", 1, 4096),
-    maxBodyBytes: _integer(values["max-body-bytes"], "max-body-bytes", 1, 2 ** 31),
-    maxRules: _integer(values["max-rules"], "max-rules", 1, 1_000_000),
+    port: _integer(parsed, "port", "serve", 0, 65535, undefined),
+    hostname: _string(parsed, "hostname"),
+    kv: _string(parsed, "kv"),
+    maxInstructions: _integer(parsed, "max-instructions", "serve", 1, 4096, undefined),
+    maxBodyBytes: _integer(parsed, "max-body-bytes", "serve", 1, 2 ** 31, undefined),
+    maxRules: _integer(parsed, "max-rules", "serve", 1, 1_000_000, undefined),
   };
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { concat, pcapHeader, pcapRecord } from "../capture/_test_captures.ts";
 
 /** One IPv4 frame of a test capture. */
 export interface _TestFrame {
@@ -30,23 +31,10 @@ export function _pcap(
   frames: Uint8Array[],
   stamps: number[] = frames.map((_, i) => i),
 ): Uint8Array<ArrayBuffer> {
-  const size = 24 + frames.reduce((n, f) => n + 16 + f.length, 0);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0xa1b2c3d4, true);
-  view.setUint16(4, 2, true);
-  view.setUint16(6, 4, true);
-  view.setUint32(16, 262144, true);
-  view.setUint32(20, 1, true);
-  let at = 24;
-  frames.forEach((frame, i) => {
-    view.setUint32(at, 1_700_000_000 + stamps[i], true);
-    view.setUint32(at + 8, frame.length, true);
-    view.setUint32(at + 12, frame.length, true);
-    out.set(frame, at + 16);
-    at += 16 + frame.length;
-  });
-  return out;
+  return concat(
+    pcapHeader({ snaplen: 262144 }),
+    ...frames.map((frame, i) => pcapRecord(frame, { sec: 1_700_000_000 + stamps[i] })),
+  ) as Uint8Array<ArrayBuffer>;
 }
 
 /** `count` frames alternating TCP, UDP, TCP, ICMP with varying sizes. */

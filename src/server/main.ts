@@ -14,7 +14,8 @@ import type { AddressInfo } from "node:net";
 import { serve as serveNode } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { KvRuleSetStore } from "./kv_rule_set_store.ts";
-import { _parseServeArgs } from "./_serve_args.ts";
+import { _parseServeArgs, _SERVE_USAGE } from "./_serve_args.ts";
+import { _HelpRequest } from "../cli/_args.ts";
 
 /** Options of {@linkcode serve}. */
 export interface ServeOptions {
@@ -149,6 +150,10 @@ if (import.meta.main) {
     }
     await server.finished;
   } catch (error) {
+    if (error instanceof _HelpRequest) {
+      console.log(_SERVE_USAGE);
+      Deno.exit(0);
+    }
     console.error(`bpfstream serve: ${error instanceof Error ? error.message : error}`);
     Deno.exit(error instanceof TypeError && error.name === "UsageError" ? 2 : 1);
   }

@@ -4,6 +4,7 @@
  * @module
  */
 import { CaptureDecoder } from "../capture/capture_decoder.ts";
+import { concat, pcapHeader, pcapRecord } from "../capture/_test_captures.ts";
 import { type CompiledRuleSet, compileRuleSet } from "../rules/compile_rule_set.ts";
 import { parseRuleSet } from "../rules/parse_rule_set.ts";
 import { RouterStream, type RouterStreamOptions } from "./router_stream.ts";
@@ -50,14 +51,11 @@ export function _decodeRecords(bytes: Uint8Array): _Record[] {
 
 /** A one-rule set: `-m bpf --base BASE --bytecode PROGRAM -j ACCEPT`, policy DROP. */
 export function _oneRule(bytecode: string, base: "link" | "network"): CompiledRuleSet {
-  const text = `*filter
+  return _rules(`*filter
 :INPUT DROP [0:0]
 -A INPUT -m bpf --base ${base} --bytecode "${bytecode}" -j ACCEPT
 COMMIT
-`;
-  return compileRuleSet(parseRuleSet(text, { maxInstructions: 4096 }), {
-    maxInstructions: 4096,
-  });
+`);
 }
 
 /** A rule set from iptables-save text (programs up to 4096 instructions). */
@@ -227,23 +225,14 @@ export function _verdicts(input: _Record[], accepted: _Record[], dropped: _Recor
  * exactly the frames with 1.
  */
 export function _pcapOf(count: number, size: number, verdict: (i: number) => number): Uint8Array {
-  const bytes = new Uint8Array(24 + count * (16 + size));
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, 0xa1b2c3d4, true);
-  view.setUint16(4, 2, true);
-  view.setUint16(6, 4, true);
-  view.setUint32(16, 65535, true);
-  view.setUint32(20, 1, true);
-  let at = 24;
+  const records: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
-    view.setUint32(at, 1_700_000_000 + i, true);
-    view.setUint32(at + 8, size, true);
-    view.setUint32(at + 12, size + 4, true);
-    bytes[at + 16 + 20] = verdict(i);
-    view.setUint32(at + 16 + 21, i);
-    at += 16 + size;
+    const data = new Uint8Array(size);
+    data[20] = verdict(i);
+    new DataView(data.buffer).setUint32(21, i);
+    records.push(pcapRecord(data, { sec: 1_700_000_000 + i, wire: size + 4 }));
   }
-  return bytes;
+  return concat(pcapHeader(), ...records);
 }
 
 /** Link-base rules accepting the frames whose byte 20 is 1 (see {@linkcode _pcapOf}). */

@@ -6,7 +6,7 @@
  */
 import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_decoder.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
-import type { CompiledRuleSet, FrameRef } from "../rules/compile_rule_set.ts";
+import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
 import { _RouterOutput } from "./_router_output.ts";
 
@@ -152,7 +152,6 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
 
   #input = _totals();
   #acceptedTotals = _totals();
-  #droppedTotals = _totals();
   #metadataRecords = 0;
   #bytesRead = 0;
 
@@ -215,19 +214,13 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
     this.#decoder = new CaptureDecoder(options.decoder);
     const context = options.frame ?? {};
     this.#defaultInterfaceName = context.interfaceName ?? "";
-    this.#frame = {
-      bytes: new Uint8Array(0),
-      start: 0,
-      capturedLength: 0,
-      wireLength: 0,
-      linkType: 0,
-      interfaceIndex: 0,
-      mark: context.mark ?? 0,
-      rxhash: context.rxhash ?? 0,
-      queue: context.queue ?? 0,
+    this.#frame = createFrameRef({
+      mark: context.mark,
+      rxhash: context.rxhash,
+      queue: context.queue,
       interfaceName: this.#defaultInterfaceName,
-      outInterfaceName: context.outInterfaceName ?? "",
-    };
+      outInterfaceName: context.outInterfaceName,
+    });
     this.stats = new Promise((resolve) => {
       this.#resolveStats = resolve;
     });
@@ -312,10 +305,16 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
 
   /** The statistics so far (a snapshot; {@linkcode RouterStream.stats} gives the final ones). */
   snapshot(): RouterStats {
+    const input = this.#input;
+    const accepted = this.#acceptedTotals;
     const stats: RouterStats = {
-      input: { ...this.#input },
-      accepted: { ...this.#acceptedTotals },
-      dropped: { ...this.#droppedTotals },
+      input: { ...input },
+      accepted: { ...accepted },
+      dropped: {
+        packets: input.packets - accepted.packets,
+        bytes: input.bytes - accepted.bytes,
+        capturedBytes: input.capturedBytes - accepted.capturedBytes,
+      },
       metadataRecords: this.#metadataRecords,
       bytesRead: this.#bytesRead,
       acceptedBytesWritten: this.#accepted.bytesOut,
@@ -425,8 +424,9 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
     let aFrom = -1, aTo = -1, dFrom = -1, dTo = -1;
     frame.bytes = bytes;
     for (let i = from; i < to; i++) {
-      const s = start[i];
-      let toAccepted = true;
+      // Metadata records go to both outputs, packets to the one of their verdict.
+      let toAccepted = keepAccepted;
+      let toDropped = keepDropped;
       if (kind[i] === 0) {
         metadata++;
       } else {
@@ -450,27 +450,21 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
           okPackets++;
           okBytes += wire;
           okCaptured += captured;
-          if (!keepAccepted) continue;
+          toDropped = false;
         } else {
           toAccepted = false;
-          if (!keepDropped) continue;
-          if (s !== dTo) {
-            if (dTo > dFrom) dropped!.write(bytes, dFrom, dTo);
-            dFrom = s;
-          }
-          dTo = end[i];
-          continue;
         }
       }
-      // An accepted packet or a metadata record (which goes to both outputs).
-      if (keepAccepted && toAccepted) {
+      // Extend the output's current run, or write it and start a new one.
+      const s = start[i];
+      if (toAccepted) {
         if (s !== aTo) {
           if (aTo > aFrom) accepted.write(bytes, aFrom, aTo);
           aFrom = s;
         }
         aTo = end[i];
       }
-      if (keepDropped && kind[i] === 0) {
+      if (toDropped) {
         if (s !== dTo) {
           if (dTo > dFrom) dropped!.write(bytes, dFrom, dTo);
           dFrom = s;
@@ -491,9 +485,5 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
     ok.packets += okPackets;
     ok.bytes += okBytes;
     ok.capturedBytes += okCaptured;
-    const no = this.#droppedTotals;
-    no.packets += inPackets - okPackets;
-    no.bytes += inBytes - okBytes;
-    no.capturedBytes += inCaptured - okCaptured;
   }
 }
