@@ -13,6 +13,22 @@ import { compileSource } from "./compile_source.ts";
  * A compiled program: returns what the program returns for one packet
  * (uint32; 0 rejects). It allocates nothing per call and may be called with
  * one reused context object.
+ *
+ * @example
+ * ```ts
+ * import { compile, type CompiledProgram } from "./compile.ts";
+ * import type { PacketContext } from "./packet_context.ts";
+ * // ldb [9]; ret a: the IPv4 protocol byte, offset 0 being the network header.
+ * const protocolOf: CompiledProgram = compile([
+ *   { code: 0x30, jt: 0, jf: 0, k: 9 },
+ *   { code: 0x16, jt: 0, jf: 0, k: 0 },
+ * ]);
+ * // An Ethernet frame carrying UDP; dataOffset 14 makes offset 0 its IPv4 header.
+ * const frame = new Uint8Array(34);
+ * frame.set([0x08, 0x00, 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17], 12);
+ * const context: PacketContext = { dataOffset: 14 };
+ * console.log(protocolOf(frame, context), protocolOf.strategy); // 17 closure
+ * ```
  */
 export interface CompiledProgram {
   (packet: Uint8Array, context?: PacketContext): number;
@@ -22,7 +38,22 @@ export interface CompiledProgram {
   readonly fallbackReason?: string;
 }
 
-/** Options of {@linkcode compile}. */
+/**
+ * Options of {@linkcode compile}.
+ *
+ * @example
+ * ```ts
+ * import { compile, type CompileOptions } from "./compile.ts";
+ * const options: CompileOptions = {
+ *   strategy: "source",
+ *   maxInstructions: 64, // xt_bpf's limit
+ *   onFallback: (reason) => console.warn(`Using closures: ${reason}`),
+ * };
+ * const acceptAll = compile([{ code: 0x06, jt: 0, jf: 0, k: 0xffffffff }], options);
+ * console.log(acceptAll(new Uint8Array(1))); // 4294967295
+ * console.log(acceptAll.strategy); // source
+ * ```
+ */
 export interface CompileOptions {
   /**
    * How to compile. `"closure"` builds closures and never generates code, so
@@ -32,11 +63,17 @@ export interface CompileOptions {
    * @default {"closure"}
    */
   strategy?: "closure" | "source";
-  /** Largest accepted program (xt_bpf: 64). @default {4096} */
+  /**
+   * Largest accepted program (xt_bpf: 64).
+   *
+   * @default {4096}
+   */
   maxInstructions?: number;
   /**
    * Accept libpcap's backward `ja` (from `protochain`), which Linux refuses;
-   * see {@linkcode ValidateOptions.allowBackwardJumps}. @default {false}
+   * see {@linkcode ValidateOptions.allowBackwardJumps}.
+   *
+   * @default {false}
    */
   allowBackwardJumps?: boolean;
   /** Called with the reason when `"source"` falls back to closures. */

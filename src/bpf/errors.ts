@@ -28,7 +28,28 @@ export class BpfSyntaxError extends SyntaxError {
   }
 }
 
-/** Stable codes of {@linkcode BpfValidationError}. */
+/**
+ * Stable codes of {@linkcode BpfValidationError}.
+ *
+ * @example
+ * ```ts
+ * import { type BpfValidationCode, BpfValidationError } from "./errors.ts";
+ * import type { Program } from "./instruction.ts";
+ * import { validate } from "./validate.ts";
+ * function refusal(program: Program): BpfValidationCode | undefined {
+ *   try {
+ *     validate(program);
+ *     return undefined;
+ *   } catch (error) {
+ *     if (error instanceof BpfValidationError) return error.code;
+ *     throw error;
+ *   }
+ * }
+ * console.log(refusal([])); // EMPTY_PROGRAM
+ * console.log(refusal([{ code: 0x28, jt: 0, jf: 0, k: 12 }])); // NO_FINAL_RETURN
+ * console.log(refusal([{ code: 0x06, jt: 0, jf: 0, k: 0 }])); // undefined
+ * ```
+ */
 export type BpfValidationCode =
   | "EMPTY_PROGRAM"
   | "TOO_LONG"

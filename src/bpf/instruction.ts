@@ -21,5 +21,19 @@ export interface Instruction {
   k: number;
 }
 
-/** A classic BPF program: an ordered list of instructions. */
+/**
+ * A classic BPF program: an ordered list of instructions.
+ *
+ * @example
+ * ```ts
+ * import type { Program } from "./instruction.ts";
+ * import { BPF_A, BPF_LD, BPF_LEN, BPF_RET, BPF_W } from "./opcodes.ts";
+ * import { interpret } from "./interpret.ts";
+ * const packetLength: Program = [
+ *   { code: BPF_LD | BPF_W | BPF_LEN, jt: 0, jf: 0, k: 0 }, // ld #len
+ *   { code: BPF_RET | BPF_A, jt: 0, jf: 0, k: 0 }, // ret a
+ * ];
+ * console.log(interpret(packetLength, new Uint8Array(42))); // 42
+ * ```
+ */
 export type Program = readonly Instruction[];

@@ -3,6 +3,43 @@
  * `include/uapi/linux/filter.h` and `bpf_common.h`, so code can be held
  * against `net/core/filter.c`.
  *
+ * @example
+ * ```ts
+ * import {
+ *   BPF_ABS,
+ *   BPF_H,
+ *   BPF_JEQ,
+ *   BPF_JMP,
+ *   BPF_K,
+ *   BPF_LD,
+ *   BPF_RET,
+ *   bpfClass,
+ *   bpfMode,
+ *   bpfSize,
+ *   SKF_AD_OFF,
+ *   SKF_AD_PROTOCOL,
+ * } from "./opcodes.ts";
+ * import { interpret } from "./interpret.ts";
+ * // tcpdump -d "ether proto 0x86dd", from the kernel's names.
+ * const ipv6 = [
+ *   { code: BPF_LD | BPF_H | BPF_ABS, jt: 0, jf: 0, k: 12 }, // ldh [12]
+ *   { code: BPF_JMP | BPF_JEQ | BPF_K, jt: 0, jf: 1, k: 0x86dd }, // jeq #0x86dd
+ *   { code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 262144 }, // ret #262144
+ *   { code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 0 }, // ret #0
+ * ];
+ * console.log(ipv6.map((insn) => insn.code)); // [ 40, 21, 6, 6 ]
+ * console.log(bpfClass(40) === BPF_LD, bpfSize(40) === BPF_H, bpfMode(40) === BPF_ABS);
+ * // true true true
+ * const frame = new Uint8Array(54);
+ * frame.set([0x86, 0xdd], 12);
+ * console.log(interpret(ipv6, frame)); // 262144
+ * // The same test on skb->protocol, which needs no packet bytes: ancillary
+ * // loads read at SKF_AD_OFF + field (k is stored unsigned).
+ * const ancillary = (SKF_AD_OFF + SKF_AD_PROTOCOL) >>> 0;
+ * const byProtocol = [{ ...ipv6[0], k: ancillary }, ...ipv6.slice(1)];
+ * console.log(interpret(byProtocol, new Uint8Array(0), { protocol: 0x86dd })); // 262144
+ * ```
+ *
  * @module
  */
 
@@ -103,31 +140,92 @@ export const BPF_MAXINSNS = 4096;
 /** xt_bpf's limit on instructions per rule (`XT_BPF_MAX_NUM_INSTR`). */
 export const XT_BPF_MAX_NUM_INSTR = 64;
 
-/** The class bits of an opcode. */
+/**
+ * The class bits of an opcode.
+ *
+ * @example
+ * ```ts
+ * import { BPF_JEQ, BPF_JMP, BPF_K, bpfClass } from "./opcodes.ts";
+ * console.log(bpfClass(BPF_JMP | BPF_JEQ | BPF_K) === BPF_JMP); // true
+ * ```
+ */
 export function bpfClass(code: number): number {
   return code & 0x07;
 }
-/** The size bits of a load/store opcode. */
+/**
+ * The size bits of a load/store opcode.
+ *
+ * @example
+ * ```ts
+ * import { BPF_H, bpfSize } from "./opcodes.ts";
+ * // 0x28: ldh [k]
+ * console.log(bpfSize(0x28) === BPF_H); // true
+ * ```
+ */
 export function bpfSize(code: number): number {
   return code & 0x18;
 }
-/** The mode bits of a load/store opcode. */
+/**
+ * The mode bits of a load/store opcode.
+ *
+ * @example
+ * ```ts
+ * import { BPF_MSH, bpfMode } from "./opcodes.ts";
+ * // 0xb1: ldx 4*([k]&0xf)
+ * console.log(bpfMode(0xb1) === BPF_MSH); // true
+ * ```
+ */
 export function bpfMode(code: number): number {
   return code & 0xe0;
 }
-/** The operation bits of an ALU or jump opcode. */
+/**
+ * The operation bits of an ALU or jump opcode.
+ *
+ * @example
+ * ```ts
+ * import { BPF_ALU, BPF_RSH, BPF_X, bpfOp } from "./opcodes.ts";
+ * console.log(bpfOp(BPF_ALU | BPF_RSH | BPF_X) === BPF_RSH); // true
+ * ```
+ */
 export function bpfOp(code: number): number {
   return code & 0xf0;
 }
-/** The source bits (`BPF_K` or `BPF_X`) of an ALU or jump opcode. */
+/**
+ * The source bits (`BPF_K` or `BPF_X`) of an ALU or jump opcode.
+ *
+ * @example
+ * ```ts
+ * import { BPF_X, bpfSrc } from "./opcodes.ts";
+ * // 0x2d: jgt x
+ * console.log(bpfSrc(0x2d) === BPF_X); // true
+ * ```
+ */
 export function bpfSrc(code: number): number {
   return code & 0x08;
 }
-/** The return-value source bits (`BPF_K`, `BPF_X`, `BPF_A`) of a RET opcode. */
+/**
+ * The return-value source bits (`BPF_K`, `BPF_X`, `BPF_A`) of a RET opcode.
+ *
+ * @example
+ * ```ts
+ * import { BPF_A, bpfRval } from "./opcodes.ts";
+ * // 0x16: ret a
+ * console.log(bpfRval(0x16) === BPF_A); // true
+ * ```
+ */
 export function bpfRval(code: number): number {
   return code & 0x18;
 }
-/** The operation bits of a MISC opcode (`BPF_TAX` or `BPF_TXA`). */
+/**
+ * The operation bits of a MISC opcode (`BPF_TAX` or `BPF_TXA`).
+ *
+ * @example
+ * ```ts
+ * import { BPF_TXA, bpfMiscOp } from "./opcodes.ts";
+ * // 0x87: txa
+ * console.log(bpfMiscOp(0x87) === BPF_TXA); // true
+ * ```
+ */
 export function bpfMiscOp(code: number): number {
   return code & 0xf8;
 }

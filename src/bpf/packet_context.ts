@@ -31,30 +31,63 @@ export interface PacketContext {
    * the packet has no link-layer header and such loads fail. */
   macOffset?: number;
   /** `skb->protocol`, the EtherType in host order (`SKF_AD_PROTOCOL`); also where
-   * `SKF_AD_PAY_OFFSET`'s dissection starts. @default {0} */
+   * `SKF_AD_PAY_OFFSET`'s dissection starts.
+   * @default {0}
+   */
   protocol?: number;
-  /** `skb->pkt_type` (`SKF_AD_PKTTYPE`): 0 host, 1 broadcast, 2 multicast, 3 other host, 4 outgoing. @default {0} */
+  /**
+   * `skb->pkt_type` (`SKF_AD_PKTTYPE`): 0 host, 1 broadcast, 2 multicast, 3 other host, 4 outgoing.
+   * @default {0}
+   */
   pktType?: number;
   /** Interface index (`SKF_AD_IFINDEX`); 0 means no device: as in the kernel, the
-   * program then ends at that load and returns the accumulator as it was. @default {0} */
+   * program then ends at that load and returns the accumulator as it was.
+   * @default {0}
+   */
   ifindex?: number;
-  /** `skb->mark` (`SKF_AD_MARK`). @default {0} */
+  /**
+   * `skb->mark` (`SKF_AD_MARK`).
+   * @default {0}
+   */
   mark?: number;
-  /** `skb->queue_mapping` (`SKF_AD_QUEUE`). @default {0} */
+  /**
+   * `skb->queue_mapping` (`SKF_AD_QUEUE`).
+   * @default {0}
+   */
   queue?: number;
   /** Device type, an `ARPHRD_*` value (`SKF_AD_HATYPE`); with no device (ifindex 0)
-   * the program ends at that load and returns the accumulator. @default {1} */
+   * the program ends at that load and returns the accumulator.
+   * @default {1}
+   */
   hatype?: number;
-  /** `skb->hash` (`SKF_AD_RXHASH`). @default {0} */
+  /**
+   * `skb->hash` (`SKF_AD_RXHASH`).
+   * @default {0}
+   */
   rxhash?: number;
-  /** The CPU the program runs on (`SKF_AD_CPU`). @default {0} */
+  /**
+   * The CPU the program runs on (`SKF_AD_CPU`).
+   * @default {0}
+   */
   cpu?: number;
-  /** The VLAN tag control information (`SKF_AD_VLAN_TAG`). @default {0} */
+  /**
+   * The VLAN tag control information (`SKF_AD_VLAN_TAG`).
+   * @default {0}
+   */
   vlanTci?: number;
-  /** Whether a VLAN tag was stripped into the skb (`SKF_AD_VLAN_TAG_PRESENT`). @default {false} */
+  /**
+   * Whether a VLAN tag was stripped into the skb (`SKF_AD_VLAN_TAG_PRESENT`).
+   * @default {false}
+   */
   vlanPresent?: boolean;
-  /** The VLAN protocol, e.g. 0x8100 (`SKF_AD_VLAN_TPID`). @default {0} */
+  /**
+   * The VLAN protocol, e.g. 0x8100 (`SKF_AD_VLAN_TPID`).
+   * @default {0}
+   */
   vlanTpid?: number;
-  /** Source of `SKF_AD_RANDOM` values (uint32). @default {a Math.random-based generator} */
+  /**
+   * Source of `SKF_AD_RANDOM` values (uint32).
+   * @default {a Math.random-based generator}
+   */
   random?: () => number;
 }

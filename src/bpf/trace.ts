@@ -44,7 +44,27 @@ import {
   BPF_X,
 } from "./opcodes.ts";
 
-/** One executed instruction. */
+/**
+ * One executed instruction.
+ *
+ * @example
+ * ```ts
+ * import { trace, type TraceStep } from "./trace.ts";
+ * // ld #7; st M[3]; ldx M[3]; ret a
+ * const { steps } = trace([
+ *   { code: 0x00, jt: 0, jf: 0, k: 7 },
+ *   { code: 0x02, jt: 0, jf: 0, k: 3 },
+ *   { code: 0x61, jt: 0, jf: 0, k: 3 },
+ *   { code: 0x16, jt: 0, jf: 0, k: 0 },
+ * ], new Uint8Array(0));
+ * const describe = (step: TraceStep) =>
+ *   `(${step.pc}) A=${step.a} X=${step.x}` +
+ *   step.scratch.map((cell) => ` M[${cell.index}]${cell.write ? "<-" : "->"}${cell.value}`)
+ *     .join("");
+ * console.log(steps.map(describe));
+ * // [ "(0) A=7 X=0", "(1) A=7 X=0 M[3]<-7", "(2) A=7 X=7 M[3]->7", "(3) A=7 X=7" ]
+ * ```
+ */
 export interface TraceStep {
   /** Index of the executed instruction. */
   pc: number;
@@ -58,7 +78,24 @@ export interface TraceStep {
   next?: number;
 }
 
-/** The steps of one run and what it returned. */
+/**
+ * The steps of one run and what it returned.
+ *
+ * @example
+ * ```ts
+ * import { type Trace, trace } from "./trace.ts";
+ * // ldb [0]; jeq #0x45, accept, reject
+ * const run: Trace = trace([
+ *   { code: 0x30, jt: 0, jf: 0, k: 0 },
+ *   { code: 0x15, jt: 0, jf: 1, k: 0x45 },
+ *   { code: 0x06, jt: 0, jf: 0, k: 0xffffffff },
+ *   { code: 0x06, jt: 0, jf: 0, k: 0 },
+ * ], new Uint8Array([0x45, 0, 0, 20]));
+ * console.log(run.result, run.steps.map((step) => step.pc), run.steps[1].next);
+ * // 4294967295 [ 0, 1, 2 ] 2
+ * console.log(run.abort, run.truncated); // undefined undefined
+ * ```
+ */
 export interface Trace {
   /** Executed instructions in order (at most 100000 are recorded). */
   steps: TraceStep[];

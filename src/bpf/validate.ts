@@ -32,9 +32,42 @@ import {
   SKF_AD_OFF,
 } from "./opcodes.ts";
 
-/** Options of {@linkcode validate}. */
+/**
+ * Options of {@linkcode validate}.
+ *
+ * @example
+ * ```ts
+ * import { validate, type ValidateOptions } from "./validate.ts";
+ * import { BpfValidationError } from "./errors.ts";
+ * const xtBpf: ValidateOptions = { maxInstructions: 64 };
+ * const long = Array.from({ length: 65 }, () => ({ code: 0x06, jt: 0, jf: 0, k: 0 }));
+ * validate(long); // within the kernel's 4096
+ * try {
+ *   validate(long, xtBpf);
+ * } catch (error) {
+ *   console.log((error as BpfValidationError).code); // TOO_LONG
+ * }
+ * // ldb [0]; ja -2 (back to ldb); ret #0: a backward jump, as pcap_compile
+ * // emits for protochain. Linux refuses it; libpcap runs it.
+ * const loop = [
+ *   { code: 0x30, jt: 0, jf: 0, k: 0 },
+ *   { code: 0x05, jt: 0, jf: 0, k: 0xfffffffe },
+ *   { code: 0x06, jt: 0, jf: 0, k: 0 },
+ * ];
+ * try {
+ *   validate(loop);
+ * } catch (error) {
+ *   console.log((error as BpfValidationError).code); // JUMP_OUT_OF_RANGE
+ * }
+ * validate(loop, { allowBackwardJumps: true }); // accepted
+ * ```
+ */
 export interface ValidateOptions {
-  /** Largest accepted program, 1..4096 (xt_bpf accepts 64). @default {4096} */
+  /**
+   * Largest accepted program, 1..4096 (xt_bpf accepts 64).
+   *
+   * @default {4096}
+   */
   maxInstructions?: number;
   /**
    * Also accept `ja` with a negative (int32) `k`, as libpcap's `bpf_filter()`

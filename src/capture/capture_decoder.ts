@@ -8,7 +8,22 @@ import { CaptureFormatError } from "./capture_format_error.ts";
 import type { CaptureInterface } from "./capture_interface.ts";
 import type { RecordBatch } from "./record_batch.ts";
 
-/** Options of {@linkcode CaptureDecoder}. */
+/**
+ * Options of {@linkcode CaptureDecoder}.
+ *
+ * @example
+ * ```ts
+ * import { CaptureDecoder, type CaptureDecoderOptions } from "./capture_decoder.ts";
+ * const options: CaptureDecoderOptions = { maxCapturedLength: 1 };
+ * const decoder = new CaptureDecoder(options);
+ * // A pcap file header, then a record of 2 captured bytes: over the limit.
+ * const batch = decoder.push(new Uint8Array([
+ *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+ *   1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 60, 0, 0, 0, 0xaa, 0xbb,
+ * ]));
+ * console.log(batch.error?.name, batch.error?.byteOffset); // CaptureFormatError 24
+ * ```
+ */
 export interface CaptureDecoderOptions {
   /**
    * Largest captured length accepted in a packet record; a larger one is a

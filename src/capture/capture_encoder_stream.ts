@@ -6,11 +6,35 @@
 import type { CaptureInterface } from "./capture_interface.ts";
 import type { CapturedFrame } from "./captured_frame.ts";
 
-/** Options of {@linkcode CaptureEncoderStream}. */
+/**
+ * Options of {@linkcode CaptureEncoderStream}.
+ *
+ * @example
+ * ```ts
+ * import { CaptureDecoderStream } from "./capture_decoder_stream.ts";
+ * import {
+ *   CaptureEncoderStream,
+ *   type CaptureEncoderStreamOptions,
+ * } from "./capture_encoder_stream.ts";
+ * const pcap = new Uint8Array([
+ *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+ *   1, 0, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0, 60, 0, 0, 0, 0xaa, 0xbb,
+ * ]);
+ * const options: CaptureEncoderStreamOptions = { format: "pcapng" };
+ * const out = ReadableStream.from([pcap])
+ *   .pipeThrough(new CaptureDecoderStream())
+ *   .pipeThrough(new CaptureEncoderStream(options));
+ * const bytes = new Uint8Array(await new Response(out).arrayBuffer());
+ * const blockType = new DataView(bytes.buffer).getUint32(0, true);
+ * console.log(blockType.toString(16)); // a0d0d0a
+ * ```
+ */
 export interface CaptureEncoderStreamOptions {
   /**
    * Output format. By default the format of the first frame's interface, so
    * pcap stays pcap and pcapng stays pcapng.
+   *
+   * @default {the format of the first frame's interface}
    */
   format?: "pcap" | "pcapng";
 }

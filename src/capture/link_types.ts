@@ -9,6 +9,27 @@
  * (`protocol`, `pktType`, `ifindex`, `hatype`, `vlanTci`, `vlanPresent`,
  * `vlanTpid`).
  *
+ * @example
+ * ```ts
+ * import {
+ *   ARPHRD_ETHER,
+ *   createFrameDescriptor,
+ *   describeFrame,
+ *   ETH_P_8021Q,
+ *   ETH_P_IPV6,
+ *   LINKTYPE_ETHERNET,
+ * } from "./link_types.ts";
+ * // An Ethernet frame with one 802.1Q tag (VLAN 42) carrying IPv6.
+ * const bytes = new Uint8Array(64);
+ * bytes.set([0x81, 0x00, 0x00, 42, 0x86, 0xdd, 0x60], 12);
+ * const d = createFrameDescriptor();
+ * const linkType = LINKTYPE_ETHERNET;
+ * describeFrame({ bytes, start: 0, capturedLength: 64, wireLength: 64, linkType }, d);
+ * console.log(d.hatype === ARPHRD_ETHER, d.vlanTpid === ETH_P_8021Q, d.protocol === ETH_P_IPV6);
+ * // true true true
+ * console.log(d.networkOffset, d.vlanTci, d.ipVersion); // 18 42 6
+ * ```
+ *
  * @module
  */
 
@@ -59,6 +80,28 @@ export const ETH_P_QINQ1 = 0x9100;
  * The part of a frame {@linkcode describeFrame} reads. The router's `FrameRef`
  * satisfies it: the frame is `bytes[start .. start + capturedLength)`, so a
  * whole input chunk can be passed without slicing.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   createFrameDescriptor,
+ *   describeFrame,
+ *   type LinkFrame,
+ *   LINKTYPE_RAW,
+ * } from "./link_types.ts";
+ * // A raw IPv4 header at index 40 of a larger chunk: described without slicing.
+ * const chunk = new Uint8Array(100);
+ * chunk.set([0x45, 0, 0, 20], 40);
+ * const frame: LinkFrame = {
+ *   bytes: chunk,
+ *   start: 40,
+ *   capturedLength: 20,
+ *   wireLength: 20,
+ *   linkType: LINKTYPE_RAW,
+ * };
+ * const d = createFrameDescriptor();
+ * console.log(describeFrame(frame, d), d.networkOffset, d.ipVersion); // true 0 4
+ * ```
  */
 export interface LinkFrame {
   /** Buffer holding the frame (may hold other frames too). */
@@ -76,6 +119,25 @@ export interface LinkFrame {
 /**
  * What {@linkcode describeFrame} found out about a frame. Create one with
  * {@linkcode createFrameDescriptor} and reuse it for every frame.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   createFrameDescriptor,
+ *   describeFrame,
+ *   type FrameDescriptor,
+ *   LINKTYPE_LINUX_SLL2,
+ * } from "./link_types.ts";
+ * // LINUX_SLL2: protocol IPv4, interface index 3, ARPHRD_ETHER, packet type 4 (outgoing).
+ * const bytes = new Uint8Array(40);
+ * bytes.set([0x08, 0x00, 0, 0, 0, 0, 0, 3, 0, 1, 4, 6]);
+ * bytes.set([0x45, 0, 0, 20], 20);
+ * const descriptor: FrameDescriptor = createFrameDescriptor();
+ * const linkType = LINKTYPE_LINUX_SLL2;
+ * describeFrame({ bytes, start: 0, capturedLength: 40, wireLength: 40, linkType }, descriptor);
+ * const { ifindex, pktType, hatype, networkWireLength } = descriptor;
+ * console.log(ifindex, pktType, hatype, networkWireLength); // 3 4 1 20
+ * ```
  */
 export interface FrameDescriptor {
   /** Offset from the frame start of the network header (after the link header

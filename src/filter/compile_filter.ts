@@ -5,7 +5,23 @@ import type { _Block } from "./_cfg.ts";
 import { _optimize } from "./_optimizer.ts";
 import { _parseFilter } from "./_parser.ts";
 
-/** Options of {@linkcode compileFilter}. */
+/**
+ * Options of {@linkcode compileFilter}.
+ *
+ * @example
+ * ```ts
+ * import { compileFilter, type CompileFilterOptions } from "./compile_filter.ts";
+ * import { interpret } from "../bpf/interpret.ts";
+ * // For an iptables `-m bpf` rule: offset 0 is the IP header, as in LINKTYPE_RAW.
+ * const options: CompileFilterOptions = { linkType: 101, snaplen: 1 };
+ * const udp = compileFilter("udp", options);
+ * const ipv4 = new Uint8Array(28);
+ * ipv4.set([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17]);
+ * console.log(interpret(udp, ipv4)); // 1
+ * const unoptimized = compileFilter("udp", { ...options, optimize: false });
+ * console.log(unoptimized.length > udp.length); // true
+ * ```
+ */
 export interface CompileFilterOptions {
   /**
    * LINKTYPE_ (or DLT_) value of the packets: 1 EN10MB, 0 NULL, 108 LOOP,
@@ -13,9 +29,17 @@ export interface CompileFilterOptions {
    * @default {1}
    */
   linkType?: number;
-  /** Value returned on a match. @default {262144} */
+  /**
+   * Value returned on a match.
+   *
+   * @default {262144}
+   */
   snaplen?: number;
-  /** Run the optimizer. @default {true} */
+  /**
+   * Run the optimizer.
+   *
+   * @default {true}
+   */
   optimize?: boolean;
 }
 

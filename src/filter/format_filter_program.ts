@@ -1,7 +1,19 @@
 import type { Program } from "../bpf/instruction.ts";
 import { disassemble } from "../bpf/disassemble.ts";
 
-/** The output styles of tcpdump's `-d`, `-dd` and `-ddd` options. */
+/**
+ * The output styles of tcpdump's `-d`, `-dd` and `-ddd` options.
+ *
+ * @example
+ * ```ts
+ * import { compileFilter } from "./compile_filter.ts";
+ * import { type FilterProgramStyle, formatFilterProgram } from "./format_filter_program.ts";
+ * const program = compileFilter("ip", { linkType: 1 });
+ * const styles: FilterProgramStyle[] = ["d", "dd", "ddd"];
+ * console.log(styles.map((style) => formatFilterProgram(program, style).split("\n")[0]));
+ * // [ "(000) ldh      [12]", "{ 0x28, 0, 0, 0x0000000c },", "4" ]
+ * ```
+ */
 export type FilterProgramStyle = "d" | "dd" | "ddd";
 
 /**

@@ -44,6 +44,25 @@ import { _findChainProblem } from "./_check_chains.ts";
  * a reusable, mutable object filled per frame. The frame is
  * `bytes[start .. start + capturedLength)`, so a whole input chunk can be
  * passed without slicing.
+ *
+ * @example
+ * ```ts
+ * import { compileRuleSet, createFrameRef, type FrameRef } from "./compile_rule_set.ts";
+ * import { parseRuleSet } from "./parse_rule_set.ts";
+ * const rules = compileRuleSet(parseRuleSet("-A INPUT -p udp -j DROP\n"));
+ * // Two raw IPv4 headers back to back in one buffer: TCP (6), then UDP (17).
+ * const bytes = new Uint8Array(40);
+ * bytes.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 6], 0);
+ * bytes.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17], 20);
+ * const frame: FrameRef = createFrameRef({ bytes, linkType: 101 }); // LINKTYPE_RAW
+ * const verdicts = [];
+ * for (const start of [0, 20]) {
+ *   frame.start = start;
+ *   frame.capturedLength = frame.wireLength = 20;
+ *   verdicts.push(rules.classify(frame));
+ * }
+ * console.log(verdicts); // [ true, false ]
+ * ```
  */
 export interface FrameRef {
   /** Buffer holding the frame (may hold other frames too). */
@@ -61,15 +80,35 @@ export interface FrameRef {
    * (kernel ifindexes start at 1; 0 means "no device"), except on LINUX_SLL2
    * frames, which carry the real ifindex in their header. */
   interfaceIndex: number;
-  /** `skb->mark` for `SKF_AD_MARK`. @default {0} */
+  /**
+   * `skb->mark` for `SKF_AD_MARK`.
+   *
+   * @default {0}
+   */
   mark?: number;
-  /** `skb->hash` for `SKF_AD_RXHASH`. @default {0} */
+  /**
+   * `skb->hash` for `SKF_AD_RXHASH`.
+   *
+   * @default {0}
+   */
   rxhash?: number;
-  /** `skb->queue_mapping` for `SKF_AD_QUEUE`. @default {0} */
+  /**
+   * `skb->queue_mapping` for `SKF_AD_QUEUE`.
+   *
+   * @default {0}
+   */
   queue?: number;
-  /** Input interface name for `-i` (e.g. the pcapng `if_name` option). @default {""} */
+  /**
+   * Input interface name for `-i` (e.g. the pcapng `if_name` option).
+   *
+   * @default {""}
+   */
   interfaceName?: string;
-  /** Output interface name for `-o`. @default {""} */
+  /**
+   * Output interface name for `-o`.
+   *
+   * @default {""}
+   */
   outInterfaceName?: string;
 }
 
@@ -110,24 +149,72 @@ export function createFrameRef(init: Partial<FrameRef> = {}): FrameRef {
   };
 }
 
-/** Options of {@linkcode compileRuleSet}. */
+/**
+ * Options of {@linkcode compileRuleSet}.
+ *
+ * @example
+ * ```ts
+ * import { compileRuleSet, type CompileRuleSetOptions } from "./compile_rule_set.ts";
+ * import { parseRuleSet } from "./parse_rule_set.ts";
+ * const ruleSet = parseRuleSet(`*filter
+ * :INPUT ACCEPT [0:0]
+ * :FORWARD ACCEPT [0:0]
+ * -A FORWARD -p udp -j DROP
+ * COMMIT
+ * `);
+ * const options: CompileRuleSetOptions = { chain: "FORWARD", byteCount: "ip" };
+ * const rules = compileRuleSet(ruleSet, options);
+ * // A 60-byte Ethernet frame (padded) carrying a 28-byte UDP datagram.
+ * const bytes = new Uint8Array(60);
+ * bytes.set([0x08, 0x00, 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17], 12);
+ * rules.classify({
+ *   bytes,
+ *   start: 0,
+ *   capturedLength: 60,
+ *   wireLength: 60,
+ *   linkType: 1,
+ *   interfaceIndex: 0,
+ * });
+ * console.log(rules.chain, rules.counters().chains.FORWARD.rules[0]);
+ * // FORWARD { packets: 1, bytes: 28 }
+ * ```
+ */
 export interface CompileRuleSetOptions {
-  /** The built-in chain every frame enters. @default {"INPUT" if present, else the first built-in chain} */
+  /**
+   * The built-in chain every frame enters.
+   *
+   * @default {"INPUT" if present, else the first built-in chain}
+   */
   chain?: string;
-  /** How BPF programs are compiled (see `compile`); `"interpret"` runs them
+  /**
+   * How BPF programs are compiled (see `compile`); `"interpret"` runs them
    * in the reference interpreter instead (slow; for differential tests).
-   * @default {"closure"} */
+   *
+   * @default {"closure"}
+   */
   strategy?: "closure" | "source" | "interpret";
-  /** Largest `--bytecode` program (xt_bpf's limit is 64; at most 4096). @default {64} */
+  /**
+   * Largest `--bytecode` program (xt_bpf's limit is 64; at most 4096).
+   *
+   * @default {64}
+   */
   maxInstructions?: number;
-  /** What a counter's bytes add up: `"frame"` the frame's wire length (pcap
+  /**
+   * What a counter's bytes add up: `"frame"` the frame's wire length (pcap
    * `len`, what tcpdump shows, and what the router's accept/drop byte totals
    * add up to), or `"ip"` the IP datagram length as iptables counts
    * (`skb->len` after `ip_rcv`; the frame's wire length for frames without an
-   * IP header). @default {"frame"} */
+   * IP header).
+   *
+   * @default {"frame"}
+   */
   byteCount?: "frame" | "ip";
-  /** Start from the counters stored in the rule set (as `iptables-restore -c`)
-   * instead of zero. @default {false} */
+  /**
+   * Start from the counters stored in the rule set (as `iptables-restore -c`)
+   * instead of zero.
+   *
+   * @default {false}
+   */
   restoreCounters?: boolean;
   /**
    * Fuse each run of consecutive rules of a chain (same base, ending at a
@@ -138,13 +225,35 @@ export interface CompileRuleSetOptions {
    * @default {true, except with strategy "interpret"}
    */
   fuse?: boolean;
-  /** Node budget of one fused run; a run needing more is split, down to
-   * rule-by-rule evaluation. @default {20000} */
+  /**
+   * Node budget of one fused run; a run needing more is split, down to
+   * rule-by-rule evaluation.
+   *
+   * @default {20000}
+   */
   maxFusedNodes?: number;
 }
 
 /**
  * A rule set compiled for classifying frames; see {@linkcode compileRuleSet}.
+ *
+ * @example
+ * ```ts
+ * import { type CompiledRuleSet, compileRuleSet, createFrameRef } from "./compile_rule_set.ts";
+ * import { parseRuleSet } from "./parse_rule_set.ts";
+ * const rules: CompiledRuleSet = compileRuleSet(parseRuleSet(`*filter
+ * :INPUT DROP [0:0]
+ * -A INPUT -p icmp -j ACCEPT
+ * COMMIT
+ * `));
+ * const bytes = new Uint8Array(20);
+ * bytes.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1]); // IPv4, protocol 1 (ICMP)
+ * const frame = createFrameRef({ bytes, capturedLength: 20, wireLength: 20, linkType: 101 });
+ * console.log(rules.classify(frame)); // true
+ * console.log(rules.counters().accepted); // { packets: 1, bytes: 20 }
+ * rules.resetCounters(); // iptables -Z
+ * console.log(rules.counters().frames.packets); // 0
+ * ```
  */
 export interface CompiledRuleSet {
   /**

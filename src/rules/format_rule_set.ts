@@ -91,7 +91,8 @@ function _ruleText(rule: Rule): string {
  * With `counters` (from `CompiledRuleSet.counters()`), every rule line is
  * prefixed with `[packets:bytes]` as `iptables-save -c` prints it and the
  * chain lines carry the policy counters. Without it, the rule set's own
- * counters (as parsed) are printed where present.
+ * counters (as parsed) are printed where present; chain lines always carry
+ * counters, `[0:0]` where none are known, as `iptables-save` prints them.
  *
  * @example
  * ```ts
@@ -115,8 +116,8 @@ export function formatRuleSet(ruleSet: RuleSet, counters?: RuleSetCounters): str
   const lines = [`*${ruleSet.table}`];
   for (const chain of ruleSet.chains) {
     const policyCounter = counters ? counters.chains[chain.name]?.policy : chain.counters;
-    const counterText = counters || policyCounter ? ` ${_counterText(policyCounter)}` : "";
-    lines.push(`:${chain.name} ${chain.policy ?? "-"}${counterText}`);
+    // iptables-save always prints the chain counters, `[0:0]` when unknown.
+    lines.push(`:${chain.name} ${chain.policy ?? "-"} ${_counterText(policyCounter)}`);
   }
   for (const chain of ruleSet.chains) {
     chain.rules.forEach((rule, index) => {

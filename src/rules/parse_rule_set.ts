@@ -24,18 +24,53 @@ import { RuleSetError } from "./rule_set_error.ts";
 import { _formatAddress, _parseNetwork, _parseProtocol } from "./_ip.ts";
 import { _findChainProblem } from "./_check_chains.ts";
 
-/** Options of {@linkcode parseRuleSet}. */
+/**
+ * Options of {@linkcode parseRuleSet}.
+ *
+ * @example
+ * ```ts
+ * import { parseRuleSet, type ParseRuleSetOptions } from "./parse_rule_set.ts";
+ * const text = `*raw
+ * :PREROUTING ACCEPT [0:0]
+ * -A PREROUTING -m bpf --bytecode "2,6 0 0 0,6 0 0 0" -j DROP
+ * COMMIT
+ * *filter
+ * :INPUT ACCEPT [0:0]
+ * COMMIT
+ * `;
+ * console.log(parseRuleSet(text).table); // filter
+ * const options: ParseRuleSetOptions = { table: "raw" };
+ * console.log(parseRuleSet(text, options).chains[0].name); // PREROUTING
+ * try {
+ *   parseRuleSet(text, { table: "raw", maxInstructions: 1 });
+ * } catch (error) {
+ *   console.log((error as Error).name); // RuleSetError
+ * }
+ * ```
+ */
 export interface ParseRuleSetOptions {
-  /** Which table of a multi-table `iptables-save` text to read; the others
-   * are skipped unread. @default {"filter" when present, else the first table} */
+  /**
+   * Which table of a multi-table `iptables-save` text to read; the others
+   * are skipped unread.
+   *
+   * @default {"filter" when present, else the first table}
+   */
   table?: string;
-  /** Largest `--bytecode` program accepted (xt_bpf's `XT_BPF_MAX_NUM_INSTR` is
+  /**
+   * Largest `--bytecode` program accepted (xt_bpf's `XT_BPF_MAX_NUM_INSTR` is
    * 64; at most 4096, the kernel's `BPF_MAXINSNS`). `--expr` programs may
-   * always have up to 4096. @default {64} */
+   * always have up to 4096.
+   *
+   * @default {64}
+   */
   maxInstructions?: number;
-  /** LINKTYPE_ value for which link-base `--expr` matches are test-compiled
+  /**
+   * LINKTYPE_ value for which link-base `--expr` matches are test-compiled
    * while parsing (they are compiled again for each frame's link type when
-   * used). @default {1} */
+   * used).
+   *
+   * @default {1}
+   */
   linkType?: number;
 }
 

@@ -258,7 +258,7 @@ Deno.test("formatRuleSet() round-trips a hand-built model", () => {
   assert.equal(
     text,
     `*raw
-:PREROUTING ACCEPT
+:PREROUTING ACCEPT [0:0]
 -A PREROUTING --base link ! -i lo -m comment --comment "" -m u32 --u32 "0x6&0xff=0x6" -j DROP
 [1:2] -A PREROUTING
 COMMIT

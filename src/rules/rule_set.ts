@@ -33,7 +33,18 @@ export interface RuleSet {
   chains: Chain[];
 }
 
-/** A packet and byte counter pair (`[packets:bytes]`). */
+/**
+ * A packet and byte counter pair (`[packets:bytes]`).
+ *
+ * @example
+ * ```ts
+ * import type { PacketCounter } from "./rule_set.ts";
+ * import { parseRuleSet } from "./parse_rule_set.ts";
+ * const ruleSet = parseRuleSet("*filter\n:INPUT ACCEPT [12:3400]\nCOMMIT\n");
+ * const policy: PacketCounter | undefined = ruleSet.chains[0].counters;
+ * console.log(policy); // { packets: 12, bytes: 3400 }
+ * ```
+ */
 export interface PacketCounter {
   /** Packets counted. */
   packets: number;
@@ -41,7 +52,23 @@ export interface PacketCounter {
   bytes: number;
 }
 
-/** One chain: a built-in chain has a policy, a user chain (`-N`) has `null`. */
+/**
+ * One chain: a built-in chain has a policy, a user chain (`-N`) has `null`.
+ *
+ * @example
+ * ```ts
+ * import type { Chain } from "./rule_set.ts";
+ * import { formatRuleSet } from "./format_rule_set.ts";
+ * const input: Chain = {
+ *   name: "INPUT",
+ *   policy: "DROP",
+ *   rules: [{ base: "network", matches: [], target: "SSH_IN" }],
+ * };
+ * const sshIn: Chain = { name: "SSH_IN", policy: null, rules: [] };
+ * const lines = formatRuleSet({ table: "filter", chains: [input, sshIn] }).split("\n");
+ * console.log(lines[2], "/", lines[3]); // :SSH_IN - / -A INPUT -j SSH_IN
+ * ```
+ */
 export interface Chain {
   /** Chain name (at most 28 characters). */
   name: string;
@@ -60,12 +87,43 @@ export interface Chain {
  *   not match the rule.
  * - `link` (`--base link`, our extension): the first byte of the frame, as
  *   tcpdump programs expect.
+ *
+ * @example
+ * ```ts
+ * import type { RuleBase } from "./rule_set.ts";
+ * import { parseRuleSet } from "./parse_rule_set.ts";
+ * // A tcpdump expression over whole Ethernet frames, hence the link base.
+ * const ruleSet = parseRuleSet('-A INPUT --base link -m bpf --expr "arp" -j DROP\n');
+ * const base: RuleBase = ruleSet.chains[0].rules[0].base;
+ * console.log(base); // link
+ * ```
  */
 export type RuleBase = "network" | "link";
 
 /**
  * One rule: all matches must match (their order does not change the result),
  * then the target decides.
+ *
+ * @example
+ * ```ts
+ * import type { Rule } from "./rule_set.ts";
+ * import { formatRuleSet } from "./format_rule_set.ts";
+ * const rule: Rule = {
+ *   base: "network",
+ *   matches: [{ kind: "protocol", invert: false, protocol: 17 }],
+ *   target: "DNS",
+ *   goto: true,
+ *   counters: { packets: 5, bytes: 400 },
+ * };
+ * const text = formatRuleSet({
+ *   table: "filter",
+ *   chains: [
+ *     { name: "INPUT", policy: "ACCEPT", rules: [rule] },
+ *     { name: "DNS", policy: null, rules: [] },
+ *   ],
+ * });
+ * console.log(text.split("\n")[3]); // [5:400] -A INPUT -p udp -g DNS
+ * ```
  */
 export interface Rule {
   /** Match base of the rule's programs. */
@@ -80,7 +138,32 @@ export interface Rule {
   counters?: PacketCounter;
 }
 
-/** Any match of a {@linkcode Rule}. */
+/**
+ * Any match of a {@linkcode Rule}.
+ *
+ * @example
+ * ```ts
+ * import type { Match } from "./rule_set.ts";
+ * function describe(match: Match): string {
+ *   switch (match.kind) {
+ *     case "bpf":
+ *       return match.expression ?? `${match.program?.length} instructions`;
+ *     case "u32":
+ *       return match.expression;
+ *     case "comment":
+ *       return match.comment;
+ *     case "protocol":
+ *       return `protocol ${match.protocol}`;
+ *     case "address":
+ *       return `${match.direction} ${match.address}/${match.prefixLength}`;
+ *     case "interface":
+ *       return `${match.direction} ${match.name}`;
+ *   }
+ * }
+ * const match: Match = { kind: "interface", direction: "in", invert: false, name: "eth+" };
+ * console.log(describe(match)); // in eth+
+ * ```
+ */
 export type Match =
   | BpfMatch
   | U32Match
@@ -94,6 +177,22 @@ export type Match =
  * extension: a pcap-filter expression, compiled for raw IP on network base and
  * for each frame's link type on link base). `invert` is `! --bytecode` (our
  * extension).
+ *
+ * @example
+ * ```ts
+ * import type { BpfMatch } from "./rule_set.ts";
+ * import { parseRuleSet } from "./parse_rule_set.ts";
+ * const ruleSet = parseRuleSet(`*filter
+ * :INPUT ACCEPT [0:0]
+ * -A INPUT -m bpf --bytecode "4,48 0 0 9,21 0 1 17,6 0 0 1,6 0 0 0" -j DROP
+ * -A INPUT --base link -m bpf ! --expr "ip" -j DROP
+ * COMMIT
+ * `);
+ * const [bytecode, expression] = ruleSet.chains[0].rules.map((rule) =>
+ *   rule.matches[0] as BpfMatch
+ * );
+ * console.log(bytecode.program?.length, expression.invert, expression.expression); // 4 true ip
+ * ```
  */
 export interface BpfMatch {
   /** Discriminant. */
@@ -106,7 +205,19 @@ export interface BpfMatch {
   expression?: string;
 }
 
-/** `-m u32 --u32 "..."`, `invert` is `! --u32`. */
+/**
+ * `-m u32 --u32 "..."`, `invert` is `! --u32`.
+ *
+ * @example
+ * ```ts
+ * import type { U32Match } from "./rule_set.ts";
+ * import { parseRuleSet } from "./parse_rule_set.ts";
+ * // Drop IPv4 fragments other than the first (fragment offset not 0).
+ * const ruleSet = parseRuleSet('-A INPUT -m u32 ! --u32 "4 & 0x1FFF = 0" -j DROP\n');
+ * const match = ruleSet.chains[0].rules[0].matches[0] as U32Match;
+ * console.log(match.invert, match.expression); // true 4 & 0x1FFF = 0
+ * ```
+ */
 export interface U32Match {
   /** Discriminant. */
   kind: "u32";
@@ -116,7 +227,25 @@ export interface U32Match {
   expression: string;
 }
 
-/** `-m comment --comment "..."`: kept for display, always matches. */
+/**
+ * `-m comment --comment "..."`: kept for display, always matches.
+ *
+ * @example
+ * ```ts
+ * import type { CommentMatch } from "./rule_set.ts";
+ * import { formatRuleSet } from "./format_rule_set.ts";
+ * const comment: CommentMatch = { kind: "comment", comment: "allow ssh" };
+ * const text = formatRuleSet({
+ *   table: "filter",
+ *   chains: [{
+ *     name: "INPUT",
+ *     policy: "DROP",
+ *     rules: [{ base: "network", matches: [comment], target: "ACCEPT" }],
+ *   }],
+ * });
+ * console.log(text.split("\n")[2]); // -A INPUT -m comment --comment "allow ssh" -j ACCEPT
+ * ```
+ */
 export interface CommentMatch {
   /** Discriminant. */
   kind: "comment";
@@ -124,7 +253,25 @@ export interface CommentMatch {
   comment: string;
 }
 
-/** `-p PROTOCOL`: the IPv4 protocol / IPv6 upper-layer header; 0 is `all`. */
+/**
+ * `-p PROTOCOL`: the IPv4 protocol / IPv6 upper-layer header; 0 is `all`.
+ *
+ * @example
+ * ```ts
+ * import type { ProtocolMatch } from "./rule_set.ts";
+ * import { formatRuleSet } from "./format_rule_set.ts";
+ * const notTcp: ProtocolMatch = { kind: "protocol", invert: true, protocol: 6 };
+ * const text = formatRuleSet({
+ *   table: "filter",
+ *   chains: [{
+ *     name: "INPUT",
+ *     policy: "ACCEPT",
+ *     rules: [{ base: "network", matches: [notTcp], target: "DROP" }],
+ *   }],
+ * });
+ * console.log(text.split("\n")[2]); // -A INPUT ! -p tcp -j DROP
+ * ```
+ */
 export interface ProtocolMatch {
   /** Discriminant. */
   kind: "protocol";
@@ -134,7 +281,19 @@ export interface ProtocolMatch {
   protocol: number;
 }
 
-/** `-s ADDRESS[/PREFIX]` or `-d ADDRESS[/PREFIX]`, IPv4 or IPv6. */
+/**
+ * `-s ADDRESS[/PREFIX]` or `-d ADDRESS[/PREFIX]`, IPv4 or IPv6.
+ *
+ * @example
+ * ```ts
+ * import type { AddressMatch } from "./rule_set.ts";
+ * import { parseRuleSet } from "./parse_rule_set.ts";
+ * // The address is stored as its network, the mask as a prefix length.
+ * const ruleSet = parseRuleSet("-A INPUT -s 10.1.2.3/255.0.0.0 -j DROP\n");
+ * const match = ruleSet.chains[0].rules[0].matches[0] as AddressMatch;
+ * console.log(match.direction, match.address, match.prefixLength); // source 10.0.0.0 8
+ * ```
+ */
 export interface AddressMatch {
   /** Discriminant. */
   kind: "address";
@@ -148,7 +307,30 @@ export interface AddressMatch {
   prefixLength: number;
 }
 
-/** `-i NAME` / `-o NAME` (`eth+` matches every name starting with `eth`). */
+/**
+ * `-i NAME` / `-o NAME` (`eth+` matches every name starting with `eth`).
+ *
+ * @example
+ * ```ts
+ * import type { InterfaceMatch } from "./rule_set.ts";
+ * import { formatRuleSet } from "./format_rule_set.ts";
+ * const notFromEth: InterfaceMatch = {
+ *   kind: "interface",
+ *   direction: "in",
+ *   invert: true,
+ *   name: "eth+",
+ * };
+ * const text = formatRuleSet({
+ *   table: "filter",
+ *   chains: [{
+ *     name: "INPUT",
+ *     policy: "ACCEPT",
+ *     rules: [{ base: "network", matches: [notFromEth], target: "DROP" }],
+ *   }],
+ * });
+ * console.log(text.split("\n")[2]); // -A INPUT ! -i eth+ -j DROP
+ * ```
+ */
 export interface InterfaceMatch {
   /** Discriminant. */
   kind: "interface";

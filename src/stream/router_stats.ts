@@ -7,7 +7,26 @@ import type { RuleSetCounters } from "../rules/rule_set.ts";
 // deno-lint-ignore no-unused-vars
 import type { RouterStream } from "./router_stream.ts";
 
-/** Packets and bytes of one side of the router. */
+/**
+ * Packets and bytes of one side of the router.
+ *
+ * @example
+ * ```ts
+ * import type { RouterTotals } from "./router_stats.ts";
+ * import { RouterStream } from "./router_stream.ts";
+ * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
+ * const router = new RouterStream(compileRuleSet(parseRuleSet("-A INPUT -j DROP\n")));
+ * // A LINKTYPE_RAW pcap: the first 20 bytes of a 60-byte IPv4 packet.
+ * const capture = new Uint8Array([
+ *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 101, 0, 0, 0,
+ *   1, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 60, 0, 0, 0,
+ *   0x45, 0, 0, 60, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+ * ]);
+ * await new Response(ReadableStream.from([capture]).pipeThrough(router)).bytes();
+ * const dropped: RouterTotals = (await router.stats).dropped;
+ * console.log(dropped); // { packets: 1, bytes: 60, capturedBytes: 20 }
+ * ```
+ */
 export interface RouterTotals {
   /** Packet records. */
   packets: number;

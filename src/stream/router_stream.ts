@@ -10,22 +10,84 @@ import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/co
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
 import { _RouterOutput } from "./_router_output.ts";
 
-/** Caller-supplied per-frame fields the capture does not carry. */
+/**
+ * Caller-supplied per-frame fields the capture does not carry.
+ *
+ * @example
+ * ```ts
+ * import { type RouterFrameContext, RouterStream } from "./router_stream.ts";
+ * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
+ * const rules = compileRuleSet(parseRuleSet("-A INPUT -i wlan+ -j DROP\n"));
+ * // A pcap file names no interface: say where it was captured.
+ * const frame: RouterFrameContext = { interfaceName: "wlan0" };
+ * const router = new RouterStream(rules, { frame });
+ * // A LINKTYPE_RAW pcap holding one 20-byte IPv4 packet.
+ * const capture = new Uint8Array([
+ *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 101, 0, 0, 0,
+ *   1, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 20, 0, 0, 0,
+ *   0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+ * ]);
+ * await new Response(ReadableStream.from([capture]).pipeThrough(router)).bytes();
+ * console.log((await router.stats).dropped.packets); // 1
+ * ```
+ */
 export interface RouterFrameContext {
-  /** `skb->mark` seen by `SKF_AD_MARK`. @default {0} */
+  /**
+   * `skb->mark` seen by `SKF_AD_MARK`.
+   *
+   * @default {0}
+   */
   mark?: number;
-  /** `skb->hash` seen by `SKF_AD_RXHASH`. @default {0} */
+  /**
+   * `skb->hash` seen by `SKF_AD_RXHASH`.
+   *
+   * @default {0}
+   */
   rxhash?: number;
-  /** `skb->queue_mapping` seen by `SKF_AD_QUEUE`. @default {0} */
+  /**
+   * `skb->queue_mapping` seen by `SKF_AD_QUEUE`.
+   *
+   * @default {0}
+   */
   queue?: number;
-  /** Input interface name for `-i` when the capture names none (pcapng
-   * `if_name` wins). @default {""} */
+  /**
+   * Input interface name for `-i` when the capture names none (pcapng
+   * `if_name` wins).
+   *
+   * @default {""}
+   */
   interfaceName?: string;
-  /** Output interface name for `-o`. @default {""} */
+  /**
+   * Output interface name for `-o`.
+   *
+   * @default {""}
+   */
   outInterfaceName?: string;
 }
 
-/** Options of {@linkcode RouterStream}. */
+/**
+ * Options of {@linkcode RouterStream}.
+ *
+ * @example
+ * ```ts
+ * import { RouterStream, type RouterStreamOptions } from "./router_stream.ts";
+ * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
+ * // A live capture: forward every routed chunk at once, keep little queued.
+ * const options: RouterStreamOptions = {
+ *   flushThreshold: 0,
+ *   outputChunkSize: 65536,
+ *   highWaterMark: 262144,
+ *   decoder: { maxCapturedLength: 65535 },
+ *   frame: { interfaceName: "eth0" },
+ * };
+ * const router = new RouterStream(compileRuleSet(parseRuleSet("-A INPUT -j ACCEPT\n")), options);
+ * const header = new Uint8Array([
+ *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+ * ]);
+ * const accepted = await new Response(ReadableStream.from([header]).pipeThrough(router)).bytes();
+ * console.log(accepted.length); // 24
+ * ```
+ */
 export interface RouterStreamOptions {
   /**
    * Keep the drop side: {@linkcode RouterStream.dropped} carries the dropped
@@ -34,8 +96,12 @@ export interface RouterStreamOptions {
    * @default {false}
    */
   dropped?: boolean;
-  /** Size of the pooled output buffers, the largest chunk either output
-   * enqueues. @default {262144} */
+  /**
+   * Size of the pooled output buffers, the largest chunk either output
+   * enqueues.
+   *
+   * @default {262144}
+   */
   outputChunkSize?: number;
   /**
    * After each input chunk, an output holding at least this many unsent bytes
@@ -45,12 +111,24 @@ export interface RouterStreamOptions {
    * @default {32768}
    */
   flushThreshold?: number;
-  /** Bytes each output may hold queued (unread) before the router stops
-   * taking input. @default {1048576} */
+  /**
+   * Bytes each output may hold queued (unread) before the router stops
+   * taking input.
+   *
+   * @default {1048576}
+   */
   highWaterMark?: number;
-  /** Limits of the capture decoder (largest record, block, interface count). */
+  /**
+   * Limits of the capture decoder (largest record, block, interface count).
+   *
+   * @default {none: every limit takes its CaptureDecoderOptions default}
+   */
   decoder?: CaptureDecoderOptions;
-  /** Per-frame fields the capture does not carry (mark, rxhash, queue, interface names). */
+  /**
+   * Per-frame fields the capture does not carry (mark, rxhash, queue, interface names).
+   *
+   * @default {none: every field takes its RouterFrameContext default}
+   */
   frame?: RouterFrameContext;
 }
 

@@ -2,10 +2,38 @@ import type { PacketContext } from "../bpf/packet_context.ts";
 import type { U32Test } from "./types.ts";
 import { _checkU32Tests } from "./_check_u32.ts";
 
-/** A compiled u32 match: whether one packet matches. */
+/**
+ * A compiled u32 match: whether one packet matches.
+ *
+ * @example
+ * ```ts
+ * import { compileU32, type U32Matcher } from "./compile_u32.ts";
+ * import { parseU32 } from "./parse_u32.ts";
+ * const isIcmp: U32Matcher = compileU32(parseU32("6 & 0xFF = 1"));
+ * // An Ethernet frame: dataOffset 14 puts offset 0 at its IPv4 header.
+ * const frame = new Uint8Array(34);
+ * frame.set([0x08, 0x00, 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1], 12);
+ * console.log(isIcmp(frame, { dataOffset: 14 })); // true
+ * ```
+ */
 export type U32Matcher = (packet: Uint8Array, context?: PacketContext) => boolean;
 
-/** Options of {@linkcode compileU32}. */
+/**
+ * Options of {@linkcode compileU32}.
+ *
+ * @example
+ * ```ts
+ * import { compileU32, type CompileU32Options } from "./compile_u32.ts";
+ * import { parseU32 } from "./parse_u32.ts";
+ * const options: CompileU32Options = { invert: true }; // ! --u32 "6 & 0xFF = 6"
+ * const notTcp = compileU32(parseU32("6 & 0xFF = 6"), options);
+ * const udp = new Uint8Array(20);
+ * udp.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17]);
+ * console.log(notTcp(udp)); // true
+ * // Protocol byte not captured (8 of 20 bytes): undecidable, no match either way.
+ * console.log(notTcp(udp.subarray(0, 8), { wireLength: 20 })); // false
+ * ```
+ */
 export interface CompileU32Options {
   /**
    * Build the matcher of `! --u32`: true where the kernel's `u32_match_it`

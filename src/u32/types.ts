@@ -21,12 +21,35 @@ export const XT_U32_MAXSIZE = 10;
 /**
  * A location operator (`enum xt_u32_ops`): `&` (`XT_U32_AND`), `<<`
  * (`XT_U32_LEFTSH`), `>>` (`XT_U32_RIGHTSH`) or `@` (`XT_U32_AT`).
+ *
+ * @example
+ * ```ts
+ * import type { U32Operator } from "./types.ts";
+ * import { parseU32 } from "./parse_u32.ts";
+ * // TCP header length 20..60: the data offset nibble of the TCP header, times 4.
+ * const [test] = parseU32("0 >> 22 & 0x3C @ 12 >> 26 & 0x3C = 20:60");
+ * const operators: U32Operator[] = test.operations.map((operation) => operation.operator);
+ * console.log(operators.join(" ")); // >> & @ >> &
+ * ```
  */
 export type U32Operator = "&" | "<<" | ">>" | "@";
 
 /**
  * One `operator number` step of a location (`struct xt_u32_location_element`
  * after the first).
+ *
+ * @example
+ * ```ts
+ * import type { U32Operation } from "./types.ts";
+ * import { formatU32 } from "./format_u32.ts";
+ * // "0 >> 22 & 0x3C": the IPv4 header length in bytes (IHL * 4).
+ * const operations: U32Operation[] = [
+ *   { operator: ">>", number: 22 },
+ *   { operator: "&", number: 0x3c },
+ * ];
+ * console.log(formatU32([{ offset: 0, operations, ranges: [{ min: 20, max: 20 }] }]));
+ * // 0x0>>0x16&0x3c=0x14
+ * ```
  */
 export interface U32Operation {
   /** The operator applied with `number`. */
@@ -35,7 +58,23 @@ export interface U32Operation {
   readonly number: number;
 }
 
-/** An inclusive unsigned range `min:max` (`struct xt_u32_value_element`). */
+/**
+ * An inclusive unsigned range `min:max` (`struct xt_u32_value_element`).
+ *
+ * @example
+ * ```ts
+ * import type { U32Range } from "./types.ts";
+ * import { compileU32 } from "./compile_u32.ts";
+ * // IPv4 total length below 100 or from 1500 on: "0 & 0xFFFF = 0:99,1500:0xFFFF".
+ * const ranges: U32Range[] = [{ min: 0, max: 99 }, { min: 1500, max: 0xffff }];
+ * const tinyOrHuge = compileU32([
+ *   { offset: 0, operations: [{ operator: "&", number: 0xffff }], ranges },
+ * ]);
+ * const ipv4 = new Uint8Array(20);
+ * ipv4.set([0x45, 0, 0, 20]);
+ * console.log(tinyOrHuge(ipv4)); // true
+ * ```
+ */
 export interface U32Range {
   /** Smallest matching value, uint32. */
   readonly min: number;

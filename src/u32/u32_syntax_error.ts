@@ -1,6 +1,24 @@
 /**
  * Stable reasons of a {@linkcode U32SyntaxError}, one per iptables
  * `libxt_u32` parse error (plus the kernel's shift-count check).
+ *
+ * @example
+ * ```ts
+ * import { type U32SyntaxCode, U32SyntaxError } from "./u32_syntax_error.ts";
+ * import { parseU32 } from "./parse_u32.ts";
+ * function problem(expression: string): U32SyntaxCode | undefined {
+ *   try {
+ *     parseU32(expression);
+ *     return undefined;
+ *   } catch (error) {
+ *     if (error instanceof U32SyntaxError) return error.code;
+ *     throw error;
+ *   }
+ * }
+ * console.log(problem("6 & 0xFF = 6")); // undefined
+ * console.log(problem("6 & 0xFF")); // END_AFTER_LOCATION
+ * console.log(problem("0 << 32 = 0")); // SHIFT_TOO_LARGE
+ * ```
  */
 export type U32SyntaxCode =
   | "NOT_A_NUMBER"

@@ -25,11 +25,33 @@ import {
 import type { U32Test } from "./types.ts";
 import { _checkU32Tests } from "./_check_u32.ts";
 
-/** Options of {@linkcode u32ToBpf}. */
+/**
+ * Options of {@linkcode u32ToBpf}.
+ *
+ * @example
+ * ```ts
+ * import { u32ToBpf, type U32ToBpfOptions } from "./u32_to_bpf.ts";
+ * import { parseU32 } from "./parse_u32.ts";
+ * import { interpret } from "../bpf/interpret.ts";
+ * const options: U32ToBpfOptions = { invert: true, acceptValue: 1 }; // ! --u32
+ * const notTcp = u32ToBpf(parseU32("6 & 0xFF = 6"), options);
+ * const udp = new Uint8Array(20);
+ * udp.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17]);
+ * console.log(interpret(notTcp, udp)); // 1
+ * ```
+ */
 export interface U32ToBpfOptions {
-  /** Build the program of `! --u32`: it accepts where the u32 match is false. @default {false} */
+  /**
+   * Build the program of `! --u32`: it accepts where the u32 match is false.
+   *
+   * @default {false}
+   */
   invert?: boolean;
-  /** What the program returns on a match (must be non-zero). @default {0xffffffff} */
+  /**
+   * What the program returns on a match (must be non-zero).
+   *
+   * @default {0xffffffff}
+   */
   acceptValue?: number;
 }
 
