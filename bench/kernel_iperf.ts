@@ -11,10 +11,18 @@
  * NIC without GRO). Runs are interleaved (none, bpf, u32, none, …) to spread
  * the noise of a shared machine; the median is reported. First checks on
  * the recorded corpus packets that the two rules give the kernel's same
- * verdict on every packet. All traffic stays in the two namespaces.
+ * verdict on every packet. All traffic stays in the two namespaces. The
+ * tables are loaded with the iptables backend the harness picks (legacy
+ * where it works, else `iptables`; `BPFS_IPTABLES` overrides), and the line
+ * above the table names it.
  */
 import { parseArgs } from "node:util";
-import { freePauseMs, KernelHarness, MAX_BPF_RULES } from "../tests/kernel/harness.ts";
+import {
+  freePauseMs,
+  type HarnessInfo,
+  KernelHarness,
+  MAX_BPF_RULES,
+} from "../tests/kernel/harness.ts";
 import { frameOf, type KernelPacket, markOf } from "../tests/kernel/_frames.ts";
 
 const BPF = "4,48 0 0 9,21 0 1 32,6 0 0 1,6 0 0 0"; // ldb [9]; jeq #32 → 1 : 0
@@ -73,12 +81,31 @@ async function sh(args: string[], check = true, stdin?: string): Promise<string>
   return text;
 }
 
+/**
+ * The iptables backend the harness picked (legacy where it works: a table
+ * replaced with legacy iptables frees its BPF programs in the calling
+ * process, with nf_tables from a work item on the system workqueue; see
+ * tests/kernel/README.md), set by {@linkcode checkEquivalence}.
+ */
+let info: HarnessInfo | undefined;
+
+/** `iptables-restore` of the harness's backend, with its lock wait. */
+function restoreCommand(): string[] {
+  const backend = info?.backend ?? "system";
+  return backend === "system"
+    ? ["iptables-restore"]
+    : backend === "legacy"
+    ? ["iptables-legacy-restore", "--wait=10"]
+    : [`iptables-${backend}-restore`];
+}
+
 /** The kernel gives both rules the same verdict on every recorded packet. */
 async function checkEquivalence(): Promise<string> {
   const packets = (JSON.parse(
     await Deno.readTextFile(new URL("../tests/data/kernel/packets.json", import.meta.url)),
   ) as { packets: KernelPacket[] }).packets;
   const harness = await KernelHarness.open();
+  info = harness.info;
   try {
     const result = await harness.run(
       packets.map((p) => ({
@@ -134,7 +161,13 @@ async function measure(mode: "default" | "gso_max_segs 1"): Promise<Record<strin
       stdout: "null",
       stderr: "null",
     }).spawn();
-    await new Promise((r) => setTimeout(r, 500));
+    // Wait until the server listens (slow under emulation: a fixed 0.5 s was not enough there).
+    for (let wait = 0;; wait++) {
+      const listening = await sh(["ip", "netns", "exec", b, "ss", "-ltnH", "sport = :5201"]);
+      if (listening.trim() !== "") break;
+      if (wait >= 200) throw new Error("Cannot measure: iperf3 -s does not listen after 20 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const rules = {
       none: "",
       bpf: Array(RULES).fill(`-A INPUT -m bpf --bytecode "${BPF}"`).join("\n"),
@@ -145,7 +178,7 @@ async function measure(mode: "default" | "gso_max_segs 1"): Promise<Record<strin
       for (const [name, body] of Object.entries(rules)) {
         const table =
           `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${body}\nCOMMIT\n`;
-        await sh(["ip", "netns", "exec", b, "iptables-restore"], true, table);
+        await sh(["ip", "netns", "exec", b, ...restoreCommand()], true, table);
         // Replacing the bpf table frees its 100 JIT-compiled programs at once:
         // let the deferred frees drain (harness.ts, "Safety limits").
         await pause(loaded);
@@ -177,7 +210,9 @@ async function measure(mode: "default" | "gso_max_segs 1"): Promise<Record<strin
       // Empty the table before the namespace goes, so its programs are freed here, paced.
       const empty =
         "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
-      await sh(["ip", "netns", "exec", b, "iptables-restore"], false, empty).catch(() => undefined);
+      await sh(["ip", "netns", "exec", b, ...restoreCommand()], false, empty).catch(() =>
+        undefined
+      );
       await pause(loaded);
     }
     if (server) {
@@ -198,7 +233,7 @@ if (reason) {
 }
 console.log(`Equivalence: ${await checkEquivalence()}.`);
 console.log(
-  `kernel ${(await sh(["uname", "-r"])).trim()}, ${(await sh(["iptables", "-V"])).trim()}, ` +
+  `kernel ${info!.kernel}, ${info!.iptablesVersion}, ` +
     `${
       (await sh(["iperf3", "--version"])).split("\n")[0]
     }, ${navigator.hardwareConcurrency} CPUs; ` +

@@ -120,6 +120,11 @@ Deno.test({
             JSON.stringify(comparison.disagreements.slice(0, 5), null, 1)
           }`,
         );
+        console.log(
+          `kernel live: ${rules.length} rules × ${sample.length} packets, ` +
+            `${comparison.compared} delivered pairs compared, all agree ` +
+            `(seed ${seed}, ${harness.info.kernel}, ${harness.info.iptablesVersion})`,
+        );
       }
     } finally {
       await harness.close();
@@ -151,5 +156,9 @@ Deno.test({
       await harness.close();
     }
     assert.equal(wrong.length, 0, `seed ${seed}:\n${wrong.join("\n")}`);
+    console.log(
+      `kernel live: checker: ${programs.length} programs offered to iptables -m bpf, kernel and ` +
+        `validate() agree on all (seed ${seed})`,
+    );
   },
 });
