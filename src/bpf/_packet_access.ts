@@ -34,10 +34,15 @@ export function _wireLength(context: PacketContext, base: number, captureEnd: nu
   return captureEnd > base ? captureEnd - base : 0;
 }
 
-/** The absolute index where every load ends: `base + min(wire, present)`. */
+/**
+ * The absolute index where every load ends: `base + min(wire, present)`,
+ * never past the captured bytes (a `dataOffset` beyond them leaves the
+ * negative windows nothing past the capture's end either).
+ */
 export function _loadEnd(base: number, captureEnd: number, wire: number): number {
   const present = captureEnd > base ? captureEnd - base : 0;
-  return base + (wire < present ? wire : present);
+  const end = base + (wire < present ? wire : present);
+  return end < captureEnd ? end : captureEnd;
 }
 
 /** The absolute index of the network header (`SKF_NET_OFF` loads). */

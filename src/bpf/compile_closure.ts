@@ -34,6 +34,9 @@ import {
   BPF_JGE,
   BPF_JGT,
   BPF_JMP,
+  BPF_JSET,
+  BPF_K,
+  BPF_LD,
   BPF_LDX,
   BPF_LEN,
   BPF_LSH,
@@ -49,6 +52,7 @@ import {
   BPF_STX,
   BPF_SUB,
   BPF_TAX,
+  BPF_W,
   BPF_X,
   BPF_XOR,
 } from "./opcodes.ts";
@@ -58,10 +62,61 @@ type Node = (a: number, x: number) => number;
 
 const EMPTY_PACKET: Uint8Array = new Uint8Array(0);
 
+/** A conditional jump after an A producer, with `and #k` / `rsh #k` before it folded in. */
+interface _Tail {
+  /** `A = (A >>> s) & m` before the test. */
+  s: number;
+  m: number;
+  /** BPF_JEQ, BPF_JGT, BPF_JGE or BPF_JSET; against X when `useX`. */
+  op: number;
+  useX: boolean;
+  c: number;
+  /**
+   * A jump on K as one unsigned range test, `((A & j) - lo) >>> 0 <= span`:
+   * no branch on the operation in the hot path.
+   */
+  j: number;
+  lo: number;
+  span: number;
+  t: Node;
+  f: Node;
+  /** What `t` / `f` return when they are `ret #k`, else -1. */
+  tk: number;
+  fk: number;
+}
+
+// Producers of a fused node.
+const _A = 0; // A itself
+const _LEN = 1; // ld #len
+const _TAX_LEN = 2; // tax; ld #len, a jump on X
+const _ABS_B = 3;
+const _ABS_H = 4;
+const _ABS_W = 5;
+const _IND_B = 6;
+const _IND_H = 7;
+const _IND_W = 8;
+const _SLOW = 9; // [k], k negative
+const _A_X = 10; // A itself, a jump on X
+const _J = 11; // a jump on A as it is (no `>>> 0`: A may be `undefined`, see `raw`)
+const _J_X = 12;
+const _JEQ = 16; // with a producer: its `jeq #k` literal
+
+/** `A op c` for a conditional jump (BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET); small, so inlined. */
+function _test(op: number, a: number, c: number): boolean {
+  if (op === BPF_JEQ) return a === c;
+  if (op === BPF_JGT) return a > c;
+  if (op === BPF_JGE) return a >= c;
+  return (a & c) !== 0;
+}
+
 /**
  * Compiles an already validated program into closures: one per instruction,
- * each calling its successor, with a packet load fused with the conditional
- * jump after it, `ja` resolved at compile time, one bounds check per basic
+ * each calling its successor, except that a run "A producer (`[k]`,
+ * `[x + k]`, `#len`, `tax; #len`, or A itself), `and #k` / `rsh #k`, then a
+ * conditional jump" is one closure (one literal per producer and size, the
+ * ALU run folded into one shift and mask, a jump on K as one unsigned range
+ * test, a `jeq #k` literal of its own, and a branch to `ret #k` returning k
+ * without a call); `ja` resolved at compile time, one bounds check per basic
  * block for its constant-offset loads, and the context read once per run.
  * Allocates nothing per packet. Not reentrant from inside `context.random`.
  *
@@ -98,6 +153,27 @@ export function compileClosure(
   let resumeA = 0;
   let resumeX = 0;
 
+  /** `ret #k` nodes, so a branch to one returns k without a call. */
+  const returns = new Map<Node, number>();
+  const constant = (k: number): Node => {
+    const node: Node = () => k;
+    returns.set(node, k);
+    return node;
+  };
+  /** Whether the node being built does its block's hoisted bounds check itself. */
+  let needTaken = false;
+  /**
+   * The bytes from `dataOffset` a fused `[k]` load at `pc` checks: its block's
+   * need at the block's start, 0 when that check covers it, else its own end.
+   */
+  const checkEnd = (pc: number, own: number): number => {
+    if (plan.need[pc] > 0) {
+      needTaken = true;
+      return plan.need[pc];
+    }
+    return plan.hoisted[pc] === 1 ? 0 : own;
+  };
+
   const slowLoad = (offset: number, size: number): number => {
     const i = _loadIndex(B, LE, NET, MAC, offset, size);
     return i < 0 ? -1 : _readBigEndian(P, i, size);
@@ -109,12 +185,28 @@ export function compileClosure(
     const k = program[pc].k;
     const size = _loadSize(code);
     const h = plan.hoisted[pc] === 1;
-    const next = program[pc + 1];
-    // Fuse with a following conditional jump on K: `ldh [12]; jeq #0x800, ...`.
-    if (next !== undefined && _isConditionalJump(next.code) && (next.code & BPF_X) === 0) {
-      const t = nodes[pc + 2 + next.jt];
-      const f = nodes[pc + 2 + next.jf];
-      return fusedLoadJump(indirect, size, k, h, next.code & 0xf0, next.k, t, f);
+    const tail = tailAt(pc + 1, false);
+    // Defensive: a negative-window load that read no number (impossible since
+    // `_loadEnd` never lies past the capture) goes on through the unfused nodes.
+    const raw = nodes[pc + 1];
+    if (tail !== undefined) {
+      if (indirect) {
+        return fusedNode(
+          size === 1 ? _IND_B : size === 2 ? _IND_H : _IND_W,
+          k,
+          0,
+          tail,
+          raw,
+        );
+      }
+      if ((k | 0) < 0) return fusedNode(_SLOW, k, size, tail, raw);
+      return fusedNode(
+        size === 1 ? _ABS_B : size === 2 ? _ABS_H : _ABS_W,
+        k,
+        checkEnd(pc, k + size),
+        tail,
+        raw,
+      );
     }
     const then = nodes[pc + 1];
     if (indirect) {
@@ -175,149 +267,257 @@ export function compileClosure(
     };
   };
 
-  /** Load (A = P[...]) then `if (A op c) t else f`, in one closure. */
-  const fusedLoadJump = (
-    indirect: boolean,
-    size: number,
+  /**
+   * The tail after an A producer: the `and #k` / `rsh #k` run at `from`,
+   * folded into `A = (A >>> s) & m`, then a conditional jump; undefined when
+   * the run does not end in one.
+   */
+  const tailAt = (from: number, allowX: boolean): _Tail | undefined => {
+    let s = 0;
+    let m = 0xffffffff;
+    let pc = from;
+    for (; pc < length && pc - from < 8; pc++) {
+      const { code, k } = program[pc];
+      if (code === (BPF_ALU | BPF_AND | BPF_K)) {
+        m = (m & k) >>> 0;
+      } else if (code === (BPF_ALU | BPF_RSH | BPF_K)) {
+        const r = k & 31; // as `a >>> k`
+        if (s + r >= 32) {
+          s = 0;
+          m = 0;
+        } else {
+          s += r;
+          m >>>= r;
+        }
+      } else break;
+    }
+    if (pc >= length) return undefined;
+    const { code, jt, jf, k } = program[pc];
+    if (!_isConditionalJump(code) || (!allowX && (code & BPF_X) !== 0)) return undefined;
+    const t = nodes[pc + 1 + jt];
+    const f = nodes[pc + 1 + jf];
+    const op = code & 0xf0;
+    let j = 0xffffffff;
+    let lo = k;
+    let span = 0; // BPF_JEQ
+    if (op === BPF_JGE) span = 0xffffffff - k;
+    else if (op === BPF_JSET) {
+      j = k;
+      lo = 1;
+      span = 0xfffffffe;
+    } else if (op === BPF_JGT) {
+      if (k === 0xffffffff) j = 0; // never: (0 - k) >>> 0 is 1, above span 0
+      else {
+        lo = k + 1;
+        span = 0xffffffff - lo;
+      }
+    }
+    return {
+      s,
+      m,
+      op,
+      useX: (code & BPF_X) !== 0,
+      c: k,
+      j,
+      lo,
+      span,
+      t,
+      f,
+      tk: returns.get(t) ?? -1,
+      fk: returns.get(f) ?? -1,
+    };
+  };
+
+  /**
+   * One closure for `A = <producer>; A = (A >>> s) & m; if (A op c) t else f`,
+   * one literal per producer and size so the hot path never switches on the
+   * size; a taken branch to `ret #k` returns k without a call; every failing
+   * load returns 0 on the spot. `e`: for `[k]` loads, the bytes from
+   * `dataOffset` to check (the block's need at its leader, 0 when hoisted);
+   * for `_SLOW`, the load's size. `raw`: where a negative-window load that
+   * read no number goes on, unfused (see `raw` in `loadNode`).
+   */
+  const fusedNode = (
+    kind: number,
     k: number,
-    h: boolean,
-    op: number,
-    c: number,
-    t: Node,
-    f: Node,
+    e: number,
+    tail: _Tail,
+    raw: Node,
   ): Node => {
-    // Reads the value into A; -1 when the load fails.
-    let read: (x: number) => number;
-    if (indirect || (k | 0) < 0) {
-      const base = indirect ? k : 0;
-      const fixed = k | 0;
-      read = indirect
-        ? (x) => {
-          const o = (x + base) | 0;
+    const { s, m, op, c, j, lo, span, t, f, tk, fk } = tail;
+    switch (
+      tail.useX
+        ? (kind === _J ? _J_X : kind === _A ? _A_X : kind)
+        : tail.op === BPF_JEQ
+        ? kind | _JEQ
+        : kind
+    ) {
+      case _J | _JEQ:
+        return (a, x) => a === c ? (tk < 0 ? t(a, x) : tk) : (fk < 0 ? f(a, x) : fk);
+      case _J:
+        return (a, x) => _test(op, a, c) ? (tk < 0 ? t(a, x) : tk) : (fk < 0 ? f(a, x) : fk);
+      case _J_X:
+        return (a, x) => _test(op, a, x) ? (tk < 0 ? t(a, x) : tk) : (fk < 0 ? f(a, x) : fk);
+      case _A_X:
+        return (a, x) => {
+          const v = ((a >>> s) & m) >>> 0;
+          return _test(op, v, x) ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _A:
+        return (a, x) => {
+          const v = ((a >>> s) & m) >>> 0;
+          return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _A | _JEQ:
+        return (a, x) => {
+          const v = ((a >>> s) & m) >>> 0;
+          return v === lo ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _LEN:
+        return (_a, x) => {
+          const v = ((W >>> s) & m) >>> 0;
+          return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _LEN | _JEQ:
+        return (_a, x) => {
+          const v = ((W >>> s) & m) >>> 0;
+          return v === lo ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _TAX_LEN:
+        return (a) => {
+          const v = ((W >>> s) & m) >>> 0;
+          return _test(op, v, a) ? (tk < 0 ? t(v, a) : tk) : (fk < 0 ? f(v, a) : fk);
+        };
+      case _ABS_B:
+        return (_a, x) => {
+          if (B + e > LE) return 0;
+          const v = ((P[B + k] >>> s) & m) >>> 0;
+          return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _ABS_B | _JEQ:
+        return (_a, x) => {
+          if (B + e > LE) return 0;
+          const v = ((P[B + k] >>> s) & m) >>> 0;
+          return v === lo ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _ABS_H:
+        return (_a, x) => {
+          if (B + e > LE) return 0;
+          const i = B + k;
+          const v = ((((P[i] << 8) | P[i + 1]) >>> s) & m) >>> 0;
+          return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _ABS_H | _JEQ:
+        return (_a, x) => {
+          if (B + e > LE) return 0;
+          const i = B + k;
+          const v = ((((P[i] << 8) | P[i + 1]) >>> s) & m) >>> 0;
+          return v === lo ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _ABS_W:
+        return (_a, x) => {
+          if (B + e > LE) return 0;
+          const i = B + k;
+          const v = ((((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> s) & m) >>>
+            0;
+          return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _ABS_W | _JEQ:
+        return (_a, x) => {
+          if (B + e > LE) return 0;
+          const i = B + k;
+          const v = ((((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> s) & m) >>>
+            0;
+          return v === lo ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _IND_B:
+        return (_a, x) => {
+          const o = (x + k) | 0;
+          let r: number;
           if (o >= 0) {
             const i = B + o;
-            return i + size <= LE ? _readBigEndian(P, i, size) : -1;
-          }
-          return slowLoad(o, size);
-        }
-        : () => slowLoad(fixed, size);
-      switch (op) {
-        case BPF_JEQ:
-          return (_a, x) => {
-            const v = read(x);
-            return v < 0 ? 0 : v === c ? t(v, x) : f(v, x);
-          };
-        case BPF_JGT:
-          return (_a, x) => {
-            const v = read(x);
-            return v < 0 ? 0 : v > c ? t(v, x) : f(v, x);
-          };
-        case BPF_JGE:
-          return (_a, x) => {
-            const v = read(x);
-            return v < 0 ? 0 : v >= c ? t(v, x) : f(v, x);
-          };
-        default:
-          return (_a, x) => {
-            const v = read(x);
-            return v < 0 ? 0 : (v & c) !== 0 ? t(v, x) : f(v, x);
-          };
+            if (i >= LE) return 0;
+            r = P[i];
+          } else if ((r = slowLoad(o, 1)) < 0) return 0;
+          else if (r === undefined) return raw(r, x);
+          const v = ((r >>> s) & m) >>> 0;
+          return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _IND_B | _JEQ:
+        return (_a, x) => {
+          const o = (x + k) | 0;
+          let r: number;
+          if (o >= 0) {
+            const i = B + o;
+            if (i >= LE) return 0;
+            r = P[i];
+          } else if ((r = slowLoad(o, 1)) < 0) return 0;
+          else if (r === undefined) return raw(r, x);
+          const v = ((r >>> s) & m) >>> 0;
+          return v === lo ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _IND_H:
+        return (_a, x) => {
+          const o = (x + k) | 0;
+          let r: number;
+          if (o >= 0) {
+            const i = B + o;
+            if (i + 2 > LE) return 0;
+            r = (P[i] << 8) | P[i + 1];
+          } else if ((r = slowLoad(o, 2)) < 0) return 0;
+          else if (r === undefined) return raw(r, x);
+          const v = ((r >>> s) & m) >>> 0;
+          return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _IND_H | _JEQ:
+        return (_a, x) => {
+          const o = (x + k) | 0;
+          let r: number;
+          if (o >= 0) {
+            const i = B + o;
+            if (i + 2 > LE) return 0;
+            r = (P[i] << 8) | P[i + 1];
+          } else if ((r = slowLoad(o, 2)) < 0) return 0;
+          else if (r === undefined) return raw(r, x);
+          const v = ((r >>> s) & m) >>> 0;
+          return v === lo ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _IND_W:
+        return (_a, x) => {
+          const o = (x + k) | 0;
+          let r: number;
+          if (o >= 0) {
+            const i = B + o;
+            if (i + 4 > LE) return 0;
+            r = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+          } else if ((r = slowLoad(o, 4)) < 0) return 0;
+          else if (r === undefined) return raw(r, x);
+          const v = ((r >>> s) & m) >>> 0;
+          return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      case _IND_W | _JEQ:
+        return (_a, x) => {
+          const o = (x + k) | 0;
+          let r: number;
+          if (o >= 0) {
+            const i = B + o;
+            if (i + 4 > LE) return 0;
+            r = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+          } else if ((r = slowLoad(o, 4)) < 0) return 0;
+          else if (r === undefined) return raw(r, x);
+          const v = ((r >>> s) & m) >>> 0;
+          return v === lo ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
+      default: { // _SLOW: `[k]` with a negative k (SKF_NET_OFF / SKF_LL_OFF windows)
+        const size = e;
+        return (_a, x) => {
+          const r = slowLoad(k | 0, size);
+          if (r < 0) return 0;
+          if (r === undefined) return raw(r, x);
+          const v = ((r >>> s) & m) >>> 0;
+          return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
+        };
       }
-    }
-    // Constant non-negative offset: the common `ldh [12]; jeq #0x800` shape.
-    if (size === 1) {
-      switch (op) {
-        case BPF_JEQ:
-          return (_a, x) => {
-            const i = B + k;
-            if (!h && i >= LE) return 0;
-            const v = P[i];
-            return v === c ? t(v, x) : f(v, x);
-          };
-        case BPF_JGT:
-          return (_a, x) => {
-            const i = B + k;
-            if (!h && i >= LE) return 0;
-            const v = P[i];
-            return v > c ? t(v, x) : f(v, x);
-          };
-        case BPF_JGE:
-          return (_a, x) => {
-            const i = B + k;
-            if (!h && i >= LE) return 0;
-            const v = P[i];
-            return v >= c ? t(v, x) : f(v, x);
-          };
-        default:
-          return (_a, x) => {
-            const i = B + k;
-            if (!h && i >= LE) return 0;
-            const v = P[i];
-            return (v & c) !== 0 ? t(v, x) : f(v, x);
-          };
-      }
-    }
-    if (size === 2) {
-      switch (op) {
-        case BPF_JEQ:
-          return (_a, x) => {
-            const i = B + k;
-            if (!h && i + 2 > LE) return 0;
-            const v = (P[i] << 8) | P[i + 1];
-            return v === c ? t(v, x) : f(v, x);
-          };
-        case BPF_JGT:
-          return (_a, x) => {
-            const i = B + k;
-            if (!h && i + 2 > LE) return 0;
-            const v = (P[i] << 8) | P[i + 1];
-            return v > c ? t(v, x) : f(v, x);
-          };
-        case BPF_JGE:
-          return (_a, x) => {
-            const i = B + k;
-            if (!h && i + 2 > LE) return 0;
-            const v = (P[i] << 8) | P[i + 1];
-            return v >= c ? t(v, x) : f(v, x);
-          };
-        default:
-          return (_a, x) => {
-            const i = B + k;
-            if (!h && i + 2 > LE) return 0;
-            const v = (P[i] << 8) | P[i + 1];
-            return (v & c) !== 0 ? t(v, x) : f(v, x);
-          };
-      }
-    }
-    switch (op) {
-      case BPF_JEQ:
-        return (_a, x) => {
-          const i = B + k;
-          if (!h && i + 4 > LE) return 0;
-          const v = ((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> 0;
-          return v === c ? t(v, x) : f(v, x);
-        };
-      case BPF_JGT:
-        return (_a, x) => {
-          const i = B + k;
-          if (!h && i + 4 > LE) return 0;
-          const v = ((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> 0;
-          return v > c ? t(v, x) : f(v, x);
-        };
-      case BPF_JGE:
-        return (_a, x) => {
-          const i = B + k;
-          if (!h && i + 4 > LE) return 0;
-          const v = ((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> 0;
-          return v >= c ? t(v, x) : f(v, x);
-        };
-      default:
-        return (_a, x) => {
-          const i = B + k;
-          if (!h && i + 4 > LE) return 0;
-          const v = ((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> 0;
-          return (v & c) !== 0 ? t(v, x) : f(v, x);
-        };
     }
   };
 
@@ -372,39 +572,13 @@ export function compileClosure(
     }
   };
 
-  const jumpNode = (op: number, useX: boolean, k: number, t: Node, f: Node): Node => {
-    if (t === f) return t;
-    if (useX) {
-      switch (op) {
-        case BPF_JEQ:
-          return (a, x) => a === x ? t(a, x) : f(a, x);
-        case BPF_JGT:
-          return (a, x) => a > x ? t(a, x) : f(a, x);
-        case BPF_JGE:
-          return (a, x) => a >= x ? t(a, x) : f(a, x);
-        default:
-          return (a, x) => (a & x) !== 0 ? t(a, x) : f(a, x);
-      }
-    }
-    switch (op) {
-      case BPF_JEQ:
-        return (a, x) => a === k ? t(a, x) : f(a, x);
-      case BPF_JGT:
-        return (a, x) => a > k ? t(a, x) : f(a, x);
-      case BPF_JGE:
-        return (a, x) => a >= k ? t(a, x) : f(a, x);
-      default:
-        return (a, x) => (a & k) !== 0 ? t(a, x) : f(a, x);
-    }
-  };
-
   const build = (pc: number): Node => {
     const { code, jt, jf, k } = program[pc];
     const then = nodes[pc + 1];
     switch (code & 0x07) {
       case BPF_RET:
         if ((code & 0x18) === BPF_A) return (a) => a;
-        return () => k;
+        return constant(k);
       case BPF_JMP: {
         if ((code & 0xf0) === BPF_JA) {
           const to = _jumpTarget(pc, k | 0);
@@ -416,18 +590,25 @@ export function compileClosure(
             return -1;
           };
         }
-        return jumpNode(
-          code & 0xf0,
-          (code & BPF_X) !== 0,
-          k,
-          nodes[pc + 1 + jt],
-          nodes[pc + 1 + jf],
-        );
+        if (nodes[pc + 1 + jt] === nodes[pc + 1 + jf]) return nodes[pc + 1 + jt];
+        return fusedNode(_J, k, 0, tailAt(pc, true)!, then);
       }
-      case BPF_ALU:
-        return aluNode(code & 0xf0, (code & BPF_X) !== 0, k, then);
+      case BPF_ALU: {
+        const op = code & 0xf0;
+        if ((code & BPF_X) === 0 && (op === BPF_AND || op === BPF_RSH)) {
+          const tail = tailAt(pc, true);
+          if (tail !== undefined) return fusedNode(_A, k, 0, tail, then);
+        }
+        return aluNode(op, (code & BPF_X) !== 0, k, then);
+      }
       case BPF_MISC:
-        if ((code & 0xf8) === BPF_TAX) return (a) => then(a, a);
+        if ((code & 0xf8) === BPF_TAX) {
+          const tail = program[pc + 1]?.code === (BPF_LD | BPF_W | BPF_LEN)
+            ? tailAt(pc + 2, true)
+            : undefined;
+          if (tail?.useX) return fusedNode(_TAX_LEN, k, 0, tail, then);
+          return (a) => then(a, a);
+        }
         return (_a, x) => then(x, x);
       case BPF_ST:
         return (a, x) => {
@@ -468,8 +649,11 @@ export function compileClosure(
             return (_a, x) => then(k, x);
           case BPF_MEM:
             return (_a, x) => then(memory[k], x);
-          case BPF_LEN:
+          case BPF_LEN: {
+            const tail = tailAt(pc + 1, false);
+            if (tail !== undefined) return fusedNode(_LEN, k, 0, tail, then);
             return (_a, x) => then(W, x);
+          }
           case BPF_IND:
             return loadNode(pc, true);
           default: { // BPF_ABS
@@ -488,9 +672,10 @@ export function compileClosure(
   };
 
   for (let pc = length - 1; pc >= 0; pc--) {
+    needTaken = false;
     let node = build(pc);
     const need = plan.need[pc];
-    if (need > 0) {
+    if (need > 0 && !needTaken) {
       const inner = node;
       node = (a, x) => B + need <= LE ? inner(a, x) : 0;
     }

@@ -271,3 +271,23 @@ Deno.test("interpret() runs libpcap's protochain loops (backward ja)", () => {
   assert.equal(interpret(program, new Uint8Array(0)), 3);
   assert.equal(compile(program, { allowBackwardJumps: true })(new Uint8Array(0)), 3);
 });
+
+Deno.test("interpret() and compile() fail negative-window loads past the capture when dataOffset lies beyond it", () => {
+  // ld [SKF_NET_OFF + 0] with networkOffset 2 and dataOffset 10 on a 4-byte capture:
+  // the network window starts inside the capture but the load end must not lie past it.
+  const program = [
+    { code: 0x20, jt: 0, jf: 0, k: SKF_NET_OFF >>> 0 },
+    { code: 0x16, jt: 0, jf: 0, k: 0 },
+  ];
+  const packet = new Uint8Array([1, 2, 3, 4]);
+  const context = { dataOffset: 10, networkOffset: 2, wireLength: 100 };
+  for (
+    const run of [
+      (p: Uint8Array) => interpret(program, p, context),
+      compile(program),
+      compile(program, { strategy: "source" }),
+    ]
+  ) {
+    assert.equal(run(packet, context), 0);
+  }
+});
