@@ -97,7 +97,7 @@ const _IND_H = 7;
 const _IND_W = 8;
 const _SLOW = 9; // [k], k negative
 const _A_X = 10; // A itself, a jump on X
-const _J = 11; // a jump on A as it is (no `>>> 0`: A may be `undefined`, see `raw`)
+const _J = 11; // a jump on A as it is
 const _J_X = 12;
 const _JEQ = 16; // with a producer: its `jeq #k` literal
 
@@ -186,9 +186,6 @@ export function compileClosure(
     const size = _loadSize(code);
     const h = plan.hoisted[pc] === 1;
     const tail = tailAt(pc + 1, false);
-    // Defensive: a negative-window load that read no number (impossible since
-    // `_loadEnd` never lies past the capture) goes on through the unfused nodes.
-    const raw = nodes[pc + 1];
     if (tail !== undefined) {
       if (indirect) {
         return fusedNode(
@@ -196,16 +193,14 @@ export function compileClosure(
           k,
           0,
           tail,
-          raw,
         );
       }
-      if ((k | 0) < 0) return fusedNode(_SLOW, k, size, tail, raw);
+      if ((k | 0) < 0) return fusedNode(_SLOW, k, size, tail);
       return fusedNode(
         size === 1 ? _ABS_B : size === 2 ? _ABS_H : _ABS_W,
         k,
         checkEnd(pc, k + size),
         tail,
-        raw,
       );
     }
     const then = nodes[pc + 1];
@@ -334,15 +329,13 @@ export function compileClosure(
    * size; a taken branch to `ret #k` returns k without a call; every failing
    * load returns 0 on the spot. `e`: for `[k]` loads, the bytes from
    * `dataOffset` to check (the block's need at its leader, 0 when hoisted);
-   * for `_SLOW`, the load's size. `raw`: where a negative-window load that
-   * read no number goes on, unfused (see `raw` in `loadNode`).
+   * for `_SLOW`, the load's size.
    */
   const fusedNode = (
     kind: number,
     k: number,
     e: number,
     tail: _Tail,
-    raw: Node,
   ): Node => {
     const { s, m, op, c, j, lo, span, t, f, tk, fk } = tail;
     switch (
@@ -439,7 +432,6 @@ export function compileClosure(
             if (i >= LE) return 0;
             r = P[i];
           } else if ((r = slowLoad(o, 1)) < 0) return 0;
-          else if (r === undefined) return raw(r, x);
           const v = ((r >>> s) & m) >>> 0;
           return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
         };
@@ -452,7 +444,6 @@ export function compileClosure(
             if (i >= LE) return 0;
             r = P[i];
           } else if ((r = slowLoad(o, 1)) < 0) return 0;
-          else if (r === undefined) return raw(r, x);
           const v = ((r >>> s) & m) >>> 0;
           return v === lo ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
         };
@@ -465,7 +456,6 @@ export function compileClosure(
             if (i + 2 > LE) return 0;
             r = (P[i] << 8) | P[i + 1];
           } else if ((r = slowLoad(o, 2)) < 0) return 0;
-          else if (r === undefined) return raw(r, x);
           const v = ((r >>> s) & m) >>> 0;
           return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
         };
@@ -478,7 +468,6 @@ export function compileClosure(
             if (i + 2 > LE) return 0;
             r = (P[i] << 8) | P[i + 1];
           } else if ((r = slowLoad(o, 2)) < 0) return 0;
-          else if (r === undefined) return raw(r, x);
           const v = ((r >>> s) & m) >>> 0;
           return v === lo ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
         };
@@ -491,7 +480,6 @@ export function compileClosure(
             if (i + 4 > LE) return 0;
             r = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
           } else if ((r = slowLoad(o, 4)) < 0) return 0;
-          else if (r === undefined) return raw(r, x);
           const v = ((r >>> s) & m) >>> 0;
           return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
         };
@@ -504,7 +492,6 @@ export function compileClosure(
             if (i + 4 > LE) return 0;
             r = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
           } else if ((r = slowLoad(o, 4)) < 0) return 0;
-          else if (r === undefined) return raw(r, x);
           const v = ((r >>> s) & m) >>> 0;
           return v === lo ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
         };
@@ -513,7 +500,6 @@ export function compileClosure(
         return (_a, x) => {
           const r = slowLoad(k | 0, size);
           if (r < 0) return 0;
-          if (r === undefined) return raw(r, x);
           const v = ((r >>> s) & m) >>> 0;
           return (((v & j) - lo) >>> 0) <= span ? (tk < 0 ? t(v, x) : tk) : (fk < 0 ? f(v, x) : fk);
         };
@@ -591,13 +577,13 @@ export function compileClosure(
           };
         }
         if (nodes[pc + 1 + jt] === nodes[pc + 1 + jf]) return nodes[pc + 1 + jt];
-        return fusedNode(_J, k, 0, tailAt(pc, true)!, then);
+        return fusedNode(_J, k, 0, tailAt(pc, true)!);
       }
       case BPF_ALU: {
         const op = code & 0xf0;
         if ((code & BPF_X) === 0 && (op === BPF_AND || op === BPF_RSH)) {
           const tail = tailAt(pc, true);
-          if (tail !== undefined) return fusedNode(_A, k, 0, tail, then);
+          if (tail !== undefined) return fusedNode(_A, k, 0, tail);
         }
         return aluNode(op, (code & BPF_X) !== 0, k, then);
       }
@@ -606,7 +592,7 @@ export function compileClosure(
           const tail = program[pc + 1]?.code === (BPF_LD | BPF_W | BPF_LEN)
             ? tailAt(pc + 2, true)
             : undefined;
-          if (tail?.useX) return fusedNode(_TAX_LEN, k, 0, tail, then);
+          if (tail?.useX) return fusedNode(_TAX_LEN, k, 0, tail);
           return (a) => then(a, a);
         }
         return (_a, x) => then(x, x);
@@ -651,7 +637,7 @@ export function compileClosure(
             return (_a, x) => then(memory[k], x);
           case BPF_LEN: {
             const tail = tailAt(pc + 1, false);
-            if (tail !== undefined) return fusedNode(_LEN, k, 0, tail, then);
+            if (tail !== undefined) return fusedNode(_LEN, k, 0, tail);
             return (_a, x) => then(W, x);
           }
           case BPF_IND:
