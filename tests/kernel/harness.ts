@@ -425,6 +425,7 @@ let _serial = 0;
  * ```ts
  * import { KernelHarness } from "./harness.ts";
  * const reason = await KernelHarness.skipReason();
+ * // Opt-in: only with BPFS_KERNEL_TESTS=1 does this touch the kernel.
  * if (reason === undefined) {
  *   const harness = await KernelHarness.open();
  *   try {
@@ -456,8 +457,8 @@ export class KernelHarness {
    */
   static async skipReason(needs: HarnessNeeds = {}): Promise<string | undefined> {
     const bpf = needs.bpf ?? true;
-    if (Deno.env.get("BPFS_KERNEL_TESTS") === "0") {
-      return "kernel tests disabled (BPFS_KERNEL_TESTS=0)";
+    if (Deno.env.get("BPFS_KERNEL_TESTS") !== "1") {
+      return "live kernel tests are opt-in: set BPFS_KERNEL_TESTS=1 (needs root, netns, iptables)";
     }
     if (Deno.build.os !== "linux") return "kernel tests need Linux";
     if (Deno.uid() !== 0) return "kernel tests need root (network namespaces, iptables)";

@@ -10,6 +10,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root DENO_DIR=/root/.cache/deno NO_COLOR=1 DENO_NO_UPDATE_CHECK=1
 # TCG is 10-50x slower than the machines the timeouts were chosen for.
 export BPFS_KERNEL_TIMEOUT_MS=${BPFS_KERNEL_TIMEOUT_MS:-180000}
+export BPFS_KERNEL_TESTS=1  # the guest exists to run the live kernel tests
 runs=${bpfs_runs:-3}
 seconds=${bpfs_seconds:-3}
 steps=$(echo "${bpfs_steps:-live,live_nft,u32,iperf}" | tr , " ")
