@@ -1,11 +1,9 @@
 /**
- * The statistics a {@linkcode RouterStream} reports.
+ * The statistics a `RouterStream` (./router_stream.ts) reports.
  *
  * @module
  */
 import type { RuleSetCounters } from "../rules/rule_set.ts";
-// deno-lint-ignore no-unused-vars
-import type { RouterStream } from "./router_stream.ts";
 
 /**
  * Packets and bytes of one side of the router.
@@ -37,7 +35,7 @@ export interface RouterTotals {
 }
 
 /**
- * What a {@linkcode RouterStream} did: packets in, accepted and dropped
+ * What a `RouterStream` (./router_stream.ts) did: packets in, accepted and dropped
  * (`input = accepted + dropped` in packets, bytes and captured bytes), the
  * capture bytes read and written, and the rule counters.
  *
