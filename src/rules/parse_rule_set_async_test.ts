@@ -28,7 +28,7 @@ Deno.test("parseRuleSetAsync() throws the same RuleSetError with its line and co
   const texts = [
     _bigText(300).replace("-A WEB -s 10.0.200.0/24", "-A WEB -s 10.0.999.0/24"),
     "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j NOWHERE\n",
-    "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m bpf --expr \"tcp port\" -j DROP\nCOMMIT\n",
+    '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m bpf --expr "tcp port" -j DROP\nCOMMIT\n',
   ];
   for (const text of texts) {
     let expected: unknown;
