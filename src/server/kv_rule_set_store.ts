@@ -26,6 +26,12 @@ interface _Head {
 const _ROOT = "bpfstream";
 /** Deno KV values are limited to 64 KiB: texts are stored in chunks. */
 const _CHUNK = 60 * 1024;
+/**
+ * An upload in progress is marked under `["bpfstream", "uploads", id]` for
+ * this long: a process killed during a PUT leaves chunks whose marker
+ * expires, and {@linkcode KvRuleSetStore.sweepOrphans} then deletes them.
+ */
+const _UPLOAD_MARKER_MS = 10 * 60 * 1000;
 /** Deno KV allows at most 1000 mutations per atomic operation. */
 const _MUTATIONS = 500;
 
@@ -125,6 +131,8 @@ export class KvRuleSetStore implements RuleSetStore {
     if (current !== expected) return { ok: false, current };
     const bytes = _encoder.encode(text);
     const upload = crypto.randomUUID();
+    const marker: Deno.KvKey = [_ROOT, "uploads", upload];
+    await this.#kv.set(marker, { name, startedAt: updatedAt }, { expireIn: _UPLOAD_MARKER_MS });
     const chunks = Math.ceil(bytes.length / _CHUNK);
     const keys: Deno.KvKey[] = [];
     for (let i = 0; i < chunks; i++) keys.push([_ROOT, "text", name, upload, i]);
@@ -142,8 +150,10 @@ export class KvRuleSetStore implements RuleSetStore {
       .commit();
     if (!commit.ok) {
       await this.#deleteKeys(keys);
+      await this.#kv.delete(marker);
       return { ok: false, current: await this.version(name) };
     }
+    await this.#kv.delete(marker);
     if (old.value) await this.#deleteText(name, old.value);
     return { ok: true, version, created: current === null };
   }
@@ -206,6 +216,31 @@ export class KvRuleSetStore implements RuleSetStore {
       result.set(Number(entry.key[4]), Number(entry.value.value));
     }
     return result;
+  }
+
+  /**
+   * Deletes text chunks that no rule set uses and no upload in progress
+   * owns: what a process killed during a PUT leaves behind (its upload marker
+   * expires after 10 minutes). Safe while other instances upload: markers
+   * are read before heads, and an upload's marker lives until its head is
+   * written. Returns the number of chunks deleted.
+   */
+  async sweepOrphans(): Promise<number> {
+    const chunks: Deno.KvKey[] = [];
+    for await (const entry of this.#kv.list({ prefix: [_ROOT, "text"] }, { batchSize: 500 })) {
+      chunks.push(entry.key);
+    }
+    if (chunks.length === 0) return 0;
+    const live = new Set<string>();
+    for await (const entry of this.#kv.list({ prefix: [_ROOT, "uploads"] })) {
+      live.add(String(entry.key[2]));
+    }
+    for await (const entry of this.#kv.list<_Head>({ prefix: [_ROOT, "rulesets"] })) {
+      if (!entry.value.deleted) live.add(entry.value.upload);
+    }
+    const orphans = chunks.filter((key) => !live.has(String(key[3])));
+    await this.#deleteKeys(orphans);
+    return orphans.length;
   }
 
   async #deleteText(name: string, head: _Head): Promise<void> {
