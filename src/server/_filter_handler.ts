@@ -136,11 +136,15 @@ async function _startStream(
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => {
       const error = new _StreamIdleError(idleMs, bytesIn);
-      stop(error);
       end(error);
+      // The client stopped reading: drop what is buffered. Else the upload
+      // stalled: end the input, and the router flushes the frames it has.
+      if (waitingForOutput) stop(error);
+      else input.cancel(error).catch(() => {});
     }, idleMs);
   };
   let writing = true;
+  let waitingForOutput = false;
   let drained = 0;
   const feed = async (chunk: Uint8Array) => {
     bytesIn += chunk.length;
@@ -150,10 +154,13 @@ async function _startStream(
       return;
     }
     try {
+      waitingForOutput = true;
       await writer.ready;
     } catch {
       writing = false;
       return;
+    } finally {
+      waitingForOutput = false;
     }
     writer.write(chunk).catch(() => {});
   };
