@@ -31,7 +31,7 @@ const _CHUNK = 60 * 1024;
  * this long: a process killed during a PUT leaves chunks whose marker
  * expires, and {@linkcode KvRuleSetStore.sweepOrphans} then deletes them.
  */
-const _UPLOAD_MARKER_MS = 10 * 60 * 1000;
+const _UPLOAD_MARKER_MS = 5 * 60 * 1000;
 /** Deno KV allows at most 1000 mutations per atomic operation. */
 const _MUTATIONS = 500;
 
@@ -221,7 +221,7 @@ export class KvRuleSetStore implements RuleSetStore {
   /**
    * Deletes text chunks that no rule set uses and no upload in progress
    * owns: what a process killed during a PUT leaves behind (its upload marker
-   * expires after 10 minutes). Safe while other instances upload: markers
+   * expires after 5 minutes). Safe while other instances upload: markers
    * are read before heads, and an upload's marker lives until its head is
    * written. Returns the number of chunks deleted.
    */
