@@ -9,6 +9,8 @@
 
 let running = false;
 let latencies: number[] = [];
+/** Start times of requests in flight: counted at their age when the probe stops. */
+const inFlight = new Set<number>();
 
 self.onmessage = async (event: MessageEvent) => {
   const message = event.data as { start?: { url: string; parallel: number }; stop?: true };
@@ -19,12 +21,15 @@ self.onmessage = async (event: MessageEvent) => {
     const loop = async () => {
       while (running) {
         const started = performance.now();
+        inFlight.add(started);
         try {
           const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) });
           await response.body?.cancel();
           latencies.push(performance.now() - started);
         } catch {
           latencies.push(10_000);
+        } finally {
+          inFlight.delete(started);
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -33,7 +38,7 @@ self.onmessage = async (event: MessageEvent) => {
   }
   if (message.stop) {
     running = false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    self.postMessage(latencies);
+    const now = performance.now();
+    self.postMessage([...latencies, ...[...inFlight].map((started) => now - started)]);
   }
 };

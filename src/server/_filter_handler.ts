@@ -14,8 +14,12 @@ import { _BLOCK_OVERHEAD_BYTES } from "./_stream_admission.ts";
 import { _StreamIdleError } from "./_stream_idle_error.ts";
 
 const _MAX_ERRORS = 32;
-/** After a capture error, at most this much of the rest of the upload is read and discarded. */
-const _MAX_DRAIN = 64 * 1024 * 1024;
+/**
+ * After a capture error, at most this much of the rest of the upload is read
+ * and discarded (so that a client still sending gets the response before the
+ * connection closes); beyond it the connection is closed.
+ */
+const _MAX_DRAIN = 1024 * 1024;
 /** Bytes the router's output may hold unread before input stops. */
 const _OUTPUT_HIGH_WATER_MARK = 256 * 1024;
 
@@ -23,10 +27,10 @@ const _OUTPUT_HIGH_WATER_MARK = 256 * 1024;
 export async function _filterHandler(c: Context, service: _Service): Promise<Response> {
   const name = _name(c);
   const output = _choice(c, "output", ["accepted", "dropped"]);
-  const loaded = await service.ruleSets.current(name);
-  if (!loaded) throw _notFound(name);
+  // Admission first: a refused stream costs no store read.
   const release = service.admission.admit();
   try {
+    if (!await service.ruleSets.current(name)) throw _notFound(name);
     return await _startStream(c, service, name, output, release);
   } catch (error) {
     release();

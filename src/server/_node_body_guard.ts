@@ -11,6 +11,9 @@
  * message itself knows: `complete` is false without the terminating chunk or
  * the declared length, and `errored` is set when it was destroyed.
  *
+ * Also: when the app stops reading a body (413, a capture error), the
+ * connection is closed after the response instead of the rest being read.
+ *
  * @module
  */
 
@@ -20,13 +23,25 @@ export interface _NodeMessage {
   readonly complete: boolean;
   /** The error that destroyed the message, if any. */
   readonly errored: Error | null;
+  /** The connection. */
+  readonly socket?: { destroy(): void } | null;
+}
+
+/** What the guard uses of the Node response. */
+export interface _NodeResponse {
+  readonly writableFinished: boolean;
+  once(event: "close" | "finish", listener: () => void): unknown;
 }
 
 /**
  * `request` with a body that errors instead of ending when `incoming` did
  * not end as a complete HTTP message; requests without a body pass as they are.
  */
-export function _guardNodeBody(request: Request, incoming: _NodeMessage | undefined): Request {
+export function _guardNodeBody(
+  request: Request,
+  incoming: _NodeMessage | undefined,
+  outgoing?: _NodeResponse,
+): Request {
   if (!incoming || request.method === "GET" || request.method === "HEAD" || !request.body) {
     return request;
   }
@@ -43,6 +58,14 @@ export function _guardNodeBody(request: Request, incoming: _NodeMessage | undefi
       else controller.error(new Error(problem));
     },
     cancel(reason) {
+      // The app wants no more of this body: close the connection once the
+      // response is out, instead of letting the server read and discard
+      // the rest (up to 64 MiB per connection in @hono/node-server).
+      if (outgoing) {
+        const close = () => incoming.socket?.destroy();
+        if (outgoing.writableFinished) close();
+        else outgoing.once("finish", close);
+      }
       return source.cancel(reason);
     },
   }, { highWaterMark: 0 });

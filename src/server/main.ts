@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import { serve as serveNode } from "@hono/node-server";
 import { type BpfstreamApp, createApp } from "./app.ts";
 import type { AppLimits } from "./app_deps.ts";
-import { _guardNodeBody, type _NodeMessage } from "./_node_body_guard.ts";
+import { _guardNodeBody, type _NodeMessage, type _NodeResponse } from "./_node_body_guard.ts";
 import { _isLoopbackName } from "./_check_host.ts";
 import { KvRuleSetStore } from "./kv_rule_set_store.ts";
 import { _parseServeArgs, _SERVE_USAGE } from "./_serve_args.ts";
@@ -130,8 +130,8 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
     address = await new Promise<AddressInfo>((resolve, reject) => {
       server = serveNode(
         {
-          fetch: (request: Request, env: { incoming?: _NodeMessage }) =>
-            app!.fetch(_guardNodeBody(request, env?.incoming), env),
+          fetch: (request: Request, env: { incoming?: _NodeMessage; outgoing?: _NodeResponse }) =>
+            app!.fetch(_guardNodeBody(request, env?.incoming, env?.outgoing), env),
           port: options.port ?? 8000,
           hostname,
           overrideGlobalObjects: false,
