@@ -100,10 +100,10 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
   const controller = new AbortController();
   const onError = options.onError ?? ((error: unknown) => console.error("bpfstream:", error));
   // Text chunks of uploads cut short by a kill (no head points at them, and
-  // their upload marker expired): at start-up and every 5 minutes.
+  // their one-minute upload marker expired): at start-up and every minute.
   const sweep = () => store.sweepOrphans().catch(onError);
   await sweep();
-  const sweeper = setInterval(sweep, 5 * 60 * 1000);
+  const sweeper = setInterval(sweep, 60 * 1000);
   controller.signal.addEventListener("abort", () => clearInterval(sweeper), { once: true });
   const makeApp = (allowedHosts: string[] | undefined) =>
     createApp({
