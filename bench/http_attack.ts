@@ -18,7 +18,7 @@
 import { parseArgs } from "node:util";
 import { rawExchange, rssMiB, type ServerProcess, startServer } from "../tests/_server_process.ts";
 import { _ipv4Frame, _mixedFrames, _pcap } from "../src/server/_test_helpers.ts";
-import { concat, epb, idb, pcapHeader, pcapRecord, shb } from "../src/capture/_test_captures.ts";
+import { concat, idb, pcapHeader, pcapRecord, shb } from "../src/capture/_test_captures.ts";
 import { compileRuleSet } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { RouterStream } from "../src/stream/router_stream.ts";
