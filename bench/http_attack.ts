@@ -249,6 +249,49 @@ try {
     };
   });
 
+  await _measure(server, "64 streams push 10 MiB each, never read (finding 4)", async () => {
+    const record = pcapRecord(_ipv4Frame(6, 1400));
+    const block = new Uint8Array(record.length * 700);
+    for (let i = 0; i < 700; i++) block.set(record, i * record.length);
+    let sent = 0;
+    const conns = await Promise.all(Array.from({ length: 64 }, async () => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      await conn.write(encoder.encode(_rawHead(server.port, "POST", "/rulesets/victim/filter", [
+        `Content-Length: ${24 + block.length * 10}`,
+      ])));
+      await conn.write(pcapHeader());
+      return conn;
+    }));
+    const deadline = performance.now() + 6000;
+    await Promise.all(conns.map(async (conn) => {
+      for (let i = 0; i < 10 && performance.now() < deadline; i++) {
+        const writing = (async () => {
+          for (let at = 0; at < block.length;) at += await conn.write(block.subarray(at));
+          return true;
+        })().catch(() => false);
+        const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1500));
+        if (!await Promise.race([writing, timeout])) break; // the server stopped reading
+        sent += block.length;
+      }
+    }));
+    for (const conn of conns) {
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }
+    return {
+      requests: "64",
+      outcome: () =>
+        Promise.resolve(
+          `${
+            (sent / 1048576).toFixed(0)
+          } MiB accepted by the server's sockets before they stopped reading`,
+        ),
+    };
+  });
+
   await _measure(server, "1 record/s upload for 12 s (finding 4)", async () => {
     const record = pcapRecord(_ipv4Frame(6, 200));
     const parts: Uint8Array[] = [
