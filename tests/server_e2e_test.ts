@@ -9,6 +9,7 @@ import { corpusDir, corpusSkipReason, loadCases, loadFileTable } from "./_corpus
 import { compileRuleSet } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { RouterStream } from "../src/stream/router_stream.ts";
+import { rssMiB, type ServerProcess, startServer } from "./_server_process.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const MAIN = ROOT + "src/server/main.ts";
@@ -16,66 +17,11 @@ const TOKEN = "e2e-token-abcdef";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 const DROP_UDP = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -j DROP\nCOMMIT\n";
 
-interface _Server {
-  url: string;
-  pid: number;
-  log: () => string;
-  stop(): Promise<void>;
-}
+type _Server = ServerProcess;
 
-/** Starts `src/server/main.ts` on a free loopback port and waits until it listens. */
-async function _start(
-  kv: string,
-  options: { args?: string[]; env?: Record<string, string> } = {},
-): Promise<_Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--config",
-      ROOT + "deno.json",
-      MAIN,
-      "--port",
-      "0",
-      "--kv",
-      kv,
-      ...(
-        options.args ?? []
-      ),
-    ],
-    env: { BPFSTREAM_TOKEN: TOKEN, NO_COLOR: "1", ...options.env },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  const decoder = new TextDecoder();
-  let resolveUrl!: (url: string | null) => void;
-  const listening = new Promise<string | null>((resolve) => resolveUrl = resolve);
-  const drained = (async () => {
-    for await (const chunk of child.stderr) {
-      log += decoder.decode(chunk, { stream: true });
-      const match = /listening on (http:\/\/\S+?)\/?\n/.exec(log);
-      if (match) resolveUrl(match[1]);
-    }
-    resolveUrl(null);
-  })();
-  const url = await listening;
-  if (url === null) {
-    await child.status;
-    await drained;
-    throw new Error(`Cannot start server: ${log}`);
-  }
-  return {
-    url,
-    pid: child.pid,
-    log: () => log,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await drained;
-    },
-  };
+/** Starts `src/server/main.ts` with the test token on a free loopback port. */
+function _start(kv: string, options: { args?: string[] } = {}): Promise<_Server> {
+  return startServer(kv, { token: TOKEN, args: options.args });
 }
 
 async function _withServer(test: (server: _Server, kv: string) => Promise<void>) {
@@ -103,13 +49,6 @@ async function _route(text: string, capture: Uint8Array<ArrayBuffer>): Promise<U
     compileRuleSet(parseRuleSet(text, { maxInstructions: 4096 }), { maxInstructions: 4096 }),
   );
   return await new Response(new Blob([capture]).stream().pipeThrough(router)).bytes();
-}
-
-/** Resident set size of a process in MiB (Linux). */
-function _rssMiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
-  return match ? Number(match[1]) / 1024 : NaN;
 }
 
 /** A synthetic pcap block of Ethernet/IPv4 frames, half UDP, for the large upload. */
@@ -293,9 +232,9 @@ Deno.test("e2e: a 200 MiB streamed upload is filtered with bounded server memory
         }
       },
     }, { highWaterMark: 0 });
-    const baseline = _rssMiB(server.pid);
+    const baseline = rssMiB(server.pid);
     let peak = baseline;
-    const timer = setInterval(() => peak = Math.max(peak, _rssMiB(server.pid)), 50);
+    const timer = setInterval(() => peak = Math.max(peak, rssMiB(server.pid)), 50);
     try {
       const response = await fetch(`${server.url}/rulesets/edge/filter`, {
         method: "POST",

@@ -20,7 +20,8 @@ export type {
   U32Match,
 } from "./rule_set.ts";
 export * from "./rule_set_error.ts";
-export * from "./parse_rule_set.ts";
+export { parseRuleSet, type ParseRuleSetOptions } from "./parse_rule_set.ts";
+export { parseRuleSetAsync, type ParseRuleSetAsyncOptions } from "./parse_rule_set_async.ts";
 export * from "./format_rule_set.ts";
 export * from "./compile_rule_set.ts";
 export * from "./frame_context.ts";

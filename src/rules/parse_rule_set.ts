@@ -251,6 +251,33 @@ const _BUILT_IN_TARGETS = new Set(["ACCEPT", "DROP", "RETURN"]);
  * ```
  */
 export function parseRuleSet(text: string, options?: ParseRuleSetOptions): RuleSet {
+  const parser = _createRuleSetParser(text, options);
+  parser.parseLines(parser.lineCount);
+  return parser.finish();
+}
+
+/**
+ * A {@linkcode parseRuleSet} that runs line by line, so that a caller can
+ * spread a long text over several turns of the event loop
+ * (`parseRuleSetAsync`): `parseLines(n)` reads up to `n` more lines,
+ * `finish()` checks the end and returns the rule set.
+ */
+export interface _RuleSetParser {
+  /** Lines of the text. */
+  readonly lineCount: number;
+  /** Lines read so far. */
+  readonly linesRead: number;
+  /** Reads up to `count` more lines; throws {@linkcode RuleSetError}. */
+  parseLines(count: number): void;
+  /** After the last line: the rule set, or a {@linkcode RuleSetError}. */
+  finish(): RuleSet;
+}
+
+/** Starts a line-by-line parse of `text`; see {@linkcode _RuleSetParser}. */
+export function _createRuleSetParser(
+  text: string,
+  options?: ParseRuleSetOptions,
+): _RuleSetParser {
   const maxInstructions = options?.maxInstructions ?? _XT_BPF_MAX_NUM_INSTR;
   if (
     !Number.isInteger(maxInstructions) || maxInstructions < 1 || maxInstructions > _BPF_MAXINSNS
@@ -286,11 +313,10 @@ export function parseRuleSet(text: string, options?: ParseRuleSetOptions): RuleS
     }
   }
   let lastLine = 1;
-  for (let index = 0; index < lines.length; index++) {
-    const lineNumber = index + 1;
-    const line = lines[index];
+  let index = 0;
+  const parseLine = (lineNumber: number, line: string) => {
     const start = line.search(/[^ \t\r]/);
-    if (start < 0 || line[start] === "#") continue;
+    if (start < 0 || line[start] === "#") return;
     lastLine = lineNumber;
     const column = start + 1;
     if (line[start] === "*") {
@@ -304,33 +330,51 @@ export function parseRuleSet(text: string, options?: ParseRuleSetOptions): RuleS
       }
       if (name === wanted && result === undefined) state = _newTable(name, lineNumber);
       else skipping = true;
-      continue;
+      return;
     }
     if (skipping) {
       if (line.trim() === "COMMIT") skipping = false;
-      continue;
+      return;
     }
     if (!state) _fail(`a "*table" line is expected first`, lineNumber, column);
     if (line.trim() === "COMMIT") {
       if (wanted === undefined) _fail(`"COMMIT" without a "*table" line`, lineNumber, column);
       result = _finishTable(state);
       state = undefined;
-      continue;
+      return;
     }
     if (line[start] === ":") {
       _parseChainLine(state, line, lineNumber, start);
-      continue;
+      return;
     }
     _parseCommand(state, context, _tokenize(line, lineNumber, start), lineNumber, line.length);
-  }
-  if (state) {
-    if (wanted !== undefined) {
-      _fail(`"COMMIT" expected at the end of table "${state.name}"`, lastLine + 0, 1);
-    }
-    result = _finishTable(state);
-  }
-  if (skipping) _fail(`"COMMIT" expected at the end of the text`, lastLine, 1);
-  return result!;
+  };
+  return {
+    lineCount: lines.length,
+    get linesRead() {
+      return index;
+    },
+    parseLines(count) {
+      const end = Math.min(lines.length, index + count);
+      for (; index < end; index++) parseLine(index + 1, lines[index]);
+    },
+    finish() {
+      if (index < lines.length) {
+        throw new RangeError(
+          `Cannot finish rule set: ${lines.length - index} of ${lines.length} lines are not read`,
+        );
+      }
+      if (state) {
+        if (wanted !== undefined) {
+          _fail(`"COMMIT" expected at the end of table "${state.name}"`, lastLine + 0, 1);
+        }
+        result = _finishTable(state);
+        state = undefined;
+      }
+      if (skipping) _fail(`"COMMIT" expected at the end of the text`, lastLine, 1);
+      return result!;
+    },
+  };
 }
 
 function _newTable(name: string, line: number): _TableState {

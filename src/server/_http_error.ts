@@ -6,6 +6,7 @@
 import { BpfSyntaxError, BpfValidationError } from "../bpf/errors.ts";
 import { CaptureFormatError } from "../capture/capture_format_error.ts";
 import type { RuleSetError } from "../rules/rule_set_error.ts";
+import { _StreamIdleError } from "./_stream_idle_error.ts";
 
 /** The JSON body of every error response. */
 export interface _ErrorBody {
@@ -67,6 +68,9 @@ export function _captureProblem(error: unknown): _ErrorBody {
       recordIndex: error.recordIndex,
       packetIndex: error.packetIndex,
     };
+  }
+  if (error instanceof _StreamIdleError) {
+    return { error: error.message, code: "STREAM_IDLE", idleMs: error.idleMs };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { error: `Cannot read capture: ${message}`, code: "CAPTURE_ABORTED" };

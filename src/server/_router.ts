@@ -18,6 +18,16 @@ export interface _Router {
   setRuleSet(compiled: CompiledRuleSet): void;
 }
 
+/** Memory bounds of one router. */
+export interface _RouterLimits {
+  /** Largest captured length of a record. */
+  maxCapturedLength: number;
+  /** Largest pcapng block. */
+  maxBlockLength: number;
+  /** Bytes the output may hold unread before input stops. */
+  highWaterMark: number;
+}
+
 /**
  * Creates the router of one `POST /filter` request: a {@linkcode RouterStream}
  * with only the requested output kept (for `dropped`, the accepted side is
@@ -26,9 +36,14 @@ export interface _Router {
 export function _createRouter(
   compiled: CompiledRuleSet,
   output: "accepted" | "dropped",
+  limits: _RouterLimits,
 ): _Router {
-  if (output === "accepted") return new RouterStream(compiled);
-  const router = new RouterStream(compiled, { dropped: true });
+  const options = {
+    decoder: { maxCapturedLength: limits.maxCapturedLength, maxBlockLength: limits.maxBlockLength },
+    highWaterMark: limits.highWaterMark,
+  };
+  if (output === "accepted") return new RouterStream(compiled, options);
+  const router = new RouterStream(compiled, { ...options, dropped: true });
   router.readable.cancel().catch(() => {});
   return {
     writable: router.writable,

@@ -26,6 +26,12 @@ interface _Head {
 const _ROOT = "bpfstream";
 /** Deno KV values are limited to 64 KiB: texts are stored in chunks. */
 const _CHUNK = 60 * 1024;
+/**
+ * An upload in progress is marked under `["bpfstream", "uploads", id]` for
+ * this long: a process killed during a PUT leaves chunks whose marker
+ * expires, and {@linkcode KvRuleSetStore.sweepOrphans} then deletes them.
+ */
+const _UPLOAD_MARKER_MS = 60 * 1000;
 /** Deno KV allows at most 1000 mutations per atomic operation. */
 const _MUTATIONS = 500;
 
@@ -125,6 +131,10 @@ export class KvRuleSetStore implements RuleSetStore {
     if (current !== expected) return { ok: false, current };
     const bytes = _encoder.encode(text);
     const upload = crypto.randomUUID();
+    const marker: Deno.KvKey = [_ROOT, "uploads", upload];
+    const marked = await this.#kv.set(marker, { name, startedAt: updatedAt }, {
+      expireIn: _UPLOAD_MARKER_MS,
+    });
     const chunks = Math.ceil(bytes.length / _CHUNK);
     const keys: Deno.KvKey[] = [];
     for (let i = 0; i < chunks; i++) keys.push([_ROOT, "text", name, upload, i]);
@@ -135,13 +145,24 @@ export class KvRuleSetStore implements RuleSetStore {
     })));
     const version = (old.value?.version ?? 0) + 1;
     const head: _Head = { version, updatedAt, size: bytes.length, upload, chunks, deleted: false };
+    // The marker must still be there: once it expired, a sweep may have
+    // deleted the chunks, and no head may point at them.
     const commit = await this.#kv.atomic()
       .check({ key: _headKey(name), versionstamp: old.versionstamp })
+      .check({ key: marker, versionstamp: marked.versionstamp })
       .set(_headKey(name), head)
       .set([_ROOT, "changes"], { name, version })
+      .delete(marker)
       .commit();
     if (!commit.ok) {
       await this.#deleteKeys(keys);
+      const expired = (await this.#kv.get(marker)).versionstamp === null;
+      await this.#kv.delete(marker);
+      if (expired) {
+        throw new Error(
+          `Cannot store rule set "${name}": the upload took longer than ${_UPLOAD_MARKER_MS} ms`,
+        );
+      }
       return { ok: false, current: await this.version(name) };
     }
     if (old.value) await this.#deleteText(name, old.value);
@@ -206,6 +227,32 @@ export class KvRuleSetStore implements RuleSetStore {
       result.set(Number(entry.key[4]), Number(entry.value.value));
     }
     return result;
+  }
+
+  /**
+   * Deletes text chunks that no rule set uses and no upload in progress
+   * owns: what a process killed during a PUT leaves behind (its upload marker
+   * expires after a minute). Safe while other instances upload: markers
+   * are read before heads, an upload's marker lives until its head is
+   * written, and a head is only written while its marker still exists (so
+   * never over swept chunks). Returns the number of chunks deleted.
+   */
+  async sweepOrphans(): Promise<number> {
+    const chunks: Deno.KvKey[] = [];
+    for await (const entry of this.#kv.list({ prefix: [_ROOT, "text"] }, { batchSize: 500 })) {
+      chunks.push(entry.key);
+    }
+    if (chunks.length === 0) return 0;
+    const live = new Set<string>();
+    for await (const entry of this.#kv.list({ prefix: [_ROOT, "uploads"] })) {
+      live.add(String(entry.key[2]));
+    }
+    for await (const entry of this.#kv.list<_Head>({ prefix: [_ROOT, "rulesets"] })) {
+      if (!entry.value.deleted) live.add(entry.value.upload);
+    }
+    const orphans = chunks.filter((key) => !live.has(String(key[3])));
+    await this.#deleteKeys(orphans);
+    return orphans.length;
   }
 
   async #deleteText(name: string, head: _Head): Promise<void> {

@@ -116,3 +116,45 @@ Deno.test("KvRuleSetStore.watch tells another handle on the same database of a c
     }
   });
 });
+
+Deno.test("KvRuleSetStore.sweepOrphans deletes the chunks of a killed upload, nothing else", async () => {
+  await _withStore(async (path, store) => {
+    const text = "-A INPUT -p udp -j DROP\n".repeat(10_000); // 4 chunks
+    assert.equal((await store.put("edge", text, null, TIME)).ok, true);
+    const kv = await Deno.openKv(path);
+    try {
+      // What a process killed during a PUT leaves once its upload marker expired.
+      for (let i = 0; i < 3; i++) {
+        await kv.set(["bpfstream", "text", "edge", "killed-upload", i], new Uint8Array(60 * 1024));
+      }
+      // An upload still running on another instance: its marker protects its chunks.
+      await kv.set(["bpfstream", "uploads", "running-upload"], { name: "other" });
+      await kv.set(["bpfstream", "text", "other", "running-upload", 0], new Uint8Array(10));
+      assert.equal(await store.sweepOrphans(), 3);
+      const left: string[] = [];
+      for await (const entry of kv.list({ prefix: ["bpfstream", "text"] })) {
+        const upload = String(entry.key[3]);
+        left.push(`${upload === "running-upload" ? upload : "head"}/${String(entry.key[4])}`);
+      }
+      assert.deepEqual(left.sort(), ["head/0", "head/1", "head/2", "head/3", "running-upload/0"]);
+      assert.equal((await store.get("edge"))!.text, text);
+      assert.equal(await store.sweepOrphans(), 0);
+    } finally {
+      kv.close();
+    }
+  });
+});
+
+Deno.test("KvRuleSetStore.put leaves no upload marker behind", async () => {
+  await _withStore(async (path, store) => {
+    await store.put("edge", "-A INPUT -j DROP\n", null, TIME);
+    await store.put("edge", "-A INPUT -j ACCEPT\n", 5, TIME); // loses: wrong version
+    const kv = await Deno.openKv(path);
+    try {
+      const markers = await Array.fromAsync(kv.list({ prefix: ["bpfstream", "uploads"] }));
+      assert.equal(markers.length, 0);
+    } finally {
+      kv.close();
+    }
+  });
+});

@@ -12,13 +12,22 @@
  */
 import type { AddressInfo } from "node:net";
 import { serve as serveNode } from "@hono/node-server";
-import { createApp } from "./app.ts";
+import { type BpfstreamApp, createApp } from "./app.ts";
+import type { AppLimits } from "./app_deps.ts";
+import { _guardNodeBody, type _NodeMessage, type _NodeResponse } from "./_node_body_guard.ts";
+import { _isLoopbackName } from "./_check_host.ts";
 import { KvRuleSetStore } from "./kv_rule_set_store.ts";
 import { _parseServeArgs, _SERVE_USAGE } from "./_serve_args.ts";
 import { _HelpRequest } from "../cli/_args.ts";
 
-/** Options of {@linkcode serve}. */
-export interface ServeOptions {
+/** Options of {@linkcode serve}; the stream limits are those of {@linkcode AppLimits}. */
+export interface ServeOptions extends
+  Partial<
+    Pick<
+      AppLimits,
+      "maxRecordBytes" | "maxStreams" | "streamIdleTimeoutMs" | "maxStreamMemoryBytes"
+    >
+  > {
   /** TCP port; 0 picks a free one. @default {8000} */
   port?: number;
   /** Address to listen on. Anything but loopback needs a token. @default {"127.0.0.1"} */
@@ -33,8 +42,15 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Most rules per rule set. @default {10000} */
   maxRules?: number;
-  /** Flush counters to KV this often. @default {10000} */
+  /** Flush counters to KV this often; 0: only at shutdown and on demand. @default {10000} */
   counterFlushIntervalMs?: number;
+  /**
+   * `Host` values served (`name` or `name:port`).
+   * @default {without a token: localhost, 127.0.0.1, [::1] and the bound address, on the bound port; with a token: any}
+   */
+  allowedHosts?: string[];
+  /** Shut down (flushing counters) on SIGTERM and SIGINT. @default {false} */
+  stopOnSignals?: boolean;
   /** Unexpected errors (500s, broken streams). @default {console.error} */
   onError?: (error: unknown) => void;
 }
@@ -47,7 +63,7 @@ export interface BpfstreamServer {
   readonly port: number;
   /** `http://hostname:port`. */
   readonly url: string;
-  /** Stops listening, ends open connections, stops watching and closes KV. */
+  /** Stops listening, ends open connections, flushes counters to KV, stops watching and closes KV. */
   shutdown(): Promise<void>;
   /** Settles when the server has shut down. */
   readonly finished: Promise<void>;
@@ -55,9 +71,7 @@ export interface BpfstreamServer {
 
 /** Whether `hostname` is a loopback address (127.0.0.0/8, ::1, localhost). */
 export function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host) ||
-    host === "::ffff:127.0.0.1";
+  return _isLoopbackName(hostname);
 }
 
 /**
@@ -85,30 +99,50 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
   const store = await KvRuleSetStore.open(options.kv);
   const controller = new AbortController();
   const onError = options.onError ?? ((error: unknown) => console.error("bpfstream:", error));
-  const app = createApp({
-    store,
-    token,
-    signal: controller.signal,
-    counterFlushIntervalMs: options.counterFlushIntervalMs ?? 10_000,
-    limits: {
-      maxInstructions: options.maxInstructions,
-      maxBodyBytes: options.maxBodyBytes,
-      maxRules: options.maxRules,
-    },
-    onError,
-  });
+  // Text chunks of uploads cut short by a kill (no head points at them, and
+  // their one-minute upload marker expired): at start-up and every minute.
+  const sweep = () => store.sweepOrphans().catch(onError);
+  await sweep();
+  const sweeper = setInterval(sweep, 60 * 1000);
+  controller.signal.addEventListener("abort", () => clearInterval(sweeper), { once: true });
+  const makeApp = (allowedHosts: string[] | undefined) =>
+    createApp({
+      store,
+      token,
+      allowedHosts,
+      signal: controller.signal,
+      counterFlushIntervalMs: options.counterFlushIntervalMs ?? 10_000,
+      limits: {
+        maxInstructions: options.maxInstructions,
+        maxBodyBytes: options.maxBodyBytes,
+        maxRules: options.maxRules,
+        maxRecordBytes: options.maxRecordBytes,
+        maxStreams: options.maxStreams,
+        streamIdleTimeoutMs: options.streamIdleTimeoutMs,
+        maxStreamMemoryBytes: options.maxStreamMemoryBytes,
+      },
+      onError,
+    });
+  let app: BpfstreamApp | undefined;
   let server: ReturnType<typeof serveNode>;
   let address: AddressInfo;
   try {
     address = await new Promise<AddressInfo>((resolve, reject) => {
       server = serveNode(
         {
-          fetch: app.fetch,
+          fetch: (request: Request, env: { incoming?: _NodeMessage; outgoing?: _NodeResponse }) =>
+            app!.fetch(_guardNodeBody(request, env?.incoming, env?.outgoing), env),
           port: options.port ?? 8000,
           hostname,
           overrideGlobalObjects: false,
         },
-        (info) => resolve(info),
+        (info) => {
+          app = makeApp(
+            options.allowedHosts ??
+              (token === undefined ? _loopbackHosts(info.address, info.port) : undefined),
+          );
+          resolve(info);
+        },
       );
       server.once("error", reject);
     });
@@ -120,16 +154,25 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
   let resolveFinished!: () => void;
   const finished = new Promise<void>((resolve) => resolveFinished = resolve);
   let stopping: Promise<void> | undefined;
+  const signals = options.stopOnSignals ? (["SIGINT", "SIGTERM"] as const) : [];
+  const onSignal = () => void shutdown();
   const shutdown = () =>
     stopping ??= (async () => {
+      for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
       controller.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const http = server as unknown as { closeAllConnections?: () => void };
       http.closeAllConnections?.();
       await closed;
+      try {
+        await app?.flushCounters();
+      } catch (error) {
+        onError(error);
+      }
       store.close();
       resolveFinished();
     })();
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     hostname: address.address,
@@ -140,14 +183,17 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
   };
 }
 
+/** The `Host` values a loopback server without a token answers: loopback names on its port. */
+function _loopbackHosts(address: string, port: number): string[] {
+  const bound = address.includes(":") ? `[${address}]` : address;
+  return [...new Set(["localhost", "127.0.0.1", "[::1]", bound])].map((h) => `${h}:${port}`);
+}
+
 if (import.meta.main) {
   try {
     const options = _parseServeArgs(Deno.args);
-    const server = await serve(options);
+    const server = await serve({ ...options, stopOnSignals: true });
     console.error(`bpfstream: listening on ${server.url}/`);
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      Deno.addSignalListener(signal, () => server.shutdown());
-    }
     await server.finished;
   } catch (error) {
     if (error instanceof _HelpRequest) {

@@ -25,7 +25,7 @@ export const serveCommand: CliCommand = {
   async run(args, io) {
     const options = _parseServeArgs(args);
     const { serve } = await import("./main.ts");
-    const server = await serve(options);
+    const server = await serve({ ...options, stopOnSignals: true });
     const writer = io.stderr.getWriter();
     await writer.write(new TextEncoder().encode(`bpfstream: listening on ${server.url}/\n`));
     writer.releaseLock();

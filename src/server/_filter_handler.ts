@@ -1,0 +1,247 @@
+/**
+ * `POST /rulesets/:name/filter`: the streaming handler. Request body →
+ * router → response body, with admission (count and memory), a per-record
+ * cap, an idle timeout, and a record of how each stream ended.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import type { _Service } from "./_service.ts";
+import { _choice, _name, _notFound } from "./_http_helpers.ts";
+import { _captureProblem, type _ErrorBody, _HttpError } from "./_http_error.ts";
+import { _createRouter } from "./_router.ts";
+import { _BLOCK_OVERHEAD_BYTES } from "./_stream_admission.ts";
+import { _StreamIdleError } from "./_stream_idle_error.ts";
+
+const _MAX_ERRORS = 32;
+/**
+ * After a capture error, at most this much of the rest of the upload is read
+ * and discarded (so that a client still sending gets the response before the
+ * connection closes); beyond it the connection is closed.
+ */
+const _MAX_DRAIN = 1024 * 1024;
+/** Bytes the router's output may hold unread before input stops. */
+const _OUTPUT_HIGH_WATER_MARK = 256 * 1024;
+
+/** Handles `POST /rulesets/:name/filter` (`?output=accepted|dropped`). */
+export async function _filterHandler(c: Context, service: _Service): Promise<Response> {
+  const name = _name(c);
+  const output = _choice(c, "output", ["accepted", "dropped"]);
+  // Admission first: a refused stream costs no store read.
+  const release = service.admission.admit();
+  try {
+    if (!await service.ruleSets.current(name)) throw _notFound(name);
+    return await _startStream(c, service, name, output, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function _startStream(
+  c: Context,
+  service: _Service,
+  name: string,
+  output: "accepted" | "dropped",
+  release: () => void,
+): Promise<Response> {
+  const { limits, ruleSets } = service;
+  const body = c.req.raw.body;
+  if (!body) throw _badCapture("the request has no body");
+  const input = body.getReader();
+  // Peek at the magic number: a body that is no capture at all gets a 400.
+  const head: Uint8Array[] = [];
+  let have = 0;
+  const idleMs = limits.streamIdleTimeoutMs;
+  let idle: _StreamIdleError | undefined;
+  const peekTimer = idleMs > 0
+    ? setTimeout(() => input.cancel(idle = new _StreamIdleError(idleMs, have)), idleMs)
+    : undefined;
+  try {
+    while (have < 4) {
+      const { done, value } = await input.read();
+      if (done) break;
+      if (value.length > 0) head.push(value);
+      have += value.length;
+    }
+  } catch (error) {
+    throw new _HttpError(
+      400,
+      "INCOMPLETE_BODY",
+      `Cannot read capture: the upload broke after ${have} bytes (${(error as Error).message})`,
+    );
+  } finally {
+    clearTimeout(peekTimer);
+  }
+  if (idle) throw new _HttpError(408, "STREAM_IDLE", idle.message);
+  const magic = _magic(head);
+  if (magic === null) {
+    input.cancel().catch(() => {});
+    throw _badCapture(
+      have < 4
+        ? `the body has ${have} bytes, too few for a capture header`
+        : `bad magic number 0x${
+          head[0][0].toString(16).padStart(2, "0")
+        }... (not pcap or pcapng) at byte offset 0`,
+    );
+  }
+
+  const e = ruleSets.entry(name);
+  const loaded = e.loaded ?? await ruleSets.current(name);
+  if (!loaded) throw _notFound(name);
+  const router = _createRouter(loaded.compiled, output, {
+    maxCapturedLength: Math.min(limits.maxRecordBytes, 262144),
+    maxBlockLength: limits.maxRecordBytes + _BLOCK_OVERHEAD_BYTES,
+    highWaterMark: _OUTPUT_HIGH_WATER_MARK,
+  });
+  const stream = crypto.randomUUID();
+  const version = loaded.version;
+  const totals = ruleSets.streamTotals(name, version);
+  e.routers.add(router);
+  totals.active++;
+  let bytesIn = 0;
+  let bytesOut = 0;
+  let ended = false;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const end = (error?: unknown) => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(idleTimer);
+    release();
+    e.routers.delete(router);
+    totals.active--;
+    if (error === undefined) {
+      totals.completed++;
+      return;
+    }
+    totals.failed++;
+    const problem: _ErrorBody = _captureProblem(error);
+    e.errors.push({
+      stream,
+      version,
+      at: service.now().toISOString(),
+      bytesIn,
+      bytesOut,
+      ...problem,
+    });
+    if (e.errors.length > _MAX_ERRORS) e.errors.shift();
+  };
+
+  // Request body → router. When the router ends early (a capture error),
+  // the rest of the upload is read and discarded so that the response can
+  // end cleanly instead of the connection being reset under the client.
+  const writer = router.writable.getWriter();
+  const stop = (error: unknown) => {
+    input.cancel(error).catch(() => {});
+    writer.abort(error).catch(() => {});
+  };
+  const touch = () => {
+    if (idleMs <= 0 || ended) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      const error = new _StreamIdleError(idleMs, bytesIn);
+      end(error);
+      // The client stopped reading: drop what is buffered. Else the upload
+      // stalled: end the input, and the router flushes the frames it has.
+      if (waitingForOutput) stop(error);
+      else input.cancel(error).catch(() => {});
+    }, idleMs);
+  };
+  let writing = true;
+  let waitingForOutput = false;
+  let drained = 0;
+  const feed = async (chunk: Uint8Array) => {
+    bytesIn += chunk.length;
+    if (!writing) {
+      drained += chunk.length;
+      if (drained > _MAX_DRAIN) throw new Error("the upload continued after a capture error");
+      return;
+    }
+    try {
+      waitingForOutput = true;
+      await writer.ready;
+    } catch {
+      writing = false;
+      return;
+    } finally {
+      waitingForOutput = false;
+    }
+    writer.write(chunk).catch(() => {});
+  };
+  touch();
+  (async () => {
+    for (const chunk of head) await feed(chunk);
+    while (true) {
+      const { done, value } = await input.read();
+      if (done) break;
+      touch();
+      await feed(value);
+    }
+    if (writing) await writer.close().catch(() => {});
+  })().catch(stop); // the upload broke (client gone) or ran on after an error: stop both sides
+
+  // Router → response. A capture error ends the response cleanly after the
+  // accepted frames (a valid, shorter capture) and is recorded under the
+  // stream id in GET /rulesets/:name/counters.
+  const accepted = router.readable.getReader();
+  const response = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await accepted.read();
+      } catch (error) {
+        end(error);
+        controller.close();
+        return;
+      }
+      if (!result.done) {
+        bytesOut += result.value.length;
+        controller.enqueue(result.value);
+        return;
+      }
+      end();
+      controller.close();
+    },
+    cancel(reason) {
+      end(reason ?? new Error("the client closed the response"));
+      accepted.cancel(reason).catch(() => {});
+      input.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
+  return new Response(response, {
+    status: 200,
+    headers: {
+      "Content-Type": magic === "pcapng" ? "application/x-pcapng" : "application/vnd.tcpdump.pcap",
+      "Cache-Control": "no-store",
+      "X-Bpfstream-Stream": stream,
+      "X-Bpfstream-Version": String(version),
+    },
+  });
+}
+
+function _badCapture(reason: string): _HttpError {
+  return new _HttpError(400, "CAPTURE_FORMAT", `Cannot decode capture: ${reason}`, {
+    byteOffset: 0,
+    recordIndex: 0,
+    packetIndex: 0,
+  });
+}
+
+/** The capture format from the first 4 bytes, or null. */
+function _magic(head: Uint8Array[]): "pcap" | "pcapng" | null {
+  const bytes: number[] = [];
+  for (const chunk of head) {
+    for (const byte of chunk) {
+      if (bytes.length < 4) bytes.push(byte);
+    }
+  }
+  if (bytes.length < 4) return null;
+  const value = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+  if (value === 0x0a0d0d0a) return "pcapng";
+  for (const magic of [0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34]) {
+    const swapped = ((magic & 0xff) << 24 | (magic & 0xff00) << 8 | (magic >>> 8) & 0xff00 |
+      magic >>> 24) >>> 0;
+    if (value === magic || value === swapped) return "pcap";
+  }
+  return null;
+}
