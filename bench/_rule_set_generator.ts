@@ -17,7 +17,7 @@
  *   TTL, VLAN, IPv6;
  * - `-m u32 --u32` with and without `@` (transport ports, ICMP type, payload
  *   after the TCP header), at both bases;
- * - `!` on any of them, `-m comment`;
+ * - `!` on any of them but payload reads, `-m comment`;
  *
  * and a target: ACCEPT, DROP, RETURN, `-j CHAIN`, `-g CHAIN` or none (a rule
  * that only counts). Values come from a {@linkcode TrafficProfile} (the
@@ -31,7 +31,9 @@
  * the rule's matches (not its position in the chain walk) on untagged frames
  * whose headers were captured whole (network-base programs stop at the IP
  * datagram's end, tcpdump's at the frame's: they differ on padding and
- * truncation only). {@linkcode tcpdumpFilter} ORs them into one filter.
+ * truncation only; `-p` skips IPv6 extension headers, `ip6 proto` does
+ * not). bench/_rule_set_generator_test.ts checks this on the corpus.
+ * {@linkcode tcpdumpFilter} ORs them into one filter.
  *
  * @example
  * ```ts
@@ -196,6 +198,11 @@ interface _Match {
   family?: string;
   /** Matches a large share of the traffic. */
   broad: boolean;
+  /**
+   * May be negated: false where the match reads bytes that may be missing
+   * (payload), since pcap-filter cannot say "not, or out of bounds".
+   */
+  negatable?: boolean;
 }
 
 type _Base = "network" | "link";
@@ -318,7 +325,7 @@ function _filterExpression(
   draw: _Draw,
   profile: TrafficProfile,
   base: _Base,
-): { expression: string; broad: boolean } {
+): { expression: string; broad: boolean; negatable?: boolean } {
   const port = _port(draw, profile);
   const transport = draw.pick(["tcp", "udp"]);
   switch (draw.below(base === "link" ? 14 : 12)) {
@@ -343,6 +350,7 @@ function _filterExpression(
           ? `udp[8:2] = ${value}`
           : `tcp[((tcp[12] & 0xf0) >> 2):2] = ${value}`,
         broad: false,
+        negatable: false,
       };
     }
     case 5:
@@ -414,7 +422,7 @@ function _bpfMatch(
   base: _Base,
   bytecodes: Map<string, string | null>,
 ): _Match {
-  const { expression, broad } = _filterExpression(draw, profile, base);
+  const { expression, broad, negatable } = _filterExpression(draw, profile, base);
   let options = `--expr "${expression}"`;
   if (draw.chance(0.5)) {
     const linkType = base === "link" ? LINKTYPE_ETHERNET : LINKTYPE_RAW;
@@ -427,13 +435,22 @@ function _bpfMatch(
     }
     if (bytecode !== null) options = `--bytecode "${bytecode}"`;
   }
-  return { slot: "bpf", module: "-m bpf", options, tcpdump: expression, broad };
+  return { slot: "bpf", module: "-m bpf", options, tcpdump: expression, broad, negatable };
 }
 
 /** The IPv4 header length as pcap arithmetic (what u32's `0>>22&0x3C` reads). */
 const _IHL = "((ip[0:4] >> 22) & 0x3c)";
 /** u32's IPv4 version test, as pcap-filter. */
 const _V4 = "ip and (ip[0:4] >> 28) = 4";
+
+/**
+ * u32 reads 4 bytes at each position and fails past the datagram's end: the
+ * same test in pcap-filter, before the load (a load out of bounds would end
+ * the whole tcpdump filter, negations included).
+ */
+function _fits(position: string): string {
+  return `ip[2:2] >= ${position} + 4`;
+}
 
 function _u32(options: string, tcpdump: string, base: _Base, broad: boolean): _Match {
   return {
@@ -473,6 +490,7 @@ function _u32LinkMatch(draw: _Draw, profile: TrafficProfile): _Match {
       return _u32(
         `12>>16=0x800&&20&0xFF=6&&14>>22&0x3C@14&0xFFFF=${port}`,
         `(ether[12:4] >> 16) = 0x800 and (ether[20:4] & 0xff) = 6 and ` +
+          `len >= 14 + ((ether[14:4] >> 22) & 0x3c) + 4 and ` +
           `(ether[14 + ((ether[14:4] >> 22) & 0x3c):4] & 0xffff) = ${port}`,
         "link",
         false,
@@ -501,7 +519,7 @@ function _u32NetworkMatch(draw: _Draw, profile: TrafficProfile): _Match {
       // Transport source port, for any IPv4 protocol.
       return _u32(
         `0>>28=4&&0>>22&0x3C@0>>16=${port}`,
-        `${_V4} and (ip[${_IHL}:4] >> 16) = ${port}`,
+        `${_V4} and ${_fits(_IHL)} and (ip[${_IHL}:4] >> 16) = ${port}`,
         "network",
         false,
       );
@@ -511,7 +529,8 @@ function _u32NetworkMatch(draw: _Draw, profile: TrafficProfile): _Match {
       const high = Math.min(65535, low + draw.below(1000));
       return _u32(
         `0>>28=4&&6&0xFF=${protocol}&&0>>22&0x3C@0&0xFFFF=${low}:${high}`,
-        `${_V4} and (ip[6:4] & 0xff) = ${protocol} and (ip[${_IHL}:4] & 0xffff) >= ${low} and ` +
+        `${_V4} and (ip[6:4] & 0xff) = ${protocol} and ${_fits(_IHL)} and ` +
+          `(ip[${_IHL}:4] & 0xffff) >= ${low} and ` +
           `(ip[${_IHL}:4] & 0xffff) <= ${high}`,
         "network",
         true,
@@ -521,7 +540,7 @@ function _u32NetworkMatch(draw: _Draw, profile: TrafficProfile): _Match {
       const type = draw.pick([0, 3, 8, 11]);
       return _u32(
         `0>>28=4&&6&0xFF=1&&0>>22&0x3C@0>>24=${type}`,
-        `${_V4} and (ip[6:4] & 0xff) = 1 and (ip[${_IHL}:4] >> 24) = ${type}`,
+        `${_V4} and (ip[6:4] & 0xff) = 1 and ${_fits(_IHL)} and (ip[${_IHL}:4] >> 24) = ${type}`,
         "network",
         type === 8,
       );
@@ -529,10 +548,11 @@ function _u32NetworkMatch(draw: _Draw, profile: TrafficProfile): _Match {
     case 4: {
       // The first payload word after the TCP header (two `@`).
       const value = draw.pick([0, 0x47455420, 0x48545450, draw.below(0x10000)]);
+      const payload = `${_IHL} + ((ip[${_IHL} + 12:4] >> 26) & 0x3c)`;
       return _u32(
         `0>>28=4&&6&0xFF=6&&0>>22&0x3C@12>>26&0x3C@0=${value}`,
-        `${_V4} and (ip[6:4] & 0xff) = 6 and ` +
-          `ip[${_IHL} + ((ip[${_IHL} + 12:4] >> 26) & 0x3c):4] = ${value}`,
+        `${_V4} and (ip[6:4] & 0xff) = 6 and ${_fits(`${_IHL} + 12`)} and ${_fits(payload)} and ` +
+          `ip[${payload}:4] = ${value}`,
         "network",
         false,
       );
@@ -600,7 +620,7 @@ function _matches(context: _Context, spec: _RuleSpec): void {
   const add = (match: _Match) => {
     if (spec.matches.some((m) => m.slot === match.slot)) return;
     spec.matches.push(match);
-    spec.negated.push(draw.chance(context.negation));
+    spec.negated.push(draw.chance(context.negation) && match.negatable !== false);
   };
   add(_match(context, spec.base, false));
   if (spec.matches[0].broad ? draw.chance(0.7) : draw.chance(0.25)) {
@@ -722,7 +742,11 @@ export function generateRuleSet(seed: number, options: GenerateRuleSetOptions): 
   // Every user chain is entered from an earlier chain, by a rule with a broad match.
   for (let chain = 1; chain < chains.length; chain++) {
     if (specs.some((s) => s.target === chain)) continue;
-    const earlier = specs.filter((s) => s.chain < chain && typeof s.target !== "number");
+    // Not the only way into another chain.
+    const earlier = specs.filter((s) =>
+      s.chain < chain &&
+      (typeof s.target !== "number" || specs.filter((t) => t.target === s.target).length > 1)
+    );
     if (earlier.length === 0) continue;
     const spec = draw.pick(earlier);
     spec.matches = [];
