@@ -19,7 +19,7 @@
  * The machine's load average is printed before and after. Without tcpdump
  * on PATH the tcpdump column is skipped with a message.
  *
- * Sets: "diverse N" is `generateRuleSet(1, { rules: N, policy: "ACCEPT" })`
+ * Sets: "diverse: N rules" is `generateRuleSet(1, { rules: N, policy: "ACCEPT" })`
  * (bench/_rule_set_generator.ts, values from the capture's traffic); "tcp
  * port N" is N network-base `--bytecode` rules for `tcp port 20000+i` (never
  * matching here), `-j DROP`, policy ACCEPT, as in issue 11's table; "vs
@@ -124,10 +124,12 @@ const SEED_U32 = "6&0xFF=0x20";
 await _ensureCapture();
 const cases: _Case[] = [_bpfstream("0 rules", _table([]))];
 for (const n of [1, 10, 100, 1000, 10000]) {
-  cases.push(_bpfstream(`diverse ${n}`, generateRuleSet(1, { rules: n, policy: "ACCEPT" }).text));
+  cases.push(
+    _bpfstream(`diverse: ${n} rules`, generateRuleSet(1, { rules: n, policy: "ACCEPT" }).text),
+  );
 }
 for (const n of [1, 10, 100, 1000]) {
-  cases.push(_bpfstream(`tcp port N, ${n}`, _table(_tcpPortRules(n))));
+  cases.push(_bpfstream(`tcp port N: ${n} rules`, _table(_tcpPortRules(n))));
 }
 cases.push(
   _bpfstream(
