@@ -9,13 +9,13 @@
  *
  * Usage (one command; makes the capture first when it is missing):
  *
- *   npx -y deno@2.9.6 run -A bench/rule_set_throughput.ts [--runs 5] [--timeout 120] [--slow 20]
+ *   npx -y deno@2.9.6 run -A bench/rule_set_throughput.ts [--runs 5] [--timeout 120] [--slow 60]
  *     [--file bench/data/mixed_1m.pcap] [--only NAME,...]
  *
  * Cases run round-robin (one run of each case per round) so that load drift
  * spreads over all of them; times are medians of `--runs` rounds, shares the
  * median of the per-round ratios (case and baseline run in the same round). A
- * case whose first run exceeds `--slow` seconds (default 20) runs once; a
+ * case whose first run exceeds `--slow` seconds (default 60) runs once; a
  * run that exceeds `--timeout` seconds is stopped and shown as "> timeout".
  * The machine's load average is printed before and after. Without tcpdump
  * on PATH the tcpdump column is skipped with a message.
@@ -40,7 +40,7 @@ const { values } = parseArgs({
     file: { type: "string", default: new URL("./data/mixed_1m.pcap", import.meta.url).pathname },
     runs: { type: "string", default: "5" },
     timeout: { type: "string", default: "120" },
-    slow: { type: "string", default: "20" },
+    slow: { type: "string", default: "60" },
     only: { type: "string" },
   },
 });
