@@ -156,10 +156,7 @@ function _checkEquivalence(
   let matched = 0;
   for (let seed = 0; seed < seeds; seed++) {
     for (const rule of generateRuleSet(seed, { rules: 30, interfaces: false, profile }).rules) {
-      const byRule = compileRuleSet(
-        parseRuleSet(_matchesOnly(rule.line)),
-        { fuse: false } as never,
-      );
+      const byRule = compileRuleSet(parseRuleSet(_matchesOnly(rule.line)));
       const byExpression = compileRuleSet(parseRuleSet(_expressionOnly(rule.tcpdump!)));
       for (const frame of frames) {
         const ruleMatches = !byRule.classify(frame);
