@@ -18,6 +18,7 @@ import { _captureProblem, type _ErrorBody, _HttpError, _ruleSetProblem } from ".
 import { _readBody } from "./_read_body.ts";
 import { _createRouter, type _Router } from "./_router.ts";
 import { _timingSafeEqual } from "./_timing_safe_equal.ts";
+import { _registerWorkbenchRoutes, type WorkbenchAssets } from "./workbench_routes.ts";
 
 /** Limits of {@linkcode AppDeps}. */
 export interface AppLimits {
@@ -49,6 +50,8 @@ export interface AppDeps {
   signal?: AbortSignal;
   /** Called with unexpected errors (those that become a 500 or end a stream). */
   onError?: (error: unknown) => void;
+  /** The rule-set workbench's files, served at `/` (none: no page). */
+  workbench?: WorkbenchAssets;
 }
 
 /**
@@ -250,6 +253,8 @@ export function createApp(deps: AppDeps): BpfstreamApp {
       code: "ROUTE_NOT_FOUND",
     }, 404)
   );
+
+  if (deps.workbench) _registerWorkbenchRoutes(app, deps.workbench);
 
   app.use("*", async (c, next) => {
     if (deps.token !== undefined && _needsToken(c.req.method, c.req.path, deps.protect)) {

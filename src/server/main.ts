@@ -14,6 +14,7 @@ import type { AddressInfo } from "node:net";
 import { serve as serveNode } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { KvRuleSetStore } from "./kv_rule_set_store.ts";
+import { fileWorkbenchAssets, WORKBENCH_DIST } from "./workbench_files.ts";
 import { _parseServeArgs, _SERVE_USAGE } from "./_serve_args.ts";
 import { _HelpRequest } from "../cli/_args.ts";
 
@@ -96,6 +97,7 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
       maxRules: options.maxRules,
     },
     onError,
+    workbench: fileWorkbenchAssets(WORKBENCH_DIST),
   });
   let server: ReturnType<typeof serveNode>;
   let address: AddressInfo;
