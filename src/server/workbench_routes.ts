@@ -82,10 +82,10 @@ async function _serve(assets: WorkbenchAssets, path: string): Promise<Response |
  * the token the user types into it.
  */
 export function _registerWorkbenchRoutes(app: Hono, assets: WorkbenchAssets): void {
-  app.get("/", async (c, next) => (await _serve(assets, "index.html")) ?? next());
-  app.get("/assets/:file", async (c, next) => {
+  app.get("/", async (c) => (await _serve(assets, "index.html")) ?? c.notFound());
+  app.get("/assets/:file", async (c) => {
     const file = c.req.param("file");
-    if (!_ASSET.test(file)) return next();
-    return (await _serve(assets, `assets/${file}`)) ?? next();
+    if (!_ASSET.test(file)) return c.notFound();
+    return (await _serve(assets, `assets/${file}`)) ?? c.notFound();
   });
 }
