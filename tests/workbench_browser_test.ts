@@ -149,6 +149,7 @@ Deno.test({
       await screenshot(page, "filtered");
 
       // Download both captures: byte for byte the CLI's stdout and --drop-to file.
+      await page.waitForSelector("#download-accepted:not([hidden])");
       await page.click("#download-accepted");
       const accepted = await waitForFile(`${downloads}/mixed-accepted.pcap`, cli.accepted.length);
       assert.deepEqual(accepted, cli.accepted);

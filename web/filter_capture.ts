@@ -50,10 +50,10 @@ export interface FilterProgress {
 export interface FilterOutcome {
   /** The router's statistics and the rule counters (`error` set when the capture is bad). */
   stats: RouterStats;
-  /** The accepted capture (same format as the input, metadata records included). */
-  accepted: Blob;
-  /** The dropped capture. */
-  dropped: Blob;
+  /** The accepted capture in chunks (same format as the input, metadata records included). */
+  accepted: Uint8Array[];
+  /** The dropped capture in chunks. */
+  dropped: Uint8Array[];
   /** Per-packet place, verdict and deciding rule. */
   index: PacketIndex;
   /** The capture's interfaces, in global order. */
@@ -172,7 +172,8 @@ async function _collect(stream: ReadableStream<Uint8Array>, into: Uint8Array[]):
  * @param capture The pcap or pcapng file.
  * @param rules The compiled rule set (its counters are used as they are).
  * @param options Chunk size and a progress callback.
- * @returns The two captures, the statistics and the packet index; a bad
+ * @returns The two captures (chunks: `new Blob(chunks)` makes a file of
+ * them), the statistics and the packet index; a bad
  * capture sets `stats.error` and keeps everything before the bad record.
  */
 export async function filterCapture(
@@ -220,8 +221,8 @@ export async function filterCapture(
   const stats = await router.stats;
   return {
     stats,
-    accepted: new Blob(acceptedChunks as BlobPart[]),
-    dropped: new Blob(droppedChunks as BlobPart[]),
+    accepted: acceptedChunks,
+    dropped: droppedChunks,
     index: columns.finish(),
     interfaces: indexer.interfaces,
     elapsedMs: performance.now() - started,

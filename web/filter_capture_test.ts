@@ -20,8 +20,16 @@ async function checkAgainstCli(name: string, capture: Uint8Array, chunkSize: num
   const rules = compileRuleSet(parseRuleSet(edgeRules));
   const outcome = await filterCapture(new Blob([capture as BlobPart]), rules, { chunkSize });
   assert.equal(outcome.stats.error, undefined, name);
-  assert.deepEqual(new Uint8Array(await outcome.accepted.arrayBuffer()), cli.accepted, name);
-  assert.deepEqual(new Uint8Array(await outcome.dropped.arrayBuffer()), cli.dropped, name);
+  assert.deepEqual(
+    new Uint8Array(await new Blob(outcome.accepted as BlobPart[]).arrayBuffer()),
+    cli.accepted,
+    name,
+  );
+  assert.deepEqual(
+    new Uint8Array(await new Blob(outcome.dropped as BlobPart[]).arrayBuffer()),
+    cli.dropped,
+    name,
+  );
   const counters = outcome.stats.rules;
   assert.deepEqual(counters.frames, cli.stats.frames, name);
   assert.deepEqual(counters.accepted, cli.stats.accepted, name);

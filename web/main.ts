@@ -53,6 +53,8 @@ function start(): void {
   let running = false;
   let rerun = false;
   let lastText = "";
+  let format = "pcap";
+  let counts = { accepted: 0, dropped: 0 };
 
   const run = () => {
     const check = editor.check;
@@ -67,6 +69,7 @@ function start(): void {
     }
     running = true;
     lastText = editor.text;
+    downloads.accepted.hidden = downloads.dropped.hidden = true;
     document.body.dataset.state = "filtering";
     progress.hidden = false;
     progress.value = 0;
@@ -103,27 +106,27 @@ function start(): void {
       for (const chain of check.rules.ruleSet.chains) policies[chain.name] = chain.policy;
     }
     renderCounters(byId("chart"), done.counters, done.labels, policies);
-    const base = (capture?.name ?? "capture").replace(/\.(pcapng|pcap|cap)$/i, "");
-    const extension = done.format === "pcapng" ? "pcapng" : "pcap";
-    for (
-      const [side, blob] of [["accepted", done.acceptedCapture], [
-        "dropped",
-        done.droppedCapture,
-      ]] as const
-    ) {
-      const link = downloads[side];
-      if (link.href) URL.revokeObjectURL(link.href);
-      link.href = URL.createObjectURL(blob);
-      link.download = `${base}-${side}.${extension}`;
-      link.textContent = `Download ${side} (${formatCount(done[side].packets)} packets)`;
-      link.hidden = false;
-    }
+    format = done.format;
+    counts = { accepted: done.accepted.packets, dropped: done.dropped.packets };
     list.reset(done.packets, done.labels);
     traceNode.replaceChildren();
     document.body.dataset.state = done.error ? "failed" : "done";
     if (rerun) {
       rerun = false;
       run();
+    }
+  };
+  worker.onCaptures = (captures) => {
+    if (running) return; // a newer run started: its own captures follow
+    const base = (capture?.name ?? "capture").replace(/\.(pcapng|pcap|cap)$/i, "");
+    const extension = format === "pcapng" ? "pcapng" : "pcap";
+    for (const side of ["accepted", "dropped"] as const) {
+      const link = downloads[side];
+      if (link.href) URL.revokeObjectURL(link.href);
+      link.href = URL.createObjectURL(captures[side]);
+      link.download = `${base}-${side}.${extension}`;
+      link.textContent = `Download ${side} (${formatCount(counts[side])} packets)`;
+      link.hidden = false;
     }
   };
   worker.onError = (message) => {

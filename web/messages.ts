@@ -57,12 +57,11 @@ export type WorkerReply =
     entryChain: string;
     elapsedMs: number;
     totalBytes: number;
-    acceptedCapture: Blob;
-    droppedCapture: Blob;
     format: string;
     /** Set when the capture went bad: everything before it was filtered. */
     error?: string;
   }
+  | { type: "captures"; accepted: Blob; dropped: Blob }
   | { type: "rows"; id: number; rows: PacketRow[] }
   | { type: "trace"; id: number; trace: PacketTrace }
   | { type: "error"; message: string };

@@ -78,12 +78,16 @@ async function _filter(capture: Blob, text: string): Promise<void> {
     entryChain: checked.rules.chain,
     elapsedMs: outcome.elapsedMs,
     totalBytes: capture.size,
-    acceptedCapture: outcome.accepted,
-    droppedCapture: outcome.dropped,
     format: stats.format ?? "unknown",
     ...(stats.error !== undefined
       ? { error: stats.error instanceof Error ? stats.error.message : String(stats.error) }
       : {}),
+  });
+  // Files for the download buttons, made after the results are shown.
+  scope.postMessage({
+    type: "captures",
+    accepted: new Blob(outcome.accepted as BlobPart[]),
+    dropped: new Blob(outcome.dropped as BlobPart[]),
   });
 }
 

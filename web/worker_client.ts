@@ -8,6 +8,7 @@ import type { PacketRow, PacketTrace, WorkerReply, WorkerRequest } from "./messa
 
 type _Done = Extract<WorkerReply, { type: "done" }>;
 type _Progress = Extract<WorkerReply, { type: "progress" }>;
+type _Captures = Extract<WorkerReply, { type: "captures" }>;
 
 /** Talks to `worker.js` (a module worker beside the page's script). */
 export class WorkerClient {
@@ -18,6 +19,8 @@ export class WorkerClient {
   onProgress: (progress: _Progress) => void = () => {};
   /** Called when a filter run ends. */
   onDone: (done: _Done) => void = () => {};
+  /** Called when the accepted and dropped captures of a run are ready. */
+  onCaptures: (captures: _Captures) => void = () => {};
   /** Called with an error of the worker. */
   onError: (message: string) => void = () => {};
 
@@ -30,6 +33,7 @@ export class WorkerClient {
   #receive(reply: WorkerReply): void {
     if (reply.type === "progress") this.onProgress(reply);
     else if (reply.type === "done") this.onDone(reply);
+    else if (reply.type === "captures") this.onCaptures(reply);
     else if (reply.type === "error") this.onError(reply.message);
     else {
       const resolve = this.#waiting.get(reply.id);
