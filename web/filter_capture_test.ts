@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { CaptureDecoderStream, compileRuleSet, formatBytecode, parseRuleSet } from "../mod.ts";
 import { cliFilter, cliTrace, traceLine } from "./_cli_oracle.ts";
 import { filterCapture } from "./filter_capture.ts";
+import { indexCapture } from "./index_capture.ts";
 import { readPackets } from "./read_packet.ts";
 import { ruleLabels } from "./rule_labels.ts";
 import { traceDecision } from "./trace_decision.ts";
@@ -43,14 +44,14 @@ async function checkAgainstCli(name: string, capture: Uint8Array, chunkSize: num
     );
     if (chain.counters) assert.deepEqual(counters.chains[chain.name].policy, chain.counters, name);
   }
-  // The index: one entry per packet; the verdicts add up to the CLI's totals
-  // and each ACCEPT/DROP rule decided as many packets as its counter says.
-  const { index } = outcome;
-  assert.equal(index.count, cli.stats.frames.packets, name);
-  assert.equal(index.accepted.reduce((n, v) => n + v, 0), cli.stats.accepted.packets, name);
+  // One verdict per packet; the verdicts add up to the CLI's totals and each
+  // ACCEPT/DROP rule decided as many packets as its counter says.
+  const { verdicts } = outcome;
+  assert.equal(verdicts.count, cli.stats.frames.packets, name);
+  assert.equal(verdicts.accepted.reduce((n, v) => n + v, 0), cli.stats.accepted.packets, name);
   const labels = ruleLabels(rules.ruleSet);
   const decided = new Map<number, number>();
-  for (const rule of index.decidedBy) decided.set(rule, (decided.get(rule) ?? 0) + 1);
+  for (const rule of verdicts.decidedBy) decided.set(rule, (decided.get(rule) ?? 0) + 1);
   const flat = cli.stats.chains.flatMap((chain) => chain.rules);
   labels.forEach((label, i) => {
     if (label.target === "ACCEPT" || label.target === "DROP") {
@@ -73,18 +74,14 @@ Deno.test({
   async fn() {
     for (const name of corpusFiles) {
       const capture = readFileSync(new URL(name, corpusPcapDir));
-      const outcome = await checkAgainstCli(name, capture, 997);
+      await checkAgainstCli(name, capture, 997);
+      const index = await indexCapture(new Blob([capture as BlobPart]), 997);
+      assert.equal(index.count, (await cliFilter(edgeRules, capture)).stats.frames.packets, name);
       const whole = await Array.fromAsync(
         new Blob([capture as BlobPart]).stream().pipeThrough(new CaptureDecoderStream()),
       );
       const blob = new Blob([capture as BlobPart]);
-      const read = await readPackets(
-        blob,
-        outcome.index,
-        outcome.interfaces,
-        0,
-        outcome.index.count,
-      );
+      const read = await readPackets(blob, index, 0, index.count);
       assert.equal(read.length, whole.length, name);
       read.forEach((frame, i) => {
         assert.deepEqual(frame.data, whole[i].data, `${name} packet ${i + 1}`);
@@ -96,7 +93,7 @@ Deno.test({
           `${name} packet ${i + 1}`,
         );
         assert.equal(
-          outcome.index.interfaceIndex[i],
+          index.interfaceIndex[i],
           whole[i].interface.index,
           `${name} packet ${i + 1}`,
         );
@@ -109,16 +106,11 @@ Deno.test("traceDecision() shows the steps bpfstream trace prints for the decidi
   const rules = compileRuleSet(parseRuleSet(edgeRules));
   const outcome = await filterCapture(new Blob([mixed as BlobPart]), rules);
   const flatRules = rules.ruleSet.chains.flatMap((chain) => chain.rules);
-  const frames = await readPackets(
-    new Blob([mixed as BlobPart]),
-    outcome.index,
-    outcome.interfaces,
-    0,
-    outcome.index.count,
-  );
+  const index = await indexCapture(new Blob([mixed as BlobPart]));
+  const frames = await readPackets(new Blob([mixed as BlobPart]), index, 0, index.count);
   let traced = 0;
-  for (let n = 0; n < outcome.index.count; n++) {
-    const decidedBy = outcome.index.decidedBy[n];
+  for (let n = 0; n < outcome.verdicts.count; n++) {
+    const decidedBy = outcome.verdicts.decidedBy[n];
     const rule = flatRules[decidedBy];
     const match = rule?.matches.find((m) => m.kind === "bpf" && m.program);
     if (!match || match.kind !== "bpf" || !match.program) continue;
@@ -127,7 +119,7 @@ Deno.test("traceDecision() shows the steps bpfstream trace prints for the decidi
       data: frame.data,
       wireLength: frame.wireLength,
       linkType: frame.linkType,
-      interfaceIndex: outcome.index.interfaceIndex[n],
+      interfaceIndex: index.interfaceIndex[n],
     });
     const expected = await cliTrace(formatBytecode(match.program), rule.base, n + 1, mixed);
     const steps = expected.filter((line) => line.startsWith("("));

@@ -99,6 +99,7 @@ function start(): void {
       done.error ? "error" : "ok",
     );
     document.body.dataset.elapsedMs = String(done.elapsedMs);
+    delete document.body.dataset.indexMs;
     renderTotals(byId("totals"), done);
     const check = editor.check;
     const policies: Record<string, string | null> = {};
@@ -128,6 +129,9 @@ function start(): void {
       link.textContent = `Download ${side} (${formatCount(counts[side])} packets)`;
       link.hidden = false;
     }
+  };
+  worker.onIndexed = (elapsedMs) => {
+    document.body.dataset.indexMs = String(elapsedMs);
   };
   worker.onError = (message) => {
     running = false;

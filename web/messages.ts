@@ -62,6 +62,7 @@ export type WorkerReply =
     error?: string;
   }
   | { type: "captures"; accepted: Blob; dropped: Blob }
+  | { type: "indexed"; elapsedMs: number }
   | { type: "rows"; id: number; rows: PacketRow[] }
   | { type: "trace"; id: number; trace: PacketTrace }
   | { type: "error"; message: string };

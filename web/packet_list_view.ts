@@ -99,7 +99,13 @@ export class PacketListView {
     const { scroller, rows } = this.#parts;
     const [first, visible] = this.#window();
     const last = Math.min(this.#count, first + visible);
-    rows.style.transform = `translateY(${scroller.scrollTop}px)`;
+    // Rows never reach past the spacer: they would add to the scroll height.
+    const spacerHeight = Math.min(this.#count * _ROW_HEIGHT, _MAX_SCROLL_HEIGHT);
+    const top = Math.max(
+      0,
+      Math.min(scroller.scrollTop, spacerHeight - (last - first) * _ROW_HEIGHT),
+    );
+    rows.style.transform = `translateY(${top}px)`;
     const nodes: HTMLElement[] = [];
     let missing = false;
     for (let i = first; i < last; i++) {

@@ -8,7 +8,7 @@
  * @module
  */
 import { CaptureDecoderStream, type CapturedFrame, type CaptureInterface } from "../mod.ts";
-import type { PacketIndex } from "./filter_capture.ts";
+import type { CaptureIndex } from "./index_capture.ts";
 
 /** The metadata a record of interface `iface` needs in front of it. */
 function _prefix(iface: CaptureInterface, interfaces: readonly CaptureInterface[]): Uint8Array[] {
@@ -31,13 +31,11 @@ async function _decode(parts: Uint8Array[]): Promise<CapturedFrame> {
  * Packets `[from, to)` of the capture, decoded.
  *
  * @param capture The capture file that was filtered.
- * @param index Its packet index from `filterCapture`.
- * @param interfaces Its interfaces from `filterCapture`.
+ * @param index Its index from `indexCapture`.
  */
 export async function readPackets(
   capture: Blob,
-  index: PacketIndex,
-  interfaces: readonly CaptureInterface[],
+  index: CaptureIndex,
   from: number,
   to: number,
 ): Promise<CapturedFrame[]> {
@@ -46,6 +44,7 @@ export async function readPackets(
   const begin = index.recordStart[from];
   const end = index.recordStart[last - 1] + index.recordLength[last - 1];
   const bytes = new Uint8Array(await capture.slice(begin, end).arrayBuffer());
+  const interfaces = index.interfaces;
   const frames: CapturedFrame[] = [];
   for (let n = from; n < last; n++) {
     const at = index.recordStart[n] - begin;

@@ -5,9 +5,10 @@
  *
  * @module
  */
-import type { CaptureInterface, RuleSet } from "../mod.ts";
+import type { RuleSet } from "../mod.ts";
 import { checkRuleText } from "./check_rule_text.ts";
-import { filterCapture, type PacketIndex } from "./filter_capture.ts";
+import { filterCapture, type PacketVerdicts } from "./filter_capture.ts";
+import { type CaptureIndex, indexCapture } from "./index_capture.ts";
 import type { PacketRow, WorkerReply, WorkerRequest } from "./messages.ts";
 import { readPackets } from "./read_packet.ts";
 import { ruleLabels } from "./rule_labels.ts";
@@ -24,8 +25,8 @@ const scope = globalThis as unknown as _WorkerScope;
 
 interface _Session {
   capture: Blob;
-  index: PacketIndex;
-  interfaces: readonly CaptureInterface[];
+  verdicts: PacketVerdicts;
+  index: CaptureIndex;
   ruleSet: RuleSet;
   entryChain: string;
   /** Time stamp of packet 0 in nanoseconds. */
@@ -53,23 +54,11 @@ async function _filter(capture: Blob, text: string): Promise<void> {
       scope.postMessage({ type: "progress", ...progress });
     },
   });
-  const { stats, index, interfaces } = outcome;
-  let origin = 0n;
-  if (index.count > 0) {
-    origin = (await readPackets(capture, index, interfaces, 0, 1))[0].timestampNanoseconds;
-  }
-  session = {
-    capture,
-    index,
-    interfaces,
-    ruleSet: checked.rules.ruleSet,
-    entryChain: checked.rules.chain,
-    origin,
-  };
+  const { stats, verdicts } = outcome;
   const side = (t: { packets: number; bytes: number }) => ({ packets: t.packets, bytes: t.bytes });
   scope.postMessage({
     type: "done",
-    packets: index.count,
+    packets: verdicts.count,
     input: side(stats.input),
     accepted: side(stats.accepted),
     dropped: side(stats.dropped),
@@ -89,20 +78,34 @@ async function _filter(capture: Blob, text: string): Promise<void> {
     accepted: new Blob(outcome.accepted as BlobPart[]),
     dropped: new Blob(outcome.dropped as BlobPart[]),
   });
+  // Then the packet list's index (requests for rows wait for it in the queue).
+  const indexing = performance.now();
+  const index = await indexCapture(capture);
+  let origin = 0n;
+  if (index.count > 0) origin = (await readPackets(capture, index, 0, 1))[0].timestampNanoseconds;
+  session = {
+    capture,
+    verdicts,
+    index,
+    ruleSet: checked.rules.ruleSet,
+    entryChain: checked.rules.chain,
+    origin,
+  };
+  scope.postMessage({ type: "indexed", elapsedMs: performance.now() - indexing });
 }
 
 async function _rows(id: number, from: number, to: number): Promise<void> {
   const s = session;
   if (!s) return;
-  const frames = await readPackets(s.capture, s.index, s.interfaces, from, to);
+  const frames = await readPackets(s.capture, s.index, from, Math.min(to, s.verdicts.count));
   const rows: PacketRow[] = frames.map((frame, i) => ({
     index: from + i,
     time: Number(frame.timestampNanoseconds - s.origin) / 1e9,
     capturedLength: frame.data.length,
     wireLength: frame.wireLength,
     summary: summarizeFrame(frame.data, frame.wireLength, frame.linkType),
-    accepted: s.index.accepted[from + i] === 1,
-    decidedBy: s.index.decidedBy[from + i],
+    accepted: s.verdicts.accepted[from + i] === 1,
+    decidedBy: s.verdicts.decidedBy[from + i],
   }));
   scope.postMessage({ type: "rows", id, rows });
 }
@@ -118,9 +121,9 @@ function _decision(s: _Session, decidedBy: number): string {
 
 async function _trace(id: number, packet: number): Promise<void> {
   const s = session;
-  if (!s || packet < 0 || packet >= s.index.count) return;
-  const [frame] = await readPackets(s.capture, s.index, s.interfaces, packet, packet + 1);
-  const decidedBy = s.index.decidedBy[packet];
+  if (!s || packet < 0 || packet >= Math.min(s.index.count, s.verdicts.count)) return;
+  const [frame] = await readPackets(s.capture, s.index, packet, packet + 1);
+  const decidedBy = s.verdicts.decidedBy[packet];
   const programs = traceDecision(s.ruleSet, decidedBy, {
     data: frame.data,
     wireLength: frame.wireLength,
@@ -133,7 +136,7 @@ async function _trace(id: number, packet: number): Promise<void> {
     id,
     trace: {
       index: packet,
-      accepted: s.index.accepted[packet] === 1,
+      accepted: s.verdicts.accepted[packet] === 1,
       decidedBy,
       decision: _decision(s, decidedBy),
       programs,

@@ -21,6 +21,8 @@ export class WorkerClient {
   onDone: (done: _Done) => void = () => {};
   /** Called when the accepted and dropped captures of a run are ready. */
   onCaptures: (captures: _Captures) => void = () => {};
+  /** Called when the packet list's index is ready, with the time it took. */
+  onIndexed: (elapsedMs: number) => void = () => {};
   /** Called with an error of the worker. */
   onError: (message: string) => void = () => {};
 
@@ -34,6 +36,7 @@ export class WorkerClient {
     if (reply.type === "progress") this.onProgress(reply);
     else if (reply.type === "done") this.onDone(reply);
     else if (reply.type === "captures") this.onCaptures(reply);
+    else if (reply.type === "indexed") this.onIndexed(reply.elapsedMs);
     else if (reply.type === "error") this.onError(reply.message);
     else {
       const resolve = this.#waiting.get(reply.id);
