@@ -77,7 +77,7 @@ function _recording(rules: CompiledRuleSet, verdicts: _Verdicts): CompiledRuleSe
         verdicts.decidedBy = _grow(verdicts.decidedBy);
       }
       verdicts.accepted[n] = accepted ? 1 : 0;
-      verdicts.decidedBy[n] = rules.decidedBy;
+      verdicts.decidedBy[n] = rules.decidedBy ?? -1;
       return accepted;
     },
     counters: () => rules.counters(),

@@ -278,7 +278,9 @@ export interface CompiledRuleSet {
    * `ruleSet.chains` order and then rule order (the order of `counters()`),
    * or -1 when the entry chain's policy decided (and before any frame).
    * A rule that decides has an `ACCEPT` or `DROP` target; rules that only
-   * counted, jumped or returned on the way are not it.
+   * counted, jumped or returned on the way are not it. Always present on
+   * what {@linkcode compileRuleSet} returns; other implementations of this
+   * interface may leave it out.
    *
    * @example
    * ```ts
@@ -303,7 +305,7 @@ export interface CompiledRuleSet {
    * assert.equal(rules.decidedBy, -1);
    * ```
    */
-  readonly decidedBy: number;
+  readonly decidedBy?: number;
 }
 
 const _BASE_NETWORK = 0;
