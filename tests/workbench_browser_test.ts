@@ -271,3 +271,61 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "workbench static build (web/dist) from a plain file server filters a capture like the CLI",
+  ignore: skip !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // A file server that knows nothing of bpfstream: no API, no CSP header (the page's <meta> CSP applies).
+    const dist = new URL("web/dist/", root);
+    const controller = new AbortController();
+    const files = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, signal: controller.signal, onListen() {} },
+      async (request) => {
+        const path = new URL(request.url).pathname.replace(/^\/$/, "/index.html").slice(1);
+        if (!/^(index\.html|assets\/[a-z]+\.(js|css))$/.test(path)) {
+          return new Response("not found", { status: 404 });
+        }
+        const type = path.endsWith(".html")
+          ? "text/html"
+          : path.endsWith(".css")
+          ? "text/css"
+          : "text/javascript";
+        return new Response(await Deno.readFile(new URL(path, dist)), {
+          headers: { "Content-Type": type },
+        });
+      },
+    );
+    const chromium = await launchBrowser();
+    try {
+      const page = await chromium.browser.newPage();
+      page.setDefaultTimeout(15000);
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(String(error)));
+      await page.goto(`http://127.0.0.1:${files.addr.port}/`);
+      await page.waitForSelector("body[data-ready]");
+      await setEditorText(page, RULES);
+      await page.waitForSelector("#rules-status.ok");
+      const path = await Deno.makeTempFile({ suffix: ".pcap" });
+      await Deno.writeFile(path, CAPTURE);
+      const input = await page.$("#file-input");
+      await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(path);
+      await page.waitForSelector('body[data-state="done"]');
+      await Deno.remove(path);
+      const totals = await page.$$eval("#totals .total", (nodes) =>
+        nodes.map((n) => ({
+          packets: Number((n as HTMLElement).dataset.packets),
+          bytes: Number((n as HTMLElement).dataset.bytes),
+        })));
+      const cli = await cliFilter(RULES, CAPTURE);
+      assert.deepEqual(totals, [cli.stats.frames, cli.stats.accepted, cli.stats.dropped]);
+      assert.deepEqual(problems, []);
+    } finally {
+      await chromium.close();
+      controller.abort();
+      await files.finished;
+    }
+  },
+});
