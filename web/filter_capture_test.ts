@@ -140,3 +140,20 @@ Deno.test("traceDecision() shows the steps bpfstream trace prints for the decidi
   }
   assert.ok(traced >= 3, `only ${traced} packets were decided by a --bytecode rule`);
 });
+
+Deno.test("filterCapture() keeps what precedes a bad record and reports the error", async () => {
+  const cut = mixed.length - 10; // the last record ends early
+  const truncated = mixed.slice(0, cut);
+  const rules = compileRuleSet(parseRuleSet(edgeRules));
+  const outcome = await filterCapture(new Blob([truncated as BlobPart]), rules, { chunkSize: 100 });
+  assert.equal((outcome.stats.error as Error).name, "CaptureFormatError");
+  assert.equal(outcome.verdicts.count, outcome.stats.input.packets);
+  const cli = await cliFilter(edgeRules, mixed);
+  assert.equal(outcome.verdicts.count, cli.stats.frames.packets - 1);
+  const index = await indexCapture(new Blob([truncated as BlobPart]), 100);
+  assert.equal(index.count, outcome.verdicts.count);
+  const text = new TextEncoder().encode("not a capture at all");
+  const none = await filterCapture(new Blob([text]), rules);
+  assert.equal((none.stats.error as Error).name, "CaptureFormatError");
+  assert.equal(none.verdicts.count, 0);
+});

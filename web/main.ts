@@ -166,6 +166,7 @@ function start(): void {
 
   const panel = new ServerPanel(
     {
+      form: byId<HTMLFormElement>("server-form"),
       token: byId<HTMLInputElement>("token"),
       name: byId<HTMLInputElement>("ruleset-name"),
       save: byId<HTMLButtonElement>("save-ruleset"),

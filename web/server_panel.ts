@@ -15,6 +15,8 @@ import { element, formatCount, setStatus } from "./dom.ts";
 
 /** The panel's parts in the page. */
 export interface ServerPanelParts {
+  /** The form around the fields: never submitted (the token must not leave in a request body or URL). */
+  form: HTMLFormElement;
   token: HTMLInputElement;
   name: HTMLInputElement;
   save: HTMLButtonElement;
@@ -63,6 +65,7 @@ export class ServerPanel {
     this.#parts = parts;
     this.#editor = editor;
     this.#base = base;
+    parts.form.addEventListener("submit", (event) => event.preventDefault());
     parts.refresh.addEventListener("click", () => this.refresh());
     parts.save.addEventListener("click", () => this.save());
     parts.table.tBodies[0].addEventListener("click", (event) => {
