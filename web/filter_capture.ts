@@ -94,6 +94,9 @@ function _recording(rules: CompiledRuleSet, verdicts: _Verdicts): CompiledRuleSe
   };
 }
 
+/** Reads of the capture file requested before their chunk is needed. */
+const _READ_AHEAD = 4;
+
 async function _collect(stream: ReadableStream<Uint8Array>, into: Uint8Array[]): Promise<void> {
   const reader = stream.getReader();
   try {
@@ -138,8 +141,11 @@ export async function filterCapture(
   const reader = capture.stream().getReader();
   let offset = 0;
   let failed = false;
+  // Reads run ahead of the router so that the file is read while frames are classified.
+  const ahead: Promise<ReadableStreamReadResult<Uint8Array>>[] = [];
   reading: for (;;) {
-    const { done, value } = await reader.read();
+    while (ahead.length < _READ_AHEAD) ahead.push(reader.read());
+    const { done, value } = await ahead.shift()!;
     if (done) break;
     for (let at = 0; at < value.length; at += chunkSize) {
       const chunk = chunkSize >= value.length ? value : value.subarray(at, at + chunkSize);
