@@ -129,7 +129,12 @@ export async function filterCapture(
   const started = performance.now();
   const chunkSize = options.chunkSize ?? Infinity;
   const verdicts = new _Verdicts();
-  const router = new RouterStream(_recording(rules, verdicts), { dropped: true });
+  // Both outputs are kept whole in memory: larger output chunks mean fewer of them.
+  const router = new RouterStream(_recording(rules, verdicts), {
+    dropped: true,
+    outputChunkSize: 1 << 20,
+    highWaterMark: 8 << 20,
+  });
   const acceptedChunks: Uint8Array[] = [];
   const droppedChunks: Uint8Array[] = [];
   const collecting = Promise.all([
