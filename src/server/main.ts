@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import { serve as serveNode } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { KvRuleSetStore } from "./kv_rule_set_store.ts";
-import { fileWorkbenchAssets, WORKBENCH_DIST } from "./workbench_files.ts";
+import type { WorkbenchAssets } from "./workbench_routes.ts";
 import { _parseServeArgs, _SERVE_USAGE } from "./_serve_args.ts";
 import { _HelpRequest } from "../cli/_args.ts";
 
@@ -52,6 +52,34 @@ export interface BpfstreamServer {
   shutdown(): Promise<void>;
   /** Settles when the server has shut down. */
   readonly finished: Promise<void>;
+}
+
+/** The folder `deno task build:web` writes (`web/dist`, committed): the workbench served at `/`. */
+export const WORKBENCH_DIST: URL = new URL("../../web/dist/", import.meta.url);
+
+/**
+ * {@linkcode WorkbenchAssets} reading the folder `dir`; a missing file is `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fileWorkbenchAssets, WORKBENCH_DIST } from "./main.ts";
+ * const assets = fileWorkbenchAssets(WORKBENCH_DIST);
+ * assert.match(new TextDecoder().decode(await assets.get("index.html")), /workbench/);
+ * assert.equal(await assets.get("assets/missing.js"), undefined);
+ * ```
+ */
+export function fileWorkbenchAssets(dir: URL): WorkbenchAssets {
+  return {
+    async get(path) {
+      try {
+        return await Deno.readFile(new URL(path, dir));
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return undefined;
+        throw error;
+      }
+    },
+  };
 }
 
 /** Whether `hostname` is a loopback address (127.0.0.0/8, ::1, localhost). */

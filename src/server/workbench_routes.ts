@@ -11,8 +11,8 @@ import type { Hono } from "hono";
 /**
  * Where the workbench's built files come from: `get("index.html")`,
  * `get("assets/workbench.js")`, … returns the bytes, or `undefined` when
- * there is no such file. `src/server/workbench_files.ts` reads them from
- * `web/dist` on Deno.
+ * there is no such file. `fileWorkbenchAssets` in `src/server/main.ts`
+ * reads them from `web/dist` on Deno.
  *
  * @example
  * ```ts
