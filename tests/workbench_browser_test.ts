@@ -329,3 +329,72 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "workbench packet list scrolls end to end through 200,000 frames",
+  ignore: skip !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const frames = 200_000; // more rows than the list's capped scroll height holds at 22 px
+    const path = await Deno.makeTempFile({ suffix: ".pcap" });
+    const made = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("bench/make_capture.ts", root).pathname,
+        "--frames",
+        String(frames),
+        "--out",
+        path,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    const server = await serveWorkbench(TOKEN);
+    const chromium = await launchBrowser();
+    try {
+      const page = await chromium.browser.newPage();
+      page.setDefaultTimeout(30000);
+      await page.goto(server.url);
+      await page.waitForSelector("body[data-ready]");
+      await setEditorText(page, RULES);
+      await page.waitForSelector("#rules-status.ok");
+      const input = await page.$("#file-input");
+      await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(path);
+      await page.waitForSelector('body[data-state="done"]');
+      const total = await page.$eval(
+        "#totals .total-input",
+        (n) => Number((n as HTMLElement).dataset.packets),
+      );
+      assert.equal(total, frames);
+      const shown = async (fraction: number) => {
+        await page.$eval("#packet-list", (list, f) => {
+          list.scrollTop = (list.scrollHeight - list.clientHeight) * (f as number);
+        }, fraction);
+        await page.waitForFunction(() => {
+          const rows = [...document.querySelectorAll("#packet-rows .row")];
+          return rows.length > 0 && rows.every((row) => (row as HTMLElement).dataset.verdict);
+        });
+        return await page.$$eval(
+          "#packet-rows .row",
+          (rows) => rows.map((row) => Number((row as HTMLElement).dataset.index)),
+        );
+      };
+      const last = await shown(1);
+      assert.equal(last.at(-1), frames - 1);
+      const middle = await shown(0.5);
+      assert.ok(Math.abs(middle[0] - frames / 2) < middle.length, `middle starts at ${middle[0]}`);
+      const first = await shown(0);
+      assert.equal(first[0], 0);
+      for (const rows of [first, middle, last]) {
+        assert.deepEqual(rows, rows.map((_, i) => rows[0] + i)); // consecutive packets
+      }
+    } finally {
+      await chromium.close();
+      await server.close();
+      await Deno.remove(path);
+    }
+  },
+});
