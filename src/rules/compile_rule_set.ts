@@ -272,6 +272,40 @@ export interface CompiledRuleSet {
   readonly ruleSet: RuleSet;
   /** The entry chain's name. */
   readonly chain: string;
+  /**
+   * Which rule gave the verdict of the frame last passed to `classify`: its
+   * position among all rules of the rule set, numbered from 0 in
+   * `ruleSet.chains` order and then rule order (the order of `counters()`),
+   * or -1 when the entry chain's policy decided (and before any frame).
+   * A rule that decides has an `ACCEPT` or `DROP` target; rules that only
+   * counted, jumped or returned on the way are not it. Always present on
+   * what {@linkcode compileRuleSet} returns; other implementations of this
+   * interface may leave it out.
+   *
+   * @example
+   * ```ts
+   * import { compileRuleSet, createFrameRef } from "./compile_rule_set.ts";
+   * import { parseRuleSet } from "./parse_rule_set.ts";
+   * import assert from "node:assert/strict";
+   * const rules = compileRuleSet(parseRuleSet(`*filter
+   * :INPUT DROP [0:0]
+   * :WEB - [0:0]
+   * -A INPUT -p udp -j WEB
+   * -A INPUT -p icmp -j ACCEPT
+   * -A WEB -p udp -j ACCEPT
+   * COMMIT
+   * `));
+   * const bytes = new Uint8Array(20);
+   * bytes.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17]); // IPv4 UDP
+   * const frame = createFrameRef({ bytes, capturedLength: 20, wireLength: 20, linkType: 101 });
+   * assert.equal(rules.classify(frame), true);
+   * assert.equal(rules.decidedBy, 2); // WEB rule 1: INPUT has rules 0 and 1
+   * bytes[9] = 6; // TCP: no rule matches, the policy drops
+   * assert.equal(rules.classify(frame), false);
+   * assert.equal(rules.decidedBy, -1);
+   * ```
+   */
+  readonly decidedBy?: number;
 }
 
 const _BASE_NETWORK = 0;
@@ -767,6 +801,7 @@ export function compileRuleSet(
     });
   }
 
+  let decided = -1;
   const classify = (frame: FrameRef): boolean => {
     const d = state.descriptor;
     state.frame = frame;
@@ -785,6 +820,7 @@ export function compileRuleSet(
     let r = 0;
     let sp = 0;
     let verdict = -1;
+    decided = -1;
     for (;;) {
       const segments = chains[chain].segments;
       let jumped = false;
@@ -800,10 +836,12 @@ export function compileRuleSet(
         if (kind === _T_NONE) continue;
         if (kind === _T_ACCEPT) {
           verdict = 1;
+          decided = rule.counter;
           break;
         }
         if (kind === _T_DROP) {
           verdict = 0;
+          decided = rule.counter;
           break;
         }
         if (kind === _T_RETURN) break;
@@ -847,6 +885,9 @@ export function compileRuleSet(
     chain: ruleSet.chains[entry].name,
     classify,
     resetCounters: reset,
+    get decidedBy(): number {
+      return decided;
+    },
     counters(): RuleSetCounters {
       const result: RuleSetCounters = {
         chains: {},

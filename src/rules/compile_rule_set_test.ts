@@ -302,3 +302,59 @@ Deno.test("compileRuleSet() names the chain and rule of a bad address in a hand-
         .test(e.message),
   );
 });
+
+Deno.test("compileRuleSet() decidedBy is the rule with a verdict whose counter the frame hit", () => {
+  // Oracle: the counters. After each frame exactly one ACCEPT/DROP rule's
+  // packet counter rose (that rule decided), or else the policy counter did.
+  const text = `*filter
+:INPUT DROP [0:0]
+:WEB - [0:0]
+:LEAF - [0:0]
+-A INPUT -m bpf --bytecode "${IS_TCP}"
+-A INPUT -p udp -j WEB
+-A INPUT -p icmp -g LEAF
+-A INPUT -s 10.0.0.9 -j ACCEPT
+-A WEB -d 192.168.1.1 -j RETURN
+-A WEB -m bpf --bytecode "${LEN_IS_28}" -j DROP
+-A WEB -j ACCEPT
+-A LEAF -s 10.0.0.1 -j DROP
+COMMIT
+`;
+  const frames = [
+    ipv4Frame(6),
+    ipv4Frame(6, { src: [10, 0, 0, 9] }),
+    ipv4Frame(17),
+    ipv4Frame(17, { dst: [192, 168, 1, 2] }),
+    ipv4Frame(17, { dst: [192, 168, 1, 2], payload: 20 }),
+    ipv4Frame(17, { src: [10, 0, 0, 9] }),
+    ipv4Frame(1),
+    ipv4Frame(1, { src: [10, 0, 0, 2] }),
+    arpFrame(),
+  ];
+  const ruleSet = parseRuleSet(text);
+  const targets = ruleSet.chains.flatMap((chain) => chain.rules.map((rule) => rule.target));
+  for (const options of [{}, { fuse: false }, { strategy: "interpret" as const }]) {
+    const rules = compileRuleSet(ruleSet, options);
+    assert.equal(rules.decidedBy, -1);
+    const seen = new Set<number>();
+    for (const frame of frames) {
+      const before = rules.counters();
+      const accepted = rules.classify(frame);
+      const after = rules.counters();
+      const flat = (c: typeof after) =>
+        ruleSet.chains.flatMap((chain) => c.chains[chain.name].rules.map((r) => r.packets));
+      const [was, now] = [flat(before), flat(after)];
+      const hit = now.flatMap((n, i) =>
+        n > was[i] && (targets[i] === "ACCEPT" || targets[i] === "DROP") ? [i] : []
+      );
+      const policyHit = after.chains.INPUT.policy!.packets > before.chains.INPUT.policy!.packets;
+      assert.equal(hit.length + (policyHit ? 1 : 0), 1);
+      const expected = policyHit ? -1 : hit[0];
+      assert.equal(rules.decidedBy, expected, JSON.stringify(options));
+      if (expected >= 0) assert.equal(accepted, targets[expected] === "ACCEPT");
+      seen.add(expected);
+    }
+    // The frames reach the policy and rules in INPUT, WEB and LEAF.
+    assert.deepEqual([...seen].sort((a, b) => a - b), [-1, 3, 5, 6, 7]);
+  }
+});

@@ -17,6 +17,7 @@ import { _LoadedRuleSets } from "./_loaded_rule_sets.ts";
 import { _registerRoutes } from "./_routes.ts";
 import type { _Service } from "./_service.ts";
 import { _StreamAdmission } from "./_stream_admission.ts";
+import { _registerWorkbenchRoutes } from "./workbench_routes.ts";
 
 export type { AppDeps, AppLimits } from "./app_deps.ts";
 
@@ -128,6 +129,8 @@ export function createApp(deps: AppDeps): BpfstreamApp {
     await next();
   });
   app.use("*", _checkHost(deps.allowedHosts, deps.token === undefined));
+  // The page is public (it holds no data): before the token check, so it loads with `protect: "all"`.
+  if (deps.workbench) _registerWorkbenchRoutes(app, deps.workbench);
   app.use("*", _authorize(deps.token, deps.protect));
   _registerRoutes(app, service);
 

@@ -4,6 +4,7 @@
  * @module
  */
 import type { RuleSetStore } from "./rule_set_store.ts";
+import type { WorkbenchAssets } from "./workbench_routes.ts";
 
 /** Limits of {@linkcode AppDeps}; every one is a flag of `bpfstream serve`. */
 export interface AppLimits {
@@ -72,6 +73,8 @@ export interface AppDeps {
   signal?: AbortSignal;
   /** Called with unexpected errors (those that become a 500 or end a stream). */
   onError?: (error: unknown) => void;
+  /** The rule-set workbench's files, served at `/` (none: no page). */
+  workbench?: WorkbenchAssets;
 }
 
 /** The limits with their defaults filled in. */

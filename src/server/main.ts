@@ -17,6 +17,7 @@ import type { AppLimits } from "./app_deps.ts";
 import { _guardNodeBody, type _NodeMessage, type _NodeResponse } from "./_node_body_guard.ts";
 import { _isLoopbackName } from "./_check_host.ts";
 import { KvRuleSetStore } from "./kv_rule_set_store.ts";
+import type { WorkbenchAssets } from "./workbench_routes.ts";
 import { _parseServeArgs, _SERVE_USAGE } from "./_serve_args.ts";
 import { _HelpRequest } from "../cli/_args.ts";
 
@@ -67,6 +68,34 @@ export interface BpfstreamServer {
   shutdown(): Promise<void>;
   /** Settles when the server has shut down. */
   readonly finished: Promise<void>;
+}
+
+/** The folder `deno task build:web` writes (`web/dist`, committed): the workbench served at `/`. */
+export const WORKBENCH_DIST: URL = new URL("../../web/dist/", import.meta.url);
+
+/**
+ * {@linkcode WorkbenchAssets} reading the folder `dir`; a missing file is `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fileWorkbenchAssets, WORKBENCH_DIST } from "./main.ts";
+ * const assets = fileWorkbenchAssets(WORKBENCH_DIST);
+ * assert.match(new TextDecoder().decode(await assets.get("index.html")), /workbench/);
+ * assert.equal(await assets.get("assets/missing.js"), undefined);
+ * ```
+ */
+export function fileWorkbenchAssets(dir: URL): WorkbenchAssets {
+  return {
+    async get(path) {
+      try {
+        return await Deno.readFile(new URL(path, dir));
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return undefined;
+        throw error;
+      }
+    },
+  };
 }
 
 /** Whether `hostname` is a loopback address (127.0.0.0/8, ::1, localhost). */
@@ -122,6 +151,7 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
         maxStreamMemoryBytes: options.maxStreamMemoryBytes,
       },
       onError,
+      workbench: fileWorkbenchAssets(WORKBENCH_DIST),
     });
   let app: BpfstreamApp | undefined;
   let server: ReturnType<typeof serveNode>;

@@ -9,6 +9,7 @@
  * @module
  */
 export { type AppDeps, type AppLimits, type BpfstreamApp, createApp } from "./app.ts";
+export { WORKBENCH_CSP, type WorkbenchAssets } from "./workbench_routes.ts";
 export { MemoryRuleSetStore } from "./memory_rule_set_store.ts";
 export type {
   RuleSetPutResult,

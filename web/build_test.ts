@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import * as esbuild from "esbuild";
+import { buildWorkbench } from "../scripts/build_web.ts";
+
+const dist = new URL("./dist/", import.meta.url);
+
+Deno.test({
+  name: "web/dist is the current build of web/ (run `deno task build:web` after changing the page)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    let files: Map<string, Uint8Array>;
+    try {
+      files = await buildWorkbench();
+    } finally {
+      await esbuild.stop();
+    }
+    const committed: string[] = [];
+    for await (const entry of Deno.readDir(dist)) {
+      if (entry.isFile) committed.push(entry.name);
+      else {
+        for await (const inner of Deno.readDir(new URL(`${entry.name}/`, dist))) {
+          committed.push(`${entry.name}/${inner.name}`);
+        }
+      }
+    }
+    assert.deepEqual(committed.sort(), [...files.keys()].sort());
+    for (const [path, bytes] of files) {
+      assert.deepEqual(
+        await Deno.readFile(new URL(path, dist)),
+        bytes,
+        `web/dist/${path} is stale`,
+      );
+    }
+  },
+});
