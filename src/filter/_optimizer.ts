@@ -215,9 +215,14 @@ function _factKey(b: _Block, regs: number[], values: _Values): string {
 /** The branch outcome of `b` under `state` (after its statements), if known. */
 function _decide(b: _Block, state: _State, values: _Values): boolean | undefined {
   const op = bpfOp(b.code);
-  const a = values.constOf(state.regs[_A], state);
+  // What a taken `jeq #k` tells (A equals k) decides only another `jeq`, as
+  // libpcap's fold_edge: deciding `jgt`/`jge`/`jset` from it too removed
+  // tests libpcap keeps, and with them loads that reject short packets
+  // (`vrrp[40] = 64 or not ether proto 47`).
+  const path = op === BPF_JEQ ? state : undefined;
+  const a = values.constOf(state.regs[_A], path);
   let k: number | undefined = b.k >>> 0;
-  if (bpfSrc(b.code) === BPF_X) k = values.constOf(state.regs[_X], state);
+  if (bpfSrc(b.code) === BPF_X) k = values.constOf(state.regs[_X], path);
   if (a !== undefined && k !== undefined) {
     switch (op) {
       case BPF_JEQ:
