@@ -31,7 +31,8 @@ async function _run(args: string[], file: string) {
 }
 
 Deno.test({
-  name: "verdicts --base link --expr returns what tcpdump -r's program returns (match value = snaplen)",
+  name:
+    "verdicts --base link --expr returns what tcpdump -r's program returns (match value = snaplen)",
   ignore: skip !== undefined,
   async fn() {
     assert.ok(data.savefilePrograms.length >= 40);

@@ -98,7 +98,10 @@ for (const run of data.runs) {
   Deno.test(`compileFilter() as tcpdump ${run.args.join(" ")}`, () => {
     if (run.error !== undefined) {
       if (run.error === "expression rejects all packets") {
-        assert.throws(() => compileFilter(expression, { linkType, optimize }), FilterRejectsAllError);
+        assert.throws(
+          () => compileFilter(expression, { linkType, optimize }),
+          FilterRejectsAllError,
+        );
         const empty = compileFilter(expression, { linkType, optimize, allowRejectAll: true });
         assert.deepEqual(empty, [{ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 0 }]);
       } else {
@@ -132,10 +135,12 @@ Deno.test("compileFilter() uses libpcap's PPP numbers after pppoes (stp 0x31, is
   const runFor = (expression: string) =>
     parseBytecode(data.runs.find((r) => r.args.at(-1) === expression)!.program!)
       .filter((i) => i.code === 0x15).map((i) => i.k);
-  for (const [expression, ppp] of [["pppoes and stp", 0x31], ["pppoes and iso", 0x23], [
-    "pppoes and mpls",
-    0x0281,
-  ]] as const) {
+  for (
+    const [expression, ppp] of [["pppoes and stp", 0x31], ["pppoes and iso", 0x23], [
+      "pppoes and mpls",
+      0x0281,
+    ]] as const
+  ) {
     assert.deepEqual(jeqAfterPppoes(expression), [0x8864, ppp]);
     assert.deepEqual(runFor(expression), [0x8864, ppp]);
   }

@@ -65,7 +65,12 @@ export async function _loadProgram(
   const text = _string(parsed, kind)!;
   if (kind === "bytecode") {
     const program = _parse("--bytecode", () => parseBytecode(text));
-    return { name: "--bytecode", fixed: true, forLinkType: () => program, forInterface: () => program };
+    return {
+      name: "--bytecode",
+      fixed: true,
+      forLinkType: () => program,
+      forInterface: () => program,
+    };
   }
   if (kind === "asm") {
     const name = text === "-" ? "<stdin>" : text;

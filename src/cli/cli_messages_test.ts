@@ -29,7 +29,8 @@ Deno.test("filter --rules -: a capture given as the rule file is named as binary
 });
 
 Deno.test("filter and check refuse a table other than filter and raw, naming its line", async () => {
-  const text = "# nat rules\n*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j ACCEPT\nCOMMIT\n";
+  const text =
+    "# nat rules\n*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j ACCEPT\nCOMMIT\n";
   for (const command of ["filter", "check"]) {
     const t = _testIo({ stdin: _mixed, files: { "nat.rules": text } });
     assert.equal(await runCli([command, "--rules", "nat.rules"], t.io), 1);

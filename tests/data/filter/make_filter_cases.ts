@@ -158,6 +158,11 @@ function failingLoadExpressions(ethernet: boolean): string[] {
   }
   const out = ["vrrp", "carp", "vrrp[0] = 0x21", "vrrp[1] = 1 or ip6", "not vrrp"];
   if (ethernet) out.push("ipx", "llc", "not llc and ipx", "llc or ip", "ipx or llc", "ip[6] = 40 or ipx or not ip", "vrrp[40] = 64 or not ether proto 47");
+  // Chains where libpcap's or/and pullup moves a test on the loaded EtherType ahead of SNAP loads.
+  if (ethernet) {
+    out.push("not ((ip or igmp) or (atalk and ip6[83:2] < 45929))", "atalk and ip6[83:2] < 45929", "not (ip or (atalk and ip6[80] = 1))");
+    out.push("ipx and ip6[70] = 0", "not (arp or (aarp and ip6[60] = 1))", "atalk and ip6", "not (atalk and ip6)", "(ipx or aarp) and ip");
+  }
   for (const l of loads) {
     for (const t of tails) out.push(`${l} or ${t}`, `${t} or ${l}`, `not ${l} or ${t}`);
   }

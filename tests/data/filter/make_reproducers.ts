@@ -30,6 +30,9 @@ const RUNS: string[][] = [
   ["-y", "EN10MB", "-ddd", "vrrp[40] = 64 or not ether proto 47"],
   ["-y", "EN10MB", "-ddd", "ip[6] = 40 or ipx or not ip"],
   ["-y", "EN10MB", "-ddd", "ip[100] = 1 or ip"],
+  // Found by random_differential.ts: libpcap's or_pullup tests 0x86dd before the SNAP loads.
+  ["-y", "EN10MB", "-ddd", "not ((ip or igmp) or (atalk and ip6[83:2] < 45929))"],
+  ["-y", "EN10MB", "-ddd", "not (arp or (aarp and ip6[60] = 1))"],
   // Expressions that reject every packet.
   ["-y", "EN10MB", "-ddd", "tcp and not tcp"],
   ["-y", "RAW", "-ddd", "arp"],
