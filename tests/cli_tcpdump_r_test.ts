@@ -73,3 +73,43 @@ Deno.test({
     }
   },
 });
+
+/** A pcap file with snaplen 40 and one 60-byte record that claims all 60 bytes. */
+function _overlongRecord(): Uint8Array {
+  const bytes = new Uint8Array(24 + 16 + 60);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, 0xa1b2c3d4, true);
+  view.setUint16(4, 2, true);
+  view.setUint16(6, 4, true);
+  view.setUint32(16, 40, true); // snaplen
+  view.setUint32(20, 1, true); // Ethernet
+  view.setUint32(24, 1, true);
+  view.setUint32(32, 60, true); // caplen > snaplen
+  view.setUint32(36, 60, true);
+  const frame = bytes.subarray(40);
+  frame.set([0x08, 0x00], 12);
+  frame[14] = 0x45;
+  frame[30] = 9;
+  frame[50] = 7;
+  return bytes;
+}
+
+Deno.test("a record longer than the snaplen: programs see the snaplen's bytes as tcpdump -r, the record passes unchanged", async () => {
+  // tcpdump -r FILE 'ether[50] = 7' keeps 0 packets, 'ether[30] = 9' and 'len = 60' keep 1
+  // (tcpdump 4.99.3 / libpcap 1.10.3; its -w output cuts the record to 40 bytes).
+  const file = _overlongRecord();
+  const verdict = async (expr: string) => {
+    const t = _testIo({ files: { "f.pcap": file } });
+    assert.equal(await runCli(["verdicts", "--base", "link", "--expr", expr, "f.pcap"], t.io), 0);
+    return t.stdoutText();
+  };
+  assert.equal(await verdict("ether[50] = 7"), "0\n");
+  assert.equal(await verdict("ether[30] = 9"), "40\n"); // the file's snaplen, as tcpdump -r
+  assert.equal(await verdict("len = 60"), "40\n");
+  const t = _testIo({ files: { "f.pcap": file } });
+  assert.equal(
+    await runCli(["filter", "--base", "link", "--expr", "ether[30] = 9", "f.pcap"], t.io),
+    0,
+  );
+  assert.deepEqual(t.stdout(), file);
+});
