@@ -372,6 +372,8 @@ export class _CodeGen {
   #offLinktype: number;
   #offLinkpl: number;
   #offNl = 0;
+  /** Where `link[...]`/`ether[...]` count from: 0, or the PPP header after `pppoes`. */
+  #offLinkhdr = 0;
   /** Byte order of the capture file being read (`tcpdump -r`), or undefined (`pcap_open_dead`). */
   #savefileLittleEndian: boolean | undefined;
   #labelDepth = 0;
@@ -1000,6 +1002,7 @@ export class _CodeGen {
       b0 = _and(b0, this.cmp(this.#offLinkpl, BPF_W, session, 0xffff));
     }
     this.#offLinktype = this.#nl + 6;
+    this.#offLinkhdr = this.#offLinktype;
     this.#offLinkpl = this.#offLinktype + 2;
     this.#offNl = 0;
     this.#dlt = _DLT_PPP;
@@ -1125,7 +1128,7 @@ export class _CodeGen {
       case "load": {
         const size = _SIZES[a.size];
         const transport = _TRANSPORT.has(a.proto);
-        const base = a.proto === "link" ? 0 : a.proto === "icmp6" ? this.#nl + 40 : this.#nl;
+        const base = a.proto === "link" ? this.#offLinkhdr : a.proto === "icmp6" ? this.#nl + 40 : this.#nl;
         if (a.index.kind === "const") {
           if (transport) {
             out.push({ code: BPF_LDX | BPF_B | BPF_MSH, k: this.#nl });

@@ -142,6 +142,8 @@ function pppoesExpressions(ethernet: boolean): string[] {
     out.push("pppoes and ether proto 0x600", "pppoes and ether proto 0x0281", "pppoes and ip proto 17", "pppoes and tcp port 80");
   }
   out.push("pppoes or net 2001:db8::/32", "pppoes or host 10.0.0.1", "pppoes or port 53", "pppoes or ip[0] = 0x45", "pppoes or ip6 multicast");
+  // link[]/ether[] count from the PPP header after pppoes (libpcap's OR_LINKHDR).
+  out.push("pppoes or link[6:2] = 0x21", "pppoes or ether[0] = 0", "pppoes and ether[17:2] != 134", "pppoes 1 and link[0:2] = 0x0021");
   return out;
 }
 

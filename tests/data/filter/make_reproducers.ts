@@ -26,6 +26,8 @@ const RUNS: string[][] = [
   ["-y", "EN10MB", "-ddd", "pppoes and mpls 16 and ip"],
   ["-y", "EN10MB", "-ddd", "pppoes and llc"],
   ["-y", "EN10MB", "-ddd", "pppoes and vlan"],
+  ["-y", "EN10MB", "-ddd", "pppoes and ether[17:2] = 134"],
+  ["-y", "RAW", "-ddd", "pppoes or link[6:2] = 0x21"],
   // The optimizer keeps the loads libpcap keeps.
   ["-y", "EN10MB", "-ddd", "vrrp[40] = 64 or not ether proto 47"],
   ["-y", "EN10MB", "-ddd", "ip[6] = 40 or ipx or not ip"],
