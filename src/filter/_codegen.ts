@@ -359,6 +359,11 @@ function _swap32(v: number): number {
   return ((v & 0xff) << 24 | (v & 0xff00) << 8 | (v >>> 8) & 0xff00 | v >>> 24) >>> 0;
 }
 
+/** A `proto[index]` load of the expression (see {@linkcode _Stmt.accessor}). */
+function _userLoad(size: number, mode: number, k: number): _Stmt {
+  return { code: BPF_LD | size | mode, k: k >>> 0, accessor: true };
+}
+
 function _ld(size: number, mode: number, k: number): _Stmt {
   return { code: BPF_LD | size | mode, k: k >>> 0 };
 }
@@ -1132,8 +1137,8 @@ export class _CodeGen {
         if (a.index.kind === "const") {
           if (transport) {
             out.push({ code: BPF_LDX | BPF_B | BPF_MSH, k: this.#nl });
-            out.push(_ld(size, BPF_IND, base + a.index.value));
-          } else out.push(_ld(size, BPF_ABS, base + a.index.value));
+            out.push(_userLoad(size, BPF_IND, base + a.index.value));
+          } else out.push(_userLoad(size, BPF_ABS, base + a.index.value));
           return;
         }
         this.#emit(a.index, out, col);
@@ -1142,7 +1147,7 @@ export class _CodeGen {
           out.push({ code: BPF_ALU | BPF_ADD | BPF_X, k: 0 });
         }
         out.push({ code: BPF_MISC | BPF_TAX, k: 0 });
-        out.push(_ld(size, BPF_IND, base));
+        out.push(_userLoad(size, BPF_IND, base));
         return;
       }
     }

@@ -130,14 +130,19 @@ function _simulate(stmts: _Stmt[], state: _State, values: _Values, rewrite: bool
       const dst = cls === BPF_LD ? _A : _X;
       const mode = bpfMode(s.code);
       let v: number;
+      const kind = s.accessor ? "user-" : "";
       if (mode === BPF_IMM) v = values.constant(s.k);
-      else if (mode === BPF_ABS) v = values.of(`abs${bpfSize(s.code)}:${s.k}`);
+      else if (mode === BPF_ABS) v = values.of(`${kind}abs${bpfSize(s.code)}:${s.k}`);
       else if (mode === BPF_IND) {
         const xc = values.constOf(regs[_X]);
         if (xc !== undefined && xc + s.k <= 0xffffffff && rewrite) {
-          s = { code: BPF_LD | bpfSize(s.code) | BPF_ABS, k: (xc + s.k) >>> 0 };
-          v = values.of(`abs${bpfSize(s.code)}:${s.k}`);
-        } else v = values.of(`ind${bpfSize(s.code)}:${s.k}:${regs[_X]}`);
+          s = {
+            code: BPF_LD | bpfSize(s.code) | BPF_ABS,
+            k: (xc + s.k) >>> 0,
+            accessor: s.accessor,
+          };
+          v = values.of(`${kind}abs${bpfSize(s.code)}:${s.k}`);
+        } else v = values.of(`${kind}ind${bpfSize(s.code)}:${s.k}:${regs[_X]}`);
       } else if (mode === BPF_LEN) v = values.of("len");
       else if (mode === BPF_MEM) {
         v = regs[2 + s.k];

@@ -35,6 +35,9 @@ const RUNS: string[][] = [
   // Found by random_differential.ts: libpcap's or_pullup tests 0x86dd before the SNAP loads.
   ["-y", "EN10MB", "-ddd", "not ((ip or igmp) or (atalk and ip6[83:2] < 45929))"],
   ["-y", "EN10MB", "-ddd", "not (arp or (aarp and ip6[60] = 1))"],
+  // Loads written in the expression are not the protocol checks' loads for libpcap's branch folding.
+  ["-y", "RAW", "-ddd", "vrrp[38:4] = 15216 and (not not decnet or (ether[9] = 100 or ip6[42:4] != 166))"],
+  ["-y", "EN10MB", "-ddd", "udp and ip[9] != 17"],
   // Expressions that reject every packet.
   ["-y", "EN10MB", "-ddd", "tcp and not tcp"],
   ["-y", "RAW", "-ddd", "arp"],
