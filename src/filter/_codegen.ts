@@ -1133,7 +1133,11 @@ export class _CodeGen {
       case "load": {
         const size = _SIZES[a.size];
         const transport = _TRANSPORT.has(a.proto);
-        const base = a.proto === "link" ? this.#offLinkhdr : a.proto === "icmp6" ? this.#nl + 40 : this.#nl;
+        const base = a.proto === "link"
+          ? this.#offLinkhdr
+          : a.proto === "icmp6"
+          ? this.#nl + 40
+          : this.#nl;
         if (a.index.kind === "const") {
           if (transport) {
             out.push({ code: BPF_LDX | BPF_B | BPF_MSH, k: this.#nl });
