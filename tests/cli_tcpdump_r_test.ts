@@ -113,3 +113,26 @@ Deno.test("a record longer than the snaplen: programs see the snaplen's bytes as
   );
   assert.deepEqual(t.stdout(), file);
 });
+
+Deno.test({
+  name: "trace --base link --expr runs tcpdump -r's program for the file",
+  ignore: skip !== undefined,
+  async fn() {
+    const file = "pcap/icmpv6-RFC2894-RR.pcap";
+    const theirs = data.savefilePrograms.find((s) => s.file === file && s.expr === "ip6")!;
+    const { status, t } = await _run(
+      ["trace", "--base", "link", "--expr", "ip6", "--packet", "1"],
+      file,
+    );
+    assert.equal(status, 0, t.stderr());
+    const program = parseBytecode(theirs.ddd);
+    const p = loadPackets(file)[0];
+    const want = interpret(program, p.data, { wireLength: p.wireLength });
+    assert.ok(want > 0);
+    assert.match(t.stdoutText(), new RegExp(`result: ${want} \\(match\\)\\n$`));
+    // tcpdump -r's program: every BSD AF_INET6, then ret #65535 (the file's snaplen).
+    for (const k of ["0x1e000000", "0x18000000", "0x1c000000", "ret      #65535"]) {
+      assert.ok(t.stdoutText().includes(k), k);
+    }
+  },
+});
