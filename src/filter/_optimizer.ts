@@ -726,7 +726,6 @@ function _pullupPass(root: _Block): boolean {
 export function _optimize(root: _Block): _Block {
   for (let iter = 0; iter < 40; iter++) {
     let changed = _flowPass(root);
-    changed = _pullupPass(root) || changed;
     let c2: boolean;
     [root, c2] = _structurePass(root);
     changed ||= c2;
@@ -734,6 +733,8 @@ export function _optimize(root: _Block): _Block {
     const liveIn = _liveness(order);
     changed = _deadStores(order, liveIn) || changed;
     changed = _jsetPass(order, _liveness(order)) || changed;
+    // Pullups on a settled graph only (each costs a pass): after one, settle again.
+    if (!changed) changed = _pullupPass(root);
     if (!changed) break;
   }
   return root;
