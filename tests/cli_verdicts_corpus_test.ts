@@ -47,13 +47,36 @@ Deno.test({
   },
 });
 
+/**
+ * The corpus's results come from `pcap_compile` on a dead pcap handle with
+ * snaplen 262144; on the link base `--expr` compiles as `tcpdump -r` does, so
+ * a match returns the file's snaplen instead (tests/cli_tcpdump_r_test.ts
+ * checks that against tcpdump's own programs).
+ */
+function _savefileResults(c: { file: string; base: string; results: (number | null)[] }) {
+  if (c.base !== "link") return c.results;
+  const header = Deno.readFileSync(corpusDir + c.file).subarray(0, 24);
+  const view = new DataView(header.buffer, header.byteOffset, 24);
+  const magic = view.getUint32(0, true);
+  if (magic === 0x0a0d0d0a) return null; // pcapng: a snaplen per interface
+  const little = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const declared = view.getUint32(16, little);
+  const snaplen = declared === 0 || declared > 262144 ? 262144 : declared;
+  return c.results.map((r) => r === null || r === 0 ? r : snaplen);
+}
+
 Deno.test({
   name: "verdicts --expr gives libpcap's result for every packet of sampled corpus cases",
   ignore: skip !== undefined,
   async fn() {
+    let compared = 0;
     for (const c of _sample()) {
+      const expected = _savefileResults(c);
+      if (expected === null) continue;
       const lines = await _verdicts(["--base", c.base, "--expr", c.expr], c.file);
-      _compare(lines, c.results, c.base, `${c.file} "${c.expr}" (${c.base}, --expr)`);
+      _compare(lines, expected, c.base, `${c.file} "${c.expr}" (${c.base}, --expr)`);
+      compared++;
     }
+    assert.ok(compared > 100);
   },
 });

@@ -3,7 +3,7 @@
  * libpcap's qualifier inheritance and offset shifting, long programs.
  */
 import assert from "node:assert/strict";
-import { compileFilter } from "../src/filter/mod.ts";
+import { compileFilter, FilterRejectsAllError } from "../src/filter/mod.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import { validate } from "../src/bpf/validate.ts";
 
@@ -73,7 +73,14 @@ Deno.test("compileFilter() accepts everything for an empty expression", () => {
 
 Deno.test("compileFilter() folds constant expressions like libpcap", () => {
   assert.deepEqual(compileFilter("1 = 1"), [{ code: 0x06, jt: 0, jf: 0, k: 262144 }]);
-  assert.deepEqual(compileFilter("arp", { linkType: 101 }), [{ code: 0x06, jt: 0, jf: 0, k: 0 }]);
+  // tcpdump -y RAW -d arp: "expression rejects all packets"
+  assert.throws(() => compileFilter("arp", { linkType: 101 }), FilterRejectsAllError);
+  assert.deepEqual(compileFilter("arp", { linkType: 101, allowRejectAll: true }), [{
+    code: 0x06,
+    jt: 0,
+    jf: 0,
+    k: 0,
+  }]);
   assert.deepEqual(compileFilter("ip", { linkType: 228 }), [{
     code: 0x06,
     jt: 0,

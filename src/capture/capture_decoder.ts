@@ -353,8 +353,15 @@ export class CaptureDecoder {
         this.#carryOffset,
       );
       if (need < 0) return this.#fail(batch);
+      // In the start state the bytes are the pcap file header or the first
+      // pcapng section header, not a record.
+      const inside = this.#state !== _STATE_START
+        ? `record ${this.#recordIndex}`
+        : this.#carryLength >= 4 && this.#carryView.getUint32(0, false) === _PCAPNG_SHB
+        ? "the pcapng section header block"
+        : "the capture file header";
       this.#error = new CaptureFormatError(
-        `Cannot decode capture at byte offset ${this.#carryOffset}: the input ends inside record ${this.#recordIndex} (${this.#carryLength} of ${need} bytes present)`,
+        `Cannot decode capture at byte offset ${this.#carryOffset}: the input ends inside ${inside} (${this.#carryLength} of ${need} bytes present)`,
         this.#carryOffset,
         this.#recordIndex,
         this.#packetIndex,

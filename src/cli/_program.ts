@@ -11,7 +11,11 @@ import { interpret } from "../bpf/interpret.ts";
 import { parseBytecode } from "../bpf/parse_bytecode.ts";
 import { validate } from "../bpf/validate.ts";
 import { LINKTYPE_RAW } from "../capture/link_types.ts";
-import { compileFilter } from "../filter/compile_filter.ts";
+import { compileFilter, type CompileFilterOptions } from "../filter/compile_filter.ts";
+import {
+  type FilterInterface,
+  filterOptionsForInterface,
+} from "../filter/filter_options_for_interface.ts";
 import type { CliIo } from "./cli_io.ts";
 import { DataError } from "./data_error.ts";
 import { UsageError } from "./usage_error.ts";
@@ -27,6 +31,12 @@ export interface _ProgramSource {
   readonly fixed: boolean;
   /** The program for packets of `linkType` (throws a {@linkcode DataError}). */
   forLinkType(linkType: number): Instruction[];
+  /**
+   * The program for packets of a capture interface: an `--expr` on the link
+   * base is compiled as `tcpdump -r` compiles it for that file (its byte
+   * order and snaplen); otherwise as {@linkcode forLinkType}.
+   */
+  forInterface(captureInterface: FilterInterface): Instruction[];
 }
 
 /**
@@ -55,31 +65,44 @@ export async function _loadProgram(
   const text = _string(parsed, kind)!;
   if (kind === "bytecode") {
     const program = _parse("--bytecode", () => parseBytecode(text));
-    return { name: "--bytecode", fixed: true, forLinkType: () => program };
+    return {
+      name: "--bytecode",
+      fixed: true,
+      forLinkType: () => program,
+      forInterface: () => program,
+    };
   }
   if (kind === "asm") {
     const name = text === "-" ? "<stdin>" : text;
     const source = await _readText(io, text);
     const program = _parse(name, () => assemble(source));
-    return { name, fixed: true, forLinkType: () => program };
+    return { name, fixed: true, forLinkType: () => program, forInterface: () => program };
   }
-  const cache = new Map<number, Instruction[] | DataError>();
-  const forLinkType = (linkType: number): Instruction[] => {
-    const type = base === "network" ? LINKTYPE_RAW : linkType;
-    let entry = cache.get(type);
+  const cache = new Map<string, Instruction[] | DataError>();
+  const compileCached = (options: CompileFilterOptions): Instruction[] => {
+    const key = `${options.linkType}/${options.snaplen}/${options.savefileByteOrder}`;
+    let entry = cache.get(key);
     if (entry === undefined) {
       try {
-        entry = compileFilter(text, { linkType: type });
+        entry = compileFilter(text, options);
       } catch (error) {
-        const where = base === "network" ? "" : ` for link type ${_linkTypeName(type)}`;
+        const where = base === "network"
+          ? ""
+          : ` for link type ${_linkTypeName(options.linkType ?? 1)}`;
         const message = error instanceof Error ? error.message : String(error);
         entry = new DataError("--expr", `${message}${where}`, { cause: error });
       }
-      cache.set(type, entry);
+      cache.set(key, entry);
     }
     if (entry instanceof DataError) throw entry;
     return entry;
   };
+  const forLinkType = (linkType: number): Instruction[] =>
+    compileCached({ linkType: base === "network" ? LINKTYPE_RAW : linkType });
+  const forInterface = (captureInterface: FilterInterface): Instruction[] =>
+    base === "network"
+      ? forLinkType(LINKTYPE_RAW)
+      : compileCached(filterOptionsForInterface(captureInterface));
   // Report syntax errors before any input is read: an expression that
   // compiles for none of the link types cannot be right.
   const types = base === "network" ? [LINKTYPE_RAW] : [1, 113, 276, 0, 108, 101, 228, 229];
@@ -94,7 +117,7 @@ export async function _loadProgram(
     }
   }
   if (first !== undefined) throw first;
-  return { name: "--expr", fixed: false, forLinkType };
+  return { name: "--expr", fixed: false, forLinkType, forInterface };
 }
 
 function _parse(name: string, parse: () => Instruction[]): Instruction[] {

@@ -5,6 +5,7 @@
  * @module
  */
 import { CaptureDecoder } from "../capture/capture_decoder.ts";
+import type { CaptureInterface } from "../capture/capture_interface.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import { DataError } from "./data_error.ts";
 import type { _Input } from "./_input.ts";
@@ -12,7 +13,8 @@ import type { _Input } from "./_input.ts";
 /**
  * Called for each packet with its bytes (`bytes[start .. start +
  * capturedLength)`, valid only during the call), lengths, link type,
- * interface and 1-based packet number. Return true to stop reading.
+ * interface (index and description) and 1-based packet number. Return true
+ * to stop reading.
  */
 export type _PacketHandler = (
   bytes: Uint8Array,
@@ -22,6 +24,7 @@ export type _PacketHandler = (
   linkType: number,
   interfaceIndex: number,
   number: number,
+  captureInterface: CaptureInterface,
 ) => boolean | void;
 
 /**
@@ -52,6 +55,7 @@ export async function _readPackets(
         interfaces[index].linkType,
         index,
         number,
+        interfaces[index],
       );
       if (stop) return true;
     }

@@ -5,11 +5,10 @@
  */
 import { validate } from "../bpf/validate.ts";
 import { compileRuleSet } from "../rules/compile_rule_set.ts";
-import { parseRuleSet } from "../rules/parse_rule_set.ts";
+import { _readRuleFile } from "./_rule_file.ts";
 import type { CliCommand } from "./cli_command.ts";
 import { DataError } from "./data_error.ts";
 import { UsageError } from "./usage_error.ts";
-import { _readText } from "./_input.ts";
 import { _writeText } from "./_output.ts";
 import { _loadProgram } from "./_program.ts";
 import { _base, _integer, _noPositionals, _parseOptions, _string } from "./_args.ts";
@@ -63,10 +62,8 @@ export const checkCommand: CliCommand = {
           "check",
         );
       }
-      const text = await _readText(io, rulesPath);
-      const name = rulesPath === "-" ? "<stdin>" : rulesPath;
+      const { ruleSet, name } = await _readRuleFile(io, rulesPath, maxInstructions);
       try {
-        const ruleSet = parseRuleSet(text, { maxInstructions });
         compileRuleSet(ruleSet, { maxInstructions });
         const rules = ruleSet.chains.reduce((n, chain) => n + chain.rules.length, 0);
         const chains = ruleSet.chains.length;

@@ -13,7 +13,8 @@ import { _count, _flag, _integer, _parseOptions, _string } from "./_args.ts";
 import { _formatProgram } from "./_format_program.ts";
 import { _linkTypeName, _parseLinkType } from "./_link_types.ts";
 
-const _USAGE = `Usage: bpfstream compile [-y LINKTYPE] [-d|-dd|-ddd] [-O] [-s SNAPLEN] EXPRESSION...
+const _USAGE = `Usage: bpfstream compile [-y LINKTYPE] [-d|-dd|-ddd] [-O] [-s SNAPLEN]
+                         [--allow-reject-all] EXPRESSION...
 
 Compiles a tcpdump (pcap-filter) expression to classic BPF, as libpcap 1.10
 does. The words of EXPRESSION are joined with spaces, as tcpdump does.
@@ -26,8 +27,20 @@ Without -d, prints the iptables --bytecode form ("N,code jt jf k,...") for
   -d              print the program as tcpdump -d (listing)
   -dd             print it as tcpdump -dd (C array)
   -ddd            print it as tcpdump -ddd (count, then decimal lines)
-  -O              do not run the optimizer (as tcpdump -O)
-  -s SNAPLEN      value returned on a match (default 262144)`;
+  -O              do not run the optimizer. The program gives tcpdump -O's
+                  results on every packet but is not its instruction list:
+                  bpfstream's code generator already emits simplified tests
+                  (libpcap's unoptimized code goes through scratch memory),
+                  so it is usually much shorter (docs/filter.md)
+  -s SNAPLEN      value returned on a match (default 262144)
+  --allow-reject-all
+                  print 'ret #0' for an expression that matches no packet,
+                  where tcpdump (and, by default, bpfstream) reports
+                  "expression rejects all packets"
+
+As tcpdump -y TYPE -d, the program is compiled as for a live capture
+(pcap_open_dead); 'filter' and 'verdicts' compile --expr for each capture
+file as tcpdump -r does (on NULL/LOOP 'ip6' then tests every BSD's AF_INET6).`;
 
 /**
  * The `compile` subcommand.
@@ -48,6 +61,7 @@ export const compileCommand: CliCommand = {
       d: { type: "boolean", short: "d", multiple: true },
       O: { type: "boolean", short: "O" },
       s: { type: "string", short: "s" },
+      "allow-reject-all": { type: "boolean" },
     });
     const expression = parsed.positionals.join(" ");
     if (expression.trim() === "") {
@@ -58,7 +72,12 @@ export const compileCommand: CliCommand = {
     const snaplen = _integer(parsed, "s", "compile", 1, 0xffffffff, 262144);
     let program;
     try {
-      program = compileFilter(expression, { linkType, snaplen, optimize: !_flag(parsed, "O") });
+      program = compileFilter(expression, {
+        linkType,
+        snaplen,
+        optimize: !_flag(parsed, "O"),
+        allowRejectAll: _flag(parsed, "allow-reject-all"),
+      });
     } catch (error) {
       const where = yText === undefined ? "" : ` (link type ${_linkTypeName(linkType)})`;
       const message = error instanceof Error ? error.message : String(error);

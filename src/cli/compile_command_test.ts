@@ -54,3 +54,19 @@ Deno.test("compile: errors", async () => {
   const empty = _testIo();
   assert.equal(await runCli(["compile"], empty.io), 2);
 });
+
+Deno.test("compile: an expression that rejects every packet is an error, as tcpdump's", async () => {
+  // tcpdump -y RAW -d arp: "tcpdump: expression rejects all packets", status 1.
+  const t = _testIo();
+  assert.equal(await runCli(["compile", "-y", "RAW", "arp"], t.io), 1);
+  assert.equal(
+    t.stderr(),
+    "bpfstream: expression: Cannot compile filter: expression rejects all packets (link type 101 (RAW))\n",
+  );
+  assert.equal(t.stdoutText(), "");
+  // The opt-in prints the empty program.
+  assert.equal(await _compile("-y", "RAW", "--allow-reject-all", "arp"), "1,6 0 0 0\n");
+  // -O does not optimize, so there is no error (tcpdump -O -ddd '1 = 0' prints a 10-instruction
+  // program that computes 1 - 0 and returns 0; bpfstream folds the constants as it parses).
+  assert.equal(await _compile("-O", "-ddd", "1 = 0"), "1\n6 0 0 0\n");
+});

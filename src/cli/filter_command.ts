@@ -4,14 +4,17 @@
  * @module
  */
 import { type CompiledRuleSet, compileRuleSet } from "../rules/compile_rule_set.ts";
-import { parseRuleSet } from "../rules/parse_rule_set.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
-import { parseBytecode } from "../bpf/parse_bytecode.ts";
+import type { Instruction } from "../bpf/instruction.ts";
+import { LINKTYPE_RAW } from "../capture/link_types.ts";
 import type { CliCommand } from "./cli_command.ts";
 import type { CliIo } from "./cli_io.ts";
 import { DataError } from "./data_error.ts";
 import { UsageError } from "./usage_error.ts";
-import { _openBlocks, _readText } from "./_input.ts";
+import { _openBlocks } from "./_input.ts";
+import { _readRuleFile } from "./_rule_file.ts";
+import { _loadProgram, _runnable } from "./_program.ts";
+import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
 import { RouterStream } from "../stream/router_stream.ts";
@@ -52,7 +55,8 @@ writes the accepted frames to standard output as a capture of the same format
   --drop-to FILE          also write the dropped frames, as a capture, to FILE
   --stats                 print per-rule counters to stderr at the end, like
                           'iptables -L -v -x -n'
-  --json                  print the counters to stderr as JSON instead
+  --json                  print the counters to stderr as JSON (with --stats:
+                          the table, then the JSON)
   --chain NAME            the built-in chain frames enter (default INPUT, else
                           the first built-in chain)
   --max-instructions N    largest --bytecode program, 1..4096 (default 64 in
@@ -68,10 +72,17 @@ const _OUTPUT_CHUNK = 1 << 20;
 /** Unwritten bytes each output may hold before the router waits for it. */
 const _OUTPUT_HIGH_WATER_MARK = 2 << 20;
 
-async function _loadRuleSet(
-  parsed: _Parsed,
-  io: CliIo,
-): Promise<{ ruleSet: RuleSet; name: string; max: number }> {
+/** The rule set to run, where it came from, and the fixed program of `--bytecode`/`--expr`. */
+interface _LoadedRules {
+  ruleSet: RuleSet;
+  name: string;
+  max: number;
+  /** The single program of `--bytecode` (or network-base `--expr`), for the link-layer hint. */
+  program?: Instruction[];
+  base?: "link" | "network";
+}
+
+async function _loadRuleSet(parsed: _Parsed, io: CliIo): Promise<_LoadedRules> {
   const rulesPath = _string(parsed, "rules");
   const bytecode = _string(parsed, "bytecode");
   const expression = _string(parsed, "expr");
@@ -92,26 +103,22 @@ async function _loadRuleSet(
       );
     }
     const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const text = await _readText(io, rulesPath);
-    const name = rulesPath === "-" ? "<stdin>" : rulesPath;
-    try {
-      return { ruleSet: parseRuleSet(text, { maxInstructions: max }), name, max };
-    } catch (error) {
-      throw DataError.from(name, error);
-    }
+    const { ruleSet, name } = await _readRuleFile(io, rulesPath, max);
+    return { ruleSet, name, max };
   }
   const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 4096);
   const base = _base(parsed, "filter");
-  let match;
-  if (bytecode !== undefined) {
-    try {
-      match = { kind: "bpf" as const, invert: false, program: parseBytecode(bytecode) };
-    } catch (error) {
-      throw DataError.from("--bytecode", error);
-    }
-  } else {
-    match = { kind: "bpf" as const, invert: false, expression: expression! };
+  // The program is compiled and checked here, so that its errors name
+  // --bytecode/--expr alone, not the one-rule set built around it.
+  const source = await _loadProgram(parsed, "filter", io, base, ["bytecode", "expr"]);
+  let program: Instruction[] | undefined;
+  if (source.fixed || base === "network") {
+    program = source.forLinkType(LINKTYPE_RAW);
+    _runnable(source.name, program, "interpret", max);
   }
+  const match = bytecode !== undefined
+    ? { kind: "bpf" as const, invert: false, program: program! }
+    : { kind: "bpf" as const, invert: false, expression: expression! };
   const ruleSet: RuleSet = {
     table: "filter",
     chains: [{
@@ -120,7 +127,7 @@ async function _loadRuleSet(
       rules: [{ base, matches: [match], target: "ACCEPT" }],
     }],
   };
-  return { ruleSet, name: bytecode !== undefined ? "--bytecode" : "--expr", max };
+  return { ruleSet, name: source.name, max, program, base };
 }
 
 function _megabytes(bytes: number): string {
@@ -190,7 +197,7 @@ export const filterCommand: CliCommand = {
         "filter",
       );
     }
-    const { ruleSet, name, max } = await _loadRuleSet(parsed, io);
+    const { ruleSet, name, max, program, base } = await _loadRuleSet(parsed, io);
     let rules: CompiledRuleSet;
     try {
       rules = compileRuleSet(ruleSet, {
@@ -246,11 +253,18 @@ export const filterCommand: CliCommand = {
     if (failure === undefined && error !== undefined) {
       failure = _isBrokenPipe(error) ? error : DataError.from(input.name, error);
     }
-    if (_flag(parsed, "json")) {
-      await _writeText(io.stderr, _formatStatsJson(ruleSet, rules.counters()));
-    } else if (_flag(parsed, "stats")) {
+    // --stats prints the table, --json the JSON document; given both, both
+    // (the table first, then the JSON on its own lines).
+    if (_flag(parsed, "stats")) {
       await _writeText(io.stderr, _formatStatsText(ruleSet, rules.counters()));
     }
+    if (_flag(parsed, "json")) {
+      await _writeText(io.stderr, _formatStatsJson(ruleSet, rules.counters()));
+    }
+    const hint = program && base && stats && failure === undefined
+      ? _linkLayerHint(program, base, stats.input.packets, stats.accepted.packets)
+      : undefined;
+    if (hint) await _writeText(io.stderr, hint);
     if (failure !== undefined) throw failure;
     return 0;
   },

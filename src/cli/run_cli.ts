@@ -28,10 +28,13 @@ Linux-exact classic BPF packet filtering of pcap/pcapng captures.
 Commands:
 ${lines.join("\n")}
 
-Run 'bpfstream COMMAND --help' for a command's options.
+Options:
+  --help, -h     this text ('bpfstream COMMAND --help' for a command's options)
+  --version, -V  print the version
+  --debug        print the stack trace of an error (also BPFSTREAM_DEBUG=1)
+
 Exit status: 0 success, 1 bad data or rules (the message names the place),
 2 bad usage; 141 when standard output is closed early (e.g. '| head').
---debug (or BPFSTREAM_DEBUG=1) prints the stack trace of an error.
 `;
 }
 
@@ -41,6 +44,19 @@ async function _say(stream: WritableStream<Uint8Array>, text: string): Promise<v
   } catch {
     // Nowhere left to report to.
   }
+}
+
+/**
+ * The message with control characters (C0, DEL, C1; a message quoting
+ * binary input has them) written as `\xNN`, so that an error never moves
+ * the cursor, rings the bell or switches the terminal's character set.
+ */
+export function _escapeControls(message: string): string {
+  return message.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }
 
 function _debugText(error: unknown): string {
@@ -135,7 +151,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (_isBrokenPipe(error)) return _EXIT_BROKEN_PIPE;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = _escapeControls(error instanceof Error ? error.message : String(error));
     let text = `bpfstream: ${message}\n`;
     if (error instanceof UsageError) {
       const which = error.command ?? command?.name;

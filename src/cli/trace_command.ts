@@ -92,7 +92,7 @@ export const traceCommand: CliCommand = {
     let seen = 0;
     await _readPackets(
       input,
-      (bytes, start, capturedLength, wireLength, linkType, interfaceIndex, number) => {
+      (bytes, start, capturedLength, wireLength, linkType, interfaceIndex, number, iface) => {
         seen = number;
         if (number !== wanted) return false;
         let head =
@@ -104,7 +104,7 @@ export const traceCommand: CliCommand = {
             "not run: a network-base program runs only on frames with an IPv4/IPv6 header\n";
           return true;
         }
-        const program = source.forLinkType(linkType);
+        const program = source.forInterface(iface);
         try {
           validate(program, { maxInstructions: 4096, allowBackwardJumps });
         } catch (error) {

@@ -10,6 +10,8 @@ import { _TextWriter, _writeText } from "./_output.ts";
 import { _loadProgram, _runnable } from "./_program.ts";
 import { _readPackets } from "./_read_packets.ts";
 import { _FrameView } from "./_frame_context.ts";
+import { _linkLayerHint } from "./_link_layer_hint.ts";
+import type { FilterInterface } from "../filter/filter_options_for_interface.ts";
 import { _base, _flag, _inputPath, _integer, _parseOptions, _strategy } from "./_args.ts";
 
 const _USAGE = `Usage: bpfstream verdicts (--bytecode PROG | --expr EXPR | --asm FILE)
@@ -24,7 +26,9 @@ packet's link type, with a note on stderr). Compare with libpcap's verdicts pack
 
   --bytecode PROG         iptables form "4,48 0 0 9,..." or tcpdump -dd/-ddd text
   --expr EXPR             a tcpdump filter expression, compiled for RAW IP on
-                          the network base, per capture link type on the link base
+                          the network base; on the link base as 'tcpdump -r'
+                          compiles it for each capture interface (its link
+                          type, snaplen as the match value, byte order)
   --asm FILE              bpf_asm source ('-' for stdin)
   --base link|network     offset 0 at the link-layer header (tcpdump programs,
                           'tcpdump -ddd' output) or at the IP header (iptables
@@ -64,17 +68,17 @@ export const verdictsCommand: CliCommand = {
     const maxInstructions = _integer(parsed, "max-instructions", "verdicts", 1, 4096, 4096);
     const path = _inputPath(parsed, "verdicts");
     const source = await _loadProgram(parsed, "verdicts", io, base, ["bytecode", "expr", "asm"]);
-    const runnables = new Map<number, CompiledProgram | null>();
+    const runnables = new Map<FilterInterface, CompiledProgram | null>();
     const notes: string[] = [];
-    // A program for the link type, or null where the expression cannot be
-    // compiled for it (its packets print "-", with a note on stderr).
-    const forLinkType = (linkType: number): CompiledProgram | null => {
-      let run = runnables.get(linkType);
+    // A program for the capture interface, or null where the expression
+    // cannot be compiled for it (its packets print "-", with a note on stderr).
+    const forInterface = (iface: FilterInterface): CompiledProgram | null => {
+      let run = runnables.get(iface);
       if (run === undefined) {
         try {
           run = _runnable(
             source.name,
-            source.forLinkType(linkType),
+            source.forInterface(iface),
             strategy,
             maxInstructions,
             backward,
@@ -85,24 +89,27 @@ export const verdictsCommand: CliCommand = {
           notes.push(`bpfstream: note: ${message}; its packets print '-'\n`);
           run = null;
         }
-        runnables.set(linkType, run);
+        runnables.set(iface, run);
       }
       return run;
     };
-    if (source.fixed) forLinkType(1); // report a refused program before reading input
+    // Report a refused program before reading input.
+    if (source.fixed) forInterface({ linkType: 1, snaplen: 0, littleEndian: true });
     const input = await _openInput(io, path);
     const out = new _TextWriter(io.stdout);
     const view = new _FrameView(base);
-    let lastType = -1;
+    let lastInterface: FilterInterface | undefined;
     let run: CompiledProgram | null = null;
+    let packets = 0, matched = 0;
     try {
       await _readPackets(
         input,
-        (bytes, start, capturedLength, wireLength, linkType, interfaceIndex) => {
-          if (linkType !== lastType) {
-            run = forLinkType(linkType);
-            lastType = linkType;
+        (bytes, start, capturedLength, wireLength, linkType, interfaceIndex, _number, iface) => {
+          if (iface !== lastInterface) {
+            run = forInterface(iface);
+            lastInterface = iface;
           }
+          packets++;
           if (
             run === null ||
             !view.load(bytes, start, capturedLength, wireLength, linkType, interfaceIndex)
@@ -110,12 +117,19 @@ export const verdictsCommand: CliCommand = {
             out.write("-\n");
             return;
           }
-          out.write(`${run(bytes, view.context) >>> 0}\n`);
+          const result = run(bytes, view.context) >>> 0;
+          if (result !== 0) matched++;
+          out.write(`${result}\n`);
         },
         () => out.maybeFlush(),
       );
     } finally {
       await out.flush();
+    }
+    if (source.fixed) {
+      const program = source.forLinkType(1);
+      const hint = _linkLayerHint(program, base, packets, matched);
+      if (hint) notes.push(hint);
     }
     if (notes.length) await _writeText(io.stderr, notes.join(""));
     return 0;

@@ -12,6 +12,13 @@ import { BPF_JA, BPF_JMP, BPF_K, BPF_RET } from "../bpf/opcodes.ts";
 export interface _Stmt {
   code: number;
   k: number;
+  /**
+   * A load written in the expression (`ip[9]`, `tcp[13]`). libpcap loads
+   * these through X, so while it folds branches their values never equal
+   * those of the loads its protocol checks make; the optimizer keeps them
+   * apart the same way (docs/filter.md).
+   */
+  accessor?: boolean;
 }
 
 /** A basic block: statements, then a branch (or a return for leaves). */

@@ -82,7 +82,31 @@ const _ETHERTYPE_LAT = 0x6004;
 const _ETHERTYPE_SCA = 0x6007;
 const _ETHERTYPE_MOPRC = 0x6002;
 const _ETHERTYPE_MOPDL = 0x6001;
+const _ETHERTYPE_NS = 0x0600;
 const _ETHERMTU = 1500;
+const _DLT_PPP = 9;
+
+/**
+ * PPP protocol numbers of the Ethernet types and LLC SAPs the keywords stand
+ * for, as libpcap maps them inside PPPoE (ethertype_to_ppptype); other values
+ * are compared unchanged.
+ */
+const _PPP_TYPES: Record<number, number> = {
+  [_ETHERTYPE_IP]: 0x0021,
+  [_ETHERTYPE_IPV6]: 0x0057,
+  [_ETHERTYPE_DN]: 0x0027,
+  [_ETHERTYPE_ATALK]: 0x0029,
+  [_ETHERTYPE_NS]: 0x0025,
+  0xfe: 0x0023, // LLCSAP_ISONS → PPP_OSI
+  0x42: 0x0031, // LLCSAP_8021D (stp) → PPP_BRPDU
+  0xe0: 0x002b, // LLCSAP_IPX → PPP_IPX
+};
+
+/** PPP's protocol number for MPLS unicast (RFC 3032). */
+const _PPP_MPLS_UCAST = 0x0281;
+
+/** BSD address families of IPv6 (BSD, FreeBSD, Darwin) in the order libpcap tests them. */
+const _BSD_AF_INET6 = [30, 24, 28];
 
 /** IP protocol numbers of the protocol keywords. */
 const _IP_PROTOS: Record<string, number> = {
@@ -270,6 +294,7 @@ const _NETWORK = new Set([
 /** Link types this compiler knows, with libpcap's descriptions. */
 const _LINK_NAMES: Record<number, string> = {
   0: "BSD loopback",
+  9: "PPP",
   1: "Ethernet",
   12: "Raw IP",
   14: "Raw IP",
@@ -283,7 +308,7 @@ const _LINK_NAMES: Record<number, string> = {
 
 /** Whether the compiler supports a LINKTYPE_/DLT_ value. */
 export function _isSupportedLinkType(linkType: number): boolean {
-  return Object.hasOwn(_LINK_NAMES, linkType);
+  return linkType !== _DLT_PPP && Object.hasOwn(_LINK_NAMES, linkType);
 }
 
 /** Evaluates a constant ALU operation with uint32 semantics. */
@@ -329,6 +354,16 @@ export function _arithBinary(op: string, l: _Arith, r: _Arith, col: number): _Ar
   return { kind: "bin", op, l, r, col };
 }
 
+/** The 32-bit value with its bytes reversed. */
+function _swap32(v: number): number {
+  return ((v & 0xff) << 24 | (v & 0xff00) << 8 | (v >>> 8) & 0xff00 | v >>> 24) >>> 0;
+}
+
+/** A `proto[index]` load of the expression (see {@linkcode _Stmt.accessor}). */
+function _userLoad(size: number, mode: number, k: number): _Stmt {
+  return { code: BPF_LD | size | mode, k: k >>> 0, accessor: true };
+}
+
 function _ld(size: number, mode: number, k: number): _Stmt {
   return { code: BPF_LD | size | mode, k: k >>> 0 };
 }
@@ -342,13 +377,23 @@ export class _CodeGen {
   #offLinktype: number;
   #offLinkpl: number;
   #offNl = 0;
-  #isPpp = false;
+  /** Where `link[...]`/`ether[...]` count from: 0, or the PPP header after `pppoes`. */
+  #offLinkhdr = 0;
+  /** Byte order of the capture file being read (`tcpdump -r`), or undefined (`pcap_open_dead`). */
+  #savefileLittleEndian: boolean | undefined;
   #labelDepth = 0;
+  #hasProtochain = false;
   #vlanDepth = 0;
   #regs = 0;
   #maxRegs = 0;
 
-  constructor(linkType: number) {
+  /**
+   * `savefileLittleEndian`: compile as libpcap does for a capture file of
+   * that byte order (BSD loopback: every IPv6 address family, in the file's
+   * byte order); undefined: as `pcap_open_dead` on a little-endian host.
+   */
+  constructor(linkType: number, savefileLittleEndian?: boolean) {
+    this.#savefileLittleEndian = savefileLittleEndian;
     this.#dlt = linkType === 14 || linkType === 101 ? 12 : linkType;
     this.#linkName = _LINK_NAMES[linkType] ?? `DLT ${linkType}`;
     switch (this.#dlt) {
@@ -373,6 +418,15 @@ export class _CodeGen {
         this.#offLinktype = -1;
         this.#offLinkpl = 0;
     }
+  }
+
+  /**
+   * Whether the expression used `protochain`. libpcap's protochain loop
+   * jumps backwards, so libpcap does not optimize such an expression and
+   * never finds that it rejects all packets.
+   */
+  get hasProtochain(): boolean {
+    return this.#hasProtochain;
   }
 
   /** Offset of the network-layer header. */
@@ -408,19 +462,8 @@ export class _CodeGen {
       }
       this.#err("unsupported protocol over mpls", col);
     }
-    if (this.#isPpp) {
-      const ppp = proto === _ETHERTYPE_IP
-        ? 0x21
-        : proto === _ETHERTYPE_IPV6
-        ? 0x57
-        : proto === _ETHERTYPE_DN
-        ? 0x27
-        : proto === _ETHERTYPE_ATALK
-        ? 0x29
-        : proto === 0xe0
-        ? 0x2b
-        : proto;
-      return this.cmp(this.#offLinktype, BPF_H, ppp);
+    if (this.#dlt === _DLT_PPP) {
+      return this.cmp(this.#offLinktype, BPF_H, _PPP_TYPES[proto] ?? proto);
     }
     switch (this.#dlt) {
       case 1:
@@ -449,14 +492,11 @@ export class _CodeGen {
       }
       case 0:
       case 108: {
-        let af: number;
-        if (proto === _ETHERTYPE_IP) af = 2;
-        else if (proto === _ETHERTYPE_IPV6) af = 10;
-        else return false;
-        if (this.#dlt === 0) {
-          af = ((af & 0xff) << 24 | (af & 0xff00) << 8 | (af >>> 8) & 0xff00 | af >>> 24) >>> 0;
-        }
-        return this.cmp(0, BPF_W, af);
+        if (proto === _ETHERTYPE_IP) return this.#loopbackFamily(2);
+        if (proto !== _ETHERTYPE_IPV6) return false;
+        // A file may come from any BSD: libpcap tests all three values.
+        if (this.#savefileLittleEndian === undefined) return this.#loopbackFamily(10);
+        return _BSD_AF_INET6.map((af) => this.#loopbackFamily(af)).reduce((a, b) => _or(a, b));
       }
       case 12:
         if (proto === _ETHERTYPE_IP) return this.cmp(0, BPF_B, 0x40, 0xf0);
@@ -468,6 +508,17 @@ export class _CodeGen {
         return proto === _ETHERTYPE_IPV6;
     }
     return this.#err(`unsupported link type ${this.#dlt}`, col);
+  }
+
+  /**
+   * The 4-byte address-family word of BSD loopback: DLT_NULL holds it in the
+   * capturing host's byte order (the file's, or little-endian for
+   * `pcap_open_dead`), DLT_LOOP in network order.
+   */
+  #loopbackFamily(af: number): _Cond {
+    const little = this.#dlt === 0 && (this.#savefileLittleEndian ?? true);
+    const word = little ? _swap32(af) : af;
+    return this.cmp(0, BPF_W, word);
   }
 
   /** IPX, AppleTalk and AARP on Ethernet: Ethernet II, SNAP, and (IPX) 802.2/raw 802.3. */
@@ -489,7 +540,7 @@ export class _CodeGen {
   }
 
   #isEthernet(): boolean {
-    return this.#dlt === 1 && !this.#isPpp;
+    return this.#dlt === 1;
   }
 
   /** `ip`, `tcp`, `arp`, ...: the protocol keyword alone. */
@@ -584,6 +635,7 @@ export class _CodeGen {
       return _or(b0, b1);
     }
     if (proto !== "ip" && proto !== "ip6") this.#err("bad protocol applied for 'protochain'", col);
+    this.#hasProtochain = true;
     if (this.#labelDepth > 0) this.#err("protochain is not supported over mpls", col);
     const isV6 = proto === "ip6";
     const b0 = this.linktype(isV6 ? _ETHERTYPE_IPV6 : _ETHERTYPE_IP, col);
@@ -904,7 +956,7 @@ export class _CodeGen {
 
   /** `vlan [id]`: test the TPID (and VID), then shift the offsets by 4. */
   vlan(id: number | null, col: number): _Cond {
-    if (this.#dlt !== 1 || this.#isPpp) this.#err(`no VLAN support for ${this.#linkName}`, col);
+    if (this.#dlt !== 1) this.#err(`no VLAN support for ${this.#linkName}`, col);
     if (id !== null && id > 4095) this.#err(`VLAN tag ${id} greater than maximum 4095`, col);
     let b0 = _or(
       _or(this.linktype(_ETHERTYPE_8021Q, col), this.linktype(_ETHERTYPE_8021AD, col)),
@@ -923,8 +975,9 @@ export class _CodeGen {
     if (this.#labelDepth > 0) {
       b0 = _not(this.cmp(this.#nl - 2, BPF_B, 1, 0xffffffff, BPF_JSET));
     } else {
-      if (this.#dlt !== 1 || this.#isPpp) this.#err(`no MPLS support for ${this.#linkName}`, col);
-      b0 = this.linktype(_ETHERTYPE_MPLS, col);
+      if (this.#dlt === _DLT_PPP) b0 = this.linktype(_PPP_MPLS_UCAST, col);
+      else if (this.#dlt === 1) b0 = this.linktype(_ETHERTYPE_MPLS, col);
+      else this.#err(`no MPLS support for ${this.#linkName}`, col);
     }
     if (label !== null) {
       if (label > 0xfffff) this.#err(`MPLS label ${label} greater than maximum 1048575`, col);
@@ -940,27 +993,31 @@ export class _CodeGen {
     return this.linktype(_ETHERTYPE_PPPOED, col);
   }
 
-  /** `pppoes [session]`: afterwards the payload is PPP. */
+  /**
+   * `pppoes [session]`: afterwards the payload is PPP, 6 bytes past the
+   * PPPoE header. As in libpcap the offsets move even where the link type
+   * cannot carry PPPoE (RAW, NULL, IPV4, IPV6: `pppoes` itself is false there).
+   */
   pppoes(session: number | null, col: number): _Cond {
     let b0 = this.linktype(_ETHERTYPE_PPPOES, col);
     if (session !== null) {
       if (session > 0xffff) {
         this.#err(`PPPoE session number ${session} greater than maximum 65535`, col);
       }
-      b0 = _and(b0, this.cmp(this.#nl, BPF_W, session, 0xffff));
+      b0 = _and(b0, this.cmp(this.#offLinkpl, BPF_W, session, 0xffff));
     }
-    if (b0 !== false) {
-      this.#offLinktype = this.#nl + 6;
-      this.#offLinkpl = this.#nl + 8;
-      this.#offNl = 0;
-      this.#isPpp = true;
-    }
+    this.#offLinktype = this.#nl + 6;
+    this.#offLinkhdr = this.#offLinktype;
+    this.#offLinkpl = this.#offLinktype + 2;
+    this.#offNl = 0;
+    this.#dlt = _DLT_PPP;
+    this.#linkName = _LINK_NAMES[_DLT_PPP];
     return b0;
   }
 
   /** `llc`. */
   llc(col: number): _Cond {
-    if (this.#dlt !== 1 || this.#isPpp) this.#err(`'llc' not supported for ${this.#linkName}`, col);
+    if (this.#dlt !== 1) this.#err(`'llc' not supported for ${this.#linkName}`, col);
     const b0 = _not(this.cmp(this.#offLinktype, BPF_H, _ETHERMTU, 0xffffffff, BPF_JGT));
     const b1 = _not(this.cmp(this.#offLinkpl, BPF_H, 0xffff));
     return _and(b0, b1);
@@ -1076,12 +1133,16 @@ export class _CodeGen {
       case "load": {
         const size = _SIZES[a.size];
         const transport = _TRANSPORT.has(a.proto);
-        const base = a.proto === "link" ? 0 : a.proto === "icmp6" ? this.#nl + 40 : this.#nl;
+        const base = a.proto === "link"
+          ? this.#offLinkhdr
+          : a.proto === "icmp6"
+          ? this.#nl + 40
+          : this.#nl;
         if (a.index.kind === "const") {
           if (transport) {
             out.push({ code: BPF_LDX | BPF_B | BPF_MSH, k: this.#nl });
-            out.push(_ld(size, BPF_IND, base + a.index.value));
-          } else out.push(_ld(size, BPF_ABS, base + a.index.value));
+            out.push(_userLoad(size, BPF_IND, base + a.index.value));
+          } else out.push(_userLoad(size, BPF_ABS, base + a.index.value));
           return;
         }
         this.#emit(a.index, out, col);
@@ -1090,7 +1151,7 @@ export class _CodeGen {
           out.push({ code: BPF_ALU | BPF_ADD | BPF_X, k: 0 });
         }
         out.push({ code: BPF_MISC | BPF_TAX, k: 0 });
-        out.push(_ld(size, BPF_IND, base));
+        out.push(_userLoad(size, BPF_IND, base));
         return;
       }
     }

@@ -4,8 +4,11 @@
  * across the DAG with branch facts flowing along edges, which gives load CSE,
  * constant folding and branch folding; jump threading over blocks whose
  * outcome the path already decides; liveness-based dead-store and dead-load
- * removal; `and #m; jeq #0` → `jset #m`; straight-line block merging and
- * merging of identical blocks. Iterates to a fixed point.
+ * removal; `and #m; jeq #0` → `jset #m`; libpcap's or/and pullups;
+ * straight-line block merging and merging of identical blocks. Iterates to a
+ * fixed point. What a path knows decides a branch only as far as libpcap's
+ * optimizer knows it, because removing a test can remove a load that
+ * would have rejected a short packet (docs/filter.md).
  *
  * @module
  */
@@ -127,14 +130,19 @@ function _simulate(stmts: _Stmt[], state: _State, values: _Values, rewrite: bool
       const dst = cls === BPF_LD ? _A : _X;
       const mode = bpfMode(s.code);
       let v: number;
+      const kind = s.accessor ? "user-" : "";
       if (mode === BPF_IMM) v = values.constant(s.k);
-      else if (mode === BPF_ABS) v = values.of(`abs${bpfSize(s.code)}:${s.k}`);
+      else if (mode === BPF_ABS) v = values.of(`${kind}abs${bpfSize(s.code)}:${s.k}`);
       else if (mode === BPF_IND) {
         const xc = values.constOf(regs[_X]);
         if (xc !== undefined && xc + s.k <= 0xffffffff && rewrite) {
-          s = { code: BPF_LD | bpfSize(s.code) | BPF_ABS, k: (xc + s.k) >>> 0 };
-          v = values.of(`abs${bpfSize(s.code)}:${s.k}`);
-        } else v = values.of(`ind${bpfSize(s.code)}:${s.k}:${regs[_X]}`);
+          s = {
+            code: BPF_LD | bpfSize(s.code) | BPF_ABS,
+            k: (xc + s.k) >>> 0,
+            accessor: s.accessor,
+          };
+          v = values.of(`${kind}abs${bpfSize(s.code)}:${s.k}`);
+        } else v = values.of(`${kind}ind${bpfSize(s.code)}:${s.k}:${regs[_X]}`);
       } else if (mode === BPF_LEN) v = values.of("len");
       else if (mode === BPF_MEM) {
         v = regs[2 + s.k];
@@ -215,9 +223,14 @@ function _factKey(b: _Block, regs: number[], values: _Values): string {
 /** The branch outcome of `b` under `state` (after its statements), if known. */
 function _decide(b: _Block, state: _State, values: _Values): boolean | undefined {
   const op = bpfOp(b.code);
-  const a = values.constOf(state.regs[_A], state);
+  // What a taken `jeq #k` tells (A equals k) decides only another `jeq`, as
+  // libpcap's fold_edge: deciding `jgt`/`jge`/`jset` from it too removed
+  // tests libpcap keeps, and with them loads that reject short packets
+  // (`vrrp[40] = 64 or not ether proto 47`).
+  const path = op === BPF_JEQ ? state : undefined;
+  const a = values.constOf(state.regs[_A], path);
   let k: number | undefined = b.k >>> 0;
-  if (bpfSrc(b.code) === BPF_X) k = values.constOf(state.regs[_X], state);
+  if (bpfSrc(b.code) === BPF_X) k = values.constOf(state.regs[_X], path);
   if (a !== undefined && k !== undefined) {
     switch (op) {
       case BPF_JEQ:
@@ -553,6 +566,162 @@ function _structurePass(root: _Block): [_Block, boolean] {
   return [root, changed];
 }
 
+// ------------------------------------------------------------------ pullups
+
+/**
+ * Largest graph the pullups are tried on: each moves one test and costs a
+ * pass over the graph, and filters this large are lists of alternatives
+ * (`port 1 or port 2 or …`), not the chains of tests that pullups reorder.
+ */
+const _MAX_PULLUP_BLOCKS = 512;
+
+/** Registers `b` reads before writing them (statements, then its branch). */
+function _upwardUses(b: _Block): number {
+  let live = _branchUses(b);
+  for (let j = b.stmts.length - 1; j >= 0; j--) {
+    const s = b.stmts[j];
+    live = (live & ~_defs(s)) | _uses(s);
+  }
+  return live;
+}
+
+/** The register states on entry to and exit from every block (no rewriting). */
+function _states(order: _Block[], preds: Map<_Block, _Block[]>) {
+  const values = new _Values();
+  const before = new Map<_Block, _State>();
+  const after = new Map<_Block, _State>();
+  for (const b of order) {
+    const ps = preds.get(b)!;
+    let state: _State;
+    if (ps.length === 0) {
+      const regs: number[] = [];
+      for (let r = 0; r < _NREGS; r++) regs.push(values.fresh());
+      state = { regs, facts: new Map(), eq: new Map() };
+    } else {
+      const incoming: _State[] = [];
+      for (const p of ps) {
+        const st = after.get(p)!;
+        if (_isGoto(p)) incoming.push(st);
+        else {
+          if (p.jt === b) incoming.push(_edgeState(p, st, true, values));
+          if (p.jf === b) incoming.push(_edgeState(p, st, false, values));
+        }
+      }
+      state = _meet(incoming, values);
+    }
+    before.set(b, _cloneState(state));
+    _simulate(b.stmts, state, values, false);
+    after.set(b, state);
+  }
+  return { before, after };
+}
+
+/** Immediate dominators (Cooper, Harvey and Kennedy) over a topological order. */
+function _idoms(order: _Block[], preds: Map<_Block, _Block[]>): Map<_Block, _Block> {
+  const index = new Map(order.map((b, i) => [b, i]));
+  const idom = new Map<_Block, _Block>([[order[0], order[0]]]);
+  const intersect = (a: _Block, b: _Block): _Block => {
+    while (a !== b) {
+      while (index.get(a)! > index.get(b)!) a = idom.get(a)!;
+      while (index.get(b)! > index.get(a)!) b = idom.get(b)!;
+    }
+    return a;
+  };
+  for (const b of order.slice(1)) {
+    let d: _Block | undefined;
+    for (const p of preds.get(b)!) if (idom.has(p)) d = d === undefined ? p : intersect(p, d);
+    idom.set(b, d!);
+  }
+  return idom;
+}
+
+/**
+ * libpcap's or_pullup and and_pullup (the BPF+ paper's "predicate assertion
+ * propagation"): in a chain of tests that all jump to the same place on one
+ * side, a later test on the value that is already in A on entry to the chain
+ * is moved to the front, before tests that load other bytes. This is not
+ * only about speed: a test moved ahead of a load that fails on a short packet
+ * decides that packet as libpcap does. A test is moved only when every
+ * register it reads holds the same value at its new place.
+ */
+function _pullupPass(root: _Block): boolean {
+  const order = _topoOrder(root);
+  if (order.length < 3 || order.length > _MAX_PULLUP_BLOCKS) return false;
+  const preds = _preds(order);
+  const { before, after } = _states(order, preds);
+  const idom = _idoms(order, preds);
+  const dominates = (a: _Block, b: _Block): boolean => {
+    for (let x = b;; x = idom.get(x)!) {
+      if (x === a) return true;
+      if (x === order[0]) return false;
+    }
+  };
+  const isTest = (b: _Block) => bpfClass(b.code) === BPF_JMP && !_isGoto(b);
+  let liveIn: Map<_Block, number> | undefined;
+  for (let i = order.length - 1; i >= 1; i--) {
+    const b = order[i];
+    if (!isTest(b)) continue;
+    const ps = preds.get(b)!;
+    if (ps.length === 0) continue;
+    const val = after.get(ps[0])!.regs[_A];
+    if (ps.some((p) => after.get(p)!.regs[_A] !== val)) continue;
+    for (const [keep, next] of [["jt", "jf"], ["jf", "jt"]] as const) {
+      // diff: the first test down the chain whose A differs from `val`.
+      let diff = b, chainPrev: _Block | null = null;
+      let found = false;
+      for (let n = 0; n < 256; n++) {
+        if (!isTest(diff) || diff[keep] !== b[keep] || !dominates(b, diff)) break;
+        if (after.get(diff)!.regs[_A] !== val) {
+          found = true;
+          break;
+        }
+        chainPrev = diff;
+        diff = diff[next]!;
+      }
+      if (!found) continue;
+      // same: a later test in the chain whose A is `val` again.
+      let samePrev = diff, same = diff[next]!;
+      found = false;
+      for (let n = 0; n < 256; n++) {
+        if (!isTest(same) || same[keep] !== b[keep] || !dominates(b, same)) break;
+        if (after.get(same)!.regs[_A] === val) {
+          found = true;
+          break;
+        }
+        samePrev = same;
+        same = same[next]!;
+      }
+      if (!found || preds.get(same)!.length !== 1) continue;
+      // Every register read after the move must hold what it held before.
+      liveIn ??= _liveness(order);
+      const entry = before.get(diff)!.regs, sameEntry = before.get(same)!.regs;
+      const sameExit = after.get(same)!.regs, prevExit = after.get(samePrev)!.regs;
+      const defs = same.stmts.reduce((d, st) => d | _defs(st), 0);
+      const newExit = (r: number) => (defs >> r) & 1 ? sameExit[r] : entry[r];
+      const sameReads = _upwardUses(same), diffLive = liveIn.get(diff) ?? 0;
+      const keepLive = liveIn.get(same[keep]!) ?? 0, nextLive = liveIn.get(same[next]!) ?? 0;
+      let safe = true;
+      for (let r = 0; r < _NREGS && safe; r++) {
+        if ((sameReads >> r) & 1 && entry[r] !== sameEntry[r]) safe = false;
+        else if ((diffLive >> r) & 1 && newExit(r) !== entry[r]) safe = false;
+        else if ((keepLive >> r) & 1 && newExit(r) !== sameExit[r]) safe = false;
+        else if ((nextLive >> r) & 1 && prevExit[r] !== sameExit[r]) safe = false;
+      }
+      if (!safe) continue;
+      samePrev[next] = same[next];
+      same[next] = diff;
+      if (chainPrev === null) {
+        for (const p of ps) {
+          if (p.jt === b) p.jt = same;
+          if (p.jf === b) p.jf = same;
+        }
+      } else chainPrev[next] = same;
+      return true;
+    }
+  }
+  return false;
+}
+
 /** Optimizes the graph rooted at `root`; returns the (possibly new) root. */
 export function _optimize(root: _Block): _Block {
   for (let iter = 0; iter < 40; iter++) {
@@ -564,6 +733,8 @@ export function _optimize(root: _Block): _Block {
     const liveIn = _liveness(order);
     changed = _deadStores(order, liveIn) || changed;
     changed = _jsetPass(order, _liveness(order)) || changed;
+    // Pullups on a settled graph only (each costs a pass): after one, settle again.
+    if (!changed) changed = _pullupPass(root);
     if (!changed) break;
   }
   return root;

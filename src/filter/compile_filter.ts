@@ -1,9 +1,11 @@
 import type { Instruction } from "../bpf/instruction.ts";
+import { BPF_K, BPF_RET } from "../bpf/opcodes.ts";
 import { _CodeGen, _isSupportedLinkType } from "./_codegen.ts";
 import { _linearize, _topoOrder } from "./_linearize.ts";
 import type { _Block } from "./_cfg.ts";
 import { _optimize } from "./_optimizer.ts";
 import { _parseFilter } from "./_parser.ts";
+import { FilterRejectsAllError } from "./filter_rejects_all_error.ts";
 
 /**
  * Options of {@linkcode compileFilter}.
@@ -41,6 +43,24 @@ export interface CompileFilterOptions {
    * @default {true}
    */
   optimize?: boolean;
+  /**
+   * Compile as `tcpdump -r` does for a capture file (`pcap_open_offline`)
+   * whose header or pcapng section has this byte order: on BSD loopback
+   * (NULL, LOOP) `ip6` then tests the IPv6 address families of every BSD
+   * (24, 28, 30) and NULL's family word is read in the file's byte order.
+   * Undefined: as `pcap_open_dead` (`tcpdump -y TYPE -d`) on a little-endian
+   * host, where `ip6` on NULL/LOOP tests Linux's 10. See
+   * {@linkcode filterOptionsForInterface} for the whole `tcpdump -r` setting.
+   */
+  savefileByteOrder?: "little-endian" | "big-endian";
+  /**
+   * Return `ret #0` for an expression that matches nothing, instead of
+   * throwing {@linkcode FilterRejectsAllError} as libpcap does (only the
+   * optimizer finds out, so with `optimize: false` it never throws).
+   *
+   * @default {false}
+   */
+  allowRejectAll?: boolean;
 }
 
 /**
@@ -56,7 +76,10 @@ export interface CompileFilterOptions {
  * qualifiers that do not apply and nesting deeper than 200, each with the
  * column. A program longer than the kernel's 4096 instructions, or an
  * expression of more than 32768 instructions before optimization, is a
- * `RangeError`.
+ * `RangeError`; an expression that rejects every packet is a
+ * {@linkcode FilterRejectsAllError} (unless `allowRejectAll`; as in
+ * libpcap, which does not optimize `protochain` programs, never for an
+ * expression with `protochain`), as is a snaplen of 0.
  *
  * @example
  * ```ts
@@ -74,7 +97,14 @@ export function compileFilter(
   if (!_isSupportedLinkType(linkType)) {
     throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
   }
-  const gen = new _CodeGen(linkType);
+  if (snaplen === 0) {
+    throw new FilterRejectsAllError(expression, "snaplen of 0 rejects all packets");
+  }
+  const byteOrder = options.savefileByteOrder;
+  const gen = new _CodeGen(
+    linkType,
+    byteOrder === undefined ? undefined : byteOrder === "little-endian",
+  );
   const cond = _parseFilter(expression, gen);
   let root = gen.finish(cond, snaplen);
   if (options.optimize ?? true) {
@@ -85,6 +115,10 @@ export function compileFilter(
       );
     }
     root = _optimize(root);
+    const rejectsAll = root.code === (BPF_RET | BPF_K) && root.k === 0;
+    if (rejectsAll && !options.allowRejectAll && !gen.hasProtochain) {
+      throw new FilterRejectsAllError(expression);
+    }
   }
   return _linearize(root);
 }

@@ -13,5 +13,7 @@
  */
 export type { Instruction, Program } from "../bpf/instruction.ts";
 export * from "./compile_filter.ts";
+export * from "./filter_rejects_all_error.ts";
 export * from "./filter_syntax_error.ts";
+export * from "./filter_options_for_interface.ts";
 export * from "./format_filter_program.ts";

@@ -9,7 +9,11 @@ import { interpret } from "../bpf/interpret.ts";
 import { validate } from "../bpf/validate.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import type { PacketContext } from "../bpf/packet_context.ts";
-import { compileFilter } from "../filter/compile_filter.ts";
+import { compileFilter, type CompileFilterOptions } from "../filter/compile_filter.ts";
+import {
+  type FilterInterface,
+  filterOptionsForInterface,
+} from "../filter/filter_options_for_interface.ts";
 import { compileU32 } from "../u32/compile_u32.ts";
 import { parseU32 } from "../u32/parse_u32.ts";
 import { u32ToBpf } from "../u32/u32_to_bpf.ts";
@@ -110,6 +114,15 @@ export interface FrameRef {
    * @default {""}
    */
   outInterfaceName?: string;
+  /**
+   * The capture interface the frame was read from (the decoder's
+   * `CaptureInterface`), when known: link-base `--expr` matches are then
+   * compiled as `tcpdump -r` compiles them for that file
+   * (`filterOptionsForInterface`), else as `pcap_open_dead` for `linkType`.
+   *
+   * @default {undefined}
+   */
+  captureInterface?: FilterInterface;
 }
 
 const _NO_BYTES = new Uint8Array(0);
@@ -146,6 +159,7 @@ export function createFrameRef(init: Partial<FrameRef> = {}): FrameRef {
     queue: init.queue ?? 0,
     interfaceName: init.interfaceName ?? "",
     outInterfaceName: init.outInterfaceName ?? "",
+    captureInterface: init.captureInterface,
   };
 }
 
@@ -573,38 +587,45 @@ function _matchTest(
       }
       const expression = match.expression;
       if (expression === undefined) throw _error("bpf match without a program", chain, ruleNumber);
-      const compileFor = (linkType: number): CompiledProgram =>
-        _compileProgram(compileFilter(expression, { linkType }), {
+      const compileFor = (options: CompileFilterOptions): CompiledProgram =>
+        _compileProgram(compileFilter(expression, options), {
           strategy: settings.strategy,
           maxInstructions: 4096,
         });
       if (base === _BASE_NETWORK) {
         let program: CompiledProgram;
         try {
-          program = compileFor(LINKTYPE_RAW);
+          program = compileFor({ linkType: LINKTYPE_RAW });
         } catch (error) {
           throw _error(`bad --expr "${expression}"`, chain, ruleNumber, error);
         }
         return (state) => (program(state.bytes, state.network) !== 0) !== invert;
       }
-      // Link base: one program per link type, compiled when first needed. A
-      // link type the expression cannot be compiled for never matches.
-      const cache = new Map<number, CompiledProgram | null>();
+      // Link base: one program per capture interface (as tcpdump -r) or else
+      // per link type, compiled when first needed. An interface the
+      // expression cannot be compiled for never matches.
+      const cache = new Map<FilterInterface | number, CompiledProgram | null>();
       let lastType = -1;
+      let lastInterface: FilterInterface | undefined;
       let last: CompiledProgram | null = null;
       return (state) => {
         const linkType = state.frame.linkType;
-        if (linkType !== lastType) {
-          let program = cache.get(linkType);
+        const captureInterface = state.frame.captureInterface;
+        if (linkType !== lastType || captureInterface !== lastInterface) {
+          const key = captureInterface ?? linkType;
+          let program = cache.get(key);
           if (program === undefined) {
             try {
-              program = compileFor(linkType);
+              program = compileFor(
+                captureInterface ? filterOptionsForInterface(captureInterface) : { linkType },
+              );
             } catch {
               program = null;
             }
-            cache.set(linkType, program);
+            cache.set(key, program);
           }
           lastType = linkType;
+          lastInterface = captureInterface;
           last = program;
         }
         if (last === null) return false;

@@ -125,6 +125,9 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
       `Cannot start server: "${hostname}" is not a loopback address and BPFSTREAM_TOKEN is not set`,
     );
   }
+  // A KV file this start creates is removed again if the start fails (a
+  // port in use must not leave an empty rules.kv behind).
+  const createdKv = options.kv !== undefined && !_exists(options.kv) ? options.kv : undefined;
   const store = await KvRuleSetStore.open(options.kv);
   const controller = new AbortController();
   const onError = options.onError ?? ((error: unknown) => console.error("bpfstream:", error));
@@ -179,6 +182,7 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
   } catch (error) {
     controller.abort();
     store.close();
+    if (createdKv !== undefined) _removeKvFiles(createdKv);
     throw error;
   }
   let resolveFinished!: () => void;
@@ -232,5 +236,25 @@ if (import.meta.main) {
     }
     console.error(`bpfstream serve: ${error instanceof Error ? error.message : error}`);
     Deno.exit(error instanceof TypeError && error.name === "UsageError" ? 2 : 1);
+  }
+}
+
+function _exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes a SQLite-backed KV file and its journal files. */
+function _removeKvFiles(path: string): void {
+  for (const file of [path, `${path}-shm`, `${path}-wal`, `${path}-journal`]) {
+    try {
+      Deno.removeSync(file);
+    } catch {
+      // Not there.
+    }
   }
 }

@@ -514,6 +514,7 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
           frame.linkType = description.linkType;
           frame.interfaceIndex = index;
           frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+          frame.captureInterface = description;
           lastInterface = index;
         }
         const captured = capturedLength[i];
