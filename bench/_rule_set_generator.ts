@@ -52,6 +52,7 @@
  * @module
  */
 import { compileFilter } from "../src/filter/compile_filter.ts";
+import { FilterRejectsAllError } from "../src/filter/filter_rejects_all_error.ts";
 import { formatBytecode } from "../src/bpf/format_bytecode.ts";
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from "../src/capture/link_types.ts";
 
@@ -660,6 +661,18 @@ function _negatedTcpdump(match: _Match, base: _Base): string {
   return family ? `(${family}) and not (${match.tcpdump})` : `not (${match.tcpdump})`;
 }
 
+/** Whether the rule's matches, as one tcpdump filter, reject every packet. */
+function _rejectsAll(spec: _RuleSpec): boolean {
+  const expression = _render(spec, 0, ["INPUT"]).tcpdump;
+  if (expression === undefined) return false;
+  try {
+    compileFilter(expression, { linkType: LINKTYPE_ETHERNET });
+    return false;
+  } catch (error) {
+    return error instanceof FilterRejectsAllError;
+  }
+}
+
 function _render(spec: _RuleSpec, index: number, chains: string[]): GeneratedRule {
   const parts = [`-A ${chains[spec.chain]}`];
   if (spec.base === "link") parts.push("--base link");
@@ -736,6 +749,13 @@ export function generateRuleSet(seed: number, options: GenerateRuleSetOptions): 
       goto: false,
     };
     _matches(context, spec);
+    // Matches that contradict each other (`-p gre` with a UDP test) make a rule no packet can
+    // hit, and a tcpdump filter libpcap refuses ("expression rejects all packets"): draw again.
+    for (let tries = 0; tries < 8 && _rejectsAll(spec); tries++) {
+      spec.matches = [];
+      spec.negated = [];
+      _matches(context, spec);
+    }
     _target(context, spec, chains.length);
     return spec;
   });

@@ -5,8 +5,7 @@
  * @module
  */
 import puppeteer, { type Browser } from "puppeteer-core";
-import * as esbuild from "esbuild";
-import { buildWorkbench } from "../scripts/build_web.ts";
+import { buildWorkbenchInChild } from "./_build_workbench.ts";
 import { createApp } from "../src/server/app.ts";
 import { MemoryRuleSetStore } from "../src/server/memory_rule_set_store.ts";
 
@@ -59,12 +58,7 @@ export async function launchBrowser(): Promise<{ browser: Browser; close(): Prom
 export async function serveWorkbench(
   token: string,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  let files: Map<string, Uint8Array>;
-  try {
-    files = await buildWorkbench();
-  } finally {
-    await esbuild.stop();
-  }
+  const files = await buildWorkbenchInChild();
   const controller = new AbortController();
   const app = createApp({
     store: new MemoryRuleSetStore(),

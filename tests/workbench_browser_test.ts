@@ -118,7 +118,7 @@ Deno.test({
       assert.deepEqual(await page.$$eval("#gutter div.error", (nodes) => nodes.length), 0);
       await screenshot(page, "fixed");
 
-      // Drop the capture: totals and per-rule counters equal bpfstream filter --stats --json.
+      // Drop the capture: totals and per-rule counters equal bpfstream filter --json.
       const cli = await cliFilter(RULES, CAPTURE);
       await page.$eval("#drop-zone", (zone, data) => {
         const bytes = Uint8Array.from(atob(data as string), (c) => c.charCodeAt(0));
@@ -369,24 +369,30 @@ Deno.test({
         (n) => Number((n as HTMLElement).dataset.packets),
       );
       assert.equal(total, frames);
-      const shown = async (fraction: number) => {
+      // Scrolls, then waits until the list shows other rows than before, all filled in.
+      const shown = async (fraction: number, before: number) => {
         await page.$eval("#packet-list", (list, f) => {
           list.scrollTop = (list.scrollHeight - list.clientHeight) * (f as number);
         }, fraction);
-        await page.waitForFunction(() => {
-          const rows = [...document.querySelectorAll("#packet-rows .row")];
-          return rows.length > 0 && rows.every((row) => (row as HTMLElement).dataset.verdict);
-        });
+        await page.waitForFunction(
+          (previous) => {
+            const rows = [...document.querySelectorAll("#packet-rows .row")];
+            return rows.length > 0 && Number((rows[0] as HTMLElement).dataset.index) !== previous &&
+              rows.every((row) => (row as HTMLElement).dataset.verdict);
+          },
+          {},
+          before,
+        );
         return await page.$$eval(
           "#packet-rows .row",
           (rows) => rows.map((row) => Number((row as HTMLElement).dataset.index)),
         );
       };
-      const last = await shown(1);
+      const last = await shown(1, 0);
       assert.equal(last.at(-1), frames - 1);
-      const middle = await shown(0.5);
+      const middle = await shown(0.5, last[0]);
       assert.ok(Math.abs(middle[0] - frames / 2) < middle.length, `middle starts at ${middle[0]}`);
-      const first = await shown(0);
+      const first = await shown(0, middle[0]);
       assert.equal(first[0], 0);
       for (const rows of [first, middle, last]) {
         assert.deepEqual(rows, rows.map((_, i) => rows[0] + i)); // consecutive packets

@@ -7,7 +7,7 @@
 import { runCli } from "../src/cli/run_cli.ts";
 import { _testIo } from "../src/cli/_test_io.ts";
 
-/** What `bpfstream filter --rules R --stats --json --drop-to D CAPTURE` produced. */
+/** What `bpfstream filter --rules R --json --drop-to D CAPTURE` produced. */
 export interface CliFilterResult {
   accepted: Uint8Array;
   dropped: Uint8Array;
@@ -30,7 +30,6 @@ export async function cliFilter(rules: string, capture: Uint8Array): Promise<Cli
     "filter",
     "--rules",
     "rules",
-    "--stats",
     "--json",
     "--drop-to",
     "dropped",

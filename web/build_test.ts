@@ -1,20 +1,12 @@
 import assert from "node:assert/strict";
-import * as esbuild from "esbuild";
-import { buildWorkbench } from "../scripts/build_web.ts";
+import { buildWorkbenchInChild } from "../tests/_build_workbench.ts";
 
 const dist = new URL("./dist/", import.meta.url);
 
 Deno.test({
   name: "web/dist is the current build of web/ (run `deno task build:web` after changing the page)",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
-    let files: Map<string, Uint8Array>;
-    try {
-      files = await buildWorkbench();
-    } finally {
-      await esbuild.stop();
-    }
+    const files = await buildWorkbenchInChild();
     const committed: string[] = [];
     for await (const entry of Deno.readDir(dist)) {
       if (entry.isFile) committed.push(entry.name);
