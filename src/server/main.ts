@@ -13,6 +13,7 @@
 import type { AddressInfo } from "node:net";
 import { serve as serveNode } from "@hono/node-server";
 import { createApp } from "./app.ts";
+import { isLoopback } from "./is_loopback.ts";
 import { KvRuleSetStore } from "./kv_rule_set_store.ts";
 import { _parseServeArgs, _SERVE_USAGE } from "./_serve_args.ts";
 import { _HelpRequest } from "../cli/_args.ts";
@@ -53,12 +54,7 @@ export interface BpfstreamServer {
   readonly finished: Promise<void>;
 }
 
-/** Whether `hostname` is a loopback address (127.0.0.0/8, ::1, localhost). */
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host) ||
-    host === "::ffff:127.0.0.1";
-}
+export { isLoopback };
 
 /**
  * Starts the bpfstream HTTP service: Deno KV storage, the bearer token from
