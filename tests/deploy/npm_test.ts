@@ -174,6 +174,21 @@ for (const runtime of runtimes) {
 
   Deno.test({
     name:
+      `npm package on ${runtime.name}: the README's filter command writes the Deno CLI's capture`,
+    ignore: runtime.skip !== undefined,
+    async fn() {
+      await _build();
+      const args = ["filter", "--rules", "examples/edge.rules", "examples/mixed.pcap"];
+      const got = await _run(runtime.command, ["npm/dist/cli.js", ...args], { cwd: ROOT });
+      const want = await _denoCli(args.map((a) => a.startsWith("examples/") ? ROOT + a : a));
+      assert.equal(got.code, 0, got.stderr);
+      assert.ok(got.stdout.length > 24);
+      assert.deepEqual(got.stdout, want.stdout);
+    },
+  });
+
+  Deno.test({
+    name:
       `npm package on ${runtime.name}: the library routes the corpus as in Deno (bytes and counters)`,
     ignore: runtime.skip !== undefined || toolsSkip !== undefined ||
       corpusSkipReason() !== undefined,
@@ -293,5 +308,30 @@ export const packets: number = rules.counters().accepted.packets;
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name: "npm package: npm pack ships the bundles, the executable and the declarations",
+  ignore: _version(["npm", "--version"]) === undefined,
+  async fn() {
+    await _build();
+    const run = await _run("npm", ["pack", "--dry-run", "--json"], { cwd: ROOT + "npm" });
+    assert.equal(run.code, 0, run.stderr);
+    const [pack] = JSON.parse(new TextDecoder().decode(run.stdout));
+    const files = new Set(pack.files.map((f: { path: string }) => f.path));
+    for (
+      const file of [
+        "package.json",
+        "dist/mod.js",
+        "dist/server.js",
+        "dist/cli.js",
+        "dist/types/mod.d.ts",
+        "dist/types/npm/server.d.ts",
+      ]
+    ) {
+      assert.ok(files.has(file), `${file} is in the package`);
+    }
+    assert.equal(pack.name, "bpfstream");
   },
 });
