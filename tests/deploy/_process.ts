@@ -32,12 +32,13 @@ export interface Child {
 export function spawn(
   command: string,
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; clearEnv?: boolean } = {},
 ): Child {
   const child = new Deno.Command(command, {
     args,
     cwd: options.cwd,
-    env: { NO_COLOR: "1", ...options.env },
+    clearEnv: options.clearEnv,
+    env: { NO_COLOR: "1", ...(options.clearEnv ? _baseEnv() : {}), ...options.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -93,6 +94,16 @@ export function spawn(
       }
     },
   };
+}
+
+/** PATH, HOME and DENO_DIR of this process: what a child with a cleared environment keeps. */
+function _baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "DENO_DIR", "TMPDIR"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }
 
 /** Runs the Deno CLI `filter --rules RULES CAPTURE` and returns its stdout (the oracle). */

@@ -32,12 +32,10 @@ async function _serve(
     "0",
     ENTRY,
   ], {
+    clearEnv: true,
     env: {
       BPFSTREAM_KV: kv,
       ...(token === null ? {} : { BPFSTREAM_TOKEN: token }),
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
     },
   });
   try {
@@ -68,7 +66,7 @@ Deno.test("deno serve: without a token, a non-loopback address stops with one li
       "--port",
       "0",
       ENTRY,
-    ], { env: { BPFSTREAM_KV: `${dir}/rules.kv`, PATH: Deno.env.get("PATH") ?? "" } });
+    ], { clearEnv: true, env: { BPFSTREAM_KV: `${dir}/rules.kv` } });
     const status = await child.status;
     assert.equal(status.code, 1);
     const lines = child.log().trimEnd().split("\n").filter((line) =>
@@ -258,7 +256,7 @@ Deno.test({
       String(port),
       "--kv",
       `${dir}/node.kv`,
-    ], { env: { BPFSTREAM_TOKEN: TOKEN, PATH: Deno.env.get("PATH") ?? "" } });
+    ], { env: { BPFSTREAM_TOKEN: TOKEN } });
     try {
       await node.waitFor(/listening on/);
       const nodeUrl = `http://127.0.0.1:${port}`;

@@ -24,10 +24,12 @@ const skip = existsSync(WRANGLER)
   ? undefined
   : "wrangler is not installed in examples/deploy (run .ci/install_deploy.sh or npm ci there); skipping";
 
-/** One HOME for every wrangler of this file: its dev registry connects the peer Worker to the object. */
-const home = skip === undefined ? Deno.makeTempDirSync({ prefix: "bpfstream-wrangler-" }) : "";
-
-function _wrangler(args: string[], persist?: string): Child {
+/**
+ * Runs wrangler's CLI with Deno in examples/deploy. `home` is its HOME: the
+ * wrangler processes of one test share one, whose dev registry connects the
+ * peer Worker to the object.
+ */
+function _wrangler(args: string[], home: string, persist?: string): Child {
   return spawn(Deno.execPath(), [
     "run",
     "-A",
@@ -47,21 +49,29 @@ function _wrangler(args: string[], persist?: string): Child {
   });
 }
 
-async function _dev(persist: string, config?: string[]): Promise<{ url: string; child: Child }> {
+async function _dev(
+  persist: string,
+  home: string,
+  config?: string[],
+): Promise<{ url: string; child: Child }> {
   const port = freePort();
-  const child = _wrangler([
-    "dev",
-    ...(config ?? []),
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--inspector-port",
-    String(freePort()),
-    "--var",
-    `BPFSTREAM_TOKEN:${TOKEN}`,
-    "--show-interactive-dev-session=false",
-  ], persist);
+  const child = _wrangler(
+    [
+      "dev",
+      ...(config ?? []),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(freePort()),
+      "--var",
+      `BPFSTREAM_TOKEN:${TOKEN}`,
+      "--show-interactive-dev-session=false",
+    ],
+    home,
+    persist,
+  );
   try {
     await child.waitFor(/Ready on http/, 120_000);
     const url = `http://127.0.0.1:${port}`;
@@ -79,7 +89,7 @@ Deno.test({
   async fn() {
     const out = await Deno.makeTempDir();
     try {
-      const child = _wrangler(["deploy", "--dry-run", "--outdir", out]);
+      const child = _wrangler(["deploy", "--dry-run", "--outdir", out], out);
       const status = await child.status;
       assert.equal(status.code, 0, child.log());
       const bundle = await Deno.readTextFile(`${out}/cloudflare_worker.js`);
@@ -96,7 +106,8 @@ Deno.test({
   ignore: skip !== undefined,
   async fn(t) {
     const persist = await Deno.makeTempDir();
-    let { url, child } = await _dev(persist);
+    const home = await Deno.makeTempDir({ prefix: "bpfstream-wrangler-" });
+    let { url, child } = await _dev(persist, home);
     try {
       await t.step("PUT without the token is 401", async () => {
         const response = await fetch(`${url}/rulesets/edge`, { method: "PUT", body: RULES });
@@ -169,7 +180,7 @@ Deno.test({
       });
       await t.step("a restart on the same persistence directory keeps the rule set", async () => {
         await child.stop();
-        ({ url, child } = await _dev(persist));
+        ({ url, child } = await _dev(persist, home));
         const get = await fetch(`${url}/rulesets/edge`);
         assert.equal(get.status, 200);
         assert.equal(get.headers.get("etag"), '"2"');
@@ -179,7 +190,10 @@ Deno.test({
         "a second Worker (another isolate) on the same object sees the same versions",
         async () => {
           const peerPersist = await Deno.makeTempDir();
-          const peer = await _dev(peerPersist, ["-c", ROOT + "tests/deploy/peer/wrangler.toml"]);
+          const peer = await _dev(peerPersist, home, [
+            "-c",
+            ROOT + "tests/deploy/peer/wrangler.toml",
+          ]);
           try {
             await peer.child.waitFor(/RULESETS.*\[connected\]/, 60_000);
             const seen = await fetch(`${peer.url}/rulesets/edge`);
