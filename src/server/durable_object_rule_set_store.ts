@@ -33,6 +33,9 @@ export interface DurableObjectRuleSetStoreOptions {
   objectName?: string;
 }
 
+/** Most long polls one store keeps open at once (one per request that used it). */
+const _MAX_POLLS = 64;
+
 /** Error thrown when the Durable Object answers with an error. */
 export class DurableObjectStoreError extends Error {
   /** The HTTP status of the object's answer. */
@@ -52,8 +55,12 @@ export class DurableObjectStoreError extends Error {
  * isolate sees one consistent namespace; `put` and `delete` are
  * compare-and-set there. `watch` learns of changes from the sequence number
  * in each answer and by long-polling the object while a listener is
- * registered; polling starts on the first call made inside a request, so
- * creating the store (and the app) at module scope does no I/O. A stub is
+ * registered. Workers tie I/O to the request that started it, so each call
+ * starts its own poll, which lives as long as that request: a running
+ * filter stream keeps the poll its first call started, while the polls of
+ * short requests end with them (at most 64 at once; the
+ * oldest gives way). Creating the store (and the app) at module scope does
+ * no I/O. A stub is
  * made per call: Workers tie I/O objects to the request that made them.
  *
  * @example
@@ -79,7 +86,7 @@ export class DurableObjectRuleSetStore implements RuleSetStore {
   readonly #objectName: string;
   readonly #listeners = new Set<(name: string | undefined) => void>();
   #seq: number | undefined;
-  #polling: AbortController | undefined;
+  readonly #polls = new Set<AbortController>();
 
   /** Uses `namespace` (the binding, e.g. `env.RULESETS`). */
   constructor(
@@ -128,7 +135,9 @@ export class DurableObjectRuleSetStore implements RuleSetStore {
     this.#listeners.add(listener);
     signal.addEventListener("abort", () => {
       this.#listeners.delete(listener);
-      if (this.#listeners.size === 0) this.#polling?.abort();
+      if (this.#listeners.size > 0) return;
+      for (const poll of this.#polls) poll.abort();
+      this.#polls.clear();
     }, { once: true });
   }
 
@@ -170,21 +179,23 @@ export class DurableObjectRuleSetStore implements RuleSetStore {
   }
 
   #startPolling(): void {
-    if (this.#polling || this.#listeners.size === 0) return;
-    const polling = this.#polling = new AbortController();
+    if (this.#listeners.size === 0) return;
+    if (this.#polls.size >= _MAX_POLLS) {
+      const oldest = this.#polls.values().next().value!;
+      oldest.abort();
+      this.#polls.delete(oldest);
+    }
+    const poll = new AbortController();
+    this.#polls.add(poll);
     (async () => {
-      while (this.#listeners.size > 0 && !polling.signal.aborted) {
+      while (this.#listeners.size > 0 && !poll.signal.aborted) {
         const response = await this.#stub().fetch(
-          new Request(`https://rulesets/changes?since=${this.#seq ?? 0}`, {
-            signal: polling.signal,
-          }),
+          new Request(`https://rulesets/changes?since=${this.#seq ?? 0}`, { signal: poll.signal }),
         );
         const answer = await response.json() as { seq?: number };
         if (!response.ok || typeof answer.seq !== "number") break;
         this.#observe(answer.seq);
       }
-    })().catch(() => {}).finally(() => {
-      if (this.#polling === polling) this.#polling = undefined;
-    });
+    })().catch(() => {}).finally(() => this.#polls.delete(poll));
   }
 }

@@ -18,6 +18,67 @@ const TOKEN = "workers-test-token";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 const RULES = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -j DROP\n" +
   '-A INPUT -m bpf --expr "tcp port 80" -j ACCEPT\nCOMMIT\n';
+const DROP_UDP = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -j DROP\nCOMMIT\n";
+const ACCEPT_ALL = "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n";
+const _PCAP_HEADER = new Uint8Array([
+  0xd4,
+  0xc3,
+  0xb2,
+  0xa1,
+  2,
+  0,
+  4,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0xff,
+  0xff,
+  0,
+  0,
+  1,
+  0,
+  0,
+  0,
+]);
+
+/** A pcap record of an Ethernet/IPv4/UDP frame of 1000 bytes whose payload is `mark`. */
+function _udpRecord(mark: number): Uint8Array {
+  const length = 1000;
+  const record = new Uint8Array(16 + length).fill(mark, 16 + 42);
+  const view = new DataView(record.buffer);
+  view.setUint32(8, length, true);
+  view.setUint32(12, length, true);
+  record.set([0x08, 0x00], 16 + 12);
+  record.set([0x45, 0, (length - 14) >> 8, (length - 14) & 0xff, 0, 0, 0, 0, 64, 17], 16 + 14);
+  return record;
+}
+
+/** The payload marks of the records of a pcap written by the router. */
+function _marks(capture: Uint8Array): number[] {
+  const view = new DataView(capture.buffer, capture.byteOffset, capture.byteLength);
+  const marks: number[] = [];
+  for (let at = 24; at + 16 <= capture.length;) {
+    const length = view.getUint32(at + 8, true);
+    marks.push(capture[at + 16 + 42]);
+    at += 16 + length;
+  }
+  return marks;
+}
+
+async function _until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for the condition");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 const CAPTURES = ["DnsPackets.pcap", "four_ipv6_http_streams.pcap", "pcapng-example.pcapng"];
 
 const skip = existsSync(WRANGLER)
@@ -187,7 +248,7 @@ Deno.test({
         assert.equal(await get.text(), RULES);
       });
       await t.step(
-        "a second Worker (another isolate) on the same object sees the same versions",
+        "a second Worker (another isolate) on the same object sees the same versions; watch switches a running stream",
         async () => {
           const peerPersist = await Deno.makeTempDir();
           const peer = await _dev(peerPersist, home, [
@@ -216,6 +277,45 @@ Deno.test({
             });
             assert.equal(stale.status, 412);
             await stale.body?.cancel();
+
+            // watch: a stream running in the first Worker switches to a version
+            // uploaded through the second one, told only by the object.
+            const put1 = await fetch(`${url}/rulesets/watch`, {
+              method: "PUT",
+              headers: AUTH,
+              body: DROP_UDP,
+            });
+            assert.equal(put1.status, 201);
+            await put1.body?.cancel();
+            let feed!: ReadableStreamDefaultController<Uint8Array>;
+            const upload = new ReadableStream<Uint8Array>({ start: (c) => void (feed = c) });
+            const response = fetch(`${url}/rulesets/watch/filter`, {
+              method: "POST",
+              body: upload,
+              duplex: "half",
+            } as RequestInit);
+            feed.enqueue(_PCAP_HEADER);
+            for (let i = 0; i < 40; i++) feed.enqueue(_udpRecord(1));
+            await _until(async () => (await (await fetch(`${url}/healthz`)).json()).streams === 1);
+            await new Promise((resolve) => setTimeout(resolve, 1000)); // the first frames are routed
+            const put2 = await fetch(`${peer.url}/rulesets/watch`, {
+              method: "PUT",
+              headers: { ...AUTH, "if-match": '"1"' },
+              body: ACCEPT_ALL,
+            });
+            assert.equal(put2.status, 200);
+            await put2.body?.cancel();
+            await new Promise((resolve) => setTimeout(resolve, 3000)); // the object tells the first Worker
+            for (let i = 0; i < 40; i++) feed.enqueue(_udpRecord(2));
+            feed.close();
+            const kept = new Uint8Array(await (await response).arrayBuffer());
+            const marks = _marks(kept);
+            if (marks.length === 0) console.log("PRIMARY LOG\n" + child.log() + "\nPEER LOG\n" + peer.child.log());
+            assert.deepEqual(
+              marks,
+              Array(40).fill(2),
+              "only frames sent after the switch are kept",
+            );
           } finally {
             await peer.child.stop();
             await Deno.remove(peerPersist, { recursive: true });
