@@ -128,10 +128,9 @@ async function _openWrite(path: string): Promise<WritableStream<Uint8Array>> {
   });
 }
 
-/** Standard input as a Web stream (`Readable.toWeb` without importing `node:stream`'s typings). */
+/** Standard input as a Web stream, one chunk per pull (back-pressured: paused between pulls). */
 function _stdin(): ReadableStream<Uint8Array> {
   const input = process.stdin;
-  let started = false;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
       return new Promise<void>((resolve, reject) => {
@@ -158,7 +157,6 @@ function _stdin(): ReadableStream<Uint8Array> {
         input.on("data", onData);
         input.once("end", onEnd);
         input.once("error", onError);
-        if (!started) started = true;
         input.resume();
       });
     },

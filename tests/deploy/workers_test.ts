@@ -310,7 +310,9 @@ Deno.test({
             feed.close();
             const kept = new Uint8Array(await (await response).arrayBuffer());
             const marks = _marks(kept);
-            if (marks.length === 0) console.log("PRIMARY LOG\n" + child.log() + "\nPEER LOG\n" + peer.child.log());
+            if (marks.length === 0) {
+              console.log("PRIMARY LOG\n" + child.log() + "\nPEER LOG\n" + peer.child.log());
+            }
             assert.deepEqual(
               marks,
               Array(40).fill(2),
