@@ -238,6 +238,7 @@ let curl = false;
 try {
   curl = (await new Deno.Command("curl", { args: ["--version"], stdout: "null" }).output()).success;
 } catch { /* not installed */ }
+if (!curl) console.log("deno serve upload ratio test: curl is not installed; skipping");
 
 Deno.test({
   name: "deno serve: a 100 MB streamed upload takes at most 2x the node-server path (same run)",

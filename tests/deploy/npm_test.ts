@@ -65,6 +65,10 @@ const toolsSkip = existsSync(TOOLS + "@deno/kv") && existsSync(TOOLS + "hono")
   ? undefined
   : "@deno/kv and hono are not installed in .ci/deploy_tools (run .ci/install_deploy.sh); skipping";
 
+for (const reason of [...runtimes.map((r) => r.skip), toolsSkip]) {
+  if (reason) console.log(`npm package tests: ${reason}`);
+}
+
 let built: Promise<void> | undefined;
 /** Runs the documented build once per test run. */
 function _build(): Promise<void> {

@@ -84,6 +84,7 @@ const CAPTURES = ["DnsPackets.pcap", "four_ipv6_http_streams.pcap", "pcapng-exam
 const skip = existsSync(WRANGLER)
   ? undefined
   : "wrangler is not installed in examples/deploy (run .ci/install_deploy.sh or npm ci there); skipping";
+if (skip) console.log(`workers tests: ${skip}`);
 
 /**
  * Runs wrangler's CLI with Deno in examples/deploy. `home` is its HOME: the
