@@ -1,28 +1,36 @@
 /**
- * bpfstream's HTTP service as a Cloudflare Worker (`export default`).
+ * bpfstream's HTTP service as a Cloudflare Worker (`export default`), with
+ * its rule sets in a Durable Object ({@linkcode RuleSetObject}): one global,
+ * consistent namespace that survives restarts and is shared by every
+ * isolate, with compare-and-set uploads and counters summed over isolates.
  *
  * Rules compile with the closure strategy (Workers forbid code generation:
- * no `new Function`). Storage here is {@linkcode MemoryRuleSetStore}: rule
- * sets live in the isolate's memory, which suits a demo or a single pinned
- * isolate only. For production, implement `RuleSetStore` on a Durable Object
- * (its transactional storage gives the compare-and-set `put` the interface
- * needs) and pass it instead; nothing else changes.
+ * no `new Function`). Nothing runs at module scope: the app is made on the
+ * first request, from the bindings (`env`) that only a request brings.
  *
- * Deploy: see README.md in this directory (`wrangler deploy`; the token with
- * `wrangler secret put BPFSTREAM_TOKEN`).
+ * Deploy: see docs/deploy.md (`npm ci && npx wrangler deploy` in this
+ * directory; the token with `npx wrangler secret put BPFSTREAM_TOKEN`).
  *
  * @module
  */
 import { type BpfstreamApp, createApp } from "../../src/server/app.ts";
-import { MemoryRuleSetStore } from "../../src/server/memory_rule_set_store.ts";
+import {
+  type DurableObjectNamespaceLike,
+  DurableObjectRuleSetStore,
+} from "../../src/server/durable_object_rule_set_store.ts";
+import { RuleSetObject } from "../../src/server/rule_set_durable_object.ts";
 
 /** The Worker's bindings (see wrangler.toml). */
 interface Env {
   /** Bearer token for mutating routes (`wrangler secret put BPFSTREAM_TOKEN`). */
   BPFSTREAM_TOKEN?: string;
+  /** The Durable Object namespace of {@linkcode RuleSetObject}. */
+  RULESETS: DurableObjectNamespaceLike;
 }
 
-const store = new MemoryRuleSetStore();
+/** The Durable Object class named in wrangler.toml's `[[durable_objects.bindings]]`. */
+export { RuleSetObject };
+
 let app: BpfstreamApp | undefined;
 
 export default {
@@ -33,7 +41,12 @@ export default {
         code: "NOT_CONFIGURED",
       }, { status: 503 });
     }
-    app ??= createApp({ store, token: env.BPFSTREAM_TOKEN, strategy: "closure" });
+    app ??= createApp({
+      store: new DurableObjectRuleSetStore(env.RULESETS),
+      token: env.BPFSTREAM_TOKEN,
+      strategy: "closure",
+      onError: (error) => console.error("bpfstream:", error),
+    });
     return app.fetch(request);
   },
 };

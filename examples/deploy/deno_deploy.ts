@@ -1,23 +1,27 @@
 /**
- * bpfstream's HTTP service on Deno Deploy: the platform's distributed Deno KV
- * (shared by every instance; `kv.watch` switches running streams on every
- * instance when a rule set changes) and the token from the project's
- * environment variables.
+ * bpfstream's HTTP service for `deno serve` and Deno Deploy
+ * (`export default { fetch }`): Deno KV storage (the platform's distributed
+ * KV on Deploy, shared by every instance; a file with `BPFSTREAM_KV`), the
+ * token from `BPFSTREAM_TOKEN`, and {@linkcode withReadAhead} so that large
+ * streamed uploads stay linear on `Deno.serve`.
  *
- * Deploy: `deployctl deploy --project=<name> --entrypoint=examples/deploy/deno_deploy.ts`
- * after setting `BPFSTREAM_TOKEN` in the project settings. Locally:
- * `BPFSTREAM_TOKEN=... deno run -A examples/deploy/deno_deploy.ts`.
+ * Locally: `deno serve -A --host 127.0.0.1 --port 8000 examples/deploy/deno_deploy.ts`.
+ * Without a token it serves loopback only: on any other address it stops
+ * with one line on stderr; on Deno Deploy it answers 503 until the token is
+ * set. See docs/deploy.md.
  *
  * @module
  */
 import { createApp } from "../../src/server/app.ts";
+import { isLoopback } from "../../src/server/is_loopback.ts";
 import { KvRuleSetStore } from "../../src/server/kv_rule_set_store.ts";
+import { withReadAhead } from "../../src/server/with_read_ahead.ts";
 
-const token = Deno.env.get("BPFSTREAM_TOKEN");
-if (!token) {
-  throw new Error("Cannot start bpfstream: set BPFSTREAM_TOKEN in the project's environment");
-}
-const store = await KvRuleSetStore.open(); // no path: the platform's KV on Deploy
+const token = Deno.env.get("BPFSTREAM_TOKEN") || undefined;
+const onDeploy = Deno.env.get("DENO_DEPLOYMENT_ID") !== undefined;
+const NOT_CONFIGURED = "Cannot serve: BPFSTREAM_TOKEN is not set";
+
+const store = await KvRuleSetStore.open(Deno.env.get("BPFSTREAM_KV") || undefined);
 const app = createApp({
   store,
   token,
@@ -25,5 +29,25 @@ const app = createApp({
   counterFlushIntervalMs: 10_000,
   onError: (error) => console.error("bpfstream:", error),
 });
+const fetch = withReadAhead(app.fetch);
 
-Deno.serve(app.fetch);
+export default {
+  fetch(request) {
+    if (onDeploy && token === undefined) {
+      return Response.json({ error: NOT_CONFIGURED, code: "NOT_CONFIGURED" }, { status: 503 });
+    }
+    return fetch(request);
+  },
+  onListen(address) {
+    const { hostname, port } = address as Deno.NetAddr;
+    if (token === undefined && !isLoopback(hostname)) {
+      console.error(
+        `bpfstream: ${NOT_CONFIGURED}: set it, or serve on loopback (deno serve --host 127.0.0.1); ` +
+          `refusing ${hostname}:${port}`,
+      );
+      Deno.exit(1);
+    }
+    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+    console.error(`bpfstream: listening on http://${host}:${port}/`);
+  },
+} satisfies Deno.ServeDefaultExport;

@@ -7,6 +7,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { _HttpError } from "./_http_error.ts";
+import { isLoopback } from "./is_loopback.ts";
 
 /** A `Host` value split into a lower-case name (IPv6 without brackets) and a port. */
 interface _Host {
@@ -27,19 +28,12 @@ export function _hostAllowed(
 ): boolean {
   const parsed = _parseHost(host);
   if (!parsed) return false;
-  if (allowed === undefined) return !loopbackOnly || _isLoopbackName(parsed.name);
+  if (allowed === undefined) return !loopbackOnly || isLoopback(parsed.name);
   return allowed.some((entry) => {
     const want = _parseHost(entry);
     if (!want || want.name !== parsed.name) return false;
     return want.port === undefined || want.port === (parsed.port ?? "80");
   });
-}
-
-/** Whether `name` (no port; IPv6 with or without brackets) is a loopback name. */
-export function _isLoopbackName(name: string): boolean {
-  const host = name.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
-  return host === "localhost" || host === "::1" || host === "::ffff:127.0.0.1" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** The middleware: 403 `HOST_NOT_ALLOWED` for any other `Host`. */

@@ -1,7 +1,8 @@
 /**
  * The Deno KV {@linkcode RuleSetStore}: a local SQLite file by default, the
- * platform's distributed KV on Deno Deploy. Shell side: this is the one file
- * of the service besides `main.ts` that uses `Deno.*`.
+ * platform's distributed KV on Deno Deploy, and on Node.js or Bun the same
+ * database through the `@deno/kv` npm package. Shell side: besides
+ * `main.ts`, the one file of the service that uses `Deno.*` (in `open` only).
  *
  * @module
  */
@@ -21,6 +22,54 @@ interface _Head {
   upload: string;
   chunks: number;
   deleted: boolean;
+}
+
+/** A Deno KV key. */
+type _Key = readonly (string | number | bigint | boolean | Uint8Array)[];
+/** A mutation of an atomic operation (the subset used here). */
+type _Mutation = { type: "set"; key: _Key; value: unknown } | { type: "delete"; key: _Key };
+/** An entry as `get`, `list` and `watch` give it. */
+interface _Entry<T> {
+  key: _Key;
+  value: T | null;
+  versionstamp: string | null;
+}
+/** An atomic operation (the subset used here). */
+interface _Atomic {
+  check(...checks: { key: _Key; versionstamp: string | null }[]): _Atomic;
+  set(key: _Key, value: unknown): _Atomic;
+  delete(key: _Key): _Atomic;
+  sum(key: _Key, n: bigint): _Atomic;
+  mutate(...mutations: _Mutation[]): _Atomic;
+  commit(): Promise<{ ok: boolean }>;
+}
+
+/**
+ * The part of a Deno KV database this store uses: `Deno.Kv` on Deno, and
+ * what `openKv` of the `@deno/kv` npm package returns on Node.js and Bun.
+ */
+export interface KvLike {
+  /** One entry. */
+  get<T>(key: _Key): Promise<_Entry<T>>;
+  /** Sets one entry, optionally expiring after `expireIn` milliseconds. */
+  set(
+    key: _Key,
+    value: unknown,
+    options?: { expireIn?: number },
+  ): Promise<{ ok: boolean; versionstamp: string }>;
+  /** Deletes one entry. */
+  delete(key: _Key): Promise<void>;
+  /** Entries under a prefix, in key order. */
+  list<T>(
+    selector: { prefix: _Key },
+    options?: { batchSize?: number },
+  ): AsyncIterable<{ key: _Key; value: T }>;
+  /** Starts an atomic operation. */
+  atomic(): _Atomic;
+  /** Streams the entries of `keys` on every change (the first emission is their current state). */
+  watch(keys: _Key[]): ReadableStream<_Entry<unknown>[]>;
+  /** Closes the database. */
+  close(): void;
 }
 
 const _ROOT = "bpfstream";
@@ -56,21 +105,22 @@ const _decoder = new TextDecoder();
  * const store = await KvRuleSetStore.open("./bpfstream.kv");
  * console.log(await store.list());
  * store.close();
+ * // On Node.js or Bun: new KvRuleSetStore(await openKv("./bpfstream.kv")), openKv from "@deno/kv".
  * ```
  */
 export class KvRuleSetStore implements RuleSetStore {
-  readonly #kv: Deno.Kv;
+  readonly #kv: KvLike;
   #closed = false;
   readonly #watchers = new Set<ReadableStreamDefaultReader<unknown>>();
 
-  /** Wraps an open `Deno.Kv` (closed by {@linkcode KvRuleSetStore.close}). */
-  constructor(kv: Deno.Kv) {
+  /** Wraps an open database (closed by {@linkcode KvRuleSetStore.close}). */
+  constructor(kv: KvLike) {
     this.#kv = kv;
   }
 
   /** Opens Deno KV at `path` (a file; the platform's KV on Deno Deploy when omitted). */
   static async open(path?: string): Promise<KvRuleSetStore> {
-    return new KvRuleSetStore(await Deno.openKv(path));
+    return new KvRuleSetStore(await Deno.openKv(path) as unknown as KvLike);
   }
 
   /** Stops the watchers and closes the database. */
@@ -131,12 +181,12 @@ export class KvRuleSetStore implements RuleSetStore {
     if (current !== expected) return { ok: false, current };
     const bytes = _encoder.encode(text);
     const upload = crypto.randomUUID();
-    const marker: Deno.KvKey = [_ROOT, "uploads", upload];
+    const marker: _Key = [_ROOT, "uploads", upload];
     const marked = await this.#kv.set(marker, { name, startedAt: updatedAt }, {
       expireIn: _UPLOAD_MARKER_MS,
     });
     const chunks = Math.ceil(bytes.length / _CHUNK);
-    const keys: Deno.KvKey[] = [];
+    const keys: _Key[] = [];
     for (let i = 0; i < chunks; i++) keys.push([_ROOT, "text", name, upload, i]);
     await this.#mutate(keys.map((key, i) => ({
       type: "set",
@@ -223,7 +273,7 @@ export class KvRuleSetStore implements RuleSetStore {
   async readCounters(name: string, version: number): Promise<Map<number, number>> {
     const result = new Map<number, number>();
     const prefix = [_ROOT, "counters", name, version];
-    for await (const entry of this.#kv.list<Deno.KvU64>({ prefix })) {
+    for await (const entry of this.#kv.list<{ value: bigint }>({ prefix })) {
       result.set(Number(entry.key[4]), Number(entry.value.value));
     }
     return result;
@@ -238,7 +288,7 @@ export class KvRuleSetStore implements RuleSetStore {
    * never over swept chunks). Returns the number of chunks deleted.
    */
   async sweepOrphans(): Promise<number> {
-    const chunks: Deno.KvKey[] = [];
+    const chunks: _Key[] = [];
     for await (const entry of this.#kv.list({ prefix: [_ROOT, "text"] }, { batchSize: 500 })) {
       chunks.push(entry.key);
     }
@@ -256,16 +306,16 @@ export class KvRuleSetStore implements RuleSetStore {
   }
 
   async #deleteText(name: string, head: _Head): Promise<void> {
-    const keys: Deno.KvKey[] = [];
+    const keys: _Key[] = [];
     for (let i = 0; i < head.chunks; i++) keys.push([_ROOT, "text", name, head.upload, i]);
     await this.#deleteKeys(keys);
   }
 
-  async #deleteKeys(keys: Deno.KvKey[]): Promise<void> {
+  async #deleteKeys(keys: _Key[]): Promise<void> {
     await this.#mutate(keys.map((key) => ({ type: "delete", key })));
   }
 
-  async #mutate(mutations: Deno.KvMutation[]): Promise<void> {
+  async #mutate(mutations: _Mutation[]): Promise<void> {
     for (let i = 0; i < mutations.length; i += 10) {
       // 10 chunks of 60 KiB stay under the 800 KiB limit of one atomic operation.
       const result = await this.#kv.atomic().mutate(...mutations.slice(i, i + 10)).commit();
@@ -274,6 +324,6 @@ export class KvRuleSetStore implements RuleSetStore {
   }
 }
 
-function _headKey(name: string): Deno.KvKey {
+function _headKey(name: string): _Key {
   return [_ROOT, "rulesets", name];
 }

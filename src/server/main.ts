@@ -15,7 +15,7 @@ import { serve as serveNode } from "@hono/node-server";
 import { type BpfstreamApp, createApp } from "./app.ts";
 import type { AppLimits } from "./app_deps.ts";
 import { _guardNodeBody, type _NodeMessage, type _NodeResponse } from "./_node_body_guard.ts";
-import { _isLoopbackName } from "./_check_host.ts";
+import { isLoopback } from "./is_loopback.ts";
 import { KvRuleSetStore } from "./kv_rule_set_store.ts";
 import type { WorkbenchAssets } from "./workbench_routes.ts";
 import { _parseServeArgs, _SERVE_USAGE } from "./_serve_args.ts";
@@ -98,10 +98,7 @@ export function fileWorkbenchAssets(dir: URL): WorkbenchAssets {
   };
 }
 
-/** Whether `hostname` is a loopback address (127.0.0.0/8, ::1, localhost). */
-export function isLoopback(hostname: string): boolean {
-  return _isLoopbackName(hostname);
-}
+export { isLoopback };
 
 /**
  * Starts the bpfstream HTTP service: Deno KV storage, the bearer token from

@@ -2,7 +2,8 @@
  * The HTTP service: {@linkcode createApp} (a Hono app on Web-standard
  * `Request`/`Response`/streams, no `Deno.*`) and its storage interface.
  *
- * Shell-side modules are imported by path: `src/server/main.ts` (`serve()`,
+ * Also the Cloudflare Durable Object store and object, and `withReadAhead`
+ * for `Deno.serve`. Shell-side modules are imported by path: `src/server/main.ts` (`serve()`,
  * the Deno entry with `@hono/node-server`) and
  * `src/server/kv_rule_set_store.ts` (`KvRuleSetStore`, Deno KV).
  *
@@ -17,3 +18,17 @@ export type {
   RuleSetSummary,
   StoredRuleSet,
 } from "./rule_set_store.ts";
+export {
+  type DurableObjectNamespaceLike,
+  DurableObjectRuleSetStore,
+  type DurableObjectRuleSetStoreOptions,
+  DurableObjectStoreError,
+  type DurableObjectStubLike,
+} from "./durable_object_rule_set_store.ts";
+export {
+  type DurableObjectStateLike,
+  type DurableObjectStorageLike,
+  RuleSetObject,
+} from "./rule_set_durable_object.ts";
+export { type FetchHandler, withReadAhead } from "./with_read_ahead.ts";
+export { isLoopback } from "./is_loopback.ts";

@@ -1,0 +1,298 @@
+/**
+ * The Deno Deploy entry (`examples/deploy/deno_deploy.ts`) under `deno
+ * serve`, as docs/deploy.md runs it: the one-line refusal without a token,
+ * the round trip with a token, two instances on one KV file, and a 100 MB
+ * streamed upload compared with the `@hono/node-server` path in the same run.
+ */
+import assert from "node:assert/strict";
+import { corpusDir, corpusSkipReason } from "../_corpus.ts";
+import { type Child, cliFilter, freePort, ROOT, spawn } from "./_process.ts";
+
+const ENTRY = ROOT + "examples/deploy/deno_deploy.ts";
+const TOKEN = "deploy-test-token";
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+const RULES = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -j DROP\n" +
+  '-A INPUT -m bpf --expr "tcp port 80" -j ACCEPT\nCOMMIT\n';
+const CAPTURES = ["DnsPackets.pcap", "four_ipv6_http_streams.pcap", "pcapng-example.pcapng"];
+
+/** `deno serve` on the entry; resolves with its URL once it listens. */
+async function _serve(
+  kv: string,
+  options: { host?: string; token?: string | null } = {},
+): Promise<{ url: string; child: Child }> {
+  const token = options.token === undefined ? TOKEN : options.token;
+  const child = spawn(Deno.execPath(), [
+    "serve",
+    "-A",
+    "--config",
+    ROOT + "deno.json",
+    "--host",
+    options.host ?? "127.0.0.1",
+    "--port",
+    "0",
+    ENTRY,
+  ], {
+    clearEnv: true,
+    env: {
+      BPFSTREAM_KV: kv,
+      ...(token === null ? {} : { BPFSTREAM_TOKEN: token }),
+    },
+  });
+  try {
+    const match = await child.waitFor(/listening on (http:\/\/\S+?)\/?\n/);
+    return { url: match[1], child };
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+}
+
+async function _withTempDir(test: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    await test(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("deno serve: without a token, a non-loopback address stops with one line and no stack", async () => {
+  await _withTempDir(async (dir) => {
+    const child = spawn(Deno.execPath(), [
+      "serve",
+      "-A",
+      "--config",
+      ROOT + "deno.json",
+      "--port",
+      "0",
+      ENTRY,
+    ], { clearEnv: true, env: { BPFSTREAM_KV: `${dir}/rules.kv` } });
+    const status = await child.status;
+    assert.equal(status.code, 1);
+    const lines = child.log().trimEnd().split("\n").filter((line) =>
+      !/^(Download|Initialize)/.test(line)
+    );
+    assert.equal(lines.length, 1, child.log());
+    assert.match(
+      lines[0],
+      /^bpfstream: Cannot serve: BPFSTREAM_TOKEN is not set: .*0\.0\.0\.0:\d+$/,
+    );
+  });
+});
+
+Deno.test("deno serve: round trip with 401, 412 and CLI-identical filtering", async (t) => {
+  await _withTempDir(async (dir) => {
+    const { url, child } = await _serve(`${dir}/rules.kv`);
+    try {
+      await t.step("PUT without the token is 401", async () => {
+        const response = await fetch(`${url}/rulesets/edge`, { method: "PUT", body: RULES });
+        assert.equal(response.status, 401);
+        assert.equal((await response.json()).code, "UNAUTHORIZED");
+      });
+      await t.step("PUT then GET; a stale If-Match is 412", async () => {
+        const put = await fetch(`${url}/rulesets/edge`, {
+          method: "PUT",
+          headers: AUTH,
+          body: RULES,
+        });
+        assert.equal(put.status, 201);
+        assert.equal((await put.json()).version, 1);
+        const get = await fetch(`${url}/rulesets/edge`);
+        assert.equal(get.headers.get("etag"), '"1"');
+        assert.equal(await get.text(), RULES);
+        const next = await fetch(`${url}/rulesets/edge`, {
+          method: "PUT",
+          headers: { ...AUTH, "if-match": '"1"' },
+          body: RULES,
+        });
+        assert.equal(next.status, 200);
+        await next.body?.cancel();
+        const stale = await fetch(`${url}/rulesets/edge`, {
+          method: "PUT",
+          headers: { ...AUTH, "if-match": '"1"' },
+          body: RULES,
+        });
+        assert.equal(stale.status, 412);
+        assert.equal((await stale.json()).current, 2);
+      });
+      await t.step({
+        name: "corpus captures filter to the same bytes as bpfstream filter --rules",
+        ignore: corpusSkipReason() !== undefined,
+        async fn() {
+          const rulesPath = `${dir}/edge.rules`;
+          await Deno.writeTextFile(rulesPath, RULES);
+          for (const name of CAPTURES) {
+            const path = corpusDir + "pcap/" + name;
+            const expected = await cliFilter(rulesPath, path);
+            const response = await fetch(`${url}/rulesets/edge/filter`, {
+              method: "POST",
+              body: await Deno.readFile(path),
+            });
+            assert.equal(response.status, 200, name);
+            assert.deepEqual(new Uint8Array(await response.arrayBuffer()), expected, name);
+          }
+        },
+      });
+    } finally {
+      await child.stop();
+    }
+  });
+});
+
+Deno.test("deno serve: two instances on one KV file see each other's new version within 2 s", async () => {
+  await _withTempDir(async (dir) => {
+    const a = await _serve(`${dir}/rules.kv`);
+    const b = await _serve(`${dir}/rules.kv`);
+    try {
+      const _seen = async (url: string, etag: string) => {
+        const deadline = Date.now() + 2000;
+        while (true) {
+          const response = await fetch(`${url}/rulesets/edge`);
+          const got = response.headers.get("etag");
+          await response.body?.cancel();
+          if (got === etag) return;
+          if (Date.now() > deadline) assert.fail(`${url} still shows version ${got}, not ${etag}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      const put = await fetch(`${a.url}/rulesets/edge`, {
+        method: "PUT",
+        headers: AUTH,
+        body: RULES,
+      });
+      assert.equal(put.status, 201);
+      await put.body?.cancel();
+      await _seen(b.url, '"1"');
+      const back = await fetch(`${b.url}/rulesets/edge`, {
+        method: "PUT",
+        headers: { ...AUTH, "if-match": '"1"' },
+        body: RULES,
+      });
+      assert.equal(back.status, 200);
+      await back.body?.cancel();
+      await _seen(a.url, '"2"');
+    } finally {
+      await a.child.stop();
+      await b.child.stop();
+    }
+  });
+});
+
+/** A synthetic pcap of `megabytes` MB: Ethernet/IPv4 frames, every other one UDP. */
+function _capture(megabytes: number): { blocks: Uint8Array<ArrayBuffer>[]; kept: number } {
+  const header = new Uint8Array(24);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, 0xa1b2c3d4, true);
+  view.setUint16(4, 2, true);
+  view.setUint16(6, 4, true);
+  view.setUint32(16, 65535, true);
+  view.setUint32(20, 1, true);
+  const records: Uint8Array[] = [];
+  let kept = 0;
+  for (let i = 0; i < 2000; i++) {
+    const length = 60 + (i * 97) % 1400;
+    const record = new Uint8Array(16 + length);
+    const rv = new DataView(record.buffer);
+    rv.setUint32(8, length, true);
+    rv.setUint32(12, length, true);
+    record.set([0x08, 0x00], 16 + 12);
+    record.set(
+      [0x45, 0, (length - 14) >> 8, (length - 14) & 0xff, 0, 0, 0, 0, 64, i % 2 ? 17 : 6],
+      30,
+    );
+    records.push(record);
+    if (i % 2 === 0) kept += record.length;
+  }
+  const block = new Uint8Array(records.reduce((n, r) => n + r.length, 0));
+  let at = 0;
+  for (const record of records) {
+    block.set(record, at);
+    at += record.length;
+  }
+  const repeats = Math.ceil(megabytes * 1e6 / block.length);
+  return { blocks: [header, ...Array(repeats).fill(block)], kept: 24 + repeats * kept };
+}
+
+/**
+ * Uploads `path` to `url` with curl (a client that reads the response while it
+ * sends, as browsers and proxies do) and returns the seconds it took and the
+ * response's size.
+ */
+async function _upload(url: string, path: string): Promise<{ seconds: number; bytes: number }> {
+  const started = performance.now();
+  const output = await new Deno.Command("curl", {
+    args: ["-sS", "--fail", "-X", "POST", "--data-binary", `@${path}`, url, "-o", "-"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const seconds = (performance.now() - started) / 1000;
+  assert.ok(output.success, new TextDecoder().decode(output.stderr));
+  return { seconds, bytes: output.stdout.length };
+}
+
+function _median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
+let curl = false;
+try {
+  curl = (await new Deno.Command("curl", { args: ["--version"], stdout: "null" }).output()).success;
+} catch { /* not installed */ }
+if (!curl) console.log("deno serve upload ratio test: curl is not installed; skipping");
+
+Deno.test({
+  name: "deno serve: a 100 MB streamed upload takes at most 2x the node-server path (same run)",
+  ignore: !curl,
+}, async () => {
+  await _withTempDir(async (dir) => {
+    const deploy = await _serve(`${dir}/deploy.kv`);
+    const port = freePort();
+    const node = spawn(Deno.execPath(), [
+      "run",
+      "-A",
+      "--config",
+      ROOT + "deno.json",
+      ROOT + "src/server/main.ts",
+      "--port",
+      String(port),
+      "--kv",
+      `${dir}/node.kv`,
+    ], { env: { BPFSTREAM_TOKEN: TOKEN } });
+    try {
+      await node.waitFor(/listening on/);
+      const nodeUrl = `http://127.0.0.1:${port}`;
+      for (const url of [deploy.url, nodeUrl]) {
+        const put = await fetch(`${url}/rulesets/edge`, {
+          method: "PUT",
+          headers: AUTH,
+          body: RULES,
+        });
+        assert.equal(put.status, 201);
+        await put.body?.cancel();
+      }
+      const { blocks, kept } = _capture(100);
+      const capture = `${dir}/upload.pcap`;
+      await Deno.writeFile(capture, new Uint8Array(await new Blob(blocks).arrayBuffer()));
+      const times = { deploy: [] as number[], node: [] as number[] };
+      for (let run = 0; run < 3; run++) {
+        const viaDeploy = await _upload(`${deploy.url}/rulesets/edge/filter`, capture);
+        const viaNode = await _upload(`${nodeUrl}/rulesets/edge/filter`, capture);
+        assert.equal(viaDeploy.bytes, kept);
+        assert.equal(viaNode.bytes, kept);
+        times.deploy.push(viaDeploy.seconds);
+        times.node.push(viaNode.seconds);
+      }
+      const ratio = _median(times.deploy) / _median(times.node);
+      console.log(
+        `100 MB upload: deno serve ${times.deploy.map((s) => s.toFixed(2)).join("/")} s, ` +
+          `node-server ${times.node.map((s) => s.toFixed(2)).join("/")} s, median ratio ${
+            ratio.toFixed(2)
+          }`,
+      );
+      assert.ok(ratio <= 2, `deno serve took ${ratio.toFixed(2)}x the node-server path`);
+    } finally {
+      await deploy.child.stop();
+      await node.stop();
+    }
+  });
+});
