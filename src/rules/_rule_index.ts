@@ -1,0 +1,387 @@
+/**
+ * Private: the index of one chain's rules, from the fields their summaries
+ * test to the rules that may match (a decision tree in the spirit of
+ * nf-HiPAC and tuple-space search).
+ *
+ * An entry is one alternative of one rule's summary: a rule position and the
+ * guards that must hold for that alternative. A node either lists entries (a
+ * leaf) or reads one field under one mask and sends each entry to:
+ * - the child of its guard's value (exact node: an open-addressing table of
+ *   uint32 keys; range node: sorted elementary intervals, an entry listed in
+ *   every interval its range covers), when the entry has a guard on that
+ *   field and mask;
+ * - the rest, otherwise.
+ * Per frame, {@linkcode _collectCandidates} walks the root: at each node it
+ * reads the field once (`_FieldValues` caches it for the frame), descends
+ * into the one child whose guard the value satisfies (none when the field
+ * cannot be loaded: every guard on it then fails) and always into the rest.
+ * The leaves reached list, sorted, every rule of the chain that can match
+ * the frame: a rule in no reached leaf has an alternative-wise failed guard.
+ *
+ * The field chosen at a node is the one most entries test with the smallest
+ * largest bucket (score `2 × covered − largest bucket`).
+ *
+ * Bounds (checked by tests): depth ≤ `_MAX_DEPTH`; entries listed in leaves
+ * ≤ `entries × 2 + 64` (range nodes copy entries only within that budget);
+ * nodes ≤ `_MAX_DEPTH × (listed entries + 1)`. Building is a queue of node
+ * tasks so it can be done in slices; each task is linear in its entries
+ * (times guards per entry), plus a sort of the range bounds.
+ *
+ * @module
+ */
+import type { _Guard } from "./_guards.ts";
+import type { _FieldValues } from "./_fields.ts";
+import type { _Frame } from "./_frame_state.ts";
+
+/** Deepest node (root = 0). */
+export const _MAX_DEPTH = 24;
+/** Nodes with at most this many entries are leaves. */
+const _LEAF_ENTRIES = 2;
+
+/** One alternative of one rule. */
+export interface _IndexEntry {
+  /** Position of the rule in its chain. */
+  readonly position: number;
+  readonly guards: readonly _Guard[];
+}
+
+/** A node of the index (one shape for every kind, for monomorphic walks). */
+export class _IndexNode {
+  /** Sorted, distinct rule positions listed here. */
+  leaf: Int32Array = _EMPTY;
+  /** The field read here, -1 for a leaf. */
+  field = -1;
+  mask = 0;
+  /** Exact node: open-addressing table of keys and child numbers (-1: empty slot). */
+  keys: Uint32Array | null = null;
+  slots: Int32Array | null = null;
+  /** Range node: start of each elementary interval, ascending. */
+  starts: Float64Array | null = null;
+  children: (_IndexNode | null)[] = [];
+  rest: _IndexNode | null = null;
+  depth = 0;
+}
+
+const _EMPTY = new Int32Array(0);
+
+/** The child for `key` (already masked), or null. */
+function _child(node: _IndexNode, key: number): _IndexNode | null {
+  const keys = node.keys;
+  if (keys !== null) {
+    const slots = node.slots!;
+    const last = keys.length - 1;
+    let h = (Math.imul(key, 0x9e3779b1) >>> 0) & last;
+    for (;;) {
+      const slot = slots[h];
+      if (slot < 0) return null;
+      if (keys[h] === key) return node.children[slot];
+      h = (h + 1) & last;
+    }
+  }
+  const starts = node.starts!;
+  let lo = 0;
+  let hi = starts.length - 1;
+  if (hi < 0 || key < starts[0]) return null;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return node.children[lo];
+}
+
+/**
+ * Adds to `lists` (from index `count`) the leaf lists of `node` reached by
+ * the frame; returns the new count. Allocates nothing.
+ */
+export function _collectCandidates(
+  node: _IndexNode,
+  values: _FieldValues,
+  state: _Frame,
+  lists: Int32Array[],
+  count: number,
+): number {
+  for (;;) {
+    if (node.leaf.length > 0) lists[count++] = node.leaf;
+    if (node.field < 0) return count;
+    const value = values.get(node.field, state);
+    if (value >= 0) {
+      const child = _child(node, (value & node.mask) >>> 0);
+      if (child !== null) count = _collectCandidates(child, values, state, lists, count);
+    }
+    const rest = node.rest;
+    if (rest === null) return count;
+    node = rest;
+  }
+}
+
+/** Most leaf lists one walk can collect from `node`. */
+export function _maxLists(node: _IndexNode | null): number {
+  let total = 0;
+  while (node !== null) {
+    if (node.leaf.length > 0) total++;
+    let most = 0;
+    for (const child of node.children) {
+      if (child !== null) most = Math.max(most, _maxLists(child));
+    }
+    total += most;
+    node = node.rest;
+  }
+  return total;
+}
+
+/** Size figures of an index, for bounds tests. */
+export interface _IndexSize {
+  nodes: number;
+  /** Rule positions listed in leaves. */
+  listed: number;
+  depth: number;
+  /** Table slots and interval starts. */
+  slots: number;
+}
+
+/** Counts the nodes and listed entries of an index. */
+export function _indexSize(root: _IndexNode): _IndexSize {
+  const size: _IndexSize = { nodes: 0, listed: 0, depth: 0, slots: 0 };
+  const stack: _IndexNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    size.nodes++;
+    size.listed += node.leaf.length;
+    size.depth = Math.max(size.depth, node.depth);
+    size.slots += (node.keys?.length ?? 0) + (node.starts?.length ?? 0);
+    for (const child of node.children) if (child !== null) stack.push(child);
+    if (node.rest !== null) stack.push(node.rest);
+  }
+  return size;
+}
+
+interface _Task {
+  node: _IndexNode;
+  entries: _IndexEntry[];
+  /** Keys (`field:mask`) already split on along the path. */
+  used: ReadonlySet<string>;
+}
+
+interface _KeyStats {
+  field: number;
+  mask: number;
+  covered: number;
+  ranges: boolean;
+  counts: Map<number, number>;
+}
+
+/**
+ * Builds the index of one chain task by task: `step()` builds one node and
+ * returns whether everything is built; `root` is then complete.
+ */
+export class _IndexBuilder {
+  readonly root: _IndexNode = new _IndexNode();
+  readonly #tasks: _Task[];
+  #copiesLeft: number;
+
+  constructor(entries: _IndexEntry[]) {
+    this.#tasks = [{ node: this.root, entries, used: new Set() }];
+    this.#copiesLeft = entries.length + 64;
+  }
+
+  /** Builds one pending node; `true` when none is left. */
+  step(): boolean {
+    const task = this.#tasks.pop();
+    if (task === undefined) return true;
+    this.#build(task);
+    return this.#tasks.length === 0;
+  }
+
+  #build({ node, entries, used }: _Task): void {
+    if (entries.length <= _LEAF_ENTRIES || node.depth >= _MAX_DEPTH) {
+      node.leaf = _positions(entries);
+      return;
+    }
+    const best = this.#choose(entries, used);
+    if (best === null) {
+      node.leaf = _positions(entries);
+      return;
+    }
+    const key = `${best.field}:${best.mask}`;
+    const childUsed = new Set(used).add(key);
+    const rest: _IndexEntry[] = [];
+    node.field = best.field;
+    node.mask = best.mask;
+    if (best.ranges) this.#splitRanges(node, entries, best, rest, childUsed);
+    else this.#splitExact(node, entries, best, rest, childUsed);
+    if (rest.length > 0) {
+      const next = new _IndexNode();
+      next.depth = node.depth + 1;
+      node.rest = next;
+      this.#tasks.push({ node: next, entries: rest, used: childUsed });
+    }
+  }
+
+  #choose(entries: _IndexEntry[], used: ReadonlySet<string>): _KeyStats | null {
+    const stats = new Map<string, _KeyStats>();
+    for (const entry of entries) {
+      for (const g of entry.guards) {
+        const key = `${g.field}:${g.mask}`;
+        if (used.has(key)) continue;
+        let s = stats.get(key);
+        if (s === undefined) {
+          s = { field: g.field, mask: g.mask, covered: 0, ranges: false, counts: new Map() };
+          stats.set(key, s);
+        }
+        s.covered++;
+        if (g.lo !== g.hi) s.ranges = true;
+        else s.counts.set(g.lo, (s.counts.get(g.lo) ?? 0) + 1);
+      }
+    }
+    let best: _KeyStats | null = null;
+    let bestScore = 0;
+    for (const s of stats.values()) {
+      if (s.covered < 2) continue;
+      let largest = 0;
+      if (s.ranges) {
+        const load = this.#rangeLoad(entries, s);
+        if (load < 0) continue;
+        largest = load;
+      } else {
+        for (const c of s.counts.values()) if (c > largest) largest = c;
+      }
+      const score = 2 * s.covered - largest;
+      if (score > bestScore) {
+        bestScore = score;
+        best = s;
+      }
+    }
+    return best;
+  }
+
+  /** The most entries one interval would hold, or -1 when the copies exceed the budget. */
+  #rangeLoad(entries: _IndexEntry[], s: _KeyStats): number {
+    const { starts, guards } = _intervals(entries, s);
+    let copies = 0;
+    let largest = 0;
+    const load = new Int32Array(starts.length + 1);
+    for (const g of guards) {
+      const first = _segment(starts, g.lo);
+      const last = _segment(starts, g.hi);
+      copies += last - first + 1;
+      load[first]++;
+      load[last + 1]--;
+    }
+    let running = 0;
+    for (let i = 0; i < starts.length; i++) {
+      running += load[i];
+      if (running > largest) largest = running;
+    }
+    return copies - guards.length > this.#copiesLeft ? -1 : largest;
+  }
+
+  #splitExact(
+    node: _IndexNode,
+    entries: _IndexEntry[],
+    s: _KeyStats,
+    rest: _IndexEntry[],
+    used: ReadonlySet<string>,
+  ): void {
+    const groups = new Map<number, _IndexEntry[]>();
+    for (const entry of entries) {
+      const g = _guardOn(entry, s);
+      if (g === undefined) {
+        rest.push(entry);
+        continue;
+      }
+      let group = groups.get(g.lo);
+      if (group === undefined) groups.set(g.lo, group = []);
+      group.push(entry);
+    }
+    let capacity = 4;
+    while (capacity < groups.size * 2) capacity *= 2;
+    const keys = new Uint32Array(capacity);
+    const slots = new Int32Array(capacity).fill(-1);
+    for (const [value, group] of groups) {
+      let h = (Math.imul(value, 0x9e3779b1) >>> 0) & (capacity - 1);
+      while (slots[h] >= 0) h = (h + 1) & (capacity - 1);
+      keys[h] = value;
+      slots[h] = node.children.length;
+      node.children.push(this.#child(node, group, used));
+    }
+    node.keys = keys;
+    node.slots = slots;
+  }
+
+  #splitRanges(
+    node: _IndexNode,
+    entries: _IndexEntry[],
+    s: _KeyStats,
+    rest: _IndexEntry[],
+    used: ReadonlySet<string>,
+  ): void {
+    const { starts } = _intervals(entries, s);
+    const groups: _IndexEntry[][] = starts.map(() => []);
+    let copies = 0;
+    for (const entry of entries) {
+      const g = _guardOn(entry, s);
+      if (g === undefined) {
+        rest.push(entry);
+        continue;
+      }
+      const first = _segment(starts, g.lo);
+      const last = _segment(starts, g.hi);
+      for (let i = first; i <= last; i++) groups[i].push(entry);
+      copies += last - first;
+    }
+    this.#copiesLeft -= copies;
+    node.starts = new Float64Array(starts);
+    node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
+  }
+
+  #child(parent: _IndexNode, entries: _IndexEntry[], used: ReadonlySet<string>): _IndexNode {
+    const child = new _IndexNode();
+    child.depth = parent.depth + 1;
+    this.#tasks.push({ node: child, entries, used });
+    return child;
+  }
+}
+
+function _guardOn(entry: _IndexEntry, s: _KeyStats): _Guard | undefined {
+  for (const g of entry.guards) if (g.field === s.field && g.mask === s.mask) return g;
+  return undefined;
+}
+
+/** The elementary intervals of the guards on `s`'s key: their sorted starts. */
+function _intervals(entries: _IndexEntry[], s: _KeyStats): { starts: number[]; guards: _Guard[] } {
+  const guards: _Guard[] = [];
+  const points: number[] = [];
+  for (const entry of entries) {
+    const g = _guardOn(entry, s);
+    if (g === undefined) continue;
+    guards.push(g);
+    points.push(g.lo);
+    if (g.hi < 0xffffffff) points.push(g.hi + 1);
+  }
+  points.sort((a, b) => a - b);
+  const starts: number[] = [];
+  for (const p of points) if (starts.length === 0 || starts[starts.length - 1] !== p) starts.push(p);
+  return { starts, guards };
+}
+
+/** The interval holding `value` (`starts[0] <= value`). */
+function _segment(starts: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= value) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function _positions(entries: readonly _IndexEntry[]): Int32Array {
+  const out = new Int32Array(entries.length);
+  for (let i = 0; i < entries.length; i++) out[i] = entries[i].position;
+  out.sort();
+  let n = 0;
+  for (let i = 0; i < out.length; i++) if (n === 0 || out[n - 1] !== out[i]) out[n++] = out[i];
+  return n === out.length ? out : out.slice(0, n);
+}
