@@ -361,7 +361,9 @@ function _intervals(entries: _IndexEntry[], s: _KeyStats): { starts: number[]; g
   }
   points.sort((a, b) => a - b);
   const starts: number[] = [];
-  for (const p of points) if (starts.length === 0 || starts[starts.length - 1] !== p) starts.push(p);
+  for (const p of points) {
+    if (starts.length === 0 || starts[starts.length - 1] !== p) starts.push(p);
+  }
   return { starts, guards };
 }
 

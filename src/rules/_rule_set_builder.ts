@@ -14,8 +14,8 @@ import {
   _allOf,
   _BASE_LINK,
   _BASE_NETWORK,
-  _prepareMatch,
   type _PreparedMatch,
+  _prepareMatch,
   _ruleError,
   type _Settings,
 } from "./_match_tests.ts";
@@ -107,7 +107,8 @@ export class _RuleSetBuilder {
       throw new TypeError(`Cannot compile rule set: unknown strategy "${strategy}"`);
     }
     this.#settings = { strategy, maxInstructions: options?.maxInstructions ?? 64 };
-    const evaluation = options?.evaluation ?? (strategy === "interpret" ? "rule-by-rule" : "indexed");
+    const evaluation = options?.evaluation ??
+      (strategy === "interpret" ? "rule-by-rule" : "indexed");
     if (evaluation !== "indexed" && evaluation !== "rule-by-rule") {
       throw new TypeError(`Cannot compile rule set: unknown evaluation "${evaluation}"`);
     }

@@ -16,13 +16,7 @@
 import { LINKTYPE_EN10MB } from "../capture/link_types.ts";
 import { _parseNetwork } from "./_ip.ts";
 import { _F_ADDRESS, _F_LINK_TYPE, _F_UPPER_PROTOCOL, type _FieldTable } from "./_fields.ts";
-import {
-  _ANYTHING,
-  _conjoinSummaries,
-  type _Guard,
-  _NOTHING,
-  type _Summary,
-} from "./_guards.ts";
+import { _ANYTHING, _conjoinSummaries, type _Guard, _NOTHING, type _Summary } from "./_guards.ts";
 import { _addressOffset, type _PreparedMatch } from "./_match_tests.ts";
 import { _summariseProgram } from "./_summarise_program.ts";
 
