@@ -286,8 +286,7 @@ function _prepareExpression(
   if (base === _BASE_NETWORK) {
     let program: Instruction[];
     try {
-      program = compileFilter(expression, { linkType: LINKTYPE_RAW });
-      validate(program, { maxInstructions: 4096 });
+      program = _expressionProgram(expression, LINKTYPE_RAW);
     } catch (error) {
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
@@ -296,25 +295,16 @@ function _prepareExpression(
       ethernetOnly: false,
       invert,
       match,
-      build: () => _programTest(_compileValidated(program, settings), base, invert),
+      build: () =>
+        _programTest(
+          _compileValidated(_optimised(expression, LINKTYPE_RAW, program), settings),
+          base,
+          invert,
+        ),
     };
   }
   // Link base: one program per link type, compiled when first needed. A link
   // type the expression cannot be compiled for never matches.
-  const programs = new Map<number, Instruction[] | null>();
-  const programFor = (linkType: number): Instruction[] | null => {
-    let program = programs.get(linkType);
-    if (program === undefined) {
-      try {
-        program = compileFilter(expression, { linkType });
-        validate(program, { maxInstructions: 4096 });
-      } catch {
-        program = null;
-      }
-      programs.set(linkType, program);
-    }
-    return program;
-  };
   const build = (): _Test => {
     const cache = new Map<number, CompiledProgram | null>();
     let lastType = -1;
@@ -324,7 +314,12 @@ function _prepareExpression(
       if (linkType !== lastType) {
         let compiled = cache.get(linkType);
         if (compiled === undefined) {
-          const program = programFor(linkType);
+          let program: Instruction[] | null = null;
+          try {
+            program = _optimised(expression, linkType, _expressionProgram(expression, linkType));
+          } catch {
+            program = null;
+          }
           compiled = program === null ? null : _compileValidated(program, settings);
           cache.set(linkType, compiled);
         }
@@ -335,7 +330,41 @@ function _prepareExpression(
       return (last(state.bytes, state.link) !== 0) !== invert;
     };
   };
-  return { program: programFor(LINKTYPE_EN10MB), ethernetOnly: true, invert, match, build };
+  let ethernet: Instruction[] | null = null;
+  try {
+    ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
+  } catch {
+    ethernet = null;
+  }
+  return { program: ethernet, ethernetOnly: true, invert, match, build };
+}
+
+/**
+ * The program of an expression for a link type, validated: unoptimised
+ * (compiling is several times faster and summaries read it as well), or
+ * optimised when the unoptimised one is over the 4096-instruction limit.
+ * Throws where the expression cannot be compiled for the link type.
+ */
+function _expressionProgram(expression: string, linkType: number): Instruction[] {
+  let program = compileFilter(expression, { linkType, optimize: false });
+  if (program.length > 4096) program = compileFilter(expression, { linkType });
+  validate(program, { maxInstructions: 4096 });
+  return program;
+}
+
+/**
+ * The optimised program of an expression whose `valid` program (same
+ * meaning) was validated: what its test runs; `valid` where optimising
+ * gives nothing the checker accepts.
+ */
+function _optimised(expression: string, linkType: number, valid: Instruction[]): Instruction[] {
+  try {
+    const program = compileFilter(expression, { linkType });
+    validate(program, { maxInstructions: 4096 });
+    return program;
+  } catch {
+    return valid;
+  }
 }
 
 /** All of a rule's tests as one (`null`: always matches). */

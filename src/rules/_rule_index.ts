@@ -159,8 +159,8 @@ export function _indexSize(root: _IndexNode): _IndexSize {
 interface _Task {
   node: _IndexNode;
   entries: _IndexEntry[];
-  /** Keys (`field:mask`) already split on along the path. */
-  used: ReadonlySet<string>;
+  /** Keys (`_keyOf`) already split on along the path. */
+  used: ReadonlySet<number>;
 }
 
 interface _KeyStats {
@@ -203,7 +203,7 @@ export class _IndexBuilder {
       node.leaf = _positions(entries);
       return;
     }
-    const key = `${best.field}:${best.mask}`;
+    const key = _keyOf(best.field, best.mask);
     const childUsed = new Set(used).add(key);
     const rest: _IndexEntry[] = [];
     node.field = best.field;
@@ -218,11 +218,11 @@ export class _IndexBuilder {
     }
   }
 
-  #choose(entries: _IndexEntry[], used: ReadonlySet<string>): _KeyStats | null {
-    const stats = new Map<string, _KeyStats>();
+  #choose(entries: _IndexEntry[], used: ReadonlySet<number>): _KeyStats | null {
+    const stats = new Map<number, _KeyStats>();
     for (const entry of entries) {
       for (const g of entry.guards) {
-        const key = `${g.field}:${g.mask}`;
+        const key = _keyOf(g.field, g.mask);
         if (used.has(key)) continue;
         let s = stats.get(key);
         if (s === undefined) {
@@ -281,7 +281,7 @@ export class _IndexBuilder {
     entries: _IndexEntry[],
     s: _KeyStats,
     rest: _IndexEntry[],
-    used: ReadonlySet<string>,
+    used: ReadonlySet<number>,
   ): void {
     const groups = new Map<number, _IndexEntry[]>();
     for (const entry of entries) {
@@ -314,7 +314,7 @@ export class _IndexBuilder {
     entries: _IndexEntry[],
     s: _KeyStats,
     rest: _IndexEntry[],
-    used: ReadonlySet<string>,
+    used: ReadonlySet<number>,
   ): void {
     const { starts } = _intervals(entries, s);
     const groups: _IndexEntry[][] = starts.map(() => []);
@@ -335,12 +335,17 @@ export class _IndexBuilder {
     node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
   }
 
-  #child(parent: _IndexNode, entries: _IndexEntry[], used: ReadonlySet<string>): _IndexNode {
+  #child(parent: _IndexNode, entries: _IndexEntry[], used: ReadonlySet<number>): _IndexNode {
     const child = new _IndexNode();
     child.depth = parent.depth + 1;
     this.#tasks.push({ node: child, entries, used });
     return child;
   }
+}
+
+/** One number for a field and a mask (fields are fewer than 2^20). */
+function _keyOf(field: number, mask: number): number {
+  return field * 4294967296 + mask;
 }
 
 function _guardOn(entry: _IndexEntry, s: _KeyStats): _Guard | undefined {
