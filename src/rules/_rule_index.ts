@@ -57,6 +57,9 @@ export class _IndexNode {
   slots: Int32Array | null = null;
   /** Range node: start of each elementary interval, ascending. */
   starts: Float64Array | null = null;
+  /** Range node: leaves of its segment tree (a power of two ≥ intervals); node `j`'s
+   * children are `2j` and `2j + 1`, interval `i` is leaf `leaves + i`. */
+  leaves = 0;
   children: (_IndexNode | null)[] = [];
   rest: _IndexNode | null = null;
   depth = 0;
@@ -64,30 +67,31 @@ export class _IndexNode {
 
 const _EMPTY = new Int32Array(0);
 
-/** The child for `key` (already masked), or null. */
-function _child(node: _IndexNode, key: number): _IndexNode | null {
-  const keys = node.keys;
-  if (keys !== null) {
-    const slots = node.slots!;
-    const last = keys.length - 1;
-    let h = (Math.imul(key, 0x9e3779b1) >>> 0) & last;
-    for (;;) {
-      const slot = slots[h];
-      if (slot < 0) return null;
-      if (keys[h] === key) return node.children[slot];
-      h = (h + 1) & last;
-    }
+/** The child of an exact node for `key` (already masked), or null. */
+function _exactChild(node: _IndexNode, key: number): _IndexNode | null {
+  const keys = node.keys!;
+  const slots = node.slots!;
+  const last = keys.length - 1;
+  let h = (Math.imul(key, 0x9e3779b1) >>> 0) & last;
+  for (;;) {
+    const slot = slots[h];
+    if (slot < 0) return null;
+    if (keys[h] === key) return node.children[slot];
+    h = (h + 1) & last;
   }
-  const starts = node.starts!;
+}
+
+/** The elementary interval of a range node holding `key`, or -1. */
+function _interval(starts: Float64Array, key: number): number {
   let lo = 0;
   let hi = starts.length - 1;
-  if (hi < 0 || key < starts[0]) return null;
+  if (hi < 0 || key < starts[0]) return -1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if (starts[mid] <= key) lo = mid;
     else hi = mid - 1;
   }
-  return node.children[lo];
+  return lo;
 }
 
 /**
@@ -106,8 +110,19 @@ export function _collectCandidates(
     if (node.field < 0) return count;
     const value = values.get(node.field, state);
     if (value >= 0) {
-      const child = _child(node, (value & node.mask) >>> 0);
-      if (child !== null) count = _collectCandidates(child, values, state, lists, count);
+      const key = (value & node.mask) >>> 0;
+      if (node.keys !== null) {
+        const child = _exactChild(node, key);
+        if (child !== null) count = _collectCandidates(child, values, state, lists, count);
+      } else {
+        // Segment tree over the intervals: the children on the path up from the leaf.
+        const i = _interval(node.starts!, key);
+        const children = node.children;
+        for (let j = i < 0 ? 0 : i + node.leaves; j >= 1; j >>= 1) {
+          const child = children[j];
+          if (child !== null) count = _collectCandidates(child, values, state, lists, count);
+        }
+      }
     }
     const rest = node.rest;
     if (rest === null) return count;
@@ -121,8 +136,20 @@ export function _maxLists(node: _IndexNode | null): number {
   while (node !== null) {
     if (node.leaf.length > 0) total++;
     let most = 0;
-    for (const child of node.children) {
-      if (child !== null) most = Math.max(most, _maxLists(child));
+    if (node.starts !== null) {
+      // A walk visits one leaf-to-root path of the segment tree.
+      for (let leaf = node.leaves; leaf < 2 * node.leaves; leaf++) {
+        let path = 0;
+        for (let j = leaf; j >= 1; j >>= 1) {
+          const child = node.children[j];
+          if (child !== null) path += _maxLists(child);
+        }
+        most = Math.max(most, path);
+      }
+    } else {
+      for (const child of node.children) {
+        if (child !== null) most = Math.max(most, _maxLists(child));
+      }
     }
     total += most;
     node = node.rest;
@@ -182,7 +209,7 @@ export class _IndexBuilder {
 
   constructor(entries: _IndexEntry[]) {
     this.#tasks = [{ node: this.root, entries, used: new Set() }];
-    this.#copiesLeft = entries.length + 64;
+    this.#copiesLeft = 32 * entries.length + 64;
   }
 
   /** Builds one pending node; `true` when none is left. */
@@ -255,25 +282,26 @@ export class _IndexBuilder {
     return best;
   }
 
-  /** The most entries one interval would hold, or -1 when the copies exceed the budget. */
+  /**
+   * The most guards covering one point, or -1 when the segment-tree copies
+   * would exceed the budget.
+   */
   #rangeLoad(entries: _IndexEntry[], s: _KeyStats): number {
     const { starts, guards } = _intervals(entries, s);
-    let copies = 0;
     let largest = 0;
     const load = new Int32Array(starts.length + 1);
     for (const g of guards) {
-      const first = _segment(starts, g.lo);
-      const last = _segment(starts, g.hi);
-      copies += last - first + 1;
-      load[first]++;
-      load[last + 1]--;
+      load[_segment(starts, g.lo)]++;
+      load[_segment(starts, g.hi) + 1]--;
     }
     let running = 0;
     for (let i = 0; i < starts.length; i++) {
       running += load[i];
       if (running > largest) largest = running;
     }
-    return copies - guards.length > this.#copiesLeft ? -1 : largest;
+    // A segment tree stores each range in at most 2 log2(intervals) nodes.
+    const copies = guards.length * 2 * Math.ceil(Math.log2(starts.length + 1));
+    return copies > this.#copiesLeft ? -1 : largest;
   }
 
   #splitExact(
@@ -317,7 +345,9 @@ export class _IndexBuilder {
     used: ReadonlySet<number>,
   ): void {
     const { starts } = _intervals(entries, s);
-    const groups: _IndexEntry[][] = starts.map(() => []);
+    let leaves = 1;
+    while (leaves < starts.length) leaves *= 2;
+    const groups: _IndexEntry[][] = Array.from({ length: 2 * leaves }, () => []);
     let copies = 0;
     for (const entry of entries) {
       const g = _guardOn(entry, s);
@@ -325,13 +355,20 @@ export class _IndexBuilder {
         rest.push(entry);
         continue;
       }
-      const first = _segment(starts, g.lo);
-      const last = _segment(starts, g.hi);
-      for (let i = first; i <= last; i++) groups[i].push(entry);
-      copies += last - first;
+      // The canonical segment-tree nodes of intervals [first, last].
+      let l = _segment(starts, g.lo) + leaves;
+      let r = _segment(starts, g.hi) + leaves + 1;
+      while (l < r) {
+        if (l & 1) groups[l++].push(entry);
+        if (r & 1) groups[--r].push(entry);
+        l >>= 1;
+        r >>= 1;
+        copies++;
+      }
     }
     this.#copiesLeft -= copies;
     node.starts = new Float64Array(starts);
+    node.leaves = leaves;
     node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
   }
 

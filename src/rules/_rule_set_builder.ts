@@ -21,7 +21,7 @@ import {
 } from "./_match_tests.ts";
 import { _FieldTable } from "./_fields.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
-import { _IndexBuilder, type _IndexEntry } from "./_rule_index.ts";
+import { _IndexBuilder, type _IndexEntry, type _IndexNode } from "./_rule_index.ts";
 import {
   type _Classifier,
   type _CompiledRule,
@@ -141,6 +141,21 @@ export class _RuleSetBuilder {
     }
     for (const builder of this.#builders) if (!builder.step()) return false;
     return true;
+  }
+
+  /** Per chain, its index root (after `step()` returned `true`; empty rule by rule). */
+  get indexRoots(): _IndexNode[] {
+    return this.#builders.map((b) => b.root);
+  }
+
+  /** The fields the summaries use. */
+  get fields(): _FieldTable {
+    return this.#table;
+  }
+
+  /** Per chain, its index entries (rule alternatives). */
+  get indexEntries(): readonly _IndexEntry[][] {
+    return this.#entries;
   }
 
   /** The compiled rule set (after `step()` returned `true`). */

@@ -13,7 +13,7 @@ import { parseU32 } from "../u32/parse_u32.ts";
 import { u32ToBpf } from "../u32/u32_to_bpf.ts";
 import { _fuzz, _iterations, type _Random } from "../../tests/_fuzz.ts";
 import { _validProgram } from "../../tests/_fuzz_programs.ts";
-import { _randomExpression, _randomU32 } from "../../tests/_classifier_rule_sets.ts";
+import { _randomExpression, _randomFrame, _randomU32 } from "../../tests/_classifier_rule_sets.ts";
 import { createFrameRef } from "./compile_rule_set.ts";
 import { FrameContext } from "./frame_context.ts";
 import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
@@ -21,64 +21,6 @@ import { _F_PACKET, _FieldTable, _loadField } from "./_fields.ts";
 import type { _Summary } from "./_guards.ts";
 import { _BASE_LINK, _BASE_NETWORK } from "./_match_tests.ts";
 import { _summariseProgram } from "./_summarise_program.ts";
-
-/** A random Ethernet frame: IPv4/IPv6 (TCP, UDP, ICMP), VLAN tags, ARP, truncation. */
-function _randomFrame(random: _Random): Uint8Array {
-  const size = 14 + random.int(120);
-  const b = new Uint8Array(size);
-  for (let i = 0; i < size; i++) b[i] = random.chance(0.5) ? random.int(256) : 0;
-  const put = (i: number, bytes: number[]) => {
-    for (let j = 0; j < bytes.length && i + j < size; j++) b[i + j] = bytes[j];
-  };
-  let at = 12;
-  if (random.chance(0.15)) {
-    put(at, [0x81, 0x00, 0, random.int(8)]);
-    at += 4;
-  }
-  const kind = random.int(10);
-  const put16 = (i: number, v: number) => {
-    if (i + 1 < size) {
-      b[i] = v >> 8;
-      b[i + 1] = v & 0xff;
-    }
-  };
-  const port = () => random.pick([22, 53, 80, 443, 123, 8080, 5353, random.int(65536)]);
-  const transport = (l4: number, proto: number) => {
-    put16(l4, port());
-    put16(l4 + 2, port());
-    if (proto === 1 && l4 < size) b[l4] = random.pick([0, 3, 8, 11]);
-    if (proto === 6 && l4 + 13 < size) {
-      b[l4 + 13] = random.pick([0x02, 0x12, 0x10, random.int(256)]);
-    }
-  };
-  if (kind < 6) {
-    put16(at, 0x0800);
-    const ip = at + 2;
-    const ihl = random.chance(0.8) ? 5 : 5 + random.int(11);
-    if (ip < size) b[ip] = 0x40 | ihl;
-    const proto = random.pick([1, 6, 17, 47, random.int(256)]);
-    if (ip + 9 < size) b[ip + 9] = proto;
-    if (ip + 6 < size && random.chance(0.8)) b[ip + 6] = random.chance(0.5) ? 0x40 : 0;
-    if (ip + 7 < size && random.chance(0.8)) b[ip + 7] = 0;
-    put16(ip + 2, random.chance(0.7) ? size - ip : random.int(65536));
-    for (const off of [12, 16]) {
-      if (random.chance(0.7)) {
-        put(ip + off, random.pick([[10, 0, 0, 1], [192, 168, 1, 1], [10, 1, 2, 3], [8, 8, 8, 8]]));
-      }
-    }
-    transport(ip + ihl * 4, proto);
-  } else if (kind < 8) {
-    put16(at, 0x86dd);
-    const ip = at + 2;
-    if (ip < size) b[ip] = 0x60;
-    const proto = random.pick([6, 17, 58, 44, 0]);
-    if (ip + 6 < size) b[ip + 6] = proto;
-    if (random.chance(0.5)) put(ip + 8, [0x20, 0x01, 0x0d, 0xb8, 0, random.int(16)]);
-    transport(ip + 40, proto);
-  } else if (kind < 9) put16(at, 0x0806);
-  else put16(at, random.int(65536));
-  return b;
-}
 
 function _holds(summary: _Summary, table: _FieldTable, state: _Frame): boolean {
   return summary.some((alternative) =>
