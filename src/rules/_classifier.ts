@@ -17,7 +17,7 @@ import { FrameContext } from "./frame_context.ts";
 import type { PacketCounter, RuleSet, RuleSetCounters } from "./rule_set.ts";
 import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
-import { _F_ANCILLARY, _F_PACKET, type _Field, _FieldValues } from "./_fields.ts";
+import { _F_ANCILLARY, _F_PACKET, type _Field } from "./_fields.ts";
 import { _collectCandidates, type _IndexNode, _maxLists } from "./_rule_index.ts";
 
 /** No target: the rule only counts. */
@@ -118,7 +118,6 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   // The contexts the rules need (network only for frames with an IP header);
   // without rules, the link one (cheapest) for the frame's description alone.
   const bases = anyNetwork && anyLink ? undefined : anyNetwork ? "network" : "link";
-  const values = new _FieldValues(parts.fields);
   const indexes = parts.indexes;
   const runs: (_ChainRun | null)[] = (indexes ?? []).map((root) => {
     if (root === null) return null;
@@ -150,8 +149,9 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
 
   const start = (chain: number): _ChainRun => {
     const run = runs[chain]!;
-    run.count = _collectCandidates(run.root, values, state, run.lists, 0);
-    run.cursors.fill(0, 0, run.count);
+    run.count = _collectCandidates(run.root, state, run.lists, 0);
+    const cursors = run.cursors;
+    for (let i = 0; i < run.count; i++) cursors[i] = 0;
     return run;
   };
 
@@ -257,7 +257,6 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     const size = byIp && isIp ? d.networkWireLength : frame.wireLength;
     let verdict: number;
     if (indexed) {
-      values.next();
       if (isIp && networkFields) _fillWindow(state.networkWindow, bytes, state.network);
       if (linkFields) _fillWindow(state.linkWindow, bytes, state.link);
       verdict = walkIndexed(size, isIp);

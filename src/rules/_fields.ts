@@ -76,37 +76,6 @@ export class _FieldTable {
   }
 }
 
-/**
- * Per-frame field values, each loaded at most once per frame (`next()`
- * starts a new frame). Allocates nothing per frame.
- */
-export class _FieldValues {
-  readonly #fields: _Field[];
-  readonly #stamps: Float64Array;
-  readonly #values: Float64Array;
-  #stamp = 1;
-
-  constructor(fields: _Field[]) {
-    this.#fields = fields;
-    this.#stamps = new Float64Array(fields.length);
-    this.#values = new Float64Array(fields.length);
-  }
-
-  /** Forgets the previous frame's values. */
-  next(): void {
-    this.#stamp++;
-  }
-
-  /** The value of field `id` for the current frame of `state`, or -1. */
-  get(id: number, state: _Frame): number {
-    if (this.#stamps[id] === this.#stamp) return this.#values[id];
-    const value = _loadField(this.#fields[id], state);
-    this.#stamps[id] = this.#stamp;
-    this.#values[id] = value;
-    return value;
-  }
-}
-
 /** The value of `field` for the frame in `state`, or -1 when it cannot be loaded. */
 export function _loadField(field: _Field, state: _Frame): number {
   switch (field.kind) {

@@ -12,6 +12,7 @@ import { validate } from "../bpf/validate.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import type { PacketContext } from "../bpf/packet_context.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
+import { _unoptimisedProgram } from "./_expression_programs.ts";
 import { compileU32 } from "../u32/compile_u32.ts";
 import { parseU32 } from "../u32/parse_u32.ts";
 import { u32ToBpf } from "../u32/u32_to_bpf.ts";
@@ -35,7 +36,7 @@ export interface _Settings {
 /** One match, checked and ready to be compiled. */
 export interface _PreparedMatch {
   /** The match's program as summaries read it (not inverted), or `null`. */
-  program: Instruction[] | null;
+  program: readonly Instruction[] | null;
   /** Whether `program` is what the match runs on EN10MB frames only (link-base `--expr`). */
   ethernetOnly: boolean;
   /** Whether the match is inverted (`!`). */
@@ -167,7 +168,7 @@ function _interfaceTest(match: InterfaceMatch): _Test {
 }
 
 /** Compiles a validated program with the settings' strategy (or the interpreter). */
-function _compileValidated(program: Instruction[], settings: _Settings): CompiledProgram {
+function _compileValidated(program: readonly Instruction[], settings: _Settings): CompiledProgram {
   const strategy = settings.strategy;
   if (strategy !== "interpret") return compile(program, { strategy, maxInstructions: 4096 });
   return (packet, context) => interpret(program, packet, context);
@@ -235,7 +236,7 @@ function _prepareU32(
   ruleNumber: number,
 ): _PreparedMatch {
   let matcher: (packet: Uint8Array, context?: PacketContext) => boolean;
-  let program: Instruction[] | null = null;
+  let program: readonly Instruction[] | null = null;
   try {
     const tests = parseU32(match.expression);
     matcher = compileU32(tests);
@@ -251,7 +252,7 @@ function _prepareU32(
 }
 
 function _prepareBytecode(
-  program: Instruction[],
+  program: readonly Instruction[],
   match: Match & { kind: "bpf" },
   base: number,
   settings: _Settings,
@@ -284,7 +285,7 @@ function _prepareExpression(
   if (expression === undefined) throw _ruleError("bpf match without a program", chain, ruleNumber);
   const invert = match.invert;
   if (base === _BASE_NETWORK) {
-    let program: Instruction[];
+    let program: readonly Instruction[];
     try {
       program = _expressionProgram(expression, LINKTYPE_RAW);
     } catch (error) {
@@ -314,7 +315,7 @@ function _prepareExpression(
       if (linkType !== lastType) {
         let compiled = cache.get(linkType);
         if (compiled === undefined) {
-          let program: Instruction[] | null = null;
+          let program: readonly Instruction[] | null = null;
           try {
             program = _optimised(expression, linkType, _expressionProgram(expression, linkType));
           } catch {
@@ -330,7 +331,7 @@ function _prepareExpression(
       return (last(state.bytes, state.link) !== 0) !== invert;
     };
   };
-  let ethernet: Instruction[] | null = null;
+  let ethernet: readonly Instruction[] | null = null;
   try {
     ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
   } catch {
@@ -345,8 +346,8 @@ function _prepareExpression(
  * optimised when the unoptimised one is over the 4096-instruction limit.
  * Throws where the expression cannot be compiled for the link type.
  */
-function _expressionProgram(expression: string, linkType: number): Instruction[] {
-  let program = compileFilter(expression, { linkType, optimize: false });
+function _expressionProgram(expression: string, linkType: number): readonly Instruction[] {
+  let program = _unoptimisedProgram(expression, linkType);
   if (program.length > 4096) program = compileFilter(expression, { linkType });
   validate(program, { maxInstructions: 4096 });
   return program;
@@ -357,7 +358,11 @@ function _expressionProgram(expression: string, linkType: number): Instruction[]
  * meaning) was validated: what its test runs; `valid` where optimising
  * gives nothing the checker accepts.
  */
-function _optimised(expression: string, linkType: number, valid: Instruction[]): Instruction[] {
+function _optimised(
+  expression: string,
+  linkType: number,
+  valid: readonly Instruction[],
+): readonly Instruction[] {
   try {
     const program = compileFilter(expression, { linkType });
     validate(program, { maxInstructions: 4096 });

@@ -12,7 +12,7 @@
  *   field and mask;
  * - the rest, otherwise.
  * Per frame, {@linkcode _collectCandidates} walks the root: at each node it
- * reads the field once (`_FieldValues` caches it for the frame), descends
+ * loads its field (with the engine's load helpers, see `_loadField`), descends
  * into the one child whose guard the value satisfies (none when the field
  * cannot be loaded: every guard on it then fails) and always into the rest.
  * The leaves reached list, sorted, every rule of the chain that can match
@@ -30,7 +30,7 @@
  * @module
  */
 import type { _Guard } from "./_guards.ts";
-import type { _FieldValues } from "./_fields.ts";
+import { type _Field, _loadField } from "./_fields.ts";
 import type { _Frame } from "./_frame_state.ts";
 
 /** Deepest node (root = 0). */
@@ -51,10 +51,14 @@ export class _IndexNode {
   leaf: Int32Array = _EMPTY;
   /** The field read here, -1 for a leaf. */
   field = -1;
+  /** That field's description. */
+  source: _Field | null = null;
   mask = 0;
   /** Exact node: open-addressing table of keys and child numbers (-1: empty slot). */
   keys: Uint32Array | null = null;
   slots: Int32Array | null = null;
+  /** Exact node: `32 - log2(table size)`; a key's first slot is the top bits of its hash. */
+  shift = 32;
   /** Range node: start of each elementary interval, ascending. */
   starts: Float64Array | null = null;
   /** Range node: leaves of its segment tree (a power of two ≥ intervals); node `j`'s
@@ -72,7 +76,7 @@ function _exactChild(node: _IndexNode, key: number): _IndexNode | null {
   const keys = node.keys!;
   const slots = node.slots!;
   const last = keys.length - 1;
-  let h = (Math.imul(key, 0x9e3779b1) >>> 0) & last;
+  let h = Math.imul(key, 0x9e3779b1) >>> node.shift;
   for (;;) {
     const slot = slots[h];
     if (slot < 0) return null;
@@ -100,7 +104,6 @@ function _interval(starts: Float64Array, key: number): number {
  */
 export function _collectCandidates(
   node: _IndexNode,
-  values: _FieldValues,
   state: _Frame,
   lists: Int32Array[],
   count: number,
@@ -108,19 +111,19 @@ export function _collectCandidates(
   for (;;) {
     if (node.leaf.length > 0) lists[count++] = node.leaf;
     if (node.field < 0) return count;
-    const value = values.get(node.field, state);
+    const value = _loadField(node.source!, state);
     if (value >= 0) {
       const key = (value & node.mask) >>> 0;
       if (node.keys !== null) {
         const child = _exactChild(node, key);
-        if (child !== null) count = _collectCandidates(child, values, state, lists, count);
+        if (child !== null) count = _collectCandidates(child, state, lists, count);
       } else {
         // Segment tree over the intervals: the children on the path up from the leaf.
         const i = _interval(node.starts!, key);
         const children = node.children;
         for (let j = i < 0 ? 0 : i + node.leaves; j >= 1; j >>= 1) {
           const child = children[j];
-          if (child !== null) count = _collectCandidates(child, values, state, lists, count);
+          if (child !== null) count = _collectCandidates(child, state, lists, count);
         }
       }
     }
@@ -196,6 +199,8 @@ interface _KeyStats {
   covered: number;
   ranges: boolean;
   counts: Map<number, number>;
+  /** The guards on this key, one per covered entry. */
+  guards: _Guard[];
 }
 
 /**
@@ -207,7 +212,10 @@ export class _IndexBuilder {
   readonly #tasks: _Task[];
   #copiesLeft: number;
 
-  constructor(entries: _IndexEntry[]) {
+  readonly #fields: readonly _Field[];
+
+  constructor(entries: _IndexEntry[], fields: readonly _Field[]) {
+    this.#fields = fields;
     this.#tasks = [{ node: this.root, entries, used: new Set() }];
     this.#copiesLeft = 32 * entries.length + 64;
   }
@@ -234,6 +242,7 @@ export class _IndexBuilder {
     const childUsed = new Set(used).add(key);
     const rest: _IndexEntry[] = [];
     node.field = best.field;
+    node.source = this.#fields[best.field];
     node.mask = best.mask;
     if (best.ranges) this.#splitRanges(node, entries, best, rest, childUsed);
     else this.#splitExact(node, entries, best, rest, childUsed);
@@ -253,10 +262,18 @@ export class _IndexBuilder {
         if (used.has(key)) continue;
         let s = stats.get(key);
         if (s === undefined) {
-          s = { field: g.field, mask: g.mask, covered: 0, ranges: false, counts: new Map() };
+          s = {
+            field: g.field,
+            mask: g.mask,
+            covered: 0,
+            ranges: false,
+            counts: new Map(),
+            guards: [],
+          };
           stats.set(key, s);
         }
         s.covered++;
+        s.guards.push(g);
         if (g.lo !== g.hi) s.ranges = true;
         else s.counts.set(g.lo, (s.counts.get(g.lo) ?? 0) + 1);
       }
@@ -267,7 +284,7 @@ export class _IndexBuilder {
       if (s.covered < 2) continue;
       let largest = 0;
       if (s.ranges) {
-        const load = this.#rangeLoad(entries, s);
+        const load = this.#rangeLoad(s);
         if (load < 0) continue;
         largest = load;
       } else {
@@ -286,8 +303,9 @@ export class _IndexBuilder {
    * The most guards covering one point, or -1 when the segment-tree copies
    * would exceed the budget.
    */
-  #rangeLoad(entries: _IndexEntry[], s: _KeyStats): number {
-    const { starts, guards } = _intervals(entries, s);
+  #rangeLoad(s: _KeyStats): number {
+    const guards = s.guards;
+    const starts = _intervals(guards);
     let largest = 0;
     const load = new Int32Array(starts.length + 1);
     for (const g of guards) {
@@ -323,11 +341,15 @@ export class _IndexBuilder {
       group.push(entry);
     }
     let capacity = 4;
-    while (capacity < groups.size * 2) capacity *= 2;
+    let shift = 30;
+    while (capacity < groups.size * 2) {
+      capacity *= 2;
+      shift--;
+    }
     const keys = new Uint32Array(capacity);
     const slots = new Int32Array(capacity).fill(-1);
     for (const [value, group] of groups) {
-      let h = (Math.imul(value, 0x9e3779b1) >>> 0) & (capacity - 1);
+      let h = Math.imul(value, 0x9e3779b1) >>> shift;
       while (slots[h] >= 0) h = (h + 1) & (capacity - 1);
       keys[h] = value;
       slots[h] = node.children.length;
@@ -335,6 +357,7 @@ export class _IndexBuilder {
     }
     node.keys = keys;
     node.slots = slots;
+    node.shift = shift;
   }
 
   #splitRanges(
@@ -344,7 +367,7 @@ export class _IndexBuilder {
     rest: _IndexEntry[],
     used: ReadonlySet<number>,
   ): void {
-    const { starts } = _intervals(entries, s);
+    const starts = _intervals(s.guards);
     let leaves = 1;
     while (leaves < starts.length) leaves *= 2;
     const groups: _IndexEntry[][] = Array.from({ length: 2 * leaves }, () => []);
@@ -390,14 +413,10 @@ function _guardOn(entry: _IndexEntry, s: _KeyStats): _Guard | undefined {
   return undefined;
 }
 
-/** The elementary intervals of the guards on `s`'s key: their sorted starts. */
-function _intervals(entries: _IndexEntry[], s: _KeyStats): { starts: number[]; guards: _Guard[] } {
-  const guards: _Guard[] = [];
+/** The sorted starts of the elementary intervals of `guards`' ranges. */
+function _intervals(guards: readonly _Guard[]): number[] {
   const points: number[] = [];
-  for (const entry of entries) {
-    const g = _guardOn(entry, s);
-    if (g === undefined) continue;
-    guards.push(g);
+  for (const g of guards) {
     points.push(g.lo);
     if (g.hi < 0xffffffff) points.push(g.hi + 1);
   }
@@ -406,7 +425,7 @@ function _intervals(entries: _IndexEntry[], s: _KeyStats): { starts: number[]; g
   for (const p of points) {
     if (starts.length === 0 || starts[starts.length - 1] !== p) starts.push(p);
   }
-  return { starts, guards };
+  return starts;
 }
 
 /** The interval holding `value` (`starts[0] <= value`). */

@@ -137,7 +137,9 @@ export class _RuleSetBuilder {
     }
     if (!this.#indexed) return true;
     if (this.#builders.length === 0) {
-      for (const entries of this.#entries) this.#builders.push(new _IndexBuilder(entries));
+      for (const entries of this.#entries) {
+        this.#builders.push(new _IndexBuilder(entries, this.#table.fields));
+      }
     }
     for (const builder of this.#builders) if (!builder.step()) return false;
     return true;
