@@ -30,7 +30,9 @@
  * @module
  */
 import type { _Guard } from "./_guards.ts";
-import { type _Field, _loadField } from "./_fields.ts";
+import { _F_PACKET, type _Field, _loadField } from "./_fields.ts";
+import { _load } from "../bpf/_packet_access.ts";
+import { _BASE_NETWORK } from "./_match_tests.ts";
 import type { _Frame } from "./_frame_state.ts";
 
 /** Deepest node (root = 0). */
@@ -53,6 +55,11 @@ export class _IndexNode {
   field = -1;
   /** That field's description. */
   source: _Field | null = null;
+  /** Whether the field is a packet load at a constant offset: then `network`, `offset`, `size`. */
+  constantLoad = false;
+  network = false;
+  offset = 0;
+  size = 0;
   mask = 0;
   /** Exact node: open-addressing table of keys and child numbers (-1: empty slot). */
   keys: Uint32Array | null = null;
@@ -111,7 +118,14 @@ export function _collectCandidates(
   for (;;) {
     if (node.leaf.length > 0) lists[count++] = node.leaf;
     if (node.field < 0) return count;
-    const value = _loadField(node.source!, state);
+    let value: number;
+    if (node.constantLoad) {
+      // A packet load at a constant offset (the common case), as `_loadField` does it.
+      const w = node.network ? state.networkWindow : state.linkWindow;
+      value = node.network && !state.isIp
+        ? -1
+        : _load(state.bytes, w.base, w.loadEnd, w.network, w.mac, node.offset, node.size);
+    } else value = _loadField(node.source!, state);
     if (value >= 0) {
       const key = (value & node.mask) >>> 0;
       if (node.keys !== null) {
@@ -242,7 +256,12 @@ export class _IndexBuilder {
     const childUsed = new Set(used).add(key);
     const rest: _IndexEntry[] = [];
     node.field = best.field;
-    node.source = this.#fields[best.field];
+    const source = this.#fields[best.field];
+    node.source = source;
+    node.constantLoad = source.kind === _F_PACKET && source.msh < 0;
+    node.network = source.base === _BASE_NETWORK;
+    node.offset = source.offset;
+    node.size = source.size;
     node.mask = best.mask;
     if (best.ranges) this.#splitRanges(node, entries, best, rest, childUsed);
     else this.#splitExact(node, entries, best, rest, childUsed);
