@@ -212,7 +212,6 @@ interface _KeyStats {
   mask: number;
   covered: number;
   ranges: boolean;
-  counts: Map<number, number>;
   /** The guards on this key, one per covered entry. */
   guards: _Guard[];
 }
@@ -281,34 +280,23 @@ export class _IndexBuilder {
         if (used.has(key)) continue;
         let s = stats.get(key);
         if (s === undefined) {
-          s = {
-            field: g.field,
-            mask: g.mask,
-            covered: 0,
-            ranges: false,
-            counts: new Map(),
-            guards: [],
-          };
+          s = { field: g.field, mask: g.mask, covered: 0, ranges: false, guards: [] };
           stats.set(key, s);
         }
         s.covered++;
         s.guards.push(g);
         if (g.lo !== g.hi) s.ranges = true;
-        else s.counts.set(g.lo, (s.counts.get(g.lo) ?? 0) + 1);
       }
     }
+    // Most covered first; a key cannot score more than 2 × covered − 1.
+    const keys = [...stats.values()].filter((s) => s.covered >= 2);
+    keys.sort((a, b) => b.covered - a.covered);
     let best: _KeyStats | null = null;
     let bestScore = 0;
-    for (const s of stats.values()) {
-      if (s.covered < 2) continue;
-      let largest = 0;
-      if (s.ranges) {
-        const load = this.#rangeLoad(s);
-        if (load < 0) continue;
-        largest = load;
-      } else {
-        for (const c of s.counts.values()) if (c > largest) largest = c;
-      }
+    for (const s of keys) {
+      if (2 * s.covered - 1 <= bestScore) break;
+      const largest = s.ranges ? this.#rangeLoad(s) : _largestBucket(s.guards);
+      if (largest < 0) continue;
       const score = 2 * s.covered - largest;
       if (score > bestScore) {
         bestScore = score;
@@ -420,6 +408,18 @@ export class _IndexBuilder {
     this.#tasks.push({ node: child, entries, used });
     return child;
   }
+}
+
+/** The most guards (equalities) with one value. */
+function _largestBucket(guards: readonly _Guard[]): number {
+  const counts = new Map<number, number>();
+  let largest = 0;
+  for (const g of guards) {
+    const n = (counts.get(g.lo) ?? 0) + 1;
+    counts.set(g.lo, n);
+    if (n > largest) largest = n;
+  }
+  return largest;
 }
 
 /** One number for a field and a mask (fields are fewer than 2^20). */

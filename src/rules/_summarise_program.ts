@@ -352,7 +352,8 @@ export function _summariseProgram(
         }
         const [taken, notTaken] = _branch(table, state, op, (code & BPF_X) ? state.x : _const(k));
         push(pc + 1 + jt, taken);
-        push(pc + 1 + jf, notTaken);
+        // States are updated in place by later steps: never share one between two paths.
+        push(pc + 1 + jf, notTaken !== null && notTaken === taken ? _copy(notTaken) : notTaken);
         continue;
       }
       const next = _step(table, state, code, k, base, accept);
@@ -362,7 +363,10 @@ export function _summariseProgram(
   return _boundAlternatives(accepts);
 }
 
-/** One non-jump, non-return instruction; `null` when the program surely ends here. */
+/**
+ * One non-jump, non-return instruction, updating `state` in place (it is
+ * owned by this path); `null` when the program surely ends here.
+ */
 function _step(
   table: _FieldTable,
   state: _State,
@@ -371,33 +375,34 @@ function _step(
   base: number,
   accept: (state: _State, value: _Value) => void,
 ): _State | null {
-  const next = _copy(state);
   switch (code & 0x07) {
     case BPF_LD:
     case BPF_LDX: {
       const value = _load(table, state, code, k, base, accept);
       if (value === null) return null;
-      if ((code & 0x07) === BPF_LD) next.a = value;
-      else next.x = value;
-      return next;
+      if ((code & 0x07) === BPF_LD) state.a = value;
+      else state.x = value;
+      return state;
     }
     case BPF_ST:
-    case BPF_STX:
-      next.memory = state.memory.slice();
-      next.memory[k & 15] = code === BPF_ST ? state.a : state.x;
-      return next;
+    case BPF_STX: {
+      const memory = state.memory.slice(); // shared with the states it was copied from
+      memory[k & 15] = code === BPF_ST ? state.a : state.x;
+      state.memory = memory;
+      return state;
+    }
     case BPF_ALU: {
       const value = _aluValue(code & 0xf0, state.a, (code & BPF_X) ? state.x : _const(k));
       if (value === null) return null;
-      next.a = value;
-      return next;
+      state.a = value;
+      return state;
     }
     case BPF_MISC:
-      if (code === (BPF_MISC | BPF_TAX)) next.x = state.a;
-      else if (code === (BPF_MISC | BPF_TXA)) next.a = state.x;
-      return next;
+      if (code === (BPF_MISC | BPF_TAX)) state.x = state.a;
+      else if (code === (BPF_MISC | BPF_TXA)) state.a = state.x;
+      return state;
   }
-  return next;
+  return state;
 }
 
 /** The value a load gives (on the path where it succeeded); `null`: never succeeds. */
