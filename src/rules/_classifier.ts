@@ -162,7 +162,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     let after = -1;
     let sp = 0;
     for (;;) {
-      const position = _nextCandidate(run, after);
+      const position = run.count === 0 ? _END : _nextCandidate(run, after);
       let returned = position === _END;
       if (!returned) {
         after = position;

@@ -64,6 +64,8 @@ export class _IndexNode {
   /** Exact node: open-addressing table of keys and child numbers (-1: empty slot). */
   keys: Uint32Array | null = null;
   slots: Int32Array | null = null;
+  /** Exact node with one key: that key (no table lookup), else -1. */
+  onlyKey = -1;
   /** Exact node: `32 - log2(table size)`; a key's first slot is the top bits of its hash. */
   shift = 32;
   /** Range node: start of each elementary interval, ascending. */
@@ -128,7 +130,11 @@ export function _collectCandidates(
     } else value = _loadField(node.source!, state);
     if (value >= 0) {
       const key = (value & node.mask) >>> 0;
-      if (node.keys !== null) {
+      if (node.onlyKey >= 0) {
+        if (key === node.onlyKey) {
+          count = _collectCandidates(node.children[0]!, state, lists, count);
+        }
+      } else if (node.keys !== null) {
         const child = _exactChild(node, key);
         if (child !== null) count = _collectCandidates(child, state, lists, count);
       } else {
@@ -365,6 +371,7 @@ export class _IndexBuilder {
     node.keys = keys;
     node.slots = slots;
     node.shift = shift;
+    if (groups.size === 1) node.onlyKey = groups.keys().next().value!;
   }
 
   #splitRanges(
