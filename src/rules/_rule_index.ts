@@ -160,15 +160,17 @@ export function _maxLists(node: _IndexNode | null): number {
     if (node.leaf.length > 0) total++;
     let most = 0;
     if (node.starts !== null) {
-      // A walk visits one leaf-to-root path of the segment tree.
-      for (let leaf = node.leaves; leaf < 2 * node.leaves; leaf++) {
-        let path = 0;
-        for (let j = leaf; j >= 1; j >>= 1) {
-          const child = node.children[j];
-          if (child !== null) path += _maxLists(child);
-        }
-        most = Math.max(most, path);
+      // A walk visits one leaf-to-root path of the segment tree: the most
+      // lists along a path, bottom-up, each child counted once.
+      const children = node.children;
+      const path = new Float64Array(children.length);
+      for (let j = children.length - 1; j >= 1; j--) {
+        const child = children[j];
+        const own = child === null ? 0 : _maxLists(child);
+        const below = 2 * j < children.length ? Math.max(path[2 * j], path[2 * j + 1]) : 0;
+        path[j] = own + below;
       }
+      most = children.length > 1 ? path[1] : 0;
     } else {
       for (const child of node.children) {
         if (child !== null) most = Math.max(most, _maxLists(child));
