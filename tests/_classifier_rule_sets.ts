@@ -71,6 +71,11 @@ export function _randomMatches(random: _Random): string {
   const parts: string[] = [];
   if (link) parts.push("--base link");
   const negate = () => random.chance(0.1) ? "! " : "";
+  if (random.chance(0.15)) {
+    parts.push(
+      `${negate()}${random.pick(["-i", "-o"])} ${random.pick(["eth0", "eth1", "eth+", "lo"])}`,
+    );
+  }
   const count = 1 + random.int(random.chance(0.3) ? 3 : 1);
   const used = new Set<number>();
   for (let i = 0; i < count; i++) {

@@ -33,7 +33,10 @@ function _compare(random: _Random, rules: number, chains: number, extra: Compile
   const options = { maxInstructions: 4096, byteCount: random.pick(["frame", "ip"] as const) };
   const reference = compileRuleSet(ruleSet, { ...options, evaluation: "rule-by-rule" });
   const indexed = compileRuleSet(ruleSet, { ...options, ...extra, evaluation: "indexed" });
-  const frame = createFrameRef({ interfaceName: random.pick(["", "eth0"]) });
+  const frame = createFrameRef({
+    interfaceName: random.pick(["", "eth0", "eth1", "wlan0"]),
+    outInterfaceName: random.pick(["", "eth0", "lo"]),
+  });
   const all = _allPackets();
   for (let i = 0; i < all.length; i++) {
     const packet = all[i];

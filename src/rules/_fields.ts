@@ -11,7 +11,9 @@
  * - an ancillary value (`SKF_AD_*` that depends on neither A nor X);
  * - a word of the `-s`/`-d` address of one IP version, as those matches read it;
  * - the upper-layer protocol as `-p` reads it;
- * - the frame's link type.
+ * - the frame's link type;
+ * - the frame's input or output interface name, as a number among the names
+ *   the rules' `-i`/`-o` give (a name no rule gives cannot load).
  *
  * A field's value is a uint32, or -1 when it cannot be loaded.
  *
@@ -32,6 +34,9 @@ export const _F_ADDRESS = 2;
 export const _F_UPPER_PROTOCOL = 3;
 /** `FrameRef.linkType`. */
 export const _F_LINK_TYPE = 4;
+/** The number of `FrameRef.interfaceName` (offset 0) or `outInterfaceName` (offset 1)
+ * among the names `-i`/`-o` rules give (-1: none of them). */
+export const _F_INTERFACE = 5;
 
 /** One field. */
 export interface _Field {
@@ -47,6 +52,8 @@ export interface _Field {
   readonly offset: number;
   /** Packet loads: 1, 2 or 4; address: the IP version. */
   readonly size: number;
+  /** Interface fields: the numbers of the names rules give. */
+  readonly names: ReadonlyMap<string, number> | null;
 }
 
 /**
@@ -57,10 +64,19 @@ export interface _Field {
 export class _FieldTable {
   readonly fields: _Field[] = [];
   readonly #ids = new Map<string, number>();
+  /** Interface names given by `-i`/`-o` rules, numbered. */
+  readonly interfaceNames = new Map<string, number>();
   readonly maxFields: number;
 
   constructor(maxFields: number) {
     this.maxFields = maxFields;
+  }
+
+  /** The number of an interface name (added when new). */
+  interfaceNumber(name: string): number {
+    let n = this.interfaceNames.get(name);
+    if (n === undefined) this.interfaceNames.set(name, n = this.interfaceNames.size);
+    return n;
   }
 
   /** The id of the field, added when new; -1 when the table is full. */
@@ -70,7 +86,8 @@ export class _FieldTable {
     if (known !== undefined) return known;
     if (this.fields.length >= this.maxFields) return -1;
     const id = this.fields.length;
-    this.fields.push({ id, kind, base, msh, offset, size });
+    const names = kind === _F_INTERFACE ? this.interfaceNames : null;
+    this.fields.push({ id, kind, base, msh, offset, size, names });
     this.#ids.set(key, id);
     return id;
   }
@@ -115,6 +132,11 @@ export function _loadField(field: _Field, state: _Frame): number {
       return _upperProtocol(state);
     case _F_LINK_TYPE:
       return state.frame.linkType >>> 0;
+    case _F_INTERFACE: {
+      const frame = state.frame;
+      const name = (field.offset === 0 ? frame.interfaceName : frame.outInterfaceName) ?? "";
+      return field.names!.get(name) ?? -1;
+    }
   }
   return -1;
 }

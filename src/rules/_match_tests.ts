@@ -218,7 +218,7 @@ export function _prepareMatch(
     }
     case "interface": {
       const test = _interfaceTest(match);
-      return _always(match, () => test);
+      return { program: null, ethernetOnly: false, invert: match.invert, match, build: () => test };
     }
     case "u32":
       return _prepareU32(match, base, chain, ruleNumber);

@@ -8,14 +8,21 @@
  *   {@linkcode _summariseProgram};
  * - `-p` is the upper-layer protocol field, `-s`/`-d` masked words of the
  *   address of their IP version;
- * - `!` matches, `-i`/`-o` and comments say nothing (always possible);
+ * - `-i`/`-o` with a whole name are the interface field (`eth+` says nothing);
+ * - `!` matches and comments say nothing (always possible);
  * - a match that cannot hold makes the whole rule impossible.
  *
  * @module
  */
 import { LINKTYPE_EN10MB } from "../capture/link_types.ts";
 import { _parseNetwork } from "./_ip.ts";
-import { _F_ADDRESS, _F_LINK_TYPE, _F_UPPER_PROTOCOL, type _FieldTable } from "./_fields.ts";
+import {
+  _F_ADDRESS,
+  _F_INTERFACE,
+  _F_LINK_TYPE,
+  _F_UPPER_PROTOCOL,
+  type _FieldTable,
+} from "./_fields.ts";
 import { _ANYTHING, _conjoinSummaries, type _Guard, _NOTHING, type _Summary } from "./_guards.ts";
 import { _addressOffset, type _PreparedMatch } from "./_match_tests.ts";
 import { _summariseProgram } from "./_summarise_program.ts";
@@ -35,6 +42,14 @@ export function _summariseMatch(
     return [[{ field, mask: 0xffffffff, lo: match.protocol, hi: match.protocol }]];
   }
   if (match.kind === "address") return _addressSummary(match, table);
+  if (match.kind === "interface") {
+    // `eth+` is a prefix of names: not indexed.
+    if (match.name.endsWith("+")) return _ANYTHING;
+    const field = table.intern(_F_INTERFACE, 0, -1, match.direction === "in" ? 0 : 1, 0);
+    if (field < 0) return _ANYTHING;
+    const name = table.interfaceNumber(match.name);
+    return [[{ field, mask: 0xffffffff, lo: name, hi: name }]];
+  }
   if (prepared.program === null) return _ANYTHING;
   const summary = _summariseProgram(prepared.program, base, table);
   if (!prepared.ethernetOnly) return summary;
