@@ -258,7 +258,7 @@ export interface CompiledRuleSet {
  * summarised on its own into a few alternatives of guards, conditions on
  * packet fields that must hold for it to match (a bounded abstract
  * interpretation of its `--bytecode`, `--u32` and `--expr` programs; `-p`,
- * `-s`, `-d` directly; `!` matches and `-i`/`-o` say nothing). The rules of
+ * `-s`, `-d`, `-i`, `-o` directly; `!` matches say nothing). The rules of
  * each chain are indexed by the most selective fields (exact values in hash
  * tables, prefixes per mask, ranges as sorted intervals). Per frame, each
  * indexed field is loaded once, the index gives the rules that can match,
