@@ -4,11 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { _prng } from "../../tests/_fuzz.ts";
-import { _randomRuleSet } from "../../tests/_classifier_rule_sets.ts";
+import { _randomFrame, _randomRuleSet } from "../../tests/_classifier_rule_sets.ts";
+import { FrameContext } from "./frame_context.ts";
+import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
 import { compileRuleSet, createFrameRef } from "./compile_rule_set.ts";
 import { parseRuleSet } from "./parse_rule_set.ts";
 import { _RuleSetBuilder } from "./_rule_set_builder.ts";
-import { _indexSize, _MAX_DEPTH, _maxLists } from "./_rule_index.ts";
+import { _collectCandidates, _indexSize, _MAX_DEPTH, _maxLists } from "./_rule_index.ts";
 import { _MAX_ALTERNATIVES, _MAX_GUARDS } from "./_guards.ts";
 
 function _build(text: string) {
@@ -144,4 +146,42 @@ Deno.test("summaries of random diverse rule sets stay within their bounds", () =
       for (const n of perRule.values()) assert.ok(n <= _MAX_ALTERNATIVES);
     }
   }
+});
+
+Deno.test("a walk collects at most _maxLists() lists (the classifier's preallocated size)", () => {
+  const random = _prng(9);
+  const contexts = new FrameContext();
+  const state: _Frame = {
+    frame: createFrameRef({ linkType: 1, interfaceName: "eth0" }),
+    bytes: new Uint8Array(0),
+    descriptor: contexts.descriptor,
+    isIp: false,
+    networkStart: 0,
+    network: contexts.network,
+    link: contexts.link,
+    networkWindow: _newWindow(),
+    linkWindow: _newWindow(),
+  };
+  let walked = 0;
+  for (let i = 0; i < 20; i++) {
+    const { builder } = _build(_randomRuleSet(random, 1 + random.int(300), 2));
+    for (const root of builder.indexRoots) {
+      const most = _maxLists(root);
+      const lists: Int32Array[] = [];
+      for (let p = 0; p < 200; p++) {
+        const bytes = _randomFrame(random);
+        state.frame.bytes = state.bytes = bytes;
+        state.frame.capturedLength = state.frame.wireLength = bytes.length;
+        contexts.load(state.frame);
+        state.isIp = contexts.isIp;
+        state.networkStart = contexts.descriptor.networkOffset;
+        if (state.isIp) _fillWindow(state.networkWindow, bytes, state.network);
+        _fillWindow(state.linkWindow, bytes, state.link);
+        const count = _collectCandidates(root, state, lists, 0);
+        assert.ok(count <= most, `${count} lists > ${most}`);
+        walked += count;
+      }
+    }
+  }
+  assert.ok(walked > 0);
 });
