@@ -7,13 +7,14 @@
  * guards that must hold for that alternative. A node either lists entries (a
  * leaf) or reads one field under one mask and sends each entry to:
  * - the child of its guard's value (exact node: an open-addressing table of
- *   uint32 keys; range node: sorted elementary intervals, an entry listed in
- *   every interval its range covers), when the entry has a guard on that
- *   field and mask;
+ *   uint32 keys; range node: a segment tree over the elementary intervals of
+ *   the ranges, a range listed in at most 2 log2(intervals) tree nodes), when
+ *   the entry has a guard on that field and mask;
  * - the rest, otherwise.
  * Per frame, {@linkcode _collectCandidates} walks the root: at each node it
  * loads its field (with the engine's load helpers, see `_loadField`), descends
- * into the one child whose guard the value satisfies (none when the field
+ * into the one child whose guard the value satisfies (range node: the tree
+ * nodes on the path from its interval to the root; none when the field
  * cannot be loaded: every guard on it then fails) and always into the rest.
  * The leaves reached list, sorted, every rule of the chain that can match
  * the frame: a rule in no reached leaf has an alternative-wise failed guard.
@@ -22,10 +23,11 @@
  * largest bucket (score `2 × covered − largest bucket`).
  *
  * Bounds (checked by tests): depth ≤ `_MAX_DEPTH`; entries listed in leaves
- * ≤ `entries × 2 + 64` (range nodes copy entries only within that budget);
- * nodes ≤ `_MAX_DEPTH × (listed entries + 1)`. Building is a queue of node
- * tasks so it can be done in slices; each task is linear in its entries
- * (times guards per entry), plus a sort of the range bounds.
+ * ≤ `33 × entries + 64` (range nodes copy entries only within that budget);
+ * nodes ≤ `(_MAX_DEPTH + 1) × (listed entries + 1)`; lists one walk collects
+ * ≤ {@linkcode _maxLists}. Building is a queue of node tasks so it can be done
+ * in slices; each task is linear in its entries (times guards per entry),
+ * plus a sort of the range bounds.
  *
  * @module
  */
