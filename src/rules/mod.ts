@@ -24,5 +24,6 @@ export { parseRuleSet, type ParseRuleSetOptions } from "./parse_rule_set.ts";
 export { parseRuleSetAsync, type ParseRuleSetAsyncOptions } from "./parse_rule_set_async.ts";
 export * from "./format_rule_set.ts";
 export * from "./compile_rule_set.ts";
+export * from "./compile_rule_set_async.ts";
 export * from "./frame_context.ts";
 export * from "./format_protocol.ts";

@@ -1,0 +1,313 @@
+/**
+ * Private: the per-frame walk of a compiled rule set and its counters.
+ *
+ * Two walks share the chain semantics (first matching rule with a verdict
+ * decides; `-j` descends and returns, `-g` goes without return, `RETURN` or
+ * the end of a user chain returns, the end of the entry chain applies its
+ * policy; every matching rule counts):
+ * - indexed: per chain entered, the index gives sorted lists of the rules
+ *   that can match (a rule in none is proven not to match); they are merged
+ *   in rule order and only those rules' tests run;
+ * - rule by rule: every rule's test runs in order (the reference).
+ *
+ * @module
+ */
+import type { FrameRef } from "./compile_rule_set.ts";
+import { FrameContext } from "./frame_context.ts";
+import type { PacketCounter, RuleSet, RuleSetCounters } from "./rule_set.ts";
+import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state.ts";
+import { _BASE_NETWORK } from "./_match_tests.ts";
+import { _F_ANCILLARY, _F_PACKET, type _Field } from "./_fields.ts";
+import { _collectCandidates, type _IndexNode, _maxLists } from "./_rule_index.ts";
+
+/** No target: the rule only counts. */
+export const _T_NONE = 0;
+export const _T_ACCEPT = 1;
+export const _T_DROP = 2;
+export const _T_RETURN = 3;
+export const _T_JUMP = 4;
+export const _T_GOTO = 5;
+
+/** One rule, ready to run. */
+export interface _CompiledRule {
+  base: number;
+  /** The rule's matches all hold (compiled on first call, then replaced). */
+  test: _Test;
+  kind: number;
+  /** Chain number of a jump or goto. */
+  to: number;
+  /** Index of its counter. */
+  counter: number;
+}
+
+/** Everything the classifier needs, built by the rule-set builder. */
+export interface _ClassifierParts {
+  ruleSet: RuleSet;
+  entry: number;
+  byIp: boolean;
+  restoreCounters: boolean;
+  /** Per chain, its rules. */
+  chains: _CompiledRule[][];
+  /** Per chain, its index root; `null` evaluates rule by rule. */
+  indexes: (_IndexNode | null)[] | null;
+  fields: _Field[];
+  anyNetwork: boolean;
+  anyLink: boolean;
+}
+
+/** The classifier interface `compileRuleSet` returns. */
+export interface _Classifier {
+  classify(frame: FrameRef): boolean;
+  counters(): RuleSetCounters;
+  resetCounters(): void;
+  readonly ruleSet: RuleSet;
+  readonly chain: string;
+  /** Counter index (flat rule position) of the rule that decided the last frame; -1: the policy. */
+  readonly decidedBy: number;
+}
+
+/** Per chain, the candidate lists of the current frame and the merge cursors. */
+interface _ChainRun {
+  root: _IndexNode;
+  lists: Int32Array[];
+  cursors: Int32Array;
+  count: number;
+}
+
+const _END = 0x7fffffff;
+
+/** The next candidate position after `after` in `run`, or `_END`. */
+function _nextCandidate(run: _ChainRun, after: number): number {
+  let best = _END;
+  const lists = run.lists;
+  const cursors = run.cursors;
+  for (let i = 0; i < run.count; i++) {
+    const list = lists[i];
+    let c = cursors[i];
+    while (c < list.length && list[c] <= after) c++;
+    cursors[i] = c;
+    if (c < list.length && list[c] < best) best = list[c];
+  }
+  return best;
+}
+
+/** Builds the classifier and its counters from the parts. */
+export function _makeClassifier(parts: _ClassifierParts): _Classifier {
+  const { ruleSet, entry, byIp, chains } = parts;
+  const ruleCount = chains.reduce((n, c) => n + c.length, 0);
+  const packets = new Float64Array(ruleCount);
+  const bytesCounted = new Float64Array(ruleCount);
+  const policyPackets = new Float64Array(ruleSet.chains.length);
+  const policyBytes = new Float64Array(ruleSet.chains.length);
+  const totals = new Float64Array(4); // accepted p/b, dropped p/b (frames: their sum)
+  const policies = ruleSet.chains.map((c) => c.policy !== "DROP");
+  const entryAccepts = policies[entry];
+  const stackChain = new Int32Array(ruleSet.chains.length + 1);
+  const stackRule = new Int32Array(ruleSet.chains.length + 1);
+  const contexts = new FrameContext();
+  const state: _Frame = {
+    frame: undefined as unknown as FrameRef,
+    bytes: new Uint8Array(0),
+    descriptor: contexts.descriptor,
+    isIp: false,
+    networkStart: 0,
+    network: contexts.network,
+    link: contexts.link,
+    networkWindow: _newWindow(),
+    linkWindow: _newWindow(),
+  };
+  const { anyNetwork, anyLink } = parts;
+  // The contexts the rules need (network only for frames with an IP header);
+  // without rules, the link one (cheapest) for the frame's description alone.
+  const bases = anyNetwork && anyLink ? undefined : anyNetwork ? "network" : "link";
+  const indexes = parts.indexes;
+  const runs: (_ChainRun | null)[] = (indexes ?? []).map((root) => {
+    if (root === null) return null;
+    const most = Math.max(1, _maxLists(root));
+    return { root, lists: new Array(most).fill(_EMPTY), cursors: new Int32Array(most), count: 0 };
+  });
+  const windowed = parts.fields.filter((f) => f.kind === _F_PACKET || f.kind === _F_ANCILLARY);
+  const networkFields = windowed.some((f) => f.base === _BASE_NETWORK);
+  const linkFields = windowed.some((f) => f.base !== _BASE_NETWORK);
+
+  const reset = () => {
+    packets.fill(0);
+    bytesCounted.fill(0);
+    policyPackets.fill(0);
+    policyBytes.fill(0);
+    totals.fill(0);
+  };
+  if (parts.restoreCounters) {
+    let index = 0;
+    ruleSet.chains.forEach((chain, c) => {
+      policyPackets[c] = chain.counters?.packets ?? 0;
+      policyBytes[c] = chain.counters?.bytes ?? 0;
+      for (const rule of chain.rules) {
+        packets[index] = rule.counters?.packets ?? 0;
+        bytesCounted[index++] = rule.counters?.bytes ?? 0;
+      }
+    });
+  }
+
+  const start = (chain: number): _ChainRun => {
+    const run = runs[chain]!;
+    run.count = _collectCandidates(run.root, state, run.lists, 0);
+    const cursors = run.cursors;
+    for (let i = 0; i < run.count; i++) cursors[i] = 0;
+    return run;
+  };
+
+  /** Counter index of the rule that decided the frame being classified; -1: the policy. */
+  let decided = -1;
+
+  /** The verdict of the indexed walk (1 accept, 0 drop); counts the rules. */
+  const walkIndexed = (size: number, isIp: boolean): number => {
+    let chain = entry;
+    let run = start(chain);
+    let after = -1;
+    let sp = 0;
+    for (;;) {
+      const position = run.count === 0 ? _END : _nextCandidate(run, after);
+      let returned = position === _END;
+      if (!returned) {
+        after = position;
+        const rule = chains[chain][position];
+        if (rule.base === _BASE_NETWORK && !isIp) continue;
+        if (!rule.test(state)) continue;
+        packets[rule.counter]++;
+        bytesCounted[rule.counter] += size;
+        const kind = rule.kind;
+        if (kind === _T_NONE) continue;
+        if (kind === _T_ACCEPT || kind === _T_DROP) {
+          decided = rule.counter;
+          return kind === _T_ACCEPT ? 1 : 0;
+        }
+        if (kind === _T_RETURN) returned = true;
+        else {
+          if (kind === _T_JUMP) {
+            stackChain[sp] = chain;
+            stackRule[sp] = after;
+            sp++;
+          }
+          chain = rule.to;
+          run = start(chain);
+          after = -1;
+          continue;
+        }
+      }
+      // End of the chain or RETURN.
+      if (sp > 0) {
+        sp--;
+        chain = stackChain[sp];
+        after = stackRule[sp];
+        run = runs[chain]!;
+        continue;
+      }
+      policyPackets[entry]++;
+      policyBytes[entry] += size;
+      return entryAccepts ? 1 : 0;
+    }
+  };
+
+  /** The verdict of the rule-by-rule walk. */
+  const walkEach = (size: number, isIp: boolean): number => {
+    let chain = entry;
+    let r = 0;
+    let sp = 0;
+    for (;;) {
+      const rules = chains[chain];
+      let jumped = false;
+      while (r < rules.length) {
+        const rule = rules[r++];
+        if (rule.base === _BASE_NETWORK && !isIp) continue;
+        if (!rule.test(state)) continue;
+        packets[rule.counter]++;
+        bytesCounted[rule.counter] += size;
+        const kind = rule.kind;
+        if (kind === _T_NONE) continue;
+        if (kind === _T_ACCEPT || kind === _T_DROP) {
+          decided = rule.counter;
+          return kind === _T_ACCEPT ? 1 : 0;
+        }
+        if (kind === _T_RETURN) break;
+        if (kind === _T_JUMP) {
+          stackChain[sp] = chain;
+          stackRule[sp] = r;
+          sp++;
+        }
+        chain = rule.to;
+        r = 0;
+        jumped = true;
+        break;
+      }
+      if (jumped) continue;
+      if (sp > 0) {
+        sp--;
+        chain = stackChain[sp];
+        r = stackRule[sp];
+        continue;
+      }
+      policyPackets[entry]++;
+      policyBytes[entry] += size;
+      return entryAccepts ? 1 : 0;
+    }
+  };
+
+  const indexed = indexes !== null;
+  const classify = (frame: FrameRef): boolean => {
+    decided = -1;
+    const d = state.descriptor;
+    state.frame = frame;
+    const bytes = frame.bytes;
+    state.bytes = bytes;
+    contexts.load(frame, bases);
+    const isIp = contexts.isIp;
+    state.isIp = isIp;
+    if (isIp) state.networkStart = frame.start + d.networkOffset;
+    const size = byIp && isIp ? d.networkWireLength : frame.wireLength;
+    let verdict: number;
+    if (indexed) {
+      if (isIp && networkFields) _fillWindow(state.networkWindow, bytes, state.network);
+      if (linkFields) _fillWindow(state.linkWindow, bytes, state.link);
+      verdict = walkIndexed(size, isIp);
+    } else {
+      verdict = walkEach(size, isIp);
+    }
+    if (verdict === 1) {
+      totals[0]++;
+      totals[1] += size;
+      return true;
+    }
+    totals[2]++;
+    totals[3] += size;
+    return false;
+  };
+
+  const pair = (p: number, b: number): PacketCounter => ({ packets: p, bytes: b });
+  return {
+    ruleSet,
+    chain: ruleSet.chains[entry].name,
+    classify,
+    resetCounters: reset,
+    get decidedBy(): number {
+      return decided;
+    },
+    counters(): RuleSetCounters {
+      const result: RuleSetCounters = {
+        chains: {},
+        frames: pair(totals[0] + totals[2], totals[1] + totals[3]),
+        accepted: pair(totals[0], totals[1]),
+        dropped: pair(totals[2], totals[3]),
+      };
+      ruleSet.chains.forEach((chain, c) => {
+        result.chains[chain.name] = {
+          ...(chain.policy !== null ? { policy: pair(policyPackets[c], policyBytes[c]) } : {}),
+          rules: chains[c].map((rule) => pair(packets[rule.counter], bytesCounted[rule.counter])),
+        };
+      });
+      return result;
+    },
+  };
+}
+
+const _EMPTY = new Int32Array(0);

@@ -1,0 +1,142 @@
+/**
+ * Private: the fields that rule summaries test and the classifier's index
+ * reads, interned (value-numbered) per compiled rule set, and their per-frame
+ * values.
+ *
+ * A field is one of:
+ * - a packet load at a base (network or link), at a constant offset or at an
+ *   offset relative to an `ldx 4*([m]&0xf)` (the IPv4 header length), of 1, 2
+ *   or 4 bytes, loaded with the engine's own helpers (`_load`), so a load
+ *   fails exactly where a program's load fails;
+ * - an ancillary value (`SKF_AD_*` that depends on neither A nor X);
+ * - a word of the `-s`/`-d` address of one IP version, as those matches read it;
+ * - the upper-layer protocol as `-p` reads it;
+ * - the frame's link type;
+ * - the frame's input or output interface name, as a number among the names
+ *   the rules' `-i`/`-o` give (a name no rule gives cannot load).
+ *
+ * A field's value is a uint32, or -1 when it cannot be loaded.
+ *
+ * @module
+ */
+import { _load } from "../bpf/_packet_access.ts";
+import { _ancillary } from "../bpf/_ancillary.ts";
+import type { _Frame } from "./_frame_state.ts";
+import { _addressWord, _BASE_NETWORK, _upperProtocol } from "./_match_tests.ts";
+
+/** A packet load (see the module doc). */
+export const _F_PACKET = 0;
+/** An `SKF_AD_*` value. */
+export const _F_ANCILLARY = 1;
+/** A word of the `-s`/`-d` address. */
+export const _F_ADDRESS = 2;
+/** The `-p` protocol. */
+export const _F_UPPER_PROTOCOL = 3;
+/** `FrameRef.linkType`. */
+export const _F_LINK_TYPE = 4;
+/** The number of `FrameRef.interfaceName` (offset 0) or `outInterfaceName` (offset 1)
+ * among the names `-i`/`-o` rules give (-1: none of them). */
+export const _F_INTERFACE = 5;
+
+/** One field. */
+export interface _Field {
+  /** Its number in the table (index of its per-frame value). */
+  readonly id: number;
+  readonly kind: number;
+  /** `_BASE_NETWORK` or `_BASE_LINK` (packet and ancillary fields). */
+  readonly base: number;
+  /** Packet loads: offset of the `ldx 4*([m]&0xf)` byte the offset is relative to, or -1. */
+  readonly msh: number;
+  /** Packet loads: the (signed 32-bit) offset; ancillary: the `SKF_AD_*` number;
+   * address: the byte offset in the IP header. */
+  readonly offset: number;
+  /** Packet loads: 1, 2 or 4; address: the IP version. */
+  readonly size: number;
+  /** Interface fields: the numbers of the names rules give. */
+  readonly names: ReadonlyMap<string, number> | null;
+}
+
+/**
+ * The fields of one compiled rule set, each interned once. At most
+ * `maxFields` fields; {@linkcode _FieldTable.intern} returns -1 past it
+ * (the caller then drops the guard, which stays sound).
+ */
+export class _FieldTable {
+  readonly fields: _Field[] = [];
+  readonly #ids = new Map<string, number>();
+  /** Interface names given by `-i`/`-o` rules, numbered. */
+  readonly interfaceNames = new Map<string, number>();
+  readonly maxFields: number;
+
+  constructor(maxFields: number) {
+    this.maxFields = maxFields;
+  }
+
+  /** The number of an interface name (added when new). */
+  interfaceNumber(name: string): number {
+    let n = this.interfaceNames.get(name);
+    if (n === undefined) this.interfaceNames.set(name, n = this.interfaceNames.size);
+    return n;
+  }
+
+  /** The id of the field, added when new; -1 when the table is full. */
+  intern(kind: number, base: number, msh: number, offset: number, size: number): number {
+    const key = `${kind},${base},${msh},${offset},${size}`;
+    const known = this.#ids.get(key);
+    if (known !== undefined) return known;
+    if (this.fields.length >= this.maxFields) return -1;
+    const id = this.fields.length;
+    const names = kind === _F_INTERFACE ? this.interfaceNames : null;
+    this.fields.push({ id, kind, base, msh, offset, size, names });
+    this.#ids.set(key, id);
+    return id;
+  }
+}
+
+/** The value of `field` for the frame in `state`, or -1 when it cannot be loaded. */
+export function _loadField(field: _Field, state: _Frame): number {
+  switch (field.kind) {
+    case _F_PACKET: {
+      const network = field.base === _BASE_NETWORK;
+      if (network && !state.isIp) return -1;
+      const w = network ? state.networkWindow : state.linkWindow;
+      const bytes = state.bytes;
+      let offset = field.offset;
+      if (field.msh >= 0) {
+        const x = _load(bytes, w.base, w.loadEnd, w.network, w.mac, field.msh, 1);
+        if (x < 0) return -1;
+        offset = (((x & 0xf) << 2) + offset) | 0;
+      }
+      return _load(bytes, w.base, w.loadEnd, w.network, w.mac, offset, field.size);
+    }
+    case _F_ANCILLARY: {
+      const network = field.base === _BASE_NETWORK;
+      if (network && !state.isIp) return -1;
+      const w = network ? state.networkWindow : state.linkWindow;
+      const context = network ? state.network : state.link;
+      return _ancillary(
+        field.offset,
+        0,
+        0,
+        state.bytes,
+        w.base,
+        w.loadEnd,
+        w.wire,
+        w.network,
+        context,
+      );
+    }
+    case _F_ADDRESS:
+      return _addressWord(state, field.size, field.offset);
+    case _F_UPPER_PROTOCOL:
+      return _upperProtocol(state);
+    case _F_LINK_TYPE:
+      return state.frame.linkType >>> 0;
+    case _F_INTERFACE: {
+      const frame = state.frame;
+      const name = (field.offset === 0 ? frame.interfaceName : frame.outInterfaceName) ?? "";
+      return field.names!.get(name) ?? -1;
+    }
+  }
+  return -1;
+}

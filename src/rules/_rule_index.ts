@@ -1,0 +1,480 @@
+/**
+ * Private: the index of one chain's rules, from the fields their summaries
+ * test to the rules that may match (a decision tree in the spirit of
+ * nf-HiPAC and tuple-space search).
+ *
+ * An entry is one alternative of one rule's summary: a rule position and the
+ * guards that must hold for that alternative. A node either lists entries (a
+ * leaf) or reads one field under one mask and sends each entry to:
+ * - the child of its guard's value (exact node: an open-addressing table of
+ *   uint32 keys; range node: a segment tree over the elementary intervals of
+ *   the ranges, a range listed in at most 2 log2(intervals) tree nodes), when
+ *   the entry has a guard on that field and mask;
+ * - the rest, otherwise.
+ * Per frame, {@linkcode _collectCandidates} walks the root: at each node it
+ * loads its field (with the engine's load helpers, see `_loadField`), descends
+ * into the one child whose guard the value satisfies (range node: the tree
+ * nodes on the path from its interval to the root; none when the field
+ * cannot be loaded: every guard on it then fails) and always into the rest.
+ * The leaves reached list, sorted, every rule of the chain that can match
+ * the frame: a rule in no reached leaf has an alternative-wise failed guard.
+ *
+ * The field chosen at a node is the one most entries test with the smallest
+ * largest bucket (score `2 × covered − largest bucket`).
+ *
+ * Bounds (checked by tests): depth ≤ `_MAX_DEPTH`; entries listed in leaves
+ * ≤ `33 × entries + 64` (range nodes copy entries only within that budget);
+ * nodes ≤ `(_MAX_DEPTH + 1) × (listed entries + 1)`; lists one walk collects
+ * ≤ {@linkcode _maxLists}. Building is a queue of node tasks so it can be done
+ * in slices; each task is linear in its entries (times guards per entry),
+ * plus a sort of the range bounds.
+ *
+ * @module
+ */
+import type { _Guard } from "./_guards.ts";
+import { _F_PACKET, type _Field, _loadField } from "./_fields.ts";
+import { _load } from "../bpf/_packet_access.ts";
+import { _BASE_NETWORK } from "./_match_tests.ts";
+import type { _Frame } from "./_frame_state.ts";
+
+/** Deepest node (root = 0). */
+export const _MAX_DEPTH = 24;
+/** Nodes with at most this many entries are leaves. */
+const _LEAF_ENTRIES = 2;
+
+/** One alternative of one rule. */
+export interface _IndexEntry {
+  /** Position of the rule in its chain. */
+  readonly position: number;
+  readonly guards: readonly _Guard[];
+}
+
+/** A node of the index (one shape for every kind, for monomorphic walks). */
+export class _IndexNode {
+  /** Sorted, distinct rule positions listed here. */
+  leaf: Int32Array = _EMPTY;
+  /** The field read here, -1 for a leaf. */
+  field = -1;
+  /** That field's description. */
+  source: _Field | null = null;
+  /** Whether the field is a packet load at a constant offset: then `network`, `offset`, `size`. */
+  constantLoad = false;
+  network = false;
+  offset = 0;
+  size = 0;
+  mask = 0;
+  /** Exact node: open-addressing table of keys and child numbers (-1: empty slot). */
+  keys: Uint32Array | null = null;
+  slots: Int32Array | null = null;
+  /** Exact node with one key: that key (no table lookup), else -1. */
+  onlyKey = -1;
+  /** Exact node: `32 - log2(table size)`; a key's first slot is the top bits of its hash. */
+  shift = 32;
+  /** Range node: start of each elementary interval, ascending. */
+  starts: Float64Array | null = null;
+  /** Range node: leaves of its segment tree (a power of two ≥ intervals); node `j`'s
+   * children are `2j` and `2j + 1`, interval `i` is leaf `leaves + i`. */
+  leaves = 0;
+  children: (_IndexNode | null)[] = [];
+  rest: _IndexNode | null = null;
+  depth = 0;
+}
+
+const _EMPTY = new Int32Array(0);
+
+/** The child of an exact node for `key` (already masked), or null. */
+function _exactChild(node: _IndexNode, key: number): _IndexNode | null {
+  const keys = node.keys!;
+  const slots = node.slots!;
+  const last = keys.length - 1;
+  let h = Math.imul(key, 0x9e3779b1) >>> node.shift;
+  for (;;) {
+    const slot = slots[h];
+    if (slot < 0) return null;
+    if (keys[h] === key) return node.children[slot];
+    h = (h + 1) & last;
+  }
+}
+
+/** The elementary interval of a range node holding `key`, or -1. */
+function _interval(starts: Float64Array, key: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  if (hi < 0 || key < starts[0]) return -1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * Adds to `lists` (from index `count`) the leaf lists of `node` reached by
+ * the frame; returns the new count. Allocates nothing.
+ */
+export function _collectCandidates(
+  node: _IndexNode,
+  state: _Frame,
+  lists: Int32Array[],
+  count: number,
+): number {
+  for (;;) {
+    if (node.leaf.length > 0) lists[count++] = node.leaf;
+    if (node.field < 0) return count;
+    let value: number;
+    if (node.constantLoad) {
+      // A packet load at a constant offset (the common case), as `_loadField` does it.
+      const w = node.network ? state.networkWindow : state.linkWindow;
+      value = node.network && !state.isIp
+        ? -1
+        : _load(state.bytes, w.base, w.loadEnd, w.network, w.mac, node.offset, node.size);
+    } else value = _loadField(node.source!, state);
+    if (value >= 0) {
+      const key = (value & node.mask) >>> 0;
+      if (node.onlyKey >= 0) {
+        if (key === node.onlyKey) {
+          count = _collectCandidates(node.children[0]!, state, lists, count);
+        }
+      } else if (node.keys !== null) {
+        const child = _exactChild(node, key);
+        if (child !== null) count = _collectCandidates(child, state, lists, count);
+      } else {
+        // Segment tree over the intervals: the children on the path up from the leaf.
+        const i = _interval(node.starts!, key);
+        const children = node.children;
+        for (let j = i < 0 ? 0 : i + node.leaves; j >= 1; j >>= 1) {
+          const child = children[j];
+          if (child !== null) count = _collectCandidates(child, state, lists, count);
+        }
+      }
+    }
+    const rest = node.rest;
+    if (rest === null) return count;
+    node = rest;
+  }
+}
+
+/** Most leaf lists one walk can collect from `node`. */
+export function _maxLists(node: _IndexNode | null): number {
+  let total = 0;
+  while (node !== null) {
+    if (node.leaf.length > 0) total++;
+    let most = 0;
+    if (node.starts !== null) {
+      // A walk visits one leaf-to-root path of the segment tree: the most
+      // lists along a path, bottom-up, each child counted once.
+      const children = node.children;
+      const path = new Float64Array(children.length);
+      for (let j = children.length - 1; j >= 1; j--) {
+        const child = children[j];
+        const own = child === null ? 0 : _maxLists(child);
+        const below = 2 * j < children.length ? Math.max(path[2 * j], path[2 * j + 1]) : 0;
+        path[j] = own + below;
+      }
+      most = children.length > 1 ? path[1] : 0;
+    } else {
+      for (const child of node.children) {
+        if (child !== null) most = Math.max(most, _maxLists(child));
+      }
+    }
+    total += most;
+    node = node.rest;
+  }
+  return total;
+}
+
+/** Size figures of an index, for bounds tests. */
+export interface _IndexSize {
+  nodes: number;
+  /** Rule positions listed in leaves. */
+  listed: number;
+  depth: number;
+  /** Table slots and interval starts. */
+  slots: number;
+}
+
+/** Counts the nodes and listed entries of an index. */
+export function _indexSize(root: _IndexNode): _IndexSize {
+  const size: _IndexSize = { nodes: 0, listed: 0, depth: 0, slots: 0 };
+  const stack: _IndexNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    size.nodes++;
+    size.listed += node.leaf.length;
+    size.depth = Math.max(size.depth, node.depth);
+    size.slots += (node.keys?.length ?? 0) + (node.starts?.length ?? 0);
+    for (const child of node.children) if (child !== null) stack.push(child);
+    if (node.rest !== null) stack.push(node.rest);
+  }
+  return size;
+}
+
+interface _Task {
+  node: _IndexNode;
+  entries: _IndexEntry[];
+  /** Keys (`_keyOf`) already split on along the path. */
+  used: ReadonlySet<number>;
+}
+
+interface _KeyStats {
+  field: number;
+  mask: number;
+  covered: number;
+  ranges: boolean;
+  /** The guards on this key, one per covered entry. */
+  guards: _Guard[];
+}
+
+/**
+ * Builds the index of one chain task by task: `step()` builds one node and
+ * returns whether everything is built; `root` is then complete.
+ */
+export class _IndexBuilder {
+  readonly root: _IndexNode = new _IndexNode();
+  readonly #tasks: _Task[];
+  #copiesLeft: number;
+
+  readonly #fields: readonly _Field[];
+
+  constructor(entries: _IndexEntry[], fields: readonly _Field[]) {
+    this.#fields = fields;
+    this.#tasks = [{ node: this.root, entries, used: new Set() }];
+    this.#copiesLeft = 32 * entries.length + 64;
+  }
+
+  /** Builds one pending node; `true` when none is left. */
+  step(): boolean {
+    const task = this.#tasks.pop();
+    if (task === undefined) return true;
+    this.#build(task);
+    return this.#tasks.length === 0;
+  }
+
+  #build({ node, entries, used }: _Task): void {
+    if (entries.length <= _LEAF_ENTRIES || node.depth >= _MAX_DEPTH) {
+      node.leaf = _positions(entries);
+      return;
+    }
+    const best = this.#choose(entries, used);
+    if (best === null) {
+      node.leaf = _positions(entries);
+      return;
+    }
+    const key = _keyOf(best.field, best.mask);
+    const childUsed = new Set(used).add(key);
+    const rest: _IndexEntry[] = [];
+    node.field = best.field;
+    const source = this.#fields[best.field];
+    node.source = source;
+    node.constantLoad = source.kind === _F_PACKET && source.msh < 0;
+    node.network = source.base === _BASE_NETWORK;
+    node.offset = source.offset;
+    node.size = source.size;
+    node.mask = best.mask;
+    if (best.ranges) this.#splitRanges(node, entries, best, rest, childUsed);
+    else this.#splitExact(node, entries, best, rest, childUsed);
+    if (rest.length > 0) {
+      const next = new _IndexNode();
+      next.depth = node.depth + 1;
+      node.rest = next;
+      this.#tasks.push({ node: next, entries: rest, used: childUsed });
+    }
+  }
+
+  #choose(entries: _IndexEntry[], used: ReadonlySet<number>): _KeyStats | null {
+    const stats = new Map<number, _KeyStats>();
+    for (const entry of entries) {
+      for (const g of entry.guards) {
+        const key = _keyOf(g.field, g.mask);
+        if (used.has(key)) continue;
+        let s = stats.get(key);
+        if (s === undefined) {
+          s = { field: g.field, mask: g.mask, covered: 0, ranges: false, guards: [] };
+          stats.set(key, s);
+        }
+        s.covered++;
+        s.guards.push(g);
+        if (g.lo !== g.hi) s.ranges = true;
+      }
+    }
+    // Most covered first; a key cannot score more than 2 × covered − 1.
+    const keys = [...stats.values()].filter((s) => s.covered >= 2);
+    keys.sort((a, b) => b.covered - a.covered);
+    let best: _KeyStats | null = null;
+    let bestScore = 0;
+    for (const s of keys) {
+      if (2 * s.covered - 1 <= bestScore) break;
+      const largest = s.ranges ? this.#rangeLoad(s) : _largestBucket(s.guards);
+      if (largest < 0) continue;
+      const score = 2 * s.covered - largest;
+      if (score > bestScore) {
+        bestScore = score;
+        best = s;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * The most guards covering one point, or -1 when the segment-tree copies
+   * would exceed the budget.
+   */
+  #rangeLoad(s: _KeyStats): number {
+    const guards = s.guards;
+    const starts = _intervals(guards);
+    let largest = 0;
+    const load = new Int32Array(starts.length + 1);
+    for (const g of guards) {
+      load[_segment(starts, g.lo)]++;
+      load[_segment(starts, g.hi) + 1]--;
+    }
+    let running = 0;
+    for (let i = 0; i < starts.length; i++) {
+      running += load[i];
+      if (running > largest) largest = running;
+    }
+    // A segment tree stores each range in at most 2 log2(intervals) nodes.
+    const copies = guards.length * 2 * Math.ceil(Math.log2(starts.length + 1));
+    return copies > this.#copiesLeft ? -1 : largest;
+  }
+
+  #splitExact(
+    node: _IndexNode,
+    entries: _IndexEntry[],
+    s: _KeyStats,
+    rest: _IndexEntry[],
+    used: ReadonlySet<number>,
+  ): void {
+    const groups = new Map<number, _IndexEntry[]>();
+    for (const entry of entries) {
+      const g = _guardOn(entry, s);
+      if (g === undefined) {
+        rest.push(entry);
+        continue;
+      }
+      let group = groups.get(g.lo);
+      if (group === undefined) groups.set(g.lo, group = []);
+      group.push(entry);
+    }
+    let capacity = 4;
+    let shift = 30;
+    while (capacity < groups.size * 2) {
+      capacity *= 2;
+      shift--;
+    }
+    const keys = new Uint32Array(capacity);
+    const slots = new Int32Array(capacity).fill(-1);
+    for (const [value, group] of groups) {
+      let h = Math.imul(value, 0x9e3779b1) >>> shift;
+      while (slots[h] >= 0) h = (h + 1) & (capacity - 1);
+      keys[h] = value;
+      slots[h] = node.children.length;
+      node.children.push(this.#child(node, group, used));
+    }
+    node.keys = keys;
+    node.slots = slots;
+    node.shift = shift;
+    if (groups.size === 1) node.onlyKey = groups.keys().next().value!;
+  }
+
+  #splitRanges(
+    node: _IndexNode,
+    entries: _IndexEntry[],
+    s: _KeyStats,
+    rest: _IndexEntry[],
+    used: ReadonlySet<number>,
+  ): void {
+    const starts = _intervals(s.guards);
+    let leaves = 1;
+    while (leaves < starts.length) leaves *= 2;
+    const groups: _IndexEntry[][] = Array.from({ length: 2 * leaves }, () => []);
+    let copies = 0;
+    for (const entry of entries) {
+      const g = _guardOn(entry, s);
+      if (g === undefined) {
+        rest.push(entry);
+        continue;
+      }
+      // The canonical segment-tree nodes of intervals [first, last].
+      let l = _segment(starts, g.lo) + leaves;
+      let r = _segment(starts, g.hi) + leaves + 1;
+      while (l < r) {
+        if (l & 1) groups[l++].push(entry);
+        if (r & 1) groups[--r].push(entry);
+        l >>= 1;
+        r >>= 1;
+        copies++;
+      }
+    }
+    this.#copiesLeft -= copies;
+    node.starts = new Float64Array(starts);
+    node.leaves = leaves;
+    node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
+  }
+
+  #child(parent: _IndexNode, entries: _IndexEntry[], used: ReadonlySet<number>): _IndexNode {
+    const child = new _IndexNode();
+    child.depth = parent.depth + 1;
+    this.#tasks.push({ node: child, entries, used });
+    return child;
+  }
+}
+
+/** The most guards (equalities) with one value. */
+function _largestBucket(guards: readonly _Guard[]): number {
+  const counts = new Map<number, number>();
+  let largest = 0;
+  for (const g of guards) {
+    const n = (counts.get(g.lo) ?? 0) + 1;
+    counts.set(g.lo, n);
+    if (n > largest) largest = n;
+  }
+  return largest;
+}
+
+/** One number for a field and a mask (fields are fewer than 2^20). */
+function _keyOf(field: number, mask: number): number {
+  return field * 4294967296 + mask;
+}
+
+function _guardOn(entry: _IndexEntry, s: _KeyStats): _Guard | undefined {
+  for (const g of entry.guards) if (g.field === s.field && g.mask === s.mask) return g;
+  return undefined;
+}
+
+/** The sorted starts of the elementary intervals of `guards`' ranges. */
+function _intervals(guards: readonly _Guard[]): number[] {
+  const points: number[] = [];
+  for (const g of guards) {
+    points.push(g.lo);
+    if (g.hi < 0xffffffff) points.push(g.hi + 1);
+  }
+  points.sort((a, b) => a - b);
+  const starts: number[] = [];
+  for (const p of points) {
+    if (starts.length === 0 || starts[starts.length - 1] !== p) starts.push(p);
+  }
+  return starts;
+}
+
+/** The interval holding `value` (`starts[0] <= value`). */
+function _segment(starts: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= value) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function _positions(entries: readonly _IndexEntry[]): Int32Array {
+  const out = new Int32Array(entries.length);
+  for (let i = 0; i < entries.length; i++) out[i] = entries[i].position;
+  out.sort();
+  let n = 0;
+  for (let i = 0; i < out.length; i++) if (n === 0 || out[n - 1] !== out[i]) out[n++] = out[i];
+  return n === out.length ? out : out.slice(0, n);
+}

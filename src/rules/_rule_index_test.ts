@@ -1,0 +1,187 @@
+/**
+ * Structure bounds of the classifier's index on adversarial rule sets (sizes,
+ * never times), and that the index lets through exactly the rules it must.
+ */
+import assert from "node:assert/strict";
+import { _prng } from "../../tests/_fuzz.ts";
+import { _randomFrame, _randomRuleSet } from "../../tests/_classifier_rule_sets.ts";
+import { FrameContext } from "./frame_context.ts";
+import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
+import { compileRuleSet, createFrameRef } from "./compile_rule_set.ts";
+import { parseRuleSet } from "./parse_rule_set.ts";
+import { _RuleSetBuilder } from "./_rule_set_builder.ts";
+import { _collectCandidates, _indexSize, _MAX_DEPTH, _maxLists } from "./_rule_index.ts";
+import { _MAX_ALTERNATIVES, _MAX_GUARDS } from "./_guards.ts";
+
+function _build(text: string) {
+  const builder = new _RuleSetBuilder(parseRuleSet(text, { maxInstructions: 4096 }), {
+    maxInstructions: 4096,
+  });
+  let steps = 0;
+  while (!builder.step()) steps++;
+  return { builder, steps };
+}
+
+/** Checks the stated bounds of every chain's index; returns the entry chain's sizes. */
+function _checkBounds(text: string) {
+  const { builder, steps } = _build(text);
+  const roots = builder.indexRoots;
+  const sizes = roots.map((root, c) => {
+    const entries = builder.indexEntries[c];
+    const size = _indexSize(root);
+    assert.ok(size.depth <= _MAX_DEPTH, `depth ${size.depth}`);
+    assert.ok(size.listed <= 33 * entries.length + 64, `${size.listed} listed, ${entries.length}`);
+    assert.ok(size.nodes <= (_MAX_DEPTH + 1) * (size.listed + 1), `${size.nodes} nodes`);
+    assert.ok(size.slots <= 8 * size.nodes + 4 * size.listed, `${size.slots} slots`);
+    for (const entry of entries) assert.ok(entry.guards.length <= _MAX_GUARDS);
+    return { ...size, entries: entries.length, lists: _maxLists(root) };
+  });
+  // Work: one step per rule plus one per index node.
+  const rules = builder.indexEntries.length;
+  void rules;
+  return { sizes, steps, fields: builder.fields.fields.length };
+}
+
+function _table(rules: string[], chains: string[] = []): string {
+  return [
+    "*filter",
+    ":INPUT ACCEPT [0:0]",
+    ...chains.map((c) => `:${c} - [0:0]`),
+    ...rules,
+    "COMMIT",
+    "",
+  ]
+    .join("\n");
+}
+
+function _ipv4Frame(source: number[], destination: number[], protocol = 6, ports = [1234, 80]) {
+  const bytes = new Uint8Array(60);
+  bytes.set([0x08, 0x00, 0x45, 0, 0, 46, 0, 0, 0x40, 0, 64, protocol], 12);
+  bytes.set(source, 26);
+  bytes.set(destination, 30);
+  bytes.set([ports[0] >> 8, ports[0] & 0xff, ports[1] >> 8, ports[1] & 0xff], 34);
+  return createFrameRef({ bytes, capturedLength: 60, wireLength: 60, linkType: 1 });
+}
+
+Deno.test("index of 10,000 distinct hosts: one leaf per host, one rule tested per frame", () => {
+  const hosts = Array.from({ length: 10_000 }, (_, i) => [10, 1, i >> 8, i & 0xff]);
+  const rules = hosts.map((h) => `-A INPUT -s ${h.join(".")} -j DROP`);
+  const { sizes, steps } = _checkBounds(_table(rules));
+  const [input] = sizes;
+  assert.equal(input.entries, 10_000);
+  assert.equal(input.listed, 10_000); // every rule in exactly one leaf
+  assert.ok(input.nodes <= 10_002, `${input.nodes} nodes`);
+  assert.ok(input.lists <= 2, `${input.lists} lists per frame`);
+  assert.ok(steps <= 10_000 + input.nodes + 2, `${steps} steps`);
+  // Only the frame's own host matches and is counted.
+  const compiled = compileRuleSet(parseRuleSet(_table(rules)));
+  assert.equal(compiled.classify(_ipv4Frame([10, 1, 3, 7], [192, 168, 0, 1])), false);
+  assert.equal(compiled.classify(_ipv4Frame([10, 2, 3, 7], [192, 168, 0, 1])), true);
+  const counted = compiled.counters().chains.INPUT.rules.map((r) => r.packets);
+  assert.equal(counted[3 * 256 + 7], 1);
+  assert.equal(counted.reduce((a, b) => a + b, 0), 1);
+});
+
+Deno.test("index of 2,000 u32 rules with @: bounded, unsummarisable ones always tested", () => {
+  const random = _prng(11);
+  const rules = Array.from(
+    { length: 2000 },
+    (_, i) =>
+      i % 2 === 0
+        ? `-A INPUT -m u32 --u32 "0>>22&0x3C@0>>16=${1000 + random.int(60000)}" -j DROP`
+        : `-A INPUT -m u32 --u32 "0>>22&0x3C@12>>26&0x3C@0=0x${
+          random.uint32().toString(16)
+        }" -j DROP`,
+  );
+  const { sizes } = _checkBounds(_table(rules));
+  const [input] = sizes;
+  assert.equal(input.entries, 2000);
+  // One `@`: indexed by the port; two: no guard, listed once at the end.
+  assert.ok(input.listed <= 2000 + 64, `${input.listed} listed`);
+  assert.ok(input.lists <= 3, `${input.lists} lists per frame`);
+});
+
+Deno.test("index of 3,000 overlapping port ranges stays within its copy budget", () => {
+  const random = _prng(5);
+  const rules = Array.from({ length: 3000 }, () => {
+    const lo = random.int(30000);
+    return `-A INPUT -m bpf --expr "tcp dst portrange ${lo}-${lo + random.int(30000)}" -j DROP`;
+  });
+  const { sizes } = _checkBounds(_table(rules));
+  const [input] = sizes;
+  assert.ok(input.listed <= 33 * input.entries + 64);
+  // Per frame: one path of each segment tree.
+  assert.ok(input.lists <= 4 * 2 * Math.ceil(Math.log2(2 * input.entries)), `${input.lists}`);
+});
+
+Deno.test("index of 200 nested user chains: one small index per chain", () => {
+  const chains = Array.from({ length: 200 }, (_, i) => `C${i}`);
+  const rules = [`-A INPUT -p tcp -j C0`];
+  chains.forEach((c, i) => {
+    rules.push(`-A ${c} -m bpf --expr "tcp dst port ${i}" -j DROP`);
+    if (i + 1 < chains.length) rules.push(`-A ${c} -p tcp -j C${i + 1}`);
+  });
+  const { sizes } = _checkBounds(_table(rules, chains));
+  for (const size of sizes) {
+    assert.ok(size.nodes <= 8, `${size.nodes} nodes`);
+    assert.ok(size.listed <= 3, `${size.listed} listed`);
+  }
+  // A frame to port 150 walks 151 chains deep and is dropped there.
+  const compiled = compileRuleSet(parseRuleSet(_table(rules, chains)));
+  assert.equal(compiled.classify(_ipv4Frame([1, 2, 3, 4], [5, 6, 7, 8], 6, [1, 150])), false);
+  assert.equal(compiled.counters().chains.C150.rules[0].packets, 1);
+  assert.equal(compiled.counters().chains.C151.rules[0].packets, 0);
+});
+
+Deno.test("summaries of random diverse rule sets stay within their bounds", () => {
+  const random = _prng(3);
+  for (let i = 0; i < 20; i++) {
+    const { builder } = _build(_randomRuleSet(random, 100, 3));
+    for (const entries of builder.indexEntries) {
+      const perRule = new Map<number, number>();
+      for (const entry of entries) {
+        assert.ok(entry.guards.length <= _MAX_GUARDS);
+        perRule.set(entry.position, (perRule.get(entry.position) ?? 0) + 1);
+      }
+      for (const n of perRule.values()) assert.ok(n <= _MAX_ALTERNATIVES);
+    }
+  }
+});
+
+Deno.test("a walk collects at most _maxLists() lists (the classifier's preallocated size)", () => {
+  const random = _prng(9);
+  const contexts = new FrameContext();
+  const state: _Frame = {
+    frame: createFrameRef({ linkType: 1, interfaceName: "eth0" }),
+    bytes: new Uint8Array(0),
+    descriptor: contexts.descriptor,
+    isIp: false,
+    networkStart: 0,
+    network: contexts.network,
+    link: contexts.link,
+    networkWindow: _newWindow(),
+    linkWindow: _newWindow(),
+  };
+  let walked = 0;
+  for (let i = 0; i < 20; i++) {
+    const { builder } = _build(_randomRuleSet(random, 1 + random.int(300), 2));
+    for (const root of builder.indexRoots) {
+      const most = _maxLists(root);
+      const lists: Int32Array[] = [];
+      for (let p = 0; p < 200; p++) {
+        const bytes = _randomFrame(random);
+        state.frame.bytes = state.bytes = bytes;
+        state.frame.capturedLength = state.frame.wireLength = bytes.length;
+        contexts.load(state.frame);
+        state.isIp = contexts.isIp;
+        state.networkStart = contexts.descriptor.networkOffset;
+        if (state.isIp) _fillWindow(state.networkWindow, bytes, state.network);
+        _fillWindow(state.linkWindow, bytes, state.link);
+        const count = _collectCandidates(root, state, lists, 0);
+        assert.ok(count <= most, `${count} lists > ${most}`);
+        walked += count;
+      }
+    }
+  }
+  assert.ok(walked > 0);
+});

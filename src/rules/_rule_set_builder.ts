@@ -1,0 +1,207 @@
+/**
+ * Private: compiling a rule set as a sequence of small steps (one rule, then
+ * one index node at a time), so that {@linkcode compileRuleSet} runs them
+ * all at once and `compileRuleSetAsync` in time slices.
+ *
+ * @module
+ */
+import type { CompileRuleSetOptions } from "./compile_rule_set.ts";
+import type { Chain, Rule, RuleSet } from "./rule_set.ts";
+import { RuleSetError } from "./rule_set_error.ts";
+import { _findChainProblem } from "./_check_chains.ts";
+import type { _Test } from "./_frame_state.ts";
+import {
+  _allOf,
+  _BASE_LINK,
+  _BASE_NETWORK,
+  type _PreparedMatch,
+  _prepareMatch,
+  _ruleError,
+  type _Settings,
+} from "./_match_tests.ts";
+import { _FieldTable } from "./_fields.ts";
+import { _summariseRule } from "./_summarise_rule.ts";
+import { _IndexBuilder, type _IndexEntry, type _IndexNode } from "./_rule_index.ts";
+import {
+  type _Classifier,
+  type _CompiledRule,
+  _makeClassifier,
+  _T_ACCEPT,
+  _T_DROP,
+  _T_GOTO,
+  _T_JUMP,
+  _T_NONE,
+  _T_RETURN,
+} from "./_classifier.ts";
+
+/** Most distinct fields one rule set's summaries may use (more: guards dropped). */
+export const _MAX_FIELDS = 65536;
+
+function _entryChain(ruleSet: RuleSet, wanted: string | undefined): number {
+  if (wanted !== undefined) {
+    const index = ruleSet.chains.findIndex((c) => c.name === wanted);
+    if (index < 0) {
+      throw new RuleSetError(`Cannot compile rule set: chain "${wanted}" does not exist`, 0, 0, {
+        chain: wanted,
+      });
+    }
+    if (ruleSet.chains[index].policy === null) {
+      throw new RuleSetError(
+        `Cannot compile rule set: entry chain "${wanted}" is a user chain (it has no policy)`,
+        0,
+        0,
+        { chain: wanted },
+      );
+    }
+    return index;
+  }
+  const input = ruleSet.chains.findIndex((c) => c.name === "INPUT" && c.policy !== null);
+  if (input >= 0) return input;
+  const first = ruleSet.chains.findIndex((c) => c.policy !== null);
+  if (first < 0) {
+    throw new RuleSetError("Cannot compile rule set: it has no built-in chain", 0, 0);
+  }
+  return first;
+}
+
+/** A test that compiles the rule's matches on first call and puts them in its place. */
+function _lazyTest(rule: _CompiledRule, prepared: _PreparedMatch[]): _Test {
+  return (state) => {
+    const tests: _Test[] = [];
+    for (const match of prepared) {
+      const test = match.build();
+      if (test !== null) tests.push(test);
+    }
+    const test = _allOf(tests) ?? (() => true);
+    rule.test = test;
+    return test(state);
+  };
+}
+
+/**
+ * The steps of one compile: construct (checks the chains and options), call
+ * `step()` until it returns `true`, then `finish()`.
+ */
+export class _RuleSetBuilder {
+  readonly #ruleSet: RuleSet;
+  readonly #options: CompileRuleSetOptions | undefined;
+  readonly #settings: _Settings;
+  readonly #indexed: boolean;
+  readonly #entry: number;
+  readonly #chainIndex: Map<string, number>;
+  readonly #table = new _FieldTable(_MAX_FIELDS);
+  readonly #chains: _CompiledRule[][];
+  readonly #entries: _IndexEntry[][];
+  readonly #builders: _IndexBuilder[] = [];
+  #chain = 0;
+  #rule = 0;
+  #counter = 0;
+  #anyNetwork = false;
+  #anyLink = false;
+
+  constructor(ruleSet: RuleSet, options?: CompileRuleSetOptions) {
+    this.#ruleSet = ruleSet;
+    this.#options = options;
+    const strategy = options?.strategy ?? "closure";
+    if (strategy !== "closure" && strategy !== "source" && strategy !== "interpret") {
+      throw new TypeError(`Cannot compile rule set: unknown strategy "${strategy}"`);
+    }
+    this.#settings = { strategy, maxInstructions: options?.maxInstructions ?? 64 };
+    const evaluation = options?.evaluation ??
+      (strategy === "interpret" ? "rule-by-rule" : "indexed");
+    if (evaluation !== "indexed" && evaluation !== "rule-by-rule") {
+      throw new TypeError(`Cannot compile rule set: unknown evaluation "${evaluation}"`);
+    }
+    this.#indexed = evaluation === "indexed";
+    const problem = _findChainProblem(ruleSet);
+    if (problem) throw _ruleError(problem.reason, problem.chain, problem.rule);
+    this.#entry = _entryChain(ruleSet, options?.chain);
+    this.#chainIndex = new Map(ruleSet.chains.map((c, i) => [c.name, i]));
+    this.#chains = ruleSet.chains.map(() => []);
+    this.#entries = ruleSet.chains.map(() => []);
+  }
+
+  /** Does one step of work; `true` when all are done. */
+  step(): boolean {
+    const chains = this.#ruleSet.chains;
+    if (this.#chain < chains.length) {
+      const chain = chains[this.#chain];
+      if (this.#rule < chain.rules.length) {
+        this.#compileRule(chain, this.#rule);
+        this.#rule++;
+      } else {
+        this.#chain++;
+        this.#rule = 0;
+      }
+      return false;
+    }
+    if (!this.#indexed) return true;
+    if (this.#builders.length === 0) {
+      for (const entries of this.#entries) {
+        this.#builders.push(new _IndexBuilder(entries, this.#table.fields));
+      }
+    }
+    for (const builder of this.#builders) if (!builder.step()) return false;
+    return true;
+  }
+
+  /** Per chain, its index root (after `step()` returned `true`; empty rule by rule). */
+  get indexRoots(): _IndexNode[] {
+    return this.#builders.map((b) => b.root);
+  }
+
+  /** The fields the summaries use. */
+  get fields(): _FieldTable {
+    return this.#table;
+  }
+
+  /** Per chain, its index entries (rule alternatives). */
+  get indexEntries(): readonly _IndexEntry[][] {
+    return this.#entries;
+  }
+
+  /** The compiled rule set (after `step()` returned `true`). */
+  finish(): _Classifier {
+    const options = this.#options;
+    return _makeClassifier({
+      ruleSet: this.#ruleSet,
+      entry: this.#entry,
+      byIp: options?.byteCount === "ip",
+      restoreCounters: options?.restoreCounters === true,
+      chains: this.#chains,
+      indexes: this.#indexed ? this.#builders.map((b) => b.root) : null,
+      fields: this.#table.fields,
+      anyNetwork: this.#anyNetwork,
+      anyLink: this.#anyLink,
+    });
+  }
+
+  #compileRule(chain: Chain, r: number): void {
+    const rule: Rule = chain.rules[r];
+    if (rule.base !== "link" && rule.base !== "network") {
+      throw _ruleError(`base "${rule.base}" is not "link" or "network"`, chain.name, r + 1);
+    }
+    const base = rule.base === "link" ? _BASE_LINK : _BASE_NETWORK;
+    if (base === _BASE_LINK) this.#anyLink = true;
+    else this.#anyNetwork = true;
+    const prepared = rule.matches.map((match) =>
+      _prepareMatch(match, base, this.#settings, chain.name, r + 1)
+    );
+    let kind = _T_NONE;
+    let to = -1;
+    const target = rule.target;
+    if (target === "ACCEPT" && !rule.goto) kind = _T_ACCEPT;
+    else if (target === "DROP" && !rule.goto) kind = _T_DROP;
+    else if (target === "RETURN" && !rule.goto) kind = _T_RETURN;
+    else if (target !== null) {
+      kind = rule.goto ? _T_GOTO : _T_JUMP;
+      to = this.#chainIndex.get(target)!;
+    }
+    const compiled: _CompiledRule = { base, test: () => true, kind, to, counter: this.#counter++ };
+    compiled.test = _lazyTest(compiled, prepared);
+    this.#chains[this.#chain].push(compiled);
+    if (!this.#indexed) return;
+    const summary = _summariseRule(prepared, base, this.#table);
+    for (const guards of summary) this.#entries[this.#chain].push({ position: r, guards });
+  }
+}

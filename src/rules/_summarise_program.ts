@@ -1,0 +1,454 @@
+/**
+ * Private: a bounded abstract interpretation of one classic BPF program into
+ * a {@linkcode _Summary}: for each way the program can accept, guards that
+ * must hold on the packet for it to get there.
+ *
+ * Programs here were validated without backward jumps, so they are DAGs;
+ * instructions are visited in order, each with at most `_MAX_STATES`
+ * abstract states (more are joined). A state holds A, X and the scratch
+ * memory as constants, "bits of a field" values
+ * `((field >>> shift) & mask) << left` or unknown, and the guards its path
+ * has passed. A load that fails ends the program returning 0, so on a path
+ * that goes on the load succeeded; only necessary conditions are kept, so
+ * every step may forget (a forgotten value is unknown, a forgotten guard is
+ * dropped) without making the summary wrong. The semantics of each operation
+ * come from the engine (`_alu`, `_jumpTaken`); loads become fields that the
+ * classifier loads with the engine's own helpers.
+ *
+ * Bounds: work is at most `program.length × _MAX_STATES` steps; a summary has
+ * at most `_MAX_ALTERNATIVES` alternatives of at most `_MAX_GUARDS` guards.
+ *
+ * @module
+ */
+import type { Instruction } from "../bpf/instruction.ts";
+import { _alu, _jumpTaken } from "../bpf/_alu.ts";
+import { _ancillaryField } from "../bpf/_ancillary.ts";
+import {
+  BPF_A,
+  BPF_ABS,
+  BPF_ALU,
+  BPF_AND,
+  BPF_B,
+  BPF_DIV,
+  BPF_IMM,
+  BPF_IND,
+  BPF_JA,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JMP,
+  BPF_JSET,
+  BPF_LD,
+  BPF_LDX,
+  BPF_LEN,
+  BPF_LSH,
+  BPF_MEM,
+  BPF_MISC,
+  BPF_MOD,
+  BPF_MSH,
+  BPF_RET,
+  BPF_RSH,
+  BPF_ST,
+  BPF_STX,
+  BPF_TAX,
+  BPF_TXA,
+  BPF_X,
+  SKF_AD_CPU,
+  SKF_AD_MARK,
+  SKF_AD_PKTTYPE,
+  SKF_AD_PROTOCOL,
+  SKF_AD_QUEUE,
+  SKF_AD_RXHASH,
+  SKF_AD_VLAN_TAG,
+  SKF_AD_VLAN_TAG_PRESENT,
+  SKF_AD_VLAN_TPID,
+} from "../bpf/opcodes.ts";
+import { _F_ANCILLARY, _F_PACKET, type _FieldTable } from "./_fields.ts";
+import {
+  _addGuard,
+  type _Alternative,
+  _boundAlternatives,
+  type _Guard,
+  type _Summary,
+} from "./_guards.ts";
+
+/** Most abstract states kept at one instruction. */
+export const _MAX_STATES = 8;
+
+const _UNKNOWN = 0;
+const _CONST = 1;
+const _BITS = 2;
+
+/** An abstract register value: unknown, `k`, or `((field >>> r) & m) << l`. */
+interface _Value {
+  readonly kind: number;
+  readonly k: number;
+  readonly field: number;
+  readonly r: number;
+  readonly m: number;
+  readonly l: number;
+}
+
+const UNKNOWN: _Value = { kind: _UNKNOWN, k: 0, field: -1, r: 0, m: 0, l: 0 };
+
+function _const(k: number): _Value {
+  return { kind: _CONST, k: k >>> 0, field: -1, r: 0, m: 0, l: 0 };
+}
+
+/** `((field >>> r) & m) << l`, normalised: `m` odd (trailing zeros moved), `r + width(m) <= 32`. */
+function _bits(field: number, r: number, m: number, l: number): _Value {
+  if (field < 0) return UNKNOWN;
+  m = r >= 32 ? 0 : (m & (0xffffffff >>> r)) >>> 0;
+  if (l >= 32) return _const(0);
+  m = (m & (0xffffffff >>> l)) >>> 0; // bits shifted out by << l
+  if (m === 0) return _const(0);
+  const t = 31 - Math.clz32(m & -m);
+  return { kind: _BITS, k: 0, field, r: r + t, m: m >>> t, l: l + t };
+}
+
+function _sameValue(a: _Value, b: _Value): boolean {
+  return a === b || (a.kind === b.kind && a.k === b.k && a.field === b.field && a.r === b.r &&
+    a.m === b.m && a.l === b.l);
+}
+
+interface _State {
+  a: _Value;
+  x: _Value;
+  memory: _Value[];
+  guards: _Guard[];
+}
+
+const _SAFE_ANCILLARY = new Set([
+  SKF_AD_PROTOCOL,
+  SKF_AD_PKTTYPE,
+  SKF_AD_MARK,
+  SKF_AD_QUEUE,
+  SKF_AD_RXHASH,
+  SKF_AD_CPU,
+  SKF_AD_VLAN_TAG,
+  SKF_AD_VLAN_TAG_PRESENT,
+  SKF_AD_VLAN_TPID,
+]);
+
+/** Sentinel: the condition cannot hold. */
+const IMPOSSIBLE = Symbol("impossible");
+
+/**
+ * The guard `value ∈ [a, b]` on the field under `value`, narrowed to the
+ * smallest load holding the tested bits; `null` when it says nothing (or
+ * the field table is full), `IMPOSSIBLE` when it cannot hold.
+ */
+function _rangeGuard(
+  table: _FieldTable,
+  value: _Value,
+  a: number,
+  b: number,
+): _Guard | null | typeof IMPOSSIBLE {
+  const scale = 2 ** value.l;
+  let lo = Math.ceil(a / scale);
+  let hi = Math.floor(b / scale);
+  if (hi > value.m) hi = value.m;
+  if (lo > hi) return IMPOSSIBLE;
+  if (lo === 0 && hi === value.m) return null;
+  const shift = 2 ** value.r;
+  let mask = value.m * shift;
+  lo *= shift;
+  hi *= shift;
+  let field = value.field;
+  const f = table.fields[field];
+  if (f.kind === _F_PACKET && f.size > 1) {
+    const s = f.size;
+    const high = 31 - Math.clz32(mask);
+    const low = 31 - Math.clz32(mask & -mask);
+    const first = s - 1 - (high >> 3);
+    const last = s - 1 - (low >> 3);
+    const n = last - first + 1;
+    if ((n === 1 || n === 2) && n < s) {
+      const down = 2 ** (8 * (s - 1 - last));
+      const narrowed = table.intern(_F_PACKET, f.base, f.msh, (f.offset + first) | 0, n);
+      if (narrowed >= 0) {
+        field = narrowed;
+        mask /= down;
+        lo /= down;
+        hi /= down;
+      }
+    }
+  }
+  return { field, mask: mask >>> 0, lo, hi };
+}
+
+/**
+ * The offset base of `ld [x + k]` when X is the IPv4 header length of the
+ * byte at some offset (`ldx 4*([m]&0xf)`, or u32's `>>22&0x3C` of a word):
+ * that offset, else -1.
+ */
+function _headerLengthByte(table: _FieldTable, x: _Value): number {
+  if (x.kind !== _BITS || x.m !== 0xf || x.l !== 2 || (x.r & 7) !== 0) return -1;
+  const f = table.fields[x.field];
+  if (f.kind !== _F_PACKET || f.msh >= 0 || (x.r >> 3) >= f.size) return -1;
+  return (f.offset + f.size - 1 - (x.r >> 3)) | 0;
+}
+
+function _aluValue(op: number, a: _Value, operand: _Value): _Value | null {
+  if (a.kind === _CONST && operand.kind === _CONST) {
+    if ((op === BPF_DIV || op === BPF_MOD) && operand.k === 0) return null; // returns 0
+    const result = _alu(op, a.k, operand.k);
+    return result < 0 ? UNKNOWN : _const(result);
+  }
+  if (operand.kind === _CONST && (op === BPF_DIV || op === BPF_MOD) && operand.k === 0) {
+    return null;
+  }
+  if (a.kind !== _BITS || operand.kind !== _CONST) return UNKNOWN;
+  const k = operand.k;
+  switch (op) {
+    case BPF_AND:
+      return _bits(a.field, a.r, a.m & (k >>> a.l), a.l);
+    case BPF_RSH: {
+      const s = k & 31;
+      if (s <= a.l) return _bits(a.field, a.r, a.m, a.l - s);
+      return _bits(a.field, a.r + (s - a.l), a.m >>> (s - a.l), 0);
+    }
+    case BPF_LSH:
+      return _bits(a.field, a.r, a.m, a.l + (k & 31));
+  }
+  return UNKNOWN;
+}
+
+function _copy(state: _State): _State {
+  return { a: state.a, x: state.x, memory: state.memory, guards: state.guards };
+}
+
+function _joinStates(p: _State, q: _State): _State {
+  const memory = p.memory === q.memory
+    ? p.memory
+    : p.memory.map((v, i) => _sameValue(v, q.memory[i]) ? v : UNKNOWN);
+  const guards: _Guard[] = [];
+  for (const g of p.guards) {
+    for (const h of q.guards) {
+      if (g.field !== h.field || g.mask !== h.mask) continue;
+      guards.push({
+        field: g.field,
+        mask: g.mask,
+        lo: g.lo < h.lo ? g.lo : h.lo,
+        hi: g.hi > h.hi ? g.hi : h.hi,
+      });
+      break;
+    }
+  }
+  return {
+    a: _sameValue(p.a, q.a) ? p.a : UNKNOWN,
+    x: _sameValue(p.x, q.x) ? p.x : UNKNOWN,
+    memory,
+    guards,
+  };
+}
+
+/** `state` with `value ∈ [a, b]` learned; `null` when that cannot hold. */
+function _learn(
+  table: _FieldTable,
+  state: _State,
+  value: _Value,
+  a: number,
+  b: number,
+): _State | null {
+  if (value.kind === _CONST) return value.k >= a && value.k <= b ? state : null;
+  if (value.kind !== _BITS) return state;
+  const guard = _rangeGuard(table, value, a, b);
+  if (guard === IMPOSSIBLE) return null;
+  if (guard === null) return state;
+  const guards = _addGuard(state.guards, guard);
+  if (guards === null) return null;
+  const next = _copy(state);
+  next.guards = guards;
+  return next;
+}
+
+const MAX = 0xffffffff;
+
+/**
+ * The successors of a conditional jump: `[taken, not taken]` states (`null`
+ * for a branch that cannot be taken).
+ */
+function _branch(
+  table: _FieldTable,
+  state: _State,
+  op: number,
+  operand: _Value,
+): [_State | null, _State | null] {
+  const a = state.a;
+  if (a.kind === _CONST && operand.kind === _CONST) {
+    const taken = _jumpTaken(op, a.k, operand.k);
+    if (taken < 0) return [state, state];
+    return taken ? [state, null] : [null, state];
+  }
+  if (operand.kind !== _CONST || a.kind !== _BITS) return [state, state];
+  const k = operand.k;
+  switch (op) {
+    case BPF_JEQ:
+      return [_learn(table, state, a, k, k), state];
+    case BPF_JGT:
+      return [
+        k === MAX ? null : _learn(table, state, a, k + 1, MAX),
+        _learn(table, state, a, 0, k),
+      ];
+    case BPF_JGE:
+      return [_learn(table, state, a, k, MAX), k === 0 ? null : _learn(table, state, a, 0, k - 1)];
+    case BPF_JSET: {
+      const tested = _bits(a.field, a.r, a.m & (k >>> a.l), a.l);
+      if (tested.kind === _CONST) return tested.k !== 0 ? [state, null] : [null, state];
+      return [_learn(table, state, tested, 1, MAX), _learn(table, state, tested, 0, 0)];
+    }
+  }
+  return [state, state];
+}
+
+/**
+ * The summary of `program` run at `base` (`_BASE_NETWORK` / `_BASE_LINK`):
+ * the guards of each accepting path, joined down to the bounds. Fields are
+ * interned in `table`.
+ */
+export function _summariseProgram(
+  program: readonly Instruction[],
+  base: number,
+  table: _FieldTable,
+): _Summary {
+  const n = program.length;
+  const pending: (_State[] | undefined)[] = new Array(n);
+  const memory: _Value[] = new Array(16).fill(UNKNOWN);
+  pending[0] = [{ a: _const(0), x: _const(0), memory, guards: [] }];
+  const accepts: _Alternative[] = [];
+  const push = (pc: number, state: _State | null) => {
+    if (state === null) return;
+    if (pc >= n) return; // validated programs never run past the end
+    (pending[pc] ??= []).push(state);
+  };
+  const accept = (state: _State, value: _Value) => {
+    const accepted = _learn(table, state, value, 1, MAX);
+    if (accepted !== null) accepts.push(accepted.guards);
+  };
+  for (let pc = 0; pc < n; pc++) {
+    const states = pending[pc];
+    if (states === undefined) continue;
+    pending[pc] = undefined;
+    while (states.length > _MAX_STATES) {
+      const q = states.pop()!;
+      const p = states.pop()!;
+      states.push(_joinStates(p, q));
+    }
+    const { code, jt, jf } = program[pc];
+    const k = program[pc].k >>> 0;
+    for (const state of states) {
+      const cls = code & 0x07;
+      if (cls === BPF_RET) {
+        accept(state, (code & 0x18) === BPF_A ? state.a : _const(k));
+        continue;
+      }
+      if (cls === BPF_JMP) {
+        const op = code & 0xf0;
+        if (op === BPF_JA) {
+          if ((k | 0) < 0) return [[]]; // backward: not summarised
+          push(pc + 1 + k, state);
+          continue;
+        }
+        const [taken, notTaken] = _branch(table, state, op, (code & BPF_X) ? state.x : _const(k));
+        push(pc + 1 + jt, taken);
+        // States are updated in place by later steps: never share one between two paths.
+        push(pc + 1 + jf, notTaken !== null && notTaken === taken ? _copy(notTaken) : notTaken);
+        continue;
+      }
+      const next = _step(table, state, code, k, base, accept);
+      push(pc + 1, next);
+    }
+  }
+  return _boundAlternatives(accepts);
+}
+
+/**
+ * One non-jump, non-return instruction, updating `state` in place (it is
+ * owned by this path); `null` when the program surely ends here.
+ */
+function _step(
+  table: _FieldTable,
+  state: _State,
+  code: number,
+  k: number,
+  base: number,
+  accept: (state: _State, value: _Value) => void,
+): _State | null {
+  switch (code & 0x07) {
+    case BPF_LD:
+    case BPF_LDX: {
+      const value = _load(table, state, code, k, base, accept);
+      if (value === null) return null;
+      if ((code & 0x07) === BPF_LD) state.a = value;
+      else state.x = value;
+      return state;
+    }
+    case BPF_ST:
+    case BPF_STX: {
+      const memory = state.memory.slice(); // shared with the states it was copied from
+      memory[k & 15] = code === BPF_ST ? state.a : state.x;
+      state.memory = memory;
+      return state;
+    }
+    case BPF_ALU: {
+      const value = _aluValue(code & 0xf0, state.a, (code & BPF_X) ? state.x : _const(k));
+      if (value === null) return null;
+      state.a = value;
+      return state;
+    }
+    case BPF_MISC:
+      if (code === (BPF_MISC | BPF_TAX)) state.x = state.a;
+      else if (code === (BPF_MISC | BPF_TXA)) state.a = state.x;
+      return state;
+  }
+  return state;
+}
+
+/** The value a load gives (on the path where it succeeded); `null`: never succeeds. */
+function _load(
+  table: _FieldTable,
+  state: _State,
+  code: number,
+  k: number,
+  base: number,
+  accept: (state: _State, value: _Value) => void,
+): _Value | null {
+  const mode = code & 0xe0;
+  const size = (code & 0x18) === BPF_B ? 1 : (code & 0x18) === 0x08 ? 2 : 4;
+  if ((code & 0x07) === BPF_LDX && mode === BPF_MSH) {
+    return _bits(table.intern(_F_PACKET, base, -1, k | 0, 1), 0, 0xf, 2);
+  }
+  switch (mode) {
+    case BPF_IMM:
+      return _const(k);
+    case BPF_MEM:
+      return state.memory[k & 15];
+    case BPF_LEN:
+      return UNKNOWN;
+    case BPF_ABS: {
+      const ancillary = _ancillaryField(k);
+      if (ancillary >= 0) {
+        if (_SAFE_ANCILLARY.has(ancillary)) {
+          return _bits(table.intern(_F_ANCILLARY, base, -1, ancillary, 4), 0, MAX, 0);
+        }
+        // The load may end the program returning A (no device): an exit.
+        accept(state, state.a);
+        return UNKNOWN;
+      }
+      const field = table.intern(_F_PACKET, base, -1, k | 0, size);
+      return _bits(field, 0, size === 4 ? MAX : size === 2 ? 0xffff : 0xff, 0);
+    }
+    case BPF_IND: {
+      const x = state.x;
+      const all = size === 4 ? MAX : size === 2 ? 0xffff : 0xff;
+      if (x.kind === _CONST) {
+        return _bits(table.intern(_F_PACKET, base, -1, (x.k + k) | 0, size), 0, all, 0);
+      }
+      const header = _headerLengthByte(table, x);
+      if (header < 0 || k >= 0x10000) return UNKNOWN;
+      return _bits(table.intern(_F_PACKET, base, header, k, size), 0, all, 0);
+    }
+  }
+  return UNKNOWN;
+}

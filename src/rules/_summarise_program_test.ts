@@ -1,0 +1,152 @@
+/**
+ * Soundness of program summaries against the reference interpreter: for
+ * random programs (random valid cBPF, pcap-filter expressions, u32 tests)
+ * and random packets, whenever `interpret()` accepts, at least one
+ * alternative of the summary has all its guards true on that packet (fields
+ * loaded as the classifier loads them).
+ */
+import assert from "node:assert/strict";
+import { interpret } from "../bpf/interpret.ts";
+import type { Instruction } from "../bpf/instruction.ts";
+import { compileFilter } from "../filter/compile_filter.ts";
+import { parseU32 } from "../u32/parse_u32.ts";
+import { u32ToBpf } from "../u32/u32_to_bpf.ts";
+import { _fuzz, _iterations, type _Random } from "../../tests/_fuzz.ts";
+import { _validProgram } from "../../tests/_fuzz_programs.ts";
+import { _randomExpression, _randomFrame, _randomU32 } from "../../tests/_classifier_rule_sets.ts";
+import { createFrameRef } from "./compile_rule_set.ts";
+import { FrameContext } from "./frame_context.ts";
+import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
+import { _F_PACKET, _FieldTable, _loadField } from "./_fields.ts";
+import type { _Summary } from "./_guards.ts";
+import { _BASE_LINK, _BASE_NETWORK } from "./_match_tests.ts";
+import { _summariseProgram } from "./_summarise_program.ts";
+
+function _holds(summary: _Summary, table: _FieldTable, state: _Frame): boolean {
+  return summary.some((alternative) =>
+    alternative.every((g) => {
+      const value = _loadField(table.fields[g.field], state);
+      if (value < 0) return false;
+      const masked = (value & g.mask) >>> 0;
+      return masked >= g.lo && masked <= g.hi;
+    })
+  );
+}
+
+function _check(
+  random: _Random,
+  programs: [Instruction[], number][],
+  packets: number,
+): number {
+  const table = new _FieldTable(4096);
+  const contexts = new FrameContext();
+  const state: _Frame = {
+    frame: createFrameRef(),
+    bytes: new Uint8Array(0),
+    descriptor: contexts.descriptor,
+    isIp: false,
+    networkStart: 0,
+    network: contexts.network,
+    link: contexts.link,
+    networkWindow: _newWindow(),
+    linkWindow: _newWindow(),
+  };
+  let accepted = 0;
+  for (const [program, base] of programs) {
+    const summary = _summariseProgram(program, base, table);
+    for (let p = 0; p < packets; p++) {
+      const bytes = _randomFrame(random);
+      const frame = state.frame;
+      frame.bytes = bytes;
+      frame.capturedLength = bytes.length - (random.chance(0.2) ? random.int(bytes.length) : 0);
+      frame.wireLength = frame.capturedLength + (random.chance(0.2) ? random.int(100) : 0);
+      frame.linkType = 1;
+      state.bytes = bytes;
+      contexts.load(frame);
+      state.isIp = contexts.isIp;
+      state.networkStart = frame.start + contexts.descriptor.networkOffset;
+      if (base === _BASE_NETWORK && !state.isIp) continue;
+      _fillWindow(state.networkWindow, bytes, state.network);
+      _fillWindow(state.linkWindow, bytes, state.link);
+      const context = base === _BASE_NETWORK ? state.network : state.link;
+      if (interpret(program, bytes, context) === 0) continue;
+      accepted++;
+      if (!_holds(summary, table, state)) {
+        assert.fail(
+          `summary ${JSON.stringify(summary)} excludes an accepted packet [${bytes}] ` +
+            `of ${JSON.stringify(program)}`,
+        );
+      }
+    }
+  }
+  return accepted;
+}
+
+Deno.test("_summariseProgram() keeps an alternative for every packet random programs accept", async () => {
+  await _fuzz("summaries of random programs", (random, note) => {
+    const programs = Array.from(
+      { length: _iterations(400) },
+      (): [Instruction[], number] => [_validProgram(random, 30), random.pick([0, 1])],
+    );
+    note(programs);
+    assert.ok(_check(random, programs, 40) > 100);
+  });
+});
+
+Deno.test("_summariseProgram() keeps an alternative for every packet filter expressions accept", async () => {
+  await _fuzz("summaries of expressions", (random, note) => {
+    const programs: [Instruction[], number][] = [];
+    for (let i = 0; i < _iterations(300); i++) {
+      const link = random.chance(0.5);
+      const expression = _randomExpression(random, link);
+      note(expression);
+      programs.push([
+        compileFilter(expression, { linkType: link ? 1 : 101, optimize: random.chance(0.5) }),
+        link ? _BASE_LINK : _BASE_NETWORK,
+      ]);
+    }
+    assert.ok(_check(random, programs, 60) > 200);
+  });
+});
+
+Deno.test("_summariseProgram() keeps an alternative for every packet u32 tests accept", async () => {
+  await _fuzz("summaries of u32 programs", (random, note) => {
+    const programs: [Instruction[], number][] = [];
+    for (let i = 0; i < _iterations(200); i++) {
+      const expression = _randomU32(random);
+      note(expression);
+      programs.push([u32ToBpf(parseU32(expression)), _BASE_NETWORK]);
+    }
+    assert.ok(_check(random, programs, 60) > 50);
+  });
+});
+
+Deno.test("_summariseProgram() learns the tested fields of typical expressions", () => {
+  const table = new _FieldTable(64);
+  const fieldsOf = (expression: string, linkType: number) =>
+    _summariseProgram(compileFilter(expression, { linkType }), _BASE_NETWORK, table).map((a) =>
+      a.map((g) => {
+        const f = table.fields[g.field];
+        return `${f.kind === _F_PACKET ? "" : "?"}${
+          f.msh >= 0 ? `x${f.msh}+` : ""
+        }${f.offset}:${f.size}&${g.mask.toString(16)}=${g.lo}..${g.hi}`;
+      }).sort().join(" ")
+    );
+  // IPv4 source address 10.1.2.3 at offset 12, after the version nibble.
+  assert.deepEqual(fieldsOf("src host 10.1.2.3", 101), [
+    "0:1&f0=64..64 12:4&ffffffff=167838211..167838211",
+  ]);
+  // The TCP port relative to the IPv4 header length, as u32's `@` reads it too.
+  const u32 = _summariseProgram(u32ToBpf(parseU32("0>>22&0x3C@0>>16=80")), _BASE_NETWORK, table);
+  const bpf = _summariseProgram(
+    compileFilter("tcp src port 80", { linkType: 101 }),
+    _BASE_NETWORK,
+    table,
+  );
+  const portField = u32[0][0].field;
+  assert.ok(bpf.some((a) => a.some((g) => g.field === portField && g.lo === 80 && g.hi === 80)));
+  // A range stays a range.
+  assert.ok(
+    fieldsOf("tcp dst portrange 1000-2000", 101).every((a) => a.includes("=1000..2000")),
+  );
+});

@@ -1,0 +1,110 @@
+/**
+ * Private: a rule's summary, the conjunction of its matches' summaries.
+ *
+ * - `--bytecode`, `--u32` (through `u32ToBpf`, whose `@` length checks
+ *   compare A with X and so teach nothing) and `--expr` (compiled for raw IP
+ *   on network base; on link base for EN10MB, with the link type as a guard
+ *   and the other link types left unsummarised) go through
+ *   {@linkcode _summariseProgram};
+ * - `-p` is the upper-layer protocol field, `-s`/`-d` masked words of the
+ *   address of their IP version;
+ * - `-i`/`-o` with a whole name are the interface field (`eth+` says nothing);
+ * - `!` matches and comments say nothing (always possible);
+ * - a match that cannot hold makes the whole rule impossible.
+ *
+ * @module
+ */
+import { LINKTYPE_EN10MB } from "../capture/link_types.ts";
+import { _parseNetwork } from "./_ip.ts";
+import {
+  _F_ADDRESS,
+  _F_INTERFACE,
+  _F_LINK_TYPE,
+  _F_UPPER_PROTOCOL,
+  type _FieldTable,
+} from "./_fields.ts";
+import { _ANYTHING, _conjoinSummaries, type _Guard, _NOTHING, type _Summary } from "./_guards.ts";
+import { _addressOffset, type _PreparedMatch } from "./_match_tests.ts";
+import { _summariseProgram } from "./_summarise_program.ts";
+
+/** The summary of one prepared match of a rule at `base`. */
+export function _summariseMatch(
+  prepared: _PreparedMatch,
+  base: number,
+  table: _FieldTable,
+): _Summary {
+  if (prepared.invert) return _ANYTHING;
+  const match = prepared.match;
+  if (match.kind === "protocol") {
+    if (match.protocol === 0) return _ANYTHING;
+    const field = table.intern(_F_UPPER_PROTOCOL, 0, -1, 0, 0);
+    if (field < 0) return _ANYTHING;
+    return [[{ field, mask: 0xffffffff, lo: match.protocol, hi: match.protocol }]];
+  }
+  if (match.kind === "address") return _addressSummary(match, table);
+  if (match.kind === "interface") {
+    // `eth+` is a prefix of names: not indexed.
+    if (match.name.endsWith("+")) return _ANYTHING;
+    const field = table.intern(_F_INTERFACE, 0, -1, match.direction === "in" ? 0 : 1, 0);
+    if (field < 0) return _ANYTHING;
+    const name = table.interfaceNumber(match.name);
+    return [[{ field, mask: 0xffffffff, lo: name, hi: name }]];
+  }
+  if (prepared.program === null) return _ANYTHING;
+  const summary = _summariseProgram(prepared.program, base, table);
+  if (!prepared.ethernetOnly) return summary;
+  // What the EN10MB program says holds on EN10MB frames only.
+  const linkType = table.intern(_F_LINK_TYPE, 0, -1, 0, 0);
+  if (linkType < 0) return _ANYTHING;
+  const ethernet = (lo: number, hi: number): _Guard => ({
+    field: linkType,
+    mask: 0xffffffff,
+    lo,
+    hi,
+  });
+  return [
+    ...summary.map((alternative) => [...alternative, ethernet(LINKTYPE_EN10MB, LINKTYPE_EN10MB)]),
+    [ethernet(0, LINKTYPE_EN10MB - 1)],
+    [ethernet(LINKTYPE_EN10MB + 1, 0xffffffff)],
+  ];
+}
+
+function _addressSummary(
+  match: _PreparedMatch["match"] & { kind: "address" },
+  table: _FieldTable,
+): _Summary {
+  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
+  if (typeof network === "string") return _ANYTHING; // refused when prepared
+  const offset = _addressOffset(network.version, match.direction);
+  const guards: _Guard[] = [];
+  const bytes = network.bytes;
+  for (let word = 0; word * 32 < network.prefixLength; word++) {
+    const bits = Math.min(32, network.prefixLength - word * 32);
+    const mask = bits === 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
+    const i = word * 4;
+    const value = ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) &
+      mask;
+    const field = table.intern(_F_ADDRESS, 0, -1, offset + i, network.version);
+    if (field >= 0) guards.push({ field, mask, lo: value >>> 0, hi: value >>> 0 });
+  }
+  if (guards.length === 0) {
+    // `-s 0/0` still needs an IP header of its version: the word 0 loads.
+    const field = table.intern(_F_ADDRESS, 0, -1, offset, network.version);
+    if (field >= 0) guards.push({ field, mask: 0, lo: 0, hi: 0 });
+  }
+  return [guards];
+}
+
+/** The summary of a rule: the conjunction of its matches' summaries. */
+export function _summariseRule(
+  prepared: readonly _PreparedMatch[],
+  base: number,
+  table: _FieldTable,
+): _Summary {
+  let summary: _Summary = _ANYTHING;
+  for (const match of prepared) {
+    summary = _conjoinSummaries(summary, _summariseMatch(match, base, table));
+    if (summary.length === 0) return _NOTHING;
+  }
+  return summary;
+}
