@@ -1,0 +1,292 @@
+/**
+ * A classic BPF program compiled to WebAssembly, running on packets that lie
+ * in its Wasm memory.
+ *
+ * @module
+ */
+import type { PacketContext } from "./packet_context.ts";
+import { _EMPTY_CONTEXT, _loadIndex } from "./_packet_access.ts";
+import { _ancillary } from "./_ancillary.ts";
+
+/** Largest memory a filter uses (2 GiB), so every index fits an int32. */
+const MAX_BYTES = 0x80000000;
+const PAGE = 65536;
+const _NO_PACKET = new Uint8Array(0);
+
+/** Where loads and ancillary callbacks of a run through {@linkcode WasmFilter._runPacket} look. */
+interface _CallbackFrame {
+  packet: Uint8Array;
+  base: number;
+  loadEnd: number;
+  wire: number;
+  network: number;
+  context: PacketContext;
+}
+
+/**
+ * Options of {@linkcode WasmFilter.runBatch}.
+ *
+ * @example
+ * ```ts
+ * import type { WasmBatchOptions } from "./wasm_filter.ts";
+ * // IPv4 rules on Ethernet frames: offset 0 is the IP header, 14 bytes in.
+ * const options: WasmBatchOptions = { dataOffsets: new Uint32Array([14, 14]) };
+ * ```
+ */
+export interface WasmBatchOptions {
+  /** Per packet, what `ld len` loads (`skb->len`, counted from its offset 0).
+   * @default {the captured length} */
+  wireLengths?: Uint32Array;
+  /** Per packet, bytes from the frame's start to the program's offset 0
+   * (`dataOffset`); the frame's start is the link-layer header (`SKF_LL_OFF`),
+   * offset 0 the network header (`SKF_NET_OFF`).
+   * @default {0 for every packet} */
+  dataOffsets?: Uint32Array;
+  /** How many packets to run. @default {offsets.length} */
+  count?: number;
+}
+
+/**
+ * A program compiled to a WebAssembly module by {@linkcode compileWasm}, with
+ * the kernel's semantics. The packets live in {@linkcode WasmFilter.memory}:
+ * a decoder reads its input straight into {@linkcode WasmFilter.bytes} (after
+ * {@linkcode WasmFilter.reserve}), and {@linkcode WasmFilter.runBatch} filters
+ * the frames there with one call into Wasm and no copy of their bytes.
+ * Several filters may share one memory (`compileWasm`'s `memory` option), so
+ * a rule set reads each block once.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compileWasm } from "./compile_wasm.ts";
+ * // ldh [12]; jeq #0x800, accept, reject
+ * const isIpv4 = compileWasm([
+ *   { code: 0x28, jt: 0, jf: 0, k: 12 },
+ *   { code: 0x15, jt: 0, jf: 1, k: 0x800 },
+ *   { code: 0x06, jt: 0, jf: 0, k: 0xffffffff },
+ *   { code: 0x06, jt: 0, jf: 0, k: 0 },
+ * ]);
+ * const bytes = isIpv4.reserve(120); // two 60-byte frames, side by side
+ * bytes[12] = 0x08; // frame 0: IPv4
+ * bytes[60 + 12] = 0x86; // frame 1: IPv6
+ * bytes[60 + 13] = 0xdd;
+ * const results = new Uint32Array(2);
+ * isIpv4.runBatch(new Uint32Array([0, 60]), new Uint32Array([60, 60]), results);
+ * assert.deepEqual([...results], [0xffffffff, 0]);
+ * assert.equal(isIpv4.run(0, 13), 0); // `ldh [12]` past a 13-byte capture
+ * ```
+ */
+export class WasmFilter {
+  /** The Wasm memory holding the packets (shared with other filters when given). */
+  readonly memory: WebAssembly.Memory;
+  /**
+   * The `sk_buff` fields ancillary loads read in {@linkcode WasmFilter.run} and
+   * {@linkcode WasmFilter.runBatch}.
+   * @default {{}}
+   */
+  context: PacketContext = _EMPTY_CONTEXT;
+  #run: (base: number, end: number, wire: number, net: number, mac: number) => number;
+  #batch: (table: number, count: number, results: number) => void;
+  #capacity = 0;
+  #view: Uint8Array;
+  /** The caller's packet while {@linkcode WasmFilter._runPacket} runs, for callbacks. */
+  #frame: _CallbackFrame = {
+    packet: _NO_PACKET,
+    base: 0,
+    loadEnd: 0,
+    wire: 0,
+    network: 0,
+    context: _EMPTY_CONTEXT,
+  };
+  #inPacket = false;
+
+  /** Use {@linkcode compileWasm}. @internal */
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
+    this.memory = memory;
+    this.#view = new Uint8Array(memory.buffer);
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory,
+        loadIndex: _loadIndex,
+        ancillary: this.#ancillary,
+      },
+    });
+    const exports = instance.exports as unknown as {
+      run: (base: number, end: number, wire: number, net: number, mac: number) => number;
+      batch: (table: number, count: number, results: number) => void;
+    };
+    this.#run = exports.run;
+    this.#batch = exports.batch;
+  }
+
+  #ancillary = (
+    field: number,
+    a: number,
+    x: number,
+    base: number,
+    loadEnd: number,
+    wire: number,
+    network: number,
+  ): number => {
+    if (this.#inPacket) {
+      const frame = this.#frame;
+      return _ancillary(
+        field,
+        a >>> 0,
+        x >>> 0,
+        frame.packet,
+        frame.base,
+        frame.loadEnd,
+        frame.wire,
+        frame.network,
+        frame.context,
+      );
+    }
+    return _ancillary(
+      field,
+      a >>> 0,
+      x >>> 0,
+      this.#memoryView(),
+      base,
+      loadEnd,
+      wire >>> 0,
+      network,
+      this.context,
+    );
+  };
+
+  #memoryView(): Uint8Array {
+    if (this.#view.buffer !== this.memory.buffer) this.#view = new Uint8Array(this.memory.buffer);
+    return this.#view;
+  }
+
+  /** Bytes reserved for packets by {@linkcode WasmFilter.reserve} (from index 0). */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** The packet bytes: a view of the memory's first {@linkcode WasmFilter.capacity} bytes. */
+  get bytes(): Uint8Array {
+    return this.#memoryView().subarray(0, this.#capacity);
+  }
+
+  /**
+   * Makes room for `byteLength` bytes of packets at the start of the memory,
+   * growing it when needed (which replaces earlier views), and returns
+   * {@linkcode WasmFilter.bytes}.
+   *
+   * @throws {RangeError} Above 2 GiB.
+   */
+  reserve(byteLength: number): Uint8Array {
+    if (!(byteLength >= 0 && byteLength <= MAX_BYTES - PAGE)) {
+      throw new RangeError(`Cannot reserve Wasm memory: "${byteLength}" bytes is out of range`);
+    }
+    this.#grow(byteLength);
+    if (byteLength > this.#capacity) this.#capacity = byteLength;
+    return this.bytes;
+  }
+
+  #grow(byteLength: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (byteLength > have) this.memory.grow(Math.ceil((byteLength - have) / PAGE));
+  }
+
+  /**
+   * Runs the program on the frame at `offset` in {@linkcode WasmFilter.bytes}
+   * (offset 0 and the link-layer header at its start) and returns its result.
+   * Loads past `capturedLength` or `wireLength` fail as in the kernel.
+   */
+  run(offset: number, capturedLength: number, wireLength: number = capturedLength): number {
+    const end = Math.min(offset + capturedLength, this.memory.buffer.byteLength);
+    return this.#run(offset | 0, end | 0, wireLength | 0, offset | 0, offset | 0) >>> 0;
+  }
+
+  /**
+   * Runs the program on `count` frames of {@linkcode WasmFilter.bytes}, the
+   * i-th at `offsets[i]` with `capturedLengths[i]` bytes, and writes each
+   * result to `results[i]`: one call into Wasm for the whole batch. Only the
+   * offsets and lengths (16 bytes a packet) are copied, never packet bytes.
+   */
+  runBatch(
+    offsets: Uint32Array,
+    capturedLengths: Uint32Array,
+    results: Uint32Array,
+    options: WasmBatchOptions = {},
+  ): void {
+    const count = options.count ?? offsets.length;
+    if (capturedLengths.length < count || results.length < count) {
+      throw new RangeError(
+        `Cannot run batch: ${count} packets but ${capturedLengths.length} lengths and ${results.length} result slots`,
+      );
+    }
+    const tableAt = (this.#capacity + 15) & ~15;
+    this.#grow(tableAt + count * 20);
+    const words = new Uint32Array(this.memory.buffer, tableAt, count * 5);
+    const wires = options.wireLengths;
+    const skips = options.dataOffsets;
+    for (let i = 0, w = 0; i < count; i++, w += 4) {
+      words[w] = offsets[i];
+      words[w + 1] = capturedLengths[i];
+      words[w + 2] = wires === undefined ? capturedLengths[i] : wires[i];
+      words[w + 3] = skips === undefined ? 0 : skips[i];
+    }
+    const resultsAt = tableAt + count * 16;
+    this.#batch(tableAt, count, resultsAt);
+    results.set(words.subarray(count * 4, count * 5));
+  }
+
+  /**
+   * Runs the program on a packet given as {@linkcode CompiledProgram} takes
+   * it: absolute indices (`base`, `end`, `network`, `mac`) into `packet`,
+   * whose bytes from `from` to `end` are copied to the memory's start unless
+   * `packet` already lies in the memory. Used by {@linkcode compile}. @internal
+   */
+  _runPacket(
+    packet: Uint8Array,
+    context: PacketContext,
+    base: number,
+    end: number,
+    wire: number,
+    loadEnd: number,
+    network: number,
+    mac: number,
+  ): number {
+    let shift: number;
+    if (packet.buffer === this.memory.buffer) {
+      shift = -packet.byteOffset;
+    } else {
+      let from = base < end ? base : end;
+      if (mac >= 0 && mac < from) from = mac;
+      if (network < from) from = network > 0 ? network : 0;
+      this.#grow(end - from);
+      this.#memoryView().set(packet.subarray(from, end));
+      shift = from;
+    }
+    const frame = this.#frame;
+    frame.packet = packet;
+    frame.base = base;
+    frame.loadEnd = loadEnd;
+    frame.wire = wire;
+    frame.network = network;
+    frame.context = context;
+    this.#inPacket = true;
+    try {
+      return this.#run(
+        _int32(base - shift),
+        _int32(end - shift),
+        wire | 0,
+        _int32(network - shift),
+        mac < 0 ? -1 : _int32(mac - shift),
+      ) >>> 0;
+    } finally {
+      this.#inPacket = false;
+      frame.packet = _NO_PACKET; // keep no reference to the caller's buffer
+      frame.context = _EMPTY_CONTEXT;
+    }
+  }
+}
+
+/** An index as an int32: past the ends it only has to stay out of bounds. */
+function _int32(index: number): number {
+  return index > 0x7fffffff ? 0x7fffffff : index < -0x80000000 ? -0x80000000 : index;
+}
