@@ -13,6 +13,7 @@ import {
   BPF_ADD,
   BPF_AND,
   BPF_DIV,
+  BPF_JEQ,
   BPF_LSH,
   BPF_MOD,
   BPF_MUL,
@@ -77,6 +78,15 @@ export const _T_IND_H = 53;
 export const _T_IND_W = 54;
 /** A test on X, A as it is — op (BPF_JEQ…), true, false */
 export const _T_X = 55;
+/**
+ * The commonest fused tests, `[k] == value` with no shift or mask (their own
+ * bounds check, needed or not) — k, value, true, false — and `A == value` —
+ * value, true, false: fewer operands to read than the general form.
+ */
+export const _T_B_EQ = 56;
+export const _T_H_EQ = 57;
+export const _T_W_EQ = 58;
+export const _T_A_EQ = 59;
 
 /** The ALU operations in `_ALU_K + i` order. */
 export const _ALU_OPS: readonly number[] = [
@@ -173,6 +183,19 @@ function _emitTest(emit: _Emit, patches: number[], code: number[], test: _Test):
     if (test.shift !== 0) emit(_ALU_K + _ALU_OPS.indexOf(BPF_RSH), test.shift);
     if (test.mask !== 0xffffffff) emit(_ALU_K + _ALU_OPS.indexOf(BPF_AND), test.mask);
     emit(_T_X, test.op, test.whenTrue, test.whenFalse);
+    patches.push(code.length - 2, code.length - 1);
+    return;
+  }
+  const plain = test.op === BPF_JEQ && test.shift === 0 && test.mask === 0xffffffff;
+  if (plain && producer === undefined) {
+    emit(_T_A_EQ, test.k, test.whenTrue, test.whenFalse);
+    patches.push(code.length - 2, code.length - 1);
+    return;
+  }
+  if (plain && producer?.kind === "load" && producer.offset >= 0) {
+    const size = producer.size;
+    emit(size === 1 ? _T_B_EQ : size === 2 ? _T_H_EQ : _T_W_EQ, producer.offset, test.k);
+    emit(test.whenTrue, test.whenFalse);
     patches.push(code.length - 2, code.length - 1);
     return;
   }

@@ -130,10 +130,6 @@ export class _WasmCode {
   tee(local: number): this {
     return this.opIndex(_OP.localTee, local);
   }
-  /** `if (top of stack) return value;` */
-  returnIf(value: number): this {
-    return this.begin(_OP.if).i32(value).op(_OP.return).op(_OP.end);
-  }
 }
 
 /** A function signature. */

@@ -18,7 +18,7 @@ import {
 import { _lower } from "./_lower.ts";
 import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _execute } from "./_execute.ts";
-import { BPF_MEMWORDS } from "./opcodes.ts";
+import { STATE_LENGTH } from "./_execute_state.ts";
 
 /**
  * Compiles an already validated program for the edge-safe path: lowered to
@@ -46,18 +46,18 @@ export function compileClosure(
   program: Program,
 ): (packet: Uint8Array, context?: PacketContext) => number {
   const code = _encodeDispatch(_lower(program));
-  const scratch = new Uint32Array(BPF_MEMWORDS);
+  const state = new Int32Array(STATE_LENGTH);
   return function run(packet: Uint8Array, context: PacketContext = _EMPTY_CONTEXT): number {
     if (context === _EMPTY_CONTEXT) {
       const end = packet.length;
-      return _execute(code, scratch, packet, context, 0, end, end, 0, -1);
+      return _execute(code, state, packet, context, 0, end, end, 0, -1);
     }
     const captureEnd = _captureEnd(packet, context);
     const base = _dataStart(context);
     const wire = _wireLength(context, base, captureEnd);
     return _execute(
       code,
-      scratch,
+      state,
       packet,
       context,
       base,

@@ -86,7 +86,14 @@ export class WasmFilter {
    */
   context: PacketContext = _EMPTY_CONTEXT;
   #run: (base: number, end: number, wire: number, net: number, mac: number) => number;
-  #batch: (table: number, count: number, results: number) => void;
+  #batch: (
+    offsets: number,
+    lengths: number,
+    wires: number,
+    skips: number,
+    count: number,
+    results: number,
+  ) => void;
   #capacity = 0;
   #view: Uint8Array;
   /** The caller's packet while {@linkcode WasmFilter._runPacket} runs, for callbacks. */
@@ -113,7 +120,14 @@ export class WasmFilter {
     });
     const exports = instance.exports as unknown as {
       run: (base: number, end: number, wire: number, net: number, mac: number) => number;
-      batch: (table: number, count: number, results: number) => void;
+      batch: (
+        offsets: number,
+        lengths: number,
+        wires: number,
+        skips: number,
+        count: number,
+        results: number,
+      ) => void;
     };
     this.#run = exports.run;
     this.#batch = exports.batch;
@@ -155,8 +169,9 @@ export class WasmFilter {
     );
   };
 
+  /** A view of the whole memory, renewed after a grow (which detaches the old buffer). */
   #memoryView(): Uint8Array {
-    if (this.#view.buffer !== this.memory.buffer) this.#view = new Uint8Array(this.memory.buffer);
+    if (this.#view.byteLength === 0) this.#view = new Uint8Array(this.memory.buffer);
     return this.#view;
   }
 
@@ -187,8 +202,11 @@ export class WasmFilter {
   }
 
   #grow(byteLength: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (byteLength > have) this.memory.grow(Math.ceil((byteLength - have) / PAGE));
+    const have = this.#memoryView().byteLength;
+    if (byteLength > have) {
+      this.memory.grow(Math.ceil((byteLength - have) / PAGE));
+      this.#view = new Uint8Array(this.memory.buffer);
+    }
   }
 
   /**
@@ -197,15 +215,24 @@ export class WasmFilter {
    * Loads past `capturedLength` or `wireLength` fail as in the kernel.
    */
   run(offset: number, capturedLength: number, wireLength: number = capturedLength): number {
-    const end = Math.min(offset + capturedLength, this.memory.buffer.byteLength);
-    return this.#run(offset | 0, end | 0, wireLength | 0, offset | 0, offset | 0) >>> 0;
+    // Wasm clamps the end to the memory.
+    const end = offset + capturedLength;
+    return this.#run(
+      offset | 0,
+      end > 0x7fffffff ? -1 : end,
+      wireLength | 0,
+      offset | 0,
+      offset | 0,
+    ) >>>
+      0;
   }
 
   /**
    * Runs the program on `count` frames of {@linkcode WasmFilter.bytes}, the
    * i-th at `offsets[i]` with `capturedLengths[i]` bytes, and writes each
-   * result to `results[i]`: one call into Wasm for the whole batch. Only the
-   * offsets and lengths (16 bytes a packet) are copied, never packet bytes.
+   * result to `results[i]`: one call into Wasm for the whole batch, the
+   * program inlined in its loop. Only the offsets, lengths and results (4 to
+   * 20 bytes a packet, by `TypedArray.set`) are copied, never packet bytes.
    */
   runBatch(
     offsets: Uint32Array,
@@ -219,20 +246,25 @@ export class WasmFilter {
         `Cannot run batch: ${count} packets but ${capturedLengths.length} lengths and ${results.length} result slots`,
       );
     }
-    const tableAt = (this.#capacity + 15) & ~15;
-    this.#grow(tableAt + count * 20);
-    const words = new Uint32Array(this.memory.buffer, tableAt, count * 5);
+    // Four arrays of `count` uint32 after the packets, then the results.
+    const at = (this.#capacity + 3) & ~3;
+    this.#grow(at + count * 20);
+    const words = new Uint32Array(this.memory.buffer, at, count * 5);
+    words.set(offsets.subarray(0, count), 0);
+    words.set(capturedLengths.subarray(0, count), count);
     const wires = options.wireLengths;
     const skips = options.dataOffsets;
-    for (let i = 0, w = 0; i < count; i++, w += 4) {
-      words[w] = offsets[i];
-      words[w + 1] = capturedLengths[i];
-      words[w + 2] = wires === undefined ? capturedLengths[i] : wires[i];
-      words[w + 3] = skips === undefined ? 0 : skips[i];
-    }
-    const resultsAt = tableAt + count * 16;
-    this.#batch(tableAt, count, resultsAt);
-    results.set(words.subarray(count * 4, count * 5));
+    if (wires !== undefined) words.set(wires.subarray(0, count), 2 * count);
+    if (skips !== undefined) words.set(skips.subarray(0, count), 3 * count);
+    this.#batch(
+      at,
+      at + 4 * count,
+      wires === undefined ? -1 : at + 8 * count,
+      skips === undefined ? -1 : at + 12 * count,
+      count,
+      at + 16 * count,
+    );
+    results.set(words.subarray(4 * count, 5 * count));
   }
 
   /**
@@ -252,14 +284,15 @@ export class WasmFilter {
     mac: number,
   ): number {
     let shift: number;
-    if (packet.buffer === this.memory.buffer) {
+    if (packet.buffer === this.#memoryView().buffer) {
       shift = -packet.byteOffset;
     } else {
       let from = base < end ? base : end;
       if (mac >= 0 && mac < from) from = mac;
       if (network < from) from = network > 0 ? network : 0;
       this.#grow(end - from);
-      this.#memoryView().set(packet.subarray(from, end));
+      if (from === 0 && end === packet.length) this.#view.set(packet);
+      else this.#view.set(packet.subarray(from, end));
       shift = from;
     }
     const frame = this.#frame;
