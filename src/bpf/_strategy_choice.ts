@@ -2,47 +2,39 @@
  * Which compile strategy {@linkcode compile} uses when none is asked for
  * (private): the fastest that this runtime allows, by the engine bench's
  * measurements (bench/RESULTS.md, "Engine backends (issue 12)") of the call
- * that `compile()` returns, `(packet, context) → result`.
+ * that `compile()` returns, `(packet, context) → result`, on V8 (Deno, Node,
+ * Chromium); other engines get the same choice until measured.
  *
  * @module
  */
 import type { CompileStrategy } from "./compile.ts";
-import { _wasmRefusal } from "./compile_wasm.ts";
+import { _resetWasmProbe, _wasmRefusal } from "./compile_wasm.ts";
 
-/** Fastest first, per runtime family, as measured; closures always run. */
-const MEASURED_ORDER: Readonly<Record<string, readonly CompileStrategy[]>> = {
-  // V8: Deno, Node, Chromium.
-  v8: ["source", "closure", "wasm"],
-  // JavaScriptCore: Bun, Safari. Not measured here; V8's order.
-  other: ["source", "closure", "wasm"],
-};
+/**
+ * From this many instructions on, a Wasm module (called per packet, which
+ * copies the packet into its memory) beats generated source on V8; below,
+ * the copy and the call into Wasm cost more than they save.
+ */
+export const _WASM_FROM_INSTRUCTIONS = 64;
 
-let cached: CompileStrategy[] | undefined;
+let allowed: { source: boolean; wasm: boolean } | undefined;
 
-/** The strategies this runtime allows, fastest first (probed once, cached). */
-export function _preferredStrategies(): CompileStrategy[] {
-  if (cached === undefined) {
-    const order = MEASURED_ORDER[_runtimeFamily()] ?? MEASURED_ORDER.other;
-    cached = order.filter((strategy) => _allowed(strategy));
-  }
-  return cached;
+/**
+ * The strategy {@linkcode compile} uses for a program of `length`
+ * instructions when none is asked for: by the measurements, Wasm for long
+ * programs, generated source for short ones, and closures where the runtime
+ * refuses the one that would win (probed once, cached).
+ */
+export function _defaultStrategy(length: number): CompileStrategy {
+  allowed ??= { source: _codeGenerationAllowed(), wasm: _wasmRefusal() === undefined };
+  if (allowed.wasm && length >= _WASM_FROM_INSTRUCTIONS) return "wasm";
+  return allowed.source ? "source" : "closure";
 }
 
-/** Forgets the cached choice (tests that stub `Function` or `WebAssembly`). @internal */
+/** Forgets what was probed (tests that stub `Function` or `WebAssembly`). @internal */
 export function _resetStrategyChoice(): void {
-  cached = undefined;
-}
-
-function _runtimeFamily(): string {
-  const agent = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? "";
-  if (/\bBun\//.test(agent) || /Safari\//.test(agent) && !/Chrome\//.test(agent)) return "other";
-  return "v8";
-}
-
-function _allowed(strategy: CompileStrategy): boolean {
-  if (strategy === "wasm") return _wasmRefusal() === undefined;
-  if (strategy === "source") return _codeGenerationAllowed();
-  return true;
+  allowed = undefined;
+  _resetWasmProbe();
 }
 
 /** Whether `new Function` works here (a CSP or an edge runtime may forbid it). */

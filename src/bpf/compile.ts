@@ -14,7 +14,7 @@ import {
   _wasmRefusal,
   type WasmFilter,
 } from "./compile_wasm.ts";
-import { _preferredStrategies } from "./_strategy_choice.ts";
+import { _defaultStrategy } from "./_strategy_choice.ts";
 
 /** A compile strategy: see {@linkcode CompileOptions.strategy}. */
 export type CompileStrategy = "closure" | "source" | "wasm";
@@ -137,7 +137,7 @@ export function compile(program: Program, options: CompileOptions = {}): Compile
   });
   // `k >>> 0`: validate() lets -0 through, and results must stay uint32.
   const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
-  const strategy = options.strategy ?? _preferredStrategies()[0];
+  const strategy = options.strategy ?? _defaultStrategy(copy.length);
   switch (strategy) {
     case "closure":
       return Object.assign(compileClosure(copy), { strategy: "closure" as const });
