@@ -46,43 +46,63 @@ export function _execute(
         const i = B + code[pc + 1];
         if (i + 2 > LE) return 0;
         A = (P[i] << 8) | P[i + 1];
-        pc = A === code[pc + 2] ? code[pc + 3] : code[pc + 4];
+        if (A === code[pc + 2]) {
+          pc = code[pc + 3];
+          continue;
+        }
+        pc = code[pc + 4];
         continue;
       }
       case 56: { // _T_B_EQ
         const i = B + code[pc + 1];
         if (i + 1 > LE) return 0;
         A = P[i];
-        pc = A === code[pc + 2] ? code[pc + 3] : code[pc + 4];
+        if (A === code[pc + 2]) {
+          pc = code[pc + 3];
+          continue;
+        }
+        pc = code[pc + 4];
         continue;
       }
       case 58: { // _T_W_EQ
         const i = B + code[pc + 1];
         if (i + 4 > LE) return 0;
         A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-        pc = A === code[pc + 2] ? code[pc + 3] : code[pc + 4];
+        if (A === code[pc + 2]) {
+          pc = code[pc + 3];
+          continue;
+        }
+        pc = code[pc + 4];
         continue;
       }
       case 59: // _T_A_EQ
-        pc = A === code[pc + 1] ? code[pc + 2] : code[pc + 3];
+        if (A === code[pc + 1]) {
+          pc = code[pc + 2];
+          continue;
+        }
+        pc = code[pc + 3];
         continue;
       case 49: { // _T_H
         const e = code[pc + 2] >>> 0;
         if (B + e > LE) return 0;
         const i = B + code[pc + 1];
         A = (((P[i] << 8) | P[i + 1]) >>> code[pc + 3]) & code[pc + 4];
-        pc = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)
-          ? code[pc + 8]
-          : code[pc + 9];
+        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
+          pc = code[pc + 8];
+          continue;
+        }
+        pc = code[pc + 9];
         continue;
       }
       case 48: { // _T_B
         const e = code[pc + 2] >>> 0;
         if (B + e > LE) return 0;
         A = (P[B + code[pc + 1]] >>> code[pc + 3]) & code[pc + 4];
-        pc = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)
-          ? code[pc + 8]
-          : code[pc + 9];
+        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
+          pc = code[pc + 8];
+          continue;
+        }
+        pc = code[pc + 9];
         continue;
       }
       case 50: { // _T_W
@@ -91,16 +111,20 @@ export function _execute(
         const i = B + code[pc + 1];
         A = (((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> code[pc + 3]) &
           code[pc + 4];
-        pc = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)
-          ? code[pc + 8]
-          : code[pc + 9];
+        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
+          pc = code[pc + 8];
+          continue;
+        }
+        pc = code[pc + 9];
         continue;
       }
       case 46: // _T_A
         A = (A >>> code[pc + 3]) & code[pc + 4];
-        pc = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)
-          ? code[pc + 8]
-          : code[pc + 9];
+        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
+          pc = code[pc + 8];
+          continue;
+        }
+        pc = code[pc + 9];
         continue;
       case 51: // _T_NEG
       case 52: // _T_IND_B
@@ -112,9 +136,11 @@ export function _execute(
         const i = _indexAt(B, LE, NET, MAC, o, size);
         if (i < 0) return 0;
         A = (_read(P, i, size) >>> code[pc + 3]) & code[pc + 4];
-        pc = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)
-          ? code[pc + 8]
-          : code[pc + 9];
+        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
+          pc = code[pc + 8];
+          continue;
+        }
+        pc = code[pc + 9];
         continue;
       }
       case 42: // _RET
