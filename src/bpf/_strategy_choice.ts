@@ -2,8 +2,9 @@
  * Which compile strategy {@linkcode compile} uses when none is asked for
  * (private): the fastest that this runtime allows, by the engine bench's
  * measurements (bench/RESULTS.md, "Engine backends (issue 12)") of the call
- * that `compile()` returns, `(packet, context) → result`, on V8 (Deno, Node,
- * Chromium); other engines get the same choice until measured.
+ * that `compile()` returns, `(packet, context) → result`, in Deno, Node and
+ * Bun, which agree on the order: source for short programs, Wasm for long
+ * ones, closures last.
  *
  * @module
  */
@@ -11,11 +12,14 @@ import type { CompileStrategy } from "./compile.ts";
 import { _resetWasmProbe, _wasmRefusal } from "./compile_wasm.ts";
 
 /**
- * From this many instructions on, a Wasm module (called per packet, which
- * copies the packet into its memory) beats generated source on V8; below,
- * the copy and the call into Wasm cost more than they save.
+ * From this many instructions on, a Wasm module called per packet (which
+ * copies the packet into its memory, about 50 ns) beats generated source:
+ * measured on the bench's mixed capture with 3 to 100 OR'ed expressions, the
+ * crossing lies between 260 and 746 instructions in Deno and Node (V8) and
+ * near 260 in Bun (JavaScriptCore, whose generated source slows down on long
+ * programs).
  */
-export const _WASM_FROM_INSTRUCTIONS = 64;
+export const _WASM_FROM_INSTRUCTIONS = 512;
 
 let allowed: { source: boolean; wasm: boolean } | undefined;
 
