@@ -14,12 +14,11 @@ import { _resetWasmProbe, _wasmRefusal } from "./compile_wasm.ts";
 /**
  * From this many instructions on, a Wasm module called per packet (which
  * copies the packet into its memory, about 50 ns) beats generated source:
- * measured on the bench's mixed capture with 3 to 100 OR'ed expressions, the
- * crossing lies between 260 and 746 instructions in Deno and Node (V8) and
- * near 260 in Bun (JavaScriptCore, whose generated source slows down on long
- * programs).
+ * measured on the bench's mixed capture with 3 to 100 OR'ed expressions
+ * (bench/engine_runtimes.ts), the crossing lies between 260 and 503
+ * instructions in Deno, Node and Bun.
  */
-export const _WASM_FROM_INSTRUCTIONS = 512;
+export const _WASM_FROM_INSTRUCTIONS = 400;
 
 let allowed: { source: boolean; wasm: boolean } | undefined;
 

@@ -41,14 +41,15 @@ Deno.test("compile() picks by measurement: source for short programs, wasm for l
 /** Runs `body` in a runtime that refuses run-time Wasm as Cloudflare Workers do. */
 function withoutWasm<T>(body: () => T): T {
   const { Module, compile: compileModule } = WebAssembly;
+  const refusal = () => new WebAssembly.CompileError("Wasm code generation disallowed by embedder");
   const refuse = () => {
-    throw new WebAssembly.CompileError("Wasm code generation disallowed by embedder");
+    throw refusal();
   };
   // Workers throw from both; compile() only uses the synchronous constructor.
   WebAssembly.Module = function () {
     refuse();
   } as unknown as typeof WebAssembly.Module;
-  WebAssembly.compile = (async () => refuse()) as typeof WebAssembly.compile;
+  WebAssembly.compile = (() => Promise.reject(refusal())) as typeof WebAssembly.compile;
   _resetStrategyChoice();
   try {
     return body();
