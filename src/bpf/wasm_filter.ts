@@ -241,13 +241,28 @@ export class WasmFilter {
     options: WasmBatchOptions = {},
   ): void {
     const count = options.count ?? offsets.length;
-    if (capturedLengths.length < count || results.length < count) {
-      throw new RangeError(
-        `Cannot run batch: ${count} packets but ${capturedLengths.length} lengths and ${results.length} result slots`,
-      );
+    if (!Number.isInteger(count) || count < 0) {
+      throw new RangeError(`Cannot run batch: count "${count}" is not a packet count`);
+    }
+    const arrays = {
+      offsets,
+      capturedLengths,
+      results,
+      wireLengths: options.wireLengths,
+      dataOffsets: options.dataOffsets,
+    };
+    for (const [name, array] of Object.entries(arrays)) {
+      if (array !== undefined && array.length < count) {
+        throw new RangeError(
+          `Cannot run batch: ${count} packets but ${array.length} entries in ${name}`,
+        );
+      }
     }
     // Four arrays of `count` uint32 after the packets, then the results.
     const at = (this.#capacity + 3) & ~3;
+    if (at + count * 20 > MAX_BYTES) {
+      throw new RangeError(`Cannot run batch: ${count} packets do not fit the 2 GiB memory`);
+    }
     this.#grow(at + count * 20);
     const words = new Uint32Array(this.memory.buffer, at, count * 5);
     words.set(offsets.subarray(0, count), 0);

@@ -79,8 +79,15 @@ Deno.test("WasmFilter refuses a reservation above 2 GiB and a batch larger than 
   assert.throws(() => filter.reserve(-1), RangeError);
   assert.throws(
     () => filter.runBatch(new Uint32Array(4), new Uint32Array(2), new Uint32Array(4)),
-    /Cannot run batch: 4 packets but 2 lengths and 4 result slots/,
+    /Cannot run batch: 4 packets but 2 entries in capturedLengths/,
   );
+  const four = new Uint32Array(4);
+  assert.throws(
+    () => filter.runBatch(four, four, four, { wireLengths: new Uint32Array(3) }),
+    /Cannot run batch: 4 packets but 3 entries in wireLengths/,
+  );
+  assert.throws(() => filter.runBatch(four, four, four, { count: 5 }), /5 packets but 4 entries/);
+  assert.throws(() => filter.runBatch(four, four, four, { count: -1 }), /count "-1"/);
 });
 
 Deno.test("compileWasm() validates as the kernel does before compiling", () => {
