@@ -1,8 +1,8 @@
 /**
  * Engine strategies per runtime (issue 12): the function `compile()` returns
  * for each strategy, and `WasmFilter.runBatch`, on the engine bench's packets,
- * in whichever runtime runs this file; then where Wasm called per packet
- * overtakes generated source as programs grow. Uses only `node:` modules, so
+ * in whichever runtime runs this file; then the per-packet calls as programs
+ * grow, to see where one strategy overtakes another. Uses only `node:` modules, so
  * one bundle runs in Deno, Node and Bun:
  *
  *   deno run -A npm:esbuild@0.28.2 bench/engine_runtimes.ts --bundle --platform=node \
@@ -93,17 +93,18 @@ for (const { name, program } of enginePrograms()) {
     }`,
   );
 }
-console.log("source vs wasm called per packet, by program size:");
-for (const count of [3, 10, 20, 40, 70, 100]) {
+console.log("per-packet calls by program size:");
+for (const count of [1, 3, 10, 20, 40, 70, 100]) {
   const expression = mixedExpressions().slice(0, count).map((e) => `(${e})`).join(" or ");
   const program = compileFilter(expression, { linkType: 1 });
   const m = measure({
+    closure: perPacket(compile(program, { strategy: "closure" })),
     source: perPacket(compile(program, { strategy: "source" })),
     "wasm call": perPacket(compile(program, { strategy: "wasm" })),
   }, 50);
   console.log(
-    `${count} expressions (${program.length} insns): source ${m.source.toFixed(1)} | wasm call ${
-      m["wasm call"].toFixed(1)
+    `${count} expressions (${program.length} insns): ${
+      Object.entries(m).map(([n, ns]) => `${n} ${ns.toFixed(1)}`).join(" | ")
     }`,
   );
 }

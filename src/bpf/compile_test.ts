@@ -4,7 +4,7 @@ import { generateSource } from "./compile_source.ts";
 import { BpfValidationError } from "./errors.ts";
 import { compileWasm } from "./compile_wasm.ts";
 import { interpret } from "./interpret.ts";
-import { _resetStrategyChoice, _WASM_FROM_INSTRUCTIONS } from "./_strategy_choice.ts";
+import { _CROSSINGS, _resetStrategyChoice } from "./_strategy_choice.ts";
 
 const program = [
   { code: 0x28, jt: 0, jf: 0, k: 12 },
@@ -28,14 +28,27 @@ Deno.test("compile() reports the strategy it used; an explicit one always wins",
   }
 });
 
-Deno.test("compile() picks by measurement: source for short programs, wasm for long ones", () => {
-  const long = [...Array(_WASM_FROM_INSTRUCTIONS).fill(program[0]), program[3]];
+Deno.test("compile() picks by measurement: source on V8, wasm for long programs without eval", () => {
+  const long = [...Array(_CROSSINGS.v8.wasmOverClosure).fill(program[0]), program[3]];
   assert.equal(compile(program).strategy, "source");
-  assert.equal(compile(long).strategy, "wasm");
+  assert.equal(compile(long).strategy, "source");
+  const original = globalThis.Function;
+  globalThis.Function = function () {
+    throw new EvalError("Code generation from strings disallowed for this context");
+  } as unknown as FunctionConstructor;
+  _resetStrategyChoice();
+  let runs;
+  try {
+    runs = [compile(program), compile(long)];
+  } finally {
+    globalThis.Function = original;
+    _resetStrategyChoice();
+  }
+  assert.deepEqual(runs.map((run) => run.strategy), ["closure", "wasm"]);
   const frame = new Uint8Array(14);
   frame[12] = 0x08;
-  assert.equal(compile(program)(frame), interpret(program, frame));
-  assert.equal(compile(long)(frame), interpret(long, frame));
+  assert.equal(runs[0](frame), interpret(program, frame));
+  assert.equal(runs[1](frame), interpret(long, frame));
 });
 
 /** Runs `body` in a runtime that refuses run-time Wasm as Cloudflare Workers do. */
@@ -87,7 +100,7 @@ Deno.test("compile() falls back to closures where run-time Wasm is refused, as o
 
 Deno.test("compile() without a strategy uses neither Wasm nor source where both are refused", () => {
   const original = globalThis.Function;
-  const long = [...Array(_WASM_FROM_INSTRUCTIONS).fill(program[0]), program[3]];
+  const long = [...Array(_CROSSINGS.v8.wasmOverClosure).fill(program[0]), program[3]];
   globalThis.Function = function () {
     throw new EvalError("Code generation from strings disallowed for this context");
   } as unknown as FunctionConstructor;
