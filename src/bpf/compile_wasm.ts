@@ -94,7 +94,10 @@ export function _compileValidatedWasm(
     const at = program.findIndex(({ code, k }) => code === (BPF_JMP | BPF_JA) && (k | 0) < 0);
     throw new RangeError(`Cannot compile to Wasm: backward jump at instruction ${at}`);
   }
-  return new WasmFilter(new WebAssembly.Module(_wasmModule(lowered)), memory);
+  const usesAncillary = lowered.blocks.some((block) =>
+    block.steps.some((step) => step.kind === "load-ancillary")
+  );
+  return new WasmFilter(new WebAssembly.Module(_wasmModule(lowered)), memory, usesAncillary);
 }
 
 /**
@@ -106,6 +109,10 @@ export function _wasmProgramFunction(
   filter: WasmFilter,
 ): (packet: Uint8Array, context?: PacketContext) => number {
   return function run(packet: Uint8Array, context: PacketContext = _EMPTY_CONTEXT): number {
+    if (context === _EMPTY_CONTEXT) {
+      const length = packet.length;
+      return filter._runPacket(packet, context, 0, length, length, length, 0, -1);
+    }
     const end = _captureEnd(packet, context);
     const base = _dataStart(context);
     const wire = _wireLength(context, base, end);

@@ -106,10 +106,13 @@ export class WasmFilter {
     context: _EMPTY_CONTEXT,
   };
   #inPacket = false;
+  /** Whether the program has ancillary loads, whose callbacks need the caller's packet. */
+  #usesAncillary: boolean;
 
   /** Use {@linkcode compileWasm}. @internal */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, usesAncillary = true) {
     this.memory = memory;
+    this.#usesAncillary = usesAncillary;
     this.#view = new Uint8Array(memory.buffer);
     const instance = new WebAssembly.Instance(module, {
       env: {
@@ -309,6 +312,15 @@ export class WasmFilter {
       if (from === 0 && end === packet.length) this.#view.set(packet);
       else this.#view.set(packet.subarray(from, end));
       shift = from;
+    }
+    if (!this.#usesAncillary) {
+      return this.#run(
+        _int32(base - shift),
+        _int32(end - shift),
+        wire | 0,
+        _int32(network - shift),
+        mac < 0 ? -1 : _int32(mac - shift),
+      ) >>> 0;
     }
     const frame = this.#frame;
     frame.packet = packet;
