@@ -1,19 +1,20 @@
 /**
  * Differential property test: random valid programs on random packets and
- * contexts give identical results in the interpreter, the closure strategy,
- * the source strategy and the tracer.
+ * contexts give identical results in the interpreter, the closure, source
+ * and wasm strategies (also through the Wasm batch path) and the tracer.
  *
  * Set BPF_PROPERTY_SEED to replay a seed; the seed is printed on failure.
  */
 import assert from "node:assert/strict";
 import { interpret } from "../src/bpf/interpret.ts";
 import { compile } from "../src/bpf/compile.ts";
+import { compileWasm } from "../src/bpf/compile_wasm.ts";
 import { trace } from "../src/bpf/trace.ts";
 import { validate } from "../src/bpf/validate.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
 import type { PacketContext } from "../src/bpf/packet_context.ts";
 import { BpfValidationError } from "../src/bpf/errors.ts";
-import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from "../src/bpf/opcodes.ts";
+import { SKF_AD_OFF, SKF_AD_RANDOM, SKF_LL_OFF, SKF_NET_OFF } from "../src/bpf/opcodes.ts";
 
 /** mulberry32: small, seeded, good enough for test data. */
 function prng(seed: number): () => number {
@@ -188,7 +189,7 @@ function withRandom(ctx: PacketContext, seed: number): PacketContext {
   return { ...ctx, random: () => Math.floor(next() * 0x100000000) };
 }
 
-Deno.test("interpreter, closure, source and trace agree on random programs and packets", () => {
+Deno.test("interpreter, closure, source, wasm and trace agree on random programs and packets", () => {
   const seed = Number(Deno.env.get("BPF_PROPERTY_SEED") ?? Date.now() % 0x100000000);
   const random = prng(seed);
   const gen = generator(random);
@@ -198,9 +199,11 @@ Deno.test("interpreter, closure, source and trace agree on random programs and p
   try {
     for (let p = 0; p < PROGRAMS; p++) {
       const program = gen.program();
-      const closure = compile(program);
+      const closure = compile(program, { strategy: "closure" });
       const source = compile(program, { strategy: "source" });
+      const wasm = compile(program, { strategy: "wasm" });
       assert.equal(source.strategy, "source");
+      assert.equal(wasm.strategy, "wasm");
       for (let i = 0; i < PACKETS_PER_PROGRAM; i++) {
         const bytes = gen.packet();
         const ctx = gen.context(bytes.length);
@@ -210,6 +213,7 @@ Deno.test("interpreter, closure, source and trace agree on random programs and p
           `program ${JSON.stringify(program)} packet [${bytes}] context ${JSON.stringify(ctx)}`;
         assert.equal(closure(bytes, withRandom(ctx, randomSeed)), expected, message());
         assert.equal(source(bytes, withRandom(ctx, randomSeed)), expected, message());
+        assert.equal(wasm(bytes, withRandom(ctx, randomSeed)), expected, message());
         if (i % 8 === 0) {
           assert.equal(
             trace(program, bytes, withRandom(ctx, randomSeed)).result,
@@ -244,13 +248,16 @@ Deno.test("engines agree on long programs and libpcap-style backward jumps", () 
       );
     }
     long.push({ code: 0x16, jt: 0, jf: 0, k: 0 });
-    const closure = compile(long);
+    const closure = compile(long, { strategy: "closure" });
     const source = compile(long, { strategy: "source" });
+    const wasm = compile(long, { strategy: "wasm" });
+    assert.equal(wasm.strategy, "wasm");
     for (let i = 0; i < 50; i++) {
       const bytes = gen.packet();
       const expected = interpret(long, bytes);
       assert.equal(closure(bytes), expected);
       assert.equal(source(bytes), expected);
+      assert.equal(wasm(bytes), expected);
     }
     // A loop: X += 1 until A (= X) reaches k, at most the budget.
     for (const limit of [0, 5, 1000, 70000]) {
@@ -264,12 +271,78 @@ Deno.test("engines agree on long programs and libpcap-style backward jumps", () 
       ];
       const expected = interpret(loop, new Uint8Array(0));
       assert.equal(expected, limit <= 65536 ? limit : 0);
-      assert.equal(compile(loop, { allowBackwardJumps: true })(new Uint8Array(0)), expected);
+      assert.equal(
+        compile(loop, { allowBackwardJumps: true, strategy: "closure" })(new Uint8Array(0)),
+        expected,
+      );
+      // Wasm is not given backward jumps: closures run them, and say why.
+      const wasm = compile(loop, { allowBackwardJumps: true, strategy: "wasm" });
+      assert.equal(wasm.strategy, "closure");
+      assert.match(wasm.fallbackReason ?? "", /backward jump at instruction 4/);
+      assert.equal(wasm(new Uint8Array(0)), expected);
       assert.equal(
         compile(loop, { allowBackwardJumps: true, strategy: "source" })(new Uint8Array(0)),
         expected,
       );
       assert.equal(trace(loop, new Uint8Array(0)).result, expected);
+    }
+  } catch (error) {
+    console.error(`engine property test failed with seed ${seed} (BPF_PROPERTY_SEED=${seed})`);
+    throw error;
+  }
+});
+
+Deno.test("the Wasm batch path agrees with the interpreter on frames in its memory", () => {
+  const seed = Number(Deno.env.get("BPF_PROPERTY_SEED") ?? Date.now() % 0x100000000);
+  const gen = generator(prng(seed));
+  const COUNT = 32;
+  try {
+    for (let p = 0; p < 300; p++) {
+      const program = gen.program();
+      if (program.some(({ k }) => k === (SKF_AD_OFF + SKF_AD_RANDOM) >>> 0)) {
+        continue; // a fresh random value per run: nothing to compare
+      }
+      const filter = compileWasm(program);
+      const frames = Array.from({ length: COUNT }, () => gen.packet());
+      const offsets = new Uint32Array(COUNT);
+      const lengths = new Uint32Array(COUNT);
+      const wires = new Uint32Array(COUNT);
+      const skips = new Uint32Array(COUNT);
+      let used = 0;
+      for (let i = 0; i < COUNT; i++) {
+        offsets[i] = used;
+        lengths[i] = frames[i].length;
+        skips[i] = gen.int(3) === 0 ? gen.int(20) : 0;
+        wires[i] = gen.int(2) === 0 ? frames[i].length : gen.int(frames[i].length + 30);
+        used += frames[i].length + gen.int(8);
+      }
+      const bytes = filter.reserve(used);
+      frames.forEach((frame, i) => bytes.set(frame, offsets[i]));
+      const results = new Uint32Array(COUNT);
+      filter.context = gen.context(0);
+      filter.runBatch(offsets, lengths, results, { wireLengths: wires, dataOffsets: skips });
+      for (let i = 0; i < COUNT; i++) {
+        // The kernel's view of frame i: skb->data at the skip, the link header at the start.
+        const context: PacketContext = {
+          ...filter.context,
+          dataOffset: skips[i],
+          macOffset: 0,
+          networkOffset: skips[i],
+          wireLength: wires[i],
+          end: frames[i].length,
+        };
+        const expected = interpret(program, frames[i], context);
+        assert.equal(
+          results[i],
+          expected,
+          `program ${JSON.stringify(program)} frame [${frames[i]}] context ${
+            JSON.stringify(context)
+          }`,
+        );
+        if (skips[i] === 0 && wires[i] === lengths[i]) {
+          assert.equal(filter.run(offsets[i], lengths[i]), expected);
+        }
+      }
     }
   } catch (error) {
     console.error(`engine property test failed with seed ${seed} (BPF_PROPERTY_SEED=${seed})`);

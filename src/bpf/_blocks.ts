@@ -1,6 +1,6 @@
 /**
- * Basic blocks and hoisted bounds checks (private), shared by both compile
- * strategies.
+ * Basic blocks and hoisted bounds checks (private), shared by every compile
+ * strategy (the closure and Wasm ones through `_lower.ts`).
  *
  * A block starts at instruction 0, at every jump target and after every
  * jump or return. Inside a block, the positive `[k]` packet loads (and

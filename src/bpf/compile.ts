@@ -8,6 +8,16 @@ import type { PacketContext } from "./packet_context.ts";
 import { validate } from "./validate.ts";
 import { compileClosure } from "./compile_closure.ts";
 import { compileSource } from "./compile_source.ts";
+import {
+  _compileValidatedWasm,
+  _wasmProgramFunction,
+  _wasmRefusal,
+  type WasmFilter,
+} from "./compile_wasm.ts";
+import { _defaultStrategy } from "./_strategy_choice.ts";
+
+/** A compile strategy: see {@linkcode CompileOptions.strategy}. */
+export type CompileStrategy = "closure" | "source" | "wasm";
 
 /**
  * A compiled program: returns what the program returns for one packet
@@ -33,9 +43,15 @@ import { compileSource } from "./compile_source.ts";
 export interface CompiledProgram {
   (packet: Uint8Array, context?: PacketContext): number;
   /** The strategy that actually built this function. */
-  readonly strategy?: "closure" | "source";
-  /** Set when `"source"` was asked for but code generation failed: why. */
+  readonly strategy?: CompileStrategy;
+  /** Set when `"source"` or `"wasm"` was asked for but could not be used: why. */
   readonly fallbackReason?: string;
+  /**
+   * With the `"wasm"` strategy: the {@linkcode WasmFilter}, whose
+   * `runBatch` filters packets already in its memory without copying them
+   * (the function itself copies each packet in).
+   */
+  readonly wasm?: WasmFilter;
 }
 
 /**
@@ -56,13 +72,16 @@ export interface CompiledProgram {
  */
 export interface CompileOptions {
   /**
-   * How to compile. `"closure"` builds closures and never generates code, so
-   * it runs where `eval`/`new Function` are forbidden; `"source"` generates
-   * JavaScript for the fastest path and falls back to closures where the
-   * runtime forbids code generation.
-   * @default {"closure"}
+   * How to compile. `"closure"` never generates code (a dispatch loop over
+   * the lowered program), so it runs where `eval`, `new Function` and
+   * run-time Wasm are forbidden; `"source"` generates JavaScript with `new
+   * Function`; `"wasm"` compiles a WebAssembly module (see
+   * {@linkcode compileWasm}). Both fall back to closures, with the reason,
+   * where the runtime refuses them. Absent: the strategy measured fastest
+   * on this runtime among those it allows (probed once, cached).
+   * @default {the fastest the runtime allows}
    */
-  strategy?: "closure" | "source";
+  strategy?: CompileStrategy;
   /**
    * Largest accepted program (xt_bpf: 64).
    *
@@ -76,7 +95,7 @@ export interface CompileOptions {
    * @default {false}
    */
   allowBackwardJumps?: boolean;
-  /** Called with the reason when `"source"` falls back to closures. */
+  /** Called with the reason when `"source"` or `"wasm"` falls back to closures. */
   onFallback?: (reason: string) => void;
 }
 
@@ -118,22 +137,49 @@ export function compile(program: Program, options: CompileOptions = {}): Compile
   });
   // `k >>> 0`: validate() lets -0 through, and results must stay uint32.
   const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
-  const strategy = options.strategy ?? "closure";
-  if (strategy === "source") {
-    try {
-      return Object.assign(compileSource(copy), { strategy: "source" as const });
-    } catch (error) {
-      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      const reason = `Cannot compile to source: code generation failed (${detail}); using closures`;
-      options.onFallback?.(reason);
-      return Object.assign(compileClosure(copy), {
-        strategy: "closure" as const,
-        fallbackReason: reason,
-      });
+  const strategy = options.strategy ?? _defaultStrategy(copy.length);
+  switch (strategy) {
+    case "closure":
+      return Object.assign(compileClosure(copy), { strategy: "closure" as const });
+    case "source":
+      try {
+        return Object.assign(compileSource(copy), { strategy: "source" as const });
+      } catch (error) {
+        return _fallback(copy, "source", `code generation failed (${_describe(error)})`, options);
+      }
+    case "wasm": {
+      const refusal = _wasmRefusal();
+      if (refusal !== undefined) {
+        return _fallback(copy, "wasm", `run-time Wasm is refused (${refusal})`, options);
+      }
+      try {
+        const filter = _compileValidatedWasm(copy);
+        return Object.assign(_wasmProgramFunction(filter), {
+          strategy: "wasm" as const,
+          wasm: filter,
+        });
+      } catch (error) {
+        return _fallback(copy, "wasm", _describe(error), options);
+      }
     }
   }
-  if (strategy !== "closure") {
-    throw new TypeError(`Cannot compile program: unknown strategy "${strategy}"`);
-  }
-  return Object.assign(compileClosure(copy), { strategy: "closure" as const });
+  throw new TypeError(`Cannot compile program: unknown strategy "${strategy}"`);
+}
+
+function _describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function _fallback(
+  program: Program,
+  strategy: CompileStrategy,
+  why: string,
+  options: CompileOptions,
+): CompiledProgram {
+  const reason = `Cannot compile to ${strategy}: ${why}; using closures`;
+  options.onFallback?.(reason);
+  return Object.assign(compileClosure(program), {
+    strategy: "closure" as const,
+    fallbackReason: reason,
+  });
 }

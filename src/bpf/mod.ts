@@ -12,6 +12,12 @@ export * from "./format_bytecode.ts";
 export * from "./validate.ts";
 export * from "./interpret.ts";
 export * from "./compile.ts";
+export {
+  compileWasm,
+  type CompileWasmOptions,
+  type WasmBatchOptions,
+  WasmFilter,
+} from "./compile_wasm.ts";
 export * from "./disassemble.ts";
 export * from "./assemble.ts";
 export * from "./trace.ts";

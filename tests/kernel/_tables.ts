@@ -81,11 +81,14 @@ type _Matcher = (
 function _engines(rule: TableRule): Record<string, _Matcher> {
   if (rule.bytecode !== undefined) {
     const program = fromBytecode(rule.bytecode);
-    const closure = compile(program, { maxInstructions: 64 });
+    const closure = compile(program, { maxInstructions: 64, strategy: "closure" });
     const source = compile(program, { maxInstructions: 64, strategy: "source" });
+    const wasm = compile(program, { maxInstructions: 64, strategy: "wasm" });
+    if (wasm.strategy !== "wasm") throw new Error(`wasm fell back: ${wasm.fallbackReason}`);
     return {
       closure: (p, c) => closure(p, c) !== 0,
       source: (p, c) => source(p, c) !== 0,
+      wasm: (p, c) => wasm(p, c) !== 0,
     };
   }
   const tests = parseU32(rule.u32!);

@@ -1,0 +1,217 @@
+/**
+ * Engine bench (issue 12): libpcap's C `bpf_filter` against our interpreter
+ * and the closure, source and wasm strategies on the same packets, in one run.
+ *
+ *   deno run -A bench/make_capture.ts                 # once: bench/data/mixed_1m.pcap
+ *   deno run -A bench/engine_backends.ts [--packets 4096] [--rounds 500] [--repeats 5]
+ *
+ * The packets are the first `--packets` frames of the capture, each program
+ * runs `--rounds` times over all of them per repeat (the interpreter a tenth
+ * as often), and the table gives the median ns per packet of `--repeats`
+ * interleaved repeats (each after one untimed pass), in CPU time of the process on both sides (the C
+ * harness uses CLOCK_PROCESS_CPUTIME_ID), which other work on a shared
+ * machine disturbs less than wall time. The libpcap column comes from
+ * bench/bpf_filter_harness.c, built here with `gcc -O2 ... -lpcap` (skipped
+ * with a message where that fails). "wasm batch" is `WasmFilter.runBatch`
+ * over the packets in its memory; "wasm call" is the function `compile()`
+ * returns, called per packet (it copies each packet into the memory). Every
+ * engine's sum of results must equal the interpreter's, so the table only
+ * times agreeing engines.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import process from "node:process";
+import { interpret } from "../src/bpf/interpret.ts";
+import { compile } from "../src/bpf/compile.ts";
+import { compileWasm } from "../src/bpf/compile_wasm.ts";
+import type { Instruction } from "../src/bpf/instruction.ts";
+import { enginePrograms } from "./_engine_programs.ts";
+
+const { values } = parseArgs({
+  options: {
+    capture: { type: "string", default: new URL("./data/mixed_1m.pcap", import.meta.url).pathname },
+    packets: { type: "string", default: "4096" },
+    rounds: { type: "string", default: "500" },
+    repeats: { type: "string", default: "5" },
+  },
+});
+const PACKETS = Number(values.packets);
+const ROUNDS = Number(values.rounds);
+const REPEATS = Number(values.repeats);
+const DATA = new URL("./data/", import.meta.url).pathname;
+
+/** The first `count` frames of a little-endian microsecond pcap, packed in one buffer. */
+async function readFrames(path: string, count: number) {
+  const file = await Deno.open(path);
+  const head = new Uint8Array(24 + count * (16 + 1514) + 65536);
+  let filled = 0;
+  for (;;) {
+    const n = await file.read(head.subarray(filled));
+    if (n === null || (filled += n) === head.length) break;
+  }
+  file.close();
+  const view = new DataView(head.buffer, 0, filled);
+  if (view.getUint32(0, true) !== 0xa1b2c3d4) throw new Error(`${path}: not a LE pcap`);
+  const offsets = new Uint32Array(count);
+  const lengths = new Uint32Array(count);
+  const wires = new Uint32Array(count);
+  const bytes = new Uint8Array(count * 1514);
+  let at = 24;
+  let used = 0;
+  for (let i = 0; i < count; i++) {
+    const captured = view.getUint32(at + 8, true);
+    wires[i] = view.getUint32(at + 12, true);
+    offsets[i] = used;
+    lengths[i] = captured;
+    bytes.set(head.subarray(at + 16, at + 16 + captured), used);
+    used += captured;
+    at += 16 + captured;
+  }
+  return { bytes: bytes.subarray(0, used), offsets, lengths, wires };
+}
+
+const frames = await readFrames(values.capture!, PACKETS);
+const packets = Array.from(
+  frames.offsets,
+  (offset, i) => frames.bytes.subarray(offset, offset + frames.lengths[i]),
+);
+if (frames.wires.some((w, i) => w !== frames.lengths[i])) throw new Error("truncated frames");
+
+/** The libpcap harness, or why it cannot run. */
+async function libpcapHarness(): Promise<string | Error> {
+  const binary = `${DATA}bpf_filter_harness`;
+  const source = new URL("./bpf_filter_harness.c", import.meta.url).pathname;
+  try {
+    const built = await new Deno.Command("gcc", {
+      args: ["-O2", "-o", binary, source, "-lpcap"],
+      stderr: "piped",
+    }).output();
+    if (!built.success) return new Error(new TextDecoder().decode(built.stderr).trim());
+  } catch (error) {
+    return error as Error;
+  }
+  const table = new Uint8Array(4 + PACKETS * 8 + frames.bytes.length);
+  const view = new DataView(table.buffer);
+  view.setUint32(0, PACKETS, true);
+  let at = 4;
+  for (let i = 0; i < PACKETS; i++) {
+    view.setUint32(at, frames.lengths[i], true);
+    view.setUint32(at + 4, frames.wires[i], true);
+    table.set(packets[i], at + 8);
+    at += 8 + frames.lengths[i];
+  }
+  await Deno.writeFile(`${DATA}engine_packets.bin`, table);
+  return binary;
+}
+
+function bytecode(program: Instruction[]): string {
+  return `${program.length},${program.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k}`).join(",")},`;
+}
+
+/** One repeat of the libpcap harness: ns per packet and the sum of results. */
+async function timeLibpcap(binary: string, program: Instruction[]) {
+  const path = `${DATA}engine_program.txt`;
+  await Deno.writeTextFile(path, bytecode(program));
+  const out = await new Deno.Command(binary, {
+    args: [`${DATA}engine_packets.bin`, path, String(ROUNDS), "1"],
+  }).output();
+  const [ns, sum] = new TextDecoder().decode(out.stdout).trim().split(" ");
+  return { ns: Number(ns), sum: Number(sum) };
+}
+
+type Engine = { name: string; rounds: number; pass: () => number };
+
+function engines(program: Instruction[]): Engine[] {
+  const closure = compile(program, { strategy: "closure" });
+  const source = compile(program, { strategy: "source" });
+  const wasm = compileWasm(program);
+  const wasmCall = compile(program, { strategy: "wasm" });
+  wasm.reserve(frames.bytes.length);
+  wasm.bytes.set(frames.bytes);
+  const results = new Uint32Array(PACKETS);
+  const over = (run: (p: Uint8Array) => number) => () => {
+    let sum = 0;
+    for (let i = 0; i < PACKETS; i++) sum += run(packets[i]);
+    return sum;
+  };
+  return [
+    {
+      name: "interpreter",
+      rounds: Math.max(1, ROUNDS / 10),
+      pass: over((p) => interpret(program, p)),
+    },
+    { name: "closure", rounds: ROUNDS, pass: over(closure) },
+    { name: "source", rounds: ROUNDS, pass: over(source) },
+    { name: "wasm call", rounds: ROUNDS, pass: over(wasmCall) },
+    {
+      name: "wasm batch",
+      rounds: ROUNDS,
+      pass: () => {
+        wasm.runBatch(frames.offsets, frames.lengths, results);
+        let sum = 0;
+        for (let i = 0; i < PACKETS; i++) sum += results[i];
+        return sum;
+      },
+    },
+  ];
+}
+
+function cpuMicroseconds(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+const harness = await libpcapHarness();
+if (harness instanceof Error) console.log(`libpcap column skipped: ${harness.message}`);
+const load = new TextDecoder().decode(
+  await new Deno.Command("uptime").output().then((o) => o.stdout),
+);
+console.log(
+  `${PACKETS} packets of ${values.capture}, ${ROUNDS} rounds, median of ${REPEATS} repeats; ` +
+    `Deno ${Deno.version.deno}, V8 ${Deno.version.v8}; load: ${load.trim()}`,
+);
+const names = ["libpcap", "interpreter", "closure", "source", "wasm call", "wasm batch"];
+console.log(
+  `\n| program | insns | ${
+    names.map((n) => `${n} ns`).join(" | ")
+  } | closure / libpcap | source / libpcap | libpcap / wasm batch |`,
+);
+console.log(`|---|---:|${names.map(() => "---:").join("|")}|---:|---:|---:|`);
+for (const { name, program } of enginePrograms()) {
+  const list = engines(program);
+  const times = new Map<string, number[]>(names.map((n) => [n, []]));
+  let expected = 0;
+  for (const p of packets) expected += interpret(program, p);
+  for (const engine of list) engine.pass(); // warm up
+  for (let r = 0; r < REPEATS; r++) {
+    if (typeof harness === "string") {
+      const { ns, sum } = await timeLibpcap(harness, program);
+      if (sum !== expected * ROUNDS) throw new Error(`${name}: libpcap's verdicts differ`);
+      times.get("libpcap")!.push(ns);
+    }
+    for (const engine of list) {
+      engine.pass(); // bring its code and data back into the caches after the others
+      const start = cpuMicroseconds();
+      let sum = 0;
+      for (let round = 0; round < engine.rounds; round++) sum += engine.pass();
+      const ns = (cpuMicroseconds() - start) * 1e3 / (engine.rounds * PACKETS);
+      if (sum !== expected * engine.rounds) throw new Error(`${name}: ${engine.name} differs`);
+      times.get(engine.name)!.push(ns);
+    }
+  }
+  const m = new Map(names.map((n) => [n, times.get(n)!.length ? median(times.get(n)!) : NaN]));
+  const cell = (n: string) => Number.isNaN(m.get(n)) ? "–" : m.get(n)!.toFixed(1);
+  const ratio = (a: string, b: string) =>
+    Number.isNaN(m.get("libpcap")) ? "–" : `${(m.get(a)! / m.get(b)!).toFixed(2)}x`;
+  console.log(
+    `| \`${name}\` | ${program.length} | ${names.map(cell).join(" | ")} | ${
+      ratio("closure", "libpcap")
+    } | ${ratio("source", "libpcap")} | ${ratio("libpcap", "wasm batch")} |`,
+  );
+}

@@ -1,0 +1,232 @@
+/**
+ * The dispatch code of the closure strategy (private): a lowered program
+ * ({@linkcode _lower}) laid out as one `Int32Array` of operations, each an
+ * operation number followed by its operands, that {@linkcode _execute} runs
+ * in one tight loop. A fused test is one operation: its load (with its own
+ * bounds check, or none when its block's start checked), shift, mask and
+ * unsigned range test, and the two places to continue at.
+ *
+ * @module
+ */
+import type { _Exit, _LoweredProgram, _Step, _Test } from "./_lower.ts";
+import {
+  BPF_ADD,
+  BPF_AND,
+  BPF_DIV,
+  BPF_JEQ,
+  BPF_LSH,
+  BPF_MOD,
+  BPF_MUL,
+  BPF_OR,
+  BPF_RSH,
+  BPF_SUB,
+  BPF_XOR,
+} from "./opcodes.ts";
+
+// Operation numbers; the operands listed after each dash follow it.
+/** `if (B + need > LE) return 0` — need */
+export const _NEED = 0;
+/** `A = [k]`, bounds checked before — k (B/H/W) */
+export const _LD_B = 1;
+export const _LD_H = 2;
+export const _LD_W = 3;
+/** `A = [k]` for a negative k (the windows) — k, size */
+export const _LD_NEG = 4;
+/** `A = [x + k]` — k */
+export const _LD_IND_B = 5;
+export const _LD_IND_H = 6;
+export const _LD_IND_W = 7;
+/** `X = 4 * ([k] & 0xf)` (k ≥ 0, checked before / negative k) — k */
+export const _LDX_MSH = 8;
+export const _LDX_MSH_NEG = 9;
+/** `A = <ancillary field>` — field, ends without a device (1/0) */
+export const _LD_ANC = 10;
+export const _LD_LEN = 11;
+export const _LDX_LEN = 12;
+/** — value */
+export const _LD_IMM = 13;
+export const _LDX_IMM = 14;
+/** — cell */
+export const _LD_MEM = 15;
+export const _LDX_MEM = 16;
+export const _ST = 17;
+export const _STX = 18;
+export const _TAX = 19;
+export const _TXA = 20;
+/** ALU on K — k; on X — (none); `_ALU_K + i` / `_ALU_X + i` for operation i of `_ALU_OPS` */
+export const _ALU_K = 21;
+export const _ALU_X = 31;
+export const _NEG = 41;
+/** `return k` — k */
+export const _RET = 42;
+export const _RET_A = 43;
+/** Continue at — place; backward: counts against the budget */
+export const _GOTO = 44;
+export const _GOTO_BACK = 45;
+/**
+ * Fused tests on K — k (load offset), e (bytes from B to check, 0 none; for
+ * `_T_NEG` the load size), shift, mask, rangeMask, low, span, true, false.
+ */
+export const _T_A = 46;
+export const _T_LEN = 47;
+export const _T_B = 48;
+export const _T_H = 49;
+export const _T_W = 50;
+export const _T_NEG = 51;
+export const _T_IND_B = 52;
+export const _T_IND_H = 53;
+export const _T_IND_W = 54;
+/** A test on X, A as it is — op (BPF_JEQ…), true, false */
+export const _T_X = 55;
+/**
+ * The commonest fused tests, `[k] == value` with no shift or mask (their own
+ * bounds check, needed or not) — k, value, true, false — and `A == value` —
+ * value, true, false: fewer operands to read than the general form.
+ */
+export const _T_B_EQ = 56;
+export const _T_H_EQ = 57;
+export const _T_W_EQ = 58;
+export const _T_A_EQ = 59;
+
+/** The ALU operations in `_ALU_K + i` order. */
+export const _ALU_OPS: readonly number[] = [
+  BPF_ADD,
+  BPF_SUB,
+  BPF_MUL,
+  BPF_DIV,
+  BPF_MOD,
+  BPF_AND,
+  BPF_OR,
+  BPF_XOR,
+  BPF_LSH,
+  BPF_RSH,
+];
+
+/** Lays out a lowered program as dispatch code; block 0 starts at 0. */
+export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
+  const code: number[] = [];
+  const blockAt: number[] = [];
+  /** Places in `code` holding a block index to replace by the block's place. */
+  const patches: number[] = [];
+  const emit = (...values: number[]) => {
+    for (const v of values) code.push(v | 0);
+  };
+  for (const block of lowered.blocks) {
+    blockAt.push(code.length);
+    if (block.need > 0) emit(_NEED, block.need);
+    for (const step of block.steps) _emitStep(emit, step);
+    _emitExit(emit, patches, code, block.exit);
+  }
+  for (const at of patches) code[at] = blockAt[code[at]];
+  return Int32Array.from(code);
+}
+
+type _Emit = (...values: number[]) => void;
+
+function _emitStep(emit: _Emit, step: _Step): void {
+  switch (step.kind) {
+    case "load":
+      if (step.offset < 0) return emit(_LD_NEG, step.offset, step.size);
+      if (step.checked) emit(_NEED, step.offset + step.size);
+      return emit(step.size === 1 ? _LD_B : step.size === 2 ? _LD_H : _LD_W, step.offset);
+    case "load-indirect":
+      return emit(
+        step.size === 1 ? _LD_IND_B : step.size === 2 ? _LD_IND_H : _LD_IND_W,
+        step.offset,
+      );
+    case "load-header-length":
+      if (step.offset < 0) return emit(_LDX_MSH_NEG, step.offset);
+      if (step.checked) emit(_NEED, step.offset + 1);
+      return emit(_LDX_MSH, step.offset);
+    case "load-ancillary":
+      return emit(_LD_ANC, step.field, step.endsWithoutDevice ? 1 : 0);
+    case "load-length":
+      return emit(step.into === "a" ? _LD_LEN : _LDX_LEN);
+    case "load-constant":
+      return emit(step.into === "a" ? _LD_IMM : _LDX_IMM, step.value);
+    case "load-scratch":
+      return emit(step.into === "a" ? _LD_MEM : _LDX_MEM, step.cell);
+    case "store":
+      return emit(step.from === "a" ? _ST : _STX, step.cell);
+    case "alu": {
+      const index = _ALU_OPS.indexOf(step.op);
+      if (index < 0) return emit(_NEG);
+      return step.useX ? emit(_ALU_X + index) : emit(_ALU_K + index, step.k);
+    }
+    case "tax":
+      return emit(_TAX);
+    case "txa":
+      return emit(_TXA);
+  }
+}
+
+function _emitExit(emit: _Emit, patches: number[], code: number[], exit: _Exit): void {
+  switch (exit.kind) {
+    case "return":
+      return emit(_RET, exit.value);
+    case "return-a":
+      return emit(_RET_A);
+    case "goto":
+      emit(exit.backward ? _GOTO_BACK : _GOTO, exit.to);
+      patches.push(code.length - 1);
+      return;
+    case "test":
+      return _emitTest(emit, patches, code, exit);
+  }
+}
+
+function _emitTest(emit: _Emit, patches: number[], code: number[], test: _Test): void {
+  const { producer } = test;
+  if (test.useX) {
+    // The producer runs as a step; the test reads A as it is after the shift and mask.
+    if (producer !== undefined) _emitStep(emit, producer);
+    if (test.shift !== 0) emit(_ALU_K + _ALU_OPS.indexOf(BPF_RSH), test.shift);
+    if (test.mask !== 0xffffffff) emit(_ALU_K + _ALU_OPS.indexOf(BPF_AND), test.mask);
+    emit(_T_X, test.op, test.whenTrue, test.whenFalse);
+    patches.push(code.length - 2, code.length - 1);
+    return;
+  }
+  const plain = test.op === BPF_JEQ && test.shift === 0 && test.mask === 0xffffffff;
+  if (plain && producer === undefined) {
+    emit(_T_A_EQ, test.k, test.whenTrue, test.whenFalse);
+    patches.push(code.length - 2, code.length - 1);
+    return;
+  }
+  if (plain && producer?.kind === "load" && producer.offset >= 0) {
+    const size = producer.size;
+    emit(size === 1 ? _T_B_EQ : size === 2 ? _T_H_EQ : _T_W_EQ, producer.offset, test.k);
+    emit(test.whenTrue, test.whenFalse);
+    patches.push(code.length - 2, code.length - 1);
+    return;
+  }
+  let op = _T_A;
+  let k = 0;
+  let e = 0;
+  if (producer?.kind === "load-length") op = _T_LEN;
+  else if (producer?.kind === "load") {
+    k = producer.offset;
+    if (k < 0) {
+      op = _T_NEG;
+      e = producer.size;
+    } else {
+      op = producer.size === 1 ? _T_B : producer.size === 2 ? _T_H : _T_W;
+      e = producer.checked ? k + producer.size : 0;
+    }
+  } else if (producer?.kind === "load-indirect") {
+    k = producer.offset;
+    op = producer.size === 1 ? _T_IND_B : producer.size === 2 ? _T_IND_H : _T_IND_W;
+  }
+  emit(
+    op,
+    k,
+    e,
+    test.shift,
+    test.mask,
+    test.rangeMask,
+    test.low,
+    test.span,
+    test.whenTrue,
+    test.whenFalse,
+  );
+  patches.push(code.length - 2, code.length - 1);
+}

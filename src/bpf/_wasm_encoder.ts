@@ -1,0 +1,226 @@
+/**
+ * A small WebAssembly binary writer (private): LEB128 numbers, the few
+ * instructions the Wasm backend emits, and a module with imported functions,
+ * an imported memory, defined functions and exports. Opcode values are those
+ * of the WebAssembly core specification (section 5.4).
+ *
+ * @module
+ */
+
+/** Value types. */
+export const _I32 = 0x7f;
+export const _F64 = 0x7c;
+/** The empty block type. */
+export const _VOID = 0x40;
+
+/** Instruction opcodes (WebAssembly core spec 5.4). */
+export const _OP = {
+  unreachable: 0x00,
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  else: 0x05,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  return: 0x0f,
+  call: 0x10,
+  select: 0x1b,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Load: 0x28,
+  i32Load8U: 0x2d,
+  i32Load16U: 0x2f,
+  i32Store: 0x36,
+  memorySize: 0x3f,
+  i32Const: 0x41,
+  f64Const: 0x44,
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32Ne: 0x47,
+  i32LtS: 0x48,
+  i32LtU: 0x49,
+  i32GtU: 0x4b,
+  i32GeS: 0x4e,
+  i32GeU: 0x4f,
+  f64Lt: 0x63,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32Mul: 0x6c,
+  i32DivU: 0x6e,
+  i32RemU: 0x70,
+  i32And: 0x71,
+  i32Or: 0x72,
+  i32Xor: 0x73,
+  i32Shl: 0x74,
+  i32ShrU: 0x76,
+  i32Rotl: 0x77,
+  i32Rotr: 0x78,
+  i32TruncF64U: 0xab,
+} as const;
+
+/** Unsigned LEB128 of a uint32. */
+export function _unsigned(value: number, out: number[]): void {
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+}
+
+/** Signed LEB128 of an int32 (`i32.const` takes the value's bits as int32). */
+export function _signed(value: number, out: number[]): void {
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/** A function body under construction. */
+export class _WasmCode {
+  readonly bytes: number[] = [];
+  op(code: number): this {
+    this.bytes.push(code);
+    return this;
+  }
+  /** An instruction with one unsigned immediate (local index, label depth, function index). */
+  opIndex(code: number, index: number): this {
+    this.bytes.push(code);
+    _unsigned(index, this.bytes);
+    return this;
+  }
+  i32(value: number): this {
+    this.bytes.push(_OP.i32Const);
+    _signed(value, this.bytes);
+    return this;
+  }
+  f64(value: number): this {
+    this.bytes.push(_OP.f64Const);
+    const cell = new DataView(new ArrayBuffer(8));
+    cell.setFloat64(0, value, true);
+    for (let i = 0; i < 8; i++) this.bytes.push(cell.getUint8(i));
+    return this;
+  }
+  /** A load or store with alignment hint 0 (any address) and a constant offset. */
+  memory(code: number, offset: number): this {
+    this.bytes.push(code, 0);
+    _unsigned(offset, this.bytes);
+    return this;
+  }
+  /** `block`, `loop` or `if` with a block type. */
+  begin(code: number, type: number = _VOID): this {
+    this.bytes.push(code, type);
+    return this;
+  }
+  get(local: number): this {
+    return this.opIndex(_OP.localGet, local);
+  }
+  set(local: number): this {
+    return this.opIndex(_OP.localSet, local);
+  }
+  tee(local: number): this {
+    return this.opIndex(_OP.localTee, local);
+  }
+}
+
+/** A function signature. */
+export interface _WasmType {
+  params: number[];
+  results: number[];
+}
+
+/** A defined function: its type index, its locals (runs of one type) and its body. */
+export interface _WasmFunction {
+  type: number;
+  locals: { count: number; type: number }[];
+  code: _WasmCode;
+}
+
+/** What {@linkcode _encodeModule} writes. */
+export interface _WasmModuleParts {
+  types: _WasmType[];
+  /** Imported functions ("env" module): name and type index; they come first in the index space. */
+  functionImports: { name: string; type: number }[];
+  /** Imported memory ("env"."memory"), minimum pages. */
+  memoryMinimumPages: number;
+  functions: _WasmFunction[];
+  /** Exported functions: name and function index. */
+  exports: { name: string; index: number }[];
+}
+
+function _name(text: string, out: number[]): void {
+  const bytes = new TextEncoder().encode(text);
+  _unsigned(bytes.length, out);
+  out.push(...bytes);
+}
+
+function _section(id: number, content: number[], out: number[]): void {
+  out.push(id);
+  _unsigned(content.length, out);
+  for (const byte of content) out.push(byte);
+}
+
+/** Encodes a module. */
+export function _encodeModule(parts: _WasmModuleParts): Uint8Array<ArrayBuffer> {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const types: number[] = [];
+  _unsigned(parts.types.length, types);
+  for (const { params, results } of parts.types) {
+    types.push(0x60);
+    _unsigned(params.length, types);
+    types.push(...params);
+    _unsigned(results.length, types);
+    types.push(...results);
+  }
+  _section(1, types, out);
+  const imports: number[] = [];
+  _unsigned(parts.functionImports.length + 1, imports);
+  for (const { name, type } of parts.functionImports) {
+    _name("env", imports);
+    _name(name, imports);
+    imports.push(0x00);
+    _unsigned(type, imports);
+  }
+  _name("env", imports);
+  _name("memory", imports);
+  imports.push(0x02, 0x00); // memory, limits without a maximum
+  _unsigned(parts.memoryMinimumPages, imports);
+  _section(2, imports, out);
+  const functions: number[] = [];
+  _unsigned(parts.functions.length, functions);
+  for (const f of parts.functions) _unsigned(f.type, functions);
+  _section(3, functions, out);
+  const exports: number[] = [];
+  _unsigned(parts.exports.length, exports);
+  for (const { name, index } of parts.exports) {
+    _name(name, exports);
+    exports.push(0x00);
+    _unsigned(index, exports);
+  }
+  _section(7, exports, out);
+  const code: number[] = [];
+  _unsigned(parts.functions.length, code);
+  for (const f of parts.functions) {
+    const body: number[] = [];
+    _unsigned(f.locals.length, body);
+    for (const { count, type } of f.locals) {
+      _unsigned(count, body);
+      body.push(type);
+    }
+    for (const byte of f.code.bytes) body.push(byte);
+    body.push(_OP.end);
+    _unsigned(body.length, code);
+    for (const byte of body) code.push(byte);
+  }
+  _section(10, code, out);
+  return new Uint8Array(out);
+}

@@ -1,0 +1,352 @@
+/**
+ * A classic BPF program compiled to WebAssembly, running on packets that lie
+ * in its Wasm memory.
+ *
+ * @module
+ */
+import type { PacketContext } from "./packet_context.ts";
+import { _EMPTY_CONTEXT, _loadIndex } from "./_packet_access.ts";
+import { _ancillary } from "./_ancillary.ts";
+
+/** Largest memory a filter uses (2 GiB), so every index fits an int32. */
+const MAX_BYTES = 0x80000000;
+const PAGE = 65536;
+const _NO_PACKET = new Uint8Array(0);
+
+/** Where loads and ancillary callbacks of a run through {@linkcode WasmFilter._runPacket} look. */
+interface _CallbackFrame {
+  packet: Uint8Array;
+  base: number;
+  loadEnd: number;
+  wire: number;
+  network: number;
+  context: PacketContext;
+}
+
+/**
+ * Options of {@linkcode WasmFilter.runBatch}.
+ *
+ * @example
+ * ```ts
+ * import type { WasmBatchOptions } from "./wasm_filter.ts";
+ * // IPv4 rules on Ethernet frames: offset 0 is the IP header, 14 bytes in.
+ * const options: WasmBatchOptions = { dataOffsets: new Uint32Array([14, 14]) };
+ * ```
+ */
+export interface WasmBatchOptions {
+  /** Per packet, what `ld len` loads (`skb->len`, counted from its offset 0).
+   * @default {the captured length} */
+  wireLengths?: Uint32Array;
+  /** Per packet, bytes from the frame's start to the program's offset 0
+   * (`dataOffset`); the frame's start is the link-layer header (`SKF_LL_OFF`),
+   * offset 0 the network header (`SKF_NET_OFF`).
+   * @default {0 for every packet} */
+  dataOffsets?: Uint32Array;
+  /** How many packets to run. @default {offsets.length} */
+  count?: number;
+}
+
+/**
+ * A program compiled to a WebAssembly module by {@linkcode compileWasm}, with
+ * the kernel's semantics. The packets live in {@linkcode WasmFilter.memory}:
+ * a decoder reads its input straight into {@linkcode WasmFilter.bytes} (after
+ * {@linkcode WasmFilter.reserve}), and {@linkcode WasmFilter.runBatch} filters
+ * the frames there with one call into Wasm and no copy of their bytes.
+ * Several filters may share one memory (`compileWasm`'s `memory` option), so
+ * a rule set reads each block once.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compileWasm } from "./compile_wasm.ts";
+ * // ldh [12]; jeq #0x800, accept, reject
+ * const isIpv4 = compileWasm([
+ *   { code: 0x28, jt: 0, jf: 0, k: 12 },
+ *   { code: 0x15, jt: 0, jf: 1, k: 0x800 },
+ *   { code: 0x06, jt: 0, jf: 0, k: 0xffffffff },
+ *   { code: 0x06, jt: 0, jf: 0, k: 0 },
+ * ]);
+ * const bytes = isIpv4.reserve(120); // two 60-byte frames, side by side
+ * bytes[12] = 0x08; // frame 0: IPv4
+ * bytes[60 + 12] = 0x86; // frame 1: IPv6
+ * bytes[60 + 13] = 0xdd;
+ * const results = new Uint32Array(2);
+ * isIpv4.runBatch(new Uint32Array([0, 60]), new Uint32Array([60, 60]), results);
+ * assert.deepEqual([...results], [0xffffffff, 0]);
+ * assert.equal(isIpv4.run(0, 13), 0); // `ldh [12]` past a 13-byte capture
+ * ```
+ */
+export class WasmFilter {
+  /** The Wasm memory holding the packets (shared with other filters when given). */
+  readonly memory: WebAssembly.Memory;
+  /**
+   * The `sk_buff` fields ancillary loads read in {@linkcode WasmFilter.run} and
+   * {@linkcode WasmFilter.runBatch}.
+   * @default {{}}
+   */
+  context: PacketContext = _EMPTY_CONTEXT;
+  #run: (base: number, end: number, wire: number, net: number, mac: number) => number;
+  #batch: (
+    offsets: number,
+    lengths: number,
+    wires: number,
+    skips: number,
+    count: number,
+    results: number,
+  ) => void;
+  #capacity = 0;
+  #view: Uint8Array;
+  /** The caller's packet while {@linkcode WasmFilter._runPacket} runs, for callbacks. */
+  #frame: _CallbackFrame = {
+    packet: _NO_PACKET,
+    base: 0,
+    loadEnd: 0,
+    wire: 0,
+    network: 0,
+    context: _EMPTY_CONTEXT,
+  };
+  #inPacket = false;
+  /** Whether the program has ancillary loads, whose callbacks need the caller's packet. */
+  #usesAncillary: boolean;
+
+  /** Use {@linkcode compileWasm}. @internal */
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, usesAncillary = true) {
+    this.memory = memory;
+    this.#usesAncillary = usesAncillary;
+    this.#view = new Uint8Array(memory.buffer);
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory,
+        loadIndex: _loadIndex,
+        ancillary: this.#ancillary,
+      },
+    });
+    const exports = instance.exports as unknown as {
+      run: (base: number, end: number, wire: number, net: number, mac: number) => number;
+      batch: (
+        offsets: number,
+        lengths: number,
+        wires: number,
+        skips: number,
+        count: number,
+        results: number,
+      ) => void;
+    };
+    this.#run = exports.run;
+    this.#batch = exports.batch;
+  }
+
+  #ancillary = (
+    field: number,
+    a: number,
+    x: number,
+    base: number,
+    loadEnd: number,
+    wire: number,
+    network: number,
+  ): number => {
+    if (this.#inPacket) {
+      const frame = this.#frame;
+      return _ancillary(
+        field,
+        a >>> 0,
+        x >>> 0,
+        frame.packet,
+        frame.base,
+        frame.loadEnd,
+        frame.wire,
+        frame.network,
+        frame.context,
+      );
+    }
+    return _ancillary(
+      field,
+      a >>> 0,
+      x >>> 0,
+      this.#memoryView(),
+      base,
+      loadEnd,
+      wire >>> 0,
+      network,
+      this.context,
+    );
+  };
+
+  /** A view of the whole memory, renewed after a grow (which detaches the old buffer). */
+  #memoryView(): Uint8Array {
+    if (this.#view.byteLength === 0) this.#view = new Uint8Array(this.memory.buffer);
+    return this.#view;
+  }
+
+  /** Bytes reserved for packets by {@linkcode WasmFilter.reserve} (from index 0). */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** The packet bytes: a view of the memory's first {@linkcode WasmFilter.capacity} bytes. */
+  get bytes(): Uint8Array {
+    return this.#memoryView().subarray(0, this.#capacity);
+  }
+
+  /**
+   * Makes room for `byteLength` bytes of packets at the start of the memory,
+   * growing it when needed (which replaces earlier views), and returns
+   * {@linkcode WasmFilter.bytes}.
+   *
+   * @throws {RangeError} Above 2 GiB.
+   */
+  reserve(byteLength: number): Uint8Array {
+    if (!(byteLength >= 0 && byteLength <= MAX_BYTES - PAGE)) {
+      throw new RangeError(`Cannot reserve Wasm memory: "${byteLength}" bytes is out of range`);
+    }
+    this.#grow(byteLength);
+    if (byteLength > this.#capacity) this.#capacity = byteLength;
+    return this.bytes;
+  }
+
+  #grow(byteLength: number): void {
+    const have = this.#memoryView().byteLength;
+    if (byteLength > have) {
+      this.memory.grow(Math.ceil((byteLength - have) / PAGE));
+      this.#view = new Uint8Array(this.memory.buffer);
+    }
+  }
+
+  /**
+   * Runs the program on the frame at `offset` in {@linkcode WasmFilter.bytes}
+   * (offset 0 and the link-layer header at its start) and returns its result.
+   * Loads past `capturedLength` or `wireLength` fail as in the kernel.
+   */
+  run(offset: number, capturedLength: number, wireLength: number = capturedLength): number {
+    // Wasm clamps the end to the memory.
+    const end = offset + capturedLength;
+    return this.#run(
+      offset | 0,
+      end > 0x7fffffff ? -1 : end,
+      wireLength | 0,
+      offset | 0,
+      offset | 0,
+    ) >>>
+      0;
+  }
+
+  /**
+   * Runs the program on `count` frames of {@linkcode WasmFilter.bytes}, the
+   * i-th at `offsets[i]` with `capturedLengths[i]` bytes, and writes each
+   * result to `results[i]`: one call into Wasm for the whole batch, the
+   * program inlined in its loop. Only the offsets, lengths and results (4 to
+   * 20 bytes a packet, by `TypedArray.set`) are copied, never packet bytes.
+   */
+  runBatch(
+    offsets: Uint32Array,
+    capturedLengths: Uint32Array,
+    results: Uint32Array,
+    options: WasmBatchOptions = {},
+  ): void {
+    const count = options.count ?? offsets.length;
+    if (!Number.isInteger(count) || count < 0) {
+      throw new RangeError(`Cannot run batch: count "${count}" is not a packet count`);
+    }
+    const arrays = {
+      offsets,
+      capturedLengths,
+      results,
+      wireLengths: options.wireLengths,
+      dataOffsets: options.dataOffsets,
+    };
+    for (const [name, array] of Object.entries(arrays)) {
+      if (array !== undefined && array.length < count) {
+        throw new RangeError(
+          `Cannot run batch: ${count} packets but ${array.length} entries in ${name}`,
+        );
+      }
+    }
+    // Four arrays of `count` uint32 after the packets, then the results.
+    const at = (this.#capacity + 3) & ~3;
+    if (at + count * 20 > MAX_BYTES) {
+      throw new RangeError(`Cannot run batch: ${count} packets do not fit the 2 GiB memory`);
+    }
+    this.#grow(at + count * 20);
+    const words = new Uint32Array(this.memory.buffer, at, count * 5);
+    words.set(offsets.subarray(0, count), 0);
+    words.set(capturedLengths.subarray(0, count), count);
+    const wires = options.wireLengths;
+    const skips = options.dataOffsets;
+    if (wires !== undefined) words.set(wires.subarray(0, count), 2 * count);
+    if (skips !== undefined) words.set(skips.subarray(0, count), 3 * count);
+    this.#batch(
+      at,
+      at + 4 * count,
+      wires === undefined ? -1 : at + 8 * count,
+      skips === undefined ? -1 : at + 12 * count,
+      count,
+      at + 16 * count,
+    );
+    results.set(words.subarray(4 * count, 5 * count));
+  }
+
+  /**
+   * Runs the program on a packet given as {@linkcode CompiledProgram} takes
+   * it: absolute indices (`base`, `end`, `network`, `mac`) into `packet`,
+   * whose bytes from `from` to `end` are copied to the memory's start unless
+   * `packet` already lies in the memory. Used by {@linkcode compile}. @internal
+   */
+  _runPacket(
+    packet: Uint8Array,
+    context: PacketContext,
+    base: number,
+    end: number,
+    wire: number,
+    loadEnd: number,
+    network: number,
+    mac: number,
+  ): number {
+    let shift: number;
+    if (packet.buffer === this.#memoryView().buffer) {
+      shift = -packet.byteOffset;
+    } else {
+      let from = base < end ? base : end;
+      if (mac >= 0 && mac < from) from = mac;
+      if (network < from) from = network > 0 ? network : 0;
+      this.#grow(end - from);
+      if (from === 0 && end === packet.length) this.#view.set(packet);
+      else this.#view.set(packet.subarray(from, end));
+      shift = from;
+    }
+    if (!this.#usesAncillary) {
+      return this.#run(
+        _int32(base - shift),
+        _int32(end - shift),
+        wire | 0,
+        _int32(network - shift),
+        mac < 0 ? -1 : _int32(mac - shift),
+      ) >>> 0;
+    }
+    const frame = this.#frame;
+    frame.packet = packet;
+    frame.base = base;
+    frame.loadEnd = loadEnd;
+    frame.wire = wire;
+    frame.network = network;
+    frame.context = context;
+    this.#inPacket = true;
+    try {
+      return this.#run(
+        _int32(base - shift),
+        _int32(end - shift),
+        wire | 0,
+        _int32(network - shift),
+        mac < 0 ? -1 : _int32(mac - shift),
+      ) >>> 0;
+    } finally {
+      this.#inPacket = false;
+      frame.packet = _NO_PACKET; // keep no reference to the caller's buffer
+      frame.context = _EMPTY_CONTEXT;
+    }
+  }
+}
+
+/** An index as an int32: past the ends it only has to stay out of bounds. */
+function _int32(index: number): number {
+  return index > 0x7fffffff ? 0x7fffffff : index < -0x80000000 ? -0x80000000 : index;
+}
