@@ -42,7 +42,7 @@ export class _OutputRuns implements _RunSink {
   /** Discards everything from now on (the output failed or went away). */
   stop(): void {
     this.#active = false;
-    this.#chunks = [];
+    this.reset();
   }
 
   /** Takes `bytes[from .. to)` (whole records), valid until the next `reset`. */

@@ -106,8 +106,17 @@ export async function _pipeRouter(
       error = block === null
         ? router.finish(accepted.runs, dropped?.runs)
         : router.push(block, accepted.runs, dropped?.runs);
-      await _flush(accepted);
-      if (dropped) await _flush(dropped);
+      // The drop file gets this block's frames even when standard output
+      // failed on it: nothing routed is lost from an output that still works.
+      const acceptedFailure = await _flush(accepted).then(() => undefined, (e) => e);
+      if (dropped) {
+        try {
+          await _flush(dropped);
+        } catch (droppedFailure) {
+          throw acceptedFailure ?? droppedFailure;
+        }
+      }
+      if (acceptedFailure) throw acceptedFailure;
       if (block === null) break;
       source.release(block);
       if (error !== undefined) break;
