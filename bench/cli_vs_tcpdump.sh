@@ -66,10 +66,10 @@ run() {
   esac
   t1=$(now)
   read -r user sys < "$DATA/time.txt"
-  echo "$(echo "$t1 - $t0" | bc) $(echo "$user + $sys" | bc)"
+  printf "%.3f %.3f\n" "$(echo "$t1 - $t0" | bc)" "$(echo "$user + $sys" | bc)"
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { echo "scale=2; $1 / $2" | bc | sed 's/^\./0./'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 
 echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //')"
 echo "input: $CAPTURE, $(stat -c %s "$CAPTURE") bytes; filter '$FILTER' (--base link); $RUNS runs per cell, medians"
