@@ -175,3 +175,58 @@ Deno.test({
     console.log(`peak RSS ${Math.round(peak / 1048576)} MiB for ${Math.round(out / 1048576)} MiB`);
   },
 });
+
+Deno.test("e2e I/O: a live capture on a pipe is passed on as it arrives, before the input ends", async () => {
+  const child = new Deno.Command(DENO, {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      MAIN,
+      "filter",
+      "--base",
+      "link",
+      "--bytecode",
+      "1,6 0 0 262144",
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const capture = _repeatMixed(1);
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.getReader();
+  // A failure to deliver would leave the read waiting: give up after a while
+  // (a generous bound on a loaded machine; this is not a speed test).
+  const deadline = setTimeout(() => child.kill(), 60_000);
+  try {
+    let got = 0;
+    let sent = 0;
+    for (const part of [capture.subarray(0, 24 + 100), capture.subarray(24 + 100)]) {
+      await writer.write(part); // the rest waits on this thread: stdin stays open
+      const want = _wholeRecordsEnd(capture, sent += part.length);
+      while (got < want) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, "output ended before the input");
+        got += value.length;
+      }
+      assert.equal(got, want);
+    }
+    await writer.close();
+    assert.equal((await reader.read()).done, true);
+    assert.equal((await child.status).code, 0);
+  } finally {
+    clearTimeout(deadline);
+  }
+});
+
+/** End of the last whole record of `capture` within its first `length` bytes. */
+function _wholeRecordsEnd(capture: Uint8Array, length: number): number {
+  const view = new DataView(capture.buffer, capture.byteOffset);
+  let at = 24;
+  while (at + 16 <= length && at + 16 + view.getUint32(at + 8, true) <= length) {
+    at += 16 + view.getUint32(at + 8, true);
+  }
+  return at;
+}
