@@ -12,6 +12,8 @@
 # Usage: bench/cli_vs_tcpdump.sh [RUNS] [--no-big]
 #   RUNS      timed runs of each tool in each mode (default 7, at least 5)
 #   --no-big  skip the 2 GB peak-RSS measurement
+#   BPFSTREAM_DIR=DIR (environment) runs the CLI of another checkout, e.g. an
+#   older commit from `git archive REV | tar -x -C DIR`, against tcpdump.
 # Needs: deno (or npx), tcpdump (installed with apt-get if missing),
 # /usr/bin/time, bc. Data goes to bench/data (git-ignored).
 set -euo pipefail
@@ -39,8 +41,8 @@ if ! command -v tcpdump > /dev/null; then
   (apt-get update -qq && apt-get install -y -qq tcpdump) > /dev/null
 fi
 TIME=/usr/bin/time
-BPFSTREAM=("$DENO" run --allow-read --allow-write --allow-env src/cli/main.ts
-  filter --base link --expr "$FILTER")
+BPFSTREAM=("$DENO" run --allow-read --allow-write --allow-env
+  "${BPFSTREAM_DIR:-.}/src/cli/main.ts" filter --base link --expr "$FILTER")
 TCPDUMP=(tcpdump -r)
 
 mkdir -p "$DATA"
@@ -73,6 +75,7 @@ ratio() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 
 echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //')"
 echo "input: $CAPTURE, $(stat -c %s "$CAPTURE") bytes; filter '$FILTER' (--base link); $RUNS runs per cell, medians"
+echo "bpfstream: ${BPFSTREAM_DIR:-.}/src/cli/main.ts ($(git -C "${BPFSTREAM_DIR:-.}" log -1 --format=%h 2> /dev/null || echo "not a git checkout"))"
 echo
 echo "| mode | bpfstream wall | tcpdump wall | wall ratio | bpfstream CPU | tcpdump CPU | CPU ratio | output |"
 echo "|---|---|---|---|---|---|---|---|"
