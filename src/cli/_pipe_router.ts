@@ -51,6 +51,23 @@ async function _flush(output: _Output): Promise<void> {
   output.runs.reset();
 }
 
+/**
+ * Writes one block's records to both destinations. The drop file gets them
+ * even when standard output failed on this block: nothing routed is lost
+ * from an output that still works. The first failure is thrown.
+ */
+async function _flushBoth(accepted: _Output, dropped: _Output | undefined): Promise<void> {
+  const acceptedFailure = await _flush(accepted).then(() => undefined, (e) => e);
+  if (dropped) {
+    try {
+      await _flush(dropped);
+    } catch (droppedFailure) {
+      throw acceptedFailure ?? droppedFailure;
+    }
+  }
+  if (acceptedFailure) throw acceptedFailure;
+}
+
 /** Ends a destination: the drop file is closed, standard output released. */
 async function _end(output: _Output, close: boolean, failed: boolean): Promise<void> {
   if (!close || failed) {
@@ -106,17 +123,7 @@ export async function _pipeRouter(
       error = block === null
         ? router.finish(accepted.runs, dropped?.runs)
         : router.push(block, accepted.runs, dropped?.runs);
-      // The drop file gets this block's frames even when standard output
-      // failed on it: nothing routed is lost from an output that still works.
-      const acceptedFailure = await _flush(accepted).then(() => undefined, (e) => e);
-      if (dropped) {
-        try {
-          await _flush(dropped);
-        } catch (droppedFailure) {
-          throw acceptedFailure ?? droppedFailure;
-        }
-      }
-      if (acceptedFailure) throw acceptedFailure;
+      await _flushBoth(accepted, dropped);
       if (block === null) break;
       source.release(block);
       if (error !== undefined) break;
