@@ -14,8 +14,8 @@
 #   --no-big  skip the 2 GB peak-RSS measurement
 #   BPFSTREAM_DIR=DIR (environment) runs the CLI of another checkout, e.g. an
 #   older commit from `git archive REV | tar -x -C DIR`, against tcpdump.
-# Needs: deno (or npx), tcpdump (installed with apt-get if missing),
-# /usr/bin/time, bc. Data goes to bench/data (git-ignored).
+# Needs: deno (or npx); tcpdump, bc and /usr/bin/time (installed with apt-get
+# where missing). Data goes to bench/data (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=7
@@ -36,9 +36,13 @@ DENO=${DENO:-$(command -v deno || true)}
 if [ -z "$DENO" ]; then
   DENO=$(npx -y deno@2.9.6 eval 'console.log(Deno.execPath())')
 fi
-if ! command -v tcpdump > /dev/null; then
-  echo "tcpdump missing: installing it with apt-get" >&2
-  (apt-get update -qq && apt-get install -y -qq tcpdump) > /dev/null
+missing=()
+command -v tcpdump > /dev/null || missing+=(tcpdump)
+command -v bc > /dev/null || missing+=(bc)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} with apt-get" >&2
+  (apt-get update -qq && apt-get install -y -qq "${missing[@]}") > /dev/null
 fi
 TIME=/usr/bin/time
 BPFSTREAM=("$DENO" run --allow-read --allow-write --allow-env
