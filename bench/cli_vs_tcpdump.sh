@@ -1,56 +1,121 @@
 #!/usr/bin/env bash
-# bpfstream filter vs tcpdump, both reading a pipe on stdin and writing a pipe
-# on stdout, on the same generated capture with the same filter, in one run
-# (alternating, best of N), plus peak RSS on a ~2 GB input.
+# bpfstream filter vs tcpdump on the same generated capture (1,000,000 mixed
+# Ethernet frames) and the same filter, in one run, in three I/O modes:
+#   stdin  stdin redirected from the file, stdout to /dev/null
+#   file   the file as argument, output to a file (tcpdump -r F -w O)
+#   pipe   pipes on both sides: cat F | X | cat > O
+# Runs alternate between the tools; the table gives medians of RUNS runs of
+# wall time and CPU time (user + sys of the filter process alone, not of the
+# cats), and checks that both tools wrote the same bytes (cmp). Then peak RSS
+# of bpfstream on a ~2 GB stream (generated on the fly, never stored).
 #
 # Usage: bench/cli_vs_tcpdump.sh [RUNS] [--no-big]
-#   RUNS      timed runs of each tool (default 3; the best is kept)
+#   RUNS      timed runs of each tool in each mode (default 7, at least 5)
 #   --no-big  skip the 2 GB peak-RSS measurement
-# Needs: deno, tcpdump, /usr/bin/time. Data goes to bench/data (gitignored);
-# the 2 GB file is deleted afterwards.
+#   BPFSTREAM_DIR=DIR (environment) runs the CLI of another checkout, e.g. an
+#   older commit from `git archive REV | tar -x -C DIR`, against tcpdump.
+# Needs: deno (or npx); tcpdump, bc and /usr/bin/time (installed with apt-get
+# where missing). Data goes to bench/data (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${1:-3}
+RUNS=7
 BIG=1
-for a in "$@"; do [ "$a" = "--no-big" ] && BIG=0; done
+for a in "$@"; do
+  case "$a" in
+    --no-big) BIG=0 ;;
+    *) RUNS=$a ;;
+  esac
+done
+[ "$RUNS" -ge 5 ] || RUNS=5
 DATA=bench/data
 CAPTURE=$DATA/mixed_1m.pcap
 FILTER="tcp port 80"
-BPFSTREAM=(deno run --allow-read --allow-write --allow-env src/cli/main.ts)
-mkdir -p "$DATA"
-[ -f "$CAPTURE" ] || deno run -A bench/make_capture.ts --frames 1000000 --out "$CAPTURE"
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc; }
+# The deno binary itself: npx in front of every run would add its own start-up.
+DENO=${DENO:-$(command -v deno || true)}
+if [ -z "$DENO" ]; then
+  DENO=$(npx -y deno@2.9.6 eval 'console.log(Deno.execPath())')
+fi
+missing=()
+command -v tcpdump > /dev/null || missing+=(tcpdump)
+command -v bc > /dev/null || missing+=(bc)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} with apt-get" >&2
+  (apt-get update -qq && apt-get install -y -qq "${missing[@]}") > /dev/null
+fi
+TIME=/usr/bin/time
+BPFSTREAM=("$DENO" run --allow-read --allow-write --allow-env
+  "${BPFSTREAM_DIR:-.}/src/cli/main.ts" filter --base link --expr "$FILTER")
+TCPDUMP=(tcpdump -r)
+
+mkdir -p "$DATA"
+[ -f "$CAPTURE" ] || "$DENO" run -A bench/make_capture.ts --frames 1000000 --out "$CAPTURE"
 
 # Warm the page cache and Deno's module cache.
 cat "$CAPTURE" > /dev/null
-"${BPFSTREAM[@]}" filter --base link --expr "$FILTER" < /dev/null > /dev/null 2>&1 || true
+"${BPFSTREAM[@]}" "$CAPTURE" > /dev/null
 
-best_b=999999; best_t=999999
-for i in $(seq "$RUNS"); do
-  t0=$(now); cat "$CAPTURE" | "${BPFSTREAM[@]}" filter --base link --expr "$FILTER" | cat > "$DATA/out_bpfstream.pcap"; t1=$(now)
-  b=$(elapsed "$t0" "$t1")
-  t0=$(now); cat "$CAPTURE" | tcpdump -r - -w - "$FILTER" 2>/dev/null | cat > "$DATA/out_tcpdump.pcap"; t1=$(now)
-  t=$(elapsed "$t0" "$t1")
-  echo "run $i: bpfstream ${b}s  tcpdump ${t}s"
-  best_b=$(echo "if ($b < $best_b) $b else $best_b" | bc)
-  best_t=$(echo "if ($t < $best_t) $t else $best_t" | bc)
+now() { date +%s.%N; }
+# run TOOL MODE OUT: one timed run; prints "wall cpu" in seconds.
+run() {
+  local tool=$1 mode=$2 out=$3 t0 t1 cmd
+  if [ "$tool" = bpfstream ]; then cmd=("${BPFSTREAM[@]}"); else cmd=(tcpdump); fi
+  t0=$(now)
+  case "$mode:$tool" in
+    stdin:bpfstream) "$TIME" -o "$DATA/time.txt" -f "%U %S" "${cmd[@]}" < "$CAPTURE" > /dev/null ;;
+    stdin:tcpdump) "$TIME" -o "$DATA/time.txt" -f "%U %S" tcpdump -r - -w - "$FILTER" < "$CAPTURE" > /dev/null 2> /dev/null ;;
+    file:bpfstream) "$TIME" -o "$DATA/time.txt" -f "%U %S" "${cmd[@]}" "$CAPTURE" > "$out" ;;
+    file:tcpdump) "$TIME" -o "$DATA/time.txt" -f "%U %S" tcpdump -r "$CAPTURE" -w "$out" "$FILTER" 2> /dev/null ;;
+    pipe:bpfstream) cat "$CAPTURE" | "$TIME" -o "$DATA/time.txt" -f "%U %S" "${cmd[@]}" | cat > "$out" ;;
+    pipe:tcpdump) cat "$CAPTURE" | "$TIME" -o "$DATA/time.txt" -f "%U %S" tcpdump -r - -w - "$FILTER" 2> /dev/null | cat > "$out" ;;
+  esac
+  t1=$(now)
+  read -r user sys < "$DATA/time.txt"
+  printf "%.3f %.3f\n" "$(echo "$t1 - $t0" | bc)" "$(echo "$user + $sys" | bc)"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
+
+echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //')"
+echo "input: $CAPTURE, $(stat -c %s "$CAPTURE") bytes; filter '$FILTER' (--base link); $RUNS runs per cell, medians"
+echo "bpfstream: ${BPFSTREAM_DIR:-.}/src/cli/main.ts ($(git -C "${BPFSTREAM_DIR:-.}" log -1 --format=%h 2> /dev/null || echo "not a git checkout"))"
+echo
+echo "| mode | bpfstream wall | tcpdump wall | wall ratio | bpfstream CPU | tcpdump CPU | CPU ratio | output |"
+echo "|---|---|---|---|---|---|---|---|"
+for mode in stdin file pipe; do
+  : > "$DATA/b.txt"
+  : > "$DATA/t.txt"
+  for _ in $(seq "$RUNS"); do
+    run bpfstream "$mode" "$DATA/out_bpfstream.pcap" >> "$DATA/b.txt"
+    run tcpdump "$mode" "$DATA/out_tcpdump.pcap" >> "$DATA/t.txt"
+  done
+  if [ "$mode" = stdin ]; then
+    "${BPFSTREAM[@]}" < "$CAPTURE" > "$DATA/out_bpfstream.pcap"
+    tcpdump -r - -w - "$FILTER" < "$CAPTURE" > "$DATA/out_tcpdump.pcap" 2> /dev/null
+  fi
+  if cmp -s "$DATA/out_bpfstream.pcap" "$DATA/out_tcpdump.pcap"; then
+    same="identical ($(stat -c %s "$DATA/out_bpfstream.pcap") bytes)"
+  else
+    same="DIFFERENT"
+  fi
+  bw=$(cut -d' ' -f1 "$DATA/b.txt" | median)
+  tw=$(cut -d' ' -f1 "$DATA/t.txt" | median)
+  bc_=$(cut -d' ' -f2 "$DATA/b.txt" | median)
+  tc=$(cut -d' ' -f2 "$DATA/t.txt" | median)
+  echo "| $mode | ${bw} s | ${tw} s | $(ratio "$bw" "$tw")x | ${bc_} s | ${tc} s | $(ratio "$bc_" "$tc")x | $same |"
 done
-if cmp -s "$DATA/out_bpfstream.pcap" "$DATA/out_tcpdump.pcap"; then same="identical"; else same="DIFFERENT"; fi
-echo "input: $(stat -c %s "$CAPTURE") bytes; filter '$FILTER' (link base); output $(stat -c %s "$DATA/out_bpfstream.pcap") bytes; outputs $same"
-echo "best wall time: bpfstream ${best_b}s, tcpdump ${best_t}s, ratio $(echo "scale=2; $best_b / $best_t" | bc)"
-rm -f "$DATA/out_bpfstream.pcap" "$DATA/out_tcpdump.pcap"
+rm -f "$DATA/out_bpfstream.pcap" "$DATA/out_tcpdump.pcap" "$DATA/b.txt" "$DATA/t.txt"
+echo
+echo "load after: $(uptime | sed 's/.*load average: //')"
 
 if [ "$BIG" = 1 ]; then
-  BIGFILE=$DATA/big_2g.pcap
-  # ~2 GB: the 1M-frame capture's records repeated after one header.
+  # ~2 GB: the capture's records repeated after one header, streamed through a pipe.
   size=$(stat -c %s "$CAPTURE")
   copies=$(( (2000000000 + size - 1) / size ))
-  { head -c 24 "$CAPTURE"; for _ in $(seq "$copies"); do tail -c +25 "$CAPTURE"; done; } > "$BIGFILE"
-  echo "big input: $(stat -c %s "$BIGFILE") bytes"
-  cat "$BIGFILE" | /usr/bin/time -v "${BPFSTREAM[@]}" filter --base link --expr "$FILTER" --stats 2> "$DATA/time.txt" > /dev/null || true
-  grep -E "Maximum resident set size|Elapsed \(wall clock\)" "$DATA/time.txt"
-  grep -E "packets \(" "$DATA/time.txt" || true
-  rm -f "$BIGFILE" "$DATA/time.txt"
+  { head -c 24 "$CAPTURE"; for _ in $(seq "$copies"); do tail -c +25 "$CAPTURE"; done; } |
+    "$TIME" -o "$DATA/time.txt" -f "%M %e" "${BPFSTREAM[@]}" --stats 2> "$DATA/stats.txt" > /dev/null
+  read -r rss wall < "$DATA/time.txt"
+  echo "2 GB stream ($(( copies * (size - 24) + 24 )) bytes through a pipe): peak RSS $(( rss / 1024 )) MiB, ${wall} s; $(grep -E "packets \(" "$DATA/stats.txt" || true)"
+  rm -f "$DATA/time.txt" "$DATA/stats.txt"
 fi

@@ -1,13 +1,14 @@
 /**
- * The `filter` plumbing around a {@linkcode RouterStream}: input into the
- * router, its accepted and dropped captures out to their destinations, all
- * concurrently, with one failure stopping everything.
+ * The `filter` pump: input blocks through the routing core, the accepted and
+ * dropped records out to their destinations, one block at a time, with one
+ * failure stopping everything.
  *
  * @module
  */
-import type { RouterStream } from "../stream/router_stream.ts";
+import type { _RecordRouter } from "../stream/_record_router.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
 import type { BlockSource } from "./block_source.ts";
+import { _OutputRuns } from "./_output_runs.ts";
 
 /** A destination whose write failed: the error, and which output it was. */
 export class _OutputError extends Error {
@@ -27,139 +28,127 @@ export interface _PipeRouterTargets {
   /** Where the accepted capture goes; left open (standard output). */
   accepted: WritableStream<Uint8Array>;
   /** Where the dropped capture goes, closed at the end, even after a failure
-   * (everything routed before it is written). Needs `{ dropped: true }`. */
+   * (everything routed before it is written). */
   dropped?: WritableStream<Uint8Array>;
 }
 
-/**
- * Copies `readable` to `writable` chunk by chunk, handing each chunk to
- * `release` once its write resolved. A read failure (the router erroring)
- * ends the copy quietly: the router reports it in its stats. A write failure
- * cancels `readable` and rejects with an {@linkcode _OutputError}.
- */
-async function _copy(
-  readable: ReadableStream<Uint8Array>,
-  writable: WritableStream<Uint8Array>,
-  output: "accepted" | "dropped",
-  close: boolean,
-  release: (chunk: Uint8Array) => void,
-): Promise<void> {
-  const reader = readable.getReader();
-  const writer = writable.getWriter();
-  let failed = false;
+/** One destination: its writer and the runs gathered for it. */
+interface _Output {
+  name: "accepted" | "dropped";
+  writer: WritableStreamDefaultWriter<Uint8Array>;
+  runs: _OutputRuns;
+}
+
+/** Writes what `output` gathered from the current block; an {@linkcode _OutputError} on failure. */
+async function _flush(output: _Output): Promise<void> {
+  const chunks = output.runs.take();
   try {
-    for (;;) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch {
-        break;
-      }
-      if (next.done) break;
-      try {
-        await writer.write(next.value);
-      } catch (error) {
-        failed = true;
-        await reader.cancel(error).catch(() => {});
-        throw new _OutputError(output, error);
-      }
-      // Written (a `CliIo` writable is done with a chunk once its write
-      // resolves): the router may reuse the memory.
-      release(next.value);
+    for (const chunk of chunks) await output.writer.write(chunk);
+  } catch (error) {
+    output.runs.stop();
+    throw new _OutputError(output.name, error);
+  }
+  output.runs.reset();
+}
+
+/**
+ * Writes one block's records to both destinations. The drop file gets them
+ * even when standard output failed on this block: nothing routed is lost
+ * from an output that still works. The first failure is thrown.
+ */
+async function _flushBoth(accepted: _Output, dropped: _Output | undefined): Promise<void> {
+  const acceptedFailure = await _flush(accepted).then(() => undefined, (e) => e);
+  if (dropped) {
+    try {
+      await _flush(dropped);
+    } catch (droppedFailure) {
+      throw acceptedFailure ?? droppedFailure;
     }
-  } finally {
-    reader.releaseLock();
-    if (close && !failed) {
-      try {
-        await writer.close();
-      } catch (error) {
-        // A close that fails (a file's final flush) is an output error too;
-        // never mask an earlier one.
-        // deno-lint-ignore no-unsafe-finally
-        throw new _OutputError(output, error);
-      }
-    } else {
-      writer.releaseLock();
-    }
+  }
+  if (acceptedFailure) throw acceptedFailure;
+}
+
+/** Ends a destination: the drop file is closed, standard output released. */
+async function _end(output: _Output, close: boolean, failed: boolean): Promise<void> {
+  if (!close || failed) {
+    output.writer.releaseLock();
+    return;
+  }
+  try {
+    await output.writer.close();
+  } catch (error) {
+    // A close that fails (a file's final flush) is an output error too.
+    throw new _OutputError(output.name, error);
   }
 }
 
 /**
- * Writes every block of `source` to the router, one at a time: a block is
- * released for reuse only once the router has routed it (its write has
- * resolved; the router copies what it keeps). Meanwhile the source reads
- * ahead. Ends the router's writable side: closed at the end of the input,
- * aborted with the read error, or aborted when `signal` fires.
+ * Runs `source` through `router` to `targets`, block by block: each block is
+ * routed, its accepted and dropped records written (long runs as views of
+ * the block, short ones gathered into one write), and only then released
+ * for reuse. Resolves with the router's final statistics. `afterBlock` runs
+ * after each block (the progress line).
+ *
+ * Rejects with an {@linkcode _OutputError} when a destination fails (a broken
+ * pipe on standard output among them): the input is closed at once, and the
+ * drop file is closed with everything routed before. Otherwise resolves,
+ * also when the input is bad or fails to read: `stats.error` then says why
+ * the stream ended, after everything routed before the failure was written.
  */
-async function _feed(
+export async function _pipeRouter(
   source: BlockSource,
-  writable: WritableStream<Uint8Array>,
-  signal: AbortSignal,
-  afterBlock: (() => Promise<void>) | undefined,
-): Promise<void> {
-  const writer = writable.getWriter();
-  const onAbort = () => {
-    writer.abort(signal.reason).catch(() => {});
-    source.close();
+  router: _RecordRouter,
+  targets: _PipeRouterTargets,
+  afterBlock?: () => Promise<void>,
+): Promise<RouterStats> {
+  const accepted: _Output = {
+    name: "accepted",
+    writer: targets.accepted.getWriter(),
+    runs: new _OutputRuns(),
   };
-  signal.addEventListener("abort", onAbort, { once: true });
+  const dropped: _Output | undefined = targets.dropped
+    ? { name: "dropped", writer: targets.dropped.getWriter(), runs: new _OutputRuns() }
+    : undefined;
+  let error: unknown;
+  let failure: _OutputError | undefined;
   try {
     for (;;) {
       let block: Uint8Array | null;
       try {
         block = await source.read();
-      } catch (error) {
-        await writer.abort(error).catch(() => {});
-        return;
+      } catch (readError) {
+        error = readError;
+        break;
       }
-      if (block === null || signal.aborted) break;
-      await writer.write(block);
+      error = block === null
+        ? router.finish(accepted.runs, dropped?.runs)
+        : router.push(block, accepted.runs, dropped?.runs);
+      await _flushBoth(accepted, dropped);
+      if (block === null) break;
       source.release(block);
-      if (afterBlock) await afterBlock();
+      if (error !== undefined) break;
+      // The progress line is best effort: a failing standard error stops nothing.
+      if (afterBlock) await afterBlock().catch(() => {});
     }
-    if (!signal.aborted) await writer.close();
-  } catch {
-    // The router failed (a bad capture, every output gone): it reports why.
+  } catch (outputError) {
+    failure = outputError as _OutputError;
   } finally {
-    signal.removeEventListener("abort", onAbort);
     source.close();
   }
-}
-
-/**
- * Runs `source` through `router` to `targets`, reading both outputs
- * concurrently (the router stops taking input while either is full), and
- * resolves with the router's final statistics. `afterBlock` runs after each
- * input block has been routed (the progress line).
- *
- * Rejects with an {@linkcode _OutputError} when a destination fails (a
- * broken pipe on standard output among them): input and router are then
- * stopped at once. Otherwise resolves, also when the input is bad or fails
- * to read: `stats.error` then says why the stream ended, after everything
- * routed before the failure has been written.
- */
-export async function _pipeRouter(
-  source: BlockSource,
-  router: RouterStream,
-  targets: _PipeRouterTargets,
-  afterBlock?: () => Promise<void>,
-): Promise<RouterStats> {
-  const abort = new AbortController();
-  const stop = (error: unknown): never => {
-    if (!abort.signal.aborted) abort.abort(error);
-    throw error;
-  };
-  const release = (chunk: Uint8Array) => router.releaseChunk(chunk);
-  const copies = [
-    _copy(router.readable, targets.accepted, "accepted", false, release).catch(stop),
-  ];
-  if (targets.dropped) {
-    copies.push(_copy(router.dropped, targets.dropped, "dropped", true, release).catch(stop));
+  // Both destinations are ended, the drop file closed even after a failure
+  // of standard output; the first failure wins.
+  try {
+    await _end(accepted, false, failure?.output === "accepted");
+  } catch (endError) {
+    failure ??= endError as _OutputError;
   }
-  const feeding = _feed(source, router.writable, abort.signal, afterBlock);
-  const results = await Promise.allSettled([...copies, feeding]);
-  for (const result of results) {
-    if (result.status === "rejected") throw result.reason;
+  if (dropped) {
+    try {
+      await _end(dropped, true, failure?.output === "dropped");
+    } catch (endError) {
+      failure ??= endError as _OutputError;
+    }
   }
-  return await router.stats;
+  if (failure) throw failure;
+  return router.snapshot(accepted.runs.bytesOut, dropped?.runs.bytesOut ?? 0, error);
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { CaptureFormatError } from "../capture/capture_format_error.ts";
 import { compileRuleSet } from "../rules/compile_rule_set.ts";
 import { parseRuleSet } from "../rules/parse_rule_set.ts";
-import { RouterStream } from "../stream/router_stream.ts";
+import { _RecordRouter } from "../stream/_record_router.ts";
 import type { BlockSource } from "./block_source.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
 import { _mixed, _packets, _repeatMixed } from "./_test_capture.ts";
@@ -11,12 +11,8 @@ import { _recyclingBlocks } from "./_test_io.ts";
 const ACCEPT_ALL = "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n";
 const TCP_ONLY = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -j ACCEPT\nCOMMIT\n";
 
-function _router(rules: string, dropped = false): RouterStream {
-  return new RouterStream(compileRuleSet(parseRuleSet(rules)), {
-    dropped,
-    flushThreshold: 0,
-    highWaterMark: 4096,
-  });
+function _router(rules: string): _RecordRouter {
+  return new _RecordRouter(compileRuleSet(parseRuleSet(rules)));
 }
 
 function _sink() {
@@ -36,7 +32,7 @@ Deno.test("_pipeRouter splits a capture into accepted and dropped, closing only 
   const input = _repeatMixed(50);
   const accepted = _sink();
   const dropped = _sink();
-  const stats = await _pipeRouter(_recyclingBlocks(input, 3000), _router(TCP_ONLY, true), {
+  const stats = await _pipeRouter(_recyclingBlocks(input, 3000), _router(TCP_ONLY), {
     accepted: accepted.stream,
     dropped: dropped.stream,
   });
@@ -56,7 +52,7 @@ Deno.test("_pipeRouter: a bad record mid-stream: everything before it written, d
   view.setUint32(at + 8, 0x7fffffff, true);
   const accepted = _sink();
   const dropped = _sink();
-  const stats = await _pipeRouter(_recyclingBlocks(bad, 100), _router(ACCEPT_ALL, true), {
+  const stats = await _pipeRouter(_recyclingBlocks(bad, 100), _router(ACCEPT_ALL), {
     accepted: accepted.stream,
     dropped: dropped.stream,
   });
@@ -75,7 +71,7 @@ Deno.test("_pipeRouter: a failing destination stops the input and rejects naming
   const failure = new Error("disk full");
   const dropped = _sink();
   await assert.rejects(
-    _pipeRouter(source, _router(ACCEPT_ALL, true), {
+    _pipeRouter(source, _router(ACCEPT_ALL), {
       accepted: new WritableStream({
         write() {
           throw failure;

@@ -5,6 +5,7 @@
  */
 import type { BlockSource } from "./block_source.ts";
 import type { CliIo } from "./cli_io.ts";
+import { _syncBlockSource, type _SyncReader } from "./_sync_block_source.ts";
 
 /** What a test gives and gets back. */
 export interface _TestIo {
@@ -39,6 +40,13 @@ export interface _TestIoOptions {
   stdoutLimit?: number;
   /** Offer `openBlocks`: captures read through {@linkcode _recyclingBlocks}. */
   blocks?: boolean;
+  /**
+   * Offer `openBlocks` as `main.ts` does: captures read by `_syncBlockSource`
+   * (blocks of `chunkSize`) from in-memory files whose reads return at most
+   * these sizes in turn (one large size: a regular file; sizes below 65536:
+   * a pipe that runs dry).
+   */
+  reads?: number[];
 }
 
 function _bytes(data: Uint8Array | string): Uint8Array {
@@ -101,6 +109,21 @@ export function _recyclingBlocks(data: Uint8Array, blockSize = 65536, buffers = 
   };
 }
 
+/** An in-memory file whose reads return at most `sizes[k]` bytes, cycling. */
+export function _sizedReader(data: Uint8Array, sizes: number[]): _SyncReader {
+  let at = 0;
+  let k = 0;
+  return {
+    readSync(buffer) {
+      if (at >= data.length) return null;
+      const n = Math.min(buffer.length, sizes[k++ % sizes.length], data.length - at);
+      buffer.set(data.subarray(at, at + n));
+      at += n;
+      return n;
+    },
+  };
+}
+
 /** Builds an in-memory I/O for `runCli`. */
 export function _testIo(options: _TestIoOptions = {}): _TestIo {
   const out: Uint8Array[] = [];
@@ -141,11 +164,14 @@ export function _testIo(options: _TestIoOptions = {}): _TestIo {
       if (!data) return Promise.reject(new Error(`No such file or directory: '${path}'`));
       return Promise.resolve(data);
     },
-    openBlocks: options.blocks
+    openBlocks: options.blocks || options.reads
       ? (path) => {
         const data = path === "-" ? _bytes(options.stdin ?? new Uint8Array(0)) : files.get(path);
         if (!data) return Promise.reject(new Error(`No such file or directory: '${path}'`));
-        return Promise.resolve(_recyclingBlocks(data, options.chunkSize));
+        if (!options.reads) return Promise.resolve(_recyclingBlocks(data, options.chunkSize));
+        return Promise.resolve(
+          _syncBlockSource(_sizedReader(data, options.reads), { blockSize: options.chunkSize }),
+        );
       }
       : undefined,
     openWrite: (path) => Promise.resolve(collect(path)),

@@ -45,7 +45,7 @@ export interface CliIo {
   openRead(path: string): Promise<ReadableStream<Uint8Array>>;
   /**
    * Optional fast path for the capture of `filter`: opens FILE (`-` is
-   * standard input) as blocks read ahead into recycled buffers. Where absent,
+   * standard input) as blocks read into recycled buffers. Where absent,
    * `stdin` or `openRead` is used. Rejects when the file cannot be opened.
    */
   openBlocks?(path: string): Promise<BlockSource>;

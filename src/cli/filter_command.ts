@@ -17,7 +17,7 @@ import { _loadProgram, _runnable } from "./_program.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
-import { RouterStream } from "../stream/router_stream.ts";
+import { _RecordRouter } from "../stream/_record_router.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
 import { _formatStatsJson, _formatStatsText } from "./_stats.ts";
 import {
@@ -67,10 +67,6 @@ A progress line (packets, bytes, rate) is shown on stderr when it is a
 terminal and the input takes more than a second.`;
 
 const _PROGRESS_EVERY_MS = 1000;
-/** Largest chunk the router hands to an output: one write per MiB. */
-const _OUTPUT_CHUNK = 1 << 20;
-/** Unwritten bytes each output may hold before the router waits for it. */
-const _OUTPUT_HIGH_WATER_MARK = 2 << 20;
 
 /** The rule set to run, where it came from, and the fixed program of `--bytecode`/`--expr`. */
 interface _LoadedRules {
@@ -138,7 +134,7 @@ function _megabytes(bytes: number): string {
  * The progress line: after each routed input block, at most once a second,
  * the router's packet and byte counts on stderr.
  */
-function _progress(io: CliIo, router: RouterStream) {
+function _progress(io: CliIo, router: _RecordRouter) {
   const now = io.now ?? (() => performance.now());
   const started = now();
   let next = started + _PROGRESS_EVERY_MS;
@@ -149,7 +145,7 @@ function _progress(io: CliIo, router: RouterStream) {
       if (t < next) return;
       next = t + _PROGRESS_EVERY_MS;
       const seconds = (t - started) / 1000;
-      const { input, bytesRead } = router.snapshot();
+      const { input, bytesRead } = router.snapshot(0, 0);
       state.shown = true;
       await _writeText(
         io.stderr,
@@ -221,14 +217,9 @@ export const filterCommand: CliCommand = {
         );
       }
     }
-    const router = new RouterStream(rules, {
-      dropped: dropStream !== undefined,
-      // Every input chunk's frames leave at once: a live capture is not held
-      // back, and a fast input arrives in 1 MiB blocks anyway.
-      flushThreshold: 0,
-      outputChunkSize: _OUTPUT_CHUNK,
-      highWaterMark: _OUTPUT_HIGH_WATER_MARK,
-    });
+    // Every input block's frames leave at once: a live capture is not held
+    // back, and a fast input arrives in large blocks anyway.
+    const router = new _RecordRouter(rules);
     const progress = io.isTerminal() ? _progress(io, router) : undefined;
 
     let failure: unknown;

@@ -11,8 +11,7 @@
 import type { BlockSource } from "./block_source.ts";
 import type { CliIo } from "./cli_io.ts";
 import { runCli } from "./run_cli.ts";
-import { _streamBlockSource } from "./_stream_block_source.ts";
-import { _WorkerBlockSource } from "./_worker_block_source.ts";
+import { _syncBlockSource } from "./_sync_block_source.ts";
 
 /** Read size: large blocks halve the cost of input compared with 64 KiB chunks. */
 const _BLOCK = 1 << 20;
@@ -58,14 +57,18 @@ function _blockStream(reader: _Reader): ReadableStream<Uint8Array> {
   }, { highWaterMark: 0 });
 }
 
-/** A writable that writes every chunk completely (looping on short writes). */
+/**
+ * A writable that writes every chunk completely (looping on short writes)
+ * with blocking writes: cheaper than an asynchronous write per chunk, and a
+ * full pipe holds the whole process back, as it should.
+ */
 function _writeAllStream(
-  writer: { write(bytes: Uint8Array): Promise<number>; close?(): void },
+  writer: { writeSync(bytes: Uint8Array): number; close?(): void },
 ): WritableStream<Uint8Array> {
   return new WritableStream<Uint8Array>({
-    async write(chunk) {
+    write(chunk) {
       let at = 0;
-      while (at < chunk.length) at += await writer.write(chunk.subarray(at));
+      while (at < chunk.length) at += writer.writeSync(chunk.subarray(at));
     },
     close() {
       writer.close?.();
@@ -79,29 +82,22 @@ function _writeAllStream(
 const stdin = _blockStream({ read: (buffer) => Deno.stdin.read(buffer) });
 
 /**
- * The capture input of `filter`: read by a worker thread (`_read_worker.ts`)
- * with blocking reads into four recycled 1 MiB buffers, so reading overlaps
- * routing and no fresh memory is faulted in per block. Falls back to reading
- * on this thread where a worker cannot be started.
+ * The capture input of `filter`, read on this thread with blocking reads
+ * into one recycled 1 MiB buffer: from a regular file a read is a copy from
+ * the page cache, from a pipe it takes what is waiting. (A reader thread
+ * handing blocks over cost more CPU than it saved, in every mode measured:
+ * bench/RESULTS.md, issue 12.)
  */
-async function _openBlocks(path: string): Promise<BlockSource> {
-  // Open errors (missing file, permission) surface here, before any output.
-  if (path !== "-") (await Deno.open(path, { read: true })).close();
-  let worker: Worker;
-  try {
-    worker = new Worker(new URL("./_read_worker.ts", import.meta.url), { type: "module" });
-  } catch {
-    return _streamBlockSource(
-      path === "-" ? stdin : _blockStream(await Deno.open(path, { read: true })),
-    );
-  }
-  return new _WorkerBlockSource(worker, { path: path === "-" ? null : path });
+function _openBlocks(path: string): Promise<BlockSource> {
+  if (path === "-") return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false }));
+  // Open errors (missing file, permission) reject here, before any output.
+  return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file));
 }
 
 const io: CliIo = {
   stdin,
-  stdout: _writeAllStream({ write: (bytes) => Deno.stdout.write(bytes) }),
-  stderr: _writeAllStream({ write: (bytes) => Deno.stderr.write(bytes) }),
+  stdout: _writeAllStream(Deno.stdout),
+  stderr: _writeAllStream(Deno.stderr),
   async openRead(path) {
     const file = await Deno.open(path, { read: true });
     return _blockStream(file);

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_decoder.ts";
-import type { RecordBatch } from "../capture/record_batch.ts";
-import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
-import type { RouterStats, RouterTotals } from "./router_stats.ts";
+import type { CaptureDecoderOptions } from "../capture/capture_decoder.ts";
+import type { CompiledRuleSet } from "../rules/compile_rule_set.ts";
+import type { RouterStats } from "./router_stats.ts";
 import { _RouterOutput } from "./_router_output.ts";
+import { _RecordRouter } from "./_record_router.ts";
 
 /**
  * Caller-supplied per-frame fields the capture does not carry.
@@ -142,12 +142,6 @@ function _positiveInteger(name: string, value: number | undefined, fallback: num
   return value;
 }
 
-const _EMPTY = new Uint8Array(0);
-
-function _totals(): RouterTotals {
-  return { packets: 0, bytes: 0, capturedBytes: 0 };
-}
-
 /**
  * Routes every frame of a pcap or pcapng byte stream (split anywhere) through
  * a compiled rule set: the readable side is the accepted capture, the
@@ -217,21 +211,11 @@ function _totals(): RouterTotals {
  * ```
  */
 export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
-  readonly #decoder: CaptureDecoder;
+  readonly #core: _RecordRouter;
   readonly #accepted: _RouterOutput;
   readonly #dropped: _RouterOutput | undefined;
   readonly #flushThreshold: number;
-  readonly #frame: FrameRef;
-  readonly #defaultInterfaceName: string;
   #transformController!: TransformStreamDefaultController<Uint8Array>;
-  #rules: CompiledRuleSet;
-  #ruleSetChanges = 0;
-  #lastInterface = -1;
-
-  #input = _totals();
-  #acceptedTotals = _totals();
-  #metadataRecords = 0;
-  #bytesRead = 0;
 
   #settled = false;
   #error: unknown = undefined;
@@ -287,18 +271,8 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
     );
     router = this;
     this.#transformController = transformController;
-    this.#rules = ruleSet;
     this.#flushThreshold = flushThreshold;
-    this.#decoder = new CaptureDecoder(options.decoder);
-    const context = options.frame ?? {};
-    this.#defaultInterfaceName = context.interfaceName ?? "";
-    this.#frame = createFrameRef({
-      mark: context.mark,
-      rxhash: context.rxhash,
-      queue: context.queue,
-      interfaceName: this.#defaultInterfaceName,
-      outInterfaceName: context.outInterfaceName,
-    });
+    this.#core = new _RecordRouter(ruleSet, { decoder: options.decoder, frame: options.frame });
     this.stats = new Promise((resolve) => {
       this.#resolveStats = resolve;
     });
@@ -338,7 +312,7 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
 
   /** The rule set in force. */
   get ruleSet(): CompiledRuleSet {
-    return this.#rules;
+    return this.#core.ruleSet;
   }
 
   /**
@@ -347,8 +321,7 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
    * sees part of one set and part of the other.
    */
   setRuleSet(ruleSet: CompiledRuleSet): void {
-    this.#rules = ruleSet;
-    this.#ruleSetChanges++;
+    this.#core.setRuleSet(ruleSet);
   }
 
   /**
@@ -383,33 +356,16 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
 
   /** The statistics so far (a snapshot; {@linkcode RouterStream.stats} gives the final ones). */
   snapshot(): RouterStats {
-    const input = this.#input;
-    const accepted = this.#acceptedTotals;
-    const stats: RouterStats = {
-      input: { ...input },
-      accepted: { ...accepted },
-      dropped: {
-        packets: input.packets - accepted.packets,
-        bytes: input.bytes - accepted.bytes,
-        capturedBytes: input.capturedBytes - accepted.capturedBytes,
-      },
-      metadataRecords: this.#metadataRecords,
-      bytesRead: this.#bytesRead,
-      acceptedBytesWritten: this.#accepted.bytesOut,
-      droppedBytesWritten: this.#dropped?.bytesOut ?? 0,
-      format: this.#decoder.format,
-      ruleSetChanges: this.#ruleSetChanges,
-      rules: this.#rules.counters(),
-    };
-    if (this.#error !== undefined) stats.error = this.#error;
-    return stats;
+    return this.#core.snapshot(
+      this.#accepted.bytesOut,
+      this.#dropped?.bytesOut ?? 0,
+      this.#error,
+    );
   }
 
   async #transform(chunk: Uint8Array): Promise<void> {
-    this.#bytesRead += chunk.length;
-    const batch = this.#decoder.push(chunk);
-    this.#route(batch);
-    if (batch.error) return await this.#fail(batch.error);
+    const error = this.#core.push(chunk, this.#accepted, this.#dropped);
+    if (error) return await this.#fail(error);
     const accepted = this.#accepted;
     const dropped = this.#dropped;
     const threshold = this.#flushThreshold;
@@ -423,9 +379,8 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
   }
 
   async #flush(): Promise<void> {
-    const batch = this.#decoder.finish();
-    this.#route(batch);
-    if (batch.error) return await this.#fail(batch.error);
+    const error = this.#core.finish(this.#accepted, this.#dropped);
+    if (error) return await this.#fail(error);
     this.#accepted.close();
     this.#dropped?.close();
     this.#settle(undefined);
@@ -455,7 +410,7 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
     if (!this.#accepted.cancelled) return;
     if (this.#dropped && !this.#dropped.cancelled) return;
     const error = reason ?? new TypeError(
-      `Cannot route capture: every output was cancelled after ${this.#input.packets} packets`,
+      `Cannot route capture: every output was cancelled after ${this.#core.packets} packets`,
     );
     this.#settle(error);
     try {
@@ -470,99 +425,5 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
     this.#settled = true;
     this.#error = error;
     this.#resolveStats(this.snapshot());
-  }
-
-  #route(batch: RecordBatch): void {
-    const carried = batch.carried;
-    if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried);
-    if (batch.count > carried) this.#routeRange(batch, batch.bytes, carried, batch.count);
-  }
-
-  /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`. */
-  #routeRange(batch: RecordBatch, bytes: Uint8Array, from: number, to: number): void {
-    const rules = this.#rules;
-    const frame = this.#frame;
-    const interfaces = this.#decoder.interfaces;
-    const accepted = this.#accepted;
-    const dropped = this.#dropped;
-    const keepAccepted = accepted.active;
-    const keepDropped = dropped !== undefined && dropped.active;
-    const kind = batch.kind;
-    const start = batch.start;
-    const end = batch.end;
-    const dataStart = batch.dataStart;
-    const capturedLength = batch.capturedLength;
-    const wireLength = batch.wireLength;
-    const interfaceIndex = batch.interfaceIndex;
-    let lastInterface = this.#lastInterface;
-    let inPackets = 0, inBytes = 0, inCaptured = 0;
-    let okPackets = 0, okBytes = 0, okCaptured = 0;
-    let metadata = 0;
-    // Current run of consecutive records for each output: [aFrom, aTo), [dFrom, dTo).
-    let aFrom = -1, aTo = -1, dFrom = -1, dTo = -1;
-    frame.bytes = bytes;
-    for (let i = from; i < to; i++) {
-      // Metadata records go to both outputs, packets to the one of their verdict.
-      let toAccepted = keepAccepted;
-      let toDropped = keepDropped;
-      if (kind[i] === 0) {
-        metadata++;
-      } else {
-        const index = interfaceIndex[i];
-        if (index !== lastInterface) {
-          const description = interfaces[index];
-          frame.linkType = description.linkType;
-          frame.interfaceIndex = index;
-          frame.interfaceName = description.name ?? this.#defaultInterfaceName;
-          frame.captureInterface = description;
-          lastInterface = index;
-        }
-        const captured = capturedLength[i];
-        const wire = wireLength[i];
-        frame.start = dataStart[i];
-        frame.capturedLength = captured;
-        frame.wireLength = wire;
-        inPackets++;
-        inBytes += wire;
-        inCaptured += captured;
-        if (rules.classify(frame)) {
-          okPackets++;
-          okBytes += wire;
-          okCaptured += captured;
-          toDropped = false;
-        } else {
-          toAccepted = false;
-        }
-      }
-      // Extend the output's current run, or write it and start a new one.
-      const s = start[i];
-      if (toAccepted) {
-        if (s !== aTo) {
-          if (aTo > aFrom) accepted.write(bytes, aFrom, aTo);
-          aFrom = s;
-        }
-        aTo = end[i];
-      }
-      if (toDropped) {
-        if (s !== dTo) {
-          if (dTo > dFrom) dropped!.write(bytes, dFrom, dTo);
-          dFrom = s;
-        }
-        dTo = end[i];
-      }
-    }
-    if (aTo > aFrom) accepted.write(bytes, aFrom, aTo);
-    if (dTo > dFrom) dropped!.write(bytes, dFrom, dTo);
-    frame.bytes = _EMPTY; // the input chunk is not read again: do not keep it alive
-    this.#lastInterface = lastInterface;
-    this.#metadataRecords += metadata;
-    const input = this.#input;
-    input.packets += inPackets;
-    input.bytes += inBytes;
-    input.capturedBytes += inCaptured;
-    const ok = this.#acceptedTotals;
-    ok.packets += okPackets;
-    ok.bytes += okBytes;
-    ok.capturedBytes += okCaptured;
   }
 }

@@ -1,0 +1,87 @@
+/**
+ * A {@linkcode BlockSource} read on the calling thread with blocking reads:
+ * the fast path of `filter` for a regular file (named, or redirected to
+ * standard input), where a read is a copy from the page cache and handing
+ * blocks over from another thread costs more than it saves.
+ *
+ * @module
+ */
+import type { BlockSource } from "./block_source.ts";
+
+/** A file read with blocking calls (`Deno.FsFile`, `Deno.stdin`). */
+export interface _SyncReader {
+  /** Reads into `buffer`: the bytes read (0 allowed), or `null` at the end. */
+  readSync(buffer: Uint8Array): number | null;
+  /** Releases the file (not called for standard input). */
+  close?(): void;
+}
+
+/** Options of {@linkcode _syncBlockSource}. */
+export interface _SyncBlockSourceOptions {
+  /** Size of each buffer, the largest block. @default {1048576} */
+  blockSize?: number;
+  /** Close the reader when the source is closed (false for standard input). @default {true} */
+  closeReader?: boolean;
+}
+
+/** A pipe hands over at most this much per read: a shorter read means the
+ * writer has paused (a live capture), so the block leaves at once. */
+const _PIPE_READ = 1 << 16;
+
+/**
+ * Blocks of `reader`, each filled until it is full, the input ends, or a
+ * read comes back shorter than a pipe's buffer (nothing more is waiting).
+ * Buffers are recycled: a released block's buffer is read into again, so a
+ * caller that releases each block before reading the next uses one buffer.
+ * A read error rejects `read()` (the blocks before it were delivered).
+ */
+export function _syncBlockSource(
+  reader: _SyncReader,
+  options: _SyncBlockSourceOptions = {},
+): BlockSource {
+  const blockSize = options.blockSize ?? 1 << 20;
+  const free: ArrayBuffer[] = [];
+  let ended = false;
+  let closed = false;
+  const fill = (block: Uint8Array): number => {
+    let used = 0;
+    while (used < block.length) {
+      const n = reader.readSync(block.subarray(used));
+      if (n === null) {
+        ended = true;
+        break;
+      }
+      used += n;
+      if (n < _PIPE_READ) break;
+    }
+    return used;
+  };
+  return {
+    read() {
+      while (!closed && !ended) {
+        const block = new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
+        let used: number;
+        try {
+          used = fill(block);
+        } catch (error) {
+          ended = true;
+          return Promise.reject(error);
+        }
+        if (used > 0) return Promise.resolve(block.subarray(0, used));
+        free.push(block.buffer);
+      }
+      return Promise.resolve(null);
+    },
+    release(block) {
+      if (block.buffer.byteLength === blockSize && free.length < 2) {
+        free.push(block.buffer as ArrayBuffer);
+      }
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      free.length = 0;
+      if (options.closeReader ?? true) reader.close?.();
+    },
+  };
+}

@@ -1,0 +1,246 @@
+/**
+ * The synchronous heart of the router: decode a chunk, classify its packets,
+ * and hand runs of consecutive records to an accepted and a dropped sink.
+ * {@linkcode RouterStream} wraps it in Web Streams; the command line drives
+ * it directly from its read loop.
+ *
+ * @module
+ */
+import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_decoder.ts";
+import type { CaptureFormatError } from "../capture/capture_format_error.ts";
+import type { RecordBatch } from "../capture/record_batch.ts";
+import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
+import type { RouterStats, RouterTotals } from "./router_stats.ts";
+
+/**
+ * Where one side's records go: runs of consecutive records, as byte ranges of
+ * the array they live in (the pushed chunk, or the decoder's carry for a
+ * record split across chunks). The bytes are valid only during the call.
+ */
+export interface _RunSink {
+  /** False once the side no longer wants bytes (its records are still counted). */
+  readonly active: boolean;
+  /** Takes `bytes[from .. to)`: one or more whole records. */
+  write(bytes: Uint8Array, from: number, to: number): void;
+}
+
+/** Per-frame fields the capture does not carry (see `RouterFrameContext`). */
+export interface _RecordRouterFrame {
+  mark?: number;
+  rxhash?: number;
+  queue?: number;
+  interfaceName?: string;
+  outInterfaceName?: string;
+}
+
+/** Options of {@linkcode _RecordRouter}. */
+export interface _RecordRouterOptions {
+  /** Limits of the capture decoder. */
+  decoder?: CaptureDecoderOptions;
+  /** Per-frame fields the capture does not carry. */
+  frame?: _RecordRouterFrame;
+}
+
+const _EMPTY = new Uint8Array(0);
+
+function _totals(): RouterTotals {
+  return { packets: 0, bytes: 0, capturedBytes: 0 };
+}
+
+/**
+ * Routes the records of a pcap or pcapng byte stream, pushed in chunks split
+ * anywhere: metadata records go to both sinks, each packet to the sink of
+ * its verdict, in input order, as coalesced runs. Nothing is allocated per
+ * frame; nothing of a chunk is kept after {@linkcode _RecordRouter.push}
+ * returns (a record split across chunks is copied by the decoder).
+ */
+export class _RecordRouter {
+  readonly #decoder: CaptureDecoder;
+  readonly #frame: FrameRef;
+  readonly #defaultInterfaceName: string;
+  #rules: CompiledRuleSet;
+  #ruleSetChanges = 0;
+  #lastInterface = -1;
+  #input = _totals();
+  #accepted = _totals();
+  #metadataRecords = 0;
+  #bytesRead = 0;
+
+  constructor(ruleSet: CompiledRuleSet, options: _RecordRouterOptions = {}) {
+    this.#rules = ruleSet;
+    this.#decoder = new CaptureDecoder(options.decoder);
+    const context = options.frame ?? {};
+    this.#defaultInterfaceName = context.interfaceName ?? "";
+    this.#frame = createFrameRef({
+      mark: context.mark,
+      rxhash: context.rxhash,
+      queue: context.queue,
+      interfaceName: this.#defaultInterfaceName,
+      outInterfaceName: context.outInterfaceName,
+    });
+  }
+
+  /** The rule set in force. */
+  get ruleSet(): CompiledRuleSet {
+    return this.#rules;
+  }
+
+  /** Replaces the rule set from the next pushed chunk on. */
+  setRuleSet(ruleSet: CompiledRuleSet): void {
+    this.#rules = ruleSet;
+    this.#ruleSetChanges++;
+  }
+
+  /** Packets decoded so far. */
+  get packets(): number {
+    return this.#input.packets;
+  }
+
+  /**
+   * Routes every record `chunk` completes. Returns the capture's error when
+   * the chunk reaches a bad record (every record before it was routed); the
+   * router takes no more input then.
+   */
+  push(chunk: Uint8Array, accepted: _RunSink, dropped?: _RunSink): CaptureFormatError | undefined {
+    this.#bytesRead += chunk.length;
+    const batch = this.#decoder.push(chunk);
+    this.#route(batch, accepted, dropped);
+    return batch.error;
+  }
+
+  /** Ends the input: the error of a record cut short or of empty input, if any. */
+  finish(accepted: _RunSink, dropped?: _RunSink): CaptureFormatError | undefined {
+    const batch = this.#decoder.finish();
+    this.#route(batch, accepted, dropped);
+    return batch.error;
+  }
+
+  /** The statistics so far, with the outputs' byte counts and the error that ended the run. */
+  snapshot(
+    acceptedBytesWritten: number,
+    droppedBytesWritten: number,
+    error?: unknown,
+  ): RouterStats {
+    const input = this.#input;
+    const accepted = this.#accepted;
+    const stats: RouterStats = {
+      input: { ...input },
+      accepted: { ...accepted },
+      dropped: {
+        packets: input.packets - accepted.packets,
+        bytes: input.bytes - accepted.bytes,
+        capturedBytes: input.capturedBytes - accepted.capturedBytes,
+      },
+      metadataRecords: this.#metadataRecords,
+      bytesRead: this.#bytesRead,
+      acceptedBytesWritten,
+      droppedBytesWritten,
+      format: this.#decoder.format,
+      ruleSetChanges: this.#ruleSetChanges,
+      rules: this.#rules.counters(),
+    };
+    if (error !== undefined) stats.error = error;
+    return stats;
+  }
+
+  #route(batch: RecordBatch, accepted: _RunSink, dropped: _RunSink | undefined): void {
+    const carried = batch.carried;
+    if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
+    if (batch.count > carried) {
+      this.#routeRange(batch, batch.bytes, carried, batch.count, accepted, dropped);
+    }
+  }
+
+  /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`. */
+  #routeRange(
+    batch: RecordBatch,
+    bytes: Uint8Array,
+    from: number,
+    to: number,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+  ): void {
+    const rules = this.#rules;
+    const frame = this.#frame;
+    const interfaces = this.#decoder.interfaces;
+    const keepAccepted = accepted.active;
+    const keepDropped = dropped !== undefined && dropped.active;
+    const kind = batch.kind;
+    const start = batch.start;
+    const end = batch.end;
+    const dataStart = batch.dataStart;
+    const capturedLength = batch.capturedLength;
+    const wireLength = batch.wireLength;
+    const interfaceIndex = batch.interfaceIndex;
+    let lastInterface = this.#lastInterface;
+    let inPackets = 0, inBytes = 0, inCaptured = 0;
+    let okPackets = 0, okBytes = 0, okCaptured = 0;
+    let metadata = 0;
+    // Current run of consecutive records for each side: [aFrom, aTo), [dFrom, dTo).
+    let aFrom = -1, aTo = -1, dFrom = -1, dTo = -1;
+    frame.bytes = bytes;
+    for (let i = from; i < to; i++) {
+      // Metadata records go to both sides, packets to the one of their verdict.
+      let toAccepted = keepAccepted;
+      let toDropped = keepDropped;
+      if (kind[i] === 0) {
+        metadata++;
+      } else {
+        const index = interfaceIndex[i];
+        if (index !== lastInterface) {
+          const description = interfaces[index];
+          frame.linkType = description.linkType;
+          frame.interfaceIndex = index;
+          frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+          frame.captureInterface = description;
+          lastInterface = index;
+        }
+        const captured = capturedLength[i];
+        const wire = wireLength[i];
+        frame.start = dataStart[i];
+        frame.capturedLength = captured;
+        frame.wireLength = wire;
+        inPackets++;
+        inBytes += wire;
+        inCaptured += captured;
+        if (rules.classify(frame)) {
+          okPackets++;
+          okBytes += wire;
+          okCaptured += captured;
+          toDropped = false;
+        } else {
+          toAccepted = false;
+        }
+      }
+      // Extend the side's current run, or hand it over and start a new one.
+      const s = start[i];
+      if (toAccepted) {
+        if (s !== aTo) {
+          if (aTo > aFrom) accepted.write(bytes, aFrom, aTo);
+          aFrom = s;
+        }
+        aTo = end[i];
+      }
+      if (toDropped) {
+        if (s !== dTo) {
+          if (dTo > dFrom) dropped!.write(bytes, dFrom, dTo);
+          dFrom = s;
+        }
+        dTo = end[i];
+      }
+    }
+    if (aTo > aFrom) accepted.write(bytes, aFrom, aTo);
+    if (dTo > dFrom) dropped!.write(bytes, dFrom, dTo);
+    frame.bytes = _EMPTY; // the chunk is not read again: do not keep it alive
+    this.#lastInterface = lastInterface;
+    this.#metadataRecords += metadata;
+    const input = this.#input;
+    input.packets += inPackets;
+    input.bytes += inBytes;
+    input.capturedBytes += inCaptured;
+    const ok = this.#accepted;
+    ok.packets += okPackets;
+    ok.bytes += okBytes;
+    ok.capturedBytes += okCaptured;
+  }
+}
