@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { CompileStrategy } from "./compile.ts";
+import type { CompileStrategy } from "./compile_strategy.ts";
 import { _resetWasmProbe, _wasmRefusal } from "./compile_wasm.ts";
 
 /**

@@ -16,8 +16,8 @@ import {
 } from "./compile_wasm.ts";
 import { _defaultStrategy } from "./_strategy_choice.ts";
 
-/** A compile strategy: see {@linkcode CompileOptions.strategy}. */
-export type CompileStrategy = "closure" | "source" | "wasm";
+import type { CompileStrategy } from "./compile_strategy.ts";
+export type { CompileStrategy } from "./compile_strategy.ts";
 
 /**
  * A compiled program: returns what the program returns for one packet

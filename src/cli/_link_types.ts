@@ -15,7 +15,7 @@ import {
   LINKTYPE_NULL,
   LINKTYPE_RAW,
 } from "../capture/link_types.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../args/usage_error.ts";
 
 /** The names `-y` takes (tcpdump's DLT names, `LINKTYPE_` and `DLT_` prefixes optional). */
 const _NAMES: Record<string, number> = {

@@ -18,10 +18,10 @@ import {
 } from "../filter/filter_options_for_interface.ts";
 import type { CliIo } from "./cli_io.ts";
 import { DataError } from "./data_error.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../args/usage_error.ts";
 import { _readText } from "./_input.ts";
 import { _linkTypeName } from "./_link_types.ts";
-import { type _Parsed, _string } from "./_args.ts";
+import { type _Parsed, _string } from "../args/_args.ts";
 
 /** A program, fixed or compiled per link type from a filter expression. */
 export interface _ProgramSource {

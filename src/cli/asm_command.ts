@@ -9,7 +9,7 @@ import type { CliCommand } from "./cli_command.ts";
 import { DataError } from "./data_error.ts";
 import { _readText } from "./_input.ts";
 import { _writeText } from "./_output.ts";
-import { _inputPath, _parseOptions } from "./_args.ts";
+import { _inputPath, _parseOptions } from "../args/_args.ts";
 import { _formatProgram } from "./_format_program.ts";
 
 const _USAGE = `Usage: bpfstream asm [-d|-dd|-ddd] [FILE|-]

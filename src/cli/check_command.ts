@@ -8,10 +8,10 @@ import { compileRuleSet } from "../rules/compile_rule_set.ts";
 import { _readRuleFile } from "./_rule_file.ts";
 import type { CliCommand } from "./cli_command.ts";
 import { DataError } from "./data_error.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../args/usage_error.ts";
 import { _writeText } from "./_output.ts";
 import { _loadProgram } from "./_program.ts";
-import { _base, _integer, _noPositionals, _parseOptions, _string } from "./_args.ts";
+import { _base, _integer, _noPositionals, _parseOptions, _string } from "../args/_args.ts";
 
 const _USAGE = `Usage: bpfstream check (--bytecode PROG | --expr EXPR | --asm FILE | --rules FILE)
                        [--base link|network] [--max-instructions N]

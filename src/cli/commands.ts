@@ -18,7 +18,7 @@ import { filterCommand } from "./filter_command.ts";
 import { traceCommand } from "./trace_command.ts";
 import { u32Command } from "./u32_command.ts";
 import { verdictsCommand } from "./verdicts_command.ts";
-import { serveCommand } from "../server/serve_command.ts";
+import { serveCommand } from "./serve_command.ts";
 
 export type { CliCommand, CliIo };
 

@@ -7,9 +7,9 @@ import { formatBytecode } from "../bpf/format_bytecode.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
 import type { CliCommand } from "./cli_command.ts";
 import { DataError } from "./data_error.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../args/usage_error.ts";
 import { _writeText } from "./_output.ts";
-import { _count, _flag, _integer, _parseOptions, _string } from "./_args.ts";
+import { _count, _flag, _integer, _parseOptions, _string } from "../args/_args.ts";
 import { _formatProgram } from "./_format_program.ts";
 import { _linkTypeName, _parseLinkType } from "./_link_types.ts";
 

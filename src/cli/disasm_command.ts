@@ -7,7 +7,7 @@ import { disassemble } from "../bpf/disassemble.ts";
 import type { CliCommand } from "./cli_command.ts";
 import { _writeText } from "./_output.ts";
 import { _loadProgram } from "./_program.ts";
-import { _base, _noPositionals, _parseOptions } from "./_args.ts";
+import { _base, _noPositionals, _parseOptions } from "../args/_args.ts";
 
 const _USAGE = `Usage: bpfstream disasm (--bytecode PROG | --expr EXPR) [--base link|network]
 

@@ -10,7 +10,7 @@ import { LINKTYPE_RAW } from "../capture/link_types.ts";
 import type { CliCommand } from "./cli_command.ts";
 import type { CliIo } from "./cli_io.ts";
 import { DataError } from "./data_error.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../args/usage_error.ts";
 import { _openBlocks } from "./_input.ts";
 import { _readRuleFile } from "./_rule_file.ts";
 import { _loadProgram, _runnable } from "./_program.ts";
@@ -29,7 +29,7 @@ import {
   _parseOptions,
   _strategy,
   _string,
-} from "./_args.ts";
+} from "../args/_args.ts";
 import { _isBrokenPipe } from "./_broken_pipe.ts";
 
 const _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)

@@ -7,8 +7,8 @@
 import type { CliCommand } from "./cli_command.ts";
 import type { CliIo } from "./cli_io.ts";
 import { cliCommands } from "./commands.ts";
-import { UsageError } from "./usage_error.ts";
-import { _HelpRequest } from "./_args.ts";
+import { UsageError } from "../args/usage_error.ts";
+import { _HelpRequest } from "../args/_args.ts";
 import { _isBrokenPipe } from "./_broken_pipe.ts";
 import { _writeText } from "./_output.ts";
 

@@ -9,13 +9,13 @@ import { type Trace, trace } from "../bpf/trace.ts";
 import { validate } from "../bpf/validate.ts";
 import type { CliCommand } from "./cli_command.ts";
 import { DataError } from "./data_error.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../args/usage_error.ts";
 import { _openInput } from "./_input.ts";
 import { _writeText } from "./_output.ts";
 import { _loadProgram } from "./_program.ts";
 import { _readPackets } from "./_read_packets.ts";
 import { _FrameView } from "./_frame_context.ts";
-import { _base, _flag, _inputPath, _integer, _parseOptions, _string } from "./_args.ts";
+import { _base, _flag, _inputPath, _integer, _parseOptions, _string } from "../args/_args.ts";
 import { _linkTypeName } from "./_link_types.ts";
 
 const _USAGE = `Usage: bpfstream trace (--bytecode PROG | --expr EXPR | --asm FILE) --packet N

@@ -8,9 +8,9 @@ import { parseU32 } from "../u32/parse_u32.ts";
 import { u32ToBpf } from "../u32/u32_to_bpf.ts";
 import type { CliCommand } from "./cli_command.ts";
 import { DataError } from "./data_error.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../args/usage_error.ts";
 import { _writeText } from "./_output.ts";
-import { _count, _flag, _noPositionals, _parseOptions, _string } from "./_args.ts";
+import { _count, _flag, _noPositionals, _parseOptions, _string } from "../args/_args.ts";
 import { _formatProgram } from "./_format_program.ts";
 
 const _USAGE = `Usage: bpfstream u32 --to-bytecode EXPR [--invert] [-d|-dd|-ddd]

@@ -12,7 +12,7 @@ import { _readPackets } from "./_read_packets.ts";
 import { _FrameView } from "./_frame_context.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import type { FilterInterface } from "../filter/filter_options_for_interface.ts";
-import { _base, _flag, _inputPath, _integer, _parseOptions, _strategy } from "./_args.ts";
+import { _base, _flag, _inputPath, _integer, _parseOptions, _strategy } from "../args/_args.ts";
 
 const _USAGE = `Usage: bpfstream verdicts (--bytecode PROG | --expr EXPR | --asm FILE)
                           [--base link|network] [--max-instructions N] [FILE|-]

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { _integer, _noPositionals, _parseOptions, _string } from "../cli/_args.ts";
-import type { ServeOptions } from "./main.ts";
+import { _integer, _noPositionals, _parseOptions, _string } from "../args/_args.ts";
+import type { ServeOptions } from "./serve_options.ts";
 
 /** Usage text of `bpfstream serve`. */
 export const _SERVE_USAGE = `Usage: bpfstream serve [--port N] [--hostname H] [--kv PATH] [limits]

@@ -13,48 +13,15 @@
 import type { AddressInfo } from "node:net";
 import { serve as serveNode } from "@hono/node-server";
 import { type BpfstreamApp, createApp } from "./app.ts";
-import type { AppLimits } from "./app_deps.ts";
+import type { ServeOptions } from "./serve_options.ts";
 import { _guardNodeBody, type _NodeMessage, type _NodeResponse } from "./_node_body_guard.ts";
 import { isLoopback } from "./is_loopback.ts";
 import { KvRuleSetStore } from "./kv_rule_set_store.ts";
 import type { WorkbenchAssets } from "./workbench_routes.ts";
 import { _parseServeArgs, _SERVE_USAGE } from "./_serve_args.ts";
-import { _HelpRequest } from "../cli/_args.ts";
+import { _HelpRequest } from "../args/_args.ts";
 
-/** Options of {@linkcode serve}; the stream limits are those of {@linkcode AppLimits}. */
-export interface ServeOptions extends
-  Partial<
-    Pick<
-      AppLimits,
-      "maxRecordBytes" | "maxStreams" | "streamIdleTimeoutMs" | "maxStreamMemoryBytes"
-    >
-  > {
-  /** TCP port; 0 picks a free one. @default {8000} */
-  port?: number;
-  /** Address to listen on. Anything but loopback needs a token. @default {"127.0.0.1"} */
-  hostname?: string;
-  /** Deno KV file; omitted: `Deno.openKv()`'s default (the platform's KV on Deno Deploy). */
-  kv?: string;
-  /** Bearer token for mutating routes. @default {Deno.env.get("BPFSTREAM_TOKEN")} */
-  token?: string;
-  /** Largest `--bytecode` program: 64 (xt_bpf) up to 4096. @default {64} */
-  maxInstructions?: number;
-  /** Largest rule-set body in bytes. @default {1048576} */
-  maxBodyBytes?: number;
-  /** Most rules per rule set. @default {10000} */
-  maxRules?: number;
-  /** Flush counters to KV this often; 0: only at shutdown and on demand. @default {10000} */
-  counterFlushIntervalMs?: number;
-  /**
-   * `Host` values served (`name` or `name:port`).
-   * @default {without a token: localhost, 127.0.0.1, [::1] and the bound address, on the bound port; with a token: any}
-   */
-  allowedHosts?: string[];
-  /** Shut down (flushing counters) on SIGTERM and SIGINT. @default {false} */
-  stopOnSignals?: boolean;
-  /** Unexpected errors (500s, broken streams). @default {console.error} */
-  onError?: (error: unknown) => void;
-}
+export type { ServeOptions } from "./serve_options.ts";
 
 /** A running server, as {@linkcode serve} returns it. */
 export interface BpfstreamServer {

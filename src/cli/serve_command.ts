@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { CliCommand } from "../cli/cli_command.ts";
-import { _parseServeArgs, _SERVE_USAGE } from "./_serve_args.ts";
+import type { CliCommand } from "./cli_command.ts";
+import { _parseServeArgs, _SERVE_USAGE } from "../server/_serve_args.ts";
 
 /**
  * The `serve` subcommand. Flags are parsed here (usage errors exit 2); the
@@ -24,7 +24,7 @@ export const serveCommand: CliCommand = {
   usage: _SERVE_USAGE,
   async run(args, io) {
     const options = _parseServeArgs(args);
-    const { serve } = await import("./main.ts");
+    const { serve } = await import("../server/main.ts");
     const server = await serve({ ...options, stopOnSignals: true });
     const writer = io.stderr.getWriter();
     await writer.write(new TextEncoder().encode(`bpfstream: listening on ${server.url}/\n`));
