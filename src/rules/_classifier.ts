@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { FrameRef } from "./compile_rule_set.ts";
+import type { FrameRef } from "./frame_ref.ts";
 import { FrameContext } from "./frame_context.ts";
 import type { PacketCounter, RuleSet, RuleSetCounters } from "./rule_set.ts";
 import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state.ts";

@@ -14,7 +14,7 @@ import {
   _wireLength,
 } from "../bpf/_packet_access.ts";
 import type { FrameDescriptor } from "../capture/link_types.ts";
-import type { FrameRef } from "./compile_rule_set.ts";
+import type { FrameRef } from "./frame_ref.ts";
 
 /** Where loads at one base may read, computed from its context once per frame. */
 export interface _Window {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CompileRuleSetOptions } from "./compile_rule_set.ts";
+import type { CompileRuleSetOptions } from "./compiled_rule_set.ts";
 import type { Chain, Rule, RuleSet } from "./rule_set.ts";
 import { RuleSetError } from "./rule_set_error.ts";
 import { _findChainProblem } from "./_check_chains.ts";

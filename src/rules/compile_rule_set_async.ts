@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CompiledRuleSet, CompileRuleSetOptions } from "./compile_rule_set.ts";
+import type { CompiledRuleSet, CompileRuleSetOptions } from "./compiled_rule_set.ts";
 import type { RuleSet } from "./rule_set.ts";
 import { _RuleSetBuilder } from "./_rule_set_builder.ts";
 

@@ -11,7 +11,7 @@ import {
   describeFrame,
   type FrameDescriptor,
 } from "../capture/link_types.ts";
-import type { FrameRef } from "./compile_rule_set.ts";
+import type { FrameRef } from "./frame_ref.ts";
 import type { RuleBase } from "./rule_set.ts";
 
 function _newContext(): PacketContext {
