@@ -42,7 +42,10 @@ function _isFunction(node: ts.Node): node is ts.FunctionLikeDeclaration {
     ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node);
 }
 
-/** The node whose leading comments belong to the function (the `const` statement for `const f = () => ...`). */
+/**
+ * The node whose leading comments belong to the function: the `const`
+ * statement for `const f = () => ...`, the call statement for `call(() => ...)`.
+ */
 function _commentHolder(node: ts.Node): ts.Node {
   let holder: ts.Node = node;
   if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
@@ -51,6 +54,8 @@ function _commentHolder(node: ts.Node): ts.Node {
       holder = ts.isVariableStatement(parent.parent.parent) ? parent.parent.parent : parent;
     } else if (ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) {
       holder = parent;
+    } else if (ts.isCallExpression(parent) && ts.isExpressionStatement(parent.parent)) {
+      holder = parent.parent; // Deno.test("...", () => { ... });
     }
   }
   return holder;

@@ -43,6 +43,8 @@ Deno.test("longFunctions() skips a function marked as a table, and only that one
     `// ${TABLE_MARKER}`,
     `const arrowTable = () => {\n${_body(8)}\n};`,
     `function notTable() {\n${_body(8)}\n}`,
+    `// ${TABLE_MARKER}`,
+    `Deno.test("a table", () => {\n${_body(8)}\n});`,
   ].join("\n");
   assert.deepEqual(longFunctions("c.ts", source, 5).map((fn) => fn.name), ["notTable"]);
 });
