@@ -15,6 +15,7 @@ import { _indexAt, _read } from "./_packet_read.ts";
 import { BUDGET, REG_A, REG_X, RESULT } from "./_execute_state.ts";
 import { _step } from "./_execute_step.ts";
 
+// check-function-length: table (one case per operation in one loop, so the JIT keeps A, X and the bounds in registers)
 /**
  * The case labels are the operation numbers of `_dispatch_code.ts` written as
  * literals (named in a comment), so the JIT builds one jump table; imported

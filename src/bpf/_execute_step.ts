@@ -26,6 +26,7 @@ function _end(S: Int32Array, value: number): number {
   return -1;
 }
 
+// check-function-length: table (one case per operation, like the kernel's ___bpf_prog_run jump table)
 /**
  * Runs the operation at `pc` (one the hot loop leaves out; case labels as in
  * `_execute.ts`) and returns the next `pc`, or -1 when the program ends with

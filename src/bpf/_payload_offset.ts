@@ -69,6 +69,13 @@ const state = {
   nhoff: 0,
   proto: 0,
   ipProto: 0,
+  /** `skb->protocol`, which a hardware-accelerated VLAN tag hides behind `vlanTpid`. */
+  skbProtocol: 0,
+  vlanPresent: false,
+  /** VLAN tags seen so far, at most 2 (FLOW_DISSECTOR_KEY_VLAN, _CVLAN). */
+  vlanDepth: 0,
+  fragment: false,
+  firstFragment: false,
 };
 
 /** `__skb_header_pointer`: may `length` bytes at relative `offset` be read? */
@@ -100,204 +107,169 @@ export function _payloadOffset(
   state.base = base;
   state.headLength = headLength;
   state.nhoff = network - base;
-  const skbProtocol = (context.protocol ?? 0) & 0xffff;
-  const vlanPresent = context.vlanPresent === true;
-  state.proto = vlanPresent ? (context.vlanTpid ?? 0) & 0xffff : skbProtocol;
+  state.skbProtocol = (context.protocol ?? 0) & 0xffff;
+  state.vlanPresent = context.vlanPresent === true;
+  state.proto = state.vlanPresent ? (context.vlanTpid ?? 0) & 0xffff : state.skbProtocol;
   state.ipProto = 0;
-  let fragment = false;
-  let firstFragment = false;
-  let headers = 0;
-  let vlanDepth = 0; // FLOW_DISSECTOR_KEY_MAX, _VLAN, _CVLAN
-  let good = false;
-
-  dissect: for (;;) {
-    // proto_again
-    let result: number;
-    const nhoff = state.nhoff;
-    switch (state.proto) {
-      case ETH_P_IP: {
-        if (!present(nhoff, 20) || (u8(nhoff) & 0x0f) < 5) {
-          result = OUT_BAD;
-          break;
-        }
-        state.nhoff = nhoff + (u8(nhoff) & 0x0f) * 4;
-        state.ipProto = u8(nhoff + 9);
-        result = CONTINUE;
-        const fragmentOffset = u16(nhoff + 6);
-        if (fragmentOffset & 0x3fff) { // ip_is_fragment: IP_MF | IP_OFFSET
-          fragment = true;
-          if (!(fragmentOffset & 0x1fff)) firstFragment = true;
-          result = OUT_GOOD; // without FLOW_DISSECTOR_F_PARSE_1ST_FRAG
-        }
-        break;
-      }
-      case ETH_P_IPV6:
-        if (!present(nhoff, 40)) {
-          result = OUT_BAD;
-          break;
-        }
-        state.ipProto = u8(nhoff + 6);
-        state.nhoff = nhoff + 40;
-        result = CONTINUE;
-        break;
-      case ETH_P_8021AD:
-      case ETH_P_8021Q:
-        if (vlanDepth === 0 && vlanPresent) {
-          state.proto = skbProtocol;
-        } else {
-          if (!present(nhoff, 4)) {
-            result = OUT_BAD;
-            break;
-          }
-          state.proto = u16(nhoff + 2);
-          state.nhoff = nhoff + 4;
-        }
-        if (vlanDepth < 2) vlanDepth++;
-        result = PROTO_AGAIN;
-        break;
-      case ETH_P_PPP_SES: {
-        // struct pppoe_hdr (6 bytes) + the PPP protocol; ver = type = 1, code = 0
-        if (!present(nhoff, 8) || u8(nhoff) !== 0x11 || u8(nhoff + 1) !== 0) {
-          result = OUT_BAD;
-          break;
-        }
-        let pppProtocol = u16(nhoff + 6);
-        if (pppProtocol & 0x0100) {
-          pppProtocol >>= 8; // compressed protocol field
-          state.nhoff = nhoff + 7;
-        } else {
-          state.nhoff = nhoff + 8;
-        }
-        result = PROTO_AGAIN;
-        if (pppProtocol === 0x21) state.proto = ETH_P_IP;
-        else if (pppProtocol === 0x57) state.proto = ETH_P_IPV6;
-        else if (pppProtocol === 0x281) state.proto = ETH_P_MPLS_UC;
-        else if (pppProtocol === 0x283) state.proto = ETH_P_MPLS_MC;
-        else result = (pppProtocol & 0x0101) === 0x0001 ? OUT_GOOD : OUT_BAD;
-        break;
-      }
-      case ETH_P_TIPC:
-        result = present(nhoff, 16) ? OUT_GOOD : OUT_BAD;
-        break;
-      case ETH_P_MPLS_UC:
-      case ETH_P_MPLS_MC:
-      case ETH_P_ARP:
-      case ETH_P_RARP:
-      case ETH_P_CFM:
-        result = OUT_GOOD; // the basic dissector wants no keys from these
-        break;
-      case ETH_P_FCOE:
-        if (state.headLength - nhoff < 38) {
-          result = OUT_BAD;
-          break;
-        }
-        state.nhoff = nhoff + 38;
-        result = OUT_GOOD;
-        break;
-      case ETH_P_BATMAN:
-        // batadv_unicast_packet (10 bytes) + ethhdr; compat version 15, BATADV_UNICAST
-        if (!present(nhoff, 24) || u8(nhoff + 1) !== 15 || u8(nhoff) !== 0x40) {
-          result = OUT_BAD;
-          break;
-        }
-        state.proto = u16(nhoff + 22);
-        state.nhoff = nhoff + 24;
-        result = PROTO_AGAIN;
-        break;
-      case ETH_P_1588:
-        if (!present(nhoff, 34)) {
-          result = OUT_BAD;
-          break;
-        }
-        state.nhoff = nhoff + 34;
-        result = OUT_GOOD;
-        break;
-      case ETH_P_PRP:
-      case ETH_P_HSR:
-        if (!present(nhoff, 6)) {
-          result = OUT_BAD;
-          break;
-        }
-        state.proto = u16(nhoff + 4);
-        state.nhoff = nhoff + 6;
-        result = PROTO_AGAIN;
-        break;
-      default:
-        result = OUT_BAD;
-    }
-    if (result === OUT_GOOD) {
-      good = true;
-      break dissect;
-    }
-    if (result === PROTO_AGAIN) {
-      if (++headers <= MAX_FLOW_DISSECT_HDRS) continue dissect;
-      good = true;
-      break dissect;
-    }
-    if (result === OUT_BAD) break dissect;
-
-    for (;;) {
-      // ip_proto_again
-      result = CONTINUE;
-      const nhoff = state.nhoff;
-      switch (state.ipProto) {
-        case IPPROTO_GRE:
-          result = dissectGre();
-          break;
-        case IPPROTO_HOPOPTS:
-        case IPPROTO_ROUTING:
-        case IPPROTO_DSTOPTS:
-          if (state.proto !== ETH_P_IPV6) break;
-          if (!present(nhoff, 2)) {
-            result = OUT_BAD;
-            break;
-          }
-          state.ipProto = u8(nhoff);
-          state.nhoff = nhoff + ((u8(nhoff + 1) + 1) << 3);
-          result = IPPROTO_AGAIN;
-          break;
-        case IPPROTO_FRAGMENT:
-          if (state.proto !== ETH_P_IPV6) break;
-          if (!present(nhoff, 8)) {
-            result = OUT_BAD;
-            break;
-          }
-          fragment = true;
-          state.ipProto = u8(nhoff);
-          if (!(u16(nhoff + 2) & 0xfff8)) firstFragment = true;
-          state.nhoff = nhoff + 8;
-          result = OUT_GOOD;
-          break;
-        case IPPROTO_IPIP:
-          state.proto = ETH_P_IP;
-          result = PROTO_AGAIN;
-          break;
-        case IPPROTO_IPV6:
-          state.proto = ETH_P_IPV6;
-          result = PROTO_AGAIN;
-          break;
-        case IPPROTO_MPLS:
-          state.proto = ETH_P_MPLS_UC;
-          result = PROTO_AGAIN;
-          break;
-      }
-      if (result === PROTO_AGAIN) {
-        if (++headers <= MAX_FLOW_DISSECT_HDRS) continue dissect;
-      } else if (result === IPPROTO_AGAIN) {
-        if (++headers <= MAX_FLOW_DISSECT_HDRS) continue;
-      } else if (result === OUT_BAD) {
-        break dissect;
-      }
-      good = true;
-      break dissect;
-    }
-  }
-  const result = good ? transportPayload(fragment && !firstFragment, wireLength) : 0;
+  state.vlanDepth = 0;
+  state.fragment = false;
+  state.firstFragment = false;
+  const result = dissect()
+    ? transportPayload(state.fragment && !state.firstFragment, wireLength)
+    : 0;
   state.packet = EMPTY; // keep no reference to the caller's buffer
   return result;
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * `__skb_flow_dissect`'s loop: the network header (`proto_again`), then the
+ * IP protocol chain (`ip_proto_again`), at most 15 headers. Whether the
+ * dissection succeeded.
+ */
+function dissect(): boolean {
+  let headers = 0;
+  for (;;) {
+    const network = dissectNetwork();
+    if (network === OUT_BAD) return false;
+    if (network === OUT_GOOD) return true;
+    if (network === PROTO_AGAIN) {
+      if (++headers > MAX_FLOW_DISSECT_HDRS) return true;
+      continue;
+    }
+    for (;;) {
+      const next = dissectIpProto();
+      if (next === OUT_BAD) return false;
+      if (next !== PROTO_AGAIN && next !== IPPROTO_AGAIN) return true;
+      if (++headers > MAX_FLOW_DISSECT_HDRS) return true;
+      if (next === PROTO_AGAIN) break;
+    }
+  }
+}
+
+/** One network header at `state.nhoff`, by `state.proto` (the `proto_again` switch). */
+function dissectNetwork(): number {
+  const nhoff = state.nhoff;
+  switch (state.proto) {
+    case ETH_P_IP: {
+      if (!present(nhoff, 20) || (u8(nhoff) & 0x0f) < 5) return OUT_BAD;
+      state.nhoff = nhoff + (u8(nhoff) & 0x0f) * 4;
+      state.ipProto = u8(nhoff + 9);
+      const fragmentOffset = u16(nhoff + 6);
+      if (fragmentOffset & 0x3fff) { // ip_is_fragment: IP_MF | IP_OFFSET
+        state.fragment = true;
+        if (!(fragmentOffset & 0x1fff)) state.firstFragment = true;
+        return OUT_GOOD; // without FLOW_DISSECTOR_F_PARSE_1ST_FRAG
+      }
+      return CONTINUE;
+    }
+    case ETH_P_IPV6:
+      if (!present(nhoff, 40)) return OUT_BAD;
+      state.ipProto = u8(nhoff + 6);
+      state.nhoff = nhoff + 40;
+      return CONTINUE;
+    case ETH_P_8021AD:
+    case ETH_P_8021Q:
+      if (state.vlanDepth === 0 && state.vlanPresent) {
+        state.proto = state.skbProtocol;
+      } else {
+        if (!present(nhoff, 4)) return OUT_BAD;
+        state.proto = u16(nhoff + 2);
+        state.nhoff = nhoff + 4;
+      }
+      if (state.vlanDepth < 2) state.vlanDepth++;
+      return PROTO_AGAIN;
+    case ETH_P_PPP_SES:
+      return dissectPppoe();
+    case ETH_P_TIPC:
+      return present(nhoff, 16) ? OUT_GOOD : OUT_BAD;
+    case ETH_P_MPLS_UC:
+    case ETH_P_MPLS_MC:
+    case ETH_P_ARP:
+    case ETH_P_RARP:
+    case ETH_P_CFM:
+      return OUT_GOOD; // the basic dissector wants no keys from these
+    case ETH_P_FCOE:
+      if (state.headLength - nhoff < 38) return OUT_BAD;
+      state.nhoff = nhoff + 38;
+      return OUT_GOOD;
+    case ETH_P_BATMAN:
+      // batadv_unicast_packet (10 bytes) + ethhdr; compat version 15, BATADV_UNICAST
+      if (!present(nhoff, 24) || u8(nhoff + 1) !== 15 || u8(nhoff) !== 0x40) return OUT_BAD;
+      state.proto = u16(nhoff + 22);
+      state.nhoff = nhoff + 24;
+      return PROTO_AGAIN;
+    case ETH_P_1588:
+      if (!present(nhoff, 34)) return OUT_BAD;
+      state.nhoff = nhoff + 34;
+      return OUT_GOOD;
+    case ETH_P_PRP:
+    case ETH_P_HSR:
+      if (!present(nhoff, 6)) return OUT_BAD;
+      state.proto = u16(nhoff + 4);
+      state.nhoff = nhoff + 6;
+      return PROTO_AGAIN;
+    default:
+      return OUT_BAD;
+  }
+}
+
+/** A PPPoE session header and its PPP protocol field. */
+function dissectPppoe(): number {
+  const nhoff = state.nhoff;
+  // struct pppoe_hdr (6 bytes) + the PPP protocol; ver = type = 1, code = 0
+  if (!present(nhoff, 8) || u8(nhoff) !== 0x11 || u8(nhoff + 1) !== 0) return OUT_BAD;
+  let pppProtocol = u16(nhoff + 6);
+  if (pppProtocol & 0x0100) {
+    pppProtocol >>= 8; // compressed protocol field
+    state.nhoff = nhoff + 7;
+  } else {
+    state.nhoff = nhoff + 8;
+  }
+  if (pppProtocol === 0x21) state.proto = ETH_P_IP;
+  else if (pppProtocol === 0x57) state.proto = ETH_P_IPV6;
+  else if (pppProtocol === 0x281) state.proto = ETH_P_MPLS_UC;
+  else if (pppProtocol === 0x283) state.proto = ETH_P_MPLS_MC;
+  else return (pppProtocol & 0x0101) === 0x0001 ? OUT_GOOD : OUT_BAD;
+  return PROTO_AGAIN;
+}
+
+/** One header after the network header, by `state.ipProto` (the `ip_proto_again` switch). */
+function dissectIpProto(): number {
+  const nhoff = state.nhoff;
+  switch (state.ipProto) {
+    case IPPROTO_GRE:
+      return dissectGre();
+    case IPPROTO_HOPOPTS:
+    case IPPROTO_ROUTING:
+    case IPPROTO_DSTOPTS:
+      if (state.proto !== ETH_P_IPV6) return CONTINUE;
+      if (!present(nhoff, 2)) return OUT_BAD;
+      state.ipProto = u8(nhoff);
+      state.nhoff = nhoff + ((u8(nhoff + 1) + 1) << 3);
+      return IPPROTO_AGAIN;
+    case IPPROTO_FRAGMENT:
+      if (state.proto !== ETH_P_IPV6) return CONTINUE;
+      if (!present(nhoff, 8)) return OUT_BAD;
+      state.fragment = true;
+      state.ipProto = u8(nhoff);
+      if (!(u16(nhoff + 2) & 0xfff8)) state.firstFragment = true;
+      state.nhoff = nhoff + 8;
+      return OUT_GOOD;
+    case IPPROTO_IPIP:
+      state.proto = ETH_P_IP;
+      return PROTO_AGAIN;
+    case IPPROTO_IPV6:
+      state.proto = ETH_P_IPV6;
+      return PROTO_AGAIN;
+    case IPPROTO_MPLS:
+      state.proto = ETH_P_MPLS_UC;
+      return PROTO_AGAIN;
+    default:
+      return CONTINUE;
+  }
+}
 
 /** `__skb_get_poff` on a successful dissection. */
 function transportPayload(laterFragment: boolean, wireLength: number): number {

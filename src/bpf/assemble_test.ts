@@ -102,6 +102,7 @@ reject: ret #0
   assert.deepEqual(program, golden("001"));
 });
 
+// check-function-length: table (each bpf_asm form beside its encoding)
 Deno.test("assemble() accepts every bpf_asm form of every instruction", () => {
   const source = `
     ld #0x800 ; 0

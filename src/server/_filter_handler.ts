@@ -9,7 +9,8 @@ import type { Context } from "hono";
 import type { _Service } from "./_service.ts";
 import { _choice, _name, _notFound } from "./_http_helpers.ts";
 import { _captureProblem, type _ErrorBody, _HttpError } from "./_http_error.ts";
-import { _createRouter } from "./_router.ts";
+import { _createRouter, type _Router } from "./_router.ts";
+import type { _Entry, _StreamTotals } from "./_loaded_rule_sets.ts";
 import { _BLOCK_OVERHEAD_BYTES } from "./_stream_admission.ts";
 import { _StreamIdleError } from "./_stream_idle_error.ts";
 
@@ -49,10 +50,47 @@ async function _startStream(
   const body = c.req.raw.body;
   if (!body) throw _badCapture("the request has no body");
   const input = body.getReader();
-  // Peek at the magic number: a body that is no capture at all gets a 400.
+  const idleMs = limits.streamIdleTimeoutMs;
+  const { head, magic } = await _peekCapture(input, idleMs);
+
+  const e = ruleSets.entry(name);
+  const loaded = e.loaded ?? await ruleSets.current(name);
+  if (!loaded) throw _notFound(name);
+  const router = _createRouter(loaded.compiled, output, {
+    maxCapturedLength: Math.min(limits.maxRecordBytes, 262144),
+    maxBlockLength: limits.maxRecordBytes + _BLOCK_OVERHEAD_BYTES,
+    highWaterMark: _OUTPUT_HIGH_WATER_MARK,
+  });
+  const stream = crypto.randomUUID();
+  const version = loaded.version;
+  const flow = _trackStream(service, e, ruleSets.streamTotals(name, version), {
+    router,
+    stream,
+    version,
+    release,
+  });
+  _pumpUpload(input, head, router.writable.getWriter(), flow, idleMs);
+  return new Response(_responseBody(router.readable.getReader(), input, flow), {
+    status: 200,
+    headers: {
+      "Content-Type": magic === "pcapng" ? "application/x-pcapng" : "application/vnd.tcpdump.pcap",
+      "Cache-Control": "no-store",
+      "X-Bpfstream-Stream": stream,
+      "X-Bpfstream-Version": String(version),
+    },
+  });
+}
+
+/**
+ * Reads the first 4 bytes of the upload (within the idle timeout) and names
+ * the capture format: a body that is no capture at all gets a 400.
+ */
+async function _peekCapture(
+  input: ReadableStreamDefaultReader<Uint8Array>,
+  idleMs: number,
+): Promise<{ head: Uint8Array[]; magic: "pcap" | "pcapng" }> {
   const head: Uint8Array[] = [];
   let have = 0;
-  const idleMs = limits.streamIdleTimeoutMs;
   let idle: _StreamIdleError | undefined;
   const peekTimer = idleMs > 0
     ? setTimeout(() => input.cancel(idle = new _StreamIdleError(idleMs, have)), idleMs)
@@ -85,62 +123,88 @@ async function _startStream(
         }... (not pcap or pcapng) at byte offset 0`,
     );
   }
+  return { head, magic };
+}
 
-  const e = ruleSets.entry(name);
-  const loaded = e.loaded ?? await ruleSets.current(name);
-  if (!loaded) throw _notFound(name);
-  const router = _createRouter(loaded.compiled, output, {
-    maxCapturedLength: Math.min(limits.maxRecordBytes, 262144),
-    maxBlockLength: limits.maxRecordBytes + _BLOCK_OVERHEAD_BYTES,
-    highWaterMark: _OUTPUT_HIGH_WATER_MARK,
-  });
-  const stream = crypto.randomUUID();
-  const version = loaded.version;
-  const totals = ruleSets.streamTotals(name, version);
+/** One running filter stream: its byte counts, its idle timer, and how it ends. */
+interface _Flow {
+  bytesIn: number;
+  bytesOut: number;
+  ended: boolean;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Ends the stream once: releases admission, counts it, records an error. */
+  end(error?: unknown): void;
+}
+
+/**
+ * Registers a started stream with its rule set (router, active count) and
+ * returns its {@linkcode _Flow}, whose `end` undoes that and records how it
+ * ended.
+ */
+function _trackStream(
+  service: _Service,
+  e: _Entry,
+  totals: _StreamTotals,
+  started: { router: _Router; stream: string; version: number; release: () => void },
+): _Flow {
+  const { router, stream, version, release } = started;
   e.routers.add(router);
   totals.active++;
-  let bytesIn = 0;
-  let bytesOut = 0;
-  let ended = false;
-  let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  const end = (error?: unknown) => {
-    if (ended) return;
-    ended = true;
-    clearTimeout(idleTimer);
-    release();
-    e.routers.delete(router);
-    totals.active--;
-    if (error === undefined) {
-      totals.completed++;
-      return;
-    }
-    totals.failed++;
-    const problem: _ErrorBody = _captureProblem(error);
-    e.errors.push({
-      stream,
-      version,
-      at: service.now().toISOString(),
-      bytesIn,
-      bytesOut,
-      ...problem,
-    });
-    if (e.errors.length > _MAX_ERRORS) e.errors.shift();
+  const flow: _Flow = {
+    bytesIn: 0,
+    bytesOut: 0,
+    ended: false,
+    idleTimer: undefined,
+    end(error?: unknown) {
+      if (flow.ended) return;
+      flow.ended = true;
+      clearTimeout(flow.idleTimer);
+      release();
+      e.routers.delete(router);
+      totals.active--;
+      if (error === undefined) {
+        totals.completed++;
+        return;
+      }
+      totals.failed++;
+      const problem: _ErrorBody = _captureProblem(error);
+      e.errors.push({
+        stream,
+        version,
+        at: service.now().toISOString(),
+        bytesIn: flow.bytesIn,
+        bytesOut: flow.bytesOut,
+        ...problem,
+      });
+      if (e.errors.length > _MAX_ERRORS) e.errors.shift();
+    },
   };
+  return flow;
+}
 
-  // Request body → router. When the router ends early (a capture error),
-  // the rest of the upload is read and discarded so that the response can
-  // end cleanly instead of the connection being reset under the client.
-  const writer = router.writable.getWriter();
+/**
+ * Request body → router, in the background. When the router ends early (a
+ * capture error), the rest of the upload is read and discarded so that the
+ * response can end cleanly instead of the connection being reset under the
+ * client. An upload idle for `idleMs` ends the stream.
+ */
+function _pumpUpload(
+  input: ReadableStreamDefaultReader<Uint8Array>,
+  head: Uint8Array[],
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  flow: _Flow,
+  idleMs: number,
+): void {
   const stop = (error: unknown) => {
     input.cancel(error).catch(() => {});
     writer.abort(error).catch(() => {});
   };
   const touch = () => {
-    if (idleMs <= 0 || ended) return;
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => {
-      const error = new _StreamIdleError(idleMs, bytesIn);
-      end(error);
+    if (idleMs <= 0 || flow.ended) return;
+    clearTimeout(flow.idleTimer);
+    flow.idleTimer = setTimeout(() => {
+      const error = new _StreamIdleError(idleMs, flow.bytesIn);
+      flow.end(error);
       // The client stopped reading: drop what is buffered. Else the upload
       // stalled: end the input, and the router flushes the frames it has.
       if (waitingForOutput) stop(error);
@@ -151,7 +215,7 @@ async function _startStream(
   let waitingForOutput = false;
   let drained = 0;
   const feed = async (chunk: Uint8Array) => {
-    bytesIn += chunk.length;
+    flow.bytesIn += chunk.length;
     if (!writing) {
       drained += chunk.length;
       if (drained > _MAX_DRAIN) throw new Error("the upload continued after a capture error");
@@ -179,44 +243,42 @@ async function _startStream(
     }
     if (writing) await writer.close().catch(() => {});
   })().catch(stop); // the upload broke (client gone) or ran on after an error: stop both sides
+}
 
-  // Router → response. A capture error ends the response cleanly after the
-  // accepted frames (a valid, shorter capture) and is recorded under the
-  // stream id in GET /rulesets/:name/counters.
-  const accepted = router.readable.getReader();
-  const response = new ReadableStream<Uint8Array>({
+/**
+ * Router → response. A capture error ends the response cleanly after the
+ * accepted frames (a valid, shorter capture) and is recorded under the
+ * stream id in GET /rulesets/:name/counters.
+ */
+function _responseBody(
+  accepted: ReadableStreamDefaultReader<Uint8Array>,
+  input: ReadableStreamDefaultReader<Uint8Array>,
+  flow: _Flow,
+): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
         result = await accepted.read();
       } catch (error) {
-        end(error);
+        flow.end(error);
         controller.close();
         return;
       }
       if (!result.done) {
-        bytesOut += result.value.length;
+        flow.bytesOut += result.value.length;
         controller.enqueue(result.value);
         return;
       }
-      end();
+      flow.end();
       controller.close();
     },
     cancel(reason) {
-      end(reason ?? new Error("the client closed the response"));
+      flow.end(reason ?? new Error("the client closed the response"));
       accepted.cancel(reason).catch(() => {});
       input.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
-  return new Response(response, {
-    status: 200,
-    headers: {
-      "Content-Type": magic === "pcapng" ? "application/x-pcapng" : "application/vnd.tcpdump.pcap",
-      "Cache-Control": "no-store",
-      "X-Bpfstream-Stream": stream,
-      "X-Bpfstream-Version": String(version),
-    },
-  });
 }
 
 function _badCapture(reason: string): _HttpError {
