@@ -488,6 +488,7 @@ function _parseCommand(
 
 type _Module = "bpf" | "u32" | "comment";
 
+// check-function-length: table (one case per iptables option, in the order iptables-save writes them)
 function _parseRule(
   state: _TableState,
   context: _Context,
