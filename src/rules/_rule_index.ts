@@ -39,7 +39,7 @@ import type { _Frame } from "./_frame_state.ts";
 
 /** Deepest node (root = 0). */
 export const _MAX_DEPTH = 24;
-/** Nodes with at most this many entries are leaves. */
+/** Nodes with at most this many entries are leaves below a value child. */
 const _LEAF_ENTRIES = 2;
 
 /** One alternative of one rule. */
@@ -215,6 +215,8 @@ interface _Task {
   entries: _IndexEntry[];
   /** Keys (`_keyOf`) already split on along the path. */
   used: ReadonlySet<number>;
+  /** Whether a guard of every entry was checked on the path (a value child's subtree). */
+  filtered: boolean;
 }
 
 interface _KeyStats {
@@ -239,7 +241,7 @@ export class _IndexBuilder {
 
   constructor(entries: _IndexEntry[], fields: readonly _Field[]) {
     this.#fields = fields;
-    this.#tasks = [{ node: this.root, entries, used: new Set() }];
+    this.#tasks = [{ node: this.root, entries, used: new Set(), filtered: false }];
     this.#copiesLeft = 32 * entries.length + 64;
   }
 
@@ -251,12 +253,17 @@ export class _IndexBuilder {
     return this.#tasks.length === 0;
   }
 
-  #build({ node, entries, used }: _Task): void {
-    if (entries.length <= _LEAF_ENTRIES || node.depth >= _MAX_DEPTH) {
+  #build({ node, entries, used, filtered }: _Task): void {
+    // A few entries are a leaf once one of their guards was checked; on the
+    // rest chain (no guard checked) they still get one node that checks one.
+    const few = entries.length <= _LEAF_ENTRIES;
+    if ((few && filtered) || node.depth >= _MAX_DEPTH) {
       node.leaf = _positions(entries);
       return;
     }
-    const best = this.#choose(entries, used);
+    // Keys most entries share first; on the rest chain, else any key at all.
+    let best = this.#choose(entries, used, few ? 1 : 2);
+    if (best === null && !few && !filtered) best = this.#choose(entries, used, 1);
     if (best === null) {
       node.leaf = _positions(entries);
       return;
@@ -278,11 +285,15 @@ export class _IndexBuilder {
       const next = new _IndexNode();
       next.depth = node.depth + 1;
       node.rest = next;
-      this.#tasks.push({ node: next, entries: rest, used: childUsed });
+      this.#tasks.push({ node: next, entries: rest, used: childUsed, filtered });
     }
   }
 
-  #choose(entries: _IndexEntry[], used: ReadonlySet<number>): _KeyStats | null {
+  #choose(
+    entries: _IndexEntry[],
+    used: ReadonlySet<number>,
+    leastCovered: number,
+  ): _KeyStats | null {
     const stats = new Map<number, _KeyStats>();
     for (const entry of entries) {
       for (const g of entry.guards) {
@@ -299,16 +310,18 @@ export class _IndexBuilder {
       }
     }
     // Most covered first; a key cannot score more than 2 × covered − 1.
-    const keys = [...stats.values()].filter((s) => s.covered >= 2);
+    const keys = [...stats.values()].filter((s) => s.covered >= leastCovered);
     keys.sort((a, b) => b.covered - a.covered);
     let best: _KeyStats | null = null;
     let bestScore = 0;
     for (const s of keys) {
-      if (2 * s.covered - 1 <= bestScore) break;
+      // With few entries, keys of equal score are compared (`_narrower`).
+      const most = 2 * s.covered - 1;
+      if (most < bestScore || (most === bestScore && leastCovered > 1)) break;
       const largest = s.ranges ? this.#rangeLoad(s) : _largestBucket(s.guards);
       if (largest < 0) continue;
       const score = 2 * s.covered - largest;
-      if (score > bestScore) {
+      if (score > bestScore || (score === bestScore && best !== null && _narrower(s, best))) {
         bestScore = score;
         best = s;
       }
@@ -416,9 +429,22 @@ export class _IndexBuilder {
   #child(parent: _IndexNode, entries: _IndexEntry[], used: ReadonlySet<number>): _IndexNode {
     const child = new _IndexNode();
     child.depth = parent.depth + 1;
-    this.#tasks.push({ node: child, entries, used });
+    this.#tasks.push({ node: child, entries, used, filtered: true });
     return child;
   }
+}
+
+/** Between keys of equal score: exact before ranges, then the one with more mask bits. */
+function _narrower(a: _KeyStats, b: _KeyStats): boolean {
+  if (a.ranges !== b.ranges) return !a.ranges;
+  return _bits(a.mask) > _bits(b.mask);
+}
+
+function _bits(mask: number): number {
+  let m = mask >>> 0;
+  let n = 0;
+  for (; m !== 0; m &= m - 1) n++;
+  return n;
 }
 
 /** The most guards (equalities) with one value. */
