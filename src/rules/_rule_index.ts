@@ -41,6 +41,12 @@ import type { _Frame } from "./_frame_state.ts";
 export const _MAX_DEPTH = 24;
 /** Nodes with at most this many entries are leaves below a value child. */
 const _LEAF_ENTRIES = 2;
+/**
+ * On the rest chain, at most this many entries that share no key still get
+ * nodes on keys one entry tests (each node costs every frame a load; more
+ * entries stay a leaf, where first-match often stops before them).
+ */
+const _SPLIT_ALONE = 8;
 
 /** One alternative of one rule. */
 export interface _IndexEntry {
@@ -263,7 +269,9 @@ export class _IndexBuilder {
     }
     // Keys most entries share first; on the rest chain, else any key at all.
     let best = this.#choose(entries, used, few ? 1 : 2);
-    if (best === null && !few && !filtered) best = this.#choose(entries, used, 1);
+    if (best === null && !filtered && entries.length <= _SPLIT_ALONE) {
+      best = this.#choose(entries, used, 1);
+    }
     if (best === null) {
       node.leaf = _positions(entries);
       return;
