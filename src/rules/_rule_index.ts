@@ -32,7 +32,7 @@
  * @module
  */
 import type { _Guard } from "./_guards.ts";
-import { _F_PACKET, type _Field, _loadField } from "./_fields.ts";
+import { _F_ADDRESS, _F_PACKET, type _Field, _loadField } from "./_fields.ts";
 import { _load } from "../bpf/_packet_access.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import type { _Frame } from "./_frame_state.ts";
@@ -247,7 +247,11 @@ export class _IndexBuilder {
 
   constructor(entries: _IndexEntry[], fields: readonly _Field[]) {
     this.#fields = fields;
-    this.#tasks = [{ node: this.root, entries, used: new Set(), filtered: false }];
+    const widened = entries.map((e) => ({
+      position: e.position,
+      guards: e.guards.map((g) => _prefixAsRange(g, fields)),
+    }));
+    this.#tasks = [{ node: this.root, entries: widened, used: new Set(), filtered: false }];
     this.#copiesLeft = 32 * entries.length + 64;
   }
 
@@ -355,8 +359,10 @@ export class _IndexBuilder {
       running += load[i];
       if (running > largest) largest = running;
     }
-    // A segment tree stores each range in at most 2 log2(intervals) nodes.
-    const copies = guards.length * 2 * Math.ceil(Math.log2(starts.length + 1));
+    // A segment tree stores each range in at most 2 log2(intervals) nodes, a point in one.
+    const most = 2 * Math.ceil(Math.log2(starts.length + 1));
+    let copies = 0;
+    for (const g of guards) copies += g.lo === g.hi ? 1 : most;
     return copies > this.#copiesLeft ? -1 : largest;
   }
 
@@ -421,11 +427,16 @@ export class _IndexBuilder {
       let l = _segment(starts, g.lo) + leaves;
       let r = _segment(starts, g.hi) + leaves + 1;
       while (l < r) {
-        if (l & 1) groups[l++].push(entry);
-        if (r & 1) groups[--r].push(entry);
+        if (l & 1) {
+          groups[l++].push(entry);
+          copies++;
+        }
+        if (r & 1) {
+          groups[--r].push(entry);
+          copies++;
+        }
         l >>= 1;
         r >>= 1;
-        copies++;
       }
     }
     this.#copiesLeft -= copies;
@@ -440,6 +451,24 @@ export class _IndexBuilder {
     this.#tasks.push({ node: child, entries, used, filtered: true });
     return child;
   }
+}
+
+/**
+ * An equality under a prefix mask (`(v & 0xffffff00) = k`, as `-s 10.0.1.0/24`
+ * or a tcpdump `net` test) as the same test on the whole field, `k ≤ v ≤ k |
+ * 0xff`: guards on one field with different prefix lengths then share one
+ * range node. Other guards are returned as they are.
+ */
+function _prefixAsRange(g: _Guard, fields: readonly _Field[]): _Guard {
+  const f = fields[g.field];
+  if (g.lo !== g.hi || g.mask === 0) return g;
+  const width = f.kind === _F_ADDRESS ? 32 : f.kind === _F_PACKET ? 8 * f.size : 0;
+  if (width === 0) return g;
+  const full = 2 ** width - 1;
+  const low = full - g.mask;
+  if (low <= 0 || g.mask > full || (low & (low + 1)) !== 0 || g.lo % (low + 1) !== 0) return g;
+  if ((g.mask & low) !== 0) return g;
+  return { field: g.field, mask: full, lo: g.lo, hi: g.lo + low };
 }
 
 /** Between keys of equal score: exact before ranges, then the one with more mask bits. */
