@@ -32,15 +32,21 @@
  * @module
  */
 import type { _Guard } from "./_guards.ts";
-import { _F_PACKET, type _Field, _loadField } from "./_fields.ts";
+import { _F_ADDRESS, _F_PACKET, type _Field, _loadField } from "./_fields.ts";
 import { _load } from "../bpf/_packet_access.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import type { _Frame } from "./_frame_state.ts";
 
 /** Deepest node (root = 0). */
 export const _MAX_DEPTH = 24;
-/** Nodes with at most this many entries are leaves. */
+/** Nodes with at most this many entries are leaves below a value child. */
 const _LEAF_ENTRIES = 2;
+/**
+ * On the rest chain, at most this many entries that share no key still get
+ * nodes on keys one entry tests (each node costs every frame a load; more
+ * entries stay a leaf, where first-match often stops before them).
+ */
+const _SPLIT_ALONE = 8;
 
 /** One alternative of one rule. */
 export interface _IndexEntry {
@@ -215,6 +221,8 @@ interface _Task {
   entries: _IndexEntry[];
   /** Keys (`_keyOf`) already split on along the path. */
   used: ReadonlySet<number>;
+  /** Whether a guard of every entry was checked on the path (a value child's subtree). */
+  filtered: boolean;
 }
 
 interface _KeyStats {
@@ -239,7 +247,11 @@ export class _IndexBuilder {
 
   constructor(entries: _IndexEntry[], fields: readonly _Field[]) {
     this.#fields = fields;
-    this.#tasks = [{ node: this.root, entries, used: new Set() }];
+    const widened = entries.map((e) => ({
+      position: e.position,
+      guards: e.guards.map((g) => _prefixAsRange(g, fields)),
+    }));
+    this.#tasks = [{ node: this.root, entries: widened, used: new Set(), filtered: false }];
     this.#copiesLeft = 32 * entries.length + 64;
   }
 
@@ -251,12 +263,19 @@ export class _IndexBuilder {
     return this.#tasks.length === 0;
   }
 
-  #build({ node, entries, used }: _Task): void {
-    if (entries.length <= _LEAF_ENTRIES || node.depth >= _MAX_DEPTH) {
+  #build({ node, entries, used, filtered }: _Task): void {
+    // A few entries are a leaf once one of their guards was checked; on the
+    // rest chain (no guard checked) they still get one node that checks one.
+    const few = entries.length <= _LEAF_ENTRIES;
+    if ((few && filtered) || node.depth >= _MAX_DEPTH) {
       node.leaf = _positions(entries);
       return;
     }
-    const best = this.#choose(entries, used);
+    // Keys most entries share first; on the rest chain, else any key at all.
+    let best = this.#choose(entries, used, few ? 1 : 2);
+    if (best === null && !filtered && entries.length <= _SPLIT_ALONE) {
+      best = this.#choose(entries, used, 1);
+    }
     if (best === null) {
       node.leaf = _positions(entries);
       return;
@@ -278,11 +297,15 @@ export class _IndexBuilder {
       const next = new _IndexNode();
       next.depth = node.depth + 1;
       node.rest = next;
-      this.#tasks.push({ node: next, entries: rest, used: childUsed });
+      this.#tasks.push({ node: next, entries: rest, used: childUsed, filtered });
     }
   }
 
-  #choose(entries: _IndexEntry[], used: ReadonlySet<number>): _KeyStats | null {
+  #choose(
+    entries: _IndexEntry[],
+    used: ReadonlySet<number>,
+    leastCovered: number,
+  ): _KeyStats | null {
     const stats = new Map<number, _KeyStats>();
     for (const entry of entries) {
       for (const g of entry.guards) {
@@ -299,16 +322,18 @@ export class _IndexBuilder {
       }
     }
     // Most covered first; a key cannot score more than 2 × covered − 1.
-    const keys = [...stats.values()].filter((s) => s.covered >= 2);
+    const keys = [...stats.values()].filter((s) => s.covered >= leastCovered);
     keys.sort((a, b) => b.covered - a.covered);
     let best: _KeyStats | null = null;
     let bestScore = 0;
     for (const s of keys) {
-      if (2 * s.covered - 1 <= bestScore) break;
+      // With few entries, keys of equal score are compared (`_narrower`).
+      const most = 2 * s.covered - 1;
+      if (most < bestScore || (most === bestScore && leastCovered > 1)) break;
       const largest = s.ranges ? this.#rangeLoad(s) : _largestBucket(s.guards);
       if (largest < 0) continue;
       const score = 2 * s.covered - largest;
-      if (score > bestScore) {
+      if (score > bestScore || (score === bestScore && best !== null && _narrower(s, best))) {
         bestScore = score;
         best = s;
       }
@@ -334,8 +359,10 @@ export class _IndexBuilder {
       running += load[i];
       if (running > largest) largest = running;
     }
-    // A segment tree stores each range in at most 2 log2(intervals) nodes.
-    const copies = guards.length * 2 * Math.ceil(Math.log2(starts.length + 1));
+    // A segment tree stores each range in at most 2 log2(intervals) nodes, a point in one.
+    const most = 2 * Math.ceil(Math.log2(starts.length + 1));
+    let copies = 0;
+    for (const g of guards) copies += g.lo === g.hi ? 1 : most;
     return copies > this.#copiesLeft ? -1 : largest;
   }
 
@@ -400,11 +427,16 @@ export class _IndexBuilder {
       let l = _segment(starts, g.lo) + leaves;
       let r = _segment(starts, g.hi) + leaves + 1;
       while (l < r) {
-        if (l & 1) groups[l++].push(entry);
-        if (r & 1) groups[--r].push(entry);
+        if (l & 1) {
+          groups[l++].push(entry);
+          copies++;
+        }
+        if (r & 1) {
+          groups[--r].push(entry);
+          copies++;
+        }
         l >>= 1;
         r >>= 1;
-        copies++;
       }
     }
     this.#copiesLeft -= copies;
@@ -416,9 +448,40 @@ export class _IndexBuilder {
   #child(parent: _IndexNode, entries: _IndexEntry[], used: ReadonlySet<number>): _IndexNode {
     const child = new _IndexNode();
     child.depth = parent.depth + 1;
-    this.#tasks.push({ node: child, entries, used });
+    this.#tasks.push({ node: child, entries, used, filtered: true });
     return child;
   }
+}
+
+/**
+ * An equality under a prefix mask (`(v & 0xffffff00) = k`, as `-s 10.0.1.0/24`
+ * or a tcpdump `net` test) as the same test on the whole field, `k ≤ v ≤ k |
+ * 0xff`: guards on one field with different prefix lengths then share one
+ * range node. Other guards are returned as they are.
+ */
+function _prefixAsRange(g: _Guard, fields: readonly _Field[]): _Guard {
+  const f = fields[g.field];
+  if (g.lo !== g.hi || g.mask === 0) return g;
+  const width = f.kind === _F_ADDRESS ? 32 : f.kind === _F_PACKET ? 8 * f.size : 0;
+  if (width === 0) return g;
+  const full = 2 ** width - 1;
+  const low = full - g.mask;
+  if (low <= 0 || g.mask > full || (low & (low + 1)) !== 0 || g.lo % (low + 1) !== 0) return g;
+  if ((g.mask & low) !== 0) return g;
+  return { field: g.field, mask: full, lo: g.lo, hi: g.lo + low };
+}
+
+/** Between keys of equal score: exact before ranges, then the one with more mask bits. */
+function _narrower(a: _KeyStats, b: _KeyStats): boolean {
+  if (a.ranges !== b.ranges) return !a.ranges;
+  return _bits(a.mask) > _bits(b.mask);
+}
+
+function _bits(mask: number): number {
+  let m = mask >>> 0;
+  let n = 0;
+  for (; m !== 0; m &= m - 1) n++;
+  return n;
 }
 
 /** The most guards (equalities) with one value. */
