@@ -42,7 +42,6 @@ import { _isConditionalJump } from "./_opcode_table.ts";
  *     "",
  *   ].join("\n"),
  * );
-
  * ```
  */
 export function disassemble(program: Program): string {

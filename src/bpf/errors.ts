@@ -77,7 +77,6 @@ export type BpfValidationCode =
  * const error = new BpfValidationError(
  *   "Cannot validate program: instruction 0 is not RET", "NO_FINAL_RETURN", 0);
  * assert.deepEqual([error.code, error.index], ["NO_FINAL_RETURN", 0]);
-
  * ```
  */
 export class BpfValidationError extends RangeError {

@@ -11,7 +11,6 @@
  * import { interpret } from "./interpret.ts";
  * const ret: Instruction = { code: 0x06, jt: 0, jf: 0, k: 0xffffffff };
  * assert.equal(interpret([ret], new Uint8Array(0)), 0xffffffff);
-
  * ```
  */
 export interface Instruction {

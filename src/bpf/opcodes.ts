@@ -32,7 +32,6 @@
  * assert.equal(bpfClass(40), BPF_LD);
  * assert.equal(bpfSize(40), BPF_H);
  * assert.equal(bpfMode(40), BPF_ABS);
-
  * const frame = new Uint8Array(54);
  * frame.set([0x86, 0xdd], 12);
  * assert.equal(interpret(ipv6, frame), 262144);

@@ -11,7 +11,6 @@
  * import assert from "node:assert/strict";
  * import type { PacketContext } from "./packet_context.ts";
  * import { interpret } from "./interpret.ts";
-
  * // An iptables rule sees an Ethernet frame from its IPv4 header on.
  * const context: PacketContext = { dataOffset: 14, macOffset: 0, protocol: 0x0800 };
  * // ldb [9]; ret a: byte 9 of the IPv4 header is frame byte 23.

@@ -50,7 +50,6 @@ import { _ancillaryField, _BPF_ASM_ANCILLARY_NAMES } from "./_ancillary.ts";
  *     "",
  *   ].join("\n"),
  * );
-
  * ```
  */
 export function toAssembly(program: Program): string {

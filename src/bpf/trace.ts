@@ -141,7 +141,6 @@ const MAX_RECORDED_STEPS = 100000;
  * );
  * assert.equal(run.result, 0);
  * assert.equal(run.abort, "load of 2 bytes at offset 12 is out of bounds");
-
  * ```
  */
 export function trace(

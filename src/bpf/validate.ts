@@ -111,7 +111,6 @@ export interface ValidateOptions {
  * // ldh [12] without ret
  * assert.throws(() => validate([{ code: 0x28, jt: 0, jf: 0, k: 12 }]), (error) =>
  *   error instanceof BpfValidationError && error.code === "NO_FINAL_RETURN");
-
  * ```
  */
 export function validate(program: Program, options: ValidateOptions = {}): void {

@@ -44,7 +44,6 @@ interface _CallbackFrame {
  * const results = new Uint32Array(2);
  * protocolOf.runBatch(new Uint32Array([0, 34]), new Uint32Array([34, 34]), results, options);
  * assert.deepEqual([...results], [6, 17]);
-
  * ```
  */
 export interface WasmBatchOptions {
