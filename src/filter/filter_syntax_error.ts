@@ -14,7 +14,7 @@
  * import { FilterSyntaxError } from "./filter_syntax_error.ts";
  * const error = new FilterSyntaxError("syntax error", 5);
  * assert.equal(error.message, "Cannot compile filter: syntax error at column 5");
- * console.log(error.line, error.column, error.reason);
+ * assert.deepEqual([error.line, error.column, error.reason], [1, 5, "syntax error"]);
  * ```
  */
 export class FilterSyntaxError extends SyntaxError {
