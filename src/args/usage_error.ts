@@ -10,9 +10,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UsageError } from "./usage_error.ts";
  * const error = new UsageError("Cannot run filter: option '--base' must be 'link' or 'network'", "filter");
- * console.log(error.command, error instanceof TypeError); // "filter" true
+ * assert.equal(error.command, "filter");
+ * assert.ok(error instanceof TypeError);
  * ```
  */
 export class UsageError extends TypeError {

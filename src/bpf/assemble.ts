@@ -99,6 +99,7 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assemble } from "./assemble.ts";
  * const program = assemble(`
  *   ldh [12]             ; EtherType
@@ -108,7 +109,7 @@ import {
  * keep: ret #-1
  * drop: ret #0
  * `);
- * console.log(program[1]); // { code: 21, jt: 0, jf: 3, k: 2048 }
+ * assert.deepEqual(program[1], { code: 21, jt: 0, jf: 3, k: 2048 });
  * ```
  */
 export function assemble(text: string): Instruction[] {

@@ -44,8 +44,9 @@ const HELPERS = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSource } from "./compile_source.ts";
- * console.log(generateSource([{ code: 0x06, jt: 0, jf: 0, k: 1 }]).includes("return 1;")); // true
+ * assert.equal(generateSource([{ code: 0x06, jt: 0, jf: 0, k: 1 }]).includes("return 1;"), true);
  * ```
  */
 export function generateSource(program: Program): string {
@@ -79,9 +80,10 @@ export function generateSource(program: Program): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileSource } from "./compile_source.ts";
  * const accept = compileSource([{ code: 0x06, jt: 0, jf: 0, k: 1 }]);
- * console.log(accept(new Uint8Array(0))); // 1
+ * assert.equal(accept(new Uint8Array(0)), 1);
  * ```
  */
 export function compileSource(

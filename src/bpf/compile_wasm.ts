@@ -29,13 +29,14 @@ export type { WasmBatchOptions } from "./wasm_filter.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileWasm, type CompileWasmOptions } from "./compile_wasm.ts";
  * // Two rules reading the same packets.
  * const memory = new WebAssembly.Memory({ initial: 16 });
  * const options: CompileWasmOptions = { memory, maxInstructions: 64 };
  * const accept = compileWasm([{ code: 0x06, jt: 0, jf: 0, k: 1 }], options);
  * const reject = compileWasm([{ code: 0x06, jt: 0, jf: 0, k: 0 }], options);
- * console.log(accept.memory === reject.memory); // true
+ * assert.equal(accept.memory, reject.memory);
  * ```
  */
 export interface CompileWasmOptions {

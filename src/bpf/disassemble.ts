@@ -24,6 +24,7 @@ import { _isConditionalJump } from "./_opcode_table.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { disassemble } from "./disassemble.ts";
  * const text = disassemble([
  *   { code: 0x28, jt: 0, jf: 0, k: 12 },
@@ -31,11 +32,16 @@ import { _isConditionalJump } from "./_opcode_table.ts";
  *   { code: 0x06, jt: 0, jf: 0, k: 262144 },
  *   { code: 0x06, jt: 0, jf: 0, k: 0 },
  * ]);
- * console.log(text);
- * // (000) ldh      [12]
- * // (001) jeq      #0x800           jt 2	jf 3
- * // (002) ret      #262144
- * // (003) ret      #0
+ * assert.equal(
+ *   text,
+ *   [
+ *     "(000) ldh      [12]",
+ *     "(001) jeq      #0x800           jt 2\tjf 3",
+ *     "(002) ret      #262144",
+ *     "(003) ret      #0",
+ *     "",
+ *   ].join("\n"),
+ * );
  * ```
  */
 export function disassemble(program: Program): string {

@@ -9,9 +9,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BpfSyntaxError } from "./errors.ts";
  * const error = new BpfSyntaxError("Cannot parse bytecode: missing field k", 1, 12);
- * console.log(error.line, error.column);
+ * assert.deepEqual([error.line, error.column], [1, 12]);
+ * assert.ok(error instanceof SyntaxError);
  * ```
  */
 export class BpfSyntaxError extends SyntaxError {
@@ -33,6 +35,7 @@ export class BpfSyntaxError extends SyntaxError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type BpfValidationCode, BpfValidationError } from "./errors.ts";
  * import type { Program } from "./instruction.ts";
  * import { validate } from "./validate.ts";
@@ -45,9 +48,9 @@ export class BpfSyntaxError extends SyntaxError {
  *     throw error;
  *   }
  * }
- * console.log(refusal([])); // EMPTY_PROGRAM
- * console.log(refusal([{ code: 0x28, jt: 0, jf: 0, k: 12 }])); // NO_FINAL_RETURN
- * console.log(refusal([{ code: 0x06, jt: 0, jf: 0, k: 0 }])); // undefined
+ * assert.equal(refusal([]), "EMPTY_PROGRAM");
+ * assert.equal(refusal([{ code: 0x28, jt: 0, jf: 0, k: 12 }]), "NO_FINAL_RETURN");
+ * assert.equal(refusal([{ code: 0x06, jt: 0, jf: 0, k: 0 }]), undefined);
  * ```
  */
 export type BpfValidationCode =
@@ -69,10 +72,11 @@ export type BpfValidationCode =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BpfValidationError } from "./errors.ts";
  * const error = new BpfValidationError(
  *   "Cannot validate program: instruction 0 is not RET", "NO_FINAL_RETURN", 0);
- * console.log(error.code, error.index);
+ * assert.deepEqual([error.code, error.index], ["NO_FINAL_RETURN", 0]);
  * ```
  */
 export class BpfValidationError extends RangeError {

@@ -21,6 +21,7 @@ import type { Program } from "./instruction.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatBytecode } from "./format_bytecode.ts";
  * const text = formatBytecode([
  *   { code: 0x30, jt: 0, jf: 0, k: 9 },
@@ -28,7 +29,7 @@ import type { Program } from "./instruction.ts";
  *   { code: 0x06, jt: 0, jf: 0, k: 1 },
  *   { code: 0x06, jt: 0, jf: 0, k: 0 },
  * ]);
- * console.log(text); // "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0"
+ * assert.equal(text, "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0");
  * ```
  */
 export function formatBytecode(program: Program): string {

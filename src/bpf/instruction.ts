@@ -6,8 +6,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Instruction } from "./instruction.ts";
+ * import { interpret } from "./interpret.ts";
  * const ret: Instruction = { code: 0x06, jt: 0, jf: 0, k: 0xffffffff };
+ * assert.equal(interpret([ret], new Uint8Array(0)), 0xffffffff);
  * ```
  */
 export interface Instruction {
@@ -26,6 +29,7 @@ export interface Instruction {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Program } from "./instruction.ts";
  * import { BPF_A, BPF_LD, BPF_LEN, BPF_RET, BPF_W } from "./opcodes.ts";
  * import { interpret } from "./interpret.ts";
@@ -33,7 +37,7 @@ export interface Instruction {
  *   { code: BPF_LD | BPF_W | BPF_LEN, jt: 0, jf: 0, k: 0 }, // ld #len
  *   { code: BPF_RET | BPF_A, jt: 0, jf: 0, k: 0 }, // ret a
  * ];
- * console.log(interpret(packetLength, new Uint8Array(42))); // 42
+ * assert.equal(interpret(packetLength, new Uint8Array(42)), 42);
  * ```
  */
 export type Program = readonly Instruction[];

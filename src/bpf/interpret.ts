@@ -77,6 +77,7 @@ const checked = new WeakSet<Program>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { interpret } from "./interpret.ts";
  * // ldh [12]; jeq #0x800, accept, reject
  * const program = [
@@ -87,7 +88,7 @@ const checked = new WeakSet<Program>();
  * ];
  * const frame = new Uint8Array(60);
  * frame[12] = 0x08;
- * console.log(interpret(program, frame)); // 4294967295
+ * assert.equal(interpret(program, frame), 4294967295);
  * ```
  */
 export function interpret(

@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import {
  *   BPF_ABS,
  *   BPF_H,
@@ -27,17 +28,18 @@
  *   { code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 262144 }, // ret #262144
  *   { code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 0 }, // ret #0
  * ];
- * console.log(ipv6.map((insn) => insn.code)); // [ 40, 21, 6, 6 ]
- * console.log(bpfClass(40) === BPF_LD, bpfSize(40) === BPF_H, bpfMode(40) === BPF_ABS);
- * // true true true
+ * assert.deepEqual(ipv6.map((insn) => insn.code), [ 40, 21, 6, 6 ]);
+ * assert.equal(bpfClass(40), BPF_LD);
+ * assert.equal(bpfSize(40), BPF_H);
+ * assert.equal(bpfMode(40), BPF_ABS);
  * const frame = new Uint8Array(54);
  * frame.set([0x86, 0xdd], 12);
- * console.log(interpret(ipv6, frame)); // 262144
+ * assert.equal(interpret(ipv6, frame), 262144);
  * // The same test on skb->protocol, which needs no packet bytes: ancillary
  * // loads read at SKF_AD_OFF + field (k is stored unsigned).
  * const ancillary = (SKF_AD_OFF + SKF_AD_PROTOCOL) >>> 0;
  * const byProtocol = [{ ...ipv6[0], k: ancillary }, ...ipv6.slice(1)];
- * console.log(interpret(byProtocol, new Uint8Array(0), { protocol: 0x86dd })); // 262144
+ * assert.equal(interpret(byProtocol, new Uint8Array(0), { protocol: 0x86dd }), 262144);
  * ```
  *
  * @module
@@ -145,8 +147,9 @@ export const XT_BPF_MAX_NUM_INSTR = 64;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BPF_JEQ, BPF_JMP, BPF_K, bpfClass } from "./opcodes.ts";
- * console.log(bpfClass(BPF_JMP | BPF_JEQ | BPF_K) === BPF_JMP); // true
+ * assert.equal(bpfClass(BPF_JMP | BPF_JEQ | BPF_K), BPF_JMP);
  * ```
  */
 export function bpfClass(code: number): number {
@@ -157,9 +160,10 @@ export function bpfClass(code: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BPF_H, bpfSize } from "./opcodes.ts";
  * // 0x28: ldh [k]
- * console.log(bpfSize(0x28) === BPF_H); // true
+ * assert.equal(bpfSize(0x28), BPF_H);
  * ```
  */
 export function bpfSize(code: number): number {
@@ -170,9 +174,10 @@ export function bpfSize(code: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BPF_MSH, bpfMode } from "./opcodes.ts";
  * // 0xb1: ldx 4*([k]&0xf)
- * console.log(bpfMode(0xb1) === BPF_MSH); // true
+ * assert.equal(bpfMode(0xb1), BPF_MSH);
  * ```
  */
 export function bpfMode(code: number): number {
@@ -183,8 +188,9 @@ export function bpfMode(code: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BPF_ALU, BPF_RSH, BPF_X, bpfOp } from "./opcodes.ts";
- * console.log(bpfOp(BPF_ALU | BPF_RSH | BPF_X) === BPF_RSH); // true
+ * assert.equal(bpfOp(BPF_ALU | BPF_RSH | BPF_X), BPF_RSH);
  * ```
  */
 export function bpfOp(code: number): number {
@@ -195,9 +201,10 @@ export function bpfOp(code: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BPF_X, bpfSrc } from "./opcodes.ts";
  * // 0x2d: jgt x
- * console.log(bpfSrc(0x2d) === BPF_X); // true
+ * assert.equal(bpfSrc(0x2d), BPF_X);
  * ```
  */
 export function bpfSrc(code: number): number {
@@ -208,9 +215,10 @@ export function bpfSrc(code: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BPF_A, bpfRval } from "./opcodes.ts";
  * // 0x16: ret a
- * console.log(bpfRval(0x16) === BPF_A); // true
+ * assert.equal(bpfRval(0x16), BPF_A);
  * ```
  */
 export function bpfRval(code: number): number {
@@ -221,9 +229,10 @@ export function bpfRval(code: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BPF_TXA, bpfMiscOp } from "./opcodes.ts";
  * // 0x87: txa
- * console.log(bpfMiscOp(0x87) === BPF_TXA); // true
+ * assert.equal(bpfMiscOp(0x87), BPF_TXA);
  * ```
  */
 export function bpfMiscOp(code: number): number {

@@ -8,9 +8,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { PacketContext } from "./packet_context.ts";
+ * import { interpret } from "./interpret.ts";
  * // An iptables rule sees an Ethernet frame from its IPv4 header on.
  * const context: PacketContext = { dataOffset: 14, macOffset: 0, protocol: 0x0800 };
+ * // ldb [9]; ret a: byte 9 of the IPv4 header is frame byte 23.
+ * const frame = new Uint8Array(34);
+ * frame[23] = 6;
+ * const program = [{ code: 0x30, jt: 0, jf: 0, k: 9 }, { code: 0x16, jt: 0, jf: 0, k: 0 }];
+ * assert.equal(interpret(program, frame, context), 6);
  * ```
  */
 export interface PacketContext {

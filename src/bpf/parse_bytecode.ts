@@ -39,12 +39,13 @@ import { BpfSyntaxError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseBytecode } from "./parse_bytecode.ts";
  * const program = parseBytecode("4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0");
- * console.log(program[1]); // { code: 21, jt: 0, jf: 1, k: 6 }
+ * assert.deepEqual(program[1], { code: 21, jt: 0, jf: 1, k: 6 });
  * const same = parseBytecode("{ 0x30, 0, 0, 0x00000009 },\n{ 0x15, 0, 1, 0x00000006 },\n" +
  *   "{ 0x06, 0, 0, 0x00000001 },\n{ 0x06, 0, 0, 0x00000000 },\n");
- * console.log(same.length); // 4
+ * assert.equal(same.length, 4);
  * ```
  */
 export function parseBytecode(text: string): Instruction[] {

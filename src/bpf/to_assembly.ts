@@ -32,6 +32,7 @@ import { _ancillaryField, _BPF_ASM_ANCILLARY_NAMES } from "./_ancillary.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toAssembly } from "./to_assembly.ts";
  * const text = toAssembly([
  *   { code: 0x28, jt: 0, jf: 0, k: 12 },
@@ -39,11 +40,16 @@ import { _ancillaryField, _BPF_ASM_ANCILLARY_NAMES } from "./_ancillary.ts";
  *   { code: 0x06, jt: 0, jf: 0, k: 0xffffffff },
  *   { code: 0x06, jt: 0, jf: 0, k: 0 },
  * ]);
- * console.log(text);
- * //         ldh [12]
- * //         jneq #0x800, L3
- * //         ret #-1
- * // L3:     ret #0
+ * assert.equal(
+ *   text,
+ *   [
+ *     "        ldh [12]",
+ *     "        jneq #0x800, L3",
+ *     "        ret #-1",
+ *     "L3:     ret #0",
+ *     "",
+ *   ].join("\n"),
+ * );
  * ```
  */
 export function toAssembly(program: Program): string {

@@ -49,6 +49,7 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { trace, type TraceStep } from "./trace.ts";
  * // ld #7; st M[3]; ldx M[3]; ret a
  * const { steps } = trace([
@@ -61,8 +62,12 @@ import {
  *   `(${step.pc}) A=${step.a} X=${step.x}` +
  *   step.scratch.map((cell) => ` M[${cell.index}]${cell.write ? "<-" : "->"}${cell.value}`)
  *     .join("");
- * console.log(steps.map(describe));
- * // [ "(0) A=7 X=0", "(1) A=7 X=0 M[3]<-7", "(2) A=7 X=7 M[3]->7", "(3) A=7 X=7" ]
+ * assert.deepEqual(steps.map(describe), [
+ *   "(0) A=7 X=0",
+ *   "(1) A=7 X=0 M[3]<-7",
+ *   "(2) A=7 X=7 M[3]->7",
+ *   "(3) A=7 X=7",
+ * ]);
  * ```
  */
 export interface TraceStep {
@@ -83,6 +88,7 @@ export interface TraceStep {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Trace, trace } from "./trace.ts";
  * // ldb [0]; jeq #0x45, accept, reject
  * const run: Trace = trace([
@@ -91,9 +97,11 @@ export interface TraceStep {
  *   { code: 0x06, jt: 0, jf: 0, k: 0xffffffff },
  *   { code: 0x06, jt: 0, jf: 0, k: 0 },
  * ], new Uint8Array([0x45, 0, 0, 20]));
- * console.log(run.result, run.steps.map((step) => step.pc), run.steps[1].next);
- * // 4294967295 [ 0, 1, 2 ] 2
- * console.log(run.abort, run.truncated); // undefined undefined
+ * assert.equal(run.result, 4294967295);
+ * assert.deepEqual(run.steps.map((step) => step.pc), [0, 1, 2]);
+ * assert.equal(run.steps[1].next, 2);
+ * assert.equal(run.abort, undefined);
+ * assert.equal(run.truncated, undefined);
  * ```
  */
 export interface Trace {
@@ -125,12 +133,14 @@ const MAX_RECORDED_STEPS = 100000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { trace } from "./trace.ts";
  * const run = trace(
  *   [{ code: 0x28, jt: 0, jf: 0, k: 12 }, { code: 0x16, jt: 0, jf: 0, k: 0 }],
  *   new Uint8Array(10),
  * );
- * console.log(run.result, run.abort); // 0 "load of 2 bytes at offset 12 is out of bounds"
+ * assert.equal(run.result, 0);
+ * assert.equal(run.abort, "load of 2 bytes at offset 12 is out of bounds");
  * ```
  */
 export function trace(

@@ -37,16 +37,14 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validate, type ValidateOptions } from "./validate.ts";
  * import { BpfValidationError } from "./errors.ts";
  * const xtBpf: ValidateOptions = { maxInstructions: 64 };
  * const long = Array.from({ length: 65 }, () => ({ code: 0x06, jt: 0, jf: 0, k: 0 }));
  * validate(long); // within the kernel's 4096
- * try {
- *   validate(long, xtBpf);
- * } catch (error) {
- *   console.log((error as BpfValidationError).code); // TOO_LONG
- * }
+ * assert.throws(() => validate(long, xtBpf), (error) =>
+ *   error instanceof BpfValidationError && error.code === "TOO_LONG");
  * // ldb [0]; ja -2 (back to ldb); ret #0: a backward jump, as pcap_compile
  * // emits for protochain. Linux refuses it; libpcap runs it.
  * const loop = [
@@ -54,11 +52,8 @@ import {
  *   { code: 0x05, jt: 0, jf: 0, k: 0xfffffffe },
  *   { code: 0x06, jt: 0, jf: 0, k: 0 },
  * ];
- * try {
- *   validate(loop);
- * } catch (error) {
- *   console.log((error as BpfValidationError).code); // JUMP_OUT_OF_RANGE
- * }
+ * assert.throws(() => validate(loop), (error) =>
+ *   error instanceof BpfValidationError && error.code === "JUMP_OUT_OF_RANGE");
  * validate(loop, { allowBackwardJumps: true }); // accepted
  * ```
  */
@@ -109,14 +104,13 @@ export interface ValidateOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validate } from "./validate.ts";
  * import { BpfValidationError } from "./errors.ts";
  * validate([{ code: 0x06, jt: 0, jf: 0, k: 0xffffffff }]); // fine
- * try {
- *   validate([{ code: 0x28, jt: 0, jf: 0, k: 12 }]); // ldh [12] without ret
- * } catch (error) {
- *   console.log((error as BpfValidationError).code); // "NO_FINAL_RETURN"
- * }
+ * // ldh [12] without ret
+ * assert.throws(() => validate([{ code: 0x28, jt: 0, jf: 0, k: 12 }]), (error) =>
+ *   error instanceof BpfValidationError && error.code === "NO_FINAL_RETURN");
  * ```
  */
 export function validate(program: Program, options: ValidateOptions = {}): void {

@@ -28,9 +28,22 @@ interface _CallbackFrame {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { WasmBatchOptions } from "./wasm_filter.ts";
+ * import { compileWasm } from "./compile_wasm.ts";
  * // IPv4 rules on Ethernet frames: offset 0 is the IP header, 14 bytes in.
  * const options: WasmBatchOptions = { dataOffsets: new Uint32Array([14, 14]) };
+ * // ldb [9]; ret a: the IPv4 protocol byte
+ * const protocolOf = compileWasm([
+ *   { code: 0x30, jt: 0, jf: 0, k: 9 },
+ *   { code: 0x16, jt: 0, jf: 0, k: 0 },
+ * ]);
+ * const bytes = protocolOf.reserve(68); // two 34-byte frames
+ * bytes[14 + 9] = 6; // TCP
+ * bytes[34 + 14 + 9] = 17; // UDP
+ * const results = new Uint32Array(2);
+ * protocolOf.runBatch(new Uint32Array([0, 34]), new Uint32Array([34, 34]), results, options);
+ * assert.deepEqual([...results], [6, 17]);
  * ```
  */
 export interface WasmBatchOptions {

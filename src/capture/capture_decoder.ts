@@ -13,6 +13,7 @@ import type { RecordBatch } from "./record_batch.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CaptureDecoder, type CaptureDecoderOptions } from "./capture_decoder.ts";
  * const options: CaptureDecoderOptions = { maxCapturedLength: 1 };
  * const decoder = new CaptureDecoder(options);
@@ -21,7 +22,8 @@ import type { RecordBatch } from "./record_batch.ts";
  *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
  *   1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 60, 0, 0, 0, 0xaa, 0xbb,
  * ]));
- * console.log(batch.error?.name, batch.error?.byteOffset); // CaptureFormatError 24
+ * assert.equal(batch.error?.name, "CaptureFormatError");
+ * assert.equal(batch.error?.byteOffset, 24);
  * ```
  */
 export interface CaptureDecoderOptions {
@@ -103,6 +105,7 @@ function _hex(value: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CaptureDecoder } from "./capture_decoder.ts";
  * const decoder = new CaptureDecoder();
  * const input = new Uint8Array([
@@ -117,7 +120,8 @@ function _hex(value: number): string {
  * }
  * const last = decoder.finish();
  * if (last.error) throw last.error;
- * console.log(decoder.format, packets); // "pcap" 1
+ * assert.equal(decoder.format, "pcap");
+ * assert.equal(packets, 1);
  * ```
  */
 export class CaptureDecoder {

@@ -22,15 +22,18 @@ import type { RecordBatch } from "./record_batch.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CaptureDecoderStream } from "./capture_decoder_stream.ts";
  * const pcap = new Uint8Array([
  *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
  *   1, 0, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0, 60, 0, 0, 0, 0xaa, 0xbb,
  * ]);
  * const frames = ReadableStream.from([pcap]).pipeThrough(new CaptureDecoderStream());
- * for await (const frame of frames) {
- *   console.log(frame.linkType, frame.data, frame.wireLength, frame.timestampNanoseconds); // 1 … 60 1000005000n
- * }
+ * const [frame] = await Array.fromAsync(frames);
+ * assert.equal(frame.linkType, 1);
+ * assert.deepEqual(frame.data, new Uint8Array([0xaa, 0xbb]));
+ * assert.equal(frame.wireLength, 60);
+ * assert.equal(frame.timestampNanoseconds, 1000005000n);
  * ```
  */
 export class CaptureDecoderStream implements ReadableWritablePair<CapturedFrame, Uint8Array> {

@@ -11,6 +11,7 @@ import type { CapturedFrame } from "./captured_frame.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CaptureDecoderStream } from "./capture_decoder_stream.ts";
  * import {
  *   CaptureEncoderStream,
@@ -26,7 +27,7 @@ import type { CapturedFrame } from "./captured_frame.ts";
  *   .pipeThrough(new CaptureEncoderStream(options));
  * const bytes = new Uint8Array(await new Response(out).arrayBuffer());
  * const blockType = new DataView(bytes.buffer).getUint32(0, true);
- * console.log(blockType.toString(16)); // a0d0d0a
+ * assert.equal(blockType.toString(16), "a0d0d0a");
  * ```
  */
 export interface CaptureEncoderStreamOptions {
@@ -60,6 +61,7 @@ export interface CaptureEncoderStreamOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CaptureDecoderStream } from "./capture_decoder_stream.ts";
  * import { CaptureEncoderStream } from "./capture_encoder_stream.ts";
  * const pcap = new Uint8Array([
@@ -70,7 +72,7 @@ export interface CaptureEncoderStreamOptions {
  *   .pipeThrough(new CaptureDecoderStream())
  *   .pipeThrough(new CaptureEncoderStream());
  * const bytes = new Uint8Array(await new Response(out).arrayBuffer());
- * console.log(bytes.length === pcap.length); // true
+ * assert.equal(bytes.length, pcap.length);
  * ```
  */
 export class CaptureEncoderStream extends TransformStream<CapturedFrame, Uint8Array> {

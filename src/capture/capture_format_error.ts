@@ -11,6 +11,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CaptureFormatError } from "./capture_format_error.ts";
  * const error = new CaptureFormatError(
  *   "Cannot decode capture: bad magic number 0x00000000 at byte offset 0",
@@ -18,7 +19,9 @@
  *   0,
  *   0,
  * );
- * console.log(error.byteOffset, error.recordIndex, error instanceof SyntaxError);
+ * assert.equal(error.byteOffset, 0);
+ * assert.equal(error.recordIndex, 0);
+ * assert.ok(error instanceof SyntaxError);
  * ```
  */
 export class CaptureFormatError extends SyntaxError {

@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CaptureDecoder } from "./capture_decoder.ts";
  * import type { CaptureInterface } from "./capture_interface.ts";
  * const decoder = new CaptureDecoder();
@@ -18,7 +19,8 @@
  *   0xff, 0xff, 0, 0, 1, 0, 0, 0,
  * ]));
  * const first: CaptureInterface = decoder.interfaces[0];
- * console.log(first.linkType, first.snaplen); // 1 65535
+ * assert.equal(first.linkType, 1);
+ * assert.equal(first.snaplen, 65535);
  * ```
  */
 export interface CaptureInterface {

@@ -11,10 +11,19 @@ import type { CaptureInterface } from "./capture_interface.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { CapturedFrame } from "./captured_frame.ts";
+ * import { CaptureDecoderStream } from "./capture_decoder_stream.ts";
  * function describe(frame: CapturedFrame): string {
  *   return `#${frame.index} ${frame.data.length}/${frame.wireLength} bytes, link type ${frame.linkType}`;
  * }
+ * const pcap = new Uint8Array([
+ *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+ *   1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 60, 0, 0, 0, 0xaa, 0xbb,
+ * ]);
+ * const frames = ReadableStream.from([pcap]).pipeThrough(new CaptureDecoderStream());
+ * const described = (await Array.fromAsync(frames)).map(describe);
+ * assert.deepEqual(described, ["#0 2/60 bytes, link type 1"]);
  * ```
  */
 export interface CapturedFrame {

@@ -11,6 +11,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import {
  *   ARPHRD_ETHER,
  *   createFrameDescriptor,
@@ -25,9 +26,10 @@
  * const d = createFrameDescriptor();
  * const linkType = LINKTYPE_ETHERNET;
  * describeFrame({ bytes, start: 0, capturedLength: 64, wireLength: 64, linkType }, d);
- * console.log(d.hatype === ARPHRD_ETHER, d.vlanTpid === ETH_P_8021Q, d.protocol === ETH_P_IPV6);
- * // true true true
- * console.log(d.networkOffset, d.vlanTci, d.ipVersion); // 18 42 6
+ * assert.equal(d.hatype, ARPHRD_ETHER);
+ * assert.equal(d.vlanTpid, ETH_P_8021Q);
+ * assert.equal(d.protocol, ETH_P_IPV6);
+ * assert.deepEqual([d.networkOffset, d.vlanTci, d.ipVersion], [18, 42, 6]);
  * ```
  *
  * @module
@@ -83,6 +85,7 @@ export const ETH_P_QINQ1 = 0x9100;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import {
  *   createFrameDescriptor,
  *   describeFrame,
@@ -100,7 +103,8 @@ export const ETH_P_QINQ1 = 0x9100;
  *   linkType: LINKTYPE_RAW,
  * };
  * const d = createFrameDescriptor();
- * console.log(describeFrame(frame, d), d.networkOffset, d.ipVersion); // true 0 4
+ * assert.equal(describeFrame(frame, d), true);
+ * assert.deepEqual([d.networkOffset, d.ipVersion], [0, 4]);
  * ```
  */
 export interface LinkFrame {
@@ -122,6 +126,7 @@ export interface LinkFrame {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import {
  *   createFrameDescriptor,
  *   describeFrame,
@@ -136,7 +141,7 @@ export interface LinkFrame {
  * const linkType = LINKTYPE_LINUX_SLL2;
  * describeFrame({ bytes, start: 0, capturedLength: 40, wireLength: 40, linkType }, descriptor);
  * const { ifindex, pktType, hatype, networkWireLength } = descriptor;
- * console.log(ifindex, pktType, hatype, networkWireLength); // 3 4 1 20
+ * assert.deepEqual([ifindex, pktType, hatype, networkWireLength], [3, 4, 1, 20]);
  * ```
  */
 export interface FrameDescriptor {
@@ -180,9 +185,10 @@ export interface FrameDescriptor {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createFrameDescriptor } from "./link_types.ts";
  * const descriptor = createFrameDescriptor();
- * console.log(descriptor.networkOffset); // -1
+ * assert.equal(descriptor.networkOffset, -1);
  * ```
  */
 export function createFrameDescriptor(): FrameDescriptor {
@@ -256,13 +262,15 @@ function _ipVersionOf(protocol: number): 0 | 4 | 6 {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createFrameDescriptor, describeFrame, LINKTYPE_ETHERNET } from "./link_types.ts";
  * const bytes = new Uint8Array(60);
  * bytes.set([0x08, 0x00], 12); // IPv4
  * bytes.set([0x45, 0, 0, 28], 14); // total length 28: the rest is padding
  * const d = createFrameDescriptor();
  * const frame = { bytes, start: 0, capturedLength: 60, wireLength: 60, linkType: LINKTYPE_ETHERNET };
- * console.log(describeFrame(frame, d), d.networkOffset, d.networkWireLength); // true 14 28
+ * assert.equal(describeFrame(frame, d), true);
+ * assert.deepEqual([d.networkOffset, d.networkWireLength], [14, 28]);
  * ```
  */
 export function describeFrame(frame: LinkFrame, out: FrameDescriptor): boolean {

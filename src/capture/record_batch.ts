@@ -29,6 +29,7 @@ import type { CaptureFormatError } from "./capture_format_error.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CaptureDecoder } from "./capture_decoder.ts";
  * const decoder = new CaptureDecoder();
  * const pcap = new Uint8Array([
@@ -36,12 +37,14 @@ import type { CaptureFormatError } from "./capture_format_error.ts";
  *   1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 60, 0, 0, 0, 0xaa, 0xbb,
  * ]);
  * const batch = decoder.push(pcap);
+ * const packets = [];
  * for (let i = 0; i < batch.count; i++) {
  *   if (batch.kind[i] !== 1) continue; // metadata: copy to every output
  *   const bytes = i < batch.carried ? batch.carry : batch.bytes;
  *   const packet = bytes.subarray(batch.dataStart[i], batch.dataStart[i] + batch.capturedLength[i]);
- *   console.log(packet, batch.wireLength[i], batch.interfaceIndex[i]);
+ *   packets.push([[...packet], batch.wireLength[i], batch.interfaceIndex[i]]);
  * }
+ * assert.deepEqual(packets, [[[0xaa, 0xbb], 60, 0]]);
  * ```
  */
 export interface RecordBatch {

@@ -26,9 +26,14 @@ standard input, and prints it in the iptables --bytecode form
  * The `asm` subcommand.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { asmCommand } from "./asm_command.ts";
- * await asmCommand.run(["prog.bpf"], io); // "4,40 0 0 12,..."
+ * import { _testIo } from "./_test_io.ts";
+ * const program = "ldh [12]\njeq #0x800, L1, L2\nL1: ret #-1\nL2: ret #0\n";
+ * const { io, stdoutText } = _testIo({ files: { "prog.bpf": program } });
+ * assert.equal(await asmCommand.run(["prog.bpf"], io), 0);
+ * assert.equal(stdoutText(), "4,40 0 0 12,21 0 1 2048,6 0 0 4294967295,6 0 0 0\n");
  * ```
  */
 export const asmCommand: CliCommand = {

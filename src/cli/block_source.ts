@@ -14,6 +14,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { BlockSource } from "./block_source.ts";
  * async function count(source: BlockSource): Promise<number> {
  *   let bytes = 0;
@@ -27,6 +28,15 @@
  *   }
  *   return bytes;
  * }
+ * const blocks = [new Uint8Array(3), new Uint8Array(2)];
+ * let closed = false;
+ * const source: BlockSource = {
+ *   read: () => Promise.resolve(blocks.shift() ?? null),
+ *   release: () => {},
+ *   close: () => void (closed = true),
+ * };
+ * assert.equal(await count(source), 5);
+ * assert.equal(closed, true);
  * ```
  */
 export interface BlockSource {

@@ -33,9 +33,13 @@ place: instruction index, or line and column (exit 1).
  * The `check` subcommand.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { checkCommand } from "./check_command.ts";
- * await checkCommand.run(["--bytecode", "1,6 0 0 0"], io); // prints "--bytecode: OK, 1 instruction"
+ * import { _testIo } from "./_test_io.ts";
+ * const { io, stdoutText } = _testIo();
+ * assert.equal(await checkCommand.run(["--bytecode", "1,6 0 0 0"], io), 0);
+ * assert.equal(stdoutText(), "--bytecode: OK, 1 instruction\n");
  * ```
  */
 export const checkCommand: CliCommand = {

@@ -19,7 +19,9 @@ import type { CliIo } from "./cli_io.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { CliCommand } from "./cli_command.ts";
+ * import { _testIo } from "./_test_io.ts";
  * const hello: CliCommand = {
  *   name: "hello",
  *   summary: "print a greeting",
@@ -31,6 +33,9 @@ import type { CliIo } from "./cli_io.ts";
  *     return 0;
  *   },
  * };
+ * const { io, stdoutText } = _testIo();
+ * assert.equal(await hello.run([], io), 0);
+ * assert.equal(stdoutText(), "hello\n");
  * ```
  */
 export interface CliCommand {

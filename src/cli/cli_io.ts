@@ -20,7 +20,9 @@ import type { BlockSource } from "./block_source.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { CliIo } from "./cli_io.ts";
+ * import { runCli } from "./run_cli.ts";
  * const chunks: Uint8Array[] = [];
  * const io: CliIo = {
  *   stdin: new ReadableStream({ start: (c) => c.close() }),
@@ -32,6 +34,9 @@ import type { BlockSource } from "./block_source.ts";
  *   isTerminal: () => false,
  *   env: () => undefined,
  * };
+ * const status = await runCli(["disasm", "--bytecode", "1,6 0 0 0"], io);
+ * assert.equal(status, 0);
+ * assert.equal(new TextDecoder().decode(chunks[0]), "(000) ret      #0\n");
  * ```
  */
 export interface CliIo {

@@ -27,8 +27,12 @@ export type { CliCommand, CliIo };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cliCommands } from "./commands.ts";
- * console.log(cliCommands.map((c) => c.name).join(" "));
+ * assert.equal(
+ *   cliCommands.map((c) => c.name).join(" "),
+ *   "filter verdicts check compile disasm asm trace u32 serve",
+ * );
  * ```
  */
 export const cliCommands: readonly CliCommand[] = [

@@ -46,9 +46,15 @@ file as tcpdump -r does (on NULL/LOOP 'ip6' then tests every BSD's AF_INET6).`;
  * The `compile` subcommand.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { compileCommand } from "./compile_command.ts";
- * await compileCommand.run(["-y", "RAW", "-ddd", "tcp", "port", "22"], io);
+ * import { _testIo } from "./_test_io.ts";
+ * const { io, stdoutText } = _testIo();
+ * assert.equal(await compileCommand.run(["-y", "RAW", "-ddd", "tcp", "port", "22"], io), 0);
+ * const [count, first] = stdoutText().split("\n");
+ * assert.equal(count, "23"); // instructions, as `tcpdump -y RAW -ddd tcp port 22`
+ * assert.equal(first, "48 0 0 0"); // ldb [0]: the IP version
  * ```
  */
 export const compileCommand: CliCommand = {

@@ -13,10 +13,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DataError } from "./data_error.ts";
  * const cause = new SyntaxError("Cannot parse bytecode: missing field at line 1, column 9");
  * const error = DataError.from("--bytecode", cause);
- * console.log(error.message); // "--bytecode: Cannot parse bytecode: missing field at line 1, column 9"
+ * assert.equal(error.message, "--bytecode: Cannot parse bytecode: missing field at line 1, column 9");
  * ```
  */
 export class DataError extends Error {

@@ -23,9 +23,13 @@ Prints the program in the format of tcpdump -d, one instruction per line:
  * The `disasm` subcommand.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { disasmCommand } from "./disasm_command.ts";
- * await disasmCommand.run(["--bytecode", "1,6 0 0 0"], io); // "(000) ret      #0"
+ * import { _testIo } from "./_test_io.ts";
+ * const { io, stdoutText } = _testIo();
+ * assert.equal(await disasmCommand.run(["--bytecode", "1,6 0 0 0"], io), 0);
+ * assert.equal(stdoutText(), "(000) ret      #0\n");
  * ```
  */
 export const disasmCommand: CliCommand = {

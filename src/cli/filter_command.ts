@@ -162,9 +162,20 @@ function _progress(io: CliIo, router: _RecordRouter) {
  * The `filter` subcommand.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { filterCommand } from "./filter_command.ts";
- * await filterCommand.run(["--rules", "edge.rules", "--stats", "in.pcap"], io);
+ * import { _testIo } from "./_test_io.ts";
+ * // A pcap file header, then one 2-byte Ethernet record.
+ * const pcap = new Uint8Array([
+ *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+ *   1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 60, 0, 0, 0, 0xaa, 0xbb,
+ * ]);
+ * const files = { "edge.rules": "*filter\n:INPUT DROP [0:0]\nCOMMIT\n", "in.pcap": pcap };
+ * const { io, stdout, stderr } = _testIo({ files });
+ * assert.equal(await filterCommand.run(["--rules", "edge.rules", "--stats", "in.pcap"], io), 0);
+ * assert.equal(stdout().length, 24); // only the file header: the packet was dropped
+ * assert.match(stderr(), /1 packets \(60 bytes\): 0 accepted \(0 bytes\), 1 dropped \(60 bytes\)/);
  * ```
  */
 export const filterCommand: CliCommand = {

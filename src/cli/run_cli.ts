@@ -84,6 +84,7 @@ function _debugText(error: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runCli } from "./run_cli.ts";
  * const out: Uint8Array[] = [];
  * const status = await runCli(["compile", "-y", "RAW", "tcp"], {
@@ -96,7 +97,9 @@ function _debugText(error: unknown): string {
  *   isTerminal: () => false,
  *   env: () => undefined,
  * });
- * console.log(status, new TextDecoder().decode(out[0]));
+ * assert.equal(status, 0);
+ * const bytecode = new TextDecoder().decode(out[0]);
+ * assert.equal(bytecode.split(",")[0], "15"); // instructions, as `tcpdump -y RAW -ddd tcp`
  * ```
  */
 export async function runCli(args: string[], io: CliIo): Promise<number> {

@@ -14,7 +14,9 @@ import { _parseServeArgs, _SERVE_USAGE } from "../server/_serve_args.ts";
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { serveCommand } from "./serve_command.ts";
+ * assert.equal(serveCommand.name, "serve");
  * await serveCommand.run(["--port", "8080", "--kv", "rules.kv"], io); // serves until killed
  * ```
  */

@@ -60,9 +60,23 @@ function _formatTrace(program: readonly Instruction[], run: Trace): string {
  * The `trace` subcommand.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { traceCommand } from "./trace_command.ts";
- * await traceCommand.run(["--base", "link", "--expr", "tcp", "--packet", "3", "capture.pcap"], io);
+ * import { _testIo } from "./_test_io.ts";
+ * // A pcap file header, then one 2-byte Ethernet record.
+ * const pcap = new Uint8Array([
+ *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+ *   1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 60, 0, 0, 0, 0xaa, 0xbb,
+ * ]);
+ * const { io, stdoutText } = _testIo({ files: { "capture.pcap": pcap } });
+ * const args = ["--base", "link", "--expr", "tcp", "--packet", "1", "capture.pcap"];
+ * assert.equal(await traceCommand.run(args, io), 0);
+ * assert.deepEqual(stdoutText().split("\n").slice(2), [
+ *   "aborted: load of 2 bytes at offset 12 is out of bounds",
+ *   "result: 0 (no match)",
+ *   "",
+ * ]);
  * ```
  */
 export const traceCommand: CliCommand = {

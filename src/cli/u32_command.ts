@@ -28,9 +28,13 @@ grammar) into an equivalent classic BPF program for '-m bpf --bytecode'
  * The `u32` subcommand.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { u32Command } from "./u32_command.ts";
- * await u32Command.run(["--to-bytecode", "6 & 0xFF = 6"], io); // "7,128 0 0 0,..."
+ * import { _testIo } from "./_test_io.ts";
+ * const { io, stdoutText } = _testIo();
+ * assert.equal(await u32Command.run(["--to-bytecode", "6 & 0xFF = 6"], io), 0);
+ * assert.equal(stdoutText().split(",").slice(0, 2).join(","), "7,128 0 0 0"); // 7 instructions
  * ```
  */
 export const u32Command: CliCommand = {

@@ -43,9 +43,19 @@ packet's link type, with a note on stderr). Compare with libpcap's verdicts pack
  * The `verdicts` subcommand.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { verdictsCommand } from "./verdicts_command.ts";
- * await verdictsCommand.run(["--base", "link", "--expr", "tcp", "capture.pcap"], io);
+ * import { _testIo } from "./_test_io.ts";
+ * // A pcap file header, then one 2-byte Ethernet record.
+ * const pcap = new Uint8Array([
+ *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+ *   1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 60, 0, 0, 0, 0xaa, 0xbb,
+ * ]);
+ * const { io, stdoutText } = _testIo({ files: { "capture.pcap": pcap } });
+ * const args = ["--base", "link", "--expr", "tcp", "capture.pcap"];
+ * assert.equal(await verdictsCommand.run(args, io), 0);
+ * assert.equal(stdoutText(), "0\n"); // one verdict a line: not TCP
  * ```
  */
 export const verdictsCommand: CliCommand = {

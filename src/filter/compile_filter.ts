@@ -12,6 +12,7 @@ import { FilterRejectsAllError } from "./filter_rejects_all_error.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileFilter, type CompileFilterOptions } from "./compile_filter.ts";
  * import { interpret } from "../bpf/interpret.ts";
  * // For an iptables `-m bpf` rule: offset 0 is the IP header, as in LINKTYPE_RAW.
@@ -19,9 +20,9 @@ import { FilterRejectsAllError } from "./filter_rejects_all_error.ts";
  * const udp = compileFilter("udp", options);
  * const ipv4 = new Uint8Array(28);
  * ipv4.set([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17]);
- * console.log(interpret(udp, ipv4)); // 1
+ * assert.equal(interpret(udp, ipv4), 1);
  * const unoptimized = compileFilter("udp", { ...options, optimize: false });
- * console.log(unoptimized.length > udp.length); // true
+ * assert.ok(unoptimized.length > udp.length);
  * ```
  */
 export interface CompileFilterOptions {
@@ -83,9 +84,10 @@ export interface CompileFilterOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileFilter } from "./compile_filter.ts";
  * const program = compileFilter("tcp port 443 and not net 10.0.0.0/8", { linkType: 1 });
- * console.log(program.length); // instruction count
+ * assert.equal(program.length, 26);
  * ```
  */
 export function compileFilter(

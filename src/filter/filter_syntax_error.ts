@@ -10,10 +10,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FilterSyntaxError } from "./filter_syntax_error.ts";
  * const error = new FilterSyntaxError("syntax error", 5);
- * console.log(error.message); // Cannot compile filter: syntax error at column 5
- * console.log(error.line, error.column, error.reason);
+ * assert.equal(error.message, "Cannot compile filter: syntax error at column 5");
+ * assert.deepEqual([error.line, error.column, error.reason], [1, 5, "syntax error"]);
  * ```
  */
 export class FilterSyntaxError extends SyntaxError {

@@ -6,12 +6,15 @@ import { disassemble } from "../bpf/disassemble.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileFilter } from "./compile_filter.ts";
  * import { type FilterProgramStyle, formatFilterProgram } from "./format_filter_program.ts";
  * const program = compileFilter("ip", { linkType: 1 });
  * const styles: FilterProgramStyle[] = ["d", "dd", "ddd"];
- * console.log(styles.map((style) => formatFilterProgram(program, style).split("\n")[0]));
- * // [ "(000) ldh      [12]", "{ 0x28, 0, 0, 0x0000000c },", "4" ]
+ * assert.deepEqual(
+ *   styles.map((style) => formatFilterProgram(program, style).split("\n")[0]),
+ *   ["(000) ldh      [12]", "{ 0x28, 0, 0, 0x0000000c },", "4"],
+ * );
  * ```
  */
 export type FilterProgramStyle = "d" | "dd" | "ddd";
@@ -24,15 +27,14 @@ export type FilterProgramStyle = "d" | "dd" | "ddd";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileFilter } from "./compile_filter.ts";
  * import { formatFilterProgram } from "./format_filter_program.ts";
  * const program = compileFilter("ip", { linkType: 1 });
- * console.log(formatFilterProgram(program, "ddd"));
- * // 4
- * // 40 0 0 12
- * // 21 0 1 2048
- * // 6 0 0 262144
- * // 6 0 0 0
+ * assert.equal(
+ *   formatFilterProgram(program, "ddd"),
+ *   ["4", "40 0 0 12", "21 0 1 2048", "6 0 0 262144", "6 0 0 0", ""].join("\n"),
+ * );
  * ```
  */
 export function formatFilterProgram(program: Program, style: FilterProgramStyle = "d"): string {

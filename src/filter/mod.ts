@@ -4,9 +4,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileFilter, formatFilterProgram } from "./mod.ts";
  * const program = compileFilter("tcp port 22", { linkType: 1 });
- * console.log(formatFilterProgram(program, "d"));
+ * assert.equal(formatFilterProgram(program, "d").split("\n")[0], "(000) ldh      [12]");
  * ```
  *
  * @module

@@ -100,11 +100,14 @@ const _decoder = new TextDecoder();
  * Versions stay monotonic across deletes (a deleted head is a tombstone).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { KvRuleSetStore } from "./kv_rule_set_store.ts";
- * const store = await KvRuleSetStore.open("./bpfstream.kv");
- * console.log(await store.list());
+ * const folder = await Deno.makeTempDir();
+ * const store = await KvRuleSetStore.open(`${folder}/bpfstream.kv`);
+ * assert.deepEqual(await store.list(), []); // a new store holds no rule set
  * store.close();
+ * await Deno.remove(folder, { recursive: true });
  * // On Node.js or Bun: new KvRuleSetStore(await openKv("./bpfstream.kv")), openKv from "@deno/kv".
  * ```
  */

@@ -74,11 +74,14 @@ export { isLoopback };
  * @throws {Error} Without a token on a non-loopback address.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { serve } from "./main.ts";
- * const server = await serve({ port: 0, kv: "/tmp/bpfstream.kv" });
- * console.log(server.url);
+ * const folder = await Deno.makeTempDir();
+ * const server = await serve({ port: 0, kv: `${folder}/bpfstream.kv` });
+ * assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/); // port 0: any free port
  * await server.shutdown();
+ * await Deno.remove(folder, { recursive: true });
  * ```
  */
 export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer> {

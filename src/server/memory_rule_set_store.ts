@@ -27,10 +27,11 @@ const _encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryRuleSetStore } from "./memory_rule_set_store.ts";
  * const store = new MemoryRuleSetStore();
  * await store.put("edge", "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n", null, new Date(0).toISOString());
- * console.log((await store.get("edge"))?.version); // 1
+ * assert.equal((await store.get("edge"))?.version, 1);
  * ```
  */
 export class MemoryRuleSetStore implements RuleSetStore {

@@ -43,11 +43,12 @@ export type RuleSetPutResult =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryRuleSetStore } from "./memory_rule_set_store.ts";
  * import type { RuleSetStore } from "./rule_set_store.ts";
  * const store: RuleSetStore = new MemoryRuleSetStore();
  * const result = await store.put("edge", "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n", null, "2024-01-01T00:00:00.000Z");
- * console.log(result); // { ok: true, version: 1, created: true }
+ * assert.deepEqual(result, { ok: true, version: 1, created: true });
  * ```
  */
 export interface RuleSetStore {

@@ -10,6 +10,7 @@ import type { RuleSetCounters } from "../rules/rule_set.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { RouterTotals } from "./router_stats.ts";
  * import { RouterStream } from "./router_stream.ts";
  * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
@@ -22,7 +23,7 @@ import type { RuleSetCounters } from "../rules/rule_set.ts";
  * ]);
  * await new Response(ReadableStream.from([capture]).pipeThrough(router)).bytes();
  * const dropped: RouterTotals = (await router.stats).dropped;
- * console.log(dropped); // { packets: 1, bytes: 60, capturedBytes: 20 }
+ * assert.deepEqual(dropped, { packets: 1, bytes: 60, capturedBytes: 20 });
  * ```
  */
 export interface RouterTotals {
@@ -45,10 +46,20 @@ export interface RouterTotals {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { RouterStats } from "./router_stats.ts";
+ * import { RouterStream } from "./router_stream.ts";
+ * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
  * function ratio(stats: RouterStats): number {
  *   return stats.input.packets === 0 ? 0 : stats.accepted.packets / stats.input.packets;
  * }
+ * const router = new RouterStream(compileRuleSet(parseRuleSet("-A INPUT -j ACCEPT\n")));
+ * // A pcap file header with no packets.
+ * const capture = new Uint8Array([
+ *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+ * ]);
+ * await new Response(ReadableStream.from([capture]).pipeThrough(router)).bytes();
+ * assert.equal(ratio(await router.stats), 0);
  * ```
  */
 export interface RouterStats {

@@ -15,6 +15,7 @@ import { _RecordRouter } from "./_record_router.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type RouterFrameContext, RouterStream } from "./router_stream.ts";
  * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
  * const rules = compileRuleSet(parseRuleSet("-A INPUT -i wlan+ -j DROP\n"));
@@ -28,7 +29,7 @@ import { _RecordRouter } from "./_record_router.ts";
  *   0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
  * ]);
  * await new Response(ReadableStream.from([capture]).pipeThrough(router)).bytes();
- * console.log((await router.stats).dropped.packets); // 1
+ * assert.equal((await router.stats).dropped.packets, 1);
  * ```
  */
 export interface RouterFrameContext {
@@ -70,6 +71,7 @@ export interface RouterFrameContext {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RouterStream, type RouterStreamOptions } from "./router_stream.ts";
  * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
  * // A live capture: forward every routed chunk at once, keep little queued.
@@ -85,7 +87,7 @@ export interface RouterFrameContext {
  *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
  * ]);
  * const accepted = await new Response(ReadableStream.from([header]).pipeThrough(router)).bytes();
- * console.log(accepted.length); // 24
+ * assert.equal(accepted.length, 24);
  * ```
  */
 export interface RouterStreamOptions {
@@ -190,6 +192,7 @@ function _positiveInteger(name: string, value: number | undefined, fallback: num
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RouterStream } from "./router_stream.ts";
  * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
  * const rules = compileRuleSet(parseRuleSet(`*filter
@@ -207,7 +210,9 @@ function _positiveInteger(name: string, value: number | undefined, fallback: num
  *   new Response(router.dropped).bytes(),
  * ]);
  * const stats = await router.stats;
- * console.log(accepted.length, dropped.length, stats.input.packets); // 24 24 0
+ * assert.equal(accepted.length, 24); // the file header, on both outputs
+ * assert.equal(dropped.length, 24);
+ * assert.equal(stats.input.packets, 0);
  * ```
  */
 export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
@@ -333,6 +338,7 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RouterStream } from "./router_stream.ts";
    * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
    * const router = new RouterStream(compileRuleSet(parseRuleSet("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n")));
@@ -346,7 +352,7 @@ export class RouterStream extends TransformStream<Uint8Array, Uint8Array> {
    *   router.releaseChunk(chunk);
    * }
    * await feeding;
-   * console.log(total); // 24
+   * assert.equal(total, 24);
    * ```
    */
   releaseChunk(chunk: Uint8Array): void {

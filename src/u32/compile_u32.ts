@@ -7,13 +7,14 @@ import { _checkU32Tests } from "./_check_u32.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileU32, type U32Matcher } from "./compile_u32.ts";
  * import { parseU32 } from "./parse_u32.ts";
  * const isIcmp: U32Matcher = compileU32(parseU32("6 & 0xFF = 1"));
  * // An Ethernet frame: dataOffset 14 puts offset 0 at its IPv4 header.
  * const frame = new Uint8Array(34);
  * frame.set([0x08, 0x00, 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1], 12);
- * console.log(isIcmp(frame, { dataOffset: 14 })); // true
+ * assert.ok(isIcmp(frame, { dataOffset: 14 }));
  * ```
  */
 export type U32Matcher = (packet: Uint8Array, context?: PacketContext) => boolean;
@@ -23,15 +24,16 @@ export type U32Matcher = (packet: Uint8Array, context?: PacketContext) => boolea
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileU32, type CompileU32Options } from "./compile_u32.ts";
  * import { parseU32 } from "./parse_u32.ts";
  * const options: CompileU32Options = { invert: true }; // ! --u32 "6 & 0xFF = 6"
  * const notTcp = compileU32(parseU32("6 & 0xFF = 6"), options);
  * const udp = new Uint8Array(20);
  * udp.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17]);
- * console.log(notTcp(udp)); // true
+ * assert.ok(notTcp(udp));
  * // Protocol byte not captured (8 of 20 bytes): undecidable, no match either way.
- * console.log(notTcp(udp.subarray(0, 8), { wireLength: 20 })); // false
+ * assert.equal(notTcp(udp.subarray(0, 8), { wireLength: 20 }), false);
  * ```
  */
 export interface CompileU32Options {
@@ -77,13 +79,14 @@ const _MAX_LENGTH = 0x80000000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileU32 } from "./compile_u32.ts";
  * import { parseU32 } from "./parse_u32.ts";
  * const bigPacket = compileU32(parseU32("0 & 0xFFFF = 0x100:0xFFFF"));
  * const ipv4 = new Uint8Array(20);
  * ipv4[0] = 0x45;
  * ipv4[3] = 20; // total length 20
- * console.log(bigPacket(ipv4)); // false
+ * assert.equal(bigPacket(ipv4), false);
  * ```
  */
 export function compileU32(

@@ -16,10 +16,11 @@ function _hex(n: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatU32 } from "./format_u32.ts";
  * import { parseU32 } from "./parse_u32.ts";
  * const text = formatU32(parseU32("0 & 0xFFFF = 0x100:0xFFFF"));
- * console.log(`-m u32 --u32 "${text}"`); // -m u32 --u32 "0x0&0xffff=0x100:0xffff"
+ * assert.equal(`-m u32 --u32 "${text}"`, "-m u32 --u32 \"0x0&0xffff=0x100:0xffff\"");
  * ```
  */
 export function formatU32(tests: readonly U32Test[]): string {

@@ -5,11 +5,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileU32, formatU32, parseU32, u32ToBpf } from "./mod.ts";
  * const tests = parseU32("6 & 0xFF = 1 && 4 & 0x3FFF = 0 && 0 >> 22 & 0x3C @ 0 >> 24 = 0");
  * const isEchoReply = compileU32(tests);
  * const program = u32ToBpf(tests);
- * console.log(formatU32(tests), program.length, typeof isEchoReply);
+ * assert.equal(formatU32(tests), "0x6&0xff=0x1&&0x4&0x3fff=0x0&&0x0>>0x16&0x3c@0x0>>0x18=0x0");
+ * assert.equal(program.length, 22);
+ * assert.equal(typeof isEchoReply, "function");
  * ```
  *
  * @module

@@ -25,10 +25,11 @@ import { type U32SyntaxCode, U32SyntaxError } from "./u32_syntax_error.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseU32 } from "./parse_u32.ts";
  * const tests = parseU32("6 & 0xFF = 6,17 && 4 & 0x3FFF = 0");
- * console.log(tests.length); // 2
- * console.log(tests[0].ranges); // [{ min: 6, max: 6 }, { min: 17, max: 17 }]
+ * assert.equal(tests.length, 2);
+ * assert.deepEqual(tests[0].ranges, [{ min: 6, max: 6 }, { min: 17, max: 17 }]);
  * ```
  */
 export function parseU32(text: string): U32Test[] {

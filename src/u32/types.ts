@@ -12,8 +12,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { XT_U32_MAXSIZE } from "./types.ts";
- * console.log(XT_U32_MAXSIZE); // 10
+ * assert.equal(XT_U32_MAXSIZE, 10);
  * ```
  */
 export const XT_U32_MAXSIZE = 10;
@@ -24,12 +25,13 @@ export const XT_U32_MAXSIZE = 10;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { U32Operator } from "./types.ts";
  * import { parseU32 } from "./parse_u32.ts";
  * // TCP header length 20..60: the data offset nibble of the TCP header, times 4.
  * const [test] = parseU32("0 >> 22 & 0x3C @ 12 >> 26 & 0x3C = 20:60");
  * const operators: U32Operator[] = test.operations.map((operation) => operation.operator);
- * console.log(operators.join(" ")); // >> & @ >> &
+ * assert.equal(operators.join(" "), ">> & @ >> &");
  * ```
  */
 export type U32Operator = "&" | "<<" | ">>" | "@";
@@ -40,6 +42,7 @@ export type U32Operator = "&" | "<<" | ">>" | "@";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { U32Operation } from "./types.ts";
  * import { formatU32 } from "./format_u32.ts";
  * // "0 >> 22 & 0x3C": the IPv4 header length in bytes (IHL * 4).
@@ -47,8 +50,10 @@ export type U32Operator = "&" | "<<" | ">>" | "@";
  *   { operator: ">>", number: 22 },
  *   { operator: "&", number: 0x3c },
  * ];
- * console.log(formatU32([{ offset: 0, operations, ranges: [{ min: 20, max: 20 }] }]));
- * // 0x0>>0x16&0x3c=0x14
+ * assert.equal(
+ *   formatU32([{ offset: 0, operations, ranges: [{ min: 20, max: 20 }] }]),
+ *   "0x0>>0x16&0x3c=0x14",
+ * );
  * ```
  */
 export interface U32Operation {
@@ -63,6 +68,7 @@ export interface U32Operation {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { U32Range } from "./types.ts";
  * import { compileU32 } from "./compile_u32.ts";
  * // IPv4 total length below 100 or from 1500 on: "0 & 0xFFFF = 0:99,1500:0xFFFF".
@@ -72,7 +78,7 @@ export interface U32Operation {
  * ]);
  * const ipv4 = new Uint8Array(20);
  * ipv4.set([0x45, 0, 0, 20]);
- * console.log(tinyOrHuge(ipv4)); // true
+ * assert.ok(tinyOrHuge(ipv4));
  * ```
  */
 export interface U32Range {
@@ -89,13 +95,18 @@ export interface U32Range {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { U32Test } from "./types.ts";
+ * import { compileU32 } from "./compile_u32.ts";
  * // "6 & 0xFF = 6": the IPv4 protocol byte is TCP.
  * const tcp: U32Test = {
  *   offset: 6,
  *   operations: [{ operator: "&", number: 0xff }],
  *   ranges: [{ min: 6, max: 6 }],
  * };
+ * const header = new Uint8Array(20);
+ * header[9] = 6; // IPv4 protocol: TCP
+ * assert.equal(compileU32([tcp])(header), true);
  * ```
  */
 export interface U32Test {

@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type U32SyntaxCode, U32SyntaxError } from "./u32_syntax_error.ts";
  * import { parseU32 } from "./parse_u32.ts";
  * function problem(expression: string): U32SyntaxCode | undefined {
@@ -15,9 +16,9 @@
  *     throw error;
  *   }
  * }
- * console.log(problem("6 & 0xFF = 6")); // undefined
- * console.log(problem("6 & 0xFF")); // END_AFTER_LOCATION
- * console.log(problem("0 << 32 = 0")); // SHIFT_TOO_LARGE
+ * assert.equal(problem("6 & 0xFF = 6"), undefined);
+ * assert.equal(problem("6 & 0xFF"), "END_AFTER_LOCATION");
+ * assert.equal(problem("0 << 32 = 0"), "SHIFT_TOO_LARGE");
  * ```
  */
 export type U32SyntaxCode =
@@ -43,13 +44,16 @@ export type U32SyntaxCode =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { U32SyntaxError } from "./u32_syntax_error.ts";
  * const error = new U32SyntaxError(
  *   'Cannot parse u32 expression: operator expected at column 2 ("x")',
  *   "OPERATOR_EXPECTED",
  *   2,
  * );
- * console.log(error.column, error.code);
+ * assert.equal(error.column, 2);
+ * assert.equal(error.code, "OPERATOR_EXPECTED");
+ * assert.ok(error instanceof SyntaxError);
  * ```
  */
 export class U32SyntaxError extends SyntaxError {

@@ -30,6 +30,7 @@ import { _checkU32Tests } from "./_check_u32.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { u32ToBpf, type U32ToBpfOptions } from "./u32_to_bpf.ts";
  * import { parseU32 } from "./parse_u32.ts";
  * import { interpret } from "../bpf/interpret.ts";
@@ -37,7 +38,7 @@ import { _checkU32Tests } from "./_check_u32.ts";
  * const notTcp = u32ToBpf(parseU32("6 & 0xFF = 6"), options);
  * const udp = new Uint8Array(20);
  * udp.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17]);
- * console.log(interpret(notTcp, udp)); // 1
+ * assert.equal(interpret(notTcp, udp), 1);
  * ```
  */
 export interface U32ToBpfOptions {
@@ -134,11 +135,12 @@ class _Assembler {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseU32 } from "./parse_u32.ts";
  * import { u32ToBpf } from "./u32_to_bpf.ts";
  * const program = u32ToBpf(parseU32("6 & 0xFF = 6"));
  * // ld len; jge #10; ld [6]; and #0xff; jeq #6; ret #-1; ret #0
- * console.log(program.length); // 7
+ * assert.equal(program.length, 7);
  * ```
  */
 export function u32ToBpf(tests: readonly U32Test[], options: U32ToBpfOptions = {}): Instruction[] {
