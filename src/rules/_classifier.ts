@@ -91,63 +91,102 @@ function _nextCandidate(run: _ChainRun, after: number): number {
   return best;
 }
 
-/** Builds the classifier and its counters from the parts. */
-export function _makeClassifier(parts: _ClassifierParts): _Classifier {
-  const { ruleSet, entry, byIp, chains } = parts;
-  const ruleCount = chains.reduce((n, c) => n + c.length, 0);
-  const packets = new Float64Array(ruleCount);
-  const bytesCounted = new Float64Array(ruleCount);
-  const policyPackets = new Float64Array(ruleSet.chains.length);
-  const policyBytes = new Float64Array(ruleSet.chains.length);
-  const totals = new Float64Array(4); // accepted p/b, dropped p/b (frames: their sum)
-  const policies = ruleSet.chains.map((c) => c.policy !== "DROP");
-  const entryAccepts = policies[entry];
-  const stackChain = new Int32Array(ruleSet.chains.length + 1);
-  const stackRule = new Int32Array(ruleSet.chains.length + 1);
-  const contexts = new FrameContext();
-  const state: _Frame = {
-    frame: undefined as unknown as FrameRef,
-    bytes: new Uint8Array(0),
-    descriptor: contexts.descriptor,
-    isIp: false,
-    networkStart: 0,
-    network: contexts.network,
-    link: contexts.link,
-    networkWindow: _newWindow(),
-    linkWindow: _newWindow(),
-  };
-  const { anyNetwork, anyLink } = parts;
-  // The contexts the rules need (network only for frames with an IP header);
-  // without rules, the link one (cheapest) for the frame's description alone.
-  const bases = anyNetwork && anyLink ? undefined : anyNetwork ? "network" : "link";
-  const indexes = parts.indexes;
-  const runs: (_ChainRun | null)[] = (indexes ?? []).map((root) => {
-    if (root === null) return null;
-    const most = Math.max(1, _maxLists(root));
-    return { root, lists: new Array(most).fill(_EMPTY), cursors: new Int32Array(most), count: 0 };
-  });
-  const windowed = parts.fields.filter((f) => f.kind === _F_PACKET || f.kind === _F_ANCILLARY);
-  const networkFields = windowed.some((f) => f.base === _BASE_NETWORK);
-  const linkFields = windowed.some((f) => f.base !== _BASE_NETWORK);
+/** A classifier's counters: per rule (by counter index), per chain policy, and totals. */
+interface _Counters {
+  packets: Float64Array;
+  bytes: Float64Array;
+  policyPackets: Float64Array;
+  policyBytes: Float64Array;
+  /** Accepted packets/bytes, dropped packets/bytes (frames: their sum). */
+  totals: Float64Array;
+}
 
-  const reset = () => {
-    packets.fill(0);
-    bytesCounted.fill(0);
-    policyPackets.fill(0);
-    policyBytes.fill(0);
-    totals.fill(0);
+/** Zero counters for the parts, or the rule set's stored ones with `restoreCounters`. */
+function _newCounters(parts: _ClassifierParts): _Counters {
+  const { ruleSet, chains } = parts;
+  const ruleCount = chains.reduce((n, c) => n + c.length, 0);
+  const counters: _Counters = {
+    packets: new Float64Array(ruleCount),
+    bytes: new Float64Array(ruleCount),
+    policyPackets: new Float64Array(ruleSet.chains.length),
+    policyBytes: new Float64Array(ruleSet.chains.length),
+    totals: new Float64Array(4),
   };
   if (parts.restoreCounters) {
     let index = 0;
     ruleSet.chains.forEach((chain, c) => {
-      policyPackets[c] = chain.counters?.packets ?? 0;
-      policyBytes[c] = chain.counters?.bytes ?? 0;
+      counters.policyPackets[c] = chain.counters?.packets ?? 0;
+      counters.policyBytes[c] = chain.counters?.bytes ?? 0;
       for (const rule of chain.rules) {
-        packets[index] = rule.counters?.packets ?? 0;
-        bytesCounted[index++] = rule.counters?.bytes ?? 0;
+        counters.packets[index] = rule.counters?.packets ?? 0;
+        counters.bytes[index++] = rule.counters?.bytes ?? 0;
       }
     });
   }
+  return counters;
+}
+
+/** Sets every counter to zero (`iptables -Z`). */
+function _resetCounters(counters: _Counters): void {
+  counters.packets.fill(0);
+  counters.bytes.fill(0);
+  counters.policyPackets.fill(0);
+  counters.policyBytes.fill(0);
+  counters.totals.fill(0);
+}
+
+function _pair(packets: number, bytes: number): PacketCounter {
+  return { packets, bytes };
+}
+
+/** A copy of the counters in the public shape, per chain name. */
+function _snapshotCounters(
+  counters: _Counters,
+  ruleSet: RuleSet,
+  chains: _CompiledRule[][],
+): RuleSetCounters {
+  const { packets, bytes, policyPackets, policyBytes, totals } = counters;
+  const result: RuleSetCounters = {
+    chains: {},
+    frames: _pair(totals[0] + totals[2], totals[1] + totals[3]),
+    accepted: _pair(totals[0], totals[1]),
+    dropped: _pair(totals[2], totals[3]),
+  };
+  ruleSet.chains.forEach((chain, c) => {
+    result.chains[chain.name] = {
+      ...(chain.policy !== null ? { policy: _pair(policyPackets[c], policyBytes[c]) } : {}),
+      rules: chains[c].map((rule) => _pair(packets[rule.counter], bytes[rule.counter])),
+    };
+  });
+  return result;
+}
+
+/** What both walks share: the chains, the counters, the call stack and the frame state. */
+interface _Walk {
+  entry: number;
+  entryAccepts: boolean;
+  chains: _CompiledRule[][];
+  counters: _Counters;
+  /** Per `-j` level, the chain and rule position to return to. */
+  stackChain: Int32Array;
+  stackRule: Int32Array;
+  state: _Frame;
+  /** Counter index of the rule that decided the frame being classified; -1: the policy. */
+  decided: number;
+}
+
+/** A walk: the verdict of the frame in `walk.state` (1 accept, 0 drop); counts the rules. */
+type _WalkFrame = (size: number, isIp: boolean) => number;
+
+/** The indexed walk over `indexes` (one root per chain). */
+function _makeIndexedWalk(walk: _Walk, indexes: (_IndexNode | null)[]): _WalkFrame {
+  const { entry, entryAccepts, chains, stackChain, stackRule, state } = walk;
+  const { packets, bytes: bytesCounted, policyPackets, policyBytes } = walk.counters;
+  const runs: (_ChainRun | null)[] = indexes.map((root) => {
+    if (root === null) return null;
+    const most = Math.max(1, _maxLists(root));
+    return { root, lists: new Array(most).fill(_EMPTY), cursors: new Int32Array(most), count: 0 };
+  });
 
   const start = (chain: number): _ChainRun => {
     const run = runs[chain]!;
@@ -157,11 +196,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     return run;
   };
 
-  /** Counter index of the rule that decided the frame being classified; -1: the policy. */
-  let decided = -1;
-
-  /** The verdict of the indexed walk (1 accept, 0 drop); counts the rules. */
-  const walkIndexed = (size: number, isIp: boolean): number => {
+  return (size: number, isIp: boolean): number => {
     let chain = entry;
     let run = start(chain);
     let after = -1;
@@ -179,7 +214,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
         const kind = rule.kind;
         if (kind === _T_NONE) continue;
         if (kind === _T_ACCEPT || kind === _T_DROP) {
-          decided = rule.counter;
+          walk.decided = rule.counter;
           return kind === _T_ACCEPT ? 1 : 0;
         }
         if (kind === _T_RETURN) returned = true;
@@ -208,9 +243,13 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
       return entryAccepts ? 1 : 0;
     }
   };
+}
 
-  /** The verdict of the rule-by-rule walk. */
-  const walkEach = (size: number, isIp: boolean): number => {
+/** The rule-by-rule walk. */
+function _makeEachWalk(walk: _Walk): _WalkFrame {
+  const { entry, entryAccepts, chains, stackChain, stackRule, state } = walk;
+  const { packets, bytes: bytesCounted, policyPackets, policyBytes } = walk.counters;
+  return (size: number, isIp: boolean): number => {
     let chain = entry;
     let r = 0;
     let sp = 0;
@@ -226,7 +265,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
         const kind = rule.kind;
         if (kind === _T_NONE) continue;
         if (kind === _T_ACCEPT || kind === _T_DROP) {
-          decided = rule.counter;
+          walk.decided = rule.counter;
           return kind === _T_ACCEPT ? 1 : 0;
         }
         if (kind === _T_RETURN) break;
@@ -252,10 +291,48 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
       return entryAccepts ? 1 : 0;
     }
   };
+}
 
+/** Builds the classifier and its counters from the parts. */
+export function _makeClassifier(parts: _ClassifierParts): _Classifier {
+  const { ruleSet, entry, byIp, chains } = parts;
+  const counters = _newCounters(parts);
+  const totals = counters.totals;
+  const contexts = new FrameContext();
+  const state: _Frame = {
+    frame: undefined as unknown as FrameRef,
+    bytes: new Uint8Array(0),
+    descriptor: contexts.descriptor,
+    isIp: false,
+    networkStart: 0,
+    network: contexts.network,
+    link: contexts.link,
+    networkWindow: _newWindow(),
+    linkWindow: _newWindow(),
+  };
+  const walk: _Walk = {
+    entry,
+    entryAccepts: ruleSet.chains[entry].policy !== "DROP",
+    chains,
+    counters,
+    stackChain: new Int32Array(ruleSet.chains.length + 1),
+    stackRule: new Int32Array(ruleSet.chains.length + 1),
+    state,
+    decided: -1,
+  };
+  const { anyNetwork, anyLink } = parts;
+  // The contexts the rules need (network only for frames with an IP header);
+  // without rules, the link one (cheapest) for the frame's description alone.
+  const bases = anyNetwork && anyLink ? undefined : anyNetwork ? "network" : "link";
+  const indexes = parts.indexes;
   const indexed = indexes !== null;
+  const walkFrame = indexed ? _makeIndexedWalk(walk, indexes) : _makeEachWalk(walk);
+  const windowed = parts.fields.filter((f) => f.kind === _F_PACKET || f.kind === _F_ANCILLARY);
+  const networkFields = windowed.some((f) => f.base === _BASE_NETWORK);
+  const linkFields = windowed.some((f) => f.base !== _BASE_NETWORK);
+
   const classify = (frame: FrameRef): boolean => {
-    decided = -1;
+    walk.decided = -1;
     const d = state.descriptor;
     state.frame = frame;
     const bytes = frame.bytes;
@@ -265,15 +342,11 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     state.isIp = isIp;
     if (isIp) state.networkStart = frame.start + d.networkOffset;
     const size = byIp && isIp ? d.networkWireLength : frame.wireLength;
-    let verdict: number;
     if (indexed) {
       if (isIp && networkFields) _fillWindow(state.networkWindow, bytes, state.network);
       if (linkFields) _fillWindow(state.linkWindow, bytes, state.link);
-      verdict = walkIndexed(size, isIp);
-    } else {
-      verdict = walkEach(size, isIp);
     }
-    if (verdict === 1) {
+    if (walkFrame(size, isIp) === 1) {
       totals[0]++;
       totals[1] += size;
       return true;
@@ -283,30 +356,15 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     return false;
   };
 
-  const pair = (p: number, b: number): PacketCounter => ({ packets: p, bytes: b });
   return {
     ruleSet,
     chain: ruleSet.chains[entry].name,
     classify,
-    resetCounters: reset,
+    resetCounters: () => _resetCounters(counters),
     get decidedBy(): number {
-      return decided;
+      return walk.decided;
     },
-    counters(): RuleSetCounters {
-      const result: RuleSetCounters = {
-        chains: {},
-        frames: pair(totals[0] + totals[2], totals[1] + totals[3]),
-        accepted: pair(totals[0], totals[1]),
-        dropped: pair(totals[2], totals[3]),
-      };
-      ruleSet.chains.forEach((chain, c) => {
-        result.chains[chain.name] = {
-          ...(chain.policy !== null ? { policy: pair(policyPackets[c], policyBytes[c]) } : {}),
-          rules: chains[c].map((rule) => pair(packets[rule.counter], bytesCounted[rule.counter])),
-        };
-      });
-      return result;
-    },
+    counters: () => _snapshotCounters(counters, ruleSet, chains),
   };
 }
 

@@ -48,6 +48,7 @@ export type { CompiledRuleSet, CompileRuleSetOptions } from "./compiled_rule_set
  * ```ts
  * import { compileRuleSet } from "./compile_rule_set.ts";
  * import { parseRuleSet } from "./parse_rule_set.ts";
+ * import assert from "node:assert/strict";
  * const rules = compileRuleSet(parseRuleSet(`*filter
  * :INPUT ACCEPT [0:0]
  * -A INPUT -p udp -j DROP
@@ -56,8 +57,8 @@ export type { CompiledRuleSet, CompileRuleSetOptions } from "./compiled_rule_set
  * const bytes = new Uint8Array(34);
  * bytes.set([0x08, 0x00, 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17], 12);
  * const frame = { bytes, start: 0, capturedLength: 34, wireLength: 34, linkType: 1, interfaceIndex: 0 };
- * console.log(rules.classify(frame)); // false
- * console.log(rules.counters().chains.INPUT.rules[0]); // { packets: 1, bytes: 34 }
+ * assert.equal(rules.classify(frame), false);
+ * assert.deepEqual(rules.counters().chains.INPUT.rules[0], { packets: 1, bytes: 34 });
  * ```
  */
 export function compileRuleSet(

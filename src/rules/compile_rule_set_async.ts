@@ -17,9 +17,10 @@ import { _RuleSetBuilder } from "./_rule_set_builder.ts";
  * ```ts
  * import { compileRuleSetAsync, type CompileRuleSetAsyncOptions } from "./compile_rule_set_async.ts";
  * import { parseRuleSet } from "./parse_rule_set.ts";
+ * import assert from "node:assert/strict";
  * const options: CompileRuleSetAsyncOptions = { sliceMilliseconds: 5 };
  * const rules = await compileRuleSetAsync(parseRuleSet("-A INPUT -p udp -j DROP\n"), options);
- * console.log(rules.chain); // INPUT
+ * assert.equal(rules.chain, "INPUT");
  * ```
  */
 export type CompileRuleSetAsyncOptions = CompileRuleSetOptions & {
@@ -52,7 +53,7 @@ export type CompileRuleSetAsyncOptions = CompileRuleSetOptions & {
  * import { compileRuleSetAsync } from "./compile_rule_set_async.ts";
  * import { createFrameRef } from "./compile_rule_set.ts";
  * import { parseRuleSet } from "./parse_rule_set.ts";
- * import assert from "node:assert";
+ * import assert from "node:assert/strict";
  * const rules = await compileRuleSetAsync(parseRuleSet("-A INPUT -p udp -j DROP\n"));
  * const bytes = new Uint8Array(20);
  * bytes.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17]); // IPv4, protocol 17 (UDP)

@@ -14,6 +14,7 @@ import type { RuleSet, RuleSetCounters } from "./rule_set.ts";
  * ```ts
  * import { compileRuleSet, type CompileRuleSetOptions } from "./compile_rule_set.ts";
  * import { parseRuleSet } from "./parse_rule_set.ts";
+ * import assert from "node:assert/strict";
  * const ruleSet = parseRuleSet(`*filter
  * :INPUT ACCEPT [0:0]
  * :FORWARD ACCEPT [0:0]
@@ -33,8 +34,8 @@ import type { RuleSet, RuleSetCounters } from "./rule_set.ts";
  *   linkType: 1,
  *   interfaceIndex: 0,
  * });
- * console.log(rules.chain, rules.counters().chains.FORWARD.rules[0]);
- * // FORWARD { packets: 1, bytes: 28 }
+ * assert.equal(rules.chain, "FORWARD");
+ * assert.deepEqual(rules.counters().chains.FORWARD.rules[0], { packets: 1, bytes: 28 });
  * ```
  */
 export interface CompileRuleSetOptions {
@@ -94,6 +95,7 @@ export interface CompileRuleSetOptions {
  * ```ts
  * import { type CompiledRuleSet, compileRuleSet, createFrameRef } from "./compile_rule_set.ts";
  * import { parseRuleSet } from "./parse_rule_set.ts";
+ * import assert from "node:assert/strict";
  * const rules: CompiledRuleSet = compileRuleSet(parseRuleSet(`*filter
  * :INPUT DROP [0:0]
  * -A INPUT -p icmp -j ACCEPT
@@ -102,10 +104,10 @@ export interface CompileRuleSetOptions {
  * const bytes = new Uint8Array(20);
  * bytes.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1]); // IPv4, protocol 1 (ICMP)
  * const frame = createFrameRef({ bytes, capturedLength: 20, wireLength: 20, linkType: 101 });
- * console.log(rules.classify(frame)); // true
- * console.log(rules.counters().accepted); // { packets: 1, bytes: 20 }
+ * assert.equal(rules.classify(frame), true);
+ * assert.deepEqual(rules.counters().accepted, { packets: 1, bytes: 20 });
  * rules.resetCounters(); // iptables -Z
- * console.log(rules.counters().frames.packets); // 0
+ * assert.equal(rules.counters().frames.packets, 0);
  * ```
  */
 export interface CompiledRuleSet {

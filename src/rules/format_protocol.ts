@@ -17,7 +17,8 @@ import { _PROTOCOL_NAMES } from "./_ip.ts";
  * @example
  * ```ts
  * import { formatProtocol } from "./format_protocol.ts";
- * console.log(formatProtocol(6), formatProtocol(0), formatProtocol(253)); // tcp all 253
+ * import assert from "node:assert/strict";
+ * assert.deepEqual([formatProtocol(6), formatProtocol(0), formatProtocol(253)], ["tcp", "all", "253"]);
  * ```
  */
 export function formatProtocol(protocol: number): string {

@@ -97,6 +97,7 @@ function _ruleText(rule: Rule): string {
  * @example
  * ```ts
  * import { formatRuleSet } from "./format_rule_set.ts";
+ * import assert from "node:assert/strict";
  * const text = formatRuleSet({
  *   table: "filter",
  *   chains: [{
@@ -105,11 +106,10 @@ function _ruleText(rule: Rule): string {
  *     rules: [{ base: "network", matches: [{ kind: "comment", comment: "ssh" }], target: "ACCEPT" }],
  *   }],
  * });
- * console.log(text);
- * // *filter
- * // :INPUT DROP [0:0]
- * // -A INPUT -m comment --comment ssh -j ACCEPT
- * // COMMIT
+ * assert.equal(
+ *   text,
+ *   "*filter\n:INPUT DROP [0:0]\n-A INPUT -m comment --comment ssh -j ACCEPT\nCOMMIT\n",
+ * );
  * ```
  */
 export function formatRuleSet(ruleSet: RuleSet, counters?: RuleSetCounters): string {

@@ -76,17 +76,18 @@ function _fillAncillary(context: PacketContext, frame: FrameRef, d: FrameDescrip
  * import { FrameContext } from "./frame_context.ts";
  * import { compile } from "../bpf/compile.ts";
  * import { parseBytecode } from "../bpf/parse_bytecode.ts";
+ * import assert from "node:assert/strict";
  * // An Ethernet frame with an IPv4 UDP header (IP total length 28), padded to 60 bytes.
  * const bytes = new Uint8Array(60);
  * bytes.set([0x08, 0x00, 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17], 12);
  * const frame = { bytes, start: 0, capturedLength: 60, wireLength: 60, linkType: 1, interfaceIndex: 0 };
  * const contexts = new FrameContext();
- * console.log(contexts.load(frame, "network")); // true
+ * assert.equal(contexts.load(frame, "network"), true);
  * const { network } = contexts;
- * console.log(network.dataOffset, network.wireLength, network.ifindex); // 14 28 1
+ * assert.deepEqual([network.dataOffset, network.wireLength, network.ifindex], [14, 28, 1]);
  * // "ip proto 17" as xt_bpf runs it: offset 9 is the IPv4 protocol field.
  * const program = compile(parseBytecode("4,48 0 0 9,21 0 1 17,6 0 0 1,6 0 0 0"));
- * console.log(program(bytes, network)); // 1
+ * assert.equal(program(bytes, network), 1);
  * ```
  */
 export class FrameContext {

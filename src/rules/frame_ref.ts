@@ -16,6 +16,7 @@ import type { FilterInterface } from "../filter/filter_options_for_interface.ts"
  * ```ts
  * import { compileRuleSet, createFrameRef, type FrameRef } from "./compile_rule_set.ts";
  * import { parseRuleSet } from "./parse_rule_set.ts";
+ * import assert from "node:assert/strict";
  * const rules = compileRuleSet(parseRuleSet("-A INPUT -p udp -j DROP\n"));
  * // Two raw IPv4 headers back to back in one buffer: TCP (6), then UDP (17).
  * const bytes = new Uint8Array(40);
@@ -28,7 +29,7 @@ import type { FilterInterface } from "../filter/filter_options_for_interface.ts"
  *   frame.capturedLength = frame.wireLength = 20;
  *   verdicts.push(rules.classify(frame));
  * }
- * console.log(verdicts); // [ true, false ]
+ * assert.deepEqual(verdicts, [true, false]);
  * ```
  */
 export interface FrameRef {
@@ -102,11 +103,12 @@ const _NO_BYTES = new Uint8Array(0);
  * @example
  * ```ts
  * import { createFrameRef } from "./compile_rule_set.ts";
+ * import assert from "node:assert/strict";
  * const frame = createFrameRef({ mark: 7, interfaceName: "eth0" });
  * frame.bytes = new Uint8Array(60);
  * frame.capturedLength = frame.wireLength = 60;
  * frame.linkType = 1;
- * console.log(frame.start, frame.mark, frame.interfaceName); // 0 7 eth0
+ * assert.deepEqual([frame.start, frame.mark, frame.interfaceName], [0, 7, "eth0"]);
  * ```
  */
 export function createFrameRef(init: Partial<FrameRef> = {}): FrameRef {

@@ -31,6 +31,8 @@ import { _findChainProblem } from "./_check_chains.ts";
  * @example
  * ```ts
  * import { parseRuleSet, type ParseRuleSetOptions } from "./parse_rule_set.ts";
+ * import { RuleSetError } from "./rule_set_error.ts";
+ * import assert from "node:assert/strict";
  * const text = `*raw
  * :PREROUTING ACCEPT [0:0]
  * -A PREROUTING -m bpf --bytecode "2,6 0 0 0,6 0 0 0" -j DROP
@@ -39,14 +41,10 @@ import { _findChainProblem } from "./_check_chains.ts";
  * :INPUT ACCEPT [0:0]
  * COMMIT
  * `;
- * console.log(parseRuleSet(text).table); // filter
+ * assert.equal(parseRuleSet(text).table, "filter");
  * const options: ParseRuleSetOptions = { table: "raw" };
- * console.log(parseRuleSet(text, options).chains[0].name); // PREROUTING
- * try {
- *   parseRuleSet(text, { table: "raw", maxInstructions: 1 });
- * } catch (error) {
- *   console.log((error as Error).name); // RuleSetError
- * }
+ * assert.equal(parseRuleSet(text, options).chains[0].name, "PREROUTING");
+ * assert.throws(() => parseRuleSet(text, { table: "raw", maxInstructions: 1 }), RuleSetError);
  * ```
  */
 export interface ParseRuleSetOptions {
@@ -243,12 +241,13 @@ const _BUILT_IN_TARGETS = new Set(["ACCEPT", "DROP", "RETURN"]);
  * @example
  * ```ts
  * import { parseRuleSet } from "./parse_rule_set.ts";
+ * import assert from "node:assert/strict";
  * const ruleSet = parseRuleSet(`*filter
  * :INPUT ACCEPT [0:0]
  * -A INPUT -m bpf --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0" -j DROP
  * COMMIT
  * `);
- * console.log(ruleSet.chains[0].rules[0].target); // "DROP"
+ * assert.equal(ruleSet.chains[0].rules[0].target, "DROP");
  * ```
  */
 export function parseRuleSet(text: string, options?: ParseRuleSetOptions): RuleSet {

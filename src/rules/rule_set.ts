@@ -12,6 +12,8 @@ import type { Instruction } from "../bpf/instruction.ts";
  * @example
  * ```ts
  * import type { RuleSet } from "./rule_set.ts";
+ * import { formatRuleSet } from "./format_rule_set.ts";
+ * import assert from "node:assert/strict";
  * const ruleSet: RuleSet = {
  *   table: "filter",
  *   chains: [{
@@ -24,6 +26,7 @@ import type { Instruction } from "../bpf/instruction.ts";
  *     }],
  *   }],
  * };
+ * assert.equal(formatRuleSet(ruleSet).split("\n")[2], "-A INPUT -p tcp -j DROP");
  * ```
  */
 export interface RuleSet {
@@ -39,10 +42,11 @@ export interface RuleSet {
  * @example
  * ```ts
  * import type { PacketCounter } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * import { parseRuleSet } from "./parse_rule_set.ts";
  * const ruleSet = parseRuleSet("*filter\n:INPUT ACCEPT [12:3400]\nCOMMIT\n");
  * const policy: PacketCounter | undefined = ruleSet.chains[0].counters;
- * console.log(policy); // { packets: 12, bytes: 3400 }
+ * assert.deepEqual(policy, { packets: 12, bytes: 3400 });
  * ```
  */
 export interface PacketCounter {
@@ -58,6 +62,7 @@ export interface PacketCounter {
  * @example
  * ```ts
  * import type { Chain } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * import { formatRuleSet } from "./format_rule_set.ts";
  * const input: Chain = {
  *   name: "INPUT",
@@ -66,7 +71,7 @@ export interface PacketCounter {
  * };
  * const sshIn: Chain = { name: "SSH_IN", policy: null, rules: [] };
  * const lines = formatRuleSet({ table: "filter", chains: [input, sshIn] }).split("\n");
- * console.log(lines[2], "/", lines[3]); // :SSH_IN - / -A INPUT -j SSH_IN
+ * assert.deepEqual([lines[2], lines[3]], [":SSH_IN - [0:0]", "-A INPUT -j SSH_IN"]);
  * ```
  */
 export interface Chain {
@@ -91,11 +96,12 @@ export interface Chain {
  * @example
  * ```ts
  * import type { RuleBase } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * import { parseRuleSet } from "./parse_rule_set.ts";
  * // A tcpdump expression over whole Ethernet frames, hence the link base.
  * const ruleSet = parseRuleSet('-A INPUT --base link -m bpf --expr "arp" -j DROP\n');
  * const base: RuleBase = ruleSet.chains[0].rules[0].base;
- * console.log(base); // link
+ * assert.equal(base, "link");
  * ```
  */
 export type RuleBase = "network" | "link";
@@ -107,6 +113,7 @@ export type RuleBase = "network" | "link";
  * @example
  * ```ts
  * import type { Rule } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * import { formatRuleSet } from "./format_rule_set.ts";
  * const rule: Rule = {
  *   base: "network",
@@ -122,7 +129,7 @@ export type RuleBase = "network" | "link";
  *     { name: "DNS", policy: null, rules: [] },
  *   ],
  * });
- * console.log(text.split("\n")[3]); // [5:400] -A INPUT -p udp -g DNS
+ * assert.equal(text.split("\n")[3], "[5:400] -A INPUT -p udp -g DNS");
  * ```
  */
 export interface Rule {
@@ -144,6 +151,7 @@ export interface Rule {
  * @example
  * ```ts
  * import type { Match } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * function describe(match: Match): string {
  *   switch (match.kind) {
  *     case "bpf":
@@ -161,7 +169,7 @@ export interface Rule {
  *   }
  * }
  * const match: Match = { kind: "interface", direction: "in", invert: false, name: "eth+" };
- * console.log(describe(match)); // in eth+
+ * assert.equal(describe(match), "in eth+");
  * ```
  */
 export type Match =
@@ -181,6 +189,7 @@ export type Match =
  * @example
  * ```ts
  * import type { BpfMatch } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * import { parseRuleSet } from "./parse_rule_set.ts";
  * const ruleSet = parseRuleSet(`*filter
  * :INPUT ACCEPT [0:0]
@@ -191,7 +200,7 @@ export type Match =
  * const [bytecode, expression] = ruleSet.chains[0].rules.map((rule) =>
  *   rule.matches[0] as BpfMatch
  * );
- * console.log(bytecode.program?.length, expression.invert, expression.expression); // 4 true ip
+ * assert.deepEqual([bytecode.program?.length, expression.invert, expression.expression], [4, true, "ip"]);
  * ```
  */
 export interface BpfMatch {
@@ -211,11 +220,12 @@ export interface BpfMatch {
  * @example
  * ```ts
  * import type { U32Match } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * import { parseRuleSet } from "./parse_rule_set.ts";
  * // Drop IPv4 fragments other than the first (fragment offset not 0).
  * const ruleSet = parseRuleSet('-A INPUT -m u32 ! --u32 "4 & 0x1FFF = 0" -j DROP\n');
  * const match = ruleSet.chains[0].rules[0].matches[0] as U32Match;
- * console.log(match.invert, match.expression); // true 4 & 0x1FFF = 0
+ * assert.deepEqual([match.invert, match.expression], [true, "4 & 0x1FFF = 0"]);
  * ```
  */
 export interface U32Match {
@@ -233,6 +243,7 @@ export interface U32Match {
  * @example
  * ```ts
  * import type { CommentMatch } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * import { formatRuleSet } from "./format_rule_set.ts";
  * const comment: CommentMatch = { kind: "comment", comment: "allow ssh" };
  * const text = formatRuleSet({
@@ -243,7 +254,7 @@ export interface U32Match {
  *     rules: [{ base: "network", matches: [comment], target: "ACCEPT" }],
  *   }],
  * });
- * console.log(text.split("\n")[2]); // -A INPUT -m comment --comment "allow ssh" -j ACCEPT
+ * assert.equal(text.split("\n")[2], '-A INPUT -m comment --comment "allow ssh" -j ACCEPT');
  * ```
  */
 export interface CommentMatch {
@@ -259,6 +270,7 @@ export interface CommentMatch {
  * @example
  * ```ts
  * import type { ProtocolMatch } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * import { formatRuleSet } from "./format_rule_set.ts";
  * const notTcp: ProtocolMatch = { kind: "protocol", invert: true, protocol: 6 };
  * const text = formatRuleSet({
@@ -269,7 +281,7 @@ export interface CommentMatch {
  *     rules: [{ base: "network", matches: [notTcp], target: "DROP" }],
  *   }],
  * });
- * console.log(text.split("\n")[2]); // -A INPUT ! -p tcp -j DROP
+ * assert.equal(text.split("\n")[2], "-A INPUT ! -p tcp -j DROP");
  * ```
  */
 export interface ProtocolMatch {
@@ -287,11 +299,12 @@ export interface ProtocolMatch {
  * @example
  * ```ts
  * import type { AddressMatch } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * import { parseRuleSet } from "./parse_rule_set.ts";
  * // The address is stored as its network, the mask as a prefix length.
  * const ruleSet = parseRuleSet("-A INPUT -s 10.1.2.3/255.0.0.0 -j DROP\n");
  * const match = ruleSet.chains[0].rules[0].matches[0] as AddressMatch;
- * console.log(match.direction, match.address, match.prefixLength); // source 10.0.0.0 8
+ * assert.deepEqual([match.direction, match.address, match.prefixLength], ["source", "10.0.0.0", 8]);
  * ```
  */
 export interface AddressMatch {
@@ -313,6 +326,7 @@ export interface AddressMatch {
  * @example
  * ```ts
  * import type { InterfaceMatch } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * import { formatRuleSet } from "./format_rule_set.ts";
  * const notFromEth: InterfaceMatch = {
  *   kind: "interface",
@@ -328,7 +342,7 @@ export interface AddressMatch {
  *     rules: [{ base: "network", matches: [notFromEth], target: "DROP" }],
  *   }],
  * });
- * console.log(text.split("\n")[2]); // -A INPUT ! -i eth+ -j DROP
+ * assert.equal(text.split("\n")[2], "-A INPUT ! -i eth+ -j DROP");
  * ```
  */
 export interface InterfaceMatch {
@@ -351,12 +365,14 @@ export interface InterfaceMatch {
  * @example
  * ```ts
  * import type { RuleSetCounters } from "./rule_set.ts";
+ * import assert from "node:assert/strict";
  * const counters: RuleSetCounters = {
  *   chains: { INPUT: { policy: { packets: 3, bytes: 180 }, rules: [{ packets: 1, bytes: 60 }] } },
  *   frames: { packets: 4, bytes: 240 },
  *   accepted: { packets: 3, bytes: 180 },
  *   dropped: { packets: 1, bytes: 60 },
  * };
+ * assert.equal(counters.accepted.packets + counters.dropped.packets, counters.frames.packets);
  * ```
  */
 export interface RuleSetCounters {

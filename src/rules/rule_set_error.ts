@@ -8,8 +8,9 @@
  * @example
  * ```ts
  * import { RuleSetError } from "./rule_set_error.ts";
+ * import assert from "node:assert/strict";
  * const error = new RuleSetError('Cannot parse rule set: unknown match "foo" at line 3, column 14', 3, 14);
- * console.log(error.line, error.column); // 3 14
+ * assert.deepEqual([error.line, error.column], [3, 14]);
  * ```
  */
 export class RuleSetError extends SyntaxError {
