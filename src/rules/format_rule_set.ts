@@ -40,8 +40,11 @@ function _ipPart(match: Match): string {
       const letter = match.direction === "source" ? "-s" : "-d";
       return `${not}${letter} ${match.address}/${match.prefixLength}`;
     }
-    case "interface":
-      return `${not}${match.direction === "in" ? "-i" : "-o"} ${match.name}`;
+    case "interface": {
+      // Raw as iptables-save prints it, unless a quote or backslash would not read back.
+      const name = /["'\\]/.test(match.name) ? _quote(match.name) : match.name;
+      return `${not}${match.direction === "in" ? "-i" : "-o"} ${name}`;
+    }
     case "protocol":
       return `${not}-p ${formatProtocol(match.protocol)}`;
     default:

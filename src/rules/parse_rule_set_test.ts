@@ -265,3 +265,13 @@ COMMIT
 `,
   );
 });
+
+Deno.test("formatRuleSet() quotes an interface name with a quote so that it reads back", () => {
+  const ruleSet = parseRuleSet(
+    '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -o l"it\\"s" -j DROP\nCOMMIT\n',
+  );
+  const text = formatRuleSet(ruleSet);
+  assert.match(text, /-o "lit\\"s" -j DROP/);
+  assert.deepEqual(parseRuleSet(text).chains[0].rules, ruleSet.chains[0].rules);
+  assert.match(formatRuleSet(parseRuleSet("-A INPUT -i eth0.100 -j DROP\n")), /-i eth0\.100 -j/);
+});
