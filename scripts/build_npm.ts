@@ -1,8 +1,9 @@
 /**
  * Builds the npm package in `npm/` (`deno task build:npm`): ES modules bundled
- * by esbuild into `npm/dist/` (`mod.js` the core, `server.js` the HTTP
- * service and stores, `cli.js` the `bpfstream` executable for Node.js and
- * Bun) and `.d.ts` declarations by the TypeScript compiler into
+ * by esbuild into `npm/dist/` (`mod.js` the root export, `bpf.js`,
+ * `capture.js`, `filter.js`, `u32.js`, `rules.js`, `stream.js` the subpath
+ * exports and `server.js` the HTTP service and stores, sharing chunks;
+ * `cli.js` the `bpfstream` executable for Node.js and Bun) and `.d.ts` declarations by the TypeScript compiler into
  * `npm/dist/types/`. Then `cd npm && npm pack` (or `npm publish`).
  *
  * @module
@@ -48,10 +49,25 @@ const common: esbuild.BuildOptions = {
   logLevel: "warning",
   legalComments: "none",
 };
+/** The package's entries: the root and the subpaths of deno.json's `exports`. */
+const ENTRIES: Record<string, string> = {
+  mod: ROOT + "mod.ts",
+  bpf: ROOT + "src/bpf/mod.ts",
+  capture: ROOT + "src/capture/mod.ts",
+  filter: ROOT + "src/filter/mod.ts",
+  u32: ROOT + "src/u32/mod.ts",
+  rules: ROOT + "src/rules/mod.ts",
+  stream: ROOT + "src/stream/mod.ts",
+  server: ROOT + "npm/server.ts",
+};
 await esbuild.build({
   ...common,
   platform: "neutral",
-  entryPoints: { mod: ROOT + "mod.ts", server: ROOT + "npm/server.ts" },
+  entryPoints: ENTRIES,
+  // Shared chunks: one copy of each class (an error thrown through one entry
+  // is `instanceof` the class imported from another).
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   outdir: OUT,
 });
 await esbuild.build({
@@ -80,4 +96,4 @@ if (!tsc.success) {
   console.error(new TextDecoder().decode(tsc.stdout) + new TextDecoder().decode(tsc.stderr));
   Deno.exit(1);
 }
-console.log(`build:npm: wrote ${OUT}{mod,server,cli}.js and ${OUT}types/`);
+console.log(`build:npm: wrote ${OUT}{${Object.keys(ENTRIES).join(",")},cli}.js and ${OUT}types/`);

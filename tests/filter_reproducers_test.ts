@@ -8,12 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import {
-  compileFilter,
-  FilterRejectsAllError,
-  FilterSyntaxError,
-  type Instruction,
-} from "../src/filter/mod.ts";
+import { compileFilter, FilterRejectsAllError, FilterSyntaxError } from "../src/filter/mod.ts";
+import type { Instruction } from "../src/bpf/instruction.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import { parseBytecode } from "../src/bpf/parse_bytecode.ts";
 import { BPF_ABS, BPF_JMP, BPF_K, BPF_LD, BPF_RET, bpfClass, bpfMode } from "../src/bpf/opcodes.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 /// <reference lib="dom" />
-import type { RuleSetCounters } from "../mod.ts";
+import type { RuleSetCounters } from "../src/rules/mod.ts";
 import { element, formatCount } from "./dom.ts";
 import type { RuleLabel } from "./rule_labels.ts";
 import type { SideTotals } from "./messages.ts";

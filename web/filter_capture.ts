@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { type CompiledRuleSet, type FrameRef, type RouterStats, RouterStream } from "../mod.ts";
+import { type CompiledRuleSet, type RouterStats, RouterStream } from "../mod.ts";
+import type { FrameRef } from "../src/rules/mod.ts";
 
 /** What the rule set decided for each packet, indexed by packet number (0-based). */
 export interface PacketVerdicts {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { CaptureDecoderStream, compileRuleSet, formatBytecode, parseRuleSet } from "../mod.ts";
+import { compileRuleSet, formatBytecode, parseRuleSet } from "../mod.ts";
+import { CaptureDecoderStream } from "../src/capture/mod.ts";
 import { cliFilter, cliTrace, traceLine } from "./_cli_oracle.ts";
 import { filterCapture } from "./filter_capture.ts";
 import { indexCapture } from "./index_capture.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CaptureDecoder, type CaptureInterface, type RecordBatch } from "../mod.ts";
+import { CaptureDecoder, type CaptureInterface, type RecordBatch } from "../src/capture/mod.ts";
 
 /** The packet records of a capture, as parallel arrays indexed by packet number. */
 export interface CaptureIndex {

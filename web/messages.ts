@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RuleSetCounters } from "../mod.ts";
+import type { RuleSetCounters } from "../src/rules/mod.ts";
 import type { ProgramTrace } from "./trace_decision.ts";
 import type { RuleLabel } from "./rule_labels.ts";
 

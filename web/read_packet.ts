@@ -7,7 +7,11 @@
  *
  * @module
  */
-import { CaptureDecoderStream, type CapturedFrame, type CaptureInterface } from "../mod.ts";
+import {
+  CaptureDecoderStream,
+  type CapturedFrame,
+  type CaptureInterface,
+} from "../src/capture/mod.ts";
 import type { CaptureIndex } from "./index_capture.ts";
 
 /** The metadata a record of interface `iface` needs in front of it. */

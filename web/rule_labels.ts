@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { formatRuleSet, type RuleSet } from "../mod.ts";
+import type { RuleSet } from "../mod.ts";
+import { formatRuleSet } from "../src/rules/mod.ts";
 
 /** One rule, as the page names it. */
 export interface RuleLabel {

@@ -10,7 +10,7 @@
  * @module
  */
 /// <reference lib="dom" />
-import type { RuleSetCounters } from "../mod.ts";
+import type { RuleSetCounters } from "../src/rules/mod.ts";
 import { element, formatCount, setStatus } from "./dom.ts";
 
 /** The panel's parts in the page. */

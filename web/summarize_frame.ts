@@ -7,7 +7,6 @@
 import {
   createFrameDescriptor,
   describeFrame,
-  formatProtocol,
   LINKTYPE_ETHERNET,
   LINKTYPE_IPV4,
   LINKTYPE_IPV6,
@@ -16,7 +15,8 @@ import {
   LINKTYPE_LOOP,
   LINKTYPE_NULL,
   LINKTYPE_RAW,
-} from "../mod.ts";
+} from "../src/capture/mod.ts";
+import { formatProtocol } from "../src/rules/mod.ts";
 
 const _LINK_NAMES = new Map<number, string>([
   [LINKTYPE_NULL, "NULL"],

@@ -6,19 +6,11 @@
  *
  * @module
  */
-import {
-  compileFilter,
-  createFrameRef,
-  disassemble,
-  FrameContext,
-  LINKTYPE_RAW,
-  type Match,
-  parseU32,
-  type Program,
-  type RuleSet,
-  trace,
-  u32ToBpf,
-} from "../mod.ts";
+import { compileFilter, type Program, type RuleSet } from "../mod.ts";
+import { disassemble, trace } from "../src/bpf/mod.ts";
+import { LINKTYPE_RAW } from "../src/capture/mod.ts";
+import { parseU32, u32ToBpf } from "../src/u32/mod.ts";
+import { createFrameRef, FrameContext, type Match } from "../src/rules/mod.ts";
 
 /** One executed instruction, with the registers after it (as `bpfstream trace`). */
 export interface TraceRow {

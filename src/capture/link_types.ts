@@ -79,46 +79,21 @@ export const ETH_P_8021AD = 0x88a8;
 export const ETH_P_QINQ1 = 0x9100;
 
 /**
- * The part of a frame {@linkcode describeFrame} reads. The router's `FrameRef`
- * satisfies it: the frame is `bytes[start .. start + capturedLength)`, so a
- * whole input chunk can be passed without slicing.
+ * The part of a frame {@linkcode describeFrame} reads.
+ *
+ * @deprecated Pass a `FrameRef` (`bpfstream/rules`), or any object with its
+ * `bytes`, `start`, `capturedLength`, `wireLength` and `linkType`; this alias
+ * goes in the next release.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import {
- *   createFrameDescriptor,
- *   describeFrame,
- *   type LinkFrame,
- *   LINKTYPE_RAW,
- * } from "./link_types.ts";
- * // A raw IPv4 header at index 40 of a larger chunk: described without slicing.
- * const chunk = new Uint8Array(100);
- * chunk.set([0x45, 0, 0, 20], 40);
- * const frame: LinkFrame = {
- *   bytes: chunk,
- *   start: 40,
- *   capturedLength: 20,
- *   wireLength: 20,
- *   linkType: LINKTYPE_RAW,
- * };
- * const d = createFrameDescriptor();
- * assert.equal(describeFrame(frame, d), true);
- * assert.deepEqual([d.networkOffset, d.ipVersion], [0, 4]);
+ * import { createFrameDescriptor, describeFrame, type LinkFrame } from "./link_types.ts";
+ * const frame: LinkFrame = { bytes: new Uint8Array(20), start: 0, capturedLength: 20, wireLength: 20, linkType: 228 };
+ * assert.equal(describeFrame(frame, createFrameDescriptor()), true); // LINKTYPE_IPV4
  * ```
  */
-export interface LinkFrame {
-  /** Buffer holding the frame (may hold other frames too). */
-  bytes: Uint8Array;
-  /** Index of the frame's first byte in `bytes`. */
-  start: number;
-  /** Captured bytes of the frame (pcap caplen). */
-  capturedLength: number;
-  /** Original length on the wire (pcap len). */
-  wireLength: number;
-  /** `LINKTYPE_*` value of the frame's interface. */
-  linkType: number;
-}
+export type LinkFrame = Parameters<typeof describeFrame>[0];
 
 /**
  * What {@linkcode describeFrame} found out about a frame. Create one with
@@ -248,7 +223,9 @@ function _ipVersionOf(protocol: number): 0 | 4 | 6 {
 /**
  * Describes one frame: fills `out` and returns whether an IPv4/IPv6 header
  * starts at `out.networkOffset`. Allocates nothing; never reads outside
- * `bytes[start .. start + capturedLength)`.
+ * `bytes[start .. start + capturedLength)`. The frame is any object with a
+ * `FrameRef`'s first fields (a `FrameRef` of `bpfstream/rules` is one), so a
+ * whole input chunk can be described without slicing.
  *
  * - EN10MB: network header after 14 bytes and any 802.1Q / 802.1ad / QinQ
  *   (0x8100, 0x88A8, 0x9100) tags, as the kernel sees it after stripping tags;
@@ -273,7 +250,16 @@ function _ipVersionOf(protocol: number): 0 | 4 | 6 {
  * assert.deepEqual([d.networkOffset, d.networkWireLength], [14, 28]);
  * ```
  */
-export function describeFrame(frame: LinkFrame, out: FrameDescriptor): boolean {
+export function describeFrame(
+  frame: {
+    bytes: Uint8Array;
+    start: number;
+    capturedLength: number;
+    wireLength: number;
+    linkType: number;
+  },
+  out: FrameDescriptor,
+): boolean {
   const b = frame.bytes;
   const start = frame.start;
   const caplen = frame.capturedLength;

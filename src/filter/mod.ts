@@ -1,5 +1,5 @@
 /**
- * The tcpdump filter-language compiler: pcap-filter(7) expressions to classic
+ * The tcpdump filter-language compiler (`bpfstream/filter`): pcap-filter(7) expressions to classic
  * BPF programs with libpcap 1.10's meaning.
  *
  * @example
@@ -12,9 +12,8 @@
  *
  * @module
  */
-export type { Instruction, Program } from "../bpf/instruction.ts";
-export * from "./compile_filter.ts";
-export * from "./filter_rejects_all_error.ts";
-export * from "./filter_syntax_error.ts";
-export * from "./filter_options_for_interface.ts";
-export * from "./format_filter_program.ts";
+export { compileFilter, type CompileFilterOptions } from "./compile_filter.ts";
+export { FilterSyntaxError } from "./filter_syntax_error.ts";
+export { FilterRejectsAllError } from "./filter_rejects_all_error.ts";
+export { type FilterInterface, filterOptionsForInterface } from "./filter_options_for_interface.ts";
+export { type FilterProgramStyle, formatFilterProgram } from "./format_filter_program.ts";

@@ -39,7 +39,7 @@ export interface WorkbenchAssets {
  * page's origin, no eval or inline script (the engine's closures need
  * neither), fetches only to the same origin (the rule-set API).
  */
-export const WORKBENCH_CSP = [
+export const WORKBENCH_CSP: string = [
   "default-src 'self'",
   "script-src 'self'",
   "worker-src 'self'",

@@ -24,7 +24,7 @@ export interface _RunSink {
   write(bytes: Uint8Array, from: number, to: number): void;
 }
 
-/** Per-frame fields the capture does not carry (see `RouterFrameContext`). */
+/** Per-frame fields the capture does not carry (see `RouterStreamOptions.frame`). */
 export interface _RecordRouterFrame {
   mark?: number;
   rxhash?: number;

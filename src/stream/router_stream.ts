@@ -6,65 +6,30 @@
  */
 import type { CaptureDecoderOptions } from "../capture/capture_decoder.ts";
 import type { CompiledRuleSet } from "../rules/compile_rule_set.ts";
+import type { FrameRef } from "../rules/frame_ref.ts";
 import type { RouterStats } from "./router_stats.ts";
 import { _RouterOutput } from "./_router_output.ts";
 import { _RecordRouter } from "./_record_router.ts";
 
 /**
- * Caller-supplied per-frame fields the capture does not carry.
+ * The per-frame fields a capture does not carry, which
+ * {@linkcode RouterStreamOptions.frame} gives: the optional fields of a
+ * `FrameRef`.
+ *
+ * @deprecated Write `RouterStreamOptions["frame"]` (or
+ * `Pick<FrameRef, ...>` of `bpfstream/rules`); this alias goes in the next release.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { type RouterFrameContext, RouterStream } from "./router_stream.ts";
  * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
- * const rules = compileRuleSet(parseRuleSet("-A INPUT -i wlan+ -j DROP\n"));
- * // A pcap file names no interface: say where it was captured.
- * const frame: RouterFrameContext = { interfaceName: "wlan0" };
- * const router = new RouterStream(rules, { frame });
- * // A LINKTYPE_RAW pcap holding one 20-byte IPv4 packet.
- * const capture = new Uint8Array([
- *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 101, 0, 0, 0,
- *   1, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 20, 0, 0, 0,
- *   0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
- * ]);
- * await new Response(ReadableStream.from([capture]).pipeThrough(router)).bytes();
- * assert.equal((await router.stats).dropped.packets, 1);
+ * const frame: RouterFrameContext = { interfaceName: "eth0", mark: 7 };
+ * const router = new RouterStream(compileRuleSet(parseRuleSet("-A INPUT -j DROP\n")), { frame });
+ * assert.ok(router.readable instanceof ReadableStream);
  * ```
  */
-export interface RouterFrameContext {
-  /**
-   * `skb->mark` seen by `SKF_AD_MARK`.
-   *
-   * @default {0}
-   */
-  mark?: number;
-  /**
-   * `skb->hash` seen by `SKF_AD_RXHASH`.
-   *
-   * @default {0}
-   */
-  rxhash?: number;
-  /**
-   * `skb->queue_mapping` seen by `SKF_AD_QUEUE`.
-   *
-   * @default {0}
-   */
-  queue?: number;
-  /**
-   * Input interface name for `-i` when the capture names none (pcapng
-   * `if_name` wins).
-   *
-   * @default {""}
-   */
-  interfaceName?: string;
-  /**
-   * Output interface name for `-o`.
-   *
-   * @default {""}
-   */
-  outInterfaceName?: string;
-}
+export type RouterFrameContext = NonNullable<RouterStreamOptions["frame"]>;
 
 /**
  * Options of {@linkcode RouterStream}.
@@ -127,11 +92,31 @@ export interface RouterStreamOptions {
    */
   decoder?: CaptureDecoderOptions;
   /**
-   * Per-frame fields the capture does not carry (mark, rxhash, queue, interface names).
+   * Per-frame fields the capture does not carry, as the rules see them in
+   * every `FrameRef`: `mark`, `rxhash`, `queue`, and the interface names for
+   * `-i` (used when the capture names none: a pcapng `if_name` wins) and `-o`.
    *
-   * @default {none: every field takes its RouterFrameContext default}
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { RouterStream } from "./router_stream.ts";
+   * import { compileRuleSet, parseRuleSet } from "../rules/mod.ts";
+   * const rules = compileRuleSet(parseRuleSet("-A INPUT -i wlan+ -j DROP\n"));
+   * // A pcap file names no interface: say where it was captured.
+   * const router = new RouterStream(rules, { frame: { interfaceName: "wlan0" } });
+   * // A LINKTYPE_RAW pcap holding one 20-byte IPv4 packet.
+   * const capture = new Uint8Array([
+   *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 101, 0, 0, 0,
+   *   1, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 20, 0, 0, 0,
+   *   0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+   * ]);
+   * await new Response(ReadableStream.from([capture]).pipeThrough(router)).bytes();
+   * assert.equal((await router.stats).dropped.packets, 1);
+   * ```
+   *
+   * @default {none: every field takes its FrameRef default (0, "")}
    */
-  frame?: RouterFrameContext;
+  frame?: Pick<FrameRef, "mark" | "rxhash" | "queue" | "interfaceName" | "outInterfaceName">;
 }
 
 function _positiveInteger(name: string, value: number | undefined, fallback: number): number {

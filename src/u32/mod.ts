@@ -1,5 +1,5 @@
 /**
- * The iptables `u32` match: parse `--u32` expressions with libxt_u32's
+ * The iptables `u32` match (`bpfstream/u32`): parse `--u32` expressions with libxt_u32's
  * grammar, run them with the kernel's `xt_u32` semantics as closures, print
  * them as iptables-save does, and translate them to classic BPF for xt_bpf.
  *

@@ -6,6 +6,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { compileRuleSet, parseRuleSet, RouterStream } from "bpfstream";
 import { createApp, KvRuleSetStore } from "bpfstream/server";
+import { RuleSetError } from "bpfstream/rules";
 
 const [mode, ...args] = process.argv.slice(2);
 if (mode === "route") {
@@ -15,6 +16,14 @@ if (mode === "route") {
   const input = new Blob([await readFile(capturePath)]).stream();
   const accepted = new Uint8Array(await new Response(input.pipeThrough(router)).arrayBuffer());
   await writeFile(outPath, accepted);
+  // The subpath entries share the root's classes (one bundle chunk each).
+  let shared = false;
+  try {
+    parseRuleSet("-A INPUT -j FROBNICATE\n");
+  } catch (error) {
+    shared = error instanceof RuleSetError;
+  }
+  if (!shared) throw new Error("bpfstream/rules' RuleSetError is not the root's");
   process.stdout.write(JSON.stringify(rules.counters()));
 } else if (mode === "kv") {
   const { openKv } = await import("@deno/kv");

@@ -290,7 +290,21 @@ Deno.test({
       );
       const source = `import { compileRuleSet, parseRuleSet, RouterStream } from "bpfstream";
 import { createApp, MemoryRuleSetStore } from "bpfstream/server";
+import { type Instruction, interpret } from "bpfstream/bpf";
+import { type CapturedFrame, LINKTYPE_RAW } from "bpfstream/capture";
+import { formatFilterProgram } from "bpfstream/filter";
+import { parseU32 } from "bpfstream/u32";
+import { type FrameRef, formatRuleSet } from "bpfstream/rules";
+import type { RouterTotals } from "bpfstream/stream";
 const rules = compileRuleSet(parseRuleSet("*filter\\n:INPUT ACCEPT [0:0]\\nCOMMIT\\n"));
+const ret: Instruction = { code: 6, jt: 0, jf: 0, k: 1 };
+export const verdict: number = interpret([ret], new Uint8Array(1));
+export const listing: string = formatFilterProgram([ret]);
+export const text: string = formatRuleSet(parseRuleSet("-A INPUT -j DROP\\n"));
+export const tests: number = parseU32("0=1").length;
+export function size(frame: CapturedFrame, ref: FrameRef, totals: RouterTotals): number {
+  return frame.data.length + ref.start + totals.packets + LINKTYPE_RAW;
+}
 export const router: RouterStream = new RouterStream(rules);
 export const app = createApp({ store: new MemoryRuleSetStore() });
 export const packets: number = rules.counters().accepted.packets;
@@ -324,16 +338,14 @@ Deno.test({
     assert.equal(run.code, 0, run.stderr);
     const [pack] = JSON.parse(new TextDecoder().decode(run.stdout));
     const files = new Set(pack.files.map((f: { path: string }) => f.path));
-    for (
-      const file of [
-        "package.json",
-        "dist/mod.js",
-        "dist/server.js",
-        "dist/cli.js",
-        "dist/types/mod.d.ts",
-        "dist/types/npm/server.d.ts",
-      ]
-    ) {
+    const manifest = JSON.parse(await Deno.readTextFile(ROOT + "npm/package.json"));
+    const exported = Object.values(manifest.exports as Record<string, Record<string, string>>)
+      .flatMap((entry) => [entry.types, entry.default].map((path) => path.replace(/^\.\//, "")));
+    assert.deepEqual(
+      Object.keys(manifest.exports),
+      [".", "./bpf", "./capture", "./filter", "./u32", "./rules", "./stream", "./server"],
+    );
+    for (const file of ["package.json", "dist/cli.js", ...exported]) {
       assert.ok(files.has(file), `${file} is in the package`);
     }
     assert.equal(pack.name, "bpfstream");
