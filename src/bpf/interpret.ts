@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Program } from "./instruction.ts";
+import type { Instruction, Program } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { validate } from "./validate.ts";
 import {
@@ -48,6 +48,145 @@ import {
   BPF_X,
 } from "./opcodes.ts";
 
+/**
+ * Why a run ended, as an {@linkcode InterpretStep} reports it on the last
+ * instruction: `ret` (`"return"`), or the kernel's early exits: a packet
+ * load out of bounds (`"out-of-bounds"`, returns 0), an `SKF_AD_IFINDEX` /
+ * `SKF_AD_HATYPE` load without a device (`"no-device"`, returns A), `div` /
+ * `mod` by X = 0 (`"division-by-zero"`, returns 0), or more backward jumps
+ * than the budget (`"backward-jumps"`, returns 0).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { interpret, type InterpretEnd } from "./interpret.ts";
+ * const ends: InterpretEnd[] = [];
+ * // ldh [12] on a 4-byte packet: out of bounds.
+ * interpret([{ code: 0x28, jt: 0, jf: 0, k: 12 }, { code: 0x06, jt: 0, jf: 0, k: 1 }],
+ *   new Uint8Array(4), {}, (step) => { if (step.end) ends.push(step.end); });
+ * assert.deepEqual(ends, ["out-of-bounds"]);
+ * ```
+ */
+export type InterpretEnd =
+  | "return"
+  | "out-of-bounds"
+  | "no-device"
+  | "division-by-zero"
+  | "backward-jumps";
+
+/**
+ * One executed instruction, as {@linkcode interpret} hands it to an
+ * observer. One object is reused for every step of a run: copy what you
+ * keep. A and X before the instruction are those of the previous step (0 and
+ * 0 before the first).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { interpret, type InterpretStep } from "./interpret.ts";
+ * const seen: string[] = [];
+ * const record = (step: Readonly<InterpretStep>) =>
+ *   seen.push(`${step.pc}: A=${step.a} next=${step.next} ${step.end ?? ""}`.trim());
+ * // ld #7; jeq #7, 3, 2 → ret a
+ * interpret([
+ *   { code: 0x00, jt: 0, jf: 0, k: 7 },
+ *   { code: 0x15, jt: 1, jf: 0, k: 7 },
+ *   { code: 0x06, jt: 0, jf: 0, k: 0 },
+ *   { code: 0x16, jt: 0, jf: 0, k: 0 },
+ * ], new Uint8Array(0), {}, record);
+ * assert.deepEqual(seen, ["0: A=7 next=1", "1: A=7 next=3", "3: A=7 next=-1 return"]);
+ * ```
+ */
+export interface InterpretStep {
+  /** Index of the executed instruction. */
+  pc: number;
+  /** The executed instruction. */
+  instruction: Instruction;
+  /** Accumulator after the instruction. */
+  a: number;
+  /** Index register after the instruction. */
+  x: number;
+  /** Index of the next instruction to run; -1 when the run ends here. */
+  next: number;
+  /** Why the run ended at this instruction; `undefined` while it goes on. */
+  end: InterpretEnd | undefined;
+  /** With `end`: what the program returns. */
+  result: number;
+  /** With `end: "out-of-bounds"`: the load's offset from `dataOffset` (int32). */
+  loadOffset: number;
+  /** With `end: "out-of-bounds"`: the load's size in bytes (1, 2 or 4). */
+  loadSize: number;
+}
+
+/**
+ * Called by {@linkcode interpret} after every executed instruction, the last
+ * one included (its step has `end` set).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { interpret, type InterpretObserver } from "./interpret.ts";
+ * let executed = 0;
+ * const count: InterpretObserver = () => executed++;
+ * interpret([{ code: 0x06, jt: 0, jf: 0, k: 1 }], new Uint8Array(0), {}, count);
+ * assert.equal(executed, 1);
+ * ```
+ */
+export type InterpretObserver = (step: Readonly<InterpretStep>) => void;
+
+function _newStep(program: Program): InterpretStep {
+  return {
+    pc: 0,
+    instruction: program[0],
+    a: 0,
+    x: 0,
+    next: 0,
+    end: undefined,
+    result: 0,
+    loadOffset: 0,
+    loadSize: 0,
+  };
+}
+
+/** Reports one executed instruction that the run goes on after. */
+function _observe(
+  observer: InterpretObserver,
+  step: InterpretStep,
+  program: Program,
+  at: number,
+  a: number,
+  x: number,
+  next: number,
+): void {
+  step.pc = at;
+  step.instruction = program[at];
+  step.a = a;
+  step.x = x;
+  step.next = next;
+  observer(step);
+}
+
+/** Reports the last instruction of a run, and returns the run's result. */
+function _stop(
+  observer: InterpretObserver,
+  step: InterpretStep,
+  program: Program,
+  at: number,
+  a: number,
+  x: number,
+  end: InterpretEnd,
+  result: number,
+  loadOffset = 0,
+  loadSize = 0,
+): number {
+  step.end = end;
+  step.result = result;
+  step.loadOffset = loadOffset;
+  step.loadSize = loadSize;
+  _observe(observer, step, program, at, a, x, -1);
+  return result;
+}
+
 /** Programs already checked by {@linkcode interpret}. */
 const checked = new WeakSet<Program>();
 
@@ -69,9 +208,14 @@ const checked = new WeakSet<Program>();
  * (`ifindex` 0) ends the program returning A, as the kernel's converted
  * program does.
  *
+ * With an `observer`, every executed instruction is reported to it as an
+ * {@linkcode InterpretStep} (this is how {@linkcode trace} records a run);
+ * without one, nothing is reported and nothing is allocated for it.
+ *
  * @param program The instructions.
  * @param packet The buffer holding the packet (see {@linkcode PacketContext}).
  * @param context Where the packet lies in the buffer and its `sk_buff` fields.
+ * @param observer Called after every executed instruction. @default {none}
  * @returns The program's return value.
  * @throws {BpfValidationError} When the program is not valid.
  *
@@ -95,6 +239,7 @@ export function interpret(
   program: Program,
   packet: Uint8Array,
   context: PacketContext = _EMPTY_CONTEXT,
+  observer?: InterpretObserver,
 ): number {
   if (!checked.has(program)) {
     validate(program, { allowBackwardJumps: true });
@@ -106,18 +251,21 @@ export function interpret(
   const loadEnd = _loadEnd(base, captureEnd, wire);
   const network = _networkStart(context, base);
   const mac = _macStart(context);
+  const step = observer === undefined ? undefined : _newStep(program);
   let memory: Uint32Array | undefined;
   let a = 0;
   let x = 0;
   let budget = _BACKWARD_JUMP_BUDGET;
 
   for (let pc = 0; pc < program.length; pc++) {
+    const at = pc;
     const { code, jt, jf } = program[pc];
     const k = program[pc].k >>> 0; // validate() lets -0 through; results stay uint32
     switch (code & 0x07) {
       case BPF_LD:
       case BPF_LDX: {
         let value: number;
+        let offset = k | 0;
         switch (code) {
           case BPF_LD | BPF_W | BPF_ABS:
           case BPF_LD | BPF_H | BPF_ABS:
@@ -125,19 +273,47 @@ export function interpret(
             const field = _ancillaryField(k);
             value = field >= 0
               ? _ancillary(field, a, x, packet, base, loadEnd, wire, network, context)
-              : _load(packet, base, loadEnd, network, mac, k | 0, _loadSize(code));
-            if (value < 0) return field >= 0 ? a : 0;
-            break;
+              : _load(packet, base, loadEnd, network, mac, offset, _loadSize(code));
+            if (value >= 0) break;
+            if (observer === undefined) return field >= 0 ? a : 0;
+            return field >= 0 ? _stop(observer, step!, program, at, a, x, "no-device", a) : _stop(
+              observer,
+              step!,
+              program,
+              at,
+              a,
+              x,
+              "out-of-bounds",
+              0,
+              offset,
+              _loadSize(code),
+            );
           }
           case BPF_LD | BPF_W | BPF_IND:
           case BPF_LD | BPF_H | BPF_IND:
           case BPF_LD | BPF_B | BPF_IND:
-            value = _load(packet, base, loadEnd, network, mac, (x + k) | 0, _loadSize(code));
-            if (value < 0) return 0;
-            break;
+            offset = (x + k) | 0;
+            value = _load(packet, base, loadEnd, network, mac, offset, _loadSize(code));
+            if (value >= 0) break;
+            if (observer === undefined) return 0;
+            return _stop(
+              observer,
+              step!,
+              program,
+              at,
+              a,
+              x,
+              "out-of-bounds",
+              0,
+              offset,
+              _loadSize(code),
+            );
           case BPF_LDX | BPF_B | BPF_MSH:
-            value = _load(packet, base, loadEnd, network, mac, k | 0, 1);
-            if (value < 0) return 0;
+            value = _load(packet, base, loadEnd, network, mac, offset, 1);
+            if (value < 0) {
+              if (observer === undefined) return 0;
+              return _stop(observer, step!, program, at, a, x, "out-of-bounds", 0, offset, 1);
+            }
             value = (value & 0xf) << 2;
             break;
           case BPF_LD | BPF_W | BPF_LEN:
@@ -168,7 +344,10 @@ export function interpret(
       case BPF_ALU: {
         const operand = (code & BPF_X) ? x : k;
         const op = code & 0xf0;
-        if ((op === BPF_DIV || op === BPF_MOD) && operand === 0) return 0;
+        if ((op === BPF_DIV || op === BPF_MOD) && operand === 0) {
+          if (observer === undefined) return 0;
+          return _stop(observer, step!, program, at, a, x, "division-by-zero", 0);
+        }
         const result = _alu(op, a, operand);
         if (result < 0) return unknown(pc, code);
         a = result;
@@ -176,7 +355,10 @@ export function interpret(
       }
       case BPF_JMP: {
         if ((code & 0xf0) === BPF_JA) {
-          if ((k | 0) < 0 && --budget < 0) return 0;
+          if ((k | 0) < 0 && --budget < 0) {
+            if (observer === undefined) return 0;
+            return _stop(observer, step!, program, at, a, x, "backward-jumps", 0);
+          }
           pc += k | 0;
           break;
         }
@@ -185,14 +367,18 @@ export function interpret(
         pc += taken ? jt : jf;
         break;
       }
-      case BPF_RET:
-        return (code & 0x18) === BPF_A ? a : k;
+      case BPF_RET: {
+        const result = (code & 0x18) === BPF_A ? a : k;
+        if (observer === undefined) return result;
+        return _stop(observer, step!, program, at, a, x, "return", result);
+      }
       case BPF_MISC:
         if (code === (BPF_MISC | BPF_TAX)) x = a;
         else if (code === (BPF_MISC | BPF_TXA)) a = x;
         else return unknown(pc, code);
         break;
     }
+    if (observer !== undefined) _observe(observer, step!, program, at, a, x, pc + 1);
   }
   throw new RangeError("Cannot interpret program: execution ran past the last instruction");
 }

@@ -291,3 +291,34 @@ Deno.test("interpret() and compile() fail negative-window loads past the capture
     assert.equal(run(packet, context), 0);
   }
 });
+
+Deno.test("interpret() reports every executed instruction and why the run ended to an observer", () => {
+  const ld = (k: number) => ({ code: 0x20, jt: 0, jf: 0, k }); // ld [k]
+  const ret = { code: 0x06, jt: 0, jf: 0, k: 1 };
+  const cases: [string, Instruction[], string, number][] = [
+    ["ret", [{ code: 0x00, jt: 0, jf: 0, k: 3 }, { code: 0x16, jt: 0, jf: 0, k: 0 }], "return", 3],
+    ["out of bounds", [ld(8), ret], "out-of-bounds", 0],
+    ["no device", [{ code: 0x00, jt: 0, jf: 0, k: 5 }, ld(0xfffff008), ret], "no-device", 5],
+    ["division by zero", [{ code: 0x3c, jt: 0, jf: 0, k: 0 }, ret], "division-by-zero", 0],
+    ["backward jumps", [{ code: 0x05, jt: 0, jf: 0, k: 0xffffffff }, ret], "backward-jumps", 0],
+  ];
+  for (const [name, program, end, result] of cases) {
+    const seen: { pc: number; next: number; end?: string; offset: number; size: number }[] = [];
+    const got = interpret(program, new Uint8Array(10), {}, (step) => {
+      seen.push({
+        pc: step.pc,
+        next: step.next,
+        end: step.end,
+        offset: step.loadOffset,
+        size: step.loadSize,
+      });
+    });
+    assert.equal(got, result, name);
+    assert.equal(got, interpret(program, new Uint8Array(10)), name);
+    const last = seen[seen.length - 1];
+    assert.equal(last.end, end, name);
+    assert.equal(last.next, -1, name);
+    assert.ok(seen.slice(0, -1).every((step) => step.end === undefined && step.next >= 0), name);
+    if (end === "out-of-bounds") assert.deepEqual([last.offset, last.size], [8, 4]);
+  }
+});

@@ -6,8 +6,9 @@
  *   {@linkcode formatBytecode}, {@linkcode assemble} / {@linkcode toAssembly}
  *   (`bpf_asm` syntax), {@linkcode disassemble} (`tcpdump -d`).
  * - Checking: {@linkcode validate}, as the kernel's `bpf_check_classic`.
- * - Running: {@linkcode interpret} (the reference interpreter),
- *   {@linkcode trace} (the interpreter, recording every step),
+ * - Running: {@linkcode interpret} (the reference interpreter, with an
+ *   optional observer of every step), {@linkcode trace} (the interpreter,
+ *   recording every step),
  *   {@linkcode compile} (the fastest strategy the runtime allows) and
  *   {@linkcode compileWasm} (batches in WebAssembly memory). A run sees a
  *   {@linkcode PacketContext}: what the kernel knows besides the bytes.
@@ -43,7 +44,12 @@ export { BpfSyntaxError, type BpfValidationCode, BpfValidationError } from "./er
 // Checking and running.
 export type { PacketContext } from "./packet_context.ts";
 export { validate, type ValidateOptions } from "./validate.ts";
-export { interpret } from "./interpret.ts";
+export {
+  interpret,
+  type InterpretEnd,
+  type InterpretObserver,
+  type InterpretStep,
+} from "./interpret.ts";
 export { type Trace, trace, type TraceStep } from "./trace.ts";
 export {
   compile,

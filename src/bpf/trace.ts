@@ -6,43 +6,10 @@
  */
 import type { Program } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
-import { validate } from "./validate.ts";
-import {
-  _BACKWARD_JUMP_BUDGET,
-  _captureEnd,
-  _dataStart,
-  _EMPTY_CONTEXT,
-  _load,
-  _loadEnd,
-  _loadSize,
-  _macStart,
-  _networkStart,
-  _wireLength,
-} from "./_packet_access.ts";
-import { _ancillary, _ANCILLARY_NAMES, _ancillaryField } from "./_ancillary.ts";
-import { _alu, _jumpTaken } from "./_alu.ts";
-import {
-  BPF_A,
-  BPF_ALU,
-  BPF_B,
-  BPF_DIV,
-  BPF_IND,
-  BPF_JA,
-  BPF_JMP,
-  BPF_LD,
-  BPF_LDX,
-  BPF_LEN,
-  BPF_MEM,
-  BPF_MEMWORDS,
-  BPF_MISC,
-  BPF_MOD,
-  BPF_MSH,
-  BPF_RET,
-  BPF_ST,
-  BPF_STX,
-  BPF_TAX,
-  BPF_X,
-} from "./opcodes.ts";
+import { _BACKWARD_JUMP_BUDGET, _EMPTY_CONTEXT } from "./_packet_access.ts";
+import { _ANCILLARY_NAMES, _ancillaryField } from "./_ancillary.ts";
+import { interpret, type InterpretStep } from "./interpret.ts";
+import { BPF_JMP, BPF_LD, BPF_LDX, BPF_MEM, BPF_ST, BPF_STX } from "./opcodes.ts";
 
 /**
  * One executed instruction.
@@ -117,13 +84,50 @@ export interface Trace {
 
 const MAX_RECORDED_STEPS = 100000;
 
+/** The scratch cell an instruction reads (`ld`/`ldx M[k]`) or writes (`st`/`stx`), if any. */
+function _scratch(step: Readonly<InterpretStep>): TraceStep["scratch"] {
+  const { code, k } = step.instruction;
+  const cls = code & 0x07;
+  const index = k >>> 0;
+  if (cls === BPF_ST || cls === BPF_STX) {
+    return [{ index, value: cls === BPF_ST ? step.a : step.x, write: true }];
+  }
+  if ((cls === BPF_LD || cls === BPF_LDX) && (code & 0xe0) === BPF_MEM) {
+    return [{ index, value: cls === BPF_LD ? step.a : step.x, write: false }];
+  }
+  return [];
+}
+
+/** Why a run that did not end with `ret` ended, in words. */
+function _abortReason(step: Readonly<InterpretStep>): string | undefined {
+  switch (step.end) {
+    case "out-of-bounds": {
+      const size = step.loadSize;
+      return `load of ${size} byte${
+        size === 1 ? "" : "s"
+      } at offset ${step.loadOffset} is out of bounds`;
+    }
+    case "no-device": {
+      const field = _ancillaryField(step.instruction.k >>> 0);
+      return `${_ANCILLARY_NAMES.get(field)} without a device (ifindex 0): returns A`;
+    }
+    case "division-by-zero":
+      return "division by zero (X = 0)";
+    case "backward-jumps":
+      return `more than ${_BACKWARD_JUMP_BUDGET} backward jumps`;
+    default:
+      return undefined;
+  }
+}
+
 /**
- * Runs a program on one packet like {@linkcode interpret} (same checks, same
- * result) and records every executed instruction: its index, A and X after
- * it, the scratch cells it touched and where jumps went; and, when the run
- * ends without `ret`, why (`abort`): a load out of bounds, a division by
- * X = 0, an IFINDEX/HATYPE load without a device (the program returns A),
- * or the backward-jump budget.
+ * Runs a program on one packet with {@linkcode interpret} (the same checks,
+ * the same result: it is the interpreter, observed) and records every
+ * executed instruction: its index, A and X after it, the scratch cells it
+ * touched and where jumps went; and, when the run ends without `ret`, why
+ * (`abort`): a load out of bounds, a division by X = 0, an IFINDEX/HATYPE
+ * load without a device (the program returns A), or the backward-jump
+ * budget.
  *
  * @param program The instructions.
  * @param packet The buffer holding the packet.
@@ -148,103 +152,23 @@ export function trace(
   packet: Uint8Array,
   context: PacketContext = _EMPTY_CONTEXT,
 ): Trace {
-  validate(program, { allowBackwardJumps: true });
-  const captureEnd = _captureEnd(packet, context);
-  const base = _dataStart(context);
-  const wire = _wireLength(context, base, captureEnd);
-  const loadEnd = _loadEnd(base, captureEnd, wire);
-  const network = _networkStart(context, base);
-  const mac = _macStart(context);
-  const memory = new Uint32Array(BPF_MEMWORDS);
   const steps: TraceStep[] = [];
   let truncated = false;
-  let a = 0;
-  let x = 0;
-  let budget = _BACKWARD_JUMP_BUDGET;
-  let pc = 0;
-
-  const finish = (result: number, abort?: string): Trace => {
-    const run: Trace = { steps, result };
-    if (abort !== undefined) run.abort = abort;
-    if (truncated) run.truncated = true;
-    return run;
-  };
-
-  for (;;) {
-    const { code, jt, jf } = program[pc];
-    const k = program[pc].k >>> 0; // validate() lets -0 through; results stay uint32
-    const step: TraceStep = { pc, a, x, scratch: [] };
-    if (steps.length < MAX_RECORDED_STEPS) steps.push(step);
-    else truncated = true;
-    let next = pc + 1;
-    const cls = code & 0x07;
-    if (cls === BPF_RET) return finish((code & 0x18) === BPF_A ? a : k);
-    if (cls === BPF_LD || cls === BPF_LDX) {
-      let value: number;
-      const mode = code & 0xe0;
-      if (mode === BPF_MEM) {
-        value = memory[k];
-        step.scratch.push({ index: k, value, write: false });
-      } else if (mode === BPF_LEN) {
-        value = wire;
-      } else if (mode === 0) { // BPF_IMM
-        value = k;
-      } else if (code === (BPF_LDX | BPF_B | BPF_MSH)) {
-        value = _load(packet, base, loadEnd, network, mac, k | 0, 1);
-        if (value < 0) return finish(0, outOfBounds(k | 0, 1));
-        value = (value & 0xf) << 2;
-      } else {
-        const field = mode === BPF_IND ? -1 : _ancillaryField(k);
-        if (field >= 0) {
-          value = _ancillary(field, a, x, packet, base, loadEnd, wire, network, context);
-          if (value < 0) {
-            return finish(
-              a,
-              `${_ANCILLARY_NAMES.get(field)} without a device (ifindex 0): returns A`,
-            );
-          }
-        } else {
-          const offset = mode === BPF_IND ? (x + k) | 0 : k | 0;
-          const size = _loadSize(code);
-          value = _load(packet, base, loadEnd, network, mac, offset, size);
-          if (value < 0) return finish(0, outOfBounds(offset, size));
-        }
-      }
-      if (cls === BPF_LD) a = value;
-      else x = value;
-    } else if (cls === BPF_ST || cls === BPF_STX) {
-      const value = cls === BPF_ST ? a : x;
-      memory[k] = value;
-      step.scratch.push({ index: k, value, write: true });
-    } else if (cls === BPF_MISC) {
-      if ((code & 0xf8) === BPF_TAX) x = a;
-      else a = x;
-    } else if (cls === BPF_ALU) {
-      const op = code & 0xf0;
-      const operand = (code & BPF_X) ? x : k;
-      if ((op === BPF_DIV || op === BPF_MOD) && operand === 0) {
-        return finish(0, "division by zero (X = 0)");
-      }
-      a = _alu(op, a, operand);
-    } else if (cls === BPF_JMP) {
-      const op = code & 0xf0;
-      if (op === BPF_JA) {
-        next = pc + 1 + (k | 0);
-        if (next <= pc && --budget < 0) {
-          return finish(0, `more than ${_BACKWARD_JUMP_BUDGET} backward jumps`);
-        }
-      } else {
-        const taken = _jumpTaken(op, a, (code & BPF_X) ? x : k);
-        next = pc + 1 + (taken === 1 ? jt : jf);
-      }
-      step.next = next;
+  let abort: string | undefined;
+  const result = interpret(program, packet, context, (step) => {
+    if (step.end !== undefined) abort = _abortReason(step);
+    if (steps.length === MAX_RECORDED_STEPS) {
+      truncated = true;
+      return;
     }
-    step.a = a;
-    step.x = x;
-    pc = next;
-  }
-}
-
-function outOfBounds(offset: number, size: number): string {
-  return `load of ${size} byte${size === 1 ? "" : "s"} at offset ${offset} is out of bounds`;
+    const recorded: TraceStep = { pc: step.pc, a: step.a, x: step.x, scratch: _scratch(step) };
+    if ((step.instruction.code & 0x07) === BPF_JMP && step.end === undefined) {
+      recorded.next = step.next;
+    }
+    steps.push(recorded);
+  });
+  const run: Trace = { steps, result };
+  if (abort !== undefined) run.abort = abort;
+  if (truncated) run.truncated = true;
+  return run;
 }
