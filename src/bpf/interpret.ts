@@ -134,57 +134,57 @@ export interface InterpretStep {
  */
 export type InterpretObserver = (step: Readonly<InterpretStep>) => void;
 
-function _newStep(program: Program): InterpretStep {
-  return {
-    pc: 0,
-    instruction: program[0],
-    a: 0,
-    x: 0,
-    next: 0,
-    end: undefined,
-    result: 0,
-    loadOffset: 0,
-    loadSize: 0,
-  };
-}
+/** An observed run: reports each step to the observer through one reused step object. */
+class _Observation {
+  readonly #observer: InterpretObserver;
+  readonly #program: Program;
+  readonly #step: InterpretStep;
 
-/** Reports one executed instruction that the run goes on after. */
-function _observe(
-  observer: InterpretObserver,
-  step: InterpretStep,
-  program: Program,
-  at: number,
-  a: number,
-  x: number,
-  next: number,
-): void {
-  step.pc = at;
-  step.instruction = program[at];
-  step.a = a;
-  step.x = x;
-  step.next = next;
-  observer(step);
-}
+  constructor(observer: InterpretObserver, program: Program) {
+    this.#observer = observer;
+    this.#program = program;
+    this.#step = {
+      pc: 0,
+      instruction: program[0],
+      a: 0,
+      x: 0,
+      next: 0,
+      end: undefined,
+      result: 0,
+      loadOffset: 0,
+      loadSize: 0,
+    };
+  }
 
-/** Reports the last instruction of a run, and returns the run's result. */
-function _stop(
-  observer: InterpretObserver,
-  step: InterpretStep,
-  program: Program,
-  at: number,
-  a: number,
-  x: number,
-  end: InterpretEnd,
-  result: number,
-  loadOffset = 0,
-  loadSize = 0,
-): number {
-  step.end = end;
-  step.result = result;
-  step.loadOffset = loadOffset;
-  step.loadSize = loadSize;
-  _observe(observer, step, program, at, a, x, -1);
-  return result;
+  /** Reports an executed instruction that the run goes on after. */
+  report(at: number, a: number, x: number, next: number): void {
+    const step = this.#step;
+    step.pc = at;
+    step.instruction = this.#program[at];
+    step.a = a;
+    step.x = x;
+    step.next = next;
+    this.#observer(step);
+  }
+
+  /** Reports the instruction the run ends at, and returns the run's result. */
+  end(
+    at: number,
+    a: number,
+    x: number,
+    end: InterpretEnd,
+    result: number,
+    loadOffset = 0,
+    loadSize = 0,
+  ): number {
+    const step = this.#step;
+    step.end = end;
+    step.result = result;
+    step.loadOffset = loadOffset;
+    step.loadSize = loadSize;
+    this.report(at, a, x, -1);
+    return result;
+  }
 }
 
 /** Programs already checked by {@linkcode interpret}. */
@@ -251,7 +251,7 @@ export function interpret(
   const loadEnd = _loadEnd(base, captureEnd, wire);
   const network = _networkStart(context, base);
   const mac = _macStart(context);
-  const step = observer === undefined ? undefined : _newStep(program);
+  const seen = observer === undefined ? undefined : new _Observation(observer, program);
   let memory: Uint32Array | undefined;
   let a = 0;
   let x = 0;
@@ -275,19 +275,10 @@ export function interpret(
               ? _ancillary(field, a, x, packet, base, loadEnd, wire, network, context)
               : _load(packet, base, loadEnd, network, mac, offset, _loadSize(code));
             if (value >= 0) break;
-            if (observer === undefined) return field >= 0 ? a : 0;
-            return field >= 0 ? _stop(observer, step!, program, at, a, x, "no-device", a) : _stop(
-              observer,
-              step!,
-              program,
-              at,
-              a,
-              x,
-              "out-of-bounds",
-              0,
-              offset,
-              _loadSize(code),
-            );
+            if (seen === undefined) return field >= 0 ? a : 0;
+            return field >= 0
+              ? seen.end(at, a, x, "no-device", a)
+              : seen.end(at, a, x, "out-of-bounds", 0, offset, _loadSize(code));
           }
           case BPF_LD | BPF_W | BPF_IND:
           case BPF_LD | BPF_H | BPF_IND:
@@ -295,24 +286,12 @@ export function interpret(
             offset = (x + k) | 0;
             value = _load(packet, base, loadEnd, network, mac, offset, _loadSize(code));
             if (value >= 0) break;
-            if (observer === undefined) return 0;
-            return _stop(
-              observer,
-              step!,
-              program,
-              at,
-              a,
-              x,
-              "out-of-bounds",
-              0,
-              offset,
-              _loadSize(code),
-            );
+            if (seen === undefined) return 0;
+            return seen.end(at, a, x, "out-of-bounds", 0, offset, _loadSize(code));
           case BPF_LDX | BPF_B | BPF_MSH:
             value = _load(packet, base, loadEnd, network, mac, offset, 1);
             if (value < 0) {
-              if (observer === undefined) return 0;
-              return _stop(observer, step!, program, at, a, x, "out-of-bounds", 0, offset, 1);
+              return seen === undefined ? 0 : seen.end(at, a, x, "out-of-bounds", 0, offset, 1);
             }
             value = (value & 0xf) << 2;
             break;
@@ -345,8 +324,7 @@ export function interpret(
         const operand = (code & BPF_X) ? x : k;
         const op = code & 0xf0;
         if ((op === BPF_DIV || op === BPF_MOD) && operand === 0) {
-          if (observer === undefined) return 0;
-          return _stop(observer, step!, program, at, a, x, "division-by-zero", 0);
+          return seen === undefined ? 0 : seen.end(at, a, x, "division-by-zero", 0);
         }
         const result = _alu(op, a, operand);
         if (result < 0) return unknown(pc, code);
@@ -356,8 +334,7 @@ export function interpret(
       case BPF_JMP: {
         if ((code & 0xf0) === BPF_JA) {
           if ((k | 0) < 0 && --budget < 0) {
-            if (observer === undefined) return 0;
-            return _stop(observer, step!, program, at, a, x, "backward-jumps", 0);
+            return seen === undefined ? 0 : seen.end(at, a, x, "backward-jumps", 0);
           }
           pc += k | 0;
           break;
@@ -369,8 +346,7 @@ export function interpret(
       }
       case BPF_RET: {
         const result = (code & 0x18) === BPF_A ? a : k;
-        if (observer === undefined) return result;
-        return _stop(observer, step!, program, at, a, x, "return", result);
+        return seen === undefined ? result : seen.end(at, a, x, "return", result);
       }
       case BPF_MISC:
         if (code === (BPF_MISC | BPF_TAX)) x = a;
@@ -378,7 +354,7 @@ export function interpret(
         else return unknown(pc, code);
         break;
     }
-    if (observer !== undefined) _observe(observer, step!, program, at, a, x, pc + 1);
+    if (seen !== undefined) seen.report(at, a, x, pc + 1);
   }
   throw new RangeError("Cannot interpret program: execution ran past the last instruction");
 }
