@@ -322,3 +322,31 @@ Deno.test("interpret() reports every executed instruction and why the run ended 
     if (end === "out-of-bounds") assert.deepEqual([last.offset, last.size], [8, 4]);
   }
 });
+
+Deno.test("interpret() refuses a program changed after it was checked, with the place", () => {
+  const changes: [string, Instruction][] = [
+    ["load", insn(0x18)], // BPF_LD with an unknown mode
+    ["store", insn(0x0a)], // BPF_ST with size bits
+    ["alu", insn(0xb4)], // BPF_ALU op 0xb0
+    ["jump", insn(0x55)], // BPF_JMP op 0x50
+    ["misc", insn(0x0f)], // BPF_MISC with an unknown op
+  ];
+  for (const [name, changed] of changes) {
+    const program = [insn(0x00, 1), RET_A];
+    assert.equal(interpret(program, bytes()), 1, name);
+    program[0] = changed; // the array is remembered as checked: do not do this
+    assert.throws(
+      () => interpret(program, bytes()),
+      (error) =>
+        error instanceof RangeError &&
+        error.message ===
+          `Cannot interpret program: opcode "0x${changed.code.toString(16)}" at instruction 0 ` +
+            "changed after validation",
+      name,
+    );
+  }
+  const program = [insn(0x00, 1), RET_A];
+  interpret(program, bytes());
+  program[1] = insn(0x00, 2); // no ret any more
+  assert.throws(() => interpret(program, bytes()), /ran past the last instruction/);
+});
