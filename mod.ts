@@ -44,7 +44,23 @@
 
 // Rule sets: parse, compile, route.
 export { parseRuleSet, type ParseRuleSetOptions } from "./src/rules/parse_rule_set.ts";
-export type { RuleSet } from "./src/rules/rule_set.ts";
+export type {
+  AddressMatch,
+  BpfMatch,
+  Chain,
+  CommentMatch,
+  InterfaceMatch,
+  Match,
+  PacketCounter,
+  ProtocolMatch,
+  Rule,
+  RuleBase,
+  RuleSet,
+  RuleSetCounters,
+  U32Match,
+} from "./src/rules/rule_set.ts";
+export type { FrameRef } from "./src/rules/frame_ref.ts";
+export type { FilterInterface } from "./src/filter/filter_options_for_interface.ts";
 export {
   type CompiledRuleSet,
   compileRuleSet,
@@ -52,7 +68,8 @@ export {
 } from "./src/rules/compile_rule_set.ts";
 export { RuleSetError } from "./src/rules/rule_set_error.ts";
 export { RouterStream, type RouterStreamOptions } from "./src/stream/router_stream.ts";
-export type { RouterStats } from "./src/stream/router_stats.ts";
+export type { RouterStats, RouterTotals } from "./src/stream/router_stats.ts";
+export type { CaptureDecoderOptions } from "./src/capture/capture_decoder.ts";
 export { CaptureFormatError } from "./src/capture/capture_format_error.ts";
 
 // tcpdump expressions.
@@ -64,7 +81,8 @@ export { FilterRejectsAllError } from "./src/filter/filter_rejects_all_error.ts"
 export type { Instruction, Program } from "./src/bpf/instruction.ts";
 export { parseBytecode } from "./src/bpf/parse_bytecode.ts";
 export { formatBytecode } from "./src/bpf/format_bytecode.ts";
-export { BpfSyntaxError, BpfValidationError } from "./src/bpf/errors.ts";
+export { BpfSyntaxError, type BpfValidationCode, BpfValidationError } from "./src/bpf/errors.ts";
+export { type WasmBatchOptions, WasmFilter } from "./src/bpf/wasm_filter.ts";
 export {
   compile,
   type CompiledProgram,
