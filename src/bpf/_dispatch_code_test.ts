@@ -6,7 +6,11 @@ async function caseLabels(): Promise<Map<string, number>> {
   const labels = new Map<string, number>();
   for (const file of ["./_execute.ts", "./_execute_step.ts"]) {
     const text = await Deno.readTextFile(new URL(file, import.meta.url));
-    for (const [, number, name] of text.matchAll(/case (\d+): (?:\{ )?\/\/ (_[A-Z_]+(?: \w+)?)/g)) {
+    for (
+      const [, number, name] of text.matchAll(
+        /(?:case |K\[pc\] === )(\d+)\)?:? (?:\{ )?\/\/ (_[A-Z_]+(?: \w+)?)/g,
+      )
+    ) {
       assert.ok(!labels.has(name), `${name} is handled twice`);
       labels.set(name, Number(number));
     }

@@ -10,9 +10,17 @@
  * @module
  */
 import type { PacketContext } from "./packet_context.ts";
-import { _BACKWARD_JUMP_BUDGET } from "./_packet_access.ts";
-import { _indexAt, _read } from "./_packet_read.ts";
-import { BUDGET, REG_A, REG_X, RESULT } from "./_execute_state.ts";
+import {
+  _BACKWARD_JUMP_BUDGET,
+  _captureEnd,
+  _dataStart,
+  _EMPTY_CONTEXT,
+  _loadEnd,
+  _macStart,
+  _networkStart,
+  _wireLength,
+} from "./_packet_access.ts";
+import { REG_A, REG_X, RESULT, STATE_LENGTH } from "./_execute_state.ts";
 import { _step } from "./_execute_step.ts";
 
 // check-function-length: table (one case per operation in one loop, so the JIT keeps A, X and the bounds in registers)
@@ -26,163 +34,188 @@ import { _step } from "./_execute_step.ts";
  * link-layer header). `S` is the state array (`_execute_state.ts`), `C`
  * the context for ancillary loads. Returns the program's result (uint32).
  */
-export function _execute(
+export function _executor(
   code: Int32Array,
-  S: Int32Array,
-  P: Uint8Array,
-  C: PacketContext,
-  B: number,
-  LE: number,
-  W: number,
-  NET: number,
-  MAC: number,
-): number {
-  let A = 0;
-  let X = 0;
-  let pc = 0;
-  S[BUDGET] = _BACKWARD_JUMP_BUDGET;
-  for (;;) {
-    switch (code[pc]) {
-      case 57: { // _T_H_EQ
-        const i = B + code[pc + 1];
-        if (i + 2 > LE) return 0;
-        A = (P[i] << 8) | P[i + 1];
-        if (A === code[pc + 2]) {
-          pc = code[pc + 3];
-          continue;
-        }
-        pc = code[pc + 4];
-        continue;
-      }
-      case 56: { // _T_B_EQ
-        const i = B + code[pc + 1];
-        if (i + 1 > LE) return 0;
-        A = P[i];
-        if (A === code[pc + 2]) {
-          pc = code[pc + 3];
-          continue;
-        }
-        pc = code[pc + 4];
-        continue;
-      }
-      case 58: { // _T_W_EQ
-        const i = B + code[pc + 1];
-        if (i + 4 > LE) return 0;
-        A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-        if (A === code[pc + 2]) {
-          pc = code[pc + 3];
-          continue;
-        }
-        pc = code[pc + 4];
-        continue;
-      }
-      case 59: // _T_A_EQ
-        if (A === code[pc + 1]) {
-          pc = code[pc + 2];
-          continue;
-        }
-        pc = code[pc + 3];
-        continue;
-      case 49: { // _T_H
-        const e = code[pc + 2] >>> 0;
-        if (B + e > LE) return 0;
-        const i = B + code[pc + 1];
-        A = (((P[i] << 8) | P[i + 1]) >>> code[pc + 3]) & code[pc + 4];
-        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
-          pc = code[pc + 8];
-          continue;
-        }
-        pc = code[pc + 9];
-        continue;
-      }
-      case 48: { // _T_B
-        const e = code[pc + 2] >>> 0;
-        if (B + e > LE) return 0;
-        A = (P[B + code[pc + 1]] >>> code[pc + 3]) & code[pc + 4];
-        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
-          pc = code[pc + 8];
-          continue;
-        }
-        pc = code[pc + 9];
-        continue;
-      }
-      case 50: { // _T_W
-        const e = code[pc + 2] >>> 0;
-        if (B + e > LE) return 0;
-        const i = B + code[pc + 1];
-        A = (((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> code[pc + 3]) &
-          code[pc + 4];
-        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
-          pc = code[pc + 8];
-          continue;
-        }
-        pc = code[pc + 9];
-        continue;
-      }
-      case 46: // _T_A
-        A = (A >>> code[pc + 3]) & code[pc + 4];
-        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
-          pc = code[pc + 8];
-          continue;
-        }
-        pc = code[pc + 9];
-        continue;
-      case 51: // _T_NEG
-      case 52: // _T_IND_B
-      case 53: // _T_IND_H
-      case 54: { // _T_IND_W
-        const op = code[pc];
-        const size = op === 51 ? code[pc + 2] : op === 52 ? 1 : op === 53 ? 2 : 4;
-        const o = op === 51 ? code[pc + 1] : (X + code[pc + 1]) | 0;
-        const i = _indexAt(B, LE, NET, MAC, o, size);
-        if (i < 0) return 0;
-        A = (_read(P, i, size) >>> code[pc + 3]) & code[pc + 4];
-        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
-          pc = code[pc + 8];
-          continue;
-        }
-        pc = code[pc + 9];
-        continue;
-      }
-      case 42: // _RET
-        return code[pc + 1] >>> 0;
-      case 43: // _RET_A
-        return A >>> 0;
-      case 44: // _GOTO
-        pc = code[pc + 1];
-        continue;
-      case 0: // _NEED
-        if (B + (code[pc + 1] >>> 0) > LE) return 0;
-        pc += 2;
-        continue;
-      case 1: // _LD_B
-        A = P[B + code[pc + 1]];
-        pc += 2;
-        continue;
-      case 2: { // _LD_H
-        const i = B + code[pc + 1];
-        A = (P[i] << 8) | P[i + 1];
-        pc += 2;
-        continue;
-      }
-      case 3: { // _LD_W
-        const i = B + code[pc + 1];
-        A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-        pc += 2;
-        continue;
-      }
-      case 8: // _LDX_MSH
-        X = (P[B + code[pc + 1]] & 0xf) << 2;
-        pc += 2;
-        continue;
-      default:
-        // Everything else, in a separate function so this loop stays small.
-        S[REG_A] = A;
-        S[REG_X] = X;
-        pc = _step(code, pc, S, P, C, B, LE, W, NET, MAC);
-        if (pc < 0) return S[RESULT] >>> 0;
-        A = S[REG_A];
-        X = S[REG_X];
+): (P: Uint8Array, C?: PacketContext) => number {
+  const S = new Int32Array(STATE_LENGTH);
+  return function run(P: Uint8Array, C: PacketContext = _EMPTY_CONTEXT): number {
+    let B = 0;
+    let LE = P.length;
+    let W = LE;
+    let NET = 0;
+    let MAC = -1;
+    if (C !== _EMPTY_CONTEXT) {
+      const captureEnd = _captureEnd(P, C);
+      B = _dataStart(C);
+      W = _wireLength(C, B, captureEnd);
+      LE = _loadEnd(B, captureEnd, W);
+      NET = _networkStart(C, B);
+      MAC = _macStart(C);
     }
-  }
+    const K = code;
+    let A = 0;
+    let X = 0;
+    let pc = 0;
+    let jumps = 0; // backward jumps taken
+    for (;;) {
+      if (LE > P.length || pc >= K.length) return 0;
+      fast: for (;;) {
+        switch (K[pc]) {
+          case 57: { // _T_H_EQ
+            const i = B + K[pc + 1];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[i + 1];
+            if (A === K[pc + 2]) {
+              pc = K[pc + 3];
+              continue;
+            }
+            pc = K[pc + 4];
+            continue;
+          }
+          case 56: { // _T_B_EQ
+            const i = B + K[pc + 1];
+            if (i + 1 > LE) return 0;
+            A = P[i];
+            if (A === K[pc + 2]) {
+              pc = K[pc + 3];
+              continue;
+            }
+            pc = K[pc + 4];
+            continue;
+          }
+          case 58: { // _T_W_EQ
+            const i = B + K[pc + 1];
+            if (i + 4 > LE) return 0;
+            A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+            if (A === K[pc + 2]) {
+              pc = K[pc + 3];
+              continue;
+            }
+            pc = K[pc + 4];
+            continue;
+          }
+          case 59: // _T_A_EQ
+            if (A === K[pc + 1]) {
+              pc = K[pc + 2];
+              continue;
+            }
+            pc = K[pc + 3];
+            continue;
+          case 49: { // _T_H
+            const e = K[pc + 2] >>> 0;
+            if (B + e > LE) return 0;
+            const i = B + K[pc + 1];
+            A = (((P[i] << 8) | P[i + 1]) >>> K[pc + 3]) & K[pc + 4];
+            if ((((A & K[pc + 5]) - K[pc + 6]) >>> 0) <= (K[pc + 7] >>> 0)) {
+              pc = K[pc + 8];
+              continue;
+            }
+            pc = K[pc + 9];
+            continue;
+          }
+          case 48: { // _T_B
+            const e = K[pc + 2] >>> 0;
+            if (B + e > LE) return 0;
+            A = (P[B + K[pc + 1]] >>> K[pc + 3]) & K[pc + 4];
+            if ((((A & K[pc + 5]) - K[pc + 6]) >>> 0) <= (K[pc + 7] >>> 0)) {
+              pc = K[pc + 8];
+              continue;
+            }
+            pc = K[pc + 9];
+            continue;
+          }
+          case 50: { // _T_W
+            const e = K[pc + 2] >>> 0;
+            if (B + e > LE) return 0;
+            const i = B + K[pc + 1];
+            A = (((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> K[pc + 3]) &
+              K[pc + 4];
+            if ((((A & K[pc + 5]) - K[pc + 6]) >>> 0) <= (K[pc + 7] >>> 0)) {
+              pc = K[pc + 8];
+              continue;
+            }
+            pc = K[pc + 9];
+            continue;
+          }
+          case 46: // _T_A
+            A = (A >>> K[pc + 3]) & K[pc + 4];
+            if ((((A & K[pc + 5]) - K[pc + 6]) >>> 0) <= (K[pc + 7] >>> 0)) {
+              pc = K[pc + 8];
+              continue;
+            }
+            pc = K[pc + 9];
+            continue;
+          case 52: // (x + k ≥ 0: [x + k] bytes; else in _step) _T_IND_B
+          case 53:
+          case 54: {
+            const op = K[pc];
+            const o = (X + K[pc + 1]) | 0;
+            const size = op === 52 ? 1 : op === 53 ? 2 : 4;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + size > LE) return 0;
+            A = ((size === 1
+              ? P[i]
+              : size === 2
+              ? (P[i] << 8) | P[i + 1]
+              : (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> K[pc + 3]) &
+              K[pc + 4];
+            if ((((A & K[pc + 5]) - K[pc + 6]) >>> 0) <= (K[pc + 7] >>> 0)) {
+              pc = K[pc + 8];
+              continue;
+            }
+            pc = K[pc + 9];
+            continue;
+          }
+          case 42: // _RET
+            return K[pc + 1] >>> 0;
+          case 43: // _RET_A
+            return A >>> 0;
+          case 44: // _GOTO
+            pc = K[pc + 1];
+            continue;
+          case 0: // _NEED
+            if (B + (K[pc + 1] >>> 0) > LE) {
+              return 0;
+            }
+            pc += 2;
+            continue;
+          case 1: // _LD_B
+            A = P[B + K[pc + 1]];
+            pc += 2;
+            continue;
+          case 2: { // _LD_H
+            const i = B + K[pc + 1];
+            A = (P[i] << 8) | P[i + 1];
+            pc += 2;
+            continue;
+          }
+          case 3: { // _LD_W
+            const i = B + K[pc + 1];
+            A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+            pc += 2;
+            continue;
+          }
+          case 8: // _LDX_MSH
+            X = (P[B + K[pc + 1]] & 0xf) << 2;
+            pc += 2;
+            continue;
+          default:
+            break fast;
+        }
+      }
+      // Everything else, outside the inner loop so that it makes no call.
+      if (K[pc] === 45) { // _GOTO_BACK
+        if (++jumps > _BACKWARD_JUMP_BUDGET) return 0;
+        pc = K[pc + 1];
+        continue;
+      }
+      S[REG_A] = A;
+      S[REG_X] = X;
+      pc = _step(K, pc, S, P, C, B, LE, W, NET, MAC);
+      if (pc < 0) return S[RESULT] >>> 0;
+      A = S[REG_A];
+      X = S[REG_X];
+    }
+  };
 }

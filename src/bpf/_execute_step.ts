@@ -9,7 +9,7 @@
 import type { PacketContext } from "./packet_context.ts";
 import { _ancillary } from "./_ancillary.ts";
 import { _indexAt, _read } from "./_packet_read.ts";
-import { BUDGET, REG_A, REG_X, RESULT } from "./_execute_state.ts";
+import { REG_A, REG_X, RESULT } from "./_execute_state.ts";
 import { BPF_JEQ, BPF_JGE, BPF_JGT } from "./opcodes.ts";
 
 /** `A op X` (int32 bits, compared unsigned) for a conditional jump on X. */
@@ -57,10 +57,21 @@ export function _step(
     case 55: // _T_X
       pc = _testX(code[pc + 1], A, X) ? code[pc + 2] : code[pc + 3];
       break;
-    case 45: // _GOTO_BACK
-      if (--S[BUDGET] < 0) return _end(S, 0);
-      pc = code[pc + 1];
+    case 51: // _T_NEG
+    case 52: // _T_IND_B
+    case 53: // _T_IND_H
+    case 54: { // _T_IND_W
+      const op = code[pc];
+      const size = op === 51 ? code[pc + 2] : op === 52 ? 1 : op === 53 ? 2 : 4;
+      const o = op === 51 ? code[pc + 1] : (X + code[pc + 1]) | 0;
+      const i = _indexAt(B, LE, NET, MAC, o, size);
+      if (i < 0) return _end(S, 0);
+      A = (_read(P, i, size) >>> code[pc + 3]) & code[pc + 4];
+      pc = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)
+        ? code[pc + 8]
+        : code[pc + 9];
       break;
+    }
     case 4: // _LD_NEG
     case 5: // _LD_IND_B
     case 6: // _LD_IND_H

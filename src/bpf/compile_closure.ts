@@ -6,19 +6,9 @@
  */
 import type { Program } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
-import {
-  _captureEnd,
-  _dataStart,
-  _EMPTY_CONTEXT,
-  _loadEnd,
-  _macStart,
-  _networkStart,
-  _wireLength,
-} from "./_packet_access.ts";
 import { _lower } from "./_lower.ts";
 import { _encodeDispatch } from "./_dispatch_code.ts";
-import { _execute } from "./_execute.ts";
-import { STATE_LENGTH } from "./_execute_state.ts";
+import { _executor } from "./_execute.ts";
 
 /**
  * Compiles an already validated program for the edge-safe path: lowered to
@@ -45,26 +35,5 @@ import { STATE_LENGTH } from "./_execute_state.ts";
 export function compileClosure(
   program: Program,
 ): (packet: Uint8Array, context?: PacketContext) => number {
-  const code = _encodeDispatch(_lower(program));
-  const state = new Int32Array(STATE_LENGTH);
-  return function run(packet: Uint8Array, context: PacketContext = _EMPTY_CONTEXT): number {
-    if (context === _EMPTY_CONTEXT) {
-      const end = packet.length;
-      return _execute(code, state, packet, context, 0, end, end, 0, -1);
-    }
-    const captureEnd = _captureEnd(packet, context);
-    const base = _dataStart(context);
-    const wire = _wireLength(context, base, captureEnd);
-    return _execute(
-      code,
-      state,
-      packet,
-      context,
-      base,
-      _loadEnd(base, captureEnd, wire),
-      wire,
-      _networkStart(context, base),
-      _macStart(context),
-    );
-  };
+  return _executor(_encodeDispatch(_lower(program)));
 }
