@@ -8,7 +8,15 @@
  *
  * @module
  */
-import type { _Exit, _LoweredProgram, _Step, _Test } from "./_lower.ts";
+import type {
+  _Exit,
+  _LoadHeaderLength,
+  _LoadIndirect,
+  _LoweredBlock,
+  _LoweredProgram,
+  _Step,
+  _Test,
+} from "./_lower.ts";
 import {
   BPF_ADD,
   BPF_AND,
@@ -88,6 +96,24 @@ export const _T_H_EQ = 57;
 export const _T_W_EQ = 58;
 export const _T_A_EQ = 59;
 
+/**
+ * `X = 4 * ([m] & 0xf)` then the fused test on `[x + k]` (B/H/W), each load
+ * with its own bounds check; emitted only for `0 ≤ k ≤ 0xffff`, so `x + k`
+ * is never negative — m, k, shift, mask, rangeMask, low, span, true, false.
+ */
+export const _T_MSH_IND_B = 60;
+export const _T_MSH_IND_H = 61;
+export const _T_MSH_IND_W = 62;
+/**
+ * A compare chain: `[k] == v1` (B/H/W, own bounds check) or `A == v1`
+ * whose false target is a block that only tests `A == v2` — k (not for A),
+ * v1, true, v2, true of the second test, false of the second test.
+ */
+export const _T_B_EQ2 = 63;
+export const _T_H_EQ2 = 64;
+export const _T_W_EQ2 = 65;
+export const _T_A_EQ2 = 66;
+
 /** The ALU operations in `_ALU_K + i` order. */
 export const _ALU_OPS: readonly number[] = [
   BPF_ADD,
@@ -114,8 +140,13 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
   for (const block of lowered.blocks) {
     blockAt.push(code.length);
     if (block.need > 0) emit(_NEED, block.need);
-    for (const step of block.steps) _emitStep(emit, step);
-    _emitExit(emit, patches, code, block.exit);
+    const fuseHeaderLength = _fusesHeaderLength(block);
+    const steps = fuseHeaderLength ? block.steps.slice(0, -1) : block.steps;
+    for (const step of steps) _emitStep(emit, step);
+    if (fuseHeaderLength) {
+      const msh = block.steps[block.steps.length - 1] as _LoadHeaderLength;
+      _emitHeaderLengthTest(emit, patches, code, msh, block.exit as _Test);
+    } else _emitExit(emit, patches, code, block.exit, lowered.blocks);
   }
   for (const at of patches) code[at] = blockAt[code[at]];
   return Int32Array.from(code);
@@ -160,7 +191,50 @@ function _emitStep(emit: _Emit, step: _Step): void {
   }
 }
 
-function _emitExit(emit: _Emit, patches: number[], code: number[], exit: _Exit): void {
+/**
+ * Whether a block ends with `ldxb 4*([m]&0xf)` (m ≥ 0) and a test on
+ * `[x + k]` with `0 ≤ k ≤ 0xffff`, laid out as one `_T_MSH_IND_*`.
+ */
+function _fusesHeaderLength(block: _LoweredBlock): boolean {
+  const last = block.steps[block.steps.length - 1];
+  const exit = block.exit;
+  return last?.kind === "load-header-length" && last.offset >= 0 && exit.kind === "test" &&
+    !exit.useX && exit.producer?.kind === "load-indirect" && exit.producer.offset >= 0 &&
+    exit.producer.offset <= 0xffff;
+}
+
+function _emitHeaderLengthTest(
+  emit: _Emit,
+  patches: number[],
+  code: number[],
+  msh: _LoadHeaderLength,
+  test: _Test,
+): void {
+  const { offset, size } = test.producer as _LoadIndirect;
+  emit(size === 1 ? _T_MSH_IND_B : size === 2 ? _T_MSH_IND_H : _T_MSH_IND_W, msh.offset, offset);
+  emit(test.shift, test.mask, test.rangeMask, test.low, test.span, test.whenTrue, test.whenFalse);
+  patches.push(code.length - 2, code.length - 1);
+}
+
+/** Whether a test has no load, shift or mask: `A == k` on K. */
+function _isPlainEqual(test: _Test): boolean {
+  return !test.useX && test.op === BPF_JEQ && test.shift === 0 && test.mask === 0xffffffff;
+}
+
+/** The `A == v` test a block is made of (no steps, no bounds check), if it is only that. */
+function _onlyEqualOnA(block: _LoweredBlock): _Test | undefined {
+  const exit = block.exit;
+  if (block.steps.length > 0 || block.need > 0 || exit.kind !== "test") return undefined;
+  return exit.producer === undefined && _isPlainEqual(exit) ? exit : undefined;
+}
+
+function _emitExit(
+  emit: _Emit,
+  patches: number[],
+  code: number[],
+  exit: _Exit,
+  blocks: readonly _LoweredBlock[],
+): void {
   switch (exit.kind) {
     case "return":
       return emit(_RET, exit.value);
@@ -171,11 +245,17 @@ function _emitExit(emit: _Emit, patches: number[], code: number[], exit: _Exit):
       patches.push(code.length - 1);
       return;
     case "test":
-      return _emitTest(emit, patches, code, exit);
+      return _emitTest(emit, patches, code, exit, blocks);
   }
 }
 
-function _emitTest(emit: _Emit, patches: number[], code: number[], test: _Test): void {
+function _emitTest(
+  emit: _Emit,
+  patches: number[],
+  code: number[],
+  test: _Test,
+  blocks: readonly _LoweredBlock[],
+): void {
   const { producer } = test;
   if (test.useX) {
     // The producer runs as a step; the test reads A as it is after the shift and mask.
@@ -186,7 +266,20 @@ function _emitTest(emit: _Emit, patches: number[], code: number[], test: _Test):
     patches.push(code.length - 2, code.length - 1);
     return;
   }
-  const plain = test.op === BPF_JEQ && test.shift === 0 && test.mask === 0xffffffff;
+  const plain = _isPlainEqual(test);
+  const next = plain ? _onlyEqualOnA(blocks[test.whenFalse]) : undefined;
+  if (next !== undefined && producer === undefined) {
+    emit(_T_A_EQ2, test.k, test.whenTrue, next.k, next.whenTrue, next.whenFalse);
+    patches.push(code.length - 4, code.length - 2, code.length - 1);
+    return;
+  }
+  if (next !== undefined && producer?.kind === "load" && producer.offset >= 0) {
+    const size = producer.size;
+    emit(size === 1 ? _T_B_EQ2 : size === 2 ? _T_H_EQ2 : _T_W_EQ2, producer.offset, test.k);
+    emit(test.whenTrue, next.k, next.whenTrue, next.whenFalse);
+    patches.push(code.length - 4, code.length - 2, code.length - 1);
+    return;
+  }
   if (plain && producer === undefined) {
     emit(_T_A_EQ, test.k, test.whenTrue, test.whenFalse);
     patches.push(code.length - 2, code.length - 1);

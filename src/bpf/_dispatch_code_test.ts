@@ -8,7 +8,7 @@ async function caseLabels(): Promise<Map<string, number>> {
     const text = await Deno.readTextFile(new URL(file, import.meta.url));
     for (
       const [, number, name] of text.matchAll(
-        /(?:case |K\[pc\] === )(\d+)\)?:? (?:\{ )?\/\/ (_[A-Z_]+(?: \w+)?)/g,
+        /(?:case |K\[pc\] === )(\d+)\)?:? (?:\{ )?\/\/ (_[A-Z_0-9]+(?: \w+)?)/g,
       )
     ) {
       assert.ok(!labels.has(name), `${name} is handled twice`);

@@ -38,13 +38,13 @@ export function _executor(
   code: Int32Array,
 ): (P: Uint8Array, C?: PacketContext) => number {
   const S = new Int32Array(STATE_LENGTH);
-  return function run(P: Uint8Array, C: PacketContext = _EMPTY_CONTEXT): number {
+  return function run(P: Uint8Array, C?: PacketContext): number {
     let B = 0;
     let LE = P.length;
     let W = LE;
     let NET = 0;
     let MAC = -1;
-    if (C !== _EMPTY_CONTEXT) {
+    if (C !== undefined) {
       const captureEnd = _captureEnd(P, C);
       B = _dataStart(C);
       W = _wireLength(C, B, captureEnd);
@@ -62,94 +62,96 @@ export function _executor(
       fast: for (;;) {
         switch (K[pc]) {
           case 57: { // _T_H_EQ
-            const i = B + K[pc + 1];
+            const i = B + K[(pc + 1) | 0];
             if (i + 2 > LE) return 0;
-            A = (P[i] << 8) | P[i + 1];
-            if (A === K[pc + 2]) {
-              pc = K[pc + 3];
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            if (A === K[(pc + 2) | 0]) {
+              pc = K[(pc + 3) | 0];
               continue;
             }
-            pc = K[pc + 4];
+            pc = K[(pc + 4) | 0];
             continue;
           }
           case 56: { // _T_B_EQ
-            const i = B + K[pc + 1];
+            const i = B + K[(pc + 1) | 0];
             if (i + 1 > LE) return 0;
             A = P[i];
-            if (A === K[pc + 2]) {
-              pc = K[pc + 3];
+            if (A === K[(pc + 2) | 0]) {
+              pc = K[(pc + 3) | 0];
               continue;
             }
-            pc = K[pc + 4];
+            pc = K[(pc + 4) | 0];
             continue;
           }
           case 58: { // _T_W_EQ
-            const i = B + K[pc + 1];
+            const i = B + K[(pc + 1) | 0];
             if (i + 4 > LE) return 0;
-            A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-            if (A === K[pc + 2]) {
-              pc = K[pc + 3];
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            if (A === K[(pc + 2) | 0]) {
+              pc = K[(pc + 3) | 0];
               continue;
             }
-            pc = K[pc + 4];
+            pc = K[(pc + 4) | 0];
             continue;
           }
           case 59: // _T_A_EQ
-            if (A === K[pc + 1]) {
-              pc = K[pc + 2];
+            if (A === K[(pc + 1) | 0]) {
+              pc = K[(pc + 2) | 0];
               continue;
             }
-            pc = K[pc + 3];
+            pc = K[(pc + 3) | 0];
             continue;
           case 49: { // _T_H
-            const e = K[pc + 2] >>> 0;
+            const e = K[(pc + 2) | 0] >>> 0;
             if (B + e > LE) return 0;
-            const i = B + K[pc + 1];
-            A = (((P[i] << 8) | P[i + 1]) >>> K[pc + 3]) & K[pc + 4];
-            if ((((A & K[pc + 5]) - K[pc + 6]) >>> 0) <= (K[pc + 7] >>> 0)) {
-              pc = K[pc + 8];
+            const i = B + K[(pc + 1) | 0];
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
+              pc = K[(pc + 8) | 0];
               continue;
             }
-            pc = K[pc + 9];
+            pc = K[(pc + 9) | 0];
             continue;
           }
           case 48: { // _T_B
-            const e = K[pc + 2] >>> 0;
+            const e = K[(pc + 2) | 0] >>> 0;
             if (B + e > LE) return 0;
-            A = (P[B + K[pc + 1]] >>> K[pc + 3]) & K[pc + 4];
-            if ((((A & K[pc + 5]) - K[pc + 6]) >>> 0) <= (K[pc + 7] >>> 0)) {
-              pc = K[pc + 8];
+            A = (P[B + K[(pc + 1) | 0]] >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
+              pc = K[(pc + 8) | 0];
               continue;
             }
-            pc = K[pc + 9];
+            pc = K[(pc + 9) | 0];
             continue;
           }
           case 50: { // _T_W
-            const e = K[pc + 2] >>> 0;
+            const e = K[(pc + 2) | 0] >>> 0;
             if (B + e > LE) return 0;
-            const i = B + K[pc + 1];
-            A = (((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> K[pc + 3]) &
-              K[pc + 4];
-            if ((((A & K[pc + 5]) - K[pc + 6]) >>> 0) <= (K[pc + 7] >>> 0)) {
-              pc = K[pc + 8];
+            const i = B + K[(pc + 1) | 0];
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) &
+              K[(pc + 4) | 0];
+            if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
+              pc = K[(pc + 8) | 0];
               continue;
             }
-            pc = K[pc + 9];
+            pc = K[(pc + 9) | 0];
             continue;
           }
           case 46: // _T_A
-            A = (A >>> K[pc + 3]) & K[pc + 4];
-            if ((((A & K[pc + 5]) - K[pc + 6]) >>> 0) <= (K[pc + 7] >>> 0)) {
-              pc = K[pc + 8];
+            A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
+              pc = K[(pc + 8) | 0];
               continue;
             }
-            pc = K[pc + 9];
+            pc = K[(pc + 9) | 0];
             continue;
           case 52: // (x + k ≥ 0: [x + k] bytes; else in _step) _T_IND_B
           case 53:
           case 54: {
             const op = K[pc];
-            const o = (X + K[pc + 1]) | 0;
+            const o = (X + K[(pc + 1) | 0]) | 0;
             const size = op === 52 ? 1 : op === 53 ? 2 : 4;
             if (o < 0) break fast;
             const i = B + o;
@@ -157,47 +159,119 @@ export function _executor(
             A = ((size === 1
               ? P[i]
               : size === 2
-              ? (P[i] << 8) | P[i + 1]
-              : (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> K[pc + 3]) &
-              K[pc + 4];
-            if ((((A & K[pc + 5]) - K[pc + 6]) >>> 0) <= (K[pc + 7] >>> 0)) {
-              pc = K[pc + 8];
+              ? (P[i] << 8) | P[(i + 1) | 0]
+              : (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+              K[(pc + 3) | 0]) &
+              K[(pc + 4) | 0];
+            if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
+              pc = K[(pc + 8) | 0];
               continue;
             }
-            pc = K[pc + 9];
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 63: { // _T_B_EQ2
+            const i = B + K[(pc + 1) | 0];
+            if (i + 1 > LE) {
+              return 0;
+            }
+            A = P[i];
+            pc = A === K[(pc + 2) | 0]
+              ? K[(pc + 3) | 0]
+              : A === K[(pc + 4) | 0]
+              ? K[(pc + 5) | 0]
+              : K[(pc + 6) | 0];
+            continue;
+          }
+          case 64: { // _T_H_EQ2
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) {
+              return 0;
+            }
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            pc = A === K[(pc + 2) | 0]
+              ? K[(pc + 3) | 0]
+              : A === K[(pc + 4) | 0]
+              ? K[(pc + 5) | 0]
+              : K[(pc + 6) | 0];
+            continue;
+          }
+          case 65: { // _T_W_EQ2
+            const i = B + K[(pc + 1) | 0];
+            if (i + 4 > LE) {
+              return 0;
+            }
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            pc = A === K[(pc + 2) | 0]
+              ? K[(pc + 3) | 0]
+              : A === K[(pc + 4) | 0]
+              ? K[(pc + 5) | 0]
+              : K[(pc + 6) | 0];
+            continue;
+          }
+          case 66: // _T_A_EQ2
+            pc = A === K[(pc + 1) | 0]
+              ? K[(pc + 2) | 0]
+              : A === K[(pc + 3) | 0]
+              ? K[(pc + 4) | 0]
+              : K[(pc + 5) | 0];
+            continue;
+          case 60: // _T_MSH_IND_B
+          case 61: // _T_MSH_IND_H
+          case 62: { // _T_MSH_IND_W
+            const op = K[pc];
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) {
+              return 0;
+            }
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            const size = op === 60 ? 1 : op === 61 ? 2 : 4;
+            if (i + size > LE) {
+              return 0;
+            }
+            A = ((size === 1
+              ? P[i]
+              : size === 2
+              ? (P[i] << 8) | P[(i + 1) | 0]
+              : (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+              K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            pc = (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)
+              ? K[(pc + 8) | 0]
+              : K[(pc + 9) | 0];
             continue;
           }
           case 42: // _RET
-            return K[pc + 1] >>> 0;
+            return K[(pc + 1) | 0] >>> 0;
           case 43: // _RET_A
             return A >>> 0;
           case 44: // _GOTO
-            pc = K[pc + 1];
+            pc = K[(pc + 1) | 0];
             continue;
           case 0: // _NEED
-            if (B + (K[pc + 1] >>> 0) > LE) {
+            if (B + (K[(pc + 1) | 0] >>> 0) > LE) {
               return 0;
             }
             pc += 2;
             continue;
           case 1: // _LD_B
-            A = P[B + K[pc + 1]];
+            A = P[B + K[(pc + 1) | 0]];
             pc += 2;
             continue;
           case 2: { // _LD_H
-            const i = B + K[pc + 1];
-            A = (P[i] << 8) | P[i + 1];
+            const i = B + K[(pc + 1) | 0];
+            A = (P[i] << 8) | P[(i + 1) | 0];
             pc += 2;
             continue;
           }
           case 3: { // _LD_W
-            const i = B + K[pc + 1];
-            A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+            const i = B + K[(pc + 1) | 0];
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
             pc += 2;
             continue;
           }
           case 8: // _LDX_MSH
-            X = (P[B + K[pc + 1]] & 0xf) << 2;
+            X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
             pc += 2;
             continue;
           default:
@@ -207,12 +281,12 @@ export function _executor(
       // Everything else, outside the inner loop so that it makes no call.
       if (K[pc] === 45) { // _GOTO_BACK
         if (++jumps > _BACKWARD_JUMP_BUDGET) return 0;
-        pc = K[pc + 1];
+        pc = K[(pc + 1) | 0];
         continue;
       }
       S[REG_A] = A;
       S[REG_X] = X;
-      pc = _step(K, pc, S, P, C, B, LE, W, NET, MAC);
+      pc = _step(K, pc, S, P, C ?? _EMPTY_CONTEXT, B, LE, W, NET, MAC);
       if (pc < 0) return S[RESULT] >>> 0;
       A = S[REG_A];
       X = S[REG_X];
