@@ -36,21 +36,33 @@ import { _step } from "./_execute_step.ts";
  */
 export function _executor(
   code: Int32Array,
+  beyondInt32: (P: Uint8Array, C?: PacketContext) => number,
 ): (P: Uint8Array, C?: PacketContext) => number {
   const S = new Int32Array(STATE_LENGTH);
   return function run(P: Uint8Array, C?: PacketContext): number {
+    // Indices are int32 here, so the JIT keeps them untagged in registers.
     let B = 0;
-    let LE = P.length;
+    let LE = P.length | 0;
     let W = LE;
     let NET = 0;
     let MAC = -1;
-    if (C !== undefined) {
-      const captureEnd = _captureEnd(P, C);
-      B = _dataStart(C);
-      W = _wireLength(C, B, captureEnd);
-      LE = _loadEnd(B, captureEnd, W);
-      NET = _networkStart(C, B);
-      MAC = _macStart(C);
+    if (C !== undefined || LE !== P.length) {
+      const context = C ?? _EMPTY_CONTEXT;
+      const captureEnd = _captureEnd(P, context);
+      const base = _dataStart(context);
+      const wire = _wireLength(context, base, captureEnd);
+      const loadEnd = _loadEnd(base, captureEnd, wire);
+      const network = _networkStart(context, base);
+      const mac = _macStart(context);
+      if (
+        (loadEnd | 0) !== loadEnd || (base | 0) !== base || (network | 0) !== network ||
+        (mac | 0) !== mac || P.length > 0x7fffffff
+      ) return beyondInt32(P, C);
+      B = base | 0;
+      LE = loadEnd | 0;
+      W = wire;
+      NET = network | 0;
+      MAC = mac | 0;
     }
     const K = code;
     let A = 0;

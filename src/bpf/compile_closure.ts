@@ -9,6 +9,7 @@ import type { PacketContext } from "./packet_context.ts";
 import { _lower } from "./_lower.ts";
 import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
+import { interpret } from "./interpret.ts";
 
 /**
  * Compiles an already validated program for the edge-safe path: lowered to
@@ -35,5 +36,9 @@ import { _executor } from "./_execute.ts";
 export function compileClosure(
   program: Program,
 ): (packet: Uint8Array, context?: PacketContext) => number {
-  return _executor(_encodeDispatch(_lower(program)));
+  // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
+  return _executor(
+    _encodeDispatch(_lower(program)),
+    (packet, context) => interpret(program, packet, context),
+  );
 }
