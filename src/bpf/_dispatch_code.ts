@@ -114,6 +114,15 @@ export const _T_H_EQ2 = 64;
 export const _T_W_EQ2 = 65;
 export const _T_A_EQ2 = 66;
 
+/**
+ * Added to a fused test's operation number (`_T_A`, `_T_B`…, `_T_IND_*`,
+ * `_T_*_EQ`, `_T_MSH_IND_*`) when both its targets are blocks that only
+ * return a constant: its two targets are then those constants, and the test
+ * returns one, picked without a branch (no misprediction on data-dependent
+ * outcomes, as C's conditional moves) and without another dispatch.
+ */
+export const _RET_PAIR = 100;
+
 /** The ALU operations in `_ALU_K + i` order. */
 export const _ALU_OPS: readonly number[] = [
   BPF_ADD,
@@ -145,7 +154,7 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
     for (const step of steps) _emitStep(emit, step);
     if (fuseHeaderLength) {
       const msh = block.steps[block.steps.length - 1] as _LoadHeaderLength;
-      _emitHeaderLengthTest(emit, patches, code, msh, block.exit as _Test);
+      _emitHeaderLengthTest(emit, patches, code, msh, block.exit as _Test, lowered.blocks);
     } else _emitExit(emit, patches, code, block.exit, lowered.blocks);
   }
   for (const at of patches) code[at] = blockAt[code[at]];
@@ -209,10 +218,42 @@ function _emitHeaderLengthTest(
   code: number[],
   msh: _LoadHeaderLength,
   test: _Test,
+  blocks: readonly _LoweredBlock[],
 ): void {
   const { offset, size } = test.producer as _LoadIndirect;
+  const opAt = code.length;
   emit(size === 1 ? _T_MSH_IND_B : size === 2 ? _T_MSH_IND_H : _T_MSH_IND_W, msh.offset, offset);
-  emit(test.shift, test.mask, test.rangeMask, test.low, test.span, test.whenTrue, test.whenFalse);
+  emit(test.shift, test.mask, test.rangeMask, test.low, test.span);
+  _emitTargets(emit, patches, code, opAt, test, blocks);
+}
+
+/** The constant a block returns, if all it does is return one. */
+function _returnOnly(block: _LoweredBlock): number | undefined {
+  const exit = block.exit;
+  if (block.steps.length > 0 || block.need > 0 || exit.kind !== "return") return undefined;
+  return exit.value;
+}
+
+/**
+ * Emits a fused test's last two operands, its targets: two constants and the
+ * operation number raised by `_RET_PAIR` (at `opAt`) when both targets only
+ * return, else the two blocks (patched to places later).
+ */
+function _emitTargets(
+  emit: _Emit,
+  patches: number[],
+  code: number[],
+  opAt: number,
+  test: _Test,
+  blocks: readonly _LoweredBlock[],
+): void {
+  const whenTrue = _returnOnly(blocks[test.whenTrue]);
+  const whenFalse = _returnOnly(blocks[test.whenFalse]);
+  if (whenTrue !== undefined && whenFalse !== undefined) {
+    code[opAt] += _RET_PAIR;
+    return emit(whenTrue, whenFalse);
+  }
+  emit(test.whenTrue, test.whenFalse);
   patches.push(code.length - 2, code.length - 1);
 }
 
@@ -280,17 +321,15 @@ function _emitTest(
     patches.push(code.length - 4, code.length - 2, code.length - 1);
     return;
   }
+  const opAt = code.length;
   if (plain && producer === undefined) {
-    emit(_T_A_EQ, test.k, test.whenTrue, test.whenFalse);
-    patches.push(code.length - 2, code.length - 1);
-    return;
+    emit(_T_A_EQ, test.k);
+    return _emitTargets(emit, patches, code, opAt, test, blocks);
   }
   if (plain && producer?.kind === "load" && producer.offset >= 0) {
     const size = producer.size;
     emit(size === 1 ? _T_B_EQ : size === 2 ? _T_H_EQ : _T_W_EQ, producer.offset, test.k);
-    emit(test.whenTrue, test.whenFalse);
-    patches.push(code.length - 2, code.length - 1);
-    return;
+    return _emitTargets(emit, patches, code, opAt, test, blocks);
   }
   let op = _T_A;
   let k = 0;
@@ -309,17 +348,8 @@ function _emitTest(
     k = producer.offset;
     op = producer.size === 1 ? _T_IND_B : producer.size === 2 ? _T_IND_H : _T_IND_W;
   }
-  emit(
-    op,
-    k,
-    e,
-    test.shift,
-    test.mask,
-    test.rangeMask,
-    test.low,
-    test.span,
-    test.whenTrue,
-    test.whenFalse,
-  );
+  emit(op, k, e, test.shift, test.mask, test.rangeMask, test.low, test.span);
+  if (op !== _T_LEN && op !== _T_NEG) return _emitTargets(emit, patches, code, opAt, test, blocks);
+  emit(test.whenTrue, test.whenFalse);
   patches.push(code.length - 2, code.length - 1);
 }

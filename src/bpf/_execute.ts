@@ -73,10 +73,12 @@ export function _executor(
       if (LE > P.length || pc >= K.length) return 0;
       fast: for (;;) {
         switch (K[pc]) {
-          case 57: { // _T_H_EQ
+          case 57: // _T_H_EQ
+          case 157: { // _T_H_EQ ret
             const i = B + K[(pc + 1) | 0];
             if (i + 2 > LE) return 0;
             A = (P[i] << 8) | P[(i + 1) | 0];
+            if (K[pc] > 99) return K[(pc + 4 - Number(A === K[(pc + 2) | 0])) | 0] >>> 0;
             if (A === K[(pc + 2) | 0]) {
               pc = K[(pc + 3) | 0];
               continue;
@@ -84,10 +86,12 @@ export function _executor(
             pc = K[(pc + 4) | 0];
             continue;
           }
-          case 56: { // _T_B_EQ
+          case 56: // _T_B_EQ
+          case 156: { // _T_B_EQ ret
             const i = B + K[(pc + 1) | 0];
             if (i + 1 > LE) return 0;
             A = P[i];
+            if (K[pc] > 99) return K[(pc + 4 - Number(A === K[(pc + 2) | 0])) | 0] >>> 0;
             if (A === K[(pc + 2) | 0]) {
               pc = K[(pc + 3) | 0];
               continue;
@@ -95,10 +99,12 @@ export function _executor(
             pc = K[(pc + 4) | 0];
             continue;
           }
-          case 58: { // _T_W_EQ
+          case 58: // _T_W_EQ
+          case 158: { // _T_W_EQ ret
             const i = B + K[(pc + 1) | 0];
             if (i + 4 > LE) return 0;
             A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            if (K[pc] > 99) return K[(pc + 4 - Number(A === K[(pc + 2) | 0])) | 0] >>> 0;
             if (A === K[(pc + 2) | 0]) {
               pc = K[(pc + 3) | 0];
               continue;
@@ -107,17 +113,28 @@ export function _executor(
             continue;
           }
           case 59: // _T_A_EQ
+          case 159: // _T_A_EQ ret
+            if (K[pc] > 99) return K[(pc + 3 - Number(A === K[(pc + 1) | 0])) | 0] >>> 0;
             if (A === K[(pc + 1) | 0]) {
               pc = K[(pc + 2) | 0];
               continue;
             }
             pc = K[(pc + 3) | 0];
             continue;
-          case 49: { // _T_H
+          case 49: // _T_H
+          case 149: { // _T_H ret
             const e = K[(pc + 2) | 0] >>> 0;
             if (B + e > LE) return 0;
             const i = B + K[(pc + 1) | 0];
             A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            if (K[pc] > 99) {
+              return K[
+                (pc + 9 -
+                  Number(
+                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
+                  )) | 0
+              ] >>> 0;
+            }
             if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
               pc = K[(pc + 8) | 0];
               continue;
@@ -125,10 +142,19 @@ export function _executor(
             pc = K[(pc + 9) | 0];
             continue;
           }
-          case 48: { // _T_B
+          case 48: // _T_B
+          case 148: { // _T_B ret
             const e = K[(pc + 2) | 0] >>> 0;
             if (B + e > LE) return 0;
             A = (P[B + K[(pc + 1) | 0]] >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            if (K[pc] > 99) {
+              return K[
+                (pc + 9 -
+                  Number(
+                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
+                  )) | 0
+              ] >>> 0;
+            }
             if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
               pc = K[(pc + 8) | 0];
               continue;
@@ -136,7 +162,8 @@ export function _executor(
             pc = K[(pc + 9) | 0];
             continue;
           }
-          case 50: { // _T_W
+          case 50: // _T_W
+          case 150: { // _T_W ret
             const e = K[(pc + 2) | 0] >>> 0;
             if (B + e > LE) return 0;
             const i = B + K[(pc + 1) | 0];
@@ -144,6 +171,14 @@ export function _executor(
               (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
                 K[(pc + 3) | 0]) &
               K[(pc + 4) | 0];
+            if (K[pc] > 99) {
+              return K[
+                (pc + 9 -
+                  Number(
+                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
+                  )) | 0
+              ] >>> 0;
+            }
             if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
               pc = K[(pc + 8) | 0];
               continue;
@@ -152,7 +187,16 @@ export function _executor(
             continue;
           }
           case 46: // _T_A
+          case 146: // _T_A ret
             A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            if (K[pc] > 99) {
+              return K[
+                (pc + 9 -
+                  Number(
+                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
+                  )) | 0
+              ] >>> 0;
+            }
             if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
               pc = K[(pc + 8) | 0];
               continue;
@@ -161,8 +205,11 @@ export function _executor(
             continue;
           case 52: // (x + k ≥ 0: [x + k] bytes; else in _step) _T_IND_B
           case 53:
-          case 54: {
-            const op = K[pc];
+          case 54:
+          case 152: // _T_IND_B ret
+          case 153: // _T_IND_H ret
+          case 154: { // _T_IND_W ret
+            const op = K[pc] > 99 ? K[pc] - 100 : K[pc];
             const o = (X + K[(pc + 1) | 0]) | 0;
             const size = op === 52 ? 1 : op === 53 ? 2 : 4;
             if (o < 0) break fast;
@@ -175,6 +222,14 @@ export function _executor(
               : (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
               K[(pc + 3) | 0]) &
               K[(pc + 4) | 0];
+            if (K[pc] > 99) {
+              return K[
+                (pc + 9 -
+                  Number(
+                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
+                  )) | 0
+              ] >>> 0;
+            }
             if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
               pc = K[(pc + 8) | 0];
               continue;
@@ -230,8 +285,11 @@ export function _executor(
             continue;
           case 60: // _T_MSH_IND_B
           case 61: // _T_MSH_IND_H
-          case 62: { // _T_MSH_IND_W
-            const op = K[pc];
+          case 62: // _T_MSH_IND_W
+          case 160: // _T_MSH_IND_B ret
+          case 161: // _T_MSH_IND_H ret
+          case 162: { // _T_MSH_IND_W ret
+            const op = K[pc] > 99 ? K[pc] - 100 : K[pc];
             const h = B + K[(pc + 1) | 0];
             if (h + 1 > LE) {
               return 0;
@@ -248,6 +306,14 @@ export function _executor(
               ? (P[i] << 8) | P[(i + 1) | 0]
               : (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
               K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            if (K[pc] > 99) {
+              return K[
+                (pc + 9 -
+                  Number(
+                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
+                  )) | 0
+              ] >>> 0;
+            }
             pc = (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)
               ? K[(pc + 8) | 0]
               : K[(pc + 9) | 0];

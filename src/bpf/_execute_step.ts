@@ -11,6 +11,7 @@ import { _ancillary } from "./_ancillary.ts";
 import { _indexAt, _read } from "./_packet_read.ts";
 import { REG_A, REG_X, RESULT } from "./_execute_state.ts";
 import { BPF_JEQ, BPF_JGE, BPF_JGT } from "./opcodes.ts";
+import { _RET_PAIR } from "./_dispatch_code.ts";
 
 /** `A op X` (int32 bits, compared unsigned) for a conditional jump on X. */
 function _testX(op: number, a: number, x: number): boolean {
@@ -60,16 +61,19 @@ export function _step(
     case 51: // _T_NEG
     case 52: // _T_IND_B
     case 53: // _T_IND_H
-    case 54: { // _T_IND_W
-      const op = code[pc];
+    case 54: // _T_IND_W
+    case 152: // _T_IND_B ret
+    case 153: // _T_IND_H ret
+    case 154: { // _T_IND_W ret
+      const op = code[pc] % _RET_PAIR;
       const size = op === 51 ? code[pc + 2] : op === 52 ? 1 : op === 53 ? 2 : 4;
       const o = op === 51 ? code[pc + 1] : (X + code[pc + 1]) | 0;
       const i = _indexAt(B, LE, NET, MAC, o, size);
       if (i < 0) return _end(S, 0);
       A = (_read(P, i, size) >>> code[pc + 3]) & code[pc + 4];
-      pc = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)
-        ? code[pc + 8]
-        : code[pc + 9];
+      const taken = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0);
+      if (code[pc] > _RET_PAIR) return _end(S, taken ? code[pc + 8] : code[pc + 9]);
+      pc = taken ? code[pc + 8] : code[pc + 9];
       break;
     }
     case 4: // _LD_NEG
