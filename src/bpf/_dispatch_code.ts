@@ -39,80 +39,80 @@ export const _LD_B = 1;
 export const _LD_H = 2;
 export const _LD_W = 3;
 /** `A = [k]` for a negative k (the windows) — k, size */
-export const _LD_NEG = 4;
+export const _LD_NEG = 68;
 /** `A = [x + k]` — k */
-export const _LD_IND_B = 5;
-export const _LD_IND_H = 6;
-export const _LD_IND_W = 7;
+export const _LD_IND_B = 69;
+export const _LD_IND_H = 70;
+export const _LD_IND_W = 71;
 /** `X = 4 * ([k] & 0xf)` (k ≥ 0, checked before / negative k) — k */
-export const _LDX_MSH = 8;
-export const _LDX_MSH_NEG = 9;
+export const _LDX_MSH = 4;
+export const _LDX_MSH_NEG = 72;
 /** `A = <ancillary field>` — field, ends without a device (1/0) */
-export const _LD_ANC = 10;
-export const _LD_LEN = 11;
-export const _LDX_LEN = 12;
+export const _LD_ANC = 73;
+export const _LD_LEN = 74;
+export const _LDX_LEN = 75;
 /** — value */
-export const _LD_IMM = 13;
-export const _LDX_IMM = 14;
+export const _LD_IMM = 76;
+export const _LDX_IMM = 77;
 /** — cell */
-export const _LD_MEM = 15;
-export const _LDX_MEM = 16;
-export const _ST = 17;
-export const _STX = 18;
-export const _TAX = 19;
-export const _TXA = 20;
+export const _LD_MEM = 78;
+export const _LDX_MEM = 79;
+export const _ST = 80;
+export const _STX = 81;
+export const _TAX = 82;
+export const _TXA = 83;
 /** ALU on K — k; on X — (none); `_ALU_K + i` / `_ALU_X + i` for operation i of `_ALU_OPS` */
-export const _ALU_K = 21;
-export const _ALU_X = 31;
-export const _NEG = 41;
+export const _ALU_K = 84;
+export const _ALU_X = 94;
+export const _NEG = 104;
 /** `return k` — k */
-export const _RET = 42;
-export const _RET_A = 43;
+export const _RET = 5;
+export const _RET_A = 6;
 /** Continue at — place; backward: counts against the budget */
-export const _GOTO = 44;
-export const _GOTO_BACK = 45;
+export const _GOTO = 7;
+export const _GOTO_BACK = 64;
 /**
  * Fused tests on K — k (load offset), e (bytes from B to check, 0 none; for
  * `_T_NEG` the load size), shift, mask, rangeMask, low, span, true, false.
  */
-export const _T_A = 46;
-export const _T_LEN = 47;
-export const _T_B = 48;
-export const _T_H = 49;
-export const _T_W = 50;
-export const _T_NEG = 51;
-export const _T_IND_B = 52;
-export const _T_IND_H = 53;
-export const _T_IND_W = 54;
+export const _T_A = 8;
+export const _T_LEN = 65;
+export const _T_B = 9;
+export const _T_H = 10;
+export const _T_W = 11;
+export const _T_NEG = 66;
+export const _T_IND_B = 12;
+export const _T_IND_H = 13;
+export const _T_IND_W = 14;
 /** A test on X, A as it is — op (BPF_JEQ…), true, false */
-export const _T_X = 55;
+export const _T_X = 67;
 /**
  * The commonest fused tests, `[k] == value` with no shift or mask (their own
  * bounds check, needed or not) — k, value, true, false — and `A == value` —
  * value, true, false: fewer operands to read than the general form.
  */
-export const _T_B_EQ = 56;
-export const _T_H_EQ = 57;
-export const _T_W_EQ = 58;
-export const _T_A_EQ = 59;
+export const _T_B_EQ = 15;
+export const _T_H_EQ = 16;
+export const _T_W_EQ = 17;
+export const _T_A_EQ = 18;
 
 /**
  * `X = 4 * ([m] & 0xf)` then the fused test on `[x + k]` (B/H/W), each load
  * with its own bounds check; emitted only for `0 ≤ k ≤ 0xffff`, so `x + k`
  * is never negative — m, k, shift, mask, rangeMask, low, span, true, false.
  */
-export const _T_MSH_IND_B = 60;
-export const _T_MSH_IND_H = 61;
-export const _T_MSH_IND_W = 62;
+export const _T_MSH_IND_B = 19;
+export const _T_MSH_IND_H = 20;
+export const _T_MSH_IND_W = 21;
 /**
  * A compare chain: `[k] == v1` (B/H/W, own bounds check) or `A == v1`
  * whose false target is a block that only tests `A == v2` — k (not for A),
  * v1, true, v2, true of the second test, false of the second test.
  */
-export const _T_B_EQ2 = 63;
-export const _T_H_EQ2 = 64;
-export const _T_W_EQ2 = 65;
-export const _T_A_EQ2 = 66;
+export const _T_B_EQ2 = 22;
+export const _T_H_EQ2 = 23;
+export const _T_W_EQ2 = 24;
+export const _T_A_EQ2 = 25;
 
 /**
  * Added to a fused test's operation number (`_T_A`, `_T_B`…, `_T_IND_*`,
@@ -121,7 +121,7 @@ export const _T_A_EQ2 = 66;
  * returns one, picked without a branch (no misprediction on data-dependent
  * outcomes, as C's conditional moves) and without another dispatch.
  */
-export const _RET_PAIR = 100;
+export const _RET_PAIR = 32;
 
 /** The ALU operations in `_ALU_K + i` order. */
 export const _ALU_OPS: readonly number[] = [

@@ -70,178 +70,50 @@ export function _executor(
     let pc = 0;
     let jumps = 0; // backward jumps taken
     for (;;) {
+      // Read here so the inner loop knows both arrays' shapes and lengths.
       if (LE > P.length || pc >= K.length) return 0;
       fast: for (;;) {
         switch (K[pc]) {
-          case 57: // _T_H_EQ
-          case 157: { // _T_H_EQ ret
-            const i = B + K[(pc + 1) | 0];
-            if (i + 2 > LE) return 0;
-            A = (P[i] << 8) | P[(i + 1) | 0];
-            if (K[pc] > 99) return K[(pc + 4 - Number(A === K[(pc + 2) | 0])) | 0] >>> 0;
-            if (A === K[(pc + 2) | 0]) {
-              pc = K[(pc + 3) | 0];
-              continue;
-            }
-            pc = K[(pc + 4) | 0];
-            continue;
-          }
-          case 56: // _T_B_EQ
-          case 156: { // _T_B_EQ ret
+          case 15: // _T_B_EQ
+          case 47: { // _T_B_EQ ret
             const i = B + K[(pc + 1) | 0];
             if (i + 1 > LE) return 0;
             A = P[i];
-            if (K[pc] > 99) return K[(pc + 4 - Number(A === K[(pc + 2) | 0])) | 0] >>> 0;
-            if (A === K[(pc + 2) | 0]) {
-              pc = K[(pc + 3) | 0];
-              continue;
-            }
-            pc = K[(pc + 4) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            if (K[pc] > 31) return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+            pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
             continue;
           }
-          case 58: // _T_W_EQ
-          case 158: { // _T_W_EQ ret
+          case 16: // _T_H_EQ
+          case 48: { // _T_H_EQ ret
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            if (K[pc] > 31) return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+            pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+            continue;
+          }
+          case 17: // _T_W_EQ
+          case 49: { // _T_W_EQ ret
             const i = B + K[(pc + 1) | 0];
             if (i + 4 > LE) return 0;
             A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
-            if (K[pc] > 99) return K[(pc + 4 - Number(A === K[(pc + 2) | 0])) | 0] >>> 0;
-            if (A === K[(pc + 2) | 0]) {
-              pc = K[(pc + 3) | 0];
-              continue;
-            }
-            pc = K[(pc + 4) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            if (K[pc] > 31) return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+            pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
             continue;
           }
-          case 59: // _T_A_EQ
-          case 159: // _T_A_EQ ret
-            if (K[pc] > 99) return K[(pc + 3 - Number(A === K[(pc + 1) | 0])) | 0] >>> 0;
-            if (A === K[(pc + 1) | 0]) {
-              pc = K[(pc + 2) | 0];
-              continue;
-            }
-            pc = K[(pc + 3) | 0];
+          case 18: // _T_A_EQ
+          case 50: { // _T_A_EQ ret
+            const equal = A === K[(pc + 1) | 0];
+            if (K[pc] > 31) return K[(pc + 3 - Number(equal)) | 0] >>> 0;
+            pc = equal ? K[(pc + 2) | 0] : K[(pc + 3) | 0];
             continue;
-          case 49: // _T_H
-          case 149: { // _T_H ret
-            const e = K[(pc + 2) | 0] >>> 0;
-            if (B + e > LE) return 0;
+          }
+          case 22: { // _T_B_EQ2
             const i = B + K[(pc + 1) | 0];
-            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            if (K[pc] > 99) {
-              return K[
-                (pc + 9 -
-                  Number(
-                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
-                  )) | 0
-              ] >>> 0;
-            }
-            if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
-              pc = K[(pc + 8) | 0];
-              continue;
-            }
-            pc = K[(pc + 9) | 0];
-            continue;
-          }
-          case 48: // _T_B
-          case 148: { // _T_B ret
-            const e = K[(pc + 2) | 0] >>> 0;
-            if (B + e > LE) return 0;
-            A = (P[B + K[(pc + 1) | 0]] >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            if (K[pc] > 99) {
-              return K[
-                (pc + 9 -
-                  Number(
-                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
-                  )) | 0
-              ] >>> 0;
-            }
-            if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
-              pc = K[(pc + 8) | 0];
-              continue;
-            }
-            pc = K[(pc + 9) | 0];
-            continue;
-          }
-          case 50: // _T_W
-          case 150: { // _T_W ret
-            const e = K[(pc + 2) | 0] >>> 0;
-            if (B + e > LE) return 0;
-            const i = B + K[(pc + 1) | 0];
-            A =
-              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
-                K[(pc + 3) | 0]) &
-              K[(pc + 4) | 0];
-            if (K[pc] > 99) {
-              return K[
-                (pc + 9 -
-                  Number(
-                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
-                  )) | 0
-              ] >>> 0;
-            }
-            if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
-              pc = K[(pc + 8) | 0];
-              continue;
-            }
-            pc = K[(pc + 9) | 0];
-            continue;
-          }
-          case 46: // _T_A
-          case 146: // _T_A ret
-            A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            if (K[pc] > 99) {
-              return K[
-                (pc + 9 -
-                  Number(
-                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
-                  )) | 0
-              ] >>> 0;
-            }
-            if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
-              pc = K[(pc + 8) | 0];
-              continue;
-            }
-            pc = K[(pc + 9) | 0];
-            continue;
-          case 52: // (x + k ≥ 0: [x + k] bytes; else in _step) _T_IND_B
-          case 53:
-          case 54:
-          case 152: // _T_IND_B ret
-          case 153: // _T_IND_H ret
-          case 154: { // _T_IND_W ret
-            const op = K[pc] > 99 ? K[pc] - 100 : K[pc];
-            const o = (X + K[(pc + 1) | 0]) | 0;
-            const size = op === 52 ? 1 : op === 53 ? 2 : 4;
-            if (o < 0) break fast;
-            const i = B + o;
-            if (i + size > LE) return 0;
-            A = ((size === 1
-              ? P[i]
-              : size === 2
-              ? (P[i] << 8) | P[(i + 1) | 0]
-              : (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
-              K[(pc + 3) | 0]) &
-              K[(pc + 4) | 0];
-            if (K[pc] > 99) {
-              return K[
-                (pc + 9 -
-                  Number(
-                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
-                  )) | 0
-              ] >>> 0;
-            }
-            if ((((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)) {
-              pc = K[(pc + 8) | 0];
-              continue;
-            }
-            pc = K[(pc + 9) | 0];
-            continue;
-          }
-          case 63: { // _T_B_EQ2
-            const i = B + K[(pc + 1) | 0];
-            if (i + 1 > LE) {
-              return 0;
-            }
+            if (i + 1 > LE) return 0;
             A = P[i];
             pc = A === K[(pc + 2) | 0]
               ? K[(pc + 3) | 0]
@@ -250,11 +122,9 @@ export function _executor(
               : K[(pc + 6) | 0];
             continue;
           }
-          case 64: { // _T_H_EQ2
+          case 23: { // _T_H_EQ2
             const i = B + K[(pc + 1) | 0];
-            if (i + 2 > LE) {
-              return 0;
-            }
+            if (i + 2 > LE) return 0;
             A = (P[i] << 8) | P[(i + 1) | 0];
             pc = A === K[(pc + 2) | 0]
               ? K[(pc + 3) | 0]
@@ -263,11 +133,9 @@ export function _executor(
               : K[(pc + 6) | 0];
             continue;
           }
-          case 65: { // _T_W_EQ2
+          case 24: { // _T_W_EQ2
             const i = B + K[(pc + 1) | 0];
-            if (i + 4 > LE) {
-              return 0;
-            }
+            if (i + 4 > LE) return 0;
             A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
             pc = A === K[(pc + 2) | 0]
               ? K[(pc + 3) | 0]
@@ -276,88 +144,181 @@ export function _executor(
               : K[(pc + 6) | 0];
             continue;
           }
-          case 66: // _T_A_EQ2
+          case 25: // _T_A_EQ2
             pc = A === K[(pc + 1) | 0]
               ? K[(pc + 2) | 0]
               : A === K[(pc + 3) | 0]
               ? K[(pc + 4) | 0]
               : K[(pc + 5) | 0];
             continue;
-          case 60: // _T_MSH_IND_B
-          case 61: // _T_MSH_IND_H
-          case 62: // _T_MSH_IND_W
-          case 160: // _T_MSH_IND_B ret
-          case 161: // _T_MSH_IND_H ret
-          case 162: { // _T_MSH_IND_W ret
-            const op = K[pc] > 99 ? K[pc] - 100 : K[pc];
-            const h = B + K[(pc + 1) | 0];
-            if (h + 1 > LE) {
-              return 0;
-            }
-            X = (P[h] & 0xf) << 2;
-            const i = B + X + K[(pc + 2) | 0];
-            const size = op === 60 ? 1 : op === 61 ? 2 : 4;
-            if (i + size > LE) {
-              return 0;
-            }
-            A = ((size === 1
-              ? P[i]
-              : size === 2
-              ? (P[i] << 8) | P[(i + 1) | 0]
-              : (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
-              K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            if (K[pc] > 99) {
-              return K[
-                (pc + 9 -
-                  Number(
-                    (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0),
-                  )) | 0
-              ] >>> 0;
-            }
-            pc = (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0)
-              ? K[(pc + 8) | 0]
-              : K[(pc + 9) | 0];
+          case 9: // _T_B
+          case 41: { // _T_B ret
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
             continue;
           }
-          case 42: // _RET
+          case 10: // _T_H
+          case 42: { // _T_H ret
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 11: // _T_W
+          case 43: { // _T_W ret
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 8: // _T_A
+          case 40: { // _T_A ret
+            A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 12: // x + k ≥ 0 here, else in _step: _T_IND_B
+          case 44: { // x + k ≥ 0 here, else in _step: _T_IND_B ret
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 13: // x + k ≥ 0 here, else in _step: _T_IND_H
+          case 45: { // x + k ≥ 0 here, else in _step: _T_IND_H ret
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 14: // x + k ≥ 0 here, else in _step: _T_IND_W
+          case 46: { // x + k ≥ 0 here, else in _step: _T_IND_W ret
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 19: // _T_MSH_IND_B
+          case 51: { // _T_MSH_IND_B ret
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 20: // _T_MSH_IND_H
+          case 52: { // _T_MSH_IND_H ret
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 21: // _T_MSH_IND_W
+          case 53: { // _T_MSH_IND_W ret
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 5: // _RET
             return K[(pc + 1) | 0] >>> 0;
-          case 43: // _RET_A
+          case 6: // _RET_A
             return A >>> 0;
-          case 44: // _GOTO
+          case 7: // _GOTO
             pc = K[(pc + 1) | 0];
             continue;
           case 0: // _NEED
-            if (B + (K[(pc + 1) | 0] >>> 0) > LE) {
-              return 0;
-            }
-            pc += 2;
+            if (B + (K[(pc + 1) | 0] >>> 0) > LE) return 0;
+            pc = (pc + 2) | 0;
             continue;
-          case 1: // _LD_B
-            A = P[B + K[(pc + 1) | 0]];
-            pc += 2;
+          case 1: { // _LD_B
+            const i = B + K[(pc + 1) | 0];
+            A = P[i];
+            pc = (pc + 2) | 0;
             continue;
+          }
           case 2: { // _LD_H
             const i = B + K[(pc + 1) | 0];
             A = (P[i] << 8) | P[(i + 1) | 0];
-            pc += 2;
+            pc = (pc + 2) | 0;
             continue;
           }
           case 3: { // _LD_W
             const i = B + K[(pc + 1) | 0];
             A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
-            pc += 2;
+            pc = (pc + 2) | 0;
             continue;
           }
-          case 8: // _LDX_MSH
+          case 4: // _LDX_MSH
             X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
-            pc += 2;
+            pc = (pc + 2) | 0;
             continue;
           default:
             break fast;
         }
       }
       // Everything else, outside the inner loop so that it makes no call.
-      if (K[pc] === 45) { // _GOTO_BACK
+      if (K[pc] === 64) { // _GOTO_BACK
         if (++jumps > _BACKWARD_JUMP_BUDGET) return 0;
         pc = K[(pc + 1) | 0];
         continue;
