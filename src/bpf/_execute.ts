@@ -1,11 +1,14 @@
 /**
  * The dispatch loop of the closure strategy (private): runs dispatch code
- * ({@linkcode _encodeDispatch}) on one packet. One function for every
- * program, so the JIT compiles one loop with A, X and the packet bounds in
- * registers and no call per instruction. A and X are kept as int32 bits
- * (unsigned only where it matters: compares, division, `>>>`, the result), so
- * the JIT never boxes them. Only the fused tests, returns, jumps and plain
- * loads are here; {@linkcode _step} runs the rest.
+ * ({@linkcode _encodeDispatch}) on one packet. The loop is the body of the
+ * function that `compileClosure` returns (one more call per packet costs as
+ * much as a short program), shared by every program: V8 compiles it once,
+ * with A, X, the program counter and the packet bounds as untagged int32 in
+ * registers. Its inner loop holds the common operations (the fused tests,
+ * superinstructions, returns, jumps, plain loads) and makes no call, so the
+ * JIT keeps both arrays' lengths and data pointers across iterations; the
+ * rest leave it for {@linkcode _step}. A and X are int32 bits (unsigned only
+ * where it matters: compares, division, `>>>`, the result).
  *
  * @module
  */
@@ -23,23 +26,26 @@ import {
 import { REG_A, REG_X, RESULT, STATE_LENGTH } from "./_execute_state.ts";
 import { _step } from "./_execute_step.ts";
 
-// check-function-length: table (one case per operation in one loop, so the JIT keeps A, X and the bounds in registers)
+// check-function-length: table (its inner function is the dispatch loop)
 /**
- * The case labels are the operation numbers of `_dispatch_code.ts` written as
- * literals (named in a comment), so the JIT builds one jump table; imported
- * constants would make each label a load and a compare.
+ * The function that runs `code` on a packet: `run(P, C)`, where `B` is
+ * `dataOffset`, `LE` the absolute end of loads, `W` the wire length,
+ * `NET`/`MAC` the header indices (-1: no link-layer header), `S` the state
+ * array (`_execute_state.ts`) and `C` the context for ancillary loads; it
+ * returns the program's result (uint32). Buffers whose indices do not fit in
+ * int32 (past 2 GiB) go to `beyondInt32`.
  *
- * Runs dispatch code on the packet `P`: `B` is `dataOffset`, `LE` the absolute
- * end of loads, `W` the wire length, `NET`/`MAC` the header indices (-1: no
- * link-layer header). `S` is the state array (`_execute_state.ts`), `C`
- * the context for ancillary loads. Returns the program's result (uint32).
+ * The case labels are the operation numbers of `_dispatch_code.ts` written as
+ * literals (named in a comment), dense from 0 so the JIT builds one jump
+ * table; imported constants would make each label a load and a compare.
  */
 export function _executor(
   code: Int32Array,
   beyondInt32: (P: Uint8Array, C?: PacketContext) => number,
 ): (P: Uint8Array, C?: PacketContext) => number {
   const S = new Int32Array(STATE_LENGTH);
-  return function run(P: Uint8Array, C?: PacketContext): number {
+  // check-function-length: table (one case per operation in one loop, so the JIT keeps A, X and the bounds in registers)
+  const run = function run(P: Uint8Array, C?: PacketContext): number {
     // Indices are int32 here, so the JIT keeps them untagged in registers.
     let B = 0;
     let LE = P.length | 0;
@@ -331,4 +337,5 @@ export function _executor(
       X = S[REG_X];
     }
   };
+  return run;
 }
