@@ -84,42 +84,59 @@ export function _executor(
       if (LE > P.length || pc >= K.length) return 0;
       fast: for (;;) {
         switch (K[pc]) {
-          case 15: // _T_B_EQ
+          case 15: { // _T_B_EQ
+            const i = B + K[(pc + 1) | 0];
+            if (i + 1 > LE) return 0;
+            A = P[i];
+            const equal = A === K[(pc + 2) | 0];
+            pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+            continue;
+          }
           case 47: { // _T_B_EQ ret
             const i = B + K[(pc + 1) | 0];
             if (i + 1 > LE) return 0;
             A = P[i];
             const equal = A === K[(pc + 2) | 0];
-            if (K[pc] > 31) return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+            return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+          }
+          case 16: { // _T_H_EQ
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            const equal = A === K[(pc + 2) | 0];
             pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
             continue;
           }
-          case 16: // _T_H_EQ
           case 48: { // _T_H_EQ ret
             const i = B + K[(pc + 1) | 0];
             if (i + 2 > LE) return 0;
             A = (P[i] << 8) | P[(i + 1) | 0];
             const equal = A === K[(pc + 2) | 0];
-            if (K[pc] > 31) return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+            return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+          }
+          case 17: { // _T_W_EQ
+            const i = B + K[(pc + 1) | 0];
+            if (i + 4 > LE) return 0;
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            const equal = A === K[(pc + 2) | 0];
             pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
             continue;
           }
-          case 17: // _T_W_EQ
           case 49: { // _T_W_EQ ret
             const i = B + K[(pc + 1) | 0];
             if (i + 4 > LE) return 0;
             A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
             const equal = A === K[(pc + 2) | 0];
-            if (K[pc] > 31) return K[(pc + 4 - Number(equal)) | 0] >>> 0;
-            pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
-            continue;
+            return K[(pc + 4 - Number(equal)) | 0] >>> 0;
           }
-          case 18: // _T_A_EQ
-          case 50: { // _T_A_EQ ret
+          case 18: { // _T_A_EQ
             const equal = A === K[(pc + 1) | 0];
-            if (K[pc] > 31) return K[(pc + 3 - Number(equal)) | 0] >>> 0;
             pc = equal ? K[(pc + 2) | 0] : K[(pc + 3) | 0];
             continue;
+          }
+          case 50: { // _T_A_EQ ret
+            const equal = A === K[(pc + 1) | 0];
+            return K[(pc + 3 - Number(equal)) | 0] >>> 0;
           }
           case 22: { // _T_B_EQ2
             const i = B + K[(pc + 1) | 0];
@@ -161,29 +178,51 @@ export function _executor(
               ? K[(pc + 4) | 0]
               : K[(pc + 5) | 0];
             continue;
-          case 9: // _T_B
+          case 9: { // _T_B
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
           case 41: { // _T_B ret
             if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
             const i = B + K[(pc + 1) | 0];
             A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
             const taken =
               (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 10: { // _T_H
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
             pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
             continue;
           }
-          case 10: // _T_H
           case 42: { // _T_H ret
             if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
             const i = B + K[(pc + 1) | 0];
             A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
             const taken =
               (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 11: { // _T_W
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
             pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
             continue;
           }
-          case 11: // _T_W
           case 43: { // _T_W ret
             if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
             const i = B + K[(pc + 1) | 0];
@@ -192,20 +231,32 @@ export function _executor(
                 K[(pc + 3) | 0]) & K[(pc + 4) | 0];
             const taken =
               (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 8: { // _T_A
+            A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
             pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
             continue;
           }
-          case 8: // _T_A
           case 40: { // _T_A ret
             A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
             const taken =
               (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 12: { // x + k ≥ 0 here, else in _step: _T_IND_B
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
             pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
             continue;
           }
-          case 12: // x + k ≥ 0 here, else in _step: _T_IND_B
           case 44: { // x + k ≥ 0 here, else in _step: _T_IND_B ret
             const o = (X + K[(pc + 1) | 0]) | 0;
             if (o < 0) break fast;
@@ -214,11 +265,19 @@ export function _executor(
             A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
             const taken =
               (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 13: { // x + k ≥ 0 here, else in _step: _T_IND_H
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
             pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
             continue;
           }
-          case 13: // x + k ≥ 0 here, else in _step: _T_IND_H
           case 45: { // x + k ≥ 0 here, else in _step: _T_IND_H ret
             const o = (X + K[(pc + 1) | 0]) | 0;
             if (o < 0) break fast;
@@ -227,11 +286,21 @@ export function _executor(
             A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
             const taken =
               (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 14: { // x + k ≥ 0 here, else in _step: _T_IND_W
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
             pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
             continue;
           }
-          case 14: // x + k ≥ 0 here, else in _step: _T_IND_W
           case 46: { // x + k ≥ 0 here, else in _step: _T_IND_W ret
             const o = (X + K[(pc + 1) | 0]) | 0;
             if (o < 0) break fast;
@@ -242,11 +311,20 @@ export function _executor(
                 K[(pc + 3) | 0]) & K[(pc + 4) | 0];
             const taken =
               (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 19: { // _T_MSH_IND_B
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
             pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
             continue;
           }
-          case 19: // _T_MSH_IND_B
           case 51: { // _T_MSH_IND_B ret
             const h = B + K[(pc + 1) | 0];
             if (h + 1 > LE) return 0;
@@ -256,11 +334,20 @@ export function _executor(
             A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
             const taken =
               (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 20: { // _T_MSH_IND_H
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
             pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
             continue;
           }
-          case 20: // _T_MSH_IND_H
           case 52: { // _T_MSH_IND_H ret
             const h = B + K[(pc + 1) | 0];
             if (h + 1 > LE) return 0;
@@ -270,11 +357,22 @@ export function _executor(
             A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
             const taken =
               (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 21: { // _T_MSH_IND_W
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
             pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
             continue;
           }
-          case 21: // _T_MSH_IND_W
           case 53: { // _T_MSH_IND_W ret
             const h = B + K[(pc + 1) | 0];
             if (h + 1 > LE) return 0;
@@ -286,9 +384,7 @@ export function _executor(
                 K[(pc + 3) | 0]) & K[(pc + 4) | 0];
             const taken =
               (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            if (K[pc] > 31) return K[(pc + 9 - Number(taken)) | 0] >>> 0;
-            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
-            continue;
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
           }
           case 5: // _RET
             return K[(pc + 1) | 0] >>> 0;
