@@ -15,10 +15,14 @@ import { interpret } from "./interpret.ts";
  * Compiles an already validated program for the edge-safe path: lowered to
  * basic blocks whose loads, `and`/`rsh` run and conditional jump are fused
  * into one test with the bounds check hoisted to the block's start
- * (`_lower.ts`), laid out as one `Int32Array` of operations, and run by one
- * dispatch loop shared by every program (`_execute.ts`), so no call happens
- * per instruction and the JIT keeps the loop's state in registers. Allocates
- * nothing per packet. Not reentrant from inside `context.random`.
+ * (`_lower.ts`), laid out as one `Int32Array` of operations with
+ * superinstructions for the common shapes (`ldx msh` with the `[x + k]` test
+ * after it, `A == v1 / A == v2` compare chains, tests whose two targets only
+ * return), and run by one dispatch loop that is the body of the returned
+ * function (`_execute.ts`), so no call happens per instruction and the JIT
+ * keeps the loop's state in registers. Allocates nothing per packet; buffers
+ * past 2 GiB run through {@linkcode interpret}. Not reentrant from inside
+ * `context.random`.
  *
  * Use {@linkcode compile}, which validates first.
  *
