@@ -111,7 +111,6 @@ export function _wasmProgramFunction(
 ): (packet: Uint8Array, context?: PacketContext) => number {
   // One formal parameter: V8 pads a call with fewer arguments than formals (about 3 ns).
   const run = function run(packet: Uint8Array): number {
-    // deno-lint-ignore prefer-rest-params
     const context: PacketContext = arguments.length > 1
       ? arguments[1] ?? _EMPTY_CONTEXT
       : _EMPTY_CONTEXT;
