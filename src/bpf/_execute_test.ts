@@ -321,3 +321,34 @@ Deno.test("the closure strategy's superinstructions agree with interpret() on ra
     ] as const
   ) assert.ok(seen.has(d[name] + d._RET_PAIR), `${name} with returns`);
 });
+
+Deno.test("the closure strategy agrees with interpret() when context offsets do not fit in int32", () => {
+  const rng = random(0x0ddba11);
+  const data = packets(rng).filter((_, i) => i % 3 === 0);
+  const contexts: PacketContext[] = [
+    { dataOffset: 2 ** 31 }, // past any packet: every positive load fails
+    { networkOffset: 2 ** 31 + 4, macOffset: 0 },
+    { macOffset: 2 ** 32 + 1 },
+    { networkOffset: -(2 ** 31) - 8 },
+    { wireLength: 0xffffffff }, // `ld len` beyond int32, and loads up to the capture
+    { dataOffset: 14, end: 2 ** 40 }, // `end` past the buffer: the buffer's end
+  ];
+  let programs = 0;
+  while (programs < 200) {
+    const instructions = program(rng, 2 + rng.below(4));
+    if (instructions.some((i) => i.jt > 255 || i.jf > 255)) continue;
+    programs++;
+    const run = compileClosure(instructions);
+    for (const packet of data) {
+      for (const context of contexts) {
+        assert.equal(
+          run(packet, context),
+          interpret(instructions, packet, context),
+          `program ${JSON.stringify(instructions)} packet [${packet}] context ${
+            JSON.stringify(context)
+          }`,
+        );
+      }
+    }
+  }
+});
