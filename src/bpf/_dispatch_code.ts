@@ -39,53 +39,53 @@ export const _LD_B = 1;
 export const _LD_H = 2;
 export const _LD_W = 3;
 /** `A = [k]` for a negative k (the windows) — k, size */
-export const _LD_NEG = 68;
+export const _LD_NEG = 132;
 /** `A = [x + k]` — k */
-export const _LD_IND_B = 69;
-export const _LD_IND_H = 70;
-export const _LD_IND_W = 71;
+export const _LD_IND_B = 133;
+export const _LD_IND_H = 134;
+export const _LD_IND_W = 135;
 /** `X = 4 * ([k] & 0xf)` (k ≥ 0, checked before / negative k) — k */
 export const _LDX_MSH = 4;
-export const _LDX_MSH_NEG = 72;
+export const _LDX_MSH_NEG = 136;
 /** `A = <ancillary field>` — field, ends without a device (1/0) */
-export const _LD_ANC = 73;
-export const _LD_LEN = 74;
-export const _LDX_LEN = 75;
+export const _LD_ANC = 137;
+export const _LD_LEN = 138;
+export const _LDX_LEN = 139;
 /** — value */
-export const _LD_IMM = 76;
-export const _LDX_IMM = 77;
+export const _LD_IMM = 140;
+export const _LDX_IMM = 141;
 /** — cell */
-export const _LD_MEM = 78;
-export const _LDX_MEM = 79;
-export const _ST = 80;
-export const _STX = 81;
-export const _TAX = 82;
-export const _TXA = 83;
+export const _LD_MEM = 142;
+export const _LDX_MEM = 143;
+export const _ST = 144;
+export const _STX = 145;
+export const _TAX = 146;
+export const _TXA = 147;
 /** ALU on K — k; on X — (none); `_ALU_K + i` / `_ALU_X + i` for operation i of `_ALU_OPS` */
-export const _ALU_K = 84;
-export const _ALU_X = 94;
-export const _NEG = 104;
+export const _ALU_K = 148;
+export const _ALU_X = 158;
+export const _NEG = 168;
 /** `return k` — k */
 export const _RET = 5;
 export const _RET_A = 6;
 /** Continue at — place; backward: counts against the budget */
 export const _GOTO = 7;
-export const _GOTO_BACK = 64;
+export const _GOTO_BACK = 128;
 /**
  * Fused tests on K — k (load offset), e (bytes from B to check, 0 none; for
  * `_T_NEG` the load size), shift, mask, rangeMask, low, span, true, false.
  */
 export const _T_A = 8;
-export const _T_LEN = 65;
+export const _T_LEN = 129;
 export const _T_B = 9;
 export const _T_H = 10;
 export const _T_W = 11;
-export const _T_NEG = 66;
+export const _T_NEG = 130;
 export const _T_IND_B = 12;
 export const _T_IND_H = 13;
 export const _T_IND_W = 14;
 /** A test on X, A as it is — op (BPF_JEQ…), true, false */
-export const _T_X = 67;
+export const _T_X = 131;
 /**
  * The commonest fused tests, `[k] == value` with no shift or mask (their own
  * bounds check, needed or not) — k, value, true, false — and `A == value` —
@@ -122,6 +122,15 @@ export const _T_A_EQ2 = 25;
  * outcomes, as C's conditional moves) and without another dispatch.
  */
 export const _RET_PAIR = 32;
+/**
+ * Added to a fused test's operation number (`_T_A`, `_T_B`…, `_T_*_EQ`,
+ * `_T_MSH_IND_*`; not `_T_IND_*`) when only its true target is a block that
+ * returns a constant: that target is then the constant, returned at once
+ * instead of dispatching to the block.
+ */
+export const _TRUE_RETURNS = 64;
+/** The same when only the false target returns (and for the `_T_*_EQ2` chains, their last target). */
+export const _FALSE_RETURNS = 96;
 
 /** The ALU operations in `_ALU_K + i` order. */
 export const _ALU_OPS: readonly number[] = [
@@ -253,6 +262,19 @@ function _emitTargets(
     code[opAt] += _RET_PAIR;
     return emit(whenTrue, whenFalse);
   }
+  const inner = code[opAt] < _T_IND_B || code[opAt] > _T_IND_W; // never leaves for _step
+  if (inner && whenTrue !== undefined) {
+    code[opAt] += _TRUE_RETURNS;
+    emit(whenTrue, test.whenFalse);
+    patches.push(code.length - 1);
+    return;
+  }
+  if (inner && whenFalse !== undefined) {
+    code[opAt] += _FALSE_RETURNS;
+    emit(test.whenTrue, whenFalse);
+    patches.push(code.length - 2);
+    return;
+  }
   emit(test.whenTrue, test.whenFalse);
   patches.push(code.length - 2, code.length - 1);
 }
@@ -310,15 +332,21 @@ function _emitTest(
   const plain = _isPlainEqual(test);
   const next = plain ? _onlyEqualOnA(blocks[test.whenFalse]) : undefined;
   if (next !== undefined && producer === undefined) {
-    emit(_T_A_EQ2, test.k, test.whenTrue, next.k, next.whenTrue, next.whenFalse);
-    patches.push(code.length - 4, code.length - 2, code.length - 1);
+    const last = _returnOnly(blocks[next.whenFalse]);
+    emit(last === undefined ? _T_A_EQ2 : _T_A_EQ2 + _FALSE_RETURNS, test.k, test.whenTrue, next.k);
+    emit(next.whenTrue, last ?? next.whenFalse);
+    patches.push(code.length - 4, code.length - 2);
+    if (last === undefined) patches.push(code.length - 1);
     return;
   }
   if (next !== undefined && producer?.kind === "load" && producer.offset >= 0) {
     const size = producer.size;
-    emit(size === 1 ? _T_B_EQ2 : size === 2 ? _T_H_EQ2 : _T_W_EQ2, producer.offset, test.k);
-    emit(test.whenTrue, next.k, next.whenTrue, next.whenFalse);
-    patches.push(code.length - 4, code.length - 2, code.length - 1);
+    const last = _returnOnly(blocks[next.whenFalse]);
+    const op = size === 1 ? _T_B_EQ2 : size === 2 ? _T_H_EQ2 : _T_W_EQ2;
+    emit(last === undefined ? op : op + _FALSE_RETURNS, producer.offset, test.k);
+    emit(test.whenTrue, next.k, next.whenTrue, last ?? next.whenFalse);
+    patches.push(code.length - 4, code.length - 2);
+    if (last === undefined) patches.push(code.length - 1);
     return;
   }
   const opAt = code.length;

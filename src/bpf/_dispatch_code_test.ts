@@ -27,7 +27,8 @@ async function caseLabels(): Promise<Map<string, number>> {
 Deno.test("the dispatch loop's literal case labels are the encoder's operation numbers", async () => {
   const labels = await caseLabels();
   const operations = Object.entries(dispatch).filter(([name, value]) =>
-    typeof value === "number" && name !== "_ALU_K" && name !== "_ALU_X" && name !== "_RET_PAIR"
+    typeof value === "number" && name !== "_ALU_K" && name !== "_ALU_X" &&
+    !["_RET_PAIR", "_TRUE_RETURNS", "_FALSE_RETURNS"].includes(name)
   ) as [string, number][];
   assert.ok(operations.length > 30);
   for (const [name, value] of operations) assert.equal(labels.get(name), value, name);
@@ -36,12 +37,17 @@ Deno.test("the dispatch loop's literal case labels are the encoder's operation n
     assert.equal(labels.get(`_ALU_K ${op}`), dispatch._ALU_K + i);
     assert.equal(labels.get(`_ALU_X ${op}`), dispatch._ALU_X + i);
   });
-  // The tests whose two targets may be returned constants.
-  const pairs = [...labels.keys()].filter((name) => name.endsWith(" ret"));
-  assert.ok(pairs.length >= 14);
-  for (const name of pairs) {
-    const base = name.slice(0, -" ret".length);
-    assert.equal(labels.get(name), labels.get(base)! + dispatch._RET_PAIR, name);
+  // The tests whose targets may be returned constants: both, only the true one, only the false one.
+  const offsets: Record<string, number> = {
+    ret: dispatch._RET_PAIR,
+    rettrue: dispatch._TRUE_RETURNS,
+    retfalse: dispatch._FALSE_RETURNS,
+  };
+  const variants = [...labels.keys()].filter((name) => / ret(true|false)?$/.test(name));
+  assert.ok(variants.length >= 14 + 11 + 15);
+  for (const name of variants) {
+    const [base, kind] = name.split(" ");
+    assert.equal(labels.get(name), labels.get(base)! + offsets[kind], name);
   }
-  assert.equal(labels.size, operations.length + 2 * names.length + pairs.length);
+  assert.equal(labels.size, operations.length + 2 * names.length + variants.length);
 });

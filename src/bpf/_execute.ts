@@ -385,6 +385,279 @@ export function _executor(
               (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
             return K[(pc + 9 - Number(taken)) | 0] >>> 0;
           }
+          case 79: { // _T_B_EQ rettrue
+            const i = B + K[(pc + 1) | 0];
+            if (i + 1 > LE) return 0;
+            A = P[i];
+            const equal = A === K[(pc + 2) | 0];
+            if (equal) return K[(pc + 3) | 0] >>> 0;
+            pc = K[(pc + 4) | 0];
+            continue;
+          }
+          case 111: { // _T_B_EQ retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 1 > LE) return 0;
+            A = P[i];
+            const equal = A === K[(pc + 2) | 0];
+            if (!equal) return K[(pc + 4) | 0] >>> 0;
+            pc = K[(pc + 3) | 0];
+            continue;
+          }
+          case 80: { // _T_H_EQ rettrue
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            if (equal) return K[(pc + 3) | 0] >>> 0;
+            pc = K[(pc + 4) | 0];
+            continue;
+          }
+          case 112: { // _T_H_EQ retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            if (!equal) return K[(pc + 4) | 0] >>> 0;
+            pc = K[(pc + 3) | 0];
+            continue;
+          }
+          case 81: { // _T_W_EQ rettrue
+            const i = B + K[(pc + 1) | 0];
+            if (i + 4 > LE) return 0;
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            if (equal) return K[(pc + 3) | 0] >>> 0;
+            pc = K[(pc + 4) | 0];
+            continue;
+          }
+          case 113: { // _T_W_EQ retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 4 > LE) return 0;
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            if (!equal) return K[(pc + 4) | 0] >>> 0;
+            pc = K[(pc + 3) | 0];
+            continue;
+          }
+          case 82: { // _T_A_EQ rettrue
+            const equal = A === K[(pc + 1) | 0];
+            if (equal) return K[(pc + 2) | 0] >>> 0;
+            pc = K[(pc + 3) | 0];
+            continue;
+          }
+          case 114: { // _T_A_EQ retfalse
+            const equal = A === K[(pc + 1) | 0];
+            if (!equal) return K[(pc + 3) | 0] >>> 0;
+            pc = K[(pc + 2) | 0];
+            continue;
+          }
+          case 73: { // _T_B rettrue
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 105: { // _T_B retfalse
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 74: { // _T_H rettrue
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 106: { // _T_H retfalse
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 75: { // _T_W rettrue
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 107: { // _T_W retfalse
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 72: { // _T_A rettrue
+            A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 104: { // _T_A retfalse
+            A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 83: { // _T_MSH_IND_B rettrue
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 115: { // _T_MSH_IND_B retfalse
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 84: { // _T_MSH_IND_H rettrue
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 116: { // _T_MSH_IND_H retfalse
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 85: { // _T_MSH_IND_W rettrue
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 117: { // _T_MSH_IND_W retfalse
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 118: { // _T_B_EQ2 retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 1 > LE) return 0;
+            A = P[i];
+            if (A === K[(pc + 2) | 0]) {
+              pc = K[(pc + 3) | 0];
+              continue;
+            }
+            if (A !== K[(pc + 4) | 0]) return K[(pc + 6) | 0] >>> 0;
+            pc = K[(pc + 5) | 0];
+            continue;
+          }
+          case 119: { // _T_H_EQ2 retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            if (A === K[(pc + 2) | 0]) {
+              pc = K[(pc + 3) | 0];
+              continue;
+            }
+            if (A !== K[(pc + 4) | 0]) return K[(pc + 6) | 0] >>> 0;
+            pc = K[(pc + 5) | 0];
+            continue;
+          }
+          case 120: { // _T_W_EQ2 retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 4 > LE) return 0;
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            if (A === K[(pc + 2) | 0]) {
+              pc = K[(pc + 3) | 0];
+              continue;
+            }
+            if (A !== K[(pc + 4) | 0]) return K[(pc + 6) | 0] >>> 0;
+            pc = K[(pc + 5) | 0];
+            continue;
+          }
+          case 121: { // _T_A_EQ2 retfalse
+            if (A === K[(pc + 1) | 0]) {
+              pc = K[(pc + 2) | 0];
+              continue;
+            }
+            if (A !== K[(pc + 3) | 0]) return K[(pc + 5) | 0] >>> 0;
+            pc = K[(pc + 4) | 0];
+            continue;
+          }
           case 5: // _RET
             return K[(pc + 1) | 0] >>> 0;
           case 6: // _RET_A
@@ -423,7 +696,7 @@ export function _executor(
         }
       }
       // Everything else, outside the inner loop so that it makes no call.
-      if (K[pc] === 64) { // _GOTO_BACK
+      if (K[pc] === 128) { // _GOTO_BACK
         if (++jumps > _BACKWARD_JUMP_BUDGET) return 0;
         pc = K[(pc + 1) | 0];
         continue;

@@ -212,7 +212,9 @@ function program(rng: Random, count: number): Instruction[] {
 /** Words per operation (the number and its operands), by operation number, without `_RET_PAIR`. */
 function width(n: number): number {
   const d = dispatch;
-  if (n >= d._RET_PAIR && n < 2 * d._RET_PAIR) n -= d._RET_PAIR;
+  if (n >= d._FALSE_RETURNS && n < d._FALSE_RETURNS + 32) n -= d._FALSE_RETURNS;
+  else if (n >= d._TRUE_RETURNS && n < d._TRUE_RETURNS + 32) n -= d._TRUE_RETURNS;
+  else if (n >= d._RET_PAIR && n < 2 * d._RET_PAIR) n -= d._RET_PAIR;
   if (n >= d._T_A && n <= d._T_IND_W) return 10;
   if (n >= d._T_B_EQ && n <= d._T_W_EQ) return 5;
   if (n >= d._T_MSH_IND_B && n <= d._T_MSH_IND_W) return 10;
@@ -320,6 +322,13 @@ Deno.test("the closure strategy's superinstructions agree with interpret() on ra
       "_T_MSH_IND_W",
     ] as const
   ) assert.ok(seen.has(d[name] + d._RET_PAIR), `${name} with returns`);
+  for (const name of ["_T_B", "_T_H_EQ", "_T_W_EQ", "_T_A", "_T_MSH_IND_H"] as const) {
+    assert.ok(seen.has(d[name] + d._TRUE_RETURNS), `${name} returning when true`);
+    assert.ok(seen.has(d[name] + d._FALSE_RETURNS), `${name} returning when false`);
+  }
+  for (const name of ["_T_B_EQ2", "_T_H_EQ2", "_T_W_EQ2", "_T_A_EQ2"] as const) {
+    assert.ok(seen.has(d[name] + d._FALSE_RETURNS), `${name} returning at its end`);
+  }
 });
 
 Deno.test("the closure strategy agrees with interpret() when context offsets do not fit in int32", () => {
