@@ -8,7 +8,15 @@
  *
  * @module
  */
-import type { _Exit, _LoweredProgram, _Step, _Test } from "./_lower.ts";
+import type {
+  _Exit,
+  _LoadHeaderLength,
+  _LoadIndirect,
+  _LoweredBlock,
+  _LoweredProgram,
+  _Step,
+  _Test,
+} from "./_lower.ts";
 import {
   BPF_ADD,
   BPF_AND,
@@ -31,62 +39,98 @@ export const _LD_B = 1;
 export const _LD_H = 2;
 export const _LD_W = 3;
 /** `A = [k]` for a negative k (the windows) — k, size */
-export const _LD_NEG = 4;
+export const _LD_NEG = 132;
 /** `A = [x + k]` — k */
-export const _LD_IND_B = 5;
-export const _LD_IND_H = 6;
-export const _LD_IND_W = 7;
+export const _LD_IND_B = 133;
+export const _LD_IND_H = 134;
+export const _LD_IND_W = 135;
 /** `X = 4 * ([k] & 0xf)` (k ≥ 0, checked before / negative k) — k */
-export const _LDX_MSH = 8;
-export const _LDX_MSH_NEG = 9;
+export const _LDX_MSH = 4;
+export const _LDX_MSH_NEG = 136;
 /** `A = <ancillary field>` — field, ends without a device (1/0) */
-export const _LD_ANC = 10;
-export const _LD_LEN = 11;
-export const _LDX_LEN = 12;
+export const _LD_ANC = 137;
+export const _LD_LEN = 138;
+export const _LDX_LEN = 139;
 /** — value */
-export const _LD_IMM = 13;
-export const _LDX_IMM = 14;
+export const _LD_IMM = 140;
+export const _LDX_IMM = 141;
 /** — cell */
-export const _LD_MEM = 15;
-export const _LDX_MEM = 16;
-export const _ST = 17;
-export const _STX = 18;
-export const _TAX = 19;
-export const _TXA = 20;
+export const _LD_MEM = 142;
+export const _LDX_MEM = 143;
+export const _ST = 144;
+export const _STX = 145;
+export const _TAX = 146;
+export const _TXA = 147;
 /** ALU on K — k; on X — (none); `_ALU_K + i` / `_ALU_X + i` for operation i of `_ALU_OPS` */
-export const _ALU_K = 21;
-export const _ALU_X = 31;
-export const _NEG = 41;
+export const _ALU_K = 148;
+export const _ALU_X = 158;
+export const _NEG = 168;
 /** `return k` — k */
-export const _RET = 42;
-export const _RET_A = 43;
+export const _RET = 5;
+export const _RET_A = 6;
 /** Continue at — place; backward: counts against the budget */
-export const _GOTO = 44;
-export const _GOTO_BACK = 45;
+export const _GOTO = 7;
+export const _GOTO_BACK = 128;
 /**
  * Fused tests on K — k (load offset), e (bytes from B to check, 0 none; for
  * `_T_NEG` the load size), shift, mask, rangeMask, low, span, true, false.
  */
-export const _T_A = 46;
-export const _T_LEN = 47;
-export const _T_B = 48;
-export const _T_H = 49;
-export const _T_W = 50;
-export const _T_NEG = 51;
-export const _T_IND_B = 52;
-export const _T_IND_H = 53;
-export const _T_IND_W = 54;
+export const _T_A = 8;
+export const _T_LEN = 129;
+export const _T_B = 9;
+export const _T_H = 10;
+export const _T_W = 11;
+export const _T_NEG = 130;
+export const _T_IND_B = 12;
+export const _T_IND_H = 13;
+export const _T_IND_W = 14;
 /** A test on X, A as it is — op (BPF_JEQ…), true, false */
-export const _T_X = 55;
+export const _T_X = 131;
 /**
  * The commonest fused tests, `[k] == value` with no shift or mask (their own
  * bounds check, needed or not) — k, value, true, false — and `A == value` —
  * value, true, false: fewer operands to read than the general form.
  */
-export const _T_B_EQ = 56;
-export const _T_H_EQ = 57;
-export const _T_W_EQ = 58;
-export const _T_A_EQ = 59;
+export const _T_B_EQ = 15;
+export const _T_H_EQ = 16;
+export const _T_W_EQ = 17;
+export const _T_A_EQ = 18;
+
+/**
+ * `X = 4 * ([m] & 0xf)` then the fused test on `[x + k]` (B/H/W), each load
+ * with its own bounds check; emitted only for `0 ≤ k ≤ 0xffff`, so `x + k`
+ * is never negative — m, k, shift, mask, rangeMask, low, span, true, false.
+ */
+export const _T_MSH_IND_B = 19;
+export const _T_MSH_IND_H = 20;
+export const _T_MSH_IND_W = 21;
+/**
+ * A compare chain: `[k] == v1` (B/H/W, own bounds check) or `A == v1`
+ * whose false target is a block that only tests `A == v2` — k (not for A),
+ * v1, true, v2, true of the second test, false of the second test.
+ */
+export const _T_B_EQ2 = 22;
+export const _T_H_EQ2 = 23;
+export const _T_W_EQ2 = 24;
+export const _T_A_EQ2 = 25;
+
+/**
+ * Added to a fused test's operation number (`_T_A`, `_T_B`…, `_T_IND_*`,
+ * `_T_*_EQ`, `_T_MSH_IND_*`) when both its targets are blocks that only
+ * return a constant: its two targets are then those constants, and the test
+ * returns one, picked without a branch (no misprediction on data-dependent
+ * outcomes, as C's conditional moves) and without another dispatch.
+ */
+export const _RET_PAIR = 32;
+/**
+ * Added to a fused test's operation number (`_T_A`, `_T_B`…, `_T_*_EQ`,
+ * `_T_MSH_IND_*`; not `_T_IND_*`) when only its true target is a block that
+ * returns a constant: that target is then the constant, returned at once
+ * instead of dispatching to the block.
+ */
+export const _TRUE_RETURNS = 64;
+/** The same when only the false target returns (and for the `_T_*_EQ2` chains, their last target). */
+export const _FALSE_RETURNS = 96;
 
 /** The ALU operations in `_ALU_K + i` order. */
 export const _ALU_OPS: readonly number[] = [
@@ -114,8 +158,13 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
   for (const block of lowered.blocks) {
     blockAt.push(code.length);
     if (block.need > 0) emit(_NEED, block.need);
-    for (const step of block.steps) _emitStep(emit, step);
-    _emitExit(emit, patches, code, block.exit);
+    const fuseHeaderLength = _fusesHeaderLength(block);
+    const steps = fuseHeaderLength ? block.steps.slice(0, -1) : block.steps;
+    for (const step of steps) _emitStep(emit, step);
+    if (fuseHeaderLength) {
+      const msh = block.steps[block.steps.length - 1] as _LoadHeaderLength;
+      _emitHeaderLengthTest(emit, patches, code, msh, block.exit as _Test, lowered.blocks);
+    } else _emitExit(emit, patches, code, block.exit, lowered.blocks);
   }
   for (const at of patches) code[at] = blockAt[code[at]];
   return Int32Array.from(code);
@@ -160,7 +209,95 @@ function _emitStep(emit: _Emit, step: _Step): void {
   }
 }
 
-function _emitExit(emit: _Emit, patches: number[], code: number[], exit: _Exit): void {
+/**
+ * Whether a block ends with `ldxb 4*([m]&0xf)` (m ≥ 0) and a test on
+ * `[x + k]` with `0 ≤ k ≤ 0xffff`, laid out as one `_T_MSH_IND_*`.
+ */
+function _fusesHeaderLength(block: _LoweredBlock): boolean {
+  const last = block.steps[block.steps.length - 1];
+  const exit = block.exit;
+  return last?.kind === "load-header-length" && last.offset >= 0 && exit.kind === "test" &&
+    !exit.useX && exit.producer?.kind === "load-indirect" && exit.producer.offset >= 0 &&
+    exit.producer.offset <= 0xffff;
+}
+
+function _emitHeaderLengthTest(
+  emit: _Emit,
+  patches: number[],
+  code: number[],
+  msh: _LoadHeaderLength,
+  test: _Test,
+  blocks: readonly _LoweredBlock[],
+): void {
+  const { offset, size } = test.producer as _LoadIndirect;
+  const opAt = code.length;
+  emit(size === 1 ? _T_MSH_IND_B : size === 2 ? _T_MSH_IND_H : _T_MSH_IND_W, msh.offset, offset);
+  emit(test.shift, test.mask, test.rangeMask, test.low, test.span);
+  _emitTargets(emit, patches, code, opAt, test, blocks);
+}
+
+/** The constant a block returns, if all it does is return one. */
+function _returnOnly(block: _LoweredBlock): number | undefined {
+  const exit = block.exit;
+  if (block.steps.length > 0 || block.need > 0 || exit.kind !== "return") return undefined;
+  return exit.value;
+}
+
+/**
+ * Emits a fused test's last two operands, its targets: two constants and the
+ * operation number raised by `_RET_PAIR` (at `opAt`) when both targets only
+ * return, else the two blocks (patched to places later).
+ */
+function _emitTargets(
+  emit: _Emit,
+  patches: number[],
+  code: number[],
+  opAt: number,
+  test: _Test,
+  blocks: readonly _LoweredBlock[],
+): void {
+  const whenTrue = _returnOnly(blocks[test.whenTrue]);
+  const whenFalse = _returnOnly(blocks[test.whenFalse]);
+  if (whenTrue !== undefined && whenFalse !== undefined) {
+    code[opAt] += _RET_PAIR;
+    return emit(whenTrue, whenFalse);
+  }
+  const inner = code[opAt] < _T_IND_B || code[opAt] > _T_IND_W; // never leaves for _step
+  if (inner && whenTrue !== undefined) {
+    code[opAt] += _TRUE_RETURNS;
+    emit(whenTrue, test.whenFalse);
+    patches.push(code.length - 1);
+    return;
+  }
+  if (inner && whenFalse !== undefined) {
+    code[opAt] += _FALSE_RETURNS;
+    emit(test.whenTrue, whenFalse);
+    patches.push(code.length - 2);
+    return;
+  }
+  emit(test.whenTrue, test.whenFalse);
+  patches.push(code.length - 2, code.length - 1);
+}
+
+/** Whether a test has no load, shift or mask: `A == k` on K. */
+function _isPlainEqual(test: _Test): boolean {
+  return !test.useX && test.op === BPF_JEQ && test.shift === 0 && test.mask === 0xffffffff;
+}
+
+/** The `A == v` test a block is made of (no steps, no bounds check), if it is only that. */
+function _onlyEqualOnA(block: _LoweredBlock): _Test | undefined {
+  const exit = block.exit;
+  if (block.steps.length > 0 || block.need > 0 || exit.kind !== "test") return undefined;
+  return exit.producer === undefined && _isPlainEqual(exit) ? exit : undefined;
+}
+
+function _emitExit(
+  emit: _Emit,
+  patches: number[],
+  code: number[],
+  exit: _Exit,
+  blocks: readonly _LoweredBlock[],
+): void {
   switch (exit.kind) {
     case "return":
       return emit(_RET, exit.value);
@@ -171,11 +308,17 @@ function _emitExit(emit: _Emit, patches: number[], code: number[], exit: _Exit):
       patches.push(code.length - 1);
       return;
     case "test":
-      return _emitTest(emit, patches, code, exit);
+      return _emitTest(emit, patches, code, exit, blocks);
   }
 }
 
-function _emitTest(emit: _Emit, patches: number[], code: number[], test: _Test): void {
+function _emitTest(
+  emit: _Emit,
+  patches: number[],
+  code: number[],
+  test: _Test,
+  blocks: readonly _LoweredBlock[],
+): void {
   const { producer } = test;
   if (test.useX) {
     // The producer runs as a step; the test reads A as it is after the shift and mask.
@@ -186,18 +329,35 @@ function _emitTest(emit: _Emit, patches: number[], code: number[], test: _Test):
     patches.push(code.length - 2, code.length - 1);
     return;
   }
-  const plain = test.op === BPF_JEQ && test.shift === 0 && test.mask === 0xffffffff;
-  if (plain && producer === undefined) {
-    emit(_T_A_EQ, test.k, test.whenTrue, test.whenFalse);
-    patches.push(code.length - 2, code.length - 1);
+  const plain = _isPlainEqual(test);
+  const next = plain ? _onlyEqualOnA(blocks[test.whenFalse]) : undefined;
+  if (next !== undefined && producer === undefined) {
+    const last = _returnOnly(blocks[next.whenFalse]);
+    emit(last === undefined ? _T_A_EQ2 : _T_A_EQ2 + _FALSE_RETURNS, test.k, test.whenTrue, next.k);
+    emit(next.whenTrue, last ?? next.whenFalse);
+    patches.push(code.length - 4, code.length - 2);
+    if (last === undefined) patches.push(code.length - 1);
     return;
+  }
+  if (next !== undefined && producer?.kind === "load" && producer.offset >= 0) {
+    const size = producer.size;
+    const last = _returnOnly(blocks[next.whenFalse]);
+    const op = size === 1 ? _T_B_EQ2 : size === 2 ? _T_H_EQ2 : _T_W_EQ2;
+    emit(last === undefined ? op : op + _FALSE_RETURNS, producer.offset, test.k);
+    emit(test.whenTrue, next.k, next.whenTrue, last ?? next.whenFalse);
+    patches.push(code.length - 4, code.length - 2);
+    if (last === undefined) patches.push(code.length - 1);
+    return;
+  }
+  const opAt = code.length;
+  if (plain && producer === undefined) {
+    emit(_T_A_EQ, test.k);
+    return _emitTargets(emit, patches, code, opAt, test, blocks);
   }
   if (plain && producer?.kind === "load" && producer.offset >= 0) {
     const size = producer.size;
     emit(size === 1 ? _T_B_EQ : size === 2 ? _T_H_EQ : _T_W_EQ, producer.offset, test.k);
-    emit(test.whenTrue, test.whenFalse);
-    patches.push(code.length - 2, code.length - 1);
-    return;
+    return _emitTargets(emit, patches, code, opAt, test, blocks);
   }
   let op = _T_A;
   let k = 0;
@@ -216,17 +376,8 @@ function _emitTest(emit: _Emit, patches: number[], code: number[], test: _Test):
     k = producer.offset;
     op = producer.size === 1 ? _T_IND_B : producer.size === 2 ? _T_IND_H : _T_IND_W;
   }
-  emit(
-    op,
-    k,
-    e,
-    test.shift,
-    test.mask,
-    test.rangeMask,
-    test.low,
-    test.span,
-    test.whenTrue,
-    test.whenFalse,
-  );
+  emit(op, k, e, test.shift, test.mask, test.rangeMask, test.low, test.span);
+  if (op !== _T_LEN && op !== _T_NEG) return _emitTargets(emit, patches, code, opAt, test, blocks);
+  emit(test.whenTrue, test.whenFalse);
   patches.push(code.length - 2, code.length - 1);
 }

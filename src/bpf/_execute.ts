@@ -1,188 +1,713 @@
 /**
  * The dispatch loop of the closure strategy (private): runs dispatch code
- * ({@linkcode _encodeDispatch}) on one packet. One function for every
- * program, so the JIT compiles one loop with A, X and the packet bounds in
- * registers and no call per instruction. A and X are kept as int32 bits
- * (unsigned only where it matters: compares, division, `>>>`, the result), so
- * the JIT never boxes them. Only the fused tests, returns, jumps and plain
- * loads are here; {@linkcode _step} runs the rest.
+ * ({@linkcode _encodeDispatch}) on one packet. The loop is the body of the
+ * function that `compileClosure` returns (one more call per packet costs as
+ * much as a short program), shared by every program: V8 compiles it once,
+ * with A, X, the program counter and the packet bounds as untagged int32 in
+ * registers. Its inner loop holds the common operations (the fused tests,
+ * superinstructions, returns, jumps, plain loads) and makes no call, so the
+ * JIT keeps both arrays' lengths and data pointers across iterations; the
+ * rest leave it for {@linkcode _step}. A and X are int32 bits (unsigned only
+ * where it matters: compares, division, `>>>`, the result).
  *
  * @module
  */
 import type { PacketContext } from "./packet_context.ts";
-import { _BACKWARD_JUMP_BUDGET } from "./_packet_access.ts";
-import { _indexAt, _read } from "./_packet_read.ts";
-import { BUDGET, REG_A, REG_X, RESULT } from "./_execute_state.ts";
+import {
+  _BACKWARD_JUMP_BUDGET,
+  _captureEnd,
+  _dataStart,
+  _EMPTY_CONTEXT,
+  _loadEnd,
+  _macStart,
+  _networkStart,
+  _wireLength,
+} from "./_packet_access.ts";
+import { REG_A, REG_X, RESULT, STATE_LENGTH } from "./_execute_state.ts";
 import { _step } from "./_execute_step.ts";
 
-// check-function-length: table (one case per operation in one loop, so the JIT keeps A, X and the bounds in registers)
+// check-function-length: table (its inner function is the dispatch loop)
 /**
- * The case labels are the operation numbers of `_dispatch_code.ts` written as
- * literals (named in a comment), so the JIT builds one jump table; imported
- * constants would make each label a load and a compare.
+ * The function that runs `code` on a packet: `run(P, C)`, where `B` is
+ * `dataOffset`, `LE` the absolute end of loads, `W` the wire length,
+ * `NET`/`MAC` the header indices (-1: no link-layer header), `S` the state
+ * array (`_execute_state.ts`) and `C` the context for ancillary loads; it
+ * returns the program's result (uint32). Buffers whose indices do not fit in
+ * int32 (past 2 GiB) go to `beyondInt32`.
  *
- * Runs dispatch code on the packet `P`: `B` is `dataOffset`, `LE` the absolute
- * end of loads, `W` the wire length, `NET`/`MAC` the header indices (-1: no
- * link-layer header). `S` is the state array (`_execute_state.ts`), `C`
- * the context for ancillary loads. Returns the program's result (uint32).
+ * The case labels are the operation numbers of `_dispatch_code.ts` written as
+ * literals (named in a comment), dense from 0 so the JIT builds one jump
+ * table; imported constants would make each label a load and a compare.
  */
-export function _execute(
+export function _executor(
   code: Int32Array,
-  S: Int32Array,
-  P: Uint8Array,
-  C: PacketContext,
-  B: number,
-  LE: number,
-  W: number,
-  NET: number,
-  MAC: number,
-): number {
-  let A = 0;
-  let X = 0;
-  let pc = 0;
-  S[BUDGET] = _BACKWARD_JUMP_BUDGET;
-  for (;;) {
-    switch (code[pc]) {
-      case 57: { // _T_H_EQ
-        const i = B + code[pc + 1];
-        if (i + 2 > LE) return 0;
-        A = (P[i] << 8) | P[i + 1];
-        if (A === code[pc + 2]) {
-          pc = code[pc + 3];
-          continue;
-        }
-        pc = code[pc + 4];
-        continue;
-      }
-      case 56: { // _T_B_EQ
-        const i = B + code[pc + 1];
-        if (i + 1 > LE) return 0;
-        A = P[i];
-        if (A === code[pc + 2]) {
-          pc = code[pc + 3];
-          continue;
-        }
-        pc = code[pc + 4];
-        continue;
-      }
-      case 58: { // _T_W_EQ
-        const i = B + code[pc + 1];
-        if (i + 4 > LE) return 0;
-        A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-        if (A === code[pc + 2]) {
-          pc = code[pc + 3];
-          continue;
-        }
-        pc = code[pc + 4];
-        continue;
-      }
-      case 59: // _T_A_EQ
-        if (A === code[pc + 1]) {
-          pc = code[pc + 2];
-          continue;
-        }
-        pc = code[pc + 3];
-        continue;
-      case 49: { // _T_H
-        const e = code[pc + 2] >>> 0;
-        if (B + e > LE) return 0;
-        const i = B + code[pc + 1];
-        A = (((P[i] << 8) | P[i + 1]) >>> code[pc + 3]) & code[pc + 4];
-        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
-          pc = code[pc + 8];
-          continue;
-        }
-        pc = code[pc + 9];
-        continue;
-      }
-      case 48: { // _T_B
-        const e = code[pc + 2] >>> 0;
-        if (B + e > LE) return 0;
-        A = (P[B + code[pc + 1]] >>> code[pc + 3]) & code[pc + 4];
-        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
-          pc = code[pc + 8];
-          continue;
-        }
-        pc = code[pc + 9];
-        continue;
-      }
-      case 50: { // _T_W
-        const e = code[pc + 2] >>> 0;
-        if (B + e > LE) return 0;
-        const i = B + code[pc + 1];
-        A = (((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> code[pc + 3]) &
-          code[pc + 4];
-        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
-          pc = code[pc + 8];
-          continue;
-        }
-        pc = code[pc + 9];
-        continue;
-      }
-      case 46: // _T_A
-        A = (A >>> code[pc + 3]) & code[pc + 4];
-        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
-          pc = code[pc + 8];
-          continue;
-        }
-        pc = code[pc + 9];
-        continue;
-      case 51: // _T_NEG
-      case 52: // _T_IND_B
-      case 53: // _T_IND_H
-      case 54: { // _T_IND_W
-        const op = code[pc];
-        const size = op === 51 ? code[pc + 2] : op === 52 ? 1 : op === 53 ? 2 : 4;
-        const o = op === 51 ? code[pc + 1] : (X + code[pc + 1]) | 0;
-        const i = _indexAt(B, LE, NET, MAC, o, size);
-        if (i < 0) return 0;
-        A = (_read(P, i, size) >>> code[pc + 3]) & code[pc + 4];
-        if ((((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)) {
-          pc = code[pc + 8];
-          continue;
-        }
-        pc = code[pc + 9];
-        continue;
-      }
-      case 42: // _RET
-        return code[pc + 1] >>> 0;
-      case 43: // _RET_A
-        return A >>> 0;
-      case 44: // _GOTO
-        pc = code[pc + 1];
-        continue;
-      case 0: // _NEED
-        if (B + (code[pc + 1] >>> 0) > LE) return 0;
-        pc += 2;
-        continue;
-      case 1: // _LD_B
-        A = P[B + code[pc + 1]];
-        pc += 2;
-        continue;
-      case 2: { // _LD_H
-        const i = B + code[pc + 1];
-        A = (P[i] << 8) | P[i + 1];
-        pc += 2;
-        continue;
-      }
-      case 3: { // _LD_W
-        const i = B + code[pc + 1];
-        A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-        pc += 2;
-        continue;
-      }
-      case 8: // _LDX_MSH
-        X = (P[B + code[pc + 1]] & 0xf) << 2;
-        pc += 2;
-        continue;
-      default:
-        // Everything else, in a separate function so this loop stays small.
-        S[REG_A] = A;
-        S[REG_X] = X;
-        pc = _step(code, pc, S, P, C, B, LE, W, NET, MAC);
-        if (pc < 0) return S[RESULT] >>> 0;
-        A = S[REG_A];
-        X = S[REG_X];
+  beyondInt32: (P: Uint8Array, C?: PacketContext) => number,
+): (P: Uint8Array, C?: PacketContext) => number {
+  const S = new Int32Array(STATE_LENGTH);
+  // check-function-length: table (one case per operation in one loop, so the JIT keeps A, X and the bounds in registers)
+  const run = function run(P: Uint8Array): number {
+    // The context, as `arguments[1]`: with a second formal parameter, the usual
+    // call with only a packet costs V8 an argument-padding step, about 3 ns here.
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    // Indices are int32 here, so the JIT keeps them untagged in registers.
+    let B = 0;
+    let LE = P.length | 0;
+    let W = LE;
+    let NET = 0;
+    let MAC = -1;
+    if (C !== undefined || LE !== P.length) {
+      const context = C ?? _EMPTY_CONTEXT;
+      const captureEnd = _captureEnd(P, context);
+      const base = _dataStart(context);
+      const wire = _wireLength(context, base, captureEnd);
+      const loadEnd = _loadEnd(base, captureEnd, wire);
+      const network = _networkStart(context, base);
+      const mac = _macStart(context);
+      if (
+        (loadEnd | 0) !== loadEnd || (base | 0) !== base || (network | 0) !== network ||
+        (mac | 0) !== mac || P.length > 0x7fffffff
+      ) return beyondInt32(P, C);
+      B = base | 0;
+      LE = loadEnd | 0;
+      W = wire;
+      NET = network | 0;
+      MAC = mac | 0;
     }
-  }
+    const K = code;
+    let A = 0;
+    let X = 0;
+    let pc = 0;
+    let jumps = 0; // backward jumps taken
+    for (;;) {
+      // Read here so the inner loop knows both arrays' shapes and lengths.
+      if (LE > P.length || pc >= K.length) return 0;
+      fast: for (;;) {
+        switch (K[pc]) {
+          case 15: { // _T_B_EQ
+            const i = B + K[(pc + 1) | 0];
+            if (i + 1 > LE) return 0;
+            A = P[i];
+            const equal = A === K[(pc + 2) | 0];
+            pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+            continue;
+          }
+          case 47: { // _T_B_EQ ret
+            const i = B + K[(pc + 1) | 0];
+            if (i + 1 > LE) return 0;
+            A = P[i];
+            const equal = A === K[(pc + 2) | 0];
+            return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+          }
+          case 16: { // _T_H_EQ
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+            continue;
+          }
+          case 48: { // _T_H_EQ ret
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+          }
+          case 17: { // _T_W_EQ
+            const i = B + K[(pc + 1) | 0];
+            if (i + 4 > LE) return 0;
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+            continue;
+          }
+          case 49: { // _T_W_EQ ret
+            const i = B + K[(pc + 1) | 0];
+            if (i + 4 > LE) return 0;
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+          }
+          case 18: { // _T_A_EQ
+            const equal = A === K[(pc + 1) | 0];
+            pc = equal ? K[(pc + 2) | 0] : K[(pc + 3) | 0];
+            continue;
+          }
+          case 50: { // _T_A_EQ ret
+            const equal = A === K[(pc + 1) | 0];
+            return K[(pc + 3 - Number(equal)) | 0] >>> 0;
+          }
+          case 22: { // _T_B_EQ2
+            const i = B + K[(pc + 1) | 0];
+            if (i + 1 > LE) return 0;
+            A = P[i];
+            pc = A === K[(pc + 2) | 0]
+              ? K[(pc + 3) | 0]
+              : A === K[(pc + 4) | 0]
+              ? K[(pc + 5) | 0]
+              : K[(pc + 6) | 0];
+            continue;
+          }
+          case 23: { // _T_H_EQ2
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            pc = A === K[(pc + 2) | 0]
+              ? K[(pc + 3) | 0]
+              : A === K[(pc + 4) | 0]
+              ? K[(pc + 5) | 0]
+              : K[(pc + 6) | 0];
+            continue;
+          }
+          case 24: { // _T_W_EQ2
+            const i = B + K[(pc + 1) | 0];
+            if (i + 4 > LE) return 0;
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            pc = A === K[(pc + 2) | 0]
+              ? K[(pc + 3) | 0]
+              : A === K[(pc + 4) | 0]
+              ? K[(pc + 5) | 0]
+              : K[(pc + 6) | 0];
+            continue;
+          }
+          case 25: // _T_A_EQ2
+            pc = A === K[(pc + 1) | 0]
+              ? K[(pc + 2) | 0]
+              : A === K[(pc + 3) | 0]
+              ? K[(pc + 4) | 0]
+              : K[(pc + 5) | 0];
+            continue;
+          case 9: { // _T_B
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 41: { // _T_B ret
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 10: { // _T_H
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 42: { // _T_H ret
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 11: { // _T_W
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 43: { // _T_W ret
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 8: { // _T_A
+            A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 40: { // _T_A ret
+            A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 12: { // x + k ≥ 0 here, else in _step: _T_IND_B
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 44: { // x + k ≥ 0 here, else in _step: _T_IND_B ret
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 13: { // x + k ≥ 0 here, else in _step: _T_IND_H
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 45: { // x + k ≥ 0 here, else in _step: _T_IND_H ret
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 14: { // x + k ≥ 0 here, else in _step: _T_IND_W
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 46: { // x + k ≥ 0 here, else in _step: _T_IND_W ret
+            const o = (X + K[(pc + 1) | 0]) | 0;
+            if (o < 0) break fast;
+            const i = B + o;
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 19: { // _T_MSH_IND_B
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 51: { // _T_MSH_IND_B ret
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 20: { // _T_MSH_IND_H
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 52: { // _T_MSH_IND_H ret
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 21: { // _T_MSH_IND_W
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
+          case 53: { // _T_MSH_IND_W ret
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+          }
+          case 79: { // _T_B_EQ rettrue
+            const i = B + K[(pc + 1) | 0];
+            if (i + 1 > LE) return 0;
+            A = P[i];
+            const equal = A === K[(pc + 2) | 0];
+            if (equal) return K[(pc + 3) | 0] >>> 0;
+            pc = K[(pc + 4) | 0];
+            continue;
+          }
+          case 111: { // _T_B_EQ retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 1 > LE) return 0;
+            A = P[i];
+            const equal = A === K[(pc + 2) | 0];
+            if (!equal) return K[(pc + 4) | 0] >>> 0;
+            pc = K[(pc + 3) | 0];
+            continue;
+          }
+          case 80: { // _T_H_EQ rettrue
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            if (equal) return K[(pc + 3) | 0] >>> 0;
+            pc = K[(pc + 4) | 0];
+            continue;
+          }
+          case 112: { // _T_H_EQ retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            if (!equal) return K[(pc + 4) | 0] >>> 0;
+            pc = K[(pc + 3) | 0];
+            continue;
+          }
+          case 81: { // _T_W_EQ rettrue
+            const i = B + K[(pc + 1) | 0];
+            if (i + 4 > LE) return 0;
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            if (equal) return K[(pc + 3) | 0] >>> 0;
+            pc = K[(pc + 4) | 0];
+            continue;
+          }
+          case 113: { // _T_W_EQ retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 4 > LE) return 0;
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            const equal = A === K[(pc + 2) | 0];
+            if (!equal) return K[(pc + 4) | 0] >>> 0;
+            pc = K[(pc + 3) | 0];
+            continue;
+          }
+          case 82: { // _T_A_EQ rettrue
+            const equal = A === K[(pc + 1) | 0];
+            if (equal) return K[(pc + 2) | 0] >>> 0;
+            pc = K[(pc + 3) | 0];
+            continue;
+          }
+          case 114: { // _T_A_EQ retfalse
+            const equal = A === K[(pc + 1) | 0];
+            if (!equal) return K[(pc + 3) | 0] >>> 0;
+            pc = K[(pc + 2) | 0];
+            continue;
+          }
+          case 73: { // _T_B rettrue
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 105: { // _T_B retfalse
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 74: { // _T_H rettrue
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 106: { // _T_H retfalse
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 75: { // _T_W rettrue
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 107: { // _T_W retfalse
+            if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
+            const i = B + K[(pc + 1) | 0];
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 72: { // _T_A rettrue
+            A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 104: { // _T_A retfalse
+            A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 83: { // _T_MSH_IND_B rettrue
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 115: { // _T_MSH_IND_B retfalse
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 1 > LE) return 0;
+            A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 84: { // _T_MSH_IND_H rettrue
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 116: { // _T_MSH_IND_H retfalse
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 2 > LE) return 0;
+            A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 85: { // _T_MSH_IND_W rettrue
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (taken) return K[(pc + 8) | 0] >>> 0;
+            pc = K[(pc + 9) | 0];
+            continue;
+          }
+          case 117: { // _T_MSH_IND_W retfalse
+            const h = B + K[(pc + 1) | 0];
+            if (h + 1 > LE) return 0;
+            X = (P[h] & 0xf) << 2;
+            const i = B + X + K[(pc + 2) | 0];
+            if (i + 4 > LE) return 0;
+            A =
+              (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
+                K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            if (!taken) return K[(pc + 9) | 0] >>> 0;
+            pc = K[(pc + 8) | 0];
+            continue;
+          }
+          case 118: { // _T_B_EQ2 retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 1 > LE) return 0;
+            A = P[i];
+            if (A === K[(pc + 2) | 0]) {
+              pc = K[(pc + 3) | 0];
+              continue;
+            }
+            if (A !== K[(pc + 4) | 0]) return K[(pc + 6) | 0] >>> 0;
+            pc = K[(pc + 5) | 0];
+            continue;
+          }
+          case 119: { // _T_H_EQ2 retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 2 > LE) return 0;
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            if (A === K[(pc + 2) | 0]) {
+              pc = K[(pc + 3) | 0];
+              continue;
+            }
+            if (A !== K[(pc + 4) | 0]) return K[(pc + 6) | 0] >>> 0;
+            pc = K[(pc + 5) | 0];
+            continue;
+          }
+          case 120: { // _T_W_EQ2 retfalse
+            const i = B + K[(pc + 1) | 0];
+            if (i + 4 > LE) return 0;
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            if (A === K[(pc + 2) | 0]) {
+              pc = K[(pc + 3) | 0];
+              continue;
+            }
+            if (A !== K[(pc + 4) | 0]) return K[(pc + 6) | 0] >>> 0;
+            pc = K[(pc + 5) | 0];
+            continue;
+          }
+          case 121: { // _T_A_EQ2 retfalse
+            if (A === K[(pc + 1) | 0]) {
+              pc = K[(pc + 2) | 0];
+              continue;
+            }
+            if (A !== K[(pc + 3) | 0]) return K[(pc + 5) | 0] >>> 0;
+            pc = K[(pc + 4) | 0];
+            continue;
+          }
+          case 5: // _RET
+            return K[(pc + 1) | 0] >>> 0;
+          case 6: // _RET_A
+            return A >>> 0;
+          case 7: // _GOTO
+            pc = K[(pc + 1) | 0];
+            continue;
+          case 0: // _NEED
+            if (B + (K[(pc + 1) | 0] >>> 0) > LE) return 0;
+            pc = (pc + 2) | 0;
+            continue;
+          case 1: { // _LD_B
+            const i = B + K[(pc + 1) | 0];
+            A = P[i];
+            pc = (pc + 2) | 0;
+            continue;
+          }
+          case 2: { // _LD_H
+            const i = B + K[(pc + 1) | 0];
+            A = (P[i] << 8) | P[(i + 1) | 0];
+            pc = (pc + 2) | 0;
+            continue;
+          }
+          case 3: { // _LD_W
+            const i = B + K[(pc + 1) | 0];
+            A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+            pc = (pc + 2) | 0;
+            continue;
+          }
+          case 4: // _LDX_MSH
+            X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
+            pc = (pc + 2) | 0;
+            continue;
+          default:
+            break fast;
+        }
+      }
+      // Everything else, outside the inner loop so that it makes no call.
+      if (K[pc] === 128) { // _GOTO_BACK
+        if (++jumps > _BACKWARD_JUMP_BUDGET) return 0;
+        pc = K[(pc + 1) | 0];
+        continue;
+      }
+      S[REG_A] = A;
+      S[REG_X] = X;
+      pc = _step(K, pc, S, P, C ?? _EMPTY_CONTEXT, B, LE, W, NET, MAC);
+      if (pc < 0) return S[RESULT] >>> 0;
+      A = S[REG_A];
+      X = S[REG_X];
+    }
+  };
+  return run as (P: Uint8Array, C?: PacketContext) => number;
 }

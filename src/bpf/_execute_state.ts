@@ -1,6 +1,6 @@
 /**
  * The state array of the closure strategy (private): the 16 scratch cells
- * `M[]`, then A, X, the backward-jump budget and the result, as int32 bits.
+ * `M[]`, then A, X and the result, as int32 bits.
  * One per compiled program, reused by every run.
  *
  * @module
@@ -11,9 +11,7 @@ import { BPF_MEMWORDS } from "./opcodes.ts";
 export const REG_A = BPF_MEMWORDS;
 /** Where X is kept. */
 export const REG_X = BPF_MEMWORDS + 1;
-/** Backward jumps left in this run. */
-export const BUDGET = BPF_MEMWORDS + 2;
 /** The result when {@linkcode _step} ends the run. */
-export const RESULT = BPF_MEMWORDS + 3;
+export const RESULT = BPF_MEMWORDS + 2;
 /** Length of a state array. */
-export const STATE_LENGTH = BPF_MEMWORDS + 4;
+export const STATE_LENGTH = BPF_MEMWORDS + 3;

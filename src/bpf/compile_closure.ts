@@ -6,28 +6,23 @@
  */
 import type { Program } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
-import {
-  _captureEnd,
-  _dataStart,
-  _EMPTY_CONTEXT,
-  _loadEnd,
-  _macStart,
-  _networkStart,
-  _wireLength,
-} from "./_packet_access.ts";
 import { _lower } from "./_lower.ts";
 import { _encodeDispatch } from "./_dispatch_code.ts";
-import { _execute } from "./_execute.ts";
-import { STATE_LENGTH } from "./_execute_state.ts";
+import { _executor } from "./_execute.ts";
+import { interpret } from "./interpret.ts";
 
 /**
  * Compiles an already validated program for the edge-safe path: lowered to
  * basic blocks whose loads, `and`/`rsh` run and conditional jump are fused
  * into one test with the bounds check hoisted to the block's start
- * (`_lower.ts`), laid out as one `Int32Array` of operations, and run by one
- * dispatch loop shared by every program (`_execute.ts`), so no call happens
- * per instruction and the JIT keeps the loop's state in registers. Allocates
- * nothing per packet. Not reentrant from inside `context.random`.
+ * (`_lower.ts`), laid out as one `Int32Array` of operations with
+ * superinstructions for the common shapes (`ldx msh` with the `[x + k]` test
+ * after it, `A == v1 / A == v2` compare chains, tests whose two targets only
+ * return), and run by one dispatch loop that is the body of the returned
+ * function (`_execute.ts`), so no call happens per instruction and the JIT
+ * keeps the loop's state in registers. Allocates nothing per packet; buffers
+ * past 2 GiB run through {@linkcode interpret}. Not reentrant from inside
+ * `context.random`.
  *
  * Use {@linkcode compile}, which validates first.
  *
@@ -45,26 +40,9 @@ import { STATE_LENGTH } from "./_execute_state.ts";
 export function compileClosure(
   program: Program,
 ): (packet: Uint8Array, context?: PacketContext) => number {
-  const code = _encodeDispatch(_lower(program));
-  const state = new Int32Array(STATE_LENGTH);
-  return function run(packet: Uint8Array, context: PacketContext = _EMPTY_CONTEXT): number {
-    if (context === _EMPTY_CONTEXT) {
-      const end = packet.length;
-      return _execute(code, state, packet, context, 0, end, end, 0, -1);
-    }
-    const captureEnd = _captureEnd(packet, context);
-    const base = _dataStart(context);
-    const wire = _wireLength(context, base, captureEnd);
-    return _execute(
-      code,
-      state,
-      packet,
-      context,
-      base,
-      _loadEnd(base, captureEnd, wire),
-      wire,
-      _networkStart(context, base),
-      _macStart(context),
-    );
-  };
+  // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
+  return _executor(
+    _encodeDispatch(_lower(program)),
+    (packet, context) => interpret(program, packet, context),
+  );
 }

@@ -109,7 +109,11 @@ export function _compileValidatedWasm(
 export function _wasmProgramFunction(
   filter: WasmFilter,
 ): (packet: Uint8Array, context?: PacketContext) => number {
-  return function run(packet: Uint8Array, context: PacketContext = _EMPTY_CONTEXT): number {
+  // One formal parameter: V8 pads a call with fewer arguments than formals (about 3 ns).
+  const run = function run(packet: Uint8Array): number {
+    const context: PacketContext = arguments.length > 1
+      ? arguments[1] ?? _EMPTY_CONTEXT
+      : _EMPTY_CONTEXT;
     if (context === _EMPTY_CONTEXT) {
       const length = packet.length;
       return filter._runPacket(packet, context, 0, length, length, length, 0, -1);
@@ -128,6 +132,7 @@ export function _wasmProgramFunction(
       _macStart(context),
     );
   };
+  return run as (packet: Uint8Array, context?: PacketContext) => number;
 }
 
 /** The smallest valid module: tried once to learn whether run-time Wasm is allowed. */
