@@ -211,6 +211,10 @@ export const filterCommand: CliCommand = {
         chain: _string(parsed, "chain"),
         strategy,
         maxInstructions: max,
+        // The one rule of --bytecode/--expr leaves an index nothing to rule
+        // out: testing it directly skips the index walk on every frame (same
+        // verdicts and counters; bench/RESULTS.md, issue 12, session 3).
+        evaluation: _string(parsed, "rules") === undefined ? "rule-by-rule" : undefined,
       });
     } catch (error) {
       throw DataError.from(name, error);
