@@ -80,7 +80,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR +
 ratio() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 
 echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //')"
-echo "input: $CAPTURE, $(stat -c %s "$CAPTURE") bytes; filter '$FILTER' (--base link); $RUNS runs per cell, medians"
+echo "input: $CAPTURE, $(stat -L -c %s "$CAPTURE") bytes; filter '$FILTER' (--base link); $RUNS runs per cell, medians"
 echo "bpfstream: ${BPFSTREAM_DIR:-.}/src/cli/main.ts ($(git -C "${BPFSTREAM_DIR:-.}" log -1 --format=%h 2> /dev/null || echo "not a git checkout"))"
 echo
 echo "| mode | bpfstream wall | tcpdump wall | wall ratio | bpfstream CPU | tcpdump CPU | CPU ratio | output |"
@@ -130,7 +130,7 @@ echo "load after: $(uptime | sed 's/.*load average: //')"
 
 if [ "$BIG" = 1 ]; then
   # ~2 GB: the capture's records repeated after one header, streamed through a pipe.
-  size=$(stat -c %s "$CAPTURE")
+  size=$(stat -L -c %s "$CAPTURE")
   copies=$(( (2000000000 + size - 1) / size ))
   { head -c 24 "$CAPTURE"; for _ in $(seq "$copies"); do tail -c +25 "$CAPTURE"; done; } |
     "$TIME" -o "$DATA/time.txt" -f "%M %e" "${BPFSTREAM[@]}" --stats 2> "$DATA/stats.txt" > /dev/null
