@@ -6,8 +6,10 @@
 #   pipe   pipes on both sides: cat F | X | cat > O
 # Runs alternate between the tools; the table gives medians of RUNS runs of
 # wall time and CPU time (user + sys of the filter process alone, not of the
-# cats), and checks that both tools wrote the same bytes (cmp). Then peak RSS
-# of bpfstream on a ~2 GB stream (generated on the fly, never stored).
+# cats), and checks that both tools wrote the same bytes (cmp). Then the
+# start-up time of both tools (stdin mode on a capture of the 24-byte file
+# header alone), and peak RSS of bpfstream on a ~2 GB stream (generated on the
+# fly, never stored).
 #
 # Usage: bench/cli_vs_tcpdump.sh [RUNS] [--no-big]
 #   RUNS      timed runs of each tool in each mode (default 7, at least 5)
@@ -78,7 +80,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR +
 ratio() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 
 echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //')"
-echo "input: $CAPTURE, $(stat -c %s "$CAPTURE") bytes; filter '$FILTER' (--base link); $RUNS runs per cell, medians"
+echo "input: $CAPTURE, $(stat -L -c %s "$CAPTURE") bytes; filter '$FILTER' (--base link); $RUNS runs per cell, medians"
 echo "bpfstream: ${BPFSTREAM_DIR:-.}/src/cli/main.ts ($(git -C "${BPFSTREAM_DIR:-.}" log -1 --format=%h 2> /dev/null || echo "not a git checkout"))"
 echo
 echo "| mode | bpfstream wall | tcpdump wall | wall ratio | bpfstream CPU | tcpdump CPU | CPU ratio | output |"
@@ -106,12 +108,29 @@ for mode in stdin file pipe; do
   echo "| $mode | ${bw} s | ${tw} s | $(ratio "$bw" "$tw")x | ${bc_} s | ${tc} s | $(ratio "$bc_" "$tc")x | $same |"
 done
 rm -f "$DATA/out_bpfstream.pcap" "$DATA/out_tcpdump.pcap" "$DATA/b.txt" "$DATA/t.txt"
+
+# Fixed cost: the same command on a capture of its 24-byte file header alone.
+head -c 24 "$CAPTURE" > "$DATA/header_only.pcap"
+: > "$DATA/b.txt"
+: > "$DATA/t.txt"
+for _ in $(seq "$RUNS"); do
+  t0=$(now)
+  "${BPFSTREAM[@]}" < "$DATA/header_only.pcap" > /dev/null
+  t1=$(now)
+  tcpdump -r - -w - "$FILTER" < "$DATA/header_only.pcap" > /dev/null 2> /dev/null
+  t2=$(now)
+  echo "$t1 - $t0" | bc >> "$DATA/b.txt"
+  echo "$t2 - $t1" | bc >> "$DATA/t.txt"
+done
+echo
+echo "start-up (stdin mode on the 24-byte header alone, medians): bpfstream $(median < "$DATA/b.txt") s, tcpdump $(median < "$DATA/t.txt") s"
+rm -f "$DATA/header_only.pcap" "$DATA/b.txt" "$DATA/t.txt"
 echo
 echo "load after: $(uptime | sed 's/.*load average: //')"
 
 if [ "$BIG" = 1 ]; then
   # ~2 GB: the capture's records repeated after one header, streamed through a pipe.
-  size=$(stat -c %s "$CAPTURE")
+  size=$(stat -L -c %s "$CAPTURE")
   copies=$(( (2000000000 + size - 1) / size ))
   { head -c 24 "$CAPTURE"; for _ in $(seq "$copies"); do tail -c +25 "$CAPTURE"; done; } |
     "$TIME" -o "$DATA/time.txt" -f "%M %e" "${BPFSTREAM[@]}" --stats 2> "$DATA/stats.txt" > /dev/null

@@ -12,14 +12,12 @@ import type { CliIo } from "./cli_io.ts";
 import { DataError } from "./data_error.ts";
 import { UsageError } from "../args/usage_error.ts";
 import { _openBlocks } from "./_input.ts";
-import { _readRuleFile } from "./_rule_file.ts";
 import { _loadProgram, _runnable } from "./_program.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
 import { _RecordRouter } from "../stream/_record_router.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
-import { _formatStatsJson, _formatStatsText } from "./_stats.ts";
 import {
   _base,
   _flag,
@@ -99,6 +97,8 @@ async function _loadRuleSet(parsed: _Parsed, io: CliIo): Promise<_LoadedRules> {
       );
     }
     const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
+    // Loaded only here: --expr/--bytecode runs start without the rule-file parser.
+    const { _readRuleFile } = await import("./_rule_file.ts");
     const { ruleSet, name } = await _readRuleFile(io, rulesPath, max);
     return { ruleSet, name, max };
   }
@@ -211,6 +211,10 @@ export const filterCommand: CliCommand = {
         chain: _string(parsed, "chain"),
         strategy,
         maxInstructions: max,
+        // The one rule of --bytecode/--expr leaves an index nothing to rule
+        // out: testing it directly skips the index walk on every frame (same
+        // verdicts and counters; bench/RESULTS.md, issue 12, session 3).
+        evaluation: _string(parsed, "rules") === undefined ? "rule-by-rule" : undefined,
       });
     } catch (error) {
       throw DataError.from(name, error);
@@ -257,11 +261,14 @@ export const filterCommand: CliCommand = {
     }
     // --stats prints the table, --json the JSON document; given both, both
     // (the table first, then the JSON on its own lines).
-    if (_flag(parsed, "stats")) {
-      await _writeText(io.stderr, _formatStatsText(ruleSet, rules.counters()));
-    }
-    if (_flag(parsed, "json")) {
-      await _writeText(io.stderr, _formatStatsJson(ruleSet, rules.counters()));
+    if (_flag(parsed, "stats") || _flag(parsed, "json")) {
+      const { _formatStatsJson, _formatStatsText } = await import("./_stats.ts");
+      if (_flag(parsed, "stats")) {
+        await _writeText(io.stderr, _formatStatsText(ruleSet, rules.counters()));
+      }
+      if (_flag(parsed, "json")) {
+        await _writeText(io.stderr, _formatStatsJson(ruleSet, rules.counters()));
+      }
     }
     const hint = program && base && stats && failure === undefined
       ? _linkLayerHint(program, base, stats.input.packets, stats.accepted.packets)

@@ -230,3 +230,28 @@ Deno.test("filter: a file that cannot be opened for block reads is a data error 
   assert.equal(await runCli(["filter", "--bytecode", IS_TCP, "nope.pcap"], t.io), 1);
   assert.match(t.stderr(), /^bpfstream: nope\.pcap: Cannot open file: /);
 });
+
+Deno.test("filter --expr/--bytecode (one rule, tested directly) matches the same rule from a rule file (indexed)", async () => {
+  const cases = [
+    {
+      args: ["--base", "link", "--expr", "tcp port 80"],
+      rule: '--base link -m bpf --expr "tcp port 80"',
+    },
+    { args: ["--expr", "udp or icmp"], rule: '-m bpf --expr "udp or icmp"' },
+    { args: ["--bytecode", IS_TCP], rule: `-m bpf --bytecode "${IS_TCP}"` },
+  ];
+  for (const { args, rule } of cases) {
+    const rules = `*filter\n:INPUT DROP [0:0]\n-A INPUT ${rule} -j ACCEPT\nCOMMIT\n`;
+    const direct = _testIo({ stdin: _mixed });
+    assert.equal(await runCli(["filter", ...args, "--json"], direct.io), 0);
+    const indexed = _testIo({ stdin: _mixed, files: { "one.rules": rules } });
+    assert.equal(await runCli(["filter", "--rules", "one.rules", "--json"], indexed.io), 0);
+    assert.deepEqual(direct.stdout(), indexed.stdout(), rule);
+    // The whole --json document: per-rule and policy counters, totals.
+    const stats = JSON.parse(direct.stderr());
+    assert.deepEqual(stats, JSON.parse(indexed.stderr()), rule);
+    assert.ok(stats.chains[0].rules[0].packets > 0, rule);
+    const kept = _packets(direct.stdout()).length;
+    assert.ok(kept > 0 && kept < _packets(_mixed).length, `${rule}: ${kept} kept`);
+  }
+});

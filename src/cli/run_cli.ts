@@ -6,7 +6,7 @@
  */
 import type { CliCommand } from "./cli_command.ts";
 import type { CliIo } from "./cli_io.ts";
-import { cliCommands } from "./commands.ts";
+import { type CliCommandEntry, cliCommands } from "./commands.ts";
 import { UsageError } from "../args/usage_error.ts";
 import { _HelpRequest } from "../args/_args.ts";
 import { _isBrokenPipe } from "./_broken_pipe.ts";
@@ -36,6 +36,17 @@ Options:
 Exit status: 0 success, 1 bad data or rules (the message names the place),
 2 bad usage; 141 when standard output is closed early (e.g. '| head').
 `;
+}
+
+/** Every command, loaded (for the main usage, which lists their summaries). */
+function _loadAll(entries: readonly CliCommandEntry[]): Promise<CliCommand[]> {
+  return Promise.all(entries.map((entry) => entry.load()));
+}
+
+/** The usage of the command named `name`, or the main usage where there is none. */
+async function _usageOf(entries: readonly CliCommandEntry[], name: string): Promise<string> {
+  const entry = entries.find((e) => e.name === name);
+  return entry ? (await entry.load()).usage : _mainUsage(await _loadAll(entries));
 }
 
 async function _say(stream: WritableStream<Uint8Array>, text: string): Promise<void> {
@@ -110,11 +121,11 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   const commands = cliCommands;
   const name = rest[0];
   if (name === undefined) {
-    await _say(io.stderr, _mainUsage(commands));
+    await _say(io.stderr, _mainUsage(await _loadAll(commands)));
     return 2;
   }
   if (name === "--help" || name === "-h") {
-    await _say(io.stdout, _mainUsage(commands));
+    await _say(io.stdout, _mainUsage(await _loadAll(commands)));
     return 0;
   }
   if (name === "--version" || name === "-V") {
@@ -126,22 +137,24 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     if (name === "help") {
       const topic = rest[1];
       if (topic === undefined) {
-        await _say(io.stdout, _mainUsage(commands));
+        await _say(io.stdout, _mainUsage(await _loadAll(commands)));
         return 0;
       }
-      command = commands.find((c) => c.name === topic);
-      if (!command) throw new UsageError(`Cannot show help: unknown command '${topic}'`);
-      await _say(io.stdout, command.usage + "\n");
+      if (!commands.some((c) => c.name === topic)) {
+        throw new UsageError(`Cannot show help: unknown command '${topic}'`);
+      }
+      await _say(io.stdout, (await _usageOf(commands, topic)) + "\n");
       return 0;
     }
-    command = commands.find((c) => c.name === name);
-    if (!command) {
+    const entry = commands.find((c) => c.name === name);
+    if (!entry) {
       throw new UsageError(
         `Cannot run '${name}': unknown command (commands: ${
           commands.map((c) => c.name).join(", ")
         })`,
       );
     }
+    command = await entry.load();
     if (rest.length === 2 && (rest[1] === "--help" || rest[1] === "-h")) {
       await _say(io.stdout, command.usage + "\n");
       return 0;
@@ -149,8 +162,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     return await command.run(rest.slice(1), io);
   } catch (error) {
     if (error instanceof _HelpRequest) {
-      const usage = commands.find((c) => c.name === error.command)?.usage ?? _mainUsage(commands);
-      await _say(io.stdout, usage + "\n");
+      await _say(io.stdout, (await _usageOf(commands, error.command)) + "\n");
       return 0;
     }
     if (_isBrokenPipe(error)) return _EXIT_BROKEN_PIPE;

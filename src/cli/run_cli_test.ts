@@ -28,7 +28,9 @@ Deno.test("runCli() rejects an unknown command with status 2 and one message", a
 });
 
 Deno.test("runCli() COMMAND --help and help COMMAND print that command's usage", async () => {
-  for (const command of cliCommands) {
+  for (const entry of cliCommands) {
+    const command = await entry.load();
+    assert.equal(command.name, entry.name);
     const a = _testIo();
     assert.equal(await runCli([command.name, "--help"], a.io), 0);
     assert.equal(a.stdoutText(), command.usage + "\n");
