@@ -24,18 +24,23 @@ export interface ServerProcess {
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
-/** Starts `src/server/main.ts --port 0 --kv KV ...args` and waits until it listens. */
+/**
+ * Starts `src/server/main.ts --port 0 --kv KV ...args` (or `script`, a path
+ * from the repository root taking the same flags, with `denoArgs` before it)
+ * and waits until it listens.
+ */
 export async function startServer(
   kv: string,
-  options: { args?: string[]; token?: string } = {},
+  options: { args?: string[]; token?: string; script?: string; denoArgs?: string[] } = {},
 ): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
+      ...(options.denoArgs ?? []),
       "--config",
       _ROOT + "deno.json",
-      _ROOT + "src/server/main.ts",
+      _ROOT + (options.script ?? "src/server/main.ts"),
       "--hostname",
       "127.0.0.1",
       "--port",
