@@ -1,6 +1,6 @@
 /**
  * `src/server/main.ts` with an event-loop lag sampler, for the benches of
- * issue 13: takes the same flags plus `--adapter` as `serve`, and measures
+ * issue 13: takes the same flags as `serve`, and measures
  * how long the server's event loop stays busy. A 1 ms timer chain records
  * every gap between two timer runs, and the process's CPU time during it
  * (`process.cpuUsage`: a gap with little CPU time is the machine not

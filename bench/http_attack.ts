@@ -9,7 +9,9 @@
  * the server per attack; `--adapter node|deno` picks the HTTP server.
  *
  * Usage: `deno run -A bench/http_attack.ts [--quick] [--only WORD] [--profile]
- * [--adapter node|deno]`. Every loop is bounded
+ * [--adapter node|deno] [--server-root DIR]`; `--server-root` serves another
+ * checkout (with this bench/_lag_server_shell.ts copied into its bench/), for
+ * before/after figures in one session. Every loop is bounded
  * in count and time (the whole run takes about two minutes; `--quick` fewer
  * repetitions); loopback only.
  *
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     profile: { type: "boolean", default: false },
     adapter: { type: "string" },
+    "server-root": { type: "string" },
   },
 });
 /** Runs an attack unless `--only WORD` names others. */
@@ -181,6 +184,7 @@ async function _start(args: string[] = []): Promise<ServerProcess> {
   const started = await startServer(kv, {
     token: TOKEN,
     script: "bench/_lag_server_shell.ts",
+    root: values["server-root"] === undefined ? undefined : values["server-root"] + "/",
     denoArgs: values.profile ? [`--inspect=127.0.0.1:${INSPECT_PORT}`] : [],
     args: [...(values.adapter ? ["--adapter", values.adapter] : []), ...args],
   });
