@@ -8,7 +8,7 @@
  * afterwards. `--profile` also prints the longest tasks of a CPU profile of
  * the server per attack; `--adapter node|deno` picks the HTTP server.
  *
- * Usage: `deno run -A bench/http_attack.ts [--quick] [--only WORD] [--profile]
+ * Usage: `deno run -A bench/http_attack.ts [--quick] [--only WORD] [--skip WORD] [--profile]
  * [--adapter node|deno] [--server-root DIR]`; `--server-root` serves another
  * checkout (with this bench/_lag_server_shell.ts copied into its bench/), for
  * before/after figures in one session. Every loop is bounded
@@ -34,13 +34,16 @@ const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     only: { type: "string" },
+    skip: { type: "string" },
     profile: { type: "boolean", default: false },
     adapter: { type: "string" },
     "server-root": { type: "string" },
   },
 });
-/** Runs an attack unless `--only WORD` names others. */
-const _selected = (attack: string) => values.only === undefined || attack.includes(values.only);
+/** Runs an attack unless `--only WORD` names others or `--skip WORD` names it. */
+const _selected = (attack: string) =>
+  (values.only === undefined || attack.includes(values.only)) &&
+  (values.skip === undefined || !attack.includes(values.skip));
 const TRIES = values.quick ? 2 : 8;
 const TOKEN = "attack-bench-token-0123456789";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
