@@ -1,8 +1,8 @@
 /**
  * The HTTP service's shell on Deno: reads `BPFSTREAM_TOKEN`, opens Deno KV,
- * and serves {@linkcode createApp} with `@hono/node-server` (Deno.serve
- * buffers a streamed request body while the response streams; see
- * README "HTTP service"). The only file of `src/server` besides the KV store
+ * and serves {@linkcode createApp} with `@hono/node-server`, or with
+ * `Deno.serve` (`adapter: "deno"`; it buffers a streamed request body while
+ * the response streams, see docs/http.md "Which HTTP server"). The only file of `src/server` besides the KV store
  * that uses `Deno.*`.
  *
  * Run: `deno task cli serve [--port N] [--hostname H] [--kv PATH]`, or
@@ -69,7 +69,8 @@ export { isLoopback };
 
 /**
  * Starts the bpfstream HTTP service: Deno KV storage, the bearer token from
- * the environment, `@hono/node-server` as the HTTP server.
+ * the environment, `@hono/node-server` (or `Deno.serve`, `adapter: "deno"`)
+ * as the HTTP server.
  *
  * @throws {Error} Without a token on a non-loopback address.
  *
