@@ -4,12 +4,13 @@
  * `src/server/main.ts` with each adapter, and optionally another checkout's
  * (`--base DIR`, e.g. `git archive COMMIT | tar -x -C DIR`), each sent the
  * same capture (`bench/make_capture.ts --frames N`, 307,000 frames ≈ 100 MB
- * by default) by one client, in turns, `--runs` times. Prints the median
+ * by default) by one client (`--streams N` times at once), in turns, `--runs`
+ * times. Prints the median
  * MB/s per server and its ratio to the first; checks every output has the
  * same length.
  *
  * Usage: `deno run -A bench/http_filter_throughput.ts [--base DIR] [--runs N]
- * [--frames N]`.
+ * [--frames N] [--streams N]`.
  *
  * @module
  */
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     base: { type: "string" },
     runs: { type: "string", default: "5" },
     frames: { type: "string", default: "307000" },
+    streams: { type: "string", default: "1" },
   },
 });
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -95,7 +97,8 @@ async function _start(label: string, root: string, args: string[], kv: string): 
 }
 
 const file = await _capture(Number(values.frames));
-const size = (await Deno.stat(file)).size;
+const streams = Number(values.streams);
+const size = (await Deno.stat(file)).size * streams;
 const dir = await Deno.makeTempDir();
 const servers: _Server[] = [];
 try {
@@ -108,16 +111,18 @@ try {
   const lengths = new Set<number>();
   for (let run = 0; run < Number(values.runs); run++) {
     for (const server of servers) {
-      const input = await Deno.open(file);
       const started = performance.now();
-      const response = await fetch(`${server.url}/rulesets/edge/filter`, {
-        method: "POST",
-        body: input.readable,
-      });
-      let bytes = 0;
-      for await (const chunk of response.body!) bytes += chunk.length;
+      await Promise.all(Array.from({ length: streams }, async () => {
+        const input = await Deno.open(file);
+        const response = await fetch(`${server.url}/rulesets/edge/filter`, {
+          method: "POST",
+          body: input.readable,
+        });
+        let bytes = 0;
+        for await (const chunk of response.body!) bytes += chunk.length;
+        lengths.add(bytes);
+      }));
       times.get(server.label)!.push(performance.now() - started);
-      lengths.add(bytes);
     }
   }
   if (lengths.size !== 1) throw new Error(`outputs differ in length: ${[...lengths]}`);
@@ -126,7 +131,11 @@ try {
   console.log(
     `uptime: ${new TextDecoder().decode(new Deno.Command("uptime").outputSync().stdout).trim()}`,
   );
-  console.log(`capture: ${(size / 1e6).toFixed(1)} MB, ${values.runs} runs, medians`);
+  console.log(
+    `capture: ${
+      (size / streams / 1e6).toFixed(1)
+    } MB × ${streams} streams at once, ${values.runs} runs, medians`,
+  );
   console.log("| server | wall ms | MB/s | vs first |");
   console.log("| --- | --- | --- | --- |");
   for (const server of servers) {

@@ -44,9 +44,19 @@ Deno.test("_LoopBudget yields to the event loop when a slice is spent", async ()
     })));
   timers = 100; // stop the timer chain
   assert.equal(budget.slices, 5);
+  // Other works were waiting at each yield: every yield was a timer (so I/O is polled).
+  assert.equal(budget.timerYields, 4);
   // Macrotasks ran between the slices: a timer fired before the last work.
   assert.ok(events.indexOf("timer") < events.indexOf("work 9"), events.join(", "));
   await new Promise((resolve) => setTimeout(resolve, 0));
+});
+
+Deno.test("_LoopBudget yields without a timer when one work runs alone", async () => {
+  const clock = _clock();
+  const budget = new _LoopBudget({ sliceMs: 4, now: clock.now });
+  for (let i = 0; i < 10; i++) await budget.run(1, () => void clock.advance(3));
+  assert.equal(budget.slices, 5);
+  assert.equal(budget.timerYields, 0);
 });
 
 Deno.test("_LoopBudget counts units where the clock stands still (Workers)", async () => {
