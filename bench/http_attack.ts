@@ -3,9 +3,15 @@
  * its own server (`src/server/main.ts`, Deno KV in a temp dir) on 127.0.0.1,
  * runs each attack of the issue against it, and prints, per attack, the
  * server's peak RSS, the p50/p99 latency of a parallel `GET /healthz` (sent
- * from a worker thread), and what is stored afterwards.
+ * from a process of its own, bench/_healthz_probe.ts), the server's longest
+ * event-loop stalls (bench/_lag_server_shell.ts), and what is stored
+ * afterwards. `--profile` also prints the longest tasks of a CPU profile of
+ * the server per attack; `--adapter node|deno` picks the HTTP server.
  *
- * Usage: `deno run -A bench/http_attack.ts [--quick]`. Every loop is bounded
+ * Usage: `deno run -A bench/http_attack.ts [--quick] [--only WORD] [--skip WORD] [--profile]
+ * [--adapter node|deno] [--server-root DIR]`; `--server-root` serves another
+ * checkout (with this bench/_lag_server_shell.ts copied into its bench/), for
+ * before/after figures in one session. Every loop is bounded
  * in count and time (the whole run takes about two minutes; `--quick` fewer
  * repetitions); loopback only.
  *
@@ -22,12 +28,22 @@ import { concat, idb, pcapHeader, pcapRecord, shb } from "../src/capture/_test_c
 import { compileRuleSet } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { RouterStream } from "../src/stream/router_stream.ts";
+import { connectProfiler, longTasks, type Profiler } from "./_cpu_profile.ts";
 
 const { values } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, only: { type: "string" } },
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    skip: { type: "string" },
+    profile: { type: "boolean", default: false },
+    adapter: { type: "string" },
+    "server-root": { type: "string" },
+  },
 });
-/** Runs an attack unless `--only WORD` names others. */
-const _selected = (attack: string) => values.only === undefined || attack.includes(values.only);
+/** Runs an attack unless `--only WORD` names others or `--skip WORD` names it. */
+const _selected = (attack: string) =>
+  (values.only === undefined || attack.includes(values.only)) &&
+  (values.skip === undefined || !attack.includes(values.skip));
 const TRIES = values.quick ? 2 : 8;
 const TOKEN = "attack-bench-token-0123456789";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -42,6 +58,14 @@ interface _Row {
   healthP50: number;
   healthP99: number;
   healthCount: number;
+  /** The server's longest event-loop stall (bench/_lag_server_shell.ts), ms. */
+  lagMax: number;
+  /** Stalls over 50 ms. */
+  lagOver50: number;
+  /** The most CPU time the server used within one stall, ms. */
+  busyMax: number;
+  /** Stalls with over 50 ms of CPU time. */
+  busyOver50: number;
   outcome: string;
 }
 const rows: _Row[] = [];
@@ -53,10 +77,19 @@ async function _measure(
   run: () => Promise<{ requests: string; outcome: () => Promise<string> }>,
 ): Promise<void> {
   if (!_selected(attack)) return;
-  const probe = new Worker(new URL("./_healthz_probe_worker.ts", import.meta.url), {
-    type: "module",
-  });
-  probe.postMessage({ start: { url: server.url, parallel: 4 } });
+  const probe = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./_healthz_probe.ts", import.meta.url).pathname, server.url],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const probeOut = probe.stdout.getReader();
+  let probeText = "";
+  while (!probeText.includes("\n")) { // "ready": the probe's first request was answered
+    const { done, value } = await probeOut.read();
+    if (done) break;
+    probeText += new TextDecoder().decode(value);
+  }
   let peak = rssMiB(server.pid);
   const sampler = setInterval(() => {
     try {
@@ -67,6 +100,8 @@ async function _measure(
   }, 50);
   let requests = "";
   let outcome = "";
+  await _lag(server);
+  await profiler?.start();
   try {
     const result = await run();
     requests = result.requests;
@@ -74,11 +109,21 @@ async function _measure(
     outcome = await result.outcome();
   } finally {
     clearInterval(sampler);
-    const latencies = await new Promise<number[]>((resolve) => {
-      probe.onmessage = (event) => resolve(event.data);
-      probe.postMessage({ stop: true });
-    });
-    probe.terminate();
+    await probe.stdin.close();
+    for (let r = await probeOut.read(); !r.done; r = await probeOut.read()) {
+      probeText += new TextDecoder().decode(r.value);
+    }
+    await probe.status;
+    const latencies: number[] = JSON.parse(probeText.slice(probeText.indexOf("\n") + 1));
+    const lag = await _lag(server);
+    if (profiler) {
+      const profile = await profiler.stop();
+      _printLongTasks(attack, profile);
+      await Deno.writeTextFile(
+        `${Deno.env.get("TMPDIR") ?? "/tmp"}/http_attack_${rows.length}.cpuprofile`,
+        JSON.stringify(profile),
+      );
+    }
     latencies.sort((a, b) => a - b);
     const at = (q: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
@@ -89,10 +134,65 @@ async function _measure(
       healthP50: Number(at(0.5).toFixed(1)),
       healthP99: Number(at(0.99).toFixed(1)),
       healthCount: latencies.length,
+      lagMax: lag.max,
+      lagOver50: lag.over50,
+      busyMax: lag.busyMax,
+      busyOver50: lag.busyOver50,
       outcome,
     });
     console.error(`done: ${attack} → ${outcome}`);
   }
+}
+
+/** The lag the server recorded since the last call (SIGUSR2 to bench/_lag_server_shell.ts). */
+async function _lag(
+  server: ServerProcess,
+): Promise<{ max: number; over50: number; busyMax: number; busyOver50: number }> {
+  const before = server.log().length;
+  Deno.kill(server.pid, "SIGUSR2");
+  for (let i = 0; i < 200; i++) {
+    const line =
+      /lag: max ([\d.]+) ms, p99 [\d.]+ ms, over50 (\d+).*busy max ([\d.]+) ms, busy over50 (\d+)/
+        .exec(
+          server.log().slice(before),
+        );
+    if (line) {
+      return {
+        max: Number(line[1]),
+        over50: Number(line[2]),
+        busyMax: Number(line[3]),
+        busyOver50: Number(line[4]),
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { max: NaN, over50: NaN, busyMax: NaN, busyOver50: NaN };
+}
+
+/** Prints the 3 longest tasks of a CPU profile of the server (`--profile`). */
+function _printLongTasks(attack: string, profile: Parameters<typeof longTasks>[0]): void {
+  for (const task of longTasks(profile, 30).slice(0, 3)) {
+    console.error(
+      `profile: ${attack}: ${task.durationMs.toFixed(0)} ms at ${task.startMs.toFixed(0)}`,
+    );
+    for (const [name, ms] of task.entry) console.error(`  entry ${ms} ms ${name}`);
+    for (const [name, ms] of task.top) console.error(`  self  ${ms} ms ${name}`);
+  }
+}
+
+/** Starts the server under test: the lag-sampling shell, with the inspector under `--profile`. */
+async function _start(args: string[] = []): Promise<ServerProcess> {
+  profiler?.close();
+  profiler = undefined;
+  const started = await startServer(kv, {
+    token: TOKEN,
+    script: "bench/_lag_server_shell.ts",
+    root: values["server-root"] === undefined ? undefined : values["server-root"] + "/",
+    denoArgs: values.profile ? [`--inspect=127.0.0.1:${INSPECT_PORT}`] : [],
+    args: [...(values.adapter ? ["--adapter", values.adapter] : []), ...args],
+  });
+  if (values.profile) profiler = await connectProfiler(INSPECT_PORT);
+  return started;
 }
 
 async function _stored(server: ServerProcess, name: string): Promise<string> {
@@ -149,9 +249,11 @@ function _ruleSetText(rules: number, kind: "address" | "expr"): string {
   return lines.concat("COMMIT", "").join("\n");
 }
 
+const INSPECT_PORT = 9339;
+let profiler: Profiler | undefined;
 const dir = await Deno.makeTempDir();
 const kv = `${dir}/rules.kv`;
-let server = await startServer(kv, { token: TOKEN });
+let server = await _start();
 try {
   await (await _put(server, "victim", VICTIM)).body?.cancel();
   await _measure(server, "idle (no attack)", async () => {
@@ -338,7 +440,7 @@ try {
   // Finding 2: counters survive SIGTERM (the periodic flush is off: only the shutdown flush counts).
   if (_selected("SIGTERM")) {
     await server.stop("SIGTERM");
-    server = await startServer(kv, { token: TOKEN, args: ["--counter-flush-interval-ms", "0"] });
+    server = await _start(["--counter-flush-interval-ms", "0"]);
     const capture = _pcap(_mixedFrames(400));
     const compiled = compileRuleSet(parseRuleSet(VICTIM));
     await new Response(new Blob([capture]).stream().pipeThrough(new RouterStream(compiled)))
@@ -354,7 +456,7 @@ try {
     }
     const before = await global();
     const status = await server.stop("SIGTERM");
-    server = await startServer(kv, { token: TOKEN });
+    server = await _start();
     const after = await global();
     rows.push({
       attack: "SIGTERM with unflushed counters (finding 2)",
@@ -363,6 +465,10 @@ try {
       healthP50: NaN,
       healthP99: NaN,
       healthCount: 0,
+      lagMax: NaN,
+      lagOver50: NaN,
+      busyMax: NaN,
+      busyOver50: NaN,
       outcome: `frames: ${start} + ${runs} × ${compiled.counters().frames.packets} filtered = ` +
         `${before} before SIGTERM (exit ${status.code}), ${after} after the restart`,
     });
@@ -394,7 +500,7 @@ try {
     const durations: number[] = [];
     for (let i = 0; i < 3; i++) {
       await server.stop("SIGTERM");
-      server = await startServer(kv, { token: TOKEN });
+      server = await _start();
       const started = performance.now();
       await (await _put(server, "timing", big)).body?.cancel();
       durations.push(performance.now() - started);
@@ -406,7 +512,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, delay));
       await server.stop("SIGKILL");
       stored.push(String(await putting));
-      server = await startServer(kv, { token: TOKEN });
+      server = await _start();
       const swept = await _orphans(kv);
       afterRestarts.unused += swept.unused;
       afterRestarts.unprotected += swept.unprotected;
@@ -431,6 +537,10 @@ try {
       healthP50: NaN,
       healthP99: NaN,
       healthCount: 0,
+      lagMax: NaN,
+      lagOver50: NaN,
+      busyMax: NaN,
+      busyOver50: NaN,
       outcome: `text chunks no head uses after the kills: ${initial.unused} (still marked as ` +
         `uploads in progress: ${initial.unused - initial.unprotected}); left by the start-up ` +
         `sweeps (markers still live): ${afterRestarts.unused} summed over the restarts; ` +
@@ -439,6 +549,7 @@ try {
     });
   }
 } finally {
+  profiler?.close();
   await server.stop("SIGTERM");
   await Deno.remove(dir, { recursive: true });
 }
@@ -474,13 +585,15 @@ console.log(
   `uptime: ${new TextDecoder().decode(new Deno.Command("uptime").outputSync().stdout).trim()}`,
 );
 console.log(
-  "| attack | requests | server RSS peak (MiB) | /healthz p50 / p99 (ms, n) | afterwards |",
+  "| attack | requests | server RSS peak (MiB) | /healthz p50 / p99 (ms, n) | longest loop stall ms (stalls > 50 ms) | most CPU ms in one stall (> 50 ms) | afterwards |",
 );
-console.log("| --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) {
   console.log(
     `| ${r.attack} | ${r.requests} | ${Number.isNaN(r.rssPeakMiB) ? "–" : r.rssPeakMiB} | ${
       r.healthCount ? `${r.healthP50} / ${r.healthP99} (${r.healthCount})` : "–"
+    } | ${Number.isNaN(r.lagMax) ? "–" : `${r.lagMax.toFixed(0)} (${r.lagOver50})`} | ${
+      Number.isNaN(r.busyMax) ? "–" : `${r.busyMax.toFixed(0)} (${r.busyOver50})`
     } | ${r.outcome} |`,
   );
 }

@@ -24,18 +24,30 @@ export interface ServerProcess {
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
-/** Starts `src/server/main.ts --port 0 --kv KV ...args` and waits until it listens. */
+/**
+ * Starts `src/server/main.ts --port 0 --kv KV ...args` (or `script`, a path
+ * from the repository root taking the same flags, with `denoArgs` before it;
+ * `root`: another checkout's root, for benches) and waits until it listens.
+ */
 export async function startServer(
   kv: string,
-  options: { args?: string[]; token?: string } = {},
+  options: {
+    args?: string[];
+    token?: string;
+    script?: string;
+    denoArgs?: string[];
+    root?: string;
+  } = {},
 ): Promise<ServerProcess> {
+  const root = options.root ?? _ROOT;
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
+      ...(options.denoArgs ?? []),
       "--config",
-      _ROOT + "deno.json",
-      _ROOT + "src/server/main.ts",
+      root + "deno.json",
+      root + (options.script ?? "src/server/main.ts"),
       "--hostname",
       "127.0.0.1",
       "--port",

@@ -232,38 +232,64 @@ interface _KeyStats {
   ranges: boolean;
   /** The guards on this key, one per covered entry. */
   guards: _Guard[];
+  /** For ranges: `_intervals(guards)`, once computed. */
+  starts?: Float64Array;
 }
 
 /**
- * Builds the index of one chain task by task: `step()` builds one node and
- * returns whether everything is built; `root` is then complete.
+ * Entries one `step()` of {@linkcode _IndexBuilder} goes through at most
+ * (in each pass over a node's entries): a node over a whole chain of 10,000
+ * rules is built in many steps, so that `compileRuleSetAsync` can yield
+ * between them (issue 13: no request holds the event loop over 50 ms).
+ */
+const _STEP_ENTRIES = 1024;
+
+/**
+ * Builds the index of one chain step by step: `step()` does one bounded
+ * piece of work (at most {@linkcode _STEP_ENTRIES} entries of one pass over
+ * one node's entries) and returns whether everything is built; `root` is
+ * then complete.
  */
 export class _IndexBuilder {
   readonly root: _IndexNode = new _IndexNode();
-  readonly #tasks: _Task[];
+  readonly #tasks: _Task[] = [];
   #copiesLeft: number;
+  /** The piece of work under way: widening the guards, or building one node. */
+  #work: Generator<void, void> | undefined;
 
   readonly #fields: readonly _Field[];
 
   constructor(entries: _IndexEntry[], fields: readonly _Field[]) {
     this.#fields = fields;
-    const widened = entries.map((e) => ({
-      position: e.position,
-      guards: e.guards.map((g) => _prefixAsRange(g, fields)),
-    }));
-    this.#tasks = [{ node: this.root, entries: widened, used: new Set(), filtered: false }];
     this.#copiesLeft = 32 * entries.length + 64;
+    this.#work = this.#widen(entries);
   }
 
-  /** Builds one pending node; `true` when none is left. */
+  /** Does one bounded piece of the build; `true` when nothing is left. */
   step(): boolean {
-    const task = this.#tasks.pop();
-    if (task === undefined) return true;
-    this.#build(task);
-    return this.#tasks.length === 0;
+    if (this.#work === undefined) {
+      const task = this.#tasks.pop();
+      if (task === undefined) return true;
+      this.#work = this.#build(task);
+    }
+    if (this.#work.next().done) this.#work = undefined;
+    return this.#work === undefined && this.#tasks.length === 0;
   }
 
-  #build({ node, entries, used, filtered }: _Task): void {
+  /** The root task, its guards' prefixes widened to ranges (`_prefixAsRange`). */
+  *#widen(entries: _IndexEntry[]): Generator<void, void> {
+    const widened: _IndexEntry[] = [];
+    for (const e of entries) {
+      widened.push({
+        position: e.position,
+        guards: e.guards.map((g) => _prefixAsRange(g, this.#fields)),
+      });
+      if (widened.length % _STEP_ENTRIES === 0) yield;
+    }
+    this.#tasks.push({ node: this.root, entries: widened, used: new Set(), filtered: false });
+  }
+
+  *#build({ node, entries, used, filtered }: _Task): Generator<void, void> {
     // A few entries are a leaf once one of their guards was checked; on the
     // rest chain (no guard checked) they still get one node that checks one.
     const few = entries.length <= _LEAF_ENTRIES;
@@ -272,9 +298,9 @@ export class _IndexBuilder {
       return;
     }
     // Keys most entries share first; on the rest chain, else any key at all.
-    let best = this.#choose(entries, used, few ? 1 : 2);
+    let best = yield* this.#choose(entries, used, few ? 1 : 2);
     if (best === null && !filtered && entries.length <= _SPLIT_ALONE) {
-      best = this.#choose(entries, used, 1);
+      best = yield* this.#choose(entries, used, 1);
     }
     if (best === null) {
       node.leaf = _positions(entries);
@@ -291,8 +317,8 @@ export class _IndexBuilder {
     node.offset = source.offset;
     node.size = source.size;
     node.mask = best.mask;
-    if (best.ranges) this.#splitRanges(node, entries, best, rest, childUsed);
-    else this.#splitExact(node, entries, best, rest, childUsed);
+    if (best.ranges) yield* this.#splitRanges(node, entries, best, rest, childUsed);
+    else yield* this.#splitExact(node, entries, best, rest, childUsed);
     if (rest.length > 0) {
       const next = new _IndexNode();
       next.depth = node.depth + 1;
@@ -301,13 +327,15 @@ export class _IndexBuilder {
     }
   }
 
-  #choose(
+  *#choose(
     entries: _IndexEntry[],
     used: ReadonlySet<number>,
     leastCovered: number,
-  ): _KeyStats | null {
+  ): Generator<void, _KeyStats | null> {
     const stats = new Map<number, _KeyStats>();
+    let seen = 0;
     for (const entry of entries) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
       for (const g of entry.guards) {
         const key = _keyOf(g.field, g.mask);
         if (used.has(key)) continue;
@@ -330,7 +358,8 @@ export class _IndexBuilder {
       // With few entries, keys of equal score are compared (`_narrower`).
       const most = 2 * s.covered - 1;
       if (most < bestScore || (most === bestScore && leastCovered > 1)) break;
-      const largest = s.ranges ? this.#rangeLoad(s) : _largestBucket(s.guards);
+      if (s.guards.length > _STEP_ENTRIES / 4) yield;
+      const largest = s.ranges ? yield* this.#rangeLoad(s) : _largestBucket(s.guards);
       if (largest < 0) continue;
       const score = 2 * s.covered - largest;
       if (score > bestScore || (score === bestScore && best !== null && _narrower(s, best))) {
@@ -345,12 +374,15 @@ export class _IndexBuilder {
    * The most guards covering one point, or -1 when the segment-tree copies
    * would exceed the budget.
    */
-  #rangeLoad(s: _KeyStats): number {
+  *#rangeLoad(s: _KeyStats): Generator<void, number> {
     const guards = s.guards;
-    const starts = _intervals(guards);
+    const starts = s.starts ??= _intervals(guards);
+    if (guards.length > _STEP_ENTRIES / 4) yield;
     let largest = 0;
     const load = new Int32Array(starts.length + 1);
+    let seen = 0;
     for (const g of guards) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
       load[_segment(starts, g.lo)]++;
       load[_segment(starts, g.hi) + 1]--;
     }
@@ -366,15 +398,17 @@ export class _IndexBuilder {
     return copies > this.#copiesLeft ? -1 : largest;
   }
 
-  #splitExact(
+  *#splitExact(
     node: _IndexNode,
     entries: _IndexEntry[],
     s: _KeyStats,
     rest: _IndexEntry[],
     used: ReadonlySet<number>,
-  ): void {
+  ): Generator<void, void> {
     const groups = new Map<number, _IndexEntry[]>();
+    let seen = 0;
     for (const entry of entries) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
       const g = _guardOn(entry, s);
       if (g === undefined) {
         rest.push(entry);
@@ -405,19 +439,22 @@ export class _IndexBuilder {
     if (groups.size === 1) node.onlyKey = groups.keys().next().value!;
   }
 
-  #splitRanges(
+  *#splitRanges(
     node: _IndexNode,
     entries: _IndexEntry[],
     s: _KeyStats,
     rest: _IndexEntry[],
     used: ReadonlySet<number>,
-  ): void {
-    const starts = _intervals(s.guards);
+  ): Generator<void, void> {
+    const starts = s.starts ?? _intervals(s.guards);
+    yield;
     let leaves = 1;
     while (leaves < starts.length) leaves *= 2;
     const groups: _IndexEntry[][] = Array.from({ length: 2 * leaves }, () => []);
     let copies = 0;
+    let seen = 0;
     for (const entry of entries) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
       const g = _guardOn(entry, s);
       if (g === undefined) {
         rest.push(entry);
@@ -440,7 +477,7 @@ export class _IndexBuilder {
       }
     }
     this.#copiesLeft -= copies;
-    node.starts = new Float64Array(starts);
+    node.starts = starts;
     node.leaves = leaves;
     node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
   }
@@ -507,22 +544,24 @@ function _guardOn(entry: _IndexEntry, s: _KeyStats): _Guard | undefined {
 }
 
 /** The sorted starts of the elementary intervals of `guards`' ranges. */
-function _intervals(guards: readonly _Guard[]): number[] {
-  const points: number[] = [];
+function _intervals(guards: readonly _Guard[]): Float64Array {
+  const points = new Float64Array(2 * guards.length);
+  let n = 0;
   for (const g of guards) {
-    points.push(g.lo);
-    if (g.hi < 0xffffffff) points.push(g.hi + 1);
+    points[n++] = g.lo;
+    if (g.hi < 0xffffffff) points[n++] = g.hi + 1;
   }
-  points.sort((a, b) => a - b);
-  const starts: number[] = [];
-  for (const p of points) {
-    if (starts.length === 0 || starts[starts.length - 1] !== p) starts.push(p);
+  // A typed-array sort: numeric order, several times faster than a compare function.
+  const sorted = points.subarray(0, n).sort();
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (count === 0 || sorted[count - 1] !== sorted[i]) sorted[count++] = sorted[i];
   }
-  return starts;
+  return points.slice(0, count);
 }
 
 /** The interval holding `value` (`starts[0] <= value`). */
-function _segment(starts: readonly number[], value: number): number {
+function _segment(starts: Float64Array, value: number): number {
   let lo = 0;
   let hi = starts.length - 1;
   while (lo < hi) {

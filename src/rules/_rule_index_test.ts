@@ -72,7 +72,9 @@ Deno.test("index of 10,000 distinct hosts: one leaf per host, one rule tested pe
   assert.equal(input.listed, 10_000); // every rule in exactly one leaf
   assert.ok(input.nodes <= 10_002, `${input.nodes} nodes`);
   assert.ok(input.lists <= 2, `${input.lists} lists per frame`);
-  assert.ok(steps <= 10_000 + input.nodes + 2, `${steps} steps`);
+  // One step per rule and per node, plus the pieces of the few passes over
+  // all 10,000 entries (1,024 entries per step, issue 13).
+  assert.ok(steps <= 10_000 + input.nodes + 2 + 64, `${steps} steps`);
   // Only the frame's own host matches and is counted.
   const compiled = compileRuleSet(parseRuleSet(_table(rules)));
   assert.equal(compiled.classify(_ipv4Frame([10, 1, 3, 7], [192, 168, 0, 1])), false);

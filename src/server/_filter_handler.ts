@@ -13,6 +13,7 @@ import { _createRouter, type _Router } from "./_router.ts";
 import type { _Entry, _StreamTotals } from "./_loaded_rule_sets.ts";
 import { _BLOCK_OVERHEAD_BYTES } from "./_stream_admission.ts";
 import { _StreamIdleError } from "./_stream_idle_error.ts";
+import type { _LoopBudget } from "./_loop_budget.ts";
 
 const _MAX_ERRORS = 32;
 /**
@@ -69,7 +70,10 @@ async function _startStream(
     version,
     release,
   });
-  _pumpUpload(input, head, router.writable.getWriter(), flow, idleMs);
+  _pumpUpload(input, head, router.writable.getWriter(), flow, {
+    idleMs,
+    budget: service.budget,
+  });
   return new Response(_responseBody(router.readable.getReader(), input, flow), {
     status: 200,
     headers: {
@@ -183,18 +187,22 @@ function _trackStream(
 }
 
 /**
- * Request body → router, in the background. When the router ends early (a
- * capture error), the rest of the upload is read and discarded so that the
- * response can end cleanly instead of the connection being reset under the
- * client. An upload idle for `idleMs` ends the stream.
+ * Request body → router, in the background, a piece at a time within the
+ * app's {@linkcode _LoopBudget} (so that many busy streams never hold the
+ * event loop for long), each piece written only after the last one was
+ * routed and its output taken. When the router ends early (a capture
+ * error), the rest of the upload is read and discarded so that the response
+ * can end cleanly instead of the connection being reset under the client.
+ * An upload idle for `idleMs` ends the stream.
  */
 function _pumpUpload(
   input: ReadableStreamDefaultReader<Uint8Array>,
   head: Uint8Array[],
   writer: WritableStreamDefaultWriter<Uint8Array>,
   flow: _Flow,
-  idleMs: number,
+  options: { idleMs: number; budget: _LoopBudget },
 ): void {
+  const { idleMs, budget } = options;
   const stop = (error: unknown) => {
     input.cancel(error).catch(() => {});
     writer.abort(error).catch(() => {});
@@ -214,23 +222,31 @@ function _pumpUpload(
   let writing = true;
   let waitingForOutput = false;
   let drained = 0;
+  let previous: Promise<void> = writer.ready;
+  const pieces = new _PieceSizer();
   const feed = async (chunk: Uint8Array) => {
     flow.bytesIn += chunk.length;
-    if (!writing) {
-      drained += chunk.length;
-      if (drained > _MAX_DRAIN) throw new Error("the upload continued after a capture error");
-      return;
+    for (let at = 0; at < chunk.length && writing;) {
+      try {
+        waitingForOutput = true;
+        await previous;
+      } catch {
+        writing = false;
+      } finally {
+        waitingForOutput = false;
+      }
+      if (!writing) break;
+      const piece = chunk.subarray(at, at += pieces.size);
+      await budget.run(piece.length, () => {
+        const started = performance.now();
+        previous = writer.write(piece);
+        previous.catch(() => {});
+        pieces.observe(piece.length, performance.now() - started);
+      });
     }
-    try {
-      waitingForOutput = true;
-      await writer.ready;
-    } catch {
-      writing = false;
-      return;
-    } finally {
-      waitingForOutput = false;
-    }
-    writer.write(chunk).catch(() => {});
+    if (writing) return;
+    drained += chunk.length;
+    if (drained > _MAX_DRAIN) throw new Error("the upload continued after a capture error");
   };
   touch();
   (async () => {
@@ -243,6 +259,21 @@ function _pumpUpload(
     }
     if (writing) await writer.close().catch(() => {});
   })().catch(stop); // the upload broke (client gone) or ran on after an error: stop both sides
+}
+
+/**
+ * The size of the pieces an upload is routed in: at most 64 KiB, halved
+ * while routing a piece takes more than 2 ms (large rule sets, tiny frames),
+ * doubled again while it takes less than 0.5 ms; at least 1 KiB.
+ */
+class _PieceSizer {
+  size = 64 * 1024;
+
+  observe(bytes: number, ms: number): void {
+    if (bytes < this.size) return;
+    if (ms > 2 && this.size > 1024) this.size >>= 1;
+    else if (ms < 0.5 && this.size < 64 * 1024) this.size <<= 1;
+  }
 }
 
 /**
@@ -293,9 +324,7 @@ function _badCapture(reason: string): _HttpError {
 function _magic(head: Uint8Array[]): "pcap" | "pcapng" | null {
   const bytes: number[] = [];
   for (const chunk of head) {
-    for (const byte of chunk) {
-      if (bytes.length < 4) bytes.push(byte);
-    }
+    for (let i = 0; i < chunk.length && bytes.length < 4; i++) bytes.push(chunk[i]);
   }
   if (bytes.length < 4) return null;
   const value = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;

@@ -54,8 +54,8 @@ export interface _CompileOptions {
 
 /** Versions of stream totals kept per name. */
 const _MAX_VERSIONS = 8;
-/** Longest run of parsing or compiling between two yields to the event loop. */
-const _SLICE_MS = 10;
+/** Longest run of parsing or compiling between two yields to the event loop (a step may add a few ms). */
+const _SLICE_MS = 5;
 
 /** The compiled rule sets of one app instance. */
 export class _LoadedRuleSets {

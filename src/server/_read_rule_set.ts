@@ -33,7 +33,7 @@ export interface _ReadRuleSetOptions {
 }
 
 /** Longest run of parsing between two yields to the event loop. */
-const _SLICE_MS = 10;
+const _SLICE_MS = 5;
 
 /**
  * Reads, decodes, parses, checks and compiles an uploaded rule set; throws

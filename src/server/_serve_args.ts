@@ -4,6 +4,7 @@
  * @module
  */
 import { _integer, _noPositionals, _parseOptions, _string } from "../args/_args.ts";
+import { UsageError } from "../args/usage_error.ts";
 import type { ServeOptions } from "./serve_options.ts";
 
 /** Usage text of `bpfstream serve`. */
@@ -18,6 +19,7 @@ its port. SIGTERM and SIGINT flush the counters to KV before exiting.
   --port N                       TCP port, 0 for any free one (default 8000)
   --hostname H                   address to listen on (default 127.0.0.1)
   --kv PATH                      Deno KV file (default: Deno's default KV location)
+  --adapter node|deno            HTTP server: @hono/node-server or Deno.serve (default node)
   --allowed-hosts H[,H...]       Host header values served ("name" or "name:port");
                                  default: loopback names on the port without a token, any with one
   --counter-flush-interval-ms N  flush counters to KV this often, 0: only at shutdown (default 10000)
@@ -35,6 +37,7 @@ export function _parseServeArgs(args: string[]): ServeOptions {
     port: { type: "string" },
     hostname: { type: "string" },
     kv: { type: "string" },
+    adapter: { type: "string" },
     "allowed-hosts": { type: "string" },
     "counter-flush-interval-ms": { type: "string" },
     "max-instructions": { type: "string" },
@@ -49,7 +52,15 @@ export function _parseServeArgs(args: string[]): ServeOptions {
   const hosts = _string(parsed, "allowed-hosts");
   const int = (name: string, min: number, max: number) =>
     _integer(parsed, name, "serve", min, max, undefined);
+  const adapter = _string(parsed, "adapter");
+  if (adapter !== undefined && adapter !== "node" && adapter !== "deno") {
+    throw new UsageError(
+      `Cannot run serve: option '--adapter' must be 'node' or 'deno' (got '${adapter}')`,
+      "serve",
+    );
+  }
   return {
+    adapter,
     port: int("port", 0, 65535),
     hostname: _string(parsed, "hostname"),
     kv: _string(parsed, "kv"),

@@ -17,6 +17,7 @@ import { _LoadedRuleSets } from "./_loaded_rule_sets.ts";
 import { _registerRoutes } from "./_routes.ts";
 import type { _Service } from "./_service.ts";
 import { _StreamAdmission } from "./_stream_admission.ts";
+import { _LoopBudget } from "./_loop_budget.ts";
 import { _registerWorkbenchRoutes } from "./workbench_routes.ts";
 
 export type { AppDeps, AppLimits } from "./app_deps.ts";
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): BpfstreamApp {
       limits.maxStreamMemoryBytes,
       limits.maxRecordBytes,
     ),
+    budget: new _LoopBudget(),
   };
   let started = false;
   const start = () => {

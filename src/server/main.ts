@@ -1,8 +1,8 @@
 /**
  * The HTTP service's shell on Deno: reads `BPFSTREAM_TOKEN`, opens Deno KV,
- * and serves {@linkcode createApp} with `@hono/node-server` (Deno.serve
- * buffers a streamed request body while the response streams; see
- * README "HTTP service"). The only file of `src/server` besides the KV store
+ * and serves {@linkcode createApp} with `@hono/node-server`, or with
+ * `Deno.serve` (`adapter: "deno"`; it buffers a streamed request body while
+ * the response streams, see docs/http.md "Which HTTP server"). The only file of `src/server` besides the KV store
  * that uses `Deno.*`.
  *
  * Run: `deno task cli serve [--port N] [--hostname H] [--kv PATH]`, or
@@ -10,12 +10,12 @@
  *
  * @module
  */
-import type { AddressInfo } from "node:net";
 import { serve as serveNode } from "@hono/node-server";
 import { type BpfstreamApp, createApp } from "./app.ts";
 import type { ServeOptions } from "./serve_options.ts";
 import { _guardNodeBody, type _NodeMessage, type _NodeResponse } from "./_node_body_guard.ts";
 import { isLoopback } from "./is_loopback.ts";
+import { withReadAhead } from "./with_read_ahead.ts";
 import { KvRuleSetStore } from "./kv_rule_set_store.ts";
 import type { WorkbenchAssets } from "./workbench_routes.ts";
 import { _parseServeArgs, _SERVE_USAGE } from "./_serve_args.ts";
@@ -69,7 +69,8 @@ export { isLoopback };
 
 /**
  * Starts the bpfstream HTTP service: Deno KV storage, the bearer token from
- * the environment, `@hono/node-server` as the HTTP server.
+ * the environment, `@hono/node-server` (or `Deno.serve`, `adapter: "deno"`)
+ * as the HTTP server.
  *
  * @throws {Error} Without a token on a non-loopback address.
  *
@@ -124,34 +125,25 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
       workbench: fileWorkbenchAssets(WORKBENCH_DIST),
     });
   let app: BpfstreamApp | undefined;
-  let server: ReturnType<typeof serveNode>;
-  let address: AddressInfo;
+  let listener: _Listener;
   try {
-    address = await new Promise<AddressInfo>((resolve, reject) => {
-      server = serveNode(
-        {
-          fetch: (request: Request, env: { incoming?: _NodeMessage; outgoing?: _NodeResponse }) =>
-            app!.fetch(_guardNodeBody(request, env?.incoming, env?.outgoing), env),
-          port: options.port ?? 8000,
-          hostname,
-          overrideGlobalObjects: false,
-        },
-        (info) => {
-          app = makeApp(
-            options.allowedHosts ??
-              (token === undefined ? _loopbackHosts(info.address, info.port) : undefined),
-          );
-          resolve(info);
-        },
-      );
-      server.once("error", reject);
-    });
+    listener = await (options.adapter === "deno" ? _listenDeno : _listenNode)(
+      { port: options.port ?? 8000, hostname },
+      (request, extra) => app!.fetch(request, extra),
+      (address) => {
+        app = makeApp(
+          options.allowedHosts ??
+            (token === undefined ? _loopbackHosts(address.address, address.port) : undefined),
+        );
+      },
+    );
   } catch (error) {
     controller.abort();
     store.close();
     if (createdKv !== undefined) _removeKvFiles(createdKv);
     throw error;
   }
+  const address = listener.address;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((resolve) => resolveFinished = resolve);
   let stopping: Promise<void> | undefined;
@@ -161,10 +153,7 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
     stopping ??= (async () => {
       for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
       controller.abort();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const http = server as unknown as { closeAllConnections?: () => void };
-      http.closeAllConnections?.();
-      await closed;
+      await listener.close();
       try {
         await app?.flushCounters();
       } catch (error) {
@@ -174,7 +163,7 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
       resolveFinished();
     })();
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const host = address.address.includes(":") ? `[${address.address}]` : address.address;
   return {
     hostname: address.address,
     port: address.port,
@@ -182,6 +171,85 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
     shutdown,
     finished,
   };
+}
+
+/** A listening HTTP server of either adapter. */
+interface _Listener {
+  readonly address: { address: string; port: number };
+  /** Stops listening and ends open connections. */
+  close(): Promise<void>;
+}
+
+type _Fetch = (request: Request, extra?: unknown) => Response | Promise<Response>;
+type _OnListen = (address: { address: string; port: number }) => void;
+
+/**
+ * `@hono/node-server`: reads an upload only as fast as the app takes it;
+ * request bodies pass {@linkcode _guardNodeBody}.
+ */
+function _listenNode(
+  where: { port: number; hostname: string },
+  fetch: _Fetch,
+  onListen: _OnListen,
+): Promise<_Listener> {
+  return new Promise<_Listener>((resolve, reject) => {
+    const server = serveNode(
+      {
+        fetch: (request: Request, env: { incoming?: _NodeMessage; outgoing?: _NodeResponse }) =>
+          fetch(_guardNodeBody(request, env?.incoming, env?.outgoing), env),
+        port: where.port,
+        hostname: where.hostname,
+        overrideGlobalObjects: false,
+      },
+      (info) => {
+        onListen(info);
+        resolve({
+          address: info,
+          close: () => {
+            const closed = new Promise<void>((done) => server.close(() => done()));
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            return closed;
+          },
+        });
+      },
+    );
+    server.once("error", reject);
+  });
+}
+
+/**
+ * `Deno.serve` with {@linkcode withReadAhead}. Shutting down waits at most
+ * one second for open requests (a filter stream may run much longer).
+ */
+function _listenDeno(
+  where: { port: number; hostname: string },
+  fetch: _Fetch,
+  onListen: _OnListen,
+): Promise<_Listener> {
+  return new Promise<_Listener>((resolve, reject) => {
+    try {
+      const server = Deno.serve({
+        port: where.port,
+        hostname: where.hostname,
+        onListen: () => {},
+      }, withReadAhead((request: Request) => fetch(request)));
+      const address = { address: server.addr.hostname, port: server.addr.port };
+      onListen(address);
+      resolve({
+        address,
+        close: async () => {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([
+            server.shutdown(),
+            new Promise((done) => timer = setTimeout(done, 1000)),
+          ]);
+          clearTimeout(timer);
+        },
+      });
+    } catch (error) {
+      reject(error);
+    }
+  });
 }
 
 /** The `Host` values a loopback server without a token answers: loopback names on its port. */

@@ -19,6 +19,12 @@ export interface ServeOptions extends
   port?: number;
   /** Address to listen on. Anything but loopback needs a token. @default {"127.0.0.1"} */
   hostname?: string;
+  /**
+   * The HTTP server: `"node"` (`@hono/node-server`) or `"deno"` (`Deno.serve`
+   * with `withReadAhead`); see docs/http.md for how they compare under load.
+   * @default {"node"}
+   */
+  adapter?: "node" | "deno";
   /** Deno KV file; omitted: `Deno.openKv()`'s default (the platform's KV on Deno Deploy). */
   kv?: string;
   /** Bearer token for mutating routes. @default {Deno.env.get("BPFSTREAM_TOKEN")} */
