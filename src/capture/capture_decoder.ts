@@ -7,6 +7,13 @@
 import { CaptureFormatError } from "./capture_format_error.ts";
 import type { CaptureInterface } from "./capture_interface.ts";
 import type { RecordBatch } from "./record_batch.ts";
+import {
+  _captureFormat,
+  _isPcapMagic,
+  _PCAP_MAGIC_MODIFIED,
+  _PCAP_MAGIC_NS,
+  _PCAPNG_SHB,
+} from "./_capture_magic.ts";
 
 /**
  * Options of {@linkcode CaptureDecoder}.
@@ -52,10 +59,6 @@ const _STATE_PCAPNG = 2;
 const _STATE_FAILED = 3;
 const _STATE_FINISHED = 4;
 
-const _PCAP_MAGIC_US = 0xa1b2c3d4;
-const _PCAP_MAGIC_NS = 0xa1b23c4d;
-const _PCAP_MAGIC_MODIFIED = 0xa1b2cd34; // Alexey Kuznetzov's patched libpcap: 8 more bytes per record
-const _PCAPNG_SHB = 0x0a0d0d0a;
 const _PCAPNG_BOM = 0x1a2b3c4d;
 const _PCAPNG_IDB = 1;
 const _PCAPNG_PB = 2;
@@ -432,14 +435,9 @@ export class CaptureDecoder {
     // _STATE_START
     if (avail < 4) return 4;
     const magic = view.getUint32(pos, false);
-    if (magic === _PCAPNG_SHB) return this.#measureBlock(view, bytes, pos, avail, offset);
-    const little = view.getUint32(pos, true);
-    if (
-      magic === _PCAP_MAGIC_US || magic === _PCAP_MAGIC_NS || magic === _PCAP_MAGIC_MODIFIED ||
-      little === _PCAP_MAGIC_US || little === _PCAP_MAGIC_NS || little === _PCAP_MAGIC_MODIFIED
-    ) {
-      return 24;
-    }
+    const format = _captureFormat(magic, view.getUint32(pos, true));
+    if (format === "pcapng") return this.#measureBlock(view, bytes, pos, avail, offset);
+    if (format === "pcap") return 24;
     return this.#bad(`bad magic number ${_hex(magic)} (neither pcap nor pcapng)`, offset);
   }
 
@@ -557,7 +555,7 @@ export class CaptureDecoder {
 
   #emitPcapHeader(bytes: Uint8Array, view: DataView, pos: number, offset: number): boolean {
     const big = view.getUint32(pos, false);
-    const little = big !== _PCAP_MAGIC_US && big !== _PCAP_MAGIC_NS && big !== _PCAP_MAGIC_MODIFIED;
+    const little = !_isPcapMagic(big);
     const magic = view.getUint32(pos, little);
     this.#format = "pcap";
     const major = view.getUint16(pos + 4, little);

@@ -14,6 +14,7 @@ import type { _Entry, _StreamTotals } from "./_loaded_rule_sets.ts";
 import { _BLOCK_OVERHEAD_BYTES } from "./_stream_admission.ts";
 import { _StreamIdleError } from "./_stream_idle_error.ts";
 import type { _LoopBudget } from "./_loop_budget.ts";
+import { _captureFormat } from "../capture/_capture_magic.ts";
 
 const _MAX_ERRORS = 32;
 /**
@@ -322,17 +323,15 @@ function _badCapture(reason: string): _HttpError {
 
 /** The capture format from the first 4 bytes, or null. */
 function _magic(head: Uint8Array[]): "pcap" | "pcapng" | null {
-  const bytes: number[] = [];
+  const first = new Uint8Array(4);
+  let n = 0;
   for (const chunk of head) {
-    for (let i = 0; i < chunk.length && bytes.length < 4; i++) bytes.push(chunk[i]);
+    const take = Math.min(4 - n, chunk.length);
+    first.set(chunk.subarray(0, take), n);
+    n += take;
+    if (n === 4) break;
   }
-  if (bytes.length < 4) return null;
-  const value = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
-  if (value === 0x0a0d0d0a) return "pcapng";
-  for (const magic of [0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34]) {
-    const swapped = ((magic & 0xff) << 24 | (magic & 0xff00) << 8 | (magic >>> 8) & 0xff00 |
-      magic >>> 24) >>> 0;
-    if (value === magic || value === swapped) return "pcap";
-  }
-  return null;
+  if (n < 4) return null;
+  const view = new DataView(first.buffer);
+  return _captureFormat(view.getUint32(0, false), view.getUint32(0, true));
 }
