@@ -33,7 +33,8 @@ export const _BASE_LINK = 1;
 
 /** How programs are run. */
 export interface _Settings {
-  strategy: "closure" | "source" | "interpret";
+  /** `undefined`: what `compile()` picks for this runtime (`_defaultStrategy`). */
+  strategy: "closure" | "source" | "interpret" | undefined;
   maxInstructions: number;
 }
 
@@ -171,7 +172,10 @@ function _interfaceTest(match: InterfaceMatch): _Test {
   };
 }
 
-/** Compiles a validated program with the settings' strategy (or the interpreter). */
+/**
+ * Compiles a validated program with the settings' strategy (or the
+ * interpreter); without one, `compile()` picks (and falls back) itself.
+ */
 function _compileValidated(program: readonly Instruction[], settings: _Settings): CompiledProgram {
   const strategy = settings.strategy;
   if (strategy !== "interpret") return compile(program, { strategy, maxInstructions: 4096 });

@@ -102,8 +102,12 @@ export class _RuleSetBuilder {
   constructor(ruleSet: RuleSet, options?: CompileRuleSetOptions) {
     this.#ruleSet = ruleSet;
     this.#options = options;
-    const strategy = options?.strategy ?? "closure";
-    if (strategy !== "closure" && strategy !== "source" && strategy !== "interpret") {
+    // No strategy: each program gets what `compile()` picks for this runtime.
+    const strategy = options?.strategy;
+    if (
+      strategy !== undefined && strategy !== "closure" && strategy !== "source" &&
+      strategy !== "interpret"
+    ) {
       throw new TypeError(`Cannot compile rule set: unknown strategy "${strategy}"`);
     }
     this.#settings = { strategy, maxInstructions: options?.maxInstructions ?? 64 };
