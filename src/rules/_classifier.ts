@@ -7,7 +7,8 @@
  * policy; every matching rule counts):
  * - indexed: per chain entered, the index gives sorted lists of the rules
  *   that can match (a rule in none is proven not to match); they are merged
- *   in rule order and only those rules' tests run;
+ *   in rule order and only those rules' tests run, except for rules listed
+ *   as matched (an exact summary whose guards the walk checked all of);
  * - rule by rule: every rule's test runs in order (the reference).
  *
  * @module
@@ -17,7 +18,7 @@ import { FrameContext } from "./frame_context.ts";
 import type { PacketCounter, RuleSet, RuleSetCounters } from "./rule_set.ts";
 import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
-import { _F_ANCILLARY, _F_PACKET, type _Field } from "./_fields.ts";
+import { type _Field, _readsWindow } from "./_fields.ts";
 import { _collectCandidates, type _IndexNode, _maxLists } from "./_rule_index.ts";
 
 /** No target: the rule only counts. */
@@ -76,7 +77,7 @@ interface _ChainRun {
 
 const _END = 0x7fffffff;
 
-/** The next candidate position after `after` in `run`, or `_END`. */
+/** The next rule code (see ./_rule_index.ts) after `after` in `run`, or `_END`. */
 function _nextCandidate(run: _ChainRun, after: number): number {
   let best = _END;
   const lists = run.lists;
@@ -202,13 +203,14 @@ function _makeIndexedWalk(walk: _Walk, indexes: (_IndexNode | null)[]): _WalkFra
     let after = -1;
     let sp = 0;
     for (;;) {
-      const position = run.count === 0 ? _END : _nextCandidate(run, after);
-      let returned = position === _END;
+      const code = run.count === 0 ? _END : _nextCandidate(run, after);
+      let returned = code === _END;
       if (!returned) {
-        after = position;
-        const rule = chains[chain][position];
+        // Past both codes of this rule (matched `2p`, candidate `2p + 1`).
+        after = code | 1;
+        const rule = chains[chain][code >> 1];
         if (rule.base === _BASE_NETWORK && !isIp) continue;
-        if (!rule.test(state)) continue;
+        if ((code & 1) !== 0 && !rule.test(state)) continue;
         packets[rule.counter]++;
         bytesCounted[rule.counter] += size;
         const kind = rule.kind;
@@ -327,7 +329,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   const indexes = parts.indexes;
   const indexed = indexes !== null;
   const walkFrame = indexed ? _makeIndexedWalk(walk, indexes) : _makeEachWalk(walk);
-  const windowed = parts.fields.filter((f) => f.kind === _F_PACKET || f.kind === _F_ANCILLARY);
+  const windowed = parts.fields.filter(_readsWindow);
   const networkFields = windowed.some((f) => f.base === _BASE_NETWORK);
   const linkFields = windowed.some((f) => f.base !== _BASE_NETWORK);
 

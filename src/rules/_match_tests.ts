@@ -172,6 +172,16 @@ function _interfaceTest(match: InterfaceMatch): _Test {
   };
 }
 
+/** Whether `program` passes the checker (at most 4096 instructions). */
+function _passesChecker(program: readonly Instruction[]): boolean {
+  try {
+    validate(program, { maxInstructions: 4096 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Compiles a validated program with the settings' strategy (or the
  * interpreter); without one, `compile()` picks (and falls back) itself.
@@ -229,7 +239,7 @@ export function _prepareMatch(
       return { program: null, ethernetOnly: false, invert: match.invert, match, build: () => test };
     }
     case "u32":
-      return _prepareU32(match, base, chain, ruleNumber);
+      return _prepareU32(match, base, settings, chain, ruleNumber);
     case "bpf":
       return match.program
         ? _prepareBytecode(match.program, match, base, settings, chain, ruleNumber)
@@ -240,11 +250,12 @@ export function _prepareMatch(
 function _prepareU32(
   match: Match & { kind: "u32" },
   base: number,
+  settings: _Settings,
   chain: string,
   ruleNumber: number,
 ): _PreparedMatch {
   let matcher: (packet: Uint8Array, context?: PacketContext) => boolean;
-  let program: readonly Instruction[] | null = null;
+  let program: readonly Instruction[];
   try {
     const tests = parseU32(match.expression);
     matcher = compileU32(tests);
@@ -253,10 +264,17 @@ function _prepareU32(
     throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
   }
   const invert = match.invert;
-  const test: _Test = base === _BASE_NETWORK
-    ? (state) => matcher(state.bytes, state.network) !== invert
-    : (state) => matcher(state.bytes, state.link) !== invert;
-  return { program, ethernetOnly: false, invert, match, build: () => test };
+  // The BPF form (tested equal to the u32 match in tests/u32_bpf_test.ts)
+  // runs as every program does; the u32 matcher where that form does not
+  // pass the checker (over 4096 instructions).
+  const checked = _passesChecker(program);
+  const build = (): _Test => {
+    if (checked) return _programTest(_compileValidated(program, settings), base, invert);
+    return base === _BASE_NETWORK
+      ? (state) => matcher(state.bytes, state.network) !== invert
+      : (state) => matcher(state.bytes, state.link) !== invert;
+  };
+  return { program, ethernetOnly: false, invert, match, build };
 }
 
 function _prepareBytecode(

@@ -19,6 +19,14 @@
  * The leaves reached list, sorted, every rule of the chain that can match
  * the frame: a rule in no reached leaf has an alternative-wise failed guard.
  *
+ * A leaf lists each rule as a **candidate** `2 × position + 1` (its test
+ * decides) or, when the entry is exact (its guards suffice) and every one of
+ * its guards was checked on the path to the leaf (each of its keys was split
+ * on, and an entry split on a key it has a guard on went to a value child,
+ * whose value satisfies that guard), as **matched** `2 × position`: the rule
+ * matches without running its test (a precomputed leaf outcome, as
+ * nf-HiPAC's). Sorted, a rule's matched code comes before its candidate one.
+ *
  * The field chosen at a node is the one most entries test with the smallest
  * largest bucket (score `2 × covered − largest bucket`).
  *
@@ -53,11 +61,13 @@ export interface _IndexEntry {
   /** Position of the rule in its chain. */
   readonly position: number;
   readonly guards: readonly _Guard[];
+  /** Whether the guards also suffice: then the rule matches where all of them hold. */
+  readonly exact: boolean;
 }
 
 /** A node of the index (one shape for every kind, for monomorphic walks). */
 export class _IndexNode {
-  /** Sorted, distinct rule positions listed here. */
+  /** Sorted, distinct rule codes listed here (`2 × position`, + 1 when its test decides). */
   leaf: Int32Array = _EMPTY;
   /** The field read here, -1 for a leaf. */
   field = -1;
@@ -247,10 +257,11 @@ export class _IndexBuilder {
 
   constructor(entries: _IndexEntry[], fields: readonly _Field[]) {
     this.#fields = fields;
-    const widened = entries.map((e) => ({
-      position: e.position,
-      guards: e.guards.map((g) => _prefixAsRange(g, fields)),
-    }));
+    const widened: _IndexEntry[] = [];
+    for (const e of entries) {
+      const guards = _widened(e.guards, fields);
+      if (guards !== null) widened.push({ position: e.position, guards, exact: e.exact });
+    }
     this.#tasks = [{ node: this.root, entries: widened, used: new Set(), filtered: false }];
     this.#copiesLeft = 32 * entries.length + 64;
   }
@@ -264,20 +275,25 @@ export class _IndexBuilder {
   }
 
   #build({ node, entries, used, filtered }: _Task): void {
-    // A few entries are a leaf once one of their guards was checked; on the
-    // rest chain (no guard checked) they still get one node that checks one.
+    // A few entries are a leaf once one of their guards was checked (on the
+    // rest chain, no guard checked, they still get one node that checks
+    // one), unless an exact one has a guard left to check: checking it here
+    // lists that rule as matched, and its test never runs.
     const few = entries.length <= _LEAF_ENTRIES;
-    if ((few && filtered) || node.depth >= _MAX_DEPTH) {
-      node.leaf = _positions(entries);
+    const exact = few && filtered ? entries.filter((e) => _unchecked(e, used)) : [];
+    if ((few && filtered && exact.length === 0) || node.depth >= _MAX_DEPTH) {
+      node.leaf = _codes(entries, used);
       return;
     }
     // Keys most entries share first; on the rest chain, else any key at all.
-    let best = this.#choose(entries, used, few ? 1 : 2);
+    let best = exact.length > 0
+      ? this.#choose(entries, used, 1, _guardKeys(exact))
+      : this.#choose(entries, used, few ? 1 : 2);
     if (best === null && !filtered && entries.length <= _SPLIT_ALONE) {
       best = this.#choose(entries, used, 1);
     }
     if (best === null) {
-      node.leaf = _positions(entries);
+      node.leaf = _codes(entries, used);
       return;
     }
     const key = _keyOf(best.field, best.mask);
@@ -301,16 +317,18 @@ export class _IndexBuilder {
     }
   }
 
+  /** The key to split on, among `only` when given (stats over all `entries`). */
   #choose(
     entries: _IndexEntry[],
     used: ReadonlySet<number>,
     leastCovered: number,
+    only?: ReadonlySet<number>,
   ): _KeyStats | null {
     const stats = new Map<number, _KeyStats>();
     for (const entry of entries) {
       for (const g of entry.guards) {
         const key = _keyOf(g.field, g.mask);
-        if (used.has(key)) continue;
+        if (used.has(key) || (only !== undefined && !only.has(key))) continue;
         let s = stats.get(key);
         if (s === undefined) {
           s = { field: g.field, mask: g.mask, covered: 0, ranges: false, guards: [] };
@@ -454,6 +472,28 @@ export class _IndexBuilder {
 }
 
 /**
+ * `guards` with each prefix widened to a range ({@linkcode _prefixAsRange})
+ * and guards that then share a field and mask intersected (so an entry has
+ * at most one guard per key); `null` when they contradict.
+ */
+function _widened(guards: readonly _Guard[], fields: readonly _Field[]): _Guard[] | null {
+  const out: _Guard[] = [];
+  for (const guard of guards) {
+    const g = _prefixAsRange(guard, fields);
+    const i = out.findIndex((h) => h.field === g.field && h.mask === g.mask);
+    if (i < 0) {
+      out.push(g);
+      continue;
+    }
+    const lo = Math.max(out[i].lo, g.lo);
+    const hi = Math.min(out[i].hi, g.hi);
+    if (lo > hi) return null;
+    out[i] = { field: g.field, mask: g.mask, lo, hi };
+  }
+  return out;
+}
+
+/**
  * An equality under a prefix mask (`(v & 0xffffff00) = k`, as `-s 10.0.1.0/24`
  * or a tcpdump `net` test) as the same test on the whole field, `k ≤ v ≤ k |
  * 0xff`: guards on one field with different prefix lengths then share one
@@ -533,9 +573,29 @@ function _segment(starts: readonly number[], value: number): number {
   return lo;
 }
 
-function _positions(entries: readonly _IndexEntry[]): Int32Array {
+/** The keys of the guards of `entries`. */
+function _guardKeys(entries: readonly _IndexEntry[]): Set<number> {
+  const keys = new Set<number>();
+  for (const e of entries) for (const g of e.guards) keys.add(_keyOf(g.field, g.mask));
+  return keys;
+}
+
+/** Whether `entry` is exact and has a guard whose key was not split on (`used`). */
+function _unchecked(entry: _IndexEntry, used: ReadonlySet<number>): boolean {
+  return entry.exact && entry.guards.some((g) => !used.has(_keyOf(g.field, g.mask)));
+}
+
+/**
+ * The sorted, distinct codes of a leaf's entries: `2 × position` for an
+ * exact entry all of whose guards' keys were split on along the path
+ * (`used`), else `2 × position + 1`.
+ */
+function _codes(entries: readonly _IndexEntry[], used: ReadonlySet<number>): Int32Array {
   const out = new Int32Array(entries.length);
-  for (let i = 0; i < entries.length; i++) out[i] = entries[i].position;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    out[i] = 2 * e.position + (e.exact && !_unchecked(e, used) ? 0 : 1);
+  }
   out.sort();
   let n = 0;
   for (let i = 0; i < out.length; i++) if (n === 0 || out[n - 1] !== out[i]) out[n++] = out[i];

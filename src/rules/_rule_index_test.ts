@@ -123,7 +123,8 @@ Deno.test("index of 200 nested user chains: one small index per chain", () => {
   });
   const { sizes } = _checkBounds(_table(rules, chains));
   for (const size of sizes) {
-    assert.ok(size.nodes <= 8, `${size.nodes} nodes`);
+    // Exact entries get nodes for each guard left to check (then listed as matched).
+    assert.ok(size.nodes <= 12, `${size.nodes} nodes`);
     assert.ok(size.listed <= 3, `${size.listed} listed`);
   }
   // A frame to port 150 walks 151 chains deep and is dropped there.

@@ -206,6 +206,8 @@ export class _RuleSetBuilder {
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
     const summary = _summariseRule(prepared, base, this.#table);
-    for (const guards of summary) this.#entries[this.#chain].push({ position: r, guards });
+    for (const { guards, exact } of summary) {
+      this.#entries[this.#chain].push({ position: r, guards, exact });
+    }
   }
 }
