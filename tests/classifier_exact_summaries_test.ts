@@ -64,6 +64,7 @@ function _checkRule(matches: string, interfaceName: string, outInterfaceName: st
     link: contexts.link,
     networkWindow: _newWindow(),
     linkWindow: _newWindow(),
+    frameClass: 15,
   };
   let exactly = 0;
   for (const packet of _allPackets()) {

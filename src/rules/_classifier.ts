@@ -19,6 +19,7 @@ import type { PacketCounter, RuleSet, RuleSetCounters } from "./rule_set.ts";
 import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import { type _Field, _readsWindow } from "./_fields.ts";
+import { _C_ALL, _frameClass } from "./_frame_class.ts";
 import { _collectCandidates, type _IndexNode, _maxLists } from "./_rule_index.ts";
 
 /** No target: the rule only counts. */
@@ -311,6 +312,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     link: contexts.link,
     networkWindow: _newWindow(),
     linkWindow: _newWindow(),
+    frameClass: _C_ALL,
   };
   const walk: _Walk = {
     entry,
@@ -347,6 +349,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     if (indexed) {
       if (isIp && networkFields) _fillWindow(state.networkWindow, bytes, state.network);
       if (linkFields) _fillWindow(state.linkWindow, bytes, state.link);
+      state.frameClass = _frameClass(state, networkFields);
     }
     if (walkFrame(size, isIp) === 1) {
       totals[0]++;

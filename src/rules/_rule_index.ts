@@ -44,6 +44,7 @@ import { _F_ADDRESS, _F_PACKET, type _Field, _loadField } from "./_fields.ts";
 import { _load } from "../bpf/_packet_access.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import type { _Frame } from "./_frame_state.ts";
+import { _C_ALL } from "./_frame_class.ts";
 
 /** Deepest node (root = 0). */
 export const _MAX_DEPTH = 24;
@@ -63,12 +64,19 @@ export interface _IndexEntry {
   readonly guards: readonly _Guard[];
   /** Whether the guards also suffice: then the rule matches where all of them hold. */
   readonly exact: boolean;
+  /** The frame classes (./_frame_class.ts) on which the guards can all hold. */
+  readonly classes: number;
 }
 
 /** A node of the index (one shape for every kind, for monomorphic walks). */
 export class _IndexNode {
   /** Sorted, distinct rule codes listed here (`2 × position`, + 1 when its test decides). */
   leaf: Int32Array = _EMPTY;
+  /**
+   * The frame classes this node's own work (its leaf, its field's children;
+   * not its rest) can list a rule for: other frames go straight to the rest.
+   */
+  classes = _C_ALL;
   /** The field read here, -1 for a leaf. */
   field = -1;
   /** That field's description. */
@@ -135,7 +143,15 @@ export function _collectCandidates(
   lists: Int32Array[],
   count: number,
 ): number {
+  const frameClass = state.frameClass;
   for (;;) {
+    if ((node.classes & frameClass) === 0) {
+      // Nothing here can match a frame of this class.
+      const rest = node.rest;
+      if (rest === null) return count;
+      node = rest;
+      continue;
+    }
     if (node.leaf.length > 0) lists[count++] = node.leaf;
     if (node.field < 0) return count;
     let value: number;
@@ -260,7 +276,9 @@ export class _IndexBuilder {
     const widened: _IndexEntry[] = [];
     for (const e of entries) {
       const guards = _widened(e.guards, fields);
-      if (guards !== null) widened.push({ position: e.position, guards, exact: e.exact });
+      if (guards !== null) {
+        widened.push({ position: e.position, guards, exact: e.exact, classes: e.classes });
+      }
     }
     this.#tasks = [{ node: this.root, entries: widened, used: new Set(), filtered: false }];
     this.#copiesLeft = 32 * entries.length + 64;
@@ -280,20 +298,24 @@ export class _IndexBuilder {
     // one), unless an exact one has a guard left to check: checking it here
     // lists that rule as matched, and its test never runs.
     const few = entries.length <= _LEAF_ENTRIES;
-    const exact = few && filtered ? entries.filter((e) => _unchecked(e, used)) : [];
+    const exact = filtered ? entries.filter((e) => _unchecked(e, used)) : [];
     if ((few && filtered && exact.length === 0) || node.depth >= _MAX_DEPTH) {
       node.leaf = _codes(entries, used);
+      node.classes = _classesOf(entries);
       return;
     }
-    // Keys most entries share first; on the rest chain, else any key at all.
-    let best = exact.length > 0
+    // Keys most entries share first; on the rest chain, else any key at all;
+    // below a value child, else the keys exact entries have left to check.
+    let best = few && exact.length > 0
       ? this.#choose(entries, used, 1, _guardKeys(exact))
       : this.#choose(entries, used, few ? 1 : 2);
     if (best === null && !filtered && entries.length <= _SPLIT_ALONE) {
       best = this.#choose(entries, used, 1);
     }
+    if (best === null && exact.length > 0) best = this.#choose(entries, used, 1, _guardKeys(exact));
     if (best === null) {
       node.leaf = _codes(entries, used);
+      node.classes = _classesOf(entries);
       return;
     }
     const key = _keyOf(best.field, best.mask);
@@ -309,6 +331,8 @@ export class _IndexBuilder {
     node.mask = best.mask;
     if (best.ranges) this.#splitRanges(node, entries, best, rest, childUsed);
     else this.#splitExact(node, entries, best, rest, childUsed);
+    const resting = new Set(rest);
+    node.classes = _classesOf(entries.filter((e) => !resting.has(e)));
     if (rest.length > 0) {
       const next = new _IndexNode();
       next.depth = node.depth + 1;
@@ -571,6 +595,13 @@ function _segment(starts: readonly number[], value: number): number {
     else hi = mid - 1;
   }
   return lo;
+}
+
+/** The frame classes any of `entries` can hold on. */
+function _classesOf(entries: readonly _IndexEntry[]): number {
+  let classes = 0;
+  for (const e of entries) classes |= e.classes;
+  return classes;
 }
 
 /** The keys of the guards of `entries`. */

@@ -20,6 +20,7 @@ import {
   type _Settings,
 } from "./_match_tests.ts";
 import { _FieldTable } from "./_fields.ts";
+import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
 import { _IndexBuilder, type _IndexEntry, type _IndexNode } from "./_rule_index.ts";
 import {
@@ -206,8 +207,10 @@ export class _RuleSetBuilder {
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
     const summary = _summariseRule(prepared, base, this.#table);
+    const fields = this.#table.fields;
     for (const { guards, exact } of summary) {
-      this.#entries[this.#chain].push({ position: r, guards, exact });
+      const classes = _entryClasses(guards, base, fields);
+      if (classes !== 0) this.#entries[this.#chain].push({ position: r, guards, exact, classes });
     }
   }
 }

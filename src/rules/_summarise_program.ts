@@ -282,7 +282,7 @@ function _learn(
   if (guard === null) return state;
   const kept = _keepsGuard(state.guards, guard);
   const guards = _addGuard(state.guards, guard);
-  if (guards === null) return null;
+  if (guards === null || _excludedBy(guards, guard, state.excluded)) return null;
   const next = _copy(state);
   next.guards = guards;
   if (!kept) next.exact = false;
@@ -303,10 +303,28 @@ function _exclude(table: _FieldTable, state: _State, value: _Value, k: number): 
   if (!state.exact) return state;
   const guard = _rangeGuard(table, value, k, k);
   if (guard === null || guard === IMPOSSIBLE) return state;
+  if (_excludedBy(state.guards, guard, [guard])) return null; // a guard already says `= k`
   const next = _copy(state);
   if (state.excluded.length >= _MAX_GUARDS) next.exact = false;
   else next.excluded = [...state.excluded, guard];
   return next;
+}
+
+/**
+ * Whether the guard on `guard`'s field and mask in `guards` lies within a
+ * range the path excluded (then the path cannot be taken).
+ */
+function _excludedBy(
+  guards: readonly _Guard[],
+  guard: _Guard,
+  excluded: readonly _Guard[],
+): boolean {
+  if (excluded.length === 0) return false;
+  const g = guards.find((h) => h.field === guard.field && h.mask === guard.mask);
+  if (g === undefined) return false;
+  return excluded.some((x) =>
+    x.field === g.field && x.mask === g.mask && x.lo <= g.lo && g.hi <= x.hi
+  );
 }
 
 /** `state`, no longer exact (a copy when it was). */

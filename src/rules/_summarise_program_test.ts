@@ -59,6 +59,7 @@ function _check(
     link: contexts.link,
     networkWindow: _newWindow(),
     linkWindow: _newWindow(),
+    frameClass: 15,
   };
   let accepted = 0;
   let exactly = 0;

@@ -31,6 +31,7 @@ import {
   type _FieldTable,
 } from "./_fields.ts";
 import {
+  type _Alternative,
   _ALWAYS,
   _ANYTHING,
   _conjoinSummaries,
@@ -47,8 +48,12 @@ export function _summariseMatch(
   base: number,
   table: _FieldTable,
 ): _Summary {
-  if (prepared.invert) return _ANYTHING;
   const match = prepared.match;
+  if (prepared.invert) {
+    if (match.kind === "protocol") return _notProtocolSummary(match.protocol, table);
+    if (match.kind === "address") return _addressSummary(match, table, true);
+    return _ANYTHING;
+  }
   if (match.kind === "comment") return _ALWAYS;
   if (match.kind === "protocol") {
     // `-p all` always holds (`! -p all` never does: left to its test).
@@ -87,9 +92,29 @@ export function _summariseMatch(
   ];
 }
 
+/**
+ * `! -p N`: the protocol loads and is not N, two exact ranges (`! -p all`
+ * never matches: left to its test).
+ */
+function _notProtocolSummary(protocol: number, table: _FieldTable): _Summary {
+  if (protocol === 0) return _ANYTHING;
+  const field = table.intern(_F_UPPER_PROTOCOL, 0, -1, 0, 0);
+  if (field < 0) return _ANYTHING;
+  const below = { field, mask: 0xffffffff, lo: 0, hi: protocol - 1 };
+  const above = { field, mask: 0xffffffff, lo: protocol + 1, hi: 0xffffffff };
+  return [{ guards: [below], exact: true }, { guards: [above], exact: true }];
+}
+
+/**
+ * `-s`/`-d`: the prefix's words equal (one exact alternative); inverted,
+ * the address of that version loads and some word differs: for each word
+ * `i`, words before it equal and word `i` below or above (at most 8 exact
+ * alternatives; `! -s 0/0` never matches and is left to its test).
+ */
 function _addressSummary(
   match: _PreparedMatch["match"] & { kind: "address" },
   table: _FieldTable,
+  invert = false,
 ): _Summary {
   const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
   if (typeof network === "string") return _ANYTHING; // refused when prepared
@@ -106,6 +131,24 @@ function _addressSummary(
     const field = table.intern(_F_ADDRESS, 0, -1, offset + i, network.version);
     if (field >= 0) guards.push({ field, mask, lo: value >>> 0, hi: value >>> 0 });
     else exact = false;
+  }
+  if (invert) {
+    if (!exact || guards.length === 0) return _ANYTHING;
+    const alternatives: _Alternative[] = [];
+    guards.forEach((g, i) => {
+      // With a prefix mask, `(w & mask) < v` is `w < v` and `(w & mask) > v`
+      // is `w > (v | ~mask)`: ranges on the whole word.
+      const equal = guards.slice(0, i);
+      const top = (g.lo | ~g.mask) >>> 0;
+      const whole = { field: g.field, mask: 0xffffffff };
+      if (g.lo > 0) {
+        alternatives.push({ guards: [...equal, { ...whole, lo: 0, hi: g.lo - 1 }], exact });
+      }
+      if (top < 0xffffffff) {
+        alternatives.push({ guards: [...equal, { ...whole, lo: top + 1, hi: 0xffffffff }], exact });
+      }
+    });
+    return alternatives;
   }
   if (network.prefixLength === 0) {
     // `-s 0/0` still needs an IP header of its version: the word 0 loads.
