@@ -20,7 +20,13 @@ import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import { type _Field, _readsWindow } from "./_fields.ts";
 import { _C_ALL, _frameClass } from "./_frame_class.ts";
-import { _collectCandidates, type _IndexNode, _maxLists } from "./_rule_index.ts";
+import {
+  _collectCandidates,
+  type _Collected,
+  _END,
+  type _IndexNode,
+  _maxLists,
+} from "./_rule_index.ts";
 
 /** No target: the rule only counts. */
 export const _T_NONE = 0;
@@ -69,14 +75,10 @@ export interface _Classifier {
 }
 
 /** Per chain, the candidate lists of the current frame and the merge cursors. */
-interface _ChainRun {
+interface _ChainRun extends _Collected {
   root: _IndexNode;
-  lists: Int32Array[];
   cursors: Int32Array;
-  count: number;
 }
-
-const _END = 0x7fffffff;
 
 /** The next rule code (see ./_rule_index.ts) after `after` in `run`, or `_END`. */
 function _nextCandidate(run: _ChainRun, after: number): number {
@@ -187,12 +189,15 @@ function _makeIndexedWalk(walk: _Walk, indexes: (_IndexNode | null)[]): _WalkFra
   const runs: (_ChainRun | null)[] = indexes.map((root) => {
     if (root === null) return null;
     const most = Math.max(1, _maxLists(root));
-    return { root, lists: new Array(most).fill(_EMPTY), cursors: new Int32Array(most), count: 0 };
+    const lists = new Array(most).fill(_EMPTY);
+    return { root, lists, cursors: new Int32Array(most), count: 0, bound: _END };
   });
 
   const start = (chain: number): _ChainRun => {
     const run = runs[chain]!;
-    run.count = _collectCandidates(run.root, state, run.lists, 0);
+    run.count = 0;
+    run.bound = _END;
+    _collectCandidates(run.root, state, run);
     const cursors = run.cursors;
     for (let i = 0; i < run.count; i++) cursors[i] = 0;
     return run;

@@ -66,12 +66,33 @@ export interface _IndexEntry {
   readonly exact: boolean;
   /** The frame classes (./_frame_class.ts) on which the guards can all hold. */
   readonly classes: number;
+  /**
+   * Whether the rule, once it matches, ends its chain's walk (`ACCEPT`,
+   * `DROP`, `RETURN`, `-g`), and on which frames it can match at all:
+   * `_ENDS_IP` (network or link base), `_ENDS_NOT_IP` (link base only); 0
+   * when it does not end the walk.
+   */
+  readonly ends: number;
 }
+
+/** {@linkcode _IndexEntry.ends}: the rule ends the walk on frames with an IP header. */
+export const _ENDS_IP = 1;
+/** {@linkcode _IndexEntry.ends}: the rule ends the walk on frames without one. */
+export const _ENDS_NOT_IP = 2;
 
 /** A node of the index (one shape for every kind, for monomorphic walks). */
 export class _IndexNode {
   /** Sorted, distinct rule codes listed here (`2 × position`, + 1 when its test decides). */
   leaf: Int32Array = _EMPTY;
+  /** The least code listed in this node, its children and its rest (`_END` when none). */
+  least = _END;
+  /**
+   * The least matched code (exact, all guards checked) of a rule that ends
+   * the walk, for frames with an IP header and for frames without one
+   * (`_END` when none): a walk that reaches this leaf decides at or before it.
+   */
+  endsIp = _END;
+  endsNotIp = _END;
   /**
    * The frame classes this node's own work (its leaf, its field's children;
    * not its rest) can list a rule for: other frames go straight to the rest.
@@ -106,6 +127,9 @@ export class _IndexNode {
 
 const _EMPTY = new Int32Array(0);
 
+/** Larger than every code. */
+export const _END = 0x7fffffff;
+
 /** The child of an exact node for `key` (already masked), or null. */
 function _exactChild(node: _IndexNode, key: number): _IndexNode | null {
   const keys = node.keys!;
@@ -133,27 +157,37 @@ function _interval(starts: Float64Array, key: number): number {
   return lo;
 }
 
+/** What one chain's walk collects: leaf lists, and a code the decision comes at or before. */
+export interface _Collected {
+  lists: Int32Array[];
+  count: number;
+  /** Codes past this one are never reached (a matched rule here ends the walk). */
+  bound: number;
+}
+
 /**
- * Adds to `lists` (from index `count`) the leaf lists of `node` reached by
- * the frame; returns the new count. Allocates nothing.
+ * Adds to `into.lists` the leaf lists of `node` reached by the frame that
+ * hold a code at or below `into.bound`, lowering the bound at each leaf
+ * whose matched rule ends the walk. Allocates nothing.
  */
-export function _collectCandidates(
-  node: _IndexNode,
-  state: _Frame,
-  lists: Int32Array[],
-  count: number,
-): number {
+export function _collectCandidates(node: _IndexNode, state: _Frame, into: _Collected): void {
   const frameClass = state.frameClass;
   for (;;) {
+    // Nothing from here on lists a code that can still be reached.
+    if (node.least > into.bound) return;
     if ((node.classes & frameClass) === 0) {
       // Nothing here can match a frame of this class.
       const rest = node.rest;
-      if (rest === null) return count;
+      if (rest === null) return;
       node = rest;
       continue;
     }
-    if (node.leaf.length > 0) lists[count++] = node.leaf;
-    if (node.field < 0) return count;
+    if (node.leaf.length > 0) {
+      into.lists[into.count++] = node.leaf;
+      const ends = state.isIp ? node.endsIp : node.endsNotIp;
+      if (ends < into.bound) into.bound = ends;
+    }
+    if (node.field < 0) return;
     let value: number;
     if (node.constantLoad) {
       // A packet load at a constant offset (the common case), as `_loadField` does it.
@@ -165,24 +199,22 @@ export function _collectCandidates(
     if (value >= 0) {
       const key = (value & node.mask) >>> 0;
       if (node.onlyKey >= 0) {
-        if (key === node.onlyKey) {
-          count = _collectCandidates(node.children[0]!, state, lists, count);
-        }
+        if (key === node.onlyKey) _collectCandidates(node.children[0]!, state, into);
       } else if (node.keys !== null) {
         const child = _exactChild(node, key);
-        if (child !== null) count = _collectCandidates(child, state, lists, count);
+        if (child !== null) _collectCandidates(child, state, into);
       } else {
         // Segment tree over the intervals: the children on the path up from the leaf.
         const i = _interval(node.starts!, key);
         const children = node.children;
         for (let j = i < 0 ? 0 : i + node.leaves; j >= 1; j >>= 1) {
           const child = children[j];
-          if (child !== null) count = _collectCandidates(child, state, lists, count);
+          if (child !== null) _collectCandidates(child, state, into);
         }
       }
     }
     const rest = node.rest;
-    if (rest === null) return count;
+    if (rest === null) return;
     node = rest;
   }
 }
@@ -277,45 +309,41 @@ export class _IndexBuilder {
     for (const e of entries) {
       const guards = _widened(e.guards, fields);
       if (guards !== null) {
-        widened.push({ position: e.position, guards, exact: e.exact, classes: e.classes });
+        widened.push({ ...e, guards });
       }
     }
     this.#tasks = [{ node: this.root, entries: widened, used: new Set(), filtered: false }];
     this.#copiesLeft = 32 * entries.length + 64;
   }
 
-  /** Builds one pending node; `true` when none is left. */
+  /** Builds one pending node; `true` when none is left (then `root` is complete). */
   step(): boolean {
     const task = this.#tasks.pop();
     if (task === undefined) return true;
     this.#build(task);
-    return this.#tasks.length === 0;
+    if (this.#tasks.length > 0) return false;
+    _setLeast(this.root);
+    return true;
   }
 
   #build({ node, entries, used, filtered }: _Task): void {
-    // A few entries are a leaf once one of their guards was checked (on the
-    // rest chain, no guard checked, they still get one node that checks
-    // one), unless an exact one has a guard left to check: checking it here
-    // lists that rule as matched, and its test never runs.
+    // A few entries are a leaf once one of their guards was checked; on the
+    // rest chain (no guard checked) they still get one node that checks one.
+    // (Splitting further only to list exact entries as matched was measured
+    // to cost more node visits than the tests it saves: every frame that
+    // reaches a node pays its load, while tests stop at the decision.)
     const few = entries.length <= _LEAF_ENTRIES;
-    const exact = filtered ? entries.filter((e) => _unchecked(e, used)) : [];
-    if ((few && filtered && exact.length === 0) || node.depth >= _MAX_DEPTH) {
-      node.leaf = _codes(entries, used);
-      node.classes = _classesOf(entries);
+    if ((few && filtered) || node.depth >= _MAX_DEPTH) {
+      _makeLeaf(node, entries, used);
       return;
     }
-    // Keys most entries share first; on the rest chain, else any key at all;
-    // below a value child, else the keys exact entries have left to check.
-    let best = few && exact.length > 0
-      ? this.#choose(entries, used, 1, _guardKeys(exact))
-      : this.#choose(entries, used, few ? 1 : 2);
+    // Keys most entries share first; on the rest chain, else any key at all.
+    let best = this.#choose(entries, used, few ? 1 : 2);
     if (best === null && !filtered && entries.length <= _SPLIT_ALONE) {
       best = this.#choose(entries, used, 1);
     }
-    if (best === null && exact.length > 0) best = this.#choose(entries, used, 1, _guardKeys(exact));
     if (best === null) {
-      node.leaf = _codes(entries, used);
-      node.classes = _classesOf(entries);
+      _makeLeaf(node, entries, used);
       return;
     }
     const key = _keyOf(best.field, best.mask);
@@ -341,18 +369,16 @@ export class _IndexBuilder {
     }
   }
 
-  /** The key to split on, among `only` when given (stats over all `entries`). */
   #choose(
     entries: _IndexEntry[],
     used: ReadonlySet<number>,
     leastCovered: number,
-    only?: ReadonlySet<number>,
   ): _KeyStats | null {
     const stats = new Map<number, _KeyStats>();
     for (const entry of entries) {
       for (const g of entry.guards) {
         const key = _keyOf(g.field, g.mask);
-        if (used.has(key) || (only !== undefined && !only.has(key))) continue;
+        if (used.has(key)) continue;
         let s = stats.get(key);
         if (s === undefined) {
           s = { field: g.field, mask: g.mask, covered: 0, ranges: false, guards: [] };
@@ -604,11 +630,30 @@ function _classesOf(entries: readonly _IndexEntry[]): number {
   return classes;
 }
 
-/** The keys of the guards of `entries`. */
-function _guardKeys(entries: readonly _IndexEntry[]): Set<number> {
-  const keys = new Set<number>();
-  for (const e of entries) for (const g of e.guards) keys.add(_keyOf(g.field, g.mask));
-  return keys;
+/** Makes `node` a leaf listing `entries` (reached along a path that split on `used`). */
+function _makeLeaf(node: _IndexNode, entries: readonly _IndexEntry[], used: ReadonlySet<number>) {
+  node.leaf = _codes(entries, used);
+  node.classes = _classesOf(entries);
+  for (const e of entries) {
+    if (e.ends === 0 || !e.exact || _unchecked(e, used)) continue;
+    const code = 2 * e.position;
+    if ((e.ends & _ENDS_IP) !== 0 && code < node.endsIp) node.endsIp = code;
+    if ((e.ends & _ENDS_NOT_IP) !== 0 && code < node.endsNotIp) node.endsNotIp = code;
+  }
+}
+
+/**
+ * Sets `least` of `node` and every node below it, bottom-up (the rest chain
+ * and children first; depth at most `_MAX_DEPTH`, so the recursion is bounded).
+ */
+function _setLeast(node: _IndexNode): number {
+  let least = node.leaf.length > 0 ? node.leaf[0] : _END;
+  for (const child of node.children) {
+    if (child !== null) least = Math.min(least, _setLeast(child));
+  }
+  if (node.rest !== null) least = Math.min(least, _setLeast(node.rest));
+  node.least = least;
+  return least;
 }
 
 /** Whether `entry` is exact and has a guard whose key was not split on (`used`). */

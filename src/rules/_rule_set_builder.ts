@@ -22,7 +22,13 @@ import {
 import { _FieldTable } from "./_fields.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
-import { _IndexBuilder, type _IndexEntry, type _IndexNode } from "./_rule_index.ts";
+import {
+  _ENDS_IP,
+  _ENDS_NOT_IP,
+  _IndexBuilder,
+  type _IndexEntry,
+  type _IndexNode,
+} from "./_rule_index.ts";
 import {
   type _Classifier,
   type _CompiledRule,
@@ -208,9 +214,14 @@ export class _RuleSetBuilder {
     if (!this.#indexed) return;
     const summary = _summariseRule(prepared, base, this.#table);
     const fields = this.#table.fields;
+    const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN ||
+      kind === _T_GOTO;
+    // A network-base rule never matches a frame without an IP header.
+    const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
     for (const { guards, exact } of summary) {
       const classes = _entryClasses(guards, base, fields);
-      if (classes !== 0) this.#entries[this.#chain].push({ position: r, guards, exact, classes });
+      if (classes === 0) continue;
+      this.#entries[this.#chain].push({ position: r, guards, exact, classes, ends });
     }
   }
 }
