@@ -80,17 +80,29 @@ interface _ChainRun extends _Collected {
   cursors: Int32Array;
 }
 
-/** The next rule code (see ./_rule_index.ts) after `after` in `run`, or `_END`. */
+/**
+ * The next rule code (see ./_rule_index.ts) after `after` in `run`, or
+ * `_END` (also past `run.bound`, where the walk has decided). A list with
+ * nothing left is dropped from the run (the last one takes its place).
+ */
 function _nextCandidate(run: _ChainRun, after: number): number {
   let best = _END;
   const lists = run.lists;
   const cursors = run.cursors;
+  const bound = run.bound;
   for (let i = 0; i < run.count; i++) {
     const list = lists[i];
     let c = cursors[i];
     while (c < list.length && list[c] <= after) c++;
+    if (c === list.length || list[c] > bound) {
+      const last = --run.count;
+      lists[i] = lists[last];
+      cursors[i] = cursors[last];
+      i--;
+      continue;
+    }
     cursors[i] = c;
-    if (c < list.length && list[c] < best) best = list[c];
+    if (list[c] < best) best = list[c];
   }
   return best;
 }
