@@ -19,7 +19,7 @@ import type { PacketCounter, RuleSet, RuleSetCounters } from "./rule_set.ts";
 import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import { type _Field, _readsWindow } from "./_fields.ts";
-import { _C_ALL, _frameClass } from "./_frame_class.ts";
+import { _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
 import {
   _collectCandidates,
   type _Collected,
@@ -351,6 +351,8 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   const windowed = parts.fields.filter(_readsWindow);
   const networkFields = windowed.some((f) => f.base === _BASE_NETWORK);
   const linkFields = windowed.some((f) => f.base !== _BASE_NETWORK);
+  // The nibble is read only where a guard is on it (then the window is filled).
+  const versionByte = parts.fields.some(_isVersionByte);
 
   const classify = (frame: FrameRef): boolean => {
     walk.decided = -1;
@@ -366,7 +368,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     if (indexed) {
       if (isIp && networkFields) _fillWindow(state.networkWindow, bytes, state.network);
       if (linkFields) _fillWindow(state.linkWindow, bytes, state.link);
-      state.frameClass = _frameClass(state, networkFields);
+      state.frameClass = _frameClass(state, versionByte);
     }
     if (walkFrame(size, isIp) === 1) {
       totals[0]++;

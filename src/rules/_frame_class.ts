@@ -35,16 +35,23 @@ export const _C_OTHER_IP = 8;
 /** Every class. */
 export const _C_ALL = 15;
 
+/** Whether `f` is the network header's first byte (its version nibble). */
+export function _isVersionByte(f: _Field): boolean {
+  return f.kind === _F_PACKET && f.base === _BASE_NETWORK && f.msh < 0 && f.offset === 0 &&
+    f.size === 1;
+}
+
 /**
- * The class of the frame in `state` (its network window filled when it is
- * IP and `networkWindow` is true; otherwise the nibble is not read, which
- * is right only when no guard reads the network header).
+ * The class of the frame in `state`. With `readNibble` (its network window
+ * filled when it is IP) the version nibble is read; without, it is taken to
+ * agree with the descriptor, which is right when no guard is on the version
+ * byte (then no entry's classes depend on it).
  */
-export function _frameClass(state: _Frame, networkWindow: boolean): number {
+export function _frameClass(state: _Frame, readNibble: boolean): number {
   if (!state.isIp) return _C_NOT_IP;
   const version = state.descriptor.ipVersion;
   let nibble: number = version;
-  if (networkWindow) {
+  if (readNibble) {
     const w = state.networkWindow;
     const first = _load(state.bytes, w.base, w.loadEnd, w.network, w.mac, 0, 1);
     nibble = first < 0 ? -1 : first >>> 4;
@@ -77,7 +84,7 @@ function _guardClasses(g: _Guard, f: _Field): number {
     case _F_LENGTH: {
       if (f.base !== _BASE_NETWORK) return _C_ALL;
       let classes = _C_OTHER_IP;
-      const versionByte = f.kind === _F_PACKET && f.msh < 0 && f.offset === 0 && f.size === 1;
+      const versionByte = _isVersionByte(f);
       if (!versionByte || _nibbleAllows(g, 4)) classes |= _C_IPV4;
       if (!versionByte || _nibbleAllows(g, 6)) classes |= _C_IPV6;
       return classes;
