@@ -337,17 +337,32 @@ function _inexact(state: _State): _State {
 
 /**
  * The guards of an accepting path: its guards plus "loads" (mask 0) for each
- * field loaded without a guard on it; `null` when one would be dropped.
+ * field loaded without a guard that implies the load (see `_impliesLoad`);
+ * `null` when one would be dropped.
  */
-function _withLoads(state: _State): _Guard[] | null {
+function _withLoads(table: _FieldTable, state: _State): _Guard[] | null {
   let guards: _Guard[] = state.guards;
   for (const field of state.loads) {
-    if (guards.some((g) => g.field === field)) continue;
+    if (guards.some((g) => _impliesLoad(table, g.field, field))) continue;
     const loads: _Guard = { field, mask: 0, lo: 0, hi: 0 };
     if (!_keepsGuard(guards, loads)) return null;
     guards = _addGuard(guards, loads)!;
   }
   return guards;
+}
+
+/**
+ * Whether field `g` loading means field `f` loads: the same field, or packet
+ * loads at the same base and header-length byte, both at offsets in
+ * `[0, 0x10000)`, `f` ending no later than `g` (a load at a non-negative
+ * offset succeeds exactly when it ends by the window's end, `_loadIndex`).
+ */
+function _impliesLoad(table: _FieldTable, g: number, f: number): boolean {
+  if (g === f) return true;
+  const a = table.fields[f];
+  const b = table.fields[g];
+  return a.kind === _F_PACKET && b.kind === _F_PACKET && a.base === b.base && a.msh === b.msh &&
+    a.offset >= 0 && b.offset >= 0 && b.offset < 0x10000 && a.offset + a.size <= b.offset + b.size;
 }
 
 /** `state` with `field` loaded (the load succeeded on this path). */
@@ -476,7 +491,7 @@ export function _summariseProgram(
   const accept = (state: _State, value: _Value) => {
     const accepted = _learn(table, state, value, 1, MAX);
     if (accepted === null) return;
-    const guards = accepted.exact ? _withLoads(accepted) : null;
+    const guards = accepted.exact ? _withLoads(table, accepted) : null;
     accepts.push(
       guards === null
         ? { guards: accepted.guards, excluded: [], exact: false }
