@@ -36,6 +36,12 @@ export interface _Settings {
   /** `undefined`: what `compile()` picks for this runtime (`_defaultStrategy`). */
   strategy: "closure" | "source" | "interpret" | undefined;
   maxInstructions: number;
+  /**
+   * The programs of one rule set compiled so far, by their instructions
+   * (rules that run the same program share one compiled copy); at most one
+   * entry per program the rule set's tests compile.
+   */
+  compiled: Map<string, CompiledProgram>;
 }
 
 /** One match, checked and ready to be compiled. */
@@ -187,9 +193,16 @@ function _passesChecker(program: readonly Instruction[]): boolean {
  * interpreter); without one, `compile()` picks (and falls back) itself.
  */
 function _compileValidated(program: readonly Instruction[], settings: _Settings): CompiledProgram {
-  const strategy = settings.strategy;
-  if (strategy !== "interpret") return compile(program, { strategy, maxInstructions: 4096 });
-  return (packet, context) => interpret(program, packet, context);
+  const key = program.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k}`).join(",");
+  let compiled = settings.compiled.get(key);
+  if (compiled === undefined) {
+    const strategy = settings.strategy;
+    compiled = strategy !== "interpret"
+      ? compile(program, { strategy, maxInstructions: 4096 })
+      : (packet, context) => interpret(program, packet, context);
+    settings.compiled.set(key, compiled);
+  }
+  return compiled;
 }
 
 function _programTest(

@@ -117,7 +117,11 @@ export class _RuleSetBuilder {
     ) {
       throw new TypeError(`Cannot compile rule set: unknown strategy "${strategy}"`);
     }
-    this.#settings = { strategy, maxInstructions: options?.maxInstructions ?? 64 };
+    this.#settings = {
+      strategy,
+      maxInstructions: options?.maxInstructions ?? 64,
+      compiled: new Map(),
+    };
     const evaluation = options?.evaluation ??
       (strategy === "interpret" ? "rule-by-rule" : "indexed");
     if (evaluation !== "indexed" && evaluation !== "rule-by-rule") {
