@@ -134,9 +134,16 @@ export function _inputPath(parsed: _Parsed, command: string): string {
   return parsed.positionals[0] ?? "-";
 }
 
-/** `--strategy closure|source|interpret`: how programs run (default closure). */
-export function _strategy(parsed: _Parsed, command: string): "closure" | "source" | "interpret" {
-  const value = _string(parsed, "strategy") ?? "closure";
+/**
+ * `--strategy closure|source|interpret`: how programs run; `undefined` when
+ * not given (the measured default: what `compile()` picks for this runtime).
+ */
+export function _strategy(
+  parsed: _Parsed,
+  command: string,
+): "closure" | "source" | "interpret" | undefined {
+  const value = _string(parsed, "strategy");
+  if (value === undefined) return undefined;
   if (value !== "closure" && value !== "source" && value !== "interpret") {
     throw new UsageError(
       `Cannot run ${command}: option '--strategy' must be 'closure', 'source' or 'interpret' (got '${value}')`,

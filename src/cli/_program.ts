@@ -130,14 +130,15 @@ function _parse(name: string, parse: () => Instruction[]): Instruction[] {
 
 /**
  * Validates and compiles a program for running: `interpret` runs the
- * reference interpreter (after the same checks), the others `compile`.
+ * reference interpreter (after the same checks), the others `compile`
+ * (`undefined`: the strategy `compile()` picks for this runtime).
  * `allowBackwardJumps` accepts libpcap's `protochain` loops, which Linux
  * refuses.
  */
 export function _runnable(
   name: string,
   program: Instruction[],
-  strategy: "closure" | "source" | "interpret",
+  strategy: "closure" | "source" | "interpret" | undefined,
   maxInstructions: number,
   allowBackwardJumps = false,
 ): CompiledProgram {

@@ -59,7 +59,10 @@ writes the accepted frames to standard output as a capture of the same format
                           the first built-in chain)
   --max-instructions N    largest --bytecode program, 1..4096 (default 64 in
                           rule files as xt_bpf, 4096 for --bytecode)
-  --strategy S            closure (default), source, or interpret
+  --strategy S            closure, source, or interpret. Default: the measured
+                          default, the fastest this runtime allows (what
+                          compile() picks: source on V8, closures where code
+                          generation is refused)
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
 terminal and the input takes more than a second.`;

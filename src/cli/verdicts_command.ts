@@ -34,8 +34,9 @@ packet's link type, with a note on stderr). Compare with libpcap's verdicts pack
                           'tcpdump -ddd' output) or at the IP header (iptables
                           xt_bpf). Default: network, as iptables.
   --max-instructions N    largest program accepted, 1..4096 (default 4096)
-  --strategy S            closure (default), source, or interpret (the
-                          reference interpreter)
+  --strategy S            closure, source, or interpret (the reference
+                          interpreter). Default: the measured default, the
+                          fastest this runtime allows (what compile() picks)
   --allow-backward-jumps  accept libpcap's backward 'ja' (tcpdump's protochain
                           programs), which the Linux checker refuses`;
 

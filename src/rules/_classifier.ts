@@ -7,7 +7,8 @@
  * policy; every matching rule counts):
  * - indexed: per chain entered, the index gives sorted lists of the rules
  *   that can match (a rule in none is proven not to match); they are merged
- *   in rule order and only those rules' tests run;
+ *   in rule order and only those rules' tests run, except for rules listed
+ *   as matched (an exact summary whose guards the walk checked all of);
  * - rule by rule: every rule's test runs in order (the reference).
  *
  * @module
@@ -17,8 +18,15 @@ import { FrameContext } from "./frame_context.ts";
 import type { PacketCounter, RuleSet, RuleSetCounters } from "./rule_set.ts";
 import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
-import { _F_ANCILLARY, _F_PACKET, type _Field } from "./_fields.ts";
-import { _collectCandidates, type _IndexNode, _maxLists } from "./_rule_index.ts";
+import { type _Field, _readsWindow } from "./_fields.ts";
+import { _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
+import {
+  _collectCandidates,
+  type _Collected,
+  _END,
+  type _IndexNode,
+  _maxLists,
+} from "./_rule_index.ts";
 
 /** No target: the rule only counts. */
 export const _T_NONE = 0;
@@ -67,26 +75,34 @@ export interface _Classifier {
 }
 
 /** Per chain, the candidate lists of the current frame and the merge cursors. */
-interface _ChainRun {
+interface _ChainRun extends _Collected {
   root: _IndexNode;
-  lists: Int32Array[];
   cursors: Int32Array;
-  count: number;
 }
 
-const _END = 0x7fffffff;
-
-/** The next candidate position after `after` in `run`, or `_END`. */
+/**
+ * The next rule code (see ./_rule_index.ts) after `after` in `run`, or
+ * `_END` (also past `run.bound`, where the walk has decided). A list with
+ * nothing left is dropped from the run (the last one takes its place).
+ */
 function _nextCandidate(run: _ChainRun, after: number): number {
   let best = _END;
   const lists = run.lists;
   const cursors = run.cursors;
+  const bound = run.bound;
   for (let i = 0; i < run.count; i++) {
     const list = lists[i];
     let c = cursors[i];
     while (c < list.length && list[c] <= after) c++;
+    if (c === list.length || list[c] > bound) {
+      const last = --run.count;
+      lists[i] = lists[last];
+      cursors[i] = cursors[last];
+      i--;
+      continue;
+    }
     cursors[i] = c;
-    if (c < list.length && list[c] < best) best = list[c];
+    if (list[c] < best) best = list[c];
   }
   return best;
 }
@@ -185,12 +201,15 @@ function _makeIndexedWalk(walk: _Walk, indexes: (_IndexNode | null)[]): _WalkFra
   const runs: (_ChainRun | null)[] = indexes.map((root) => {
     if (root === null) return null;
     const most = Math.max(1, _maxLists(root));
-    return { root, lists: new Array(most).fill(_EMPTY), cursors: new Int32Array(most), count: 0 };
+    const lists = new Array(most).fill(_EMPTY);
+    return { root, lists, cursors: new Int32Array(most), count: 0, bound: _END };
   });
 
   const start = (chain: number): _ChainRun => {
     const run = runs[chain]!;
-    run.count = _collectCandidates(run.root, state, run.lists, 0);
+    run.count = 0;
+    run.bound = _END;
+    _collectCandidates(run.root, state, run);
     const cursors = run.cursors;
     for (let i = 0; i < run.count; i++) cursors[i] = 0;
     return run;
@@ -202,13 +221,14 @@ function _makeIndexedWalk(walk: _Walk, indexes: (_IndexNode | null)[]): _WalkFra
     let after = -1;
     let sp = 0;
     for (;;) {
-      const position = run.count === 0 ? _END : _nextCandidate(run, after);
-      let returned = position === _END;
+      const code = run.count === 0 ? _END : _nextCandidate(run, after);
+      let returned = code === _END;
       if (!returned) {
-        after = position;
-        const rule = chains[chain][position];
+        // Past both codes of this rule (matched `2p`, candidate `2p + 1`).
+        after = code | 1;
+        const rule = chains[chain][code >> 1];
         if (rule.base === _BASE_NETWORK && !isIp) continue;
-        if (!rule.test(state)) continue;
+        if ((code & 1) !== 0 && !rule.test(state)) continue;
         packets[rule.counter]++;
         bytesCounted[rule.counter] += size;
         const kind = rule.kind;
@@ -309,6 +329,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     link: contexts.link,
     networkWindow: _newWindow(),
     linkWindow: _newWindow(),
+    frameClass: _C_ALL,
   };
   const walk: _Walk = {
     entry,
@@ -327,9 +348,11 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   const indexes = parts.indexes;
   const indexed = indexes !== null;
   const walkFrame = indexed ? _makeIndexedWalk(walk, indexes) : _makeEachWalk(walk);
-  const windowed = parts.fields.filter((f) => f.kind === _F_PACKET || f.kind === _F_ANCILLARY);
+  const windowed = parts.fields.filter(_readsWindow);
   const networkFields = windowed.some((f) => f.base === _BASE_NETWORK);
   const linkFields = windowed.some((f) => f.base !== _BASE_NETWORK);
+  // The nibble is read only where a guard is on it (then the window is filled).
+  const versionByte = parts.fields.some(_isVersionByte);
 
   const classify = (frame: FrameRef): boolean => {
     walk.decided = -1;
@@ -345,6 +368,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     if (indexed) {
       if (isIp && networkFields) _fillWindow(state.networkWindow, bytes, state.network);
       if (linkFields) _fillWindow(state.linkWindow, bytes, state.link);
+      state.frameClass = _frameClass(state, versionByte);
     }
     if (walkFrame(size, isIp) === 1) {
       totals[0]++;

@@ -9,6 +9,7 @@
  *   or 4 bytes, loaded with the engine's own helpers (`_load`), so a load
  *   fails exactly where a program's load fails;
  * - an ancillary value (`SKF_AD_*` that depends on neither A nor X);
+ * - the packet length `ld #len` gives at a base (`skb->len`);
  * - a word of the `-s`/`-d` address of one IP version, as those matches read it;
  * - the upper-layer protocol as `-p` reads it;
  * - the frame's link type;
@@ -37,6 +38,13 @@ export const _F_LINK_TYPE = 4;
 /** The number of `FrameRef.interfaceName` (offset 0) or `outInterfaceName` (offset 1)
  * among the names `-i`/`-o` rules give (-1: none of them). */
 export const _F_INTERFACE = 5;
+/** `ld #len` at a base: the window's `wire` (`skb->len`). */
+export const _F_LENGTH = 6;
+
+/** Whether the field reads a base's load window (`_Frame.networkWindow`/`linkWindow`). */
+export function _readsWindow(field: _Field): boolean {
+  return field.kind === _F_PACKET || field.kind === _F_ANCILLARY || field.kind === _F_LENGTH;
+}
 
 /** One field. */
 export interface _Field {
@@ -125,6 +133,11 @@ export function _loadField(field: _Field, state: _Frame): number {
         w.network,
         context,
       );
+    }
+    case _F_LENGTH: {
+      const network = field.base === _BASE_NETWORK;
+      if (network && !state.isIp) return -1;
+      return (network ? state.networkWindow : state.linkWindow).wire;
     }
     case _F_ADDRESS:
       return _addressWord(state, field.size, field.offset);

@@ -60,6 +60,8 @@ export interface _Frame {
   /** Load windows of the two contexts, filled when index fields need them. */
   networkWindow: _Window;
   linkWindow: _Window;
+  /** The frame's class (./_frame_class.ts), set before the index walk. */
+  frameClass: number;
 }
 
 /** A rule's (or one match's) test of the current frame. */

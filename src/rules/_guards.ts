@@ -7,6 +7,12 @@
  * conjunction of guards; a summary is a disjunction of alternatives: a rule
  * whose summary has no alternative holding for a frame cannot match it.
  *
+ * An alternative is also **exact** when its guards are sufficient too: a
+ * frame on which they all hold matches the rule (the rule's base aside: a
+ * network-base rule never matches a frame without an IP header). Every step
+ * that forgets (a join, a dropped guard) makes the result not exact, so
+ * exactness is only ever claimed where it was proven.
+ *
  * @module
  */
 
@@ -19,11 +25,17 @@ export interface _Guard {
 }
 
 /** A conjunction of guards (at most `_MAX_GUARDS`). */
-export type _Alternative = readonly _Guard[];
+export type _Guards = readonly _Guard[];
+
+/** One alternative: its guards, and whether they are also sufficient (see the module doc). */
+export interface _Alternative {
+  readonly guards: _Guards;
+  readonly exact: boolean;
+}
 
 /**
  * A disjunction of alternatives (at most `_MAX_ALTERNATIVES`): `[]` never
- * holds, `[[]]` always may.
+ * holds, `[{ guards: [] }]` always may (and always does when exact).
  */
 export type _Summary = readonly _Alternative[];
 
@@ -32,17 +44,25 @@ export const _MAX_GUARDS = 12;
 /** Most alternatives one summary keeps (further ones are joined). */
 export const _MAX_ALTERNATIVES = 8;
 
-/** The summary that says nothing (always a candidate). */
-export const _ANYTHING: _Summary = Object.freeze([Object.freeze([])]);
+/** The summary that says nothing (always a candidate, and its test runs). */
+export const _ANYTHING: _Summary = Object.freeze([Object.freeze({ guards: [], exact: false })]);
+/** The summary of a match that always holds (a comment): exactly nothing to check. */
+export const _ALWAYS: _Summary = Object.freeze([Object.freeze({ guards: [], exact: true })]);
 /** The summary of a rule that cannot match. */
 export const _NOTHING: _Summary = Object.freeze([]);
+
+/** Whether `_addGuard(guards, guard)` keeps `guard` (intersected or added, not dropped). */
+export function _keepsGuard(guards: _Guards, guard: _Guard): boolean {
+  if (guards.length < _MAX_GUARDS) return true;
+  return guards.some((g) => g.field === guard.field && g.mask === guard.mask);
+}
 
 /**
  * `guards` with `guard` added, intersecting it with a guard on the same field
  * and mask; `null` when they contradict. Over `_MAX_GUARDS`, `guard` is
- * dropped.
+ * dropped (see {@linkcode _keepsGuard}).
  */
-export function _addGuard(guards: readonly _Guard[], guard: _Guard): _Guard[] | null {
+export function _addGuard(guards: _Guards, guard: _Guard): _Guard[] | null {
   const out = guards.slice();
   for (let i = 0; i < out.length; i++) {
     const g = out[i];
@@ -57,21 +77,31 @@ export function _addGuard(guards: readonly _Guard[], guard: _Guard): _Guard[] | 
   return out;
 }
 
-/** The conjunction of two alternatives, or `null` when they contradict. */
-export function _conjoin(a: _Alternative, b: _Alternative): _Guard[] | null {
-  let out: _Guard[] | null = a.slice();
-  for (const g of b) {
+/**
+ * The conjunction of two alternatives, or `null` when they contradict;
+ * exact when both are and no guard was dropped.
+ */
+export function _conjoin(a: _Alternative, b: _Alternative): _Alternative | null {
+  let out: _Guard[] | null = a.guards.slice();
+  let exact = a.exact && b.exact;
+  for (const g of b.guards) {
+    if (exact && !_keepsGuard(out, g)) exact = false;
     out = _addGuard(out, g);
     if (out === null) return null;
   }
-  return out;
+  return { guards: out, exact };
 }
 
 /**
  * What holds whenever `a` or `b` holds: for each field and mask both test,
- * the hull of their ranges.
+ * the hull of their ranges (never exact).
  */
-export function _join(a: _Alternative, b: _Alternative): _Guard[] {
+export function _join(a: _Alternative, b: _Alternative): _Alternative {
+  return { guards: _joinGuards(a.guards, b.guards), exact: false };
+}
+
+/** The guards of {@linkcode _join}. */
+export function _joinGuards(a: _Guards, b: _Guards): _Guard[] {
   const out: _Guard[] = [];
   for (const g of a) {
     for (const h of b) {

@@ -33,8 +33,15 @@ export const _BASE_LINK = 1;
 
 /** How programs are run. */
 export interface _Settings {
-  strategy: "closure" | "source" | "interpret";
+  /** `undefined`: what `compile()` picks for this runtime (`_defaultStrategy`). */
+  strategy: "closure" | "source" | "interpret" | undefined;
   maxInstructions: number;
+  /**
+   * The programs of one rule set compiled so far, by their instructions
+   * (rules that run the same program share one compiled copy); at most one
+   * entry per program the rule set's tests compile.
+   */
+  compiled: Map<string, CompiledProgram>;
 }
 
 /** One match, checked and ready to be compiled. */
@@ -171,11 +178,31 @@ function _interfaceTest(match: InterfaceMatch): _Test {
   };
 }
 
-/** Compiles a validated program with the settings' strategy (or the interpreter). */
+/** Whether `program` passes the checker (at most 4096 instructions). */
+function _passesChecker(program: readonly Instruction[]): boolean {
+  try {
+    validate(program, { maxInstructions: 4096 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Compiles a validated program with the settings' strategy (or the
+ * interpreter); without one, `compile()` picks (and falls back) itself.
+ */
 function _compileValidated(program: readonly Instruction[], settings: _Settings): CompiledProgram {
-  const strategy = settings.strategy;
-  if (strategy !== "interpret") return compile(program, { strategy, maxInstructions: 4096 });
-  return (packet, context) => interpret(program, packet, context);
+  const key = program.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k}`).join(",");
+  let compiled = settings.compiled.get(key);
+  if (compiled === undefined) {
+    const strategy = settings.strategy;
+    compiled = strategy !== "interpret"
+      ? compile(program, { strategy, maxInstructions: 4096 })
+      : (packet, context) => interpret(program, packet, context);
+    settings.compiled.set(key, compiled);
+  }
+  return compiled;
 }
 
 function _programTest(
@@ -225,7 +252,7 @@ export function _prepareMatch(
       return { program: null, ethernetOnly: false, invert: match.invert, match, build: () => test };
     }
     case "u32":
-      return _prepareU32(match, base, chain, ruleNumber);
+      return _prepareU32(match, base, settings, chain, ruleNumber);
     case "bpf":
       return match.program
         ? _prepareBytecode(match.program, match, base, settings, chain, ruleNumber)
@@ -236,11 +263,12 @@ export function _prepareMatch(
 function _prepareU32(
   match: Match & { kind: "u32" },
   base: number,
+  settings: _Settings,
   chain: string,
   ruleNumber: number,
 ): _PreparedMatch {
   let matcher: (packet: Uint8Array, context?: PacketContext) => boolean;
-  let program: readonly Instruction[] | null = null;
+  let program: readonly Instruction[];
   try {
     const tests = parseU32(match.expression);
     matcher = compileU32(tests);
@@ -249,10 +277,17 @@ function _prepareU32(
     throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
   }
   const invert = match.invert;
-  const test: _Test = base === _BASE_NETWORK
-    ? (state) => matcher(state.bytes, state.network) !== invert
-    : (state) => matcher(state.bytes, state.link) !== invert;
-  return { program, ethernetOnly: false, invert, match, build: () => test };
+  // The BPF form (tested equal to the u32 match in tests/u32_bpf_test.ts)
+  // runs as every program does; the u32 matcher where that form does not
+  // pass the checker (over 4096 instructions).
+  const checked = _passesChecker(program);
+  const build = (): _Test => {
+    if (checked) return _programTest(_compileValidated(program, settings), base, invert);
+    return base === _BASE_NETWORK
+      ? (state) => matcher(state.bytes, state.network) !== invert
+      : (state) => matcher(state.bytes, state.link) !== invert;
+  };
+  return { program, ethernetOnly: false, invert, match, build };
 }
 
 function _prepareBytecode(

@@ -19,6 +19,14 @@
  * The leaves reached list, sorted, every rule of the chain that can match
  * the frame: a rule in no reached leaf has an alternative-wise failed guard.
  *
+ * A leaf lists each rule as a **candidate** `2 × position + 1` (its test
+ * decides) or, when the entry is exact (its guards suffice) and every one of
+ * its guards was checked on the path to the leaf (each of its keys was split
+ * on, and an entry split on a key it has a guard on went to a value child,
+ * whose value satisfies that guard), as **matched** `2 × position`: the rule
+ * matches without running its test (a precomputed leaf outcome, as
+ * nf-HiPAC's). Sorted, a rule's matched code comes before its candidate one.
+ *
  * The field chosen at a node is the one most entries test with the smallest
  * largest bucket (score `2 × covered − largest bucket`).
  *
@@ -36,6 +44,7 @@ import { _F_ADDRESS, _F_PACKET, type _Field, _loadField } from "./_fields.ts";
 import { _load } from "../bpf/_packet_access.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import type { _Frame } from "./_frame_state.ts";
+import { _C_ALL } from "./_frame_class.ts";
 
 /** Deepest node (root = 0). */
 export const _MAX_DEPTH = 24;
@@ -53,12 +62,42 @@ export interface _IndexEntry {
   /** Position of the rule in its chain. */
   readonly position: number;
   readonly guards: readonly _Guard[];
+  /** Whether the guards also suffice: then the rule matches where all of them hold. */
+  readonly exact: boolean;
+  /** The frame classes (./_frame_class.ts) on which the guards can all hold. */
+  readonly classes: number;
+  /**
+   * Whether the rule, once it matches, ends its chain's walk (`ACCEPT`,
+   * `DROP`, `RETURN`, `-g`), and on which frames it can match at all:
+   * `_ENDS_IP` (network or link base), `_ENDS_NOT_IP` (link base only); 0
+   * when it does not end the walk.
+   */
+  readonly ends: number;
 }
+
+/** {@linkcode _IndexEntry.ends}: the rule ends the walk on frames with an IP header. */
+export const _ENDS_IP = 1;
+/** {@linkcode _IndexEntry.ends}: the rule ends the walk on frames without one. */
+export const _ENDS_NOT_IP = 2;
 
 /** A node of the index (one shape for every kind, for monomorphic walks). */
 export class _IndexNode {
-  /** Sorted, distinct rule positions listed here. */
+  /** Sorted, distinct rule codes listed here (`2 × position`, + 1 when its test decides). */
   leaf: Int32Array = _EMPTY;
+  /** The least code listed in this node, its children and its rest (`_END` when none). */
+  least = _END;
+  /**
+   * The least matched code (exact, all guards checked) of a rule that ends
+   * the walk, for frames with an IP header and for frames without one
+   * (`_END` when none): a walk that reaches this leaf decides at or before it.
+   */
+  endsIp = _END;
+  endsNotIp = _END;
+  /**
+   * The frame classes this node's own work (its leaf, its field's children;
+   * not its rest) can list a rule for: other frames go straight to the rest.
+   */
+  classes = _C_ALL;
   /** The field read here, -1 for a leaf. */
   field = -1;
   /** That field's description. */
@@ -88,6 +127,9 @@ export class _IndexNode {
 
 const _EMPTY = new Int32Array(0);
 
+/** Larger than every code. */
+export const _END = 0x7fffffff;
+
 /** The child of an exact node for `key` (already masked), or null. */
 function _exactChild(node: _IndexNode, key: number): _IndexNode | null {
   const keys = node.keys!;
@@ -115,19 +157,37 @@ function _interval(starts: Float64Array, key: number): number {
   return lo;
 }
 
+/** What one chain's walk collects: leaf lists, and a code the decision comes at or before. */
+export interface _Collected {
+  lists: Int32Array[];
+  count: number;
+  /** Codes past this one are never reached (a matched rule here ends the walk). */
+  bound: number;
+}
+
 /**
- * Adds to `lists` (from index `count`) the leaf lists of `node` reached by
- * the frame; returns the new count. Allocates nothing.
+ * Adds to `into.lists` the leaf lists of `node` reached by the frame that
+ * hold a code at or below `into.bound`, lowering the bound at each leaf
+ * whose matched rule ends the walk. Allocates nothing.
  */
-export function _collectCandidates(
-  node: _IndexNode,
-  state: _Frame,
-  lists: Int32Array[],
-  count: number,
-): number {
+export function _collectCandidates(node: _IndexNode, state: _Frame, into: _Collected): void {
+  const frameClass = state.frameClass;
   for (;;) {
-    if (node.leaf.length > 0) lists[count++] = node.leaf;
-    if (node.field < 0) return count;
+    // Nothing from here on lists a code that can still be reached.
+    if (node.least > into.bound) return;
+    if ((node.classes & frameClass) === 0) {
+      // Nothing here can match a frame of this class.
+      const rest = node.rest;
+      if (rest === null) return;
+      node = rest;
+      continue;
+    }
+    if (node.leaf.length > 0) {
+      into.lists[into.count++] = node.leaf;
+      const ends = state.isIp ? node.endsIp : node.endsNotIp;
+      if (ends < into.bound) into.bound = ends;
+    }
+    if (node.field < 0) return;
     let value: number;
     if (node.constantLoad) {
       // A packet load at a constant offset (the common case), as `_loadField` does it.
@@ -139,24 +199,22 @@ export function _collectCandidates(
     if (value >= 0) {
       const key = (value & node.mask) >>> 0;
       if (node.onlyKey >= 0) {
-        if (key === node.onlyKey) {
-          count = _collectCandidates(node.children[0]!, state, lists, count);
-        }
+        if (key === node.onlyKey) _collectCandidates(node.children[0]!, state, into);
       } else if (node.keys !== null) {
         const child = _exactChild(node, key);
-        if (child !== null) count = _collectCandidates(child, state, lists, count);
+        if (child !== null) _collectCandidates(child, state, into);
       } else {
         // Segment tree over the intervals: the children on the path up from the leaf.
         const i = _interval(node.starts!, key);
         const children = node.children;
         for (let j = i < 0 ? 0 : i + node.leaves; j >= 1; j >>= 1) {
           const child = children[j];
-          if (child !== null) count = _collectCandidates(child, state, lists, count);
+          if (child !== null) _collectCandidates(child, state, into);
         }
       }
     }
     const rest = node.rest;
-    if (rest === null) return count;
+    if (rest === null) return;
     node = rest;
   }
 }
@@ -265,7 +323,7 @@ export class _IndexBuilder {
     this.#work = this.#widen(entries);
   }
 
-  /** Does one bounded piece of the build; `true` when nothing is left. */
+  /** Does one bounded piece of the build; `true` when nothing is left (then `root` is complete). */
   step(): boolean {
     if (this.#work === undefined) {
       const task = this.#tasks.pop();
@@ -273,18 +331,19 @@ export class _IndexBuilder {
       this.#work = this.#build(task);
     }
     if (this.#work.next().done) this.#work = undefined;
-    return this.#work === undefined && this.#tasks.length === 0;
+    if (this.#work !== undefined || this.#tasks.length > 0) return false;
+    _setLeast(this.root);
+    return true;
   }
 
   /** The root task, its guards' prefixes widened to ranges (`_prefixAsRange`). */
   *#widen(entries: _IndexEntry[]): Generator<void, void> {
     const widened: _IndexEntry[] = [];
+    let seen = 0;
     for (const e of entries) {
-      widened.push({
-        position: e.position,
-        guards: e.guards.map((g) => _prefixAsRange(g, this.#fields)),
-      });
-      if (widened.length % _STEP_ENTRIES === 0) yield;
+      const guards = _widened(e.guards, this.#fields);
+      if (guards !== null) widened.push({ ...e, guards });
+      if (++seen % _STEP_ENTRIES === 0) yield;
     }
     this.#tasks.push({ node: this.root, entries: widened, used: new Set(), filtered: false });
   }
@@ -292,9 +351,12 @@ export class _IndexBuilder {
   *#build({ node, entries, used, filtered }: _Task): Generator<void, void> {
     // A few entries are a leaf once one of their guards was checked; on the
     // rest chain (no guard checked) they still get one node that checks one.
+    // (Splitting further only to list exact entries as matched was measured
+    // to cost more node visits than the tests it saves: every frame that
+    // reaches a node pays its load, while tests stop at the decision.)
     const few = entries.length <= _LEAF_ENTRIES;
     if ((few && filtered) || node.depth >= _MAX_DEPTH) {
-      node.leaf = _positions(entries);
+      _makeLeaf(node, entries, used);
       return;
     }
     // Keys most entries share first; on the rest chain, else any key at all.
@@ -303,7 +365,7 @@ export class _IndexBuilder {
       best = yield* this.#choose(entries, used, 1);
     }
     if (best === null) {
-      node.leaf = _positions(entries);
+      _makeLeaf(node, entries, used);
       return;
     }
     const key = _keyOf(best.field, best.mask);
@@ -319,6 +381,8 @@ export class _IndexBuilder {
     node.mask = best.mask;
     if (best.ranges) yield* this.#splitRanges(node, entries, best, rest, childUsed);
     else yield* this.#splitExact(node, entries, best, rest, childUsed);
+    const resting = new Set(rest);
+    node.classes = _classesOf(entries.filter((e) => !resting.has(e)));
     if (rest.length > 0) {
       const next = new _IndexNode();
       next.depth = node.depth + 1;
@@ -491,6 +555,28 @@ export class _IndexBuilder {
 }
 
 /**
+ * `guards` with each prefix widened to a range ({@linkcode _prefixAsRange})
+ * and guards that then share a field and mask intersected (so an entry has
+ * at most one guard per key); `null` when they contradict.
+ */
+function _widened(guards: readonly _Guard[], fields: readonly _Field[]): _Guard[] | null {
+  const out: _Guard[] = [];
+  for (const guard of guards) {
+    const g = _prefixAsRange(guard, fields);
+    const i = out.findIndex((h) => h.field === g.field && h.mask === g.mask);
+    if (i < 0) {
+      out.push(g);
+      continue;
+    }
+    const lo = Math.max(out[i].lo, g.lo);
+    const hi = Math.min(out[i].hi, g.hi);
+    if (lo > hi) return null;
+    out[i] = { field: g.field, mask: g.mask, lo, hi };
+  }
+  return out;
+}
+
+/**
  * An equality under a prefix mask (`(v & 0xffffff00) = k`, as `-s 10.0.1.0/24`
  * or a tcpdump `net` test) as the same test on the whole field, `k ≤ v ≤ k |
  * 0xff`: guards on one field with different prefix lengths then share one
@@ -572,9 +658,55 @@ function _segment(starts: Float64Array, value: number): number {
   return lo;
 }
 
-function _positions(entries: readonly _IndexEntry[]): Int32Array {
+/** The frame classes any of `entries` can hold on. */
+function _classesOf(entries: readonly _IndexEntry[]): number {
+  let classes = 0;
+  for (const e of entries) classes |= e.classes;
+  return classes;
+}
+
+/** Makes `node` a leaf listing `entries` (reached along a path that split on `used`). */
+function _makeLeaf(node: _IndexNode, entries: readonly _IndexEntry[], used: ReadonlySet<number>) {
+  node.leaf = _codes(entries, used);
+  node.classes = _classesOf(entries);
+  for (const e of entries) {
+    if (e.ends === 0 || !e.exact || _unchecked(e, used)) continue;
+    const code = 2 * e.position;
+    if ((e.ends & _ENDS_IP) !== 0 && code < node.endsIp) node.endsIp = code;
+    if ((e.ends & _ENDS_NOT_IP) !== 0 && code < node.endsNotIp) node.endsNotIp = code;
+  }
+}
+
+/**
+ * Sets `least` of `node` and every node below it, bottom-up (the rest chain
+ * and children first; depth at most `_MAX_DEPTH`, so the recursion is bounded).
+ */
+function _setLeast(node: _IndexNode): number {
+  let least = node.leaf.length > 0 ? node.leaf[0] : _END;
+  for (const child of node.children) {
+    if (child !== null) least = Math.min(least, _setLeast(child));
+  }
+  if (node.rest !== null) least = Math.min(least, _setLeast(node.rest));
+  node.least = least;
+  return least;
+}
+
+/** Whether `entry` is exact and has a guard whose key was not split on (`used`). */
+function _unchecked(entry: _IndexEntry, used: ReadonlySet<number>): boolean {
+  return entry.exact && entry.guards.some((g) => !used.has(_keyOf(g.field, g.mask)));
+}
+
+/**
+ * The sorted, distinct codes of a leaf's entries: `2 × position` for an
+ * exact entry all of whose guards' keys were split on along the path
+ * (`used`), else `2 × position + 1`.
+ */
+function _codes(entries: readonly _IndexEntry[], used: ReadonlySet<number>): Int32Array {
   const out = new Int32Array(entries.length);
-  for (let i = 0; i < entries.length; i++) out[i] = entries[i].position;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    out[i] = 2 * e.position + (e.exact && !_unchecked(e, used) ? 0 : 1);
+  }
   out.sort();
   let n = 0;
   for (let i = 0; i < out.length; i++) if (n === 0 || out[n - 1] !== out[i]) out[n++] = out[i];

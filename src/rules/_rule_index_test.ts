@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { _prng } from "../../tests/_fuzz.ts";
 import { _randomFrame, _randomRuleSet } from "../../tests/_classifier_rule_sets.ts";
 import { FrameContext } from "./frame_context.ts";
+import { _frameClass } from "./_frame_class.ts";
 import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
 import { compileRuleSet, createFrameRef } from "./compile_rule_set.ts";
 import { parseRuleSet } from "./parse_rule_set.ts";
@@ -163,6 +164,7 @@ Deno.test("a walk collects at most _maxLists() lists (the classifier's prealloca
     link: contexts.link,
     networkWindow: _newWindow(),
     linkWindow: _newWindow(),
+    frameClass: 15,
   };
   let walked = 0;
   for (let i = 0; i < 20; i++) {
@@ -179,7 +181,10 @@ Deno.test("a walk collects at most _maxLists() lists (the classifier's prealloca
         state.networkStart = contexts.descriptor.networkOffset;
         if (state.isIp) _fillWindow(state.networkWindow, bytes, state.network);
         _fillWindow(state.linkWindow, bytes, state.link);
-        const count = _collectCandidates(root, state, lists, 0);
+        state.frameClass = _frameClass(state, state.isIp);
+        const into = { lists, count: 0, bound: 0x7fffffff };
+        _collectCandidates(root, state, into);
+        const count = into.count;
         assert.ok(count <= most, `${count} lists > ${most}`);
         walked += count;
       }

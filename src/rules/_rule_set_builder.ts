@@ -20,8 +20,15 @@ import {
   type _Settings,
 } from "./_match_tests.ts";
 import { _FieldTable } from "./_fields.ts";
+import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
-import { _IndexBuilder, type _IndexEntry, type _IndexNode } from "./_rule_index.ts";
+import {
+  _ENDS_IP,
+  _ENDS_NOT_IP,
+  _IndexBuilder,
+  type _IndexEntry,
+  type _IndexNode,
+} from "./_rule_index.ts";
 import {
   type _Classifier,
   type _CompiledRule,
@@ -102,11 +109,19 @@ export class _RuleSetBuilder {
   constructor(ruleSet: RuleSet, options?: CompileRuleSetOptions) {
     this.#ruleSet = ruleSet;
     this.#options = options;
-    const strategy = options?.strategy ?? "closure";
-    if (strategy !== "closure" && strategy !== "source" && strategy !== "interpret") {
+    // No strategy: each program gets what `compile()` picks for this runtime.
+    const strategy = options?.strategy;
+    if (
+      strategy !== undefined && strategy !== "closure" && strategy !== "source" &&
+      strategy !== "interpret"
+    ) {
       throw new TypeError(`Cannot compile rule set: unknown strategy "${strategy}"`);
     }
-    this.#settings = { strategy, maxInstructions: options?.maxInstructions ?? 64 };
+    this.#settings = {
+      strategy,
+      maxInstructions: options?.maxInstructions ?? 64,
+      compiled: new Map(),
+    };
     const evaluation = options?.evaluation ??
       (strategy === "interpret" ? "rule-by-rule" : "indexed");
     if (evaluation !== "indexed" && evaluation !== "rule-by-rule") {
@@ -202,6 +217,15 @@ export class _RuleSetBuilder {
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
     const summary = _summariseRule(prepared, base, this.#table);
-    for (const guards of summary) this.#entries[this.#chain].push({ position: r, guards });
+    const fields = this.#table.fields;
+    const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN ||
+      kind === _T_GOTO;
+    // A network-base rule never matches a frame without an IP header.
+    const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
+    for (const { guards, exact } of summary) {
+      const classes = _entryClasses(guards, base, fields);
+      if (classes === 0) continue;
+      this.#entries[this.#chain].push({ position: r, guards, exact, classes, ends });
+    }
   }
 }

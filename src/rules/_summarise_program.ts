@@ -15,6 +15,15 @@
  * come from the engine (`_alu`, `_jumpTaken`); loads become fields that the
  * classifier loads with the engine's own helpers.
  *
+ * An accepting path is **exact** (its guards also suffice) when nothing on
+ * it was forgotten: every branch was decided by a constant or learned as a
+ * guard, the returned value was a constant or learned as a guard, every load
+ * that can fail is a guard (a load without a compare gets the guard "the
+ * field loads", mask 0), no state was joined, no guard dropped, no
+ * alternative joined. Anything else (an unknown value compared, `X` divided
+ * by, a load at an unknown offset, a risky ancillary field, a backward jump)
+ * makes the path not exact: its rule's test then runs.
+ *
  * Bounds: work is at most `program.length × _MAX_STATES` steps; a summary has
  * at most `_MAX_ALTERNATIVES` alternatives of at most `_MAX_GUARDS` guards.
  *
@@ -63,12 +72,15 @@ import {
   SKF_AD_VLAN_TAG_PRESENT,
   SKF_AD_VLAN_TPID,
 } from "../bpf/opcodes.ts";
-import { _F_ANCILLARY, _F_PACKET, type _FieldTable } from "./_fields.ts";
+import { _F_ANCILLARY, _F_LENGTH, _F_PACKET, type _FieldTable } from "./_fields.ts";
 import {
   _addGuard,
   type _Alternative,
+  _ANYTHING,
   _boundAlternatives,
   type _Guard,
+  _keepsGuard,
+  _MAX_GUARDS,
   type _Summary,
 } from "./_guards.ts";
 
@@ -116,6 +128,15 @@ interface _State {
   x: _Value;
   memory: _Value[];
   guards: _Guard[];
+  /** Fields loaded on the path (their load must succeed), at most `_MAX_GUARDS`. */
+  loads: number[];
+  /**
+   * Ranges the path excludes (a `jeq` not taken), at most `_MAX_GUARDS`:
+   * the path is exact only if its final guards exclude each of them.
+   */
+  excluded: _Guard[];
+  /** Whether the path so far is tracked exactly (see the module doc). */
+  exact: boolean;
 }
 
 const _SAFE_ANCILLARY = new Set([
@@ -215,7 +236,7 @@ function _aluValue(op: number, a: _Value, operand: _Value): _Value | null {
 }
 
 function _copy(state: _State): _State {
-  return { a: state.a, x: state.x, memory: state.memory, guards: state.guards };
+  return { ...state };
 }
 
 function _joinStates(p: _State, q: _State): _State {
@@ -240,6 +261,9 @@ function _joinStates(p: _State, q: _State): _State {
     x: _sameValue(p.x, q.x) ? p.x : UNKNOWN,
     memory,
     guards,
+    loads: p.loads.filter((f) => q.loads.includes(f)),
+    excluded: [],
+    exact: false,
   };
 }
 
@@ -252,18 +276,108 @@ function _learn(
   b: number,
 ): _State | null {
   if (value.kind === _CONST) return value.k >= a && value.k <= b ? state : null;
-  if (value.kind !== _BITS) return state;
+  if (value.kind !== _BITS) return _inexact(state);
   const guard = _rangeGuard(table, value, a, b);
   if (guard === IMPOSSIBLE) return null;
   if (guard === null) return state;
+  const kept = _keepsGuard(state.guards, guard);
   const guards = _addGuard(state.guards, guard);
-  if (guards === null) return null;
+  if (guards === null || _excludedBy(guards, guard, state.excluded)) return null;
   const next = _copy(state);
   next.guards = guards;
+  if (!kept) next.exact = false;
   return next;
 }
 
 const MAX = 0xffffffff;
+
+/**
+ * `state` (not equal branch of `value = k`, `value` bits of a field) with
+ * the range `value ∈ [k, k]` excludes recorded: a guard when that is one
+ * range (`k` the least or the largest value), else an exclusion the final
+ * guards must imply (else the path is not exact).
+ */
+function _exclude(table: _FieldTable, state: _State, value: _Value, k: number): _State | null {
+  if (k === 0) return _learn(table, state, value, 1, MAX);
+  if (k === MAX) return _learn(table, state, value, 0, MAX - 1);
+  if (!state.exact) return state;
+  const guard = _rangeGuard(table, value, k, k);
+  if (guard === null || guard === IMPOSSIBLE) return state;
+  if (_excludedBy(state.guards, guard, [guard])) return null; // a guard already says `= k`
+  const next = _copy(state);
+  if (state.excluded.length >= _MAX_GUARDS) next.exact = false;
+  else next.excluded = [...state.excluded, guard];
+  return next;
+}
+
+/**
+ * Whether the guard on `guard`'s field and mask in `guards` lies within a
+ * range the path excluded (then the path cannot be taken).
+ */
+function _excludedBy(
+  guards: readonly _Guard[],
+  guard: _Guard,
+  excluded: readonly _Guard[],
+): boolean {
+  if (excluded.length === 0) return false;
+  const g = guards.find((h) => h.field === guard.field && h.mask === guard.mask);
+  if (g === undefined) return false;
+  return excluded.some((x) =>
+    x.field === g.field && x.mask === g.mask && x.lo <= g.lo && g.hi <= x.hi
+  );
+}
+
+/** `state`, no longer exact (a copy when it was). */
+function _inexact(state: _State): _State {
+  if (!state.exact) return state;
+  const next = _copy(state);
+  next.exact = false;
+  return next;
+}
+
+/**
+ * The guards of an accepting path: its guards plus "loads" (mask 0) for each
+ * field loaded without a guard that implies the load (see `_impliesLoad`);
+ * `null` when one would be dropped.
+ */
+function _withLoads(table: _FieldTable, state: _State): _Guard[] | null {
+  let guards: _Guard[] = state.guards;
+  for (const field of state.loads) {
+    if (guards.some((g) => _impliesLoad(table, g.field, field))) continue;
+    const loads: _Guard = { field, mask: 0, lo: 0, hi: 0 };
+    if (!_keepsGuard(guards, loads)) return null;
+    guards = _addGuard(guards, loads)!;
+  }
+  return guards;
+}
+
+/**
+ * Whether field `g` loading means field `f` loads: the same field, or packet
+ * loads at the same base and header-length byte, both at offsets in
+ * `[0, 0x10000)`, `f` ending no later than `g` (a load at a non-negative
+ * offset succeeds exactly when it ends by the window's end, `_loadIndex`).
+ */
+function _impliesLoad(table: _FieldTable, g: number, f: number): boolean {
+  if (g === f) return true;
+  const a = table.fields[f];
+  const b = table.fields[g];
+  return a.kind === _F_PACKET && b.kind === _F_PACKET && a.base === b.base && a.msh === b.msh &&
+    a.offset >= 0 && b.offset >= 0 && b.offset < 0x10000 && a.offset + a.size <= b.offset + b.size;
+}
+
+/** `state` with `field` loaded (the load succeeded on this path). */
+function _loaded(state: _State, field: number): void {
+  if (field < 0) {
+    state.exact = false;
+    return;
+  }
+  if (state.loads.includes(field)) return;
+  if (state.loads.length >= _MAX_GUARDS) {
+    state.exact = false;
+    return;
+  }
+  state.loads = [...state.loads, field];
+}
 
 /**
  * The successors of a conditional jump: `[taken, not taken]` states (`null`
@@ -278,14 +392,17 @@ function _branch(
   const a = state.a;
   if (a.kind === _CONST && operand.kind === _CONST) {
     const taken = _jumpTaken(op, a.k, operand.k);
-    if (taken < 0) return [state, state];
+    if (taken < 0) return [_inexact(state), _inexact(state)];
     return taken ? [state, null] : [null, state];
   }
-  if (operand.kind !== _CONST || a.kind !== _BITS) return [state, state];
+  if (operand.kind !== _CONST || a.kind !== _BITS) return [_inexact(state), _inexact(state)];
   const k = operand.k;
   switch (op) {
-    case BPF_JEQ:
-      return [_learn(table, state, a, k, k), state];
+    case BPF_JEQ: {
+      const taken = _learn(table, state, a, k, k);
+      if (taken === null) return [null, state];
+      return [taken, _exclude(table, state, a, k)];
+    }
     case BPF_JGT:
       return [
         k === MAX ? null : _learn(table, state, a, k + 1, MAX),
@@ -299,7 +416,54 @@ function _branch(
       return [_learn(table, state, tested, 1, MAX), _learn(table, state, tested, 0, 0)];
     }
   }
-  return [state, state];
+  return [_inexact(state), _inexact(state)];
+}
+
+/** An accepting path: its guards, and the ranges it excluded (see `_resolveExclusions`). */
+interface _Accepted {
+  guards: _Guard[];
+  excluded: _Guard[];
+  exact: boolean;
+}
+
+/** Most accepting paths whose exclusions are resolved (more: those with any stay not exact). */
+const _MAX_RESOLVED = 64;
+
+/**
+ * The alternatives of the accepting paths. A path is `G ∧ ¬X1 ∧ … ∧ ¬Xn`
+ * (its guards, the `jeq` ranges it excluded); `G` alone is exact when each
+ * `G ∧ Xi` is empty (G excludes Xi) or implies the guards of an exact
+ * alternative (the frames the exclusion left out are accepted another way,
+ * as `port 80` accepts by source or destination port). Exact ones are found
+ * from those without exclusions up, so each step rests on proven ones.
+ */
+function _resolveExclusions(accepts: _Accepted[]): _Alternative[] {
+  const exact = accepts.map((a) => a.exact && a.excluded.length === 0);
+  if (accepts.length <= _MAX_RESOLVED) {
+    for (let changed = true; changed;) {
+      changed = false;
+      for (let i = 0; i < accepts.length; i++) {
+        const a = accepts[i];
+        if (exact[i] || !a.exact) continue;
+        const covered = (x: _Guard) => {
+          const both = _addGuard(a.guards, x);
+          return both === null || accepts.some((b, j) => exact[j] && _implies(both, b.guards));
+        };
+        if (a.excluded.every(covered)) exact[i] = changed = true;
+      }
+    }
+  }
+  return accepts.map((a, i) => ({ guards: a.guards, exact: exact[i] }));
+}
+
+/** Whether `guards` all holding means each of `wanted` holds (mask 0: "loads"). */
+function _implies(guards: readonly _Guard[], wanted: readonly _Guard[]): boolean {
+  return wanted.every((h) =>
+    guards.some((g) =>
+      g.field === h.field &&
+      (h.mask === 0 || (g.mask === h.mask && h.lo <= g.lo && g.hi <= h.hi))
+    )
+  );
 }
 
 /**
@@ -315,8 +479,10 @@ export function _summariseProgram(
   const n = program.length;
   const pending: (_State[] | undefined)[] = new Array(n);
   const memory: _Value[] = new Array(16).fill(UNKNOWN);
-  pending[0] = [{ a: _const(0), x: _const(0), memory, guards: [] }];
-  const accepts: _Alternative[] = [];
+  pending[0] = [
+    { a: _const(0), x: _const(0), memory, guards: [], loads: [], excluded: [], exact: true },
+  ];
+  const accepts: _Accepted[] = [];
   const push = (pc: number, state: _State | null) => {
     if (state === null) return;
     if (pc >= n) return; // validated programs never run past the end
@@ -324,7 +490,13 @@ export function _summariseProgram(
   };
   const accept = (state: _State, value: _Value) => {
     const accepted = _learn(table, state, value, 1, MAX);
-    if (accepted !== null) accepts.push(accepted.guards);
+    if (accepted === null) return;
+    const guards = accepted.exact ? _withLoads(table, accepted) : null;
+    accepts.push(
+      guards === null
+        ? { guards: accepted.guards, excluded: [], exact: false }
+        : { guards, excluded: accepted.excluded, exact: true },
+    );
   };
   for (let pc = 0; pc < n; pc++) {
     const states = pending[pc];
@@ -346,7 +518,7 @@ export function _summariseProgram(
       if (cls === BPF_JMP) {
         const op = code & 0xf0;
         if (op === BPF_JA) {
-          if ((k | 0) < 0) return [[]]; // backward: not summarised
+          if ((k | 0) < 0) return _ANYTHING; // backward: not summarised
           push(pc + 1 + k, state);
           continue;
         }
@@ -360,7 +532,7 @@ export function _summariseProgram(
       push(pc + 1, next);
     }
   }
-  return _boundAlternatives(accepts);
+  return _boundAlternatives(_resolveExclusions(accepts));
 }
 
 /**
@@ -392,7 +564,11 @@ function _step(
       return state;
     }
     case BPF_ALU: {
-      const value = _aluValue(code & 0xf0, state.a, (code & BPF_X) ? state.x : _const(k));
+      const op = code & 0xf0;
+      const operand = (code & BPF_X) ? state.x : _const(k);
+      // Dividing by an unknown X ends the program when X is 0: not learned.
+      if ((op === BPF_DIV || op === BPF_MOD) && operand.kind !== _CONST) state.exact = false;
+      const value = _aluValue(op, state.a, operand);
       if (value === null) return null;
       state.a = value;
       return state;
@@ -417,37 +593,55 @@ function _load(
   const mode = code & 0xe0;
   const size = (code & 0x18) === BPF_B ? 1 : (code & 0x18) === 0x08 ? 2 : 4;
   if ((code & 0x07) === BPF_LDX && mode === BPF_MSH) {
-    return _bits(table.intern(_F_PACKET, base, -1, k | 0, 1), 0, 0xf, 2);
+    const field = table.intern(_F_PACKET, base, -1, k | 0, 1);
+    _loaded(state, field);
+    return _bits(field, 0, 0xf, 2);
   }
   switch (mode) {
     case BPF_IMM:
       return _const(k);
     case BPF_MEM:
       return state.memory[k & 15];
-    case BPF_LEN:
-      return UNKNOWN;
+    case BPF_LEN: {
+      // Always loads (on a frame the rule's base admits).
+      const field = table.intern(_F_LENGTH, base, -1, 0, 4);
+      if (field < 0) state.exact = false;
+      return _bits(field, 0, MAX, 0);
+    }
     case BPF_ABS: {
       const ancillary = _ancillaryField(k);
       if (ancillary >= 0) {
         if (_SAFE_ANCILLARY.has(ancillary)) {
-          return _bits(table.intern(_F_ANCILLARY, base, -1, ancillary, 4), 0, MAX, 0);
+          // These always load (on a frame the rule's base admits).
+          const field = table.intern(_F_ANCILLARY, base, -1, ancillary, 4);
+          if (field < 0) state.exact = false;
+          return _bits(field, 0, MAX, 0);
         }
         // The load may end the program returning A (no device): an exit.
+        state.exact = false;
         accept(state, state.a);
         return UNKNOWN;
       }
       const field = table.intern(_F_PACKET, base, -1, k | 0, size);
+      _loaded(state, field);
       return _bits(field, 0, size === 4 ? MAX : size === 2 ? 0xffff : 0xff, 0);
     }
     case BPF_IND: {
       const x = state.x;
       const all = size === 4 ? MAX : size === 2 ? 0xffff : 0xff;
       if (x.kind === _CONST) {
-        return _bits(table.intern(_F_PACKET, base, -1, (x.k + k) | 0, size), 0, all, 0);
+        const field = table.intern(_F_PACKET, base, -1, (x.k + k) | 0, size);
+        _loaded(state, field);
+        return _bits(field, 0, all, 0);
       }
       const header = _headerLengthByte(table, x);
-      if (header < 0 || k >= 0x10000) return UNKNOWN;
-      return _bits(table.intern(_F_PACKET, base, header, k, size), 0, all, 0);
+      if (header < 0 || k >= 0x10000) {
+        state.exact = false;
+        return UNKNOWN;
+      }
+      const field = table.intern(_F_PACKET, base, header, k, size);
+      _loaded(state, field);
+      return _bits(field, 0, all, 0);
     }
   }
   return UNKNOWN;

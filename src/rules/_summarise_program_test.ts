@@ -3,7 +3,8 @@
  * random programs (random valid cBPF, pcap-filter expressions, u32 tests)
  * and random packets, whenever `interpret()` accepts, at least one
  * alternative of the summary has all its guards true on that packet (fields
- * loaded as the classifier loads them).
+ * loaded as the classifier loads them); and whenever an exact alternative
+ * has all its guards true, `interpret()` accepts.
  */
 import assert from "node:assert/strict";
 import { interpret } from "../bpf/interpret.ts";
@@ -18,26 +19,34 @@ import { createFrameRef } from "./compile_rule_set.ts";
 import { FrameContext } from "./frame_context.ts";
 import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
 import { _F_PACKET, _FieldTable, _loadField } from "./_fields.ts";
-import type { _Summary } from "./_guards.ts";
+import type { _Alternative, _Summary } from "./_guards.ts";
 import { _BASE_LINK, _BASE_NETWORK } from "./_match_tests.ts";
 import { _summariseProgram } from "./_summarise_program.ts";
 
+function _allHold(alternative: _Alternative, table: _FieldTable, state: _Frame): boolean {
+  return alternative.guards.every((g) => {
+    const value = _loadField(table.fields[g.field], state);
+    if (value < 0) return false;
+    const masked = (value & g.mask) >>> 0;
+    return masked >= g.lo && masked <= g.hi;
+  });
+}
+
 function _holds(summary: _Summary, table: _FieldTable, state: _Frame): boolean {
-  return summary.some((alternative) =>
-    alternative.every((g) => {
-      const value = _loadField(table.fields[g.field], state);
-      if (value < 0) return false;
-      const masked = (value & g.mask) >>> 0;
-      return masked >= g.lo && masked <= g.hi;
-    })
-  );
+  return summary.some((alternative) => _allHold(alternative, table, state));
+}
+
+/** Packets accepted, and packets an exact alternative said the program accepts. */
+interface _Checked {
+  accepted: number;
+  exactly: number;
 }
 
 function _check(
   random: _Random,
   programs: [Instruction[], number][],
   packets: number,
-): number {
+): _Checked {
   const table = new _FieldTable(4096);
   const contexts = new FrameContext();
   const state: _Frame = {
@@ -50,8 +59,10 @@ function _check(
     link: contexts.link,
     networkWindow: _newWindow(),
     linkWindow: _newWindow(),
+    frameClass: 15,
   };
   let accepted = 0;
+  let exactly = 0;
   for (const [program, base] of programs) {
     const summary = _summariseProgram(program, base, table);
     for (let p = 0; p < packets; p++) {
@@ -69,7 +80,18 @@ function _check(
       _fillWindow(state.networkWindow, bytes, state.network);
       _fillWindow(state.linkWindow, bytes, state.link);
       const context = base === _BASE_NETWORK ? state.network : state.link;
-      if (interpret(program, bytes, context) === 0) continue;
+      const accepts = interpret(program, bytes, context) !== 0;
+      const exact = summary.find((a) => a.exact && _allHold(a, table, state));
+      if (exact !== undefined) {
+        exactly++;
+        if (!accepts) {
+          assert.fail(
+            `exact alternative ${JSON.stringify(exact)} holds on a rejected packet [${bytes}] ` +
+              `of ${JSON.stringify(program)}`,
+          );
+        }
+      }
+      if (!accepts) continue;
       accepted++;
       if (!_holds(summary, table, state)) {
         assert.fail(
@@ -79,7 +101,7 @@ function _check(
       }
     }
   }
-  return accepted;
+  return { accepted, exactly };
 }
 
 Deno.test("_summariseProgram() keeps an alternative for every packet random programs accept", async () => {
@@ -89,7 +111,8 @@ Deno.test("_summariseProgram() keeps an alternative for every packet random prog
       (): [Instruction[], number] => [_validProgram(random, 30), random.pick([0, 1])],
     );
     note(programs);
-    assert.ok(_check(random, programs, 40) > 100);
+    const checked = _check(random, programs, 40);
+    assert.ok(checked.accepted > 100 && checked.exactly > 20, JSON.stringify(checked));
   });
 });
 
@@ -105,7 +128,8 @@ Deno.test("_summariseProgram() keeps an alternative for every packet filter expr
         link ? _BASE_LINK : _BASE_NETWORK,
       ]);
     }
-    assert.ok(_check(random, programs, 60) > 200);
+    const checked = _check(random, programs, 60);
+    assert.ok(checked.accepted > 200 && checked.exactly > 50, JSON.stringify(checked));
   });
 });
 
@@ -117,7 +141,8 @@ Deno.test("_summariseProgram() keeps an alternative for every packet u32 tests a
       note(expression);
       programs.push([u32ToBpf(parseU32(expression)), _BASE_NETWORK]);
     }
-    assert.ok(_check(random, programs, 60) > 50);
+    const checked = _check(random, programs, 60);
+    assert.ok(checked.accepted > 50 && checked.exactly > 10, JSON.stringify(checked));
   });
 });
 
@@ -125,7 +150,7 @@ Deno.test("_summariseProgram() learns the tested fields of typical expressions",
   const table = new _FieldTable(64);
   const fieldsOf = (expression: string, linkType: number) =>
     _summariseProgram(compileFilter(expression, { linkType }), _BASE_NETWORK, table).map((a) =>
-      a.map((g) => {
+      a.guards.map((g) => {
         const f = table.fields[g.field];
         return `${f.kind === _F_PACKET ? "" : "?"}${
           f.msh >= 0 ? `x${f.msh}+` : ""
@@ -143,8 +168,10 @@ Deno.test("_summariseProgram() learns the tested fields of typical expressions",
     _BASE_NETWORK,
     table,
   );
-  const portField = u32[0][0].field;
-  assert.ok(bpf.some((a) => a.some((g) => g.field === portField && g.lo === 80 && g.hi === 80)));
+  const portField = u32[0].guards.find((g) => g.lo === 80)!.field;
+  assert.ok(
+    bpf.some((a) => a.guards.some((g) => g.field === portField && g.lo === 80 && g.hi === 80)),
+  );
   // A range stays a range.
   assert.ok(
     fieldsOf("tcp dst portrange 1000-2000", 101).every((a) => a.includes("=1000..2000")),

@@ -12,6 +12,13 @@
  * - `!` matches and comments say nothing (always possible);
  * - a match that cannot hold makes the whole rule impossible.
  *
+ * Exact alternatives (their guards suffice, see ./_guards.ts): `-p`, `-s`,
+ * `-d` and whole-name `-i`/`-o` (their tests read exactly those fields),
+ * comments (always true), and the exact paths of network-base `--bytecode`,
+ * `--u32` and `--expr` programs. Inverted matches, `-i eth+` and link-base
+ * `--expr` (whose test compiles per capture interface, not the summarised
+ * EN10MB program) are never exact.
+ *
  * @module
  */
 import { LINKTYPE_EN10MB } from "../capture/link_types.ts";
@@ -23,7 +30,15 @@ import {
   _F_UPPER_PROTOCOL,
   type _FieldTable,
 } from "./_fields.ts";
-import { _ANYTHING, _conjoinSummaries, type _Guard, _NOTHING, type _Summary } from "./_guards.ts";
+import {
+  type _Alternative,
+  _ALWAYS,
+  _ANYTHING,
+  _conjoinSummaries,
+  type _Guard,
+  _NOTHING,
+  type _Summary,
+} from "./_guards.ts";
 import { _addressOffset, type _PreparedMatch } from "./_match_tests.ts";
 import { _summariseProgram } from "./_summarise_program.ts";
 
@@ -33,13 +48,20 @@ export function _summariseMatch(
   base: number,
   table: _FieldTable,
 ): _Summary {
-  if (prepared.invert) return _ANYTHING;
   const match = prepared.match;
+  if (prepared.invert) {
+    if (match.kind === "protocol") return _notProtocolSummary(match.protocol, table);
+    if (match.kind === "address") return _addressSummary(match, table, true);
+    return _ANYTHING;
+  }
+  if (match.kind === "comment") return _ALWAYS;
   if (match.kind === "protocol") {
-    if (match.protocol === 0) return _ANYTHING;
+    // `-p all` always holds (`! -p all` never does: left to its test).
+    if (match.protocol === 0) return match.invert ? _ANYTHING : _ALWAYS;
     const field = table.intern(_F_UPPER_PROTOCOL, 0, -1, 0, 0);
     if (field < 0) return _ANYTHING;
-    return [[{ field, mask: 0xffffffff, lo: match.protocol, hi: match.protocol }]];
+    const guard = { field, mask: 0xffffffff, lo: match.protocol, hi: match.protocol };
+    return [{ guards: [guard], exact: true }];
   }
   if (match.kind === "address") return _addressSummary(match, table);
   if (match.kind === "interface") {
@@ -48,7 +70,7 @@ export function _summariseMatch(
     const field = table.intern(_F_INTERFACE, 0, -1, match.direction === "in" ? 0 : 1, 0);
     if (field < 0) return _ANYTHING;
     const name = table.interfaceNumber(match.name);
-    return [[{ field, mask: 0xffffffff, lo: name, hi: name }]];
+    return [{ guards: [{ field, mask: 0xffffffff, lo: name, hi: name }], exact: true }];
   }
   if (prepared.program === null) return _ANYTHING;
   const summary = _summariseProgram(prepared.program, base, table);
@@ -62,21 +84,43 @@ export function _summariseMatch(
     lo,
     hi,
   });
+  const inexact = (guards: _Guard[]) => ({ guards, exact: false });
   return [
-    ...summary.map((alternative) => [...alternative, ethernet(LINKTYPE_EN10MB, LINKTYPE_EN10MB)]),
-    [ethernet(0, LINKTYPE_EN10MB - 1)],
-    [ethernet(LINKTYPE_EN10MB + 1, 0xffffffff)],
+    ...summary.map((a) => inexact([...a.guards, ethernet(LINKTYPE_EN10MB, LINKTYPE_EN10MB)])),
+    inexact([ethernet(0, LINKTYPE_EN10MB - 1)]),
+    inexact([ethernet(LINKTYPE_EN10MB + 1, 0xffffffff)]),
   ];
 }
 
+/**
+ * `! -p N`: the protocol loads and is not N, two exact ranges (`! -p all`
+ * never matches: left to its test).
+ */
+function _notProtocolSummary(protocol: number, table: _FieldTable): _Summary {
+  if (protocol === 0) return _ANYTHING;
+  const field = table.intern(_F_UPPER_PROTOCOL, 0, -1, 0, 0);
+  if (field < 0) return _ANYTHING;
+  const below = { field, mask: 0xffffffff, lo: 0, hi: protocol - 1 };
+  const above = { field, mask: 0xffffffff, lo: protocol + 1, hi: 0xffffffff };
+  return [{ guards: [below], exact: true }, { guards: [above], exact: true }];
+}
+
+/**
+ * `-s`/`-d`: the prefix's words equal (one exact alternative); inverted,
+ * the address of that version loads and some word differs: for each word
+ * `i`, words before it equal and word `i` below or above (at most 8 exact
+ * alternatives; `! -s 0/0` never matches and is left to its test).
+ */
 function _addressSummary(
   match: _PreparedMatch["match"] & { kind: "address" },
   table: _FieldTable,
+  invert = false,
 ): _Summary {
   const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
   if (typeof network === "string") return _ANYTHING; // refused when prepared
   const offset = _addressOffset(network.version, match.direction);
   const guards: _Guard[] = [];
+  let exact = true;
   const bytes = network.bytes;
   for (let word = 0; word * 32 < network.prefixLength; word++) {
     const bits = Math.min(32, network.prefixLength - word * 32);
@@ -86,13 +130,33 @@ function _addressSummary(
       mask;
     const field = table.intern(_F_ADDRESS, 0, -1, offset + i, network.version);
     if (field >= 0) guards.push({ field, mask, lo: value >>> 0, hi: value >>> 0 });
+    else exact = false;
   }
-  if (guards.length === 0) {
+  if (invert) {
+    if (!exact || guards.length === 0) return _ANYTHING;
+    const alternatives: _Alternative[] = [];
+    guards.forEach((g, i) => {
+      // With a prefix mask, `(w & mask) < v` is `w < v` and `(w & mask) > v`
+      // is `w > (v | ~mask)`: ranges on the whole word.
+      const equal = guards.slice(0, i);
+      const top = (g.lo | ~g.mask) >>> 0;
+      const whole = { field: g.field, mask: 0xffffffff };
+      if (g.lo > 0) {
+        alternatives.push({ guards: [...equal, { ...whole, lo: 0, hi: g.lo - 1 }], exact });
+      }
+      if (top < 0xffffffff) {
+        alternatives.push({ guards: [...equal, { ...whole, lo: top + 1, hi: 0xffffffff }], exact });
+      }
+    });
+    return alternatives;
+  }
+  if (network.prefixLength === 0) {
     // `-s 0/0` still needs an IP header of its version: the word 0 loads.
     const field = table.intern(_F_ADDRESS, 0, -1, offset, network.version);
     if (field >= 0) guards.push({ field, mask: 0, lo: 0, hi: 0 });
+    else exact = false;
   }
-  return [guards];
+  return [{ guards, exact }];
 }
 
 /** The summary of a rule: the conjunction of its matches' summaries. */
@@ -101,7 +165,7 @@ export function _summariseRule(
   base: number,
   table: _FieldTable,
 ): _Summary {
-  let summary: _Summary = _ANYTHING;
+  let summary: _Summary = _ALWAYS;
   for (const match of prepared) {
     summary = _conjoinSummaries(summary, _summariseMatch(match, base, table));
     if (summary.length === 0) return _NOTHING;

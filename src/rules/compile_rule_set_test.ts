@@ -4,8 +4,10 @@ import { parseRuleSet } from "./parse_rule_set.ts";
 import { formatRuleSet } from "./format_rule_set.ts";
 import { RuleSetError } from "./rule_set_error.ts";
 import type { RuleSet } from "./rule_set.ts";
+import { _resetStrategyChoice } from "../bpf/_strategy_choice.ts";
 
-const STRATEGIES: CompileRuleSetOptions["strategy"][] = ["closure", "interpret"];
+// `undefined`: the measured default (what `compile()` picks for this runtime).
+const STRATEGIES: CompileRuleSetOptions["strategy"][] = [undefined, "closure", "interpret"];
 
 /** An Ethernet + IPv4 frame with protocol `protocol`, padded to 60 bytes. */
 function ipv4Frame(
@@ -357,4 +359,34 @@ COMMIT
     // The frames reach the policy and rules in INPUT, WEB and LEAF.
     assert.deepEqual([...seen].sort((a, b) => a - b), [-1, 3, 5, 6, 7]);
   }
+});
+
+Deno.test("compileRuleSet() without a strategy falls back like compile() where code generation is refused", () => {
+  const text = `*filter
+:INPUT DROP [0:0]
+-A INPUT -m bpf --bytecode "${IS_TCP}" -j ACCEPT
+-A INPUT -m bpf --expr "udp and ip[8] = 64" -j ACCEPT
+-A INPUT -m u32 --u32 "6&0xFF=1" -j ACCEPT
+COMMIT
+`;
+  const frames = [ipv4Frame(6), ipv4Frame(17), ipv4Frame(1), ipv4Frame(2), arpFrame()];
+  const reference = compileRuleSet(parseRuleSet(text), { strategy: "interpret" });
+  const expected = frames.map((f) => reference.classify(f));
+  const original = globalThis.Function;
+  globalThis.Function = function () {
+    throw new EvalError("Code generation from strings disallowed for this context");
+  } as unknown as FunctionConstructor;
+  _resetStrategyChoice();
+  let verdicts: boolean[];
+  let counters;
+  try {
+    const rules = compileRuleSet(parseRuleSet(text));
+    verdicts = frames.map((f) => rules.classify(f));
+    counters = rules.counters();
+  } finally {
+    globalThis.Function = original;
+    _resetStrategyChoice();
+  }
+  assert.deepEqual(verdicts, expected);
+  assert.deepEqual(counters, reference.counters());
 });

@@ -45,7 +45,8 @@ export interface _Entry {
 /** How rule sets are parsed and compiled here. */
 export interface _CompileOptions {
   now: () => Date;
-  strategy: "closure" | "source";
+  /** Undefined: what `compile()` measures fastest where this runs (closures where code generation is refused). */
+  strategy: "closure" | "source" | undefined;
   maxInstructions: number;
   /** Most names with a compiled version kept (least recently used without streams go first). */
   maxCompiled: number;

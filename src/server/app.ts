@@ -79,7 +79,7 @@ export function createApp(deps: AppDeps): BpfstreamApp {
   const onError = deps.onError ?? (() => {});
   const ruleSets = new _LoadedRuleSets(deps.store, {
     now,
-    strategy: deps.strategy ?? "closure",
+    strategy: deps.strategy,
     maxInstructions: limits.maxInstructions,
     maxCompiled: limits.maxCompiledRuleSets,
     onError,

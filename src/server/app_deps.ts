@@ -61,7 +61,11 @@ export interface AppDeps {
   now?: () => Date;
   /** Body, rule, program and stream limits (see {@linkcode AppLimits}). */
   limits?: Partial<AppLimits>;
-  /** How BPF programs are compiled: `"closure"` runs everywhere (no code generation). @default {"closure"} */
+  /**
+   * How BPF programs are compiled: `"closure"` runs everywhere (no code generation), `"source"`
+   * generates code where allowed. Unset: what `compile()` measures fastest where the app runs
+   * (generated source on V8 where `new Function` works; closures on Workers, which refuse it).
+   */
   strategy?: "closure" | "source";
   /** Flush per-instance counters to the store this often (0: only on demand and at shutdown). @default {0} */
   counterFlushIntervalMs?: number;
