@@ -13,12 +13,13 @@
  *
  * @module
  */
-import { type BpfstreamApp, createApp } from "../../src/server/app.ts";
 import {
+  type BpfstreamApp,
+  createApp,
   type DurableObjectNamespaceLike,
   DurableObjectRuleSetStore,
-} from "../../src/server/durable_object_rule_set_store.ts";
-import { RuleSetObject } from "../../src/server/rule_set_durable_object.ts";
+  RuleSetObject,
+} from "../../src/server/mod.ts";
 
 /** The Worker's bindings (see wrangler.toml). */
 interface Env {

@@ -12,16 +12,17 @@
  *
  * @module
  */
-import { createApp } from "../../src/server/app.ts";
-import { isLoopback } from "../../src/server/is_loopback.ts";
+import { createApp, isLoopback, withReadAhead } from "../../src/server/mod.ts";
+// Deno KV is Deno's own: its store is not in the runtime-neutral entry.
 import { KvRuleSetStore } from "../../src/server/kv_rule_set_store.ts";
-import { withReadAhead } from "../../src/server/with_read_ahead.ts";
 
 const token = Deno.env.get("BPFSTREAM_TOKEN") || undefined;
 const onDeploy = Deno.env.get("DENO_DEPLOYMENT_ID") !== undefined;
 const NOT_CONFIGURED = "Cannot serve: BPFSTREAM_TOKEN is not set";
 
-const store = await KvRuleSetStore.open(Deno.env.get("BPFSTREAM_KV") || undefined);
+const store = await KvRuleSetStore.open(
+  Deno.env.get("BPFSTREAM_KV") || undefined,
+);
 const app = createApp({
   store,
   token,
@@ -34,7 +35,9 @@ const fetch = withReadAhead(app.fetch);
 export default {
   fetch(request) {
     if (onDeploy && token === undefined) {
-      return Response.json({ error: NOT_CONFIGURED, code: "NOT_CONFIGURED" }, { status: 503 });
+      return Response.json({ error: NOT_CONFIGURED, code: "NOT_CONFIGURED" }, {
+        status: 503,
+      });
     }
     return fetch(request);
   },
