@@ -50,6 +50,25 @@ for (const adapter of ["node", "deno"] as const) {
   });
 }
 
+Deno.test("serve answers every one of 200 connections opened at once (paced a batch per turn)", async () => {
+  const dir = await Deno.makeTempDir();
+  const server = await serve({ hostname: "127.0.0.1", port: 0, kv: `${dir}/rules.kv` });
+  try {
+    const request = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+      "Connection: close\r\n\r\n";
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () => rawExchange(server.port, [request], { waitMs: 20_000 })),
+    );
+    for (const answer of answers) {
+      assert.match(answer, /^HTTP\/1\.1 200 /);
+      assert.match(answer, /"status":"ok"/);
+    }
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("serve --adapter takes node or deno, nothing else", () => {
   assert.equal(_parseServeArgs(["--adapter", "deno"]).adapter, "deno");
   assert.equal(_parseServeArgs(["--adapter", "node"]).adapter, "node");

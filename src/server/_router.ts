@@ -26,6 +26,8 @@ export interface _RouterLimits {
   maxBlockLength: number;
   /** Bytes the output may hold unread before input stops. */
   highWaterMark: number;
+  /** Size of each output buffer (one allocation per this many bytes out). */
+  outputChunkSize: number;
 }
 
 /**
@@ -41,6 +43,7 @@ export function _createRouter(
   const options = {
     decoder: { maxCapturedLength: limits.maxCapturedLength, maxBlockLength: limits.maxBlockLength },
     highWaterMark: limits.highWaterMark,
+    outputChunkSize: limits.outputChunkSize,
   };
   if (output === "accepted") return new RouterStream(compiled, options);
   const router = new RouterStream(compiled, { ...options, dropped: true });

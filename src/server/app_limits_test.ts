@@ -105,6 +105,66 @@ Deno.test("finding 4: a record over the cap ends the stream before it is buffere
   assert.match((await _counters(app)).errors[0].error, /captured length 2054/);
 });
 
+Deno.test("finding 4: after a capture error at most 64 KiB more of the upload is read", async () => {
+  const good = concat(shb(), idb({ linkType: 1 }), epb(_ipv4Frame(6, 100)));
+  const huge = new Uint8Array(8);
+  new DataView(huge.buffer).setUint32(0, 6, true);
+  new DataView(huge.buffer).setUint32(4, 16 * 1024 * 1024, true);
+  const expected = await new Response(
+    new Blob([good as Uint8Array<ArrayBuffer>]).stream()
+      .pipeThrough(new RouterStream(compileRuleSet(parseRuleSet(DROP_UDP)))),
+  ).bytes();
+  // After the oversized block header, 16 KiB pieces of its data, up to 4 MiB.
+  const piece = 16 * 1024;
+  let afterError = 0;
+  let cancelled = false;
+  let ended!: () => void;
+  const done = new Promise<void>((resolve) => ended = resolve);
+  let first = true;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (first) {
+        first = false;
+        controller.enqueue(concat(good, huge));
+      } else if (afterError < 4 * 1024 * 1024) {
+        afterError += piece;
+        controller.enqueue(new Uint8Array(piece));
+      } else {
+        controller.close();
+        ended();
+      }
+    },
+    cancel() {
+      cancelled = true;
+      ended();
+    },
+  }, { highWaterMark: 0 });
+  const app = await _app();
+  const response = await _filter(app, body);
+  assert.deepEqual(await _bytes(response), expected);
+  await done;
+  assert.equal(cancelled, true);
+  // 64 KiB discarded, the piece that went past it, and at most one more in flight.
+  assert.ok(afterError <= 64 * 1024 + 2 * piece, `read ${afterError} bytes after the error`);
+  assert.equal((await _counters(app)).errors[0].code, "CAPTURE_FORMAT");
+});
+
+Deno.test("finding 4: a filter stream's output comes in buffers of at most 64 KiB", async () => {
+  const frames = Array.from({ length: 2000 }, (_, i) => _ipv4Frame(6, 1000, i));
+  const input = _pcap(frames);
+  const expected = await new Response(
+    new Blob([input]).stream()
+      .pipeThrough(new RouterStream(compileRuleSet(parseRuleSet(DROP_UDP)))),
+  ).bytes();
+  const app = await _app();
+  const response = await _filter(app, input);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of response.body!) chunks.push(chunk);
+  assert.ok(chunks.length > 1);
+  for (const chunk of chunks) assert.ok(chunk.length <= 64 * 1024, `a chunk of ${chunk.length}`);
+  assert.deepEqual(concat(...chunks), expected);
+});
+
 Deno.test("finding 4: streams beyond the limit get 503 with Retry-After until one ends", async () => {
   const app = await _app({ maxStreams: 2 });
   const bodies = [_manualBody(pcapHeader()), _manualBody(pcapHeader())];

@@ -14,6 +14,7 @@ import { serve as serveNode } from "@hono/node-server";
 import { type BpfstreamApp, createApp } from "./app.ts";
 import type { ServeOptions } from "./serve_options.ts";
 import { _guardNodeBody, type _NodeMessage, type _NodeResponse } from "./_node_body_guard.ts";
+import { _createConnectionPacer, type _PausableSocket } from "./_connection_pacer.ts";
 import { isLoopback } from "./is_loopback.ts";
 import { withReadAhead } from "./with_read_ahead.ts";
 import { KvRuleSetStore } from "./kv_rule_set_store.ts";
@@ -185,7 +186,8 @@ type _OnListen = (address: { address: string; port: number }) => void;
 
 /**
  * `@hono/node-server`: reads an upload only as fast as the app takes it;
- * request bodies pass {@linkcode _guardNodeBody}.
+ * request bodies pass {@linkcode _guardNodeBody}; new connections beyond a
+ * few per event-loop turn wait for later turns ({@linkcode _createConnectionPacer}).
  */
 function _listenNode(
   where: { port: number; hostname: string },
@@ -214,6 +216,9 @@ function _listenNode(
       },
     );
     server.once("error", reject);
+    // After the HTTP server's own listener, so that the pause holds.
+    const pace = _createConnectionPacer();
+    server.on("connection", (socket: _PausableSocket) => pace(socket));
   });
 }
 
