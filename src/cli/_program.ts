@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { assemble } from "../bpf/assemble.ts";
 import { compile, type CompiledProgram } from "../bpf/compile.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { interpret } from "../bpf/interpret.ts";
@@ -75,6 +74,8 @@ export async function _loadProgram(
   if (kind === "asm") {
     const name = text === "-" ? "<stdin>" : text;
     const source = await _readText(io, text);
+    // The assembler is loaded only for --asm (start-up of filter --expr/--bytecode).
+    const { assemble } = await import("../bpf/assemble.ts");
     const program = _parse(name, () => assemble(source));
     return { name, fixed: true, forLinkType: () => program, forInterface: () => program };
   }

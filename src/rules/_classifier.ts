@@ -16,9 +16,15 @@
 import type { FrameRef } from "./frame_ref.ts";
 import { FrameContext } from "./frame_context.ts";
 import type { PacketCounter, RuleSet, RuleSetCounters } from "./rule_set.ts";
-import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state.ts";
+import {
+  type _AncillaryDemand,
+  _fillWindow,
+  type _Frame,
+  _newWindow,
+  type _Test,
+} from "./_frame_state.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
-import { type _Field, _readsWindow } from "./_fields.ts";
+import { _F_ANCILLARY, type _Field, _readsWindow } from "./_fields.ts";
 import { _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
 import {
   _collectCandidates,
@@ -61,6 +67,8 @@ export interface _ClassifierParts {
   fields: _Field[];
   anyNetwork: boolean;
   anyLink: boolean;
+  /** Whether the programs read ancillary fields (turns true when one compiles). */
+  ancillary: _AncillaryDemand;
 }
 
 /** The classifier interface `compileRuleSet` returns. */
@@ -353,6 +361,16 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   const linkFields = windowed.some((f) => f.base !== _BASE_NETWORK);
   // The nibble is read only where a guard is on it (then the window is filled).
   const versionByte = parts.fields.some(_isVersionByte);
+  // The ancillary fields are filled only once a program (or index field)
+  // reads them: from the frame whose program first asked, before it runs.
+  const ancillary = parts.ancillary;
+  if (parts.fields.some((f) => f.kind === _F_ANCILLARY)) ancillary.needed = true;
+  contexts.ancillary = ancillary.needed;
+  ancillary.onDemand = () => {
+    contexts.ancillary = true;
+    // A program compiles on first use: inside `classify`, after `load`.
+    if (state.frame !== undefined) contexts.fillAncillary(state.frame);
+  };
 
   const classify = (frame: FrameRef): boolean => {
     walk.decided = -1;

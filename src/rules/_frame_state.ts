@@ -47,6 +47,27 @@ export function _fillWindow(w: _Window, bytes: Uint8Array, context: PacketContex
   w.wire = wire;
 }
 
+/**
+ * Whether the rule set's programs read the ancillary fields of the contexts
+ * (`ld [SKF_AD_OFF + n]`): programs compile on first use, so the answer can
+ * turn from no to yes during a frame. The classifier leaves the fields
+ * unfilled until then, and fills the current frame's at once when it turns
+ * (`onDemand`), before the program that asked runs.
+ */
+export class _AncillaryDemand {
+  /** Whether some program (or index field) reads an ancillary field. */
+  needed = false;
+  /** Called once, when `needed` turns true. */
+  onDemand: (() => void) | null = null;
+
+  /** A program that reads ancillary fields is about to run. */
+  demand(): void {
+    if (this.needed) return;
+    this.needed = true;
+    this.onDemand?.();
+  }
+}
+
 /** Per-frame state shared by every rule: computed once per frame. */
 export interface _Frame {
   frame: FrameRef;

@@ -24,7 +24,8 @@ import { LINKTYPE_EN10MB, LINKTYPE_RAW } from "../capture/link_types.ts";
 import type { AddressMatch, InterfaceMatch, Match } from "./rule_set.ts";
 import { RuleSetError } from "./rule_set_error.ts";
 import { _parseNetwork } from "./_ip.ts";
-import type { _Frame, _Test } from "./_frame_state.ts";
+import type { _AncillaryDemand, _Frame, _Test } from "./_frame_state.ts";
+import { _readsAncillary } from "./_reads_ancillary.ts";
 
 /** Match base of a rule's programs: the network header. */
 export const _BASE_NETWORK = 0;
@@ -42,6 +43,8 @@ export interface _Settings {
    * entry per program the rule set's tests compile.
    */
   compiled: Map<string, CompiledProgram>;
+  /** Told when a program that reads ancillary fields is compiled (before it runs). */
+  ancillary: _AncillaryDemand;
 }
 
 /** One match, checked and ready to be compiled. */
@@ -201,6 +204,7 @@ function _compileValidated(program: readonly Instruction[], settings: _Settings)
       ? compile(program, { strategy, maxInstructions: 4096 })
       : (packet, context) => interpret(program, packet, context);
     settings.compiled.set(key, compiled);
+    if (_readsAncillary(program)) settings.ancillary.demand();
   }
   return compiled;
 }

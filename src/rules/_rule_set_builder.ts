@@ -9,7 +9,7 @@ import type { CompileRuleSetOptions } from "./compiled_rule_set.ts";
 import type { Chain, Rule, RuleSet } from "./rule_set.ts";
 import { RuleSetError } from "./rule_set_error.ts";
 import { _findChainProblem } from "./_check_chains.ts";
-import type { _Test } from "./_frame_state.ts";
+import { _AncillaryDemand, type _Test } from "./_frame_state.ts";
 import {
   _allOf,
   _BASE_LINK,
@@ -121,6 +121,7 @@ export class _RuleSetBuilder {
       strategy,
       maxInstructions: options?.maxInstructions ?? 64,
       compiled: new Map(),
+      ancillary: new _AncillaryDemand(),
     };
     const evaluation = options?.evaluation ??
       (strategy === "interpret" ? "rule-by-rule" : "indexed");
@@ -188,6 +189,7 @@ export class _RuleSetBuilder {
       fields: this.#table.fields,
       anyNetwork: this.#anyNetwork,
       anyLink: this.#anyLink,
+      ancillary: this.#settings.ancillary,
     });
   }
 

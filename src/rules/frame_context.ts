@@ -97,7 +97,18 @@ export class FrameContext {
   readonly network: PacketContext = _newContext();
   /** The link-base context. */
   readonly link: PacketContext = _newContext();
+  /**
+   * Whether `load` fills the ancillary fields (`protocol`, `pktType`,
+   * `ifindex`, `hatype`, the VLAN fields, `mark`, `rxhash`, `queue`). A
+   * caller whose programs never read them (no `ld [SKF_AD_OFF + n]`) may turn
+   * it off and save the work per frame; {@linkcode FrameContext.fillAncillary}
+   * fills them later for the frame last loaded.
+   *
+   * @default {true}
+   */
+  ancillary = true;
   #isIp = false;
+  #base: RuleBase | undefined = undefined;
 
   /** Whether the last loaded frame has an IPv4/IPv6 header. */
   get isIp(): boolean {
@@ -118,6 +129,8 @@ export class FrameContext {
     const d = this.descriptor;
     const isIp = describeFrame(frame, d);
     this.#isIp = isIp;
+    this.#base = base;
+    const ancillary = this.ancillary;
     const start = frame.start;
     if (base !== "network") {
       const l = this.link;
@@ -126,7 +139,7 @@ export class FrameContext {
       l.networkOffset = d.networkOffset >= 0 ? start + d.networkOffset : start;
       l.wireLength = frame.wireLength;
       l.end = start + frame.capturedLength;
-      _fillAncillary(l, frame, d);
+      if (ancillary) _fillAncillary(l, frame, d);
     }
     if (base === "link") return true;
     if (!isIp) return false;
@@ -137,7 +150,21 @@ export class FrameContext {
     n.macOffset = start;
     n.wireLength = d.networkWireLength;
     n.end = at + d.networkCapturedLength;
-    _fillAncillary(n, frame, d);
+    if (ancillary) _fillAncillary(n, frame, d);
     return true;
+  }
+
+  /**
+   * Fills the ancillary fields of the contexts the last `load` filled, for
+   * `frame` (the frame given to that `load`, unchanged since): what `load`
+   * skips while {@linkcode FrameContext.ancillary} is off.
+   *
+   * @param frame The frame last loaded.
+   */
+  fillAncillary(frame: FrameRef): void {
+    const d = this.descriptor;
+    const base = this.#base;
+    if (base !== "network") _fillAncillary(this.link, frame, d);
+    if (base !== "link" && this.#isIp) _fillAncillary(this.network, frame, d);
   }
 }

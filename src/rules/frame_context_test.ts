@@ -183,3 +183,22 @@ COMMIT
   }
   assert.equal(compared, FIELDS.length * 9);
 });
+
+Deno.test("FrameContext.fillAncillary() after a load without them gives what a full load gives", () => {
+  const frames = [ipv4InBuffer(9), arpFrame(), sll2Frame(), vlanIpv6Frame()];
+  for (const base of [undefined, "link", "network"] as const) {
+    for (const frame of frames) {
+      const full = new FrameContext();
+      const lazy = new FrameContext();
+      lazy.ancillary = false;
+      // A previous frame's values must not survive either way.
+      lazy.load(sll2Frame(), base);
+      lazy.fillAncillary(sll2Frame());
+      const fullLoaded = full.load(frame, base);
+      assert.equal(lazy.load(frame, base), fullLoaded);
+      lazy.fillAncillary(frame);
+      if (base !== "network") assert.deepEqual(lazy.link, full.link);
+      if (base !== "link" && fullLoaded && full.isIp) assert.deepEqual(lazy.network, full.network);
+    }
+  }
+});
