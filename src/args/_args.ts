@@ -1,10 +1,10 @@
 /**
- * Option parsing shared by the subcommands: `node:util` parseArgs'
- * semantics (strict), without loading `node:util` (./_parse_argv.ts).
+ * Option parsing shared by the subcommands (`node:util` parseArgs; `@std/cli`
+ * cannot be fetched here).
  *
  * @module
  */
-import { type _OptionSpec, _parseArgv } from "./_parse_argv.ts";
+import { parseArgs } from "node:util";
 import { UsageError } from "./usage_error.ts";
 
 /** Thrown by {@linkcode _parseOptions} for `--help`: `runCli` prints the usage. */
@@ -17,7 +17,12 @@ export class _HelpRequest extends Error {
   }
 }
 
-export type { _OptionSpec };
+/** One option's declaration, as `parseArgs` takes it. */
+export interface _OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+  multiple?: boolean;
+}
 
 /** What {@linkcode _parseOptions} returns. */
 export interface _Parsed {
@@ -35,15 +40,18 @@ export function _parseOptions(
   options: Record<string, _OptionSpec>,
 ): _Parsed {
   try {
-    const { values, positionals } = _parseArgv(args, {
-      help: { type: "boolean", short: "h" },
-      ...options,
+    const { values, positionals } = parseArgs({
+      args,
+      options: { help: { type: "boolean", short: "h" }, ...options },
+      allowPositionals: true,
+      strict: true,
     });
     if (values.help === true) throw new _HelpRequest(command);
     return { values: values as _Parsed["values"], positionals };
   } catch (error) {
     if (error instanceof _HelpRequest) throw error;
     const reason = error instanceof Error ? error.message : String(error);
+    // node:util's messages are long; keep their first sentence.
     throw new UsageError(
       `Cannot run ${command}: ${reason.split(". ")[0].replace(/\.$/, "")}`,
       command,
