@@ -20,6 +20,7 @@ import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import { type _Field, _readsWindow } from "./_fields.ts";
 import { _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
+import { type _CollectFrame, _sourceWalk } from "./_classifier_source.ts";
 import {
   _collectCandidates,
   type _Collected,
@@ -61,6 +62,11 @@ export interface _ClassifierParts {
   fields: _Field[];
   anyNetwork: boolean;
   anyLink: boolean;
+  /**
+   * Whether the index walk may be generated source (./_classifier_source.ts;
+   * falls back per chain to the data walk, with a reason).
+   */
+  sourceWalk: boolean;
 }
 
 /** The classifier interface `compileRuleSet` returns. */
@@ -72,11 +78,15 @@ export interface _Classifier {
   readonly chain: string;
   /** Counter index (flat rule position) of the rule that decided the last frame; -1: the policy. */
   readonly decidedBy: number;
+  /** Per chain, why its index walk is the data-driven one (absent: generated source or no index). */
+  readonly walkFallbacks: readonly (string | undefined)[];
 }
 
 /** Per chain, the candidate lists of the current frame and the merge cursors. */
 interface _ChainRun extends _Collected {
   root: _IndexNode;
+  /** The chain's generated walk, or null for the data-driven one. */
+  collect: _CollectFrame | null;
   cursors: Int32Array;
 }
 
@@ -194,22 +204,30 @@ interface _Walk {
 /** A walk: the verdict of the frame in `walk.state` (1 accept, 0 drop); counts the rules. */
 type _WalkFrame = (size: number, isIp: boolean) => number;
 
-/** The indexed walk over `indexes` (one root per chain). */
-function _makeIndexedWalk(walk: _Walk, indexes: (_IndexNode | null)[]): _WalkFrame {
+/** The indexed walk over `indexes` (one root per chain; `collects`: generated walks). */
+function _makeIndexedWalk(
+  walk: _Walk,
+  indexes: (_IndexNode | null)[],
+  collects: (_CollectFrame | null)[],
+): _WalkFrame {
   const { entry, entryAccepts, chains, stackChain, stackRule, state } = walk;
   const { packets, bytes: bytesCounted, policyPackets, policyBytes } = walk.counters;
-  const runs: (_ChainRun | null)[] = indexes.map((root) => {
+  const runs: (_ChainRun | null)[] = indexes.map((root, chain) => {
     if (root === null) return null;
     const most = Math.max(1, _maxLists(root));
     const lists = new Array(most).fill(_EMPTY);
-    return { root, lists, cursors: new Int32Array(most), count: 0, bound: _END };
+    const collect = collects[chain];
+    return { root, collect, lists, cursors: new Int32Array(most), count: 0, bound: _END };
   });
 
   const start = (chain: number): _ChainRun => {
     const run = runs[chain]!;
-    run.count = 0;
-    run.bound = _END;
-    _collectCandidates(run.root, state, run);
+    if (run.collect !== null) run.collect(state, run);
+    else {
+      run.count = 0;
+      run.bound = _END;
+      _collectCandidates(run.root, state, run);
+    }
     const cursors = run.cursors;
     for (let i = 0; i < run.count; i++) cursors[i] = 0;
     return run;
@@ -347,7 +365,19 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   const bases = anyNetwork && anyLink ? undefined : anyNetwork ? "network" : "link";
   const indexes = parts.indexes;
   const indexed = indexes !== null;
-  const walkFrame = indexed ? _makeIndexedWalk(walk, indexes) : _makeEachWalk(walk);
+  const walkFallbacks: (string | undefined)[] = [];
+  const collects = (indexes ?? []).map((root, chain) => {
+    if (root === null) return null;
+    if (!parts.sourceWalk) {
+      walkFallbacks[chain] = "the strategy is not generated source";
+      return null;
+    }
+    const made = _sourceWalk(root);
+    if ("collect" in made) return made.collect;
+    walkFallbacks[chain] = made.reason;
+    return null;
+  });
+  const walkFrame = indexed ? _makeIndexedWalk(walk, indexes, collects) : _makeEachWalk(walk);
   const windowed = parts.fields.filter(_readsWindow);
   const networkFields = windowed.some((f) => f.base === _BASE_NETWORK);
   const linkFields = windowed.some((f) => f.base !== _BASE_NETWORK);
@@ -388,6 +418,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     get decidedBy(): number {
       return walk.decided;
     },
+    walkFallbacks,
     counters: () => _snapshotCounters(counters, ruleSet, chains),
   };
 }

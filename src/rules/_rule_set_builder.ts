@@ -20,6 +20,7 @@ import {
   type _Settings,
 } from "./_match_tests.ts";
 import { _FieldTable } from "./_fields.ts";
+import { _defaultStrategy } from "../bpf/_strategy_choice.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
 import {
@@ -188,6 +189,9 @@ export class _RuleSetBuilder {
       fields: this.#table.fields,
       anyNetwork: this.#anyNetwork,
       anyLink: this.#anyLink,
+      // The walk as generated source where programs get it: asked for, or the measured default.
+      sourceWalk: options?.strategy === "source" ||
+        (options?.strategy === undefined && _defaultStrategy(0) === "source"),
     });
   }
 

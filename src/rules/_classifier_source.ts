@@ -1,0 +1,214 @@
+/**
+ * Private: one chain's index walk ({@linkcode _collectCandidates}) as
+ * generated JavaScript, where `new Function` is allowed.
+ *
+ * The data-driven walk reads each node's kind, field, mask, table and
+ * children from objects per frame. The generated walk has them as
+ * constants: a node is a block of straight-line code (its frame-class test,
+ * its leaf list appended, its field loaded with the offset and size inlined,
+ * its exact children as a `switch` on the masked key with each child's code
+ * nested in its `case`), and its rest chain follows in the same block (a
+ * `break` out of the block is the data walk's `return`). Range nodes keep
+ * their segment tree: the interval comes from a binary search over the
+ * node's starts, and each tree node's subtree is a local function called on
+ * the path from the interval up to the root. Fields other than a packet
+ * load at a constant non-negative offset are loaded with `_loadField`
+ * itself; the leaf lists are the index's own arrays. The walk collects the
+ * same lists and the same bound as the data walk (the merge in rule order
+ * stays in ./_classifier.ts), so the two are interchangeable.
+ *
+ * Bound: at most {@linkcode _MAX_SOURCE_CHARS} characters of source per
+ * chain; a larger chain returns a reason and keeps the data walk (the
+ * source grows linearly with the index's nodes, exact keys and segment-tree
+ * nodes, each bounded by ./_rule_index.ts).
+ *
+ * @module
+ */
+import { _END, type _IndexNode } from "./_rule_index.ts";
+import { _loadField } from "./_fields.ts";
+import { _load } from "../bpf/_packet_access.ts";
+import type { _Collected } from "./_rule_index.ts";
+import type { _Frame } from "./_frame_state.ts";
+
+/** Most characters of generated source for one chain's walk (then: the data walk). */
+export const _MAX_SOURCE_CHARS = 256 * 1024;
+
+/** One chain's walk: fills `into` as `_collectCandidates(root, state, into)` would (from empty). */
+export type _CollectFrame = (state: _Frame, into: _Collected) => void;
+
+/** The generated walk, or why there is none (then the data walk is used). */
+export type _SourceWalk = { collect: _CollectFrame } | { reason: string };
+
+/** What the generated code refers to by index: leaf lists, nodes (for `_loadField`), starts. */
+interface _Constants {
+  lists: Int32Array[];
+  nodes: _IndexNode[];
+  starts: Float64Array[];
+}
+
+/** The emitter's state: source pieces, their length, local functions, constants. */
+interface _Emitter {
+  out: string[];
+  chars: number;
+  functions: string[];
+  constants: _Constants;
+  labels: number;
+}
+
+/** Appends a piece of source; `false` once the bound is exceeded. */
+function _put(e: _Emitter, piece: string): boolean {
+  e.out.push(piece);
+  e.chars += piece.length;
+  return e.chars <= _MAX_SOURCE_CHARS;
+}
+
+/** Source of the value of `node`'s field into `v` (-1 when it cannot be loaded). */
+function _loadSource(e: _Emitter, node: _IndexNode): string {
+  if (node.constantLoad && node.offset >= 0) {
+    // `_loadIndex`'s non-negative branch (base ≥ 0) and `_readBigEndian`, inlined.
+    const p = node.network ? "n" : "l";
+    const guard = node.network ? "!isIp ? -1 : " : "";
+    const o = node.offset;
+    const read = node.size === 1
+      ? `b[i]`
+      : node.size === 2
+      ? `(b[i] << 8) | b[i + 1]`
+      : `((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0`;
+    return `i = ${p}B + ${o}; v = ${guard}(i + ${node.size} <= ${p}E ? ${read} : -1);`;
+  }
+  if (node.constantLoad) {
+    const p = node.network ? "n" : "l";
+    const guard = node.network ? "!isIp ? -1 : " : "";
+    return `v = ${guard}load(b, ${p}B, ${p}E, ${p}N, ${p}M, ${node.offset}, ${node.size});`;
+  }
+  e.constants.nodes.push(node);
+  return `v = loadField(N[${e.constants.nodes.length - 1}].source, st);`;
+}
+
+/**
+ * Emits `node` and its rest chain as one labelled block; `false` when the
+ * bound is exceeded. Recursion follows children only (depth ≤ `_MAX_DEPTH`).
+ */
+function _emitChain(e: _Emitter, first: _IndexNode): boolean {
+  const label = `b${e.labels++}`;
+  if (!_put(e, `${label}: {\n`)) return false;
+  for (let node: _IndexNode | null = first; node !== null; node = node.rest) {
+    if (node.least === _END) break;
+    _put(e, `if (${node.least} > bound) break ${label};\n`);
+    _put(e, `if ((${node.classes} & fc) !== 0) {\n`);
+    if (node.leaf.length > 0) {
+      e.constants.lists.push(node.leaf);
+      _put(e, `lists[count++] = L[${e.constants.lists.length - 1}];\n`);
+      if (node.endsIp !== _END || node.endsNotIp !== _END) {
+        _put(e, `e = isIp ? ${node.endsIp} : ${node.endsNotIp}; if (e < bound) bound = e;\n`);
+      }
+    }
+    if (node.field < 0) {
+      _put(e, `break ${label};\n}\n`);
+      break;
+    }
+    _put(e, `${_loadSource(e, node)}\nif (v >= 0) {\nk = (v & ${node.mask}) >>> 0;\n`);
+    if (!_emitChildren(e, node)) return false;
+    if (!_put(e, `}\n}\n`)) return false;
+  }
+  return _put(e, `}\n`);
+}
+
+/** Emits the dispatch on `k` to `node`'s children. */
+function _emitChildren(e: _Emitter, node: _IndexNode): boolean {
+  if (node.starts === null) {
+    const keys = node.keys!;
+    const slots = node.slots!;
+    if (node.onlyKey >= 0) {
+      _put(e, `if (k === ${node.onlyKey}) {\n`);
+      return _emitChain(e, node.children[0]!) && _put(e, `}\n`);
+    }
+    _put(e, `switch (k) {\n`);
+    for (let h = 0; h < keys.length; h++) {
+      if (slots[h] < 0) continue;
+      _put(e, `case ${keys[h]}: {\n`);
+      if (!_emitChain(e, node.children[slots[h]]!)) return false;
+      _put(e, `break;\n}\n`);
+    }
+    return _put(e, `}\n`);
+  }
+  // Segment tree: one local function per tree node with a subtree, called on the path.
+  const names: string[] = [];
+  for (let j = 0; j < node.children.length; j++) {
+    const child = node.children[j];
+    if (child === null) continue;
+    const name = `f${e.labels++}`;
+    names[j] = name;
+    const body: _Emitter = { ...e, out: [], chars: e.chars };
+    // The function's own block, then its text added to the local functions.
+    if (!_emitChain(body, child)) return false;
+    e.chars = body.chars;
+    e.labels = body.labels;
+    e.functions.push(`function ${name}() {\nlet v = 0, k = 0, i = 0, e = 0;\n${body.out.join("")}}\n`);
+  }
+  e.constants.starts.push(node.starts);
+  const s = e.constants.starts.length - 1;
+  _put(e, `i = interval(S[${s}], k);\n`);
+  _put(e, `for (let j = i < 0 ? 0 : i + ${node.leaves}; j >= 1; j >>= 1) {\nswitch (j) {\n`);
+  for (let j = 0; j < names.length; j++) {
+    if (names[j] !== undefined) _put(e, `case ${j}: ${names[j]}(); break;\n`);
+  }
+  return _put(e, `}\n}\n`);
+}
+
+/** The elementary interval of a range node holding `key`, or -1 (as ./_rule_index.ts's). */
+function _interval(starts: Float64Array, key: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  if (hi < 0 || key < starts[0]) return -1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * The generated walk of the index `root`, or the reason there is none: the
+ * source bound exceeded, or `new Function` refused (a CSP, an edge runtime).
+ */
+export function _sourceWalk(root: _IndexNode): _SourceWalk {
+  const e: _Emitter = {
+    out: [],
+    chars: 0,
+    functions: [],
+    constants: { lists: [], nodes: [], starts: [] },
+    labels: 0,
+  };
+  if (!_emitChain(e, root)) {
+    return { reason: `generated walk exceeds ${_MAX_SOURCE_CHARS} characters` };
+  }
+  const source = `"use strict";
+let st, b, isIp, fc, nB = 0, nE = 0, nN = 0, nM = 0, lB = 0, lE = 0, lN = 0, lM = 0;
+let lists, count = 0, bound = ${_END};
+${e.functions.join("")}
+return function collect(state, into) {
+  st = state; b = state.bytes; isIp = state.isIp; fc = state.frameClass;
+  const nw = state.networkWindow, lw = state.linkWindow;
+  nB = nw.base; nE = nw.loadEnd; nN = nw.network; nM = nw.mac;
+  lB = lw.base; lE = lw.loadEnd; lN = lw.network; lM = lw.mac;
+  lists = into.lists; count = 0; bound = ${_END};
+  let v = 0, k = 0, i = 0, e = 0;
+${e.out.join("")}
+  into.count = count; into.bound = bound;
+};`;
+  if (source.length > _MAX_SOURCE_CHARS + 4096) {
+    return { reason: `generated walk exceeds ${_MAX_SOURCE_CHARS} characters` };
+  }
+  let factory: (...args: unknown[]) => _CollectFrame;
+  try {
+    factory = new Function("L", "N", "S", "load", "loadField", "interval", source) as (
+      ...args: unknown[]
+    ) => _CollectFrame;
+  } catch (error) {
+    return { reason: `code generation failed (${error instanceof Error ? error.message : error})` };
+  }
+  const { lists, nodes, starts } = e.constants;
+  return { collect: factory(lists, nodes, starts, _load, _loadField, _interval) };
+}
