@@ -137,14 +137,9 @@ function _emitChildren(e: _Emitter, node: _IndexNode): boolean {
   for (let j = 0; j < node.children.length; j++) {
     const child = node.children[j];
     if (child === null) continue;
-    const name = `f${e.labels++}`;
+    const name = _emitFunction(e, child);
+    if (name === null) return false;
     names[j] = name;
-    const body: _Emitter = { ...e, out: [], chars: e.chars };
-    // The function's own block, then its text added to the local functions.
-    if (!_emitChain(body, child)) return false;
-    e.chars = body.chars;
-    e.labels = body.labels;
-    e.functions.push(`function ${name}() {\nlet v = 0, k = 0, i = 0, e = 0;\n${body.out.join("")}}\n`);
   }
   e.constants.starts.push(node.starts);
   const s = e.constants.starts.length - 1;
@@ -154,6 +149,17 @@ function _emitChildren(e: _Emitter, node: _IndexNode): boolean {
     if (names[j] !== undefined) _put(e, `case ${j}: ${names[j]}(); break;\n`);
   }
   return _put(e, `}\n}\n`);
+}
+
+/** Emits `node`'s walk as a local function; its name, or null past the bound. */
+function _emitFunction(e: _Emitter, node: _IndexNode): string | null {
+  const name = `f${e.labels++}`;
+  const body: _Emitter = { ...e, out: [], chars: e.chars };
+  if (!_emitChain(body, node)) return null;
+  e.chars = body.chars;
+  e.labels = body.labels;
+  e.functions.push(`function ${name}() {\nlet v = 0, k = 0, i = 0, e = 0;\n${body.out.join("")}}\n`);
+  return name;
 }
 
 /** The elementary interval of a range node holding `key`, or -1 (as ./_rule_index.ts's). */
