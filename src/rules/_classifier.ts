@@ -20,7 +20,13 @@ import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import { type _Field, _readsWindow } from "./_fields.ts";
 import { _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
-import { type _CollectFrame, _sourceWalk } from "./_classifier_source.ts";
+import {
+  type _BitCandidates,
+  type _CollectFrame,
+  _newBitCandidates,
+  _sourceWalk,
+  _takeLeast,
+} from "./_classifier_source.ts";
 import {
   _collectCandidates,
   type _Collected,
@@ -85,8 +91,9 @@ export interface _Classifier {
 /** Per chain, the candidate lists of the current frame and the merge cursors. */
 interface _ChainRun extends _Collected {
   root: _IndexNode;
-  /** The chain's generated walk, or null for the data-driven one. */
+  /** The chain's generated walk (it fills `bits`), or null for the data-driven one. */
   collect: _CollectFrame | null;
+  bits: _BitCandidates;
   cursors: Int32Array;
 }
 
@@ -217,12 +224,13 @@ function _makeIndexedWalk(
     const most = Math.max(1, _maxLists(root));
     const lists = new Array(most).fill(_EMPTY);
     const collect = collects[chain];
-    return { root, collect, lists, cursors: new Int32Array(most), count: 0, bound: _END };
+    const bits = _newBitCandidates(collect === null ? 0 : chains[chain].length);
+    return { root, collect, bits, lists, cursors: new Int32Array(most), count: 0, bound: _END };
   });
 
   const start = (chain: number): _ChainRun => {
     const run = runs[chain]!;
-    if (run.collect !== null) run.collect(state, run);
+    if (run.collect !== null) run.collect(state, run.bits);
     else {
       run.count = 0;
       run.bound = _END;
@@ -239,7 +247,11 @@ function _makeIndexedWalk(
     let after = -1;
     let sp = 0;
     for (;;) {
-      const code = run.count === 0 ? _END : _nextCandidate(run, after);
+      let code: number;
+      if (run.collect !== null) {
+        // Rule codes come out of the bit set in order; a matched rule's candidate code is skipped.
+        do code = _takeLeast(run.bits); while (code <= after);
+      } else code = run.count === 0 ? _END : _nextCandidate(run, after);
       let returned = code === _END;
       if (!returned) {
         // Past both codes of this rule (matched `2p`, candidate `2p + 1`).
@@ -372,7 +384,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
       walkFallbacks[chain] = "the strategy is not generated source";
       return null;
     }
-    const made = _sourceWalk(root);
+    const made = _sourceWalk(root, chains[chain].length);
     if ("collect" in made) return made.collect;
     walkFallbacks[chain] = made.reason;
     return null;

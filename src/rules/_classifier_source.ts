@@ -33,15 +33,70 @@ import type { _Frame } from "./_frame_state.ts";
 /** Most characters of generated source for one chain's walk (then: the data walk). */
 export const _MAX_SOURCE_CHARS = 256 * 1024;
 
-/** One chain's walk: fills `into` as `_collectCandidates(root, state, into)` would (from empty). */
-export type _CollectFrame = (state: _Frame, into: _Collected) => void;
+/**
+ * A chain's candidates as a bit set of rule codes, in three levels so that
+ * taking the least costs three bit scans: bit `c & 31` of `words[c >> 5]`,
+ * bit `w & 31` of `used[w >> 5]` for each non-zero word `w`, bit `u` of
+ * `top` for each non-zero `used[u]` (codes below {@linkcode _MAX_CODES}).
+ */
+export interface _BitCandidates {
+  words: Int32Array;
+  used: Int32Array;
+  top: number;
+  /** Codes past this one are never reached (as {@linkcode _Collected.bound}). */
+  bound: number;
+}
+
+/** Codes a bit set holds (32 × 32 × 32): chains of more rules keep the data walk. */
+export const _MAX_CODES = 32768;
+
+/** Empty candidate sets for a chain of `rules` rules. */
+export function _newBitCandidates(rules: number): _BitCandidates {
+  const words = Math.max(1, Math.ceil((2 * rules) / 32));
+  return {
+    words: new Int32Array(words),
+    used: new Int32Array(Math.ceil(words / 32)),
+    top: 0,
+    bound: _END,
+  };
+}
+
+/**
+ * Takes the least code out of `into`: the code, or `_END` when none is left
+ * at or below the bound (codes left are cleared by the next collect).
+ */
+export function _takeLeast(into: _BitCandidates): number {
+  const top = into.top;
+  if (top === 0) return _END;
+  const u = 31 - Math.clz32(top & -top);
+  const used = into.used;
+  let x = used[u];
+  const w = (u << 5) + 31 - Math.clz32(x & -x);
+  const words = into.words;
+  let m = words[w];
+  const code = (w << 5) + 31 - Math.clz32(m & -m);
+  if (code > into.bound) return _END;
+  m &= m - 1;
+  words[w] = m;
+  if (m === 0) {
+    x &= x - 1;
+    used[u] = x;
+    if (x === 0) into.top = top & (top - 1);
+  }
+  return code;
+}
+
+/**
+ * One chain's walk: sets `into` to the codes `_collectCandidates(root, state,
+ * into)` would list (from empty) and the same bound.
+ */
+export type _CollectFrame = (state: _Frame, into: _BitCandidates) => void;
 
 /** The generated walk, or why there is none (then the data walk is used). */
 export type _SourceWalk = { collect: _CollectFrame } | { reason: string };
 
-/** What the generated code refers to by index: leaf lists, nodes (for `_loadField`), starts. */
+/** What the generated code refers to by index: nodes (for `_loadField`), range starts. */
 interface _Constants {
-  lists: Int32Array[];
   nodes: _IndexNode[];
   starts: Float64Array[];
 }
@@ -97,8 +152,7 @@ function _emitChain(e: _Emitter, first: _IndexNode): boolean {
     _put(e, `if (${node.least} > bound) break ${label};\n`);
     _put(e, `if ((${node.classes} & fc) !== 0) {\n`);
     if (node.leaf.length > 0) {
-      e.constants.lists.push(node.leaf);
-      _put(e, `lists[count++] = L[${e.constants.lists.length - 1}];\n`);
+      _put(e, _leafSource(node.leaf));
       if (node.endsIp !== _END || node.endsNotIp !== _END) {
         _put(e, `e = isIp ? ${node.endsIp} : ${node.endsNotIp}; if (e < bound) bound = e;\n`);
       }
@@ -112,6 +166,25 @@ function _emitChain(e: _Emitter, first: _IndexNode): boolean {
     if (!_put(e, `}\n}\n`)) return false;
   }
   return _put(e, `}\n`);
+}
+
+/**
+ * Source that adds a leaf's codes to the candidate bit set: per word of
+ * codes its bits, per word of words its bit, and the top word's bit.
+ */
+function _leafSource(leaf: Int32Array): string {
+  const words = new Map<number, number>();
+  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | (1 << (code & 31)));
+  const used = new Map<number, number>();
+  let top = 0;
+  let out = "";
+  for (const [w, bits] of words) {
+    out += `W[${w}] |= ${bits};\n`;
+    used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | (1 << (w & 31)));
+    top |= 1 << (w >>> 5);
+  }
+  for (const [u, bits] of used) out += `U[${u}] |= ${bits};\n`;
+  return `${out}t |= ${top};\n`;
 }
 
 /** Emits the dispatch on `k` to `node`'s children. */
@@ -179,12 +252,15 @@ function _interval(starts: Float64Array, key: number): number {
  * The generated walk of the index `root`, or the reason there is none: the
  * source bound exceeded, or `new Function` refused (a CSP, an edge runtime).
  */
-export function _sourceWalk(root: _IndexNode): _SourceWalk {
+export function _sourceWalk(root: _IndexNode, rules: number): _SourceWalk {
+  if (2 * rules > _MAX_CODES) {
+    return { reason: `the chain has more than ${_MAX_CODES / 2} rules` };
+  }
   const e: _Emitter = {
     out: [],
     chars: 0,
     functions: [],
-    constants: { lists: [], nodes: [], starts: [] },
+    constants: { nodes: [], starts: [] },
     labels: 0,
   };
   if (!_emitChain(e, root)) {
@@ -192,29 +268,35 @@ export function _sourceWalk(root: _IndexNode): _SourceWalk {
   }
   const source = `"use strict";
 let st, b, isIp, fc, nB = 0, nE = 0, nN = 0, nM = 0, lB = 0, lE = 0, lN = 0, lM = 0;
-let lists, count = 0, bound = ${_END};
+let W, U, t = 0, bound = ${_END};
 ${e.functions.join("")}
 return function collect(state, into) {
   st = state; b = state.bytes; isIp = state.isIp; fc = state.frameClass;
   const nw = state.networkWindow, lw = state.linkWindow;
   nB = nw.base; nE = nw.loadEnd; nN = nw.network; nM = nw.mac;
   lB = lw.base; lE = lw.loadEnd; lN = lw.network; lM = lw.mac;
-  lists = into.lists; count = 0; bound = ${_END};
+  W = into.words; U = into.used; bound = ${_END};
+  // What the last walk left (past its bound, or not taken before a decision).
+  for (t = into.top; t !== 0; t &= t - 1) {
+    const u = 31 - Math.clz32(t & -t);
+    for (let x = U[u]; x !== 0; x &= x - 1) W[(u << 5) + 31 - Math.clz32(x & -x)] = 0;
+    U[u] = 0;
+  }
   let v = 0, k = 0, i = 0, e = 0;
 ${e.out.join("")}
-  into.count = count; into.bound = bound;
+  into.top = t; into.bound = bound;
 };`;
   if (source.length > _MAX_SOURCE_CHARS + 4096) {
     return { reason: `generated walk exceeds ${_MAX_SOURCE_CHARS} characters` };
   }
   let factory: (...args: unknown[]) => _CollectFrame;
   try {
-    factory = new Function("L", "N", "S", "load", "loadField", "interval", source) as (
+    factory = new Function("N", "S", "load", "loadField", "interval", source) as (
       ...args: unknown[]
     ) => _CollectFrame;
   } catch (error) {
     return { reason: `code generation failed (${error instanceof Error ? error.message : error})` };
   }
-  const { lists, nodes, starts } = e.constants;
-  return { collect: factory(lists, nodes, starts, _load, _loadField, _interval) };
+  const { nodes, starts } = e.constants;
+  return { collect: factory(nodes, starts, _load, _loadField, _interval) };
 }
