@@ -24,7 +24,7 @@ import {
   type _BitCandidates,
   type _CollectFrame,
   _newBitCandidates,
-  _sourceWalk,
+  type _SourceWalk,
   _takeLeast,
 } from "./_classifier_source.ts";
 import {
@@ -69,10 +69,10 @@ export interface _ClassifierParts {
   anyNetwork: boolean;
   anyLink: boolean;
   /**
-   * Whether the index walk may be generated source (./_classifier_source.ts;
-   * falls back per chain to the data walk, with a reason).
+   * Per chain, its index walk as generated source (./_classifier_source.ts),
+   * or the reason it is the data-driven walk (absent: no index).
    */
-  sourceWalk: boolean;
+  walks: _SourceWalk[];
 }
 
 /** The classifier interface `compileRuleSet` returns. */
@@ -377,18 +377,8 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   const bases = anyNetwork && anyLink ? undefined : anyNetwork ? "network" : "link";
   const indexes = parts.indexes;
   const indexed = indexes !== null;
-  const walkFallbacks: (string | undefined)[] = [];
-  const collects = (indexes ?? []).map((root, chain) => {
-    if (root === null) return null;
-    if (!parts.sourceWalk) {
-      walkFallbacks[chain] = "the strategy is not generated source";
-      return null;
-    }
-    const made = _sourceWalk(root, chains[chain].length);
-    if ("collect" in made) return made.collect;
-    walkFallbacks[chain] = made.reason;
-    return null;
-  });
+  const walkFallbacks = parts.walks.map((w) => "reason" in w ? w.reason : undefined);
+  const collects = parts.walks.map((w) => "collect" in w ? w.collect : null);
   const walkFrame = indexed ? _makeIndexedWalk(walk, indexes, collects) : _makeEachWalk(walk);
   const windowed = parts.fields.filter(_readsWindow);
   const networkFields = windowed.some((f) => f.base === _BASE_NETWORK);

@@ -31,7 +31,10 @@ import type { _Collected } from "./_rule_index.ts";
 import type { _Frame } from "./_frame_state.ts";
 
 /** Most characters of generated source for one chain's walk (then: the data walk). */
-export const _MAX_SOURCE_CHARS = 256 * 1024;
+export const _MAX_SOURCE_CHARS = 512 * 1024;
+
+/** Value children whose source is longer than this become local functions. */
+const _FUNCTION_CHARS = 32 * 1024;
 
 /**
  * A chain's candidates as a bit set of rule codes, in three levels so that
@@ -194,13 +197,13 @@ function _emitChildren(e: _Emitter, node: _IndexNode): boolean {
     const slots = node.slots!;
     if (node.onlyKey >= 0) {
       _put(e, `if (k === ${node.onlyKey}) {\n`);
-      return _emitChain(e, node.children[0]!) && _put(e, `}\n`);
+      return _emitChild(e, node.children[0]!) && _put(e, `}\n`);
     }
     _put(e, `switch (k) {\n`);
     for (let h = 0; h < keys.length; h++) {
       if (slots[h] < 0) continue;
       _put(e, `case ${keys[h]}: {\n`);
-      if (!_emitChain(e, node.children[slots[h]]!)) return false;
+      if (!_emitChild(e, node.children[slots[h]]!)) return false;
       _put(e, `break;\n}\n`);
     }
     return _put(e, `}\n`);
@@ -222,6 +225,23 @@ function _emitChildren(e: _Emitter, node: _IndexNode): boolean {
     if (names[j] !== undefined) _put(e, `case ${j}: ${names[j]}(); break;\n`);
   }
   return _put(e, `}\n}\n`);
+}
+
+/**
+ * Emits a value child's walk inline, or as a call of a local function when
+ * its source is longer than {@linkcode _FUNCTION_CHARS} (measured: V8 runs
+ * one function of megabytes unoptimised, several times slower).
+ */
+function _emitChild(e: _Emitter, child: _IndexNode): boolean {
+  const body: _Emitter = { ...e, out: [], chars: e.chars };
+  if (!_emitChain(body, child)) return false;
+  const text = body.out.join("");
+  e.labels = body.labels;
+  if (text.length <= _FUNCTION_CHARS) return _put(e, text);
+  const name = `f${e.labels++}`;
+  e.functions.push(`function ${name}() {\nlet v = 0, k = 0, i = 0, e = 0;\n${text}}\n`);
+  e.chars = body.chars;
+  return _put(e, `${name}();\n`);
 }
 
 /** Emits `node`'s walk as a local function; its name, or null past the bound. */

@@ -21,6 +21,7 @@ import {
 } from "./_match_tests.ts";
 import { _FieldTable } from "./_fields.ts";
 import { _defaultStrategy } from "../bpf/_strategy_choice.ts";
+import { _sourceWalk, type _SourceWalk } from "./_classifier_source.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
 import {
@@ -106,6 +107,10 @@ export class _RuleSetBuilder {
   #counter = 0;
   #anyNetwork = false;
   #anyLink = false;
+  /** Per chain, its generated walk or why not (after the indexes are built). */
+  readonly #walks: _SourceWalk[] = [];
+  /** Whether the index walks may be generated source: asked for, or the measured default. */
+  readonly #sourceWalk: boolean;
 
   constructor(ruleSet: RuleSet, options?: CompileRuleSetOptions) {
     this.#ruleSet = ruleSet;
@@ -129,6 +134,8 @@ export class _RuleSetBuilder {
       throw new TypeError(`Cannot compile rule set: unknown evaluation "${evaluation}"`);
     }
     this.#indexed = evaluation === "indexed";
+    this.#sourceWalk = strategy === "source" ||
+      (strategy === undefined && _defaultStrategy(0) === "source");
     const problem = _findChainProblem(ruleSet);
     if (problem) throw _ruleError(problem.reason, problem.chain, problem.rule);
     this.#entry = _entryChain(ruleSet, options?.chain);
@@ -158,6 +165,16 @@ export class _RuleSetBuilder {
       }
     }
     for (const builder of this.#builders) if (!builder.step()) return false;
+    // Then each chain's walk as generated source, one chain per step.
+    if (this.#walks.length < this.#builders.length) {
+      const chain = this.#walks.length;
+      this.#walks.push(
+        this.#sourceWalk
+          ? _sourceWalk(this.#builders[chain].root, this.#chains[chain].length)
+          : { reason: "the strategy is not generated source" },
+      );
+      return false;
+    }
     return true;
   }
 
@@ -189,9 +206,7 @@ export class _RuleSetBuilder {
       fields: this.#table.fields,
       anyNetwork: this.#anyNetwork,
       anyLink: this.#anyLink,
-      // The walk as generated source where programs get it: asked for, or the measured default.
-      sourceWalk: options?.strategy === "source" ||
-        (options?.strategy === undefined && _defaultStrategy(0) === "source"),
+      walks: this.#walks,
     });
   }
 
