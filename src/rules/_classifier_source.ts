@@ -96,7 +96,7 @@ export function _takeLeast(into: _BitCandidates): number {
 export type _CollectFrame = (state: _Frame, into: _BitCandidates) => void;
 
 /** The generated walk, or why there is none (then the data walk is used). */
-export type _SourceWalk = { collect: _CollectFrame } | { reason: string };
+export type _SourceWalk = { collect: _CollectFrame; chars: number } | { reason: string };
 
 /** What the generated code refers to by index: nodes (for `_loadField`), range starts. */
 interface _Constants {
@@ -251,7 +251,9 @@ function _emitFunction(e: _Emitter, node: _IndexNode): string | null {
   if (!_emitChain(body, node)) return null;
   e.chars = body.chars;
   e.labels = body.labels;
-  e.functions.push(`function ${name}() {\nlet v = 0, k = 0, i = 0, e = 0;\n${body.out.join("")}}\n`);
+  e.functions.push(
+    `function ${name}() {\nlet v = 0, k = 0, i = 0, e = 0;\n${body.out.join("")}}\n`,
+  );
   return name;
 }
 
@@ -318,5 +320,5 @@ ${e.out.join("")}
     return { reason: `code generation failed (${error instanceof Error ? error.message : error})` };
   }
   const { nodes, starts } = e.constants;
-  return { collect: factory(nodes, starts, _load, _loadField, _interval) };
+  return { collect: factory(nodes, starts, _load, _loadField, _interval), chars: source.length };
 }

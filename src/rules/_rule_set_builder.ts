@@ -21,7 +21,7 @@ import {
 } from "./_match_tests.ts";
 import { _FieldTable } from "./_fields.ts";
 import { _defaultStrategy } from "../bpf/_strategy_choice.ts";
-import { _sourceWalk, type _SourceWalk } from "./_classifier_source.ts";
+import { type _SourceWalk, _sourceWalk } from "./_classifier_source.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
 import {
@@ -169,9 +169,11 @@ export class _RuleSetBuilder {
     if (this.#walks.length < this.#builders.length) {
       const chain = this.#walks.length;
       this.#walks.push(
-        this.#sourceWalk
-          ? _sourceWalk(this.#builders[chain].root, this.#chains[chain].length)
-          : { reason: "the strategy is not generated source" },
+        this.#sourceWalk ? _sourceWalk(this.#builders[chain].root, this.#chains[chain].length) : {
+          reason: this.#options?.strategy === undefined
+            ? "code generation is refused in this runtime"
+            : "the strategy is not generated source",
+        },
       );
       return false;
     }
@@ -181,6 +183,11 @@ export class _RuleSetBuilder {
   /** Per chain, its index root (after `step()` returned `true`; empty rule by rule). */
   get indexRoots(): _IndexNode[] {
     return this.#builders.map((b) => b.root);
+  }
+
+  /** Per chain, its generated walk or why it has none (after `step()` returned `true`). */
+  get sourceWalks(): readonly _SourceWalk[] {
+    return this.#walks;
   }
 
   /** The fields the summaries use. */
