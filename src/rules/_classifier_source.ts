@@ -25,7 +25,7 @@
  * @module
  */
 import { _END, type _IndexNode } from "./_rule_index.ts";
-import { _loadField } from "./_fields.ts";
+import { _F_PACKET, _loadField } from "./_fields.ts";
 import { _load } from "../bpf/_packet_access.ts";
 import type { _Collected } from "./_rule_index.ts";
 import type { _Frame } from "./_frame_state.ts";
@@ -120,24 +120,32 @@ function _put(e: _Emitter, piece: string): boolean {
   return e.chars <= _MAX_SOURCE_CHARS;
 }
 
+/** Source reading `size` big-endian bytes at `b[i]` (`_readBigEndian`). */
+function _readSource(size: number): string {
+  if (size === 1) return `b[i]`;
+  if (size === 2) return `(b[i] << 8) | b[i + 1]`;
+  return `((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0`;
+}
+
 /** Source of the value of `node`'s field into `v` (-1 when it cannot be loaded). */
 function _loadSource(e: _Emitter, node: _IndexNode): string {
+  const field = node.source!;
+  const p = node.network ? "n" : "l";
+  const notIp = node.network ? "!isIp ? -1 : " : "";
+  const size = node.size;
+  // `_loadIndex`'s non-negative branch (base ≥ 0) and `_readBigEndian`, inlined.
   if (node.constantLoad && node.offset >= 0) {
-    // `_loadIndex`'s non-negative branch (base ≥ 0) and `_readBigEndian`, inlined.
-    const p = node.network ? "n" : "l";
-    const guard = node.network ? "!isIp ? -1 : " : "";
-    const o = node.offset;
-    const read = node.size === 1
-      ? `b[i]`
-      : node.size === 2
-      ? `(b[i] << 8) | b[i + 1]`
-      : `((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0`;
-    return `i = ${p}B + ${o}; v = ${guard}(i + ${node.size} <= ${p}E ? ${read} : -1);`;
+    return `i = ${p}B + ${node.offset}; v = ${notIp}(i + ${size} <= ${p}E ? ${
+      _readSource(size)
+    } : -1);`;
   }
   if (node.constantLoad) {
-    const p = node.network ? "n" : "l";
-    const guard = node.network ? "!isIp ? -1 : " : "";
-    return `v = ${guard}load(b, ${p}B, ${p}E, ${p}N, ${p}M, ${node.offset}, ${node.size});`;
+    return `v = ${notIp}load(b, ${p}B, ${p}E, ${p}N, ${p}M, ${node.offset}, ${size});`;
+  }
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0) {
+    // `_loadField`'s `ldx msh` case: 4 × the low nibble at `msh`, plus the offset.
+    return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? ((b[i] & 15) << 2) + ${field.offset} : -1);
+if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
   }
   e.constants.nodes.push(node);
   return `v = loadField(N[${e.constants.nodes.length - 1}].source, st);`;
