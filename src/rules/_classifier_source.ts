@@ -3,31 +3,36 @@
  * generated JavaScript, where `new Function` is allowed.
  *
  * The data-driven walk reads each node's kind, field, mask, table and
- * children from objects per frame. The generated walk has them as
- * constants: a node is a block of straight-line code (its frame-class test,
- * its leaf list appended, its field loaded with the offset and size inlined,
- * its exact children as a `switch` on the masked key with each child's code
- * nested in its `case`), and its rest chain follows in the same block (a
- * `break` out of the block is the data walk's `return`). Range nodes keep
- * their segment tree: the interval comes from a binary search over the
- * node's starts, and each tree node's subtree is a local function called on
- * the path from the interval up to the root. Fields other than a packet
- * load at a constant non-negative offset are loaded with `_loadField`
- * itself; the leaf lists are the index's own arrays. The walk collects the
- * same lists and the same bound as the data walk (the merge in rule order
- * stays in ./_classifier.ts), so the two are interchangeable.
+ * children from objects per frame, and appends leaf lists that are merged in
+ * rule order afterwards. The generated walk has them as constants: a node is
+ * a block of straight-line code (its bound and frame-class tests, its field
+ * loaded with the offset and size inlined, its exact children as a `switch`
+ * on the masked key with each child's code nested in its `case`), and its
+ * rest chain follows in the same block (a `break` out of the block is the
+ * data walk's `return`). Range nodes keep their segment tree: the interval
+ * comes from a binary search over the node's starts, and each tree node's
+ * subtree is a local function called on the path from the interval up to
+ * the root; value children with long code are local functions too. Fields
+ * other than packet loads at a non-negative offset (constant or `ldx msh`)
+ * are loaded with `_loadField` itself.
  *
- * Bound: at most {@linkcode _MAX_SOURCE_CHARS} characters of source per
- * chain; a larger chain returns a reason and keeps the data walk (the
- * source grows linearly with the index's nodes, exact keys and segment-tree
- * nodes, each bounded by ./_rule_index.ts).
+ * A leaf's codes are known at generation time: reaching it ORs constants
+ * into a bit set of rule codes ({@linkcode _BitCandidates}), and
+ * {@linkcode _takeLeast} hands them out in rule order, so nothing is merged
+ * at run time. The codes and the bound are exactly those of the data walk.
+ *
+ * Bounds: at most {@linkcode _MAX_SOURCE_CHARS} characters of source and
+ * {@linkcode _MAX_CODES} codes per chain; a larger chain gets a reason and
+ * keeps the data walk (the source grows linearly with the index's nodes,
+ * keys, segment-tree nodes and listed codes, each bounded by
+ * ./_rule_index.ts).
  *
  * @module
  */
 import { _END, type _IndexNode } from "./_rule_index.ts";
 import { _F_PACKET, _loadField } from "./_fields.ts";
 import { _load } from "../bpf/_packet_access.ts";
-import type { _Collected } from "./_rule_index.ts";
+import type { _Collected, _collectCandidates } from "./_rule_index.ts";
 import type { _Frame } from "./_frame_state.ts";
 
 /** Most characters of generated source for one chain's walk (then: the data walk). */
