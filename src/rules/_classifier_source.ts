@@ -32,7 +32,7 @@
 import { _END, type _IndexNode } from "./_rule_index.ts";
 import { _F_PACKET, _loadField } from "./_fields.ts";
 import { _load } from "../bpf/_packet_access.ts";
-import type { _Collected, _collectCandidates } from "./_rule_index.ts";
+import type { _collectCandidates, _Collected } from "./_rule_index.ts";
 import type { _Frame } from "./_frame_state.ts";
 
 /** Most characters of generated source for one chain's walk (then: the data walk). */
