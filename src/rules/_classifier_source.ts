@@ -36,7 +36,7 @@ import type { _collectCandidates, _Collected } from "./_rule_index.ts";
 import type { _Frame } from "./_frame_state.ts";
 
 /** Most characters of generated source for one chain's walk (then: the data walk). */
-export const _MAX_SOURCE_CHARS = 512 * 1024;
+export const _MAX_SOURCE_CHARS = 2304 * 1024;
 
 /** Value children whose source is longer than this become local functions. */
 const _FUNCTION_CHARS = 32 * 1024;
@@ -288,6 +288,22 @@ function _interval(starts: Float64Array, key: number): number {
  * source bound exceeded, or `new Function` refused (a CSP, an edge runtime).
  */
 export function _sourceWalk(root: _IndexNode, rules: number): _SourceWalk {
+  const emitted = _emitWalk(root, rules);
+  return "reason" in emitted ? emitted : _compileWalk(emitted);
+}
+
+/** A chain's walk as source, not yet compiled (what `_compileWalk` needs). */
+export interface _EmittedWalk {
+  source: string;
+  constants: _Constants;
+}
+
+/**
+ * The source of the walk of the index `root` of a chain of `rules` rules,
+ * or why there is none (bounds). The first half of {@linkcode _sourceWalk},
+ * so that the two halves can run in separate compile steps.
+ */
+export function _emitWalk(root: _IndexNode, rules: number): _EmittedWalk | { reason: string } {
   if (2 * rules > _MAX_CODES) {
     return { reason: `the chain has more than ${_MAX_CODES / 2} rules` };
   }
@@ -324,6 +340,11 @@ ${e.out.join("")}
   if (source.length > _MAX_SOURCE_CHARS + 4096) {
     return { reason: `generated walk exceeds ${_MAX_SOURCE_CHARS} characters` };
   }
+  return { source, constants: e.constants };
+}
+
+/** Compiles an emitted walk, or says why it cannot be (`new Function` refused). */
+export function _compileWalk({ source, constants }: _EmittedWalk): _SourceWalk {
   let factory: (...args: unknown[]) => _CollectFrame;
   try {
     factory = new Function("N", "S", "load", "loadField", "interval", source) as (
@@ -332,6 +353,6 @@ ${e.out.join("")}
   } catch (error) {
     return { reason: `code generation failed (${error instanceof Error ? error.message : error})` };
   }
-  const { nodes, starts } = e.constants;
+  const { nodes, starts } = constants;
   return { collect: factory(nodes, starts, _load, _loadField, _interval), chars: source.length };
 }

@@ -21,7 +21,12 @@ import {
 } from "./_match_tests.ts";
 import { _FieldTable } from "./_fields.ts";
 import { _defaultStrategy } from "../bpf/_strategy_choice.ts";
-import { type _SourceWalk, _sourceWalk } from "./_classifier_source.ts";
+import {
+  _compileWalk,
+  _emitWalk,
+  type _EmittedWalk,
+  type _SourceWalk,
+} from "./_classifier_source.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
 import {
@@ -109,6 +114,8 @@ export class _RuleSetBuilder {
   #anyLink = false;
   /** Per chain, its generated walk or why not (after the indexes are built). */
   readonly #walks: _SourceWalk[] = [];
+  /** The next chain's walk, emitted and waiting to be compiled in the next step. */
+  #emitted: _EmittedWalk | undefined;
   /** Whether the index walks may be generated source: asked for, or the measured default. */
   readonly #sourceWalk: boolean;
 
@@ -165,16 +172,25 @@ export class _RuleSetBuilder {
       }
     }
     for (const builder of this.#builders) if (!builder.step()) return false;
-    // Then each chain's walk as generated source, one chain per step.
+    // Then each chain's walk as generated source: emitted in one step, compiled in the next.
+    if (this.#emitted !== undefined) {
+      this.#walks.push(_compileWalk(this.#emitted));
+      this.#emitted = undefined;
+      return false;
+    }
     if (this.#walks.length < this.#builders.length) {
       const chain = this.#walks.length;
-      this.#walks.push(
-        this.#sourceWalk ? _sourceWalk(this.#builders[chain].root, this.#chains[chain].length) : {
+      if (!this.#sourceWalk) {
+        this.#walks.push({
           reason: this.#options?.strategy === undefined
             ? "code generation is refused in this runtime"
             : "the strategy is not generated source",
-        },
-      );
+        });
+        return false;
+      }
+      const emitted = _emitWalk(this.#builders[chain].root, this.#chains[chain].length);
+      if ("reason" in emitted) this.#walks.push(emitted);
+      else this.#emitted = emitted;
       return false;
     }
     return true;
