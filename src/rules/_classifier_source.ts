@@ -36,7 +36,7 @@ import type { _collectCandidates, _Collected } from "./_rule_index.ts";
 import type { _Frame } from "./_frame_state.ts";
 
 /** Most characters of generated source for one chain's walk (then: the data walk). */
-export const _MAX_SOURCE_CHARS = 2304 * 1024;
+export const _MAX_SOURCE_CHARS = 512 * 1024;
 
 /** Value children whose source is longer than this become local functions. */
 const _FUNCTION_CHARS = 32 * 1024;

@@ -23,8 +23,8 @@ import { _FieldTable } from "./_fields.ts";
 import { _defaultStrategy } from "../bpf/_strategy_choice.ts";
 import {
   _compileWalk,
-  _emitWalk,
   type _EmittedWalk,
+  _emitWalk,
   type _SourceWalk,
 } from "./_classifier_source.ts";
 import { _entryClasses } from "./_frame_class.ts";
