@@ -22,6 +22,7 @@ import {
   type FrameRef,
 } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
+import { _resetStrategyChoice } from "../src/bpf/_strategy_choice.ts";
 import { dataUrl, matchOf, type VerdictTable } from "./kernel/_tables.ts";
 import { frameOf, type KernelPacket, markOf } from "./kernel/_frames.ts";
 import {
@@ -92,6 +93,14 @@ interface _Summary {
   ruleHits: number;
   accepted: number;
   dropped: number;
+  /** Chains whose index walk was generated source / the data walk (with its reason). */
+  generatedWalks: number;
+  dataWalks: Set<string>;
+}
+
+/** The private per-chain walk fallbacks of a compiled rule set (./src/rules/_classifier.ts). */
+function _walkFallbacks(compiled: unknown): readonly (string | undefined)[] {
+  return (compiled as { walkFallbacks: readonly (string | undefined)[] }).walkFallbacks;
 }
 
 function _runSeeds(
@@ -100,7 +109,15 @@ function _runSeeds(
   profile: TrafficProfile,
   replay: string,
 ): _Summary {
-  const summary: _Summary = { sets: 0, verdicts: 0, ruleHits: 0, accepted: 0, dropped: 0 };
+  const summary: _Summary = {
+    sets: 0,
+    verdicts: 0,
+    ruleHits: 0,
+    accepted: 0,
+    dropped: 0,
+    generatedWalks: 0,
+    dataWalks: new Set(),
+  };
   for (const seed of seeds) {
     const generated = generateRuleSet(seed, _options(seed, profile));
     const ruleSet = parseRuleSet(generated.text);
@@ -129,6 +146,10 @@ function _runSeeds(
       }): counters differ\n${generated.text}`,
     );
     summary.sets++;
+    for (const reason of _walkFallbacks(indexed)) {
+      if (reason === undefined) summary.generatedWalks++;
+      else summary.dataWalks.add(reason);
+    }
     summary.verdicts += frames.length;
     summary.accepted += want.accepted.packets;
     summary.dropped += want.dropped.packets;
@@ -157,6 +178,9 @@ function _checkCoverage(summary: _Summary, sets: number): void {
   // The sets must classify for real: rules match, and both verdicts occur.
   assert.ok(summary.ruleHits > sets, `only ${summary.ruleHits} rules matched anything`);
   assert.ok(summary.accepted > 0 && summary.dropped > 0, JSON.stringify(summary));
+  // Both index walks ran: generated source (default, "source") and the data walk ("closure").
+  assert.ok(summary.generatedWalks > 0, "no chain had a generated walk");
+  assert.ok(summary.dataWalks.has("the strategy is not generated source"));
 }
 
 /** Quarters of the corpus (every 4th packet, all files), for sets in turn. */
@@ -199,6 +223,33 @@ Deno.test("compileRuleSet() agrees with rule-by-rule evaluation on generated set
     `${summary.sets} rule sets × ${frames.length} example packets: ${summary.verdicts} verdicts, ` +
       `${summary.ruleHits} rules matched at least once (${replay})`,
   );
+});
+
+Deno.test("compileRuleSet() agrees with rule-by-rule evaluation where code generation is refused", () => {
+  // As a CSP or an edge runtime refuses it: programs get closures, index walks the data walk.
+  const original = globalThis.Function;
+  globalThis.Function = function () {
+    throw new EvalError("Code generation from strings disallowed for this context");
+  } as unknown as FunctionConstructor;
+  _resetStrategyChoice();
+  try {
+    const packets = examplePackets();
+    const frames = _frames(packets);
+    const seeds = _seeds(150, 50);
+    const summary = _runSeeds(seeds, () => frames, trafficProfile(packets), replay);
+    assert.equal(summary.sets, seeds.length);
+    assert.ok(summary.ruleHits > seeds.length, `only ${summary.ruleHits} rules matched anything`);
+    assert.equal(summary.generatedWalks, 0);
+    // The default falls back without trying; "source" tries and reports why it failed.
+    assert.ok(summary.dataWalks.has("code generation is refused in this runtime"));
+    assert.ok(
+      [...summary.dataWalks].some((r) => /^code generation failed \(.*disallowed/.test(r)),
+      [...summary.dataWalks].join("; "),
+    );
+  } finally {
+    globalThis.Function = original;
+    _resetStrategyChoice();
+  }
 });
 
 const _KERNEL_TABLES = [

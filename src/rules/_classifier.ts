@@ -27,6 +27,13 @@ import { _BASE_NETWORK } from "./_match_tests.ts";
 import { _F_ANCILLARY, type _Field, _readsWindow } from "./_fields.ts";
 import { _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
 import {
+  type _BitCandidates,
+  type _CollectFrame,
+  _newBitCandidates,
+  type _SourceWalk,
+  _takeLeast,
+} from "./_classifier_source.ts";
+import {
   _collectCandidates,
   type _Collected,
   _END,
@@ -69,6 +76,11 @@ export interface _ClassifierParts {
   anyLink: boolean;
   /** Whether the programs read ancillary fields (turns true when one compiles). */
   ancillary: _AncillaryDemand;
+  /**
+   * Per chain, its index walk as generated source (./_classifier_source.ts),
+   * or the reason it is the data-driven walk (absent: no index).
+   */
+  walks: _SourceWalk[];
 }
 
 /** The classifier interface `compileRuleSet` returns. */
@@ -80,11 +92,16 @@ export interface _Classifier {
   readonly chain: string;
   /** Counter index (flat rule position) of the rule that decided the last frame; -1: the policy. */
   readonly decidedBy: number;
+  /** Per chain, why its index walk is the data-driven one (absent: generated source or no index). */
+  readonly walkFallbacks: readonly (string | undefined)[];
 }
 
 /** Per chain, the candidate lists of the current frame and the merge cursors. */
 interface _ChainRun extends _Collected {
   root: _IndexNode;
+  /** The chain's generated walk (it fills `bits`), or null for the data-driven one. */
+  collect: _CollectFrame | null;
+  bits: _BitCandidates;
   cursors: Int32Array;
 }
 
@@ -202,22 +219,31 @@ interface _Walk {
 /** A walk: the verdict of the frame in `walk.state` (1 accept, 0 drop); counts the rules. */
 type _WalkFrame = (size: number, isIp: boolean) => number;
 
-/** The indexed walk over `indexes` (one root per chain). */
-function _makeIndexedWalk(walk: _Walk, indexes: (_IndexNode | null)[]): _WalkFrame {
+/** The indexed walk over `indexes` (one root per chain; `collects`: generated walks). */
+function _makeIndexedWalk(
+  walk: _Walk,
+  indexes: (_IndexNode | null)[],
+  collects: (_CollectFrame | null)[],
+): _WalkFrame {
   const { entry, entryAccepts, chains, stackChain, stackRule, state } = walk;
   const { packets, bytes: bytesCounted, policyPackets, policyBytes } = walk.counters;
-  const runs: (_ChainRun | null)[] = indexes.map((root) => {
+  const runs: (_ChainRun | null)[] = indexes.map((root, chain) => {
     if (root === null) return null;
     const most = Math.max(1, _maxLists(root));
     const lists = new Array(most).fill(_EMPTY);
-    return { root, lists, cursors: new Int32Array(most), count: 0, bound: _END };
+    const collect = collects[chain];
+    const bits = _newBitCandidates(collect === null ? 0 : chains[chain].length);
+    return { root, collect, bits, lists, cursors: new Int32Array(most), count: 0, bound: _END };
   });
 
   const start = (chain: number): _ChainRun => {
     const run = runs[chain]!;
-    run.count = 0;
-    run.bound = _END;
-    _collectCandidates(run.root, state, run);
+    if (run.collect !== null) run.collect(state, run.bits);
+    else {
+      run.count = 0;
+      run.bound = _END;
+      _collectCandidates(run.root, state, run);
+    }
     const cursors = run.cursors;
     for (let i = 0; i < run.count; i++) cursors[i] = 0;
     return run;
@@ -229,7 +255,11 @@ function _makeIndexedWalk(walk: _Walk, indexes: (_IndexNode | null)[]): _WalkFra
     let after = -1;
     let sp = 0;
     for (;;) {
-      const code = run.count === 0 ? _END : _nextCandidate(run, after);
+      let code: number;
+      if (run.collect !== null) {
+        // Rule codes come out of the bit set in order; a matched rule's candidate code is skipped.
+        do code = _takeLeast(run.bits); while (code <= after);
+      } else code = run.count === 0 ? _END : _nextCandidate(run, after);
       let returned = code === _END;
       if (!returned) {
         // Past both codes of this rule (matched `2p`, candidate `2p + 1`).
@@ -355,7 +385,9 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   const bases = anyNetwork && anyLink ? undefined : anyNetwork ? "network" : "link";
   const indexes = parts.indexes;
   const indexed = indexes !== null;
-  const walkFrame = indexed ? _makeIndexedWalk(walk, indexes) : _makeEachWalk(walk);
+  const walkFallbacks = parts.walks.map((w) => "reason" in w ? w.reason : undefined);
+  const collects = parts.walks.map((w) => "collect" in w ? w.collect : null);
+  const walkFrame = indexed ? _makeIndexedWalk(walk, indexes, collects) : _makeEachWalk(walk);
   const windowed = parts.fields.filter(_readsWindow);
   const networkFields = windowed.some((f) => f.base === _BASE_NETWORK);
   const linkFields = windowed.some((f) => f.base !== _BASE_NETWORK);
@@ -406,6 +438,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     get decidedBy(): number {
       return walk.decided;
     },
+    walkFallbacks,
     counters: () => _snapshotCounters(counters, ruleSet, chains),
   };
 }

@@ -20,6 +20,13 @@ import {
   type _Settings,
 } from "./_match_tests.ts";
 import { _FieldTable } from "./_fields.ts";
+import { _defaultStrategy } from "../bpf/_strategy_choice.ts";
+import {
+  _compileWalk,
+  type _EmittedWalk,
+  _emitWalk,
+  type _SourceWalk,
+} from "./_classifier_source.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
 import {
@@ -105,6 +112,12 @@ export class _RuleSetBuilder {
   #counter = 0;
   #anyNetwork = false;
   #anyLink = false;
+  /** Per chain, its generated walk or why not (after the indexes are built). */
+  readonly #walks: _SourceWalk[] = [];
+  /** The next chain's walk, emitted and waiting to be compiled in the next step. */
+  #emitted: _EmittedWalk | undefined;
+  /** Whether the index walks may be generated source: asked for, or the measured default. */
+  readonly #sourceWalk: boolean;
 
   constructor(ruleSet: RuleSet, options?: CompileRuleSetOptions) {
     this.#ruleSet = ruleSet;
@@ -129,6 +142,8 @@ export class _RuleSetBuilder {
       throw new TypeError(`Cannot compile rule set: unknown evaluation "${evaluation}"`);
     }
     this.#indexed = evaluation === "indexed";
+    this.#sourceWalk = strategy === "source" ||
+      (strategy === undefined && _defaultStrategy(0) === "source");
     const problem = _findChainProblem(ruleSet);
     if (problem) throw _ruleError(problem.reason, problem.chain, problem.rule);
     this.#entry = _entryChain(ruleSet, options?.chain);
@@ -158,12 +173,38 @@ export class _RuleSetBuilder {
       }
     }
     for (const builder of this.#builders) if (!builder.step()) return false;
+    // Then each chain's walk as generated source: emitted in one step, compiled in the next.
+    if (this.#emitted !== undefined) {
+      this.#walks.push(_compileWalk(this.#emitted));
+      this.#emitted = undefined;
+      return false;
+    }
+    if (this.#walks.length < this.#builders.length) {
+      const chain = this.#walks.length;
+      if (!this.#sourceWalk) {
+        this.#walks.push({
+          reason: this.#options?.strategy === undefined
+            ? "code generation is refused in this runtime"
+            : "the strategy is not generated source",
+        });
+        return false;
+      }
+      const emitted = _emitWalk(this.#builders[chain].root, this.#chains[chain].length);
+      if ("reason" in emitted) this.#walks.push(emitted);
+      else this.#emitted = emitted;
+      return false;
+    }
     return true;
   }
 
   /** Per chain, its index root (after `step()` returned `true`; empty rule by rule). */
   get indexRoots(): _IndexNode[] {
     return this.#builders.map((b) => b.root);
+  }
+
+  /** Per chain, its generated walk or why it has none (after `step()` returned `true`). */
+  get sourceWalks(): readonly _SourceWalk[] {
+    return this.#walks;
   }
 
   /** The fields the summaries use. */
@@ -190,6 +231,7 @@ export class _RuleSetBuilder {
       anyNetwork: this.#anyNetwork,
       anyLink: this.#anyLink,
       ancillary: this.#settings.ancillary,
+      walks: this.#walks,
     });
   }
 

@@ -1,0 +1,222 @@
+/**
+ * The generated index walk (./_classifier_source.ts): it yields exactly the
+ * rule codes the data walk (`_collectCandidates`, the reference) collects,
+ * and its source stays within its stated bound on adversarial sets (sizes,
+ * never times).
+ */
+import assert from "node:assert/strict";
+import { _prng } from "../../tests/_fuzz.ts";
+import { _randomFrame, _randomRuleSet } from "../../tests/_classifier_rule_sets.ts";
+import { FrameContext } from "./frame_context.ts";
+import { _frameClass } from "./_frame_class.ts";
+import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
+import { compileRuleSet, createFrameRef, type FrameRef } from "./compile_rule_set.ts";
+import { parseRuleSet } from "./parse_rule_set.ts";
+import { _RuleSetBuilder } from "./_rule_set_builder.ts";
+import { _collectCandidates, _END, _indexSize } from "./_rule_index.ts";
+import {
+  _MAX_CODES,
+  _MAX_SOURCE_CHARS,
+  _newBitCandidates,
+  type _SourceWalk,
+  _takeLeast,
+} from "./_classifier_source.ts";
+
+function _build(text: string, strategy?: "source" | "closure") {
+  const builder = new _RuleSetBuilder(parseRuleSet(text, { maxInstructions: 4096 }), {
+    maxInstructions: 4096,
+    strategy,
+  });
+  while (!builder.step()) { /* all steps */ }
+  return builder;
+}
+
+function _table(rules: string[], chains: string[] = []): string {
+  return ["*filter", ":INPUT ACCEPT [0:0]", ...chains.map((c) => `:${c} - [0:0]`), ...rules]
+    .concat(["COMMIT", ""]).join("\n");
+}
+
+/**
+ * Characters of generated source per index element (node, table slot or
+ * interval start, listed code): the linear bound the tests hold the
+ * generator to, below the absolute {@linkcode _MAX_SOURCE_CHARS}.
+ */
+const _CHARS_PER_ELEMENT = 160;
+
+/** Checks every chain's walk against the bounds; returns the generated ones' sizes. */
+function _checkSourceBounds(text: string): { chars: number[]; reasons: string[] } {
+  const builder = _build(text, "source");
+  const chars: number[] = [];
+  const reasons: string[] = [];
+  builder.sourceWalks.forEach((walk: _SourceWalk, c) => {
+    if ("reason" in walk) {
+      assert.match(walk.reason, /exceeds \d+ characters|more than \d+ rules/);
+      reasons.push(walk.reason);
+      return;
+    }
+    const size = _indexSize(builder.indexRoots[c]);
+    const elements = size.nodes + size.slots + size.listed;
+    assert.ok(walk.chars <= _MAX_SOURCE_CHARS + 4096, `${walk.chars} characters`);
+    assert.ok(
+      walk.chars <= 2048 + _CHARS_PER_ELEMENT * elements,
+      `${walk.chars} characters for ${elements} index elements`,
+    );
+    chars.push(walk.chars);
+  });
+  return { chars, reasons };
+}
+
+function _ipv4Frame(source: number[], destination: number[], protocol = 6, ports = [1234, 80]) {
+  const bytes = new Uint8Array(60);
+  bytes.set([0x08, 0x00, 0x45, 0, 0, 46, 0, 0, 0x40, 0, 64, protocol], 12);
+  bytes.set(source, 26);
+  bytes.set(destination, 30);
+  bytes.set([ports[0] >> 8, ports[0] & 0xff, ports[1] >> 8, ports[1] & 0xff], 34);
+  return createFrameRef({ bytes, capturedLength: 60, wireLength: 60, linkType: 1 });
+}
+
+/** Verdicts and counters of `text` on `frames`: the default classifier vs rule by rule. */
+function _agrees(text: string, frames: FrameRef[]): void {
+  const ruleSet = parseRuleSet(text, { maxInstructions: 4096 });
+  const generated = compileRuleSet(ruleSet, { strategy: "source", maxInstructions: 4096 });
+  const reference = compileRuleSet(ruleSet, {
+    evaluation: "rule-by-rule",
+    maxInstructions: 4096,
+  });
+  for (const frame of frames) assert.equal(generated.classify(frame), reference.classify(frame));
+  assert.deepEqual(generated.counters(), reference.counters());
+}
+
+Deno.test("generated walk of 10,000 hosts: within its source bound, or the data walk with a reason", () => {
+  const hosts = Array.from({ length: 10_000 }, (_, i) => [10, 1, i >> 8, i & 0xff]);
+  const rules = hosts.map((h) => `-A INPUT -s ${h.join(".")} -j DROP`);
+  const { chars, reasons } = _checkSourceBounds(_table(rules));
+  assert.equal(chars.length + reasons.length, 1);
+  _agrees(_table(rules), [
+    _ipv4Frame([10, 1, 3, 7], [192, 168, 0, 1]),
+    _ipv4Frame([10, 2, 3, 7], [192, 168, 0, 1]),
+    _ipv4Frame([10, 1, 39, 15], [10, 1, 0, 0]),
+  ]);
+});
+
+Deno.test("generated walk of 1,000 hosts is generated, linear in the index", () => {
+  const rules = Array.from({ length: 1000 }, (_, i) => `-A INPUT -d 10.2.${i >> 8}.${i & 0xff}`);
+  const { chars, reasons } = _checkSourceBounds(_table(rules));
+  assert.deepEqual(reasons, []);
+  assert.equal(chars.length, 1);
+});
+
+Deno.test("generated walk of 2,000 u32 rules with @ stays within its bound", () => {
+  const random = _prng(11);
+  const rules = Array.from(
+    { length: 2000 },
+    (_, i) =>
+      i % 2 === 0
+        ? `-A INPUT -m u32 --u32 "0>>22&0x3C@0>>16=${1000 + random.int(60000)}" -j DROP`
+        : `-A INPUT -m u32 --u32 "0>>22&0x3C@12>>26&0x3C@0=0x${
+          random.uint32().toString(16)
+        }" -j DROP`,
+  );
+  const { chars, reasons } = _checkSourceBounds(_table(rules));
+  assert.equal(chars.length + reasons.length, 1);
+  const frames = Array.from(
+    { length: 200 },
+    (_, i) => _ipv4Frame([1, 2, 3, 4], [5, 6, 7, 8], 6, [1000 + 300 * i, 80]),
+  );
+  _agrees(_table(rules), frames);
+});
+
+Deno.test("generated walks of 200 nested user chains: one small walk per chain", () => {
+  const chains = Array.from({ length: 200 }, (_, i) => `C${i}`);
+  const rules = [`-A INPUT -p tcp -j C0`];
+  chains.forEach((c, i) => {
+    rules.push(`-A ${c} -m bpf --expr "tcp dst port ${i}" -j DROP`);
+    if (i + 1 < chains.length) rules.push(`-A ${c} -p tcp -j C${i + 1}`);
+  });
+  const { chars, reasons } = _checkSourceBounds(_table(rules, chains));
+  assert.deepEqual(reasons, []);
+  assert.equal(chars.length, 201);
+  _agrees(_table(rules, chains), [
+    _ipv4Frame([1, 2, 3, 4], [5, 6, 7, 8], 6, [1, 150]),
+    _ipv4Frame([1, 2, 3, 4], [5, 6, 7, 8], 6, [1, 199]),
+    _ipv4Frame([1, 2, 3, 4], [5, 6, 7, 8], 6, [1, 200]),
+    _ipv4Frame([1, 2, 3, 4], [5, 6, 7, 8], 17, [1, 150]),
+  ]);
+});
+
+Deno.test("a chain of more rules than a bit set holds keeps the data walk, with a reason", () => {
+  const rules = Array.from({ length: _MAX_CODES / 2 + 1 }, (_, i) => `-A INPUT -p ${i % 256}`);
+  const builder = _build(_table(rules), "source");
+  const [walk] = builder.sourceWalks;
+  assert.ok("reason" in walk && /more than 16384 rules/.test(walk.reason));
+});
+
+Deno.test("strategy closure keeps the data walk, with a reason", () => {
+  const builder = _build(_table(["-A INPUT -p tcp -j DROP"]), "closure");
+  const [walk] = builder.sourceWalks;
+  assert.ok("reason" in walk && /not generated source/.test(walk.reason));
+});
+
+/** The data walk's codes (the reference): merged, distinct, at or below its bound. */
+function _dataCodes(lists: Int32Array[], count: number, bound: number): number[] {
+  const codes = new Set<number>();
+  for (let i = 0; i < count; i++) for (const code of lists[i]) if (code <= bound) codes.add(code);
+  return [...codes].sort((a, b) => a - b);
+}
+
+Deno.test("the generated walk yields exactly the data walk's codes on random sets and frames", () => {
+  const random = _prng(21);
+  const contexts = new FrameContext();
+  const state: _Frame = {
+    frame: createFrameRef({ linkType: 1, interfaceName: "eth0" }),
+    bytes: new Uint8Array(0),
+    descriptor: contexts.descriptor,
+    isIp: false,
+    networkStart: 0,
+    network: contexts.network,
+    link: contexts.link,
+    networkWindow: _newWindow(),
+    linkWindow: _newWindow(),
+    frameClass: 15,
+  };
+  let compared = 0;
+  let codes = 0;
+  for (let set = 0; set < 40; set++) {
+    const rules = 1 + random.int(set % 4 === 0 ? 600 : 80);
+    const builder = _build(_randomRuleSet(random, rules, random.int(3)), "source");
+    builder.indexRoots.forEach((root, c) => {
+      const walk = builder.sourceWalks[c];
+      assert.ok("collect" in walk, "reason" in walk ? walk.reason : "");
+      const bits = _newBitCandidates(builder.indexEntries[c].length + rules + 64);
+      const lists: Int32Array[] = [];
+      for (let p = 0; p < 100; p++) {
+        const bytes = _randomFrame(random);
+        state.frame.bytes = state.bytes = bytes;
+        state.frame.capturedLength = state.frame.wireLength = bytes.length;
+        contexts.load(state.frame);
+        state.isIp = contexts.isIp;
+        state.networkStart = contexts.descriptor.networkOffset;
+        if (state.isIp) _fillWindow(state.networkWindow, bytes, state.network);
+        _fillWindow(state.linkWindow, bytes, state.link);
+        state.frameClass = _frameClass(state, true);
+        const into = { lists, count: 0, bound: _END };
+        _collectCandidates(root, state, into);
+        const want = _dataCodes(lists, into.count, into.bound);
+        walk.collect(state, bits);
+        assert.equal(bits.bound, into.bound);
+        // Every other frame takes only some codes: the next collect clears the rest.
+        const most = p % 2 === 0 ? Infinity : random.int(3);
+        const got: number[] = [];
+        while (got.length < most) {
+          const code = _takeLeast(bits);
+          if (code === _END) break;
+          got.push(code);
+        }
+        assert.deepEqual(got, want.slice(0, Math.min(most, want.length)));
+        compared++;
+        codes += want.length;
+      }
+    });
+  }
+  assert.ok(compared > 0 && codes > compared, `${codes} codes in ${compared} walks`);
+});
