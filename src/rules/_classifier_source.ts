@@ -29,7 +29,7 @@
  *
  * @module
  */
-import { _END, type _IndexNode } from "./_rule_index.ts";
+import { _END, type _IndexNode, _interval } from "./_rule_index.ts";
 import { _F_PACKET, _loadField } from "./_fields.ts";
 import { _load } from "../bpf/_packet_access.ts";
 import type { _collectCandidates, _Collected } from "./_rule_index.ts";
@@ -268,19 +268,6 @@ function _emitFunction(e: _Emitter, node: _IndexNode): string | null {
     `function ${name}() {\nlet v = 0, k = 0, i = 0, e = 0;\n${body.out.join("")}}\n`,
   );
   return name;
-}
-
-/** The elementary interval of a range node holding `key`, or -1 (as ./_rule_index.ts's). */
-function _interval(starts: Float64Array, key: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  if (hi < 0 || key < starts[0]) return -1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= key) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /**

@@ -145,7 +145,7 @@ function _exactChild(node: _IndexNode, key: number): _IndexNode | null {
 }
 
 /** The elementary interval of a range node holding `key`, or -1. */
-function _interval(starts: Float64Array, key: number): number {
+export function _interval(starts: Float64Array, key: number): number {
   let lo = 0;
   let hi = starts.length - 1;
   if (hi < 0 || key < starts[0]) return -1;
