@@ -62,7 +62,10 @@ async function _startStream(
 
   const e = ruleSets.entry(name);
   const loaded = e.loaded ?? await ruleSets.current(name);
-  if (!loaded) throw _notFound(name);
+  if (!loaded) {
+    input.cancel().catch(() => {});
+    throw _notFound(name);
+  }
   const router = _createRouter(loaded.compiled, output, {
     maxCapturedLength: Math.min(limits.maxRecordBytes, 262144),
     maxBlockLength: limits.maxRecordBytes + _BLOCK_OVERHEAD_BYTES,
@@ -143,6 +146,8 @@ interface _Flow {
   bytesOut: number;
   ended: boolean;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Re-arms the idle timer: called on every chunk read from the upload or taken by the client. */
+  touch(): void;
   /** Ends the stream once: releases admission, counts it, records an error. */
   end(error?: unknown): void;
 }
@@ -166,6 +171,7 @@ function _trackStream(
     bytesOut: 0,
     ended: false,
     idleTimer: undefined,
+    touch() {},
     end(error?: unknown) {
       if (flow.ended) return;
       flow.ended = true;
@@ -255,6 +261,7 @@ function _pumpUpload(
     drained += chunk.length;
     if (drained > _MAX_DRAIN) throw new Error("the upload continued after a capture error");
   };
+  flow.touch = touch;
   touch();
   (async () => {
     for (const chunk of head) await feed(chunk);
@@ -264,6 +271,9 @@ function _pumpUpload(
       touch();
       await feed(value);
     }
+    // The upload is complete: what is left is the client taking the output
+    // (each chunk it takes re-arms the timer, see `_responseBody`).
+    waitingForOutput = true;
     if (writing) await writer.close().catch(() => {});
   })().catch(stop); // the upload broke (client gone) or ran on after an error: stop both sides
 }
@@ -305,6 +315,7 @@ function _responseBody(
       }
       if (!result.done) {
         flow.bytesOut += result.value.length;
+        flow.touch();
         controller.enqueue(result.value);
         return;
       }

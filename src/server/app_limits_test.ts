@@ -218,6 +218,41 @@ Deno.test("finding 4: an idle stream ends after the idle timeout and is recorded
   assert.equal((await timedOut.json()).code, "STREAM_IDLE");
 });
 
+Deno.test("finding 4: after a complete upload the idle timer follows the client's reading", async () => {
+  const app = await _app({ streamIdleTimeoutMs: 80 });
+  // About 1.2 MB of TCP frames (kept by the rule set): many 64 KiB output chunks.
+  const frames = Array.from({ length: 800 }, (_, i) => _ipv4Frame(6, 1400, i));
+  const capture = _pcap(frames);
+  const expected = _subset(frames, (f) => !isUdp(f));
+  // Read slowly but steadily: each gap under the timeout, the whole read far longer.
+  const steady = await _filter(app, capture);
+  const reader = steady.body!.getReader();
+  const parts: Uint8Array[] = [];
+  const started = Date.now();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(Date.now() - started > 80, "the read outlasted the idle timeout");
+  assert.deepEqual(concat(...parts), expected);
+  let counters = await _counters(app);
+  assert.equal(counters.streams.failed, 0);
+  assert.equal(counters.streams.completed, 1);
+  // A client that takes nothing for longer than the timeout: the stream ends as idle and its
+  // slot is free again, although the upload itself was complete.
+  const stalled = await _filter(app, capture);
+  const stalledReader = stalled.body!.getReader();
+  await stalledReader.read();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal((await (await app.request("/healthz")).json()).streams, 0);
+  counters = await _counters(app);
+  assert.equal(counters.streams.failed, 1);
+  assert.equal(counters.errors.at(-1).code, "STREAM_IDLE");
+  await stalledReader.cancel().catch(() => {});
+});
+
 Deno.test("finding 5: concurrent first uses of a stored set after a restart compile it once", async () => {
   const store = new MemoryRuleSetStore();
   await (await _app({}, store)).request("/healthz");
