@@ -36,6 +36,7 @@ import {
 import {
   _collectCandidates,
   type _Collected,
+  _EMPTY,
   _END,
   type _IndexNode,
   _maxLists,
@@ -442,5 +443,3 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     counters: () => _snapshotCounters(counters, ruleSet, chains),
   };
 }
-
-const _EMPTY = new Int32Array(0);

@@ -270,15 +270,6 @@ function _emitFunction(e: _Emitter, node: _IndexNode): string | null {
   return name;
 }
 
-/**
- * The generated walk of the index `root`, or the reason there is none: the
- * source bound exceeded, or `new Function` refused (a CSP, an edge runtime).
- */
-export function _sourceWalk(root: _IndexNode, rules: number): _SourceWalk {
-  const emitted = _emitWalk(root, rules);
-  return "reason" in emitted ? emitted : _compileWalk(emitted);
-}
-
 /** A chain's walk as source, not yet compiled (what `_compileWalk` needs). */
 export interface _EmittedWalk {
   source: string;
@@ -287,8 +278,8 @@ export interface _EmittedWalk {
 
 /**
  * The source of the walk of the index `root` of a chain of `rules` rules,
- * or why there is none (bounds). The first half of {@linkcode _sourceWalk},
- * so that the two halves can run in separate compile steps.
+ * or why there is none (bounds); {@linkcode _compileWalk} compiles it, in a
+ * separate compile step.
  */
 export function _emitWalk(root: _IndexNode, rules: number): _EmittedWalk | { reason: string } {
   if (2 * rules > _MAX_CODES) {

@@ -125,7 +125,8 @@ export class _IndexNode {
   depth = 0;
 }
 
-const _EMPTY = new Int32Array(0);
+/** The empty rule list (shared). */
+export const _EMPTY = new Int32Array(0);
 
 /** Larger than every code. */
 export const _END = 0x7fffffff;
@@ -447,8 +448,8 @@ export class _IndexBuilder {
     let seen = 0;
     for (const g of guards) {
       if (++seen % _STEP_ENTRIES === 0) yield;
-      load[_segment(starts, g.lo)]++;
-      load[_segment(starts, g.hi) + 1]--;
+      load[_interval(starts, g.lo)]++;
+      load[_interval(starts, g.hi) + 1]--;
     }
     let running = 0;
     for (let i = 0; i < starts.length; i++) {
@@ -525,8 +526,8 @@ export class _IndexBuilder {
         continue;
       }
       // The canonical segment-tree nodes of intervals [first, last].
-      let l = _segment(starts, g.lo) + leaves;
-      let r = _segment(starts, g.hi) + leaves + 1;
+      let l = _interval(starts, g.lo) + leaves;
+      let r = _interval(starts, g.hi) + leaves + 1;
       while (l < r) {
         if (l & 1) {
           groups[l++].push(entry);
@@ -644,18 +645,6 @@ function _intervals(guards: readonly _Guard[]): Float64Array {
     if (count === 0 || sorted[count - 1] !== sorted[i]) sorted[count++] = sorted[i];
   }
   return points.slice(0, count);
-}
-
-/** The interval holding `value` (`starts[0] <= value`). */
-function _segment(starts: Float64Array, value: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= value) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /** The frame classes any of `entries` can hold on. */
