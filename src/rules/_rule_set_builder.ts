@@ -107,6 +107,8 @@ export class _RuleSetBuilder {
   readonly #chains: _CompiledRule[][];
   readonly #entries: _IndexEntry[][];
   readonly #builders: _IndexBuilder[] = [];
+  /** How many of `#builders` are complete. */
+  #built = 0;
   #chain = 0;
   #rule = 0;
   #counter = 0;
@@ -172,7 +174,10 @@ export class _RuleSetBuilder {
         this.#builders.push(new _IndexBuilder(entries, this.#table.fields));
       }
     }
-    for (const builder of this.#builders) if (!builder.step()) return false;
+    // Chains' indexes are built in order; the finished ones are not asked again.
+    for (; this.#built < this.#builders.length; this.#built++) {
+      if (!this.#builders[this.#built].step()) return false;
+    }
     // Then each chain's walk as generated source: emitted in one step, compiled in the next.
     if (this.#emitted !== undefined) {
       this.#walks.push(_compileWalk(this.#emitted));
