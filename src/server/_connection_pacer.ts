@@ -19,19 +19,25 @@
 export interface _PausableSocket {
   pause(): unknown;
   resume(): unknown;
+  destroy(): unknown;
   readonly destroyed?: boolean;
 }
 
 /** How many new connections one event-loop turn takes up by default. */
 export const _CONNECTIONS_PER_TURN = 8;
+/** Most connections waiting at once by default; later ones are closed at once. */
+export const _MAX_WAITING_CONNECTIONS = 4096;
 
 /**
  * A `connection` listener: the first `perTurn` connections of a turn pass
  * untouched; later ones are paused and resumed in arrival order, at most
- * `perTurn` per `setTimeout(0)`. Closed sockets are skipped.
+ * `perTurn` per `setTimeout(0)`. Closed sockets are skipped. Beyond
+ * `maxWaiting` waiting connections a new one is destroyed (the queue is
+ * bounded; its slots are reused as it drains).
  */
 export function _createConnectionPacer(
   perTurn: number = _CONNECTIONS_PER_TURN,
+  maxWaiting: number = _MAX_WAITING_CONNECTIONS,
 ): (socket: _PausableSocket) => void {
   const waiting: _PausableSocket[] = [];
   let head = 0;
@@ -47,6 +53,10 @@ export function _createConnectionPacer(
       socket.resume();
     }
     if (head === waiting.length) waiting.length = head = 0;
+    else if (head > waiting.length / 2) {
+      waiting.splice(0, head);
+      head = 0;
+    }
     schedule();
   };
   const schedule = () => {
@@ -57,6 +67,9 @@ export function _createConnectionPacer(
   return (socket) => {
     if (head === waiting.length && admitted < perTurn) {
       admitted++;
+    } else if (waiting.length - head >= maxWaiting) {
+      socket.destroy();
+      return;
     } else {
       socket.pause();
       waiting.push(socket);

@@ -7,6 +7,7 @@ function _socket(id: number, log: string[]): _PausableSocket & { destroyed: bool
     destroyed: false,
     pause: () => log.push(`pause ${id}`),
     resume: () => log.push(`resume ${id}`),
+    destroy: () => log.push(`destroy ${id}`),
   };
 }
 
@@ -47,5 +48,23 @@ Deno.test("_createConnectionPacer() skips connections closed while they waited",
   assert.deepEqual(log, ["resume 2"]);
   await _macrotask();
   assert.deepEqual(log, ["resume 2", "resume 3"]);
+  await _macrotask();
+});
+
+Deno.test("_createConnectionPacer() closes connections beyond its bound of waiting ones", async () => {
+  const log: string[] = [];
+  const pace = _createConnectionPacer(1, 2);
+  for (let id = 0; id < 5; id++) pace(_socket(id, log));
+  // One passes, two wait, the rest are closed at once.
+  assert.deepEqual(log, ["pause 1", "pause 2", "destroy 3", "destroy 4"]);
+  log.length = 0;
+  await _macrotask();
+  assert.deepEqual(log, ["resume 1"]);
+  // A slot is free again.
+  pace(_socket(5, log));
+  assert.deepEqual(log, ["resume 1", "pause 5"]);
+  await _macrotask();
+  await _macrotask();
+  assert.deepEqual(log, ["resume 1", "pause 5", "resume 2", "resume 5"]);
   await _macrotask();
 });
