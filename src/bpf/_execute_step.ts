@@ -8,7 +8,7 @@
  */
 import type { PacketContext } from "./packet_context.ts";
 import { _ancillary } from "./_ancillary.ts";
-import { _indexAt, _read } from "./_packet_read.ts";
+import { _loadIndex, _readBigEndian } from "./_packet_access.ts";
 import { REG_A, REG_X, RESULT } from "./_execute_state.ts";
 import { BPF_JEQ, BPF_JGE, BPF_JGT } from "./opcodes.ts";
 import { _RET_PAIR } from "./_dispatch_code.ts";
@@ -69,9 +69,9 @@ export function _step(
       const op = returns ? code[pc] - _RET_PAIR : code[pc];
       const size = op === 130 ? code[pc + 2] : op === 12 ? 1 : op === 13 ? 2 : 4;
       const o = op === 130 ? code[pc + 1] : (X + code[pc + 1]) | 0;
-      const i = _indexAt(B, LE, NET, MAC, o, size);
+      const i = _loadIndex(B, LE, NET, MAC, o, size);
       if (i < 0) return _end(S, 0);
-      A = (_read(P, i, size) >>> code[pc + 3]) & code[pc + 4];
+      A = (_readBigEndian(P, i, size) >>> code[pc + 3]) & code[pc + 4];
       const taken = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0);
       if (returns) return _end(S, taken ? code[pc + 8] : code[pc + 9]);
       pc = taken ? code[pc + 8] : code[pc + 9];
@@ -84,14 +84,14 @@ export function _step(
       const op = code[pc];
       const size = op === 132 ? code[pc + 2] : op === 133 ? 1 : op === 134 ? 2 : 4;
       const o = op === 132 ? code[pc + 1] : (X + code[pc + 1]) | 0;
-      const i = _indexAt(B, LE, NET, MAC, o, size);
+      const i = _loadIndex(B, LE, NET, MAC, o, size);
       if (i < 0) return _end(S, 0);
-      A = _read(P, i, size);
+      A = _readBigEndian(P, i, size) | 0;
       pc += op === 132 ? 3 : 2;
       break;
     }
     case 136: { // _LDX_MSH_NEG
-      const i = _indexAt(B, LE, NET, MAC, code[pc + 1], 1);
+      const i = _loadIndex(B, LE, NET, MAC, code[pc + 1], 1);
       if (i < 0) return _end(S, 0);
       X = (P[i] & 0xf) << 2;
       pc += 2;
