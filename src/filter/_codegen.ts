@@ -311,6 +311,14 @@ export function _isSupportedLinkType(linkType: number): boolean {
   return linkType !== _DLT_PPP && Object.hasOwn(_LINK_NAMES, linkType);
 }
 
+/**
+ * Whether the program for `linkType` depends on the capture file's byte
+ * order (`savefileLittleEndian`): only BSD loopback (NULL, LOOP) does.
+ */
+export function _readsSavefileByteOrder(linkType: number): boolean {
+  return linkType === 0 || linkType === 108;
+}
+
 /** Evaluates a constant ALU operation with uint32 semantics. */
 export function _foldAlu(op: number, a: number, b: number): number {
   switch (op) {

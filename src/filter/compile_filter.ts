@@ -1,11 +1,12 @@
 import type { Instruction } from "../bpf/instruction.ts";
 import { BPF_K, BPF_RET } from "../bpf/opcodes.ts";
-import { _CodeGen, _isSupportedLinkType } from "./_codegen.ts";
+import { _CodeGen, _isSupportedLinkType, _readsSavefileByteOrder } from "./_codegen.ts";
 import { _linearize, _topoOrder } from "./_linearize.ts";
 import type { _Block } from "./_cfg.ts";
 import { _optimize } from "./_optimizer.ts";
 import { _parseFilter } from "./_parser.ts";
 import { FilterRejectsAllError } from "./filter_rejects_all_error.ts";
+import { _memoKey, _ProgramMemo } from "./_program_memo.ts";
 
 /**
  * Options of {@linkcode compileFilter}.
@@ -65,6 +66,13 @@ export interface CompileFilterOptions {
 }
 
 /**
+ * Programs compiled lately: the same expression compiled again with the same
+ * options (the CLI's check of `--expr`, then the rule set's compile for the
+ * capture) is a copy, not a second compile.
+ */
+const _memo = new _ProgramMemo();
+
+/**
  * Compiles a pcap-filter(7) expression (the tcpdump filter language) to a
  * classic BPF program with the meaning libpcap 1.10 gives it for the link
  * type: the program returns `snaplen` for a matching packet and 0 otherwise.
@@ -103,13 +111,25 @@ export function compileFilter(
     throw new FilterRejectsAllError(expression, "snaplen of 0 rejects all packets");
   }
   const byteOrder = options.savefileByteOrder;
+  const optimize = options.optimize ?? true;
+  const allowRejectAll = options.allowRejectAll ?? false;
+  const key = _memoKey(
+    expression,
+    linkType,
+    snaplen,
+    optimize,
+    allowRejectAll,
+    _readsSavefileByteOrder(linkType) ? byteOrder : undefined,
+  );
+  const known = _memo.get(key);
+  if (known !== undefined) return known;
   const gen = new _CodeGen(
     linkType,
     byteOrder === undefined ? undefined : byteOrder === "little-endian",
   );
   const cond = _parseFilter(expression, gen);
   let root = gen.finish(cond, snaplen);
-  if (options.optimize ?? true) {
+  if (optimize) {
     const size = _size(root);
     if (size > _MAX_UNOPTIMIZED) {
       throw new RangeError(
@@ -118,11 +138,13 @@ export function compileFilter(
     }
     root = _optimize(root);
     const rejectsAll = root.code === (BPF_RET | BPF_K) && root.k === 0;
-    if (rejectsAll && !options.allowRejectAll && !gen.hasProtochain) {
+    if (rejectsAll && !allowRejectAll && !gen.hasProtochain) {
       throw new FilterRejectsAllError(expression);
     }
   }
-  return _linearize(root);
+  const program = _linearize(root);
+  _memo.set(key, program);
+  return program;
 }
 
 /**
