@@ -22,28 +22,65 @@ export class _OutputError extends Error {
   }
 }
 
+/**
+ * A destination written with blocking calls: `write` takes all of the chunk
+ * or throws, and is done with it when it returns.
+ */
+export interface _BlockingSink {
+  /** Writes all of `chunk`. */
+  write(chunk: Uint8Array): void;
+}
+
 /** Destinations of {@linkcode _pipeRouter}: each must be done with a chunk
  * once its write resolves (the chunk's memory is then reused). */
 export interface _PipeRouterTargets {
-  /** Where the accepted capture goes; left open (standard output). */
-  accepted: WritableStream<Uint8Array>;
+  /** Where the accepted capture goes; left open (standard output). A
+   * blocking sink is written without a promise per chunk. */
+  accepted: WritableStream<Uint8Array> | _BlockingSink;
   /** Where the dropped capture goes, closed at the end, even after a failure
    * (everything routed before it is written). */
   dropped?: WritableStream<Uint8Array>;
 }
 
-/** One destination: its writer and the runs gathered for it. */
+/** One destination: how to write and end it, and the runs gathered for it. */
 interface _Output {
   name: "accepted" | "dropped";
-  writer: WritableStreamDefaultWriter<Uint8Array>;
   runs: _OutputRuns;
+  /** Writes one chunk: a promise for a stream, nothing for a blocking sink. */
+  write(chunk: Uint8Array): Promise<void> | void;
+  /** Closes the destination (`close`) or lets it go, open. */
+  end(close: boolean): Promise<void>;
+}
+
+function _output(
+  name: "accepted" | "dropped",
+  target: WritableStream<Uint8Array> | _BlockingSink,
+): _Output {
+  const runs = new _OutputRuns();
+  if (!(target instanceof WritableStream)) {
+    return { name, runs, write: (chunk) => target.write(chunk), end: () => Promise.resolve() };
+  }
+  const writer = target.getWriter();
+  return {
+    name,
+    runs,
+    write: (chunk) => writer.write(chunk),
+    end(close) {
+      if (close) return writer.close();
+      writer.releaseLock();
+      return Promise.resolve();
+    },
+  };
 }
 
 /** Writes what `output` gathered from the current block; an {@linkcode _OutputError} on failure. */
 async function _flush(output: _Output): Promise<void> {
   const chunks = output.runs.take();
   try {
-    for (const chunk of chunks) await output.writer.write(chunk);
+    for (const chunk of chunks) {
+      const written = output.write(chunk);
+      if (written !== undefined) await written;
+    }
   } catch (error) {
     output.runs.stop();
     throw new _OutputError(output.name, error);
@@ -70,12 +107,8 @@ async function _flushBoth(accepted: _Output, dropped: _Output | undefined): Prom
 
 /** Ends a destination: the drop file is closed, standard output released. */
 async function _end(output: _Output, close: boolean, failed: boolean): Promise<void> {
-  if (!close || failed) {
-    output.writer.releaseLock();
-    return;
-  }
   try {
-    await output.writer.close();
+    await output.end(close && !failed);
   } catch (error) {
     // A close that fails (a file's final flush) is an output error too.
     throw new _OutputError(output.name, error);
@@ -101,14 +134,8 @@ export async function _pipeRouter(
   targets: _PipeRouterTargets,
   afterBlock?: () => Promise<void>,
 ): Promise<RouterStats> {
-  const accepted: _Output = {
-    name: "accepted",
-    writer: targets.accepted.getWriter(),
-    runs: new _OutputRuns(),
-  };
-  const dropped: _Output | undefined = targets.dropped
-    ? { name: "dropped", writer: targets.dropped.getWriter(), runs: new _OutputRuns() }
-    : undefined;
+  const accepted = _output("accepted", targets.accepted);
+  const dropped = targets.dropped ? _output("dropped", targets.dropped) : undefined;
   let error: unknown;
   let failure: _OutputError | undefined;
   try {

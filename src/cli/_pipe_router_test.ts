@@ -98,3 +98,47 @@ Deno.test("_pipeRouter: an input read error ends the stream with it in stats", a
   const stats = await _pipeRouter(source, _router(ACCEPT_ALL), { accepted: accepted.stream });
   assert.equal(stats.error, failure);
 });
+
+Deno.test("_pipeRouter: a blocking sink gets the bytes a stream gets, in every block size", async () => {
+  const input = _repeatMixed(30);
+  for (const blockSize of [1, 7, 100, 3000, 1 << 20]) {
+    const stream = _sink();
+    await _pipeRouter(_recyclingBlocks(input, blockSize), _router(TCP_ONLY), {
+      accepted: stream.stream,
+    });
+    const parts: Uint8Array[] = [];
+    const stats = await _pipeRouter(_recyclingBlocks(input, blockSize), _router(TCP_ONLY), {
+      accepted: { write: (chunk) => void parts.push(chunk.slice()) },
+    });
+    const bytes = new Uint8Array(parts.flatMap((p) => [...p]));
+    assert.ok(stats.accepted.packets > 0 && stats.dropped.packets > 0);
+    assert.equal(stats.acceptedBytesWritten, bytes.length);
+    assert.deepEqual(bytes, stream.bytes(), `blocks of ${blockSize}`);
+  }
+});
+
+Deno.test("_pipeRouter: a blocking sink that throws stops the input, closes the drop file, names the output", async () => {
+  const input = _repeatMixed(200);
+  let closed = 0;
+  const blocks = _recyclingBlocks(input, 2000);
+  const source: BlockSource = { ...blocks, close: () => void closed++ };
+  const brokenPipe = Object.assign(new Error("Broken pipe (os error 32)"), { name: "BrokenPipe" });
+  const dropped = _sink();
+  let writes = 0;
+  await assert.rejects(
+    _pipeRouter(source, _router(ACCEPT_ALL), {
+      accepted: {
+        write() {
+          if (++writes === 3) throw brokenPipe;
+        },
+      },
+      dropped: dropped.stream,
+    }),
+    (error: unknown) =>
+      error instanceof _OutputError && error.output === "accepted" && error.cause === brokenPipe,
+  );
+  assert.equal(writes, 3, "no write after the failure");
+  assert.ok(closed > 0, "input closed");
+  assert.ok(dropped.closed(), "drop file closed");
+  assert.deepEqual(dropped.bytes(), input.subarray(0, 24), "the header, nothing dropped");
+});

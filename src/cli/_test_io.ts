@@ -44,7 +44,8 @@ export interface _TestIoOptions {
    * Offer `openBlocks` as `main.ts` does: captures read by `_syncBlockSource`
    * (blocks of `chunkSize`) from in-memory files whose reads return at most
    * these sizes in turn (one large size: a regular file; sizes below 65536:
-   * a pipe that runs dry).
+   * a pipe that runs dry). Standard output is then also offered as
+   * `writeStdoutSync`, as `main.ts` does.
    */
   reads?: number[];
 }
@@ -142,17 +143,17 @@ export function _testIo(options: _TestIoOptions = {}): _TestIo {
       },
     });
   };
+  const writeStdout = (chunk: Uint8Array) => {
+    if (options.stdoutError && outBytes + chunk.length > (options.stdoutLimit ?? 0)) {
+      throw options.stdoutError;
+    }
+    outBytes += chunk.length;
+    out.push(chunk.slice());
+  };
   const io: CliIo = {
     stdin: _chunked(_bytes(options.stdin ?? new Uint8Array(0)), options.chunkSize),
-    stdout: new WritableStream({
-      write(chunk) {
-        if (options.stdoutError && outBytes + chunk.length > (options.stdoutLimit ?? 0)) {
-          throw options.stdoutError;
-        }
-        outBytes += chunk.length;
-        out.push(chunk.slice());
-      },
-    }),
+    stdout: new WritableStream({ write: writeStdout }),
+    writeStdoutSync: options.reads ? writeStdout : undefined,
     stderr: new WritableStream({ write: (chunk) => void err.push(chunk.slice()) }),
     openRead(path) {
       const data = files.get(path);

@@ -44,6 +44,13 @@ export interface CliIo {
   stdin: ReadableStream<Uint8Array>;
   /** Standard output (the accepted capture, or text). */
   stdout: WritableStream<Uint8Array>;
+  /**
+   * Optional fast path of `filter`: writes all of `bytes` to standard output
+   * with blocking writes, and throws where a `stdout` write would reject (a
+   * reader gone: an error named `"BrokenPipe"`). No Web Streams machinery and
+   * no promise per chunk. Where absent, `stdout` is used.
+   */
+  writeStdoutSync?(bytes: Uint8Array): void;
   /** Standard error (messages, statistics, progress). */
   stderr: WritableStream<Uint8Array>;
   /** Opens a file for streaming reads (captures: read in large blocks). */

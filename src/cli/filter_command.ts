@@ -246,7 +246,10 @@ export const filterCommand: CliCommand = {
       stats = await _pipeRouter(
         input.blocks,
         router,
-        { accepted: io.stdout, dropped: dropStream },
+        {
+          accepted: io.writeStdoutSync ? { write: io.writeStdoutSync } : io.stdout,
+          dropped: dropStream,
+        },
         progress?.afterBlock,
       );
     } catch (error) {

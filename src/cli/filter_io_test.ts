@@ -110,3 +110,20 @@ Deno.test("filter: a failing drop file names it; standard output keeps what was 
   assert.ok(kept.length > 0, "the first block's accepted frames were written");
   assert.deepEqual(t.stdout().subarray(0, 24), _mixed.subarray(0, 24));
 });
+
+Deno.test("filter: standard output written with blocking writes carries the bytes the stream carries", async () => {
+  const input = _repeatMixed(60);
+  for (const blockSize of [333, 4096, 1 << 20]) {
+    const streamed = _testIo({ stdin: input, chunkSize: blockSize, blocks: true });
+    assert.equal(streamed.io.writeStdoutSync, undefined);
+    assert.equal(await runCli(["filter", "--bytecode", IS_TCP], streamed.io), 0);
+    const packets = _packets(streamed.stdout()).length;
+    assert.ok(packets > 0 && packets < _packets(input).length);
+    for (const reads of READS) {
+      const t = _testIo({ stdin: input, chunkSize: blockSize, reads });
+      assert.ok(t.io.writeStdoutSync);
+      assert.equal(await runCli(["filter", "--bytecode", IS_TCP], t.io), 0);
+      assert.deepEqual(t.stdout(), streamed.stdout(), `reads ${reads}, blocks of ${blockSize}`);
+    }
+  }
+});

@@ -57,18 +57,26 @@ function _blockStream(reader: _Reader): ReadableStream<Uint8Array> {
   }, { highWaterMark: 0 });
 }
 
+interface _SyncWriter {
+  writeSync(bytes: Uint8Array): number;
+  close?(): void;
+}
+
+/** Writes all of `bytes` with blocking writes (looping on short writes). */
+function _writeAllSync(writer: _SyncWriter, bytes: Uint8Array): void {
+  let at = 0;
+  while (at < bytes.length) at += writer.writeSync(bytes.subarray(at));
+}
+
 /**
- * A writable that writes every chunk completely (looping on short writes)
- * with blocking writes: cheaper than an asynchronous write per chunk, and a
- * full pipe holds the whole process back, as it should.
+ * A writable that writes every chunk completely with blocking writes:
+ * cheaper than an asynchronous write per chunk, and a full pipe holds the
+ * whole process back, as it should.
  */
-function _writeAllStream(
-  writer: { writeSync(bytes: Uint8Array): number; close?(): void },
-): WritableStream<Uint8Array> {
+function _writeAllStream(writer: _SyncWriter): WritableStream<Uint8Array> {
   return new WritableStream<Uint8Array>({
     write(chunk) {
-      let at = 0;
-      while (at < chunk.length) at += writer.writeSync(chunk.subarray(at));
+      _writeAllSync(writer, chunk);
     },
     close() {
       writer.close?.();
@@ -97,6 +105,7 @@ function _openBlocks(path: string): Promise<BlockSource> {
 const io: CliIo = {
   stdin,
   stdout: _writeAllStream(Deno.stdout),
+  writeStdoutSync: (bytes) => _writeAllSync(Deno.stdout, bytes),
   stderr: _writeAllStream(Deno.stderr),
   async openRead(path) {
     const file = await Deno.open(path, { read: true });
