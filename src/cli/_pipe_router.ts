@@ -57,7 +57,9 @@ function _output(
   target: WritableStream<Uint8Array> | _BlockingSink,
 ): _Output {
   const runs = new _OutputRuns();
-  if (!(target instanceof WritableStream)) {
+  // Not `instanceof WritableStream`: naming the global loads Deno's Web
+  // Streams, which the blocking path does without (start-up).
+  if (!("getWriter" in target)) {
     return { name, runs, write: (chunk) => target.write(chunk), end: () => Promise.resolve() };
   }
   const writer = target.getWriter();

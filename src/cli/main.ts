@@ -87,8 +87,6 @@ function _writeAllStream(writer: _SyncWriter): WritableStream<Uint8Array> {
   });
 }
 
-const stdin = _blockStream({ read: (buffer) => Deno.stdin.read(buffer) });
-
 /**
  * The capture input of `filter`, read on this thread with blocking reads
  * into one recycled 1 MiB buffer: from a regular file a read is a copy from
@@ -102,11 +100,24 @@ function _openBlocks(path: string): Promise<BlockSource> {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file));
 }
 
+// The standard streams are made on first use: `filter` reads and writes
+// with blocking calls, and the Web Streams implementation is then never
+// loaded (start-up).
+let stdin: ReadableStream<Uint8Array> | undefined;
+let stdout: WritableStream<Uint8Array> | undefined;
+let stderr: WritableStream<Uint8Array> | undefined;
+
 const io: CliIo = {
-  stdin,
-  stdout: _writeAllStream(Deno.stdout),
+  get stdin() {
+    return stdin ??= _blockStream({ read: (buffer) => Deno.stdin.read(buffer) });
+  },
+  get stdout() {
+    return stdout ??= _writeAllStream(Deno.stdout);
+  },
   writeStdoutSync: (bytes) => _writeAllSync(Deno.stdout, bytes),
-  stderr: _writeAllStream(Deno.stderr),
+  get stderr() {
+    return stderr ??= _writeAllStream(Deno.stderr);
+  },
   async openRead(path) {
     const file = await Deno.open(path, { read: true });
     return _blockStream(file);
