@@ -7,7 +7,6 @@
 import { compile, type CompiledProgram } from "../bpf/compile.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { interpret } from "../bpf/interpret.ts";
-import { parseBytecode } from "../bpf/parse_bytecode.ts";
 import { validate } from "../bpf/validate.ts";
 import { LINKTYPE_RAW } from "../capture/link_types.ts";
 import { compileFilter, type CompileFilterOptions } from "../filter/compile_filter.ts";
@@ -63,6 +62,8 @@ export async function _loadProgram(
   const kind = given[0];
   const text = _string(parsed, kind)!;
   if (kind === "bytecode") {
+    // Loaded only here: --expr runs start without the bytecode parser.
+    const { parseBytecode } = await import("../bpf/parse_bytecode.ts");
     const program = _parse("--bytecode", () => parseBytecode(text));
     return {
       name: "--bytecode",
