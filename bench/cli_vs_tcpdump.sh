@@ -6,7 +6,7 @@
 #   pipe   pipes on both sides: cat F | X | cat > O
 # Runs alternate between the tools; the table gives medians of RUNS runs of
 # wall time and CPU time (user + sys of the filter process alone, not of the
-# cats), and checks that both tools wrote the same bytes (cmp). Then the
+# cats, to the millisecond), and checks that both tools wrote the same bytes (cmp). Then the
 # start-up time of both tools (stdin mode on a capture of the 24-byte file
 # header alone), and peak RSS of bpfstream on a ~2 GB stream (generated on the
 # fly, never stored).
@@ -59,18 +59,26 @@ cat "$CAPTURE" > /dev/null
 "${BPFSTREAM[@]}" "$CAPTURE" > /dev/null
 
 now() { date +%s.%N; }
+# cpu CMD...: runs CMD, then writes "USER SYS" (seconds of CPU time of CMD
+# alone, to the millisecond, from bash's `times`; /usr/bin/time counts 10 ms
+# ticks) to $DATA/time.txt.
+cpu() {
+  ( "$@"; times > "$DATA/times.txt" )
+  sed -n 2p "$DATA/times.txt" |
+    awk '{ for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); printf "%.3f ", t[1] * 60 + t[2] } print "" }' > "$DATA/time.txt"
+}
 # run TOOL MODE OUT: one timed run; prints "wall cpu" in seconds.
 run() {
   local tool=$1 mode=$2 out=$3 t0 t1 cmd
   if [ "$tool" = bpfstream ]; then cmd=("${BPFSTREAM[@]}"); else cmd=(tcpdump); fi
   t0=$(now)
   case "$mode:$tool" in
-    stdin:bpfstream) "$TIME" -o "$DATA/time.txt" -f "%U %S" "${cmd[@]}" < "$CAPTURE" > /dev/null ;;
-    stdin:tcpdump) "$TIME" -o "$DATA/time.txt" -f "%U %S" tcpdump -r - -w - "$FILTER" < "$CAPTURE" > /dev/null 2> /dev/null ;;
-    file:bpfstream) "$TIME" -o "$DATA/time.txt" -f "%U %S" "${cmd[@]}" "$CAPTURE" > "$out" ;;
-    file:tcpdump) "$TIME" -o "$DATA/time.txt" -f "%U %S" tcpdump -r "$CAPTURE" -w "$out" "$FILTER" 2> /dev/null ;;
-    pipe:bpfstream) cat "$CAPTURE" | "$TIME" -o "$DATA/time.txt" -f "%U %S" "${cmd[@]}" | cat > "$out" ;;
-    pipe:tcpdump) cat "$CAPTURE" | "$TIME" -o "$DATA/time.txt" -f "%U %S" tcpdump -r - -w - "$FILTER" 2> /dev/null | cat > "$out" ;;
+    stdin:bpfstream) cpu "${cmd[@]}" < "$CAPTURE" > /dev/null ;;
+    stdin:tcpdump) cpu tcpdump -r - -w - "$FILTER" < "$CAPTURE" > /dev/null 2> /dev/null ;;
+    file:bpfstream) cpu "${cmd[@]}" "$CAPTURE" > "$out" ;;
+    file:tcpdump) cpu tcpdump -r "$CAPTURE" -w "$out" "$FILTER" 2> /dev/null ;;
+    pipe:bpfstream) cat "$CAPTURE" | cpu "${cmd[@]}" | cat > "$out" ;;
+    pipe:tcpdump) cat "$CAPTURE" | cpu tcpdump -r - -w - "$FILTER" 2> /dev/null | cat > "$out" ;;
   esac
   t1=$(now)
   read -r user sys < "$DATA/time.txt"
@@ -107,7 +115,7 @@ for mode in stdin file pipe; do
   tc=$(cut -d' ' -f2 "$DATA/t.txt" | median)
   echo "| $mode | ${bw} s | ${tw} s | $(ratio "$bw" "$tw")x | ${bc_} s | ${tc} s | $(ratio "$bc_" "$tc")x | $same |"
 done
-rm -f "$DATA/out_bpfstream.pcap" "$DATA/out_tcpdump.pcap" "$DATA/b.txt" "$DATA/t.txt"
+rm -f "$DATA/out_bpfstream.pcap" "$DATA/out_tcpdump.pcap" "$DATA/b.txt" "$DATA/t.txt" "$DATA/times.txt"
 
 # Fixed cost: the same command on a capture of its 24-byte file header alone.
 head -c 24 "$CAPTURE" > "$DATA/header_only.pcap"
