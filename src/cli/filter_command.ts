@@ -247,7 +247,9 @@ export const filterCommand: CliCommand = {
         input.blocks,
         router,
         {
-          accepted: io.writeStdoutSync ? { write: io.writeStdoutSync } : io.stdout,
+          accepted: io.writeStdoutSync
+            ? { write: (chunk) => io.writeStdoutSync!(chunk) }
+            : io.stdout,
           dropped: dropStream,
         },
         progress?.afterBlock,
