@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps): BpfstreamApp {
       limits.maxStreamMemoryBytes,
       limits.maxRecordBytes,
     ),
-    budget: new _LoopBudget(),
+    budget: new _LoopBudget({ contendedUnitsPerMs: limits.streamIntakeBytesPerSecond / 1000 }),
   };
   let started = false;
   const start = () => {
