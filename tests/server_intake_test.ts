@@ -6,7 +6,9 @@
  * buffers in between (issue 13, session 4).
  */
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { startServer } from "./_server_process.ts";
+import { _guardNodeBody, type _NodeMessage } from "../src/server/_node_body_guard.ts";
 import { _ipv4Frame } from "../src/server/_test_helpers.ts";
 import { pcapHeader, pcapRecord } from "../src/capture/_test_captures.ts";
 
@@ -133,4 +135,42 @@ Deno.test({
       }
     });
   },
+});
+
+/** A Node message of `chunks` × 64 KiB (a `Readable`, high-water mark 16 KiB) that counts what it produced. */
+function _countingMessage(chunks: number) {
+  const state = { produced: 0 };
+  const message = new Readable({
+    highWaterMark: 16 * 1024,
+    read() {
+      if (state.produced === chunks * 65536) {
+        (message as unknown as { complete: boolean }).complete = true;
+        this.push(null);
+        return;
+      }
+      state.produced += 65536;
+      this.push(new Uint8Array(65536).fill(state.produced / 65536));
+    },
+  });
+  Object.assign(message, { complete: false });
+  return { message: message as unknown as _NodeMessage, state };
+}
+
+Deno.test("the Node body is read from the message only as the app pulls (nothing read ahead)", async () => {
+  const { message, state } = _countingMessage(1024); // 64 MiB on offer
+  const request = _guardNodeBody(new Request("http://x/", { method: "POST" }), message);
+  const reader = request.body!.getReader();
+  const first = await reader.read();
+  assert.equal(first.value?.[0], 1);
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+  // The message's own buffer (16 KiB: one more 64 KiB chunk) and the chunk handed on.
+  assert.ok(state.produced <= 3 * 65536, `${state.produced} bytes were read for one chunk`);
+  // The rest arrives whole and in order (chunk i filled with i + 1).
+  let total = first.value!.length;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    assert.equal(r.value[0], (Math.floor(total / 65536) + 1) & 0xff, `at byte ${total}`);
+    total += r.value.length;
+    assert.equal(r.value[r.value.length - 1], (Math.floor((total - 1) / 65536) + 1) & 0xff);
+  }
+  assert.equal(total, 1024 * 65536);
 });
