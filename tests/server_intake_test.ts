@@ -3,12 +3,15 @@
  * (`src/server/main.ts`, `@hono/node-server`, in a subprocess on 127.0.0.1):
  * an upload is taken off its socket only as fast as the filter stream takes
  * it, so a client that never reads its response cannot push more than the
- * buffers in between (issue 13, session 4).
+ * buffers in between, and several busy streams are paced together
+ * (issue 13, session 4).
  */
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { startServer } from "./_server_process.ts";
 import { _guardNodeBody, type _NodeMessage } from "../src/server/_node_body_guard.ts";
+import { _parseServeArgs } from "../src/server/_serve_args.ts";
+import { _resolveLimits } from "../src/server/app_deps.ts";
 import { _ipv4Frame } from "../src/server/_test_helpers.ts";
 import { pcapHeader, pcapRecord } from "../src/capture/_test_captures.ts";
 
@@ -173,4 +176,21 @@ Deno.test("the Node body is read from the message only as the app pulls (nothing
     assert.equal(r.value[r.value.length - 1], (Math.floor((total - 1) / 65536) + 1) & 0xff);
   }
   assert.equal(total, 1024 * 65536);
+});
+
+Deno.test("serve --stream-intake-bytes-per-second takes 0 (no limit) or a byte rate", () => {
+  assert.equal(
+    _parseServeArgs(["--stream-intake-bytes-per-second", "0"]).streamIntakeBytesPerSecond,
+    0,
+  );
+  assert.equal(
+    _parseServeArgs(["--stream-intake-bytes-per-second", "1048576"]).streamIntakeBytesPerSecond,
+    1048576,
+  );
+  assert.equal(_parseServeArgs([]).streamIntakeBytesPerSecond, undefined);
+  assert.equal(_resolveLimits(undefined).streamIntakeBytesPerSecond, 64 * 1024 * 1024);
+  assert.throws(
+    () => _parseServeArgs(["--stream-intake-bytes-per-second", "-1"]),
+    (error: Error) => error.name === "UsageError",
+  );
 });

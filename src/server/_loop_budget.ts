@@ -21,6 +21,12 @@ export interface _LoopBudgetOptions {
    * take turns (0: no limit). A single holder is not paced. @default {0}
    */
   contendedUnitsPerMs?: number;
+  /**
+   * Whether several holders are using the budget even when none waits for
+   * the token right now (streams that alternate between routing and
+   * waiting for their sockets). @default {() => false}
+   */
+  shared?: () => boolean;
   /** The clock. @default {performance.now} */
   now?: () => number;
   /** Calls `callback` after at least `ms` (tests record the pauses). @default {setTimeout} */
@@ -43,7 +49,8 @@ export interface _LoopBudgetOptions {
  * always input at hand, and new requests would not be read), a message when
  * one stream runs alone (it waits for its own socket often enough).
  *
- * Pacing (`contendedUnitsPerMs`): when streams take turns, the timer before
+ * Pacing (`contendedUnitsPerMs`): when streams take turns (or `shared` says
+ * several are running, though only one wants the token now), the timer before
  * the next slice waits until the units of the slice just spent fit the rate
  * since it began. Many uploads at once are then read no faster than that
  * altogether, which is what keeps a loopback flood from taking every core
@@ -58,6 +65,7 @@ export class _LoopBudget {
   readonly #now: () => number;
   readonly #unitsPerMs: number;
   readonly #setTimer: (callback: () => void, ms: number) => unknown;
+  readonly #shared: () => boolean;
   /** Start of the current slice, or -1 when none is running. */
   #sliceStart = -1;
   #units = 0;
@@ -77,6 +85,7 @@ export class _LoopBudget {
     this.#now = options.now ?? (() => performance.now());
     this.#unitsPerMs = options.contendedUnitsPerMs ?? 0;
     this.#setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
+    this.#shared = options.shared ?? (() => false);
   }
 
   /**
@@ -102,7 +111,9 @@ export class _LoopBudget {
     }
     return new Promise((resolve) => {
       this.#waiters.push(resolve);
-      if (!this.#held && !this.#yielding) this.#yieldThenServe(this.#waiters.length > 1);
+      if (!this.#held && !this.#yielding) {
+        this.#yieldThenServe(this.#waiters.length > 1 || this.#shared());
+      }
     });
   }
 

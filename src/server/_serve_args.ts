@@ -32,7 +32,7 @@ its port. SIGTERM and SIGINT flush the counters to KV before exiting.
   --max-stream-memory-bytes N    memory budget of all /filter streams, then 503 (default 134217728)
   --stream-intake-bytes-per-second N
                                  most bytes/s all /filter streams together read while
-                                 several are busy, 0: no limit (default 134217728)`;
+                                 several are open, 0: no limit (default 67108864)`;
 
 /** Parses the flags of `serve` into {@linkcode ServeOptions}; throws `UsageError`. */
 export function _parseServeArgs(args: string[]): ServeOptions {
