@@ -5,16 +5,17 @@
  *
  * Why not the adapter's own body (measured under Deno 2.9.6 with
  * `@hono/node-server` 1.19):
- * - It is `Readable.toWeb(incoming)`, which puts the message in flowing
- *   mode and copies every chunk into a queue of up to 16,384 chunks,
- *   whether the app reads or not. Under a flood of 64 uploads its `data`
- *   handler ran for up to 111 ms in one turn of the event loop, outside the
- *   loop budget that paces the filtering, and its copies made the garbage
- *   collector stop the loop for up to 99 ms (bench/RESULTS.md, issue 13,
- *   session 4). Read here, the message is taken a buffered chunk per `pull`
- *   (no copy unless the chunk shares its memory): while the app does not
- *   pull, the message's own buffer fills (16 KiB), the HTTP server stops
- *   reading the socket, and the client's writes stall in the kernel.
+ * - It is `Readable.toWeb(incoming)`, which keeps the message flowing a
+ *   few chunks ahead of the app (it does stop: an upload nobody reads
+ *   stalls after a few MiB, most of them in the kernel's socket buffers)
+ *   and copies every chunk in a `data` handler as the socket delivers it,
+ *   outside the loop budget that paces the filtering. Under a flood of 64
+ *   uploads that handler ran for up to 111 ms in one turn of the event
+ *   loop (bench/RESULTS.md, issue 13, session 4). Read here, the
+ *   message is taken a buffered chunk per `pull` (no copy unless the chunk
+ *   shares its memory): while the app does not pull, the message's own
+ *   buffer fills (16 KiB), the HTTP server stops reading the socket, and
+ *   the client's writes stall in the kernel.
  * - When the HTTP parser fails on the connection (a bad chunk size, a
  *   malformed pipelined request after a complete one) or the client goes
  *   away, the message is destroyed, and `toWeb` then closed normally, so an
