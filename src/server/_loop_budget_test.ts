@@ -122,3 +122,16 @@ Deno.test("_LoopBudget paces holders to contendedUnitsPerMs while several run, a
   for (let i = 0; i < 10; i++) await sharing.run(4000, () => void clock.advance(1));
   assert.ok(pauses.length > 0 && pauses.every((ms) => ms === 6), `pauses ${pauses}`);
 });
+
+Deno.test("_LoopBudget while pacing ends a slice at the units the rate allows in sliceMs", async () => {
+  const clock = _clock();
+  const budget = new _LoopBudget({
+    sliceMs: 4,
+    contendedUnitsPerMs: 1000, // 4,000 units per 4 ms slice, far under sliceUnits (1 MiB)
+    now: clock.now,
+    setTimer: (callback) => setTimeout(callback, 0),
+    shared: () => true,
+  });
+  for (let i = 0; i < 40; i++) await budget.run(1000, () => {});
+  assert.equal(budget.slices, 10);
+});
