@@ -9,7 +9,10 @@
  * the server per attack; `--adapter node|deno` picks the HTTP server.
  *
  * Usage: `deno run -A bench/http_attack.ts [--quick] [--only WORD] [--skip WORD] [--profile]
- * [--adapter node|deno] [--server-root DIR]`; `--server-root` serves another
+ * [--adapter node|deno] [--server-root DIR] [--serve-flags="FLAGS"] [--push-streams N]`; `--serve-flags`
+ * passes more flags to the server (`--serve-flags="--stream-intake-bytes-per-second 0"`);
+ * `--push-streams N` splits the push flood's 640 MiB over N streams (default 64);
+ * `--server-root` serves another
  * checkout (with this bench/_lag_server_shell.ts copied into its bench/), for
  * before/after figures in one session. Every loop is bounded
  * in count and time (the whole run takes about two minutes; `--quick` fewer
@@ -38,6 +41,8 @@ const { values } = parseArgs({
     profile: { type: "boolean", default: false },
     adapter: { type: "string" },
     "server-root": { type: "string" },
+    "serve-flags": { type: "string" },
+    "push-streams": { type: "string", default: "64" },
   },
 });
 /** Runs an attack unless `--only WORD` names others or `--skip WORD` names it. */
@@ -189,7 +194,11 @@ async function _start(args: string[] = []): Promise<ServerProcess> {
     script: "bench/_lag_server_shell.ts",
     root: values["server-root"] === undefined ? undefined : values["server-root"] + "/",
     denoArgs: values.profile ? [`--inspect=127.0.0.1:${INSPECT_PORT}`] : [],
-    args: [...(values.adapter ? ["--adapter", values.adapter] : []), ...args],
+    args: [
+      ...(values.adapter ? ["--adapter", values.adapter] : []),
+      ...(values["serve-flags"]?.split(/\s+/).filter((flag) => flag !== "") ?? []),
+      ...args,
+    ],
   });
   if (values.profile) profiler = await connectProfiler(INSPECT_PORT);
   return started;
@@ -351,28 +360,35 @@ try {
     };
   });
 
-  await _measure(server, "64 streams push 10 MiB each, never read (finding 4)", async () => {
+  const pushStreams = Number(values["push-streams"]);
+  const pushBlocks = Math.round(640 / pushStreams); // about 1 MiB each: 640 MiB in all
+  const pushAttack = `${pushStreams} streams push ${pushBlocks} MiB each, never read (finding 4)`;
+  await _measure(server, pushAttack, async () => {
     const record = pcapRecord(_ipv4Frame(6, 1400));
     const block = new Uint8Array(record.length * 700);
     for (let i = 0; i < 700; i++) block.set(record, i * record.length);
     let sent = 0;
-    const conns = await Promise.all(Array.from({ length: 64 }, async () => {
+    const conns = await Promise.all(Array.from({ length: pushStreams }, async () => {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
       await conn.write(encoder.encode(_rawHead(server.port, "POST", "/rulesets/victim/filter", [
-        `Content-Length: ${24 + block.length * 10}`,
+        `Content-Length: ${24 + block.length * pushBlocks}`,
       ])));
       await conn.write(pcapHeader());
       return conn;
     }));
-    const deadline = performance.now() + 6000;
+    // 640 MiB at the server's default intake rate for several streams (64 MiB/s) take 10 s.
+    const deadline = performance.now() + 12_000;
     await Promise.all(conns.map(async (conn) => {
-      for (let i = 0; i < 10 && performance.now() < deadline; i++) {
+      for (let i = 0; i < pushBlocks && performance.now() < deadline; i++) {
         const writing = (async () => {
           for (let at = 0; at < block.length;) at += await conn.write(block.subarray(at));
           return true;
         })().catch(() => false);
-        const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1500));
-        if (!await Promise.race([writing, timeout])) break; // the server stopped reading
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<boolean>((resolve) => timer = setTimeout(resolve, 4000, false));
+        const written = await Promise.race([writing, timeout]);
+        clearTimeout(timer);
+        if (!written) break; // the server stopped reading
         sent += block.length;
       }
     }));

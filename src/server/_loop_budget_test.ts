@@ -70,3 +70,68 @@ Deno.test("_LoopBudget gives the token back when a work throws", async () => {
   await assert.rejects(budget.run(1, () => Promise.reject(new Error("boom"))), /boom/);
   assert.equal(await budget.run(1, () => 42), 42);
 });
+
+Deno.test("_LoopBudget paces holders to contendedUnitsPerMs while several run, and a lone holder not at all", async () => {
+  const clock = _clock();
+  const pauses: number[] = [];
+  const setTimer = (callback: () => void, ms: number) => {
+    pauses.push(ms);
+    clock.advance(ms); // the pause passes on the fake clock
+    setTimeout(callback, 0);
+  };
+  // 1,000 units per ms; each work takes 1 ms for 4,000 units: a slice of
+  // sliceUnits 8,000 (2 works, 2 ms) owes 8 ms, so it pauses 6 ms.
+  const budget = new _LoopBudget({
+    sliceMs: 100,
+    sliceUnits: 8000,
+    contendedUnitsPerMs: 1000,
+    now: clock.now,
+    setTimer,
+  });
+  const started = clock.now();
+  await Promise.all(Array.from({ length: 10 }, () =>
+    budget.run(4000, () => {
+      clock.advance(1);
+    })));
+  // 40,000 units at 1,000 per ms: at least 40 ms minus the last slice's pause, never faster.
+  assert.ok(clock.now() - started >= 40 - 8, `${clock.now() - started} ms for 40,000 units`);
+  assert.ok(pauses.some((ms) => ms > 0), "no pause was asked");
+  assert.equal(budget.pausedMs, pauses.reduce((a, b) => a + b, 0));
+  for (const ms of pauses.filter((ms) => ms > 0)) assert.equal(ms, 6);
+
+  const alone = new _LoopBudget({
+    sliceMs: 100,
+    sliceUnits: 8000,
+    contendedUnitsPerMs: 1000,
+    now: clock.now,
+    setTimer,
+  });
+  pauses.length = 0;
+  for (let i = 0; i < 10; i++) await alone.run(4000, () => void clock.advance(1));
+  assert.deepEqual(pauses, [], "a lone holder was paced");
+
+  // One holder at a time, but `shared` says other streams are running: paced.
+  const sharing = new _LoopBudget({
+    sliceMs: 100,
+    sliceUnits: 8000,
+    contendedUnitsPerMs: 1000,
+    now: clock.now,
+    setTimer,
+    shared: () => true,
+  });
+  for (let i = 0; i < 10; i++) await sharing.run(4000, () => void clock.advance(1));
+  assert.ok(pauses.length > 0 && pauses.every((ms) => ms === 6), `pauses ${pauses}`);
+});
+
+Deno.test("_LoopBudget while pacing ends a slice at the units the rate allows in sliceMs", async () => {
+  const clock = _clock();
+  const budget = new _LoopBudget({
+    sliceMs: 4,
+    contendedUnitsPerMs: 1000, // 4,000 units per 4 ms slice, far under sliceUnits (1 MiB)
+    now: clock.now,
+    setTimer: (callback) => setTimeout(callback, 0),
+    shared: () => true,
+  });
+  for (let i = 0; i < 40; i++) await budget.run(1000, () => {});
+  assert.equal(budget.slices, 10);
+});

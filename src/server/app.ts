@@ -84,17 +84,21 @@ export function createApp(deps: AppDeps): BpfstreamApp {
     maxCompiled: limits.maxCompiledRuleSets,
     onError,
   });
+  const admission = new _StreamAdmission(
+    limits.maxStreams,
+    limits.maxStreamMemoryBytes,
+    limits.maxRecordBytes,
+  );
   const service: _Service = {
     store: deps.store,
     limits,
     now,
     ruleSets,
-    admission: new _StreamAdmission(
-      limits.maxStreams,
-      limits.maxStreamMemoryBytes,
-      limits.maxRecordBytes,
-    ),
-    budget: new _LoopBudget(),
+    admission,
+    budget: new _LoopBudget({
+      contendedUnitsPerMs: limits.streamIntakeBytesPerSecond / 1000,
+      shared: () => admission.active > 1,
+    }),
   };
   let started = false;
   const start = () => {

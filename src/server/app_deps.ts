@@ -38,6 +38,14 @@ export interface AppLimits {
    * @default {134217728}
    */
   maxStreamMemoryBytes: number;
+  /**
+   * Most bytes per second that all `POST /filter` streams together take in
+   * while more than one is open (0: no limit); a stream alone is not
+   * limited. Keeps a flood of uploads from taking every core from other
+   * requests (the loopback copies cost more than the filtering).
+   * @default {67108864}
+   */
+  streamIntakeBytesPerSecond: number;
   /** Most compiled rule-set versions kept in memory (least recently used go first). @default {32} */
   maxCompiledRuleSets: number;
 }
@@ -91,6 +99,7 @@ export function _resolveLimits(limits: Partial<AppLimits> | undefined): AppLimit
     maxStreams: limits?.maxStreams ?? 64,
     streamIdleTimeoutMs: limits?.streamIdleTimeoutMs ?? 30_000,
     maxStreamMemoryBytes: limits?.maxStreamMemoryBytes ?? 128 * 1024 * 1024,
+    streamIntakeBytesPerSecond: limits?.streamIntakeBytesPerSecond ?? 64 * 1024 * 1024,
     maxCompiledRuleSets: limits?.maxCompiledRuleSets ?? 32,
   };
 }

@@ -121,6 +121,7 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
         maxStreams: options.maxStreams,
         streamIdleTimeoutMs: options.streamIdleTimeoutMs,
         maxStreamMemoryBytes: options.maxStreamMemoryBytes,
+        streamIntakeBytesPerSecond: options.streamIntakeBytesPerSecond,
       },
       onError,
       workbench: fileWorkbenchAssets(WORKBENCH_DIST),

@@ -12,7 +12,11 @@ export interface ServeOptions extends
   Partial<
     Pick<
       AppLimits,
-      "maxRecordBytes" | "maxStreams" | "streamIdleTimeoutMs" | "maxStreamMemoryBytes"
+      | "maxRecordBytes"
+      | "maxStreams"
+      | "streamIdleTimeoutMs"
+      | "maxStreamMemoryBytes"
+      | "streamIntakeBytesPerSecond"
     >
   > {
   /** TCP port; 0 picks a free one. @default {8000} */
