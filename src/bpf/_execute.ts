@@ -10,6 +10,17 @@
  * rest leave it for {@linkcode _step}. A and X are int32 bits (unsigned only
  * where it matters: compares, division, `>>>`, the result).
  *
+ * A test whose two targets are returns (`_RET_PAIR`) picks its result with
+ * masks instead of a branch or a `Number(bool)` index (which V8 compiles to a
+ * branch): `x = A ^ v` is 0 exactly when equal, and `((x - 1) & ~x) >> 31`
+ * is then -1, else 0; the range test's mask is the borrow out of `span - d`
+ * (`((~s & d) | (~(s ^ d) & (s - d))) >> 31`, -1 when `d > span` unsigned);
+ * `t ^ ((t ^ f) & mask)` then picks. Which target a packet takes depends on
+ * its bytes, and a mispredicted branch costs more than the test (measured:
+ * `ip` 8.7 → 7.1 ns per packet). Tests that continue in the program keep
+ * their branch: a mask there makes the next dispatch wait for the packet's
+ * bytes (the 734-instruction program 330 → 574 ns).
+ *
  * @module
  */
 import type { PacketContext } from "./packet_context.ts";
@@ -95,8 +106,9 @@ export function _executor(
             const i = B + K[(pc + 1) | 0];
             if (i + 1 > LE) return 0;
             A = P[i];
-            const equal = A === K[(pc + 2) | 0];
-            return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+            const x = A ^ K[(pc + 2) | 0];
+            const f = K[(pc + 4) | 0];
+            return (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
           }
           case 16: { // _T_H_EQ
             const i = B + K[(pc + 1) | 0];
@@ -110,8 +122,9 @@ export function _executor(
             const i = B + K[(pc + 1) | 0];
             if (i + 2 > LE) return 0;
             A = (P[i] << 8) | P[(i + 1) | 0];
-            const equal = A === K[(pc + 2) | 0];
-            return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+            const x = A ^ K[(pc + 2) | 0];
+            const f = K[(pc + 4) | 0];
+            return (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
           }
           case 17: { // _T_W_EQ
             const i = B + K[(pc + 1) | 0];
@@ -125,8 +138,9 @@ export function _executor(
             const i = B + K[(pc + 1) | 0];
             if (i + 4 > LE) return 0;
             A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
-            const equal = A === K[(pc + 2) | 0];
-            return K[(pc + 4 - Number(equal)) | 0] >>> 0;
+            const x = A ^ K[(pc + 2) | 0];
+            const f = K[(pc + 4) | 0];
+            return (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
           }
           case 18: { // _T_A_EQ
             const equal = A === K[(pc + 1) | 0];
@@ -134,8 +148,9 @@ export function _executor(
             continue;
           }
           case 50: { // _T_A_EQ ret
-            const equal = A === K[(pc + 1) | 0];
-            return K[(pc + 3 - Number(equal)) | 0] >>> 0;
+            const x = A ^ K[(pc + 1) | 0];
+            const f = K[(pc + 3) | 0];
+            return (f ^ ((K[(pc + 2) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
           }
           case 22: { // _T_B_EQ2
             const i = B + K[(pc + 1) | 0];
@@ -190,9 +205,10 @@ export function _executor(
             if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
             const i = B + K[(pc + 1) | 0];
             A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            const taken =
-              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+            const s = K[(pc + 7) | 0];
+            const t = K[(pc + 8) | 0];
+            return (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
           }
           case 10: { // _T_H
             if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
@@ -207,9 +223,10 @@ export function _executor(
             if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
             const i = B + K[(pc + 1) | 0];
             A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            const taken =
-              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+            const s = K[(pc + 7) | 0];
+            const t = K[(pc + 8) | 0];
+            return (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
           }
           case 11: { // _T_W
             if (B + (K[(pc + 2) | 0] >>> 0) > LE) return 0;
@@ -228,9 +245,10 @@ export function _executor(
             A =
               (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
                 K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            const taken =
-              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+            const s = K[(pc + 7) | 0];
+            const t = K[(pc + 8) | 0];
+            return (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
           }
           case 8: { // _T_A
             A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
@@ -241,9 +259,10 @@ export function _executor(
           }
           case 40: { // _T_A ret
             A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            const taken =
-              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+            const s = K[(pc + 7) | 0];
+            const t = K[(pc + 8) | 0];
+            return (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
           }
           case 12: { // x + k ≥ 0 here, else in _step: _T_IND_B
             const o = (X + K[(pc + 1) | 0]) | 0;
@@ -262,9 +281,10 @@ export function _executor(
             const i = B + o;
             if (i + 1 > LE) return 0;
             A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            const taken =
-              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+            const s = K[(pc + 7) | 0];
+            const t = K[(pc + 8) | 0];
+            return (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
           }
           case 13: { // x + k ≥ 0 here, else in _step: _T_IND_H
             const o = (X + K[(pc + 1) | 0]) | 0;
@@ -283,9 +303,10 @@ export function _executor(
             const i = B + o;
             if (i + 2 > LE) return 0;
             A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            const taken =
-              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+            const s = K[(pc + 7) | 0];
+            const t = K[(pc + 8) | 0];
+            return (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
           }
           case 14: { // x + k ≥ 0 here, else in _step: _T_IND_W
             const o = (X + K[(pc + 1) | 0]) | 0;
@@ -308,9 +329,10 @@ export function _executor(
             A =
               (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
                 K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            const taken =
-              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+            const s = K[(pc + 7) | 0];
+            const t = K[(pc + 8) | 0];
+            return (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
           }
           case 19: { // _T_MSH_IND_B
             const h = B + K[(pc + 1) | 0];
@@ -331,9 +353,10 @@ export function _executor(
             const i = B + X + K[(pc + 2) | 0];
             if (i + 1 > LE) return 0;
             A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            const taken =
-              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+            const s = K[(pc + 7) | 0];
+            const t = K[(pc + 8) | 0];
+            return (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
           }
           case 20: { // _T_MSH_IND_H
             const h = B + K[(pc + 1) | 0];
@@ -354,9 +377,10 @@ export function _executor(
             const i = B + X + K[(pc + 2) | 0];
             if (i + 2 > LE) return 0;
             A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            const taken =
-              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+            const s = K[(pc + 7) | 0];
+            const t = K[(pc + 8) | 0];
+            return (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
           }
           case 21: { // _T_MSH_IND_W
             const h = B + K[(pc + 1) | 0];
@@ -381,9 +405,10 @@ export function _executor(
             A =
               (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0]) >>>
                 K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-            const taken =
-              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-            return K[(pc + 9 - Number(taken)) | 0] >>> 0;
+            const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+            const s = K[(pc + 7) | 0];
+            const t = K[(pc + 8) | 0];
+            return (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
           }
           case 79: { // _T_B_EQ rettrue
             const i = B + K[(pc + 1) | 0];

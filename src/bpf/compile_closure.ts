@@ -9,6 +9,7 @@ import type { PacketContext } from "./packet_context.ts";
 import { _lower } from "./_lower.ts";
 import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
+import { _singleOperation } from "./_execute_single.ts";
 import { interpret } from "./interpret.ts";
 
 /**
@@ -40,9 +41,8 @@ import { interpret } from "./interpret.ts";
 export function compileClosure(
   program: Program,
 ): (packet: Uint8Array, context?: PacketContext) => number {
+  const code = _encodeDispatch(_lower(program));
   // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
-  return _executor(
-    _encodeDispatch(_lower(program)),
-    (packet, context) => interpret(program, packet, context),
-  );
+  const loop = _executor(code, (packet, context) => interpret(program, packet, context));
+  return _singleOperation(code, loop) ?? loop;
 }
