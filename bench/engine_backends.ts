@@ -26,7 +26,7 @@ import { interpret } from "../src/bpf/interpret.ts";
 import { compile } from "../src/bpf/compile.ts";
 import { compileWasm } from "../src/bpf/compile_wasm.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
-import { enginePrograms } from "./_engine_programs.ts";
+import { enginePrograms, smallEnginePrograms } from "./_engine_programs.ts";
 
 const { values } = parseArgs({
   options: {
@@ -183,7 +183,7 @@ console.log(
   } | closure / libpcap | source / libpcap | libpcap / wasm batch |`,
 );
 console.log(`|---|---:|${names.map(() => "---:").join("|")}|---:|---:|---:|`);
-for (const { name, program } of enginePrograms()) {
+for (const { name, program } of [...enginePrograms(), ...smallEnginePrograms()]) {
   const list = engines(program);
   const times = new Map<string, number[]>(names.map((n) => [n, []]));
   let expected = 0;
