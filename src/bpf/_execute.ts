@@ -250,6 +250,13 @@ export function _executor(
             const t = K[(pc + 8) | 0];
             return (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
           }
+          case 129: { // _T_LEN (W is the wire length, uint32)
+            A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+            const taken =
+              (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+            pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+            continue;
+          }
           case 8: { // _T_A
             A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
             const taken =

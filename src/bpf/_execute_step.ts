@@ -49,12 +49,6 @@ export function _step(
   let X = S[REG_X];
   const W32 = W | 0;
   switch (code[pc]) {
-    case 129: // _T_LEN
-      A = (W32 >>> code[pc + 3]) & code[pc + 4];
-      pc = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)
-        ? code[pc + 8]
-        : code[pc + 9];
-      break;
     case 131: // _T_X
       pc = _testX(code[pc + 1], A, X) ? code[pc + 2] : code[pc + 3];
       break;
