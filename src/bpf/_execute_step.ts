@@ -95,7 +95,7 @@ export function _step(
       const v = _ancillary(code[pc + 1], A >>> 0, X >>> 0, P, B, LE, W, NET, C);
       if (v < 0) return _end(S, A >>> 0); // IFINDEX/HATYPE without a device
       A = v | 0;
-      pc += 3;
+      pc += 2;
       break;
     }
     case 138: // _LD_LEN

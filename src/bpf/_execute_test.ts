@@ -242,7 +242,7 @@ function width(n: number): number {
     [d._LD_IND_H]: 2,
     [d._LD_IND_W]: 2,
     [d._LDX_MSH_NEG]: 2,
-    [d._LD_ANC]: 3,
+    [d._LD_ANC]: 2,
     [d._LD_LEN]: 1,
     [d._LDX_LEN]: 1,
     [d._LD_IMM]: 2,
