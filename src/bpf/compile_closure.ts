@@ -43,6 +43,6 @@ export function compileClosure(
 ): (packet: Uint8Array, context?: PacketContext) => number {
   const code = _encodeDispatch(_lower(program));
   // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
-  const loop = _executor(code, (packet, context) => interpret(program, packet, context));
-  return _singleOperation(code, loop) ?? loop;
+  return _singleOperation(code) ??
+    _executor(code, (packet, context) => interpret(program, packet, context));
 }
