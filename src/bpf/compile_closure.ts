@@ -21,9 +21,12 @@ import { interpret } from "./interpret.ts";
  * after it, `A == v1 / A == v2` compare chains, tests whose two targets only
  * return), and run by one dispatch loop that is the body of the returned
  * function (`_execute.ts`), so no call happens per instruction and the JIT
- * keeps the loop's state in registers. Allocates nothing per packet; buffers
- * past 2 GiB run through {@linkcode interpret}. Not reentrant from inside
- * `context.random`.
+ * keeps the loop's state in registers. A program that is one operation
+ * (`ret #k`, or one `[k]` or `len` test whose two targets only return, as
+ * `ip` or `len > 100`) runs as a closure over that operation's operands
+ * instead, without the loop (`_execute_single.ts`). Allocates nothing per
+ * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
+ * from inside `context.random`.
  *
  * Use {@linkcode compile}, which validates first.
  *
