@@ -1,7 +1,8 @@
 /**
  * The engine bench's programs (issue 12), compiled with our filter compiler
- * for Ethernet: `tcp port 80`, 100 mixed expressions OR'ed (746
- * instructions) and `ip`.
+ * for Ethernet: `tcp port 80`, 100 mixed expressions OR'ed (734
+ * instructions) and `ip`, and more small ones (`arp`, `ip6`, `udp`, `vlan`,
+ * `len > 100`) for the engine bench.
  *
  * @module
  */
@@ -33,4 +34,12 @@ export function enginePrograms(): { name: string; program: Instruction[] }[] {
     { name: "100 mixed OR'ed", program: compileFilter(mixed, { linkType: 1 }) },
     { name: "ip", program: compileFilter("ip", { linkType: 1 }) },
   ];
+}
+
+/** Small programs besides `ip` (4 to 12 instructions), where the cost of a call dominates. */
+export function smallEnginePrograms(): { name: string; program: Instruction[] }[] {
+  return ["arp", "ip6", "udp", "vlan", "len > 100"].map((name) => ({
+    name,
+    program: compileFilter(name, { linkType: 1 }),
+  }));
 }

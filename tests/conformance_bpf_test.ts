@@ -59,6 +59,11 @@ Deno.test({
         const where = `${testCase.file} packet ${i} "${testCase.expr}" (${testCase.base})`;
         assert.equal(interpret(program, packet.data, context), expected, `interpret: ${where}`);
         assert.equal(engines[0](packet.data, context), expected, `closure: ${where}`);
+        if (testCase.base === "link" && packet.wireLength === packet.data.length) {
+          // The same packet with no context argument (the engines' paths without a context).
+          assert.equal(engines[0](packet.data), expected, `closure without context: ${where}`);
+          assert.equal(engines[1](packet.data), expected, `source without context: ${where}`);
+        }
         assert.equal(engines[1](packet.data, context), expected, `source: ${where}`);
         assert.equal(engines[2](packet.data, context), expected, `wasm: ${where}`);
         evaluated++;

@@ -47,7 +47,7 @@ export const _LD_IND_W = 135;
 /** `X = 4 * ([k] & 0xf)` (k ≥ 0, checked before / negative k) — k */
 export const _LDX_MSH = 4;
 export const _LDX_MSH_NEG = 136;
-/** `A = <ancillary field>` — field, ends without a device (1/0) */
+/** `A = <ancillary field>`, ending the run (returning A) for a device field without a device — field */
 export const _LD_ANC = 137;
 export const _LD_LEN = 138;
 export const _LDX_LEN = 139;
@@ -188,7 +188,7 @@ function _emitStep(emit: _Emit, step: _Step): void {
       if (step.checked) emit(_NEED, step.offset + 1);
       return emit(_LDX_MSH, step.offset);
     case "load-ancillary":
-      return emit(_LD_ANC, step.field, step.endsWithoutDevice ? 1 : 0);
+      return emit(_LD_ANC, step.field);
     case "load-length":
       return emit(step.into === "a" ? _LD_LEN : _LDX_LEN);
     case "load-constant":

@@ -49,12 +49,6 @@ export function _step(
   let X = S[REG_X];
   const W32 = W | 0;
   switch (code[pc]) {
-    case 129: // _T_LEN
-      A = (W32 >>> code[pc + 3]) & code[pc + 4];
-      pc = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0)
-        ? code[pc + 8]
-        : code[pc + 9];
-      break;
     case 131: // _T_X
       pc = _testX(code[pc + 1], A, X) ? code[pc + 2] : code[pc + 3];
       break;
@@ -101,7 +95,7 @@ export function _step(
       const v = _ancillary(code[pc + 1], A >>> 0, X >>> 0, P, B, LE, W, NET, C);
       if (v < 0) return _end(S, A >>> 0); // IFINDEX/HATYPE without a device
       A = v | 0;
-      pc += 3;
+      pc += 2;
       break;
     }
     case 138: // _LD_LEN

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { _Exit, _LoweredProgram, _Step } from "./_lower.ts";
+import type { _Exit, _LoweredBlock, _LoweredProgram, _Step } from "./_lower.ts";
 import { _BACKWARD_JUMP_BUDGET } from "./_packet_access.ts";
 import {
   BPF_ADD,
@@ -62,6 +62,32 @@ function _read(i: string, size: number): string {
   if (size === 1) return `P[${i}]`;
   if (size === 2) return `((P[${i}] << 8) | P[${i} + 1])`;
   return `(((P[${i}] << 24) | (P[${i} + 1] << 16) | (P[${i} + 2] << 8) | P[${i} + 3]) >>> 0)`;
+}
+
+/** The constant a block returns, if all it does is return one. */
+function _returnOnly(block: _LoweredBlock): number | undefined {
+  const exit = block.exit;
+  if (block.steps.length > 0 || block.need > 0 || exit.kind !== "return") return undefined;
+  return exit.value;
+}
+
+/**
+ * An int32 expression that is -1 when the jump `A op operand` is taken, else
+ * 0, without a branch (A and the operand uint32): for a test whose two
+ * targets only return, the result is then picked with masks, as the closure
+ * strategy's return pairs do (`_execute.ts`), since which target a packet
+ * takes depends on its bytes and a mispredicted branch costs more than the
+ * test. `x == 0` is `((x - 1) & ~x) >> 31`; `a < b` unsigned is the borrow
+ * out of `a - b`, `((~a & b) | (~(a ^ b) & (a - b))) >> 31`.
+ */
+function _trueMask(op: number, operand: string): string {
+  const zero = (x: string) => `((((${x}) - 1) & ~(${x})) >> 31)`;
+  const below = (a: string, b: string) =>
+    `(((~${a} & ${b}) | (~(${a} ^ ${b}) & (${a} - ${b}))) >> 31)`;
+  if (op === BPF_JEQ) return zero(`A ^ ${operand}`);
+  if (op === BPF_JGT) return below(operand, "A"); // operand < A
+  if (op === BPF_JGE) return `~${below("A", operand)}`; // not A < operand
+  return `~${zero(`A & ${operand}`)}`; // BPF_JSET
 }
 
 /** What the generated body uses, so the prologue declares only that. */
@@ -181,6 +207,12 @@ export function _generateBody(lowered: _LoweredProgram): {
           : `(A & ${operand}) !== 0`;
         const t = e.whenTrue;
         const f = e.whenFalse;
+        const tv = _returnOnly(blocks[t]);
+        const fv = _returnOnly(blocks[f]);
+        if (tv !== undefined && fv !== undefined) {
+          emit(`return (${fv} ^ ((${tv} ^ ${fv}) & ${_trueMask(e.op, operand)})) >>> 0;`);
+          return;
+        }
         if (!switched && t === b + 1) emit(`if (!(${condition})) { ${goto(b, f)} }`);
         else if (!switched && f === b + 1) emit(`if (${condition}) { ${goto(b, t)} }`);
         else emit(`if (${condition}) { ${goto(b, t)} } ${goto(b, f)}`);

@@ -9,6 +9,7 @@ import type { PacketContext } from "./packet_context.ts";
 import { _lower } from "./_lower.ts";
 import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
+import { _singleOperation } from "./_execute_single.ts";
 import { interpret } from "./interpret.ts";
 
 /**
@@ -20,9 +21,12 @@ import { interpret } from "./interpret.ts";
  * after it, `A == v1 / A == v2` compare chains, tests whose two targets only
  * return), and run by one dispatch loop that is the body of the returned
  * function (`_execute.ts`), so no call happens per instruction and the JIT
- * keeps the loop's state in registers. Allocates nothing per packet; buffers
- * past 2 GiB run through {@linkcode interpret}. Not reentrant from inside
- * `context.random`.
+ * keeps the loop's state in registers. A program that is one operation
+ * (`ret #k`, or one `[k]` or `len` test whose two targets only return, as
+ * `ip` or `len > 100`) runs as a closure over that operation's operands
+ * instead, without the loop (`_execute_single.ts`). Allocates nothing per
+ * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
+ * from inside `context.random`.
  *
  * Use {@linkcode compile}, which validates first.
  *
@@ -40,9 +44,8 @@ import { interpret } from "./interpret.ts";
 export function compileClosure(
   program: Program,
 ): (packet: Uint8Array, context?: PacketContext) => number {
+  const code = _encodeDispatch(_lower(program));
   // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
-  return _executor(
-    _encodeDispatch(_lower(program)),
-    (packet, context) => interpret(program, packet, context),
-  );
+  return _singleOperation(code) ??
+    _executor(code, (packet, context) => interpret(program, packet, context));
 }

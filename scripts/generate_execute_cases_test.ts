@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { EXECUTE_FILE, generateCases, generatedRegion } from "./generate_execute_cases.ts";
+import * as dispatch from "../src/bpf/_dispatch_code.ts";
+
+/** Code without comments and whitespace: what `deno fmt` may change is not a difference. */
+const bare = (text: string) => text.replace(/\/\/[^\n]*/g, "").replace(/\s+/g, "");
+
+Deno.test("src/bpf/_execute.ts holds the fused-test cases the templates generate", async () => {
+  const source = await Deno.readTextFile(EXECUTE_FILE);
+  const { start, end } = generatedRegion(source);
+  assert.equal(
+    bare(source.slice(start, end)),
+    bare(generateCases().join("\n")),
+    "stale: run `deno run --allow-read --allow-write --allow-run scripts/generate_execute_cases.ts`",
+  );
+});
+
+Deno.test("the generated cases cover each fused test and each of its variants once", () => {
+  const labels = generateCases().join("\n").match(/case (\d+):/g)!.map((c) =>
+    Number(c.slice(5, -1))
+  );
+  assert.equal(new Set(labels).size, labels.length, "a case label twice");
+  const d = dispatch;
+  const expected: number[] = [];
+  const all = [0, d._RET_PAIR, d._TRUE_RETURNS, d._FALSE_RETURNS];
+  for (
+    const op of [d._T_A, d._T_B, d._T_H, d._T_W, d._T_MSH_IND_B, d._T_MSH_IND_H, d._T_MSH_IND_W]
+  ) {
+    for (const v of all) expected.push(op + v);
+  }
+  for (const op of [d._T_B_EQ, d._T_H_EQ, d._T_W_EQ, d._T_A_EQ]) {
+    for (const v of all) expected.push(op + v);
+  }
+  for (const op of [d._T_IND_B, d._T_IND_H, d._T_IND_W]) expected.push(op, op + d._RET_PAIR);
+  for (const op of [d._T_B_EQ2, d._T_H_EQ2, d._T_W_EQ2, d._T_A_EQ2]) {
+    expected.push(op, op + d._FALSE_RETURNS);
+  }
+  assert.deepEqual([...labels].sort((a, b) => a - b), expected.sort((a, b) => a - b));
+});
+
+Deno.test("generatedRegion() names the markers when they are missing", () => {
+  assert.throws(() => generatedRegion("no markers"), /BEGIN GENERATED/);
+});
