@@ -62,6 +62,11 @@ export class _ThreadedRouter extends _RecordRouter {
     return this.#split.reason;
   }
 
+  /** Records classified on the second thread so far. */
+  get offloaded(): number {
+    return this.#split.offloaded;
+  }
+
   override push(
     chunk: Uint8Array,
     accepted: _RunSink,

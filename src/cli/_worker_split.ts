@@ -66,6 +66,8 @@ export class _WorkerSplit implements _RecordRouterSplit {
   #closed = false;
   /** Why the worker is not used, when it could not start or failed. */
   reason: string | undefined;
+  /** Records handed to the worker so far. */
+  offloaded = 0;
 
   constructor(ruleSet: RuleSet, options: CompileRuleSetOptions, split: _WorkerSplitOptions = {}) {
     this.#ruleSet = ruleSet;
@@ -140,6 +142,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
     this.#used = true;
     this.#mainRecords = at - batch.carried;
     this.#workerRecords = count - at;
+    this.offloaded += count - at;
     this.#posted = performance.now();
     return at;
   }
@@ -155,7 +158,8 @@ export class _WorkerSplit implements _RecordRouterSplit {
     _dbg.worker += Atomics.load(views.control, _WORK_MICROS) / 1000;
     _dbg.jobs++;
     _dbg.share = this.#share;
-    _dbg.mr += this.#mainRecords; _dbg.wr += this.#workerRecords;
+    _dbg.mr += this.#mainRecords;
+    _dbg.wr += this.#workerRecords;
     if (Atomics.load(views.control, _READY) !== 1) {
       throw new Error("Cannot classify on the second thread: the worker failed");
     }
