@@ -70,7 +70,7 @@ function _twoThreads(
   chunk: number,
 ): _Routed {
   const rules = compileRuleSet(parseRuleSet(text), options);
-  const router = new _ThreadedRouter(rules, options, "2");
+  const router = new _ThreadedRouter(rules, options, "2", { waitForWorker: true });
   try {
     const routed = _route(router, capture, chunk);
     return { ...routed, counters: router.counters(), offloaded: router.offloaded };
@@ -163,7 +163,11 @@ Deno.test({
       const rules = generateRuleSet(seed, { rules: 60, profile: _profile(), userChains: 3 }).text;
       const results = [];
       for (const threads of ["1", "2"]) {
-        const t = _testIo({ files: { "in.pcapng": capture, r: rules }, chunkSize: 3000 });
+        const t = _testIo({
+          files: { "in.pcapng": capture, r: rules },
+          chunkSize: 3000,
+          env: { BPFSTREAM_WAIT_FOR_WORKER: "1" },
+        });
         const args = ["filter", "--rules", "r", "--threads", threads, "--stats", "--json"];
         const status = await runCli([...args, "--drop-to", "d.pcapng", "in.pcapng"], t.io);
         results.push({

@@ -28,12 +28,24 @@ const _WINDOWS = 16;
  */
 const _SLOW_MS_PER_MIB = 1.2;
 
+/** Options of {@linkcode _ThreadedRouter}. */
+export interface _ThreadedRouterOptions {
+  /**
+   * With `"2"`: wait (blocking) for the worker's compile before the first
+   * block, so that it takes part in every block, even of a tiny input (for
+   * tests; otherwise the main thread goes on alone until the worker is ready).
+   *
+   * @default {false}
+   */
+  waitForWorker?: boolean;
+}
+
 /**
  * The router of `filter`. With `auto`, the first MiBs are routed on the main
  * thread and timed; when routing is slow enough (the rules cost more than
  * the rest), a worker starts, compiles the rule set, and from the first
  * block after it is ready takes a part of each block. With `"2"` the worker
- * takes part from the first block (the forced mode of tests). Counters are
+ * starts at once. Counters are
  * the sum over both threads: {@linkcode _ThreadedRouter.counters}.
  */
 export class _ThreadedRouter extends _RecordRouter {
@@ -45,7 +57,12 @@ export class _ThreadedRouter extends _RecordRouter {
   #windows = 0;
   #slowBefore = false;
 
-  constructor(rules: CompiledRuleSet, options: CompileRuleSetOptions, threads: _Threads) {
+  constructor(
+    rules: CompiledRuleSet,
+    options: CompileRuleSetOptions,
+    threads: _Threads,
+    router: _ThreadedRouterOptions = {},
+  ) {
     const split = new _WorkerSplit(rules.ruleSet, options, {
       minimum: threads === "2" ? 1 : undefined,
     });
@@ -54,12 +71,7 @@ export class _ThreadedRouter extends _RecordRouter {
     this.#split = split;
     // A rule set without rules costs nothing to classify.
     this.#probing = threads === "auto" && rules.ruleSet.chains.some((c) => c.rules.length > 0);
-    if (threads === "2" && split.start()) split.waitReady();
-  }
-
-  /** Why the second thread is not used, where it was wanted and is not available. */
-  get singleThreadReason(): string | undefined {
-    return this.#split.reason;
+    if (threads === "2" && split.start() && router.waitForWorker) split.waitReady();
   }
 
   /** Records classified on the second thread so far. */

@@ -37,6 +37,8 @@ const _MIN_SHARE = 0.05;
 const _MAX_SHARE = 0.95;
 /** Weight of the newest measurement when the shares are rebalanced. */
 const _REBALANCE = 0.25;
+/** Longest blocking wait for the worker's compile ({@linkcode _WorkerSplit.waitReady}). */
+const _READY_WAIT_MS = 60_000;
 
 /** Options of {@linkcode _WorkerSplit}. */
 export interface _WorkerSplitOptions {
@@ -64,7 +66,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
   #workerRecords = 0;
   #used = false;
   #closed = false;
-  /** Why the worker is not used, when it could not start or failed. */
+  /** Why the worker is not used, when it could not start or failed (for debugging). */
   reason: string | undefined;
   /** Records handed to the worker so far. */
   offloaded = 0;
@@ -102,6 +104,11 @@ export class _WorkerSplit implements _RecordRouterSplit {
     this.#worker.addEventListener("message", (event: MessageEvent) => {
       if (event.data?.kind === "failed") this.reason = `the worker failed: ${event.data.message}`;
     });
+    this.#worker.addEventListener("error", (event: ErrorEvent) => {
+      // The worker could not load (never ready): the main thread goes on alone.
+      event.preventDefault();
+      this.reason = `the worker failed: ${event.message}`;
+    });
     this.#views = _sharedViews(buffers);
     return true;
   }
@@ -112,10 +119,15 @@ export class _WorkerSplit implements _RecordRouterSplit {
       Atomics.load(this.#views.control, _READY) === 1;
   }
 
-  /** Waits (blocking) until the worker is ready or failed; whether it is ready. */
+  /** Waits (blocking, at most `_READY_WAIT_MS`) until the worker is ready
+   * or failed; whether it is ready. */
   waitReady(): boolean {
     if (this.#views === undefined) return false;
-    _waitWhile(this.#views.control, _READY, 0);
+    const control = this.#views.control;
+    const deadline = performance.now() + _READY_WAIT_MS;
+    while (Atomics.load(control, _READY) === 0 && performance.now() < deadline) {
+      Atomics.wait(control, _READY, 0, 100);
+    }
     return this.ready;
   }
 

@@ -251,7 +251,10 @@ export const filterCommand: CliCommand = {
     }
     // Every input block's frames leave at once: a live capture is not held
     // back, and a fast input arrives in large blocks anyway.
-    const router = new _ThreadedRouter(rules, compileOptions, threads);
+    const router = new _ThreadedRouter(rules, compileOptions, threads, {
+      // Tests only: the worker takes part from the first block of a tiny input.
+      waitForWorker: io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1",
+    });
     const progress = io.isTerminal() ? _progress(io, router) : undefined;
 
     let failure: unknown;
