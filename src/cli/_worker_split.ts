@@ -163,15 +163,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
   verdicts(): Uint8Array {
     const mainMicros = (performance.now() - this.#posted) * 1000;
     const views = this.#views!;
-    const w0 = performance.now();
     this.#wait();
-    _dbg.wait += performance.now() - w0;
-    _dbg.main += mainMicros / 1000;
-    _dbg.worker += Atomics.load(views.control, _WORK_MICROS) / 1000;
-    _dbg.jobs++;
-    _dbg.share = this.#share;
-    _dbg.mr += this.#mainRecords;
-    _dbg.wr += this.#workerRecords;
     if (Atomics.load(views.control, _READY) !== 1) {
       throw new Error("Cannot classify on the second thread: the worker failed");
     }
@@ -191,7 +183,6 @@ export class _WorkerSplit implements _RecordRouterSplit {
   /** Stops the worker (take the counters first). Safe to call more than once. */
   close(): void {
     if (this.#closed) return;
-    if (globalThis.Deno?.env.get("SPLITDBG")) console.error(JSON.stringify(_dbg));
     this.#closed = true;
     const views = this.#views;
     if (views !== undefined && Atomics.load(views.control, _READY) === 1) {
@@ -257,5 +248,3 @@ function _copyJob(batch: RecordBatch, at: number, views: _SharedViews): void {
     table[t + 3] = kind[i] === 0 ? _METADATA : interfaceIndex[i];
   }
 }
-
-const _dbg = { wait: 0, main: 0, worker: 0, jobs: 0, share: 0, mr: 0, wr: 0 };
