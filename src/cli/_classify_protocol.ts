@@ -3,11 +3,14 @@
  * messages they exchange: the layout both sides agree on.
  *
  * The main thread posts one job at a time through `control` (Atomics: the
- * worker waits on {@linkcode _JOB}, the main thread on {@linkcode _DONE}). A
- * classify job is a part of an input block copied into `bytes` and its
- * records in `table`; the worker writes one verdict per record into
- * `verdicts`. A counters job asks the worker to write its counters into
- * `counters`. Interfaces (rare: one per pcapng Interface Description Block)
+ * worker waits on {@linkcode _JOB}). A classify job is an input block's
+ * records copied into `bytes` and `table`: both threads claim chunks of
+ * records from a shared cursor and write one verdict per record into
+ * `verdicts`, so that a thread that is late or descheduled (a loaded
+ * machine) costs nothing but its own chunk; the main thread waits only for
+ * a worker that joined the job ({@linkcode _JOINED}, {@linkcode _LEFT}). A
+ * counters job asks the worker to write its counters into `counters` (the
+ * main thread waits on {@linkcode _DONE}). Interfaces (rare: one per pcapng Interface Description Block)
  * are posted as messages; a job says how many the worker must have.
  *
  * @module
@@ -16,28 +19,41 @@ import type { CaptureInterface } from "../capture/capture_interface.ts";
 import type { CompileRuleSetOptions } from "../rules/compiled_rule_set.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 
-/** `control` slot: the sequence number of the last job posted (main writes). */
+/**
+ * `control` slot: the last job posted (main writes), as `sequence * 4 +
+ * kind` so that one read gives both: {@linkcode _CLASSIFY},
+ * {@linkcode _COUNTERS} or {@linkcode _STOP}.
+ */
 export const _JOB = 0;
-/** `control` slot: the sequence number of the last job done (worker writes). */
+/** `control` slot: the last counters or stop job done (worker writes). */
 export const _DONE = 1;
-/** `control` slot: what the job is: {@linkcode _CLASSIFY}, {@linkcode _COUNTERS}, {@linkcode _STOP}. */
-export const _KIND = 2;
+/**
+ * `control` slot: whether the worker takes part in a classify job: the job
+ * (open) when posted, then whoever comes first either joins it (the worker:
+ * `~job`) or closes it (the main thread, having classified every record
+ * alone: 0). A worker that wakes for an older job finds it closed.
+ */
+export const _JOINED = 2;
 /** `control` slot: records in a classify job. */
 export const _COUNT = 3;
 /** `control` slot: interfaces the worker must know before a classify job. */
 export const _INTERFACES = 4;
 /** `control` slot: 0 while the worker compiles, 1 once ready, -1 when it failed. */
 export const _READY = 5;
-/** `control` slot: microseconds the worker spent on its last classify job. */
-export const _WORK_MICROS = 6;
+/** `control` slot: the next record of the classify job not yet claimed (both add to it). */
+export const _CURSOR = 6;
+/** `control` slot: the classify job the worker joined and left (all its records done). */
+export const _LEFT = 7;
 const _CONTROL_SLOTS = 8;
 
-/** Job kind: classify `table`'s records into `verdicts`. */
+/** Job kind: classify `table`'s records into `verdicts`, both threads claiming chunks. */
 export const _CLASSIFY = 1;
 /** Job kind: write the counters into `counters`. */
 export const _COUNTERS = 2;
 /** Job kind: leave the job loop (the worker closes). */
 export const _STOP = 3;
+/** Records claimed at a time from {@linkcode _CURSOR}. */
+export const _CHUNK = 64;
 
 /** `table` fields per record: data start in `bytes`, captured length, wire length, interface. */
 export const _FIELDS = 4;
@@ -115,4 +131,11 @@ export function _sharedViews(buffers: _SharedBuffers): _SharedViews {
  */
 export function _waitWhile(control: Int32Array, slot: number, value: number): void {
   while (Atomics.load(control, slot) === value) Atomics.wait(control, slot, value, 100);
+}
+
+/** Waits (blocking) until `control[slot]` is `value`, in bounded slices. */
+export function _waitFor(control: Int32Array, slot: number, value: number): void {
+  for (let now; (now = Atomics.load(control, slot)) !== value;) {
+    Atomics.wait(control, slot, now, 100);
+  }
 }

@@ -1,35 +1,29 @@
 /**
  * The classification worker of `filter --threads`: compiles the rule set
- * the main thread compiled, with the same options, then classifies the
- * parts of input blocks the main thread hands it in shared memory, and
- * hands its counters over at the end (the layout: ./_classify_protocol.ts).
+ * the main thread compiled, with the same options, then takes part in the
+ * classify jobs the main thread posts in shared memory, and hands its
+ * counters over at the end (the layout: ./_classify_protocol.ts).
  *
  * @module
  */
-import { compileRuleSet, createFrameRef } from "../rules/compile_rule_set.ts";
+import { compileRuleSet } from "../rules/compile_rule_set.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
-import type { CaptureInterface } from "../capture/capture_interface.ts";
 import {
   _CLASSIFY,
   _COUNT,
   _COUNTERS,
   _DONE,
-  _FIELDS,
   _INTERFACES,
   _JOB,
-  _KIND,
-  _METADATA,
+  _JOINED,
+  _LEFT,
   _READY,
+  type _SharedViews,
   _sharedViews,
   _waitWhile,
-  _WORK_MICROS,
 } from "./_classify_protocol.ts";
-import type {
-  _FailedMessage,
-  _InterfacesMessage,
-  _SharedViews,
-  _StartMessage,
-} from "./_classify_protocol.ts";
+import type { _FailedMessage, _InterfacesMessage, _StartMessage } from "./_classify_protocol.ts";
+import { _ChunkClassifier } from "./_classify_chunks.ts";
 import { _flattenCounters } from "./_flat_counters.ts";
 
 interface _WorkerScope {
@@ -39,63 +33,44 @@ interface _WorkerScope {
 }
 
 const scope = globalThis as unknown as _WorkerScope;
-const interfaces: CaptureInterface[] = [];
+let classifier: _ChunkClassifier | undefined;
 let interfacesArrived: (() => void) | undefined;
 
-/** Classifies the `count` records of the job in `views.table`. */
-function _classifyJob(
-  rules: CompiledRuleSet,
-  views: _SharedViews,
-  count: number,
-): void {
-  const { table, verdicts } = views;
-  const frame = createFrameRef({ bytes: views.bytes });
-  let last = -1;
-  for (let i = 0, at = 0; i < count; i++, at += _FIELDS) {
-    const index = table[at + 3];
-    if (index === _METADATA) continue;
-    if (index !== last) {
-      const description = interfaces[index];
-      frame.linkType = description.linkType;
-      frame.interfaceIndex = index;
-      frame.interfaceName = description.name ?? "";
-      frame.captureInterface = description;
-      last = index;
-    }
-    frame.start = table[at];
-    frame.capturedLength = table[at + 1];
-    frame.wireLength = table[at + 2];
-    verdicts[i] = rules.classify(frame) ? 1 : 0;
+/** Takes part in the classify job `job`, unless the main thread already closed it. */
+async function _join(job: number, views: _SharedViews, chunks: _ChunkClassifier) {
+  const control = views.control;
+  if (Atomics.compareExchange(control, _JOINED, job, ~job) !== job) return;
+  const needed = Atomics.load(control, _INTERFACES);
+  while (chunks.interfaces.length < needed) {
+    await new Promise<void>((resolve) => interfacesArrived = resolve);
   }
+  try {
+    chunks.run(Atomics.load(control, _COUNT));
+  } catch {
+    // Not expected (the main thread's rule set classified the same way): the
+    // main thread stops and reports it.
+    Atomics.store(control, _READY, -1);
+  }
+  Atomics.store(control, _LEFT, job);
+  Atomics.notify(control, _LEFT);
 }
 
-/** The job loop: one job at a time until a stop job. */
+/** The job loop, until a stop job. */
 async function _serve(rules: CompiledRuleSet, start: _StartMessage, views: _SharedViews) {
   const control = views.control;
+  const chunks = classifier = new _ChunkClassifier(rules, views);
   for (let seen = 0;;) {
     _waitWhile(control, _JOB, seen);
-    seen = Atomics.load(control, _JOB);
-    const kind = Atomics.load(control, _KIND);
+    const job = seen = Atomics.load(control, _JOB);
+    const kind = job & 3;
     if (kind === _CLASSIFY) {
-      const needed = Atomics.load(control, _INTERFACES);
-      while (interfaces.length < needed) {
-        await new Promise<void>((resolve) => interfacesArrived = resolve);
-      }
-      const began = performance.now();
-      try {
-        _classifyJob(rules, views, Atomics.load(control, _COUNT));
-      } catch {
-        // Not expected (the main thread's rule set classified the same way):
-        // the main thread stops splitting and reports it.
-        Atomics.store(control, _READY, -1);
-      }
-      Atomics.store(control, _WORK_MICROS, Math.round((performance.now() - began) * 1000));
-    } else if (kind === _COUNTERS) {
-      _flattenCounters(start.ruleSet, rules.counters(), views.counters);
+      await _join(job, views, chunks);
+      continue;
     }
-    Atomics.store(control, _DONE, seen);
+    if (kind === _COUNTERS) _flattenCounters(start.ruleSet, rules.counters(), views.counters);
+    Atomics.store(control, _DONE, job);
     Atomics.notify(control, _DONE);
-    if (kind !== _CLASSIFY && kind !== _COUNTERS) break;
+    if (kind !== _COUNTERS) break;
   }
   scope.close();
 }
@@ -116,12 +91,16 @@ function _start(start: _StartMessage): void {
   void _serve(rules, start, views);
 }
 
+const pending: _InterfacesMessage[] = [];
+
 scope.addEventListener("message", (event: MessageEvent) => {
   const message = event.data as _StartMessage | _InterfacesMessage;
   if (message.kind === "start") {
     _start(message);
-  } else {
-    interfaces.push(...message.interfaces);
-    interfacesArrived?.();
+    return;
   }
+  pending.push(message);
+  if (classifier === undefined) return;
+  for (const { interfaces } of pending.splice(0)) classifier.interfaces.push(...interfaces);
+  interfacesArrived?.();
 });

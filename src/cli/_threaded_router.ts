@@ -32,8 +32,10 @@ const _SLOW_MS_PER_MIB = 1.2;
 export interface _ThreadedRouterOptions {
   /**
    * With `"2"`: wait (blocking) for the worker's compile before the first
-   * block, so that it takes part in every block, even of a tiny input (for
-   * tests; otherwise the main thread goes on alone until the worker is ready).
+   * block, and for the worker to join each block, so that it takes part in
+   * every block, even of a tiny input (for tests; otherwise the main thread
+   * goes on alone until the worker is ready, and does all of a block the
+   * worker is late for).
    *
    * @default {false}
    */
@@ -63,8 +65,9 @@ export class _ThreadedRouter extends _RecordRouter {
     threads: _Threads,
     router: _ThreadedRouterOptions = {},
   ) {
-    const split = new _WorkerSplit(rules.ruleSet, options, {
+    const split = new _WorkerSplit(rules, options, {
       minimum: threads === "2" ? 1 : undefined,
+      waitForWorker: router.waitForWorker,
     });
     super(rules, { split: threads === "1" ? undefined : split });
     this.#rules = rules;

@@ -8,17 +8,19 @@
 import type { CaptureInterface } from "../capture/capture_interface.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import type { CompileRuleSetOptions } from "../rules/compiled_rule_set.ts";
-import type { RuleSet, RuleSetCounters } from "../rules/rule_set.ts";
+import type { RuleSetCounters } from "../rules/rule_set.ts";
 import type { _RecordRouterSplit } from "../stream/_record_router.ts";
 import {
   _CLASSIFY,
   _COUNT,
   _COUNTERS,
+  _CURSOR,
   _DONE,
   _FIELDS,
   _INTERFACES,
   _JOB,
-  _KIND,
+  _JOINED,
+  _LEFT,
   _MAX_BYTES,
   _MAX_RECORDS,
   _METADATA,
@@ -27,16 +29,13 @@ import {
   type _SharedViews,
   _sharedViews,
   _STOP,
+  _waitFor,
   _waitWhile,
-  _WORK_MICROS,
 } from "./_classify_protocol.ts";
+import { _ChunkClassifier } from "./_classify_chunks.ts";
 import { _addFlatCounters, _counterSlots } from "./_flat_counters.ts";
+import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 
-/** The worker's share of a block's records is kept within these bounds. */
-const _MIN_SHARE = 0.05;
-const _MAX_SHARE = 0.95;
-/** Weight of the newest measurement when the shares are rebalanced. */
-const _REBALANCE = 0.25;
 /** Longest blocking wait for the worker's compile ({@linkcode _WorkerSplit.waitReady}). */
 const _READY_WAIT_MS = 60_000;
 
@@ -44,37 +43,51 @@ const _READY_WAIT_MS = 60_000;
 export interface _WorkerSplitOptions {
   /** Fewest records worth handing to the worker in one block. @default {64} */
   minimum?: number;
+  /**
+   * Wait for the worker to join every job before the main thread starts on
+   * it (for tests: the worker then classifies a good part of every block,
+   * even of tiny inputs).
+   *
+   * @default {false}
+   */
+  waitForWorker?: boolean;
 }
 
 /**
  * The split of each block between the main thread and one worker. Until
  * {@linkcode _WorkerSplit.start} and the worker's compile are done, every
- * record stays on the main thread. The worker's share of each block follows
- * the measured speeds of both sides, so that both finish together.
+ * record stays on the main thread. Then each block's records are copied into
+ * shared memory and both threads claim chunks of them until none is left:
+ * each does what it has time for, and a worker that is late (descheduled on
+ * a loaded machine) is not waited for unless it took a chunk.
  */
 export class _WorkerSplit implements _RecordRouterSplit {
-  readonly #ruleSet: RuleSet;
+  readonly #rules: CompiledRuleSet;
   readonly #options: CompileRuleSetOptions;
   readonly #minimum: number;
+  readonly #waitForWorker: boolean;
   #worker: Worker | undefined;
   #views: _SharedViews | undefined;
+  #chunks: _ChunkClassifier | undefined;
   #job = 0;
+  #count = 0;
   #sentInterfaces = 0;
-  #share = 0.5;
-  #posted = 0;
-  #mainRecords = 0;
-  #workerRecords = 0;
   #used = false;
   #closed = false;
   /** Why the worker is not used, when it could not start or failed (for debugging). */
   reason: string | undefined;
-  /** Records handed to the worker so far. */
+  /** Records the worker classified so far. */
   offloaded = 0;
 
-  constructor(ruleSet: RuleSet, options: CompileRuleSetOptions, split: _WorkerSplitOptions = {}) {
-    this.#ruleSet = ruleSet;
+  constructor(
+    rules: CompiledRuleSet,
+    options: CompileRuleSetOptions,
+    split: _WorkerSplitOptions = {},
+  ) {
+    this.#rules = rules;
     this.#options = options;
     this.#minimum = split.minimum ?? 64;
+    this.#waitForWorker = split.waitForWorker ?? false;
   }
 
   /** Starts the worker (it compiles the rule set on its own); false, with
@@ -85,14 +98,14 @@ export class _WorkerSplit implements _RecordRouterSplit {
       this.reason = "this runtime has no Web Workers with shared memory";
       return false;
     }
-    const buffers = _sharedBuffers(_counterSlots(this.#ruleSet));
+    const buffers = _sharedBuffers(_counterSlots(this.#rules.ruleSet));
     try {
       const url = new URL("./_classify_worker.ts", import.meta.url);
       this.#worker = new Worker(url.href, { type: "module" });
       this.#worker.postMessage({
         kind: "start",
         buffers,
-        ruleSet: this.#ruleSet,
+        ruleSet: this.#rules.ruleSet,
         options: this.#options,
       });
     } catch (error) {
@@ -110,6 +123,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
       this.reason = `the worker failed: ${event.message}`;
     });
     this.#views = _sharedViews(buffers);
+    this.#chunks = new _ChunkClassifier(this.#rules, this.#views);
     return true;
   }
 
@@ -131,53 +145,57 @@ export class _WorkerSplit implements _RecordRouterSplit {
     return this.ready;
   }
 
-  /** Hands records `[at, batch.count)` to the worker; `at` is returned. */
+  /** Posts records `[at, batch.count)` as a classify job; `at` is returned
+   * (`batch.count`: the router classifies the batch itself). */
   split(batch: RecordBatch, interfaces: readonly CaptureInterface[]): number {
     const count = batch.count;
     if (!this.ready) return count;
-    const at = this.#splitPoint(batch);
-    if (count - at < this.#minimum || count - at === 0) return count;
+    const at = _sharedFrom(batch);
+    if (count - at < this.#minimum || count === at) return count;
     const views = this.#views!;
     if (interfaces.length > this.#sentInterfaces) {
-      this.#worker!.postMessage({
-        kind: "interfaces",
-        interfaces: interfaces.slice(this.#sentInterfaces),
-      });
+      const added = interfaces.slice(this.#sentInterfaces);
+      this.#worker!.postMessage({ kind: "interfaces", interfaces: added });
+      this.#chunks!.interfaces.push(...added);
       this.#sentInterfaces = interfaces.length;
     }
     _copyJob(batch, at, views);
     const control = views.control;
-    Atomics.store(control, _KIND, _CLASSIFY);
-    Atomics.store(control, _COUNT, count - at);
+    this.#count = count - at;
+    Atomics.store(control, _COUNT, this.#count);
     Atomics.store(control, _INTERFACES, interfaces.length);
-    this.#post();
+    Atomics.store(control, _CURSOR, 0);
+    this.#post(_CLASSIFY);
     this.#used = true;
-    this.#mainRecords = at - batch.carried;
-    this.#workerRecords = count - at;
-    this.offloaded += count - at;
-    this.#posted = performance.now();
     return at;
   }
 
-  /** The worker's verdicts for the records handed over (waits for them). */
+  /** Classifies the job's records with the worker, each claiming chunks;
+   * returns the verdicts once every record has one. */
   verdicts(): Uint8Array {
-    const mainMicros = (performance.now() - this.#posted) * 1000;
     const views = this.#views!;
-    this.#wait();
-    if (Atomics.load(views.control, _READY) !== 1) {
+    const control = views.control;
+    const count = this.#count;
+    if (this.#waitForWorker) _waitWhile(control, _JOINED, this.#job);
+    const mine = this.#chunks!.run(count);
+    // The worker took part (then wait until it left), or the job is closed to it.
+    if (Atomics.compareExchange(control, _JOINED, this.#job, 0) !== this.#job) {
+      _waitFor(control, _LEFT, this.#job);
+      this.offloaded += count - mine;
+    }
+    if (Atomics.load(control, _READY) !== 1) {
       throw new Error("Cannot classify on the second thread: the worker failed");
     }
-    this.#rebalance(mainMicros, Atomics.load(views.control, _WORK_MICROS));
-    return views.verdicts.subarray(0, this.#workerRecords);
+    return views.verdicts.subarray(0, count);
   }
 
   /** `local` (the main thread's counters) plus the worker's. */
   counters(local: RuleSetCounters): RuleSetCounters {
     if (!this.#used || this.#closed) return local;
-    Atomics.store(this.#views!.control, _KIND, _COUNTERS);
-    this.#post();
-    this.#wait();
-    return _addFlatCounters(this.#ruleSet, local, this.#views!.counters);
+    const control = this.#views!.control;
+    this.#post(_COUNTERS);
+    _waitFor(control, _DONE, this.#job);
+    return _addFlatCounters(this.#rules.ruleSet, local, this.#views!.counters);
   }
 
   /** Stops the worker (take the counters first). Safe to call more than once. */
@@ -185,53 +203,37 @@ export class _WorkerSplit implements _RecordRouterSplit {
     if (this.#closed) return;
     this.#closed = true;
     const views = this.#views;
-    if (views !== undefined && Atomics.load(views.control, _READY) === 1) {
-      Atomics.store(views.control, _KIND, _STOP);
-      this.#post();
-    }
+    if (views !== undefined && Atomics.load(views.control, _READY) === 1) this.#post(_STOP);
     this.#worker?.terminate();
   }
 
-  #post(): void {
+  #post(kind: number): void {
     const control = this.#views!.control;
-    Atomics.store(control, _JOB, ++this.#job);
+    this.#job = (((this.#job >>> 2) + 1) << 2 | kind) & 0x7fffffff;
+    // A classify job is open to the worker before the worker can see it.
+    if (kind === _CLASSIFY) Atomics.store(control, _JOINED, this.#job);
+    Atomics.store(control, _JOB, this.#job);
     Atomics.notify(control, _JOB);
   }
+}
 
-  #wait(): void {
-    _waitWhile(this.#views!.control, _DONE, this.#job - 1);
+/** The first record of `batch` in shared memory: every record in
+ * `batch.bytes`, or the last ones that fit. */
+function _sharedFrom(batch: RecordBatch): number {
+  const count = batch.count;
+  const at = Math.max(batch.carried, count - _MAX_RECORDS);
+  if (at >= count) return count;
+  const last = batch.end[count - 1];
+  const start = batch.start;
+  if (last - start[at] <= _MAX_BYTES) return at;
+  // The first record from which the rest fits (starts increase).
+  let low = at, high = count;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (last - start[middle] <= _MAX_BYTES) high = middle;
+    else low = middle + 1;
   }
-
-  /** Where the worker's part of `batch` begins: its share of the records in
-   * `batch.bytes`, cut to what the shared memory holds. */
-  #splitPoint(batch: RecordBatch): number {
-    const count = batch.count;
-    const first = batch.carried;
-    let at = count - Math.round((count - first) * this.#share);
-    at = Math.max(at, count - _MAX_RECORDS, first);
-    if (at >= count) return count;
-    const last = batch.end[count - 1];
-    const start = batch.start;
-    if (last - start[at] <= _MAX_BYTES) return at;
-    // The first record from which the rest fits (starts increase).
-    let low = at, high = count;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (last - start[middle] <= _MAX_BYTES) high = middle;
-      else low = middle + 1;
-    }
-    return low;
-  }
-
-  /** Moves the worker's share toward equal finishing times of both sides. */
-  #rebalance(mainMicros: number, workerMicros: number): void {
-    const main = this.#mainRecords, worker = this.#workerRecords;
-    if (main === 0 || worker === 0 || mainMicros <= 0 || workerMicros <= 0) return;
-    const mainRate = main / mainMicros, workerRate = worker / workerMicros;
-    const target = workerRate / (mainRate + workerRate);
-    const share = this.#share + (target - this.#share) * _REBALANCE;
-    this.#share = Math.min(_MAX_SHARE, Math.max(_MIN_SHARE, share));
-  }
+  return low;
 }
 
 /** Copies records `[at, batch.count)` (all in `batch.bytes`) and their bytes into `views`. */
