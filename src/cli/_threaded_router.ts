@@ -22,11 +22,14 @@ const _WINDOWS = 16;
 /**
  * `auto` starts the second thread when routing (decoding, classifying,
  * gathering the runs; not reading or writing) takes at least this long per
- * MiB of input in two windows in a row: about six times the cost with no
- * rule or one `--expr` (0.16-0.21 ms/MiB once warm), where classification
- * is most of the work (bench/RESULTS.md, issue 11, session 4).
+ * MiB of input in two windows in a row. Measured (bench/RESULTS.md, issue
+ * 11, session 4): no rule or one `--expr` costs 0.16-0.21 ms/MiB once warm,
+ * 1,000 diverse rules about 4, 10,000 about 16. The worker compiles the rule
+ * set again and warms up again (its lazily compiled matches, its JIT), which
+ * costs about as much CPU as it saves below a few thousand diverse rules; a
+ * loaded machine makes that worse, so `auto` waits for the expensive sets.
  */
-const _SLOW_MS_PER_MIB = 1.2;
+const _SLOW_MS_PER_MIB = 8;
 
 /** Options of {@linkcode _ThreadedRouter}. */
 export interface _ThreadedRouterOptions {
@@ -68,6 +71,7 @@ export class _ThreadedRouter extends _RecordRouter {
     const split = new _WorkerSplit(rules, options, {
       minimum: threads === "2" ? 1 : undefined,
       waitForWorker: router.waitForWorker,
+      payoff: threads === "auto",
     });
     super(rules, { split: threads === "1" ? undefined : split });
     this.#rules = rules;

@@ -34,6 +34,7 @@ import {
 } from "./_classify_protocol.ts";
 import { _ChunkClassifier } from "./_classify_chunks.ts";
 import { _addFlatCounters, _counterSlots } from "./_flat_counters.ts";
+import { _SplitPayoff } from "./_split_payoff.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 
 /** Longest blocking wait for the worker's compile ({@linkcode _WorkerSplit.waitReady}). */
@@ -51,6 +52,12 @@ export interface _WorkerSplitOptions {
    * @default {false}
    */
   waitForWorker?: boolean;
+  /**
+   * Pause the split while it does not pay ({@linkcode _SplitPayoff}).
+   *
+   * @default {false}
+   */
+  payoff?: boolean;
 }
 
 /**
@@ -66,6 +73,8 @@ export class _WorkerSplit implements _RecordRouterSplit {
   readonly #options: CompileRuleSetOptions;
   readonly #minimum: number;
   readonly #waitForWorker: boolean;
+  readonly #payoff: _SplitPayoff | undefined;
+  #copyMs = 0;
   #worker: Worker | undefined;
   #views: _SharedViews | undefined;
   #chunks: _ChunkClassifier | undefined;
@@ -88,6 +97,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
     this.#options = options;
     this.#minimum = split.minimum ?? 64;
     this.#waitForWorker = split.waitForWorker ?? false;
+    this.#payoff = split.payoff ? new _SplitPayoff() : undefined;
   }
 
   /** Starts the worker (it compiles the rule set on its own); false, with
@@ -149,7 +159,8 @@ export class _WorkerSplit implements _RecordRouterSplit {
    * (`batch.count`: the router classifies the batch itself). */
   split(batch: RecordBatch, interfaces: readonly CaptureInterface[]): number {
     const count = batch.count;
-    if (!this.ready) return count;
+    if (!this.ready || this.#payoff?.paused()) return count;
+    const began = performance.now();
     const at = _sharedFrom(batch);
     if (count - at < this.#minimum || count === at) return count;
     const views = this.#views!;
@@ -167,6 +178,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
     Atomics.store(control, _CURSOR, 0);
     this.#post(_CLASSIFY);
     this.#used = true;
+    this.#copyMs = performance.now() - began;
     return at;
   }
 
@@ -177,12 +189,16 @@ export class _WorkerSplit implements _RecordRouterSplit {
     const control = views.control;
     const count = this.#count;
     if (this.#waitForWorker) _waitWhile(control, _JOINED, this.#job);
+    const began = performance.now();
     const mine = this.#chunks!.run(count);
+    const worked = performance.now();
     // The worker took part (then wait until it left), or the job is closed to it.
     if (Atomics.compareExchange(control, _JOINED, this.#job, 0) !== this.#job) {
       _waitFor(control, _LEFT, this.#job);
       this.offloaded += count - mine;
     }
+    const waitMs = performance.now() - worked;
+    this.#payoff?.record(this.#copyMs + waitMs, worked - began, mine, count - mine);
     if (Atomics.load(control, _READY) !== 1) {
       throw new Error("Cannot classify on the second thread: the worker failed");
     }
