@@ -11,6 +11,7 @@ import { _RecordRouter, type _RunSink } from "../stream/_record_router.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
 import { _WorkerSplit } from "./_worker_split.ts";
 import { UsageError } from "../args/usage_error.ts";
+import { cpuUsage } from "node:process";
 
 /** `--threads`: `"1"` one thread, `"2"` always two, `"auto"` two when it pays. */
 export type _Threads = "1" | "2" | "auto";
@@ -21,15 +22,18 @@ const _WINDOW_BYTES = 4 << 20;
 const _WINDOWS = 16;
 /**
  * `auto` starts the second thread when routing (decoding, classifying,
- * gathering the runs; not reading or writing) takes at least this long per
- * MiB of input in two windows in a row. Measured (bench/RESULTS.md, issue
- * 11, session 4): no rule or one `--expr` costs 0.16-0.21 ms/MiB once warm,
- * 1,000 diverse rules about 4, 10,000 about 16. The worker compiles the rule
- * set again and warms up again (its lazily compiled matches, its JIT), which
- * costs about as much CPU as it saves below a few thousand diverse rules; a
- * loaded machine makes that worse, so `auto` waits for the expensive sets.
+ * gathering the runs; not reading or writing) takes at least this much CPU
+ * time per MiB of input in two windows in a row after the first (CPU time:
+ * a loaded machine makes the rules look less costly than wall time would).
+ * Measured (bench/RESULTS.md, issue 11, session 4): no rule or one `--expr`
+ * costs 0.2 ms/MiB once warm; 100 diverse rules about 2; 1,000 about 5-8 once
+ * warm (up to 19 while their matches compile lazily); 10,000 about 16-30.
+ * The worker compiles the rule set again and warms up again (its lazily
+ * compiled matches, its JIT), which costs about as much CPU as it saves
+ * below a few thousand diverse rules, and more on a loaded machine: `auto`
+ * waits for the expensive sets.
  */
-const _SLOW_MS_PER_MIB = 8;
+const _SLOW_MS_PER_MIB = 20;
 
 /** Options of {@linkcode _ThreadedRouter}. */
 export interface _ThreadedRouterOptions {
@@ -92,9 +96,9 @@ export class _ThreadedRouter extends _RecordRouter {
     dropped?: _RunSink,
   ): CaptureFormatError | undefined {
     if (!this.#probing) return super.push(chunk, accepted, dropped);
-    const began = performance.now();
+    const began = _cpuMs();
     const error = super.push(chunk, accepted, dropped);
-    this.#probedMs += performance.now() - began;
+    this.#probedMs += _cpuMs() - began;
     this.#probedBytes += chunk.length;
     if (this.#probedBytes >= _WINDOW_BYTES) this.#decide();
     return error;
@@ -145,4 +149,10 @@ export function _threadsOption(value: string | undefined): _Threads {
     `Cannot run filter: --threads must be 1, 2 or auto (got "${value}")`,
     "filter",
   );
+}
+
+/** The process's CPU time (user and system) in milliseconds. */
+function _cpuMs(): number {
+  const { user, system } = cpuUsage();
+  return (user + system) / 1000;
 }
