@@ -12,6 +12,7 @@ import type { RouterStats } from "../stream/router_stats.ts";
 import { _WorkerSplit } from "./_worker_split.ts";
 import { UsageError } from "../args/usage_error.ts";
 import { cpuUsage } from "node:process";
+import { _idleCore } from "./_idle_core.ts";
 
 /** `--threads`: `"1"` one thread, `"2"` always two, `"auto"` two when it pays. */
 export type _Threads = "1" | "2" | "auto";
@@ -31,7 +32,7 @@ const _WINDOWS = 16;
  * The worker compiles the rule set again and warms up again (its lazily
  * compiled matches, its JIT), which costs about as much CPU as it saves
  * below a few thousand diverse rules, and more on a loaded machine: `auto`
- * waits for the expensive sets.
+ * waits for the expensive sets, and for a machine with an idle core.
  */
 const _SLOW_MS_PER_MIB = 20;
 
@@ -114,7 +115,8 @@ export class _ThreadedRouter extends _RecordRouter {
     const slow = windows > 1 && msPerMib >= _SLOW_MS_PER_MIB;
     if (slow && this.#slowBefore) {
       this.#probing = false;
-      this.#split.start();
+      // Without an idle core the worker competes with the main thread.
+      if (_idleCore()) this.#split.start();
     }
     this.#slowBefore = slow;
     if (windows === _WINDOWS) this.#probing = false;

@@ -72,7 +72,8 @@ writes the accepted frames to standard output as a capture of the same format
   --threads 1|2|auto      classify on one thread, or split each block's
                           frames between the main thread and a worker (2);
                           auto (the default) starts the worker when the rules
-                          cost more than the rest (timed on the first MiBs).
+                          cost far more than the rest (CPU time of the first
+                          MiBs; thousands of rules) and a core is idle.
                           Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
