@@ -10,14 +10,16 @@
  * Usage (one command; makes the capture first when it is missing):
  *
  *   npx -y deno@2.9.6 run -A bench/rule_set_throughput.ts [--runs 5] [--timeout 120] [--slow 60]
- *     [--file bench/data/mixed_1m.pcap] [--only NAME,...]
+ *     [--file bench/data/mixed_1m.pcap] [--only NAME,...] [--threads 1,2,auto]
  *
  * Cases run round-robin (one run of each case per round) so that load drift
  * spreads over all of them; times are medians of `--runs` rounds, shares the
  * median of the per-round ratios (case and baseline run in the same round). A
  * case whose first run exceeds `--slow` seconds (default 60) runs once; a
  * run that exceeds `--timeout` seconds is stopped and shown as "> timeout".
- * The machine's load average is printed before and after. Without tcpdump
+ * `--threads LIST` runs each selected bpfstream case (but "0 rules") once
+ * per `filter --threads` value too, side by side (issue 11, session 4). The
+ * machine's load average is printed before and after. Without tcpdump
  * on PATH the tcpdump column is skipped with a message.
  *
  * Sets: "diverse: N rules" is `generateRuleSet(1, { rules: N, policy: "ACCEPT" })`
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     timeout: { type: "string", default: "120" },
     slow: { type: "string", default: "60" },
     only: { type: "string" },
+    threads: { type: "string" },
   },
 });
 const capture = values.file!;
@@ -174,10 +177,19 @@ if (tcpdump) {
 } else {
   console.log("tcpdump is not on PATH: the tcpdump column is skipped (apt-get install tcpdump)");
 }
-const selected = cases.filter((c) =>
+const filtered = cases.filter((c) =>
   !only || c.name === "0 rules" || c.name === "tcpdump, no filter" ||
   only.some((o) => c.name.includes(o))
 );
+const selected = !values.threads
+  ? filtered
+  : filtered.flatMap((c) =>
+    c.command !== deno || c.name === "0 rules" ? [c] : values.threads!.split(",").map((t) => ({
+      ...c,
+      name: `${c.name} [--threads ${t}]`,
+      args: [...c.args.slice(0, -1), "--threads", t, c.args.at(-1)!],
+    }))
+  );
 
 /** Wall time of one run in ms, or Infinity past the timeout. */
 async function _run(c: _Case): Promise<number> {

@@ -3,7 +3,11 @@
  *
  * @module
  */
-import { type CompiledRuleSet, compileRuleSet } from "../rules/compile_rule_set.ts";
+import {
+  type CompiledRuleSet,
+  compileRuleSet,
+  type CompileRuleSetOptions,
+} from "../rules/compile_rule_set.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { LINKTYPE_RAW } from "../capture/link_types.ts";
@@ -16,7 +20,8 @@ import { _loadProgram, _runnable } from "./_program.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
-import { _RecordRouter } from "../stream/_record_router.ts";
+import type { _RecordRouter } from "../stream/_record_router.ts";
+import { _ThreadedRouter, _threadsOption } from "./_threaded_router.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
 import {
   _base,
@@ -32,7 +37,8 @@ import { _isBrokenPipe } from "./_broken_pipe.ts";
 
 const _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)
                         [--base link|network] [--drop-to FILE] [--stats] [--json]
-                        [--chain NAME] [--max-instructions N] [FILE|-]
+                        [--chain NAME] [--max-instructions N]
+                        [--threads 1|2|auto] [FILE|-]
 
 Reads a pcap or pcapng capture from FILE or standard input, runs every frame
 through the rules (first match wins, else the chain's policy, as iptables) and
@@ -63,6 +69,12 @@ writes the accepted frames to standard output as a capture of the same format
                           default, the fastest this runtime allows (what
                           compile() picks: source on V8, closures where code
                           generation is refused)
+  --threads 1|2|auto      classify on one thread, or split each block's
+                          frames between the main thread and a worker (2);
+                          auto (the default) starts the worker when the rules
+                          cost far more than the rest (CPU time of the first
+                          MiBs; thousands of rules) and a core is idle.
+                          Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
 terminal and the input takes more than a second.`;
@@ -197,9 +209,11 @@ export const filterCommand: CliCommand = {
       chain: { type: "string" },
       "max-instructions": { type: "string" },
       strategy: { type: "string" },
+      threads: { type: "string" },
     });
     const path = _inputPath(parsed, "filter");
     const strategy = _strategy(parsed, "filter");
+    const threads = _threadsOption(_string(parsed, "threads"));
     const dropTo = _string(parsed, "drop-to");
     if (dropTo === "-" || dropTo === "") {
       throw new UsageError(
@@ -209,16 +223,17 @@ export const filterCommand: CliCommand = {
     }
     const { ruleSet, name, max, program, base } = await _loadRuleSet(parsed, io);
     let rules: CompiledRuleSet;
+    const compileOptions: CompileRuleSetOptions = {
+      chain: _string(parsed, "chain"),
+      strategy,
+      maxInstructions: max,
+      // The one rule of --bytecode/--expr leaves an index nothing to rule
+      // out: testing it directly skips the index walk on every frame (same
+      // verdicts and counters; bench/RESULTS.md, issue 12, session 3).
+      evaluation: _string(parsed, "rules") === undefined ? "rule-by-rule" : undefined,
+    };
     try {
-      rules = compileRuleSet(ruleSet, {
-        chain: _string(parsed, "chain"),
-        strategy,
-        maxInstructions: max,
-        // The one rule of --bytecode/--expr leaves an index nothing to rule
-        // out: testing it directly skips the index walk on every frame (same
-        // verdicts and counters; bench/RESULTS.md, issue 12, session 3).
-        evaluation: _string(parsed, "rules") === undefined ? "rule-by-rule" : undefined,
-      });
+      rules = compileRuleSet(ruleSet, compileOptions);
     } catch (error) {
       throw DataError.from(name, error);
     }
@@ -237,11 +252,15 @@ export const filterCommand: CliCommand = {
     }
     // Every input block's frames leave at once: a live capture is not held
     // back, and a fast input arrives in large blocks anyway.
-    const router = new _RecordRouter(rules);
+    const router = new _ThreadedRouter(rules, compileOptions, threads, {
+      // Tests only: the worker takes part from the first block of a tiny input.
+      waitForWorker: io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1",
+    });
     const progress = io.isTerminal() ? _progress(io, router) : undefined;
 
     let failure: unknown;
     let stats: RouterStats | undefined;
+    let counters = rules.counters();
     try {
       stats = await _pipeRouter(
         input.blocks,
@@ -261,6 +280,10 @@ export const filterCommand: CliCommand = {
       failure = error instanceof _OutputError && error.output === "dropped"
         ? DataError.from(dropTo!, cause)
         : cause;
+    } finally {
+      // Both threads' counters, then the second thread is stopped.
+      counters = router.counters();
+      router.close();
     }
     if (progress?.shown) await _writeText(io.stderr, "\r\x1b[K");
     const error = stats?.error;
@@ -272,10 +295,10 @@ export const filterCommand: CliCommand = {
     if (_flag(parsed, "stats") || _flag(parsed, "json")) {
       const { _formatStatsJson, _formatStatsText } = await import("./_stats.ts");
       if (_flag(parsed, "stats")) {
-        await _writeText(io.stderr, _formatStatsText(ruleSet, rules.counters()));
+        await _writeText(io.stderr, _formatStatsText(ruleSet, counters));
       }
       if (_flag(parsed, "json")) {
-        await _writeText(io.stderr, _formatStatsJson(ruleSet, rules.counters()));
+        await _writeText(io.stderr, _formatStatsJson(ruleSet, counters));
       }
     }
     const hint = program && base && stats && failure === undefined

@@ -8,6 +8,7 @@
  */
 import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_decoder.ts";
 import type { CaptureFormatError } from "../capture/capture_format_error.ts";
+import type { CaptureInterface } from "../capture/capture_interface.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
@@ -33,12 +34,32 @@ export interface _RecordRouterFrame {
   outInterfaceName?: string;
 }
 
+/**
+ * Classification of a batch's last records elsewhere (the command line's
+ * second thread): the router asks where that part begins, classifies the
+ * records before it itself, then routes the part with the verdicts it is
+ * given. The rule set doing that work counts those frames.
+ */
+export interface _RecordRouterSplit {
+  /**
+   * Called with each batch whose records `[batch.carried, batch.count)` live
+   * in `batch.bytes`, before they are routed: the index from which verdicts
+   * come from {@linkcode _RecordRouterSplit.verdicts} (`batch.count`: none).
+   */
+  split(batch: RecordBatch, interfaces: readonly CaptureInterface[]): number;
+  /** The verdicts of records `[split, batch.count)`, at `i - split` (non-zero:
+   * accept; metadata records' entries are not read); may wait for them. */
+  verdicts(): Uint8Array;
+}
+
 /** Options of {@linkcode _RecordRouter}. */
 export interface _RecordRouterOptions {
   /** Limits of the capture decoder. */
   decoder?: CaptureDecoderOptions;
   /** Per-frame fields the capture does not carry. */
   frame?: _RecordRouterFrame;
+  /** Where part of each batch is classified elsewhere. @default {undefined} */
+  split?: _RecordRouterSplit;
 }
 
 const _EMPTY = new Uint8Array(0);
@@ -58,6 +79,7 @@ export class _RecordRouter {
   readonly #decoder: CaptureDecoder;
   readonly #frame: FrameRef;
   readonly #defaultInterfaceName: string;
+  readonly #split: _RecordRouterSplit | undefined;
   #rules: CompiledRuleSet;
   #ruleSetChanges = 0;
   #lastInterface = -1;
@@ -69,6 +91,7 @@ export class _RecordRouter {
   constructor(ruleSet: CompiledRuleSet, options: _RecordRouterOptions = {}) {
     this.#rules = ruleSet;
     this.#decoder = new CaptureDecoder(options.decoder);
+    this.#split = options.split;
     const context = options.frame ?? {};
     this.#defaultInterfaceName = context.interfaceName ?? "";
     this.#frame = createFrameRef({
@@ -146,12 +169,18 @@ export class _RecordRouter {
   #route(batch: RecordBatch, accepted: _RunSink, dropped: _RunSink | undefined): void {
     const carried = batch.carried;
     if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
-    if (batch.count > carried) {
-      this.#routeRange(batch, batch.bytes, carried, batch.count, accepted, dropped);
+    const count = batch.count;
+    if (count <= carried) return;
+    const split = this.#split;
+    const at = split === undefined ? count : split.split(batch, this.#decoder.interfaces);
+    if (at > carried) this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped);
+    if (at < count) {
+      this.#routeRange(batch, batch.bytes, at, count, accepted, dropped, split!.verdicts());
     }
   }
 
-  /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`. */
+  /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`;
+   * with `verdicts`, record `i`'s verdict is `verdicts[i - from]`. */
   #routeRange(
     batch: RecordBatch,
     bytes: Uint8Array,
@@ -159,6 +188,7 @@ export class _RecordRouter {
     to: number,
     accepted: _RunSink,
     dropped: _RunSink | undefined,
+    verdicts?: Uint8Array,
   ): void {
     const rules = this.#rules;
     const frame = this.#frame;
@@ -203,7 +233,7 @@ export class _RecordRouter {
         inPackets++;
         inBytes += wire;
         inCaptured += captured;
-        if (rules.classify(frame)) {
+        if (verdicts === undefined ? rules.classify(frame) : verdicts[i - from] !== 0) {
           okPackets++;
           okBytes += wire;
           okCaptured += captured;

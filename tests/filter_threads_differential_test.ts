@@ -1,0 +1,191 @@
+/**
+ * `filter --threads 2` against `--threads 1` (issue 11, session 4): every
+ * corpus capture (pcap and pcapng, several interfaces, metadata records)
+ * routed through seeded diverse rule sets (bench/_rule_set_generator.ts:
+ * both bases, user chains, `!`, count-only rules, `-i`/`-o`) with a worker
+ * forced to classify part of every block, fed in small chunks (records split
+ * across chunks). The accepted and dropped bytes, the error that ended the
+ * input and every counter must be those of the one-thread router; and the
+ * worker must have classified records.
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { corpusDir, corpusSkipReason } from "./_corpus.ts";
+import { corpusPackets, trafficProfile } from "./_rule_set_fixtures.ts";
+import { generateRuleSet, type TrafficProfile } from "../bench/_rule_set_generator.ts";
+import { compileRuleSet, type CompileRuleSetOptions } from "../src/rules/compile_rule_set.ts";
+import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
+import type { RuleSetCounters } from "../src/rules/rule_set.ts";
+import { _RecordRouter, type _RunSink } from "../src/stream/_record_router.ts";
+import { _ThreadedRouter } from "../src/cli/_threaded_router.ts";
+import { runCli } from "../src/cli/run_cli.ts";
+import { _testIo } from "../src/cli/_test_io.ts";
+
+const corpusSkip = corpusSkipReason();
+
+/** What a router produced: both outputs' bytes, the error, the counters. */
+interface _Routed {
+  accepted: number[];
+  dropped: number[];
+  error: string | undefined;
+  counters: RuleSetCounters;
+  offloaded: number;
+}
+
+function _sink(into: number[]): _RunSink {
+  return { active: true, write: (bytes, from, to) => void into.push(...bytes.subarray(from, to)) };
+}
+
+/** Routes `capture` in chunks of `chunk` bytes through `router`. */
+function _route(
+  router: _RecordRouter,
+  capture: Uint8Array,
+  chunk: number,
+): Omit<_Routed, "counters" | "offloaded"> {
+  const accepted: number[] = [], dropped: number[] = [];
+  const a = _sink(accepted), d = _sink(dropped);
+  let error: Error | undefined;
+  for (let at = 0; at < capture.length && error === undefined; at += chunk) {
+    error = router.push(capture.subarray(at, at + chunk), a, d);
+  }
+  error ??= router.finish(a, d);
+  return { accepted, dropped, error: error?.message };
+}
+
+function _oneThread(
+  text: string,
+  options: CompileRuleSetOptions,
+  capture: Uint8Array,
+  chunk: number,
+) {
+  const rules = compileRuleSet(parseRuleSet(text), options);
+  const routed = _route(new _RecordRouter(rules), capture, chunk);
+  return { ...routed, counters: rules.counters(), offloaded: 0 };
+}
+
+function _twoThreads(
+  text: string,
+  options: CompileRuleSetOptions,
+  capture: Uint8Array,
+  chunk: number,
+): _Routed {
+  const rules = compileRuleSet(parseRuleSet(text), options);
+  const router = new _ThreadedRouter(rules, options, "2", { waitForWorker: true });
+  try {
+    const routed = _route(router, capture, chunk);
+    return { ...routed, counters: router.counters(), offloaded: router.offloaded };
+  } finally {
+    router.close();
+  }
+}
+
+function _assertSame(one: _Routed, two: _Routed, label: string): void {
+  assert.equal(two.error, one.error, `${label}: error`);
+  assert.deepEqual(two.counters, one.counters, `${label}: counters`);
+  assert.ok(two.accepted.length === one.accepted.length, `${label}: accepted length`);
+  assert.ok(two.accepted.every((b, i) => b === one.accepted[i]), `${label}: accepted bytes`);
+  assert.ok(two.dropped.every((b, i) => b === one.dropped[i]), `${label}: dropped bytes`);
+  assert.equal(two.dropped.length, one.dropped.length, `${label}: dropped length`);
+}
+
+function _captures(): string[] {
+  return readdirSync(corpusDir + "pcap")
+    .filter((name) => /\.(pcap|pcapng|cap)$/.test(name))
+    .sort();
+}
+
+let profile: TrafficProfile | undefined;
+function _profile(): TrafficProfile {
+  return profile ??= trafficProfile(corpusPackets());
+}
+
+Deno.test({
+  name: "filter --threads 2 routes every corpus capture as one thread does (bytes, counters)",
+  ignore: corpusSkip !== undefined,
+  fn() {
+    let offloaded = 0;
+    const files = _captures();
+    files.forEach((file, k) => {
+      const capture = new Uint8Array(readFileSync(corpusDir + "pcap/" + file));
+      for (const seed of [k + 1]) {
+        const generated = generateRuleSet(seed, {
+          rules: 5 + (seed * 7) % 60,
+          profile: _profile(),
+          userChains: seed % 3,
+          negation: [0, 0.1, 0.3][seed % 3],
+        });
+        const options: CompileRuleSetOptions = seed % 4 === 0 ? { byteCount: "ip" } : {};
+        const chunk = [4096, 16384, 65536][seed % 3];
+        const one = _oneThread(generated.text, options, capture, chunk);
+        const two = _twoThreads(generated.text, options, capture, chunk);
+        _assertSame(one, two, `${file}, seed ${seed}, chunks of ${chunk}`);
+        offloaded += two.offloaded;
+      }
+    });
+    assert.ok(offloaded > 1000, `the worker classified ${offloaded} records`);
+  },
+});
+
+/** A corpus pcapng with several interfaces, its bytes. */
+function _multiInterface(): Uint8Array {
+  return new Uint8Array(readFileSync(corpusDir + "pcap/many_interfaces-1.pcapng"));
+}
+
+Deno.test({
+  name: "filter --threads 2 stops where one thread stops on a bad record, with the same output",
+  ignore: corpusSkip !== undefined,
+  fn() {
+    const whole = _multiInterface();
+    const text = generateRuleSet(7, { rules: 40, profile: _profile() }).text;
+    // Cut mid-record (the end is missing), and break a block's length in the middle.
+    const truncated = whole.subarray(0, Math.floor(whole.length * 0.7));
+    const broken = whole.slice();
+    const view = new DataView(broken.buffer);
+    let at = 0;
+    for (let n = 0; n < 40 && at + 8 <= broken.length; n++) at += view.getUint32(at + 4, true);
+    view.setUint32(at + 4, 13, true); // not a multiple of 4: a bad block length
+    for (const [label, capture] of [["truncated", truncated], ["bad block", broken]] as const) {
+      const one = _oneThread(text, {}, capture, 2048);
+      const two = _twoThreads(text, {}, capture, 2048);
+      assert.ok(one.error !== undefined, `${label}: the input is bad`);
+      _assertSame(one, two, label);
+      assert.ok(two.offloaded > 0, `${label}: the worker classified records`);
+    }
+  },
+});
+
+Deno.test({
+  name: "filter --threads 2 prints the same capture, drop file, --stats and --json as --threads 1",
+  ignore: corpusSkip !== undefined,
+  async fn() {
+    const capture = _multiInterface();
+    for (const seed of [3, 4]) {
+      const rules = generateRuleSet(seed, { rules: 60, profile: _profile(), userChains: 3 }).text;
+      const results = [];
+      for (const threads of ["1", "2"]) {
+        const t = _testIo({
+          files: { "in.pcapng": capture, r: rules },
+          chunkSize: 3000,
+          env: { BPFSTREAM_WAIT_FOR_WORKER: "1" },
+        });
+        const args = ["filter", "--rules", "r", "--threads", threads, "--stats", "--json"];
+        const status = await runCli([...args, "--drop-to", "d.pcapng", "in.pcapng"], t.io);
+        results.push({
+          status,
+          stdout: t.stdout(),
+          dropped: t.written.get("d.pcapng"),
+          stderr: t.stderr(),
+        });
+      }
+      assert.equal(results[0].status, 0);
+      assert.match(results[0].stderr, /packets/);
+      assert.deepEqual(results[1], results[0], `seed ${seed}`);
+    }
+  },
+});
+
+Deno.test("filter --threads refuses a value other than 1, 2 or auto", async () => {
+  const t = _testIo({ files: { r: "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n" } });
+  assert.equal(await runCli(["filter", "--rules", "r", "--threads", "3"], t.io), 2);
+  assert.match(t.stderr(), /--threads must be 1, 2 or auto \(got "3"\)/);
+});
