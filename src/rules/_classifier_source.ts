@@ -1,112 +1,132 @@
 /**
- * Private: one chain's index walk ({@linkcode _collectCandidates}) as
- * generated JavaScript, where `new Function` is allowed.
+ * Private: one chain's walk as generated JavaScript, where `new Function`
+ * is allowed: its index walk ({@linkcode _collectCandidates}) and its
+ * candidate loop, with every constant inlined.
  *
- * The data-driven walk reads each node's kind, field, mask, table and
- * children from objects per frame, and appends leaf lists that are merged in
- * rule order afterwards. The generated walk has them as constants: a node is
- * a block of straight-line code (its bound and frame-class tests, its field
- * loaded with the offset and size inlined, its exact children as a `switch`
- * on the masked key with each child's code nested in its `case`), and its
- * rest chain follows in the same block (a `break` out of the block is the
- * data walk's `return`). Range nodes keep their segment tree: the interval
- * comes from a binary search over the node's starts, and each tree node's
- * subtree is a local function called on the path from the interval up to
- * the root; value children with long code are local functions too. Fields
- * other than packet loads at a non-negative offset (constant or `ldx msh`)
- * are loaded with `_loadField` itself.
- *
- * A leaf's codes are known at generation time: reaching it ORs constants
- * into a bit set of rule codes ({@linkcode _BitCandidates}), and
- * {@linkcode _takeLeast} hands them out in rule order, so nothing is merged
- * at run time. The codes and the bound are exactly those of the data walk.
+ * The generated source has two functions, in one factory whose constants
+ * are the chain's tables and the classifier's state and counters:
+ * - `collect()`: the index walk. A node is a block of straight-line code
+ *   (its bound and frame-class tests, its field loaded with the offset and
+ *   size inlined, its exact children as a `switch` on the masked key with
+ *   each child's code nested in its `case`), and its rest chain follows in
+ *   the same block (a `break` out of the block is the data walk's
+ *   `return`). A range node finds the key's elementary interval with an
+ *   inlined binary search over its starts (`_interval` past
+ *   {@linkcode _INLINE_STARTS} starts), and each segment-tree node's subtree
+ *   is a block run when the interval is among those it covers. The frame's
+ *   state (bytes, windows, IP version, frame class, the bound) is held in
+ *   locals of the function. Packet loads at a constant offset or relative
+ *   to `ldx msh`, `-s`/`-d` address words, the IPv4 `-p` protocol and the
+ *   packet lengths are inlined; the others (IPv6 `-p`, ancillary, link
+ *   type, interface) call the shared helpers. A leaf's codes are known:
+ *   reaching it ORs constants into a two-level bit set of rule codes (bit
+ *   `c & 31` of `W[c >> 5]`, bit `w & 31` of `U[w >> 5]` for each non-zero
+ *   word `w`). The codes and the bound are exactly those of the data walk.
+ *   Value and segment-tree children whose source is longer than
+ *   {@linkcode _FUNCTION_CHARS} are local functions (V8 leaves functions of
+ *   many kilobytes unoptimised).
+ * - `run(size, resume)`: takes the codes out in rule order and runs, per
+ *   code, that rule's case of a `switch` emitted in rule order: a matched
+ *   code (exact, every guard checked) runs no test; a candidate code calls
+ *   its matches' compiled programs with the rule's context directly (other
+ *   matches: their prepared tests); then the rule's counters (typed-array
+ *   increments at constant indexes) and its target. It returns
+ *   {@linkcode _R_END} (end of the chain, `RETURN`, or past the bound),
+ *   {@linkcode _R_ACCEPT} / {@linkcode _R_DROP} (the deciding rule's
+ *   counter index in `decided[0]`), or the position of a rule that jumps
+ *   or goes to another chain: the bits left and the bound are kept, and a
+ *   call with `resume` continues after that rule (the caller keeps the
+ *   chain stack, so nesting depth costs no JavaScript stack).
  *
  * Bounds: at most {@linkcode _MAX_SOURCE_CHARS} characters of source and
  * {@linkcode _MAX_CODES} codes per chain; a larger chain gets a reason and
  * keeps the data walk (the source grows linearly with the index's nodes,
  * keys, segment-tree nodes and listed codes, each bounded by
- * ./_rule_index.ts).
+ * ./_rule_index.ts, plus one case per rule).
  *
  * @module
  */
 import { _END, type _IndexNode, _interval } from "./_rule_index.ts";
-import { _F_PACKET, _loadField } from "./_fields.ts";
+import {
+  _F_ADDRESS,
+  _F_LENGTH,
+  _F_PACKET,
+  _F_UPPER_PROTOCOL,
+  type _Field,
+  _loadField,
+} from "./_fields.ts";
 import { _load } from "../bpf/_packet_access.ts";
-import type { _collectCandidates, _Collected } from "./_rule_index.ts";
-import type { _Frame } from "./_frame_state.ts";
+import type { _collectCandidates } from "./_rule_index.ts";
+import type { _Frame, _Test } from "./_frame_state.ts";
+import { _BASE_NETWORK, type _PreparedMatch, _upperProtocol } from "./_match_tests.ts";
+import type { CompiledProgram } from "../bpf/compile.ts";
 
 /** Most characters of generated source for one chain's walk (then: the data walk). */
 export const _MAX_SOURCE_CHARS = 512 * 1024;
 
-/** Value children whose source is longer than this become local functions. */
-const _FUNCTION_CHARS = 32 * 1024;
+/** Children whose source is longer than this become local functions. */
+const _FUNCTION_CHARS = 8 * 1024;
 
-/**
- * A chain's candidates as a bit set of rule codes, in three levels so that
- * taking the least costs three bit scans: bit `c & 31` of `words[c >> 5]`,
- * bit `w & 31` of `used[w >> 5]` for each non-zero word `w`, bit `u` of
- * `top` for each non-zero `used[u]` (codes below {@linkcode _MAX_CODES}).
- */
-export interface _BitCandidates {
-  words: Int32Array;
-  used: Int32Array;
-  top: number;
-  /** Codes past this one are never reached (as {@linkcode _Collected.bound}). */
-  bound: number;
-}
+/** Range nodes with at most this many interval starts search them inline. */
+const _INLINE_STARTS = 32;
 
-/** Codes a bit set holds (32 × 32 × 32): chains of more rules keep the data walk. */
+/** Codes a chain's bit set holds (32 × 32 × 32): chains of more rules keep the data walk. */
 export const _MAX_CODES = 32768;
 
-/** Empty candidate sets for a chain of `rules` rules. */
-export function _newBitCandidates(rules: number): _BitCandidates {
-  const words = Math.max(1, Math.ceil((2 * rules) / 32));
-  return {
-    words: new Int32Array(words),
-    used: new Int32Array(Math.ceil(words / 32)),
-    top: 0,
-    bound: _END,
-  };
+/** `run` result: the chain ended (its end, `RETURN`, or nothing left at or below the bound). */
+export const _R_END = -1;
+/** `run` result: a rule accepted the frame. */
+export const _R_ACCEPT = -2;
+/** `run` result: a rule dropped the frame. */
+export const _R_DROP = -3;
+
+/** A chain's rule as the emitter reads it. */
+export interface _EmittedRule {
+  base: number;
+  kind: number;
+  counter: number;
+  matches: readonly _PreparedMatch[];
 }
 
-/**
- * Takes the least code out of `into`: the code, or `_END` when none is left
- * at or below the bound (codes left are cleared by the next collect).
- */
-export function _takeLeast(into: _BitCandidates): number {
-  const top = into.top;
-  if (top === 0) return _END;
-  const u = 31 - Math.clz32(top & -top);
-  const used = into.used;
-  let x = used[u];
-  const w = (u << 5) + 31 - Math.clz32(x & -x);
-  const words = into.words;
-  let m = words[w];
-  const code = (w << 5) + 31 - Math.clz32(m & -m);
-  if (code > into.bound) return _END;
-  m &= m - 1;
-  words[w] = m;
-  if (m === 0) {
-    x &= x - 1;
-    used[u] = x;
-    if (x === 0) into.top = top & (top - 1);
-  }
-  return code;
+/** Rule kinds (the values of ./_classifier.ts's `_T_*`). */
+const _KIND_NONE = 0;
+const _KIND_ACCEPT = 1;
+const _KIND_DROP = 2;
+const _KIND_RETURN = 3;
+
+/** What a generated walk runs against: the classifier's state and counters. */
+export interface _WalkEnvironment {
+  state: _Frame;
+  packets: Float64Array;
+  bytes: Float64Array;
+  /** `decided[0]`: the counter index of the rule that decided (set with a verdict). */
+  decided: Int32Array;
 }
 
-/**
- * One chain's walk: sets `into` to the codes `_collectCandidates(root, state,
- * into)` would list (from empty) and the same bound.
- */
-export type _CollectFrame = (state: _Frame, into: _BitCandidates) => void;
+/** One chain's generated walk, bound to its environment. */
+export interface _ChainWalk {
+  /** The chain's verdict run (see the module doc). */
+  run: (size: number, resume: boolean) => number;
+  /** The index walk alone: fills `words`/`used` and returns the bound. */
+  collect: () => number;
+  /** The bit set `collect` fills (for tests). */
+  words: Int32Array;
+  used: Int32Array;
+}
 
 /** The generated walk, or why there is none (then the data walk is used). */
-export type _SourceWalk = { collect: _CollectFrame; chars: number } | { reason: string };
+export type _SourceWalk =
+  | { instantiate: (env: _WalkEnvironment) => _ChainWalk; chars: number }
+  | { reason: string };
 
-/** What the generated code refers to by index: nodes (for `_loadField`), range starts. */
+/** What the generated code refers to by index: fields, range starts, matches. */
 interface _Constants {
-  nodes: _IndexNode[];
+  fields: _Field[];
   starts: Float64Array[];
+  /** Per program slot, the match whose compiled program it holds. */
+  programs: _PreparedMatch[];
+  /** Per test slot, the match whose prepared test it holds. */
+  tests: _PreparedMatch[];
 }
 
 /** The emitter's state: source pieces, their length, local functions, constants. */
@@ -132,6 +152,15 @@ function _readSource(size: number): string {
   return `((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0`;
 }
 
+/** The frame's state as locals (the prelude of `collect` and of each local function). */
+const _PRELUDE = `const b = st.bytes, isIp = st.isIp, fc = st.frameClass;
+const nw = st.networkWindow, lw = st.linkWindow, d = st.descriptor;
+const nB = nw.base, nE = nw.loadEnd, nN = nw.network, nM = nw.mac, nW = nw.wire;
+const lB = lw.base, lE = lw.loadEnd, lN = lw.network, lM = lw.mac, lW = lw.wire;
+const ipv = d.ipVersion, ncap = d.networkCapturedLength, ns = st.networkStart;
+let v = 0, k = 0, i = 0, e = 0;
+`;
+
 /** Source of the value of `node`'s field into `v` (-1 when it cannot be loaded). */
 function _loadSource(e: _Emitter, node: _IndexNode): string {
   const field = node.source!;
@@ -152,8 +181,20 @@ function _loadSource(e: _Emitter, node: _IndexNode): string {
     return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? ((b[i] & 15) << 2) + ${field.offset} : -1);
 if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
   }
-  e.constants.nodes.push(node);
-  return `v = loadField(N[${e.constants.nodes.length - 1}].source, st);`;
+  if (field.kind === _F_ADDRESS) {
+    // `_addressWord`: the word of that IP version's header, captured whole.
+    const version = field.size;
+    return `i = ns + ${field.offset}; v = isIp && ipv === ${version} && ncap >= ${
+      version === 4 ? 20 : 40
+    } ? ${_readSource(4)} : -1;`;
+  }
+  if (field.kind === _F_UPPER_PROTOCOL) {
+    // `_upperProtocol`: IPv4's protocol byte inline, IPv6's extension headers in the helper.
+    return `v = !isIp ? -1 : ipv === 4 ? (ncap >= 10 ? b[ns + 9] : -1) : upper(st);`;
+  }
+  if (field.kind === _F_LENGTH) return `v = ${notIp}${p}W;`;
+  e.constants.fields.push(field);
+  return `v = loadField(F[${e.constants.fields.length - 1}], st);`;
 }
 
 /**
@@ -169,8 +210,11 @@ function _emitChain(e: _Emitter, first: _IndexNode): boolean {
     _put(e, `if ((${node.classes} & fc) !== 0) {\n`);
     if (node.leaf.length > 0) {
       _put(e, _leafSource(node.leaf));
-      if (node.endsIp !== _END || node.endsNotIp !== _END) {
-        _put(e, `e = isIp ? ${node.endsIp} : ${node.endsNotIp}; if (e < bound) bound = e;\n`);
+      const { endsIp, endsNotIp } = node;
+      if (endsIp === endsNotIp) {
+        if (endsIp !== _END) _put(e, `if (${endsIp} < bound) bound = ${endsIp};\n`);
+      } else {
+        _put(e, `e = isIp ? ${endsIp} : ${endsNotIp}; if (e < bound) bound = e;\n`);
       }
     }
     if (node.field < 0) {
@@ -184,23 +228,36 @@ function _emitChain(e: _Emitter, first: _IndexNode): boolean {
   return _put(e, `}\n`);
 }
 
-/**
- * Source that adds a leaf's codes to the candidate bit set: per word of
- * codes its bits, per word of words its bit, and the top word's bit.
- */
+/** Source that adds a leaf's codes to the candidate bit set: per word its bits, per word its used bit. */
 function _leafSource(leaf: Int32Array): string {
   const words = new Map<number, number>();
   for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | (1 << (code & 31)));
   const used = new Map<number, number>();
-  let top = 0;
   let out = "";
   for (const [w, bits] of words) {
     out += `W[${w}] |= ${bits};\n`;
     used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | (1 << (w & 31)));
-    top |= 1 << (w >>> 5);
   }
   for (const [u, bits] of used) out += `U[${u}] |= ${bits};\n`;
-  return `${out}t |= ${top};\n`;
+  return out;
+}
+
+/**
+ * Source declaring `name` as the interval of `k` among `starts` (-1: below
+ * them all); its own name, since the children's code reuses `i`.
+ */
+function _searchSource(e: _Emitter, starts: Float64Array, name: string): string {
+  if (starts.length > _INLINE_STARTS) {
+    e.constants.starts.push(starts);
+    return `const ${name} = interval(S[${e.constants.starts.length - 1}], k);\n`;
+  }
+  // A binary decision tree over the constants (as `_interval`'s search).
+  const search = (lo: number, hi: number): string => {
+    if (lo === hi) return `${name} = ${lo};`;
+    const mid = (lo + hi + 1) >> 1;
+    return `if (k < ${starts[mid]}) { ${search(lo, mid - 1)} } else { ${search(mid, hi)} }`;
+  };
+  return `let ${name} = -1;\nif (k >= ${starts[0]}) { ${search(0, starts.length - 1)} }\n`;
 }
 
 /** Emits the dispatch on `k` to `node`'s children. */
@@ -221,29 +278,35 @@ function _emitChildren(e: _Emitter, node: _IndexNode): boolean {
     }
     return _put(e, `}\n`);
   }
-  // Segment tree: one local function per tree node with a subtree, called on the path.
-  const names: string[] = [];
-  for (let j = 0; j < node.children.length; j++) {
+  // Segment tree: the interval, then each tree node with a subtree whose intervals hold it.
+  const starts = node.starts;
+  const name = `r${e.labels++}`;
+  _put(e, _searchSource(e, starts, name));
+  const last = starts.length - 1;
+  for (let j = 1; j < node.children.length; j++) {
     const child = node.children[j];
     if (child === null) continue;
-    const name = _emitFunction(e, child);
-    if (name === null) return false;
-    names[j] = name;
+    let lo = j;
+    let hi = j;
+    while (lo < node.leaves) {
+      lo = 2 * lo;
+      hi = 2 * hi + 1;
+    }
+    lo -= node.leaves;
+    hi = Math.min(hi - node.leaves, last);
+    if (lo > last) continue;
+    _put(
+      e,
+      lo === hi ? `if (${name} === ${lo}) {\n` : `if (${name} >= ${lo} && ${name} <= ${hi}) {\n`,
+    );
+    if (!_emitChild(e, child) || !_put(e, `}\n`)) return false;
   }
-  e.constants.starts.push(node.starts);
-  const s = e.constants.starts.length - 1;
-  _put(e, `i = interval(S[${s}], k);\n`);
-  _put(e, `for (let j = i < 0 ? 0 : i + ${node.leaves}; j >= 1; j >>= 1) {\nswitch (j) {\n`);
-  for (let j = 0; j < names.length; j++) {
-    if (names[j] !== undefined) _put(e, `case ${j}: ${names[j]}(); break;\n`);
-  }
-  return _put(e, `}\n}\n`);
+  return true;
 }
 
 /**
- * Emits a value child's walk inline, or as a call of a local function when
- * its source is longer than {@linkcode _FUNCTION_CHARS} (measured: V8 runs
- * one function of megabytes unoptimised, several times slower).
+ * Emits a child's walk inline, or as a call of a local function when its
+ * source is longer than {@linkcode _FUNCTION_CHARS}.
  */
 function _emitChild(e: _Emitter, child: _IndexNode): boolean {
   const body: _Emitter = { ...e, out: [], chars: e.chars };
@@ -252,85 +315,236 @@ function _emitChild(e: _Emitter, child: _IndexNode): boolean {
   e.labels = body.labels;
   if (text.length <= _FUNCTION_CHARS) return _put(e, text);
   const name = `f${e.labels++}`;
-  e.functions.push(`function ${name}() {\nlet v = 0, k = 0, i = 0, e = 0;\n${text}}\n`);
-  e.chars = body.chars;
-  return _put(e, `${name}();\n`);
+  e.functions.push(`function ${name}(bound) {\n${_PRELUDE}${text}return bound;\n}\n`);
+  e.chars = body.chars + _PRELUDE.length;
+  return _put(e, `bound = ${name}(bound);\n`);
 }
 
-/** Emits `node`'s walk as a local function; its name, or null past the bound. */
-function _emitFunction(e: _Emitter, node: _IndexNode): string | null {
-  const name = `f${e.labels++}`;
-  const body: _Emitter = { ...e, out: [], chars: e.chars };
-  if (!_emitChain(body, node)) return null;
-  e.chars = body.chars;
-  e.labels = body.labels;
-  e.functions.push(
-    `function ${name}() {\nlet v = 0, k = 0, i = 0, e = 0;\n${body.out.join("")}}\n`,
-  );
-  return name;
+/** The source of one rule's test (its matches in order), registering their slots. */
+function _testSource(e: _Emitter, rule: _EmittedRule): string {
+  const parts: string[] = [];
+  const context = rule.base === _BASE_NETWORK ? "NET" : "LNK";
+  for (const match of rule.matches) {
+    if (match.match.kind === "comment") continue;
+    if (match.compiledProgram !== undefined) {
+      e.constants.programs.push(match);
+      parts.push(
+        `P[${e.constants.programs.length - 1}](b, ${context}) ${match.invert ? "===" : "!=="} 0`,
+      );
+    } else {
+      e.constants.tests.push(match);
+      parts.push(`T[${e.constants.tests.length - 1}](st)`);
+    }
+  }
+  return parts.length === 0 ? "true" : parts.join(" && ");
+}
+
+/** The `case`s of rule `p` for the codes of it that leaves list. */
+function _ruleCases(e: _Emitter, rule: _EmittedRule, p: number, codes: Set<number>): string {
+  const matched = codes.has(2 * p);
+  const candidate = codes.has(2 * p + 1);
+  if (!matched && !candidate) return "";
+  const notIp = rule.base === _BASE_NETWORK ? `if (!isIp) break;\n` : "";
+  let out = "";
+  if (candidate) out += `case ${2 * p + 1}:\n${notIp}if (!(${_testSource(e, rule)})) break;\n`;
+  if (matched) out += `case ${2 * p}:\n${notIp}`;
+  const c = rule.counter;
+  out += `PK[${c}]++; BY[${c}] += size;\n`;
+  // A matched code taken: its candidate code (same word) is not taken after it.
+  const sibling = matched && candidate ? `m &= ${~(1 << ((2 * p + 1) & 31))};\n` : "";
+  switch (rule.kind) {
+    case _KIND_NONE:
+      return `${out}${sibling}break;\n`;
+    case _KIND_ACCEPT:
+      return `${out}D[0] = ${c}; return ${_R_ACCEPT};\n`;
+    case _KIND_DROP:
+      return `${out}D[0] = ${c}; return ${_R_DROP};\n`;
+    case _KIND_RETURN:
+      return `${out}return ${_R_END};\n`;
+  }
+  // A jump or goto: keep what is left of this word and the bound for `resume`.
+  return `${out}${sibling}if (m !== 0) { W[w] = m; U[j] = u | (1 << (w & 31)); }
+SV[0] = bound; return ${p};\n`;
+}
+
+/** Every code some leaf of the index lists. */
+function _listedCodes(root: _IndexNode): Set<number> {
+  const codes = new Set<number>();
+  const stack: _IndexNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    for (const code of node.leaf) codes.add(code);
+    for (const child of node.children) if (child !== null) stack.push(child);
+    if (node.rest !== null) stack.push(node.rest);
+  }
+  return codes;
+}
+
+/** The candidate loop: codes in rule order from the bit set, each rule's case. */
+function _runSource(
+  e: _Emitter,
+  rules: readonly _EmittedRule[],
+  root: _IndexNode,
+  usedWords: number,
+): string | null {
+  const codes = _listedCodes(root);
+  let cases = "";
+  for (let p = 0; p < rules.length; p++) {
+    cases += _ruleCases(e, rules[p], p, codes);
+    if (cases.length > _MAX_SOURCE_CHARS) return null;
+  }
+  return `function run(size, resume) {
+  const bound = resume ? SV[0] : collect();
+  const b = st.bytes, isIp = st.isIp;
+  for (let j = 0; j < ${usedWords}; j++) {
+    let u = U[j];
+    while (u !== 0) {
+      const w = (j << 5) + 31 - Math.clz32(u & -u);
+      u &= u - 1;
+      U[j] = u;
+      let m = W[w];
+      W[w] = 0;
+      while (m !== 0) {
+        const code = (w << 5) + 31 - Math.clz32(m & -m);
+        m &= m - 1;
+        if (code > bound) return ${_R_END};
+        switch (code) {
+${cases}        }
+      }
+    }
+  }
+  return ${_R_END};
+}`;
 }
 
 /** A chain's walk as source, not yet compiled (what `_compileWalk` needs). */
 export interface _EmittedWalk {
   source: string;
   constants: _Constants;
+  /** Words of the bit set (`W`) and of its used level (`U`). */
+  words: number;
+  usedWords: number;
 }
 
 /**
- * The source of the walk of the index `root` of a chain of `rules` rules,
- * or why there is none (bounds); {@linkcode _compileWalk} compiles it, in a
+ * The source of the walk of the index `root` of a chain of `rules`, or why
+ * there is none (bounds); {@linkcode _compileWalk} compiles it, in a
  * separate compile step.
  */
-export function _emitWalk(root: _IndexNode, rules: number): _EmittedWalk | { reason: string } {
-  if (2 * rules > _MAX_CODES) {
+export function _emitWalk(
+  root: _IndexNode,
+  rules: readonly _EmittedRule[],
+): _EmittedWalk | { reason: string } {
+  const tooLong = { reason: `generated walk exceeds ${_MAX_SOURCE_CHARS} characters` };
+  if (2 * rules.length > _MAX_CODES) {
     return { reason: `the chain has more than ${_MAX_CODES / 2} rules` };
   }
   const e: _Emitter = {
     out: [],
     chars: 0,
     functions: [],
-    constants: { nodes: [], starts: [] },
+    constants: { fields: [], starts: [], programs: [], tests: [] },
     labels: 0,
   };
-  if (!_emitChain(e, root)) {
-    return { reason: `generated walk exceeds ${_MAX_SOURCE_CHARS} characters` };
-  }
+  if (!_emitChain(e, root)) return tooLong;
+  const words = Math.max(1, Math.ceil((2 * rules.length) / 32));
+  const usedWords = Math.ceil(words / 32);
+  const run = _runSource(e, rules, root, usedWords);
+  if (run === null) return tooLong;
   const source = `"use strict";
-let st, b, isIp, fc, nB = 0, nE = 0, nN = 0, nM = 0, lB = 0, lE = 0, lN = 0, lM = 0;
-let W, U, t = 0, bound = ${_END};
+const NET = st.network, LNK = st.link;
 ${e.functions.join("")}
-return function collect(state, into) {
-  st = state; b = state.bytes; isIp = state.isIp; fc = state.frameClass;
-  const nw = state.networkWindow, lw = state.linkWindow;
-  nB = nw.base; nE = nw.loadEnd; nN = nw.network; nM = nw.mac;
-  lB = lw.base; lE = lw.loadEnd; lN = lw.network; lM = lw.mac;
-  W = into.words; U = into.used; bound = ${_END};
+function collect() {
+${_PRELUDE}
   // What the last walk left (past its bound, or not taken before a decision).
-  for (t = into.top; t !== 0; t &= t - 1) {
-    const u = 31 - Math.clz32(t & -t);
-    for (let x = U[u]; x !== 0; x &= x - 1) W[(u << 5) + 31 - Math.clz32(x & -x)] = 0;
-    U[u] = 0;
+  for (let j = 0; j < ${usedWords}; j++) {
+    for (let x = U[j]; x !== 0; x &= x - 1) W[(j << 5) + 31 - Math.clz32(x & -x)] = 0;
+    U[j] = 0;
   }
-  let v = 0, k = 0, i = 0, e = 0;
+  let bound = ${_END};
 ${e.out.join("")}
-  into.top = t; into.bound = bound;
-};`;
-  if (source.length > _MAX_SOURCE_CHARS + 4096) {
-    return { reason: `generated walk exceeds ${_MAX_SOURCE_CHARS} characters` };
+  return bound;
+}
+${run}
+return { run, collect };`;
+  if (source.length > _MAX_SOURCE_CHARS + 4096) return tooLong;
+  return { source, constants: e.constants, words, usedWords };
+}
+
+/** Slots whose first call puts the real function in its place and calls it. */
+function _lazySlots<F extends (...args: never[]) => unknown>(
+  count: number,
+  make: (slot: number) => F,
+): F[] {
+  const slots: F[] = [];
+  for (let s = 0; s < count; s++) {
+    slots.push(((...args: never[]) => (slots[s] = make(s))(...args)) as F);
   }
-  return { source, constants: e.constants };
+  return slots;
 }
 
 /** Compiles an emitted walk, or says why it cannot be (`new Function` refused). */
-export function _compileWalk({ source, constants }: _EmittedWalk): _SourceWalk {
-  let factory: (...args: unknown[]) => _CollectFrame;
+export function _compileWalk(emitted: _EmittedWalk): _SourceWalk {
+  const { source, constants, words, usedWords } = emitted;
+  type Factory = (...args: unknown[]) => {
+    run: (size: number, resume: boolean) => number;
+    collect: () => number;
+  };
+  let factory: Factory;
   try {
-    factory = new Function("N", "S", "load", "loadField", "interval", source) as (
-      ...args: unknown[]
-    ) => _CollectFrame;
+    factory = new Function(..._PARAMETERS, source) as Factory;
   } catch (error) {
     return { reason: `code generation failed (${error instanceof Error ? error.message : error})` };
   }
-  const { nodes, starts } = constants;
-  return { collect: factory(nodes, starts, _load, _loadField, _interval), chars: source.length };
+  const instantiate = (env: _WalkEnvironment): _ChainWalk => {
+    const W = new Int32Array(words);
+    const U = new Int32Array(usedWords);
+    // Programs compile on first call, tests are built on first call (as rule tests are).
+    const programs = _lazySlots<CompiledProgram>(
+      constants.programs.length,
+      (s) => constants.programs[s].compiledProgram!(),
+    );
+    const tests = _lazySlots<_Test>(
+      constants.tests.length,
+      (s) => constants.tests[s].build() ?? (() => true),
+    );
+    const { run, collect } = factory(
+      env.state,
+      W,
+      U,
+      new Int32Array(1),
+      env.packets,
+      env.bytes,
+      env.decided,
+      programs,
+      tests,
+      constants.fields,
+      constants.starts,
+      _load,
+      _loadField,
+      _interval,
+      _upperProtocol,
+    );
+    return { run, collect, words: W, used: U };
+  };
+  return { instantiate, chars: source.length };
 }
+
+/** The generated factory's parameters (in `_compileWalk`'s call order). */
+const _PARAMETERS = [
+  "st",
+  "W",
+  "U",
+  "SV",
+  "PK",
+  "BY",
+  "D",
+  "P",
+  "T",
+  "F",
+  "S",
+  "load",
+  "loadField",
+  "interval",
+  "upper",
+];

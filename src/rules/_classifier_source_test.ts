@@ -14,13 +14,7 @@ import { compileRuleSet, createFrameRef, type FrameRef } from "./compile_rule_se
 import { parseRuleSet } from "./parse_rule_set.ts";
 import { _RuleSetBuilder } from "./_rule_set_builder.ts";
 import { _collectCandidates, _END, _indexSize } from "./_rule_index.ts";
-import {
-  _MAX_CODES,
-  _MAX_SOURCE_CHARS,
-  _newBitCandidates,
-  type _SourceWalk,
-  _takeLeast,
-} from "./_classifier_source.ts";
+import { _MAX_CODES, _MAX_SOURCE_CHARS, type _SourceWalk } from "./_classifier_source.ts";
 
 function _build(text: string, strategy?: "source" | "closure") {
   const builder = new _RuleSetBuilder(parseRuleSet(text, { maxInstructions: 4096 }), {
@@ -164,6 +158,33 @@ function _dataCodes(lists: Int32Array[], count: number, bound: number): number[]
   return [...codes].sort((a, b) => a - b);
 }
 
+/** The codes of the bit set at or below `bound`, in order (what `run` takes). */
+function _bitCodes(words: Int32Array, used: Int32Array, bound: number): number[] {
+  const codes: number[] = [];
+  for (let w = 0; w < words.length; w++) {
+    const listed = (used[w >> 5] & (1 << (w & 31))) !== 0;
+    if (!listed) {
+      assert.equal(words[w], 0, `word ${w} is set but not marked used`);
+      continue;
+    }
+    for (let bit = 0; bit < 32; bit++) {
+      const code = (w << 5) + bit;
+      if ((words[w] & (1 << bit)) !== 0 && code <= bound) codes.push(code);
+    }
+  }
+  return codes;
+}
+
+/** Takes the first `count` used words out (as `run` does), leaving the others. */
+function _clearSome(words: Int32Array, used: Int32Array, count: number): void {
+  for (let w = 0; w < words.length && count > 0; w++) {
+    if ((used[w >> 5] & (1 << (w & 31))) === 0) continue;
+    used[w >> 5] &= ~(1 << (w & 31));
+    words[w] = 0;
+    count--;
+  }
+}
+
 Deno.test("the generated walk yields exactly the data walk's codes on random sets and frames", () => {
   const random = _prng(21);
   const contexts = new FrameContext();
@@ -186,8 +207,13 @@ Deno.test("the generated walk yields exactly the data walk's codes on random set
     const builder = _build(_randomRuleSet(random, rules, random.int(3)), "source");
     builder.indexRoots.forEach((root, c) => {
       const walk = builder.sourceWalks[c];
-      assert.ok("collect" in walk, "reason" in walk ? walk.reason : "");
-      const bits = _newBitCandidates(builder.indexEntries[c].length + rules + 64);
+      assert.ok("instantiate" in walk, "reason" in walk ? walk.reason : "");
+      const { collect, words, used } = walk.instantiate({
+        state,
+        packets: new Float64Array(rules),
+        bytes: new Float64Array(rules),
+        decided: new Int32Array(1),
+      });
       const lists: Int32Array[] = [];
       for (let p = 0; p < 100; p++) {
         const bytes = _randomFrame(random);
@@ -202,17 +228,12 @@ Deno.test("the generated walk yields exactly the data walk's codes on random set
         const into = { lists, count: 0, bound: _END };
         _collectCandidates(root, state, into);
         const want = _dataCodes(lists, into.count, into.bound);
-        walk.collect(state, bits);
-        assert.equal(bits.bound, into.bound);
-        // Every other frame takes only some codes: the next collect clears the rest.
-        const most = p % 2 === 0 ? Infinity : random.int(3);
-        const got: number[] = [];
-        while (got.length < most) {
-          const code = _takeLeast(bits);
-          if (code === _END) break;
-          got.push(code);
-        }
-        assert.deepEqual(got, want.slice(0, Math.min(most, want.length)));
+        const bound = collect();
+        assert.equal(bound, into.bound);
+        const got = _bitCodes(words, used, bound);
+        assert.deepEqual(got, want);
+        // Every other frame leaves some bits set: the next collect clears them.
+        if (p % 2 === 0) _clearSome(words, used, random.int(3));
         compared++;
         codes += want.length;
       }

@@ -194,7 +194,7 @@ export class _RuleSetBuilder {
         });
         return false;
       }
-      const emitted = _emitWalk(this.#builders[chain].root, this.#chains[chain].length);
+      const emitted = _emitWalk(this.#builders[chain].root, this.#chains[chain]);
       if ("reason" in emitted) this.#walks.push(emitted);
       else this.#emitted = emitted;
       return false;
@@ -261,7 +261,14 @@ export class _RuleSetBuilder {
       kind = rule.goto ? _T_GOTO : _T_JUMP;
       to = this.#chainIndex.get(target)!;
     }
-    const compiled: _CompiledRule = { base, test: () => true, kind, to, counter: this.#counter++ };
+    const compiled: _CompiledRule = {
+      base,
+      test: () => true,
+      kind,
+      to,
+      counter: this.#counter++,
+      matches: prepared,
+    };
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
