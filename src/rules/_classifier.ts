@@ -34,6 +34,7 @@ import {
   type _SourceWalk,
 } from "./_classifier_source.ts";
 import type { _PreparedMatch } from "./_match_tests.ts";
+import type { _Guard } from "./_guards.ts";
 import {
   _collectCandidates,
   type _Collected,
@@ -63,6 +64,8 @@ export interface _CompiledRule {
   counter: number;
   /** Its matches (the generated walk calls their programs and tests directly). */
   matches: readonly _PreparedMatch[];
+  /** The guards of each alternative of its summary that can hold (its index entries). */
+  alternatives: (readonly _Guard[])[];
 }
 
 /** Everything the classifier needs, built by the rule-set builder. */

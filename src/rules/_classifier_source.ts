@@ -49,7 +49,9 @@
 import { _END, type _IndexNode, _interval } from "./_rule_index.ts";
 import {
   _F_ADDRESS,
+  _F_INTERFACE,
   _F_LENGTH,
+  _F_LINK_TYPE,
   _F_PACKET,
   _F_UPPER_PROTOCOL,
   type _Field,
@@ -60,6 +62,7 @@ import type { _collectCandidates } from "./_rule_index.ts";
 import type { _Frame, _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK, type _PreparedMatch, _upperProtocol } from "./_match_tests.ts";
 import type { CompiledProgram } from "../bpf/compile.ts";
+import type { _Guard } from "./_guards.ts";
 
 /** Most characters of generated source for one chain's walk (then: the data walk). */
 export const _MAX_SOURCE_CHARS = 512 * 1024;
@@ -69,6 +72,15 @@ const _FUNCTION_CHARS = 8 * 1024;
 
 /** Range nodes with at most this many interval starts search them inline. */
 const _INLINE_STARTS = 32;
+
+/** Interface fields of at most this many names compare them inline. */
+const _INLINE_NAMES = 8;
+
+/** Rules per local function of a long chain's candidate cases (a power of two). */
+const _GROUP_RULES = 32;
+
+/** A case's result when the walk goes on to the next code. */
+const _R_NEXT = -4;
 
 /** Codes a chain's bit set holds (32 × 32 × 32): chains of more rules keep the data walk. */
 export const _MAX_CODES = 32768;
@@ -86,6 +98,8 @@ export interface _EmittedRule {
   kind: number;
   counter: number;
   matches: readonly _PreparedMatch[];
+  /** The guards of each alternative of its summary that can hold (its index entries). */
+  alternatives: readonly (readonly _Guard[])[];
 }
 
 /** Rule kinds (the values of ./_classifier.ts's `_T_*`). */
@@ -116,7 +130,12 @@ export interface _ChainWalk {
 
 /** The generated walk, or why there is none (then the data walk is used). */
 export type _SourceWalk =
-  | { instantiate: (env: _WalkEnvironment) => _ChainWalk; chars: number }
+  | {
+    instantiate: (env: _WalkEnvironment) => _ChainWalk;
+    chars: number;
+    /** Whether the candidate cases are local functions per group of rules (a long chain). */
+    grouped: boolean;
+  }
   | { reason: string };
 
 /** What the generated code refers to by index: fields, range starts, matches. */
@@ -161,20 +180,21 @@ const ipv = d.ipVersion, ncap = d.networkCapturedLength, ns = st.networkStart;
 let v = 0, k = 0, i = 0, e = 0;
 `;
 
-/** Source of the value of `node`'s field into `v` (-1 when it cannot be loaded). */
-function _loadSource(e: _Emitter, node: _IndexNode): string {
-  const field = node.source!;
-  const p = node.network ? "n" : "l";
-  const notIp = node.network ? "!isIp ? -1 : " : "";
-  const size = node.size;
+/** Source of the value of `field` into `v` (-1 when it cannot be loaded), as `_loadField`. */
+function _loadSource(e: _Emitter, field: _Field): string {
+  const network = field.base === _BASE_NETWORK;
+  const p = network ? "n" : "l";
+  const notIp = network ? "!isIp ? -1 : " : "";
+  const size = field.size;
+  const constantLoad = field.kind === _F_PACKET && field.msh < 0;
   // `_loadIndex`'s non-negative branch (base ≥ 0) and `_readBigEndian`, inlined.
-  if (node.constantLoad && node.offset >= 0) {
-    return `i = ${p}B + ${node.offset}; v = ${notIp}(i + ${size} <= ${p}E ? ${
+  if (constantLoad && field.offset >= 0) {
+    return `i = ${p}B + ${field.offset}; v = ${notIp}(i + ${size} <= ${p}E ? ${
       _readSource(size)
     } : -1);`;
   }
-  if (node.constantLoad) {
-    return `v = ${notIp}load(b, ${p}B, ${p}E, ${p}N, ${p}M, ${node.offset}, ${size});`;
+  if (constantLoad) {
+    return `v = ${notIp}load(b, ${p}B, ${p}E, ${p}N, ${p}M, ${field.offset}, ${size});`;
   }
   if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0) {
     // `_loadField`'s `ldx msh` case: 4 × the low nibble at `msh`, plus the offset.
@@ -193,6 +213,21 @@ if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -
     return `v = !isIp ? -1 : ipv === 4 ? (ncap >= 10 ? b[ns + 9] : -1) : upper(st);`;
   }
   if (field.kind === _F_LENGTH) return `v = ${notIp}${p}W;`;
+  if (field.kind === _F_LINK_TYPE) return `v = st.frame.linkType >>> 0;`;
+  if (field.kind === _F_INTERFACE) {
+    // The name's number among those the rules give, by comparing with each (-1: none).
+    const name = field.offset === 0 ? "interfaceName" : "outInterfaceName";
+    if (field.names!.size > _INLINE_NAMES) {
+      e.constants.fields.push(field);
+      const f = `F[${e.constants.fields.length - 1}]`;
+      return `v = ${f}.names.get(st.frame.${name} ?? "") ?? -1;`;
+    }
+    let out = `i = -1; { const name = st.frame.${name} ?? "";\n`;
+    for (const [text, n] of field.names!) {
+      out += `if (name === ${JSON.stringify(text)}) i = ${n}; else `;
+    }
+    return `${out}{} } v = i;`;
+  }
   e.constants.fields.push(field);
   return `v = loadField(F[${e.constants.fields.length - 1}], st);`;
 }
@@ -221,7 +256,7 @@ function _emitChain(e: _Emitter, first: _IndexNode): boolean {
       _put(e, `break ${label};\n}\n`);
       break;
     }
-    _put(e, `${_loadSource(e, node)}\nif (v >= 0) {\nk = (v & ${node.mask}) >>> 0;\n`);
+    _put(e, `${_loadSource(e, node.source!)}\nif (v >= 0) {\nk = (v & ${node.mask}) >>> 0;\n`);
     if (!_emitChildren(e, node)) return false;
     if (!_put(e, `}\n}\n`)) return false;
   }
@@ -339,32 +374,75 @@ function _testSource(e: _Emitter, rule: _EmittedRule): string {
   return parts.length === 0 ? "true" : parts.join(" && ");
 }
 
+/** Most alternatives whose guards a candidate's case checks before its test. */
+const _CHECKED_ALTERNATIVES = 2;
+/** Most guards of each alternative it checks (the most selective first). */
+const _CHECKED_GUARDS = 2;
+
+/** Bits of information a guard gives: mask bits less the bits of its range's width. */
+function _selectivity(g: _Guard): number {
+  let bits = 0;
+  for (let m = g.mask >>> 0; m !== 0; m = (m & (m - 1)) >>> 0) bits++;
+  return bits - Math.log2(g.hi - g.lo + 1);
+}
+
+/**
+ * Source that breaks out of a candidate's case when none of the rule's
+ * alternatives has all its guards holding (each guard is necessary for its
+ * alternative, so the rule cannot match): cheap field loads that spare a
+ * program run where the index did not check them. Empty when an
+ * alternative has no guard or there are too many alternatives.
+ */
+function _guardsSource(e: _Emitter, rule: _EmittedRule, fields: readonly _Field[]): string {
+  const alternatives = rule.alternatives;
+  if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES) return "";
+  if (alternatives.some((guards) => guards.length === 0)) return "";
+  let out = "ok = false;\n";
+  alternatives.forEach((guards, a) => {
+    const label = `g${e.labels++}`;
+    out += `${a > 0 ? "if (!ok) " : ""}${label}: {\n`;
+    const selective = [...guards].sort((a, b) => _selectivity(b) - _selectivity(a));
+    for (const g of selective.slice(0, _CHECKED_GUARDS)) {
+      out += `${_loadSource(e, fields[g.field])}\nk = (v & ${g.mask}) >>> 0;
+if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};\n`;
+    }
+    out += `ok = true;\n}\n`;
+  });
+  return `${out}if (!ok) break;\n`;
+}
+
 /** The `case`s of rule `p` for the codes of it that leaves list. */
-function _ruleCases(e: _Emitter, rule: _EmittedRule, p: number, codes: Set<number>): string {
+function _ruleCases(
+  e: _Emitter,
+  rule: _EmittedRule,
+  p: number,
+  codes: Set<number>,
+  fields: readonly _Field[],
+): string {
   const matched = codes.has(2 * p);
   const candidate = codes.has(2 * p + 1);
   if (!matched && !candidate) return "";
   const notIp = rule.base === _BASE_NETWORK ? `if (!isIp) break;\n` : "";
   let out = "";
-  if (candidate) out += `case ${2 * p + 1}:\n${notIp}if (!(${_testSource(e, rule)})) break;\n`;
+  if (candidate) {
+    out += `case ${2 * p + 1}:\n${notIp}${_guardsSource(e, rule, fields)}`;
+    out += `if (!(${_testSource(e, rule)})) break;\n`;
+  }
   if (matched) out += `case ${2 * p}:\n${notIp}`;
   const c = rule.counter;
   out += `PK[${c}]++; BY[${c}] += size;\n`;
-  // A matched code taken: its candidate code (same word) is not taken after it.
-  const sibling = matched && candidate ? `m &= ${~(1 << ((2 * p + 1) & 31))};\n` : "";
   switch (rule.kind) {
     case _KIND_NONE:
-      return `${out}${sibling}break;\n`;
+      return `${out}break;\n`;
     case _KIND_ACCEPT:
-      return `${out}D[0] = ${c}; return ${_R_ACCEPT};\n`;
+      return `${out}D[0] = ${c}; r = ${_R_ACCEPT}; break;\n`;
     case _KIND_DROP:
-      return `${out}D[0] = ${c}; return ${_R_DROP};\n`;
+      return `${out}D[0] = ${c}; r = ${_R_DROP}; break;\n`;
     case _KIND_RETURN:
-      return `${out}return ${_R_END};\n`;
+      return `${out}r = ${_R_END}; break;\n`;
   }
-  // A jump or goto: keep what is left of this word and the bound for `resume`.
-  return `${out}${sibling}if (m !== 0) { W[w] = m; U[j] = u | (1 << (w & 31)); }
-SV[0] = bound; return ${p};\n`;
+  // A jump or goto: `run` keeps what is left and the bound for `resume`.
+  return `${out}r = ${p}; break;\n`;
 }
 
 /** Every code some leaf of the index lists. */
@@ -386,16 +464,37 @@ function _runSource(
   rules: readonly _EmittedRule[],
   root: _IndexNode,
   usedWords: number,
+  fields: readonly _Field[],
 ): string | null {
   const codes = _listedCodes(root);
-  let cases = "";
+  // Per group of `_GROUP_RULES` rules, its cases.
+  const groups: string[] = [];
+  let chars = 0;
   for (let p = 0; p < rules.length; p++) {
-    cases += _ruleCases(e, rules[p], p, codes);
-    if (cases.length > _MAX_SOURCE_CHARS) return null;
+    const g = Math.floor(p / _GROUP_RULES);
+    const cases = _ruleCases(e, rules[p], p, codes, fields);
+    groups[g] = (groups[g] ?? "") + cases;
+    chars += cases.length;
+    if (chars > _MAX_SOURCE_CHARS) return null;
   }
-  return `function run(size, resume) {
+  let dispatch: string;
+  let functions = "";
+  if (chars <= _FUNCTION_CHARS * 2) {
+    dispatch = `r = ${_R_NEXT};\nswitch (code) {\n${groups.join("")}}\n`;
+  } else {
+    // A long chain's cases are local functions, one per group of rules.
+    dispatch = `switch (code >> ${Math.log2(2 * _GROUP_RULES)}) {\n`;
+    groups.forEach((cases, g) => {
+      if (cases === undefined || cases === "") return;
+      functions += `function k${g}(code, size, bound) {
+${_PRELUDE}let ok = false, r = ${_R_NEXT};\nswitch (code) {\n${cases}}\nreturn r;\n}\n`;
+      dispatch += `case ${g}: r = k${g}(code, size, bound); break;\n`;
+    });
+    dispatch += `default: r = ${_R_NEXT};\n}\n`;
+  }
+  return `${functions}function run(size, resume) {
   const bound = resume ? SV[0] : collect();
-  const b = st.bytes, isIp = st.isIp;
+  ${_PRELUDE}let ok = false, r = 0;
   for (let j = 0; j < ${usedWords}; j++) {
     let u = U[j];
     while (u !== 0) {
@@ -408,8 +507,19 @@ function _runSource(
         const code = (w << 5) + 31 - Math.clz32(m & -m);
         m &= m - 1;
         if (code > bound) return ${_R_END};
-        switch (code) {
-${cases}        }
+${dispatch}
+        // A matched code (even) was taken: the rule's candidate code is not.
+        if ((code & 1) === 0) m &= ~(1 << ((code + 1) & 31));
+        if (r !== ${_R_NEXT}) {
+          if (r >= 0) {
+            if (m !== 0) {
+              W[w] = m;
+              U[j] = u | (1 << (w & 31));
+            }
+            SV[0] = bound;
+          }
+          return r;
+        }
       }
     }
   }
@@ -424,6 +534,7 @@ export interface _EmittedWalk {
   /** Words of the bit set (`W`) and of its used level (`U`). */
   words: number;
   usedWords: number;
+  grouped: boolean;
 }
 
 /**
@@ -434,6 +545,7 @@ export interface _EmittedWalk {
 export function _emitWalk(
   root: _IndexNode,
   rules: readonly _EmittedRule[],
+  fields: readonly _Field[],
 ): _EmittedWalk | { reason: string } {
   const tooLong = { reason: `generated walk exceeds ${_MAX_SOURCE_CHARS} characters` };
   if (2 * rules.length > _MAX_CODES) {
@@ -449,8 +561,9 @@ export function _emitWalk(
   if (!_emitChain(e, root)) return tooLong;
   const words = Math.max(1, Math.ceil((2 * rules.length) / 32));
   const usedWords = Math.ceil(words / 32);
-  const run = _runSource(e, rules, root, usedWords);
+  const run = _runSource(e, rules, root, usedWords, fields);
   if (run === null) return tooLong;
+  const grouped = run.startsWith("function k");
   const source = `"use strict";
 const NET = st.network, LNK = st.link;
 ${e.functions.join("")}
@@ -468,7 +581,7 @@ ${e.out.join("")}
 ${run}
 return { run, collect };`;
   if (source.length > _MAX_SOURCE_CHARS + 4096) return tooLong;
-  return { source, constants: e.constants, words, usedWords };
+  return { source, constants: e.constants, words, usedWords, grouped };
 }
 
 /** Slots whose first call puts the real function in its place and calls it. */
@@ -527,7 +640,7 @@ export function _compileWalk(emitted: _EmittedWalk): _SourceWalk {
     );
     return { run, collect, words: W, used: U };
   };
-  return { instantiate, chars: source.length };
+  return { instantiate, chars: source.length, grouped: emitted.grouped };
 }
 
 /** The generated factory's parameters (in `_compileWalk`'s call order). */

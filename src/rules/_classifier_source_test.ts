@@ -241,3 +241,25 @@ Deno.test("the generated walk yields exactly the data walk's codes on random set
   }
   assert.ok(compared > 0 && codes > compared, `${codes} codes in ${compared} walks`);
 });
+
+Deno.test("long chains' cases run as local functions per group of rules, with jumps resumed", () => {
+  const random = _prng(33);
+  let grouped = 0;
+  for (let set = 0; set < 6; set++) {
+    const text = _randomRuleSet(random, 300 + random.int(300), 1 + random.int(4));
+    const builder = _build(text, "source");
+    for (const walk of builder.sourceWalks) if ("grouped" in walk && walk.grouped) grouped++;
+    const frames = Array.from({ length: 400 }, () => {
+      const bytes = _randomFrame(random);
+      return createFrameRef({
+        bytes,
+        capturedLength: bytes.length,
+        wireLength: bytes.length,
+        linkType: 1,
+        interfaceName: random.pick(["", "eth0", "eth1", "wlan0"]),
+      });
+    });
+    _agrees(text, frames);
+  }
+  assert.ok(grouped > 0, "no chain's cases were grouped");
+});
