@@ -27,10 +27,13 @@
  *   many kilobytes unoptimised).
  * - `run(size, resume)`: takes the codes out in rule order and runs, per
  *   code, that rule's case of a `switch` emitted in rule order: a matched
- *   code (exact, every guard checked) runs no test; a candidate code calls
- *   its matches' compiled programs with the rule's context directly (other
- *   matches: their prepared tests); then the rule's counters (typed-array
- *   increments at constant indexes) and its target. It returns
+ *   code (exact, every guard checked) runs no test; a candidate code first
+ *   checks its summary's cheap guards (address, interface, link type: a
+ *   failed one proves it cannot match) and then calls its matches'
+ *   compiled programs with the rule's context directly (other matches:
+ *   their prepared tests); then the rule's counters (typed-array increments
+ *   at constant indexes) and its target. A long chain's cases (over
+ *   {@linkcode _INLINE_CASES_CHARS}) are local functions, one per 32 rules. It returns
  *   {@linkcode _R_END} (end of the chain, `RETURN`, or past the bound),
  *   {@linkcode _R_ACCEPT} / {@linkcode _R_DROP} (the deciding rule's
  *   counter index in `decided[0]`), or the position of a rule that jumps
@@ -75,6 +78,12 @@ const _INLINE_STARTS = 32;
 
 /** Interface fields of at most this many names compare them inline. */
 const _INLINE_NAMES = 8;
+
+/**
+ * Candidate cases up to this many characters are inline in `run` (measured:
+ * faster than a call per code at 100 rules); a longer chain's are grouped.
+ */
+const _INLINE_CASES_CHARS = 64 * 1024;
 
 /** Rules per local function of a long chain's candidate cases (a power of two). */
 const _GROUP_RULES = 32;
@@ -379,6 +388,13 @@ const _CHECKED_ALTERNATIVES = 2;
 /** Most guards of each alternative it checks (the most selective first). */
 const _CHECKED_GUARDS = 2;
 
+/**
+ * Fields whose guards a candidate's case checks: loads that cost a few
+ * reads and often fail (measured: checking packet-load guards too costs
+ * more in code size than the program runs it spares, at 1,000 rules).
+ */
+const _CHECKED_KINDS = new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE]);
+
 /** Bits of information a guard gives: mask bits less the bits of its range's width. */
 function _selectivity(g: _Guard): number {
   let bits = 0;
@@ -394,15 +410,17 @@ function _selectivity(g: _Guard): number {
  * alternative has no guard or there are too many alternatives.
  */
 function _guardsSource(e: _Emitter, rule: _EmittedRule, fields: readonly _Field[]): string {
-  const alternatives = rule.alternatives;
+  const checked = (guards: readonly _Guard[]) =>
+    guards.filter((g) => _CHECKED_KINDS.has(fields[g.field].kind))
+      .sort((a, b) => _selectivity(b) - _selectivity(a)).slice(0, _CHECKED_GUARDS);
+  const alternatives = rule.alternatives.map(checked);
   if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES) return "";
   if (alternatives.some((guards) => guards.length === 0)) return "";
   let out = "ok = false;\n";
   alternatives.forEach((guards, a) => {
     const label = `g${e.labels++}`;
     out += `${a > 0 ? "if (!ok) " : ""}${label}: {\n`;
-    const selective = [...guards].sort((a, b) => _selectivity(b) - _selectivity(a));
-    for (const g of selective.slice(0, _CHECKED_GUARDS)) {
+    for (const g of guards) {
       out += `${_loadSource(e, fields[g.field])}\nk = (v & ${g.mask}) >>> 0;
 if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};\n`;
     }
@@ -479,7 +497,7 @@ function _runSource(
   }
   let dispatch: string;
   let functions = "";
-  if (chars <= _FUNCTION_CHARS * 2) {
+  if (chars <= _INLINE_CASES_CHARS) {
     dispatch = `r = ${_R_NEXT};\nswitch (code) {\n${groups.join("")}}\n`;
   } else {
     // A long chain's cases are local functions, one per group of rules.
