@@ -310,17 +310,18 @@ function _makeIndexedWalk(
     return _dataRunner(walk, root!, chains[chain], decided);
   });
 
+  // The entry chain's runner is called directly (one call site, one target).
+  const entryRun = runners[entry];
   return (size: number): number => {
     let chain = entry;
-    let resume = false;
     let sp = 0;
+    let r = entryRun(size, false);
     for (;;) {
-      const r = runners[chain](size, resume);
       if (r >= 0) {
         const rule = chains[chain][r];
         if (rule.kind === _T_JUMP) stackChain[sp++] = chain;
         chain = rule.to;
-        resume = false;
+        r = runners[chain](size, false);
         continue;
       }
       if (r !== _R_END) {
@@ -330,7 +331,7 @@ function _makeIndexedWalk(
       // End of the chain or RETURN.
       if (sp > 0) {
         chain = stackChain[--sp];
-        resume = true;
+        r = runners[chain](size, true);
         continue;
       }
       policyPackets[entry]++;
