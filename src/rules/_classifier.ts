@@ -5,10 +5,15 @@
  * decides; `-j` descends and returns, `-g` goes without return, `RETURN` or
  * the end of a user chain returns, the end of the entry chain applies its
  * policy; every matching rule counts):
- * - indexed: per chain entered, the index gives sorted lists of the rules
- *   that can match (a rule in none is proven not to match); they are merged
- *   in rule order and only those rules' tests run, except for rules listed
- *   as matched (an exact summary whose guards the walk checked all of);
+ * - indexed: per chain entered, the index gives the rules that can match
+ *   (a rule in none is proven not to match), and only those rules' tests
+ *   run, in rule order, except for rules listed as matched (an exact
+ *   summary whose guards the walk checked all of). Each chain has a runner:
+ *   its generated walk (./_classifier_source.ts: index walk and candidate
+ *   loop as one generated function per chain), or else the data walk
+ *   (./_rule_index.ts' sorted lists, merged here). A runner returns at a
+ *   verdict, at its chain's end, or at a jump (resumed after it later): the
+ *   chain stack is kept here, so nesting costs no JavaScript stack;
  * - rule by rule: every rule's test runs in order (the reference).
  *
  * @module

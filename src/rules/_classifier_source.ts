@@ -12,8 +12,9 @@
  *   the same block (a `break` out of the block is the data walk's
  *   `return`). A range node finds the key's elementary interval with an
  *   inlined binary search over its starts (`_interval` past
- *   {@linkcode _INLINE_STARTS} starts), and each segment-tree node's subtree
- *   is a block run when the interval is among those it covers. The frame's
+ *   {@linkcode _INLINE_STARTS} starts), then runs the subtrees of the
+ *   segment-tree nodes on the path from that interval's leaf to the root
+ *   (per level a `switch` on the path's node at that level). The frame's
  *   state (bytes, windows, IP version, frame class, the bound) is held in
  *   locals of the function. Packet loads at a constant offset or relative
  *   to `ldx msh`, `-s`/`-d` address words, the IPv4 `-p` protocol and the
@@ -322,28 +323,29 @@ function _emitChildren(e: _Emitter, node: _IndexNode): boolean {
     }
     return _put(e, `}\n`);
   }
-  // Segment tree: the interval, then each tree node with a subtree whose intervals hold it.
+  // Segment tree: the interval's leaf, then per level from the bottom up a
+  // `switch` on the path's tree node there (one dispatch per level).
   const starts = node.starts;
   const name = `r${e.labels++}`;
   _put(e, _searchSource(e, starts, name));
-  const last = starts.length - 1;
-  for (let j = 1; j < node.children.length; j++) {
-    const child = node.children[j];
-    if (child === null) continue;
-    let lo = j;
-    let hi = j;
-    while (lo < node.leaves) {
-      lo = 2 * lo;
-      hi = 2 * hi + 1;
+  const leaves = node.leaves;
+  const height = Math.log2(leaves);
+  const path = `p${e.labels++}`;
+  _put(e, `const ${path} = ${name} < 0 ? 0 : ${name} + ${leaves};\n`);
+  for (let level = height; level >= 0; level--) {
+    const first = 1 << level;
+    let cases = false;
+    for (let j = first; j < 2 * first && j < node.children.length; j++) {
+      const child = node.children[j];
+      if (child === null) continue;
+      // A tree node none of whose intervals exists is never on a path.
+      if ((j << (height - level)) - leaves > starts.length - 1) continue;
+      if (!cases) _put(e, `switch (${path} >> ${height - level}) {\n`);
+      cases = true;
+      _put(e, `case ${j}: {\n`);
+      if (!_emitChild(e, child) || !_put(e, `break;\n}\n`)) return false;
     }
-    lo -= node.leaves;
-    hi = Math.min(hi - node.leaves, last);
-    if (lo > last) continue;
-    _put(
-      e,
-      lo === hi ? `if (${name} === ${lo}) {\n` : `if (${name} >= ${lo} && ${name} <= ${hi}) {\n`,
-    );
-    if (!_emitChild(e, child) || !_put(e, `}\n`)) return false;
+    if (cases) _put(e, `}\n`);
   }
   return true;
 }
