@@ -75,7 +75,7 @@ export const _MAX_SOURCE_CHARS = 512 * 1024;
 const _FUNCTION_CHARS = 8 * 1024;
 
 /** Range nodes with at most this many interval starts search them inline. */
-const _INLINE_STARTS = 32;
+const _INLINE_STARTS = 128;
 
 /** Interface fields of at most this many names compare them inline. */
 const _INLINE_NAMES = 8;
