@@ -263,3 +263,37 @@ Deno.test("long chains' cases run as local functions per group of rules, with ju
   }
   assert.ok(grouped > 0, "no chain's cases were grouped");
 });
+
+Deno.test("a candidate's interface and address guards are checked before its programs", () => {
+  // Each rule's `!` match says nothing: the rule is a candidate whose cheap guards decide first.
+  const rules = [
+    `-A INPUT -i eth1 -m bpf ! --expr "udp" -j DROP`,
+    `-A INPUT -s 10.0.0.1 -m bpf ! --expr "tcp port 80"`,
+    `-A INPUT -d 2001:db8::1 -m u32 ! --u32 "6&0xFF=17" -j ACCEPT`,
+    `-A INPUT -o lo -m bpf ! --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0"`,
+  ];
+  const frames: FrameRef[] = [];
+  for (const name of ["", "eth0", "eth1"]) {
+    for (const out of ["", "lo"]) {
+      for (const [source, protocol, port] of [[1, 6, 80], [1, 17, 53], [2, 6, 22]]) {
+        const frame = _ipv4Frame([10, 0, 0, source], [10, 0, 0, 9], protocol, [1234, port]);
+        frame.interfaceName = name;
+        frame.outInterfaceName = out;
+        frames.push(frame);
+      }
+    }
+  }
+  const ipv6 = new Uint8Array(74);
+  ipv6.set([0x86, 0xdd, 0x60, 0, 0, 0, 0, 20, 6, 64], 12);
+  ipv6.set([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 38);
+  frames.push(createFrameRef({ bytes: ipv6, capturedLength: 74, wireLength: 74, linkType: 1 }));
+  _agrees(_table(rules), frames);
+  // The guards are in the generated cases (not only in the index walk).
+  const builder = _build(_table(rules), "source");
+  const [walk] = builder.sourceWalks;
+  assert.ok("instantiate" in walk);
+  const counted = compileRuleSet(parseRuleSet(_table(rules)), { strategy: "source" });
+  for (const frame of frames) counted.classify(frame);
+  const hits = counted.counters().chains.INPUT.rules.map((r) => r.packets);
+  assert.ok(hits.every((n) => n > 0) && hits.some((n) => n < frames.length), `hits ${hits}`);
+});
