@@ -375,11 +375,11 @@ function _testSource(e: _Emitter, rule: _EmittedRule): string {
     if (match.compiledProgram !== undefined) {
       e.constants.programs.push(match);
       parts.push(
-        `P[${e.constants.programs.length - 1}](b, ${context}) ${match.invert ? "===" : "!=="} 0`,
+        `P${e.constants.programs.length - 1}(b, ${context}) ${match.invert ? "===" : "!=="} 0`,
       );
     } else {
       e.constants.tests.push(match);
-      parts.push(`T[${e.constants.tests.length - 1}](st)`);
+      parts.push(`T${e.constants.tests.length - 1}(st)`);
     }
   }
   return parts.length === 0 ? "true" : parts.join(" && ");
@@ -449,21 +449,33 @@ function _ruleCases(
     out += `if (!(${_testSource(e, rule)})) break;\n`;
   }
   if (matched) out += `case ${2 * p}:\n${notIp}`;
-  const c = rule.counter;
-  out += `PK[${c}]++; BY[${c}] += size;\n`;
+  // The rule matched: its counter (counted after the switch, `_COUNT`) and its result.
+  out += `c = ${rule.counter}; `;
   switch (rule.kind) {
     case _KIND_NONE:
       return `${out}break;\n`;
     case _KIND_ACCEPT:
-      return `${out}D[0] = ${c}; r = ${_R_ACCEPT}; break;\n`;
+      return `${out}r = ${_R_ACCEPT}; break;\n`;
     case _KIND_DROP:
-      return `${out}D[0] = ${c}; r = ${_R_DROP}; break;\n`;
+      return `${out}r = ${_R_DROP}; break;\n`;
     case _KIND_RETURN:
       return `${out}r = ${_R_END}; break;\n`;
   }
   // A jump or goto: `run` keeps what is left and the bound for `resume`.
   return `${out}r = ${p}; break;\n`;
 }
+
+/**
+ * After a switch of cases: the matched rule's counters and, with a verdict,
+ * the deciding counter. One place for every rule (not a keyed store per
+ * case: a case first reached in optimised code would deoptimise it).
+ */
+const _COUNT = `if (c >= 0) {
+PK[c]++;
+BY[c] += size;
+if (r === ${_R_ACCEPT} || r === ${_R_DROP}) D[0] = c;
+}
+`;
 
 /** Every code some leaf of the index lists. */
 function _listedCodes(root: _IndexNode): Set<number> {
@@ -500,21 +512,22 @@ function _runSource(
   let dispatch: string;
   let functions = "";
   if (chars <= _INLINE_CASES_CHARS) {
-    dispatch = `r = ${_R_NEXT};\nswitch (code) {\n${groups.join("")}}\n`;
+    dispatch = `r = ${_R_NEXT}; c = -1;\nswitch (code) {\n${groups.join("")}}\n${_COUNT}`;
   } else {
     // A long chain's cases are local functions, one per group of rules.
     dispatch = `switch (code >> ${Math.log2(2 * _GROUP_RULES)}) {\n`;
     groups.forEach((cases, g) => {
       if (cases === undefined || cases === "") return;
       functions += `function k${g}(code, size, bound) {
-${_PRELUDE}let ok = false, r = ${_R_NEXT};\nswitch (code) {\n${cases}}\nreturn r;\n}\n`;
+${_PRELUDE}let ok = false, r = ${_R_NEXT}, c = -1;
+switch (code) {\n${cases}}\n${_COUNT}return r;\n}\n`;
       dispatch += `case ${g}: r = k${g}(code, size, bound); break;\n`;
     });
     dispatch += `default: r = ${_R_NEXT};\n}\n`;
   }
   return `${functions}function run(size, resume) {
   const bound = resume ? SV[0] : collect();
-  ${_PRELUDE}let ok = false, r = 0;
+  ${_PRELUDE}let ok = false, r = 0, c = -1;
   for (let j = 0; j < ${usedWords}; j++) {
     let u = U[j];
     while (u !== 0) {
@@ -586,7 +599,7 @@ export function _emitWalk(
   const grouped = run.startsWith("function k");
   const source = `"use strict";
 const NET = st.network, LNK = st.link;
-${e.functions.join("")}
+${_slotDeclarations(e.constants)}${e.functions.join("")}
 function collect() {
 ${_PRELUDE}
   // What the last walk left (past its bound, or not taken before a decision).
@@ -604,16 +617,21 @@ return { run, collect };`;
   return { source, constants: e.constants, words, usedWords, grouped };
 }
 
-/** Slots whose first call puts the real function in its place and calls it. */
-function _lazySlots<F extends (...args: never[]) => unknown>(
-  count: number,
-  make: (slot: number) => F,
-): F[] {
-  const slots: F[] = [];
-  for (let s = 0; s < count; s++) {
-    slots.push(((...args: never[]) => (slots[s] = make(s))(...args)) as F);
+/**
+ * The programs' and tests' variables (`P<q>`, `T<q>`): each starts as a
+ * function whose first call puts the compiled program (`P(q)`) or built
+ * test (`T(q)`) in its place and calls it. Named variables, not an array:
+ * a case first reached in optimised code then costs no keyed-access deopt.
+ */
+function _slotDeclarations(constants: _Constants): string {
+  let out = "";
+  for (let q = 0; q < constants.programs.length; q++) {
+    out += `let P${q} = (x, y) => (P${q} = P(${q}))(x, y);\n`;
   }
-  return slots;
+  for (let q = 0; q < constants.tests.length; q++) {
+    out += `let T${q} = (x) => (T${q} = T(${q}))(x);\n`;
+  }
+  return out;
 }
 
 /** Compiles an emitted walk, or says why it cannot be (`new Function` refused). */
@@ -633,14 +651,8 @@ export function _compileWalk(emitted: _EmittedWalk): _SourceWalk {
     const W = new Int32Array(words);
     const U = new Int32Array(usedWords);
     // Programs compile on first call, tests are built on first call (as rule tests are).
-    const programs = _lazySlots<CompiledProgram>(
-      constants.programs.length,
-      (s) => constants.programs[s].compiledProgram!(),
-    );
-    const tests = _lazySlots<_Test>(
-      constants.tests.length,
-      (s) => constants.tests[s].build() ?? (() => true),
-    );
+    const programs = (q: number): CompiledProgram => constants.programs[q].compiledProgram!();
+    const tests = (q: number): _Test => constants.tests[q].build() ?? (() => true);
     const { run, collect } = factory(
       env.state,
       W,
