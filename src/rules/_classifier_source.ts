@@ -32,8 +32,9 @@
  *   checks its summary's cheap guards (address, interface, link type: a
  *   failed one proves it cannot match) and then calls its matches'
  *   compiled programs with the rule's context directly (other matches:
- *   their prepared tests); then the rule's counters (typed-array increments
- *   at constant indexes) and its target. A long chain's cases (over
+ *   their prepared tests); a matched rule's case gives its counter index and
+ *   its target, counted after the switch (one typed-array store site). A
+ *   long chain's cases (over
  *   {@linkcode _INLINE_CASES_CHARS}) are local functions, one per 32 rules. It returns
  *   {@linkcode _R_END} (end of the chain, `RETURN`, or past the bound),
  *   {@linkcode _R_ACCEPT} / {@linkcode _R_DROP} (the deciding rule's
