@@ -238,6 +238,11 @@ interface _Walk {
 /** A walk: the verdict of the frame in `walk.state` (1 accept, 0 drop); counts the rules. */
 type _WalkFrame = (size: number, isIp: boolean) => number;
 
+/** The runner of a chain without rules. */
+function _endRunner(): number {
+  return _R_END;
+}
+
 /** The data-driven runner of one chain (./_rule_index.ts), as a generated walk's `run`. */
 function _dataRunner(
   walk: _Walk,
@@ -302,6 +307,8 @@ function _makeIndexedWalk(
   const { policyPackets, policyBytes } = walk.counters;
   const decided = new Int32Array(1);
   const runners: _ChainRunner[] = indexes.map((root, chain) => {
+    // A chain without rules ends at once (the 0-rule set: no walk per frame).
+    if (chains[chain].length === 0) return _endRunner;
     const generated = walks[chain];
     if (generated !== undefined && "instantiate" in generated) {
       const instance: _ChainWalk = generated.instantiate({
