@@ -182,14 +182,47 @@ function _readSource(size: number): string {
   return `((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0`;
 }
 
-/** The frame's state as locals (the prelude of `collect` and of each local function). */
-const _PRELUDE = `const b = st.bytes, isIp = st.isIp, fc = st.frameClass;
-const nw = st.networkWindow, lw = st.linkWindow, d = st.descriptor;
-const nB = nw.base, nE = nw.loadEnd, nN = nw.network, nM = nw.mac, nW = nw.wire;
-const lB = lw.base, lE = lw.loadEnd, lN = lw.network, lM = lw.mac, lW = lw.wire;
-const ipv = d.ipVersion, ncap = d.networkCapturedLength, ns = st.networkStart;
-let v = 0, k = 0, i = 0, e = 0;
-`;
+/** The frame's state as locals: name, value, and the locals the value reads. */
+const _LOCALS: readonly (readonly [string, string, string])[] = [
+  ["b", "st.bytes", ""],
+  ["isIp", "st.isIp", ""],
+  ["fc", "st.frameClass", ""],
+  ["nw", "st.networkWindow", ""],
+  ["lw", "st.linkWindow", ""],
+  ["d", "st.descriptor", ""],
+  ["nB", "nw.base", "nw"],
+  ["nE", "nw.loadEnd", "nw"],
+  ["nN", "nw.network", "nw"],
+  ["nM", "nw.mac", "nw"],
+  ["nW", "nw.wire", "nw"],
+  ["lB", "lw.base", "lw"],
+  ["lE", "lw.loadEnd", "lw"],
+  ["lN", "lw.network", "lw"],
+  ["lM", "lw.mac", "lw"],
+  ["lW", "lw.wire", "lw"],
+  ["ipv", "d.ipVersion", "d"],
+  ["ncap", "d.networkCapturedLength", "d"],
+  ["ns", "st.networkStart", ""],
+];
+
+/**
+ * The prelude of a generated function whose body is `body`: the frame-state
+ * locals it reads (each a property load per call, so only those), and the
+ * scratch variables.
+ */
+function _prelude(body: string): string {
+  const needed = new Set<string>();
+  for (const [name, , reads] of _LOCALS) {
+    if (new RegExp(`\\b${name}\\b`).test(body)) {
+      needed.add(name);
+      if (reads !== "") needed.add(reads);
+    }
+  }
+  const declarations = _LOCALS.filter(([name]) => needed.has(name))
+    .map(([name, value]) => `${name} = ${value}`);
+  const locals = declarations.length === 0 ? "" : `const ${declarations.join(", ")};\n`;
+  return `${locals}let v = 0, k = 0, i = 0, e = 0;\n`;
+}
 
 /** Source of the value of `field` into `v` (-1 when it cannot be loaded), as `_loadField`. */
 function _loadSource(e: _Emitter, field: _Field): string {
@@ -362,8 +395,9 @@ function _emitChild(e: _Emitter, child: _IndexNode): boolean {
   e.labels = body.labels;
   if (text.length <= _FUNCTION_CHARS) return _put(e, text);
   const name = `f${e.labels++}`;
-  e.functions.push(`function ${name}(bound) {\n${_PRELUDE}${text}return bound;\n}\n`);
-  e.chars = body.chars + _PRELUDE.length;
+  const prelude = _prelude(text);
+  e.functions.push(`function ${name}(bound) {\n${prelude}${text}return bound;\n}\n`);
+  e.chars = body.chars + prelude.length;
   return _put(e, `bound = ${name}(bound);\n`);
 }
 
@@ -520,7 +554,7 @@ function _runSource(
     groups.forEach((cases, g) => {
       if (cases === undefined || cases === "") return;
       functions += `function k${g}(code, size, bound) {
-${_PRELUDE}let ok = false, r = ${_R_NEXT}, c = -1;
+${_prelude(cases)}let ok = false, r = ${_R_NEXT}, c = -1;
 switch (code) {\n${cases}}\n${_COUNT}return r;\n}\n`;
       dispatch += `case ${g}: r = k${g}(code, size, bound); break;\n`;
     });
@@ -528,7 +562,7 @@ switch (code) {\n${cases}}\n${_COUNT}return r;\n}\n`;
   }
   return `${functions}function run(size, resume) {
   const bound = resume ? SV[0] : collect();
-  ${_PRELUDE}let ok = false, r = 0, c = -1;
+  ${_prelude(dispatch)}let ok = false, r = 0, c = -1;
   for (let j = 0; j < ${usedWords}; j++) {
     let u = U[j];
     while (u !== 0) {
@@ -602,7 +636,7 @@ export function _emitWalk(
 const NET = st.network, LNK = st.link;
 ${_slotDeclarations(e.constants)}${e.functions.join("")}
 function collect() {
-${_PRELUDE}
+${_prelude(e.out.join(""))}
   // What the last walk left (past its bound, or not taken before a decision).
   for (let j = 0; j < ${usedWords}; j++) {
     for (let x = U[j]; x !== 0; x &= x - 1) W[(j << 5) + 31 - Math.clz32(x & -x)] = 0;
