@@ -17,9 +17,11 @@
  *   (per level a `switch` on the path's node at that level). The frame's
  *   state (bytes, windows, IP version, frame class, the bound) is held in
  *   locals of the function. Packet loads at a constant offset or relative
- *   to `ldx msh`, `-s`/`-d` address words, the IPv4 `-p` protocol and the
- *   packet lengths are inlined; the others (IPv6 `-p`, ancillary, link
- *   type, interface) call the shared helpers. A leaf's codes are known:
+ *   to `ldx msh`, `-s`/`-d` address words, the IPv4 `-p` protocol, the
+ *   packet lengths, the link type and interface names (up to
+ *   {@linkcode _INLINE_NAMES}) are inlined; the others (IPv6 `-p`,
+ *   ancillary) call the shared helpers. Each function's prelude loads only
+ *   the frame-state locals its body reads. A leaf's codes are known:
  *   reaching it ORs constants into a two-level bit set of rule codes (bit
  *   `c & 31` of `W[c >> 5]`, bit `w & 31` of `U[w >> 5]` for each non-zero
  *   word `w`). The codes and the bound are exactly those of the data walk.
@@ -34,8 +36,8 @@
  *   compiled programs with the rule's context directly (other matches:
  *   their prepared tests); a matched rule's case gives its counter index and
  *   its target, counted after the switch (one typed-array store site). A
- *   long chain's cases (over
- *   {@linkcode _INLINE_CASES_CHARS}) are local functions, one per 32 rules. It returns
+ *   long chain's cases (over {@linkcode _INLINE_CASES_CHARS} characters)
+ *   are local functions, one per 32 rules. It returns
  *   {@linkcode _R_END} (end of the chain, `RETURN`, or past the bound),
  *   {@linkcode _R_ACCEPT} / {@linkcode _R_DROP} (the deciding rule's
  *   counter index in `decided[0]`), or the position of a rule that jumps
@@ -46,8 +48,9 @@
  * Bounds: at most {@linkcode _MAX_SOURCE_CHARS} characters of source and
  * {@linkcode _MAX_CODES} codes per chain; a larger chain gets a reason and
  * keeps the data walk (the source grows linearly with the index's nodes,
- * keys, segment-tree nodes and listed codes, each bounded by
- * ./_rule_index.ts, plus one case per rule).
+ * keys, segment-tree nodes, interval starts and listed codes, each bounded
+ * by ./_rule_index.ts, plus one case per rule: its matches and at most
+ * {@linkcode _CHECKED_ALTERNATIVES} × {@linkcode _CHECKED_GUARDS} guards).
  *
  * @module
  */
