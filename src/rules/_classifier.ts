@@ -5,10 +5,15 @@
  * decides; `-j` descends and returns, `-g` goes without return, `RETURN` or
  * the end of a user chain returns, the end of the entry chain applies its
  * policy; every matching rule counts):
- * - indexed: per chain entered, the index gives sorted lists of the rules
- *   that can match (a rule in none is proven not to match); they are merged
- *   in rule order and only those rules' tests run, except for rules listed
- *   as matched (an exact summary whose guards the walk checked all of);
+ * - indexed: per chain entered, the index gives the rules that can match
+ *   (a rule in none is proven not to match), and only those rules' tests
+ *   run, in rule order, except for rules listed as matched (an exact
+ *   summary whose guards the walk checked all of). Each chain has a runner:
+ *   its generated walk (./_classifier_source.ts: index walk and candidate
+ *   loop as one generated function per chain), or else the data walk
+ *   (./_rule_index.ts' sorted lists, merged here). A runner returns at a
+ *   verdict, at its chain's end, or at a jump (resumed after it later): the
+ *   chain stack is kept here, so nesting costs no JavaScript stack;
  * - rule by rule: every rule's test runs in order (the reference).
  *
  * @module
@@ -27,12 +32,14 @@ import { _BASE_NETWORK } from "./_match_tests.ts";
 import { _F_ANCILLARY, type _Field, _readsWindow } from "./_fields.ts";
 import { _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
 import {
-  type _BitCandidates,
-  type _CollectFrame,
-  _newBitCandidates,
+  type _ChainWalk,
+  _R_ACCEPT,
+  _R_DROP,
+  _R_END,
   type _SourceWalk,
-  _takeLeast,
 } from "./_classifier_source.ts";
+import type { _PreparedMatch } from "./_match_tests.ts";
+import type { _Guard } from "./_guards.ts";
 import {
   _collectCandidates,
   type _Collected,
@@ -60,6 +67,10 @@ export interface _CompiledRule {
   to: number;
   /** Index of its counter. */
   counter: number;
+  /** Its matches (the generated walk calls their programs and tests directly). */
+  matches: readonly _PreparedMatch[];
+  /** The guards of each alternative of its summary that can hold (its index entries). */
+  alternatives: (readonly _Guard[])[];
 }
 
 /** Everything the classifier needs, built by the rule-set builder. */
@@ -100,11 +111,18 @@ export interface _Classifier {
 /** Per chain, the candidate lists of the current frame and the merge cursors. */
 interface _ChainRun extends _Collected {
   root: _IndexNode;
-  /** The chain's generated walk (it fills `bits`), or null for the data-driven one. */
-  collect: _CollectFrame | null;
-  bits: _BitCandidates;
   cursors: Int32Array;
+  /** Codes up to this one are taken (a jump resumes after it). */
+  after: number;
 }
+
+/**
+ * One chain's part of a walk (generated, or the data-driven one): from its
+ * start, or with `resume` after the rule that jumped; returns `_R_END`,
+ * `_R_ACCEPT`/`_R_DROP` (the deciding counter in `decided[0]`), or the
+ * position of a rule that jumps or goes to another chain (counted).
+ */
+type _ChainRunner = (size: number, resume: boolean) => number;
 
 /**
  * The next rule code (see ./_rule_index.ts) after `after` in `run`, or
@@ -220,81 +238,112 @@ interface _Walk {
 /** A walk: the verdict of the frame in `walk.state` (1 accept, 0 drop); counts the rules. */
 type _WalkFrame = (size: number, isIp: boolean) => number;
 
-/** The indexed walk over `indexes` (one root per chain; `collects`: generated walks). */
+/** The runner of a chain without rules. */
+function _endRunner(): number {
+  return _R_END;
+}
+
+/** The data-driven runner of one chain (./_rule_index.ts), as a generated walk's `run`. */
+function _dataRunner(
+  walk: _Walk,
+  root: _IndexNode,
+  rules: _CompiledRule[],
+  decided: Int32Array,
+): _ChainRunner {
+  const { state } = walk;
+  const { packets, bytes: bytesCounted } = walk.counters;
+  const most = Math.max(1, _maxLists(root));
+  const run: _ChainRun = {
+    root,
+    lists: new Array(most).fill(_EMPTY),
+    cursors: new Int32Array(most),
+    count: 0,
+    bound: _END,
+    after: -1,
+  };
+  return (size: number, resume: boolean): number => {
+    if (!resume) {
+      run.count = 0;
+      run.bound = _END;
+      run.after = -1;
+      _collectCandidates(root, state, run);
+      const cursors = run.cursors;
+      for (let i = 0; i < run.count; i++) cursors[i] = 0;
+    }
+    const isIp = state.isIp;
+    for (;;) {
+      const code = run.count === 0 ? _END : _nextCandidate(run, run.after);
+      if (code === _END) return _R_END;
+      // Past both codes of this rule (matched `2p`, candidate `2p + 1`).
+      run.after = code | 1;
+      const rule = rules[code >> 1];
+      if (rule.base === _BASE_NETWORK && !isIp) continue;
+      if ((code & 1) !== 0 && !rule.test(state)) continue;
+      packets[rule.counter]++;
+      bytesCounted[rule.counter] += size;
+      const kind = rule.kind;
+      if (kind === _T_NONE) continue;
+      if (kind === _T_ACCEPT || kind === _T_DROP) {
+        decided[0] = rule.counter;
+        return kind === _T_ACCEPT ? _R_ACCEPT : _R_DROP;
+      }
+      if (kind === _T_RETURN) return _R_END;
+      return code >> 1;
+    }
+  };
+}
+
+/**
+ * The indexed walk: per chain its runner (`walks`: generated, else the data
+ * walk over `indexes`); the chain stack is kept here, so nesting costs no
+ * JavaScript stack.
+ */
 function _makeIndexedWalk(
   walk: _Walk,
   indexes: (_IndexNode | null)[],
-  collects: (_CollectFrame | null)[],
+  walks: readonly _SourceWalk[],
 ): _WalkFrame {
-  const { entry, entryAccepts, chains, stackChain, stackRule, state } = walk;
-  const { packets, bytes: bytesCounted, policyPackets, policyBytes } = walk.counters;
-  const runs: (_ChainRun | null)[] = indexes.map((root, chain) => {
-    if (root === null) return null;
-    const most = Math.max(1, _maxLists(root));
-    const lists = new Array(most).fill(_EMPTY);
-    const collect = collects[chain];
-    const bits = _newBitCandidates(collect === null ? 0 : chains[chain].length);
-    return { root, collect, bits, lists, cursors: new Int32Array(most), count: 0, bound: _END };
+  const { entry, entryAccepts, chains, stackChain } = walk;
+  const { policyPackets, policyBytes } = walk.counters;
+  const decided = new Int32Array(1);
+  const runners: _ChainRunner[] = indexes.map((root, chain) => {
+    // A chain without rules ends at once (the 0-rule set: no walk per frame).
+    if (chains[chain].length === 0) return _endRunner;
+    const generated = walks[chain];
+    if (generated !== undefined && "instantiate" in generated) {
+      const instance: _ChainWalk = generated.instantiate({
+        state: walk.state,
+        packets: walk.counters.packets,
+        bytes: walk.counters.bytes,
+        decided,
+      });
+      return instance.run;
+    }
+    return _dataRunner(walk, root!, chains[chain], decided);
   });
 
-  const start = (chain: number): _ChainRun => {
-    const run = runs[chain]!;
-    if (run.collect !== null) run.collect(state, run.bits);
-    else {
-      run.count = 0;
-      run.bound = _END;
-      _collectCandidates(run.root, state, run);
-    }
-    const cursors = run.cursors;
-    for (let i = 0; i < run.count; i++) cursors[i] = 0;
-    return run;
-  };
-
-  return (size: number, isIp: boolean): number => {
+  // The entry chain's runner is called directly (one call site, one target).
+  const entryRun = runners[entry];
+  return (size: number): number => {
     let chain = entry;
-    let run = start(chain);
-    let after = -1;
     let sp = 0;
+    let r = entryRun(size, false);
     for (;;) {
-      let code: number;
-      if (run.collect !== null) {
-        // Rule codes come out of the bit set in order; a matched rule's candidate code is skipped.
-        do code = _takeLeast(run.bits); while (code <= after);
-      } else code = run.count === 0 ? _END : _nextCandidate(run, after);
-      let returned = code === _END;
-      if (!returned) {
-        // Past both codes of this rule (matched `2p`, candidate `2p + 1`).
-        after = code | 1;
-        const rule = chains[chain][code >> 1];
-        if (rule.base === _BASE_NETWORK && !isIp) continue;
-        if ((code & 1) !== 0 && !rule.test(state)) continue;
-        packets[rule.counter]++;
-        bytesCounted[rule.counter] += size;
-        const kind = rule.kind;
-        if (kind === _T_NONE) continue;
-        if (kind === _T_ACCEPT || kind === _T_DROP) {
-          walk.decided = rule.counter;
-          return kind === _T_ACCEPT ? 1 : 0;
-        }
-        if (kind === _T_RETURN) returned = true;
-        else {
-          if (kind === _T_JUMP) {
-            stackChain[sp] = chain;
-            stackRule[sp] = after;
-            sp++;
-          }
-          chain = rule.to;
-          run = start(chain);
-          after = -1;
-          continue;
-        }
+      if (r >= 0) {
+        const rule = chains[chain][r];
+        if (rule.kind === _T_JUMP) stackChain[sp++] = chain;
+        chain = rule.to;
+        r = runners[chain](size, false);
+        continue;
+      }
+      if (r !== _R_END) {
+        walk.decided = decided[0];
+        return r === _R_ACCEPT ? 1 : 0;
       }
       // End of the chain or RETURN.
       if (sp > 0) {
-        sp--;
-        chain = stackChain[sp];
-        after = stackRule[sp];
-        run = runs[chain]!;
+        chain = stackChain[--sp];
+        r = runners[chain](size, true);
         continue;
       }
       policyPackets[entry]++;
@@ -387,8 +436,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   const indexes = parts.indexes;
   const indexed = indexes !== null;
   const walkFallbacks = parts.walks.map((w) => "reason" in w ? w.reason : undefined);
-  const collects = parts.walks.map((w) => "collect" in w ? w.collect : null);
-  const walkFrame = indexed ? _makeIndexedWalk(walk, indexes, collects) : _makeEachWalk(walk);
+  const walkFrame = indexed ? _makeIndexedWalk(walk, indexes, parts.walks) : _makeEachWalk(walk);
   const windowed = parts.fields.filter(_readsWindow);
   const networkFields = windowed.some((f) => f.base === _BASE_NETWORK);
   const linkFields = windowed.some((f) => f.base !== _BASE_NETWORK);

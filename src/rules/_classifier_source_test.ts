@@ -14,13 +14,7 @@ import { compileRuleSet, createFrameRef, type FrameRef } from "./compile_rule_se
 import { parseRuleSet } from "./parse_rule_set.ts";
 import { _RuleSetBuilder } from "./_rule_set_builder.ts";
 import { _collectCandidates, _END, _indexSize } from "./_rule_index.ts";
-import {
-  _MAX_CODES,
-  _MAX_SOURCE_CHARS,
-  _newBitCandidates,
-  type _SourceWalk,
-  _takeLeast,
-} from "./_classifier_source.ts";
+import { _MAX_CODES, _MAX_SOURCE_CHARS, type _SourceWalk } from "./_classifier_source.ts";
 
 function _build(text: string, strategy?: "source" | "closure") {
   const builder = new _RuleSetBuilder(parseRuleSet(text, { maxInstructions: 4096 }), {
@@ -164,6 +158,33 @@ function _dataCodes(lists: Int32Array[], count: number, bound: number): number[]
   return [...codes].sort((a, b) => a - b);
 }
 
+/** The codes of the bit set at or below `bound`, in order (what `run` takes). */
+function _bitCodes(words: Int32Array, used: Int32Array, bound: number): number[] {
+  const codes: number[] = [];
+  for (let w = 0; w < words.length; w++) {
+    const listed = (used[w >> 5] & (1 << (w & 31))) !== 0;
+    if (!listed) {
+      assert.equal(words[w], 0, `word ${w} is set but not marked used`);
+      continue;
+    }
+    for (let bit = 0; bit < 32; bit++) {
+      const code = (w << 5) + bit;
+      if ((words[w] & (1 << bit)) !== 0 && code <= bound) codes.push(code);
+    }
+  }
+  return codes;
+}
+
+/** Takes the first `count` used words out (as `run` does), leaving the others. */
+function _clearSome(words: Int32Array, used: Int32Array, count: number): void {
+  for (let w = 0; w < words.length && count > 0; w++) {
+    if ((used[w >> 5] & (1 << (w & 31))) === 0) continue;
+    used[w >> 5] &= ~(1 << (w & 31));
+    words[w] = 0;
+    count--;
+  }
+}
+
 Deno.test("the generated walk yields exactly the data walk's codes on random sets and frames", () => {
   const random = _prng(21);
   const contexts = new FrameContext();
@@ -186,8 +207,13 @@ Deno.test("the generated walk yields exactly the data walk's codes on random set
     const builder = _build(_randomRuleSet(random, rules, random.int(3)), "source");
     builder.indexRoots.forEach((root, c) => {
       const walk = builder.sourceWalks[c];
-      assert.ok("collect" in walk, "reason" in walk ? walk.reason : "");
-      const bits = _newBitCandidates(builder.indexEntries[c].length + rules + 64);
+      assert.ok("instantiate" in walk, "reason" in walk ? walk.reason : "");
+      const { collect, words, used } = walk.instantiate({
+        state,
+        packets: new Float64Array(rules),
+        bytes: new Float64Array(rules),
+        decided: new Int32Array(1),
+      });
       const lists: Int32Array[] = [];
       for (let p = 0; p < 100; p++) {
         const bytes = _randomFrame(random);
@@ -202,21 +228,72 @@ Deno.test("the generated walk yields exactly the data walk's codes on random set
         const into = { lists, count: 0, bound: _END };
         _collectCandidates(root, state, into);
         const want = _dataCodes(lists, into.count, into.bound);
-        walk.collect(state, bits);
-        assert.equal(bits.bound, into.bound);
-        // Every other frame takes only some codes: the next collect clears the rest.
-        const most = p % 2 === 0 ? Infinity : random.int(3);
-        const got: number[] = [];
-        while (got.length < most) {
-          const code = _takeLeast(bits);
-          if (code === _END) break;
-          got.push(code);
-        }
-        assert.deepEqual(got, want.slice(0, Math.min(most, want.length)));
+        const bound = collect();
+        assert.equal(bound, into.bound);
+        const got = _bitCodes(words, used, bound);
+        assert.deepEqual(got, want);
+        // Every other frame leaves some bits set: the next collect clears them.
+        if (p % 2 === 0) _clearSome(words, used, random.int(3));
         compared++;
         codes += want.length;
       }
     });
   }
   assert.ok(compared > 0 && codes > compared, `${codes} codes in ${compared} walks`);
+});
+
+Deno.test("long chains' cases run as local functions per group of rules, with jumps resumed", () => {
+  const random = _prng(33);
+  let grouped = 0;
+  for (let set = 0; set < 6; set++) {
+    const text = _randomRuleSet(random, 300 + random.int(300), 1 + random.int(4));
+    const builder = _build(text, "source");
+    for (const walk of builder.sourceWalks) if ("grouped" in walk && walk.grouped) grouped++;
+    const frames = Array.from({ length: 400 }, () => {
+      const bytes = _randomFrame(random);
+      return createFrameRef({
+        bytes,
+        capturedLength: bytes.length,
+        wireLength: bytes.length,
+        linkType: 1,
+        interfaceName: random.pick(["", "eth0", "eth1", "wlan0"]),
+      });
+    });
+    _agrees(text, frames);
+  }
+  assert.ok(grouped > 0, "no chain's cases were grouped");
+});
+
+Deno.test("a candidate's interface and address guards are checked before its programs", () => {
+  // Each rule's `!` match says nothing: the rule is a candidate whose cheap guards decide first.
+  const rules = [
+    `-A INPUT -i eth1 -m bpf ! --expr "udp" -j DROP`,
+    `-A INPUT -s 10.0.0.1 -m bpf ! --expr "tcp port 80"`,
+    `-A INPUT -d 2001:db8::1 -m u32 ! --u32 "6&0xFF=17" -j ACCEPT`,
+    `-A INPUT -o lo -m bpf ! --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0"`,
+  ];
+  const frames: FrameRef[] = [];
+  for (const name of ["", "eth0", "eth1"]) {
+    for (const out of ["", "lo"]) {
+      for (const [source, protocol, port] of [[1, 6, 80], [1, 17, 53], [2, 6, 22]]) {
+        const frame = _ipv4Frame([10, 0, 0, source], [10, 0, 0, 9], protocol, [1234, port]);
+        frame.interfaceName = name;
+        frame.outInterfaceName = out;
+        frames.push(frame);
+      }
+    }
+  }
+  const ipv6 = new Uint8Array(74);
+  ipv6.set([0x86, 0xdd, 0x60, 0, 0, 0, 0, 20, 6, 64], 12);
+  ipv6.set([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 38);
+  frames.push(createFrameRef({ bytes: ipv6, capturedLength: 74, wireLength: 74, linkType: 1 }));
+  _agrees(_table(rules), frames);
+  // The guards are in the generated cases (not only in the index walk).
+  const builder = _build(_table(rules), "source");
+  const [walk] = builder.sourceWalks;
+  assert.ok("instantiate" in walk);
+  const counted = compileRuleSet(parseRuleSet(_table(rules)), { strategy: "source" });
+  for (const frame of frames) counted.classify(frame);
+  const hits = counted.counters().chains.INPUT.rules.map((r) => r.packets);
+  assert.ok(hits.every((n) => n > 0) && hits.some((n) => n < frames.length), `hits ${hits}`);
 });

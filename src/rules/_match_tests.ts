@@ -59,6 +59,12 @@ export interface _PreparedMatch {
   match: Match;
   /** Builds the test (`null`: always matches); never throws. */
   build(): _Test | null;
+  /**
+   * For matches whose test is `(program(bytes, context) !== 0) !== invert`
+   * with the context of the rule's base: that program, compiled (as `build`
+   * compiles it), so generated code can call it directly; else absent.
+   */
+  compiledProgram?: () => CompiledProgram;
 }
 
 /** The error for a bad rule, naming its chain and 1-based number. */
@@ -285,13 +291,22 @@ function _prepareU32(
   // runs as every program does; the u32 matcher where that form does not
   // pass the checker (over 4096 instructions).
   const checked = _passesChecker(program);
+  let memo: CompiledProgram | undefined;
+  const compiled = () => memo ??= _compileValidated(program, settings);
   const build = (): _Test => {
-    if (checked) return _programTest(_compileValidated(program, settings), base, invert);
+    if (checked) return _programTest(compiled(), base, invert);
     return base === _BASE_NETWORK
       ? (state) => matcher(state.bytes, state.network) !== invert
       : (state) => matcher(state.bytes, state.link) !== invert;
   };
-  return { program, ethernetOnly: false, invert, match, build };
+  return {
+    program,
+    ethernetOnly: false,
+    invert,
+    match,
+    build,
+    ...(checked ? { compiledProgram: compiled } : {}),
+  };
 }
 
 function _prepareBytecode(
@@ -308,12 +323,15 @@ function _prepareBytecode(
     throw _ruleError("bad --bytecode program", chain, ruleNumber, error);
   }
   const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+  let memo: CompiledProgram | undefined;
+  const compiled = () => memo ??= _compileValidated(copy, settings);
   return {
     program: copy,
     ethernetOnly: false,
     invert: match.invert,
     match,
-    build: () => _programTest(_compileValidated(copy, settings), base, match.invert),
+    build: () => _programTest(compiled(), base, match.invert),
+    compiledProgram: compiled,
   };
 }
 
@@ -334,17 +352,16 @@ function _prepareExpression(
     } catch (error) {
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
+    let memo: CompiledProgram | undefined;
+    const compiled = () =>
+      memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, program), settings);
     return {
       program,
       ethernetOnly: false,
       invert,
       match,
-      build: () =>
-        _programTest(
-          _compileValidated(_optimised(expression, LINKTYPE_RAW, program), settings),
-          base,
-          invert,
-        ),
+      build: () => _programTest(compiled(), base, invert),
+      compiledProgram: compiled,
     };
   }
   // Link base: one program per capture interface (as `tcpdump -r` compiles

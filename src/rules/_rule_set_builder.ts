@@ -194,7 +194,11 @@ export class _RuleSetBuilder {
         });
         return false;
       }
-      const emitted = _emitWalk(this.#builders[chain].root, this.#chains[chain].length);
+      const emitted = _emitWalk(
+        this.#builders[chain].root,
+        this.#chains[chain],
+        this.#table.fields,
+      );
       if ("reason" in emitted) this.#walks.push(emitted);
       else this.#emitted = emitted;
       return false;
@@ -261,7 +265,15 @@ export class _RuleSetBuilder {
       kind = rule.goto ? _T_GOTO : _T_JUMP;
       to = this.#chainIndex.get(target)!;
     }
-    const compiled: _CompiledRule = { base, test: () => true, kind, to, counter: this.#counter++ };
+    const compiled: _CompiledRule = {
+      base,
+      test: () => true,
+      kind,
+      to,
+      counter: this.#counter++,
+      matches: prepared,
+      alternatives: [],
+    };
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
@@ -275,6 +287,7 @@ export class _RuleSetBuilder {
       const classes = _entryClasses(guards, base, fields);
       if (classes === 0) continue;
       this.#entries[this.#chain].push({ position: r, guards, exact, classes, ends });
+      compiled.alternatives.push(guards);
     }
   }
 }
