@@ -100,8 +100,15 @@ export function _takeLeast(into: _BitCandidates): number {
  */
 export type _CollectFrame = (state: _Frame, into: _BitCandidates) => void;
 
-/** The generated walk, or why there is none (then the data walk is used). */
-export type _SourceWalk = { collect: _CollectFrame; chars: number } | { reason: string };
+/**
+ * The generated walk, or why there is none (then the data walk is used; a
+ * big chain's data walk over key tables, ./_key_tables.ts, also fills the
+ * bit set: then `collect` too).
+ */
+export type _SourceWalk =
+  | { collect: _CollectFrame; chars: number }
+  | { reason: string }
+  | { collect: _CollectFrame; reason: string };
 
 /** What the generated code refers to by index: nodes (for `_loadField`), range starts. */
 interface _Constants {

@@ -1,0 +1,638 @@
+/**
+ * Private: the index of a big chain as flat key tables (nftables sets,
+ * tuple-space search), so that a frame's walk costs a bounded number of
+ * table lookups whatever the chain's length.
+ *
+ * Each entry (one alternative of one rule, ./_rule_index.ts) is filed under
+ * one of its guards, its **primary**: the guard it shares with the fewest
+ * other entries and that lets the fewest frames through, estimated as
+ * `entries with the same guard + entries on its key × the guard's share of
+ * the key's values` (a guard on the version nibble or on the protocol is
+ * shared by thousands, a host or a port by a few). A key (a field under a
+ * mask) gets a table when at least {@linkcode _MIN_TABLE_ENTRIES} entries
+ * chose it, at most {@linkcode _MAX_TABLES} tables (most entries first);
+ * the other entries take their best guard on a key that has a table, or
+ * else go to the **rest**, indexed by the decision tree of
+ * ./_rule_index.ts. A table maps the key's value to the sorted list of the
+ * entries filed there:
+ * - exact (every primary guard an equality): an open-addressing table of
+ *   values;
+ * - ranges: the elementary intervals of the primary guards' ranges, each
+ *   interval with the list of the entries whose range covers it (a range
+ *   is a primary only when it spans at most {@linkcode _MAX_SPAN} of the
+ *   intervals of all guards on its key, so a table holds at most that many
+ *   copies per entry).
+ *
+ * Per frame ({@linkcode _collectFromTables}): per table one field load and
+ * one lookup; for each entry listed there, in rule order and while it can
+ * still be reached, every guard of the entry is checked on the frame's field
+ * values (each field loaded once per frame). An entry whose guards all hold
+ * makes its rule a candidate (`2 × position + 1`, the test decides) or, when
+ * the entry is exact, matched (`2 × position`); a matched rule that ends the
+ * walk lowers the bound. Then the rest tree is walked under that bound. The
+ * codes go into the chain's candidate bit set, which the classifier takes in
+ * rule order (as it does for a generated walk).
+ *
+ * Bounds (checked by tests): tables ≤ {@linkcode _MAX_TABLES}; listed
+ * entries ≤ `_MAX_SPAN × entries`; table slots ≤ 4 × listed values + 4 and
+ * interval starts ≤ 2 × entries per table; the rest tree has the bounds of
+ * ./_rule_index.ts. Building is a sort of each key's bounds plus passes
+ * linear in entries × guards, in steps of at most `_STEP_ENTRIES` entries.
+ *
+ * @module
+ */
+import type { _Guard } from "./_guards.ts";
+import { _F_PACKET, type _Field, _loadField } from "./_fields.ts";
+import { _load } from "../bpf/_packet_access.ts";
+import { _BASE_NETWORK } from "./_match_tests.ts";
+import type { _Frame, _Test } from "./_frame_state.ts";
+import {
+  _collectCandidates,
+  type _Collected,
+  _EMPTY,
+  _END,
+  _ENDS_IP,
+  _ENDS_NOT_IP,
+  _IndexBuilder,
+  type _IndexEntry,
+  type _IndexNode,
+  _interval,
+  _maxLists,
+  _widened,
+} from "./_rule_index.ts";
+import type { _BitCandidates } from "./_classifier_source.ts";
+
+/** Chains with at least this many index entries get key tables (smaller: the tree alone). */
+export const _BIG_CHAIN_ENTRIES = 1024;
+/** Most tables per chain (each costs every frame one load and one lookup). */
+export const _MAX_TABLES = 32;
+/** Fewest entries a key's table files (fewer: they take another key or the rest). */
+export const _MIN_TABLE_ENTRIES = 8;
+/** Most elementary intervals a primary range may span (the copies of it a table holds). */
+export const _MAX_SPAN = 32;
+/** Entries one build step goes through at most (as ./_rule_index.ts). */
+const _STEP_ENTRIES = 1024;
+
+/** One key's table: the field under a mask, and from its value to a sorted list of entries. */
+export interface _KeyTable {
+  readonly field: _Field;
+  readonly mask: number;
+  /** Whether the field is a packet load at a constant offset (then loaded inline). */
+  readonly constantLoad: boolean;
+  readonly network: boolean;
+  readonly offset: number;
+  readonly size: number;
+  /** The frame classes its entries can hold on (other frames skip the table). */
+  readonly classes: number;
+  /** Exact table: open-addressing keys and list numbers (-1: empty slot), `32 - log2(size)`. */
+  readonly keys: Uint32Array | null;
+  readonly slots: Int32Array | null;
+  readonly shift: number;
+  /** Range table: the ascending starts of the elementary intervals (interval `i`: list `i`). */
+  readonly starts: Float64Array | null;
+  /** Entry numbers, ascending (so in rule order). */
+  readonly lists: Int32Array[];
+}
+
+/** A big chain's index: its tables, its entries' guards as flat arrays, and the rest tree. */
+export interface _KeyTableIndex {
+  readonly tables: _KeyTable[];
+  /** Per entry: `2 × position` (its matched code), exactness, `ends`, classes. */
+  readonly code: Int32Array;
+  readonly exact: Uint8Array;
+  readonly ends: Uint8Array;
+  readonly classes: Uint8Array;
+  /** Per entry, its guards `guardStart[e] ..< guardStart[e + 1]` (its primary first). */
+  readonly guardStart: Int32Array;
+  readonly guardField: Int32Array;
+  readonly guardMask: Uint32Array;
+  readonly guardLo: Float64Array;
+  readonly guardHi: Float64Array;
+  readonly fields: readonly _Field[];
+  /** Per field, its value for the frame whose stamp it holds (loaded once per frame). */
+  readonly values: Float64Array;
+  readonly stamps: Int32Array;
+  stamp: number;
+  /** The tree over the entries that have no table. */
+  readonly rest: _IndexNode;
+  readonly restCollected: _Collected;
+}
+
+/** An entry's guards (widened as the tree's) and the one it is filed under. */
+interface _Filed {
+  entry: _IndexEntry;
+  guards: _Guard[];
+  /** Index in `guards` of its primary, -1: the rest. */
+  primary: number;
+}
+
+/** Per key (field and mask) during the build. */
+interface _KeyInfo {
+  field: number;
+  mask: number;
+  /** Entries with a guard on it. */
+  covered: number;
+  /** Per guard value (`lo × 2^32 + hi`), how many entries have it. */
+  same: Map<number, number>;
+  /** Sorted starts of the elementary intervals of all its guards (when any is a range). */
+  starts: Float64Array | null;
+  /** Entries whose best guard is on it. */
+  chosen: number;
+  /** Entries filed under it. */
+  filed: _Filed[];
+}
+
+function _keyOf(field: number, mask: number): number {
+  return field * 4294967296 + (mask >>> 0);
+}
+
+/** How many of `2^bits` values `mask` leaves (its set bits). */
+function _maskBits(mask: number): number {
+  let m = mask >>> 0;
+  let n = 0;
+  for (; m !== 0; m &= m - 1) n++;
+  return n;
+}
+
+/** The sorted, distinct starts of the elementary intervals of `guards`. */
+function _intervalStarts(guards: readonly _Guard[]): Float64Array {
+  const points = new Float64Array(2 * guards.length);
+  let n = 0;
+  for (const g of guards) {
+    points[n++] = g.lo;
+    if (g.hi < 0xffffffff) points[n++] = g.hi + 1;
+  }
+  const sorted = points.subarray(0, n).sort();
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (count === 0 || sorted[count - 1] !== sorted[i]) sorted[count++] = sorted[i];
+  }
+  return points.slice(0, count);
+}
+
+/** Elementary intervals of `starts` that `g` spans. */
+function _span(starts: Float64Array, g: _Guard): number {
+  return _interval(starts, g.hi) - _interval(starts, g.lo) + 1;
+}
+
+/**
+ * Builds a big chain's key tables step by step (`step()` as
+ * {@linkcode _IndexBuilder}'s): the tables first, then the rest tree.
+ */
+export class _KeyTableBuilder {
+  #work: Generator<void, void> | undefined;
+  #restBuilder: _IndexBuilder | undefined;
+  #index: _KeyTableIndex | undefined;
+  readonly #fields: readonly _Field[];
+
+  constructor(entries: _IndexEntry[], fields: readonly _Field[]) {
+    this.#fields = fields;
+    this.#work = this.#build(entries);
+  }
+
+  /** Does one bounded piece of the build; `true` when the index is complete. */
+  step(): boolean {
+    if (this.#work !== undefined) {
+      if (this.#work.next().done) this.#work = undefined;
+      return false;
+    }
+    return this.#restBuilder!.step();
+  }
+
+  /** The rest tree's root (complete once `step()` returned `true`). */
+  get root(): _IndexNode {
+    return this.#restBuilder!.root;
+  }
+
+  /** The index (once `step()` returned `true`). */
+  get index(): _KeyTableIndex {
+    const index = this.#index!;
+    if (index.restCollected.lists.length === 0) {
+      const most = Math.max(1, _maxLists(index.rest));
+      for (let i = 0; i < most; i++) index.restCollected.lists.push(_EMPTY);
+    }
+    return index;
+  }
+
+  *#build(entries: _IndexEntry[]): Generator<void, void> {
+    const filed: _Filed[] = [];
+    let seen = 0;
+    for (const entry of entries) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
+      const guards = _widened(entry.guards, this.#fields);
+      if (guards !== null) filed.push({ entry, guards, primary: -1 });
+    }
+    // Entries in rule order (they come so; a stable sort keeps it certain).
+    filed.sort((a, b) => a.entry.position - b.entry.position);
+    const keys = yield* this.#keyInfo(filed);
+    yield* this.#choosePrimaries(filed, keys);
+    const tables = _selectTables(keys);
+    const tabled = new Set(tables.map((k) => _keyOf(k.field, k.mask)));
+    const rest: _IndexEntry[] = [];
+    seen = 0;
+    for (const f of filed) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
+      if (
+        f.primary >= 0 && !tabled.has(_keyOf(f.guards[f.primary].field, f.guards[f.primary].mask))
+      ) {
+        f.primary = _bestGuard(f, keys, tabled);
+      }
+      if (f.primary < 0) rest.push(f.entry);
+      else keys.get(_keyOf(f.guards[f.primary].field, f.guards[f.primary].mask))!.filed.push(f);
+    }
+    const numbers = new Map<_Filed, number>(filed.map((f, i) => [f, i]));
+    const built: _KeyTable[] = [];
+    for (const info of tables) {
+      built.push(this.#table(info, numbers));
+      yield;
+    }
+    this.#index = _flatten(filed, built, this.#fields);
+    this.#restBuilder = new _IndexBuilder(rest, this.#fields);
+    (this.#index as { rest: _IndexNode }).rest = this.#restBuilder.root;
+  }
+
+  /** Per key, how many entries test it, how many share each guard, and its intervals. */
+  *#keyInfo(filed: _Filed[]): Generator<void, Map<number, _KeyInfo>> {
+    const keys = new Map<number, _KeyInfo>();
+    const ranges = new Map<number, _Guard[]>();
+    let seen = 0;
+    for (const f of filed) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
+      for (const g of f.guards) {
+        const key = _keyOf(g.field, g.mask);
+        let info = keys.get(key);
+        if (info === undefined) {
+          info = {
+            field: g.field,
+            mask: g.mask,
+            covered: 0,
+            same: new Map(),
+            starts: null,
+            chosen: 0,
+            filed: [],
+          };
+          keys.set(key, info);
+        }
+        info.covered++;
+        const value = g.lo * 4294967296 + g.hi;
+        info.same.set(value, (info.same.get(value) ?? 0) + 1);
+        let list = ranges.get(key);
+        if (list === undefined) ranges.set(key, list = []);
+        list.push(g);
+      }
+    }
+    for (const [key, guards] of ranges) {
+      if (guards.every((g) => g.lo === g.hi)) continue;
+      keys.get(key)!.starts = _intervalStarts(guards);
+      yield;
+    }
+    return keys;
+  }
+
+  *#choosePrimaries(filed: _Filed[], keys: Map<number, _KeyInfo>): Generator<void, void> {
+    let seen = 0;
+    for (const f of filed) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
+      f.primary = _bestGuard(f, keys, null);
+      if (f.primary >= 0) {
+        const g = f.guards[f.primary];
+        keys.get(_keyOf(g.field, g.mask))!.chosen++;
+      }
+    }
+  }
+
+  #table(info: _KeyInfo, numbers: Map<_Filed, number>): _KeyTable {
+    const source = this.#fields[info.field];
+    const guards = info.filed.map((f) => f.guards[f.primary]);
+    const exact = guards.every((g) => g.lo === g.hi);
+    let classes = 0;
+    for (const f of info.filed) classes |= f.entry.classes;
+    const common = {
+      field: source,
+      mask: info.mask,
+      constantLoad: source.kind === _F_PACKET && source.msh < 0,
+      network: source.base === _BASE_NETWORK,
+      offset: source.offset,
+      size: source.size,
+      classes,
+    };
+    if (exact) return { ...common, ..._exactLists(info.filed, guards, numbers), starts: null };
+    const starts = _intervalStarts(guards);
+    const lists: number[][] = Array.from({ length: starts.length }, () => []);
+    info.filed.forEach((f, i) => {
+      const g = guards[i];
+      const last = _interval(starts, g.hi);
+      for (let j = _interval(starts, g.lo); j <= last; j++) lists[j].push(numbers.get(f)!);
+    });
+    return {
+      ...common,
+      keys: null,
+      slots: null,
+      shift: 32,
+      starts,
+      lists: lists.map((l) => l.length === 0 ? _EMPTY : Int32Array.from(l)),
+    };
+  }
+}
+
+/**
+ * The guard of `f` to file it under: the one with the least estimated
+ * share of entries and frames, among its keys that have a table (`tabled`;
+ * null: any key); a range spanning more than {@linkcode _MAX_SPAN} intervals
+ * is never one. -1 when none qualifies.
+ */
+function _bestGuard(f: _Filed, keys: Map<number, _KeyInfo>, tabled: Set<number> | null): number {
+  let best = -1;
+  let bestCost = Infinity;
+  f.guards.forEach((g, i) => {
+    const key = _keyOf(g.field, g.mask);
+    if (tabled !== null && !tabled.has(key)) return;
+    const info = keys.get(key)!;
+    if (g.lo !== g.hi && _span(info.starts!, g) > _MAX_SPAN) return;
+    const share = Math.min(1, (g.hi - g.lo + 1) / 2 ** _maskBits(g.mask));
+    const cost = info.same.get(g.lo * 4294967296 + g.hi)! + info.covered * share;
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/** The keys that get a table: most entries filed first, at least `_MIN_TABLE_ENTRIES`. */
+function _selectTables(keys: Map<number, _KeyInfo>): _KeyInfo[] {
+  return [...keys.values()]
+    .filter((k) => k.chosen >= _MIN_TABLE_ENTRIES)
+    .sort((a, b) => b.chosen - a.chosen)
+    .slice(0, _MAX_TABLES);
+}
+
+/** An exact table's open-addressing slots and its lists (entry numbers, ascending). */
+function _exactLists(
+  filed: _Filed[],
+  guards: _Guard[],
+  numbers: Map<_Filed, number>,
+): { keys: Uint32Array; slots: Int32Array; shift: number; lists: Int32Array[] } {
+  const groups = new Map<number, number[]>();
+  filed.forEach((f, i) => {
+    const value = guards[i].lo;
+    let group = groups.get(value);
+    if (group === undefined) groups.set(value, group = []);
+    group.push(numbers.get(f)!);
+  });
+  let capacity = 4;
+  let shift = 30;
+  while (capacity < groups.size * 2) {
+    capacity *= 2;
+    shift--;
+  }
+  const keys = new Uint32Array(capacity);
+  const slots = new Int32Array(capacity).fill(-1);
+  const lists: Int32Array[] = [];
+  for (const [value, group] of groups) {
+    let h = Math.imul(value, 0x9e3779b1) >>> shift;
+    while (slots[h] >= 0) h = (h + 1) & (capacity - 1);
+    keys[h] = value;
+    slots[h] = lists.length;
+    lists.push(Int32Array.from(group));
+  }
+  return { keys, slots, shift, lists };
+}
+
+/** The entries' flat arrays (each entry's primary guard first). */
+function _flatten(
+  filed: _Filed[],
+  tables: _KeyTable[],
+  fields: readonly _Field[],
+): _KeyTableIndex {
+  const n = filed.length;
+  const guardCount = filed.reduce((s, f) => s + f.guards.length, 0);
+  const index: _KeyTableIndex = {
+    tables,
+    code: new Int32Array(n),
+    exact: new Uint8Array(n),
+    ends: new Uint8Array(n),
+    classes: new Uint8Array(n),
+    guardStart: new Int32Array(n + 1),
+    guardField: new Int32Array(guardCount),
+    guardMask: new Uint32Array(guardCount),
+    guardLo: new Float64Array(guardCount),
+    guardHi: new Float64Array(guardCount),
+    fields,
+    values: new Float64Array(fields.length),
+    stamps: new Int32Array(fields.length),
+    stamp: 0,
+    rest: null as unknown as _IndexNode,
+    restCollected: { lists: [], count: 0, bound: _END },
+  };
+  let g = 0;
+  filed.forEach((f, e) => {
+    index.code[e] = 2 * f.entry.position;
+    index.exact[e] = f.entry.exact ? 1 : 0;
+    index.ends[e] = f.entry.ends;
+    index.classes[e] = f.entry.classes;
+    index.guardStart[e] = g;
+    const ordered = f.primary < 0
+      ? f.guards
+      : [f.guards[f.primary], ...f.guards.filter((_, i) => i !== f.primary)];
+    for (const guard of ordered) {
+      index.guardField[g] = guard.field;
+      index.guardMask[g] = guard.mask;
+      index.guardLo[g] = guard.lo;
+      index.guardHi[g] = guard.hi;
+      g++;
+    }
+  });
+  index.guardStart[n] = g;
+  return index;
+}
+
+/** Sets code `c` in the candidate bit set (its word, the word's bit in `used`; `top` returned). */
+function _setCode(into: _BitCandidates, top: number, c: number): number {
+  const w = c >>> 5;
+  into.words[w] |= 1 << (c & 31);
+  into.used[w >>> 5] |= 1 << (w & 31);
+  return top | (1 << (w >>> 10));
+}
+
+/** The value of field `f` for the current frame (loaded on first use in the frame). */
+function _fieldValue(index: _KeyTableIndex, f: number, state: _Frame): number {
+  if (index.stamps[f] === index.stamp) return index.values[f];
+  const v = _loadField(index.fields[f], state);
+  index.values[f] = v;
+  index.stamps[f] = index.stamp;
+  return v;
+}
+
+/** Whether every guard of entry `e` holds on the frame (its first one from `from`). */
+function _guardsHold(index: _KeyTableIndex, e: number, from: number, state: _Frame): boolean {
+  const end = index.guardStart[e + 1];
+  for (let g = index.guardStart[e] + from; g < end; g++) {
+    const v = _fieldValue(index, index.guardField[g], state);
+    if (v < 0) return false;
+    const m = (v & index.guardMask[g]) >>> 0;
+    if (m < index.guardLo[g] || m > index.guardHi[g]) return false;
+  }
+  return true;
+}
+
+/** The list of `table` for the frame, or null (no entry filed under its value). */
+function _tableList(index: _KeyTableIndex, table: _KeyTable, state: _Frame): Int32Array | null {
+  let value: number;
+  if (table.constantLoad) {
+    const w = table.network ? state.networkWindow : state.linkWindow;
+    value = table.network && !state.isIp
+      ? -1
+      : _load(state.bytes, w.base, w.loadEnd, w.network, w.mac, table.offset, table.size);
+    const id = table.field.id;
+    index.values[id] = value;
+    index.stamps[id] = index.stamp;
+  } else value = _fieldValue(index, table.field.id, state);
+  if (value < 0) return null;
+  const key = (value & table.mask) >>> 0;
+  const starts = table.starts;
+  if (starts !== null) {
+    const i = _interval(starts, key);
+    return i < 0 ? null : table.lists[i];
+  }
+  const keys = table.keys!;
+  const slots = table.slots!;
+  const last = keys.length - 1;
+  let h = Math.imul(key, 0x9e3779b1) >>> table.shift;
+  for (;;) {
+    const slot = slots[h];
+    if (slot < 0) return null;
+    if (keys[h] === key) return table.lists[slot];
+    h = (h + 1) & last;
+  }
+}
+
+/** Clears what the last walk left in `into` (codes past its bound, or not taken). */
+function _clearBits(into: _BitCandidates): void {
+  const words = into.words;
+  const used = into.used;
+  for (let t = into.top; t !== 0; t &= t - 1) {
+    const u = 31 - Math.clz32(t & -t);
+    for (let x = used[u]; x !== 0; x &= x - 1) words[(u << 5) + 31 - Math.clz32(x & -x)] = 0;
+    used[u] = 0;
+  }
+  into.top = 0;
+}
+
+/** What the walk needs of a chain's rule: its test (read on each call: it replaces itself). */
+export interface _RuleTest {
+  readonly test: _Test;
+}
+
+/** Per-frame scratch of {@linkcode _collectFromTables}: the frame's lists as a heap. */
+export interface _TableMerge {
+  /** The lists of the frame's tables, and each one's cursor. */
+  lists: Int32Array[];
+  cursors: Int32Array;
+  /** A binary heap of list numbers, least current code first. */
+  heap: Int32Array;
+  /** The current code of each list (its entry at its cursor). */
+  heads: Int32Array;
+}
+
+/** Scratch for an index of `tables` tables. */
+export function _newTableMerge(tables: number): _TableMerge {
+  const n = Math.max(1, tables);
+  return {
+    lists: new Array(n).fill(_EMPTY),
+    cursors: new Int32Array(n),
+    heap: new Int32Array(n),
+    heads: new Int32Array(n),
+  };
+}
+
+/** Moves heap slot `i` down to its place (least head on top). */
+function _siftDown(heap: Int32Array, heads: Int32Array, size: number, i: number): void {
+  const item = heap[i];
+  const key = heads[item];
+  for (;;) {
+    let child = 2 * i + 1;
+    if (child >= size) break;
+    if (child + 1 < size && heads[heap[child + 1]] < heads[heap[child]]) child++;
+    if (heads[heap[child]] >= key) break;
+    heap[i] = heap[child];
+    i = child;
+  }
+  heap[i] = item;
+}
+
+/**
+ * Sets `into` to the frame's candidate and matched codes of the chain of
+ * `index` (see the module doc) and its bound. The rest tree goes first (its
+ * bound prunes), then the tables' lists are merged in rule order until the
+ * bound: every entry of the frame's lists at or below the final bound is
+ * checked, no other.
+ */
+export function _collectFromTables(
+  index: _KeyTableIndex,
+  merge: _TableMerge,
+  rules: readonly _RuleTest[],
+  state: _Frame,
+  into: _BitCandidates,
+): void {
+  _clearBits(into);
+  index.stamp = (index.stamp + 1) | 0;
+  const fc = state.frameClass;
+  let top = 0;
+  const rest = index.restCollected;
+  rest.count = 0;
+  rest.bound = _END;
+  _collectCandidates(index.rest, state, rest);
+  let bound = rest.bound;
+  for (let l = 0; l < rest.count; l++) {
+    const list = rest.lists[l];
+    for (let i = 0; i < list.length && list[i] <= bound; i++) top = _setCode(into, top, list[i]);
+  }
+  const { code, tables } = index;
+  const { lists, cursors, heap, heads } = merge;
+  let size = 0;
+  for (let t = 0; t < tables.length; t++) {
+    const table = tables[t];
+    if ((table.classes & fc) === 0) continue;
+    const list = _tableList(index, table, state);
+    if (list === null || list.length === 0 || code[list[0]] > bound) continue;
+    lists[size] = list;
+    cursors[size] = 0;
+    heads[size] = code[list[0]];
+    heap[size] = size;
+    size++;
+  }
+  for (let i = (size >> 1) - 1; i >= 0; i--) _siftDown(heap, heads, size, i);
+  const { exact, ends, classes } = index;
+  const endsFlag = state.isIp ? _ENDS_IP : _ENDS_NOT_IP;
+  while (size > 0) {
+    const l = heap[0];
+    const list = lists[l];
+    const at = cursors[l];
+    const e = list[at];
+    const c = heads[l];
+    if (c > bound) break;
+    // Next entry of that list, or the list leaves the heap.
+    if (at + 1 < list.length) {
+      cursors[l] = at + 1;
+      heads[l] = code[list[at + 1]];
+    } else heap[0] = heap[--size];
+    _siftDown(heap, heads, size, 0);
+    // The primary guard holds for every entry of the list: the others are checked.
+    if ((classes[e] & fc) === 0 || !_guardsHold(index, e, 1, state)) continue;
+    const ending = (ends[e] & endsFlag) !== 0;
+    if (exact[e] === 0) {
+      // A rule that ends the walk has its test run here (the walk runs it
+      // anyway before any later rule): matched, it bounds the merge.
+      if (!ending) {
+        top = _setCode(into, top, c + 1);
+        continue;
+      }
+      if (!rules[c >> 1].test(state)) continue;
+    }
+    top = _setCode(into, top, c);
+    if (ending) bound = c;
+  }
+  into.top = top;
+  into.bound = bound;
+}
