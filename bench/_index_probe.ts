@@ -263,7 +263,7 @@ console.log(
       } lists ${t.lists.length} listed ${listed}`,
     );
   }
-  const merge = _newTableMerge(ix.tables.length);
+  const merge = _newTableMerge(ix);
   // Tests as the reference evaluates them: a compiled rule-by-rule classifier's own (private) rules.
   const rules = ruleSet.chains[entry].rules.map(() => ({ test: () => true }));
   const bits = _newBitCandidates(ruleSet.chains[entry].rules.length);

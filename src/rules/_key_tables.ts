@@ -108,6 +108,8 @@ export interface _KeyTableIndex {
   readonly guardMask: Uint32Array;
   readonly guardLo: Float64Array;
   readonly guardHi: Float64Array;
+  /** Per rule position, its entries' `ends` (whether it ends the walk). */
+  readonly ruleEnds: Uint8Array;
   readonly fields: readonly _Field[];
   /** Per field, its value for the frame whose stamp it holds (loaded once per frame). */
   readonly values: Float64Array;
@@ -418,6 +420,7 @@ function _flatten(
     guardMask: new Uint32Array(guardCount),
     guardLo: new Float64Array(guardCount),
     guardHi: new Float64Array(guardCount),
+    ruleEnds: new Uint8Array(n === 0 ? 0 : filed[n - 1].entry.position + 1),
     fields,
     values: new Float64Array(fields.length),
     stamps: new Int32Array(fields.length),
@@ -430,6 +433,7 @@ function _flatten(
     index.code[e] = 2 * f.entry.position;
     index.exact[e] = f.entry.exact ? 1 : 0;
     index.ends[e] = f.entry.ends;
+    index.ruleEnds[f.entry.position] = f.entry.ends;
     index.classes[e] = f.entry.classes;
     index.guardStart[e] = g;
     const ordered = f.primary < 0
@@ -452,7 +456,7 @@ function _setCode(into: _BitCandidates, top: number, c: number): number {
   const w = c >>> 5;
   into.words[w] |= 1 << (c & 31);
   into.used[w >>> 5] |= 1 << (w & 31);
-  return top | (1 << (w >>> 10));
+  return top | (1 << (w >>> 5));
 }
 
 /** The value of field `f` for the current frame (loaded on first use in the frame). */
@@ -529,16 +533,19 @@ export interface _TableMerge {
   /** The lists of the frame's tables, and each one's cursor. */
   lists: Int32Array[];
   cursors: Int32Array;
+  /** Per list: 1 when it lists entries (a table's), 0 when codes (the rest tree's). */
+  entryLists: Uint8Array;
   /** A binary heap of list numbers, least current code first. */
   heap: Int32Array;
   /** The current code of each list (its entry at its cursor). */
   heads: Int32Array;
 }
 
-/** Scratch for an index of `tables` tables. */
-export function _newTableMerge(tables: number): _TableMerge {
-  const n = Math.max(1, tables);
+/** Scratch for `index`: its tables' lists and the rest tree's. */
+export function _newTableMerge(index: _KeyTableIndex): _TableMerge {
+  const n = Math.max(1, index.tables.length + index.restCollected.lists.length);
   return {
+    entryLists: new Uint8Array(n),
     lists: new Array(n).fill(_EMPTY),
     cursors: new Int32Array(n),
     heap: new Int32Array(n),
@@ -563,10 +570,12 @@ function _siftDown(heap: Int32Array, heads: Int32Array, size: number, i: number)
 
 /**
  * Sets `into` to the frame's candidate and matched codes of the chain of
- * `index` (see the module doc) and its bound. The rest tree goes first (its
- * bound prunes), then the tables' lists are merged in rule order until the
- * bound: every entry of the frame's lists at or below the final bound is
- * checked, no other.
+ * `index` (see the module doc) and its bound. The rest tree's leaf lists
+ * (codes) and the tables' lists (entries) are merged in rule order until
+ * the bound: every entry or code of the frame's lists at or below the final
+ * bound is looked at, no other. A candidate rule that ends the walk has its
+ * test run here (the walk runs it anyway before any later rule): matched, it
+ * is the bound.
  */
 export function _collectFromTables(
   index: _KeyTableIndex,
@@ -578,19 +587,37 @@ export function _collectFromTables(
   _clearBits(into);
   index.stamp = (index.stamp + 1) | 0;
   const fc = state.frameClass;
-  let top = 0;
   const rest = index.restCollected;
   rest.count = 0;
   rest.bound = _END;
   _collectCandidates(index.rest, state, rest);
   let bound = rest.bound;
+  const size = _fillHeap(index, merge, state, bound);
+  into.bound = _mergeLists(index, merge, size, rules, state, into, bound);
+}
+
+/** Puts the frame's rest lists and table lists into the heap; their number. */
+function _fillHeap(
+  index: _KeyTableIndex,
+  merge: _TableMerge,
+  state: _Frame,
+  bound: number,
+): number {
+  const { lists, cursors, heap, heads, entryLists } = merge;
+  const rest = index.restCollected;
+  let size = 0;
   for (let l = 0; l < rest.count; l++) {
     const list = rest.lists[l];
-    for (let i = 0; i < list.length && list[i] <= bound; i++) top = _setCode(into, top, list[i]);
+    if (list[0] > bound) continue;
+    lists[size] = list;
+    cursors[size] = 0;
+    heads[size] = list[0];
+    entryLists[size] = 0;
+    heap[size] = size;
+    size++;
   }
   const { code, tables } = index;
-  const { lists, cursors, heap, heads } = merge;
-  let size = 0;
+  const fc = state.frameClass;
   for (let t = 0; t < tables.length; t++) {
     const table = tables[t];
     if ((table.classes & fc) === 0) continue;
@@ -599,40 +626,65 @@ export function _collectFromTables(
     lists[size] = list;
     cursors[size] = 0;
     heads[size] = code[list[0]];
+    entryLists[size] = 1;
     heap[size] = size;
     size++;
   }
   for (let i = (size >> 1) - 1; i >= 0; i--) _siftDown(heap, heads, size, i);
-  const { exact, ends, classes } = index;
+  return size;
+}
+
+/** Merges the heap's lists into `into` in rule order up to the bound; the final bound. */
+function _mergeLists(
+  index: _KeyTableIndex,
+  merge: _TableMerge,
+  size: number,
+  rules: readonly _RuleTest[],
+  state: _Frame,
+  into: _BitCandidates,
+  bound: number,
+): number {
+  const { lists, cursors, heap, heads, entryLists } = merge;
+  const { code, exact, ends, classes, ruleEnds } = index;
+  const fc = state.frameClass;
   const endsFlag = state.isIp ? _ENDS_IP : _ENDS_NOT_IP;
+  let top = 0;
   while (size > 0) {
     const l = heap[0];
     const list = lists[l];
     const at = cursors[l];
-    const e = list[at];
+    const item = list[at];
     const c = heads[l];
     if (c > bound) break;
-    // Next entry of that list, or the list leaves the heap.
+    const ofEntries = entryLists[l] === 1;
+    // Next item of that list, or the list leaves the heap.
     if (at + 1 < list.length) {
       cursors[l] = at + 1;
-      heads[l] = code[list[at + 1]];
+      heads[l] = ofEntries ? code[list[at + 1]] : list[at + 1];
     } else heap[0] = heap[--size];
     _siftDown(heap, heads, size, 0);
-    // The primary guard holds for every entry of the list: the others are checked.
-    if ((classes[e] & fc) === 0 || !_guardsHold(index, e, 1, state)) continue;
-    const ending = (ends[e] & endsFlag) !== 0;
-    if (exact[e] === 0) {
-      // A rule that ends the walk has its test run here (the walk runs it
-      // anyway before any later rule): matched, it bounds the merge.
+    let matched: boolean;
+    let ending: boolean;
+    if (ofEntries) {
+      // The primary guard holds for every entry of the list: the others are checked.
+      if ((classes[item] & fc) === 0 || !_guardsHold(index, item, 1, state)) continue;
+      matched = exact[item] === 1;
+      ending = (ends[item] & endsFlag) !== 0;
+    } else {
+      matched = (c & 1) === 0;
+      ending = (ruleEnds[c >> 1] & endsFlag) !== 0;
+    }
+    const matchedCode = c & ~1;
+    if (!matched) {
       if (!ending) {
-        top = _setCode(into, top, c + 1);
+        top = _setCode(into, top, matchedCode + 1);
         continue;
       }
       if (!rules[c >> 1].test(state)) continue;
     }
-    top = _setCode(into, top, c);
-    if (ending) bound = c;
+    top = _setCode(into, top, matchedCode);
+    if (ending) bound = matchedCode;
   }
   into.top = top;
-  into.bound = bound;
+  return bound;
 }

@@ -202,7 +202,7 @@ export class _RuleSetBuilder {
       const builder = this.#builders[chain];
       if (builder instanceof _KeyTableBuilder) {
         const index = builder.index;
-        const merge = _newTableMerge(index.tables.length);
+        const merge = _newTableMerge(index);
         const rules = this.#chains[chain];
         this.#walks.push({
           collect: (state, into) => _collectFromTables(index, merge, rules, state, into),
