@@ -70,6 +70,8 @@ export const _MAX_TABLES = 32;
 export const _MIN_TABLE_ENTRIES = 8;
 /** Most elementary intervals a primary range may span (the copies of it a table holds). */
 export const _MAX_SPAN = 32;
+/** Most buckets of a range table's lookup (each an interval number). */
+const _MAX_BUCKETS = 4096;
 /** Entries one build step goes through at most (as ./_rule_index.ts). */
 const _STEP_ENTRIES = 1024;
 
@@ -84,12 +86,17 @@ export interface _KeyTable {
   readonly size: number;
   /** The frame classes its entries can hold on (other frames skip the table). */
   readonly classes: number;
+  /** The least code it lists (a walk whose bound is below it skips the table). */
+  readonly least: number;
   /** Exact table: open-addressing keys and list numbers (-1: empty slot), `32 - log2(size)`. */
   readonly keys: Uint32Array | null;
   readonly slots: Int32Array | null;
   readonly shift: number;
   /** Range table: the ascending starts of the elementary intervals (interval `i`: list `i`). */
   readonly starts: Float64Array | null;
+  /** Range table: per bucket of values, its first interval (see `_bucketInterval`). */
+  readonly buckets: Int32Array | null;
+  readonly bucketShift: number;
   /** Entry numbers, ascending (so in rule order). */
   readonly lists: Int32Array[];
 }
@@ -309,6 +316,8 @@ export class _KeyTableBuilder {
     const exact = guards.every((g) => g.lo === g.hi);
     let classes = 0;
     for (const f of info.filed) classes |= f.entry.classes;
+    // Entries are filed in rule order: the first one has the least code.
+    const least = info.filed.length === 0 ? _END : 2 * info.filed[0].entry.position;
     const common = {
       field: source,
       mask: info.mask,
@@ -317,8 +326,12 @@ export class _KeyTableBuilder {
       offset: source.offset,
       size: source.size,
       classes,
+      least,
     };
-    if (exact) return { ...common, ..._exactLists(info.filed, guards, numbers), starts: null };
+    if (exact) {
+      const lists = _exactLists(info.filed, guards, numbers);
+      return { ...common, ...lists, starts: null, buckets: null, bucketShift: 0 };
+    }
     const starts = _intervalStarts(guards);
     const lists: number[][] = Array.from({ length: starts.length }, () => []);
     info.filed.forEach((f, i) => {
@@ -332,6 +345,7 @@ export class _KeyTableBuilder {
       slots: null,
       shift: 32,
       starts,
+      ..._buckets(starts),
       lists: lists.map((l) => l.length === 0 ? _EMPTY : Int32Array.from(l)),
     };
   }
@@ -496,7 +510,7 @@ function _tableList(index: _KeyTableIndex, table: _KeyTable, state: _Frame): Int
   const key = (value & table.mask) >>> 0;
   const starts = table.starts;
   if (starts !== null) {
-    const i = _interval(starts, key);
+    const i = _bucketInterval(table, starts, key);
     return i < 0 ? null : table.lists[i];
   }
   const keys = table.keys!;
@@ -509,6 +523,40 @@ function _tableList(index: _KeyTableIndex, table: _KeyTable, state: _Frame): Int
     if (keys[h] === key) return table.lists[slot];
     h = (h + 1) & last;
   }
+}
+
+/**
+ * The elementary interval of a range table holding `key`, or -1: its bucket
+ * (the top bits of `key - starts[0]`) gives the first and last interval it
+ * can be, then a binary search between them.
+ */
+function _bucketInterval(table: _KeyTable, starts: Float64Array, key: number): number {
+  const base = starts[0];
+  if (key < base) return -1;
+  const buckets = table.buckets!;
+  const b = (key - base) >>> table.bucketShift;
+  if (b >= buckets.length - 1) return starts.length - 1;
+  let lo = buckets[b];
+  let hi = buckets[b + 1];
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** A range table's buckets (see {@linkcode _bucketInterval}): at most `_MAX_BUCKETS`. */
+function _buckets(starts: Float64Array): { buckets: Int32Array; bucketShift: number } {
+  let count = 1;
+  while (count < 2 * starts.length && count < _MAX_BUCKETS) count *= 2;
+  const span = starts[starts.length - 1] - starts[0];
+  let bucketShift = 0;
+  while (bucketShift < 32 && Math.floor(span / 2 ** bucketShift) >= count) bucketShift++;
+  const buckets = new Int32Array(count + 1);
+  for (let b = 0; b < count; b++) buckets[b] = _interval(starts, starts[0] + b * 2 ** bucketShift);
+  buckets[count] = starts.length - 1;
+  return { buckets, bucketShift };
 }
 
 /** Clears what the last walk left in `into` (codes past its bound, or not taken). */
@@ -620,7 +668,7 @@ function _fillHeap(
   const fc = state.frameClass;
   for (let t = 0; t < tables.length; t++) {
     const table = tables[t];
-    if ((table.classes & fc) === 0) continue;
+    if ((table.classes & fc) === 0 || table.least > bound) continue;
     const list = _tableList(index, table, state);
     if (list === null || list.length === 0 || code[list[0]] > bound) continue;
     lists[size] = list;
