@@ -634,12 +634,11 @@ export function _collectFromTables(
 ): void {
   _clearBits(into);
   index.stamp = (index.stamp + 1) | 0;
-  const fc = state.frameClass;
   const rest = index.restCollected;
   rest.count = 0;
   rest.bound = _END;
   _collectCandidates(index.rest, state, rest);
-  let bound = rest.bound;
+  const bound = rest.bound;
   const size = _fillHeap(index, merge, state, bound);
   into.bound = _mergeLists(index, merge, size, rules, state, into, bound);
 }
@@ -735,4 +734,31 @@ function _mergeLists(
   }
   into.top = top;
   return bound;
+}
+
+/** Size figures of a key-table index, for bounds tests. */
+export interface _KeyTableSize {
+  tables: number;
+  /** Entries listed in the tables' lists (copies included). */
+  listed: number;
+  /** Exact tables' slots, range tables' interval starts and buckets. */
+  slots: number;
+  /** Entries with a table (the others are in the rest tree). */
+  tabled: number;
+}
+
+/** Counts the tables, listed entries and slots of an index. */
+export function _keyTableSize(index: _KeyTableIndex): _KeyTableSize {
+  const size: _KeyTableSize = { tables: index.tables.length, listed: 0, slots: 0, tabled: 0 };
+  const tabled = new Set<number>();
+  for (const table of index.tables) {
+    for (const list of table.lists) {
+      size.listed += list.length;
+      for (const e of list) tabled.add(e);
+    }
+    size.slots += (table.keys?.length ?? 0) + (table.starts?.length ?? 0) +
+      (table.buckets?.length ?? 0);
+  }
+  size.tabled = tabled.size;
+  return size;
 }

@@ -32,6 +32,7 @@ import {
   _BIG_CHAIN_ENTRIES,
   _collectFromTables,
   _KeyTableBuilder,
+  type _KeyTableIndex,
   _newTableMerge,
 } from "./_key_tables.ts";
 import { _entryClasses } from "./_frame_class.ts";
@@ -234,6 +235,16 @@ export class _RuleSetBuilder {
   /** Per chain, its generated walk or why it has none (after `step()` returned `true`). */
   get sourceWalks(): readonly _SourceWalk[] {
     return this.#walks;
+  }
+
+  /** Per chain, its compiled rules (their tests: the oracle of the index tests). */
+  get chainRules(): readonly (readonly _CompiledRule[])[] {
+    return this.#chains;
+  }
+
+  /** Per chain, its key-table index, or null (a tree alone), once `step()` returned `true`. */
+  get keyTables(): (_KeyTableIndex | null)[] {
+    return this.#builders.map((b) => b instanceof _KeyTableBuilder ? b.index : null);
   }
 
   /** The fields the summaries use. */
