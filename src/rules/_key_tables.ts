@@ -97,6 +97,10 @@ export interface _KeyTable {
   /** Range table: per bucket of values, its first interval (see `_bucketInterval`). */
   readonly buckets: Int32Array | null;
   readonly bucketShift: number;
+  /** Range table: the sub-buckets of dense buckets (see `_bucketInterval`). */
+  readonly subStarts: Int32Array | null;
+  readonly subBuckets: Int32Array | null;
+  readonly subShift: number;
   /** Entry numbers, ascending (so in rule order). */
   readonly lists: Int32Array[];
 }
@@ -318,7 +322,7 @@ export class _KeyTableBuilder {
     for (const f of info.filed) classes |= f.entry.classes;
     // Entries are filed in rule order: the first one has the least code.
     const least = info.filed.length === 0 ? _END : 2 * info.filed[0].entry.position;
-    const common = {
+    const shape = {
       field: source,
       mask: info.mask,
       constantLoad: source.kind === _F_PACKET && source.msh < 0,
@@ -328,10 +332,7 @@ export class _KeyTableBuilder {
       classes,
       least,
     };
-    if (exact) {
-      const lists = _exactLists(info.filed, guards, numbers);
-      return { ...common, ...lists, starts: null, buckets: null, bucketShift: 0 };
-    }
+    if (exact) return _newTable(shape, _exactLists(info.filed, guards, numbers), null);
     const starts = _intervalStarts(guards);
     const lists: number[][] = Array.from({ length: starts.length }, () => []);
     info.filed.forEach((f, i) => {
@@ -339,16 +340,46 @@ export class _KeyTableBuilder {
       const last = _interval(starts, g.hi);
       for (let j = _interval(starts, g.lo); j <= last; j++) lists[j].push(numbers.get(f)!);
     });
-    return {
-      ...common,
-      keys: null,
-      slots: null,
-      shift: 32,
+    return _newTable(shape, null, {
       starts,
       ..._buckets(starts),
       lists: lists.map((l) => l.length === 0 ? _EMPTY : Int32Array.from(l)),
-    };
+    });
   }
+}
+
+/**
+ * A table with every field in one order (one object shape for the walk's
+ * property reads), exact or range.
+ */
+function _newTable(
+  shape: Pick<
+    _KeyTable,
+    "field" | "mask" | "constantLoad" | "network" | "offset" | "size" | "classes" | "least"
+  >,
+  exact: { keys: Uint32Array; slots: Int32Array; shift: number; lists: Int32Array[] } | null,
+  range: ({ starts: Float64Array; lists: Int32Array[] } & _Buckets) | null,
+): _KeyTable {
+  return {
+    field: shape.field,
+    mask: shape.mask,
+    constantLoad: shape.constantLoad,
+    network: shape.network,
+    offset: shape.offset,
+    size: shape.size,
+    classes: shape.classes,
+    least: shape.least,
+    keys: exact?.keys ?? null,
+    slots: exact?.slots ?? null,
+    shift: exact?.shift ?? 32,
+    starts: range?.starts ?? null,
+    buckets: range?.buckets ?? null,
+    bucketShift: range?.bucketShift ?? 0,
+    subStarts: range?.subStarts ?? null,
+    subBuckets: range?.subBuckets ?? null,
+    subShift: range?.subShift ?? 0,
+    lists: exact?.lists ?? range!.lists,
+  };
 }
 
 /**
@@ -527,17 +558,29 @@ function _tableList(index: _KeyTableIndex, table: _KeyTable, state: _Frame): Int
 
 /**
  * The elementary interval of a range table holding `key`, or -1: its bucket
- * (the top bits of `key - starts[0]`) gives the first and last interval it
- * can be, then a binary search between them.
+ * (the top bits of `key - starts[0]`) and, where a bucket holds more than
+ * `_DENSE` intervals, its sub-bucket give the first and last interval it
+ * can be in, then a binary search between them.
  */
 function _bucketInterval(table: _KeyTable, starts: Float64Array, key: number): number {
   const base = starts[0];
   if (key < base) return -1;
   const buckets = table.buckets!;
-  const b = (key - base) >>> table.bucketShift;
+  const offset = key - base;
+  const b = offset >>> table.bucketShift;
   if (b >= buckets.length - 1) return starts.length - 1;
-  let lo = buckets[b];
-  let hi = buckets[b + 1];
+  let lo: number;
+  let hi: number;
+  const sub = table.subStarts![b];
+  if (sub < 0) {
+    lo = buckets[b];
+    hi = buckets[b + 1];
+  } else {
+    const subBuckets = table.subBuckets!;
+    const j = (offset - b * 2 ** table.bucketShift) >>> table.subShift;
+    lo = subBuckets[sub + j];
+    hi = subBuckets[sub + j + 1];
+  }
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if (starts[mid] <= key) lo = mid;
@@ -546,17 +589,46 @@ function _bucketInterval(table: _KeyTable, starts: Float64Array, key: number): n
   return lo;
 }
 
-/** A range table's buckets (see {@linkcode _bucketInterval}): at most `_MAX_BUCKETS`. */
-function _buckets(starts: Float64Array): { buckets: Int32Array; bucketShift: number } {
+/** A bucket holding more intervals than this gets `_SUB_BUCKETS` sub-buckets. */
+const _DENSE = 8;
+const _SUB_BUCKETS = 256;
+
+/** The buckets of a range table's lookup (see {@linkcode _bucketInterval}). */
+interface _Buckets {
+  buckets: Int32Array;
+  bucketShift: number;
+  /** Per bucket, where its sub-buckets start in `subBuckets`, or -1. */
+  subStarts: Int32Array;
+  subBuckets: Int32Array;
+  subShift: number;
+}
+
+/**
+ * A range table's buckets: at most `_MAX_BUCKETS`, and `_SUB_BUCKETS + 1`
+ * sub-bucket entries per bucket of more than `_DENSE` intervals (so at most
+ * `(_SUB_BUCKETS + 1) / _DENSE` per interval).
+ */
+function _buckets(starts: Float64Array): _Buckets {
   let count = 1;
   while (count < 2 * starts.length && count < _MAX_BUCKETS) count *= 2;
   const span = starts[starts.length - 1] - starts[0];
   let bucketShift = 0;
   while (bucketShift < 32 && Math.floor(span / 2 ** bucketShift) >= count) bucketShift++;
+  const at = (value: number) => _interval(starts, Math.min(value, 0xffffffff));
   const buckets = new Int32Array(count + 1);
-  for (let b = 0; b < count; b++) buckets[b] = _interval(starts, starts[0] + b * 2 ** bucketShift);
+  for (let b = 0; b < count; b++) buckets[b] = at(starts[0] + b * 2 ** bucketShift);
   buckets[count] = starts.length - 1;
-  return { buckets, bucketShift };
+  const subShift = Math.max(0, bucketShift - 8);
+  const subStarts = new Int32Array(count).fill(-1);
+  const sub: number[] = [];
+  for (let b = 0; b < count; b++) {
+    if (buckets[b + 1] - buckets[b] <= _DENSE || bucketShift === 0) continue;
+    subStarts[b] = sub.length;
+    const from = starts[0] + b * 2 ** bucketShift;
+    for (let j = 0; j < _SUB_BUCKETS; j++) sub.push(at(from + j * 2 ** subShift));
+    sub.push(buckets[b + 1]);
+  }
+  return { buckets, bucketShift, subStarts, subBuckets: Int32Array.from(sub), subShift };
 }
 
 /** Clears what the last walk left in `into` (codes past its bound, or not taken). */
@@ -637,10 +709,11 @@ export function _collectFromTables(
   const rest = index.restCollected;
   rest.count = 0;
   rest.bound = _END;
-  _collectCandidates(index.rest, state, rest);
+  const MODE = (globalThis as any).MODE ?? 3;
+  if (MODE & 1) _collectCandidates(index.rest, state, rest);
   const bound = rest.bound;
-  const size = _fillHeap(index, merge, state, bound);
-  into.bound = _mergeLists(index, merge, size, rules, state, into, bound);
+  const size = (MODE & 2) ? _fillHeap(index, merge, state, bound) : 0;
+  into.bound = (MODE & 4) ? bound : _mergeLists(index, merge, size, rules, state, into, bound);
 }
 
 /** Puts the frame's rest lists and table lists into the heap; their number. */
@@ -757,7 +830,8 @@ export function _keyTableSize(index: _KeyTableIndex): _KeyTableSize {
       for (const e of list) tabled.add(e);
     }
     size.slots += (table.keys?.length ?? 0) + (table.starts?.length ?? 0) +
-      (table.buckets?.length ?? 0);
+      (table.buckets?.length ?? 0) + (table.subStarts?.length ?? 0) +
+      (table.subBuckets?.length ?? 0);
   }
   size.tabled = tabled.size;
   return size;
