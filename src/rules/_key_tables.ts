@@ -709,11 +709,10 @@ export function _collectFromTables(
   const rest = index.restCollected;
   rest.count = 0;
   rest.bound = _END;
-  const MODE = (globalThis as any).MODE ?? 3;
-  if (MODE & 1) _collectCandidates(index.rest, state, rest);
+  _collectCandidates(index.rest, state, rest);
   const bound = rest.bound;
-  const size = (MODE & 2) ? _fillHeap(index, merge, state, bound) : 0;
-  into.bound = (MODE & 4) ? bound : _mergeLists(index, merge, size, rules, state, into, bound);
+  const size = _fillHeap(index, merge, state, bound);
+  into.bound = _mergeLists(index, merge, size, rules, state, into, bound);
 }
 
 /** Puts the frame's rest lists and table lists into the heap; their number. */
