@@ -256,7 +256,7 @@ export class _KeyTableBuilder {
     const numbers = new Map<_Filed, number>(filed.map((f, i) => [f, i]));
     const built: _KeyTable[] = [];
     for (const info of tables) {
-      built.push(this.#table(info, numbers));
+      built.push(yield* this.#table(info, numbers));
       yield;
     }
     this.#index = _flatten(filed, built, this.#fields);
@@ -314,7 +314,7 @@ export class _KeyTableBuilder {
     }
   }
 
-  #table(info: _KeyInfo, numbers: Map<_Filed, number>): _KeyTable {
+  *#table(info: _KeyInfo, numbers: Map<_Filed, number>): Generator<void, _KeyTable> {
     const source = this.#fields[info.field];
     const guards = info.filed.map((f) => f.guards[f.primary]);
     const exact = guards.every((g) => g.lo === g.hi);
@@ -334,15 +334,21 @@ export class _KeyTableBuilder {
     };
     if (exact) return _newTable(shape, _exactLists(info.filed, guards, numbers), null);
     const starts = _intervalStarts(guards);
+    yield;
     const lists: number[][] = Array.from({ length: starts.length }, () => []);
-    info.filed.forEach((f, i) => {
+    for (let i = 0; i < guards.length; i++) {
+      // At most `_MAX_SPAN` copies per entry.
+      if ((i + 1) % (_STEP_ENTRIES / _MAX_SPAN) === 0) yield;
       const g = guards[i];
       const last = _interval(starts, g.hi);
-      for (let j = _interval(starts, g.lo); j <= last; j++) lists[j].push(numbers.get(f)!);
-    });
+      const entry = numbers.get(info.filed[i])!;
+      for (let j = _interval(starts, g.lo); j <= last; j++) lists[j].push(entry);
+    }
+    const buckets = _buckets(starts);
+    yield;
     return _newTable(shape, null, {
       starts,
-      ..._buckets(starts),
+      ...buckets,
       lists: lists.map((l) => l.length === 0 ? _EMPTY : Int32Array.from(l)),
     });
   }
@@ -562,7 +568,11 @@ function _tableList(index: _KeyTableIndex, table: _KeyTable, state: _Frame): Int
  * `_DENSE` intervals, its sub-bucket give the first and last interval it
  * can be in, then a binary search between them.
  */
-function _bucketInterval(table: _KeyTable, starts: Float64Array, key: number): number {
+export function _bucketInterval(
+  table: Pick<_KeyTable, "buckets" | "bucketShift" | "subStarts" | "subBuckets" | "subShift">,
+  starts: Float64Array,
+  key: number,
+): number {
   const base = starts[0];
   if (key < base) return -1;
   const buckets = table.buckets!;
@@ -594,7 +604,7 @@ const _DENSE = 8;
 const _SUB_BUCKETS = 256;
 
 /** The buckets of a range table's lookup (see {@linkcode _bucketInterval}). */
-interface _Buckets {
+export interface _Buckets {
   buckets: Int32Array;
   bucketShift: number;
   /** Per bucket, where its sub-buckets start in `subBuckets`, or -1. */
@@ -608,7 +618,7 @@ interface _Buckets {
  * sub-bucket entries per bucket of more than `_DENSE` intervals (so at most
  * `(_SUB_BUCKETS + 1) / _DENSE` per interval).
  */
-function _buckets(starts: Float64Array): _Buckets {
+export function _buckets(starts: Float64Array): _Buckets {
   let count = 1;
   while (count < 2 * starts.length && count < _MAX_BUCKETS) count *= 2;
   const span = starts[starts.length - 1] - starts[0];
@@ -625,7 +635,13 @@ function _buckets(starts: Float64Array): _Buckets {
     if (buckets[b + 1] - buckets[b] <= _DENSE || bucketShift === 0) continue;
     subStarts[b] = sub.length;
     const from = starts[0] + b * 2 ** bucketShift;
-    for (let j = 0; j < _SUB_BUCKETS; j++) sub.push(at(from + j * 2 ** subShift));
+    // The sub-buckets' starts ascend: their intervals are found in one pass.
+    let i = buckets[b];
+    for (let j = 0; j < _SUB_BUCKETS; j++) {
+      const value = from + j * 2 ** subShift;
+      while (i + 1 < starts.length && starts[i + 1] <= value) i++;
+      sub.push(i);
+    }
     sub.push(buckets[b + 1]);
   }
   return { buckets, bucketShift, subStarts, subBuckets: Int32Array.from(sub), subShift };

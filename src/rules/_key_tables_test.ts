@@ -15,11 +15,13 @@ import { compileRuleSet, createFrameRef } from "./compile_rule_set.ts";
 import { parseRuleSet } from "./parse_rule_set.ts";
 import { _RuleSetBuilder } from "./_rule_set_builder.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
-import { _END, _indexSize, _MAX_DEPTH } from "./_rule_index.ts";
+import { _END, _indexSize, _interval, _MAX_DEPTH } from "./_rule_index.ts";
 import { _newBitCandidates, _takeLeast } from "./_classifier_source.ts";
 import { _T_ACCEPT, _T_DROP, _T_GOTO, _T_RETURN } from "./_classifier.ts";
 import {
   _BIG_CHAIN_ENTRIES,
+  _bucketInterval,
+  _buckets,
   _collectFromTables,
   type _KeyTableIndex,
   _keyTableSize,
@@ -222,4 +224,31 @@ Deno.test("the key-table walk lists every matching rule up to the first one that
     }
   }
   assert.ok(matches > walks, `${matches} matches in ${walks} walks`);
+});
+
+Deno.test("range tables find the interval of a value through buckets as a binary search does", () => {
+  const random = _prng(31);
+  for (let set = 0; set < 40; set++) {
+    // Clusters of close starts (dense buckets) spread over the 32-bit range.
+    const points = new Set<number>();
+    const clusters = 1 + random.int(6);
+    for (let c = 0; c < clusters; c++) {
+      const at = random.uint32();
+      const width = [16, 4096, 2 ** 20][random.int(3)];
+      const n = 1 + random.int(set % 2 === 0 ? 40 : 2000);
+      for (let i = 0; i < n; i++) points.add(Math.min(0xffffffff, at + random.int(width)));
+    }
+    if (set % 5 === 0) points.add(0xffffffff);
+    const starts = Float64Array.from([...points].sort((a, b) => a - b));
+    const buckets = _buckets(starts);
+    assert.ok(buckets.buckets.length <= 4097);
+    assert.ok(buckets.subBuckets.length <= (257 * starts.length) / 8 + 257);
+    const keys = [0, 0xffffffff, ...Array.from({ length: 300 }, () => random.uint32())];
+    for (const start of starts) {
+      keys.push(start, Math.max(0, start - 1), Math.min(0xffffffff, start + 1));
+    }
+    for (const key of keys) {
+      assert.equal(_bucketInterval(buckets, starts, key), _interval(starts, key), `key ${key}`);
+    }
+  }
 });
