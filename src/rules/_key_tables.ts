@@ -587,7 +587,8 @@ export function _bucketInterval(
     hi = buckets[b + 1];
   } else {
     const subBuckets = table.subBuckets!;
-    const j = (offset - b * 2 ** table.bucketShift) >>> table.subShift;
+    // Sub-buckets split a bucket's `2^bucketShift` values in 256 (`bucketShift` ≥ 8).
+    const j = (offset >>> table.subShift) & (_SUB_BUCKETS - 1);
     lo = subBuckets[sub + j];
     hi = subBuckets[sub + j + 1];
   }
@@ -628,11 +629,12 @@ export function _buckets(starts: Float64Array): _Buckets {
   const buckets = new Int32Array(count + 1);
   for (let b = 0; b < count; b++) buckets[b] = at(starts[0] + b * 2 ** bucketShift);
   buckets[count] = starts.length - 1;
-  const subShift = Math.max(0, bucketShift - 8);
+  const subShift = bucketShift - 8;
   const subStarts = new Int32Array(count).fill(-1);
   const sub: number[] = [];
   for (let b = 0; b < count; b++) {
-    if (buckets[b + 1] - buckets[b] <= _DENSE || bucketShift === 0) continue;
+    // (A bucket of fewer than 256 values is searched as it is: at most 8 steps.)
+    if (buckets[b + 1] - buckets[b] <= _DENSE || bucketShift < 8) continue;
     subStarts[b] = sub.length;
     const from = starts[0] + b * 2 ** bucketShift;
     // The sub-buckets' starts ascend: their intervals are found in one pass.
@@ -644,7 +646,13 @@ export function _buckets(starts: Float64Array): _Buckets {
     }
     sub.push(buckets[b + 1]);
   }
-  return { buckets, bucketShift, subStarts, subBuckets: Int32Array.from(sub), subShift };
+  return {
+    buckets,
+    bucketShift,
+    subStarts,
+    subBuckets: Int32Array.from(sub),
+    subShift: Math.max(0, subShift),
+  };
 }
 
 /** Clears what the last walk left in `into` (codes past its bound, or not taken). */
