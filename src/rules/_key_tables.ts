@@ -64,8 +64,12 @@ import type { _BitCandidates } from "./_classifier_source.ts";
 
 /** Chains with at least this many index entries get key tables (smaller: the tree alone). */
 export const _BIG_CHAIN_ENTRIES = 1024;
-/** Most tables per chain (each costs every frame one load and one lookup). */
-export const _MAX_TABLES = 32;
+/**
+ * Most tables per chain (each costs every frame one load and one lookup; at
+ * 10,000 generated rules 16 tables instead of 32 halved the lookups, 22 → 11
+ * per frame, for 3 more entries merged, bench/RESULTS.md).
+ */
+export const _MAX_TABLES = 16;
 /** Fewest entries a key's table files (fewer: they take another key or the rest). */
 export const _MIN_TABLE_ENTRIES = 8;
 /** Most elementary intervals a primary range may span (the copies of it a table holds). */
