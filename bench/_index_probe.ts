@@ -264,7 +264,7 @@ console.log(
     );
   }
   const merge = _newTableMerge(ix);
-  // Tests as the reference evaluates them: a compiled rule-by-rule classifier's own (private) rules.
+  // Every rule's test passes here (the probe counts what the lists let through, not verdicts).
   const rules = ruleSet.chains[entry].rules.map(() => ({ test: () => true }));
   const bits = _newBitCandidates(ruleSet.chains[entry].rules.length);
   let p3 = 24, frames = 0, codes = 0;
