@@ -53,12 +53,12 @@ function _frames(): FrameRef[] {
   );
 }
 
-/** A set of 1,500 to 4,000 rules, most of them in INPUT (0 to 2 user chains). */
+/** A set of 3,000 to 5,000 rules, most of them in INPUT (0 or 1 user chain). */
 function _ruleSet(seed: number, profile: TrafficProfile): { text: string; ruleSet: RuleSet } {
   const text = generateRuleSet(seed, {
-    rules: 1500 + (seed * 977) % 2500,
+    rules: 3000 + (seed * 977) % 2000,
     profile,
-    userChains: seed % 3,
+    userChains: seed % 2,
     negation: [0, 0.1, 0.3][seed % 3],
     interfaces: seed % 4 !== 0,
   }).text;

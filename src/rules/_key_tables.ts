@@ -62,8 +62,14 @@ import {
 } from "./_rule_index.ts";
 import type { _BitCandidates } from "./_classifier_source.ts";
 
-/** Chains with at least this many index entries get key tables (smaller: the tree alone). */
-export const _BIG_CHAIN_ENTRIES = 1024;
+/**
+ * Chains with at least this many index entries get key tables (smaller: the
+ * tree alone). Measured on single chains of generated rules (bench/RESULTS.md):
+ * at 1,000 rules (1,400 entries) the tree's generated walk was 1.6× faster
+ * than key tables, at 2,000 rules (2,900 entries) key tables were 1.2×
+ * faster, at 10,000 rules 1.7×.
+ */
+export const _BIG_CHAIN_ENTRIES = 2048;
 /**
  * Most tables per chain (each costs every frame one load and one lookup; at
  * 10,000 generated rules 16 tables instead of 32 halved the lookups, 22 → 11
