@@ -61,6 +61,7 @@ import {
   _widened,
 } from "./_rule_index.ts";
 import type { _BitCandidates } from "./_classifier_source.ts";
+import { _bucketInterval, type _Buckets, _buckets } from "./_interval_buckets.ts";
 
 /**
  * Chains with at least this many index entries get key tables (smaller: the
@@ -80,8 +81,6 @@ export const _MAX_TABLES = 16;
 export const _MIN_TABLE_ENTRIES = 8;
 /** Most elementary intervals a primary range may span (the copies of it a table holds). */
 export const _MAX_SPAN = 32;
-/** Most buckets of a range table's lookup (each an interval number). */
-const _MAX_BUCKETS = 4096;
 /** Entries one build step goes through at most (as ./_rule_index.ts). */
 const _STEP_ENTRIES = 1024;
 
@@ -570,99 +569,6 @@ function _tableList(index: _KeyTableIndex, table: _KeyTable, state: _Frame): Int
     if (keys[h] === key) return table.lists[slot];
     h = (h + 1) & last;
   }
-}
-
-/**
- * The elementary interval of a range table holding `key`, or -1: its bucket
- * (the top bits of `key - starts[0]`) and, where a bucket holds more than
- * `_DENSE` intervals, its sub-bucket give the first and last interval it
- * can be in, then a binary search between them.
- */
-export function _bucketInterval(
-  table: Pick<_KeyTable, "buckets" | "bucketShift" | "subStarts" | "subBuckets" | "subShift">,
-  starts: Float64Array,
-  key: number,
-): number {
-  const base = starts[0];
-  if (key < base) return -1;
-  const buckets = table.buckets!;
-  const offset = key - base;
-  const b = offset >>> table.bucketShift;
-  if (b >= buckets.length - 1) return starts.length - 1;
-  let lo: number;
-  let hi: number;
-  const sub = table.subStarts![b];
-  if (sub < 0) {
-    lo = buckets[b];
-    hi = buckets[b + 1];
-  } else {
-    const subBuckets = table.subBuckets!;
-    // Sub-buckets split a bucket's `2^bucketShift` values in 256 (`bucketShift` ≥ 8).
-    const j = (offset >>> table.subShift) & (_SUB_BUCKETS - 1);
-    lo = subBuckets[sub + j];
-    hi = subBuckets[sub + j + 1];
-  }
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= key) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-/** A bucket holding more intervals than this gets `_SUB_BUCKETS` sub-buckets. */
-const _DENSE = 8;
-const _SUB_BUCKETS = 256;
-
-/** The buckets of a range table's lookup (see {@linkcode _bucketInterval}). */
-export interface _Buckets {
-  buckets: Int32Array;
-  bucketShift: number;
-  /** Per bucket, where its sub-buckets start in `subBuckets`, or -1. */
-  subStarts: Int32Array;
-  subBuckets: Int32Array;
-  subShift: number;
-}
-
-/**
- * A range table's buckets: at most `_MAX_BUCKETS`, and `_SUB_BUCKETS + 1`
- * sub-bucket entries per bucket of more than `_DENSE` intervals (so at most
- * `(_SUB_BUCKETS + 1) / _DENSE` per interval).
- */
-export function _buckets(starts: Float64Array): _Buckets {
-  let count = 1;
-  while (count < 2 * starts.length && count < _MAX_BUCKETS) count *= 2;
-  const span = starts[starts.length - 1] - starts[0];
-  let bucketShift = 0;
-  while (bucketShift < 32 && Math.floor(span / 2 ** bucketShift) >= count) bucketShift++;
-  const at = (value: number) => _interval(starts, Math.min(value, 0xffffffff));
-  const buckets = new Int32Array(count + 1);
-  for (let b = 0; b < count; b++) buckets[b] = at(starts[0] + b * 2 ** bucketShift);
-  buckets[count] = starts.length - 1;
-  const subShift = bucketShift - 8;
-  const subStarts = new Int32Array(count).fill(-1);
-  const sub: number[] = [];
-  for (let b = 0; b < count; b++) {
-    // (A bucket of fewer than 256 values is searched as it is: at most 8 steps.)
-    if (buckets[b + 1] - buckets[b] <= _DENSE || bucketShift < 8) continue;
-    subStarts[b] = sub.length;
-    const from = starts[0] + b * 2 ** bucketShift;
-    // The sub-buckets' starts ascend: their intervals are found in one pass.
-    let i = buckets[b];
-    for (let j = 0; j < _SUB_BUCKETS; j++) {
-      const value = from + j * 2 ** subShift;
-      while (i + 1 < starts.length && starts[i + 1] <= value) i++;
-      sub.push(i);
-    }
-    sub.push(buckets[b + 1]);
-  }
-  return {
-    buckets,
-    bucketShift,
-    subStarts,
-    subBuckets: Int32Array.from(sub),
-    subShift: Math.max(0, subShift),
-  };
 }
 
 /** Clears what the last walk left in `into` (codes past its bound, or not taken). */

@@ -17,11 +17,10 @@ import { _RuleSetBuilder } from "./_rule_set_builder.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import { _END, _indexSize, _interval, _MAX_DEPTH } from "./_rule_index.ts";
 import { _newBitCandidates, _takeLeast } from "./_classifier_source.ts";
+import { _bucketInterval, _buckets } from "./_interval_buckets.ts";
 import { _T_ACCEPT, _T_DROP, _T_GOTO, _T_RETURN } from "./_classifier.ts";
 import {
   _BIG_CHAIN_ENTRIES,
-  _bucketInterval,
-  _buckets,
   _collectFromTables,
   type _KeyTableIndex,
   _keyTableSize,
