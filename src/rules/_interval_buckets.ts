@@ -4,8 +4,10 @@
  * takes a bucket read and a short binary search instead of a search over
  * every start: buckets of the value's top bits, each with its first
  * interval, and 256 sub-buckets for a bucket that holds more than 8
- * intervals. Used by the key tables of big chains (./_key_tables.ts) and
- * the range nodes of the tree's data walk (./_rule_index.ts).
+ * intervals. Used by the key tables of big chains (./_key_tables.ts). (The
+ * tree's range nodes, ./_rule_index.ts, keep a plain binary search: with
+ * buckets its data walk was 9% slower at 1,000 generated rules, measured
+ * with `strategy: "closure"`: more memory touched per lookup on small nodes.)
  *
  * Bounds: at most {@linkcode _MAX_BUCKETS} + 1 buckets, and at most
  * `intervals` (each of a bucket's intervals counted once) `/ 8 × 257`

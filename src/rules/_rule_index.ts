@@ -14,8 +14,7 @@
  * Per frame, {@linkcode _collectCandidates} walks the root: at each node it
  * loads its field (with the engine's load helpers, see `_loadField`), descends
  * into the one child whose guard the value satisfies (range node: the tree
- * nodes on the path from its interval, found through a bucket index, to the
- * root; none when the field
+ * nodes on the path from its interval to the root; none when the field
  * cannot be loaded: every guard on it then fails) and always into the rest.
  * The leaves reached list, sorted, every rule of the chain that can match
  * the frame: a rule in no reached leaf has an alternative-wise failed guard.
@@ -46,7 +45,6 @@ import { _load } from "../bpf/_packet_access.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import type { _Frame } from "./_frame_state.ts";
 import { _C_ALL } from "./_frame_class.ts";
-import { _bucketInterval, _buckets } from "./_interval_buckets.ts";
 
 /** Deepest node (root = 0). */
 export const _MAX_DEPTH = 24;
@@ -122,12 +120,6 @@ export class _IndexNode {
   /** Range node: leaves of its segment tree (a power of two ≥ intervals); node `j`'s
    * children are `2j` and `2j + 1`, interval `i` is leaf `leaves + i`. */
   leaves = 0;
-  /** Range node: the bucket index over `starts` (./_interval_buckets.ts). */
-  buckets: Int32Array | null = null;
-  bucketShift = 0;
-  subStarts: Int32Array | null = null;
-  subBuckets: Int32Array | null = null;
-  subShift = 0;
   children: (_IndexNode | null)[] = [];
   rest: _IndexNode | null = null;
   depth = 0;
@@ -214,7 +206,7 @@ export function _collectCandidates(node: _IndexNode, state: _Frame, into: _Colle
         if (child !== null) _collectCandidates(child, state, into);
       } else {
         // Segment tree over the intervals: the children on the path up from the leaf.
-        const i = _bucketInterval(node, node.starts!, key);
+        const i = _interval(node.starts!, key);
         const children = node.children;
         for (let j = i < 0 ? 0 : i + node.leaves; j >= 1; j >>= 1) {
           const child = children[j];
@@ -265,13 +257,11 @@ export interface _IndexSize {
   depth: number;
   /** Table slots and interval starts. */
   slots: number;
-  /** Range nodes' bucket index entries (./_interval_buckets.ts). */
-  buckets: number;
 }
 
 /** Counts the nodes and listed entries of an index. */
 export function _indexSize(root: _IndexNode): _IndexSize {
-  const size: _IndexSize = { nodes: 0, listed: 0, depth: 0, slots: 0, buckets: 0 };
+  const size: _IndexSize = { nodes: 0, listed: 0, depth: 0, slots: 0 };
   const stack: _IndexNode[] = [root];
   while (stack.length > 0) {
     const node = stack.pop()!;
@@ -279,8 +269,6 @@ export function _indexSize(root: _IndexNode): _IndexSize {
     size.listed += node.leaf.length;
     size.depth = Math.max(size.depth, node.depth);
     size.slots += (node.keys?.length ?? 0) + (node.starts?.length ?? 0);
-    size.buckets += (node.buckets?.length ?? 0) + (node.subStarts?.length ?? 0) +
-      (node.subBuckets?.length ?? 0);
     for (const child of node.children) if (child !== null) stack.push(child);
     if (node.rest !== null) stack.push(node.rest);
   }
@@ -555,13 +543,6 @@ export class _IndexBuilder {
     }
     this.#copiesLeft -= copies;
     node.starts = starts;
-    const buckets = _buckets(starts);
-    node.buckets = buckets.buckets;
-    node.bucketShift = buckets.bucketShift;
-    node.subStarts = buckets.subStarts;
-    node.subBuckets = buckets.subBuckets;
-    node.subShift = buckets.subShift;
-    yield;
     node.leaves = leaves;
     node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
   }

@@ -46,8 +46,6 @@ function _checkBounds(text: string) {
     assert.ok(size.listed <= 33 * entries.length + 64, `${size.listed} listed, ${entries.length}`);
     assert.ok(size.nodes <= (_MAX_DEPTH + 1) * (size.listed + 1), `${size.nodes} nodes`);
     assert.ok(size.slots <= 8 * size.nodes + 4 * size.listed, `${size.slots} slots`);
-    // Per range node: buckets ≤ 4 × intervals + 1, sub-buckets ≤ 257 per 9 intervals.
-    assert.ok(size.buckets <= 37 * size.slots + size.nodes, `${size.buckets} bucket entries`);
     for (const entry of entries) assert.ok(entry.guards.length <= _MAX_GUARDS);
     return { ...size, entries: entries.length, lists: _maxLists(root) };
   });
