@@ -244,9 +244,8 @@ console.log(
 
 // Key tables (src/rules/_key_tables.ts) of the entry chain.
 {
-  const { _KeyTableBuilder, _collectFromTables, _newTableMerge } = await import(
-    "../src/rules/_key_tables.ts"
-  );
+  const { _KeyTableBuilder } = await import("../src/rules/_key_tables.ts");
+  const { _collectFromTables, _newTableMerge } = await import("../src/rules/_key_table_walk.ts");
   const { _newBitCandidates, _takeLeast } = await import("../src/rules/_classifier_source.ts");
   const kb = new _KeyTableBuilder(builder.indexEntries[entry], fields);
   while (!kb.step());

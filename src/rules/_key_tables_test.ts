@@ -21,13 +21,12 @@ import { _bucketInterval, _buckets } from "./_interval_buckets.ts";
 import { _T_ACCEPT, _T_DROP, _T_GOTO, _T_RETURN } from "./_classifier.ts";
 import {
   _BIG_CHAIN_ENTRIES,
-  _collectFromTables,
   type _KeyTableIndex,
   _keyTableSize,
   _MAX_SPAN,
   _MAX_TABLES,
-  _newTableMerge,
 } from "./_key_tables.ts";
+import { _collectFromTables, _newTableMerge } from "./_key_table_walk.ts";
 
 function _build(text: string) {
   const builder = new _RuleSetBuilder(parseRuleSet(text, { maxInstructions: 4096 }), {

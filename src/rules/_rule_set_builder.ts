@@ -28,13 +28,8 @@ import {
   _MAX_CODES,
   type _SourceWalk,
 } from "./_classifier_source.ts";
-import {
-  _BIG_CHAIN_ENTRIES,
-  _collectFromTables,
-  _KeyTableBuilder,
-  type _KeyTableIndex,
-  _newTableMerge,
-} from "./_key_tables.ts";
+import { _BIG_CHAIN_ENTRIES, _KeyTableBuilder, type _KeyTableIndex } from "./_key_tables.ts";
+import { _collectFromTables, _newTableMerge } from "./_key_table_walk.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
 import {
