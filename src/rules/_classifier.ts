@@ -36,10 +36,12 @@ import {
   _R_ACCEPT,
   _R_DROP,
   _R_END,
+  _R_NEXT,
   type _SourceWalk,
 } from "./_classifier_source.ts";
 import type { _PreparedMatch } from "./_match_tests.ts";
 import type { _Guard } from "./_guards.ts";
+import { type _CollectFrame, _newBitCandidates, _takeLeast } from "./_bit_candidates.ts";
 import {
   _collectCandidates,
   type _Collected,
@@ -250,8 +252,7 @@ function _dataRunner(
   rules: _CompiledRule[],
   decided: Int32Array,
 ): _ChainRunner {
-  const { state } = walk;
-  const { packets, bytes: bytesCounted } = walk.counters;
+  const { state, counters } = walk;
   const most = Math.max(1, _maxLists(root));
   const run: _ChainRun = {
     root,
@@ -276,19 +277,65 @@ function _dataRunner(
       if (code === _END) return _R_END;
       // Past both codes of this rule (matched `2p`, candidate `2p + 1`).
       run.after = code | 1;
-      const rule = rules[code >> 1];
-      if (rule.base === _BASE_NETWORK && !isIp) continue;
-      if ((code & 1) !== 0 && !rule.test(state)) continue;
-      packets[rule.counter]++;
-      bytesCounted[rule.counter] += size;
-      const kind = rule.kind;
-      if (kind === _T_NONE) continue;
-      if (kind === _T_ACCEPT || kind === _T_DROP) {
-        decided[0] = rule.counter;
-        return kind === _T_ACCEPT ? _R_ACCEPT : _R_DROP;
-      }
-      if (kind === _T_RETURN) return _R_END;
-      return code >> 1;
+      const result = _runCode(rules[code >> 1], code, state, isIp, size, counters, decided);
+      if (result !== _R_NEXT) return result;
+    }
+  };
+}
+
+/**
+ * Runs the rule of candidate `code` (its test only for a candidate code,
+ * `2p + 1`): `_R_NEXT`, or what its chain's runner returns (counted).
+ */
+function _runCode(
+  rule: _CompiledRule,
+  code: number,
+  state: _Frame,
+  isIp: boolean,
+  size: number,
+  counters: _Counters,
+  decided: Int32Array,
+): number {
+  if (rule.base === _BASE_NETWORK && !isIp) return _R_NEXT;
+  if ((code & 1) !== 0 && !rule.test(state)) return _R_NEXT;
+  counters.packets[rule.counter]++;
+  counters.bytes[rule.counter] += size;
+  const kind = rule.kind;
+  if (kind === _T_NONE) return _R_NEXT;
+  if (kind === _T_ACCEPT || kind === _T_DROP) {
+    decided[0] = rule.counter;
+    return kind === _T_ACCEPT ? _R_ACCEPT : _R_DROP;
+  }
+  if (kind === _T_RETURN) return _R_END;
+  return code >> 1;
+}
+
+/**
+ * The runner of a chain whose walk fills a bit set (the key tables of a big
+ * chain, ./_key_tables.ts): codes taken in rule order.
+ */
+function _bitSetRunner(
+  walk: _Walk,
+  collect: _CollectFrame,
+  rules: _CompiledRule[],
+  decided: Int32Array,
+): _ChainRunner {
+  const { state, counters } = walk;
+  const bits = _newBitCandidates(rules.length);
+  let after = -1;
+  return (size: number, resume: boolean): number => {
+    if (!resume) {
+      collect(state, bits);
+      after = -1;
+    }
+    const isIp = state.isIp;
+    for (;;) {
+      let code: number;
+      do code = _takeLeast(bits); while (code <= after);
+      if (code === _END) return _R_END;
+      after = code | 1;
+      const result = _runCode(rules[code >> 1], code, state, isIp, size, counters, decided);
+      if (result !== _R_NEXT) return result;
     }
   };
 }
@@ -318,6 +365,9 @@ function _makeIndexedWalk(
         decided,
       });
       return instance.run;
+    }
+    if (generated !== undefined && "collect" in generated) {
+      return _bitSetRunner(walk, generated.collect, chains[chain], decided);
     }
     return _dataRunner(walk, root!, chains[chain], decided);
   });

@@ -71,6 +71,7 @@ import type { _Frame, _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK, type _PreparedMatch, _upperProtocol } from "./_match_tests.ts";
 import type { CompiledProgram } from "../bpf/compile.ts";
 import type { _Guard } from "./_guards.ts";
+import type { _CollectFrame } from "./_bit_candidates.ts";
 
 /** Most characters of generated source for one chain's walk (then: the data walk). */
 export const _MAX_SOURCE_CHARS = 512 * 1024;
@@ -94,7 +95,7 @@ const _INLINE_CASES_CHARS = 64 * 1024;
 const _GROUP_RULES = 32;
 
 /** A case's result when the walk goes on to the next code. */
-const _R_NEXT = -4;
+export const _R_NEXT = -4;
 
 /** Codes a chain's bit set holds (32 × 32 × 32): chains of more rules keep the data walk. */
 export const _MAX_CODES = 32768;
@@ -142,7 +143,11 @@ export interface _ChainWalk {
   used: Int32Array;
 }
 
-/** The generated walk, or why there is none (then the data walk is used). */
+/**
+ * The generated walk, or why there is none: then the data walk is used, or,
+ * for a big chain, the walk over its key tables (./_key_tables.ts), which
+ * fills a bit set (`collect`, with the reason).
+ */
 export type _SourceWalk =
   | {
     instantiate: (env: _WalkEnvironment) => _ChainWalk;
@@ -150,7 +155,8 @@ export type _SourceWalk =
     /** Whether the candidate cases are local functions per group of rules (a long chain). */
     grouped: boolean;
   }
-  | { reason: string };
+  | { reason: string }
+  | { collect: _CollectFrame; reason: string };
 
 /** What the generated code refers to by index: fields, range starts, matches. */
 interface _Constants {

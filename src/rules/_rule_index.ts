@@ -560,7 +560,7 @@ export class _IndexBuilder {
  * and guards that then share a field and mask intersected (so an entry has
  * at most one guard per key); `null` when they contradict.
  */
-function _widened(guards: readonly _Guard[], fields: readonly _Field[]): _Guard[] | null {
+export function _widened(guards: readonly _Guard[], fields: readonly _Field[]): _Guard[] | null {
   const out: _Guard[] = [];
   for (const guard of guards) {
     const g = _prefixAsRange(guard, fields);

@@ -11,7 +11,13 @@ import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
 import { compileRuleSet, createFrameRef } from "./compile_rule_set.ts";
 import { parseRuleSet } from "./parse_rule_set.ts";
 import { _RuleSetBuilder } from "./_rule_set_builder.ts";
-import { _collectCandidates, _indexSize, _MAX_DEPTH, _maxLists } from "./_rule_index.ts";
+import {
+  _collectCandidates,
+  _IndexBuilder,
+  _indexSize,
+  _MAX_DEPTH,
+  _maxLists,
+} from "./_rule_index.ts";
 import { _MAX_ALTERNATIVES, _MAX_GUARDS } from "./_guards.ts";
 
 function _build(text: string) {
@@ -26,7 +32,13 @@ function _build(text: string) {
 /** Checks the stated bounds of every chain's index; returns the entry chain's sizes. */
 function _checkBounds(text: string) {
   const { builder, steps } = _build(text);
-  const roots = builder.indexRoots;
+  // The tree of every chain's entries (a big chain's classifier indexes them
+  // with key tables, ./_key_tables_test.ts, and the tree holds their rest).
+  const roots = builder.indexEntries.map((entries) => {
+    const tree = new _IndexBuilder(entries, builder.fields.fields);
+    while (!tree.step()) { /* all steps */ }
+    return tree.root;
+  });
   const sizes = roots.map((root, c) => {
     const entries = builder.indexEntries[c];
     const size = _indexSize(root);

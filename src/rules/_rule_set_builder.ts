@@ -25,8 +25,11 @@ import {
   _compileWalk,
   type _EmittedWalk,
   _emitWalk,
+  _MAX_CODES,
   type _SourceWalk,
 } from "./_classifier_source.ts";
+import { _BIG_CHAIN_ENTRIES, _KeyTableBuilder, type _KeyTableIndex } from "./_key_tables.ts";
+import { _collectFromTables, _newTableMerge } from "./_key_table_walk.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
 import {
@@ -106,7 +109,7 @@ export class _RuleSetBuilder {
   readonly #table = new _FieldTable(_MAX_FIELDS);
   readonly #chains: _CompiledRule[][];
   readonly #entries: _IndexEntry[][];
-  readonly #builders: _IndexBuilder[] = [];
+  readonly #builders: (_IndexBuilder | _KeyTableBuilder)[] = [];
   /** How many of `#builders` are complete. */
   #built = 0;
   #chain = 0;
@@ -170,9 +173,15 @@ export class _RuleSetBuilder {
     }
     if (!this.#indexed) return true;
     if (this.#builders.length === 0) {
-      for (const entries of this.#entries) {
-        this.#builders.push(new _IndexBuilder(entries, this.#table.fields));
-      }
+      this.#entries.forEach((entries, c) => {
+        // A big chain gets key tables (its walk: `_collectFromTables`), when its codes fit the bit set.
+        const big = entries.length >= _BIG_CHAIN_ENTRIES &&
+          2 * this.#chains[c].length <= _MAX_CODES;
+        const fields = this.#table.fields;
+        this.#builders.push(
+          big ? new _KeyTableBuilder(entries, fields) : new _IndexBuilder(entries, fields),
+        );
+      });
     }
     // Chains' indexes are built in order; the finished ones are not asked again.
     for (; this.#built < this.#builders.length; this.#built++) {
@@ -186,6 +195,17 @@ export class _RuleSetBuilder {
     }
     if (this.#walks.length < this.#builders.length) {
       const chain = this.#walks.length;
+      const builder = this.#builders[chain];
+      if (builder instanceof _KeyTableBuilder) {
+        const index = builder.index;
+        const merge = _newTableMerge(index);
+        const rules = this.#chains[chain];
+        this.#walks.push({
+          collect: (state, into) => _collectFromTables(index, merge, rules, state, into),
+          reason: `the chain has ${_BIG_CHAIN_ENTRIES} or more index entries: key tables`,
+        });
+        return false;
+      }
       if (!this.#sourceWalk) {
         this.#walks.push({
           reason: this.#options?.strategy === undefined
@@ -194,11 +214,7 @@ export class _RuleSetBuilder {
         });
         return false;
       }
-      const emitted = _emitWalk(
-        this.#builders[chain].root,
-        this.#chains[chain],
-        this.#table.fields,
-      );
+      const emitted = _emitWalk(builder.root, this.#chains[chain], this.#table.fields);
       if ("reason" in emitted) this.#walks.push(emitted);
       else this.#emitted = emitted;
       return false;
@@ -214,6 +230,16 @@ export class _RuleSetBuilder {
   /** Per chain, its generated walk or why it has none (after `step()` returned `true`). */
   get sourceWalks(): readonly _SourceWalk[] {
     return this.#walks;
+  }
+
+  /** Per chain, its compiled rules (their tests: the oracle of the index tests). */
+  get chainRules(): readonly (readonly _CompiledRule[])[] {
+    return this.#chains;
+  }
+
+  /** Per chain, its key-table index, or null (a tree alone), once `step()` returned `true`. */
+  get keyTables(): (_KeyTableIndex | null)[] {
+    return this.#builders.map((b) => b instanceof _KeyTableBuilder ? b.index : null);
   }
 
   /** The fields the summaries use. */
