@@ -75,6 +75,21 @@ interface _Row {
 }
 const rows: _Row[] = [];
 
+/**
+ * Waits (at most 30 s) until the server has no filter stream open, so that
+ * an attack does not meet the last one's streams (a paced push flood drains
+ * for seconds after its clients stop) and get 503s meant for them.
+ */
+async function _quiet(server: ServerProcess): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  while (performance.now() < deadline) {
+    const health = await (await fetch(`${server.url}/healthz`)).json();
+    if (health.streams === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  console.log(`note: ${server.url} still had filter streams open after 30 s`);
+}
+
 /** Runs `attack` while a worker probes /healthz and RSS is sampled; adds a row. */
 async function _measure(
   server: ServerProcess,
@@ -82,6 +97,7 @@ async function _measure(
   run: () => Promise<{ requests: string; outcome: () => Promise<string> }>,
 ): Promise<void> {
   if (!_selected(attack)) return;
+  await _quiet(server);
   const probe = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("./_healthz_probe.ts", import.meta.url).pathname, server.url],
     stdin: "piped",
