@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { _interval } from "./_rule_index.ts";
 
 /** Most buckets of one lookup (each an interval number). */
 export const _MAX_BUCKETS = 4096;
@@ -27,19 +28,6 @@ export interface _BucketLookup {
   readonly subStarts: Int32Array | null;
   readonly subBuckets: Int32Array | null;
   readonly subShift: number;
-}
-
-/** The interval of `key` in `starts` by binary search (the reference; as `_interval`). */
-function _search(starts: Float64Array, key: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  if (hi < 0 || key < starts[0]) return -1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= key) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /**
@@ -107,7 +95,7 @@ export function _buckets(starts: Float64Array): _Buckets {
   const span = starts[starts.length - 1] - starts[0];
   let bucketShift = 0;
   while (bucketShift < 32 && Math.floor(span / 2 ** bucketShift) >= count) bucketShift++;
-  const at = (value: number) => _search(starts, Math.min(value, 0xffffffff));
+  const at = (value: number) => _interval(starts, Math.min(value, 0xffffffff));
   const buckets = new Int32Array(count + 1);
   for (let b = 0; b < count; b++) buckets[b] = at(starts[0] + b * 2 ** bucketShift);
   buckets[count] = starts.length - 1;

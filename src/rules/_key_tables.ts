@@ -52,6 +52,7 @@ import {
   type _IndexEntry,
   type _IndexNode,
   _interval,
+  _intervals,
   _maxLists,
   _widened,
 } from "./_rule_index.ts";
@@ -170,22 +171,6 @@ function _maskBits(mask: number): number {
   return n;
 }
 
-/** The sorted, distinct starts of the elementary intervals of `guards`. */
-function _intervalStarts(guards: readonly _Guard[]): Float64Array {
-  const points = new Float64Array(2 * guards.length);
-  let n = 0;
-  for (const g of guards) {
-    points[n++] = g.lo;
-    if (g.hi < 0xffffffff) points[n++] = g.hi + 1;
-  }
-  const sorted = points.subarray(0, n).sort();
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    if (count === 0 || sorted[count - 1] !== sorted[i]) sorted[count++] = sorted[i];
-  }
-  return points.slice(0, count);
-}
-
 /** Elementary intervals of `starts` that `g` spans. */
 function _span(starts: Float64Array, g: _Guard): number {
   return _interval(starts, g.hi) - _interval(starts, g.lo) + 1;
@@ -299,7 +284,7 @@ export class _KeyTableBuilder {
     }
     for (const [key, guards] of ranges) {
       if (guards.every((g) => g.lo === g.hi)) continue;
-      keys.get(key)!.starts = _intervalStarts(guards);
+      keys.get(key)!.starts = _intervals(guards);
       yield;
     }
     return keys;
@@ -336,7 +321,7 @@ export class _KeyTableBuilder {
       least,
     };
     if (exact) return _newTable(shape, _exactLists(info.filed, guards, numbers), null);
-    const starts = _intervalStarts(guards);
+    const starts = _intervals(guards);
     yield;
     const lists: number[][] = Array.from({ length: starts.length }, () => []);
     for (let i = 0; i < guards.length; i++) {

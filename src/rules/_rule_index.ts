@@ -631,7 +631,7 @@ function _guardOn(entry: _IndexEntry, s: _KeyStats): _Guard | undefined {
 }
 
 /** The sorted starts of the elementary intervals of `guards`' ranges. */
-function _intervals(guards: readonly _Guard[]): Float64Array {
+export function _intervals(guards: readonly _Guard[]): Float64Array {
   const points = new Float64Array(2 * guards.length);
   let n = 0;
   for (const g of guards) {
