@@ -15,6 +15,7 @@ import type { _Frame, _Test } from "./_frame_state.ts";
 import { _collectCandidates, _EMPTY, _END, _ENDS_IP, _ENDS_NOT_IP } from "./_rule_index.ts";
 import type { _BitCandidates } from "./_bit_candidates.ts";
 import { _bucketInterval } from "./_interval_buckets.ts";
+import { _keySlot } from "./_key_hash.ts";
 import type { _KeyTable, _KeyTableIndex } from "./_key_tables.ts";
 
 /** Sets code `c` in the candidate bit set (its word, the word's bit in `used`; `top` returned). */
@@ -65,16 +66,8 @@ function _tableList(index: _KeyTableIndex, table: _KeyTable, state: _Frame): Int
     const i = _bucketInterval(table, starts, key);
     return i < 0 ? null : table.lists[i];
   }
-  const keys = table.keys!;
-  const slots = table.slots!;
-  const last = keys.length - 1;
-  let h = Math.imul(key, 0x9e3779b1) >>> table.shift;
-  for (;;) {
-    const slot = slots[h];
-    if (slot < 0) return null;
-    if (keys[h] === key) return table.lists[slot];
-    h = (h + 1) & last;
-  }
+  const slot = _keySlot(table.keys!, table.slots!, table.shift, key);
+  return slot < 0 ? null : table.lists[slot];
 }
 
 /** Clears what the last walk left in `into` (codes past its bound, or not taken). */

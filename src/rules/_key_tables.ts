@@ -57,6 +57,7 @@ import {
   _widened,
 } from "./_rule_index.ts";
 import { type _Buckets, _buckets } from "./_interval_buckets.ts";
+import { _buildKeyHash, type _KeyHash } from "./_key_hash.ts";
 
 /**
  * Chains with at least this many index entries get key tables (smaller: the
@@ -351,7 +352,7 @@ function _newTable(
     _KeyTable,
     "field" | "mask" | "constantLoad" | "network" | "offset" | "size" | "classes" | "least"
   >,
-  exact: { keys: Uint32Array; slots: Int32Array; shift: number; lists: Int32Array[] } | null,
+  exact: (_KeyHash & { lists: Int32Array[] }) | null,
   range: ({ starts: Float64Array; lists: Int32Array[] } & _Buckets) | null,
 ): _KeyTable {
   return {
@@ -413,7 +414,7 @@ function _exactLists(
   filed: _Filed[],
   guards: _Guard[],
   numbers: Map<_Filed, number>,
-): { keys: Uint32Array; slots: Int32Array; shift: number; lists: Int32Array[] } {
+): _KeyHash & { lists: Int32Array[] } {
   const groups = new Map<number, number[]>();
   filed.forEach((f, i) => {
     const value = guards[i].lo;
@@ -421,23 +422,9 @@ function _exactLists(
     if (group === undefined) groups.set(value, group = []);
     group.push(numbers.get(f)!);
   });
-  let capacity = 4;
-  let shift = 30;
-  while (capacity < groups.size * 2) {
-    capacity *= 2;
-    shift--;
-  }
-  const keys = new Uint32Array(capacity);
-  const slots = new Int32Array(capacity).fill(-1);
-  const lists: Int32Array[] = [];
-  for (const [value, group] of groups) {
-    let h = Math.imul(value, 0x9e3779b1) >>> shift;
-    while (slots[h] >= 0) h = (h + 1) & (capacity - 1);
-    keys[h] = value;
-    slots[h] = lists.length;
-    lists.push(Int32Array.from(group));
-  }
-  return { keys, slots, shift, lists };
+  // List `i` is the `i`-th key's.
+  const lists = [...groups.values()].map((group) => Int32Array.from(group));
+  return { ..._buildKeyHash([...groups.keys()]), lists };
 }
 
 /** The entries' flat arrays (each entry's primary guard first). */

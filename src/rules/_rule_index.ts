@@ -45,6 +45,7 @@ import { _load } from "../bpf/_packet_access.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import type { _Frame } from "./_frame_state.ts";
 import { _C_ALL } from "./_frame_class.ts";
+import { _buildKeyHash, _keySlot } from "./_key_hash.ts";
 
 /** Deepest node (root = 0). */
 export const _MAX_DEPTH = 24;
@@ -133,16 +134,8 @@ export const _END = 0x7fffffff;
 
 /** The child of an exact node for `key` (already masked), or null. */
 function _exactChild(node: _IndexNode, key: number): _IndexNode | null {
-  const keys = node.keys!;
-  const slots = node.slots!;
-  const last = keys.length - 1;
-  let h = Math.imul(key, 0x9e3779b1) >>> node.shift;
-  for (;;) {
-    const slot = slots[h];
-    if (slot < 0) return null;
-    if (keys[h] === key) return node.children[slot];
-    h = (h + 1) & last;
-  }
+  const slot = _keySlot(node.keys!, node.slots!, node.shift, key);
+  return slot < 0 ? null : node.children[slot];
 }
 
 /** The elementary interval of a range node holding `key`, or -1. */
@@ -483,21 +476,9 @@ export class _IndexBuilder {
       if (group === undefined) groups.set(g.lo, group = []);
       group.push(entry);
     }
-    let capacity = 4;
-    let shift = 30;
-    while (capacity < groups.size * 2) {
-      capacity *= 2;
-      shift--;
-    }
-    const keys = new Uint32Array(capacity);
-    const slots = new Int32Array(capacity).fill(-1);
-    for (const [value, group] of groups) {
-      let h = Math.imul(value, 0x9e3779b1) >>> shift;
-      while (slots[h] >= 0) h = (h + 1) & (capacity - 1);
-      keys[h] = value;
-      slots[h] = node.children.length;
-      node.children.push(this.#child(node, group, used));
-    }
+    // Child `i` is the `i`-th key's (the node is new: no children yet).
+    const { keys, slots, shift } = _buildKeyHash([...groups.keys()]);
+    for (const group of groups.values()) node.children.push(this.#child(node, group, used));
     node.keys = keys;
     node.slots = slots;
     node.shift = shift;
