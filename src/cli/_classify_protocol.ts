@@ -133,9 +133,28 @@ export function _waitWhile(control: Int32Array, slot: number, value: number): vo
   while (Atomics.load(control, slot) === value) Atomics.wait(control, slot, value, 100);
 }
 
-/** Waits (blocking) until `control[slot]` is `value`, in bounded slices. */
-export function _waitFor(control: Int32Array, slot: number, value: number): void {
+/**
+ * How long the main thread waits for the worker to finish its part of a job
+ * or to report its counters before taking it for dead (a worker that died
+ * of an uncaught error never answers, and the main thread, blocked, would
+ * not hear of it). A chunk of records takes microseconds to milliseconds.
+ */
+export const _WORKER_ANSWER_MS = 60_000;
+
+/**
+ * Waits (blocking, in bounded slices) until `control[slot]` is `value`:
+ * `true`, or `false` when `timeoutMs` passed first.
+ */
+export function _waitFor(
+  control: Int32Array,
+  slot: number,
+  value: number,
+  timeoutMs = _WORKER_ANSWER_MS,
+): boolean {
+  const deadline = performance.now() + timeoutMs;
   for (let now; (now = Atomics.load(control, slot)) !== value;) {
+    if (performance.now() >= deadline) return false;
     Atomics.wait(control, slot, now, 100);
   }
+  return true;
 }

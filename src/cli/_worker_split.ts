@@ -31,6 +31,7 @@ import {
   _STOP,
   _waitFor,
   _waitWhile,
+  _WORKER_ANSWER_MS,
 } from "./_classify_protocol.ts";
 import { _ChunkClassifier } from "./_classify_chunks.ts";
 import { _addFlatCounters, _counterSlots } from "./_flat_counters.ts";
@@ -194,7 +195,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
     const worked = performance.now();
     // The worker took part (then wait until it left), or the job is closed to it.
     if (Atomics.compareExchange(control, _JOINED, this.#job, 0) !== this.#job) {
-      _waitFor(control, _LEFT, this.#job);
+      if (!_waitFor(control, _LEFT, this.#job)) throw _noAnswer("its part of a block");
       this.offloaded += count - mine;
     }
     const waitMs = performance.now() - worked;
@@ -210,7 +211,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
     if (!this.#used || this.#closed) return local;
     const control = this.#views!.control;
     this.#post(_COUNTERS);
-    _waitFor(control, _DONE, this.#job);
+    if (!_waitFor(control, _DONE, this.#job)) throw _noAnswer("its counters");
     return _addFlatCounters(this.#rules.ruleSet, local, this.#views!.counters);
   }
 
@@ -265,4 +266,13 @@ function _copyJob(batch: RecordBatch, at: number, views: _SharedViews): void {
     table[t + 2] = wireLength[i];
     table[t + 3] = kind[i] === 0 ? _METADATA : interfaceIndex[i];
   }
+}
+
+/** The error when the worker did not answer within `_WORKER_ANSWER_MS`. */
+function _noAnswer(what: string): Error {
+  return new Error(
+    `Cannot classify on the second thread: the worker did not finish ${what} within ${
+      _WORKER_ANSWER_MS / 1000
+    } s`,
+  );
 }

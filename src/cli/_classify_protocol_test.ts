@@ -1,0 +1,11 @@
+import assert from "node:assert/strict";
+import { _waitFor } from "./_classify_protocol.ts";
+
+Deno.test("_waitFor: true once the slot holds the value, false when the time runs out", () => {
+  const control = new Int32Array(new SharedArrayBuffer(16));
+  control[1] = 7;
+  assert.equal(_waitFor(control, 1, 7, 0), true);
+  // Nobody stores 8 (a worker that died): the wait ends instead of blocking forever.
+  assert.equal(_waitFor(control, 1, 8, 50), false);
+  assert.equal(control[1], 7);
+});
