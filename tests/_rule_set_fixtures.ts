@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type CorpusPacket, loadFileTable, loadPackets } from "./_corpus.ts";
 import { createFrameDescriptor, describeFrame } from "../src/capture/link_types.ts";
 import type { TrafficProfile } from "../bench/_rule_set_generator.ts";
+import { createFrameRef, type FrameRef } from "../src/rules/compile_rule_set.ts";
 
 const examplesDir = fileURLToPath(new URL("../examples/", import.meta.url));
 
@@ -105,4 +106,23 @@ export function trafficProfile(packets: CorpusPacket[]): TrafficProfile {
     vlanIds: [...vlans].sort((a, b) => a - b),
     ttls: [...ttls].sort((a, b) => a - b),
   };
+}
+
+/** Interface names the frames of {@linkcode framesWithInterfaces} carry, in turn. */
+const _INTERFACES = ["eth0", "eth1", "lo", "wlan0", "br-lan", "veth3", ""];
+
+/** One reusable FrameRef per packet, with in/out interface names so `-i`/`-o` rules match some. */
+export function framesWithInterfaces(packets: CorpusPacket[]): FrameRef[] {
+  return packets.map((packet, index) =>
+    createFrameRef({
+      bytes: packet.data,
+      start: 0,
+      capturedLength: packet.data.length,
+      wireLength: packet.wireLength,
+      linkType: packet.linkType,
+      interfaceIndex: packet.interfaceIndex,
+      interfaceName: _INTERFACES[index % _INTERFACES.length],
+      outInterfaceName: _INTERFACES[(index * 3 + 1) % _INTERFACES.length],
+    })
+  );
 }

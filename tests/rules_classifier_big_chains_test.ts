@@ -10,11 +10,15 @@
  */
 import assert from "node:assert/strict";
 import { corpusSkipReason } from "./_corpus.ts";
-import { corpusPackets, examplePackets, trafficProfile } from "./_rule_set_fixtures.ts";
+import {
+  corpusPackets,
+  examplePackets,
+  framesWithInterfaces,
+  trafficProfile,
+} from "./_rule_set_fixtures.ts";
 import {
   compileRuleSet,
   type CompileRuleSetOptions,
-  createFrameRef,
   type FrameRef,
 } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
@@ -23,7 +27,6 @@ import { _resetStrategyChoice } from "../src/bpf/_strategy_choice.ts";
 import { _BIG_CHAIN_ENTRIES } from "../src/rules/_key_tables.ts";
 import { generateRuleSet, type TrafficProfile } from "../bench/_rule_set_generator.ts";
 
-const _INTERFACES = ["eth0", "eth1", "lo", "wlan0", "br-lan", "veth3", ""];
 const _KEY_TABLES = `the chain has ${_BIG_CHAIN_ENTRIES} or more index entries: key tables`;
 
 const envSeed = Deno.env.get("BPFS_DIFF_SEED");
@@ -39,18 +42,7 @@ function _frames(): FrameRef[] {
     // Every 8th corpus packet: a spread of link types and protocols in bounded time.
     ...(corpusSkipReason() === undefined ? corpusPackets().filter((_, i) => i % 8 === 0) : []),
   ];
-  return packets.map((packet, index) =>
-    createFrameRef({
-      bytes: packet.data,
-      start: 0,
-      capturedLength: packet.data.length,
-      wireLength: packet.wireLength,
-      linkType: packet.linkType,
-      interfaceIndex: packet.interfaceIndex,
-      interfaceName: _INTERFACES[index % _INTERFACES.length],
-      outInterfaceName: _INTERFACES[(index * 3 + 1) % _INTERFACES.length],
-    })
-  );
+  return framesWithInterfaces(packets);
 }
 
 /** A set of 3,000 to 5,000 rules, most of them in INPUT (0 or 1 user chain). */

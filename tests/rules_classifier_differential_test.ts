@@ -13,8 +13,13 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { type CorpusPacket, corpusSkipReason } from "./_corpus.ts";
-import { corpusPackets, examplePackets, trafficProfile } from "./_rule_set_fixtures.ts";
+import { corpusSkipReason } from "./_corpus.ts";
+import {
+  corpusPackets,
+  examplePackets,
+  framesWithInterfaces,
+  trafficProfile,
+} from "./_rule_set_fixtures.ts";
 import {
   compileRuleSet,
   type CompileRuleSetOptions,
@@ -40,24 +45,6 @@ import {
 const ruleByRule = { fuse: false, evaluation: "rule-by-rule" } as unknown as CompileRuleSetOptions;
 
 const corpusSkip = corpusSkipReason();
-
-const _INTERFACES = ["eth0", "eth1", "lo", "wlan0", "br-lan", "veth3", ""];
-
-/** One reusable FrameRef per packet, with interface names so `-i`/`-o` rules match some. */
-function _frames(packets: CorpusPacket[]): FrameRef[] {
-  return packets.map((packet, index) =>
-    createFrameRef({
-      bytes: packet.data,
-      start: 0,
-      capturedLength: packet.data.length,
-      wireLength: packet.wireLength,
-      linkType: packet.linkType,
-      interfaceIndex: packet.interfaceIndex,
-      interfaceName: _INTERFACES[index % _INTERFACES.length],
-      outInterfaceName: _INTERFACES[(index * 3 + 1) % _INTERFACES.length],
-    })
-  );
-}
 
 /**
  * The generator options of a seed: mostly small sets of every shape; every
@@ -191,7 +178,7 @@ Deno.test({
   ignore: corpusSkip !== undefined,
   fn() {
     const packets = [...corpusPackets(), ...examplePackets()];
-    const frames = _frames(packets);
+    const frames = framesWithInterfaces(packets);
     const slices = Array.from(
       { length: _SLICES },
       (_, slice) => frames.filter((_, i) => i % _SLICES === slice),
@@ -215,7 +202,7 @@ Deno.test({
 Deno.test("compileRuleSet() agrees with rule-by-rule evaluation on generated sets (examples)", () => {
   const packets = examplePackets();
   assert.ok(packets.length > 0, "examples/*.pcap holds packets");
-  const frames = _frames(packets);
+  const frames = framesWithInterfaces(packets);
   const seeds = _seeds(400, 100);
   const summary = _runSeeds(seeds, () => frames, trafficProfile(packets), replay);
   _checkCoverage(summary, seeds.length);
@@ -234,7 +221,7 @@ Deno.test("compileRuleSet() agrees with rule-by-rule evaluation where code gener
   _resetStrategyChoice();
   try {
     const packets = examplePackets();
-    const frames = _frames(packets);
+    const frames = framesWithInterfaces(packets);
     const seeds = _seeds(150, 50);
     const summary = _runSeeds(seeds, () => frames, trafficProfile(packets), replay);
     assert.equal(summary.sets, seeds.length);
