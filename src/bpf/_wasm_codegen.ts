@@ -41,7 +41,7 @@ const ANCILLARY = 1;
 const RUN = 2;
 
 /** Local indices of the program's state, from `first` on. */
-class _Locals {
+export class _Locals {
   readonly base: number;
   readonly end: number;
   readonly wire: number;
@@ -182,9 +182,10 @@ const ALU: ReadonlyMap<number, number> = new Map([
 /**
  * Emits a program's blocks. A program's end is `return` in a function of its
  * own, or, inlined (`inline`), a `br` with the result out of the `block
- * (result i32)` that encloses the blocks.
+ * (result i32)` that encloses the blocks. The enclosing module imports
+ * `loadIndex` and `ancillary` as functions 0 and 1.
  */
-class _ProgramEmitter {
+export class _ProgramEmitter {
   #c: _WasmCode;
   #L: _Locals;
   #lowered: _LoweredProgram;

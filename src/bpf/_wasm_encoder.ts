@@ -25,6 +25,7 @@ export const _OP = {
   brIf: 0x0d,
   return: 0x0f,
   call: 0x10,
+  callIndirect: 0x11,
   select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,
@@ -155,6 +156,11 @@ export interface _WasmModuleParts {
   functions: _WasmFunction[];
   /** Exported functions: name and function index. */
   exports: { name: string; index: number }[];
+  /**
+   * A table of functions for `call_indirect` (table 0, its entries in order
+   * from index 0): function indices. Absent: no table.
+   */
+  table?: number[];
 }
 
 function _name(text: string, out: number[]): void {
@@ -199,6 +205,13 @@ export function _encodeModule(parts: _WasmModuleParts): Uint8Array<ArrayBuffer> 
   _unsigned(parts.functions.length, functions);
   for (const f of parts.functions) _unsigned(f.type, functions);
   _section(3, functions, out);
+  const table = parts.table;
+  if (table !== undefined) {
+    // Table section: one funcref table of exactly the entries' size.
+    const tables: number[] = [1, 0x70, 0x00];
+    _unsigned(table.length, tables);
+    _section(4, tables, out);
+  }
   const exports: number[] = [];
   _unsigned(parts.exports.length, exports);
   for (const { name, index } of parts.exports) {
@@ -207,6 +220,15 @@ export function _encodeModule(parts: _WasmModuleParts): Uint8Array<ArrayBuffer> 
     _unsigned(index, exports);
   }
   _section(7, exports, out);
+  if (table !== undefined) {
+    // Element section: one active segment at offset 0 of table 0.
+    const elements: number[] = [1, 0x00, _OP.i32Const];
+    _signed(0, elements);
+    elements.push(_OP.end);
+    _unsigned(table.length, elements);
+    for (const index of table) _unsigned(index, elements);
+    _section(9, elements, out);
+  }
   const code: number[] = [];
   _unsigned(parts.functions.length, code);
   for (const f of parts.functions) {

@@ -108,6 +108,8 @@ export interface _Classifier {
   readonly decidedBy: number;
   /** Per chain, why its index walk is the data-driven one (absent: generated source or no index). */
   readonly walkFallbacks: readonly (string | undefined)[];
+  /** With strategy "wasm": why this is not the Wasm classifier (absent: it is, or not asked). */
+  wasmFallback?: string;
 }
 
 /** Per chain, the candidate lists of the current frame and the merge cursors. */
@@ -154,7 +156,7 @@ function _nextCandidate(run: _ChainRun, after: number): number {
 }
 
 /** A classifier's counters: per rule (by counter index), per chain policy, and totals. */
-interface _Counters {
+export interface _Counters {
   packets: Float64Array;
   bytes: Float64Array;
   policyPackets: Float64Array;
@@ -164,7 +166,7 @@ interface _Counters {
 }
 
 /** Zero counters for the parts, or the rule set's stored ones with `restoreCounters`. */
-function _newCounters(parts: _ClassifierParts): _Counters {
+export function _newCounters(parts: _ClassifierParts): _Counters {
   const { ruleSet, chains } = parts;
   const ruleCount = chains.reduce((n, c) => n + c.length, 0);
   const counters: _Counters = {
@@ -189,7 +191,7 @@ function _newCounters(parts: _ClassifierParts): _Counters {
 }
 
 /** Sets every counter to zero (`iptables -Z`). */
-function _resetCounters(counters: _Counters): void {
+export function _resetCounters(counters: _Counters): void {
   counters.packets.fill(0);
   counters.bytes.fill(0);
   counters.policyPackets.fill(0);
@@ -202,7 +204,7 @@ function _pair(packets: number, bytes: number): PacketCounter {
 }
 
 /** A copy of the counters in the public shape, per chain name. */
-function _snapshotCounters(
+export function _snapshotCounters(
   counters: _Counters,
   ruleSet: RuleSet,
   chains: _CompiledRule[][],

@@ -65,6 +65,8 @@ export interface _PreparedMatch {
    * compiles it), so generated code can call it directly; else absent.
    */
   compiledProgram?: () => CompiledProgram;
+  /** With `compiledProgram`: the validated instructions it compiles (for the Wasm classifier). */
+  instructions?: () => readonly Instruction[];
 }
 
 /** The error for a bad rule, naming its chain and 1-based number. */
@@ -305,7 +307,7 @@ function _prepareU32(
     invert,
     match,
     build,
-    ...(checked ? { compiledProgram: compiled } : {}),
+    ...(checked ? { compiledProgram: compiled, instructions: () => program } : {}),
   };
 }
 
@@ -332,6 +334,7 @@ function _prepareBytecode(
     match,
     build: () => _programTest(compiled(), base, match.invert),
     compiledProgram: compiled,
+    instructions: () => copy,
   };
 }
 
@@ -353,8 +356,9 @@ function _prepareExpression(
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
     let memo: CompiledProgram | undefined;
-    const compiled = () =>
-      memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, program), settings);
+    let optimised: readonly Instruction[] | undefined;
+    const instructions = () => optimised ??= _optimised(expression, LINKTYPE_RAW, program);
+    const compiled = () => memo ??= _compileValidated(instructions(), settings);
     return {
       program,
       ethernetOnly: false,
@@ -362,6 +366,7 @@ function _prepareExpression(
       match,
       build: () => _programTest(compiled(), base, invert),
       compiledProgram: compiled,
+      instructions,
     };
   }
   // Link base: one program per capture interface (as `tcpdump -r` compiles

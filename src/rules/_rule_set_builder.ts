@@ -39,8 +39,11 @@ import {
   type _IndexEntry,
   type _IndexNode,
 } from "./_rule_index.ts";
+import { _makeWasmClassifier } from "./_classifier_wasm.ts";
+import { _wasmRefusal } from "../bpf/compile_wasm.ts";
 import {
   type _Classifier,
+  type _ClassifierParts,
   type _CompiledRule,
   _makeClassifier,
   _T_ACCEPT,
@@ -123,18 +126,26 @@ export class _RuleSetBuilder {
   #emitted: _EmittedWalk | undefined;
   /** Whether the index walks may be generated source: asked for, or the measured default. */
   readonly #sourceWalk: boolean;
+  /**
+   * Strategy "wasm": `null` while the Wasm classifier is to be built, or why
+   * not (then the default path); `undefined` when not asked for.
+   */
+  readonly #wasm: string | null | undefined;
 
   constructor(ruleSet: RuleSet, options?: CompileRuleSetOptions) {
     this.#ruleSet = ruleSet;
     this.#options = options;
     // No strategy: each program gets what `compile()` picks for this runtime.
-    const strategy = options?.strategy;
+    const asked = options?.strategy;
     if (
-      strategy !== undefined && strategy !== "closure" && strategy !== "source" &&
-      strategy !== "interpret"
+      asked !== undefined && asked !== "closure" && asked !== "source" &&
+      asked !== "interpret" && asked !== "wasm"
     ) {
-      throw new TypeError(`Cannot compile rule set: unknown strategy "${strategy}"`);
+      throw new TypeError(`Cannot compile rule set: unknown strategy "${asked}"`);
     }
+    // "wasm": the whole set in one module (./_classifier_wasm.ts); the
+    // matches it calls back into JavaScript, and a fallback, use the default.
+    const strategy = asked === "wasm" ? undefined : asked;
     this.#settings = {
       strategy,
       maxInstructions: options?.maxInstructions ?? 64,
@@ -147,8 +158,15 @@ export class _RuleSetBuilder {
       throw new TypeError(`Cannot compile rule set: unknown evaluation "${evaluation}"`);
     }
     this.#indexed = evaluation === "indexed";
-    this.#sourceWalk = strategy === "source" ||
-      (strategy === undefined && _defaultStrategy(0) === "source");
+    this.#wasm = asked !== "wasm"
+      ? undefined
+      : !this.#indexed
+      ? "rule-by-rule evaluation has no index to emit"
+      : _wasmRefusal() !== undefined
+      ? `run-time Wasm is refused (${_wasmRefusal()})`
+      : null;
+    this.#sourceWalk = this.#wasm !== null && (strategy === "source" ||
+      (strategy === undefined && _defaultStrategy(0) === "source"));
     const problem = _findChainProblem(ruleSet);
     if (problem) throw _ruleError(problem.reason, problem.chain, problem.rule);
     this.#entry = _entryChain(ruleSet, options?.chain);
@@ -175,7 +193,8 @@ export class _RuleSetBuilder {
     if (this.#builders.length === 0) {
       this.#entries.forEach((entries, c) => {
         // A big chain gets key tables (its walk: `_collectFromTables`), when its codes fit the bit set.
-        const big = entries.length >= _BIG_CHAIN_ENTRIES &&
+        // (The Wasm classifier emits every chain's index tree.)
+        const big = this.#wasm !== null && entries.length >= _BIG_CHAIN_ENTRIES &&
           2 * this.#chains[c].length <= _MAX_CODES;
         const fields = this.#table.fields;
         this.#builders.push(
@@ -208,7 +227,9 @@ export class _RuleSetBuilder {
       }
       if (!this.#sourceWalk) {
         this.#walks.push({
-          reason: this.#options?.strategy === undefined
+          reason: this.#wasm === null
+            ? "the Wasm classifier runs the chain"
+            : this.#options?.strategy === undefined
             ? "code generation is refused in this runtime"
             : "the strategy is not generated source",
         });
@@ -255,7 +276,7 @@ export class _RuleSetBuilder {
   /** The compiled rule set (after `step()` returned `true`). */
   finish(): _Classifier {
     const options = this.#options;
-    return _makeClassifier({
+    const parts: _ClassifierParts = {
       ruleSet: this.#ruleSet,
       entry: this.#entry,
       byIp: options?.byteCount === "ip",
@@ -267,7 +288,16 @@ export class _RuleSetBuilder {
       anyLink: this.#anyLink,
       ancillary: this.#settings.ancillary,
       walks: this.#walks,
-    });
+    };
+    let fallback = this.#wasm;
+    if (fallback === null) {
+      const wasm = _makeWasmClassifier(parts);
+      if (!("reason" in wasm)) return wasm;
+      fallback = wasm.reason;
+    }
+    const classifier = _makeClassifier(parts);
+    if (fallback !== undefined) classifier.wasmFallback = fallback;
+    return classifier;
   }
 
   #compileRule(chain: Chain, r: number): void {

@@ -51,10 +51,13 @@ export interface CompileRuleSetOptions {
    * Without it, each program gets the strategy `compile()` picks when given
    * none: the fastest this runtime allows, by measurement (generated source
    * on V8 where `new Function` works, closures where it is refused).
+   * `"wasm"` compiles the whole indexed rule set (index walks, rule tests,
+   * chains, counters) into one WebAssembly module; where run-time Wasm is
+   * refused (Cloudflare Workers) or a bound is exceeded, the default is used.
    *
    * @default {the strategy `compile()` picks}
    */
-  strategy?: "closure" | "source" | "interpret";
+  strategy?: "closure" | "source" | "interpret" | "wasm";
   /**
    * Largest `--bytecode` program (xt_bpf's limit is 64; at most 4096).
    *

@@ -1,0 +1,143 @@
+/**
+ * Private: where the Wasm classifier (./_classifier_wasm.ts) keeps things
+ * in its memory, shared by the module's emitter and its JavaScript side.
+ *
+ * One memory, from address 0:
+ * - a header (the deciding counter of the last frame);
+ * - the rule table: per rule (by counter index) its kind, jump target and
+ *   whether it is a network-base rule;
+ * - the counters as float64: per rule packets and bytes, per chain policy
+ *   packets and bytes, then the totals (accepted packets, bytes, dropped
+ *   packets, bytes), in the order of ./_classifier.ts's `_Counters`;
+ * - per chain its candidate bit set (`W` words, `U` used words) and the
+ *   bound kept for a resumed walk;
+ * - the chain stack;
+ * - the frame records of one call (see the `FR_*` word numbers), their
+ *   verdicts and deciding counters;
+ * - then the packet bytes (an input block, copied once).
+ *
+ * Every index a frame record holds is absolute in the memory.
+ *
+ * @module
+ */
+
+/** Frame record words: the byte count a counter adds (uint32). */
+export const FR_SIZE = 0;
+/** 1 when the frame has an IP header. */
+export const FR_IS_IP = 1;
+/** The frame's class (./_frame_class.ts). */
+export const FR_CLASS = 2;
+/** The network-base load window: base, loadEnd, network, mac, wire (./_frame_state.ts `_Window`). */
+export const FR_NET = 3;
+/** The link-base load window, same five words. */
+export const FR_LINK = 8;
+/** Index of the IP header. */
+export const FR_NET_START = 13;
+/** `descriptor.ipVersion`. */
+export const FR_IP_VERSION = 14;
+/** `descriptor.networkCapturedLength`. */
+export const FR_NET_CAPTURED = 15;
+/** The upper-layer protocol as `-p` reads it, or -1. */
+export const FR_UPPER = 16;
+/** `frame.linkType`. */
+export const FR_LINK_TYPE = 17;
+/** The record's slot in the call (for calls back into JavaScript). */
+export const FR_SLOT = 18;
+/** Bytes of one frame record. */
+export const FRAME_BYTES = 80;
+
+/** Window words, from `FR_NET` or `FR_LINK`. */
+export const W_BASE = 0;
+export const W_LOAD_END = 1;
+export const W_NETWORK = 2;
+export const W_MAC = 3;
+export const W_WIRE = 4;
+
+/** Frames one call into the module classifies at most. */
+export const FRAMES_PER_CALL = 1024;
+
+/** Bytes of a rule table entry: kind, target chain, network base (three int32). */
+export const RULE_BYTES = 12;
+
+/** Header: the deciding counter of the last frame classified. */
+export const DECIDED = 0;
+
+/** Addresses of one module's memory. */
+export interface _WasmLayout {
+  rules: number;
+  packets: number;
+  bytes: number;
+  policyPackets: number;
+  policyBytes: number;
+  totals: number;
+  /** Per chain: its `W` words, its `U` words, the address of its kept bound. */
+  words: number[];
+  used: number[];
+  usedWords: number[];
+  bound: number[];
+  stack: number;
+  frames: number;
+  verdicts: number;
+  decided: number;
+  /** Where packet bytes start. */
+  data: number;
+}
+
+function _align(at: number, to: number): number {
+  return Math.ceil(at / to) * to;
+}
+
+/** The layout for chains of `ruleCounts[c]` rules. */
+export function _wasmLayout(ruleCounts: readonly number[]): _WasmLayout {
+  const rules = ruleCounts.reduce((n, c) => n + c, 0);
+  const chains = ruleCounts.length;
+  let at = 64;
+  const table = at;
+  at = _align(at + RULE_BYTES * rules, 8);
+  const packets = at;
+  const bytes = packets + 8 * rules;
+  const policyPackets = bytes + 8 * rules;
+  const policyBytes = policyPackets + 8 * chains;
+  const totals = policyBytes + 8 * chains;
+  at = totals + 32;
+  const words: number[] = [];
+  const used: number[] = [];
+  const usedWords: number[] = [];
+  const bound: number[] = [];
+  for (const count of ruleCounts) {
+    const w = Math.max(1, Math.ceil((2 * count) / 32));
+    const u = Math.ceil(w / 32);
+    words.push(at);
+    at += 4 * w;
+    used.push(at);
+    at += 4 * u;
+    usedWords.push(u);
+    bound.push(at);
+    at += 4;
+  }
+  const stack = at;
+  at = _align(at + 4 * (chains + 1), 8);
+  const frames = at;
+  at += FRAME_BYTES * FRAMES_PER_CALL;
+  const verdicts = at;
+  at += 4 * FRAMES_PER_CALL;
+  const decided = at;
+  at += 4 * FRAMES_PER_CALL;
+  return {
+    rules: table,
+    packets,
+    bytes,
+    policyPackets,
+    policyBytes,
+    totals,
+    words,
+    used,
+    usedWords,
+    bound,
+    stack,
+    frames,
+    verdicts,
+    decided,
+    data: _align(at, 64),
+  };
+}

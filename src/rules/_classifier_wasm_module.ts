@@ -1,0 +1,959 @@
+/**
+ * Private: a whole rule set's classifier as one WebAssembly module, emitted
+ * from the structures the generated JavaScript walk (./_classifier_source.ts)
+ * is emitted from: each chain's index (./_rule_index.ts), its rules' kinds
+ * and matches, and the lowered cBPF programs (../bpf/_lower.ts, run by the
+ * Wasm backend's own program emitter, ../bpf/_wasm_codegen.ts).
+ *
+ * The module's functions, over the memory of ./_classifier_wasm_layout.ts:
+ * - per rule, `test(frame) → 0/1`: its matches in order (`-p`, `-s`/`-d` and
+ *   programs in Wasm; others, such as `-i`/`-o`, link-base `--expr`, programs
+ *   that read ancillary fields, call back into JavaScript: `jsMatch`);
+ * - per chain, `collect(frame) → bound`: the index walk, as the generated
+ *   JavaScript `collect` (a node's bound and class tests, its field loaded
+ *   inline, its children dispatched on the masked key by a binary decision
+ *   tree, range nodes by a decision tree over their interval starts and then
+ *   the segment-tree path), filling the chain's two-level bit set of codes;
+ * - per chain, `run(frame, resume) → result`: the candidate loop in rule
+ *   order, as the generated JavaScript `run` (same results: `_R_END`,
+ *   `_R_ACCEPT`, `_R_DROP`, or the position of a rule that jumps), counting
+ *   every matching rule in the float64 counters;
+ * - `classify(frame) → 1/0`: the chain stack (as ./_classifier.ts's indexed
+ *   walk), the policy counters;
+ * - `batch(first, count)`: `classify` over frame records, totals counted,
+ *   verdicts and deciding counters stored.
+ *
+ * @module
+ */
+import { _ProgramEmitter, _Locals } from "../bpf/_wasm_codegen.ts";
+import { _encodeModule, _F64, _I32, _OP, _VOID, _WasmCode } from "../bpf/_wasm_encoder.ts";
+import type { _WasmFunction } from "../bpf/_wasm_encoder.ts";
+import { _lower, type _LoweredProgram } from "../bpf/_lower.ts";
+import { _END, type _IndexNode } from "./_rule_index.ts";
+import {
+  _F_ADDRESS,
+  _F_LENGTH,
+  _F_LINK_TYPE,
+  _F_PACKET,
+  _F_UPPER_PROTOCOL,
+  type _Field,
+} from "./_fields.ts";
+import { _BASE_NETWORK, type _PreparedMatch } from "./_match_tests.ts";
+import { _readsAncillary } from "./_reads_ancillary.ts";
+import { _parseNetwork } from "./_ip.ts";
+import { _addressOffset } from "./_match_tests.ts";
+import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
+import {
+  DECIDED,
+  FR_CLASS,
+  FR_IP_VERSION,
+  FR_IS_IP,
+  FR_LINK,
+  FR_LINK_TYPE,
+  FR_NET,
+  FR_NET_CAPTURED,
+  FR_NET_START,
+  FR_SIZE,
+  FR_UPPER,
+  FRAME_BYTES,
+  RULE_BYTES,
+  W_BASE,
+  W_LOAD_END,
+  W_MAC,
+  W_NETWORK,
+  W_WIRE,
+  type _WasmLayout,
+} from "./_classifier_wasm_layout.ts";
+
+/** Opcodes the backend's table does not list (WebAssembly core spec 5.4). */
+const OP_I32_STORE8 = 0x3a;
+const OP_F64_LOAD = 0x2b;
+const OP_F64_STORE = 0x39;
+const OP_I32_GT_S = 0x4a;
+const OP_I32_LE_S = 0x4c;
+const OP_I32_CTZ = 0x68;
+const OP_F64_ADD = 0xa0;
+const OP_F64_CONVERT_I32_U = 0xb8;
+void OP_I32_STORE8;
+
+/** Rule kinds (./_classifier.ts `_T_*`). */
+const KIND_NONE = 0;
+const KIND_ACCEPT = 1;
+const KIND_DROP = 2;
+const KIND_RETURN = 3;
+const KIND_JUMP = 4;
+
+/** `run`'s result while the walk goes on. */
+const NEXT = -4;
+
+/** Largest function body emitted (V8 refuses bodies past 7,654,321 bytes). */
+export const _MAX_FUNCTION_BYTES = 7_000_000;
+/** Largest module emitted. */
+export const _MAX_MODULE_BYTES = 64 << 20;
+
+// Function indices: the imports first.
+const F_LOAD_INDEX = 0;
+const F_JS_MATCH = 2;
+const F_JS_FIELD = 3;
+const IMPORTS = 4;
+
+// Type indices.
+const T_LOAD_INDEX = 0;
+const T_ANCILLARY = 1;
+const T_ONE = 2; // (i32) → i32: tests, collects
+const T_TWO = 3; // (i32, i32) → i32: runs, jsMatch
+const T_FIELD = 4; // (i32, i32) → f64: jsField
+const T_BATCH = 5; // (i32, i32) → ()
+
+/** One rule as the module reads it (./_classifier.ts `_CompiledRule`). */
+export interface _WasmRule {
+  base: number;
+  kind: number;
+  to: number;
+  counter: number;
+  matches: readonly _PreparedMatch[];
+}
+
+/** What the module is emitted from. */
+export interface _WasmPlan {
+  chains: readonly (readonly _WasmRule[])[];
+  roots: readonly _IndexNode[];
+  fields: readonly _Field[];
+  entry: number;
+  entryAccepts: boolean;
+  layout: _WasmLayout;
+}
+
+/** The emitted module, and what its calls back into JavaScript refer to. */
+export interface _EmittedModule {
+  bytes: Uint8Array<ArrayBuffer>;
+  /** `jsMatch(q, frame)`: match `escapes[q]`, of a rule at `escapeBases[q]`. */
+  escapes: _PreparedMatch[];
+  /** Why each escaped match is not in Wasm. */
+  escapeReasons: string[];
+  /** Whether some field is loaded through `jsField`. */
+  fieldCalls: boolean;
+  /** Whether some test or field reads the upper-layer protocol (`FR_UPPER`). */
+  readsUpper: boolean;
+}
+
+/** A function body with its label depth tracked (for `br` to named labels). */
+class _Body {
+  readonly c = new _WasmCode();
+  depth = 0;
+  /** Opens a block, loop or if; returns its label. */
+  open(op: number, type: number = _VOID): number {
+    this.c.begin(op, type);
+    return ++this.depth;
+  }
+  else(): void {
+    this.c.op(_OP.else);
+  }
+  close(): void {
+    this.c.op(_OP.end);
+    this.depth--;
+  }
+  br(label: number): void {
+    this.c.opIndex(_OP.br, this.depth - label);
+  }
+  brIf(label: number): void {
+    this.c.opIndex(_OP.brIf, this.depth - label);
+  }
+  /** Pushes frame record word `word` (the frame address is local 0). */
+  word(word: number): this {
+    this.c.get(0).memory(_OP.i32Load, 4 * word);
+    return this;
+  }
+  /** `if (top) return value`. */
+  returnIf(value: number): void {
+    this.open(_OP.if);
+    this.c.i32(value).op(_OP.return);
+    this.close();
+  }
+}
+
+/** Loads `size` bytes big-endian at the address on the stack plus `offset` (`temp`: a scratch local). */
+function _read(c: _WasmCode, size: number, offset: number, temp: number): void {
+  c.memory(size === 1 ? _OP.i32Load8U : size === 2 ? _OP.i32Load16U : _OP.i32Load, offset);
+  if (size === 2) {
+    c.tee(temp).i32(8).op(_OP.i32Shl).get(temp).i32(8).op(_OP.i32ShrU).op(_OP.i32Or)
+      .i32(0xffff).op(_OP.i32And);
+  } else if (size === 4) {
+    c.tee(temp).i32(8).op(_OP.i32Rotr).i32(0xff00ff00).op(_OP.i32And)
+      .get(temp).i32(8).op(_OP.i32Rotl).i32(0x00ff00ff).op(_OP.i32And).op(_OP.i32Or);
+  }
+}
+
+/** Locals of a function that loads fields. */
+interface _FieldLocals {
+  v: number;
+  isIp: number;
+  temp: number;
+  offset: number;
+  value: number; // f64
+}
+
+/**
+ * Emits the value of `field` into `v`, branching to `fail` where it cannot
+ * be loaded (as `_loadField`, and the generated JavaScript's `_loadSource`).
+ */
+function _emitField(
+  b: _Body,
+  field: _Field,
+  fail: number,
+  L: _FieldLocals,
+  module: { fieldCalls: boolean; readsUpper: boolean },
+): void {
+  const c = b.c;
+  const network = field.base === _BASE_NETWORK;
+  const window = network ? FR_NET : FR_LINK;
+  if (field.kind === _F_PACKET || field.kind === _F_LENGTH) {
+    if (network) {
+      c.get(L.isIp).op(_OP.i32Eqz);
+      b.brIf(fail);
+    }
+  }
+  if (field.kind === _F_LENGTH) {
+    b.word(window + W_WIRE);
+    c.set(L.v);
+    return;
+  }
+  const size = field.size;
+  if (field.kind === _F_PACKET && field.msh < 0 && field.offset >= 0) {
+    // `_loadIndex`'s non-negative branch: offset + size within loadEnd - base.
+    b.word(window + W_LOAD_END).word(window + W_BASE);
+    c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
+    b.brIf(fail);
+    b.word(window + W_BASE);
+    _read(c, size, field.offset, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_PACKET && field.msh < 0) {
+    // A negative window (`SKF_NET_OFF`, `SKF_LL_OFF`): the engine's `loadIndex`.
+    b.word(window + W_BASE).word(window + W_LOAD_END).word(window + W_NETWORK)
+      .word(window + W_MAC);
+    c.i32(field.offset).i32(size).opIndex(_OP.call, F_LOAD_INDEX).tee(L.temp).i32(0)
+      .op(_OP.i32LtS);
+    b.brIf(fail);
+    c.get(L.temp);
+    _read(c, size, 0, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (
+    field.kind === _F_PACKET && field.msh >= 0 && field.msh < 0x10000000 && field.offset >= 0 &&
+    field.offset < 0x10000000
+  ) {
+    // `ldx 4*([msh]&0xf)`, then the load at X + offset (both non-negative).
+    b.word(window + W_LOAD_END).word(window + W_BASE);
+    c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).i32(field.msh).op(_OP.i32LtS);
+    b.brIf(fail);
+    b.word(window + W_BASE);
+    c.memory(_OP.i32Load8U, field.msh).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl)
+      .i32(field.offset).op(_OP.i32Add).set(L.offset);
+    b.word(window + W_LOAD_END).word(window + W_BASE);
+    c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).get(L.offset).op(_OP.i32LtS);
+    b.brIf(fail);
+    b.word(window + W_BASE);
+    c.get(L.offset).op(_OP.i32Add);
+    _read(c, size, 0, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_ADDRESS) {
+    // `_addressWord`: the word of that IP version's header, captured whole.
+    const version = field.size;
+    c.get(L.isIp).op(_OP.i32Eqz);
+    b.brIf(fail);
+    b.word(FR_IP_VERSION);
+    c.i32(version).op(_OP.i32Ne);
+    b.brIf(fail);
+    b.word(FR_NET_CAPTURED);
+    c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
+    b.brIf(fail);
+    b.word(FR_NET_START);
+    _read(c, 4, field.offset, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_UPPER_PROTOCOL) {
+    module.readsUpper = true;
+    b.word(FR_UPPER);
+    c.tee(L.v).i32(0).op(_OP.i32LtS);
+    b.brIf(fail);
+    return;
+  }
+  if (field.kind === _F_LINK_TYPE) {
+    b.word(FR_LINK_TYPE);
+    c.set(L.v);
+    return;
+  }
+  // Interface names, ancillary values, unusual offsets: `_loadField` in JavaScript.
+  module.fieldCalls = true;
+  c.i32(field.id).get(0).opIndex(_OP.call, F_JS_FIELD).tee(L.value).f64(0).op(0x63); // f64.lt
+  b.brIf(fail);
+  c.get(L.value).op(_OP.i32TruncF64U).set(L.v);
+}
+
+/**
+ * Dispatches on the uint32 in local `key` among sorted distinct `keys`: a
+ * binary decision tree of unsigned compares, `emitCase(i)` for `keys[i]`.
+ * Every compare happens before any case runs (cases may reuse the local).
+ */
+function _emitDispatch(
+  b: _Body,
+  key: number,
+  keys: readonly number[],
+  emitCase: (i: number) => void,
+  lo = 0,
+  hi = keys.length - 1,
+): void {
+  const c = b.c;
+  if (lo > hi) return;
+  if (hi - lo < 3) {
+    let open = 0;
+    for (let i = lo; i <= hi; i++) {
+      if (i > lo) b.else();
+      c.get(key).i32(keys[i] | 0).op(_OP.i32Eq);
+      b.open(_OP.if);
+      open++;
+      emitCase(i);
+    }
+    for (; open > 0; open--) b.close();
+    return;
+  }
+  const mid = (lo + hi + 1) >> 1;
+  c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
+  b.open(_OP.if);
+  _emitDispatch(b, key, keys, emitCase, lo, mid - 1);
+  b.else();
+  _emitDispatch(b, key, keys, emitCase, mid, hi);
+  b.close();
+}
+
+/** State of one chain's `collect` emission. */
+interface _CollectEmitter {
+  b: _Body;
+  L: _FieldLocals & { bound: number; key: number; fc: number };
+  /** Per node depth, the local holding a range node's segment-tree path. */
+  paths: number;
+  words: number;
+  used: number;
+  module: { fieldCalls: boolean; readsUpper: boolean };
+}
+
+/** The code that adds a leaf's codes to the bit set. */
+function _emitLeaf(e: _CollectEmitter, leaf: Int32Array): void {
+  const c = e.b.c;
+  const words = new Map<number, number>();
+  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | (1 << (code & 31)));
+  const used = new Map<number, number>();
+  for (const [w, bits] of words) {
+    c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
+      .memory(_OP.i32Store, 0);
+    used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | (1 << (w & 31)));
+  }
+  for (const [u, bits] of used) {
+    c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
+      .memory(_OP.i32Store, 0);
+  }
+}
+
+/** `bound = min(bound, isIp ? endsIp : endsNotIp)`. */
+function _emitEnds(e: _CollectEmitter, node: _IndexNode): void {
+  const { b, L } = e;
+  const c = b.c;
+  const { endsIp, endsNotIp } = node;
+  if (endsIp === _END && endsNotIp === _END) return;
+  if (endsIp === endsNotIp) c.i32(endsIp);
+  else c.i32(endsIp).i32(endsNotIp).get(L.isIp).op(_OP.select);
+  c.tee(L.temp).get(L.bound).op(_OP.i32LtS);
+  b.open(_OP.if);
+  c.get(L.temp).set(L.bound);
+  b.close();
+}
+
+/** Emits `first` and its rest chain (as `_emitChain` of the generated JavaScript). */
+function _emitChain(e: _CollectEmitter, first: _IndexNode): void {
+  const { b, L } = e;
+  const c = b.c;
+  const chain = b.open(_OP.block);
+  for (let node: _IndexNode | null = first; node !== null; node = node.rest) {
+    if (node.least === _END) break;
+    // Nothing from here on lists a code that can still be reached.
+    c.get(L.bound).i32(node.least).op(_OP.i32LtS);
+    b.brIf(chain);
+    c.get(L.fc).i32(node.classes).op(_OP.i32And);
+    b.open(_OP.if);
+    if (node.leaf.length > 0) {
+      _emitLeaf(e, node.leaf);
+      _emitEnds(e, node);
+    }
+    if (node.field < 0) {
+      b.br(chain);
+      b.close();
+      break;
+    }
+    const fail = b.open(_OP.block);
+    _emitField(b, node.source!, fail, L, e.module);
+    c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
+    _emitChildren(e, node);
+    b.close();
+    b.close();
+  }
+  b.close();
+}
+
+/** Dispatches on the key to `node`'s children (exact table or segment tree). */
+function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
+  const { b, L } = e;
+  const c = b.c;
+  if (node.starts === null) {
+    const pairs: [number, _IndexNode][] = [];
+    const keys = node.keys!;
+    const slots = node.slots!;
+    for (let h = 0; h < keys.length; h++) {
+      if (slots[h] >= 0) pairs.push([keys[h], node.children[slots[h]]!]);
+    }
+    pairs.sort((x, y) => x[0] - y[0]);
+    _emitDispatch(b, L.key, pairs.map((p) => p[0]), (i) => _emitChain(e, pairs[i][1]));
+    return;
+  }
+  // Segment tree: the key's elementary interval (-1: below every start), its
+  // leaf, then per level from the bottom up the path's tree node there.
+  const starts = node.starts;
+  const path = e.paths + node.depth;
+  c.i32(-1).set(L.temp);
+  const values = Array.from(starts);
+  const interval = (lo: number, hi: number): void => {
+    if (lo === hi) {
+      c.i32(lo).set(L.temp);
+      return;
+    }
+    const mid = (lo + hi + 1) >> 1;
+    // A start past every uint32 (2^32) is above every key.
+    if (values[mid] > 0xffffffff) return interval(lo, mid - 1);
+    c.get(L.key).i32(values[mid] | 0).op(_OP.i32LtU);
+    b.open(_OP.if);
+    interval(lo, mid - 1);
+    b.else();
+    interval(mid, hi);
+    b.close();
+  };
+  if (values[0] <= 0xffffffff) {
+    c.get(L.key).i32(values[0] | 0).op(_OP.i32GeU);
+    b.open(_OP.if);
+    interval(0, values.length - 1);
+    b.close();
+  }
+  const leaves = node.leaves;
+  const height = Math.log2(leaves);
+  // path = interval < 0 ? 0 : interval + leaves
+  c.get(L.temp).i32(leaves).op(_OP.i32Add).i32(0).get(L.temp).i32(0).op(_OP.i32GeS)
+    .op(_OP.select).set(path);
+  for (let level = height; level >= 0; level--) {
+    const first = 1 << level;
+    const js: number[] = [];
+    for (let j = first; j < 2 * first && j < node.children.length; j++) {
+      if (node.children[j] === null) continue;
+      // A tree node none of whose intervals exists is never on a path.
+      if ((j << (height - level)) - leaves > starts.length - 1) continue;
+      js.push(j);
+    }
+    if (js.length === 0) continue;
+    c.get(path).i32(height - level).op(_OP.i32ShrU).set(L.temp);
+    _emitDispatch(b, L.temp, js, (i) => _emitChain(e, node.children[js[i]]!));
+  }
+}
+
+/** One chain's `collect(frame) → bound`. */
+function _collectFunction(
+  plan: _WasmPlan,
+  chain: number,
+  module: { fieldCalls: boolean; readsUpper: boolean },
+): _WasmFunction {
+  const b = new _Body();
+  const c = b.c;
+  const L = { bound: 1, v: 2, key: 3, fc: 4, isIp: 5, temp: 6, offset: 7, value: 8 };
+  const layout = plan.layout;
+  const e: _CollectEmitter = {
+    b,
+    L,
+    paths: 9,
+    words: layout.words[chain],
+    used: layout.used[chain],
+    module,
+  };
+  // What the last walk left (past its bound, or not taken before a decision).
+  for (let j = 0; j < layout.usedWords[chain]; j++) {
+    c.i32(e.used + 4 * j).memory(_OP.i32Load, 0).set(L.v);
+    const out = b.open(_OP.block);
+    const again = b.open(_OP.loop);
+    c.get(L.v).op(_OP.i32Eqz);
+    b.brIf(out);
+    c.get(L.v).op(OP_I32_CTZ).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, e.words + 128 * j);
+    c.get(L.v).get(L.v).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(L.v);
+    b.br(again);
+    b.close();
+    b.close();
+    c.i32(e.used + 4 * j).i32(0).memory(_OP.i32Store, 0);
+  }
+  b.word(FR_CLASS);
+  c.set(L.fc);
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  c.i32(_END).set(L.bound);
+  _emitChain(e, plan.roots[chain]);
+  c.get(L.bound);
+  return {
+    type: T_ONE,
+    locals: [
+      { count: 7, type: _I32 },
+      { count: 1, type: _F64 },
+      { count: 32, type: _I32 },
+    ],
+    code: c,
+  };
+}
+
+/** Every code some leaf of the index lists (as the generated JavaScript's `_listedCodes`). */
+function _listedCodes(root: _IndexNode, into: Set<number>): void {
+  const stack: _IndexNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    for (const code of node.leaf) into.add(code);
+    for (const child of node.children) if (child !== null) stack.push(child);
+    if (node.rest !== null) stack.push(node.rest);
+  }
+}
+
+/**
+ * One chain's `run(frame, resume) → result`: the candidate loop of the
+ * generated JavaScript's `run`, data-driven over the rule table.
+ */
+function _runFunction(plan: _WasmPlan, chain: number, collect: number, rules: number): _WasmFunction {
+  const layout = plan.layout;
+  const W = layout.words[chain];
+  const U = layout.used[chain];
+  const usedWords = layout.usedWords[chain];
+  const b = new _Body();
+  const c = b.c;
+  const [fr, resume, bound, j, u, w, m, code, r, rule, kind, isIp] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  b.word(FR_IS_IP);
+  c.set(isIp);
+  c.get(resume);
+  b.open(_OP.if, _I32);
+  c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
+  b.else();
+  c.get(fr).opIndex(_OP.call, collect);
+  b.close();
+  c.set(bound);
+  c.i32(0).set(j);
+  const done = b.open(_OP.block);
+  const words = b.open(_OP.loop);
+  c.get(j).i32(4 * usedWords).op(_OP.i32GeU);
+  b.brIf(done);
+  c.get(j).memory(_OP.i32Load, U).set(u);
+  const nextWord = b.open(_OP.block);
+  const uBits = b.open(_OP.loop);
+  c.get(u).op(_OP.i32Eqz);
+  b.brIf(nextWord);
+  c.get(j).i32(3).op(_OP.i32Shl).get(u).op(OP_I32_CTZ).op(_OP.i32Add).set(w);
+  c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
+  c.get(j).get(u).memory(_OP.i32Store, U);
+  c.get(w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(m);
+  c.get(w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+  const nextM = b.open(_OP.block);
+  const mBits = b.open(_OP.loop);
+  c.get(m).op(_OP.i32Eqz);
+  b.brIf(nextM);
+  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
+  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
+  c.get(code).get(bound).op(OP_I32_GT_S);
+  b.returnIf(_R_END);
+  c.i32(NEXT).set(r);
+  const skip = b.open(_OP.block);
+  c.get(code).i32(1).op(0x75).i32(rules).op(_OP.i32Add).set(rule); // shr_s
+  // A network-base rule never matches a frame without an IP header.
+  c.get(rule).i32(RULE_BYTES).op(_OP.i32Mul).memory(_OP.i32Load, layout.rules + 8)
+    .get(isIp).op(_OP.i32Eqz).op(_OP.i32And);
+  b.brIf(skip);
+  // A candidate code: the rule's test decides.
+  c.get(code).i32(1).op(_OP.i32And);
+  b.open(_OP.if);
+  c.get(fr).get(rule).opIndex(_OP.callIndirect, T_ONE).op(0).op(_OP.i32Eqz);
+  b.brIf(skip);
+  b.close();
+  // Matched: its counters, then its target.
+  c.get(rule).i32(3).op(_OP.i32Shl).tee(kind).get(kind).memory(OP_F64_LOAD, layout.packets)
+    .f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.packets);
+  c.get(kind).get(kind).memory(OP_F64_LOAD, layout.bytes);
+  b.word(FR_SIZE);
+  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes);
+  c.get(rule).i32(RULE_BYTES).op(_OP.i32Mul).memory(_OP.i32Load, layout.rules).tee(kind)
+    .i32(KIND_NONE).op(_OP.i32Eq);
+  b.brIf(skip);
+  c.get(kind).i32(KIND_RETURN).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.i32(_R_END).set(r);
+  b.br(skip);
+  b.close();
+  c.get(kind).i32(KIND_DROP).op(OP_I32_LE_S);
+  b.open(_OP.if);
+  c.i32(DECIDED).get(rule).memory(_OP.i32Store, 0);
+  c.i32(_R_ACCEPT).i32(_R_DROP).get(kind).i32(KIND_ACCEPT).op(_OP.i32Eq).op(_OP.select).set(r);
+  b.br(skip);
+  b.close();
+  // A jump or goto: the caller follows it; the walk resumes after this rule.
+  c.get(code).i32(1).op(0x75).set(r);
+  b.close(); // skip
+  // A matched code (even) was taken: the rule's candidate code is not.
+  c.get(code).i32(1).op(_OP.i32And).op(_OP.i32Eqz);
+  b.open(_OP.if);
+  c.get(m).i32(1).get(code).i32(1).op(_OP.i32Add).op(_OP.i32Shl).i32(-1).op(_OP.i32Xor)
+    .op(_OP.i32And).set(m);
+  b.close();
+  c.get(r).i32(NEXT).op(_OP.i32Ne);
+  b.open(_OP.if);
+  c.get(r).i32(0).op(_OP.i32GeS);
+  b.open(_OP.if);
+  c.get(m);
+  b.open(_OP.if);
+  c.get(w).i32(2).op(_OP.i32Shl).get(m).memory(_OP.i32Store, W);
+  c.get(j).get(u).i32(1).get(w).op(_OP.i32Shl).op(_OP.i32Or).memory(_OP.i32Store, U);
+  b.close();
+  c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
+  b.close();
+  c.get(r).op(_OP.return);
+  b.close();
+  b.br(mBits);
+  b.close();
+  b.close(); // nextM
+  b.br(uBits);
+  b.close();
+  b.close(); // nextWord
+  c.get(j).i32(4).op(_OP.i32Add).set(j);
+  b.br(words);
+  b.close();
+  b.close(); // done
+  c.i32(_R_END);
+  return { type: T_TWO, locals: [{ count: 10, type: _I32 }], code: c };
+}
+
+/** Per program: its lowered form, or why it runs in JavaScript. */
+function _loweredProgram(match: _PreparedMatch): _LoweredProgram | string {
+  const instructions = match.instructions?.();
+  if (instructions === undefined) {
+    return match.match.kind === "bpf"
+      ? "a link-base --expr is compiled per link type"
+      : "a u32 test past 4096 instructions";
+  }
+  if (_readsAncillary(instructions)) return "the program reads ancillary fields";
+  const lowered = _lower(instructions);
+  if (lowered.backward) return "the program jumps backwards";
+  return lowered;
+}
+
+/** One rule's `test(frame) → 0/1`: its matches in order. */
+function _testFunction(rule: _WasmRule, escapes: _Escapes, module: { readsUpper: boolean }): _WasmFunction {
+  const b = new _Body();
+  const c = b.c;
+  const L = new _Locals(1);
+  const up = L.scratch + 16;
+  const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
+  for (const match of rule.matches) {
+    const m = match.match;
+    if (m.kind === "comment") continue;
+    if (m.kind === "protocol") {
+      if (m.protocol === 0) {
+        if (m.invert) c.i32(0).op(_OP.return);
+        continue;
+      }
+      module.readsUpper = true;
+      b.word(FR_UPPER);
+      c.tee(up).i32(0).op(_OP.i32LtS);
+      b.returnIf(0);
+      c.get(up).i32(m.protocol).op(m.invert ? _OP.i32Eq : _OP.i32Ne);
+      b.returnIf(0);
+      continue;
+    }
+    if (m.kind === "address") {
+      _emitAddressTest(b, m, L.temp);
+      continue;
+    }
+    const lowered = m.kind === "interface" ? "interface names" : _loweredProgram(match);
+    if (typeof lowered === "string") {
+      c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
+      b.returnIf(0);
+      continue;
+    }
+    b.word(window + W_BASE);
+    c.set(L.base);
+    b.word(window + W_LOAD_END);
+    c.set(L.end);
+    b.word(window + W_WIRE);
+    c.set(L.wire);
+    b.word(window + W_NETWORK);
+    c.set(L.net);
+    b.word(window + W_MAC);
+    c.set(L.mac);
+    c.i32(0).set(L.a).i32(0).set(L.x);
+    c.begin(_OP.block, _I32);
+    new _ProgramEmitter(c, L, lowered, true).emit();
+    c.op(_OP.end);
+    // Fails when (result !== 0) === invert.
+    if (!match.invert) c.op(_OP.i32Eqz);
+    b.returnIf(0);
+  }
+  c.i32(1);
+  return {
+    type: T_ONE,
+    locals: [
+      { count: L.field - L.base, type: _I32 },
+      { count: 1, type: _F64 },
+      { count: 17, type: _I32 },
+    ],
+    code: c,
+  };
+}
+
+/** `-s`/`-d` as `_addressTest`: the prefix of that version's address, compared word by word. */
+function _emitAddressTest(
+  b: _Body,
+  match: { address: string; prefixLength: number; direction: "source" | "destination"; invert: boolean },
+  temp: number,
+): void {
+  const c = b.c;
+  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
+  if (typeof network === "string") throw new Error(network); // refused when the rule was prepared
+  const version = network.version;
+  b.word(FR_IP_VERSION);
+  c.i32(version).op(_OP.i32Ne);
+  b.returnIf(0);
+  b.word(FR_NET_CAPTURED);
+  c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
+  b.returnIf(0);
+  const offset = _addressOffset(version, match.direction);
+  const want = network.bytes;
+  c.i32(1); // equal so far
+  for (let i = 0; 32 * i < network.prefixLength; i++) {
+    const keep = Math.min(32, network.prefixLength - 32 * i);
+    const mask = keep === 32 ? 0xffffffff : ~(0xffffffff >>> keep) >>> 0;
+    const word = ((want[4 * i] << 24) | (want[4 * i + 1] << 16) | (want[4 * i + 2] << 8) |
+      want[4 * i + 3]) >>> 0;
+    b.word(FR_NET_START);
+    _read(c, 4, offset + 4 * i, temp);
+    c.i32(mask | 0).op(_OP.i32And).i32((word & mask) | 0).op(_OP.i32Eq).op(_OP.i32And);
+  }
+  // Fails when equal === invert.
+  if (!match.invert) c.op(_OP.i32Eqz);
+  b.returnIf(0);
+}
+
+/** The matches that call back into JavaScript, numbered. */
+class _Escapes {
+  readonly matches: _PreparedMatch[] = [];
+  readonly reasons: string[] = [];
+  add(match: _PreparedMatch, reason: string): number {
+    this.matches.push(match);
+    this.reasons.push(reason);
+    return this.matches.length - 1;
+  }
+}
+
+/** A test for rules whose test never runs (no candidate code). */
+function _neverFunction(): _WasmFunction {
+  const c = new _WasmCode();
+  c.i32(0);
+  return { type: T_ONE, locals: [], code: c };
+}
+
+/** `classify(frame) → 1/0`: the chain stack (as `_makeIndexedWalk`). */
+function _classifyFunction(plan: _WasmPlan, runs: number, ruleCount: number, bases: number[]): _WasmFunction {
+  const layout = plan.layout;
+  const b = new _Body();
+  const c = b.c;
+  const [fr, chain, sp, r, rule] = [0, 1, 2, 3, 4];
+  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
+  c.i32(plan.entry).set(chain);
+  c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry).set(r);
+  const walk = b.open(_OP.loop);
+  c.get(r).i32(0).op(_OP.i32GeS);
+  b.open(_OP.if);
+  // The rule's counter: its chain's first counter plus its position.
+  c.get(r);
+  _emitChainBase(b, chain, bases);
+  c.op(_OP.i32Add).i32(RULE_BYTES).op(_OP.i32Mul).set(rule);
+  c.get(rule).memory(_OP.i32Load, layout.rules).i32(KIND_JUMP).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.get(sp).i32(2).op(_OP.i32Shl).get(chain).memory(_OP.i32Store, layout.stack);
+  c.get(sp).i32(1).op(_OP.i32Add).set(sp);
+  b.close();
+  c.get(rule).memory(_OP.i32Load, layout.rules + 4).set(chain);
+  c.get(fr).i32(0).get(chain).i32(ruleCount).op(_OP.i32Add).opIndex(_OP.callIndirect, T_TWO).op(0)
+    .set(r);
+  b.br(walk);
+  b.close();
+  c.get(r).i32(_R_END).op(_OP.i32Ne);
+  b.open(_OP.if);
+  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq).op(_OP.return);
+  b.close();
+  // End of the chain or RETURN.
+  c.get(sp);
+  b.open(_OP.if);
+  c.get(sp).i32(1).op(_OP.i32Sub).tee(sp).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.stack)
+    .set(chain);
+  c.get(fr).i32(1).get(chain).i32(ruleCount).op(_OP.i32Add).opIndex(_OP.callIndirect, T_TWO).op(0)
+    .set(r);
+  b.br(walk);
+  b.close();
+  b.close();
+  const policy = 8 * plan.entry;
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD)
+    .memory(OP_F64_STORE, layout.policyPackets);
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
+  b.word(FR_SIZE);
+  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
+  c.i32(plan.entryAccepts ? 1 : 0);
+  return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
+}
+
+/** Pushes the first counter of the chain in local `chain` (a decision tree over the chains). */
+function _emitChainBase(b: _Body, chain: number, bases: number[]): void {
+  const c = b.c;
+  const emit = (lo: number, hi: number): void => {
+    if (lo === hi) {
+      c.i32(bases[lo]);
+      return;
+    }
+    const mid = (lo + hi + 1) >> 1;
+    c.get(chain).i32(mid).op(_OP.i32LtS);
+    b.open(_OP.if, _I32);
+    emit(lo, mid - 1);
+    b.else();
+    emit(mid, hi);
+    b.close();
+  };
+  emit(0, bases.length - 1);
+}
+
+/** `batch(first, count)`: `classify` over records `first ..`, totals, verdicts and deciders stored. */
+function _batchFunction(layout: _WasmLayout, classify: number): _WasmFunction {
+  const b = new _Body();
+  const c = b.c;
+  const [first, count, fr, v, at, i] = [0, 1, 2, 3, 4, 5];
+  c.get(first).set(i);
+  const done = b.open(_OP.block);
+  const loop = b.open(_OP.loop);
+  c.get(i).get(first).get(count).op(_OP.i32Add).op(_OP.i32GeU);
+  b.brIf(done);
+  c.get(i).i32(FRAME_BYTES).op(_OP.i32Mul).i32(layout.frames).op(_OP.i32Add).tee(fr);
+  c.opIndex(_OP.call, classify).set(v);
+  // Totals: accepted packets and bytes at 0 and 8, dropped at 16 and 24.
+  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(OP_F64_LOAD, layout.totals)
+    .f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals);
+  c.get(at).get(at).memory(OP_F64_LOAD, layout.totals + 8);
+  c.get(fr).memory(_OP.i32Load, 4 * FR_SIZE).op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD)
+    .memory(OP_F64_STORE, layout.totals + 8);
+  c.get(i).i32(2).op(_OP.i32Shl).get(v).memory(_OP.i32Store, layout.verdicts);
+  c.get(i).i32(2).op(_OP.i32Shl).i32(DECIDED).memory(_OP.i32Load, 0)
+    .memory(_OP.i32Store, layout.decided);
+  c.get(i).i32(1).op(_OP.i32Add).set(i);
+  b.br(loop);
+  b.close();
+  b.close();
+  return { type: T_BATCH, locals: [{ count: 4, type: _I32 }], code: c };
+}
+
+/** Size of a function's body as encoded (roughly: its code bytes). */
+function _bodyBytes(f: _WasmFunction): number {
+  return f.code.bytes.length;
+}
+
+/** Emits the module of a plan, or why it cannot be (bounds). */
+export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reason: string } {
+  const escapes = new _Escapes();
+  const module = { fieldCalls: false, readsUpper: false };
+  const ruleCount = plan.chains.reduce((n, rules) => n + rules.length, 0);
+  const chainCount = plan.chains.length;
+  const tests: _WasmFunction[] = [];
+  const never = _neverFunction();
+  const bases: number[] = [];
+  let base = 0;
+  for (let chain = 0; chain < chainCount; chain++) {
+    bases.push(base);
+    const rules = plan.chains[chain];
+    base += rules.length;
+    const codes = new Set<number>();
+    if (rules.length > 0) _listedCodes(plan.roots[chain], codes);
+    rules.forEach((rule, p) => {
+      tests.push(codes.has(2 * p + 1) ? _testFunction(rule, escapes, module) : never);
+    });
+  }
+  const firstCollect = IMPORTS + ruleCount;
+  const firstRun = firstCollect + chainCount;
+  const classify = firstRun + chainCount;
+  const collects: _WasmFunction[] = [];
+  const runs: _WasmFunction[] = [];
+  for (let chain = 0; chain < chainCount; chain++) {
+    if (plan.chains[chain].length === 0) {
+      collects.push(never);
+      const c = new _WasmCode();
+      c.i32(_R_END);
+      runs.push({ type: T_TWO, locals: [], code: c });
+      continue;
+    }
+    collects.push(_collectFunction(plan, chain, module));
+    runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain]));
+  }
+  const functions = [
+    ...tests,
+    ...collects,
+    ...runs,
+    _classifyFunction(plan, firstRun, ruleCount, bases),
+    _batchFunction(plan.layout, classify),
+  ];
+  let total = 0;
+  for (const f of functions) {
+    const size = _bodyBytes(f);
+    if (size > _MAX_FUNCTION_BYTES) {
+      return { reason: `a function of the Wasm classifier exceeds ${_MAX_FUNCTION_BYTES} bytes` };
+    }
+    if (f !== never) total += size;
+    if (total > _MAX_MODULE_BYTES) {
+      return { reason: `the Wasm classifier exceeds ${_MAX_MODULE_BYTES} bytes` };
+    }
+  }
+  const table: number[] = [];
+  for (let q = 0; q < ruleCount; q++) table.push(IMPORTS + q);
+  for (let chain = 0; chain < chainCount; chain++) table.push(firstRun + chain);
+  const pages = Math.ceil((plan.layout.data + 65536) / 65536);
+  const bytes = _encodeModule({
+    types: [
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
+      { params: [_I32], results: [_I32] },
+      { params: [_I32, _I32], results: [_I32] },
+      { params: [_I32, _I32], results: [_F64] },
+      { params: [_I32, _I32], results: [] },
+    ],
+    functionImports: [
+      { name: "loadIndex", type: T_LOAD_INDEX },
+      { name: "ancillary", type: T_ANCILLARY },
+      { name: "jsMatch", type: T_TWO },
+      { name: "jsField", type: T_FIELD },
+    ],
+    memoryMinimumPages: pages,
+    functions,
+    exports: [{ name: "batch", index: classify + 1 }],
+    table,
+  });
+  return {
+    bytes,
+    escapes: escapes.matches,
+    escapeReasons: escapes.reasons,
+    fieldCalls: module.fieldCalls,
+    readsUpper: module.readsUpper,
+  };
+}
