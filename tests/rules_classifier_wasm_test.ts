@@ -1,0 +1,197 @@
+/**
+ * The Wasm classifier (`compileRuleSet` with `strategy: "wasm"`) against
+ * rule-by-rule evaluation: seeded diverse generated sets (every match kind,
+ * both bases, user chains with `-j`/`-g`, RETURN, count-only rules, `!`,
+ * `-i`/`-o`), big chains, the recorded kernel tables; every verdict, every
+ * deciding rule and every counter, through `classify` and through the batch
+ * path (frames of one block in the module's memory). And the fallback where
+ * run-time Wasm is refused, as Cloudflare Workers refuse it.
+ */
+import assert from "node:assert/strict";
+import { corpusSkipReason } from "./_corpus.ts";
+import {
+  corpusPackets,
+  examplePackets,
+  framesWithInterfaces,
+  trafficProfile,
+} from "./_rule_set_fixtures.ts";
+import {
+  compileRuleSet,
+  type CompileRuleSetOptions,
+  createFrameRef,
+  type FrameRef,
+} from "../src/rules/compile_rule_set.ts";
+import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
+import type { RuleSet } from "../src/rules/rule_set.ts";
+import { _resetWasmProbe } from "../src/bpf/compile_wasm.ts";
+import type { _WasmClassifier } from "../src/rules/_classifier_wasm.ts";
+import {
+  generateRuleSet,
+  type GenerateRuleSetOptions,
+  type TrafficProfile,
+} from "../bench/_rule_set_generator.ts";
+
+const ruleByRule: CompileRuleSetOptions = { evaluation: "rule-by-rule" };
+const corpusSkip = corpusSkipReason();
+
+/** The generator options of a seed (as the differential test's: small sets, every 25th large). */
+function _options(seed: number, profile: TrafficProfile): GenerateRuleSetOptions {
+  const large = seed % 25 === 0;
+  const rules = large ? 40 + (seed % 81) : 1 + (seed % 17);
+  return {
+    rules,
+    profile,
+    userChains: large
+      ? (seed >>> 2) % 9
+      : seed % 5 === 0
+      ? 0
+      : Math.min(rules - 1, (seed >>> 3) % 4),
+    negation: [0, 0.1, 0.3][(seed >>> 1) % 3],
+    interfaces: seed % 7 !== 0,
+  };
+}
+
+/** The same frames, their bytes side by side in one block (as a decoder's input block). */
+function _inOneBlock(frames: readonly FrameRef[]): { block: Uint8Array; frames: FrameRef[] } {
+  const total = frames.reduce((n, f) => n + f.capturedLength, 0);
+  const block = new Uint8Array(total);
+  let at = 0;
+  const moved = frames.map((f) => {
+    block.set(f.bytes.subarray(f.start, f.start + f.capturedLength), at);
+    const copy = { ...f, bytes: block, start: at };
+    at += f.capturedLength;
+    return copy;
+  });
+  return { block, frames: moved };
+}
+
+/** The Wasm classifier of a compiled set (asserting that it is one). */
+function _wasm(compiled: unknown, what: string): _WasmClassifier {
+  const wasm = compiled as _WasmClassifier & { wasmFallback?: string };
+  assert.equal(wasm.wasmFallback, undefined, `${what}: fell back`);
+  assert.ok(wasm._batch !== undefined, `${what}: no batch path`);
+  return wasm;
+}
+
+/**
+ * Classifies `frames` with rule-by-rule evaluation and with the Wasm
+ * classifier, by `classify` and by the batch path; every verdict, deciding
+ * rule and counter must agree. Returns the escape reasons seen.
+ */
+function _agree(ruleSet: RuleSet, options: CompileRuleSetOptions, frames: FrameRef[], what: string) {
+  const reference = compileRuleSet(ruleSet, { ...ruleByRule, byteCount: options.byteCount });
+  const one = _wasm(compileRuleSet(ruleSet, { ...options, strategy: "wasm" }), what);
+  const batched = _wasm(compileRuleSet(ruleSet, { ...options, strategy: "wasm" }), what);
+  const want: boolean[] = [];
+  for (let i = 0; i < frames.length; i++) {
+    want.push(reference.classify(frames[i]));
+    const got = one.classify(frames[i]);
+    if (got !== want[i] || one.decidedBy !== reference.decidedBy) {
+      assert.fail(
+        `${what}: packet ${i} is ${got ? "accepted" : "dropped"} by rule ${one.decidedBy}, ` +
+          `rule by rule ${want[i] ? "accepted" : "dropped"} by rule ${reference.decidedBy}`,
+      );
+    }
+  }
+  const counters = reference.counters();
+  assert.deepEqual(one.counters(), counters, `${what}: counters differ (classify)`);
+  const { block, frames: inBlock } = _inOneBlock(frames);
+  const verdicts = new Uint8Array(frames.length);
+  // Positions out of order, to check that each verdict lands at its own.
+  batched._batch.begin(block, verdicts);
+  for (let i = 0; i < inBlock.length; i++) batched._batch.add(inBlock[i], i);
+  batched._batch.finish();
+  for (let i = 0; i < frames.length; i++) {
+    if ((verdicts[i] !== 0) !== want[i]) {
+      assert.fail(`${what}: packet ${i} in a batch: ${verdicts[i]}, rule by rule ${want[i]}`);
+    }
+  }
+  assert.deepEqual(batched.counters(), counters, `${what}: counters differ (batch)`);
+  return one.wasmEscapes;
+}
+
+function _runSeeds(seeds: number[], framesOf: (seed: number) => FrameRef[], profile: TrafficProfile) {
+  const escapes = new Set<string>();
+  let hits = 0;
+  for (const seed of seeds) {
+    const generated = generateRuleSet(seed, _options(seed, profile));
+    const ruleSet = parseRuleSet(generated.text);
+    const options: CompileRuleSetOptions = { byteCount: seed % 3 === 2 ? "ip" : "frame" };
+    const frames = framesOf(seed);
+    for (const reason of _agree(ruleSet, options, frames, `seed ${seed}\n${generated.text}`)) {
+      escapes.add(reason);
+    }
+    const reference = compileRuleSet(ruleSet, ruleByRule);
+    for (const frame of frames) reference.classify(frame);
+    for (const chain of Object.values(reference.counters().chains)) {
+      for (const rule of chain.rules) hits += rule.packets > 0 ? 1 : 0;
+    }
+  }
+  return { escapes, hits };
+}
+
+Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation on generated sets (examples)", () => {
+  const packets = examplePackets();
+  const frames = framesWithInterfaces(packets);
+  const seeds = Array.from({ length: 300 }, (_, i) => i + 1);
+  const { escapes, hits } = _runSeeds(seeds, () => frames, trafficProfile(packets));
+  assert.ok(hits > seeds.length, `only ${hits} rules matched anything`);
+  // Interface names and link-base expressions are tested in JavaScript, called from the module.
+  assert.ok(escapes.has("interface names"), [...escapes].join("; "));
+  assert.ok(escapes.has("a link-base --expr is compiled per link type"), [...escapes].join("; "));
+});
+
+Deno.test({
+  name: "compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation on generated sets (corpus)",
+  ignore: corpusSkip !== undefined,
+  fn() {
+    const packets = [...corpusPackets(), ...examplePackets()];
+    const frames = framesWithInterfaces(packets);
+    const slices = Array.from({ length: 4 }, (_, s) => frames.filter((_, i) => i % 4 === s));
+    const seeds = Array.from({ length: 400 }, (_, i) => 1000 + i);
+    const { hits } = _runSeeds(seeds, (seed) => slices[seed % 4], trafficProfile(packets));
+    assert.ok(hits > seeds.length, `only ${hits} rules matched anything`);
+  },
+});
+
+Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation on chains of thousands of rules", () => {
+  const packets = examplePackets();
+  const frames = framesWithInterfaces(packets);
+  const profile = trafficProfile(packets);
+  for (const [seed, rules] of [[3, 3000], [4, 5000]]) {
+    const generated = generateRuleSet(seed, { rules, profile, userChains: 2, interfaces: false });
+    _agree(parseRuleSet(generated.text), {}, frames, `big set seed ${seed}`);
+  }
+});
+
+Deno.test("compileRuleSet() with strategy wasm falls back with a reason where run-time Wasm is refused", () => {
+  const ruleSet = parseRuleSet(`*filter
+:INPUT DROP [0:0]
+-A INPUT -p udp -j ACCEPT
+COMMIT
+`);
+  // As Cloudflare Workers refuse it: compiling a module throws.
+  const original = WebAssembly.Module;
+  (WebAssembly as { Module: unknown }).Module = function () {
+    throw new WebAssembly.CompileError("Wasm code generation disallowed by embedder");
+  };
+  _resetWasmProbe();
+  try {
+    const compiled = compileRuleSet(ruleSet, { strategy: "wasm" }) as unknown as {
+      wasmFallback?: string;
+      _batch?: unknown;
+      classify(frame: FrameRef): boolean;
+    };
+    assert.match(compiled.wasmFallback ?? "", /^run-time Wasm is refused \(CompileError: .*disallowed/);
+    assert.equal(compiled._batch, undefined);
+    const bytes = new Uint8Array(28);
+    bytes.set([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17]);
+    const frame = createFrameRef({ bytes, capturedLength: 28, wireLength: 28, linkType: 101 });
+    assert.equal(compiled.classify(frame), true);
+    bytes[9] = 6;
+    assert.equal(compiled.classify(frame), false);
+  } finally {
+    (WebAssembly as { Module: unknown }).Module = original;
+    _resetWasmProbe();
+  }
+});
