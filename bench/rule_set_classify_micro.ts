@@ -11,7 +11,12 @@
  *   npx -y deno@2.9.6 run -A bench/rule_set_classify_micro.ts [--frames 100000] [--runs 7]
  *     [--rules 0,100,1000,10000] [--file bench/data/mixed_1m.pcap]
  *
- * Add `--cpu-prof` after `run` to profile.
+ * Add `--cpu-prof` after `run` to profile. `--strategies default,wasm,wasm-batch`
+ * adds columns side by side in the same rounds: `wasm` is `compileRuleSet`'s
+ * `strategy: "wasm"` through `classify` (one frame's bytes copied per call),
+ * `wasm-batch` the same classifier's batch path over 1 MiB blocks of the
+ * capture (each block copied once into the module's memory, as the router
+ * does).
  *
  * @module
  */
@@ -19,6 +24,7 @@ import { parseArgs } from "node:util";
 import { generateRuleSet } from "./_rule_set_generator.ts";
 import { compileRuleSet, createFrameRef } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
+import type { _WasmBatch } from "../src/rules/_classifier_wasm.ts";
 
 const { values } = parseArgs({
   options: {
@@ -26,8 +32,10 @@ const { values } = parseArgs({
     frames: { type: "string", default: "100000" },
     runs: { type: "string", default: "7" },
     rules: { type: "string", default: "0,100,1000,10000" },
+    strategies: { type: "string", default: "default" },
   },
 });
+const strategies = values.strategies!.split(",");
 const limit = Number(values.frames);
 const runs = Number(values.runs);
 const counts = values.rules!.split(",").map(Number);
@@ -50,15 +58,22 @@ function _frames(bytes: Uint8Array, most: number): { linkType: number; at: Int32
 const bytes = Deno.readFileSync(values.file!);
 const { linkType, at } = _frames(bytes, limit);
 const n = at.length / 3;
-const sets = counts.map((count) => {
+type Rules = ReturnType<typeof compileRuleSet> & { _batch?: _WasmBatch; wasmFallback?: string };
+const sets = counts.flatMap((count) => {
   const text = count === 0
     ? "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"
     : generateRuleSet(1, { rules: count, policy: "ACCEPT" }).text;
-  return { count, rules: compileRuleSet(parseRuleSet(text)) };
+  return strategies.map((strategy) => {
+    const options = strategy === "default" ? {} : { strategy: "wasm" as const };
+    const rules = compileRuleSet(parseRuleSet(text), options) as Rules;
+    if (rules.wasmFallback !== undefined) console.log(`${count} rules: ${rules.wasmFallback}`);
+    return { count, strategy, rules };
+  });
 });
 const frame = createFrameRef({ bytes, linkType });
 
-function _pass(rules: { classify(f: typeof frame): boolean }): number {
+function _pass(rules: Rules, strategy: string): number {
+  if (strategy === "wasm-batch" && rules._batch !== undefined) return _batchPass(rules._batch);
   let accepted = 0;
   const t0 = performance.now();
   for (let i = 0; i < at.length; i += 3) {
@@ -71,9 +86,34 @@ function _pass(rules: { classify(f: typeof frame): boolean }): number {
   return accepted >= 0 ? ns : -1;
 }
 
-for (const s of sets) _pass(s.rules); // warm up
+const verdicts = new Uint8Array(n);
+/** The frames in blocks of about 1 MiB, each block copied once (as the router's batch path). */
+function _batchPass(batch: _WasmBatch): number {
+  const t0 = performance.now();
+  let i = 0;
+  while (i < at.length) {
+    const from = at[i] - 16;
+    let j = i;
+    while (j < at.length && at[j] + at[j + 1] - from <= 1 << 20) j += 3;
+    if (j === i) j += 3;
+    const block = bytes.subarray(from, at[j - 3] + at[j - 2]);
+    const blockFrame = createFrameRef({ bytes: block, linkType });
+    batch.begin(block, verdicts);
+    for (let k = i; k < j; k += 3) {
+      blockFrame.start = at[k] - from;
+      blockFrame.capturedLength = at[k + 1];
+      blockFrame.wireLength = at[k + 2];
+      batch.add(blockFrame, k / 3);
+    }
+    batch.finish();
+    i = j;
+  }
+  return ((performance.now() - t0) * 1e6) / n;
+}
+
+for (const s of sets) _pass(s.rules, s.strategy); // warm up
 const times = sets.map(() => [] as number[]);
-for (let r = 0; r < runs; r++) sets.forEach((s, i) => times[i].push(_pass(s.rules)));
+for (let r = 0; r < runs; r++) sets.forEach((s, i) => times[i].push(_pass(s.rules, s.strategy)));
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 console.log(
   `load ${
@@ -82,6 +122,8 @@ console.log(
 );
 for (let i = 0; i < sets.length; i++) {
   console.log(
-    `${String(sets[i].count).padStart(6)} rules: ${median(times[i]).toFixed(1)} ns/frame`,
+    `${String(sets[i].count).padStart(6)} rules, ${sets[i].strategy.padEnd(10)}: ${
+      median(times[i]).toFixed(1)
+    } ns/frame`,
   );
 }

@@ -22,7 +22,7 @@ import { createFrameRef } from "./frame_ref.ts";
 import { FrameContext } from "./frame_context.ts";
 import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK, _upperProtocol } from "./_match_tests.ts";
-import { _loadField, _readsWindow } from "./_fields.ts";
+import { _F_INTERFACE, _loadField, _readsWindow } from "./_fields.ts";
 import { _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
 import {
   type _Classifier,
@@ -38,6 +38,7 @@ import { _emitClassifierModule } from "./_classifier_wasm_module.ts";
 import {
   DECIDED,
   FR_CLASS,
+  FR_IN,
   FR_IP_VERSION,
   FR_IS_IP,
   FR_LINK,
@@ -45,6 +46,7 @@ import {
   FR_NET,
   FR_NET_CAPTURED,
   FR_NET_START,
+  FR_OUT,
   FR_SIZE,
   FR_SLOT,
   FR_UPPER,
@@ -182,6 +184,10 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
   if (callsBack) for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
   let loadedSlot = -1;
   const escapeTests: (_Test | undefined)[] = emitted.escapes.map(() => undefined);
+  /** The slot's frame alone (what interface tests and fields read). */
+  const frameOf = (fr: number): void => {
+    escapeState.frame = slotFrames[views.i32[(fr >> 2) + FR_SLOT]];
+  };
   const loadSlot = (fr: number): void => {
     const slot = views.i32[(fr >> 2) + FR_SLOT];
     if (slot === loadedSlot) return;
@@ -198,14 +204,18 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     }
     _fillWindow(escapeState.linkWindow, frame.bytes, escapeState.link);
   };
+  const frameOnly = emitted.escapes.map((e) => e.match.kind === "interface");
   const jsMatch = (q: number, fr: number): number => {
-    loadSlot(fr);
+    if (frameOnly[q]) frameOf(fr);
+    else loadSlot(fr);
     const test = escapeTests[q] ??= emitted.escapes[q].build() ?? (() => true);
     return test(escapeState) ? 1 : 0;
   };
   const jsField = (id: number, fr: number): number => {
-    loadSlot(fr);
-    return _loadField(parts.fields[id], escapeState);
+    const field = parts.fields[id];
+    if (field.kind === _F_INTERFACE) frameOf(fr);
+    else loadSlot(fr);
+    return _loadField(field, escapeState);
   };
   const ancillary = (): number => {
     throw new Error("Cannot classify: the Wasm classifier runs no ancillary load itself");
@@ -268,9 +278,15 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     ? "network"
     : "link";
   const linkWindow = bases !== "network";
+  const networkWindow = bases !== "link";
   const versionByte = parts.fields.some(_isVersionByte);
   void _readsWindow;
   const readsUpper = emitted.readsUpper;
+  const interfaces = emitted.readsInterfaces
+    ? parts.fields.find((f) => f.kind === _F_INTERFACE)!.names!
+    : null;
+  let lastIn: string | undefined = undefined, lastInNumber = -1;
+  let lastOut: string | undefined = undefined, lastOutNumber = -1;
 
   /** Writes the record of `frame` at `slot`; its bytes lie in the memory `delta` after its `bytes`. */
   const stage = (frame: FrameRef, slot: number, delta: number): void => {
@@ -285,9 +301,11 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     const at = (layout.frames + FRAME_BYTES * slot) >> 2;
     if (isIp) {
       state.networkStart = frame.start + d.networkOffset;
-      _fillWindow(state.networkWindow, bytes, state.network);
-      _putWindow(i32, at + FR_NET, state.networkWindow, delta);
       i32[at + FR_NET_START] = state.networkStart + delta;
+      if (networkWindow) {
+        _fillWindow(state.networkWindow, bytes, state.network);
+        _putWindow(i32, at + FR_NET, state.networkWindow, delta);
+      }
     }
     if (linkWindow) {
       _fillWindow(state.linkWindow, bytes, state.link);
@@ -301,6 +319,15 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     i32[at + FR_UPPER] = readsUpper ? _upperProtocol(state) : -1;
     i32[at + FR_LINK_TYPE] = frame.linkType;
     i32[at + FR_SLOT] = slot;
+    if (interfaces !== null) {
+      // The names' numbers (`_loadField`), the last ones kept.
+      const name = frame.interfaceName ?? "";
+      if (name !== lastIn) lastInNumber = interfaces.get(lastIn = name) ?? -1;
+      const out = frame.outInterfaceName ?? "";
+      if (out !== lastOut) lastOutNumber = interfaces.get(lastOut = out) ?? -1;
+      i32[at + FR_IN] = lastInNumber;
+      i32[at + FR_OUT] = lastOutNumber;
+    }
     if (callsBack) _copyFrame(frame, slotFrames[slot]);
   };
 

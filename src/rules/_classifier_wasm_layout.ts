@@ -43,8 +43,12 @@ export const FR_UPPER = 16;
 export const FR_LINK_TYPE = 17;
 /** The record's slot in the call (for calls back into JavaScript). */
 export const FR_SLOT = 18;
+/** The number of `frame.interfaceName` among the names `-i` rules give, or -1 (`_F_INTERFACE`). */
+export const FR_IN = 19;
+/** The same for `frame.outInterfaceName`. */
+export const FR_OUT = 20;
 /** Bytes of one frame record. */
-export const FRAME_BYTES = 80;
+export const FRAME_BYTES = 96;
 
 /** Window words, from `FR_NET` or `FR_LINK`. */
 export const W_BASE = 0;

@@ -32,6 +32,7 @@ import { _lower, type _LoweredProgram } from "../bpf/_lower.ts";
 import { _END, type _IndexNode } from "./_rule_index.ts";
 import {
   _F_ADDRESS,
+  _F_INTERFACE,
   _F_LENGTH,
   _F_LINK_TYPE,
   _F_PACKET,
@@ -46,6 +47,7 @@ import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
 import {
   DECIDED,
   FR_CLASS,
+  FR_IN,
   FR_IP_VERSION,
   FR_IS_IP,
   FR_LINK,
@@ -53,6 +55,7 @@ import {
   FR_NET,
   FR_NET_CAPTURED,
   FR_NET_START,
+  FR_OUT,
   FR_SIZE,
   FR_UPPER,
   FRAME_BYTES,
@@ -135,6 +138,15 @@ export interface _EmittedModule {
   fieldCalls: boolean;
   /** Whether some test or field reads the upper-layer protocol (`FR_UPPER`). */
   readsUpper: boolean;
+  /** Whether some field reads the interface numbers (`FR_IN`, `FR_OUT`). */
+  readsInterfaces: boolean;
+}
+
+/** What the module reads that JavaScript fills per frame. */
+interface _ModuleFlags {
+  fieldCalls: boolean;
+  readsUpper: boolean;
+  readsInterfaces: boolean;
 }
 
 /** A function body with its label depth tracked (for `br` to named labels). */
@@ -202,7 +214,7 @@ function _emitField(
   field: _Field,
   fail: number,
   L: _FieldLocals,
-  module: { fieldCalls: boolean; readsUpper: boolean },
+  module: _ModuleFlags,
 ): void {
   const c = b.c;
   const network = field.base === _BASE_NETWORK;
@@ -289,6 +301,13 @@ function _emitField(
     c.set(L.v);
     return;
   }
+  if (field.kind === _F_INTERFACE) {
+    module.readsInterfaces = true;
+    b.word(field.offset === 0 ? FR_IN : FR_OUT);
+    c.tee(L.v).i32(0).op(_OP.i32LtS);
+    b.brIf(fail);
+    return;
+  }
   // Interface names, ancillary values, unusual offsets: `_loadField` in JavaScript.
   module.fieldCalls = true;
   c.i32(field.id).get(0).opIndex(_OP.call, F_JS_FIELD).tee(L.value).f64(0).op(0x63); // f64.lt
@@ -340,7 +359,7 @@ interface _CollectEmitter {
   paths: number;
   words: number;
   used: number;
-  module: { fieldCalls: boolean; readsUpper: boolean };
+  module: _ModuleFlags;
 }
 
 /** The code that adds a leaf's codes to the bit set. */
@@ -471,7 +490,7 @@ function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
 function _collectFunction(
   plan: _WasmPlan,
   chain: number,
-  module: { fieldCalls: boolean; readsUpper: boolean },
+  module: _ModuleFlags,
 ): _WasmFunction {
   const b = new _Body();
   const c = b.c;
@@ -874,7 +893,7 @@ function _bodyBytes(f: _WasmFunction): number {
 /** Emits the module of a plan, or why it cannot be (bounds). */
 export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reason: string } {
   const escapes = new _Escapes();
-  const module = { fieldCalls: false, readsUpper: false };
+  const module: _ModuleFlags = { fieldCalls: false, readsUpper: false, readsInterfaces: false };
   const ruleCount = plan.chains.reduce((n, rules) => n + rules.length, 0);
   const chainCount = plan.chains.length;
   const tests: _WasmFunction[] = [];
@@ -955,5 +974,6 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     escapeReasons: escapes.reasons,
     fieldCalls: module.fieldCalls,
     readsUpper: module.readsUpper,
+    readsInterfaces: module.readsInterfaces,
   };
 }
