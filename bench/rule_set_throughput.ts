@@ -11,6 +11,7 @@
  *
  *   npx -y deno@2.9.6 run -A bench/rule_set_throughput.ts [--runs 5] [--timeout 120] [--slow 60]
  *     [--file bench/data/mixed_1m.pcap] [--only NAME,...] [--threads 1,2,auto]
+ *     [--strategies default,wasm]
  *
  * Cases run round-robin (one run of each case per round) so that load drift
  * spreads over all of them; times are medians of `--runs` rounds, shares the
@@ -18,7 +19,9 @@
  * case whose first run exceeds `--slow` seconds (default 60) runs once; a
  * run that exceeds `--timeout` seconds is stopped and shown as "> timeout".
  * `--threads LIST` runs each selected bpfstream case (but "0 rules") once
- * per `filter --threads` value too, side by side (issue 11, session 4). The
+ * per `filter --threads` value too, side by side (issue 11, session 4);
+ * `--strategies LIST` likewise once per `filter --strategy` value
+ * (`default`: none given; the 0-rule baseline always runs without). The
  * machine's load average is printed before and after. Without tcpdump
  * on PATH the tcpdump column is skipped with a message.
  *
@@ -45,6 +48,7 @@ const { values } = parseArgs({
     slow: { type: "string", default: "60" },
     only: { type: "string" },
     threads: { type: "string" },
+    strategies: { type: "string" },
   },
 });
 const capture = values.file!;
@@ -181,9 +185,21 @@ const filtered = cases.filter((c) =>
   !only || c.name === "0 rules" || c.name === "tcpdump, no filter" ||
   only.some((o) => c.name.includes(o))
 );
+const strategies = values.strategies?.split(",");
+const strategied = strategies === undefined ? filtered : filtered.flatMap((c) =>
+  c.command !== deno || c.name === "0 rules"
+    ? [c]
+    : strategies.map((s) =>
+      s === "default" ? c : {
+        ...c,
+        name: `${c.name} [--strategy ${s}]`,
+        args: [...c.args.slice(0, -1), "--strategy", s, c.args.at(-1)!],
+      }
+    )
+);
 const selected = !values.threads
-  ? filtered
-  : filtered.flatMap((c) =>
+  ? strategied
+  : strategied.flatMap((c) =>
     c.command !== deno || c.name === "0 rules" ? [c] : values.threads!.split(",").map((t) => ({
       ...c,
       name: `${c.name} [--threads ${t}]`,

@@ -141,12 +141,25 @@ export function _inputPath(parsed: _Parsed, command: string): string {
 export function _strategy(
   parsed: _Parsed,
   command: string,
-): "closure" | "source" | "interpret" | undefined {
+): "closure" | "source" | "interpret" | undefined;
+export function _strategy(
+  parsed: _Parsed,
+  command: string,
+  wasm: true,
+): "closure" | "source" | "interpret" | "wasm" | undefined;
+export function _strategy(
+  parsed: _Parsed,
+  command: string,
+  wasm = false,
+): "closure" | "source" | "interpret" | "wasm" | undefined {
   const value = _string(parsed, "strategy");
   if (value === undefined) return undefined;
+  if (value === "wasm" && wasm) return value;
   if (value !== "closure" && value !== "source" && value !== "interpret") {
     throw new UsageError(
-      `Cannot run ${command}: option '--strategy' must be 'closure', 'source' or 'interpret' (got '${value}')`,
+      `Cannot run ${command}: option '--strategy' must be 'closure', 'source'${
+        wasm ? ", 'interpret' or 'wasm'" : " or 'interpret'"
+      } (got '${value}')`,
       command,
     );
   }

@@ -65,7 +65,9 @@ writes the accepted frames to standard output as a capture of the same format
                           the first built-in chain)
   --max-instructions N    largest --bytecode program, 1..4096 (default 64 in
                           rule files as xt_bpf, 4096 for --bytecode)
-  --strategy S            closure, source, or interpret. Default: the measured
+  --strategy S            closure, source, interpret, or wasm (the whole rule
+                          set as one WebAssembly module; falls back to the
+                          default where Wasm is refused). Default: the measured
                           default, the fastest this runtime allows (what
                           compile() picks: source on V8, closures where code
                           generation is refused)
@@ -212,7 +214,7 @@ export const filterCommand: CliCommand = {
       threads: { type: "string" },
     });
     const path = _inputPath(parsed, "filter");
-    const strategy = _strategy(parsed, "filter");
+    const strategy = _strategy(parsed, "filter", true);
     const threads = _threadsOption(_string(parsed, "threads"));
     const dropTo = _string(parsed, "drop-to");
     if (dropTo === "-" || dropTo === "") {
@@ -230,7 +232,10 @@ export const filterCommand: CliCommand = {
       // The one rule of --bytecode/--expr leaves an index nothing to rule
       // out: testing it directly skips the index walk on every frame (same
       // verdicts and counters; bench/RESULTS.md, issue 12, session 3).
-      evaluation: _string(parsed, "rules") === undefined ? "rule-by-rule" : undefined,
+      // The Wasm classifier runs the index (then the one rule is a candidate).
+      evaluation: _string(parsed, "rules") === undefined && strategy !== "wasm"
+        ? "rule-by-rule"
+        : undefined,
     };
     try {
       rules = compileRuleSet(ruleSet, compileOptions);

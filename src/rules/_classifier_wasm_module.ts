@@ -660,16 +660,22 @@ function _runFunction(plan: _WasmPlan, chain: number, collect: number, rules: nu
   return { type: T_TWO, locals: [{ count: 10, type: _I32 }], code: c };
 }
 
-/** Per program: its lowered form, or why it runs in JavaScript. */
+/**
+ * Per program: its lowered form, or why it runs in JavaScript. A match with
+ * a compiled program runs `match.program` (validated, the same meaning: for
+ * `--expr`, the unoptimised program its summary read, which the Wasm code
+ * runs about as fast as the optimised one, without the optimiser's compile
+ * time).
+ */
 function _loweredProgram(match: _PreparedMatch): _LoweredProgram | string {
-  const instructions = match.instructions?.();
-  if (instructions === undefined) {
+  const instructions = match.compiledProgram !== undefined ? match.program : null;
+  if (instructions === null) {
     return match.match.kind === "bpf"
       ? "a link-base --expr is compiled per link type"
       : "a u32 test past 4096 instructions";
   }
   if (_readsAncillary(instructions)) return "the program reads ancillary fields";
-  const lowered = _lower(instructions);
+  const lowered = _lower(instructions.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 })));
   if (lowered.backward) return "the program jumps backwards";
   return lowered;
 }

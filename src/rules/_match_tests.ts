@@ -65,8 +65,6 @@ export interface _PreparedMatch {
    * compiles it), so generated code can call it directly; else absent.
    */
   compiledProgram?: () => CompiledProgram;
-  /** With `compiledProgram`: the validated instructions it compiles (for the Wasm classifier). */
-  instructions?: () => readonly Instruction[];
 }
 
 /** The error for a bad rule, naming its chain and 1-based number. */
@@ -307,7 +305,7 @@ function _prepareU32(
     invert,
     match,
     build,
-    ...(checked ? { compiledProgram: compiled, instructions: () => program } : {}),
+    ...(checked ? { compiledProgram: compiled } : {}),
   };
 }
 
@@ -334,7 +332,6 @@ function _prepareBytecode(
     match,
     build: () => _programTest(compiled(), base, match.invert),
     compiledProgram: compiled,
-    instructions: () => copy,
   };
 }
 
@@ -356,9 +353,8 @@ function _prepareExpression(
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
     let memo: CompiledProgram | undefined;
-    let optimised: readonly Instruction[] | undefined;
-    const instructions = () => optimised ??= _optimised(expression, LINKTYPE_RAW, program);
-    const compiled = () => memo ??= _compileValidated(instructions(), settings);
+    const compiled = () =>
+      memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, program), settings);
     return {
       program,
       ethernetOnly: false,
@@ -366,7 +362,6 @@ function _prepareExpression(
       match,
       build: () => _programTest(compiled(), base, invert),
       compiledProgram: compiled,
-      instructions,
     };
   }
   // Link base: one program per capture interface (as `tcpdump -r` compiles

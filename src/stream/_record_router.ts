@@ -12,6 +12,7 @@ import type { CaptureInterface } from "../capture/capture_interface.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
+import type { _WasmBatch } from "../rules/_classifier_wasm.ts";
 
 /**
  * Where one side's records go: runs of consecutive records, as byte ranges of
@@ -83,6 +84,8 @@ export class _RecordRouter {
   #rules: CompiledRuleSet;
   #ruleSetChanges = 0;
   #lastInterface = -1;
+  /** The verdicts of a batch-classified range (see `#batchVerdicts`). */
+  #verdicts = new Uint8Array(0);
   #input = _totals();
   #accepted = _totals();
   #metadataRecords = 0;
@@ -173,10 +176,51 @@ export class _RecordRouter {
     if (count <= carried) return;
     const split = this.#split;
     const at = split === undefined ? count : split.split(batch, this.#decoder.interfaces);
-    if (at > carried) this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped);
+    if (at > carried) {
+      const verdicts = this.#batchVerdicts(batch, carried, at);
+      this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+    }
     if (at < count) {
       this.#routeRange(batch, batch.bytes, at, count, accepted, dropped, split!.verdicts());
     }
+  }
+
+  /**
+   * With a rule set that classifies a block's frames in one batch (the Wasm
+   * classifier), the verdicts of records `[from, to)` of `batch` (all in
+   * `batch.bytes`), at `i - from`; otherwise `undefined`.
+   */
+  #batchVerdicts(batch: RecordBatch, from: number, to: number): Uint8Array | undefined {
+    const wasm = (this.#rules as { _batch?: _WasmBatch })._batch;
+    if (wasm === undefined) return undefined;
+    if (this.#verdicts.length < to - from) {
+      this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
+    }
+    const frame = this.#frame;
+    const interfaces = this.#decoder.interfaces;
+    const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
+    let lastInterface = this.#lastInterface;
+    frame.bytes = batch.bytes;
+    wasm.begin(batch.bytes, this.#verdicts);
+    for (let i = from; i < to; i++) {
+      if (kind[i] === 0) continue;
+      const index = interfaceIndex[i];
+      if (index !== lastInterface) {
+        const description = interfaces[index];
+        frame.linkType = description.linkType;
+        frame.interfaceIndex = index;
+        frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+        frame.captureInterface = description;
+        lastInterface = index;
+      }
+      frame.start = dataStart[i];
+      frame.capturedLength = capturedLength[i];
+      frame.wireLength = wireLength[i];
+      wasm.add(frame, i - from);
+    }
+    wasm.finish();
+    this.#lastInterface = lastInterface;
+    return this.#verdicts;
   }
 
   /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`;
