@@ -42,6 +42,7 @@ import {
 import { _BASE_NETWORK, type _PreparedMatch } from "./_match_tests.ts";
 import { _readsAncillary } from "./_reads_ancillary.ts";
 import { _parseNetwork } from "./_ip.ts";
+import type { _Guard } from "./_guards.ts";
 import { _addressOffset } from "./_match_tests.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
 import {
@@ -115,6 +116,8 @@ export interface _WasmRule {
   to: number;
   counter: number;
   matches: readonly _PreparedMatch[];
+  /** The guards of each alternative of its summary that can hold (its index entries). */
+  alternatives: readonly (readonly _Guard[])[];
 }
 
 /** What the module is emitted from. */
@@ -680,12 +683,67 @@ function _loweredProgram(match: _PreparedMatch): _LoweredProgram | string {
   return lowered;
 }
 
-/** One rule's `test(frame) → 0/1`: its matches in order. */
-function _testFunction(rule: _WasmRule, escapes: _Escapes, module: { readsUpper: boolean }): _WasmFunction {
+/** Most alternatives whose guards a test checks first. */
+const _CHECKED_ALTERNATIVES = 2;
+/** Most guards of each alternative it checks. */
+const _CHECKED_GUARDS = 3;
+/**
+ * Fields whose guards a test checks before its matches: values in the frame
+ * record or one inline load, often failing, that spare calls back into
+ * JavaScript (interface names) and program runs.
+ */
+const _CHECKED_KINDS = new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER_PROTOCOL]);
+
+/**
+ * Returns 0 from a test when none of the rule's alternatives has its cheap
+ * guards holding (each guard is necessary for its alternative, so the rule
+ * cannot match); nothing when an alternative has no such guard.
+ */
+function _emitGuards(
+  b: _Body,
+  rule: _WasmRule,
+  fields: readonly _Field[],
+  L: _FieldLocals,
+  module: _ModuleFlags,
+): void {
+  const alternatives = rule.alternatives.map((guards) =>
+    guards.filter((g) => _CHECKED_KINDS.has(fields[g.field].kind)).slice(0, _CHECKED_GUARDS)
+  );
+  if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES) return;
+  if (alternatives.some((guards) => guards.length === 0)) return;
+  const c = b.c;
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  const pass = b.open(_OP.block);
+  for (const guards of alternatives) {
+    const fail = b.open(_OP.block);
+    for (const g of guards) {
+      _emitField(b, fields[g.field], fail, L, module);
+      // lo <= (v & mask) <= hi, as one unsigned compare.
+      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub)
+        .i32((g.hi - g.lo) | 0).op(_OP.i32GtU);
+      b.brIf(fail);
+    }
+    b.br(pass);
+    b.close();
+  }
+  c.i32(0).op(_OP.return);
+  b.close();
+}
+
+/** One rule's `test(frame) → 0/1`: its cheap guards, then its matches in order. */
+function _testFunction(
+  rule: _WasmRule,
+  fields: readonly _Field[],
+  escapes: _Escapes,
+  module: _ModuleFlags,
+): _WasmFunction {
   const b = new _Body();
   const c = b.c;
   const L = new _Locals(1);
   const up = L.scratch + 16;
+  const F: _FieldLocals = { v: up + 1, isIp: up + 2, temp: up + 3, offset: up + 4, value: up + 5 };
+  _emitGuards(b, rule, fields, F, module);
   const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
   for (const match of rule.matches) {
     const m = match.match;
@@ -737,7 +795,8 @@ function _testFunction(rule: _WasmRule, escapes: _Escapes, module: { readsUpper:
     locals: [
       { count: L.field - L.base, type: _I32 },
       { count: 1, type: _F64 },
-      { count: 17, type: _I32 },
+      { count: 21, type: _I32 },
+      { count: 1, type: _F64 },
     ],
     code: c,
   };
@@ -913,7 +972,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     const codes = new Set<number>();
     if (rules.length > 0) _listedCodes(plan.roots[chain], codes);
     rules.forEach((rule, p) => {
-      tests.push(codes.has(2 * p + 1) ? _testFunction(rule, escapes, module) : never);
+      tests.push(codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module) : never);
     });
   }
   const firstCollect = IMPORTS + ruleCount;
