@@ -316,7 +316,7 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     i32[at + FR_CLASS] = _frameClass(state, versionByte);
     i32[at + FR_IP_VERSION] = d.ipVersion;
     i32[at + FR_NET_CAPTURED] = d.networkCapturedLength;
-    i32[at + FR_UPPER] = readsUpper ? _upperProtocol(state) : -1;
+    i32[at + FR_UPPER] = readsUpper && isIp && d.ipVersion !== 4 ? _upperProtocol(state) : -1;
     i32[at + FR_LINK_TYPE] = frame.linkType;
     i32[at + FR_SLOT] = slot;
     if (interfaces !== null) {

@@ -37,7 +37,7 @@ export const FR_NET_START = 13;
 export const FR_IP_VERSION = 14;
 /** `descriptor.networkCapturedLength`. */
 export const FR_NET_CAPTURED = 15;
-/** The upper-layer protocol as `-p` reads it, or -1. */
+/** For IP frames but IPv4, the upper-layer protocol as `-p` reads it, or -1 (IPv4: read in Wasm). */
 export const FR_UPPER = 16;
 /** `frame.linkType`. */
 export const FR_LINK_TYPE = 17;

@@ -206,6 +206,17 @@ interface _FieldLocals {
   temp: number;
   offset: number;
   value: number; // f64
+  /** Locals holding the windows' base and loadEnd (network, link), when loaded once per call. */
+  windows?: readonly [number, number, number, number];
+}
+
+/** Pushes a window's base or loadEnd: from its local when loaded once, else from the record. */
+function _windowWord(b: _Body, L: _FieldLocals, window: number, word: number): void {
+  if (L.windows === undefined) {
+    b.word(window + word);
+    return;
+  }
+  b.c.get(L.windows[(window === FR_NET ? 0 : 2) + (word === W_BASE ? 0 : 1)]);
 }
 
 /**
@@ -236,10 +247,11 @@ function _emitField(
   const size = field.size;
   if (field.kind === _F_PACKET && field.msh < 0 && field.offset >= 0) {
     // `_loadIndex`'s non-negative branch: offset + size within loadEnd - base.
-    b.word(window + W_LOAD_END).word(window + W_BASE);
+    _windowWord(b, L, window, W_LOAD_END);
+    _windowWord(b, L, window, W_BASE);
     c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
     b.brIf(fail);
-    b.word(window + W_BASE);
+    _windowWord(b, L, window, W_BASE);
     _read(c, size, field.offset, L.temp);
     c.set(L.v);
     return;
@@ -261,16 +273,18 @@ function _emitField(
     field.offset < 0x10000000
   ) {
     // `ldx 4*([msh]&0xf)`, then the load at X + offset (both non-negative).
-    b.word(window + W_LOAD_END).word(window + W_BASE);
+    _windowWord(b, L, window, W_LOAD_END);
+    _windowWord(b, L, window, W_BASE);
     c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).i32(field.msh).op(_OP.i32LtS);
     b.brIf(fail);
-    b.word(window + W_BASE);
+    _windowWord(b, L, window, W_BASE);
     c.memory(_OP.i32Load8U, field.msh).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl)
       .i32(field.offset).op(_OP.i32Add).set(L.offset);
-    b.word(window + W_LOAD_END).word(window + W_BASE);
+    _windowWord(b, L, window, W_LOAD_END);
+    _windowWord(b, L, window, W_BASE);
     c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).get(L.offset).op(_OP.i32LtS);
     b.brIf(fail);
-    b.word(window + W_BASE);
+    _windowWord(b, L, window, W_BASE);
     c.get(L.offset).op(_OP.i32Add);
     _read(c, size, 0, L.temp);
     c.set(L.v);
@@ -294,8 +308,8 @@ function _emitField(
   }
   if (field.kind === _F_UPPER_PROTOCOL) {
     module.readsUpper = true;
-    b.word(FR_UPPER);
-    c.tee(L.v).i32(0).op(_OP.i32LtS);
+    _emitUpper(b, L.v);
+    c.get(L.v).i32(0).op(_OP.i32LtS);
     b.brIf(fail);
     return;
   }
@@ -316,6 +330,33 @@ function _emitField(
   c.i32(field.id).get(0).opIndex(_OP.call, F_JS_FIELD).tee(L.value).f64(0).op(0x63); // f64.lt
   b.brIf(fail);
   c.get(L.value).op(_OP.i32TruncF64U).set(L.v);
+}
+
+/**
+ * Puts the upper-layer protocol as `-p` reads it (`_upperProtocol`) in
+ * local `v`, or -1: IPv4's protocol byte inline (as the generated
+ * JavaScript), IPv6's (extension headers skipped) from the frame record.
+ */
+function _emitUpper(b: _Body, v: number): void {
+  const c = b.c;
+  c.i32(-1).set(v);
+  const done = b.open(_OP.block);
+  b.word(FR_IS_IP);
+  c.op(_OP.i32Eqz);
+  b.brIf(done);
+  b.word(FR_IP_VERSION);
+  c.i32(4).op(_OP.i32Eq);
+  b.open(_OP.if);
+  b.word(FR_NET_CAPTURED);
+  c.i32(10).op(_OP.i32LtS);
+  b.brIf(done);
+  b.word(FR_NET_START);
+  c.memory(_OP.i32Load8U, 9).set(v);
+  b.else();
+  b.word(FR_UPPER);
+  c.set(v);
+  b.close();
+  b.close();
 }
 
 /**
@@ -497,12 +538,22 @@ function _collectFunction(
 ): _WasmFunction {
   const b = new _Body();
   const c = b.c;
-  const L = { bound: 1, v: 2, key: 3, fc: 4, isIp: 5, temp: 6, offset: 7, value: 8 };
+  const L = {
+    bound: 1,
+    v: 2,
+    key: 3,
+    fc: 4,
+    isIp: 5,
+    temp: 6,
+    offset: 7,
+    value: 8,
+    windows: [9, 10, 11, 12] as const,
+  };
   const layout = plan.layout;
   const e: _CollectEmitter = {
     b,
     L,
-    paths: 9,
+    paths: 13,
     words: layout.words[chain],
     used: layout.used[chain],
     module,
@@ -525,6 +576,15 @@ function _collectFunction(
   c.set(L.fc);
   b.word(FR_IS_IP);
   c.set(L.isIp);
+  // The windows' bounds, read once per walk.
+  b.word(FR_NET + W_BASE);
+  c.set(L.windows[0]);
+  b.word(FR_NET + W_LOAD_END);
+  c.set(L.windows[1]);
+  b.word(FR_LINK + W_BASE);
+  c.set(L.windows[2]);
+  b.word(FR_LINK + W_LOAD_END);
+  c.set(L.windows[3]);
   c.i32(_END).set(L.bound);
   _emitChain(e, plan.roots[chain]);
   c.get(L.bound);
@@ -533,7 +593,7 @@ function _collectFunction(
     locals: [
       { count: 7, type: _I32 },
       { count: 1, type: _F64 },
-      { count: 32, type: _I32 },
+      { count: 36, type: _I32 },
     ],
     code: c,
   };
@@ -754,8 +814,8 @@ function _testFunction(
         continue;
       }
       module.readsUpper = true;
-      b.word(FR_UPPER);
-      c.tee(up).i32(0).op(_OP.i32LtS);
+      _emitUpper(b, up);
+      c.get(up).i32(0).op(_OP.i32LtS);
       b.returnIf(0);
       c.get(up).i32(m.protocol).op(m.invert ? _OP.i32Eq : _OP.i32Ne);
       b.returnIf(0);
