@@ -162,6 +162,8 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     return { reason: "rule-by-rule evaluation has no index to emit" };
   }
   const ruleCount = chains.reduce((n, c) => n + c.length, 0);
+  // Without rules, a frame costs only its description on the default path.
+  if (ruleCount === 0) return { reason: "the rule set has no rules" };
   const chainCount = chains.length;
   const layout = _wasmLayout(chains.map((c) => c.length));
   const entryAccepts = ruleSet.chains[entry].policy !== "DROP";

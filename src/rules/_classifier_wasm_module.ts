@@ -26,7 +26,15 @@
  * @module
  */
 import { _ProgramEmitter, _Locals } from "../bpf/_wasm_codegen.ts";
-import { _encodeModule, _F64, _I32, _OP, _VOID, _WasmCode } from "../bpf/_wasm_encoder.ts";
+import {
+  _encodeModule,
+  _F64,
+  _I32,
+  _OP,
+  _unsigned,
+  _VOID,
+  _WasmCode,
+} from "../bpf/_wasm_encoder.ts";
 import type { _WasmFunction } from "../bpf/_wasm_encoder.ts";
 import { _lower, type _LoweredProgram } from "../bpf/_lower.ts";
 import { _END, type _IndexNode } from "./_rule_index.ts";
@@ -71,6 +79,7 @@ import {
 
 /** Opcodes the backend's table does not list (WebAssembly core spec 5.4). */
 const OP_I32_STORE8 = 0x3a;
+const OP_BR_TABLE = 0x0e;
 const OP_F64_LOAD = 0x2b;
 const OP_F64_STORE = 0x39;
 const OP_I32_GT_S = 0x4a;
@@ -360,6 +369,35 @@ function _emitUpper(b: _Body, v: number): void {
 }
 
 /**
+ * Dispatches on the uint32 in local `key` among dense sorted `keys` with one
+ * `br_table` (a jump table, as V8 compiles a dense `switch`): each case's
+ * code follows the end of its block.
+ */
+function _emitTable(b: _Body, key: number, keys: readonly number[], emitCase: (i: number) => void) {
+  const c = b.c;
+  const base = keys[0] >>> 0;
+  const span = (keys[keys.length - 1] >>> 0) - base + 1;
+  const end = b.open(_OP.block);
+  const otherwise = b.open(_OP.block);
+  const labels: number[] = new Array(keys.length);
+  for (let i = keys.length - 1; i >= 0; i--) labels[i] = b.open(_OP.block);
+  const targets: number[] = new Array(span).fill(otherwise);
+  keys.forEach((k, i) => targets[(k >>> 0) - base] = labels[i]);
+  // Keys below the first wrap around to large indices: the default.
+  c.get(key).i32(base | 0).op(_OP.i32Sub);
+  c.opIndex(OP_BR_TABLE, span);
+  for (const label of targets) _unsigned(b.depth - label, c.bytes);
+  _unsigned(b.depth - otherwise, c.bytes);
+  for (let i = 0; i < keys.length; i++) {
+    b.close();
+    emitCase(i);
+    b.br(end);
+  }
+  b.close();
+  b.close();
+}
+
+/**
  * Dispatches on the uint32 in local `key` among sorted distinct `keys`: a
  * binary decision tree of unsigned compares, `emitCase(i)` for `keys[i]`.
  * Every compare happens before any case runs (cases may reuse the local).
@@ -374,6 +412,12 @@ function _emitDispatch(
 ): void {
   const c = b.c;
   if (lo > hi) return;
+  const count = hi - lo + 1;
+  const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
+  if (count >= 4 && span <= 2 * count + 16) {
+    _emitTable(b, key, keys.slice(lo, hi + 1), (i) => emitCase(lo + i));
+    return;
+  }
   if (hi - lo < 3) {
     let open = 0;
     for (let i = lo; i <= hi; i++) {
