@@ -59,6 +59,11 @@ import {
 import type { _Window } from "./_frame_state.ts";
 
 const PAGE = 65536;
+/**
+ * Largest input block copied whole into the memory (the command line's are
+ * 1 MiB or so); a larger one's frames are copied one by one, packed.
+ */
+export const _MAX_BLOCK_BYTES = 16 << 20;
 /** Largest memory the classifier grows to (every index fits an int32). */
 const MAX_BYTES = 0x7fff0000;
 
@@ -258,16 +263,17 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
   };
   copyCounters(initial, views.counters);
 
-  /** Makes the memory hold packet bytes up to `data + length`. */
-  const reserve = (length: number): boolean => {
+  /** Makes the memory hold packet bytes up to `data + length` (at most one frame past the bound). */
+  const reserve = (length: number): void => {
     const need = layout.data + length;
-    if (need > MAX_BYTES) return false;
+    if (need > MAX_BYTES) {
+      throw new RangeError(`Cannot classify: "${length}" bytes do not fit the Wasm memory`);
+    }
     const have = memory.buffer.byteLength;
     if (need > have) {
       memory.grow(Math.ceil((need - have) / PAGE));
       views = _views(memory, layout, ruleCount, chainCount);
     }
-    return true;
   };
 
   // The frame's description, as ./_classifier.ts's `classify` makes it.
@@ -347,19 +353,24 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     let end = start + frame.capturedLength;
     if (!(end <= bytes.length)) end = bytes.length;
     const from = start < end ? start : end;
-    if (!reserve(end - from)) throw new RangeError("Cannot classify: the frame does not fit the Wasm memory");
+    reserve(end - from);
     views.u8.set(bytes.subarray(from, end), layout.data);
     stage(frame, 0, layout.data - from);
     run(1);
     return views.i32[layout.verdicts >> 2] !== 0;
   };
 
-  // The batch path: one input block, its frames staged and run in calls of FRAMES_PER_CALL.
+  // The batch path: one input block, its frames staged and run in calls of
+  // FRAMES_PER_CALL. A block past _MAX_BLOCK_BYTES is not copied whole: its
+  // frames' bytes are packed one after another (the memory stays bounded).
   let batchVerdicts: Uint8Array = new Uint8Array(0);
   const positions = new Int32Array(FRAMES_PER_CALL);
   let staged = 0;
   let delta = 0;
+  let packing = false;
+  let packed = 0;
   const flush = (): void => {
+    packed = 0;
     if (staged === 0) return;
     run(staged);
     const i32 = views.i32;
@@ -369,15 +380,28 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
   };
   const batch: _WasmBatch = {
     begin(bytes: Uint8Array, verdicts: Uint8Array): void {
-      if (!reserve(bytes.length)) {
-        throw new RangeError("Cannot classify: the input block does not fit the Wasm memory");
-      }
-      views.u8.set(bytes, layout.data);
-      delta = layout.data;
       batchVerdicts = verdicts;
       staged = 0;
+      packed = 0;
+      packing = bytes.length > _MAX_BLOCK_BYTES;
+      if (packing) return;
+      reserve(bytes.length);
+      views.u8.set(bytes, layout.data);
+      delta = layout.data;
     },
     add(frame: FrameRef, position: number): void {
+      if (packing) {
+        const bytes = frame.bytes;
+        const start = frame.start;
+        let end = start + frame.capturedLength;
+        if (!(end <= bytes.length)) end = bytes.length;
+        const from = start < end ? start : end;
+        if (packed + (end - from) > _MAX_BLOCK_BYTES && staged > 0) flush();
+        reserve(packed + end - from);
+        views.u8.set(bytes.subarray(from, end), layout.data + packed);
+        delta = layout.data + packed - from;
+        packed += end - from;
+      }
       stage(frame, staged, delta);
       positions[staged++] = position;
       if (staged === FRAMES_PER_CALL) flush();
