@@ -280,7 +280,8 @@ for (const file of _KERNEL_TABLES) {
         rules.map((rule) => `-A PREROUTING ${matchOf(rule)}`).join("\n")
       }\nCOMMIT\n`;
       const ruleSet = parseRuleSet(text);
-      for (const options of [{}, ruleByRule]) {
+      // The default, the reference, and the Wasm classifier (issue 12).
+      for (const options of [{}, ruleByRule, { strategy: "wasm" } as const]) {
         const compiled = compileRuleSet(ruleSet, options);
         frames.forEach((frame, p) => {
           if (table.delivered[p] !== "1") return;
@@ -292,7 +293,7 @@ for (const file of _KERNEL_TABLES) {
             if ((counts[r].packets === 1) !== kernel) {
               assert.fail(
                 `${file} rule "${rule.name}", packet ${table.packets[p]} (${
-                  options === ruleByRule ? "rule by rule" : "default"
+                  options === ruleByRule ? "rule by rule" : JSON.stringify(options)
                 }): kernel ${kernel ? "matched" : "did not match"}, counter ${counts[r].packets}`,
               );
             }
