@@ -124,7 +124,7 @@ function corpusFrames(): FrameRef[] {
 
 for (const base of ["link", "network"] as const) {
   for (const evaluation of ["rule-by-rule", "indexed"] as const) {
-    for (const strategy of ["closure", "source", "interpret"] as const) {
+    for (const strategy of ["closure", "source", "interpret", "wasm"] as const) {
       Deno.test({
         name:
           `ancillary loads (${base} base, ${evaluation}, ${strategy}) read the kernel's value after the first program that needs them compiles mid-stream`,

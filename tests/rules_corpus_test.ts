@@ -100,3 +100,7 @@ Deno.test("compileRuleSet() gives libpcap's verdict on every corpus packet (clos
 Deno.test("compileRuleSet() gives libpcap's verdict on every corpus packet (interpreter)", () => {
   runCorpus("interpret");
 });
+
+Deno.test("compileRuleSet() gives libpcap's verdict on every corpus packet (Wasm classifier)", () => {
+  runCorpus("wasm");
+});
