@@ -439,10 +439,20 @@ function _emitDispatch(
   b.close();
 }
 
+/**
+ * Children whose code is longer than this become functions of their own
+ * (`(frame, bound) → bound`): V8 compiles huge functions slowly and with
+ * much memory.
+ */
+const _FUNCTION_BYTES = 16 * 1024;
+
 /** State of one chain's `collect` emission. */
 interface _CollectEmitter {
+  /** Functions split off the walk (see {@linkcode _FUNCTION_BYTES}), and the index of the first. */
+  extra: _WasmFunction[];
+  firstExtra: number;
   b: _Body;
-  L: _FieldLocals & { bound: number; key: number; fc: number };
+  L: typeof _COLLECT;
   /** Per node depth, the local holding a range node's segment-tree path. */
   paths: number;
   words: number;
@@ -512,6 +522,22 @@ function _emitChain(e: _CollectEmitter, first: _IndexNode): void {
   b.close();
 }
 
+/** Emits a child's walk inline, or as a call of a function of its own when it is long. */
+function _emitChild(e: _CollectEmitter, child: _IndexNode): void {
+  const c = e.b.c;
+  const start = c.bytes.length;
+  _emitChain(e, child);
+  if (c.bytes.length - start <= _FUNCTION_BYTES) return;
+  // Its branches are to its own labels: the code moves as it is.
+  const moved = c.bytes.splice(start);
+  const f = new _Body();
+  _emitWalkPrelude(f, e.L);
+  for (const byte of moved) f.c.bytes.push(byte);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
+  c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
+}
+
 /** Dispatches on the key to `node`'s children (exact table or segment tree). */
 function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
   const { b, L } = e;
@@ -524,7 +550,7 @@ function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
       if (slots[h] >= 0) pairs.push([keys[h], node.children[slots[h]]!]);
     }
     pairs.sort((x, y) => x[0] - y[0]);
-    _emitDispatch(b, L.key, pairs.map((p) => p[0]), (i) => _emitChain(e, pairs[i][1]));
+    _emitDispatch(b, L.key, pairs.map((p) => p[0]), (i) => _emitChild(e, pairs[i][1]));
     return;
   }
   // Segment tree: the key's elementary interval (-1: below every start), its
@@ -570,8 +596,45 @@ function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
     }
     if (js.length === 0) continue;
     c.get(path).i32(height - level).op(_OP.i32ShrU).set(L.temp);
-    _emitDispatch(b, L.temp, js, (i) => _emitChain(e, node.children[js[i]]!));
+    _emitDispatch(b, L.temp, js, (i) => _emitChild(e, node.children[js[i]]!));
   }
+}
+
+/** The locals of a walk function: `bound` (a parameter of split-off ones), then as `_COLLECT`. */
+const _COLLECT_LOCALS = [
+  { count: 1, type: _I32 },
+  { count: 6, type: _I32 },
+  { count: 1, type: _F64 },
+  { count: 36, type: _I32 },
+];
+const _COLLECT = {
+  bound: 1,
+  v: 2,
+  key: 3,
+  fc: 4,
+  isIp: 5,
+  temp: 6,
+  offset: 7,
+  value: 8,
+  windows: [9, 10, 11, 12] as const,
+};
+
+/** Loads the frame-record values a walk keeps in locals. */
+function _emitWalkPrelude(b: _Body, L: typeof _COLLECT): void {
+  const c = b.c;
+  b.word(FR_CLASS);
+  c.set(L.fc);
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  // The windows' bounds, read once per walk.
+  b.word(FR_NET + W_BASE);
+  c.set(L.windows[0]);
+  b.word(FR_NET + W_LOAD_END);
+  c.set(L.windows[1]);
+  b.word(FR_LINK + W_BASE);
+  c.set(L.windows[2]);
+  b.word(FR_LINK + W_LOAD_END);
+  c.set(L.windows[3]);
 }
 
 /** One chain's `collect(frame) → bound`. */
@@ -579,22 +642,16 @@ function _collectFunction(
   plan: _WasmPlan,
   chain: number,
   module: _ModuleFlags,
+  extra: _WasmFunction[],
+  firstExtra: number,
 ): _WasmFunction {
   const b = new _Body();
   const c = b.c;
-  const L = {
-    bound: 1,
-    v: 2,
-    key: 3,
-    fc: 4,
-    isIp: 5,
-    temp: 6,
-    offset: 7,
-    value: 8,
-    windows: [9, 10, 11, 12] as const,
-  };
+  const L = _COLLECT;
   const layout = plan.layout;
   const e: _CollectEmitter = {
+    extra,
+    firstExtra,
     b,
     L,
     paths: 13,
@@ -616,31 +673,11 @@ function _collectFunction(
     b.close();
     c.i32(e.used + 4 * j).i32(0).memory(_OP.i32Store, 0);
   }
-  b.word(FR_CLASS);
-  c.set(L.fc);
-  b.word(FR_IS_IP);
-  c.set(L.isIp);
-  // The windows' bounds, read once per walk.
-  b.word(FR_NET + W_BASE);
-  c.set(L.windows[0]);
-  b.word(FR_NET + W_LOAD_END);
-  c.set(L.windows[1]);
-  b.word(FR_LINK + W_BASE);
-  c.set(L.windows[2]);
-  b.word(FR_LINK + W_LOAD_END);
-  c.set(L.windows[3]);
+  _emitWalkPrelude(b, L);
   c.i32(_END).set(L.bound);
   _emitChain(e, plan.roots[chain]);
   c.get(L.bound);
-  return {
-    type: T_ONE,
-    locals: [
-      { count: 7, type: _I32 },
-      { count: 1, type: _F64 },
-      { count: 36, type: _I32 },
-    ],
-    code: c,
-  };
+  return { type: T_ONE, locals: _COLLECT_LOCALS, code: c };
 }
 
 /** Every code some leaf of the index lists (as the generated JavaScript's `_listedCodes`). */
@@ -1084,6 +1121,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const classify = firstRun + chainCount;
   const collects: _WasmFunction[] = [];
   const runs: _WasmFunction[] = [];
+  const extra: _WasmFunction[] = [];
   for (let chain = 0; chain < chainCount; chain++) {
     if (plan.chains[chain].length === 0) {
       collects.push(never);
@@ -1092,7 +1130,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       runs.push({ type: T_TWO, locals: [], code: c });
       continue;
     }
-    collects.push(_collectFunction(plan, chain, module));
+    collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
     runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain]));
   }
   const functions = [
@@ -1101,6 +1139,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     ...runs,
     _classifyFunction(plan, firstRun, ruleCount, bases),
     _batchFunction(plan.layout, classify),
+    ...extra,
   ];
   let total = 0;
   for (const f of functions) {
