@@ -229,20 +229,40 @@ export function _encodeModule(parts: _WasmModuleParts): Uint8Array<ArrayBuffer> 
     for (const index of table) _unsigned(index, elements);
     _section(9, elements, out);
   }
-  const code: number[] = [];
-  _unsigned(parts.functions.length, code);
-  for (const f of parts.functions) {
-    const body: number[] = [];
-    _unsigned(f.locals.length, body);
+  // The code section, written straight into the result (bodies can be
+  // megabytes: no intermediate copies).
+  const heads = parts.functions.map((f) => {
+    const head: number[] = [];
+    _unsigned(f.locals.length, head);
     for (const { count, type } of f.locals) {
-      _unsigned(count, body);
-      body.push(type);
+      _unsigned(count, head);
+      head.push(type);
     }
-    for (const byte of f.code.bytes) body.push(byte);
-    body.push(_OP.end);
-    _unsigned(body.length, code);
-    for (const byte of body) code.push(byte);
-  }
-  _section(10, code, out);
-  return new Uint8Array(out);
+    const size: number[] = [];
+    _unsigned(head.length + f.code.bytes.length + 1, size);
+    return { head, size };
+  });
+  const count: number[] = [];
+  _unsigned(parts.functions.length, count);
+  let length = count.length;
+  parts.functions.forEach((f, i) => {
+    length += heads[i].size.length + heads[i].head.length + f.code.bytes.length + 1;
+  });
+  out.push(10);
+  _unsigned(length, out);
+  out.push(...count);
+  const module = new Uint8Array(out.length + length - count.length);
+  module.set(out);
+  let at = out.length;
+  parts.functions.forEach((f, i) => {
+    const { head, size } = heads[i];
+    module.set(size, at);
+    at += size.length;
+    module.set(head, at);
+    at += head.length;
+    module.set(f.code.bytes, at);
+    at += f.code.bytes.length;
+    module[at++] = _OP.end;
+  });
+  return module;
 }
