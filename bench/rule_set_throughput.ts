@@ -186,17 +186,17 @@ const filtered = cases.filter((c) =>
   only.some((o) => c.name.includes(o))
 );
 const strategies = values.strategies?.split(",");
-const strategied = strategies === undefined ? filtered : filtered.flatMap((c) =>
-  c.command !== deno || c.name === "0 rules"
-    ? [c]
-    : strategies.map((s) =>
+const strategied = strategies === undefined
+  ? filtered
+  : filtered.flatMap((c) =>
+    c.command !== deno || c.name === "0 rules" ? [c] : strategies.map((s) =>
       s === "default" ? c : {
         ...c,
         name: `${c.name} [--strategy ${s}]`,
         args: [...c.args.slice(0, -1), "--strategy", s, c.args.at(-1)!],
       }
     )
-);
+  );
 const selected = !values.threads
   ? strategied
   : strategied.flatMap((c) =>

@@ -81,7 +81,12 @@ function _wasm(compiled: unknown, what: string): _WasmClassifier {
  * classifier, by `classify` and by the batch path; every verdict, deciding
  * rule and counter must agree. Returns the escape reasons seen.
  */
-function _agree(ruleSet: RuleSet, options: CompileRuleSetOptions, frames: FrameRef[], what: string) {
+function _agree(
+  ruleSet: RuleSet,
+  options: CompileRuleSetOptions,
+  frames: FrameRef[],
+  what: string,
+) {
   const reference = compileRuleSet(ruleSet, { ...ruleByRule, byteCount: options.byteCount });
   const one = _wasm(compileRuleSet(ruleSet, { ...options, strategy: "wasm" }), what);
   const batched = _wasm(compileRuleSet(ruleSet, { ...options, strategy: "wasm" }), what);
@@ -113,7 +118,11 @@ function _agree(ruleSet: RuleSet, options: CompileRuleSetOptions, frames: FrameR
   return one.wasmEscapes;
 }
 
-function _runSeeds(seeds: number[], framesOf: (seed: number) => FrameRef[], profile: TrafficProfile) {
+function _runSeeds(
+  seeds: number[],
+  framesOf: (seed: number) => FrameRef[],
+  profile: TrafficProfile,
+) {
   const escapes = new Set<string>();
   let hits = 0;
   for (const seed of seeds) {
@@ -145,7 +154,8 @@ Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluati
 });
 
 Deno.test({
-  name: "compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation on generated sets (corpus)",
+  name:
+    "compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation on generated sets (corpus)",
   ignore: corpusSkip !== undefined,
   fn() {
     const packets = [...corpusPackets(), ...examplePackets()];
@@ -193,7 +203,11 @@ Deno.test("compileRuleSet() with strategy wasm classifies a block past the copy 
 });
 
 /** Routes a capture through `_RecordRouter` in chunks of `chunk` bytes: accepted and dropped bytes. */
-function _route(rules: CompiledRuleSet, capture: Uint8Array, chunk: number): [Uint8Array, Uint8Array] {
+function _route(
+  rules: CompiledRuleSet,
+  capture: Uint8Array,
+  chunk: number,
+): [Uint8Array, Uint8Array] {
   const sides = [[] as number[], [] as number[]];
   const sink = (side: number[]) => ({
     active: true,
@@ -251,7 +265,10 @@ COMMIT
       _batch?: unknown;
       classify(frame: FrameRef): boolean;
     };
-    assert.match(compiled.wasmFallback ?? "", /^run-time Wasm is refused \(CompileError: .*disallowed/);
+    assert.match(
+      compiled.wasmFallback ?? "",
+      /^run-time Wasm is refused \(CompileError: .*disallowed/,
+    );
     assert.equal(compiled._batch, undefined);
     const bytes = new Uint8Array(28);
     bytes.set([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17]);

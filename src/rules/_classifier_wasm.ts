@@ -22,7 +22,7 @@ import { createFrameRef } from "./frame_ref.ts";
 import { FrameContext } from "./frame_context.ts";
 import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK, _upperProtocol } from "./_match_tests.ts";
-import { _F_INTERFACE, _loadField, _readsWindow } from "./_fields.ts";
+import { _F_INTERFACE, _loadField } from "./_fields.ts";
 import { _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
 import {
   type _Classifier,
@@ -34,9 +34,10 @@ import {
 } from "./_classifier.ts";
 import { _loadIndex } from "../bpf/_packet_access.ts";
 import { _wasmRefusal } from "../bpf/compile_wasm.ts";
-import { _emitClassifierModule } from "./_classifier_wasm_module.ts";
+import { _emitClassifierModule, type _EmittedModule } from "./_classifier_wasm_module.ts";
 import {
-  DECIDED,
+  type _WasmLayout,
+  _wasmLayout,
   FR_CLASS,
   FR_IN,
   FR_IP_VERSION,
@@ -53,8 +54,6 @@ import {
   FRAME_BYTES,
   FRAMES_PER_CALL,
   RULE_BYTES,
-  _wasmLayout,
-  type _WasmLayout,
 } from "./_classifier_wasm_layout.ts";
 import type { _Window } from "./_frame_state.ts";
 
@@ -153,130 +152,107 @@ function _putWindow(i32: Int32Array, at: number, w: _Window, delta: number): voi
   i32[at + 4] = w.wire;
 }
 
+/** The memory and its current views (renewed after it grows). */
+interface _Memory {
+  memory: WebAssembly.Memory;
+  views: _Views;
+  layout: _WasmLayout;
+  rules: number;
+  chains: number;
+}
+
+/** Makes the memory hold packet bytes up to `data + length`. */
+function _reserve(m: _Memory, length: number): void {
+  const need = m.layout.data + length;
+  if (need > MAX_BYTES) {
+    throw new RangeError(`Cannot classify: "${length}" bytes do not fit the Wasm memory`);
+  }
+  const have = m.memory.buffer.byteLength;
+  if (need > have) {
+    m.memory.grow(Math.ceil((need - have) / PAGE));
+    m.views = _views(m.memory, m.layout, m.rules, m.chains);
+  }
+}
+
+/** The module's calls back into JavaScript, over the frames of the slots. */
+interface _Callbacks {
+  jsMatch(q: number, fr: number): number;
+  jsField(id: number, fr: number): number;
+  /** Per slot, a copy of its frame (empty when the module never calls back). */
+  slotFrames: FrameRef[];
+  /** Forgets the frame last described (a new call reuses the slots). */
+  forget(): void;
+}
+
 /**
- * The Wasm classifier of `parts` (indexed: every chain's index root), or
- * why there is none: the runtime refuses run-time Wasm, or a bound of the
- * module is exceeded.
+ * The calls back: `jsMatch(q, frame)` runs escaped match `q`'s own test,
+ * `jsField(id, frame)` loads a field with `_loadField`, on the record's
+ * frame described again (with its ancillary fields; interface tests and
+ * fields read the frame's names alone).
  */
-export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | { reason: string } {
-  const refusal = _wasmRefusal();
-  if (refusal !== undefined) return { reason: `run-time Wasm is refused (${refusal})` };
-  const { ruleSet, entry, byIp, chains } = parts;
-  const roots = parts.indexes;
-  if (roots === null || roots.some((r) => r === null)) {
-    return { reason: "rule-by-rule evaluation has no index to emit" };
-  }
-  const ruleCount = chains.reduce((n, c) => n + c.length, 0);
-  // Without rules, a frame costs only its description on the default path.
-  if (ruleCount === 0) return { reason: "the rule set has no rules" };
-  const chainCount = chains.length;
-  const layout = _wasmLayout(chains.map((c) => c.length));
-  const entryAccepts = ruleSet.chains[entry].policy !== "DROP";
-  const emitted = _emitClassifierModule({
-    chains,
-    roots: roots as NonNullable<typeof roots[number]>[],
-    fields: parts.fields,
-    entry,
-    entryAccepts,
-    layout,
-  });
-  if ("reason" in emitted) return emitted;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + PAGE) / PAGE) });
-
-  // Calls back into JavaScript: the frame of a record's slot, described again.
-  const escapeContexts = new FrameContext();
-  const escapeState = _newState(escapeContexts);
+function _callbacks(m: _Memory, parts: _ClassifierParts, emitted: _EmittedModule): _Callbacks {
+  const contexts = new FrameContext();
+  const state = _newState(contexts);
   const slotFrames: FrameRef[] = [];
-  const callsBack = emitted.escapes.length > 0 || emitted.fieldCalls;
-  if (callsBack) for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
-  let loadedSlot = -1;
-  const escapeTests: (_Test | undefined)[] = emitted.escapes.map(() => undefined);
-  /** The slot's frame alone (what interface tests and fields read). */
-  const frameOf = (fr: number): void => {
-    escapeState.frame = slotFrames[views.i32[(fr >> 2) + FR_SLOT]];
-  };
-  const loadSlot = (fr: number): void => {
-    const slot = views.i32[(fr >> 2) + FR_SLOT];
-    if (slot === loadedSlot) return;
-    loadedSlot = slot;
-    const frame = slotFrames[slot];
-    escapeState.frame = frame;
-    escapeState.bytes = frame.bytes;
-    escapeContexts.load(frame);
-    const isIp = escapeContexts.isIp;
-    escapeState.isIp = isIp;
-    if (isIp) {
-      escapeState.networkStart = frame.start + escapeContexts.descriptor.networkOffset;
-      _fillWindow(escapeState.networkWindow, frame.bytes, escapeState.network);
-    }
-    _fillWindow(escapeState.linkWindow, frame.bytes, escapeState.link);
-  };
+  if (emitted.escapes.length > 0 || emitted.fieldCalls) {
+    for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
+  }
+  let loaded = -1;
+  const tests: (_Test | undefined)[] = emitted.escapes.map(() => undefined);
   const frameOnly = emitted.escapes.map((e) => e.match.kind === "interface");
-  const jsMatch = (q: number, fr: number): number => {
-    if (frameOnly[q]) frameOf(fr);
-    else loadSlot(fr);
-    const test = escapeTests[q] ??= emitted.escapes[q].build() ?? (() => true);
-    return test(escapeState) ? 1 : 0;
+  const frameOf = (fr: number): void => {
+    state.frame = slotFrames[m.views.i32[(fr >> 2) + FR_SLOT]];
   };
-  const jsField = (id: number, fr: number): number => {
-    const field = parts.fields[id];
-    if (field.kind === _F_INTERFACE) frameOf(fr);
-    else loadSlot(fr);
-    return _loadField(field, escapeState);
-  };
-  const ancillary = (): number => {
-    throw new Error("Cannot classify: the Wasm classifier runs no ancillary load itself");
-  };
-
-  let exports: _Exports;
-  try {
-    const module = new WebAssembly.Module(emitted.bytes);
-    const instance = new WebAssembly.Instance(module, {
-      env: { memory, loadIndex: _loadIndex, ancillary, jsMatch, jsField },
-    });
-    exports = instance.exports as unknown as _Exports;
-  } catch (error) {
-    return {
-      reason: `the Wasm classifier was not compiled (${
-        error instanceof Error ? `${error.name}: ${error.message}` : error
-      })`,
-    };
-  }
-  let views: _Views = _views(memory, layout, ruleCount, chainCount);
-
-  // The rule table and the counters (restored ones with `restoreCounters`).
-  for (const rules of chains) {
-    for (const rule of rules) {
-      const at = (layout.rules + RULE_BYTES * rule.counter) >> 2;
-      views.i32[at] = rule.kind;
-      views.i32[at + 1] = rule.to;
-      views.i32[at + 2] = rule.base === _BASE_NETWORK ? 1 : 0;
+  const load = (fr: number): void => {
+    const slot = m.views.i32[(fr >> 2) + FR_SLOT];
+    if (slot === loaded) return;
+    loaded = slot;
+    const frame = slotFrames[slot];
+    state.frame = frame;
+    state.bytes = frame.bytes;
+    contexts.load(frame);
+    const isIp = contexts.isIp;
+    state.isIp = isIp;
+    if (isIp) {
+      state.networkStart = frame.start + contexts.descriptor.networkOffset;
+      _fillWindow(state.networkWindow, frame.bytes, state.network);
     }
-  }
-  const initial = _newCounters(parts);
-  const copyCounters = (from: _Counters, into: _Counters): void => {
-    into.packets.set(from.packets);
-    into.bytes.set(from.bytes);
-    into.policyPackets.set(from.policyPackets);
-    into.policyBytes.set(from.policyBytes);
-    into.totals.set(from.totals);
+    _fillWindow(state.linkWindow, frame.bytes, state.link);
   };
-  copyCounters(initial, views.counters);
-
-  /** Makes the memory hold packet bytes up to `data + length` (at most one frame past the bound). */
-  const reserve = (length: number): void => {
-    const need = layout.data + length;
-    if (need > MAX_BYTES) {
-      throw new RangeError(`Cannot classify: "${length}" bytes do not fit the Wasm memory`);
-    }
-    const have = memory.buffer.byteLength;
-    if (need > have) {
-      memory.grow(Math.ceil((need - have) / PAGE));
-      views = _views(memory, layout, ruleCount, chainCount);
-    }
+  return {
+    jsMatch(q: number, fr: number): number {
+      if (frameOnly[q]) frameOf(fr);
+      else load(fr);
+      const test = tests[q] ??= emitted.escapes[q].build() ?? (() => true);
+      return test(state) ? 1 : 0;
+    },
+    jsField(id: number, fr: number): number {
+      const field = parts.fields[id];
+      if (field.kind === _F_INTERFACE) frameOf(fr);
+      else load(fr);
+      return _loadField(field, state);
+    },
+    slotFrames,
+    forget(): void {
+      loaded = -1;
+    },
   };
+}
 
-  // The frame's description, as ./_classifier.ts's `classify` makes it.
+/**
+ * Writes the record of `frame` at `slot`, its bytes lying in the memory
+ * `delta` after their index in `frame.bytes`: the frame described as
+ * ./_classifier.ts's `classify` describes it (the contexts the rules need,
+ * the load windows, the frame class), what the module reads besides.
+ */
+type _Stage = (frame: FrameRef, slot: number, delta: number) => void;
+
+function _stager(
+  m: _Memory,
+  parts: _ClassifierParts,
+  emitted: _EmittedModule,
+  slotFrames: FrameRef[],
+): _Stage {
   const contexts = new FrameContext();
   contexts.ancillary = false;
   const state = _newState(contexts);
@@ -288,16 +264,16 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
   const linkWindow = bases !== "network";
   const networkWindow = bases !== "link";
   const versionByte = parts.fields.some(_isVersionByte);
-  void _readsWindow;
+  const byIp = parts.byIp;
   const readsUpper = emitted.readsUpper;
+  const callsBack = slotFrames.length > 0;
   const interfaces = emitted.readsInterfaces
     ? parts.fields.find((f) => f.kind === _F_INTERFACE)!.names!
     : null;
   let lastIn: string | undefined = undefined, lastInNumber = -1;
   let lastOut: string | undefined = undefined, lastOutNumber = -1;
-
-  /** Writes the record of `frame` at `slot`; its bytes lie in the memory `delta` after its `bytes`. */
-  const stage = (frame: FrameRef, slot: number, delta: number): void => {
+  const frames = m.layout.frames;
+  return (frame: FrameRef, slot: number, delta: number): void => {
     const d = state.descriptor;
     state.frame = frame;
     const bytes = frame.bytes;
@@ -305,8 +281,8 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     contexts.load(frame, bases);
     const isIp = contexts.isIp;
     state.isIp = isIp;
-    const i32 = views.i32;
-    const at = (layout.frames + FRAME_BYTES * slot) >> 2;
+    const i32 = m.views.i32;
+    const at = (frames + FRAME_BYTES * slot) >> 2;
     if (isIp) {
       state.networkStart = frame.start + d.networkOffset;
       i32[at + FR_NET_START] = state.networkStart + delta;
@@ -338,32 +314,17 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     }
     if (callsBack) _copyFrame(frame, slotFrames[slot]);
   };
+}
 
-  let decided = -1;
-  /** Runs the staged records `[0, count)`. */
-  const run = (count: number): void => {
-    loadedSlot = -1;
-    exports.batch(0, count);
-    decided = views.i32[(layout.decided >> 2) + count - 1];
-  };
-
-  const classify = (frame: FrameRef): boolean => {
-    const bytes = frame.bytes;
-    const start = frame.start;
-    let end = start + frame.capturedLength;
-    if (!(end <= bytes.length)) end = bytes.length;
-    const from = start < end ? start : end;
-    reserve(end - from);
-    views.u8.set(bytes.subarray(from, end), layout.data);
-    stage(frame, 0, layout.data - from);
-    run(1);
-    return views.i32[layout.verdicts >> 2] !== 0;
-  };
-
-  // The batch path: one input block, its frames staged and run in calls of
-  // FRAMES_PER_CALL. A block past _MAX_BLOCK_BYTES is not copied whole: its
-  // frames' bytes are packed one after another (the memory stays bounded).
-  let batchVerdicts: Uint8Array = new Uint8Array(0);
+/**
+ * The batch path: one input block, its frames staged and run in calls of
+ * FRAMES_PER_CALL (`run(count)`). A block past {@linkcode _MAX_BLOCK_BYTES}
+ * is not copied whole: its frames' bytes are packed one after another (the
+ * memory stays bounded).
+ */
+function _batchPath(m: _Memory, stage: _Stage, run: (count: number) => void): _WasmBatch {
+  const data = m.layout.data;
+  let verdicts: Uint8Array = new Uint8Array(0);
   const positions = new Int32Array(FRAMES_PER_CALL);
   let staged = 0;
   let delta = 0;
@@ -373,21 +334,21 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     packed = 0;
     if (staged === 0) return;
     run(staged);
-    const i32 = views.i32;
-    const at = layout.verdicts >> 2;
-    for (let s = 0; s < staged; s++) batchVerdicts[positions[s]] = i32[at + s];
+    const i32 = m.views.i32;
+    const at = m.layout.verdicts >> 2;
+    for (let s = 0; s < staged; s++) verdicts[positions[s]] = i32[at + s];
     staged = 0;
   };
-  const batch: _WasmBatch = {
-    begin(bytes: Uint8Array, verdicts: Uint8Array): void {
-      batchVerdicts = verdicts;
+  return {
+    begin(bytes: Uint8Array, into: Uint8Array): void {
+      verdicts = into;
       staged = 0;
       packed = 0;
       packing = bytes.length > _MAX_BLOCK_BYTES;
       if (packing) return;
-      reserve(bytes.length);
-      views.u8.set(bytes, layout.data);
-      delta = layout.data;
+      _reserve(m, bytes.length);
+      m.views.u8.set(bytes, data);
+      delta = data;
     },
     add(frame: FrameRef, position: number): void {
       if (packing) {
@@ -397,9 +358,9 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
         if (!(end <= bytes.length)) end = bytes.length;
         const from = start < end ? start : end;
         if (packed + (end - from) > _MAX_BLOCK_BYTES && staged > 0) flush();
-        reserve(packed + end - from);
-        views.u8.set(bytes.subarray(from, end), layout.data + packed);
-        delta = layout.data + packed - from;
+        _reserve(m, packed + end - from);
+        m.views.u8.set(bytes.subarray(from, end), data + packed);
+        delta = data + packed - from;
         packed += end - from;
       }
       stage(frame, staged, delta);
@@ -408,20 +369,122 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     },
     finish: flush,
   };
+}
 
+/** Writes the rule table and the first counters (restored ones with `restoreCounters`). */
+function _initMemory(m: _Memory, parts: _ClassifierParts): void {
+  const i32 = m.views.i32;
+  for (const rules of parts.chains) {
+    for (const rule of rules) {
+      const at = (m.layout.rules + RULE_BYTES * rule.counter) >> 2;
+      i32[at] = rule.kind;
+      i32[at + 1] = rule.to;
+      i32[at + 2] = rule.base === _BASE_NETWORK ? 1 : 0;
+    }
+  }
+  const from = _newCounters(parts);
+  const into = m.views.counters;
+  into.packets.set(from.packets);
+  into.bytes.set(from.bytes);
+  into.policyPackets.set(from.policyPackets);
+  into.policyBytes.set(from.policyBytes);
+  into.totals.set(from.totals);
+}
+
+/** The module of `parts`, or why there is none (see {@linkcode _makeWasmClassifier}). */
+function _emit(parts: _ClassifierParts, layout: _WasmLayout): _EmittedModule | { reason: string } {
+  const roots = parts.indexes;
+  if (roots === null || roots.some((r) => r === null)) {
+    return { reason: "rule-by-rule evaluation has no index to emit" };
+  }
+  // Without rules, a frame costs only its description on the default path.
+  if (parts.chains.every((c) => c.length === 0)) return { reason: "the rule set has no rules" };
+  return _emitClassifierModule({
+    chains: parts.chains,
+    roots: roots as NonNullable<typeof roots[number]>[],
+    fields: parts.fields,
+    entry: parts.entry,
+    entryAccepts: parts.ruleSet.chains[parts.entry].policy !== "DROP",
+    layout,
+  });
+}
+
+/**
+ * The Wasm classifier of `parts` (indexed: every chain's index root), or
+ * why there is none: the runtime refuses run-time Wasm, the set has no
+ * rules, or a bound of the module is exceeded.
+ */
+export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | { reason: string } {
+  const refusal = _wasmRefusal();
+  if (refusal !== undefined) return { reason: `run-time Wasm is refused (${refusal})` };
+  const { ruleSet, entry, chains } = parts;
+  const layout = _wasmLayout(chains.map((c) => c.length));
+  const emitted = _emit(parts, layout);
+  if ("reason" in emitted) return emitted;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + PAGE) / PAGE) });
+  const rules = chains.reduce((n, c) => n + c.length, 0);
+  const m: _Memory = {
+    memory,
+    views: _views(memory, layout, rules, chains.length),
+    layout,
+    rules,
+    chains: chains.length,
+  };
+  const callbacks = _callbacks(m, parts, emitted);
+  let exports: _Exports;
+  try {
+    const module = new WebAssembly.Module(emitted.bytes);
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory,
+        loadIndex: _loadIndex,
+        ancillary: (): number => {
+          throw new Error("Cannot classify: the Wasm classifier runs no ancillary load itself");
+        },
+        jsMatch: callbacks.jsMatch,
+        jsField: callbacks.jsField,
+      },
+    });
+    exports = instance.exports as unknown as _Exports;
+  } catch (error) {
+    return {
+      reason: `the Wasm classifier was not compiled (${
+        error instanceof Error ? `${error.name}: ${error.message}` : error
+      })`,
+    };
+  }
+  _initMemory(m, parts);
+  const stage = _stager(m, parts, emitted, callbacks.slotFrames);
+  let decided = -1;
+  /** Runs the staged records `[0, count)`. */
+  const run = (count: number): void => {
+    callbacks.forget();
+    exports.batch(0, count);
+    decided = m.views.i32[(layout.decided >> 2) + count - 1];
+  };
+  const classify = (frame: FrameRef): boolean => {
+    const bytes = frame.bytes;
+    const start = frame.start;
+    let end = start + frame.capturedLength;
+    if (!(end <= bytes.length)) end = bytes.length;
+    const from = start < end ? start : end;
+    _reserve(m, end - from);
+    m.views.u8.set(bytes.subarray(from, end), layout.data);
+    stage(frame, 0, layout.data - from);
+    run(1);
+    return m.views.i32[layout.verdicts >> 2] !== 0;
+  };
   return {
     ruleSet,
     chain: ruleSet.chains[entry].name,
     classify,
-    resetCounters: () => _resetCounters(views.counters),
+    resetCounters: () => _resetCounters(m.views.counters),
     get decidedBy(): number {
       return decided;
     },
     walkFallbacks: chains.map(() => undefined),
     wasmEscapes: emitted.escapeReasons,
-    counters: () => _snapshotCounters(views.counters, ruleSet, chains),
-    _batch: batch,
+    counters: () => _snapshotCounters(m.views.counters, ruleSet, chains),
+    _batch: _batchPath(m, stage, run),
   };
 }
-
-void DECIDED;

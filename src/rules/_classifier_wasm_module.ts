@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { _ProgramEmitter, _Locals } from "../bpf/_wasm_codegen.ts";
+import { _Locals, _ProgramEmitter } from "../bpf/_wasm_codegen.ts";
 import {
   _encodeModule,
   _F64,
@@ -54,6 +54,7 @@ import type { _Guard } from "./_guards.ts";
 import { _addressOffset } from "./_match_tests.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
 import {
+  type _WasmLayout,
   DECIDED,
   FR_CLASS,
   FR_IN,
@@ -74,11 +75,9 @@ import {
   W_MAC,
   W_NETWORK,
   W_WIRE,
-  type _WasmLayout,
 } from "./_classifier_wasm_layout.ts";
 
 /** Opcodes the backend's table does not list (WebAssembly core spec 5.4). */
-const OP_I32_STORE8 = 0x3a;
 const OP_BR_TABLE = 0x0e;
 const OP_F64_LOAD = 0x2b;
 const OP_F64_STORE = 0x39;
@@ -87,7 +86,6 @@ const OP_I32_LE_S = 0x4c;
 const OP_I32_CTZ = 0x68;
 const OP_F64_ADD = 0xa0;
 const OP_F64_CONVERT_I32_U = 0xb8;
-void OP_I32_STORE8;
 
 /** Rule kinds (./_classifier.ts `_T_*`). */
 const KIND_NONE = 0;
@@ -695,14 +693,32 @@ function _listedCodes(root: _IndexNode, into: Set<number>): void {
  * One chain's `run(frame, resume) → result`: the candidate loop of the
  * generated JavaScript's `run`, data-driven over the rule table.
  */
-function _runFunction(plan: _WasmPlan, chain: number, collect: number, rules: number): _WasmFunction {
+function _runFunction(
+  plan: _WasmPlan,
+  chain: number,
+  collect: number,
+  rules: number,
+): _WasmFunction {
   const layout = plan.layout;
   const W = layout.words[chain];
   const U = layout.used[chain];
   const usedWords = layout.usedWords[chain];
   const b = new _Body();
   const c = b.c;
-  const [fr, resume, bound, j, u, w, m, code, r, rule, kind, isIp] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const [fr, resume, bound, j, u, w, m, code, r, rule, kind, isIp] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+  ];
   b.word(FR_IS_IP);
   c.set(isIp);
   c.get(resume);
@@ -946,7 +962,12 @@ function _testFunction(
 /** `-s`/`-d` as `_addressTest`: the prefix of that version's address, compared word by word. */
 function _emitAddressTest(
   b: _Body,
-  match: { address: string; prefixLength: number; direction: "source" | "destination"; invert: boolean },
+  match: {
+    address: string;
+    prefixLength: number;
+    direction: "source" | "destination";
+    invert: boolean;
+  },
   temp: number,
 ): void {
   const c = b.c;
@@ -995,7 +1016,12 @@ function _neverFunction(): _WasmFunction {
 }
 
 /** `classify(frame) → 1/0`: the chain stack (as `_makeIndexedWalk`). */
-function _classifyFunction(plan: _WasmPlan, runs: number, ruleCount: number, bases: number[]): _WasmFunction {
+function _classifyFunction(
+  plan: _WasmPlan,
+  runs: number,
+  ruleCount: number,
+  bases: number[],
+): _WasmFunction {
   const layout = plan.layout;
   const b = new _Body();
   const c = b.c;
