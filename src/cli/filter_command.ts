@@ -67,8 +67,8 @@ writes the accepted frames to standard output as a capture of the same format
                           rule files as xt_bpf, 4096 for --bytecode)
   --strategy S            closure, source, interpret, or wasm (the whole rule
                           set as one WebAssembly module; falls back to the
-                          default where Wasm is refused). Default: the measured
-                          default, the fastest this runtime allows (what
+                          default where Wasm is refused). Default: wasm with
+                          --rules; else the fastest this runtime allows (what
                           compile() picks: source on V8, closures where code
                           generation is refused)
   --threads 1|2|auto      classify on one thread, or split each block's
@@ -225,17 +225,19 @@ export const filterCommand: CliCommand = {
     }
     const { ruleSet, name, max, program, base } = await _loadRuleSet(parsed, io);
     let rules: CompiledRuleSet;
+    const rulesFile = _string(parsed, "rules") !== undefined;
     const compileOptions: CompileRuleSetOptions = {
       chain: _string(parsed, "chain"),
-      strategy,
+      // A rule file runs as one WebAssembly module by default (measured
+      // faster at 100 to 10,000 rules: bench/RESULTS.md, issue 11/12, session
+      // 5; it falls back to the default where Wasm is refused).
+      strategy: strategy ?? (rulesFile ? "wasm" : undefined),
       maxInstructions: max,
       // The one rule of --bytecode/--expr leaves an index nothing to rule
       // out: testing it directly skips the index walk on every frame (same
       // verdicts and counters; bench/RESULTS.md, issue 12, session 3).
       // The Wasm classifier runs the index (then the one rule is a candidate).
-      evaluation: _string(parsed, "rules") === undefined && strategy !== "wasm"
-        ? "rule-by-rule"
-        : undefined,
+      evaluation: !rulesFile && strategy !== "wasm" ? "rule-by-rule" : undefined,
     };
     try {
       rules = compileRuleSet(ruleSet, compileOptions);
