@@ -202,6 +202,30 @@ Deno.test("compileRuleSet() with strategy wasm classifies a block past the copy 
   assert.deepEqual(wasm.counters(), reference.counters());
 });
 
+Deno.test("compileRuleSet() with strategy wasm restores counters, enters the chain asked for, and resets", () => {
+  const packets = examplePackets();
+  const frames = framesWithInterfaces(packets);
+  const text = generateRuleSet(8, { rules: 30, profile: trafficProfile(packets) }).text
+    .replace(/^:INPUT (\w+) \[0:0\]$/m, ":INPUT $1 [5:500]\n:FORWARD ACCEPT [7:700]")
+    .replace(
+      /^-A INPUT (.*)$/gm,
+      (_, rule: string) => `[3:300] -A INPUT ${rule}\n[1:10] -A FORWARD ${rule}`,
+    );
+  const ruleSet = parseRuleSet(text);
+  for (const chain of ["INPUT", "FORWARD"]) {
+    const options: CompileRuleSetOptions = { chain, restoreCounters: true, byteCount: "ip" };
+    const reference = compileRuleSet(ruleSet, { ...options, ...ruleByRule });
+    const wasm = _wasm(compileRuleSet(ruleSet, { ...options, strategy: "wasm" }), chain);
+    assert.deepEqual(wasm.counters(), reference.counters());
+    for (const frame of frames) assert.equal(wasm.classify(frame), reference.classify(frame));
+    assert.deepEqual(wasm.counters(), reference.counters());
+    wasm.resetCounters();
+    reference.resetCounters();
+    assert.deepEqual(wasm.counters(), reference.counters());
+    assert.equal(wasm.counters().frames.packets, 0);
+  }
+});
+
 /** Routes a capture through `_RecordRouter` in chunks of `chunk` bytes: accepted and dropped bytes. */
 function _route(
   rules: CompiledRuleSet,
