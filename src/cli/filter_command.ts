@@ -67,10 +67,10 @@ writes the accepted frames to standard output as a capture of the same format
                           rule files as xt_bpf, 4096 for --bytecode)
   --strategy S            closure, source, interpret, or wasm (the whole rule
                           set as one WebAssembly module; falls back to the
-                          default where Wasm is refused). Default: wasm with
-                          --rules; else the fastest this runtime allows (what
-                          compile() picks: source on V8, closures where code
-                          generation is refused)
+                          default where Wasm is refused). Default: the
+                          measured default, the fastest this runtime allows
+                          (what compile() picks: source on V8, closures where
+                          code generation is refused)
   --threads 1|2|auto      classify on one thread, or split each block's
                           frames between the main thread and a worker (2);
                           auto (the default) starts the worker when the rules
@@ -228,10 +228,10 @@ export const filterCommand: CliCommand = {
     const rulesFile = _string(parsed, "rules") !== undefined;
     const compileOptions: CompileRuleSetOptions = {
       chain: _string(parsed, "chain"),
-      // A rule file runs as one WebAssembly module by default (measured
-      // faster at 100 to 10,000 rules: bench/RESULTS.md, issue 11/12, session
-      // 5; it falls back to the default where Wasm is refused).
-      strategy: strategy ?? (rulesFile ? "wasm" : undefined),
+      // Not "wasm" by default: measured faster on 100 to 10,000 diverse
+      // rules but slower on small sets, the `tcp port N` and the seed's sets
+      // (bench/RESULTS.md, "Rule sets in one WebAssembly module").
+      strategy,
       maxInstructions: max,
       // The one rule of --bytecode/--expr leaves an index nothing to rule
       // out: testing it directly skips the index walk on every frame (same
