@@ -11,6 +11,7 @@ import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { interpret } from "./interpret.ts";
+import { type _BatchRun, _batchThroughContext } from "./_run_batch.ts";
 
 /**
  * Compiles an already validated program for the edge-safe path: lowered to
@@ -26,7 +27,10 @@ import { interpret } from "./interpret.ts";
  * `ip` or `len > 100`) runs as a closure over that operation's operands
  * instead, without the loop (`_execute_single.ts`). Allocates nothing per
  * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
- * from inside `context.random`.
+ * from inside `context.random`. Its `runBatch` runs the program over frames
+ * side by side in one buffer (a `PacketBatch`) with one call: a
+ * one-operation program's test then runs in the batch's loop, with no call
+ * per frame.
  *
  * Use {@linkcode compile}, which validates first.
  *
@@ -39,13 +43,19 @@ import { interpret } from "./interpret.ts";
  * import { compileClosure } from "./compile_closure.ts";
  * const accept = compileClosure([{ code: 0x06, jt: 0, jf: 0, k: 1 }]);
  * assert.equal(accept(new Uint8Array(0)), 1);
+ * const results = new Uint32Array(2);
+ * const batch = { bytes: new Uint8Array(8), offsets: Uint32Array.of(0, 4), capturedLengths: Uint32Array.of(4, 4) };
+ * accept.runBatch(batch, results);
+ * assert.deepEqual([...results], [1, 1]);
  * ```
  */
 export function compileClosure(
   program: Program,
-): (packet: Uint8Array, context?: PacketContext) => number {
+): ((packet: Uint8Array, context?: PacketContext) => number) & { runBatch: _BatchRun } {
   const code = _encodeDispatch(_lower(program));
+  const single = _singleOperation(code);
+  if (single !== undefined) return Object.assign(single.run, { runBatch: single.runBatch });
   // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
-  return _singleOperation(code) ??
-    _executor(code, (packet, context) => interpret(program, packet, context));
+  const run = _executor(code, (packet, context) => interpret(program, packet, context));
+  return Object.assign(run, { runBatch: _batchThroughContext(run) });
 }
