@@ -37,6 +37,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "500" },
     repeats: { type: "string", default: "5" },
     child: { type: "string" },
+    engine: { type: "string" },
   },
 });
 const PACKETS = Number(values.packets);
@@ -230,8 +231,11 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Times every engine of the program at `index` once (a child process does this). */
-function timeChild(index: number): Record<string, { ns: number; sum: number }> {
+/**
+ * Times one engine of the program at `index` (a child process does this, so
+ * that no other engine's feedback or optimizing compile runs in between).
+ */
+function timeChild(index: number, name: string): { ns: number; sum: number } | undefined {
   // Every program is compiled before any is timed: as with a rule set, several
   // closures of each kind exist, so V8 cannot specialise one to its constants
   // (it does while a function literal has made only one closure, which would
@@ -239,22 +243,21 @@ function timeChild(index: number): Record<string, { ns: number; sum: number }> {
   const all = [...enginePrograms(), ...smallEnginePrograms()].map(({ program }) =>
     engines(program)
   );
+  const engine = all[index].find((e) => e.name === name);
+  if (engine === undefined) return undefined;
   // The shared loop sees every engine of every program, as it did in one process before.
-  for (const run of sharedCallees) sharedPass(run)();
-  const out: Record<string, { ns: number; sum: number }> = {};
-  for (const engine of all[index]) {
-    engine.pass(); // warm up
-    engine.pass();
-    const start = cpuMicroseconds();
-    let sum = 0;
-    for (let round = 0; round < engine.rounds; round++) sum += engine.pass();
-    out[engine.name] = { ns: (cpuMicroseconds() - start) * 1e3 / (engine.rounds * PACKETS), sum };
-  }
-  return out;
+  if (name === "closure shared") { for (const run of sharedCallees) sharedPass(run)(); }
+  // Warm up long enough for V8 to finish its optimizing compiles (which run on
+  // other threads but count in the process's CPU time).
+  for (let round = 0; round < Math.ceil(engine.rounds / 2); round++) engine.pass();
+  const start = cpuMicroseconds();
+  let sum = 0;
+  for (let round = 0; round < engine.rounds; round++) sum += engine.pass();
+  return { ns: (cpuMicroseconds() - start) * 1e3 / (engine.rounds * PACKETS), sum };
 }
 
 if (values.child !== undefined) {
-  console.log(JSON.stringify(timeChild(Number(values.child))));
+  console.log(JSON.stringify(timeChild(Number(values.child), values.engine!) ?? null));
 } else {
   await runParent();
 }
@@ -297,21 +300,30 @@ async function runParent() {
         if (sum !== expected * ROUNDS) throw new Error(`${name}: libpcap's verdicts differ`);
         times.get("libpcap")!.push(ns);
       }
-      const child = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", new URL(import.meta.url).pathname, ...Deno.args, "--child", `${index}`],
-        stderr: "inherit",
-      }).output();
-      if (!child.success) throw new Error(`${name}: the timing process failed`);
-      const timed = JSON.parse(new TextDecoder().decode(child.stdout)) as Record<
-        string,
-        { ns: number; sum: number }
-      >;
-      for (const [engine, { ns, sum }] of Object.entries(timed)) {
+      for (const engine of names.slice(1)) {
+        const child = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            new URL(import.meta.url).pathname,
+            ...Deno.args,
+            "--child",
+            `${index}`,
+            "--engine",
+            engine,
+          ],
+          stderr: "inherit",
+        }).output();
+        if (!child.success) throw new Error(`${name}: the timing process of ${engine} failed`);
+        const timed = JSON.parse(new TextDecoder().decode(child.stdout)) as
+          | { ns: number; sum: number }
+          | null;
+        if (timed === null) continue;
         const rounds = engine === "interpreter" ? Math.max(1, ROUNDS / 10) : ROUNDS;
-        if (engine !== "call floor" && sum !== expected * rounds) {
+        if (engine !== "call floor" && timed.sum !== expected * rounds) {
           throw new Error(`${name}: ${engine} differs`);
         }
-        times.get(engine)!.push(ns);
+        times.get(engine)!.push(timed.ns);
       }
     }
     const m = new Map(names.map((n) => [n, times.get(n)!.length ? median(times.get(n)!) : NaN]));

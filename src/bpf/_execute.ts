@@ -41,6 +41,7 @@ import {
 } from "./_packet_access.ts";
 import { REG_A, REG_X, RESULT, STATE_LENGTH } from "./_execute_state.ts";
 import { _step } from "./_execute_step.ts";
+import { _FRAME_CURSOR, type _FrameCursor } from "./_execute_batch.ts";
 
 // check-function-length: table (its inner function is the dispatch loop)
 /**
@@ -64,14 +65,23 @@ export function _executor(
   const run = function run(P: Uint8Array): number {
     // The context, as `arguments[1]`: with a second formal parameter, the usual
     // call with only a packet costs V8 an argument-padding step, about 3 ns here.
-    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    let C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
     // Indices are int32 here, so the JIT keeps them untagged in registers.
     let B = 0;
     let LE = P.length | 0;
     let W = LE;
     let NET = 0;
     let MAC = -1;
-    if (C !== undefined || LE !== P.length) {
+    if (C === _FRAME_CURSOR) {
+      // A frame of a batch (`_execute_batch.ts`): bounds computed, int32 checked.
+      const cursor = C as unknown as _FrameCursor;
+      B = cursor.base | 0;
+      LE = cursor.loadEnd | 0;
+      W = cursor.wire;
+      NET = B;
+      MAC = cursor.mac | 0;
+      C = cursor.context;
+    } else if (C !== undefined || LE !== P.length) {
       const context = C ?? _EMPTY_CONTEXT;
       const captureEnd = _captureEnd(P, context);
       const base = _dataStart(context);

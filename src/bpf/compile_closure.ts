@@ -11,7 +11,8 @@ import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { interpret } from "./interpret.ts";
-import { type _BatchRun, _batchThroughContext } from "./_run_batch.ts";
+import type { _BatchRun } from "./_run_batch.ts";
+import { _executorBatch } from "./_execute_batch.ts";
 
 /**
  * Compiles an already validated program for the edge-safe path: lowered to
@@ -57,5 +58,5 @@ export function compileClosure(
   if (single !== undefined) return Object.assign(single.run, { runBatch: single.runBatch });
   // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
   const run = _executor(code, (packet, context) => interpret(program, packet, context));
-  return Object.assign(run, { runBatch: _batchThroughContext(run) });
+  return Object.assign(run, { runBatch: _executorBatch(run) });
 }
