@@ -8,17 +8,28 @@
  * The packets are the first `--packets` frames of the capture, each program
  * runs `--rounds` times over all of them per repeat (the interpreter a tenth
  * as often), and the table gives the median ns per packet of `--repeats`
- * interleaved repeats (each after one untimed pass), in CPU time of the process on both sides (the C
- * harness uses CLOCK_PROCESS_CPUTIME_ID), which other work on a shared
- * machine disturbs less than wall time. The libpcap column comes from
+ * repeats, in CPU time of the process on both sides (the C harness uses
+ * CLOCK_PROCESS_CPUTIME_ID), which other work on a shared machine disturbs
+ * less than wall time. The libpcap column comes from
  * bench/bpf_filter_harness.c, built here with `gcc -O2 ... -lpcap` (skipped
- * with a message where that fails). "wasm batch" is `WasmFilter.runBatch`
- * over the packets in its memory; "wasm call" is the function `compile()`
+ * with a message where that fails).
+ *
+ * Like the C harness, which calls `bpf_filter` directly, each engine of each
+ * program is timed in a process of its own (this file, run with `--child
+ * <program> --engine <name>`), after a warm-up of half its rounds, from a
+ * loop of its own: its call site sees only that engine's function, and no
+ * other engine's feedback or optimizing compile runs in between. Every
+ * program is compiled in each process, so V8 cannot specialise a closure to
+ * its constants. "closure shared" is the closure called from one loop that
+ * every engine of every program went through first, as this bench did
+ * before: a megamorphic call site, as in a rule set calling many programs.
+ * "closure batch" is `runBatch` over the packets side by side in one buffer
+ * (one call per 4,096 packets); "wasm batch" is `WasmFilter.runBatch` over
+ * the packets in its memory; "wasm call" is the function `compile()`
  * returns, called per packet (it copies each packet into the memory). "call
- * floor" is an empty function (`(p) => p.length`) called the same way: the
- * least any per-packet JavaScript call costs in this loop. Every
- * engine's sum of results must equal the interpreter's, so the table only
- * times agreeing engines.
+ * floor" is an empty function (`(p) => p.length`) called from its own loop.
+ * Every engine's sum of results must equal the interpreter's, so the table
+ * only times agreeing engines.
  *
  * @module
  */
@@ -329,7 +340,9 @@ async function runParent() {
     const m = new Map(names.map((n) => [n, times.get(n)!.length ? median(times.get(n)!) : NaN]));
     const cell = (n: string) => Number.isNaN(m.get(n)) ? "–" : m.get(n)!.toFixed(1);
     const ratio = (a: string, b: string) =>
-      Number.isNaN(m.get("libpcap")) ? "–" : `${(m.get(a)! / m.get(b)!).toFixed(2)}x`;
+      Number.isNaN(m.get(a)) || Number.isNaN(m.get(b))
+        ? "–"
+        : `${(m.get(a)! / m.get(b)!).toFixed(2)}x`;
     console.log(
       `| \`${name}\` | ${program.length} | ${names.map(cell).join(" | ")} | ${
         ratio("closure", "libpcap")

@@ -50,7 +50,8 @@ import { _FRAME_CURSOR, type _FrameCursor } from "./_execute_batch.ts";
  * `NET`/`MAC` the header indices (-1: no link-layer header), `S` the state
  * array (`_execute_state.ts`) and `C` the context for ancillary loads; it
  * returns the program's result (uint32). Buffers whose indices do not fit in
- * int32 (past 2 GiB) go to `beyondInt32`.
+ * int32 (past 2 GiB) go to `beyondInt32`. A batch (`_execute_batch.ts`)
+ * passes {@linkcode _FRAME_CURSOR} as `C`, with the frame's bounds computed.
  *
  * The case labels are the operation numbers of `_dispatch_code.ts` written as
  * literals (named in a comment), dense from 0 so the JIT builds one jump
