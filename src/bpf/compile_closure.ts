@@ -10,6 +10,7 @@ import { _lower } from "./_lower.ts";
 import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _singleOperation } from "./_execute_single.ts";
+import { _compareChain } from "./_execute_chain.ts";
 import { interpret } from "./interpret.ts";
 import type { _BatchRun } from "./_run_batch.ts";
 import { _executorBatch } from "./_execute_batch.ts";
@@ -26,7 +27,8 @@ import { _executorBatch } from "./_execute_batch.ts";
  * keeps the loop's state in registers. A program that is one operation
  * (`ret #k`, or one `[k]` or `len` test whose two targets only return, as
  * `ip` or `len > 100`) runs as a closure over that operation's operands
- * instead, without the loop (`_execute_single.ts`). Allocates nothing per
+ * instead, without the loop (`_execute_single.ts`), and so does a compare
+ * chain on one load (`vlan`, `ip or ip6`: `_execute_chain.ts`). Allocates nothing per
  * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
  * from inside `context.random`. Its `runBatch` runs the program over frames
  * side by side in one buffer (a `PacketBatch`) with one call: a
@@ -53,8 +55,9 @@ import { _executorBatch } from "./_execute_batch.ts";
 export function compileClosure(
   program: Program,
 ): ((packet: Uint8Array, context?: PacketContext) => number) & { runBatch: _BatchRun } {
-  const code = _encodeDispatch(_lower(program));
-  const single = _singleOperation(code);
+  const lowered = _lower(program);
+  const code = _encodeDispatch(lowered);
+  const single = _singleOperation(code) ?? _compareChain(lowered);
   if (single !== undefined) return Object.assign(single.run, { runBatch: single.runBatch });
   // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
   const run = _executor(code, (packet, context) => interpret(program, packet, context));
