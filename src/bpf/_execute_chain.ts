@@ -21,9 +21,15 @@ import {
   _chain1,
   _chain2,
   _chain4,
+  _member1,
+  _member2,
+  _member4,
   CHAIN_1,
   CHAIN_2,
   CHAIN_4,
+  MEMBER_1,
+  MEMBER_2,
+  MEMBER_4,
 } from "./_execute_kernels.ts";
 import type { _Single } from "./_execute_single.ts";
 
@@ -96,10 +102,38 @@ export function _chainOperands(
   return { size: load.size, operands };
 }
 
+/**
+ * The operands of a chain that only asks whether A is one of a list (every
+ * node `A == v` on the whole value, its true edge returning one value `t`
+ * and its false edge the next node, the last one's returning `f`): k, t, f,
+ * then the values (see `_memberOf`); undefined for any other chain.
+ */
+export function _memberOperands(chain: Int32Array): Int32Array | undefined {
+  const values: number[] = [];
+  let n = 1;
+  let whenTrue: number | undefined;
+  while (n >= 0) {
+    const [shift, mask, rangeMask, low, span, t, f] = chain.subarray(n, n + 7);
+    if (shift !== 0 || mask !== -1 || rangeMask !== -1 || span !== 0 || t >= 0) return undefined;
+    if (whenTrue !== undefined && chain[~t] !== whenTrue) return undefined;
+    whenTrue = chain[~t];
+    values.push(low);
+    if (f < 0) return Int32Array.of(chain[0], whenTrue, chain[~f], ...values);
+    n = f;
+  }
+  return undefined;
+}
+
 /** The closure (and batch loop) for a program that is a compare chain, or undefined. */
 export function _compareChain(lowered: _LoweredProgram): _Single | undefined {
   const chain = _chainOperands(lowered);
   if (chain === undefined) return undefined;
+  const member = _memberOperands(chain.operands);
+  if (member !== undefined) {
+    if (chain.size === 1) return { run: _memberRun1(member), runBatch: _batch(MEMBER_1, member) };
+    if (chain.size === 2) return { run: _memberRun2(member), runBatch: _batch(MEMBER_2, member) };
+    return { run: _memberRun4(member), runBatch: _batch(MEMBER_4, member) };
+  }
   const K = chain.operands;
   if (chain.size === 1) return { run: _chainRun1(K), runBatch: _batch(CHAIN_1, K) };
   if (chain.size === 2) return { run: _chainRun2(K), runBatch: _batch(CHAIN_2, K) };
@@ -137,5 +171,32 @@ function _chainRun4(K: Int32Array): _Run {
     if (C === undefined) return _chain4(P, 0, P.length, K);
     const B = _dataStart(C);
     return _chain4(P, B, _contextLoadEnd(P, C, B), K);
+  } as _Run;
+}
+
+function _memberRun1(K: Int32Array): _Run {
+  return function run(P: Uint8Array): number {
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    if (C === undefined) return _member1(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _member1(P, B, _contextLoadEnd(P, C, B), K);
+  } as _Run;
+}
+
+function _memberRun2(K: Int32Array): _Run {
+  return function run(P: Uint8Array): number {
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    if (C === undefined) return _member2(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _member2(P, B, _contextLoadEnd(P, C, B), K);
+  } as _Run;
+}
+
+function _memberRun4(K: Int32Array): _Run {
+  return function run(P: Uint8Array): number {
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    if (C === undefined) return _member4(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _member4(P, B, _contextLoadEnd(P, C, B), K);
   } as _Run;
 }

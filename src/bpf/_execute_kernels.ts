@@ -22,6 +22,9 @@ export const RETURN = 7;
 export const CHAIN_1 = 8;
 export const CHAIN_2 = 9;
 export const CHAIN_4 = 10;
+export const MEMBER_1 = 11;
+export const MEMBER_2 = 12;
+export const MEMBER_4 = 13;
 
 /** `[k] == v ? t : f`, one byte: `_T_B_EQ` + `_RET_PAIR`, operands k, v, t, f. */
 export function _equal1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
@@ -112,6 +115,38 @@ export function _chainFrom(A: number, K: Int32Array): number {
     n = ((A & K[n + 2]) - K[n + 3]) >>> 0 <= (K[n + 4] >>> 0) ? K[n + 5] : K[n + 6];
     if (n < 0) return K[~n] >>> 0;
   }
+}
+
+/**
+ * Whether `A` is one of a list (a chain of `jeq` whose true edges all return
+ * the same value): `K` holds k, t, f, then the values from `K[3]` on. The
+ * values are compared one after another, with no load depending on a
+ * compare, where a chain's walk loads each next node's index first.
+ */
+export function _memberOf(A: number, K: Int32Array): number {
+  for (let j = 3; j < K.length; j++) if (A === K[j]) return K[1] >>> 0;
+  return K[2] >>> 0;
+}
+
+/** Whether `[k]`, one byte, is one of a list (`_memberOf`). */
+export function _member1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 1 > LE) return 0;
+  return _memberOf(P[i], K);
+}
+
+/** Whether `[k]`, two bytes, is one of a list. */
+export function _member2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 2 > LE) return 0;
+  return _memberOf((P[i] << 8) | P[i + 1], K);
+}
+
+/** Whether `[k]`, four bytes, is one of a list. */
+export function _member4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 4 > LE) return 0;
+  return _memberOf((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3], K);
 }
 
 /** A compare chain on `[k]`, one byte (`K[0]` = k). */
@@ -210,6 +245,24 @@ function _kernelLoop(
       for (let i = 0; i < n; i++) {
         const B = D === undefined ? O[i] : O[i] + D[i];
         results[i] = _chain4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case MEMBER_1:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _member1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case MEMBER_2:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _member2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case MEMBER_4:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _member4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
       }
       return;
     case LENGTH:
