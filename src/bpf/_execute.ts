@@ -73,32 +73,34 @@ export function _executor(
     let W = LE;
     let NET = 0;
     let MAC = -1;
-    if (C === _FRAME_CURSOR) {
-      // A frame of a batch (`_execute_batch.ts`): bounds computed, int32 checked.
-      const cursor = C as unknown as _FrameCursor;
-      B = cursor.base | 0;
-      LE = cursor.loadEnd | 0;
-      W = cursor.wire;
-      NET = B;
-      MAC = cursor.mac | 0;
-      C = cursor.context;
-    } else if (C !== undefined || LE !== P.length) {
-      const context = C ?? _EMPTY_CONTEXT;
-      const captureEnd = _captureEnd(P, context);
-      const base = _dataStart(context);
-      const wire = _wireLength(context, base, captureEnd);
-      const loadEnd = _loadEnd(base, captureEnd, wire);
-      const network = _networkStart(context, base);
-      const mac = _macStart(context);
-      if (
-        (loadEnd | 0) !== loadEnd || (base | 0) !== base || (network | 0) !== network ||
-        (mac | 0) !== mac || P.length > 0x7fffffff
-      ) return beyondInt32(P, C);
-      B = base | 0;
-      LE = loadEnd | 0;
-      W = wire;
-      NET = network | 0;
-      MAC = mac | 0;
+    if (C !== undefined || LE !== P.length) {
+      if (C === _FRAME_CURSOR) {
+        // A frame of a batch (`_execute_batch.ts`): bounds computed, int32 checked.
+        const cursor = C as unknown as _FrameCursor;
+        B = cursor.base | 0;
+        LE = cursor.loadEnd | 0;
+        W = cursor.wire;
+        NET = B;
+        MAC = cursor.mac | 0;
+        C = cursor.context;
+      } else {
+        const context = C ?? _EMPTY_CONTEXT;
+        const captureEnd = _captureEnd(P, context);
+        const base = _dataStart(context);
+        const wire = _wireLength(context, base, captureEnd);
+        const loadEnd = _loadEnd(base, captureEnd, wire);
+        const network = _networkStart(context, base);
+        const mac = _macStart(context);
+        if (
+          (loadEnd | 0) !== loadEnd || (base | 0) !== base || (network | 0) !== network ||
+          (mac | 0) !== mac || P.length > 0x7fffffff
+        ) return beyondInt32(P, C);
+        B = base | 0;
+        LE = loadEnd | 0;
+        W = wire;
+        NET = network | 0;
+        MAC = mac | 0;
+      }
     }
     const K = code;
     let A = 0;

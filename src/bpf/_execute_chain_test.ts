@@ -3,7 +3,7 @@ import { compileClosure } from "./compile_closure.ts";
 import { interpret } from "./interpret.ts";
 import { validate } from "./validate.ts";
 import { _lower } from "./_lower.ts";
-import { _chainOperands, _MAX_CHAIN_NODES } from "./_execute_chain.ts";
+import { _chainOperands, _MAX_CHAIN_NODES, _memberOperands } from "./_execute_chain.ts";
 import { compileFilter } from "../filter/mod.ts";
 import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
@@ -145,6 +145,43 @@ Deno.test("random compare chains on one load agree with interpret(), per packet 
     chains++;
   }
   assert.ok(chains > 100, `only ${chains} chains`);
+});
+
+/** `[k]` one of `values` ? t : f, as the filter compiler writes `vlan`: one `jeq` per value. */
+function memberList(
+  size: number,
+  k: number,
+  values: number[],
+  t: number,
+  f: number,
+): Instruction[] {
+  const n = values.length;
+  return [
+    op(BPF_LD | size | BPF_ABS, k),
+    ...values.map((v, i) => op(BPF_JMP | BPF_JEQ | BPF_K, v, n - i, 0)),
+    op(BPF_RET | BPF_K, f),
+    op(BPF_RET | BPF_K, t),
+  ];
+}
+
+Deno.test("lists of values on one load run as a membership test that agrees with interpret()", () => {
+  const random = _prng(0x11575);
+  const frames = packets(random);
+  for (let n = 0; n < 60; n++) {
+    const size = random.pick([BPF_B, BPF_H, BPF_W]);
+    const bytes = size === BPF_B ? 1 : size === BPF_H ? 2 : 4;
+    const values = Array.from(
+      { length: 2 + random.int(6) },
+      () => random.pick([0x0800, 0x8100, 0x88a8, 0x45, random.uint32()]) % 2 ** (8 * bytes),
+    );
+    const [t, f] = random.pick([[0x40000, 0], [0, 0xffffffff], [1, 2]]);
+    const program = memberList(size, random.pick([0, 12, 20, 36]), values, t, f);
+    const chain = _chainOperands(_lower(program));
+    assert.ok(chain !== undefined && _memberOperands(chain.operands) !== undefined);
+    agree(program, frames);
+  }
+  const vlan = _chainOperands(_lower(compileFilter("vlan", { linkType: 1 })))!;
+  assert.deepEqual([..._memberOperands(vlan.operands)!], [12, 0x40000, 0, 0x8100, 0x88a8, 0x9100]);
 });
 
 Deno.test("programs that are not compare chains on one load keep the dispatch loop", () => {
