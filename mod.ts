@@ -90,3 +90,4 @@ export {
   type CompileStrategy,
 } from "./src/bpf/compile.ts";
 export type { PacketContext } from "./src/bpf/packet_context.ts";
+export type { PacketBatch } from "./src/bpf/packet_batch.ts";

@@ -8,17 +8,28 @@
  * The packets are the first `--packets` frames of the capture, each program
  * runs `--rounds` times over all of them per repeat (the interpreter a tenth
  * as often), and the table gives the median ns per packet of `--repeats`
- * interleaved repeats (each after one untimed pass), in CPU time of the process on both sides (the C
- * harness uses CLOCK_PROCESS_CPUTIME_ID), which other work on a shared
- * machine disturbs less than wall time. The libpcap column comes from
+ * repeats, in CPU time of the process on both sides (the C harness uses
+ * CLOCK_PROCESS_CPUTIME_ID), which other work on a shared machine disturbs
+ * less than wall time. The libpcap column comes from
  * bench/bpf_filter_harness.c, built here with `gcc -O2 ... -lpcap` (skipped
- * with a message where that fails). "wasm batch" is `WasmFilter.runBatch`
- * over the packets in its memory; "wasm call" is the function `compile()`
+ * with a message where that fails).
+ *
+ * Like the C harness, which calls `bpf_filter` directly, each engine of each
+ * program is timed in a process of its own (this file, run with `--child
+ * <program> --engine <name>`), after a warm-up of half its rounds, from a
+ * loop of its own: its call site sees only that engine's function, and no
+ * other engine's feedback or optimizing compile runs in between. Every
+ * program is compiled in each process, so V8 cannot specialise a closure to
+ * its constants. "closure shared" is the closure called from one loop that
+ * every engine of every program went through first, as this bench did
+ * before: a megamorphic call site, as in a rule set calling many programs.
+ * "closure batch" is `runBatch` over the packets side by side in one buffer
+ * (one call per 4,096 packets); "wasm batch" is `WasmFilter.runBatch` over
+ * the packets in its memory; "wasm call" is the function `compile()`
  * returns, called per packet (it copies each packet into the memory). "call
- * floor" is an empty function (`(p) => p.length`) called the same way: the
- * least any per-packet JavaScript call costs in this loop. Every
- * engine's sum of results must equal the interpreter's, so the table only
- * times agreeing engines.
+ * floor" is an empty function (`(p) => p.length`) called from its own loop.
+ * Every engine's sum of results must equal the interpreter's, so the table
+ * only times agreeing engines.
  *
  * @module
  */
@@ -36,6 +47,8 @@ const { values } = parseArgs({
     packets: { type: "string", default: "4096" },
     rounds: { type: "string", default: "500" },
     repeats: { type: "string", default: "5" },
+    child: { type: "string" },
+    engine: { type: "string" },
   },
 });
 const PACKETS = Number(values.packets);
@@ -124,6 +137,59 @@ async function timeLibpcap(binary: string, program: Instruction[]) {
 
 type Engine = { name: string; rounds: number; pass: () => number; unchecked?: boolean };
 
+// Each engine's per-packet loop is its own function literal, so its call site
+// only ever sees that engine's function for the one program a child process
+// times: the call is as direct as the C harness's call of `bpf_filter`. One
+// loop shared by every engine and program (as this bench had before, kept as
+// "closure shared") makes the call megamorphic: V8 then neither inlines the
+// callee nor calls it directly, which costs 2-3 ns a packet on its own.
+function closurePass(run: (p: Uint8Array) => number) {
+  return () => {
+    let sum = 0;
+    for (let i = 0; i < PACKETS; i++) sum += run(packets[i]);
+    return sum;
+  };
+}
+function sourcePass(run: (p: Uint8Array) => number) {
+  return () => {
+    let sum = 0;
+    for (let i = 0; i < PACKETS; i++) sum += run(packets[i]);
+    return sum;
+  };
+}
+function wasmCallPass(run: (p: Uint8Array) => number) {
+  return () => {
+    let sum = 0;
+    for (let i = 0; i < PACKETS; i++) sum += run(packets[i]);
+    return sum;
+  };
+}
+function floorPass() {
+  const run = (p: Uint8Array) => p.length;
+  return () => {
+    let sum = 0;
+    for (let i = 0; i < PACKETS; i++) sum += run(packets[i]);
+    return sum;
+  };
+}
+function interpreterPass(program: Instruction[]) {
+  return () => {
+    let sum = 0;
+    for (let i = 0; i < PACKETS; i++) sum += interpret(program, packets[i]);
+    return sum;
+  };
+}
+/** Every per-packet function of every program, to warm `sharedPass` with. */
+const sharedCallees: ((p: Uint8Array) => number)[] = [];
+/** The loop every engine of every program goes through (megamorphic once warmed by all). */
+function sharedPass(run: (p: Uint8Array) => number) {
+  return () => {
+    let sum = 0;
+    for (let i = 0; i < PACKETS; i++) sum += run(packets[i]);
+    return sum;
+  };
+}
+
 function engines(program: Instruction[]): Engine[] {
   const closure = compile(program, { strategy: "closure" });
   const source = compile(program, { strategy: "source" });
@@ -132,22 +198,27 @@ function engines(program: Instruction[]): Engine[] {
   wasm.reserve(frames.bytes.length);
   wasm.bytes.set(frames.bytes);
   const results = new Uint32Array(PACKETS);
-  const over = (run: (p: Uint8Array) => number) => () => {
-    let sum = 0;
-    for (let i = 0; i < PACKETS; i++) sum += run(packets[i]);
-    return sum;
-  };
+  const batchResults = new Uint32Array(PACKETS);
+  sharedCallees.push(closure, source, wasmCall, (p) => p.length, (p) => interpret(program, p));
+  const batch = { bytes: frames.bytes, offsets: frames.offsets, capturedLengths: frames.lengths };
   return [
-    {
-      name: "interpreter",
-      rounds: Math.max(1, ROUNDS / 10),
-      pass: over((p) => interpret(program, p)),
-    },
-    { name: "closure", rounds: ROUNDS, pass: over(closure) },
-    // An empty function through the same call: what any per-packet JavaScript call costs here.
-    { name: "call floor", rounds: ROUNDS, pass: over((p) => p.length), unchecked: true },
-    { name: "source", rounds: ROUNDS, pass: over(source) },
-    { name: "wasm call", rounds: ROUNDS, pass: over(wasmCall) },
+    { name: "interpreter", rounds: Math.max(1, ROUNDS / 10), pass: interpreterPass(program) },
+    { name: "closure", rounds: ROUNDS, pass: closurePass(closure) },
+    { name: "closure shared", rounds: ROUNDS, pass: sharedPass(closure) },
+    ...(closure.runBatch === undefined ? [] : [{
+      name: "closure batch",
+      rounds: ROUNDS,
+      pass: () => {
+        closure.runBatch!(batch, batchResults);
+        let sum = 0;
+        for (let i = 0; i < PACKETS; i++) sum += batchResults[i];
+        return sum;
+      },
+    }]),
+    // An empty function through its own loop: what any per-packet JavaScript call costs here.
+    { name: "call floor", rounds: ROUNDS, pass: floorPass(), unchecked: true },
+    { name: "source", rounds: ROUNDS, pass: sourcePass(source) },
+    { name: "wasm call", rounds: ROUNDS, pass: wasmCallPass(wasmCall) },
     {
       name: "wasm batch",
       rounds: ROUNDS,
@@ -171,69 +242,113 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-const harness = await libpcapHarness();
-if (harness instanceof Error) console.log(`libpcap column skipped: ${harness.message}`);
-const load = new TextDecoder().decode(
-  await new Deno.Command("uptime").output().then((o) => o.stdout),
-);
-console.log(
-  `${PACKETS} packets of ${values.capture}, ${ROUNDS} rounds, median of ${REPEATS} repeats; ` +
-    `Deno ${Deno.version.deno}, V8 ${Deno.version.v8}; load: ${load.trim()}`,
-);
-const names = [
-  "libpcap",
-  "call floor",
-  "interpreter",
-  "closure",
-  "source",
-  "wasm call",
-  "wasm batch",
-];
-console.log(
-  `\n| program | insns | ${
-    names.map((n) => `${n} ns`).join(" | ")
-  } | closure / libpcap | source / libpcap | libpcap / wasm batch |`,
-);
-console.log(`|---|---:|${names.map(() => "---:").join("|")}|---:|---:|---:|`);
-// Every program is compiled before any is timed: as with a rule set, several
-// closures of each kind exist, so V8 cannot specialise one to its constants
-// (it does while a function literal has made only one closure, which would
-// favour whichever program comes first).
-const programs = [...enginePrograms(), ...smallEnginePrograms()].map(({ name, program }) => ({
-  name,
-  program,
-  list: engines(program),
-}));
-for (const { name, program, list } of programs) {
-  const times = new Map<string, number[]>(names.map((n) => [n, []]));
-  let expected = 0;
-  for (const p of packets) expected += interpret(program, p);
-  for (const engine of list) engine.pass(); // warm up
-  for (let r = 0; r < REPEATS; r++) {
-    if (typeof harness === "string") {
-      const { ns, sum } = await timeLibpcap(harness, program);
-      if (sum !== expected * ROUNDS) throw new Error(`${name}: libpcap's verdicts differ`);
-      times.get("libpcap")!.push(ns);
-    }
-    for (const engine of list) {
-      engine.pass(); // bring its code and data back into the caches after the others
-      const start = cpuMicroseconds();
-      let sum = 0;
-      for (let round = 0; round < engine.rounds; round++) sum += engine.pass();
-      const ns = (cpuMicroseconds() - start) * 1e3 / (engine.rounds * PACKETS);
-      if (!engine.unchecked && sum !== expected * engine.rounds) {
-        throw new Error(`${name}: ${engine.name} differs`);
-      }
-      times.get(engine.name)!.push(ns);
-    }
-  }
-  const m = new Map(names.map((n) => [n, times.get(n)!.length ? median(times.get(n)!) : NaN]));
-  const cell = (n: string) => Number.isNaN(m.get(n)) ? "–" : m.get(n)!.toFixed(1);
-  const ratio = (a: string, b: string) =>
-    Number.isNaN(m.get("libpcap")) ? "–" : `${(m.get(a)! / m.get(b)!).toFixed(2)}x`;
-  console.log(
-    `| \`${name}\` | ${program.length} | ${names.map(cell).join(" | ")} | ${
-      ratio("closure", "libpcap")
-    } | ${ratio("source", "libpcap")} | ${ratio("libpcap", "wasm batch")} |`,
+/**
+ * Times one engine of the program at `index` (a child process does this, so
+ * that no other engine's feedback or optimizing compile runs in between).
+ */
+function timeChild(index: number, name: string): { ns: number; sum: number } | undefined {
+  // Every program is compiled before any is timed: as with a rule set, several
+  // closures of each kind exist, so V8 cannot specialise one to its constants
+  // (it does while a function literal has made only one closure, which would
+  // favour whichever program comes first).
+  const all = [...enginePrograms(), ...smallEnginePrograms()].map(({ program }) =>
+    engines(program)
   );
+  const engine = all[index].find((e) => e.name === name);
+  if (engine === undefined) return undefined;
+  // The shared loop sees every engine of every program, as it did in one process before.
+  if (name === "closure shared") { for (const run of sharedCallees) sharedPass(run)(); }
+  // Warm up long enough for V8 to finish its optimizing compiles (which run on
+  // other threads but count in the process's CPU time).
+  for (let round = 0; round < Math.ceil(engine.rounds / 2); round++) engine.pass();
+  const start = cpuMicroseconds();
+  let sum = 0;
+  for (let round = 0; round < engine.rounds; round++) sum += engine.pass();
+  return { ns: (cpuMicroseconds() - start) * 1e3 / (engine.rounds * PACKETS), sum };
+}
+
+if (values.child !== undefined) {
+  console.log(JSON.stringify(timeChild(Number(values.child), values.engine!) ?? null));
+} else {
+  await runParent();
+}
+
+async function runParent() {
+  const harness = await libpcapHarness();
+  if (harness instanceof Error) console.log(`libpcap column skipped: ${harness.message}`);
+  const load = new TextDecoder().decode(
+    await new Deno.Command("uptime").output().then((o) => o.stdout),
+  );
+  console.log(
+    `${PACKETS} packets of ${values.capture}, ${ROUNDS} rounds, median of ${REPEATS} repeats; ` +
+      `Deno ${Deno.version.deno}, V8 ${Deno.version.v8}; load: ${load.trim()}`,
+  );
+  const names = [
+    "libpcap",
+    "call floor",
+    "interpreter",
+    "closure shared",
+    "closure",
+    "closure batch",
+    "source",
+    "wasm call",
+    "wasm batch",
+  ];
+  console.log(
+    `\n| program | insns | ${
+      names.map((n) => `${n} ns`).join(" | ")
+    } | closure / libpcap | closure batch / libpcap | source / libpcap | libpcap / wasm batch |`,
+  );
+  console.log(`|---|---:|${names.map(() => "---:").join("|")}|---:|---:|---:|---:|`);
+  const programs = [...enginePrograms(), ...smallEnginePrograms()];
+  for (const [index, { name, program }] of programs.entries()) {
+    const times = new Map<string, number[]>(names.map((n) => [n, []]));
+    let expected = 0;
+    for (const p of packets) expected += interpret(program, p);
+    for (let r = 0; r < REPEATS; r++) {
+      if (typeof harness === "string") {
+        const { ns, sum } = await timeLibpcap(harness, program);
+        if (sum !== expected * ROUNDS) throw new Error(`${name}: libpcap's verdicts differ`);
+        times.get("libpcap")!.push(ns);
+      }
+      for (const engine of names.slice(1)) {
+        const child = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            new URL(import.meta.url).pathname,
+            ...Deno.args,
+            "--child",
+            `${index}`,
+            "--engine",
+            engine,
+          ],
+          stderr: "inherit",
+        }).output();
+        if (!child.success) throw new Error(`${name}: the timing process of ${engine} failed`);
+        const timed = JSON.parse(new TextDecoder().decode(child.stdout)) as
+          | { ns: number; sum: number }
+          | null;
+        if (timed === null) continue;
+        const rounds = engine === "interpreter" ? Math.max(1, ROUNDS / 10) : ROUNDS;
+        if (engine !== "call floor" && timed.sum !== expected * rounds) {
+          throw new Error(`${name}: ${engine} differs`);
+        }
+        times.get(engine)!.push(timed.ns);
+      }
+    }
+    const m = new Map(names.map((n) => [n, times.get(n)!.length ? median(times.get(n)!) : NaN]));
+    const cell = (n: string) => Number.isNaN(m.get(n)) ? "–" : m.get(n)!.toFixed(1);
+    const ratio = (a: string, b: string) =>
+      Number.isNaN(m.get(a)) || Number.isNaN(m.get(b))
+        ? "–"
+        : `${(m.get(a)! / m.get(b)!).toFixed(2)}x`;
+    console.log(
+      `| \`${name}\` | ${program.length} | ${names.map(cell).join(" | ")} | ${
+        ratio("closure", "libpcap")
+      } | ${ratio("closure batch", "libpcap")} | ${ratio("source", "libpcap")} | ${
+        ratio("libpcap", "wasm batch")
+      } |`,
+    );
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * Engine strategies per runtime (issue 12): the function `compile()` returns
- * for each strategy, and `WasmFilter.runBatch`, on the engine bench's packets,
+ * for each strategy (each called from its own loop), the closure's
+ * `runBatch` and `WasmFilter.runBatch`, on the engine bench's packets,
  * in whichever runtime runs this file; then the per-packet calls as programs
  * grow, to see where one strategy overtakes another. Uses only `node:` modules, so
  * one bundle runs in Deno, Node and Bun:
@@ -59,13 +60,31 @@ function measure(passes: Record<string, () => number>, rounds = 100): Record<str
   );
 }
 
-function perPacket(run: (packet: Uint8Array) => number): () => number {
+// One loop literal per strategy, so that each call site sees one strategy's
+// functions only (one loop for all makes every call megamorphic: 2-3 ns a
+// packet on V8, bench/RESULTS.md "Closure engine, session 5").
+function closurePass(run: (packet: Uint8Array) => number): () => number {
   return () => {
     let sum = 0;
     for (let i = 0; i < packets.length; i++) sum += run(packets[i]);
     return sum;
   };
 }
+function sourcePass(run: (packet: Uint8Array) => number): () => number {
+  return () => {
+    let sum = 0;
+    for (let i = 0; i < packets.length; i++) sum += run(packets[i]);
+    return sum;
+  };
+}
+function wasmPass(run: (packet: Uint8Array) => number): () => number {
+  return () => {
+    let sum = 0;
+    for (let i = 0; i < packets.length; i++) sum += run(packets[i]);
+    return sum;
+  };
+}
+const PASSES = { closure: closurePass, source: sourcePass, wasm: wasmPass };
 
 const agent = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent;
 console.log(`${agent ?? "unknown runtime"}: ns per packet (CPU time)`);
@@ -76,10 +95,19 @@ for (const { name, program } of enginePrograms()) {
   packets.forEach((packet, i) => bytes.set(packet, offsets[i]));
   const passes: Record<string, () => number> = {};
   for (const strategy of ["closure", "source", "wasm"] as const) {
-    passes[strategy === "wasm" ? "wasm call" : strategy] = perPacket(
+    passes[strategy === "wasm" ? "wasm call" : strategy] = PASSES[strategy](
       compile(program, { strategy }),
     );
   }
+  const closure = compile(program, { strategy: "closure" });
+  // A copy: the Wasm memory's buffer is replaced when it grows.
+  const batch = { bytes: bytes.slice(0, used), offsets, capturedLengths: lengths };
+  passes["closure batch"] = () => {
+    closure.runBatch!(batch, results);
+    let sum = 0;
+    for (let i = 0; i < results.length; i++) sum += results[i];
+    return sum;
+  };
   passes["wasm batch"] = () => {
     filter.runBatch(offsets, lengths, results);
     let sum = 0;
@@ -94,13 +122,13 @@ for (const { name, program } of enginePrograms()) {
   );
 }
 console.log("per-packet calls by program size:");
-for (const count of [1, 3, 10, 20, 40, 70, 100]) {
+for (const count of [1, 3, 10, 20, 30, 40, 55, 70, 100]) {
   const expression = mixedExpressions().slice(0, count).map((e) => `(${e})`).join(" or ");
   const program = compileFilter(expression, { linkType: 1 });
   const m = measure({
-    closure: perPacket(compile(program, { strategy: "closure" })),
-    source: perPacket(compile(program, { strategy: "source" })),
-    "wasm call": perPacket(compile(program, { strategy: "wasm" })),
+    closure: closurePass(compile(program, { strategy: "closure" })),
+    source: sourcePass(compile(program, { strategy: "source" })),
+    "wasm call": wasmPass(compile(program, { strategy: "wasm" })),
   }, 50);
   console.log(
     `${count} expressions (${program.length} insns): ${

@@ -1,12 +1,15 @@
 /**
  * Every case of ../shared/conformance/filters.json through the interpreter
- * and the closure, source and wasm strategies: libpcap's exact per-packet value.
+ * and the closure, source and wasm strategies, per packet and as one batch
+ * (`runBatch`): libpcap's exact per-packet value.
  */
 import assert from "node:assert/strict";
 import { interpret } from "../src/bpf/interpret.ts";
-import { compile } from "../src/bpf/compile.ts";
+import { compile, type CompiledProgram } from "../src/bpf/compile.ts";
 import type { PacketContext } from "../src/bpf/packet_context.ts";
 import {
+  type CorpusCase,
+  type CorpusPacket,
   corpusSkipReason,
   loadCases,
   loadFileTable,
@@ -14,6 +17,45 @@ import {
   networkView,
   parseCorpusBytecode,
 } from "./_corpus.ts";
+
+/**
+ * The case's packets as one batch ({@linkcode PacketBatch}): every engine's
+ * `runBatch` must return libpcap's value for each.
+ */
+function batchAgrees(
+  testCase: CorpusCase,
+  packets: CorpusPacket[],
+  engines: CompiledProgram[],
+): void {
+  const kept = packets.flatMap((_, i) => testCase.results[i] === null ? [] : [i]);
+  const bytes = new Uint8Array(kept.reduce((sum, i) => sum + packets[i].data.length, 0));
+  const offsets = new Uint32Array(kept.length);
+  const capturedLengths = new Uint32Array(kept.length);
+  const wireLengths = new Uint32Array(kept.length);
+  const dataOffsets = new Uint32Array(kept.length);
+  let at = 0;
+  kept.forEach((index, i) => {
+    const packet = packets[index];
+    bytes.set(packet.data, at);
+    offsets[i] = at;
+    const view = testCase.base === "link" ? null : networkView(packet);
+    capturedLengths[i] = view?.end ?? packet.data.length;
+    wireLengths[i] = view?.wireLength ?? packet.wireLength;
+    dataOffsets[i] = view?.dataOffset ?? 0;
+    at += packet.data.length;
+  });
+  const results = new Uint32Array(kept.length);
+  for (const engine of engines) {
+    engine.runBatch!({ bytes, offsets, capturedLengths, wireLengths, dataOffsets }, results);
+    kept.forEach((index, i) => {
+      assert.equal(
+        results[i],
+        testCase.results[index],
+        `${engine.strategy} runBatch: ${testCase.file} packet ${index} "${testCase.expr}"`,
+      );
+    });
+  }
+}
 
 const skip = corpusSkipReason();
 if (skip !== undefined) console.warn(skip);
@@ -68,6 +110,7 @@ Deno.test({
         assert.equal(engines[2](packet.data, context), expected, `wasm: ${where}`);
         evaluated++;
       }
+      batchAgrees(testCase, packets, engines);
     }
     assert.ok(evaluated > 30000, `only ${evaluated} packets evaluated`);
     assert.ok(protochain > 0);

@@ -41,6 +41,7 @@ import {
 } from "./_packet_access.ts";
 import { REG_A, REG_X, RESULT, STATE_LENGTH } from "./_execute_state.ts";
 import { _step } from "./_execute_step.ts";
+import { _FRAME_CURSOR, type _FrameCursor } from "./_execute_batch.ts";
 
 // check-function-length: table (its inner function is the dispatch loop)
 /**
@@ -49,7 +50,8 @@ import { _step } from "./_execute_step.ts";
  * `NET`/`MAC` the header indices (-1: no link-layer header), `S` the state
  * array (`_execute_state.ts`) and `C` the context for ancillary loads; it
  * returns the program's result (uint32). Buffers whose indices do not fit in
- * int32 (past 2 GiB) go to `beyondInt32`.
+ * int32 (past 2 GiB) go to `beyondInt32`. A batch (`_execute_batch.ts`)
+ * passes {@linkcode _FRAME_CURSOR} as `C`, with the frame's bounds computed.
  *
  * The case labels are the operation numbers of `_dispatch_code.ts` written as
  * literals (named in a comment), dense from 0 so the JIT builds one jump
@@ -64,7 +66,7 @@ export function _executor(
   const run = function run(P: Uint8Array): number {
     // The context, as `arguments[1]`: with a second formal parameter, the usual
     // call with only a packet costs V8 an argument-padding step, about 3 ns here.
-    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    let C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
     // Indices are int32 here, so the JIT keeps them untagged in registers.
     let B = 0;
     let LE = P.length | 0;
@@ -72,22 +74,33 @@ export function _executor(
     let NET = 0;
     let MAC = -1;
     if (C !== undefined || LE !== P.length) {
-      const context = C ?? _EMPTY_CONTEXT;
-      const captureEnd = _captureEnd(P, context);
-      const base = _dataStart(context);
-      const wire = _wireLength(context, base, captureEnd);
-      const loadEnd = _loadEnd(base, captureEnd, wire);
-      const network = _networkStart(context, base);
-      const mac = _macStart(context);
-      if (
-        (loadEnd | 0) !== loadEnd || (base | 0) !== base || (network | 0) !== network ||
-        (mac | 0) !== mac || P.length > 0x7fffffff
-      ) return beyondInt32(P, C);
-      B = base | 0;
-      LE = loadEnd | 0;
-      W = wire;
-      NET = network | 0;
-      MAC = mac | 0;
+      if (C === _FRAME_CURSOR) {
+        // A frame of a batch (`_execute_batch.ts`): bounds computed, int32 checked.
+        const cursor = C as unknown as _FrameCursor;
+        B = cursor.base | 0;
+        LE = cursor.loadEnd | 0;
+        W = cursor.wire;
+        NET = B;
+        MAC = cursor.mac | 0;
+        C = cursor.context;
+      } else {
+        const context = C ?? _EMPTY_CONTEXT;
+        const captureEnd = _captureEnd(P, context);
+        const base = _dataStart(context);
+        const wire = _wireLength(context, base, captureEnd);
+        const loadEnd = _loadEnd(base, captureEnd, wire);
+        const network = _networkStart(context, base);
+        const mac = _macStart(context);
+        if (
+          (loadEnd | 0) !== loadEnd || (base | 0) !== base || (network | 0) !== network ||
+          (mac | 0) !== mac || P.length > 0x7fffffff
+        ) return beyondInt32(P, C);
+        B = base | 0;
+        LE = loadEnd | 0;
+        W = wire;
+        NET = network | 0;
+        MAC = mac | 0;
+      }
     }
     const K = code;
     let A = 0;

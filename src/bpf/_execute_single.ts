@@ -17,33 +17,64 @@
  * The result is picked with masks, without a branch, as the loop's return
  * pairs do (`_execute.ts` explains the masks): which target a packet takes is
  * data-dependent, and a mispredicted branch costs more than the whole test.
- * Everything is written inline: V8 does not always inline even a one-line
- * helper into these closures (measured 1 ns more per call), and operands
- * read from the `Int32Array` are untagged int32 where closure constants would
- * need checks.
+ * Each test is one small kernel of `_execute_kernels.ts`, `(P, B, LE, K)` → result, where `B` is the
+ * index of the program's offset 0 and `LE` where loads end: the per-packet
+ * closure (one function literal per kernel, so a caller's call site sees one
+ * function) computes them from the context, and the batch loop
+ * ({@linkcode PacketBatch}) from the batch's arrays, with no call per frame
+ * left once V8 inlines the kernel. Operands read from the `Int32Array` are
+ * untagged int32 where closure constants would need checks.
  *
  * @module
  */
 import type { PacketContext } from "./packet_context.ts";
 import { _captureEnd, _dataStart, _loadEnd, _wireLength } from "./_packet_access.ts";
 import { _RET, _RET_PAIR, _T_B, _T_B_EQ, _T_LEN, _T_W, _T_W_EQ } from "./_dispatch_code.ts";
+import type { _BatchRun } from "./_run_batch.ts";
+import {
+  _batch,
+  _equal1,
+  _equal2,
+  _equal4,
+  _length,
+  _range1,
+  _range2,
+  _range4,
+  EQUAL_1,
+  EQUAL_2,
+  LENGTH,
+  RANGE_1,
+  RANGE_2,
+  RETURN,
+} from "./_execute_kernels.ts";
 
 type _Run = (P: Uint8Array, C?: PacketContext) => number;
 
+/** A one-operation program: its per-packet function and its batch loop. */
+export interface _Single {
+  run: _Run;
+  runBatch: _BatchRun;
+}
+
 /** The closure for dispatch code that is one operation, or undefined when it is more. */
-export function _singleOperation(code: Int32Array): _Run | undefined {
+export function _singleOperation(code: Int32Array): _Single | undefined {
   const op = code[0];
-  if (op === _RET) return _returns(code[1] >>> 0);
+  if (op === _RET) {
+    const k = code[1] >>> 0;
+    return { run: _returns(k), runBatch: _batch(RETURN, code.subarray(1, 2)) };
+  }
   if (op >= _T_B_EQ + _RET_PAIR && op <= _T_W_EQ + _RET_PAIR) {
-    return _equalTest(op - _RET_PAIR - _T_B_EQ + 1, code);
+    const kind = EQUAL_1 + op - _RET_PAIR - _T_B_EQ;
+    return { run: _equalTest(kind, code), runBatch: _batch(kind, code) };
   }
   if (op >= _T_B + _RET_PAIR && op <= _T_W + _RET_PAIR) {
-    return _rangeTest(op - _RET_PAIR - _T_B + 1, code);
+    const kind = RANGE_1 + op - _RET_PAIR - _T_B;
+    return { run: _rangeTest(kind, code), runBatch: _batch(kind, code) };
   }
   if (op === _T_LEN && code[code[8]] === _RET && code[code[9]] === _RET) {
     // shift, mask, rangeMask, low, span, then the two returned values.
     const operands = Int32Array.of(...code.subarray(3, 8), code[code[8] + 1], code[code[9] + 1]);
-    return _lengthTest(operands);
+    return { run: _lengthTest(operands), runBatch: _batch(LENGTH, operands) };
   }
   return undefined;
 }
@@ -61,108 +92,64 @@ function _returns(k: number): _Run {
   } as _Run;
 }
 
-/** `[k] == v ? t : f` for a load of `size` bytes: `_T_*_EQ` + `_RET_PAIR`, operands k, v, t, f. */
-function _equalTest(size: number, K: Int32Array): _Run {
-  if (size === 1) {
+/** The per-packet function of an equality kernel (one literal each, see the module doc). */
+function _equalTest(kind: number, K: Int32Array): _Run {
+  if (kind === EQUAL_1) {
     return function run(P: Uint8Array): number {
       const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-      const B = C === undefined ? 0 : _dataStart(C);
-      const LE = C === undefined ? P.length : _contextLoadEnd(P, C, B);
-      const i = B + K[1];
-      if (i + 1 > LE) return 0;
-      const x = P[i] ^ K[2];
-      const f = K[4];
-      return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+      if (C === undefined) return _equal1(P, 0, P.length, K);
+      const B = _dataStart(C);
+      return _equal1(P, B, _contextLoadEnd(P, C, B), K);
     } as _Run;
   }
-  if (size === 2) {
+  if (kind === EQUAL_2) {
     return function run(P: Uint8Array): number {
       const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-      const B = C === undefined ? 0 : _dataStart(C);
-      const LE = C === undefined ? P.length : _contextLoadEnd(P, C, B);
-      const i = B + K[1];
-      if (i + 2 > LE) return 0;
-      const x = ((P[i] << 8) | P[i + 1]) ^ K[2];
-      const f = K[4];
-      return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+      if (C === undefined) return _equal2(P, 0, P.length, K);
+      const B = _dataStart(C);
+      return _equal2(P, B, _contextLoadEnd(P, C, B), K);
     } as _Run;
   }
   return function run(P: Uint8Array): number {
     const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    const B = C === undefined ? 0 : _dataStart(C);
-    const LE = C === undefined ? P.length : _contextLoadEnd(P, C, B);
-    const i = B + K[1];
-    if (i + 4 > LE) return 0;
-    const x = ((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) ^ K[2];
-    const f = K[4];
-    return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+    if (C === undefined) return _equal4(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _equal4(P, B, _contextLoadEnd(P, C, B), K);
   } as _Run;
 }
 
-/**
- * `(([k] >>> shift) & mask)` in a range ? t : f for a load of `size` bytes:
- * `_T_B`/`_T_H`/`_T_W` + `_RET_PAIR`, operands k, e (bytes from the data's
- * start to check), shift, mask, rangeMask, low, span, t, f.
- */
-function _rangeTest(size: number, K: Int32Array): _Run {
-  if (size === 1) {
+/** The per-packet function of a range kernel. */
+function _rangeTest(kind: number, K: Int32Array): _Run {
+  if (kind === RANGE_1) {
     return function run(P: Uint8Array): number {
       const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-      const B = C === undefined ? 0 : _dataStart(C);
-      const LE = C === undefined ? P.length : _contextLoadEnd(P, C, B);
-      if (B + (K[2] >>> 0) > LE) return 0;
-      const A = (P[B + K[1]] >>> K[3]) & K[4];
-      const d = ((A & K[5]) - K[6]) | 0;
-      const s = K[7];
-      const t = K[8];
-      return (t ^ ((t ^ K[9]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
+      if (C === undefined) return _range1(P, 0, P.length, K);
+      const B = _dataStart(C);
+      return _range1(P, B, _contextLoadEnd(P, C, B), K);
     } as _Run;
   }
-  if (size === 2) {
+  if (kind === RANGE_2) {
     return function run(P: Uint8Array): number {
       const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-      const B = C === undefined ? 0 : _dataStart(C);
-      const LE = C === undefined ? P.length : _contextLoadEnd(P, C, B);
-      if (B + (K[2] >>> 0) > LE) return 0;
-      const i = B + K[1];
-      const A = (((P[i] << 8) | P[i + 1]) >>> K[3]) & K[4];
-      const d = ((A & K[5]) - K[6]) | 0;
-      const s = K[7];
-      const t = K[8];
-      return (t ^ ((t ^ K[9]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
+      if (C === undefined) return _range2(P, 0, P.length, K);
+      const B = _dataStart(C);
+      return _range2(P, B, _contextLoadEnd(P, C, B), K);
     } as _Run;
   }
   return function run(P: Uint8Array): number {
     const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    const B = C === undefined ? 0 : _dataStart(C);
-    const LE = C === undefined ? P.length : _contextLoadEnd(P, C, B);
-    if (B + (K[2] >>> 0) > LE) return 0;
-    const i = B + K[1];
-    const A = (((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) >>> K[3]) & K[4];
-    const d = ((A & K[5]) - K[6]) | 0;
-    const s = K[7];
-    const t = K[8];
-    return (t ^ ((t ^ K[9]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
+    if (C === undefined) return _range4(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _range4(P, B, _contextLoadEnd(P, C, B), K);
   } as _Run;
 }
 
-/**
- * `ld len` tested (`_T_LEN`) with two targets that only return; without a
- * context, len is the packet's length. Operands: shift, mask, rangeMask,
- * low, span, t, f.
- */
+/** The per-packet function of the length kernel; without a context, len is the packet's length. */
 function _lengthTest(K: Int32Array): _Run {
   return function run(P: Uint8Array): number {
     const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    let W = P.length;
-    if (C !== undefined) {
-      const B = _dataStart(C);
-      W = _wireLength(C, B, _captureEnd(P, C));
-    }
-    const A = (W >>> K[0]) & K[1];
-    const d = ((A & K[2]) - K[3]) | 0;
-    const s = K[4];
-    const t = K[5];
-    return (t ^ ((t ^ K[6]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
+    if (C === undefined) return _length(P.length, K);
+    const B = _dataStart(C);
+    return _length(_wireLength(C, B, _captureEnd(P, C)), K);
   } as _Run;
 }

@@ -7,6 +7,7 @@ import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
+import { assertBatchAgrees } from "../../tests/_batch_agreement.ts";
 import {
   BPF_ABS,
   BPF_ALU,
@@ -66,6 +67,8 @@ function packets(): Uint8Array[] {
   return out;
 }
 const PACKETS = packets();
+/** A third of the packets, for the batch loop (every layout of tests/_batch_agreement.ts). */
+const BATCH = PACKETS.filter((_, i) => i % 3 === 2);
 const CONTEXTS: PacketContext[] = [
   {},
   { dataOffset: 14, networkOffset: 14, macOffset: 0 },
@@ -86,7 +89,10 @@ function patternValue(k: number, size: number): number {
   return v;
 }
 
-/** Runs a one-operation program, with and without a context, against interpret(). */
+/**
+ * Runs a one-operation program, with and without a context and as a batch,
+ * against interpret().
+ */
 function agree(program: Instruction[]): void {
   validate(program);
   const code = _encodeDispatch(_lower(program));
@@ -105,6 +111,7 @@ function agree(program: Instruction[]): void {
       );
     }
   }
+  assertBatchAgrees(run.runBatch, program, BATCH);
 }
 
 Deno.test("a program of one [k] test with two returns runs as one closure that agrees with interpret()", () => {

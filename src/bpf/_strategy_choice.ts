@@ -1,9 +1,11 @@
 /**
  * Which compile strategy {@linkcode compile} uses when none is asked for
  * (private): the fastest that this runtime allows, by the engine bench's
- * measurements (bench/RESULTS.md, "Engine backends (issue 12)") of the call
- * that `compile()` returns, `(packet, context) → result`, in Deno, Node and
- * Bun. Other engines (Firefox's) get V8's choice until measured.
+ * measurements (bench/RESULTS.md, "Engine backends (issue 12)", re-measured
+ * in "Closure engine, session 5 (issue 12)" with one call site per strategy)
+ * of the call that `compile()` returns, `(packet, context) → result`, in
+ * Deno, Node and Bun. Other engines (Firefox's) get V8's choice until
+ * measured.
  *
  * @module
  */
@@ -14,10 +16,11 @@ import { _resetWasmProbe, _wasmRefusal } from "./compile_wasm.ts";
  * From how many instructions a Wasm module called per packet (which copies
  * the packet into its memory, about 50 ns) beats generated source, and beats
  * closures, per JavaScript engine: measured with bench/engine_runtimes.ts on
- * 1 to 100 OR'ed expressions (20 to 746 instructions). On V8 (Deno, Node)
+ * 1 to 100 OR'ed expressions (20 to 734 instructions). On V8 (Deno, Node)
  * source wins at every size measured; on JavaScriptCore (Bun) Wasm overtakes
- * it between 503 and 746 instructions. Wasm overtakes closures near 100
- * instructions on both.
+ * it between 382 and 734 instructions (JSC's generated source varies from
+ * run to run past 400). Wasm overtakes closures between 67 and 130
+ * instructions on all three (session 5).
  */
 export const _CROSSINGS: Readonly<
   Record<"v8" | "javascriptcore", { wasmOverSource: number; wasmOverClosure: number }>

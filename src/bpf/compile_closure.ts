@@ -10,7 +10,10 @@ import { _lower } from "./_lower.ts";
 import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _singleOperation } from "./_execute_single.ts";
+import { _compareChain } from "./_execute_chain.ts";
 import { interpret } from "./interpret.ts";
+import type { _BatchRun } from "./_run_batch.ts";
+import { _executorBatch } from "./_execute_batch.ts";
 
 /**
  * Compiles an already validated program for the edge-safe path: lowered to
@@ -24,9 +27,13 @@ import { interpret } from "./interpret.ts";
  * keeps the loop's state in registers. A program that is one operation
  * (`ret #k`, or one `[k]` or `len` test whose two targets only return, as
  * `ip` or `len > 100`) runs as a closure over that operation's operands
- * instead, without the loop (`_execute_single.ts`). Allocates nothing per
+ * instead, without the loop (`_execute_single.ts`), and so does a compare
+ * chain on one load (`vlan`, `ip or ip6`: `_execute_chain.ts`). Allocates nothing per
  * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
- * from inside `context.random`.
+ * from inside `context.random`. Its `runBatch` runs the program over frames
+ * side by side in one buffer (a `PacketBatch`) with one call: a
+ * one-operation program's test then runs in the batch's loop, with no call
+ * per frame.
  *
  * Use {@linkcode compile}, which validates first.
  *
@@ -39,13 +46,20 @@ import { interpret } from "./interpret.ts";
  * import { compileClosure } from "./compile_closure.ts";
  * const accept = compileClosure([{ code: 0x06, jt: 0, jf: 0, k: 1 }]);
  * assert.equal(accept(new Uint8Array(0)), 1);
+ * const results = new Uint32Array(2);
+ * const batch = { bytes: new Uint8Array(8), offsets: Uint32Array.of(0, 4), capturedLengths: Uint32Array.of(4, 4) };
+ * accept.runBatch(batch, results);
+ * assert.deepEqual([...results], [1, 1]);
  * ```
  */
 export function compileClosure(
   program: Program,
-): (packet: Uint8Array, context?: PacketContext) => number {
-  const code = _encodeDispatch(_lower(program));
+): ((packet: Uint8Array, context?: PacketContext) => number) & { runBatch: _BatchRun } {
+  const lowered = _lower(program);
+  const code = _encodeDispatch(lowered);
+  const single = _singleOperation(code) ?? _compareChain(lowered);
+  if (single !== undefined) return Object.assign(single.run, { runBatch: single.runBatch });
   // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
-  return _singleOperation(code) ??
-    _executor(code, (packet, context) => interpret(program, packet, context));
+  const run = _executor(code, (packet, context) => interpret(program, packet, context));
+  return Object.assign(run, { runBatch: _executorBatch(run) });
 }

@@ -43,6 +43,7 @@ export { BpfSyntaxError, type BpfValidationCode, BpfValidationError } from "./er
 
 // Checking and running.
 export type { PacketContext } from "./packet_context.ts";
+export type { PacketBatch } from "./packet_batch.ts";
 export { validate, type ValidateOptions } from "./validate.ts";
 export {
   interpret,

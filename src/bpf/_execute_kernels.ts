@@ -1,0 +1,278 @@
+/**
+ * The test kernels of the small-program closures (private): each is a pure
+ * function `(P, B, LE, K)` → result, where `B` is the index of the program's
+ * offset 0, `LE` where loads end and `K` the operands; the per-packet
+ * closures (`_execute_single.ts`, `_execute_chain.ts`) and the batch loop
+ * here ({@linkcode _batch}) call them, and V8 inlines them into both.
+ *
+ * @module
+ */
+import type { PacketBatch } from "./packet_batch.ts";
+import { _batchCount, type _BatchRun, _frameEnd, _frameLoadEnd } from "./_run_batch.ts";
+
+/** The kernels, by number (the batch loop's `switch`). */
+export const EQUAL_1 = 0;
+export const EQUAL_2 = 1;
+export const EQUAL_4 = 2;
+export const RANGE_1 = 3;
+export const RANGE_2 = 4;
+export const RANGE_4 = 5;
+export const LENGTH = 6;
+export const RETURN = 7;
+export const CHAIN_1 = 8;
+export const CHAIN_2 = 9;
+export const CHAIN_4 = 10;
+export const MEMBER_1 = 11;
+export const MEMBER_2 = 12;
+export const MEMBER_4 = 13;
+
+/** `[k] == v ? t : f`, one byte: `_T_B_EQ` + `_RET_PAIR`, operands k, v, t, f. */
+export function _equal1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[1];
+  if (i + 1 > LE) return 0;
+  const x = P[i] ^ K[2];
+  const f = K[4];
+  return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+}
+
+/** `[k] == v ? t : f`, two bytes. */
+export function _equal2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[1];
+  if (i + 2 > LE) return 0;
+  const x = ((P[i] << 8) | P[i + 1]) ^ K[2];
+  const f = K[4];
+  return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+}
+
+/** `[k] == v ? t : f`, four bytes. */
+export function _equal4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[1];
+  if (i + 4 > LE) return 0;
+  const x = ((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) ^ K[2];
+  const f = K[4];
+  return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+}
+
+/**
+ * `((A >>> shift) & mask)` in a range ? t : f, A loaded: operands from K[3]
+ * on (shift, mask, rangeMask, low, span, t, f).
+ */
+function _inRange(A: number, K: Int32Array): number {
+  const a = (A >>> K[3]) & K[4];
+  const d = ((a & K[5]) - K[6]) | 0;
+  const s = K[7];
+  const t = K[8];
+  return (t ^ ((t ^ K[9]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
+}
+
+/**
+ * The range test on one byte: `_T_B` + `_RET_PAIR`, operands k, e (bytes
+ * from the data's start to check), shift, mask, rangeMask, low, span, t, f.
+ */
+export function _range1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  if (B + (K[2] >>> 0) > LE) return 0;
+  return _inRange(P[B + K[1]], K);
+}
+
+/** The range test on two bytes. */
+export function _range2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  if (B + (K[2] >>> 0) > LE) return 0;
+  const i = B + K[1];
+  return _inRange((P[i] << 8) | P[i + 1], K);
+}
+
+/** The range test on four bytes. */
+export function _range4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  if (B + (K[2] >>> 0) > LE) return 0;
+  const i = B + K[1];
+  return _inRange((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3], K);
+}
+
+/**
+ * `ld len` tested (`_T_LEN`) with two targets that only return, for the wire
+ * length W. Operands: shift, mask, rangeMask, low, span, t, f.
+ */
+export function _length(W: number, K: Int32Array): number {
+  const A = (W >>> K[0]) & K[1];
+  const d = ((A & K[2]) - K[3]) | 0;
+  const s = K[4];
+  const t = K[5];
+  return (t ^ ((t ^ K[6]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
+}
+
+/**
+ * A compare chain on one loaded value `A`: from node `n = 1` of `K`, each
+ * node (7 operands: shift, mask, rangeMask, low, span, then the targets if
+ * true and if false) sets `A = (A >>> shift) & mask` and tests
+ * `((A & rangeMask) - low) >>> 0 <= span`, as `_lower`'s fused tests do; a
+ * target at or above 0 is the next node's index in `K`, one below 0 is
+ * `~i`, the index in `K` of the value returned.
+ */
+export function _chainFrom(A: number, K: Int32Array): number {
+  let n = 1;
+  for (;;) {
+    A = (A >>> K[n]) & K[n + 1];
+    n = ((A & K[n + 2]) - K[n + 3]) >>> 0 <= (K[n + 4] >>> 0) ? K[n + 5] : K[n + 6];
+    if (n < 0) return K[~n] >>> 0;
+  }
+}
+
+/**
+ * Whether `A` is one of a list (a chain of `jeq` whose true edges all return
+ * the same value): `K` holds k, t, f, then the values from `K[3]` on. The
+ * values are compared one after another, with no load depending on a
+ * compare, where a chain's walk loads each next node's index first.
+ */
+export function _memberOf(A: number, K: Int32Array): number {
+  for (let j = 3; j < K.length; j++) if (A === K[j]) return K[1] >>> 0;
+  return K[2] >>> 0;
+}
+
+/** Whether `[k]`, one byte, is one of a list (`_memberOf`). */
+export function _member1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 1 > LE) return 0;
+  return _memberOf(P[i], K);
+}
+
+/** Whether `[k]`, two bytes, is one of a list. */
+export function _member2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 2 > LE) return 0;
+  return _memberOf((P[i] << 8) | P[i + 1], K);
+}
+
+/** Whether `[k]`, four bytes, is one of a list. */
+export function _member4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 4 > LE) return 0;
+  return _memberOf((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3], K);
+}
+
+/** A compare chain on `[k]`, one byte (`K[0]` = k). */
+export function _chain1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 1 > LE) return 0;
+  return _chainFrom(P[i], K);
+}
+
+/** A compare chain on `[k]`, two bytes. */
+export function _chain2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 2 > LE) return 0;
+  return _chainFrom((P[i] << 8) | P[i + 1], K);
+}
+
+/** A compare chain on `[k]`, four bytes. */
+export function _chain4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 4 > LE) return 0;
+  return _chainFrom((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3], K);
+}
+
+/** The batch function of a kernel: checks the batch, then runs {@linkcode _kernelLoop}. */
+export function _batch(kind: number, K: Int32Array): _BatchRun {
+  return function runBatch(batch: PacketBatch, results: Uint32Array): void {
+    _kernelLoop(kind, K, batch, results, _batchCount(batch, results));
+  };
+}
+
+/**
+ * The batch loop of a kernel: the `switch` picks the kernel once per batch,
+ * and each case's loop calls one kernel (a monomorphic call V8 inlines),
+ * with each frame's bounds from the batch's arrays. The checks are done by
+ * the caller: a call V8 does not inline ahead of the loop (`_batchCount`)
+ * measured about 1 ns a frame slower.
+ */
+function _kernelLoop(
+  kind: number,
+  K: Int32Array,
+  batch: PacketBatch,
+  results: Uint32Array,
+  n: number,
+): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  switch (kind) {
+    case EQUAL_1:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _equal1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case EQUAL_2:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _equal2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case EQUAL_4:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _equal4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case RANGE_1:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _range1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case RANGE_2:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _range2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case RANGE_4:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _range4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case CHAIN_1:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _chain1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case CHAIN_2:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _chain2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case CHAIN_4:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _chain4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case MEMBER_1:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _member1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case MEMBER_2:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _member2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case MEMBER_4:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        results[i] = _member4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case LENGTH:
+      for (let i = 0; i < n; i++) {
+        const B = D === undefined ? O[i] : O[i] + D[i];
+        const E = _frameEnd(P, O[i], L[i]);
+        results[i] = _length(W === undefined ? (E > B ? E - B : 0) : W[i], K);
+      }
+      return;
+    default:
+      results.fill(K[0] >>> 0, 0, n);
+  }
+}
