@@ -11,7 +11,6 @@ import { _RecordRouter, type _RunSink } from "../stream/_record_router.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
 import { _WorkerSplit } from "./_worker_split.ts";
 import { UsageError } from "../args/usage_error.ts";
-import { cpuUsage } from "node:process";
 import { _idleCore } from "./_idle_core.ts";
 
 /** `--threads`: `"1"` one thread, `"2"` always two, `"auto"` two when it pays. */
@@ -48,6 +47,21 @@ export interface _ThreadedRouterOptions {
    * @default {false}
    */
   waitForWorker?: boolean;
+  /**
+   * The process's CPU time in milliseconds, which `auto` weighs the rules
+   * with (the shell's `Deno.cpuUsage`/`process.cpuUsage`: importing
+   * `node:process` here would cost every run about 10 ms of start-up).
+   *
+   * @default {performance.now} (wall time)
+   */
+  cpuMs?: () => number;
+  /**
+   * The one-minute load average (`undefined`: unknown, a core is taken to
+   * be idle).
+   *
+   * @default {() => undefined}
+   */
+  loadAverage?: () => number | undefined;
 }
 
 /**
@@ -66,6 +80,8 @@ export class _ThreadedRouter extends _RecordRouter {
   #probedMs = 0;
   #windows = 0;
   #slowBefore = false;
+  readonly #cpuMs: () => number;
+  readonly #loadAverage: () => number | undefined;
 
   constructor(
     rules: CompiledRuleSet,
@@ -81,6 +97,8 @@ export class _ThreadedRouter extends _RecordRouter {
     super(rules, { split: threads === "1" ? undefined : split });
     this.#rules = rules;
     this.#split = split;
+    this.#cpuMs = router.cpuMs ?? (() => performance.now());
+    this.#loadAverage = router.loadAverage ?? (() => undefined);
     // A rule set without rules costs nothing to classify.
     this.#probing = threads === "auto" && rules.ruleSet.chains.some((c) => c.rules.length > 0);
     if (threads === "2" && split.start() && router.waitForWorker) split.waitReady();
@@ -97,9 +115,9 @@ export class _ThreadedRouter extends _RecordRouter {
     dropped?: _RunSink,
   ): CaptureFormatError | undefined {
     if (!this.#probing) return super.push(chunk, accepted, dropped);
-    const began = _cpuMs();
+    const began = this.#cpuMs();
     const error = super.push(chunk, accepted, dropped);
-    this.#probedMs += _cpuMs() - began;
+    this.#probedMs += this.#cpuMs() - began;
     this.#probedBytes += chunk.length;
     if (this.#probedBytes >= _WINDOW_BYTES) this.#decide();
     return error;
@@ -116,7 +134,7 @@ export class _ThreadedRouter extends _RecordRouter {
     if (slow && this.#slowBefore) {
       this.#probing = false;
       // Without an idle core the worker competes with the main thread.
-      if (_idleCore()) this.#split.start();
+      if (_idleCore(this.#loadAverage())) this.#split.start();
     }
     this.#slowBefore = slow;
     if (windows === _WINDOWS) this.#probing = false;
@@ -151,10 +169,4 @@ export function _threadsOption(value: string | undefined): _Threads {
     `Cannot run filter: --threads must be 1, 2 or auto (got "${value}")`,
     "filter",
   );
-}
-
-/** The process's CPU time (user and system) in milliseconds. */
-function _cpuMs(): number {
-  const { user, system } = cpuUsage();
-  return (user + system) / 1000;
 }

@@ -100,6 +100,39 @@ function _openBlocks(path: string): Promise<BlockSource> {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file));
 }
 
+/** The one-minute load average: `Deno.loadavg` (needs --allow-sys), else /proc/loadavg. */
+function _loadAverage(): number | undefined {
+  try {
+    return Deno.loadavg()[0];
+  } catch {
+    // Linux without that permission: the same figure from procfs (--allow-read).
+  }
+  try {
+    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The CPU time of this thread in milliseconds, from Linux's
+ * `/proc/thread-self/schedstat` (nanoseconds on the CPU; about 3 µs a read),
+ * or wall time where that cannot be read. (Not `node:process`: loading it
+ * costs every run about 10 ms of start-up.)
+ */
+function _threadCpuMs(): number {
+  if (_schedstat) {
+    try {
+      return Number(Deno.readTextFileSync(_SCHEDSTAT).split(" ")[0]) / 1e6;
+    } catch {
+      _schedstat = false;
+    }
+  }
+  return performance.now();
+}
+const _SCHEDSTAT = "/proc/thread-self/schedstat";
+let _schedstat = true;
+
 // The standard streams are made on first use: `filter` reads and writes
 // with blocking calls, and the Web Streams implementation is then never
 // loaded (start-up).
@@ -131,6 +164,8 @@ const io: CliIo = {
   isTerminal: () => Deno.stderr.isTerminal(),
   env: (name) => Deno.env.get(name),
   now: () => performance.now(),
+  cpuMs: _threadCpuMs,
+  loadAverage: _loadAverage,
 };
 
 if (import.meta.main) {
