@@ -134,7 +134,8 @@ export class _ThreadedRouter extends _RecordRouter {
     if (slow && this.#slowBefore) {
       this.#probing = false;
       // Without an idle core the worker competes with the main thread.
-      if (_idleCore(this.#loadAverage())) this.#split.start();
+      const cores = globalThis.navigator?.hardwareConcurrency;
+      if (_idleCore(this.#loadAverage(), cores)) this.#split.start();
     }
     this.#slowBefore = slow;
     if (windows === _WINDOWS) this.#probing = false;
