@@ -3,8 +3,9 @@
  * `Deno.args`, standard streams, files and the exit status. Everything else
  * is {@linkcode runCli} on injected I/O.
  *
- * Run: `deno task cli COMMAND ...`, or install once with
- * `deno install -g -A -n bpfstream src/cli/main.ts`.
+ * Users run its bundle, `src/cli/dist/bpfstream.js` (`deno task cli COMMAND
+ * ...`, or installed as in the README), built by `deno task build:cli`; `deno
+ * run -A src/cli/main.ts` runs the sources.
  *
  * @module
  */
