@@ -13,13 +13,13 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-MWPLM5EK.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-NYWT65MY.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-LS4UXDMQ.js").then((m) => m.checkCommand) },
+  { name: "filter", load: () => import("./filter_command-4WWJGWN2.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-JKYOZPUS.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-RNYQRDH5.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-I6VKEDL4.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-YDNKWPFI.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-IR243B3C.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-IXMSVCAY.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-WFTTXNVZ.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-SYNT2SDS.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-SG5Z6CTA.js").then((m) => m.serveCommand) }
 ];

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-HDC6CWEK.js";
+} from "./chunk-D2O25NMZ.js";
 import {
   compileRuleSet
-} from "./chunk-7ZHREHNE.js";
+} from "./chunk-CMIB743U.js";
 import "./chunk-GZKJTPDB.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-HCDDWVVN.js";

@@ -197,6 +197,41 @@ function _readsAncillary(program) {
   return false;
 }
 
+// src/rules/_needs_frame_description.ts
+var _MSH_MAX = 60;
+var _NEGATIVE = 2147483648;
+function _needsFrameDescription(program) {
+  let maxX = 0;
+  let xUnknown = false;
+  let indexed = false;
+  let largestIndexedK = 0;
+  for (const { code, k } of program) {
+    const offset = k >>> 0;
+    switch (code) {
+      case BPF_LD | BPF_W | BPF_ABS:
+      case BPF_LD | BPF_H | BPF_ABS:
+      case BPF_LD | BPF_B | BPF_ABS:
+      case BPF_LDX | BPF_B | BPF_MSH:
+        if (offset >= _NEGATIVE) return true;
+        if (code === (BPF_LDX | BPF_B | BPF_MSH) && maxX < _MSH_MAX) maxX = _MSH_MAX;
+        break;
+      case BPF_LD | BPF_W | BPF_IND:
+      case BPF_LD | BPF_H | BPF_IND:
+      case BPF_LD | BPF_B | BPF_IND:
+        indexed = true;
+        if (offset > largestIndexedK) largestIndexedK = offset;
+        break;
+      case BPF_LDX | BPF_W | BPF_IMM:
+        if (offset > maxX) maxX = offset;
+        break;
+      default:
+        if ((code & 7) === BPF_LDX || code === (BPF_MISC | BPF_TAX)) xUnknown = true;
+    }
+  }
+  if (!indexed) return false;
+  return xUnknown || largestIndexedK + maxX >= _NEGATIVE;
+}
+
 // src/rules/_match_tests.ts
 var _BASE_NETWORK = 0;
 var _BASE_LINK = 1;
@@ -308,6 +343,7 @@ function _compileValidated(program, settings) {
     compiled = strategy !== "interpret" ? compile(program, { strategy, maxInstructions: 4096 }) : (packet, context) => interpret(program, packet, context);
     settings.compiled.set(key, compiled);
     if (_readsAncillary(program)) settings.ancillary.demand();
+    if (_needsFrameDescription(program)) settings.frameDescription.demand();
   }
   return compiled;
 }
@@ -2702,6 +2738,14 @@ function _newContext() {
     vlanTpid: 0
   };
 }
+function _fillLinkContext(l, frame, networkOffset) {
+  const start = frame.start;
+  l.dataOffset = start;
+  l.macOffset = start;
+  l.networkOffset = networkOffset >= 0 ? start + networkOffset : start;
+  l.wireLength = frame.wireLength;
+  l.end = start + frame.capturedLength;
+}
 function _fillAncillary(context, frame, d) {
   context.protocol = d.protocol;
   context.pktType = d.pktType;
@@ -2756,11 +2800,7 @@ var FrameContext = class {
     const start = frame.start;
     if (base !== "network") {
       const l = this.link;
-      l.dataOffset = start;
-      l.macOffset = start;
-      l.networkOffset = d.networkOffset >= 0 ? start + d.networkOffset : start;
-      l.wireLength = frame.wireLength;
-      l.end = start + frame.capturedLength;
+      _fillLinkContext(l, frame, d.networkOffset);
       if (ancillary) _fillAncillary(l, frame, d);
     }
     if (base === "link") return true;
@@ -3062,6 +3102,13 @@ function _makeEachWalk(walk) {
     }
   };
 }
+function _runsOnlyPrograms(ruleSet) {
+  return ruleSet.chains.every(
+    (chain) => chain.rules.every(
+      (rule) => rule.base === "link" && rule.matches.every((match) => match.kind === "bpf" || match.kind === "comment")
+    )
+  );
+}
 function _makeClassifier(parts) {
   const { ruleSet, entry, byIp, chains } = parts;
   const counters = _newCounters(parts);
@@ -3102,9 +3149,20 @@ function _makeClassifier(parts) {
   const ancillary = parts.ancillary;
   if (parts.fields.some((f) => f.kind === _F_ANCILLARY)) ancillary.needed = true;
   contexts.ancillary = ancillary.needed;
+  const description = parts.frameDescription;
+  if (bases !== "link" || indexed || byIp || !_runsOnlyPrograms(ruleSet)) description.needed = true;
+  let describe = description.needed || ancillary.needed;
+  const describeNow = () => {
+    describe = true;
+    if (state.frame !== void 0) contexts.load(state.frame, bases);
+  };
+  description.onDemand = () => {
+    if (!describe) describeNow();
+  };
   ancillary.onDemand = () => {
     contexts.ancillary = true;
-    if (state.frame !== void 0) contexts.fillAncillary(state.frame);
+    if (!describe) describeNow();
+    else if (state.frame !== void 0) contexts.fillAncillary(state.frame);
   };
   const classify = (frame) => {
     walk.decided = -1;
@@ -3112,8 +3170,9 @@ function _makeClassifier(parts) {
     state.frame = frame;
     const bytes = frame.bytes;
     state.bytes = bytes;
-    contexts.load(frame, bases);
-    const isIp = contexts.isIp;
+    if (describe) contexts.load(frame, bases);
+    else _fillLinkContext(state.link, frame, -1);
+    const isIp = describe && contexts.isIp;
     state.isIp = isIp;
     if (isIp) state.networkStart = frame.start + d.networkOffset;
     const size = byIp && isIp ? d.networkWireLength : frame.wireLength;
@@ -3219,7 +3278,8 @@ var _RuleSetBuilder = class {
       strategy,
       maxInstructions: options?.maxInstructions ?? 64,
       compiled: /* @__PURE__ */ new Map(),
-      ancillary: new _AncillaryDemand()
+      ancillary: new _AncillaryDemand(),
+      frameDescription: new _AncillaryDemand()
     };
     const evaluation = options?.evaluation ?? (strategy === "interpret" ? "rule-by-rule" : "indexed");
     if (evaluation !== "indexed" && evaluation !== "rule-by-rule") {
@@ -3330,6 +3390,7 @@ var _RuleSetBuilder = class {
       anyNetwork: this.#anyNetwork,
       anyLink: this.#anyLink,
       ancillary: this.#settings.ancillary,
+      frameDescription: this.#settings.frameDescription,
       walks: this.#walks
     });
   }

@@ -20,7 +20,7 @@ import {
 } from "./chunk-YHY47YXI.js";
 import {
   compileRuleSet
-} from "./chunk-7ZHREHNE.js";
+} from "./chunk-CMIB743U.js";
 import "./chunk-GZKJTPDB.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-KUVPBSRH.js";

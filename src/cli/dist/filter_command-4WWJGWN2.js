@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-HDC6CWEK.js";
+} from "./chunk-D2O25NMZ.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-7ZHREHNE.js";
+} from "./chunk-CMIB743U.js";
 import "./chunk-GZKJTPDB.js";
 import "./chunk-2YXJRQPO.js";
 import {

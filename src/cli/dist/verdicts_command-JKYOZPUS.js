@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-CLZBD3JV.js";
+} from "./chunk-SBLBNAES.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-YHY47YXI.js";
-import "./chunk-7ZHREHNE.js";
+import "./chunk-CMIB743U.js";
 import "./chunk-GZKJTPDB.js";
 import "./chunk-2YXJRQPO.js";
 import {

@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-CLZBD3JV.js";
+} from "./chunk-SBLBNAES.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-YHY47YXI.js";
-import "./chunk-7ZHREHNE.js";
+import "./chunk-CMIB743U.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

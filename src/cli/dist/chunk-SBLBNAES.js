@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-7ZHREHNE.js";
+} from "./chunk-CMIB743U.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
