@@ -90,7 +90,7 @@ function _writeAllStream(writer: _SyncWriter): WritableStream<Uint8Array> {
 
 /**
  * The capture input of `filter`, read on this thread with blocking reads
- * into one recycled 1 MiB buffer: from a regular file a read is a copy from
+ * into one recycled 256 KiB buffer: from a regular file a read is a copy from
  * the page cache, from a pipe it takes what is waiting. (A reader thread
  * handing blocks over cost more CPU than it saved, in every mode measured:
  * bench/RESULTS.md, issue 12.)

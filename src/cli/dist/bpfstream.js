@@ -149,7 +149,7 @@ async function runCli(args, io2) {
 // src/cli/_sync_block_source.ts
 var _PIPE_READ = 1 << 16;
 function _syncBlockSource(reader, options = {}) {
-  const blockSize = options.blockSize ?? 1 << 20;
+  const blockSize = options.blockSize ?? 1 << 18;
   const free = [];
   let ended = false;
   let closed = false;
