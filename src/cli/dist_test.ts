@@ -90,3 +90,14 @@ Deno.test("the bundled CLI filters, counts and fails as the source does", async 
     assert.deepEqual(actual, expected, args.join(" "));
   }
 });
+
+Deno.test("the README's install line and `deno task cli` run the bundle", async () => {
+  const entry = "src/cli/dist/bpfstream.js";
+  await Deno.stat(new URL(entry, root));
+  const readme = await Deno.readTextFile(new URL("README.md", root));
+  const installs = readme.split("\n").filter((line) => line.startsWith("deno install -g"));
+  assert.ok(installs.length >= 1);
+  for (const line of installs) assert.ok(line.endsWith(` ${entry}`), line);
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).tasks;
+  assert.ok(tasks.cli.endsWith(` ${entry}`), tasks.cli);
+});
