@@ -21,9 +21,15 @@ const _WINDOW_BYTES = 4 << 20;
 /** `auto` decides within this many windows. */
 const _WINDOWS = 16;
 /**
+ * `auto` times one block in this many (a reading of the CPU clock costs
+ * about 3 µs on Linux: two per block were 1% of a one-rule run's CPU).
+ */
+const _TIME_EVERY = 4;
+/**
  * `auto` starts the second thread when routing (decoding, classifying,
  * gathering the runs; not reading or writing) takes at least this much CPU
- * time per MiB of input in two windows in a row after the first (CPU time:
+ * time per MiB of input (of the blocks timed) in two windows in a row after
+ * the first (CPU time:
  * a loaded machine makes the rules look less costly than wall time would).
  * Measured (bench/RESULTS.md, issue 11, session 4): no rule or one `--expr`
  * costs 0.2 ms/MiB once warm; 100 diverse rules about 2; 1,000 about 5-8 once
@@ -77,7 +83,9 @@ export class _ThreadedRouter extends _RecordRouter {
   readonly #split: _WorkerSplit;
   #probing: boolean;
   #probedBytes = 0;
+  #timedBytes = 0;
   #probedMs = 0;
+  #blocks = 0;
   #windows = 0;
   #slowBefore = false;
   readonly #cpuMs: () => number;
@@ -115,9 +123,15 @@ export class _ThreadedRouter extends _RecordRouter {
     dropped?: _RunSink,
   ): CaptureFormatError | undefined {
     if (!this.#probing) return super.push(chunk, accepted, dropped);
-    const began = this.#cpuMs();
-    const error = super.push(chunk, accepted, dropped);
-    this.#probedMs += this.#cpuMs() - began;
+    let error: CaptureFormatError | undefined;
+    if (this.#blocks++ % _TIME_EVERY === 0) {
+      const began = this.#cpuMs();
+      error = super.push(chunk, accepted, dropped);
+      this.#probedMs += this.#cpuMs() - began;
+      this.#timedBytes += chunk.length;
+    } else {
+      error = super.push(chunk, accepted, dropped);
+    }
     this.#probedBytes += chunk.length;
     if (this.#probedBytes >= _WINDOW_BYTES) this.#decide();
     return error;
@@ -126,8 +140,8 @@ export class _ThreadedRouter extends _RecordRouter {
   /** After each window of input: start the worker once two windows in a
    * row were slow; stop timing after the last window. */
   #decide(): void {
-    const msPerMib = this.#probedMs / (this.#probedBytes / (1 << 20));
-    this.#probedMs = this.#probedBytes = 0;
+    const msPerMib = this.#timedBytes > 0 ? this.#probedMs / (this.#timedBytes / (1 << 20)) : 0;
+    this.#probedMs = this.#probedBytes = this.#timedBytes = 0;
     const windows = ++this.#windows;
     // The first window compiles the rules lazily as frames first reach them.
     const slow = windows > 1 && msPerMib >= _SLOW_MS_PER_MIB;

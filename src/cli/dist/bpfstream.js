@@ -13,7 +13,7 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-4WWJGWN2.js").then((m) => m.filterCommand) },
+  { name: "filter", load: () => import("./filter_command-QOH3U52O.js").then((m) => m.filterCommand) },
   { name: "verdicts", load: () => import("./verdicts_command-JKYOZPUS.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-RNYQRDH5.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-I6VKEDL4.js").then((m) => m.compileCommand) },

@@ -664,13 +664,16 @@ function _idleCore(load, cores) {
 // src/cli/_threaded_router.ts
 var _WINDOW_BYTES = 4 << 20;
 var _WINDOWS = 16;
+var _TIME_EVERY = 4;
 var _SLOW_MS_PER_MIB = 20;
 var _ThreadedRouter = class extends _RecordRouter {
   #rules;
   #split;
   #probing;
   #probedBytes = 0;
+  #timedBytes = 0;
   #probedMs = 0;
+  #blocks = 0;
   #windows = 0;
   #slowBefore = false;
   #cpuMs;
@@ -695,9 +698,15 @@ var _ThreadedRouter = class extends _RecordRouter {
   }
   push(chunk, accepted, dropped) {
     if (!this.#probing) return super.push(chunk, accepted, dropped);
-    const began = this.#cpuMs();
-    const error = super.push(chunk, accepted, dropped);
-    this.#probedMs += this.#cpuMs() - began;
+    let error;
+    if (this.#blocks++ % _TIME_EVERY === 0) {
+      const began = this.#cpuMs();
+      error = super.push(chunk, accepted, dropped);
+      this.#probedMs += this.#cpuMs() - began;
+      this.#timedBytes += chunk.length;
+    } else {
+      error = super.push(chunk, accepted, dropped);
+    }
     this.#probedBytes += chunk.length;
     if (this.#probedBytes >= _WINDOW_BYTES) this.#decide();
     return error;
@@ -705,8 +714,8 @@ var _ThreadedRouter = class extends _RecordRouter {
   /** After each window of input: start the worker once two windows in a
    * row were slow; stop timing after the last window. */
   #decide() {
-    const msPerMib = this.#probedMs / (this.#probedBytes / (1 << 20));
-    this.#probedMs = this.#probedBytes = 0;
+    const msPerMib = this.#timedBytes > 0 ? this.#probedMs / (this.#timedBytes / (1 << 20)) : 0;
+    this.#probedMs = this.#probedBytes = this.#timedBytes = 0;
     const windows = ++this.#windows;
     const slow = windows > 1 && msPerMib >= _SLOW_MS_PER_MIB;
     if (slow && this.#slowBefore) {
