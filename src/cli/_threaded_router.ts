@@ -54,9 +54,10 @@ export interface _ThreadedRouterOptions {
    */
   waitForWorker?: boolean;
   /**
-   * The process's CPU time in milliseconds, which `auto` weighs the rules
-   * with (the shell's `Deno.cpuUsage`/`process.cpuUsage`: importing
-   * `node:process` here would cost every run about 10 ms of start-up).
+   * A CPU clock in milliseconds, which `auto` weighs the rules with: from
+   * the shell (`main.ts`: this thread's CPU time on Linux; `node_main.ts`:
+   * `process.cpuUsage`). Importing `node:process` here would cost every run
+   * about 10 ms of start-up.
    *
    * @default {performance.now} (wall time)
    */

@@ -72,9 +72,9 @@ export interface CliIo {
   /** Milliseconds on a monotonic clock. @default {performance.now} */
   now?: () => number;
   /**
-   * The CPU time (user and system) this process has used, in milliseconds:
-   * `filter --threads auto` weighs the rules with it. Where absent, the
-   * clock ({@linkcode CliIo.now}) stands in.
+   * The CPU time (user and system) this process, or its main thread, has
+   * used, in milliseconds: `filter --threads auto` weighs the rules with it.
+   * Where absent, the clock ({@linkcode CliIo.now}) stands in.
    */
   cpuMs?: () => number;
   /**
