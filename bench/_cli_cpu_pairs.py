@@ -10,8 +10,10 @@ Prints the median and first quartile of wall and CPU time per entry.
 Usage:
   MODE=stdin|file|pipe python3 bench/_cli_cpu_pairs.py RUNS INPUT OUTFILE LABEL:DIR... [LABEL:tcpdump]
 
-  DIR is a checkout of bpfstream (e.g. `git archive REV | tar -x -C DIR`);
-  `tcpdump` runs tcpdump instead. DENO (environment) is the deno binary
+  DIR is a checkout of bpfstream (e.g. `git archive REV | tar -x -C DIR`),
+  run as users run it: its bundle src/cli/dist/bpfstream.js, or
+  src/cli/main.ts in a checkout from before the bundle; `tcpdump` runs
+  tcpdump instead. DENO (environment) is the deno binary
   (default: deno on PATH, else the one npx -y deno@2.9.6 runs).
 """
 import os
@@ -41,7 +43,10 @@ def _command(where: str, mode: str, capture: str, out: str):
         source = capture if mode == "file" else "-"
         target = out if mode == "file" else "-"
         return ["tcpdump", "-r", source, "-w", target, FILTER], None
-    command = [DENO, "run", "--allow-read", "--allow-write", "--allow-env", "src/cli/main.ts",
+    entry = "src/cli/dist/bpfstream.js"
+    if not os.path.exists(os.path.join(where, entry)):
+        entry = "src/cli/main.ts"
+    command = [DENO, "run", "--allow-read", "--allow-write", "--allow-env", entry,
                "filter", "--base", "link", "--expr", FILTER]
     return command + ([capture] if mode == "file" else []), where
 
@@ -74,7 +79,8 @@ def _run(where: str, mode: str, capture: str, out: str):
 def main() -> None:
     if len(sys.argv) < 5:
         sys.exit(__doc__)
-    runs, capture, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    # Absolute: each checkout runs in its own folder.
+    runs, capture, out = int(sys.argv[1]), os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
     entries = [arg.split(":", 1) for arg in sys.argv[4:]]
     mode = os.environ.get("MODE", "stdin")
     results = {label: [] for label, _ in entries}

@@ -14,7 +14,8 @@
 # Usage: bench/cli_vs_tcpdump.sh [RUNS] [--no-big]
 #   RUNS      timed runs of each tool in each mode (default 7, at least 5)
 #   --no-big  skip the 2 GB peak-RSS measurement
-#   BPFSTREAM_DIR=DIR (environment) runs the CLI of another checkout, e.g. an
+#   BPFSTREAM_DIR=DIR (environment) runs the CLI of another checkout (its
+#   src/cli/dist/bpfstream.js, else src/cli/main.ts), e.g. an
 #   older commit from `git archive REV | tar -x -C DIR`, against tcpdump.
 # Needs: deno (or npx); tcpdump, bc and /usr/bin/time (installed with apt-get
 # where missing). Data goes to bench/data (git-ignored).
@@ -47,8 +48,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   (apt-get update -qq && apt-get install -y -qq "${missing[@]}") > /dev/null
 fi
 TIME=/usr/bin/time
-BPFSTREAM=("$DENO" run --allow-read --allow-write --allow-env
-  "${BPFSTREAM_DIR:-.}/src/cli/main.ts" filter --base link --expr "$FILTER")
+# The command as users run it: the bundle (src/cli/dist), or the sources of a
+# checkout from before it.
+ENTRY=${BPFSTREAM_DIR:-.}/src/cli/dist/bpfstream.js
+[ -f "$ENTRY" ] || ENTRY=${BPFSTREAM_DIR:-.}/src/cli/main.ts
+BPFSTREAM=("$DENO" run --allow-read --allow-write --allow-env "$ENTRY" filter --base link --expr "$FILTER")
 TCPDUMP=(tcpdump -r)
 
 mkdir -p "$DATA"
@@ -89,7 +93,7 @@ ratio() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 
 echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //')"
 echo "input: $CAPTURE, $(stat -L -c %s "$CAPTURE") bytes; filter '$FILTER' (--base link); $RUNS runs per cell, medians"
-echo "bpfstream: ${BPFSTREAM_DIR:-.}/src/cli/main.ts ($(git -C "${BPFSTREAM_DIR:-.}" log -1 --format=%h 2> /dev/null || echo "not a git checkout"))"
+echo "bpfstream: $ENTRY ($(git -C "${BPFSTREAM_DIR:-.}" log -1 --format=%h 2> /dev/null || echo "not a git checkout"))"
 echo
 echo "| mode | bpfstream wall | tcpdump wall | wall ratio | bpfstream CPU | tcpdump CPU | CPU ratio | output |"
 echo "|---|---|---|---|---|---|---|---|"

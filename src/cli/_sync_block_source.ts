@@ -18,7 +18,14 @@ export interface _SyncReader {
 
 /** Options of {@linkcode _syncBlockSource}. */
 export interface _SyncBlockSourceOptions {
-  /** Size of each buffer, the largest block. @default {1048576} */
+  /**
+   * Size of each buffer, the largest block. 256 KiB: the CLI used 5% less CPU
+   * than with 1 MiB blocks (a block, the gathered output and the decoder's
+   * arrays stay in the core's cache), and a pipe's writer refills it while
+   * a block is filtered (bench/RESULTS.md, issue 12, session 5).
+   *
+   * @default {262144}
+   */
   blockSize?: number;
   /** Close the reader when the source is closed (false for standard input). @default {true} */
   closeReader?: boolean;
@@ -39,7 +46,7 @@ export function _syncBlockSource(
   reader: _SyncReader,
   options: _SyncBlockSourceOptions = {},
 ): BlockSource {
-  const blockSize = options.blockSize ?? 1 << 20;
+  const blockSize = options.blockSize ?? 1 << 18;
   const free: ArrayBuffer[] = [];
   let ended = false;
   let closed = false;

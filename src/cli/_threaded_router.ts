@@ -11,7 +11,6 @@ import { _RecordRouter, type _RunSink } from "../stream/_record_router.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
 import { _WorkerSplit } from "./_worker_split.ts";
 import { UsageError } from "../args/usage_error.ts";
-import { cpuUsage } from "node:process";
 import { _idleCore } from "./_idle_core.ts";
 
 /** `--threads`: `"1"` one thread, `"2"` always two, `"auto"` two when it pays. */
@@ -22,9 +21,15 @@ const _WINDOW_BYTES = 4 << 20;
 /** `auto` decides within this many windows. */
 const _WINDOWS = 16;
 /**
+ * `auto` times one block in this many (a reading of the CPU clock costs
+ * about 3 µs on Linux: two per block were 1% of a one-rule run's CPU).
+ */
+const _TIME_EVERY = 4;
+/**
  * `auto` starts the second thread when routing (decoding, classifying,
  * gathering the runs; not reading or writing) takes at least this much CPU
- * time per MiB of input in two windows in a row after the first (CPU time:
+ * time per MiB of input (of the blocks timed) in two windows in a row after
+ * the first (CPU time:
  * a loaded machine makes the rules look less costly than wall time would).
  * Measured (bench/RESULTS.md, issue 11, session 4): no rule or one `--expr`
  * costs 0.2 ms/MiB once warm; 100 diverse rules about 2; 1,000 about 5-8 once
@@ -48,6 +53,22 @@ export interface _ThreadedRouterOptions {
    * @default {false}
    */
   waitForWorker?: boolean;
+  /**
+   * A CPU clock in milliseconds, which `auto` weighs the rules with: from
+   * the shell (`main.ts`: this thread's CPU time on Linux; `node_main.ts`:
+   * `process.cpuUsage`). Importing `node:process` here would cost every run
+   * about 10 ms of start-up.
+   *
+   * @default {performance.now} (wall time)
+   */
+  cpuMs?: () => number;
+  /**
+   * The one-minute load average (`undefined`: unknown, a core is taken to
+   * be idle).
+   *
+   * @default {() => undefined}
+   */
+  loadAverage?: () => number | undefined;
 }
 
 /**
@@ -63,9 +84,13 @@ export class _ThreadedRouter extends _RecordRouter {
   readonly #split: _WorkerSplit;
   #probing: boolean;
   #probedBytes = 0;
+  #timedBytes = 0;
   #probedMs = 0;
+  #blocks = 0;
   #windows = 0;
   #slowBefore = false;
+  readonly #cpuMs: () => number;
+  readonly #loadAverage: () => number | undefined;
 
   constructor(
     rules: CompiledRuleSet,
@@ -81,6 +106,8 @@ export class _ThreadedRouter extends _RecordRouter {
     super(rules, { split: threads === "1" ? undefined : split });
     this.#rules = rules;
     this.#split = split;
+    this.#cpuMs = router.cpuMs ?? (() => performance.now());
+    this.#loadAverage = router.loadAverage ?? (() => undefined);
     // A rule set without rules costs nothing to classify.
     this.#probing = threads === "auto" && rules.ruleSet.chains.some((c) => c.rules.length > 0);
     if (threads === "2" && split.start() && router.waitForWorker) split.waitReady();
@@ -97,9 +124,15 @@ export class _ThreadedRouter extends _RecordRouter {
     dropped?: _RunSink,
   ): CaptureFormatError | undefined {
     if (!this.#probing) return super.push(chunk, accepted, dropped);
-    const began = _cpuMs();
-    const error = super.push(chunk, accepted, dropped);
-    this.#probedMs += _cpuMs() - began;
+    let error: CaptureFormatError | undefined;
+    if (this.#blocks++ % _TIME_EVERY === 0) {
+      const began = this.#cpuMs();
+      error = super.push(chunk, accepted, dropped);
+      this.#probedMs += this.#cpuMs() - began;
+      this.#timedBytes += chunk.length;
+    } else {
+      error = super.push(chunk, accepted, dropped);
+    }
     this.#probedBytes += chunk.length;
     if (this.#probedBytes >= _WINDOW_BYTES) this.#decide();
     return error;
@@ -108,15 +141,16 @@ export class _ThreadedRouter extends _RecordRouter {
   /** After each window of input: start the worker once two windows in a
    * row were slow; stop timing after the last window. */
   #decide(): void {
-    const msPerMib = this.#probedMs / (this.#probedBytes / (1 << 20));
-    this.#probedMs = this.#probedBytes = 0;
+    const msPerMib = this.#timedBytes > 0 ? this.#probedMs / (this.#timedBytes / (1 << 20)) : 0;
+    this.#probedMs = this.#probedBytes = this.#timedBytes = 0;
     const windows = ++this.#windows;
     // The first window compiles the rules lazily as frames first reach them.
     const slow = windows > 1 && msPerMib >= _SLOW_MS_PER_MIB;
     if (slow && this.#slowBefore) {
       this.#probing = false;
       // Without an idle core the worker competes with the main thread.
-      if (_idleCore()) this.#split.start();
+      const cores = globalThis.navigator?.hardwareConcurrency;
+      if (_idleCore(this.#loadAverage(), cores)) this.#split.start();
     }
     this.#slowBefore = slow;
     if (windows === _WINDOWS) this.#probing = false;
@@ -151,10 +185,4 @@ export function _threadsOption(value: string | undefined): _Threads {
     `Cannot run filter: --threads must be 1, 2 or auto (got "${value}")`,
     "filter",
   );
-}
-
-/** The process's CPU time (user and system) in milliseconds. */
-function _cpuMs(): number {
-  const { user, system } = cpuUsage();
-  return (user + system) / 1000;
 }

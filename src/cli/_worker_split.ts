@@ -37,6 +37,7 @@ import { _ChunkClassifier } from "./_classify_chunks.ts";
 import { _addFlatCounters, _counterSlots } from "./_flat_counters.ts";
 import { _SplitPayoff } from "./_split_payoff.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
+import { _classifyWorkerUrl } from "./_classify_worker_url.ts";
 
 /** Longest blocking wait for the worker's compile ({@linkcode _WorkerSplit.waitReady}). */
 const _READY_WAIT_MS = 60_000;
@@ -111,8 +112,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
     }
     const buffers = _sharedBuffers(_counterSlots(this.#rules.ruleSet));
     try {
-      const url = new URL("./_classify_worker.ts", import.meta.url);
-      this.#worker = new Worker(url.href, { type: "module" });
+      this.#worker = new Worker(_classifyWorkerUrl().href, { type: "module" });
       this.#worker.postMessage({
         kind: "start",
         buffers,

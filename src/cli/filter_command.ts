@@ -262,6 +262,8 @@ export const filterCommand: CliCommand = {
     const router = new _ThreadedRouter(rules, compileOptions, threads, {
       // Tests only: the worker takes part from the first block of a tiny input.
       waitForWorker: io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1",
+      cpuMs: io.cpuMs ?? io.now,
+      loadAverage: io.loadAverage,
     });
     const progress = io.isTerminal() ? _progress(io, router) : undefined;
 

@@ -3,8 +3,9 @@
  * `Deno.args`, standard streams, files and the exit status. Everything else
  * is {@linkcode runCli} on injected I/O.
  *
- * Run: `deno task cli COMMAND ...`, or install once with
- * `deno install -g -A -n bpfstream src/cli/main.ts`.
+ * Users run its bundle, `src/cli/dist/bpfstream.js` (`deno task cli COMMAND
+ * ...`, or installed as in the README), built by `deno task build:cli`; `deno
+ * run -A src/cli/main.ts` runs the sources.
  *
  * @module
  */
@@ -89,7 +90,7 @@ function _writeAllStream(writer: _SyncWriter): WritableStream<Uint8Array> {
 
 /**
  * The capture input of `filter`, read on this thread with blocking reads
- * into one recycled 1 MiB buffer: from a regular file a read is a copy from
+ * into one recycled 256 KiB buffer: from a regular file a read is a copy from
  * the page cache, from a pipe it takes what is waiting. (A reader thread
  * handing blocks over cost more CPU than it saved, in every mode measured:
  * bench/RESULTS.md, issue 12.)
@@ -99,6 +100,39 @@ function _openBlocks(path: string): Promise<BlockSource> {
   // Open errors (missing file, permission) reject here, before any output.
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file));
 }
+
+/** The one-minute load average: `Deno.loadavg` (needs --allow-sys), else /proc/loadavg. */
+function _loadAverage(): number | undefined {
+  try {
+    return Deno.loadavg()[0];
+  } catch {
+    // Linux without that permission: the same figure from procfs (--allow-read).
+  }
+  try {
+    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The CPU time of this thread in milliseconds, from Linux's
+ * `/proc/thread-self/schedstat` (nanoseconds on the CPU; about 3 µs a read),
+ * or wall time where that cannot be read. (Not `node:process`: loading it
+ * costs every run about 10 ms of start-up.)
+ */
+function _threadCpuMs(): number {
+  if (_schedstat) {
+    try {
+      return Number(Deno.readTextFileSync(_SCHEDSTAT).split(" ")[0]) / 1e6;
+    } catch {
+      _schedstat = false;
+    }
+  }
+  return performance.now();
+}
+const _SCHEDSTAT = "/proc/thread-self/schedstat";
+let _schedstat = true;
 
 // The standard streams are made on first use: `filter` reads and writes
 // with blocking calls, and the Web Streams implementation is then never
@@ -131,6 +165,8 @@ const io: CliIo = {
   isTerminal: () => Deno.stderr.isTerminal(),
   env: (name) => Deno.env.get(name),
   now: () => performance.now(),
+  cpuMs: _threadCpuMs,
+  loadAverage: _loadAverage,
 };
 
 if (import.meta.main) {

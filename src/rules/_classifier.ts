@@ -19,7 +19,7 @@
  * @module
  */
 import type { FrameRef } from "./frame_ref.ts";
-import { FrameContext } from "./frame_context.ts";
+import { _fillLinkContext, FrameContext } from "./frame_context.ts";
 import type { PacketCounter, RuleSet, RuleSetCounters } from "./rule_set.ts";
 import {
   type _AncillaryDemand,
@@ -90,6 +90,8 @@ export interface _ClassifierParts {
   anyLink: boolean;
   /** Whether the programs read ancillary fields (turns true when one compiles). */
   ancillary: _AncillaryDemand;
+  /** Whether the programs may read what the link header says (turns true when one compiles). */
+  frameDescription: _AncillaryDemand;
   /**
    * Per chain, its index walk as generated source (./_classifier_source.ts),
    * or the reason it is the data-driven walk (absent: no index).
@@ -453,6 +455,16 @@ function _makeEachWalk(walk: _Walk): _WalkFrame {
   };
 }
 
+/** Whether every rule of `ruleSet` is on the link base and tests only programs (`-m bpf`). */
+function _runsOnlyPrograms(ruleSet: RuleSet): boolean {
+  return ruleSet.chains.every((chain) =>
+    chain.rules.every((rule) =>
+      rule.base === "link" &&
+      rule.matches.every((match) => match.kind === "bpf" || match.kind === "comment")
+    )
+  );
+}
+
 /** Builds the classifier and its counters from the parts. */
 export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   const { ruleSet, entry, byIp, chains } = parts;
@@ -499,10 +511,26 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   const ancillary = parts.ancillary;
   if (parts.fields.some((f) => f.kind === _F_ANCILLARY)) ancillary.needed = true;
   contexts.ancillary = ancillary.needed;
+  // Rules that only run link-base programs leave the link header undescribed
+  // (no `describeFrame`; the link context from the record alone) until a
+  // program that may read what it says compiles
+  // (src/rules/_needs_frame_description.ts): bench/RESULTS.md, issue 12.
+  const description = parts.frameDescription;
+  if (bases !== "link" || indexed || byIp || !_runsOnlyPrograms(ruleSet)) description.needed = true;
+  let describe = description.needed || ancillary.needed;
+  /** Describes the frame being classified, once something turned out to need it. */
+  const describeNow = () => {
+    describe = true;
+    // A program compiles on first use: inside `classify`, after `load`.
+    if (state.frame !== undefined) contexts.load(state.frame, bases);
+  };
+  description.onDemand = () => {
+    if (!describe) describeNow();
+  };
   ancillary.onDemand = () => {
     contexts.ancillary = true;
-    // A program compiles on first use: inside `classify`, after `load`.
-    if (state.frame !== undefined) contexts.fillAncillary(state.frame);
+    if (!describe) describeNow();
+    else if (state.frame !== undefined) contexts.fillAncillary(state.frame);
   };
 
   const classify = (frame: FrameRef): boolean => {
@@ -511,8 +539,9 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     state.frame = frame;
     const bytes = frame.bytes;
     state.bytes = bytes;
-    contexts.load(frame, bases);
-    const isIp = contexts.isIp;
+    if (describe) contexts.load(frame, bases);
+    else _fillLinkContext(state.link, frame, -1);
+    const isIp = describe && contexts.isIp;
     state.isIp = isIp;
     if (isIp) state.networkStart = frame.start + d.networkOffset;
     const size = byIp && isIp ? d.networkWireLength : frame.wireLength;

@@ -26,6 +26,7 @@ import { RuleSetError } from "./rule_set_error.ts";
 import { _parseNetwork } from "./_ip.ts";
 import type { _AncillaryDemand, _Frame, _Test } from "./_frame_state.ts";
 import { _readsAncillary } from "./_reads_ancillary.ts";
+import { _needsFrameDescription } from "./_needs_frame_description.ts";
 
 /** Match base of a rule's programs: the network header. */
 export const _BASE_NETWORK = 0;
@@ -45,6 +46,12 @@ export interface _Settings {
   compiled: Map<string, CompiledProgram>;
   /** Told when a program that reads ancillary fields is compiled (before it runs). */
   ancillary: _AncillaryDemand;
+  /**
+   * Told when a program that may read what the link header says (the network
+   * offset, ancillary fields) is compiled, before it runs: until then a
+   * link-base rule set leaves frames undescribed.
+   */
+  frameDescription: _AncillaryDemand;
 }
 
 /** One match, checked and ready to be compiled. */
@@ -211,6 +218,7 @@ function _compileValidated(program: readonly Instruction[], settings: _Settings)
       : (packet, context) => interpret(program, packet, context);
     settings.compiled.set(key, compiled);
     if (_readsAncillary(program)) settings.ancillary.demand();
+    if (_needsFrameDescription(program)) settings.frameDescription.demand();
   }
   return compiled;
 }

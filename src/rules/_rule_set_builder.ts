@@ -151,6 +151,7 @@ export class _RuleSetBuilder {
       maxInstructions: options?.maxInstructions ?? 64,
       compiled: new Map(),
       ancillary: new _AncillaryDemand(),
+      frameDescription: new _AncillaryDemand(),
     };
     const evaluation = options?.evaluation ??
       (strategy === "interpret" ? "rule-by-rule" : "indexed");
@@ -287,6 +288,7 @@ export class _RuleSetBuilder {
       anyNetwork: this.#anyNetwork,
       anyLink: this.#anyLink,
       ancillary: this.#settings.ancillary,
+      frameDescription: this.#settings.frameDescription,
       walks: this.#walks,
     };
     let fallback = this.#wasm;

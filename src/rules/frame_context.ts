@@ -35,6 +35,21 @@ function _newContext(): PacketContext {
   };
 }
 
+/**
+ * Fills the link-base context's offsets and lengths of `frame`, with the
+ * network header `networkOffset` bytes into it (-1: unknown, at the frame's
+ * start). What a program that reads neither the network offset nor an
+ * ancillary field depends on (src/rules/_needs_frame_description.ts).
+ */
+export function _fillLinkContext(l: PacketContext, frame: FrameRef, networkOffset: number): void {
+  const start = frame.start;
+  l.dataOffset = start;
+  l.macOffset = start;
+  l.networkOffset = networkOffset >= 0 ? start + networkOffset : start;
+  l.wireLength = frame.wireLength;
+  l.end = start + frame.capturedLength;
+}
+
 function _fillAncillary(context: PacketContext, frame: FrameRef, d: FrameDescriptor): void {
   context.protocol = d.protocol;
   context.pktType = d.pktType;
@@ -134,11 +149,7 @@ export class FrameContext {
     const start = frame.start;
     if (base !== "network") {
       const l = this.link;
-      l.dataOffset = start;
-      l.macOffset = start;
-      l.networkOffset = d.networkOffset >= 0 ? start + d.networkOffset : start;
-      l.wireLength = frame.wireLength;
-      l.end = start + frame.capturedLength;
+      _fillLinkContext(l, frame, d.networkOffset);
       if (ancillary) _fillAncillary(l, frame, d);
     }
     if (base === "link") return true;
