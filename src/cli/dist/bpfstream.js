@@ -8,20 +8,20 @@ import {
 import {
   UsageError,
   _HelpRequest
-} from "./chunk-YHY47YXI.js";
+} from "./chunk-BY2MFCHZ.js";
 import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-QOH3U52O.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-JKYOZPUS.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-RNYQRDH5.js").then((m) => m.checkCommand) },
-  { name: "compile", load: () => import("./compile_command-I6VKEDL4.js").then((m) => m.compileCommand) },
-  { name: "disasm", load: () => import("./disasm_command-YDNKWPFI.js").then((m) => m.disasmCommand) },
-  { name: "asm", load: () => import("./asm_command-IR243B3C.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-WFTTXNVZ.js").then((m) => m.traceCommand) },
-  { name: "u32", load: () => import("./u32_command-SYNT2SDS.js").then((m) => m.u32Command) },
-  { name: "serve", load: () => import("./serve_command-SG5Z6CTA.js").then((m) => m.serveCommand) }
+  { name: "filter", load: () => import("./filter_command-S2M43OOE.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-VHLGJIZH.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-TMBW2A3E.js").then((m) => m.checkCommand) },
+  { name: "compile", load: () => import("./compile_command-U3AQMJUN.js").then((m) => m.compileCommand) },
+  { name: "disasm", load: () => import("./disasm_command-LGQMZQFS.js").then((m) => m.disasmCommand) },
+  { name: "asm", load: () => import("./asm_command-5DORMP6R.js").then((m) => m.asmCommand) },
+  { name: "trace", load: () => import("./trace_command-7LY5YGSC.js").then((m) => m.traceCommand) },
+  { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
+  { name: "serve", load: () => import("./serve_command-ETLIGJTN.js").then((m) => m.serveCommand) }
 ];
 
 // src/cli/run_cli.ts

@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-D2O25NMZ.js";
+} from "./chunk-WX5KMCWC.js";
 import {
   compileRuleSet
-} from "./chunk-CMIB743U.js";
-import "./chunk-GZKJTPDB.js";
+} from "./chunk-A4US5PCH.js";
+import "./chunk-QNEZXYCM.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-HCDDWVVN.js";
 import "./chunk-FCOS2O64.js";

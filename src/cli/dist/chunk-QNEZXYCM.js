@@ -962,30 +962,142 @@ function _step2(code, pc, S, P, C, B, LE, W, NET, MAC) {
   return pc;
 }
 
+// src/bpf/_run_batch.ts
+function _batchCount(batch, results) {
+  const count = batch.count ?? batch.offsets.length;
+  if (!Number.isInteger(count) || count < 0) {
+    throw new RangeError(`Cannot run batch: count "${count}" is not a frame count`);
+  }
+  const arrays = [
+    ["offsets", batch.offsets],
+    ["capturedLengths", batch.capturedLengths],
+    ["wireLengths", batch.wireLengths],
+    ["dataOffsets", batch.dataOffsets],
+    ["results", results]
+  ];
+  for (const [name, array] of arrays) {
+    if (array !== void 0 && array.length < count) {
+      throw new RangeError(`Cannot run batch: ${count} frames but ${array.length} in ${name}`);
+    }
+  }
+  return count;
+}
+function _frameEnd(bytes, start, captured) {
+  const end = start + captured;
+  return end < bytes.length ? end : bytes.length;
+}
+function _frameLoadEnd(base, end, wireLengths, i) {
+  return wireLengths === void 0 ? end : _loadEnd(base, end, wireLengths[i]);
+}
+function _batchThroughContext(run) {
+  return function runBatch(batch, results) {
+    const count = _batchCount(batch, results);
+    const { bytes, offsets, capturedLengths, wireLengths, dataOffsets } = batch;
+    const context = {
+      ...batch.context,
+      dataOffset: 0,
+      end: 0,
+      wireLength: void 0,
+      networkOffset: 0,
+      macOffset: 0
+    };
+    for (let i = 0; i < count; i++) {
+      const start = offsets[i];
+      const base = dataOffsets === void 0 ? start : start + dataOffsets[i];
+      context.dataOffset = base;
+      context.networkOffset = base;
+      context.macOffset = start;
+      context.end = start + capturedLengths[i];
+      context.wireLength = wireLengths === void 0 ? void 0 : wireLengths[i];
+      results[i] = run(bytes, context);
+    }
+  };
+}
+
+// src/bpf/_execute_batch.ts
+var _FrameCursor = class {
+  /** Absolute index of the program's offset 0 (and of the network header). */
+  base = 0;
+  /** Absolute index where loads end. */
+  loadEnd = 0;
+  /** What `ld len` loads. */
+  wire = 0;
+  /** Absolute index of the link-layer header. */
+  mac = 0;
+  /** The batch's ancillary fields. */
+  context = _EMPTY_CONTEXT;
+};
+var _FRAME_CURSOR = new _FrameCursor();
+function _executorBatch(run) {
+  return function runBatch(batch, results) {
+    const count = _batchCount(batch, results);
+    const { bytes, offsets, capturedLengths, wireLengths, dataOffsets } = batch;
+    const context = batch.context ?? _EMPTY_CONTEXT;
+    const cursor = _FRAME_CURSOR;
+    const length = bytes.length;
+    for (let i = 0; i < count; i++) {
+      const start = offsets[i];
+      const base = dataOffsets === void 0 ? start : start + dataOffsets[i];
+      const captured = start + capturedLengths[i];
+      const end = captured < length ? captured : length;
+      const present = end > base ? end - base : 0;
+      const wire = wireLengths === void 0 ? present : wireLengths[i];
+      const loadEnd = _loadEnd(base, end, wire);
+      if ((base | 0) === base && (wire | 0) === wire && length <= 2147483647) {
+        cursor.base = base;
+        cursor.loadEnd = loadEnd;
+        cursor.wire = wire;
+        cursor.mac = start;
+        cursor.context = context;
+        results[i] = run(bytes, cursor);
+      } else {
+        results[i] = run(bytes, {
+          ...context,
+          dataOffset: base,
+          end,
+          wireLength: wire,
+          networkOffset: base,
+          macOffset: start
+        });
+      }
+    }
+  };
+}
+
 // src/bpf/_execute.ts
 function _executor(code, beyondInt32) {
   const S = new Int32Array(STATE_LENGTH);
   const run = function run2(P) {
-    const C = arguments.length > 1 ? arguments[1] : void 0;
+    let C = arguments.length > 1 ? arguments[1] : void 0;
     let B = 0;
     let LE = P.length | 0;
     let W = LE;
     let NET = 0;
     let MAC = -1;
     if (C !== void 0 || LE !== P.length) {
-      const context = C ?? _EMPTY_CONTEXT;
-      const captureEnd = _captureEnd(P, context);
-      const base = _dataStart(context);
-      const wire = _wireLength(context, base, captureEnd);
-      const loadEnd = _loadEnd(base, captureEnd, wire);
-      const network = _networkStart(context, base);
-      const mac = _macStart(context);
-      if ((loadEnd | 0) !== loadEnd || (base | 0) !== base || (network | 0) !== network || (mac | 0) !== mac || P.length > 2147483647) return beyondInt32(P, C);
-      B = base | 0;
-      LE = loadEnd | 0;
-      W = wire;
-      NET = network | 0;
-      MAC = mac | 0;
+      if (C === _FRAME_CURSOR) {
+        const cursor = C;
+        B = cursor.base | 0;
+        LE = cursor.loadEnd | 0;
+        W = cursor.wire;
+        NET = B;
+        MAC = cursor.mac | 0;
+        C = cursor.context;
+      } else {
+        const context = C ?? _EMPTY_CONTEXT;
+        const captureEnd = _captureEnd(P, context);
+        const base = _dataStart(context);
+        const wire = _wireLength(context, base, captureEnd);
+        const loadEnd = _loadEnd(base, captureEnd, wire);
+        const network = _networkStart(context, base);
+        const mac = _macStart(context);
+        if ((loadEnd | 0) !== loadEnd || (base | 0) !== base || (network | 0) !== network || (mac | 0) !== mac || P.length > 2147483647) return beyondInt32(P, C);
+        B = base | 0;
+        LE = loadEnd | 0;
+        W = wire;
+        NET = network | 0;
+        MAC = mac | 0;
+      }
     }
     const K = code;
     let A = 0;
@@ -1587,19 +1699,222 @@ function _executor(code, beyondInt32) {
   return run;
 }
 
+// src/bpf/_execute_kernels.ts
+var EQUAL_1 = 0;
+var EQUAL_2 = 1;
+var EQUAL_4 = 2;
+var RANGE_1 = 3;
+var RANGE_2 = 4;
+var RANGE_4 = 5;
+var LENGTH = 6;
+var RETURN = 7;
+var CHAIN_1 = 8;
+var CHAIN_2 = 9;
+var CHAIN_4 = 10;
+var MEMBER_1 = 11;
+var MEMBER_2 = 12;
+var MEMBER_4 = 13;
+function _equal1(P, B, LE, K) {
+  const i = B + K[1];
+  if (i + 1 > LE) return 0;
+  const x = P[i] ^ K[2];
+  const f = K[4];
+  return (f ^ (K[3] ^ f) & (x - 1 & ~x) >> 31) >>> 0;
+}
+function _equal2(P, B, LE, K) {
+  const i = B + K[1];
+  if (i + 2 > LE) return 0;
+  const x = (P[i] << 8 | P[i + 1]) ^ K[2];
+  const f = K[4];
+  return (f ^ (K[3] ^ f) & (x - 1 & ~x) >> 31) >>> 0;
+}
+function _equal4(P, B, LE, K) {
+  const i = B + K[1];
+  if (i + 4 > LE) return 0;
+  const x = (P[i] << 24 | P[i + 1] << 16 | P[i + 2] << 8 | P[i + 3]) ^ K[2];
+  const f = K[4];
+  return (f ^ (K[3] ^ f) & (x - 1 & ~x) >> 31) >>> 0;
+}
+function _inRange(A, K) {
+  const a = A >>> K[3] & K[4];
+  const d = (a & K[5]) - K[6] | 0;
+  const s = K[7];
+  const t = K[8];
+  return (t ^ (t ^ K[9]) & (~s & d | ~(s ^ d) & s - d) >> 31) >>> 0;
+}
+function _range1(P, B, LE, K) {
+  if (B + (K[2] >>> 0) > LE) return 0;
+  return _inRange(P[B + K[1]], K);
+}
+function _range2(P, B, LE, K) {
+  if (B + (K[2] >>> 0) > LE) return 0;
+  const i = B + K[1];
+  return _inRange(P[i] << 8 | P[i + 1], K);
+}
+function _range4(P, B, LE, K) {
+  if (B + (K[2] >>> 0) > LE) return 0;
+  const i = B + K[1];
+  return _inRange(P[i] << 24 | P[i + 1] << 16 | P[i + 2] << 8 | P[i + 3], K);
+}
+function _length(W, K) {
+  const A = W >>> K[0] & K[1];
+  const d = (A & K[2]) - K[3] | 0;
+  const s = K[4];
+  const t = K[5];
+  return (t ^ (t ^ K[6]) & (~s & d | ~(s ^ d) & s - d) >> 31) >>> 0;
+}
+function _chainFrom(A, K) {
+  let n = 1;
+  for (; ; ) {
+    A = A >>> K[n] & K[n + 1];
+    n = (A & K[n + 2]) - K[n + 3] >>> 0 <= K[n + 4] >>> 0 ? K[n + 5] : K[n + 6];
+    if (n < 0) return K[~n] >>> 0;
+  }
+}
+function _memberOf(A, K) {
+  for (let j = 3; j < K.length; j++) if (A === K[j]) return K[1] >>> 0;
+  return K[2] >>> 0;
+}
+function _member1(P, B, LE, K) {
+  const i = B + K[0];
+  if (i + 1 > LE) return 0;
+  return _memberOf(P[i], K);
+}
+function _member2(P, B, LE, K) {
+  const i = B + K[0];
+  if (i + 2 > LE) return 0;
+  return _memberOf(P[i] << 8 | P[i + 1], K);
+}
+function _member4(P, B, LE, K) {
+  const i = B + K[0];
+  if (i + 4 > LE) return 0;
+  return _memberOf(P[i] << 24 | P[i + 1] << 16 | P[i + 2] << 8 | P[i + 3], K);
+}
+function _chain1(P, B, LE, K) {
+  const i = B + K[0];
+  if (i + 1 > LE) return 0;
+  return _chainFrom(P[i], K);
+}
+function _chain2(P, B, LE, K) {
+  const i = B + K[0];
+  if (i + 2 > LE) return 0;
+  return _chainFrom(P[i] << 8 | P[i + 1], K);
+}
+function _chain4(P, B, LE, K) {
+  const i = B + K[0];
+  if (i + 4 > LE) return 0;
+  return _chainFrom(P[i] << 24 | P[i + 1] << 16 | P[i + 2] << 8 | P[i + 3], K);
+}
+function _batch(kind, K) {
+  return function runBatch(batch, results) {
+    _kernelLoop(kind, K, batch, results, _batchCount(batch, results));
+  };
+}
+function _kernelLoop(kind, K, batch, results, n) {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  switch (kind) {
+    case EQUAL_1:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _equal1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case EQUAL_2:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _equal2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case EQUAL_4:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _equal4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case RANGE_1:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _range1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case RANGE_2:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _range2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case RANGE_4:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _range4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case CHAIN_1:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _chain1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case CHAIN_2:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _chain2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case CHAIN_4:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _chain4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case MEMBER_1:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _member1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case MEMBER_2:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _member2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case MEMBER_4:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        results[i] = _member4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+      }
+      return;
+    case LENGTH:
+      for (let i = 0; i < n; i++) {
+        const B = D === void 0 ? O[i] : O[i] + D[i];
+        const E = _frameEnd(P, O[i], L[i]);
+        results[i] = _length(W === void 0 ? E > B ? E - B : 0 : W[i], K);
+      }
+      return;
+    default:
+      results.fill(K[0] >>> 0, 0, n);
+  }
+}
+
 // src/bpf/_execute_single.ts
 function _singleOperation(code) {
   const op = code[0];
-  if (op === _RET) return _returns(code[1] >>> 0);
+  if (op === _RET) {
+    const k = code[1] >>> 0;
+    return { run: _returns(k), runBatch: _batch(RETURN, code.subarray(1, 2)) };
+  }
   if (op >= _T_B_EQ + _RET_PAIR && op <= _T_W_EQ + _RET_PAIR) {
-    return _equalTest(op - _RET_PAIR - _T_B_EQ + 1, code);
+    const kind = EQUAL_1 + op - _RET_PAIR - _T_B_EQ;
+    return { run: _equalTest(kind, code), runBatch: _batch(kind, code) };
   }
   if (op >= _T_B + _RET_PAIR && op <= _T_W + _RET_PAIR) {
-    return _rangeTest(op - _RET_PAIR - _T_B + 1, code);
+    const kind = RANGE_1 + op - _RET_PAIR - _T_B;
+    return { run: _rangeTest(kind, code), runBatch: _batch(kind, code) };
   }
   if (op === _T_LEN && code[code[8]] === _RET && code[code[9]] === _RET) {
     const operands = Int32Array.of(...code.subarray(3, 8), code[code[8] + 1], code[code[9] + 1]);
-    return _lengthTest(operands);
+    return { run: _lengthTest(operands), runBatch: _batch(LENGTH, operands) };
   }
   return void 0;
 }
@@ -1612,103 +1927,209 @@ function _returns(k) {
     return k;
   };
 }
-function _equalTest(size, K) {
-  if (size === 1) {
+function _equalTest(kind, K) {
+  if (kind === EQUAL_1) {
     return function run(P) {
       const C = arguments.length > 1 ? arguments[1] : void 0;
-      const B = C === void 0 ? 0 : _dataStart(C);
-      const LE = C === void 0 ? P.length : _contextLoadEnd(P, C, B);
-      const i = B + K[1];
-      if (i + 1 > LE) return 0;
-      const x = P[i] ^ K[2];
-      const f = K[4];
-      return (f ^ (K[3] ^ f) & (x - 1 & ~x) >> 31) >>> 0;
+      if (C === void 0) return _equal1(P, 0, P.length, K);
+      const B = _dataStart(C);
+      return _equal1(P, B, _contextLoadEnd(P, C, B), K);
     };
   }
-  if (size === 2) {
+  if (kind === EQUAL_2) {
     return function run(P) {
       const C = arguments.length > 1 ? arguments[1] : void 0;
-      const B = C === void 0 ? 0 : _dataStart(C);
-      const LE = C === void 0 ? P.length : _contextLoadEnd(P, C, B);
-      const i = B + K[1];
-      if (i + 2 > LE) return 0;
-      const x = (P[i] << 8 | P[i + 1]) ^ K[2];
-      const f = K[4];
-      return (f ^ (K[3] ^ f) & (x - 1 & ~x) >> 31) >>> 0;
+      if (C === void 0) return _equal2(P, 0, P.length, K);
+      const B = _dataStart(C);
+      return _equal2(P, B, _contextLoadEnd(P, C, B), K);
     };
   }
   return function run(P) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
-    const B = C === void 0 ? 0 : _dataStart(C);
-    const LE = C === void 0 ? P.length : _contextLoadEnd(P, C, B);
-    const i = B + K[1];
-    if (i + 4 > LE) return 0;
-    const x = (P[i] << 24 | P[i + 1] << 16 | P[i + 2] << 8 | P[i + 3]) ^ K[2];
-    const f = K[4];
-    return (f ^ (K[3] ^ f) & (x - 1 & ~x) >> 31) >>> 0;
+    if (C === void 0) return _equal4(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _equal4(P, B, _contextLoadEnd(P, C, B), K);
   };
 }
-function _rangeTest(size, K) {
-  if (size === 1) {
+function _rangeTest(kind, K) {
+  if (kind === RANGE_1) {
     return function run(P) {
       const C = arguments.length > 1 ? arguments[1] : void 0;
-      const B = C === void 0 ? 0 : _dataStart(C);
-      const LE = C === void 0 ? P.length : _contextLoadEnd(P, C, B);
-      if (B + (K[2] >>> 0) > LE) return 0;
-      const A = P[B + K[1]] >>> K[3] & K[4];
-      const d = (A & K[5]) - K[6] | 0;
-      const s = K[7];
-      const t = K[8];
-      return (t ^ (t ^ K[9]) & (~s & d | ~(s ^ d) & s - d) >> 31) >>> 0;
+      if (C === void 0) return _range1(P, 0, P.length, K);
+      const B = _dataStart(C);
+      return _range1(P, B, _contextLoadEnd(P, C, B), K);
     };
   }
-  if (size === 2) {
+  if (kind === RANGE_2) {
     return function run(P) {
       const C = arguments.length > 1 ? arguments[1] : void 0;
-      const B = C === void 0 ? 0 : _dataStart(C);
-      const LE = C === void 0 ? P.length : _contextLoadEnd(P, C, B);
-      if (B + (K[2] >>> 0) > LE) return 0;
-      const i = B + K[1];
-      const A = (P[i] << 8 | P[i + 1]) >>> K[3] & K[4];
-      const d = (A & K[5]) - K[6] | 0;
-      const s = K[7];
-      const t = K[8];
-      return (t ^ (t ^ K[9]) & (~s & d | ~(s ^ d) & s - d) >> 31) >>> 0;
+      if (C === void 0) return _range2(P, 0, P.length, K);
+      const B = _dataStart(C);
+      return _range2(P, B, _contextLoadEnd(P, C, B), K);
     };
   }
   return function run(P) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
-    const B = C === void 0 ? 0 : _dataStart(C);
-    const LE = C === void 0 ? P.length : _contextLoadEnd(P, C, B);
-    if (B + (K[2] >>> 0) > LE) return 0;
-    const i = B + K[1];
-    const A = (P[i] << 24 | P[i + 1] << 16 | P[i + 2] << 8 | P[i + 3]) >>> K[3] & K[4];
-    const d = (A & K[5]) - K[6] | 0;
-    const s = K[7];
-    const t = K[8];
-    return (t ^ (t ^ K[9]) & (~s & d | ~(s ^ d) & s - d) >> 31) >>> 0;
+    if (C === void 0) return _range4(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _range4(P, B, _contextLoadEnd(P, C, B), K);
   };
 }
 function _lengthTest(K) {
   return function run(P) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
-    let W = P.length;
-    if (C !== void 0) {
-      const B = _dataStart(C);
-      W = _wireLength(C, B, _captureEnd(P, C));
+    if (C === void 0) return _length(P.length, K);
+    const B = _dataStart(C);
+    return _length(_wireLength(C, B, _captureEnd(P, C)), K);
+  };
+}
+
+// src/bpf/_execute_chain.ts
+var _MAX_CHAIN_NODES = 16;
+function _chainOperands(lowered) {
+  const { blocks } = lowered;
+  const first = blocks[0].exit;
+  if (lowered.backward || blocks[0].steps.length !== 0 || first.kind !== "test") return void 0;
+  const load = first.producer;
+  if (load === void 0 || load.kind !== "load" || load.offset < 0) return void 0;
+  const nodes = [];
+  const values = [];
+  const nodeOf = /* @__PURE__ */ new Map();
+  const valueOf = /* @__PURE__ */ new Map();
+  const pending = [0];
+  while (pending.length > 0) {
+    const index = pending.pop();
+    if (nodeOf.has(index) || valueOf.has(index)) continue;
+    const block = blocks[index];
+    const exit = block.exit;
+    if (block.steps.length !== 0) return void 0;
+    if (exit.kind === "return") {
+      valueOf.set(index, values.length);
+      values.push(exit.value);
+      continue;
     }
-    const A = W >>> K[0] & K[1];
-    const d = (A & K[2]) - K[3] | 0;
-    const s = K[4];
-    const t = K[5];
-    return (t ^ (t ^ K[6]) & (~s & d | ~(s ^ d) & s - d) >> 31) >>> 0;
+    if (exit.kind !== "test" || exit.useX || index !== 0 && exit.producer !== void 0) {
+      return void 0;
+    }
+    if (![BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET].includes(exit.op)) return void 0;
+    if (nodes.length === _MAX_CHAIN_NODES) return void 0;
+    nodeOf.set(index, nodes.length);
+    nodes.push(index);
+    pending.push(exit.whenFalse, exit.whenTrue);
+  }
+  const operands = new Int32Array(1 + nodes.length * 7 + values.length);
+  operands[0] = load.offset;
+  const valuesAt = 1 + nodes.length * 7;
+  const target = (block) => nodeOf.has(block) ? 1 + nodeOf.get(block) * 7 : ~(valuesAt + valueOf.get(block));
+  nodes.forEach((block, n) => {
+    const test = blocks[block].exit;
+    if (test.kind !== "test") return;
+    operands.set(
+      [
+        test.shift,
+        test.mask,
+        test.rangeMask,
+        test.low,
+        test.span,
+        target(test.whenTrue),
+        target(test.whenFalse)
+      ],
+      1 + n * 7
+    );
+  });
+  values.forEach((value, i) => operands[valuesAt + i] = value);
+  return { size: load.size, operands };
+}
+function _memberOperands(chain) {
+  const values = [];
+  let n = 1;
+  let whenTrue;
+  while (n >= 0) {
+    const [shift, mask, rangeMask, low, span, t, f] = chain.subarray(n, n + 7);
+    if (shift !== 0 || mask !== -1 || rangeMask !== -1 || span !== 0 || t >= 0) return void 0;
+    if (whenTrue !== void 0 && chain[~t] !== whenTrue) return void 0;
+    whenTrue = chain[~t];
+    values.push(low);
+    if (f < 0) return Int32Array.of(chain[0], whenTrue, chain[~f], ...values);
+    n = f;
+  }
+  return void 0;
+}
+function _compareChain(lowered) {
+  const chain = _chainOperands(lowered);
+  if (chain === void 0) return void 0;
+  const member = _memberOperands(chain.operands);
+  if (member !== void 0) {
+    if (chain.size === 1) return { run: _memberRun1(member), runBatch: _batch(MEMBER_1, member) };
+    if (chain.size === 2) return { run: _memberRun2(member), runBatch: _batch(MEMBER_2, member) };
+    return { run: _memberRun4(member), runBatch: _batch(MEMBER_4, member) };
+  }
+  const K = chain.operands;
+  if (chain.size === 1) return { run: _chainRun1(K), runBatch: _batch(CHAIN_1, K) };
+  if (chain.size === 2) return { run: _chainRun2(K), runBatch: _batch(CHAIN_2, K) };
+  return { run: _chainRun4(K), runBatch: _batch(CHAIN_4, K) };
+}
+function _contextLoadEnd2(P, C, base) {
+  const end = _captureEnd(P, C);
+  return _loadEnd(base, end, _wireLength(C, base, end));
+}
+function _chainRun1(K) {
+  return function run(P) {
+    const C = arguments.length > 1 ? arguments[1] : void 0;
+    if (C === void 0) return _chain1(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _chain1(P, B, _contextLoadEnd2(P, C, B), K);
+  };
+}
+function _chainRun2(K) {
+  return function run(P) {
+    const C = arguments.length > 1 ? arguments[1] : void 0;
+    if (C === void 0) return _chain2(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _chain2(P, B, _contextLoadEnd2(P, C, B), K);
+  };
+}
+function _chainRun4(K) {
+  return function run(P) {
+    const C = arguments.length > 1 ? arguments[1] : void 0;
+    if (C === void 0) return _chain4(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _chain4(P, B, _contextLoadEnd2(P, C, B), K);
+  };
+}
+function _memberRun1(K) {
+  return function run(P) {
+    const C = arguments.length > 1 ? arguments[1] : void 0;
+    if (C === void 0) return _member1(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _member1(P, B, _contextLoadEnd2(P, C, B), K);
+  };
+}
+function _memberRun2(K) {
+  return function run(P) {
+    const C = arguments.length > 1 ? arguments[1] : void 0;
+    if (C === void 0) return _member2(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _member2(P, B, _contextLoadEnd2(P, C, B), K);
+  };
+}
+function _memberRun4(K) {
+  return function run(P) {
+    const C = arguments.length > 1 ? arguments[1] : void 0;
+    if (C === void 0) return _member4(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _member4(P, B, _contextLoadEnd2(P, C, B), K);
   };
 }
 
 // src/bpf/compile_closure.ts
 function compileClosure(program) {
-  const code = _encodeDispatch(_lower(program));
-  return _singleOperation(code) ?? _executor(code, (packet, context) => interpret(program, packet, context));
+  const lowered = _lower(program);
+  const code = _encodeDispatch(lowered);
+  const single = _singleOperation(code) ?? _compareChain(lowered);
+  if (single !== void 0) return Object.assign(single.run, { runBatch: single.runBatch });
+  const run = _executor(code, (packet, context) => interpret(program, packet, context));
+  return Object.assign(run, { runBatch: _executorBatch(run) });
 }
 
 // src/bpf/_source_codegen.ts
@@ -1946,6 +2367,7 @@ var _OP = {
   brIf: 13,
   return: 15,
   call: 16,
+  callIndirect: 17,
   select: 27,
   localGet: 32,
   localSet: 33,
@@ -2085,6 +2507,12 @@ function _encodeModule(parts) {
   _unsigned(parts.functions.length, functions);
   for (const f of parts.functions) _unsigned(f.type, functions);
   _section(3, functions, out);
+  const table = parts.table;
+  if (table !== void 0) {
+    const tables = [1, 112, 0];
+    _unsigned(table.length, tables);
+    _section(4, tables, out);
+  }
   const exports = [];
   _unsigned(parts.exports.length, exports);
   for (const { name, index } of parts.exports) {
@@ -2093,22 +2521,48 @@ function _encodeModule(parts) {
     _unsigned(index, exports);
   }
   _section(7, exports, out);
-  const code = [];
-  _unsigned(parts.functions.length, code);
-  for (const f of parts.functions) {
-    const body = [];
-    _unsigned(f.locals.length, body);
-    for (const { count, type } of f.locals) {
-      _unsigned(count, body);
-      body.push(type);
-    }
-    for (const byte of f.code.bytes) body.push(byte);
-    body.push(_OP.end);
-    _unsigned(body.length, code);
-    for (const byte of body) code.push(byte);
+  if (table !== void 0) {
+    const elements = [1, 0, _OP.i32Const];
+    _signed(0, elements);
+    elements.push(_OP.end);
+    _unsigned(table.length, elements);
+    for (const index of table) _unsigned(index, elements);
+    _section(9, elements, out);
   }
-  _section(10, code, out);
-  return new Uint8Array(out);
+  const heads = parts.functions.map((f) => {
+    const head = [];
+    _unsigned(f.locals.length, head);
+    for (const { count: count2, type } of f.locals) {
+      _unsigned(count2, head);
+      head.push(type);
+    }
+    const size = [];
+    _unsigned(head.length + f.code.bytes.length + 1, size);
+    return { head, size };
+  });
+  const count = [];
+  _unsigned(parts.functions.length, count);
+  let length = count.length;
+  parts.functions.forEach((f, i) => {
+    length += heads[i].size.length + heads[i].head.length + f.code.bytes.length + 1;
+  });
+  out.push(10);
+  _unsigned(length, out);
+  out.push(...count);
+  const module = new Uint8Array(out.length + length - count.length);
+  module.set(out);
+  let at = out.length;
+  parts.functions.forEach((f, i) => {
+    const { head, size } = heads[i];
+    module.set(size, at);
+    at += size.length;
+    module.set(head, at);
+    at += head.length;
+    module.set(f.code.bytes, at);
+    at += f.code.bytes.length;
+    module[at++] = _OP.end;
+  });
+  return module;
 }
 
 // src/bpf/_wasm_codegen.ts
@@ -2767,7 +3221,11 @@ function compile(program, options = {}) {
       return Object.assign(compileClosure(copy), { strategy: "closure" });
     case "source":
       try {
-        return Object.assign(compileSource(copy), { strategy: "source" });
+        const run = compileSource(copy);
+        return Object.assign(run, {
+          strategy: "source",
+          runBatch: _batchThroughContext(run)
+        });
       } catch (error) {
         return _fallback(copy, "source", `code generation failed (${_describe(error)})`, options);
       }
@@ -2778,9 +3236,11 @@ function compile(program, options = {}) {
       }
       try {
         const filter = _compileValidatedWasm(copy);
-        return Object.assign(_wasmProgramFunction(filter), {
+        const run = _wasmProgramFunction(filter);
+        return Object.assign(run, {
           strategy: "wasm",
-          wasm: filter
+          wasm: filter,
+          runBatch: _batchThroughContext(run)
         });
       } catch (error) {
         return _fallback(copy, "wasm", _describe(error), options);
@@ -2820,11 +3280,23 @@ export {
   _loadEnd,
   _networkStart,
   _macStart,
+  _loadIndex,
   _load,
   _BACKWARD_JUMP_BUDGET,
+  _lower,
   _alu,
   _jumpTaken,
   interpret,
+  _I32,
+  _F64,
+  _VOID,
+  _OP,
+  _unsigned,
+  _WasmCode,
+  _encodeModule,
+  _Locals,
+  _ProgramEmitter,
+  _wasmRefusal,
   _defaultStrategy,
   compile,
   filterOptionsForInterface

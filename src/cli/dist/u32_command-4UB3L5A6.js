@@ -14,7 +14,7 @@ import {
   _noPositionals,
   _parseOptions,
   _string
-} from "./chunk-YHY47YXI.js";
+} from "./chunk-BY2MFCHZ.js";
 import {
   u32ToBpf
 } from "./chunk-2YXJRQPO.js";

@@ -93,12 +93,13 @@ function _inputPath(parsed, command) {
   }
   return parsed.positionals[0] ?? "-";
 }
-function _strategy(parsed, command) {
+function _strategy(parsed, command, wasm = false) {
   const value = _string(parsed, "strategy");
   if (value === void 0) return void 0;
+  if (value === "wasm" && wasm) return value;
   if (value !== "closure" && value !== "source" && value !== "interpret") {
     throw new UsageError(
-      `Cannot run ${command}: option '--strategy' must be 'closure', 'source' or 'interpret' (got '${value}')`,
+      `Cannot run ${command}: option '--strategy' must be 'closure', 'source'${wasm ? ", 'interpret' or 'wasm'" : " or 'interpret'"} (got '${value}')`,
       command
     );
   }

@@ -4,8 +4,8 @@ import {
 } from "./chunk-G76CNLLC.js";
 import {
   _loadProgram
-} from "./chunk-64MXFQNX.js";
-import "./chunk-RPGSHKKQ.js";
+} from "./chunk-J7ZR4XYV.js";
+import "./chunk-LNJPNX3L.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -13,8 +13,8 @@ import {
   _base,
   _noPositionals,
   _parseOptions
-} from "./chunk-YHY47YXI.js";
-import "./chunk-GZKJTPDB.js";
+} from "./chunk-BY2MFCHZ.js";
+import "./chunk-QNEZXYCM.js";
 import "./chunk-KUVPBSRH.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-FCOS2O64.js";

@@ -5,14 +5,14 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-SBLBNAES.js";
+} from "./chunk-IJBDKAIH.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-64MXFQNX.js";
+} from "./chunk-J7ZR4XYV.js";
 import {
   _linkTypeName
-} from "./chunk-RPGSHKKQ.js";
+} from "./chunk-LNJPNX3L.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -24,13 +24,13 @@ import {
   _integer,
   _parseOptions,
   _string
-} from "./chunk-YHY47YXI.js";
-import "./chunk-CMIB743U.js";
+} from "./chunk-BY2MFCHZ.js";
+import "./chunk-A4US5PCH.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-GZKJTPDB.js";
+} from "./chunk-QNEZXYCM.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

@@ -7,7 +7,7 @@ import "./chunk-G76CNLLC.js";
 import {
   _linkTypeName,
   _parseLinkType
-} from "./chunk-RPGSHKKQ.js";
+} from "./chunk-LNJPNX3L.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -18,7 +18,7 @@ import {
   _integer,
   _parseOptions,
   _string
-} from "./chunk-YHY47YXI.js";
+} from "./chunk-BY2MFCHZ.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

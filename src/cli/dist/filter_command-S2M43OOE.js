@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-D2O25NMZ.js";
+} from "./chunk-WX5KMCWC.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,8 +36,8 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-64MXFQNX.js";
-import "./chunk-RPGSHKKQ.js";
+} from "./chunk-J7ZR4XYV.js";
+import "./chunk-LNJPNX3L.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -50,12 +50,12 @@ import {
   _parseOptions,
   _strategy,
   _string
-} from "./chunk-YHY47YXI.js";
+} from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-CMIB743U.js";
-import "./chunk-GZKJTPDB.js";
+} from "./chunk-A4US5PCH.js";
+import "./chunk-QNEZXYCM.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openBlocks
@@ -264,6 +264,8 @@ var _RecordRouter = class {
   #rules;
   #ruleSetChanges = 0;
   #lastInterface = -1;
+  /** The verdicts of a batch-classified range (see `#batchVerdicts`). */
+  #verdicts = new Uint8Array(0);
   #input = _totals();
   #accepted = _totals();
   #metadataRecords = 0;
@@ -342,10 +344,50 @@ var _RecordRouter = class {
     if (count <= carried) return;
     const split = this.#split;
     const at = split === void 0 ? count : split.split(batch, this.#decoder.interfaces);
-    if (at > carried) this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped);
+    if (at > carried) {
+      const verdicts = this.#batchVerdicts(batch, carried, at);
+      this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+    }
     if (at < count) {
       this.#routeRange(batch, batch.bytes, at, count, accepted, dropped, split.verdicts());
     }
+  }
+  /**
+   * With a rule set that classifies a block's frames in one batch (the Wasm
+   * classifier), the verdicts of records `[from, to)` of `batch` (all in
+   * `batch.bytes`), at `i - from`; otherwise `undefined`.
+   */
+  #batchVerdicts(batch, from, to) {
+    const wasm = this.#rules._batch;
+    if (wasm === void 0) return void 0;
+    if (this.#verdicts.length < to - from) {
+      this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
+    }
+    const frame = this.#frame;
+    const interfaces = this.#decoder.interfaces;
+    const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
+    let lastInterface = this.#lastInterface;
+    frame.bytes = batch.bytes;
+    wasm.begin(batch.bytes, this.#verdicts);
+    for (let i = from; i < to; i++) {
+      if (kind[i] === 0) continue;
+      const index = interfaceIndex[i];
+      if (index !== lastInterface) {
+        const description = interfaces[index];
+        frame.linkType = description.linkType;
+        frame.interfaceIndex = index;
+        frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+        frame.captureInterface = description;
+        lastInterface = index;
+      }
+      frame.start = dataStart[i];
+      frame.capturedLength = capturedLength[i];
+      frame.wireLength = wireLength[i];
+      wasm.add(frame, i - from);
+    }
+    wasm.finish();
+    this.#lastInterface = lastInterface;
+    return this.#verdicts;
   }
   /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`;
    * with `verdicts`, record `i`'s verdict is `verdicts[i - from]`. */
@@ -780,10 +822,12 @@ writes the accepted frames to standard output as a capture of the same format
                           the first built-in chain)
   --max-instructions N    largest --bytecode program, 1..4096 (default 64 in
                           rule files as xt_bpf, 4096 for --bytecode)
-  --strategy S            closure, source, or interpret. Default: the measured
-                          default, the fastest this runtime allows (what
-                          compile() picks: source on V8, closures where code
-                          generation is refused)
+  --strategy S            closure, source, interpret, or wasm (the whole rule
+                          set as one WebAssembly module; falls back to the
+                          default where Wasm is refused). Default: the
+                          measured default, the fastest this runtime allows
+                          (what compile() picks: source on V8, closures where
+                          code generation is refused)
   --threads 1|2|auto      classify on one thread, or split each block's
                           frames between the main thread and a worker (2);
                           auto (the default) starts the worker when the rules
@@ -879,7 +923,7 @@ var filterCommand = {
       threads: { type: "string" }
     });
     const path = _inputPath(parsed, "filter");
-    const strategy = _strategy(parsed, "filter");
+    const strategy = _strategy(parsed, "filter", true);
     const threads = _threadsOption(_string(parsed, "threads"));
     const dropTo = _string(parsed, "drop-to");
     if (dropTo === "-" || dropTo === "") {
@@ -890,14 +934,19 @@ var filterCommand = {
     }
     const { ruleSet, name, max, program, base } = await _loadRuleSet(parsed, io);
     let rules;
+    const rulesFile = _string(parsed, "rules") !== void 0;
     const compileOptions = {
       chain: _string(parsed, "chain"),
+      // Not "wasm" by default: measured faster on 100 to 10,000 diverse
+      // rules but slower on small sets, the `tcp port N` and the seed's sets
+      // (bench/RESULTS.md, "Rule sets in one WebAssembly module").
       strategy,
       maxInstructions: max,
       // The one rule of --bytecode/--expr leaves an index nothing to rule
       // out: testing it directly skips the index walk on every frame (same
       // verdicts and counters; bench/RESULTS.md, issue 12, session 3).
-      evaluation: _string(parsed, "rules") === void 0 ? "rule-by-rule" : void 0
+      // The Wasm classifier runs the index (then the one rule is a candidate).
+      evaluation: !rulesFile && strategy !== "wasm" ? "rule-by-rule" : void 0
     };
     try {
       rules = compileRuleSet(ruleSet, compileOptions);

@@ -5,7 +5,7 @@ import {
   _noPositionals,
   _parseOptions,
   _string
-} from "./chunk-YHY47YXI.js";
+} from "./chunk-BY2MFCHZ.js";
 import "./chunk-YA2NVBJ7.js";
 
 // src/server/_serve_args.ts

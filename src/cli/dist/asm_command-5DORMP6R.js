@@ -13,7 +13,7 @@ import {
 import {
   _inputPath,
   _parseOptions
-} from "./chunk-YHY47YXI.js";
+} from "./chunk-BY2MFCHZ.js";
 import {
   _readText
 } from "./chunk-KUVPBSRH.js";

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-SBLBNAES.js";
+} from "./chunk-IJBDKAIH.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,8 +10,8 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-64MXFQNX.js";
-import "./chunk-RPGSHKKQ.js";
+} from "./chunk-J7ZR4XYV.js";
+import "./chunk-LNJPNX3L.js";
 import {
   _TextWriter,
   _writeText
@@ -23,9 +23,9 @@ import {
   _integer,
   _parseOptions,
   _strategy
-} from "./chunk-YHY47YXI.js";
-import "./chunk-CMIB743U.js";
-import "./chunk-GZKJTPDB.js";
+} from "./chunk-BY2MFCHZ.js";
+import "./chunk-A4US5PCH.js";
+import "./chunk-QNEZXYCM.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-CMIB743U.js";
+} from "./chunk-A4US5PCH.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

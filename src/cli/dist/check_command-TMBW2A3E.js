@@ -5,8 +5,8 @@ import {
 import "./chunk-B62KMJG6.js";
 import {
   _loadProgram
-} from "./chunk-64MXFQNX.js";
-import "./chunk-RPGSHKKQ.js";
+} from "./chunk-J7ZR4XYV.js";
+import "./chunk-LNJPNX3L.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -17,11 +17,11 @@ import {
   _noPositionals,
   _parseOptions,
   _string
-} from "./chunk-YHY47YXI.js";
+} from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-CMIB743U.js";
-import "./chunk-GZKJTPDB.js";
+} from "./chunk-A4US5PCH.js";
+import "./chunk-QNEZXYCM.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-KUVPBSRH.js";
 import {
