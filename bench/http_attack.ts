@@ -10,7 +10,7 @@
  * server runs with the V8 flags of `deno task serve` (deno.json), as a user
  * starts it.
  *
- * Usage: `deno run -A bench/http_attack.ts [--quick] [--only WORD] [--skip WORD] [--profile]
+ * Usage: `deno run -A bench/http_attack.ts [--quick] [--only WORD,...] [--skip WORD,...] [--profile]
  * [--adapter node|deno] [--server-root DIR] [--serve-flags="FLAGS"] [--push-streams N]`; `--serve-flags`
  * passes more flags to the server (`--serve-flags="--stream-intake-bytes-per-second 0"`);
  * `--push-streams N` splits the push flood's 640 MiB over N streams (default 64);
@@ -47,10 +47,10 @@ const { values } = parseArgs({
     "push-streams": { type: "string", default: "64" },
   },
 });
-/** Runs an attack unless `--only WORD` names others or `--skip WORD` names it. */
+/** Runs an attack unless `--only WORD[,WORD...]` names others or `--skip WORD[,WORD...]` names it. */
 const _selected = (attack: string) =>
-  (values.only === undefined || attack.includes(values.only)) &&
-  (values.skip === undefined || !attack.includes(values.skip));
+  (values.only === undefined || values.only.split(",").some((word) => attack.includes(word))) &&
+  (values.skip === undefined || !values.skip.split(",").some((word) => attack.includes(word)));
 const TRIES = values.quick ? 2 : 8;
 const TOKEN = "attack-bench-token-0123456789";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
