@@ -7,7 +7,9 @@
  * running the process, not the process being busy). `SIGUSR2` prints what
  * was recorded since the last `SIGUSR2` to stderr as one line,
  * `lag: max M ms, p99 P ms, over50 N, over100 K, samples S, busy max B ms,
- * busy over50 C` (busy: CPU time within one gap), and starts over.
+ * busy over50 C` (busy: CPU time within one gap), then one line `mem: peak rss
+ * ... now rss ... MiB` (`process.memoryUsage()` at the highest RSS sampled
+ * every 50 ms since the last `SIGUSR2`, and now), and starts over.
  *
  * @module
  */
@@ -33,6 +35,27 @@ const tick = () => {
   setTimeout(tick, 1);
 };
 setTimeout(tick, 1);
+/** The memory figures at the highest RSS seen since the last SIGUSR2 (sampled every 50 ms). */
+let memPeak = process.memoryUsage();
+const sampleMemory = () => {
+  const now = process.memoryUsage();
+  if (now.rss > memPeak.rss) memPeak = now;
+};
+setInterval(sampleMemory, 50);
+const mib = (bytes: number) => (bytes / 1048576).toFixed(0);
+/** Resident KiB of the allocator's main heap (`[heap]`), of other anonymous maps, and of files. */
+const residentByKind = () => {
+  const kinds = { brk: 0, anon: 0, file: 0 };
+  let kind: keyof typeof kinds = "anon";
+  for (const line of Deno.readTextFileSync("/proc/self/smaps").split("\n")) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (head) kind = head[2] === "[heap]" ? "brk" : head[1] !== "0" ? "file" : "anon";
+    else if (line.startsWith("Rss:")) kinds[kind] += Number(line.split(/\s+/)[1]);
+  }
+  return `[heap] ${mib(kinds.brk * 1024)} anon ${mib(kinds.anon * 1024)} files ${
+    mib(kinds.file * 1024)
+  }`;
+};
 Deno.addSignalListener("SIGUSR2", () => {
   const sorted = gaps.sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -43,6 +66,18 @@ Deno.addSignalListener("SIGUSR2", () => {
       Math.max(0, ...busy).toFixed(1)
     } ms, busy over50 ${busy.filter((b) => b > 50).length}`,
   );
+  sampleMemory();
+  const now = process.memoryUsage();
+  console.error(
+    `mem: peak rss ${mib(memPeak.rss)} heap ${mib(memPeak.heapUsed)} external ${
+      mib(memPeak.external)
+    } arrayBuffers ${mib(memPeak.arrayBuffers)}; now rss ${mib(now.rss)} heap ${
+      mib(now.heapUsed)
+    } external ${mib(now.external)} arrayBuffers ${
+      mib(now.arrayBuffers)
+    } MiB (${residentByKind()})`,
+  );
+  memPeak = now;
   gaps = [];
   busy = [];
   last = performance.now();

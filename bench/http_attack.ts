@@ -6,9 +6,11 @@
  * from a process of its own, bench/_healthz_probe.ts), the server's longest
  * event-loop stalls (bench/_lag_server_shell.ts), and what is stored
  * afterwards. `--profile` also prints the longest tasks of a CPU profile of
- * the server per attack; `--adapter node|deno` picks the HTTP server.
+ * the server per attack; `--adapter node|deno` picks the HTTP server. The
+ * server runs with the V8 flags of `deno task serve` (deno.json), as a user
+ * starts it.
  *
- * Usage: `deno run -A bench/http_attack.ts [--quick] [--only WORD] [--skip WORD] [--profile]
+ * Usage: `deno run -A bench/http_attack.ts [--quick] [--only WORD,...] [--skip WORD,...] [--profile]
  * [--adapter node|deno] [--server-root DIR] [--serve-flags="FLAGS"] [--push-streams N]`; `--serve-flags`
  * passes more flags to the server (`--serve-flags="--stream-intake-bytes-per-second 0"`);
  * `--push-streams N` splits the push flood's 640 MiB over N streams (default 64);
@@ -45,10 +47,10 @@ const { values } = parseArgs({
     "push-streams": { type: "string", default: "64" },
   },
 });
-/** Runs an attack unless `--only WORD` names others or `--skip WORD` names it. */
+/** Runs an attack unless `--only WORD[,WORD...]` names others or `--skip WORD[,WORD...]` names it. */
 const _selected = (attack: string) =>
-  (values.only === undefined || attack.includes(values.only)) &&
-  (values.skip === undefined || !attack.includes(values.skip));
+  (values.only === undefined || values.only.split(",").some((word) => attack.includes(word))) &&
+  (values.skip === undefined || !values.skip.split(",").some((word) => attack.includes(word)));
 const TRIES = values.quick ? 2 : 8;
 const TOKEN = "attack-bench-token-0123456789";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -71,6 +73,8 @@ interface _Row {
   busyMax: number;
   /** Stalls with over 50 ms of CPU time. */
   busyOver50: number;
+  /** Heap / external / ArrayBuffers MiB at the server's RSS peak; RSS MiB after the attack. */
+  memory: string;
   outcome: string;
 }
 const rows: _Row[] = [];
@@ -159,35 +163,43 @@ async function _measure(
       lagOver50: lag.over50,
       busyMax: lag.busyMax,
       busyOver50: lag.busyOver50,
+      memory: lag.memory,
       outcome,
     });
     console.error(`done: ${attack} → ${outcome}`);
   }
 }
 
-/** The lag the server recorded since the last call (SIGUSR2 to bench/_lag_server_shell.ts). */
+/**
+ * The lag and memory the server recorded since the last call (SIGUSR2 to
+ * bench/_lag_server_shell.ts); `memory`: heap / external / ArrayBuffers at
+ * the RSS peak, and RSS after, in MiB.
+ */
 async function _lag(
   server: ServerProcess,
-): Promise<{ max: number; over50: number; busyMax: number; busyOver50: number }> {
+): Promise<{ max: number; over50: number; busyMax: number; busyOver50: number; memory: string }> {
   const before = server.log().length;
   Deno.kill(server.pid, "SIGUSR2");
   for (let i = 0; i < 200; i++) {
+    const log = server.log().slice(before);
     const line =
       /lag: max ([\d.]+) ms, p99 [\d.]+ ms, over50 (\d+).*busy max ([\d.]+) ms, busy over50 (\d+)/
-        .exec(
-          server.log().slice(before),
-        );
-    if (line) {
+        .exec(log);
+    const mem =
+      /mem: peak rss (\d+) heap (\d+) external (\d+) arrayBuffers (\d+); now rss (\d+) heap (\d+).*\((.*)\)/
+        .exec(log);
+    if (line && mem) {
       return {
         max: Number(line[1]),
         over50: Number(line[2]),
         busyMax: Number(line[3]),
         busyOver50: Number(line[4]),
+        memory: `${mem[2]} / ${mem[3]} / ${mem[4]}; ${mem[5]} (heap ${mem[6]}, ${mem[7]})`,
       };
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { max: NaN, over50: NaN, busyMax: NaN, busyOver50: NaN };
+  return { max: NaN, over50: NaN, busyMax: NaN, busyOver50: NaN, memory: "–" };
 }
 
 /** Prints the 3 longest tasks of a CPU profile of the server (`--profile`). */
@@ -209,7 +221,10 @@ async function _start(args: string[] = []): Promise<ServerProcess> {
     token: TOKEN,
     script: "bench/_lag_server_shell.ts",
     root: values["server-root"] === undefined ? undefined : values["server-root"] + "/",
-    denoArgs: values.profile ? [`--inspect=127.0.0.1:${INSPECT_PORT}`] : [],
+    denoArgs: [
+      ...SERVE_TASK_V8_FLAGS,
+      ...(values.profile ? [`--inspect=127.0.0.1:${INSPECT_PORT}`] : []),
+    ],
     args: [
       ...(values.adapter ? ["--adapter", values.adapter] : []),
       ...(values["serve-flags"]?.split(/\s+/).filter((flag) => flag !== "") ?? []),
@@ -275,6 +290,10 @@ function _ruleSetText(rules: number, kind: "address" | "expr"): string {
 }
 
 const INSPECT_PORT = 9339;
+/** The V8 flags of `deno task serve` (deno.json), so that the server runs as a user starts it. */
+const SERVE_TASK_V8_FLAGS: string[] = JSON.parse(
+  await Deno.readTextFile(new URL(`${values["server-root"] ?? ".."}/deno.json`, import.meta.url)),
+).tasks.serve?.match(/--v8-flags=\S+/g) ?? [];
 let profiler: Profiler | undefined;
 const dir = await Deno.makeTempDir();
 const kv = `${dir}/rules.kv`;
@@ -501,6 +520,7 @@ try {
       lagOver50: NaN,
       busyMax: NaN,
       busyOver50: NaN,
+      memory: "–",
       outcome: `frames: ${start} + ${runs} × ${compiled.counters().frames.packets} filtered = ` +
         `${before} before SIGTERM (exit ${status.code}), ${after} after the restart`,
     });
@@ -573,6 +593,7 @@ try {
       lagOver50: NaN,
       busyMax: NaN,
       busyOver50: NaN,
+      memory: "–",
       outcome: `text chunks no head uses after the kills: ${initial.unused} (still marked as ` +
         `uploads in progress: ${initial.unused - initial.unprotected}); left by the start-up ` +
         `sweeps (markers still live): ${afterRestarts.unused} summed over the restarts; ` +
@@ -617,15 +638,15 @@ console.log(
   `uptime: ${new TextDecoder().decode(new Deno.Command("uptime").outputSync().stdout).trim()}`,
 );
 console.log(
-  "| attack | requests | server RSS peak (MiB) | /healthz p50 / p99 (ms, n) | longest loop stall ms (stalls > 50 ms) | most CPU ms in one stall (> 50 ms) | afterwards |",
+  "| attack | requests | server RSS peak (MiB) | /healthz p50 / p99 (ms, n) | longest loop stall ms (stalls > 50 ms) | most CPU ms in one stall (> 50 ms) | heap / external / ArrayBuffers MiB at the peak; RSS MiB after | afterwards |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) {
   console.log(
     `| ${r.attack} | ${r.requests} | ${Number.isNaN(r.rssPeakMiB) ? "–" : r.rssPeakMiB} | ${
       r.healthCount ? `${r.healthP50} / ${r.healthP99} (${r.healthCount})` : "–"
     } | ${Number.isNaN(r.lagMax) ? "–" : `${r.lagMax.toFixed(0)} (${r.lagOver50})`} | ${
       Number.isNaN(r.busyMax) ? "–" : `${r.busyMax.toFixed(0)} (${r.busyOver50})`
-    } | ${r.outcome} |`,
+    } | ${r.memory} | ${r.outcome} |`,
   );
 }

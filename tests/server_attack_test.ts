@@ -111,47 +111,50 @@ Deno.test("finding 1: broken, cut or pipelined uploads over raw TCP never change
   });
 });
 
-Deno.test("finding 2: counters survive SIGTERM (flushed at shutdown, interval 0)", async () => {
-  await _withKv(async (kv) => {
-    const first = await startServer(kv, {
-      token: TOKEN,
-      args: ["--counter-flush-interval-ms", "0"],
-    });
-    try {
-      const put = await fetch(`${first.url}/rulesets/edge`, {
-        method: "PUT",
-        headers: AUTH,
-        body: VICTIM,
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test(`finding 2: counters survive ${signal} (flushed at shutdown, interval 0)`, async () => {
+    await _withKv(async (kv) => {
+      const first = await startServer(kv, {
+        token: TOKEN,
+        args: ["--counter-flush-interval-ms", "0"],
       });
-      await put.body?.cancel();
-      for (let i = 0; i < 3; i++) {
-        const response = await fetch(`${first.url}/rulesets/edge/filter`, {
-          method: "POST",
-          body: CAPTURE,
+      try {
+        const put = await fetch(`${first.url}/rulesets/edge`, {
+          method: "PUT",
+          headers: AUTH,
+          body: VICTIM,
         });
-        await response.bytes();
+        await put.body?.cancel();
+        for (let i = 0; i < 3; i++) {
+          const response = await fetch(`${first.url}/rulesets/edge/filter`, {
+            method: "POST",
+            body: CAPTURE,
+          });
+          await response.bytes();
+        }
+      } finally {
+        const status = await first.stop(signal);
+        assert.equal(status.code, 0, first.log());
       }
-    } finally {
-      const status = await first.stop("SIGTERM");
-      assert.equal(status.code, 0, first.log());
-    }
-    const second = await startServer(kv, { token: TOKEN });
-    try {
-      const body = await (await fetch(`${second.url}/rulesets/edge/counters?scope=global`)).json();
-      const { counters } = await _route(VICTIM, CAPTURE);
-      assert.equal(body.counters.frames.packets, 3 * counters.frames.packets);
-      assert.equal(body.counters.accepted.packets, 3 * counters.accepted.packets);
-      assert.equal(body.counters.accepted.bytes, 3 * counters.accepted.bytes);
-      assert.equal(body.counters.dropped.packets, 3 * counters.dropped.packets);
-      assert.equal(
-        body.counters.chains.INPUT.rules[0].packets,
-        3 * counters.chains.INPUT.rules[0].packets,
-      );
-    } finally {
-      await second.stop();
-    }
+      const second = await startServer(kv, { token: TOKEN });
+      try {
+        const body = await (await fetch(`${second.url}/rulesets/edge/counters?scope=global`))
+          .json();
+        const { counters } = await _route(VICTIM, CAPTURE);
+        assert.equal(body.counters.frames.packets, 3 * counters.frames.packets);
+        assert.equal(body.counters.accepted.packets, 3 * counters.accepted.packets);
+        assert.equal(body.counters.accepted.bytes, 3 * counters.accepted.bytes);
+        assert.equal(body.counters.dropped.packets, 3 * counters.dropped.packets);
+        assert.equal(
+          body.counters.chains.INPUT.rules[0].packets,
+          3 * counters.chains.INPUT.rules[0].packets,
+        );
+      } finally {
+        await second.stop();
+      }
+    });
   });
-});
+}
 
 Deno.test("finding 3: without a token only loopback Host values on the bound port are served", async () => {
   await _withKv(async (kv) => {
@@ -200,6 +203,54 @@ Deno.test("finding 3: with a token, --allowed-hosts limits the Host values serve
       assert.match(await get("attacker.example"), /^HTTP\/1\.1 403/);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+Deno.test("finding 6: a restart sweeps the text chunks of an upload killed with kill -9", async () => {
+  await _withKv(async (kv) => {
+    const first = await startServer(kv, { token: TOKEN });
+    const text = VICTIM + `# ${"x".repeat(60)}\n`.repeat(3000); // 4 KV chunks
+    try {
+      const put = await fetch(`${first.url}/rulesets/edge`, {
+        method: "PUT",
+        headers: AUTH,
+        body: text,
+      });
+      assert.equal(put.status, 201);
+      await put.body?.cancel();
+    } finally {
+      await first.stop("SIGKILL");
+    }
+    // What a kill -9 during a PUT leaves: chunks of an upload no head points at, whose
+    // one-minute upload marker has expired (so none is written here).
+    const handle = await Deno.openKv(kv);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await handle.set(
+          ["bpfstream", "text", "edge", "killed-upload", i],
+          new Uint8Array(60 * 1024),
+        );
+      }
+    } finally {
+      handle.close();
+    }
+    const second = await startServer(kv, { token: TOKEN });
+    try {
+      assert.equal(await (await fetch(`${second.url}/rulesets/edge`)).text(), text);
+    } finally {
+      await second.stop();
+    }
+    const after = await Deno.openKv(kv);
+    try {
+      const uploads = new Set<string>();
+      for await (const entry of after.list({ prefix: ["bpfstream", "text"] })) {
+        uploads.add(String(entry.key[3]));
+      }
+      assert.equal(uploads.size, 1); // the stored set's chunks only
+      assert.equal(uploads.has("killed-upload"), false);
+    } finally {
+      after.close();
     }
   });
 });

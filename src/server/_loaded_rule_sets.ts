@@ -50,6 +50,11 @@ export interface _CompileOptions {
   maxInstructions: number;
   /** Most names with a compiled version kept (least recently used without streams go first). */
   maxCompiled: number;
+  /**
+   * Most rules, over all names, kept compiled: before a compile, least
+   * recently used versions without streams go until the new one fits.
+   */
+  maxCompiledRules: number;
   onError: (error: unknown) => void;
 }
 
@@ -66,6 +71,8 @@ export class _LoadedRuleSets {
   readonly #entries = new Map<string, _Entry>();
   /** Compiles under way, by name and version: concurrent requests share one. */
   readonly #compiling = new Map<string, Promise<_Loaded | null>>();
+  /** The end of the queue of parse-and-compile work: one runs at a time. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(store: RuleSetStore, options: _CompileOptions) {
     this.#store = store;
@@ -104,18 +111,36 @@ export class _LoadedRuleSets {
     return active;
   }
 
-  /** Parses (in slices) and compiles a rule-set text that is already known to be valid. */
-  async load(text: string, version: number, updatedAt: string): Promise<_Loaded> {
-    const ruleSet = await parseRuleSetAsync(text, {
-      maxInstructions: this.#options.maxInstructions,
-      sliceMilliseconds: _SLICE_MS,
-    });
-    const compiled = await this.compile(ruleSet);
-    return this.loaded(ruleSet, compiled, text, version, updatedAt);
+  /**
+   * Runs `work` (parsing and compiling) after the work queued before it:
+   * one at a time, so that the memory a compile takes while it runs (about
+   * twice what the compiled set keeps) is taken once, not once per request.
+   */
+  oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
-  /** Compiles a parsed rule set without holding the event loop. */
+  /** Parses (in slices) and compiles a rule-set text that is already known to be valid, in turn. */
+  load(text: string, version: number, updatedAt: string): Promise<_Loaded> {
+    return this.oneAtATime(async () => {
+      const ruleSet = await parseRuleSetAsync(text, {
+        maxInstructions: this.#options.maxInstructions,
+        sliceMilliseconds: _SLICE_MS,
+      });
+      const compiled = await this.compile(ruleSet);
+      return this.loaded(ruleSet, compiled, text, version, updatedAt);
+    });
+  }
+
+  /**
+   * Compiles a parsed rule set without holding the event loop, after making
+   * room for its rules (see `maxCompiledRules`). Callers run it within
+   * {@linkcode oneAtATime}.
+   */
   compile(ruleSet: RuleSet): Promise<CompiledRuleSet> {
+    this.#evict(_ruleCount(ruleSet));
     return compileRuleSetAsync(ruleSet, {
       strategy: this.#options.strategy,
       maxInstructions: this.#options.maxInstructions,
@@ -248,16 +273,36 @@ export class _LoadedRuleSets {
     this.flush(name, loaded).catch((error) => this.#options.onError(error));
   }
 
-  /** Keeps at most `maxCompiled` names compiled, dropping the least recently used idle ones. */
-  #evict(): void {
-    let compiled = 0;
-    for (const e of this.#entries.values()) if (e.loaded) compiled++;
+  /**
+   * Keeps at most `maxCompiled` names and `maxCompiledRules` rules compiled
+   * (`incoming`: rules about to be compiled), dropping the least recently
+   * used versions that no stream runs on; the most recently used one stays.
+   */
+  #evict(incoming = 0): void {
+    let names = 0;
+    let rules = incoming;
+    for (const e of this.#entries.values()) {
+      if (!e.loaded) continue;
+      names++;
+      rules += _ruleCount(e.loaded.ruleSet);
+    }
+    const { maxCompiled, maxCompiledRules } = this.#options;
+    let left = this.#entries.size;
     for (const [name, e] of this.#entries) {
-      if (compiled <= this.#options.maxCompiled) break;
+      if (names <= maxCompiled && rules <= maxCompiledRules) break;
+      if (--left === 0 && incoming === 0) break; // the one just installed or used
       if (!e.loaded || e.routers.size > 0) continue;
       this.#flushQuietly(name, e.loaded);
+      rules -= _ruleCount(e.loaded.ruleSet);
       e.loaded = undefined;
-      compiled--;
+      names--;
     }
   }
+}
+
+/** Rules over all chains. */
+function _ruleCount(ruleSet: RuleSet): number {
+  let rules = 0;
+  for (const chain of ruleSet.chains) rules += chain.rules.length;
+  return rules;
 }

@@ -30,6 +30,11 @@ export interface _ReadRuleSetOptions {
   /** Accept a text without any rule, chain or table line (`?allowEmpty=1`). */
   allowEmpty: boolean;
   compile: (ruleSet: RuleSet) => Promise<CompiledRuleSet>;
+  /**
+   * Runs the parse and compile once the body is in (one upload's body never
+   * holds up another's compile). @default {the work at once}
+   */
+  oneAtATime?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** Longest run of parsing between two yields to the event loop. */
@@ -44,6 +49,19 @@ export async function _readRuleSet(
   options: _ReadRuleSetOptions,
 ): Promise<_UploadedRuleSet> {
   const bytes = await _readBody(request, options.maxBodyBytes);
+  const json = /^application\/([\w.+-]*\+)?json\b/i.test(
+    request.headers.get("content-type") ?? "",
+  );
+  const run = options.oneAtATime ?? ((work) => work());
+  return await run(() => _checkRuleSet(bytes, json, options));
+}
+
+/** Decodes, parses, checks and compiles the body of an upload. */
+async function _checkRuleSet(
+  bytes: Uint8Array,
+  json: boolean,
+  options: _ReadRuleSetOptions,
+): Promise<_UploadedRuleSet> {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -55,9 +73,6 @@ export async function _readRuleSet(
       maxInstructions: options.maxInstructions,
       sliceMilliseconds: _SLICE_MS,
     });
-  const json = /^application\/([\w.+-]*\+)?json\b/i.test(
-    request.headers.get("content-type") ?? "",
-  );
   let ruleSet: RuleSet;
   if (json) {
     let value: unknown;

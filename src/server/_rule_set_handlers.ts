@@ -32,6 +32,7 @@ export async function _putRuleSet(c: Context, service: _Service): Promise<Respon
     maxInstructions: limits.maxInstructions,
     allowEmpty: _flag(c, "allowEmpty"),
     compile: (ruleSet) => ruleSets.compile(ruleSet),
+    oneAtATime: (work) => ruleSets.oneAtATime(work),
   });
   const updatedAt = service.now().toISOString();
   for (let attempt = 0;; attempt++) {

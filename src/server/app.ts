@@ -82,6 +82,7 @@ export function createApp(deps: AppDeps): BpfstreamApp {
     strategy: deps.strategy,
     maxInstructions: limits.maxInstructions,
     maxCompiled: limits.maxCompiledRuleSets,
+    maxCompiledRules: limits.maxCompiledRules,
     onError,
   });
   const admission = new _StreamAdmission(

@@ -32,10 +32,11 @@ export interface AppLimits {
   streamIdleTimeoutMs: number;
   /**
    * Memory all filter streams may hold together. Each stream reserves its
-   * worst case (the largest record plus the router's buffers, about 1 MiB
+   * worst case (the largest record plus the router's buffers, 960 KiB
    * with the defaults) when it starts; a stream that does not fit gets 503
-   * with `Retry-After`.
-   * @default {134217728}
+   * with `Retry-After`. The default fits `maxStreams` streams of the default
+   * record size; with larger records it binds first.
+   * @default {67108864}
    */
   maxStreamMemoryBytes: number;
   /**
@@ -48,6 +49,16 @@ export interface AppLimits {
   streamIntakeBytesPerSecond: number;
   /** Most compiled rule-set versions kept in memory (least recently used go first). @default {32} */
   maxCompiledRuleSets: number;
+  /**
+   * Most rules, over all rule sets, kept compiled in memory: before a
+   * compile, the least recently used versions that no stream runs on are
+   * dropped until the new one fits (they are compiled again from the store
+   * when next used). Compiled sets with running streams stay, even beyond it.
+   * The default keeps one set of the largest size (`maxRules`): 10,000
+   * `--expr` rules take about 80 MiB of heap, twice that while compiling.
+   * @default {10000}
+   */
+  maxCompiledRules: number;
 }
 
 /** What {@linkcode createApp} needs from its host. */
@@ -98,8 +109,9 @@ export function _resolveLimits(limits: Partial<AppLimits> | undefined): AppLimit
     maxRecordBytes: limits?.maxRecordBytes ?? 256 * 1024,
     maxStreams: limits?.maxStreams ?? 64,
     streamIdleTimeoutMs: limits?.streamIdleTimeoutMs ?? 30_000,
-    maxStreamMemoryBytes: limits?.maxStreamMemoryBytes ?? 128 * 1024 * 1024,
+    maxStreamMemoryBytes: limits?.maxStreamMemoryBytes ?? 64 * 1024 * 1024,
     streamIntakeBytesPerSecond: limits?.streamIntakeBytesPerSecond ?? 64 * 1024 * 1024,
     maxCompiledRuleSets: limits?.maxCompiledRuleSets ?? 32,
+    maxCompiledRules: limits?.maxCompiledRules ?? 10_000,
   };
 }

@@ -313,6 +313,65 @@ Deno.test("finding 5: at most maxCompiledRuleSets names stay compiled", async ()
   assert.deepEqual(gets, ["a", "b", "c", "b"]);
 });
 
+Deno.test("finding 5: at most maxCompiledRules rules stay compiled, except under running streams", async () => {
+  const store = new MemoryRuleSetStore();
+  const writer = createApp({ store });
+  const threeRules = DROP_UDP.replace(
+    "COMMIT",
+    "-A INPUT -p tcp -j DROP\n-A INPUT -p icmp -j DROP\nCOMMIT",
+  );
+  for (const name of ["a", "b", "c"]) {
+    await (await writer.request(`/rulesets/${name}`, { method: "PUT", body: threeRules })).body
+      ?.cancel();
+  }
+  const gets: string[] = [];
+  const app = createApp({
+    store: _spy(store, (name) => gets.push(name)),
+    limits: { maxCompiledRules: 6 },
+  });
+  for (const name of ["a", "b", "c", "b", "a"]) {
+    const response = await app.request(`/rulesets/${name}`);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), threeRules);
+  }
+  // a, b fill the 6 rules; c makes room by dropping a (least recently used);
+  // b is still there; a comes back by dropping c.
+  assert.deepEqual(gets, ["a", "b", "c", "a"]);
+
+  // A set with a running stream is kept, even past the limit.
+  const body = _manualBody(pcapHeader());
+  const running = await app.request("/rulesets/b/filter", { method: "POST", body: body.stream });
+  assert.equal(running.status, 200);
+  for (const name of ["c", "a"]) await (await app.request(`/rulesets/${name}`)).body?.cancel();
+  await (await app.request("/rulesets/b")).body?.cancel();
+  assert.deepEqual(gets, ["a", "b", "c", "a", "c", "a"]);
+  body.close();
+  await running.body?.cancel();
+});
+
+Deno.test("finding 5: first uses of several stored sets compile one at a time, in order", async () => {
+  const store = new MemoryRuleSetStore();
+  const writer = createApp({ store });
+  const big = ["*filter", ":INPUT ACCEPT [0:0]"];
+  for (let i = 0; i < 300; i++) big.push(`-A INPUT -m bpf --expr "udp port ${i + 1}" -j DROP`);
+  const texts = { big: big.concat("COMMIT", "").join("\n"), small: DROP_UDP };
+  for (const [name, text] of Object.entries(texts)) {
+    await (await writer.request(`/rulesets/${name}`, { method: "PUT", body: text })).body?.cancel();
+  }
+  const app = createApp({ store });
+  const finished: string[] = [];
+  const read = async (name: string) => {
+    const response = await app.request(`/rulesets/${name}`);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), texts[name as keyof typeof texts]);
+    finished.push(name);
+  };
+  await Promise.all([read("big"), read("small")]);
+  // In parallel slices the small set would be ready long before the big one;
+  // queued, it waits for the big one's compile to end.
+  assert.deepEqual(finished, ["big", "small"]);
+});
+
 Deno.test("finding 7: a known path with a wrong method is 405 with Allow", async () => {
   const app = createApp({ store: new MemoryRuleSetStore() });
   const cases: [string, string, string][] = [

@@ -122,6 +122,7 @@ export async function serve(options: ServeOptions = {}): Promise<BpfstreamServer
         streamIdleTimeoutMs: options.streamIdleTimeoutMs,
         maxStreamMemoryBytes: options.maxStreamMemoryBytes,
         streamIntakeBytesPerSecond: options.streamIntakeBytesPerSecond,
+        maxCompiledRules: options.maxCompiledRules,
       },
       onError,
       workbench: fileWorkbenchAssets(WORKBENCH_DIST),

@@ -17,6 +17,7 @@ export interface ServeOptions extends
       | "streamIdleTimeoutMs"
       | "maxStreamMemoryBytes"
       | "streamIntakeBytesPerSecond"
+      | "maxCompiledRules"
     >
   > {
   /** TCP port; 0 picks a free one. @default {8000} */
