@@ -58,7 +58,9 @@ import {
   BPF_RET,
   BPF_RSH,
   BPF_ST,
+  BPF_W,
   BPF_STX,
+  BPF_SUB,
   BPF_TAX,
   BPF_TXA,
   BPF_X,
@@ -528,11 +530,51 @@ export function _summariseProgram(
         push(pc + 1 + jf, notTaken !== null && notTaken === taken ? _copy(notTaken) : notTaken);
         continue;
       }
+      const checked = code === (BPF_LD | BPF_W | BPF_LEN)
+        ? _lengthCheckedLoad(table, program, pc, state.x)
+        : -1;
+      if (checked >= 0) {
+        // The load at `checked` succeeding implies both checks: skip them
+        // exactly; their failing branches keep the usual, inexact, states.
+        const failing = _step(table, _copy(state), code, k, base, accept)!;
+        push(pc + 2 + program[pc + 1].jf, _inexact(failing));
+        push(pc + 4 + program[pc + 3].jf, _inexact({ ...failing, a: UNKNOWN }));
+        const passing = _copy(state);
+        passing.a = UNKNOWN;
+        push(checked, passing);
+        continue;
+      }
       const next = _step(table, state, code, k, base, accept);
       push(pc + 1, next);
     }
   }
   return _boundAlternatives(_resolveExclusions(accepts));
+}
+
+/**
+ * u32's `@` length check (`./u32/u32_to_bpf.ts`) at `pc`: `ld len; jge x;
+ * sub x; jge #c; ld [x + k]` with X an IPv4 header length
+ * ({@linkcode _headerLengthByte}) and `c ≤ k + size`. A load ends by
+ * `base + min(wire, captured)` (`_loadEnd`) and `ld len` is the wire
+ * length, so the load succeeding means `len ≥ X + k + size ≥ X + c`: both
+ * checks hold. The load's index, else -1 (the checks then teach nothing).
+ */
+function _lengthCheckedLoad(
+  table: _FieldTable,
+  program: readonly Instruction[],
+  pc: number,
+  x: _Value,
+): number {
+  if (pc + 4 >= program.length || _headerLengthByte(table, x) < 0) return -1;
+  const [compareX, subtract, compareK, load] = program.slice(pc + 1, pc + 5);
+  if (compareX.code !== (BPF_JMP | BPF_JGE | BPF_X) || compareX.jt !== 0) return -1;
+  if (subtract.code !== (BPF_ALU | BPF_SUB | BPF_X)) return -1;
+  if (compareK.code !== (BPF_JMP | BPF_JGE) || compareK.jt !== 0) return -1;
+  if ((load.code & 0xe7) !== (BPF_LD | BPF_IND)) return -1;
+  const size = (load.code & 0x18) === BPF_B ? 1 : (load.code & 0x18) === 0x08 ? 2 : 4;
+  const k = load.k >>> 0;
+  if (k >= 0x10000 || (compareK.k >>> 0) > k + size) return -1;
+  return pc + 4;
 }
 
 /**

@@ -177,3 +177,28 @@ Deno.test("_summariseProgram() learns the tested fields of typical expressions",
     fieldsOf("tcp dst portrange 1000-2000", 101).every((a) => a.includes("=1000..2000")),
   );
 });
+
+Deno.test("_summariseProgram() skips u32's `@` length check only when the load implies it", () => {
+  // ldx 4*([0]&0xf); ld len; jge x; sub x; jge #c; ld [x + 2]:2; ret #-1; ret #0
+  const program = (c: number): Instruction[] => [
+    { code: 0xb1, jt: 0, jf: 0, k: 0 },
+    { code: 0x80, jt: 0, jf: 0, k: 0 },
+    { code: 0x3d, jt: 0, jf: 4, k: 0 },
+    { code: 0x1c, jt: 0, jf: 0, k: 0 },
+    { code: 0x35, jt: 0, jf: 2, k: c },
+    { code: 0x48, jt: 0, jf: 0, k: 2 },
+    { code: 0x06, jt: 0, jf: 0, k: 0xffffffff },
+    { code: 0x06, jt: 0, jf: 0, k: 0 },
+  ];
+  const table = new _FieldTable(64);
+  // c = 2 + 2: the 2-byte load at X + 2 succeeding means len - X >= 4.
+  assert.ok(_summariseProgram(program(4), _BASE_NETWORK, table).some((a) => a.exact));
+  // c = 5 asks one byte more than the load reads: the check still decides.
+  assert.ok(_summariseProgram(program(5), _BASE_NETWORK, table).every((a) => !a.exact));
+  // The oracle: a 24-byte IPv4 header (X = 20) loads at 22..24 and passes
+  // `len - X >= 4` but not `>= 5`.
+  const packet = new Uint8Array(24);
+  packet[0] = 0x45;
+  assert.notEqual(interpret(program(4), packet), 0);
+  assert.equal(interpret(program(5), packet), 0);
+});

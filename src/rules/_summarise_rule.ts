@@ -1,8 +1,9 @@
 /**
  * Private: a rule's summary, the conjunction of its matches' summaries.
  *
- * - `--bytecode`, `--u32` (through `u32ToBpf`, whose `@` length checks
- *   compare A with X and so teach nothing) and `--expr` (compiled for raw IP
+ * - `--bytecode`, `--u32` (through `u32ToBpf`, whose `@` length check is
+ *   implied by the load after it when `@` follows an IPv4 header length) and
+ *   `--expr` (compiled for raw IP
  *   on network base; on link base for EN10MB, with the link type as a guard
  *   and the other link types left unsummarised) go through
  *   {@linkcode _summariseProgram};
