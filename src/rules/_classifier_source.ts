@@ -115,6 +115,8 @@ export interface _EmittedRule {
   matches: readonly _PreparedMatch[];
   /** The guards of each alternative of its summary that can hold (its index entries). */
   alternatives: readonly (readonly _Guard[])[];
+  /** Per match, the guards of its program's exact summary, else `null` (./_classifier.ts). */
+  exactPrograms?: readonly (readonly (readonly _Guard[])[] | null)[];
 }
 
 /** Rule kinds (the values of ./_classifier.ts's `_T_*`). */
@@ -410,13 +412,24 @@ function _emitChild(e: _Emitter, child: _IndexNode): boolean {
   return _put(e, `bound = ${name}(bound);\n`);
 }
 
-/** The source of one rule's test (its matches in order), registering their slots. */
-function _testSource(e: _Emitter, rule: _EmittedRule): string {
+/**
+ * The source of one rule's test, registering the slots it calls: first the
+ * matches whose program's summary is exact, as their guards (a `break` when
+ * the match fails; see {@linkcode _exactMatchSource}), then the others as one
+ * condition (programs called directly, prepared tests), in order. A rule's
+ * matches are pure, so their order changes only the cost.
+ */
+function _testSource(e: _Emitter, rule: _EmittedRule, fields: readonly _Field[]): string {
   const parts: string[] = [];
+  let inline = "";
   const context = rule.base === _BASE_NETWORK ? "NET" : "LNK";
-  for (const match of rule.matches) {
+  for (let m = 0; m < rule.matches.length; m++) {
+    const match = rule.matches[m];
     if (match.match.kind === "comment") continue;
-    if (match.compiledProgram !== undefined) {
+    const exact = rule.exactPrograms?.[m];
+    if (exact !== undefined && exact !== null) {
+      inline += _exactMatchSource(e, exact, match.invert, fields);
+    } else if (match.compiledProgram !== undefined) {
       e.constants.programs.push(match);
       parts.push(
         `P${e.constants.programs.length - 1}(b, ${context}) ${match.invert ? "===" : "!=="} 0`,
@@ -426,7 +439,32 @@ function _testSource(e: _Emitter, rule: _EmittedRule): string {
       parts.push(`T${e.constants.tests.length - 1}(st)`);
     }
   }
-  return parts.length === 0 ? "true" : parts.join(" && ");
+  return parts.length === 0 ? inline : `${inline}if (!(${parts.join(" && ")})) break;\n`;
+}
+
+/**
+ * Source that breaks out of the case unless a program match holds, from the
+ * guards of its exact summary's alternatives (`alternatives`): the program
+ * accepts exactly when one alternative's guards all hold, so the match
+ * holds when one does (`invert`: when none does). Loads as the index does.
+ */
+function _exactMatchSource(
+  e: _Emitter,
+  alternatives: readonly (readonly _Guard[])[],
+  invert: boolean,
+  fields: readonly _Field[],
+): string {
+  let out = "ok = false;\n";
+  alternatives.forEach((guards, a) => {
+    const label = `x${e.labels++}`;
+    out += `${a > 0 ? "if (!ok) " : ""}${label}: {\n`;
+    for (const g of guards) {
+      out += `${_loadSource(e, fields[g.field])}\nk = (v & ${g.mask}) >>> 0;
+if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};\n`;
+    }
+    out += `ok = true;\n}\n`;
+  });
+  return `${out}if (${invert ? "ok" : "!ok"}) break;\n`;
 }
 
 /** Most alternatives whose guards a candidate's case checks before its test. */
@@ -490,7 +528,7 @@ function _ruleCases(
   let out = "";
   if (candidate) {
     out += `case ${2 * p + 1}:\n${notIp}${_guardsSource(e, rule, fields)}`;
-    out += `if (!(${_testSource(e, rule)})) break;\n`;
+    out += _testSource(e, rule, fields);
   }
   if (matched) out += `case ${2 * p}:\n${notIp}`;
   // The rule matched: its counter (counted after the switch, `_COUNT`) and its result.
