@@ -251,9 +251,15 @@ function _loadSource(e: _Emitter, field: _Field): string {
   if (constantLoad) {
     return `v = ${notIp}load(b, ${p}B, ${p}E, ${p}N, ${p}M, ${field.offset}, ${size});`;
   }
-  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0) {
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0 && field.second < 0) {
     // `_loadField`'s `ldx msh` case: 4 × the low nibble at `msh`, plus the offset.
     return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? ((b[i] & 15) << 2) + ${field.offset} : -1);
+if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
+  }
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0) {
+    // The same, plus 4 × the high nibble of the byte `second` past the header length.
+    return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? (b[i] & 15) << 2 : -1);
+if (v >= 0) { i = ${p}B + v + ${field.second}; v = i + 1 <= ${p}E ? v + ((b[i] >> 4) << 2) + ${field.offset} : -1; }
 if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
   }
   if (field.kind === _F_ADDRESS) {
