@@ -94,6 +94,14 @@ const _INLINE_CASES_CHARS = 64 * 1024;
 /** Rules per local function of a long chain's candidate cases (a power of two). */
 const _GROUP_RULES = 32;
 
+/**
+ * Most characters of a chain's source once candidate cases check exact
+ * program matches by their guards (more code than a call): past it, the
+ * later rules' cases call their programs, so that a chain whose walk fits
+ * without them keeps its generated walk.
+ */
+const _INLINE_GUARDS_CHARS = (_MAX_SOURCE_CHARS * 3) / 4;
+
 /** A case's result when the walk goes on to the next code. */
 export const _R_NEXT = -4;
 
@@ -177,6 +185,8 @@ interface _Emitter {
   functions: string[];
   constants: _Constants;
   labels: number;
+  /** Per match given a program or test slot, its call (one slot per match). */
+  calls: Map<_PreparedMatch, string>;
 }
 
 /** Appends a piece of source; `false` once the bound is exceeded. */
@@ -419,34 +429,50 @@ function _emitChild(e: _Emitter, child: _IndexNode): boolean {
 }
 
 /**
- * The source of one rule's test, registering the slots it calls: first the
- * matches whose program's summary is exact, as their guards (a `break` when
+ * The source of one rule's test, registering the slots it calls: first
+ * (with `inline`) the matches whose program's summary is exact, as their
+ * guards (a `break` when
  * the match fails; see {@linkcode _exactMatchSource}), then the others as one
  * condition (programs called directly, prepared tests), in order. A rule's
  * matches are pure, so their order changes only the cost.
  */
-function _testSource(e: _Emitter, rule: _EmittedRule, fields: readonly _Field[]): string {
+function _testSource(
+  e: _Emitter,
+  rule: _EmittedRule,
+  fields: readonly _Field[],
+  inline: boolean,
+): string {
   const parts: string[] = [];
-  let inline = "";
+  let checks = "";
   const context = rule.base === _BASE_NETWORK ? "NET" : "LNK";
   for (let m = 0; m < rule.matches.length; m++) {
     const match = rule.matches[m];
     if (match.match.kind === "comment") continue;
-    const exact = rule.exactPrograms?.[m];
+    const exact = inline ? rule.exactPrograms?.[m] : undefined;
     if (exact !== undefined && exact !== null) {
-      inline += _exactMatchSource(e, exact, match.invert, fields);
-    } else if (match.compiledProgram !== undefined) {
-      e.constants.programs.push(match);
-      parts.push(
-        `P${e.constants.programs.length - 1}(b, ${context}) ${match.invert ? "===" : "!=="} 0`,
-      );
-    } else {
-      e.constants.tests.push(match);
-      parts.push(`T${e.constants.tests.length - 1}(st)`);
-    }
+      checks += _exactMatchSource(e, exact, match.invert, fields);
+    } else parts.push(_callSource(e, match, context));
   }
-  return parts.length === 0 ? inline : `${inline}if (!(${parts.join(" && ")})) break;\n`;
+  return parts.length === 0 ? checks : `${checks}if (!(${parts.join(" && ")})) break;\n`;
 }
+
+/** The call of a match's compiled program or prepared test, its slot registered once. */
+function _callSource(e: _Emitter, match: _PreparedMatch, context: string): string {
+  let call = e.calls.get(match);
+  if (call !== undefined) return call;
+  if (match.compiledProgram !== undefined) {
+    e.constants.programs.push(match);
+    call = `P${e.constants.programs.length - 1}(b, ${context}) ${match.invert ? "===" : "!=="} 0`;
+  } else {
+    e.constants.tests.push(match);
+    call = `T${e.constants.tests.length - 1}(st)`;
+  }
+  e.calls.set(match, call);
+  return call;
+}
+
+/** Characters of one program or test slot's declaration (about: see `_slotDeclarations`). */
+const _SLOT_CHARS = 48;
 
 /**
  * Source that breaks out of the case unless a program match holds, from the
@@ -519,13 +545,17 @@ if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};\n`;
   return `${out}if (!ok) break;\n`;
 }
 
-/** The `case`s of rule `p` for the codes of it that leaves list. */
+/**
+ * The `case`s of rule `p` for the codes of it that leaves list; with
+ * `inline`, exact program matches are checked by their guards.
+ */
 function _ruleCases(
   e: _Emitter,
   rule: _EmittedRule,
   p: number,
   codes: Set<number>,
   fields: readonly _Field[],
+  inline: boolean,
 ): string {
   const matched = codes.has(2 * p);
   const candidate = codes.has(2 * p + 1);
@@ -534,7 +564,7 @@ function _ruleCases(
   let out = "";
   if (candidate) {
     out += `case ${2 * p + 1}:\n${notIp}${_guardsSource(e, rule, fields)}`;
-    out += _testSource(e, rule, fields);
+    out += _testSource(e, rule, fields, inline);
   }
   if (matched) out += `case ${2 * p}:\n${notIp}`;
   // The rule matched: its counter (counted after the switch, `_COUNT`) and its result.
@@ -587,16 +617,32 @@ function _runSource(
   fields: readonly _Field[],
 ): string | null {
   const codes = _listedCodes(root);
-  // Per group of `_GROUP_RULES` rules, its cases.
-  const groups: string[] = [];
+  // Each rule's cases calling its programs, then, in rule order while the
+  // source stays within `_INLINE_GUARDS_CHARS`, checking exact ones' guards.
+  const cases: string[] = [];
   let chars = 0;
   for (let p = 0; p < rules.length; p++) {
-    const g = Math.floor(p / _GROUP_RULES);
-    const cases = _ruleCases(e, rules[p], p, codes, fields);
-    groups[g] = (groups[g] ?? "") + cases;
-    chars += cases.length;
+    cases.push(_ruleCases(e, rules[p], p, codes, fields, false));
+    chars += cases[p].length;
     if (chars > _MAX_SOURCE_CHARS) return null;
   }
+  const slots = e.constants.programs.length + e.constants.tests.length;
+  let room = _INLINE_GUARDS_CHARS - e.chars - chars - _SLOT_CHARS * slots;
+  for (let p = 0; p < rules.length && room > 0; p++) {
+    if (cases[p] === "" || !rules[p].exactPrograms?.some((x) => x !== null)) continue;
+    const inline = _ruleCases(e, rules[p], p, codes, fields, true);
+    const extra = inline.length - cases[p].length;
+    if (extra > room) continue;
+    cases[p] = inline;
+    chars += extra;
+    room -= extra;
+  }
+  // Per group of `_GROUP_RULES` rules, its cases.
+  const groups: string[] = [];
+  cases.forEach((text, p) => {
+    const g = Math.floor(p / _GROUP_RULES);
+    groups[g] = (groups[g] ?? "") + text;
+  });
   let dispatch: string;
   let functions = "";
   if (chars <= _INLINE_CASES_CHARS) {
@@ -678,6 +724,7 @@ export function _emitWalk(
     functions: [],
     constants: { fields: [], starts: [], programs: [], tests: [] },
     labels: 0,
+    calls: new Map(),
   };
   if (!_emitChain(e, root)) return tooLong;
   const words = Math.max(1, Math.ceil((2 * rules.length) / 32));
