@@ -429,12 +429,12 @@ function _emitChild(e: _Emitter, child: _IndexNode): boolean {
 }
 
 /**
- * The source of one rule's test, registering the slots it calls: first
- * (with `inline`) the matches whose program's summary is exact, as their
- * guards (a `break` when
- * the match fails; see {@linkcode _exactMatchSource}), then the others as one
- * condition (programs called directly, prepared tests), in order. A rule's
- * matches are pure, so their order changes only the cost.
+ * The source of one rule's test (a `break` when it fails), registering the
+ * slots and functions it calls: first (with `inline`) the matches whose
+ * program's summary is exact, checked by their guards
+ * ({@linkcode _exactMatchCall}), then the others (programs called directly,
+ * prepared tests), in order. A rule's matches are pure, so their order
+ * changes only the cost.
  */
 function _testSource(
   e: _Emitter,
@@ -442,18 +442,19 @@ function _testSource(
   fields: readonly _Field[],
   inline: boolean,
 ): string {
+  const checks: string[] = [];
   const parts: string[] = [];
-  let checks = "";
   const context = rule.base === _BASE_NETWORK ? "NET" : "LNK";
   for (let m = 0; m < rule.matches.length; m++) {
     const match = rule.matches[m];
     if (match.match.kind === "comment") continue;
     const exact = inline ? rule.exactPrograms?.[m] : undefined;
     if (exact !== undefined && exact !== null) {
-      checks += _exactMatchSource(e, exact, match.invert, fields);
+      checks.push(_exactMatchCall(e, exact, match.invert, fields));
     } else parts.push(_callSource(e, match, context));
   }
-  return parts.length === 0 ? checks : `${checks}if (!(${parts.join(" && ")})) break;\n`;
+  const all = [...checks, ...parts];
+  return all.length === 0 ? "" : `if (!(${all.join(" && ")})) break;\n`;
 }
 
 /** The call of a match's compiled program or prepared test, its slot registered once. */
@@ -475,18 +476,19 @@ function _callSource(e: _Emitter, match: _PreparedMatch, context: string): strin
 const _SLOT_CHARS = 48;
 
 /**
- * Source that breaks out of the case unless a program match holds, from the
- * guards of its exact summary's alternatives (`alternatives`): the program
- * accepts exactly when one alternative's guards all hold, so the match
- * holds when one does (`invert`: when none does). Loads as the index does.
+ * The call of a generated function that tells whether a program match
+ * holds, from the guards of its exact summary's alternatives
+ * (`alternatives`): the program accepts exactly when one alternative's
+ * guards all hold, so the match holds when one does (`invert`: when none
+ * does). Loads as the index does.
  */
-function _exactMatchSource(
+function _exactMatchCall(
   e: _Emitter,
   alternatives: readonly (readonly _Guard[])[],
   invert: boolean,
   fields: readonly _Field[],
 ): string {
-  let out = "ok = false;\n";
+  let out = "";
   alternatives.forEach((guards, a) => {
     const label = `x${e.labels++}`;
     out += `${a > 0 ? "if (!ok) " : ""}${label}: {\n`;
@@ -496,7 +498,14 @@ if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};\n`;
     }
     out += `ok = true;\n}\n`;
   });
-  return `${out}if (${invert ? "ok" : "!ok"}) break;\n`;
+  // Its own small function: optimised (and deoptimised) on its own, not as part of `run`.
+  const name = `X${e.labels++}`;
+  e.functions.push(
+    `function ${name}() {\n${_prelude(out)}let ok = false;\n${out}return ${
+      invert ? "!ok" : "ok"
+    };\n}\n`,
+  );
+  return `${name}()`;
 }
 
 /** Most alternatives whose guards a candidate's case checks before its test. */
@@ -630,9 +639,14 @@ function _runSource(
   let room = _INLINE_GUARDS_CHARS - e.chars - chars - _SLOT_CHARS * slots;
   for (let p = 0; p < rules.length && room > 0; p++) {
     if (cases[p] === "" || !rules[p].exactPrograms?.some((x) => x !== null)) continue;
+    const mark = e.functions.length;
     const inline = _ruleCases(e, rules[p], p, codes, fields, true);
-    const extra = inline.length - cases[p].length;
-    if (extra > room) continue;
+    let extra = inline.length - cases[p].length;
+    for (let f = mark; f < e.functions.length; f++) extra += e.functions[f].length;
+    if (extra > room) {
+      e.functions.length = mark;
+      continue;
+    }
     cases[p] = inline;
     chars += extra;
     room -= extra;
