@@ -8,7 +8,7 @@
  * minimum and median ns per frame of `--runs` rounds.
  *
  * Sets: 0 rules, the diverse sets (`generateRuleSet(1, { rules: N, policy:
- * "ACCEPT" })`), `tcp port N` bytecode sets, the seed's 100 × bpf / u32.
+ * "ACCEPT" })`, N = 100, 1000, 10000; and generator seeds 2 and 3 at 100 and 1000), `tcp port N` bytecode sets, the seed's 100 × bpf / u32.
  *
  * Usage:
  *
@@ -60,6 +60,11 @@ const sets: Record<string, () => string> = {
   "0": () => table([]),
   "diverse 100": () => generateRuleSet(1, { rules: 100, policy: "ACCEPT" }).text,
   "diverse 1000": () => generateRuleSet(1, { rules: 1000, policy: "ACCEPT" }).text,
+  "diverse 10000": () => generateRuleSet(1, { rules: 10000, policy: "ACCEPT" }).text,
+  "seed 2: diverse 100": () => generateRuleSet(2, { rules: 100, policy: "ACCEPT" }).text,
+  "seed 2: diverse 1000": () => generateRuleSet(2, { rules: 1000, policy: "ACCEPT" }).text,
+  "seed 3: diverse 100": () => generateRuleSet(3, { rules: 100, policy: "ACCEPT" }).text,
+  "seed 3: diverse 1000": () => generateRuleSet(3, { rules: 1000, policy: "ACCEPT" }).text,
   "tcp port 1": () => table(tcpPort(1)),
   "tcp port 100": () => table(tcpPort(100)),
   "tcp port 1000": () => table(tcpPort(1000)),

@@ -73,6 +73,12 @@ export interface _CompiledRule {
   matches: readonly _PreparedMatch[];
   /** The guards of each alternative of its summary that can hold (its index entries). */
   alternatives: (readonly _Guard[])[];
+  /**
+   * Per match (may be shorter than `matches`): when it is a program match
+   * whose summary is exact, the guards of each alternative (the generated
+   * walk checks them instead of running the program), else `null`.
+   */
+  exactPrograms: (readonly (readonly _Guard[])[] | null)[];
 }
 
 /** Everything the classifier needs, built by the rule-set builder. */

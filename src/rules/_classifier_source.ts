@@ -94,6 +94,14 @@ const _INLINE_CASES_CHARS = 64 * 1024;
 /** Rules per local function of a long chain's candidate cases (a power of two). */
 const _GROUP_RULES = 32;
 
+/**
+ * Most characters of a chain's source once candidate cases check exact
+ * program matches by their guards (more code than a call): past it, the
+ * later rules' cases call their programs, so that a chain whose walk fits
+ * without them keeps its generated walk.
+ */
+const _INLINE_GUARDS_CHARS = (_MAX_SOURCE_CHARS * 3) / 4;
+
 /** A case's result when the walk goes on to the next code. */
 export const _R_NEXT = -4;
 
@@ -115,6 +123,8 @@ export interface _EmittedRule {
   matches: readonly _PreparedMatch[];
   /** The guards of each alternative of its summary that can hold (its index entries). */
   alternatives: readonly (readonly _Guard[])[];
+  /** Per match, the guards of its program's exact summary, else `null` (./_classifier.ts). */
+  exactPrograms?: readonly (readonly (readonly _Guard[])[] | null)[];
 }
 
 /** Rule kinds (the values of ./_classifier.ts's `_T_*`). */
@@ -175,6 +185,8 @@ interface _Emitter {
   functions: string[];
   constants: _Constants;
   labels: number;
+  /** Per match given a program or test slot, its call (one slot per match). */
+  calls: Map<_PreparedMatch, string>;
 }
 
 /** Appends a piece of source; `false` once the bound is exceeded. */
@@ -249,9 +261,15 @@ function _loadSource(e: _Emitter, field: _Field): string {
   if (constantLoad) {
     return `v = ${notIp}load(b, ${p}B, ${p}E, ${p}N, ${p}M, ${field.offset}, ${size});`;
   }
-  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0) {
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0 && field.second < 0) {
     // `_loadField`'s `ldx msh` case: 4 × the low nibble at `msh`, plus the offset.
     return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? ((b[i] & 15) << 2) + ${field.offset} : -1);
+if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
+  }
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0) {
+    // The same, plus 4 × the high nibble of the byte `second` past the header length.
+    return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? (b[i] & 15) << 2 : -1);
+if (v >= 0) { i = ${p}B + v + ${field.second}; v = i + 1 <= ${p}E ? v + ((b[i] >> 4) << 2) + ${field.offset} : -1; }
 if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
   }
   if (field.kind === _F_ADDRESS) {
@@ -410,23 +428,84 @@ function _emitChild(e: _Emitter, child: _IndexNode): boolean {
   return _put(e, `bound = ${name}(bound);\n`);
 }
 
-/** The source of one rule's test (its matches in order), registering their slots. */
-function _testSource(e: _Emitter, rule: _EmittedRule): string {
+/**
+ * The source of one rule's test (a `break` when it fails), registering the
+ * slots and functions it calls: first (with `inline`) the matches whose
+ * program's summary is exact, checked by their guards
+ * ({@linkcode _exactMatchCall}), then the others (programs called directly,
+ * prepared tests), in order. A rule's matches are pure, so their order
+ * changes only the cost.
+ */
+function _testSource(
+  e: _Emitter,
+  rule: _EmittedRule,
+  fields: readonly _Field[],
+  inline: boolean,
+): string {
+  const checks: string[] = [];
   const parts: string[] = [];
   const context = rule.base === _BASE_NETWORK ? "NET" : "LNK";
-  for (const match of rule.matches) {
+  for (let m = 0; m < rule.matches.length; m++) {
+    const match = rule.matches[m];
     if (match.match.kind === "comment") continue;
-    if (match.compiledProgram !== undefined) {
-      e.constants.programs.push(match);
-      parts.push(
-        `P${e.constants.programs.length - 1}(b, ${context}) ${match.invert ? "===" : "!=="} 0`,
-      );
-    } else {
-      e.constants.tests.push(match);
-      parts.push(`T${e.constants.tests.length - 1}(st)`);
-    }
+    const exact = inline ? rule.exactPrograms?.[m] : undefined;
+    if (exact !== undefined && exact !== null) {
+      checks.push(_exactMatchCall(e, exact, match.invert, fields));
+    } else parts.push(_callSource(e, match, context));
   }
-  return parts.length === 0 ? "true" : parts.join(" && ");
+  const all = [...checks, ...parts];
+  return all.length === 0 ? "" : `if (!(${all.join(" && ")})) break;\n`;
+}
+
+/** The call of a match's compiled program or prepared test, its slot registered once. */
+function _callSource(e: _Emitter, match: _PreparedMatch, context: string): string {
+  let call = e.calls.get(match);
+  if (call !== undefined) return call;
+  if (match.compiledProgram !== undefined) {
+    e.constants.programs.push(match);
+    call = `P${e.constants.programs.length - 1}(b, ${context}) ${match.invert ? "===" : "!=="} 0`;
+  } else {
+    e.constants.tests.push(match);
+    call = `T${e.constants.tests.length - 1}(st)`;
+  }
+  e.calls.set(match, call);
+  return call;
+}
+
+/** Characters of one program or test slot's declaration (about: see `_slotDeclarations`). */
+const _SLOT_CHARS = 48;
+
+/**
+ * The call of a generated function that tells whether a program match
+ * holds, from the guards of its exact summary's alternatives
+ * (`alternatives`): the program accepts exactly when one alternative's
+ * guards all hold, so the match holds when one does (`invert`: when none
+ * does). Loads as the index does.
+ */
+function _exactMatchCall(
+  e: _Emitter,
+  alternatives: readonly (readonly _Guard[])[],
+  invert: boolean,
+  fields: readonly _Field[],
+): string {
+  let out = "";
+  alternatives.forEach((guards, a) => {
+    const label = `x${e.labels++}`;
+    out += `${a > 0 ? "if (!ok) " : ""}${label}: {\n`;
+    for (const g of guards) {
+      out += `${_loadSource(e, fields[g.field])}\nk = (v & ${g.mask}) >>> 0;
+if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};\n`;
+    }
+    out += `ok = true;\n}\n`;
+  });
+  // Its own small function: optimised (and deoptimised) on its own, not as part of `run`.
+  const name = `X${e.labels++}`;
+  e.functions.push(
+    `function ${name}() {\n${_prelude(out)}let ok = false;\n${out}return ${
+      invert ? "!ok" : "ok"
+    };\n}\n`,
+  );
+  return `${name}()`;
 }
 
 /** Most alternatives whose guards a candidate's case checks before its test. */
@@ -475,13 +554,17 @@ if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};\n`;
   return `${out}if (!ok) break;\n`;
 }
 
-/** The `case`s of rule `p` for the codes of it that leaves list. */
+/**
+ * The `case`s of rule `p` for the codes of it that leaves list; with
+ * `inline`, exact program matches are checked by their guards.
+ */
 function _ruleCases(
   e: _Emitter,
   rule: _EmittedRule,
   p: number,
   codes: Set<number>,
   fields: readonly _Field[],
+  inline: boolean,
 ): string {
   const matched = codes.has(2 * p);
   const candidate = codes.has(2 * p + 1);
@@ -490,7 +573,7 @@ function _ruleCases(
   let out = "";
   if (candidate) {
     out += `case ${2 * p + 1}:\n${notIp}${_guardsSource(e, rule, fields)}`;
-    out += `if (!(${_testSource(e, rule)})) break;\n`;
+    out += _testSource(e, rule, fields, inline);
   }
   if (matched) out += `case ${2 * p}:\n${notIp}`;
   // The rule matched: its counter (counted after the switch, `_COUNT`) and its result.
@@ -543,16 +626,37 @@ function _runSource(
   fields: readonly _Field[],
 ): string | null {
   const codes = _listedCodes(root);
-  // Per group of `_GROUP_RULES` rules, its cases.
-  const groups: string[] = [];
+  // Each rule's cases calling its programs, then, in rule order while the
+  // source stays within `_INLINE_GUARDS_CHARS`, checking exact ones' guards.
+  const cases: string[] = [];
   let chars = 0;
   for (let p = 0; p < rules.length; p++) {
-    const g = Math.floor(p / _GROUP_RULES);
-    const cases = _ruleCases(e, rules[p], p, codes, fields);
-    groups[g] = (groups[g] ?? "") + cases;
-    chars += cases.length;
+    cases.push(_ruleCases(e, rules[p], p, codes, fields, false));
+    chars += cases[p].length;
     if (chars > _MAX_SOURCE_CHARS) return null;
   }
+  const slots = e.constants.programs.length + e.constants.tests.length;
+  let room = _INLINE_GUARDS_CHARS - e.chars - chars - _SLOT_CHARS * slots;
+  for (let p = 0; p < rules.length && room > 0; p++) {
+    if (cases[p] === "" || !rules[p].exactPrograms?.some((x) => x !== null)) continue;
+    const mark = e.functions.length;
+    const inline = _ruleCases(e, rules[p], p, codes, fields, true);
+    let extra = inline.length - cases[p].length;
+    for (let f = mark; f < e.functions.length; f++) extra += e.functions[f].length;
+    if (extra > room) {
+      e.functions.length = mark;
+      continue;
+    }
+    cases[p] = inline;
+    chars += extra;
+    room -= extra;
+  }
+  // Per group of `_GROUP_RULES` rules, its cases.
+  const groups: string[] = [];
+  cases.forEach((text, p) => {
+    const g = Math.floor(p / _GROUP_RULES);
+    groups[g] = (groups[g] ?? "") + text;
+  });
   let dispatch: string;
   let functions = "";
   if (chars <= _INLINE_CASES_CHARS) {
@@ -634,6 +738,7 @@ export function _emitWalk(
     functions: [],
     constants: { fields: [], starts: [], programs: [], tests: [] },
     labels: 0,
+    calls: new Map(),
   };
   if (!_emitChain(e, root)) return tooLong;
   const words = Math.max(1, Math.ceil((2 * rules.length) / 32));

@@ -14,7 +14,12 @@ import { compileRuleSet, createFrameRef, type FrameRef } from "./compile_rule_se
 import { parseRuleSet } from "./parse_rule_set.ts";
 import { _RuleSetBuilder } from "./_rule_set_builder.ts";
 import { _collectCandidates, _END, _indexSize } from "./_rule_index.ts";
-import { _MAX_CODES, _MAX_SOURCE_CHARS, type _SourceWalk } from "./_classifier_source.ts";
+import {
+  _emitWalk,
+  _MAX_CODES,
+  _MAX_SOURCE_CHARS,
+  type _SourceWalk,
+} from "./_classifier_source.ts";
 
 function _build(text: string, strategy?: "source" | "closure") {
   const builder = new _RuleSetBuilder(parseRuleSet(text, { maxInstructions: 4096 }), {
@@ -297,4 +302,30 @@ Deno.test("a candidate's interface and address guards are checked before its pro
   for (const frame of frames) counted.classify(frame);
   const hits = counted.counters().chains.INPUT.rules.map((r) => r.packets);
   assert.ok(hits.every((n) => n > 0) && hits.some((n) => n < frames.length), `hits ${hits}`);
+});
+
+Deno.test("exact program matches are checked by their guards while the source stays within budget", () => {
+  const rules = (n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) => `-A INPUT -m u32 ! --u32 "0>>22&0x3C@0>>16=${1000 + i}" -j DROP`,
+    );
+  const emit = (n: number) => {
+    const builder = _build(_table(rules(n)), "source");
+    return _emitWalk(builder.indexRoots[0], builder.chainRules[0], builder.fields.fields);
+  };
+  const calls = (source: string) => source.match(/P\d+\(b, NET\)/g)?.length ?? 0;
+  // A few: every program's guards inline, no program called.
+  const few = emit(50);
+  assert.ok(!("reason" in few) && calls(few.source) === 0);
+  // Many: the later rules call their programs, and the walk is still generated.
+  const many = emit(2000);
+  assert.ok(!("reason" in many), "reason" in many ? many.reason : "");
+  assert.ok(calls(many.source) > 0 && calls(many.source) < 2000, `${calls(many.source)} calls`);
+  assert.ok(many.source.length <= _MAX_SOURCE_CHARS + 4096);
+  const frames = Array.from(
+    { length: 100 },
+    (_, i) => _ipv4Frame([1, 2, 3, 4], [5, 6, 7, 8], 6, [1000 + 23 * i, 80]),
+  );
+  _agrees(_table(rules(2000)), frames);
 });

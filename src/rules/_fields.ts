@@ -5,8 +5,10 @@
  *
  * A field is one of:
  * - a packet load at a base (network or link), at a constant offset or at an
- *   offset relative to an `ldx 4*([m]&0xf)` (the IPv4 header length), of 1, 2
- *   or 4 bytes, loaded with the engine's own helpers (`_load`), so a load
+ *   offset relative to an `ldx 4*([m]&0xf)` (the IPv4 header length), to
+ *   which may be added 4 × the high nibble of the byte at a second offset
+ *   relative to it (the TCP data offset: the payload, as `tcp[((tcp[12] &
+ *   0xf0) >> 2):2]` and u32's second `@` read it), of 1, 2 or 4 bytes, loaded with the engine's own helpers (`_load`), so a load
  *   fails exactly where a program's load fails;
  * - an ancillary value (`SKF_AD_*` that depends on neither A nor X);
  * - the packet length `ld #len` gives at a base (`skb->len`);
@@ -55,6 +57,11 @@ export interface _Field {
   readonly base: number;
   /** Packet loads: offset of the `ldx 4*([m]&0xf)` byte the offset is relative to, or -1. */
   readonly msh: number;
+  /**
+   * Packet loads relative to `msh`: the offset, after the header length, of
+   * the byte whose high nibble × 4 is added too (the TCP data offset), or -1.
+   */
+  readonly second: number;
   /** Packet loads: the (signed 32-bit) offset; ancillary: the `SKF_AD_*` number;
    * address: the byte offset in the IP header. */
   readonly offset: number;
@@ -88,14 +95,21 @@ export class _FieldTable {
   }
 
   /** The id of the field, added when new; -1 when the table is full. */
-  intern(kind: number, base: number, msh: number, offset: number, size: number): number {
-    const key = `${kind},${base},${msh},${offset},${size}`;
+  intern(
+    kind: number,
+    base: number,
+    msh: number,
+    offset: number,
+    size: number,
+    second = -1,
+  ): number {
+    const key = `${kind},${base},${msh},${offset},${size},${second}`;
     const known = this.#ids.get(key);
     if (known !== undefined) return known;
     if (this.fields.length >= this.maxFields) return -1;
     const id = this.fields.length;
     const names = kind === _F_INTERFACE ? this.interfaceNames : null;
-    this.fields.push({ id, kind, base, msh, offset, size, names });
+    this.fields.push({ id, kind, base, msh, second, offset, size, names });
     this.#ids.set(key, id);
     return id;
   }
@@ -113,7 +127,13 @@ export function _loadField(field: _Field, state: _Frame): number {
       if (field.msh >= 0) {
         const x = _load(bytes, w.base, w.loadEnd, w.network, w.mac, field.msh, 1);
         if (x < 0) return -1;
-        offset = (((x & 0xf) << 2) + offset) | 0;
+        const header = (x & 0xf) << 2;
+        offset = (header + offset) | 0;
+        if (field.second >= 0) {
+          const t = _load(bytes, w.base, w.loadEnd, w.network, w.mac, header + field.second, 1);
+          if (t < 0) return -1;
+          offset = (offset + ((t >> 4) << 2)) | 0;
+        }
       }
       return _load(bytes, w.base, w.loadEnd, w.network, w.mac, offset, field.size);
     }

@@ -331,11 +331,12 @@ export class _RuleSetBuilder {
       counter: this.#counter++,
       matches: prepared,
       alternatives: [],
+      exactPrograms: [],
     };
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
-    const summary = _summariseRule(prepared, base, this.#table);
+    const summary = _summariseRule(prepared, base, this.#table, compiled.exactPrograms);
     const fields = this.#table.fields;
     const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN ||
       kind === _T_GOTO;

@@ -7,8 +7,10 @@
  * instructions are visited in order, each with at most `_MAX_STATES`
  * abstract states (more are joined). A state holds A, X and the scratch
  * memory as constants, "bits of a field" values
- * `((field >>> shift) & mask) << left` or unknown, and the guards its path
- * has passed. A load that fails ends the program returning 0, so on a path
+ * `((field >>> shift) & mask) << left`, payload starts (an IPv4 header
+ * length plus a TCP data offset, as `tcp[((tcp[12] & 0xf0) >> 2):2]` and
+ * u32's second `@` add them) or unknown, and the guards its path has
+ * passed. A load that fails ends the program returning 0, so on a path
  * that goes on the load succeeded; only necessary conditions are kept, so
  * every step may forget (a forgotten value is unknown, a forgotten guard is
  * dropped) without making the summary wrong. The semantics of each operation
@@ -35,6 +37,7 @@ import { _ancillaryField } from "../bpf/_ancillary.ts";
 import {
   BPF_A,
   BPF_ABS,
+  BPF_ADD,
   BPF_ALU,
   BPF_AND,
   BPF_B,
@@ -59,8 +62,10 @@ import {
   BPF_RSH,
   BPF_ST,
   BPF_STX,
+  BPF_SUB,
   BPF_TAX,
   BPF_TXA,
+  BPF_W,
   BPF_X,
   SKF_AD_CPU,
   SKF_AD_MARK,
@@ -90,8 +95,16 @@ export const _MAX_STATES = 8;
 const _UNKNOWN = 0;
 const _CONST = 1;
 const _BITS = 2;
+/**
+ * An IPv4 header length plus a TCP data offset (4 × the high nibble of the
+ * byte `m` past it): `r` is the header length's byte (see `_headerLengthByte`).
+ */
+const _PAYLOAD = 3;
 
-/** An abstract register value: unknown, `k`, or `((field >>> r) & m) << l`. */
+/**
+ * An abstract register value: unknown, `k`, `((field >>> r) & m) << l`, or
+ * a payload start (`_PAYLOAD`).
+ */
 interface _Value {
   readonly kind: number;
   readonly k: number;
@@ -102,6 +115,14 @@ interface _Value {
 }
 
 const UNKNOWN: _Value = { kind: _UNKNOWN, k: 0, field: -1, r: 0, m: 0, l: 0 };
+
+/** The payload start past the header length of byte `header` and the data offset at `second`. */
+function _payload(header: number, second: number): _Value {
+  return { kind: _PAYLOAD, k: 0, field: -1, r: header, m: second, l: 0 };
+}
+
+/** Most that a `_PAYLOAD` value can be: two nibbles × 4. */
+const _MAX_PAYLOAD_START = 120;
 
 function _const(k: number): _Value {
   return { kind: _CONST, k: k >>> 0, field: -1, r: 0, m: 0, l: 0 };
@@ -186,7 +207,14 @@ function _rangeGuard(
     const n = last - first + 1;
     if ((n === 1 || n === 2) && n < s) {
       const down = 2 ** (8 * (s - 1 - last));
-      const narrowed = table.intern(_F_PACKET, f.base, f.msh, (f.offset + first) | 0, n);
+      const narrowed = table.intern(
+        _F_PACKET,
+        f.base,
+        f.msh,
+        (f.offset + first) | 0,
+        n,
+        f.second,
+      );
       if (narrowed >= 0) {
         field = narrowed;
         mask /= down;
@@ -210,7 +238,31 @@ function _headerLengthByte(table: _FieldTable, x: _Value): number {
   return (f.offset + f.size - 1 - (x.r >> 3)) | 0;
 }
 
-function _aluValue(op: number, a: _Value, operand: _Value): _Value | null {
+/**
+ * When `a` is 4 × the high nibble of a byte loaded past the header length
+ * of byte `header` (`(tcp[12] & 0xf0) >> 2`, or u32's `12>>26&0x3C` after
+ * an `@`): that byte's offset past the header length, else -1.
+ */
+function _dataOffsetByte(table: _FieldTable, a: _Value, header: number): number {
+  if (a.kind !== _BITS || a.m !== 0xf || a.l !== 2 || (a.r & 7) !== 4) return -1;
+  const f = table.fields[a.field];
+  if (f.kind !== _F_PACKET || f.msh !== header || f.second >= 0 || (a.r >> 3) >= f.size) return -1;
+  const at = f.offset + f.size - 1 - (a.r >> 3);
+  return at >= 0 && at < 0x10000 ? at : -1;
+}
+
+function _aluValue(
+  table: _FieldTable,
+  op: number,
+  a: _Value,
+  operand: _Value,
+): _Value | null {
+  if (op === BPF_ADD && operand.kind === _BITS) {
+    // The header length plus the TCP data offset: where the payload starts.
+    const header = _headerLengthByte(table, operand);
+    const second = header < 0 ? -1 : _dataOffsetByte(table, a, header);
+    if (second >= 0) return _payload(header, second);
+  }
   if (a.kind === _CONST && operand.kind === _CONST) {
     if ((op === BPF_DIV || op === BPF_MOD) && operand.k === 0) return null; // returns 0
     const result = _alu(op, a.k, operand.k);
@@ -362,7 +414,8 @@ function _impliesLoad(table: _FieldTable, g: number, f: number): boolean {
   const a = table.fields[f];
   const b = table.fields[g];
   return a.kind === _F_PACKET && b.kind === _F_PACKET && a.base === b.base && a.msh === b.msh &&
-    a.offset >= 0 && b.offset >= 0 && b.offset < 0x10000 && a.offset + a.size <= b.offset + b.size;
+    a.second === b.second && a.offset >= 0 && b.offset >= 0 && b.offset < 0x10000 &&
+    a.offset + a.size <= b.offset + b.size;
 }
 
 /** `state` with `field` loaded (the load succeeded on this path). */
@@ -390,6 +443,15 @@ function _branch(
   operand: _Value,
 ): [_State | null, _State | null] {
   const a = state.a;
+  if (a.kind === _PAYLOAD) {
+    // A = the header length H plus a data offset, both at most 60: A ≥ H
+    // (u32's wrap check) and A ≤ 120.
+    if (op === BPF_JGE && _headerLengthByte(table, operand) === a.r) return [state, null];
+    if (op === BPF_JGT && operand.kind === _CONST && operand.k >= _MAX_PAYLOAD_START) {
+      return [null, state];
+    }
+    return [_inexact(state), _inexact(state)];
+  }
   if (a.kind === _CONST && operand.kind === _CONST) {
     const taken = _jumpTaken(op, a.k, operand.k);
     if (taken < 0) return [_inexact(state), _inexact(state)];
@@ -528,11 +590,52 @@ export function _summariseProgram(
         push(pc + 1 + jf, notTaken !== null && notTaken === taken ? _copy(notTaken) : notTaken);
         continue;
       }
+      const checked = code === (BPF_LD | BPF_W | BPF_LEN)
+        ? _lengthCheckedLoad(table, program, pc, state.x)
+        : -1;
+      if (checked >= 0) {
+        // The load at `checked` succeeding implies both checks: skip them
+        // exactly; their failing branches keep the usual, inexact, states.
+        const failing = _step(table, _copy(state), code, k, base, accept)!;
+        push(pc + 2 + program[pc + 1].jf, _inexact(failing));
+        push(pc + 4 + program[pc + 3].jf, _inexact({ ...failing, a: UNKNOWN }));
+        const passing = _copy(state);
+        passing.a = UNKNOWN;
+        push(checked, passing);
+        continue;
+      }
       const next = _step(table, state, code, k, base, accept);
       push(pc + 1, next);
     }
   }
   return _boundAlternatives(_resolveExclusions(accepts));
+}
+
+/**
+ * u32's `@` length check (`./u32/u32_to_bpf.ts`) at `pc`: `ld len; jge x;
+ * sub x; jge #c; ld [x + k]` with X an IPv4 header length
+ * ({@linkcode _headerLengthByte}) or a payload start, and `c ≤ k + size`. A load ends by
+ * `base + min(wire, captured)` (`_loadEnd`) and `ld len` is the wire
+ * length, so the load succeeding means `len ≥ X + k + size ≥ X + c`: both
+ * checks hold. The load's index, else -1 (the checks then teach nothing).
+ */
+function _lengthCheckedLoad(
+  table: _FieldTable,
+  program: readonly Instruction[],
+  pc: number,
+  x: _Value,
+): number {
+  if (pc + 4 >= program.length) return -1;
+  if (x.kind !== _PAYLOAD && _headerLengthByte(table, x) < 0) return -1;
+  const [compareX, subtract, compareK, load] = program.slice(pc + 1, pc + 5);
+  if (compareX.code !== (BPF_JMP | BPF_JGE | BPF_X) || compareX.jt !== 0) return -1;
+  if (subtract.code !== (BPF_ALU | BPF_SUB | BPF_X)) return -1;
+  if (compareK.code !== (BPF_JMP | BPF_JGE) || compareK.jt !== 0) return -1;
+  if ((load.code & 0xe7) !== (BPF_LD | BPF_IND)) return -1;
+  const size = (load.code & 0x18) === BPF_B ? 1 : (load.code & 0x18) === 0x08 ? 2 : 4;
+  const k = load.k >>> 0;
+  if (k >= 0x10000 || (compareK.k >>> 0) > k + size) return -1;
+  return pc + 4;
 }
 
 /**
@@ -568,7 +671,7 @@ function _step(
       const operand = (code & BPF_X) ? state.x : _const(k);
       // Dividing by an unknown X ends the program when X is 0: not learned.
       if ((op === BPF_DIV || op === BPF_MOD) && operand.kind !== _CONST) state.exact = false;
-      const value = _aluValue(op, state.a, operand);
+      const value = _aluValue(table, op, state.a, operand);
       if (value === null) return null;
       state.a = value;
       return state;
@@ -631,6 +734,11 @@ function _load(
       const all = size === 4 ? MAX : size === 2 ? 0xffff : 0xff;
       if (x.kind === _CONST) {
         const field = table.intern(_F_PACKET, base, -1, (x.k + k) | 0, size);
+        _loaded(state, field);
+        return _bits(field, 0, all, 0);
+      }
+      if (x.kind === _PAYLOAD && k < 0x10000) {
+        const field = table.intern(_F_PACKET, base, x.r, k, size, x.m);
         _loaded(state, field);
         return _bits(field, 0, all, 0);
       }

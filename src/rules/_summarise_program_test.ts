@@ -46,6 +46,7 @@ function _check(
   random: _Random,
   programs: [Instruction[], number][],
   packets: number,
+  makeFrame: (random: _Random) => Uint8Array = _randomFrame,
 ): _Checked {
   const table = new _FieldTable(4096);
   const contexts = new FrameContext();
@@ -66,7 +67,7 @@ function _check(
   for (const [program, base] of programs) {
     const summary = _summariseProgram(program, base, table);
     for (let p = 0; p < packets; p++) {
-      const bytes = _randomFrame(random);
+      const bytes = makeFrame(random);
       const frame = state.frame;
       frame.bytes = bytes;
       frame.capturedLength = bytes.length - (random.chance(0.2) ? random.int(bytes.length) : 0);
@@ -176,4 +177,64 @@ Deno.test("_summariseProgram() learns the tested fields of typical expressions",
   assert.ok(
     fieldsOf("tcp dst portrange 1000-2000", 101).every((a) => a.includes("=1000..2000")),
   );
+});
+
+Deno.test("_summariseProgram() skips u32's `@` length check only when the load implies it", () => {
+  // ldx 4*([0]&0xf); ld len; jge x; sub x; jge #c; ld [x + 2]:2; ret #-1; ret #0
+  const program = (c: number): Instruction[] => [
+    { code: 0xb1, jt: 0, jf: 0, k: 0 },
+    { code: 0x80, jt: 0, jf: 0, k: 0 },
+    { code: 0x3d, jt: 0, jf: 4, k: 0 },
+    { code: 0x1c, jt: 0, jf: 0, k: 0 },
+    { code: 0x35, jt: 0, jf: 2, k: c },
+    { code: 0x48, jt: 0, jf: 0, k: 2 },
+    { code: 0x06, jt: 0, jf: 0, k: 0xffffffff },
+    { code: 0x06, jt: 0, jf: 0, k: 0 },
+  ];
+  const table = new _FieldTable(64);
+  // c = 2 + 2: the 2-byte load at X + 2 succeeding means len - X >= 4.
+  assert.ok(_summariseProgram(program(4), _BASE_NETWORK, table).some((a) => a.exact));
+  // c = 5 asks one byte more than the load reads: the check still decides.
+  assert.ok(_summariseProgram(program(5), _BASE_NETWORK, table).every((a) => !a.exact));
+  // The oracle: a 24-byte IPv4 header (X = 20) loads at 22..24 and passes
+  // `len - X >= 4` but not `>= 5`.
+  const packet = new Uint8Array(24);
+  packet[0] = 0x45;
+  assert.notEqual(interpret(program(4), packet), 0);
+  assert.equal(interpret(program(5), packet), 0);
+});
+
+/**
+ * An Ethernet frame with IPv4 (header length 20–60) and TCP (data offset
+ * 20–60) whose payload starts, often, with "GET ".
+ */
+function _tcpPayloadFrame(random: _Random): Uint8Array {
+  const ihl = random.pick([5, 6, 15]);
+  const dataOffset = random.pick([5, 8, 15, 0]);
+  const payload = random.pick([[0x47, 0x45, 0x54, 0x20], [0x47, 0x45, 0x00, 0x00], []]);
+  const tcp = 14 + 4 * ihl;
+  const size = tcp + Math.max(20, 4 * dataOffset) + payload.length + random.int(4);
+  const b = new Uint8Array(size);
+  b.set([0x08, 0x00, 0x40 | ihl], 12);
+  b[14 + 9] = 6;
+  b[tcp + 12] = (dataOffset << 4) | random.int(16);
+  b.set(payload, tcp + 4 * dataOffset);
+  return b;
+}
+
+Deno.test("_summariseProgram() reads the TCP payload past the data offset exactly", async () => {
+  const programs: [Instruction[], number][] = [
+    [u32ToBpf(parseU32("0>>22&0x3C@12>>26&0x3C@0=0x47455420")), _BASE_NETWORK],
+    [u32ToBpf(parseU32("6&0xFF=6&&0>>22&0x3C@12>>26&0x3C@0>>16=0x4745")), _BASE_NETWORK],
+    [compileFilter("tcp[((tcp[12] & 0xf0) >> 2):2] = 0x4745", { linkType: 101 }), _BASE_NETWORK],
+    [compileFilter("tcp[((tcp[12] & 0xf0) >> 2):4] = 0x47455420", { linkType: 1 }), _BASE_LINK],
+  ];
+  const table = new _FieldTable(64);
+  for (const [program, base] of programs) {
+    assert.ok(_summariseProgram(program, base, table).some((a) => a.exact));
+  }
+  await _fuzz("summaries of TCP payload reads", (random) => {
+    const checked = _check(random, programs, 400, _tcpPayloadFrame);
+    assert.ok(checked.accepted > 100 && checked.exactly > 100, JSON.stringify(checked));
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * Private: a rule's summary, the conjunction of its matches' summaries.
  *
- * - `--bytecode`, `--u32` (through `u32ToBpf`, whose `@` length checks
- *   compare A with X and so teach nothing) and `--expr` (compiled for raw IP
+ * - `--bytecode`, `--u32` (through `u32ToBpf`, whose `@` length check is
+ *   implied by the load after it when `@` follows an IPv4 header length) and
+ *   `--expr` (compiled for raw IP
  *   on network base; on link base for EN10MB, with the link type as a guard
  *   and the other link types left unsummarised) go through
  *   {@linkcode _summariseProgram};
@@ -25,6 +26,7 @@ import { LINKTYPE_EN10MB } from "../capture/link_types.ts";
 import { _parseNetwork } from "./_ip.ts";
 import {
   _F_ADDRESS,
+  _F_ANCILLARY,
   _F_INTERFACE,
   _F_LINK_TYPE,
   _F_UPPER_PROTOCOL,
@@ -159,16 +161,49 @@ function _addressSummary(
   return [{ guards, exact }];
 }
 
-/** The summary of a rule: the conjunction of its matches' summaries. */
+/** Most alternatives of a program's summary that {@linkcode _exactProgramGuards} gives. */
+export const _MAX_EXACT_PROGRAM_ALTERNATIVES = 4;
+
+/**
+ * The summary of a rule: the conjunction of its matches' summaries. With
+ * `exactPrograms`, also pushes per match (in order, up to the first that
+ * cannot hold) {@linkcode _exactProgramGuards}.
+ */
 export function _summariseRule(
   prepared: readonly _PreparedMatch[],
   base: number,
   table: _FieldTable,
+  exactPrograms?: (readonly (readonly _Guard[])[] | null)[],
 ): _Summary {
   let summary: _Summary = _ALWAYS;
   for (const match of prepared) {
-    summary = _conjoinSummaries(summary, _summariseMatch(match, base, table));
+    const own = _summariseMatch(match, base, table);
+    exactPrograms?.push(_exactProgramGuards(match, own, base, table));
+    summary = _conjoinSummaries(summary, own);
     if (summary.length === 0) return _NOTHING;
   }
   return summary;
+}
+
+/**
+ * For a program match (`--bytecode`, `--u32`, network-base `--expr`, also
+ * inverted) whose program's summary has at most
+ * {@linkcode _MAX_EXACT_PROGRAM_ALTERNATIVES} alternatives, all exact and
+ * on no ancillary field: their guards. The program accepts exactly when one
+ * alternative's guards all hold, so the match holds exactly when one does
+ * (inverted: none does). Else `null`. `own` is the match's summary.
+ */
+function _exactProgramGuards(
+  prepared: _PreparedMatch,
+  own: _Summary,
+  base: number,
+  table: _FieldTable,
+): (readonly _Guard[])[] | null {
+  if (prepared.program === null || prepared.ethernetOnly) return null;
+  const summary = prepared.invert ? _summariseProgram(prepared.program, base, table) : own;
+  if (summary.length > _MAX_EXACT_PROGRAM_ALTERNATIVES) return null;
+  const exact = summary.every((a) =>
+    a.exact && a.guards.every((g) => table.fields[g.field].kind !== _F_ANCILLARY)
+  );
+  return exact ? summary.map((a) => a.guards) : null;
 }
