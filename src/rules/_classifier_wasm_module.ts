@@ -277,16 +277,28 @@ function _emitField(
   }
   if (
     field.kind === _F_PACKET && field.msh >= 0 && field.msh < 0x10000000 && field.offset >= 0 &&
-    field.offset < 0x10000000
+    field.offset < 0x10000000 && field.second < 0x10000000
   ) {
-    // `ldx 4*([msh]&0xf)`, then the load at X + offset (both non-negative).
+    // `ldx 4*([msh]&0xf)`, then the load at X + offset (both non-negative);
+    // with `second`, plus 4 × the high nibble of the byte at X + second.
     _windowWord(b, L, window, W_LOAD_END);
     _windowWord(b, L, window, W_BASE);
     c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).i32(field.msh).op(_OP.i32LtS);
     b.brIf(fail);
     _windowWord(b, L, window, W_BASE);
     c.memory(_OP.i32Load8U, field.msh).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl)
-      .i32(field.offset).op(_OP.i32Add).set(L.offset);
+      .set(L.offset);
+    if (field.second >= 0) {
+      _windowWord(b, L, window, W_LOAD_END);
+      _windowWord(b, L, window, W_BASE);
+      c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).get(L.offset).i32(field.second).op(_OP.i32Add)
+        .op(_OP.i32LtS);
+      b.brIf(fail);
+      _windowWord(b, L, window, W_BASE);
+      c.get(L.offset).op(_OP.i32Add).memory(_OP.i32Load8U, field.second).i32(4)
+        .op(_OP.i32ShrU).i32(2).op(_OP.i32Shl).get(L.offset).op(_OP.i32Add).set(L.offset);
+    }
+    c.get(L.offset).i32(field.offset).op(_OP.i32Add).set(L.offset);
     _windowWord(b, L, window, W_LOAD_END);
     _windowWord(b, L, window, W_BASE);
     c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).get(L.offset).op(_OP.i32LtS);
