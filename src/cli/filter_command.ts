@@ -16,6 +16,7 @@ import type { CliIo } from "./cli_io.ts";
 import { DataError } from "./data_error.ts";
 import { UsageError } from "../args/usage_error.ts";
 import { _openBlocks } from "./_input.ts";
+import type { _BlockPool } from "./_sync_block_source.ts";
 import { _loadProgram, _runnable } from "./_program.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
@@ -244,7 +245,9 @@ export const filterCommand: CliCommand = {
     } catch (error) {
       throw DataError.from(name, error);
     }
-    const input = await _openBlocks(io, path);
+    // The Wasm classifier lends buffers in its memory: blocks read there
+    // are classified with no copy (docs/classifier_wasm.md, "Batches").
+    const input = await _openBlocks(io, path, (rules as { _blocks?: _BlockPool })._blocks);
     let dropStream: WritableStream<Uint8Array> | undefined;
     if (dropTo !== undefined) {
       try {
