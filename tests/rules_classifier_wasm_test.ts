@@ -27,7 +27,11 @@ import { _RecordRouter } from "../src/stream/_record_router.ts";
 import { readFileSync } from "node:fs";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import { _resetWasmProbe } from "../src/bpf/compile_wasm.ts";
-import { _MAX_BLOCK_BYTES, type _WasmClassifier } from "../src/rules/_classifier_wasm.ts";
+import {
+  _MAX_BLOCK_BYTES,
+  _POOL_BLOCK_BYTES,
+  type _WasmClassifier,
+} from "../src/rules/_classifier_wasm.ts";
 import {
   generateRuleSet,
   type GenerateRuleSetOptions,
@@ -200,6 +204,46 @@ Deno.test("compileRuleSet() with strategy wasm classifies a block past the copy 
   wasm._batch.finish();
   assert.deepEqual([...verdicts].map((v) => v !== 0), want);
   assert.deepEqual(wasm.counters(), reference.counters());
+});
+
+Deno.test("compileRuleSet() with strategy wasm classifies blocks read into its block pool in place, exactly", () => {
+  const packets = examplePackets();
+  const generated = generateRuleSet(12, { rules: 60, profile: trafficProfile(packets) });
+  const ruleSet = parseRuleSet(generated.text);
+  const frames = framesWithInterfaces(packets);
+  const { block, frames: inBlock } = _inOneBlock(frames);
+  const reference = compileRuleSet(ruleSet, ruleByRule);
+  const wasm = _wasm(compileRuleSet(ruleSet, { strategy: "wasm" }), "pool");
+  const pool = wasm._blocks;
+  assert.equal(pool.take(_POOL_BLOCK_BYTES + 1), undefined);
+  // Every slot lent at once, then the blocks read "into" them classified in turn.
+  const lent: Uint8Array[] = [];
+  for (let b; (b = pool.take(block.length)) !== undefined;) lent.push(b);
+  assert.ok(lent.length >= 2, `only ${lent.length} blocks lent`);
+  assert.equal(pool.give(new Uint8Array(block.length)), false);
+  for (const [n, into] of lent.entries()) {
+    // Each block a different rotation of the frames, so a stale slot would show.
+    const order = inBlock.map((_, i) => inBlock[(i + n * 7) % inBlock.length]);
+    let at = 0;
+    const placed = order.map((f) => {
+      into.set(block.subarray(f.start, f.start + f.capturedLength), at);
+      const frame = { ...f, bytes: into, start: at };
+      at += f.capturedLength;
+      return frame;
+    });
+    // A carried frame classified on its own in between (copied, below the pool).
+    assert.equal(wasm.classify(frames[n]), reference.classify(frames[n]));
+    const want = placed.map((f) => reference.classify(f));
+    const verdicts = new Uint8Array(placed.length);
+    wasm._batch.begin(into.subarray(0, at), verdicts);
+    placed.forEach((f, i) => wasm._batch.add(f, i));
+    wasm._batch.finish();
+    assert.deepEqual([...verdicts].map((v) => v !== 0), want, `block ${n}`);
+    assert.deepEqual(wasm.counters(), reference.counters(), `block ${n}`);
+  }
+  for (const b of lent) assert.equal(pool.give(b.subarray(0, 10)), true);
+  assert.equal(pool.give(lent[0]), false);
+  assert.ok(pool.take(block.length) !== undefined);
 });
 
 Deno.test("compileRuleSet() with strategy wasm restores counters, enters the chain asked for, and resets", () => {

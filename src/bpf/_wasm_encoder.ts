@@ -86,41 +86,111 @@ export function _signed(value: number, out: number[]): void {
   }
 }
 
-/** A function body under construction. */
+/**
+ * A function body under construction: bytes in a typed buffer that doubles
+ * when full (a big rule set's code is megabytes; a JavaScript array of
+ * numbers would take several times that and leave it all as garbage).
+ */
 export class _WasmCode {
-  readonly bytes: number[] = [];
-  op(code: number): this {
-    this.bytes.push(code);
+  #buffer = new Uint8Array(64);
+  #length = 0;
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The bytes written (a view, valid until the next write). */
+  view(): Uint8Array {
+    return this.#buffer.subarray(0, this.#length);
+  }
+
+  #room(more: number): Uint8Array {
+    const need = this.#length + more;
+    if (need > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(need, 2 * this.#buffer.length));
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
+    }
+    return this.#buffer;
+  }
+
+  /** Appends one byte. */
+  byte(value: number): this {
+    this.#room(1)[this.#length++] = value;
     return this;
+  }
+
+  /** Appends `bytes`. */
+  append(bytes: Uint8Array): this {
+    this.#room(bytes.length).set(bytes, this.#length);
+    this.#length += bytes.length;
+    return this;
+  }
+
+  /** Removes the bytes from `start` on and returns them (a copy). */
+  cut(start: number): Uint8Array {
+    const moved = this.#buffer.slice(start, this.#length);
+    this.#length = start;
+    return moved;
+  }
+
+  /** Appends an unsigned LEB128 uint32. */
+  unsigned(value: number): this {
+    const buffer = this.#room(5);
+    let v = value >>> 0;
+    let at = this.#length;
+    do {
+      let byte = v & 0x7f;
+      v >>>= 7;
+      if (v !== 0) byte |= 0x80;
+      buffer[at++] = byte;
+    } while (v !== 0);
+    this.#length = at;
+    return this;
+  }
+
+  /** Appends a signed LEB128 int32. */
+  signed(value: number): this {
+    const buffer = this.#room(5);
+    let v = value | 0;
+    let at = this.#length;
+    for (;;) {
+      const byte = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+        buffer[at++] = byte;
+        break;
+      }
+      buffer[at++] = byte | 0x80;
+    }
+    this.#length = at;
+    return this;
+  }
+
+  op(code: number): this {
+    return this.byte(code);
   }
   /** An instruction with one unsigned immediate (local index, label depth, function index). */
   opIndex(code: number, index: number): this {
-    this.bytes.push(code);
-    _unsigned(index, this.bytes);
-    return this;
+    return this.byte(code).unsigned(index);
   }
   i32(value: number): this {
-    this.bytes.push(_OP.i32Const);
-    _signed(value, this.bytes);
-    return this;
+    return this.byte(_OP.i32Const).signed(value);
   }
   f64(value: number): this {
-    this.bytes.push(_OP.f64Const);
-    const cell = new DataView(new ArrayBuffer(8));
-    cell.setFloat64(0, value, true);
-    for (let i = 0; i < 8; i++) this.bytes.push(cell.getUint8(i));
-    return this;
+    this.byte(_OP.f64Const);
+    const cell = new Uint8Array(8);
+    new DataView(cell.buffer).setFloat64(0, value, true);
+    return this.append(cell);
   }
   /** A load or store with alignment hint 0 (any address) and a constant offset. */
   memory(code: number, offset: number): this {
-    this.bytes.push(code, 0);
-    _unsigned(offset, this.bytes);
-    return this;
+    return this.byte(code).byte(0).unsigned(offset);
   }
   /** `block`, `loop` or `if` with a block type. */
   begin(code: number, type: number = _VOID): this {
-    this.bytes.push(code, type);
-    return this;
+    return this.byte(code).byte(type);
   }
   get(local: number): this {
     return this.opIndex(_OP.localGet, local);
@@ -239,14 +309,14 @@ export function _encodeModule(parts: _WasmModuleParts): Uint8Array<ArrayBuffer> 
       head.push(type);
     }
     const size: number[] = [];
-    _unsigned(head.length + f.code.bytes.length + 1, size);
+    _unsigned(head.length + f.code.length + 1, size);
     return { head, size };
   });
   const count: number[] = [];
   _unsigned(parts.functions.length, count);
   let length = count.length;
   parts.functions.forEach((f, i) => {
-    length += heads[i].size.length + heads[i].head.length + f.code.bytes.length + 1;
+    length += heads[i].size.length + heads[i].head.length + f.code.length + 1;
   });
   out.push(10);
   _unsigned(length, out);
@@ -260,8 +330,8 @@ export function _encodeModule(parts: _WasmModuleParts): Uint8Array<ArrayBuffer> 
     at += size.length;
     module.set(head, at);
     at += head.length;
-    module.set(f.code.bytes, at);
-    at += f.code.bytes.length;
+    module.set(f.code.view(), at);
+    at += f.code.length;
     module[at++] = _OP.end;
   });
   return module;

@@ -8,6 +8,7 @@ import type { CliIo } from "./cli_io.ts";
 import { DataError } from "./data_error.ts";
 import type { BlockSource } from "./block_source.ts";
 import { _streamBlockSource } from "./_stream_block_source.ts";
+import type { _BlockPool } from "./_sync_block_source.ts";
 
 /** A capture input and the name used in messages. */
 export interface _Input {
@@ -40,16 +41,21 @@ export interface _BlockInput {
 
 /**
  * Opens `path` (`-` is standard input) for block reads: through
- * `io.openBlocks` where the I/O has it, else over the stream.
+ * `io.openBlocks` where the I/O has it (reading into `pool`'s buffers
+ * first), else over the stream.
  */
-export async function _openBlocks(io: CliIo, path: string): Promise<_BlockInput> {
+export async function _openBlocks(
+  io: CliIo,
+  path: string,
+  pool?: _BlockPool,
+): Promise<_BlockInput> {
   const name = path === "-" ? "<stdin>" : path;
   if (!io.openBlocks) {
     const { stream } = await _openInput(io, path);
     return { name, blocks: _streamBlockSource(stream) };
   }
   try {
-    return { name, blocks: await io.openBlocks(path) };
+    return { name, blocks: await io.openBlocks(path, pool) };
   } catch (error) {
     throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
   }

@@ -29,6 +29,21 @@ export interface _SyncBlockSourceOptions {
   blockSize?: number;
   /** Close the reader when the source is closed (false for standard input). @default {true} */
   closeReader?: boolean;
+  /**
+   * Buffers to read into before the source's own (the Wasm classifier's
+   * memory: its blocks are then classified with no copy). A block `take`
+   * gave goes back with `give`; `take` may give nothing (then the source's
+   * own buffer is used).
+   */
+  pool?: _BlockPool;
+}
+
+/** Buffers lent to a {@linkcode _syncBlockSource} (see `_SyncBlockSourceOptions.pool`). */
+export interface _BlockPool {
+  /** A buffer of `size` bytes, or `undefined`. */
+  take(size: number): Uint8Array | undefined;
+  /** Takes back a block `take` gave (or a view of one from its start): `true`; else `false`. */
+  give(block: Uint8Array): boolean;
 }
 
 /** A pipe hands over at most this much per read: a shorter read means the
@@ -47,6 +62,7 @@ export function _syncBlockSource(
   options: _SyncBlockSourceOptions = {},
 ): BlockSource {
   const blockSize = options.blockSize ?? 1 << 18;
+  const pool = options.pool;
   const free: ArrayBuffer[] = [];
   let ended = false;
   let closed = false;
@@ -66,7 +82,8 @@ export function _syncBlockSource(
   return {
     read() {
       while (!closed && !ended) {
-        const block = new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
+        const block = pool?.take(blockSize) ??
+          new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
         let used: number;
         try {
           used = fill(block);
@@ -75,11 +92,12 @@ export function _syncBlockSource(
           return Promise.reject(error);
         }
         if (used > 0) return Promise.resolve(block.subarray(0, used));
-        free.push(block.buffer);
+        if (!pool?.give(block)) free.push(block.buffer as ArrayBuffer);
       }
       return Promise.resolve(null);
     },
     release(block) {
+      if (pool?.give(block)) return;
       if (block.buffer.byteLength === blockSize && free.length < 2) {
         free.push(block.buffer as ArrayBuffer);
       }

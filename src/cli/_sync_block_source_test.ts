@@ -85,3 +85,42 @@ Deno.test("_syncBlockSource: close() ends reading, and leaves standard input ope
   assert.equal(await source.read(), null);
   assert.equal(state.closed, 0);
 });
+
+Deno.test("_syncBlockSource: reads into the pool's buffers first, gives them back, and reads on when it runs dry", async () => {
+  const data = _data(50_000);
+  const memory = new Uint8Array(4 * 4096);
+  const lent = [false, false];
+  const log: string[] = [];
+  const pool = {
+    take(size: number) {
+      const slot = lent.indexOf(false);
+      if (slot < 0 || size > 4096) return undefined;
+      lent[slot] = true;
+      log.push(`take ${slot}`);
+      return memory.subarray(slot * 4096, slot * 4096 + size);
+    },
+    give(block: Uint8Array) {
+      if (block.buffer !== memory.buffer) return false;
+      const slot = block.byteOffset / 4096;
+      lent[slot] = false;
+      log.push(`give ${slot}`);
+      return true;
+    },
+  };
+  const { reader } = _reader(data, [1 << 30]);
+  const source = _syncBlockSource(reader, { blockSize: 4096, pool });
+  // Two blocks held at once: both slots lent; a third comes from the source's own buffers.
+  const first = await source.read();
+  const second = await source.read();
+  const third = await source.read();
+  assert.ok(first !== null && second !== null && third !== null);
+  assert.equal(first.buffer, memory.buffer);
+  assert.equal(second.buffer, memory.buffer);
+  assert.notEqual(third.buffer, memory.buffer);
+  const parts: Uint8Array[] = [first.slice(), second.slice(), third.slice()];
+  for (const block of [first, second, third]) source.release(block);
+  parts.push(...await _readAll(source));
+  assert.deepEqual(new Uint8Array(parts.flatMap((p) => [...p])), data);
+  assert.deepEqual(log.slice(0, 4), ["take 0", "take 1", "give 0", "give 1"]);
+  assert.deepEqual(lent, [false, false]);
+});

@@ -166,12 +166,15 @@ export function _testIo(options: _TestIoOptions = {}): _TestIo {
       return Promise.resolve(data);
     },
     openBlocks: options.blocks || options.reads
-      ? (path) => {
+      ? (path, pool) => {
         const data = path === "-" ? _bytes(options.stdin ?? new Uint8Array(0)) : files.get(path);
         if (!data) return Promise.reject(new Error(`No such file or directory: '${path}'`));
         if (!options.reads) return Promise.resolve(_recyclingBlocks(data, options.chunkSize));
         return Promise.resolve(
-          _syncBlockSource(_sizedReader(data, options.reads), { blockSize: options.chunkSize }),
+          _syncBlockSource(_sizedReader(data, options.reads), {
+            blockSize: options.chunkSize,
+            pool,
+          }),
         );
       }
       : undefined,

@@ -4,6 +4,7 @@
  * @module
  */
 import type { BlockSource } from "./block_source.ts";
+import type { _BlockPool } from "./_sync_block_source.ts";
 
 /**
  * Everything the command line touches outside the process: `main.ts` builds
@@ -59,8 +60,10 @@ export interface CliIo {
    * Optional fast path for the capture of `filter`: opens FILE (`-` is
    * standard input) as blocks read into recycled buffers. Where absent,
    * `stdin` or `openRead` is used. Rejects when the file cannot be opened.
+   * `pool`, when given, lends the buffers to read into first (the Wasm rule
+   * set classifier's memory, so its blocks are not copied again).
    */
-  openBlocks?(path: string): Promise<BlockSource>;
+  openBlocks?(path: string, pool?: _BlockPool): Promise<BlockSource>;
   /** Reads a whole (small) file: rule files, assembler sources. */
   readFile(path: string): Promise<Uint8Array>;
   /** Creates or truncates a file and returns a stream writing to it. */

@@ -16,6 +16,7 @@ import type { CliIo } from "./cli_io.ts";
 import { DataError } from "./data_error.ts";
 import { UsageError } from "../args/usage_error.ts";
 import { _openBlocks } from "./_input.ts";
+import type { _BlockPool } from "./_sync_block_source.ts";
 import { _loadProgram, _runnable } from "./_program.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
@@ -70,7 +71,8 @@ writes the accepted frames to standard output as a capture of the same format
                           default where Wasm is refused). Default: the
                           measured default, the fastest this runtime allows
                           (what compile() picks: source on V8, closures where
-                          code generation is refused)
+                          code generation is refused; wasm for sets of 100+
+                          rules whose index leaves 16+ rule tests to run)
   --threads 1|2|auto      classify on one thread, or split each block's
                           frames between the main thread and a worker (2);
                           auto (the default) starts the worker when the rules
@@ -228,9 +230,9 @@ export const filterCommand: CliCommand = {
     const rulesFile = _string(parsed, "rules") !== undefined;
     const compileOptions: CompileRuleSetOptions = {
       chain: _string(parsed, "chain"),
-      // Not "wasm" by default: measured faster on 100 to 10,000 diverse
-      // rules but slower on small sets, the `tcp port N` and the seed's sets
-      // (bench/RESULTS.md, "Rule sets in one WebAssembly module").
+      // Without --strategy, compileRuleSet picks the Wasm classifier for the
+      // sets measured faster with it (100 or more rules, 16 or more inexact
+      // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,
       // The one rule of --bytecode/--expr leaves an index nothing to rule
@@ -244,7 +246,9 @@ export const filterCommand: CliCommand = {
     } catch (error) {
       throw DataError.from(name, error);
     }
-    const input = await _openBlocks(io, path);
+    // The Wasm classifier lends buffers in its memory: blocks read there
+    // are classified with no copy (docs/classifier_wasm.md, "Batches").
+    const input = await _openBlocks(io, path, (rules as { _blocks?: _BlockPool })._blocks);
     let dropStream: WritableStream<Uint8Array> | undefined;
     if (dropTo !== undefined) {
       try {

@@ -127,3 +127,22 @@ Deno.test("filter: standard output written with blocking writes carries the byte
     }
   }
 });
+
+Deno.test("filter --strategy wasm: blocks read into the classifier's memory route as the default does", async () => {
+  const input = _repeatMixed(60);
+  const rules = "*filter\n:INPUT ACCEPT [0:0]\n" +
+    `-A INPUT -m bpf --bytecode "${IS_TCP}" -j DROP\n` +
+    "-A INPUT -p udp -j ACCEPT\n-A INPUT -s 10.0.0.0/8 -j DROP\nCOMMIT\n";
+  for (const reads of READS) {
+    for (const blockSize of [4096, 1 << 20, 2 << 20]) {
+      const runs = [];
+      for (const strategy of [[], ["--strategy", "wasm"]]) {
+        const t = _testIo({ stdin: input, chunkSize: blockSize, reads, files: { r: rules } });
+        const args = ["filter", "--rules", "r", "--drop-to", "d", "--stats", ...strategy];
+        assert.equal(await runCli(args, t.io), 0);
+        runs.push([t.stdout(), t.written.get("d"), t.stderr()]);
+      }
+      assert.deepEqual(runs[1], runs[0], `reads ${reads}, blocks of ${blockSize}`);
+    }
+  }
+});

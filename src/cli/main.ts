@@ -12,7 +12,7 @@
 import type { BlockSource } from "./block_source.ts";
 import type { CliIo } from "./cli_io.ts";
 import { runCli } from "./run_cli.ts";
-import { _syncBlockSource } from "./_sync_block_source.ts";
+import { type _BlockPool, _syncBlockSource } from "./_sync_block_source.ts";
 
 /** Read size: large blocks halve the cost of input compared with 64 KiB chunks. */
 const _BLOCK = 1 << 20;
@@ -95,10 +95,12 @@ function _writeAllStream(writer: _SyncWriter): WritableStream<Uint8Array> {
  * handing blocks over cost more CPU than it saved, in every mode measured:
  * bench/RESULTS.md, issue 12.)
  */
-function _openBlocks(path: string): Promise<BlockSource> {
-  if (path === "-") return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false }));
+function _openBlocks(path: string, pool?: _BlockPool): Promise<BlockSource> {
+  if (path === "-") {
+    return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
+  }
   // Open errors (missing file, permission) reject here, before any output.
-  return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file));
+  return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 }
 
 /** The one-minute load average: `Deno.loadavg` (needs --allow-sys), else /proc/loadavg. */

@@ -65,6 +65,17 @@ const PAGE = 65536;
 export const _MAX_BLOCK_BYTES = 16 << 20;
 /** Largest memory the classifier grows to (every index fits an int32). */
 const MAX_BYTES = 0x7fff0000;
+/**
+ * With the block pool in use, the packet area before the pool's slots: a
+ * packed batch (at most {@linkcode _MAX_BLOCK_BYTES} and one frame) or one
+ * copied frame must fit it, so the memory never grows (which would detach
+ * the blocks lent out) while blocks are lent.
+ */
+const POOL_DATA_BYTES = 2 * _MAX_BLOCK_BYTES;
+/** Blocks the pool lends at once (a reader's block, one read ahead, spares). */
+const POOL_SLOTS = 4;
+/** Largest block the pool lends (the command line reads 1 MiB blocks). */
+export const _POOL_BLOCK_BYTES = 1 << 20;
 
 /**
  * Frames of one input block classified in the module: `begin` with the
@@ -77,9 +88,22 @@ export interface _WasmBatch {
   finish(): void;
 }
 
+/**
+ * Buffers in the module's memory for a reader to read input blocks into:
+ * a block given to {@linkcode _WasmBatch.begin} that lies in the memory is
+ * classified where it is, with no copy. A block stays valid until `give`.
+ */
+export interface _WasmBlockPool {
+  /** A buffer of `size` bytes in the memory, or `undefined` (none free, or too large). */
+  take(size: number): Uint8Array | undefined;
+  /** Takes back a block `take` lent (or a view of one): `true`; else `false`. */
+  give(block: Uint8Array): boolean;
+}
+
 /** The Wasm classifier: the classifier interface and its batch path. */
 export interface _WasmClassifier extends _Classifier {
   readonly _batch: _WasmBatch;
+  readonly _blocks: _WasmBlockPool;
   /** Why each match that calls back into JavaScript does (one entry per match). */
   readonly wasmEscapes: readonly string[];
 }
@@ -159,11 +183,18 @@ interface _Memory {
   layout: _WasmLayout;
   rules: number;
   chains: number;
+  /** Where the block pool's slots start once it lent one (the packet area's end), else 0. */
+  poolStart: number;
 }
 
 /** Makes the memory hold packet bytes up to `data + length`. */
 function _reserve(m: _Memory, length: number): void {
   const need = m.layout.data + length;
+  if (m.poolStart > 0 && need > m.poolStart) {
+    throw new RangeError(
+      `Cannot classify: "${length}" bytes do not fit the packet area before the block pool`,
+    );
+  }
   if (need > MAX_BYTES) {
     throw new RangeError(`Cannot classify: "${length}" bytes do not fit the Wasm memory`);
   }
@@ -344,6 +375,12 @@ function _batchPath(m: _Memory, stage: _Stage, run: (count: number) => void): _W
       verdicts = into;
       staged = 0;
       packed = 0;
+      if (bytes.buffer === m.memory.buffer) {
+        // Read into the memory (the block pool): classified where it lies.
+        packing = false;
+        delta = bytes.byteOffset;
+        return;
+      }
       packing = bytes.length > _MAX_BLOCK_BYTES;
       if (packing) return;
       _reserve(m, bytes.length);
@@ -368,6 +405,47 @@ function _batchPath(m: _Memory, stage: _Stage, run: (count: number) => void): _W
       if (staged === FRAMES_PER_CALL) flush();
     },
     finish: flush,
+  };
+}
+
+/**
+ * The block pool of `m`: {@linkcode POOL_SLOTS} slots of
+ * {@linkcode _POOL_BLOCK_BYTES} after a packet area of
+ * {@linkcode POOL_DATA_BYTES}, the memory grown once on the first `take`.
+ */
+function _blockPool(m: _Memory): _WasmBlockPool {
+  const lent = new Uint8Array(POOL_SLOTS);
+  const slotOf = (block: Uint8Array): number => {
+    if (m.poolStart === 0 || block.buffer !== m.memory.buffer) return -1;
+    const offset = block.byteOffset - m.poolStart;
+    if (offset < 0 || offset % _POOL_BLOCK_BYTES !== 0) return -1;
+    const slot = offset / _POOL_BLOCK_BYTES;
+    return slot < POOL_SLOTS ? slot : -1;
+  };
+  return {
+    take(size: number): Uint8Array | undefined {
+      if (!(size > 0 && size <= _POOL_BLOCK_BYTES)) return undefined;
+      const slot = lent.indexOf(0);
+      if (slot < 0) return undefined;
+      if (m.poolStart === 0) {
+        const start = Math.ceil((m.layout.data + POOL_DATA_BYTES) / PAGE) * PAGE;
+        const need = start + POOL_SLOTS * _POOL_BLOCK_BYTES;
+        const have = m.memory.buffer.byteLength;
+        if (need > have) {
+          m.memory.grow(Math.ceil((need - have) / PAGE));
+          m.views = _views(m.memory, m.layout, m.rules, m.chains);
+        }
+        m.poolStart = start;
+      }
+      lent[slot] = 1;
+      return new Uint8Array(m.memory.buffer, m.poolStart + slot * _POOL_BLOCK_BYTES, size);
+    },
+    give(block: Uint8Array): boolean {
+      const slot = slotOf(block);
+      if (slot < 0 || lent[slot] === 0) return false;
+      lent[slot] = 0;
+      return true;
+    },
   };
 }
 
@@ -429,6 +507,7 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     layout,
     rules,
     chains: chains.length,
+    poolStart: 0,
   };
   const callbacks = _callbacks(m, parts, emitted);
   let exports: _Exports;
@@ -486,5 +565,6 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     wasmEscapes: emitted.escapeReasons,
     counters: () => _snapshotCounters(m.views.counters, ruleSet, chains),
     _batch: _batchPath(m, stage, run),
+    _blocks: _blockPool(m),
   };
 }

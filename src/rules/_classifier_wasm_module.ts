@@ -26,15 +26,7 @@
  * @module
  */
 import { _Locals, _ProgramEmitter } from "../bpf/_wasm_codegen.ts";
-import {
-  _encodeModule,
-  _F64,
-  _I32,
-  _OP,
-  _unsigned,
-  _VOID,
-  _WasmCode,
-} from "../bpf/_wasm_encoder.ts";
+import { _encodeModule, _F64, _I32, _OP, _VOID, _WasmCode } from "../bpf/_wasm_encoder.ts";
 import type { _WasmFunction } from "../bpf/_wasm_encoder.ts";
 import { _lower, type _LoweredProgram } from "../bpf/_lower.ts";
 import { _END, type _IndexNode } from "./_rule_index.ts";
@@ -396,8 +388,8 @@ function _emitTable(b: _Body, key: number, keys: readonly number[], emitCase: (i
   // Keys below the first wrap around to large indices: the default.
   c.get(key).i32(base | 0).op(_OP.i32Sub);
   c.opIndex(OP_BR_TABLE, span);
-  for (const label of targets) _unsigned(b.depth - label, c.bytes);
-  _unsigned(b.depth - otherwise, c.bytes);
+  for (const label of targets) c.unsigned(b.depth - label);
+  c.unsigned(b.depth - otherwise);
   for (let i = 0; i < keys.length; i++) {
     b.close();
     emitCase(i);
@@ -535,14 +527,14 @@ function _emitChain(e: _CollectEmitter, first: _IndexNode): void {
 /** Emits a child's walk inline, or as a call of a function of its own when it is long. */
 function _emitChild(e: _CollectEmitter, child: _IndexNode): void {
   const c = e.b.c;
-  const start = c.bytes.length;
+  const start = c.length;
   _emitChain(e, child);
-  if (c.bytes.length - start <= _FUNCTION_BYTES) return;
+  if (c.length - start <= _FUNCTION_BYTES) return;
   // Its branches are to its own labels: the code moves as it is.
-  const moved = c.bytes.splice(start);
+  const moved = c.cut(start);
   const f = new _Body();
   _emitWalkPrelude(f, e.L);
-  for (const byte of moved) f.c.bytes.push(byte);
+  f.c.append(moved);
   f.c.get(e.L.bound);
   e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
   c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
@@ -1131,7 +1123,7 @@ function _batchFunction(layout: _WasmLayout, classify: number): _WasmFunction {
 
 /** Size of a function's body as encoded (roughly: its code bytes). */
 function _bodyBytes(f: _WasmFunction): number {
-  return f.code.bytes.length;
+  return f.code.length;
 }
 
 /** Emits the module of a plan, or why it cannot be (bounds). */

@@ -41,6 +41,7 @@ import {
 } from "./_rule_index.ts";
 import { _makeWasmClassifier } from "./_classifier_wasm.ts";
 import { _wasmRefusal } from "../bpf/compile_wasm.ts";
+import { _prefersWasm } from "./_classifier_wasm_choice.ts";
 import {
   type _Classifier,
   type _ClassifierParts,
@@ -125,14 +126,22 @@ export class _RuleSetBuilder {
   /** The next chain's walk, emitted and waiting to be compiled in the next step. */
   #emitted: _EmittedWalk | undefined;
   /** Whether the index walks may be generated source: asked for, or the measured default. */
-  readonly #sourceWalk: boolean;
+  #sourceWalk: boolean;
   /**
    * Strategy "wasm": `null` while the Wasm classifier is to be built, or why
    * not (then the default path); `undefined` when not asked for.
    */
-  readonly #wasm: string | null | undefined;
+  #wasm: string | null | undefined;
+  /** Without a strategy: whether the Wasm classifier may be chosen by measurement. */
+  readonly #mayChooseWasm: boolean;
 
-  constructor(ruleSet: RuleSet, options?: CompileRuleSetOptions) {
+  /**
+   * With `chooseWasm` and no strategy asked for, an indexed set that
+   * `_prefersWasm` (./_classifier_wasm_choice.ts) becomes the Wasm
+   * classifier where run-time Wasm is allowed (`compileRuleSet`; not the
+   * sliced compile, whose module would be emitted in one step).
+   */
+  constructor(ruleSet: RuleSet, options?: CompileRuleSetOptions, chooseWasm = false) {
     this.#ruleSet = ruleSet;
     this.#options = options;
     // No strategy: each program gets what `compile()` picks for this runtime.
@@ -168,6 +177,7 @@ export class _RuleSetBuilder {
       : null;
     this.#sourceWalk = this.#wasm !== null && (strategy === "source" ||
       (strategy === undefined && _defaultStrategy(0) === "source"));
+    this.#mayChooseWasm = chooseWasm && asked === undefined && this.#indexed;
     const problem = _findChainProblem(ruleSet);
     if (problem) throw _ruleError(problem.reason, problem.chain, problem.rule);
     this.#entry = _entryChain(ruleSet, options?.chain);
@@ -192,6 +202,7 @@ export class _RuleSetBuilder {
     }
     if (!this.#indexed) return true;
     if (this.#builders.length === 0) {
+      this.#chooseWasm();
       this.#entries.forEach((entries, c) => {
         // A big chain gets key tables (its walk: `_collectFromTables`), when its codes fit the bit set.
         // (The Wasm classifier emits every chain's index tree.)
@@ -242,6 +253,28 @@ export class _RuleSetBuilder {
       return false;
     }
     return true;
+  }
+
+  /** Without a strategy, the Wasm classifier where measured faster and allowed (before the indexes). */
+  #chooseWasm(): void {
+    if (!this.#mayChooseWasm) return;
+    let rules = 0, inexact = 0;
+    for (const chain of this.#chains) rules += chain.length;
+    for (const entries of this.#entries) for (const e of entries) if (!e.exact) inexact++;
+    if (!_prefersWasm(rules, inexact)) return;
+    // Where code generation or run-time Wasm is refused (a CSP, Cloudflare
+    // Workers), the default stays (its walks and key tables), with the reason.
+    const refusal = _wasmRefusal();
+    if (refusal !== undefined) {
+      this.#wasm = `run-time Wasm is refused (${refusal})`;
+      return;
+    }
+    if (_defaultStrategy(0) !== "source") {
+      this.#wasm = "code generation is refused in this runtime";
+      return;
+    }
+    this.#wasm = null;
+    this.#sourceWalk = false;
   }
 
   /** Per chain, its index root (after `step()` returned `true`; empty rule by rule). */

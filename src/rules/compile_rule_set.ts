@@ -65,7 +65,7 @@ export function compileRuleSet(
   ruleSet: RuleSet,
   options?: CompileRuleSetOptions,
 ): CompiledRuleSet {
-  const builder = new _RuleSetBuilder(ruleSet, options);
+  const builder = new _RuleSetBuilder(ruleSet, options, true);
   while (!builder.step()) { /* all steps at once */ }
   return builder.finish();
 }
