@@ -13,15 +13,15 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-S2M43OOE.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-VHLGJIZH.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-TMBW2A3E.js").then((m) => m.checkCommand) },
+  { name: "filter", load: () => import("./filter_command-P3KMUXSS.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-D3NMNQXX.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-LNEJDAG3.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-U3AQMJUN.js").then((m) => m.compileCommand) },
-  { name: "disasm", load: () => import("./disasm_command-LGQMZQFS.js").then((m) => m.disasmCommand) },
-  { name: "asm", load: () => import("./asm_command-5DORMP6R.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-7LY5YGSC.js").then((m) => m.traceCommand) },
+  { name: "disasm", load: () => import("./disasm_command-WQ7ZUPRT.js").then((m) => m.disasmCommand) },
+  { name: "asm", load: () => import("./asm_command-EQODMMZ6.js").then((m) => m.asmCommand) },
+  { name: "trace", load: () => import("./trace_command-UASDYTRU.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
-  { name: "serve", load: () => import("./serve_command-ETLIGJTN.js").then((m) => m.serveCommand) }
+  { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
 ];
 
 // src/cli/run_cli.ts
@@ -150,6 +150,7 @@ async function runCli(args, io2) {
 var _PIPE_READ = 1 << 16;
 function _syncBlockSource(reader, options = {}) {
   const blockSize = options.blockSize ?? 1 << 18;
+  const pool = options.pool;
   const free = [];
   let ended = false;
   let closed = false;
@@ -169,7 +170,7 @@ function _syncBlockSource(reader, options = {}) {
   return {
     read() {
       while (!closed && !ended) {
-        const block = new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
+        const block = pool?.take(blockSize) ?? new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
         let used;
         try {
           used = fill(block);
@@ -178,11 +179,12 @@ function _syncBlockSource(reader, options = {}) {
           return Promise.reject(error);
         }
         if (used > 0) return Promise.resolve(block.subarray(0, used));
-        free.push(block.buffer);
+        if (!pool?.give(block)) free.push(block.buffer);
       }
       return Promise.resolve(null);
     },
     release(block) {
+      if (pool?.give(block)) return;
       if (block.buffer.byteLength === blockSize && free.length < 2) {
         free.push(block.buffer);
       }
@@ -243,9 +245,11 @@ function _writeAllStream(writer) {
     }
   });
 }
-function _openBlocks(path) {
-  if (path === "-") return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false }));
-  return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file));
+function _openBlocks(path, pool) {
+  if (path === "-") {
+    return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
+  }
+  return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 }
 function _loadAverage() {
   try {

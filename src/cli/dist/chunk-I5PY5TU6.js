@@ -37,14 +37,14 @@ async function _openInput(io, path) {
     throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
   }
 }
-async function _openBlocks(io, path) {
+async function _openBlocks(io, path, pool) {
   const name = path === "-" ? "<stdin>" : path;
   if (!io.openBlocks) {
     const { stream } = await _openInput(io, path);
     return { name, blocks: _streamBlockSource(stream) };
   }
   try {
-    return { name, blocks: await io.openBlocks(path) };
+    return { name, blocks: await io.openBlocks(path, pool) };
   } catch (error) {
     throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
   }

@@ -4,7 +4,7 @@ import {
 } from "./chunk-G76CNLLC.js";
 import {
   _loadProgram
-} from "./chunk-J7ZR4XYV.js";
+} from "./chunk-JZ2TNHEW.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -14,8 +14,8 @@ import {
   _noPositionals,
   _parseOptions
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-QNEZXYCM.js";
-import "./chunk-KUVPBSRH.js";
+import "./chunk-P6ZYLGM2.js";
+import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-FCOS2O64.js";
 import "./chunk-3CE6LB7J.js";

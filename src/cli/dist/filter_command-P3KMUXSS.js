@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-WX5KMCWC.js";
+} from "./chunk-M7RWZIVN.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,7 +36,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-J7ZR4XYV.js";
+} from "./chunk-JZ2TNHEW.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -54,12 +54,12 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-A4US5PCH.js";
-import "./chunk-QNEZXYCM.js";
+} from "./chunk-6IXEILTP.js";
+import "./chunk-P6ZYLGM2.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openBlocks
-} from "./chunk-KUVPBSRH.js";
+} from "./chunk-I5PY5TU6.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
@@ -827,7 +827,8 @@ writes the accepted frames to standard output as a capture of the same format
                           default where Wasm is refused). Default: the
                           measured default, the fastest this runtime allows
                           (what compile() picks: source on V8, closures where
-                          code generation is refused)
+                          code generation is refused; wasm for sets of 100+
+                          rules whose index leaves 16+ rule tests to run)
   --threads 1|2|auto      classify on one thread, or split each block's
                           frames between the main thread and a worker (2);
                           auto (the default) starts the worker when the rules
@@ -857,7 +858,7 @@ async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-R3VGZBZL.js");
+    const { _readRuleFile } = await import("./_rule_file-IZRVK2NT.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }
@@ -937,9 +938,9 @@ var filterCommand = {
     const rulesFile = _string(parsed, "rules") !== void 0;
     const compileOptions = {
       chain: _string(parsed, "chain"),
-      // Not "wasm" by default: measured faster on 100 to 10,000 diverse
-      // rules but slower on small sets, the `tcp port N` and the seed's sets
-      // (bench/RESULTS.md, "Rule sets in one WebAssembly module").
+      // Without --strategy, compileRuleSet picks the Wasm classifier for the
+      // sets measured faster with it (100 or more rules, 16 or more inexact
+      // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,
       // The one rule of --bytecode/--expr leaves an index nothing to rule
@@ -953,7 +954,7 @@ var filterCommand = {
     } catch (error2) {
       throw DataError.from(name, error2);
     }
-    const input = await _openBlocks(io, path);
+    const input = await _openBlocks(io, path, rules._blocks);
     let dropStream;
     if (dropTo !== void 0) {
       try {

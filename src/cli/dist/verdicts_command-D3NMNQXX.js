@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-IJBDKAIH.js";
+} from "./chunk-2LX5ZEKV.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,7 +10,7 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-J7ZR4XYV.js";
+} from "./chunk-JZ2TNHEW.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _TextWriter,
@@ -24,12 +24,12 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-A4US5PCH.js";
-import "./chunk-QNEZXYCM.js";
+import "./chunk-6IXEILTP.js";
+import "./chunk-P6ZYLGM2.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
-} from "./chunk-KUVPBSRH.js";
+} from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-HCDDWVVN.js";
 import "./chunk-FCOS2O64.js";

@@ -16,7 +16,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   _readText
-} from "./chunk-KUVPBSRH.js";
+} from "./chunk-I5PY5TU6.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

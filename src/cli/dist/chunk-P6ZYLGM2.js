@@ -2424,39 +2424,96 @@ function _signed(value, out) {
   }
 }
 var _WasmCode = class {
-  bytes = [];
-  op(code) {
-    this.bytes.push(code);
+  #buffer = new Uint8Array(64);
+  #length = 0;
+  /** Bytes written so far. */
+  get length() {
+    return this.#length;
+  }
+  /** The bytes written (a view, valid until the next write). */
+  view() {
+    return this.#buffer.subarray(0, this.#length);
+  }
+  #room(more) {
+    const need = this.#length + more;
+    if (need > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(need, 2 * this.#buffer.length));
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
+    }
+    return this.#buffer;
+  }
+  /** Appends one byte. */
+  byte(value) {
+    this.#room(1)[this.#length++] = value;
     return this;
+  }
+  /** Appends `bytes`. */
+  append(bytes) {
+    this.#room(bytes.length).set(bytes, this.#length);
+    this.#length += bytes.length;
+    return this;
+  }
+  /** Removes the bytes from `start` on and returns them (a copy). */
+  cut(start) {
+    const moved = this.#buffer.slice(start, this.#length);
+    this.#length = start;
+    return moved;
+  }
+  /** Appends an unsigned LEB128 uint32. */
+  unsigned(value) {
+    const buffer = this.#room(5);
+    let v = value >>> 0;
+    let at = this.#length;
+    do {
+      let byte = v & 127;
+      v >>>= 7;
+      if (v !== 0) byte |= 128;
+      buffer[at++] = byte;
+    } while (v !== 0);
+    this.#length = at;
+    return this;
+  }
+  /** Appends a signed LEB128 int32. */
+  signed(value) {
+    const buffer = this.#room(5);
+    let v = value | 0;
+    let at = this.#length;
+    for (; ; ) {
+      const byte = v & 127;
+      v >>= 7;
+      if (v === 0 && (byte & 64) === 0 || v === -1 && (byte & 64) !== 0) {
+        buffer[at++] = byte;
+        break;
+      }
+      buffer[at++] = byte | 128;
+    }
+    this.#length = at;
+    return this;
+  }
+  op(code) {
+    return this.byte(code);
   }
   /** An instruction with one unsigned immediate (local index, label depth, function index). */
   opIndex(code, index) {
-    this.bytes.push(code);
-    _unsigned(index, this.bytes);
-    return this;
+    return this.byte(code).unsigned(index);
   }
   i32(value) {
-    this.bytes.push(_OP.i32Const);
-    _signed(value, this.bytes);
-    return this;
+    return this.byte(_OP.i32Const).signed(value);
   }
   f64(value) {
-    this.bytes.push(_OP.f64Const);
-    const cell = new DataView(new ArrayBuffer(8));
-    cell.setFloat64(0, value, true);
-    for (let i = 0; i < 8; i++) this.bytes.push(cell.getUint8(i));
-    return this;
+    this.byte(_OP.f64Const);
+    const cell = new Uint8Array(8);
+    new DataView(cell.buffer).setFloat64(0, value, true);
+    return this.append(cell);
   }
   /** A load or store with alignment hint 0 (any address) and a constant offset. */
   memory(code, offset) {
-    this.bytes.push(code, 0);
-    _unsigned(offset, this.bytes);
-    return this;
+    return this.byte(code).byte(0).unsigned(offset);
   }
   /** `block`, `loop` or `if` with a block type. */
   begin(code, type = _VOID) {
-    this.bytes.push(code, type);
-    return this;
+    return this.byte(code).byte(type);
   }
   get(local) {
     return this.opIndex(_OP.localGet, local);
@@ -2537,14 +2594,14 @@ function _encodeModule(parts) {
       head.push(type);
     }
     const size = [];
-    _unsigned(head.length + f.code.bytes.length + 1, size);
+    _unsigned(head.length + f.code.length + 1, size);
     return { head, size };
   });
   const count = [];
   _unsigned(parts.functions.length, count);
   let length = count.length;
   parts.functions.forEach((f, i) => {
-    length += heads[i].size.length + heads[i].head.length + f.code.bytes.length + 1;
+    length += heads[i].size.length + heads[i].head.length + f.code.length + 1;
   });
   out.push(10);
   _unsigned(length, out);
@@ -2558,8 +2615,8 @@ function _encodeModule(parts) {
     at += size.length;
     module.set(head, at);
     at += head.length;
-    module.set(f.code.bytes, at);
-    at += f.code.bytes.length;
+    module.set(f.code.view(), at);
+    at += f.code.length;
     module[at++] = _OP.end;
   });
   return module;
@@ -3291,7 +3348,6 @@ export {
   _F64,
   _VOID,
   _OP,
-  _unsigned,
   _WasmCode,
   _encodeModule,
   _Locals,

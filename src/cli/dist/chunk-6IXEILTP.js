@@ -19,13 +19,12 @@ import {
   _lower,
   _macStart,
   _networkStart,
-  _unsigned,
   _wasmRefusal,
   _wireLength,
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-QNEZXYCM.js";
+} from "./chunk-P6ZYLGM2.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -48,6 +47,7 @@ import {
 import {
   BPF_A,
   BPF_ABS,
+  BPF_ADD,
   BPF_ALU,
   BPF_AND,
   BPF_B,
@@ -73,6 +73,7 @@ import {
   BPF_RSH,
   BPF_ST,
   BPF_STX,
+  BPF_SUB,
   BPF_TAX,
   BPF_TXA,
   BPF_W,
@@ -566,14 +567,14 @@ var _FieldTable = class {
     return n;
   }
   /** The id of the field, added when new; -1 when the table is full. */
-  intern(kind, base, msh, offset, size) {
-    const key = `${kind},${base},${msh},${offset},${size}`;
+  intern(kind, base, msh, offset, size, second = -1) {
+    const key = `${kind},${base},${msh},${offset},${size},${second}`;
     const known = this.#ids.get(key);
     if (known !== void 0) return known;
     if (this.fields.length >= this.maxFields) return -1;
     const id = this.fields.length;
     const names = kind === _F_INTERFACE ? this.interfaceNames : null;
-    this.fields.push({ id, kind, base, msh, offset, size, names });
+    this.fields.push({ id, kind, base, msh, second, offset, size, names });
     this.#ids.set(key, id);
     return id;
   }
@@ -589,7 +590,13 @@ function _loadField(field, state) {
       if (field.msh >= 0) {
         const x = _load(bytes, w.base, w.loadEnd, w.network, w.mac, field.msh, 1);
         if (x < 0) return -1;
-        offset = ((x & 15) << 2) + offset | 0;
+        const header = (x & 15) << 2;
+        offset = header + offset | 0;
+        if (field.second >= 0) {
+          const t = _load(bytes, w.base, w.loadEnd, w.network, w.mac, header + field.second, 1);
+          if (t < 0) return -1;
+          offset = offset + (t >> 4 << 2) | 0;
+        }
       }
       return _load(bytes, w.base, w.loadEnd, w.network, w.mac, offset, field.size);
     }
@@ -1162,6 +1169,7 @@ var _INLINE_STARTS = 128;
 var _INLINE_NAMES = 8;
 var _INLINE_CASES_CHARS = 64 * 1024;
 var _GROUP_RULES = 32;
+var _INLINE_GUARDS_CHARS = _MAX_SOURCE_CHARS * 3 / 4;
 var _R_NEXT = -4;
 var _MAX_CODES = 32768;
 var _R_END = -1;
@@ -1228,8 +1236,13 @@ function _loadSource(e, field) {
   if (constantLoad) {
     return `v = ${notIp}load(b, ${p}B, ${p}E, ${p}N, ${p}M, ${field.offset}, ${size});`;
   }
-  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0) {
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0 && field.second < 0) {
     return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? ((b[i] & 15) << 2) + ${field.offset} : -1);
+if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
+  }
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0) {
+    return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? (b[i] & 15) << 2 : -1);
+if (v >= 0) { i = ${p}B + v + ${field.second}; v = i + 1 <= ${p}E ? v + ((b[i] >> 4) << 2) + ${field.offset} : -1; }
 if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
   }
   if (field.kind === _F_ADDRESS) {
@@ -1395,22 +1408,61 @@ ${prelude}${text}return bound;
   return _put(e, `bound = ${name}(bound);
 `);
 }
-function _testSource(e, rule) {
+function _testSource(e, rule, fields, inline) {
+  const checks = [];
   const parts = [];
   const context = rule.base === _BASE_NETWORK ? "NET" : "LNK";
-  for (const match of rule.matches) {
+  for (let m = 0; m < rule.matches.length; m++) {
+    const match = rule.matches[m];
     if (match.match.kind === "comment") continue;
-    if (match.compiledProgram !== void 0) {
-      e.constants.programs.push(match);
-      parts.push(
-        `P${e.constants.programs.length - 1}(b, ${context}) ${match.invert ? "===" : "!=="} 0`
-      );
-    } else {
-      e.constants.tests.push(match);
-      parts.push(`T${e.constants.tests.length - 1}(st)`);
-    }
+    const exact = inline ? rule.exactPrograms?.[m] : void 0;
+    if (exact !== void 0 && exact !== null) {
+      checks.push(_exactMatchCall(e, exact, match.invert, fields));
+    } else parts.push(_callSource(e, match, context));
   }
-  return parts.length === 0 ? "true" : parts.join(" && ");
+  const all = [...checks, ...parts];
+  return all.length === 0 ? "" : `if (!(${all.join(" && ")})) break;
+`;
+}
+function _callSource(e, match, context) {
+  let call = e.calls.get(match);
+  if (call !== void 0) return call;
+  if (match.compiledProgram !== void 0) {
+    e.constants.programs.push(match);
+    call = `P${e.constants.programs.length - 1}(b, ${context}) ${match.invert ? "===" : "!=="} 0`;
+  } else {
+    e.constants.tests.push(match);
+    call = `T${e.constants.tests.length - 1}(st)`;
+  }
+  e.calls.set(match, call);
+  return call;
+}
+var _SLOT_CHARS = 48;
+function _exactMatchCall(e, alternatives, invert, fields) {
+  let out = "";
+  alternatives.forEach((guards, a) => {
+    const label = `x${e.labels++}`;
+    out += `${a > 0 ? "if (!ok) " : ""}${label}: {
+`;
+    for (const g of guards) {
+      out += `${_loadSource(e, fields[g.field])}
+k = (v & ${g.mask}) >>> 0;
+if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};
+`;
+    }
+    out += `ok = true;
+}
+`;
+  });
+  const name = `X${e.labels++}`;
+  e.functions.push(
+    `function ${name}() {
+${_prelude(out)}let ok = false;
+${out}return ${invert ? "!ok" : "ok"};
+}
+`
+  );
+  return `${name}()`;
 }
 var _CHECKED_ALTERNATIVES = 2;
 var _CHECKED_GUARDS = 2;
@@ -1443,7 +1495,7 @@ if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};
   return `${out}if (!ok) break;
 `;
 }
-function _ruleCases(e, rule, p, codes, fields) {
+function _ruleCases(e, rule, p, codes, fields, inline) {
   const matched = codes.has(2 * p);
   const candidate = codes.has(2 * p + 1);
   if (!matched && !candidate) return "";
@@ -1453,8 +1505,7 @@ function _ruleCases(e, rule, p, codes, fields) {
   if (candidate) {
     out += `case ${2 * p + 1}:
 ${notIp}${_guardsSource(e, rule, fields)}`;
-    out += `if (!(${_testSource(e, rule)})) break;
-`;
+    out += _testSource(e, rule, fields, inline);
   }
   if (matched) out += `case ${2 * p}:
 ${notIp}`;
@@ -1495,15 +1546,34 @@ function _listedCodes(root) {
 }
 function _runSource(e, rules, root, usedWords, fields) {
   const codes = _listedCodes(root);
-  const groups = [];
+  const cases = [];
   let chars = 0;
   for (let p = 0; p < rules.length; p++) {
-    const g = Math.floor(p / _GROUP_RULES);
-    const cases = _ruleCases(e, rules[p], p, codes, fields);
-    groups[g] = (groups[g] ?? "") + cases;
-    chars += cases.length;
+    cases.push(_ruleCases(e, rules[p], p, codes, fields, false));
+    chars += cases[p].length;
     if (chars > _MAX_SOURCE_CHARS) return null;
   }
+  const slots = e.constants.programs.length + e.constants.tests.length;
+  let room = _INLINE_GUARDS_CHARS - e.chars - chars - _SLOT_CHARS * slots;
+  for (let p = 0; p < rules.length && room > 0; p++) {
+    if (cases[p] === "" || !rules[p].exactPrograms?.some((x) => x !== null)) continue;
+    const mark = e.functions.length;
+    const inline = _ruleCases(e, rules[p], p, codes, fields, true);
+    let extra = inline.length - cases[p].length;
+    for (let f = mark; f < e.functions.length; f++) extra += e.functions[f].length;
+    if (extra > room) {
+      e.functions.length = mark;
+      continue;
+    }
+    cases[p] = inline;
+    chars += extra;
+    room -= extra;
+  }
+  const groups = [];
+  cases.forEach((text, p) => {
+    const g = Math.floor(p / _GROUP_RULES);
+    groups[g] = (groups[g] ?? "") + text;
+  });
   let dispatch;
   let functions = "";
   if (chars <= _INLINE_CASES_CHARS) {
@@ -1514,12 +1584,12 @@ ${_COUNT}`;
   } else {
     dispatch = `switch (code >> ${Math.log2(2 * _GROUP_RULES)}) {
 `;
-    groups.forEach((cases, g) => {
-      if (cases === void 0 || cases === "") return;
+    groups.forEach((cases2, g) => {
+      if (cases2 === void 0 || cases2 === "") return;
       functions += `function k${g}(code, size, bound) {
-${_prelude(cases)}let ok = false, r = ${_R_NEXT}, c = -1;
+${_prelude(cases2)}let ok = false, r = ${_R_NEXT}, c = -1;
 switch (code) {
-${cases}}
+${cases2}}
 ${_COUNT}return r;
 }
 `;
@@ -1574,7 +1644,8 @@ function _emitWalk(root, rules, fields) {
     chars: 0,
     functions: [],
     constants: { fields: [], starts: [], programs: [], tests: [] },
-    labels: 0
+    labels: 0,
+    calls: /* @__PURE__ */ new Map()
   };
   if (!_emitChain(e, root)) return tooLong;
   const words = Math.max(1, Math.ceil(2 * rules.length / 32));
@@ -2243,7 +2314,12 @@ var _MAX_STATES = 8;
 var _UNKNOWN = 0;
 var _CONST = 1;
 var _BITS = 2;
+var _PAYLOAD = 3;
 var UNKNOWN = { kind: _UNKNOWN, k: 0, field: -1, r: 0, m: 0, l: 0 };
+function _payload(header, second) {
+  return { kind: _PAYLOAD, k: 0, field: -1, r: header, m: second, l: 0 };
+}
+var _MAX_PAYLOAD_START = 120;
 function _const(k) {
   return { kind: _CONST, k: k >>> 0, field: -1, r: 0, m: 0, l: 0 };
 }
@@ -2293,7 +2369,14 @@ function _rangeGuard(table, value, a, b) {
     const n = last - first + 1;
     if ((n === 1 || n === 2) && n < s) {
       const down = 2 ** (8 * (s - 1 - last));
-      const narrowed = table.intern(_F_PACKET, f.base, f.msh, f.offset + first | 0, n);
+      const narrowed = table.intern(
+        _F_PACKET,
+        f.base,
+        f.msh,
+        f.offset + first | 0,
+        n,
+        f.second
+      );
       if (narrowed >= 0) {
         field = narrowed;
         mask /= down;
@@ -2310,7 +2393,19 @@ function _headerLengthByte(table, x) {
   if (f.kind !== _F_PACKET || f.msh >= 0 || x.r >> 3 >= f.size) return -1;
   return f.offset + f.size - 1 - (x.r >> 3) | 0;
 }
-function _aluValue(op, a, operand) {
+function _dataOffsetByte(table, a, header) {
+  if (a.kind !== _BITS || a.m !== 15 || a.l !== 2 || (a.r & 7) !== 4) return -1;
+  const f = table.fields[a.field];
+  if (f.kind !== _F_PACKET || f.msh !== header || f.second >= 0 || a.r >> 3 >= f.size) return -1;
+  const at = f.offset + f.size - 1 - (a.r >> 3);
+  return at >= 0 && at < 65536 ? at : -1;
+}
+function _aluValue(table, op, a, operand) {
+  if (op === BPF_ADD && operand.kind === _BITS) {
+    const header = _headerLengthByte(table, operand);
+    const second = header < 0 ? -1 : _dataOffsetByte(table, a, header);
+    if (second >= 0) return _payload(header, second);
+  }
   if (a.kind === _CONST && operand.kind === _CONST) {
     if ((op === BPF_DIV || op === BPF_MOD) && operand.k === 0) return null;
     const result = _alu(op, a.k, operand.k);
@@ -2417,7 +2512,7 @@ function _impliesLoad(table, g, f) {
   if (g === f) return true;
   const a = table.fields[f];
   const b = table.fields[g];
-  return a.kind === _F_PACKET && b.kind === _F_PACKET && a.base === b.base && a.msh === b.msh && a.offset >= 0 && b.offset >= 0 && b.offset < 65536 && a.offset + a.size <= b.offset + b.size;
+  return a.kind === _F_PACKET && b.kind === _F_PACKET && a.base === b.base && a.msh === b.msh && a.second === b.second && a.offset >= 0 && b.offset >= 0 && b.offset < 65536 && a.offset + a.size <= b.offset + b.size;
 }
 function _loaded(state, field) {
   if (field < 0) {
@@ -2433,6 +2528,13 @@ function _loaded(state, field) {
 }
 function _branch(table, state, op, operand) {
   const a = state.a;
+  if (a.kind === _PAYLOAD) {
+    if (op === BPF_JGE && _headerLengthByte(table, operand) === a.r) return [state, null];
+    if (op === BPF_JGT && operand.kind === _CONST && operand.k >= _MAX_PAYLOAD_START) {
+      return [null, state];
+    }
+    return [_inexact(state), _inexact(state)];
+  }
   if (a.kind === _CONST && operand.kind === _CONST) {
     const taken = _jumpTaken(op, a.k, operand.k);
     if (taken < 0) return [_inexact(state), _inexact(state)];
@@ -2537,11 +2639,34 @@ function _summariseProgram(program, base, table) {
         push(pc + 1 + jf, notTaken !== null && notTaken === taken ? _copy(notTaken) : notTaken);
         continue;
       }
+      const checked = code === (BPF_LD | BPF_W | BPF_LEN) ? _lengthCheckedLoad(table, program, pc, state.x) : -1;
+      if (checked >= 0) {
+        const failing = _step(table, _copy(state), code, k, base, accept);
+        push(pc + 2 + program[pc + 1].jf, _inexact(failing));
+        push(pc + 4 + program[pc + 3].jf, _inexact({ ...failing, a: UNKNOWN }));
+        const passing = _copy(state);
+        passing.a = UNKNOWN;
+        push(checked, passing);
+        continue;
+      }
       const next = _step(table, state, code, k, base, accept);
       push(pc + 1, next);
     }
   }
   return _boundAlternatives(_resolveExclusions(accepts));
+}
+function _lengthCheckedLoad(table, program, pc, x) {
+  if (pc + 4 >= program.length) return -1;
+  if (x.kind !== _PAYLOAD && _headerLengthByte(table, x) < 0) return -1;
+  const [compareX, subtract, compareK, load] = program.slice(pc + 1, pc + 5);
+  if (compareX.code !== (BPF_JMP | BPF_JGE | BPF_X) || compareX.jt !== 0) return -1;
+  if (subtract.code !== (BPF_ALU | BPF_SUB | BPF_X)) return -1;
+  if (compareK.code !== (BPF_JMP | BPF_JGE) || compareK.jt !== 0) return -1;
+  if ((load.code & 231) !== (BPF_LD | BPF_IND)) return -1;
+  const size = (load.code & 24) === BPF_B ? 1 : (load.code & 24) === 8 ? 2 : 4;
+  const k = load.k >>> 0;
+  if (k >= 65536 || compareK.k >>> 0 > k + size) return -1;
+  return pc + 4;
 }
 function _step(table, state, code, k, base, accept) {
   switch (code & 7) {
@@ -2564,7 +2689,7 @@ function _step(table, state, code, k, base, accept) {
       const op = code & 240;
       const operand = code & BPF_X ? state.x : _const(k);
       if ((op === BPF_DIV || op === BPF_MOD) && operand.kind !== _CONST) state.exact = false;
-      const value = _aluValue(op, state.a, operand);
+      const value = _aluValue(table, op, state.a, operand);
       if (value === null) return null;
       state.a = value;
       return state;
@@ -2615,6 +2740,11 @@ function _load2(table, state, code, k, base, accept) {
       const all = size === 4 ? MAX : size === 2 ? 65535 : 255;
       if (x.kind === _CONST) {
         const field2 = table.intern(_F_PACKET, base, -1, x.k + k | 0, size);
+        _loaded(state, field2);
+        return _bits2(field2, 0, all, 0);
+      }
+      if (x.kind === _PAYLOAD && k < 65536) {
+        const field2 = table.intern(_F_PACKET, base, x.r, k, size, x.m);
         _loaded(state, field2);
         return _bits2(field2, 0, all, 0);
       }
@@ -2720,13 +2850,25 @@ function _addressSummary(match, table, invert = false) {
   }
   return [{ guards, exact }];
 }
-function _summariseRule(prepared, base, table) {
+var _MAX_EXACT_PROGRAM_ALTERNATIVES = 4;
+function _summariseRule(prepared, base, table, exactPrograms) {
   let summary = _ALWAYS;
   for (const match of prepared) {
-    summary = _conjoinSummaries(summary, _summariseMatch(match, base, table));
+    const own = _summariseMatch(match, base, table);
+    exactPrograms?.push(_exactProgramGuards(match, own, base, table));
+    summary = _conjoinSummaries(summary, own);
     if (summary.length === 0) return _NOTHING;
   }
   return summary;
+}
+function _exactProgramGuards(prepared, own, base, table) {
+  if (prepared.program === null || prepared.ethernetOnly) return null;
+  const summary = prepared.invert ? _summariseProgram(prepared.program, base, table) : own;
+  if (summary.length > _MAX_EXACT_PROGRAM_ALTERNATIVES) return null;
+  const exact = summary.every(
+    (a) => a.exact && a.guards.every((g) => table.fields[g.field].kind !== _F_ANCILLARY)
+  );
+  return exact ? summary.map((a) => a.guards) : null;
 }
 
 // src/rules/frame_ref.ts
@@ -3424,13 +3566,22 @@ function _emitField(b, field, fail, L, module) {
     c.set(L.v);
     return;
   }
-  if (field.kind === _F_PACKET && field.msh >= 0 && field.msh < 268435456 && field.offset >= 0 && field.offset < 268435456) {
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.msh < 268435456 && field.offset >= 0 && field.offset < 268435456 && field.second < 268435456) {
     _windowWord(b, L, window, W_LOAD_END);
     _windowWord(b, L, window, W_BASE);
     c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).i32(field.msh).op(_OP.i32LtS);
     b.brIf(fail);
     _windowWord(b, L, window, W_BASE);
-    c.memory(_OP.i32Load8U, field.msh).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl).i32(field.offset).op(_OP.i32Add).set(L.offset);
+    c.memory(_OP.i32Load8U, field.msh).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl).set(L.offset);
+    if (field.second >= 0) {
+      _windowWord(b, L, window, W_LOAD_END);
+      _windowWord(b, L, window, W_BASE);
+      c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).get(L.offset).i32(field.second).op(_OP.i32Add).op(_OP.i32LtS);
+      b.brIf(fail);
+      _windowWord(b, L, window, W_BASE);
+      c.get(L.offset).op(_OP.i32Add).memory(_OP.i32Load8U, field.second).i32(4).op(_OP.i32ShrU).i32(2).op(_OP.i32Shl).get(L.offset).op(_OP.i32Add).set(L.offset);
+    }
+    c.get(L.offset).i32(field.offset).op(_OP.i32Add).set(L.offset);
     _windowWord(b, L, window, W_LOAD_END);
     _windowWord(b, L, window, W_BASE);
     c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).get(L.offset).op(_OP.i32LtS);
@@ -3513,8 +3664,8 @@ function _emitTable(b, key, keys, emitCase) {
   keys.forEach((k, i) => targets[(k >>> 0) - base] = labels[i]);
   c.get(key).i32(base | 0).op(_OP.i32Sub);
   c.opIndex(OP_BR_TABLE, span);
-  for (const label of targets) _unsigned(b.depth - label, c.bytes);
-  _unsigned(b.depth - otherwise, c.bytes);
+  for (const label of targets) c.unsigned(b.depth - label);
+  c.unsigned(b.depth - otherwise);
   for (let i = 0; i < keys.length; i++) {
     b.close();
     emitCase(i);
@@ -3608,13 +3759,13 @@ function _emitChain2(e, first) {
 }
 function _emitChild2(e, child) {
   const c = e.b.c;
-  const start = c.bytes.length;
+  const start = c.length;
   _emitChain2(e, child);
-  if (c.bytes.length - start <= _FUNCTION_BYTES) return;
-  const moved = c.bytes.splice(start);
+  if (c.length - start <= _FUNCTION_BYTES) return;
+  const moved = c.cut(start);
   const f = new _Body();
   _emitWalkPrelude(f, e.L);
-  for (const byte of moved) f.c.bytes.push(byte);
+  f.c.append(moved);
   f.c.get(e.L.bound);
   e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
   c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
@@ -4080,7 +4231,7 @@ function _batchFunction(layout, classify) {
   return { type: T_BATCH, locals: [{ count: 4, type: _I32 }], code: c };
 }
 function _bodyBytes(f) {
-  return f.code.bytes.length;
+  return f.code.length;
 }
 function _emitClassifierModule(plan) {
   const escapes = new _Escapes();
@@ -4175,6 +4326,9 @@ function _emitClassifierModule(plan) {
 var PAGE = 65536;
 var _MAX_BLOCK_BYTES = 16 << 20;
 var MAX_BYTES = 2147418112;
+var POOL_DATA_BYTES = 2 * _MAX_BLOCK_BYTES;
+var POOL_SLOTS = 4;
+var _POOL_BLOCK_BYTES = 1 << 20;
 function _views(memory, layout, rules, chains) {
   const buffer = memory.buffer;
   return {
@@ -4226,6 +4380,11 @@ function _putWindow(i32, at, w, delta) {
 }
 function _reserve(m, length) {
   const need = m.layout.data + length;
+  if (m.poolStart > 0 && need > m.poolStart) {
+    throw new RangeError(
+      `Cannot classify: "${length}" bytes do not fit the packet area before the block pool`
+    );
+  }
   if (need > MAX_BYTES) {
     throw new RangeError(`Cannot classify: "${length}" bytes do not fit the Wasm memory`);
   }
@@ -4361,6 +4520,11 @@ function _batchPath(m, stage, run) {
       verdicts = into;
       staged = 0;
       packed = 0;
+      if (bytes.buffer === m.memory.buffer) {
+        packing = false;
+        delta = bytes.byteOffset;
+        return;
+      }
       packing = bytes.length > _MAX_BLOCK_BYTES;
       if (packing) return;
       _reserve(m, bytes.length);
@@ -4385,6 +4549,41 @@ function _batchPath(m, stage, run) {
       if (staged === FRAMES_PER_CALL) flush();
     },
     finish: flush
+  };
+}
+function _blockPool(m) {
+  const lent = new Uint8Array(POOL_SLOTS);
+  const slotOf = (block) => {
+    if (m.poolStart === 0 || block.buffer !== m.memory.buffer) return -1;
+    const offset = block.byteOffset - m.poolStart;
+    if (offset < 0 || offset % _POOL_BLOCK_BYTES !== 0) return -1;
+    const slot = offset / _POOL_BLOCK_BYTES;
+    return slot < POOL_SLOTS ? slot : -1;
+  };
+  return {
+    take(size) {
+      if (!(size > 0 && size <= _POOL_BLOCK_BYTES)) return void 0;
+      const slot = lent.indexOf(0);
+      if (slot < 0) return void 0;
+      if (m.poolStart === 0) {
+        const start = Math.ceil((m.layout.data + POOL_DATA_BYTES) / PAGE) * PAGE;
+        const need = start + POOL_SLOTS * _POOL_BLOCK_BYTES;
+        const have = m.memory.buffer.byteLength;
+        if (need > have) {
+          m.memory.grow(Math.ceil((need - have) / PAGE));
+          m.views = _views(m.memory, m.layout, m.rules, m.chains);
+        }
+        m.poolStart = start;
+      }
+      lent[slot] = 1;
+      return new Uint8Array(m.memory.buffer, m.poolStart + slot * _POOL_BLOCK_BYTES, size);
+    },
+    give(block) {
+      const slot = slotOf(block);
+      if (slot < 0 || lent[slot] === 0) return false;
+      lent[slot] = 0;
+      return true;
+    }
   };
 }
 function _initMemory(m, parts) {
@@ -4434,7 +4633,8 @@ function _makeWasmClassifier(parts) {
     views: _views(memory, layout, rules, chains.length),
     layout,
     rules,
-    chains: chains.length
+    chains: chains.length,
+    poolStart: 0
   };
   const callbacks = _callbacks(m, parts, emitted);
   let exports;
@@ -4488,8 +4688,16 @@ function _makeWasmClassifier(parts) {
     walkFallbacks: chains.map(() => void 0),
     wasmEscapes: emitted.escapeReasons,
     counters: () => _snapshotCounters(m.views.counters, ruleSet, chains),
-    _batch: _batchPath(m, stage, run)
+    _batch: _batchPath(m, stage, run),
+    _blocks: _blockPool(m)
   };
+}
+
+// src/rules/_classifier_wasm_choice.ts
+var _WASM_MIN_RULES = 100;
+var _WASM_MIN_INEXACT_ENTRIES = 16;
+function _prefersWasm(rules, inexactEntries) {
+  return rules >= _WASM_MIN_RULES && inexactEntries >= _WASM_MIN_INEXACT_ENTRIES;
 }
 
 // src/rules/_rule_set_builder.ts
@@ -4561,7 +4769,15 @@ var _RuleSetBuilder = class {
    * not (then the default path); `undefined` when not asked for.
    */
   #wasm;
-  constructor(ruleSet, options) {
+  /** Without a strategy: whether the Wasm classifier may be chosen by measurement. */
+  #mayChooseWasm;
+  /**
+   * With `chooseWasm` and no strategy asked for, an indexed set that
+   * `_prefersWasm` (./_classifier_wasm_choice.ts) becomes the Wasm
+   * classifier where run-time Wasm is allowed (`compileRuleSet`; not the
+   * sliced compile, whose module would be emitted in one step).
+   */
+  constructor(ruleSet, options, chooseWasm = false) {
     this.#ruleSet = ruleSet;
     this.#options = options;
     const asked = options?.strategy;
@@ -4583,6 +4799,7 @@ var _RuleSetBuilder = class {
     this.#indexed = evaluation === "indexed";
     this.#wasm = asked !== "wasm" ? void 0 : !this.#indexed ? "rule-by-rule evaluation has no index to emit" : _wasmRefusal() !== void 0 ? `run-time Wasm is refused (${_wasmRefusal()})` : null;
     this.#sourceWalk = this.#wasm !== null && (strategy === "source" || strategy === void 0 && _defaultStrategy(0) === "source");
+    this.#mayChooseWasm = chooseWasm && asked === void 0 && this.#indexed;
     const problem = _findChainProblem(ruleSet);
     if (problem) throw _ruleError(problem.reason, problem.chain, problem.rule);
     this.#entry = _entryChain(ruleSet, options?.chain);
@@ -4606,6 +4823,7 @@ var _RuleSetBuilder = class {
     }
     if (!this.#indexed) return true;
     if (this.#builders.length === 0) {
+      this.#chooseWasm();
       this.#entries.forEach((entries, c) => {
         const big = this.#wasm !== null && entries.length >= _BIG_CHAIN_ENTRIES && 2 * this.#chains[c].length <= _MAX_CODES;
         const fields = this.#table.fields;
@@ -4647,6 +4865,25 @@ var _RuleSetBuilder = class {
       return false;
     }
     return true;
+  }
+  /** Without a strategy, the Wasm classifier where measured faster and allowed (before the indexes). */
+  #chooseWasm() {
+    if (!this.#mayChooseWasm) return;
+    let rules = 0, inexact = 0;
+    for (const chain of this.#chains) rules += chain.length;
+    for (const entries of this.#entries) for (const e of entries) if (!e.exact) inexact++;
+    if (!_prefersWasm(rules, inexact)) return;
+    const refusal = _wasmRefusal();
+    if (refusal !== void 0) {
+      this.#wasm = `run-time Wasm is refused (${refusal})`;
+      return;
+    }
+    if (_defaultStrategy(0) !== "source") {
+      this.#wasm = "code generation is refused in this runtime";
+      return;
+    }
+    this.#wasm = null;
+    this.#sourceWalk = false;
   }
   /** Per chain, its index root (after `step()` returned `true`; empty rule by rule). */
   get indexRoots() {
@@ -4727,12 +4964,13 @@ var _RuleSetBuilder = class {
       to,
       counter: this.#counter++,
       matches: prepared,
-      alternatives: []
+      alternatives: [],
+      exactPrograms: []
     };
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
-    const summary = _summariseRule(prepared, base, this.#table);
+    const summary = _summariseRule(prepared, base, this.#table, compiled.exactPrograms);
     const fields = this.#table.fields;
     const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN || kind === _T_GOTO;
     const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
@@ -4747,7 +4985,7 @@ var _RuleSetBuilder = class {
 
 // src/rules/compile_rule_set.ts
 function compileRuleSet(ruleSet, options) {
-  const builder = new _RuleSetBuilder(ruleSet, options);
+  const builder = new _RuleSetBuilder(ruleSet, options, true);
   while (!builder.step()) {
   }
   return builder.finish();

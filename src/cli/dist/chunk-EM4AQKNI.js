@@ -4,7 +4,7 @@ import {
 } from "./chunk-B62KMJG6.js";
 import {
   _readText
-} from "./chunk-KUVPBSRH.js";
+} from "./chunk-I5PY5TU6.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

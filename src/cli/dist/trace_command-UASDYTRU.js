@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-IJBDKAIH.js";
+} from "./chunk-2LX5ZEKV.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-J7ZR4XYV.js";
+} from "./chunk-JZ2TNHEW.js";
 import {
   _linkTypeName
 } from "./chunk-LNJPNX3L.js";
@@ -25,16 +25,16 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-A4US5PCH.js";
+import "./chunk-6IXEILTP.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-QNEZXYCM.js";
+} from "./chunk-P6ZYLGM2.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
-} from "./chunk-KUVPBSRH.js";
+} from "./chunk-I5PY5TU6.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -10,10 +10,10 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-QNEZXYCM.js";
+} from "./chunk-P6ZYLGM2.js";
 import {
   _readText
-} from "./chunk-KUVPBSRH.js";
+} from "./chunk-I5PY5TU6.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
