@@ -13,6 +13,7 @@ import type { RecordBatch } from "../capture/record_batch.ts";
 import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
 import type { _WasmBatch } from "../rules/_classifier_wasm.ts";
+import type { _ProgramBatch } from "../rules/_program_batch.ts";
 
 /**
  * Where one side's records go: runs of consecutive records, as byte ranges of
@@ -191,13 +192,29 @@ export class _RecordRouter {
    * `batch.bytes`), at `i - from`; otherwise `undefined`.
    */
   #batchVerdicts(batch: RecordBatch, from: number, to: number): Uint8Array | undefined {
-    const wasm = (this.#rules as { _batch?: _WasmBatch })._batch;
-    if (wasm === undefined) return undefined;
+    const rules = this.#rules as { _batch?: _WasmBatch; _programBatch?: _ProgramBatch };
+    const program = rules._programBatch;
+    const wasm = rules._batch;
+    if (wasm === undefined && program === undefined) return undefined;
     if (this.#verdicts.length < to - from) {
       this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
     }
     const frame = this.#frame;
     const interfaces = this.#decoder.interfaces;
+    if (wasm === undefined) {
+      // One program rule: one batch over the range when its frames allow it.
+      let first = from;
+      while (first < to && batch.kind[first] === 0) first++;
+      if (first === to) return undefined;
+      this.#describeInterface(batch.interfaceIndex[first]);
+      frame.bytes = batch.bytes;
+      frame.start = batch.dataStart[first];
+      frame.capturedLength = batch.capturedLength[first];
+      frame.wireLength = batch.wireLength[first];
+      const done = program!(batch, from, to, frame, this.#verdicts);
+      frame.bytes = _EMPTY;
+      return done ? this.#verdicts : undefined;
+    }
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
     let lastInterface = this.#lastInterface;
     frame.bytes = batch.bytes;
@@ -221,6 +238,18 @@ export class _RecordRouter {
     wasm.finish();
     this.#lastInterface = lastInterface;
     return this.#verdicts;
+  }
+
+  /** Points the frame at capture interface `index` (its link type, names). */
+  #describeInterface(index: number): void {
+    if (index === this.#lastInterface) return;
+    const description = this.#decoder.interfaces[index];
+    const frame = this.#frame;
+    frame.linkType = description.linkType;
+    frame.interfaceIndex = index;
+    frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+    frame.captureInterface = description;
+    this.#lastInterface = index;
   }
 
   /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`;

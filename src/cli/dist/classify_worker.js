@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-WX5KMCWC.js";
+} from "./chunk-PPWYAA3U.js";
 import {
   compileRuleSet
-} from "./chunk-A4US5PCH.js";
-import "./chunk-QNEZXYCM.js";
+} from "./chunk-SL7F4DCN.js";
+import "./chunk-BSDAXOXL.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-HCDDWVVN.js";
 import "./chunk-FCOS2O64.js";

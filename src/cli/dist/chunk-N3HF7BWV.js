@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-QNEZXYCM.js";
+} from "./chunk-BSDAXOXL.js";
 import {
   _readText
 } from "./chunk-KUVPBSRH.js";

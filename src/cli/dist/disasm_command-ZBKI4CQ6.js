@@ -4,7 +4,7 @@ import {
 } from "./chunk-G76CNLLC.js";
 import {
   _loadProgram
-} from "./chunk-J7ZR4XYV.js";
+} from "./chunk-N3HF7BWV.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -14,7 +14,7 @@ import {
   _noPositionals,
   _parseOptions
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-QNEZXYCM.js";
+import "./chunk-BSDAXOXL.js";
 import "./chunk-KUVPBSRH.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-FCOS2O64.js";

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-IJBDKAIH.js";
+} from "./chunk-L5XNVVA7.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,7 +10,7 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-J7ZR4XYV.js";
+} from "./chunk-N3HF7BWV.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-A4US5PCH.js";
-import "./chunk-QNEZXYCM.js";
+import "./chunk-SL7F4DCN.js";
+import "./chunk-BSDAXOXL.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

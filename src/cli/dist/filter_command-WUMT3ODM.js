@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-WX5KMCWC.js";
+} from "./chunk-PPWYAA3U.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,7 +36,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-J7ZR4XYV.js";
+} from "./chunk-N3HF7BWV.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -54,8 +54,8 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-A4US5PCH.js";
-import "./chunk-QNEZXYCM.js";
+} from "./chunk-SL7F4DCN.js";
+import "./chunk-BSDAXOXL.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openBlocks
@@ -358,13 +358,28 @@ var _RecordRouter = class {
    * `batch.bytes`), at `i - from`; otherwise `undefined`.
    */
   #batchVerdicts(batch, from, to) {
-    const wasm = this.#rules._batch;
-    if (wasm === void 0) return void 0;
+    const rules = this.#rules;
+    const program = rules._programBatch;
+    const wasm = rules._batch;
+    if (wasm === void 0 && program === void 0) return void 0;
     if (this.#verdicts.length < to - from) {
       this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
     }
     const frame = this.#frame;
     const interfaces = this.#decoder.interfaces;
+    if (wasm === void 0) {
+      let first = from;
+      while (first < to && batch.kind[first] === 0) first++;
+      if (first === to) return void 0;
+      this.#describeInterface(batch.interfaceIndex[first]);
+      frame.bytes = batch.bytes;
+      frame.start = batch.dataStart[first];
+      frame.capturedLength = batch.capturedLength[first];
+      frame.wireLength = batch.wireLength[first];
+      const done = program(batch, from, to, frame, this.#verdicts);
+      frame.bytes = _EMPTY;
+      return done ? this.#verdicts : void 0;
+    }
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
     let lastInterface = this.#lastInterface;
     frame.bytes = batch.bytes;
@@ -388,6 +403,17 @@ var _RecordRouter = class {
     wasm.finish();
     this.#lastInterface = lastInterface;
     return this.#verdicts;
+  }
+  /** Points the frame at capture interface `index` (its link type, names). */
+  #describeInterface(index) {
+    if (index === this.#lastInterface) return;
+    const description = this.#decoder.interfaces[index];
+    const frame = this.#frame;
+    frame.linkType = description.linkType;
+    frame.interfaceIndex = index;
+    frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+    frame.captureInterface = description;
+    this.#lastInterface = index;
   }
   /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`;
    * with `verdicts`, record `i`'s verdict is `verdicts[i - from]`. */

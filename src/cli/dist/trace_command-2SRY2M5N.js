@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-IJBDKAIH.js";
+} from "./chunk-L5XNVVA7.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-J7ZR4XYV.js";
+} from "./chunk-N3HF7BWV.js";
 import {
   _linkTypeName
 } from "./chunk-LNJPNX3L.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-A4US5PCH.js";
+import "./chunk-SL7F4DCN.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-QNEZXYCM.js";
+} from "./chunk-BSDAXOXL.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

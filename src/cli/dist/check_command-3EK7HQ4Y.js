@@ -5,7 +5,7 @@ import {
 import "./chunk-B62KMJG6.js";
 import {
   _loadProgram
-} from "./chunk-J7ZR4XYV.js";
+} from "./chunk-N3HF7BWV.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -20,8 +20,8 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-A4US5PCH.js";
-import "./chunk-QNEZXYCM.js";
+} from "./chunk-SL7F4DCN.js";
+import "./chunk-BSDAXOXL.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-KUVPBSRH.js";
 import {

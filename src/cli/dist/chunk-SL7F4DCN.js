@@ -25,7 +25,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-QNEZXYCM.js";
+} from "./chunk-BSDAXOXL.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -417,7 +417,7 @@ function _prepareU32(match, base, settings, chain, ruleNumber) {
     invert,
     match,
     build,
-    ...checked ? { compiledProgram: compiled } : {}
+    ...checked ? { compiledProgram: compiled, programFor: compiled } : {}
   };
 }
 function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
@@ -435,7 +435,8 @@ function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
     invert: match.invert,
     match,
     build: () => _programTest(compiled(), base, match.invert),
-    compiledProgram: compiled
+    compiledProgram: compiled,
+    programFor: compiled
   };
 }
 function _prepareExpression(match, base, settings, chain, ruleNumber) {
@@ -460,8 +461,19 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
       compiledProgram: compiled
     };
   }
+  const cache = /* @__PURE__ */ new Map();
+  const programFor = (frame) => {
+    const captureInterface = frame.captureInterface;
+    const key = captureInterface ?? frame.linkType;
+    let compiled = cache.get(key);
+    if (compiled === void 0) {
+      const program = _linkProgram(expression, frame.linkType, captureInterface);
+      compiled = program === null ? null : _compileValidated(program, settings);
+      cache.set(key, compiled);
+    }
+    return compiled;
+  };
   const build = () => {
-    const cache = /* @__PURE__ */ new Map();
     let lastType = -1;
     let lastInterface;
     let last = null;
@@ -469,16 +481,9 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
       const linkType = state.frame.linkType;
       const captureInterface = state.frame.captureInterface;
       if (linkType !== lastType || captureInterface !== lastInterface) {
-        const key = captureInterface ?? linkType;
-        let compiled = cache.get(key);
-        if (compiled === void 0) {
-          const program = _linkProgram(expression, linkType, captureInterface);
-          compiled = program === null ? null : _compileValidated(program, settings);
-          cache.set(key, compiled);
-        }
+        last = programFor(state.frame);
         lastType = linkType;
         lastInterface = captureInterface;
-        last = compiled;
       }
       if (last === null) return false;
       return last(state.bytes, state.link) !== 0 !== invert;
@@ -490,7 +495,7 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
   } catch {
     ethernet = null;
   }
-  return { program: ethernet, ethernetOnly: true, invert, match, build };
+  return { program: ethernet, ethernetOnly: true, invert, match, build, programFor };
 }
 function _linkProgram(expression, linkType, captureInterface) {
   try {
@@ -2861,6 +2866,77 @@ var FrameContext = class {
   }
 };
 
+// src/rules/_program_batch.ts
+function _makeProgramBatch(parts) {
+  const programFor = parts.match.programFor;
+  if (programFor === void 0) return void 0;
+  const { counter, chain, packets, bytes, policyPackets, policyBytes, totals } = parts;
+  const invert = parts.match.invert;
+  const ruleVerdict = parts.ruleAccepts ? 1 : 0;
+  const policyVerdict = parts.policyAccepts ? 1 : 0;
+  let results = new Uint32Array(1024);
+  const packetBatch = {
+    bytes: new Uint8Array(0),
+    offsets: new Uint32Array(0),
+    capturedLengths: new Uint32Array(0),
+    wireLengths: new Uint32Array(0)
+  };
+  return (batch, from, to, frame, verdicts) => {
+    if (parts.describing()) return false;
+    const { kind, interfaceIndex } = batch;
+    const index = frame.interfaceIndex;
+    for (let i = from; i < to; i++) {
+      if (kind[i] !== 0 && interfaceIndex[i] !== index) return false;
+    }
+    parts.current(frame);
+    const program = programFor(frame);
+    if (parts.describing()) return false;
+    const count = to - from;
+    if (program !== null) {
+      const runBatch = program.runBatch;
+      if (runBatch === void 0) return false;
+      if (results.length < count) results = new Uint32Array(Math.max(count, 2 * results.length));
+      packetBatch.bytes = batch.bytes;
+      packetBatch.offsets = batch.dataStart.subarray(from, to);
+      packetBatch.capturedLengths = batch.capturedLength.subarray(from, to);
+      packetBatch.wireLengths = batch.wireLength.subarray(from, to);
+      packetBatch.count = count;
+      runBatch(packetBatch, results);
+    }
+    const wire = batch.wireLength;
+    let ruleFrames = 0, ruleBytes = 0, policyFrames = 0, policyBytesSum = 0;
+    let last = -2;
+    for (let i = from; i < to; i++) {
+      if (kind[i] === 0) continue;
+      const size = wire[i];
+      const matched = program !== null && results[i - from] !== 0 !== invert;
+      if (matched) {
+        ruleFrames++;
+        ruleBytes += size;
+        verdicts[i - from] = ruleVerdict;
+        last = counter;
+      } else {
+        policyFrames++;
+        policyBytesSum += size;
+        verdicts[i - from] = policyVerdict;
+        last = -1;
+      }
+    }
+    packets[counter] += ruleFrames;
+    bytes[counter] += ruleBytes;
+    policyPackets[chain] += policyFrames;
+    policyBytes[chain] += policyBytesSum;
+    const acceptedFrames = (ruleVerdict ? ruleFrames : 0) + (policyVerdict ? policyFrames : 0);
+    const acceptedBytes = (ruleVerdict ? ruleBytes : 0) + (policyVerdict ? policyBytesSum : 0);
+    totals[0] += acceptedFrames;
+    totals[1] += acceptedBytes;
+    totals[2] += ruleFrames + policyFrames - acceptedFrames;
+    totals[3] += ruleBytes + policyBytesSum - acceptedBytes;
+    if (last !== -2) parts.decided(last);
+    return true;
+  };
+}
+
 // src/rules/_bit_candidates.ts
 function _newBitCandidates(rules) {
   const words = Math.max(1, Math.ceil(2 * rules / 32));
@@ -3221,6 +3297,25 @@ function _makeClassifier(parts) {
     totals[3] += size;
     return false;
   };
+  const entryRules = chains[entry];
+  const matches = entryRules.length !== 1 ? [] : entryRules[0].matches.filter(
+    (m) => m.match.kind !== "comment"
+  );
+  const kind = entryRules.length === 1 ? entryRules[0].kind : _T_NONE;
+  const programBatch = indexed || byIp || bases !== "link" || matches.length !== 1 || kind !== _T_ACCEPT && kind !== _T_DROP ? void 0 : _makeProgramBatch({
+    match: matches[0],
+    ruleAccepts: kind === _T_ACCEPT,
+    policyAccepts: walk.entryAccepts,
+    counter: entryRules[0].counter,
+    chain: entry,
+    ...counters,
+    describing: () => describe,
+    current: (frame) => {
+      state.frame = frame;
+      state.bytes = frame.bytes;
+    },
+    decided: (counter) => walk.decided = counter
+  });
   return {
     ruleSet,
     chain: ruleSet.chains[entry].name,
@@ -3230,7 +3325,8 @@ function _makeClassifier(parts) {
       return walk.decided;
     },
     walkFallbacks,
-    counters: () => _snapshotCounters(counters, ruleSet, chains)
+    counters: () => _snapshotCounters(counters, ruleSet, chains),
+    ...programBatch === void 0 ? {} : { _programBatch: programBatch }
   };
 }
 
