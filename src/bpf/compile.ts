@@ -15,7 +15,7 @@ import {
   type WasmFilter,
 } from "./compile_wasm.ts";
 import { _defaultStrategy } from "./_strategy_choice.ts";
-import { _batchThroughContext, type _BatchRun } from "./_run_batch.ts";
+import { type _BatchRun, _batchThroughContext } from "./_run_batch.ts";
 import { _compileSourceBatch } from "./_source_batch.ts";
 import type { PacketBatch } from "./packet_batch.ts";
 

@@ -564,9 +564,9 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   };
 
   const entryRules = chains[entry];
-  const matches = entryRules.length !== 1 ? [] : entryRules[0].matches.filter((m) =>
-    m.match.kind !== "comment"
-  );
+  const matches = entryRules.length !== 1
+    ? []
+    : entryRules[0].matches.filter((m) => m.match.kind !== "comment");
   const kind = entryRules.length === 1 ? entryRules[0].kind : _T_NONE;
   const programBatch = indexed || byIp || bases !== "link" || matches.length !== 1 ||
       (kind !== _T_ACCEPT && kind !== _T_DROP)

@@ -15,19 +15,30 @@ import type { FrameRef } from "./frame_ref.ts";
 import type { _PreparedMatch } from "./_match_tests.ts";
 
 /**
- * Fills `verdicts[i - from]` (non-zero: accepted) for the records
- * `[from, to)` of `batch` (all in `batch.bytes`; metadata entries unread) and
- * counts them, or returns `false` having done nothing (then the caller
- * classifies them frame by frame). `frame` describes record `from`'s
- * capture interface.
+ * The batch path of a one-rule set: `run` gives the verdicts of records
+ * `[from, to)` of `batch` (all in `batch.bytes`), at `i - from`, non-zero
+ * for accepted (metadata entries unread), or `undefined` having done nothing
+ * (then the caller classifies them frame by frame). `frame` describes the
+ * capture interface of the range's first packet; `oneInterface` says that
+ * the capture has no other. The caller routes the range, then reports what
+ * it accepted and dropped with `counted` (the rule's and the policy's
+ * counters follow from it: the rule's verdict differs from the policy's).
  */
-export type _ProgramBatch = (
-  batch: RecordBatch,
-  from: number,
-  to: number,
-  frame: FrameRef,
-  verdicts: Uint8Array,
-) => boolean;
+export interface _ProgramBatch {
+  run(
+    batch: RecordBatch,
+    from: number,
+    to: number,
+    frame: FrameRef,
+    oneInterface: boolean,
+  ): Uint32Array | Uint8Array | undefined;
+  counted(
+    acceptedPackets: number,
+    acceptedBytes: number,
+    droppedPackets: number,
+    droppedBytes: number,
+  ): void;
+}
 
 /** What the batch path reads and counts of the classifier it belongs to. */
 export interface _ProgramBatchParts {
@@ -56,77 +67,84 @@ export interface _ProgramBatchParts {
 
 /**
  * The batch path of a one-rule classifier whose rule is one program match,
- * or `undefined` where the match has no program.
+ * or `undefined` where the match has no program or where a verdict does not
+ * tell whether the rule matched (its target is the policy).
  */
 export function _makeProgramBatch(parts: _ProgramBatchParts): _ProgramBatch | undefined {
   const programFor = parts.match.programFor;
-  if (programFor === undefined) return undefined;
+  if (programFor === undefined || parts.ruleAccepts === parts.policyAccepts) return undefined;
   const { counter, chain, packets, bytes, policyPackets, policyBytes, totals } = parts;
-  const invert = parts.match.invert;
-  const ruleVerdict = parts.ruleAccepts ? 1 : 0;
-  const policyVerdict = parts.policyAccepts ? 1 : 0;
+  const ruleAccepts = parts.ruleAccepts;
+  // Accepted: (result !== 0) !== invert when the rule accepts, the opposite when it drops.
+  const flip = parts.match.invert === ruleAccepts;
   let results = new Uint32Array(1024);
+  let flipped = new Uint8Array(1024);
   const packetBatch: PacketBatch = {
     bytes: new Uint8Array(0),
     offsets: new Uint32Array(0),
     capturedLengths: new Uint32Array(0),
     wireLengths: new Uint32Array(0),
   };
-  return (batch, from, to, frame, verdicts) => {
-    if (parts.describing()) return false;
+  const run = (
+    batch: RecordBatch,
+    from: number,
+    to: number,
+    frame: FrameRef,
+    oneInterface: boolean,
+  ): Uint32Array | Uint8Array | undefined => {
+    if (parts.describing()) return undefined;
     const { kind, interfaceIndex } = batch;
-    const index = frame.interfaceIndex;
-    for (let i = from; i < to; i++) {
-      if (kind[i] !== 0 && interfaceIndex[i] !== index) return false;
+    if (!oneInterface) {
+      const index = frame.interfaceIndex;
+      for (let i = from; i < to; i++) {
+        if (kind[i] !== 0 && interfaceIndex[i] !== index) return undefined;
+      }
     }
     parts.current(frame);
     const program: CompiledProgram | null = programFor(frame);
     // Compiling it may have switched describing on (before any frame ran).
-    if (parts.describing()) return false;
+    if (parts.describing()) return undefined;
     const count = to - from;
-    // No program for this interface: the test never matches (even inverted).
-    if (program !== null) {
+    if (results.length < count) {
+      results = new Uint32Array(Math.max(count, 2 * results.length));
+      flipped = new Uint8Array(results.length);
+    }
+    let verdicts: Uint32Array | Uint8Array = results;
+    if (program === null) {
+      // No program for this interface: the rule never matches (even inverted).
+      flipped.fill(ruleAccepts ? 0 : 1, 0, count);
+      verdicts = flipped;
+    } else {
       const runBatch = program.runBatch;
-      if (runBatch === undefined) return false;
-      if (results.length < count) results = new Uint32Array(Math.max(count, 2 * results.length));
+      if (runBatch === undefined) return undefined;
       packetBatch.bytes = batch.bytes;
       packetBatch.offsets = batch.dataStart.subarray(from, to);
       packetBatch.capturedLengths = batch.capturedLength.subarray(from, to);
       packetBatch.wireLengths = batch.wireLength.subarray(from, to);
       packetBatch.count = count;
       runBatch(packetBatch, results);
-    }
-    // Counting, as the walk counts each frame.
-    const wire = batch.wireLength;
-    let ruleFrames = 0, ruleBytes = 0, policyFrames = 0, policyBytesSum = 0;
-    let last = -2;
-    for (let i = from; i < to; i++) {
-      if (kind[i] === 0) continue;
-      const size = wire[i];
-      const matched = program !== null && (results[i - from] !== 0) !== invert;
-      if (matched) {
-        ruleFrames++;
-        ruleBytes += size;
-        verdicts[i - from] = ruleVerdict;
-        last = counter;
-      } else {
-        policyFrames++;
-        policyBytesSum += size;
-        verdicts[i - from] = policyVerdict;
-        last = -1;
+      if (flip) {
+        for (let i = 0; i < count; i++) flipped[i] = results[i] === 0 ? 1 : 0;
+        verdicts = flipped;
       }
     }
-    packets[counter] += ruleFrames;
-    bytes[counter] += ruleBytes;
-    policyPackets[chain] += policyFrames;
-    policyBytes[chain] += policyBytesSum;
-    const acceptedFrames = (ruleVerdict ? ruleFrames : 0) + (policyVerdict ? policyFrames : 0);
-    const acceptedBytes = (ruleVerdict ? ruleBytes : 0) + (policyVerdict ? policyBytesSum : 0);
-    totals[0] += acceptedFrames;
-    totals[1] += acceptedBytes;
-    totals[2] += ruleFrames + policyFrames - acceptedFrames;
-    totals[3] += ruleBytes + policyBytesSum - acceptedBytes;
-    if (last !== -2) parts.decided(last);
-    return true;
+    // The last packet's deciding rule, as the walk leaves it.
+    let last = to - 1;
+    while (last >= from && kind[last] === 0) last--;
+    if (last >= from) parts.decided((verdicts[last - from] !== 0) === ruleAccepts ? counter : -1);
+    return verdicts;
+  };
+  return {
+    run,
+    counted(acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
+      totals[0] += acceptedPackets;
+      totals[1] += acceptedBytes;
+      totals[2] += droppedPackets;
+      totals[3] += droppedBytes;
+      packets[counter] += ruleAccepts ? acceptedPackets : droppedPackets;
+      bytes[counter] += ruleAccepts ? acceptedBytes : droppedBytes;
+      policyPackets[chain] += ruleAccepts ? droppedPackets : acceptedPackets;
+      policyBytes[chain] += ruleAccepts ? droppedBytes : acceptedBytes;
+    },
   };
 }

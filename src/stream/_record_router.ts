@@ -87,6 +87,8 @@ export class _RecordRouter {
   #lastInterface = -1;
   /** The verdicts of a batch-classified range (see `#batchVerdicts`). */
   #verdicts = new Uint8Array(0);
+  /** The one-program batch path that gave the current range's verdicts: told what was routed. */
+  #counting: _ProgramBatch | undefined;
   #input = _totals();
   #accepted = _totals();
   #metadataRecords = 0;
@@ -179,7 +181,29 @@ export class _RecordRouter {
     const at = split === undefined ? count : split.split(batch, this.#decoder.interfaces);
     if (at > carried) {
       const verdicts = this.#batchVerdicts(batch, carried, at);
-      this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+      const counting = this.#counting;
+      if (counting === undefined) {
+        this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+      } else {
+        // The one program rule's counters: what this range accepted and dropped.
+        this.#counting = undefined;
+        const input = this.#input;
+        const ok = this.#accepted;
+        const packets = input.packets, bytes = input.bytes;
+        const okPackets = ok.packets, okBytes = ok.bytes;
+        try {
+          this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+        } finally {
+          const acceptedPackets = ok.packets - okPackets;
+          const acceptedBytes = ok.bytes - okBytes;
+          counting.counted(
+            acceptedPackets,
+            acceptedBytes,
+            input.packets - packets - acceptedPackets,
+            input.bytes - bytes - acceptedBytes,
+          );
+        }
+      }
     }
     if (at < count) {
       this.#routeRange(batch, batch.bytes, at, count, accepted, dropped, split!.verdicts());
@@ -191,14 +215,15 @@ export class _RecordRouter {
    * classifier), the verdicts of records `[from, to)` of `batch` (all in
    * `batch.bytes`), at `i - from`; otherwise `undefined`.
    */
-  #batchVerdicts(batch: RecordBatch, from: number, to: number): Uint8Array | undefined {
+  #batchVerdicts(
+    batch: RecordBatch,
+    from: number,
+    to: number,
+  ): Uint8Array | Uint32Array | undefined {
     const rules = this.#rules as { _batch?: _WasmBatch; _programBatch?: _ProgramBatch };
     const program = rules._programBatch;
     const wasm = rules._batch;
     if (wasm === undefined && program === undefined) return undefined;
-    if (this.#verdicts.length < to - from) {
-      this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
-    }
     const frame = this.#frame;
     const interfaces = this.#decoder.interfaces;
     if (wasm === undefined) {
@@ -211,9 +236,10 @@ export class _RecordRouter {
       frame.start = batch.dataStart[first];
       frame.capturedLength = batch.capturedLength[first];
       frame.wireLength = batch.wireLength[first];
-      const done = program!(batch, from, to, frame, this.#verdicts);
+      const verdicts = program!.run(batch, from, to, frame, interfaces.length === 1);
       frame.bytes = _EMPTY;
-      return done ? this.#verdicts : undefined;
+      if (verdicts !== undefined) this.#counting = program;
+      return verdicts;
     }
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
     let lastInterface = this.#lastInterface;
@@ -261,7 +287,7 @@ export class _RecordRouter {
     to: number,
     accepted: _RunSink,
     dropped: _RunSink | undefined,
-    verdicts?: Uint8Array,
+    verdicts?: Uint8Array | Uint32Array,
   ): void {
     const rules = this.#rules;
     const frame = this.#frame;
@@ -289,24 +315,30 @@ export class _RecordRouter {
       if (kind[i] === 0) {
         metadata++;
       } else {
-        const index = interfaceIndex[i];
-        if (index !== lastInterface) {
-          const description = interfaces[index];
-          frame.linkType = description.linkType;
-          frame.interfaceIndex = index;
-          frame.interfaceName = description.name ?? this.#defaultInterfaceName;
-          frame.captureInterface = description;
-          lastInterface = index;
-        }
         const captured = capturedLength[i];
         const wire = wireLength[i];
-        frame.start = dataStart[i];
-        frame.capturedLength = captured;
-        frame.wireLength = wire;
         inPackets++;
         inBytes += wire;
         inCaptured += captured;
-        if (verdicts === undefined ? rules.classify(frame) : verdicts[i - from] !== 0) {
+        let ok: boolean;
+        if (verdicts === undefined) {
+          const index = interfaceIndex[i];
+          if (index !== lastInterface) {
+            const description = interfaces[index];
+            frame.linkType = description.linkType;
+            frame.interfaceIndex = index;
+            frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+            frame.captureInterface = description;
+            lastInterface = index;
+          }
+          frame.start = dataStart[i];
+          frame.capturedLength = captured;
+          frame.wireLength = wire;
+          ok = rules.classify(frame);
+        } else {
+          ok = verdicts[i - from] !== 0;
+        }
+        if (ok) {
           okPackets++;
           okBytes += wire;
           okCaptured += captured;

@@ -13,13 +13,13 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-WUMT3ODM.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-7MDYW45H.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-3EK7HQ4Y.js").then((m) => m.checkCommand) },
+  { name: "filter", load: () => import("./filter_command-V2E7QLML.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-KBGVOPQD.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-H5XDFQV3.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-U3AQMJUN.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-ZBKI4CQ6.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-5DORMP6R.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-2SRY2M5N.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-XXKZQ3LQ.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-ETLIGJTN.js").then((m) => m.serveCommand) }
 ];

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-PPWYAA3U.js";
+} from "./chunk-N2PLYLKW.js";
 import {
   compileRuleSet
-} from "./chunk-SL7F4DCN.js";
+} from "./chunk-UXQYKWPU.js";
 import "./chunk-BSDAXOXL.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-HCDDWVVN.js";

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-PPWYAA3U.js";
+} from "./chunk-N2PLYLKW.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-SL7F4DCN.js";
+} from "./chunk-UXQYKWPU.js";
 import "./chunk-BSDAXOXL.js";
 import "./chunk-2YXJRQPO.js";
 import {
@@ -266,6 +266,8 @@ var _RecordRouter = class {
   #lastInterface = -1;
   /** The verdicts of a batch-classified range (see `#batchVerdicts`). */
   #verdicts = new Uint8Array(0);
+  /** The one-program batch path that gave the current range's verdicts: told what was routed. */
+  #counting;
   #input = _totals();
   #accepted = _totals();
   #metadataRecords = 0;
@@ -346,7 +348,28 @@ var _RecordRouter = class {
     const at = split === void 0 ? count : split.split(batch, this.#decoder.interfaces);
     if (at > carried) {
       const verdicts = this.#batchVerdicts(batch, carried, at);
-      this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+      const counting = this.#counting;
+      if (counting === void 0) {
+        this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+      } else {
+        this.#counting = void 0;
+        const input = this.#input;
+        const ok = this.#accepted;
+        const packets = input.packets, bytes = input.bytes;
+        const okPackets = ok.packets, okBytes = ok.bytes;
+        try {
+          this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+        } finally {
+          const acceptedPackets = ok.packets - okPackets;
+          const acceptedBytes = ok.bytes - okBytes;
+          counting.counted(
+            acceptedPackets,
+            acceptedBytes,
+            input.packets - packets - acceptedPackets,
+            input.bytes - bytes - acceptedBytes
+          );
+        }
+      }
     }
     if (at < count) {
       this.#routeRange(batch, batch.bytes, at, count, accepted, dropped, split.verdicts());
@@ -362,9 +385,6 @@ var _RecordRouter = class {
     const program = rules._programBatch;
     const wasm = rules._batch;
     if (wasm === void 0 && program === void 0) return void 0;
-    if (this.#verdicts.length < to - from) {
-      this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
-    }
     const frame = this.#frame;
     const interfaces = this.#decoder.interfaces;
     if (wasm === void 0) {
@@ -376,9 +396,10 @@ var _RecordRouter = class {
       frame.start = batch.dataStart[first];
       frame.capturedLength = batch.capturedLength[first];
       frame.wireLength = batch.wireLength[first];
-      const done = program(batch, from, to, frame, this.#verdicts);
+      const verdicts = program.run(batch, from, to, frame, interfaces.length === 1);
       frame.bytes = _EMPTY;
-      return done ? this.#verdicts : void 0;
+      if (verdicts !== void 0) this.#counting = program;
+      return verdicts;
     }
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
     let lastInterface = this.#lastInterface;
@@ -442,24 +463,30 @@ var _RecordRouter = class {
       if (kind[i] === 0) {
         metadata++;
       } else {
-        const index = interfaceIndex[i];
-        if (index !== lastInterface) {
-          const description = interfaces[index];
-          frame.linkType = description.linkType;
-          frame.interfaceIndex = index;
-          frame.interfaceName = description.name ?? this.#defaultInterfaceName;
-          frame.captureInterface = description;
-          lastInterface = index;
-        }
         const captured = capturedLength[i];
         const wire = wireLength[i];
-        frame.start = dataStart[i];
-        frame.capturedLength = captured;
-        frame.wireLength = wire;
         inPackets++;
         inBytes += wire;
         inCaptured += captured;
-        if (verdicts === void 0 ? rules.classify(frame) : verdicts[i - from] !== 0) {
+        let ok2;
+        if (verdicts === void 0) {
+          const index = interfaceIndex[i];
+          if (index !== lastInterface) {
+            const description = interfaces[index];
+            frame.linkType = description.linkType;
+            frame.interfaceIndex = index;
+            frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+            frame.captureInterface = description;
+            lastInterface = index;
+          }
+          frame.start = dataStart[i];
+          frame.capturedLength = captured;
+          frame.wireLength = wire;
+          ok2 = rules.classify(frame);
+        } else {
+          ok2 = verdicts[i - from] !== 0;
+        }
+        if (ok2) {
           okPackets++;
           okBytes += wire;
           okCaptured += captured;

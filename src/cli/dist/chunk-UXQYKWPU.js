@@ -2869,71 +2869,70 @@ var FrameContext = class {
 // src/rules/_program_batch.ts
 function _makeProgramBatch(parts) {
   const programFor = parts.match.programFor;
-  if (programFor === void 0) return void 0;
+  if (programFor === void 0 || parts.ruleAccepts === parts.policyAccepts) return void 0;
   const { counter, chain, packets, bytes, policyPackets, policyBytes, totals } = parts;
-  const invert = parts.match.invert;
-  const ruleVerdict = parts.ruleAccepts ? 1 : 0;
-  const policyVerdict = parts.policyAccepts ? 1 : 0;
+  const ruleAccepts = parts.ruleAccepts;
+  const flip = parts.match.invert === ruleAccepts;
   let results = new Uint32Array(1024);
+  let flipped = new Uint8Array(1024);
   const packetBatch = {
     bytes: new Uint8Array(0),
     offsets: new Uint32Array(0),
     capturedLengths: new Uint32Array(0),
     wireLengths: new Uint32Array(0)
   };
-  return (batch, from, to, frame, verdicts) => {
-    if (parts.describing()) return false;
+  const run = (batch, from, to, frame, oneInterface) => {
+    if (parts.describing()) return void 0;
     const { kind, interfaceIndex } = batch;
-    const index = frame.interfaceIndex;
-    for (let i = from; i < to; i++) {
-      if (kind[i] !== 0 && interfaceIndex[i] !== index) return false;
+    if (!oneInterface) {
+      const index = frame.interfaceIndex;
+      for (let i = from; i < to; i++) {
+        if (kind[i] !== 0 && interfaceIndex[i] !== index) return void 0;
+      }
     }
     parts.current(frame);
     const program = programFor(frame);
-    if (parts.describing()) return false;
+    if (parts.describing()) return void 0;
     const count = to - from;
-    if (program !== null) {
+    if (results.length < count) {
+      results = new Uint32Array(Math.max(count, 2 * results.length));
+      flipped = new Uint8Array(results.length);
+    }
+    let verdicts = results;
+    if (program === null) {
+      flipped.fill(ruleAccepts ? 0 : 1, 0, count);
+      verdicts = flipped;
+    } else {
       const runBatch = program.runBatch;
-      if (runBatch === void 0) return false;
-      if (results.length < count) results = new Uint32Array(Math.max(count, 2 * results.length));
+      if (runBatch === void 0) return void 0;
       packetBatch.bytes = batch.bytes;
       packetBatch.offsets = batch.dataStart.subarray(from, to);
       packetBatch.capturedLengths = batch.capturedLength.subarray(from, to);
       packetBatch.wireLengths = batch.wireLength.subarray(from, to);
       packetBatch.count = count;
       runBatch(packetBatch, results);
-    }
-    const wire = batch.wireLength;
-    let ruleFrames = 0, ruleBytes = 0, policyFrames = 0, policyBytesSum = 0;
-    let last = -2;
-    for (let i = from; i < to; i++) {
-      if (kind[i] === 0) continue;
-      const size = wire[i];
-      const matched = program !== null && results[i - from] !== 0 !== invert;
-      if (matched) {
-        ruleFrames++;
-        ruleBytes += size;
-        verdicts[i - from] = ruleVerdict;
-        last = counter;
-      } else {
-        policyFrames++;
-        policyBytesSum += size;
-        verdicts[i - from] = policyVerdict;
-        last = -1;
+      if (flip) {
+        for (let i = 0; i < count; i++) flipped[i] = results[i] === 0 ? 1 : 0;
+        verdicts = flipped;
       }
     }
-    packets[counter] += ruleFrames;
-    bytes[counter] += ruleBytes;
-    policyPackets[chain] += policyFrames;
-    policyBytes[chain] += policyBytesSum;
-    const acceptedFrames = (ruleVerdict ? ruleFrames : 0) + (policyVerdict ? policyFrames : 0);
-    const acceptedBytes = (ruleVerdict ? ruleBytes : 0) + (policyVerdict ? policyBytesSum : 0);
-    totals[0] += acceptedFrames;
-    totals[1] += acceptedBytes;
-    totals[2] += ruleFrames + policyFrames - acceptedFrames;
-    totals[3] += ruleBytes + policyBytesSum - acceptedBytes;
-    if (last !== -2) parts.decided(last);
-    return true;
+    let last = to - 1;
+    while (last >= from && kind[last] === 0) last--;
+    if (last >= from) parts.decided(verdicts[last - from] !== 0 === ruleAccepts ? counter : -1);
+    return verdicts;
+  };
+  return {
+    run,
+    counted(acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
+      totals[0] += acceptedPackets;
+      totals[1] += acceptedBytes;
+      totals[2] += droppedPackets;
+      totals[3] += droppedBytes;
+      packets[counter] += ruleAccepts ? acceptedPackets : droppedPackets;
+      bytes[counter] += ruleAccepts ? acceptedBytes : droppedBytes;
+      policyPackets[chain] += ruleAccepts ? droppedPackets : acceptedPackets;
+      policyBytes[chain] += ruleAccepts ? droppedBytes : acceptedBytes;
+    }
   };
 }
 
@@ -3298,9 +3297,7 @@ function _makeClassifier(parts) {
     return false;
   };
   const entryRules = chains[entry];
-  const matches = entryRules.length !== 1 ? [] : entryRules[0].matches.filter(
-    (m) => m.match.kind !== "comment"
-  );
+  const matches = entryRules.length !== 1 ? [] : entryRules[0].matches.filter((m) => m.match.kind !== "comment");
   const kind = entryRules.length === 1 ? entryRules[0].kind : _T_NONE;
   const programBatch = indexed || byIp || bases !== "link" || matches.length !== 1 || kind !== _T_ACCEPT && kind !== _T_DROP ? void 0 : _makeProgramBatch({
     match: matches[0],

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-SL7F4DCN.js";
+} from "./chunk-UXQYKWPU.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
