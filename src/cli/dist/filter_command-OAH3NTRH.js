@@ -845,6 +845,9 @@ function _threadsOption(value) {
 }
 
 // src/cli/filter_command.ts
+function _ruleCount(ruleSet) {
+  return ruleSet.chains.reduce((count, chain) => count + chain.rules.length, 0);
+}
 var _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)
                         [--base link|network] [--drop-to FILE] [--stats] [--json]
                         [--chain NAME] [--max-instructions N]
@@ -995,11 +998,13 @@ var filterCommand = {
       // (bench/RESULTS.md, "Rule sets in one WebAssembly module").
       strategy,
       maxInstructions: max,
-      // The one rule of --bytecode/--expr leaves an index nothing to rule
-      // out: testing it directly skips the index walk on every frame (same
-      // verdicts and counters; bench/RESULTS.md, issue 12, session 3).
-      // The Wasm classifier runs the index (then the one rule is a candidate).
-      evaluation: !rulesFile && strategy !== "wasm" ? "rule-by-rule" : void 0
+      // The one rule of --bytecode/--expr (or of a rule file) leaves an
+      // index nothing to rule out: testing it directly skips the index walk
+      // on every frame, and a program rule then runs each block as one batch
+      // (same verdicts and counters; bench/RESULTS.md, issue 12, sessions 3
+      // and 5). The Wasm classifier runs the index (then the one rule is a
+      // candidate).
+      evaluation: (!rulesFile || _ruleCount(ruleSet) === 1) && strategy !== "wasm" ? "rule-by-rule" : void 0
     };
     try {
       rules = compileRuleSet(ruleSet, compileOptions);
