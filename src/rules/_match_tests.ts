@@ -413,13 +413,26 @@ function _prepareExpression(
       return (last(state.bytes, state.link) !== 0) !== invert;
     };
   };
-  let ethernet: readonly Instruction[] | null = null;
-  try {
-    ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
-  } catch {
-    ethernet = null;
-  }
-  return { program: ethernet, ethernetOnly: true, invert, match, build, programFor };
+  // The Ethernet program is compiled when first read (by the summaries of
+  // an indexed set): a set evaluated rule by rule never reads it.
+  let ethernet: readonly Instruction[] | null | undefined;
+  return {
+    get program(): readonly Instruction[] | null {
+      if (ethernet === undefined) {
+        try {
+          ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
+        } catch {
+          ethernet = null;
+        }
+      }
+      return ethernet;
+    },
+    ethernetOnly: true,
+    invert,
+    match,
+    build,
+    programFor,
+  };
 }
 
 /**

@@ -13,13 +13,13 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-OAH3NTRH.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-KBGVOPQD.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-H5XDFQV3.js").then((m) => m.checkCommand) },
+  { name: "filter", load: () => import("./filter_command-Q43Q63GE.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-J73HTPDV.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-UTBKML5J.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-U3AQMJUN.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-ZBKI4CQ6.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-5DORMP6R.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-XXKZQ3LQ.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-7EWP6HYH.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-ETLIGJTN.js").then((m) => m.serveCommand) }
 ];

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-N2PLYLKW.js";
+} from "./chunk-7JA32DNZ.js";
 import {
   compileRuleSet
-} from "./chunk-UXQYKWPU.js";
+} from "./chunk-TIC77GDW.js";
 import "./chunk-BSDAXOXL.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-HCDDWVVN.js";

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-UXQYKWPU.js";
+} from "./chunk-TIC77GDW.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

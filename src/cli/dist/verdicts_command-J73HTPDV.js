@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-ATS6NCBR.js";
+} from "./chunk-DKZULODV.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-UXQYKWPU.js";
+import "./chunk-TIC77GDW.js";
 import "./chunk-BSDAXOXL.js";
 import "./chunk-2YXJRQPO.js";
 import {

@@ -20,7 +20,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-UXQYKWPU.js";
+} from "./chunk-TIC77GDW.js";
 import "./chunk-BSDAXOXL.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-KUVPBSRH.js";

@@ -489,13 +489,24 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
       return last(state.bytes, state.link) !== 0 !== invert;
     };
   };
-  let ethernet = null;
-  try {
-    ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
-  } catch {
-    ethernet = null;
-  }
-  return { program: ethernet, ethernetOnly: true, invert, match, build, programFor };
+  let ethernet;
+  return {
+    get program() {
+      if (ethernet === void 0) {
+        try {
+          ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
+        } catch {
+          ethernet = null;
+        }
+      }
+      return ethernet;
+    },
+    ethernetOnly: true,
+    invert,
+    match,
+    build,
+    programFor
+  };
 }
 function _linkProgram(expression, linkType, captureInterface) {
   try {

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-N2PLYLKW.js";
+} from "./chunk-7JA32DNZ.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-UXQYKWPU.js";
+} from "./chunk-TIC77GDW.js";
 import "./chunk-BSDAXOXL.js";
 import "./chunk-2YXJRQPO.js";
 import {
