@@ -212,8 +212,9 @@ export class _RecordRouter {
 
   /**
    * With a rule set that classifies a block's frames in one batch (the Wasm
-   * classifier), the verdicts of records `[from, to)` of `batch` (all in
-   * `batch.bytes`), at `i - from`; otherwise `undefined`.
+   * classifier, or one program rule run as a batch), the verdicts of records
+   * `[from, to)` of `batch` (all in `batch.bytes`), at `i - from` (non-zero:
+   * accepted); otherwise `undefined`.
    */
   #batchVerdicts(
     batch: RecordBatch,
@@ -240,6 +241,9 @@ export class _RecordRouter {
       frame.bytes = _EMPTY;
       if (verdicts !== undefined) this.#counting = program;
       return verdicts;
+    }
+    if (this.#verdicts.length < to - from) {
+      this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
     }
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
     let lastInterface = this.#lastInterface;

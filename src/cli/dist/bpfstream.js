@@ -13,7 +13,7 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-Q43Q63GE.js").then((m) => m.filterCommand) },
+  { name: "filter", load: () => import("./filter_command-W2YQMCUT.js").then((m) => m.filterCommand) },
   { name: "verdicts", load: () => import("./verdicts_command-J73HTPDV.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-UTBKML5J.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-U3AQMJUN.js").then((m) => m.compileCommand) },

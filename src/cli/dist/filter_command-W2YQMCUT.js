@@ -377,8 +377,9 @@ var _RecordRouter = class {
   }
   /**
    * With a rule set that classifies a block's frames in one batch (the Wasm
-   * classifier), the verdicts of records `[from, to)` of `batch` (all in
-   * `batch.bytes`), at `i - from`; otherwise `undefined`.
+   * classifier, or one program rule run as a batch), the verdicts of records
+   * `[from, to)` of `batch` (all in `batch.bytes`), at `i - from` (non-zero:
+   * accepted); otherwise `undefined`.
    */
   #batchVerdicts(batch, from, to) {
     const rules = this.#rules;
@@ -400,6 +401,9 @@ var _RecordRouter = class {
       frame.bytes = _EMPTY;
       if (verdicts !== void 0) this.#counting = program;
       return verdicts;
+    }
+    if (this.#verdicts.length < to - from) {
+      this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
     }
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
     let lastInterface = this.#lastInterface;
