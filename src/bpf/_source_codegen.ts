@@ -97,8 +97,16 @@ interface _Uses {
   context: boolean;
 }
 
-/** The statements of one block's code and the body around the blocks. */
-export function _generateBody(lowered: _LoweredProgram): {
+/**
+ * The statements of one block's code and the body around the blocks. `ret`
+ * writes the statement that ends the program with a result (an expression):
+ * `return …;` in a function of one packet, a store and a jump to the next
+ * frame in a batch loop.
+ */
+export function _generateBody(
+  lowered: _LoweredProgram,
+  ret: (value: string) => string = (value) => `return ${value};`,
+): {
   body: string[];
   uses: _Uses;
 } {
@@ -120,21 +128,21 @@ export function _generateBody(lowered: _LoweredProgram): {
 
   const goto = (from: number, to: number): string => {
     if (!switched) return `break L${to};`;
-    if (to <= from) return `if (--budget < 0) return 0; pc = ${to}; continue;`;
+    if (to <= from) return `if (--budget < 0) ${ret("0")} pc = ${to}; continue;`;
     return `pc = ${to}; continue;`;
   };
   /** Code that sets `i` to the absolute index of a load at `offset` (an expression), or returns 0. */
   const locate = (offset: string, size: number): string => {
     uses.negative = true;
-    return `o = ${offset}; if (o >= 0) { i = B + o; if (i + ${size} > LE) return 0; } ` +
-      `else { i = h.loadIndex(B, LE, NET, MAC, o, ${size}); if (i < 0) return 0; }`;
+    return `o = ${offset}; if (o >= 0) { i = B + o; if (i + ${size} > LE) ${ret("0")} } ` +
+      `else { i = h.loadIndex(B, LE, NET, MAC, o, ${size}); if (i < 0) ${ret("0")} }`;
   };
   const step = (s: _Step): void => {
     switch (s.kind) {
       case "load":
         if (s.offset < 0) emit(`${locate(String(s.offset), s.size)} A = ${_read("i", s.size)};`);
         else {
-          if (s.checked) emit(`if (B + ${s.offset + s.size} > LE) return 0;`);
+          if (s.checked) emit(`if (B + ${s.offset + s.size} > LE) ${ret("0")}`);
           emit(`A = ${_read(`B + ${s.offset}`, s.size)};`);
         }
         return;
@@ -144,14 +152,14 @@ export function _generateBody(lowered: _LoweredProgram): {
       case "load-header-length":
         if (s.offset < 0) emit(`${locate(String(s.offset), 1)} X = (P[i] & 15) << 2;`);
         else {
-          if (s.checked) emit(`if (B + ${s.offset + 1} > LE) return 0;`);
+          if (s.checked) emit(`if (B + ${s.offset + 1} > LE) ${ret("0")}`);
           emit(`X = (P[B + ${s.offset}] & 15) << 2;`);
         }
         return;
       case "load-ancillary": {
         uses.context = true;
         const call = `h.ancillary(${s.field}, A, X, P, B, LE, W, NET, C)`;
-        if (s.endsWithoutDevice) emit(`v = ${call}; if (v < 0) return A; A = v;`);
+        if (s.endsWithoutDevice) emit(`v = ${call}; if (v < 0) ${ret("A")} A = v;`);
         else emit(`A = ${call};`);
         return;
       }
@@ -170,7 +178,7 @@ export function _generateBody(lowered: _LoweredProgram): {
         emit(`M${s.cell} = ${s.from === "a" ? "A" : "X"};`);
         return;
       case "alu":
-        if (s.useX && (s.op === BPF_DIV || s.op === BPF_MOD)) emit("if (X === 0) return 0;");
+        if (s.useX && (s.op === BPF_DIV || s.op === BPF_MOD)) emit(`if (X === 0) ${ret("0")}`);
         emit(`A = ${_alu(s.op, s.useX ? "X" : String(s.k))};`);
         return;
       case "tax":
@@ -184,10 +192,10 @@ export function _generateBody(lowered: _LoweredProgram): {
   const exit = (b: number, e: _Exit): void => {
     switch (e.kind) {
       case "return":
-        emit(`return ${e.value};`);
+        emit(ret(String(e.value)));
         return;
       case "return-a":
-        emit("return A;");
+        emit(ret("A"));
         return;
       case "goto":
         if (e.to !== b + 1 || switched) emit(goto(b, e.to));
@@ -210,7 +218,7 @@ export function _generateBody(lowered: _LoweredProgram): {
         const tv = _returnOnly(blocks[t]);
         const fv = _returnOnly(blocks[f]);
         if (tv !== undefined && fv !== undefined) {
-          emit(`return (${fv} ^ ((${tv} ^ ${fv}) & ${_trueMask(e.op, operand)})) >>> 0;`);
+          emit(ret(`(${fv} ^ ((${tv} ^ ${fv}) & ${_trueMask(e.op, operand)})) >>> 0`));
           return;
         }
         if (!switched && t === b + 1) emit(`if (!(${condition})) { ${goto(b, f)} }`);
@@ -225,17 +233,17 @@ export function _generateBody(lowered: _LoweredProgram): {
   if (switched) {
     blocks.forEach((block, b) => {
       lines.push(`case ${b}:`);
-      if (block.need > 0) emit(`if (B + ${block.need} > LE) return 0;`);
+      if (block.need > 0) emit(`if (B + ${block.need} > LE) ${ret("0")}`);
       block.steps.forEach(step);
       exit(b, block.exit);
     });
     body.push(`let pc = 0, budget = ${_BACKWARD_JUMP_BUDGET};`, "for (;;) switch (pc) {");
-    body.push(...lines, "default: return 0;", "}");
+    body.push(...lines, `default: ${ret("0")}`, "}");
   } else {
     for (let b = blocks.length - 1; b > 0; b--) if (targeted[b]) lines.push(`L${b}: {`);
     blocks.forEach((block, b) => {
       if (targeted[b]) lines.push(`} // L${b}`);
-      if (block.need > 0) emit(`if (B + ${block.need} > LE) return 0;`);
+      if (block.need > 0) emit(`if (B + ${block.need} > LE) ${ret("0")}`);
       block.steps.forEach(step);
       exit(b, block.exit);
     });

@@ -15,7 +15,8 @@ import {
   type WasmFilter,
 } from "./compile_wasm.ts";
 import { _defaultStrategy } from "./_strategy_choice.ts";
-import { _batchThroughContext } from "./_run_batch.ts";
+import { type _BatchRun, _batchThroughContext } from "./_run_batch.ts";
+import { _compileSourceBatch } from "./_source_batch.ts";
 import type { PacketBatch } from "./packet_batch.ts";
 
 import type { CompileStrategy } from "./compile_strategy.ts";
@@ -167,7 +168,7 @@ export function compile(program: Program, options: CompileOptions = {}): Compile
         const run = compileSource(copy);
         return Object.assign(run, {
           strategy: "source" as const,
-          runBatch: _batchThroughContext(run),
+          runBatch: _sourceRunBatch(copy, run),
         });
       } catch (error) {
         return _fallback(copy, "source", `code generation failed (${_describe(error)})`, options);
@@ -191,6 +192,28 @@ export function compile(program: Program, options: CompileOptions = {}): Compile
     }
   }
   throw new TypeError(`Cannot compile program: unknown strategy "${strategy}"`);
+}
+
+/**
+ * The source strategy's batch path: the program's body in a generated loop
+ * over the frames, generated on the first batch (most programs of a rule set
+ * never run as a batch); a call per frame through a context if that fails.
+ */
+function _sourceRunBatch(
+  program: Program,
+  run: (packet: Uint8Array, context?: PacketContext) => number,
+): _BatchRun {
+  let batchRun: _BatchRun | undefined;
+  return (batch, results) => {
+    if (batchRun === undefined) {
+      try {
+        batchRun = _compileSourceBatch(program);
+      } catch {
+        batchRun = _batchThroughContext(run);
+      }
+    }
+    batchRun(batch, results);
+  };
 }
 
 function _describe(error: unknown): string {

@@ -36,6 +36,11 @@ import {
 } from "../args/_args.ts";
 import { _isBrokenPipe } from "./_broken_pipe.ts";
 
+/** How many rules the set has, in all its chains. */
+function _ruleCount(ruleSet: RuleSet): number {
+  return ruleSet.chains.reduce((count, chain) => count + chain.rules.length, 0);
+}
+
 const _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)
                         [--base link|network] [--drop-to FILE] [--stats] [--json]
                         [--chain NAME] [--max-instructions N]
@@ -235,11 +240,15 @@ export const filterCommand: CliCommand = {
       // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,
-      // The one rule of --bytecode/--expr leaves an index nothing to rule
-      // out: testing it directly skips the index walk on every frame (same
-      // verdicts and counters; bench/RESULTS.md, issue 12, session 3).
-      // The Wasm classifier runs the index (then the one rule is a candidate).
-      evaluation: !rulesFile && strategy !== "wasm" ? "rule-by-rule" : undefined,
+      // The one rule of --bytecode/--expr (or of a rule file) leaves an
+      // index nothing to rule out: testing it directly skips the index walk
+      // on every frame, and a program rule then runs each block as one batch
+      // (same verdicts and counters; bench/RESULTS.md, issue 12, sessions 3
+      // and 5). The Wasm classifier runs the index (then the one rule is a
+      // candidate).
+      evaluation: (!rulesFile || _ruleCount(ruleSet) === 1) && strategy !== "wasm"
+        ? "rule-by-rule"
+        : undefined,
     };
     try {
       rules = compileRuleSet(ruleSet, compileOptions);

@@ -41,6 +41,7 @@ import {
 } from "./_classifier_source.ts";
 import type { _PreparedMatch } from "./_match_tests.ts";
 import type { _Guard } from "./_guards.ts";
+import { _makeProgramBatch, type _ProgramBatch } from "./_program_batch.ts";
 import { type _CollectFrame, _newBitCandidates, _takeLeast } from "./_bit_candidates.ts";
 import {
   _collectCandidates,
@@ -118,6 +119,8 @@ export interface _Classifier {
   readonly walkFallbacks: readonly (string | undefined)[];
   /** With strategy "wasm": why this is not the Wasm classifier (absent: it is, or not asked). */
   wasmFallback?: string;
+  /** A set of one program rule, rule by rule: its blocks' verdicts as one batch. */
+  readonly _programBatch?: _ProgramBatch;
 }
 
 /** Per chain, the candidate lists of the current frame and the merge cursors. */
@@ -566,6 +569,29 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     return false;
   };
 
+  const entryRules = chains[entry];
+  const matches = entryRules.length !== 1
+    ? []
+    : entryRules[0].matches.filter((m) => m.match.kind !== "comment");
+  const kind = entryRules.length === 1 ? entryRules[0].kind : _T_NONE;
+  const programBatch = indexed || byIp || bases !== "link" || matches.length !== 1 ||
+      (kind !== _T_ACCEPT && kind !== _T_DROP)
+    ? undefined
+    : _makeProgramBatch({
+      match: matches[0],
+      ruleAccepts: kind === _T_ACCEPT,
+      policyAccepts: walk.entryAccepts,
+      counter: entryRules[0].counter,
+      chain: entry,
+      ...counters,
+      describing: () => describe,
+      current: (frame) => {
+        state.frame = frame;
+        state.bytes = frame.bytes;
+      },
+      decided: (counter) => walk.decided = counter,
+    });
+
   return {
     ruleSet,
     chain: ruleSet.chains[entry].name,
@@ -576,5 +602,6 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     },
     walkFallbacks,
     counters: () => _snapshotCounters(counters, ruleSet, chains),
+    ...(programBatch === undefined ? {} : { _programBatch: programBatch }),
   };
 }

@@ -25,6 +25,7 @@ import type { AddressMatch, InterfaceMatch, Match } from "./rule_set.ts";
 import { RuleSetError } from "./rule_set_error.ts";
 import { _parseNetwork } from "./_ip.ts";
 import type { _AncillaryDemand, _Frame, _Test } from "./_frame_state.ts";
+import type { FrameRef } from "./frame_ref.ts";
 import { _readsAncillary } from "./_reads_ancillary.ts";
 import { _needsFrameDescription } from "./_needs_frame_description.ts";
 
@@ -72,6 +73,13 @@ export interface _PreparedMatch {
    * compiles it), so generated code can call it directly; else absent.
    */
   compiledProgram?: () => CompiledProgram;
+  /**
+   * For matches whose test is `(program(bytes, context) !== 0) !== invert`
+   * with the link context: the program that test runs on frames of
+   * `frame`'s capture interface (or link type), compiled as the test
+   * compiles it (`null`: it never matches there); else absent.
+   */
+  programFor?: (frame: FrameRef) => CompiledProgram | null;
 }
 
 /** The error for a bad rule, naming its chain and 1-based number. */
@@ -313,7 +321,7 @@ function _prepareU32(
     invert,
     match,
     build,
-    ...(checked ? { compiledProgram: compiled } : {}),
+    ...(checked ? { compiledProgram: compiled, programFor: compiled } : {}),
   };
 }
 
@@ -340,6 +348,7 @@ function _prepareBytecode(
     match,
     build: () => _programTest(compiled(), base, match.invert),
     compiledProgram: compiled,
+    programFor: compiled,
   };
 }
 
@@ -376,8 +385,19 @@ function _prepareExpression(
   // for that file), or else per link type (as `pcap_open_dead`), compiled
   // when first needed. An interface or link type the expression cannot be
   // compiled for never matches.
+  const cache = new Map<FilterInterface | number, CompiledProgram | null>();
+  const programFor = (frame: FrameRef): CompiledProgram | null => {
+    const captureInterface = frame.captureInterface;
+    const key = captureInterface ?? frame.linkType;
+    let compiled = cache.get(key);
+    if (compiled === undefined) {
+      const program = _linkProgram(expression, frame.linkType, captureInterface);
+      compiled = program === null ? null : _compileValidated(program, settings);
+      cache.set(key, compiled);
+    }
+    return compiled;
+  };
   const build = (): _Test => {
-    const cache = new Map<FilterInterface | number, CompiledProgram | null>();
     let lastType = -1;
     let lastInterface: FilterInterface | undefined;
     let last: CompiledProgram | null = null;
@@ -385,28 +405,34 @@ function _prepareExpression(
       const linkType = state.frame.linkType;
       const captureInterface = state.frame.captureInterface;
       if (linkType !== lastType || captureInterface !== lastInterface) {
-        const key = captureInterface ?? linkType;
-        let compiled = cache.get(key);
-        if (compiled === undefined) {
-          const program = _linkProgram(expression, linkType, captureInterface);
-          compiled = program === null ? null : _compileValidated(program, settings);
-          cache.set(key, compiled);
-        }
+        last = programFor(state.frame);
         lastType = linkType;
         lastInterface = captureInterface;
-        last = compiled;
       }
       if (last === null) return false;
       return (last(state.bytes, state.link) !== 0) !== invert;
     };
   };
-  let ethernet: readonly Instruction[] | null = null;
-  try {
-    ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
-  } catch {
-    ethernet = null;
-  }
-  return { program: ethernet, ethernetOnly: true, invert, match, build };
+  // The Ethernet program is compiled when first read (by the summaries of
+  // an indexed set): a set evaluated rule by rule never reads it.
+  let ethernet: readonly Instruction[] | null | undefined;
+  return {
+    get program(): readonly Instruction[] | null {
+      if (ethernet === undefined) {
+        try {
+          ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
+        } catch {
+          ethernet = null;
+        }
+      }
+      return ethernet;
+    },
+    ethernetOnly: true,
+    invert,
+    match,
+    build,
+    programFor,
+  };
 }
 
 /**

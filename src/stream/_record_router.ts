@@ -13,6 +13,7 @@ import type { RecordBatch } from "../capture/record_batch.ts";
 import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
 import type { _WasmBatch } from "../rules/_classifier_wasm.ts";
+import type { _ProgramBatch } from "../rules/_program_batch.ts";
 
 /**
  * Where one side's records go: runs of consecutive records, as byte ranges of
@@ -86,6 +87,8 @@ export class _RecordRouter {
   #lastInterface = -1;
   /** The verdicts of a batch-classified range (see `#batchVerdicts`). */
   #verdicts = new Uint8Array(0);
+  /** The one-program batch path that gave the current range's verdicts: told what was routed. */
+  #counting: _ProgramBatch | undefined;
   #input = _totals();
   #accepted = _totals();
   #metadataRecords = 0;
@@ -178,7 +181,29 @@ export class _RecordRouter {
     const at = split === undefined ? count : split.split(batch, this.#decoder.interfaces);
     if (at > carried) {
       const verdicts = this.#batchVerdicts(batch, carried, at);
-      this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+      const counting = this.#counting;
+      if (counting === undefined) {
+        this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+      } else {
+        // The one program rule's counters: what this range accepted and dropped.
+        this.#counting = undefined;
+        const input = this.#input;
+        const ok = this.#accepted;
+        const packets = input.packets, bytes = input.bytes;
+        const okPackets = ok.packets, okBytes = ok.bytes;
+        try {
+          this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+        } finally {
+          const acceptedPackets = ok.packets - okPackets;
+          const acceptedBytes = ok.bytes - okBytes;
+          counting.counted(
+            acceptedPackets,
+            acceptedBytes,
+            input.packets - packets - acceptedPackets,
+            input.bytes - bytes - acceptedBytes,
+          );
+        }
+      }
     }
     if (at < count) {
       this.#routeRange(batch, batch.bytes, at, count, accepted, dropped, split!.verdicts());
@@ -187,17 +212,39 @@ export class _RecordRouter {
 
   /**
    * With a rule set that classifies a block's frames in one batch (the Wasm
-   * classifier), the verdicts of records `[from, to)` of `batch` (all in
-   * `batch.bytes`), at `i - from`; otherwise `undefined`.
+   * classifier, or one program rule run as a batch), the verdicts of records
+   * `[from, to)` of `batch` (all in `batch.bytes`), at `i - from` (non-zero:
+   * accepted); otherwise `undefined`.
    */
-  #batchVerdicts(batch: RecordBatch, from: number, to: number): Uint8Array | undefined {
-    const wasm = (this.#rules as { _batch?: _WasmBatch })._batch;
-    if (wasm === undefined) return undefined;
+  #batchVerdicts(
+    batch: RecordBatch,
+    from: number,
+    to: number,
+  ): Uint8Array | Uint32Array | undefined {
+    const rules = this.#rules as { _batch?: _WasmBatch; _programBatch?: _ProgramBatch };
+    const program = rules._programBatch;
+    const wasm = rules._batch;
+    if (wasm === undefined && program === undefined) return undefined;
+    const frame = this.#frame;
+    const interfaces = this.#decoder.interfaces;
+    if (wasm === undefined) {
+      // One program rule: one batch over the range when its frames allow it.
+      let first = from;
+      while (first < to && batch.kind[first] === 0) first++;
+      if (first === to) return undefined;
+      this.#describeInterface(batch.interfaceIndex[first]);
+      frame.bytes = batch.bytes;
+      frame.start = batch.dataStart[first];
+      frame.capturedLength = batch.capturedLength[first];
+      frame.wireLength = batch.wireLength[first];
+      const verdicts = program!.run(batch, from, to, frame, interfaces.length === 1);
+      frame.bytes = _EMPTY;
+      if (verdicts !== undefined) this.#counting = program;
+      return verdicts;
+    }
     if (this.#verdicts.length < to - from) {
       this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
     }
-    const frame = this.#frame;
-    const interfaces = this.#decoder.interfaces;
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
     let lastInterface = this.#lastInterface;
     frame.bytes = batch.bytes;
@@ -223,6 +270,18 @@ export class _RecordRouter {
     return this.#verdicts;
   }
 
+  /** Points the frame at capture interface `index` (its link type, names). */
+  #describeInterface(index: number): void {
+    if (index === this.#lastInterface) return;
+    const description = this.#decoder.interfaces[index];
+    const frame = this.#frame;
+    frame.linkType = description.linkType;
+    frame.interfaceIndex = index;
+    frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+    frame.captureInterface = description;
+    this.#lastInterface = index;
+  }
+
   /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`;
    * with `verdicts`, record `i`'s verdict is `verdicts[i - from]`. */
   #routeRange(
@@ -232,7 +291,7 @@ export class _RecordRouter {
     to: number,
     accepted: _RunSink,
     dropped: _RunSink | undefined,
-    verdicts?: Uint8Array,
+    verdicts?: Uint8Array | Uint32Array,
   ): void {
     const rules = this.#rules;
     const frame = this.#frame;
@@ -260,24 +319,30 @@ export class _RecordRouter {
       if (kind[i] === 0) {
         metadata++;
       } else {
-        const index = interfaceIndex[i];
-        if (index !== lastInterface) {
-          const description = interfaces[index];
-          frame.linkType = description.linkType;
-          frame.interfaceIndex = index;
-          frame.interfaceName = description.name ?? this.#defaultInterfaceName;
-          frame.captureInterface = description;
-          lastInterface = index;
-        }
         const captured = capturedLength[i];
         const wire = wireLength[i];
-        frame.start = dataStart[i];
-        frame.capturedLength = captured;
-        frame.wireLength = wire;
         inPackets++;
         inBytes += wire;
         inCaptured += captured;
-        if (verdicts === undefined ? rules.classify(frame) : verdicts[i - from] !== 0) {
+        let ok: boolean;
+        if (verdicts === undefined) {
+          const index = interfaceIndex[i];
+          if (index !== lastInterface) {
+            const description = interfaces[index];
+            frame.linkType = description.linkType;
+            frame.interfaceIndex = index;
+            frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+            frame.captureInterface = description;
+            lastInterface = index;
+          }
+          frame.start = dataStart[i];
+          frame.capturedLength = captured;
+          frame.wireLength = wire;
+          ok = rules.classify(frame);
+        } else {
+          ok = verdicts[i - from] !== 0;
+        }
+        if (ok) {
           okPackets++;
           okBytes += wire;
           okCaptured += captured;

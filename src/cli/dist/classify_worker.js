@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-M7RWZIVN.js";
+} from "./chunk-5O6LW3M5.js";
 import {
   compileRuleSet
-} from "./chunk-6IXEILTP.js";
-import "./chunk-P6ZYLGM2.js";
+} from "./chunk-SX45UOMS.js";
+import "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-HCDDWVVN.js";
 import "./chunk-FCOS2O64.js";

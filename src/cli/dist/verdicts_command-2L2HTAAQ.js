@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-2LX5ZEKV.js";
+} from "./chunk-3LRT45OP.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,7 +10,7 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-JZ2TNHEW.js";
+} from "./chunk-F6JER2LM.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-6IXEILTP.js";
-import "./chunk-P6ZYLGM2.js";
+import "./chunk-SX45UOMS.js";
+import "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

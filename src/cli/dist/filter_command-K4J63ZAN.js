@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-M7RWZIVN.js";
+} from "./chunk-5O6LW3M5.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,7 +36,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-JZ2TNHEW.js";
+} from "./chunk-F6JER2LM.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -54,8 +54,8 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-6IXEILTP.js";
-import "./chunk-P6ZYLGM2.js";
+} from "./chunk-SX45UOMS.js";
+import "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openBlocks
@@ -266,6 +266,8 @@ var _RecordRouter = class {
   #lastInterface = -1;
   /** The verdicts of a batch-classified range (see `#batchVerdicts`). */
   #verdicts = new Uint8Array(0);
+  /** The one-program batch path that gave the current range's verdicts: told what was routed. */
+  #counting;
   #input = _totals();
   #accepted = _totals();
   #metadataRecords = 0;
@@ -346,7 +348,28 @@ var _RecordRouter = class {
     const at = split === void 0 ? count : split.split(batch, this.#decoder.interfaces);
     if (at > carried) {
       const verdicts = this.#batchVerdicts(batch, carried, at);
-      this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+      const counting = this.#counting;
+      if (counting === void 0) {
+        this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+      } else {
+        this.#counting = void 0;
+        const input = this.#input;
+        const ok = this.#accepted;
+        const packets = input.packets, bytes = input.bytes;
+        const okPackets = ok.packets, okBytes = ok.bytes;
+        try {
+          this.#routeRange(batch, batch.bytes, carried, at, accepted, dropped, verdicts);
+        } finally {
+          const acceptedPackets = ok.packets - okPackets;
+          const acceptedBytes = ok.bytes - okBytes;
+          counting.counted(
+            acceptedPackets,
+            acceptedBytes,
+            input.packets - packets - acceptedPackets,
+            input.bytes - bytes - acceptedBytes
+          );
+        }
+      }
     }
     if (at < count) {
       this.#routeRange(batch, batch.bytes, at, count, accepted, dropped, split.verdicts());
@@ -354,17 +377,34 @@ var _RecordRouter = class {
   }
   /**
    * With a rule set that classifies a block's frames in one batch (the Wasm
-   * classifier), the verdicts of records `[from, to)` of `batch` (all in
-   * `batch.bytes`), at `i - from`; otherwise `undefined`.
+   * classifier, or one program rule run as a batch), the verdicts of records
+   * `[from, to)` of `batch` (all in `batch.bytes`), at `i - from` (non-zero:
+   * accepted); otherwise `undefined`.
    */
   #batchVerdicts(batch, from, to) {
-    const wasm = this.#rules._batch;
-    if (wasm === void 0) return void 0;
+    const rules = this.#rules;
+    const program = rules._programBatch;
+    const wasm = rules._batch;
+    if (wasm === void 0 && program === void 0) return void 0;
+    const frame = this.#frame;
+    const interfaces = this.#decoder.interfaces;
+    if (wasm === void 0) {
+      let first = from;
+      while (first < to && batch.kind[first] === 0) first++;
+      if (first === to) return void 0;
+      this.#describeInterface(batch.interfaceIndex[first]);
+      frame.bytes = batch.bytes;
+      frame.start = batch.dataStart[first];
+      frame.capturedLength = batch.capturedLength[first];
+      frame.wireLength = batch.wireLength[first];
+      const verdicts = program.run(batch, from, to, frame, interfaces.length === 1);
+      frame.bytes = _EMPTY;
+      if (verdicts !== void 0) this.#counting = program;
+      return verdicts;
+    }
     if (this.#verdicts.length < to - from) {
       this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
     }
-    const frame = this.#frame;
-    const interfaces = this.#decoder.interfaces;
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
     let lastInterface = this.#lastInterface;
     frame.bytes = batch.bytes;
@@ -388,6 +428,17 @@ var _RecordRouter = class {
     wasm.finish();
     this.#lastInterface = lastInterface;
     return this.#verdicts;
+  }
+  /** Points the frame at capture interface `index` (its link type, names). */
+  #describeInterface(index) {
+    if (index === this.#lastInterface) return;
+    const description = this.#decoder.interfaces[index];
+    const frame = this.#frame;
+    frame.linkType = description.linkType;
+    frame.interfaceIndex = index;
+    frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+    frame.captureInterface = description;
+    this.#lastInterface = index;
   }
   /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`;
    * with `verdicts`, record `i`'s verdict is `verdicts[i - from]`. */
@@ -416,24 +467,30 @@ var _RecordRouter = class {
       if (kind[i] === 0) {
         metadata++;
       } else {
-        const index = interfaceIndex[i];
-        if (index !== lastInterface) {
-          const description = interfaces[index];
-          frame.linkType = description.linkType;
-          frame.interfaceIndex = index;
-          frame.interfaceName = description.name ?? this.#defaultInterfaceName;
-          frame.captureInterface = description;
-          lastInterface = index;
-        }
         const captured = capturedLength[i];
         const wire = wireLength[i];
-        frame.start = dataStart[i];
-        frame.capturedLength = captured;
-        frame.wireLength = wire;
         inPackets++;
         inBytes += wire;
         inCaptured += captured;
-        if (verdicts === void 0 ? rules.classify(frame) : verdicts[i - from] !== 0) {
+        let ok2;
+        if (verdicts === void 0) {
+          const index = interfaceIndex[i];
+          if (index !== lastInterface) {
+            const description = interfaces[index];
+            frame.linkType = description.linkType;
+            frame.interfaceIndex = index;
+            frame.interfaceName = description.name ?? this.#defaultInterfaceName;
+            frame.captureInterface = description;
+            lastInterface = index;
+          }
+          frame.start = dataStart[i];
+          frame.capturedLength = captured;
+          frame.wireLength = wire;
+          ok2 = rules.classify(frame);
+        } else {
+          ok2 = verdicts[i - from] !== 0;
+        }
+        if (ok2) {
           okPackets++;
           okBytes += wire;
           okCaptured += captured;
@@ -792,6 +849,9 @@ function _threadsOption(value) {
 }
 
 // src/cli/filter_command.ts
+function _ruleCount(ruleSet) {
+  return ruleSet.chains.reduce((count, chain) => count + chain.rules.length, 0);
+}
 var _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)
                         [--base link|network] [--drop-to FILE] [--stats] [--json]
                         [--chain NAME] [--max-instructions N]
@@ -943,11 +1003,13 @@ var filterCommand = {
       // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,
-      // The one rule of --bytecode/--expr leaves an index nothing to rule
-      // out: testing it directly skips the index walk on every frame (same
-      // verdicts and counters; bench/RESULTS.md, issue 12, session 3).
-      // The Wasm classifier runs the index (then the one rule is a candidate).
-      evaluation: !rulesFile && strategy !== "wasm" ? "rule-by-rule" : void 0
+      // The one rule of --bytecode/--expr (or of a rule file) leaves an
+      // index nothing to rule out: testing it directly skips the index walk
+      // on every frame, and a program rule then runs each block as one batch
+      // (same verdicts and counters; bench/RESULTS.md, issue 12, sessions 3
+      // and 5). The Wasm classifier runs the index (then the one rule is a
+      // candidate).
+      evaluation: (!rulesFile || _ruleCount(ruleSet) === 1) && strategy !== "wasm" ? "rule-by-rule" : void 0
     };
     try {
       rules = compileRuleSet(ruleSet, compileOptions);

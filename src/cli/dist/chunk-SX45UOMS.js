@@ -24,7 +24,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-P6ZYLGM2.js";
+} from "./chunk-CAFDZVBN.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -418,7 +418,7 @@ function _prepareU32(match, base, settings, chain, ruleNumber) {
     invert,
     match,
     build,
-    ...checked ? { compiledProgram: compiled } : {}
+    ...checked ? { compiledProgram: compiled, programFor: compiled } : {}
   };
 }
 function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
@@ -436,7 +436,8 @@ function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
     invert: match.invert,
     match,
     build: () => _programTest(compiled(), base, match.invert),
-    compiledProgram: compiled
+    compiledProgram: compiled,
+    programFor: compiled
   };
 }
 function _prepareExpression(match, base, settings, chain, ruleNumber) {
@@ -461,8 +462,19 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
       compiledProgram: compiled
     };
   }
+  const cache = /* @__PURE__ */ new Map();
+  const programFor = (frame) => {
+    const captureInterface = frame.captureInterface;
+    const key = captureInterface ?? frame.linkType;
+    let compiled = cache.get(key);
+    if (compiled === void 0) {
+      const program = _linkProgram(expression, frame.linkType, captureInterface);
+      compiled = program === null ? null : _compileValidated(program, settings);
+      cache.set(key, compiled);
+    }
+    return compiled;
+  };
   const build = () => {
-    const cache = /* @__PURE__ */ new Map();
     let lastType = -1;
     let lastInterface;
     let last = null;
@@ -470,28 +482,32 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
       const linkType = state.frame.linkType;
       const captureInterface = state.frame.captureInterface;
       if (linkType !== lastType || captureInterface !== lastInterface) {
-        const key = captureInterface ?? linkType;
-        let compiled = cache.get(key);
-        if (compiled === void 0) {
-          const program = _linkProgram(expression, linkType, captureInterface);
-          compiled = program === null ? null : _compileValidated(program, settings);
-          cache.set(key, compiled);
-        }
+        last = programFor(state.frame);
         lastType = linkType;
         lastInterface = captureInterface;
-        last = compiled;
       }
       if (last === null) return false;
       return last(state.bytes, state.link) !== 0 !== invert;
     };
   };
-  let ethernet = null;
-  try {
-    ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
-  } catch {
-    ethernet = null;
-  }
-  return { program: ethernet, ethernetOnly: true, invert, match, build };
+  let ethernet;
+  return {
+    get program() {
+      if (ethernet === void 0) {
+        try {
+          ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
+        } catch {
+          ethernet = null;
+        }
+      }
+      return ethernet;
+    },
+    ethernetOnly: true,
+    invert,
+    match,
+    build,
+    programFor
+  };
 }
 function _linkProgram(expression, linkType, captureInterface) {
   try {
@@ -3003,6 +3019,76 @@ var FrameContext = class {
   }
 };
 
+// src/rules/_program_batch.ts
+function _makeProgramBatch(parts) {
+  const programFor = parts.match.programFor;
+  if (programFor === void 0 || parts.ruleAccepts === parts.policyAccepts) return void 0;
+  const { counter, chain, packets, bytes, policyPackets, policyBytes, totals } = parts;
+  const ruleAccepts = parts.ruleAccepts;
+  const flip = parts.match.invert === ruleAccepts;
+  let results = new Uint32Array(1024);
+  let flipped = new Uint8Array(1024);
+  const packetBatch = {
+    bytes: new Uint8Array(0),
+    offsets: new Uint32Array(0),
+    capturedLengths: new Uint32Array(0),
+    wireLengths: new Uint32Array(0)
+  };
+  const run = (batch, from, to, frame, oneInterface) => {
+    if (parts.describing()) return void 0;
+    const { kind, interfaceIndex } = batch;
+    if (!oneInterface) {
+      const index = frame.interfaceIndex;
+      for (let i = from; i < to; i++) {
+        if (kind[i] !== 0 && interfaceIndex[i] !== index) return void 0;
+      }
+    }
+    parts.current(frame);
+    const program = programFor(frame);
+    if (parts.describing()) return void 0;
+    const count = to - from;
+    if (results.length < count) {
+      results = new Uint32Array(Math.max(count, 2 * results.length));
+      flipped = new Uint8Array(results.length);
+    }
+    let verdicts = results;
+    if (program === null) {
+      flipped.fill(ruleAccepts ? 0 : 1, 0, count);
+      verdicts = flipped;
+    } else {
+      const runBatch = program.runBatch;
+      if (runBatch === void 0) return void 0;
+      packetBatch.bytes = batch.bytes;
+      packetBatch.offsets = batch.dataStart.subarray(from, to);
+      packetBatch.capturedLengths = batch.capturedLength.subarray(from, to);
+      packetBatch.wireLengths = batch.wireLength.subarray(from, to);
+      packetBatch.count = count;
+      runBatch(packetBatch, results);
+      if (flip) {
+        for (let i = 0; i < count; i++) flipped[i] = results[i] === 0 ? 1 : 0;
+        verdicts = flipped;
+      }
+    }
+    let last = to - 1;
+    while (last >= from && kind[last] === 0) last--;
+    if (last >= from) parts.decided(verdicts[last - from] !== 0 === ruleAccepts ? counter : -1);
+    return verdicts;
+  };
+  return {
+    run,
+    counted(acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
+      totals[0] += acceptedPackets;
+      totals[1] += acceptedBytes;
+      totals[2] += droppedPackets;
+      totals[3] += droppedBytes;
+      packets[counter] += ruleAccepts ? acceptedPackets : droppedPackets;
+      bytes[counter] += ruleAccepts ? acceptedBytes : droppedBytes;
+      policyPackets[chain] += ruleAccepts ? droppedPackets : acceptedPackets;
+      policyBytes[chain] += ruleAccepts ? droppedBytes : acceptedBytes;
+    }
+  };
+}
+
 // src/rules/_bit_candidates.ts
 function _newBitCandidates(rules) {
   const words = Math.max(1, Math.ceil(2 * rules / 32));
@@ -3363,6 +3449,23 @@ function _makeClassifier(parts) {
     totals[3] += size;
     return false;
   };
+  const entryRules = chains[entry];
+  const matches = entryRules.length !== 1 ? [] : entryRules[0].matches.filter((m) => m.match.kind !== "comment");
+  const kind = entryRules.length === 1 ? entryRules[0].kind : _T_NONE;
+  const programBatch = indexed || byIp || bases !== "link" || matches.length !== 1 || kind !== _T_ACCEPT && kind !== _T_DROP ? void 0 : _makeProgramBatch({
+    match: matches[0],
+    ruleAccepts: kind === _T_ACCEPT,
+    policyAccepts: walk.entryAccepts,
+    counter: entryRules[0].counter,
+    chain: entry,
+    ...counters,
+    describing: () => describe,
+    current: (frame) => {
+      state.frame = frame;
+      state.bytes = frame.bytes;
+    },
+    decided: (counter) => walk.decided = counter
+  });
   return {
     ruleSet,
     chain: ruleSet.chains[entry].name,
@@ -3372,7 +3475,8 @@ function _makeClassifier(parts) {
       return walk.decided;
     },
     walkFallbacks,
-    counters: () => _snapshotCounters(counters, ruleSet, chains)
+    counters: () => _snapshotCounters(counters, ruleSet, chains),
+    ...programBatch === void 0 ? {} : { _programBatch: programBatch }
   };
 }
 

@@ -2178,7 +2178,7 @@ function _trueMask(op, operand) {
   if (op === BPF_JGE) return `~${below("A", operand)}`;
   return `~${zero(`A & ${operand}`)}`;
 }
-function _generateBody(lowered) {
+function _generateBody(lowered, ret = (value) => `return ${value};`) {
   const { blocks } = lowered;
   const targeted = new Uint8Array(blocks.length);
   blocks.forEach((block, b) => {
@@ -2195,19 +2195,19 @@ function _generateBody(lowered) {
   const emit = (line) => lines.push(line);
   const goto = (from, to) => {
     if (!switched) return `break L${to};`;
-    if (to <= from) return `if (--budget < 0) return 0; pc = ${to}; continue;`;
+    if (to <= from) return `if (--budget < 0) ${ret("0")} pc = ${to}; continue;`;
     return `pc = ${to}; continue;`;
   };
   const locate = (offset, size) => {
     uses.negative = true;
-    return `o = ${offset}; if (o >= 0) { i = B + o; if (i + ${size} > LE) return 0; } else { i = h.loadIndex(B, LE, NET, MAC, o, ${size}); if (i < 0) return 0; }`;
+    return `o = ${offset}; if (o >= 0) { i = B + o; if (i + ${size} > LE) ${ret("0")} } else { i = h.loadIndex(B, LE, NET, MAC, o, ${size}); if (i < 0) ${ret("0")} }`;
   };
   const step = (s) => {
     switch (s.kind) {
       case "load":
         if (s.offset < 0) emit(`${locate(String(s.offset), s.size)} A = ${_read("i", s.size)};`);
         else {
-          if (s.checked) emit(`if (B + ${s.offset + s.size} > LE) return 0;`);
+          if (s.checked) emit(`if (B + ${s.offset + s.size} > LE) ${ret("0")}`);
           emit(`A = ${_read(`B + ${s.offset}`, s.size)};`);
         }
         return;
@@ -2217,14 +2217,14 @@ function _generateBody(lowered) {
       case "load-header-length":
         if (s.offset < 0) emit(`${locate(String(s.offset), 1)} X = (P[i] & 15) << 2;`);
         else {
-          if (s.checked) emit(`if (B + ${s.offset + 1} > LE) return 0;`);
+          if (s.checked) emit(`if (B + ${s.offset + 1} > LE) ${ret("0")}`);
           emit(`X = (P[B + ${s.offset}] & 15) << 2;`);
         }
         return;
       case "load-ancillary": {
         uses.context = true;
         const call = `h.ancillary(${s.field}, A, X, P, B, LE, W, NET, C)`;
-        if (s.endsWithoutDevice) emit(`v = ${call}; if (v < 0) return A; A = v;`);
+        if (s.endsWithoutDevice) emit(`v = ${call}; if (v < 0) ${ret("A")} A = v;`);
         else emit(`A = ${call};`);
         return;
       }
@@ -2243,7 +2243,7 @@ function _generateBody(lowered) {
         emit(`M${s.cell} = ${s.from === "a" ? "A" : "X"};`);
         return;
       case "alu":
-        if (s.useX && (s.op === BPF_DIV || s.op === BPF_MOD)) emit("if (X === 0) return 0;");
+        if (s.useX && (s.op === BPF_DIV || s.op === BPF_MOD)) emit(`if (X === 0) ${ret("0")}`);
         emit(`A = ${_alu2(s.op, s.useX ? "X" : String(s.k))};`);
         return;
       case "tax":
@@ -2257,10 +2257,10 @@ function _generateBody(lowered) {
   const exit = (b, e) => {
     switch (e.kind) {
       case "return":
-        emit(`return ${e.value};`);
+        emit(ret(String(e.value)));
         return;
       case "return-a":
-        emit("return A;");
+        emit(ret("A"));
         return;
       case "goto":
         if (e.to !== b + 1 || switched) emit(goto(b, e.to));
@@ -2277,7 +2277,7 @@ function _generateBody(lowered) {
         const tv = _returnOnly2(blocks[t]);
         const fv = _returnOnly2(blocks[f]);
         if (tv !== void 0 && fv !== void 0) {
-          emit(`return (${fv} ^ ((${tv} ^ ${fv}) & ${_trueMask(e.op, operand)})) >>> 0;`);
+          emit(ret(`(${fv} ^ ((${tv} ^ ${fv}) & ${_trueMask(e.op, operand)})) >>> 0`));
           return;
         }
         if (!switched && t === b + 1) emit(`if (!(${condition})) { ${goto(b, f)} }`);
@@ -2291,17 +2291,17 @@ function _generateBody(lowered) {
   if (switched) {
     blocks.forEach((block, b) => {
       lines.push(`case ${b}:`);
-      if (block.need > 0) emit(`if (B + ${block.need} > LE) return 0;`);
+      if (block.need > 0) emit(`if (B + ${block.need} > LE) ${ret("0")}`);
       block.steps.forEach(step);
       exit(b, block.exit);
     });
     body.push(`let pc = 0, budget = ${_BACKWARD_JUMP_BUDGET};`, "for (;;) switch (pc) {");
-    body.push(...lines, "default: return 0;", "}");
+    body.push(...lines, `default: ${ret("0")}`, "}");
   } else {
     for (let b = blocks.length - 1; b > 0; b--) if (targeted[b]) lines.push(`L${b}: {`);
     blocks.forEach((block, b) => {
       if (targeted[b]) lines.push(`} // L${b}`);
-      if (block.need > 0) emit(`if (B + ${block.need} > LE) return 0;`);
+      if (block.need > 0) emit(`if (B + ${block.need} > LE) ${ret("0")}`);
       block.steps.forEach(step);
       exit(b, block.exit);
     });
@@ -3265,6 +3265,48 @@ function _codeGenerationAllowed() {
   }
 }
 
+// src/bpf/_source_batch.ts
+var HELPERS2 = {
+  batchCount: _batchCount,
+  loadEnd: _loadEnd,
+  loadIndex: _loadIndex,
+  ancillary: _ancillary,
+  EMPTY: _EMPTY_CONTEXT
+};
+function _generateBatchSource(program) {
+  const { body, uses } = _generateBody(
+    _lower(program),
+    (value) => `{ results[n] = ${value}; continue frames; }`
+  );
+  const cells = [...uses.memory].sort((a, b) => a - b).map((cell) => `M${cell}`);
+  return [
+    '"use strict";',
+    "return function runBatch(batch, results) {",
+    "const count = h.batchCount(batch, results);",
+    "const P = batch.bytes, offsets = batch.offsets, captured = batch.capturedLengths;",
+    "const wires = batch.wireLengths, datas = batch.dataOffsets;",
+    "const C = batch.context === undefined ? h.EMPTY : batch.context;",
+    "const length = P.length;",
+    `let A = 0, X = 0, i = 0, o = 0, v = 0${cells.map((c) => `, ${c} = 0`).join("")};`,
+    "frames: for (let n = 0; n < count; n++) {",
+    "const MAC = offsets[n];",
+    "const B = datas === undefined ? MAC : MAC + datas[n];",
+    "const NET = B;",
+    "const last = MAC + captured[n];",
+    "const end = last < length ? last : length;",
+    "const W = wires === undefined ? (end > B ? end - B : 0) : wires[n];",
+    "const LE = h.loadEnd(B, end, W);",
+    `A = 0; X = 0;${cells.map((c) => ` ${c} = 0;`).join("")}`,
+    ...body,
+    "}",
+    "};"
+  ].join("\n");
+}
+function _compileSourceBatch(program) {
+  const factory = new Function("h", _generateBatchSource(program));
+  return factory(HELPERS2);
+}
+
 // src/bpf/compile.ts
 function compile(program, options = {}) {
   validate(program, {
@@ -3281,7 +3323,7 @@ function compile(program, options = {}) {
         const run = compileSource(copy);
         return Object.assign(run, {
           strategy: "source",
-          runBatch: _batchThroughContext(run)
+          runBatch: _sourceRunBatch(copy, run)
         });
       } catch (error) {
         return _fallback(copy, "source", `code generation failed (${_describe(error)})`, options);
@@ -3305,6 +3347,19 @@ function compile(program, options = {}) {
     }
   }
   throw new TypeError(`Cannot compile program: unknown strategy "${strategy}"`);
+}
+function _sourceRunBatch(program, run) {
+  let batchRun;
+  return (batch, results) => {
+    if (batchRun === void 0) {
+      try {
+        batchRun = _compileSourceBatch(program);
+      } catch {
+        batchRun = _batchThroughContext(run);
+      }
+    }
+    batchRun(batch, results);
+  };
 }
 function _describe(error) {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);

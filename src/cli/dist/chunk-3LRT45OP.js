@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-6IXEILTP.js";
+} from "./chunk-SX45UOMS.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -5,7 +5,7 @@ import {
 import "./chunk-B62KMJG6.js";
 import {
   _loadProgram
-} from "./chunk-JZ2TNHEW.js";
+} from "./chunk-F6JER2LM.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -20,8 +20,8 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-6IXEILTP.js";
-import "./chunk-P6ZYLGM2.js";
+} from "./chunk-SX45UOMS.js";
+import "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-I5PY5TU6.js";
 import {

@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-2LX5ZEKV.js";
+} from "./chunk-3LRT45OP.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-JZ2TNHEW.js";
+} from "./chunk-F6JER2LM.js";
 import {
   _linkTypeName
 } from "./chunk-LNJPNX3L.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-6IXEILTP.js";
+import "./chunk-SX45UOMS.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-P6ZYLGM2.js";
+} from "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

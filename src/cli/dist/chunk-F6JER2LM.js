@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-P6ZYLGM2.js";
+} from "./chunk-CAFDZVBN.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";
