@@ -25,12 +25,12 @@ import {
   type _AncillaryDemand,
   _fillWindow,
   type _Frame,
-  _newWindow,
+  type _newWindow,
   type _Test,
 } from "./_frame_state.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import { _F_ANCILLARY, type _Field, _readsWindow } from "./_fields.ts";
-import { _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
+import { type _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
 import {
   type _ChainWalk,
   _R_ACCEPT,
@@ -43,6 +43,7 @@ import type { _PreparedMatch } from "./_match_tests.ts";
 import type { _Guard } from "./_guards.ts";
 import { _makeProgramBatch, type _ProgramBatch } from "./_program_batch.ts";
 import { type _CollectFrame, _newBitCandidates, _takeLeast } from "./_bit_candidates.ts";
+import { _newFrameState } from "./_new_frame_state.ts";
 import {
   _collectCandidates,
   type _Collected,
@@ -480,18 +481,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
   const counters = _newCounters(parts);
   const totals = counters.totals;
   const contexts = new FrameContext();
-  const state: _Frame = {
-    frame: undefined as unknown as FrameRef,
-    bytes: new Uint8Array(0),
-    descriptor: contexts.descriptor,
-    isIp: false,
-    networkStart: 0,
-    network: contexts.network,
-    link: contexts.link,
-    networkWindow: _newWindow(),
-    linkWindow: _newWindow(),
-    frameClass: _C_ALL,
-  };
+  const state = _newFrameState(contexts);
   const walk: _Walk = {
     entry,
     entryAccepts: ruleSet.chains[entry].policy !== "DROP",

@@ -20,10 +20,10 @@
 import type { FrameRef } from "./frame_ref.ts";
 import { createFrameRef } from "./frame_ref.ts";
 import { FrameContext } from "./frame_context.ts";
-import { _fillWindow, type _Frame, _newWindow, type _Test } from "./_frame_state.ts";
+import { _fillWindow, type _Frame, type _newWindow, type _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK, _upperProtocol } from "./_match_tests.ts";
 import { _F_INTERFACE, _loadField } from "./_fields.ts";
-import { _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
+import { type _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
 import {
   type _Classifier,
   type _ClassifierParts,
@@ -35,6 +35,7 @@ import {
 import { _loadIndex } from "../bpf/_packet_access.ts";
 import { _wasmRefusal } from "../bpf/compile_wasm.ts";
 import { _emitClassifierModule, type _EmittedModule } from "./_classifier_wasm_module.ts";
+import { _newFrameState } from "./_new_frame_state.ts";
 import {
   type _WasmLayout,
   _wasmLayout,
@@ -135,22 +136,6 @@ function _views(memory: WebAssembly.Memory, layout: _WasmLayout, rules: number, 
   };
 }
 
-/** A frame's per-frame state as the JavaScript tests read it (as ./_classifier.ts builds it). */
-function _newState(contexts: FrameContext): _Frame {
-  return {
-    frame: undefined as unknown as FrameRef,
-    bytes: new Uint8Array(0),
-    descriptor: contexts.descriptor,
-    isIp: false,
-    networkStart: 0,
-    network: contexts.network,
-    link: contexts.link,
-    networkWindow: _newWindow(),
-    linkWindow: _newWindow(),
-    frameClass: _C_ALL,
-  };
-}
-
 /** Copies a frame's fields into `into` (a slot's frame, read by calls back into JavaScript). */
 function _copyFrame(from: FrameRef, into: FrameRef): void {
   into.bytes = from.bytes;
@@ -223,7 +208,7 @@ interface _Callbacks {
  */
 function _callbacks(m: _Memory, parts: _ClassifierParts, emitted: _EmittedModule): _Callbacks {
   const contexts = new FrameContext();
-  const state = _newState(contexts);
+  const state = _newFrameState(contexts);
   const slotFrames: FrameRef[] = [];
   if (emitted.escapes.length > 0 || emitted.fieldCalls) {
     for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
@@ -286,7 +271,7 @@ function _stager(
 ): _Stage {
   const contexts = new FrameContext();
   contexts.ancillary = false;
-  const state = _newState(contexts);
+  const state = _newFrameState(contexts);
   const bases = parts.anyNetwork && parts.anyLink
     ? undefined
     : parts.anyNetwork

@@ -253,11 +253,7 @@ export class _RecordRouter {
       if (kind[i] === 0) continue;
       const index = interfaceIndex[i];
       if (index !== lastInterface) {
-        const description = interfaces[index];
-        frame.linkType = description.linkType;
-        frame.interfaceIndex = index;
-        frame.interfaceName = description.name ?? this.#defaultInterfaceName;
-        frame.captureInterface = description;
+        this.#describeInterface(index);
         lastInterface = index;
       }
       frame.start = dataStart[i];
@@ -295,7 +291,6 @@ export class _RecordRouter {
   ): void {
     const rules = this.#rules;
     const frame = this.#frame;
-    const interfaces = this.#decoder.interfaces;
     const keepAccepted = accepted.active;
     const keepDropped = dropped !== undefined && dropped.active;
     const kind = batch.kind;
@@ -328,11 +323,7 @@ export class _RecordRouter {
         if (verdicts === undefined) {
           const index = interfaceIndex[i];
           if (index !== lastInterface) {
-            const description = interfaces[index];
-            frame.linkType = description.linkType;
-            frame.interfaceIndex = index;
-            frame.interfaceName = description.name ?? this.#defaultInterfaceName;
-            frame.captureInterface = description;
+            this.#describeInterface(index);
             lastInterface = index;
           }
           frame.start = dataStart[i];

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-5O6LW3M5.js";
+} from "./chunk-PDFRKXR4.js";
 import {
   compileRuleSet
-} from "./chunk-SX45UOMS.js";
+} from "./chunk-62LTL7EA.js";
 import "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-HCDDWVVN.js";

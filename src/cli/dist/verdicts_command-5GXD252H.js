@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-3LRT45OP.js";
+} from "./chunk-OOZ4IE6M.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-SX45UOMS.js";
+import "./chunk-62LTL7EA.js";
 import "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
 import {

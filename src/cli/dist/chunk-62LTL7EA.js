@@ -3120,6 +3120,22 @@ function _takeLeast(into) {
   return code;
 }
 
+// src/rules/_new_frame_state.ts
+function _newFrameState(contexts) {
+  return {
+    frame: void 0,
+    bytes: new Uint8Array(0),
+    descriptor: contexts.descriptor,
+    isIp: false,
+    networkStart: 0,
+    network: contexts.network,
+    link: contexts.link,
+    networkWindow: _newWindow(),
+    linkWindow: _newWindow(),
+    frameClass: _C_ALL
+  };
+}
+
 // src/rules/_classifier.ts
 var _T_NONE = 0;
 var _T_ACCEPT = 1;
@@ -3373,18 +3389,7 @@ function _makeClassifier(parts) {
   const counters = _newCounters(parts);
   const totals = counters.totals;
   const contexts = new FrameContext();
-  const state = {
-    frame: void 0,
-    bytes: new Uint8Array(0),
-    descriptor: contexts.descriptor,
-    isIp: false,
-    networkStart: 0,
-    network: contexts.network,
-    link: contexts.link,
-    networkWindow: _newWindow(),
-    linkWindow: _newWindow(),
-    frameClass: _C_ALL
-  };
+  const state = _newFrameState(contexts);
   const walk = {
     entry,
     entryAccepts: ruleSet.chains[entry].policy !== "DROP",
@@ -4447,20 +4452,6 @@ function _views(memory, layout, rules, chains) {
     }
   };
 }
-function _newState(contexts) {
-  return {
-    frame: void 0,
-    bytes: new Uint8Array(0),
-    descriptor: contexts.descriptor,
-    isIp: false,
-    networkStart: 0,
-    network: contexts.network,
-    link: contexts.link,
-    networkWindow: _newWindow(),
-    linkWindow: _newWindow(),
-    frameClass: _C_ALL
-  };
-}
 function _copyFrame(from, into) {
   into.bytes = from.bytes;
   into.start = from.start;
@@ -4500,7 +4491,7 @@ function _reserve(m, length) {
 }
 function _callbacks(m, parts, emitted) {
   const contexts = new FrameContext();
-  const state = _newState(contexts);
+  const state = _newFrameState(contexts);
   const slotFrames = [];
   if (emitted.escapes.length > 0 || emitted.fieldCalls) {
     for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
@@ -4549,7 +4540,7 @@ function _callbacks(m, parts, emitted) {
 function _stager(m, parts, emitted, slotFrames) {
   const contexts = new FrameContext();
   contexts.ancillary = false;
-  const state = _newState(contexts);
+  const state = _newFrameState(contexts);
   const bases = parts.anyNetwork && parts.anyLink ? void 0 : parts.anyNetwork ? "network" : "link";
   const linkWindow = bases !== "network";
   const networkWindow = bases !== "link";

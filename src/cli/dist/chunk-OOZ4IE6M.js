@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-SX45UOMS.js";
+} from "./chunk-62LTL7EA.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

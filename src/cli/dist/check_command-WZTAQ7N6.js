@@ -20,7 +20,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-SX45UOMS.js";
+} from "./chunk-62LTL7EA.js";
 import "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-I5PY5TU6.js";

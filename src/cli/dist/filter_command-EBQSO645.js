@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-5O6LW3M5.js";
+} from "./chunk-PDFRKXR4.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-SX45UOMS.js";
+} from "./chunk-62LTL7EA.js";
 import "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
 import {
@@ -413,11 +413,7 @@ var _RecordRouter = class {
       if (kind[i] === 0) continue;
       const index = interfaceIndex[i];
       if (index !== lastInterface) {
-        const description = interfaces[index];
-        frame.linkType = description.linkType;
-        frame.interfaceIndex = index;
-        frame.interfaceName = description.name ?? this.#defaultInterfaceName;
-        frame.captureInterface = description;
+        this.#describeInterface(index);
         lastInterface = index;
       }
       frame.start = dataStart[i];
@@ -445,7 +441,6 @@ var _RecordRouter = class {
   #routeRange(batch, bytes, from, to, accepted, dropped, verdicts) {
     const rules = this.#rules;
     const frame = this.#frame;
-    const interfaces = this.#decoder.interfaces;
     const keepAccepted = accepted.active;
     const keepDropped = dropped !== void 0 && dropped.active;
     const kind = batch.kind;
@@ -476,11 +471,7 @@ var _RecordRouter = class {
         if (verdicts === void 0) {
           const index = interfaceIndex[i];
           if (index !== lastInterface) {
-            const description = interfaces[index];
-            frame.linkType = description.linkType;
-            frame.interfaceIndex = index;
-            frame.interfaceName = description.name ?? this.#defaultInterfaceName;
-            frame.captureInterface = description;
+            this.#describeInterface(index);
             lastInterface = index;
           }
           frame.start = dataStart[i];
