@@ -16,7 +16,12 @@ import {
   type FilterInterface,
   filterOptionsForInterface,
 } from "../filter/filter_options_for_interface.ts";
-import { _unoptimisedProgram } from "./_expression_programs.ts";
+import {
+  type _PackedProgram,
+  _packProgram,
+  _unoptimisedPacked,
+  _unpackProgram,
+} from "./_expression_programs.ts";
 import { compileU32 } from "../u32/compile_u32.ts";
 import { parseU32 } from "../u32/parse_u32.ts";
 import { u32ToBpf } from "../u32/u32_to_bpf.ts";
@@ -354,17 +359,20 @@ function _prepareExpression(
   if (expression === undefined) throw _ruleError("bpf match without a program", chain, ruleNumber);
   const invert = match.invert;
   if (base === _BASE_NETWORK) {
-    let program: readonly Instruction[];
+    // Kept packed (a 10,000-rule set keeps 10,000 of them): unpacked on each read.
+    let packed: _PackedProgram;
     try {
-      program = _expressionProgram(expression, LINKTYPE_RAW);
+      packed = _expressionProgram(expression, LINKTYPE_RAW);
     } catch (error) {
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
     let memo: CompiledProgram | undefined;
     const compiled = () =>
-      memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, program), settings);
+      memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, packed), settings);
     return {
-      program,
+      get program() {
+        return _unpackProgram(packed);
+      },
       ethernetOnly: false,
       invert,
       match,
@@ -400,13 +408,21 @@ function _prepareExpression(
       return (last(state.bytes, state.link) !== 0) !== invert;
     };
   };
-  let ethernet: readonly Instruction[] | null = null;
+  let ethernet: _PackedProgram | null = null;
   try {
     ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
   } catch {
     ethernet = null;
   }
-  return { program: ethernet, ethernetOnly: true, invert, match, build };
+  return {
+    get program() {
+      return ethernet === null ? null : _unpackProgram(ethernet);
+    },
+    ethernetOnly: true,
+    invert,
+    match,
+    build,
+  };
 }
 
 /**
@@ -440,16 +456,16 @@ function _linkProgram(
 }
 
 /**
- * The program of an expression for a link type, validated: unoptimised
- * (compiling is several times faster and summaries read it as well), or
- * optimised when the unoptimised one is over the 4096-instruction limit.
- * Throws where the expression cannot be compiled for the link type.
+ * The program of an expression for a link type, validated and packed:
+ * unoptimised (compiling is several times faster and summaries read it as
+ * well), or optimised when the unoptimised one is over the 4096-instruction
+ * limit. Throws where the expression cannot be compiled for the link type.
  */
-function _expressionProgram(expression: string, linkType: number): readonly Instruction[] {
-  let program = _unoptimisedProgram(expression, linkType);
-  if (program.length > 4096) program = compileFilter(expression, { linkType });
-  validate(program, { maxInstructions: 4096 });
-  return program;
+function _expressionProgram(expression: string, linkType: number): _PackedProgram {
+  let packed = _unoptimisedPacked(expression, linkType);
+  if (packed.length > 2 * 4096) packed = _packProgram(compileFilter(expression, { linkType }));
+  validate(_unpackProgram(packed), { maxInstructions: 4096 });
+  return packed;
 }
 
 /**
@@ -460,14 +476,14 @@ function _expressionProgram(expression: string, linkType: number): readonly Inst
 function _optimised(
   expression: string,
   linkType: number,
-  valid: readonly Instruction[],
+  valid: _PackedProgram,
 ): readonly Instruction[] {
   try {
     const program = compileFilter(expression, { linkType });
     validate(program, { maxInstructions: 4096 });
     return program;
   } catch {
-    return valid;
+    return _unpackProgram(valid);
   }
 }
 
