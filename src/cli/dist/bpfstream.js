@@ -13,15 +13,15 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-S2M43OOE.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-VHLGJIZH.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-TMBW2A3E.js").then((m) => m.checkCommand) },
+  { name: "filter", load: () => import("./filter_command-S2GPFISK.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-57XVVZZ2.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-EA6VXULL.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-U3AQMJUN.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-LGQMZQFS.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-5DORMP6R.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-7LY5YGSC.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-QPW5CYTT.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
-  { name: "serve", load: () => import("./serve_command-ETLIGJTN.js").then((m) => m.serveCommand) }
+  { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
 ];
 
 // src/cli/run_cli.ts

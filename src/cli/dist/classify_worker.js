@@ -13,13 +13,13 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-WX5KMCWC.js";
+} from "./chunk-DF4SYGJG.js";
 import {
   compileRuleSet
-} from "./chunk-A4US5PCH.js";
+} from "./chunk-NJBPLEG4.js";
 import "./chunk-QNEZXYCM.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-HCDDWVVN.js";
+import "./chunk-D5ADVXYH.js";
 import "./chunk-FCOS2O64.js";
 import "./chunk-3CE6LB7J.js";
 import "./chunk-ASU7XLSB.js";

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-IJBDKAIH.js";
+} from "./chunk-LBW3DOHB.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -24,14 +24,14 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-A4US5PCH.js";
+import "./chunk-NJBPLEG4.js";
 import "./chunk-QNEZXYCM.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
 } from "./chunk-KUVPBSRH.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-HCDDWVVN.js";
+import "./chunk-D5ADVXYH.js";
 import "./chunk-FCOS2O64.js";
 import "./chunk-3CE6LB7J.js";
 import "./chunk-ASU7XLSB.js";

@@ -30,7 +30,9 @@ its port. SIGTERM and SIGINT flush the counters to KV before exiting.
   --max-record-bytes N           largest captured record streamed to /filter (default 262144)
   --max-streams N                most /filter streams at once, then 503 (default 64)
   --stream-idle-timeout-ms N     end a /filter stream idle this long, 0: never (default 30000)
-  --max-stream-memory-bytes N    memory budget of all /filter streams, then 503 (default 134217728)
+  --max-stream-memory-bytes N    memory budget of all /filter streams, then 503 (default 67108864)
+  --max-compiled-rules N         most rules kept compiled over all rule sets; the least
+                                 recently used idle sets are dropped first (default 10000)
   --stream-intake-bytes-per-second N
                                  most bytes/s all /filter streams together read while
                                  several are open, 0: no limit (default 67108864)`;
@@ -49,6 +51,7 @@ function _parseServeArgs(args) {
     "max-streams": { type: "string" },
     "stream-idle-timeout-ms": { type: "string" },
     "max-stream-memory-bytes": { type: "string" },
+    "max-compiled-rules": { type: "string" },
     "stream-intake-bytes-per-second": { type: "string" }
   });
   _noPositionals(parsed, "serve");
@@ -75,6 +78,7 @@ function _parseServeArgs(args) {
     maxStreams: int("max-streams", 1, 1e5),
     streamIdleTimeoutMs: int("stream-idle-timeout-ms", 0, 864e5),
     maxStreamMemoryBytes: int("max-stream-memory-bytes", 1, 2 ** 40),
+    maxCompiledRules: int("max-compiled-rules", 1, 1e8),
     streamIntakeBytesPerSecond: int("stream-intake-bytes-per-second", 0, 2 ** 40)
   };
 }

@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-IJBDKAIH.js";
+} from "./chunk-LBW3DOHB.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-A4US5PCH.js";
+import "./chunk-NJBPLEG4.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
@@ -38,7 +38,7 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-HCDDWVVN.js";
+import "./chunk-D5ADVXYH.js";
 import {
   validate
 } from "./chunk-FCOS2O64.js";

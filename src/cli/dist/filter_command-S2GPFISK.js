@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-WX5KMCWC.js";
+} from "./chunk-DF4SYGJG.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-A4US5PCH.js";
+} from "./chunk-NJBPLEG4.js";
 import "./chunk-QNEZXYCM.js";
 import "./chunk-2YXJRQPO.js";
 import {
@@ -63,7 +63,7 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-HCDDWVVN.js";
+import "./chunk-D5ADVXYH.js";
 import "./chunk-FCOS2O64.js";
 import {
   LINKTYPE_RAW
@@ -857,7 +857,7 @@ async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-R3VGZBZL.js");
+    const { _readRuleFile } = await import("./_rule_file-DN3LH6HK.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }

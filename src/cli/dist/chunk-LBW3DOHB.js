@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-A4US5PCH.js";
+} from "./chunk-NJBPLEG4.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
