@@ -156,3 +156,24 @@ export function _conjoinSummaries(a: _Summary, b: _Summary): _Summary {
   }
   return out;
 }
+
+/**
+ * One copy of each distinct guard, and guard lists of exact length: the
+ * summaries of a big rule set repeat the same guards (the IP version, the
+ * protocol) in every rule, and a list grown by `push` keeps spare room.
+ * Guards are immutable, so entries may share them.
+ */
+export class _GuardPool {
+  readonly #guards = new Map<string, _Guard>();
+
+  /** `guards` as a list of exactly their number, each guard the pool's copy. */
+  share(guards: _Guards): _Guards {
+    return guards.map((guard) => {
+      const key = `${guard.field} ${guard.mask} ${guard.lo} ${guard.hi}`;
+      const known = this.#guards.get(key);
+      if (known !== undefined) return known;
+      this.#guards.set(key, guard);
+      return guard;
+    });
+  }
+}

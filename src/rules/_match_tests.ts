@@ -16,7 +16,12 @@ import {
   type FilterInterface,
   filterOptionsForInterface,
 } from "../filter/filter_options_for_interface.ts";
-import { _unoptimisedProgram } from "./_expression_programs.ts";
+import {
+  type _PackedProgram,
+  _packProgram,
+  _unoptimisedPacked,
+  _unpackProgram,
+} from "./_expression_programs.ts";
 import { compileU32 } from "../u32/compile_u32.ts";
 import { parseU32 } from "../u32/parse_u32.ts";
 import { u32ToBpf } from "../u32/u32_to_bpf.ts";
@@ -363,23 +368,25 @@ function _prepareExpression(
   if (expression === undefined) throw _ruleError("bpf match without a program", chain, ruleNumber);
   const invert = match.invert;
   if (base === _BASE_NETWORK) {
-    let program: readonly Instruction[];
+    // Kept packed (a 10,000-rule set keeps 10,000 of them): unpacked on each read.
+    let packed: _PackedProgram;
     try {
-      program = _expressionProgram(expression, LINKTYPE_RAW);
+      packed = _expressionProgram(expression, LINKTYPE_RAW);
     } catch (error) {
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
     let memo: CompiledProgram | undefined;
     const compiled = () =>
-      memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, program), settings);
-    return {
-      program,
-      ethernetOnly: false,
+      memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, packed), settings);
+    return new _ExpressionMatch(
+      () => packed,
+      false,
       invert,
       match,
-      build: () => _programTest(compiled(), base, invert),
-      compiledProgram: compiled,
-    };
+      () => _programTest(compiled(), base, invert),
+      compiled,
+      undefined,
+    );
   }
   // Link base: one program per capture interface (as `tcpdump -r` compiles
   // for that file), or else per link type (as `pcap_open_dead`), compiled
@@ -415,24 +422,53 @@ function _prepareExpression(
   };
   // The Ethernet program is compiled when first read (by the summaries of
   // an indexed set): a set evaluated rule by rule never reads it.
-  let ethernet: readonly Instruction[] | null | undefined;
-  return {
-    get program(): readonly Instruction[] | null {
-      if (ethernet === undefined) {
-        try {
-          ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
-        } catch {
-          ethernet = null;
-        }
-      }
-      return ethernet;
-    },
-    ethernetOnly: true,
-    invert,
-    match,
-    build,
-    programFor,
+  const ethernet = (): _PackedProgram | null => {
+    try {
+      return _expressionProgram(expression, LINKTYPE_EN10MB);
+    } catch {
+      return null;
+    }
   };
+  return new _ExpressionMatch(ethernet, true, invert, match, build, undefined, programFor);
+}
+
+/**
+ * A prepared `--expr` match that keeps its program packed (8 bytes an
+ * instruction; a 10,000-rule set keeps 10,000 of them), made when first
+ * read, and unpacks it on each read of `program` (read it once).
+ */
+class _ExpressionMatch implements _PreparedMatch {
+  #packed: _PackedProgram | null | undefined;
+  readonly #pack: () => _PackedProgram | null;
+  readonly ethernetOnly: boolean;
+  readonly invert: boolean;
+  readonly match: Match;
+  readonly build: () => _Test | null;
+  readonly compiledProgram: (() => CompiledProgram) | undefined;
+  readonly programFor: ((frame: FrameRef) => CompiledProgram | null) | undefined;
+
+  constructor(
+    pack: () => _PackedProgram | null,
+    ethernetOnly: boolean,
+    invert: boolean,
+    match: Match,
+    build: () => _Test | null,
+    compiledProgram: (() => CompiledProgram) | undefined,
+    programFor: ((frame: FrameRef) => CompiledProgram | null) | undefined,
+  ) {
+    this.#pack = pack;
+    this.ethernetOnly = ethernetOnly;
+    this.invert = invert;
+    this.match = match;
+    this.build = build;
+    this.compiledProgram = compiledProgram;
+    this.programFor = programFor;
+  }
+
+  get program(): Instruction[] | null {
+    if (this.#packed === undefined) this.#packed = this.#pack();
+    return this.#packed === null ? null : _unpackProgram(this.#packed);
+  }
 }
 
 /**
@@ -466,16 +502,16 @@ function _linkProgram(
 }
 
 /**
- * The program of an expression for a link type, validated: unoptimised
- * (compiling is several times faster and summaries read it as well), or
- * optimised when the unoptimised one is over the 4096-instruction limit.
- * Throws where the expression cannot be compiled for the link type.
+ * The program of an expression for a link type, validated and packed:
+ * unoptimised (compiling is several times faster and summaries read it as
+ * well), or optimised when the unoptimised one is over the 4096-instruction
+ * limit. Throws where the expression cannot be compiled for the link type.
  */
-function _expressionProgram(expression: string, linkType: number): readonly Instruction[] {
-  let program = _unoptimisedProgram(expression, linkType);
-  if (program.length > 4096) program = compileFilter(expression, { linkType });
-  validate(program, { maxInstructions: 4096 });
-  return program;
+function _expressionProgram(expression: string, linkType: number): _PackedProgram {
+  let packed = _unoptimisedPacked(expression, linkType);
+  if (packed.length > 2 * 4096) packed = _packProgram(compileFilter(expression, { linkType }));
+  validate(_unpackProgram(packed), { maxInstructions: 4096 });
+  return packed;
 }
 
 /**
@@ -486,14 +522,14 @@ function _expressionProgram(expression: string, linkType: number): readonly Inst
 function _optimised(
   expression: string,
   linkType: number,
-  valid: readonly Instruction[],
+  valid: _PackedProgram,
 ): readonly Instruction[] {
   try {
     const program = compileFilter(expression, { linkType });
     validate(program, { maxInstructions: 4096 });
     return program;
   } catch {
-    return valid;
+    return _unpackProgram(valid);
   }
 }
 

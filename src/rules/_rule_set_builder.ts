@@ -32,6 +32,7 @@ import { _BIG_CHAIN_ENTRIES, _KeyTableBuilder, type _KeyTableIndex } from "./_ke
 import { _collectFromTables, _newTableMerge } from "./_key_table_walk.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
+import { _GuardPool } from "./_guards.ts";
 import {
   _ENDS_IP,
   _ENDS_NOT_IP,
@@ -111,6 +112,8 @@ export class _RuleSetBuilder {
   readonly #entry: number;
   readonly #chainIndex: Map<string, number>;
   readonly #table = new _FieldTable(_MAX_FIELDS);
+  /** The entries' guards, one copy of each (a big set repeats most of them). */
+  readonly #guards = new _GuardPool();
   readonly #chains: _CompiledRule[][];
   readonly #entries: _IndexEntry[][];
   readonly #builders: (_IndexBuilder | _KeyTableBuilder)[] = [];
@@ -375,9 +378,11 @@ export class _RuleSetBuilder {
       kind === _T_GOTO;
     // A network-base rule never matches a frame without an IP header.
     const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
-    for (const { guards, exact } of summary) {
-      const classes = _entryClasses(guards, base, fields);
+    for (const alternative of summary) {
+      const { exact } = alternative;
+      const classes = _entryClasses(alternative.guards, base, fields);
       if (classes === 0) continue;
+      const guards = this.#guards.share(alternative.guards);
       this.#entries[this.#chain].push({ position: r, guards, exact, classes, ends });
       compiled.alternatives.push(guards);
     }

@@ -74,8 +74,9 @@ export function _summariseMatch(
     const name = table.interfaceNumber(match.name);
     return [{ guards: [{ field, mask: 0xffffffff, lo: name, hi: name }], exact: true }];
   }
-  if (prepared.program === null) return _ANYTHING;
-  const summary = _summariseProgram(prepared.program, base, table);
+  const program = prepared.program; // (unpacked on each read: read once)
+  if (program === null) return _ANYTHING;
+  const summary = _summariseProgram(program, base, table);
   if (!prepared.ethernetOnly) return summary;
   // What the EN10MB program says holds on EN10MB frames only.
   const linkType = table.intern(_F_LINK_TYPE, 0, -1, 0, 0);

@@ -44,18 +44,23 @@ export async function parseRuleSetAsync(
   const { sliceMilliseconds = 10, signal, ...parseOptions } = options;
   signal?.throwIfAborted();
   const parser = _createRuleSetParser(text, parseOptions);
-  // Lines per slice adapt to their cost: start small, grow while a slice stays short.
-  let batch = 16;
+  // Lines per batch follow their measured cost: a batch is sized to take
+  // half of what is left of the slice (doubling a batch while the slice
+  // looked short let one batch take several times the rest), and a slice
+  // ends when less than an eighth of it is left.
+  let perLine = -1;
   while (parser.linesRead < parser.lineCount) {
     const started = performance.now();
+    let batch = perLine < 0 ? 16 : _linesFor(sliceMilliseconds / 2, perLine);
     while (parser.linesRead < parser.lineCount) {
+      const before = parser.linesRead;
+      const batchStarted = performance.now();
       parser.parseLines(batch);
-      const spent = performance.now() - started;
-      if (spent >= sliceMilliseconds) {
-        batch = Math.max(1, batch >> 1);
-        break;
-      }
-      if (spent < sliceMilliseconds / 4) batch = Math.min(4096, batch * 2);
+      const now = performance.now();
+      perLine = (now - batchStarted) / Math.max(1, parser.linesRead - before);
+      const left = sliceMilliseconds - (now - started);
+      if (left < sliceMilliseconds / 8) break;
+      batch = _linesFor(left / 2, perLine);
     }
     if (parser.linesRead < parser.lineCount) {
       await _yieldToEventLoop();
@@ -63,4 +68,9 @@ export async function parseRuleSetAsync(
     }
   }
   return parser.finish();
+}
+
+/** Lines that take about `milliseconds` at `perLine` each (1 to 4096). */
+function _linesFor(milliseconds: number, perLine: number): number {
+  return Math.max(1, Math.min(4096, Math.floor(milliseconds / Math.max(perLine, 1e-4))));
 }

@@ -13,13 +13,13 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-PDFRKXR4.js";
+} from "./chunk-AZBJUKNE.js";
 import {
   compileRuleSet
-} from "./chunk-62LTL7EA.js";
+} from "./chunk-SU4UMDKG.js";
 import "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-HCDDWVVN.js";
+import "./chunk-D5ADVXYH.js";
 import "./chunk-FCOS2O64.js";
 import "./chunk-3CE6LB7J.js";
 import "./chunk-ASU7XLSB.js";

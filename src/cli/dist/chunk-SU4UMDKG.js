@@ -32,8 +32,10 @@ import {
 import {
   RuleSetError,
   _findChainProblem,
-  _unoptimisedProgram
-} from "./chunk-HCDDWVVN.js";
+  _packProgram,
+  _unoptimisedPacked,
+  _unpackProgram
+} from "./chunk-D5ADVXYH.js";
 import {
   validate
 } from "./chunk-FCOS2O64.js";
@@ -445,22 +447,23 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
   if (expression === void 0) throw _ruleError("bpf match without a program", chain, ruleNumber);
   const invert = match.invert;
   if (base === _BASE_NETWORK) {
-    let program;
+    let packed;
     try {
-      program = _expressionProgram(expression, LINKTYPE_RAW);
+      packed = _expressionProgram(expression, LINKTYPE_RAW);
     } catch (error) {
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
     let memo;
-    const compiled = () => memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, program), settings);
-    return {
-      program,
-      ethernetOnly: false,
+    const compiled = () => memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, packed), settings);
+    return new _ExpressionMatch(
+      () => packed,
+      false,
       invert,
       match,
-      build: () => _programTest(compiled(), base, invert),
-      compiledProgram: compiled
-    };
+      () => _programTest(compiled(), base, invert),
+      compiled,
+      void 0
+    );
   }
   const cache = /* @__PURE__ */ new Map();
   const programFor = (frame) => {
@@ -490,25 +493,38 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
       return last(state.bytes, state.link) !== 0 !== invert;
     };
   };
-  let ethernet;
-  return {
-    get program() {
-      if (ethernet === void 0) {
-        try {
-          ethernet = _expressionProgram(expression, LINKTYPE_EN10MB);
-        } catch {
-          ethernet = null;
-        }
-      }
-      return ethernet;
-    },
-    ethernetOnly: true,
-    invert,
-    match,
-    build,
-    programFor
+  const ethernet = () => {
+    try {
+      return _expressionProgram(expression, LINKTYPE_EN10MB);
+    } catch {
+      return null;
+    }
   };
+  return new _ExpressionMatch(ethernet, true, invert, match, build, void 0, programFor);
 }
+var _ExpressionMatch = class {
+  #packed;
+  #pack;
+  ethernetOnly;
+  invert;
+  match;
+  build;
+  compiledProgram;
+  programFor;
+  constructor(pack, ethernetOnly, invert, match, build, compiledProgram, programFor) {
+    this.#pack = pack;
+    this.ethernetOnly = ethernetOnly;
+    this.invert = invert;
+    this.match = match;
+    this.build = build;
+    this.compiledProgram = compiledProgram;
+    this.programFor = programFor;
+  }
+  get program() {
+    if (this.#packed === void 0) this.#packed = this.#pack();
+    return this.#packed === null ? null : _unpackProgram(this.#packed);
+  }
+};
 function _linkProgram(expression, linkType, captureInterface) {
   try {
     if (captureInterface === void 0) {
@@ -529,10 +545,10 @@ function _linkProgram(expression, linkType, captureInterface) {
   }
 }
 function _expressionProgram(expression, linkType) {
-  let program = _unoptimisedProgram(expression, linkType);
-  if (program.length > 4096) program = compileFilter(expression, { linkType });
-  validate(program, { maxInstructions: 4096 });
-  return program;
+  let packed = _unoptimisedPacked(expression, linkType);
+  if (packed.length > 2 * 4096) packed = _packProgram(compileFilter(expression, { linkType }));
+  validate(_unpackProgram(packed), { maxInstructions: 4096 });
+  return packed;
 }
 function _optimised(expression, linkType, valid) {
   try {
@@ -540,7 +556,7 @@ function _optimised(expression, linkType, valid) {
     validate(program, { maxInstructions: 4096 });
     return program;
   } catch {
-    return valid;
+    return _unpackProgram(valid);
   }
 }
 function _allOf(tests) {
@@ -1822,7 +1838,7 @@ var _BIG_CHAIN_ENTRIES = 2048;
 var _MAX_TABLES = 16;
 var _MIN_TABLE_ENTRIES = 8;
 var _MAX_SPAN = 32;
-var _STEP_ENTRIES2 = 1024;
+var _STEP_ENTRIES2 = 256;
 function _keyOf2(field, mask) {
   return field * 4294967296 + (mask >>> 0);
 }
@@ -1888,13 +1904,17 @@ var _KeyTableBuilder = class {
       if (f.primary < 0) rest.push(f.entry);
       else keys.get(_keyOf2(f.guards[f.primary].field, f.guards[f.primary].mask)).filed.push(f);
     }
-    const numbers = new Map(filed.map((f, i) => [f, i]));
+    const numbers = /* @__PURE__ */ new Map();
+    for (let i = 0; i < filed.length; i++) {
+      if ((i + 1) % _STEP_ENTRIES2 === 0) yield;
+      numbers.set(filed[i], i);
+    }
     const built = [];
     for (const info of tables) {
       built.push(yield* this.#table(info, numbers));
       yield;
     }
-    this.#index = _flatten(filed, built, this.#fields);
+    this.#index = yield* _flatten(filed, built, this.#fields);
     this.#restBuilder = new _IndexBuilder(rest, this.#fields);
     this.#index.rest = this.#restBuilder.root;
   }
@@ -1963,7 +1983,7 @@ var _KeyTableBuilder = class {
       classes,
       least
     };
-    if (exact) return _newTable(shape, _exactLists(info.filed, guards, numbers), null);
+    if (exact) return _newTable(shape, yield* _exactLists(info.filed, guards, numbers), null);
     const starts = _intervals(guards);
     yield;
     const lists = Array.from({ length: starts.length }, () => []);
@@ -1979,7 +1999,7 @@ var _KeyTableBuilder = class {
     return _newTable(shape, null, {
       starts,
       ...buckets,
-      lists: lists.map((l) => l.length === 0 ? _EMPTY : Int32Array.from(l))
+      lists: _packedLists(lists)
     });
   }
 };
@@ -2025,18 +2045,32 @@ function _bestGuard(f, keys, tabled) {
 function _selectTables(keys) {
   return [...keys.values()].filter((k) => k.chosen >= _MIN_TABLE_ENTRIES).sort((a, b) => b.chosen - a.chosen).slice(0, _MAX_TABLES);
 }
-function _exactLists(filed, guards, numbers) {
+function* _exactLists(filed, guards, numbers) {
   const groups = /* @__PURE__ */ new Map();
-  filed.forEach((f, i) => {
+  for (let i = 0; i < filed.length; i++) {
+    if ((i + 1) % _STEP_ENTRIES2 === 0) yield;
     const value = guards[i].lo;
     let group = groups.get(value);
     if (group === void 0) groups.set(value, group = []);
-    group.push(numbers.get(f));
-  });
-  const lists = [...groups.values()].map((group) => Int32Array.from(group));
+    group.push(numbers.get(filed[i]));
+  }
+  yield;
+  const lists = _packedLists([...groups.values()]);
+  yield;
   return { ..._buildKeyHash([...groups.keys()]), lists };
 }
-function _flatten(filed, tables, fields) {
+function _packedLists(lists) {
+  let total = 0;
+  for (const list of lists) total += list.length;
+  const all = new Int32Array(total);
+  let at = 0;
+  return lists.map((list) => {
+    if (list.length === 0) return _EMPTY;
+    all.set(list, at);
+    return all.subarray(at, at += list.length);
+  });
+}
+function* _flatten(filed, tables, fields) {
   const n = filed.length;
   const guardCount = filed.reduce((s, f) => s + f.guards.length, 0);
   const index = {
@@ -2059,24 +2093,28 @@ function _flatten(filed, tables, fields) {
     restCollected: { lists: [], count: 0, bound: _END }
   };
   let g = 0;
-  filed.forEach((f, e) => {
+  for (let e = 0; e < n; e++) {
+    if ((e + 1) % _STEP_ENTRIES2 === 0) yield;
+    const f = filed[e];
     index.code[e] = 2 * f.entry.position;
     index.exact[e] = f.entry.exact ? 1 : 0;
     index.ends[e] = f.entry.ends;
     index.ruleEnds[f.entry.position] = f.entry.ends;
     index.classes[e] = f.entry.classes;
     index.guardStart[e] = g;
-    const ordered = f.primary < 0 ? f.guards : [f.guards[f.primary], ...f.guards.filter((_, i) => i !== f.primary)];
-    for (const guard of ordered) {
-      index.guardField[g] = guard.field;
-      index.guardMask[g] = guard.mask;
-      index.guardLo[g] = guard.lo;
-      index.guardHi[g] = guard.hi;
-      g++;
+    if (f.primary >= 0) _putGuard(index, g++, f.guards[f.primary]);
+    for (let i = 0; i < f.guards.length; i++) {
+      if (i !== f.primary) _putGuard(index, g++, f.guards[i]);
     }
-  });
+  }
   index.guardStart[n] = g;
   return index;
+}
+function _putGuard(index, g, guard) {
+  index.guardField[g] = guard.field;
+  index.guardMask[g] = guard.mask;
+  index.guardLo[g] = guard.lo;
+  index.guardHi[g] = guard.hi;
 }
 
 // src/rules/_key_table_walk.ts
@@ -2324,6 +2362,19 @@ function _conjoinSummaries(a, b) {
   }
   return out;
 }
+var _GuardPool = class {
+  #guards = /* @__PURE__ */ new Map();
+  /** `guards` as a list of exactly their number, each guard the pool's copy. */
+  share(guards) {
+    return guards.map((guard) => {
+      const key = `${guard.field} ${guard.mask} ${guard.lo} ${guard.hi}`;
+      const known = this.#guards.get(key);
+      if (known !== void 0) return known;
+      this.#guards.set(key, guard);
+      return guard;
+    });
+  }
+};
 
 // src/rules/_summarise_program.ts
 var _MAX_STATES = 8;
@@ -2801,8 +2852,9 @@ function _summariseMatch(prepared, base, table) {
     const name = table.interfaceNumber(match.name);
     return [{ guards: [{ field, mask: 4294967295, lo: name, hi: name }], exact: true }];
   }
-  if (prepared.program === null) return _ANYTHING;
-  const summary = _summariseProgram(prepared.program, base, table);
+  const program = prepared.program;
+  if (program === null) return _ANYTHING;
+  const summary = _summariseProgram(program, base, table);
   if (!prepared.ethernetOnly) return summary;
   const linkType = table.intern(_F_LINK_TYPE, 0, -1, 0, 0);
   if (linkType < 0) return _ANYTHING;
@@ -4843,6 +4895,8 @@ var _RuleSetBuilder = class {
   #entry;
   #chainIndex;
   #table = new _FieldTable(_MAX_FIELDS);
+  /** The entries' guards, one copy of each (a big set repeats most of them). */
+  #guards = new _GuardPool();
   #chains;
   #entries;
   #builders = [];
@@ -5069,9 +5123,11 @@ var _RuleSetBuilder = class {
     const fields = this.#table.fields;
     const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN || kind === _T_GOTO;
     const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
-    for (const { guards, exact } of summary) {
-      const classes = _entryClasses(guards, base, fields);
+    for (const alternative of summary) {
+      const { exact } = alternative;
+      const classes = _entryClasses(alternative.guards, base, fields);
       if (classes === 0) continue;
+      const guards = this.#guards.share(alternative.guards);
       this.#entries[this.#chain].push({ position: r, guards, exact, classes, ends });
       compiled.alternatives.push(guards);
     }

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-PDFRKXR4.js";
+} from "./chunk-AZBJUKNE.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-62LTL7EA.js";
+} from "./chunk-SU4UMDKG.js";
 import "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
 import {
@@ -63,7 +63,7 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-HCDDWVVN.js";
+import "./chunk-D5ADVXYH.js";
 import "./chunk-FCOS2O64.js";
 import {
   LINKTYPE_RAW
@@ -909,7 +909,7 @@ async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-IZRVK2NT.js");
+    const { _readRuleFile } = await import("./_rule_file-VSRNWWYA.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }

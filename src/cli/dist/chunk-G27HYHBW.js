@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-62LTL7EA.js";
+} from "./chunk-SU4UMDKG.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

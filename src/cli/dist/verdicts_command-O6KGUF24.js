@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-OOZ4IE6M.js";
+} from "./chunk-G27HYHBW.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -24,14 +24,14 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-62LTL7EA.js";
+import "./chunk-SU4UMDKG.js";
 import "./chunk-CAFDZVBN.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-HCDDWVVN.js";
+import "./chunk-D5ADVXYH.js";
 import "./chunk-FCOS2O64.js";
 import "./chunk-3CE6LB7J.js";
 import "./chunk-ASU7XLSB.js";

@@ -12,7 +12,7 @@ import {
   RuleSetError,
   _findChainProblem,
   _unoptimisedProgram
-} from "./chunk-HCDDWVVN.js";
+} from "./chunk-D5ADVXYH.js";
 import {
   validate
 } from "./chunk-FCOS2O64.js";

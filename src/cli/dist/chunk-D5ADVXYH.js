@@ -89,28 +89,57 @@ function _findChainProblem(ruleSet) {
 }
 
 // src/rules/_expression_programs.ts
-var _MAX_CACHED_INSTRUCTIONS = 2e5;
+var _MAX_CACHED_INSTRUCTIONS = 524288;
+function _packProgram(program) {
+  const packed = new Uint32Array(2 * program.length);
+  for (let i = 0; i < program.length; i++) {
+    const { code, jt, jf, k } = program[i];
+    packed[2 * i] = code & 65535 | (jt & 255) << 16 | (jf & 255) << 24;
+    packed[2 * i + 1] = k;
+  }
+  return packed;
+}
+function _unpackProgram(packed) {
+  const program = new Array(packed.length >>> 1);
+  for (let i = 0; i < program.length; i++) {
+    const word = packed[2 * i];
+    program[i] = {
+      code: word & 65535,
+      jt: word >>> 16 & 255,
+      jf: word >>> 24,
+      k: packed[2 * i + 1]
+    };
+  }
+  return program;
+}
 var _programs = /* @__PURE__ */ new Map();
 var _instructions = 0;
-function _unoptimisedProgram(expression, linkType) {
+function _unoptimisedPacked(expression, linkType) {
   const key = `${linkType} ${expression}`;
   const known = _programs.get(key);
   if (known !== void 0) return known;
-  const program = compileFilter(expression, { linkType, optimize: false });
-  if (program.length <= _MAX_CACHED_INSTRUCTIONS) {
-    _programs.set(key, program);
-    _instructions += program.length;
+  const packed = _packProgram(compileFilter(expression, { linkType, optimize: false }));
+  const length = packed.length >>> 1;
+  if (length <= _MAX_CACHED_INSTRUCTIONS) {
+    _programs.set(key, packed);
+    _instructions += length;
     for (const [oldest, old] of _programs) {
       if (_instructions <= _MAX_CACHED_INSTRUCTIONS) break;
       _programs.delete(oldest);
-      _instructions -= old.length;
+      _instructions -= old.length >>> 1;
     }
   }
-  return program;
+  return packed;
+}
+function _unoptimisedProgram(expression, linkType) {
+  return _unpackProgram(_unoptimisedPacked(expression, linkType));
 }
 
 export {
   RuleSetError,
   _findChainProblem,
+  _packProgram,
+  _unpackProgram,
+  _unoptimisedPacked,
   _unoptimisedProgram
 };
