@@ -8,7 +8,8 @@
  * run-time Wasm is refused, as Cloudflare Workers refuse it.
  */
 import assert from "node:assert/strict";
-import { corpusSkipReason } from "./_corpus.ts";
+import { type CorpusPacket, corpusSkipReason } from "./_corpus.ts";
+import { concat, epb, idb, option, shb } from "../src/capture/_test_captures.ts";
 import {
   corpusPackets,
   examplePackets,
@@ -348,4 +349,64 @@ COMMIT
     (WebAssembly as { Module: unknown }).Module = original;
     _resetWasmProbe();
   }
+});
+
+/**
+ * A pcapng capture of `packets` over one interface per link type (named in
+ * turn, one unnamed), the frames interleaved across interfaces, and with
+ * each third frame also cut short (caplen 0 up to the whole frame).
+ */
+function _multiInterfaceCapture(packets: CorpusPacket[]): Uint8Array {
+  const names = ["eth0", "eth1", "", "lo", "wlan0"];
+  const interfaces = new Map<number, number>();
+  const parts: Uint8Array[] = [shb()];
+  const records: Uint8Array[] = [];
+  packets.forEach((packet, i) => {
+    let id = interfaces.get(packet.linkType);
+    if (id === undefined) {
+      id = interfaces.size;
+      interfaces.set(packet.linkType, id);
+      const name = names[id % names.length];
+      const options = name === ""
+        ? new Uint8Array(0)
+        : concat(option(2, new TextEncoder().encode(name)), option(0, new Uint8Array(0)));
+      parts.push(idb({ linkType: packet.linkType, options }));
+    }
+    const wire = packet.wireLength;
+    records.push(epb(packet.data, { interfaceId: id, wire }));
+    if (i % 3 === 0) {
+      const cut = packet.data.subarray(0, (i * 7) % (packet.data.length + 1));
+      records.push(epb(cut, { interfaceId: id, wire }));
+    }
+  });
+  // Interleave: records from the end and the start in turn (interfaces alternate).
+  const interleaved: Uint8Array[] = [];
+  for (let a = 0, b = records.length - 1; a <= b; a++, b--) {
+    interleaved.push(records[a]);
+    if (b !== a) interleaved.push(records[b]);
+  }
+  return concat(...parts, ...interleaved);
+}
+
+Deno.test({
+  name:
+    "the router's batch path agrees with rule-by-rule evaluation on a pcapng of several interfaces and link types, cut frames included",
+  ignore: corpusSkip !== undefined,
+  fn() {
+    const packets = [...examplePackets(), ...corpusPackets()];
+    const linkTypes = new Set(packets.map((p) => p.linkType));
+    assert.ok(linkTypes.size >= 3, `only link types ${[...linkTypes]}`);
+    const capture = _multiInterfaceCapture(packets);
+    const profile = trafficProfile(packets);
+    for (const seed of [3, 7, 25, 50, 75]) {
+      const ruleSet = parseRuleSet(generateRuleSet(seed, { rules: 60, profile }).text);
+      for (const chunk of [1 << 20, 4096]) {
+        const reference = compileRuleSet(ruleSet, ruleByRule);
+        const wasm = _wasm(compileRuleSet(ruleSet, { strategy: "wasm" }), `seed ${seed}`);
+        const what = `seed ${seed}, chunk ${chunk}`;
+        assert.deepEqual(_route(wasm, capture, chunk), _route(reference, capture, chunk), what);
+        assert.deepEqual(wasm.counters(), reference.counters(), what);
+      }
+    }
+  },
 });
