@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { _newFrameState } from "../src/rules/_new_frame_state.ts";
 import { parseArgs } from "node:util";
 import { generateRuleSet } from "./_rule_set_generator.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
@@ -16,8 +17,8 @@ import { type _IndexNode, _indexSize, _interval, _maxLists } from "../src/rules/
 import { _loadField } from "../src/rules/_fields.ts";
 import { FrameContext } from "../src/rules/frame_context.ts";
 import { createFrameRef } from "../src/rules/frame_ref.ts";
-import { _fillWindow, type _Frame, _newWindow } from "../src/rules/_frame_state.ts";
-import { _C_ALL, _frameClass } from "../src/rules/_frame_class.ts";
+import { _fillWindow, type _Frame } from "../src/rules/_frame_state.ts";
+import { _frameClass } from "../src/rules/_frame_class.ts";
 
 const { values } = parseArgs({
   options: {
@@ -136,18 +137,9 @@ const bytes = Deno.readFileSync(values.file!);
 const view = new DataView(bytes.buffer);
 const frame = createFrameRef({ bytes, linkType: view.getUint32(20, true) });
 const contexts = new FrameContext();
-const state: _Frame = {
-  frame,
-  bytes,
-  descriptor: contexts.descriptor,
-  isIp: false,
-  networkStart: 0,
-  network: contexts.network,
-  link: contexts.link,
-  networkWindow: _newWindow(),
-  linkWindow: _newWindow(),
-  frameClass: _C_ALL,
-};
+const state = _newFrameState(contexts);
+state.frame = frame;
+state.bytes = bytes;
 const entry = ruleSet.chains.findIndex((c) => c.name === "INPUT");
 let p = 24;
 const most = Number(values.frames);

@@ -6,6 +6,7 @@
  * evaluation with the reference interpreter says; and a rule that matches
  * has an alternative that holds. Run with FUZZ_SEED to replay a failure.
  */
+import { _newFrameState } from "../src/rules/_new_frame_state.ts";
 import assert from "node:assert/strict";
 import { type CorpusPacket, corpusSkipReason, loadFileTable, loadPackets } from "./_corpus.ts";
 import { _fuzz, _iterations } from "./_fuzz.ts";
@@ -13,7 +14,7 @@ import { _randomMatches } from "./_classifier_rule_sets.ts";
 import { compileRuleSet, createFrameRef } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { FrameContext } from "../src/rules/frame_context.ts";
-import { _fillWindow, type _Frame, _newWindow } from "../src/rules/_frame_state.ts";
+import { _fillWindow, type _Frame } from "../src/rules/_frame_state.ts";
 import { type _Field, _loadField } from "../src/rules/_fields.ts";
 import type { _Guard } from "../src/rules/_guards.ts";
 import { _RuleSetBuilder } from "../src/rules/_rule_set_builder.ts";
@@ -54,18 +55,8 @@ function _checkRule(matches: string, interfaceName: string, outInterfaceName: st
   const network = ruleSet.chains[0].rules[0].base === "network";
   const contexts = new FrameContext();
   const frame = createFrameRef({ interfaceName, outInterfaceName });
-  const state: _Frame = {
-    frame,
-    bytes: new Uint8Array(0),
-    descriptor: contexts.descriptor,
-    isIp: false,
-    networkStart: 0,
-    network: contexts.network,
-    link: contexts.link,
-    networkWindow: _newWindow(),
-    linkWindow: _newWindow(),
-    frameClass: 15,
-  };
+  const state = _newFrameState(contexts);
+  state.frame = frame;
   let exactly = 0;
   for (const packet of _allPackets()) {
     frame.bytes = packet.data;

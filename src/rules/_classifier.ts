@@ -21,16 +21,10 @@
 import type { FrameRef } from "./frame_ref.ts";
 import { _fillLinkContext, FrameContext } from "./frame_context.ts";
 import type { PacketCounter, RuleSet, RuleSetCounters } from "./rule_set.ts";
-import {
-  type _AncillaryDemand,
-  _fillWindow,
-  type _Frame,
-  type _newWindow,
-  type _Test,
-} from "./_frame_state.ts";
+import { type _AncillaryDemand, _fillWindow, type _Frame, type _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import { _F_ANCILLARY, type _Field, _readsWindow } from "./_fields.ts";
-import { type _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
+import { _frameClass, _isVersionByte } from "./_frame_class.ts";
 import {
   type _ChainWalk,
   _R_ACCEPT,

@@ -4,12 +4,13 @@
  * and its source stays within its stated bound on adversarial sets (sizes,
  * never times).
  */
+import { _newFrameState } from "./_new_frame_state.ts";
 import assert from "node:assert/strict";
 import { _prng } from "../../tests/_fuzz.ts";
 import { _randomFrame, _randomRuleSet } from "../../tests/_classifier_rule_sets.ts";
 import { FrameContext } from "./frame_context.ts";
 import { _frameClass } from "./_frame_class.ts";
-import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
+import { _fillWindow } from "./_frame_state.ts";
 import { compileRuleSet, createFrameRef, type FrameRef } from "./compile_rule_set.ts";
 import { parseRuleSet } from "./parse_rule_set.ts";
 import { _RuleSetBuilder } from "./_rule_set_builder.ts";
@@ -194,18 +195,8 @@ function _clearSome(words: Int32Array, used: Int32Array, count: number): void {
 Deno.test("the generated walk yields exactly the data walk's codes on random sets and frames", () => {
   const random = _prng(21);
   const contexts = new FrameContext();
-  const state: _Frame = {
-    frame: createFrameRef({ linkType: 1, interfaceName: "eth0" }),
-    bytes: new Uint8Array(0),
-    descriptor: contexts.descriptor,
-    isIp: false,
-    networkStart: 0,
-    network: contexts.network,
-    link: contexts.link,
-    networkWindow: _newWindow(),
-    linkWindow: _newWindow(),
-    frameClass: 15,
-  };
+  const state = _newFrameState(contexts);
+  state.frame = createFrameRef({ linkType: 1, interfaceName: "eth0" });
   let compared = 0;
   let codes = 0;
   for (let set = 0; set < 40; set++) {

@@ -20,10 +20,10 @@
 import type { FrameRef } from "./frame_ref.ts";
 import { createFrameRef } from "./frame_ref.ts";
 import { FrameContext } from "./frame_context.ts";
-import { _fillWindow, type _Frame, type _newWindow, type _Test } from "./_frame_state.ts";
+import { _fillWindow, type _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK, _upperProtocol } from "./_match_tests.ts";
 import { _F_INTERFACE, _loadField } from "./_fields.ts";
-import { type _C_ALL, _frameClass, _isVersionByte } from "./_frame_class.ts";
+import { _frameClass, _isVersionByte } from "./_frame_class.ts";
 import {
   type _Classifier,
   type _ClassifierParts,

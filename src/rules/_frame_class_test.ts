@@ -5,12 +5,13 @@
  * class; and rules of the network base never list frames without an IP
  * header.
  */
+import { _newFrameState } from "./_new_frame_state.ts";
 import assert from "node:assert/strict";
 import { _prng } from "../../tests/_fuzz.ts";
 import { _randomFrame, _randomRuleSet } from "../../tests/_classifier_rule_sets.ts";
 import { FrameContext } from "./frame_context.ts";
 import { _C_IPV4, _C_IPV6, _C_NOT_IP, _C_OTHER_IP, _frameClass } from "./_frame_class.ts";
-import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
+import { _fillWindow } from "./_frame_state.ts";
 import { _loadField } from "./_fields.ts";
 import { createFrameRef } from "./compile_rule_set.ts";
 import { parseRuleSet } from "./parse_rule_set.ts";
@@ -19,18 +20,9 @@ import { _RuleSetBuilder } from "./_rule_set_builder.ts";
 Deno.test("_entryClasses() lists the class of every frame on which the entry's guards hold", () => {
   const random = _prng(11);
   const contexts = new FrameContext();
-  const state: _Frame = {
-    frame: createFrameRef({ linkType: 1 }),
-    bytes: new Uint8Array(0),
-    descriptor: contexts.descriptor,
-    isIp: false,
-    networkStart: 0,
-    network: contexts.network,
-    link: contexts.link,
-    networkWindow: _newWindow(),
-    linkWindow: _newWindow(),
-    frameClass: 0,
-  };
+  const state = _newFrameState(contexts);
+  state.frame = createFrameRef({ linkType: 1 });
+  state.frameClass = 0;
   const seen = new Set<number>();
   let holding = 0;
   for (let i = 0; i < 20; i++) {

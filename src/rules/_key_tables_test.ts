@@ -5,12 +5,13 @@
  * the walk, every matching rule up to it is listed, every rule listed as
  * matched matches.
  */
+import { _newFrameState } from "./_new_frame_state.ts";
 import assert from "node:assert/strict";
 import { _prng } from "../../tests/_fuzz.ts";
 import { _randomFrame, _randomRuleSet } from "../../tests/_classifier_rule_sets.ts";
 import { FrameContext } from "./frame_context.ts";
 import { _frameClass } from "./_frame_class.ts";
-import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
+import { _fillWindow, type _Frame } from "./_frame_state.ts";
 import { compileRuleSet, createFrameRef } from "./compile_rule_set.ts";
 import { parseRuleSet } from "./parse_rule_set.ts";
 import { _RuleSetBuilder } from "./_rule_set_builder.ts";
@@ -157,18 +158,8 @@ function _walkCodes(index: _KeyTableIndex, rules: number, state: _Frame, run: {
 Deno.test("the key-table walk lists every matching rule up to the first one that ends the walk", () => {
   const random = _prng(23);
   const contexts = new FrameContext();
-  const state: _Frame = {
-    frame: createFrameRef({ linkType: 1, interfaceName: "eth0" }),
-    bytes: new Uint8Array(0),
-    descriptor: contexts.descriptor,
-    isIp: false,
-    networkStart: 0,
-    network: contexts.network,
-    link: contexts.link,
-    networkWindow: _newWindow(),
-    linkWindow: _newWindow(),
-    frameClass: 15,
-  };
+  const state = _newFrameState(contexts);
+  state.frame = createFrameRef({ linkType: 1, interfaceName: "eth0" });
   let walks = 0;
   let matches = 0;
   for (let set = 0; set < 4; set++) {

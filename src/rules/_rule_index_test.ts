@@ -2,12 +2,13 @@
  * Structure bounds of the classifier's index on adversarial rule sets (sizes,
  * never times), and that the index lets through exactly the rules it must.
  */
+import { _newFrameState } from "./_new_frame_state.ts";
 import assert from "node:assert/strict";
 import { _prng } from "../../tests/_fuzz.ts";
 import { _randomFrame, _randomRuleSet } from "../../tests/_classifier_rule_sets.ts";
 import { FrameContext } from "./frame_context.ts";
 import { _frameClass } from "./_frame_class.ts";
-import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
+import { _fillWindow } from "./_frame_state.ts";
 import { compileRuleSet, createFrameRef } from "./compile_rule_set.ts";
 import { parseRuleSet } from "./parse_rule_set.ts";
 import { _RuleSetBuilder } from "./_rule_set_builder.ts";
@@ -166,18 +167,8 @@ Deno.test("summaries of random diverse rule sets stay within their bounds", () =
 Deno.test("a walk collects at most _maxLists() lists (the classifier's preallocated size)", () => {
   const random = _prng(9);
   const contexts = new FrameContext();
-  const state: _Frame = {
-    frame: createFrameRef({ linkType: 1, interfaceName: "eth0" }),
-    bytes: new Uint8Array(0),
-    descriptor: contexts.descriptor,
-    isIp: false,
-    networkStart: 0,
-    network: contexts.network,
-    link: contexts.link,
-    networkWindow: _newWindow(),
-    linkWindow: _newWindow(),
-    frameClass: 15,
-  };
+  const state = _newFrameState(contexts);
+  state.frame = createFrameRef({ linkType: 1, interfaceName: "eth0" });
   let walked = 0;
   for (let i = 0; i < 20; i++) {
     const { builder } = _build(_randomRuleSet(random, 1 + random.int(300), 2));

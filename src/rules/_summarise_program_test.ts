@@ -6,6 +6,7 @@
  * loaded as the classifier loads them); and whenever an exact alternative
  * has all its guards true, `interpret()` accepts.
  */
+import { _newFrameState } from "./_new_frame_state.ts";
 import assert from "node:assert/strict";
 import { interpret } from "../bpf/interpret.ts";
 import type { Instruction } from "../bpf/instruction.ts";
@@ -17,7 +18,7 @@ import { _validProgram } from "../../tests/_fuzz_programs.ts";
 import { _randomExpression, _randomFrame, _randomU32 } from "../../tests/_classifier_rule_sets.ts";
 import { createFrameRef } from "./compile_rule_set.ts";
 import { FrameContext } from "./frame_context.ts";
-import { _fillWindow, type _Frame, _newWindow } from "./_frame_state.ts";
+import { _fillWindow, type _Frame } from "./_frame_state.ts";
 import { _F_PACKET, _FieldTable, _loadField } from "./_fields.ts";
 import type { _Alternative, _Summary } from "./_guards.ts";
 import { _BASE_LINK, _BASE_NETWORK } from "./_match_tests.ts";
@@ -50,18 +51,8 @@ function _check(
 ): _Checked {
   const table = new _FieldTable(4096);
   const contexts = new FrameContext();
-  const state: _Frame = {
-    frame: createFrameRef(),
-    bytes: new Uint8Array(0),
-    descriptor: contexts.descriptor,
-    isIp: false,
-    networkStart: 0,
-    network: contexts.network,
-    link: contexts.link,
-    networkWindow: _newWindow(),
-    linkWindow: _newWindow(),
-    frameClass: 15,
-  };
+  const state = _newFrameState(contexts);
+  state.frame = createFrameRef();
   let accepted = 0;
   let exactly = 0;
   for (const [program, base] of programs) {
