@@ -15,7 +15,7 @@
 import type { PacketContext } from "./packet_context.ts";
 import type { _LoweredProgram } from "./_lower.ts";
 import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET } from "./opcodes.ts";
-import { _captureEnd, _dataStart, _loadEnd, _wireLength } from "./_packet_access.ts";
+import { _contextLoadEnd, _dataStart } from "./_packet_access.ts";
 import {
   _batch,
   _chain1,
@@ -138,12 +138,6 @@ export function _compareChain(lowered: _LoweredProgram): _Single | undefined {
   if (chain.size === 1) return { run: _chainRun1(K), runBatch: _batch(CHAIN_1, K) };
   if (chain.size === 2) return { run: _chainRun2(K), runBatch: _batch(CHAIN_2, K) };
   return { run: _chainRun4(K), runBatch: _batch(CHAIN_4, K) };
-}
-
-/** The absolute index where loads end for a packet with a context (`_loadEnd`). */
-function _contextLoadEnd(P: Uint8Array, C: PacketContext, base: number): number {
-  const end = _captureEnd(P, C);
-  return _loadEnd(base, end, _wireLength(C, base, end));
 }
 
 // One literal per load size, so that a caller's call site sees one function.

@@ -28,7 +28,7 @@
  * @module
  */
 import type { PacketContext } from "./packet_context.ts";
-import { _captureEnd, _dataStart, _loadEnd, _wireLength } from "./_packet_access.ts";
+import { _captureEnd, _contextLoadEnd, _dataStart, _wireLength } from "./_packet_access.ts";
 import { _RET, _RET_PAIR, _T_B, _T_B_EQ, _T_LEN, _T_W, _T_W_EQ } from "./_dispatch_code.ts";
 import type { _BatchRun } from "./_run_batch.ts";
 import {
@@ -77,12 +77,6 @@ export function _singleOperation(code: Int32Array): _Single | undefined {
     return { run: _lengthTest(operands), runBatch: _batch(LENGTH, operands) };
   }
   return undefined;
-}
-
-/** The absolute index where loads end for a packet with a context (`_loadEnd`). */
-function _contextLoadEnd(P: Uint8Array, C: PacketContext, base: number): number {
-  const end = _captureEnd(P, C);
-  return _loadEnd(base, end, _wireLength(C, base, end));
 }
 
 /** `ret #k`. */

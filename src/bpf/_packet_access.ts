@@ -45,6 +45,12 @@ export function _loadEnd(base: number, captureEnd: number, wire: number): number
   return end < captureEnd ? end : captureEnd;
 }
 
+/** The absolute index where loads end in `packet` with `context`, its data starting at `base`. */
+export function _contextLoadEnd(packet: Uint8Array, context: PacketContext, base: number): number {
+  const end = _captureEnd(packet, context);
+  return _loadEnd(base, end, _wireLength(context, base, end));
+}
+
 /** The absolute index of the network header (`SKF_NET_OFF` loads). */
 export function _networkStart(context: PacketContext, base: number): number {
   const start = context.networkOffset;
