@@ -28,6 +28,7 @@ import { _RecordRouter } from "../src/stream/_record_router.ts";
 import { readFileSync } from "node:fs";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import { _resetWasmProbe } from "../src/bpf/compile_wasm.ts";
+import { _wasmModuleLimits } from "../src/rules/_classifier_wasm_module.ts";
 import {
   _MAX_BLOCK_BYTES,
   _POOL_BLOCK_BYTES,
@@ -350,6 +351,58 @@ COMMIT
     _resetWasmProbe();
   }
 });
+
+Deno.test("a rule set whose Wasm module would pass a bound falls back to the default classifier, with the reason", () => {
+  const text = _multiRuleText(40);
+  const ruleSet = parseRuleSet(text);
+  const reference = compileRuleSet(ruleSet, { evaluation: "rule-by-rule" });
+  const saved = { ..._wasmModuleLimits };
+  const cases: [Partial<typeof saved>, RegExp][] = [
+    [{ functionBytes: 64 }, /^a function of the Wasm classifier exceeds 64 bytes$/],
+    [{ moduleBytes: 256 }, /^the Wasm classifier exceeds 256 bytes$/],
+  ];
+  try {
+    for (const [limits, reason] of cases) {
+      Object.assign(_wasmModuleLimits, saved, limits);
+      const compiled = compileRuleSet(ruleSet, { strategy: "wasm" }) as unknown as {
+        wasmFallback?: string;
+        _batch?: unknown;
+        classify(frame: FrameRef): boolean;
+        counters(): unknown;
+      };
+      assert.match(compiled.wasmFallback ?? "", reason);
+      assert.equal(compiled._batch, undefined);
+      for (const packet of examplePackets()) {
+        const frame = createFrameRef({
+          bytes: packet.data,
+          capturedLength: packet.data.length,
+          wireLength: packet.wireLength,
+          linkType: packet.linkType,
+        });
+        assert.equal(compiled.classify(frame), reference.classify(frame));
+      }
+      assert.deepEqual(compiled.counters(), reference.counters());
+      reference.resetCounters();
+    }
+  } finally {
+    Object.assign(_wasmModuleLimits, saved);
+  }
+  // With the bounds restored, the same set gets its module.
+  const compiled = compileRuleSet(ruleSet, { strategy: "wasm" }) as unknown as {
+    wasmFallback?: string;
+  };
+  assert.equal(compiled.wasmFallback, undefined);
+});
+
+/** `count` rules over UDP/TCP ports and protocols, policy DROP. */
+function _multiRuleText(count: number): string {
+  const rules = Array.from(
+    { length: count },
+    (_, i) =>
+      `-A INPUT -p ${i % 2 === 0 ? "udp" : "tcp"} -m bpf --expr "port ${1000 + i}" -j ACCEPT`,
+  );
+  return `*filter\n:INPUT DROP [0:0]\n${rules.join("\n")}\nCOMMIT\n`;
+}
 
 /**
  * A pcapng capture of `packets` over one interface per link type (named in

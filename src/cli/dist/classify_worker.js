@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-AZBJUKNE.js";
+} from "./chunk-RE6CQ3UC.js";
 import {
   compileRuleSet
-} from "./chunk-SU4UMDKG.js";
-import "./chunk-CAFDZVBN.js";
+} from "./chunk-MO2D2QK7.js";
+import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-D5ADVXYH.js";
 import "./chunk-FCOS2O64.js";

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-AZBJUKNE.js";
+} from "./chunk-RE6CQ3UC.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,7 +36,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-F6JER2LM.js";
+} from "./chunk-7KJLCOH4.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -54,8 +54,8 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-SU4UMDKG.js";
-import "./chunk-CAFDZVBN.js";
+} from "./chunk-MO2D2QK7.js";
+import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openBlocks

@@ -73,6 +73,10 @@ function _loadEnd(base, captureEnd, wire) {
   const end = base + (wire < present ? wire : present);
   return end < captureEnd ? end : captureEnd;
 }
+function _contextLoadEnd(packet, context, base) {
+  const end = _captureEnd(packet, context);
+  return _loadEnd(base, end, _wireLength(context, base, end));
+}
 function _networkStart(context, base) {
   const start = context.networkOffset;
   return start === void 0 ? base : Math.trunc(start);
@@ -1918,10 +1922,6 @@ function _singleOperation(code) {
   }
   return void 0;
 }
-function _contextLoadEnd(P, C, base) {
-  const end = _captureEnd(P, C);
-  return _loadEnd(base, end, _wireLength(C, base, end));
-}
 function _returns(k) {
   return function run() {
     return k;
@@ -2069,16 +2069,12 @@ function _compareChain(lowered) {
   if (chain.size === 2) return { run: _chainRun2(K), runBatch: _batch(CHAIN_2, K) };
   return { run: _chainRun4(K), runBatch: _batch(CHAIN_4, K) };
 }
-function _contextLoadEnd2(P, C, base) {
-  const end = _captureEnd(P, C);
-  return _loadEnd(base, end, _wireLength(C, base, end));
-}
 function _chainRun1(K) {
   return function run(P) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _chain1(P, 0, P.length, K);
     const B = _dataStart(C);
-    return _chain1(P, B, _contextLoadEnd2(P, C, B), K);
+    return _chain1(P, B, _contextLoadEnd(P, C, B), K);
   };
 }
 function _chainRun2(K) {
@@ -2086,7 +2082,7 @@ function _chainRun2(K) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _chain2(P, 0, P.length, K);
     const B = _dataStart(C);
-    return _chain2(P, B, _contextLoadEnd2(P, C, B), K);
+    return _chain2(P, B, _contextLoadEnd(P, C, B), K);
   };
 }
 function _chainRun4(K) {
@@ -2094,7 +2090,7 @@ function _chainRun4(K) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _chain4(P, 0, P.length, K);
     const B = _dataStart(C);
-    return _chain4(P, B, _contextLoadEnd2(P, C, B), K);
+    return _chain4(P, B, _contextLoadEnd(P, C, B), K);
   };
 }
 function _memberRun1(K) {
@@ -2102,7 +2098,7 @@ function _memberRun1(K) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _member1(P, 0, P.length, K);
     const B = _dataStart(C);
-    return _member1(P, B, _contextLoadEnd2(P, C, B), K);
+    return _member1(P, B, _contextLoadEnd(P, C, B), K);
   };
 }
 function _memberRun2(K) {
@@ -2110,7 +2106,7 @@ function _memberRun2(K) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _member2(P, 0, P.length, K);
     const B = _dataStart(C);
-    return _member2(P, B, _contextLoadEnd2(P, C, B), K);
+    return _member2(P, B, _contextLoadEnd(P, C, B), K);
   };
 }
 function _memberRun4(K) {
@@ -2118,7 +2114,7 @@ function _memberRun4(K) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _member4(P, 0, P.length, K);
     const B = _dataStart(C);
-    return _member4(P, B, _contextLoadEnd2(P, C, B), K);
+    return _member4(P, B, _contextLoadEnd(P, C, B), K);
   };
 }
 

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-G27HYHBW.js";
+} from "./chunk-7CC4DVB4.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,7 +10,7 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-F6JER2LM.js";
+} from "./chunk-7KJLCOH4.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-SU4UMDKG.js";
-import "./chunk-CAFDZVBN.js";
+import "./chunk-MO2D2QK7.js";
+import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

@@ -24,7 +24,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-CAFDZVBN.js";
+} from "./chunk-SNXP4FVW.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -3632,8 +3632,7 @@ var KIND_DROP = 2;
 var KIND_RETURN = 3;
 var KIND_JUMP = 4;
 var NEXT = -4;
-var _MAX_FUNCTION_BYTES = 7e6;
-var _MAX_MODULE_BYTES = 64 << 20;
+var _wasmModuleLimits = { functionBytes: 7e6, moduleBytes: 64 << 20 };
 var F_LOAD_INDEX = 0;
 var F_JS_MATCH = 2;
 var F_JS_FIELD = 3;
@@ -4441,12 +4440,14 @@ function _emitClassifierModule(plan) {
   let total = 0;
   for (const f of functions) {
     const size = _bodyBytes(f);
-    if (size > _MAX_FUNCTION_BYTES) {
-      return { reason: `a function of the Wasm classifier exceeds ${_MAX_FUNCTION_BYTES} bytes` };
+    if (size > _wasmModuleLimits.functionBytes) {
+      return {
+        reason: `a function of the Wasm classifier exceeds ${_wasmModuleLimits.functionBytes} bytes`
+      };
     }
     if (f !== never) total += size;
-    if (total > _MAX_MODULE_BYTES) {
-      return { reason: `the Wasm classifier exceeds ${_MAX_MODULE_BYTES} bytes` };
+    if (total > _wasmModuleLimits.moduleBytes) {
+      return { reason: `the Wasm classifier exceeds ${_wasmModuleLimits.moduleBytes} bytes` };
     }
   }
   const table = [];

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-SU4UMDKG.js";
+} from "./chunk-MO2D2QK7.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

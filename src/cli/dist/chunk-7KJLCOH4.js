@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-CAFDZVBN.js";
+} from "./chunk-SNXP4FVW.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";

@@ -5,7 +5,7 @@ import {
 import "./chunk-B62KMJG6.js";
 import {
   _loadProgram
-} from "./chunk-F6JER2LM.js";
+} from "./chunk-7KJLCOH4.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -20,8 +20,8 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-SU4UMDKG.js";
-import "./chunk-CAFDZVBN.js";
+} from "./chunk-MO2D2QK7.js";
+import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-I5PY5TU6.js";
 import {
