@@ -464,21 +464,33 @@ interface _CollectEmitter {
   module: _ModuleFlags;
 }
 
-/** The code that adds a leaf's codes to the bit set. */
+/**
+ * The code that adds a leaf's codes at or below the bound to the bit set:
+ * its words in ascending order, each after a check that its least code is
+ * still at or below the bound (codes past the bound are never taken, so a
+ * leaf costs what it lists below the bound, not its length).
+ */
 function _emitLeaf(e: _CollectEmitter, leaf: Int32Array): void {
-  const c = e.b.c;
+  const { b, L } = e;
+  const c = b.c;
   const words = new Map<number, number>();
-  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | (1 << (code & 31)));
-  const used = new Map<number, number>();
+  const least = new Map<number, number>();
+  for (const code of leaf) {
+    const w = code >>> 5;
+    if (!least.has(w)) least.set(w, code);
+    words.set(w, (words.get(w) ?? 0) | (1 << (code & 31)));
+  }
+  const out = b.open(_OP.block);
   for (const [w, bits] of words) {
+    c.get(L.bound).i32(least.get(w)!).op(_OP.i32LtS);
+    b.brIf(out);
     c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
       .memory(_OP.i32Store, 0);
-    used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | (1 << (w & 31)));
+    const u = w >>> 5;
+    c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(1 << (w & 31))
+      .op(_OP.i32Or).memory(_OP.i32Store, 0);
   }
-  for (const [u, bits] of used) {
-    c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
-      .memory(_OP.i32Store, 0);
-  }
+  b.close();
 }
 
 /** `bound = min(bound, isIp ? endsIp : endsNotIp)`. */
@@ -508,13 +520,18 @@ function _emitChain(e: _CollectEmitter, first: _IndexNode): void {
     c.get(L.fc).i32(node.classes).op(_OP.i32And);
     b.open(_OP.if);
     if (node.leaf.length > 0) {
-      _emitLeaf(e, node.leaf);
       _emitEnds(e, node);
+      _emitLeaf(e, node.leaf);
     }
     if (node.field < 0) {
-      b.br(chain);
+      // A leaf; a segment's last one goes on to the next segment.
+      if (node.rest === null) {
+        b.br(chain);
+        b.close();
+        break;
+      }
       b.close();
-      break;
+      continue;
     }
     const fail = b.open(_OP.block);
     _emitField(b, node.source!, fail, L, e.module);
