@@ -593,7 +593,7 @@ export const _segmentLimits = { first: 512, growth: 2 };
  * a frame decided by the first rules of a long chain walks the first
  * segments' trees only, whatever the chain's length.
  */
-export function _segmentEnds(entries: readonly _IndexEntry[]): number[] {
+export function _segmentEnds(entries: readonly { readonly position: number }[]): number[] {
   const ends: number[] = [];
   let size = Math.max(1, _segmentLimits.first);
   const growth = Math.max(2, _segmentLimits.growth);

@@ -208,3 +208,76 @@ Deno.test("a walk collects at most _maxLists() lists (the classifier's prealloca
   }
   assert.ok(walked > 0);
 });
+
+Deno.test("segments of a chain: rules kept whole, sizes growing, at most 1 + log2(n / first + 1)", () => {
+  const random = _prng(21);
+  for (let i = 0; i < 200; i++) {
+    // Rules of 1 to 8 entries (alternatives), in rule order.
+    const entries: { position: number }[] = [];
+    const rules = random.int(3000);
+    for (let p = 0; p < rules; p++) {
+      for (let a = 1 + random.int(8); a > 0; a--) entries.push({ position: p });
+    }
+    const ends = _segmentEnds(entries);
+    if (entries.length === 0) {
+      assert.deepEqual(ends, []);
+      continue;
+    }
+    assert.equal(ends[ends.length - 1], entries.length);
+    assert.ok(ends.length <= 1 + Math.log2(entries.length / _segmentLimits.first + 1));
+    let from = 0;
+    ends.forEach((end, s) => {
+      assert.ok(end > from);
+      // Never between two entries of one rule.
+      if (end < entries.length) assert.notEqual(entries[end].position, entries[end - 1].position);
+      // Each segment but the last holds at least its size.
+      if (s + 1 < ends.length) assert.ok(end - from >= _segmentLimits.first * 2 ** s);
+      from = end;
+    });
+  }
+});
+
+Deno.test("index of 3,000 overlapping prefixes (/8 to /32 on one address): bounded, exact", () => {
+  const random = _prng(17);
+  const rules = Array.from({ length: 3000 }, (_, i) => {
+    const length = 8 + random.int(25);
+    const address = [10, random.int(4), random.int(4), random.int(256)].join(".");
+    const target = i % 3 === 0 ? "" : i % 3 === 1 ? " -j DROP" : " -j ACCEPT";
+    return `-A INPUT -s ${address}/${length}${target}`;
+  });
+  const text = _table(rules);
+  const { sizes } = _checkBounds(text);
+  const [input] = sizes;
+  assert.ok(input.listed <= 33 * input.entries + 64, `${input.listed} listed`);
+  const compiled = compileRuleSet(parseRuleSet(text));
+  const reference = compileRuleSet(parseRuleSet(text), { evaluation: "rule-by-rule" });
+  for (let i = 0; i < 300; i++) {
+    const source = [10, random.int(4), random.int(4), random.int(256)];
+    const frame = _ipv4Frame(source, [192, 168, 0, 1]);
+    assert.equal(compiled.classify(frame), reference.classify(frame));
+  }
+  assert.deepEqual(compiled.counters(), reference.counters());
+});
+
+Deno.test("index of 5,000 count-only rules matching every TCP frame: bounded, every one counted", () => {
+  const rules = Array.from(
+    { length: 5000 },
+    (_, i) => i % 2 === 0 ? "-A INPUT -p tcp" : `-A INPUT -m comment --comment "rule ${i}"`,
+  );
+  rules.push("-A INPUT -p tcp -j DROP");
+  const text = _table(rules);
+  const { sizes } = _checkBounds(text);
+  const [input] = sizes;
+  // Each rule listed once (as matched: its guards are checked on the path).
+  assert.ok(input.listed <= input.entries + input.segments, `${input.listed} listed`);
+  assert.ok(input.lists <= 2 * input.segments + 1, `${input.lists} lists per frame`);
+  for (const strategy of [undefined, "closure", "wasm"] as const) {
+    const compiled = compileRuleSet(parseRuleSet(text), { strategy });
+    assert.equal(compiled.classify(_ipv4Frame([1, 2, 3, 4], [5, 6, 7, 8])), false);
+    assert.equal(compiled.classify(_ipv4Frame([1, 2, 3, 4], [5, 6, 7, 8], 17)), true);
+    const counted = compiled.counters().chains.INPUT.rules.map((r) => r.packets);
+    // The TCP frame counts in every rule; the UDP frame in the comments only.
+    for (let i = 0; i < 5000; i++) assert.equal(counted[i], i % 2 === 0 ? 1 : 2, `rule ${i}`);
+    assert.equal(counted[5000], 1);
+  }
+});
