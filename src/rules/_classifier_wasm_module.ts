@@ -6,14 +6,17 @@
  * Wasm backend's own program emitter, ../bpf/_wasm_codegen.ts).
  *
  * The module's functions, over the memory of ./_classifier_wasm_layout.ts:
- * - per rule, `test(frame) → 0/1`: its matches in order (`-p`, `-s`/`-d` and
- *   programs in Wasm; others, such as `-i`/`-o`, link-base `--expr`, programs
- *   that read ancillary fields, call back into JavaScript: `jsMatch`);
+ * - per rule, `test(frame) → 0/1`: its matches in order (`-p`, `-s`/`-d`,
+ *   whole-name `-i`/`-o` and programs in Wasm; others, such as `-i eth+`,
+ *   link-base `--expr`, programs that read ancillary fields, call back into
+ *   JavaScript: `jsMatch`);
  * - per chain, `collect(frame) → bound`: the index walk, as the generated
  *   JavaScript `collect` (a node's bound and class tests, its field loaded
  *   inline, its children dispatched on the masked key by a binary decision
  *   tree, range nodes by a decision tree over their interval starts and then
- *   the segment-tree path), filling the chain's two-level bit set of codes;
+ *   the segment-tree path), filling the chain's two-level bit set of codes
+ *   (a leaf's codes only up to the bound: a leaf costs what it lists below
+ *   the bound, not its length);
  * - per chain, `run(frame, resume) → result`: the candidate loop in rule
  *   order, as the generated JavaScript `run` (same results: `_R_END`,
  *   `_R_ACCEPT`, `_R_DROP`, or the position of a rule that jumps), counting
@@ -945,6 +948,7 @@ function _testFunction(
       _emitAddressTest(b, m, L.temp);
       continue;
     }
+    if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
     const lowered = m.kind === "interface" ? "interface names" : _loweredProgram(match);
     if (typeof lowered === "string") {
       c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
@@ -980,6 +984,30 @@ function _testFunction(
     ],
     code: c,
   };
+}
+
+/**
+ * `-i`/`-o` with a whole name (inverted or not) as `_interfaceTest`: the
+ * frame's interface number (`FR_IN`/`FR_OUT`, the number of its name among
+ * the names rules give, -1 for any other) against the name's; `false`
+ * (nothing emitted: the match calls back into JavaScript) for a `+` prefix
+ * or a name without a number.
+ */
+function _emitInterfaceTest(
+  b: _Body,
+  match: { direction: "in" | "out"; invert: boolean; name: string },
+  fields: readonly _Field[],
+  module: _ModuleFlags,
+): boolean {
+  if (match.name.endsWith("+")) return false;
+  const number = fields.find((f) => f.kind === _F_INTERFACE)?.names?.get(match.name);
+  if (number === undefined) return false;
+  module.readsInterfaces = true;
+  b.word(match.direction === "in" ? FR_IN : FR_OUT);
+  // Fails when (number equal) === invert.
+  b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
+  b.returnIf(0);
+  return true;
 }
 
 /** `-s`/`-d` as `_addressTest`: the prefix of that version's address, compared word by word. */
