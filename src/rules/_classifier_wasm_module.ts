@@ -467,31 +467,39 @@ interface _CollectEmitter {
   module: _ModuleFlags;
 }
 
+/** Words of a leaf added after one check of the bound (see {@linkcode _emitLeaf}). */
+const _LEAF_GROUP_WORDS = 4;
+
 /**
  * The code that adds a leaf's codes at or below the bound to the bit set:
- * its words in ascending order, each after a check that its least code is
- * still at or below the bound (codes past the bound are never taken, so a
- * leaf costs what it lists below the bound, not its length).
+ * its words in ascending order, in groups of {@linkcode _LEAF_GROUP_WORDS},
+ * each group after a check that its least code is still at or below the
+ * bound (codes past the bound are never taken, so a leaf costs about what
+ * it lists below the bound, not its length).
  */
 function _emitLeaf(e: _CollectEmitter, leaf: Int32Array): void {
   const { b, L } = e;
   const c = b.c;
   const words = new Map<number, number>();
-  const least = new Map<number, number>();
-  for (const code of leaf) {
-    const w = code >>> 5;
-    if (!least.has(w)) least.set(w, code);
-    words.set(w, (words.get(w) ?? 0) | (1 << (code & 31)));
-  }
+  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | (1 << (code & 31)));
+  const entries = [...words];
   const out = b.open(_OP.block);
-  for (const [w, bits] of words) {
-    c.get(L.bound).i32(least.get(w)!).op(_OP.i32LtS);
+  for (let i = 0; i < entries.length; i += _LEAF_GROUP_WORDS) {
+    const group = entries.slice(i, i + _LEAF_GROUP_WORDS);
+    // The group's least code: the lowest bit of its first word.
+    const [first, firstBits] = group[0];
+    c.get(L.bound).i32(32 * first + 31 - Math.clz32(firstBits & -firstBits)).op(_OP.i32LtS);
     b.brIf(out);
-    c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
-      .memory(_OP.i32Store, 0);
-    const u = w >>> 5;
-    c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(1 << (w & 31))
-      .op(_OP.i32Or).memory(_OP.i32Store, 0);
+    const used = new Map<number, number>();
+    for (const [w, bits] of group) {
+      c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
+        .memory(_OP.i32Store, 0);
+      used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | (1 << (w & 31)));
+    }
+    for (const [u, bits] of used) {
+      c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
+        .memory(_OP.i32Store, 0);
+    }
   }
   b.close();
 }

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-T24JZ3GG.js";
+} from "./chunk-3NKQIF5Q.js";
 import {
   compileRuleSet
-} from "./chunk-IS5V7IMA.js";
+} from "./chunk-T7BYQVFX.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-D5ADVXYH.js";

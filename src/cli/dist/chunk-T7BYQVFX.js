@@ -3921,23 +3921,27 @@ function _emitDispatch(b, key, keys, emitCase, lo = 0, hi = keys.length - 1) {
   b.close();
 }
 var _FUNCTION_BYTES = 16 * 1024;
+var _LEAF_GROUP_WORDS = 4;
 function _emitLeaf(e, leaf) {
   const { b, L } = e;
   const c = b.c;
   const words = /* @__PURE__ */ new Map();
-  const least = /* @__PURE__ */ new Map();
-  for (const code of leaf) {
-    const w = code >>> 5;
-    if (!least.has(w)) least.set(w, code);
-    words.set(w, (words.get(w) ?? 0) | 1 << (code & 31));
-  }
+  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | 1 << (code & 31));
+  const entries = [...words];
   const out = b.open(_OP.block);
-  for (const [w, bits] of words) {
-    c.get(L.bound).i32(least.get(w)).op(_OP.i32LtS);
+  for (let i = 0; i < entries.length; i += _LEAF_GROUP_WORDS) {
+    const group = entries.slice(i, i + _LEAF_GROUP_WORDS);
+    const [first, firstBits] = group[0];
+    c.get(L.bound).i32(32 * first + 31 - Math.clz32(firstBits & -firstBits)).op(_OP.i32LtS);
     b.brIf(out);
-    c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
-    const u = w >>> 5;
-    c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(1 << (w & 31)).op(_OP.i32Or).memory(_OP.i32Store, 0);
+    const used = /* @__PURE__ */ new Map();
+    for (const [w, bits] of group) {
+      c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
+      used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | 1 << (w & 31));
+    }
+    for (const [u, bits] of used) {
+      c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
+    }
   }
   b.close();
 }
