@@ -101,7 +101,12 @@ function walk(node: _IndexNode, state: _Frame, into: { bound: number }): void {
       const ends = state.isIp ? node.endsIp : node.endsNotIp;
       if (ends < into.bound) into.bound = ends;
     }
-    if (node.field < 0) return;
+    if (node.field < 0) {
+      // A leaf; a segment's last one goes on to the next segment.
+      if (node.rest === null) return;
+      node = node.rest;
+      continue;
+    }
     stats.loads++;
     const value = _loadField(node.source!, state);
     if (value >= 0) {

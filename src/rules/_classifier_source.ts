@@ -324,8 +324,13 @@ function _emitChain(e: _Emitter, first: _IndexNode): boolean {
       }
     }
     if (node.field < 0) {
-      _put(e, `break ${label};\n}\n`);
-      break;
+      // A leaf; a segment's last one goes on to the next segment.
+      if (node.rest === null) {
+        _put(e, `break ${label};\n}\n`);
+        break;
+      }
+      _put(e, `}\n`);
+      continue;
     }
     _put(e, `${_loadSource(e, node.source!)}\nif (v >= 0) {\nk = (v & ${node.mask}) >>> 0;\n`);
     if (!_emitChildren(e, node)) return false;

@@ -6,14 +6,17 @@
  * Wasm backend's own program emitter, ../bpf/_wasm_codegen.ts).
  *
  * The module's functions, over the memory of ./_classifier_wasm_layout.ts:
- * - per rule, `test(frame) → 0/1`: its matches in order (`-p`, `-s`/`-d` and
- *   programs in Wasm; others, such as `-i`/`-o`, link-base `--expr`, programs
- *   that read ancillary fields, call back into JavaScript: `jsMatch`);
+ * - per rule, `test(frame) → 0/1`: its matches in order (`-p`, `-s`/`-d`,
+ *   whole-name `-i`/`-o` and programs in Wasm; others, such as `-i eth+`,
+ *   link-base `--expr`, programs that read ancillary fields, call back into
+ *   JavaScript: `jsMatch`);
  * - per chain, `collect(frame) → bound`: the index walk, as the generated
  *   JavaScript `collect` (a node's bound and class tests, its field loaded
  *   inline, its children dispatched on the masked key by a binary decision
  *   tree, range nodes by a decision tree over their interval starts and then
- *   the segment-tree path), filling the chain's two-level bit set of codes;
+ *   the segment-tree path), filling the chain's two-level bit set of codes
+ *   (a leaf's codes only up to the bound: a leaf costs what it lists below
+ *   the bound, not its length);
  * - per chain, `run(frame, resume) → result`: the candidate loop in rule
  *   order, as the generated JavaScript `run` (same results: `_R_END`,
  *   `_R_ACCEPT`, `_R_DROP`, or the position of a rule that jumps), counting
@@ -464,21 +467,41 @@ interface _CollectEmitter {
   module: _ModuleFlags;
 }
 
-/** The code that adds a leaf's codes to the bit set. */
+/** Words of a leaf added after one check of the bound (see {@linkcode _emitLeaf}). */
+const _LEAF_GROUP_WORDS = 4;
+
+/**
+ * The code that adds a leaf's codes at or below the bound to the bit set:
+ * its words in ascending order, in groups of {@linkcode _LEAF_GROUP_WORDS},
+ * each group after a check that its least code is still at or below the
+ * bound (codes past the bound are never taken, so a leaf costs about what
+ * it lists below the bound, not its length).
+ */
 function _emitLeaf(e: _CollectEmitter, leaf: Int32Array): void {
-  const c = e.b.c;
+  const { b, L } = e;
+  const c = b.c;
   const words = new Map<number, number>();
   for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | (1 << (code & 31)));
-  const used = new Map<number, number>();
-  for (const [w, bits] of words) {
-    c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
-      .memory(_OP.i32Store, 0);
-    used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | (1 << (w & 31)));
+  const entries = [...words];
+  const out = b.open(_OP.block);
+  for (let i = 0; i < entries.length; i += _LEAF_GROUP_WORDS) {
+    const group = entries.slice(i, i + _LEAF_GROUP_WORDS);
+    // The group's least code: the lowest bit of its first word.
+    const [first, firstBits] = group[0];
+    c.get(L.bound).i32(32 * first + 31 - Math.clz32(firstBits & -firstBits)).op(_OP.i32LtS);
+    b.brIf(out);
+    const used = new Map<number, number>();
+    for (const [w, bits] of group) {
+      c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
+        .memory(_OP.i32Store, 0);
+      used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | (1 << (w & 31)));
+    }
+    for (const [u, bits] of used) {
+      c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
+        .memory(_OP.i32Store, 0);
+    }
   }
-  for (const [u, bits] of used) {
-    c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
-      .memory(_OP.i32Store, 0);
-  }
+  b.close();
 }
 
 /** `bound = min(bound, isIp ? endsIp : endsNotIp)`. */
@@ -508,13 +531,18 @@ function _emitChain(e: _CollectEmitter, first: _IndexNode): void {
     c.get(L.fc).i32(node.classes).op(_OP.i32And);
     b.open(_OP.if);
     if (node.leaf.length > 0) {
-      _emitLeaf(e, node.leaf);
       _emitEnds(e, node);
+      _emitLeaf(e, node.leaf);
     }
     if (node.field < 0) {
-      b.br(chain);
+      // A leaf; a segment's last one goes on to the next segment.
+      if (node.rest === null) {
+        b.br(chain);
+        b.close();
+        break;
+      }
       b.close();
-      break;
+      continue;
     }
     const fail = b.open(_OP.block);
     _emitField(b, node.source!, fail, L, e.module);
@@ -928,6 +956,7 @@ function _testFunction(
       _emitAddressTest(b, m, L.temp);
       continue;
     }
+    if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
     const lowered = m.kind === "interface" ? "interface names" : _loweredProgram(match);
     if (typeof lowered === "string") {
       c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
@@ -963,6 +992,30 @@ function _testFunction(
     ],
     code: c,
   };
+}
+
+/**
+ * `-i`/`-o` with a whole name (inverted or not) as `_interfaceTest`: the
+ * frame's interface number (`FR_IN`/`FR_OUT`, the number of its name among
+ * the names rules give, -1 for any other) against the name's; `false`
+ * (nothing emitted: the match calls back into JavaScript) for a `+` prefix
+ * or a name without a number.
+ */
+function _emitInterfaceTest(
+  b: _Body,
+  match: { direction: "in" | "out"; invert: boolean; name: string },
+  fields: readonly _Field[],
+  module: _ModuleFlags,
+): boolean {
+  if (match.name.endsWith("+")) return false;
+  const number = fields.find((f) => f.kind === _F_INTERFACE)?.names?.get(match.name);
+  if (number === undefined) return false;
+  module.readsInterfaces = true;
+  b.word(match.direction === "in" ? FR_IN : FR_OUT);
+  // Fails when (number equal) === invert.
+  b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
+  b.returnIf(0);
+  return true;
 }
 
 /** `-s`/`-d` as `_addressTest`: the prefix of that version's address, compared word by word. */

@@ -256,7 +256,8 @@ export class _KeyTableBuilder {
       yield;
     }
     this.#index = yield* _flatten(filed, built, this.#fields);
-    this.#restBuilder = new _IndexBuilder(rest, this.#fields);
+    // One tree: the rest is walked before the tables give a bound.
+    this.#restBuilder = new _IndexBuilder(rest, this.#fields, false);
     (this.#index as { rest: _IndexNode }).rest = this.#restBuilder.root;
   }
 

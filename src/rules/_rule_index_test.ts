@@ -18,6 +18,8 @@ import {
   _indexSize,
   _MAX_DEPTH,
   _maxLists,
+  _segmentEnds,
+  _segmentLimits,
 } from "./_rule_index.ts";
 import { _MAX_ALTERNATIVES, _MAX_GUARDS } from "./_guards.ts";
 
@@ -45,10 +47,18 @@ function _checkBounds(text: string) {
     const size = _indexSize(root);
     assert.ok(size.depth <= _MAX_DEPTH, `depth ${size.depth}`);
     assert.ok(size.listed <= 33 * entries.length + 64, `${size.listed} listed, ${entries.length}`);
-    assert.ok(size.nodes <= (_MAX_DEPTH + 1) * (size.listed + 1), `${size.nodes} nodes`);
+    const segments = _segmentEnds(entries).length;
+    assert.ok(
+      segments <= 1 + Math.log2(entries.length / _segmentLimits.first + 1),
+      `${segments} segments of ${entries.length} entries`,
+    );
+    assert.ok(
+      size.nodes <= (_MAX_DEPTH + 1) * (size.listed + segments),
+      `${size.nodes} nodes`,
+    );
     assert.ok(size.slots <= 8 * size.nodes + 4 * size.listed, `${size.slots} slots`);
     for (const entry of entries) assert.ok(entry.guards.length <= _MAX_GUARDS);
-    return { ...size, entries: entries.length, lists: _maxLists(root) };
+    return { ...size, entries: entries.length, lists: _maxLists(root), segments };
   });
   // Work: one step per rule plus one per index node.
   const rules = builder.indexEntries.length;
@@ -84,8 +94,10 @@ Deno.test("index of 10,000 distinct hosts: one leaf per host, one rule tested pe
   const [input] = sizes;
   assert.equal(input.entries, 10_000);
   assert.equal(input.listed, 10_000); // every rule in exactly one leaf
-  assert.ok(input.nodes <= 10_002, `${input.nodes} nodes`);
-  assert.ok(input.lists <= 2, `${input.lists} lists per frame`);
+  // Per segment (4 of them) one exact node over its hosts, and one leaf per host.
+  assert.equal(input.segments, 4);
+  assert.ok(input.nodes <= 10_000 + input.segments + 1, `${input.nodes} nodes`);
+  assert.ok(input.lists <= input.segments + 1, `${input.lists} lists per frame`);
   // One step per rule and per node, plus the pieces of the few passes over
   // all 10,000 entries (1,024 entries per step, issue 13).
   assert.ok(steps <= 10_000 + input.nodes + 2 + 64, `${steps} steps`);
@@ -114,7 +126,8 @@ Deno.test("index of 2,000 u32 rules with @: bounded, unsummarisable ones always 
   assert.equal(input.entries, 2000);
   // One `@`: indexed by the port; two: no guard, listed once at the end.
   assert.ok(input.listed <= 2000 + 64, `${input.listed} listed`);
-  assert.ok(input.lists <= 3, `${input.lists} lists per frame`);
+  // Per segment: the port's leaf and the unsummarised rules' leaf.
+  assert.ok(input.lists <= 2 * input.segments + 1, `${input.lists} lists per frame`);
 });
 
 Deno.test("index of 3,000 overlapping port ranges stays within its copy budget", () => {
@@ -194,4 +207,77 @@ Deno.test("a walk collects at most _maxLists() lists (the classifier's prealloca
     }
   }
   assert.ok(walked > 0);
+});
+
+Deno.test("segments of a chain: rules kept whole, sizes growing, at most 1 + log2(n / first + 1)", () => {
+  const random = _prng(21);
+  for (let i = 0; i < 200; i++) {
+    // Rules of 1 to 8 entries (alternatives), in rule order.
+    const entries: { position: number }[] = [];
+    const rules = random.int(3000);
+    for (let p = 0; p < rules; p++) {
+      for (let a = 1 + random.int(8); a > 0; a--) entries.push({ position: p });
+    }
+    const ends = _segmentEnds(entries);
+    if (entries.length === 0) {
+      assert.deepEqual(ends, []);
+      continue;
+    }
+    assert.equal(ends[ends.length - 1], entries.length);
+    assert.ok(ends.length <= 1 + Math.log2(entries.length / _segmentLimits.first + 1));
+    let from = 0;
+    ends.forEach((end, s) => {
+      assert.ok(end > from);
+      // Never between two entries of one rule.
+      if (end < entries.length) assert.notEqual(entries[end].position, entries[end - 1].position);
+      // Each segment but the last holds at least its size.
+      if (s + 1 < ends.length) assert.ok(end - from >= _segmentLimits.first * 2 ** s);
+      from = end;
+    });
+  }
+});
+
+Deno.test("index of 3,000 overlapping prefixes (/8 to /32 on one address): bounded, exact", () => {
+  const random = _prng(17);
+  const rules = Array.from({ length: 3000 }, (_, i) => {
+    const length = 8 + random.int(25);
+    const address = [10, random.int(4), random.int(4), random.int(256)].join(".");
+    const target = i % 3 === 0 ? "" : i % 3 === 1 ? " -j DROP" : " -j ACCEPT";
+    return `-A INPUT -s ${address}/${length}${target}`;
+  });
+  const text = _table(rules);
+  const { sizes } = _checkBounds(text);
+  const [input] = sizes;
+  assert.ok(input.listed <= 33 * input.entries + 64, `${input.listed} listed`);
+  const compiled = compileRuleSet(parseRuleSet(text));
+  const reference = compileRuleSet(parseRuleSet(text), { evaluation: "rule-by-rule" });
+  for (let i = 0; i < 300; i++) {
+    const source = [10, random.int(4), random.int(4), random.int(256)];
+    const frame = _ipv4Frame(source, [192, 168, 0, 1]);
+    assert.equal(compiled.classify(frame), reference.classify(frame));
+  }
+  assert.deepEqual(compiled.counters(), reference.counters());
+});
+
+Deno.test("index of 5,000 count-only rules matching every TCP frame: bounded, every one counted", () => {
+  const rules = Array.from(
+    { length: 5000 },
+    (_, i) => i % 2 === 0 ? "-A INPUT -p tcp" : `-A INPUT -m comment --comment "rule ${i}"`,
+  );
+  rules.push("-A INPUT -p tcp -j DROP");
+  const text = _table(rules);
+  const { sizes } = _checkBounds(text);
+  const [input] = sizes;
+  // Each rule listed once (as matched: its guards are checked on the path).
+  assert.ok(input.listed <= input.entries + input.segments, `${input.listed} listed`);
+  assert.ok(input.lists <= 2 * input.segments + 1, `${input.lists} lists per frame`);
+  for (const strategy of [undefined, "closure", "wasm"] as const) {
+    const compiled = compileRuleSet(parseRuleSet(text), { strategy });
+    assert.equal(compiled.classify(_ipv4Frame([1, 2, 3, 4], [5, 6, 7, 8])), false);
+    assert.equal(compiled.classify(_ipv4Frame([1, 2, 3, 4], [5, 6, 7, 8], 17)), true);
+    const counted = compiled.counters().chains.INPUT.rules.map((r) => r.packets);
+    // The TCP frame counts in every rule; the UDP frame in the comments only.
+    for (let i = 0; i < 5000; i++) assert.equal(counted[i], i % 2 === 0 ? 1 : 2, `rule ${i}`);
+    assert.equal(counted[5000], 1);
+  }
 });

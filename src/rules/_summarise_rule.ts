@@ -44,6 +44,16 @@ import {
 import { _addressOffset, type _PreparedMatch } from "./_match_tests.ts";
 import { _summariseProgram } from "./_summarise_program.ts";
 
+/** Numbers the name of a whole-name `-i`/`-o` match; its interface field's id, or -1. */
+function _numberInterface(
+  match: { direction: "in" | "out"; name: string },
+  table: _FieldTable,
+): number {
+  const field = table.intern(_F_INTERFACE, 0, -1, match.direction === "in" ? 0 : 1, 0);
+  if (field >= 0) table.interfaceNumber(match.name);
+  return field;
+}
+
 /** The summary of one prepared match of a rule at `base`. */
 export function _summariseMatch(
   prepared: _PreparedMatch,
@@ -54,6 +64,9 @@ export function _summariseMatch(
   if (prepared.invert) {
     if (match.kind === "protocol") return _notProtocolSummary(match.protocol, table);
     if (match.kind === "address") return _addressSummary(match, table, true);
+    // `! -i name` says nothing, but its name is numbered (the Wasm classifier
+    // tests it on the frame's interface number).
+    if (match.kind === "interface" && !match.name.endsWith("+")) _numberInterface(match, table);
     return _ANYTHING;
   }
   if (match.kind === "comment") return _ALWAYS;
@@ -69,7 +82,7 @@ export function _summariseMatch(
   if (match.kind === "interface") {
     // `eth+` is a prefix of names: not indexed.
     if (match.name.endsWith("+")) return _ANYTHING;
-    const field = table.intern(_F_INTERFACE, 0, -1, match.direction === "in" ? 0 : 1, 0);
+    const field = _numberInterface(match, table);
     if (field < 0) return _ANYTHING;
     const name = table.interfaceNumber(match.name);
     return [{ guards: [{ field, mask: 0xffffffff, lo: name, hi: name }], exact: true }];

@@ -838,7 +838,12 @@ function _collectCandidates(node, state, into) {
       const ends = state.isIp ? node.endsIp : node.endsNotIp;
       if (ends < into.bound) into.bound = ends;
     }
-    if (node.field < 0) return;
+    if (node.field < 0) {
+      const next = node.rest;
+      if (next === null) return;
+      node = next;
+      continue;
+    }
     let value;
     if (node.constantLoad) {
       const w = node.network ? state.networkWindow : state.linkWindow;
@@ -898,9 +903,18 @@ var _IndexBuilder = class {
   /** The piece of work under way: widening the guards, or building one node. */
   #work;
   #fields;
-  constructor(entries, fields) {
+  /** The root of each segment (see {@linkcode _segmentEnds}), linked once all are built. */
+  #segments = [];
+  #segmented;
+  /**
+   * With `segmented`, the entries are indexed in segments of rule positions
+   * ({@linkcode _segmentEnds}), each segment's tree walked after the one
+   * before and only while the bound reaches it; without, one tree.
+   */
+  constructor(entries, fields, segmented = true) {
     this.#fields = fields;
     this.#copiesLeft = 32 * entries.length + 64;
+    this.#segmented = segmented;
     this.#work = this.#widen(entries);
   }
   /** Does one bounded piece of the build; `true` when nothing is left (then `root` is complete). */
@@ -912,6 +926,7 @@ var _IndexBuilder = class {
     }
     if (this.#work.next().done) this.#work = void 0;
     if (this.#work !== void 0 || this.#tasks.length > 0) return false;
+    _linkSegments(this.#segments);
     _setLeast(this.root);
     return true;
   }
@@ -924,7 +939,16 @@ var _IndexBuilder = class {
       if (guards !== null) widened.push({ ...e, guards });
       if (++seen % _STEP_ENTRIES === 0) yield;
     }
-    this.#tasks.push({ node: this.root, entries: widened, used: /* @__PURE__ */ new Set(), filtered: false });
+    const ends = this.#segmented ? _segmentEnds(widened) : [widened.length];
+    let from = 0;
+    for (const end of ends) {
+      const node = from === 0 ? this.root : new _IndexNode();
+      this.#segments.push(node);
+      const segment = widened.slice(from, end);
+      this.#tasks.push({ node, entries: segment, used: /* @__PURE__ */ new Set(), filtered: false });
+      from = end;
+    }
+    this.#tasks.reverse();
   }
   *#build({ node, entries, used, filtered }) {
     const few = entries.length <= _LEAF_ENTRIES;
@@ -1087,6 +1111,28 @@ var _IndexBuilder = class {
     return child;
   }
 };
+var _segmentLimits = { first: 512, growth: 2 };
+function _segmentEnds(entries) {
+  const ends = [];
+  let size = Math.max(1, _segmentLimits.first);
+  const growth = Math.max(2, _segmentLimits.growth);
+  let end = 0;
+  while (end < entries.length) {
+    end = Math.min(entries.length, end + size);
+    while (end < entries.length && entries[end].position === entries[end - 1].position) end++;
+    size *= growth;
+    if (entries.length - end < size) end = entries.length;
+    ends.push(end);
+  }
+  return ends;
+}
+function _linkSegments(segments) {
+  for (let i = 0; i + 1 < segments.length; i++) {
+    let tail = segments[i];
+    while (tail.rest !== null) tail = tail.rest;
+    tail.rest = segments[i + 1];
+  }
+}
 function _widened(guards, fields) {
   const out = [];
   for (const guard of guards) {
@@ -1325,10 +1371,15 @@ function _emitChain(e, first) {
       }
     }
     if (node.field < 0) {
-      _put(e, `break ${label};
+      if (node.rest === null) {
+        _put(e, `break ${label};
 }
 `);
-      break;
+        break;
+      }
+      _put(e, `}
+`);
+      continue;
     }
     _put(e, `${_loadSource(e, node.source)}
 if (v >= 0) {
@@ -1915,7 +1966,7 @@ var _KeyTableBuilder = class {
       yield;
     }
     this.#index = yield* _flatten(filed, built, this.#fields);
-    this.#restBuilder = new _IndexBuilder(rest, this.#fields);
+    this.#restBuilder = new _IndexBuilder(rest, this.#fields, false);
     this.#index.rest = this.#restBuilder.root;
   }
   /** Per key, how many entries test it, how many share each guard, and its intervals. */
@@ -2829,11 +2880,17 @@ function _load2(table, state, code, k, base, accept) {
 }
 
 // src/rules/_summarise_rule.ts
+function _numberInterface(match, table) {
+  const field = table.intern(_F_INTERFACE, 0, -1, match.direction === "in" ? 0 : 1, 0);
+  if (field >= 0) table.interfaceNumber(match.name);
+  return field;
+}
 function _summariseMatch(prepared, base, table) {
   const match = prepared.match;
   if (prepared.invert) {
     if (match.kind === "protocol") return _notProtocolSummary(match.protocol, table);
     if (match.kind === "address") return _addressSummary(match, table, true);
+    if (match.kind === "interface" && !match.name.endsWith("+")) _numberInterface(match, table);
     return _ANYTHING;
   }
   if (match.kind === "comment") return _ALWAYS;
@@ -2847,7 +2904,7 @@ function _summariseMatch(prepared, base, table) {
   if (match.kind === "address") return _addressSummary(match, table);
   if (match.kind === "interface") {
     if (match.name.endsWith("+")) return _ANYTHING;
-    const field = table.intern(_F_INTERFACE, 0, -1, match.direction === "in" ? 0 : 1, 0);
+    const field = _numberInterface(match, table);
     if (field < 0) return _ANYTHING;
     const name = table.interfaceNumber(match.name);
     return [{ guards: [{ field, mask: 4294967295, lo: name, hi: name }], exact: true }];
@@ -3864,18 +3921,29 @@ function _emitDispatch(b, key, keys, emitCase, lo = 0, hi = keys.length - 1) {
   b.close();
 }
 var _FUNCTION_BYTES = 16 * 1024;
+var _LEAF_GROUP_WORDS = 4;
 function _emitLeaf(e, leaf) {
-  const c = e.b.c;
+  const { b, L } = e;
+  const c = b.c;
   const words = /* @__PURE__ */ new Map();
   for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | 1 << (code & 31));
-  const used = /* @__PURE__ */ new Map();
-  for (const [w, bits] of words) {
-    c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
-    used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | 1 << (w & 31));
+  const entries = [...words];
+  const out = b.open(_OP.block);
+  for (let i = 0; i < entries.length; i += _LEAF_GROUP_WORDS) {
+    const group = entries.slice(i, i + _LEAF_GROUP_WORDS);
+    const [first, firstBits] = group[0];
+    c.get(L.bound).i32(32 * first + 31 - Math.clz32(firstBits & -firstBits)).op(_OP.i32LtS);
+    b.brIf(out);
+    const used = /* @__PURE__ */ new Map();
+    for (const [w, bits] of group) {
+      c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
+      used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | 1 << (w & 31));
+    }
+    for (const [u, bits] of used) {
+      c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
+    }
   }
-  for (const [u, bits] of used) {
-    c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
-  }
+  b.close();
 }
 function _emitEnds(e, node) {
   const { b, L } = e;
@@ -3900,13 +3968,17 @@ function _emitChain2(e, first) {
     c.get(L.fc).i32(node.classes).op(_OP.i32And);
     b.open(_OP.if);
     if (node.leaf.length > 0) {
-      _emitLeaf(e, node.leaf);
       _emitEnds(e, node);
+      _emitLeaf(e, node.leaf);
     }
     if (node.field < 0) {
-      b.br(chain);
+      if (node.rest === null) {
+        b.br(chain);
+        b.close();
+        break;
+      }
       b.close();
-      break;
+      continue;
     }
     const fail = b.open(_OP.block);
     _emitField(b, node.source, fail, L, e.module);
@@ -4235,6 +4307,7 @@ function _testFunction(rule, fields, escapes, module) {
       _emitAddressTest(b, m, L.temp);
       continue;
     }
+    if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
     const lowered = m.kind === "interface" ? "interface names" : _loweredProgram(match);
     if (typeof lowered === "string") {
       c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
@@ -4269,6 +4342,16 @@ function _testFunction(rule, fields, escapes, module) {
     ],
     code: c
   };
+}
+function _emitInterfaceTest(b, match, fields, module) {
+  if (match.name.endsWith("+")) return false;
+  const number = fields.find((f) => f.kind === _F_INTERFACE)?.names?.get(match.name);
+  if (number === void 0) return false;
+  module.readsInterfaces = true;
+  b.word(match.direction === "in" ? FR_IN : FR_OUT);
+  b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
+  b.returnIf(0);
+  return true;
 }
 function _emitAddressTest(b, match, temp) {
   const c = b.c;
