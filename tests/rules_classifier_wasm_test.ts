@@ -304,10 +304,11 @@ Deno.test("the router classifies each block through the Wasm classifier's batch 
       const reference = compileRuleSet(ruleSet);
       const wasm = _wasm(compileRuleSet(ruleSet, { strategy: "wasm" }), `seed ${seed}`);
       let batches = 0;
-      const add = wasm._batch.add;
-      wasm._batch.add = (frame, position) => {
-        batches++;
-        add(frame, position);
+      const run = wasm._records.run;
+      wasm._records.run = (...args) => {
+        const staged = run(...args);
+        if (staged) batches++;
+        return staged;
       };
       assert.deepEqual(_route(wasm, capture, chunk), _route(reference, capture, chunk));
       assert.deepEqual(wasm.counters(), reference.counters());

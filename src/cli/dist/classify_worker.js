@@ -13,15 +13,15 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-RE6CQ3UC.js";
+} from "./chunk-KESA4KIF.js";
 import {
   compileRuleSet
-} from "./chunk-MO2D2QK7.js";
+} from "./chunk-ZQRBTR5N.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-D5ADVXYH.js";
+import "./chunk-EZNLI7LR.js";
 import "./chunk-FCOS2O64.js";
-import "./chunk-3CE6LB7J.js";
+import "./chunk-7TWDV6CC.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";
