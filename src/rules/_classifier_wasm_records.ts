@@ -43,6 +43,8 @@ export interface _ModuleStaging {
    * fewer (JavaScript stages those frames then).
    */
   interfaces(count: number, frameOf: (index: number) => FrameRef): boolean;
+  /** Makes `frame` (its link type an int32) the table's interface `k`. */
+  put(k: number, frame: FrameRef): void;
   /**
    * Stages and classifies records `[0, count)` of the record arrays (their
    * starts moved by `delta` into the memory, their block ending at
@@ -80,22 +82,26 @@ export function _moduleStaging(parts: _StagingParts): _ModuleStaging {
     if (key !== lastName) lastNumber = interfaceNames.get(lastName = key) ?? -1;
     return lastNumber;
   };
+  const put = (k: number, frame: FrameRef): void => {
+    const i32 = m.views.i32;
+    const at = (layout.interfaces + IF_BYTES * k) >> 2;
+    i32[at + IF_LINK_TYPE] = frame.linkType;
+    i32[at + IF_IN] = numberOf(frame.interfaceName);
+    i32[at + IF_OUT] = numberOf(frame.outInterfaceName);
+    if (callsBack) _copyFrame(frame, interfaceFrames[k] ??= createFrameRef());
+  };
   return {
     interfaces(count: number, frameOf: (index: number) => FrameRef): boolean {
       if (count > STAGED_INTERFACES) return false;
-      const i32 = m.views.i32;
       for (let k = 0; k < count; k++) {
         const frame = frameOf(k);
         // (A link type past int32 would read as another in the table.)
         if ((frame.linkType | 0) !== frame.linkType) return false;
-        const at = (layout.interfaces + IF_BYTES * k) >> 2;
-        i32[at + IF_LINK_TYPE] = frame.linkType;
-        i32[at + IF_IN] = numberOf(frame.interfaceName);
-        i32[at + IF_OUT] = numberOf(frame.outInterfaceName);
-        if (callsBack) _copyFrame(frame, interfaceFrames[k] ??= createFrameRef());
+        put(k, frame);
       }
       return true;
     },
+    put,
     run(count: number, from: number, end: number): number {
       delta = from;
       blockEnd = end;
@@ -142,7 +148,7 @@ export function _placeFrame(m: _Memory, staging: _ModuleStaging, frame: FrameRef
   _reserve(m, captured);
   const { u8, u32 } = m.views;
   u8.set(frame.bytes.subarray(start, start + captured), layout.data);
-  staging.interfaces(1, () => frame);
+  staging.put(0, frame);
   u8[layout.recordKind] = 1;
   u32[layout.recordStart >> 2] = start;
   u32[layout.recordCaptured >> 2] = captured;

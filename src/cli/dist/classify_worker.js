@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-KESA4KIF.js";
+} from "./chunk-XDJBREBD.js";
 import {
   compileRuleSet
-} from "./chunk-ZQRBTR5N.js";
+} from "./chunk-KYWQMSRW.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-EZNLI7LR.js";

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-D2NBCTIH.js";
+} from "./chunk-4AEGDHT2.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-ZQRBTR5N.js";
+import "./chunk-KYWQMSRW.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import {

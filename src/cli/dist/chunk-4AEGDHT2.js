@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-ZQRBTR5N.js";
+} from "./chunk-KYWQMSRW.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

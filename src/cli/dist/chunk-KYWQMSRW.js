@@ -3748,16 +3748,6 @@ function _emitLinkTypes(b, described) {
     c.get(START).i32(12).op(_OP.i32Add).set(T);
     _skipVlanTags(b);
     c.get(T).i32(2).op(_OP.i32Add).set(AT);
-    c.get(TYPE).i32(1536).op(_OP.i32LtU);
-    b.open(_OP.if);
-    c.i32(4).set(TYPE);
-    c.get(AT).i32(2).op(_OP.i32Add).get(END).op(OP_I32_LE_S);
-    b.open(_OP.if);
-    c.i32(1).i32(4);
-    _u16(c, AT, 0);
-    c.i32(65535).op(_OP.i32Eq).op(_OP.select).set(TYPE);
-    b.close();
-    b.close();
     _versionOfType(c);
   });
   when([LINKTYPE_LINUX_SLL], () => {
