@@ -7,7 +7,7 @@
  * The module stages frames itself (./_classifier_wasm_stage.ts): a decoded
  * input block's records (`_records`: their data starts, lengths and capture
  * interfaces, as the decoder's `RecordBatch` holds them) are copied into
- * the memory {@linkcode RECORDS_PER_CALL} at a time, and one call describes
+ * the memory `RECORDS_PER_CALL` at a time, and one call describes
  * each frame (link header, load windows, frame class), classifies it (index
  * walks, rule tests, chains, counters) and stores its verdict; the block's
  * bytes are copied once, or not at all when read into the block pool.
@@ -64,13 +64,7 @@ import {
   FR_UPPER,
   FRAME_BYTES,
   FRAMES_PER_CALL,
-  IF_BYTES,
-  IF_IN,
-  IF_LINK_TYPE,
-  IF_OUT,
-  RECORDS_PER_CALL,
   RULE_BYTES,
-  STAGED_INTERFACES,
 } from "./_classifier_wasm_layout.ts";
 import type { _Window } from "./_frame_state.ts";
 import {
