@@ -13,13 +13,13 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-P6IWJLPA.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-5XPGKF5C.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-G2UA2AKZ.js").then((m) => m.checkCommand) },
+  { name: "filter", load: () => import("./filter_command-M36OK2GN.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-NYZFAHW6.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-EVVVDOZO.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-IUPYVPRO.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-3TWU2CKH.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-EQODMMZ6.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-G67IPXHL.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-4VFZJPJ2.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
 ];

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-XDJBREBD.js";
+} from "./chunk-GXGDBMYG.js";
 import {
   compileRuleSet
-} from "./chunk-KYWQMSRW.js";
+} from "./chunk-MNDMHLIL.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-EZNLI7LR.js";

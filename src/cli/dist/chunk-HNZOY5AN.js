@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-KYWQMSRW.js";
+} from "./chunk-MNDMHLIL.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -4952,21 +4952,25 @@ function _moduleStaging(parts) {
     if (key !== lastName) lastNumber = interfaceNames.get(lastName = key) ?? -1;
     return lastNumber;
   };
+  const put = (k, frame) => {
+    const i32 = m.views.i32;
+    const at = layout.interfaces + IF_BYTES * k >> 2;
+    i32[at + IF_LINK_TYPE] = frame.linkType;
+    i32[at + IF_IN] = numberOf(frame.interfaceName);
+    i32[at + IF_OUT] = numberOf(frame.outInterfaceName);
+    if (callsBack) _copyFrame(frame, interfaceFrames[k] ??= createFrameRef());
+  };
   return {
     interfaces(count, frameOf) {
       if (count > STAGED_INTERFACES) return false;
-      const i32 = m.views.i32;
       for (let k = 0; k < count; k++) {
         const frame = frameOf(k);
         if ((frame.linkType | 0) !== frame.linkType) return false;
-        const at = layout.interfaces + IF_BYTES * k >> 2;
-        i32[at + IF_LINK_TYPE] = frame.linkType;
-        i32[at + IF_IN] = numberOf(frame.interfaceName);
-        i32[at + IF_OUT] = numberOf(frame.outInterfaceName);
-        if (callsBack) _copyFrame(frame, interfaceFrames[k] ??= createFrameRef());
+        put(k, frame);
       }
       return true;
     },
+    put,
     run(count, from, end) {
       delta = from;
       blockEnd = end;
@@ -4995,7 +4999,7 @@ function _placeFrame(m, staging, frame) {
   _reserve(m, captured);
   const { u8, u32 } = m.views;
   u8.set(frame.bytes.subarray(start, start + captured), layout.data);
-  staging.interfaces(1, () => frame);
+  staging.put(0, frame);
   u8[layout.recordKind] = 1;
   u32[layout.recordStart >> 2] = start;
   u32[layout.recordCaptured >> 2] = captured;

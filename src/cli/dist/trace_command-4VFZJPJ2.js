@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-4AEGDHT2.js";
+} from "./chunk-HNZOY5AN.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-KYWQMSRW.js";
+import "./chunk-MNDMHLIL.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-4AEGDHT2.js";
+} from "./chunk-HNZOY5AN.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-KYWQMSRW.js";
+import "./chunk-MNDMHLIL.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import {

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-XDJBREBD.js";
+} from "./chunk-GXGDBMYG.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-KYWQMSRW.js";
+} from "./chunk-MNDMHLIL.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import {
