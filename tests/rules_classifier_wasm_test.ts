@@ -531,8 +531,17 @@ Deno.test({
         const reference = compileRuleSet(ruleSet, ruleByRule);
         const wasm = _wasm(compileRuleSet(ruleSet, { strategy: "wasm" }), `seed ${seed}`);
         const what = `seed ${seed}, chunk ${chunk}`;
+        // Every block's records staged by the module itself (interfaces from the table).
+        let staged = 0;
+        const run = wasm._records.run;
+        wasm._records.run = (...args) => {
+          assert.ok(run(...args), `${what}: a block was not staged by the module`);
+          staged++;
+          return true;
+        };
         assert.deepEqual(_route(wasm, capture, chunk), _route(reference, capture, chunk), what);
         assert.deepEqual(wasm.counters(), reference.counters(), what);
+        assert.ok(staged > 0, what);
       }
     }
   },
