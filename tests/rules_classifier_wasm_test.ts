@@ -27,6 +27,7 @@ import type { CompiledRuleSet } from "../src/rules/compiled_rule_set.ts";
 import { _RecordRouter } from "../src/stream/_record_router.ts";
 import { readFileSync } from "node:fs";
 import type { RuleSet } from "../src/rules/rule_set.ts";
+import type { RecordBatch } from "../src/capture/record_batch.ts";
 import { _resetWasmProbe } from "../src/bpf/compile_wasm.ts";
 import { _wasmModuleLimits } from "../src/rules/_classifier_wasm_module.ts";
 import {
@@ -74,6 +75,55 @@ function _inOneBlock(frames: readonly FrameRef[]): { block: Uint8Array; frames: 
   return { block, frames: moved };
 }
 
+/**
+ * Frames of one block as a decoder's record batch: one capture interface
+ * per distinct link type and names (so `-i`/`-o` see each frame's), and a
+ * metadata record before every seventh packet (skipped, its verdict unread).
+ * Returns the batch, each packet's record index, and the interfaces' frames.
+ */
+function _asRecords(block: Uint8Array, frames: readonly FrameRef[]) {
+  const keys = new Map<string, number>();
+  const interfaceFrames: FrameRef[] = [];
+  const count = frames.length + Math.ceil(frames.length / 7);
+  const kind = new Uint8Array(count);
+  const dataStart = new Uint32Array(count);
+  const capturedLength = new Uint32Array(count);
+  const wireLength = new Uint32Array(count);
+  const interfaceIndex = new Uint32Array(count);
+  const records: number[] = [];
+  let r = 0;
+  frames.forEach((f, i) => {
+    if (i % 7 === 0) dataStart[r++] = f.start; // metadata
+    const key = [f.linkType, f.interfaceName, f.outInterfaceName, f.interfaceIndex].join("|");
+    let index = keys.get(key);
+    if (index === undefined) {
+      keys.set(key, index = interfaceFrames.length);
+      interfaceFrames.push(f);
+    }
+    kind[r] = 1;
+    dataStart[r] = f.start;
+    capturedLength[r] = f.capturedLength;
+    wireLength[r] = f.wireLength;
+    interfaceIndex[r] = index;
+    records.push(r++);
+  });
+  const batch: RecordBatch = {
+    bytes: block,
+    carry: new Uint8Array(0),
+    carried: 0,
+    count,
+    kind,
+    start: dataStart,
+    end: dataStart,
+    dataStart,
+    capturedLength,
+    wireLength,
+    interfaceIndex,
+    error: undefined,
+  };
+  return { batch, records, interfaceFrames };
+}
+
 /** The Wasm classifier of a compiled set (asserting that it is one). */
 function _wasm(compiled: unknown, what: string): _WasmClassifier {
   const wasm = compiled as _WasmClassifier & { wasmFallback?: string };
@@ -96,6 +146,7 @@ function _agree(
   const reference = compileRuleSet(ruleSet, { ...ruleByRule, byteCount: options.byteCount });
   const one = _wasm(compileRuleSet(ruleSet, { ...options, strategy: "wasm" }), what);
   const batched = _wasm(compileRuleSet(ruleSet, { ...options, strategy: "wasm" }), what);
+  const recorded = _wasm(compileRuleSet(ruleSet, { ...options, strategy: "wasm" }), what);
   const want: boolean[] = [];
   for (let i = 0; i < frames.length; i++) {
     want.push(reference.classify(frames[i]));
@@ -121,6 +172,28 @@ function _agree(
     }
   }
   assert.deepEqual(batched.counters(), counters, `${what}: counters differ (batch)`);
+  // The module staging the frames itself, from a decoder's record arrays.
+  const { batch, records, interfaceFrames } = _asRecords(block, inBlock);
+  const recordVerdicts = new Uint8Array(batch.count);
+  const frameOf = (k: number) => interfaceFrames[k];
+  const staged = recorded._records.run(
+    batch,
+    0,
+    batch.count,
+    recordVerdicts,
+    interfaceFrames.length,
+    frameOf,
+  );
+  assert.ok(staged, `${what}: the module did not stage the records`);
+  records.forEach((r, i) => {
+    if ((recordVerdicts[r] !== 0) !== want[i]) {
+      assert.fail(
+        `${what}: packet ${i} staged in Wasm: ${recordVerdicts[r]}, rule by rule ${want[i]}`,
+      );
+    }
+  });
+  assert.deepEqual(recorded.counters(), counters, `${what}: counters differ (records)`);
+  if (frames.length > 0) assert.equal(recorded.decidedBy, one.decidedBy, `${what}: deciding rule`);
   return one.wasmEscapes;
 }
 
@@ -304,10 +377,11 @@ Deno.test("the router classifies each block through the Wasm classifier's batch 
       const reference = compileRuleSet(ruleSet);
       const wasm = _wasm(compileRuleSet(ruleSet, { strategy: "wasm" }), `seed ${seed}`);
       let batches = 0;
-      const add = wasm._batch.add;
-      wasm._batch.add = (frame, position) => {
-        batches++;
-        add(frame, position);
+      const run = wasm._records.run;
+      wasm._records.run = (...args) => {
+        const staged = run(...args);
+        if (staged) batches++;
+        return staged;
       };
       assert.deepEqual(_route(wasm, capture, chunk), _route(reference, capture, chunk));
       assert.deepEqual(wasm.counters(), reference.counters());
@@ -457,8 +531,17 @@ Deno.test({
         const reference = compileRuleSet(ruleSet, ruleByRule);
         const wasm = _wasm(compileRuleSet(ruleSet, { strategy: "wasm" }), `seed ${seed}`);
         const what = `seed ${seed}, chunk ${chunk}`;
+        // Every block's records staged by the module itself (interfaces from the table).
+        let staged = 0;
+        const run = wasm._records.run;
+        wasm._records.run = (...args) => {
+          assert.ok(run(...args), `${what}: a block was not staged by the module`);
+          staged++;
+          return true;
+        };
         assert.deepEqual(_route(wasm, capture, chunk), _route(reference, capture, chunk), what);
         assert.deepEqual(wasm.counters(), reference.counters(), what);
+        assert.ok(staged > 0, what);
       }
     }
   },

@@ -4,13 +4,21 @@
  * over one memory (./_classifier_wasm_layout.ts) holding the packets, the
  * frame records, the candidate bit sets, the chain stack and the counters.
  *
- * Per frame, JavaScript reads the link header once (`FrameContext`, the
- * same description every path uses), fills the two load windows and the
- * frame class, and writes them as a frame record; the module does the rest
- * (index walks, rule tests, chains, counters). A batch of frames of one
- * input block costs one copy of the block into the memory and one call per
- * {@linkcode FRAMES_PER_CALL} frames (`_batch`); `classify` copies one
- * frame's bytes and makes a batch of one. The matches the module cannot
+ * The module stages frames itself (./_classifier_wasm_stage.ts): a decoded
+ * input block's records (`_records`: their data starts, lengths and capture
+ * interfaces, as the decoder's `RecordBatch` holds them) are copied into
+ * the memory `RECORDS_PER_CALL` at a time, and one call describes
+ * each frame (link header, load windows, frame class), classifies it (index
+ * walks, rule tests, chains, counters) and stores its verdict; the block's
+ * bytes are copied once, or not at all when read into the block pool.
+ * `classify` copies one frame's bytes and stages a call of one.
+ *
+ * Where the module cannot stage (a block past {@linkcode _MAX_BLOCK_BYTES}
+ * not in the memory, more capture interfaces than its table holds, a frame
+ * whose fields lie outside its bytes), JavaScript does: it reads the link
+ * header (`FrameContext`, the description every path uses), fills the load
+ * windows and the frame class, and writes the frame record (`_batch`, one
+ * call per {@linkcode FRAMES_PER_CALL} frames). The matches the module cannot
  * run call back into JavaScript with the frame's record (see
  * `_EmittedModule.escapes`): the frame is described again there, with the
  * ancillary fields, and the match's own test runs.
@@ -18,6 +26,7 @@
  * @module
  */
 import type { FrameRef } from "./frame_ref.ts";
+import type { RecordBatch } from "../capture/record_batch.ts";
 import { createFrameRef } from "./frame_ref.ts";
 import { FrameContext } from "./frame_context.ts";
 import { _fillWindow, type _Test } from "./_frame_state.ts";
@@ -39,6 +48,7 @@ import { _newFrameState } from "./_new_frame_state.ts";
 import {
   type _WasmLayout,
   _wasmLayout,
+  DECIDED,
   FR_CLASS,
   FR_IN,
   FR_IP_VERSION,
@@ -57,15 +67,24 @@ import {
   RULE_BYTES,
 } from "./_classifier_wasm_layout.ts";
 import type { _Window } from "./_frame_state.ts";
+import {
+  _moduleStages,
+  _moduleStaging,
+  _placeFrame,
+  _runFrame,
+  _runRecords,
+} from "./_classifier_wasm_records.ts";
+import {
+  _copyFrame,
+  _MAX_BLOCK_BYTES,
+  type _Memory,
+  _PAGE,
+  _reserve,
+  _views,
+} from "./_classifier_wasm_memory.ts";
 
-const PAGE = 65536;
-/**
- * Largest input block copied whole into the memory (the command line's are
- * 1 MiB or so); a larger one's frames are copied one by one, packed.
- */
-export const _MAX_BLOCK_BYTES = 16 << 20;
-/** Largest memory the classifier grows to (every index fits an int32). */
-const MAX_BYTES = 0x7fff0000;
+export { _MAX_BLOCK_BYTES } from "./_classifier_wasm_memory.ts";
+
 /**
  * With the block pool in use, the packet area before the pool's slots: a
  * packed batch (at most {@linkcode _MAX_BLOCK_BYTES} and one frame) or one
@@ -101,10 +120,41 @@ export interface _WasmBlockPool {
   give(block: Uint8Array): boolean;
 }
 
-/** The Wasm classifier: the classifier interface and its batch path. */
+/**
+ * Records of one decoded input block classified with the module staging
+ * them (see the module comment).
+ */
+export interface _WasmRecords {
+  /**
+   * Classifies the packet records `[from, to)` of `batch` (all in
+   * `batch.bytes`), their verdicts at `verdicts[i - from]` (non-zero:
+   * accepted; metadata records' are not written). `frameOf(k)` is a frame
+   * on capture interface `k` of the `interfaces` (its link type, names,
+   * fields the capture does not carry), read during the call. Returns
+   * `false`, having classified nothing, where the module cannot stage the
+   * block: then {@linkcode _WasmBatch} does.
+   */
+  run(
+    batch: RecordBatch,
+    from: number,
+    to: number,
+    verdicts: Uint8Array,
+    interfaces: number,
+    frameOf: (index: number) => FrameRef,
+  ): boolean;
+}
+
+/** The Wasm classifier: the classifier interface and its batch paths. */
 export interface _WasmClassifier extends _Classifier {
+  readonly _records: _WasmRecords;
   readonly _batch: _WasmBatch;
   readonly _blocks: _WasmBlockPool;
+  /**
+   * Tests: the frame record of `frame` as JavaScript's stager or the
+   * module's `stage` writes it (a copy of its words), or `undefined` where
+   * the module does not stage the frame.
+   */
+  readonly _stagedRecord: (frame: FrameRef, by: "javascript" | "module") => Int32Array | undefined;
   /** Why each match that calls back into JavaScript does (one entry per match). */
   readonly wasmEscapes: readonly string[];
 }
@@ -112,44 +162,8 @@ export interface _WasmClassifier extends _Classifier {
 /** The exports the module gives. */
 interface _Exports {
   batch(first: number, count: number): void;
-}
-
-/** Typed views of the memory, renewed after it grows. */
-interface _Views {
-  i32: Int32Array;
-  u8: Uint8Array;
-  counters: _Counters;
-}
-
-function _views(memory: WebAssembly.Memory, layout: _WasmLayout, rules: number, chains: number) {
-  const buffer = memory.buffer;
-  return {
-    i32: new Int32Array(buffer),
-    u8: new Uint8Array(buffer),
-    counters: {
-      packets: new Float64Array(buffer, layout.packets, rules),
-      bytes: new Float64Array(buffer, layout.bytes, rules),
-      policyPackets: new Float64Array(buffer, layout.policyPackets, chains),
-      policyBytes: new Float64Array(buffer, layout.policyBytes, chains),
-      totals: new Float64Array(buffer, layout.totals, 4),
-    },
-  };
-}
-
-/** Copies a frame's fields into `into` (a slot's frame, read by calls back into JavaScript). */
-function _copyFrame(from: FrameRef, into: FrameRef): void {
-  into.bytes = from.bytes;
-  into.start = from.start;
-  into.capturedLength = from.capturedLength;
-  into.wireLength = from.wireLength;
-  into.linkType = from.linkType;
-  into.interfaceIndex = from.interfaceIndex;
-  into.mark = from.mark;
-  into.rxhash = from.rxhash;
-  into.queue = from.queue;
-  into.interfaceName = from.interfaceName;
-  into.outInterfaceName = from.outInterfaceName;
-  into.captureInterface = from.captureInterface;
+  stage(record: number, delta: number, blockEnd: number): void;
+  records(count: number, delta: number, blockEnd: number): number;
 }
 
 /** Writes a load window, its indices moved by `delta` (into the memory). */
@@ -161,43 +175,19 @@ function _putWindow(i32: Int32Array, at: number, w: _Window, delta: number): voi
   i32[at + 4] = w.wire;
 }
 
-/** The memory and its current views (renewed after it grows). */
-interface _Memory {
-  memory: WebAssembly.Memory;
-  views: _Views;
-  layout: _WasmLayout;
-  rules: number;
-  chains: number;
-  /** Where the block pool's slots start once it lent one (the packet area's end), else 0. */
-  poolStart: number;
-}
-
-/** Makes the memory hold packet bytes up to `data + length`. */
-function _reserve(m: _Memory, length: number): void {
-  const need = m.layout.data + length;
-  if (m.poolStart > 0 && need > m.poolStart) {
-    throw new RangeError(
-      `Cannot classify: "${length}" bytes do not fit the packet area before the block pool`,
-    );
-  }
-  if (need > MAX_BYTES) {
-    throw new RangeError(`Cannot classify: "${length}" bytes do not fit the Wasm memory`);
-  }
-  const have = m.memory.buffer.byteLength;
-  if (need > have) {
-    m.memory.grow(Math.ceil((need - have) / PAGE));
-    m.views = _views(m.memory, m.layout, m.rules, m.chains);
-  }
-}
+/** The frame of a record's slot (`FR_SLOT`) in the current call. */
+type _SlotFrame = (slot: number) => FrameRef;
 
 /** The module's calls back into JavaScript, over the frames of the slots. */
 interface _Callbacks {
   jsMatch(q: number, fr: number): number;
   jsField(id: number, fr: number): number;
-  /** Per slot, a copy of its frame (empty when the module never calls back). */
+  /** Whether the module calls back at all (else the slots' frames are never asked for). */
+  readonly used: boolean;
+  /** Per slot, a copy of its frame (JavaScript's stager; empty when the module never calls back). */
   slotFrames: FrameRef[];
-  /** Forgets the frame last described (a new call reuses the slots). */
-  forget(): void;
+  /** Starts a call whose slots' frames `frameOf` gives (the frame last described is forgotten). */
+  begin(frameOf: _SlotFrame): void;
 }
 
 /**
@@ -210,20 +200,22 @@ function _callbacks(m: _Memory, parts: _ClassifierParts, emitted: _EmittedModule
   const contexts = new FrameContext();
   const state = _newFrameState(contexts);
   const slotFrames: FrameRef[] = [];
-  if (emitted.escapes.length > 0 || emitted.fieldCalls) {
+  const used = emitted.escapes.length > 0 || emitted.fieldCalls;
+  if (used) {
     for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
   }
   let loaded = -1;
+  let slotFrame: _SlotFrame = (slot) => slotFrames[slot];
   const tests: (_Test | undefined)[] = emitted.escapes.map(() => undefined);
   const frameOnly = emitted.escapes.map((e) => e.match.kind === "interface");
   const frameOf = (fr: number): void => {
-    state.frame = slotFrames[m.views.i32[(fr >> 2) + FR_SLOT]];
+    state.frame = slotFrame(m.views.i32[(fr >> 2) + FR_SLOT]);
   };
   const load = (fr: number): void => {
     const slot = m.views.i32[(fr >> 2) + FR_SLOT];
     if (slot === loaded) return;
     loaded = slot;
-    const frame = slotFrames[slot];
+    const frame = slotFrame(slot);
     state.frame = frame;
     state.bytes = frame.bytes;
     contexts.load(frame);
@@ -248,8 +240,10 @@ function _callbacks(m: _Memory, parts: _ClassifierParts, emitted: _EmittedModule
       else load(fr);
       return _loadField(field, state);
     },
+    used,
     slotFrames,
-    forget(): void {
+    begin(frameOf: _SlotFrame): void {
+      slotFrame = frameOf;
       loaded = -1;
     },
   };
@@ -413,11 +407,11 @@ function _blockPool(m: _Memory): _WasmBlockPool {
       const slot = lent.indexOf(0);
       if (slot < 0) return undefined;
       if (m.poolStart === 0) {
-        const start = Math.ceil((m.layout.data + POOL_DATA_BYTES) / PAGE) * PAGE;
+        const start = Math.ceil((m.layout.data + POOL_DATA_BYTES) / _PAGE) * _PAGE;
         const need = start + POOL_SLOTS * _POOL_BLOCK_BYTES;
         const have = m.memory.buffer.byteLength;
         if (need > have) {
-          m.memory.grow(Math.ceil((need - have) / PAGE));
+          m.memory.grow(Math.ceil((need - have) / _PAGE));
           m.views = _views(m.memory, m.layout, m.rules, m.chains);
         }
         m.poolStart = start;
@@ -469,6 +463,7 @@ function _emit(parts: _ClassifierParts, layout: _WasmLayout): _EmittedModule | {
     entry: parts.entry,
     entryAccepts: parts.ruleSet.chains[parts.entry].policy !== "DROP",
     layout,
+    byIp: parts.byIp,
   });
 }
 
@@ -484,7 +479,7 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
   const layout = _wasmLayout(chains.map((c) => c.length));
   const emitted = _emit(parts, layout);
   if ("reason" in emitted) return emitted;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + PAGE) / PAGE) });
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + _PAGE) / _PAGE) });
   const rules = chains.reduce((n, c) => n + c.length, 0);
   const m: _Memory = {
     memory,
@@ -520,13 +515,29 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
   _initMemory(m, parts);
   const stage = _stager(m, parts, emitted, callbacks.slotFrames);
   let decided = -1;
-  /** Runs the staged records `[0, count)`. */
+  const slotFrames = callbacks.slotFrames;
+  const jsSlots = (slot: number): FrameRef => slotFrames[slot];
+  /** Runs the records `[0, count)` JavaScript staged. */
   const run = (count: number): void => {
-    callbacks.forget();
+    callbacks.begin(jsSlots);
     exports.batch(0, count);
     decided = m.views.i32[(layout.decided >> 2) + count - 1];
   };
-  const classify = (frame: FrameRef): boolean => {
+  const staging = _moduleStaging({
+    m,
+    interfaceNames: emitted.readsInterfaces
+      ? parts.fields.find((f) => f.kind === _F_INTERFACE)!.names!
+      : null,
+    callsBack: callbacks.used,
+    begin: callbacks.begin,
+    records(count: number, delta: number, blockEnd: number): number {
+      const packets = exports.records(count, delta, blockEnd);
+      if (packets > 0) decided = m.views.i32[DECIDED >> 2];
+      return packets;
+    },
+  });
+  /** Copies `frame`'s bytes to the packet area: their delta (JavaScript staging). */
+  const place = (frame: FrameRef): number => {
     const bytes = frame.bytes;
     const start = frame.start;
     let end = start + frame.capturedLength;
@@ -534,9 +545,28 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     const from = start < end ? start : end;
     _reserve(m, end - from);
     m.views.u8.set(bytes.subarray(from, end), layout.data);
-    stage(frame, 0, layout.data - from);
+    return layout.data - from;
+  };
+  const classify = (frame: FrameRef): boolean => {
+    if (_moduleStages(frame)) {
+      _runFrame(m, staging, frame);
+      return m.views.u8[layout.recordVerdict] !== 0;
+    }
+    stage(frame, 0, place(frame));
     run(1);
     return m.views.i32[layout.verdicts >> 2] !== 0;
+  };
+  const stagedRecord = (frame: FrameRef, by: "javascript" | "module"): Int32Array | undefined => {
+    const at = layout.frames >> 2;
+    m.views.i32.fill(0, at, at + FRAME_BYTES / 4);
+    if (by === "javascript") {
+      stage(frame, 0, place(frame));
+    } else {
+      if (!_moduleStages(frame)) return undefined;
+      _placeFrame(m, staging, frame);
+      exports.stage(0, layout.data - frame.start, layout.data + frame.capturedLength);
+    }
+    return m.views.i32.slice(at, at + FRAME_BYTES / 4);
   };
   return {
     ruleSet,
@@ -549,7 +579,12 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     walkFallbacks: chains.map(() => undefined),
     wasmEscapes: emitted.escapeReasons,
     counters: () => _snapshotCounters(m.views.counters, ruleSet, chains),
+    _records: {
+      run: (batch, from, to, verdicts, interfaces, frameOf) =>
+        _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf),
+    },
     _batch: _batchPath(m, stage, run),
     _blocks: _blockPool(m),
+    _stagedRecord: stagedRecord,
   };
 }

@@ -14,6 +14,11 @@
  * - the chain stack;
  * - the frame records of one call (see the `FR_*` word numbers), their
  *   verdicts and deciding counters;
+ * - the records of one call the module stages itself (see
+ *   ./_classifier_wasm_stage.ts): per record its kind, data start, captured
+ *   length, wire length and capture interface (as a `RecordBatch` holds
+ *   them), its verdict byte; and per capture interface its link type and
+ *   its names' numbers (`IF_*` words);
  * - then the packet bytes (an input block, copied once).
  *
  * Every index a frame record holds is absolute in the memory.
@@ -60,6 +65,17 @@ export const W_WIRE = 4;
 /** Frames one call into the module classifies at most. */
 export const FRAMES_PER_CALL = 1024;
 
+/** Records one call into the module stages and classifies at most. */
+export const RECORDS_PER_CALL = 4096;
+/** Capture interfaces the module's interface table holds (more: JavaScript stages). */
+export const STAGED_INTERFACES = 1024;
+/** Interface table words: the link type, then the `FR_IN` and `FR_OUT` numbers. */
+export const IF_LINK_TYPE = 0;
+export const IF_IN = 1;
+export const IF_OUT = 2;
+/** Bytes of one interface table entry. */
+export const IF_BYTES = 12;
+
 /** Bytes of a rule table entry: kind, target chain, network base (three int32). */
 export const RULE_BYTES = 12;
 
@@ -83,6 +99,15 @@ export interface _WasmLayout {
   frames: number;
   verdicts: number;
   decided: number;
+  /** The staged records' arrays (`RECORDS_PER_CALL` entries each): uint32, then bytes. */
+  recordStart: number;
+  recordCaptured: number;
+  recordWire: number;
+  recordInterface: number;
+  recordKind: number;
+  recordVerdict: number;
+  /** The interface table (`STAGED_INTERFACES` entries of `IF_BYTES`). */
+  interfaces: number;
   /** Where packet bytes start. */
   data: number;
 }
@@ -127,6 +152,14 @@ export function _wasmLayout(ruleCounts: readonly number[]): _WasmLayout {
   at += 4 * FRAMES_PER_CALL;
   const decided = at;
   at += 4 * FRAMES_PER_CALL;
+  const recordStart = at;
+  const recordCaptured = recordStart + 4 * RECORDS_PER_CALL;
+  const recordWire = recordCaptured + 4 * RECORDS_PER_CALL;
+  const recordInterface = recordWire + 4 * RECORDS_PER_CALL;
+  const recordKind = recordInterface + 4 * RECORDS_PER_CALL;
+  const recordVerdict = recordKind + RECORDS_PER_CALL;
+  const interfaces = recordVerdict + RECORDS_PER_CALL;
+  at = interfaces + IF_BYTES * STAGED_INTERFACES;
   return {
     rules: table,
     packets,
@@ -142,6 +175,13 @@ export function _wasmLayout(ruleCounts: readonly number[]): _WasmLayout {
     frames,
     verdicts,
     decided,
+    recordStart,
+    recordCaptured,
+    recordWire,
+    recordInterface,
+    recordKind,
+    recordVerdict,
+    interfaces,
     data: _align(at, 64),
   };
 }

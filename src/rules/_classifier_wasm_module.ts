@@ -24,7 +24,9 @@
  * - `classify(frame) → 1/0`: the chain stack (as ./_classifier.ts's indexed
  *   walk), the policy counters;
  * - `batch(first, count)`: `classify` over frame records, totals counted,
- *   verdicts and deciding counters stored.
+ *   verdicts and deciding counters stored;
+ * - `stage` and `records`: frames described and classified in the module
+ *   (./_classifier_wasm_stage.ts).
  *
  * @module
  */
@@ -48,6 +50,8 @@ import { _parseNetwork } from "./_ip.ts";
 import type { _Guard } from "./_guards.ts";
 import { _addressOffset } from "./_match_tests.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
+import { _isVersionByte } from "./_frame_class.ts";
+import { _recordsFunction, _stageFunction } from "./_classifier_wasm_stage.ts";
 import {
   type _WasmLayout,
   DECIDED,
@@ -112,6 +116,8 @@ const T_ONE = 2; // (i32) → i32: tests, collects
 const T_TWO = 3; // (i32, i32) → i32: runs, jsMatch
 const T_FIELD = 4; // (i32, i32) → f64: jsField
 const T_BATCH = 5; // (i32, i32) → ()
+const T_STAGE = 6; // (i32, i32, i32) → ()
+const T_RECORDS = 7; // (i32, i32, i32) → i32
 
 /** One rule as the module reads it (./_classifier.ts `_CompiledRule`). */
 export interface _WasmRule {
@@ -132,6 +138,8 @@ export interface _WasmPlan {
   entry: number;
   entryAccepts: boolean;
   layout: _WasmLayout;
+  /** Counters add the IP datagram's length for IP frames (`byteCount: "ip"`). */
+  byIp: boolean;
 }
 
 /** The emitted module, and what its calls back into JavaScript refer to. */
@@ -1148,6 +1156,26 @@ function _emitChainBase(b: _Body, chain: number, bases: number[]): void {
   emit(0, bases.length - 1);
 }
 
+/**
+ * Counts a classified frame (its verdict in local `v`, its record's address
+ * pushed by `frame`) in the totals: accepted packets and bytes at 0 and 8,
+ * dropped at 16 and 24 (`at`: a scratch local).
+ */
+function _emitTotals(
+  c: _WasmCode,
+  layout: _WasmLayout,
+  v: number,
+  at: number,
+  frame: () => void,
+): void {
+  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(OP_F64_LOAD, layout.totals)
+    .f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals);
+  c.get(at).get(at).memory(OP_F64_LOAD, layout.totals + 8);
+  frame();
+  c.memory(_OP.i32Load, 4 * FR_SIZE).op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD)
+    .memory(OP_F64_STORE, layout.totals + 8);
+}
+
 /** `batch(first, count)`: `classify` over records `first ..`, totals, verdicts and deciders stored. */
 function _batchFunction(layout: _WasmLayout, classify: number): _WasmFunction {
   const b = new _Body();
@@ -1160,12 +1188,7 @@ function _batchFunction(layout: _WasmLayout, classify: number): _WasmFunction {
   b.brIf(done);
   c.get(i).i32(FRAME_BYTES).op(_OP.i32Mul).i32(layout.frames).op(_OP.i32Add).tee(fr);
   c.opIndex(_OP.call, classify).set(v);
-  // Totals: accepted packets and bytes at 0 and 8, dropped at 16 and 24.
-  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(OP_F64_LOAD, layout.totals)
-    .f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals);
-  c.get(at).get(at).memory(OP_F64_LOAD, layout.totals + 8);
-  c.get(fr).memory(_OP.i32Load, 4 * FR_SIZE).op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD)
-    .memory(OP_F64_STORE, layout.totals + 8);
+  _emitTotals(c, layout, v, at, () => c.get(fr));
   c.get(i).i32(2).op(_OP.i32Shl).get(v).memory(_OP.i32Store, layout.verdicts);
   c.get(i).i32(2).op(_OP.i32Shl).i32(DECIDED).memory(_OP.i32Load, 0)
     .memory(_OP.i32Store, layout.decided);
@@ -1218,13 +1241,25 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
     runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain]));
   }
+  // Staging last: it writes what the code above was found to read.
+  const stage = classify + 2 + extra.length;
+  const layout = plan.layout;
+  const stageFlags = {
+    byIp: plan.byIp,
+    readNibble: plan.fields.some(_isVersionByte),
+    readsUpper: module.readsUpper,
+  };
   const functions = [
     ...tests,
     ...collects,
     ...runs,
     _classifyFunction(plan, firstRun, ruleCount, bases),
-    _batchFunction(plan.layout, classify),
+    _batchFunction(layout, classify),
     ...extra,
+    _stageFunction(layout, stageFlags, T_STAGE),
+    _recordsFunction(layout, stage, classify, (c, v, at) => {
+      _emitTotals(c, layout, v, at, () => c.i32(layout.frames));
+    }, T_RECORDS),
   ];
   let total = 0;
   for (const f of functions) {
@@ -1252,6 +1287,8 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       { params: [_I32, _I32], results: [_I32] },
       { params: [_I32, _I32], results: [_F64] },
       { params: [_I32, _I32], results: [] },
+      { params: [_I32, _I32, _I32], results: [] },
+      { params: [_I32, _I32, _I32], results: [_I32] },
     ],
     functionImports: [
       { name: "loadIndex", type: T_LOAD_INDEX },
@@ -1261,7 +1298,11 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     ],
     memoryMinimumPages: pages,
     functions,
-    exports: [{ name: "batch", index: classify + 1 }],
+    exports: [
+      { name: "batch", index: classify + 1 },
+      { name: "stage", index: stage },
+      { name: "records", index: stage + 1 },
+    ],
     table,
   });
   return {

@@ -12,7 +12,7 @@ import type { CaptureInterface } from "../capture/capture_interface.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
-import type { _WasmBatch } from "../rules/_classifier_wasm.ts";
+import type { _WasmBatch, _WasmRecords } from "../rules/_classifier_wasm.ts";
 import type { _ProgramBatch } from "../rules/_program_batch.ts";
 
 /**
@@ -221,7 +221,11 @@ export class _RecordRouter {
     from: number,
     to: number,
   ): Uint8Array | Uint32Array | undefined {
-    const rules = this.#rules as { _batch?: _WasmBatch; _programBatch?: _ProgramBatch };
+    const rules = this.#rules as {
+      _records?: _WasmRecords;
+      _batch?: _WasmBatch;
+      _programBatch?: _ProgramBatch;
+    };
     const program = rules._programBatch;
     const wasm = rules._batch;
     if (wasm === undefined && program === undefined) return undefined;
@@ -245,6 +249,16 @@ export class _RecordRouter {
     if (this.#verdicts.length < to - from) {
       this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
     }
+    // The module stages the records itself where it can; else JavaScript does, frame by frame.
+    const staged = rules._records!.run(
+      batch,
+      from,
+      to,
+      this.#verdicts,
+      interfaces.length,
+      this.#interfaceFrame,
+    );
+    if (staged) return this.#verdicts;
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
     let lastInterface = this.#lastInterface;
     frame.bytes = batch.bytes;
@@ -265,6 +279,12 @@ export class _RecordRouter {
     this.#lastInterface = lastInterface;
     return this.#verdicts;
   }
+
+  /** The frame pointed at capture interface `index` (see `#describeInterface`). */
+  readonly #interfaceFrame = (index: number): FrameRef => {
+    this.#describeInterface(index);
+    return this.#frame;
+  };
 
   /** Points the frame at capture interface `index` (its link type, names). */
   #describeInterface(index: number): void {

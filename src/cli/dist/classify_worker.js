@@ -13,15 +13,15 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-3NKQIF5Q.js";
+} from "./chunk-O4VELA4B.js";
 import {
   compileRuleSet
-} from "./chunk-T7BYQVFX.js";
+} from "./chunk-YZUHJRVY.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-D5ADVXYH.js";
+import "./chunk-EZNLI7LR.js";
 import "./chunk-FCOS2O64.js";
-import "./chunk-3CE6LB7J.js";
+import "./chunk-7TWDV6CC.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

@@ -4,8 +4,8 @@ import {
 } from "./chunk-G76CNLLC.js";
 import {
   _loadProgram
-} from "./chunk-7KJLCOH4.js";
-import "./chunk-LNJPNX3L.js";
+} from "./chunk-BZ56QVNX.js";
+import "./chunk-EAFHRX6W.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -18,7 +18,7 @@ import "./chunk-SNXP4FVW.js";
 import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-FCOS2O64.js";
-import "./chunk-3CE6LB7J.js";
+import "./chunk-7TWDV6CC.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-3NKQIF5Q.js";
+} from "./chunk-O4VELA4B.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,8 +36,8 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-7KJLCOH4.js";
-import "./chunk-LNJPNX3L.js";
+} from "./chunk-BZ56QVNX.js";
+import "./chunk-EAFHRX6W.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-T7BYQVFX.js";
+} from "./chunk-YZUHJRVY.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import {
@@ -63,11 +63,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-D5ADVXYH.js";
+import "./chunk-EZNLI7LR.js";
 import "./chunk-FCOS2O64.js";
 import {
   LINKTYPE_RAW
-} from "./chunk-3CE6LB7J.js";
+} from "./chunk-7TWDV6CC.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";
@@ -405,6 +405,15 @@ var _RecordRouter = class {
     if (this.#verdicts.length < to - from) {
       this.#verdicts = new Uint8Array(Math.max(to - from, 2 * this.#verdicts.length));
     }
+    const staged = rules._records.run(
+      batch,
+      from,
+      to,
+      this.#verdicts,
+      interfaces.length,
+      this.#interfaceFrame
+    );
+    if (staged) return this.#verdicts;
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
     let lastInterface = this.#lastInterface;
     frame.bytes = batch.bytes;
@@ -425,6 +434,11 @@ var _RecordRouter = class {
     this.#lastInterface = lastInterface;
     return this.#verdicts;
   }
+  /** The frame pointed at capture interface `index` (see `#describeInterface`). */
+  #interfaceFrame = (index) => {
+    this.#describeInterface(index);
+    return this.#frame;
+  };
   /** Points the frame at capture interface `index` (its link type, names). */
   #describeInterface(index) {
     if (index === this.#lastInterface) return;
@@ -909,7 +923,7 @@ async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-VSRNWWYA.js");
+    const { _readRuleFile } = await import("./_rule_file-V7NBDSX3.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }

@@ -12,7 +12,7 @@ import {
   RuleSetError,
   _findChainProblem,
   _unoptimisedProgram
-} from "./chunk-D5ADVXYH.js";
+} from "./chunk-EZNLI7LR.js";
 import {
   validate
 } from "./chunk-FCOS2O64.js";
@@ -20,7 +20,7 @@ import {
   LINKTYPE_ETHERNET,
   LINKTYPE_RAW,
   compileFilter
-} from "./chunk-3CE6LB7J.js";
+} from "./chunk-7TWDV6CC.js";
 import {
   BpfSyntaxError,
   BpfValidationError

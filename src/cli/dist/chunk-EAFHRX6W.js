@@ -13,7 +13,7 @@ import {
   LINKTYPE_LOOP,
   LINKTYPE_NULL,
   LINKTYPE_RAW
-} from "./chunk-3CE6LB7J.js";
+} from "./chunk-7TWDV6CC.js";
 
 // src/cli/_link_types.ts
 var _NAMES = {

@@ -35,17 +35,31 @@ import {
   _packProgram,
   _unoptimisedPacked,
   _unpackProgram
-} from "./chunk-D5ADVXYH.js";
+} from "./chunk-EZNLI7LR.js";
 import {
   validate
 } from "./chunk-FCOS2O64.js";
 import {
+  DLT_RAW_12,
+  DLT_RAW_14,
+  ETH_P_8021AD,
+  ETH_P_8021Q,
+  ETH_P_IP,
+  ETH_P_IPV6,
+  ETH_P_QINQ1,
   LINKTYPE_EN10MB,
+  LINKTYPE_ETHERNET,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP,
+  LINKTYPE_NULL,
   LINKTYPE_RAW,
   compileFilter,
   createFrameDescriptor,
   describeFrame
-} from "./chunk-3CE6LB7J.js";
+} from "./chunk-7TWDV6CC.js";
 import {
   BPF_A,
   BPF_ABS,
@@ -3615,6 +3629,12 @@ var W_NETWORK = 2;
 var W_MAC = 3;
 var W_WIRE = 4;
 var FRAMES_PER_CALL = 1024;
+var RECORDS_PER_CALL = 4096;
+var STAGED_INTERFACES = 1024;
+var IF_LINK_TYPE = 0;
+var IF_IN = 1;
+var IF_OUT = 2;
+var IF_BYTES = 12;
 var RULE_BYTES = 12;
 var DECIDED = 0;
 function _align(at, to) {
@@ -3655,6 +3675,14 @@ function _wasmLayout(ruleCounts) {
   at += 4 * FRAMES_PER_CALL;
   const decided = at;
   at += 4 * FRAMES_PER_CALL;
+  const recordStart = at;
+  const recordCaptured = recordStart + 4 * RECORDS_PER_CALL;
+  const recordWire = recordCaptured + 4 * RECORDS_PER_CALL;
+  const recordInterface = recordWire + 4 * RECORDS_PER_CALL;
+  const recordKind = recordInterface + 4 * RECORDS_PER_CALL;
+  const recordVerdict = recordKind + RECORDS_PER_CALL;
+  const interfaces = recordVerdict + RECORDS_PER_CALL;
+  at = interfaces + IF_BYTES * STAGED_INTERFACES;
   return {
     rules: table,
     packets,
@@ -3670,16 +3698,356 @@ function _wasmLayout(ruleCounts) {
     frames,
     verdicts,
     decided,
+    recordStart,
+    recordCaptured,
+    recordWire,
+    recordInterface,
+    recordKind,
+    recordVerdict,
+    interfaces,
     data: _align(at, 64)
   };
+}
+
+// src/rules/_classifier_wasm_stage.ts
+var OP_I32_STORE8 = 58;
+var OP_I32_GT_S = 74;
+var OP_I32_LE_S = 76;
+var OP_I32_GT_U = 75;
+var I = 0;
+var DELTA = 1;
+var BLOCK_END = 2;
+var START = 3;
+var CAPLEN = 4;
+var WIRE = 5;
+var ENTRY = 6;
+var END = 7;
+var LINK_TYPE = 8;
+var AT = 9;
+var VERSION = 10;
+var TYPE = 11;
+var NET_WIRE = 12;
+var CAPTURED = 13;
+var IP_LENGTH = 14;
+var T = 15;
+var V = 16;
+var OFFSET = 17;
+var STAGE_LOCALS = 15;
+var _Blocks = class {
+  constructor(c) {
+    this.c = c;
+  }
+  c;
+  depth = 0;
+  open(op) {
+    this.c.begin(op, _VOID);
+    return ++this.depth;
+  }
+  else() {
+    this.c.op(_OP.else);
+  }
+  close() {
+    this.c.op(_OP.end);
+    this.depth--;
+  }
+  br(label) {
+    this.c.opIndex(_OP.br, this.depth - label);
+  }
+  brIf(label) {
+    this.c.opIndex(_OP.brIf, this.depth - label);
+  }
+};
+function _u16(c, at, offset) {
+  c.get(at).memory(_OP.i32Load8U, offset).i32(8).op(_OP.i32Shl).get(at).memory(_OP.i32Load8U, offset + 1).op(_OP.i32Or);
+}
+function _oneOf(c, local, values) {
+  values.forEach((value, i) => {
+    c.get(local).i32(value).op(_OP.i32Eq);
+    if (i > 0) c.op(_OP.i32Or);
+  });
+}
+function _versionOfType(c) {
+  c.i32(4).i32(6).i32(0).get(TYPE).i32(ETH_P_IPV6).op(_OP.i32Eq).op(_OP.select).get(TYPE).i32(ETH_P_IP).op(_OP.i32Eq).op(_OP.select).set(VERSION);
+}
+function _skipVlanTags(b) {
+  const c = b.c;
+  _u16(c, T, 0);
+  c.set(TYPE);
+  const out = b.open(_OP.block);
+  const again = b.open(_OP.loop);
+  _oneOf(c, TYPE, [ETH_P_8021Q, ETH_P_8021AD, ETH_P_QINQ1]);
+  c.op(_OP.i32Eqz);
+  b.brIf(out);
+  c.get(T).i32(6).op(_OP.i32Add).get(END).op(OP_I32_GT_S);
+  b.brIf(out);
+  c.get(T).i32(4).op(_OP.i32Add).set(T);
+  _u16(c, T, 0);
+  c.set(TYPE);
+  b.br(again);
+  b.close();
+  b.close();
+}
+function _needCaptured(b, least, described) {
+  b.c.get(CAPLEN).i32(least).op(_OP.i32LtU);
+  b.brIf(described);
+}
+function _emitLinkTypes(b, described) {
+  const c = b.c;
+  const when = (types, body) => {
+    _oneOf(c, LINK_TYPE, types);
+    b.open(_OP.if);
+    body();
+    b.br(described);
+    b.close();
+  };
+  when([LINKTYPE_ETHERNET], () => {
+    _needCaptured(b, 14, described);
+    c.get(START).i32(12).op(_OP.i32Add).set(T);
+    _skipVlanTags(b);
+    c.get(T).i32(2).op(_OP.i32Add).set(AT);
+    _versionOfType(c);
+  });
+  when([LINKTYPE_LINUX_SLL], () => {
+    _needCaptured(b, 16, described);
+    c.get(START).i32(14).op(_OP.i32Add).set(T);
+    _skipVlanTags(b);
+    c.get(T).i32(2).op(_OP.i32Add).set(AT);
+    _versionOfType(c);
+  });
+  when([LINKTYPE_LINUX_SLL2], () => {
+    _needCaptured(b, 20, described);
+    _u16(c, START, 0);
+    c.set(TYPE);
+    c.get(START).i32(20).op(_OP.i32Add).set(AT);
+    _versionOfType(c);
+  });
+  when([LINKTYPE_NULL, LINKTYPE_LOOP], () => {
+    _needCaptured(b, 4, described);
+    c.get(START).i32(4).op(_OP.i32Add).set(AT);
+    c.get(START).memory(_OP.i32Load, 0).set(T);
+    c.get(T).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(T).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or).set(TYPE);
+    c.i32(4);
+    c.i32(6).i32(0);
+    _oneOf(c, TYPE, [10, 24, 28, 30]);
+    _oneOf(c, T, [10, 24, 28, 30]);
+    c.op(_OP.i32Or).op(_OP.select);
+    _oneOf(c, TYPE, [2]);
+    _oneOf(c, T, [2]);
+    c.op(_OP.i32Or).op(_OP.select).set(VERSION);
+  });
+  when([LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14], () => {
+    _needCaptured(b, 1, described);
+    c.get(START).set(AT);
+    c.get(START).memory(_OP.i32Load8U, 0).i32(4).op(_OP.i32ShrU).set(T);
+    c.i32(4).i32(6).i32(0).get(T).i32(6).op(_OP.i32Eq).op(_OP.select).get(T).i32(4).op(_OP.i32Eq).op(_OP.select).set(VERSION);
+  });
+  when([LINKTYPE_IPV4], () => {
+    c.get(START).set(AT).i32(4).set(VERSION);
+  });
+  when([LINKTYPE_IPV6], () => {
+    c.get(START).set(AT).i32(6).set(VERSION);
+  });
+}
+function _put2(c, frame, word, local) {
+  c.i32(0).get(local).memory(_OP.i32Store, frame + 4 * word);
+}
+function _minU(c, local, other) {
+  c.get(local).get(other).get(local).get(other).op(_OP.i32LtU).op(_OP.select).set(local);
+}
+function _putWindow(c, frame, window, base, present, wire, network) {
+  _put2(c, frame, window + W_BASE, base);
+  c.i32(0).get(base).get(wire).get(present).get(wire).get(present).op(_OP.i32LtU).op(_OP.select).op(_OP.i32Add).memory(_OP.i32Store, frame + 4 * (window + W_LOAD_END));
+  c.i32(0).get(network).memory(_OP.i32Store, frame + 4 * (window + W_NETWORK));
+  _put2(c, frame, window + W_MAC, START);
+  _put2(c, frame, window + W_WIRE, wire);
+}
+function _emitIpLengths(b) {
+  const c = b.c;
+  c.get(AT).get(START).op(_OP.i32Sub).set(OFFSET);
+  c.i32(0).get(WIRE).get(OFFSET).op(_OP.i32Sub).get(WIRE).get(OFFSET).op(_OP.i32LtU).op(_OP.select).set(NET_WIRE);
+  c.i32(0).get(CAPLEN).get(OFFSET).op(_OP.i32Sub).get(CAPLEN).get(OFFSET).op(_OP.i32LtU).op(_OP.select).set(CAPTURED);
+  c.i32(-1).set(IP_LENGTH);
+  c.get(VERSION).i32(4).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.get(AT).i32(4).op(_OP.i32Add).get(END).op(OP_I32_LE_S);
+  b.open(_OP.if);
+  _u16(c, AT, 2);
+  c.set(IP_LENGTH);
+  b.close();
+  b.else();
+  c.get(AT).i32(6).op(_OP.i32Add).get(END).op(OP_I32_LE_S);
+  b.open(_OP.if);
+  _u16(c, AT, 4);
+  c.i32(40).op(_OP.i32Add).set(IP_LENGTH);
+  b.close();
+  b.close();
+  c.get(IP_LENGTH).i32(0).op(_OP.i32GeS);
+  b.open(_OP.if);
+  _minU(c, NET_WIRE, IP_LENGTH);
+  _minU(c, CAPTURED, IP_LENGTH);
+  b.close();
+}
+function _emitClass(b, readNibble) {
+  const c = b.c;
+  if (readNibble) {
+    c.i32(-1).set(T);
+    c.get(NET_WIRE).i32(0).op(_OP.i32Ne).get(CAPTURED).i32(0).op(_OP.i32Ne).op(_OP.i32And);
+    b.open(_OP.if);
+    c.get(AT).memory(_OP.i32Load8U, 0).i32(4).op(_OP.i32ShrU).set(T);
+    b.close();
+  } else {
+    c.get(VERSION).set(T);
+  }
+  c.i32(_C_IPV4).i32(_C_OTHER_IP).get(VERSION).i32(4).op(_OP.i32Eq).get(T).i32(4).op(_OP.i32Eq).op(_OP.i32And).op(_OP.select).set(V);
+  c.get(VERSION).i32(6).op(_OP.i32Eq).get(T).i32(6).op(_OP.i32Eq).op(_OP.i32And);
+  b.open(_OP.if);
+  c.i32(_C_IPV6).set(V);
+  b.close();
+}
+function _isIpv6Extension2(c, local) {
+  _oneOf(c, local, [0, 43, 44, 51, 60]);
+}
+function _emitIpv6Upper(b) {
+  const c = b.c;
+  c.i32(-1).set(V);
+  const found = b.open(_OP.block);
+  c.get(CAPTURED).i32(40).op(_OP.i32LtU);
+  b.brIf(found);
+  c.get(AT).memory(_OP.i32Load8U, 6).set(TYPE);
+  c.i32(40).set(OFFSET);
+  const walked = b.open(_OP.block);
+  const next = b.open(_OP.loop);
+  _isIpv6Extension2(c, TYPE);
+  c.op(_OP.i32Eqz);
+  b.brIf(walked);
+  c.get(OFFSET).i32(8).op(_OP.i32Add).get(CAPTURED).op(OP_I32_GT_U);
+  b.brIf(found);
+  c.get(AT).get(OFFSET).op(_OP.i32Add).set(T);
+  c.get(TYPE).i32(44).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.get(T).memory(_OP.i32Load8U, 0).set(TYPE);
+  _u16(c, T, 2);
+  c.i32(65528).op(_OP.i32And);
+  b.open(_OP.if);
+  _isIpv6Extension2(c, TYPE);
+  c.get(TYPE).i32(59).op(_OP.i32Eq).op(_OP.i32Or);
+  b.brIf(found);
+  c.get(TYPE).set(V);
+  b.br(found);
+  b.close();
+  c.get(OFFSET).i32(8).op(_OP.i32Add).set(OFFSET);
+  b.else();
+  c.get(T).memory(_OP.i32Load8U, 1).set(IP_LENGTH);
+  c.get(TYPE).i32(51).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.get(IP_LENGTH).i32(2).op(_OP.i32Add).i32(2).op(_OP.i32Shl).set(IP_LENGTH);
+  b.else();
+  c.get(IP_LENGTH).i32(1).op(_OP.i32Add).i32(3).op(_OP.i32Shl).set(IP_LENGTH);
+  b.close();
+  c.get(T).memory(_OP.i32Load8U, 0).set(TYPE);
+  c.get(OFFSET).get(IP_LENGTH).op(_OP.i32Add).set(OFFSET);
+  b.close();
+  b.br(next);
+  b.close();
+  b.close();
+  c.get(TYPE).i32(59).op(_OP.i32Ne);
+  b.open(_OP.if);
+  c.get(TYPE).set(V);
+  b.close();
+  b.close();
+}
+function _stageFunction(layout, flags, type) {
+  const c = new _WasmCode();
+  const b = new _Blocks(c);
+  const fr = layout.frames;
+  const word = (array) => {
+    c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, array);
+  };
+  word(layout.recordStart);
+  c.get(DELTA).op(_OP.i32Add).set(START);
+  word(layout.recordCaptured);
+  c.set(CAPLEN);
+  word(layout.recordWire);
+  c.set(WIRE);
+  word(layout.recordInterface);
+  c.i32(IF_BYTES).op(_OP.i32Mul).set(ENTRY);
+  c.get(START).get(BLOCK_END).op(OP_I32_GT_U);
+  b.open(_OP.if);
+  c.get(BLOCK_END).set(START);
+  b.close();
+  c.get(BLOCK_END).get(START).op(_OP.i32Sub).set(T);
+  _minU(c, CAPLEN, T);
+  c.get(START).get(CAPLEN).op(_OP.i32Add).set(END);
+  c.get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_LINK_TYPE).set(LINK_TYPE);
+  c.i32(-1).set(AT);
+  c.i32(0).set(VERSION);
+  const described = b.open(_OP.block);
+  _emitLinkTypes(b, described);
+  b.close();
+  c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
+  _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
+  c.get(VERSION).op(_OP.i32Eqz);
+  b.open(_OP.if);
+  c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
+  c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_NET_CAPTURED);
+  c.i32(0).i32(_C_NOT_IP).memory(_OP.i32Store, fr + 4 * FR_CLASS);
+  c.i32(0).i32(-1).memory(_OP.i32Store, fr + 4 * FR_UPPER);
+  _put2(c, fr, FR_SIZE, WIRE);
+  b.else();
+  _emitIpLengths(b);
+  c.i32(0).i32(1).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
+  _put2(c, fr, FR_NET_START, AT);
+  _put2(c, fr, FR_NET_CAPTURED, CAPTURED);
+  _putWindow(c, fr, FR_NET, AT, CAPTURED, NET_WIRE, AT);
+  _put2(c, fr, FR_SIZE, flags.byIp ? NET_WIRE : WIRE);
+  _emitClass(b, flags.readNibble);
+  _put2(c, fr, FR_CLASS, V);
+  c.i32(-1).set(V);
+  if (flags.readsUpper) {
+    c.get(VERSION).i32(6).op(_OP.i32Eq);
+    b.open(_OP.if);
+    _emitIpv6Upper(b);
+    b.close();
+  }
+  _put2(c, fr, FR_UPPER, V);
+  b.close();
+  _put2(c, fr, FR_IP_VERSION, VERSION);
+  _put2(c, fr, FR_LINK_TYPE, LINK_TYPE);
+  _put2(c, fr, FR_SLOT, I);
+  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN).memory(_OP.i32Store, fr + 4 * FR_IN);
+  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT).memory(_OP.i32Store, fr + 4 * FR_OUT);
+  return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
+}
+function _recordsFunction(layout, stage, classify, emitTotals, type) {
+  const c = new _WasmCode();
+  const b = new _Blocks(c);
+  const [count, delta, blockEnd, i, packets, v, scratch] = [0, 1, 2, 3, 4, 5, 6];
+  const done = b.open(_OP.block);
+  const loop = b.open(_OP.loop);
+  c.get(i).get(count).op(_OP.i32GeU);
+  b.brIf(done);
+  c.get(i).memory(_OP.i32Load8U, layout.recordKind);
+  b.open(_OP.if);
+  c.get(i).get(delta).get(blockEnd).opIndex(_OP.call, stage);
+  c.i32(layout.frames).opIndex(_OP.call, classify).set(v);
+  emitTotals(c, v, scratch);
+  c.get(i).get(v).memory(OP_I32_STORE8, layout.recordVerdict);
+  c.get(packets).i32(1).op(_OP.i32Add).set(packets);
+  b.close();
+  c.get(i).i32(1).op(_OP.i32Add).set(i);
+  b.br(loop);
+  b.close();
+  b.close();
+  c.get(packets);
+  return { type, locals: [{ count: 4, type: _I32 }], code: c };
 }
 
 // src/rules/_classifier_wasm_module.ts
 var OP_BR_TABLE = 14;
 var OP_F64_LOAD = 43;
 var OP_F64_STORE = 57;
-var OP_I32_GT_S = 74;
-var OP_I32_LE_S = 76;
+var OP_I32_GT_S2 = 74;
+var OP_I32_LE_S2 = 76;
 var OP_I32_CTZ = 104;
 var OP_F64_ADD = 160;
 var OP_F64_CONVERT_I32_U = 184;
@@ -3700,6 +4068,8 @@ var T_ONE = 2;
 var T_TWO = 3;
 var T_FIELD = 4;
 var T_BATCH = 5;
+var T_STAGE = 6;
+var T_RECORDS = 7;
 var _Body = class {
   c = new _WasmCode();
   depth = 0;
@@ -4182,7 +4552,7 @@ function _runFunction(plan, chain, collect, rules) {
   b.brIf(nextM);
   c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
   c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
-  c.get(code).get(bound).op(OP_I32_GT_S);
+  c.get(code).get(bound).op(OP_I32_GT_S2);
   b.returnIf(_R_END);
   c.i32(NEXT).set(r);
   const skip = b.open(_OP.block);
@@ -4205,7 +4575,7 @@ function _runFunction(plan, chain, collect, rules) {
   c.i32(_R_END).set(r);
   b.br(skip);
   b.close();
-  c.get(kind).i32(KIND_DROP).op(OP_I32_LE_S);
+  c.get(kind).i32(KIND_DROP).op(OP_I32_LE_S2);
   b.open(_OP.if);
   c.i32(DECIDED).get(rule).memory(_OP.i32Store, 0);
   c.i32(_R_ACCEPT).i32(_R_DROP).get(kind).i32(KIND_ACCEPT).op(_OP.i32Eq).op(_OP.select).set(r);
@@ -4451,6 +4821,12 @@ function _emitChainBase(b, chain, bases) {
   };
   emit(0, bases.length - 1);
 }
+function _emitTotals(c, layout, v, at, frame) {
+  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(OP_F64_LOAD, layout.totals).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals);
+  c.get(at).get(at).memory(OP_F64_LOAD, layout.totals + 8);
+  frame();
+  c.memory(_OP.i32Load, 4 * FR_SIZE).op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals + 8);
+}
 function _batchFunction(layout, classify) {
   const b = new _Body();
   const c = b.c;
@@ -4462,9 +4838,7 @@ function _batchFunction(layout, classify) {
   b.brIf(done);
   c.get(i).i32(FRAME_BYTES).op(_OP.i32Mul).i32(layout.frames).op(_OP.i32Add).tee(fr);
   c.opIndex(_OP.call, classify).set(v);
-  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(OP_F64_LOAD, layout.totals).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals);
-  c.get(at).get(at).memory(OP_F64_LOAD, layout.totals + 8);
-  c.get(fr).memory(_OP.i32Load, 4 * FR_SIZE).op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals + 8);
+  _emitTotals(c, layout, v, at, () => c.get(fr));
   c.get(i).i32(2).op(_OP.i32Shl).get(v).memory(_OP.i32Store, layout.verdicts);
   c.get(i).i32(2).op(_OP.i32Shl).i32(DECIDED).memory(_OP.i32Load, 0).memory(_OP.i32Store, layout.decided);
   c.get(i).i32(1).op(_OP.i32Add).set(i);
@@ -4512,13 +4886,24 @@ function _emitClassifierModule(plan) {
     collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
     runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain]));
   }
+  const stage = classify + 2 + extra.length;
+  const layout = plan.layout;
+  const stageFlags = {
+    byIp: plan.byIp,
+    readNibble: plan.fields.some(_isVersionByte),
+    readsUpper: module.readsUpper
+  };
   const functions = [
     ...tests,
     ...collects,
     ...runs,
     _classifyFunction(plan, firstRun, ruleCount, bases),
-    _batchFunction(plan.layout, classify),
-    ...extra
+    _batchFunction(layout, classify),
+    ...extra,
+    _stageFunction(layout, stageFlags, T_STAGE),
+    _recordsFunction(layout, stage, classify, (c, v, at) => {
+      _emitTotals(c, layout, v, at, () => c.i32(layout.frames));
+    }, T_RECORDS)
   ];
   let total = 0;
   for (const f of functions) {
@@ -4544,7 +4929,9 @@ function _emitClassifierModule(plan) {
       { params: [_I32], results: [_I32] },
       { params: [_I32, _I32], results: [_I32] },
       { params: [_I32, _I32], results: [_F64] },
-      { params: [_I32, _I32], results: [] }
+      { params: [_I32, _I32], results: [] },
+      { params: [_I32, _I32, _I32], results: [] },
+      { params: [_I32, _I32, _I32], results: [_I32] }
     ],
     functionImports: [
       { name: "loadIndex", type: T_LOAD_INDEX },
@@ -4554,7 +4941,11 @@ function _emitClassifierModule(plan) {
     ],
     memoryMinimumPages: pages,
     functions,
-    exports: [{ name: "batch", index: classify + 1 }],
+    exports: [
+      { name: "batch", index: classify + 1 },
+      { name: "stage", index: stage },
+      { name: "records", index: stage + 1 }
+    ],
     table
   });
   return {
@@ -4567,17 +4958,15 @@ function _emitClassifierModule(plan) {
   };
 }
 
-// src/rules/_classifier_wasm.ts
-var PAGE = 65536;
+// src/rules/_classifier_wasm_memory.ts
+var _PAGE = 65536;
 var _MAX_BLOCK_BYTES = 16 << 20;
 var MAX_BYTES = 2147418112;
-var POOL_DATA_BYTES = 2 * _MAX_BLOCK_BYTES;
-var POOL_SLOTS = 4;
-var _POOL_BLOCK_BYTES = 1 << 20;
 function _views(memory, layout, rules, chains) {
   const buffer = memory.buffer;
   return {
     i32: new Int32Array(buffer),
+    u32: new Uint32Array(buffer),
     u8: new Uint8Array(buffer),
     counters: {
       packets: new Float64Array(buffer, layout.packets, rules),
@@ -4602,13 +4991,6 @@ function _copyFrame(from, into) {
   into.outInterfaceName = from.outInterfaceName;
   into.captureInterface = from.captureInterface;
 }
-function _putWindow(i32, at, w, delta) {
-  i32[at] = w.base + delta;
-  i32[at + 1] = w.loadEnd + delta;
-  i32[at + 2] = w.network + delta;
-  i32[at + 3] = w.mac < 0 ? -1 : w.mac + delta;
-  i32[at + 4] = w.wire;
-}
 function _reserve(m, length) {
   const need = m.layout.data + length;
   if (m.poolStart > 0 && need > m.poolStart) {
@@ -4621,28 +5003,151 @@ function _reserve(m, length) {
   }
   const have = m.memory.buffer.byteLength;
   if (need > have) {
-    m.memory.grow(Math.ceil((need - have) / PAGE));
+    m.memory.grow(Math.ceil((need - have) / _PAGE));
     m.views = _views(m.memory, m.layout, m.rules, m.chains);
   }
+}
+
+// src/rules/_classifier_wasm_records.ts
+function _moduleStaging(parts) {
+  const { m, interfaceNames, callsBack } = parts;
+  const layout = m.layout;
+  const interfaceFrames = [];
+  const slotFrame = createFrameRef();
+  let delta = 0;
+  let blockEnd = 0;
+  const frameOfSlot = (slot) => {
+    const u32 = m.views.u32;
+    _copyFrame(interfaceFrames[u32[(layout.recordInterface >> 2) + slot]], slotFrame);
+    let start = u32[(layout.recordStart >> 2) + slot] + delta;
+    if (start > blockEnd) start = blockEnd;
+    const captured = u32[(layout.recordCaptured >> 2) + slot];
+    slotFrame.bytes = m.views.u8;
+    slotFrame.start = start;
+    slotFrame.capturedLength = captured < blockEnd - start ? captured : blockEnd - start;
+    slotFrame.wireLength = u32[(layout.recordWire >> 2) + slot];
+    return slotFrame;
+  };
+  let lastName = void 0, lastNumber = -1;
+  const numberOf = (name) => {
+    if (interfaceNames === null) return -1;
+    const key = name ?? "";
+    if (key !== lastName) lastNumber = interfaceNames.get(lastName = key) ?? -1;
+    return lastNumber;
+  };
+  const put = (k, frame) => {
+    const i32 = m.views.i32;
+    const at = layout.interfaces + IF_BYTES * k >> 2;
+    i32[at + IF_LINK_TYPE] = frame.linkType;
+    i32[at + IF_IN] = numberOf(frame.interfaceName);
+    i32[at + IF_OUT] = numberOf(frame.outInterfaceName);
+    if (callsBack) _copyFrame(frame, interfaceFrames[k] ??= createFrameRef());
+  };
+  return {
+    interfaces(count, frameOf) {
+      if (count > STAGED_INTERFACES) return false;
+      for (let k = 0; k < count; k++) {
+        const frame = frameOf(k);
+        if ((frame.linkType | 0) !== frame.linkType) return false;
+        put(k, frame);
+      }
+      return true;
+    },
+    put,
+    run(count, from, end) {
+      delta = from;
+      blockEnd = end;
+      parts.begin(frameOfSlot);
+      return parts.records(count, from, end);
+    }
+  };
+}
+function _moduleStages(frame) {
+  const start = frame.start;
+  const captured = frame.capturedLength;
+  const wire = frame.wireLength;
+  return start >>> 0 === start && captured >>> 0 === captured && wire >>> 0 === wire && start + captured <= frame.bytes.length && (frame.linkType | 0) === frame.linkType;
+}
+function _runFrame(m, staging, frame) {
+  const layout = m.layout;
+  const start = frame.start;
+  const captured = frame.capturedLength;
+  _placeFrame(m, staging, frame);
+  return staging.run(1, layout.data - start, layout.data + captured);
+}
+function _placeFrame(m, staging, frame) {
+  const layout = m.layout;
+  const start = frame.start;
+  const captured = frame.capturedLength;
+  _reserve(m, captured);
+  const { u8, u32 } = m.views;
+  u8.set(frame.bytes.subarray(start, start + captured), layout.data);
+  staging.put(0, frame);
+  u8[layout.recordKind] = 1;
+  u32[layout.recordStart >> 2] = start;
+  u32[layout.recordCaptured >> 2] = captured;
+  u32[layout.recordWire >> 2] = frame.wireLength;
+  u32[layout.recordInterface >> 2] = 0;
+}
+function _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf) {
+  const bytes = batch.bytes;
+  const layout = m.layout;
+  const inMemory = bytes.buffer === m.memory.buffer;
+  if (!inMemory && bytes.length > _MAX_BLOCK_BYTES) return false;
+  if (!staging.interfaces(interfaces, frameOf)) return false;
+  const delta = inMemory ? bytes.byteOffset : layout.data;
+  if (!inMemory) {
+    _reserve(m, bytes.length);
+    m.views.u8.set(bytes, delta);
+  }
+  for (let first = from; first < to; first += RECORDS_PER_CALL) {
+    const last = first + RECORDS_PER_CALL < to ? first + RECORDS_PER_CALL : to;
+    const { u8, u32 } = m.views;
+    u8.set(batch.kind.subarray(first, last), layout.recordKind);
+    u32.set(batch.dataStart.subarray(first, last), layout.recordStart >> 2);
+    u32.set(batch.capturedLength.subarray(first, last), layout.recordCaptured >> 2);
+    u32.set(batch.wireLength.subarray(first, last), layout.recordWire >> 2);
+    u32.set(batch.interfaceIndex.subarray(first, last), layout.recordInterface >> 2);
+    staging.run(last - first, delta, delta + bytes.length);
+    verdicts.set(
+      m.views.u8.subarray(layout.recordVerdict, layout.recordVerdict + last - first),
+      first - from
+    );
+  }
+  return true;
+}
+
+// src/rules/_classifier_wasm.ts
+var POOL_DATA_BYTES = 2 * _MAX_BLOCK_BYTES;
+var POOL_SLOTS = 4;
+var _POOL_BLOCK_BYTES = 1 << 20;
+function _putWindow2(i32, at, w, delta) {
+  i32[at] = w.base + delta;
+  i32[at + 1] = w.loadEnd + delta;
+  i32[at + 2] = w.network + delta;
+  i32[at + 3] = w.mac < 0 ? -1 : w.mac + delta;
+  i32[at + 4] = w.wire;
 }
 function _callbacks(m, parts, emitted) {
   const contexts = new FrameContext();
   const state = _newFrameState(contexts);
   const slotFrames = [];
-  if (emitted.escapes.length > 0 || emitted.fieldCalls) {
+  const used = emitted.escapes.length > 0 || emitted.fieldCalls;
+  if (used) {
     for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
   }
   let loaded = -1;
+  let slotFrame = (slot) => slotFrames[slot];
   const tests = emitted.escapes.map(() => void 0);
   const frameOnly = emitted.escapes.map((e) => e.match.kind === "interface");
   const frameOf = (fr) => {
-    state.frame = slotFrames[m.views.i32[(fr >> 2) + FR_SLOT]];
+    state.frame = slotFrame(m.views.i32[(fr >> 2) + FR_SLOT]);
   };
   const load = (fr) => {
     const slot = m.views.i32[(fr >> 2) + FR_SLOT];
     if (slot === loaded) return;
     loaded = slot;
-    const frame = slotFrames[slot];
+    const frame = slotFrame(slot);
     state.frame = frame;
     state.bytes = frame.bytes;
     contexts.load(frame);
@@ -4667,8 +5172,10 @@ function _callbacks(m, parts, emitted) {
       else load(fr);
       return _loadField(field, state);
     },
+    used,
     slotFrames,
-    forget() {
+    begin(frameOf2) {
+      slotFrame = frameOf2;
       loaded = -1;
     }
   };
@@ -4703,12 +5210,12 @@ function _stager(m, parts, emitted, slotFrames) {
       i32[at + FR_NET_START] = state.networkStart + delta;
       if (networkWindow) {
         _fillWindow(state.networkWindow, bytes, state.network);
-        _putWindow(i32, at + FR_NET, state.networkWindow, delta);
+        _putWindow2(i32, at + FR_NET, state.networkWindow, delta);
       }
     }
     if (linkWindow) {
       _fillWindow(state.linkWindow, bytes, state.link);
-      _putWindow(i32, at + FR_LINK, state.linkWindow, delta);
+      _putWindow2(i32, at + FR_LINK, state.linkWindow, delta);
     }
     i32[at + FR_SIZE] = byIp && isIp ? d.networkWireLength : frame.wireLength;
     i32[at + FR_IS_IP] = isIp ? 1 : 0;
@@ -4797,11 +5304,11 @@ function _blockPool(m) {
       const slot = lent.indexOf(0);
       if (slot < 0) return void 0;
       if (m.poolStart === 0) {
-        const start = Math.ceil((m.layout.data + POOL_DATA_BYTES) / PAGE) * PAGE;
+        const start = Math.ceil((m.layout.data + POOL_DATA_BYTES) / _PAGE) * _PAGE;
         const need = start + POOL_SLOTS * _POOL_BLOCK_BYTES;
         const have = m.memory.buffer.byteLength;
         if (need > have) {
-          m.memory.grow(Math.ceil((need - have) / PAGE));
+          m.memory.grow(Math.ceil((need - have) / _PAGE));
           m.views = _views(m.memory, m.layout, m.rules, m.chains);
         }
         m.poolStart = start;
@@ -4847,7 +5354,8 @@ function _emit(parts, layout) {
     fields: parts.fields,
     entry: parts.entry,
     entryAccepts: parts.ruleSet.chains[parts.entry].policy !== "DROP",
-    layout
+    layout,
+    byIp: parts.byIp
   });
 }
 function _makeWasmClassifier(parts) {
@@ -4857,7 +5365,7 @@ function _makeWasmClassifier(parts) {
   const layout = _wasmLayout(chains.map((c) => c.length));
   const emitted = _emit(parts, layout);
   if ("reason" in emitted) return emitted;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + PAGE) / PAGE) });
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + _PAGE) / _PAGE) });
   const rules = chains.reduce((n, c) => n + c.length, 0);
   const m = {
     memory,
@@ -4891,12 +5399,25 @@ function _makeWasmClassifier(parts) {
   _initMemory(m, parts);
   const stage = _stager(m, parts, emitted, callbacks.slotFrames);
   let decided = -1;
+  const slotFrames = callbacks.slotFrames;
+  const jsSlots = (slot) => slotFrames[slot];
   const run = (count) => {
-    callbacks.forget();
+    callbacks.begin(jsSlots);
     exports.batch(0, count);
     decided = m.views.i32[(layout.decided >> 2) + count - 1];
   };
-  const classify = (frame) => {
+  const staging = _moduleStaging({
+    m,
+    interfaceNames: emitted.readsInterfaces ? parts.fields.find((f) => f.kind === _F_INTERFACE).names : null,
+    callsBack: callbacks.used,
+    begin: callbacks.begin,
+    records(count, delta, blockEnd) {
+      const packets = exports.records(count, delta, blockEnd);
+      if (packets > 0) decided = m.views.i32[DECIDED >> 2];
+      return packets;
+    }
+  });
+  const place = (frame) => {
     const bytes = frame.bytes;
     const start = frame.start;
     let end = start + frame.capturedLength;
@@ -4904,9 +5425,28 @@ function _makeWasmClassifier(parts) {
     const from = start < end ? start : end;
     _reserve(m, end - from);
     m.views.u8.set(bytes.subarray(from, end), layout.data);
-    stage(frame, 0, layout.data - from);
+    return layout.data - from;
+  };
+  const classify = (frame) => {
+    if (_moduleStages(frame)) {
+      _runFrame(m, staging, frame);
+      return m.views.u8[layout.recordVerdict] !== 0;
+    }
+    stage(frame, 0, place(frame));
     run(1);
     return m.views.i32[layout.verdicts >> 2] !== 0;
+  };
+  const stagedRecord = (frame, by) => {
+    const at = layout.frames >> 2;
+    m.views.i32.fill(0, at, at + FRAME_BYTES / 4);
+    if (by === "javascript") {
+      stage(frame, 0, place(frame));
+    } else {
+      if (!_moduleStages(frame)) return void 0;
+      _placeFrame(m, staging, frame);
+      exports.stage(0, layout.data - frame.start, layout.data + frame.capturedLength);
+    }
+    return m.views.i32.slice(at, at + FRAME_BYTES / 4);
   };
   return {
     ruleSet,
@@ -4919,8 +5459,12 @@ function _makeWasmClassifier(parts) {
     walkFallbacks: chains.map(() => void 0),
     wasmEscapes: emitted.escapeReasons,
     counters: () => _snapshotCounters(m.views.counters, ruleSet, chains),
+    _records: {
+      run: (batch, from, to, verdicts, interfaces, frameOf) => _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf)
+    },
     _batch: _batchPath(m, stage, run),
-    _blocks: _blockPool(m)
+    _blocks: _blockPool(m),
+    _stagedRecord: stagedRecord
   };
 }
 

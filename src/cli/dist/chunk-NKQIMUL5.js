@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-T7BYQVFX.js";
+} from "./chunk-YZUHJRVY.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-4UBIBYRL.js";
+} from "./chunk-NKQIMUL5.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,8 +10,8 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-7KJLCOH4.js";
-import "./chunk-LNJPNX3L.js";
+} from "./chunk-BZ56QVNX.js";
+import "./chunk-EAFHRX6W.js";
 import {
   _TextWriter,
   _writeText
@@ -24,16 +24,16 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-T7BYQVFX.js";
+import "./chunk-YZUHJRVY.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-D5ADVXYH.js";
+import "./chunk-EZNLI7LR.js";
 import "./chunk-FCOS2O64.js";
-import "./chunk-3CE6LB7J.js";
+import "./chunk-7TWDV6CC.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

@@ -3040,6 +3040,11 @@ export {
   LINKTYPE_IPV4,
   LINKTYPE_IPV6,
   LINKTYPE_LINUX_SLL2,
+  ETH_P_IP,
+  ETH_P_IPV6,
+  ETH_P_8021Q,
+  ETH_P_8021AD,
+  ETH_P_QINQ1,
   createFrameDescriptor,
   describeFrame
 };

@@ -5,14 +5,14 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-4UBIBYRL.js";
+} from "./chunk-NKQIMUL5.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-7KJLCOH4.js";
+} from "./chunk-BZ56QVNX.js";
 import {
   _linkTypeName
-} from "./chunk-LNJPNX3L.js";
+} from "./chunk-EAFHRX6W.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-T7BYQVFX.js";
+import "./chunk-YZUHJRVY.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
@@ -38,11 +38,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-D5ADVXYH.js";
+import "./chunk-EZNLI7LR.js";
 import {
   validate
 } from "./chunk-FCOS2O64.js";
-import "./chunk-3CE6LB7J.js";
+import "./chunk-7TWDV6CC.js";
 import "./chunk-ASU7XLSB.js";
 import {
   BPF_JMP,
