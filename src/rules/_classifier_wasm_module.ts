@@ -894,12 +894,18 @@ function _emitGuards(
   b.close();
 }
 
-/** One rule's `test(frame) → 0/1`: its cheap guards, then its matches in order. */
+/**
+ * One rule's `test(frame) → 0/1`: its cheap guards, then its matches in order.
+ * `programs` keeps, by program key, each program's inlined code (or why it
+ * runs in JavaScript), so a program that many rules repeat is lowered and
+ * emitted once (the code uses the same locals in every test).
+ */
 function _testFunction(
   rule: _WasmRule,
   fields: readonly _Field[],
   escapes: _Escapes,
   module: _ModuleFlags,
+  programs: Map<string, Uint8Array | string>,
 ): _WasmFunction {
   const b = new _Body();
   const c = b.c;
@@ -928,8 +934,15 @@ function _testFunction(
       _emitAddressTest(b, m, L.temp);
       continue;
     }
-    const lowered = m.kind === "interface" ? "interface names" : _loweredProgram(match);
+    const key = match.key;
+    let lowered: Uint8Array | _LoweredProgram | string | undefined = m.kind === "interface"
+      ? "interface names"
+      : key !== undefined
+      ? programs.get(key)
+      : undefined;
+    lowered ??= _loweredProgram(match);
     if (typeof lowered === "string") {
+      if (key !== undefined) programs.set(key, lowered);
       c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
       b.returnIf(0);
       continue;
@@ -945,9 +958,14 @@ function _testFunction(
     b.word(window + W_MAC);
     c.set(L.mac);
     c.i32(0).set(L.a).i32(0).set(L.x);
-    c.begin(_OP.block, _I32);
-    new _ProgramEmitter(c, L, lowered, true).emit();
-    c.op(_OP.end);
+    if (lowered instanceof Uint8Array) c.append(lowered);
+    else {
+      const start = c.length;
+      c.begin(_OP.block, _I32);
+      new _ProgramEmitter(c, L, lowered, true).emit();
+      c.op(_OP.end);
+      if (key !== undefined) programs.set(key, c.view().slice(start));
+    }
     // Fails when (result !== 0) === invert.
     if (!match.invert) c.op(_OP.i32Eqz);
     b.returnIf(0);
@@ -1136,6 +1154,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const chainCount = plan.chains.length;
   const tests: _WasmFunction[] = [];
   const never = _neverFunction();
+  const programs = new Map<string, Uint8Array | string>();
   const bases: number[] = [];
   let base = 0;
   for (let chain = 0; chain < chainCount; chain++) {
@@ -1145,7 +1164,9 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     const codes = new Set<number>();
     if (rules.length > 0) _listedCodes(plan.roots[chain], codes);
     rules.forEach((rule, p) => {
-      tests.push(codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module) : never);
+      tests.push(
+        codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module, programs) : never,
+      );
     });
   }
   const firstCollect = IMPORTS + ruleCount;

@@ -50,6 +50,13 @@ export interface _Settings {
    * entry per program the rule set's tests compile.
    */
   compiled: Map<string, CompiledProgram>;
+  /**
+   * The checked programs of one rule set by their text (see
+   * {@linkcode _PreparedMatch.key}): rules that repeat a `--u32`, `--expr` or
+   * `--bytecode` are parsed and validated once. At most one entry per
+   * distinct program of the rule set.
+   */
+  programs: Map<string, _CheckedProgram>;
   /** Told when a program that reads ancillary fields is compiled (before it runs). */
   ancillary: _AncillaryDemand;
   /**
@@ -60,8 +67,45 @@ export interface _Settings {
   frameDescription: _AncillaryDemand;
 }
 
+/**
+ * A match's program as checked once for all the rules of a set that repeat
+ * it (immutable, shared): a `--u32` (its tests, BPF form and whether that
+ * form passes the checker), a `--bytecode` (validated, copied) or an
+ * `--expr` (validated, packed; `null`: not compiled for that link type).
+ */
+export type _CheckedProgram = _CheckedU32 | _CheckedBytecode | _CheckedExpression;
+
+/** A `--u32` checked once (see {@linkcode _CheckedProgram}). */
+export interface _CheckedU32 {
+  /** Its BPF form. */
+  readonly program: readonly Instruction[];
+  /** Whether the BPF form passes the checker (else the u32 matcher runs). */
+  readonly checked: boolean;
+  /** The u32 matcher. */
+  readonly matcher: ReturnType<typeof compileU32>;
+}
+
+/** A `--bytecode` validated once: its copy (see {@linkcode _CheckedProgram}). */
+export interface _CheckedBytecode {
+  /** The validated copy. */
+  readonly copy: readonly Instruction[];
+}
+
+/** An `--expr` for one link type, validated once (see {@linkcode _CheckedProgram}). */
+export interface _CheckedExpression {
+  /** Its program, packed; `null`: not compiled for that link type. */
+  readonly packed: _PackedProgram | null;
+}
+
 /** One match, checked and ready to be compiled. */
 export interface _PreparedMatch {
+  /**
+   * Names the match's program (`--u32`, `--bytecode`, `--expr`) within one
+   * compile: two prepared matches with the same key have the same `program`
+   * and `ethernetOnly`, so what is derived from the program alone (its
+   * summary, its Wasm code) may be shared. Absent for other matches.
+   */
+  readonly key?: string;
   /** The match's program as summaries read it (not inverted), or `null`. */
   program: readonly Instruction[] | null;
   /** Whether `program` is what the match runs on EN10MB frames only (link-base `--expr`). */
@@ -298,20 +342,24 @@ function _prepareU32(
   chain: string,
   ruleNumber: number,
 ): _PreparedMatch {
-  let matcher: (packet: Uint8Array, context?: PacketContext) => boolean;
-  let program: readonly Instruction[];
-  try {
-    const tests = parseU32(match.expression);
-    matcher = compileU32(tests);
-    program = u32ToBpf(tests);
-  } catch (error) {
-    throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
+  const key = `u32 ${match.expression}`;
+  let shared = settings.programs.get(key) as _CheckedU32 | undefined;
+  if (shared === undefined) {
+    try {
+      const tests = parseU32(match.expression);
+      const matcher = compileU32(tests);
+      const program = u32ToBpf(tests);
+      // The BPF form (tested equal to the u32 match in tests/u32_bpf_test.ts)
+      // runs as every program does; the u32 matcher where that form does not
+      // pass the checker (over 4096 instructions).
+      shared = { program, checked: _passesChecker(program), matcher };
+    } catch (error) {
+      throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
+    }
+    settings.programs.set(key, shared);
   }
+  const { program, checked, matcher } = shared;
   const invert = match.invert;
-  // The BPF form (tested equal to the u32 match in tests/u32_bpf_test.ts)
-  // runs as every program does; the u32 matcher where that form does not
-  // pass the checker (over 4096 instructions).
-  const checked = _passesChecker(program);
   let memo: CompiledProgram | undefined;
   const compiled = () => memo ??= _compileValidated(program, settings);
   const build = (): _Test => {
@@ -321,6 +369,7 @@ function _prepareU32(
       : (state) => matcher(state.bytes, state.link) !== invert;
   };
   return {
+    key,
     program,
     ethernetOnly: false,
     invert,
@@ -328,6 +377,26 @@ function _prepareU32(
     build,
     ...(checked ? { compiledProgram: compiled, programFor: compiled } : {}),
   };
+}
+
+/**
+ * A key naming a `--bytecode` program by its instructions, or `undefined`
+ * when one is not an object of four numbers (the checker says why).
+ */
+function _bytecodeKey(program: readonly Instruction[]): string | undefined {
+  if (!Array.isArray(program)) return undefined;
+  let key = "bpf";
+  for (let i = 0; i < program.length; i++) {
+    const instruction: unknown = program[i];
+    if (typeof instruction !== "object" || instruction === null) return undefined;
+    const { code, jt, jf, k } = instruction as Record<string, unknown>;
+    if (
+      typeof code !== "number" || typeof jt !== "number" || typeof jf !== "number" ||
+      typeof k !== "number"
+    ) return undefined;
+    key += ` ${code} ${jt} ${jf} ${k}`;
+  }
+  return key;
 }
 
 function _prepareBytecode(
@@ -338,16 +407,25 @@ function _prepareBytecode(
   chain: string,
   ruleNumber: number,
 ): _PreparedMatch {
-  try {
-    validate(program, { maxInstructions: settings.maxInstructions });
-  } catch (error) {
-    throw _ruleError("bad --bytecode program", chain, ruleNumber, error);
+  const key = _bytecodeKey(program);
+  let copy = key === undefined
+    ? undefined
+    : (settings.programs.get(key) as _CheckedBytecode | undefined)?.copy;
+  if (copy === undefined) {
+    try {
+      validate(program, { maxInstructions: settings.maxInstructions });
+    } catch (error) {
+      throw _ruleError("bad --bytecode program", chain, ruleNumber, error);
+    }
+    copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+    if (key !== undefined) settings.programs.set(key, { copy });
   }
-  const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+  const shared = copy;
   let memo: CompiledProgram | undefined;
-  const compiled = () => memo ??= _compileValidated(copy, settings);
+  const compiled = () => memo ??= _compileValidated(shared, settings);
   return {
-    program: copy,
+    key,
+    program: shared,
     ethernetOnly: false,
     invert: match.invert,
     match,
@@ -355,6 +433,34 @@ function _prepareBytecode(
     compiledProgram: compiled,
     programFor: compiled,
   };
+}
+
+/**
+ * The validated program of an expression for a link type, packed, checked
+ * once per rule set (see {@linkcode _expressionProgram}); `null` when it
+ * cannot be compiled for the link type and `orNull`, else that throws.
+ */
+function _checkedExpression(
+  expression: string,
+  linkType: number,
+  settings: _Settings,
+  orNull: boolean,
+): _PackedProgram | null {
+  const key = `expr ${linkType} ${expression}`;
+  const known = settings.programs.get(key) as _CheckedExpression | undefined;
+  if (known !== undefined) {
+    if (known.packed === null && !orNull) return _expressionProgram(expression, linkType);
+    return known.packed;
+  }
+  let packed: _PackedProgram | null;
+  try {
+    packed = _expressionProgram(expression, linkType);
+  } catch (error) {
+    if (!orNull) throw error;
+    packed = null;
+  }
+  settings.programs.set(key, { packed });
+  return packed;
 }
 
 function _prepareExpression(
@@ -371,7 +477,7 @@ function _prepareExpression(
     // Kept packed (a 10,000-rule set keeps 10,000 of them): unpacked on each read.
     let packed: _PackedProgram;
     try {
-      packed = _expressionProgram(expression, LINKTYPE_RAW);
+      packed = _checkedExpression(expression, LINKTYPE_RAW, settings, false)!;
     } catch (error) {
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
@@ -379,6 +485,7 @@ function _prepareExpression(
     const compiled = () =>
       memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, packed), settings);
     return new _ExpressionMatch(
+      `expr ${LINKTYPE_RAW} ${expression}`,
       () => packed,
       false,
       invert,
@@ -422,14 +529,18 @@ function _prepareExpression(
   };
   // The Ethernet program is compiled when first read (by the summaries of
   // an indexed set): a set evaluated rule by rule never reads it.
-  const ethernet = (): _PackedProgram | null => {
-    try {
-      return _expressionProgram(expression, LINKTYPE_EN10MB);
-    } catch {
-      return null;
-    }
-  };
-  return new _ExpressionMatch(ethernet, true, invert, match, build, undefined, programFor);
+  const ethernet = (): _PackedProgram | null =>
+    _checkedExpression(expression, LINKTYPE_EN10MB, settings, true);
+  return new _ExpressionMatch(
+    `link ${expression}`,
+    ethernet,
+    true,
+    invert,
+    match,
+    build,
+    undefined,
+    programFor,
+  );
 }
 
 /**
@@ -438,6 +549,7 @@ function _prepareExpression(
  * read, and unpacks it on each read of `program` (read it once).
  */
 class _ExpressionMatch implements _PreparedMatch {
+  readonly key: string;
   #packed: _PackedProgram | null | undefined;
   readonly #pack: () => _PackedProgram | null;
   readonly ethernetOnly: boolean;
@@ -448,6 +560,7 @@ class _ExpressionMatch implements _PreparedMatch {
   readonly programFor: ((frame: FrameRef) => CompiledProgram | null) | undefined;
 
   constructor(
+    key: string,
     pack: () => _PackedProgram | null,
     ethernetOnly: boolean,
     invert: boolean,
@@ -456,6 +569,7 @@ class _ExpressionMatch implements _PreparedMatch {
     compiledProgram: (() => CompiledProgram) | undefined,
     programFor: ((frame: FrameRef) => CompiledProgram | null) | undefined,
   ) {
+    this.key = key;
     this.#pack = pack;
     this.ethernetOnly = ethernetOnly;
     this.invert = invert;

@@ -32,7 +32,7 @@ import { _BIG_CHAIN_ENTRIES, _KeyTableBuilder, type _KeyTableIndex } from "./_ke
 import { _collectFromTables, _newTableMerge } from "./_key_table_walk.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
-import { _GuardPool } from "./_guards.ts";
+import { _GuardPool, type _Summary } from "./_guards.ts";
 import {
   _ENDS_IP,
   _ENDS_NOT_IP,
@@ -112,6 +112,8 @@ export class _RuleSetBuilder {
   readonly #entry: number;
   readonly #chainIndex: Map<string, number>;
   readonly #table = new _FieldTable(_MAX_FIELDS);
+  /** Program summaries by base and program key (a big set repeats most programs). */
+  readonly #summaries = new Map<string, _Summary | null>();
   /** The entries' guards, one copy of each (a big set repeats most of them). */
   readonly #guards = new _GuardPool();
   readonly #chains: _CompiledRule[][];
@@ -162,6 +164,7 @@ export class _RuleSetBuilder {
       strategy,
       maxInstructions: options?.maxInstructions ?? 64,
       compiled: new Map(),
+      programs: new Map(),
       ancillary: new _AncillaryDemand(),
       frameDescription: new _AncillaryDemand(),
     };
@@ -372,7 +375,10 @@ export class _RuleSetBuilder {
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
-    const summary = _summariseRule(prepared, base, this.#table, compiled.exactPrograms);
+    const summary = _summariseRule(prepared, base, this.#table, {
+      exactPrograms: compiled.exactPrograms,
+      programSummaries: this.#summaries,
+    });
     const fields = this.#table.fields;
     const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN ||
       kind === _T_GOTO;
