@@ -282,7 +282,7 @@ export const filterCommand: CliCommand = {
 
     let failure: unknown;
     let stats: RouterStats | undefined;
-    let counters = rules.counters();
+    let counters: ReturnType<CompiledRuleSet["counters"]>;
     try {
       stats = await _pipeRouter(
         input.blocks,

@@ -41,7 +41,7 @@ import {
 } from "./_fields.ts";
 import { _BASE_NETWORK, type _PreparedMatch } from "./_match_tests.ts";
 import { _readsAncillary } from "./_reads_ancillary.ts";
-import { _parseNetwork } from "./_ip.ts";
+import { type _Network, _parseNetwork } from "./_ip.ts";
 import type { _Guard } from "./_guards.ts";
 import { _addressOffset } from "./_match_tests.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
@@ -931,7 +931,7 @@ function _testFunction(
       continue;
     }
     if (m.kind === "address") {
-      _emitAddressTest(b, m, L.temp);
+      _emitAddressTest(b, m, match.network, L.temp);
       continue;
     }
     const key = match.key;
@@ -992,10 +992,11 @@ function _emitAddressTest(
     direction: "source" | "destination";
     invert: boolean;
   },
+  parsed: _Network | undefined,
   temp: number,
 ): void {
   const c = b.c;
-  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
+  const network = parsed ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
   if (typeof network === "string") throw new Error(network); // refused when the rule was prepared
   const version = network.version;
   b.word(FR_IP_VERSION);

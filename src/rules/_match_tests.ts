@@ -28,7 +28,7 @@ import { u32ToBpf } from "../u32/u32_to_bpf.ts";
 import { LINKTYPE_EN10MB, LINKTYPE_RAW } from "../capture/link_types.ts";
 import type { AddressMatch, InterfaceMatch, Match } from "./rule_set.ts";
 import { RuleSetError } from "./rule_set_error.ts";
-import { _parseNetwork } from "./_ip.ts";
+import { type _Network, _parseNetwork } from "./_ip.ts";
 import type { _AncillaryDemand, _Frame, _Test } from "./_frame_state.ts";
 import type { FrameRef } from "./frame_ref.ts";
 import { _readsAncillary } from "./_reads_ancillary.ts";
@@ -57,6 +57,8 @@ export interface _Settings {
    * distinct program of the rule set.
    */
   programs: Map<string, _CheckedProgram>;
+  /** The `-s`/`-d` networks of one rule set by their text (at most one entry per distinct one). */
+  networks: Map<string, _Network>;
   /** Told when a program that reads ancillary fields is compiled (before it runs). */
   ancillary: _AncillaryDemand;
   /**
@@ -112,6 +114,8 @@ export interface _PreparedMatch {
   ethernetOnly: boolean;
   /** Whether the match is inverted (`!`). */
   invert: boolean;
+  /** For `-s`/`-d`: the parsed network (immutable, shared by the matches of that text). */
+  readonly network?: _Network;
   /** For `-p`/`-s`/`-d`: the match itself (lowered to guards directly). */
   match: Match;
   /** Builds the test (`null`: always matches); never throws. */
@@ -210,9 +214,28 @@ export function _addressOffset(version: number, direction: "source" | "destinati
   return version === 4 ? (direction === "source" ? 12 : 16) : (direction === "source" ? 8 : 24);
 }
 
-function _addressTest(match: AddressMatch, chain: string, ruleNumber: number): _Test {
-  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
-  if (typeof network === "string") throw _ruleError(network, chain, ruleNumber);
+/**
+ * The network of a `-s`/`-d` match, parsed once per rule set (`settings`)
+ * and text; throws naming the rule when it is not an address.
+ */
+function _addressNetwork(
+  match: AddressMatch,
+  settings: _Settings,
+  chain: string,
+  ruleNumber: number,
+): _Network {
+  const text = `${match.address}/${match.prefixLength}`;
+  let network = settings.networks.get(text);
+  if (network === undefined) {
+    const parsed = _parseNetwork(text);
+    if (typeof parsed === "string") throw _ruleError(parsed, chain, ruleNumber);
+    network = parsed;
+    settings.networks.set(text, network);
+  }
+  return network;
+}
+
+function _addressTest(match: AddressMatch, network: _Network): _Test {
   const version = network.version;
   const want = network.bytes;
   const size = want.length;
@@ -319,8 +342,16 @@ export function _prepareMatch(
       return { program: null, ethernetOnly: false, invert, match, build: () => test };
     }
     case "address": {
-      const test = _addressTest(match, chain, ruleNumber);
-      return { program: null, ethernetOnly: false, invert: match.invert, match, build: () => test };
+      const network = _addressNetwork(match, settings, chain, ruleNumber);
+      const test = _addressTest(match, network);
+      return {
+        program: null,
+        ethernetOnly: false,
+        invert: match.invert,
+        match,
+        network,
+        build: () => test,
+      };
     }
     case "interface": {
       const test = _interfaceTest(match);

@@ -165,6 +165,7 @@ export class _RuleSetBuilder {
       maxInstructions: options?.maxInstructions ?? 64,
       compiled: new Map(),
       programs: new Map(),
+      networks: new Map(),
       ancillary: new _AncillaryDemand(),
       frameDescription: new _AncillaryDemand(),
     };

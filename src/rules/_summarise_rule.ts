@@ -54,7 +54,7 @@ export function _summariseMatch(
   const match = prepared.match;
   if (prepared.invert) {
     if (match.kind === "protocol") return _notProtocolSummary(match.protocol, table);
-    if (match.kind === "address") return _addressSummary(match, table, true);
+    if (match.kind === "address") return _addressSummary(prepared, match, table, true);
     return _ANYTHING;
   }
   if (match.kind === "comment") return _ALWAYS;
@@ -66,7 +66,7 @@ export function _summariseMatch(
     const guard = { field, mask: 0xffffffff, lo: match.protocol, hi: match.protocol };
     return [{ guards: [guard], exact: true }];
   }
-  if (match.kind === "address") return _addressSummary(match, table);
+  if (match.kind === "address") return _addressSummary(prepared, match, table);
   if (match.kind === "interface") {
     // `eth+` is a prefix of names: not indexed.
     if (match.name.endsWith("+")) return _ANYTHING;
@@ -139,11 +139,12 @@ function _notProtocolSummary(protocol: number, table: _FieldTable): _Summary {
  * alternatives; `! -s 0/0` never matches and is left to its test).
  */
 function _addressSummary(
+  prepared: _PreparedMatch,
   match: _PreparedMatch["match"] & { kind: "address" },
   table: _FieldTable,
   invert = false,
 ): _Summary {
-  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
+  const network = prepared.network ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
   if (typeof network === "string") return _ANYTHING; // refused when prepared
   const offset = _addressOffset(network.version, match.direction);
   const guards: _Guard[] = [];
