@@ -155,8 +155,12 @@ interface _ModuleFlags {
 
 /** A function body with its label depth tracked (for `br` to named labels). */
 class _Body {
-  readonly c = new _WasmCode();
+  readonly c: _WasmCode;
   depth = 0;
+  /** A body written into `c` (default: a new buffer). */
+  constructor(c: _WasmCode = new _WasmCode()) {
+    this.c = c;
+  }
   /** Opens a block, loop or if; returns its label. */
   open(op: number, type: number = _VOID): number {
     this.c.begin(op, type);
@@ -898,7 +902,8 @@ function _emitGuards(
  * One rule's `test(frame) → 0/1`: its cheap guards, then its matches in order.
  * `programs` keeps, by program key, each program's inlined code (or why it
  * runs in JavaScript), so a program that many rules repeat is lowered and
- * emitted once (the code uses the same locals in every test).
+ * emitted once (the code uses the same locals in every test). The body is
+ * written in `scratch` (empty; left empty) and copied out at its size.
  */
 function _testFunction(
   rule: _WasmRule,
@@ -906,8 +911,9 @@ function _testFunction(
   escapes: _Escapes,
   module: _ModuleFlags,
   programs: Map<string, Uint8Array | string>,
+  scratch: _WasmCode,
 ): _WasmFunction {
-  const b = new _Body();
+  const b = new _Body(scratch);
   const c = b.c;
   const L = new _Locals(1);
   const up = L.scratch + 16;
@@ -979,7 +985,7 @@ function _testFunction(
       { count: 21, type: _I32 },
       { count: 1, type: _F64 },
     ],
-    code: c,
+    code: new _WasmCode(c.cut(0)),
   };
 }
 
@@ -1156,6 +1162,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const tests: _WasmFunction[] = [];
   const never = _neverFunction();
   const programs = new Map<string, Uint8Array | string>();
+  const scratch = new _WasmCode();
   const bases: number[] = [];
   let base = 0;
   for (let chain = 0; chain < chainCount; chain++) {
@@ -1166,7 +1173,9 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     if (rules.length > 0) _listedCodes(plan.roots[chain], codes);
     rules.forEach((rule, p) => {
       tests.push(
-        codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module, programs) : never,
+        codes.has(2 * p + 1)
+          ? _testFunction(rule, plan.fields, escapes, module, programs, scratch)
+          : never,
       );
     });
   }

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-RE6CQ3UC.js";
+} from "./chunk-CWNJM45B.js";
 import {
   compileRuleSet
-} from "./chunk-MO2D2QK7.js";
+} from "./chunk-Q666J2NP.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-D5ADVXYH.js";

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-7CC4DVB4.js";
+} from "./chunk-7N3XS26W.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-MO2D2QK7.js";
+import "./chunk-Q666J2NP.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import {

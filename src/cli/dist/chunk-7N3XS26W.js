@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-MO2D2QK7.js";
+} from "./chunk-Q666J2NP.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

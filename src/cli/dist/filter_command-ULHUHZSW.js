@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-RE6CQ3UC.js";
+} from "./chunk-CWNJM45B.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-MO2D2QK7.js";
+} from "./chunk-Q666J2NP.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import {
@@ -909,7 +909,7 @@ async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-VSRNWWYA.js");
+    const { _readRuleFile } = await import("./_rule_file-QTU33ZR6.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }
@@ -1029,7 +1029,7 @@ var filterCommand = {
     const progress = io.isTerminal() ? _progress(io, router) : void 0;
     let failure;
     let stats;
-    let counters = rules.counters();
+    let counters;
     try {
       stats = await _pipeRouter(
         input.blocks,

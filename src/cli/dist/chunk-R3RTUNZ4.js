@@ -51,6 +51,7 @@ function _fail(reason, line, column, cause) {
 }
 function _tokenize(line, lineNumber, from) {
   const tokens = [];
+  const end = line.length;
   let text = "";
   let column = 0;
   let valueColumn = 0;
@@ -64,21 +65,25 @@ function _tokenize(line, lineNumber, from) {
     started = false;
     quoted = false;
   };
-  for (let i = from; i < line.length; i++) {
-    const c = line[i];
+  for (let i = from; i < end; ) {
+    const c = line.charCodeAt(i);
     if (inQuote) {
-      if (c === "\\") {
-        if (i + 1 >= line.length) break;
-        text += line[++i];
-      } else if (c === '"') {
+      let j = i;
+      while (j < end && line.charCodeAt(j) !== _QUOTE && line.charCodeAt(j) !== _BACKSLASH) j++;
+      if (j > i) text += line.slice(i, j);
+      if (j >= end) break;
+      if (line.charCodeAt(j) === _BACKSLASH) {
+        if (j + 1 >= end) break;
+        text += line[j + 1];
+        i = j + 2;
+      } else {
         inQuote = false;
         emit();
-      } else {
-        text += c;
+        i = j + 1;
       }
       continue;
     }
-    if (c === '"') {
+    if (c === _QUOTE) {
       if (!started) {
         started = true;
         column = i + 1;
@@ -87,20 +92,30 @@ function _tokenize(line, lineNumber, from) {
       inQuote = true;
       quoted = true;
       quoteColumn = i + 1;
-    } else if (c === " " || c === "	" || c === "\r" || c === "\n") {
+      i++;
+    } else if (_isBlank(c)) {
       if (started) emit();
+      i++;
     } else {
       if (!started) {
         started = true;
         column = i + 1;
         valueColumn = i + 1;
       }
-      text += c;
+      let j = i + 1;
+      while (j < end && !_isBlank(line.charCodeAt(j)) && line.charCodeAt(j) !== _QUOTE) j++;
+      text += line.slice(i, j);
+      i = j;
     }
   }
   if (inQuote) _fail("unterminated quote", lineNumber, quoteColumn);
   if (started) emit();
   return tokens;
+}
+var _QUOTE = 34;
+var _BACKSLASH = 92;
+function _isBlank(c) {
+  return c === 32 || c === 9 || c === 13 || c === 10;
 }
 function _parseCounters(text, line, column) {
   const match = /^\[([0-9]+):([0-9]+)\]$/.exec(text);
@@ -143,7 +158,11 @@ function _createRuleSetParser(text, options) {
       `Cannot parse rule set: maxInstructions must be an integer from 1 to ${_BPF_MAXINSNS} (got ${maxInstructions})`
     );
   }
-  const context = { maxInstructions, linkType: options?.linkType ?? LINKTYPE_ETHERNET };
+  const context = {
+    maxInstructions,
+    linkType: options?.linkType ?? LINKTYPE_ETHERNET,
+    seen: { programs: /* @__PURE__ */ new Map(), checked: /* @__PURE__ */ new Set(), networks: /* @__PURE__ */ new Map() }
+  };
   const lines = text.split("\n");
   const tableNames = [];
   for (const line of lines) {
@@ -356,7 +375,7 @@ function _parseRule(state, context, tokens, from, line, lineLength) {
       case "--destination":
       case "--dst": {
         const value = valueOf(token, ++i);
-        const network = _parseNetwork(value.text);
+        const network = _canonicalNetwork(value.text, context.seen);
         if (typeof network === "string") _fail(`${network} in "${option}"`, line, value.column);
         const direction = option === "-s" || option.startsWith("--s") ? "source" : "destination";
         if (rule.matches.some((m) => m.kind === "address" && m.direction === direction)) {
@@ -366,7 +385,7 @@ function _parseRule(state, context, tokens, from, line, lineLength) {
           kind: "address",
           direction,
           invert: invert !== void 0,
-          address: _formatAddress(network.bytes),
+          address: network.address,
           prefixLength: network.prefixLength
         });
         break;
@@ -429,7 +448,7 @@ function _parseRule(state, context, tokens, from, line, lineLength) {
         const value = valueOf(token, ++i);
         match.invert = invert !== void 0;
         if (option === "--bytecode") {
-          match.program = _parseProgram(value, context.maxInstructions, line);
+          match.program = _parseProgram(value, context, line);
         } else {
           match.expression = value.text;
           pendingExpressions.push({ match, token: value });
@@ -441,7 +460,7 @@ function _parseRule(state, context, tokens, from, line, lineLength) {
         if (!match) _fail(`option "--u32" needs "-m u32" before it`, line, token.column);
         if (match.expression !== "") _fail(`"-m u32" takes one --u32`, line, token.column);
         const value = valueOf(token, ++i);
-        _checkU32(value, line);
+        _checkU32(value, context.seen, line);
         match.invert = invert !== void 0;
         match.expression = value.text;
         break;
@@ -506,7 +525,10 @@ function _parseRule(state, context, tokens, from, line, lineLength) {
   if (invert) _fail(`"!" is not followed by an option`, line, invert.column);
   for (const match of Object.values(loaded)) _checkComplete(match, line, lineLength + 1);
   for (const { match, token } of pendingExpressions) {
+    const key = `${rule.base} ${match.expression}`;
+    if (context.seen.checked.has(key)) continue;
     _checkExpression(match.expression, rule.base, context.linkType, token, line);
+    context.seen.checked.add(key);
   }
   return rule;
 }
@@ -520,7 +542,25 @@ function _checkComplete(match, line, column) {
     _fail(`"-m comment" needs --comment`, line, column);
   }
 }
-function _parseProgram(value, maxInstructions, line) {
+function _canonicalNetwork(text, seen) {
+  const known = seen.networks.get(text);
+  if (known !== void 0) return known;
+  const network = _parseNetwork(text);
+  const canonical = typeof network === "string" ? network : { address: _formatAddress(network.bytes), prefixLength: network.prefixLength };
+  seen.networks.set(text, canonical);
+  return canonical;
+}
+function _parseProgram(value, context, line) {
+  const known = context.seen.programs.get(value.text);
+  if (known !== void 0) return known.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
+  const program = _parseValidProgram(value, context.maxInstructions, line);
+  context.seen.programs.set(
+    value.text,
+    program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }))
+  );
+  return program;
+}
+function _parseValidProgram(value, maxInstructions, line) {
   let program;
   try {
     program = parseBytecode(value.text);
@@ -538,9 +578,12 @@ function _parseProgram(value, maxInstructions, line) {
   }
   return program;
 }
-function _checkU32(value, line) {
+function _checkU32(value, seen, line) {
+  const key = `u32 ${value.text}`;
+  if (seen.checked.has(key)) return;
   try {
     parseU32(value.text);
+    seen.checked.add(key);
   } catch (error) {
     if (!(error instanceof U32SyntaxError)) throw error;
     _fail(`bad --u32 (${error.message})`, line, value.valueColumn + error.column - 1, error);
