@@ -14,6 +14,7 @@
  */
 import type { Instruction } from "../bpf/instruction.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
+import { validate } from "../bpf/validate.ts";
 
 /** Most instructions kept in the cache (8 bytes each: 4 MiB). */
 export const _MAX_CACHED_INSTRUCTIONS = 524_288;
@@ -79,4 +80,18 @@ export function _unoptimisedPacked(expression: string, linkType: number): _Packe
 /** {@linkcode _unoptimisedPacked}, unpacked (the caller's own instructions). */
 export function _unoptimisedProgram(expression: string, linkType: number): Instruction[] {
   return _unpackProgram(_unoptimisedPacked(expression, linkType));
+}
+
+/** Programs of the cache that passed the checker (with the 4096-instruction limit). */
+const _validated = new WeakSet<_PackedProgram>();
+
+/**
+ * Checks a program of the cache ({@linkcode _unoptimisedPacked}) with
+ * `validate` and at most 4096 instructions, once: parsing then compiling a
+ * rule set checks each expression's program once. Throws as `validate` does.
+ */
+export function _validateCached(packed: _PackedProgram): void {
+  if (_validated.has(packed)) return;
+  validate(_unpackProgram(packed), { maxInstructions: 4096 });
+  _validated.add(packed);
 }

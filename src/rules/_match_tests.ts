@@ -10,7 +10,6 @@ import { compile, type CompiledProgram } from "../bpf/compile.ts";
 import { interpret } from "../bpf/interpret.ts";
 import { validate } from "../bpf/validate.ts";
 import type { Instruction } from "../bpf/instruction.ts";
-import type { PacketContext } from "../bpf/packet_context.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
 import {
   type FilterInterface,
@@ -21,6 +20,7 @@ import {
   _packProgram,
   _unoptimisedPacked,
   _unpackProgram,
+  _validateCached,
 } from "./_expression_programs.ts";
 import { compileU32 } from "../u32/compile_u32.ts";
 import { parseU32 } from "../u32/parse_u32.ts";
@@ -653,10 +653,14 @@ function _linkProgram(
  * limit. Throws where the expression cannot be compiled for the link type.
  */
 function _expressionProgram(expression: string, linkType: number): _PackedProgram {
-  let packed = _unoptimisedPacked(expression, linkType);
-  if (packed.length > 2 * 4096) packed = _packProgram(compileFilter(expression, { linkType }));
-  validate(_unpackProgram(packed), { maxInstructions: 4096 });
-  return packed;
+  const packed = _unoptimisedPacked(expression, linkType);
+  if (packed.length <= 2 * 4096) {
+    _validateCached(packed);
+    return packed;
+  }
+  const optimised = _packProgram(compileFilter(expression, { linkType }));
+  validate(_unpackProgram(optimised), { maxInstructions: 4096 });
+  return optimised;
 }
 
 /**

@@ -7,7 +7,7 @@ import { parseBytecode } from "../bpf/parse_bytecode.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { validate } from "../bpf/validate.ts";
 import { BpfSyntaxError, BpfValidationError } from "../bpf/errors.ts";
-import { _unoptimisedProgram } from "./_expression_programs.ts";
+import { _unoptimisedPacked, _validateCached } from "./_expression_programs.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
 import { parseU32 } from "../u32/parse_u32.ts";
 import { U32SyntaxError } from "../u32/u32_syntax_error.ts";
@@ -810,14 +810,17 @@ function _checkExpression(
   try {
     // Unoptimised: the same errors, 8x faster; optimised only when too long.
     const options = { linkType: base === "network" ? LINKTYPE_RAW : linkType };
-    program = _unoptimisedProgram(expression, options.linkType);
-    if (program.length > _BPF_MAXINSNS) program = compileFilter(expression, options);
+    const packed = _unoptimisedPacked(expression, options.linkType);
+    if (packed.length <= 2 * _BPF_MAXINSNS) program = packed;
+    else program = compileFilter(expression, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     _fail(`bad --expr "${expression}" (${message})`, line, value.valueColumn, error);
   }
   try {
-    validate(program, { maxInstructions: _BPF_MAXINSNS });
+    // The unoptimised program is shared with the compile, which then need not check it again.
+    if (program instanceof Uint32Array) _validateCached(program);
+    else validate(program, { maxInstructions: _BPF_MAXINSNS });
   } catch (error) {
     if (!(error instanceof BpfValidationError)) throw error;
     _fail(`bad --expr program (${error.message})`, line, value.valueColumn, error);
