@@ -111,13 +111,16 @@ export class _FieldTable {
     h = Math.imul(h ^ (h >>> 15) ^ second, 0x85ebca6b);
     const hash = (h ^ (h >>> 13)) & 0x3fffffff;
     const known = this.#ids.get(hash);
-    const same = (id: number) => {
-      const f = this.fields[id];
-      return f.kind === kind && f.base === base && f.msh === msh && f.offset === offset &&
-        f.size === size && f.second === second;
-    };
-    if (typeof known === "number" && same(known)) return known;
-    if (typeof known === "object") { for (const id of known) if (same(id)) return id; }
+    const fields = this.fields;
+    const count = typeof known === "number" ? 1 : known === undefined ? 0 : known.length;
+    for (let i = 0; i < count; i++) {
+      const id = typeof known === "number" ? known : known![i];
+      const f = fields[id];
+      if (
+        f.kind === kind && f.base === base && f.msh === msh && f.offset === offset &&
+        f.size === size && f.second === second
+      ) return id;
+    }
     if (this.fields.length >= this.maxFields) return -1;
     const id = this.fields.length;
     const names = kind === _F_INTERFACE ? this.interfaceNames : null;

@@ -410,24 +410,41 @@ function _prepareU32(
   };
 }
 
+/** Scratch for {@linkcode _bytecodeKey}: four 16-bit units an instruction. */
+let _keyUnits = new Uint16Array(256);
+
 /**
- * A key naming a `--bytecode` program by its instructions, or `undefined`
- * when one is not an object of four numbers (the checker says why).
+ * A key naming a `--bytecode` program by its instructions (four 16-bit
+ * units each: code, jt and jf, k), or `undefined` when an instruction is not
+ * an object of integers in their ranges (the checker then says why).
  */
 function _bytecodeKey(program: readonly Instruction[]): string | undefined {
-  if (!Array.isArray(program)) return undefined;
-  let key = "bpf";
+  if (!Array.isArray(program) || program.length > 4096) return undefined;
+  if (_keyUnits.length < 4 * program.length) _keyUnits = new Uint16Array(4 * program.length);
+  const units = _keyUnits;
   for (let i = 0; i < program.length; i++) {
     const instruction: unknown = program[i];
     if (typeof instruction !== "object" || instruction === null) return undefined;
     const { code, jt, jf, k } = instruction as Record<string, unknown>;
     if (
-      typeof code !== "number" || typeof jt !== "number" || typeof jf !== "number" ||
-      typeof k !== "number"
+      !_isUint(code, 0xffff) || !_isUint(jt, 0xff) || !_isUint(jf, 0xff) ||
+      !_isUint(k, 0xffffffff)
     ) return undefined;
-    key += ` ${code} ${jt} ${jf} ${k}`;
+    units[4 * i] = code;
+    units[4 * i + 1] = (jt << 8) | jf;
+    units[4 * i + 2] = k >>> 16;
+    units[4 * i + 3] = k & 0xffff;
+  }
+  let key = "bpf ";
+  for (let at = 0; at < 4 * program.length; at += 4096) {
+    const end = Math.min(4 * program.length, at + 4096);
+    key += String.fromCharCode.apply(null, units.subarray(at, end) as unknown as number[]);
   }
   return key;
+}
+
+function _isUint(value: unknown, max: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
 }
 
 function _prepareBytecode(

@@ -13,13 +13,13 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-CWNJM45B.js";
+} from "./chunk-3U52Q3CS.js";
 import {
   compileRuleSet
-} from "./chunk-Q666J2NP.js";
-import "./chunk-SNXP4FVW.js";
+} from "./chunk-MYX5JNW3.js";
+import "./chunk-WQETXJ5D.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-D5ADVXYH.js";
+import "./chunk-G6HHTEPH.js";
 import "./chunk-FCOS2O64.js";
 import "./chunk-3CE6LB7J.js";
 import "./chunk-ASU7XLSB.js";

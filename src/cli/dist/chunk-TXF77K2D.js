@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-SNXP4FVW.js";
+} from "./chunk-WQETXJ5D.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";
@@ -38,7 +38,7 @@ async function _loadProgram(parsed, command, io, base, allowed) {
   const kind = given[0];
   const text = _string(parsed, kind);
   if (kind === "bytecode") {
-    const { parseBytecode } = await import("./parse_bytecode-UPS7P6LJ.js");
+    const { parseBytecode } = await import("./parse_bytecode-JEH4PR6S.js");
     const program = _parse("--bytecode", () => parseBytecode(text));
     return {
       name: "--bytecode",

@@ -24,7 +24,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-SNXP4FVW.js";
+} from "./chunk-WQETXJ5D.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -34,8 +34,9 @@ import {
   _findChainProblem,
   _packProgram,
   _unoptimisedPacked,
-  _unpackProgram
-} from "./chunk-D5ADVXYH.js";
+  _unpackProgram,
+  _validateCached
+} from "./chunk-G6HHTEPH.js";
 import {
   validate
 } from "./chunk-FCOS2O64.js";
@@ -609,10 +610,14 @@ function _linkProgram(expression, linkType, captureInterface) {
   }
 }
 function _expressionProgram(expression, linkType) {
-  let packed = _unoptimisedPacked(expression, linkType);
-  if (packed.length > 2 * 4096) packed = _packProgram(compileFilter(expression, { linkType }));
-  validate(_unpackProgram(packed), { maxInstructions: 4096 });
-  return packed;
+  const packed = _unoptimisedPacked(expression, linkType);
+  if (packed.length <= 2 * 4096) {
+    _validateCached(packed);
+    return packed;
+  }
+  const optimised = _packProgram(compileFilter(expression, { linkType }));
+  validate(_unpackProgram(optimised), { maxInstructions: 4096 });
+  return optimised;
 }
 function _optimised(expression, linkType, valid) {
   try {
@@ -3760,8 +3765,12 @@ var T_TWO = 3;
 var T_FIELD = 4;
 var T_BATCH = 5;
 var _Body = class {
-  c = new _WasmCode();
+  c;
   depth = 0;
+  /** A body written into `c` (default: a new buffer). */
+  constructor(c = new _WasmCode()) {
+    this.c = c;
+  }
   /** Opens a block, loop or if; returns its label. */
   open(op, type = _VOID) {
     this.c.begin(op, type);
@@ -4323,8 +4332,8 @@ function _emitGuards(b, rule, fields, L, module) {
   c.i32(0).op(_OP.return);
   b.close();
 }
-function _testFunction(rule, fields, escapes, module, programs) {
-  const b = new _Body();
+function _testFunction(rule, fields, escapes, module, programs, scratch) {
+  const b = new _Body(scratch);
   const c = b.c;
   const L = new _Locals(1);
   const up = L.scratch + 16;
@@ -4391,7 +4400,7 @@ function _testFunction(rule, fields, escapes, module, programs) {
       { count: 21, type: _I32 },
       { count: 1, type: _F64 }
     ],
-    code: c
+    code: new _WasmCode(c.cut(0))
   };
 }
 function _emitAddressTest(b, match, parsed, temp) {
@@ -4525,6 +4534,7 @@ function _emitClassifierModule(plan) {
   const tests = [];
   const never = _neverFunction();
   const programs = /* @__PURE__ */ new Map();
+  const scratch = new _WasmCode();
   const bases = [];
   let base = 0;
   for (let chain = 0; chain < chainCount; chain++) {
@@ -4535,7 +4545,7 @@ function _emitClassifierModule(plan) {
     if (rules.length > 0) _listedCodes2(plan.roots[chain], codes);
     rules.forEach((rule, p) => {
       tests.push(
-        codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module, programs) : never
+        codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module, programs, scratch) : never
       );
     });
   }
@@ -5251,21 +5261,25 @@ var _RuleSetBuilder = class {
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
+    const exactPrograms = [];
     const summary = _summariseRule(prepared, base, this.#table, {
-      exactPrograms: compiled.exactPrograms,
+      exactPrograms,
       programSummaries: this.#summaries
     });
+    compiled.exactPrograms = exactPrograms.slice();
     const fields = this.#table.fields;
     const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN || kind === _T_GOTO;
     const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
+    const alternatives = [];
     for (const alternative of summary) {
       const { exact } = alternative;
       const classes = _entryClasses(alternative.guards, base, fields);
       if (classes === 0) continue;
       const guards = this.#guards.share(alternative.guards);
       this.#entries[this.#chain].push({ position: r, guards, exact, classes, ends });
-      compiled.alternatives.push(guards);
+      alternatives.push(guards);
     }
+    compiled.alternatives = alternatives.slice();
   }
 };
 

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-Q666J2NP.js";
+} from "./chunk-MYX5JNW3.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-CWNJM45B.js";
+} from "./chunk-3U52Q3CS.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,7 +36,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-7KJLCOH4.js";
+} from "./chunk-TXF77K2D.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -54,8 +54,8 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-Q666J2NP.js";
-import "./chunk-SNXP4FVW.js";
+} from "./chunk-MYX5JNW3.js";
+import "./chunk-WQETXJ5D.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openBlocks
@@ -63,7 +63,7 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-D5ADVXYH.js";
+import "./chunk-G6HHTEPH.js";
 import "./chunk-FCOS2O64.js";
 import {
   LINKTYPE_RAW
@@ -909,7 +909,7 @@ async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-QTU33ZR6.js");
+    const { _readRuleFile } = await import("./_rule_file-QER77DAG.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }

@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-7N3XS26W.js";
+} from "./chunk-JRH4A3YO.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-7KJLCOH4.js";
+} from "./chunk-TXF77K2D.js";
 import {
   _linkTypeName
 } from "./chunk-LNJPNX3L.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-Q666J2NP.js";
+import "./chunk-MYX5JNW3.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-SNXP4FVW.js";
+} from "./chunk-WQETXJ5D.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
@@ -38,7 +38,7 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-D5ADVXYH.js";
+import "./chunk-G6HHTEPH.js";
 import {
   validate
 } from "./chunk-FCOS2O64.js";

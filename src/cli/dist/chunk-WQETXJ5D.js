@@ -2420,8 +2420,13 @@ function _signed(value, out) {
   }
 }
 var _WasmCode = class {
-  #buffer = new Uint8Array(64);
-  #length = 0;
+  #buffer;
+  #length;
+  /** An empty buffer; with `bytes`, one that holds exactly them (kept, not copied). */
+  constructor(bytes) {
+    this.#buffer = bytes ?? new Uint8Array(64);
+    this.#length = bytes?.length ?? 0;
+  }
   /** Bytes written so far. */
   get length() {
     return this.#length;
