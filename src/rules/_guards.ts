@@ -64,17 +64,22 @@ export function _keepsGuard(guards: _Guards, guard: _Guard): boolean {
  */
 export function _addGuard(guards: _Guards, guard: _Guard): _Guard[] | null {
   const out = guards.slice();
+  return _addGuardTo(out, guard) ? out : null;
+}
+
+/** {@linkcode _addGuard} into `out` itself (the caller's own list); `false` when they contradict. */
+function _addGuardTo(out: _Guard[], guard: _Guard): boolean {
   for (let i = 0; i < out.length; i++) {
     const g = out[i];
     if (g.field !== guard.field || g.mask !== guard.mask) continue;
     const lo = g.lo > guard.lo ? g.lo : guard.lo;
     const hi = g.hi < guard.hi ? g.hi : guard.hi;
-    if (lo > hi) return null;
+    if (lo > hi) return false;
     out[i] = { field: g.field, mask: g.mask, lo, hi };
-    return out;
+    return true;
   }
   if (out.length < _MAX_GUARDS) out.push(guard);
-  return out;
+  return true;
 }
 
 /**
@@ -82,12 +87,13 @@ export function _addGuard(guards: _Guards, guard: _Guard): _Guard[] | null {
  * exact when both are and no guard was dropped.
  */
 export function _conjoin(a: _Alternative, b: _Alternative): _Alternative | null {
-  let out: _Guard[] | null = a.guards.slice();
+  // One copy of `a`'s list, grown in place (not copied again per guard: a
+  // rule set conjoins tens of thousands of alternatives).
+  const out: _Guard[] = a.guards.slice();
   let exact = a.exact && b.exact;
   for (const g of b.guards) {
     if (exact && !_keepsGuard(out, g)) exact = false;
-    out = _addGuard(out, g);
-    if (out === null) return null;
+    if (!_addGuardTo(out, g)) return null;
   }
   return { guards: out, exact };
 }
