@@ -13,13 +13,13 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-7THXCWDY.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-J2HRPGJ6.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-Q3YI65S5.js").then((m) => m.checkCommand) },
+  { name: "filter", load: () => import("./filter_command-HMIQXUTN.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-TCALN5UV.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-EDVGQT74.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-U3AQMJUN.js").then((m) => m.compileCommand) },
-  { name: "disasm", load: () => import("./disasm_command-EIW4GZNM.js").then((m) => m.disasmCommand) },
+  { name: "disasm", load: () => import("./disasm_command-MSDHN3WZ.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-EQODMMZ6.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-ZNEWVLRZ.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-IJMT7V72.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
 ];

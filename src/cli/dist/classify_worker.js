@@ -13,14 +13,14 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-3U52Q3CS.js";
+} from "./chunk-LF4V3PN5.js";
 import {
   compileRuleSet
-} from "./chunk-MYX5JNW3.js";
-import "./chunk-WQETXJ5D.js";
+} from "./chunk-ZTF5ELM5.js";
+import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-G6HHTEPH.js";
-import "./chunk-FCOS2O64.js";
+import "./chunk-35MIZHQU.js";
+import "./chunk-DJMKM4XN.js";
 import "./chunk-3CE6LB7J.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";

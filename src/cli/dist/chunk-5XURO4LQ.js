@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-WQETXJ5D.js";
+} from "./chunk-JPQTNWXD.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";
@@ -19,7 +19,7 @@ import {
 } from "./chunk-CNK7VKYS.js";
 import {
   validate
-} from "./chunk-FCOS2O64.js";
+} from "./chunk-DJMKM4XN.js";
 import {
   LINKTYPE_RAW,
   compileFilter

@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-JRH4A3YO.js";
+} from "./chunk-I34KDDSR.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-TXF77K2D.js";
+} from "./chunk-5XURO4LQ.js";
 import {
   _linkTypeName
 } from "./chunk-LNJPNX3L.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-MYX5JNW3.js";
+import "./chunk-ZTF5ELM5.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-WQETXJ5D.js";
+} from "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
@@ -38,10 +38,10 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-G6HHTEPH.js";
+import "./chunk-35MIZHQU.js";
 import {
   validate
-} from "./chunk-FCOS2O64.js";
+} from "./chunk-DJMKM4XN.js";
 import "./chunk-3CE6LB7J.js";
 import "./chunk-ASU7XLSB.js";
 import {

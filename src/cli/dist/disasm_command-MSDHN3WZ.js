@@ -4,7 +4,7 @@ import {
 } from "./chunk-G76CNLLC.js";
 import {
   _loadProgram
-} from "./chunk-TXF77K2D.js";
+} from "./chunk-5XURO4LQ.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -14,10 +14,10 @@ import {
   _noPositionals,
   _parseOptions
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-WQETXJ5D.js";
+import "./chunk-JPQTNWXD.js";
 import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-FCOS2O64.js";
+import "./chunk-DJMKM4XN.js";
 import "./chunk-3CE6LB7J.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";

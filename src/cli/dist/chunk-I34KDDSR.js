@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-MYX5JNW3.js";
+} from "./chunk-ZTF5ELM5.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

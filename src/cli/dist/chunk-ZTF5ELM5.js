@@ -24,7 +24,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-WQETXJ5D.js";
+} from "./chunk-JPQTNWXD.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -36,10 +36,10 @@ import {
   _unoptimisedPacked,
   _unpackProgram,
   _validateCached
-} from "./chunk-G6HHTEPH.js";
+} from "./chunk-35MIZHQU.js";
 import {
   validate
-} from "./chunk-FCOS2O64.js";
+} from "./chunk-DJMKM4XN.js";
 import {
   LINKTYPE_EN10MB,
   LINKTYPE_RAW,
@@ -446,17 +446,30 @@ function _prepareU32(match, base, settings, chain, ruleNumber) {
     ...checked ? { compiledProgram: compiled, programFor: compiled } : {}
   };
 }
+var _keyUnits = new Uint16Array(256);
 function _bytecodeKey(program) {
-  if (!Array.isArray(program)) return void 0;
-  let key = "bpf";
+  if (!Array.isArray(program) || program.length > 4096) return void 0;
+  if (_keyUnits.length < 4 * program.length) _keyUnits = new Uint16Array(4 * program.length);
+  const units = _keyUnits;
   for (let i = 0; i < program.length; i++) {
     const instruction = program[i];
     if (typeof instruction !== "object" || instruction === null) return void 0;
     const { code, jt, jf, k } = instruction;
-    if (typeof code !== "number" || typeof jt !== "number" || typeof jf !== "number" || typeof k !== "number") return void 0;
-    key += ` ${code} ${jt} ${jf} ${k}`;
+    if (!_isUint(code, 65535) || !_isUint(jt, 255) || !_isUint(jf, 255) || !_isUint(k, 4294967295)) return void 0;
+    units[4 * i] = code;
+    units[4 * i + 1] = jt << 8 | jf;
+    units[4 * i + 2] = k >>> 16;
+    units[4 * i + 3] = k & 65535;
+  }
+  let key = "bpf ";
+  for (let at = 0; at < 4 * program.length; at += 4096) {
+    const end = Math.min(4 * program.length, at + 4096);
+    key += String.fromCharCode.apply(null, units.subarray(at, end));
   }
   return key;
+}
+function _isUint(value, max) {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
 }
 function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
   const key = _bytecodeKey(program);
@@ -677,13 +690,12 @@ var _FieldTable = class {
     h = Math.imul(h ^ h >>> 15 ^ second, 2246822507);
     const hash = (h ^ h >>> 13) & 1073741823;
     const known = this.#ids.get(hash);
-    const same = (id2) => {
-      const f = this.fields[id2];
-      return f.kind === kind && f.base === base && f.msh === msh && f.offset === offset && f.size === size && f.second === second;
-    };
-    if (typeof known === "number" && same(known)) return known;
-    if (typeof known === "object") {
-      for (const id2 of known) if (same(id2)) return id2;
+    const fields = this.fields;
+    const count = typeof known === "number" ? 1 : known === void 0 ? 0 : known.length;
+    for (let i = 0; i < count; i++) {
+      const id2 = typeof known === "number" ? known : known[i];
+      const f = fields[id2];
+      if (f.kind === kind && f.base === base && f.msh === msh && f.offset === offset && f.size === size && f.second === second) return id2;
     }
     if (this.fields.length >= this.maxFields) return -1;
     const id = this.fields.length;
@@ -2375,25 +2387,27 @@ function _keepsGuard(guards, guard) {
 }
 function _addGuard(guards, guard) {
   const out = guards.slice();
+  return _addGuardTo(out, guard) ? out : null;
+}
+function _addGuardTo(out, guard) {
   for (let i = 0; i < out.length; i++) {
     const g = out[i];
     if (g.field !== guard.field || g.mask !== guard.mask) continue;
     const lo = g.lo > guard.lo ? g.lo : guard.lo;
     const hi = g.hi < guard.hi ? g.hi : guard.hi;
-    if (lo > hi) return null;
+    if (lo > hi) return false;
     out[i] = { field: g.field, mask: g.mask, lo, hi };
-    return out;
+    return true;
   }
   if (out.length < _MAX_GUARDS) out.push(guard);
-  return out;
+  return true;
 }
 function _conjoin(a, b) {
-  let out = a.guards.slice();
+  const out = a.guards.slice();
   let exact = a.exact && b.exact;
   for (const g of b.guards) {
     if (exact && !_keepsGuard(out, g)) exact = false;
-    out = _addGuard(out, g);
-    if (out === null) return null;
+    if (!_addGuardTo(out, g)) return null;
   }
   return { guards: out, exact };
 }

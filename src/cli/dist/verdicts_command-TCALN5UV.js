@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-JRH4A3YO.js";
+} from "./chunk-I34KDDSR.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,7 +10,7 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-TXF77K2D.js";
+} from "./chunk-5XURO4LQ.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _TextWriter,
@@ -24,15 +24,15 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-MYX5JNW3.js";
-import "./chunk-WQETXJ5D.js";
+import "./chunk-ZTF5ELM5.js";
+import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-G6HHTEPH.js";
-import "./chunk-FCOS2O64.js";
+import "./chunk-35MIZHQU.js";
+import "./chunk-DJMKM4XN.js";
 import "./chunk-3CE6LB7J.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";

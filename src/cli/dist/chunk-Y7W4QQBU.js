@@ -13,10 +13,10 @@ import {
   _findChainProblem,
   _unoptimisedPacked,
   _validateCached
-} from "./chunk-G6HHTEPH.js";
+} from "./chunk-35MIZHQU.js";
 import {
   validate
-} from "./chunk-FCOS2O64.js";
+} from "./chunk-DJMKM4XN.js";
 import {
   LINKTYPE_ETHERNET,
   LINKTYPE_RAW,

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-3U52Q3CS.js";
+} from "./chunk-LF4V3PN5.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,7 +36,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-TXF77K2D.js";
+} from "./chunk-5XURO4LQ.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -54,8 +54,8 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-MYX5JNW3.js";
-import "./chunk-WQETXJ5D.js";
+} from "./chunk-ZTF5ELM5.js";
+import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openBlocks
@@ -63,8 +63,8 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-G6HHTEPH.js";
-import "./chunk-FCOS2O64.js";
+import "./chunk-35MIZHQU.js";
+import "./chunk-DJMKM4XN.js";
 import {
   LINKTYPE_RAW
 } from "./chunk-3CE6LB7J.js";
@@ -909,7 +909,7 @@ async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-QER77DAG.js");
+    const { _readRuleFile } = await import("./_rule_file-VXOCSFNI.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }
