@@ -235,14 +235,17 @@ function _addressNetwork(
   return network;
 }
 
-function _addressTest(match: AddressMatch, network: _Network): _Test {
+function _addressTest(
+  direction: AddressMatch["direction"],
+  invert: boolean,
+  network: _Network,
+): _Test {
   const version = network.version;
   const want = network.bytes;
   const size = want.length;
-  const fieldOffset = _addressOffset(version, match.direction);
+  const fieldOffset = _addressOffset(version, direction);
   const headerLength = version === 4 ? 20 : 40;
   const prefix = network.prefixLength;
-  const invert = match.invert;
   return (state) => {
     const d = state.descriptor;
     if (d.ipVersion !== version || d.networkCapturedLength < headerLength) return false;
@@ -343,14 +346,15 @@ export function _prepareMatch(
     }
     case "address": {
       const network = _addressNetwork(match, settings, chain, ruleNumber);
-      const test = _addressTest(match, network);
+      // Built when first run (the Wasm classifier never runs it), from the match as it is now.
+      const { direction, invert } = match;
       return {
         program: null,
         ethernetOnly: false,
         invert: match.invert,
         match,
         network,
-        build: () => test,
+        build: () => _addressTest(direction, invert, network),
       };
     }
     case "interface": {
@@ -406,7 +410,8 @@ function _prepareU32(
     invert,
     match,
     build,
-    ...(checked ? { compiledProgram: compiled, programFor: compiled } : {}),
+    compiledProgram: checked ? compiled : undefined,
+    programFor: checked ? compiled : undefined,
   };
 }
 

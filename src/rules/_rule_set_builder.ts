@@ -86,6 +86,9 @@ function _entryChain(ruleSet: RuleSet, wanted: string | undefined): number {
   return first;
 }
 
+/** A rule's test before `_lazyTest` takes its place. */
+const _untested: _Test = () => true;
+
 /** A test that compiles the rule's matches on first call and puts them in its place. */
 function _lazyTest(rule: _CompiledRule, prepared: _PreparedMatch[]): _Test {
   return (state) => {
@@ -365,7 +368,7 @@ export class _RuleSetBuilder {
     }
     const compiled: _CompiledRule = {
       base,
-      test: () => true,
+      test: _untested,
       kind,
       to,
       counter: this.#counter++,
