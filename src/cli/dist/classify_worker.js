@@ -13,15 +13,15 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-LF4V3PN5.js";
+} from "./chunk-HUIC44O2.js";
 import {
   compileRuleSet
-} from "./chunk-ZTF5ELM5.js";
+} from "./chunk-LBNAGCDX.js";
 import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-35MIZHQU.js";
+import "./chunk-ECC5Y7HU.js";
 import "./chunk-DJMKM4XN.js";
-import "./chunk-3CE6LB7J.js";
+import "./chunk-TMMYDBKI.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-ZTF5ELM5.js";
+} from "./chunk-LBNAGCDX.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -13,7 +13,7 @@ import {
   LINKTYPE_LOOP,
   LINKTYPE_NULL,
   LINKTYPE_RAW
-} from "./chunk-3CE6LB7J.js";
+} from "./chunk-TMMYDBKI.js";
 
 // src/cli/_link_types.ts
 var _NAMES = {

@@ -4,7 +4,7 @@ import {
 } from "./chunk-DJMKM4XN.js";
 import {
   compileFilter
-} from "./chunk-3CE6LB7J.js";
+} from "./chunk-TMMYDBKI.js";
 
 // src/rules/rule_set_error.ts
 var RuleSetError = class extends SyntaxError {

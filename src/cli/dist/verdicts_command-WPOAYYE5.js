@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-I34KDDSR.js";
+} from "./chunk-TCTILMTR.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,8 +10,8 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-5XURO4LQ.js";
-import "./chunk-LNJPNX3L.js";
+} from "./chunk-RY64FXW5.js";
+import "./chunk-UFFCVZNS.js";
 import {
   _TextWriter,
   _writeText
@@ -24,16 +24,16 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-ZTF5ELM5.js";
+import "./chunk-LBNAGCDX.js";
 import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-35MIZHQU.js";
+import "./chunk-ECC5Y7HU.js";
 import "./chunk-DJMKM4XN.js";
-import "./chunk-3CE6LB7J.js";
+import "./chunk-TMMYDBKI.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

@@ -5,14 +5,14 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-I34KDDSR.js";
+} from "./chunk-TCTILMTR.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-5XURO4LQ.js";
+} from "./chunk-RY64FXW5.js";
 import {
   _linkTypeName
-} from "./chunk-LNJPNX3L.js";
+} from "./chunk-UFFCVZNS.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-ZTF5ELM5.js";
+import "./chunk-LBNAGCDX.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
@@ -38,11 +38,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-35MIZHQU.js";
+import "./chunk-ECC5Y7HU.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
-import "./chunk-3CE6LB7J.js";
+import "./chunk-TMMYDBKI.js";
 import "./chunk-ASU7XLSB.js";
 import {
   BPF_JMP,

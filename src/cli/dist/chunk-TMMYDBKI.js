@@ -1183,10 +1183,10 @@ function _topoOrder(root) {
   while (stack.length) {
     const top = stack[stack.length - 1];
     const [b, i] = top;
-    const kids = bpfClass(b.code) === BPF_RET ? [] : b.jt === b.jf ? [b.jt] : [b.jf, b.jt];
-    if (i < kids.length) {
+    const kids = bpfClass(b.code) === BPF_RET ? 0 : b.jt === b.jf ? 1 : 2;
+    if (i < kids) {
       top[1]++;
-      const c = kids[i];
+      const c = kids === 1 || i === 1 ? b.jt : b.jf;
       if (!state.has(c)) {
         state.set(c, 1);
         stack.push([c, 0]);
@@ -1222,6 +1222,9 @@ function _linearize(root) {
       next.push(b);
       if (bpfClass(b.code) !== BPF_JMP || _isGoto(b)) continue;
       const at = pos.get(b) + b.stmts.length + 1;
+      const farTrue = pos.get(b.jt) - at > 255;
+      const farFalse = pos.get(b.jf) - at > 255;
+      if (!farTrue && !farFalse) continue;
       const added = /* @__PURE__ */ new Map();
       for (const side of ["jt", "jf"]) {
         const target = b[side];

@@ -13,7 +13,7 @@ import {
   _findChainProblem,
   _unoptimisedPacked,
   _validateCached
-} from "./chunk-35MIZHQU.js";
+} from "./chunk-ECC5Y7HU.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
@@ -21,7 +21,7 @@ import {
   LINKTYPE_ETHERNET,
   LINKTYPE_RAW,
   compileFilter
-} from "./chunk-3CE6LB7J.js";
+} from "./chunk-TMMYDBKI.js";
 import {
   BpfSyntaxError,
   BpfValidationError

@@ -36,7 +36,7 @@ import {
   _unoptimisedPacked,
   _unpackProgram,
   _validateCached
-} from "./chunk-35MIZHQU.js";
+} from "./chunk-ECC5Y7HU.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
@@ -46,7 +46,7 @@ import {
   compileFilter,
   createFrameDescriptor,
   describeFrame
-} from "./chunk-3CE6LB7J.js";
+} from "./chunk-TMMYDBKI.js";
 import {
   BPF_A,
   BPF_ABS,
@@ -315,14 +315,13 @@ function _addressNetwork(match, settings, chain, ruleNumber) {
   }
   return network;
 }
-function _addressTest(match, network) {
+function _addressTest(direction, invert, network) {
   const version = network.version;
   const want = network.bytes;
   const size = want.length;
-  const fieldOffset = _addressOffset(version, match.direction);
+  const fieldOffset = _addressOffset(version, direction);
   const headerLength = version === 4 ? 20 : 40;
   const prefix = network.prefixLength;
-  const invert = match.invert;
   return (state) => {
     const d = state.descriptor;
     if (d.ipVersion !== version || d.networkCapturedLength < headerLength) return false;
@@ -394,14 +393,14 @@ function _prepareMatch(match, base, settings, chain, ruleNumber) {
     }
     case "address": {
       const network = _addressNetwork(match, settings, chain, ruleNumber);
-      const test = _addressTest(match, network);
+      const { direction, invert } = match;
       return {
         program: null,
         ethernetOnly: false,
         invert: match.invert,
         match,
         network,
-        build: () => test
+        build: () => _addressTest(direction, invert, network)
       };
     }
     case "interface": {
@@ -443,7 +442,8 @@ function _prepareU32(match, base, settings, chain, ruleNumber) {
     invert,
     match,
     build,
-    ...checked ? { compiledProgram: compiled, programFor: compiled } : {}
+    compiledProgram: checked ? compiled : void 0,
+    programFor: checked ? compiled : void 0
   };
 }
 var _keyUnits = new Uint16Array(256);
@@ -5027,6 +5027,7 @@ function _entryChain(ruleSet, wanted) {
   }
   return first;
 }
+var _untested = () => true;
 function _lazyTest(rule, prepared) {
   return (state) => {
     const tests = [];
@@ -5264,7 +5265,7 @@ var _RuleSetBuilder = class {
     }
     const compiled = {
       base,
-      test: () => true,
+      test: _untested,
       kind,
       to,
       counter: this.#counter++,

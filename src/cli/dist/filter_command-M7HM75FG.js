@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-LF4V3PN5.js";
+} from "./chunk-HUIC44O2.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,8 +36,8 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-5XURO4LQ.js";
-import "./chunk-LNJPNX3L.js";
+} from "./chunk-RY64FXW5.js";
+import "./chunk-UFFCVZNS.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-ZTF5ELM5.js";
+} from "./chunk-LBNAGCDX.js";
 import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
 import {
@@ -63,11 +63,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-35MIZHQU.js";
+import "./chunk-ECC5Y7HU.js";
 import "./chunk-DJMKM4XN.js";
 import {
   LINKTYPE_RAW
-} from "./chunk-3CE6LB7J.js";
+} from "./chunk-TMMYDBKI.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";
@@ -909,7 +909,7 @@ async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-VXOCSFNI.js");
+    const { _readRuleFile } = await import("./_rule_file-LEJHTWER.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }
@@ -1029,6 +1029,7 @@ var filterCommand = {
     const progress = io.isTerminal() ? _progress(io, router) : void 0;
     let failure;
     let stats;
+    const report = _flag(parsed, "stats") || _flag(parsed, "json");
     let counters;
     try {
       stats = await _pipeRouter(
@@ -1045,7 +1046,7 @@ var filterCommand = {
       if (_isBrokenPipe(cause)) throw cause;
       failure = error2 instanceof _OutputError && error2.output === "dropped" ? DataError.from(dropTo, cause) : cause;
     } finally {
-      counters = router.counters();
+      if (report) counters = router.counters();
       router.close();
     }
     if (progress?.shown) await _writeText(io.stderr, "\r\x1B[K");
@@ -1053,7 +1054,7 @@ var filterCommand = {
     if (failure === void 0 && error !== void 0) {
       failure = _isBrokenPipe(error) ? error : DataError.from(input.name, error);
     }
-    if (_flag(parsed, "stats") || _flag(parsed, "json")) {
+    if (report && counters !== void 0) {
       const { _formatStatsJson, _formatStatsText } = await import("./_stats-Z4WOTMOS.js");
       if (_flag(parsed, "stats")) {
         await _writeText(io.stderr, _formatStatsText(ruleSet, counters));

@@ -4,8 +4,8 @@ import {
 } from "./chunk-G76CNLLC.js";
 import {
   _loadProgram
-} from "./chunk-5XURO4LQ.js";
-import "./chunk-LNJPNX3L.js";
+} from "./chunk-RY64FXW5.js";
+import "./chunk-UFFCVZNS.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -18,7 +18,7 @@ import "./chunk-JPQTNWXD.js";
 import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-DJMKM4XN.js";
-import "./chunk-3CE6LB7J.js";
+import "./chunk-TMMYDBKI.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";
