@@ -13,15 +13,15 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-HUIC44O2.js";
+} from "./chunk-36PNBJ7E.js";
 import {
   compileRuleSet
-} from "./chunk-LBNAGCDX.js";
+} from "./chunk-UUO22R3G.js";
 import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-ECC5Y7HU.js";
+import "./chunk-7BRWY2CE.js";
 import "./chunk-DJMKM4XN.js";
-import "./chunk-TMMYDBKI.js";
+import "./chunk-IS7UXBJS.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

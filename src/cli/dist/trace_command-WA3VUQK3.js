@@ -5,14 +5,14 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-TCTILMTR.js";
+} from "./chunk-MHTU2CM3.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-RY64FXW5.js";
+} from "./chunk-E5OY35ZF.js";
 import {
   _linkTypeName
-} from "./chunk-UFFCVZNS.js";
+} from "./chunk-RHS2CVEL.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-LBNAGCDX.js";
+import "./chunk-UUO22R3G.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
@@ -38,11 +38,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-ECC5Y7HU.js";
+import "./chunk-7BRWY2CE.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
-import "./chunk-TMMYDBKI.js";
+import "./chunk-IS7UXBJS.js";
 import "./chunk-ASU7XLSB.js";
 import {
   BPF_JMP,

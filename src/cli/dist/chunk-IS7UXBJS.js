@@ -2034,14 +2034,16 @@ var _OPERATORS = [
   ">",
   "!"
 ];
-var _ID = /^[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?/;
-var _NUM = /^(?:0[xX][0-9A-Fa-f]+|[0-9]+)/;
-var _HID = /^(?:0[xX][0-9A-Fa-f]+|[0-9]+)(?:\.(?:0[xX][0-9A-Fa-f]+|[0-9]+)){1,3}/;
+var _ESCAPED = /\\[^ !()\n\t]+/y;
+var _ID = /[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?/y;
+var _NUM = /(?:0[xX][0-9A-Fa-f]+|[0-9]+)/y;
+var _HID = /(?:0[xX][0-9A-Fa-f]+|[0-9]+)(?:\.(?:0[xX][0-9A-Fa-f]+|[0-9]+)){1,3}/y;
 var _B = "[0-9A-Fa-f][0-9A-Fa-f]?";
 var _MAC = new RegExp(
-  `^(?:${_B}:${_B}:${_B}:${_B}:${_B}:${_B}|${_B}-${_B}-${_B}-${_B}-${_B}-${_B}|${_B}\\.${_B}\\.${_B}\\.${_B}\\.${_B}\\.${_B}|[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12})`
+  `(?:${_B}:${_B}:${_B}:${_B}:${_B}:${_B}|${_B}-${_B}-${_B}-${_B}-${_B}-${_B}|${_B}\\.${_B}\\.${_B}\\.${_B}\\.${_B}\\.${_B}|[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12})`,
+  "y"
 );
-var _V6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/;
+var _V6 = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/y;
 function _parseNumber(text, pos) {
   let value;
   if (/^0[xX]/.test(text)) value = parseInt(text.slice(2), 16);
@@ -2102,15 +2104,18 @@ function _parseIpv6(text) {
 function _tokenize(source) {
   const tokens = [];
   let i = 0;
+  const at = (pattern) => {
+    pattern.lastIndex = i;
+    return pattern.exec(source);
+  };
   while (i < source.length) {
     const c = source[i];
     if (c === " " || c === "	" || c === "\n" || c === "\r") {
       i++;
       continue;
     }
-    const rest = source.slice(i);
     if (c === "\\") {
-      const m2 = /^\\[^ !()\n\t]+/.exec(rest);
+      const m2 = at(_ESCAPED);
       if (m2) {
         tokens.push({ kind: "id", text: m2[0].slice(1), value: 0, pos: i });
         i += m2[0].length;
@@ -2125,7 +2130,7 @@ function _tokenize(source) {
         bestLen = len;
       }
     };
-    let m = _MAC.exec(rest);
+    let m = at(_MAC);
     if (m) {
       const hex = m[0].replace(/[-:.]/g, (s) => s);
       const parts = /[-:.]/.test(m[0]) && m[0].split(/[-:.]/).length === 6 ? m[0].split(/[-:.]/).map((p) => parseInt(p, 16)) : (() => {
@@ -2136,7 +2141,7 @@ function _tokenize(source) {
       })();
       offer(m[0].length, { kind: "eid", text: m[0], value: 0, pos: i, bytes: parts });
     }
-    m = _V6.exec(rest);
+    m = at(_V6);
     if (m) {
       for (let len = m[0].length; len >= 2; len--) {
         const text = m[0].slice(0, len);
@@ -2147,7 +2152,7 @@ function _tokenize(source) {
         }
       }
     }
-    m = _HID.exec(rest);
+    m = at(_HID);
     if (m) {
       const parts = m[0].split(".").map((p) => _parseNumber(p, i));
       const bytes = [];
@@ -2162,9 +2167,9 @@ function _tokenize(source) {
         offer(m[0].length, { kind: "hid", text: m[0], value: 0, pos: i, bytes, bits });
       }
     }
-    m = _NUM.exec(rest);
+    m = at(_NUM);
     if (m) offer(m[0].length, { kind: "num", text: m[0], value: -1, pos: i });
-    m = _ID.exec(rest);
+    m = at(_ID);
     if (m) {
       const text = m[0];
       if (Object.hasOwn(_KEYWORDS, text)) {
@@ -2175,7 +2180,7 @@ function _tokenize(source) {
     }
     if (best === null) {
       for (const op of _OPERATORS) {
-        if (rest.startsWith(op)) {
+        if (source.startsWith(op, i)) {
           offer(op.length, { kind: "op", text: op, value: 0, pos: i });
           break;
         }

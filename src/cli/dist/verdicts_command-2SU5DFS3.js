@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-TCTILMTR.js";
+} from "./chunk-MHTU2CM3.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,8 +10,8 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-RY64FXW5.js";
-import "./chunk-UFFCVZNS.js";
+} from "./chunk-E5OY35ZF.js";
+import "./chunk-RHS2CVEL.js";
 import {
   _TextWriter,
   _writeText
@@ -24,16 +24,16 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-LBNAGCDX.js";
+import "./chunk-UUO22R3G.js";
 import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-ECC5Y7HU.js";
+import "./chunk-7BRWY2CE.js";
 import "./chunk-DJMKM4XN.js";
-import "./chunk-TMMYDBKI.js";
+import "./chunk-IS7UXBJS.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

@@ -36,7 +36,7 @@ import {
   _unoptimisedPacked,
   _unpackProgram,
   _validateCached
-} from "./chunk-ECC5Y7HU.js";
+} from "./chunk-7BRWY2CE.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
@@ -46,7 +46,7 @@ import {
   compileFilter,
   createFrameDescriptor,
   describeFrame
-} from "./chunk-TMMYDBKI.js";
+} from "./chunk-IS7UXBJS.js";
 import {
   BPF_A,
   BPF_ABS,

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-LBNAGCDX.js";
+} from "./chunk-UUO22R3G.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -4,7 +4,7 @@ import {
 } from "./chunk-DJMKM4XN.js";
 import {
   compileFilter
-} from "./chunk-TMMYDBKI.js";
+} from "./chunk-IS7UXBJS.js";
 
 // src/rules/rule_set_error.ts
 var RuleSetError = class extends SyntaxError {

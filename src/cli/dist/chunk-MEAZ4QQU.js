@@ -13,7 +13,7 @@ import {
   _findChainProblem,
   _unoptimisedPacked,
   _validateCached
-} from "./chunk-ECC5Y7HU.js";
+} from "./chunk-7BRWY2CE.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
@@ -21,7 +21,7 @@ import {
   LINKTYPE_ETHERNET,
   LINKTYPE_RAW,
   compileFilter
-} from "./chunk-TMMYDBKI.js";
+} from "./chunk-IS7UXBJS.js";
 import {
   BpfSyntaxError,
   BpfValidationError
