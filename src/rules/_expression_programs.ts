@@ -13,7 +13,7 @@
  * @module
  */
 import type { Instruction } from "../bpf/instruction.ts";
-import { compileFilter } from "../filter/compile_filter.ts";
+import { _compileUnoptimised } from "../filter/compile_filter.ts";
 import { validate } from "../bpf/validate.ts";
 
 /** Most instructions kept in the cache (8 bytes each: 4 MiB). */
@@ -63,7 +63,7 @@ export function _unoptimisedPacked(expression: string, linkType: number): _Packe
   const key = `${linkType} ${expression}`;
   const known = _programs.get(key);
   if (known !== undefined) return known;
-  const packed = _packProgram(compileFilter(expression, { linkType, optimize: false }));
+  const packed = _packProgram(_compileUnoptimised(expression, linkType));
   const length = packed.length >>> 1;
   if (length <= _MAX_CACHED_INSTRUCTIONS) {
     _programs.set(key, packed);
