@@ -552,10 +552,12 @@ function _prepareExpression(
   // for that file), or else per link type (as `pcap_open_dead`), compiled
   // when first needed. An interface or link type the expression cannot be
   // compiled for never matches.
-  const cache = new Map<FilterInterface | number, CompiledProgram | null>();
+  // (Made when first needed: the Wasm classifier of a big set may never ask.)
+  let cache: Map<FilterInterface | number, CompiledProgram | null> | undefined;
   const programFor = (frame: FrameRef): CompiledProgram | null => {
     const captureInterface = frame.captureInterface;
     const key = captureInterface ?? frame.linkType;
+    cache ??= new Map();
     let compiled = cache.get(key);
     if (compiled === undefined) {
       const program = _linkProgram(expression, frame.linkType, captureInterface);
