@@ -13,13 +13,13 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-SUSMEW3E.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-2SU5DFS3.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-3HK3DMCA.js").then((m) => m.checkCommand) },
-  { name: "compile", load: () => import("./compile_command-Z3EIMFNW.js").then((m) => m.compileCommand) },
-  { name: "disasm", load: () => import("./disasm_command-2SUKUG36.js").then((m) => m.disasmCommand) },
+  { name: "filter", load: () => import("./filter_command-VPNAMLTB.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-7TT4M4HO.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-QXQUVTQ3.js").then((m) => m.checkCommand) },
+  { name: "compile", load: () => import("./compile_command-6P7DOFGQ.js").then((m) => m.compileCommand) },
+  { name: "disasm", load: () => import("./disasm_command-53BOBAIY.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-EQODMMZ6.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-WA3VUQK3.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-CSEAPIZY.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
 ];

@@ -13,15 +13,15 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-36PNBJ7E.js";
+} from "./chunk-U4TA6L5C.js";
 import {
   compileRuleSet
-} from "./chunk-UUO22R3G.js";
+} from "./chunk-Q3X4DUJL.js";
 import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-7BRWY2CE.js";
+import "./chunk-62JKP2NR.js";
 import "./chunk-DJMKM4XN.js";
-import "./chunk-IS7UXBJS.js";
+import "./chunk-SLMHBGWK.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

@@ -13,7 +13,7 @@ import {
   _findChainProblem,
   _unoptimisedPacked,
   _validateCached
-} from "./chunk-7BRWY2CE.js";
+} from "./chunk-62JKP2NR.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
@@ -21,7 +21,7 @@ import {
   LINKTYPE_ETHERNET,
   LINKTYPE_RAW,
   compileFilter
-} from "./chunk-IS7UXBJS.js";
+} from "./chunk-SLMHBGWK.js";
 import {
   BpfSyntaxError,
   BpfValidationError

@@ -4,8 +4,8 @@ import {
 } from "./chunk-G76CNLLC.js";
 import {
   _loadProgram
-} from "./chunk-E5OY35ZF.js";
-import "./chunk-RHS2CVEL.js";
+} from "./chunk-W5W4OCEM.js";
+import "./chunk-Y6SVAJBJ.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -18,7 +18,7 @@ import "./chunk-JPQTNWXD.js";
 import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-DJMKM4XN.js";
-import "./chunk-IS7UXBJS.js";
+import "./chunk-SLMHBGWK.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

@@ -36,7 +36,7 @@ import {
   _unoptimisedPacked,
   _unpackProgram,
   _validateCached
-} from "./chunk-7BRWY2CE.js";
+} from "./chunk-62JKP2NR.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
@@ -46,7 +46,7 @@ import {
   compileFilter,
   createFrameDescriptor,
   describeFrame
-} from "./chunk-IS7UXBJS.js";
+} from "./chunk-SLMHBGWK.js";
 import {
   BPF_A,
   BPF_ABS,
@@ -538,10 +538,11 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
       void 0
     );
   }
-  const cache = /* @__PURE__ */ new Map();
+  let cache;
   const programFor = (frame) => {
     const captureInterface = frame.captureInterface;
     const key = captureInterface ?? frame.linkType;
+    cache ??= /* @__PURE__ */ new Map();
     let compiled = cache.get(key);
     if (compiled === void 0) {
       const program = _linkProgram(expression, frame.linkType, captureInterface);

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-MHTU2CM3.js";
+} from "./chunk-FXAALAP2.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,8 +10,8 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-E5OY35ZF.js";
-import "./chunk-RHS2CVEL.js";
+} from "./chunk-W5W4OCEM.js";
+import "./chunk-Y6SVAJBJ.js";
 import {
   _TextWriter,
   _writeText
@@ -24,16 +24,16 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-UUO22R3G.js";
+import "./chunk-Q3X4DUJL.js";
 import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-7BRWY2CE.js";
+import "./chunk-62JKP2NR.js";
 import "./chunk-DJMKM4XN.js";
-import "./chunk-IS7UXBJS.js";
+import "./chunk-SLMHBGWK.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

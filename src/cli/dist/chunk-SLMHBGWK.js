@@ -2845,6 +2845,13 @@ function _size(root) {
   for (const b of _topoOrder(root)) size += b.stmts.length + 1;
   return size;
 }
+function _compileUnoptimised(expression, linkType) {
+  if (!_isSupportedLinkType(linkType)) {
+    throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
+  }
+  const gen = new _CodeGen(linkType, void 0);
+  return _linearize(gen.finish(_parseFilter(expression, gen), 262144));
+}
 
 // src/capture/link_types.ts
 var LINKTYPE_NULL = 0;
@@ -3037,6 +3044,7 @@ function describeFrame(frame, out) {
 
 export {
   compileFilter,
+  _compileUnoptimised,
   LINKTYPE_NULL,
   LINKTYPE_ETHERNET,
   LINKTYPE_EN10MB,

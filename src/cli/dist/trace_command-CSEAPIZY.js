@@ -5,14 +5,14 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-MHTU2CM3.js";
+} from "./chunk-FXAALAP2.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-E5OY35ZF.js";
+} from "./chunk-W5W4OCEM.js";
 import {
   _linkTypeName
-} from "./chunk-RHS2CVEL.js";
+} from "./chunk-Y6SVAJBJ.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-UUO22R3G.js";
+import "./chunk-Q3X4DUJL.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
@@ -38,11 +38,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-7BRWY2CE.js";
+import "./chunk-62JKP2NR.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
-import "./chunk-IS7UXBJS.js";
+import "./chunk-SLMHBGWK.js";
 import "./chunk-ASU7XLSB.js";
 import {
   BPF_JMP,

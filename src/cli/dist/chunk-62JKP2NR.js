@@ -3,8 +3,8 @@ import {
   validate
 } from "./chunk-DJMKM4XN.js";
 import {
-  compileFilter
-} from "./chunk-IS7UXBJS.js";
+  _compileUnoptimised
+} from "./chunk-SLMHBGWK.js";
 
 // src/rules/rule_set_error.ts
 var RuleSetError = class extends SyntaxError {
@@ -121,7 +121,7 @@ function _unoptimisedPacked(expression, linkType) {
   const key = `${linkType} ${expression}`;
   const known = _programs.get(key);
   if (known !== void 0) return known;
-  const packed = _packProgram(compileFilter(expression, { linkType, optimize: false }));
+  const packed = _packProgram(_compileUnoptimised(expression, linkType));
   const length = packed.length >>> 1;
   if (length <= _MAX_CACHED_INSTRUCTIONS) {
     _programs.set(key, packed);

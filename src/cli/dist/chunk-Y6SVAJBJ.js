@@ -13,7 +13,7 @@ import {
   LINKTYPE_LOOP,
   LINKTYPE_NULL,
   LINKTYPE_RAW
-} from "./chunk-IS7UXBJS.js";
+} from "./chunk-SLMHBGWK.js";
 
 // src/cli/_link_types.ts
 var _NAMES = {

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-36PNBJ7E.js";
+} from "./chunk-U4TA6L5C.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,8 +36,8 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-E5OY35ZF.js";
-import "./chunk-RHS2CVEL.js";
+} from "./chunk-W5W4OCEM.js";
+import "./chunk-Y6SVAJBJ.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-UUO22R3G.js";
+} from "./chunk-Q3X4DUJL.js";
 import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
 import {
@@ -63,11 +63,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-7BRWY2CE.js";
+import "./chunk-62JKP2NR.js";
 import "./chunk-DJMKM4XN.js";
 import {
   LINKTYPE_RAW
-} from "./chunk-IS7UXBJS.js";
+} from "./chunk-SLMHBGWK.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";
@@ -909,7 +909,7 @@ async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-IWBUEVW6.js");
+    const { _readRuleFile } = await import("./_rule_file-2KZNCW2H.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-UUO22R3G.js";
+} from "./chunk-Q3X4DUJL.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
