@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { compileFilter, FilterRejectsAllError } from "../src/filter/mod.ts";
+import { _compileUnoptimised } from "../src/filter/compile_filter.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import { validate } from "../src/bpf/validate.ts";
 
@@ -160,4 +161,32 @@ Deno.test("compileFilter() unrolls protochain without backward jumps", () => {
     validate(program);
     for (const ins of program) if (ins.code === 0x05) assert.ok(ins.k < program.length);
   }
+});
+
+Deno.test("_compileUnoptimised() gives compileFilter's unoptimised program, or its error", () => {
+  // The rule sets' compile skips compileFilter's memo; the oracle is
+  // compileFilter itself on every expression and link type of the libpcap
+  // cases, and on the bad expressions they record.
+  const data = JSON.parse(
+    Deno.readTextFileSync(new URL("./data/filter/filter_cases.json", import.meta.url)),
+  ) as { cases: { expr: string; linktype: number }[]; rejected?: { expr: string }[] };
+  const pairs = new Map<string, [string, number]>();
+  for (const { expr, linktype } of data.cases) pairs.set(`${linktype} ${expr}`, [expr, linktype]);
+  for (const { expr } of data.rejected ?? []) pairs.set(`1 ${expr}`, [expr, 1]);
+  pairs.set("101 vlan", ["vlan", 101]);
+  pairs.set("9999 ip", ["ip", 9999]);
+  const outcome = (compile: () => unknown) => {
+    try {
+      return compile();
+    } catch (error) {
+      return `${(error as Error).name}: ${(error as Error).message}`;
+    }
+  };
+  let compiled = 0;
+  for (const [expr, linkType] of pairs.values()) {
+    const expected = outcome(() => compileFilter(expr, { linkType, optimize: false }));
+    assert.deepEqual(outcome(() => _compileUnoptimised(expr, linkType)), expected, expr);
+    if (typeof expected !== "string") compiled++;
+  }
+  assert.ok(compiled > 100, `only ${compiled} expressions compiled`);
 });

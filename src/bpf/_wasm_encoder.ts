@@ -92,8 +92,14 @@ export function _signed(value: number, out: number[]): void {
  * numbers would take several times that and leave it all as garbage).
  */
 export class _WasmCode {
-  #buffer = new Uint8Array(64);
-  #length = 0;
+  #buffer: Uint8Array;
+  #length: number;
+
+  /** An empty buffer; with `bytes`, one that holds exactly them (kept, not copied). */
+  constructor(bytes?: Uint8Array) {
+    this.#buffer = bytes ?? new Uint8Array(64);
+    this.#length = bytes?.length ?? 0;
+  }
 
   /** Bytes written so far. */
   get length(): number {

@@ -49,9 +49,51 @@ import { BpfSyntaxError } from "./errors.ts";
  * ```
  */
 export function parseBytecode(text: string): Instruction[] {
+  const plain = _plainCounted(text);
+  if (plain !== undefined) return plain;
   const tokens = _tokenize(text);
   const first = tokens.find((token) => token.kind !== "newline")!;
   return first.kind === "{" ? _parseArray(tokens) : _parseCounted(tokens);
+}
+
+/**
+ * The form iptables-save writes (`N,c t f k,...`: decimal numbers in range,
+ * one space between fields, one comma between instructions, nothing else)
+ * read in one pass; `undefined` for any other text, which the general
+ * parser then reads (and explains when it is wrong). A rule set repeats
+ * this form thousands of times.
+ */
+function _plainCounted(text: string): Instruction[] | undefined {
+  const end = text.length;
+  let i = 0;
+  /** Reads a decimal number of at most 10 digits up to `max`, or returns -1. */
+  const number = (max: number): number => {
+    const start = i;
+    let value = 0;
+    while (i < end && i - start < 11) {
+      const c = text.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      value = value * 10 + (c - 0x30);
+      i++;
+    }
+    return i === start || i - start > 10 || value > max ? -1 : value;
+  };
+  const count = number(0xffff);
+  if (count < 1) return undefined;
+  const program: Instruction[] = [];
+  for (let n = 0; n < count; n++) {
+    if (text.charCodeAt(i++) !== 0x2c /* , */) return undefined;
+    const code = number(0xffff);
+    if (code < 0 || text.charCodeAt(i++) !== 0x20) return undefined;
+    const jt = number(0xff);
+    if (jt < 0 || text.charCodeAt(i++) !== 0x20) return undefined;
+    const jf = number(0xff);
+    if (jf < 0 || text.charCodeAt(i++) !== 0x20) return undefined;
+    const k = number(0xffffffff);
+    if (k < 0) return undefined;
+    program.push({ code, jt, jf, k });
+  }
+  return i === end ? program : undefined;
 }
 
 type _TokenKind = "word" | "," | "newline" | "{" | "}" | "end";

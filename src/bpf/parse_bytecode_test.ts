@@ -183,3 +183,64 @@ Deno.test("parseBytecode() reads every bytecode of the conformance corpus", () =
     assert.equal(formatBytecode(program) + ",", bytecode);
   }
 });
+
+Deno.test("parseBytecode() reads the one-line iptables form as the general parser does", () => {
+  // The one-pass reader of `N,c t f k,...` against the general parser (a
+  // leading line break sends the same text there), on seeded programs and
+  // on mutations of them: the same instructions, or both refuse the text.
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const field = (max: number) =>
+    random(4) === 0 ? String(max) : random(3) === 0 ? String(random(10)) : String(random(max + 1));
+  const general = (text: string) => {
+    try {
+      return parseBytecode(`\n${text}`);
+    } catch (error) {
+      assert.ok(error instanceof BpfSyntaxError);
+      return "refused";
+    }
+  };
+  const direct = (text: string) => {
+    try {
+      return parseBytecode(text);
+    } catch (error) {
+      assert.ok(error instanceof BpfSyntaxError);
+      return "refused";
+    }
+  };
+  const edits = [
+    (t: string) => t,
+    (t: string) => t + ",",
+    (t: string) => t.replace(",", ", "),
+    (t: string) => t.replace(" ", "  "),
+    (t: string) => t.replace(/ [0-9]+$/, " 4294967296"),
+    (t: string) => t.replace(/ [0-9]+$/, " -1"),
+    (t: string) => t.replace(/,[0-9]+ /, ",65536 "),
+    (t: string) => t.replace(/ [0-9]+ /, " 256 "),
+    (t: string) => t.replace(/^[0-9]+/, (n) => String(Number(n) + 1)),
+    (t: string) => t.replace(/^[0-9]+/, (n) => `00${n}`),
+    (t: string) => t.replace(/^[0-9]+/, "0"),
+    (t: string) => t.replace(/ ([0-9]+)$/, " 0000000000$1"),
+    (t: string) => t.slice(0, -1),
+    (t: string) => t.replace(/,[^,]*$/, ""),
+  ];
+  let accepted = 0;
+  for (let n = 0; n < 300; n++) {
+    const count = 1 + random(6);
+    const instructions: string[] = [];
+    for (let i = 0; i < count; i++) {
+      instructions.push(`${field(0xffff)} ${field(0xff)} ${field(0xff)} ${field(0xffffffff)}`);
+    }
+    const text = `${count},${instructions.join(",")}`;
+    for (const edit of edits) {
+      const edited = edit(text);
+      const expected = general(edited);
+      if (expected !== "refused") accepted++;
+      assert.deepEqual(direct(edited), expected, edited);
+    }
+  }
+  assert.ok(accepted > 1000, `only ${accepted} texts were accepted`);
+});

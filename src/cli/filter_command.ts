@@ -282,7 +282,9 @@ export const filterCommand: CliCommand = {
 
     let failure: unknown;
     let stats: RouterStats | undefined;
-    let counters = rules.counters();
+    // The counters are read only to print them (a snapshot of 10,000 rules' counters costs).
+    const report = _flag(parsed, "stats") || _flag(parsed, "json");
+    let counters: ReturnType<CompiledRuleSet["counters"]> | undefined;
     try {
       stats = await _pipeRouter(
         input.blocks,
@@ -304,7 +306,7 @@ export const filterCommand: CliCommand = {
         : cause;
     } finally {
       // Both threads' counters, then the second thread is stopped.
-      counters = router.counters();
+      if (report) counters = router.counters();
       router.close();
     }
     if (progress?.shown) await _writeText(io.stderr, "\r\x1b[K");
@@ -314,7 +316,7 @@ export const filterCommand: CliCommand = {
     }
     // --stats prints the table, --json the JSON document; given both, both
     // (the table first, then the JSON on its own lines).
-    if (_flag(parsed, "stats") || _flag(parsed, "json")) {
+    if (report && counters !== undefined) {
       const { _formatStatsJson, _formatStatsText } = await import("./_stats.ts");
       if (_flag(parsed, "stats")) {
         await _writeText(io.stderr, _formatStatsText(ruleSet, counters));

@@ -207,16 +207,19 @@ const _OPERATORS = [
   "!",
 ];
 
-const _ID = /^[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?/;
-const _NUM = /^(?:0[xX][0-9A-Fa-f]+|[0-9]+)/;
-const _HID = /^(?:0[xX][0-9A-Fa-f]+|[0-9]+)(?:\.(?:0[xX][0-9A-Fa-f]+|[0-9]+)){1,3}/;
+// Sticky: each matches at `lastIndex` only (the token start), as `^` on the rest would.
+const _ESCAPED = /\\[^ !()\n\t]+/y;
+const _ID = /[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?/y;
+const _NUM = /(?:0[xX][0-9A-Fa-f]+|[0-9]+)/y;
+const _HID = /(?:0[xX][0-9A-Fa-f]+|[0-9]+)(?:\.(?:0[xX][0-9A-Fa-f]+|[0-9]+)){1,3}/y;
 const _B = "[0-9A-Fa-f][0-9A-Fa-f]?";
 const _MAC = new RegExp(
-  `^(?:${_B}:${_B}:${_B}:${_B}:${_B}:${_B}|${_B}-${_B}-${_B}-${_B}-${_B}-${_B}` +
+  `(?:${_B}:${_B}:${_B}:${_B}:${_B}:${_B}|${_B}-${_B}-${_B}-${_B}-${_B}-${_B}` +
     `|${_B}\\.${_B}\\.${_B}\\.${_B}\\.${_B}\\.${_B}` +
     `|[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12})`,
+  "y",
 );
-const _V6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/;
+const _V6 = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/y;
 
 /** Parses a number token the way libpcap's stoulen does (0x hex, 0 octal). */
 function _parseNumber(text: string, pos: number): number {
@@ -283,15 +286,19 @@ export function _parseIpv6(text: string): number[] | null {
 export function _tokenize(source: string): _Token[] {
   const tokens: _Token[] = [];
   let i = 0;
+  // Each pattern is tried at `i` itself (sticky), not on a copy of the rest.
+  const at = (pattern: RegExp): RegExpExecArray | null => {
+    pattern.lastIndex = i;
+    return pattern.exec(source);
+  };
   while (i < source.length) {
     const c = source[i];
     if (c === " " || c === "\t" || c === "\n" || c === "\r") {
       i++;
       continue;
     }
-    const rest = source.slice(i);
     if (c === "\\") {
-      const m = /^\\[^ !()\n\t]+/.exec(rest);
+      const m = at(_ESCAPED);
       if (m) {
         tokens.push({ kind: "id", text: m[0].slice(1), value: 0, pos: i });
         i += m[0].length;
@@ -307,7 +314,7 @@ export function _tokenize(source: string): _Token[] {
         bestLen = len;
       }
     };
-    let m = _MAC.exec(rest);
+    let m = at(_MAC);
     if (m) {
       const hex = m[0].replace(/[-:.]/g, (s) => s);
       const parts = /[-:.]/.test(m[0]) && m[0].split(/[-:.]/).length === 6
@@ -320,7 +327,7 @@ export function _tokenize(source: string): _Token[] {
         })();
       offer(m[0].length, { kind: "eid", text: m[0], value: 0, pos: i, bytes: parts });
     }
-    m = _V6.exec(rest);
+    m = at(_V6);
     if (m) {
       // Take the longest prefix that parses as an IPv6 address.
       for (let len = m[0].length; len >= 2; len--) {
@@ -332,7 +339,7 @@ export function _tokenize(source: string): _Token[] {
         }
       }
     }
-    m = _HID.exec(rest);
+    m = at(_HID);
     if (m) {
       const parts = m[0].split(".").map((p) => _parseNumber(p, i));
       const bytes: number[] = [];
@@ -347,9 +354,9 @@ export function _tokenize(source: string): _Token[] {
         offer(m[0].length, { kind: "hid", text: m[0], value: 0, pos: i, bytes, bits });
       }
     }
-    m = _NUM.exec(rest);
+    m = at(_NUM);
     if (m) offer(m[0].length, { kind: "num", text: m[0], value: -1, pos: i });
-    m = _ID.exec(rest);
+    m = at(_ID);
     if (m) {
       const text = m[0];
       if (Object.hasOwn(_KEYWORDS, text)) {
@@ -360,7 +367,7 @@ export function _tokenize(source: string): _Token[] {
     }
     if (best === null) {
       for (const op of _OPERATORS) {
-        if (rest.startsWith(op)) {
+        if (source.startsWith(op, i)) {
           offer(op.length, { kind: "op", text: op, value: 0, pos: i });
           break;
         }

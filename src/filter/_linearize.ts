@@ -20,10 +20,11 @@ export function _topoOrder(root: _Block): _Block[] {
   while (stack.length) {
     const top = stack[stack.length - 1];
     const [b, i] = top;
-    const kids = bpfClass(b.code) === BPF_RET ? [] : b.jt === b.jf ? [b.jt!] : [b.jf!, b.jt!];
-    if (i < kids.length) {
+    // Successors: none after `ret`, one for a goto, else jf then jt.
+    const kids = bpfClass(b.code) === BPF_RET ? 0 : b.jt === b.jf ? 1 : 2;
+    if (i < kids) {
       top[1]++;
-      const c = kids[i];
+      const c = kids === 1 || i === 1 ? b.jt! : b.jf!;
       if (!state.has(c)) {
         state.set(c, 1);
         stack.push([c, 0]);
@@ -64,6 +65,9 @@ export function _linearize(root: _Block): Instruction[] {
       next.push(b);
       if (bpfClass(b.code) !== BPF_JMP || _isGoto(b)) continue;
       const at = pos.get(b)! + b.stmts.length + 1;
+      const farTrue = pos.get(b.jt!)! - at > 255;
+      const farFalse = pos.get(b.jf!)! - at > 255;
+      if (!farTrue && !farFalse) continue;
       const added = new Map<_Block, _Block>();
       for (const side of ["jt", "jf"] as const) {
         const target = b[side]!;

@@ -161,3 +161,17 @@ function _size(root: _Block): number {
   for (const b of _topoOrder(root)) size += b.stmts.length + 1;
   return size;
 }
+
+/**
+ * `compileFilter(expression, { linkType, optimize: false })` (the default
+ * snaplen, no savefile byte order) without its memo, for callers that keep
+ * their own (the rule sets' packed programs, `_unoptimisedPacked`): the
+ * memo's copies of thousands of programs would only be thrown away.
+ */
+export function _compileUnoptimised(expression: string, linkType: number): Instruction[] {
+  if (!_isSupportedLinkType(linkType)) {
+    throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
+  }
+  const gen = new _CodeGen(linkType, undefined);
+  return _linearize(gen.finish(_parseFilter(expression, gen), 262144));
+}

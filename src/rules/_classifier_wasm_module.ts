@@ -46,7 +46,7 @@ import {
 } from "./_fields.ts";
 import { _BASE_NETWORK, type _PreparedMatch } from "./_match_tests.ts";
 import { _readsAncillary } from "./_reads_ancillary.ts";
-import { _parseNetwork } from "./_ip.ts";
+import { type _Network, _parseNetwork } from "./_ip.ts";
 import type { _Guard } from "./_guards.ts";
 import { _addressOffset } from "./_match_tests.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
@@ -166,8 +166,12 @@ interface _ModuleFlags {
 
 /** A function body with its label depth tracked (for `br` to named labels). */
 class _Body {
-  readonly c = new _WasmCode();
+  readonly c: _WasmCode;
   depth = 0;
+  /** A body written into `c` (default: a new buffer). */
+  constructor(c: _WasmCode = new _WasmCode()) {
+    this.c = c;
+  }
   /** Opens a block, loop or if; returns its label. */
   open(op: number, type: number = _VOID): number {
     this.c.begin(op, type);
@@ -930,14 +934,22 @@ function _emitGuards(
   b.close();
 }
 
-/** One rule's `test(frame) → 0/1`: its cheap guards, then its matches in order. */
+/**
+ * One rule's `test(frame) → 0/1`: its cheap guards, then its matches in order.
+ * `programs` keeps, by program key, each program's inlined code (or why it
+ * runs in JavaScript), so a program that many rules repeat is lowered and
+ * emitted once (the code uses the same locals in every test). The body is
+ * written in `scratch` (empty; left empty) and copied out at its size.
+ */
 function _testFunction(
   rule: _WasmRule,
   fields: readonly _Field[],
   escapes: _Escapes,
   module: _ModuleFlags,
+  programs: Map<string, Uint8Array | string>,
+  scratch: _WasmCode,
 ): _WasmFunction {
-  const b = new _Body();
+  const b = new _Body(scratch);
   const c = b.c;
   const L = new _Locals(1);
   const up = L.scratch + 16;
@@ -961,12 +973,19 @@ function _testFunction(
       continue;
     }
     if (m.kind === "address") {
-      _emitAddressTest(b, m, L.temp);
+      _emitAddressTest(b, m, match.network, L.temp);
       continue;
     }
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
-    const lowered = m.kind === "interface" ? "interface names" : _loweredProgram(match);
+    const key = match.key;
+    let lowered: Uint8Array | _LoweredProgram | string | undefined = m.kind === "interface"
+      ? "interface names"
+      : key !== undefined
+      ? programs.get(key)
+      : undefined;
+    lowered ??= _loweredProgram(match);
     if (typeof lowered === "string") {
+      if (key !== undefined) programs.set(key, lowered);
       c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
       b.returnIf(0);
       continue;
@@ -982,9 +1001,14 @@ function _testFunction(
     b.word(window + W_MAC);
     c.set(L.mac);
     c.i32(0).set(L.a).i32(0).set(L.x);
-    c.begin(_OP.block, _I32);
-    new _ProgramEmitter(c, L, lowered, true).emit();
-    c.op(_OP.end);
+    if (lowered instanceof Uint8Array) c.append(lowered);
+    else {
+      const start = c.length;
+      c.begin(_OP.block, _I32);
+      new _ProgramEmitter(c, L, lowered, true).emit();
+      c.op(_OP.end);
+      if (key !== undefined) programs.set(key, c.view().slice(start));
+    }
     // Fails when (result !== 0) === invert.
     if (!match.invert) c.op(_OP.i32Eqz);
     b.returnIf(0);
@@ -998,7 +1022,7 @@ function _testFunction(
       { count: 21, type: _I32 },
       { count: 1, type: _F64 },
     ],
-    code: c,
+    code: new _WasmCode(c.cut(0)),
   };
 }
 
@@ -1035,10 +1059,11 @@ function _emitAddressTest(
     direction: "source" | "destination";
     invert: boolean;
   },
+  parsed: _Network | undefined,
   temp: number,
 ): void {
   const c = b.c;
-  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
+  const network = parsed ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
   if (typeof network === "string") throw new Error(network); // refused when the rule was prepared
   const version = network.version;
   b.word(FR_IP_VERSION);
@@ -1212,6 +1237,8 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const chainCount = plan.chains.length;
   const tests: _WasmFunction[] = [];
   const never = _neverFunction();
+  const programs = new Map<string, Uint8Array | string>();
+  const scratch = new _WasmCode();
   const bases: number[] = [];
   let base = 0;
   for (let chain = 0; chain < chainCount; chain++) {
@@ -1221,7 +1248,11 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     const codes = new Set<number>();
     if (rules.length > 0) _listedCodes(plan.roots[chain], codes);
     rules.forEach((rule, p) => {
-      tests.push(codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module) : never);
+      tests.push(
+        codes.has(2 * p + 1)
+          ? _testFunction(rule, plan.fields, escapes, module, programs, scratch)
+          : never,
+      );
     });
   }
   const firstCollect = IMPORTS + ruleCount;

@@ -13,7 +13,8 @@
  * @module
  */
 import type { Instruction } from "../bpf/instruction.ts";
-import { compileFilter } from "../filter/compile_filter.ts";
+import { _compileUnoptimised } from "../filter/compile_filter.ts";
+import { validate } from "../bpf/validate.ts";
 
 /** Most instructions kept in the cache (8 bytes each: 4 MiB). */
 export const _MAX_CACHED_INSTRUCTIONS = 524_288;
@@ -62,7 +63,7 @@ export function _unoptimisedPacked(expression: string, linkType: number): _Packe
   const key = `${linkType} ${expression}`;
   const known = _programs.get(key);
   if (known !== undefined) return known;
-  const packed = _packProgram(compileFilter(expression, { linkType, optimize: false }));
+  const packed = _packProgram(_compileUnoptimised(expression, linkType));
   const length = packed.length >>> 1;
   if (length <= _MAX_CACHED_INSTRUCTIONS) {
     _programs.set(key, packed);
@@ -79,4 +80,18 @@ export function _unoptimisedPacked(expression: string, linkType: number): _Packe
 /** {@linkcode _unoptimisedPacked}, unpacked (the caller's own instructions). */
 export function _unoptimisedProgram(expression: string, linkType: number): Instruction[] {
   return _unpackProgram(_unoptimisedPacked(expression, linkType));
+}
+
+/** Programs of the cache that passed the checker (with the 4096-instruction limit). */
+const _validated = new WeakSet<_PackedProgram>();
+
+/**
+ * Checks a program of the cache ({@linkcode _unoptimisedPacked}) with
+ * `validate` and at most 4096 instructions, once: parsing then compiling a
+ * rule set checks each expression's program once. Throws as `validate` does.
+ */
+export function _validateCached(packed: _PackedProgram): void {
+  if (_validated.has(packed)) return;
+  validate(_unpackProgram(packed), { maxInstructions: 4096 });
+  _validated.add(packed);
 }

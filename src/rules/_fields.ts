@@ -78,7 +78,8 @@ export interface _Field {
  */
 export class _FieldTable {
   readonly fields: _Field[] = [];
-  readonly #ids = new Map<string, number>();
+  /** Field ids by a hash of the field's numbers: one id, or the few that share the hash. */
+  readonly #ids = new Map<number, number | number[]>();
   /** Interface names given by `-i`/`-o` rules, numbered. */
   readonly interfaceNames = new Map<string, number>();
   readonly maxFields: number;
@@ -103,14 +104,30 @@ export class _FieldTable {
     size: number,
     second = -1,
   ): number {
-    const key = `${kind},${base},${msh},${offset},${size},${second}`;
-    const known = this.#ids.get(key);
-    if (known !== undefined) return known;
+    let h = Math.imul(kind ^ 0x9e3779b9, 0x85ebca6b) ^ base;
+    h = Math.imul(h ^ (h >>> 15) ^ msh, 0xc2b2ae35);
+    h = Math.imul(h ^ (h >>> 13) ^ offset, 0x27d4eb2f);
+    h = Math.imul(h ^ (h >>> 16) ^ size, 0x165667b1);
+    h = Math.imul(h ^ (h >>> 15) ^ second, 0x85ebca6b);
+    const hash = (h ^ (h >>> 13)) & 0x3fffffff;
+    const known = this.#ids.get(hash);
+    const fields = this.fields;
+    const count = typeof known === "number" ? 1 : known === undefined ? 0 : known.length;
+    for (let i = 0; i < count; i++) {
+      const id = typeof known === "number" ? known : known![i];
+      const f = fields[id];
+      if (
+        f.kind === kind && f.base === base && f.msh === msh && f.offset === offset &&
+        f.size === size && f.second === second
+      ) return id;
+    }
     if (this.fields.length >= this.maxFields) return -1;
     const id = this.fields.length;
     const names = kind === _F_INTERFACE ? this.interfaceNames : null;
     this.fields.push({ id, kind, base, msh, second, offset, size, names });
-    this.#ids.set(key, id);
+    if (known === undefined) this.#ids.set(hash, id);
+    else if (typeof known === "number") this.#ids.set(hash, [known, id]);
+    else known.push(id);
     return id;
   }
 }

@@ -64,17 +64,22 @@ export function _keepsGuard(guards: _Guards, guard: _Guard): boolean {
  */
 export function _addGuard(guards: _Guards, guard: _Guard): _Guard[] | null {
   const out = guards.slice();
+  return _addGuardTo(out, guard) ? out : null;
+}
+
+/** {@linkcode _addGuard} into `out` itself (the caller's own list); `false` when they contradict. */
+function _addGuardTo(out: _Guard[], guard: _Guard): boolean {
   for (let i = 0; i < out.length; i++) {
     const g = out[i];
     if (g.field !== guard.field || g.mask !== guard.mask) continue;
     const lo = g.lo > guard.lo ? g.lo : guard.lo;
     const hi = g.hi < guard.hi ? g.hi : guard.hi;
-    if (lo > hi) return null;
+    if (lo > hi) return false;
     out[i] = { field: g.field, mask: g.mask, lo, hi };
-    return out;
+    return true;
   }
   if (out.length < _MAX_GUARDS) out.push(guard);
-  return out;
+  return true;
 }
 
 /**
@@ -82,12 +87,13 @@ export function _addGuard(guards: _Guards, guard: _Guard): _Guard[] | null {
  * exact when both are and no guard was dropped.
  */
 export function _conjoin(a: _Alternative, b: _Alternative): _Alternative | null {
-  let out: _Guard[] | null = a.guards.slice();
+  // One copy of `a`'s list, grown in place (not copied again per guard: a
+  // rule set conjoins tens of thousands of alternatives).
+  const out: _Guard[] = a.guards.slice();
   let exact = a.exact && b.exact;
   for (const g of b.guards) {
     if (exact && !_keepsGuard(out, g)) exact = false;
-    out = _addGuard(out, g);
-    if (out === null) return null;
+    if (!_addGuardTo(out, g)) return null;
   }
   return { guards: out, exact };
 }
@@ -164,16 +170,43 @@ export function _conjoinSummaries(a: _Summary, b: _Summary): _Summary {
  * Guards are immutable, so entries may share them.
  */
 export class _GuardPool {
-  readonly #guards = new Map<string, _Guard>();
+  /** Guards by a hash of their four numbers: one guard, or the few that share the hash. */
+  readonly #buckets = new Map<number, _Guard | _Guard[]>();
 
   /** `guards` as a list of exactly their number, each guard the pool's copy. */
   share(guards: _Guards): _Guards {
-    return guards.map((guard) => {
-      const key = `${guard.field} ${guard.mask} ${guard.lo} ${guard.hi}`;
-      const known = this.#guards.get(key);
-      if (known !== undefined) return known;
-      this.#guards.set(key, guard);
-      return guard;
-    });
+    const out: _Guard[] = new Array(guards.length);
+    for (let i = 0; i < guards.length; i++) out[i] = this.#one(guards[i]);
+    return out;
   }
+
+  #one(guard: _Guard): _Guard {
+    const hash = _guardHash(guard);
+    const known = this.#buckets.get(hash);
+    if (known === undefined) {
+      this.#buckets.set(hash, guard);
+      return guard;
+    }
+    if (!Array.isArray(known)) {
+      if (_sameGuard(known, guard)) return known;
+      this.#buckets.set(hash, [known, guard]);
+      return guard;
+    }
+    for (const k of known) if (_sameGuard(k, guard)) return k;
+    known.push(guard);
+    return guard;
+  }
+}
+
+function _sameGuard(a: _Guard, b: _Guard): boolean {
+  return a.field === b.field && a.mask === b.mask && a.lo === b.lo && a.hi === b.hi;
+}
+
+/** A small-integer hash of a guard's four numbers. */
+function _guardHash(g: _Guard): number {
+  let h = Math.imul(g.field ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 15) ^ g.mask, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 13) ^ g.lo, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 16) ^ g.hi, 0x165667b1);
+  return (h ^ (h >>> 15)) & 0x3fffffff;
 }

@@ -10,7 +10,6 @@ import { compile, type CompiledProgram } from "../bpf/compile.ts";
 import { interpret } from "../bpf/interpret.ts";
 import { validate } from "../bpf/validate.ts";
 import type { Instruction } from "../bpf/instruction.ts";
-import type { PacketContext } from "../bpf/packet_context.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
 import {
   type FilterInterface,
@@ -21,6 +20,7 @@ import {
   _packProgram,
   _unoptimisedPacked,
   _unpackProgram,
+  _validateCached,
 } from "./_expression_programs.ts";
 import { compileU32 } from "../u32/compile_u32.ts";
 import { parseU32 } from "../u32/parse_u32.ts";
@@ -28,7 +28,7 @@ import { u32ToBpf } from "../u32/u32_to_bpf.ts";
 import { LINKTYPE_EN10MB, LINKTYPE_RAW } from "../capture/link_types.ts";
 import type { AddressMatch, InterfaceMatch, Match } from "./rule_set.ts";
 import { RuleSetError } from "./rule_set_error.ts";
-import { _parseNetwork } from "./_ip.ts";
+import { type _Network, _parseNetwork } from "./_ip.ts";
 import type { _AncillaryDemand, _Frame, _Test } from "./_frame_state.ts";
 import type { FrameRef } from "./frame_ref.ts";
 import { _readsAncillary } from "./_reads_ancillary.ts";
@@ -50,6 +50,15 @@ export interface _Settings {
    * entry per program the rule set's tests compile.
    */
   compiled: Map<string, CompiledProgram>;
+  /**
+   * The checked programs of one rule set by their text (see
+   * {@linkcode _PreparedMatch.key}): rules that repeat a `--u32`, `--expr` or
+   * `--bytecode` are parsed and validated once. At most one entry per
+   * distinct program of the rule set.
+   */
+  programs: Map<string, _CheckedProgram>;
+  /** The `-s`/`-d` networks of one rule set by their text (at most one entry per distinct one). */
+  networks: Map<string, _Network>;
   /** Told when a program that reads ancillary fields is compiled (before it runs). */
   ancillary: _AncillaryDemand;
   /**
@@ -60,14 +69,53 @@ export interface _Settings {
   frameDescription: _AncillaryDemand;
 }
 
+/**
+ * A match's program as checked once for all the rules of a set that repeat
+ * it (immutable, shared): a `--u32` (its tests, BPF form and whether that
+ * form passes the checker), a `--bytecode` (validated, copied) or an
+ * `--expr` (validated, packed; `null`: not compiled for that link type).
+ */
+export type _CheckedProgram = _CheckedU32 | _CheckedBytecode | _CheckedExpression;
+
+/** A `--u32` checked once (see {@linkcode _CheckedProgram}). */
+export interface _CheckedU32 {
+  /** Its BPF form. */
+  readonly program: readonly Instruction[];
+  /** Whether the BPF form passes the checker (else the u32 matcher runs). */
+  readonly checked: boolean;
+  /** The u32 matcher. */
+  readonly matcher: ReturnType<typeof compileU32>;
+}
+
+/** A `--bytecode` validated once: its copy (see {@linkcode _CheckedProgram}). */
+export interface _CheckedBytecode {
+  /** The validated copy. */
+  readonly copy: readonly Instruction[];
+}
+
+/** An `--expr` for one link type, validated once (see {@linkcode _CheckedProgram}). */
+export interface _CheckedExpression {
+  /** Its program, packed; `null`: not compiled for that link type. */
+  readonly packed: _PackedProgram | null;
+}
+
 /** One match, checked and ready to be compiled. */
 export interface _PreparedMatch {
+  /**
+   * Names the match's program (`--u32`, `--bytecode`, `--expr`) within one
+   * compile: two prepared matches with the same key have the same `program`
+   * and `ethernetOnly`, so what is derived from the program alone (its
+   * summary, its Wasm code) may be shared. Absent for other matches.
+   */
+  readonly key?: string;
   /** The match's program as summaries read it (not inverted), or `null`. */
   program: readonly Instruction[] | null;
   /** Whether `program` is what the match runs on EN10MB frames only (link-base `--expr`). */
   ethernetOnly: boolean;
   /** Whether the match is inverted (`!`). */
   invert: boolean;
+  /** For `-s`/`-d`: the parsed network (immutable, shared by the matches of that text). */
+  readonly network?: _Network;
   /** For `-p`/`-s`/`-d`: the match itself (lowered to guards directly). */
   match: Match;
   /** Builds the test (`null`: always matches); never throws. */
@@ -166,16 +214,38 @@ export function _addressOffset(version: number, direction: "source" | "destinati
   return version === 4 ? (direction === "source" ? 12 : 16) : (direction === "source" ? 8 : 24);
 }
 
-function _addressTest(match: AddressMatch, chain: string, ruleNumber: number): _Test {
-  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
-  if (typeof network === "string") throw _ruleError(network, chain, ruleNumber);
+/**
+ * The network of a `-s`/`-d` match, parsed once per rule set (`settings`)
+ * and text; throws naming the rule when it is not an address.
+ */
+function _addressNetwork(
+  match: AddressMatch,
+  settings: _Settings,
+  chain: string,
+  ruleNumber: number,
+): _Network {
+  const text = `${match.address}/${match.prefixLength}`;
+  let network = settings.networks.get(text);
+  if (network === undefined) {
+    const parsed = _parseNetwork(text);
+    if (typeof parsed === "string") throw _ruleError(parsed, chain, ruleNumber);
+    network = parsed;
+    settings.networks.set(text, network);
+  }
+  return network;
+}
+
+function _addressTest(
+  direction: AddressMatch["direction"],
+  invert: boolean,
+  network: _Network,
+): _Test {
   const version = network.version;
   const want = network.bytes;
   const size = want.length;
-  const fieldOffset = _addressOffset(version, match.direction);
+  const fieldOffset = _addressOffset(version, direction);
   const headerLength = version === 4 ? 20 : 40;
   const prefix = network.prefixLength;
-  const invert = match.invert;
   return (state) => {
     const d = state.descriptor;
     if (d.ipVersion !== version || d.networkCapturedLength < headerLength) return false;
@@ -275,8 +345,17 @@ export function _prepareMatch(
       return { program: null, ethernetOnly: false, invert, match, build: () => test };
     }
     case "address": {
-      const test = _addressTest(match, chain, ruleNumber);
-      return { program: null, ethernetOnly: false, invert: match.invert, match, build: () => test };
+      const network = _addressNetwork(match, settings, chain, ruleNumber);
+      // Built when first run (the Wasm classifier never runs it), from the match as it is now.
+      const { direction, invert } = match;
+      return {
+        program: null,
+        ethernetOnly: false,
+        invert: match.invert,
+        match,
+        network,
+        build: () => _addressTest(direction, invert, network),
+      };
     }
     case "interface": {
       const test = _interfaceTest(match);
@@ -298,20 +377,24 @@ function _prepareU32(
   chain: string,
   ruleNumber: number,
 ): _PreparedMatch {
-  let matcher: (packet: Uint8Array, context?: PacketContext) => boolean;
-  let program: readonly Instruction[];
-  try {
-    const tests = parseU32(match.expression);
-    matcher = compileU32(tests);
-    program = u32ToBpf(tests);
-  } catch (error) {
-    throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
+  const key = `u32 ${match.expression}`;
+  let shared = settings.programs.get(key) as _CheckedU32 | undefined;
+  if (shared === undefined) {
+    try {
+      const tests = parseU32(match.expression);
+      const matcher = compileU32(tests);
+      const program = u32ToBpf(tests);
+      // The BPF form (tested equal to the u32 match in tests/u32_bpf_test.ts)
+      // runs as every program does; the u32 matcher where that form does not
+      // pass the checker (over 4096 instructions).
+      shared = { program, checked: _passesChecker(program), matcher };
+    } catch (error) {
+      throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
+    }
+    settings.programs.set(key, shared);
   }
+  const { program, checked, matcher } = shared;
   const invert = match.invert;
-  // The BPF form (tested equal to the u32 match in tests/u32_bpf_test.ts)
-  // runs as every program does; the u32 matcher where that form does not
-  // pass the checker (over 4096 instructions).
-  const checked = _passesChecker(program);
   let memo: CompiledProgram | undefined;
   const compiled = () => memo ??= _compileValidated(program, settings);
   const build = (): _Test => {
@@ -321,13 +404,52 @@ function _prepareU32(
       : (state) => matcher(state.bytes, state.link) !== invert;
   };
   return {
+    key,
     program,
     ethernetOnly: false,
     invert,
     match,
     build,
-    ...(checked ? { compiledProgram: compiled, programFor: compiled } : {}),
+    compiledProgram: checked ? compiled : undefined,
+    programFor: checked ? compiled : undefined,
   };
+}
+
+/** Scratch for {@linkcode _bytecodeKey}: four 16-bit units an instruction. */
+let _keyUnits = new Uint16Array(256);
+
+/**
+ * A key naming a `--bytecode` program by its instructions (four 16-bit
+ * units each: code, jt and jf, k), or `undefined` when an instruction is not
+ * an object of integers in their ranges (the checker then says why).
+ */
+function _bytecodeKey(program: readonly Instruction[]): string | undefined {
+  if (!Array.isArray(program) || program.length > 4096) return undefined;
+  if (_keyUnits.length < 4 * program.length) _keyUnits = new Uint16Array(4 * program.length);
+  const units = _keyUnits;
+  for (let i = 0; i < program.length; i++) {
+    const instruction: unknown = program[i];
+    if (typeof instruction !== "object" || instruction === null) return undefined;
+    const { code, jt, jf, k } = instruction as Record<string, unknown>;
+    if (
+      !_isUint(code, 0xffff) || !_isUint(jt, 0xff) || !_isUint(jf, 0xff) ||
+      !_isUint(k, 0xffffffff)
+    ) return undefined;
+    units[4 * i] = code;
+    units[4 * i + 1] = (jt << 8) | jf;
+    units[4 * i + 2] = k >>> 16;
+    units[4 * i + 3] = k & 0xffff;
+  }
+  let key = "bpf ";
+  for (let at = 0; at < 4 * program.length; at += 4096) {
+    const end = Math.min(4 * program.length, at + 4096);
+    key += String.fromCharCode.apply(null, units.subarray(at, end) as unknown as number[]);
+  }
+  return key;
+}
+
+function _isUint(value: unknown, max: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
 }
 
 function _prepareBytecode(
@@ -338,16 +460,25 @@ function _prepareBytecode(
   chain: string,
   ruleNumber: number,
 ): _PreparedMatch {
-  try {
-    validate(program, { maxInstructions: settings.maxInstructions });
-  } catch (error) {
-    throw _ruleError("bad --bytecode program", chain, ruleNumber, error);
+  const key = _bytecodeKey(program);
+  let copy = key === undefined
+    ? undefined
+    : (settings.programs.get(key) as _CheckedBytecode | undefined)?.copy;
+  if (copy === undefined) {
+    try {
+      validate(program, { maxInstructions: settings.maxInstructions });
+    } catch (error) {
+      throw _ruleError("bad --bytecode program", chain, ruleNumber, error);
+    }
+    copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+    if (key !== undefined) settings.programs.set(key, { copy });
   }
-  const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+  const shared = copy;
   let memo: CompiledProgram | undefined;
-  const compiled = () => memo ??= _compileValidated(copy, settings);
+  const compiled = () => memo ??= _compileValidated(shared, settings);
   return {
-    program: copy,
+    key,
+    program: shared,
     ethernetOnly: false,
     invert: match.invert,
     match,
@@ -355,6 +486,34 @@ function _prepareBytecode(
     compiledProgram: compiled,
     programFor: compiled,
   };
+}
+
+/**
+ * The validated program of an expression for a link type, packed, checked
+ * once per rule set (see {@linkcode _expressionProgram}); `null` when it
+ * cannot be compiled for the link type and `orNull`, else that throws.
+ */
+function _checkedExpression(
+  expression: string,
+  linkType: number,
+  settings: _Settings,
+  orNull: boolean,
+): _PackedProgram | null {
+  const key = `expr ${linkType} ${expression}`;
+  const known = settings.programs.get(key) as _CheckedExpression | undefined;
+  if (known !== undefined) {
+    if (known.packed === null && !orNull) return _expressionProgram(expression, linkType);
+    return known.packed;
+  }
+  let packed: _PackedProgram | null;
+  try {
+    packed = _expressionProgram(expression, linkType);
+  } catch (error) {
+    if (!orNull) throw error;
+    packed = null;
+  }
+  settings.programs.set(key, { packed });
+  return packed;
 }
 
 function _prepareExpression(
@@ -371,7 +530,7 @@ function _prepareExpression(
     // Kept packed (a 10,000-rule set keeps 10,000 of them): unpacked on each read.
     let packed: _PackedProgram;
     try {
-      packed = _expressionProgram(expression, LINKTYPE_RAW);
+      packed = _checkedExpression(expression, LINKTYPE_RAW, settings, false)!;
     } catch (error) {
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
@@ -379,6 +538,7 @@ function _prepareExpression(
     const compiled = () =>
       memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, packed), settings);
     return new _ExpressionMatch(
+      `expr ${LINKTYPE_RAW} ${expression}`,
       () => packed,
       false,
       invert,
@@ -392,10 +552,12 @@ function _prepareExpression(
   // for that file), or else per link type (as `pcap_open_dead`), compiled
   // when first needed. An interface or link type the expression cannot be
   // compiled for never matches.
-  const cache = new Map<FilterInterface | number, CompiledProgram | null>();
+  // (Made when first needed: the Wasm classifier of a big set may never ask.)
+  let cache: Map<FilterInterface | number, CompiledProgram | null> | undefined;
   const programFor = (frame: FrameRef): CompiledProgram | null => {
     const captureInterface = frame.captureInterface;
     const key = captureInterface ?? frame.linkType;
+    cache ??= new Map();
     let compiled = cache.get(key);
     if (compiled === undefined) {
       const program = _linkProgram(expression, frame.linkType, captureInterface);
@@ -422,14 +584,18 @@ function _prepareExpression(
   };
   // The Ethernet program is compiled when first read (by the summaries of
   // an indexed set): a set evaluated rule by rule never reads it.
-  const ethernet = (): _PackedProgram | null => {
-    try {
-      return _expressionProgram(expression, LINKTYPE_EN10MB);
-    } catch {
-      return null;
-    }
-  };
-  return new _ExpressionMatch(ethernet, true, invert, match, build, undefined, programFor);
+  const ethernet = (): _PackedProgram | null =>
+    _checkedExpression(expression, LINKTYPE_EN10MB, settings, true);
+  return new _ExpressionMatch(
+    `link ${expression}`,
+    ethernet,
+    true,
+    invert,
+    match,
+    build,
+    undefined,
+    programFor,
+  );
 }
 
 /**
@@ -438,6 +604,7 @@ function _prepareExpression(
  * read, and unpacks it on each read of `program` (read it once).
  */
 class _ExpressionMatch implements _PreparedMatch {
+  readonly key: string;
   #packed: _PackedProgram | null | undefined;
   readonly #pack: () => _PackedProgram | null;
   readonly ethernetOnly: boolean;
@@ -448,6 +615,7 @@ class _ExpressionMatch implements _PreparedMatch {
   readonly programFor: ((frame: FrameRef) => CompiledProgram | null) | undefined;
 
   constructor(
+    key: string,
     pack: () => _PackedProgram | null,
     ethernetOnly: boolean,
     invert: boolean,
@@ -456,6 +624,7 @@ class _ExpressionMatch implements _PreparedMatch {
     compiledProgram: (() => CompiledProgram) | undefined,
     programFor: ((frame: FrameRef) => CompiledProgram | null) | undefined,
   ) {
+    this.key = key;
     this.#pack = pack;
     this.ethernetOnly = ethernetOnly;
     this.invert = invert;
@@ -508,10 +677,14 @@ function _linkProgram(
  * limit. Throws where the expression cannot be compiled for the link type.
  */
 function _expressionProgram(expression: string, linkType: number): _PackedProgram {
-  let packed = _unoptimisedPacked(expression, linkType);
-  if (packed.length > 2 * 4096) packed = _packProgram(compileFilter(expression, { linkType }));
-  validate(_unpackProgram(packed), { maxInstructions: 4096 });
-  return packed;
+  const packed = _unoptimisedPacked(expression, linkType);
+  if (packed.length <= 2 * 4096) {
+    _validateCached(packed);
+    return packed;
+  }
+  const optimised = _packProgram(compileFilter(expression, { linkType }));
+  validate(_unpackProgram(optimised), { maxInstructions: 4096 });
+  return optimised;
 }
 
 /**

@@ -32,7 +32,7 @@ import { _BIG_CHAIN_ENTRIES, _KeyTableBuilder, type _KeyTableIndex } from "./_ke
 import { _collectFromTables, _newTableMerge } from "./_key_table_walk.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { _summariseRule } from "./_summarise_rule.ts";
-import { _GuardPool } from "./_guards.ts";
+import { _GuardPool, type _Guards, type _Summary } from "./_guards.ts";
 import {
   _ENDS_IP,
   _ENDS_NOT_IP,
@@ -86,6 +86,9 @@ function _entryChain(ruleSet: RuleSet, wanted: string | undefined): number {
   return first;
 }
 
+/** A rule's test before `_lazyTest` takes its place. */
+const _untested: _Test = () => true;
+
 /** A test that compiles the rule's matches on first call and puts them in its place. */
 function _lazyTest(rule: _CompiledRule, prepared: _PreparedMatch[]): _Test {
   return (state) => {
@@ -112,6 +115,8 @@ export class _RuleSetBuilder {
   readonly #entry: number;
   readonly #chainIndex: Map<string, number>;
   readonly #table = new _FieldTable(_MAX_FIELDS);
+  /** Program summaries by base and program key (a big set repeats most programs). */
+  readonly #summaries = new Map<string, _Summary | null>();
   /** The entries' guards, one copy of each (a big set repeats most of them). */
   readonly #guards = new _GuardPool();
   readonly #chains: _CompiledRule[][];
@@ -162,6 +167,8 @@ export class _RuleSetBuilder {
       strategy,
       maxInstructions: options?.maxInstructions ?? 64,
       compiled: new Map(),
+      programs: new Map(),
+      networks: new Map(),
       ancillary: new _AncillaryDemand(),
       frameDescription: new _AncillaryDemand(),
     };
@@ -361,7 +368,7 @@ export class _RuleSetBuilder {
     }
     const compiled: _CompiledRule = {
       base,
-      test: () => true,
+      test: _untested,
       kind,
       to,
       counter: this.#counter++,
@@ -372,19 +379,28 @@ export class _RuleSetBuilder {
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
-    const summary = _summariseRule(prepared, base, this.#table, compiled.exactPrograms);
+    // Lists kept per rule are made at their exact length (a list grown by
+    // `push` keeps room for 17: at 10,000 rules, megabytes the collector copies).
+    const exactPrograms: _CompiledRule["exactPrograms"] = [];
+    const summary = _summariseRule(prepared, base, this.#table, {
+      exactPrograms,
+      programSummaries: this.#summaries,
+    });
+    compiled.exactPrograms = exactPrograms.slice();
     const fields = this.#table.fields;
     const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN ||
       kind === _T_GOTO;
     // A network-base rule never matches a frame without an IP header.
     const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
+    const alternatives: _Guards[] = [];
     for (const alternative of summary) {
       const { exact } = alternative;
       const classes = _entryClasses(alternative.guards, base, fields);
       if (classes === 0) continue;
       const guards = this.#guards.share(alternative.guards);
       this.#entries[this.#chain].push({ position: r, guards, exact, classes, ends });
-      compiled.alternatives.push(guards);
+      alternatives.push(guards);
     }
+    compiled.alternatives = alternatives.slice();
   }
 }

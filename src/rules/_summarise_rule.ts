@@ -59,11 +59,12 @@ export function _summariseMatch(
   prepared: _PreparedMatch,
   base: number,
   table: _FieldTable,
+  programSummaries?: Map<string, _Summary | null>,
 ): _Summary {
   const match = prepared.match;
   if (prepared.invert) {
     if (match.kind === "protocol") return _notProtocolSummary(match.protocol, table);
-    if (match.kind === "address") return _addressSummary(match, table, true);
+    if (match.kind === "address") return _addressSummary(prepared, match, table, true);
     // `! -i name` says nothing, but its name is numbered (the Wasm classifier
     // tests it on the frame's interface number).
     if (match.kind === "interface" && !match.name.endsWith("+")) _numberInterface(match, table);
@@ -78,7 +79,7 @@ export function _summariseMatch(
     const guard = { field, mask: 0xffffffff, lo: match.protocol, hi: match.protocol };
     return [{ guards: [guard], exact: true }];
   }
-  if (match.kind === "address") return _addressSummary(match, table);
+  if (match.kind === "address") return _addressSummary(prepared, match, table);
   if (match.kind === "interface") {
     // `eth+` is a prefix of names: not indexed.
     if (match.name.endsWith("+")) return _ANYTHING;
@@ -87,9 +88,8 @@ export function _summariseMatch(
     const name = table.interfaceNumber(match.name);
     return [{ guards: [{ field, mask: 0xffffffff, lo: name, hi: name }], exact: true }];
   }
-  const program = prepared.program; // (unpacked on each read: read once)
-  if (program === null) return _ANYTHING;
-  const summary = _summariseProgram(program, base, table);
+  const summary = _programSummary(prepared, base, table, programSummaries);
+  if (summary === null) return _ANYTHING;
   if (!prepared.ethernetOnly) return summary;
   // What the EN10MB program says holds on EN10MB frames only.
   const linkType = table.intern(_F_LINK_TYPE, 0, -1, 0, 0);
@@ -106,6 +106,30 @@ export function _summariseMatch(
     inexact([ethernet(0, LINKTYPE_EN10MB - 1)]),
     inexact([ethernet(LINKTYPE_EN10MB + 1, 0xffffffff)]),
   ];
+}
+
+/**
+ * The summary of a match's program (not inverted), or `null` without one;
+ * with `memo`, once per base and program key (the summaries are immutable
+ * and shared, and the field table gives a repeated program the same fields).
+ */
+function _programSummary(
+  prepared: _PreparedMatch,
+  base: number,
+  table: _FieldTable,
+  memo: Map<string, _Summary | null> | undefined,
+): _Summary | null {
+  const key = memo !== undefined && prepared.key !== undefined
+    ? `${base} ${prepared.key}`
+    : undefined;
+  if (key !== undefined) {
+    const known = memo!.get(key);
+    if (known !== undefined) return known;
+  }
+  const program = prepared.program; // (unpacked on each read: read once)
+  const summary = program === null ? null : _summariseProgram(program, base, table);
+  if (key !== undefined) memo!.set(key, summary);
+  return summary;
 }
 
 /**
@@ -128,11 +152,12 @@ function _notProtocolSummary(protocol: number, table: _FieldTable): _Summary {
  * alternatives; `! -s 0/0` never matches and is left to its test).
  */
 function _addressSummary(
+  prepared: _PreparedMatch,
   match: _PreparedMatch["match"] & { kind: "address" },
   table: _FieldTable,
   invert = false,
 ): _Summary {
-  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
+  const network = prepared.network ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
   if (typeof network === "string") return _ANYTHING; // refused when prepared
   const offset = _addressOffset(network.version, match.direction);
   const guards: _Guard[] = [];
@@ -178,21 +203,33 @@ function _addressSummary(
 /** Most alternatives of a program's summary that {@linkcode _exactProgramGuards} gives. */
 export const _MAX_EXACT_PROGRAM_ALTERNATIVES = 4;
 
-/**
- * The summary of a rule: the conjunction of its matches' summaries. With
- * `exactPrograms`, also pushes per match (in order, up to the first that
- * cannot hold) {@linkcode _exactProgramGuards}.
- */
+/** Options of {@linkcode _summariseRule}. */
+export interface _SummariseRuleOptions {
+  /**
+   * Pushed per match (in order, up to the first that cannot hold):
+   * {@linkcode _exactProgramGuards}.
+   */
+  exactPrograms?: (readonly (readonly _Guard[])[] | null)[];
+  /**
+   * Program summaries by base and program key, shared by the rules of one
+   * set (at most one entry per distinct program and base).
+   */
+  programSummaries?: Map<string, _Summary | null>;
+}
+
+/** The summary of a rule: the conjunction of its matches' summaries. */
 export function _summariseRule(
   prepared: readonly _PreparedMatch[],
   base: number,
   table: _FieldTable,
-  exactPrograms?: (readonly (readonly _Guard[])[] | null)[],
+  options?: _SummariseRuleOptions,
 ): _Summary {
+  const exactPrograms = options?.exactPrograms;
+  const memo = options?.programSummaries;
   let summary: _Summary = _ALWAYS;
   for (const match of prepared) {
-    const own = _summariseMatch(match, base, table);
-    exactPrograms?.push(_exactProgramGuards(match, own, base, table));
+    const own = _summariseMatch(match, base, table, memo);
+    exactPrograms?.push(_exactProgramGuards(match, own, base, table, memo));
     summary = _conjoinSummaries(summary, own);
     if (summary.length === 0) return _NOTHING;
   }
@@ -212,9 +249,12 @@ function _exactProgramGuards(
   own: _Summary,
   base: number,
   table: _FieldTable,
+  memo: Map<string, _Summary | null> | undefined,
 ): (readonly _Guard[])[] | null {
-  if (prepared.program === null || prepared.ethernetOnly) return null;
-  const summary = prepared.invert ? _summariseProgram(prepared.program, base, table) : own;
+  const kind = prepared.match.kind;
+  if (prepared.ethernetOnly || (kind !== "bpf" && kind !== "u32")) return null;
+  const summary = prepared.invert ? _programSummary(prepared, base, table, memo) : own;
+  if (summary === null) return null;
   if (summary.length > _MAX_EXACT_PROGRAM_ALTERNATIVES) return null;
   const exact = summary.every((a) =>
     a.exact && a.guards.every((g) => table.fields[g.field].kind !== _F_ANCILLARY)

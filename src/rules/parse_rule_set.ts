@@ -4,9 +4,10 @@
  * @module
  */
 import { parseBytecode } from "../bpf/parse_bytecode.ts";
+import type { Instruction } from "../bpf/instruction.ts";
 import { validate } from "../bpf/validate.ts";
 import { BpfSyntaxError, BpfValidationError } from "../bpf/errors.ts";
-import { _unoptimisedProgram } from "./_expression_programs.ts";
+import { _unoptimisedPacked, _validateCached } from "./_expression_programs.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
 import { parseU32 } from "../u32/parse_u32.ts";
 import { U32SyntaxError } from "../u32/u32_syntax_error.ts";
@@ -112,6 +113,7 @@ function _fail(reason: string, line: number, column: number, cause?: unknown): n
  */
 function _tokenize(line: string, lineNumber: number, from: number): _Token[] {
   const tokens: _Token[] = [];
+  const end = line.length;
   let text = "";
   let column = 0;
   let valueColumn = 0;
@@ -125,21 +127,26 @@ function _tokenize(line: string, lineNumber: number, from: number): _Token[] {
     started = false;
     quoted = false;
   };
-  for (let i = from; i < line.length; i++) {
-    const c = line[i];
+  // Runs of ordinary characters are sliced whole (not added one by one).
+  for (let i = from; i < end;) {
+    const c = line.charCodeAt(i);
     if (inQuote) {
-      if (c === "\\") {
-        if (i + 1 >= line.length) break;
-        text += line[++i];
-      } else if (c === '"') {
+      let j = i;
+      while (j < end && line.charCodeAt(j) !== _QUOTE && line.charCodeAt(j) !== _BACKSLASH) j++;
+      if (j > i) text += line.slice(i, j);
+      if (j >= end) break;
+      if (line.charCodeAt(j) === _BACKSLASH) {
+        if (j + 1 >= end) break;
+        text += line[j + 1];
+        i = j + 2;
+      } else {
         inQuote = false;
         emit();
-      } else {
-        text += c;
+        i = j + 1;
       }
       continue;
     }
-    if (c === '"') {
+    if (c === _QUOTE) {
       if (!started) {
         started = true;
         column = i + 1;
@@ -148,20 +155,33 @@ function _tokenize(line: string, lineNumber: number, from: number): _Token[] {
       inQuote = true;
       quoted = true;
       quoteColumn = i + 1;
-    } else if (c === " " || c === "\t" || c === "\r" || c === "\n") {
+      i++;
+    } else if (_isBlank(c)) {
       if (started) emit();
+      i++;
     } else {
       if (!started) {
         started = true;
         column = i + 1;
         valueColumn = i + 1;
       }
-      text += c;
+      let j = i + 1;
+      while (j < end && !_isBlank(line.charCodeAt(j)) && line.charCodeAt(j) !== _QUOTE) j++;
+      text += line.slice(i, j);
+      i = j;
     }
   }
   if (inQuote) _fail("unterminated quote", lineNumber, quoteColumn);
   if (started) emit();
   return tokens;
+}
+
+const _QUOTE = 0x22;
+const _BACKSLASH = 0x5c;
+
+/** Space, tab, carriage return or line feed: what separates arguments. */
+function _isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 }
 
 function _parseCounters(text: string, line: number, column: number): PacketCounter {
@@ -212,6 +232,22 @@ interface _TableState {
 interface _Context {
   maxInstructions: number;
   linkType: number;
+  /**
+   * What repeated arguments gave the first time, by their text (rule sets
+   * repeat most of their programs and many addresses): at most one entry per
+   * distinct argument of the text.
+   */
+  seen: _Seen;
+}
+
+/** See {@linkcode _Context.seen}. */
+interface _Seen {
+  /** `--bytecode` texts and their validated programs (each rule gets a copy). */
+  programs: Map<string, Instruction[]>;
+  /** `--u32` texts, and `--expr` texts with their base, that passed their checks. */
+  checked: Set<string>;
+  /** `-s`/`-d` texts: the canonical address and prefix, or why not. */
+  networks: Map<string, { address: string; prefixLength: number } | string>;
 }
 
 const _BUILT_IN_TARGETS = new Set(["ACCEPT", "DROP", "RETURN"]);
@@ -286,7 +322,11 @@ export function _createRuleSetParser(
       `Cannot parse rule set: maxInstructions must be an integer from 1 to ${_BPF_MAXINSNS} (got ${maxInstructions})`,
     );
   }
-  const context: _Context = { maxInstructions, linkType: options?.linkType ?? LINKTYPE_ETHERNET };
+  const context: _Context = {
+    maxInstructions,
+    linkType: options?.linkType ?? LINKTYPE_ETHERNET,
+    seen: { programs: new Map(), checked: new Set(), networks: new Map() },
+  };
   const lines = text.split("\n");
   // Which table to read.
   const tableNames: string[] = [];
@@ -526,7 +566,7 @@ function _parseRule(
       case "--destination":
       case "--dst": {
         const value = valueOf(token, ++i);
-        const network = _parseNetwork(value.text);
+        const network = _canonicalNetwork(value.text, context.seen);
         if (typeof network === "string") _fail(`${network} in "${option}"`, line, value.column);
         const direction = option === "-s" || option.startsWith("--s") ? "source" : "destination";
         if (rule.matches.some((m) => m.kind === "address" && m.direction === direction)) {
@@ -536,7 +576,7 @@ function _parseRule(
           kind: "address",
           direction,
           invert: invert !== undefined,
-          address: _formatAddress(network.bytes),
+          address: network.address,
           prefixLength: network.prefixLength,
         });
         break;
@@ -599,7 +639,7 @@ function _parseRule(
         const value = valueOf(token, ++i);
         match.invert = invert !== undefined;
         if (option === "--bytecode") {
-          match.program = _parseProgram(value, context.maxInstructions, line);
+          match.program = _parseProgram(value, context, line);
         } else {
           match.expression = value.text;
           pendingExpressions.push({ match, token: value });
@@ -611,7 +651,7 @@ function _parseRule(
         if (!match) _fail(`option "--u32" needs "-m u32" before it`, line, token.column);
         if (match.expression !== "") _fail(`"-m u32" takes one --u32`, line, token.column);
         const value = valueOf(token, ++i);
-        _checkU32(value, line);
+        _checkU32(value, context.seen, line);
         match.invert = invert !== undefined;
         match.expression = value.text;
         break;
@@ -676,7 +716,10 @@ function _parseRule(
   if (invert) _fail(`"!" is not followed by an option`, line, invert.column);
   for (const match of Object.values(loaded)) _checkComplete(match, line, lineLength + 1);
   for (const { match, token } of pendingExpressions) {
+    const key = `${rule.base} ${match.expression}`;
+    if (context.seen.checked.has(key)) continue;
     _checkExpression(match.expression!, rule.base, context.linkType, token, line);
+    context.seen.checked.add(key);
   }
   return rule;
 }
@@ -696,7 +739,34 @@ function _checkComplete(
   }
 }
 
-function _parseProgram(value: _Token, maxInstructions: number, line: number): BpfMatch["program"] {
+/** `_parseNetwork`, then the address as iptables-save prints it; once per text. */
+function _canonicalNetwork(
+  text: string,
+  seen: _Seen,
+): { address: string; prefixLength: number } | string {
+  const known = seen.networks.get(text);
+  if (known !== undefined) return known;
+  const network = _parseNetwork(text);
+  const canonical = typeof network === "string"
+    ? network
+    : { address: _formatAddress(network.bytes), prefixLength: network.prefixLength };
+  seen.networks.set(text, canonical);
+  return canonical;
+}
+
+/** A `--bytecode` program, parsed and validated once per text (each rule gets its own copy). */
+function _parseProgram(value: _Token, context: _Context, line: number): BpfMatch["program"] {
+  const known = context.seen.programs.get(value.text);
+  if (known !== undefined) return known.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
+  const program = _parseValidProgram(value, context.maxInstructions, line);
+  context.seen.programs.set(
+    value.text,
+    program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k })),
+  );
+  return program;
+}
+
+function _parseValidProgram(value: _Token, maxInstructions: number, line: number): Instruction[] {
   let program;
   try {
     program = parseBytecode(value.text);
@@ -717,9 +787,12 @@ function _parseProgram(value: _Token, maxInstructions: number, line: number): Bp
   return program;
 }
 
-function _checkU32(value: _Token, line: number): void {
+function _checkU32(value: _Token, seen: _Seen, line: number): void {
+  const key = `u32 ${value.text}`;
+  if (seen.checked.has(key)) return;
   try {
     parseU32(value.text);
+    seen.checked.add(key);
   } catch (error) {
     if (!(error instanceof U32SyntaxError)) throw error;
     _fail(`bad --u32 (${error.message})`, line, value.valueColumn + error.column - 1, error);
@@ -737,14 +810,17 @@ function _checkExpression(
   try {
     // Unoptimised: the same errors, 8x faster; optimised only when too long.
     const options = { linkType: base === "network" ? LINKTYPE_RAW : linkType };
-    program = _unoptimisedProgram(expression, options.linkType);
-    if (program.length > _BPF_MAXINSNS) program = compileFilter(expression, options);
+    const packed = _unoptimisedPacked(expression, options.linkType);
+    if (packed.length <= 2 * _BPF_MAXINSNS) program = packed;
+    else program = compileFilter(expression, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     _fail(`bad --expr "${expression}" (${message})`, line, value.valueColumn, error);
   }
   try {
-    validate(program, { maxInstructions: _BPF_MAXINSNS });
+    // The unoptimised program is shared with the compile, which then need not check it again.
+    if (program instanceof Uint32Array) _validateCached(program);
+    else validate(program, { maxInstructions: _BPF_MAXINSNS });
   } catch (error) {
     if (!(error instanceof BpfValidationError)) throw error;
     _fail(`bad --expr program (${error.message})`, line, value.valueColumn, error);

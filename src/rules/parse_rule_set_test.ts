@@ -275,3 +275,38 @@ Deno.test("formatRuleSet() quotes an interface name with a quote so that it read
   assert.deepEqual(parseRuleSet(text).chains[0].rules, ruleSet.chains[0].rules);
   assert.match(formatRuleSet(parseRuleSet("-A INPUT -i eth0.100 -j DROP\n")), /-i eth0\.100 -j/);
 });
+
+Deno.test("parseRuleSet() reads repeated arguments as it reads each alone, each rule with its own program", () => {
+  // Rule sets repeat programs and addresses; repeats are parsed once. The
+  // oracle: each rule parsed in a set of its own.
+  const rules = [
+    `-A INPUT -m bpf --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0" -j DROP`,
+    `-A INPUT -s 10.1.2.3/16 -m bpf --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0"`,
+    `-A INPUT -m u32 --u32 "0>>22&0x3C@0>>16=53" -j ACCEPT`,
+    `-A INPUT ! -s 10.1.2.3/16 -m u32 ! --u32 "0>>22&0x3C@0>>16=53"`,
+    `-A INPUT -m bpf --expr "udp port 53" -j DROP`,
+    `-A INPUT --base link -m bpf --expr "udp port 53" -j DROP`,
+    `-A INPUT -d 2001:db8::1/64 -m bpf ! --expr "udp port 53" -j RETURN`,
+    `-A INPUT -d 2001:DB8:0::1/64 -j ACCEPT`,
+  ];
+  const set = (lines: string[]) => `*filter\n:INPUT ACCEPT [0:0]\n${lines.join("\n")}\nCOMMIT\n`;
+  const together = parseRuleSet(set([...rules, ...rules])).chains[0].rules;
+  assert.equal(together.length, 2 * rules.length);
+  together.forEach((rule, i) => {
+    const alone = parseRuleSet(set([rules[i % rules.length]])).chains[0].rules[0];
+    assert.deepEqual(rule, alone);
+  });
+  // Each rule owns its program: changing one leaves the others as parsed.
+  const first = together[0].matches[0] as { program: { k: number }[] };
+  const second = together[1].matches[1] as { program: { k: number }[] };
+  assert.notEqual(first.program, second.program);
+  first.program[1].k = 17;
+  assert.equal(second.program[1].k, 6);
+  assert.equal((together[8].matches[0] as { program: { k: number }[] }).program[1].k, 6);
+  // A repeated bad argument is refused at its first line.
+  assert.throws(
+    () =>
+      parseRuleSet(set([rules[0], `-A INPUT -m u32 --u32 "0=x"`, `-A INPUT -m u32 --u32 "0=x"`])),
+    /line 4, column/,
+  );
+});

@@ -13,15 +13,15 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-O4VELA4B.js";
+} from "./chunk-A2J4GTJ7.js";
 import {
   compileRuleSet
-} from "./chunk-YZUHJRVY.js";
-import "./chunk-SNXP4FVW.js";
+} from "./chunk-JSLUAEPK.js";
+import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-EZNLI7LR.js";
-import "./chunk-FCOS2O64.js";
-import "./chunk-7TWDV6CC.js";
+import "./chunk-JYM4QDSH.js";
+import "./chunk-DJMKM4XN.js";
+import "./chunk-GFBMMCJJ.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

@@ -7,7 +7,7 @@ import "./chunk-G76CNLLC.js";
 import {
   _linkTypeName,
   _parseLinkType
-} from "./chunk-EAFHRX6W.js";
+} from "./chunk-UQ24OXJM.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -24,7 +24,7 @@ import {
 } from "./chunk-CNK7VKYS.js";
 import {
   compileFilter
-} from "./chunk-7TWDV6CC.js";
+} from "./chunk-GFBMMCJJ.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-YA2NVBJ7.js";

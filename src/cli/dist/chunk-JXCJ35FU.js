@@ -5,9 +5,42 @@ import {
 
 // src/bpf/parse_bytecode.ts
 function parseBytecode(text) {
+  const plain = _plainCounted(text);
+  if (plain !== void 0) return plain;
   const tokens = _tokenize(text);
   const first = tokens.find((token) => token.kind !== "newline");
   return first.kind === "{" ? _parseArray(tokens) : _parseCounted(tokens);
+}
+function _plainCounted(text) {
+  const end = text.length;
+  let i = 0;
+  const number = (max) => {
+    const start = i;
+    let value = 0;
+    while (i < end && i - start < 11) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+      i++;
+    }
+    return i === start || i - start > 10 || value > max ? -1 : value;
+  };
+  const count = number(65535);
+  if (count < 1) return void 0;
+  const program = [];
+  for (let n = 0; n < count; n++) {
+    if (text.charCodeAt(i++) !== 44) return void 0;
+    const code = number(65535);
+    if (code < 0 || text.charCodeAt(i++) !== 32) return void 0;
+    const jt = number(255);
+    if (jt < 0 || text.charCodeAt(i++) !== 32) return void 0;
+    const jf = number(255);
+    if (jf < 0 || text.charCodeAt(i++) !== 32) return void 0;
+    const k = number(4294967295);
+    if (k < 0) return void 0;
+    program.push({ code, jt, jf, k });
+  }
+  return i === end ? program : void 0;
 }
 var _FIELDS = ["code", "jt", "jf", "k"];
 var _MAX = [65535, 255, 255, 4294967295];

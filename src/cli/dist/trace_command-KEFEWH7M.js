@@ -5,14 +5,14 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-NKQIMUL5.js";
+} from "./chunk-IS7SEB3C.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-BZ56QVNX.js";
+} from "./chunk-74SZJ6KS.js";
 import {
   _linkTypeName
-} from "./chunk-EAFHRX6W.js";
+} from "./chunk-UQ24OXJM.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-YZUHJRVY.js";
+import "./chunk-JSLUAEPK.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-SNXP4FVW.js";
+} from "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
@@ -38,11 +38,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-EZNLI7LR.js";
+import "./chunk-JYM4QDSH.js";
 import {
   validate
-} from "./chunk-FCOS2O64.js";
-import "./chunk-7TWDV6CC.js";
+} from "./chunk-DJMKM4XN.js";
+import "./chunk-GFBMMCJJ.js";
 import "./chunk-ASU7XLSB.js";
 import {
   BPF_JMP,

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-O4VELA4B.js";
+} from "./chunk-A2J4GTJ7.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,8 +36,8 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-BZ56QVNX.js";
-import "./chunk-EAFHRX6W.js";
+} from "./chunk-74SZJ6KS.js";
+import "./chunk-UQ24OXJM.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -54,8 +54,8 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-YZUHJRVY.js";
-import "./chunk-SNXP4FVW.js";
+} from "./chunk-JSLUAEPK.js";
+import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openBlocks
@@ -63,11 +63,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-EZNLI7LR.js";
-import "./chunk-FCOS2O64.js";
+import "./chunk-JYM4QDSH.js";
+import "./chunk-DJMKM4XN.js";
 import {
   LINKTYPE_RAW
-} from "./chunk-7TWDV6CC.js";
+} from "./chunk-GFBMMCJJ.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";
@@ -923,7 +923,7 @@ async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-V7NBDSX3.js");
+    const { _readRuleFile } = await import("./_rule_file-D2YDIBFO.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }
@@ -1043,7 +1043,8 @@ var filterCommand = {
     const progress = io.isTerminal() ? _progress(io, router) : void 0;
     let failure;
     let stats;
-    let counters = rules.counters();
+    const report = _flag(parsed, "stats") || _flag(parsed, "json");
+    let counters;
     try {
       stats = await _pipeRouter(
         input.blocks,
@@ -1059,7 +1060,7 @@ var filterCommand = {
       if (_isBrokenPipe(cause)) throw cause;
       failure = error2 instanceof _OutputError && error2.output === "dropped" ? DataError.from(dropTo, cause) : cause;
     } finally {
-      counters = router.counters();
+      if (report) counters = router.counters();
       router.close();
     }
     if (progress?.shown) await _writeText(io.stderr, "\r\x1B[K");
@@ -1067,7 +1068,7 @@ var filterCommand = {
     if (failure === void 0 && error !== void 0) {
       failure = _isBrokenPipe(error) ? error : DataError.from(input.name, error);
     }
-    if (_flag(parsed, "stats") || _flag(parsed, "json")) {
+    if (report && counters !== void 0) {
       const { _formatStatsJson, _formatStatsText } = await import("./_stats-Z4WOTMOS.js");
       if (_flag(parsed, "stats")) {
         await _writeText(io.stderr, _formatStatsText(ruleSet, counters));

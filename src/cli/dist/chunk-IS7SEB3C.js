@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-YZUHJRVY.js";
+} from "./chunk-JSLUAEPK.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

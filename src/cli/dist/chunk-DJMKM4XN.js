@@ -62,10 +62,14 @@ function isUint(value, bits) {
 }
 function checkFields(insn, pc) {
   if (insn === null || typeof insn !== "object") fail("BAD_FIELD", pc, "not an instruction");
-  for (const [field, bits] of [["code", 16], ["jt", 8], ["jf", 8], ["k", 32]]) {
-    if (!isUint(insn[field], bits)) {
-      fail("BAD_FIELD", pc, `${field} "${insn[field]}" is not an unsigned ${bits}-bit integer`);
-    }
+  checkField(insn, "code", 16, pc);
+  checkField(insn, "jt", 8, pc);
+  checkField(insn, "jf", 8, pc);
+  checkField(insn, "k", 32, pc);
+}
+function checkField(insn, field, bits, pc) {
+  if (!isUint(insn[field], bits)) {
+    fail("BAD_FIELD", pc, `${field} "${insn[field]}" is not an unsigned ${bits}-bit integer`);
   }
 }
 function checkInstruction(program, pc, backward) {

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-NKQIMUL5.js";
+} from "./chunk-IS7SEB3C.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,8 +10,8 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-BZ56QVNX.js";
-import "./chunk-EAFHRX6W.js";
+} from "./chunk-74SZJ6KS.js";
+import "./chunk-UQ24OXJM.js";
 import {
   _TextWriter,
   _writeText
@@ -24,16 +24,16 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-YZUHJRVY.js";
-import "./chunk-SNXP4FVW.js";
+import "./chunk-JSLUAEPK.js";
+import "./chunk-JPQTNWXD.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-EZNLI7LR.js";
-import "./chunk-FCOS2O64.js";
-import "./chunk-7TWDV6CC.js";
+import "./chunk-JYM4QDSH.js";
+import "./chunk-DJMKM4XN.js";
+import "./chunk-GFBMMCJJ.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

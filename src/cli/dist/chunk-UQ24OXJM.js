@@ -13,7 +13,7 @@ import {
   LINKTYPE_LOOP,
   LINKTYPE_NULL,
   LINKTYPE_RAW
-} from "./chunk-7TWDV6CC.js";
+} from "./chunk-GFBMMCJJ.js";
 
 // src/cli/_link_types.ts
 var _NAMES = {

@@ -4,8 +4,8 @@ import {
 } from "./chunk-G76CNLLC.js";
 import {
   _loadProgram
-} from "./chunk-BZ56QVNX.js";
-import "./chunk-EAFHRX6W.js";
+} from "./chunk-74SZJ6KS.js";
+import "./chunk-UQ24OXJM.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -14,11 +14,11 @@ import {
   _noPositionals,
   _parseOptions
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-SNXP4FVW.js";
+import "./chunk-JPQTNWXD.js";
 import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-FCOS2O64.js";
-import "./chunk-7TWDV6CC.js";
+import "./chunk-DJMKM4XN.js";
+import "./chunk-GFBMMCJJ.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

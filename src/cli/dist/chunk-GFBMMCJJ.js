@@ -1183,10 +1183,10 @@ function _topoOrder(root) {
   while (stack.length) {
     const top = stack[stack.length - 1];
     const [b, i] = top;
-    const kids = bpfClass(b.code) === BPF_RET ? [] : b.jt === b.jf ? [b.jt] : [b.jf, b.jt];
-    if (i < kids.length) {
+    const kids = bpfClass(b.code) === BPF_RET ? 0 : b.jt === b.jf ? 1 : 2;
+    if (i < kids) {
       top[1]++;
-      const c = kids[i];
+      const c = kids === 1 || i === 1 ? b.jt : b.jf;
       if (!state.has(c)) {
         state.set(c, 1);
         stack.push([c, 0]);
@@ -1222,6 +1222,9 @@ function _linearize(root) {
       next.push(b);
       if (bpfClass(b.code) !== BPF_JMP || _isGoto(b)) continue;
       const at = pos.get(b) + b.stmts.length + 1;
+      const farTrue = pos.get(b.jt) - at > 255;
+      const farFalse = pos.get(b.jf) - at > 255;
+      if (!farTrue && !farFalse) continue;
       const added = /* @__PURE__ */ new Map();
       for (const side of ["jt", "jf"]) {
         const target = b[side];
@@ -2031,14 +2034,16 @@ var _OPERATORS = [
   ">",
   "!"
 ];
-var _ID = /^[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?/;
-var _NUM = /^(?:0[xX][0-9A-Fa-f]+|[0-9]+)/;
-var _HID = /^(?:0[xX][0-9A-Fa-f]+|[0-9]+)(?:\.(?:0[xX][0-9A-Fa-f]+|[0-9]+)){1,3}/;
+var _ESCAPED = /\\[^ !()\n\t]+/y;
+var _ID = /[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?/y;
+var _NUM = /(?:0[xX][0-9A-Fa-f]+|[0-9]+)/y;
+var _HID = /(?:0[xX][0-9A-Fa-f]+|[0-9]+)(?:\.(?:0[xX][0-9A-Fa-f]+|[0-9]+)){1,3}/y;
 var _B = "[0-9A-Fa-f][0-9A-Fa-f]?";
 var _MAC = new RegExp(
-  `^(?:${_B}:${_B}:${_B}:${_B}:${_B}:${_B}|${_B}-${_B}-${_B}-${_B}-${_B}-${_B}|${_B}\\.${_B}\\.${_B}\\.${_B}\\.${_B}\\.${_B}|[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12})`
+  `(?:${_B}:${_B}:${_B}:${_B}:${_B}:${_B}|${_B}-${_B}-${_B}-${_B}-${_B}-${_B}|${_B}\\.${_B}\\.${_B}\\.${_B}\\.${_B}\\.${_B}|[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12})`,
+  "y"
 );
-var _V6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/;
+var _V6 = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/y;
 function _parseNumber(text, pos) {
   let value;
   if (/^0[xX]/.test(text)) value = parseInt(text.slice(2), 16);
@@ -2099,15 +2104,18 @@ function _parseIpv6(text) {
 function _tokenize(source) {
   const tokens = [];
   let i = 0;
+  const at = (pattern) => {
+    pattern.lastIndex = i;
+    return pattern.exec(source);
+  };
   while (i < source.length) {
     const c = source[i];
     if (c === " " || c === "	" || c === "\n" || c === "\r") {
       i++;
       continue;
     }
-    const rest = source.slice(i);
     if (c === "\\") {
-      const m2 = /^\\[^ !()\n\t]+/.exec(rest);
+      const m2 = at(_ESCAPED);
       if (m2) {
         tokens.push({ kind: "id", text: m2[0].slice(1), value: 0, pos: i });
         i += m2[0].length;
@@ -2122,7 +2130,7 @@ function _tokenize(source) {
         bestLen = len;
       }
     };
-    let m = _MAC.exec(rest);
+    let m = at(_MAC);
     if (m) {
       const hex = m[0].replace(/[-:.]/g, (s) => s);
       const parts = /[-:.]/.test(m[0]) && m[0].split(/[-:.]/).length === 6 ? m[0].split(/[-:.]/).map((p) => parseInt(p, 16)) : (() => {
@@ -2133,7 +2141,7 @@ function _tokenize(source) {
       })();
       offer(m[0].length, { kind: "eid", text: m[0], value: 0, pos: i, bytes: parts });
     }
-    m = _V6.exec(rest);
+    m = at(_V6);
     if (m) {
       for (let len = m[0].length; len >= 2; len--) {
         const text = m[0].slice(0, len);
@@ -2144,7 +2152,7 @@ function _tokenize(source) {
         }
       }
     }
-    m = _HID.exec(rest);
+    m = at(_HID);
     if (m) {
       const parts = m[0].split(".").map((p) => _parseNumber(p, i));
       const bytes = [];
@@ -2159,9 +2167,9 @@ function _tokenize(source) {
         offer(m[0].length, { kind: "hid", text: m[0], value: 0, pos: i, bytes, bits });
       }
     }
-    m = _NUM.exec(rest);
+    m = at(_NUM);
     if (m) offer(m[0].length, { kind: "num", text: m[0], value: -1, pos: i });
-    m = _ID.exec(rest);
+    m = at(_ID);
     if (m) {
       const text = m[0];
       if (Object.hasOwn(_KEYWORDS, text)) {
@@ -2172,7 +2180,7 @@ function _tokenize(source) {
     }
     if (best === null) {
       for (const op of _OPERATORS) {
-        if (rest.startsWith(op)) {
+        if (source.startsWith(op, i)) {
           offer(op.length, { kind: "op", text: op, value: 0, pos: i });
           break;
         }
@@ -2837,6 +2845,13 @@ function _size(root) {
   for (const b of _topoOrder(root)) size += b.stmts.length + 1;
   return size;
 }
+function _compileUnoptimised(expression, linkType) {
+  if (!_isSupportedLinkType(linkType)) {
+    throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
+  }
+  const gen = new _CodeGen(linkType, void 0);
+  return _linearize(gen.finish(_parseFilter(expression, gen), 262144));
+}
 
 // src/capture/link_types.ts
 var LINKTYPE_NULL = 0;
@@ -3029,6 +3044,7 @@ function describeFrame(frame, out) {
 
 export {
   compileFilter,
+  _compileUnoptimised,
   LINKTYPE_NULL,
   LINKTYPE_ETHERNET,
   LINKTYPE_EN10MB,

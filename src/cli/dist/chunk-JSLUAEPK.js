@@ -24,7 +24,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-SNXP4FVW.js";
+} from "./chunk-JPQTNWXD.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -34,11 +34,12 @@ import {
   _findChainProblem,
   _packProgram,
   _unoptimisedPacked,
-  _unpackProgram
-} from "./chunk-EZNLI7LR.js";
+  _unpackProgram,
+  _validateCached
+} from "./chunk-JYM4QDSH.js";
 import {
   validate
-} from "./chunk-FCOS2O64.js";
+} from "./chunk-DJMKM4XN.js";
 import {
   DLT_RAW_12,
   DLT_RAW_14,
@@ -59,7 +60,7 @@ import {
   compileFilter,
   createFrameDescriptor,
   describeFrame
-} from "./chunk-7TWDV6CC.js";
+} from "./chunk-GFBMMCJJ.js";
 import {
   BPF_A,
   BPF_ABS,
@@ -317,16 +318,24 @@ function _addressWord(state, version, fieldOffset) {
 function _addressOffset(version, direction) {
   return version === 4 ? direction === "source" ? 12 : 16 : direction === "source" ? 8 : 24;
 }
-function _addressTest(match, chain, ruleNumber) {
-  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
-  if (typeof network === "string") throw _ruleError(network, chain, ruleNumber);
+function _addressNetwork(match, settings, chain, ruleNumber) {
+  const text = `${match.address}/${match.prefixLength}`;
+  let network = settings.networks.get(text);
+  if (network === void 0) {
+    const parsed = _parseNetwork(text);
+    if (typeof parsed === "string") throw _ruleError(parsed, chain, ruleNumber);
+    network = parsed;
+    settings.networks.set(text, network);
+  }
+  return network;
+}
+function _addressTest(direction, invert, network) {
   const version = network.version;
   const want = network.bytes;
   const size = want.length;
-  const fieldOffset = _addressOffset(version, match.direction);
+  const fieldOffset = _addressOffset(version, direction);
   const headerLength = version === 4 ? 20 : 40;
   const prefix = network.prefixLength;
-  const invert = match.invert;
   return (state) => {
     const d = state.descriptor;
     if (d.ipVersion !== version || d.networkCapturedLength < headerLength) return false;
@@ -397,8 +406,16 @@ function _prepareMatch(match, base, settings, chain, ruleNumber) {
       return { program: null, ethernetOnly: false, invert, match, build: () => test };
     }
     case "address": {
-      const test = _addressTest(match, chain, ruleNumber);
-      return { program: null, ethernetOnly: false, invert: match.invert, match, build: () => test };
+      const network = _addressNetwork(match, settings, chain, ruleNumber);
+      const { direction, invert } = match;
+      return {
+        program: null,
+        ethernetOnly: false,
+        invert: match.invert,
+        match,
+        network,
+        build: () => _addressTest(direction, invert, network)
+      };
     }
     case "interface": {
       const test = _interfaceTest(match);
@@ -411,17 +428,21 @@ function _prepareMatch(match, base, settings, chain, ruleNumber) {
   }
 }
 function _prepareU32(match, base, settings, chain, ruleNumber) {
-  let matcher;
-  let program;
-  try {
-    const tests = parseU32(match.expression);
-    matcher = compileU32(tests);
-    program = u32ToBpf(tests);
-  } catch (error) {
-    throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
+  const key = `u32 ${match.expression}`;
+  let shared = settings.programs.get(key);
+  if (shared === void 0) {
+    try {
+      const tests = parseU32(match.expression);
+      const matcher2 = compileU32(tests);
+      const program2 = u32ToBpf(tests);
+      shared = { program: program2, checked: _passesChecker(program2), matcher: matcher2 };
+    } catch (error) {
+      throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
+    }
+    settings.programs.set(key, shared);
   }
+  const { program, checked, matcher } = shared;
   const invert = match.invert;
-  const checked = _passesChecker(program);
   let memo;
   const compiled = () => memo ??= _compileValidated(program, settings);
   const build = () => {
@@ -429,25 +450,59 @@ function _prepareU32(match, base, settings, chain, ruleNumber) {
     return base === _BASE_NETWORK ? (state) => matcher(state.bytes, state.network) !== invert : (state) => matcher(state.bytes, state.link) !== invert;
   };
   return {
+    key,
     program,
     ethernetOnly: false,
     invert,
     match,
     build,
-    ...checked ? { compiledProgram: compiled, programFor: compiled } : {}
+    compiledProgram: checked ? compiled : void 0,
+    programFor: checked ? compiled : void 0
   };
 }
-function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
-  try {
-    validate(program, { maxInstructions: settings.maxInstructions });
-  } catch (error) {
-    throw _ruleError("bad --bytecode program", chain, ruleNumber, error);
+var _keyUnits = new Uint16Array(256);
+function _bytecodeKey(program) {
+  if (!Array.isArray(program) || program.length > 4096) return void 0;
+  if (_keyUnits.length < 4 * program.length) _keyUnits = new Uint16Array(4 * program.length);
+  const units = _keyUnits;
+  for (let i = 0; i < program.length; i++) {
+    const instruction = program[i];
+    if (typeof instruction !== "object" || instruction === null) return void 0;
+    const { code, jt, jf, k } = instruction;
+    if (!_isUint(code, 65535) || !_isUint(jt, 255) || !_isUint(jf, 255) || !_isUint(k, 4294967295)) return void 0;
+    units[4 * i] = code;
+    units[4 * i + 1] = jt << 8 | jf;
+    units[4 * i + 2] = k >>> 16;
+    units[4 * i + 3] = k & 65535;
   }
-  const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+  let key = "bpf ";
+  for (let at = 0; at < 4 * program.length; at += 4096) {
+    const end = Math.min(4 * program.length, at + 4096);
+    key += String.fromCharCode.apply(null, units.subarray(at, end));
+  }
+  return key;
+}
+function _isUint(value, max) {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
+}
+function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
+  const key = _bytecodeKey(program);
+  let copy = key === void 0 ? void 0 : settings.programs.get(key)?.copy;
+  if (copy === void 0) {
+    try {
+      validate(program, { maxInstructions: settings.maxInstructions });
+    } catch (error) {
+      throw _ruleError("bad --bytecode program", chain, ruleNumber, error);
+    }
+    copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+    if (key !== void 0) settings.programs.set(key, { copy });
+  }
+  const shared = copy;
   let memo;
-  const compiled = () => memo ??= _compileValidated(copy, settings);
+  const compiled = () => memo ??= _compileValidated(shared, settings);
   return {
-    program: copy,
+    key,
+    program: shared,
     ethernetOnly: false,
     invert: match.invert,
     match,
@@ -456,6 +511,23 @@ function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
     programFor: compiled
   };
 }
+function _checkedExpression(expression, linkType, settings, orNull) {
+  const key = `expr ${linkType} ${expression}`;
+  const known = settings.programs.get(key);
+  if (known !== void 0) {
+    if (known.packed === null && !orNull) return _expressionProgram(expression, linkType);
+    return known.packed;
+  }
+  let packed;
+  try {
+    packed = _expressionProgram(expression, linkType);
+  } catch (error) {
+    if (!orNull) throw error;
+    packed = null;
+  }
+  settings.programs.set(key, { packed });
+  return packed;
+}
 function _prepareExpression(match, base, settings, chain, ruleNumber) {
   const expression = match.expression;
   if (expression === void 0) throw _ruleError("bpf match without a program", chain, ruleNumber);
@@ -463,13 +535,14 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
   if (base === _BASE_NETWORK) {
     let packed;
     try {
-      packed = _expressionProgram(expression, LINKTYPE_RAW);
+      packed = _checkedExpression(expression, LINKTYPE_RAW, settings, false);
     } catch (error) {
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
     let memo;
     const compiled = () => memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, packed), settings);
     return new _ExpressionMatch(
+      `expr ${LINKTYPE_RAW} ${expression}`,
       () => packed,
       false,
       invert,
@@ -479,10 +552,11 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
       void 0
     );
   }
-  const cache = /* @__PURE__ */ new Map();
+  let cache;
   const programFor = (frame) => {
     const captureInterface = frame.captureInterface;
     const key = captureInterface ?? frame.linkType;
+    cache ??= /* @__PURE__ */ new Map();
     let compiled = cache.get(key);
     if (compiled === void 0) {
       const program = _linkProgram(expression, frame.linkType, captureInterface);
@@ -507,16 +581,20 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
       return last(state.bytes, state.link) !== 0 !== invert;
     };
   };
-  const ethernet = () => {
-    try {
-      return _expressionProgram(expression, LINKTYPE_EN10MB);
-    } catch {
-      return null;
-    }
-  };
-  return new _ExpressionMatch(ethernet, true, invert, match, build, void 0, programFor);
+  const ethernet = () => _checkedExpression(expression, LINKTYPE_EN10MB, settings, true);
+  return new _ExpressionMatch(
+    `link ${expression}`,
+    ethernet,
+    true,
+    invert,
+    match,
+    build,
+    void 0,
+    programFor
+  );
 }
 var _ExpressionMatch = class {
+  key;
   #packed;
   #pack;
   ethernetOnly;
@@ -525,7 +603,8 @@ var _ExpressionMatch = class {
   build;
   compiledProgram;
   programFor;
-  constructor(pack, ethernetOnly, invert, match, build, compiledProgram, programFor) {
+  constructor(key, pack, ethernetOnly, invert, match, build, compiledProgram, programFor) {
+    this.key = key;
     this.#pack = pack;
     this.ethernetOnly = ethernetOnly;
     this.invert = invert;
@@ -559,10 +638,14 @@ function _linkProgram(expression, linkType, captureInterface) {
   }
 }
 function _expressionProgram(expression, linkType) {
-  let packed = _unoptimisedPacked(expression, linkType);
-  if (packed.length > 2 * 4096) packed = _packProgram(compileFilter(expression, { linkType }));
-  validate(_unpackProgram(packed), { maxInstructions: 4096 });
-  return packed;
+  const packed = _unoptimisedPacked(expression, linkType);
+  if (packed.length <= 2 * 4096) {
+    _validateCached(packed);
+    return packed;
+  }
+  const optimised = _packProgram(compileFilter(expression, { linkType }));
+  validate(_unpackProgram(optimised), { maxInstructions: 4096 });
+  return optimised;
 }
 function _optimised(expression, linkType, valid) {
   try {
@@ -599,6 +682,7 @@ function _readsWindow(field) {
 }
 var _FieldTable = class {
   fields = [];
+  /** Field ids by a hash of the field's numbers: one id, or the few that share the hash. */
   #ids = /* @__PURE__ */ new Map();
   /** Interface names given by `-i`/`-o` rules, numbered. */
   interfaceNames = /* @__PURE__ */ new Map();
@@ -614,14 +698,27 @@ var _FieldTable = class {
   }
   /** The id of the field, added when new; -1 when the table is full. */
   intern(kind, base, msh, offset, size, second = -1) {
-    const key = `${kind},${base},${msh},${offset},${size},${second}`;
-    const known = this.#ids.get(key);
-    if (known !== void 0) return known;
+    let h = Math.imul(kind ^ 2654435769, 2246822507) ^ base;
+    h = Math.imul(h ^ h >>> 15 ^ msh, 3266489909);
+    h = Math.imul(h ^ h >>> 13 ^ offset, 668265263);
+    h = Math.imul(h ^ h >>> 16 ^ size, 374761393);
+    h = Math.imul(h ^ h >>> 15 ^ second, 2246822507);
+    const hash = (h ^ h >>> 13) & 1073741823;
+    const known = this.#ids.get(hash);
+    const fields = this.fields;
+    const count = typeof known === "number" ? 1 : known === void 0 ? 0 : known.length;
+    for (let i = 0; i < count; i++) {
+      const id2 = typeof known === "number" ? known : known[i];
+      const f = fields[id2];
+      if (f.kind === kind && f.base === base && f.msh === msh && f.offset === offset && f.size === size && f.second === second) return id2;
+    }
     if (this.fields.length >= this.maxFields) return -1;
     const id = this.fields.length;
     const names = kind === _F_INTERFACE ? this.interfaceNames : null;
     this.fields.push({ id, kind, base, msh, second, offset, size, names });
-    this.#ids.set(key, id);
+    if (known === void 0) this.#ids.set(hash, id);
+    else if (typeof known === "number") this.#ids.set(hash, [known, id]);
+    else known.push(id);
     return id;
   }
 };
@@ -2356,25 +2453,27 @@ function _keepsGuard(guards, guard) {
 }
 function _addGuard(guards, guard) {
   const out = guards.slice();
+  return _addGuardTo(out, guard) ? out : null;
+}
+function _addGuardTo(out, guard) {
   for (let i = 0; i < out.length; i++) {
     const g = out[i];
     if (g.field !== guard.field || g.mask !== guard.mask) continue;
     const lo = g.lo > guard.lo ? g.lo : guard.lo;
     const hi = g.hi < guard.hi ? g.hi : guard.hi;
-    if (lo > hi) return null;
+    if (lo > hi) return false;
     out[i] = { field: g.field, mask: g.mask, lo, hi };
-    return out;
+    return true;
   }
   if (out.length < _MAX_GUARDS) out.push(guard);
-  return out;
+  return true;
 }
 function _conjoin(a, b) {
-  let out = a.guards.slice();
+  const out = a.guards.slice();
   let exact = a.exact && b.exact;
   for (const g of b.guards) {
     if (exact && !_keepsGuard(out, g)) exact = false;
-    out = _addGuard(out, g);
-    if (out === null) return null;
+    if (!_addGuardTo(out, g)) return null;
   }
   return { guards: out, exact };
 }
@@ -2428,18 +2527,41 @@ function _conjoinSummaries(a, b) {
   return out;
 }
 var _GuardPool = class {
-  #guards = /* @__PURE__ */ new Map();
+  /** Guards by a hash of their four numbers: one guard, or the few that share the hash. */
+  #buckets = /* @__PURE__ */ new Map();
   /** `guards` as a list of exactly their number, each guard the pool's copy. */
   share(guards) {
-    return guards.map((guard) => {
-      const key = `${guard.field} ${guard.mask} ${guard.lo} ${guard.hi}`;
-      const known = this.#guards.get(key);
-      if (known !== void 0) return known;
-      this.#guards.set(key, guard);
+    const out = new Array(guards.length);
+    for (let i = 0; i < guards.length; i++) out[i] = this.#one(guards[i]);
+    return out;
+  }
+  #one(guard) {
+    const hash = _guardHash(guard);
+    const known = this.#buckets.get(hash);
+    if (known === void 0) {
+      this.#buckets.set(hash, guard);
       return guard;
-    });
+    }
+    if (!Array.isArray(known)) {
+      if (_sameGuard(known, guard)) return known;
+      this.#buckets.set(hash, [known, guard]);
+      return guard;
+    }
+    for (const k of known) if (_sameGuard(k, guard)) return k;
+    known.push(guard);
+    return guard;
   }
 };
+function _sameGuard(a, b) {
+  return a.field === b.field && a.mask === b.mask && a.lo === b.lo && a.hi === b.hi;
+}
+function _guardHash(g) {
+  let h = Math.imul(g.field ^ 2654435769, 2246822507);
+  h = Math.imul(h ^ h >>> 15 ^ g.mask, 3266489909);
+  h = Math.imul(h ^ h >>> 13 ^ g.lo, 668265263);
+  h = Math.imul(h ^ h >>> 16 ^ g.hi, 374761393);
+  return (h ^ h >>> 15) & 1073741823;
+}
 
 // src/rules/_summarise_program.ts
 var _MAX_STATES = 8;
@@ -2899,11 +3021,11 @@ function _numberInterface(match, table) {
   if (field >= 0) table.interfaceNumber(match.name);
   return field;
 }
-function _summariseMatch(prepared, base, table) {
+function _summariseMatch(prepared, base, table, programSummaries) {
   const match = prepared.match;
   if (prepared.invert) {
     if (match.kind === "protocol") return _notProtocolSummary(match.protocol, table);
-    if (match.kind === "address") return _addressSummary(match, table, true);
+    if (match.kind === "address") return _addressSummary(prepared, match, table, true);
     if (match.kind === "interface" && !match.name.endsWith("+")) _numberInterface(match, table);
     return _ANYTHING;
   }
@@ -2915,7 +3037,7 @@ function _summariseMatch(prepared, base, table) {
     const guard = { field, mask: 4294967295, lo: match.protocol, hi: match.protocol };
     return [{ guards: [guard], exact: true }];
   }
-  if (match.kind === "address") return _addressSummary(match, table);
+  if (match.kind === "address") return _addressSummary(prepared, match, table);
   if (match.kind === "interface") {
     if (match.name.endsWith("+")) return _ANYTHING;
     const field = _numberInterface(match, table);
@@ -2923,9 +3045,8 @@ function _summariseMatch(prepared, base, table) {
     const name = table.interfaceNumber(match.name);
     return [{ guards: [{ field, mask: 4294967295, lo: name, hi: name }], exact: true }];
   }
-  const program = prepared.program;
-  if (program === null) return _ANYTHING;
-  const summary = _summariseProgram(program, base, table);
+  const summary = _programSummary(prepared, base, table, programSummaries);
+  if (summary === null) return _ANYTHING;
   if (!prepared.ethernetOnly) return summary;
   const linkType = table.intern(_F_LINK_TYPE, 0, -1, 0, 0);
   if (linkType < 0) return _ANYTHING;
@@ -2942,6 +3063,17 @@ function _summariseMatch(prepared, base, table) {
     inexact([ethernet(LINKTYPE_EN10MB + 1, 4294967295)])
   ];
 }
+function _programSummary(prepared, base, table, memo) {
+  const key = memo !== void 0 && prepared.key !== void 0 ? `${base} ${prepared.key}` : void 0;
+  if (key !== void 0) {
+    const known = memo.get(key);
+    if (known !== void 0) return known;
+  }
+  const program = prepared.program;
+  const summary = program === null ? null : _summariseProgram(program, base, table);
+  if (key !== void 0) memo.set(key, summary);
+  return summary;
+}
 function _notProtocolSummary(protocol, table) {
   if (protocol === 0) return _ANYTHING;
   const field = table.intern(_F_UPPER_PROTOCOL, 0, -1, 0, 0);
@@ -2950,8 +3082,8 @@ function _notProtocolSummary(protocol, table) {
   const above = { field, mask: 4294967295, lo: protocol + 1, hi: 4294967295 };
   return [{ guards: [below], exact: true }, { guards: [above], exact: true }];
 }
-function _addressSummary(match, table, invert = false) {
-  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
+function _addressSummary(prepared, match, table, invert = false) {
+  const network = prepared.network ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
   if (typeof network === "string") return _ANYTHING;
   const offset = _addressOffset(network.version, match.direction);
   const guards = [];
@@ -2990,19 +3122,23 @@ function _addressSummary(match, table, invert = false) {
   return [{ guards, exact }];
 }
 var _MAX_EXACT_PROGRAM_ALTERNATIVES = 4;
-function _summariseRule(prepared, base, table, exactPrograms) {
+function _summariseRule(prepared, base, table, options) {
+  const exactPrograms = options?.exactPrograms;
+  const memo = options?.programSummaries;
   let summary = _ALWAYS;
   for (const match of prepared) {
-    const own = _summariseMatch(match, base, table);
-    exactPrograms?.push(_exactProgramGuards(match, own, base, table));
+    const own = _summariseMatch(match, base, table, memo);
+    exactPrograms?.push(_exactProgramGuards(match, own, base, table, memo));
     summary = _conjoinSummaries(summary, own);
     if (summary.length === 0) return _NOTHING;
   }
   return summary;
 }
-function _exactProgramGuards(prepared, own, base, table) {
-  if (prepared.program === null || prepared.ethernetOnly) return null;
-  const summary = prepared.invert ? _summariseProgram(prepared.program, base, table) : own;
+function _exactProgramGuards(prepared, own, base, table, memo) {
+  const kind = prepared.match.kind;
+  if (prepared.ethernetOnly || kind !== "bpf" && kind !== "u32") return null;
+  const summary = prepared.invert ? _programSummary(prepared, base, table, memo) : own;
+  if (summary === null) return null;
   if (summary.length > _MAX_EXACT_PROGRAM_ALTERNATIVES) return null;
   const exact = summary.every(
     (a) => a.exact && a.guards.every((g) => table.fields[g.field].kind !== _F_ANCILLARY)
@@ -4071,8 +4207,12 @@ var T_BATCH = 5;
 var T_STAGE = 6;
 var T_RECORDS = 7;
 var _Body = class {
-  c = new _WasmCode();
+  c;
   depth = 0;
+  /** A body written into `c` (default: a new buffer). */
+  constructor(c = new _WasmCode()) {
+    this.c = c;
+  }
   /** Opens a block, loop or if; returns its label. */
   open(op, type = _VOID) {
     this.c.begin(op, type);
@@ -4649,8 +4789,8 @@ function _emitGuards(b, rule, fields, L, module) {
   c.i32(0).op(_OP.return);
   b.close();
 }
-function _testFunction(rule, fields, escapes, module) {
-  const b = new _Body();
+function _testFunction(rule, fields, escapes, module, programs, scratch) {
+  const b = new _Body(scratch);
   const c = b.c;
   const L = new _Locals(1);
   const up = L.scratch + 16;
@@ -4674,12 +4814,15 @@ function _testFunction(rule, fields, escapes, module) {
       continue;
     }
     if (m.kind === "address") {
-      _emitAddressTest(b, m, L.temp);
+      _emitAddressTest(b, m, match.network, L.temp);
       continue;
     }
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
-    const lowered = m.kind === "interface" ? "interface names" : _loweredProgram(match);
+    const key = match.key;
+    let lowered = m.kind === "interface" ? "interface names" : key !== void 0 ? programs.get(key) : void 0;
+    lowered ??= _loweredProgram(match);
     if (typeof lowered === "string") {
+      if (key !== void 0) programs.set(key, lowered);
       c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
       b.returnIf(0);
       continue;
@@ -4695,9 +4838,14 @@ function _testFunction(rule, fields, escapes, module) {
     b.word(window + W_MAC);
     c.set(L.mac);
     c.i32(0).set(L.a).i32(0).set(L.x);
-    c.begin(_OP.block, _I32);
-    new _ProgramEmitter(c, L, lowered, true).emit();
-    c.op(_OP.end);
+    if (lowered instanceof Uint8Array) c.append(lowered);
+    else {
+      const start = c.length;
+      c.begin(_OP.block, _I32);
+      new _ProgramEmitter(c, L, lowered, true).emit();
+      c.op(_OP.end);
+      if (key !== void 0) programs.set(key, c.view().slice(start));
+    }
     if (!match.invert) c.op(_OP.i32Eqz);
     b.returnIf(0);
   }
@@ -4710,7 +4858,7 @@ function _testFunction(rule, fields, escapes, module) {
       { count: 21, type: _I32 },
       { count: 1, type: _F64 }
     ],
-    code: c
+    code: new _WasmCode(c.cut(0))
   };
 }
 function _emitInterfaceTest(b, match, fields, module) {
@@ -4723,9 +4871,9 @@ function _emitInterfaceTest(b, match, fields, module) {
   b.returnIf(0);
   return true;
 }
-function _emitAddressTest(b, match, temp) {
+function _emitAddressTest(b, match, parsed, temp) {
   const c = b.c;
-  const network = _parseNetwork(`${match.address}/${match.prefixLength}`);
+  const network = parsed ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
   if (typeof network === "string") throw new Error(network);
   const version = network.version;
   b.word(FR_IP_VERSION);
@@ -4857,6 +5005,8 @@ function _emitClassifierModule(plan) {
   const chainCount = plan.chains.length;
   const tests = [];
   const never = _neverFunction();
+  const programs = /* @__PURE__ */ new Map();
+  const scratch = new _WasmCode();
   const bases = [];
   let base = 0;
   for (let chain = 0; chain < chainCount; chain++) {
@@ -4866,7 +5016,9 @@ function _emitClassifierModule(plan) {
     const codes = /* @__PURE__ */ new Set();
     if (rules.length > 0) _listedCodes2(plan.roots[chain], codes);
     rules.forEach((rule, p) => {
-      tests.push(codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module) : never);
+      tests.push(
+        codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module, programs, scratch) : never
+      );
     });
   }
   const firstCollect = IMPORTS + ruleCount;
@@ -5503,6 +5655,7 @@ function _entryChain(ruleSet, wanted) {
   }
   return first;
 }
+var _untested = () => true;
 function _lazyTest(rule, prepared) {
   return (state) => {
     const tests = [];
@@ -5523,6 +5676,8 @@ var _RuleSetBuilder = class {
   #entry;
   #chainIndex;
   #table = new _FieldTable(_MAX_FIELDS);
+  /** Program summaries by base and program key (a big set repeats most programs). */
+  #summaries = /* @__PURE__ */ new Map();
   /** The entries' guards, one copy of each (a big set repeats most of them). */
   #guards = new _GuardPool();
   #chains;
@@ -5566,6 +5721,8 @@ var _RuleSetBuilder = class {
       strategy,
       maxInstructions: options?.maxInstructions ?? 64,
       compiled: /* @__PURE__ */ new Map(),
+      programs: /* @__PURE__ */ new Map(),
+      networks: /* @__PURE__ */ new Map(),
       ancillary: new _AncillaryDemand(),
       frameDescription: new _AncillaryDemand()
     };
@@ -5736,7 +5893,7 @@ var _RuleSetBuilder = class {
     }
     const compiled = {
       base,
-      test: () => true,
+      test: _untested,
       kind,
       to,
       counter: this.#counter++,
@@ -5747,18 +5904,25 @@ var _RuleSetBuilder = class {
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
-    const summary = _summariseRule(prepared, base, this.#table, compiled.exactPrograms);
+    const exactPrograms = [];
+    const summary = _summariseRule(prepared, base, this.#table, {
+      exactPrograms,
+      programSummaries: this.#summaries
+    });
+    compiled.exactPrograms = exactPrograms.slice();
     const fields = this.#table.fields;
     const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN || kind === _T_GOTO;
     const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
+    const alternatives = [];
     for (const alternative of summary) {
       const { exact } = alternative;
       const classes = _entryClasses(alternative.guards, base, fields);
       if (classes === 0) continue;
       const guards = this.#guards.share(alternative.guards);
       this.#entries[this.#chain].push({ position: r, guards, exact, classes, ends });
-      compiled.alternatives.push(guards);
+      alternatives.push(guards);
     }
+    compiled.alternatives = alternatives.slice();
   }
 };
 
