@@ -227,3 +227,25 @@ Deno.test("_pipeRouter: scratch blocks, a record cut short at the end: the whole
     }
   }
 });
+
+Deno.test("_pipeRouter leaves blocks that are not scratch memory untouched (a stream's chunks)", async () => {
+  const input = _pcapOf(100, 120, (i) => (i % 5 === 2 ? 1 : 0));
+  const original = input.slice();
+  let at = 0;
+  const source: BlockSource = {
+    read() {
+      if (at >= input.length) return Promise.resolve(null);
+      const block = input.subarray(at, at + 1000); // the caller's own bytes
+      at += block.length;
+      return Promise.resolve(block);
+    },
+    release() {},
+    close() {},
+  };
+  const parts: Uint8Array[] = [];
+  await _pipeRouter(source, _router(_MARK_RULES), {
+    accepted: { write: (chunk) => void parts.push(chunk.slice()) },
+  });
+  assert.deepEqual(input, original);
+  assert.equal(_packets(new Uint8Array(parts.flatMap((p) => [...p]))).length, 20);
+});
