@@ -60,9 +60,8 @@ export class _OutputRuns implements _RunSink {
    * it passes a run ending there): runs arrive in order and never overlap,
    * so a run only moves towards the front, over bytes already passed on.
    * It saves copying the runs out and a view per run: half the scavenges,
-   * about 5 ms of CPU per million frames read from a file and 10–20 ms
-   * through pipes, at one accepted frame in eight (bench/RESULTS.md,
-   * issue 12, session 6).
+   * a few ms of CPU per million frames at one accepted frame in eight
+   * (bench/RESULTS.md, issue 12, session 6).
    */
   compactIn(block: Uint8Array): void {
     this.#endCompaction();

@@ -13,7 +13,7 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-UHDWN7FV.js").then((m) => m.filterCommand) },
+  { name: "filter", load: () => import("./filter_command-XDIOSGOU.js").then((m) => m.filterCommand) },
   { name: "verdicts", load: () => import("./verdicts_command-LUL33WLB.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-ZW2QXMNG.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-U3AQMJUN.js").then((m) => m.compileCommand) },
