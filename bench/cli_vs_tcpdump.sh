@@ -17,6 +17,9 @@
 #   BPFSTREAM_DIR=DIR (environment) runs the CLI of another checkout (its
 #   src/cli/dist/bpfstream.js, else src/cli/main.ts), e.g. an
 #   older commit from `git archive REV | tar -x -C DIR`, against tcpdump.
+#   BASELINE_DIR=DIR (environment) also runs that checkout's CLI in the same
+#   rounds (each round: bpfstream, baseline, tcpdump), and prints its rows
+#   beside this tree's: a side-by-side comparison under the same load.
 # Needs: deno (or npx); tcpdump, bc and /usr/bin/time (installed with apt-get
 # where missing). Data goes to bench/data (git-ignored).
 set -euo pipefail
@@ -54,6 +57,12 @@ ENTRY=${BPFSTREAM_DIR:-.}/src/cli/dist/bpfstream.js
 [ -f "$ENTRY" ] || ENTRY=${BPFSTREAM_DIR:-.}/src/cli/main.ts
 BPFSTREAM=("$DENO" run --allow-read --allow-write --allow-env "$ENTRY" filter --base link --expr "$FILTER")
 TCPDUMP=(tcpdump -r)
+BASELINE=()
+if [ -n "${BASELINE_DIR:-}" ]; then
+  BASE_ENTRY=$BASELINE_DIR/src/cli/dist/bpfstream.js
+  [ -f "$BASE_ENTRY" ] || BASE_ENTRY=$BASELINE_DIR/src/cli/main.ts
+  BASELINE=("$DENO" run --allow-read --allow-write --allow-env "$BASE_ENTRY" filter --base link --expr "$FILTER")
+fi
 
 mkdir -p "$DATA"
 [ -f "$CAPTURE" ] || "$DENO" run -A bench/make_capture.ts --frames 1000000 --out "$CAPTURE"
@@ -61,6 +70,7 @@ mkdir -p "$DATA"
 # Warm the page cache and Deno's module cache.
 cat "$CAPTURE" > /dev/null
 "${BPFSTREAM[@]}" "$CAPTURE" > /dev/null
+[ ${#BASELINE[@]} -eq 0 ] || "${BASELINE[@]}" "$CAPTURE" > /dev/null
 
 now() { date +%s.%N; }
 # cpu CMD...: runs CMD, then writes "USER SYS" (seconds of CPU time of CMD
@@ -74,7 +84,11 @@ cpu() {
 # run TOOL MODE OUT: one timed run; prints "wall cpu" in seconds.
 run() {
   local tool=$1 mode=$2 out=$3 t0 t1 cmd
-  if [ "$tool" = bpfstream ]; then cmd=("${BPFSTREAM[@]}"); else cmd=(tcpdump); fi
+  case "$tool" in
+    bpfstream) cmd=("${BPFSTREAM[@]}") ;;
+    baseline) cmd=("${BASELINE[@]}") tool=bpfstream ;;
+    *) cmd=(tcpdump) ;;
+  esac
   t0=$(now)
   case "$mode:$tool" in
     stdin:bpfstream) cpu "${cmd[@]}" < "$CAPTURE" > /dev/null ;;
@@ -94,19 +108,24 @@ ratio() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //')"
 echo "input: $CAPTURE, $(stat -L -c %s "$CAPTURE") bytes; filter '$FILTER' (--base link); $RUNS runs per cell, medians"
 echo "bpfstream: $ENTRY ($(git -C "${BPFSTREAM_DIR:-.}" log -1 --format=%h 2> /dev/null || echo "not a git checkout"))"
+[ ${#BASELINE[@]} -eq 0 ] || echo "baseline (same rounds): $BASE_ENTRY"
 echo
 echo "| mode | bpfstream wall | tcpdump wall | wall ratio | bpfstream CPU | tcpdump CPU | CPU ratio | output |"
 echo "|---|---|---|---|---|---|---|---|"
+baseline_rows=""
 for mode in stdin file pipe; do
   : > "$DATA/b.txt"
   : > "$DATA/t.txt"
+  : > "$DATA/base.txt"
   for _ in $(seq "$RUNS"); do
     run bpfstream "$mode" "$DATA/out_bpfstream.pcap" >> "$DATA/b.txt"
+    [ ${#BASELINE[@]} -eq 0 ] || run baseline "$mode" "$DATA/out_baseline.pcap" >> "$DATA/base.txt"
     run tcpdump "$mode" "$DATA/out_tcpdump.pcap" >> "$DATA/t.txt"
   done
   if [ "$mode" = stdin ]; then
     "${BPFSTREAM[@]}" < "$CAPTURE" > "$DATA/out_bpfstream.pcap"
     tcpdump -r - -w - "$FILTER" < "$CAPTURE" > "$DATA/out_tcpdump.pcap" 2> /dev/null
+    [ ${#BASELINE[@]} -eq 0 ] || "${BASELINE[@]}" < "$CAPTURE" > "$DATA/out_baseline.pcap"
   fi
   if cmp -s "$DATA/out_bpfstream.pcap" "$DATA/out_tcpdump.pcap"; then
     same="identical ($(stat -c %s "$DATA/out_bpfstream.pcap") bytes)"
@@ -118,13 +137,28 @@ for mode in stdin file pipe; do
   bc_=$(cut -d' ' -f2 "$DATA/b.txt" | median)
   tc=$(cut -d' ' -f2 "$DATA/t.txt" | median)
   echo "| $mode | ${bw} s | ${tw} s | $(ratio "$bw" "$tw")x | ${bc_} s | ${tc} s | $(ratio "$bc_" "$tc")x | $same |"
+  if [ ${#BASELINE[@]} -gt 0 ]; then
+    xw=$(cut -d' ' -f1 "$DATA/base.txt" | median)
+    xc=$(cut -d' ' -f2 "$DATA/base.txt" | median)
+    if cmp -s "$DATA/out_baseline.pcap" "$DATA/out_tcpdump.pcap"; then xs=identical; else xs=DIFFERENT; fi
+    baseline_rows+="| $mode | ${xw} s | ${tw} s | $(ratio "$xw" "$tw")x | ${xc} s | ${tc} s | $(ratio "$xc" "$tc")x | $xs |"$'\n'
+  fi
 done
-rm -f "$DATA/out_bpfstream.pcap" "$DATA/out_tcpdump.pcap" "$DATA/b.txt" "$DATA/t.txt" "$DATA/times.txt"
+if [ -n "$baseline_rows" ]; then
+  echo
+  echo "baseline, in the same rounds:"
+  echo
+  echo "| mode | baseline wall | tcpdump wall | wall ratio | baseline CPU | tcpdump CPU | CPU ratio | output |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf "%s" "$baseline_rows"
+fi
+rm -f "$DATA/out_bpfstream.pcap" "$DATA/out_tcpdump.pcap" "$DATA/out_baseline.pcap" "$DATA/b.txt" "$DATA/t.txt" "$DATA/base.txt" "$DATA/times.txt"
 
 # Fixed cost: the same command on a capture of its 24-byte file header alone.
 head -c 24 "$CAPTURE" > "$DATA/header_only.pcap"
 : > "$DATA/b.txt"
 : > "$DATA/t.txt"
+: > "$DATA/base.txt"
 for _ in $(seq "$RUNS"); do
   t0=$(now)
   "${BPFSTREAM[@]}" < "$DATA/header_only.pcap" > /dev/null
@@ -133,10 +167,14 @@ for _ in $(seq "$RUNS"); do
   t2=$(now)
   echo "$t1 - $t0" | bc >> "$DATA/b.txt"
   echo "$t2 - $t1" | bc >> "$DATA/t.txt"
+  if [ ${#BASELINE[@]} -gt 0 ]; then
+    "${BASELINE[@]}" < "$DATA/header_only.pcap" > /dev/null
+    echo "$(now) - $t2" | bc >> "$DATA/base.txt"
+  fi
 done
 echo
-echo "start-up (stdin mode on the 24-byte header alone, medians): bpfstream $(median < "$DATA/b.txt") s, tcpdump $(median < "$DATA/t.txt") s"
-rm -f "$DATA/header_only.pcap" "$DATA/b.txt" "$DATA/t.txt"
+echo "start-up (stdin mode on the 24-byte header alone, medians): bpfstream $(median < "$DATA/b.txt") s, tcpdump $(median < "$DATA/t.txt") s$([ ${#BASELINE[@]} -eq 0 ] || echo ", baseline $(median < "$DATA/base.txt") s")"
+rm -f "$DATA/header_only.pcap" "$DATA/b.txt" "$DATA/t.txt" "$DATA/base.txt"
 echo
 echo "load after: $(uptime | sed 's/.*load average: //')"
 

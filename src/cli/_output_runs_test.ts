@@ -84,3 +84,86 @@ Deno.test("_OutputRuns: after stop() nothing more is taken", () => {
   runs.write(_block(100), 0, 100);
   assert.deepEqual(runs.take(), []);
 });
+
+Deno.test("_OutputRuns.compactIn moves a block's runs to its front, one chunk after those gathered before", () => {
+  const original = _block(100_000);
+  const carry = _block(500).map((b) => b ^ 0x5a);
+  const ranges: [number, number][] = [[0, 24], [24, 90], [300, 700], [701, 40_701], [
+    90_000,
+    100_000,
+  ]];
+  const block = original.slice();
+  const runs = new _OutputRuns();
+  runs.compactIn(block);
+  runs.write(carry, 0, 500); // another array: gathered, and out first
+  runs.compactIn(block);
+  for (const [from, to] of ranges) runs.write(block, from, to);
+  const chunks = runs.take();
+  const moved = _concat(ranges.map(([f, t]) => original.subarray(f, t)));
+  assert.equal(chunks.length, 2);
+  assert.deepEqual(chunks[0], carry);
+  assert.equal(chunks[1].buffer, block.buffer, "the moved runs are a view of the block");
+  assert.equal(chunks[1].byteOffset, block.byteOffset);
+  assert.deepEqual(chunks[1], moved);
+  assert.equal(runs.bytesOut, 500 + moved.length);
+});
+
+Deno.test("_OutputRuns.compactIn: a run of another array after moved runs keeps the order", () => {
+  const original = _block(10_000);
+  const other = new Uint8Array(64).fill(7);
+  const block = original.slice();
+  const runs = new _OutputRuns();
+  runs.compactIn(block);
+  runs.write(block, 100, 200);
+  runs.write(block, 300, 400);
+  runs.write(other, 0, 64);
+  runs.write(block, 500, 9_000); // after the other array: gathered as before
+  const out = _concat(runs.take());
+  assert.deepEqual(
+    out,
+    _concat([
+      original.subarray(100, 200),
+      original.subarray(300, 400),
+      other,
+      original.subarray(500, 9_000),
+    ]),
+  );
+  runs.reset();
+  // Compaction lasts until take: the next round gathers unless asked again.
+  runs.write(block, 0, 10);
+  const [next] = runs.take();
+  assert.notEqual(next.buffer, block.buffer);
+});
+
+Deno.test("_OutputRuns.compactIn: random runs of random blocks come out as the runs' bytes", () => {
+  let seed = 7;
+  const random = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
+  const runs = new _OutputRuns();
+  for (let round = 0; round < 200; round++) {
+    const original = _block(1 + random(70_000));
+    const block = original.slice();
+    const expected: Uint8Array[] = [];
+    runs.compactIn(block);
+    for (let at = random(50); at < block.length;) {
+      const to = Math.min(block.length, at + 1 + random(round % 2 ? 40_000 : 600));
+      if (random(3) > 0) {
+        runs.write(block, at, to);
+        expected.push(original.subarray(at, to));
+      }
+      at = to + random(round % 3 ? 300 : 1);
+    }
+    assert.deepEqual(_concat(runs.take()), _concat(expected), `round ${round}`);
+    runs.reset();
+  }
+});
+
+Deno.test("_OutputRuns.compactIn after stop() moves nothing and hands over nothing", () => {
+  const original = _block(1000);
+  const block = original.slice();
+  const runs = new _OutputRuns();
+  runs.stop();
+  runs.compactIn(block);
+  runs.write(block, 500, 1000);
+  assert.deepEqual(runs.take(), []);
+  assert.deepEqual(block, original);
+});

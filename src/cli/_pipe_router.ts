@@ -120,8 +120,10 @@ async function _end(output: _Output, close: boolean, failed: boolean): Promise<v
 /**
  * Runs `source` through `router` to `targets`, block by block: each block is
  * routed, its accepted and dropped records written (long runs as views of
- * the block, short ones gathered into one write), and only then released
- * for reuse. Resolves with the router's final statistics. `afterBlock` runs
+ * the block, short ones gathered into one write; without a drop file, from
+ * a source whose blocks are scratch memory, the accepted records moved to
+ * the block's front and written as one view), and only then released for
+ * reuse. Resolves with the router's final statistics. `afterBlock` runs
  * after each block (the progress line).
  *
  * Rejects with an {@linkcode _OutputError} when a destination fails (a broken
@@ -138,6 +140,9 @@ export async function _pipeRouter(
 ): Promise<RouterStats> {
   const accepted = _output("accepted", targets.accepted);
   const dropped = targets.dropped ? _output("dropped", targets.dropped) : undefined;
+  // Accepted records are moved to the front of their block (no copy out)
+  // when the block is the source's scratch memory and no drop file reads it.
+  const compact = source.scratch === true && dropped === undefined;
   let error: unknown;
   let failure: _OutputError | undefined;
   try {
@@ -149,6 +154,7 @@ export async function _pipeRouter(
         error = readError;
         break;
       }
+      if (block !== null && compact) accepted.runs.compactIn(block);
       error = block === null
         ? router.finish(accepted.runs, dropped?.runs)
         : router.push(block, accepted.runs, dropped?.runs);

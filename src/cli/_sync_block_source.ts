@@ -80,6 +80,8 @@ export function _syncBlockSource(
     return used;
   };
   return {
+    // Blocks are this source's buffers (or the pool's), read into again once released.
+    scratch: true,
     read() {
       while (!closed && !ended) {
         const block = pool?.take(blockSize) ??

@@ -48,4 +48,12 @@ export interface BlockSource {
   /** Stops reading and frees what the source holds; a pending `read`
    * resolves with `null`. Safe to call more than once. */
   close(): void;
+  /**
+   * True when every block is the source's own memory, read into again once
+   * released: the caller may then overwrite a block's bytes before it
+   * releases it (`filter` moves the accepted records to the block's front
+   * instead of copying them out). Absent or false when a block may be
+   * someone else's bytes (a stream's chunks belong to its producer).
+   */
+  readonly scratch?: boolean;
 }

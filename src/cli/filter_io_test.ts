@@ -28,13 +28,62 @@ Deno.test("filter: a bad record mid-stream: every record before it written, in e
   const { bad, at } = _badAt(_repeatMixed(40), 300);
   for (const reads of READS) {
     for (const blockSize of [500, 4096, 1 << 20]) {
-      const t = _testIo({ stdin: bad, chunkSize: blockSize, reads, files: { r: ACCEPT_ALL } });
-      assert.equal(await runCli(["filter", "--rules", "r", "--drop-to", "d", "--stats"], t.io), 1);
-      const where = `reads ${reads}, blocks of ${blockSize}`;
-      assert.deepEqual(t.stdout(), bad.subarray(0, at), where);
-      assert.deepEqual(t.written.get("d"), bad.subarray(0, 24), `${where}: drop file closed`);
-      assert.match(t.stderr(), new RegExp(`^bpfstream: <stdin>: Cannot .*byte offset ${at}`, "m"));
-      assert.match(t.stderr(), /^Chain INPUT \(policy ACCEPT 300 packets/m, where);
+      // Without a drop file the accepted records are moved within the read blocks.
+      for (const dropTo of [["--drop-to", "d"], []]) {
+        const t = _testIo({ stdin: bad, chunkSize: blockSize, reads, files: { r: ACCEPT_ALL } });
+        assert.equal(await runCli(["filter", "--rules", "r", ...dropTo, "--stats"], t.io), 1);
+        const where = `reads ${reads}, blocks of ${blockSize}, ${
+          dropTo.length ? "" : "no "
+        }drop file`;
+        assert.deepEqual(t.stdout(), bad.subarray(0, at), where);
+        if (dropTo.length) {
+          assert.deepEqual(t.written.get("d"), bad.subarray(0, 24), `${where}: drop file closed`);
+        }
+        assert.match(
+          t.stderr(),
+          new RegExp(`^bpfstream: <stdin>: Cannot .*byte offset ${at}`, "m"),
+          where,
+        );
+        assert.match(t.stderr(), /^Chain INPUT \(policy ACCEPT 300 packets/m, where);
+      }
+    }
+  }
+});
+
+Deno.test("filter: the input ends inside a record: the whole records before it written, the place named", async () => {
+  const input = _repeatMixed(40);
+  const records = _decodeRecords(input);
+  // Cut inside the record header of record 250, and inside the data of record 251.
+  let at = 0;
+  const starts: number[] = [];
+  for (const r of records) {
+    starts.push(at);
+    at += r.record.length;
+  }
+  for (const cut of [starts[251] + 9, starts[252] + 20]) {
+    const record = starts.findLastIndex((start) => start < cut);
+    const truncated = input.slice(0, cut);
+    for (const reads of READS) {
+      for (const blockSize of [500, 4096, 1 << 20]) {
+        const t = _testIo({
+          stdin: truncated,
+          chunkSize: blockSize,
+          reads,
+          files: { r: ACCEPT_ALL },
+        });
+        assert.equal(await runCli(["filter", "--rules", "r"], t.io), 1);
+        const where = `cut at ${cut}, reads ${reads}, blocks of ${blockSize}`;
+        assert.deepEqual(t.stdout(), input.subarray(0, starts[record]), where);
+        assert.match(
+          t.stderr(),
+          new RegExp(
+            `^bpfstream: <stdin>: Cannot decode capture at byte offset ${
+              starts[record]
+            }: the input ends inside`,
+          ),
+          where,
+        );
+      }
     }
   }
 });
@@ -90,6 +139,18 @@ Deno.test("filter: a closed stdout (broken pipe) ends quietly with 141, after a 
     // up to the failing block.
     const dropped = _packets(t.written.get("d")!);
     assert.ok(dropped.length > 0 && dropped.length < _packets(input).length);
+    // Without a drop file (accepted records moved within the blocks): the same.
+    const alone = _testIo({
+      stdin: input,
+      chunkSize: 4096,
+      reads: [65536],
+      stdoutError: brokenPipe,
+      stdoutLimit: limit,
+    });
+    assert.equal(await runCli(["filter", "--bytecode", IS_TCP], alone.io), 141);
+    assert.equal(alone.stderr(), "");
+    assert.ok(alone.stdout().length <= limit);
+    assert.deepEqual(alone.stdout(), full.stdout().subarray(0, alone.stdout().length));
   }
 });
 
@@ -141,6 +202,10 @@ Deno.test("filter --strategy wasm: blocks read into the classifier's memory rout
         const args = ["filter", "--rules", "r", "--drop-to", "d", "--stats", ...strategy];
         assert.equal(await runCli(args, t.io), 0);
         runs.push([t.stdout(), t.written.get("d"), t.stderr()]);
+        // Without a drop file, the accepted records are moved within the blocks.
+        const alone = _testIo({ stdin: input, chunkSize: blockSize, reads, files: { r: rules } });
+        assert.equal(await runCli(["filter", "--rules", "r", ...strategy], alone.io), 0);
+        assert.deepEqual(alone.stdout(), t.stdout(), `${strategy}: the same without a drop file`);
       }
       assert.deepEqual(runs[1], runs[0], `reads ${reads}, blocks of ${blockSize}`);
     }

@@ -13,7 +13,7 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-LSHXZ2JB.js").then((m) => m.filterCommand) },
+  { name: "filter", load: () => import("./filter_command-2BBKYWI3.js").then((m) => m.filterCommand) },
   { name: "verdicts", load: () => import("./verdicts_command-2CO6NPBE.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-K775IQM2.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-AYXSOJCQ.js").then((m) => m.compileCommand) },
@@ -168,6 +168,8 @@ function _syncBlockSource(reader, options = {}) {
     return used;
   };
   return {
+    // Blocks are this source's buffers (or the pool's), read into again once released.
+    scratch: true,
     read() {
       while (!closed && !ended) {
         const block = pool?.take(blockSize) ?? new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
