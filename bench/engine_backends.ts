@@ -23,8 +23,13 @@
  * its constants. "closure shared" is the closure called from one loop that
  * every engine of every program went through first, as this bench did
  * before: a megamorphic call site, as in a rule set calling many programs.
- * "closure batch" is `runBatch` over the packets side by side in one buffer
- * (one call per 4,096 packets); "wasm batch" is `WasmFilter.runBatch` over
+ * "call floor shared" is the empty function called from that same warmed
+ * loop: what the megamorphic call alone costs, the least any per-packet
+ * call from such a site can cost. "closure batch" is `runBatch` over the
+ * packets side by side in one buffer (one call per 4,096 packets); "closure
+ * shared batch" is the same `runBatch` called from one loop that every
+ * engine's batch function of every program went through first (a router or
+ * rule set that dispatches per batch rather than per packet); "wasm batch" is `WasmFilter.runBatch` over
  * the packets in its memory; "wasm call" is the function `compile()`
  * returns, called per packet (it copies each packet into the memory). "call
  * floor" is an empty function (`(p) => p.length`) called from its own loop.
@@ -181,11 +186,23 @@ function interpreterPass(program: Instruction[]) {
 }
 /** Every per-packet function of every program, to warm `sharedPass` with. */
 const sharedCallees: ((p: Uint8Array) => number)[] = [];
+/** Every batch function of every program, to warm `sharedBatchPass` with. */
+const sharedBatchCallees: { runBatch: () => void; results: Uint32Array }[] = [];
 /** The loop every engine of every program goes through (megamorphic once warmed by all). */
 function sharedPass(run: (p: Uint8Array) => number) {
   return () => {
     let sum = 0;
     for (let i = 0; i < PACKETS; i++) sum += run(packets[i]);
+    return sum;
+  };
+}
+
+/** The loop every batch function of every program goes through (megamorphic once warmed by all). */
+function sharedBatchPass(runBatch: () => void, results: Uint32Array) {
+  return () => {
+    runBatch();
+    let sum = 0;
+    for (let i = 0; i < PACKETS; i++) sum += results[i];
     return sum;
   };
 }
@@ -199,12 +216,26 @@ function engines(program: Instruction[]): Engine[] {
   wasm.bytes.set(frames.bytes);
   const results = new Uint32Array(PACKETS);
   const batchResults = new Uint32Array(PACKETS);
-  sharedCallees.push(closure, source, wasmCall, (p) => p.length, (p) => interpret(program, p));
+  const floor = (p: Uint8Array) => p.length;
+  sharedCallees.push(closure, source, wasmCall, floor, (p) => interpret(program, p));
   const batch = { bytes: frames.bytes, offsets: frames.offsets, capturedLengths: frames.lengths };
+  const closureBatch = () => closure.runBatch!(batch, batchResults);
+  sharedBatchCallees.push(
+    { runBatch: closureBatch, results: batchResults },
+    { runBatch: () => source.runBatch?.(batch, batchResults), results: batchResults },
+    { runBatch: () => wasmCall.runBatch?.(batch, batchResults), results: batchResults },
+    { runBatch: () => wasm.runBatch(frames.offsets, frames.lengths, results), results },
+  );
   return [
     { name: "interpreter", rounds: Math.max(1, ROUNDS / 10), pass: interpreterPass(program) },
     { name: "closure", rounds: ROUNDS, pass: closurePass(closure) },
     { name: "closure shared", rounds: ROUNDS, pass: sharedPass(closure) },
+    { name: "call floor shared", rounds: ROUNDS, pass: sharedPass(floor), unchecked: true },
+    {
+      name: "closure shared batch",
+      rounds: ROUNDS,
+      pass: sharedBatchPass(closureBatch, batchResults),
+    },
     ...(closure.runBatch === undefined ? [] : [{
       name: "closure batch",
       rounds: ROUNDS,
@@ -257,7 +288,12 @@ function timeChild(index: number, name: string): { ns: number; sum: number } | u
   const engine = all[index].find((e) => e.name === name);
   if (engine === undefined) return undefined;
   // The shared loop sees every engine of every program, as it did in one process before.
-  if (name === "closure shared") { for (const run of sharedCallees) sharedPass(run)(); }
+  if (name === "closure shared" || name === "call floor shared") {
+    for (const run of sharedCallees) sharedPass(run)();
+  }
+  if (name === "closure shared batch") {
+    for (const { runBatch, results } of sharedBatchCallees) sharedBatchPass(runBatch, results)();
+  }
   // Warm up long enough for V8 to finish its optimizing compiles (which run on
   // other threads but count in the process's CPU time).
   for (let round = 0; round < Math.ceil(engine.rounds / 2); round++) engine.pass();
@@ -286,10 +322,12 @@ async function runParent() {
   const names = [
     "libpcap",
     "call floor",
+    "call floor shared",
     "interpreter",
     "closure shared",
     "closure",
     "closure batch",
+    "closure shared batch",
     "source",
     "wasm call",
     "wasm batch",
@@ -297,9 +335,9 @@ async function runParent() {
   console.log(
     `\n| program | insns | ${
       names.map((n) => `${n} ns`).join(" | ")
-    } | closure / libpcap | closure batch / libpcap | source / libpcap | libpcap / wasm batch |`,
+    } | closure / libpcap | closure shared / libpcap | closure batch / libpcap | closure shared batch / libpcap | source / libpcap | libpcap / wasm batch |`,
   );
-  console.log(`|---|---:|${names.map(() => "---:").join("|")}|---:|---:|---:|---:|`);
+  console.log(`|---|---:|${names.map(() => "---:").join("|")}|---:|---:|---:|---:|---:|---:|`);
   const programs = [...enginePrograms(), ...smallEnginePrograms()];
   for (const [index, { name, program }] of programs.entries()) {
     const times = new Map<string, number[]>(names.map((n) => [n, []]));
@@ -331,7 +369,7 @@ async function runParent() {
           | null;
         if (timed === null) continue;
         const rounds = engine === "interpreter" ? Math.max(1, ROUNDS / 10) : ROUNDS;
-        if (engine !== "call floor" && timed.sum !== expected * rounds) {
+        if (!engine.startsWith("call floor") && timed.sum !== expected * rounds) {
           throw new Error(`${name}: ${engine} differs`);
         }
         times.get(engine)!.push(timed.ns);
@@ -346,9 +384,9 @@ async function runParent() {
     console.log(
       `| \`${name}\` | ${program.length} | ${names.map(cell).join(" | ")} | ${
         ratio("closure", "libpcap")
-      } | ${ratio("closure batch", "libpcap")} | ${ratio("source", "libpcap")} | ${
-        ratio("libpcap", "wasm batch")
-      } |`,
+      } | ${ratio("closure shared", "libpcap")} | ${ratio("closure batch", "libpcap")} | ${
+        ratio("closure shared batch", "libpcap")
+      } | ${ratio("source", "libpcap")} | ${ratio("libpcap", "wasm batch")} |`,
     );
   }
 }
