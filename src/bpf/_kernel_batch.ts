@@ -134,6 +134,31 @@ function _chain4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n:
 
 function _member1Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  // Lists of more than four values: the kernel, which reads them from K, per frame.
+  if (K.length > 7) return _member1LongLoop(K, batch, results, n);
+  const last = K.length - 1;
+  const k = K[0];
+  const t = K[1] >>> 0;
+  const f = K[2] >>> 0;
+  const v0 = K[3];
+  const v1 = K[last < 4 ? last : 4];
+  const v2 = K[last < 5 ? last : 5];
+  const v3 = K[last < 6 ? last : 6];
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    const j = B + k;
+    // As _member1: a load past the frame's end returns 0.
+    if (j + 1 > _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i)) {
+      results[i] = 0;
+      continue;
+    }
+    const A = P[j];
+    results[i] = A === v0 || A === v1 || A === v2 || A === v3 ? t : f;
+  }
+}
+
+function _member1LongLoop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number) {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
     results[i] = _member1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
@@ -142,6 +167,31 @@ function _member1Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n
 
 function _member2Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  // Lists of more than four values: the kernel, which reads them from K, per frame.
+  if (K.length > 7) return _member2LongLoop(K, batch, results, n);
+  const last = K.length - 1;
+  const k = K[0];
+  const t = K[1] >>> 0;
+  const f = K[2] >>> 0;
+  const v0 = K[3];
+  const v1 = K[last < 4 ? last : 4];
+  const v2 = K[last < 5 ? last : 5];
+  const v3 = K[last < 6 ? last : 6];
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    const j = B + k;
+    // As _member2: a load past the frame's end returns 0.
+    if (j + 2 > _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i)) {
+      results[i] = 0;
+      continue;
+    }
+    const A = (P[j] << 8) | P[j + 1];
+    results[i] = A === v0 || A === v1 || A === v2 || A === v3 ? t : f;
+  }
+}
+
+function _member2LongLoop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number) {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
     results[i] = _member2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
@@ -149,6 +199,31 @@ function _member2Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n
 }
 
 function _member4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  // Lists of more than four values: the kernel, which reads them from K, per frame.
+  if (K.length > 7) return _member4LongLoop(K, batch, results, n);
+  const last = K.length - 1;
+  const k = K[0];
+  const t = K[1] >>> 0;
+  const f = K[2] >>> 0;
+  const v0 = K[3];
+  const v1 = K[last < 4 ? last : 4];
+  const v2 = K[last < 5 ? last : 5];
+  const v3 = K[last < 6 ? last : 6];
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    const j = B + k;
+    // As _member4: a load past the frame's end returns 0.
+    if (j + 4 > _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i)) {
+      results[i] = 0;
+      continue;
+    }
+    const A = (P[j] << 24) | (P[j + 1] << 16) | (P[j + 2] << 8) | P[j + 3];
+    results[i] = A === v0 || A === v1 || A === v2 || A === v3 ? t : f;
+  }
+}
+
+function _member4LongLoop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
