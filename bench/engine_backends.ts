@@ -4,6 +4,7 @@
  *
  *   deno run -A bench/make_capture.ts                 # once: bench/data/mixed_1m.pcap
  *   deno run -A bench/engine_backends.ts [--packets 4096] [--rounds 500] [--repeats 5]
+ *     [--engines "closure,closure shared,..."]   # only these columns (libpcap always)
  *
  * The packets are the first `--packets` frames of the capture, each program
  * runs `--rounds` times over all of them per repeat (the interpreter a tenth
@@ -54,12 +55,15 @@ const { values } = parseArgs({
     repeats: { type: "string", default: "5" },
     child: { type: "string" },
     engine: { type: "string" },
+    engines: { type: "string" },
   },
 });
 const PACKETS = Number(values.packets);
 const ROUNDS = Number(values.rounds);
 const REPEATS = Number(values.repeats);
 const DATA = new URL("./data/", import.meta.url).pathname;
+/** How many times each callee goes through a shared loop before an engine is timed from it. */
+const SHARED_WARM_UP = 20;
 
 /** The first `count` frames of a little-endian microsecond pcap, packed in one buffer. */
 async function readFrames(path: string, count: number) {
@@ -288,11 +292,18 @@ function timeChild(index: number, name: string): { ns: number; sum: number } | u
   const engine = all[index].find((e) => e.name === name);
   if (engine === undefined) return undefined;
   // The shared loop sees every engine of every program, as it did in one process before.
+  // Each callee several times, so that the optimizing compiles they start (on other threads,
+  // counted in the process's CPU time) end before the timing: with one pass each, a late
+  // compile of the dispatch loop landed in some processes' timing of a 4-instruction program.
   if (name === "closure shared" || name === "call floor shared") {
-    for (const run of sharedCallees) sharedPass(run)();
+    for (let pass = 0; pass < SHARED_WARM_UP; pass++) {
+      for (const run of sharedCallees) sharedPass(run)();
+    }
   }
   if (name === "closure shared batch") {
-    for (const { runBatch, results } of sharedBatchCallees) sharedBatchPass(runBatch, results)();
+    for (let pass = 0; pass < SHARED_WARM_UP; pass++) {
+      for (const { runBatch, results } of sharedBatchCallees) sharedBatchPass(runBatch, results)();
+    }
   }
   // Warm up long enough for V8 to finish its optimizing compiles (which run on
   // other threads but count in the process's CPU time).
@@ -339,6 +350,7 @@ async function runParent() {
   );
   console.log(`|---|---:|${names.map(() => "---:").join("|")}|---:|---:|---:|---:|---:|---:|`);
   const programs = [...enginePrograms(), ...smallEnginePrograms()];
+  const only = values.engines?.split(",").map((e) => e.trim());
   for (const [index, { name, program }] of programs.entries()) {
     const times = new Map<string, number[]>(names.map((n) => [n, []]));
     let expected = 0;
@@ -350,6 +362,7 @@ async function runParent() {
         times.get("libpcap")!.push(ns);
       }
       for (const engine of names.slice(1)) {
+        if (only !== undefined && !only.includes(engine)) continue;
         const child = await new Deno.Command(Deno.execPath(), {
           args: [
             "run",

@@ -76,7 +76,7 @@ export function _executor(
     let W = LE;
     let NET = 0;
     let MAC = -1;
-    // A batch's arrays (`_execute_batch.ts`), read once; the empty cursor when there is none.
+    // A batch (`_execute_batch.ts`) when `C` is its cursor: its arrays are read once, below.
     let batch: _BatchCursor | undefined;
     let frame = -1;
     if (C !== undefined || LE !== P.length) {

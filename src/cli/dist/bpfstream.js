@@ -13,13 +13,13 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-B4C5YKXR.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-LUL33WLB.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-ZW2QXMNG.js").then((m) => m.checkCommand) },
+  { name: "filter", load: () => import("./filter_command-PWWFL4CE.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-ZDWS3ROF.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-SYXS6X3B.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-U3AQMJUN.js").then((m) => m.compileCommand) },
-  { name: "disasm", load: () => import("./disasm_command-7FKTNBDD.js").then((m) => m.disasmCommand) },
+  { name: "disasm", load: () => import("./disasm_command-OAGHCEWI.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-EQODMMZ6.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-B52ZV2TS.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-K7D2RJJG.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
 ];

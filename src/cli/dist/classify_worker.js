@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-RE6CQ3UC.js";
+} from "./chunk-MXQVGLZB.js";
 import {
   compileRuleSet
-} from "./chunk-MO2D2QK7.js";
-import "./chunk-SNXP4FVW.js";
+} from "./chunk-FCRGA2QQ.js";
+import "./chunk-SLKRW7FO.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-D5ADVXYH.js";
 import "./chunk-FCOS2O64.js";

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-7CC4DVB4.js";
+} from "./chunk-RDQQTHDL.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,7 +10,7 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-7KJLCOH4.js";
+} from "./chunk-ZWDC2ZRV.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-MO2D2QK7.js";
-import "./chunk-SNXP4FVW.js";
+import "./chunk-FCRGA2QQ.js";
+import "./chunk-SLKRW7FO.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-SNXP4FVW.js";
+} from "./chunk-SLKRW7FO.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";

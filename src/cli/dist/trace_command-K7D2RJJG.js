@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-7CC4DVB4.js";
+} from "./chunk-RDQQTHDL.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-7KJLCOH4.js";
+} from "./chunk-ZWDC2ZRV.js";
 import {
   _linkTypeName
 } from "./chunk-LNJPNX3L.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-MO2D2QK7.js";
+import "./chunk-FCRGA2QQ.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-SNXP4FVW.js";
+} from "./chunk-SLKRW7FO.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

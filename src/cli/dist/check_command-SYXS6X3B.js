@@ -5,7 +5,7 @@ import {
 import "./chunk-B62KMJG6.js";
 import {
   _loadProgram
-} from "./chunk-7KJLCOH4.js";
+} from "./chunk-ZWDC2ZRV.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -20,8 +20,8 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-MO2D2QK7.js";
-import "./chunk-SNXP4FVW.js";
+} from "./chunk-FCRGA2QQ.js";
+import "./chunk-SLKRW7FO.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-I5PY5TU6.js";
 import {

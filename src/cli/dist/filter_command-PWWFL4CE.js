@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-RE6CQ3UC.js";
+} from "./chunk-MXQVGLZB.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,7 +36,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-7KJLCOH4.js";
+} from "./chunk-ZWDC2ZRV.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -54,8 +54,8 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-MO2D2QK7.js";
-import "./chunk-SNXP4FVW.js";
+} from "./chunk-FCRGA2QQ.js";
+import "./chunk-SLKRW7FO.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openBlocks

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-MO2D2QK7.js";
+} from "./chunk-FCRGA2QQ.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -24,7 +24,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-SNXP4FVW.js";
+} from "./chunk-SLKRW7FO.js";
 import {
   _checkU32Tests,
   u32ToBpf

@@ -4,7 +4,7 @@ import {
 } from "./chunk-G76CNLLC.js";
 import {
   _loadProgram
-} from "./chunk-7KJLCOH4.js";
+} from "./chunk-ZWDC2ZRV.js";
 import "./chunk-LNJPNX3L.js";
 import {
   _writeText
@@ -14,7 +14,7 @@ import {
   _noPositionals,
   _parseOptions
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-SNXP4FVW.js";
+import "./chunk-SLKRW7FO.js";
 import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-FCOS2O64.js";
