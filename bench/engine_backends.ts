@@ -4,6 +4,7 @@
  *
  *   deno run -A bench/make_capture.ts                 # once: bench/data/mixed_1m.pcap
  *   deno run -A bench/engine_backends.ts [--packets 4096] [--rounds 500] [--repeats 5]
+ *     [--engines "closure,closure shared,..."]   # only these columns (libpcap always)
  *
  * The packets are the first `--packets` frames of the capture, each program
  * runs `--rounds` times over all of them per repeat (the interpreter a tenth
@@ -23,8 +24,13 @@
  * its constants. "closure shared" is the closure called from one loop that
  * every engine of every program went through first, as this bench did
  * before: a megamorphic call site, as in a rule set calling many programs.
- * "closure batch" is `runBatch` over the packets side by side in one buffer
- * (one call per 4,096 packets); "wasm batch" is `WasmFilter.runBatch` over
+ * "call floor shared" is the empty function called from that same warmed
+ * loop: what the megamorphic call alone costs, the least any per-packet
+ * call from such a site can cost. "closure batch" is `runBatch` over the
+ * packets side by side in one buffer (one call per 4,096 packets); "closure
+ * shared batch" is the same `runBatch` called from one loop that every
+ * engine's batch function of every program went through first (a router or
+ * rule set that dispatches per batch rather than per packet); "wasm batch" is `WasmFilter.runBatch` over
  * the packets in its memory; "wasm call" is the function `compile()`
  * returns, called per packet (it copies each packet into the memory). "call
  * floor" is an empty function (`(p) => p.length`) called from its own loop.
@@ -49,12 +55,15 @@ const { values } = parseArgs({
     repeats: { type: "string", default: "5" },
     child: { type: "string" },
     engine: { type: "string" },
+    engines: { type: "string" },
   },
 });
 const PACKETS = Number(values.packets);
 const ROUNDS = Number(values.rounds);
 const REPEATS = Number(values.repeats);
 const DATA = new URL("./data/", import.meta.url).pathname;
+/** How many times each callee goes through a shared loop before an engine is timed from it. */
+const SHARED_WARM_UP = 20;
 
 /** The first `count` frames of a little-endian microsecond pcap, packed in one buffer. */
 async function readFrames(path: string, count: number) {
@@ -181,11 +190,23 @@ function interpreterPass(program: Instruction[]) {
 }
 /** Every per-packet function of every program, to warm `sharedPass` with. */
 const sharedCallees: ((p: Uint8Array) => number)[] = [];
+/** Every batch function of every program, to warm `sharedBatchPass` with. */
+const sharedBatchCallees: { runBatch: () => void; results: Uint32Array }[] = [];
 /** The loop every engine of every program goes through (megamorphic once warmed by all). */
 function sharedPass(run: (p: Uint8Array) => number) {
   return () => {
     let sum = 0;
     for (let i = 0; i < PACKETS; i++) sum += run(packets[i]);
+    return sum;
+  };
+}
+
+/** The loop every batch function of every program goes through (megamorphic once warmed by all). */
+function sharedBatchPass(runBatch: () => void, results: Uint32Array) {
+  return () => {
+    runBatch();
+    let sum = 0;
+    for (let i = 0; i < PACKETS; i++) sum += results[i];
     return sum;
   };
 }
@@ -199,12 +220,26 @@ function engines(program: Instruction[]): Engine[] {
   wasm.bytes.set(frames.bytes);
   const results = new Uint32Array(PACKETS);
   const batchResults = new Uint32Array(PACKETS);
-  sharedCallees.push(closure, source, wasmCall, (p) => p.length, (p) => interpret(program, p));
+  const floor = (p: Uint8Array) => p.length;
+  sharedCallees.push(closure, source, wasmCall, floor, (p) => interpret(program, p));
   const batch = { bytes: frames.bytes, offsets: frames.offsets, capturedLengths: frames.lengths };
+  const closureBatch = () => closure.runBatch!(batch, batchResults);
+  sharedBatchCallees.push(
+    { runBatch: closureBatch, results: batchResults },
+    { runBatch: () => source.runBatch?.(batch, batchResults), results: batchResults },
+    { runBatch: () => wasmCall.runBatch?.(batch, batchResults), results: batchResults },
+    { runBatch: () => wasm.runBatch(frames.offsets, frames.lengths, results), results },
+  );
   return [
     { name: "interpreter", rounds: Math.max(1, ROUNDS / 10), pass: interpreterPass(program) },
     { name: "closure", rounds: ROUNDS, pass: closurePass(closure) },
     { name: "closure shared", rounds: ROUNDS, pass: sharedPass(closure) },
+    { name: "call floor shared", rounds: ROUNDS, pass: sharedPass(floor), unchecked: true },
+    {
+      name: "closure shared batch",
+      rounds: ROUNDS,
+      pass: sharedBatchPass(closureBatch, batchResults),
+    },
     ...(closure.runBatch === undefined ? [] : [{
       name: "closure batch",
       rounds: ROUNDS,
@@ -257,7 +292,19 @@ function timeChild(index: number, name: string): { ns: number; sum: number } | u
   const engine = all[index].find((e) => e.name === name);
   if (engine === undefined) return undefined;
   // The shared loop sees every engine of every program, as it did in one process before.
-  if (name === "closure shared") { for (const run of sharedCallees) sharedPass(run)(); }
+  // Each callee several times, so that the optimizing compiles they start (on other threads,
+  // counted in the process's CPU time) end before the timing: with one pass each, a late
+  // compile of the dispatch loop landed in some processes' timing of a 4-instruction program.
+  if (name === "closure shared" || name === "call floor shared") {
+    for (let pass = 0; pass < SHARED_WARM_UP; pass++) {
+      for (const run of sharedCallees) sharedPass(run)();
+    }
+  }
+  if (name === "closure shared batch") {
+    for (let pass = 0; pass < SHARED_WARM_UP; pass++) {
+      for (const { runBatch, results } of sharedBatchCallees) sharedBatchPass(runBatch, results)();
+    }
+  }
   // Warm up long enough for V8 to finish its optimizing compiles (which run on
   // other threads but count in the process's CPU time).
   for (let round = 0; round < Math.ceil(engine.rounds / 2); round++) engine.pass();
@@ -286,10 +333,12 @@ async function runParent() {
   const names = [
     "libpcap",
     "call floor",
+    "call floor shared",
     "interpreter",
     "closure shared",
     "closure",
     "closure batch",
+    "closure shared batch",
     "source",
     "wasm call",
     "wasm batch",
@@ -297,10 +346,11 @@ async function runParent() {
   console.log(
     `\n| program | insns | ${
       names.map((n) => `${n} ns`).join(" | ")
-    } | closure / libpcap | closure batch / libpcap | source / libpcap | libpcap / wasm batch |`,
+    } | closure / libpcap | closure shared / libpcap | closure batch / libpcap | closure shared batch / libpcap | source / libpcap | libpcap / wasm batch |`,
   );
-  console.log(`|---|---:|${names.map(() => "---:").join("|")}|---:|---:|---:|---:|`);
+  console.log(`|---|---:|${names.map(() => "---:").join("|")}|---:|---:|---:|---:|---:|---:|`);
   const programs = [...enginePrograms(), ...smallEnginePrograms()];
+  const only = values.engines?.split(",").map((e) => e.trim());
   for (const [index, { name, program }] of programs.entries()) {
     const times = new Map<string, number[]>(names.map((n) => [n, []]));
     let expected = 0;
@@ -312,6 +362,7 @@ async function runParent() {
         times.get("libpcap")!.push(ns);
       }
       for (const engine of names.slice(1)) {
+        if (only !== undefined && !only.includes(engine)) continue;
         const child = await new Deno.Command(Deno.execPath(), {
           args: [
             "run",
@@ -331,7 +382,7 @@ async function runParent() {
           | null;
         if (timed === null) continue;
         const rounds = engine === "interpreter" ? Math.max(1, ROUNDS / 10) : ROUNDS;
-        if (engine !== "call floor" && timed.sum !== expected * rounds) {
+        if (!engine.startsWith("call floor") && timed.sum !== expected * rounds) {
           throw new Error(`${name}: ${engine} differs`);
         }
         times.get(engine)!.push(timed.ns);
@@ -346,9 +397,9 @@ async function runParent() {
     console.log(
       `| \`${name}\` | ${program.length} | ${names.map(cell).join(" | ")} | ${
         ratio("closure", "libpcap")
-      } | ${ratio("closure batch", "libpcap")} | ${ratio("source", "libpcap")} | ${
-        ratio("libpcap", "wasm batch")
-      } |`,
+      } | ${ratio("closure shared", "libpcap")} | ${ratio("closure batch", "libpcap")} | ${
+        ratio("closure shared batch", "libpcap")
+      } | ${ratio("source", "libpcap")} | ${ratio("libpcap", "wasm batch")} |`,
     );
   }
 }

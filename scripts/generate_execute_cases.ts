@@ -5,7 +5,9 @@
  * tail per variant of `_dispatch_code.ts` — continue at one of two places
  * (the base operation), return one of two constants picked with masks
  * (`+ _RET_PAIR`), return on the true edge (`+ _TRUE_RETURNS`) or on the
- * false edge (`+ _FALSE_RETURNS`). The loop keeps each case written out, so
+ * false edge (`+ _FALSE_RETURNS`). The templates say `return v`; in the
+ * loop, which may run a whole batch, a case ends the program with
+ * `{ R = v; break program; }` ({@linkcode ending}). The loop keeps each case written out, so
  * that V8 compiles one flat switch with no call; this script keeps the copies
  * the same, and scripts/generate_execute_cases_test.ts fails when the file
  * and the templates differ.
@@ -238,7 +240,7 @@ export function generateCases(): string[] {
   const [onA, rangeB, rangeH, rangeW, indB, indH, indW, mshB, mshH, mshW] = rangeTemplates();
   const pairs = (t: Template) => [...testCase(t, 0), ...testCase(t, _RET_PAIR)];
   const edges = (t: Template) => [...testCase(t, _TRUE_RETURNS), ...testCase(t, _FALSE_RETURNS)];
-  return [
+  const cases = [
     ...[eqB, eqH, eqW, eqA].flatMap(pairs),
     ...chains().flatMap((c) => chainCase(c, 0)),
     ...[rangeB, rangeH, rangeW, onA, indB, indH, indW, mshB, mshH, mshW].flatMap(pairs),
@@ -246,6 +248,12 @@ export function generateCases(): string[] {
     ...[eqB, eqH, eqW, eqA, rangeB, rangeH, rangeW, onA, mshB, mshH, mshW].flatMap(edges),
     ...chains().flatMap((c) => chainCase(c, _FALSE_RETURNS)),
   ];
+  return cases.map(ending);
+}
+
+/** A case's line with each `return v;` written as the loop ends a program: `R = v`, leave `program`. */
+export function ending(line: string): string {
+  return line.replace(/return ([^;]+);/g, "{ R = $1; break program; }");
 }
 
 /** The text between the markers of `source`, or an error naming what is missing. */

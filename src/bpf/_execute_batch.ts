@@ -1,83 +1,79 @@
 /**
- * The dispatch loop's batch (private): frames of a {@linkcode PacketBatch}
- * run through {@linkcode _executor}'s function with their bounds handed over
- * in one internal object, {@linkcode _FRAME_CURSOR}, instead of a context.
+ * The dispatch loop's batch (private): the frames of a
+ * {@linkcode PacketBatch} run inside one call of {@linkcode _executor}'s
+ * function, which loops over them itself, handed over in one internal
+ * object, {@linkcode _BATCH_CURSOR}, instead of a context.
  *
- * The cursor holds each frame's bounds computed once and checked to fit in
- * int32, in one shape that only the loop reads, so a batch neither builds
- * nor mutates a context and its reads do not depend on the context shapes
- * the process passes elsewhere. Measured about as fast as a context of one
- * shape (`tcp port 80`: 25.4 ns a frame against 24.8–27.7 per packet with a
- * context; bench/RESULTS.md, "Closure engine, session 5"): what a batch pays
- * over a call without a context is its bounds being variables.
+ * One call per frame, each with the frame's bounds in a cursor, cost `tcp
+ * port 80` 25–29 ns a frame against 17–20 per packet (`udp` 19–21 against
+ * 11–12): the call, the cursor's stores and loads and the loop's prologue per
+ * frame. Looping inside the function leaves a frame only its bounds to
+ * compute (bench/RESULTS.md, "Closure engine from a shared call site").
  *
  * @module
  */
 import type { PacketBatch } from "./packet_batch.ts";
 import type { PacketContext } from "./packet_context.ts";
-import { _EMPTY_CONTEXT, _loadEnd } from "./_packet_access.ts";
+import { _EMPTY_CONTEXT } from "./_packet_access.ts";
 import { _batchCount, type _BatchRun } from "./_run_batch.ts";
 
-/** One frame's bounds, as the dispatch loop's prologue would compute them from a context. */
-export class _FrameCursor {
-  /** Absolute index of the program's offset 0 (and of the network header). */
-  base = 0;
-  /** Absolute index where loads end. */
-  loadEnd = 0;
-  /** What `ld len` loads. */
-  wire = 0;
-  /** Absolute index of the link-layer header. */
-  mac = 0;
+/** An empty array, so that a cursor's arrays keep one type when it holds no batch. */
+const _NONE = new Uint32Array(0);
+
+/** A batch as the dispatch loop reads it: the arrays of a checked {@linkcode PacketBatch}. */
+export class _BatchCursor {
+  /** Per frame, its index in the buffer. */
+  offsets: Uint32Array = _NONE;
+  /** Per frame, its captured bytes. */
+  capturedLengths: Uint32Array = _NONE;
+  /** Per frame, its wire length; empty when the batch has none. */
+  wireLengths: Uint32Array = _NONE;
+  /** Per frame, bytes to its data; empty when the batch has none. */
+  dataOffsets: Uint32Array = _NONE;
+  /** Whether the batch gave wire lengths. */
+  hasWireLengths = false;
+  /** Whether the batch gave data offsets. */
+  hasDataOffsets = false;
+  /** Where frame i's result goes. */
+  results: Uint32Array = _NONE;
+  /** How many frames to run. */
+  count = 0;
   /** The batch's ancillary fields. */
   context: PacketContext = _EMPTY_CONTEXT;
 }
 
 /**
- * The one cursor: a batch loop fills it before each call, and the dispatch
- * loop copies it into locals before anything else, so a nested run (from
- * `context.random`) cannot disturb a frame already started.
+ * The one cursor: a batch fills it before its call, and the dispatch loop
+ * copies it into locals before anything else, so a nested run (from
+ * `context.random`) cannot disturb a batch already started.
  */
-export const _FRAME_CURSOR: _FrameCursor = new _FrameCursor();
+export const _BATCH_CURSOR: _BatchCursor = new _BatchCursor();
 
-/**
- * The batch loop of a dispatch-loop function: each frame's bounds go through
- * the cursor; a frame whose indices do not fit in int32 goes with an
- * equivalent context instead (the loop hands those to `interpret`).
- */
+/** The batch function of a dispatch-loop function: one call with the cursor for the whole batch. */
 export function _executorBatch(
   run: (P: Uint8Array, C?: PacketContext) => number,
 ): _BatchRun {
   return function runBatch(batch: PacketBatch, results: Uint32Array): void {
     const count = _batchCount(batch, results);
-    const { bytes, offsets, capturedLengths, wireLengths, dataOffsets } = batch;
-    const context = batch.context ?? _EMPTY_CONTEXT;
-    const cursor = _FRAME_CURSOR;
-    const length = bytes.length;
-    for (let i = 0; i < count; i++) {
-      const start = offsets[i];
-      const base = dataOffsets === undefined ? start : start + dataOffsets[i];
-      const captured = start + capturedLengths[i];
-      const end = captured < length ? captured : length;
-      const present = end > base ? end - base : 0;
-      const wire = wireLengths === undefined ? present : wireLengths[i];
-      const loadEnd = _loadEnd(base, end, wire);
-      if ((base | 0) === base && (wire | 0) === wire && length <= 0x7fffffff) {
-        cursor.base = base;
-        cursor.loadEnd = loadEnd;
-        cursor.wire = wire;
-        cursor.mac = start;
-        cursor.context = context;
-        results[i] = run(bytes, cursor as PacketContext);
-      } else {
-        results[i] = run(bytes, {
-          ...context,
-          dataOffset: base,
-          end,
-          wireLength: wire,
-          networkOffset: base,
-          macOffset: start,
-        });
-      }
+    if (count === 0) return;
+    const cursor = _BATCH_CURSOR;
+    cursor.offsets = batch.offsets;
+    cursor.capturedLengths = batch.capturedLengths;
+    cursor.hasWireLengths = batch.wireLengths !== undefined;
+    cursor.wireLengths = batch.wireLengths ?? _NONE;
+    cursor.hasDataOffsets = batch.dataOffsets !== undefined;
+    cursor.dataOffsets = batch.dataOffsets ?? _NONE;
+    cursor.results = results;
+    cursor.count = count;
+    cursor.context = batch.context ?? _EMPTY_CONTEXT;
+    try {
+      run(batch.bytes, cursor as PacketContext);
+    } finally {
+      // Let the batch's arrays go.
+      cursor.offsets = cursor.capturedLengths = cursor.wireLengths = _NONE;
+      cursor.dataOffsets = cursor.results = _NONE;
+      cursor.count = 0;
+      cursor.context = _EMPTY_CONTEXT;
     }
   };
 }

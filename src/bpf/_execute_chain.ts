@@ -16,8 +16,8 @@ import type { PacketContext } from "./packet_context.ts";
 import type { _LoweredProgram } from "./_lower.ts";
 import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET } from "./opcodes.ts";
 import { _contextLoadEnd, _dataStart } from "./_packet_access.ts";
+import { _batch } from "./_kernel_batch.ts";
 import {
-  _batch,
   _chain1,
   _chain2,
   _chain4,

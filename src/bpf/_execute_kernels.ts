@@ -2,15 +2,13 @@
  * The test kernels of the small-program closures (private): each is a pure
  * function `(P, B, LE, K)` → result, where `B` is the index of the program's
  * offset 0, `LE` where loads end and `K` the operands; the per-packet
- * closures (`_execute_single.ts`, `_execute_chain.ts`) and the batch loop
- * here ({@linkcode _batch}) call them, and V8 inlines them into both.
+ * closures (`_execute_single.ts`, `_execute_chain.ts`) and the batch loops
+ * (`_kernel_batch.ts`) call them, and V8 inlines them into both.
  *
  * @module
  */
-import type { PacketBatch } from "./packet_batch.ts";
-import { _batchCount, type _BatchRun, _frameEnd, _frameLoadEnd } from "./_run_batch.ts";
 
-/** The kernels, by number (the batch loop's `switch`). */
+/** The kernels, by number (`_kernel_batch.ts` picks each one's batch loop by it). */
 export const EQUAL_1 = 0;
 export const EQUAL_2 = 1;
 export const EQUAL_4 = 2;
@@ -168,111 +166,4 @@ export function _chain4(P: Uint8Array, B: number, LE: number, K: Int32Array): nu
   const i = B + K[0];
   if (i + 4 > LE) return 0;
   return _chainFrom((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3], K);
-}
-
-/** The batch function of a kernel: checks the batch, then runs {@linkcode _kernelLoop}. */
-export function _batch(kind: number, K: Int32Array): _BatchRun {
-  return function runBatch(batch: PacketBatch, results: Uint32Array): void {
-    _kernelLoop(kind, K, batch, results, _batchCount(batch, results));
-  };
-}
-
-/**
- * The batch loop of a kernel: the `switch` picks the kernel once per batch,
- * and each case's loop calls one kernel (a monomorphic call V8 inlines),
- * with each frame's bounds from the batch's arrays. The checks are done by
- * the caller: a call V8 does not inline ahead of the loop (`_batchCount`)
- * measured about 1 ns a frame slower.
- */
-function _kernelLoop(
-  kind: number,
-  K: Int32Array,
-  batch: PacketBatch,
-  results: Uint32Array,
-  n: number,
-): void {
-  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
-  switch (kind) {
-    case EQUAL_1:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _equal1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case EQUAL_2:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _equal2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case EQUAL_4:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _equal4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case RANGE_1:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _range1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case RANGE_2:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _range2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case RANGE_4:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _range4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case CHAIN_1:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _chain1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case CHAIN_2:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _chain2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case CHAIN_4:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _chain4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case MEMBER_1:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _member1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case MEMBER_2:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _member2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case MEMBER_4:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        results[i] = _member4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-      }
-      return;
-    case LENGTH:
-      for (let i = 0; i < n; i++) {
-        const B = D === undefined ? O[i] : O[i] + D[i];
-        const E = _frameEnd(P, O[i], L[i]);
-        results[i] = _length(W === undefined ? (E > B ? E - B : 0) : W[i], K);
-      }
-      return;
-    default:
-      results.fill(K[0] >>> 0, 0, n);
-  }
 }

@@ -31,8 +31,8 @@ import type { PacketContext } from "./packet_context.ts";
 import { _captureEnd, _contextLoadEnd, _dataStart, _wireLength } from "./_packet_access.ts";
 import { _RET, _RET_PAIR, _T_B, _T_B_EQ, _T_LEN, _T_W, _T_W_EQ } from "./_dispatch_code.ts";
 import type { _BatchRun } from "./_run_batch.ts";
+import { _batch } from "./_kernel_batch.ts";
 import {
-  _batch,
   _equal1,
   _equal2,
   _equal4,

@@ -31,9 +31,12 @@ import { _executorBatch } from "./_execute_batch.ts";
  * chain on one load (`vlan`, `ip or ip6`: `_execute_chain.ts`). Allocates nothing per
  * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
  * from inside `context.random`. Its `runBatch` runs the program over frames
- * side by side in one buffer (a `PacketBatch`) with one call: a
- * one-operation program's test then runs in the batch's loop, with no call
- * per frame.
+ * side by side in one buffer (a `PacketBatch`) with one call: a small
+ * program's kernel then runs in a loop of its own over the frames, and the
+ * dispatch loop runs every frame inside one call, so no call happens per
+ * frame. Where many programs are called from one place, calling each one's
+ * `runBatch` once per block pays V8's megamorphic call once per block rather
+ * than once per packet (about 4–5 ns, as much as libpcap's whole `arp`).
  *
  * Use {@linkcode compile}, which validates first.
  *

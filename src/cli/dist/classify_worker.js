@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-A2J4GTJ7.js";
+} from "./chunk-D4WNL52D.js";
 import {
   compileRuleSet
-} from "./chunk-JSLUAEPK.js";
-import "./chunk-JPQTNWXD.js";
+} from "./chunk-DRXQWJAC.js";
+import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";
 import "./chunk-DJMKM4XN.js";

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-JSLUAEPK.js";
+} from "./chunk-DRXQWJAC.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

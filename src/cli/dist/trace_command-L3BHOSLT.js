@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-IS7SEB3C.js";
+} from "./chunk-GZEKZOYT.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-74SZJ6KS.js";
+} from "./chunk-UBBKAEWZ.js";
 import {
   _linkTypeName
 } from "./chunk-UQ24OXJM.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-JSLUAEPK.js";
+import "./chunk-DRXQWJAC.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-JPQTNWXD.js";
+} from "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-JPQTNWXD.js";
+} from "./chunk-XJMDQBHT.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";

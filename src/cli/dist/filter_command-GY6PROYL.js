@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-A2J4GTJ7.js";
+} from "./chunk-D4WNL52D.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,7 +36,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-74SZJ6KS.js";
+} from "./chunk-UBBKAEWZ.js";
 import "./chunk-UQ24OXJM.js";
 import {
   _writeText
@@ -54,8 +54,8 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-JSLUAEPK.js";
-import "./chunk-JPQTNWXD.js";
+} from "./chunk-DRXQWJAC.js";
+import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openBlocks

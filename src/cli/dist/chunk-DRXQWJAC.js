@@ -24,7 +24,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-JPQTNWXD.js";
+} from "./chunk-XJMDQBHT.js";
 import {
   _checkU32Tests,
   u32ToBpf

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-IS7SEB3C.js";
+} from "./chunk-GZEKZOYT.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,7 +10,7 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-74SZJ6KS.js";
+} from "./chunk-UBBKAEWZ.js";
 import "./chunk-UQ24OXJM.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-JSLUAEPK.js";
-import "./chunk-JPQTNWXD.js";
+import "./chunk-DRXQWJAC.js";
+import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

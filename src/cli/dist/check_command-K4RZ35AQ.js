@@ -5,7 +5,7 @@ import {
 import "./chunk-JXCJ35FU.js";
 import {
   _loadProgram
-} from "./chunk-74SZJ6KS.js";
+} from "./chunk-UBBKAEWZ.js";
 import "./chunk-UQ24OXJM.js";
 import {
   _writeText
@@ -20,8 +20,8 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-JSLUAEPK.js";
-import "./chunk-JPQTNWXD.js";
+} from "./chunk-DRXQWJAC.js";
+import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-I5PY5TU6.js";
 import {
