@@ -13,13 +13,13 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-DP4YRWMC.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-B6I55JPP.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-L2DR24WX.js").then((m) => m.checkCommand) },
+  { name: "filter", load: () => import("./filter_command-GAWQZR3S.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-XJN6OMBA.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-2P3GD7QS.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-IUPYVPRO.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-3TWU2CKH.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-EQODMMZ6.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-EXJRYMLD.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-OOJ3M2HD.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
 ];

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-O4VELA4B.js";
+} from "./chunk-N6RMM7SE.js";
 import {
   compileRuleSet
-} from "./chunk-YZUHJRVY.js";
+} from "./chunk-TSCJWBPR.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-EZNLI7LR.js";

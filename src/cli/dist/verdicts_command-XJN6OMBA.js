@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-NKQIMUL5.js";
+} from "./chunk-EHLPIPHO.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-YZUHJRVY.js";
+import "./chunk-TSCJWBPR.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import {

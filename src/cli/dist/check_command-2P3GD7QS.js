@@ -20,7 +20,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-YZUHJRVY.js";
+} from "./chunk-TSCJWBPR.js";
 import "./chunk-SNXP4FVW.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-I5PY5TU6.js";

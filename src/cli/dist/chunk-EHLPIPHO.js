@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-YZUHJRVY.js";
+} from "./chunk-TSCJWBPR.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
