@@ -11,8 +11,9 @@
  *   npx -y deno@2.9.6 run -A bench/rule_set_classify_micro.ts [--frames 100000] [--runs 7]
  *     [--rules 0,100,1000,10000] [--file bench/data/mixed_1m.pcap]
  *
- * Add `--cpu-prof` after `run` to profile. `--strategies default,wasm,wasm-batch`
- * adds columns side by side in the same rounds: `wasm` is `compileRuleSet`'s
+ * Add `--cpu-prof` after `run` to profile. `--strategies default,source,wasm,wasm-batch`
+ * adds columns side by side in the same rounds: `source` the generated
+ * JavaScript classifier, `wasm` is `compileRuleSet`'s
  * `strategy: "wasm"` through `classify` (one frame's bytes copied per call),
  * `wasm-batch` the same classifier's batch path over 1 MiB blocks of the
  * capture (each block copied once into the module's memory, as the router
@@ -64,7 +65,11 @@ const sets = counts.flatMap((count) => {
     ? "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"
     : generateRuleSet(1, { rules: count, policy: "ACCEPT" }).text;
   return strategies.map((strategy) => {
-    const options = strategy === "default" ? {} : { strategy: "wasm" as const };
+    const options = strategy === "default"
+      ? {}
+      : strategy === "source"
+      ? { strategy: "source" as const }
+      : { strategy: "wasm" as const };
     const rules = compileRuleSet(parseRuleSet(text), options) as Rules;
     if (rules.wasmFallback !== undefined) console.log(`${count} rules: ${rules.wasmFallback}`);
     return { count, strategy, rules };

@@ -15,8 +15,8 @@ import { _resetWasmProbe } from "../src/bpf/compile_wasm.ts";
 import { _resetStrategyChoice } from "../src/bpf/_strategy_choice.ts";
 import {
   _prefersWasm,
+  _WASM_MAX_EXACT_RULES,
   _WASM_MIN_INEXACT_ENTRIES,
-  _WASM_MIN_RULES,
 } from "../src/rules/_classifier_wasm_choice.ts";
 import { generateRuleSet } from "../bench/_rule_set_generator.ts";
 import { compileFilter } from "../src/filter/compile_filter.ts";
@@ -55,10 +55,11 @@ function _agreeWithRuleByRule(compiled: CompiledRuleSet, what: string): void {
   assert.deepEqual(compiled.counters(), reference.counters(), what);
 }
 
-Deno.test("_prefersWasm() asks for both the rule count and the inexact entries", () => {
-  assert.equal(_prefersWasm(_WASM_MIN_RULES, _WASM_MIN_INEXACT_ENTRIES), true);
-  assert.equal(_prefersWasm(_WASM_MIN_RULES - 1, 10_000), false);
-  assert.equal(_prefersWasm(100_000, _WASM_MIN_INEXACT_ENTRIES - 1), false);
+Deno.test("_prefersWasm() takes small sets, and large sets with inexact entries", () => {
+  assert.equal(_prefersWasm(1, 0), true);
+  assert.equal(_prefersWasm(_WASM_MAX_EXACT_RULES, 0), true);
+  assert.equal(_prefersWasm(_WASM_MAX_EXACT_RULES + 1, _WASM_MIN_INEXACT_ENTRIES - 1), false);
+  assert.equal(_prefersWasm(100_000, _WASM_MIN_INEXACT_ENTRIES), true);
   assert.equal(_prefersWasm(100_000, 0), false);
 });
 
@@ -69,9 +70,10 @@ Deno.test("compileRuleSet() without a strategy builds the Wasm classifier for a 
   _agreeWithRuleByRule(compiled, "chosen wasm");
 });
 
-Deno.test("compileRuleSet() without a strategy keeps the default for small sets and sets whose entries are all exact", () => {
-  const small = parseRuleSet(generateRuleSet(5, { rules: _WASM_MIN_RULES - 1, profile }).text);
-  assert.equal(_isWasm(compileRuleSet(small)), false);
+Deno.test("compileRuleSet() without a strategy builds Wasm for small sets, keeps the default for large sets whose entries are all exact", () => {
+  const small = parseRuleSet(generateRuleSet(5, { rules: 20, profile }).text);
+  assert.equal(_isWasm(compileRuleSet(small)), true);
+  assert.equal(_isWasm(compileRuleSet(parseRuleSet(_portRules(_WASM_MAX_EXACT_RULES)))), true);
   const ports = compileRuleSet(parseRuleSet(_portRules(300)));
   assert.equal(_isWasm(ports), false);
   assert.equal((ports as Inspected).wasmFallback, undefined);

@@ -227,9 +227,45 @@ Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluati
   const seeds = Array.from({ length: 300 }, (_, i) => i + 1);
   const { escapes, hits } = _runSeeds(seeds, () => frames, trafficProfile(packets));
   assert.ok(hits > seeds.length, `only ${hits} rules matched anything`);
-  // Interface names and link-base expressions are tested in JavaScript, called from the module.
-  assert.ok(escapes.has("interface names"), [...escapes].join("; "));
-  assert.ok(escapes.has("a link-base --expr is compiled per link type"), [...escapes].join("; "));
+  // Link-base expressions run in Wasm on EN10MB frames (in JavaScript on the others); `-i`/`-o`
+  // names and `+` wildcards are bit tests in Wasm.
+  assert.ok(
+    escapes.has("a link-base --expr on a link type other than EN10MB"),
+    [...escapes].join("; "),
+  );
+  assert.ok(!escapes.has("interface names"), [...escapes].join("; "));
+});
+
+/** Count-only `-i`/`-o` rules over `patterns` names (each direction, inverted or not). */
+function _interfaceRules(patterns: string[]): string {
+  const rules = patterns.flatMap((name, i) => [
+    `-A INPUT ${i % 3 === 0 ? "! " : ""}-i ${name}`,
+    `-A INPUT ${i % 2 === 0 ? "! " : ""}-o ${name} -p tcp`,
+    `-A INPUT -i ${name} -m bpf --expr "ip" -j ${i % 5 === 4 ? "DROP" : "RETURN"}`,
+  ]);
+  return `*filter\n:INPUT ACCEPT [0:0]\n${rules.join("\n")}\nCOMMIT\n`;
+}
+
+Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation on -i/-o wildcards, past the patterns one word holds", () => {
+  const packets = examplePackets();
+  const frames = framesWithInterfaces(packets);
+  const names = ["eth0", "eth1", "lo", "wlan0", "br-lan", "veth3", "x"];
+  const prefixes = [...new Set(names.flatMap((n) => [...n].map((_, i) => n.slice(0, i))))];
+  // Few patterns: all bit tests in Wasm; many (both directions past 32): the rest call back.
+  const few = _agree(
+    parseRuleSet(_interfaceRules(["eth+", "+", "br-lan", "wl+", "nope"])),
+    {},
+    frames,
+    "few interface patterns",
+  );
+  assert.ok(!few.includes("interface names"), few.join("; "));
+  const many = _agree(
+    parseRuleSet(_interfaceRules([...prefixes.map((p) => `${p}+`), ...names])),
+    {},
+    frames,
+    "many interface patterns",
+  );
+  assert.ok(many.includes("interface names"), many.join("; "));
 });
 
 Deno.test({

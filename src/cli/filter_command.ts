@@ -76,8 +76,9 @@ writes the accepted frames to standard output as a capture of the same format
                           default where Wasm is refused). Default: the
                           measured default, the fastest this runtime allows
                           (what compile() picks: source on V8, closures where
-                          code generation is refused; wasm for sets of 100+
-                          rules whose index leaves 16+ rule tests to run)
+                          code generation is refused; wasm for sets of up to
+                          100 rules, and larger ones whose index leaves 16+
+                          rule tests to run)
   --threads 1|2|auto      classify on one thread, or split each block's
                           frames between the main thread and a worker (2);
                           auto (the default) starts the worker when the rules
@@ -236,7 +237,7 @@ export const filterCommand: CliCommand = {
     const compileOptions: CompileRuleSetOptions = {
       chain: _string(parsed, "chain"),
       // Without --strategy, compileRuleSet picks the Wasm classifier for the
-      // sets measured faster with it (100 or more rules, 16 or more inexact
+      // sets measured faster with it (up to 100 rules, or 16 or more inexact
       // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,

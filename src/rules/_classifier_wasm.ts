@@ -45,6 +45,7 @@ import { _loadIndex } from "../bpf/_packet_access.ts";
 import { _wasmRefusal } from "../bpf/compile_wasm.ts";
 import { _emitClassifierModule, type _EmittedModule } from "./_classifier_wasm_module.ts";
 import { _newFrameState } from "./_new_frame_state.ts";
+import { _interfacePatternBits } from "./_interface_patterns.ts";
 import {
   type _WasmLayout,
   _wasmLayout,
@@ -59,6 +60,7 @@ import {
   FR_NET_CAPTURED,
   FR_NET_START,
   FR_OUT,
+  FR_PATTERNS,
   FR_SIZE,
   FR_SLOT,
   FR_UPPER,
@@ -282,6 +284,10 @@ function _stager(
     : null;
   let lastIn: string | undefined = undefined, lastInNumber = -1;
   let lastOut: string | undefined = undefined, lastOutNumber = -1;
+  const patterns = emitted.interfacePatterns;
+  let lastPatternIn: string | undefined = undefined;
+  let lastPatternOut: string | undefined = undefined;
+  let lastBits = _interfacePatternBits(patterns, undefined, undefined);
   const frames = m.layout.frames;
   return (frame: FrameRef, slot: number, delta: number): void => {
     const d = state.descriptor;
@@ -321,6 +327,15 @@ function _stager(
       if (out !== lastOut) lastOutNumber = interfaces.get(lastOut = out) ?? -1;
       i32[at + FR_IN] = lastInNumber;
       i32[at + FR_OUT] = lastOutNumber;
+    }
+    if (patterns.length > 0) {
+      // The patterns' bits, the last ones kept.
+      if (frame.interfaceName !== lastPatternIn || frame.outInterfaceName !== lastPatternOut) {
+        lastPatternIn = frame.interfaceName;
+        lastPatternOut = frame.outInterfaceName;
+        lastBits = _interfacePatternBits(patterns, lastPatternIn, lastPatternOut);
+      }
+      i32[at + FR_PATTERNS] = lastBits;
     }
     if (callsBack) _copyFrame(frame, slotFrames[slot]);
   };
@@ -528,6 +543,7 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     interfaceNames: emitted.readsInterfaces
       ? parts.fields.find((f) => f.kind === _F_INTERFACE)!.names!
       : null,
+    interfacePatterns: emitted.interfacePatterns,
     callsBack: callbacks.used,
     begin: callbacks.begin,
     records(count: number, delta: number, blockEnd: number): number {

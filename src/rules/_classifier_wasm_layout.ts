@@ -52,6 +52,8 @@ export const FR_SLOT = 18;
 export const FR_IN = 19;
 /** The same for `frame.outInterfaceName`. */
 export const FR_OUT = 20;
+/** Bit `p` set when the frame's names match interface pattern `p` (`_interfacePatternBits`). */
+export const FR_PATTERNS = 21;
 /** Bytes of one frame record. */
 export const FRAME_BYTES = 96;
 
@@ -69,12 +71,13 @@ export const FRAMES_PER_CALL = 1024;
 export const RECORDS_PER_CALL = 4096;
 /** Capture interfaces the module's interface table holds (more: JavaScript stages). */
 export const STAGED_INTERFACES = 1024;
-/** Interface table words: the link type, then the `FR_IN` and `FR_OUT` numbers. */
+/** Interface table words: the link type, the `FR_IN` and `FR_OUT` numbers, the `FR_PATTERNS` bits. */
 export const IF_LINK_TYPE = 0;
 export const IF_IN = 1;
 export const IF_OUT = 2;
+export const IF_PATTERNS = 3;
 /** Bytes of one interface table entry. */
-export const IF_BYTES = 12;
+export const IF_BYTES = 16;
 
 /** Bytes of a rule table entry: kind, target chain, network base (three int32). */
 export const RULE_BYTES = 12;

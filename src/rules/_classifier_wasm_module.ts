@@ -34,6 +34,9 @@ import { _Locals, _ProgramEmitter } from "../bpf/_wasm_codegen.ts";
 import { _encodeModule, _F64, _I32, _OP, _VOID, _WasmCode } from "../bpf/_wasm_encoder.ts";
 import type { _WasmFunction } from "../bpf/_wasm_encoder.ts";
 import { _lower, type _LoweredProgram } from "../bpf/_lower.ts";
+import type { Instruction } from "../bpf/instruction.ts";
+import { LINKTYPE_EN10MB } from "../capture/link_types.ts";
+import { type _InterfacePattern, _MAX_INTERFACE_PATTERNS } from "./_interface_patterns.ts";
 import { _END, type _IndexNode } from "./_rule_index.ts";
 import {
   _F_ADDRESS,
@@ -65,6 +68,7 @@ import {
   FR_NET_CAPTURED,
   FR_NET_START,
   FR_OUT,
+  FR_PATTERNS,
   FR_SIZE,
   FR_UPPER,
   FRAME_BYTES,
@@ -155,6 +159,8 @@ export interface _EmittedModule {
   readsUpper: boolean;
   /** Whether some field reads the interface numbers (`FR_IN`, `FR_OUT`). */
   readsInterfaces: boolean;
+  /** The `-i`/`-o` patterns whose bits `FR_PATTERNS` holds (./_interface_patterns.ts). */
+  interfacePatterns: _InterfacePattern[];
 }
 
 /** What the module reads that JavaScript fills per frame. */
@@ -162,6 +168,8 @@ interface _ModuleFlags {
   fieldCalls: boolean;
   readsUpper: boolean;
   readsInterfaces: boolean;
+  /** The `-i`/`-o` patterns tested by bits of `FR_PATTERNS`, by `direction name`. */
+  patterns: Map<string, number>;
 }
 
 /** A function body with its label depth tracked (for `br` to named labels). */
@@ -880,6 +888,11 @@ function _loweredProgram(match: _PreparedMatch): _LoweredProgram | string {
       ? "a link-base --expr is compiled per link type"
       : "a u32 test past 4096 instructions";
   }
+  return _lowered(instructions);
+}
+
+/** The lowered form of `instructions`, or why it runs in JavaScript. */
+function _lowered(instructions: readonly Instruction[]): _LoweredProgram | string {
   if (_readsAncillary(instructions)) return "the program reads ancillary fields";
   const lowered = _lower(instructions.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 })));
   if (lowered.backward) return "the program jumps backwards";
@@ -977,6 +990,11 @@ function _testFunction(
       continue;
     }
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
+    if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
+    if (match.ethernetOnly) {
+      _emitEthernetProgram(b, L, match, escapes);
+      continue;
+    }
     const key = match.key;
     let lowered: Uint8Array | _LoweredProgram | string | undefined = m.kind === "interface"
       ? "interface names"
@@ -990,25 +1008,8 @@ function _testFunction(
       b.returnIf(0);
       continue;
     }
-    b.word(window + W_BASE);
-    c.set(L.base);
-    b.word(window + W_LOAD_END);
-    c.set(L.end);
-    b.word(window + W_WIRE);
-    c.set(L.wire);
-    b.word(window + W_NETWORK);
-    c.set(L.net);
-    b.word(window + W_MAC);
-    c.set(L.mac);
-    c.i32(0).set(L.a).i32(0).set(L.x);
-    if (lowered instanceof Uint8Array) c.append(lowered);
-    else {
-      const start = c.length;
-      c.begin(_OP.block, _I32);
-      new _ProgramEmitter(c, L, lowered, true).emit();
-      c.op(_OP.end);
-      if (key !== undefined) programs.set(key, c.view().slice(start));
-    }
+    const emitted = _emitProgram(b, L, lowered, window);
+    if (key !== undefined && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
     // Fails when (result !== 0) === invert.
     if (!match.invert) c.op(_OP.i32Eqz);
     b.returnIf(0);
@@ -1024,6 +1025,79 @@ function _testFunction(
     ],
     code: new _WasmCode(c.cut(0)),
   };
+}
+
+/**
+ * Pushes the result of `lowered` run over window `window` (`FR_NET` or
+ * `FR_LINK`) of the frame: a lowered program (emitted here) or the bytes
+ * emitted for the same program text before. Returns the program's bytes, for
+ * reuse by rules that repeat the text.
+ */
+function _emitProgram(
+  b: _Body,
+  L: _Locals,
+  lowered: _LoweredProgram | Uint8Array,
+  window: number,
+): Uint8Array {
+  const c = b.c;
+  b.word(window + W_BASE);
+  c.set(L.base);
+  b.word(window + W_LOAD_END);
+  c.set(L.end);
+  b.word(window + W_WIRE);
+  c.set(L.wire);
+  b.word(window + W_NETWORK);
+  c.set(L.net);
+  b.word(window + W_MAC);
+  c.set(L.mac);
+  c.i32(0).set(L.a).i32(0).set(L.x);
+  if (lowered instanceof Uint8Array) {
+    c.append(lowered);
+    return lowered;
+  }
+  const start = c.length;
+  c.begin(_OP.block, _I32);
+  new _ProgramEmitter(c, L, lowered, true).emit();
+  c.op(_OP.end);
+  return c.view().slice(start);
+}
+
+/**
+ * A link-base `--expr`: on EN10MB frames its Ethernet program (the program
+ * its summary read, `ethernetOnly`) over the link window in Wasm; on other
+ * link types (compiled per link type and capture interface) a call back
+ * into JavaScript. All of it a call back when the Ethernet program does not
+ * lower.
+ */
+function _emitEthernetProgram(
+  b: _Body,
+  L: _Locals,
+  match: _PreparedMatch,
+  escapes: _Escapes,
+): void {
+  const c = b.c;
+  const instructions = match.program;
+  const lowered = instructions === null
+    ? "a link-base --expr is compiled per link type"
+    : _lowered(instructions);
+  if (typeof lowered === "string") {
+    c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
+    b.returnIf(0);
+    return;
+  }
+  const q = escapes.add(match, "a link-base --expr on a link type other than EN10MB");
+  b.word(FR_LINK_TYPE);
+  c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
+  b.open(_OP.if, _I32);
+  _emitProgram(b, L, lowered, FR_LINK);
+  // Passes when (result !== 0) !== invert.
+  if (match.invert) c.op(_OP.i32Eqz);
+  else c.i32(0).op(_OP.i32Ne);
+  b.else();
+  c.i32(q).get(0).opIndex(_OP.call, F_JS_MATCH);
+  b.close();
+  c.op(_OP.i32Eqz);
+  b.returnIf(0);
 }
 
 /**
@@ -1046,6 +1120,31 @@ function _emitInterfaceTest(
   b.word(match.direction === "in" ? FR_IN : FR_OUT);
   // Fails when (number equal) === invert.
   b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
+  b.returnIf(0);
+  return true;
+}
+
+/**
+ * `-i`/`-o` that {@linkcode _emitInterfaceTest} does not emit (a `+`
+ * prefix, a name without a number) as a bit test of `FR_PATTERNS`, the
+ * pattern's bit computed in JavaScript once per interface; `false` past
+ * {@linkcode _MAX_INTERFACE_PATTERNS} patterns (the match calls back).
+ */
+function _emitInterfacePattern(
+  b: _Body,
+  match: { direction: "in" | "out"; invert: boolean; name: string },
+  module: _ModuleFlags,
+): boolean {
+  const key = `${match.direction} ${match.name}`;
+  let bit = module.patterns.get(key);
+  if (bit === undefined) {
+    if (module.patterns.size >= _MAX_INTERFACE_PATTERNS) return false;
+    module.patterns.set(key, bit = module.patterns.size);
+  }
+  b.word(FR_PATTERNS);
+  b.c.i32(1 << bit).op(_OP.i32And);
+  // Fails when (bit set) === invert.
+  if (!match.invert) b.c.op(_OP.i32Eqz);
   b.returnIf(0);
   return true;
 }
@@ -1232,7 +1331,12 @@ function _bodyBytes(f: _WasmFunction): number {
 /** Emits the module of a plan, or why it cannot be (bounds). */
 export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reason: string } {
   const escapes = new _Escapes();
-  const module: _ModuleFlags = { fieldCalls: false, readsUpper: false, readsInterfaces: false };
+  const module: _ModuleFlags = {
+    fieldCalls: false,
+    readsUpper: false,
+    readsInterfaces: false,
+    patterns: new Map(),
+  };
   const ruleCount = plan.chains.reduce((n, rules) => n + rules.length, 0);
   const chainCount = plan.chains.length;
   const tests: _WasmFunction[] = [];
@@ -1343,5 +1447,9 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     fieldCalls: module.fieldCalls,
     readsUpper: module.readsUpper,
     readsInterfaces: module.readsInterfaces,
+    interfacePatterns: [...module.patterns.keys()].map((key) => {
+      const space = key.indexOf(" ");
+      return { direction: key.slice(0, space) as "in" | "out", name: key.slice(space + 1) };
+    }),
   };
 }

@@ -17,9 +17,11 @@ import {
   IF_IN,
   IF_LINK_TYPE,
   IF_OUT,
+  IF_PATTERNS,
   RECORDS_PER_CALL,
   STAGED_INTERFACES,
 } from "./_classifier_wasm_layout.ts";
+import { type _InterfacePattern, _interfacePatternBits } from "./_interface_patterns.ts";
 import { _copyFrame, _MAX_BLOCK_BYTES, type _Memory, _reserve } from "./_classifier_wasm_memory.ts";
 
 /** What the module's own staging needs of the classifier. */
@@ -27,6 +29,8 @@ export interface _StagingParts {
   m: _Memory;
   /** Numbers of the interface names `-i`/`-o` rules give (`_F_INTERFACE`), or `null`: none read. */
   interfaceNames: ReadonlyMap<string, number> | null;
+  /** The `-i`/`-o` patterns whose bits the table holds (./_interface_patterns.ts). */
+  interfacePatterns: readonly _InterfacePattern[];
   /** Whether the module calls back into JavaScript (which then asks for slots' frames). */
   callsBack: boolean;
   /** Starts a call whose slots' frames the function gives. */
@@ -88,6 +92,11 @@ export function _moduleStaging(parts: _StagingParts): _ModuleStaging {
     i32[at + IF_LINK_TYPE] = frame.linkType;
     i32[at + IF_IN] = numberOf(frame.interfaceName);
     i32[at + IF_OUT] = numberOf(frame.outInterfaceName);
+    i32[at + IF_PATTERNS] = _interfacePatternBits(
+      parts.interfacePatterns,
+      frame.interfaceName,
+      frame.outInterfaceName,
+    );
     if (callsBack) _copyFrame(frame, interfaceFrames[k] ??= createFrameRef());
   };
   return {

@@ -56,6 +56,7 @@ import {
   FR_NET_CAPTURED,
   FR_NET_START,
   FR_OUT,
+  FR_PATTERNS,
   FR_SIZE,
   FR_SLOT,
   FR_UPPER,
@@ -63,6 +64,7 @@ import {
   IF_IN,
   IF_LINK_TYPE,
   IF_OUT,
+  IF_PATTERNS,
   W_BASE,
   W_LOAD_END,
   W_MAC,
@@ -445,6 +447,8 @@ export function _stageFunction(
     .memory(_OP.i32Store, fr + 4 * FR_IN);
   c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT)
     .memory(_OP.i32Store, fr + 4 * FR_OUT);
+  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS)
+    .memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
   return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
 }
 

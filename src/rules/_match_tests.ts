@@ -265,16 +265,24 @@ function _addressTest(
   };
 }
 
+/**
+ * Whether interface `actual` (absent: the empty name) is named by `name`
+ * of a `-i`/`-o` match, not inverted: the whole name, or with a final `+`
+ * every name that starts with the rest.
+ */
+export function _interfaceNamed(actual: string | undefined, name: string): boolean {
+  const wildcard = name.endsWith("+");
+  const a = actual ?? "";
+  return wildcard ? a.startsWith(name.slice(0, -1)) : a === name;
+}
+
 function _interfaceTest(match: InterfaceMatch): _Test {
-  const wildcard = match.name.endsWith("+");
-  const name = wildcard ? match.name.slice(0, -1) : match.name;
+  const name = match.name;
   const invert = match.invert;
   const inbound = match.direction === "in";
-  return (state) => {
-    const actual = (inbound ? state.frame.interfaceName : state.frame.outInterfaceName) ?? "";
-    const equal = wildcard ? actual.startsWith(name) : actual === name;
-    return equal !== invert;
-  };
+  return (state) =>
+    _interfaceNamed(inbound ? state.frame.interfaceName : state.frame.outInterfaceName, name) !==
+      invert;
 }
 
 /** Whether `program` passes the checker (at most 4096 instructions). */

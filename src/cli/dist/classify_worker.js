@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-D4WNL52D.js";
+} from "./chunk-A5CVB2WA.js";
 import {
   compileRuleSet
-} from "./chunk-DRXQWJAC.js";
+} from "./chunk-IVDYCYTU.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";

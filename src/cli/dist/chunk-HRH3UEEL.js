@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-DRXQWJAC.js";
+} from "./chunk-IVDYCYTU.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-D4WNL52D.js";
+} from "./chunk-A5CVB2WA.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-DRXQWJAC.js";
+} from "./chunk-IVDYCYTU.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import {
@@ -933,8 +933,9 @@ writes the accepted frames to standard output as a capture of the same format
                           default where Wasm is refused). Default: the
                           measured default, the fastest this runtime allows
                           (what compile() picks: source on V8, closures where
-                          code generation is refused; wasm for sets of 100+
-                          rules whose index leaves 16+ rule tests to run)
+                          code generation is refused; wasm for sets of up to
+                          100 rules, and larger ones whose index leaves 16+
+                          rule tests to run)
   --threads 1|2|auto      classify on one thread, or split each block's
                           frames between the main thread and a worker (2);
                           auto (the default) starts the worker when the rules
@@ -1045,7 +1046,7 @@ var filterCommand = {
     const compileOptions = {
       chain: _string(parsed, "chain"),
       // Without --strategy, compileRuleSet picks the Wasm classifier for the
-      // sets measured faster with it (100 or more rules, 16 or more inexact
+      // sets measured faster with it (up to 100 rules, or 16 or more inexact
       // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,

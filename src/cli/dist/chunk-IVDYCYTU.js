@@ -354,16 +354,16 @@ function _addressTest(direction, invert, network) {
     return equal !== invert;
   };
 }
+function _interfaceNamed(actual, name) {
+  const wildcard = name.endsWith("+");
+  const a = actual ?? "";
+  return wildcard ? a.startsWith(name.slice(0, -1)) : a === name;
+}
 function _interfaceTest(match) {
-  const wildcard = match.name.endsWith("+");
-  const name = wildcard ? match.name.slice(0, -1) : match.name;
+  const name = match.name;
   const invert = match.invert;
   const inbound = match.direction === "in";
-  return (state) => {
-    const actual = (inbound ? state.frame.interfaceName : state.frame.outInterfaceName) ?? "";
-    const equal = wildcard ? actual.startsWith(name) : actual === name;
-    return equal !== invert;
-  };
+  return (state) => _interfaceNamed(inbound ? state.frame.interfaceName : state.frame.outInterfaceName, name) !== invert;
 }
 function _passesChecker(program) {
   try {
@@ -3744,6 +3744,17 @@ function _makeClassifier(parts) {
   };
 }
 
+// src/rules/_interface_patterns.ts
+var _MAX_INTERFACE_PATTERNS = 32;
+function _interfacePatternBits(patterns, inName, outName) {
+  let bits = 0;
+  for (let p = 0; p < patterns.length; p++) {
+    const { direction, name } = patterns[p];
+    if (_interfaceNamed(direction === "in" ? inName : outName, name)) bits |= 1 << p;
+  }
+  return bits;
+}
+
 // src/rules/_classifier_wasm_layout.ts
 var FR_SIZE = 0;
 var FR_IS_IP = 1;
@@ -3758,6 +3769,7 @@ var FR_LINK_TYPE = 17;
 var FR_SLOT = 18;
 var FR_IN = 19;
 var FR_OUT = 20;
+var FR_PATTERNS = 21;
 var FRAME_BYTES = 96;
 var W_BASE = 0;
 var W_LOAD_END = 1;
@@ -3770,7 +3782,8 @@ var STAGED_INTERFACES = 1024;
 var IF_LINK_TYPE = 0;
 var IF_IN = 1;
 var IF_OUT = 2;
-var IF_BYTES = 12;
+var IF_PATTERNS = 3;
+var IF_BYTES = 16;
 var RULE_BYTES = 12;
 var DECIDED = 0;
 function _align(at, to) {
@@ -4152,6 +4165,7 @@ function _stageFunction(layout, flags, type) {
   _put2(c, fr, FR_SLOT, I);
   c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN).memory(_OP.i32Store, fr + 4 * FR_IN);
   c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT).memory(_OP.i32Store, fr + 4 * FR_OUT);
+  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS).memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
   return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
 }
 function _recordsFunction(layout, stage, classify, emitTotals, type) {
@@ -4758,6 +4772,9 @@ function _loweredProgram(match) {
   if (instructions === null) {
     return match.match.kind === "bpf" ? "a link-base --expr is compiled per link type" : "a u32 test past 4096 instructions";
   }
+  return _lowered(instructions);
+}
+function _lowered(instructions) {
   if (_readsAncillary(instructions)) return "the program reads ancillary fields";
   const lowered = _lower(instructions.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 })));
   if (lowered.backward) return "the program jumps backwards";
@@ -4818,6 +4835,11 @@ function _testFunction(rule, fields, escapes, module, programs, scratch) {
       continue;
     }
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
+    if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
+    if (match.ethernetOnly) {
+      _emitEthernetProgram(b, L, match, escapes);
+      continue;
+    }
     const key = match.key;
     let lowered = m.kind === "interface" ? "interface names" : key !== void 0 ? programs.get(key) : void 0;
     lowered ??= _loweredProgram(match);
@@ -4827,25 +4849,8 @@ function _testFunction(rule, fields, escapes, module, programs, scratch) {
       b.returnIf(0);
       continue;
     }
-    b.word(window + W_BASE);
-    c.set(L.base);
-    b.word(window + W_LOAD_END);
-    c.set(L.end);
-    b.word(window + W_WIRE);
-    c.set(L.wire);
-    b.word(window + W_NETWORK);
-    c.set(L.net);
-    b.word(window + W_MAC);
-    c.set(L.mac);
-    c.i32(0).set(L.a).i32(0).set(L.x);
-    if (lowered instanceof Uint8Array) c.append(lowered);
-    else {
-      const start = c.length;
-      c.begin(_OP.block, _I32);
-      new _ProgramEmitter(c, L, lowered, true).emit();
-      c.op(_OP.end);
-      if (key !== void 0) programs.set(key, c.view().slice(start));
-    }
+    const emitted = _emitProgram(b, L, lowered, window);
+    if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
     if (!match.invert) c.op(_OP.i32Eqz);
     b.returnIf(0);
   }
@@ -4861,6 +4866,51 @@ function _testFunction(rule, fields, escapes, module, programs, scratch) {
     code: new _WasmCode(c.cut(0))
   };
 }
+function _emitProgram(b, L, lowered, window) {
+  const c = b.c;
+  b.word(window + W_BASE);
+  c.set(L.base);
+  b.word(window + W_LOAD_END);
+  c.set(L.end);
+  b.word(window + W_WIRE);
+  c.set(L.wire);
+  b.word(window + W_NETWORK);
+  c.set(L.net);
+  b.word(window + W_MAC);
+  c.set(L.mac);
+  c.i32(0).set(L.a).i32(0).set(L.x);
+  if (lowered instanceof Uint8Array) {
+    c.append(lowered);
+    return lowered;
+  }
+  const start = c.length;
+  c.begin(_OP.block, _I32);
+  new _ProgramEmitter(c, L, lowered, true).emit();
+  c.op(_OP.end);
+  return c.view().slice(start);
+}
+function _emitEthernetProgram(b, L, match, escapes) {
+  const c = b.c;
+  const instructions = match.program;
+  const lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
+  if (typeof lowered === "string") {
+    c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
+    b.returnIf(0);
+    return;
+  }
+  const q = escapes.add(match, "a link-base --expr on a link type other than EN10MB");
+  b.word(FR_LINK_TYPE);
+  c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
+  b.open(_OP.if, _I32);
+  _emitProgram(b, L, lowered, FR_LINK);
+  if (match.invert) c.op(_OP.i32Eqz);
+  else c.i32(0).op(_OP.i32Ne);
+  b.else();
+  c.i32(q).get(0).opIndex(_OP.call, F_JS_MATCH);
+  b.close();
+  c.op(_OP.i32Eqz);
+  b.returnIf(0);
+}
 function _emitInterfaceTest(b, match, fields, module) {
   if (match.name.endsWith("+")) return false;
   const number = fields.find((f) => f.kind === _F_INTERFACE)?.names?.get(match.name);
@@ -4868,6 +4918,19 @@ function _emitInterfaceTest(b, match, fields, module) {
   module.readsInterfaces = true;
   b.word(match.direction === "in" ? FR_IN : FR_OUT);
   b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
+  b.returnIf(0);
+  return true;
+}
+function _emitInterfacePattern(b, match, module) {
+  const key = `${match.direction} ${match.name}`;
+  let bit = module.patterns.get(key);
+  if (bit === void 0) {
+    if (module.patterns.size >= _MAX_INTERFACE_PATTERNS) return false;
+    module.patterns.set(key, bit = module.patterns.size);
+  }
+  b.word(FR_PATTERNS);
+  b.c.i32(1 << bit).op(_OP.i32And);
+  if (!match.invert) b.c.op(_OP.i32Eqz);
   b.returnIf(0);
   return true;
 }
@@ -5000,7 +5063,12 @@ function _bodyBytes(f) {
 }
 function _emitClassifierModule(plan) {
   const escapes = new _Escapes();
-  const module = { fieldCalls: false, readsUpper: false, readsInterfaces: false };
+  const module = {
+    fieldCalls: false,
+    readsUpper: false,
+    readsInterfaces: false,
+    patterns: /* @__PURE__ */ new Map()
+  };
   const ruleCount = plan.chains.reduce((n, rules) => n + rules.length, 0);
   const chainCount = plan.chains.length;
   const tests = [];
@@ -5106,7 +5174,11 @@ function _emitClassifierModule(plan) {
     escapeReasons: escapes.reasons,
     fieldCalls: module.fieldCalls,
     readsUpper: module.readsUpper,
-    readsInterfaces: module.readsInterfaces
+    readsInterfaces: module.readsInterfaces,
+    interfacePatterns: [...module.patterns.keys()].map((key) => {
+      const space = key.indexOf(" ");
+      return { direction: key.slice(0, space), name: key.slice(space + 1) };
+    })
   };
 }
 
@@ -5193,6 +5265,11 @@ function _moduleStaging(parts) {
     i32[at + IF_LINK_TYPE] = frame.linkType;
     i32[at + IF_IN] = numberOf(frame.interfaceName);
     i32[at + IF_OUT] = numberOf(frame.outInterfaceName);
+    i32[at + IF_PATTERNS] = _interfacePatternBits(
+      parts.interfacePatterns,
+      frame.interfaceName,
+      frame.outInterfaceName
+    );
     if (callsBack) _copyFrame(frame, interfaceFrames[k] ??= createFrameRef());
   };
   return {
@@ -5346,6 +5423,10 @@ function _stager(m, parts, emitted, slotFrames) {
   const interfaces = emitted.readsInterfaces ? parts.fields.find((f) => f.kind === _F_INTERFACE).names : null;
   let lastIn = void 0, lastInNumber = -1;
   let lastOut = void 0, lastOutNumber = -1;
+  const patterns = emitted.interfacePatterns;
+  let lastPatternIn = void 0;
+  let lastPatternOut = void 0;
+  let lastBits = _interfacePatternBits(patterns, void 0, void 0);
   const frames = m.layout.frames;
   return (frame, slot, delta) => {
     const d = state.descriptor;
@@ -5384,6 +5465,14 @@ function _stager(m, parts, emitted, slotFrames) {
       if (out !== lastOut) lastOutNumber = interfaces.get(lastOut = out) ?? -1;
       i32[at + FR_IN] = lastInNumber;
       i32[at + FR_OUT] = lastOutNumber;
+    }
+    if (patterns.length > 0) {
+      if (frame.interfaceName !== lastPatternIn || frame.outInterfaceName !== lastPatternOut) {
+        lastPatternIn = frame.interfaceName;
+        lastPatternOut = frame.outInterfaceName;
+        lastBits = _interfacePatternBits(patterns, lastPatternIn, lastPatternOut);
+      }
+      i32[at + FR_PATTERNS] = lastBits;
     }
     if (callsBack) _copyFrame(frame, slotFrames[slot]);
   };
@@ -5561,6 +5650,7 @@ function _makeWasmClassifier(parts) {
   const staging = _moduleStaging({
     m,
     interfaceNames: emitted.readsInterfaces ? parts.fields.find((f) => f.kind === _F_INTERFACE).names : null,
+    interfacePatterns: emitted.interfacePatterns,
     callsBack: callbacks.used,
     begin: callbacks.begin,
     records(count, delta, blockEnd) {
@@ -5621,10 +5711,10 @@ function _makeWasmClassifier(parts) {
 }
 
 // src/rules/_classifier_wasm_choice.ts
-var _WASM_MIN_RULES = 100;
+var _WASM_MAX_EXACT_RULES = 100;
 var _WASM_MIN_INEXACT_ENTRIES = 16;
 function _prefersWasm(rules, inexactEntries) {
-  return rules >= _WASM_MIN_RULES && inexactEntries >= _WASM_MIN_INEXACT_ENTRIES;
+  return rules <= _WASM_MAX_EXACT_RULES || inexactEntries >= _WASM_MIN_INEXACT_ENTRIES;
 }
 
 // src/rules/_rule_set_builder.ts
