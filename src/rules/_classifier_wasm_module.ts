@@ -31,7 +31,8 @@
  * @module
  */
 import { _Locals, _ProgramEmitter } from "../bpf/_wasm_codegen.ts";
-import { _encodeModule, _F64, _I32, _OP, _VOID, _WasmCode } from "../bpf/_wasm_encoder.ts";
+import { _encodeModule, _F64, _I32, _OP, _WasmCode } from "../bpf/_wasm_encoder.ts";
+import { _WasmBlocks } from "../bpf/_wasm_blocks.ts";
 import type { _WasmFunction } from "../bpf/_wasm_encoder.ts";
 import { _lower, type _LoweredProgram } from "../bpf/_lower.ts";
 import type { Instruction } from "../bpf/instruction.ts";
@@ -172,32 +173,8 @@ interface _ModuleFlags {
   patterns: Map<string, number>;
 }
 
-/** A function body with its label depth tracked (for `br` to named labels). */
-class _Body {
-  readonly c: _WasmCode;
-  depth = 0;
-  /** A body written into `c` (default: a new buffer). */
-  constructor(c: _WasmCode = new _WasmCode()) {
-    this.c = c;
-  }
-  /** Opens a block, loop or if; returns its label. */
-  open(op: number, type: number = _VOID): number {
-    this.c.begin(op, type);
-    return ++this.depth;
-  }
-  else(): void {
-    this.c.op(_OP.else);
-  }
-  close(): void {
-    this.c.op(_OP.end);
-    this.depth--;
-  }
-  br(label: number): void {
-    this.c.opIndex(_OP.br, this.depth - label);
-  }
-  brIf(label: number): void {
-    this.c.opIndex(_OP.brIf, this.depth - label);
-  }
+/** A classifier function's body: structured control plus frame record reads. */
+class _Body extends _WasmBlocks {
   /** Pushes frame record word `word` (the frame address is local 0). */
   word(word: number): this {
     this.c.get(0).memory(_OP.i32Load, 4 * word);

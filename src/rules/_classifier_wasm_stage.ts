@@ -25,7 +25,8 @@
  *
  * @module
  */
-import { _I32, _OP, _VOID, _WasmCode, type _WasmFunction } from "../bpf/_wasm_encoder.ts";
+import { _I32, _OP, _WasmCode, type _WasmFunction } from "../bpf/_wasm_encoder.ts";
+import { _WasmBlocks } from "../bpf/_wasm_blocks.ts";
 import {
   DLT_RAW_12,
   DLT_RAW_14,
@@ -94,29 +95,6 @@ const START = 3, CAPLEN = 4, WIRE = 5, ENTRY = 6, END = 7, LINK_TYPE = 8, AT = 9
 const TYPE = 11, NET_WIRE = 12, CAPTURED = 13, IP_LENGTH = 14, T = 15, V = 16, OFFSET = 17;
 const STAGE_LOCALS = 15;
 
-/** Structured control with label depths (for `br` to an enclosing label). */
-class _Blocks {
-  depth = 0;
-  constructor(readonly c: _WasmCode) {}
-  open(op: number): number {
-    this.c.begin(op, _VOID);
-    return ++this.depth;
-  }
-  else(): void {
-    this.c.op(_OP.else);
-  }
-  close(): void {
-    this.c.op(_OP.end);
-    this.depth--;
-  }
-  br(label: number): void {
-    this.c.opIndex(_OP.br, this.depth - label);
-  }
-  brIf(label: number): void {
-    this.c.opIndex(_OP.brIf, this.depth - label);
-  }
-}
-
 /** Pushes the big-endian uint16 at the address in local `at` plus `offset`. */
 function _u16(c: _WasmCode, at: number, offset: number): void {
   c.get(at).memory(_OP.i32Load8U, offset).i32(8).op(_OP.i32Shl)
@@ -141,7 +119,7 @@ function _versionOfType(c: _WasmCode): void {
  * `_skipVlanTags` from the EtherType/TPID field at local `T`: while it is a
  * VLAN TPID and the next field was captured, the next; `TYPE` the last read.
  */
-function _skipVlanTags(b: _Blocks): void {
+function _skipVlanTags(b: _WasmBlocks): void {
   const c = b.c;
   _u16(c, T, 0);
   c.set(TYPE);
@@ -161,7 +139,7 @@ function _skipVlanTags(b: _Blocks): void {
 }
 
 /** Leaves the link-type case (no network header) when fewer than `least` bytes were captured. */
-function _needCaptured(b: _Blocks, least: number, described: number): void {
+function _needCaptured(b: _WasmBlocks, least: number, described: number): void {
   b.c.get(CAPLEN).i32(least).op(_OP.i32LtU);
   b.brIf(described);
 }
@@ -171,7 +149,7 @@ function _needCaptured(b: _Blocks, least: number, described: number): void {
  * header's address (-1: none), `VERSION` 4, 6 or 0. Each case ends with a
  * branch to `described`.
  */
-function _emitLinkTypes(b: _Blocks, described: number): void {
+function _emitLinkTypes(b: _WasmBlocks, described: number): void {
   const c = b.c;
   const when = (types: readonly number[], body: () => void): void => {
     _oneOf(c, LINK_TYPE, types);
@@ -266,7 +244,7 @@ function _putWindow(
  * {@linkcode describeFrame}): `NET_WIRE`, `CAPTURED` from the network
  * header, cut to the length where it was captured.
  */
-function _emitIpLengths(b: _Blocks): void {
+function _emitIpLengths(b: _WasmBlocks): void {
   const c = b.c;
   c.get(AT).get(START).op(_OP.i32Sub).set(OFFSET);
   c.i32(0).get(WIRE).get(OFFSET).op(_OP.i32Sub).get(WIRE).get(OFFSET).op(_OP.i32LtU)
@@ -296,7 +274,7 @@ function _emitIpLengths(b: _Blocks): void {
 }
 
 /** `_frameClass` of an IP frame into `V`: the nibble read (with `readNibble`) or taken as the version. */
-function _emitClass(b: _Blocks, readNibble: boolean): void {
+function _emitClass(b: _WasmBlocks, readNibble: boolean): void {
   const c = b.c;
   if (readNibble) {
     // `_load(…, 0, 1)` on the network window: a byte when its load end is past its base.
@@ -325,7 +303,7 @@ function _isIpv6Extension(c: _WasmCode, local: number): void {
  * `_upperProtocol` of an IPv6 frame into `V` (-1: not found in the
  * captured bytes): the extension headers walked from the fixed header.
  */
-function _emitIpv6Upper(b: _Blocks): void {
+function _emitIpv6Upper(b: _WasmBlocks): void {
   const c = b.c;
   c.i32(-1).set(V);
   const found = b.open(_OP.block);
@@ -385,7 +363,7 @@ export function _stageFunction(
   type: number,
 ): _WasmFunction {
   const c = new _WasmCode();
-  const b = new _Blocks(c);
+  const b = new _WasmBlocks(c);
   const fr = layout.frames;
   const word = (array: number): void => {
     c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, array);
@@ -465,7 +443,7 @@ export function _recordsFunction(
   type: number,
 ): _WasmFunction {
   const c = new _WasmCode();
-  const b = new _Blocks(c);
+  const b = new _WasmBlocks(c);
   const [count, delta, blockEnd, i, packets, v, scratch] = [0, 1, 2, 3, 4, 5, 6];
   const done = b.open(_OP.block);
   const loop = b.open(_OP.loop);

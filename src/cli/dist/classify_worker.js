@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-A5CVB2WA.js";
+} from "./chunk-CUFCJQAR.js";
 import {
   compileRuleSet
-} from "./chunk-IVDYCYTU.js";
+} from "./chunk-DOM6IYAZ.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";

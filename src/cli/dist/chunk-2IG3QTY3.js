@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-IVDYCYTU.js";
+} from "./chunk-DOM6IYAZ.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

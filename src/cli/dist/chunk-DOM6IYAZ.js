@@ -3744,6 +3744,38 @@ function _makeClassifier(parts) {
   };
 }
 
+// src/bpf/_wasm_blocks.ts
+var _WasmBlocks = class {
+  c;
+  depth = 0;
+  /** A body written into `c` (default: a new buffer). */
+  constructor(c = new _WasmCode()) {
+    this.c = c;
+  }
+  /** Opens a block, loop or if of result type `type`; returns its label. */
+  open(op, type = _VOID) {
+    this.c.begin(op, type);
+    return ++this.depth;
+  }
+  /** The `else` of the innermost open `if`. */
+  else() {
+    this.c.op(_OP.else);
+  }
+  /** Closes the innermost open block, loop or if. */
+  close() {
+    this.c.op(_OP.end);
+    this.depth--;
+  }
+  /** Branches to `label` (a block's end, a loop's start). */
+  br(label) {
+    this.c.opIndex(_OP.br, this.depth - label);
+  }
+  /** Branches to `label` when the top of the stack is not 0. */
+  brIf(label) {
+    this.c.opIndex(_OP.brIf, this.depth - label);
+  }
+};
+
 // src/rules/_interface_patterns.ts
 var _MAX_INTERFACE_PATTERNS = 32;
 function _interfacePatternBits(patterns, inName, outName) {
@@ -3882,30 +3914,6 @@ var T = 15;
 var V = 16;
 var OFFSET = 17;
 var STAGE_LOCALS = 15;
-var _Blocks = class {
-  constructor(c) {
-    this.c = c;
-  }
-  c;
-  depth = 0;
-  open(op) {
-    this.c.begin(op, _VOID);
-    return ++this.depth;
-  }
-  else() {
-    this.c.op(_OP.else);
-  }
-  close() {
-    this.c.op(_OP.end);
-    this.depth--;
-  }
-  br(label) {
-    this.c.opIndex(_OP.br, this.depth - label);
-  }
-  brIf(label) {
-    this.c.opIndex(_OP.brIf, this.depth - label);
-  }
-};
 function _u16(c, at, offset) {
   c.get(at).memory(_OP.i32Load8U, offset).i32(8).op(_OP.i32Shl).get(at).memory(_OP.i32Load8U, offset + 1).op(_OP.i32Or);
 }
@@ -4107,7 +4115,7 @@ function _emitIpv6Upper(b) {
 }
 function _stageFunction(layout, flags, type) {
   const c = new _WasmCode();
-  const b = new _Blocks(c);
+  const b = new _WasmBlocks(c);
   const fr = layout.frames;
   const word = (array) => {
     c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, array);
@@ -4170,7 +4178,7 @@ function _stageFunction(layout, flags, type) {
 }
 function _recordsFunction(layout, stage, classify, emitTotals, type) {
   const c = new _WasmCode();
-  const b = new _Blocks(c);
+  const b = new _WasmBlocks(c);
   const [count, delta, blockEnd, i, packets, v, scratch] = [0, 1, 2, 3, 4, 5, 6];
   const done = b.open(_OP.block);
   const loop = b.open(_OP.loop);
@@ -4220,31 +4228,7 @@ var T_FIELD = 4;
 var T_BATCH = 5;
 var T_STAGE = 6;
 var T_RECORDS = 7;
-var _Body = class {
-  c;
-  depth = 0;
-  /** A body written into `c` (default: a new buffer). */
-  constructor(c = new _WasmCode()) {
-    this.c = c;
-  }
-  /** Opens a block, loop or if; returns its label. */
-  open(op, type = _VOID) {
-    this.c.begin(op, type);
-    return ++this.depth;
-  }
-  else() {
-    this.c.op(_OP.else);
-  }
-  close() {
-    this.c.op(_OP.end);
-    this.depth--;
-  }
-  br(label) {
-    this.c.opIndex(_OP.br, this.depth - label);
-  }
-  brIf(label) {
-    this.c.opIndex(_OP.brIf, this.depth - label);
-  }
+var _Body = class extends _WasmBlocks {
   /** Pushes frame record word `word` (the frame address is local 0). */
   word(word) {
     this.c.get(0).memory(_OP.i32Load, 4 * word);
