@@ -113,7 +113,7 @@ const NEXT = -4;
 export const _wasmModuleLimits = {
   functionBytes: 7_000_000,
   moduleBytes: 64 << 20,
-  runCases: 2048,
+  runCases: 512,
 };
 
 // Function indices: the imports first.

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-CUFCJQAR.js";
+} from "./chunk-6GRPESMF.js";
 import {
   compileRuleSet
-} from "./chunk-DOM6IYAZ.js";
+} from "./chunk-QFL3PS45.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-DOM6IYAZ.js";
+} from "./chunk-QFL3PS45.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
