@@ -236,22 +236,6 @@ Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluati
   assert.ok(!escapes.has("interface names"), [...escapes].join("; "));
 });
 
-Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation with the candidate loop that reads the rule table", () => {
-  // Sets whose chains list more codes than `runCases` take their rules from
-  // the rule table instead of one case per code: reach that loop here.
-  const packets = examplePackets();
-  const frames = framesWithInterfaces(packets);
-  const saved = { ..._wasmModuleLimits };
-  try {
-    _wasmModuleLimits.runCases = 0;
-    const seeds = Array.from({ length: 100 }, (_, i) => i + 1);
-    const { hits } = _runSeeds(seeds, () => frames, trafficProfile(packets));
-    assert.ok(hits > seeds.length, `only ${hits} rules matched anything`);
-  } finally {
-    Object.assign(_wasmModuleLimits, saved);
-  }
-});
-
 /** Count-only `-i`/`-o` rules over `patterns` names (each direction, inverted or not). */
 function _interfaceRules(patterns: string[]): string {
   const rules = patterns.flatMap((name, i) => [

@@ -105,16 +105,8 @@ const NEXT = -4;
  * The bounds of an emitted module: its largest function body (V8 refuses
  * bodies past 7,654,321 bytes) and its whole code. Past either, there is no
  * module and the default classifier runs (tests lower them to reach that).
- * `runCases`: a chain whose index lists at most this many codes gets a
- * candidate loop with one case per code (see {@linkcode _emitCodeCases});
- * a longer one reads its rules from the rule table (tests move it to reach
- * both).
  */
-export const _wasmModuleLimits = {
-  functionBytes: 7_000_000,
-  moduleBytes: 64 << 20,
-  runCases: 512,
-};
+export const _wasmModuleLimits = { functionBytes: 7_000_000, moduleBytes: 64 << 20 };
 
 // Function indices: the imports first.
 const F_LOAD_INDEX = 0;
@@ -737,7 +729,6 @@ function _runFunction(
   chain: number,
   collect: number,
   rules: number,
-  listed: ReadonlySet<number>,
 ): _WasmFunction {
   const layout = plan.layout;
   const W = layout.words[chain];
@@ -793,9 +784,6 @@ function _runFunction(
   b.returnIf(_R_END);
   c.i32(NEXT).set(r);
   const skip = b.open(_OP.block);
-  if (listed.size <= _wasmModuleLimits.runCases) {
-    _emitCodeCases(b, plan.chains[chain], rules, listed, layout, { fr, code, r, isIp }, skip);
-  }
   c.get(code).i32(1).op(0x75).i32(rules).op(_OP.i32Add).set(rule); // shr_s
   // A network-base rule never matches a frame without an IP header.
   c.get(rule).i32(RULE_BYTES).op(_OP.i32Mul).memory(_OP.i32Load, layout.rules + 8)
@@ -861,52 +849,6 @@ function _runFunction(
   b.close(); // done
   c.i32(_R_END);
   return { type: T_TWO, locals: [{ count: 10, type: _I32 }], code: c };
-}
-
-/**
- * The candidate loop's step for each code `listed` by a chain's index, as
- * one case per code (dispatched on local `code`, each ending with a branch
- * to `skip`): the rule's network-base check, a direct call of its test for
- * a candidate code, its counters at constant addresses and its target as a
- * constant: the data-driven step after it, without the rule-table loads and
- * the indirect call. A code not listed falls through to that step.
- */
-function _emitCodeCases(
-  b: _Body,
-  chainRules: readonly _WasmRule[],
-  rules: number,
-  listed: ReadonlySet<number>,
-  layout: _WasmLayout,
-  L: { fr: number; code: number; r: number; isIp: number },
-  skip: number,
-): void {
-  const c = b.c;
-  const codes = [...listed].sort((x, y) => x - y);
-  _emitDispatch(b, L.code, codes, (i) => {
-    const code = codes[i];
-    const rule = rules + (code >> 1);
-    const { base, kind } = chainRules[code >> 1];
-    // A network-base rule never matches a frame without an IP header.
-    if (base === _BASE_NETWORK) {
-      c.get(L.isIp).op(_OP.i32Eqz);
-      b.brIf(skip);
-    }
-    if ((code & 1) === 1) {
-      c.get(L.fr).opIndex(_OP.call, IMPORTS + rule).op(_OP.i32Eqz);
-      b.brIf(skip);
-    }
-    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.packets + 8 * rule).f64(1).op(OP_F64_ADD)
-      .memory(OP_F64_STORE, layout.packets + 8 * rule);
-    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.bytes + 8 * rule);
-    b.word(FR_SIZE);
-    c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes + 8 * rule);
-    if (kind === KIND_RETURN) c.i32(_R_END).set(L.r);
-    else if (kind === KIND_ACCEPT || kind === KIND_DROP) {
-      c.i32(DECIDED).i32(rule).memory(_OP.i32Store, 0);
-      c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP).set(L.r);
-    } else if (kind !== KIND_NONE) c.i32(code >> 1).set(L.r);
-    b.br(skip);
-  });
 }
 
 /**
@@ -1409,9 +1351,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       continue;
     }
     collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
-    const listed = new Set<number>();
-    _listedCodes(plan.roots[chain], listed);
-    runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain], listed));
+    runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain]));
   }
   // Staging last: it writes what the code above was found to read.
   const stage = classify + 2 + extra.length;

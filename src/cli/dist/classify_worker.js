@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-6GRPESMF.js";
+} from "./chunk-CUFCJQAR.js";
 import {
   compileRuleSet
-} from "./chunk-QFL3PS45.js";
+} from "./chunk-DOM6IYAZ.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-6GRPESMF.js";
+} from "./chunk-CUFCJQAR.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-QFL3PS45.js";
+} from "./chunk-DOM6IYAZ.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import {

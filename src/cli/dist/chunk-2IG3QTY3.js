@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-QFL3PS45.js";
+} from "./chunk-DOM6IYAZ.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

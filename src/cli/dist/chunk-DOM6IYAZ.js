@@ -4215,11 +4215,7 @@ var KIND_DROP = 2;
 var KIND_RETURN = 3;
 var KIND_JUMP = 4;
 var NEXT = -4;
-var _wasmModuleLimits = {
-  functionBytes: 7e6,
-  moduleBytes: 64 << 20,
-  runCases: 512
-};
+var _wasmModuleLimits = { functionBytes: 7e6, moduleBytes: 64 << 20 };
 var F_LOAD_INDEX = 0;
 var F_JS_MATCH = 2;
 var F_JS_FIELD = 3;
@@ -4643,7 +4639,7 @@ function _listedCodes2(root, into) {
     if (node.rest !== null) stack.push(node.rest);
   }
 }
-function _runFunction(plan, chain, collect, rules, listed) {
+function _runFunction(plan, chain, collect, rules) {
   const layout = plan.layout;
   const W = layout.words[chain];
   const U = layout.used[chain];
@@ -4698,9 +4694,6 @@ function _runFunction(plan, chain, collect, rules, listed) {
   b.returnIf(_R_END);
   c.i32(NEXT).set(r);
   const skip = b.open(_OP.block);
-  if (listed.size <= _wasmModuleLimits.runCases) {
-    _emitCodeCases(b, plan.chains[chain], rules, listed, layout, { fr, code, r, isIp }, skip);
-  }
   c.get(code).i32(1).op(117).i32(rules).op(_OP.i32Add).set(rule);
   c.get(rule).i32(RULE_BYTES).op(_OP.i32Mul).memory(_OP.i32Load, layout.rules + 8).get(isIp).op(_OP.i32Eqz).op(_OP.i32And);
   b.brIf(skip);
@@ -4757,33 +4750,6 @@ function _runFunction(plan, chain, collect, rules, listed) {
   b.close();
   c.i32(_R_END);
   return { type: T_TWO, locals: [{ count: 10, type: _I32 }], code: c };
-}
-function _emitCodeCases(b, chainRules, rules, listed, layout, L, skip) {
-  const c = b.c;
-  const codes = [...listed].sort((x, y) => x - y);
-  _emitDispatch(b, L.code, codes, (i) => {
-    const code = codes[i];
-    const rule = rules + (code >> 1);
-    const { base, kind } = chainRules[code >> 1];
-    if (base === _BASE_NETWORK) {
-      c.get(L.isIp).op(_OP.i32Eqz);
-      b.brIf(skip);
-    }
-    if ((code & 1) === 1) {
-      c.get(L.fr).opIndex(_OP.call, IMPORTS + rule).op(_OP.i32Eqz);
-      b.brIf(skip);
-    }
-    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.packets + 8 * rule).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.packets + 8 * rule);
-    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.bytes + 8 * rule);
-    b.word(FR_SIZE);
-    c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes + 8 * rule);
-    if (kind === KIND_RETURN) c.i32(_R_END).set(L.r);
-    else if (kind === KIND_ACCEPT || kind === KIND_DROP) {
-      c.i32(DECIDED).i32(rule).memory(_OP.i32Store, 0);
-      c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP).set(L.r);
-    } else if (kind !== KIND_NONE) c.i32(code >> 1).set(L.r);
-    b.br(skip);
-  });
 }
 function _loweredProgram(match) {
   const instructions = match.compiledProgram !== void 0 ? match.program : null;
@@ -5122,9 +5088,7 @@ function _emitClassifierModule(plan) {
       continue;
     }
     collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
-    const listed = /* @__PURE__ */ new Set();
-    _listedCodes2(plan.roots[chain], listed);
-    runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain], listed));
+    runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain]));
   }
   const stage = classify + 2 + extra.length;
   const layout = plan.layout;
