@@ -56,6 +56,7 @@ function _agreeWithRuleByRule(compiled: CompiledRuleSet, what: string): void {
 }
 
 Deno.test("_prefersWasm() takes small sets, and large sets with inexact entries", () => {
+  assert.equal(_prefersWasm(0, 0), false);
   assert.equal(_prefersWasm(1, 0), true);
   assert.equal(_prefersWasm(_WASM_MAX_EXACT_RULES, 0), true);
   assert.equal(_prefersWasm(_WASM_MAX_EXACT_RULES + 1, _WASM_MIN_INEXACT_ENTRIES - 1), false);
@@ -74,6 +75,9 @@ Deno.test("compileRuleSet() without a strategy builds Wasm for small sets, keeps
   const small = parseRuleSet(generateRuleSet(5, { rules: 20, profile }).text);
   assert.equal(_isWasm(compileRuleSet(small)), true);
   assert.equal(_isWasm(compileRuleSet(parseRuleSet(_portRules(_WASM_MAX_EXACT_RULES)))), true);
+  const empty = compileRuleSet(parseRuleSet("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"));
+  assert.equal(_isWasm(empty), false);
+  assert.equal((empty as Inspected).wasmFallback, undefined);
   const ports = compileRuleSet(parseRuleSet(_portRules(300)));
   assert.equal(_isWasm(ports), false);
   assert.equal((ports as Inspected).wasmFallback, undefined);

@@ -104,7 +104,10 @@ function _agree(
   const counters = reference.counters();
   assert.deepEqual(indexed.counters(), counters, `${what}: counters differ`);
   const wasm = indexed as Partial<_WasmClassifier>;
-  if (options.strategy !== "wasm" || wasm._batch === undefined) return;
+  if (options.strategy !== "wasm") return;
+  // Asked for Wasm: the module was built (not the default as a fallback).
+  assert.equal((indexed as { wasmFallback?: string }).wasmFallback, undefined, what);
+  if (wasm._batch === undefined) assert.fail(`${what}: the Wasm classifier has no batch path`);
   // The batch path, with fresh counters.
   indexed.resetCounters();
   const { block, frames: inBlock } = _inOneBlock(frames);

@@ -33,8 +33,9 @@ export const _WASM_MIN_INEXACT_ENTRIES = 16;
 /**
  * Whether a set of `rules` rules whose indexes hold `inexactEntries` entries
  * that are not exact runs faster as the Wasm classifier (see the module's
- * measurements).
+ * measurements). A set without rules has nothing to classify: never.
  */
 export function _prefersWasm(rules: number, inexactEntries: number): boolean {
-  return rules <= _WASM_MAX_EXACT_RULES || inexactEntries >= _WASM_MIN_INEXACT_ENTRIES;
+  return rules > 0 &&
+    (rules <= _WASM_MAX_EXACT_RULES || inexactEntries >= _WASM_MIN_INEXACT_ENTRIES);
 }

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-CUFCJQAR.js";
+} from "./chunk-6HBS6WBY.js";
 import {
   compileRuleSet
-} from "./chunk-DOM6IYAZ.js";
+} from "./chunk-AU537JPG.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-DOM6IYAZ.js";
+} from "./chunk-AU537JPG.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

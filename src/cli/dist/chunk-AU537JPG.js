@@ -5698,7 +5698,7 @@ function _makeWasmClassifier(parts) {
 var _WASM_MAX_EXACT_RULES = 100;
 var _WASM_MIN_INEXACT_ENTRIES = 16;
 function _prefersWasm(rules, inexactEntries) {
-  return rules <= _WASM_MAX_EXACT_RULES || inexactEntries >= _WASM_MIN_INEXACT_ENTRIES;
+  return rules > 0 && (rules <= _WASM_MAX_EXACT_RULES || inexactEntries >= _WASM_MIN_INEXACT_ENTRIES);
 }
 
 // src/rules/_rule_set_builder.ts
