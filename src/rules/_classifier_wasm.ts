@@ -84,6 +84,7 @@ import {
   _reserve,
   _views,
 } from "./_classifier_wasm_memory.ts";
+import { _InterfaceNumbers } from "./_interface_numbers.ts";
 
 export { _MAX_BLOCK_BYTES } from "./_classifier_wasm_memory.ts";
 
@@ -282,8 +283,8 @@ function _stager(
   const interfaces = emitted.readsInterfaces
     ? parts.fields.find((f) => f.kind === _F_INTERFACE)!.names!
     : null;
-  let lastIn: string | undefined = undefined, lastInNumber = -1;
-  let lastOut: string | undefined = undefined, lastOutNumber = -1;
+  const inNumbers = new _InterfaceNumbers(interfaces);
+  const outNumbers = new _InterfaceNumbers(interfaces);
   const patterns = emitted.interfacePatterns;
   let lastPatternIn: string | undefined = undefined;
   let lastPatternOut: string | undefined = undefined;
@@ -320,13 +321,8 @@ function _stager(
     i32[at + FR_LINK_TYPE] = frame.linkType;
     i32[at + FR_SLOT] = slot;
     if (interfaces !== null) {
-      // The names' numbers (`_loadField`), the last ones kept.
-      const name = frame.interfaceName ?? "";
-      if (name !== lastIn) lastInNumber = interfaces.get(lastIn = name) ?? -1;
-      const out = frame.outInterfaceName ?? "";
-      if (out !== lastOut) lastOutNumber = interfaces.get(lastOut = out) ?? -1;
-      i32[at + FR_IN] = lastInNumber;
-      i32[at + FR_OUT] = lastOutNumber;
+      i32[at + FR_IN] = inNumbers.of(frame.interfaceName);
+      i32[at + FR_OUT] = outNumbers.of(frame.outInterfaceName);
     }
     if (patterns.length > 0) {
       // The patterns' bits, the last ones kept.

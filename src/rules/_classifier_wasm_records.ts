@@ -23,6 +23,7 @@ import {
 } from "./_classifier_wasm_layout.ts";
 import { type _InterfacePattern, _interfacePatternBits } from "./_interface_patterns.ts";
 import { _copyFrame, _MAX_BLOCK_BYTES, type _Memory, _reserve } from "./_classifier_wasm_memory.ts";
+import { _InterfaceNumbers } from "./_interface_numbers.ts";
 
 /** What the module's own staging needs of the classifier. */
 export interface _StagingParts {
@@ -79,19 +80,13 @@ export function _moduleStaging(parts: _StagingParts): _ModuleStaging {
     slotFrame.wireLength = u32[(layout.recordWire >> 2) + slot];
     return slotFrame;
   };
-  let lastName: string | undefined = undefined, lastNumber = -1;
-  const numberOf = (name: string | undefined): number => {
-    if (interfaceNames === null) return -1;
-    const key = name ?? "";
-    if (key !== lastName) lastNumber = interfaceNames.get(lastName = key) ?? -1;
-    return lastNumber;
-  };
+  const numbers = new _InterfaceNumbers(interfaceNames);
   const put = (k: number, frame: FrameRef): void => {
     const i32 = m.views.i32;
     const at = (layout.interfaces + IF_BYTES * k) >> 2;
     i32[at + IF_LINK_TYPE] = frame.linkType;
-    i32[at + IF_IN] = numberOf(frame.interfaceName);
-    i32[at + IF_OUT] = numberOf(frame.outInterfaceName);
+    i32[at + IF_IN] = numbers.of(frame.interfaceName);
+    i32[at + IF_OUT] = numbers.of(frame.outInterfaceName);
     i32[at + IF_PATTERNS] = _interfacePatternBits(
       parts.interfacePatterns,
       frame.interfaceName,

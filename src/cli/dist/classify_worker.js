@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-6HBS6WBY.js";
+} from "./chunk-BBBUDH46.js";
 import {
   compileRuleSet
-} from "./chunk-AU537JPG.js";
+} from "./chunk-EKPYTKOI.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-AU537JPG.js";
+} from "./chunk-EKPYTKOI.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

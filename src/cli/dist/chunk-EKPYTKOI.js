@@ -5216,6 +5216,24 @@ function _reserve(m, length) {
   }
 }
 
+// src/rules/_interface_numbers.ts
+var _InterfaceNumbers = class {
+  /** Numbers by the names `-i`/`-o` rules give (null: no rule gives one). */
+  constructor(names) {
+    this.names = names;
+  }
+  names;
+  #lastName = void 0;
+  #lastNumber = -1;
+  /** The number of `name` (no name: ""), or -1 where no rule gives it. */
+  of(name) {
+    if (this.names === null) return -1;
+    const key = name ?? "";
+    if (key !== this.#lastName) this.#lastNumber = this.names.get(this.#lastName = key) ?? -1;
+    return this.#lastNumber;
+  }
+};
+
 // src/rules/_classifier_wasm_records.ts
 function _moduleStaging(parts) {
   const { m, interfaceNames, callsBack } = parts;
@@ -5236,19 +5254,13 @@ function _moduleStaging(parts) {
     slotFrame.wireLength = u32[(layout.recordWire >> 2) + slot];
     return slotFrame;
   };
-  let lastName = void 0, lastNumber = -1;
-  const numberOf = (name) => {
-    if (interfaceNames === null) return -1;
-    const key = name ?? "";
-    if (key !== lastName) lastNumber = interfaceNames.get(lastName = key) ?? -1;
-    return lastNumber;
-  };
+  const numbers = new _InterfaceNumbers(interfaceNames);
   const put = (k, frame) => {
     const i32 = m.views.i32;
     const at = layout.interfaces + IF_BYTES * k >> 2;
     i32[at + IF_LINK_TYPE] = frame.linkType;
-    i32[at + IF_IN] = numberOf(frame.interfaceName);
-    i32[at + IF_OUT] = numberOf(frame.outInterfaceName);
+    i32[at + IF_IN] = numbers.of(frame.interfaceName);
+    i32[at + IF_OUT] = numbers.of(frame.outInterfaceName);
     i32[at + IF_PATTERNS] = _interfacePatternBits(
       parts.interfacePatterns,
       frame.interfaceName,
@@ -5405,8 +5417,8 @@ function _stager(m, parts, emitted, slotFrames) {
   const readsUpper = emitted.readsUpper;
   const callsBack = slotFrames.length > 0;
   const interfaces = emitted.readsInterfaces ? parts.fields.find((f) => f.kind === _F_INTERFACE).names : null;
-  let lastIn = void 0, lastInNumber = -1;
-  let lastOut = void 0, lastOutNumber = -1;
+  const inNumbers = new _InterfaceNumbers(interfaces);
+  const outNumbers = new _InterfaceNumbers(interfaces);
   const patterns = emitted.interfacePatterns;
   let lastPatternIn = void 0;
   let lastPatternOut = void 0;
@@ -5443,12 +5455,8 @@ function _stager(m, parts, emitted, slotFrames) {
     i32[at + FR_LINK_TYPE] = frame.linkType;
     i32[at + FR_SLOT] = slot;
     if (interfaces !== null) {
-      const name = frame.interfaceName ?? "";
-      if (name !== lastIn) lastInNumber = interfaces.get(lastIn = name) ?? -1;
-      const out = frame.outInterfaceName ?? "";
-      if (out !== lastOut) lastOutNumber = interfaces.get(lastOut = out) ?? -1;
-      i32[at + FR_IN] = lastInNumber;
-      i32[at + FR_OUT] = lastOutNumber;
+      i32[at + FR_IN] = inNumbers.of(frame.interfaceName);
+      i32[at + FR_OUT] = outNumbers.of(frame.outInterfaceName);
     }
     if (patterns.length > 0) {
       if (frame.interfaceName !== lastPatternIn || frame.outInterfaceName !== lastPatternOut) {
