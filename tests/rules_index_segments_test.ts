@@ -20,7 +20,6 @@ import {
 import {
   compileRuleSet,
   type CompileRuleSetOptions,
-  createFrameRef,
   type FrameRef,
 } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
@@ -28,6 +27,7 @@ import type { RuleSet } from "../src/rules/rule_set.ts";
 import { _segmentEnds, _segmentLimits } from "../src/rules/_rule_index.ts";
 import { _RuleSetBuilder } from "../src/rules/_rule_set_builder.ts";
 import type { _WasmClassifier } from "../src/rules/_classifier_wasm.ts";
+import { _asRecords, _inOneBlock } from "./_wasm_block_fixtures.ts";
 import {
   generateRuleSet,
   type GenerateRuleSetOptions,
@@ -56,30 +56,6 @@ function _options(seed: number, profile: TrafficProfile): GenerateRuleSetOptions
 
 /** The strategies in turn: the default, the data walk, generated source, Wasm. */
 const _STRATEGIES = [undefined, "closure", "source", "wasm"] as const;
-
-/** Frames of one block, as the router hands a block to the Wasm batch path. */
-function _inOneBlock(frames: FrameRef[]): { block: Uint8Array; frames: FrameRef[] } {
-  let size = 0;
-  for (const f of frames) size += f.capturedLength;
-  const block = new Uint8Array(size);
-  const inBlock: FrameRef[] = [];
-  let at = 0;
-  for (const f of frames) {
-    block.set(f.bytes.subarray(f.start, f.start + f.capturedLength), at);
-    inBlock.push(createFrameRef({
-      bytes: block,
-      start: at,
-      capturedLength: f.capturedLength,
-      wireLength: f.wireLength,
-      linkType: f.linkType,
-      interfaceIndex: f.interfaceIndex,
-      interfaceName: f.interfaceName,
-      outInterfaceName: f.outInterfaceName,
-    }));
-    at += f.capturedLength;
-  }
-  return { block, frames: inBlock };
-}
 
 /** Classifies `frames` with `options` and rule by rule: same verdicts, deciders, counters. */
 function _agree(
@@ -121,6 +97,28 @@ function _agree(
     }
   }
   assert.deepEqual(indexed.counters(), counters, `${what}: counters differ (batch)`);
+  // The module staging the frames itself, from a decoder's record arrays, with fresh counters.
+  indexed.resetCounters();
+  const { batch, records, interfaceFrames } = _asRecords(block, inBlock);
+  const recordVerdicts = new Uint8Array(batch.count);
+  if (wasm._records === undefined) assert.fail(`${what}: the Wasm classifier has no records path`);
+  const staged = wasm._records.run(
+    batch,
+    0,
+    batch.count,
+    recordVerdicts,
+    interfaceFrames.length,
+    (k) => interfaceFrames[k],
+  );
+  assert.ok(staged, `${what}: the module did not stage the records`);
+  records.forEach((r, i) => {
+    if ((recordVerdicts[r] !== 0) !== want[i]) {
+      assert.fail(
+        `${what}: packet ${i} staged in Wasm: ${recordVerdicts[r]}, rule by rule ${want[i]}`,
+      );
+    }
+  });
+  assert.deepEqual(indexed.counters(), counters, `${what}: counters differ (records)`);
 }
 
 /** Chains of `ruleSet` that the lowered limits cut into more than one segment. */
