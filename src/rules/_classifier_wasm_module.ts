@@ -852,6 +852,139 @@ function _runFunction(
 }
 
 /**
+ * Chains of at most this many rules get {@linkcode _runCasesFunction}: one
+ * case per code, its rule's kind, counters, base and test known (about 40
+ * bytes a code); longer chains keep the data-driven loop.
+ */
+const _RUN_CASES_RULES = 256;
+
+/**
+ * One chain's `run(frame, resume) → result` as {@linkcode _runFunction},
+ * with the rule table read at emission instead of per code: a jump table
+ * on the code to one case per code its index lists, each with its rule's
+ * base check only where the rule is network-base, its test as a direct
+ * call (candidate codes), its counters at their addresses and its target
+ * as constants.
+ */
+function _runCasesFunction(
+  plan: _WasmPlan,
+  chain: number,
+  collect: number,
+  rules: number,
+): _WasmFunction {
+  const layout = plan.layout;
+  const chainRules = plan.chains[chain];
+  const W = layout.words[chain];
+  const U = layout.used[chain];
+  const usedWords = layout.usedWords[chain];
+  const listed = new Set<number>();
+  _listedCodes(plan.roots[chain], listed);
+  const codes = [...listed].sort((x, y) => x - y);
+  const b = new _Body();
+  const c = b.c;
+  const [fr, resume, bound, j, u, w, m, code, isIp] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const network = chainRules.some((rule) => rule.base === _BASE_NETWORK);
+  if (network) {
+    b.word(FR_IS_IP);
+    c.set(isIp);
+  }
+  c.get(resume);
+  b.open(_OP.if, _I32);
+  c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
+  b.else();
+  c.get(fr).opIndex(_OP.call, collect);
+  b.close();
+  c.set(bound);
+  if (codes.length === 0) {
+    c.i32(_R_END);
+    return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+  }
+  c.i32(0).set(j);
+  const done = b.open(_OP.block);
+  const words = b.open(_OP.loop);
+  c.get(j).i32(4 * usedWords).op(_OP.i32GeU);
+  b.brIf(done);
+  c.get(j).memory(_OP.i32Load, U).set(u);
+  const nextWord = b.open(_OP.block);
+  const uBits = b.open(_OP.loop);
+  c.get(u).op(_OP.i32Eqz);
+  b.brIf(nextWord);
+  c.get(j).i32(3).op(_OP.i32Shl).get(u).op(OP_I32_CTZ).op(_OP.i32Add).set(w);
+  c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
+  c.get(j).get(u).memory(_OP.i32Store, U);
+  c.get(w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(m);
+  c.get(w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+  const nextM = b.open(_OP.block);
+  const mBits = b.open(_OP.loop);
+  c.get(m).op(_OP.i32Eqz);
+  b.brIf(nextM);
+  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
+  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
+  c.get(code).get(bound).op(OP_I32_GT_S);
+  b.returnIf(_R_END);
+  _emitTable(b, code, codes, (i) => {
+    const at = codes[i];
+    const p = at >> 1;
+    const rule = chainRules[p];
+    const q = rules + p;
+    const skip = b.open(_OP.block);
+    // A matched code (even) is taken: its rule's candidate code is not.
+    if ((at & 1) === 0) {
+      c.get(m).i32(~(1 << ((at + 1) & 31))).op(_OP.i32And).set(m);
+    }
+    // A network-base rule never matches a frame without an IP header.
+    if (rule.base === _BASE_NETWORK) {
+      c.get(isIp).op(_OP.i32Eqz);
+      b.brIf(skip);
+    }
+    if ((at & 1) === 1) {
+      c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
+      b.brIf(skip);
+    }
+    // Matched: its counters, then its target.
+    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.packets + 8 * q).f64(1).op(OP_F64_ADD)
+      .memory(OP_F64_STORE, layout.packets + 8 * q);
+    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.bytes + 8 * q);
+    b.word(FR_SIZE);
+    c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes + 8 * q);
+    const kind = rule.kind;
+    if (kind === KIND_NONE) {
+      b.close();
+      return;
+    }
+    if (kind === KIND_RETURN) {
+      c.i32(_R_END).op(_OP.return);
+    } else if (kind === KIND_ACCEPT || kind === KIND_DROP) {
+      c.i32(DECIDED).i32(q).memory(_OP.i32Store, 0);
+      c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP).op(_OP.return);
+    } else {
+      // A jump or goto: the caller follows it; the walk resumes after this rule.
+      const word = at >> 5;
+      c.get(m);
+      b.open(_OP.if);
+      c.i32(0).get(m).memory(_OP.i32Store, W + 4 * word);
+      c.i32(0).get(u).i32(1 << (word & 31)).op(_OP.i32Or).memory(_OP.i32Store, U + 4 * (word >> 5));
+      b.close();
+      c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
+      c.i32(p).op(_OP.return);
+    }
+    b.close();
+  });
+  b.br(mBits);
+  b.close();
+  b.close(); // nextM
+  b.br(uBits);
+  b.close();
+  b.close(); // nextWord
+  c.get(j).i32(4).op(_OP.i32Add).set(j);
+  b.br(words);
+  b.close();
+  b.close(); // done
+  c.i32(_R_END);
+  return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+}
+
+/**
  * Per program: its lowered form, or why it runs in JavaScript. A match with
  * a compiled program runs `match.program` (validated, the same meaning: for
  * `--expr`, the unoptimised program its summary read, which the Wasm code
@@ -1351,7 +1484,11 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       continue;
     }
     collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
-    runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain]));
+    runs.push(
+      plan.chains[chain].length <= _RUN_CASES_RULES
+        ? _runCasesFunction(plan, chain, firstCollect + chain, bases[chain])
+        : _runFunction(plan, chain, firstCollect + chain, bases[chain]),
+    );
   }
   // Staging last: it writes what the code above was found to read.
   const stage = classify + 2 + extra.length;
