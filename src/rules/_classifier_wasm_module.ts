@@ -97,6 +97,7 @@ const KIND_ACCEPT = 1;
 const KIND_DROP = 2;
 const KIND_RETURN = 3;
 const KIND_JUMP = 4;
+const KIND_GOTO = 5;
 
 /** `run`'s result while the walk goes on. */
 const NEXT = -4;
@@ -871,6 +872,7 @@ function _runCasesFunction(
   chain: number,
   collect: number,
   rules: number,
+  nested: number | undefined,
 ): _WasmFunction {
   const layout = plan.layout;
   const chainRules = plan.chains[chain];
@@ -882,7 +884,7 @@ function _runCasesFunction(
   const codes = [...listed].sort((x, y) => x - y);
   const b = new _Body();
   const c = b.c;
-  const [fr, resume, bound, j, u, w, m, code, isIp] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [fr, resume, bound, j, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const network = chainRules.some((rule) => rule.base === _BASE_NETWORK);
   if (network) {
     b.word(FR_IS_IP);
@@ -897,7 +899,7 @@ function _runCasesFunction(
   c.set(bound);
   if (codes.length === 0) {
     c.i32(_R_END);
-    return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+    return { type: T_TWO, locals: [{ count: 8, type: _I32 }], code: c };
   }
   c.i32(0).set(j);
   const done = b.open(_OP.block);
@@ -957,6 +959,15 @@ function _runCasesFunction(
     } else if (kind === KIND_ACCEPT || kind === KIND_DROP) {
       c.i32(DECIDED).i32(q).memory(_OP.i32Store, 0);
       c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP).op(_OP.return);
+    } else if (nested !== undefined && kind === KIND_JUMP) {
+      // A jump: the target chain runs here; its end (or RETURN) resumes this walk.
+      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).tee(r).i32(_R_END).op(_OP.i32Ne);
+      b.open(_OP.if);
+      c.get(r).op(_OP.return);
+      b.close();
+    } else if (nested !== undefined) {
+      // A goto: the target chain's result is this chain's.
+      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).op(_OP.return);
     } else {
       // A jump or goto: the caller follows it; the walk resumes after this rule.
       const word = at >> 5;
@@ -981,7 +992,7 @@ function _runCasesFunction(
   b.close();
   b.close(); // done
   c.i32(_R_END);
-  return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+  return { type: T_TWO, locals: [{ count: 8, type: _I32 }], code: c };
 }
 
 /**
@@ -1371,6 +1382,61 @@ function _classifyFunction(
   return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
 }
 
+/**
+ * Most chains on one path of jumps for which chains call their targets
+ * directly ({@linkcode _runCasesFunction} `nested`): each level is a Wasm
+ * call frame of a few hundred bytes on the stack.
+ */
+const _NESTED_DEPTH = 32;
+
+/**
+ * Whether every chain runs as {@linkcode _runCasesFunction} and no path of
+ * jumps or gotos from the entry chain passes {@linkcode _NESTED_DEPTH}
+ * chains (the chains form no loop: `_checkChains` refuses them).
+ */
+function _nestable(plan: _WasmPlan): boolean {
+  const chains = plan.chains;
+  if (chains.some((rules) => rules.length > _RUN_CASES_RULES)) return false;
+  const depth = new Array<number>(chains.length).fill(0);
+  // Depth of a chain: 1 + the deepest target, computed from the leaves up.
+  const visit = (chain: number, level: number): number => {
+    if (level > _NESTED_DEPTH) return Infinity;
+    if (depth[chain] > 0) return depth[chain];
+    let deepest = 0;
+    for (const rule of chains[chain]) {
+      if (rule.kind !== KIND_JUMP && rule.kind !== KIND_GOTO) continue;
+      deepest = Math.max(deepest, visit(rule.to, level + 1));
+      if (deepest === Infinity) return Infinity;
+    }
+    return depth[chain] = deepest + 1;
+  };
+  return visit(plan.entry, 1) <= _NESTED_DEPTH;
+}
+
+/**
+ * `classify(frame) → 1/0` where chains call their targets directly (see
+ * {@linkcode _nestable}): the entry chain's result, or its policy.
+ */
+function _nestedClassifyFunction(plan: _WasmPlan, runs: number): _WasmFunction {
+  const layout = plan.layout;
+  const b = new _Body();
+  const c = b.c;
+  const [fr, r] = [0, 1];
+  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
+  c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry).tee(r).i32(_R_END).op(_OP.i32Ne);
+  b.open(_OP.if);
+  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq).op(_OP.return);
+  b.close();
+  const policy = 8 * plan.entry;
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD)
+    .memory(OP_F64_STORE, layout.policyPackets);
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
+  b.word(FR_SIZE);
+  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
+  c.i32(plan.entryAccepts ? 1 : 0);
+  return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: c };
+}
+
 /** Pushes the first counter of the chain in local `chain` (a decision tree over the chains). */
 function _emitChainBase(b: _Body, chain: number, bases: number[]): void {
   const c = b.c;
@@ -1474,6 +1540,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const classify = firstRun + chainCount;
   const collects: _WasmFunction[] = [];
   const runs: _WasmFunction[] = [];
+  const nested = _nestable(plan) ? firstRun : undefined;
   const extra: _WasmFunction[] = [];
   for (let chain = 0; chain < chainCount; chain++) {
     if (plan.chains[chain].length === 0) {
@@ -1486,7 +1553,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
     runs.push(
       plan.chains[chain].length <= _RUN_CASES_RULES
-        ? _runCasesFunction(plan, chain, firstCollect + chain, bases[chain])
+        ? _runCasesFunction(plan, chain, firstCollect + chain, bases[chain], nested)
         : _runFunction(plan, chain, firstCollect + chain, bases[chain]),
     );
   }
@@ -1502,7 +1569,9 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     ...tests,
     ...collects,
     ...runs,
-    _classifyFunction(plan, firstRun, ruleCount, bases),
+    nested !== undefined
+      ? _nestedClassifyFunction(plan, firstRun)
+      : _classifyFunction(plan, firstRun, ruleCount, bases),
     _batchFunction(layout, classify),
     ...extra,
     _stageFunction(layout, stageFlags, T_STAGE),
