@@ -858,6 +858,7 @@ function _runFunction(
  * bytes a code); longer chains keep the data-driven loop.
  */
 const _RUN_CASES_RULES = 256;
+// (2 × 256 codes: 16 words of codes, so one used word.)
 
 /**
  * One chain's `run(frame, resume) → result` as {@linkcode _runFunction},
@@ -878,13 +879,12 @@ function _runCasesFunction(
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
   const U = layout.used[chain];
-  const usedWords = layout.usedWords[chain];
   const listed = new Set<number>();
   _listedCodes(plan.roots[chain], listed);
   const codes = [...listed].sort((x, y) => x - y);
   const b = new _Body();
   const c = b.c;
-  const [fr, resume, bound, j, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [fr, resume, bound, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const network = chainRules.some((rule) => rule.base === _BASE_NETWORK);
   if (network) {
     b.word(FR_IS_IP);
@@ -899,21 +899,17 @@ function _runCasesFunction(
   c.set(bound);
   if (codes.length === 0) {
     c.i32(_R_END);
-    return { type: T_TWO, locals: [{ count: 8, type: _I32 }], code: c };
+    return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
   }
-  c.i32(0).set(j);
-  const done = b.open(_OP.block);
-  const words = b.open(_OP.loop);
-  c.get(j).i32(4 * usedWords).op(_OP.i32GeU);
-  b.brIf(done);
-  c.get(j).memory(_OP.i32Load, U).set(u);
+  // One used word (at most 32 words of codes): its address is a constant.
+  c.i32(0).memory(_OP.i32Load, U).set(u);
   const nextWord = b.open(_OP.block);
   const uBits = b.open(_OP.loop);
   c.get(u).op(_OP.i32Eqz);
   b.brIf(nextWord);
-  c.get(j).i32(3).op(_OP.i32Shl).get(u).op(OP_I32_CTZ).op(_OP.i32Add).set(w);
+  c.get(u).op(OP_I32_CTZ).set(w);
   c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
-  c.get(j).get(u).memory(_OP.i32Store, U);
+  c.i32(0).get(u).memory(_OP.i32Store, U);
   c.get(w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(m);
   c.get(w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
   const nextM = b.open(_OP.block);
@@ -974,7 +970,7 @@ function _runCasesFunction(
       c.get(m);
       b.open(_OP.if);
       c.i32(0).get(m).memory(_OP.i32Store, W + 4 * word);
-      c.i32(0).get(u).i32(1 << (word & 31)).op(_OP.i32Or).memory(_OP.i32Store, U + 4 * (word >> 5));
+      c.i32(0).get(u).i32(1 << word).op(_OP.i32Or).memory(_OP.i32Store, U);
       b.close();
       c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
       c.i32(p).op(_OP.return);
@@ -987,12 +983,8 @@ function _runCasesFunction(
   b.br(uBits);
   b.close();
   b.close(); // nextWord
-  c.get(j).i32(4).op(_OP.i32Add).set(j);
-  b.br(words);
-  b.close();
-  b.close(); // done
   c.i32(_R_END);
-  return { type: T_TWO, locals: [{ count: 8, type: _I32 }], code: c };
+  return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
 }
 
 /**
