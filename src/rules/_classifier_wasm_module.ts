@@ -1567,7 +1567,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     _batchFunction(layout, classify),
     ...extra,
     _stageFunction(layout, stageFlags, T_STAGE),
-    _recordsFunction(layout, stage, classify, (c, v, at) => {
+    _recordsFunction(layout, stageFlags, classify, (c, v, at) => {
       _emitTotals(c, layout, v, at, () => c.i32(layout.frames));
     }, T_RECORDS),
   ];
