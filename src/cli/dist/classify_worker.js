@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-JCCQUAIP.js";
+} from "./chunk-555PHCBA.js";
 import {
   compileRuleSet
-} from "./chunk-TSPNBZ2U.js";
+} from "./chunk-GZAHKXSI.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";
