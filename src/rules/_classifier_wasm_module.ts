@@ -146,6 +146,8 @@ export interface _WasmPlan {
   layout: _WasmLayout;
   /** Counters add the IP datagram's length for IP frames (`byteCount: "ip"`). */
   byIp: boolean;
+  /** Some rule is link-base (`_ClassifierParts.anyLink`): staging fills the link window. */
+  anyLink: boolean;
 }
 
 /** The emitted module, and what its calls back into JavaScript refer to. */
@@ -1556,6 +1558,9 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     byIp: plan.byIp,
     readNibble: plan.fields.some(_isVersionByte),
     readsUpper: module.readsUpper,
+    readsLink: plan.anyLink,
+    readsInterfaces: module.readsInterfaces,
+    readsPatterns: module.patterns.size > 0,
   };
   const functions = [
     ...tests,

@@ -87,6 +87,12 @@ export interface _StageFlags {
   readNibble: boolean;
   /** Some test reads the upper-layer protocol: IPv6's is found (`FR_UPPER`). */
   readsUpper: boolean;
+  /** Some rule is link-base: the link window is written (else left, as JavaScript's stager leaves it). */
+  readsLink: boolean;
+  /** Some field or test reads the interface numbers (`FR_IN`, `FR_OUT`). */
+  readsInterfaces: boolean;
+  /** Some test reads the interface pattern bits (`FR_PATTERNS`). */
+  readsPatterns: boolean;
 }
 
 // The staging code's locals, the same in `stage` and in `records` (which
@@ -401,9 +407,11 @@ function _emitStage(b: _WasmBlocks, layout: _WasmLayout, flags: _StageFlags): vo
   const described = b.open(_OP.block);
   _emitLinkTypes(b, described);
   b.close();
-  // The link window: the whole frame, its network header where the link header says.
-  c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
-  _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
+  if (flags.readsLink) {
+    // The link window: the whole frame, its network header where the link header says.
+    c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
+    _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
+  }
   c.get(VERSION).op(_OP.i32Eqz);
   b.open(_OP.if);
   c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
@@ -432,12 +440,16 @@ function _emitStage(b: _WasmBlocks, layout: _WasmLayout, flags: _StageFlags): vo
   _put(c, fr, FR_IP_VERSION, VERSION);
   _put(c, fr, FR_LINK_TYPE, LINK_TYPE);
   _put(c, fr, FR_SLOT, I);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN)
-    .memory(_OP.i32Store, fr + 4 * FR_IN);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT)
-    .memory(_OP.i32Store, fr + 4 * FR_OUT);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS)
-    .memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
+  if (flags.readsInterfaces) {
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN)
+      .memory(_OP.i32Store, fr + 4 * FR_IN);
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT)
+      .memory(_OP.i32Store, fr + 4 * FR_OUT);
+  }
+  if (flags.readsPatterns) {
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS)
+      .memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
+  }
 }
 
 /**
