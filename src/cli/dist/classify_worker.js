@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-555PHCBA.js";
+} from "./chunk-M6LH4RY3.js";
 import {
   compileRuleSet
-} from "./chunk-GZAHKXSI.js";
+} from "./chunk-UGTUYP6A.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";

@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-46XDQ54Q.js";
+} from "./chunk-TSYMTYGM.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-GZAHKXSI.js";
+import "./chunk-UGTUYP6A.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

@@ -4146,8 +4146,10 @@ function _emitStage(b, layout, flags) {
   const described = b.open(_OP.block);
   _emitLinkTypes(b, described);
   b.close();
-  c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
-  _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
+  if (flags.readsLink) {
+    c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
+    _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
+  }
   c.get(VERSION).op(_OP.i32Eqz);
   b.open(_OP.if);
   c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
@@ -4176,9 +4178,13 @@ function _emitStage(b, layout, flags) {
   _put2(c, fr, FR_IP_VERSION, VERSION);
   _put2(c, fr, FR_LINK_TYPE, LINK_TYPE);
   _put2(c, fr, FR_SLOT, I);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN).memory(_OP.i32Store, fr + 4 * FR_IN);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT).memory(_OP.i32Store, fr + 4 * FR_OUT);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS).memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
+  if (flags.readsInterfaces) {
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN).memory(_OP.i32Store, fr + 4 * FR_IN);
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT).memory(_OP.i32Store, fr + 4 * FR_OUT);
+  }
+  if (flags.readsPatterns) {
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS).memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
+  }
 }
 function _recordsFunction(layout, flags, classify, emitTotals, type) {
   const c = new _WasmCode();
@@ -5245,7 +5251,10 @@ function _emitClassifierModule(plan) {
   const stageFlags = {
     byIp: plan.byIp,
     readNibble: plan.fields.some(_isVersionByte),
-    readsUpper: module.readsUpper
+    readsUpper: module.readsUpper,
+    readsLink: plan.anyLink,
+    readsInterfaces: module.readsInterfaces,
+    readsPatterns: module.patterns.size > 0
   };
   const functions = [
     ...tests,
@@ -5738,7 +5747,8 @@ function _emit(parts, layout) {
     entry: parts.entry,
     entryAccepts: parts.ruleSet.chains[parts.entry].policy !== "DROP",
     layout,
-    byIp: parts.byIp
+    byIp: parts.byIp,
+    anyLink: parts.anyLink
   });
 }
 function _makeWasmClassifier(parts) {

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-GZAHKXSI.js";
+} from "./chunk-UGTUYP6A.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

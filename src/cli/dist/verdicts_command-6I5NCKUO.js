@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-46XDQ54Q.js";
+} from "./chunk-TSYMTYGM.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-GZAHKXSI.js";
+import "./chunk-UGTUYP6A.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import {

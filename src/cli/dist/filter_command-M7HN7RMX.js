@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-555PHCBA.js";
+} from "./chunk-M6LH4RY3.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-GZAHKXSI.js";
+} from "./chunk-UGTUYP6A.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import {
