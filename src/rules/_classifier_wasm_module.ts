@@ -20,9 +20,15 @@
  * - per chain, `run(frame, resume) → result`: the candidate loop in rule
  *   order, as the generated JavaScript `run` (same results: `_R_END`,
  *   `_R_ACCEPT`, `_R_DROP`, or the position of a rule that jumps), counting
- *   every matching rule in the float64 counters;
+ *   every matching rule in the float64 counters; for chains of up to
+ *   {@linkcode _RUN_CASES_RULES} rules one case per listed code (a jump
+ *   table: the rule's kind, base, counters and test known at emission),
+ *   and where every chain is that short and no path of jumps is deeper
+ *   than {@linkcode _NESTED_DEPTH} chains, a jump or goto calls its target
+ *   chain's `run` directly;
  * - `classify(frame) → 1/0`: the chain stack (as ./_classifier.ts's indexed
- *   walk), the policy counters;
+ *   walk), or with direct calls the entry chain's result; the policy
+ *   counters;
  * - `batch(first, count)`: `classify` over frame records, totals counted,
  *   verdicts and deciding counters stored;
  * - `stage` and `records`: frames described and classified in the module
