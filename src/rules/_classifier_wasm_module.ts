@@ -1178,7 +1178,8 @@ function _emitProgram(
   }
   const start = c.length;
   c.begin(_OP.block, _I32);
-  new _ProgramEmitter(c, L, lowered, true).emit();
+  // The frame record's windows end at most `wire` bytes past their base.
+  new _ProgramEmitter(c, L, lowered, true, true).emit();
   c.op(_OP.end);
   return c.view().slice(start);
 }
