@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-M6LH4RY3.js";
+} from "./chunk-5CIQ52AU.js";
 import {
   compileRuleSet
-} from "./chunk-UGTUYP6A.js";
-import "./chunk-XJMDQBHT.js";
+} from "./chunk-LXH5TKLY.js";
+import "./chunk-LNTTNH5E.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";
 import "./chunk-DJMKM4XN.js";

@@ -24,7 +24,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-XJMDQBHT.js";
+} from "./chunk-LNTTNH5E.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -4986,7 +4986,7 @@ function _emitProgram(b, L, lowered, window) {
   }
   const start = c.length;
   c.begin(_OP.block, _I32);
-  new _ProgramEmitter(c, L, lowered, true).emit();
+  new _ProgramEmitter(c, L, lowered, true, true).emit();
   c.op(_OP.end);
   return c.view().slice(start);
 }
