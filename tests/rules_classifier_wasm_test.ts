@@ -229,6 +229,39 @@ Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluati
   }
 });
 
+/**
+ * A path of `depth` user chains, each jumping (or, every third, going) to
+ * the next on TCP after count-only, RETURN, ACCEPT and DROP rules on ports
+ * and protocols, and jumping back into the path's first chain is refused
+ * (no loops): a set whose chains call their targets directly (shallow) or
+ * run through the chain stack (deeper than the direct calls go).
+ */
+function _chainPath(depth: number): string {
+  const chains = Array.from({ length: depth }, (_, k) => `C${k}`);
+  const rules = ["-A INPUT -p udp -j C0", "-A INPUT -j C0", "-A INPUT -p icmp -j DROP"];
+  chains.forEach((name, k) => {
+    const next = k + 1 < depth ? chains[k + 1] : undefined;
+    rules.push(`-A ${name} -m bpf --expr "tcp port ${80 + k}"`);
+    rules.push(`-A ${name} -m bpf ! --expr "udp port ${53 + k}" -p udp -j RETURN`);
+    if (k % 4 === 1) rules.push(`-A ${name} -m bpf --expr "ip6 and tcp" -j ACCEPT`);
+    if (k % 5 === 2) rules.push(`-A ${name} -m bpf --expr "tcp[13] & 2 != 0" -j DROP`);
+    if (k % 7 === 3) rules.push(`-A ${name} -m u32 --u32 "6&0xFF=6&&0>>22&0x3C@12>>26=5" -j DROP`);
+    if (next !== undefined) rules.push(`-A ${name} -p tcp ${k % 3 === 2 ? "-g" : "-j"} ${next}`);
+    rules.push(`-A ${name} -m bpf --expr "ip6"`);
+  });
+  const declared = chains.map((name) => `:${name} - [0:0]`).join("\n");
+  return `*filter\n:INPUT ACCEPT [0:0]\n${declared}\n${rules.join("\n")}\nCOMMIT\n`;
+}
+
+Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation on paths of jumps shallow and deeper than its direct calls go", () => {
+  const frames = framesWithInterfaces(examplePackets());
+  for (const depth of [1, 3, 12, 31, 32, 33, 60]) {
+    const ruleSet = parseRuleSet(_chainPath(depth));
+    _agree(ruleSet, {}, frames, `a path of ${depth} chains`);
+    _agree(ruleSet, { byteCount: "ip" }, frames, `a path of ${depth} chains (ip bytes)`);
+  }
+});
+
 Deno.test("compileRuleSet() with strategy wasm classifies a block past the copy bound frame by frame, exactly", () => {
   const packets = examplePackets();
   const generated = generateRuleSet(11, { rules: 60, profile: trafficProfile(packets) });

@@ -190,16 +190,29 @@ export class _ProgramEmitter {
   #L: _Locals;
   #lowered: _LoweredProgram;
   #inline: boolean;
+  #bounded: boolean;
   /** The block being emitted. */
   #block = 0;
   /** `if`s open inside it. */
   #nesting = 0;
 
-  constructor(c: _WasmCode, L: _Locals, lowered: _LoweredProgram, inline: boolean) {
+  /**
+   * `bounded`: the window's `end` is never past `base + wire` (as a load
+   * window's `loadEnd` never is: ../rules/_frame_state.ts `_fillWindow`),
+   * so `avail` and `LE` below reduce to `end - base` (or 0) and `end`.
+   */
+  constructor(
+    c: _WasmCode,
+    L: _Locals,
+    lowered: _LoweredProgram,
+    inline: boolean,
+    bounded = false,
+  ) {
     this.#c = c;
     this.#L = L;
     this.#lowered = lowered;
     this.#inline = inline;
+    this.#bounded = bounded;
   }
 
   emit(): void {
@@ -208,10 +221,14 @@ export class _ProgramEmitter {
     // avail = min(wire, end > base ? end - base : 0); LE = min(base + avail, end)
     c.get(L.end).get(L.base).op(_OP.i32Sub).i32(0).get(L.end).get(L.base).op(_OP.i32GtU)
       .op(_OP.select).set(L.avail);
-    c.get(L.wire).get(L.avail).get(L.wire).get(L.avail).op(_OP.i32LtU).op(_OP.select)
-      .set(L.avail);
-    c.get(L.base).get(L.avail).op(_OP.i32Add).tee(L.le).get(L.end).get(L.le).get(L.end)
-      .op(_OP.i32LtU).op(_OP.select).set(L.le);
+    if (this.#bounded) {
+      c.get(L.end).set(L.le);
+    } else {
+      c.get(L.wire).get(L.avail).get(L.wire).get(L.avail).op(_OP.i32LtU).op(_OP.select)
+        .set(L.avail);
+      c.get(L.base).get(L.avail).op(_OP.i32Add).tee(L.le).get(L.end).get(L.le).get(L.end)
+        .op(_OP.i32LtU).op(_OP.select).set(L.le);
+    }
     const blocks = this.#lowered.blocks;
     // Block b's Wasm block ends just before its code: open them innermost last.
     for (let b = blocks.length - 1; b >= 1; b--) c.begin(_OP.block);

@@ -475,6 +475,7 @@ function _emit(parts: _ClassifierParts, layout: _WasmLayout): _EmittedModule | {
     entryAccepts: parts.ruleSet.chains[parts.entry].policy !== "DROP",
     layout,
     byIp: parts.byIp,
+    anyLink: parts.anyLink,
   });
 }
 

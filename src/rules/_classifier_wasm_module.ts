@@ -20,9 +20,15 @@
  * - per chain, `run(frame, resume) → result`: the candidate loop in rule
  *   order, as the generated JavaScript `run` (same results: `_R_END`,
  *   `_R_ACCEPT`, `_R_DROP`, or the position of a rule that jumps), counting
- *   every matching rule in the float64 counters;
+ *   every matching rule in the float64 counters; for chains of up to
+ *   {@linkcode _RUN_CASES_RULES} rules one case per listed code (a jump
+ *   table: the rule's kind, base, counters and test known at emission),
+ *   and where every chain is that short and no path of jumps is deeper
+ *   than {@linkcode _NESTED_DEPTH} chains, a jump or goto calls its target
+ *   chain's `run` directly;
  * - `classify(frame) → 1/0`: the chain stack (as ./_classifier.ts's indexed
- *   walk), the policy counters;
+ *   walk), or with direct calls the entry chain's result; the policy
+ *   counters;
  * - `batch(first, count)`: `classify` over frame records, totals counted,
  *   verdicts and deciding counters stored;
  * - `stage` and `records`: frames described and classified in the module
@@ -97,6 +103,7 @@ const KIND_ACCEPT = 1;
 const KIND_DROP = 2;
 const KIND_RETURN = 3;
 const KIND_JUMP = 4;
+const KIND_GOTO = 5;
 
 /** `run`'s result while the walk goes on. */
 const NEXT = -4;
@@ -145,6 +152,8 @@ export interface _WasmPlan {
   layout: _WasmLayout;
   /** Counters add the IP datagram's length for IP frames (`byteCount: "ip"`). */
   byIp: boolean;
+  /** Some rule is link-base (`_ClassifierParts.anyLink`): staging fills the link window. */
+  anyLink: boolean;
 }
 
 /** The emitted module, and what its calls back into JavaScript refer to. */
@@ -852,6 +861,141 @@ function _runFunction(
 }
 
 /**
+ * Chains of at most this many rules get {@linkcode _runCasesFunction}: one
+ * case per code, its rule's kind, counters, base and test known (about 40
+ * bytes a code); longer chains keep the data-driven loop.
+ */
+const _RUN_CASES_RULES = 256;
+// (2 × 256 codes: 16 words of codes, so one used word.)
+
+/**
+ * One chain's `run(frame, resume) → result` as {@linkcode _runFunction},
+ * with the rule table read at emission instead of per code: a jump table
+ * on the code to one case per code its index lists, each with its rule's
+ * base check only where the rule is network-base, its test as a direct
+ * call (candidate codes), its counters at their addresses and its target
+ * as constants.
+ */
+function _runCasesFunction(
+  plan: _WasmPlan,
+  chain: number,
+  collect: number,
+  rules: number,
+  nested: number | undefined,
+): _WasmFunction {
+  const layout = plan.layout;
+  const chainRules = plan.chains[chain];
+  const W = layout.words[chain];
+  const U = layout.used[chain];
+  const listed = new Set<number>();
+  _listedCodes(plan.roots[chain], listed);
+  const codes = [...listed].sort((x, y) => x - y);
+  const b = new _Body();
+  const c = b.c;
+  const [fr, resume, bound, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const network = chainRules.some((rule) => rule.base === _BASE_NETWORK);
+  if (network) {
+    b.word(FR_IS_IP);
+    c.set(isIp);
+  }
+  c.get(resume);
+  b.open(_OP.if, _I32);
+  c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
+  b.else();
+  c.get(fr).opIndex(_OP.call, collect);
+  b.close();
+  c.set(bound);
+  if (codes.length === 0) {
+    c.i32(_R_END);
+    return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+  }
+  // One used word (at most 32 words of codes): its address is a constant.
+  c.i32(0).memory(_OP.i32Load, U).set(u);
+  const nextWord = b.open(_OP.block);
+  const uBits = b.open(_OP.loop);
+  c.get(u).op(_OP.i32Eqz);
+  b.brIf(nextWord);
+  c.get(u).op(OP_I32_CTZ).set(w);
+  c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
+  c.i32(0).get(u).memory(_OP.i32Store, U);
+  c.get(w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(m);
+  c.get(w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+  const nextM = b.open(_OP.block);
+  const mBits = b.open(_OP.loop);
+  c.get(m).op(_OP.i32Eqz);
+  b.brIf(nextM);
+  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
+  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
+  c.get(code).get(bound).op(OP_I32_GT_S);
+  b.returnIf(_R_END);
+  _emitTable(b, code, codes, (i) => {
+    const at = codes[i];
+    const p = at >> 1;
+    const rule = chainRules[p];
+    const q = rules + p;
+    const skip = b.open(_OP.block);
+    // A matched code (even) is taken: its rule's candidate code is not.
+    if ((at & 1) === 0) {
+      c.get(m).i32(~(1 << ((at + 1) & 31))).op(_OP.i32And).set(m);
+    }
+    // A network-base rule never matches a frame without an IP header.
+    if (rule.base === _BASE_NETWORK) {
+      c.get(isIp).op(_OP.i32Eqz);
+      b.brIf(skip);
+    }
+    if ((at & 1) === 1) {
+      c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
+      b.brIf(skip);
+    }
+    // Matched: its counters, then its target.
+    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.packets + 8 * q).f64(1).op(OP_F64_ADD)
+      .memory(OP_F64_STORE, layout.packets + 8 * q);
+    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.bytes + 8 * q);
+    b.word(FR_SIZE);
+    c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes + 8 * q);
+    const kind = rule.kind;
+    if (kind === KIND_NONE) {
+      b.close();
+      return;
+    }
+    if (kind === KIND_RETURN) {
+      c.i32(_R_END).op(_OP.return);
+    } else if (kind === KIND_ACCEPT || kind === KIND_DROP) {
+      c.i32(DECIDED).i32(q).memory(_OP.i32Store, 0);
+      c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP).op(_OP.return);
+    } else if (nested !== undefined && kind === KIND_JUMP) {
+      // A jump: the target chain runs here; its end (or RETURN) resumes this walk.
+      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).tee(r).i32(_R_END).op(_OP.i32Ne);
+      b.open(_OP.if);
+      c.get(r).op(_OP.return);
+      b.close();
+    } else if (nested !== undefined) {
+      // A goto: the target chain's result is this chain's.
+      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).op(_OP.return);
+    } else {
+      // A jump or goto: the caller follows it; the walk resumes after this rule.
+      const word = at >> 5;
+      c.get(m);
+      b.open(_OP.if);
+      c.i32(0).get(m).memory(_OP.i32Store, W + 4 * word);
+      c.i32(0).get(u).i32(1 << word).op(_OP.i32Or).memory(_OP.i32Store, U);
+      b.close();
+      c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
+      c.i32(p).op(_OP.return);
+    }
+    b.close();
+  });
+  b.br(mBits);
+  b.close();
+  b.close(); // nextM
+  b.br(uBits);
+  b.close();
+  b.close(); // nextWord
+  c.i32(_R_END);
+  return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+}
+
+/**
  * Per program: its lowered form, or why it runs in JavaScript. A match with
  * a compiled program runs `match.program` (validated, the same meaning: for
  * `--expr`, the unoptimised program its summary read, which the Wasm code
@@ -1034,7 +1178,8 @@ function _emitProgram(
   }
   const start = c.length;
   c.begin(_OP.block, _I32);
-  new _ProgramEmitter(c, L, lowered, true).emit();
+  // The frame record's windows end at most `wire` bytes past their base.
+  new _ProgramEmitter(c, L, lowered, true, true).emit();
   c.op(_OP.end);
   return c.view().slice(start);
 }
@@ -1238,6 +1383,61 @@ function _classifyFunction(
   return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
 }
 
+/**
+ * Most chains on one path of jumps for which chains call their targets
+ * directly ({@linkcode _runCasesFunction} `nested`): each level is a Wasm
+ * call frame of a few hundred bytes on the stack.
+ */
+const _NESTED_DEPTH = 32;
+
+/**
+ * Whether every chain runs as {@linkcode _runCasesFunction} and no path of
+ * jumps or gotos from the entry chain passes {@linkcode _NESTED_DEPTH}
+ * chains (the chains form no loop: `_checkChains` refuses them).
+ */
+function _nestable(plan: _WasmPlan): boolean {
+  const chains = plan.chains;
+  if (chains.some((rules) => rules.length > _RUN_CASES_RULES)) return false;
+  const depth = new Array<number>(chains.length).fill(0);
+  // Depth of a chain: 1 + the deepest target, computed from the leaves up.
+  const visit = (chain: number, level: number): number => {
+    if (level > _NESTED_DEPTH) return Infinity;
+    if (depth[chain] > 0) return depth[chain];
+    let deepest = 0;
+    for (const rule of chains[chain]) {
+      if (rule.kind !== KIND_JUMP && rule.kind !== KIND_GOTO) continue;
+      deepest = Math.max(deepest, visit(rule.to, level + 1));
+      if (deepest === Infinity) return Infinity;
+    }
+    return depth[chain] = deepest + 1;
+  };
+  return visit(plan.entry, 1) <= _NESTED_DEPTH;
+}
+
+/**
+ * `classify(frame) → 1/0` where chains call their targets directly (see
+ * {@linkcode _nestable}): the entry chain's result, or its policy.
+ */
+function _nestedClassifyFunction(plan: _WasmPlan, runs: number): _WasmFunction {
+  const layout = plan.layout;
+  const b = new _Body();
+  const c = b.c;
+  const [fr, r] = [0, 1];
+  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
+  c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry).tee(r).i32(_R_END).op(_OP.i32Ne);
+  b.open(_OP.if);
+  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq).op(_OP.return);
+  b.close();
+  const policy = 8 * plan.entry;
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD)
+    .memory(OP_F64_STORE, layout.policyPackets);
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
+  b.word(FR_SIZE);
+  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
+  c.i32(plan.entryAccepts ? 1 : 0);
+  return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: c };
+}
+
 /** Pushes the first counter of the chain in local `chain` (a decision tree over the chains). */
 function _emitChainBase(b: _Body, chain: number, bases: number[]): void {
   const c = b.c;
@@ -1341,6 +1541,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const classify = firstRun + chainCount;
   const collects: _WasmFunction[] = [];
   const runs: _WasmFunction[] = [];
+  const nested = _nestable(plan) ? firstRun : undefined;
   const extra: _WasmFunction[] = [];
   for (let chain = 0; chain < chainCount; chain++) {
     if (plan.chains[chain].length === 0) {
@@ -1351,7 +1552,11 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       continue;
     }
     collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
-    runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain]));
+    runs.push(
+      plan.chains[chain].length <= _RUN_CASES_RULES
+        ? _runCasesFunction(plan, chain, firstCollect + chain, bases[chain], nested)
+        : _runFunction(plan, chain, firstCollect + chain, bases[chain]),
+    );
   }
   // Staging last: it writes what the code above was found to read.
   const stage = classify + 2 + extra.length;
@@ -1360,16 +1565,21 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     byIp: plan.byIp,
     readNibble: plan.fields.some(_isVersionByte),
     readsUpper: module.readsUpper,
+    readsLink: plan.anyLink,
+    readsInterfaces: module.readsInterfaces,
+    readsPatterns: module.patterns.size > 0,
   };
   const functions = [
     ...tests,
     ...collects,
     ...runs,
-    _classifyFunction(plan, firstRun, ruleCount, bases),
+    nested !== undefined
+      ? _nestedClassifyFunction(plan, firstRun)
+      : _classifyFunction(plan, firstRun, ruleCount, bases),
     _batchFunction(layout, classify),
     ...extra,
     _stageFunction(layout, stageFlags, T_STAGE),
-    _recordsFunction(layout, stage, classify, (c, v, at) => {
+    _recordsFunction(layout, stageFlags, classify, (c, v, at) => {
       _emitTotals(c, layout, v, at, () => c.i32(layout.frames));
     }, T_RECORDS),
   ];

@@ -87,13 +87,23 @@ export interface _StageFlags {
   readNibble: boolean;
   /** Some test reads the upper-layer protocol: IPv6's is found (`FR_UPPER`). */
   readsUpper: boolean;
+  /** Some rule is link-base: the link window is written (else left, as JavaScript's stager leaves it). */
+  readsLink: boolean;
+  /** Some field or test reads the interface numbers (`FR_IN`, `FR_OUT`). */
+  readsInterfaces: boolean;
+  /** Some test reads the interface pattern bits (`FR_PATTERNS`). */
+  readsPatterns: boolean;
 }
 
-// `stage`'s parameters and locals.
-const I = 0, DELTA = 1, BLOCK_END = 2;
-const START = 3, CAPLEN = 4, WIRE = 5, ENTRY = 6, END = 7, LINK_TYPE = 8, AT = 9, VERSION = 10;
-const TYPE = 11, NET_WIRE = 12, CAPTURED = 13, IP_LENGTH = 14, T = 15, V = 16, OFFSET = 17;
-const STAGE_LOCALS = 15;
+// The staging code's locals, the same in `stage` and in `records` (which
+// stages each record inline): parameters 1 and 2 are both functions'
+// `delta` and `blockEnd`; `I`, the record, is local 3 (`stage` copies its
+// parameter 0 there; `records` counts in it).
+const DELTA = 1, BLOCK_END = 2, I = 3;
+const START = 4, CAPLEN = 5, WIRE = 6, ENTRY = 7, END = 8, LINK_TYPE = 9, AT = 10, VERSION = 11;
+const TYPE = 12, NET_WIRE = 13, CAPTURED = 14, IP_LENGTH = 15, T = 16, V = 17, OFFSET = 18;
+/** Locals 3 .. 18. */
+const STAGE_LOCALS = 16;
 
 /** Pushes the big-endian uint16 at the address in local `at` plus `offset`. */
 function _u16(c: _WasmCode, at: number, offset: number): void {
@@ -363,7 +373,14 @@ export function _stageFunction(
   type: number,
 ): _WasmFunction {
   const c = new _WasmCode();
-  const b = new _WasmBlocks(c);
+  c.get(0).set(I);
+  _emitStage(new _WasmBlocks(c), layout, flags);
+  return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
+}
+
+/** Writes the frame record of record `I` (the body of `stage`). */
+function _emitStage(b: _WasmBlocks, layout: _WasmLayout, flags: _StageFlags): void {
+  const c = b.c;
   const fr = layout.frames;
   const word = (array: number): void => {
     c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, array);
@@ -390,9 +407,11 @@ export function _stageFunction(
   const described = b.open(_OP.block);
   _emitLinkTypes(b, described);
   b.close();
-  // The link window: the whole frame, its network header where the link header says.
-  c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
-  _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
+  if (flags.readsLink) {
+    // The link window: the whole frame, its network header where the link header says.
+    c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
+    _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
+  }
   c.get(VERSION).op(_OP.i32Eqz);
   b.open(_OP.if);
   c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
@@ -421,13 +440,16 @@ export function _stageFunction(
   _put(c, fr, FR_IP_VERSION, VERSION);
   _put(c, fr, FR_LINK_TYPE, LINK_TYPE);
   _put(c, fr, FR_SLOT, I);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN)
-    .memory(_OP.i32Store, fr + 4 * FR_IN);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT)
-    .memory(_OP.i32Store, fr + 4 * FR_OUT);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS)
-    .memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
-  return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
+  if (flags.readsInterfaces) {
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN)
+      .memory(_OP.i32Store, fr + 4 * FR_IN);
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT)
+      .memory(_OP.i32Store, fr + 4 * FR_OUT);
+  }
+  if (flags.readsPatterns) {
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS)
+      .memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
+  }
 }
 
 /**
@@ -437,21 +459,23 @@ export function _stageFunction(
  */
 export function _recordsFunction(
   layout: _WasmLayout,
-  stage: number,
+  flags: _StageFlags,
   classify: number,
   emitTotals: (c: _WasmCode, verdict: number, scratch: number) => void,
   type: number,
 ): _WasmFunction {
   const c = new _WasmCode();
   const b = new _WasmBlocks(c);
-  const [count, delta, blockEnd, i, packets, v, scratch] = [0, 1, 2, 3, 4, 5, 6];
+  const count = 0, i = I;
+  const [packets, v, scratch] = [I + STAGE_LOCALS, I + STAGE_LOCALS + 1, I + STAGE_LOCALS + 2];
   const done = b.open(_OP.block);
   const loop = b.open(_OP.loop);
   c.get(i).get(count).op(_OP.i32GeU);
   b.brIf(done);
   c.get(i).memory(_OP.i32Load8U, layout.recordKind);
   b.open(_OP.if);
-  c.get(i).get(delta).get(blockEnd).opIndex(_OP.call, stage);
+  // Staged inline (no call per record).
+  _emitStage(b, layout, flags);
   c.i32(layout.frames).opIndex(_OP.call, classify).set(v);
   emitTotals(c, v, scratch);
   c.get(i).get(v).memory(OP_I32_STORE8, layout.recordVerdict);
@@ -462,5 +486,5 @@ export function _recordsFunction(
   b.close();
   b.close();
   c.get(packets);
-  return { type, locals: [{ count: 4, type: _I32 }], code: c };
+  return { type, locals: [{ count: STAGE_LOCALS + 3, type: _I32 }], code: c };
 }

@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-BBBUDH46.js";
+} from "./chunk-5CIQ52AU.js";
 import {
   compileRuleSet
-} from "./chunk-EKPYTKOI.js";
-import "./chunk-XJMDQBHT.js";
+} from "./chunk-LXH5TKLY.js";
+import "./chunk-LNTTNH5E.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";
 import "./chunk-DJMKM4XN.js";

@@ -4,7 +4,7 @@ import {
 } from "./chunk-G76CNLLC.js";
 import {
   _loadProgram
-} from "./chunk-UBBKAEWZ.js";
+} from "./chunk-NXNTMVVK.js";
 import "./chunk-UQ24OXJM.js";
 import {
   _writeText
@@ -14,7 +14,7 @@ import {
   _noPositionals,
   _parseOptions
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-XJMDQBHT.js";
+import "./chunk-LNTTNH5E.js";
 import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-DJMKM4XN.js";

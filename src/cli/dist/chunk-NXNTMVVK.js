@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-XJMDQBHT.js";
+} from "./chunk-LNTTNH5E.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";

@@ -5,7 +5,7 @@ import {
 import "./chunk-JXCJ35FU.js";
 import {
   _loadProgram
-} from "./chunk-UBBKAEWZ.js";
+} from "./chunk-NXNTMVVK.js";
 import "./chunk-UQ24OXJM.js";
 import {
   _writeText
@@ -20,8 +20,8 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-EKPYTKOI.js";
-import "./chunk-XJMDQBHT.js";
+} from "./chunk-LXH5TKLY.js";
+import "./chunk-LNTTNH5E.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-I5PY5TU6.js";
 import {

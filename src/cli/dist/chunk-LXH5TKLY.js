@@ -24,7 +24,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-XJMDQBHT.js";
+} from "./chunk-LNTTNH5E.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -3895,25 +3895,25 @@ var OP_I32_STORE8 = 58;
 var OP_I32_GT_S = 74;
 var OP_I32_LE_S = 76;
 var OP_I32_GT_U = 75;
-var I = 0;
 var DELTA = 1;
 var BLOCK_END = 2;
-var START = 3;
-var CAPLEN = 4;
-var WIRE = 5;
-var ENTRY = 6;
-var END = 7;
-var LINK_TYPE = 8;
-var AT = 9;
-var VERSION = 10;
-var TYPE = 11;
-var NET_WIRE = 12;
-var CAPTURED = 13;
-var IP_LENGTH = 14;
-var T = 15;
-var V = 16;
-var OFFSET = 17;
-var STAGE_LOCALS = 15;
+var I = 3;
+var START = 4;
+var CAPLEN = 5;
+var WIRE = 6;
+var ENTRY = 7;
+var END = 8;
+var LINK_TYPE = 9;
+var AT = 10;
+var VERSION = 11;
+var TYPE = 12;
+var NET_WIRE = 13;
+var CAPTURED = 14;
+var IP_LENGTH = 15;
+var T = 16;
+var V = 17;
+var OFFSET = 18;
+var STAGE_LOCALS = 16;
 function _u16(c, at, offset) {
   c.get(at).memory(_OP.i32Load8U, offset).i32(8).op(_OP.i32Shl).get(at).memory(_OP.i32Load8U, offset + 1).op(_OP.i32Or);
 }
@@ -4115,7 +4115,12 @@ function _emitIpv6Upper(b) {
 }
 function _stageFunction(layout, flags, type) {
   const c = new _WasmCode();
-  const b = new _WasmBlocks(c);
+  c.get(0).set(I);
+  _emitStage(new _WasmBlocks(c), layout, flags);
+  return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
+}
+function _emitStage(b, layout, flags) {
+  const c = b.c;
   const fr = layout.frames;
   const word = (array) => {
     c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, array);
@@ -4141,8 +4146,10 @@ function _stageFunction(layout, flags, type) {
   const described = b.open(_OP.block);
   _emitLinkTypes(b, described);
   b.close();
-  c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
-  _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
+  if (flags.readsLink) {
+    c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
+    _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
+  }
   c.get(VERSION).op(_OP.i32Eqz);
   b.open(_OP.if);
   c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
@@ -4171,22 +4178,26 @@ function _stageFunction(layout, flags, type) {
   _put2(c, fr, FR_IP_VERSION, VERSION);
   _put2(c, fr, FR_LINK_TYPE, LINK_TYPE);
   _put2(c, fr, FR_SLOT, I);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN).memory(_OP.i32Store, fr + 4 * FR_IN);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT).memory(_OP.i32Store, fr + 4 * FR_OUT);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS).memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
-  return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
+  if (flags.readsInterfaces) {
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN).memory(_OP.i32Store, fr + 4 * FR_IN);
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT).memory(_OP.i32Store, fr + 4 * FR_OUT);
+  }
+  if (flags.readsPatterns) {
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS).memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
+  }
 }
-function _recordsFunction(layout, stage, classify, emitTotals, type) {
+function _recordsFunction(layout, flags, classify, emitTotals, type) {
   const c = new _WasmCode();
   const b = new _WasmBlocks(c);
-  const [count, delta, blockEnd, i, packets, v, scratch] = [0, 1, 2, 3, 4, 5, 6];
+  const count = 0, i = I;
+  const [packets, v, scratch] = [I + STAGE_LOCALS, I + STAGE_LOCALS + 1, I + STAGE_LOCALS + 2];
   const done = b.open(_OP.block);
   const loop = b.open(_OP.loop);
   c.get(i).get(count).op(_OP.i32GeU);
   b.brIf(done);
   c.get(i).memory(_OP.i32Load8U, layout.recordKind);
   b.open(_OP.if);
-  c.get(i).get(delta).get(blockEnd).opIndex(_OP.call, stage);
+  _emitStage(b, layout, flags);
   c.i32(layout.frames).opIndex(_OP.call, classify).set(v);
   emitTotals(c, v, scratch);
   c.get(i).get(v).memory(OP_I32_STORE8, layout.recordVerdict);
@@ -4197,7 +4208,7 @@ function _recordsFunction(layout, stage, classify, emitTotals, type) {
   b.close();
   b.close();
   c.get(packets);
-  return { type, locals: [{ count: 4, type: _I32 }], code: c };
+  return { type, locals: [{ count: STAGE_LOCALS + 3, type: _I32 }], code: c };
 }
 
 // src/rules/_classifier_wasm_module.ts
@@ -4214,6 +4225,7 @@ var KIND_ACCEPT = 1;
 var KIND_DROP = 2;
 var KIND_RETURN = 3;
 var KIND_JUMP = 4;
+var KIND_GOTO = 5;
 var NEXT = -4;
 var _wasmModuleLimits = { functionBytes: 7e6, moduleBytes: 64 << 20 };
 var F_LOAD_INDEX = 0;
@@ -4751,6 +4763,111 @@ function _runFunction(plan, chain, collect, rules) {
   c.i32(_R_END);
   return { type: T_TWO, locals: [{ count: 10, type: _I32 }], code: c };
 }
+var _RUN_CASES_RULES = 256;
+function _runCasesFunction(plan, chain, collect, rules, nested) {
+  const layout = plan.layout;
+  const chainRules = plan.chains[chain];
+  const W = layout.words[chain];
+  const U = layout.used[chain];
+  const listed = /* @__PURE__ */ new Set();
+  _listedCodes2(plan.roots[chain], listed);
+  const codes = [...listed].sort((x, y) => x - y);
+  const b = new _Body();
+  const c = b.c;
+  const [fr, resume, bound, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const network = chainRules.some((rule) => rule.base === _BASE_NETWORK);
+  if (network) {
+    b.word(FR_IS_IP);
+    c.set(isIp);
+  }
+  c.get(resume);
+  b.open(_OP.if, _I32);
+  c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
+  b.else();
+  c.get(fr).opIndex(_OP.call, collect);
+  b.close();
+  c.set(bound);
+  if (codes.length === 0) {
+    c.i32(_R_END);
+    return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+  }
+  c.i32(0).memory(_OP.i32Load, U).set(u);
+  const nextWord = b.open(_OP.block);
+  const uBits = b.open(_OP.loop);
+  c.get(u).op(_OP.i32Eqz);
+  b.brIf(nextWord);
+  c.get(u).op(OP_I32_CTZ).set(w);
+  c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
+  c.i32(0).get(u).memory(_OP.i32Store, U);
+  c.get(w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(m);
+  c.get(w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+  const nextM = b.open(_OP.block);
+  const mBits = b.open(_OP.loop);
+  c.get(m).op(_OP.i32Eqz);
+  b.brIf(nextM);
+  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
+  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
+  c.get(code).get(bound).op(OP_I32_GT_S2);
+  b.returnIf(_R_END);
+  _emitTable(b, code, codes, (i) => {
+    const at = codes[i];
+    const p = at >> 1;
+    const rule = chainRules[p];
+    const q = rules + p;
+    const skip = b.open(_OP.block);
+    if ((at & 1) === 0) {
+      c.get(m).i32(~(1 << (at + 1 & 31))).op(_OP.i32And).set(m);
+    }
+    if (rule.base === _BASE_NETWORK) {
+      c.get(isIp).op(_OP.i32Eqz);
+      b.brIf(skip);
+    }
+    if ((at & 1) === 1) {
+      c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
+      b.brIf(skip);
+    }
+    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.packets + 8 * q).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.packets + 8 * q);
+    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.bytes + 8 * q);
+    b.word(FR_SIZE);
+    c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes + 8 * q);
+    const kind = rule.kind;
+    if (kind === KIND_NONE) {
+      b.close();
+      return;
+    }
+    if (kind === KIND_RETURN) {
+      c.i32(_R_END).op(_OP.return);
+    } else if (kind === KIND_ACCEPT || kind === KIND_DROP) {
+      c.i32(DECIDED).i32(q).memory(_OP.i32Store, 0);
+      c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP).op(_OP.return);
+    } else if (nested !== void 0 && kind === KIND_JUMP) {
+      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).tee(r).i32(_R_END).op(_OP.i32Ne);
+      b.open(_OP.if);
+      c.get(r).op(_OP.return);
+      b.close();
+    } else if (nested !== void 0) {
+      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).op(_OP.return);
+    } else {
+      const word = at >> 5;
+      c.get(m);
+      b.open(_OP.if);
+      c.i32(0).get(m).memory(_OP.i32Store, W + 4 * word);
+      c.i32(0).get(u).i32(1 << word).op(_OP.i32Or).memory(_OP.i32Store, U);
+      b.close();
+      c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
+      c.i32(p).op(_OP.return);
+    }
+    b.close();
+  });
+  b.br(mBits);
+  b.close();
+  b.close();
+  b.br(uBits);
+  b.close();
+  b.close();
+  c.i32(_R_END);
+  return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+}
 function _loweredProgram(match) {
   const instructions = match.compiledProgram !== void 0 ? match.program : null;
   if (instructions === null) {
@@ -4869,7 +4986,7 @@ function _emitProgram(b, L, lowered, window) {
   }
   const start = c.length;
   c.begin(_OP.block, _I32);
-  new _ProgramEmitter(c, L, lowered, true).emit();
+  new _ProgramEmitter(c, L, lowered, true, true).emit();
   c.op(_OP.end);
   return c.view().slice(start);
 }
@@ -4999,6 +5116,42 @@ function _classifyFunction(plan, runs, ruleCount, bases) {
   c.i32(plan.entryAccepts ? 1 : 0);
   return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
 }
+var _NESTED_DEPTH = 32;
+function _nestable(plan) {
+  const chains = plan.chains;
+  if (chains.some((rules) => rules.length > _RUN_CASES_RULES)) return false;
+  const depth = new Array(chains.length).fill(0);
+  const visit = (chain, level) => {
+    if (level > _NESTED_DEPTH) return Infinity;
+    if (depth[chain] > 0) return depth[chain];
+    let deepest = 0;
+    for (const rule of chains[chain]) {
+      if (rule.kind !== KIND_JUMP && rule.kind !== KIND_GOTO) continue;
+      deepest = Math.max(deepest, visit(rule.to, level + 1));
+      if (deepest === Infinity) return Infinity;
+    }
+    return depth[chain] = deepest + 1;
+  };
+  return visit(plan.entry, 1) <= _NESTED_DEPTH;
+}
+function _nestedClassifyFunction(plan, runs) {
+  const layout = plan.layout;
+  const b = new _Body();
+  const c = b.c;
+  const [fr, r] = [0, 1];
+  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
+  c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry).tee(r).i32(_R_END).op(_OP.i32Ne);
+  b.open(_OP.if);
+  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq).op(_OP.return);
+  b.close();
+  const policy = 8 * plan.entry;
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyPackets);
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
+  b.word(FR_SIZE);
+  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
+  c.i32(plan.entryAccepts ? 1 : 0);
+  return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: c };
+}
 function _emitChainBase(b, chain, bases) {
   const c = b.c;
   const emit = (lo, hi) => {
@@ -5078,6 +5231,7 @@ function _emitClassifierModule(plan) {
   const classify = firstRun + chainCount;
   const collects = [];
   const runs = [];
+  const nested = _nestable(plan) ? firstRun : void 0;
   const extra = [];
   for (let chain = 0; chain < chainCount; chain++) {
     if (plan.chains[chain].length === 0) {
@@ -5088,24 +5242,29 @@ function _emitClassifierModule(plan) {
       continue;
     }
     collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
-    runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain]));
+    runs.push(
+      plan.chains[chain].length <= _RUN_CASES_RULES ? _runCasesFunction(plan, chain, firstCollect + chain, bases[chain], nested) : _runFunction(plan, chain, firstCollect + chain, bases[chain])
+    );
   }
   const stage = classify + 2 + extra.length;
   const layout = plan.layout;
   const stageFlags = {
     byIp: plan.byIp,
     readNibble: plan.fields.some(_isVersionByte),
-    readsUpper: module.readsUpper
+    readsUpper: module.readsUpper,
+    readsLink: plan.anyLink,
+    readsInterfaces: module.readsInterfaces,
+    readsPatterns: module.patterns.size > 0
   };
   const functions = [
     ...tests,
     ...collects,
     ...runs,
-    _classifyFunction(plan, firstRun, ruleCount, bases),
+    nested !== void 0 ? _nestedClassifyFunction(plan, firstRun) : _classifyFunction(plan, firstRun, ruleCount, bases),
     _batchFunction(layout, classify),
     ...extra,
     _stageFunction(layout, stageFlags, T_STAGE),
-    _recordsFunction(layout, stage, classify, (c, v, at) => {
+    _recordsFunction(layout, stageFlags, classify, (c, v, at) => {
       _emitTotals(c, layout, v, at, () => c.i32(layout.frames));
     }, T_RECORDS)
   ];
@@ -5588,7 +5747,8 @@ function _emit(parts, layout) {
     entry: parts.entry,
     entryAccepts: parts.ruleSet.chains[parts.entry].policy !== "DROP",
     layout,
-    byIp: parts.byIp
+    byIp: parts.byIp,
+    anyLink: parts.anyLink
   });
 }
 function _makeWasmClassifier(parts) {

@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-7EQVFVCM.js";
+} from "./chunk-LQ4KOSAS.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-UBBKAEWZ.js";
+} from "./chunk-NXNTMVVK.js";
 import {
   _linkTypeName
 } from "./chunk-UQ24OXJM.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-EKPYTKOI.js";
+import "./chunk-LXH5TKLY.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-XJMDQBHT.js";
+} from "./chunk-LNTTNH5E.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-7EQVFVCM.js";
+} from "./chunk-LQ4KOSAS.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,7 +10,7 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-UBBKAEWZ.js";
+} from "./chunk-NXNTMVVK.js";
 import "./chunk-UQ24OXJM.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-EKPYTKOI.js";
-import "./chunk-XJMDQBHT.js";
+import "./chunk-LXH5TKLY.js";
+import "./chunk-LNTTNH5E.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput

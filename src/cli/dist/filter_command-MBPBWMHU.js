@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-BBBUDH46.js";
+} from "./chunk-5CIQ52AU.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,7 +36,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-UBBKAEWZ.js";
+} from "./chunk-NXNTMVVK.js";
 import "./chunk-UQ24OXJM.js";
 import {
   _writeText
@@ -54,8 +54,8 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-EKPYTKOI.js";
-import "./chunk-XJMDQBHT.js";
+} from "./chunk-LXH5TKLY.js";
+import "./chunk-LNTTNH5E.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openBlocks
