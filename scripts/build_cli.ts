@@ -19,6 +19,7 @@
  * @module
  */
 import * as esbuild from "esbuild";
+import { _chunkCycles, _eagerFunctions } from "./_eager_functions.ts";
 
 const root = new URL("../", import.meta.url);
 const cli = new URL("src/cli/", root);
@@ -83,11 +84,21 @@ export async function buildCli(): Promise<Map<string, Uint8Array>> {
     logLevel: "silent",
     plugins: [workerUrlInBundle, serverFromSource],
   });
-  const files = new Map<string, Uint8Array>();
+  const sources = new Map<string, string>();
   for (const file of result.outputFiles) {
-    files.set(file.path.replace(/^\/dist\//, ""), file.contents);
+    sources.set(file.path.replace(/^\/dist\//, ""), file.text);
   }
-  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
+  const cycles = _chunkCycles(sources);
+  if (cycles.length > 0) {
+    throw new Error(`Cannot build the CLI: import cycle among chunks: ${cycles[0].join(" → ")}`);
+  }
+  // Every file's top-level functions are compiled on load and kept in Deno's
+  // code cache, not compiled again by each run (scripts/_eager_functions.ts).
+  const encoder = new TextEncoder();
+  return new Map(
+    [...sources].sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, text]) => [name, encoder.encode(_eagerFunctions(text))]),
+  );
 }
 
 /** Writes the bundle into `outDir` (created; stale files removed). */

@@ -6,6 +6,18 @@ import {
 } from "./chunk-YC2PLF3T.js";
 
 // src/bpf/_opcode_table.ts
+var _value = (function _value(name) {
+  let code = 0;
+  for (const part of name.split(" | ")) {
+    const value = opcodes_exports[part];
+    if (typeof value !== "number") throw new Error(`Cannot build opcode table: no '${part}'`);
+    code |= value;
+  }
+  return code;
+});
+var _isConditionalJump = (function _isConditionalJump(code) {
+  return (code & 7) === BPF_JMP && (code & 240) !== BPF_JA;
+});
 var _TABLE = [
   // 32-bit ALU operations
   ["BPF_ALU | BPF_ADD | BPF_K", "add #k"],
@@ -63,21 +75,11 @@ var _TABLE = [
   ["BPF_JMP | BPF_JSET | BPF_K", "jset #k"],
   ["BPF_JMP | BPF_JSET | BPF_X", "jset x"]
 ];
-function _value(name) {
-  let code = 0;
-  for (const part of name.split(" | ")) {
-    const value = opcodes_exports[part];
-    if (typeof value !== "number") throw new Error(`Cannot build opcode table: no '${part}'`);
-    code |= value;
-  }
-  return code;
-}
+
 var _ALLOWED_OPCODES = new Map(
   _TABLE.map(([name, mnemonic]) => [_value(name), { name, mnemonic }])
 );
-function _isConditionalJump(code) {
-  return (code & 7) === BPF_JMP && (code & 240) !== BPF_JA;
-}
+
 
 export {
   _ALLOWED_OPCODES,

@@ -7,29 +7,7 @@ import {
 } from "./chunk-GFBMMCJJ.js";
 
 // src/rules/rule_set_error.ts
-var RuleSetError = class extends SyntaxError {
-  /** 1-based line of the problem, 0 when unknown. */
-  line;
-  /** 1-based column (UTF-16 code unit) of the problem, 0 when unknown. */
-  column;
-  /** Chain of the problem, where it concerns one. */
-  chain;
-  /** 1-based rule number in `chain` (as `iptables -L --line-numbers`), where it concerns one. */
-  rule;
-  /** Builds the error; the message should already name the place. */
-  constructor(message, line, column, options) {
-    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
-    this.name = "RuleSetError";
-    this.line = line;
-    this.column = column;
-    this.chain = options?.chain;
-    this.rule = options?.rule;
-  }
-};
-
-// src/rules/_check_chains.ts
-var _VERDICTS = /* @__PURE__ */ new Set(["ACCEPT", "DROP", "RETURN"]);
-function _findChainProblem(ruleSet) {
+var _findChainProblem = (function _findChainProblem(ruleSet) {
   const byName = new Map(ruleSet.chains.map((chain) => [chain.name, chain]));
   for (const chain of ruleSet.chains) {
     for (let r = 0; r < chain.rules.length; r++) {
@@ -89,11 +67,8 @@ function _findChainProblem(ruleSet) {
     if (problem) return problem;
   }
   return void 0;
-}
-
-// src/rules/_expression_programs.ts
-var _MAX_CACHED_INSTRUCTIONS = 524288;
-function _packProgram(program) {
+});
+var _packProgram = (function _packProgram(program) {
   const packed = new Uint32Array(2 * program.length);
   for (let i = 0; i < program.length; i++) {
     const { code, jt, jf, k } = program[i];
@@ -101,8 +76,8 @@ function _packProgram(program) {
     packed[2 * i + 1] = k;
   }
   return packed;
-}
-function _unpackProgram(packed) {
+});
+var _unpackProgram = (function _unpackProgram(packed) {
   const program = new Array(packed.length >>> 1);
   for (let i = 0; i < program.length; i++) {
     const word = packed[2 * i];
@@ -114,10 +89,8 @@ function _unpackProgram(packed) {
     };
   }
   return program;
-}
-var _programs = /* @__PURE__ */ new Map();
-var _instructions = 0;
-function _unoptimisedPacked(expression, linkType) {
+});
+var _unoptimisedPacked = (function _unoptimisedPacked(expression, linkType) {
   const key = `${linkType} ${expression}`;
   const known = _programs.get(key);
   if (known !== void 0) return known;
@@ -133,13 +106,45 @@ function _unoptimisedPacked(expression, linkType) {
     }
   }
   return packed;
-}
-var _validated = /* @__PURE__ */ new WeakSet();
-function _validateCached(packed) {
+});
+var _validateCached = (function _validateCached(packed) {
   if (_validated.has(packed)) return;
   validate(_unpackProgram(packed), { maxInstructions: 4096 });
   _validated.add(packed);
-}
+});
+var RuleSetError = class extends SyntaxError {
+  /** 1-based line of the problem, 0 when unknown. */
+  line;
+  /** 1-based column (UTF-16 code unit) of the problem, 0 when unknown. */
+  column;
+  /** Chain of the problem, where it concerns one. */
+  chain;
+  /** 1-based rule number in `chain` (as `iptables -L --line-numbers`), where it concerns one. */
+  rule;
+  /** Builds the error; the message should already name the place. */
+  constructor(message, line, column, options) {
+    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = "RuleSetError";
+    this.line = line;
+    this.column = column;
+    this.chain = options?.chain;
+    this.rule = options?.rule;
+  }
+};
+
+// src/rules/_check_chains.ts
+var _VERDICTS = /* @__PURE__ */ new Set(["ACCEPT", "DROP", "RETURN"]);
+
+
+// src/rules/_expression_programs.ts
+var _MAX_CACHED_INSTRUCTIONS = 524288;
+
+
+var _programs = /* @__PURE__ */ new Map();
+var _instructions = 0;
+
+var _validated = /* @__PURE__ */ new WeakSet();
+
 
 export {
   RuleSetError,

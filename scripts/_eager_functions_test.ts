@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { parse } from "acorn";
+import { _chunkCycles, _eagerFunctions } from "./_eager_functions.ts";
+
+/** The exports of an ES module given as text. */
+async function _evaluate(source: string): Promise<Record<string, unknown>> {
+  const url = `data:text/javascript;base64,${btoa(source)}`;
+  return { ...(await import(url)) };
+}
+
+const _MODULE = `// a banner
+let calls = 0;
+const early = twice(2);
+function twice(n) {
+  calls++;
+  return \`\${n}}\` === "2}" ? n * 2 : -1;
+}
+async function later(a, b = 1) {
+  return a + b + calls;
+}
+function* counting() {
+  yield early;
+}
+export const named = [twice.name, twice.length, later.name, later.length];
+export { early, later, counting, twice };
+`;
+
+Deno.test("_eagerFunctions() keeps what a module does, functions used before their place included", async () => {
+  const before = await _evaluate(_MODULE);
+  const after = await _evaluate(_eagerFunctions(_MODULE));
+  assert.equal(after.early, 4);
+  assert.deepEqual(after.named, before.named);
+  assert.equal(await (after.later as (a: number) => Promise<number>)(1), 3);
+  assert.deepEqual([...(after.counting as () => Iterable<number>)()], [4]);
+});
+
+Deno.test("_eagerFunctions() turns every top-level function into a parenthesised expression", () => {
+  const out = _eagerFunctions(_MODULE);
+  const body = (parse(out, { ecmaVersion: "latest", sourceType: "module" }) as unknown as {
+    body: { type: string; start: number; end: number }[];
+  }).body;
+  assert.equal(body.filter((node) => node.type === "FunctionDeclaration").length, 0);
+  const eager = body.filter((node) =>
+    /^var \w+ = \((async )?function\*? \w+\(/.test(out.slice(node.start, node.end))
+  );
+  assert.equal(eager.length, 3);
+  // Placed before the first statement, in their order; the banner stays first.
+  assert.ok(out.startsWith("// a banner\nvar twice = (function twice(n) {"));
+  assert.ok(out.indexOf("var counting") < out.indexOf("let calls"));
+});
+
+Deno.test("_eagerFunctions() leaves a module without top-level functions as it is", () => {
+  const source = 'import { a } from "./a.js";\nexport const b = () => a;\n';
+  assert.equal(_eagerFunctions(source), source);
+});
+
+Deno.test("_chunkCycles() finds a cycle through static or dynamic imports, and none in the CLI bundle", async () => {
+  const files = new Map([
+    ["a.js", 'import { b } from "./b.js";\n'],
+    ["b.js", 'const c = () => import("./c.js");\n'],
+    ["c.js", 'import "./a.js";\nimport "node:util";\n'],
+    ["d.js", 'import "./a.js";\n'],
+  ]);
+  assert.deepEqual(_chunkCycles(files).map((cycle) => [...cycle].sort()), [[
+    "a.js",
+    "b.js",
+    "c.js",
+  ]]);
+  const dist = new URL("../src/cli/dist/", import.meta.url);
+  const bundle = new Map<string, string>();
+  for await (const entry of Deno.readDir(dist)) {
+    bundle.set(entry.name, await Deno.readTextFile(new URL(entry.name, dist)));
+  }
+  assert.ok(bundle.size > 1);
+  assert.deepEqual(_chunkCycles(bundle), []);
+});
