@@ -13,15 +13,15 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-BBBUDH46.js";
+} from "./chunk-5J3APRTT.js";
 import {
   compileRuleSet
-} from "./chunk-EKPYTKOI.js";
+} from "./chunk-47B24JQR.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-JYM4QDSH.js";
+import "./chunk-5SNUDW4M.js";
 import "./chunk-DJMKM4XN.js";
-import "./chunk-GFBMMCJJ.js";
+import "./chunk-YXL426MC.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

@@ -7,7 +7,7 @@ import "./chunk-G76CNLLC.js";
 import {
   _linkTypeName,
   _parseLinkType
-} from "./chunk-UQ24OXJM.js";
+} from "./chunk-2SKUUC63.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -24,7 +24,7 @@ import {
 } from "./chunk-CNK7VKYS.js";
 import {
   compileFilter
-} from "./chunk-GFBMMCJJ.js";
+} from "./chunk-YXL426MC.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-YA2NVBJ7.js";

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-BBBUDH46.js";
+} from "./chunk-5J3APRTT.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -36,8 +36,8 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-UBBKAEWZ.js";
-import "./chunk-UQ24OXJM.js";
+} from "./chunk-OP5UNLH5.js";
+import "./chunk-2SKUUC63.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-EKPYTKOI.js";
+} from "./chunk-47B24JQR.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import {
@@ -63,11 +63,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-JYM4QDSH.js";
+import "./chunk-5SNUDW4M.js";
 import "./chunk-DJMKM4XN.js";
 import {
   LINKTYPE_RAW
-} from "./chunk-GFBMMCJJ.js";
+} from "./chunk-YXL426MC.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";
@@ -241,7 +241,7 @@ var _loadRuleSet = (async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-D2YDIBFO.js");
+    const { _readRuleFile } = await import("./_rule_file-2R4RMDLA.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }

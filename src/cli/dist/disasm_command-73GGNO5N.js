@@ -4,8 +4,8 @@ import {
 } from "./chunk-G76CNLLC.js";
 import {
   _loadProgram
-} from "./chunk-UBBKAEWZ.js";
-import "./chunk-UQ24OXJM.js";
+} from "./chunk-OP5UNLH5.js";
+import "./chunk-2SKUUC63.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -18,7 +18,7 @@ import "./chunk-XJMDQBHT.js";
 import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-DJMKM4XN.js";
-import "./chunk-GFBMMCJJ.js";
+import "./chunk-YXL426MC.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";

@@ -36,7 +36,7 @@ import {
   _unoptimisedPacked,
   _unpackProgram,
   _validateCached
-} from "./chunk-JYM4QDSH.js";
+} from "./chunk-5SNUDW4M.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
@@ -60,7 +60,7 @@ import {
   compileFilter,
   createFrameDescriptor,
   describeFrame
-} from "./chunk-GFBMMCJJ.js";
+} from "./chunk-YXL426MC.js";
 import {
   BPF_A,
   BPF_ABS,

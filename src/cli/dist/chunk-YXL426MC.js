@@ -787,6 +787,23 @@ var _optimize = (function _optimize(root) {
   }
   return root;
 });
+var _isHexDigit = (function _isHexDigit(code) {
+  return code >= 48 && code <= 57 || (code | 32) >= 97 && (code | 32) <= 102;
+});
+var _addressShape = (function _addressShape(source, i) {
+  let macRun = 0;
+  let v6Colon = false;
+  let v6 = true;
+  for (let j = i; j < source.length; j++) {
+    const code = source.charCodeAt(j);
+    const hexOrDot = _isHexDigit(code) || code === 46;
+    if (!hexOrDot && code !== 58 && code !== 45) break;
+    macRun++;
+    if (code === 45) v6 = false;
+    else if (code === 58 && v6) v6Colon = true;
+  }
+  return { macRun, v6Colon };
+});
 var _parseNumber = (function _parseNumber(text, pos) {
   let value;
   if (/^0[xX]/.test(text)) value = parseInt(text.slice(2), 16);
@@ -873,7 +890,9 @@ var _tokenize = (function _tokenize(source) {
         bestLen = len;
       }
     };
-    let m = at(_MAC);
+    const { macRun, v6Colon } = _addressShape(source, i);
+    const digit = c >= "0" && c <= "9";
+    let m = macRun >= 11 ? at(_MAC) : null;
     if (m) {
       const hex = m[0].replace(/[-:.]/g, (s) => s);
       const parts = /[-:.]/.test(m[0]) && m[0].split(/[-:.]/).length === 6 ? m[0].split(/[-:.]/).map((p) => parseInt(p, 16)) : (() => {
@@ -884,7 +903,7 @@ var _tokenize = (function _tokenize(source) {
       })();
       offer(m[0].length, { kind: "eid", text: m[0], value: 0, pos: i, bytes: parts });
     }
-    m = at(_V6);
+    m = v6Colon ? at(_V6) : null;
     if (m) {
       for (let len = m[0].length; len >= 2; len--) {
         const text = m[0].slice(0, len);
@@ -895,7 +914,7 @@ var _tokenize = (function _tokenize(source) {
         }
       }
     }
-    m = at(_HID);
+    m = digit ? at(_HID) : null;
     if (m) {
       const parts = m[0].split(".").map((p) => _parseNumber(p, i));
       const bytes = [];
@@ -910,7 +929,7 @@ var _tokenize = (function _tokenize(source) {
         offer(m[0].length, { kind: "hid", text: m[0], value: 0, pos: i, bytes, bits });
       }
     }
-    m = at(_NUM);
+    m = digit ? at(_NUM) : null;
     if (m) offer(m[0].length, { kind: "num", text: m[0], value: -1, pos: i });
     m = at(_ID);
     if (m) {
@@ -2469,6 +2488,8 @@ var _MAC = new RegExp(
   "y"
 );
 var _V6 = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/y;
+
+
 
 
 

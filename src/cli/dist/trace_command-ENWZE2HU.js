@@ -5,14 +5,14 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-7EQVFVCM.js";
+} from "./chunk-EBEAESPI.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-UBBKAEWZ.js";
+} from "./chunk-OP5UNLH5.js";
 import {
   _linkTypeName
-} from "./chunk-UQ24OXJM.js";
+} from "./chunk-2SKUUC63.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-EKPYTKOI.js";
+import "./chunk-47B24JQR.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
@@ -38,11 +38,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-JYM4QDSH.js";
+import "./chunk-5SNUDW4M.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
-import "./chunk-GFBMMCJJ.js";
+import "./chunk-YXL426MC.js";
 import "./chunk-ASU7XLSB.js";
 import {
   BPF_JMP,

@@ -13,7 +13,7 @@ import {
   LINKTYPE_LOOP,
   LINKTYPE_NULL,
   LINKTYPE_RAW
-} from "./chunk-GFBMMCJJ.js";
+} from "./chunk-YXL426MC.js";
 
 // src/cli/_link_types.ts
 var _parseLinkType = (function _parseLinkType(text, command) {

@@ -4,7 +4,7 @@ import {
 } from "./chunk-DJMKM4XN.js";
 import {
   _compileUnoptimised
-} from "./chunk-GFBMMCJJ.js";
+} from "./chunk-YXL426MC.js";
 
 // src/rules/rule_set_error.ts
 var _findChainProblem = (function _findChainProblem(ruleSet) {

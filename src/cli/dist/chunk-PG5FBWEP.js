@@ -13,7 +13,7 @@ import {
   _findChainProblem,
   _unoptimisedPacked,
   _validateCached
-} from "./chunk-JYM4QDSH.js";
+} from "./chunk-5SNUDW4M.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
@@ -21,7 +21,7 @@ import {
   LINKTYPE_ETHERNET,
   LINKTYPE_RAW,
   compileFilter
-} from "./chunk-GFBMMCJJ.js";
+} from "./chunk-YXL426MC.js";
 import {
   BpfSyntaxError,
   BpfValidationError

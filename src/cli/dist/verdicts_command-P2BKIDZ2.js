@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-7EQVFVCM.js";
+} from "./chunk-EBEAESPI.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -10,8 +10,8 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-UBBKAEWZ.js";
-import "./chunk-UQ24OXJM.js";
+} from "./chunk-OP5UNLH5.js";
+import "./chunk-2SKUUC63.js";
 import {
   _TextWriter,
   _writeText
@@ -24,16 +24,16 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-EKPYTKOI.js";
+import "./chunk-47B24JQR.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-JYM4QDSH.js";
+import "./chunk-5SNUDW4M.js";
 import "./chunk-DJMKM4XN.js";
-import "./chunk-GFBMMCJJ.js";
+import "./chunk-YXL426MC.js";
 import "./chunk-ASU7XLSB.js";
 import "./chunk-YC2PLF3T.js";
 import "./chunk-VVSHI4PW.js";
