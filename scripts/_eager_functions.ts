@@ -15,8 +15,11 @@
  * cycle among the bundle's files (a function called before its module ran),
  * so {@linkcode _chunkCycles} checks there is none.
  *
- * Class methods and nested functions stay lazy (they cannot be marked this
- * way without changing their meaning).
+ * Which functions: those a few runs of the command call at start-up
+ * (`_startup_profile.ts`); the others stay lazy, so that loading a file does
+ * not read code no run needs (marking every function cost `filter --expr`
+ * about 1 ms more to load than it saved). Class methods and nested functions
+ * stay lazy (they cannot be marked this way without changing their meaning).
  *
  * @module
  */
@@ -32,10 +35,11 @@ interface _Node {
 }
 
 /**
- * `source` (an ES module) with each top-level function declaration turned
- * into a parenthesised function expression assigned to a `var` of the same
- * name, all of them placed, in their order, before the first statement that
- * is not an import.
+ * `source` (an ES module) with each top-level function declaration (of
+ * those beginning at an offset in `called`, if given) turned into a
+ * parenthesised function expression assigned to a `var` of the same name,
+ * all of them placed, in their order, before the first statement that is
+ * not an import.
  *
  * @example
  * ```ts
@@ -48,11 +52,13 @@ interface _Node {
  * );
  * ```
  */
-export function _eagerFunctions(source: string): string {
+export function _eagerFunctions(source: string, called?: ReadonlySet<number>): string {
   const body = (parse(source, { ecmaVersion: "latest", sourceType: "module" }) as unknown as {
     body: _Node[];
   }).body;
-  const functions = body.filter((node) => node.type === "FunctionDeclaration" && node.id);
+  const functions = body.filter((node) =>
+    node.type === "FunctionDeclaration" && node.id && (called?.has(node.start) ?? true)
+  );
   if (functions.length === 0) return source;
   const hoisted = functions.map((node) =>
     `var ${node.id!.name} = (${source.slice(node.start, node.end)});\n`

@@ -20,6 +20,7 @@
  */
 import * as esbuild from "esbuild";
 import { _chunkCycles, _eagerFunctions } from "./_eager_functions.ts";
+import { _calledFunctions, _ONE_RULE, _startupRuns } from "./_startup_profile.ts";
 
 const root = new URL("../", import.meta.url);
 const cli = new URL("src/cli/", root);
@@ -92,13 +93,31 @@ export async function buildCli(): Promise<Map<string, Uint8Array>> {
   if (cycles.length > 0) {
     throw new Error(`Cannot build the CLI: import cycle among chunks: ${cycles[0].join(" → ")}`);
   }
-  // Every file's top-level functions are compiled on load and kept in Deno's
-  // code cache, not compiled again by each run (scripts/_eager_functions.ts).
+  // The top-level functions that start-up calls are compiled on load and
+  // kept in Deno's code cache, not compiled again by each run
+  // (scripts/_eager_functions.ts, scripts/_startup_profile.ts).
+  const called = await _profile(sources);
   const encoder = new TextEncoder();
   return new Map(
     [...sources].sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, text]) => [name, encoder.encode(_eagerFunctions(text))]),
+      .map(([name, text]) => [
+        name,
+        encoder.encode(_eagerFunctions(text, called.get(name) ?? new Set())),
+      ]),
   );
+}
+
+/** The functions the bundle `sources` calls in the start-up profile's runs, by file. */
+async function _profile(sources: Map<string, string>): Promise<Map<string, Set<number>>> {
+  const dir = await Deno.makeTempDir({ prefix: "bpfs-cli-profile-" });
+  try {
+    for (const [name, text] of sources) await Deno.writeTextFile(`${dir}/${name}`, text);
+    const ruleFile = `${dir}/one.rules`;
+    await Deno.writeTextFile(ruleFile, _ONE_RULE);
+    return await _calledFunctions(`${dir}/bpfstream.js`, _startupRuns(root, ruleFile));
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
 }
 
 /** Writes the bundle into `outDir` (created; stale files removed). */

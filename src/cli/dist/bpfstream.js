@@ -12,59 +12,6 @@ import {
 import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
-var _mainUsage = (function _mainUsage(commands) {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return `Usage: bpfstream [--debug] COMMAND [OPTIONS] [ARGS]
-
-Linux-exact classic BPF packet filtering of pcap/pcapng captures.
-
-Commands:
-${lines.join("\n")}
-
-Options:
-  --help, -h     this text ('bpfstream COMMAND --help' for a command's options)
-  --version, -V  print the version
-  --debug        print the stack trace of an error (also BPFSTREAM_DEBUG=1)
-
-Exit status: 0 success, 1 bad data or rules (the message names the place),
-2 bad usage; 141 when standard output is closed early (e.g. '| head').
-`;
-});
-var _loadAll = (function _loadAll(entries) {
-  return Promise.all(entries.map((entry) => entry.load()));
-});
-var _usageOf = (async function _usageOf(entries, name) {
-  const entry = entries.find((e) => e.name === name);
-  return entry ? (await entry.load()).usage : _mainUsage(await _loadAll(entries));
-});
-var _say = (async function _say(stream, text) {
-  try {
-    await _writeText(stream, text);
-  } catch {
-  }
-});
-var _escapeControls = (function _escapeControls(message) {
-  return message.replace(
-    // deno-lint-ignore no-control-regex
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`
-  );
-});
-var _debugText = (function _debugText(error) {
-  let text = "";
-  for (let e = error, depth = 0; e !== void 0 && depth < 8; depth++) {
-    if (depth > 0) text += "Caused by: ";
-    if (e instanceof Error) {
-      text += (e.stack ?? `${e.name}: ${e.message}`) + "\n";
-      e = e.cause;
-    } else {
-      text += String(e) + "\n";
-      e = void 0;
-    }
-  }
-  return text;
-});
 var runCli = (async function runCli(args, io2) {
   const end = args.indexOf("--");
   const head = end < 0 ? args : args.slice(0, end);
@@ -181,66 +128,15 @@ var _syncBlockSource = (function _syncBlockSource(reader, options = {}) {
     }
   };
 });
-var _blockStream = (function _blockStream(reader) {
-  let done = false;
-  return new ReadableStream({
-    async pull(controller) {
-      const block = new Uint8Array(_BLOCK);
-      let used = 0;
-      while (used < _BLOCK) {
-        const n = await reader.read(block.subarray(used));
-        if (n === null) {
-          done = true;
-          break;
-        }
-        used += n;
-        if (n < _PIPE_READ2 || _BLOCK - used < _PIPE_READ2) break;
-      }
-      if (used > 0) controller.enqueue(block.subarray(0, used));
-      if (done) {
-        reader.close?.();
-        controller.close();
-      }
-    },
-    cancel() {
-      if (!done) reader.close?.();
-      done = true;
-    }
-  }, { highWaterMark: 0 });
-});
 var _writeAllSync = (function _writeAllSync(writer, bytes) {
   let at = 0;
   while (at < bytes.length) at += writer.writeSync(bytes.subarray(at));
-});
-var _writeAllStream = (function _writeAllStream(writer) {
-  return new WritableStream({
-    write(chunk) {
-      _writeAllSync(writer, chunk);
-    },
-    close() {
-      writer.close?.();
-    },
-    abort() {
-      writer.close?.();
-    }
-  });
 });
 var _openBlocks = (function _openBlocks(path, pool) {
   if (path === "-") {
     return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
   }
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
-});
-var _loadAverage = (function _loadAverage() {
-  try {
-    return Deno.loadavg()[0];
-  } catch {
-  }
-  try {
-    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
-  } catch {
-    return void 0;
-  }
 });
 var _threadCpuMs = (function _threadCpuMs() {
   if (_schedstat) {
@@ -267,12 +163,59 @@ var cliCommands = [
 // src/cli/run_cli.ts
 var _VERSION = "0.1.0";
 var _EXIT_BROKEN_PIPE = 141;
+function _mainUsage(commands) {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `Usage: bpfstream [--debug] COMMAND [OPTIONS] [ARGS]
 
+Linux-exact classic BPF packet filtering of pcap/pcapng captures.
 
+Commands:
+${lines.join("\n")}
 
+Options:
+  --help, -h     this text ('bpfstream COMMAND --help' for a command's options)
+  --version, -V  print the version
+  --debug        print the stack trace of an error (also BPFSTREAM_DEBUG=1)
 
-
-
+Exit status: 0 success, 1 bad data or rules (the message names the place),
+2 bad usage; 141 when standard output is closed early (e.g. '| head').
+`;
+}
+function _loadAll(entries) {
+  return Promise.all(entries.map((entry) => entry.load()));
+}
+async function _usageOf(entries, name) {
+  const entry = entries.find((e) => e.name === name);
+  return entry ? (await entry.load()).usage : _mainUsage(await _loadAll(entries));
+}
+async function _say(stream, text) {
+  try {
+    await _writeText(stream, text);
+  } catch {
+  }
+}
+function _escapeControls(message) {
+  return message.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`
+  );
+}
+function _debugText(error) {
+  let text = "";
+  for (let e = error, depth = 0; e !== void 0 && depth < 8; depth++) {
+    if (depth > 0) text += "Caused by: ";
+    if (e instanceof Error) {
+      text += (e.stack ?? `${e.name}: ${e.message}`) + "\n";
+      e = e.cause;
+    } else {
+      text += String(e) + "\n";
+      e = void 0;
+    }
+  }
+  return text;
+}
 
 
 // src/cli/_sync_block_source.ts
@@ -282,11 +225,59 @@ var _PIPE_READ = 1 << 16;
 // src/cli/main.ts
 var _BLOCK = 1 << 20;
 var _PIPE_READ2 = 1 << 16;
+function _blockStream(reader) {
+  let done = false;
+  return new ReadableStream({
+    async pull(controller) {
+      const block = new Uint8Array(_BLOCK);
+      let used = 0;
+      while (used < _BLOCK) {
+        const n = await reader.read(block.subarray(used));
+        if (n === null) {
+          done = true;
+          break;
+        }
+        used += n;
+        if (n < _PIPE_READ2 || _BLOCK - used < _PIPE_READ2) break;
+      }
+      if (used > 0) controller.enqueue(block.subarray(0, used));
+      if (done) {
+        reader.close?.();
+        controller.close();
+      }
+    },
+    cancel() {
+      if (!done) reader.close?.();
+      done = true;
+    }
+  }, { highWaterMark: 0 });
+}
 
+function _writeAllStream(writer) {
+  return new WritableStream({
+    write(chunk) {
+      _writeAllSync(writer, chunk);
+    },
+    close() {
+      writer.close?.();
+    },
+    abort() {
+      writer.close?.();
+    }
+  });
+}
 
-
-
-
+function _loadAverage() {
+  try {
+    return Deno.loadavg()[0];
+  } catch {
+  }
+  try {
+    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  } catch {
+    return void 0;
+  }
+}
 
 var _SCHEDSTAT = "/proc/thread-self/schedstat";
 var _schedstat = true;

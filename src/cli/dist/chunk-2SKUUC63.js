@@ -16,7 +16,18 @@ import {
 } from "./chunk-YXL426MC.js";
 
 // src/cli/_link_types.ts
-var _parseLinkType = (function _parseLinkType(text, command) {
+var _NAMES = {
+  NULL: LINKTYPE_NULL,
+  EN10MB: LINKTYPE_ETHERNET,
+  ETHERNET: LINKTYPE_ETHERNET,
+  RAW: LINKTYPE_RAW,
+  LOOP: LINKTYPE_LOOP,
+  LINUX_SLL: LINKTYPE_LINUX_SLL,
+  IPV4: LINKTYPE_IPV4,
+  IPV6: LINKTYPE_IPV6,
+  LINUX_SLL2: LINKTYPE_LINUX_SLL2
+};
+function _parseLinkType(text, command) {
   if (/^[0-9]+$/.test(text)) {
     const value = Number(text);
     if (value <= 65535) return value;
@@ -29,27 +40,14 @@ var _parseLinkType = (function _parseLinkType(text, command) {
     `Cannot run ${command}: unknown link type '${text}' (use EN10MB, LINUX_SLL, LINUX_SLL2, NULL, LOOP, RAW, IPV4, IPV6 or a number)`,
     command
   );
-});
-var _linkTypeName = (function _linkTypeName(linkType) {
+}
+function _linkTypeName(linkType) {
   const entry = Object.entries(_NAMES).find(
     ([name, value]) => value === linkType && name !== "ETHERNET"
   );
   if (linkType === DLT_RAW_12 || linkType === DLT_RAW_14) return `${linkType} (RAW)`;
   return entry ? `${linkType} (${entry[0]})` : String(linkType);
-});
-var _NAMES = {
-  NULL: LINKTYPE_NULL,
-  EN10MB: LINKTYPE_ETHERNET,
-  ETHERNET: LINKTYPE_ETHERNET,
-  RAW: LINKTYPE_RAW,
-  LOOP: LINKTYPE_LOOP,
-  LINUX_SLL: LINKTYPE_LINUX_SLL,
-  IPV4: LINKTYPE_IPV4,
-  IPV6: LINKTYPE_IPV6,
-  LINUX_SLL2: LINKTYPE_LINUX_SLL2
-};
-
-
+}
 
 export {
   _parseLinkType,

@@ -118,86 +118,6 @@ import {
 var _newWindow = (function _newWindow() {
   return { base: 0, loadEnd: 0, network: 0, mac: -1, wire: 0 };
 });
-var _fillWindow = (function _fillWindow(w, bytes, context) {
-  const captureEnd = _captureEnd(bytes, context);
-  const base = _dataStart(context);
-  const wire = _wireLength(context, base, captureEnd);
-  w.base = base;
-  w.loadEnd = _loadEnd(base, captureEnd, wire);
-  w.network = _networkStart(context, base);
-  w.mac = _macStart(context);
-  w.wire = wire;
-});
-var compileU32 = (function compileU32(tests, options = {}) {
-  _checkU32Tests(tests, "compile u32 match");
-  const words = [];
-  for (const test of tests) {
-    const head = words.length;
-    words.push(0, test.offset, test.operations.length);
-    for (const { operator, number } of test.operations) words.push(_OPCODES[operator], number);
-    words.push(test.ranges.length);
-    for (const { min, max } of test.ranges) words.push(min, max);
-    words[head] = words.length;
-  }
-  const program = Uint32Array.from(words);
-  const programEnd = program.length;
-  const miss = options.invert === true;
-  const hit = !miss;
-  return function u32Match(packet, context) {
-    let base = 0;
-    let end = packet.length;
-    let wire = -1;
-    if (context !== void 0) {
-      if (context.dataOffset !== void 0) base = context.dataOffset;
-      if (context.end !== void 0 && context.end < end) end = context.end;
-      if (context.wireLength !== void 0) wire = context.wireLength;
-    }
-    let present = end - base;
-    if (!(present > 0)) present = 0;
-    if (!(wire >= 0)) wire = present;
-    if (wire > _MAX_LENGTH) wire = _MAX_LENGTH;
-    let pc = 0;
-    while (pc < programEnd) {
-      const next = program[pc];
-      const offset = program[pc + 1];
-      let ops = program[pc + 2];
-      pc += 3;
-      if (offset + 4 > wire) return miss;
-      if (offset + 4 > present) return false;
-      let i = base + offset;
-      let value = (packet[i] << 24 | packet[i + 1] << 16 | packet[i + 2] << 8 | packet[i + 3]) >>> 0;
-      let at = 0;
-      for (; ops > 0; ops--, pc += 2) {
-        const number = program[pc + 1];
-        switch (program[pc]) {
-          case _AND:
-            value = (value & number) >>> 0;
-            break;
-          case _LEFTSH:
-            value = value << number >>> 0;
-            break;
-          case _RIGHTSH:
-            value >>>= number;
-            break;
-          default: {
-            at += value;
-            if (at + number + 4 > wire) return miss;
-            if (at + number + 4 > present) return false;
-            i = base + at + number;
-            value = (packet[i] << 24 | packet[i + 1] << 16 | packet[i + 2] << 8 | packet[i + 3]) >>> 0;
-          }
-        }
-      }
-      let ranges = program[pc++];
-      for (; ranges > 0; ranges--, pc += 2) {
-        if (program[pc] <= value && value <= program[pc + 1]) break;
-      }
-      if (ranges === 0) return miss;
-      pc = next;
-    }
-    return hit;
-  };
-});
 var _readsAncillary = (function _readsAncillary(program) {
   for (const { code, k } of program) {
     if ((code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) || code === (BPF_LD | BPF_B | BPF_ABS)) && _ancillaryField(k) >= 0) return true;
@@ -235,114 +155,6 @@ var _needsFrameDescription = (function _needsFrameDescription(program) {
   if (!indexed) return false;
   return xUnknown || largestIndexedK + maxX >= _NEGATIVE;
 });
-var _ruleError = (function _ruleError(reason, chain, rule, cause) {
-  return new RuleSetError(
-    `Cannot compile rule set: ${reason} in chain "${chain}" rule ${rule}`,
-    0,
-    0,
-    { chain, rule, cause }
-  );
-});
-var _isIpv6Extension = (function _isIpv6Extension(next) {
-  return next === 0 || next === 43 || next === 44 || next === 51 || next === 60;
-});
-var _upperProtocol = (function _upperProtocol(state) {
-  if (!state.isIp) return -1;
-  const b = state.bytes;
-  const at = state.networkStart;
-  const length = state.descriptor.networkCapturedLength;
-  if (state.descriptor.ipVersion === 4) return length >= 10 ? b[at + 9] : -1;
-  if (length < 40) return -1;
-  let next = b[at + 6];
-  let offset = 40;
-  while (_isIpv6Extension(next)) {
-    if (offset + 8 > length) return -1;
-    if (next === 44) {
-      const fragmentOffset = (b[at + offset + 2] << 8 | b[at + offset + 3]) & 65528;
-      if (fragmentOffset !== 0) {
-        const inner = b[at + offset];
-        return _isIpv6Extension(inner) || inner === 59 ? -1 : inner;
-      }
-      next = b[at + offset];
-      offset += 8;
-    } else if (next === 51) {
-      const size = b[at + offset + 1] + 2 << 2;
-      next = b[at + offset];
-      offset += size;
-    } else {
-      const size = b[at + offset + 1] + 1 << 3;
-      next = b[at + offset];
-      offset += size;
-    }
-  }
-  return next === 59 ? -1 : next;
-});
-var _addressWord = (function _addressWord(state, version, fieldOffset) {
-  const d = state.descriptor;
-  if (!state.isIp || d.ipVersion !== version) return -1;
-  if (d.networkCapturedLength < (version === 4 ? 20 : 40)) return -1;
-  const b = state.bytes;
-  const i = state.networkStart + fieldOffset;
-  return (b[i] << 24 | b[i + 1] << 16 | b[i + 2] << 8 | b[i + 3]) >>> 0;
-});
-var _addressOffset = (function _addressOffset(version, direction) {
-  return version === 4 ? direction === "source" ? 12 : 16 : direction === "source" ? 8 : 24;
-});
-var _addressNetwork = (function _addressNetwork(match, settings, chain, ruleNumber) {
-  const text = `${match.address}/${match.prefixLength}`;
-  let network = settings.networks.get(text);
-  if (network === void 0) {
-    const parsed = _parseNetwork(text);
-    if (typeof parsed === "string") throw _ruleError(parsed, chain, ruleNumber);
-    network = parsed;
-    settings.networks.set(text, network);
-  }
-  return network;
-});
-var _addressTest = (function _addressTest(direction, invert, network) {
-  const version = network.version;
-  const want = network.bytes;
-  const size = want.length;
-  const fieldOffset = _addressOffset(version, direction);
-  const headerLength = version === 4 ? 20 : 40;
-  const prefix = network.prefixLength;
-  return (state) => {
-    const d = state.descriptor;
-    if (d.ipVersion !== version || d.networkCapturedLength < headerLength) return false;
-    const b = state.bytes;
-    const at = state.networkStart + fieldOffset;
-    let equal = true;
-    for (let i = 0; i < size; i++) {
-      const keep = prefix - 8 * i;
-      if (keep <= 0) break;
-      const mask = keep >= 8 ? 255 : 65280 >>> keep & 255;
-      if ((b[at + i] & mask) !== want[i]) {
-        equal = false;
-        break;
-      }
-    }
-    return equal !== invert;
-  };
-});
-var _interfaceNamed = (function _interfaceNamed(actual, name) {
-  const wildcard = name.endsWith("+");
-  const a = actual ?? "";
-  return wildcard ? a.startsWith(name.slice(0, -1)) : a === name;
-});
-var _interfaceTest = (function _interfaceTest(match) {
-  const name = match.name;
-  const invert = match.invert;
-  const inbound = match.direction === "in";
-  return (state) => _interfaceNamed(inbound ? state.frame.interfaceName : state.frame.outInterfaceName, name) !== invert;
-});
-var _passesChecker = (function _passesChecker(program) {
-  try {
-    validate(program, { maxInstructions: 4096 });
-    return true;
-  } catch {
-    return false;
-  }
-});
 var _compileValidated = (function _compileValidated(program, settings) {
   const key = program.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k}`).join(",");
   let compiled = settings.compiled.get(key);
@@ -357,9 +169,6 @@ var _compileValidated = (function _compileValidated(program, settings) {
 });
 var _programTest = (function _programTest(compiled, base, invert) {
   return base === _BASE_NETWORK ? (state) => compiled(state.bytes, state.network) !== 0 !== invert : (state) => compiled(state.bytes, state.link) !== 0 !== invert;
-});
-var _always = (function _always(match, build) {
-  return { program: null, ethernetOnly: false, invert: false, match, build };
 });
 var _prepareMatch = (function _prepareMatch(match, base, settings, chain, ruleNumber) {
   switch (match.kind) {
@@ -396,39 +205,6 @@ var _prepareMatch = (function _prepareMatch(match, base, settings, chain, ruleNu
     case "bpf":
       return match.program ? _prepareBytecode(match.program, match, base, settings, chain, ruleNumber) : _prepareExpression(match, base, settings, chain, ruleNumber);
   }
-});
-var _prepareU32 = (function _prepareU32(match, base, settings, chain, ruleNumber) {
-  const key = `u32 ${match.expression}`;
-  let shared = settings.programs.get(key);
-  if (shared === void 0) {
-    try {
-      const tests = parseU32(match.expression);
-      const matcher2 = compileU32(tests);
-      const program2 = u32ToBpf(tests);
-      shared = { program: program2, checked: _passesChecker(program2), matcher: matcher2 };
-    } catch (error) {
-      throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
-    }
-    settings.programs.set(key, shared);
-  }
-  const { program, checked, matcher } = shared;
-  const invert = match.invert;
-  let memo;
-  const compiled = () => memo ??= _compileValidated(program, settings);
-  const build = () => {
-    if (checked) return _programTest(compiled(), base, invert);
-    return base === _BASE_NETWORK ? (state) => matcher(state.bytes, state.network) !== invert : (state) => matcher(state.bytes, state.link) !== invert;
-  };
-  return {
-    key,
-    program,
-    ethernetOnly: false,
-    invert,
-    match,
-    build,
-    compiledProgram: checked ? compiled : void 0,
-    programFor: checked ? compiled : void 0
-  };
 });
 var _bytecodeKey = (function _bytecodeKey(program) {
   if (!Array.isArray(program) || program.length > 4096) return void 0;
@@ -612,1863 +388,6 @@ var _allOf = (function _allOf(tests) {
     return true;
   };
 });
-var _readsWindow = (function _readsWindow(field) {
-  return field.kind === _F_PACKET || field.kind === _F_ANCILLARY || field.kind === _F_LENGTH;
-});
-var _loadField = (function _loadField(field, state) {
-  switch (field.kind) {
-    case _F_PACKET: {
-      const network = field.base === _BASE_NETWORK;
-      if (network && !state.isIp) return -1;
-      const w = network ? state.networkWindow : state.linkWindow;
-      const bytes = state.bytes;
-      let offset = field.offset;
-      if (field.msh >= 0) {
-        const x = _load(bytes, w.base, w.loadEnd, w.network, w.mac, field.msh, 1);
-        if (x < 0) return -1;
-        const header = (x & 15) << 2;
-        offset = header + offset | 0;
-        if (field.second >= 0) {
-          const t = _load(bytes, w.base, w.loadEnd, w.network, w.mac, header + field.second, 1);
-          if (t < 0) return -1;
-          offset = offset + (t >> 4 << 2) | 0;
-        }
-      }
-      return _load(bytes, w.base, w.loadEnd, w.network, w.mac, offset, field.size);
-    }
-    case _F_ANCILLARY: {
-      const network = field.base === _BASE_NETWORK;
-      if (network && !state.isIp) return -1;
-      const w = network ? state.networkWindow : state.linkWindow;
-      const context = network ? state.network : state.link;
-      return _ancillary(
-        field.offset,
-        0,
-        0,
-        state.bytes,
-        w.base,
-        w.loadEnd,
-        w.wire,
-        w.network,
-        context
-      );
-    }
-    case _F_LENGTH: {
-      const network = field.base === _BASE_NETWORK;
-      if (network && !state.isIp) return -1;
-      return (network ? state.networkWindow : state.linkWindow).wire;
-    }
-    case _F_ADDRESS:
-      return _addressWord(state, field.size, field.offset);
-    case _F_UPPER_PROTOCOL:
-      return _upperProtocol(state);
-    case _F_LINK_TYPE:
-      return state.frame.linkType >>> 0;
-    case _F_INTERFACE: {
-      const frame = state.frame;
-      const name = (field.offset === 0 ? frame.interfaceName : frame.outInterfaceName) ?? "";
-      return field.names.get(name) ?? -1;
-    }
-  }
-  return -1;
-});
-var _isVersionByte = (function _isVersionByte(f) {
-  return f.kind === _F_PACKET && f.base === _BASE_NETWORK && f.msh < 0 && f.offset === 0 && f.size === 1;
-});
-var _frameClass = (function _frameClass(state, readNibble) {
-  if (!state.isIp) return _C_NOT_IP;
-  const version = state.descriptor.ipVersion;
-  let nibble = version;
-  if (readNibble) {
-    const w = state.networkWindow;
-    const first = _load(state.bytes, w.base, w.loadEnd, w.network, w.mac, 0, 1);
-    nibble = first < 0 ? -1 : first >>> 4;
-  }
-  if (version === 4 && nibble === 4) return _C_IPV4;
-  if (version === 6 && nibble === 6) return _C_IPV6;
-  return _C_OTHER_IP;
-});
-var _entryClasses = (function _entryClasses(guards, base, fields) {
-  let classes = base === _BASE_NETWORK ? _C_ALL & ~_C_NOT_IP : _C_ALL;
-  for (const g of guards) classes &= _guardClasses(g, fields[g.field]);
-  return classes;
-});
-var _guardClasses = (function _guardClasses(g, f) {
-  switch (f.kind) {
-    case _F_ADDRESS:
-      return (f.size === 4 ? _C_IPV4 : _C_IPV6) | _C_OTHER_IP;
-    case _F_UPPER_PROTOCOL:
-      return _C_ALL & ~_C_NOT_IP;
-    case _F_PACKET:
-    case _F_ANCILLARY:
-    case _F_LENGTH: {
-      if (f.base !== _BASE_NETWORK) return _C_ALL;
-      let classes = _C_OTHER_IP;
-      const versionByte = _isVersionByte(f);
-      if (!versionByte || _nibbleAllows(g, 4)) classes |= _C_IPV4;
-      if (!versionByte || _nibbleAllows(g, 6)) classes |= _C_IPV6;
-      return classes;
-    }
-  }
-  return _C_ALL;
-});
-var _nibbleAllows = (function _nibbleAllows(g, version) {
-  for (let low = 0; low < 16; low++) {
-    const masked = ((version << 4 | low) & g.mask) >>> 0;
-    if (masked >= g.lo && masked <= g.hi) return true;
-  }
-  return false;
-});
-var _home = (function _home(key, shift) {
-  return Math.imul(key, 2654435761) >>> shift;
-});
-var _buildKeyHash = (function _buildKeyHash(keys) {
-  let capacity = 4;
-  let shift = 30;
-  while (capacity < keys.length * 2) {
-    capacity *= 2;
-    shift--;
-  }
-  const table = {
-    keys: new Uint32Array(capacity),
-    slots: new Int32Array(capacity).fill(-1),
-    shift
-  };
-  keys.forEach((key, slot) => {
-    let h = _home(key, shift);
-    while (table.slots[h] >= 0) h = h + 1 & capacity - 1;
-    table.keys[h] = key;
-    table.slots[h] = slot;
-  });
-  return table;
-});
-var _keySlot = (function _keySlot(keys, slots, shift, key) {
-  const last = keys.length - 1;
-  let h = _home(key, shift);
-  for (; ; ) {
-    const slot = slots[h];
-    if (slot < 0 || keys[h] === key) return slot;
-    h = h + 1 & last;
-  }
-});
-var _exactChild = (function _exactChild(node, key) {
-  const slot = _keySlot(node.keys, node.slots, node.shift, key);
-  return slot < 0 ? null : node.children[slot];
-});
-var _interval = (function _interval(starts, key) {
-  let lo = 0;
-  let hi = starts.length - 1;
-  if (hi < 0 || key < starts[0]) return -1;
-  while (lo < hi) {
-    const mid = lo + hi + 1 >> 1;
-    if (starts[mid] <= key) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-});
-var _collectCandidates = (function _collectCandidates(node, state, into) {
-  const frameClass = state.frameClass;
-  for (; ; ) {
-    if (node.least > into.bound) return;
-    if ((node.classes & frameClass) === 0) {
-      const rest2 = node.rest;
-      if (rest2 === null) return;
-      node = rest2;
-      continue;
-    }
-    if (node.leaf.length > 0) {
-      into.lists[into.count++] = node.leaf;
-      const ends = state.isIp ? node.endsIp : node.endsNotIp;
-      if (ends < into.bound) into.bound = ends;
-    }
-    if (node.field < 0) {
-      const next = node.rest;
-      if (next === null) return;
-      node = next;
-      continue;
-    }
-    let value;
-    if (node.constantLoad) {
-      const w = node.network ? state.networkWindow : state.linkWindow;
-      value = node.network && !state.isIp ? -1 : _load(state.bytes, w.base, w.loadEnd, w.network, w.mac, node.offset, node.size);
-    } else value = _loadField(node.source, state);
-    if (value >= 0) {
-      const key = (value & node.mask) >>> 0;
-      if (node.onlyKey >= 0) {
-        if (key === node.onlyKey) _collectCandidates(node.children[0], state, into);
-      } else if (node.keys !== null) {
-        const child = _exactChild(node, key);
-        if (child !== null) _collectCandidates(child, state, into);
-      } else {
-        const i = _interval(node.starts, key);
-        const children = node.children;
-        for (let j = i < 0 ? 0 : i + node.leaves; j >= 1; j >>= 1) {
-          const child = children[j];
-          if (child !== null) _collectCandidates(child, state, into);
-        }
-      }
-    }
-    const rest = node.rest;
-    if (rest === null) return;
-    node = rest;
-  }
-});
-var _maxLists = (function _maxLists(node) {
-  let total = 0;
-  while (node !== null) {
-    if (node.leaf.length > 0) total++;
-    let most = 0;
-    if (node.starts !== null) {
-      const children = node.children;
-      const path = new Float64Array(children.length);
-      for (let j = children.length - 1; j >= 1; j--) {
-        const child = children[j];
-        const own = child === null ? 0 : _maxLists(child);
-        const below = 2 * j < children.length ? Math.max(path[2 * j], path[2 * j + 1]) : 0;
-        path[j] = own + below;
-      }
-      most = children.length > 1 ? path[1] : 0;
-    } else {
-      for (const child of node.children) {
-        if (child !== null) most = Math.max(most, _maxLists(child));
-      }
-    }
-    total += most;
-    node = node.rest;
-  }
-  return total;
-});
-var _segmentEnds = (function _segmentEnds(entries) {
-  const ends = [];
-  let size = Math.max(1, _segmentLimits.first);
-  const growth = Math.max(2, _segmentLimits.growth);
-  let end = 0;
-  while (end < entries.length) {
-    end = Math.min(entries.length, end + size);
-    while (end < entries.length && entries[end].position === entries[end - 1].position) end++;
-    size *= growth;
-    if (entries.length - end < size) end = entries.length;
-    ends.push(end);
-  }
-  return ends;
-});
-var _linkSegments = (function _linkSegments(segments) {
-  for (let i = 0; i + 1 < segments.length; i++) {
-    let tail = segments[i];
-    while (tail.rest !== null) tail = tail.rest;
-    tail.rest = segments[i + 1];
-  }
-});
-var _widened = (function _widened(guards, fields) {
-  const out = [];
-  for (const guard of guards) {
-    const g = _prefixAsRange(guard, fields);
-    const i = out.findIndex((h) => h.field === g.field && h.mask === g.mask);
-    if (i < 0) {
-      out.push(g);
-      continue;
-    }
-    const lo = Math.max(out[i].lo, g.lo);
-    const hi = Math.min(out[i].hi, g.hi);
-    if (lo > hi) return null;
-    out[i] = { field: g.field, mask: g.mask, lo, hi };
-  }
-  return out;
-});
-var _prefixAsRange = (function _prefixAsRange(g, fields) {
-  const f = fields[g.field];
-  if (g.lo !== g.hi || g.mask === 0) return g;
-  const width = f.kind === _F_ADDRESS ? 32 : f.kind === _F_PACKET ? 8 * f.size : 0;
-  if (width === 0) return g;
-  const full = 2 ** width - 1;
-  const low = full - g.mask;
-  if (low <= 0 || g.mask > full || (low & low + 1) !== 0 || g.lo % (low + 1) !== 0) return g;
-  if ((g.mask & low) !== 0) return g;
-  return { field: g.field, mask: full, lo: g.lo, hi: g.lo + low };
-});
-var _narrower = (function _narrower(a, b) {
-  if (a.ranges !== b.ranges) return !a.ranges;
-  return _bits(a.mask) > _bits(b.mask);
-});
-var _bits = (function _bits(mask) {
-  let m = mask >>> 0;
-  let n = 0;
-  for (; m !== 0; m &= m - 1) n++;
-  return n;
-});
-var _largestBucket = (function _largestBucket(guards) {
-  const counts = /* @__PURE__ */ new Map();
-  let largest = 0;
-  for (const g of guards) {
-    const n = (counts.get(g.lo) ?? 0) + 1;
-    counts.set(g.lo, n);
-    if (n > largest) largest = n;
-  }
-  return largest;
-});
-var _keyOf = (function _keyOf(field, mask) {
-  return field * 4294967296 + mask;
-});
-var _guardOn = (function _guardOn(entry, s) {
-  for (const g of entry.guards) if (g.field === s.field && g.mask === s.mask) return g;
-  return void 0;
-});
-var _intervals = (function _intervals(guards) {
-  const points = new Float64Array(2 * guards.length);
-  let n = 0;
-  for (const g of guards) {
-    points[n++] = g.lo;
-    if (g.hi < 4294967295) points[n++] = g.hi + 1;
-  }
-  const sorted = points.subarray(0, n).sort();
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    if (count === 0 || sorted[count - 1] !== sorted[i]) sorted[count++] = sorted[i];
-  }
-  return points.slice(0, count);
-});
-var _classesOf = (function _classesOf(entries) {
-  let classes = 0;
-  for (const e of entries) classes |= e.classes;
-  return classes;
-});
-var _makeLeaf = (function _makeLeaf(node, entries, used) {
-  node.leaf = _codes(entries, used);
-  node.classes = _classesOf(entries);
-  for (const e of entries) {
-    if (e.ends === 0 || !e.exact || _unchecked(e, used)) continue;
-    const code = 2 * e.position;
-    if ((e.ends & _ENDS_IP) !== 0 && code < node.endsIp) node.endsIp = code;
-    if ((e.ends & _ENDS_NOT_IP) !== 0 && code < node.endsNotIp) node.endsNotIp = code;
-  }
-});
-var _setLeast = (function _setLeast(node) {
-  let least = node.leaf.length > 0 ? node.leaf[0] : _END;
-  for (const child of node.children) {
-    if (child !== null) least = Math.min(least, _setLeast(child));
-  }
-  if (node.rest !== null) least = Math.min(least, _setLeast(node.rest));
-  node.least = least;
-  return least;
-});
-var _unchecked = (function _unchecked(entry, used) {
-  return entry.exact && entry.guards.some((g) => !used.has(_keyOf(g.field, g.mask)));
-});
-var _codes = (function _codes(entries, used) {
-  const out = new Int32Array(entries.length);
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    out[i] = 2 * e.position + (e.exact && !_unchecked(e, used) ? 0 : 1);
-  }
-  out.sort();
-  let n = 0;
-  for (let i = 0; i < out.length; i++) if (n === 0 || out[n - 1] !== out[i]) out[n++] = out[i];
-  return n === out.length ? out : out.slice(0, n);
-});
-var _put = (function _put(e, piece) {
-  e.out.push(piece);
-  e.chars += piece.length;
-  return e.chars <= _MAX_SOURCE_CHARS;
-});
-var _readSource = (function _readSource(size) {
-  if (size === 1) return `b[i]`;
-  if (size === 2) return `(b[i] << 8) | b[i + 1]`;
-  return `((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0`;
-});
-var _prelude = (function _prelude(body) {
-  const needed = /* @__PURE__ */ new Set();
-  for (const [name, , reads] of _LOCALS) {
-    if (new RegExp(`\\b${name}\\b`).test(body)) {
-      needed.add(name);
-      if (reads !== "") needed.add(reads);
-    }
-  }
-  const declarations = _LOCALS.filter(([name]) => needed.has(name)).map(([name, value]) => `${name} = ${value}`);
-  const locals = declarations.length === 0 ? "" : `const ${declarations.join(", ")};
-`;
-  return `${locals}let v = 0, k = 0, i = 0, e = 0;
-`;
-});
-var _loadSource = (function _loadSource(e, field) {
-  const network = field.base === _BASE_NETWORK;
-  const p = network ? "n" : "l";
-  const notIp = network ? "!isIp ? -1 : " : "";
-  const size = field.size;
-  const constantLoad = field.kind === _F_PACKET && field.msh < 0;
-  if (constantLoad && field.offset >= 0) {
-    return `i = ${p}B + ${field.offset}; v = ${notIp}(i + ${size} <= ${p}E ? ${_readSource(size)} : -1);`;
-  }
-  if (constantLoad) {
-    return `v = ${notIp}load(b, ${p}B, ${p}E, ${p}N, ${p}M, ${field.offset}, ${size});`;
-  }
-  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0 && field.second < 0) {
-    return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? ((b[i] & 15) << 2) + ${field.offset} : -1);
-if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
-  }
-  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0) {
-    return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? (b[i] & 15) << 2 : -1);
-if (v >= 0) { i = ${p}B + v + ${field.second}; v = i + 1 <= ${p}E ? v + ((b[i] >> 4) << 2) + ${field.offset} : -1; }
-if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
-  }
-  if (field.kind === _F_ADDRESS) {
-    const version = field.size;
-    return `i = ns + ${field.offset}; v = isIp && ipv === ${version} && ncap >= ${version === 4 ? 20 : 40} ? ${_readSource(4)} : -1;`;
-  }
-  if (field.kind === _F_UPPER_PROTOCOL) {
-    return `v = !isIp ? -1 : ipv === 4 ? (ncap >= 10 ? b[ns + 9] : -1) : upper(st);`;
-  }
-  if (field.kind === _F_LENGTH) return `v = ${notIp}${p}W;`;
-  if (field.kind === _F_LINK_TYPE) return `v = st.frame.linkType >>> 0;`;
-  if (field.kind === _F_INTERFACE) {
-    const name = field.offset === 0 ? "interfaceName" : "outInterfaceName";
-    if (field.names.size > _INLINE_NAMES) {
-      e.constants.fields.push(field);
-      const f = `F[${e.constants.fields.length - 1}]`;
-      return `v = ${f}.names.get(st.frame.${name} ?? "") ?? -1;`;
-    }
-    let out = `i = -1; { const name = st.frame.${name} ?? "";
-`;
-    for (const [text, n] of field.names) {
-      out += `if (name === ${JSON.stringify(text)}) i = ${n}; else `;
-    }
-    return `${out}{} } v = i;`;
-  }
-  e.constants.fields.push(field);
-  return `v = loadField(F[${e.constants.fields.length - 1}], st);`;
-});
-var _emitChain = (function _emitChain(e, first) {
-  const label = `b${e.labels++}`;
-  if (!_put(e, `${label}: {
-`)) return false;
-  for (let node = first; node !== null; node = node.rest) {
-    if (node.least === _END) break;
-    _put(e, `if (${node.least} > bound) break ${label};
-`);
-    _put(e, `if ((${node.classes} & fc) !== 0) {
-`);
-    if (node.leaf.length > 0) {
-      _put(e, _leafSource(node.leaf));
-      const { endsIp, endsNotIp } = node;
-      if (endsIp === endsNotIp) {
-        if (endsIp !== _END) _put(e, `if (${endsIp} < bound) bound = ${endsIp};
-`);
-      } else {
-        _put(e, `e = isIp ? ${endsIp} : ${endsNotIp}; if (e < bound) bound = e;
-`);
-      }
-    }
-    if (node.field < 0) {
-      if (node.rest === null) {
-        _put(e, `break ${label};
-}
-`);
-        break;
-      }
-      _put(e, `}
-`);
-      continue;
-    }
-    _put(e, `${_loadSource(e, node.source)}
-if (v >= 0) {
-k = (v & ${node.mask}) >>> 0;
-`);
-    if (!_emitChildren(e, node)) return false;
-    if (!_put(e, `}
-}
-`)) return false;
-  }
-  return _put(e, `}
-`);
-});
-var _leafSource = (function _leafSource(leaf) {
-  const words = /* @__PURE__ */ new Map();
-  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | 1 << (code & 31));
-  const used = /* @__PURE__ */ new Map();
-  let out = "";
-  for (const [w, bits] of words) {
-    out += `W[${w}] |= ${bits};
-`;
-    used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | 1 << (w & 31));
-  }
-  for (const [u, bits] of used) out += `U[${u}] |= ${bits};
-`;
-  return out;
-});
-var _searchSource = (function _searchSource(e, starts, name) {
-  if (starts.length > _INLINE_STARTS) {
-    e.constants.starts.push(starts);
-    return `const ${name} = interval(S[${e.constants.starts.length - 1}], k);
-`;
-  }
-  const search = (lo, hi) => {
-    if (lo === hi) return `${name} = ${lo};`;
-    const mid = lo + hi + 1 >> 1;
-    return `if (k < ${starts[mid]}) { ${search(lo, mid - 1)} } else { ${search(mid, hi)} }`;
-  };
-  return `let ${name} = -1;
-if (k >= ${starts[0]}) { ${search(0, starts.length - 1)} }
-`;
-});
-var _emitChildren = (function _emitChildren(e, node) {
-  if (node.starts === null) {
-    const keys = node.keys;
-    const slots = node.slots;
-    if (node.onlyKey >= 0) {
-      _put(e, `if (k === ${node.onlyKey}) {
-`);
-      return _emitChild(e, node.children[0]) && _put(e, `}
-`);
-    }
-    _put(e, `switch (k) {
-`);
-    for (let h = 0; h < keys.length; h++) {
-      if (slots[h] < 0) continue;
-      _put(e, `case ${keys[h]}: {
-`);
-      if (!_emitChild(e, node.children[slots[h]])) return false;
-      _put(e, `break;
-}
-`);
-    }
-    return _put(e, `}
-`);
-  }
-  const starts = node.starts;
-  const name = `r${e.labels++}`;
-  _put(e, _searchSource(e, starts, name));
-  const leaves = node.leaves;
-  const height = Math.log2(leaves);
-  const path = `p${e.labels++}`;
-  _put(e, `const ${path} = ${name} < 0 ? 0 : ${name} + ${leaves};
-`);
-  for (let level = height; level >= 0; level--) {
-    const first = 1 << level;
-    let cases = false;
-    for (let j = first; j < 2 * first && j < node.children.length; j++) {
-      const child = node.children[j];
-      if (child === null) continue;
-      if ((j << height - level) - leaves > starts.length - 1) continue;
-      if (!cases) _put(e, `switch (${path} >> ${height - level}) {
-`);
-      cases = true;
-      _put(e, `case ${j}: {
-`);
-      if (!_emitChild(e, child) || !_put(e, `break;
-}
-`)) return false;
-    }
-    if (cases) _put(e, `}
-`);
-  }
-  return true;
-});
-var _emitChild = (function _emitChild(e, child) {
-  const body = { ...e, out: [], chars: e.chars };
-  if (!_emitChain(body, child)) return false;
-  const text = body.out.join("");
-  e.labels = body.labels;
-  if (text.length <= _FUNCTION_CHARS) return _put(e, text);
-  const name = `f${e.labels++}`;
-  const prelude = _prelude(text);
-  e.functions.push(`function ${name}(bound) {
-${prelude}${text}return bound;
-}
-`);
-  e.chars = body.chars + prelude.length;
-  return _put(e, `bound = ${name}(bound);
-`);
-});
-var _testSource = (function _testSource(e, rule, fields, inline) {
-  const checks = [];
-  const parts = [];
-  const context = rule.base === _BASE_NETWORK ? "NET" : "LNK";
-  for (let m = 0; m < rule.matches.length; m++) {
-    const match = rule.matches[m];
-    if (match.match.kind === "comment") continue;
-    const exact = inline ? rule.exactPrograms?.[m] : void 0;
-    if (exact !== void 0 && exact !== null) {
-      checks.push(_exactMatchCall(e, exact, match.invert, fields));
-    } else parts.push(_callSource(e, match, context));
-  }
-  const all = [...checks, ...parts];
-  return all.length === 0 ? "" : `if (!(${all.join(" && ")})) break;
-`;
-});
-var _callSource = (function _callSource(e, match, context) {
-  let call = e.calls.get(match);
-  if (call !== void 0) return call;
-  if (match.compiledProgram !== void 0) {
-    e.constants.programs.push(match);
-    call = `P${e.constants.programs.length - 1}(b, ${context}) ${match.invert ? "===" : "!=="} 0`;
-  } else {
-    e.constants.tests.push(match);
-    call = `T${e.constants.tests.length - 1}(st)`;
-  }
-  e.calls.set(match, call);
-  return call;
-});
-var _exactMatchCall = (function _exactMatchCall(e, alternatives, invert, fields) {
-  let out = "";
-  alternatives.forEach((guards, a) => {
-    const label = `x${e.labels++}`;
-    out += `${a > 0 ? "if (!ok) " : ""}${label}: {
-`;
-    for (const g of guards) {
-      out += `${_loadSource(e, fields[g.field])}
-k = (v & ${g.mask}) >>> 0;
-if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};
-`;
-    }
-    out += `ok = true;
-}
-`;
-  });
-  const name = `X${e.labels++}`;
-  e.functions.push(
-    `function ${name}() {
-${_prelude(out)}let ok = false;
-${out}return ${invert ? "!ok" : "ok"};
-}
-`
-  );
-  return `${name}()`;
-});
-var _selectivity = (function _selectivity(g) {
-  let bits = 0;
-  for (let m = g.mask >>> 0; m !== 0; m = (m & m - 1) >>> 0) bits++;
-  return bits - Math.log2(g.hi - g.lo + 1);
-});
-var _guardsSource = (function _guardsSource(e, rule, fields) {
-  const checked = (guards) => guards.filter((g) => _CHECKED_KINDS.has(fields[g.field].kind)).sort((a, b) => _selectivity(b) - _selectivity(a)).slice(0, _CHECKED_GUARDS);
-  const alternatives = rule.alternatives.map(checked);
-  if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES) return "";
-  if (alternatives.some((guards) => guards.length === 0)) return "";
-  let out = "ok = false;\n";
-  alternatives.forEach((guards, a) => {
-    const label = `g${e.labels++}`;
-    out += `${a > 0 ? "if (!ok) " : ""}${label}: {
-`;
-    for (const g of guards) {
-      out += `${_loadSource(e, fields[g.field])}
-k = (v & ${g.mask}) >>> 0;
-if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};
-`;
-    }
-    out += `ok = true;
-}
-`;
-  });
-  return `${out}if (!ok) break;
-`;
-});
-var _ruleCases = (function _ruleCases(e, rule, p, codes, fields, inline) {
-  const matched = codes.has(2 * p);
-  const candidate = codes.has(2 * p + 1);
-  if (!matched && !candidate) return "";
-  const notIp = rule.base === _BASE_NETWORK ? `if (!isIp) break;
-` : "";
-  let out = "";
-  if (candidate) {
-    out += `case ${2 * p + 1}:
-${notIp}${_guardsSource(e, rule, fields)}`;
-    out += _testSource(e, rule, fields, inline);
-  }
-  if (matched) out += `case ${2 * p}:
-${notIp}`;
-  out += `c = ${rule.counter}; `;
-  switch (rule.kind) {
-    case _KIND_NONE:
-      return `${out}break;
-`;
-    case _KIND_ACCEPT:
-      return `${out}r = ${_R_ACCEPT}; break;
-`;
-    case _KIND_DROP:
-      return `${out}r = ${_R_DROP}; break;
-`;
-    case _KIND_RETURN:
-      return `${out}r = ${_R_END}; break;
-`;
-  }
-  return `${out}r = ${p}; break;
-`;
-});
-var _listedCodes = (function _listedCodes(root) {
-  const codes = /* @__PURE__ */ new Set();
-  const stack = [root];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    for (const code of node.leaf) codes.add(code);
-    for (const child of node.children) if (child !== null) stack.push(child);
-    if (node.rest !== null) stack.push(node.rest);
-  }
-  return codes;
-});
-var _runSource = (function _runSource(e, rules, root, usedWords, fields) {
-  const codes = _listedCodes(root);
-  const cases = [];
-  let chars = 0;
-  for (let p = 0; p < rules.length; p++) {
-    cases.push(_ruleCases(e, rules[p], p, codes, fields, false));
-    chars += cases[p].length;
-    if (chars > _MAX_SOURCE_CHARS) return null;
-  }
-  const slots = e.constants.programs.length + e.constants.tests.length;
-  let room = _INLINE_GUARDS_CHARS - e.chars - chars - _SLOT_CHARS * slots;
-  for (let p = 0; p < rules.length && room > 0; p++) {
-    if (cases[p] === "" || !rules[p].exactPrograms?.some((x) => x !== null)) continue;
-    const mark = e.functions.length;
-    const inline = _ruleCases(e, rules[p], p, codes, fields, true);
-    let extra = inline.length - cases[p].length;
-    for (let f = mark; f < e.functions.length; f++) extra += e.functions[f].length;
-    if (extra > room) {
-      e.functions.length = mark;
-      continue;
-    }
-    cases[p] = inline;
-    chars += extra;
-    room -= extra;
-  }
-  const groups = [];
-  cases.forEach((text, p) => {
-    const g = Math.floor(p / _GROUP_RULES);
-    groups[g] = (groups[g] ?? "") + text;
-  });
-  let dispatch;
-  let functions = "";
-  if (chars <= _INLINE_CASES_CHARS) {
-    dispatch = `r = ${_R_NEXT}; c = -1;
-switch (code) {
-${groups.join("")}}
-${_COUNT}`;
-  } else {
-    dispatch = `switch (code >> ${Math.log2(2 * _GROUP_RULES)}) {
-`;
-    groups.forEach((cases2, g) => {
-      if (cases2 === void 0 || cases2 === "") return;
-      functions += `function k${g}(code, size, bound) {
-${_prelude(cases2)}let ok = false, r = ${_R_NEXT}, c = -1;
-switch (code) {
-${cases2}}
-${_COUNT}return r;
-}
-`;
-      dispatch += `case ${g}: r = k${g}(code, size, bound); break;
-`;
-    });
-    dispatch += `default: r = ${_R_NEXT};
-}
-`;
-  }
-  return `${functions}function run(size, resume) {
-  const bound = resume ? SV[0] : collect();
-  ${_prelude(dispatch)}let ok = false, r = 0, c = -1;
-  for (let j = 0; j < ${usedWords}; j++) {
-    let u = U[j];
-    while (u !== 0) {
-      const w = (j << 5) + 31 - Math.clz32(u & -u);
-      u &= u - 1;
-      U[j] = u;
-      let m = W[w];
-      W[w] = 0;
-      while (m !== 0) {
-        const code = (w << 5) + 31 - Math.clz32(m & -m);
-        m &= m - 1;
-        if (code > bound) return ${_R_END};
-${dispatch}
-        // A matched code (even) was taken: the rule's candidate code is not.
-        if ((code & 1) === 0) m &= ~(1 << ((code + 1) & 31));
-        if (r !== ${_R_NEXT}) {
-          if (r >= 0) {
-            if (m !== 0) {
-              W[w] = m;
-              U[j] = u | (1 << (w & 31));
-            }
-            SV[0] = bound;
-          }
-          return r;
-        }
-      }
-    }
-  }
-  return ${_R_END};
-}`;
-});
-var _emitWalk = (function _emitWalk(root, rules, fields) {
-  const tooLong = { reason: `generated walk exceeds ${_MAX_SOURCE_CHARS} characters` };
-  if (2 * rules.length > _MAX_CODES) {
-    return { reason: `the chain has more than ${_MAX_CODES / 2} rules` };
-  }
-  const e = {
-    out: [],
-    chars: 0,
-    functions: [],
-    constants: { fields: [], starts: [], programs: [], tests: [] },
-    labels: 0,
-    calls: /* @__PURE__ */ new Map()
-  };
-  if (!_emitChain(e, root)) return tooLong;
-  const words = Math.max(1, Math.ceil(2 * rules.length / 32));
-  const usedWords = Math.ceil(words / 32);
-  const run = _runSource(e, rules, root, usedWords, fields);
-  if (run === null) return tooLong;
-  const grouped = run.startsWith("function k");
-  const source = `"use strict";
-const NET = st.network, LNK = st.link;
-${_slotDeclarations(e.constants)}${e.functions.join("")}
-function collect() {
-${_prelude(e.out.join(""))}
-  // What the last walk left (past its bound, or not taken before a decision).
-  for (let j = 0; j < ${usedWords}; j++) {
-    for (let x = U[j]; x !== 0; x &= x - 1) W[(j << 5) + 31 - Math.clz32(x & -x)] = 0;
-    U[j] = 0;
-  }
-  let bound = ${_END};
-${e.out.join("")}
-  return bound;
-}
-${run}
-return { run, collect };`;
-  if (source.length > _MAX_SOURCE_CHARS + 4096) return tooLong;
-  return { source, constants: e.constants, words, usedWords, grouped };
-});
-var _slotDeclarations = (function _slotDeclarations(constants) {
-  let out = "";
-  for (let q = 0; q < constants.programs.length; q++) {
-    out += `let P${q} = (x, y) => (P${q} = P(${q}))(x, y);
-`;
-  }
-  for (let q = 0; q < constants.tests.length; q++) {
-    out += `let T${q} = (x) => (T${q} = T(${q}))(x);
-`;
-  }
-  return out;
-});
-var _compileWalk = (function _compileWalk(emitted) {
-  const { source, constants, words, usedWords } = emitted;
-  let factory;
-  try {
-    factory = new Function(..._PARAMETERS, source);
-  } catch (error) {
-    return { reason: `code generation failed (${error instanceof Error ? error.message : error})` };
-  }
-  const instantiate = (env) => {
-    const W = new Int32Array(words);
-    const U = new Int32Array(usedWords);
-    const programs = (q) => constants.programs[q].compiledProgram();
-    const tests = (q) => constants.tests[q].build() ?? (() => true);
-    const { run, collect } = factory(
-      env.state,
-      W,
-      U,
-      new Int32Array(1),
-      env.packets,
-      env.bytes,
-      env.decided,
-      programs,
-      tests,
-      constants.fields,
-      constants.starts,
-      _load,
-      _loadField,
-      _interval,
-      _upperProtocol
-    );
-    return { run, collect, words: W, used: U };
-  };
-  return { instantiate, chars: source.length, grouped: emitted.grouped };
-});
-var _bucketInterval = (function _bucketInterval(table, starts, key) {
-  if (starts.length === 0) return -1;
-  const base = starts[0];
-  if (key < base) return -1;
-  const buckets = table.buckets;
-  const offset = key - base;
-  const b = offset >>> table.bucketShift;
-  if (b >= buckets.length - 1) return starts.length - 1;
-  let lo;
-  let hi;
-  const sub = table.subStarts[b];
-  if (sub < 0) {
-    lo = buckets[b];
-    hi = buckets[b + 1];
-  } else {
-    const subBuckets = table.subBuckets;
-    const j = offset >>> table.subShift & _SUB_BUCKETS - 1;
-    lo = subBuckets[sub + j];
-    hi = subBuckets[sub + j + 1];
-  }
-  while (lo < hi) {
-    const mid = lo + hi + 1 >> 1;
-    if (starts[mid] <= key) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-});
-var _buckets = (function _buckets(starts) {
-  let count = 1;
-  while (count < 2 * starts.length && count < _MAX_BUCKETS) count *= 2;
-  const span = starts[starts.length - 1] - starts[0];
-  let bucketShift = 0;
-  while (bucketShift < 32 && Math.floor(span / 2 ** bucketShift) >= count) bucketShift++;
-  const at = (value) => _interval(starts, Math.min(value, 4294967295));
-  const buckets = new Int32Array(count + 1);
-  for (let b = 0; b < count; b++) buckets[b] = at(starts[0] + b * 2 ** bucketShift);
-  buckets[count] = starts.length - 1;
-  const subShift = bucketShift - 8;
-  const subStarts = new Int32Array(count).fill(-1);
-  const sub = [];
-  for (let b = 0; b < count; b++) {
-    if (buckets[b + 1] - buckets[b] <= _DENSE || bucketShift < 8) continue;
-    subStarts[b] = sub.length;
-    const from = starts[0] + b * 2 ** bucketShift;
-    let i = buckets[b];
-    for (let j = 0; j < _SUB_BUCKETS; j++) {
-      const value = from + j * 2 ** subShift;
-      while (i + 1 < starts.length && starts[i + 1] <= value) i++;
-      sub.push(i);
-    }
-    sub.push(buckets[b + 1]);
-  }
-  return {
-    buckets,
-    bucketShift,
-    subStarts,
-    subBuckets: Int32Array.from(sub),
-    subShift: Math.max(0, subShift)
-  };
-});
-var _keyOf2 = (function _keyOf2(field, mask) {
-  return field * 4294967296 + (mask >>> 0);
-});
-var _maskBits = (function _maskBits(mask) {
-  let m = mask >>> 0;
-  let n = 0;
-  for (; m !== 0; m &= m - 1) n++;
-  return n;
-});
-var _span = (function _span(starts, g) {
-  return _interval(starts, g.hi) - _interval(starts, g.lo) + 1;
-});
-var _newTable = (function _newTable(shape, exact, range) {
-  return {
-    field: shape.field,
-    mask: shape.mask,
-    constantLoad: shape.constantLoad,
-    network: shape.network,
-    offset: shape.offset,
-    size: shape.size,
-    classes: shape.classes,
-    least: shape.least,
-    keys: exact?.keys ?? null,
-    slots: exact?.slots ?? null,
-    shift: exact?.shift ?? 32,
-    starts: range?.starts ?? null,
-    buckets: range?.buckets ?? null,
-    bucketShift: range?.bucketShift ?? 0,
-    subStarts: range?.subStarts ?? null,
-    subBuckets: range?.subBuckets ?? null,
-    subShift: range?.subShift ?? 0,
-    lists: exact?.lists ?? range.lists
-  };
-});
-var _bestGuard = (function _bestGuard(f, keys, tabled) {
-  let best = -1;
-  let bestCost = Infinity;
-  f.guards.forEach((g, i) => {
-    const key = _keyOf2(g.field, g.mask);
-    if (tabled !== null && !tabled.has(key)) return;
-    const info = keys.get(key);
-    if (g.lo !== g.hi && _span(info.starts, g) > _MAX_SPAN) return;
-    const share = Math.min(1, (g.hi - g.lo + 1) / 2 ** _maskBits(g.mask));
-    const cost = info.same.get(g.lo * 4294967296 + g.hi) + info.covered * share;
-    if (cost < bestCost) {
-      bestCost = cost;
-      best = i;
-    }
-  });
-  return best;
-});
-var _selectTables = (function _selectTables(keys) {
-  return [...keys.values()].filter((k) => k.chosen >= _MIN_TABLE_ENTRIES).sort((a, b) => b.chosen - a.chosen).slice(0, _MAX_TABLES);
-});
-var _exactLists = (function* _exactLists(filed, guards, numbers) {
-  const groups = /* @__PURE__ */ new Map();
-  for (let i = 0; i < filed.length; i++) {
-    if ((i + 1) % _STEP_ENTRIES2 === 0) yield;
-    const value = guards[i].lo;
-    let group = groups.get(value);
-    if (group === void 0) groups.set(value, group = []);
-    group.push(numbers.get(filed[i]));
-  }
-  yield;
-  const lists = _packedLists([...groups.values()]);
-  yield;
-  return { ..._buildKeyHash([...groups.keys()]), lists };
-});
-var _packedLists = (function _packedLists(lists) {
-  let total = 0;
-  for (const list of lists) total += list.length;
-  const all = new Int32Array(total);
-  let at = 0;
-  return lists.map((list) => {
-    if (list.length === 0) return _EMPTY;
-    all.set(list, at);
-    return all.subarray(at, at += list.length);
-  });
-});
-var _flatten = (function* _flatten(filed, tables, fields) {
-  const n = filed.length;
-  const guardCount = filed.reduce((s, f) => s + f.guards.length, 0);
-  const index = {
-    tables,
-    code: new Int32Array(n),
-    exact: new Uint8Array(n),
-    ends: new Uint8Array(n),
-    classes: new Uint8Array(n),
-    guardStart: new Int32Array(n + 1),
-    guardField: new Int32Array(guardCount),
-    guardMask: new Uint32Array(guardCount),
-    guardLo: new Float64Array(guardCount),
-    guardHi: new Float64Array(guardCount),
-    ruleEnds: new Uint8Array(n === 0 ? 0 : filed[n - 1].entry.position + 1),
-    fields,
-    values: new Float64Array(fields.length),
-    stamps: new Int32Array(fields.length),
-    stamp: 0,
-    rest: null,
-    restCollected: { lists: [], count: 0, bound: _END }
-  };
-  let g = 0;
-  for (let e = 0; e < n; e++) {
-    if ((e + 1) % _STEP_ENTRIES2 === 0) yield;
-    const f = filed[e];
-    index.code[e] = 2 * f.entry.position;
-    index.exact[e] = f.entry.exact ? 1 : 0;
-    index.ends[e] = f.entry.ends;
-    index.ruleEnds[f.entry.position] = f.entry.ends;
-    index.classes[e] = f.entry.classes;
-    index.guardStart[e] = g;
-    if (f.primary >= 0) _putGuard(index, g++, f.guards[f.primary]);
-    for (let i = 0; i < f.guards.length; i++) {
-      if (i !== f.primary) _putGuard(index, g++, f.guards[i]);
-    }
-  }
-  index.guardStart[n] = g;
-  return index;
-});
-var _putGuard = (function _putGuard(index, g, guard) {
-  index.guardField[g] = guard.field;
-  index.guardMask[g] = guard.mask;
-  index.guardLo[g] = guard.lo;
-  index.guardHi[g] = guard.hi;
-});
-var _setCode = (function _setCode(into, top, c) {
-  const w = c >>> 5;
-  into.words[w] |= 1 << (c & 31);
-  into.used[w >>> 5] |= 1 << (w & 31);
-  return top | 1 << (w >>> 5);
-});
-var _fieldValue = (function _fieldValue(index, f, state) {
-  if (index.stamps[f] === index.stamp) return index.values[f];
-  const v = _loadField(index.fields[f], state);
-  index.values[f] = v;
-  index.stamps[f] = index.stamp;
-  return v;
-});
-var _guardsHold = (function _guardsHold(index, e, from, state) {
-  const end = index.guardStart[e + 1];
-  for (let g = index.guardStart[e] + from; g < end; g++) {
-    const v = _fieldValue(index, index.guardField[g], state);
-    if (v < 0) return false;
-    const m = (v & index.guardMask[g]) >>> 0;
-    if (m < index.guardLo[g] || m > index.guardHi[g]) return false;
-  }
-  return true;
-});
-var _tableList = (function _tableList(index, table, state) {
-  let value;
-  if (table.constantLoad) {
-    const w = table.network ? state.networkWindow : state.linkWindow;
-    value = table.network && !state.isIp ? -1 : _load(state.bytes, w.base, w.loadEnd, w.network, w.mac, table.offset, table.size);
-    const id = table.field.id;
-    index.values[id] = value;
-    index.stamps[id] = index.stamp;
-  } else value = _fieldValue(index, table.field.id, state);
-  if (value < 0) return null;
-  const key = (value & table.mask) >>> 0;
-  const starts = table.starts;
-  if (starts !== null) {
-    const i = _bucketInterval(table, starts, key);
-    return i < 0 ? null : table.lists[i];
-  }
-  const slot = _keySlot(table.keys, table.slots, table.shift, key);
-  return slot < 0 ? null : table.lists[slot];
-});
-var _clearBits = (function _clearBits(into) {
-  const words = into.words;
-  const used = into.used;
-  for (let t = into.top; t !== 0; t &= t - 1) {
-    const u = 31 - Math.clz32(t & -t);
-    for (let x = used[u]; x !== 0; x &= x - 1) words[(u << 5) + 31 - Math.clz32(x & -x)] = 0;
-    used[u] = 0;
-  }
-  into.top = 0;
-});
-var _newTableMerge = (function _newTableMerge(index) {
-  const n = Math.max(1, index.tables.length + index.restCollected.lists.length);
-  return {
-    entryLists: new Uint8Array(n),
-    lists: new Array(n).fill(_EMPTY),
-    cursors: new Int32Array(n),
-    heap: new Int32Array(n),
-    heads: new Int32Array(n)
-  };
-});
-var _siftDown = (function _siftDown(heap, heads, size, i) {
-  const item = heap[i];
-  const key = heads[item];
-  for (; ; ) {
-    let child = 2 * i + 1;
-    if (child >= size) break;
-    if (child + 1 < size && heads[heap[child + 1]] < heads[heap[child]]) child++;
-    if (heads[heap[child]] >= key) break;
-    heap[i] = heap[child];
-    i = child;
-  }
-  heap[i] = item;
-});
-var _collectFromTables = (function _collectFromTables(index, merge, rules, state, into) {
-  _clearBits(into);
-  index.stamp = index.stamp + 1 | 0;
-  const rest = index.restCollected;
-  rest.count = 0;
-  rest.bound = _END;
-  _collectCandidates(index.rest, state, rest);
-  const bound = rest.bound;
-  const size = _fillHeap(index, merge, state, bound);
-  into.bound = _mergeLists(index, merge, size, rules, state, into, bound);
-});
-var _fillHeap = (function _fillHeap(index, merge, state, bound) {
-  const { lists, cursors, heap, heads, entryLists } = merge;
-  const rest = index.restCollected;
-  let size = 0;
-  for (let l = 0; l < rest.count; l++) {
-    const list = rest.lists[l];
-    if (list[0] > bound) continue;
-    lists[size] = list;
-    cursors[size] = 0;
-    heads[size] = list[0];
-    entryLists[size] = 0;
-    heap[size] = size;
-    size++;
-  }
-  const { code, tables } = index;
-  const fc = state.frameClass;
-  for (let t = 0; t < tables.length; t++) {
-    const table = tables[t];
-    if ((table.classes & fc) === 0 || table.least > bound) continue;
-    const list = _tableList(index, table, state);
-    if (list === null || list.length === 0 || code[list[0]] > bound) continue;
-    lists[size] = list;
-    cursors[size] = 0;
-    heads[size] = code[list[0]];
-    entryLists[size] = 1;
-    heap[size] = size;
-    size++;
-  }
-  for (let i = (size >> 1) - 1; i >= 0; i--) _siftDown(heap, heads, size, i);
-  return size;
-});
-var _mergeLists = (function _mergeLists(index, merge, size, rules, state, into, bound) {
-  const { lists, cursors, heap, heads, entryLists } = merge;
-  const { code, exact, ends, classes, ruleEnds } = index;
-  const fc = state.frameClass;
-  const endsFlag = state.isIp ? _ENDS_IP : _ENDS_NOT_IP;
-  let top = 0;
-  while (size > 0) {
-    const l = heap[0];
-    const list = lists[l];
-    const at = cursors[l];
-    const item = list[at];
-    const c = heads[l];
-    if (c > bound) break;
-    const ofEntries = entryLists[l] === 1;
-    if (at + 1 < list.length) {
-      cursors[l] = at + 1;
-      heads[l] = ofEntries ? code[list[at + 1]] : list[at + 1];
-    } else heap[0] = heap[--size];
-    _siftDown(heap, heads, size, 0);
-    let matched;
-    let ending;
-    if (ofEntries) {
-      if ((classes[item] & fc) === 0 || !_guardsHold(index, item, 1, state)) continue;
-      matched = exact[item] === 1;
-      ending = (ends[item] & endsFlag) !== 0;
-    } else {
-      matched = (c & 1) === 0;
-      ending = (ruleEnds[c >> 1] & endsFlag) !== 0;
-    }
-    const matchedCode = c & ~1;
-    if (!matched) {
-      if (!ending) {
-        top = _setCode(into, top, matchedCode + 1);
-        continue;
-      }
-      if (!rules[c >> 1].test(state)) continue;
-    }
-    top = _setCode(into, top, matchedCode);
-    if (ending) bound = matchedCode;
-  }
-  into.top = top;
-  return bound;
-});
-var _keepsGuard = (function _keepsGuard(guards, guard) {
-  if (guards.length < _MAX_GUARDS) return true;
-  return guards.some((g) => g.field === guard.field && g.mask === guard.mask);
-});
-var _addGuard = (function _addGuard(guards, guard) {
-  const out = guards.slice();
-  return _addGuardTo(out, guard) ? out : null;
-});
-var _addGuardTo = (function _addGuardTo(out, guard) {
-  for (let i = 0; i < out.length; i++) {
-    const g = out[i];
-    if (g.field !== guard.field || g.mask !== guard.mask) continue;
-    const lo = g.lo > guard.lo ? g.lo : guard.lo;
-    const hi = g.hi < guard.hi ? g.hi : guard.hi;
-    if (lo > hi) return false;
-    out[i] = { field: g.field, mask: g.mask, lo, hi };
-    return true;
-  }
-  if (out.length < _MAX_GUARDS) out.push(guard);
-  return true;
-});
-var _conjoin = (function _conjoin(a, b) {
-  const out = a.guards.slice();
-  let exact = a.exact && b.exact;
-  for (const g of b.guards) {
-    if (exact && !_keepsGuard(out, g)) exact = false;
-    if (!_addGuardTo(out, g)) return null;
-  }
-  return { guards: out, exact };
-});
-var _join = (function _join(a, b) {
-  return { guards: _joinGuards(a.guards, b.guards), exact: false };
-});
-var _joinGuards = (function _joinGuards(a, b) {
-  const out = [];
-  for (const g of a) {
-    for (const h of b) {
-      if (g.field !== h.field || g.mask !== h.mask) continue;
-      out.push({
-        field: g.field,
-        mask: g.mask,
-        lo: g.lo < h.lo ? g.lo : h.lo,
-        hi: g.hi > h.hi ? g.hi : h.hi
-      });
-      break;
-    }
-  }
-  return out;
-});
-var _boundAlternatives = (function _boundAlternatives(alternatives) {
-  while (alternatives.length > _MAX_ALTERNATIVES) {
-    const b = alternatives.pop();
-    const a = alternatives.pop();
-    alternatives.push(_join(a, b));
-  }
-  return alternatives;
-});
-var _conjoinSummaries = (function _conjoinSummaries(a, b) {
-  if (a.length === 0 || b.length === 0) return _NOTHING;
-  if (a.length * b.length <= _MAX_ALTERNATIVES) {
-    const out2 = [];
-    for (const x of a) {
-      for (const y of b) {
-        const both = _conjoin(x, y);
-        if (both !== null) out2.push(both);
-      }
-    }
-    return out2;
-  }
-  const [keep, other] = a.length <= b.length ? [a, b] : [b, a];
-  let shared = other[0];
-  for (let i = 1; i < other.length; i++) shared = _join(shared, other[i]);
-  const out = [];
-  for (const x of keep) {
-    const both = _conjoin(x, shared);
-    if (both !== null) out.push(both);
-  }
-  return out;
-});
-var _sameGuard = (function _sameGuard(a, b) {
-  return a.field === b.field && a.mask === b.mask && a.lo === b.lo && a.hi === b.hi;
-});
-var _guardHash = (function _guardHash(g) {
-  let h = Math.imul(g.field ^ 2654435769, 2246822507);
-  h = Math.imul(h ^ h >>> 15 ^ g.mask, 3266489909);
-  h = Math.imul(h ^ h >>> 13 ^ g.lo, 668265263);
-  h = Math.imul(h ^ h >>> 16 ^ g.hi, 374761393);
-  return (h ^ h >>> 15) & 1073741823;
-});
-var _payload = (function _payload(header, second) {
-  return { kind: _PAYLOAD, k: 0, field: -1, r: header, m: second, l: 0 };
-});
-var _const = (function _const(k) {
-  return { kind: _CONST, k: k >>> 0, field: -1, r: 0, m: 0, l: 0 };
-});
-var _bits2 = (function _bits2(field, r, m, l) {
-  if (field < 0) return UNKNOWN;
-  m = r >= 32 ? 0 : (m & 4294967295 >>> r) >>> 0;
-  if (l >= 32) return _const(0);
-  m = (m & 4294967295 >>> l) >>> 0;
-  if (m === 0) return _const(0);
-  const t = 31 - Math.clz32(m & -m);
-  return { kind: _BITS, k: 0, field, r: r + t, m: m >>> t, l: l + t };
-});
-var _sameValue = (function _sameValue(a, b) {
-  return a === b || a.kind === b.kind && a.k === b.k && a.field === b.field && a.r === b.r && a.m === b.m && a.l === b.l;
-});
-var _rangeGuard = (function _rangeGuard(table, value, a, b) {
-  const scale = 2 ** value.l;
-  let lo = Math.ceil(a / scale);
-  let hi = Math.floor(b / scale);
-  if (hi > value.m) hi = value.m;
-  if (lo > hi) return IMPOSSIBLE;
-  if (lo === 0 && hi === value.m) return null;
-  const shift = 2 ** value.r;
-  let mask = value.m * shift;
-  lo *= shift;
-  hi *= shift;
-  let field = value.field;
-  const f = table.fields[field];
-  if (f.kind === _F_PACKET && f.size > 1) {
-    const s = f.size;
-    const high = 31 - Math.clz32(mask);
-    const low = 31 - Math.clz32(mask & -mask);
-    const first = s - 1 - (high >> 3);
-    const last = s - 1 - (low >> 3);
-    const n = last - first + 1;
-    if ((n === 1 || n === 2) && n < s) {
-      const down = 2 ** (8 * (s - 1 - last));
-      const narrowed = table.intern(
-        _F_PACKET,
-        f.base,
-        f.msh,
-        f.offset + first | 0,
-        n,
-        f.second
-      );
-      if (narrowed >= 0) {
-        field = narrowed;
-        mask /= down;
-        lo /= down;
-        hi /= down;
-      }
-    }
-  }
-  return { field, mask: mask >>> 0, lo, hi };
-});
-var _headerLengthByte = (function _headerLengthByte(table, x) {
-  if (x.kind !== _BITS || x.m !== 15 || x.l !== 2 || (x.r & 7) !== 0) return -1;
-  const f = table.fields[x.field];
-  if (f.kind !== _F_PACKET || f.msh >= 0 || x.r >> 3 >= f.size) return -1;
-  return f.offset + f.size - 1 - (x.r >> 3) | 0;
-});
-var _dataOffsetByte = (function _dataOffsetByte(table, a, header) {
-  if (a.kind !== _BITS || a.m !== 15 || a.l !== 2 || (a.r & 7) !== 4) return -1;
-  const f = table.fields[a.field];
-  if (f.kind !== _F_PACKET || f.msh !== header || f.second >= 0 || a.r >> 3 >= f.size) return -1;
-  const at = f.offset + f.size - 1 - (a.r >> 3);
-  return at >= 0 && at < 65536 ? at : -1;
-});
-var _aluValue = (function _aluValue(table, op, a, operand) {
-  if (op === BPF_ADD && operand.kind === _BITS) {
-    const header = _headerLengthByte(table, operand);
-    const second = header < 0 ? -1 : _dataOffsetByte(table, a, header);
-    if (second >= 0) return _payload(header, second);
-  }
-  if (a.kind === _CONST && operand.kind === _CONST) {
-    if ((op === BPF_DIV || op === BPF_MOD) && operand.k === 0) return null;
-    const result = _alu(op, a.k, operand.k);
-    return result < 0 ? UNKNOWN : _const(result);
-  }
-  if (operand.kind === _CONST && (op === BPF_DIV || op === BPF_MOD) && operand.k === 0) {
-    return null;
-  }
-  if (a.kind !== _BITS || operand.kind !== _CONST) return UNKNOWN;
-  const k = operand.k;
-  switch (op) {
-    case BPF_AND:
-      return _bits2(a.field, a.r, a.m & k >>> a.l, a.l);
-    case BPF_RSH: {
-      const s = k & 31;
-      if (s <= a.l) return _bits2(a.field, a.r, a.m, a.l - s);
-      return _bits2(a.field, a.r + (s - a.l), a.m >>> s - a.l, 0);
-    }
-    case BPF_LSH:
-      return _bits2(a.field, a.r, a.m, a.l + (k & 31));
-  }
-  return UNKNOWN;
-});
-var _copy = (function _copy(state) {
-  return { ...state };
-});
-var _joinStates = (function _joinStates(p, q) {
-  const memory = p.memory === q.memory ? p.memory : p.memory.map((v, i) => _sameValue(v, q.memory[i]) ? v : UNKNOWN);
-  const guards = [];
-  for (const g of p.guards) {
-    for (const h of q.guards) {
-      if (g.field !== h.field || g.mask !== h.mask) continue;
-      guards.push({
-        field: g.field,
-        mask: g.mask,
-        lo: g.lo < h.lo ? g.lo : h.lo,
-        hi: g.hi > h.hi ? g.hi : h.hi
-      });
-      break;
-    }
-  }
-  return {
-    a: _sameValue(p.a, q.a) ? p.a : UNKNOWN,
-    x: _sameValue(p.x, q.x) ? p.x : UNKNOWN,
-    memory,
-    guards,
-    loads: p.loads.filter((f) => q.loads.includes(f)),
-    excluded: [],
-    exact: false
-  };
-});
-var _learn = (function _learn(table, state, value, a, b) {
-  if (value.kind === _CONST) return value.k >= a && value.k <= b ? state : null;
-  if (value.kind !== _BITS) return _inexact(state);
-  const guard = _rangeGuard(table, value, a, b);
-  if (guard === IMPOSSIBLE) return null;
-  if (guard === null) return state;
-  const kept = _keepsGuard(state.guards, guard);
-  const guards = _addGuard(state.guards, guard);
-  if (guards === null || _excludedBy(guards, guard, state.excluded)) return null;
-  const next = _copy(state);
-  next.guards = guards;
-  if (!kept) next.exact = false;
-  return next;
-});
-var _exclude = (function _exclude(table, state, value, k) {
-  if (k === 0) return _learn(table, state, value, 1, MAX);
-  if (k === MAX) return _learn(table, state, value, 0, MAX - 1);
-  if (!state.exact) return state;
-  const guard = _rangeGuard(table, value, k, k);
-  if (guard === null || guard === IMPOSSIBLE) return state;
-  if (_excludedBy(state.guards, guard, [guard])) return null;
-  const next = _copy(state);
-  if (state.excluded.length >= _MAX_GUARDS) next.exact = false;
-  else next.excluded = [...state.excluded, guard];
-  return next;
-});
-var _excludedBy = (function _excludedBy(guards, guard, excluded) {
-  if (excluded.length === 0) return false;
-  const g = guards.find((h) => h.field === guard.field && h.mask === guard.mask);
-  if (g === void 0) return false;
-  return excluded.some(
-    (x) => x.field === g.field && x.mask === g.mask && x.lo <= g.lo && g.hi <= x.hi
-  );
-});
-var _inexact = (function _inexact(state) {
-  if (!state.exact) return state;
-  const next = _copy(state);
-  next.exact = false;
-  return next;
-});
-var _withLoads = (function _withLoads(table, state) {
-  let guards = state.guards;
-  for (const field of state.loads) {
-    if (guards.some((g) => _impliesLoad(table, g.field, field))) continue;
-    const loads = { field, mask: 0, lo: 0, hi: 0 };
-    if (!_keepsGuard(guards, loads)) return null;
-    guards = _addGuard(guards, loads);
-  }
-  return guards;
-});
-var _impliesLoad = (function _impliesLoad(table, g, f) {
-  if (g === f) return true;
-  const a = table.fields[f];
-  const b = table.fields[g];
-  return a.kind === _F_PACKET && b.kind === _F_PACKET && a.base === b.base && a.msh === b.msh && a.second === b.second && a.offset >= 0 && b.offset >= 0 && b.offset < 65536 && a.offset + a.size <= b.offset + b.size;
-});
-var _loaded = (function _loaded(state, field) {
-  if (field < 0) {
-    state.exact = false;
-    return;
-  }
-  if (state.loads.includes(field)) return;
-  if (state.loads.length >= _MAX_GUARDS) {
-    state.exact = false;
-    return;
-  }
-  state.loads = [...state.loads, field];
-});
-var _branch = (function _branch(table, state, op, operand) {
-  const a = state.a;
-  if (a.kind === _PAYLOAD) {
-    if (op === BPF_JGE && _headerLengthByte(table, operand) === a.r) return [state, null];
-    if (op === BPF_JGT && operand.kind === _CONST && operand.k >= _MAX_PAYLOAD_START) {
-      return [null, state];
-    }
-    return [_inexact(state), _inexact(state)];
-  }
-  if (a.kind === _CONST && operand.kind === _CONST) {
-    const taken = _jumpTaken(op, a.k, operand.k);
-    if (taken < 0) return [_inexact(state), _inexact(state)];
-    return taken ? [state, null] : [null, state];
-  }
-  if (operand.kind !== _CONST || a.kind !== _BITS) return [_inexact(state), _inexact(state)];
-  const k = operand.k;
-  switch (op) {
-    case BPF_JEQ: {
-      const taken = _learn(table, state, a, k, k);
-      if (taken === null) return [null, state];
-      return [taken, _exclude(table, state, a, k)];
-    }
-    case BPF_JGT:
-      return [
-        k === MAX ? null : _learn(table, state, a, k + 1, MAX),
-        _learn(table, state, a, 0, k)
-      ];
-    case BPF_JGE:
-      return [_learn(table, state, a, k, MAX), k === 0 ? null : _learn(table, state, a, 0, k - 1)];
-    case BPF_JSET: {
-      const tested = _bits2(a.field, a.r, a.m & k >>> a.l, a.l);
-      if (tested.kind === _CONST) return tested.k !== 0 ? [state, null] : [null, state];
-      return [_learn(table, state, tested, 1, MAX), _learn(table, state, tested, 0, 0)];
-    }
-  }
-  return [_inexact(state), _inexact(state)];
-});
-var _resolveExclusions = (function _resolveExclusions(accepts) {
-  const exact = accepts.map((a) => a.exact && a.excluded.length === 0);
-  if (accepts.length <= _MAX_RESOLVED) {
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (let i = 0; i < accepts.length; i++) {
-        const a = accepts[i];
-        if (exact[i] || !a.exact) continue;
-        const covered = (x) => {
-          const both = _addGuard(a.guards, x);
-          return both === null || accepts.some((b, j) => exact[j] && _implies(both, b.guards));
-        };
-        if (a.excluded.every(covered)) exact[i] = changed = true;
-      }
-    }
-  }
-  return accepts.map((a, i) => ({ guards: a.guards, exact: exact[i] }));
-});
-var _implies = (function _implies(guards, wanted) {
-  return wanted.every(
-    (h) => guards.some(
-      (g) => g.field === h.field && (h.mask === 0 || g.mask === h.mask && h.lo <= g.lo && g.hi <= h.hi)
-    )
-  );
-});
-var _summariseProgram = (function _summariseProgram(program, base, table) {
-  const n = program.length;
-  const pending = new Array(n);
-  const memory = new Array(16).fill(UNKNOWN);
-  pending[0] = [
-    { a: _const(0), x: _const(0), memory, guards: [], loads: [], excluded: [], exact: true }
-  ];
-  const accepts = [];
-  const push = (pc, state) => {
-    if (state === null) return;
-    if (pc >= n) return;
-    (pending[pc] ??= []).push(state);
-  };
-  const accept = (state, value) => {
-    const accepted = _learn(table, state, value, 1, MAX);
-    if (accepted === null) return;
-    const guards = accepted.exact ? _withLoads(table, accepted) : null;
-    accepts.push(
-      guards === null ? { guards: accepted.guards, excluded: [], exact: false } : { guards, excluded: accepted.excluded, exact: true }
-    );
-  };
-  for (let pc = 0; pc < n; pc++) {
-    const states = pending[pc];
-    if (states === void 0) continue;
-    pending[pc] = void 0;
-    while (states.length > _MAX_STATES) {
-      const q = states.pop();
-      const p = states.pop();
-      states.push(_joinStates(p, q));
-    }
-    const { code, jt, jf } = program[pc];
-    const k = program[pc].k >>> 0;
-    for (const state of states) {
-      const cls = code & 7;
-      if (cls === BPF_RET) {
-        accept(state, (code & 24) === BPF_A ? state.a : _const(k));
-        continue;
-      }
-      if (cls === BPF_JMP) {
-        const op = code & 240;
-        if (op === BPF_JA) {
-          if ((k | 0) < 0) return _ANYTHING;
-          push(pc + 1 + k, state);
-          continue;
-        }
-        const [taken, notTaken] = _branch(table, state, op, code & BPF_X ? state.x : _const(k));
-        push(pc + 1 + jt, taken);
-        push(pc + 1 + jf, notTaken !== null && notTaken === taken ? _copy(notTaken) : notTaken);
-        continue;
-      }
-      const checked = code === (BPF_LD | BPF_W | BPF_LEN) ? _lengthCheckedLoad(table, program, pc, state.x) : -1;
-      if (checked >= 0) {
-        const failing = _step(table, _copy(state), code, k, base, accept);
-        push(pc + 2 + program[pc + 1].jf, _inexact(failing));
-        push(pc + 4 + program[pc + 3].jf, _inexact({ ...failing, a: UNKNOWN }));
-        const passing = _copy(state);
-        passing.a = UNKNOWN;
-        push(checked, passing);
-        continue;
-      }
-      const next = _step(table, state, code, k, base, accept);
-      push(pc + 1, next);
-    }
-  }
-  return _boundAlternatives(_resolveExclusions(accepts));
-});
-var _lengthCheckedLoad = (function _lengthCheckedLoad(table, program, pc, x) {
-  if (pc + 4 >= program.length) return -1;
-  if (x.kind !== _PAYLOAD && _headerLengthByte(table, x) < 0) return -1;
-  const [compareX, subtract, compareK, load] = program.slice(pc + 1, pc + 5);
-  if (compareX.code !== (BPF_JMP | BPF_JGE | BPF_X) || compareX.jt !== 0) return -1;
-  if (subtract.code !== (BPF_ALU | BPF_SUB | BPF_X)) return -1;
-  if (compareK.code !== (BPF_JMP | BPF_JGE) || compareK.jt !== 0) return -1;
-  if ((load.code & 231) !== (BPF_LD | BPF_IND)) return -1;
-  const size = (load.code & 24) === BPF_B ? 1 : (load.code & 24) === 8 ? 2 : 4;
-  const k = load.k >>> 0;
-  if (k >= 65536 || compareK.k >>> 0 > k + size) return -1;
-  return pc + 4;
-});
-var _step = (function _step(table, state, code, k, base, accept) {
-  switch (code & 7) {
-    case BPF_LD:
-    case BPF_LDX: {
-      const value = _load2(table, state, code, k, base, accept);
-      if (value === null) return null;
-      if ((code & 7) === BPF_LD) state.a = value;
-      else state.x = value;
-      return state;
-    }
-    case BPF_ST:
-    case BPF_STX: {
-      const memory = state.memory.slice();
-      memory[k & 15] = code === BPF_ST ? state.a : state.x;
-      state.memory = memory;
-      return state;
-    }
-    case BPF_ALU: {
-      const op = code & 240;
-      const operand = code & BPF_X ? state.x : _const(k);
-      if ((op === BPF_DIV || op === BPF_MOD) && operand.kind !== _CONST) state.exact = false;
-      const value = _aluValue(table, op, state.a, operand);
-      if (value === null) return null;
-      state.a = value;
-      return state;
-    }
-    case BPF_MISC:
-      if (code === (BPF_MISC | BPF_TAX)) state.x = state.a;
-      else if (code === (BPF_MISC | BPF_TXA)) state.a = state.x;
-      return state;
-  }
-  return state;
-});
-var _load2 = (function _load2(table, state, code, k, base, accept) {
-  const mode = code & 224;
-  const size = (code & 24) === BPF_B ? 1 : (code & 24) === 8 ? 2 : 4;
-  if ((code & 7) === BPF_LDX && mode === BPF_MSH) {
-    const field = table.intern(_F_PACKET, base, -1, k | 0, 1);
-    _loaded(state, field);
-    return _bits2(field, 0, 15, 2);
-  }
-  switch (mode) {
-    case BPF_IMM:
-      return _const(k);
-    case BPF_MEM:
-      return state.memory[k & 15];
-    case BPF_LEN: {
-      const field = table.intern(_F_LENGTH, base, -1, 0, 4);
-      if (field < 0) state.exact = false;
-      return _bits2(field, 0, MAX, 0);
-    }
-    case BPF_ABS: {
-      const ancillary = _ancillaryField(k);
-      if (ancillary >= 0) {
-        if (_SAFE_ANCILLARY.has(ancillary)) {
-          const field2 = table.intern(_F_ANCILLARY, base, -1, ancillary, 4);
-          if (field2 < 0) state.exact = false;
-          return _bits2(field2, 0, MAX, 0);
-        }
-        state.exact = false;
-        accept(state, state.a);
-        return UNKNOWN;
-      }
-      const field = table.intern(_F_PACKET, base, -1, k | 0, size);
-      _loaded(state, field);
-      return _bits2(field, 0, size === 4 ? MAX : size === 2 ? 65535 : 255, 0);
-    }
-    case BPF_IND: {
-      const x = state.x;
-      const all = size === 4 ? MAX : size === 2 ? 65535 : 255;
-      if (x.kind === _CONST) {
-        const field2 = table.intern(_F_PACKET, base, -1, x.k + k | 0, size);
-        _loaded(state, field2);
-        return _bits2(field2, 0, all, 0);
-      }
-      if (x.kind === _PAYLOAD && k < 65536) {
-        const field2 = table.intern(_F_PACKET, base, x.r, k, size, x.m);
-        _loaded(state, field2);
-        return _bits2(field2, 0, all, 0);
-      }
-      const header = _headerLengthByte(table, x);
-      if (header < 0 || k >= 65536) {
-        state.exact = false;
-        return UNKNOWN;
-      }
-      const field = table.intern(_F_PACKET, base, header, k, size);
-      _loaded(state, field);
-      return _bits2(field, 0, all, 0);
-    }
-  }
-  return UNKNOWN;
-});
-var _numberInterface = (function _numberInterface(match, table) {
-  const field = table.intern(_F_INTERFACE, 0, -1, match.direction === "in" ? 0 : 1, 0);
-  if (field >= 0) table.interfaceNumber(match.name);
-  return field;
-});
-var _summariseMatch = (function _summariseMatch(prepared, base, table, programSummaries) {
-  const match = prepared.match;
-  if (prepared.invert) {
-    if (match.kind === "protocol") return _notProtocolSummary(match.protocol, table);
-    if (match.kind === "address") return _addressSummary(prepared, match, table, true);
-    if (match.kind === "interface" && !match.name.endsWith("+")) _numberInterface(match, table);
-    return _ANYTHING;
-  }
-  if (match.kind === "comment") return _ALWAYS;
-  if (match.kind === "protocol") {
-    if (match.protocol === 0) return match.invert ? _ANYTHING : _ALWAYS;
-    const field = table.intern(_F_UPPER_PROTOCOL, 0, -1, 0, 0);
-    if (field < 0) return _ANYTHING;
-    const guard = { field, mask: 4294967295, lo: match.protocol, hi: match.protocol };
-    return [{ guards: [guard], exact: true }];
-  }
-  if (match.kind === "address") return _addressSummary(prepared, match, table);
-  if (match.kind === "interface") {
-    if (match.name.endsWith("+")) return _ANYTHING;
-    const field = _numberInterface(match, table);
-    if (field < 0) return _ANYTHING;
-    const name = table.interfaceNumber(match.name);
-    return [{ guards: [{ field, mask: 4294967295, lo: name, hi: name }], exact: true }];
-  }
-  const summary = _programSummary(prepared, base, table, programSummaries);
-  if (summary === null) return _ANYTHING;
-  if (!prepared.ethernetOnly) return summary;
-  const linkType = table.intern(_F_LINK_TYPE, 0, -1, 0, 0);
-  if (linkType < 0) return _ANYTHING;
-  const ethernet = (lo, hi) => ({
-    field: linkType,
-    mask: 4294967295,
-    lo,
-    hi
-  });
-  const inexact = (guards) => ({ guards, exact: false });
-  return [
-    ...summary.map((a) => inexact([...a.guards, ethernet(LINKTYPE_EN10MB, LINKTYPE_EN10MB)])),
-    inexact([ethernet(0, LINKTYPE_EN10MB - 1)]),
-    inexact([ethernet(LINKTYPE_EN10MB + 1, 4294967295)])
-  ];
-});
-var _programSummary = (function _programSummary(prepared, base, table, memo) {
-  const key = memo !== void 0 && prepared.key !== void 0 ? `${base} ${prepared.key}` : void 0;
-  if (key !== void 0) {
-    const known = memo.get(key);
-    if (known !== void 0) return known;
-  }
-  const program = prepared.program;
-  const summary = program === null ? null : _summariseProgram(program, base, table);
-  if (key !== void 0) memo.set(key, summary);
-  return summary;
-});
-var _notProtocolSummary = (function _notProtocolSummary(protocol, table) {
-  if (protocol === 0) return _ANYTHING;
-  const field = table.intern(_F_UPPER_PROTOCOL, 0, -1, 0, 0);
-  if (field < 0) return _ANYTHING;
-  const below = { field, mask: 4294967295, lo: 0, hi: protocol - 1 };
-  const above = { field, mask: 4294967295, lo: protocol + 1, hi: 4294967295 };
-  return [{ guards: [below], exact: true }, { guards: [above], exact: true }];
-});
-var _addressSummary = (function _addressSummary(prepared, match, table, invert = false) {
-  const network = prepared.network ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
-  if (typeof network === "string") return _ANYTHING;
-  const offset = _addressOffset(network.version, match.direction);
-  const guards = [];
-  let exact = true;
-  const bytes = network.bytes;
-  for (let word = 0; word * 32 < network.prefixLength; word++) {
-    const bits = Math.min(32, network.prefixLength - word * 32);
-    const mask = bits === 32 ? 4294967295 : 4294967295 << 32 - bits >>> 0;
-    const i = word * 4;
-    const value = (bytes[i] << 24 | bytes[i + 1] << 16 | bytes[i + 2] << 8 | bytes[i + 3]) & mask;
-    const field = table.intern(_F_ADDRESS, 0, -1, offset + i, network.version);
-    if (field >= 0) guards.push({ field, mask, lo: value >>> 0, hi: value >>> 0 });
-    else exact = false;
-  }
-  if (invert) {
-    if (!exact || guards.length === 0) return _ANYTHING;
-    const alternatives = [];
-    guards.forEach((g, i) => {
-      const equal = guards.slice(0, i);
-      const top = (g.lo | ~g.mask) >>> 0;
-      const whole = { field: g.field, mask: 4294967295 };
-      if (g.lo > 0) {
-        alternatives.push({ guards: [...equal, { ...whole, lo: 0, hi: g.lo - 1 }], exact });
-      }
-      if (top < 4294967295) {
-        alternatives.push({ guards: [...equal, { ...whole, lo: top + 1, hi: 4294967295 }], exact });
-      }
-    });
-    return alternatives;
-  }
-  if (network.prefixLength === 0) {
-    const field = table.intern(_F_ADDRESS, 0, -1, offset, network.version);
-    if (field >= 0) guards.push({ field, mask: 0, lo: 0, hi: 0 });
-    else exact = false;
-  }
-  return [{ guards, exact }];
-});
-var _summariseRule = (function _summariseRule(prepared, base, table, options) {
-  const exactPrograms = options?.exactPrograms;
-  const memo = options?.programSummaries;
-  let summary = _ALWAYS;
-  for (const match of prepared) {
-    const own = _summariseMatch(match, base, table, memo);
-    exactPrograms?.push(_exactProgramGuards(match, own, base, table, memo));
-    summary = _conjoinSummaries(summary, own);
-    if (summary.length === 0) return _NOTHING;
-  }
-  return summary;
-});
-var _exactProgramGuards = (function _exactProgramGuards(prepared, own, base, table, memo) {
-  const kind = prepared.match.kind;
-  if (prepared.ethernetOnly || kind !== "bpf" && kind !== "u32") return null;
-  const summary = prepared.invert ? _programSummary(prepared, base, table, memo) : own;
-  if (summary === null) return null;
-  if (summary.length > _MAX_EXACT_PROGRAM_ALTERNATIVES) return null;
-  const exact = summary.every(
-    (a) => a.exact && a.guards.every((g) => table.fields[g.field].kind !== _F_ANCILLARY)
-  );
-  return exact ? summary.map((a) => a.guards) : null;
-});
 var createFrameRef = (function createFrameRef(init = {}) {
   return {
     bytes: init.bytes ?? _NO_BYTES,
@@ -2504,26 +423,6 @@ var _newContext = (function _newContext() {
     vlanPresent: false,
     vlanTpid: 0
   };
-});
-var _fillLinkContext = (function _fillLinkContext(l, frame, networkOffset) {
-  const start = frame.start;
-  l.dataOffset = start;
-  l.macOffset = start;
-  l.networkOffset = networkOffset >= 0 ? start + networkOffset : start;
-  l.wireLength = frame.wireLength;
-  l.end = start + frame.capturedLength;
-});
-var _fillAncillary = (function _fillAncillary(context, frame, d) {
-  context.protocol = d.protocol;
-  context.pktType = d.pktType;
-  context.ifindex = d.ifindex !== 0 ? d.ifindex : frame.interfaceIndex + 1 >>> 0;
-  context.hatype = d.hatype;
-  context.vlanTci = d.vlanTci;
-  context.vlanPresent = d.vlanPresent;
-  context.vlanTpid = d.vlanTpid;
-  context.mark = frame.mark ?? 0;
-  context.rxhash = frame.rxhash ?? 0;
-  context.queue = frame.queue ?? 0;
 });
 var _makeProgramBatch = (function _makeProgramBatch(parts) {
   const programFor = parts.match.programFor;
@@ -2593,35 +492,6 @@ var _makeProgramBatch = (function _makeProgramBatch(parts) {
     }
   };
 });
-var _newBitCandidates = (function _newBitCandidates(rules) {
-  const words = Math.max(1, Math.ceil(2 * rules / 32));
-  return {
-    words: new Int32Array(words),
-    used: new Int32Array(Math.ceil(words / 32)),
-    top: 0,
-    bound: _END
-  };
-});
-var _takeLeast = (function _takeLeast(into) {
-  const top = into.top;
-  if (top === 0) return _END;
-  const u = 31 - Math.clz32(top & -top);
-  const used = into.used;
-  let x = used[u];
-  const w = (u << 5) + 31 - Math.clz32(x & -x);
-  const words = into.words;
-  let m = words[w];
-  const code = (w << 5) + 31 - Math.clz32(m & -m);
-  if (code > into.bound) return _END;
-  m &= m - 1;
-  words[w] = m;
-  if (m === 0) {
-    x &= x - 1;
-    used[u] = x;
-    if (x === 0) into.top = top & top - 1;
-  }
-  return code;
-});
 var _newFrameState = (function _newFrameState(contexts) {
   return {
     frame: void 0,
@@ -2635,27 +505,6 @@ var _newFrameState = (function _newFrameState(contexts) {
     linkWindow: _newWindow(),
     frameClass: _C_ALL
   };
-});
-var _nextCandidate = (function _nextCandidate(run, after) {
-  let best = _END;
-  const lists = run.lists;
-  const cursors = run.cursors;
-  const bound = run.bound;
-  for (let i = 0; i < run.count; i++) {
-    const list = lists[i];
-    let c = cursors[i];
-    while (c < list.length && list[c] <= after) c++;
-    if (c === list.length || list[c] > bound) {
-      const last = --run.count;
-      lists[i] = lists[last];
-      cursors[i] = cursors[last];
-      i--;
-      continue;
-    }
-    cursors[i] = c;
-    if (list[c] < best) best = list[c];
-  }
-  return best;
 });
 var _newCounters = (function _newCounters(parts) {
   const { ruleSet, chains } = parts;
@@ -2680,13 +529,6 @@ var _newCounters = (function _newCounters(parts) {
   }
   return counters;
 });
-var _resetCounters = (function _resetCounters(counters) {
-  counters.packets.fill(0);
-  counters.bytes.fill(0);
-  counters.policyPackets.fill(0);
-  counters.policyBytes.fill(0);
-  counters.totals.fill(0);
-});
 var _pair = (function _pair(packets, bytes) {
   return { packets, bytes };
 });
@@ -2705,124 +547,6 @@ var _snapshotCounters = (function _snapshotCounters(counters, ruleSet, chains) {
     };
   });
   return result;
-});
-var _endRunner = (function _endRunner() {
-  return _R_END;
-});
-var _dataRunner = (function _dataRunner(walk, root, rules, decided) {
-  const { state, counters } = walk;
-  const most = Math.max(1, _maxLists(root));
-  const run = {
-    root,
-    lists: new Array(most).fill(_EMPTY),
-    cursors: new Int32Array(most),
-    count: 0,
-    bound: _END,
-    after: -1
-  };
-  return (size, resume) => {
-    if (!resume) {
-      run.count = 0;
-      run.bound = _END;
-      run.after = -1;
-      _collectCandidates(root, state, run);
-      const cursors = run.cursors;
-      for (let i = 0; i < run.count; i++) cursors[i] = 0;
-    }
-    const isIp = state.isIp;
-    for (; ; ) {
-      const code = run.count === 0 ? _END : _nextCandidate(run, run.after);
-      if (code === _END) return _R_END;
-      run.after = code | 1;
-      const result = _runCode(rules[code >> 1], code, state, isIp, size, counters, decided);
-      if (result !== _R_NEXT) return result;
-    }
-  };
-});
-var _runCode = (function _runCode(rule, code, state, isIp, size, counters, decided) {
-  if (rule.base === _BASE_NETWORK && !isIp) return _R_NEXT;
-  if ((code & 1) !== 0 && !rule.test(state)) return _R_NEXT;
-  counters.packets[rule.counter]++;
-  counters.bytes[rule.counter] += size;
-  const kind = rule.kind;
-  if (kind === _T_NONE) return _R_NEXT;
-  if (kind === _T_ACCEPT || kind === _T_DROP) {
-    decided[0] = rule.counter;
-    return kind === _T_ACCEPT ? _R_ACCEPT : _R_DROP;
-  }
-  if (kind === _T_RETURN) return _R_END;
-  return code >> 1;
-});
-var _bitSetRunner = (function _bitSetRunner(walk, collect, rules, decided) {
-  const { state, counters } = walk;
-  const bits = _newBitCandidates(rules.length);
-  let after = -1;
-  return (size, resume) => {
-    if (!resume) {
-      collect(state, bits);
-      after = -1;
-    }
-    const isIp = state.isIp;
-    for (; ; ) {
-      let code;
-      do
-        code = _takeLeast(bits);
-      while (code <= after);
-      if (code === _END) return _R_END;
-      after = code | 1;
-      const result = _runCode(rules[code >> 1], code, state, isIp, size, counters, decided);
-      if (result !== _R_NEXT) return result;
-    }
-  };
-});
-var _makeIndexedWalk = (function _makeIndexedWalk(walk, indexes, walks) {
-  const { entry, entryAccepts, chains, stackChain } = walk;
-  const { policyPackets, policyBytes } = walk.counters;
-  const decided = new Int32Array(1);
-  const runners = indexes.map((root, chain) => {
-    if (chains[chain].length === 0) return _endRunner;
-    const generated = walks[chain];
-    if (generated !== void 0 && "instantiate" in generated) {
-      const instance = generated.instantiate({
-        state: walk.state,
-        packets: walk.counters.packets,
-        bytes: walk.counters.bytes,
-        decided
-      });
-      return instance.run;
-    }
-    if (generated !== void 0 && "collect" in generated) {
-      return _bitSetRunner(walk, generated.collect, chains[chain], decided);
-    }
-    return _dataRunner(walk, root, chains[chain], decided);
-  });
-  const entryRun = runners[entry];
-  return (size) => {
-    let chain = entry;
-    let sp = 0;
-    let r = entryRun(size, false);
-    for (; ; ) {
-      if (r >= 0) {
-        const rule = chains[chain][r];
-        if (rule.kind === _T_JUMP) stackChain[sp++] = chain;
-        chain = rule.to;
-        r = runners[chain](size, false);
-        continue;
-      }
-      if (r !== _R_END) {
-        walk.decided = decided[0];
-        return r === _R_ACCEPT ? 1 : 0;
-      }
-      if (sp > 0) {
-        chain = stackChain[--sp];
-        r = runners[chain](size, true);
-        continue;
-      }
-      policyPackets[entry]++;
-      policyBytes[entry] += size;
-      return entryAccepts ? 1 : 0;
-    }
-  };
 });
 var _makeEachWalk = (function _makeEachWalk(walk) {
   const { entry, entryAccepts, chains, stackChain, stackRule, state } = walk;
@@ -2977,1772 +701,6 @@ var _makeClassifier = (function _makeClassifier(parts) {
     ...programBatch === void 0 ? {} : { _programBatch: programBatch }
   };
 });
-var _interfacePatternBits = (function _interfacePatternBits(patterns, inName, outName) {
-  let bits = 0;
-  for (let p = 0; p < patterns.length; p++) {
-    const { direction, name } = patterns[p];
-    if (_interfaceNamed(direction === "in" ? inName : outName, name)) bits |= 1 << p;
-  }
-  return bits;
-});
-var _align = (function _align(at, to) {
-  return Math.ceil(at / to) * to;
-});
-var _wasmLayout = (function _wasmLayout(ruleCounts) {
-  const rules = ruleCounts.reduce((n, c) => n + c, 0);
-  const chains = ruleCounts.length;
-  let at = 64;
-  const table = at;
-  at = _align(at + RULE_BYTES * rules, 8);
-  const packets = at;
-  const bytes = packets + 8 * rules;
-  const policyPackets = bytes + 8 * rules;
-  const policyBytes = policyPackets + 8 * chains;
-  const totals = policyBytes + 8 * chains;
-  at = totals + 32;
-  const words = [];
-  const used = [];
-  const usedWords = [];
-  const bound = [];
-  for (const count of ruleCounts) {
-    const w = Math.max(1, Math.ceil(2 * count / 32));
-    const u = Math.ceil(w / 32);
-    words.push(at);
-    at += 4 * w;
-    used.push(at);
-    at += 4 * u;
-    usedWords.push(u);
-    bound.push(at);
-    at += 4;
-  }
-  const stack = at;
-  at = _align(at + 4 * (chains + 1), 8);
-  const frames = at;
-  at += FRAME_BYTES * FRAMES_PER_CALL;
-  const verdicts = at;
-  at += 4 * FRAMES_PER_CALL;
-  const decided = at;
-  at += 4 * FRAMES_PER_CALL;
-  const recordStart = at;
-  const recordCaptured = recordStart + 4 * RECORDS_PER_CALL;
-  const recordWire = recordCaptured + 4 * RECORDS_PER_CALL;
-  const recordInterface = recordWire + 4 * RECORDS_PER_CALL;
-  const recordKind = recordInterface + 4 * RECORDS_PER_CALL;
-  const recordVerdict = recordKind + RECORDS_PER_CALL;
-  const interfaces = recordVerdict + RECORDS_PER_CALL;
-  at = interfaces + IF_BYTES * STAGED_INTERFACES;
-  return {
-    rules: table,
-    packets,
-    bytes,
-    policyPackets,
-    policyBytes,
-    totals,
-    words,
-    used,
-    usedWords,
-    bound,
-    stack,
-    frames,
-    verdicts,
-    decided,
-    recordStart,
-    recordCaptured,
-    recordWire,
-    recordInterface,
-    recordKind,
-    recordVerdict,
-    interfaces,
-    data: _align(at, 64)
-  };
-});
-var _u16 = (function _u16(c, at, offset) {
-  c.get(at).memory(_OP.i32Load8U, offset).i32(8).op(_OP.i32Shl).get(at).memory(_OP.i32Load8U, offset + 1).op(_OP.i32Or);
-});
-var _oneOf = (function _oneOf(c, local, values) {
-  values.forEach((value, i) => {
-    c.get(local).i32(value).op(_OP.i32Eq);
-    if (i > 0) c.op(_OP.i32Or);
-  });
-});
-var _versionOfType = (function _versionOfType(c) {
-  c.i32(4).i32(6).i32(0).get(TYPE).i32(ETH_P_IPV6).op(_OP.i32Eq).op(_OP.select).get(TYPE).i32(ETH_P_IP).op(_OP.i32Eq).op(_OP.select).set(VERSION);
-});
-var _skipVlanTags = (function _skipVlanTags(b) {
-  const c = b.c;
-  _u16(c, T, 0);
-  c.set(TYPE);
-  const out = b.open(_OP.block);
-  const again = b.open(_OP.loop);
-  _oneOf(c, TYPE, [ETH_P_8021Q, ETH_P_8021AD, ETH_P_QINQ1]);
-  c.op(_OP.i32Eqz);
-  b.brIf(out);
-  c.get(T).i32(6).op(_OP.i32Add).get(END).op(OP_I32_GT_S);
-  b.brIf(out);
-  c.get(T).i32(4).op(_OP.i32Add).set(T);
-  _u16(c, T, 0);
-  c.set(TYPE);
-  b.br(again);
-  b.close();
-  b.close();
-});
-var _needCaptured = (function _needCaptured(b, least, described) {
-  b.c.get(CAPLEN).i32(least).op(_OP.i32LtU);
-  b.brIf(described);
-});
-var _emitLinkTypes = (function _emitLinkTypes(b, described) {
-  const c = b.c;
-  const when = (types, body) => {
-    _oneOf(c, LINK_TYPE, types);
-    b.open(_OP.if);
-    body();
-    b.br(described);
-    b.close();
-  };
-  when([LINKTYPE_ETHERNET], () => {
-    _needCaptured(b, 14, described);
-    c.get(START).i32(12).op(_OP.i32Add).set(T);
-    _skipVlanTags(b);
-    c.get(T).i32(2).op(_OP.i32Add).set(AT);
-    _versionOfType(c);
-  });
-  when([LINKTYPE_LINUX_SLL], () => {
-    _needCaptured(b, 16, described);
-    c.get(START).i32(14).op(_OP.i32Add).set(T);
-    _skipVlanTags(b);
-    c.get(T).i32(2).op(_OP.i32Add).set(AT);
-    _versionOfType(c);
-  });
-  when([LINKTYPE_LINUX_SLL2], () => {
-    _needCaptured(b, 20, described);
-    _u16(c, START, 0);
-    c.set(TYPE);
-    c.get(START).i32(20).op(_OP.i32Add).set(AT);
-    _versionOfType(c);
-  });
-  when([LINKTYPE_NULL, LINKTYPE_LOOP], () => {
-    _needCaptured(b, 4, described);
-    c.get(START).i32(4).op(_OP.i32Add).set(AT);
-    c.get(START).memory(_OP.i32Load, 0).set(T);
-    c.get(T).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(T).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or).set(TYPE);
-    c.i32(4);
-    c.i32(6).i32(0);
-    _oneOf(c, TYPE, [10, 24, 28, 30]);
-    _oneOf(c, T, [10, 24, 28, 30]);
-    c.op(_OP.i32Or).op(_OP.select);
-    _oneOf(c, TYPE, [2]);
-    _oneOf(c, T, [2]);
-    c.op(_OP.i32Or).op(_OP.select).set(VERSION);
-  });
-  when([LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14], () => {
-    _needCaptured(b, 1, described);
-    c.get(START).set(AT);
-    c.get(START).memory(_OP.i32Load8U, 0).i32(4).op(_OP.i32ShrU).set(T);
-    c.i32(4).i32(6).i32(0).get(T).i32(6).op(_OP.i32Eq).op(_OP.select).get(T).i32(4).op(_OP.i32Eq).op(_OP.select).set(VERSION);
-  });
-  when([LINKTYPE_IPV4], () => {
-    c.get(START).set(AT).i32(4).set(VERSION);
-  });
-  when([LINKTYPE_IPV6], () => {
-    c.get(START).set(AT).i32(6).set(VERSION);
-  });
-});
-var _put2 = (function _put2(c, frame, word, local) {
-  c.i32(0).get(local).memory(_OP.i32Store, frame + 4 * word);
-});
-var _minU = (function _minU(c, local, other) {
-  c.get(local).get(other).get(local).get(other).op(_OP.i32LtU).op(_OP.select).set(local);
-});
-var _putWindow = (function _putWindow(c, frame, window, base, present, wire, network) {
-  _put2(c, frame, window + W_BASE, base);
-  c.i32(0).get(base).get(wire).get(present).get(wire).get(present).op(_OP.i32LtU).op(_OP.select).op(_OP.i32Add).memory(_OP.i32Store, frame + 4 * (window + W_LOAD_END));
-  c.i32(0).get(network).memory(_OP.i32Store, frame + 4 * (window + W_NETWORK));
-  _put2(c, frame, window + W_MAC, START);
-  _put2(c, frame, window + W_WIRE, wire);
-});
-var _emitIpLengths = (function _emitIpLengths(b) {
-  const c = b.c;
-  c.get(AT).get(START).op(_OP.i32Sub).set(OFFSET);
-  c.i32(0).get(WIRE).get(OFFSET).op(_OP.i32Sub).get(WIRE).get(OFFSET).op(_OP.i32LtU).op(_OP.select).set(NET_WIRE);
-  c.i32(0).get(CAPLEN).get(OFFSET).op(_OP.i32Sub).get(CAPLEN).get(OFFSET).op(_OP.i32LtU).op(_OP.select).set(CAPTURED);
-  c.i32(-1).set(IP_LENGTH);
-  c.get(VERSION).i32(4).op(_OP.i32Eq);
-  b.open(_OP.if);
-  c.get(AT).i32(4).op(_OP.i32Add).get(END).op(OP_I32_LE_S);
-  b.open(_OP.if);
-  _u16(c, AT, 2);
-  c.set(IP_LENGTH);
-  b.close();
-  b.else();
-  c.get(AT).i32(6).op(_OP.i32Add).get(END).op(OP_I32_LE_S);
-  b.open(_OP.if);
-  _u16(c, AT, 4);
-  c.i32(40).op(_OP.i32Add).set(IP_LENGTH);
-  b.close();
-  b.close();
-  c.get(IP_LENGTH).i32(0).op(_OP.i32GeS);
-  b.open(_OP.if);
-  _minU(c, NET_WIRE, IP_LENGTH);
-  _minU(c, CAPTURED, IP_LENGTH);
-  b.close();
-});
-var _emitClass = (function _emitClass(b, readNibble) {
-  const c = b.c;
-  if (readNibble) {
-    c.i32(-1).set(T);
-    c.get(NET_WIRE).i32(0).op(_OP.i32Ne).get(CAPTURED).i32(0).op(_OP.i32Ne).op(_OP.i32And);
-    b.open(_OP.if);
-    c.get(AT).memory(_OP.i32Load8U, 0).i32(4).op(_OP.i32ShrU).set(T);
-    b.close();
-  } else {
-    c.get(VERSION).set(T);
-  }
-  c.i32(_C_IPV4).i32(_C_OTHER_IP).get(VERSION).i32(4).op(_OP.i32Eq).get(T).i32(4).op(_OP.i32Eq).op(_OP.i32And).op(_OP.select).set(V);
-  c.get(VERSION).i32(6).op(_OP.i32Eq).get(T).i32(6).op(_OP.i32Eq).op(_OP.i32And);
-  b.open(_OP.if);
-  c.i32(_C_IPV6).set(V);
-  b.close();
-});
-var _isIpv6Extension2 = (function _isIpv6Extension2(c, local) {
-  _oneOf(c, local, [0, 43, 44, 51, 60]);
-});
-var _emitIpv6Upper = (function _emitIpv6Upper(b) {
-  const c = b.c;
-  c.i32(-1).set(V);
-  const found = b.open(_OP.block);
-  c.get(CAPTURED).i32(40).op(_OP.i32LtU);
-  b.brIf(found);
-  c.get(AT).memory(_OP.i32Load8U, 6).set(TYPE);
-  c.i32(40).set(OFFSET);
-  const walked = b.open(_OP.block);
-  const next = b.open(_OP.loop);
-  _isIpv6Extension2(c, TYPE);
-  c.op(_OP.i32Eqz);
-  b.brIf(walked);
-  c.get(OFFSET).i32(8).op(_OP.i32Add).get(CAPTURED).op(OP_I32_GT_U);
-  b.brIf(found);
-  c.get(AT).get(OFFSET).op(_OP.i32Add).set(T);
-  c.get(TYPE).i32(44).op(_OP.i32Eq);
-  b.open(_OP.if);
-  c.get(T).memory(_OP.i32Load8U, 0).set(TYPE);
-  _u16(c, T, 2);
-  c.i32(65528).op(_OP.i32And);
-  b.open(_OP.if);
-  _isIpv6Extension2(c, TYPE);
-  c.get(TYPE).i32(59).op(_OP.i32Eq).op(_OP.i32Or);
-  b.brIf(found);
-  c.get(TYPE).set(V);
-  b.br(found);
-  b.close();
-  c.get(OFFSET).i32(8).op(_OP.i32Add).set(OFFSET);
-  b.else();
-  c.get(T).memory(_OP.i32Load8U, 1).set(IP_LENGTH);
-  c.get(TYPE).i32(51).op(_OP.i32Eq);
-  b.open(_OP.if);
-  c.get(IP_LENGTH).i32(2).op(_OP.i32Add).i32(2).op(_OP.i32Shl).set(IP_LENGTH);
-  b.else();
-  c.get(IP_LENGTH).i32(1).op(_OP.i32Add).i32(3).op(_OP.i32Shl).set(IP_LENGTH);
-  b.close();
-  c.get(T).memory(_OP.i32Load8U, 0).set(TYPE);
-  c.get(OFFSET).get(IP_LENGTH).op(_OP.i32Add).set(OFFSET);
-  b.close();
-  b.br(next);
-  b.close();
-  b.close();
-  c.get(TYPE).i32(59).op(_OP.i32Ne);
-  b.open(_OP.if);
-  c.get(TYPE).set(V);
-  b.close();
-  b.close();
-});
-var _stageFunction = (function _stageFunction(layout, flags, type) {
-  const c = new _WasmCode();
-  const b = new _WasmBlocks(c);
-  const fr = layout.frames;
-  const word = (array) => {
-    c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, array);
-  };
-  word(layout.recordStart);
-  c.get(DELTA).op(_OP.i32Add).set(START);
-  word(layout.recordCaptured);
-  c.set(CAPLEN);
-  word(layout.recordWire);
-  c.set(WIRE);
-  word(layout.recordInterface);
-  c.i32(IF_BYTES).op(_OP.i32Mul).set(ENTRY);
-  c.get(START).get(BLOCK_END).op(OP_I32_GT_U);
-  b.open(_OP.if);
-  c.get(BLOCK_END).set(START);
-  b.close();
-  c.get(BLOCK_END).get(START).op(_OP.i32Sub).set(T);
-  _minU(c, CAPLEN, T);
-  c.get(START).get(CAPLEN).op(_OP.i32Add).set(END);
-  c.get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_LINK_TYPE).set(LINK_TYPE);
-  c.i32(-1).set(AT);
-  c.i32(0).set(VERSION);
-  const described = b.open(_OP.block);
-  _emitLinkTypes(b, described);
-  b.close();
-  c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
-  _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
-  c.get(VERSION).op(_OP.i32Eqz);
-  b.open(_OP.if);
-  c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
-  c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_NET_CAPTURED);
-  c.i32(0).i32(_C_NOT_IP).memory(_OP.i32Store, fr + 4 * FR_CLASS);
-  c.i32(0).i32(-1).memory(_OP.i32Store, fr + 4 * FR_UPPER);
-  _put2(c, fr, FR_SIZE, WIRE);
-  b.else();
-  _emitIpLengths(b);
-  c.i32(0).i32(1).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
-  _put2(c, fr, FR_NET_START, AT);
-  _put2(c, fr, FR_NET_CAPTURED, CAPTURED);
-  _putWindow(c, fr, FR_NET, AT, CAPTURED, NET_WIRE, AT);
-  _put2(c, fr, FR_SIZE, flags.byIp ? NET_WIRE : WIRE);
-  _emitClass(b, flags.readNibble);
-  _put2(c, fr, FR_CLASS, V);
-  c.i32(-1).set(V);
-  if (flags.readsUpper) {
-    c.get(VERSION).i32(6).op(_OP.i32Eq);
-    b.open(_OP.if);
-    _emitIpv6Upper(b);
-    b.close();
-  }
-  _put2(c, fr, FR_UPPER, V);
-  b.close();
-  _put2(c, fr, FR_IP_VERSION, VERSION);
-  _put2(c, fr, FR_LINK_TYPE, LINK_TYPE);
-  _put2(c, fr, FR_SLOT, I);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN).memory(_OP.i32Store, fr + 4 * FR_IN);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT).memory(_OP.i32Store, fr + 4 * FR_OUT);
-  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS).memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
-  return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
-});
-var _recordsFunction = (function _recordsFunction(layout, stage, classify, emitTotals, type) {
-  const c = new _WasmCode();
-  const b = new _WasmBlocks(c);
-  const [count, delta, blockEnd, i, packets, v, scratch] = [0, 1, 2, 3, 4, 5, 6];
-  const done = b.open(_OP.block);
-  const loop = b.open(_OP.loop);
-  c.get(i).get(count).op(_OP.i32GeU);
-  b.brIf(done);
-  c.get(i).memory(_OP.i32Load8U, layout.recordKind);
-  b.open(_OP.if);
-  c.get(i).get(delta).get(blockEnd).opIndex(_OP.call, stage);
-  c.i32(layout.frames).opIndex(_OP.call, classify).set(v);
-  emitTotals(c, v, scratch);
-  c.get(i).get(v).memory(OP_I32_STORE8, layout.recordVerdict);
-  c.get(packets).i32(1).op(_OP.i32Add).set(packets);
-  b.close();
-  c.get(i).i32(1).op(_OP.i32Add).set(i);
-  b.br(loop);
-  b.close();
-  b.close();
-  c.get(packets);
-  return { type, locals: [{ count: 4, type: _I32 }], code: c };
-});
-var _read = (function _read(c, size, offset, temp) {
-  c.memory(size === 1 ? _OP.i32Load8U : size === 2 ? _OP.i32Load16U : _OP.i32Load, offset);
-  if (size === 2) {
-    c.tee(temp).i32(8).op(_OP.i32Shl).get(temp).i32(8).op(_OP.i32ShrU).op(_OP.i32Or).i32(65535).op(_OP.i32And);
-  } else if (size === 4) {
-    c.tee(temp).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(temp).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or);
-  }
-});
-var _windowWord = (function _windowWord(b, L, window, word) {
-  if (L.windows === void 0) {
-    b.word(window + word);
-    return;
-  }
-  b.c.get(L.windows[(window === FR_NET ? 0 : 2) + (word === W_BASE ? 0 : 1)]);
-});
-var _emitField = (function _emitField(b, field, fail, L, module) {
-  const c = b.c;
-  const network = field.base === _BASE_NETWORK;
-  const window = network ? FR_NET : FR_LINK;
-  if (field.kind === _F_PACKET || field.kind === _F_LENGTH) {
-    if (network) {
-      c.get(L.isIp).op(_OP.i32Eqz);
-      b.brIf(fail);
-    }
-  }
-  if (field.kind === _F_LENGTH) {
-    b.word(window + W_WIRE);
-    c.set(L.v);
-    return;
-  }
-  const size = field.size;
-  if (field.kind === _F_PACKET && field.msh < 0 && field.offset >= 0) {
-    _windowWord(b, L, window, W_LOAD_END);
-    _windowWord(b, L, window, W_BASE);
-    c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
-    b.brIf(fail);
-    _windowWord(b, L, window, W_BASE);
-    _read(c, size, field.offset, L.temp);
-    c.set(L.v);
-    return;
-  }
-  if (field.kind === _F_PACKET && field.msh < 0) {
-    b.word(window + W_BASE).word(window + W_LOAD_END).word(window + W_NETWORK).word(window + W_MAC);
-    c.i32(field.offset).i32(size).opIndex(_OP.call, F_LOAD_INDEX).tee(L.temp).i32(0).op(_OP.i32LtS);
-    b.brIf(fail);
-    c.get(L.temp);
-    _read(c, size, 0, L.temp);
-    c.set(L.v);
-    return;
-  }
-  if (field.kind === _F_PACKET && field.msh >= 0 && field.msh < 268435456 && field.offset >= 0 && field.offset < 268435456 && field.second < 268435456) {
-    _windowWord(b, L, window, W_LOAD_END);
-    _windowWord(b, L, window, W_BASE);
-    c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).i32(field.msh).op(_OP.i32LtS);
-    b.brIf(fail);
-    _windowWord(b, L, window, W_BASE);
-    c.memory(_OP.i32Load8U, field.msh).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl).set(L.offset);
-    if (field.second >= 0) {
-      _windowWord(b, L, window, W_LOAD_END);
-      _windowWord(b, L, window, W_BASE);
-      c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).get(L.offset).i32(field.second).op(_OP.i32Add).op(_OP.i32LtS);
-      b.brIf(fail);
-      _windowWord(b, L, window, W_BASE);
-      c.get(L.offset).op(_OP.i32Add).memory(_OP.i32Load8U, field.second).i32(4).op(_OP.i32ShrU).i32(2).op(_OP.i32Shl).get(L.offset).op(_OP.i32Add).set(L.offset);
-    }
-    c.get(L.offset).i32(field.offset).op(_OP.i32Add).set(L.offset);
-    _windowWord(b, L, window, W_LOAD_END);
-    _windowWord(b, L, window, W_BASE);
-    c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).get(L.offset).op(_OP.i32LtS);
-    b.brIf(fail);
-    _windowWord(b, L, window, W_BASE);
-    c.get(L.offset).op(_OP.i32Add);
-    _read(c, size, 0, L.temp);
-    c.set(L.v);
-    return;
-  }
-  if (field.kind === _F_ADDRESS) {
-    const version = field.size;
-    c.get(L.isIp).op(_OP.i32Eqz);
-    b.brIf(fail);
-    b.word(FR_IP_VERSION);
-    c.i32(version).op(_OP.i32Ne);
-    b.brIf(fail);
-    b.word(FR_NET_CAPTURED);
-    c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
-    b.brIf(fail);
-    b.word(FR_NET_START);
-    _read(c, 4, field.offset, L.temp);
-    c.set(L.v);
-    return;
-  }
-  if (field.kind === _F_UPPER_PROTOCOL) {
-    module.readsUpper = true;
-    _emitUpper(b, L.v);
-    c.get(L.v).i32(0).op(_OP.i32LtS);
-    b.brIf(fail);
-    return;
-  }
-  if (field.kind === _F_LINK_TYPE) {
-    b.word(FR_LINK_TYPE);
-    c.set(L.v);
-    return;
-  }
-  if (field.kind === _F_INTERFACE) {
-    module.readsInterfaces = true;
-    b.word(field.offset === 0 ? FR_IN : FR_OUT);
-    c.tee(L.v).i32(0).op(_OP.i32LtS);
-    b.brIf(fail);
-    return;
-  }
-  module.fieldCalls = true;
-  c.i32(field.id).get(0).opIndex(_OP.call, F_JS_FIELD).tee(L.value).f64(0).op(99);
-  b.brIf(fail);
-  c.get(L.value).op(_OP.i32TruncF64U).set(L.v);
-});
-var _emitUpper = (function _emitUpper(b, v) {
-  const c = b.c;
-  c.i32(-1).set(v);
-  const done = b.open(_OP.block);
-  b.word(FR_IS_IP);
-  c.op(_OP.i32Eqz);
-  b.brIf(done);
-  b.word(FR_IP_VERSION);
-  c.i32(4).op(_OP.i32Eq);
-  b.open(_OP.if);
-  b.word(FR_NET_CAPTURED);
-  c.i32(10).op(_OP.i32LtS);
-  b.brIf(done);
-  b.word(FR_NET_START);
-  c.memory(_OP.i32Load8U, 9).set(v);
-  b.else();
-  b.word(FR_UPPER);
-  c.set(v);
-  b.close();
-  b.close();
-});
-var _emitTable = (function _emitTable(b, key, keys, emitCase) {
-  const c = b.c;
-  const base = keys[0] >>> 0;
-  const span = (keys[keys.length - 1] >>> 0) - base + 1;
-  const end = b.open(_OP.block);
-  const otherwise = b.open(_OP.block);
-  const labels = new Array(keys.length);
-  for (let i = keys.length - 1; i >= 0; i--) labels[i] = b.open(_OP.block);
-  const targets = new Array(span).fill(otherwise);
-  keys.forEach((k, i) => targets[(k >>> 0) - base] = labels[i]);
-  c.get(key).i32(base | 0).op(_OP.i32Sub);
-  c.opIndex(OP_BR_TABLE, span);
-  for (const label of targets) c.unsigned(b.depth - label);
-  c.unsigned(b.depth - otherwise);
-  for (let i = 0; i < keys.length; i++) {
-    b.close();
-    emitCase(i);
-    b.br(end);
-  }
-  b.close();
-  b.close();
-});
-var _emitDispatch = (function _emitDispatch(b, key, keys, emitCase, lo = 0, hi = keys.length - 1) {
-  const c = b.c;
-  if (lo > hi) return;
-  const count = hi - lo + 1;
-  const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
-  if (count >= 4 && span <= 2 * count + 16) {
-    _emitTable(b, key, keys.slice(lo, hi + 1), (i) => emitCase(lo + i));
-    return;
-  }
-  if (hi - lo < 3) {
-    let open = 0;
-    for (let i = lo; i <= hi; i++) {
-      if (i > lo) b.else();
-      c.get(key).i32(keys[i] | 0).op(_OP.i32Eq);
-      b.open(_OP.if);
-      open++;
-      emitCase(i);
-    }
-    for (; open > 0; open--) b.close();
-    return;
-  }
-  const mid = lo + hi + 1 >> 1;
-  c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
-  b.open(_OP.if);
-  _emitDispatch(b, key, keys, emitCase, lo, mid - 1);
-  b.else();
-  _emitDispatch(b, key, keys, emitCase, mid, hi);
-  b.close();
-});
-var _emitLeaf = (function _emitLeaf(e, leaf) {
-  const { b, L } = e;
-  const c = b.c;
-  const words = /* @__PURE__ */ new Map();
-  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | 1 << (code & 31));
-  const entries = [...words];
-  const out = b.open(_OP.block);
-  for (let i = 0; i < entries.length; i += _LEAF_GROUP_WORDS) {
-    const group = entries.slice(i, i + _LEAF_GROUP_WORDS);
-    const [first, firstBits] = group[0];
-    c.get(L.bound).i32(32 * first + 31 - Math.clz32(firstBits & -firstBits)).op(_OP.i32LtS);
-    b.brIf(out);
-    const used = /* @__PURE__ */ new Map();
-    for (const [w, bits] of group) {
-      c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
-      used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | 1 << (w & 31));
-    }
-    for (const [u, bits] of used) {
-      c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
-    }
-  }
-  b.close();
-});
-var _emitEnds = (function _emitEnds(e, node) {
-  const { b, L } = e;
-  const c = b.c;
-  const { endsIp, endsNotIp } = node;
-  if (endsIp === _END && endsNotIp === _END) return;
-  if (endsIp === endsNotIp) c.i32(endsIp);
-  else c.i32(endsIp).i32(endsNotIp).get(L.isIp).op(_OP.select);
-  c.tee(L.temp).get(L.bound).op(_OP.i32LtS);
-  b.open(_OP.if);
-  c.get(L.temp).set(L.bound);
-  b.close();
-});
-var _emitChain2 = (function _emitChain2(e, first) {
-  const { b, L } = e;
-  const c = b.c;
-  const chain = b.open(_OP.block);
-  for (let node = first; node !== null; node = node.rest) {
-    if (node.least === _END) break;
-    c.get(L.bound).i32(node.least).op(_OP.i32LtS);
-    b.brIf(chain);
-    c.get(L.fc).i32(node.classes).op(_OP.i32And);
-    b.open(_OP.if);
-    if (node.leaf.length > 0) {
-      _emitEnds(e, node);
-      _emitLeaf(e, node.leaf);
-    }
-    if (node.field < 0) {
-      if (node.rest === null) {
-        b.br(chain);
-        b.close();
-        break;
-      }
-      b.close();
-      continue;
-    }
-    const fail = b.open(_OP.block);
-    _emitField(b, node.source, fail, L, e.module);
-    c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
-    _emitChildren2(e, node);
-    b.close();
-    b.close();
-  }
-  b.close();
-});
-var _emitChild2 = (function _emitChild2(e, child) {
-  const c = e.b.c;
-  const start = c.length;
-  _emitChain2(e, child);
-  if (c.length - start <= _FUNCTION_BYTES) return;
-  const moved = c.cut(start);
-  const f = new _Body();
-  _emitWalkPrelude(f, e.L);
-  f.c.append(moved);
-  f.c.get(e.L.bound);
-  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
-  c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
-});
-var _emitChildren2 = (function _emitChildren2(e, node) {
-  const { b, L } = e;
-  const c = b.c;
-  if (node.starts === null) {
-    const pairs = [];
-    const keys = node.keys;
-    const slots = node.slots;
-    for (let h = 0; h < keys.length; h++) {
-      if (slots[h] >= 0) pairs.push([keys[h], node.children[slots[h]]]);
-    }
-    pairs.sort((x, y) => x[0] - y[0]);
-    _emitDispatch(b, L.key, pairs.map((p) => p[0]), (i) => _emitChild2(e, pairs[i][1]));
-    return;
-  }
-  const starts = node.starts;
-  const path = e.paths + node.depth;
-  c.i32(-1).set(L.temp);
-  const values = Array.from(starts);
-  const interval = (lo, hi) => {
-    if (lo === hi) {
-      c.i32(lo).set(L.temp);
-      return;
-    }
-    const mid = lo + hi + 1 >> 1;
-    if (values[mid] > 4294967295) return interval(lo, mid - 1);
-    c.get(L.key).i32(values[mid] | 0).op(_OP.i32LtU);
-    b.open(_OP.if);
-    interval(lo, mid - 1);
-    b.else();
-    interval(mid, hi);
-    b.close();
-  };
-  if (values[0] <= 4294967295) {
-    c.get(L.key).i32(values[0] | 0).op(_OP.i32GeU);
-    b.open(_OP.if);
-    interval(0, values.length - 1);
-    b.close();
-  }
-  const leaves = node.leaves;
-  const height = Math.log2(leaves);
-  c.get(L.temp).i32(leaves).op(_OP.i32Add).i32(0).get(L.temp).i32(0).op(_OP.i32GeS).op(_OP.select).set(path);
-  for (let level = height; level >= 0; level--) {
-    const first = 1 << level;
-    const js = [];
-    for (let j = first; j < 2 * first && j < node.children.length; j++) {
-      if (node.children[j] === null) continue;
-      if ((j << height - level) - leaves > starts.length - 1) continue;
-      js.push(j);
-    }
-    if (js.length === 0) continue;
-    c.get(path).i32(height - level).op(_OP.i32ShrU).set(L.temp);
-    _emitDispatch(b, L.temp, js, (i) => _emitChild2(e, node.children[js[i]]));
-  }
-});
-var _emitWalkPrelude = (function _emitWalkPrelude(b, L) {
-  const c = b.c;
-  b.word(FR_CLASS);
-  c.set(L.fc);
-  b.word(FR_IS_IP);
-  c.set(L.isIp);
-  b.word(FR_NET + W_BASE);
-  c.set(L.windows[0]);
-  b.word(FR_NET + W_LOAD_END);
-  c.set(L.windows[1]);
-  b.word(FR_LINK + W_BASE);
-  c.set(L.windows[2]);
-  b.word(FR_LINK + W_LOAD_END);
-  c.set(L.windows[3]);
-});
-var _collectFunction = (function _collectFunction(plan, chain, module, extra, firstExtra) {
-  const b = new _Body();
-  const c = b.c;
-  const L = _COLLECT;
-  const layout = plan.layout;
-  const e = {
-    extra,
-    firstExtra,
-    b,
-    L,
-    paths: 13,
-    words: layout.words[chain],
-    used: layout.used[chain],
-    module
-  };
-  for (let j = 0; j < layout.usedWords[chain]; j++) {
-    c.i32(e.used + 4 * j).memory(_OP.i32Load, 0).set(L.v);
-    const out = b.open(_OP.block);
-    const again = b.open(_OP.loop);
-    c.get(L.v).op(_OP.i32Eqz);
-    b.brIf(out);
-    c.get(L.v).op(OP_I32_CTZ).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, e.words + 128 * j);
-    c.get(L.v).get(L.v).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(L.v);
-    b.br(again);
-    b.close();
-    b.close();
-    c.i32(e.used + 4 * j).i32(0).memory(_OP.i32Store, 0);
-  }
-  _emitWalkPrelude(b, L);
-  c.i32(_END).set(L.bound);
-  _emitChain2(e, plan.roots[chain]);
-  c.get(L.bound);
-  return { type: T_ONE, locals: _COLLECT_LOCALS, code: c };
-});
-var _listedCodes2 = (function _listedCodes2(root, into) {
-  const stack = [root];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    for (const code of node.leaf) into.add(code);
-    for (const child of node.children) if (child !== null) stack.push(child);
-    if (node.rest !== null) stack.push(node.rest);
-  }
-});
-var _runFunction = (function _runFunction(plan, chain, collect, rules) {
-  const layout = plan.layout;
-  const W = layout.words[chain];
-  const U = layout.used[chain];
-  const usedWords = layout.usedWords[chain];
-  const b = new _Body();
-  const c = b.c;
-  const [fr, resume, bound, j, u, w, m, code, r, rule, kind, isIp] = [
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11
-  ];
-  b.word(FR_IS_IP);
-  c.set(isIp);
-  c.get(resume);
-  b.open(_OP.if, _I32);
-  c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
-  b.else();
-  c.get(fr).opIndex(_OP.call, collect);
-  b.close();
-  c.set(bound);
-  c.i32(0).set(j);
-  const done = b.open(_OP.block);
-  const words = b.open(_OP.loop);
-  c.get(j).i32(4 * usedWords).op(_OP.i32GeU);
-  b.brIf(done);
-  c.get(j).memory(_OP.i32Load, U).set(u);
-  const nextWord = b.open(_OP.block);
-  const uBits = b.open(_OP.loop);
-  c.get(u).op(_OP.i32Eqz);
-  b.brIf(nextWord);
-  c.get(j).i32(3).op(_OP.i32Shl).get(u).op(OP_I32_CTZ).op(_OP.i32Add).set(w);
-  c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
-  c.get(j).get(u).memory(_OP.i32Store, U);
-  c.get(w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(m);
-  c.get(w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
-  const nextM = b.open(_OP.block);
-  const mBits = b.open(_OP.loop);
-  c.get(m).op(_OP.i32Eqz);
-  b.brIf(nextM);
-  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
-  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
-  c.get(code).get(bound).op(OP_I32_GT_S2);
-  b.returnIf(_R_END);
-  c.i32(NEXT).set(r);
-  const skip = b.open(_OP.block);
-  c.get(code).i32(1).op(117).i32(rules).op(_OP.i32Add).set(rule);
-  c.get(rule).i32(RULE_BYTES).op(_OP.i32Mul).memory(_OP.i32Load, layout.rules + 8).get(isIp).op(_OP.i32Eqz).op(_OP.i32And);
-  b.brIf(skip);
-  c.get(code).i32(1).op(_OP.i32And);
-  b.open(_OP.if);
-  c.get(fr).get(rule).opIndex(_OP.callIndirect, T_ONE).op(0).op(_OP.i32Eqz);
-  b.brIf(skip);
-  b.close();
-  c.get(rule).i32(3).op(_OP.i32Shl).tee(kind).get(kind).memory(OP_F64_LOAD, layout.packets).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.packets);
-  c.get(kind).get(kind).memory(OP_F64_LOAD, layout.bytes);
-  b.word(FR_SIZE);
-  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes);
-  c.get(rule).i32(RULE_BYTES).op(_OP.i32Mul).memory(_OP.i32Load, layout.rules).tee(kind).i32(KIND_NONE).op(_OP.i32Eq);
-  b.brIf(skip);
-  c.get(kind).i32(KIND_RETURN).op(_OP.i32Eq);
-  b.open(_OP.if);
-  c.i32(_R_END).set(r);
-  b.br(skip);
-  b.close();
-  c.get(kind).i32(KIND_DROP).op(OP_I32_LE_S2);
-  b.open(_OP.if);
-  c.i32(DECIDED).get(rule).memory(_OP.i32Store, 0);
-  c.i32(_R_ACCEPT).i32(_R_DROP).get(kind).i32(KIND_ACCEPT).op(_OP.i32Eq).op(_OP.select).set(r);
-  b.br(skip);
-  b.close();
-  c.get(code).i32(1).op(117).set(r);
-  b.close();
-  c.get(code).i32(1).op(_OP.i32And).op(_OP.i32Eqz);
-  b.open(_OP.if);
-  c.get(m).i32(1).get(code).i32(1).op(_OP.i32Add).op(_OP.i32Shl).i32(-1).op(_OP.i32Xor).op(_OP.i32And).set(m);
-  b.close();
-  c.get(r).i32(NEXT).op(_OP.i32Ne);
-  b.open(_OP.if);
-  c.get(r).i32(0).op(_OP.i32GeS);
-  b.open(_OP.if);
-  c.get(m);
-  b.open(_OP.if);
-  c.get(w).i32(2).op(_OP.i32Shl).get(m).memory(_OP.i32Store, W);
-  c.get(j).get(u).i32(1).get(w).op(_OP.i32Shl).op(_OP.i32Or).memory(_OP.i32Store, U);
-  b.close();
-  c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
-  b.close();
-  c.get(r).op(_OP.return);
-  b.close();
-  b.br(mBits);
-  b.close();
-  b.close();
-  b.br(uBits);
-  b.close();
-  b.close();
-  c.get(j).i32(4).op(_OP.i32Add).set(j);
-  b.br(words);
-  b.close();
-  b.close();
-  c.i32(_R_END);
-  return { type: T_TWO, locals: [{ count: 10, type: _I32 }], code: c };
-});
-var _loweredProgram = (function _loweredProgram(match) {
-  const instructions = match.compiledProgram !== void 0 ? match.program : null;
-  if (instructions === null) {
-    return match.match.kind === "bpf" ? "a link-base --expr is compiled per link type" : "a u32 test past 4096 instructions";
-  }
-  return _lowered(instructions);
-});
-var _lowered = (function _lowered(instructions) {
-  if (_readsAncillary(instructions)) return "the program reads ancillary fields";
-  const lowered = _lower(instructions.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 })));
-  if (lowered.backward) return "the program jumps backwards";
-  return lowered;
-});
-var _emitGuards = (function _emitGuards(b, rule, fields, L, module) {
-  const alternatives = rule.alternatives.map(
-    (guards) => guards.filter((g) => _CHECKED_KINDS2.has(fields[g.field].kind)).slice(0, _CHECKED_GUARDS2)
-  );
-  if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES2) return;
-  if (alternatives.some((guards) => guards.length === 0)) return;
-  const c = b.c;
-  b.word(FR_IS_IP);
-  c.set(L.isIp);
-  const pass = b.open(_OP.block);
-  for (const guards of alternatives) {
-    const fail = b.open(_OP.block);
-    for (const g of guards) {
-      _emitField(b, fields[g.field], fail, L, module);
-      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub).i32(g.hi - g.lo | 0).op(_OP.i32GtU);
-      b.brIf(fail);
-    }
-    b.br(pass);
-    b.close();
-  }
-  c.i32(0).op(_OP.return);
-  b.close();
-});
-var _testFunction = (function _testFunction(rule, fields, escapes, module, programs, scratch) {
-  const b = new _Body(scratch);
-  const c = b.c;
-  const L = new _Locals(1);
-  const up = L.scratch + 16;
-  const F = { v: up + 1, isIp: up + 2, temp: up + 3, offset: up + 4, value: up + 5 };
-  _emitGuards(b, rule, fields, F, module);
-  const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
-  for (const match of rule.matches) {
-    const m = match.match;
-    if (m.kind === "comment") continue;
-    if (m.kind === "protocol") {
-      if (m.protocol === 0) {
-        if (m.invert) c.i32(0).op(_OP.return);
-        continue;
-      }
-      module.readsUpper = true;
-      _emitUpper(b, up);
-      c.get(up).i32(0).op(_OP.i32LtS);
-      b.returnIf(0);
-      c.get(up).i32(m.protocol).op(m.invert ? _OP.i32Eq : _OP.i32Ne);
-      b.returnIf(0);
-      continue;
-    }
-    if (m.kind === "address") {
-      _emitAddressTest(b, m, match.network, L.temp);
-      continue;
-    }
-    if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
-    if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
-    if (match.ethernetOnly) {
-      _emitEthernetProgram(b, L, match, escapes);
-      continue;
-    }
-    const key = match.key;
-    let lowered = m.kind === "interface" ? "interface names" : key !== void 0 ? programs.get(key) : void 0;
-    lowered ??= _loweredProgram(match);
-    if (typeof lowered === "string") {
-      if (key !== void 0) programs.set(key, lowered);
-      c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-      b.returnIf(0);
-      continue;
-    }
-    const emitted = _emitProgram(b, L, lowered, window);
-    if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
-    if (!match.invert) c.op(_OP.i32Eqz);
-    b.returnIf(0);
-  }
-  c.i32(1);
-  return {
-    type: T_ONE,
-    locals: [
-      { count: L.field - L.base, type: _I32 },
-      { count: 1, type: _F64 },
-      { count: 21, type: _I32 },
-      { count: 1, type: _F64 }
-    ],
-    code: new _WasmCode(c.cut(0))
-  };
-});
-var _emitProgram = (function _emitProgram(b, L, lowered, window) {
-  const c = b.c;
-  b.word(window + W_BASE);
-  c.set(L.base);
-  b.word(window + W_LOAD_END);
-  c.set(L.end);
-  b.word(window + W_WIRE);
-  c.set(L.wire);
-  b.word(window + W_NETWORK);
-  c.set(L.net);
-  b.word(window + W_MAC);
-  c.set(L.mac);
-  c.i32(0).set(L.a).i32(0).set(L.x);
-  if (lowered instanceof Uint8Array) {
-    c.append(lowered);
-    return lowered;
-  }
-  const start = c.length;
-  c.begin(_OP.block, _I32);
-  new _ProgramEmitter(c, L, lowered, true).emit();
-  c.op(_OP.end);
-  return c.view().slice(start);
-});
-var _emitEthernetProgram = (function _emitEthernetProgram(b, L, match, escapes) {
-  const c = b.c;
-  const instructions = match.program;
-  const lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
-  if (typeof lowered === "string") {
-    c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-    b.returnIf(0);
-    return;
-  }
-  const q = escapes.add(match, "a link-base --expr on a link type other than EN10MB");
-  b.word(FR_LINK_TYPE);
-  c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
-  b.open(_OP.if, _I32);
-  _emitProgram(b, L, lowered, FR_LINK);
-  if (match.invert) c.op(_OP.i32Eqz);
-  else c.i32(0).op(_OP.i32Ne);
-  b.else();
-  c.i32(q).get(0).opIndex(_OP.call, F_JS_MATCH);
-  b.close();
-  c.op(_OP.i32Eqz);
-  b.returnIf(0);
-});
-var _emitInterfaceTest = (function _emitInterfaceTest(b, match, fields, module) {
-  if (match.name.endsWith("+")) return false;
-  const number = fields.find((f) => f.kind === _F_INTERFACE)?.names?.get(match.name);
-  if (number === void 0) return false;
-  module.readsInterfaces = true;
-  b.word(match.direction === "in" ? FR_IN : FR_OUT);
-  b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
-  b.returnIf(0);
-  return true;
-});
-var _emitInterfacePattern = (function _emitInterfacePattern(b, match, module) {
-  const key = `${match.direction} ${match.name}`;
-  let bit = module.patterns.get(key);
-  if (bit === void 0) {
-    if (module.patterns.size >= _MAX_INTERFACE_PATTERNS) return false;
-    module.patterns.set(key, bit = module.patterns.size);
-  }
-  b.word(FR_PATTERNS);
-  b.c.i32(1 << bit).op(_OP.i32And);
-  if (!match.invert) b.c.op(_OP.i32Eqz);
-  b.returnIf(0);
-  return true;
-});
-var _emitAddressTest = (function _emitAddressTest(b, match, parsed, temp) {
-  const c = b.c;
-  const network = parsed ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
-  if (typeof network === "string") throw new Error(network);
-  const version = network.version;
-  b.word(FR_IP_VERSION);
-  c.i32(version).op(_OP.i32Ne);
-  b.returnIf(0);
-  b.word(FR_NET_CAPTURED);
-  c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
-  b.returnIf(0);
-  const offset = _addressOffset(version, match.direction);
-  const want = network.bytes;
-  c.i32(1);
-  for (let i = 0; 32 * i < network.prefixLength; i++) {
-    const keep = Math.min(32, network.prefixLength - 32 * i);
-    const mask = keep === 32 ? 4294967295 : ~(4294967295 >>> keep) >>> 0;
-    const word = (want[4 * i] << 24 | want[4 * i + 1] << 16 | want[4 * i + 2] << 8 | want[4 * i + 3]) >>> 0;
-    b.word(FR_NET_START);
-    _read(c, 4, offset + 4 * i, temp);
-    c.i32(mask | 0).op(_OP.i32And).i32(word & mask | 0).op(_OP.i32Eq).op(_OP.i32And);
-  }
-  if (!match.invert) c.op(_OP.i32Eqz);
-  b.returnIf(0);
-});
-var _neverFunction = (function _neverFunction() {
-  const c = new _WasmCode();
-  c.i32(0);
-  return { type: T_ONE, locals: [], code: c };
-});
-var _classifyFunction = (function _classifyFunction(plan, runs, ruleCount, bases) {
-  const layout = plan.layout;
-  const b = new _Body();
-  const c = b.c;
-  const [fr, chain, sp, r, rule] = [0, 1, 2, 3, 4];
-  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
-  c.i32(plan.entry).set(chain);
-  c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry).set(r);
-  const walk = b.open(_OP.loop);
-  c.get(r).i32(0).op(_OP.i32GeS);
-  b.open(_OP.if);
-  c.get(r);
-  _emitChainBase(b, chain, bases);
-  c.op(_OP.i32Add).i32(RULE_BYTES).op(_OP.i32Mul).set(rule);
-  c.get(rule).memory(_OP.i32Load, layout.rules).i32(KIND_JUMP).op(_OP.i32Eq);
-  b.open(_OP.if);
-  c.get(sp).i32(2).op(_OP.i32Shl).get(chain).memory(_OP.i32Store, layout.stack);
-  c.get(sp).i32(1).op(_OP.i32Add).set(sp);
-  b.close();
-  c.get(rule).memory(_OP.i32Load, layout.rules + 4).set(chain);
-  c.get(fr).i32(0).get(chain).i32(ruleCount).op(_OP.i32Add).opIndex(_OP.callIndirect, T_TWO).op(0).set(r);
-  b.br(walk);
-  b.close();
-  c.get(r).i32(_R_END).op(_OP.i32Ne);
-  b.open(_OP.if);
-  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq).op(_OP.return);
-  b.close();
-  c.get(sp);
-  b.open(_OP.if);
-  c.get(sp).i32(1).op(_OP.i32Sub).tee(sp).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.stack).set(chain);
-  c.get(fr).i32(1).get(chain).i32(ruleCount).op(_OP.i32Add).opIndex(_OP.callIndirect, T_TWO).op(0).set(r);
-  b.br(walk);
-  b.close();
-  b.close();
-  const policy = 8 * plan.entry;
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyPackets);
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
-  b.word(FR_SIZE);
-  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
-  c.i32(plan.entryAccepts ? 1 : 0);
-  return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
-});
-var _emitChainBase = (function _emitChainBase(b, chain, bases) {
-  const c = b.c;
-  const emit = (lo, hi) => {
-    if (lo === hi) {
-      c.i32(bases[lo]);
-      return;
-    }
-    const mid = lo + hi + 1 >> 1;
-    c.get(chain).i32(mid).op(_OP.i32LtS);
-    b.open(_OP.if, _I32);
-    emit(lo, mid - 1);
-    b.else();
-    emit(mid, hi);
-    b.close();
-  };
-  emit(0, bases.length - 1);
-});
-var _emitTotals = (function _emitTotals(c, layout, v, at, frame) {
-  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(OP_F64_LOAD, layout.totals).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals);
-  c.get(at).get(at).memory(OP_F64_LOAD, layout.totals + 8);
-  frame();
-  c.memory(_OP.i32Load, 4 * FR_SIZE).op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals + 8);
-});
-var _batchFunction = (function _batchFunction(layout, classify) {
-  const b = new _Body();
-  const c = b.c;
-  const [first, count, fr, v, at, i] = [0, 1, 2, 3, 4, 5];
-  c.get(first).set(i);
-  const done = b.open(_OP.block);
-  const loop = b.open(_OP.loop);
-  c.get(i).get(first).get(count).op(_OP.i32Add).op(_OP.i32GeU);
-  b.brIf(done);
-  c.get(i).i32(FRAME_BYTES).op(_OP.i32Mul).i32(layout.frames).op(_OP.i32Add).tee(fr);
-  c.opIndex(_OP.call, classify).set(v);
-  _emitTotals(c, layout, v, at, () => c.get(fr));
-  c.get(i).i32(2).op(_OP.i32Shl).get(v).memory(_OP.i32Store, layout.verdicts);
-  c.get(i).i32(2).op(_OP.i32Shl).i32(DECIDED).memory(_OP.i32Load, 0).memory(_OP.i32Store, layout.decided);
-  c.get(i).i32(1).op(_OP.i32Add).set(i);
-  b.br(loop);
-  b.close();
-  b.close();
-  return { type: T_BATCH, locals: [{ count: 4, type: _I32 }], code: c };
-});
-var _bodyBytes = (function _bodyBytes(f) {
-  return f.code.length;
-});
-var _emitClassifierModule = (function _emitClassifierModule(plan) {
-  const escapes = new _Escapes();
-  const module = {
-    fieldCalls: false,
-    readsUpper: false,
-    readsInterfaces: false,
-    patterns: /* @__PURE__ */ new Map()
-  };
-  const ruleCount = plan.chains.reduce((n, rules) => n + rules.length, 0);
-  const chainCount = plan.chains.length;
-  const tests = [];
-  const never = _neverFunction();
-  const programs = /* @__PURE__ */ new Map();
-  const scratch = new _WasmCode();
-  const bases = [];
-  let base = 0;
-  for (let chain = 0; chain < chainCount; chain++) {
-    bases.push(base);
-    const rules = plan.chains[chain];
-    base += rules.length;
-    const codes = /* @__PURE__ */ new Set();
-    if (rules.length > 0) _listedCodes2(plan.roots[chain], codes);
-    rules.forEach((rule, p) => {
-      tests.push(
-        codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module, programs, scratch) : never
-      );
-    });
-  }
-  const firstCollect = IMPORTS + ruleCount;
-  const firstRun = firstCollect + chainCount;
-  const classify = firstRun + chainCount;
-  const collects = [];
-  const runs = [];
-  const extra = [];
-  for (let chain = 0; chain < chainCount; chain++) {
-    if (plan.chains[chain].length === 0) {
-      collects.push(never);
-      const c = new _WasmCode();
-      c.i32(_R_END);
-      runs.push({ type: T_TWO, locals: [], code: c });
-      continue;
-    }
-    collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
-    runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain]));
-  }
-  const stage = classify + 2 + extra.length;
-  const layout = plan.layout;
-  const stageFlags = {
-    byIp: plan.byIp,
-    readNibble: plan.fields.some(_isVersionByte),
-    readsUpper: module.readsUpper
-  };
-  const functions = [
-    ...tests,
-    ...collects,
-    ...runs,
-    _classifyFunction(plan, firstRun, ruleCount, bases),
-    _batchFunction(layout, classify),
-    ...extra,
-    _stageFunction(layout, stageFlags, T_STAGE),
-    _recordsFunction(layout, stage, classify, (c, v, at) => {
-      _emitTotals(c, layout, v, at, () => c.i32(layout.frames));
-    }, T_RECORDS)
-  ];
-  let total = 0;
-  for (const f of functions) {
-    const size = _bodyBytes(f);
-    if (size > _wasmModuleLimits.functionBytes) {
-      return {
-        reason: `a function of the Wasm classifier exceeds ${_wasmModuleLimits.functionBytes} bytes`
-      };
-    }
-    if (f !== never) total += size;
-    if (total > _wasmModuleLimits.moduleBytes) {
-      return { reason: `the Wasm classifier exceeds ${_wasmModuleLimits.moduleBytes} bytes` };
-    }
-  }
-  const table = [];
-  for (let q = 0; q < ruleCount; q++) table.push(IMPORTS + q);
-  for (let chain = 0; chain < chainCount; chain++) table.push(firstRun + chain);
-  const pages = Math.ceil((plan.layout.data + 65536) / 65536);
-  const bytes = _encodeModule({
-    types: [
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
-      { params: [_I32], results: [_I32] },
-      { params: [_I32, _I32], results: [_I32] },
-      { params: [_I32, _I32], results: [_F64] },
-      { params: [_I32, _I32], results: [] },
-      { params: [_I32, _I32, _I32], results: [] },
-      { params: [_I32, _I32, _I32], results: [_I32] }
-    ],
-    functionImports: [
-      { name: "loadIndex", type: T_LOAD_INDEX },
-      { name: "ancillary", type: T_ANCILLARY },
-      { name: "jsMatch", type: T_TWO },
-      { name: "jsField", type: T_FIELD }
-    ],
-    memoryMinimumPages: pages,
-    functions,
-    exports: [
-      { name: "batch", index: classify + 1 },
-      { name: "stage", index: stage },
-      { name: "records", index: stage + 1 }
-    ],
-    table
-  });
-  return {
-    bytes,
-    escapes: escapes.matches,
-    escapeReasons: escapes.reasons,
-    fieldCalls: module.fieldCalls,
-    readsUpper: module.readsUpper,
-    readsInterfaces: module.readsInterfaces,
-    interfacePatterns: [...module.patterns.keys()].map((key) => {
-      const space = key.indexOf(" ");
-      return { direction: key.slice(0, space), name: key.slice(space + 1) };
-    })
-  };
-});
-var _views = (function _views(memory, layout, rules, chains) {
-  const buffer = memory.buffer;
-  return {
-    i32: new Int32Array(buffer),
-    u32: new Uint32Array(buffer),
-    u8: new Uint8Array(buffer),
-    counters: {
-      packets: new Float64Array(buffer, layout.packets, rules),
-      bytes: new Float64Array(buffer, layout.bytes, rules),
-      policyPackets: new Float64Array(buffer, layout.policyPackets, chains),
-      policyBytes: new Float64Array(buffer, layout.policyBytes, chains),
-      totals: new Float64Array(buffer, layout.totals, 4)
-    }
-  };
-});
-var _copyFrame = (function _copyFrame(from, into) {
-  into.bytes = from.bytes;
-  into.start = from.start;
-  into.capturedLength = from.capturedLength;
-  into.wireLength = from.wireLength;
-  into.linkType = from.linkType;
-  into.interfaceIndex = from.interfaceIndex;
-  into.mark = from.mark;
-  into.rxhash = from.rxhash;
-  into.queue = from.queue;
-  into.interfaceName = from.interfaceName;
-  into.outInterfaceName = from.outInterfaceName;
-  into.captureInterface = from.captureInterface;
-});
-var _reserve = (function _reserve(m, length) {
-  const need = m.layout.data + length;
-  if (m.poolStart > 0 && need > m.poolStart) {
-    throw new RangeError(
-      `Cannot classify: "${length}" bytes do not fit the packet area before the block pool`
-    );
-  }
-  if (need > MAX_BYTES) {
-    throw new RangeError(`Cannot classify: "${length}" bytes do not fit the Wasm memory`);
-  }
-  const have = m.memory.buffer.byteLength;
-  if (need > have) {
-    m.memory.grow(Math.ceil((need - have) / _PAGE));
-    m.views = _views(m.memory, m.layout, m.rules, m.chains);
-  }
-});
-var _moduleStaging = (function _moduleStaging(parts) {
-  const { m, interfaceNames, callsBack } = parts;
-  const layout = m.layout;
-  const interfaceFrames = [];
-  const slotFrame = createFrameRef();
-  let delta = 0;
-  let blockEnd = 0;
-  const frameOfSlot = (slot) => {
-    const u32 = m.views.u32;
-    _copyFrame(interfaceFrames[u32[(layout.recordInterface >> 2) + slot]], slotFrame);
-    let start = u32[(layout.recordStart >> 2) + slot] + delta;
-    if (start > blockEnd) start = blockEnd;
-    const captured = u32[(layout.recordCaptured >> 2) + slot];
-    slotFrame.bytes = m.views.u8;
-    slotFrame.start = start;
-    slotFrame.capturedLength = captured < blockEnd - start ? captured : blockEnd - start;
-    slotFrame.wireLength = u32[(layout.recordWire >> 2) + slot];
-    return slotFrame;
-  };
-  const numbers = new _InterfaceNumbers(interfaceNames);
-  const put = (k, frame) => {
-    const i32 = m.views.i32;
-    const at = layout.interfaces + IF_BYTES * k >> 2;
-    i32[at + IF_LINK_TYPE] = frame.linkType;
-    i32[at + IF_IN] = numbers.of(frame.interfaceName);
-    i32[at + IF_OUT] = numbers.of(frame.outInterfaceName);
-    i32[at + IF_PATTERNS] = _interfacePatternBits(
-      parts.interfacePatterns,
-      frame.interfaceName,
-      frame.outInterfaceName
-    );
-    if (callsBack) _copyFrame(frame, interfaceFrames[k] ??= createFrameRef());
-  };
-  return {
-    interfaces(count, frameOf) {
-      if (count > STAGED_INTERFACES) return false;
-      for (let k = 0; k < count; k++) {
-        const frame = frameOf(k);
-        if ((frame.linkType | 0) !== frame.linkType) return false;
-        put(k, frame);
-      }
-      return true;
-    },
-    put,
-    run(count, from, end) {
-      delta = from;
-      blockEnd = end;
-      parts.begin(frameOfSlot);
-      return parts.records(count, from, end);
-    }
-  };
-});
-var _moduleStages = (function _moduleStages(frame) {
-  const start = frame.start;
-  const captured = frame.capturedLength;
-  const wire = frame.wireLength;
-  return start >>> 0 === start && captured >>> 0 === captured && wire >>> 0 === wire && start + captured <= frame.bytes.length && (frame.linkType | 0) === frame.linkType;
-});
-var _runFrame = (function _runFrame(m, staging, frame) {
-  const layout = m.layout;
-  const start = frame.start;
-  const captured = frame.capturedLength;
-  _placeFrame(m, staging, frame);
-  return staging.run(1, layout.data - start, layout.data + captured);
-});
-var _placeFrame = (function _placeFrame(m, staging, frame) {
-  const layout = m.layout;
-  const start = frame.start;
-  const captured = frame.capturedLength;
-  _reserve(m, captured);
-  const { u8, u32 } = m.views;
-  u8.set(frame.bytes.subarray(start, start + captured), layout.data);
-  staging.put(0, frame);
-  u8[layout.recordKind] = 1;
-  u32[layout.recordStart >> 2] = start;
-  u32[layout.recordCaptured >> 2] = captured;
-  u32[layout.recordWire >> 2] = frame.wireLength;
-  u32[layout.recordInterface >> 2] = 0;
-});
-var _runRecords = (function _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf) {
-  const bytes = batch.bytes;
-  const layout = m.layout;
-  const inMemory = bytes.buffer === m.memory.buffer;
-  if (!inMemory && bytes.length > _MAX_BLOCK_BYTES) return false;
-  if (!staging.interfaces(interfaces, frameOf)) return false;
-  const delta = inMemory ? bytes.byteOffset : layout.data;
-  if (!inMemory) {
-    _reserve(m, bytes.length);
-    m.views.u8.set(bytes, delta);
-  }
-  for (let first = from; first < to; first += RECORDS_PER_CALL) {
-    const last = first + RECORDS_PER_CALL < to ? first + RECORDS_PER_CALL : to;
-    const { u8, u32 } = m.views;
-    u8.set(batch.kind.subarray(first, last), layout.recordKind);
-    u32.set(batch.dataStart.subarray(first, last), layout.recordStart >> 2);
-    u32.set(batch.capturedLength.subarray(first, last), layout.recordCaptured >> 2);
-    u32.set(batch.wireLength.subarray(first, last), layout.recordWire >> 2);
-    u32.set(batch.interfaceIndex.subarray(first, last), layout.recordInterface >> 2);
-    staging.run(last - first, delta, delta + bytes.length);
-    verdicts.set(
-      m.views.u8.subarray(layout.recordVerdict, layout.recordVerdict + last - first),
-      first - from
-    );
-  }
-  return true;
-});
-var _putWindow2 = (function _putWindow2(i32, at, w, delta) {
-  i32[at] = w.base + delta;
-  i32[at + 1] = w.loadEnd + delta;
-  i32[at + 2] = w.network + delta;
-  i32[at + 3] = w.mac < 0 ? -1 : w.mac + delta;
-  i32[at + 4] = w.wire;
-});
-var _callbacks = (function _callbacks(m, parts, emitted) {
-  const contexts = new FrameContext();
-  const state = _newFrameState(contexts);
-  const slotFrames = [];
-  const used = emitted.escapes.length > 0 || emitted.fieldCalls;
-  if (used) {
-    for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
-  }
-  let loaded = -1;
-  let slotFrame = (slot) => slotFrames[slot];
-  const tests = emitted.escapes.map(() => void 0);
-  const frameOnly = emitted.escapes.map((e) => e.match.kind === "interface");
-  const frameOf = (fr) => {
-    state.frame = slotFrame(m.views.i32[(fr >> 2) + FR_SLOT]);
-  };
-  const load = (fr) => {
-    const slot = m.views.i32[(fr >> 2) + FR_SLOT];
-    if (slot === loaded) return;
-    loaded = slot;
-    const frame = slotFrame(slot);
-    state.frame = frame;
-    state.bytes = frame.bytes;
-    contexts.load(frame);
-    const isIp = contexts.isIp;
-    state.isIp = isIp;
-    if (isIp) {
-      state.networkStart = frame.start + contexts.descriptor.networkOffset;
-      _fillWindow(state.networkWindow, frame.bytes, state.network);
-    }
-    _fillWindow(state.linkWindow, frame.bytes, state.link);
-  };
-  return {
-    jsMatch(q, fr) {
-      if (frameOnly[q]) frameOf(fr);
-      else load(fr);
-      const test = tests[q] ??= emitted.escapes[q].build() ?? (() => true);
-      return test(state) ? 1 : 0;
-    },
-    jsField(id, fr) {
-      const field = parts.fields[id];
-      if (field.kind === _F_INTERFACE) frameOf(fr);
-      else load(fr);
-      return _loadField(field, state);
-    },
-    used,
-    slotFrames,
-    begin(frameOf2) {
-      slotFrame = frameOf2;
-      loaded = -1;
-    }
-  };
-});
-var _stager = (function _stager(m, parts, emitted, slotFrames) {
-  const contexts = new FrameContext();
-  contexts.ancillary = false;
-  const state = _newFrameState(contexts);
-  const bases = parts.anyNetwork && parts.anyLink ? void 0 : parts.anyNetwork ? "network" : "link";
-  const linkWindow = bases !== "network";
-  const networkWindow = bases !== "link";
-  const versionByte = parts.fields.some(_isVersionByte);
-  const byIp = parts.byIp;
-  const readsUpper = emitted.readsUpper;
-  const callsBack = slotFrames.length > 0;
-  const interfaces = emitted.readsInterfaces ? parts.fields.find((f) => f.kind === _F_INTERFACE).names : null;
-  const inNumbers = new _InterfaceNumbers(interfaces);
-  const outNumbers = new _InterfaceNumbers(interfaces);
-  const patterns = emitted.interfacePatterns;
-  let lastPatternIn = void 0;
-  let lastPatternOut = void 0;
-  let lastBits = _interfacePatternBits(patterns, void 0, void 0);
-  const frames = m.layout.frames;
-  return (frame, slot, delta) => {
-    const d = state.descriptor;
-    state.frame = frame;
-    const bytes = frame.bytes;
-    state.bytes = bytes;
-    contexts.load(frame, bases);
-    const isIp = contexts.isIp;
-    state.isIp = isIp;
-    const i32 = m.views.i32;
-    const at = frames + FRAME_BYTES * slot >> 2;
-    if (isIp) {
-      state.networkStart = frame.start + d.networkOffset;
-      i32[at + FR_NET_START] = state.networkStart + delta;
-      if (networkWindow) {
-        _fillWindow(state.networkWindow, bytes, state.network);
-        _putWindow2(i32, at + FR_NET, state.networkWindow, delta);
-      }
-    }
-    if (linkWindow) {
-      _fillWindow(state.linkWindow, bytes, state.link);
-      _putWindow2(i32, at + FR_LINK, state.linkWindow, delta);
-    }
-    i32[at + FR_SIZE] = byIp && isIp ? d.networkWireLength : frame.wireLength;
-    i32[at + FR_IS_IP] = isIp ? 1 : 0;
-    i32[at + FR_CLASS] = _frameClass(state, versionByte);
-    i32[at + FR_IP_VERSION] = d.ipVersion;
-    i32[at + FR_NET_CAPTURED] = d.networkCapturedLength;
-    i32[at + FR_UPPER] = readsUpper && isIp && d.ipVersion !== 4 ? _upperProtocol(state) : -1;
-    i32[at + FR_LINK_TYPE] = frame.linkType;
-    i32[at + FR_SLOT] = slot;
-    if (interfaces !== null) {
-      i32[at + FR_IN] = inNumbers.of(frame.interfaceName);
-      i32[at + FR_OUT] = outNumbers.of(frame.outInterfaceName);
-    }
-    if (patterns.length > 0) {
-      if (frame.interfaceName !== lastPatternIn || frame.outInterfaceName !== lastPatternOut) {
-        lastPatternIn = frame.interfaceName;
-        lastPatternOut = frame.outInterfaceName;
-        lastBits = _interfacePatternBits(patterns, lastPatternIn, lastPatternOut);
-      }
-      i32[at + FR_PATTERNS] = lastBits;
-    }
-    if (callsBack) _copyFrame(frame, slotFrames[slot]);
-  };
-});
-var _batchPath = (function _batchPath(m, stage, run) {
-  const data = m.layout.data;
-  let verdicts = new Uint8Array(0);
-  const positions = new Int32Array(FRAMES_PER_CALL);
-  let staged = 0;
-  let delta = 0;
-  let packing = false;
-  let packed = 0;
-  const flush = () => {
-    packed = 0;
-    if (staged === 0) return;
-    run(staged);
-    const i32 = m.views.i32;
-    const at = m.layout.verdicts >> 2;
-    for (let s = 0; s < staged; s++) verdicts[positions[s]] = i32[at + s];
-    staged = 0;
-  };
-  return {
-    begin(bytes, into) {
-      verdicts = into;
-      staged = 0;
-      packed = 0;
-      if (bytes.buffer === m.memory.buffer) {
-        packing = false;
-        delta = bytes.byteOffset;
-        return;
-      }
-      packing = bytes.length > _MAX_BLOCK_BYTES;
-      if (packing) return;
-      _reserve(m, bytes.length);
-      m.views.u8.set(bytes, data);
-      delta = data;
-    },
-    add(frame, position) {
-      if (packing) {
-        const bytes = frame.bytes;
-        const start = frame.start;
-        let end = start + frame.capturedLength;
-        if (!(end <= bytes.length)) end = bytes.length;
-        const from = start < end ? start : end;
-        if (packed + (end - from) > _MAX_BLOCK_BYTES && staged > 0) flush();
-        _reserve(m, packed + end - from);
-        m.views.u8.set(bytes.subarray(from, end), data + packed);
-        delta = data + packed - from;
-        packed += end - from;
-      }
-      stage(frame, staged, delta);
-      positions[staged++] = position;
-      if (staged === FRAMES_PER_CALL) flush();
-    },
-    finish: flush
-  };
-});
-var _blockPool = (function _blockPool(m) {
-  const lent = new Uint8Array(POOL_SLOTS);
-  const slotOf = (block) => {
-    if (m.poolStart === 0 || block.buffer !== m.memory.buffer) return -1;
-    const offset = block.byteOffset - m.poolStart;
-    if (offset < 0 || offset % _POOL_BLOCK_BYTES !== 0) return -1;
-    const slot = offset / _POOL_BLOCK_BYTES;
-    return slot < POOL_SLOTS ? slot : -1;
-  };
-  return {
-    take(size) {
-      if (!(size > 0 && size <= _POOL_BLOCK_BYTES)) return void 0;
-      const slot = lent.indexOf(0);
-      if (slot < 0) return void 0;
-      if (m.poolStart === 0) {
-        const start = Math.ceil((m.layout.data + POOL_DATA_BYTES) / _PAGE) * _PAGE;
-        const need = start + POOL_SLOTS * _POOL_BLOCK_BYTES;
-        const have = m.memory.buffer.byteLength;
-        if (need > have) {
-          m.memory.grow(Math.ceil((need - have) / _PAGE));
-          m.views = _views(m.memory, m.layout, m.rules, m.chains);
-        }
-        m.poolStart = start;
-      }
-      lent[slot] = 1;
-      return new Uint8Array(m.memory.buffer, m.poolStart + slot * _POOL_BLOCK_BYTES, size);
-    },
-    give(block) {
-      const slot = slotOf(block);
-      if (slot < 0 || lent[slot] === 0) return false;
-      lent[slot] = 0;
-      return true;
-    }
-  };
-});
-var _initMemory = (function _initMemory(m, parts) {
-  const i32 = m.views.i32;
-  for (const rules of parts.chains) {
-    for (const rule of rules) {
-      const at = m.layout.rules + RULE_BYTES * rule.counter >> 2;
-      i32[at] = rule.kind;
-      i32[at + 1] = rule.to;
-      i32[at + 2] = rule.base === _BASE_NETWORK ? 1 : 0;
-    }
-  }
-  const from = _newCounters(parts);
-  const into = m.views.counters;
-  into.packets.set(from.packets);
-  into.bytes.set(from.bytes);
-  into.policyPackets.set(from.policyPackets);
-  into.policyBytes.set(from.policyBytes);
-  into.totals.set(from.totals);
-});
-var _emit = (function _emit(parts, layout) {
-  const roots = parts.indexes;
-  if (roots === null || roots.some((r) => r === null)) {
-    return { reason: "rule-by-rule evaluation has no index to emit" };
-  }
-  if (parts.chains.every((c) => c.length === 0)) return { reason: "the rule set has no rules" };
-  return _emitClassifierModule({
-    chains: parts.chains,
-    roots,
-    fields: parts.fields,
-    entry: parts.entry,
-    entryAccepts: parts.ruleSet.chains[parts.entry].policy !== "DROP",
-    layout,
-    byIp: parts.byIp
-  });
-});
-var _makeWasmClassifier = (function _makeWasmClassifier(parts) {
-  const refusal = _wasmRefusal();
-  if (refusal !== void 0) return { reason: `run-time Wasm is refused (${refusal})` };
-  const { ruleSet, entry, chains } = parts;
-  const layout = _wasmLayout(chains.map((c) => c.length));
-  const emitted = _emit(parts, layout);
-  if ("reason" in emitted) return emitted;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + _PAGE) / _PAGE) });
-  const rules = chains.reduce((n, c) => n + c.length, 0);
-  const m = {
-    memory,
-    views: _views(memory, layout, rules, chains.length),
-    layout,
-    rules,
-    chains: chains.length,
-    poolStart: 0
-  };
-  const callbacks = _callbacks(m, parts, emitted);
-  let exports;
-  try {
-    const module = new WebAssembly.Module(emitted.bytes);
-    const instance = new WebAssembly.Instance(module, {
-      env: {
-        memory,
-        loadIndex: _loadIndex,
-        ancillary: () => {
-          throw new Error("Cannot classify: the Wasm classifier runs no ancillary load itself");
-        },
-        jsMatch: callbacks.jsMatch,
-        jsField: callbacks.jsField
-      }
-    });
-    exports = instance.exports;
-  } catch (error) {
-    return {
-      reason: `the Wasm classifier was not compiled (${error instanceof Error ? `${error.name}: ${error.message}` : error})`
-    };
-  }
-  _initMemory(m, parts);
-  const stage = _stager(m, parts, emitted, callbacks.slotFrames);
-  let decided = -1;
-  const slotFrames = callbacks.slotFrames;
-  const jsSlots = (slot) => slotFrames[slot];
-  const run = (count) => {
-    callbacks.begin(jsSlots);
-    exports.batch(0, count);
-    decided = m.views.i32[(layout.decided >> 2) + count - 1];
-  };
-  const staging = _moduleStaging({
-    m,
-    interfaceNames: emitted.readsInterfaces ? parts.fields.find((f) => f.kind === _F_INTERFACE).names : null,
-    interfacePatterns: emitted.interfacePatterns,
-    callsBack: callbacks.used,
-    begin: callbacks.begin,
-    records(count, delta, blockEnd) {
-      const packets = exports.records(count, delta, blockEnd);
-      if (packets > 0) decided = m.views.i32[DECIDED >> 2];
-      return packets;
-    }
-  });
-  const place = (frame) => {
-    const bytes = frame.bytes;
-    const start = frame.start;
-    let end = start + frame.capturedLength;
-    if (!(end <= bytes.length)) end = bytes.length;
-    const from = start < end ? start : end;
-    _reserve(m, end - from);
-    m.views.u8.set(bytes.subarray(from, end), layout.data);
-    return layout.data - from;
-  };
-  const classify = (frame) => {
-    if (_moduleStages(frame)) {
-      _runFrame(m, staging, frame);
-      return m.views.u8[layout.recordVerdict] !== 0;
-    }
-    stage(frame, 0, place(frame));
-    run(1);
-    return m.views.i32[layout.verdicts >> 2] !== 0;
-  };
-  const stagedRecord = (frame, by) => {
-    const at = layout.frames >> 2;
-    m.views.i32.fill(0, at, at + FRAME_BYTES / 4);
-    if (by === "javascript") {
-      stage(frame, 0, place(frame));
-    } else {
-      if (!_moduleStages(frame)) return void 0;
-      _placeFrame(m, staging, frame);
-      exports.stage(0, layout.data - frame.start, layout.data + frame.capturedLength);
-    }
-    return m.views.i32.slice(at, at + FRAME_BYTES / 4);
-  };
-  return {
-    ruleSet,
-    chain: ruleSet.chains[entry].name,
-    classify,
-    resetCounters: () => _resetCounters(m.views.counters),
-    get decidedBy() {
-      return decided;
-    },
-    walkFallbacks: chains.map(() => void 0),
-    wasmEscapes: emitted.escapeReasons,
-    counters: () => _snapshotCounters(m.views.counters, ruleSet, chains),
-    _records: {
-      run: (batch, from, to, verdicts, interfaces, frameOf) => _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf)
-    },
-    _batch: _batchPath(m, stage, run),
-    _blocks: _blockPool(m),
-    _stagedRecord: stagedRecord
-  };
-});
-var _prefersWasm = (function _prefersWasm(rules, inexactEntries) {
-  return rules > 0 && (rules <= _WASM_MAX_EXACT_RULES || inexactEntries >= _WASM_MIN_INEXACT_ENTRIES);
-});
 var _entryChain = (function _entryChain(ruleSet, wanted) {
   if (wanted !== void 0) {
     const index = ruleSet.chains.findIndex((c) => c.name === wanted);
@@ -4788,7 +746,16 @@ var compileRuleSet = (function compileRuleSet(ruleSet, options) {
   return builder.finish();
 });
 
-
+function _fillWindow(w, bytes, context) {
+  const captureEnd = _captureEnd(bytes, context);
+  const base = _dataStart(context);
+  const wire = _wireLength(context, base, captureEnd);
+  w.base = base;
+  w.loadEnd = _loadEnd(base, captureEnd, wire);
+  w.network = _networkStart(context, base);
+  w.mac = _macStart(context);
+  w.wire = wire;
+}
 var _AncillaryDemand = class {
   /** Whether some program (or index field) reads an ancillary field. */
   needed = false;
@@ -4809,7 +776,76 @@ var _RIGHTSH = 2;
 var _AT = 3;
 var _OPCODES = { "&": _AND, "<<": _LEFTSH, ">>": _RIGHTSH, "@": _AT };
 var _MAX_LENGTH = 2147483648;
-
+function compileU32(tests, options = {}) {
+  _checkU32Tests(tests, "compile u32 match");
+  const words = [];
+  for (const test of tests) {
+    const head = words.length;
+    words.push(0, test.offset, test.operations.length);
+    for (const { operator, number } of test.operations) words.push(_OPCODES[operator], number);
+    words.push(test.ranges.length);
+    for (const { min, max } of test.ranges) words.push(min, max);
+    words[head] = words.length;
+  }
+  const program = Uint32Array.from(words);
+  const programEnd = program.length;
+  const miss = options.invert === true;
+  const hit = !miss;
+  return function u32Match(packet, context) {
+    let base = 0;
+    let end = packet.length;
+    let wire = -1;
+    if (context !== void 0) {
+      if (context.dataOffset !== void 0) base = context.dataOffset;
+      if (context.end !== void 0 && context.end < end) end = context.end;
+      if (context.wireLength !== void 0) wire = context.wireLength;
+    }
+    let present = end - base;
+    if (!(present > 0)) present = 0;
+    if (!(wire >= 0)) wire = present;
+    if (wire > _MAX_LENGTH) wire = _MAX_LENGTH;
+    let pc = 0;
+    while (pc < programEnd) {
+      const next = program[pc];
+      const offset = program[pc + 1];
+      let ops = program[pc + 2];
+      pc += 3;
+      if (offset + 4 > wire) return miss;
+      if (offset + 4 > present) return false;
+      let i = base + offset;
+      let value = (packet[i] << 24 | packet[i + 1] << 16 | packet[i + 2] << 8 | packet[i + 3]) >>> 0;
+      let at = 0;
+      for (; ops > 0; ops--, pc += 2) {
+        const number = program[pc + 1];
+        switch (program[pc]) {
+          case _AND:
+            value = (value & number) >>> 0;
+            break;
+          case _LEFTSH:
+            value = value << number >>> 0;
+            break;
+          case _RIGHTSH:
+            value >>>= number;
+            break;
+          default: {
+            at += value;
+            if (at + number + 4 > wire) return miss;
+            if (at + number + 4 > present) return false;
+            i = base + at + number;
+            value = (packet[i] << 24 | packet[i + 1] << 16 | packet[i + 2] << 8 | packet[i + 3]) >>> 0;
+          }
+        }
+      }
+      let ranges = program[pc++];
+      for (; ranges > 0; ranges--, pc += 2) {
+        if (program[pc] <= value && value <= program[pc + 1]) break;
+      }
+      if (ranges === 0) return miss;
+      pc = next;
+    }
+    return hit;
+  };
+}
 
 // src/rules/_reads_ancillary.ts
 
@@ -4822,21 +858,153 @@ var _NEGATIVE = 2147483648;
 // src/rules/_match_tests.ts
 var _BASE_NETWORK = 0;
 var _BASE_LINK = 1;
+function _ruleError(reason, chain, rule, cause) {
+  return new RuleSetError(
+    `Cannot compile rule set: ${reason} in chain "${chain}" rule ${rule}`,
+    0,
+    0,
+    { chain, rule, cause }
+  );
+}
+function _isIpv6Extension(next) {
+  return next === 0 || next === 43 || next === 44 || next === 51 || next === 60;
+}
+function _upperProtocol(state) {
+  if (!state.isIp) return -1;
+  const b = state.bytes;
+  const at = state.networkStart;
+  const length = state.descriptor.networkCapturedLength;
+  if (state.descriptor.ipVersion === 4) return length >= 10 ? b[at + 9] : -1;
+  if (length < 40) return -1;
+  let next = b[at + 6];
+  let offset = 40;
+  while (_isIpv6Extension(next)) {
+    if (offset + 8 > length) return -1;
+    if (next === 44) {
+      const fragmentOffset = (b[at + offset + 2] << 8 | b[at + offset + 3]) & 65528;
+      if (fragmentOffset !== 0) {
+        const inner = b[at + offset];
+        return _isIpv6Extension(inner) || inner === 59 ? -1 : inner;
+      }
+      next = b[at + offset];
+      offset += 8;
+    } else if (next === 51) {
+      const size = b[at + offset + 1] + 2 << 2;
+      next = b[at + offset];
+      offset += size;
+    } else {
+      const size = b[at + offset + 1] + 1 << 3;
+      next = b[at + offset];
+      offset += size;
+    }
+  }
+  return next === 59 ? -1 : next;
+}
+function _addressWord(state, version, fieldOffset) {
+  const d = state.descriptor;
+  if (!state.isIp || d.ipVersion !== version) return -1;
+  if (d.networkCapturedLength < (version === 4 ? 20 : 40)) return -1;
+  const b = state.bytes;
+  const i = state.networkStart + fieldOffset;
+  return (b[i] << 24 | b[i + 1] << 16 | b[i + 2] << 8 | b[i + 3]) >>> 0;
+}
+function _addressOffset(version, direction) {
+  return version === 4 ? direction === "source" ? 12 : 16 : direction === "source" ? 8 : 24;
+}
+function _addressNetwork(match, settings, chain, ruleNumber) {
+  const text = `${match.address}/${match.prefixLength}`;
+  let network = settings.networks.get(text);
+  if (network === void 0) {
+    const parsed = _parseNetwork(text);
+    if (typeof parsed === "string") throw _ruleError(parsed, chain, ruleNumber);
+    network = parsed;
+    settings.networks.set(text, network);
+  }
+  return network;
+}
+function _addressTest(direction, invert, network) {
+  const version = network.version;
+  const want = network.bytes;
+  const size = want.length;
+  const fieldOffset = _addressOffset(version, direction);
+  const headerLength = version === 4 ? 20 : 40;
+  const prefix = network.prefixLength;
+  return (state) => {
+    const d = state.descriptor;
+    if (d.ipVersion !== version || d.networkCapturedLength < headerLength) return false;
+    const b = state.bytes;
+    const at = state.networkStart + fieldOffset;
+    let equal = true;
+    for (let i = 0; i < size; i++) {
+      const keep = prefix - 8 * i;
+      if (keep <= 0) break;
+      const mask = keep >= 8 ? 255 : 65280 >>> keep & 255;
+      if ((b[at + i] & mask) !== want[i]) {
+        equal = false;
+        break;
+      }
+    }
+    return equal !== invert;
+  };
+}
+function _interfaceNamed(actual, name) {
+  const wildcard = name.endsWith("+");
+  const a = actual ?? "";
+  return wildcard ? a.startsWith(name.slice(0, -1)) : a === name;
+}
+function _interfaceTest(match) {
+  const name = match.name;
+  const invert = match.invert;
+  const inbound = match.direction === "in";
+  return (state) => _interfaceNamed(inbound ? state.frame.interfaceName : state.frame.outInterfaceName, name) !== invert;
+}
+function _passesChecker(program) {
+  try {
+    validate(program, { maxInstructions: 4096 });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 
+function _always(match, build) {
+  return { program: null, ethernetOnly: false, invert: false, match, build };
+}
 
-
-
-
-
-
-
-
-
-
-
-
-
+function _prepareU32(match, base, settings, chain, ruleNumber) {
+  const key = `u32 ${match.expression}`;
+  let shared = settings.programs.get(key);
+  if (shared === void 0) {
+    try {
+      const tests = parseU32(match.expression);
+      const matcher2 = compileU32(tests);
+      const program2 = u32ToBpf(tests);
+      shared = { program: program2, checked: _passesChecker(program2), matcher: matcher2 };
+    } catch (error) {
+      throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
+    }
+    settings.programs.set(key, shared);
+  }
+  const { program, checked, matcher } = shared;
+  const invert = match.invert;
+  let memo;
+  const compiled = () => memo ??= _compileValidated(program, settings);
+  const build = () => {
+    if (checked) return _programTest(compiled(), base, invert);
+    return base === _BASE_NETWORK ? (state) => matcher(state.bytes, state.network) !== invert : (state) => matcher(state.bytes, state.link) !== invert;
+  };
+  return {
+    key,
+    program,
+    ethernetOnly: false,
+    invert,
+    match,
+    build,
+    compiledProgram: checked ? compiled : void 0,
+    programFor: checked ? compiled : void 0
+  };
+}
 var _keyUnits = new Uint16Array(256);
 
 
@@ -4881,7 +1049,9 @@ var _F_UPPER_PROTOCOL = 3;
 var _F_LINK_TYPE = 4;
 var _F_INTERFACE = 5;
 var _F_LENGTH = 6;
-
+function _readsWindow(field) {
+  return field.kind === _F_PACKET || field.kind === _F_ANCILLARY || field.kind === _F_LENGTH;
+}
 var _FieldTable = class {
   fields = [];
   /** Field ids by a hash of the field's numbers: one id, or the few that share the hash. */
@@ -4924,7 +1094,63 @@ var _FieldTable = class {
     return id;
   }
 };
-
+function _loadField(field, state) {
+  switch (field.kind) {
+    case _F_PACKET: {
+      const network = field.base === _BASE_NETWORK;
+      if (network && !state.isIp) return -1;
+      const w = network ? state.networkWindow : state.linkWindow;
+      const bytes = state.bytes;
+      let offset = field.offset;
+      if (field.msh >= 0) {
+        const x = _load(bytes, w.base, w.loadEnd, w.network, w.mac, field.msh, 1);
+        if (x < 0) return -1;
+        const header = (x & 15) << 2;
+        offset = header + offset | 0;
+        if (field.second >= 0) {
+          const t = _load(bytes, w.base, w.loadEnd, w.network, w.mac, header + field.second, 1);
+          if (t < 0) return -1;
+          offset = offset + (t >> 4 << 2) | 0;
+        }
+      }
+      return _load(bytes, w.base, w.loadEnd, w.network, w.mac, offset, field.size);
+    }
+    case _F_ANCILLARY: {
+      const network = field.base === _BASE_NETWORK;
+      if (network && !state.isIp) return -1;
+      const w = network ? state.networkWindow : state.linkWindow;
+      const context = network ? state.network : state.link;
+      return _ancillary(
+        field.offset,
+        0,
+        0,
+        state.bytes,
+        w.base,
+        w.loadEnd,
+        w.wire,
+        w.network,
+        context
+      );
+    }
+    case _F_LENGTH: {
+      const network = field.base === _BASE_NETWORK;
+      if (network && !state.isIp) return -1;
+      return (network ? state.networkWindow : state.linkWindow).wire;
+    }
+    case _F_ADDRESS:
+      return _addressWord(state, field.size, field.offset);
+    case _F_UPPER_PROTOCOL:
+      return _upperProtocol(state);
+    case _F_LINK_TYPE:
+      return state.frame.linkType >>> 0;
+    case _F_INTERFACE: {
+      const frame = state.frame;
+      const name = (field.offset === 0 ? frame.interfaceName : frame.outInterfaceName) ?? "";
+      return field.names.get(name) ?? -1;
+    }
+  }
+  return -1;
+}
 
 // src/rules/_frame_class.ts
 var _C_NOT_IP = 1;
@@ -4932,16 +1158,87 @@ var _C_IPV4 = 2;
 var _C_IPV6 = 4;
 var _C_OTHER_IP = 8;
 var _C_ALL = 15;
-
-
-
-
-
+function _isVersionByte(f) {
+  return f.kind === _F_PACKET && f.base === _BASE_NETWORK && f.msh < 0 && f.offset === 0 && f.size === 1;
+}
+function _frameClass(state, readNibble) {
+  if (!state.isIp) return _C_NOT_IP;
+  const version = state.descriptor.ipVersion;
+  let nibble = version;
+  if (readNibble) {
+    const w = state.networkWindow;
+    const first = _load(state.bytes, w.base, w.loadEnd, w.network, w.mac, 0, 1);
+    nibble = first < 0 ? -1 : first >>> 4;
+  }
+  if (version === 4 && nibble === 4) return _C_IPV4;
+  if (version === 6 && nibble === 6) return _C_IPV6;
+  return _C_OTHER_IP;
+}
+function _entryClasses(guards, base, fields) {
+  let classes = base === _BASE_NETWORK ? _C_ALL & ~_C_NOT_IP : _C_ALL;
+  for (const g of guards) classes &= _guardClasses(g, fields[g.field]);
+  return classes;
+}
+function _guardClasses(g, f) {
+  switch (f.kind) {
+    case _F_ADDRESS:
+      return (f.size === 4 ? _C_IPV4 : _C_IPV6) | _C_OTHER_IP;
+    case _F_UPPER_PROTOCOL:
+      return _C_ALL & ~_C_NOT_IP;
+    case _F_PACKET:
+    case _F_ANCILLARY:
+    case _F_LENGTH: {
+      if (f.base !== _BASE_NETWORK) return _C_ALL;
+      let classes = _C_OTHER_IP;
+      const versionByte = _isVersionByte(f);
+      if (!versionByte || _nibbleAllows(g, 4)) classes |= _C_IPV4;
+      if (!versionByte || _nibbleAllows(g, 6)) classes |= _C_IPV6;
+      return classes;
+    }
+  }
+  return _C_ALL;
+}
+function _nibbleAllows(g, version) {
+  for (let low = 0; low < 16; low++) {
+    const masked = ((version << 4 | low) & g.mask) >>> 0;
+    if (masked >= g.lo && masked <= g.hi) return true;
+  }
+  return false;
+}
 
 // src/rules/_key_hash.ts
-
-
-
+function _home(key, shift) {
+  return Math.imul(key, 2654435761) >>> shift;
+}
+function _buildKeyHash(keys) {
+  let capacity = 4;
+  let shift = 30;
+  while (capacity < keys.length * 2) {
+    capacity *= 2;
+    shift--;
+  }
+  const table = {
+    keys: new Uint32Array(capacity),
+    slots: new Int32Array(capacity).fill(-1),
+    shift
+  };
+  keys.forEach((key, slot) => {
+    let h = _home(key, shift);
+    while (table.slots[h] >= 0) h = h + 1 & capacity - 1;
+    table.keys[h] = key;
+    table.slots[h] = slot;
+  });
+  return table;
+}
+function _keySlot(keys, slots, shift, key) {
+  const last = keys.length - 1;
+  let h = _home(key, shift);
+  for (; ; ) {
+    const slot = slots[h];
+    if (slot < 0 || keys[h] === key) return slot;
+    h = h + 1 & last;
+  }
+}
 
 // src/rules/_rule_index.ts
 var _MAX_DEPTH = 24;
@@ -4994,10 +1291,93 @@ var _IndexNode = class {
 };
 var _EMPTY = new Int32Array(0);
 var _END = 2147483647;
-
-
-
-
+function _exactChild(node, key) {
+  const slot = _keySlot(node.keys, node.slots, node.shift, key);
+  return slot < 0 ? null : node.children[slot];
+}
+function _interval(starts, key) {
+  let lo = 0;
+  let hi = starts.length - 1;
+  if (hi < 0 || key < starts[0]) return -1;
+  while (lo < hi) {
+    const mid = lo + hi + 1 >> 1;
+    if (starts[mid] <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+function _collectCandidates(node, state, into) {
+  const frameClass = state.frameClass;
+  for (; ; ) {
+    if (node.least > into.bound) return;
+    if ((node.classes & frameClass) === 0) {
+      const rest2 = node.rest;
+      if (rest2 === null) return;
+      node = rest2;
+      continue;
+    }
+    if (node.leaf.length > 0) {
+      into.lists[into.count++] = node.leaf;
+      const ends = state.isIp ? node.endsIp : node.endsNotIp;
+      if (ends < into.bound) into.bound = ends;
+    }
+    if (node.field < 0) {
+      const next = node.rest;
+      if (next === null) return;
+      node = next;
+      continue;
+    }
+    let value;
+    if (node.constantLoad) {
+      const w = node.network ? state.networkWindow : state.linkWindow;
+      value = node.network && !state.isIp ? -1 : _load(state.bytes, w.base, w.loadEnd, w.network, w.mac, node.offset, node.size);
+    } else value = _loadField(node.source, state);
+    if (value >= 0) {
+      const key = (value & node.mask) >>> 0;
+      if (node.onlyKey >= 0) {
+        if (key === node.onlyKey) _collectCandidates(node.children[0], state, into);
+      } else if (node.keys !== null) {
+        const child = _exactChild(node, key);
+        if (child !== null) _collectCandidates(child, state, into);
+      } else {
+        const i = _interval(node.starts, key);
+        const children = node.children;
+        for (let j = i < 0 ? 0 : i + node.leaves; j >= 1; j >>= 1) {
+          const child = children[j];
+          if (child !== null) _collectCandidates(child, state, into);
+        }
+      }
+    }
+    const rest = node.rest;
+    if (rest === null) return;
+    node = rest;
+  }
+}
+function _maxLists(node) {
+  let total = 0;
+  while (node !== null) {
+    if (node.leaf.length > 0) total++;
+    let most = 0;
+    if (node.starts !== null) {
+      const children = node.children;
+      const path = new Float64Array(children.length);
+      for (let j = children.length - 1; j >= 1; j--) {
+        const child = children[j];
+        const own = child === null ? 0 : _maxLists(child);
+        const below = 2 * j < children.length ? Math.max(path[2 * j], path[2 * j + 1]) : 0;
+        path[j] = own + below;
+      }
+      most = children.length > 1 ? path[1] : 0;
+    } else {
+      for (const child of node.children) {
+        if (child !== null) most = Math.max(most, _maxLists(child));
+      }
+    }
+    total += most;
+    node = node.rest;
+  }
+  return total;
+}
 var _STEP_ENTRIES = 1024;
 var _IndexBuilder = class {
   root = new _IndexNode();
@@ -5215,21 +1595,133 @@ var _IndexBuilder = class {
   }
 };
 var _segmentLimits = { first: 512, growth: 2 };
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+function _segmentEnds(entries) {
+  const ends = [];
+  let size = Math.max(1, _segmentLimits.first);
+  const growth = Math.max(2, _segmentLimits.growth);
+  let end = 0;
+  while (end < entries.length) {
+    end = Math.min(entries.length, end + size);
+    while (end < entries.length && entries[end].position === entries[end - 1].position) end++;
+    size *= growth;
+    if (entries.length - end < size) end = entries.length;
+    ends.push(end);
+  }
+  return ends;
+}
+function _linkSegments(segments) {
+  for (let i = 0; i + 1 < segments.length; i++) {
+    let tail = segments[i];
+    while (tail.rest !== null) tail = tail.rest;
+    tail.rest = segments[i + 1];
+  }
+}
+function _widened(guards, fields) {
+  const out = [];
+  for (const guard of guards) {
+    const g = _prefixAsRange(guard, fields);
+    const i = out.findIndex((h) => h.field === g.field && h.mask === g.mask);
+    if (i < 0) {
+      out.push(g);
+      continue;
+    }
+    const lo = Math.max(out[i].lo, g.lo);
+    const hi = Math.min(out[i].hi, g.hi);
+    if (lo > hi) return null;
+    out[i] = { field: g.field, mask: g.mask, lo, hi };
+  }
+  return out;
+}
+function _prefixAsRange(g, fields) {
+  const f = fields[g.field];
+  if (g.lo !== g.hi || g.mask === 0) return g;
+  const width = f.kind === _F_ADDRESS ? 32 : f.kind === _F_PACKET ? 8 * f.size : 0;
+  if (width === 0) return g;
+  const full = 2 ** width - 1;
+  const low = full - g.mask;
+  if (low <= 0 || g.mask > full || (low & low + 1) !== 0 || g.lo % (low + 1) !== 0) return g;
+  if ((g.mask & low) !== 0) return g;
+  return { field: g.field, mask: full, lo: g.lo, hi: g.lo + low };
+}
+function _narrower(a, b) {
+  if (a.ranges !== b.ranges) return !a.ranges;
+  return _bits(a.mask) > _bits(b.mask);
+}
+function _bits(mask) {
+  let m = mask >>> 0;
+  let n = 0;
+  for (; m !== 0; m &= m - 1) n++;
+  return n;
+}
+function _largestBucket(guards) {
+  const counts = /* @__PURE__ */ new Map();
+  let largest = 0;
+  for (const g of guards) {
+    const n = (counts.get(g.lo) ?? 0) + 1;
+    counts.set(g.lo, n);
+    if (n > largest) largest = n;
+  }
+  return largest;
+}
+function _keyOf(field, mask) {
+  return field * 4294967296 + mask;
+}
+function _guardOn(entry, s) {
+  for (const g of entry.guards) if (g.field === s.field && g.mask === s.mask) return g;
+  return void 0;
+}
+function _intervals(guards) {
+  const points = new Float64Array(2 * guards.length);
+  let n = 0;
+  for (const g of guards) {
+    points[n++] = g.lo;
+    if (g.hi < 4294967295) points[n++] = g.hi + 1;
+  }
+  const sorted = points.subarray(0, n).sort();
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (count === 0 || sorted[count - 1] !== sorted[i]) sorted[count++] = sorted[i];
+  }
+  return points.slice(0, count);
+}
+function _classesOf(entries) {
+  let classes = 0;
+  for (const e of entries) classes |= e.classes;
+  return classes;
+}
+function _makeLeaf(node, entries, used) {
+  node.leaf = _codes(entries, used);
+  node.classes = _classesOf(entries);
+  for (const e of entries) {
+    if (e.ends === 0 || !e.exact || _unchecked(e, used)) continue;
+    const code = 2 * e.position;
+    if ((e.ends & _ENDS_IP) !== 0 && code < node.endsIp) node.endsIp = code;
+    if ((e.ends & _ENDS_NOT_IP) !== 0 && code < node.endsNotIp) node.endsNotIp = code;
+  }
+}
+function _setLeast(node) {
+  let least = node.leaf.length > 0 ? node.leaf[0] : _END;
+  for (const child of node.children) {
+    if (child !== null) least = Math.min(least, _setLeast(child));
+  }
+  if (node.rest !== null) least = Math.min(least, _setLeast(node.rest));
+  node.least = least;
+  return least;
+}
+function _unchecked(entry, used) {
+  return entry.exact && entry.guards.some((g) => !used.has(_keyOf(g.field, g.mask)));
+}
+function _codes(entries, used) {
+  const out = new Int32Array(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    out[i] = 2 * e.position + (e.exact && !_unchecked(e, used) ? 0 : 1);
+  }
+  out.sort();
+  let n = 0;
+  for (let i = 0; i < out.length; i++) if (n === 0 || out[n - 1] !== out[i]) out[n++] = out[i];
+  return n === out.length ? out : out.slice(0, n);
+}
 
 // src/rules/_classifier_source.ts
 var _MAX_SOURCE_CHARS = 512 * 1024;
@@ -5248,8 +1740,16 @@ var _KIND_NONE = 0;
 var _KIND_ACCEPT = 1;
 var _KIND_DROP = 2;
 var _KIND_RETURN = 3;
-
-
+function _put(e, piece) {
+  e.out.push(piece);
+  e.chars += piece.length;
+  return e.chars <= _MAX_SOURCE_CHARS;
+}
+function _readSource(size) {
+  if (size === 1) return `b[i]`;
+  if (size === 2) return `(b[i] << 8) | b[i + 1]`;
+  return `((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0`;
+}
 var _LOCALS = [
   ["b", "st.bytes", ""],
   ["isIp", "st.isIp", ""],
@@ -5271,34 +1771,519 @@ var _LOCALS = [
   ["ncap", "d.networkCapturedLength", "d"],
   ["ns", "st.networkStart", ""]
 ];
-
-
-
-
-
-
-
-
-
+function _prelude(body) {
+  const needed = /* @__PURE__ */ new Set();
+  for (const [name, , reads] of _LOCALS) {
+    if (new RegExp(`\\b${name}\\b`).test(body)) {
+      needed.add(name);
+      if (reads !== "") needed.add(reads);
+    }
+  }
+  const declarations = _LOCALS.filter(([name]) => needed.has(name)).map(([name, value]) => `${name} = ${value}`);
+  const locals = declarations.length === 0 ? "" : `const ${declarations.join(", ")};
+`;
+  return `${locals}let v = 0, k = 0, i = 0, e = 0;
+`;
+}
+function _loadSource(e, field) {
+  const network = field.base === _BASE_NETWORK;
+  const p = network ? "n" : "l";
+  const notIp = network ? "!isIp ? -1 : " : "";
+  const size = field.size;
+  const constantLoad = field.kind === _F_PACKET && field.msh < 0;
+  if (constantLoad && field.offset >= 0) {
+    return `i = ${p}B + ${field.offset}; v = ${notIp}(i + ${size} <= ${p}E ? ${_readSource(size)} : -1);`;
+  }
+  if (constantLoad) {
+    return `v = ${notIp}load(b, ${p}B, ${p}E, ${p}N, ${p}M, ${field.offset}, ${size});`;
+  }
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0 && field.second < 0) {
+    return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? ((b[i] & 15) << 2) + ${field.offset} : -1);
+if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
+  }
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.offset >= 0) {
+    return `i = ${p}B + ${field.msh}; v = ${notIp}(i + 1 <= ${p}E ? (b[i] & 15) << 2 : -1);
+if (v >= 0) { i = ${p}B + v + ${field.second}; v = i + 1 <= ${p}E ? v + ((b[i] >> 4) << 2) + ${field.offset} : -1; }
+if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -1; }`;
+  }
+  if (field.kind === _F_ADDRESS) {
+    const version = field.size;
+    return `i = ns + ${field.offset}; v = isIp && ipv === ${version} && ncap >= ${version === 4 ? 20 : 40} ? ${_readSource(4)} : -1;`;
+  }
+  if (field.kind === _F_UPPER_PROTOCOL) {
+    return `v = !isIp ? -1 : ipv === 4 ? (ncap >= 10 ? b[ns + 9] : -1) : upper(st);`;
+  }
+  if (field.kind === _F_LENGTH) return `v = ${notIp}${p}W;`;
+  if (field.kind === _F_LINK_TYPE) return `v = st.frame.linkType >>> 0;`;
+  if (field.kind === _F_INTERFACE) {
+    const name = field.offset === 0 ? "interfaceName" : "outInterfaceName";
+    if (field.names.size > _INLINE_NAMES) {
+      e.constants.fields.push(field);
+      const f = `F[${e.constants.fields.length - 1}]`;
+      return `v = ${f}.names.get(st.frame.${name} ?? "") ?? -1;`;
+    }
+    let out = `i = -1; { const name = st.frame.${name} ?? "";
+`;
+    for (const [text, n] of field.names) {
+      out += `if (name === ${JSON.stringify(text)}) i = ${n}; else `;
+    }
+    return `${out}{} } v = i;`;
+  }
+  e.constants.fields.push(field);
+  return `v = loadField(F[${e.constants.fields.length - 1}], st);`;
+}
+function _emitChain(e, first) {
+  const label = `b${e.labels++}`;
+  if (!_put(e, `${label}: {
+`)) return false;
+  for (let node = first; node !== null; node = node.rest) {
+    if (node.least === _END) break;
+    _put(e, `if (${node.least} > bound) break ${label};
+`);
+    _put(e, `if ((${node.classes} & fc) !== 0) {
+`);
+    if (node.leaf.length > 0) {
+      _put(e, _leafSource(node.leaf));
+      const { endsIp, endsNotIp } = node;
+      if (endsIp === endsNotIp) {
+        if (endsIp !== _END) _put(e, `if (${endsIp} < bound) bound = ${endsIp};
+`);
+      } else {
+        _put(e, `e = isIp ? ${endsIp} : ${endsNotIp}; if (e < bound) bound = e;
+`);
+      }
+    }
+    if (node.field < 0) {
+      if (node.rest === null) {
+        _put(e, `break ${label};
+}
+`);
+        break;
+      }
+      _put(e, `}
+`);
+      continue;
+    }
+    _put(e, `${_loadSource(e, node.source)}
+if (v >= 0) {
+k = (v & ${node.mask}) >>> 0;
+`);
+    if (!_emitChildren(e, node)) return false;
+    if (!_put(e, `}
+}
+`)) return false;
+  }
+  return _put(e, `}
+`);
+}
+function _leafSource(leaf) {
+  const words = /* @__PURE__ */ new Map();
+  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | 1 << (code & 31));
+  const used = /* @__PURE__ */ new Map();
+  let out = "";
+  for (const [w, bits] of words) {
+    out += `W[${w}] |= ${bits};
+`;
+    used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | 1 << (w & 31));
+  }
+  for (const [u, bits] of used) out += `U[${u}] |= ${bits};
+`;
+  return out;
+}
+function _searchSource(e, starts, name) {
+  if (starts.length > _INLINE_STARTS) {
+    e.constants.starts.push(starts);
+    return `const ${name} = interval(S[${e.constants.starts.length - 1}], k);
+`;
+  }
+  const search = (lo, hi) => {
+    if (lo === hi) return `${name} = ${lo};`;
+    const mid = lo + hi + 1 >> 1;
+    return `if (k < ${starts[mid]}) { ${search(lo, mid - 1)} } else { ${search(mid, hi)} }`;
+  };
+  return `let ${name} = -1;
+if (k >= ${starts[0]}) { ${search(0, starts.length - 1)} }
+`;
+}
+function _emitChildren(e, node) {
+  if (node.starts === null) {
+    const keys = node.keys;
+    const slots = node.slots;
+    if (node.onlyKey >= 0) {
+      _put(e, `if (k === ${node.onlyKey}) {
+`);
+      return _emitChild(e, node.children[0]) && _put(e, `}
+`);
+    }
+    _put(e, `switch (k) {
+`);
+    for (let h = 0; h < keys.length; h++) {
+      if (slots[h] < 0) continue;
+      _put(e, `case ${keys[h]}: {
+`);
+      if (!_emitChild(e, node.children[slots[h]])) return false;
+      _put(e, `break;
+}
+`);
+    }
+    return _put(e, `}
+`);
+  }
+  const starts = node.starts;
+  const name = `r${e.labels++}`;
+  _put(e, _searchSource(e, starts, name));
+  const leaves = node.leaves;
+  const height = Math.log2(leaves);
+  const path = `p${e.labels++}`;
+  _put(e, `const ${path} = ${name} < 0 ? 0 : ${name} + ${leaves};
+`);
+  for (let level = height; level >= 0; level--) {
+    const first = 1 << level;
+    let cases = false;
+    for (let j = first; j < 2 * first && j < node.children.length; j++) {
+      const child = node.children[j];
+      if (child === null) continue;
+      if ((j << height - level) - leaves > starts.length - 1) continue;
+      if (!cases) _put(e, `switch (${path} >> ${height - level}) {
+`);
+      cases = true;
+      _put(e, `case ${j}: {
+`);
+      if (!_emitChild(e, child) || !_put(e, `break;
+}
+`)) return false;
+    }
+    if (cases) _put(e, `}
+`);
+  }
+  return true;
+}
+function _emitChild(e, child) {
+  const body = { ...e, out: [], chars: e.chars };
+  if (!_emitChain(body, child)) return false;
+  const text = body.out.join("");
+  e.labels = body.labels;
+  if (text.length <= _FUNCTION_CHARS) return _put(e, text);
+  const name = `f${e.labels++}`;
+  const prelude = _prelude(text);
+  e.functions.push(`function ${name}(bound) {
+${prelude}${text}return bound;
+}
+`);
+  e.chars = body.chars + prelude.length;
+  return _put(e, `bound = ${name}(bound);
+`);
+}
+function _testSource(e, rule, fields, inline) {
+  const checks = [];
+  const parts = [];
+  const context = rule.base === _BASE_NETWORK ? "NET" : "LNK";
+  for (let m = 0; m < rule.matches.length; m++) {
+    const match = rule.matches[m];
+    if (match.match.kind === "comment") continue;
+    const exact = inline ? rule.exactPrograms?.[m] : void 0;
+    if (exact !== void 0 && exact !== null) {
+      checks.push(_exactMatchCall(e, exact, match.invert, fields));
+    } else parts.push(_callSource(e, match, context));
+  }
+  const all = [...checks, ...parts];
+  return all.length === 0 ? "" : `if (!(${all.join(" && ")})) break;
+`;
+}
+function _callSource(e, match, context) {
+  let call = e.calls.get(match);
+  if (call !== void 0) return call;
+  if (match.compiledProgram !== void 0) {
+    e.constants.programs.push(match);
+    call = `P${e.constants.programs.length - 1}(b, ${context}) ${match.invert ? "===" : "!=="} 0`;
+  } else {
+    e.constants.tests.push(match);
+    call = `T${e.constants.tests.length - 1}(st)`;
+  }
+  e.calls.set(match, call);
+  return call;
+}
 var _SLOT_CHARS = 48;
-
+function _exactMatchCall(e, alternatives, invert, fields) {
+  let out = "";
+  alternatives.forEach((guards, a) => {
+    const label = `x${e.labels++}`;
+    out += `${a > 0 ? "if (!ok) " : ""}${label}: {
+`;
+    for (const g of guards) {
+      out += `${_loadSource(e, fields[g.field])}
+k = (v & ${g.mask}) >>> 0;
+if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};
+`;
+    }
+    out += `ok = true;
+}
+`;
+  });
+  const name = `X${e.labels++}`;
+  e.functions.push(
+    `function ${name}() {
+${_prelude(out)}let ok = false;
+${out}return ${invert ? "!ok" : "ok"};
+}
+`
+  );
+  return `${name}()`;
+}
 var _CHECKED_ALTERNATIVES = 2;
 var _CHECKED_GUARDS = 2;
 var _CHECKED_KINDS = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE]);
-
-
-
+function _selectivity(g) {
+  let bits = 0;
+  for (let m = g.mask >>> 0; m !== 0; m = (m & m - 1) >>> 0) bits++;
+  return bits - Math.log2(g.hi - g.lo + 1);
+}
+function _guardsSource(e, rule, fields) {
+  const checked = (guards) => guards.filter((g) => _CHECKED_KINDS.has(fields[g.field].kind)).sort((a, b) => _selectivity(b) - _selectivity(a)).slice(0, _CHECKED_GUARDS);
+  const alternatives = rule.alternatives.map(checked);
+  if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES) return "";
+  if (alternatives.some((guards) => guards.length === 0)) return "";
+  let out = "ok = false;\n";
+  alternatives.forEach((guards, a) => {
+    const label = `g${e.labels++}`;
+    out += `${a > 0 ? "if (!ok) " : ""}${label}: {
+`;
+    for (const g of guards) {
+      out += `${_loadSource(e, fields[g.field])}
+k = (v & ${g.mask}) >>> 0;
+if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};
+`;
+    }
+    out += `ok = true;
+}
+`;
+  });
+  return `${out}if (!ok) break;
+`;
+}
+function _ruleCases(e, rule, p, codes, fields, inline) {
+  const matched = codes.has(2 * p);
+  const candidate = codes.has(2 * p + 1);
+  if (!matched && !candidate) return "";
+  const notIp = rule.base === _BASE_NETWORK ? `if (!isIp) break;
+` : "";
+  let out = "";
+  if (candidate) {
+    out += `case ${2 * p + 1}:
+${notIp}${_guardsSource(e, rule, fields)}`;
+    out += _testSource(e, rule, fields, inline);
+  }
+  if (matched) out += `case ${2 * p}:
+${notIp}`;
+  out += `c = ${rule.counter}; `;
+  switch (rule.kind) {
+    case _KIND_NONE:
+      return `${out}break;
+`;
+    case _KIND_ACCEPT:
+      return `${out}r = ${_R_ACCEPT}; break;
+`;
+    case _KIND_DROP:
+      return `${out}r = ${_R_DROP}; break;
+`;
+    case _KIND_RETURN:
+      return `${out}r = ${_R_END}; break;
+`;
+  }
+  return `${out}r = ${p}; break;
+`;
+}
 var _COUNT = `if (c >= 0) {
 PK[c]++;
 BY[c] += size;
 if (r === ${_R_ACCEPT} || r === ${_R_DROP}) D[0] = c;
 }
 `;
-
-
-
-
-
+function _listedCodes(root) {
+  const codes = /* @__PURE__ */ new Set();
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    for (const code of node.leaf) codes.add(code);
+    for (const child of node.children) if (child !== null) stack.push(child);
+    if (node.rest !== null) stack.push(node.rest);
+  }
+  return codes;
+}
+function _runSource(e, rules, root, usedWords, fields) {
+  const codes = _listedCodes(root);
+  const cases = [];
+  let chars = 0;
+  for (let p = 0; p < rules.length; p++) {
+    cases.push(_ruleCases(e, rules[p], p, codes, fields, false));
+    chars += cases[p].length;
+    if (chars > _MAX_SOURCE_CHARS) return null;
+  }
+  const slots = e.constants.programs.length + e.constants.tests.length;
+  let room = _INLINE_GUARDS_CHARS - e.chars - chars - _SLOT_CHARS * slots;
+  for (let p = 0; p < rules.length && room > 0; p++) {
+    if (cases[p] === "" || !rules[p].exactPrograms?.some((x) => x !== null)) continue;
+    const mark = e.functions.length;
+    const inline = _ruleCases(e, rules[p], p, codes, fields, true);
+    let extra = inline.length - cases[p].length;
+    for (let f = mark; f < e.functions.length; f++) extra += e.functions[f].length;
+    if (extra > room) {
+      e.functions.length = mark;
+      continue;
+    }
+    cases[p] = inline;
+    chars += extra;
+    room -= extra;
+  }
+  const groups = [];
+  cases.forEach((text, p) => {
+    const g = Math.floor(p / _GROUP_RULES);
+    groups[g] = (groups[g] ?? "") + text;
+  });
+  let dispatch;
+  let functions = "";
+  if (chars <= _INLINE_CASES_CHARS) {
+    dispatch = `r = ${_R_NEXT}; c = -1;
+switch (code) {
+${groups.join("")}}
+${_COUNT}`;
+  } else {
+    dispatch = `switch (code >> ${Math.log2(2 * _GROUP_RULES)}) {
+`;
+    groups.forEach((cases2, g) => {
+      if (cases2 === void 0 || cases2 === "") return;
+      functions += `function k${g}(code, size, bound) {
+${_prelude(cases2)}let ok = false, r = ${_R_NEXT}, c = -1;
+switch (code) {
+${cases2}}
+${_COUNT}return r;
+}
+`;
+      dispatch += `case ${g}: r = k${g}(code, size, bound); break;
+`;
+    });
+    dispatch += `default: r = ${_R_NEXT};
+}
+`;
+  }
+  return `${functions}function run(size, resume) {
+  const bound = resume ? SV[0] : collect();
+  ${_prelude(dispatch)}let ok = false, r = 0, c = -1;
+  for (let j = 0; j < ${usedWords}; j++) {
+    let u = U[j];
+    while (u !== 0) {
+      const w = (j << 5) + 31 - Math.clz32(u & -u);
+      u &= u - 1;
+      U[j] = u;
+      let m = W[w];
+      W[w] = 0;
+      while (m !== 0) {
+        const code = (w << 5) + 31 - Math.clz32(m & -m);
+        m &= m - 1;
+        if (code > bound) return ${_R_END};
+${dispatch}
+        // A matched code (even) was taken: the rule's candidate code is not.
+        if ((code & 1) === 0) m &= ~(1 << ((code + 1) & 31));
+        if (r !== ${_R_NEXT}) {
+          if (r >= 0) {
+            if (m !== 0) {
+              W[w] = m;
+              U[j] = u | (1 << (w & 31));
+            }
+            SV[0] = bound;
+          }
+          return r;
+        }
+      }
+    }
+  }
+  return ${_R_END};
+}`;
+}
+function _emitWalk(root, rules, fields) {
+  const tooLong = { reason: `generated walk exceeds ${_MAX_SOURCE_CHARS} characters` };
+  if (2 * rules.length > _MAX_CODES) {
+    return { reason: `the chain has more than ${_MAX_CODES / 2} rules` };
+  }
+  const e = {
+    out: [],
+    chars: 0,
+    functions: [],
+    constants: { fields: [], starts: [], programs: [], tests: [] },
+    labels: 0,
+    calls: /* @__PURE__ */ new Map()
+  };
+  if (!_emitChain(e, root)) return tooLong;
+  const words = Math.max(1, Math.ceil(2 * rules.length / 32));
+  const usedWords = Math.ceil(words / 32);
+  const run = _runSource(e, rules, root, usedWords, fields);
+  if (run === null) return tooLong;
+  const grouped = run.startsWith("function k");
+  const source = `"use strict";
+const NET = st.network, LNK = st.link;
+${_slotDeclarations(e.constants)}${e.functions.join("")}
+function collect() {
+${_prelude(e.out.join(""))}
+  // What the last walk left (past its bound, or not taken before a decision).
+  for (let j = 0; j < ${usedWords}; j++) {
+    for (let x = U[j]; x !== 0; x &= x - 1) W[(j << 5) + 31 - Math.clz32(x & -x)] = 0;
+    U[j] = 0;
+  }
+  let bound = ${_END};
+${e.out.join("")}
+  return bound;
+}
+${run}
+return { run, collect };`;
+  if (source.length > _MAX_SOURCE_CHARS + 4096) return tooLong;
+  return { source, constants: e.constants, words, usedWords, grouped };
+}
+function _slotDeclarations(constants) {
+  let out = "";
+  for (let q = 0; q < constants.programs.length; q++) {
+    out += `let P${q} = (x, y) => (P${q} = P(${q}))(x, y);
+`;
+  }
+  for (let q = 0; q < constants.tests.length; q++) {
+    out += `let T${q} = (x) => (T${q} = T(${q}))(x);
+`;
+  }
+  return out;
+}
+function _compileWalk(emitted) {
+  const { source, constants, words, usedWords } = emitted;
+  let factory;
+  try {
+    factory = new Function(..._PARAMETERS, source);
+  } catch (error) {
+    return { reason: `code generation failed (${error instanceof Error ? error.message : error})` };
+  }
+  const instantiate = (env) => {
+    const W = new Int32Array(words);
+    const U = new Int32Array(usedWords);
+    const programs = (q) => constants.programs[q].compiledProgram();
+    const tests = (q) => constants.tests[q].build() ?? (() => true);
+    const { run, collect } = factory(
+      env.state,
+      W,
+      U,
+      new Int32Array(1),
+      env.packets,
+      env.bytes,
+      env.decided,
+      programs,
+      tests,
+      constants.fields,
+      constants.starts,
+      _load,
+      _loadField,
+      _interval,
+      _upperProtocol
+    );
+    return { run, collect, words: W, used: U };
+  };
+  return { instantiate, chars: source.length, grouped: emitted.grouped };
+}
 var _PARAMETERS = [
   "st",
   "W",
@@ -5319,10 +2304,68 @@ var _PARAMETERS = [
 
 // src/rules/_interval_buckets.ts
 var _MAX_BUCKETS = 4096;
-
+function _bucketInterval(table, starts, key) {
+  if (starts.length === 0) return -1;
+  const base = starts[0];
+  if (key < base) return -1;
+  const buckets = table.buckets;
+  const offset = key - base;
+  const b = offset >>> table.bucketShift;
+  if (b >= buckets.length - 1) return starts.length - 1;
+  let lo;
+  let hi;
+  const sub = table.subStarts[b];
+  if (sub < 0) {
+    lo = buckets[b];
+    hi = buckets[b + 1];
+  } else {
+    const subBuckets = table.subBuckets;
+    const j = offset >>> table.subShift & _SUB_BUCKETS - 1;
+    lo = subBuckets[sub + j];
+    hi = subBuckets[sub + j + 1];
+  }
+  while (lo < hi) {
+    const mid = lo + hi + 1 >> 1;
+    if (starts[mid] <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
 var _DENSE = 8;
 var _SUB_BUCKETS = 256;
-
+function _buckets(starts) {
+  let count = 1;
+  while (count < 2 * starts.length && count < _MAX_BUCKETS) count *= 2;
+  const span = starts[starts.length - 1] - starts[0];
+  let bucketShift = 0;
+  while (bucketShift < 32 && Math.floor(span / 2 ** bucketShift) >= count) bucketShift++;
+  const at = (value) => _interval(starts, Math.min(value, 4294967295));
+  const buckets = new Int32Array(count + 1);
+  for (let b = 0; b < count; b++) buckets[b] = at(starts[0] + b * 2 ** bucketShift);
+  buckets[count] = starts.length - 1;
+  const subShift = bucketShift - 8;
+  const subStarts = new Int32Array(count).fill(-1);
+  const sub = [];
+  for (let b = 0; b < count; b++) {
+    if (buckets[b + 1] - buckets[b] <= _DENSE || bucketShift < 8) continue;
+    subStarts[b] = sub.length;
+    const from = starts[0] + b * 2 ** bucketShift;
+    let i = buckets[b];
+    for (let j = 0; j < _SUB_BUCKETS; j++) {
+      const value = from + j * 2 ** subShift;
+      while (i + 1 < starts.length && starts[i + 1] <= value) i++;
+      sub.push(i);
+    }
+    sub.push(buckets[b + 1]);
+  }
+  return {
+    buckets,
+    bucketShift,
+    subStarts,
+    subBuckets: Int32Array.from(sub),
+    subShift: Math.max(0, subShift)
+  };
+}
 
 // src/rules/_key_tables.ts
 var _BIG_CHAIN_ENTRIES = 2048;
@@ -5330,9 +2373,18 @@ var _MAX_TABLES = 16;
 var _MIN_TABLE_ENTRIES = 8;
 var _MAX_SPAN = 32;
 var _STEP_ENTRIES2 = 256;
-
-
-
+function _keyOf2(field, mask) {
+  return field * 4294967296 + (mask >>> 0);
+}
+function _maskBits(mask) {
+  let m = mask >>> 0;
+  let n = 0;
+  for (; m !== 0; m &= m - 1) n++;
+  return n;
+}
+function _span(starts, g) {
+  return _interval(starts, g.hi) - _interval(starts, g.lo) + 1;
+}
 var _KeyTableBuilder = class {
   #work;
   #restBuilder;
@@ -5485,25 +2537,281 @@ var _KeyTableBuilder = class {
     });
   }
 };
-
-
-
-
-
-
-
+function _newTable(shape, exact, range) {
+  return {
+    field: shape.field,
+    mask: shape.mask,
+    constantLoad: shape.constantLoad,
+    network: shape.network,
+    offset: shape.offset,
+    size: shape.size,
+    classes: shape.classes,
+    least: shape.least,
+    keys: exact?.keys ?? null,
+    slots: exact?.slots ?? null,
+    shift: exact?.shift ?? 32,
+    starts: range?.starts ?? null,
+    buckets: range?.buckets ?? null,
+    bucketShift: range?.bucketShift ?? 0,
+    subStarts: range?.subStarts ?? null,
+    subBuckets: range?.subBuckets ?? null,
+    subShift: range?.subShift ?? 0,
+    lists: exact?.lists ?? range.lists
+  };
+}
+function _bestGuard(f, keys, tabled) {
+  let best = -1;
+  let bestCost = Infinity;
+  f.guards.forEach((g, i) => {
+    const key = _keyOf2(g.field, g.mask);
+    if (tabled !== null && !tabled.has(key)) return;
+    const info = keys.get(key);
+    if (g.lo !== g.hi && _span(info.starts, g) > _MAX_SPAN) return;
+    const share = Math.min(1, (g.hi - g.lo + 1) / 2 ** _maskBits(g.mask));
+    const cost = info.same.get(g.lo * 4294967296 + g.hi) + info.covered * share;
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = i;
+    }
+  });
+  return best;
+}
+function _selectTables(keys) {
+  return [...keys.values()].filter((k) => k.chosen >= _MIN_TABLE_ENTRIES).sort((a, b) => b.chosen - a.chosen).slice(0, _MAX_TABLES);
+}
+function* _exactLists(filed, guards, numbers) {
+  const groups = /* @__PURE__ */ new Map();
+  for (let i = 0; i < filed.length; i++) {
+    if ((i + 1) % _STEP_ENTRIES2 === 0) yield;
+    const value = guards[i].lo;
+    let group = groups.get(value);
+    if (group === void 0) groups.set(value, group = []);
+    group.push(numbers.get(filed[i]));
+  }
+  yield;
+  const lists = _packedLists([...groups.values()]);
+  yield;
+  return { ..._buildKeyHash([...groups.keys()]), lists };
+}
+function _packedLists(lists) {
+  let total = 0;
+  for (const list of lists) total += list.length;
+  const all = new Int32Array(total);
+  let at = 0;
+  return lists.map((list) => {
+    if (list.length === 0) return _EMPTY;
+    all.set(list, at);
+    return all.subarray(at, at += list.length);
+  });
+}
+function* _flatten(filed, tables, fields) {
+  const n = filed.length;
+  const guardCount = filed.reduce((s, f) => s + f.guards.length, 0);
+  const index = {
+    tables,
+    code: new Int32Array(n),
+    exact: new Uint8Array(n),
+    ends: new Uint8Array(n),
+    classes: new Uint8Array(n),
+    guardStart: new Int32Array(n + 1),
+    guardField: new Int32Array(guardCount),
+    guardMask: new Uint32Array(guardCount),
+    guardLo: new Float64Array(guardCount),
+    guardHi: new Float64Array(guardCount),
+    ruleEnds: new Uint8Array(n === 0 ? 0 : filed[n - 1].entry.position + 1),
+    fields,
+    values: new Float64Array(fields.length),
+    stamps: new Int32Array(fields.length),
+    stamp: 0,
+    rest: null,
+    restCollected: { lists: [], count: 0, bound: _END }
+  };
+  let g = 0;
+  for (let e = 0; e < n; e++) {
+    if ((e + 1) % _STEP_ENTRIES2 === 0) yield;
+    const f = filed[e];
+    index.code[e] = 2 * f.entry.position;
+    index.exact[e] = f.entry.exact ? 1 : 0;
+    index.ends[e] = f.entry.ends;
+    index.ruleEnds[f.entry.position] = f.entry.ends;
+    index.classes[e] = f.entry.classes;
+    index.guardStart[e] = g;
+    if (f.primary >= 0) _putGuard(index, g++, f.guards[f.primary]);
+    for (let i = 0; i < f.guards.length; i++) {
+      if (i !== f.primary) _putGuard(index, g++, f.guards[i]);
+    }
+  }
+  index.guardStart[n] = g;
+  return index;
+}
+function _putGuard(index, g, guard) {
+  index.guardField[g] = guard.field;
+  index.guardMask[g] = guard.mask;
+  index.guardLo[g] = guard.lo;
+  index.guardHi[g] = guard.hi;
+}
 
 // src/rules/_key_table_walk.ts
-
-
-
-
-
-
-
-
-
-
+function _setCode(into, top, c) {
+  const w = c >>> 5;
+  into.words[w] |= 1 << (c & 31);
+  into.used[w >>> 5] |= 1 << (w & 31);
+  return top | 1 << (w >>> 5);
+}
+function _fieldValue(index, f, state) {
+  if (index.stamps[f] === index.stamp) return index.values[f];
+  const v = _loadField(index.fields[f], state);
+  index.values[f] = v;
+  index.stamps[f] = index.stamp;
+  return v;
+}
+function _guardsHold(index, e, from, state) {
+  const end = index.guardStart[e + 1];
+  for (let g = index.guardStart[e] + from; g < end; g++) {
+    const v = _fieldValue(index, index.guardField[g], state);
+    if (v < 0) return false;
+    const m = (v & index.guardMask[g]) >>> 0;
+    if (m < index.guardLo[g] || m > index.guardHi[g]) return false;
+  }
+  return true;
+}
+function _tableList(index, table, state) {
+  let value;
+  if (table.constantLoad) {
+    const w = table.network ? state.networkWindow : state.linkWindow;
+    value = table.network && !state.isIp ? -1 : _load(state.bytes, w.base, w.loadEnd, w.network, w.mac, table.offset, table.size);
+    const id = table.field.id;
+    index.values[id] = value;
+    index.stamps[id] = index.stamp;
+  } else value = _fieldValue(index, table.field.id, state);
+  if (value < 0) return null;
+  const key = (value & table.mask) >>> 0;
+  const starts = table.starts;
+  if (starts !== null) {
+    const i = _bucketInterval(table, starts, key);
+    return i < 0 ? null : table.lists[i];
+  }
+  const slot = _keySlot(table.keys, table.slots, table.shift, key);
+  return slot < 0 ? null : table.lists[slot];
+}
+function _clearBits(into) {
+  const words = into.words;
+  const used = into.used;
+  for (let t = into.top; t !== 0; t &= t - 1) {
+    const u = 31 - Math.clz32(t & -t);
+    for (let x = used[u]; x !== 0; x &= x - 1) words[(u << 5) + 31 - Math.clz32(x & -x)] = 0;
+    used[u] = 0;
+  }
+  into.top = 0;
+}
+function _newTableMerge(index) {
+  const n = Math.max(1, index.tables.length + index.restCollected.lists.length);
+  return {
+    entryLists: new Uint8Array(n),
+    lists: new Array(n).fill(_EMPTY),
+    cursors: new Int32Array(n),
+    heap: new Int32Array(n),
+    heads: new Int32Array(n)
+  };
+}
+function _siftDown(heap, heads, size, i) {
+  const item = heap[i];
+  const key = heads[item];
+  for (; ; ) {
+    let child = 2 * i + 1;
+    if (child >= size) break;
+    if (child + 1 < size && heads[heap[child + 1]] < heads[heap[child]]) child++;
+    if (heads[heap[child]] >= key) break;
+    heap[i] = heap[child];
+    i = child;
+  }
+  heap[i] = item;
+}
+function _collectFromTables(index, merge, rules, state, into) {
+  _clearBits(into);
+  index.stamp = index.stamp + 1 | 0;
+  const rest = index.restCollected;
+  rest.count = 0;
+  rest.bound = _END;
+  _collectCandidates(index.rest, state, rest);
+  const bound = rest.bound;
+  const size = _fillHeap(index, merge, state, bound);
+  into.bound = _mergeLists(index, merge, size, rules, state, into, bound);
+}
+function _fillHeap(index, merge, state, bound) {
+  const { lists, cursors, heap, heads, entryLists } = merge;
+  const rest = index.restCollected;
+  let size = 0;
+  for (let l = 0; l < rest.count; l++) {
+    const list = rest.lists[l];
+    if (list[0] > bound) continue;
+    lists[size] = list;
+    cursors[size] = 0;
+    heads[size] = list[0];
+    entryLists[size] = 0;
+    heap[size] = size;
+    size++;
+  }
+  const { code, tables } = index;
+  const fc = state.frameClass;
+  for (let t = 0; t < tables.length; t++) {
+    const table = tables[t];
+    if ((table.classes & fc) === 0 || table.least > bound) continue;
+    const list = _tableList(index, table, state);
+    if (list === null || list.length === 0 || code[list[0]] > bound) continue;
+    lists[size] = list;
+    cursors[size] = 0;
+    heads[size] = code[list[0]];
+    entryLists[size] = 1;
+    heap[size] = size;
+    size++;
+  }
+  for (let i = (size >> 1) - 1; i >= 0; i--) _siftDown(heap, heads, size, i);
+  return size;
+}
+function _mergeLists(index, merge, size, rules, state, into, bound) {
+  const { lists, cursors, heap, heads, entryLists } = merge;
+  const { code, exact, ends, classes, ruleEnds } = index;
+  const fc = state.frameClass;
+  const endsFlag = state.isIp ? _ENDS_IP : _ENDS_NOT_IP;
+  let top = 0;
+  while (size > 0) {
+    const l = heap[0];
+    const list = lists[l];
+    const at = cursors[l];
+    const item = list[at];
+    const c = heads[l];
+    if (c > bound) break;
+    const ofEntries = entryLists[l] === 1;
+    if (at + 1 < list.length) {
+      cursors[l] = at + 1;
+      heads[l] = ofEntries ? code[list[at + 1]] : list[at + 1];
+    } else heap[0] = heap[--size];
+    _siftDown(heap, heads, size, 0);
+    let matched;
+    let ending;
+    if (ofEntries) {
+      if ((classes[item] & fc) === 0 || !_guardsHold(index, item, 1, state)) continue;
+      matched = exact[item] === 1;
+      ending = (ends[item] & endsFlag) !== 0;
+    } else {
+      matched = (c & 1) === 0;
+      ending = (ruleEnds[c >> 1] & endsFlag) !== 0;
+    }
+    const matchedCode = c & ~1;
+    if (!matched) {
+      if (!ending) {
+        top = _setCode(into, top, matchedCode + 1);
+        continue;
+      }
+      if (!rules[c >> 1].test(state)) continue;
+    }
+    top = _setCode(into, top, matchedCode);
+    if (ending) bound = matchedCode;
+  }
+  into.top = top;
+  return bound;
+}
 
 // src/rules/_guards.ts
 var _MAX_GUARDS = 12;
@@ -5511,14 +2819,85 @@ var _MAX_ALTERNATIVES = 8;
 var _ANYTHING = Object.freeze([Object.freeze({ guards: [], exact: false })]);
 var _ALWAYS = Object.freeze([Object.freeze({ guards: [], exact: true })]);
 var _NOTHING = Object.freeze([]);
-
-
-
-
-
-
-
-
+function _keepsGuard(guards, guard) {
+  if (guards.length < _MAX_GUARDS) return true;
+  return guards.some((g) => g.field === guard.field && g.mask === guard.mask);
+}
+function _addGuard(guards, guard) {
+  const out = guards.slice();
+  return _addGuardTo(out, guard) ? out : null;
+}
+function _addGuardTo(out, guard) {
+  for (let i = 0; i < out.length; i++) {
+    const g = out[i];
+    if (g.field !== guard.field || g.mask !== guard.mask) continue;
+    const lo = g.lo > guard.lo ? g.lo : guard.lo;
+    const hi = g.hi < guard.hi ? g.hi : guard.hi;
+    if (lo > hi) return false;
+    out[i] = { field: g.field, mask: g.mask, lo, hi };
+    return true;
+  }
+  if (out.length < _MAX_GUARDS) out.push(guard);
+  return true;
+}
+function _conjoin(a, b) {
+  const out = a.guards.slice();
+  let exact = a.exact && b.exact;
+  for (const g of b.guards) {
+    if (exact && !_keepsGuard(out, g)) exact = false;
+    if (!_addGuardTo(out, g)) return null;
+  }
+  return { guards: out, exact };
+}
+function _join(a, b) {
+  return { guards: _joinGuards(a.guards, b.guards), exact: false };
+}
+function _joinGuards(a, b) {
+  const out = [];
+  for (const g of a) {
+    for (const h of b) {
+      if (g.field !== h.field || g.mask !== h.mask) continue;
+      out.push({
+        field: g.field,
+        mask: g.mask,
+        lo: g.lo < h.lo ? g.lo : h.lo,
+        hi: g.hi > h.hi ? g.hi : h.hi
+      });
+      break;
+    }
+  }
+  return out;
+}
+function _boundAlternatives(alternatives) {
+  while (alternatives.length > _MAX_ALTERNATIVES) {
+    const b = alternatives.pop();
+    const a = alternatives.pop();
+    alternatives.push(_join(a, b));
+  }
+  return alternatives;
+}
+function _conjoinSummaries(a, b) {
+  if (a.length === 0 || b.length === 0) return _NOTHING;
+  if (a.length * b.length <= _MAX_ALTERNATIVES) {
+    const out2 = [];
+    for (const x of a) {
+      for (const y of b) {
+        const both = _conjoin(x, y);
+        if (both !== null) out2.push(both);
+      }
+    }
+    return out2;
+  }
+  const [keep, other] = a.length <= b.length ? [a, b] : [b, a];
+  let shared = other[0];
+  for (let i = 1; i < other.length; i++) shared = _join(shared, other[i]);
+  const out = [];
+  for (const x of keep) {
+    const both = _conjoin(x, shared);
+    if (both !== null) out.push(both);
+  }
+  return out;
+}
 var _GuardPool = class {
   /** Guards by a hash of their four numbers: one guard, or the few that share the hash. */
   #buckets = /* @__PURE__ */ new Map();
@@ -5545,8 +2924,16 @@ var _GuardPool = class {
     return guard;
   }
 };
-
-
+function _sameGuard(a, b) {
+  return a.field === b.field && a.mask === b.mask && a.lo === b.lo && a.hi === b.hi;
+}
+function _guardHash(g) {
+  let h = Math.imul(g.field ^ 2654435769, 2246822507);
+  h = Math.imul(h ^ h >>> 15 ^ g.mask, 3266489909);
+  h = Math.imul(h ^ h >>> 13 ^ g.lo, 668265263);
+  h = Math.imul(h ^ h >>> 16 ^ g.hi, 374761393);
+  return (h ^ h >>> 15) & 1073741823;
+}
 
 // src/rules/_summarise_program.ts
 var _MAX_STATES = 8;
@@ -5555,11 +2942,25 @@ var _CONST = 1;
 var _BITS = 2;
 var _PAYLOAD = 3;
 var UNKNOWN = { kind: _UNKNOWN, k: 0, field: -1, r: 0, m: 0, l: 0 };
-
+function _payload(header, second) {
+  return { kind: _PAYLOAD, k: 0, field: -1, r: header, m: second, l: 0 };
+}
 var _MAX_PAYLOAD_START = 120;
-
-
-
+function _const(k) {
+  return { kind: _CONST, k: k >>> 0, field: -1, r: 0, m: 0, l: 0 };
+}
+function _bits2(field, r, m, l) {
+  if (field < 0) return UNKNOWN;
+  m = r >= 32 ? 0 : (m & 4294967295 >>> r) >>> 0;
+  if (l >= 32) return _const(0);
+  m = (m & 4294967295 >>> l) >>> 0;
+  if (m === 0) return _const(0);
+  const t = 31 - Math.clz32(m & -m);
+  return { kind: _BITS, k: 0, field, r: r + t, m: m >>> t, l: l + t };
+}
+function _sameValue(a, b) {
+  return a === b || a.kind === b.kind && a.k === b.k && a.field === b.field && a.r === b.r && a.m === b.m && a.l === b.l;
+}
 var _SAFE_ANCILLARY = /* @__PURE__ */ new Set([
   SKF_AD_PROTOCOL,
   SKF_AD_PKTTYPE,
@@ -5572,38 +2973,550 @@ var _SAFE_ANCILLARY = /* @__PURE__ */ new Set([
   SKF_AD_VLAN_TPID
 ]);
 var IMPOSSIBLE = /* @__PURE__ */ Symbol("impossible");
-
-
-
-
-
-
-
+function _rangeGuard(table, value, a, b) {
+  const scale = 2 ** value.l;
+  let lo = Math.ceil(a / scale);
+  let hi = Math.floor(b / scale);
+  if (hi > value.m) hi = value.m;
+  if (lo > hi) return IMPOSSIBLE;
+  if (lo === 0 && hi === value.m) return null;
+  const shift = 2 ** value.r;
+  let mask = value.m * shift;
+  lo *= shift;
+  hi *= shift;
+  let field = value.field;
+  const f = table.fields[field];
+  if (f.kind === _F_PACKET && f.size > 1) {
+    const s = f.size;
+    const high = 31 - Math.clz32(mask);
+    const low = 31 - Math.clz32(mask & -mask);
+    const first = s - 1 - (high >> 3);
+    const last = s - 1 - (low >> 3);
+    const n = last - first + 1;
+    if ((n === 1 || n === 2) && n < s) {
+      const down = 2 ** (8 * (s - 1 - last));
+      const narrowed = table.intern(
+        _F_PACKET,
+        f.base,
+        f.msh,
+        f.offset + first | 0,
+        n,
+        f.second
+      );
+      if (narrowed >= 0) {
+        field = narrowed;
+        mask /= down;
+        lo /= down;
+        hi /= down;
+      }
+    }
+  }
+  return { field, mask: mask >>> 0, lo, hi };
+}
+function _headerLengthByte(table, x) {
+  if (x.kind !== _BITS || x.m !== 15 || x.l !== 2 || (x.r & 7) !== 0) return -1;
+  const f = table.fields[x.field];
+  if (f.kind !== _F_PACKET || f.msh >= 0 || x.r >> 3 >= f.size) return -1;
+  return f.offset + f.size - 1 - (x.r >> 3) | 0;
+}
+function _dataOffsetByte(table, a, header) {
+  if (a.kind !== _BITS || a.m !== 15 || a.l !== 2 || (a.r & 7) !== 4) return -1;
+  const f = table.fields[a.field];
+  if (f.kind !== _F_PACKET || f.msh !== header || f.second >= 0 || a.r >> 3 >= f.size) return -1;
+  const at = f.offset + f.size - 1 - (a.r >> 3);
+  return at >= 0 && at < 65536 ? at : -1;
+}
+function _aluValue(table, op, a, operand) {
+  if (op === BPF_ADD && operand.kind === _BITS) {
+    const header = _headerLengthByte(table, operand);
+    const second = header < 0 ? -1 : _dataOffsetByte(table, a, header);
+    if (second >= 0) return _payload(header, second);
+  }
+  if (a.kind === _CONST && operand.kind === _CONST) {
+    if ((op === BPF_DIV || op === BPF_MOD) && operand.k === 0) return null;
+    const result = _alu(op, a.k, operand.k);
+    return result < 0 ? UNKNOWN : _const(result);
+  }
+  if (operand.kind === _CONST && (op === BPF_DIV || op === BPF_MOD) && operand.k === 0) {
+    return null;
+  }
+  if (a.kind !== _BITS || operand.kind !== _CONST) return UNKNOWN;
+  const k = operand.k;
+  switch (op) {
+    case BPF_AND:
+      return _bits2(a.field, a.r, a.m & k >>> a.l, a.l);
+    case BPF_RSH: {
+      const s = k & 31;
+      if (s <= a.l) return _bits2(a.field, a.r, a.m, a.l - s);
+      return _bits2(a.field, a.r + (s - a.l), a.m >>> s - a.l, 0);
+    }
+    case BPF_LSH:
+      return _bits2(a.field, a.r, a.m, a.l + (k & 31));
+  }
+  return UNKNOWN;
+}
+function _copy(state) {
+  return { ...state };
+}
+function _joinStates(p, q) {
+  const memory = p.memory === q.memory ? p.memory : p.memory.map((v, i) => _sameValue(v, q.memory[i]) ? v : UNKNOWN);
+  const guards = [];
+  for (const g of p.guards) {
+    for (const h of q.guards) {
+      if (g.field !== h.field || g.mask !== h.mask) continue;
+      guards.push({
+        field: g.field,
+        mask: g.mask,
+        lo: g.lo < h.lo ? g.lo : h.lo,
+        hi: g.hi > h.hi ? g.hi : h.hi
+      });
+      break;
+    }
+  }
+  return {
+    a: _sameValue(p.a, q.a) ? p.a : UNKNOWN,
+    x: _sameValue(p.x, q.x) ? p.x : UNKNOWN,
+    memory,
+    guards,
+    loads: p.loads.filter((f) => q.loads.includes(f)),
+    excluded: [],
+    exact: false
+  };
+}
+function _learn(table, state, value, a, b) {
+  if (value.kind === _CONST) return value.k >= a && value.k <= b ? state : null;
+  if (value.kind !== _BITS) return _inexact(state);
+  const guard = _rangeGuard(table, value, a, b);
+  if (guard === IMPOSSIBLE) return null;
+  if (guard === null) return state;
+  const kept = _keepsGuard(state.guards, guard);
+  const guards = _addGuard(state.guards, guard);
+  if (guards === null || _excludedBy(guards, guard, state.excluded)) return null;
+  const next = _copy(state);
+  next.guards = guards;
+  if (!kept) next.exact = false;
+  return next;
+}
 var MAX = 4294967295;
-
-
-
-
-
-
-
+function _exclude(table, state, value, k) {
+  if (k === 0) return _learn(table, state, value, 1, MAX);
+  if (k === MAX) return _learn(table, state, value, 0, MAX - 1);
+  if (!state.exact) return state;
+  const guard = _rangeGuard(table, value, k, k);
+  if (guard === null || guard === IMPOSSIBLE) return state;
+  if (_excludedBy(state.guards, guard, [guard])) return null;
+  const next = _copy(state);
+  if (state.excluded.length >= _MAX_GUARDS) next.exact = false;
+  else next.excluded = [...state.excluded, guard];
+  return next;
+}
+function _excludedBy(guards, guard, excluded) {
+  if (excluded.length === 0) return false;
+  const g = guards.find((h) => h.field === guard.field && h.mask === guard.mask);
+  if (g === void 0) return false;
+  return excluded.some(
+    (x) => x.field === g.field && x.mask === g.mask && x.lo <= g.lo && g.hi <= x.hi
+  );
+}
+function _inexact(state) {
+  if (!state.exact) return state;
+  const next = _copy(state);
+  next.exact = false;
+  return next;
+}
+function _withLoads(table, state) {
+  let guards = state.guards;
+  for (const field of state.loads) {
+    if (guards.some((g) => _impliesLoad(table, g.field, field))) continue;
+    const loads = { field, mask: 0, lo: 0, hi: 0 };
+    if (!_keepsGuard(guards, loads)) return null;
+    guards = _addGuard(guards, loads);
+  }
+  return guards;
+}
+function _impliesLoad(table, g, f) {
+  if (g === f) return true;
+  const a = table.fields[f];
+  const b = table.fields[g];
+  return a.kind === _F_PACKET && b.kind === _F_PACKET && a.base === b.base && a.msh === b.msh && a.second === b.second && a.offset >= 0 && b.offset >= 0 && b.offset < 65536 && a.offset + a.size <= b.offset + b.size;
+}
+function _loaded(state, field) {
+  if (field < 0) {
+    state.exact = false;
+    return;
+  }
+  if (state.loads.includes(field)) return;
+  if (state.loads.length >= _MAX_GUARDS) {
+    state.exact = false;
+    return;
+  }
+  state.loads = [...state.loads, field];
+}
+function _branch(table, state, op, operand) {
+  const a = state.a;
+  if (a.kind === _PAYLOAD) {
+    if (op === BPF_JGE && _headerLengthByte(table, operand) === a.r) return [state, null];
+    if (op === BPF_JGT && operand.kind === _CONST && operand.k >= _MAX_PAYLOAD_START) {
+      return [null, state];
+    }
+    return [_inexact(state), _inexact(state)];
+  }
+  if (a.kind === _CONST && operand.kind === _CONST) {
+    const taken = _jumpTaken(op, a.k, operand.k);
+    if (taken < 0) return [_inexact(state), _inexact(state)];
+    return taken ? [state, null] : [null, state];
+  }
+  if (operand.kind !== _CONST || a.kind !== _BITS) return [_inexact(state), _inexact(state)];
+  const k = operand.k;
+  switch (op) {
+    case BPF_JEQ: {
+      const taken = _learn(table, state, a, k, k);
+      if (taken === null) return [null, state];
+      return [taken, _exclude(table, state, a, k)];
+    }
+    case BPF_JGT:
+      return [
+        k === MAX ? null : _learn(table, state, a, k + 1, MAX),
+        _learn(table, state, a, 0, k)
+      ];
+    case BPF_JGE:
+      return [_learn(table, state, a, k, MAX), k === 0 ? null : _learn(table, state, a, 0, k - 1)];
+    case BPF_JSET: {
+      const tested = _bits2(a.field, a.r, a.m & k >>> a.l, a.l);
+      if (tested.kind === _CONST) return tested.k !== 0 ? [state, null] : [null, state];
+      return [_learn(table, state, tested, 1, MAX), _learn(table, state, tested, 0, 0)];
+    }
+  }
+  return [_inexact(state), _inexact(state)];
+}
 var _MAX_RESOLVED = 64;
-
-
-
-
-
-
+function _resolveExclusions(accepts) {
+  const exact = accepts.map((a) => a.exact && a.excluded.length === 0);
+  if (accepts.length <= _MAX_RESOLVED) {
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let i = 0; i < accepts.length; i++) {
+        const a = accepts[i];
+        if (exact[i] || !a.exact) continue;
+        const covered = (x) => {
+          const both = _addGuard(a.guards, x);
+          return both === null || accepts.some((b, j) => exact[j] && _implies(both, b.guards));
+        };
+        if (a.excluded.every(covered)) exact[i] = changed = true;
+      }
+    }
+  }
+  return accepts.map((a, i) => ({ guards: a.guards, exact: exact[i] }));
+}
+function _implies(guards, wanted) {
+  return wanted.every(
+    (h) => guards.some(
+      (g) => g.field === h.field && (h.mask === 0 || g.mask === h.mask && h.lo <= g.lo && g.hi <= h.hi)
+    )
+  );
+}
+function _summariseProgram(program, base, table) {
+  const n = program.length;
+  const pending = new Array(n);
+  const memory = new Array(16).fill(UNKNOWN);
+  pending[0] = [
+    { a: _const(0), x: _const(0), memory, guards: [], loads: [], excluded: [], exact: true }
+  ];
+  const accepts = [];
+  const push = (pc, state) => {
+    if (state === null) return;
+    if (pc >= n) return;
+    (pending[pc] ??= []).push(state);
+  };
+  const accept = (state, value) => {
+    const accepted = _learn(table, state, value, 1, MAX);
+    if (accepted === null) return;
+    const guards = accepted.exact ? _withLoads(table, accepted) : null;
+    accepts.push(
+      guards === null ? { guards: accepted.guards, excluded: [], exact: false } : { guards, excluded: accepted.excluded, exact: true }
+    );
+  };
+  for (let pc = 0; pc < n; pc++) {
+    const states = pending[pc];
+    if (states === void 0) continue;
+    pending[pc] = void 0;
+    while (states.length > _MAX_STATES) {
+      const q = states.pop();
+      const p = states.pop();
+      states.push(_joinStates(p, q));
+    }
+    const { code, jt, jf } = program[pc];
+    const k = program[pc].k >>> 0;
+    for (const state of states) {
+      const cls = code & 7;
+      if (cls === BPF_RET) {
+        accept(state, (code & 24) === BPF_A ? state.a : _const(k));
+        continue;
+      }
+      if (cls === BPF_JMP) {
+        const op = code & 240;
+        if (op === BPF_JA) {
+          if ((k | 0) < 0) return _ANYTHING;
+          push(pc + 1 + k, state);
+          continue;
+        }
+        const [taken, notTaken] = _branch(table, state, op, code & BPF_X ? state.x : _const(k));
+        push(pc + 1 + jt, taken);
+        push(pc + 1 + jf, notTaken !== null && notTaken === taken ? _copy(notTaken) : notTaken);
+        continue;
+      }
+      const checked = code === (BPF_LD | BPF_W | BPF_LEN) ? _lengthCheckedLoad(table, program, pc, state.x) : -1;
+      if (checked >= 0) {
+        const failing = _step(table, _copy(state), code, k, base, accept);
+        push(pc + 2 + program[pc + 1].jf, _inexact(failing));
+        push(pc + 4 + program[pc + 3].jf, _inexact({ ...failing, a: UNKNOWN }));
+        const passing = _copy(state);
+        passing.a = UNKNOWN;
+        push(checked, passing);
+        continue;
+      }
+      const next = _step(table, state, code, k, base, accept);
+      push(pc + 1, next);
+    }
+  }
+  return _boundAlternatives(_resolveExclusions(accepts));
+}
+function _lengthCheckedLoad(table, program, pc, x) {
+  if (pc + 4 >= program.length) return -1;
+  if (x.kind !== _PAYLOAD && _headerLengthByte(table, x) < 0) return -1;
+  const [compareX, subtract, compareK, load] = program.slice(pc + 1, pc + 5);
+  if (compareX.code !== (BPF_JMP | BPF_JGE | BPF_X) || compareX.jt !== 0) return -1;
+  if (subtract.code !== (BPF_ALU | BPF_SUB | BPF_X)) return -1;
+  if (compareK.code !== (BPF_JMP | BPF_JGE) || compareK.jt !== 0) return -1;
+  if ((load.code & 231) !== (BPF_LD | BPF_IND)) return -1;
+  const size = (load.code & 24) === BPF_B ? 1 : (load.code & 24) === 8 ? 2 : 4;
+  const k = load.k >>> 0;
+  if (k >= 65536 || compareK.k >>> 0 > k + size) return -1;
+  return pc + 4;
+}
+function _step(table, state, code, k, base, accept) {
+  switch (code & 7) {
+    case BPF_LD:
+    case BPF_LDX: {
+      const value = _load2(table, state, code, k, base, accept);
+      if (value === null) return null;
+      if ((code & 7) === BPF_LD) state.a = value;
+      else state.x = value;
+      return state;
+    }
+    case BPF_ST:
+    case BPF_STX: {
+      const memory = state.memory.slice();
+      memory[k & 15] = code === BPF_ST ? state.a : state.x;
+      state.memory = memory;
+      return state;
+    }
+    case BPF_ALU: {
+      const op = code & 240;
+      const operand = code & BPF_X ? state.x : _const(k);
+      if ((op === BPF_DIV || op === BPF_MOD) && operand.kind !== _CONST) state.exact = false;
+      const value = _aluValue(table, op, state.a, operand);
+      if (value === null) return null;
+      state.a = value;
+      return state;
+    }
+    case BPF_MISC:
+      if (code === (BPF_MISC | BPF_TAX)) state.x = state.a;
+      else if (code === (BPF_MISC | BPF_TXA)) state.a = state.x;
+      return state;
+  }
+  return state;
+}
+function _load2(table, state, code, k, base, accept) {
+  const mode = code & 224;
+  const size = (code & 24) === BPF_B ? 1 : (code & 24) === 8 ? 2 : 4;
+  if ((code & 7) === BPF_LDX && mode === BPF_MSH) {
+    const field = table.intern(_F_PACKET, base, -1, k | 0, 1);
+    _loaded(state, field);
+    return _bits2(field, 0, 15, 2);
+  }
+  switch (mode) {
+    case BPF_IMM:
+      return _const(k);
+    case BPF_MEM:
+      return state.memory[k & 15];
+    case BPF_LEN: {
+      const field = table.intern(_F_LENGTH, base, -1, 0, 4);
+      if (field < 0) state.exact = false;
+      return _bits2(field, 0, MAX, 0);
+    }
+    case BPF_ABS: {
+      const ancillary = _ancillaryField(k);
+      if (ancillary >= 0) {
+        if (_SAFE_ANCILLARY.has(ancillary)) {
+          const field2 = table.intern(_F_ANCILLARY, base, -1, ancillary, 4);
+          if (field2 < 0) state.exact = false;
+          return _bits2(field2, 0, MAX, 0);
+        }
+        state.exact = false;
+        accept(state, state.a);
+        return UNKNOWN;
+      }
+      const field = table.intern(_F_PACKET, base, -1, k | 0, size);
+      _loaded(state, field);
+      return _bits2(field, 0, size === 4 ? MAX : size === 2 ? 65535 : 255, 0);
+    }
+    case BPF_IND: {
+      const x = state.x;
+      const all = size === 4 ? MAX : size === 2 ? 65535 : 255;
+      if (x.kind === _CONST) {
+        const field2 = table.intern(_F_PACKET, base, -1, x.k + k | 0, size);
+        _loaded(state, field2);
+        return _bits2(field2, 0, all, 0);
+      }
+      if (x.kind === _PAYLOAD && k < 65536) {
+        const field2 = table.intern(_F_PACKET, base, x.r, k, size, x.m);
+        _loaded(state, field2);
+        return _bits2(field2, 0, all, 0);
+      }
+      const header = _headerLengthByte(table, x);
+      if (header < 0 || k >= 65536) {
+        state.exact = false;
+        return UNKNOWN;
+      }
+      const field = table.intern(_F_PACKET, base, header, k, size);
+      _loaded(state, field);
+      return _bits2(field, 0, all, 0);
+    }
+  }
+  return UNKNOWN;
+}
 
 // src/rules/_summarise_rule.ts
-
-
-
-
-
+function _numberInterface(match, table) {
+  const field = table.intern(_F_INTERFACE, 0, -1, match.direction === "in" ? 0 : 1, 0);
+  if (field >= 0) table.interfaceNumber(match.name);
+  return field;
+}
+function _summariseMatch(prepared, base, table, programSummaries) {
+  const match = prepared.match;
+  if (prepared.invert) {
+    if (match.kind === "protocol") return _notProtocolSummary(match.protocol, table);
+    if (match.kind === "address") return _addressSummary(prepared, match, table, true);
+    if (match.kind === "interface" && !match.name.endsWith("+")) _numberInterface(match, table);
+    return _ANYTHING;
+  }
+  if (match.kind === "comment") return _ALWAYS;
+  if (match.kind === "protocol") {
+    if (match.protocol === 0) return match.invert ? _ANYTHING : _ALWAYS;
+    const field = table.intern(_F_UPPER_PROTOCOL, 0, -1, 0, 0);
+    if (field < 0) return _ANYTHING;
+    const guard = { field, mask: 4294967295, lo: match.protocol, hi: match.protocol };
+    return [{ guards: [guard], exact: true }];
+  }
+  if (match.kind === "address") return _addressSummary(prepared, match, table);
+  if (match.kind === "interface") {
+    if (match.name.endsWith("+")) return _ANYTHING;
+    const field = _numberInterface(match, table);
+    if (field < 0) return _ANYTHING;
+    const name = table.interfaceNumber(match.name);
+    return [{ guards: [{ field, mask: 4294967295, lo: name, hi: name }], exact: true }];
+  }
+  const summary = _programSummary(prepared, base, table, programSummaries);
+  if (summary === null) return _ANYTHING;
+  if (!prepared.ethernetOnly) return summary;
+  const linkType = table.intern(_F_LINK_TYPE, 0, -1, 0, 0);
+  if (linkType < 0) return _ANYTHING;
+  const ethernet = (lo, hi) => ({
+    field: linkType,
+    mask: 4294967295,
+    lo,
+    hi
+  });
+  const inexact = (guards) => ({ guards, exact: false });
+  return [
+    ...summary.map((a) => inexact([...a.guards, ethernet(LINKTYPE_EN10MB, LINKTYPE_EN10MB)])),
+    inexact([ethernet(0, LINKTYPE_EN10MB - 1)]),
+    inexact([ethernet(LINKTYPE_EN10MB + 1, 4294967295)])
+  ];
+}
+function _programSummary(prepared, base, table, memo) {
+  const key = memo !== void 0 && prepared.key !== void 0 ? `${base} ${prepared.key}` : void 0;
+  if (key !== void 0) {
+    const known = memo.get(key);
+    if (known !== void 0) return known;
+  }
+  const program = prepared.program;
+  const summary = program === null ? null : _summariseProgram(program, base, table);
+  if (key !== void 0) memo.set(key, summary);
+  return summary;
+}
+function _notProtocolSummary(protocol, table) {
+  if (protocol === 0) return _ANYTHING;
+  const field = table.intern(_F_UPPER_PROTOCOL, 0, -1, 0, 0);
+  if (field < 0) return _ANYTHING;
+  const below = { field, mask: 4294967295, lo: 0, hi: protocol - 1 };
+  const above = { field, mask: 4294967295, lo: protocol + 1, hi: 4294967295 };
+  return [{ guards: [below], exact: true }, { guards: [above], exact: true }];
+}
+function _addressSummary(prepared, match, table, invert = false) {
+  const network = prepared.network ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
+  if (typeof network === "string") return _ANYTHING;
+  const offset = _addressOffset(network.version, match.direction);
+  const guards = [];
+  let exact = true;
+  const bytes = network.bytes;
+  for (let word = 0; word * 32 < network.prefixLength; word++) {
+    const bits = Math.min(32, network.prefixLength - word * 32);
+    const mask = bits === 32 ? 4294967295 : 4294967295 << 32 - bits >>> 0;
+    const i = word * 4;
+    const value = (bytes[i] << 24 | bytes[i + 1] << 16 | bytes[i + 2] << 8 | bytes[i + 3]) & mask;
+    const field = table.intern(_F_ADDRESS, 0, -1, offset + i, network.version);
+    if (field >= 0) guards.push({ field, mask, lo: value >>> 0, hi: value >>> 0 });
+    else exact = false;
+  }
+  if (invert) {
+    if (!exact || guards.length === 0) return _ANYTHING;
+    const alternatives = [];
+    guards.forEach((g, i) => {
+      const equal = guards.slice(0, i);
+      const top = (g.lo | ~g.mask) >>> 0;
+      const whole = { field: g.field, mask: 4294967295 };
+      if (g.lo > 0) {
+        alternatives.push({ guards: [...equal, { ...whole, lo: 0, hi: g.lo - 1 }], exact });
+      }
+      if (top < 4294967295) {
+        alternatives.push({ guards: [...equal, { ...whole, lo: top + 1, hi: 4294967295 }], exact });
+      }
+    });
+    return alternatives;
+  }
+  if (network.prefixLength === 0) {
+    const field = table.intern(_F_ADDRESS, 0, -1, offset, network.version);
+    if (field >= 0) guards.push({ field, mask: 0, lo: 0, hi: 0 });
+    else exact = false;
+  }
+  return [{ guards, exact }];
+}
 var _MAX_EXACT_PROGRAM_ALTERNATIVES = 4;
-
-
+function _summariseRule(prepared, base, table, options) {
+  const exactPrograms = options?.exactPrograms;
+  const memo = options?.programSummaries;
+  let summary = _ALWAYS;
+  for (const match of prepared) {
+    const own = _summariseMatch(match, base, table, memo);
+    exactPrograms?.push(_exactProgramGuards(match, own, base, table, memo));
+    summary = _conjoinSummaries(summary, own);
+    if (summary.length === 0) return _NOTHING;
+  }
+  return summary;
+}
+function _exactProgramGuards(prepared, own, base, table, memo) {
+  const kind = prepared.match.kind;
+  if (prepared.ethernetOnly || kind !== "bpf" && kind !== "u32") return null;
+  const summary = prepared.invert ? _programSummary(prepared, base, table, memo) : own;
+  if (summary === null) return null;
+  if (summary.length > _MAX_EXACT_PROGRAM_ALTERNATIVES) return null;
+  const exact = summary.every(
+    (a) => a.exact && a.guards.every((g) => table.fields[g.field].kind !== _F_ANCILLARY)
+  );
+  return exact ? summary.map((a) => a.guards) : null;
+}
 
 // src/rules/frame_ref.ts
 var _NO_BYTES = new Uint8Array(0);
@@ -5611,8 +3524,26 @@ var _NO_BYTES = new Uint8Array(0);
 
 // src/rules/frame_context.ts
 
-
-
+function _fillLinkContext(l, frame, networkOffset) {
+  const start = frame.start;
+  l.dataOffset = start;
+  l.macOffset = start;
+  l.networkOffset = networkOffset >= 0 ? start + networkOffset : start;
+  l.wireLength = frame.wireLength;
+  l.end = start + frame.capturedLength;
+}
+function _fillAncillary(context, frame, d) {
+  context.protocol = d.protocol;
+  context.pktType = d.pktType;
+  context.ifindex = d.ifindex !== 0 ? d.ifindex : frame.interfaceIndex + 1 >>> 0;
+  context.hatype = d.hatype;
+  context.vlanTci = d.vlanTci;
+  context.vlanPresent = d.vlanPresent;
+  context.vlanTpid = d.vlanTpid;
+  context.mark = frame.mark ?? 0;
+  context.rxhash = frame.rxhash ?? 0;
+  context.queue = frame.queue ?? 0;
+}
 var FrameContext = class {
   /** What {@linkcode describeFrame} found in the last loaded frame's link header. */
   descriptor = createFrameDescriptor();
@@ -5689,8 +3620,35 @@ var FrameContext = class {
 
 
 // src/rules/_bit_candidates.ts
-
-
+function _newBitCandidates(rules) {
+  const words = Math.max(1, Math.ceil(2 * rules / 32));
+  return {
+    words: new Int32Array(words),
+    used: new Int32Array(Math.ceil(words / 32)),
+    top: 0,
+    bound: _END
+  };
+}
+function _takeLeast(into) {
+  const top = into.top;
+  if (top === 0) return _END;
+  const u = 31 - Math.clz32(top & -top);
+  const used = into.used;
+  let x = used[u];
+  const w = (u << 5) + 31 - Math.clz32(x & -x);
+  const words = into.words;
+  let m = words[w];
+  const code = (w << 5) + 31 - Math.clz32(m & -m);
+  if (code > into.bound) return _END;
+  m &= m - 1;
+  words[w] = m;
+  if (m === 0) {
+    x &= x - 1;
+    used[u] = x;
+    if (x === 0) into.top = top & top - 1;
+  }
+  return code;
+}
 
 // src/rules/_new_frame_state.ts
 
@@ -5702,16 +3660,155 @@ var _T_DROP = 2;
 var _T_RETURN = 3;
 var _T_JUMP = 4;
 var _T_GOTO = 5;
+function _nextCandidate(run, after) {
+  let best = _END;
+  const lists = run.lists;
+  const cursors = run.cursors;
+  const bound = run.bound;
+  for (let i = 0; i < run.count; i++) {
+    const list = lists[i];
+    let c = cursors[i];
+    while (c < list.length && list[c] <= after) c++;
+    if (c === list.length || list[c] > bound) {
+      const last = --run.count;
+      lists[i] = lists[last];
+      cursors[i] = cursors[last];
+      i--;
+      continue;
+    }
+    cursors[i] = c;
+    if (list[c] < best) best = list[c];
+  }
+  return best;
+}
+
+function _resetCounters(counters) {
+  counters.packets.fill(0);
+  counters.bytes.fill(0);
+  counters.policyPackets.fill(0);
+  counters.policyBytes.fill(0);
+  counters.totals.fill(0);
+}
 
 
-
-
-
-
-
-
-
-
+function _endRunner() {
+  return _R_END;
+}
+function _dataRunner(walk, root, rules, decided) {
+  const { state, counters } = walk;
+  const most = Math.max(1, _maxLists(root));
+  const run = {
+    root,
+    lists: new Array(most).fill(_EMPTY),
+    cursors: new Int32Array(most),
+    count: 0,
+    bound: _END,
+    after: -1
+  };
+  return (size, resume) => {
+    if (!resume) {
+      run.count = 0;
+      run.bound = _END;
+      run.after = -1;
+      _collectCandidates(root, state, run);
+      const cursors = run.cursors;
+      for (let i = 0; i < run.count; i++) cursors[i] = 0;
+    }
+    const isIp = state.isIp;
+    for (; ; ) {
+      const code = run.count === 0 ? _END : _nextCandidate(run, run.after);
+      if (code === _END) return _R_END;
+      run.after = code | 1;
+      const result = _runCode(rules[code >> 1], code, state, isIp, size, counters, decided);
+      if (result !== _R_NEXT) return result;
+    }
+  };
+}
+function _runCode(rule, code, state, isIp, size, counters, decided) {
+  if (rule.base === _BASE_NETWORK && !isIp) return _R_NEXT;
+  if ((code & 1) !== 0 && !rule.test(state)) return _R_NEXT;
+  counters.packets[rule.counter]++;
+  counters.bytes[rule.counter] += size;
+  const kind = rule.kind;
+  if (kind === _T_NONE) return _R_NEXT;
+  if (kind === _T_ACCEPT || kind === _T_DROP) {
+    decided[0] = rule.counter;
+    return kind === _T_ACCEPT ? _R_ACCEPT : _R_DROP;
+  }
+  if (kind === _T_RETURN) return _R_END;
+  return code >> 1;
+}
+function _bitSetRunner(walk, collect, rules, decided) {
+  const { state, counters } = walk;
+  const bits = _newBitCandidates(rules.length);
+  let after = -1;
+  return (size, resume) => {
+    if (!resume) {
+      collect(state, bits);
+      after = -1;
+    }
+    const isIp = state.isIp;
+    for (; ; ) {
+      let code;
+      do
+        code = _takeLeast(bits);
+      while (code <= after);
+      if (code === _END) return _R_END;
+      after = code | 1;
+      const result = _runCode(rules[code >> 1], code, state, isIp, size, counters, decided);
+      if (result !== _R_NEXT) return result;
+    }
+  };
+}
+function _makeIndexedWalk(walk, indexes, walks) {
+  const { entry, entryAccepts, chains, stackChain } = walk;
+  const { policyPackets, policyBytes } = walk.counters;
+  const decided = new Int32Array(1);
+  const runners = indexes.map((root, chain) => {
+    if (chains[chain].length === 0) return _endRunner;
+    const generated = walks[chain];
+    if (generated !== void 0 && "instantiate" in generated) {
+      const instance = generated.instantiate({
+        state: walk.state,
+        packets: walk.counters.packets,
+        bytes: walk.counters.bytes,
+        decided
+      });
+      return instance.run;
+    }
+    if (generated !== void 0 && "collect" in generated) {
+      return _bitSetRunner(walk, generated.collect, chains[chain], decided);
+    }
+    return _dataRunner(walk, root, chains[chain], decided);
+  });
+  const entryRun = runners[entry];
+  return (size) => {
+    let chain = entry;
+    let sp = 0;
+    let r = entryRun(size, false);
+    for (; ; ) {
+      if (r >= 0) {
+        const rule = chains[chain][r];
+        if (rule.kind === _T_JUMP) stackChain[sp++] = chain;
+        chain = rule.to;
+        r = runners[chain](size, false);
+        continue;
+      }
+      if (r !== _R_END) {
+        walk.decided = decided[0];
+        return r === _R_ACCEPT ? 1 : 0;
+      }
+      if (sp > 0) {
+        chain = stackChain[--sp];
+        r = runners[chain](size, true);
+        continue;
+      }
+      policyPackets[entry]++;
+      policyBytes[entry] += size;
+      return entryAccepts ? 1 : 0;
+    }
+  };
+}
 
 
 
@@ -5750,7 +3847,14 @@ var _WasmBlocks = class {
 
 // src/rules/_interface_patterns.ts
 var _MAX_INTERFACE_PATTERNS = 32;
-
+function _interfacePatternBits(patterns, inName, outName) {
+  let bits = 0;
+  for (let p = 0; p < patterns.length; p++) {
+    const { direction, name } = patterns[p];
+    if (_interfaceNamed(direction === "in" ? inName : outName, name)) bits |= 1 << p;
+  }
+  return bits;
+}
 
 // src/rules/_classifier_wasm_layout.ts
 var FR_SIZE = 0;
@@ -5783,8 +3887,77 @@ var IF_PATTERNS = 3;
 var IF_BYTES = 16;
 var RULE_BYTES = 12;
 var DECIDED = 0;
-
-
+function _align(at, to) {
+  return Math.ceil(at / to) * to;
+}
+function _wasmLayout(ruleCounts) {
+  const rules = ruleCounts.reduce((n, c) => n + c, 0);
+  const chains = ruleCounts.length;
+  let at = 64;
+  const table = at;
+  at = _align(at + RULE_BYTES * rules, 8);
+  const packets = at;
+  const bytes = packets + 8 * rules;
+  const policyPackets = bytes + 8 * rules;
+  const policyBytes = policyPackets + 8 * chains;
+  const totals = policyBytes + 8 * chains;
+  at = totals + 32;
+  const words = [];
+  const used = [];
+  const usedWords = [];
+  const bound = [];
+  for (const count of ruleCounts) {
+    const w = Math.max(1, Math.ceil(2 * count / 32));
+    const u = Math.ceil(w / 32);
+    words.push(at);
+    at += 4 * w;
+    used.push(at);
+    at += 4 * u;
+    usedWords.push(u);
+    bound.push(at);
+    at += 4;
+  }
+  const stack = at;
+  at = _align(at + 4 * (chains + 1), 8);
+  const frames = at;
+  at += FRAME_BYTES * FRAMES_PER_CALL;
+  const verdicts = at;
+  at += 4 * FRAMES_PER_CALL;
+  const decided = at;
+  at += 4 * FRAMES_PER_CALL;
+  const recordStart = at;
+  const recordCaptured = recordStart + 4 * RECORDS_PER_CALL;
+  const recordWire = recordCaptured + 4 * RECORDS_PER_CALL;
+  const recordInterface = recordWire + 4 * RECORDS_PER_CALL;
+  const recordKind = recordInterface + 4 * RECORDS_PER_CALL;
+  const recordVerdict = recordKind + RECORDS_PER_CALL;
+  const interfaces = recordVerdict + RECORDS_PER_CALL;
+  at = interfaces + IF_BYTES * STAGED_INTERFACES;
+  return {
+    rules: table,
+    packets,
+    bytes,
+    policyPackets,
+    policyBytes,
+    totals,
+    words,
+    used,
+    usedWords,
+    bound,
+    stack,
+    frames,
+    verdicts,
+    decided,
+    recordStart,
+    recordCaptured,
+    recordWire,
+    recordInterface,
+    recordKind,
+    recordVerdict,
+    interfaces,
+    data: _align(at, 64)
+  };
+}
 
 // src/rules/_classifier_wasm_stage.ts
 var OP_I32_STORE8 = 58;
@@ -5810,21 +3983,291 @@ var T = 15;
 var V = 16;
 var OFFSET = 17;
 var STAGE_LOCALS = 15;
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+function _u16(c, at, offset) {
+  c.get(at).memory(_OP.i32Load8U, offset).i32(8).op(_OP.i32Shl).get(at).memory(_OP.i32Load8U, offset + 1).op(_OP.i32Or);
+}
+function _oneOf(c, local, values) {
+  values.forEach((value, i) => {
+    c.get(local).i32(value).op(_OP.i32Eq);
+    if (i > 0) c.op(_OP.i32Or);
+  });
+}
+function _versionOfType(c) {
+  c.i32(4).i32(6).i32(0).get(TYPE).i32(ETH_P_IPV6).op(_OP.i32Eq).op(_OP.select).get(TYPE).i32(ETH_P_IP).op(_OP.i32Eq).op(_OP.select).set(VERSION);
+}
+function _skipVlanTags(b) {
+  const c = b.c;
+  _u16(c, T, 0);
+  c.set(TYPE);
+  const out = b.open(_OP.block);
+  const again = b.open(_OP.loop);
+  _oneOf(c, TYPE, [ETH_P_8021Q, ETH_P_8021AD, ETH_P_QINQ1]);
+  c.op(_OP.i32Eqz);
+  b.brIf(out);
+  c.get(T).i32(6).op(_OP.i32Add).get(END).op(OP_I32_GT_S);
+  b.brIf(out);
+  c.get(T).i32(4).op(_OP.i32Add).set(T);
+  _u16(c, T, 0);
+  c.set(TYPE);
+  b.br(again);
+  b.close();
+  b.close();
+}
+function _needCaptured(b, least, described) {
+  b.c.get(CAPLEN).i32(least).op(_OP.i32LtU);
+  b.brIf(described);
+}
+function _emitLinkTypes(b, described) {
+  const c = b.c;
+  const when = (types, body) => {
+    _oneOf(c, LINK_TYPE, types);
+    b.open(_OP.if);
+    body();
+    b.br(described);
+    b.close();
+  };
+  when([LINKTYPE_ETHERNET], () => {
+    _needCaptured(b, 14, described);
+    c.get(START).i32(12).op(_OP.i32Add).set(T);
+    _skipVlanTags(b);
+    c.get(T).i32(2).op(_OP.i32Add).set(AT);
+    _versionOfType(c);
+  });
+  when([LINKTYPE_LINUX_SLL], () => {
+    _needCaptured(b, 16, described);
+    c.get(START).i32(14).op(_OP.i32Add).set(T);
+    _skipVlanTags(b);
+    c.get(T).i32(2).op(_OP.i32Add).set(AT);
+    _versionOfType(c);
+  });
+  when([LINKTYPE_LINUX_SLL2], () => {
+    _needCaptured(b, 20, described);
+    _u16(c, START, 0);
+    c.set(TYPE);
+    c.get(START).i32(20).op(_OP.i32Add).set(AT);
+    _versionOfType(c);
+  });
+  when([LINKTYPE_NULL, LINKTYPE_LOOP], () => {
+    _needCaptured(b, 4, described);
+    c.get(START).i32(4).op(_OP.i32Add).set(AT);
+    c.get(START).memory(_OP.i32Load, 0).set(T);
+    c.get(T).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(T).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or).set(TYPE);
+    c.i32(4);
+    c.i32(6).i32(0);
+    _oneOf(c, TYPE, [10, 24, 28, 30]);
+    _oneOf(c, T, [10, 24, 28, 30]);
+    c.op(_OP.i32Or).op(_OP.select);
+    _oneOf(c, TYPE, [2]);
+    _oneOf(c, T, [2]);
+    c.op(_OP.i32Or).op(_OP.select).set(VERSION);
+  });
+  when([LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14], () => {
+    _needCaptured(b, 1, described);
+    c.get(START).set(AT);
+    c.get(START).memory(_OP.i32Load8U, 0).i32(4).op(_OP.i32ShrU).set(T);
+    c.i32(4).i32(6).i32(0).get(T).i32(6).op(_OP.i32Eq).op(_OP.select).get(T).i32(4).op(_OP.i32Eq).op(_OP.select).set(VERSION);
+  });
+  when([LINKTYPE_IPV4], () => {
+    c.get(START).set(AT).i32(4).set(VERSION);
+  });
+  when([LINKTYPE_IPV6], () => {
+    c.get(START).set(AT).i32(6).set(VERSION);
+  });
+}
+function _put2(c, frame, word, local) {
+  c.i32(0).get(local).memory(_OP.i32Store, frame + 4 * word);
+}
+function _minU(c, local, other) {
+  c.get(local).get(other).get(local).get(other).op(_OP.i32LtU).op(_OP.select).set(local);
+}
+function _putWindow(c, frame, window, base, present, wire, network) {
+  _put2(c, frame, window + W_BASE, base);
+  c.i32(0).get(base).get(wire).get(present).get(wire).get(present).op(_OP.i32LtU).op(_OP.select).op(_OP.i32Add).memory(_OP.i32Store, frame + 4 * (window + W_LOAD_END));
+  c.i32(0).get(network).memory(_OP.i32Store, frame + 4 * (window + W_NETWORK));
+  _put2(c, frame, window + W_MAC, START);
+  _put2(c, frame, window + W_WIRE, wire);
+}
+function _emitIpLengths(b) {
+  const c = b.c;
+  c.get(AT).get(START).op(_OP.i32Sub).set(OFFSET);
+  c.i32(0).get(WIRE).get(OFFSET).op(_OP.i32Sub).get(WIRE).get(OFFSET).op(_OP.i32LtU).op(_OP.select).set(NET_WIRE);
+  c.i32(0).get(CAPLEN).get(OFFSET).op(_OP.i32Sub).get(CAPLEN).get(OFFSET).op(_OP.i32LtU).op(_OP.select).set(CAPTURED);
+  c.i32(-1).set(IP_LENGTH);
+  c.get(VERSION).i32(4).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.get(AT).i32(4).op(_OP.i32Add).get(END).op(OP_I32_LE_S);
+  b.open(_OP.if);
+  _u16(c, AT, 2);
+  c.set(IP_LENGTH);
+  b.close();
+  b.else();
+  c.get(AT).i32(6).op(_OP.i32Add).get(END).op(OP_I32_LE_S);
+  b.open(_OP.if);
+  _u16(c, AT, 4);
+  c.i32(40).op(_OP.i32Add).set(IP_LENGTH);
+  b.close();
+  b.close();
+  c.get(IP_LENGTH).i32(0).op(_OP.i32GeS);
+  b.open(_OP.if);
+  _minU(c, NET_WIRE, IP_LENGTH);
+  _minU(c, CAPTURED, IP_LENGTH);
+  b.close();
+}
+function _emitClass(b, readNibble) {
+  const c = b.c;
+  if (readNibble) {
+    c.i32(-1).set(T);
+    c.get(NET_WIRE).i32(0).op(_OP.i32Ne).get(CAPTURED).i32(0).op(_OP.i32Ne).op(_OP.i32And);
+    b.open(_OP.if);
+    c.get(AT).memory(_OP.i32Load8U, 0).i32(4).op(_OP.i32ShrU).set(T);
+    b.close();
+  } else {
+    c.get(VERSION).set(T);
+  }
+  c.i32(_C_IPV4).i32(_C_OTHER_IP).get(VERSION).i32(4).op(_OP.i32Eq).get(T).i32(4).op(_OP.i32Eq).op(_OP.i32And).op(_OP.select).set(V);
+  c.get(VERSION).i32(6).op(_OP.i32Eq).get(T).i32(6).op(_OP.i32Eq).op(_OP.i32And);
+  b.open(_OP.if);
+  c.i32(_C_IPV6).set(V);
+  b.close();
+}
+function _isIpv6Extension2(c, local) {
+  _oneOf(c, local, [0, 43, 44, 51, 60]);
+}
+function _emitIpv6Upper(b) {
+  const c = b.c;
+  c.i32(-1).set(V);
+  const found = b.open(_OP.block);
+  c.get(CAPTURED).i32(40).op(_OP.i32LtU);
+  b.brIf(found);
+  c.get(AT).memory(_OP.i32Load8U, 6).set(TYPE);
+  c.i32(40).set(OFFSET);
+  const walked = b.open(_OP.block);
+  const next = b.open(_OP.loop);
+  _isIpv6Extension2(c, TYPE);
+  c.op(_OP.i32Eqz);
+  b.brIf(walked);
+  c.get(OFFSET).i32(8).op(_OP.i32Add).get(CAPTURED).op(OP_I32_GT_U);
+  b.brIf(found);
+  c.get(AT).get(OFFSET).op(_OP.i32Add).set(T);
+  c.get(TYPE).i32(44).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.get(T).memory(_OP.i32Load8U, 0).set(TYPE);
+  _u16(c, T, 2);
+  c.i32(65528).op(_OP.i32And);
+  b.open(_OP.if);
+  _isIpv6Extension2(c, TYPE);
+  c.get(TYPE).i32(59).op(_OP.i32Eq).op(_OP.i32Or);
+  b.brIf(found);
+  c.get(TYPE).set(V);
+  b.br(found);
+  b.close();
+  c.get(OFFSET).i32(8).op(_OP.i32Add).set(OFFSET);
+  b.else();
+  c.get(T).memory(_OP.i32Load8U, 1).set(IP_LENGTH);
+  c.get(TYPE).i32(51).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.get(IP_LENGTH).i32(2).op(_OP.i32Add).i32(2).op(_OP.i32Shl).set(IP_LENGTH);
+  b.else();
+  c.get(IP_LENGTH).i32(1).op(_OP.i32Add).i32(3).op(_OP.i32Shl).set(IP_LENGTH);
+  b.close();
+  c.get(T).memory(_OP.i32Load8U, 0).set(TYPE);
+  c.get(OFFSET).get(IP_LENGTH).op(_OP.i32Add).set(OFFSET);
+  b.close();
+  b.br(next);
+  b.close();
+  b.close();
+  c.get(TYPE).i32(59).op(_OP.i32Ne);
+  b.open(_OP.if);
+  c.get(TYPE).set(V);
+  b.close();
+  b.close();
+}
+function _stageFunction(layout, flags, type) {
+  const c = new _WasmCode();
+  const b = new _WasmBlocks(c);
+  const fr = layout.frames;
+  const word = (array) => {
+    c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, array);
+  };
+  word(layout.recordStart);
+  c.get(DELTA).op(_OP.i32Add).set(START);
+  word(layout.recordCaptured);
+  c.set(CAPLEN);
+  word(layout.recordWire);
+  c.set(WIRE);
+  word(layout.recordInterface);
+  c.i32(IF_BYTES).op(_OP.i32Mul).set(ENTRY);
+  c.get(START).get(BLOCK_END).op(OP_I32_GT_U);
+  b.open(_OP.if);
+  c.get(BLOCK_END).set(START);
+  b.close();
+  c.get(BLOCK_END).get(START).op(_OP.i32Sub).set(T);
+  _minU(c, CAPLEN, T);
+  c.get(START).get(CAPLEN).op(_OP.i32Add).set(END);
+  c.get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_LINK_TYPE).set(LINK_TYPE);
+  c.i32(-1).set(AT);
+  c.i32(0).set(VERSION);
+  const described = b.open(_OP.block);
+  _emitLinkTypes(b, described);
+  b.close();
+  c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
+  _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
+  c.get(VERSION).op(_OP.i32Eqz);
+  b.open(_OP.if);
+  c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
+  c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_NET_CAPTURED);
+  c.i32(0).i32(_C_NOT_IP).memory(_OP.i32Store, fr + 4 * FR_CLASS);
+  c.i32(0).i32(-1).memory(_OP.i32Store, fr + 4 * FR_UPPER);
+  _put2(c, fr, FR_SIZE, WIRE);
+  b.else();
+  _emitIpLengths(b);
+  c.i32(0).i32(1).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
+  _put2(c, fr, FR_NET_START, AT);
+  _put2(c, fr, FR_NET_CAPTURED, CAPTURED);
+  _putWindow(c, fr, FR_NET, AT, CAPTURED, NET_WIRE, AT);
+  _put2(c, fr, FR_SIZE, flags.byIp ? NET_WIRE : WIRE);
+  _emitClass(b, flags.readNibble);
+  _put2(c, fr, FR_CLASS, V);
+  c.i32(-1).set(V);
+  if (flags.readsUpper) {
+    c.get(VERSION).i32(6).op(_OP.i32Eq);
+    b.open(_OP.if);
+    _emitIpv6Upper(b);
+    b.close();
+  }
+  _put2(c, fr, FR_UPPER, V);
+  b.close();
+  _put2(c, fr, FR_IP_VERSION, VERSION);
+  _put2(c, fr, FR_LINK_TYPE, LINK_TYPE);
+  _put2(c, fr, FR_SLOT, I);
+  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN).memory(_OP.i32Store, fr + 4 * FR_IN);
+  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT).memory(_OP.i32Store, fr + 4 * FR_OUT);
+  c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS).memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
+  return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
+}
+function _recordsFunction(layout, stage, classify, emitTotals, type) {
+  const c = new _WasmCode();
+  const b = new _WasmBlocks(c);
+  const [count, delta, blockEnd, i, packets, v, scratch] = [0, 1, 2, 3, 4, 5, 6];
+  const done = b.open(_OP.block);
+  const loop = b.open(_OP.loop);
+  c.get(i).get(count).op(_OP.i32GeU);
+  b.brIf(done);
+  c.get(i).memory(_OP.i32Load8U, layout.recordKind);
+  b.open(_OP.if);
+  c.get(i).get(delta).get(blockEnd).opIndex(_OP.call, stage);
+  c.i32(layout.frames).opIndex(_OP.call, classify).set(v);
+  emitTotals(c, v, scratch);
+  c.get(i).get(v).memory(OP_I32_STORE8, layout.recordVerdict);
+  c.get(packets).i32(1).op(_OP.i32Add).set(packets);
+  b.close();
+  c.get(i).i32(1).op(_OP.i32Add).set(i);
+  b.br(loop);
+  b.close();
+  b.close();
+  c.get(packets);
+  return { type, locals: [{ count: 4, type: _I32 }], code: c };
+}
 
 // src/rules/_classifier_wasm_module.ts
 var OP_BR_TABLE = 14;
@@ -5867,19 +4310,329 @@ var _Body = class extends _WasmBlocks {
     this.close();
   }
 };
-
-
-
-
-
-
+function _read(c, size, offset, temp) {
+  c.memory(size === 1 ? _OP.i32Load8U : size === 2 ? _OP.i32Load16U : _OP.i32Load, offset);
+  if (size === 2) {
+    c.tee(temp).i32(8).op(_OP.i32Shl).get(temp).i32(8).op(_OP.i32ShrU).op(_OP.i32Or).i32(65535).op(_OP.i32And);
+  } else if (size === 4) {
+    c.tee(temp).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(temp).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or);
+  }
+}
+function _windowWord(b, L, window, word) {
+  if (L.windows === void 0) {
+    b.word(window + word);
+    return;
+  }
+  b.c.get(L.windows[(window === FR_NET ? 0 : 2) + (word === W_BASE ? 0 : 1)]);
+}
+function _emitField(b, field, fail, L, module) {
+  const c = b.c;
+  const network = field.base === _BASE_NETWORK;
+  const window = network ? FR_NET : FR_LINK;
+  if (field.kind === _F_PACKET || field.kind === _F_LENGTH) {
+    if (network) {
+      c.get(L.isIp).op(_OP.i32Eqz);
+      b.brIf(fail);
+    }
+  }
+  if (field.kind === _F_LENGTH) {
+    b.word(window + W_WIRE);
+    c.set(L.v);
+    return;
+  }
+  const size = field.size;
+  if (field.kind === _F_PACKET && field.msh < 0 && field.offset >= 0) {
+    _windowWord(b, L, window, W_LOAD_END);
+    _windowWord(b, L, window, W_BASE);
+    c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
+    b.brIf(fail);
+    _windowWord(b, L, window, W_BASE);
+    _read(c, size, field.offset, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_PACKET && field.msh < 0) {
+    b.word(window + W_BASE).word(window + W_LOAD_END).word(window + W_NETWORK).word(window + W_MAC);
+    c.i32(field.offset).i32(size).opIndex(_OP.call, F_LOAD_INDEX).tee(L.temp).i32(0).op(_OP.i32LtS);
+    b.brIf(fail);
+    c.get(L.temp);
+    _read(c, size, 0, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.msh < 268435456 && field.offset >= 0 && field.offset < 268435456 && field.second < 268435456) {
+    _windowWord(b, L, window, W_LOAD_END);
+    _windowWord(b, L, window, W_BASE);
+    c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).i32(field.msh).op(_OP.i32LtS);
+    b.brIf(fail);
+    _windowWord(b, L, window, W_BASE);
+    c.memory(_OP.i32Load8U, field.msh).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl).set(L.offset);
+    if (field.second >= 0) {
+      _windowWord(b, L, window, W_LOAD_END);
+      _windowWord(b, L, window, W_BASE);
+      c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).get(L.offset).i32(field.second).op(_OP.i32Add).op(_OP.i32LtS);
+      b.brIf(fail);
+      _windowWord(b, L, window, W_BASE);
+      c.get(L.offset).op(_OP.i32Add).memory(_OP.i32Load8U, field.second).i32(4).op(_OP.i32ShrU).i32(2).op(_OP.i32Shl).get(L.offset).op(_OP.i32Add).set(L.offset);
+    }
+    c.get(L.offset).i32(field.offset).op(_OP.i32Add).set(L.offset);
+    _windowWord(b, L, window, W_LOAD_END);
+    _windowWord(b, L, window, W_BASE);
+    c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).get(L.offset).op(_OP.i32LtS);
+    b.brIf(fail);
+    _windowWord(b, L, window, W_BASE);
+    c.get(L.offset).op(_OP.i32Add);
+    _read(c, size, 0, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_ADDRESS) {
+    const version = field.size;
+    c.get(L.isIp).op(_OP.i32Eqz);
+    b.brIf(fail);
+    b.word(FR_IP_VERSION);
+    c.i32(version).op(_OP.i32Ne);
+    b.brIf(fail);
+    b.word(FR_NET_CAPTURED);
+    c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
+    b.brIf(fail);
+    b.word(FR_NET_START);
+    _read(c, 4, field.offset, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_UPPER_PROTOCOL) {
+    module.readsUpper = true;
+    _emitUpper(b, L.v);
+    c.get(L.v).i32(0).op(_OP.i32LtS);
+    b.brIf(fail);
+    return;
+  }
+  if (field.kind === _F_LINK_TYPE) {
+    b.word(FR_LINK_TYPE);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_INTERFACE) {
+    module.readsInterfaces = true;
+    b.word(field.offset === 0 ? FR_IN : FR_OUT);
+    c.tee(L.v).i32(0).op(_OP.i32LtS);
+    b.brIf(fail);
+    return;
+  }
+  module.fieldCalls = true;
+  c.i32(field.id).get(0).opIndex(_OP.call, F_JS_FIELD).tee(L.value).f64(0).op(99);
+  b.brIf(fail);
+  c.get(L.value).op(_OP.i32TruncF64U).set(L.v);
+}
+function _emitUpper(b, v) {
+  const c = b.c;
+  c.i32(-1).set(v);
+  const done = b.open(_OP.block);
+  b.word(FR_IS_IP);
+  c.op(_OP.i32Eqz);
+  b.brIf(done);
+  b.word(FR_IP_VERSION);
+  c.i32(4).op(_OP.i32Eq);
+  b.open(_OP.if);
+  b.word(FR_NET_CAPTURED);
+  c.i32(10).op(_OP.i32LtS);
+  b.brIf(done);
+  b.word(FR_NET_START);
+  c.memory(_OP.i32Load8U, 9).set(v);
+  b.else();
+  b.word(FR_UPPER);
+  c.set(v);
+  b.close();
+  b.close();
+}
+function _emitTable(b, key, keys, emitCase) {
+  const c = b.c;
+  const base = keys[0] >>> 0;
+  const span = (keys[keys.length - 1] >>> 0) - base + 1;
+  const end = b.open(_OP.block);
+  const otherwise = b.open(_OP.block);
+  const labels = new Array(keys.length);
+  for (let i = keys.length - 1; i >= 0; i--) labels[i] = b.open(_OP.block);
+  const targets = new Array(span).fill(otherwise);
+  keys.forEach((k, i) => targets[(k >>> 0) - base] = labels[i]);
+  c.get(key).i32(base | 0).op(_OP.i32Sub);
+  c.opIndex(OP_BR_TABLE, span);
+  for (const label of targets) c.unsigned(b.depth - label);
+  c.unsigned(b.depth - otherwise);
+  for (let i = 0; i < keys.length; i++) {
+    b.close();
+    emitCase(i);
+    b.br(end);
+  }
+  b.close();
+  b.close();
+}
+function _emitDispatch(b, key, keys, emitCase, lo = 0, hi = keys.length - 1) {
+  const c = b.c;
+  if (lo > hi) return;
+  const count = hi - lo + 1;
+  const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
+  if (count >= 4 && span <= 2 * count + 16) {
+    _emitTable(b, key, keys.slice(lo, hi + 1), (i) => emitCase(lo + i));
+    return;
+  }
+  if (hi - lo < 3) {
+    let open = 0;
+    for (let i = lo; i <= hi; i++) {
+      if (i > lo) b.else();
+      c.get(key).i32(keys[i] | 0).op(_OP.i32Eq);
+      b.open(_OP.if);
+      open++;
+      emitCase(i);
+    }
+    for (; open > 0; open--) b.close();
+    return;
+  }
+  const mid = lo + hi + 1 >> 1;
+  c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
+  b.open(_OP.if);
+  _emitDispatch(b, key, keys, emitCase, lo, mid - 1);
+  b.else();
+  _emitDispatch(b, key, keys, emitCase, mid, hi);
+  b.close();
+}
 var _FUNCTION_BYTES = 16 * 1024;
 var _LEAF_GROUP_WORDS = 4;
-
-
-
-
-
+function _emitLeaf(e, leaf) {
+  const { b, L } = e;
+  const c = b.c;
+  const words = /* @__PURE__ */ new Map();
+  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | 1 << (code & 31));
+  const entries = [...words];
+  const out = b.open(_OP.block);
+  for (let i = 0; i < entries.length; i += _LEAF_GROUP_WORDS) {
+    const group = entries.slice(i, i + _LEAF_GROUP_WORDS);
+    const [first, firstBits] = group[0];
+    c.get(L.bound).i32(32 * first + 31 - Math.clz32(firstBits & -firstBits)).op(_OP.i32LtS);
+    b.brIf(out);
+    const used = /* @__PURE__ */ new Map();
+    for (const [w, bits] of group) {
+      c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
+      used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | 1 << (w & 31));
+    }
+    for (const [u, bits] of used) {
+      c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
+    }
+  }
+  b.close();
+}
+function _emitEnds(e, node) {
+  const { b, L } = e;
+  const c = b.c;
+  const { endsIp, endsNotIp } = node;
+  if (endsIp === _END && endsNotIp === _END) return;
+  if (endsIp === endsNotIp) c.i32(endsIp);
+  else c.i32(endsIp).i32(endsNotIp).get(L.isIp).op(_OP.select);
+  c.tee(L.temp).get(L.bound).op(_OP.i32LtS);
+  b.open(_OP.if);
+  c.get(L.temp).set(L.bound);
+  b.close();
+}
+function _emitChain2(e, first) {
+  const { b, L } = e;
+  const c = b.c;
+  const chain = b.open(_OP.block);
+  for (let node = first; node !== null; node = node.rest) {
+    if (node.least === _END) break;
+    c.get(L.bound).i32(node.least).op(_OP.i32LtS);
+    b.brIf(chain);
+    c.get(L.fc).i32(node.classes).op(_OP.i32And);
+    b.open(_OP.if);
+    if (node.leaf.length > 0) {
+      _emitEnds(e, node);
+      _emitLeaf(e, node.leaf);
+    }
+    if (node.field < 0) {
+      if (node.rest === null) {
+        b.br(chain);
+        b.close();
+        break;
+      }
+      b.close();
+      continue;
+    }
+    const fail = b.open(_OP.block);
+    _emitField(b, node.source, fail, L, e.module);
+    c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
+    _emitChildren2(e, node);
+    b.close();
+    b.close();
+  }
+  b.close();
+}
+function _emitChild2(e, child) {
+  const c = e.b.c;
+  const start = c.length;
+  _emitChain2(e, child);
+  if (c.length - start <= _FUNCTION_BYTES) return;
+  const moved = c.cut(start);
+  const f = new _Body();
+  _emitWalkPrelude(f, e.L);
+  f.c.append(moved);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
+  c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
+}
+function _emitChildren2(e, node) {
+  const { b, L } = e;
+  const c = b.c;
+  if (node.starts === null) {
+    const pairs = [];
+    const keys = node.keys;
+    const slots = node.slots;
+    for (let h = 0; h < keys.length; h++) {
+      if (slots[h] >= 0) pairs.push([keys[h], node.children[slots[h]]]);
+    }
+    pairs.sort((x, y) => x[0] - y[0]);
+    _emitDispatch(b, L.key, pairs.map((p) => p[0]), (i) => _emitChild2(e, pairs[i][1]));
+    return;
+  }
+  const starts = node.starts;
+  const path = e.paths + node.depth;
+  c.i32(-1).set(L.temp);
+  const values = Array.from(starts);
+  const interval = (lo, hi) => {
+    if (lo === hi) {
+      c.i32(lo).set(L.temp);
+      return;
+    }
+    const mid = lo + hi + 1 >> 1;
+    if (values[mid] > 4294967295) return interval(lo, mid - 1);
+    c.get(L.key).i32(values[mid] | 0).op(_OP.i32LtU);
+    b.open(_OP.if);
+    interval(lo, mid - 1);
+    b.else();
+    interval(mid, hi);
+    b.close();
+  };
+  if (values[0] <= 4294967295) {
+    c.get(L.key).i32(values[0] | 0).op(_OP.i32GeU);
+    b.open(_OP.if);
+    interval(0, values.length - 1);
+    b.close();
+  }
+  const leaves = node.leaves;
+  const height = Math.log2(leaves);
+  c.get(L.temp).i32(leaves).op(_OP.i32Add).i32(0).get(L.temp).i32(0).op(_OP.i32GeS).op(_OP.select).set(path);
+  for (let level = height; level >= 0; level--) {
+    const first = 1 << level;
+    const js = [];
+    for (let j = first; j < 2 * first && j < node.children.length; j++) {
+      if (node.children[j] === null) continue;
+      if ((j << height - level) - leaves > starts.length - 1) continue;
+      js.push(j);
+    }
+    if (js.length === 0) continue;
+    c.get(path).i32(height - level).op(_OP.i32ShrU).set(L.temp);
+    _emitDispatch(b, L.temp, js, (i) => _emitChild2(e, node.children[js[i]]));
+  }
+}
 var _COLLECT_LOCALS = [
   { count: 1, type: _I32 },
   { count: 6, type: _I32 },
@@ -5897,22 +4650,368 @@ var _COLLECT = {
   value: 8,
   windows: [9, 10, 11, 12]
 };
-
-
-
-
-
-
+function _emitWalkPrelude(b, L) {
+  const c = b.c;
+  b.word(FR_CLASS);
+  c.set(L.fc);
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  b.word(FR_NET + W_BASE);
+  c.set(L.windows[0]);
+  b.word(FR_NET + W_LOAD_END);
+  c.set(L.windows[1]);
+  b.word(FR_LINK + W_BASE);
+  c.set(L.windows[2]);
+  b.word(FR_LINK + W_LOAD_END);
+  c.set(L.windows[3]);
+}
+function _collectFunction(plan, chain, module, extra, firstExtra) {
+  const b = new _Body();
+  const c = b.c;
+  const L = _COLLECT;
+  const layout = plan.layout;
+  const e = {
+    extra,
+    firstExtra,
+    b,
+    L,
+    paths: 13,
+    words: layout.words[chain],
+    used: layout.used[chain],
+    module
+  };
+  for (let j = 0; j < layout.usedWords[chain]; j++) {
+    c.i32(e.used + 4 * j).memory(_OP.i32Load, 0).set(L.v);
+    const out = b.open(_OP.block);
+    const again = b.open(_OP.loop);
+    c.get(L.v).op(_OP.i32Eqz);
+    b.brIf(out);
+    c.get(L.v).op(OP_I32_CTZ).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, e.words + 128 * j);
+    c.get(L.v).get(L.v).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(L.v);
+    b.br(again);
+    b.close();
+    b.close();
+    c.i32(e.used + 4 * j).i32(0).memory(_OP.i32Store, 0);
+  }
+  _emitWalkPrelude(b, L);
+  c.i32(_END).set(L.bound);
+  _emitChain2(e, plan.roots[chain]);
+  c.get(L.bound);
+  return { type: T_ONE, locals: _COLLECT_LOCALS, code: c };
+}
+function _listedCodes2(root, into) {
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    for (const code of node.leaf) into.add(code);
+    for (const child of node.children) if (child !== null) stack.push(child);
+    if (node.rest !== null) stack.push(node.rest);
+  }
+}
+function _runFunction(plan, chain, collect, rules) {
+  const layout = plan.layout;
+  const W = layout.words[chain];
+  const U = layout.used[chain];
+  const usedWords = layout.usedWords[chain];
+  const b = new _Body();
+  const c = b.c;
+  const [fr, resume, bound, j, u, w, m, code, r, rule, kind, isIp] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11
+  ];
+  b.word(FR_IS_IP);
+  c.set(isIp);
+  c.get(resume);
+  b.open(_OP.if, _I32);
+  c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
+  b.else();
+  c.get(fr).opIndex(_OP.call, collect);
+  b.close();
+  c.set(bound);
+  c.i32(0).set(j);
+  const done = b.open(_OP.block);
+  const words = b.open(_OP.loop);
+  c.get(j).i32(4 * usedWords).op(_OP.i32GeU);
+  b.brIf(done);
+  c.get(j).memory(_OP.i32Load, U).set(u);
+  const nextWord = b.open(_OP.block);
+  const uBits = b.open(_OP.loop);
+  c.get(u).op(_OP.i32Eqz);
+  b.brIf(nextWord);
+  c.get(j).i32(3).op(_OP.i32Shl).get(u).op(OP_I32_CTZ).op(_OP.i32Add).set(w);
+  c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
+  c.get(j).get(u).memory(_OP.i32Store, U);
+  c.get(w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(m);
+  c.get(w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+  const nextM = b.open(_OP.block);
+  const mBits = b.open(_OP.loop);
+  c.get(m).op(_OP.i32Eqz);
+  b.brIf(nextM);
+  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
+  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
+  c.get(code).get(bound).op(OP_I32_GT_S2);
+  b.returnIf(_R_END);
+  c.i32(NEXT).set(r);
+  const skip = b.open(_OP.block);
+  c.get(code).i32(1).op(117).i32(rules).op(_OP.i32Add).set(rule);
+  c.get(rule).i32(RULE_BYTES).op(_OP.i32Mul).memory(_OP.i32Load, layout.rules + 8).get(isIp).op(_OP.i32Eqz).op(_OP.i32And);
+  b.brIf(skip);
+  c.get(code).i32(1).op(_OP.i32And);
+  b.open(_OP.if);
+  c.get(fr).get(rule).opIndex(_OP.callIndirect, T_ONE).op(0).op(_OP.i32Eqz);
+  b.brIf(skip);
+  b.close();
+  c.get(rule).i32(3).op(_OP.i32Shl).tee(kind).get(kind).memory(OP_F64_LOAD, layout.packets).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.packets);
+  c.get(kind).get(kind).memory(OP_F64_LOAD, layout.bytes);
+  b.word(FR_SIZE);
+  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes);
+  c.get(rule).i32(RULE_BYTES).op(_OP.i32Mul).memory(_OP.i32Load, layout.rules).tee(kind).i32(KIND_NONE).op(_OP.i32Eq);
+  b.brIf(skip);
+  c.get(kind).i32(KIND_RETURN).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.i32(_R_END).set(r);
+  b.br(skip);
+  b.close();
+  c.get(kind).i32(KIND_DROP).op(OP_I32_LE_S2);
+  b.open(_OP.if);
+  c.i32(DECIDED).get(rule).memory(_OP.i32Store, 0);
+  c.i32(_R_ACCEPT).i32(_R_DROP).get(kind).i32(KIND_ACCEPT).op(_OP.i32Eq).op(_OP.select).set(r);
+  b.br(skip);
+  b.close();
+  c.get(code).i32(1).op(117).set(r);
+  b.close();
+  c.get(code).i32(1).op(_OP.i32And).op(_OP.i32Eqz);
+  b.open(_OP.if);
+  c.get(m).i32(1).get(code).i32(1).op(_OP.i32Add).op(_OP.i32Shl).i32(-1).op(_OP.i32Xor).op(_OP.i32And).set(m);
+  b.close();
+  c.get(r).i32(NEXT).op(_OP.i32Ne);
+  b.open(_OP.if);
+  c.get(r).i32(0).op(_OP.i32GeS);
+  b.open(_OP.if);
+  c.get(m);
+  b.open(_OP.if);
+  c.get(w).i32(2).op(_OP.i32Shl).get(m).memory(_OP.i32Store, W);
+  c.get(j).get(u).i32(1).get(w).op(_OP.i32Shl).op(_OP.i32Or).memory(_OP.i32Store, U);
+  b.close();
+  c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
+  b.close();
+  c.get(r).op(_OP.return);
+  b.close();
+  b.br(mBits);
+  b.close();
+  b.close();
+  b.br(uBits);
+  b.close();
+  b.close();
+  c.get(j).i32(4).op(_OP.i32Add).set(j);
+  b.br(words);
+  b.close();
+  b.close();
+  c.i32(_R_END);
+  return { type: T_TWO, locals: [{ count: 10, type: _I32 }], code: c };
+}
+function _loweredProgram(match) {
+  const instructions = match.compiledProgram !== void 0 ? match.program : null;
+  if (instructions === null) {
+    return match.match.kind === "bpf" ? "a link-base --expr is compiled per link type" : "a u32 test past 4096 instructions";
+  }
+  return _lowered(instructions);
+}
+function _lowered(instructions) {
+  if (_readsAncillary(instructions)) return "the program reads ancillary fields";
+  const lowered = _lower(instructions.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 })));
+  if (lowered.backward) return "the program jumps backwards";
+  return lowered;
+}
 var _CHECKED_ALTERNATIVES2 = 2;
 var _CHECKED_GUARDS2 = 3;
 var _CHECKED_KINDS2 = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER_PROTOCOL]);
-
-
-
-
-
-
-
+function _emitGuards(b, rule, fields, L, module) {
+  const alternatives = rule.alternatives.map(
+    (guards) => guards.filter((g) => _CHECKED_KINDS2.has(fields[g.field].kind)).slice(0, _CHECKED_GUARDS2)
+  );
+  if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES2) return;
+  if (alternatives.some((guards) => guards.length === 0)) return;
+  const c = b.c;
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  const pass = b.open(_OP.block);
+  for (const guards of alternatives) {
+    const fail = b.open(_OP.block);
+    for (const g of guards) {
+      _emitField(b, fields[g.field], fail, L, module);
+      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub).i32(g.hi - g.lo | 0).op(_OP.i32GtU);
+      b.brIf(fail);
+    }
+    b.br(pass);
+    b.close();
+  }
+  c.i32(0).op(_OP.return);
+  b.close();
+}
+function _testFunction(rule, fields, escapes, module, programs, scratch) {
+  const b = new _Body(scratch);
+  const c = b.c;
+  const L = new _Locals(1);
+  const up = L.scratch + 16;
+  const F = { v: up + 1, isIp: up + 2, temp: up + 3, offset: up + 4, value: up + 5 };
+  _emitGuards(b, rule, fields, F, module);
+  const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
+  for (const match of rule.matches) {
+    const m = match.match;
+    if (m.kind === "comment") continue;
+    if (m.kind === "protocol") {
+      if (m.protocol === 0) {
+        if (m.invert) c.i32(0).op(_OP.return);
+        continue;
+      }
+      module.readsUpper = true;
+      _emitUpper(b, up);
+      c.get(up).i32(0).op(_OP.i32LtS);
+      b.returnIf(0);
+      c.get(up).i32(m.protocol).op(m.invert ? _OP.i32Eq : _OP.i32Ne);
+      b.returnIf(0);
+      continue;
+    }
+    if (m.kind === "address") {
+      _emitAddressTest(b, m, match.network, L.temp);
+      continue;
+    }
+    if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
+    if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
+    if (match.ethernetOnly) {
+      _emitEthernetProgram(b, L, match, escapes);
+      continue;
+    }
+    const key = match.key;
+    let lowered = m.kind === "interface" ? "interface names" : key !== void 0 ? programs.get(key) : void 0;
+    lowered ??= _loweredProgram(match);
+    if (typeof lowered === "string") {
+      if (key !== void 0) programs.set(key, lowered);
+      c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
+      b.returnIf(0);
+      continue;
+    }
+    const emitted = _emitProgram(b, L, lowered, window);
+    if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
+    if (!match.invert) c.op(_OP.i32Eqz);
+    b.returnIf(0);
+  }
+  c.i32(1);
+  return {
+    type: T_ONE,
+    locals: [
+      { count: L.field - L.base, type: _I32 },
+      { count: 1, type: _F64 },
+      { count: 21, type: _I32 },
+      { count: 1, type: _F64 }
+    ],
+    code: new _WasmCode(c.cut(0))
+  };
+}
+function _emitProgram(b, L, lowered, window) {
+  const c = b.c;
+  b.word(window + W_BASE);
+  c.set(L.base);
+  b.word(window + W_LOAD_END);
+  c.set(L.end);
+  b.word(window + W_WIRE);
+  c.set(L.wire);
+  b.word(window + W_NETWORK);
+  c.set(L.net);
+  b.word(window + W_MAC);
+  c.set(L.mac);
+  c.i32(0).set(L.a).i32(0).set(L.x);
+  if (lowered instanceof Uint8Array) {
+    c.append(lowered);
+    return lowered;
+  }
+  const start = c.length;
+  c.begin(_OP.block, _I32);
+  new _ProgramEmitter(c, L, lowered, true).emit();
+  c.op(_OP.end);
+  return c.view().slice(start);
+}
+function _emitEthernetProgram(b, L, match, escapes) {
+  const c = b.c;
+  const instructions = match.program;
+  const lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
+  if (typeof lowered === "string") {
+    c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
+    b.returnIf(0);
+    return;
+  }
+  const q = escapes.add(match, "a link-base --expr on a link type other than EN10MB");
+  b.word(FR_LINK_TYPE);
+  c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
+  b.open(_OP.if, _I32);
+  _emitProgram(b, L, lowered, FR_LINK);
+  if (match.invert) c.op(_OP.i32Eqz);
+  else c.i32(0).op(_OP.i32Ne);
+  b.else();
+  c.i32(q).get(0).opIndex(_OP.call, F_JS_MATCH);
+  b.close();
+  c.op(_OP.i32Eqz);
+  b.returnIf(0);
+}
+function _emitInterfaceTest(b, match, fields, module) {
+  if (match.name.endsWith("+")) return false;
+  const number = fields.find((f) => f.kind === _F_INTERFACE)?.names?.get(match.name);
+  if (number === void 0) return false;
+  module.readsInterfaces = true;
+  b.word(match.direction === "in" ? FR_IN : FR_OUT);
+  b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
+  b.returnIf(0);
+  return true;
+}
+function _emitInterfacePattern(b, match, module) {
+  const key = `${match.direction} ${match.name}`;
+  let bit = module.patterns.get(key);
+  if (bit === void 0) {
+    if (module.patterns.size >= _MAX_INTERFACE_PATTERNS) return false;
+    module.patterns.set(key, bit = module.patterns.size);
+  }
+  b.word(FR_PATTERNS);
+  b.c.i32(1 << bit).op(_OP.i32And);
+  if (!match.invert) b.c.op(_OP.i32Eqz);
+  b.returnIf(0);
+  return true;
+}
+function _emitAddressTest(b, match, parsed, temp) {
+  const c = b.c;
+  const network = parsed ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
+  if (typeof network === "string") throw new Error(network);
+  const version = network.version;
+  b.word(FR_IP_VERSION);
+  c.i32(version).op(_OP.i32Ne);
+  b.returnIf(0);
+  b.word(FR_NET_CAPTURED);
+  c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
+  b.returnIf(0);
+  const offset = _addressOffset(version, match.direction);
+  const want = network.bytes;
+  c.i32(1);
+  for (let i = 0; 32 * i < network.prefixLength; i++) {
+    const keep = Math.min(32, network.prefixLength - 32 * i);
+    const mask = keep === 32 ? 4294967295 : ~(4294967295 >>> keep) >>> 0;
+    const word = (want[4 * i] << 24 | want[4 * i + 1] << 16 | want[4 * i + 2] << 8 | want[4 * i + 3]) >>> 0;
+    b.word(FR_NET_START);
+    _read(c, 4, offset + 4 * i, temp);
+    c.i32(mask | 0).op(_OP.i32And).i32(word & mask | 0).op(_OP.i32Eq).op(_OP.i32And);
+  }
+  if (!match.invert) c.op(_OP.i32Eqz);
+  b.returnIf(0);
+}
 var _Escapes = class {
   matches = [];
   reasons = [];
@@ -5922,21 +5021,269 @@ var _Escapes = class {
     return this.matches.length - 1;
   }
 };
-
-
-
-
-
-
-
+function _neverFunction() {
+  const c = new _WasmCode();
+  c.i32(0);
+  return { type: T_ONE, locals: [], code: c };
+}
+function _classifyFunction(plan, runs, ruleCount, bases) {
+  const layout = plan.layout;
+  const b = new _Body();
+  const c = b.c;
+  const [fr, chain, sp, r, rule] = [0, 1, 2, 3, 4];
+  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
+  c.i32(plan.entry).set(chain);
+  c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry).set(r);
+  const walk = b.open(_OP.loop);
+  c.get(r).i32(0).op(_OP.i32GeS);
+  b.open(_OP.if);
+  c.get(r);
+  _emitChainBase(b, chain, bases);
+  c.op(_OP.i32Add).i32(RULE_BYTES).op(_OP.i32Mul).set(rule);
+  c.get(rule).memory(_OP.i32Load, layout.rules).i32(KIND_JUMP).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.get(sp).i32(2).op(_OP.i32Shl).get(chain).memory(_OP.i32Store, layout.stack);
+  c.get(sp).i32(1).op(_OP.i32Add).set(sp);
+  b.close();
+  c.get(rule).memory(_OP.i32Load, layout.rules + 4).set(chain);
+  c.get(fr).i32(0).get(chain).i32(ruleCount).op(_OP.i32Add).opIndex(_OP.callIndirect, T_TWO).op(0).set(r);
+  b.br(walk);
+  b.close();
+  c.get(r).i32(_R_END).op(_OP.i32Ne);
+  b.open(_OP.if);
+  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq).op(_OP.return);
+  b.close();
+  c.get(sp);
+  b.open(_OP.if);
+  c.get(sp).i32(1).op(_OP.i32Sub).tee(sp).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.stack).set(chain);
+  c.get(fr).i32(1).get(chain).i32(ruleCount).op(_OP.i32Add).opIndex(_OP.callIndirect, T_TWO).op(0).set(r);
+  b.br(walk);
+  b.close();
+  b.close();
+  const policy = 8 * plan.entry;
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyPackets);
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
+  b.word(FR_SIZE);
+  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
+  c.i32(plan.entryAccepts ? 1 : 0);
+  return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
+}
+function _emitChainBase(b, chain, bases) {
+  const c = b.c;
+  const emit = (lo, hi) => {
+    if (lo === hi) {
+      c.i32(bases[lo]);
+      return;
+    }
+    const mid = lo + hi + 1 >> 1;
+    c.get(chain).i32(mid).op(_OP.i32LtS);
+    b.open(_OP.if, _I32);
+    emit(lo, mid - 1);
+    b.else();
+    emit(mid, hi);
+    b.close();
+  };
+  emit(0, bases.length - 1);
+}
+function _emitTotals(c, layout, v, at, frame) {
+  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(OP_F64_LOAD, layout.totals).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals);
+  c.get(at).get(at).memory(OP_F64_LOAD, layout.totals + 8);
+  frame();
+  c.memory(_OP.i32Load, 4 * FR_SIZE).op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals + 8);
+}
+function _batchFunction(layout, classify) {
+  const b = new _Body();
+  const c = b.c;
+  const [first, count, fr, v, at, i] = [0, 1, 2, 3, 4, 5];
+  c.get(first).set(i);
+  const done = b.open(_OP.block);
+  const loop = b.open(_OP.loop);
+  c.get(i).get(first).get(count).op(_OP.i32Add).op(_OP.i32GeU);
+  b.brIf(done);
+  c.get(i).i32(FRAME_BYTES).op(_OP.i32Mul).i32(layout.frames).op(_OP.i32Add).tee(fr);
+  c.opIndex(_OP.call, classify).set(v);
+  _emitTotals(c, layout, v, at, () => c.get(fr));
+  c.get(i).i32(2).op(_OP.i32Shl).get(v).memory(_OP.i32Store, layout.verdicts);
+  c.get(i).i32(2).op(_OP.i32Shl).i32(DECIDED).memory(_OP.i32Load, 0).memory(_OP.i32Store, layout.decided);
+  c.get(i).i32(1).op(_OP.i32Add).set(i);
+  b.br(loop);
+  b.close();
+  b.close();
+  return { type: T_BATCH, locals: [{ count: 4, type: _I32 }], code: c };
+}
+function _bodyBytes(f) {
+  return f.code.length;
+}
+function _emitClassifierModule(plan) {
+  const escapes = new _Escapes();
+  const module = {
+    fieldCalls: false,
+    readsUpper: false,
+    readsInterfaces: false,
+    patterns: /* @__PURE__ */ new Map()
+  };
+  const ruleCount = plan.chains.reduce((n, rules) => n + rules.length, 0);
+  const chainCount = plan.chains.length;
+  const tests = [];
+  const never = _neverFunction();
+  const programs = /* @__PURE__ */ new Map();
+  const scratch = new _WasmCode();
+  const bases = [];
+  let base = 0;
+  for (let chain = 0; chain < chainCount; chain++) {
+    bases.push(base);
+    const rules = plan.chains[chain];
+    base += rules.length;
+    const codes = /* @__PURE__ */ new Set();
+    if (rules.length > 0) _listedCodes2(plan.roots[chain], codes);
+    rules.forEach((rule, p) => {
+      tests.push(
+        codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module, programs, scratch) : never
+      );
+    });
+  }
+  const firstCollect = IMPORTS + ruleCount;
+  const firstRun = firstCollect + chainCount;
+  const classify = firstRun + chainCount;
+  const collects = [];
+  const runs = [];
+  const extra = [];
+  for (let chain = 0; chain < chainCount; chain++) {
+    if (plan.chains[chain].length === 0) {
+      collects.push(never);
+      const c = new _WasmCode();
+      c.i32(_R_END);
+      runs.push({ type: T_TWO, locals: [], code: c });
+      continue;
+    }
+    collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
+    runs.push(_runFunction(plan, chain, firstCollect + chain, bases[chain]));
+  }
+  const stage = classify + 2 + extra.length;
+  const layout = plan.layout;
+  const stageFlags = {
+    byIp: plan.byIp,
+    readNibble: plan.fields.some(_isVersionByte),
+    readsUpper: module.readsUpper
+  };
+  const functions = [
+    ...tests,
+    ...collects,
+    ...runs,
+    _classifyFunction(plan, firstRun, ruleCount, bases),
+    _batchFunction(layout, classify),
+    ...extra,
+    _stageFunction(layout, stageFlags, T_STAGE),
+    _recordsFunction(layout, stage, classify, (c, v, at) => {
+      _emitTotals(c, layout, v, at, () => c.i32(layout.frames));
+    }, T_RECORDS)
+  ];
+  let total = 0;
+  for (const f of functions) {
+    const size = _bodyBytes(f);
+    if (size > _wasmModuleLimits.functionBytes) {
+      return {
+        reason: `a function of the Wasm classifier exceeds ${_wasmModuleLimits.functionBytes} bytes`
+      };
+    }
+    if (f !== never) total += size;
+    if (total > _wasmModuleLimits.moduleBytes) {
+      return { reason: `the Wasm classifier exceeds ${_wasmModuleLimits.moduleBytes} bytes` };
+    }
+  }
+  const table = [];
+  for (let q = 0; q < ruleCount; q++) table.push(IMPORTS + q);
+  for (let chain = 0; chain < chainCount; chain++) table.push(firstRun + chain);
+  const pages = Math.ceil((plan.layout.data + 65536) / 65536);
+  const bytes = _encodeModule({
+    types: [
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
+      { params: [_I32], results: [_I32] },
+      { params: [_I32, _I32], results: [_I32] },
+      { params: [_I32, _I32], results: [_F64] },
+      { params: [_I32, _I32], results: [] },
+      { params: [_I32, _I32, _I32], results: [] },
+      { params: [_I32, _I32, _I32], results: [_I32] }
+    ],
+    functionImports: [
+      { name: "loadIndex", type: T_LOAD_INDEX },
+      { name: "ancillary", type: T_ANCILLARY },
+      { name: "jsMatch", type: T_TWO },
+      { name: "jsField", type: T_FIELD }
+    ],
+    memoryMinimumPages: pages,
+    functions,
+    exports: [
+      { name: "batch", index: classify + 1 },
+      { name: "stage", index: stage },
+      { name: "records", index: stage + 1 }
+    ],
+    table
+  });
+  return {
+    bytes,
+    escapes: escapes.matches,
+    escapeReasons: escapes.reasons,
+    fieldCalls: module.fieldCalls,
+    readsUpper: module.readsUpper,
+    readsInterfaces: module.readsInterfaces,
+    interfacePatterns: [...module.patterns.keys()].map((key) => {
+      const space = key.indexOf(" ");
+      return { direction: key.slice(0, space), name: key.slice(space + 1) };
+    })
+  };
+}
 
 // src/rules/_classifier_wasm_memory.ts
 var _PAGE = 65536;
 var _MAX_BLOCK_BYTES = 16 << 20;
 var MAX_BYTES = 2147418112;
-
-
-
+function _views(memory, layout, rules, chains) {
+  const buffer = memory.buffer;
+  return {
+    i32: new Int32Array(buffer),
+    u32: new Uint32Array(buffer),
+    u8: new Uint8Array(buffer),
+    counters: {
+      packets: new Float64Array(buffer, layout.packets, rules),
+      bytes: new Float64Array(buffer, layout.bytes, rules),
+      policyPackets: new Float64Array(buffer, layout.policyPackets, chains),
+      policyBytes: new Float64Array(buffer, layout.policyBytes, chains),
+      totals: new Float64Array(buffer, layout.totals, 4)
+    }
+  };
+}
+function _copyFrame(from, into) {
+  into.bytes = from.bytes;
+  into.start = from.start;
+  into.capturedLength = from.capturedLength;
+  into.wireLength = from.wireLength;
+  into.linkType = from.linkType;
+  into.interfaceIndex = from.interfaceIndex;
+  into.mark = from.mark;
+  into.rxhash = from.rxhash;
+  into.queue = from.queue;
+  into.interfaceName = from.interfaceName;
+  into.outInterfaceName = from.outInterfaceName;
+  into.captureInterface = from.captureInterface;
+}
+function _reserve(m, length) {
+  const need = m.layout.data + length;
+  if (m.poolStart > 0 && need > m.poolStart) {
+    throw new RangeError(
+      `Cannot classify: "${length}" bytes do not fit the packet area before the block pool`
+    );
+  }
+  if (need > MAX_BYTES) {
+    throw new RangeError(`Cannot classify: "${length}" bytes do not fit the Wasm memory`);
+  }
+  const have = m.memory.buffer.byteLength;
+  if (need > have) {
+    m.memory.grow(Math.ceil((need - have) / _PAGE));
+    m.views = _views(m.memory, m.layout, m.rules, m.chains);
+  }
+}
 
 // src/rules/_interface_numbers.ts
 var _InterfaceNumbers = class {
@@ -5957,29 +5304,479 @@ var _InterfaceNumbers = class {
 };
 
 // src/rules/_classifier_wasm_records.ts
-
-
-
-
-
+function _moduleStaging(parts) {
+  const { m, interfaceNames, callsBack } = parts;
+  const layout = m.layout;
+  const interfaceFrames = [];
+  const slotFrame = createFrameRef();
+  let delta = 0;
+  let blockEnd = 0;
+  const frameOfSlot = (slot) => {
+    const u32 = m.views.u32;
+    _copyFrame(interfaceFrames[u32[(layout.recordInterface >> 2) + slot]], slotFrame);
+    let start = u32[(layout.recordStart >> 2) + slot] + delta;
+    if (start > blockEnd) start = blockEnd;
+    const captured = u32[(layout.recordCaptured >> 2) + slot];
+    slotFrame.bytes = m.views.u8;
+    slotFrame.start = start;
+    slotFrame.capturedLength = captured < blockEnd - start ? captured : blockEnd - start;
+    slotFrame.wireLength = u32[(layout.recordWire >> 2) + slot];
+    return slotFrame;
+  };
+  const numbers = new _InterfaceNumbers(interfaceNames);
+  const put = (k, frame) => {
+    const i32 = m.views.i32;
+    const at = layout.interfaces + IF_BYTES * k >> 2;
+    i32[at + IF_LINK_TYPE] = frame.linkType;
+    i32[at + IF_IN] = numbers.of(frame.interfaceName);
+    i32[at + IF_OUT] = numbers.of(frame.outInterfaceName);
+    i32[at + IF_PATTERNS] = _interfacePatternBits(
+      parts.interfacePatterns,
+      frame.interfaceName,
+      frame.outInterfaceName
+    );
+    if (callsBack) _copyFrame(frame, interfaceFrames[k] ??= createFrameRef());
+  };
+  return {
+    interfaces(count, frameOf) {
+      if (count > STAGED_INTERFACES) return false;
+      for (let k = 0; k < count; k++) {
+        const frame = frameOf(k);
+        if ((frame.linkType | 0) !== frame.linkType) return false;
+        put(k, frame);
+      }
+      return true;
+    },
+    put,
+    run(count, from, end) {
+      delta = from;
+      blockEnd = end;
+      parts.begin(frameOfSlot);
+      return parts.records(count, from, end);
+    }
+  };
+}
+function _moduleStages(frame) {
+  const start = frame.start;
+  const captured = frame.capturedLength;
+  const wire = frame.wireLength;
+  return start >>> 0 === start && captured >>> 0 === captured && wire >>> 0 === wire && start + captured <= frame.bytes.length && (frame.linkType | 0) === frame.linkType;
+}
+function _runFrame(m, staging, frame) {
+  const layout = m.layout;
+  const start = frame.start;
+  const captured = frame.capturedLength;
+  _placeFrame(m, staging, frame);
+  return staging.run(1, layout.data - start, layout.data + captured);
+}
+function _placeFrame(m, staging, frame) {
+  const layout = m.layout;
+  const start = frame.start;
+  const captured = frame.capturedLength;
+  _reserve(m, captured);
+  const { u8, u32 } = m.views;
+  u8.set(frame.bytes.subarray(start, start + captured), layout.data);
+  staging.put(0, frame);
+  u8[layout.recordKind] = 1;
+  u32[layout.recordStart >> 2] = start;
+  u32[layout.recordCaptured >> 2] = captured;
+  u32[layout.recordWire >> 2] = frame.wireLength;
+  u32[layout.recordInterface >> 2] = 0;
+}
+function _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf) {
+  const bytes = batch.bytes;
+  const layout = m.layout;
+  const inMemory = bytes.buffer === m.memory.buffer;
+  if (!inMemory && bytes.length > _MAX_BLOCK_BYTES) return false;
+  if (!staging.interfaces(interfaces, frameOf)) return false;
+  const delta = inMemory ? bytes.byteOffset : layout.data;
+  if (!inMemory) {
+    _reserve(m, bytes.length);
+    m.views.u8.set(bytes, delta);
+  }
+  for (let first = from; first < to; first += RECORDS_PER_CALL) {
+    const last = first + RECORDS_PER_CALL < to ? first + RECORDS_PER_CALL : to;
+    const { u8, u32 } = m.views;
+    u8.set(batch.kind.subarray(first, last), layout.recordKind);
+    u32.set(batch.dataStart.subarray(first, last), layout.recordStart >> 2);
+    u32.set(batch.capturedLength.subarray(first, last), layout.recordCaptured >> 2);
+    u32.set(batch.wireLength.subarray(first, last), layout.recordWire >> 2);
+    u32.set(batch.interfaceIndex.subarray(first, last), layout.recordInterface >> 2);
+    staging.run(last - first, delta, delta + bytes.length);
+    verdicts.set(
+      m.views.u8.subarray(layout.recordVerdict, layout.recordVerdict + last - first),
+      first - from
+    );
+  }
+  return true;
+}
 
 // src/rules/_classifier_wasm.ts
 var POOL_DATA_BYTES = 2 * _MAX_BLOCK_BYTES;
 var POOL_SLOTS = 4;
 var _POOL_BLOCK_BYTES = 1 << 20;
-
-
-
-
-
-
-
-
+function _putWindow2(i32, at, w, delta) {
+  i32[at] = w.base + delta;
+  i32[at + 1] = w.loadEnd + delta;
+  i32[at + 2] = w.network + delta;
+  i32[at + 3] = w.mac < 0 ? -1 : w.mac + delta;
+  i32[at + 4] = w.wire;
+}
+function _callbacks(m, parts, emitted) {
+  const contexts = new FrameContext();
+  const state = _newFrameState(contexts);
+  const slotFrames = [];
+  const used = emitted.escapes.length > 0 || emitted.fieldCalls;
+  if (used) {
+    for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
+  }
+  let loaded = -1;
+  let slotFrame = (slot) => slotFrames[slot];
+  const tests = emitted.escapes.map(() => void 0);
+  const frameOnly = emitted.escapes.map((e) => e.match.kind === "interface");
+  const frameOf = (fr) => {
+    state.frame = slotFrame(m.views.i32[(fr >> 2) + FR_SLOT]);
+  };
+  const load = (fr) => {
+    const slot = m.views.i32[(fr >> 2) + FR_SLOT];
+    if (slot === loaded) return;
+    loaded = slot;
+    const frame = slotFrame(slot);
+    state.frame = frame;
+    state.bytes = frame.bytes;
+    contexts.load(frame);
+    const isIp = contexts.isIp;
+    state.isIp = isIp;
+    if (isIp) {
+      state.networkStart = frame.start + contexts.descriptor.networkOffset;
+      _fillWindow(state.networkWindow, frame.bytes, state.network);
+    }
+    _fillWindow(state.linkWindow, frame.bytes, state.link);
+  };
+  return {
+    jsMatch(q, fr) {
+      if (frameOnly[q]) frameOf(fr);
+      else load(fr);
+      const test = tests[q] ??= emitted.escapes[q].build() ?? (() => true);
+      return test(state) ? 1 : 0;
+    },
+    jsField(id, fr) {
+      const field = parts.fields[id];
+      if (field.kind === _F_INTERFACE) frameOf(fr);
+      else load(fr);
+      return _loadField(field, state);
+    },
+    used,
+    slotFrames,
+    begin(frameOf2) {
+      slotFrame = frameOf2;
+      loaded = -1;
+    }
+  };
+}
+function _stager(m, parts, emitted, slotFrames) {
+  const contexts = new FrameContext();
+  contexts.ancillary = false;
+  const state = _newFrameState(contexts);
+  const bases = parts.anyNetwork && parts.anyLink ? void 0 : parts.anyNetwork ? "network" : "link";
+  const linkWindow = bases !== "network";
+  const networkWindow = bases !== "link";
+  const versionByte = parts.fields.some(_isVersionByte);
+  const byIp = parts.byIp;
+  const readsUpper = emitted.readsUpper;
+  const callsBack = slotFrames.length > 0;
+  const interfaces = emitted.readsInterfaces ? parts.fields.find((f) => f.kind === _F_INTERFACE).names : null;
+  const inNumbers = new _InterfaceNumbers(interfaces);
+  const outNumbers = new _InterfaceNumbers(interfaces);
+  const patterns = emitted.interfacePatterns;
+  let lastPatternIn = void 0;
+  let lastPatternOut = void 0;
+  let lastBits = _interfacePatternBits(patterns, void 0, void 0);
+  const frames = m.layout.frames;
+  return (frame, slot, delta) => {
+    const d = state.descriptor;
+    state.frame = frame;
+    const bytes = frame.bytes;
+    state.bytes = bytes;
+    contexts.load(frame, bases);
+    const isIp = contexts.isIp;
+    state.isIp = isIp;
+    const i32 = m.views.i32;
+    const at = frames + FRAME_BYTES * slot >> 2;
+    if (isIp) {
+      state.networkStart = frame.start + d.networkOffset;
+      i32[at + FR_NET_START] = state.networkStart + delta;
+      if (networkWindow) {
+        _fillWindow(state.networkWindow, bytes, state.network);
+        _putWindow2(i32, at + FR_NET, state.networkWindow, delta);
+      }
+    }
+    if (linkWindow) {
+      _fillWindow(state.linkWindow, bytes, state.link);
+      _putWindow2(i32, at + FR_LINK, state.linkWindow, delta);
+    }
+    i32[at + FR_SIZE] = byIp && isIp ? d.networkWireLength : frame.wireLength;
+    i32[at + FR_IS_IP] = isIp ? 1 : 0;
+    i32[at + FR_CLASS] = _frameClass(state, versionByte);
+    i32[at + FR_IP_VERSION] = d.ipVersion;
+    i32[at + FR_NET_CAPTURED] = d.networkCapturedLength;
+    i32[at + FR_UPPER] = readsUpper && isIp && d.ipVersion !== 4 ? _upperProtocol(state) : -1;
+    i32[at + FR_LINK_TYPE] = frame.linkType;
+    i32[at + FR_SLOT] = slot;
+    if (interfaces !== null) {
+      i32[at + FR_IN] = inNumbers.of(frame.interfaceName);
+      i32[at + FR_OUT] = outNumbers.of(frame.outInterfaceName);
+    }
+    if (patterns.length > 0) {
+      if (frame.interfaceName !== lastPatternIn || frame.outInterfaceName !== lastPatternOut) {
+        lastPatternIn = frame.interfaceName;
+        lastPatternOut = frame.outInterfaceName;
+        lastBits = _interfacePatternBits(patterns, lastPatternIn, lastPatternOut);
+      }
+      i32[at + FR_PATTERNS] = lastBits;
+    }
+    if (callsBack) _copyFrame(frame, slotFrames[slot]);
+  };
+}
+function _batchPath(m, stage, run) {
+  const data = m.layout.data;
+  let verdicts = new Uint8Array(0);
+  const positions = new Int32Array(FRAMES_PER_CALL);
+  let staged = 0;
+  let delta = 0;
+  let packing = false;
+  let packed = 0;
+  const flush = () => {
+    packed = 0;
+    if (staged === 0) return;
+    run(staged);
+    const i32 = m.views.i32;
+    const at = m.layout.verdicts >> 2;
+    for (let s = 0; s < staged; s++) verdicts[positions[s]] = i32[at + s];
+    staged = 0;
+  };
+  return {
+    begin(bytes, into) {
+      verdicts = into;
+      staged = 0;
+      packed = 0;
+      if (bytes.buffer === m.memory.buffer) {
+        packing = false;
+        delta = bytes.byteOffset;
+        return;
+      }
+      packing = bytes.length > _MAX_BLOCK_BYTES;
+      if (packing) return;
+      _reserve(m, bytes.length);
+      m.views.u8.set(bytes, data);
+      delta = data;
+    },
+    add(frame, position) {
+      if (packing) {
+        const bytes = frame.bytes;
+        const start = frame.start;
+        let end = start + frame.capturedLength;
+        if (!(end <= bytes.length)) end = bytes.length;
+        const from = start < end ? start : end;
+        if (packed + (end - from) > _MAX_BLOCK_BYTES && staged > 0) flush();
+        _reserve(m, packed + end - from);
+        m.views.u8.set(bytes.subarray(from, end), data + packed);
+        delta = data + packed - from;
+        packed += end - from;
+      }
+      stage(frame, staged, delta);
+      positions[staged++] = position;
+      if (staged === FRAMES_PER_CALL) flush();
+    },
+    finish: flush
+  };
+}
+function _blockPool(m) {
+  const lent = new Uint8Array(POOL_SLOTS);
+  const slotOf = (block) => {
+    if (m.poolStart === 0 || block.buffer !== m.memory.buffer) return -1;
+    const offset = block.byteOffset - m.poolStart;
+    if (offset < 0 || offset % _POOL_BLOCK_BYTES !== 0) return -1;
+    const slot = offset / _POOL_BLOCK_BYTES;
+    return slot < POOL_SLOTS ? slot : -1;
+  };
+  return {
+    take(size) {
+      if (!(size > 0 && size <= _POOL_BLOCK_BYTES)) return void 0;
+      const slot = lent.indexOf(0);
+      if (slot < 0) return void 0;
+      if (m.poolStart === 0) {
+        const start = Math.ceil((m.layout.data + POOL_DATA_BYTES) / _PAGE) * _PAGE;
+        const need = start + POOL_SLOTS * _POOL_BLOCK_BYTES;
+        const have = m.memory.buffer.byteLength;
+        if (need > have) {
+          m.memory.grow(Math.ceil((need - have) / _PAGE));
+          m.views = _views(m.memory, m.layout, m.rules, m.chains);
+        }
+        m.poolStart = start;
+      }
+      lent[slot] = 1;
+      return new Uint8Array(m.memory.buffer, m.poolStart + slot * _POOL_BLOCK_BYTES, size);
+    },
+    give(block) {
+      const slot = slotOf(block);
+      if (slot < 0 || lent[slot] === 0) return false;
+      lent[slot] = 0;
+      return true;
+    }
+  };
+}
+function _initMemory(m, parts) {
+  const i32 = m.views.i32;
+  for (const rules of parts.chains) {
+    for (const rule of rules) {
+      const at = m.layout.rules + RULE_BYTES * rule.counter >> 2;
+      i32[at] = rule.kind;
+      i32[at + 1] = rule.to;
+      i32[at + 2] = rule.base === _BASE_NETWORK ? 1 : 0;
+    }
+  }
+  const from = _newCounters(parts);
+  const into = m.views.counters;
+  into.packets.set(from.packets);
+  into.bytes.set(from.bytes);
+  into.policyPackets.set(from.policyPackets);
+  into.policyBytes.set(from.policyBytes);
+  into.totals.set(from.totals);
+}
+function _emit(parts, layout) {
+  const roots = parts.indexes;
+  if (roots === null || roots.some((r) => r === null)) {
+    return { reason: "rule-by-rule evaluation has no index to emit" };
+  }
+  if (parts.chains.every((c) => c.length === 0)) return { reason: "the rule set has no rules" };
+  return _emitClassifierModule({
+    chains: parts.chains,
+    roots,
+    fields: parts.fields,
+    entry: parts.entry,
+    entryAccepts: parts.ruleSet.chains[parts.entry].policy !== "DROP",
+    layout,
+    byIp: parts.byIp
+  });
+}
+function _makeWasmClassifier(parts) {
+  const refusal = _wasmRefusal();
+  if (refusal !== void 0) return { reason: `run-time Wasm is refused (${refusal})` };
+  const { ruleSet, entry, chains } = parts;
+  const layout = _wasmLayout(chains.map((c) => c.length));
+  const emitted = _emit(parts, layout);
+  if ("reason" in emitted) return emitted;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + _PAGE) / _PAGE) });
+  const rules = chains.reduce((n, c) => n + c.length, 0);
+  const m = {
+    memory,
+    views: _views(memory, layout, rules, chains.length),
+    layout,
+    rules,
+    chains: chains.length,
+    poolStart: 0
+  };
+  const callbacks = _callbacks(m, parts, emitted);
+  let exports;
+  try {
+    const module = new WebAssembly.Module(emitted.bytes);
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory,
+        loadIndex: _loadIndex,
+        ancillary: () => {
+          throw new Error("Cannot classify: the Wasm classifier runs no ancillary load itself");
+        },
+        jsMatch: callbacks.jsMatch,
+        jsField: callbacks.jsField
+      }
+    });
+    exports = instance.exports;
+  } catch (error) {
+    return {
+      reason: `the Wasm classifier was not compiled (${error instanceof Error ? `${error.name}: ${error.message}` : error})`
+    };
+  }
+  _initMemory(m, parts);
+  const stage = _stager(m, parts, emitted, callbacks.slotFrames);
+  let decided = -1;
+  const slotFrames = callbacks.slotFrames;
+  const jsSlots = (slot) => slotFrames[slot];
+  const run = (count) => {
+    callbacks.begin(jsSlots);
+    exports.batch(0, count);
+    decided = m.views.i32[(layout.decided >> 2) + count - 1];
+  };
+  const staging = _moduleStaging({
+    m,
+    interfaceNames: emitted.readsInterfaces ? parts.fields.find((f) => f.kind === _F_INTERFACE).names : null,
+    interfacePatterns: emitted.interfacePatterns,
+    callsBack: callbacks.used,
+    begin: callbacks.begin,
+    records(count, delta, blockEnd) {
+      const packets = exports.records(count, delta, blockEnd);
+      if (packets > 0) decided = m.views.i32[DECIDED >> 2];
+      return packets;
+    }
+  });
+  const place = (frame) => {
+    const bytes = frame.bytes;
+    const start = frame.start;
+    let end = start + frame.capturedLength;
+    if (!(end <= bytes.length)) end = bytes.length;
+    const from = start < end ? start : end;
+    _reserve(m, end - from);
+    m.views.u8.set(bytes.subarray(from, end), layout.data);
+    return layout.data - from;
+  };
+  const classify = (frame) => {
+    if (_moduleStages(frame)) {
+      _runFrame(m, staging, frame);
+      return m.views.u8[layout.recordVerdict] !== 0;
+    }
+    stage(frame, 0, place(frame));
+    run(1);
+    return m.views.i32[layout.verdicts >> 2] !== 0;
+  };
+  const stagedRecord = (frame, by) => {
+    const at = layout.frames >> 2;
+    m.views.i32.fill(0, at, at + FRAME_BYTES / 4);
+    if (by === "javascript") {
+      stage(frame, 0, place(frame));
+    } else {
+      if (!_moduleStages(frame)) return void 0;
+      _placeFrame(m, staging, frame);
+      exports.stage(0, layout.data - frame.start, layout.data + frame.capturedLength);
+    }
+    return m.views.i32.slice(at, at + FRAME_BYTES / 4);
+  };
+  return {
+    ruleSet,
+    chain: ruleSet.chains[entry].name,
+    classify,
+    resetCounters: () => _resetCounters(m.views.counters),
+    get decidedBy() {
+      return decided;
+    },
+    walkFallbacks: chains.map(() => void 0),
+    wasmEscapes: emitted.escapeReasons,
+    counters: () => _snapshotCounters(m.views.counters, ruleSet, chains),
+    _records: {
+      run: (batch, from, to, verdicts, interfaces, frameOf) => _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf)
+    },
+    _batch: _batchPath(m, stage, run),
+    _blocks: _blockPool(m),
+    _stagedRecord: stagedRecord
+  };
+}
 
 // src/rules/_classifier_wasm_choice.ts
 var _WASM_MAX_EXACT_RULES = 100;
 var _WASM_MIN_INEXACT_ENTRIES = 16;
-
+function _prefersWasm(rules, inexactEntries) {
+  return rules > 0 && (rules <= _WASM_MAX_EXACT_RULES || inexactEntries >= _WASM_MIN_INEXACT_ENTRIES);
+}
 
 // src/rules/_rule_set_builder.ts
 var _MAX_FIELDS = 65536;

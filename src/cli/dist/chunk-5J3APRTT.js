@@ -4,77 +4,6 @@ import {
 } from "./chunk-47B24JQR.js";
 
 // src/cli/_classify_protocol.ts
-var _sharedBuffers = (function _sharedBuffers(counterSlots) {
-  return {
-    control: new SharedArrayBuffer(_CONTROL_SLOTS * 4),
-    bytes: new SharedArrayBuffer(_MAX_BYTES),
-    table: new SharedArrayBuffer(_MAX_RECORDS * _FIELDS * 4),
-    verdicts: new SharedArrayBuffer(_MAX_RECORDS),
-    counters: new SharedArrayBuffer(counterSlots * 8)
-  };
-});
-var _sharedViews = (function _sharedViews(buffers) {
-  return {
-    control: new Int32Array(buffers.control),
-    bytes: new Uint8Array(buffers.bytes),
-    table: new Uint32Array(buffers.table),
-    verdicts: new Uint8Array(buffers.verdicts),
-    counters: new Float64Array(buffers.counters)
-  };
-});
-var _waitWhile = (function _waitWhile(control, slot, value) {
-  while (Atomics.load(control, slot) === value) Atomics.wait(control, slot, value, 100);
-});
-var _waitFor = (function _waitFor(control, slot, value, timeoutMs = _WORKER_ANSWER_MS) {
-  const deadline = performance.now() + timeoutMs;
-  for (let now; (now = Atomics.load(control, slot)) !== value; ) {
-    if (performance.now() >= deadline) return false;
-    Atomics.wait(control, slot, now, 100);
-  }
-  return true;
-});
-var _counterSlots = (function _counterSlots(ruleSet) {
-  let counters = 3;
-  for (const chain of ruleSet.chains) counters += 1 + chain.rules.length;
-  return counters * 2;
-});
-var _put = (function _put(out, at, counter) {
-  out[at] = counter?.packets ?? 0;
-  out[at + 1] = counter?.bytes ?? 0;
-  return at + 2;
-});
-var _add = (function _add(flat, at, counter) {
-  return { packets: counter.packets + flat[at], bytes: counter.bytes + flat[at + 1] };
-});
-var _flattenCounters = (function _flattenCounters(ruleSet, counters, out) {
-  let at = 0;
-  for (const chain of ruleSet.chains) {
-    const counted = counters.chains[chain.name];
-    at = _put(out, at, counted?.policy);
-    for (let r = 0; r < chain.rules.length; r++) at = _put(out, at, counted?.rules[r]);
-  }
-  at = _put(out, at, counters.frames);
-  at = _put(out, at, counters.accepted);
-  _put(out, at, counters.dropped);
-});
-var _addFlatCounters = (function _addFlatCounters(ruleSet, counters, flat) {
-  const chains = {};
-  let at = 0;
-  for (const chain of ruleSet.chains) {
-    const counted = counters.chains[chain.name];
-    const sum = { rules: [] };
-    if (counted?.policy !== void 0) sum.policy = _add(flat, at, counted.policy);
-    at += 2;
-    for (let r = 0; r < chain.rules.length; r++, at += 2) {
-      sum.rules.push(_add(flat, at, counted?.rules[r] ?? { packets: 0, bytes: 0 }));
-    }
-    chains[chain.name] = sum;
-  }
-  const frames = _add(flat, at, counters.frames);
-  const accepted = _add(flat, at + 2, counters.accepted);
-  const dropped = _add(flat, at + 4, counters.dropped);
-  return { chains, frames, accepted, dropped };
-});
 var _JOB = 0;
 var _DONE = 1;
 var _JOINED = 2;
@@ -92,11 +21,36 @@ var _FIELDS = 4;
 var _METADATA = 4294967295;
 var _MAX_RECORDS = 1 << 16;
 var _MAX_BYTES = 1 << 21;
-
-
-
+function _sharedBuffers(counterSlots) {
+  return {
+    control: new SharedArrayBuffer(_CONTROL_SLOTS * 4),
+    bytes: new SharedArrayBuffer(_MAX_BYTES),
+    table: new SharedArrayBuffer(_MAX_RECORDS * _FIELDS * 4),
+    verdicts: new SharedArrayBuffer(_MAX_RECORDS),
+    counters: new SharedArrayBuffer(counterSlots * 8)
+  };
+}
+function _sharedViews(buffers) {
+  return {
+    control: new Int32Array(buffers.control),
+    bytes: new Uint8Array(buffers.bytes),
+    table: new Uint32Array(buffers.table),
+    verdicts: new Uint8Array(buffers.verdicts),
+    counters: new Float64Array(buffers.counters)
+  };
+}
+function _waitWhile(control, slot, value) {
+  while (Atomics.load(control, slot) === value) Atomics.wait(control, slot, value, 100);
+}
 var _WORKER_ANSWER_MS = 6e4;
-
+function _waitFor(control, slot, value, timeoutMs = _WORKER_ANSWER_MS) {
+  const deadline = performance.now() + timeoutMs;
+  for (let now; (now = Atomics.load(control, slot)) !== value; ) {
+    if (performance.now() >= deadline) return false;
+    Atomics.wait(control, slot, now, 100);
+  }
+  return true;
+}
 
 // src/cli/_classify_chunks.ts
 var _ChunkClassifier = class {
@@ -152,11 +106,48 @@ var _ChunkClassifier = class {
 };
 
 // src/cli/_flat_counters.ts
-
-
-
-
-
+function _counterSlots(ruleSet) {
+  let counters = 3;
+  for (const chain of ruleSet.chains) counters += 1 + chain.rules.length;
+  return counters * 2;
+}
+function _put(out, at, counter) {
+  out[at] = counter?.packets ?? 0;
+  out[at + 1] = counter?.bytes ?? 0;
+  return at + 2;
+}
+function _add(flat, at, counter) {
+  return { packets: counter.packets + flat[at], bytes: counter.bytes + flat[at + 1] };
+}
+function _flattenCounters(ruleSet, counters, out) {
+  let at = 0;
+  for (const chain of ruleSet.chains) {
+    const counted = counters.chains[chain.name];
+    at = _put(out, at, counted?.policy);
+    for (let r = 0; r < chain.rules.length; r++) at = _put(out, at, counted?.rules[r]);
+  }
+  at = _put(out, at, counters.frames);
+  at = _put(out, at, counters.accepted);
+  _put(out, at, counters.dropped);
+}
+function _addFlatCounters(ruleSet, counters, flat) {
+  const chains = {};
+  let at = 0;
+  for (const chain of ruleSet.chains) {
+    const counted = counters.chains[chain.name];
+    const sum = { rules: [] };
+    if (counted?.policy !== void 0) sum.policy = _add(flat, at, counted.policy);
+    at += 2;
+    for (let r = 0; r < chain.rules.length; r++, at += 2) {
+      sum.rules.push(_add(flat, at, counted?.rules[r] ?? { packets: 0, bytes: 0 }));
+    }
+    chains[chain.name] = sum;
+  }
+  const frames = _add(flat, at, counters.frames);
+  const accepted = _add(flat, at + 2, counters.accepted);
+  const dropped = _add(flat, at + 4, counters.dropped);
+  return { chains, frames, accepted, dropped };
+}
 
 export {
   _JOB,

@@ -4,14 +4,16 @@ import {
 } from "./chunk-G76CNLLC.js";
 
 // src/bpf/format_bytecode.ts
-var formatBytecode = (function formatBytecode(program) {
+function formatBytecode(program) {
   const parts = [String(program.length & 65535)];
   for (const { code, jt, jf, k } of program) {
     parts.push(`${code & 65535} ${jt & 255} ${jf & 255} ${k >>> 0}`);
   }
   return parts.join(",");
-});
-var _formatProgram = (function _formatProgram(program, level) {
+}
+
+// src/cli/_format_program.ts
+function _formatProgram(program, level) {
   if (level <= 1) return disassemble(program);
   let out = "";
   if (level === 2) {
@@ -26,11 +28,7 @@ var _formatProgram = (function _formatProgram(program, level) {
   for (const { code, jt, jf, k } of program) out += `${code} ${jt} ${jf} ${k >>> 0}
 `;
   return out;
-});
-
-
-// src/cli/_format_program.ts
-
+}
 
 export {
   formatBytecode,

@@ -29,11 +29,6 @@ var _flag = (function _flag(parsed, name) {
   const value = parsed.values[name];
   return Array.isArray(value) ? value.length > 0 : value === true;
 });
-var _count = (function _count(parsed, name) {
-  const value = parsed.values[name];
-  if (Array.isArray(value)) return value.length;
-  return value === true ? 1 : 0;
-});
 var _base = (function _base(parsed, command) {
   const value = _string(parsed, "base") ?? "network";
   if (value !== "link" && value !== "network") {
@@ -55,13 +50,6 @@ var _integer = (function _integer(parsed, name, command, min, max, fallback) {
     );
   }
   return value;
-});
-var _noPositionals = (function _noPositionals(parsed, command, hint = "") {
-  if (parsed.positionals.length === 0) return;
-  throw new UsageError(
-    `Cannot run ${command}: unexpected argument '${parsed.positionals[0]}'${hint}`,
-    command
-  );
 });
 var _inputPath = (function _inputPath(parsed, command) {
   if (parsed.positionals.length > 1) {
@@ -108,10 +96,20 @@ var _HelpRequest = class extends Error {
 
 
 
+function _count(parsed, name) {
+  const value = parsed.values[name];
+  if (Array.isArray(value)) return value.length;
+  return value === true ? 1 : 0;
+}
 
 
-
-
+function _noPositionals(parsed, command, hint = "") {
+  if (parsed.positionals.length === 0) return;
+  throw new UsageError(
+    `Cannot run ${command}: unexpected argument '${parsed.positionals[0]}'${hint}`,
+    command
+  );
+}
 
 
 

@@ -53,10 +53,6 @@ var validate = (function validate(program, options = {}) {
   checkFinalReturn(program);
   checkLoadAndStores(program);
 });
-var fail = (function fail(code, index, reason) {
-  const where = index < 0 ? "" : ` at instruction ${index}`;
-  throw new BpfValidationError(`Cannot validate program: ${reason}${where}`, code, index);
-});
 var isUint = (function isUint(value, bits) {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** bits;
 });
@@ -171,7 +167,10 @@ var checkLoadAndStores = (function checkLoadAndStores(program) {
   }
 });
 
-
+function fail(code, index, reason) {
+  const where = index < 0 ? "" : ` at instruction ${index}`;
+  throw new BpfValidationError(`Cannot validate program: ${reason}${where}`, code, index);
+}
 
 
 

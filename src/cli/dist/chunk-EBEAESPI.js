@@ -11,7 +11,7 @@ import {
 } from "./chunk-CNK7VKYS.js";
 
 // src/cli/_read_packets.ts
-var _readPackets = (async function _readPackets(input, onPacket, afterChunk) {
+async function _readPackets(input, onPacket, afterChunk) {
   const decoder = new CaptureDecoder();
   let number = 0;
   const handle = (batch) => {
@@ -43,8 +43,7 @@ var _readPackets = (async function _readPackets(input, onPacket, afterChunk) {
   }
   handle(decoder.finish());
   if (afterChunk) await afterChunk();
-});
-
+}
 
 // src/cli/_frame_context.ts
 var _FrameView = class {

@@ -4,36 +4,6 @@ import {
 } from "./chunk-CNK7VKYS.js";
 
 // src/cli/_stream_block_source.ts
-var _streamBlockSource = (function _streamBlockSource(stream) {
-  const reader = stream.getReader();
-  let closed = false;
-  return {
-    async read() {
-      while (!closed) {
-        const { done, value } = await reader.read();
-        if (done) return null;
-        if (value.length > 0) return value;
-      }
-      return null;
-    },
-    release() {
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      reader.cancel().catch(() => {
-      });
-    }
-  };
-});
-var _openInput = (async function _openInput(io, path) {
-  if (path === "-") return { name: "<stdin>", stream: io.stdin };
-  try {
-    return { name: path, stream: await io.openRead(path) };
-  } catch (error) {
-    throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
-  }
-});
 var _openBlocks = (async function _openBlocks(io, path, pool) {
   const name = path === "-" ? "<stdin>" : path;
   if (!io.openBlocks) {
@@ -73,17 +43,44 @@ var _readText = (async function _readText(io, path) {
   }
   return new TextDecoder().decode(all);
 });
-var _reason = (function _reason(error) {
-  return error instanceof Error ? error.message : String(error);
-});
-
+function _streamBlockSource(stream) {
+  const reader = stream.getReader();
+  let closed = false;
+  return {
+    async read() {
+      while (!closed) {
+        const { done, value } = await reader.read();
+        if (done) return null;
+        if (value.length > 0) return value;
+      }
+      return null;
+    },
+    release() {
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      reader.cancel().catch(() => {
+      });
+    }
+  };
+}
 
 // src/cli/_input.ts
 var _MAX_TEXT = 64 << 20;
+async function _openInput(io, path) {
+  if (path === "-") return { name: "<stdin>", stream: io.stdin };
+  try {
+    return { name: path, stream: await io.openRead(path) };
+  } catch (error) {
+    throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
+  }
+}
 
 
-
-
+function _reason(error) {
+  return error instanceof Error ? error.message : String(error);
+}
 
 export {
   _openInput,

@@ -9,16 +9,6 @@ import {
 } from "./chunk-YC2PLF3T.js";
 
 // src/cli/_link_layer_hint.ts
-var _looksLinkLayer = (function _looksLinkLayer(program) {
-  for (let i = 0; i + 1 < program.length; i++) {
-    const load = program[i], test = program[i + 1];
-    if (load.code !== (BPF_LD | BPF_H | BPF_ABS) || load.k !== 12) continue;
-    if (test.code === (BPF_JMP | BPF_JEQ | BPF_K) && test.k >= _ETHERTYPE_MIN && test.k <= 65535) {
-      return true;
-    }
-  }
-  return false;
-});
 var _linkLayerHint = (function _linkLayerHint(program, base, packets, matched) {
   if (base !== "network" || packets === 0 || matched !== 0 || !_looksLinkLayer(program)) {
     return void 0;
@@ -27,7 +17,16 @@ var _linkLayerHint = (function _linkLayerHint(program, base, packets, matched) {
 `;
 });
 var _ETHERTYPE_MIN = 1536;
-
+function _looksLinkLayer(program) {
+  for (let i = 0; i + 1 < program.length; i++) {
+    const load = program[i], test = program[i + 1];
+    if (load.code !== (BPF_LD | BPF_H | BPF_ABS) || load.k !== 12) continue;
+    if (test.code === (BPF_JMP | BPF_JEQ | BPF_K) && test.k >= _ETHERTYPE_MIN && test.k <= 65535) {
+      return true;
+    }
+  }
+  return false;
+}
 
 
 export {

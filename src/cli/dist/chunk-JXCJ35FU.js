@@ -42,14 +42,18 @@ var _plainCounted = (function _plainCounted(text) {
   }
   return i === end ? program : void 0;
 });
-var _fail = (function _fail(reason, line, column) {
+
+
+var _FIELDS = ["code", "jt", "jf", "k"];
+var _MAX = [65535, 255, 255, 4294967295];
+function _fail(reason, line, column) {
   throw new BpfSyntaxError(
     `Cannot parse bytecode: ${reason} at line ${line}, column ${column}`,
     line,
     column
   );
-});
-var _tokenize = (function _tokenize(text) {
+}
+function _tokenize(text) {
   const tokens = [];
   let line = 1;
   let lineStart = 0;
@@ -76,13 +80,13 @@ var _tokenize = (function _tokenize(text) {
   }
   tokens.push({ kind: "end", text: "", line, column: text.length - lineStart + 1 });
   return tokens;
-});
-var _describe = (function _describe(token) {
+}
+function _describe(token) {
   if (token.kind === "end") return "end of text";
   if (token.kind === "newline") return "end of line";
   return `'${token.text.length > 20 ? token.text.slice(0, 20) + "…" : token.text}'`;
-});
-var _decimal = (function _decimal(token, field) {
+}
+function _decimal(token, field) {
   const name = _FIELDS[field];
   const text = token.text;
   const negative = field === 3 && text.startsWith("-");
@@ -107,8 +111,8 @@ var _decimal = (function _decimal(token, field) {
     _fail(`${name} ${_describe(token)} is out of range (${range})`, token.line, token.column);
   }
   return value;
-});
-var _literal = (function _literal(token, field) {
+}
+function _literal(token, field) {
   const name = _FIELDS[field];
   const text = token.text;
   let value;
@@ -129,8 +133,8 @@ var _literal = (function _literal(token, field) {
     );
   }
   return value;
-});
-var _parseCounted = (function _parseCounted(tokens) {
+}
+function _parseCounted(tokens) {
   let p = 0;
   const skipNewlines = () => {
     while (tokens[p].kind === "newline") p++;
@@ -224,8 +228,8 @@ var _parseCounted = (function _parseCounted(tokens) {
     );
   }
   return program;
-});
-var _parseArray = (function _parseArray(tokens) {
+}
+function _parseArray(tokens) {
   const significant = tokens.filter((token) => token.kind !== "newline");
   let p = 0;
   const expect = (kind, what) => {
@@ -264,18 +268,7 @@ var _parseArray = (function _parseArray(tokens) {
     }
   }
   return program;
-});
-
-
-var _FIELDS = ["code", "jt", "jf", "k"];
-var _MAX = [65535, 255, 255, 4294967295];
-
-
-
-
-
-
-
+}
 
 export {
   parseBytecode

@@ -8,14 +8,6 @@ var _captureFormat = (function _captureFormat(bigEndian, littleEndian) {
   if (bigEndian === _PCAPNG_SHB) return "pcapng";
   return _isPcapMagic(bigEndian) || _isPcapMagic(littleEndian) ? "pcap" : null;
 });
-var _hex = (function _hex(value) {
-  return "0x" + (value >>> 0).toString(16).padStart(8, "0");
-});
-var _utf8 = (function _utf8(bytes) {
-  let end = bytes.length;
-  while (end > 0 && bytes[end - 1] === 0) end--;
-  return _decoder.decode(bytes.subarray(0, end));
-});
 var CaptureFormatError = class extends SyntaxError {
   /** Absolute offset in the input stream of the start of the bad record. */
   byteOffset;
@@ -57,7 +49,9 @@ var _PCAPNG_PB = 2;
 var _PCAPNG_SPB = 3;
 var _PCAPNG_EPB = 6;
 var _EMPTY = new Uint8Array(0);
-
+function _hex(value) {
+  return "0x" + (value >>> 0).toString(16).padStart(8, "0");
+}
 var CaptureDecoder = class {
   #maxCapturedLength;
   #maxBlockLength;
@@ -640,7 +634,11 @@ var CaptureDecoder = class {
   }
 };
 var _decoder = new TextDecoder();
-
+function _utf8(bytes) {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return _decoder.decode(bytes.subarray(0, end));
+}
 
 export {
   CaptureDecoder

@@ -37,14 +37,6 @@ import {
 } from "./chunk-HVOGAW6C.js";
 
 // src/rules/parse_rule_set.ts
-var _fail = (function _fail(reason, line, column, cause) {
-  throw new RuleSetError(
-    `Cannot parse rule set: ${reason} at line ${line}, column ${column}`,
-    line,
-    column,
-    cause === void 0 ? void 0 : { cause }
-  );
-});
 var _tokenize = (function _tokenize(line, lineNumber, from) {
   const tokens = [];
   const end = line.length;
@@ -535,53 +527,6 @@ var _checkComplete = (function _checkComplete(match, line, column) {
     _fail(`"-m comment" needs --comment`, line, column);
   }
 });
-var _canonicalNetwork = (function _canonicalNetwork(text, seen) {
-  const known = seen.networks.get(text);
-  if (known !== void 0) return known;
-  const network = _parseNetwork(text);
-  const canonical = typeof network === "string" ? network : { address: _formatAddress(network.bytes), prefixLength: network.prefixLength };
-  seen.networks.set(text, canonical);
-  return canonical;
-});
-var _parseProgram = (function _parseProgram(value, context, line) {
-  const known = context.seen.programs.get(value.text);
-  if (known !== void 0) return known.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
-  const program = _parseValidProgram(value, context.maxInstructions, line);
-  context.seen.programs.set(
-    value.text,
-    program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }))
-  );
-  return program;
-});
-var _parseValidProgram = (function _parseValidProgram(value, maxInstructions, line) {
-  let program;
-  try {
-    program = parseBytecode(value.text);
-  } catch (error) {
-    if (!(error instanceof BpfSyntaxError)) throw error;
-    const column = error.line === 1 ? value.valueColumn + error.column - 1 : value.valueColumn;
-    _fail(`bad --bytecode (${error.message})`, line, column, error);
-  }
-  try {
-    validate(program, { maxInstructions });
-  } catch (error) {
-    if (!(error instanceof BpfValidationError)) throw error;
-    const limit = error.code === "TOO_LONG" ? ` (xt_bpf allows ${maxInstructions}; see the maxInstructions option)` : "";
-    _fail(`bad --bytecode program (${error.message})${limit}`, line, value.valueColumn, error);
-  }
-  return program;
-});
-var _checkU32 = (function _checkU32(value, seen, line) {
-  const key = `u32 ${value.text}`;
-  if (seen.checked.has(key)) return;
-  try {
-    parseU32(value.text);
-    seen.checked.add(key);
-  } catch (error) {
-    if (!(error instanceof U32SyntaxError)) throw error;
-    _fail(`bad --u32 (${error.message})`, line, value.valueColumn + error.column - 1, error);
-  }
-});
 var _checkExpression = (function _checkExpression(expression, base, linkType, value, line) {
   let program;
   try {
@@ -647,7 +592,14 @@ var _BPF_MAXINSNS = 4096;
 var _MAX_CHAIN_NAME = 28;
 var _MAX_INTERFACE_NAME = 15;
 var _MAX_COMMENT = 255;
-
+function _fail(reason, line, column, cause) {
+  throw new RuleSetError(
+    `Cannot parse rule set: ${reason} at line ${line}, column ${column}`,
+    line,
+    column,
+    cause === void 0 ? void 0 : { cause }
+  );
+}
 
 var _QUOTE = 34;
 var _BACKSLASH = 92;
@@ -664,10 +616,53 @@ var _BUILT_IN_TARGETS = /* @__PURE__ */ new Set(["ACCEPT", "DROP", "RETURN"]);
 
 
 
-
-
-
-
+function _canonicalNetwork(text, seen) {
+  const known = seen.networks.get(text);
+  if (known !== void 0) return known;
+  const network = _parseNetwork(text);
+  const canonical = typeof network === "string" ? network : { address: _formatAddress(network.bytes), prefixLength: network.prefixLength };
+  seen.networks.set(text, canonical);
+  return canonical;
+}
+function _parseProgram(value, context, line) {
+  const known = context.seen.programs.get(value.text);
+  if (known !== void 0) return known.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
+  const program = _parseValidProgram(value, context.maxInstructions, line);
+  context.seen.programs.set(
+    value.text,
+    program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }))
+  );
+  return program;
+}
+function _parseValidProgram(value, maxInstructions, line) {
+  let program;
+  try {
+    program = parseBytecode(value.text);
+  } catch (error) {
+    if (!(error instanceof BpfSyntaxError)) throw error;
+    const column = error.line === 1 ? value.valueColumn + error.column - 1 : value.valueColumn;
+    _fail(`bad --bytecode (${error.message})`, line, column, error);
+  }
+  try {
+    validate(program, { maxInstructions });
+  } catch (error) {
+    if (!(error instanceof BpfValidationError)) throw error;
+    const limit = error.code === "TOO_LONG" ? ` (xt_bpf allows ${maxInstructions}; see the maxInstructions option)` : "";
+    _fail(`bad --bytecode program (${error.message})${limit}`, line, value.valueColumn, error);
+  }
+  return program;
+}
+function _checkU32(value, seen, line) {
+  const key = `u32 ${value.text}`;
+  if (seen.checked.has(key)) return;
+  try {
+    parseU32(value.text);
+    seen.checked.add(key);
+  } catch (error) {
+    if (!(error instanceof U32SyntaxError)) throw error;
+    _fail(`bad --u32 (${error.message})`, line, value.valueColumn + error.column - 1, error);
+  }
+}
 
 
 

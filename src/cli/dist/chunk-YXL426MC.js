@@ -88,51 +88,6 @@ var _isSupportedLinkType = (function _isSupportedLinkType(linkType) {
 var _readsSavefileByteOrder = (function _readsSavefileByteOrder(linkType) {
   return linkType === 0 || linkType === 108;
 });
-var _foldAlu = (function _foldAlu(op, a, b) {
-  switch (op) {
-    case BPF_ADD:
-      return a + b >>> 0;
-    case BPF_SUB:
-      return a - b >>> 0;
-    case BPF_MUL:
-      return Math.imul(a, b) >>> 0;
-    case BPF_DIV:
-      return b === 0 ? 0 : Math.floor(a / b) >>> 0;
-    case BPF_MOD:
-      return b === 0 ? 0 : a % b >>> 0;
-    case BPF_AND:
-      return (a & b) >>> 0;
-    case BPF_OR:
-      return (a | b) >>> 0;
-    case BPF_XOR:
-      return (a ^ b) >>> 0;
-    case BPF_LSH:
-      return b >= 32 ? 0 : a << b >>> 0;
-    case BPF_RSH:
-      return b >= 32 ? 0 : a >>> b;
-    case BPF_NEG:
-      return -a >>> 0;
-  }
-  return 0;
-});
-var _arithBinary = (function _arithBinary(op, l, r, col) {
-  if ((op === "/" || op === "%") && r.kind === "const" && r.value === 0) {
-    throw new FilterSyntaxError(op === "/" ? "division by zero" : "modulus by zero", col);
-  }
-  if ((op === "<<" || op === ">>") && r.kind === "const" && r.value > 31) {
-    throw new FilterSyntaxError("shift by more than 31 bits", col);
-  }
-  if (l.kind === "const" && r.kind === "const") {
-    return { kind: "const", value: _foldAlu(_ALU_OPS[op], l.value, r.value) };
-  }
-  return { kind: "bin", op, l, r, col };
-});
-var _swap32 = (function _swap32(v) {
-  return ((v & 255) << 24 | (v & 65280) << 8 | v >>> 8 & 65280 | v >>> 24) >>> 0;
-});
-var _userLoad = (function _userLoad(size, mode, k) {
-  return { code: BPF_LD | size | mode, k: k >>> 0, accessor: true };
-});
 var _ld = (function _ld(size, mode, k) {
   return { code: BPF_LD | size | mode, k: k >>> 0 };
 });
@@ -644,14 +599,6 @@ var _structurePass = (function _structurePass(root) {
   if (repl.has(root)) root = repl.get(root);
   return [root, changed];
 });
-var _upwardUses = (function _upwardUses(b) {
-  let live = _branchUses(b);
-  for (let j = b.stmts.length - 1; j >= 0; j--) {
-    const s = b.stmts[j];
-    live = live & ~_defs(s) | _uses(s);
-  }
-  return live;
-});
 var _states = (function _states(order, preds) {
   const values = new _Values();
   const before = /* @__PURE__ */ new Map();
@@ -817,49 +764,6 @@ var _parseNumber = (function _parseNumber(text, pos) {
     throw new FilterSyntaxError(`number ${text} overflows 32 bits`, pos + 1);
   }
   return value;
-});
-var _parseIpv6 = (function _parseIpv6(text) {
-  let head = text;
-  let tail4 = [];
-  const lastColon = text.lastIndexOf(":");
-  if (text.indexOf(".", lastColon) >= 0) {
-    const v4 = text.slice(lastColon + 1).split(".");
-    if (v4.length !== 4) return null;
-    for (const part of v4) {
-      if (!/^[0-9]{1,3}$/.test(part) || Number(part) > 255) return null;
-      tail4.push(Number(part));
-    }
-    head = text.slice(0, lastColon + 1);
-    if (!head.endsWith("::") && head.endsWith(":")) head = head.slice(0, -1);
-    tail4 = [tail4[0] << 8 | tail4[1], tail4[2] << 8 | tail4[3]];
-  }
-  const groups = [];
-  const halves = head.split("::");
-  if (halves.length > 2) return null;
-  const parseGroups = (s) => {
-    if (s === "") return [];
-    const out = [];
-    for (const g of s.split(":")) {
-      if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return null;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const left = parseGroups(halves[0]);
-  if (left === null) return null;
-  if (halves.length === 2) {
-    const right = parseGroups(halves[1]);
-    if (right === null) return null;
-    const fill = 8 - left.length - right.length - tail4.length;
-    if (fill < 1) return null;
-    groups.push(...left, ...new Array(fill).fill(0), ...right, ...tail4);
-  } else {
-    groups.push(...left, ...tail4);
-    if (groups.length !== 8) return null;
-  }
-  const bytes = [];
-  for (const g of groups) bytes.push(g >> 8, g & 255);
-  return bytes;
 });
 var _tokenize = (function _tokenize(source) {
   const tokens = [];
@@ -1048,9 +952,6 @@ var _u16 = (function _u16(b, i) {
 });
 var _isVlanTpid = (function _isVlanTpid(type) {
   return type === ETH_P_8021Q || type === ETH_P_8021AD || type === ETH_P_QINQ1;
-});
-var _isIpv6Family = (function _isIpv6Family(af) {
-  return af === 10 || af === 24 || af === 28 || af === 30;
 });
 var _skipVlanTags = (function _skipVlanTags(b, at, end, out) {
   let type = _u16(b, at);
@@ -1460,10 +1361,51 @@ var _LINK_NAMES = {
 };
 
 
-
-
-
-
+function _foldAlu(op, a, b) {
+  switch (op) {
+    case BPF_ADD:
+      return a + b >>> 0;
+    case BPF_SUB:
+      return a - b >>> 0;
+    case BPF_MUL:
+      return Math.imul(a, b) >>> 0;
+    case BPF_DIV:
+      return b === 0 ? 0 : Math.floor(a / b) >>> 0;
+    case BPF_MOD:
+      return b === 0 ? 0 : a % b >>> 0;
+    case BPF_AND:
+      return (a & b) >>> 0;
+    case BPF_OR:
+      return (a | b) >>> 0;
+    case BPF_XOR:
+      return (a ^ b) >>> 0;
+    case BPF_LSH:
+      return b >= 32 ? 0 : a << b >>> 0;
+    case BPF_RSH:
+      return b >= 32 ? 0 : a >>> b;
+    case BPF_NEG:
+      return -a >>> 0;
+  }
+  return 0;
+}
+function _arithBinary(op, l, r, col) {
+  if ((op === "/" || op === "%") && r.kind === "const" && r.value === 0) {
+    throw new FilterSyntaxError(op === "/" ? "division by zero" : "modulus by zero", col);
+  }
+  if ((op === "<<" || op === ">>") && r.kind === "const" && r.value > 31) {
+    throw new FilterSyntaxError("shift by more than 31 bits", col);
+  }
+  if (l.kind === "const" && r.kind === "const") {
+    return { kind: "const", value: _foldAlu(_ALU_OPS[op], l.value, r.value) };
+  }
+  return { kind: "bin", op, l, r, col };
+}
+function _swap32(v) {
+  return ((v & 255) << 24 | (v & 65280) << 8 | v >>> 8 & 65280 | v >>> 24) >>> 0;
+}
+function _userLoad(size, mode, k) {
+  return { code: BPF_LD | size | mode, k: k >>> 0, accessor: true };
+}
 
 var _CodeGen = class {
   graph = new _Graph();
@@ -2298,7 +2240,14 @@ var _MAX_FACTS = 64;
 
 
 var _MAX_PULLUP_BLOCKS = 512;
-
+function _upwardUses(b) {
+  let live = _branchUses(b);
+  for (let j = b.stmts.length - 1; j >= 0; j--) {
+    const s = b.stmts[j];
+    live = live & ~_defs(s) | _uses(s);
+  }
+  return live;
+}
 
 
 
@@ -2491,7 +2440,49 @@ var _V6 = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/y;
 
 
 
-
+function _parseIpv6(text) {
+  let head = text;
+  let tail4 = [];
+  const lastColon = text.lastIndexOf(":");
+  if (text.indexOf(".", lastColon) >= 0) {
+    const v4 = text.slice(lastColon + 1).split(".");
+    if (v4.length !== 4) return null;
+    for (const part of v4) {
+      if (!/^[0-9]{1,3}$/.test(part) || Number(part) > 255) return null;
+      tail4.push(Number(part));
+    }
+    head = text.slice(0, lastColon + 1);
+    if (!head.endsWith("::") && head.endsWith(":")) head = head.slice(0, -1);
+    tail4 = [tail4[0] << 8 | tail4[1], tail4[2] << 8 | tail4[3]];
+  }
+  const groups = [];
+  const halves = head.split("::");
+  if (halves.length > 2) return null;
+  const parseGroups = (s) => {
+    if (s === "") return [];
+    const out = [];
+    for (const g of s.split(":")) {
+      if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = parseGroups(halves[0]);
+  if (left === null) return null;
+  if (halves.length === 2) {
+    const right = parseGroups(halves[1]);
+    if (right === null) return null;
+    const fill = 8 - left.length - right.length - tail4.length;
+    if (fill < 1) return null;
+    groups.push(...left, ...new Array(fill).fill(0), ...right, ...tail4);
+  } else {
+    groups.push(...left, ...tail4);
+    if (groups.length !== 8) return null;
+  }
+  const bytes = [];
+  for (const g of groups) bytes.push(g >> 8, g & 255);
+  return bytes;
+}
 
 
 // src/filter/_parser.ts
@@ -3112,7 +3103,9 @@ var ETH_P_QINQ1 = 37120;
 
 
 
-
+function _isIpv6Family(af) {
+  return af === 10 || af === 24 || af === 28 || af === 30;
+}
 
 
 

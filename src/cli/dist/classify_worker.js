@@ -30,7 +30,10 @@ import "./chunk-HVOGAW6C.js";
 import "./chunk-YA2NVBJ7.js";
 
 // src/cli/_classify_worker.ts
-var _join = (async function _join(job, views, chunks) {
+var scope = globalThis;
+var classifier;
+var interfacesArrived;
+async function _join(job, views, chunks) {
   const control = views.control;
   if (Atomics.compareExchange(control, _JOINED, job, ~job) !== job) return;
   const needed = Atomics.load(control, _INTERFACES);
@@ -44,8 +47,8 @@ var _join = (async function _join(job, views, chunks) {
   }
   Atomics.store(control, _LEFT, job);
   Atomics.notify(control, _LEFT);
-});
-var _serve = (async function _serve(rules, start, views) {
+}
+async function _serve(rules, start, views) {
   const control = views.control;
   const chunks = classifier = new _ChunkClassifier(rules, views);
   for (let seen = 0; ; ) {
@@ -62,8 +65,8 @@ var _serve = (async function _serve(rules, start, views) {
     if (kind !== _COUNTERS) break;
   }
   scope.close();
-});
-var _start = (function _start(start) {
+}
+function _start(start) {
   const views = _sharedViews(start.buffers);
   let rules;
   try {
@@ -77,13 +80,7 @@ var _start = (function _start(start) {
   Atomics.store(views.control, _READY, 1);
   Atomics.notify(views.control, _READY);
   void _serve(rules, start, views);
-});
-var scope = globalThis;
-var classifier;
-var interfacesArrived;
-
-
-
+}
 var pending = [];
 scope.addEventListener("message", (event) => {
   const message = event.data;

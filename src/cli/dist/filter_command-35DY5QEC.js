@@ -171,46 +171,6 @@ var _pipeRouter = (async function _pipeRouter(source, router, targets, afterBloc
 var _totals = (function _totals() {
   return { packets: 0, bytes: 0, capturedBytes: 0 };
 });
-var _classifyWorkerUrl = (function _classifyWorkerUrl() {
-  return new URL("./classify_worker.js", import.meta.url);
-});
-var _sharedFrom = (function _sharedFrom(batch) {
-  const count = batch.count;
-  const at = Math.max(batch.carried, count - _MAX_RECORDS);
-  if (at >= count) return count;
-  const last = batch.end[count - 1];
-  const start = batch.start;
-  if (last - start[at] <= _MAX_BYTES) return at;
-  let low = at, high = count;
-  while (low < high) {
-    const middle = low + high >>> 1;
-    if (last - start[middle] <= _MAX_BYTES) high = middle;
-    else low = middle + 1;
-  }
-  return low;
-});
-var _copyJob = (function _copyJob(batch, at, views) {
-  const count = batch.count;
-  const base = batch.start[at];
-  views.bytes.set(batch.bytes.subarray(base, batch.end[count - 1]));
-  const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
-  const table = views.table;
-  for (let i = at, t = 0; i < count; i++, t += _FIELDS) {
-    table[t] = dataStart[i] - base;
-    table[t + 1] = capturedLength[i];
-    table[t + 2] = wireLength[i];
-    table[t + 3] = kind[i] === 0 ? _METADATA : interfaceIndex[i];
-  }
-});
-var _noAnswer = (function _noAnswer(what) {
-  return new Error(
-    `Cannot classify on the second thread: the worker did not finish ${what} within ${_WORKER_ANSWER_MS / 1e3} s`
-  );
-});
-var _idleCore = (function _idleCore(load, cores) {
-  if (cores === void 0 || load === void 0 || !Number.isFinite(load)) return true;
-  return load <= cores - 0.5;
-});
 var _threadsOption = (function _threadsOption(value) {
   if (value === void 0) return "auto";
   if (value === "1" || value === "2" || value === "auto") return value;
@@ -263,30 +223,6 @@ var _loadRuleSet = (async function _loadRuleSet(parsed, io) {
     }]
   };
   return { ruleSet, name: source.name, max, program, base };
-});
-var _megabytes = (function _megabytes(bytes) {
-  return (bytes / 1048576).toFixed(1);
-});
-var _progress = (function _progress(io, router) {
-  const now = io.now ?? (() => performance.now());
-  const started = now();
-  let next = started + _PROGRESS_EVERY_MS;
-  const state = {
-    shown: false,
-    async afterBlock() {
-      const t = now();
-      if (t < next) return;
-      next = t + _PROGRESS_EVERY_MS;
-      const seconds = (t - started) / 1e3;
-      const { input, bytesRead } = router.snapshot(0, 0);
-      state.shown = true;
-      await _writeText(
-        io.stderr,
-        `\rbpfstream: ${input.packets} packets, ${_megabytes(bytesRead)} MiB, ${Math.round(input.packets / seconds)} packets/s, ${_megabytes(bytesRead / seconds)} MiB/s\x1B[K`
-      );
-    }
-  };
-  return state;
 });
 var _DIRECT_RUN = 32768;
 var _SHORT_RUN = 48;
@@ -737,7 +673,9 @@ var _SplitPayoff = class {
 };
 
 // bundle:classify_worker_url
-
+function _classifyWorkerUrl() {
+  return new URL("./classify_worker.js", import.meta.url);
+}
 
 // src/cli/_worker_split.ts
 var _READY_WAIT_MS = 6e4;
@@ -887,12 +825,45 @@ var _WorkerSplit = class {
     Atomics.notify(control, _JOB);
   }
 };
-
-
-
+function _sharedFrom(batch) {
+  const count = batch.count;
+  const at = Math.max(batch.carried, count - _MAX_RECORDS);
+  if (at >= count) return count;
+  const last = batch.end[count - 1];
+  const start = batch.start;
+  if (last - start[at] <= _MAX_BYTES) return at;
+  let low = at, high = count;
+  while (low < high) {
+    const middle = low + high >>> 1;
+    if (last - start[middle] <= _MAX_BYTES) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+function _copyJob(batch, at, views) {
+  const count = batch.count;
+  const base = batch.start[at];
+  views.bytes.set(batch.bytes.subarray(base, batch.end[count - 1]));
+  const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
+  const table = views.table;
+  for (let i = at, t = 0; i < count; i++, t += _FIELDS) {
+    table[t] = dataStart[i] - base;
+    table[t + 1] = capturedLength[i];
+    table[t + 2] = wireLength[i];
+    table[t + 3] = kind[i] === 0 ? _METADATA : interfaceIndex[i];
+  }
+}
+function _noAnswer(what) {
+  return new Error(
+    `Cannot classify on the second thread: the worker did not finish ${what} within ${_WORKER_ANSWER_MS / 1e3} s`
+  );
+}
 
 // src/cli/_idle_core.ts
-
+function _idleCore(load, cores) {
+  if (cores === void 0 || load === void 0 || !Number.isFinite(load)) return true;
+  return load <= cores - 0.5;
+}
 
 // src/cli/_threaded_router.ts
 var _WINDOW_BYTES = 4 << 20;
@@ -1026,8 +997,30 @@ A progress line (packets, bytes, rate) is shown on stderr when it is a
 terminal and the input takes more than a second.`;
 var _PROGRESS_EVERY_MS = 1e3;
 
-
-
+function _megabytes(bytes) {
+  return (bytes / 1048576).toFixed(1);
+}
+function _progress(io, router) {
+  const now = io.now ?? (() => performance.now());
+  const started = now();
+  let next = started + _PROGRESS_EVERY_MS;
+  const state = {
+    shown: false,
+    async afterBlock() {
+      const t = now();
+      if (t < next) return;
+      next = t + _PROGRESS_EVERY_MS;
+      const seconds = (t - started) / 1e3;
+      const { input, bytesRead } = router.snapshot(0, 0);
+      state.shown = true;
+      await _writeText(
+        io.stderr,
+        `\rbpfstream: ${input.packets} packets, ${_megabytes(bytesRead)} MiB, ${Math.round(input.packets / seconds)} packets/s, ${_megabytes(bytesRead / seconds)} MiB/s\x1B[K`
+      );
+    }
+  };
+  return state;
+}
 var filterCommand = {
   name: "filter",
   summary: "filter a capture through rules: accepted frames to stdout",
