@@ -9,7 +9,6 @@ import {
   UsageError,
   _HelpRequest
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var runCli = (async function runCli(args, io2) {
@@ -149,15 +148,15 @@ var _threadCpuMs = (function _threadCpuMs() {
   return performance.now();
 });
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-35DY5QEC.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-P2BKIDZ2.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-A7ZBBRQO.js").then((m) => m.checkCommand) },
-  { name: "compile", load: () => import("./compile_command-LOFXSFLE.js").then((m) => m.compileCommand) },
-  { name: "disasm", load: () => import("./disasm_command-73GGNO5N.js").then((m) => m.disasmCommand) },
-  { name: "asm", load: () => import("./asm_command-EQODMMZ6.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-ENWZE2HU.js").then((m) => m.traceCommand) },
-  { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
-  { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
+  { name: "filter", load: () => import("./filter_command-NHPKY3NO.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-QQWV42BY.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-UIZZPQCI.js").then((m) => m.checkCommand) },
+  { name: "compile", load: () => import("./compile_command-PHS2ZCVX.js").then((m) => m.compileCommand) },
+  { name: "disasm", load: () => import("./disasm_command-HKT6JJXY.js").then((m) => m.disasmCommand) },
+  { name: "asm", load: () => import("./asm_command-LIBPD4P4.js").then((m) => m.asmCommand) },
+  { name: "trace", load: () => import("./trace_command-MZEEBCAE.js").then((m) => m.traceCommand) },
+  { name: "u32", load: () => import("./u32_command-T56CYAVT.js").then((m) => m.u32Command) },
+  { name: "serve", load: () => import("./serve_command-5EHVNTSP.js").then((m) => m.serveCommand) }
 ];
 
 // src/cli/run_cli.ts

@@ -13,15 +13,15 @@ import {
   _findChainProblem,
   _unoptimisedPacked,
   _validateCached
-} from "./chunk-5SNUDW4M.js";
+} from "./chunk-OC4YTQSZ.js";
 import {
   validate
-} from "./chunk-DJMKM4XN.js";
+} from "./chunk-VN2SWMWC.js";
 import {
   LINKTYPE_ETHERNET,
   LINKTYPE_RAW,
   compileFilter
-} from "./chunk-YXL426MC.js";
+} from "./chunk-NLVTDAZS.js";
 import {
   BpfSyntaxError,
   BpfValidationError

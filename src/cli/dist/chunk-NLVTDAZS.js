@@ -48,7 +48,7 @@ import {
   bpfOp,
   bpfSize,
   bpfSrc
-} from "./chunk-YC2PLF3T.js";
+} from "./chunk-PTJ5AGX5.js";
 
 // src/filter/_cfg.ts
 var _patch = (function _patch(exits, target) {

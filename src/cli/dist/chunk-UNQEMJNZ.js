@@ -24,11 +24,11 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-XJMDQBHT.js";
+} from "./chunk-VQJUNIUI.js";
 import {
   _checkU32Tests,
   u32ToBpf
-} from "./chunk-2YXJRQPO.js";
+} from "./chunk-44YVJW6D.js";
 import {
   RuleSetError,
   _findChainProblem,
@@ -36,10 +36,10 @@ import {
   _unoptimisedPacked,
   _unpackProgram,
   _validateCached
-} from "./chunk-5SNUDW4M.js";
+} from "./chunk-OC4YTQSZ.js";
 import {
   validate
-} from "./chunk-DJMKM4XN.js";
+} from "./chunk-VN2SWMWC.js";
 import {
   DLT_RAW_12,
   DLT_RAW_14,
@@ -60,7 +60,7 @@ import {
   compileFilter,
   createFrameDescriptor,
   describeFrame
-} from "./chunk-YXL426MC.js";
+} from "./chunk-NLVTDAZS.js";
 import {
   BPF_A,
   BPF_ABS,
@@ -106,7 +106,7 @@ import {
   SKF_AD_VLAN_TPID,
   _ancillary,
   _ancillaryField
-} from "./chunk-YC2PLF3T.js";
+} from "./chunk-PTJ5AGX5.js";
 import {
   _parseNetwork
 } from "./chunk-625ADWH7.js";

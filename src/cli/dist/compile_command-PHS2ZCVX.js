@@ -2,12 +2,12 @@
 import {
   _formatProgram,
   formatBytecode
-} from "./chunk-5WFH67IV.js";
-import "./chunk-G76CNLLC.js";
+} from "./chunk-PPKRC6T7.js";
+import "./chunk-DFXWIHPA.js";
 import {
   _linkTypeName,
   _parseLinkType
-} from "./chunk-2SKUUC63.js";
+} from "./chunk-VNDZKH7F.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -24,10 +24,9 @@ import {
 } from "./chunk-CNK7VKYS.js";
 import {
   compileFilter
-} from "./chunk-YXL426MC.js";
-import "./chunk-ASU7XLSB.js";
-import "./chunk-YC2PLF3T.js";
-import "./chunk-YA2NVBJ7.js";
+} from "./chunk-NLVTDAZS.js";
+import "./chunk-2P54CIHJ.js";
+import "./chunk-PTJ5AGX5.js";
 
 // src/cli/compile_command.ts
 var _USAGE = `Usage: bpfstream compile [-y LINKTYPE] [-d|-dd|-ddd] [-O] [-s SNAPLEN]

@@ -40,7 +40,7 @@ import {
   BPF_XOR,
   SKF_AD_OFF,
   _BPF_ASM_ANCILLARY_FIELDS
-} from "./chunk-YC2PLF3T.js";
+} from "./chunk-PTJ5AGX5.js";
 import {
   BpfSyntaxError
 } from "./chunk-VVSHI4PW.js";

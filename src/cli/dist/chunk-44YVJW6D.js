@@ -21,7 +21,7 @@ import {
   BPF_TAX,
   BPF_W,
   BPF_X
-} from "./chunk-YC2PLF3T.js";
+} from "./chunk-PTJ5AGX5.js";
 import {
   XT_U32_MAXSIZE
 } from "./chunk-HVOGAW6C.js";

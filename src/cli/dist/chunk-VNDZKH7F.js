@@ -13,7 +13,7 @@ import {
   LINKTYPE_LOOP,
   LINKTYPE_NULL,
   LINKTYPE_RAW
-} from "./chunk-YXL426MC.js";
+} from "./chunk-NLVTDAZS.js";
 
 // src/cli/_link_types.ts
 var _NAMES = {

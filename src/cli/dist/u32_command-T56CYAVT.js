@@ -2,8 +2,8 @@
 import {
   _formatProgram,
   formatBytecode
-} from "./chunk-5WFH67IV.js";
-import "./chunk-G76CNLLC.js";
+} from "./chunk-PPKRC6T7.js";
+import "./chunk-DFXWIHPA.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -17,16 +17,15 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   u32ToBpf
-} from "./chunk-2YXJRQPO.js";
+} from "./chunk-44YVJW6D.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-ASU7XLSB.js";
-import "./chunk-YC2PLF3T.js";
+import "./chunk-2P54CIHJ.js";
+import "./chunk-PTJ5AGX5.js";
 import {
   parseU32
 } from "./chunk-HVOGAW6C.js";
-import "./chunk-YA2NVBJ7.js";
 
 // src/cli/u32_command.ts
 var _USAGE = `Usage: bpfstream u32 --to-bytecode EXPR [--invert] [-d|-dd|-ddd]

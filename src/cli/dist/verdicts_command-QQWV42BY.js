@@ -2,16 +2,16 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-EBEAESPI.js";
+} from "./chunk-LTYUKUPA.js";
 import {
   _linkLayerHint
-} from "./chunk-I5XNMW25.js";
+} from "./chunk-O4OMTKDP.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-OP5UNLH5.js";
-import "./chunk-2SKUUC63.js";
+} from "./chunk-APYRM3Y2.js";
+import "./chunk-VNDZKH7F.js";
 import {
   _TextWriter,
   _writeText
@@ -24,22 +24,21 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-47B24JQR.js";
-import "./chunk-XJMDQBHT.js";
-import "./chunk-2YXJRQPO.js";
+import "./chunk-UNQEMJNZ.js";
+import "./chunk-VQJUNIUI.js";
+import "./chunk-44YVJW6D.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-5SNUDW4M.js";
-import "./chunk-DJMKM4XN.js";
-import "./chunk-YXL426MC.js";
-import "./chunk-ASU7XLSB.js";
-import "./chunk-YC2PLF3T.js";
+import "./chunk-OC4YTQSZ.js";
+import "./chunk-VN2SWMWC.js";
+import "./chunk-NLVTDAZS.js";
+import "./chunk-2P54CIHJ.js";
+import "./chunk-PTJ5AGX5.js";
 import "./chunk-VVSHI4PW.js";
 import "./chunk-625ADWH7.js";
 import "./chunk-HVOGAW6C.js";
-import "./chunk-YA2NVBJ7.js";
 
 // src/cli/verdicts_command.ts
 var _USAGE = `Usage: bpfstream verdicts (--bytecode PROG | --expr EXPR | --asm FILE)

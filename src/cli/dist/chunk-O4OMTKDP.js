@@ -6,7 +6,7 @@ import {
   BPF_JMP,
   BPF_K,
   BPF_LD
-} from "./chunk-YC2PLF3T.js";
+} from "./chunk-PTJ5AGX5.js";
 
 // src/cli/_link_layer_hint.ts
 var _linkLayerHint = (function _linkLayerHint(program, base, packets, matched) {

@@ -2,11 +2,11 @@
 import {
   _formatProgram,
   formatBytecode
-} from "./chunk-5WFH67IV.js";
-import "./chunk-G76CNLLC.js";
+} from "./chunk-PPKRC6T7.js";
+import "./chunk-DFXWIHPA.js";
 import {
   assemble
-} from "./chunk-4HE4KAZR.js";
+} from "./chunk-U55TMRZ4.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -20,10 +20,9 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-ASU7XLSB.js";
-import "./chunk-YC2PLF3T.js";
+import "./chunk-2P54CIHJ.js";
+import "./chunk-PTJ5AGX5.js";
 import "./chunk-VVSHI4PW.js";
-import "./chunk-YA2NVBJ7.js";
 
 // src/cli/asm_command.ts
 var _USAGE = `Usage: bpfstream asm [-d|-dd|-ddd] [FILE|-]

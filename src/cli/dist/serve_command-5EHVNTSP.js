@@ -6,7 +6,6 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-YA2NVBJ7.js";
 
 // src/server/_serve_args.ts
 var _SERVE_USAGE = `Usage: bpfstream serve [--port N] [--hostname H] [--kv PATH] [limits]

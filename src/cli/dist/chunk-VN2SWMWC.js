@@ -2,7 +2,7 @@
 import {
   _ALLOWED_OPCODES,
   _isConditionalJump
-} from "./chunk-ASU7XLSB.js";
+} from "./chunk-2P54CIHJ.js";
 import {
   BPF_A,
   BPF_ABS,
@@ -27,7 +27,7 @@ import {
   BPF_W,
   SKF_AD_OFF,
   _KNOWN_ANCILLARY
-} from "./chunk-YC2PLF3T.js";
+} from "./chunk-PTJ5AGX5.js";
 import {
   BpfValidationError
 } from "./chunk-VVSHI4PW.js";

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-47B24JQR.js";
+} from "./chunk-UNQEMJNZ.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -26,18 +26,18 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-5J3APRTT.js";
+} from "./chunk-U2KKIWSR.js";
 import {
   _linkLayerHint
-} from "./chunk-I5XNMW25.js";
+} from "./chunk-O4OMTKDP.js";
 import {
   CaptureDecoder
 } from "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-OP5UNLH5.js";
-import "./chunk-2SKUUC63.js";
+} from "./chunk-APYRM3Y2.js";
+import "./chunk-VNDZKH7F.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -54,26 +54,25 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-47B24JQR.js";
-import "./chunk-XJMDQBHT.js";
-import "./chunk-2YXJRQPO.js";
+} from "./chunk-UNQEMJNZ.js";
+import "./chunk-VQJUNIUI.js";
+import "./chunk-44YVJW6D.js";
 import {
   _openBlocks
 } from "./chunk-I5PY5TU6.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-5SNUDW4M.js";
-import "./chunk-DJMKM4XN.js";
+import "./chunk-OC4YTQSZ.js";
+import "./chunk-VN2SWMWC.js";
 import {
   LINKTYPE_RAW
-} from "./chunk-YXL426MC.js";
-import "./chunk-ASU7XLSB.js";
-import "./chunk-YC2PLF3T.js";
+} from "./chunk-NLVTDAZS.js";
+import "./chunk-2P54CIHJ.js";
+import "./chunk-PTJ5AGX5.js";
 import "./chunk-VVSHI4PW.js";
 import "./chunk-625ADWH7.js";
 import "./chunk-HVOGAW6C.js";
-import "./chunk-YA2NVBJ7.js";
 
 // src/cli/_output_runs.ts
 var _output = (function _output(name, target) {
@@ -201,7 +200,7 @@ var _loadRuleSet = (async function _loadRuleSet(parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-2R4RMDLA.js");
+    const { _readRuleFile } = await import("./_rule_file-L4A6E3W6.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }
@@ -1120,7 +1119,7 @@ var filterCommand = {
       failure = _isBrokenPipe(error) ? error : DataError.from(input.name, error);
     }
     if (report && counters !== void 0) {
-      const { _formatStatsJson, _formatStatsText } = await import("./_stats-Z4WOTMOS.js");
+      const { _formatStatsJson, _formatStatsText } = await import("./_stats-CAIAMR3E.js");
       if (_flag(parsed, "stats")) {
         await _writeText(io.stderr, _formatStatsText(ruleSet, counters));
       }

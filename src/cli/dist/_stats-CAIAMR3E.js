@@ -5,7 +5,6 @@ import {
 import {
   parseU32
 } from "./chunk-HVOGAW6C.js";
-import "./chunk-YA2NVBJ7.js";
 
 // src/rules/format_protocol.ts
 function formatProtocol(protocol) {
