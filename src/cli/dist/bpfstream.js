@@ -137,18 +137,8 @@ var _openBlocks = (function _openBlocks(path, pool) {
   }
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
-var _threadCpuMs = (function _threadCpuMs() {
-  if (_schedstat) {
-    try {
-      return Number(Deno.readTextFileSync(_SCHEDSTAT).split(" ")[0]) / 1e6;
-    } catch {
-      _schedstat = false;
-    }
-  }
-  return performance.now();
-});
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-NHPKY3NO.js").then((m) => m.filterCommand) },
+  { name: "filter", load: () => import("./filter_command-TED7MEA7.js").then((m) => m.filterCommand) },
   { name: "verdicts", load: () => import("./verdicts_command-QQWV42BY.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-UIZZPQCI.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-PHS2ZCVX.js").then((m) => m.compileCommand) },
@@ -277,7 +267,16 @@ function _loadAverage() {
     return void 0;
   }
 }
-
+function _threadCpuMs() {
+  if (_schedstat) {
+    try {
+      return Number(Deno.readTextFileSync(_SCHEDSTAT).split(" ")[0]) / 1e6;
+    } catch {
+      _schedstat = false;
+    }
+  }
+  return performance.now();
+}
 var _SCHEDSTAT = "/proc/thread-self/schedstat";
 var _schedstat = true;
 var stdin;

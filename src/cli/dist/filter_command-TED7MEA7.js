@@ -902,7 +902,7 @@ var _ThreadedRouter = class extends _RecordRouter {
   push(chunk, accepted, dropped) {
     if (!this.#probing) return super.push(chunk, accepted, dropped);
     let error;
-    if (this.#blocks++ % _TIME_EVERY === 0) {
+    if (this.#blocks++ % _TIME_EVERY === 0 && this.#windows > 0) {
       const began = this.#cpuMs();
       error = super.push(chunk, accepted, dropped);
       this.#probedMs += this.#cpuMs() - began;
