@@ -9,7 +9,7 @@
  * of the command compiled the functions it calls again (about 5 ms of the
  * start-up of `filter --expr`; Chrome's `//# allFunctionsCalledOnLoad` hint is
  * not followed by Deno, measured). Rewritten, `function f(a) {...}` becomes
- * `var f = (function f(a) {...});`, moved before the module's first statement:
+ * `var f = (function (a) {...});`, moved before the module's first statement:
  * declarations are set up before any of the module's code runs, and these
  * expressions now are too. The difference would show only through an import
  * cycle among the bundle's files (a function called before its module ran),
@@ -30,7 +30,7 @@ interface _Node {
   type: string;
   start: number;
   end: number;
-  id?: { name: string } | null;
+  id?: { name: string; start: number; end: number } | null;
   source?: { value: unknown };
 }
 
@@ -48,7 +48,7 @@ interface _Node {
  * const out = _eagerFunctions('import { x } from "./x.js";\nconst y = f();\nfunction f() {\n  return x;\n}\n');
  * assert.equal(
  *   out,
- *   'import { x } from "./x.js";\nvar f = (function f() {\n  return x;\n});\nconst y = f();\n\n',
+ *   'import { x } from "./x.js";\nvar f = (function () {\n  return x;\n});\nconst y = f();\n\n',
  * );
  * ```
  */
@@ -60,8 +60,13 @@ export function _eagerFunctions(source: string, called?: ReadonlySet<number>): s
     node.type === "FunctionDeclaration" && node.id && (called?.has(node.start) ?? true)
   );
   if (functions.length === 0) return source;
+  // Anonymous: the function still gets its name from the `var`, and its
+  // body's references to that name read the module's binding, as a
+  // declaration's do.
   const hoisted = functions.map((node) =>
-    `var ${node.id!.name} = (${source.slice(node.start, node.end)});\n`
+    `var ${node.id!.name} = (${source.slice(node.start, node.id!.start).trimEnd()} ${
+      source.slice(node.id!.end, node.end)
+    });\n`
   ).join("");
   const moved = new Set(functions);
   let out = "";

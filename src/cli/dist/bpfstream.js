@@ -11,7 +11,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 
 // src/cli/commands.ts
-var runCli = (async function runCli(args, io2) {
+var runCli = (async function (args, io2) {
   const end = args.indexOf("--");
   const head = end < 0 ? args : args.slice(0, end);
   const debug = head.includes("--debug") || io2.env("BPFSTREAM_DEBUG") === "1";
@@ -76,7 +76,7 @@ var runCli = (async function runCli(args, io2) {
     return error instanceof UsageError ? 2 : 1;
   }
 });
-var _syncBlockSource = (function _syncBlockSource(reader, options = {}) {
+var _syncBlockSource = (function (reader, options = {}) {
   const blockSize = options.blockSize ?? 1 << 18;
   const pool = options.pool;
   const free = [];
@@ -127,11 +127,11 @@ var _syncBlockSource = (function _syncBlockSource(reader, options = {}) {
     }
   };
 });
-var _writeAllSync = (function _writeAllSync(writer, bytes) {
+var _writeAllSync = (function (writer, bytes) {
   let at = 0;
   while (at < bytes.length) at += writer.writeSync(bytes.subarray(at));
 });
-var _openBlocks = (function _openBlocks(path, pool) {
+var _openBlocks = (function (path, pool) {
   if (path === "-") {
     return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
   }

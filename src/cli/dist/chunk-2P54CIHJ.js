@@ -41,7 +41,7 @@ import {
 } from "./chunk-PTJ5AGX5.js";
 
 // src/bpf/_opcode_table.ts
-var _value = (function _value(name) {
+var _value = (function (name) {
   let code = 0;
   for (const part of name.split(" | ")) {
     const value = Object.hasOwn(_CONSTANTS, part) ? _CONSTANTS[part] : void 0;
@@ -50,7 +50,7 @@ var _value = (function _value(name) {
   }
   return code;
 });
-var _isConditionalJump = (function _isConditionalJump(code) {
+var _isConditionalJump = (function (code) {
   return (code & 7) === BPF_JMP && (code & 240) !== BPF_JA;
 });
 var _TABLE = [

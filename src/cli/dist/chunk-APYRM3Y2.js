@@ -26,7 +26,7 @@ import {
 } from "./chunk-NLVTDAZS.js";
 
 // src/cli/_program.ts
-var _loadProgram = (async function _loadProgram(parsed, command, io, base, allowed) {
+var _loadProgram = (async function (parsed, command, io, base, allowed) {
   const given = allowed.filter((name) => _string(parsed, name) !== void 0);
   if (given.length !== 1) {
     const list = allowed.map((name) => `--${name}`).join(", ");
@@ -87,14 +87,14 @@ var _loadProgram = (async function _loadProgram(parsed, command, io, base, allow
   if (first !== void 0) throw first;
   return { name: "--expr", fixed: false, forLinkType, forInterface };
 });
-var _parse = (function _parse(name, parse) {
+var _parse = (function (name, parse) {
   try {
     return parse();
   } catch (error) {
     throw DataError.from(name, error);
   }
 });
-var _runnable = (function _runnable(name, program, strategy, maxInstructions, allowBackwardJumps = false) {
+var _runnable = (function (name, program, strategy, maxInstructions, allowBackwardJumps = false) {
   try {
     if (strategy === "interpret") {
       validate(program, { maxInstructions, allowBackwardJumps });

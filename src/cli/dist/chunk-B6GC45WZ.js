@@ -37,7 +37,7 @@ import {
 } from "./chunk-HVOGAW6C.js";
 
 // src/rules/parse_rule_set.ts
-var _tokenize = (function _tokenize(line, lineNumber, from) {
+var _tokenize = (function (line, lineNumber, from) {
   const tokens = [];
   const end = line.length;
   let text = "";
@@ -100,15 +100,15 @@ var _tokenize = (function _tokenize(line, lineNumber, from) {
   if (started) emit();
   return tokens;
 });
-var _isBlank = (function _isBlank(c) {
+var _isBlank = (function (c) {
   return c === 32 || c === 9 || c === 13 || c === 10;
 });
-var _parseCounters = (function _parseCounters(text, line, column) {
+var _parseCounters = (function (text, line, column) {
   const match = /^\[([0-9]+):([0-9]+)\]$/.exec(text);
   if (!match) _fail(`counters "${text}" are not of the form [packets:bytes]`, line, column);
   return _counterPair(match[1], match[2], line, column);
 });
-var _counterPair = (function _counterPair(p, b, line, column) {
+var _counterPair = (function (p, b, line, column) {
   const packets = Number(p);
   const bytes = Number(b);
   if (!/^[0-9]+$/.test(p) || !/^[0-9]+$/.test(b)) {
@@ -119,7 +119,7 @@ var _counterPair = (function _counterPair(p, b, line, column) {
   }
   return { packets, bytes };
 });
-var _checkChainName = (function _checkChainName(name, line, column) {
+var _checkChainName = (function (name, line, column) {
   if (name.length === 0 || name.length > _MAX_CHAIN_NAME) {
     _fail(`chain name "${name}" must have 1 to ${_MAX_CHAIN_NAME} characters`, line, column);
   }
@@ -131,12 +131,12 @@ var _checkChainName = (function _checkChainName(name, line, column) {
     _fail(`chain name "${name}" is a built-in target`, line, column);
   }
 });
-var parseRuleSet = (function parseRuleSet(text, options) {
+var parseRuleSet = (function (text, options) {
   const parser = _createRuleSetParser(text, options);
   parser.parseLines(parser.lineCount);
   return parser.finish();
 });
-var _createRuleSetParser = (function _createRuleSetParser(text, options) {
+var _createRuleSetParser = (function (text, options) {
   const maxInstructions = options?.maxInstructions ?? _XT_BPF_MAX_NUM_INSTR;
   if (!Number.isInteger(maxInstructions) || maxInstructions < 1 || maxInstructions > _BPF_MAXINSNS) {
     throw new RangeError(
@@ -236,7 +236,7 @@ var _createRuleSetParser = (function _createRuleSetParser(text, options) {
     }
   };
 });
-var _newTable = (function _newTable(name, line) {
+var _newTable = (function (name, line) {
   return {
     name,
     line,
@@ -245,13 +245,13 @@ var _newTable = (function _newTable(name, line) {
     places: { chains: /* @__PURE__ */ new Map(), targets: /* @__PURE__ */ new Map() }
   };
 });
-var _addChain = (function _addChain(state, chain, line, column) {
+var _addChain = (function (state, chain, line, column) {
   if (state.byName.has(chain.name)) _fail(`chain "${chain.name}" already exists`, line, column);
   state.chains.push(chain);
   state.byName.set(chain.name, chain);
   state.places.chains.set(chain.name, line);
 });
-var _parseChainLine = (function _parseChainLine(state, line, lineNumber, start) {
+var _parseChainLine = (function (state, line, lineNumber, start) {
   const tokens = _tokenize(line, lineNumber, start + 1);
   if (tokens.length === 0) _fail('chain name expected after ":"', lineNumber, start + 2);
   const [name, policy, counters] = tokens;
@@ -268,7 +268,7 @@ var _parseChainLine = (function _parseChainLine(state, line, lineNumber, start) 
   if (counters) chain.counters = _parseCounters(counters.text, lineNumber, counters.column);
   _addChain(state, chain, lineNumber, name.column);
 });
-var _parseCommand = (function _parseCommand(state, context, tokens, line, lineLength) {
+var _parseCommand = (function (state, context, tokens, line, lineLength) {
   let i = 0;
   let counters;
   if (tokens[0].text.startsWith("[") && !tokens[0].quoted) {
@@ -329,7 +329,7 @@ var _parseCommand = (function _parseCommand(state, context, tokens, line, lineLe
       );
   }
 });
-var _parseRule = (function _parseRule(state, context, tokens, from, line, lineLength) {
+var _parseRule = (function (state, context, tokens, from, line, lineLength) {
   const rule = { base: "network", matches: [], target: null };
   let invert;
   let baseGiven = false;
@@ -517,7 +517,7 @@ var _parseRule = (function _parseRule(state, context, tokens, from, line, lineLe
   }
   return rule;
 });
-var _checkComplete = (function _checkComplete(match, line, column) {
+var _checkComplete = (function (match, line, column) {
   if (!match) return;
   if (match.kind === "bpf" && !match.program && match.expression === void 0) {
     _fail(`"-m bpf" needs --bytecode or --expr`, line, column);
@@ -527,7 +527,7 @@ var _checkComplete = (function _checkComplete(match, line, column) {
     _fail(`"-m comment" needs --comment`, line, column);
   }
 });
-var _checkExpression = (function _checkExpression(expression, base, linkType, value, line) {
+var _checkExpression = (function (expression, base, linkType, value, line) {
   let program;
   try {
     const options = { linkType: base === "network" ? LINKTYPE_RAW : linkType };
@@ -546,7 +546,7 @@ var _checkExpression = (function _checkExpression(expression, base, linkType, va
     _fail(`bad --expr program (${error.message})`, line, value.valueColumn, error);
   }
 });
-var _finishTable = (function _finishTable(state) {
+var _finishTable = (function (state) {
   const ruleSet = { table: state.name, chains: state.chains };
   const problem = _findChainProblem(ruleSet);
   if (problem) {
@@ -556,7 +556,7 @@ var _finishTable = (function _finishTable(state) {
   }
   return ruleSet;
 });
-var _readRuleFile = (async function _readRuleFile(io, path, maxInstructions) {
+var _readRuleFile = (async function (io, path, maxInstructions) {
   const text = await _readText(io, path);
   const name = path === "-" ? "<stdin>" : path;
   _refuseBinary(text, name);
@@ -569,7 +569,7 @@ var _readRuleFile = (async function _readRuleFile(io, path, maxInstructions) {
   _refuseTable(ruleSet.table, text, name);
   return { ruleSet, name };
 });
-var _refuseBinary = (function _refuseBinary(text, name) {
+var _refuseBinary = (function (text, name) {
   const head = text.slice(0, 4096);
   if (!head.includes("\0")) return;
   const pcapng = head.startsWith("\n\r\r\n");
@@ -578,7 +578,7 @@ var _refuseBinary = (function _refuseBinary(text, name) {
     `Cannot parse rule set: the input is binary data${pcapng ? " (a pcapng capture)" : ""}, not iptables-save text at line 1, column 1 (give the rules with --rules FILE and the capture as FILE or on standard input)`
   );
 });
-var _refuseTable = (function _refuseTable(table, text, name) {
+var _refuseTable = (function (table, text, name) {
   if (_FILTERING_TABLES.has(table)) return;
   const lines = text.split("\n");
   const index = lines.findIndex((line) => line.trim() === `*${table}`);

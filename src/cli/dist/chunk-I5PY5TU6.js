@@ -4,7 +4,7 @@ import {
 } from "./chunk-CNK7VKYS.js";
 
 // src/cli/_stream_block_source.ts
-var _openBlocks = (async function _openBlocks(io, path, pool) {
+var _openBlocks = (async function (io, path, pool) {
   const name = path === "-" ? "<stdin>" : path;
   if (!io.openBlocks) {
     const { stream } = await _openInput(io, path);
@@ -16,7 +16,7 @@ var _openBlocks = (async function _openBlocks(io, path, pool) {
     throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
   }
 });
-var _readText = (async function _readText(io, path) {
+var _readText = (async function (io, path) {
   if (path !== "-") {
     let bytes;
     try {

@@ -4,14 +4,14 @@ import {
 } from "./chunk-VVSHI4PW.js";
 
 // src/bpf/parse_bytecode.ts
-var parseBytecode = (function parseBytecode(text) {
+var parseBytecode = (function (text) {
   const plain = _plainCounted(text);
   if (plain !== void 0) return plain;
   const tokens = _tokenize(text);
   const first = tokens.find((token) => token.kind !== "newline");
   return first.kind === "{" ? _parseArray(tokens) : _parseCounted(tokens);
 });
-var _plainCounted = (function _plainCounted(text) {
+var _plainCounted = (function (text) {
   const end = text.length;
   let i = 0;
   const number = (max) => {

@@ -51,18 +51,18 @@ import {
 } from "./chunk-PTJ5AGX5.js";
 
 // src/filter/_cfg.ts
-var _patch = (function _patch(exits, target) {
+var _patch = (function (exits, target) {
   for (const e of exits) {
     if (e.sense) e.block.jt = target;
     else e.block.jf = target;
   }
 });
-var _concat = (function _concat(x, y) {
+var _concat = (function (x, y) {
   const [long, short] = x.length >= y.length ? [x, y] : [y, x];
   for (const e of short) long.push(e);
   return long;
 });
-var _and = (function _and(a, b) {
+var _and = (function (a, b) {
   if (a === false) return false;
   if (a === true) return b;
   if (b === true) return a;
@@ -70,7 +70,7 @@ var _and = (function _and(a, b) {
   _patch(a.t, b.head);
   return { head: a.head, t: b.t, f: _concat(a.f, b.f) };
 });
-var _or = (function _or(a, b) {
+var _or = (function (a, b) {
   if (a === true) return true;
   if (a === false) return b;
   if (b === false) return a;
@@ -78,20 +78,20 @@ var _or = (function _or(a, b) {
   _patch(a.f, b.head);
   return { head: a.head, t: _concat(a.t, b.t), f: b.f };
 });
-var _not = (function _not(a) {
+var _not = (function (a) {
   if (typeof a === "boolean") return !a;
   return { head: a.head, t: a.f, f: a.t };
 });
-var _isSupportedLinkType = (function _isSupportedLinkType(linkType) {
+var _isSupportedLinkType = (function (linkType) {
   return linkType !== _DLT_PPP && Object.hasOwn(_LINK_NAMES, linkType);
 });
-var _readsSavefileByteOrder = (function _readsSavefileByteOrder(linkType) {
+var _readsSavefileByteOrder = (function (linkType) {
   return linkType === 0 || linkType === 108;
 });
-var _ld = (function _ld(size, mode, k) {
+var _ld = (function (size, mode, k) {
   return { code: BPF_LD | size | mode, k: k >>> 0 };
 });
-var _topoOrder = (function _topoOrder(root) {
+var _topoOrder = (function (root) {
   const order = [];
   const state = /* @__PURE__ */ new Map();
   const stack = [[root, 0]];
@@ -114,10 +114,10 @@ var _topoOrder = (function _topoOrder(root) {
   }
   return order.reverse();
 });
-var _isGoto = (function _isGoto(b) {
+var _isGoto = (function (b) {
   return b.code === (BPF_JMP | BPF_JA) || bpfClass(b.code) === BPF_JMP && b.jt === b.jf;
 });
-var _linearize = (function _linearize(root) {
+var _linearize = (function (root) {
   let order = _topoOrder(root);
   for (let attempt = 0; attempt < 256; attempt++) {
     const pos = /* @__PURE__ */ new Map();
@@ -186,10 +186,10 @@ var _linearize = (function _linearize(root) {
   }
   throw new RangeError("Cannot compile filter: program too large to lay out with 8-bit jumps");
 });
-var _cloneState = (function _cloneState(s) {
+var _cloneState = (function (s) {
   return { regs: s.regs.slice(), facts: new Map(s.facts), eq: new Map(s.eq) };
 });
-var _meet = (function _meet(states, values) {
+var _meet = (function (states, values) {
   const first = states[0];
   const out = _cloneState(first);
   for (let r = 0; r < _NREGS; r++) {
@@ -203,7 +203,7 @@ var _meet = (function _meet(states, values) {
   }
   return out;
 });
-var _simulate = (function _simulate(stmts, state, values, rewrite) {
+var _simulate = (function (stmts, state, values, rewrite) {
   const out = [];
   const regs = state.regs;
   for (const s0 of stmts) {
@@ -293,12 +293,12 @@ var _simulate = (function _simulate(stmts, state, values, rewrite) {
   }
   return out;
 });
-var _factKey = (function _factKey(b, regs, values) {
+var _factKey = (function (b, regs, values) {
   const operand = bpfSrc(b.code) === BPF_X ? `x${regs[_X]}` : `${b.k >>> 0}`;
   void values;
   return `${regs[_A]}|${bpfOp(b.code)}|${operand}`;
 });
-var _decide = (function _decide(b, state, values) {
+var _decide = (function (b, state, values) {
   const op = bpfOp(b.code);
   const path = op === BPF_JEQ ? state : void 0;
   const a = values.constOf(state.regs[_A], path);
@@ -318,12 +318,12 @@ var _decide = (function _decide(b, state, values) {
   }
   return state.facts.get(_factKey(b, state.regs, values));
 });
-var _remember = (function _remember(map, key, value) {
+var _remember = (function (map, key, value) {
   map.delete(key);
   map.set(key, value);
   if (map.size > _MAX_FACTS) map.delete(map.keys().next().value);
 });
-var _edgeState = (function _edgeState(b, after, sense, values) {
+var _edgeState = (function (b, after, sense, values) {
   if (_isGoto(b)) return after;
   const s = _cloneState(after);
   _remember(s.facts, _factKey(b, s.regs, values), sense);
@@ -332,7 +332,7 @@ var _edgeState = (function _edgeState(b, after, sense, values) {
   }
   return s;
 });
-var _uses = (function _uses(s) {
+var _uses = (function (s) {
   const cls = bpfClass(s.code);
   switch (cls) {
     case BPF_LD:
@@ -352,7 +352,7 @@ var _uses = (function _uses(s) {
       return bpfMiscOp(s.code) === BPF_TAX ? 1 << _A : 1 << _X;
   }
 });
-var _defs = (function _defs(s) {
+var _defs = (function (s) {
   const cls = bpfClass(s.code);
   switch (cls) {
     case BPF_LD:
@@ -367,7 +367,7 @@ var _defs = (function _defs(s) {
       return bpfMiscOp(s.code) === BPF_TAX ? 1 << _X : 1 << _A;
   }
 });
-var _branchUses = (function _branchUses(b) {
+var _branchUses = (function (b) {
   const cls = bpfClass(b.code);
   if (cls === BPF_RET) {
     return (b.code & 24) === 16 ? 1 << _A : (b.code & 24) === BPF_X ? 1 << _X : 0;
@@ -375,7 +375,7 @@ var _branchUses = (function _branchUses(b) {
   if (_isGoto(b)) return 0;
   return 1 << _A | (bpfSrc(b.code) === BPF_X ? 1 << _X : 0);
 });
-var _liveness = (function _liveness(order) {
+var _liveness = (function (order) {
   const liveIn = /* @__PURE__ */ new Map();
   for (let i = order.length - 1; i >= 0; i--) {
     const b = order[i];
@@ -389,11 +389,11 @@ var _liveness = (function _liveness(order) {
   }
   return liveIn;
 });
-var _liveOut = (function _liveOut(b, liveIn) {
+var _liveOut = (function (b, liveIn) {
   if (bpfClass(b.code) === BPF_RET) return 0;
   return (liveIn.get(b.jt) ?? 0) | (liveIn.get(b.jf) ?? 0);
 });
-var _deadStores = (function _deadStores(order, liveIn) {
+var _deadStores = (function (order, liveIn) {
   let changed = false;
   for (const b of order) {
     let live = _liveOut(b, liveIn) | _branchUses(b);
@@ -412,7 +412,7 @@ var _deadStores = (function _deadStores(order, liveIn) {
   }
   return changed;
 });
-var _preds = (function _preds(order) {
+var _preds = (function (order) {
   const preds = /* @__PURE__ */ new Map();
   for (const b of order) preds.set(b, []);
   for (const b of order) {
@@ -422,13 +422,13 @@ var _preds = (function _preds(order) {
   }
   return preds;
 });
-var _makeGoto = (function _makeGoto(b, target) {
+var _makeGoto = (function (b, target) {
   b.code = BPF_JMP | BPF_JA;
   b.k = 0;
   b.jt = target;
   b.jf = target;
 });
-var _flowPass = (function _flowPass(root) {
+var _flowPass = (function (root) {
   const order = _topoOrder(root);
   const preds = _preds(order);
   const values = new _Values();
@@ -514,7 +514,7 @@ var _flowPass = (function _flowPass(root) {
   }
   return changed;
 });
-var _jsetPass = (function _jsetPass(order, liveIn) {
+var _jsetPass = (function (order, liveIn) {
   let changed = false;
   for (const b of order) {
     if (b.code !== (BPF_JMP | BPF_JEQ | BPF_K) || b.jt === b.jf) continue;
@@ -536,7 +536,7 @@ var _jsetPass = (function _jsetPass(order, liveIn) {
   }
   return changed;
 });
-var _structurePass = (function _structurePass(root) {
+var _structurePass = (function (root) {
   let changed = false;
   const order = _topoOrder(root);
   const skip = (b) => {
@@ -599,7 +599,7 @@ var _structurePass = (function _structurePass(root) {
   if (repl.has(root)) root = repl.get(root);
   return [root, changed];
 });
-var _states = (function _states(order, preds) {
+var _states = (function (order, preds) {
   const values = new _Values();
   const before = /* @__PURE__ */ new Map();
   const after = /* @__PURE__ */ new Map();
@@ -628,7 +628,7 @@ var _states = (function _states(order, preds) {
   }
   return { before, after };
 });
-var _idoms = (function _idoms(order, preds) {
+var _idoms = (function (order, preds) {
   const index = new Map(order.map((b, i) => [b, i]));
   const idom = /* @__PURE__ */ new Map([[order[0], order[0]]]);
   const intersect = (a, b) => {
@@ -645,7 +645,7 @@ var _idoms = (function _idoms(order, preds) {
   }
   return idom;
 });
-var _pullupPass = (function _pullupPass(root) {
+var _pullupPass = (function (root) {
   const order = _topoOrder(root);
   if (order.length < 3 || order.length > _MAX_PULLUP_BLOCKS) return false;
   const preds = _preds(order);
@@ -719,7 +719,7 @@ var _pullupPass = (function _pullupPass(root) {
   }
   return false;
 });
-var _optimize = (function _optimize(root) {
+var _optimize = (function (root) {
   for (let iter = 0; iter < 40; iter++) {
     let changed = _flowPass(root);
     let c2;
@@ -734,10 +734,10 @@ var _optimize = (function _optimize(root) {
   }
   return root;
 });
-var _isHexDigit = (function _isHexDigit(code) {
+var _isHexDigit = (function (code) {
   return code >= 48 && code <= 57 || (code | 32) >= 97 && (code | 32) <= 102;
 });
-var _addressShape = (function _addressShape(source, i) {
+var _addressShape = (function (source, i) {
   let macRun = 0;
   let v6Colon = false;
   let v6 = true;
@@ -751,7 +751,7 @@ var _addressShape = (function _addressShape(source, i) {
   }
   return { macRun, v6Colon };
 });
-var _parseNumber = (function _parseNumber(text, pos) {
+var _parseNumber = (function (text, pos) {
   let value;
   if (/^0[xX]/.test(text)) value = parseInt(text.slice(2), 16);
   else if (text.length > 1 && text[0] === "0") {
@@ -765,7 +765,7 @@ var _parseNumber = (function _parseNumber(text, pos) {
   }
   return value;
 });
-var _tokenize = (function _tokenize(source) {
+var _tokenize = (function (source) {
   const tokens = [];
   let i = 0;
   const at = (pattern) => {
@@ -863,17 +863,17 @@ var _tokenize = (function _tokenize(source) {
   tokens.push({ kind: "eof", text: "", value: 0, pos: source.length });
   return tokens;
 });
-var _parseFilter = (function _parseFilter(source, gen) {
+var _parseFilter = (function (source, gen) {
   const parser = new _Parser(_tokenize(source), gen);
   return parser.program();
 });
-var _memoKey = (function _memoKey(expression, linkType, snaplen, optimize, allowRejectAll, savefileByteOrder) {
+var _memoKey = (function (expression, linkType, snaplen, optimize, allowRejectAll, savefileByteOrder) {
   return `${linkType} ${snaplen} ${optimize ? 1 : 0}${allowRejectAll ? 1 : 0} ${savefileByteOrder ?? "-"} ${expression}`;
 });
-var _copy = (function _copy(program) {
+var _copy = (function (program) {
   return program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
 });
-var compileFilter = (function compileFilter(expression, options = {}) {
+var compileFilter = (function (expression, options = {}) {
   const linkType = options.linkType ?? 1;
   const snaplen = (options.snaplen ?? 262144) >>> 0;
   if (!_isSupportedLinkType(linkType)) {
@@ -918,19 +918,19 @@ var compileFilter = (function compileFilter(expression, options = {}) {
   _memo.set(key, program);
   return program;
 });
-var _size = (function _size(root) {
+var _size = (function (root) {
   let size = 0;
   for (const b of _topoOrder(root)) size += b.stmts.length + 1;
   return size;
 });
-var _compileUnoptimised = (function _compileUnoptimised(expression, linkType) {
+var _compileUnoptimised = (function (expression, linkType) {
   if (!_isSupportedLinkType(linkType)) {
     throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
   }
   const gen = new _CodeGen(linkType, void 0);
   return _linearize(gen.finish(_parseFilter(expression, gen), 262144));
 });
-var createFrameDescriptor = (function createFrameDescriptor() {
+var createFrameDescriptor = (function () {
   return {
     networkOffset: -1,
     ipVersion: 0,
@@ -947,13 +947,13 @@ var createFrameDescriptor = (function createFrameDescriptor() {
     vlanDepth: 0
   };
 });
-var _u16 = (function _u16(b, i) {
+var _u16 = (function (b, i) {
   return b[i] << 8 | b[i + 1];
 });
-var _isVlanTpid = (function _isVlanTpid(type) {
+var _isVlanTpid = (function (type) {
   return type === ETH_P_8021Q || type === ETH_P_8021AD || type === ETH_P_QINQ1;
 });
-var _skipVlanTags = (function _skipVlanTags(b, at, end, out) {
+var _skipVlanTags = (function (b, at, end, out) {
   let type = _u16(b, at);
   while (_isVlanTpid(type) && at + 6 <= end) {
     if (out.vlanDepth === 0) {
@@ -967,10 +967,10 @@ var _skipVlanTags = (function _skipVlanTags(b, at, end, out) {
   }
   return at;
 });
-var _ipVersionOf = (function _ipVersionOf(protocol) {
+var _ipVersionOf = (function (protocol) {
   return protocol === ETH_P_IP ? 4 : protocol === ETH_P_IPV6 ? 6 : 0;
 });
-var describeFrame = (function describeFrame(frame, out) {
+var describeFrame = (function (frame, out) {
   const b = frame.bytes;
   const start = frame.start;
   const caplen = frame.capturedLength;

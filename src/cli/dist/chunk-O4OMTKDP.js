@@ -9,7 +9,7 @@ import {
 } from "./chunk-PTJ5AGX5.js";
 
 // src/cli/_link_layer_hint.ts
-var _linkLayerHint = (function _linkLayerHint(program, base, packets, matched) {
+var _linkLayerHint = (function (program, base, packets, matched) {
   if (base !== "network" || packets === 0 || matched !== 0 || !_looksLinkLayer(program)) {
     return void 0;
   }

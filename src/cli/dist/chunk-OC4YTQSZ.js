@@ -7,7 +7,7 @@ import {
 } from "./chunk-NLVTDAZS.js";
 
 // src/rules/rule_set_error.ts
-var _findChainProblem = (function _findChainProblem(ruleSet) {
+var _findChainProblem = (function (ruleSet) {
   const byName = new Map(ruleSet.chains.map((chain) => [chain.name, chain]));
   for (const chain of ruleSet.chains) {
     for (let r = 0; r < chain.rules.length; r++) {
@@ -68,7 +68,7 @@ var _findChainProblem = (function _findChainProblem(ruleSet) {
   }
   return void 0;
 });
-var _packProgram = (function _packProgram(program) {
+var _packProgram = (function (program) {
   const packed = new Uint32Array(2 * program.length);
   for (let i = 0; i < program.length; i++) {
     const { code, jt, jf, k } = program[i];
@@ -77,7 +77,7 @@ var _packProgram = (function _packProgram(program) {
   }
   return packed;
 });
-var _unpackProgram = (function _unpackProgram(packed) {
+var _unpackProgram = (function (packed) {
   const program = new Array(packed.length >>> 1);
   for (let i = 0; i < program.length; i++) {
     const word = packed[2 * i];
@@ -90,7 +90,7 @@ var _unpackProgram = (function _unpackProgram(packed) {
   }
   return program;
 });
-var _unoptimisedPacked = (function _unoptimisedPacked(expression, linkType) {
+var _unoptimisedPacked = (function (expression, linkType) {
   const key = `${linkType} ${expression}`;
   const known = _programs.get(key);
   if (known !== void 0) return known;
@@ -107,7 +107,7 @@ var _unoptimisedPacked = (function _unoptimisedPacked(expression, linkType) {
   }
   return packed;
 });
-var _validateCached = (function _validateCached(packed) {
+var _validateCached = (function (packed) {
   if (_validated.has(packed)) return;
   validate(_unpackProgram(packed), { maxInstructions: 4096 });
   _validated.add(packed);

@@ -115,16 +115,16 @@ import {
 } from "./chunk-HVOGAW6C.js";
 
 // src/rules/_frame_state.ts
-var _newWindow = (function _newWindow() {
+var _newWindow = (function () {
   return { base: 0, loadEnd: 0, network: 0, mac: -1, wire: 0 };
 });
-var _readsAncillary = (function _readsAncillary(program) {
+var _readsAncillary = (function (program) {
   for (const { code, k } of program) {
     if ((code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) || code === (BPF_LD | BPF_B | BPF_ABS)) && _ancillaryField(k) >= 0) return true;
   }
   return false;
 });
-var _needsFrameDescription = (function _needsFrameDescription(program) {
+var _needsFrameDescription = (function (program) {
   let maxX = 0;
   let xUnknown = false;
   let indexed = false;
@@ -155,7 +155,7 @@ var _needsFrameDescription = (function _needsFrameDescription(program) {
   if (!indexed) return false;
   return xUnknown || largestIndexedK + maxX >= _NEGATIVE;
 });
-var _compileValidated = (function _compileValidated(program, settings) {
+var _compileValidated = (function (program, settings) {
   const key = program.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k}`).join(",");
   let compiled = settings.compiled.get(key);
   if (compiled === void 0) {
@@ -167,10 +167,10 @@ var _compileValidated = (function _compileValidated(program, settings) {
   }
   return compiled;
 });
-var _programTest = (function _programTest(compiled, base, invert) {
+var _programTest = (function (compiled, base, invert) {
   return base === _BASE_NETWORK ? (state) => compiled(state.bytes, state.network) !== 0 !== invert : (state) => compiled(state.bytes, state.link) !== 0 !== invert;
 });
-var _prepareMatch = (function _prepareMatch(match, base, settings, chain, ruleNumber) {
+var _prepareMatch = (function (match, base, settings, chain, ruleNumber) {
   switch (match.kind) {
     case "comment":
       return _always(match, () => null);
@@ -206,7 +206,7 @@ var _prepareMatch = (function _prepareMatch(match, base, settings, chain, ruleNu
       return match.program ? _prepareBytecode(match.program, match, base, settings, chain, ruleNumber) : _prepareExpression(match, base, settings, chain, ruleNumber);
   }
 });
-var _bytecodeKey = (function _bytecodeKey(program) {
+var _bytecodeKey = (function (program) {
   if (!Array.isArray(program) || program.length > 4096) return void 0;
   if (_keyUnits.length < 4 * program.length) _keyUnits = new Uint16Array(4 * program.length);
   const units = _keyUnits;
@@ -227,10 +227,10 @@ var _bytecodeKey = (function _bytecodeKey(program) {
   }
   return key;
 });
-var _isUint = (function _isUint(value, max) {
+var _isUint = (function (value, max) {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
 });
-var _prepareBytecode = (function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
+var _prepareBytecode = (function (program, match, base, settings, chain, ruleNumber) {
   const key = _bytecodeKey(program);
   let copy = key === void 0 ? void 0 : settings.programs.get(key)?.copy;
   if (copy === void 0) {
@@ -256,7 +256,7 @@ var _prepareBytecode = (function _prepareBytecode(program, match, base, settings
     programFor: compiled
   };
 });
-var _checkedExpression = (function _checkedExpression(expression, linkType, settings, orNull) {
+var _checkedExpression = (function (expression, linkType, settings, orNull) {
   const key = `expr ${linkType} ${expression}`;
   const known = settings.programs.get(key);
   if (known !== void 0) {
@@ -273,7 +273,7 @@ var _checkedExpression = (function _checkedExpression(expression, linkType, sett
   settings.programs.set(key, { packed });
   return packed;
 });
-var _prepareExpression = (function _prepareExpression(match, base, settings, chain, ruleNumber) {
+var _prepareExpression = (function (match, base, settings, chain, ruleNumber) {
   const expression = match.expression;
   if (expression === void 0) throw _ruleError("bpf match without a program", chain, ruleNumber);
   const invert = match.invert;
@@ -338,7 +338,7 @@ var _prepareExpression = (function _prepareExpression(match, base, settings, cha
     programFor
   );
 });
-var _linkProgram = (function _linkProgram(expression, linkType, captureInterface) {
+var _linkProgram = (function (expression, linkType, captureInterface) {
   try {
     if (captureInterface === void 0) {
       return _optimised(expression, linkType, _expressionProgram(expression, linkType));
@@ -357,7 +357,7 @@ var _linkProgram = (function _linkProgram(expression, linkType, captureInterface
     return null;
   }
 });
-var _expressionProgram = (function _expressionProgram(expression, linkType) {
+var _expressionProgram = (function (expression, linkType) {
   const packed = _unoptimisedPacked(expression, linkType);
   if (packed.length <= 2 * 4096) {
     _validateCached(packed);
@@ -367,7 +367,7 @@ var _expressionProgram = (function _expressionProgram(expression, linkType) {
   validate(_unpackProgram(optimised), { maxInstructions: 4096 });
   return optimised;
 });
-var _optimised = (function _optimised(expression, linkType, valid) {
+var _optimised = (function (expression, linkType, valid) {
   try {
     const program = compileFilter(expression, { linkType });
     validate(program, { maxInstructions: 4096 });
@@ -376,7 +376,7 @@ var _optimised = (function _optimised(expression, linkType, valid) {
     return _unpackProgram(valid);
   }
 });
-var _allOf = (function _allOf(tests) {
+var _allOf = (function (tests) {
   if (tests.length === 0) return null;
   if (tests.length === 1) return tests[0];
   if (tests.length === 2) {
@@ -388,7 +388,7 @@ var _allOf = (function _allOf(tests) {
     return true;
   };
 });
-var createFrameRef = (function createFrameRef(init = {}) {
+var createFrameRef = (function (init = {}) {
   return {
     bytes: init.bytes ?? _NO_BYTES,
     start: init.start ?? 0,
@@ -404,7 +404,7 @@ var createFrameRef = (function createFrameRef(init = {}) {
     captureInterface: init.captureInterface
   };
 });
-var _newContext = (function _newContext() {
+var _newContext = (function () {
   return {
     dataOffset: 0,
     wireLength: 0,
@@ -424,7 +424,7 @@ var _newContext = (function _newContext() {
     vlanTpid: 0
   };
 });
-var _makeProgramBatch = (function _makeProgramBatch(parts) {
+var _makeProgramBatch = (function (parts) {
   const programFor = parts.match.programFor;
   if (programFor === void 0 || parts.ruleAccepts === parts.policyAccepts) return void 0;
   const { counter, chain, packets, bytes, policyPackets, policyBytes, totals } = parts;
@@ -492,7 +492,7 @@ var _makeProgramBatch = (function _makeProgramBatch(parts) {
     }
   };
 });
-var _newFrameState = (function _newFrameState(contexts) {
+var _newFrameState = (function (contexts) {
   return {
     frame: void 0,
     bytes: new Uint8Array(0),
@@ -506,7 +506,7 @@ var _newFrameState = (function _newFrameState(contexts) {
     frameClass: _C_ALL
   };
 });
-var _newCounters = (function _newCounters(parts) {
+var _newCounters = (function (parts) {
   const { ruleSet, chains } = parts;
   const ruleCount = chains.reduce((n, c) => n + c.length, 0);
   const counters = {
@@ -529,10 +529,10 @@ var _newCounters = (function _newCounters(parts) {
   }
   return counters;
 });
-var _pair = (function _pair(packets, bytes) {
+var _pair = (function (packets, bytes) {
   return { packets, bytes };
 });
-var _snapshotCounters = (function _snapshotCounters(counters, ruleSet, chains) {
+var _snapshotCounters = (function (counters, ruleSet, chains) {
   const { packets, bytes, policyPackets, policyBytes, totals } = counters;
   const result = {
     chains: {},
@@ -548,7 +548,7 @@ var _snapshotCounters = (function _snapshotCounters(counters, ruleSet, chains) {
   });
   return result;
 });
-var _makeEachWalk = (function _makeEachWalk(walk) {
+var _makeEachWalk = (function (walk) {
   const { entry, entryAccepts, chains, stackChain, stackRule, state } = walk;
   const { packets, bytes: bytesCounted, policyPackets, policyBytes } = walk.counters;
   return (size, isIp) => {
@@ -594,14 +594,14 @@ var _makeEachWalk = (function _makeEachWalk(walk) {
     }
   };
 });
-var _runsOnlyPrograms = (function _runsOnlyPrograms(ruleSet) {
+var _runsOnlyPrograms = (function (ruleSet) {
   return ruleSet.chains.every(
     (chain) => chain.rules.every(
       (rule) => rule.base === "link" && rule.matches.every((match) => match.kind === "bpf" || match.kind === "comment")
     )
   );
 });
-var _makeClassifier = (function _makeClassifier(parts) {
+var _makeClassifier = (function (parts) {
   const { ruleSet, entry, byIp, chains } = parts;
   const counters = _newCounters(parts);
   const totals = counters.totals;
@@ -701,7 +701,7 @@ var _makeClassifier = (function _makeClassifier(parts) {
     ...programBatch === void 0 ? {} : { _programBatch: programBatch }
   };
 });
-var _entryChain = (function _entryChain(ruleSet, wanted) {
+var _entryChain = (function (ruleSet, wanted) {
   if (wanted !== void 0) {
     const index = ruleSet.chains.findIndex((c) => c.name === wanted);
     if (index < 0) {
@@ -727,7 +727,7 @@ var _entryChain = (function _entryChain(ruleSet, wanted) {
   }
   return first;
 });
-var _lazyTest = (function _lazyTest(rule, prepared) {
+var _lazyTest = (function (rule, prepared) {
   return (state) => {
     const tests = [];
     for (const match of prepared) {
@@ -739,7 +739,7 @@ var _lazyTest = (function _lazyTest(rule, prepared) {
     return test(state);
   };
 });
-var compileRuleSet = (function compileRuleSet(ruleSet, options) {
+var compileRuleSet = (function (ruleSet, options) {
   const builder = new _RuleSetBuilder(ruleSet, options, true);
   while (!builder.step()) {
   }

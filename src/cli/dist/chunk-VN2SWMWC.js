@@ -33,7 +33,7 @@ import {
 } from "./chunk-VVSHI4PW.js";
 
 // src/bpf/validate.ts
-var validate = (function validate(program, options = {}) {
+var validate = (function (program, options = {}) {
   const max = options.maxInstructions ?? BPF_MAXINSNS;
   if (!Number.isInteger(max) || max < 1 || max > BPF_MAXINSNS) {
     throw new RangeError(
@@ -53,22 +53,22 @@ var validate = (function validate(program, options = {}) {
   checkFinalReturn(program);
   checkLoadAndStores(program);
 });
-var isUint = (function isUint(value, bits) {
+var isUint = (function (value, bits) {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** bits;
 });
-var checkFields = (function checkFields(insn, pc) {
+var checkFields = (function (insn, pc) {
   if (insn === null || typeof insn !== "object") fail("BAD_FIELD", pc, "not an instruction");
   checkField(insn, "code", 16, pc);
   checkField(insn, "jt", 8, pc);
   checkField(insn, "jf", 8, pc);
   checkField(insn, "k", 32, pc);
 });
-var checkField = (function checkField(insn, field, bits, pc) {
+var checkField = (function (insn, field, bits, pc) {
   if (!isUint(insn[field], bits)) {
     fail("BAD_FIELD", pc, `${field} "${insn[field]}" is not an unsigned ${bits}-bit integer`);
   }
 });
-var checkInstruction = (function checkInstruction(program, pc, backward) {
+var checkInstruction = (function (program, pc, backward) {
   const insn = program[pc];
   checkFields(insn, pc);
   const { code, jt, jf, k } = insn;
@@ -124,14 +124,14 @@ var checkInstruction = (function checkInstruction(program, pc, backward) {
       }
   }
 });
-var checkFinalReturn = (function checkFinalReturn(program) {
+var checkFinalReturn = (function (program) {
   const last = program.length - 1;
   const code = program[last].code;
   if (code !== (BPF_RET | BPF_K) && code !== (BPF_RET | BPF_A)) {
     fail("NO_FINAL_RETURN", last, "the last instruction is not ret");
   }
 });
-var checkLoadAndStores = (function checkLoadAndStores(program) {
+var checkLoadAndStores = (function (program) {
   const length = program.length;
   const masks = new Uint16Array(length).fill(65535);
   let valid = 0;

@@ -53,38 +53,38 @@ import {
 } from "./chunk-PTJ5AGX5.js";
 
 // src/bpf/_packet_access.ts
-var _captureEnd = (function _captureEnd(packet, context) {
+var _captureEnd = (function (packet, context) {
   const end = context.end;
   if (end === void 0 || end > packet.length) return packet.length;
   return end > 0 ? Math.trunc(end) : 0;
 });
-var _dataStart = (function _dataStart(context) {
+var _dataStart = (function (context) {
   const start = context.dataOffset;
   return start === void 0 || !(start > 0) ? 0 : Math.trunc(start);
 });
-var _wireLength = (function _wireLength(context, base, captureEnd) {
+var _wireLength = (function (context, base, captureEnd) {
   const wire = context.wireLength;
   if (wire !== void 0) return wire >>> 0;
   return captureEnd > base ? captureEnd - base : 0;
 });
-var _loadEnd = (function _loadEnd(base, captureEnd, wire) {
+var _loadEnd = (function (base, captureEnd, wire) {
   const present = captureEnd > base ? captureEnd - base : 0;
   const end = base + (wire < present ? wire : present);
   return end < captureEnd ? end : captureEnd;
 });
-var _networkStart = (function _networkStart(context, base) {
+var _networkStart = (function (context, base) {
   const start = context.networkOffset;
   return start === void 0 ? base : Math.trunc(start);
 });
-var _macStart = (function _macStart(context) {
+var _macStart = (function (context) {
   const start = context.macOffset;
   return start === void 0 || !(start >= 0) ? -1 : Math.trunc(start);
 });
-var _loadSize = (function _loadSize(code) {
+var _loadSize = (function (code) {
   const size = code & 24;
   return size === BPF_B ? 1 : size === BPF_H ? 2 : 4;
 });
-var _planBlocks = (function _planBlocks(program) {
+var _planBlocks = (function (program) {
   const length = program.length;
   const leader = new Uint8Array(length);
   const target = new Uint8Array(length);
@@ -123,7 +123,7 @@ var _planBlocks = (function _planBlocks(program) {
   }
   return { leader, target, hoisted, need, backward };
 });
-var _hoistableLoadEnd = (function _hoistableLoadEnd(code, k) {
+var _hoistableLoadEnd = (function (code, k) {
   const isAbs = code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) || code === (BPF_LD | BPF_B | BPF_ABS);
   if (isAbs) {
     const field = _ancillaryField(k);
@@ -134,7 +134,7 @@ var _hoistableLoadEnd = (function _hoistableLoadEnd(code, k) {
   }
   return 0;
 });
-var _lower = (function _lower(program) {
+var _lower = (function (program) {
   const plan = _planBlocks(program);
   const length = program.length;
   const blockOf = new Int32Array(length).fill(-1);
@@ -151,7 +151,7 @@ var _lower = (function _lower(program) {
   });
   return { blocks, backward: plan.backward };
 });
-var _lowerBlock = (function _lowerBlock(program, start, end, need, hoisted, blockOf) {
+var _lowerBlock = (function (program, start, end, need, hoisted, blockOf) {
   const steps = [];
   for (let pc = start; pc < end; pc++) {
     const { code, jt, jf, k } = program[pc];
@@ -174,7 +174,7 @@ var _lowerBlock = (function _lowerBlock(program, start, end, need, hoisted, bloc
   }
   return { start, need, steps, exit: _goto(blockOf[end], false) };
 });
-var _step = (function _step(code, k, isHoisted) {
+var _step = (function (code, k, isHoisted) {
   const into = (code & 7) === BPF_LDX ? "x" : "a";
   switch (code & 7) {
     case BPF_ALU:
@@ -201,7 +201,7 @@ var _step = (function _step(code, k, isHoisted) {
   if (field >= 0) return { kind: "load-ancillary", field, endsWithoutDevice: _needsDevice(field) };
   return { kind: "load", offset: k | 0, size: _loadSize(code), checked: !isHoisted };
 });
-var _fuseTest = (function _fuseTest(steps, code, k, t, f) {
+var _fuseTest = (function (steps, code, k, t, f) {
   let shift = 0;
   let mask = 4294967295;
   let first = steps.length;
@@ -263,7 +263,7 @@ var _fuseTest = (function _fuseTest(steps, code, k, t, f) {
     whenFalse: f
   };
 });
-var _batchCount = (function _batchCount(batch, results) {
+var _batchCount = (function (batch, results) {
   const count = batch.count ?? batch.offsets.length;
   if (!Number.isInteger(count) || count < 0) {
     throw new RangeError(`Cannot run batch: count "${count}" is not a frame count`);
@@ -282,17 +282,17 @@ var _batchCount = (function _batchCount(batch, results) {
   }
   return count;
 });
-var _read = (function _read(i, size) {
+var _read = (function (i, size) {
   if (size === 1) return `P[${i}]`;
   if (size === 2) return `((P[${i}] << 8) | P[${i} + 1])`;
   return `(((P[${i}] << 24) | (P[${i} + 1] << 16) | (P[${i} + 2] << 8) | P[${i} + 3]) >>> 0)`;
 });
-var _returnOnly2 = (function _returnOnly2(block) {
+var _returnOnly2 = (function (block) {
   const exit = block.exit;
   if (block.steps.length > 0 || block.need > 0 || exit.kind !== "return") return void 0;
   return exit.value;
 });
-var _trueMask = (function _trueMask(op, operand) {
+var _trueMask = (function (op, operand) {
   const zero = (x) => `((((${x}) - 1) & ~(${x})) >> 31)`;
   const below = (a, b) => `(((~${a} & ${b}) | (~(${a} ^ ${b}) & (${a} - ${b}))) >> 31)`;
   if (op === BPF_JEQ) return zero(`A ^ ${operand}`);
@@ -300,7 +300,7 @@ var _trueMask = (function _trueMask(op, operand) {
   if (op === BPF_JGE) return `~${below("A", operand)}`;
   return `~${zero(`A & ${operand}`)}`;
 });
-var _generateBody = (function _generateBody(lowered, ret = (value) => `return ${value};`) {
+var _generateBody = (function (lowered, ret = (value) => `return ${value};`) {
   const { blocks } = lowered;
   const targeted = new Uint8Array(blocks.length);
   blocks.forEach((block, b) => {
@@ -431,7 +431,7 @@ var _generateBody = (function _generateBody(lowered, ret = (value) => `return ${
   }
   return { body, uses };
 });
-var generateSource = (function generateSource(program) {
+var generateSource = (function (program) {
   const { body, uses } = _generateBody(_lower(program));
   const declarations = ["let A = 0, X = 0, i = 0, o = 0, v = 0;"];
   for (const cell of [...uses.memory].sort((a, b) => a - b)) declarations.push(`let M${cell} = 0;`);
@@ -456,15 +456,15 @@ var generateSource = (function generateSource(program) {
     "};"
   ].filter((line) => line !== "").join("\n");
 });
-var compileSource = (function compileSource(program) {
+var compileSource = (function (program) {
   const factory = new Function("h", generateSource(program));
   return factory(HELPERS);
 });
-var _wasmRefusal = (function _wasmRefusal() {
+var _wasmRefusal = (function () {
   if (refusal === void 0) refusal = _probe();
   return refusal ?? void 0;
 });
-var _probe = (function _probe() {
+var _probe = (function () {
   if (typeof WebAssembly !== "object" || typeof WebAssembly.Module !== "function") {
     return "this runtime has no WebAssembly";
   }
@@ -475,26 +475,26 @@ var _probe = (function _probe() {
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }
 });
-var _defaultStrategy = (function _defaultStrategy(length) {
+var _defaultStrategy = (function (length) {
   allowed ??= { source: _codeGenerationAllowed(), wasm: _wasmRefusal() === void 0 };
   const crossings = _CROSSINGS[_engine()];
   const wasmFrom = allowed.source ? crossings.wasmOverSource : crossings.wasmOverClosure;
   if (allowed.wasm && length >= wasmFrom) return "wasm";
   return allowed.source ? "source" : "closure";
 });
-var _engine = (function _engine() {
+var _engine = (function () {
   const agent = globalThis.navigator?.userAgent ?? "";
   const safari = /Safari\//.test(agent) && !/Chrom(e|ium)\//.test(agent);
   return /\bBun\//.test(agent) || safari ? "javascriptcore" : "v8";
 });
-var _codeGenerationAllowed = (function _codeGenerationAllowed() {
+var _codeGenerationAllowed = (function () {
   try {
     return new Function("return 1")() === 1;
   } catch {
     return false;
   }
 });
-var _generateBatchSource = (function _generateBatchSource(program) {
+var _generateBatchSource = (function (program) {
   const { body, uses } = _generateBody(
     _lower(program),
     (value) => `{ results[n] = ${value}; continue frames; }`
@@ -523,11 +523,11 @@ var _generateBatchSource = (function _generateBatchSource(program) {
     "};"
   ].join("\n");
 });
-var _compileSourceBatch = (function _compileSourceBatch(program) {
+var _compileSourceBatch = (function (program) {
   const factory = new Function("h", _generateBatchSource(program));
   return factory(HELPERS2);
 });
-var compile = (function compile(program, options = {}) {
+var compile = (function (program, options = {}) {
   validate(program, {
     maxInstructions: options.maxInstructions,
     allowBackwardJumps: options.allowBackwardJumps
@@ -567,7 +567,7 @@ var compile = (function compile(program, options = {}) {
   }
   throw new TypeError(`Cannot compile program: unknown strategy "${strategy}"`);
 });
-var _sourceRunBatch = (function _sourceRunBatch(program, run) {
+var _sourceRunBatch = (function (program, run) {
   let batchRun;
   return (batch, results) => {
     if (batchRun === void 0) {
@@ -580,7 +580,7 @@ var _sourceRunBatch = (function _sourceRunBatch(program, run) {
     batchRun(batch, results);
   };
 });
-var filterOptionsForInterface = (function filterOptionsForInterface(captureInterface) {
+var filterOptionsForInterface = (function (captureInterface) {
   const declared = captureInterface.snaplen >>> 0;
   return {
     linkType: captureInterface.linkType,

@@ -75,7 +75,7 @@ import "./chunk-625ADWH7.js";
 import "./chunk-HVOGAW6C.js";
 
 // src/cli/_output_runs.ts
-var _output = (function _output(name, target) {
+var _output = (function (name, target) {
   const runs = new _OutputRuns();
   if (!("getWriter" in target)) {
     return { name, runs, write: (chunk) => target.write(chunk), end: () => Promise.resolve() };
@@ -92,7 +92,7 @@ var _output = (function _output(name, target) {
     }
   };
 });
-var _flush = (async function _flush(output) {
+var _flush = (async function (output) {
   const chunks = output.runs.take();
   try {
     for (const chunk of chunks) {
@@ -105,7 +105,7 @@ var _flush = (async function _flush(output) {
   }
   output.runs.reset();
 });
-var _flushBoth = (async function _flushBoth(accepted, dropped) {
+var _flushBoth = (async function (accepted, dropped) {
   const acceptedFailure = await _flush(accepted).then(() => void 0, (e) => e);
   if (dropped) {
     try {
@@ -116,14 +116,14 @@ var _flushBoth = (async function _flushBoth(accepted, dropped) {
   }
   if (acceptedFailure) throw acceptedFailure;
 });
-var _end = (async function _end(output, close, failed) {
+var _end = (async function (output, close, failed) {
   try {
     await output.end(close && !failed);
   } catch (error) {
     throw new _OutputError(output.name, error);
   }
 });
-var _pipeRouter = (async function _pipeRouter(source, router, targets, afterBlock) {
+var _pipeRouter = (async function (source, router, targets, afterBlock) {
   const accepted = _output("accepted", targets.accepted);
   const dropped = targets.dropped ? _output("dropped", targets.dropped) : void 0;
   const compact = source.scratch === true && dropped === void 0;
@@ -167,10 +167,10 @@ var _pipeRouter = (async function _pipeRouter(source, router, targets, afterBloc
   if (failure) throw failure;
   return router.snapshot(accepted.runs.bytesOut, dropped?.runs.bytesOut ?? 0, error);
 });
-var _totals = (function _totals() {
+var _totals = (function () {
   return { packets: 0, bytes: 0, capturedBytes: 0 };
 });
-var _threadsOption = (function _threadsOption(value) {
+var _threadsOption = (function (value) {
   if (value === void 0) return "auto";
   if (value === "1" || value === "2" || value === "auto") return value;
   throw new UsageError(
@@ -178,10 +178,10 @@ var _threadsOption = (function _threadsOption(value) {
     "filter"
   );
 });
-var _ruleCount = (function _ruleCount(ruleSet) {
+var _ruleCount = (function (ruleSet) {
   return ruleSet.chains.reduce((count, chain) => count + chain.rules.length, 0);
 });
-var _loadRuleSet = (async function _loadRuleSet(parsed, io) {
+var _loadRuleSet = (async function (parsed, io) {
   const rulesPath = _string(parsed, "rules");
   const bytecode = _string(parsed, "bytecode");
   const expression = _string(parsed, "expr");
