@@ -58,9 +58,71 @@ Deno.test("_eagerFunctions() turns every top-level function into a parenthesised
   assert.ok(out.indexOf("var counting") < out.indexOf("let calls"));
 });
 
-Deno.test("_eagerFunctions() leaves a module without top-level functions as it is", () => {
-  const source = 'import { a } from "./a.js";\nexport const b = () => a;\n';
-  assert.equal(_eagerFunctions(source), source);
+Deno.test("_eagerFunctions() leaves a module as it is when no function was called", () => {
+  const source = 'import { a } from "./a.js";\nexport const b = () => a;\nfunction c() {}\n';
+  assert.equal(_eagerFunctions(source, new Set()), source);
+});
+
+const _ARROWS = `const add = (a) => (b = ((c) => c)(1)) => a + b;
+const pair = ({ x }, y,) => ({ x, y });
+const late = async () => 7;
+const spaced = (v) =>
+  v * 2;
+const named = [add.name, pair.name, late.name, pair.length];
+const counter = {
+  n: 1,
+  get twice() { return this.n * 2; },
+  bump() { return [1].map(() => ++this.n)[0]; },
+  each: function (list) { return list.map((v) => v + this.n); },
+};
+class Box {
+  #v = 3;
+  get() { return [0].map(() => this.#v)[0]; }
+  static of() { return new Box(); }
+}
+function total(...values) {
+  return values.reduce((sum, v) => sum + v, 0) + [arguments.length].map((n) => n)[0];
+}
+export const results = [
+  add(1)(), add(1)(10), pair({ x: 1 }, 2), await late(), spaced(4), named,
+  counter.twice, counter.bump(), counter.each([1, 2]), Box.of().get(), total(1, 2, 3),
+];
+`;
+
+Deno.test("_eagerFunctions() rewrites arrows and function expressions without changing what they do", async () => {
+  const before = await _evaluate(_ARROWS);
+  const rewritten = _eagerFunctions(_ARROWS);
+  const after = await _evaluate(rewritten);
+  assert.deepEqual(after.results, before.results);
+  assert.deepEqual(before.results, [
+    2,
+    11,
+    { x: 1, y: 2 },
+    7,
+    8,
+    ["add", "pair", "late", 2],
+    2,
+    2,
+    [3, 4],
+    3,
+    9,
+  ]);
+  // Every arrow became a parenthesised function but those that read `this`
+  // (the methods' callbacks); methods stay methods.
+  const arrows: string[] = [];
+  const visit = (node: { type?: string; start?: number; end?: number }) => {
+    if (node.type === "ArrowFunctionExpression") arrows.push(rewritten.slice(node.start, node.end));
+    for (const value of Object.values(node)) {
+      for (const child of Array.isArray(value) ? value : [value]) {
+        if (child && typeof child === "object" && "type" in child) visit(child);
+      }
+    }
+  };
+  visit(parse(rewritten, { ecmaVersion: "latest", sourceType: "module" }) as never);
+  assert.deepEqual(arrows, ["() => ++this.n", "(v) => v + this.n", "() => this.#v"]);
+  assert.match(rewritten, /const spaced = \(function \(v\) \{ return \(\n  v \* 2\); \}\);/);
+  assert.match(rewritten, /each: \(function \(list\)/);
+  assert.match(rewritten, /\n  bump\(\) \{/);
 });
 
 Deno.test("_chunkCycles() finds a cycle through static or dynamic imports, and none in the CLI bundle", async () => {

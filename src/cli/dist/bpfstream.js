@@ -15,7 +15,7 @@ var runCli = (async function (args, io2) {
   const end = args.indexOf("--");
   const head = end < 0 ? args : args.slice(0, end);
   const debug = head.includes("--debug") || io2.env("BPFSTREAM_DEBUG") === "1";
-  const rest = [...head.filter((a) => a !== "--debug"), ...end < 0 ? [] : args.slice(end)];
+  const rest = [...head.filter((function (a) { return ( a !== "--debug"); })), ...end < 0 ? [] : args.slice(end)];
   const commands = cliCommands;
   const name = rest[0];
   if (name === void 0) {
@@ -45,7 +45,7 @@ var runCli = (async function (args, io2) {
       await _say(io2.stdout, await _usageOf(commands, topic) + "\n");
       return 0;
     }
-    const entry = commands.find((c) => c.name === name);
+    const entry = commands.find((function (c) { return ( c.name === name); }));
     if (!entry) {
       throw new UsageError(
         `Cannot run '${name}': unknown command (commands: ${commands.map((c) => c.name).join(", ")})`
@@ -82,7 +82,7 @@ var _syncBlockSource = (function (reader, options = {}) {
   const free = [];
   let ended = false;
   let closed = false;
-  const fill = (block) => {
+  const fill = (function (block)  {
     let used = 0;
     while (used < block.length) {
       const n = reader.readSync(block.subarray(used));
@@ -94,7 +94,7 @@ var _syncBlockSource = (function (reader, options = {}) {
       if (n < _PIPE_READ) break;
     }
     return used;
-  };
+  });
   return {
     // Blocks are this source's buffers (or the pool's), read into again once released.
     scratch: true,
@@ -138,7 +138,7 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-TED7MEA7.js").then((m) => m.filterCommand) },
+  { name: "filter", load: (function () { return ( import("./filter_command-TED7MEA7.js").then((function (m) { return ( m.filterCommand); }))); }) },
   { name: "verdicts", load: () => import("./verdicts_command-QQWV42BY.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-UIZZPQCI.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-PHS2ZCVX.js").then((m) => m.compileCommand) },
@@ -289,7 +289,7 @@ var io = {
   get stdout() {
     return stdout ??= _writeAllStream(Deno.stdout);
   },
-  writeStdoutSync: (bytes) => _writeAllSync(Deno.stdout, bytes),
+  writeStdoutSync: (function (bytes) { return ( _writeAllSync(Deno.stdout, bytes)); }),
   get stderr() {
     return stderr ??= _writeAllStream(Deno.stderr);
   },
@@ -298,13 +298,13 @@ var io = {
     return _blockStream(file);
   },
   openBlocks: _openBlocks,
-  readFile: (path) => Deno.readFile(path),
+  readFile: (function (path) { return ( Deno.readFile(path)); }),
   async openWrite(path) {
     const file = await Deno.open(path, { write: true, create: true, truncate: true });
     return _writeAllStream(file);
   },
-  isTerminal: () => Deno.stderr.isTerminal(),
-  env: (name) => Deno.env.get(name),
+  isTerminal: (function () { return ( Deno.stderr.isTerminal()); }),
+  env: (function (name) { return ( Deno.env.get(name)); }),
   now: () => performance.now(),
   cpuMs: _threadCpuMs,
   loadAverage: _loadAverage

@@ -152,7 +152,7 @@ var _CONSTANTS = {
 };
 
 var _ALLOWED_OPCODES = new Map(
-  _TABLE.map(([name, mnemonic]) => [_value(name), { name, mnemonic }])
+  _TABLE.map((function ([name, mnemonic]) { return ( [_value(name), { name, mnemonic }]); }))
 );
 
 

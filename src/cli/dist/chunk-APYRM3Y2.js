@@ -27,7 +27,7 @@ import {
 
 // src/cli/_program.ts
 var _loadProgram = (async function (parsed, command, io, base, allowed) {
-  const given = allowed.filter((name) => _string(parsed, name) !== void 0);
+  const given = allowed.filter((function (name) { return ( _string(parsed, name) !== void 0); }));
   if (given.length !== 1) {
     const list = allowed.map((name) => `--${name}`).join(", ");
     throw new UsageError(
@@ -39,11 +39,11 @@ var _loadProgram = (async function (parsed, command, io, base, allowed) {
   const text = _string(parsed, kind);
   if (kind === "bytecode") {
     const { parseBytecode } = await import("./parse_bytecode-3STSKDP5.js");
-    const program = _parse("--bytecode", () => parseBytecode(text));
+    const program = _parse("--bytecode", (function () { return ( parseBytecode(text)); }));
     return {
       name: "--bytecode",
       fixed: true,
-      forLinkType: () => program,
+      forLinkType: (function () { return ( program); }),
       forInterface: () => program
     };
   }
@@ -55,7 +55,7 @@ var _loadProgram = (async function (parsed, command, io, base, allowed) {
     return { name, fixed: true, forLinkType: () => program, forInterface: () => program };
   }
   const cache = /* @__PURE__ */ new Map();
-  const compileCached = (options) => {
+  const compileCached = (function (options)  {
     const key = `${options.linkType}/${options.snaplen}/${options.savefileByteOrder}`;
     let entry = cache.get(key);
     if (entry === void 0) {
@@ -70,8 +70,8 @@ var _loadProgram = (async function (parsed, command, io, base, allowed) {
     }
     if (entry instanceof DataError) throw entry;
     return entry;
-  };
-  const forLinkType = (linkType) => compileCached({ linkType: base === "network" ? LINKTYPE_RAW : linkType });
+  });
+  const forLinkType = (function (linkType) { return ( compileCached({ linkType: base === "network" ? LINKTYPE_RAW : linkType })); });
   const forInterface = (captureInterface) => base === "network" ? forLinkType(LINKTYPE_RAW) : compileCached(filterOptionsForInterface(captureInterface));
   const types = base === "network" ? [LINKTYPE_RAW] : [1, 113, 276, 0, 108, 101, 228, 229];
   let first;

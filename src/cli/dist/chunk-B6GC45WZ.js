@@ -47,12 +47,12 @@ var _tokenize = (function (line, lineNumber, from) {
   let quoted = false;
   let quoteColumn = 0;
   let started = false;
-  const emit = () => {
+  const emit = (function ()  {
     tokens.push({ text, column, valueColumn, quoted });
     text = "";
     started = false;
     quoted = false;
-  };
+  });
   for (let i = from; i < end; ) {
     const c = line.charCodeAt(i);
     if (inQuote) {
@@ -174,7 +174,7 @@ var _createRuleSetParser = (function (text, options) {
   }
   let lastLine = 1;
   let index = 0;
-  const parseLine = (lineNumber, line) => {
+  const parseLine = (function (lineNumber, line)  {
     const start = line.search(/[^ \t\r]/);
     if (start < 0 || line[start] === "#") return;
     lastLine = lineNumber;
@@ -208,7 +208,7 @@ var _createRuleSetParser = (function (text, options) {
       return;
     }
     _parseCommand(state, context, _tokenize(line, lineNumber, start), lineNumber, line.length);
-  };
+  });
   return {
     lineCount: lines.length,
     get linesRead() {
@@ -278,12 +278,12 @@ var _parseCommand = (function (state, context, tokens, line, lineLength) {
   const command = tokens[i];
   if (!command) _fail("command expected after the counters", line, lineLength + 1);
   const argument = tokens[i + 1];
-  const needChain = (what) => {
+  const needChain = (function (what)  {
     if (!argument) _fail(`chain name expected after "${what}"`, line, lineLength + 1);
     const chain = state.byName.get(argument.text);
     if (!chain) _fail(`chain "${argument.text}" does not exist`, line, argument.column);
     return chain;
-  };
+  });
   switch (command.text) {
     case "-N":
     case "--new-chain": {
@@ -336,14 +336,14 @@ var _parseRule = (function (state, context, tokens, from, line, lineLength) {
   let targetGiven = false;
   const loaded = {};
   const pendingExpressions = [];
-  const valueOf = (option, index) => {
+  const valueOf = (function (option, index)  {
     const value = tokens[index];
     if (!value) _fail(`option "${option.text}" requires an argument`, line, lineLength + 1);
     return value;
-  };
-  const noInvert = (option) => {
+  });
+  const noInvert = (function (option)  {
     if (invert) _fail(`option "${option.text}" cannot be inverted with "!"`, line, invert.column);
-  };
+  });
   for (let i = from; i < tokens.length; i++) {
     const token = tokens[i];
     const option = token.text;

@@ -14,7 +14,7 @@ var parseBytecode = (function (text) {
 var _plainCounted = (function (text) {
   const end = text.length;
   let i = 0;
-  const number = (max) => {
+  const number = (function (max)  {
     const start = i;
     let value = 0;
     while (i < end && i - start < 11) {
@@ -24,7 +24,7 @@ var _plainCounted = (function (text) {
       i++;
     }
     return i === start || i - start > 10 || value > max ? -1 : value;
-  };
+  });
   const count = number(65535);
   if (count < 1) return void 0;
   const program = [];

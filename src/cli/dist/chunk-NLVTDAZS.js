@@ -193,13 +193,13 @@ var _meet = (function (states, values) {
   const first = states[0];
   const out = _cloneState(first);
   for (let r = 0; r < _NREGS; r++) {
-    if (states.some((s) => s.regs[r] !== first.regs[r])) out.regs[r] = values.fresh();
+    if (states.some((function (s) { return ( s.regs[r] !== first.regs[r]); }))) out.regs[r] = values.fresh();
   }
   for (const [k, v] of first.facts) {
-    if (states.some((s) => s.facts.get(k) !== v)) out.facts.delete(k);
+    if (states.some((function (s) { return ( s.facts.get(k) !== v); }))) out.facts.delete(k);
   }
   for (const [k, v] of first.eq) {
-    if (states.some((s) => s.eq.get(k) !== v)) out.eq.delete(k);
+    if (states.some((function (s) { return ( s.eq.get(k) !== v); }))) out.eq.delete(k);
   }
   return out;
 });
@@ -433,14 +433,14 @@ var _flowPass = (function (root) {
   const preds = _preds(order);
   const values = new _Values();
   const after = /* @__PURE__ */ new Map();
-  const edgeOut = (p, to) => {
+  const edgeOut = (function (p, to)  {
     const st = after.get(p);
     if (_isGoto(p)) return [st];
     const out = [];
     if (p.jt === to) out.push(_edgeState(p, st, true, values));
     if (p.jf === to) out.push(_edgeState(p, st, false, values));
     return out;
-  };
+  });
   let changed = false;
   for (const b of order) {
     const ps = preds.get(b);
@@ -452,9 +452,9 @@ var _flowPass = (function (root) {
       regs[_X] = values.fresh();
       for (let r = 2; r < _NREGS; r++) regs[r] = values.fresh();
       state = { regs, facts: /* @__PURE__ */ new Map(), eq: /* @__PURE__ */ new Map() };
-    } else state = _meet(ps.flatMap((p) => edgeOut(p, b)), values);
+    } else state = _meet(ps.flatMap((function (p) { return ( edgeOut(p, b)); })), values);
     const stmts = _simulate(b.stmts, state, values, true);
-    if (stmts.length !== b.stmts.length || stmts.some((s, i) => s !== b.stmts[i])) {
+    if (stmts.length !== b.stmts.length || stmts.some((function (s, i) { return ( s !== b.stmts[i]); }))) {
       b.stmts = stmts;
       changed = true;
     }
@@ -539,11 +539,11 @@ var _jsetPass = (function (order, liveIn) {
 var _structurePass = (function (root) {
   let changed = false;
   const order = _topoOrder(root);
-  const skip = (b) => {
+  const skip = (function (b)  {
     let n = 0;
     while (_isGoto(b) && b.stmts.length === 0 && n++ < 1e3) b = b.jt;
     return b;
-  };
+  });
   for (const b of order) {
     if (bpfClass(b.code) === BPF_RET) continue;
     const t = skip(b.jt), f = skip(b.jf);
@@ -591,7 +591,7 @@ var _structurePass = (function (root) {
         changed = true;
       }
     }
-    const key = `${b.stmts.map((s) => `${s.code},${s.k}`).join(";")}|${b.code},${b.k}|${bpfClass(b.code) === BPF_RET ? "" : `${b.jt.id},${_isGoto(b) ? b.jt.id : b.jf.id}`}`;
+    const key = `${b.stmts.map((function (s) { return ( `${s.code},${s.k}`); })).join(";")}|${b.code},${b.k}|${bpfClass(b.code) === BPF_RET ? "" : `${b.jt.id},${_isGoto(b) ? b.jt.id : b.jf.id}`}`;
     const same = canon.get(key);
     if (same && same !== b) repl.set(b, same);
     else canon.set(key, b);
@@ -629,15 +629,15 @@ var _states = (function (order, preds) {
   return { before, after };
 });
 var _idoms = (function (order, preds) {
-  const index = new Map(order.map((b, i) => [b, i]));
+  const index = new Map(order.map((function (b, i) { return ( [b, i]); })));
   const idom = /* @__PURE__ */ new Map([[order[0], order[0]]]);
-  const intersect = (a, b) => {
+  const intersect = (function (a, b)  {
     while (a !== b) {
       while (index.get(a) > index.get(b)) a = idom.get(a);
       while (index.get(b) > index.get(a)) b = idom.get(b);
     }
     return a;
-  };
+  });
   for (const b of order.slice(1)) {
     let d;
     for (const p of preds.get(b)) if (idom.has(p)) d = d === void 0 ? p : intersect(p, d);
@@ -651,13 +651,13 @@ var _pullupPass = (function (root) {
   const preds = _preds(order);
   const { before, after } = _states(order, preds);
   const idom = _idoms(order, preds);
-  const dominates = (a, b) => {
+  const dominates = (function (a, b)  {
     for (let x = b; ; x = idom.get(x)) {
       if (x === a) return true;
       if (x === order[0]) return false;
     }
-  };
-  const isTest = (b) => bpfClass(b.code) === BPF_JMP && !_isGoto(b);
+  });
+  const isTest = (function (b) { return ( bpfClass(b.code) === BPF_JMP && !_isGoto(b)); });
   let liveIn;
   for (let i = order.length - 1; i >= 1; i--) {
     const b = order[i];
@@ -665,7 +665,7 @@ var _pullupPass = (function (root) {
     const ps = preds.get(b);
     if (ps.length === 0) continue;
     const val = after.get(ps[0]).regs[_A];
-    if (ps.some((p) => after.get(p).regs[_A] !== val)) continue;
+    if (ps.some((function (p) { return ( after.get(p).regs[_A] !== val); }))) continue;
     for (const [keep, next] of [["jt", "jf"], ["jf", "jt"]]) {
       let diff = b, chainPrev = null;
       let found = false;
@@ -768,10 +768,10 @@ var _parseNumber = (function (text, pos) {
 var _tokenize = (function (source) {
   const tokens = [];
   let i = 0;
-  const at = (pattern) => {
+  const at = (function (pattern)  {
     pattern.lastIndex = i;
     return pattern.exec(source);
-  };
+  });
   while (i < source.length) {
     const c = source[i];
     if (c === " " || c === "	" || c === "\n" || c === "\r") {
@@ -788,12 +788,12 @@ var _tokenize = (function (source) {
     }
     let best = null;
     let bestLen = 0;
-    const offer = (len, token2) => {
+    const offer = (function (len, token2)  {
       if (len > bestLen) {
         best = token2;
         bestLen = len;
       }
-    };
+    });
     const { macRun, v6Colon } = _addressShape(source, i);
     const digit = c >= "0" && c <= "9";
     let m = macRun >= 11 ? at(_MAC) : null;
@@ -871,7 +871,7 @@ var _memoKey = (function (expression, linkType, snaplen, optimize, allowRejectAl
   return `${linkType} ${snaplen} ${optimize ? 1 : 0}${allowRejectAll ? 1 : 0} ${savefileByteOrder ?? "-"} ${expression}`;
 });
 var _copy = (function (program) {
-  return program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
+  return program.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k })); }));
 });
 var compileFilter = (function (expression, options = {}) {
   const linkType = options.linkType ?? 1;
@@ -1890,17 +1890,17 @@ var _CodeGen = class {
   /** `port`/`portrange` for IPv4 and IPv6 (ip6 first, as libpcap orders them). */
   portrange(lo, hi, ipProto, dir, col) {
     if (lo > hi) [lo, hi] = [hi, lo];
-    const range = (mk) => (off) => {
+    const range = (function (mk) { return ( (function (off)  {
       if (lo === hi) return mk(off, BPF_JEQ, lo);
       return _and(mk(off, BPF_JGE, lo), _not(mk(off, BPF_JGT, hi)));
-    };
+    })); });
     const protos = ipProto >= 0 ? [ipProto] : [6, 17, 132];
-    const perProto = (mk) => {
+    const perProto = (function (mk)  {
       let c = false;
       if (protos.length === 1) return mk(protos[0]);
       c = _or(mk(132), _or(mk(6), mk(17)));
       return c;
-    };
+    });
     let v6 = this.linktype(_ETHERTYPE_IPV6, col);
     if (v6 !== false) {
       const nl = this.#nl;

@@ -8,7 +8,7 @@ import {
 
 // src/rules/rule_set_error.ts
 var _findChainProblem = (function (ruleSet) {
-  const byName = new Map(ruleSet.chains.map((chain) => [chain.name, chain]));
+  const byName = new Map(ruleSet.chains.map((function (chain) { return ( [chain.name, chain]); })));
   for (const chain of ruleSet.chains) {
     for (let r = 0; r < chain.rules.length; r++) {
       const rule = chain.rules[r];
@@ -32,7 +32,7 @@ var _findChainProblem = (function (ruleSet) {
     }
   }
   const state = /* @__PURE__ */ new Map();
-  const visit = (root) => {
+  const visit = (function (root)  {
     const path = [{ name: root, next: 0 }];
     state.set(root, 1);
     while (path.length > 0) {
@@ -60,7 +60,7 @@ var _findChainProblem = (function (ruleSet) {
       }
     }
     return void 0;
-  };
+  });
   for (const chain of ruleSet.chains) {
     if (state.has(chain.name)) continue;
     const problem = visit(chain.name);

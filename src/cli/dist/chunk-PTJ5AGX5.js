@@ -435,19 +435,19 @@ var _FIELDS = [
   }
 ];
 var _ANCILLARY_NAMES = new Map(
-  _FIELDS.map(({ field, kernel }) => [field, kernel])
+  _FIELDS.map((function ({ field, kernel }) { return ( [field, kernel]); }))
 );
 var _LIBPCAP_ANCILLARY_NAMES = new Map(
-  _FIELDS.map(({ field, libpcap }) => [field, libpcap])
+  _FIELDS.map((function ({ field, libpcap }) { return ( [field, libpcap]); }))
 );
 var _BPF_ASM_ANCILLARY_NAMES = new Map(
-  _FIELDS.flatMap(({ field, bpfAsm }) => bpfAsm.length === 0 ? [] : [[field, bpfAsm[0]]])
+  _FIELDS.flatMap((function ({ field, bpfAsm }) { return ( bpfAsm.length === 0 ? [] : [[field, bpfAsm[0]]]); }))
 );
 var _BPF_ASM_ANCILLARY_FIELDS = new Map(
-  _FIELDS.flatMap(({ field, bpfAsm }) => bpfAsm.map((name) => [name, field]))
+  _FIELDS.flatMap((function ({ field, bpfAsm }) { return ( bpfAsm.map((function (name) { return ( [name, field]); }))); }))
 );
 var _KNOWN_ANCILLARY = new Set(
-  [..._ANCILLARY_NAMES.keys()].map((field) => SKF_AD_OFF + field >>> 0)
+  [..._ANCILLARY_NAMES.keys()].map((function (field) { return ( SKF_AD_OFF + field >>> 0); }))
 );
 
 function _needsDevice(field) {

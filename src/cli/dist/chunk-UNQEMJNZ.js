@@ -156,7 +156,7 @@ var _needsFrameDescription = (function (program) {
   return xUnknown || largestIndexedK + maxX >= _NEGATIVE;
 });
 var _compileValidated = (function (program, settings) {
-  const key = program.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k}`).join(",");
+  const key = program.map((function (i) { return ( `${i.code} ${i.jt} ${i.jf} ${i.k}`); })).join(",");
   let compiled = settings.compiled.get(key);
   if (compiled === void 0) {
     const strategy = settings.strategy;
@@ -168,7 +168,7 @@ var _compileValidated = (function (program, settings) {
   return compiled;
 });
 var _programTest = (function (compiled, base, invert) {
-  return base === _BASE_NETWORK ? (state) => compiled(state.bytes, state.network) !== 0 !== invert : (state) => compiled(state.bytes, state.link) !== 0 !== invert;
+  return base === _BASE_NETWORK ? (function (state) { return ( compiled(state.bytes, state.network) !== 0 !== invert); }) : (state) => compiled(state.bytes, state.link) !== 0 !== invert;
 });
 var _prepareMatch = (function (match, base, settings, chain, ruleNumber) {
   switch (match.kind) {
@@ -239,12 +239,12 @@ var _prepareBytecode = (function (program, match, base, settings, chain, ruleNum
     } catch (error) {
       throw _ruleError("bad --bytecode program", chain, ruleNumber, error);
     }
-    copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+    copy = program.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k: k >>> 0 })); }));
     if (key !== void 0) settings.programs.set(key, { copy });
   }
   const shared = copy;
   let memo;
-  const compiled = () => memo ??= _compileValidated(shared, settings);
+  const compiled = (function () { return ( memo ??= _compileValidated(shared, settings)); });
   return {
     key,
     program: shared,
@@ -285,20 +285,20 @@ var _prepareExpression = (function (match, base, settings, chain, ruleNumber) {
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
     let memo;
-    const compiled = () => memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, packed), settings);
+    const compiled = (function () { return ( memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, packed), settings)); });
     return new _ExpressionMatch(
       `expr ${LINKTYPE_RAW} ${expression}`,
       () => packed,
       false,
       invert,
       match,
-      () => _programTest(compiled(), base, invert),
+      (function () { return ( _programTest(compiled(), base, invert)); }),
       compiled,
       void 0
     );
   }
   let cache;
-  const programFor = (frame) => {
+  const programFor = (function (frame)  {
     const captureInterface = frame.captureInterface;
     const key = captureInterface ?? frame.linkType;
     cache ??= /* @__PURE__ */ new Map();
@@ -309,7 +309,7 @@ var _prepareExpression = (function (match, base, settings, chain, ruleNumber) {
       cache.set(key, compiled);
     }
     return compiled;
-  };
+  });
   const build = () => {
     let lastType = -1;
     let lastInterface;
@@ -438,7 +438,7 @@ var _makeProgramBatch = (function (parts) {
     capturedLengths: new Uint32Array(0),
     wireLengths: new Uint32Array(0)
   };
-  const run = (batch, from, to, frame, oneInterface) => {
+  const run = (function (batch, from, to, frame, oneInterface)  {
     if (parts.describing()) return void 0;
     const { kind, interfaceIndex } = batch;
     if (!oneInterface) {
@@ -477,7 +477,7 @@ var _makeProgramBatch = (function (parts) {
     while (last >= from && kind[last] === 0) last--;
     if (last >= from) parts.decided(verdicts[last - from] !== 0 === ruleAccepts ? counter : -1);
     return verdicts;
-  };
+  });
   return {
     run,
     counted(acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
@@ -508,7 +508,7 @@ var _newFrameState = (function (contexts) {
 });
 var _newCounters = (function (parts) {
   const { ruleSet, chains } = parts;
-  const ruleCount = chains.reduce((n, c) => n + c.length, 0);
+  const ruleCount = chains.reduce((function (n, c) { return ( n + c.length); }), 0);
   const counters = {
     packets: new Float64Array(ruleCount),
     bytes: new Float64Array(ruleCount),
@@ -540,18 +540,18 @@ var _snapshotCounters = (function (counters, ruleSet, chains) {
     accepted: _pair(totals[0], totals[1]),
     dropped: _pair(totals[2], totals[3])
   };
-  ruleSet.chains.forEach((chain, c) => {
+  ruleSet.chains.forEach((function (chain, c)  {
     result.chains[chain.name] = {
       ...chain.policy !== null ? { policy: _pair(policyPackets[c], policyBytes[c]) } : {},
-      rules: chains[c].map((rule) => _pair(packets[rule.counter], bytes[rule.counter]))
+      rules: chains[c].map((function (rule) { return ( _pair(packets[rule.counter], bytes[rule.counter])); }))
     };
-  });
+  }));
   return result;
 });
 var _makeEachWalk = (function (walk) {
   const { entry, entryAccepts, chains, stackChain, stackRule, state } = walk;
   const { packets, bytes: bytesCounted, policyPackets, policyBytes } = walk.counters;
-  return (size, isIp) => {
+  return (function (size, isIp)  {
     let chain = entry;
     let r = 0;
     let sp = 0;
@@ -592,13 +592,13 @@ var _makeEachWalk = (function (walk) {
       policyBytes[entry] += size;
       return entryAccepts ? 1 : 0;
     }
-  };
+  });
 });
 var _runsOnlyPrograms = (function (ruleSet) {
   return ruleSet.chains.every(
-    (chain) => chain.rules.every(
-      (rule) => rule.base === "link" && rule.matches.every((match) => match.kind === "bpf" || match.kind === "comment")
-    )
+    (function (chain) { return ( chain.rules.every(
+      (function (rule) { return ( rule.base === "link" && rule.matches.every((function (match) { return ( match.kind === "bpf" || match.kind === "comment"); }))); })
+    )); })
   );
 });
 var _makeClassifier = (function (parts) {
@@ -645,7 +645,7 @@ var _makeClassifier = (function (parts) {
     if (!describe) describeNow();
     else if (state.frame !== void 0) contexts.fillAncillary(state.frame);
   };
-  const classify = (frame) => {
+  const classify = (function (frame)  {
     walk.decided = -1;
     const d = state.descriptor;
     state.frame = frame;
@@ -670,9 +670,9 @@ var _makeClassifier = (function (parts) {
     totals[2]++;
     totals[3] += size;
     return false;
-  };
+  });
   const entryRules = chains[entry];
-  const matches = entryRules.length !== 1 ? [] : entryRules[0].matches.filter((m) => m.match.kind !== "comment");
+  const matches = entryRules.length !== 1 ? [] : entryRules[0].matches.filter((function (m) { return ( m.match.kind !== "comment"); }));
   const kind = entryRules.length === 1 ? entryRules[0].kind : _T_NONE;
   const programBatch = indexed || byIp || bases !== "link" || matches.length !== 1 || kind !== _T_ACCEPT && kind !== _T_DROP ? void 0 : _makeProgramBatch({
     match: matches[0],
@@ -681,12 +681,12 @@ var _makeClassifier = (function (parts) {
     counter: entryRules[0].counter,
     chain: entry,
     ...counters,
-    describing: () => describe,
-    current: (frame) => {
+    describing: (function () { return ( describe); }),
+    current: (function (frame)  {
       state.frame = frame;
       state.bytes = frame.bytes;
-    },
-    decided: (counter) => walk.decided = counter
+    }),
+    decided: (function (counter) { return ( walk.decided = counter); })
   });
   return {
     ruleSet,
@@ -697,7 +697,7 @@ var _makeClassifier = (function (parts) {
       return walk.decided;
     },
     walkFallbacks,
-    counters: () => _snapshotCounters(counters, ruleSet, chains),
+    counters: (function () { return ( _snapshotCounters(counters, ruleSet, chains)); }),
     ...programBatch === void 0 ? {} : { _programBatch: programBatch }
   };
 });
@@ -719,7 +719,7 @@ var _entryChain = (function (ruleSet, wanted) {
     }
     return index;
   }
-  const input = ruleSet.chains.findIndex((c) => c.name === "INPUT" && c.policy !== null);
+  const input = ruleSet.chains.findIndex((function (c) { return ( c.name === "INPUT" && c.policy !== null); }));
   if (input >= 0) return input;
   const first = ruleSet.chains.findIndex((c) => c.policy !== null);
   if (first < 0) {
@@ -728,7 +728,7 @@ var _entryChain = (function (ruleSet, wanted) {
   return first;
 });
 var _lazyTest = (function (rule, prepared) {
-  return (state) => {
+  return (function (state)  {
     const tests = [];
     for (const match of prepared) {
       const test2 = match.build();
@@ -737,7 +737,7 @@ var _lazyTest = (function (rule, prepared) {
     const test = _allOf(tests) ?? (() => true);
     rule.test = test;
     return test(state);
-  };
+  });
 });
 var compileRuleSet = (function (ruleSet, options) {
   const builder = new _RuleSetBuilder(ruleSet, options, true);
@@ -5852,9 +5852,9 @@ var _RuleSetBuilder = class {
     const problem = _findChainProblem(ruleSet);
     if (problem) throw _ruleError(problem.reason, problem.chain, problem.rule);
     this.#entry = _entryChain(ruleSet, options?.chain);
-    this.#chainIndex = new Map(ruleSet.chains.map((c, i) => [c.name, i]));
-    this.#chains = ruleSet.chains.map(() => []);
-    this.#entries = ruleSet.chains.map(() => []);
+    this.#chainIndex = new Map(ruleSet.chains.map((function (c, i) { return ( [c.name, i]); })));
+    this.#chains = ruleSet.chains.map((function () { return ( []); }));
+    this.#entries = ruleSet.chains.map((function () { return ( []); }));
   }
   /** Does one step of work; `true` when all are done. */
   step() {

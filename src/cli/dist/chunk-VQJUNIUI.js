@@ -145,10 +145,10 @@ var _lower = (function (program) {
       starts.push(pc);
     }
   }
-  const blocks = starts.map((start, index) => {
+  const blocks = starts.map((function (start, index)  {
     const end = index + 1 < starts.length ? starts[index + 1] : length;
     return _lowerBlock(program, start, end, plan.need[start], plan.hoisted, blockOf);
-  });
+  }));
   return { blocks, backward: plan.backward };
 });
 var _lowerBlock = (function (program, start, end, need, hoisted, blockOf) {
@@ -293,38 +293,38 @@ var _returnOnly2 = (function (block) {
   return exit.value;
 });
 var _trueMask = (function (op, operand) {
-  const zero = (x) => `((((${x}) - 1) & ~(${x})) >> 31)`;
+  const zero = (function (x) { return ( `((((${x}) - 1) & ~(${x})) >> 31)`); });
   const below = (a, b) => `(((~${a} & ${b}) | (~(${a} ^ ${b}) & (${a} - ${b}))) >> 31)`;
   if (op === BPF_JEQ) return zero(`A ^ ${operand}`);
   if (op === BPF_JGT) return below(operand, "A");
   if (op === BPF_JGE) return `~${below("A", operand)}`;
   return `~${zero(`A & ${operand}`)}`;
 });
-var _generateBody = (function (lowered, ret = (value) => `return ${value};`) {
+var _generateBody = (function (lowered, ret = (function (value) { return ( `return ${value};`); })) {
   const { blocks } = lowered;
   const targeted = new Uint8Array(blocks.length);
-  blocks.forEach((block, b) => {
+  blocks.forEach((function (block, b)  {
     const exit2 = block.exit;
     if (exit2.kind === "goto" && exit2.to !== b + 1) targeted[exit2.to] = 1;
     if (exit2.kind === "test") {
       if (exit2.whenTrue !== b + 1) targeted[exit2.whenTrue] = 1;
       if (exit2.whenFalse !== b + 1) targeted[exit2.whenFalse] = 1;
     }
-  });
-  const switched = lowered.backward || targeted.reduce((count, is) => count + is, 0) > MAX_NESTED_LABELS;
+  }));
+  const switched = lowered.backward || targeted.reduce((function (count, is) { return ( count + is); }), 0) > MAX_NESTED_LABELS;
   const uses = { memory: /* @__PURE__ */ new Set(), negative: false, context: false };
   const lines = [];
-  const emit = (line) => lines.push(line);
-  const goto = (from, to) => {
+  const emit = (function (line) { return ( lines.push(line)); });
+  const goto = (function (from, to)  {
     if (!switched) return `break L${to};`;
     if (to <= from) return `if (--budget < 0) ${ret("0")} pc = ${to}; continue;`;
     return `pc = ${to}; continue;`;
-  };
-  const locate = (offset, size) => {
+  });
+  const locate = (function (offset, size)  {
     uses.negative = true;
     return `o = ${offset}; if (o >= 0) { i = B + o; if (i + ${size} > LE) ${ret("0")} } else { i = h.loadIndex(B, LE, NET, MAC, o, ${size}); if (i < 0) ${ret("0")} }`;
-  };
-  const step = (s) => {
+  });
+  const step = (function (s)  {
     switch (s.kind) {
       case "load":
         if (s.offset < 0) emit(`${locate(String(s.offset), s.size)} A = ${_read("i", s.size)};`);
@@ -375,8 +375,8 @@ var _generateBody = (function (lowered, ret = (value) => `return ${value};`) {
         emit("A = X;");
         return;
     }
-  };
-  const exit = (b, e) => {
+  });
+  const exit = (function (b, e)  {
     switch (e.kind) {
       case "return":
         emit(ret(String(e.value)));
@@ -408,7 +408,7 @@ var _generateBody = (function (lowered, ret = (value) => `return ${value};`) {
         return;
       }
     }
-  };
+  });
   const body = [];
   if (switched) {
     blocks.forEach((block, b) => {
@@ -421,12 +421,12 @@ var _generateBody = (function (lowered, ret = (value) => `return ${value};`) {
     body.push(...lines, `default: ${ret("0")}`, "}");
   } else {
     for (let b = blocks.length - 1; b > 0; b--) if (targeted[b]) lines.push(`L${b}: {`);
-    blocks.forEach((block, b) => {
+    blocks.forEach((function (block, b)  {
       if (targeted[b]) lines.push(`} // L${b}`);
       if (block.need > 0) emit(`if (B + ${block.need} > LE) ${ret("0")}`);
       block.steps.forEach(step);
       exit(b, block.exit);
-    });
+    }));
     body.push(...lines);
   }
   return { body, uses };
@@ -454,7 +454,7 @@ var generateSource = (function (program) {
     ...declarations,
     ...body,
     "};"
-  ].filter((line) => line !== "").join("\n");
+  ].filter((function (line) { return ( line !== ""); })).join("\n");
 });
 var compileSource = (function (program) {
   const factory = new Function("h", generateSource(program));
@@ -497,7 +497,7 @@ var _codeGenerationAllowed = (function () {
 var _generateBatchSource = (function (program) {
   const { body, uses } = _generateBody(
     _lower(program),
-    (value) => `{ results[n] = ${value}; continue frames; }`
+    (function (value) { return ( `{ results[n] = ${value}; continue frames; }`); })
   );
   const cells = [...uses.memory].sort((a, b) => a - b).map((cell) => `M${cell}`);
   return [
@@ -532,7 +532,7 @@ var compile = (function (program, options = {}) {
     maxInstructions: options.maxInstructions,
     allowBackwardJumps: options.allowBackwardJumps
   });
-  const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+  const copy = program.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k: k >>> 0 })); }));
   const strategy = options.strategy ?? _defaultStrategy(copy.length);
   switch (strategy) {
     case "closure":
@@ -569,7 +569,7 @@ var compile = (function (program, options = {}) {
 });
 var _sourceRunBatch = (function (program, run) {
   let batchRun;
-  return (batch, results) => {
+  return (function (batch, results)  {
     if (batchRun === void 0) {
       try {
         batchRun = _compileSourceBatch(program);
@@ -578,7 +578,7 @@ var _sourceRunBatch = (function (program, run) {
       }
     }
     batchRun(batch, results);
-  };
+  });
 });
 var filterOptionsForInterface = (function (captureInterface) {
   const declared = captureInterface.snaplen >>> 0;
@@ -2648,7 +2648,7 @@ function _lengthLoop(K, batch, results, n) {
 function _returnLoop(K, _batch2, results, n) {
   results.fill(K[0] >>> 0, 0, n);
 }
-var _LOOPS = (() => {
+var _LOOPS = ((function ()  {
   const loops = [];
   loops[EQUAL_1] = _equal1Loop;
   loops[EQUAL_2] = _equal2Loop;
@@ -2665,7 +2665,7 @@ var _LOOPS = (() => {
   loops[MEMBER_2] = _member2Loop;
   loops[MEMBER_4] = _member4Loop;
   return loops;
-})();
+}))();
 
 // src/bpf/_execute_single.ts
 function _singleOperation(code) {

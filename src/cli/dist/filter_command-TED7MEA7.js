@@ -78,7 +78,7 @@ import "./chunk-HVOGAW6C.js";
 var _output = (function (name, target) {
   const runs = new _OutputRuns();
   if (!("getWriter" in target)) {
-    return { name, runs, write: (chunk) => target.write(chunk), end: () => Promise.resolve() };
+    return { name, runs, write: (function (chunk) { return ( target.write(chunk)); }), end: (function () { return ( Promise.resolve()); }) };
   }
   const writer = target.getWriter();
   return {
@@ -106,7 +106,7 @@ var _flush = (async function (output) {
   output.runs.reset();
 });
 var _flushBoth = (async function (accepted, dropped) {
-  const acceptedFailure = await _flush(accepted).then(() => void 0, (e) => e);
+  const acceptedFailure = await _flush(accepted).then((function () { return ( void 0); }), (e) => e);
   if (dropped) {
     try {
       await _flush(dropped);
@@ -179,13 +179,13 @@ var _threadsOption = (function (value) {
   );
 });
 var _ruleCount = (function (ruleSet) {
-  return ruleSet.chains.reduce((count, chain) => count + chain.rules.length, 0);
+  return ruleSet.chains.reduce((function (count, chain) { return ( count + chain.rules.length); }), 0);
 });
 var _loadRuleSet = (async function (parsed, io) {
   const rulesPath = _string(parsed, "rules");
   const bytecode = _string(parsed, "bytecode");
   const expression = _string(parsed, "expr");
-  const given = [rulesPath, bytecode, expression].filter((v) => v !== void 0).length;
+  const given = [rulesPath, bytecode, expression].filter((function (v) { return ( v !== void 0); })).length;
   if (given !== 1) {
     throw new UsageError(
       given === 0 ? "Cannot run filter: one of --rules, --bytecode, --expr is required" : "Cannot run filter: give only one of --rules, --bytecode, --expr",
@@ -892,7 +892,7 @@ var _ThreadedRouter = class extends _RecordRouter {
     this.#split = split;
     this.#cpuMs = router.cpuMs ?? (() => performance.now());
     this.#loadAverage = router.loadAverage ?? (() => void 0);
-    this.#probing = threads === "auto" && rules.ruleSet.chains.some((c) => c.rules.length > 0);
+    this.#probing = threads === "auto" && rules.ruleSet.chains.some((function (c) { return ( c.rules.length > 0); }));
     if (threads === "2" && split.start() && router.waitForWorker) split.waitReady();
   }
   /** Records classified on the second thread so far. */
@@ -1100,7 +1100,7 @@ var filterCommand = {
         input.blocks,
         router,
         {
-          accepted: io.writeStdoutSync ? { write: (chunk) => io.writeStdoutSync(chunk) } : io.stdout,
+          accepted: io.writeStdoutSync ? { write: (function (chunk) { return ( io.writeStdoutSync(chunk)); }) } : io.stdout,
           dropped: dropStream
         },
         progress?.afterBlock
