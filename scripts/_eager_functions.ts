@@ -22,8 +22,10 @@
  * marked too (the parentheses count only inside a function compiled
  * eagerly): function expressions, and arrow functions rewritten as function
  * expressions where that keeps their meaning (no `this`, `arguments`,
- * `super`, `new.target`), about 0.5 ms more. Class and object methods stay
- * lazy: they cannot be marked without changing what they are.
+ * `super`, `new.target`), about 0.5 ms more; so are object literals' methods
+ * that do not use `super`, rewritten as properties (`run(a) {...}` becomes
+ * `run: (function (a) {...})`). Class methods stay lazy: they cannot be
+ * marked without changing what they are.
  *
  * @module
  */
@@ -38,6 +40,10 @@ interface _Node {
   name?: string;
   method?: boolean;
   kind?: string;
+  computed?: boolean;
+  key?: _Node;
+  value?: _Node;
+  generator?: boolean;
   params?: _Node[];
   async?: boolean;
   expression?: boolean;
@@ -52,7 +58,11 @@ interface _Node {
  * function expression put in parentheses; each arrow function that does not
  * read `this`, `arguments`, `super` or `new.target` rewritten as such a
  * function expression (`(a) => a + 1` becomes `(function (a) { return (
- * a + 1); })`: the text after `=>` is kept as it is).
+ * a + 1); })`: the text after `=>` is kept as it is); each method of an
+ * object literal that does not use `super` rewritten as a property holding
+ * one (`async m(a) {...}` becomes `m: (async function (a) {...})`). A
+ * rewritten arrow or method can be called with `new` and has a `prototype`,
+ * which it had not; nothing in the bundle does either.
  *
  * @example
  * ```ts
@@ -125,6 +135,17 @@ function _nestedEdits(source: string, program: unknown, eager: (node: _Node) => 
     if (node.type === "FunctionExpression" && !method) {
       edits.push({ from: node.start, to: node.start, text: "(", rank: _OPENING + depth });
       edits.push({ from: node.end, to: node.end, text: ")", rank: -depth });
+    } else if (
+      node.type === "Property" && node.method && node.kind === "init" && !node.computed &&
+      !_reads(node.value!, ["Super"])
+    ) {
+      // `async m(a) {...}` in an object literal → `m: (async function (a) {...})`.
+      const value = node.value!;
+      const head = `${source.slice(node.key!.start, node.key!.end)}: (${
+        value.async ? "async " : ""
+      }function${value.generator ? "*" : ""} `;
+      edits.push({ from: node.start, to: value.start, text: head, rank: _OPENING + depth });
+      edits.push({ from: node.end, to: node.end, text: ")", rank: -depth });
     } else if (node.type === "ArrowFunctionExpression" && !_readsOwnReceiver(node)) {
       const params = node.params!;
       const arrow = source.indexOf("=>", params.length > 0 ? params.at(-1)!.end : node.start) + 2;
@@ -143,12 +164,19 @@ function _nestedEdits(source: string, program: unknown, eager: (node: _Node) => 
 
 /** Whether an arrow function reads `this`, `arguments`, `super` or `new.target` (its own or a nested arrow's). */
 function _readsOwnReceiver(arrow: _Node): boolean {
+  return _reads(arrow, ["ThisExpression", "Super", "MetaProperty", "arguments"]);
+}
+
+/**
+ * Whether a function has a node of one of `types` (or an identifier named
+ * so) in its own code or its arrows', not in its nested functions.
+ */
+function _reads(fn: _Node, types: readonly string[]): boolean {
   let reads = false;
-  _visit(arrow, 0, (node) => {
-    if (
-      node.type === "ThisExpression" || node.type === "Super" || node.type === "MetaProperty" ||
-      (node.type === "Identifier" && node.name === "arguments")
-    ) reads = true;
+  _visit(fn, 0, (node) => {
+    if (types.includes(node.type) || (node.type === "Identifier" && types.includes(node.name!))) {
+      reads = true;
+    }
   }, (node) => node.type === "FunctionExpression" || node.type === "FunctionDeclaration");
   return reads;
 }

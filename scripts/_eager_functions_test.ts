@@ -73,6 +73,8 @@ const counter = {
   n: 1,
   get twice() { return this.n * 2; },
   bump() { return [1].map(() => ++this.n)[0]; },
+  async *pairs() { yield [this.n, arguments.length]; },
+  base() { return super.toString === Object.prototype.toString; },
   each: function (list) { return list.map((v) => v + this.n); },
 };
 class Box {
@@ -86,6 +88,7 @@ function total(...values) {
 export const results = [
   add(1)(), add(1)(10), pair({ x: 1 }, 2), await late(), spaced(4), named,
   counter.twice, counter.bump(), counter.each([1, 2]), Box.of().get(), total(1, 2, 3),
+  (await counter.pairs(5).next()).value, counter.base(), counter.bump.name,
 ];
 `;
 
@@ -106,6 +109,9 @@ Deno.test("_eagerFunctions() rewrites arrows and function expressions without ch
     [3, 4],
     3,
     9,
+    [2, 1],
+    true,
+    "bump",
   ]);
   // Every arrow became a parenthesised function but those that read `this`
   // (the methods' callbacks); methods stay methods.
@@ -122,7 +128,12 @@ Deno.test("_eagerFunctions() rewrites arrows and function expressions without ch
   assert.deepEqual(arrows, ["() => ++this.n", "(v) => v + this.n", "() => this.#v"]);
   assert.match(rewritten, /const spaced = \(function \(v\) \{ return \(\n  v \* 2\); \}\);/);
   assert.match(rewritten, /each: \(function \(list\)/);
-  assert.match(rewritten, /\n  bump\(\) \{/);
+  // Object methods became properties holding function expressions, but the
+  // one that uses `super`.
+  assert.match(rewritten, /\n  bump: \(function \(\) \{/);
+  assert.match(rewritten, /\n  pairs: \(async function\* \(\) \{/);
+  assert.match(rewritten, /\n  base\(\) \{/);
+  assert.match(rewritten, /\n  get twice\(\) \{/);
 });
 
 Deno.test("_chunkCycles() finds a cycle through static or dynamic imports, and none in the CLI bundle", async () => {

@@ -98,7 +98,7 @@ var _syncBlockSource = (function (reader, options = {}) {
   return {
     // Blocks are this source's buffers (or the pool's), read into again once released.
     scratch: true,
-    read() {
+    read: (function () {
       while (!closed && !ended) {
         const block = pool?.take(blockSize) ?? new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
         let used;
@@ -112,19 +112,19 @@ var _syncBlockSource = (function (reader, options = {}) {
         if (!pool?.give(block)) free.push(block.buffer);
       }
       return Promise.resolve(null);
-    },
-    release(block) {
+    }),
+    release: (function (block) {
       if (pool?.give(block)) return;
       if (block.buffer.byteLength === blockSize && free.length < 2) {
         free.push(block.buffer);
       }
-    },
-    close() {
+    }),
+    close: (function () {
       if (closed) return;
       closed = true;
       free.length = 0;
       if (options.closeReader ?? true) reader.close?.();
-    }
+    })
   };
 });
 var _writeAllSync = (function (writer, bytes) {

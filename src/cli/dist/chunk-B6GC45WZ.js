@@ -214,11 +214,11 @@ var _createRuleSetParser = (function (text, options) {
     get linesRead() {
       return index;
     },
-    parseLines(count) {
+    parseLines: (function (count) {
       const end = Math.min(lines.length, index + count);
       for (; index < end; index++) parseLine(index + 1, lines[index]);
-    },
-    finish() {
+    }),
+    finish: (function () {
       if (index < lines.length) {
         throw new RangeError(
           `Cannot finish rule set: ${lines.length - index} of ${lines.length} lines are not read`
@@ -233,7 +233,7 @@ var _createRuleSetParser = (function (text, options) {
       }
       if (skipping) _fail(`"COMMIT" expected at the end of the text`, lastLine, 1);
       return result;
-    }
+    })
   };
 });
 var _newTable = (function (name, line) {

@@ -480,7 +480,7 @@ var _makeProgramBatch = (function (parts) {
   });
   return {
     run,
-    counted(acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
+    counted: (function (acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
       totals[0] += acceptedPackets;
       totals[1] += acceptedBytes;
       totals[2] += droppedPackets;
@@ -489,7 +489,7 @@ var _makeProgramBatch = (function (parts) {
       bytes[counter] += ruleAccepts ? acceptedBytes : droppedBytes;
       policyPackets[chain] += ruleAccepts ? droppedPackets : acceptedPackets;
       policyBytes[chain] += ruleAccepts ? droppedBytes : acceptedBytes;
-    }
+    })
   };
 });
 var _newFrameState = (function (contexts) {

@@ -1024,7 +1024,7 @@ var filterCommand = {
   name: "filter",
   summary: "filter a capture through rules: accepted frames to stdout",
   usage: _USAGE,
-  async run(args, io) {
+  run: (async function (args, io) {
     const parsed = _parseOptions("filter", args, {
       rules: { type: "string" },
       bytecode: { type: "string" },
@@ -1131,7 +1131,7 @@ var filterCommand = {
     if (hint) await _writeText(io.stderr, hint);
     if (failure !== void 0) throw failure;
     return 0;
-  }
+  })
 };
 export {
   filterCommand
