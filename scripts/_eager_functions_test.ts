@@ -126,14 +126,14 @@ Deno.test("_eagerFunctions() rewrites arrows and function expressions without ch
   };
   visit(parse(rewritten, { ecmaVersion: "latest", sourceType: "module" }) as never);
   assert.deepEqual(arrows, ["() => ++this.n", "(v) => v + this.n", "() => this.#v"]);
-  assert.match(rewritten, /const spaced = \(function \(v\) \{ return \(\n  v \* 2\); \}\);/);
+  assert.ok(rewritten.includes("const spaced = (function (v) { return (\n  v * 2); });"));
   assert.match(rewritten, /each: \(function \(list\)/);
   // Object methods became properties holding function expressions, but the
   // one that uses `super`.
-  assert.match(rewritten, /\n  bump: \(function \(\) \{/);
-  assert.match(rewritten, /\n  pairs: \(async function\* \(\) \{/);
-  assert.match(rewritten, /\n  base\(\) \{/);
-  assert.match(rewritten, /\n  get twice\(\) \{/);
+  assert.ok(rewritten.includes("\n  bump: (function () {"));
+  assert.ok(rewritten.includes("\n  pairs: (async function* () {"));
+  assert.ok(rewritten.includes("\n  base() {"));
+  assert.ok(rewritten.includes("\n  get twice() {"));
 });
 
 Deno.test("_chunkCycles() finds a cycle through static or dynamic imports, and none in the CLI bundle", async () => {
