@@ -72,6 +72,8 @@ export async function _calledFunctions(
           "--allow-write",
           "--allow-env",
           `--coverage=${coverage}`,
+          // Coverage needs no code cache; its temporary files would only fill it.
+          "--no-code-cache",
           script,
           ...run.args,
         ],
