@@ -19,6 +19,8 @@
  * @module
  */
 import * as esbuild from "esbuild";
+import { _chunkCycles, _eagerFunctions } from "./_eager_functions.ts";
+import { _calledFunctions, _ONE_RULE, _startupRuns } from "./_startup_profile.ts";
 
 const root = new URL("../", import.meta.url);
 const cli = new URL("src/cli/", root);
@@ -83,11 +85,39 @@ export async function buildCli(): Promise<Map<string, Uint8Array>> {
     logLevel: "silent",
     plugins: [workerUrlInBundle, serverFromSource],
   });
-  const files = new Map<string, Uint8Array>();
+  const sources = new Map<string, string>();
   for (const file of result.outputFiles) {
-    files.set(file.path.replace(/^\/dist\//, ""), file.contents);
+    sources.set(file.path.replace(/^\/dist\//, ""), file.text);
   }
-  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
+  const cycles = _chunkCycles(sources);
+  if (cycles.length > 0) {
+    throw new Error(`Cannot build the CLI: import cycle among chunks: ${cycles[0].join(" → ")}`);
+  }
+  // The top-level functions that start-up calls are compiled on load and
+  // kept in Deno's code cache, not compiled again by each run
+  // (scripts/_eager_functions.ts, scripts/_startup_profile.ts).
+  const called = await _profile(sources);
+  const encoder = new TextEncoder();
+  return new Map(
+    [...sources].sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, text]) => [
+        name,
+        encoder.encode(_eagerFunctions(text, called.get(name) ?? new Set())),
+      ]),
+  );
+}
+
+/** The functions the bundle `sources` calls in the start-up profile's runs, by file. */
+async function _profile(sources: Map<string, string>): Promise<Map<string, Set<number>>> {
+  const dir = await Deno.makeTempDir({ prefix: "bpfs-cli-profile-" });
+  try {
+    for (const [name, text] of sources) await Deno.writeTextFile(`${dir}/${name}`, text);
+    const ruleFile = `${dir}/one.rules`;
+    await Deno.writeTextFile(ruleFile, _ONE_RULE);
+    return await _calledFunctions(`${dir}/bpfstream.js`, _startupRuns(root, ruleFile));
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
 }
 
 /** Writes the bundle into `outDir` (created; stale files removed). */

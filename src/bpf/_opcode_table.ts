@@ -11,8 +11,46 @@
  *
  * @module
  */
-import * as opcodes from "./opcodes.ts";
-import { BPF_JA, BPF_JMP } from "./opcodes.ts";
+import {
+  BPF_A,
+  BPF_ABS,
+  BPF_ADD,
+  BPF_ALU,
+  BPF_AND,
+  BPF_B,
+  BPF_DIV,
+  BPF_H,
+  BPF_IMM,
+  BPF_IND,
+  BPF_JA,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JMP,
+  BPF_JSET,
+  BPF_K,
+  BPF_LD,
+  BPF_LDX,
+  BPF_LEN,
+  BPF_LSH,
+  BPF_MEM,
+  BPF_MISC,
+  BPF_MOD,
+  BPF_MSH,
+  BPF_MUL,
+  BPF_NEG,
+  BPF_OR,
+  BPF_RET,
+  BPF_RSH,
+  BPF_ST,
+  BPF_STX,
+  BPF_SUB,
+  BPF_TAX,
+  BPF_TXA,
+  BPF_W,
+  BPF_X,
+  BPF_XOR,
+} from "./opcodes.ts";
 
 /** The kernel's spelling of each allowed opcode and its mnemonic, in `chk_code_allowed()`'s order. */
 const _TABLE: readonly (readonly [name: string, mnemonic: string])[] = [
@@ -73,11 +111,57 @@ const _TABLE: readonly (readonly [name: string, mnemonic: string])[] = [
   ["BPF_JMP | BPF_JSET | BPF_X", "jset x"],
 ];
 
+/**
+ * The constants the spellings above use, by name: a plain object, not the
+ * module's namespace (whose every property is a getter in the bundle, each
+ * compiled on its first read: the table cost about 1 ms of every start-up).
+ */
+const _CONSTANTS: Readonly<Record<string, number>> = {
+  BPF_A,
+  BPF_ABS,
+  BPF_ADD,
+  BPF_ALU,
+  BPF_AND,
+  BPF_B,
+  BPF_DIV,
+  BPF_H,
+  BPF_IMM,
+  BPF_IND,
+  BPF_JA,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JMP,
+  BPF_JSET,
+  BPF_K,
+  BPF_LD,
+  BPF_LDX,
+  BPF_LEN,
+  BPF_LSH,
+  BPF_MEM,
+  BPF_MISC,
+  BPF_MOD,
+  BPF_MSH,
+  BPF_MUL,
+  BPF_NEG,
+  BPF_OR,
+  BPF_RET,
+  BPF_RSH,
+  BPF_ST,
+  BPF_STX,
+  BPF_SUB,
+  BPF_TAX,
+  BPF_TXA,
+  BPF_W,
+  BPF_X,
+  BPF_XOR,
+};
+
 /** The value of a kernel spelling such as `BPF_LD | BPF_H | BPF_ABS`. */
 function _value(name: string): number {
   let code = 0;
   for (const part of name.split(" | ")) {
-    const value = (opcodes as unknown as Record<string, unknown>)[part];
+    const value = Object.hasOwn(_CONSTANTS, part) ? _CONSTANTS[part] : undefined;
     if (typeof value !== "number") throw new Error(`Cannot build opcode table: no '${part}'`);
     code |= value;
   }

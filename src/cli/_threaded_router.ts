@@ -125,7 +125,9 @@ export class _ThreadedRouter extends _RecordRouter {
   ): CaptureFormatError | undefined {
     if (!this.#probing) return super.push(chunk, accepted, dropped);
     let error: CaptureFormatError | undefined;
-    if (this.#blocks++ % _TIME_EVERY === 0) {
+    // The first window is not timed: #decide never weighs it (the rules
+    // compile lazily there), and a short input then never reads the clock.
+    if (this.#blocks++ % _TIME_EVERY === 0 && this.#windows > 0) {
       const began = this.#cpuMs();
       error = super.push(chunk, accepted, dropped);
       this.#probedMs += this.#cpuMs() - began;

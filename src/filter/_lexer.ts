@@ -221,6 +221,33 @@ const _MAC = new RegExp(
 );
 const _V6 = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/y;
 
+/** Whether `code` is a hex digit (0-9, A-F, a-f). */
+function _isHexDigit(code: number): boolean {
+  return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 102);
+}
+
+/**
+ * What the address patterns need at `i`, checked with a plain scan so that a
+ * pattern that cannot match is not run (its first run compiles it, which
+ * costs more than a short expression's whole compile): the length of the run
+ * of hex digits and `:.-` (a MAC address has at least 11), and whether the
+ * run of hex digits and `:.` holds a colon (an IPv6 address has one).
+ */
+function _addressShape(source: string, i: number): { macRun: number; v6Colon: boolean } {
+  let macRun = 0;
+  let v6Colon = false;
+  let v6 = true;
+  for (let j = i; j < source.length; j++) {
+    const code = source.charCodeAt(j);
+    const hexOrDot = _isHexDigit(code) || code === 46; // .
+    if (!hexOrDot && code !== 58 && code !== 45) break; // : -
+    macRun++;
+    if (code === 45) v6 = false;
+    else if (code === 58 && v6) v6Colon = true;
+  }
+  return { macRun, v6Colon };
+}
+
 /** Parses a number token the way libpcap's stoulen does (0x hex, 0 octal). */
 function _parseNumber(text: string, pos: number): number {
   let value: number;
@@ -314,7 +341,9 @@ export function _tokenize(source: string): _Token[] {
         bestLen = len;
       }
     };
-    let m = at(_MAC);
+    const { macRun, v6Colon } = _addressShape(source, i);
+    const digit = c >= "0" && c <= "9";
+    let m = macRun >= 11 ? at(_MAC) : null;
     if (m) {
       const hex = m[0].replace(/[-:.]/g, (s) => s);
       const parts = /[-:.]/.test(m[0]) && m[0].split(/[-:.]/).length === 6
@@ -327,7 +356,7 @@ export function _tokenize(source: string): _Token[] {
         })();
       offer(m[0].length, { kind: "eid", text: m[0], value: 0, pos: i, bytes: parts });
     }
-    m = at(_V6);
+    m = v6Colon ? at(_V6) : null;
     if (m) {
       // Take the longest prefix that parses as an IPv6 address.
       for (let len = m[0].length; len >= 2; len--) {
@@ -339,7 +368,7 @@ export function _tokenize(source: string): _Token[] {
         }
       }
     }
-    m = at(_HID);
+    m = digit ? at(_HID) : null;
     if (m) {
       const parts = m[0].split(".").map((p) => _parseNumber(p, i));
       const bytes: number[] = [];
@@ -354,7 +383,7 @@ export function _tokenize(source: string): _Token[] {
         offer(m[0].length, { kind: "hid", text: m[0], value: 0, pos: i, bytes, bits });
       }
     }
-    m = at(_NUM);
+    m = digit ? at(_NUM) : null;
     if (m) offer(m[0].length, { kind: "num", text: m[0], value: -1, pos: i });
     m = at(_ID);
     if (m) {

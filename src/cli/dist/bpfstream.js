@@ -9,19 +9,144 @@ import {
   UsageError,
   _HelpRequest
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
+var runCli = (async function (args, io2) {
+  const end = args.indexOf("--");
+  const head = end < 0 ? args : args.slice(0, end);
+  const debug = head.includes("--debug") || io2.env("BPFSTREAM_DEBUG") === "1";
+  const rest = [...head.filter((function (a) { return ( a !== "--debug"); })), ...end < 0 ? [] : args.slice(end)];
+  const commands = cliCommands;
+  const name = rest[0];
+  if (name === void 0) {
+    await _say(io2.stderr, _mainUsage(await _loadAll(commands)));
+    return 2;
+  }
+  if (name === "--help" || name === "-h") {
+    await _say(io2.stdout, _mainUsage(await _loadAll(commands)));
+    return 0;
+  }
+  if (name === "--version" || name === "-V") {
+    await _say(io2.stdout, `bpfstream ${_VERSION}
+`);
+    return 0;
+  }
+  let command;
+  try {
+    if (name === "help") {
+      const topic = rest[1];
+      if (topic === void 0) {
+        await _say(io2.stdout, _mainUsage(await _loadAll(commands)));
+        return 0;
+      }
+      if (!commands.some((c) => c.name === topic)) {
+        throw new UsageError(`Cannot show help: unknown command '${topic}'`);
+      }
+      await _say(io2.stdout, await _usageOf(commands, topic) + "\n");
+      return 0;
+    }
+    const entry = commands.find((function (c) { return ( c.name === name); }));
+    if (!entry) {
+      throw new UsageError(
+        `Cannot run '${name}': unknown command (commands: ${commands.map((c) => c.name).join(", ")})`
+      );
+    }
+    command = await entry.load();
+    if (rest.length === 2 && (rest[1] === "--help" || rest[1] === "-h")) {
+      await _say(io2.stdout, command.usage + "\n");
+      return 0;
+    }
+    return await command.run(rest.slice(1), io2);
+  } catch (error) {
+    if (error instanceof _HelpRequest) {
+      await _say(io2.stdout, await _usageOf(commands, error.command) + "\n");
+      return 0;
+    }
+    if (_isBrokenPipe(error)) return _EXIT_BROKEN_PIPE;
+    const message = _escapeControls(error instanceof Error ? error.message : String(error));
+    let text = `bpfstream: ${message}
+`;
+    if (error instanceof UsageError) {
+      const which = error.command ?? command?.name;
+      text += which ? `Try 'bpfstream ${which} --help'.
+` : "Try 'bpfstream --help'.\n";
+    }
+    if (debug) text += _debugText(error);
+    await _say(io2.stderr, text);
+    return error instanceof UsageError ? 2 : 1;
+  }
+});
+var _syncBlockSource = (function (reader, options = {}) {
+  const blockSize = options.blockSize ?? 1 << 18;
+  const pool = options.pool;
+  const free = [];
+  let ended = false;
+  let closed = false;
+  const fill = (function (block)  {
+    let used = 0;
+    while (used < block.length) {
+      const n = reader.readSync(block.subarray(used));
+      if (n === null) {
+        ended = true;
+        break;
+      }
+      used += n;
+      if (n < _PIPE_READ) break;
+    }
+    return used;
+  });
+  return {
+    // Blocks are this source's buffers (or the pool's), read into again once released.
+    scratch: true,
+    read: (function () {
+      while (!closed && !ended) {
+        const block = pool?.take(blockSize) ?? new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
+        let used;
+        try {
+          used = fill(block);
+        } catch (error) {
+          ended = true;
+          return Promise.reject(error);
+        }
+        if (used > 0) return Promise.resolve(block.subarray(0, used));
+        if (!pool?.give(block)) free.push(block.buffer);
+      }
+      return Promise.resolve(null);
+    }),
+    release: (function (block) {
+      if (pool?.give(block)) return;
+      if (block.buffer.byteLength === blockSize && free.length < 2) {
+        free.push(block.buffer);
+      }
+    }),
+    close: (function () {
+      if (closed) return;
+      closed = true;
+      free.length = 0;
+      if (options.closeReader ?? true) reader.close?.();
+    })
+  };
+});
+var _writeAllSync = (function (writer, bytes) {
+  let at = 0;
+  while (at < bytes.length) at += writer.writeSync(bytes.subarray(at));
+});
+var _openBlocks = (function (path, pool) {
+  if (path === "-") {
+    return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
+  }
+  return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
+});
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-MBPBWMHU.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-SVCJCCUO.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-RJXUGG35.js").then((m) => m.checkCommand) },
-  { name: "compile", load: () => import("./compile_command-AYXSOJCQ.js").then((m) => m.compileCommand) },
-  { name: "disasm", load: () => import("./disasm_command-MOGR3M4A.js").then((m) => m.disasmCommand) },
-  { name: "asm", load: () => import("./asm_command-EQODMMZ6.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-6USSOYYM.js").then((m) => m.traceCommand) },
-  { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
-  { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
+  { name: "filter", load: (function () { return ( import("./filter_command-X5LYSG3B.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "verdicts", load: () => import("./verdicts_command-K5EFXBGV.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-4KY5JTVP.js").then((m) => m.checkCommand) },
+  { name: "compile", load: () => import("./compile_command-PHS2ZCVX.js").then((m) => m.compileCommand) },
+  { name: "disasm", load: () => import("./disasm_command-LMMP3QDC.js").then((m) => m.disasmCommand) },
+  { name: "asm", load: () => import("./asm_command-LIBPD4P4.js").then((m) => m.asmCommand) },
+  { name: "trace", load: () => import("./trace_command-27KQOFXV.js").then((m) => m.traceCommand) },
+  { name: "u32", load: () => import("./u32_command-T56CYAVT.js").then((m) => m.u32Command) },
+  { name: "serve", load: () => import("./serve_command-5EHVNTSP.js").then((m) => m.serveCommand) }
 ];
 
 // src/cli/run_cli.ts
@@ -80,125 +205,11 @@ function _debugText(error) {
   }
   return text;
 }
-async function runCli(args, io2) {
-  const end = args.indexOf("--");
-  const head = end < 0 ? args : args.slice(0, end);
-  const debug = head.includes("--debug") || io2.env("BPFSTREAM_DEBUG") === "1";
-  const rest = [...head.filter((a) => a !== "--debug"), ...end < 0 ? [] : args.slice(end)];
-  const commands = cliCommands;
-  const name = rest[0];
-  if (name === void 0) {
-    await _say(io2.stderr, _mainUsage(await _loadAll(commands)));
-    return 2;
-  }
-  if (name === "--help" || name === "-h") {
-    await _say(io2.stdout, _mainUsage(await _loadAll(commands)));
-    return 0;
-  }
-  if (name === "--version" || name === "-V") {
-    await _say(io2.stdout, `bpfstream ${_VERSION}
-`);
-    return 0;
-  }
-  let command;
-  try {
-    if (name === "help") {
-      const topic = rest[1];
-      if (topic === void 0) {
-        await _say(io2.stdout, _mainUsage(await _loadAll(commands)));
-        return 0;
-      }
-      if (!commands.some((c) => c.name === topic)) {
-        throw new UsageError(`Cannot show help: unknown command '${topic}'`);
-      }
-      await _say(io2.stdout, await _usageOf(commands, topic) + "\n");
-      return 0;
-    }
-    const entry = commands.find((c) => c.name === name);
-    if (!entry) {
-      throw new UsageError(
-        `Cannot run '${name}': unknown command (commands: ${commands.map((c) => c.name).join(", ")})`
-      );
-    }
-    command = await entry.load();
-    if (rest.length === 2 && (rest[1] === "--help" || rest[1] === "-h")) {
-      await _say(io2.stdout, command.usage + "\n");
-      return 0;
-    }
-    return await command.run(rest.slice(1), io2);
-  } catch (error) {
-    if (error instanceof _HelpRequest) {
-      await _say(io2.stdout, await _usageOf(commands, error.command) + "\n");
-      return 0;
-    }
-    if (_isBrokenPipe(error)) return _EXIT_BROKEN_PIPE;
-    const message = _escapeControls(error instanceof Error ? error.message : String(error));
-    let text = `bpfstream: ${message}
-`;
-    if (error instanceof UsageError) {
-      const which = error.command ?? command?.name;
-      text += which ? `Try 'bpfstream ${which} --help'.
-` : "Try 'bpfstream --help'.\n";
-    }
-    if (debug) text += _debugText(error);
-    await _say(io2.stderr, text);
-    return error instanceof UsageError ? 2 : 1;
-  }
-}
+
 
 // src/cli/_sync_block_source.ts
 var _PIPE_READ = 1 << 16;
-function _syncBlockSource(reader, options = {}) {
-  const blockSize = options.blockSize ?? 1 << 18;
-  const pool = options.pool;
-  const free = [];
-  let ended = false;
-  let closed = false;
-  const fill = (block) => {
-    let used = 0;
-    while (used < block.length) {
-      const n = reader.readSync(block.subarray(used));
-      if (n === null) {
-        ended = true;
-        break;
-      }
-      used += n;
-      if (n < _PIPE_READ) break;
-    }
-    return used;
-  };
-  return {
-    // Blocks are this source's buffers (or the pool's), read into again once released.
-    scratch: true,
-    read() {
-      while (!closed && !ended) {
-        const block = pool?.take(blockSize) ?? new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
-        let used;
-        try {
-          used = fill(block);
-        } catch (error) {
-          ended = true;
-          return Promise.reject(error);
-        }
-        if (used > 0) return Promise.resolve(block.subarray(0, used));
-        if (!pool?.give(block)) free.push(block.buffer);
-      }
-      return Promise.resolve(null);
-    },
-    release(block) {
-      if (pool?.give(block)) return;
-      if (block.buffer.byteLength === blockSize && free.length < 2) {
-        free.push(block.buffer);
-      }
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      free.length = 0;
-      if (options.closeReader ?? true) reader.close?.();
-    }
-  };
-}
+
 
 // src/cli/main.ts
 var _BLOCK = 1 << 20;
@@ -230,10 +241,7 @@ function _blockStream(reader) {
     }
   }, { highWaterMark: 0 });
 }
-function _writeAllSync(writer, bytes) {
-  let at = 0;
-  while (at < bytes.length) at += writer.writeSync(bytes.subarray(at));
-}
+
 function _writeAllStream(writer) {
   return new WritableStream({
     write(chunk) {
@@ -247,12 +255,7 @@ function _writeAllStream(writer) {
     }
   });
 }
-function _openBlocks(path, pool) {
-  if (path === "-") {
-    return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
-  }
-  return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
-}
+
 function _loadAverage() {
   try {
     return Deno.loadavg()[0];
@@ -286,7 +289,7 @@ var io = {
   get stdout() {
     return stdout ??= _writeAllStream(Deno.stdout);
   },
-  writeStdoutSync: (bytes) => _writeAllSync(Deno.stdout, bytes),
+  writeStdoutSync: (function (bytes) { return ( _writeAllSync(Deno.stdout, bytes)); }),
   get stderr() {
     return stderr ??= _writeAllStream(Deno.stderr);
   },
@@ -295,13 +298,13 @@ var io = {
     return _blockStream(file);
   },
   openBlocks: _openBlocks,
-  readFile: (path) => Deno.readFile(path),
+  readFile: (function (path) { return ( Deno.readFile(path)); }),
   async openWrite(path) {
     const file = await Deno.open(path, { write: true, create: true, truncate: true });
     return _writeAllStream(file);
   },
-  isTerminal: () => Deno.stderr.isTerminal(),
-  env: (name) => Deno.env.get(name),
+  isTerminal: (function () { return ( Deno.stderr.isTerminal()); }),
+  env: (function (name) { return ( Deno.env.get(name)); }),
   now: () => performance.now(),
   cpuMs: _threadCpuMs,
   loadAverage: _loadAverage

@@ -134,7 +134,7 @@ var _PROTOCOL_NAMES = /* @__PURE__ */ new Map([
   [136, "udplite"]
 ]);
 var _PROTOCOL_NUMBERS = new Map([
-  ...[..._PROTOCOL_NAMES].map(([n, name]) => [name, n]),
+  ...[..._PROTOCOL_NAMES].map((function ([n, name]) { return ( [name, n]); })),
   ["icmpv6", 58],
   ["ipv6-mh", 135],
   ["ipip", 4]

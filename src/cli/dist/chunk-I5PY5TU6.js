@@ -4,6 +4,45 @@ import {
 } from "./chunk-CNK7VKYS.js";
 
 // src/cli/_stream_block_source.ts
+var _openBlocks = (async function (io, path, pool) {
+  const name = path === "-" ? "<stdin>" : path;
+  if (!io.openBlocks) {
+    const { stream } = await _openInput(io, path);
+    return { name, blocks: _streamBlockSource(stream) };
+  }
+  try {
+    return { name, blocks: await io.openBlocks(path, pool) };
+  } catch (error) {
+    throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
+  }
+});
+var _readText = (async function (io, path) {
+  if (path !== "-") {
+    let bytes;
+    try {
+      bytes = await io.readFile(path);
+    } catch (error) {
+      throw new DataError(path, `Cannot read file: ${_reason(error)}`, { cause: error });
+    }
+    return new TextDecoder().decode(bytes);
+  }
+  const parts = [];
+  let size = 0;
+  for await (const chunk of io.stdin) {
+    size += chunk.length;
+    if (size > _MAX_TEXT) {
+      throw new DataError("<stdin>", `Cannot read text: more than ${_MAX_TEXT} bytes`);
+    }
+    parts.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return new TextDecoder().decode(all);
+});
 function _streamBlockSource(stream) {
   const reader = stream.getReader();
   let closed = false;
@@ -37,45 +76,8 @@ async function _openInput(io, path) {
     throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
   }
 }
-async function _openBlocks(io, path, pool) {
-  const name = path === "-" ? "<stdin>" : path;
-  if (!io.openBlocks) {
-    const { stream } = await _openInput(io, path);
-    return { name, blocks: _streamBlockSource(stream) };
-  }
-  try {
-    return { name, blocks: await io.openBlocks(path, pool) };
-  } catch (error) {
-    throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
-  }
-}
-async function _readText(io, path) {
-  if (path !== "-") {
-    let bytes;
-    try {
-      bytes = await io.readFile(path);
-    } catch (error) {
-      throw new DataError(path, `Cannot read file: ${_reason(error)}`, { cause: error });
-    }
-    return new TextDecoder().decode(bytes);
-  }
-  const parts = [];
-  let size = 0;
-  for await (const chunk of io.stdin) {
-    size += chunk.length;
-    if (size > _MAX_TEXT) {
-      throw new DataError("<stdin>", `Cannot read text: more than ${_MAX_TEXT} bytes`);
-    }
-    parts.push(chunk);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
-  }
-  return new TextDecoder().decode(all);
-}
+
+
 function _reason(error) {
   return error instanceof Error ? error.message : String(error);
 }

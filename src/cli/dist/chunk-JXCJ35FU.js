@@ -4,17 +4,17 @@ import {
 } from "./chunk-VVSHI4PW.js";
 
 // src/bpf/parse_bytecode.ts
-function parseBytecode(text) {
+var parseBytecode = (function (text) {
   const plain = _plainCounted(text);
   if (plain !== void 0) return plain;
   const tokens = _tokenize(text);
   const first = tokens.find((token) => token.kind !== "newline");
   return first.kind === "{" ? _parseArray(tokens) : _parseCounted(tokens);
-}
-function _plainCounted(text) {
+});
+var _plainCounted = (function (text) {
   const end = text.length;
   let i = 0;
-  const number = (max) => {
+  const number = (function (max)  {
     const start = i;
     let value = 0;
     while (i < end && i - start < 11) {
@@ -24,7 +24,7 @@ function _plainCounted(text) {
       i++;
     }
     return i === start || i - start > 10 || value > max ? -1 : value;
-  };
+  });
   const count = number(65535);
   if (count < 1) return void 0;
   const program = [];
@@ -41,7 +41,9 @@ function _plainCounted(text) {
     program.push({ code, jt, jf, k });
   }
   return i === end ? program : void 0;
-}
+});
+
+
 var _FIELDS = ["code", "jt", "jf", "k"];
 var _MAX = [65535, 255, 255, 4294967295];
 function _fail(reason, line, column) {

@@ -13,21 +13,20 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-5CIQ52AU.js";
+} from "./chunk-2DMBWDWB.js";
 import {
   compileRuleSet
-} from "./chunk-LXH5TKLY.js";
-import "./chunk-LNTTNH5E.js";
-import "./chunk-2YXJRQPO.js";
-import "./chunk-JYM4QDSH.js";
-import "./chunk-DJMKM4XN.js";
-import "./chunk-GFBMMCJJ.js";
-import "./chunk-ASU7XLSB.js";
-import "./chunk-YC2PLF3T.js";
+} from "./chunk-BVC46M4J.js";
+import "./chunk-7AZLSBAP.js";
+import "./chunk-44YVJW6D.js";
+import "./chunk-OC4YTQSZ.js";
+import "./chunk-VN2SWMWC.js";
+import "./chunk-NLVTDAZS.js";
+import "./chunk-2P54CIHJ.js";
+import "./chunk-PTJ5AGX5.js";
 import "./chunk-VVSHI4PW.js";
 import "./chunk-625ADWH7.js";
 import "./chunk-HVOGAW6C.js";
-import "./chunk-YA2NVBJ7.js";
 
 // src/cli/_classify_worker.ts
 var scope = globalThis;

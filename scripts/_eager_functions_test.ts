@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { parse } from "acorn";
+import { _chunkCycles, _eagerFunctions } from "./_eager_functions.ts";
+
+/** The exports of an ES module given as text. */
+async function _evaluate(source: string): Promise<Record<string, unknown>> {
+  const url = `data:text/javascript;base64,${btoa(source)}`;
+  return { ...(await import(url)) };
+}
+
+const _MODULE = `// a banner
+let calls = 0;
+const early = twice(2);
+function twice(n) {
+  calls++;
+  return \`\${n}}\` === "2}" ? n * 2 : -1;
+}
+async function later(a, b = 1) {
+  return a + b + calls;
+}
+function* counting() {
+  yield early;
+}
+function self() {
+  return self;
+}
+const first = self;
+self = 1;
+export const selfAfter = first();
+export const named = [twice.name, twice.length, later.name, later.length];
+export { early, later, counting, twice };
+`;
+
+Deno.test("_eagerFunctions() keeps what a module does, functions used before their place included", async () => {
+  const before = await _evaluate(_MODULE);
+  const after = await _evaluate(_eagerFunctions(_MODULE));
+  assert.equal(after.early, 4);
+  assert.deepEqual(after.named, before.named);
+  // A body reads the module's binding of its name, as a declaration's does.
+  assert.equal(before.selfAfter, 1);
+  assert.equal(after.selfAfter, 1);
+  assert.equal(await (after.later as (a: number) => Promise<number>)(1), 3);
+  assert.deepEqual([...(after.counting as () => Iterable<number>)()], [4]);
+});
+
+Deno.test("_eagerFunctions() turns every top-level function into a parenthesised expression", () => {
+  const out = _eagerFunctions(_MODULE);
+  const body = (parse(out, { ecmaVersion: "latest", sourceType: "module" }) as unknown as {
+    body: { type: string; start: number; end: number }[];
+  }).body;
+  assert.equal(body.filter((node) => node.type === "FunctionDeclaration").length, 0);
+  const eager = body.filter((node) =>
+    /^var \w+ = \((async )?function\*? \(/.test(out.slice(node.start, node.end))
+  );
+  assert.equal(eager.length, 4);
+  // Placed before the first statement, in their order; the banner stays first.
+  assert.ok(out.startsWith("// a banner\nvar twice = (function (n) {"));
+  assert.ok(out.indexOf("var counting") < out.indexOf("let calls"));
+});
+
+Deno.test("_eagerFunctions() leaves a module as it is when no function was called", () => {
+  const source = 'import { a } from "./a.js";\nexport const b = () => a;\nfunction c() {}\n';
+  assert.equal(_eagerFunctions(source, new Set()), source);
+});
+
+const _ARROWS = `const add = (a) => (b = ((c) => c)(1)) => a + b;
+const pair = ({ x }, y,) => ({ x, y });
+const late = async () => 7;
+const spaced = (v) =>
+  v * 2;
+const named = [add.name, pair.name, late.name, pair.length];
+const counter = {
+  n: 1,
+  get twice() { return this.n * 2; },
+  bump() { return [1].map(() => ++this.n)[0]; },
+  async *pairs() { yield [this.n, arguments.length]; },
+  base() { return super.toString === Object.prototype.toString; },
+  each: function (list) { return list.map((v) => v + this.n); },
+};
+class Box {
+  #v = 3;
+  get() { return [0].map(() => this.#v)[0]; }
+  static of() { return new Box(); }
+}
+function total(...values) {
+  return values.reduce((sum, v) => sum + v, 0) + [arguments.length].map((n) => n)[0];
+}
+export const results = [
+  add(1)(), add(1)(10), pair({ x: 1 }, 2), await late(), spaced(4), named,
+  counter.twice, counter.bump(), counter.each([1, 2]), Box.of().get(), total(1, 2, 3),
+  (await counter.pairs(5).next()).value, counter.base(), counter.bump.name,
+];
+`;
+
+Deno.test("_eagerFunctions() rewrites arrows and function expressions without changing what they do", async () => {
+  const before = await _evaluate(_ARROWS);
+  const rewritten = _eagerFunctions(_ARROWS);
+  const after = await _evaluate(rewritten);
+  assert.deepEqual(after.results, before.results);
+  assert.deepEqual(before.results, [
+    2,
+    11,
+    { x: 1, y: 2 },
+    7,
+    8,
+    ["add", "pair", "late", 2],
+    2,
+    2,
+    [3, 4],
+    3,
+    9,
+    [2, 1],
+    true,
+    "bump",
+  ]);
+  // Every arrow became a parenthesised function but those that read `this`
+  // (the methods' callbacks); methods stay methods.
+  const arrows: string[] = [];
+  const visit = (node: { type?: string; start?: number; end?: number }) => {
+    if (node.type === "ArrowFunctionExpression") arrows.push(rewritten.slice(node.start, node.end));
+    for (const value of Object.values(node)) {
+      for (const child of Array.isArray(value) ? value : [value]) {
+        if (child && typeof child === "object" && "type" in child) visit(child);
+      }
+    }
+  };
+  visit(parse(rewritten, { ecmaVersion: "latest", sourceType: "module" }) as never);
+  assert.deepEqual(arrows, ["() => ++this.n", "(v) => v + this.n", "() => this.#v"]);
+  assert.ok(rewritten.includes("const spaced = (function (v) { return (\n  v * 2); });"));
+  assert.match(rewritten, /each: \(function \(list\)/);
+  // Object methods became properties holding function expressions, but the
+  // one that uses `super`.
+  assert.ok(rewritten.includes("\n  bump: (function () {"));
+  assert.ok(rewritten.includes("\n  pairs: (async function* () {"));
+  assert.ok(rewritten.includes("\n  base() {"));
+  assert.ok(rewritten.includes("\n  get twice() {"));
+});
+
+Deno.test("_chunkCycles() finds a cycle through static or dynamic imports, and none in the CLI bundle", async () => {
+  const files = new Map([
+    ["a.js", 'import { b } from "./b.js";\n'],
+    ["b.js", 'const c = () => import("./c.js");\n'],
+    ["c.js", 'import "./a.js";\nimport "node:util";\n'],
+    ["d.js", 'import "./a.js";\n'],
+  ]);
+  assert.deepEqual(_chunkCycles(files).map((cycle) => [...cycle].sort()), [[
+    "a.js",
+    "b.js",
+    "c.js",
+  ]]);
+  const dist = new URL("../src/cli/dist/", import.meta.url);
+  const bundle = new Map<string, string>();
+  for await (const entry of Deno.readDir(dist)) {
+    bundle.set(entry.name, await Deno.readTextFile(new URL(entry.name, dist)));
+  }
+  assert.ok(bundle.size > 1);
+  assert.deepEqual(_chunkCycles(bundle), []);
+});
