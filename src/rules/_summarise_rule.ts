@@ -38,6 +38,8 @@ import {
   _ANYTHING,
   _conjoinSummaries,
   type _Guard,
+  _MAX_ALTERNATIVES,
+  _MAX_GUARDS,
   _NOTHING,
   type _Summary,
 } from "./_guards.ts";
@@ -230,10 +232,22 @@ export function _summariseRule(
   for (const match of prepared) {
     const own = _summariseMatch(match, base, table, memo);
     exactPrograms?.push(_exactProgramGuards(match, own, base, table, memo));
-    summary = _conjoinSummaries(summary, own);
+    summary = summary === _ALWAYS && _conjoinsAsItIs(own) ? own : _conjoinSummaries(summary, own);
     if (summary.length === 0) return _NOTHING;
   }
   return summary;
+}
+
+/**
+ * Whether `_conjoinSummaries(_ALWAYS, summary)` is `summary` itself: at most
+ * `_MAX_ALTERNATIVES` alternatives of at most `_MAX_GUARDS` guards (every
+ * summary made here has at most one guard per field and mask). Then a rule's
+ * first match's summary is shared as it is (immutable), not copied per rule.
+ */
+function _conjoinsAsItIs(summary: _Summary): boolean {
+  if (summary.length > _MAX_ALTERNATIVES) return false;
+  for (const alternative of summary) if (alternative.guards.length > _MAX_GUARDS) return false;
+  return true;
 }
 
 /**
@@ -255,6 +269,19 @@ function _exactProgramGuards(
   if (prepared.ethernetOnly || (kind !== "bpf" && kind !== "u32")) return null;
   const summary = prepared.invert ? _programSummary(prepared, base, table, memo) : own;
   if (summary === null) return null;
+  // Once per summary (a memoised one is shared by every rule of its program).
+  let known = _exactGuards.get(summary);
+  if (known === undefined) {
+    known = _exactGuardsOf(summary, table);
+    _exactGuards.set(summary, known);
+  }
+  return known;
+}
+
+/** {@linkcode _exactProgramGuards} by program summary (a summary's fields belong to one table). */
+const _exactGuards = new WeakMap<_Summary, (readonly _Guard[])[] | null>();
+
+function _exactGuardsOf(summary: _Summary, table: _FieldTable): (readonly _Guard[])[] | null {
   if (summary.length > _MAX_EXACT_PROGRAM_ALTERNATIVES) return null;
   const exact = summary.every((a) =>
     a.exact && a.guards.every((g) => table.fields[g.field].kind !== _F_ANCILLARY)
