@@ -339,10 +339,8 @@ export class _IndexBuilder {
   #work: Generator<void, void> | undefined;
 
   readonly #fields: readonly _Field[];
-  /** Key numbers by `_keyOf(field, mask)` (at most one per distinct key of the entries). */
-  readonly #keyNumbers = new Map<number, number>();
-  /** Per key number: the field and mask (`2n`, `2n + 1`). */
-  #keyParts: number[] = [];
+  /** Key numbers (at most one per distinct key of the entries). */
+  readonly #keyNumbers = new _KeyNumbers();
   /** Per key number, scratch of `#choose`: entries with a guard on it, and whether any is a range. */
   #covered = new Int32Array(64);
   #ranges = new Uint8Array(64);
@@ -403,15 +401,7 @@ export class _IndexBuilder {
   #numberKeys(guards: readonly _Guard[]): Int32Array {
     const keys = new Int32Array(guards.length);
     for (let i = 0; i < guards.length; i++) {
-      const { field, mask } = guards[i];
-      const key = _keyOf(field, mask);
-      let n = this.#keyNumbers.get(key);
-      if (n === undefined) {
-        n = this.#keyNumbers.size;
-        this.#keyNumbers.set(key, n);
-        this.#keyParts.push(field, mask);
-      }
-      keys[i] = n;
+      keys[i] = this.#keyNumbers.number(guards[i].field, guards[i].mask);
     }
     return keys;
   }
@@ -484,14 +474,14 @@ export class _IndexBuilder {
         if (guards[i].lo !== guards[i].hi) ranges[key] = 1;
       }
     }
-    const parts = this.#keyParts;
+    const numbers = this.#keyNumbers;
     const stats: _KeyStats[] = [];
     for (const key of touched) {
       if (covered[key] >= leastCovered) {
         stats.push({
           key,
-          field: parts[2 * key],
-          mask: parts[2 * key + 1],
+          field: numbers.fields[key],
+          mask: numbers.masks[key],
           covered: covered[key],
           ranges: ranges[key] === 1,
           guards: [],
@@ -745,9 +735,62 @@ function _largestBucket(guards: readonly _Guard[]): number {
   return largest;
 }
 
-/** One number for a field and a mask (fields are fewer than 2^20). */
-function _keyOf(field: number, mask: number): number {
-  return field * 4294967296 + mask;
+/**
+ * Numbers keys (a field and a mask) 0, 1, 2, ... in order of first sight:
+ * an open-addressing table of typed arrays (a `Map` keyed by a number made
+ * of both, above 2^31, boxes each key). At most one entry per distinct key.
+ */
+class _KeyNumbers {
+  /** Per number, its field and mask. */
+  fields = new Int32Array(16);
+  masks = new Uint32Array(16);
+  size = 0;
+  /** Slots: a key's number + 1, 0 when empty; a power of two, at most half full. */
+  #slots = new Int32Array(32);
+
+  /** The number of `(field, mask)`, a new one when first seen. */
+  number(field: number, mask: number): number {
+    const slots = this.#slots;
+    const last = slots.length - 1;
+    for (let i = _pairHash(field, mask) & last;; i = (i + 1) & last) {
+      const n = slots[i] - 1;
+      if (n < 0) break;
+      if (this.fields[n] === field && this.masks[n] === mask) return n;
+    }
+    const n = this.size++;
+    if (n === this.fields.length) {
+      const fields = new Int32Array(2 * n);
+      fields.set(this.fields);
+      this.fields = fields;
+      const masks = new Uint32Array(2 * n);
+      masks.set(this.masks);
+      this.masks = masks;
+    }
+    this.fields[n] = field;
+    this.masks[n] = mask;
+    if (2 * this.size > slots.length) this.#rehash(2 * slots.length);
+    else this.#place(n);
+    return n;
+  }
+
+  #place(n: number): void {
+    const slots = this.#slots;
+    const last = slots.length - 1;
+    let i = _pairHash(this.fields[n], this.masks[n]) & last;
+    while (slots[i] !== 0) i = (i + 1) & last;
+    slots[i] = n + 1;
+  }
+
+  #rehash(size: number): void {
+    this.#slots = new Int32Array(size);
+    for (let n = 0; n < this.size; n++) this.#place(n);
+  }
+}
+
+/** A hash of a field and a mask (uint32 mixing). */
+function _pairHash(field: number, mask: number): number {
+  const h = Math.imul(field ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(mask, 0xc2b2ae35);
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
 /** The guard of `entry` on key number `key` (it has at most one), if any. */

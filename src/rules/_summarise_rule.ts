@@ -61,7 +61,7 @@ export function _summariseMatch(
   prepared: _PreparedMatch,
   base: number,
   table: _FieldTable,
-  programSummaries?: Map<string, _Summary | null>,
+  programSummaries?: _ProgramSummaries,
 ): _Summary {
   const match = prepared.match;
   if (prepared.invert) {
@@ -119,20 +119,26 @@ function _programSummary(
   prepared: _PreparedMatch,
   base: number,
   table: _FieldTable,
-  memo: Map<string, _Summary | null> | undefined,
+  memo: _ProgramSummaries | undefined,
 ): _Summary | null {
-  const key = memo !== undefined && prepared.key !== undefined
-    ? `${base} ${prepared.key}`
-    : undefined;
-  if (key !== undefined) {
-    const known = memo!.get(key);
+  const key = prepared.key;
+  const byKey = memo !== undefined && key !== undefined ? memo[base] : undefined;
+  if (byKey !== undefined) {
+    const known = byKey.get(key!);
     if (known !== undefined) return known;
   }
   const program = prepared.program; // (unpacked on each read: read once)
   const summary = program === null ? null : _summariseProgram(program, base, table);
-  if (key !== undefined) memo!.set(key, summary);
+  byKey?.set(key!, summary);
   return summary;
 }
+
+/**
+ * Program summaries of one rule set, per base (`_BASE_NETWORK`,
+ * `_BASE_LINK`) by program key (at most one entry per distinct program and
+ * base): `[new Map(), new Map()]`.
+ */
+export type _ProgramSummaries = readonly Map<string, _Summary | null>[];
 
 /**
  * `! -p N`: the protocol loads and is not N, two exact ranges (`! -p all`
@@ -216,7 +222,7 @@ export interface _SummariseRuleOptions {
    * Program summaries by base and program key, shared by the rules of one
    * set (at most one entry per distinct program and base).
    */
-  programSummaries?: Map<string, _Summary | null>;
+  programSummaries?: _ProgramSummaries;
 }
 
 /** The summary of a rule: the conjunction of its matches' summaries. */
@@ -263,7 +269,7 @@ function _exactProgramGuards(
   own: _Summary,
   base: number,
   table: _FieldTable,
-  memo: Map<string, _Summary | null> | undefined,
+  memo: _ProgramSummaries | undefined,
 ): (readonly _Guard[])[] | null {
   const kind = prepared.match.kind;
   if (prepared.ethernetOnly || (kind !== "bpf" && kind !== "u32")) return null;
