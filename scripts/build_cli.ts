@@ -19,6 +19,7 @@
  * @module
  */
 import * as esbuild from "esbuild";
+import { _eagerFunctions } from "./_eager_functions.ts";
 
 const root = new URL("../", import.meta.url);
 const cli = new URL("src/cli/", root);
@@ -85,7 +86,11 @@ export async function buildCli(): Promise<Map<string, Uint8Array>> {
   });
   const files = new Map<string, Uint8Array>();
   for (const file of result.outputFiles) {
-    files.set(file.path.replace(/^\/dist\//, ""), file.contents);
+    // Functions compiled with their module, so Deno's code cache keeps them (./_eager_functions.ts).
+    const contents = file.path.endsWith(".js")
+      ? new TextEncoder().encode(_eagerFunctions(file.text))
+      : file.contents;
+    files.set(file.path.replace(/^\/dist\//, ""), contents);
   }
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
 }

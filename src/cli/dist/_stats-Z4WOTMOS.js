@@ -6,31 +6,25 @@ import {
   parseU32
 } from "./chunk-HVOGAW6C.js";
 import "./chunk-YA2NVBJ7.js";
-
-// src/rules/format_protocol.ts
-function formatProtocol(protocol) {
+var formatProtocol = (function formatProtocol(protocol) {
   return _PROTOCOL_NAMES.get(protocol) ?? String(protocol);
-}
-
-// src/rules/format_rule_set.ts
-var _NO_QUOTE = /^[_\-0-9a-zA-Z]+$/;
-function _saveString(value) {
+});
+var _saveString = (function _saveString(value) {
   if (_NO_QUOTE.test(value)) return value;
   return _quote(value);
-}
-function _quote(value) {
+});
+var _quote = (function _quote(value) {
   return `"${value.replace(/["\\']/g, (c) => "\\" + c)}"`;
-}
-function _bytecodeText(program) {
+});
+var _bytecodeText = (function _bytecodeText(program) {
   let text = String(program.length);
   for (const i of program) text += `,${i.code} ${i.jt} ${i.jf} ${i.k >>> 0}`;
   return text;
-}
-function _counterText(counter) {
+});
+var _counterText = (function _counterText(counter) {
   return `[${counter?.packets ?? 0}:${counter?.bytes ?? 0}]`;
-}
-var _IP_ORDER = ["source", "destination", "in", "out", "protocol"];
-function _ipPart(match) {
+});
+var _ipPart = (function _ipPart(match) {
   const not = "invert" in match && match.invert ? "! " : "";
   switch (match.kind) {
     case "address": {
@@ -46,14 +40,14 @@ function _ipPart(match) {
     default:
       return "";
   }
-}
-function _slot(match) {
+});
+var _slot = (function _slot(match) {
   if (match.kind === "address") return _IP_ORDER.indexOf(match.direction);
   if (match.kind === "interface") return _IP_ORDER.indexOf(match.direction);
   if (match.kind === "protocol") return 4;
   return -1;
-}
-function _ruleText(rule) {
+});
+var _ruleText = (function _ruleText(rule) {
   const parts = [];
   if (rule.base === "link") parts.push("--base link");
   const ip = rule.matches.filter((m) => _slot(m) >= 0).sort((a, b) => _slot(a) - _slot(b));
@@ -76,8 +70,8 @@ function _ruleText(rule) {
   }
   if (rule.target !== null) parts.push(`${rule.goto ? "-g" : "-j"} ${rule.target}`);
   return parts.join(" ");
-}
-function formatRuleSet(ruleSet, counters) {
+});
+var formatRuleSet = (function formatRuleSet(ruleSet, counters) {
   const lines = [`*${ruleSet.table}`];
   for (const chain of ruleSet.chains) {
     const policyCounter = counters ? counters.chains[chain.name]?.policy : chain.counters;
@@ -93,13 +87,11 @@ function formatRuleSet(ruleSet, counters) {
   }
   lines.push("COMMIT");
   return lines.join("\n") + "\n";
-}
-
-// src/u32/format_u32.ts
-function _hex(n) {
+});
+var _hex = (function _hex(n) {
   return "0x" + (n >>> 0).toString(16);
-}
-function formatU32(tests) {
+});
+var formatU32 = (function formatU32(tests) {
   return tests.map((test) => {
     let text = _hex(test.offset);
     for (const { operator, number } of test.operations) text += operator + _hex(number);
@@ -108,14 +100,11 @@ function formatU32(tests) {
     );
     return `${text}=${values.join(",")}`;
   }).join("&&");
-}
-
-// src/cli/_stats.ts
-var _HEADER = "    pkts      bytes target     prot opt in     out     source               destination         ";
-function _num(value) {
+});
+var _num = (function _num(value) {
   return String(value).padStart(8) + " ";
-}
-function _address(rule, direction, other) {
+});
+var _address = (function _address(rule, direction, other) {
   const match = rule.matches.find((m) => m.kind === "address" && m.direction === direction);
   if (!match || match.kind !== "address") {
     const v6 = other || rule.matches.some((m) => m.kind === "address" && m.address.includes(":"));
@@ -124,13 +113,13 @@ function _address(rule, direction, other) {
   const full = match.address.includes(":") ? 128 : 32;
   const text = match.prefixLength === full ? match.address : `${match.address}/${match.prefixLength}`;
   return (match.invert ? "!" : " ") + text.padEnd(19) + " ";
-}
-function _interface(rule, direction) {
+});
+var _interface = (function _interface(rule, direction) {
   const match = rule.matches.find((m) => m.kind === "interface" && m.direction === direction);
   if (!match || match.kind !== "interface") return "*";
   return (match.invert ? "!" : "") + match.name;
-}
-function _matchText(match) {
+});
+var _matchText = (function _matchText(match) {
   switch (match.kind) {
     case "bpf": {
       const not = match.invert ? " !" : "";
@@ -153,8 +142,8 @@ function _matchText(match) {
     default:
       return "";
   }
-}
-function _ruleLine(rule, counter) {
+});
+var _ruleLine = (function _ruleLine(rule, counter) {
   const protocol = rule.matches.find((m) => m.kind === "protocol");
   const protoText = protocol && protocol.kind === "protocol" ? (protocol.invert ? "!" : " ") + formatProtocol(protocol.protocol).padEnd(5) : " " + "all".padEnd(5);
   let line = _num(counter?.packets ?? 0) + _num(counter?.bytes ?? 0);
@@ -167,8 +156,8 @@ function _ruleLine(rule, counter) {
   if (rule.base === "link") line += " base link";
   for (const match of rule.matches) line += _matchText(match);
   return line.trimEnd();
-}
-function _formatStatsText(ruleSet, counters) {
+});
+var _formatStatsText = (function _formatStatsText(ruleSet, counters) {
   const blocks = [];
   for (const chain of ruleSet.chains) {
     const chainCounters = counters.chains[chain.name];
@@ -191,15 +180,15 @@ function _formatStatsText(ruleSet, counters) {
   const summary = `${frames.packets} packets (${frames.bytes} bytes): ${accepted.packets} accepted (${accepted.bytes} bytes), ${dropped.packets} dropped (${dropped.bytes} bytes)
 `;
   return blocks.join("\n") + "\n" + summary;
-}
-function _ruleSpec(chain, rule) {
+});
+var _ruleSpec = (function _ruleSpec(chain, rule) {
   const text = formatRuleSet({
     table: "filter",
     chains: [{ name: chain, policy: null, rules: [rule] }]
   });
   return text.split("\n").find((line) => line.startsWith("-A ")) ?? "";
-}
-function _formatStatsJson(ruleSet, counters) {
+});
+var _formatStatsJson = (function _formatStatsJson(ruleSet, counters) {
   const document = {
     table: ruleSet.table,
     chains: ruleSet.chains.map((chain) => {
@@ -221,7 +210,37 @@ function _formatStatsJson(ruleSet, counters) {
     dropped: counters.dropped
   };
   return JSON.stringify(document, null, 2) + "\n";
-}
+});
+
+// src/rules/format_protocol.ts
+
+
+// src/rules/format_rule_set.ts
+var _NO_QUOTE = /^[_\-0-9a-zA-Z]+$/;
+
+
+
+
+var _IP_ORDER = ["source", "destination", "in", "out", "protocol"];
+
+
+
+
+
+// src/u32/format_u32.ts
+
+
+
+// src/cli/_stats.ts
+var _HEADER = "    pkts      bytes target     prot opt in     out     source               destination         ";
+
+
+
+
+
+
+
+
 export {
   _formatStatsJson,
   _formatStatsText

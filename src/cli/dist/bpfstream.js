@@ -10,24 +10,7 @@ import {
   _HelpRequest
 } from "./chunk-BY2MFCHZ.js";
 import "./chunk-YA2NVBJ7.js";
-
-// src/cli/commands.ts
-var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-25MY5YWY.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-ORCX7M2Y.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-Z776K7HM.js").then((m) => m.checkCommand) },
-  { name: "compile", load: () => import("./compile_command-AYXSOJCQ.js").then((m) => m.compileCommand) },
-  { name: "disasm", load: () => import("./disasm_command-EBUO7FNU.js").then((m) => m.disasmCommand) },
-  { name: "asm", load: () => import("./asm_command-EQODMMZ6.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-HHFP4ODY.js").then((m) => m.traceCommand) },
-  { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
-  { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
-];
-
-// src/cli/run_cli.ts
-var _VERSION = "0.1.0";
-var _EXIT_BROKEN_PIPE = 141;
-function _mainUsage(commands) {
+var _mainUsage = (function _mainUsage(commands) {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `Usage: bpfstream [--debug] COMMAND [OPTIONS] [ARGS]
@@ -45,28 +28,28 @@ Options:
 Exit status: 0 success, 1 bad data or rules (the message names the place),
 2 bad usage; 141 when standard output is closed early (e.g. '| head').
 `;
-}
-function _loadAll(entries) {
+});
+var _loadAll = (function _loadAll(entries) {
   return Promise.all(entries.map((entry) => entry.load()));
-}
-async function _usageOf(entries, name) {
+});
+var _usageOf = (async function _usageOf(entries, name) {
   const entry = entries.find((e) => e.name === name);
   return entry ? (await entry.load()).usage : _mainUsage(await _loadAll(entries));
-}
-async function _say(stream, text) {
+});
+var _say = (async function _say(stream, text) {
   try {
     await _writeText(stream, text);
   } catch {
   }
-}
-function _escapeControls(message) {
+});
+var _escapeControls = (function _escapeControls(message) {
   return message.replace(
     // deno-lint-ignore no-control-regex
     /[\u0000-\u001f\u007f-\u009f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`
   );
-}
-function _debugText(error) {
+});
+var _debugText = (function _debugText(error) {
   let text = "";
   for (let e = error, depth = 0; e !== void 0 && depth < 8; depth++) {
     if (depth > 0) text += "Caused by: ";
@@ -79,8 +62,8 @@ function _debugText(error) {
     }
   }
   return text;
-}
-async function runCli(args, io2) {
+});
+var runCli = (async function runCli(args, io2) {
   const end = args.indexOf("--");
   const head = end < 0 ? args : args.slice(0, end);
   const debug = head.includes("--debug") || io2.env("BPFSTREAM_DEBUG") === "1";
@@ -144,11 +127,8 @@ async function runCli(args, io2) {
     await _say(io2.stderr, text);
     return error instanceof UsageError ? 2 : 1;
   }
-}
-
-// src/cli/_sync_block_source.ts
-var _PIPE_READ = 1 << 16;
-function _syncBlockSource(reader, options = {}) {
+});
+var _syncBlockSource = (function _syncBlockSource(reader, options = {}) {
   const blockSize = options.blockSize ?? 1 << 18;
   const pool = options.pool;
   const free = [];
@@ -198,12 +178,8 @@ function _syncBlockSource(reader, options = {}) {
       if (options.closeReader ?? true) reader.close?.();
     }
   };
-}
-
-// src/cli/main.ts
-var _BLOCK = 1 << 20;
-var _PIPE_READ2 = 1 << 16;
-function _blockStream(reader) {
+});
+var _blockStream = (function _blockStream(reader) {
   let done = false;
   return new ReadableStream({
     async pull(controller) {
@@ -229,12 +205,12 @@ function _blockStream(reader) {
       done = true;
     }
   }, { highWaterMark: 0 });
-}
-function _writeAllSync(writer, bytes) {
+});
+var _writeAllSync = (function _writeAllSync(writer, bytes) {
   let at = 0;
   while (at < bytes.length) at += writer.writeSync(bytes.subarray(at));
-}
-function _writeAllStream(writer) {
+});
+var _writeAllStream = (function _writeAllStream(writer) {
   return new WritableStream({
     write(chunk) {
       _writeAllSync(writer, chunk);
@@ -246,14 +222,14 @@ function _writeAllStream(writer) {
       writer.close?.();
     }
   });
-}
-function _openBlocks(path, pool) {
+});
+var _openBlocks = (function _openBlocks(path, pool) {
   if (path === "-") {
     return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
   }
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
-}
-function _loadAverage() {
+});
+var _loadAverage = (function _loadAverage() {
   try {
     return Deno.loadavg()[0];
   } catch {
@@ -263,8 +239,8 @@ function _loadAverage() {
   } catch {
     return void 0;
   }
-}
-function _threadCpuMs() {
+});
+var _threadCpuMs = (function _threadCpuMs() {
   if (_schedstat) {
     try {
       return Number(Deno.readTextFileSync(_SCHEDSTAT).split(" ")[0]) / 1e6;
@@ -273,7 +249,45 @@ function _threadCpuMs() {
     }
   }
   return performance.now();
-}
+});
+
+// src/cli/commands.ts
+var cliCommands = [
+  { name: "filter", load: () => import("./filter_command-HHJLTKJH.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-NVZ7E6HC.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-KX3BDL7U.js").then((m) => m.checkCommand) },
+  { name: "compile", load: () => import("./compile_command-AYXSOJCQ.js").then((m) => m.compileCommand) },
+  { name: "disasm", load: () => import("./disasm_command-EBUO7FNU.js").then((m) => m.disasmCommand) },
+  { name: "asm", load: () => import("./asm_command-EQODMMZ6.js").then((m) => m.asmCommand) },
+  { name: "trace", load: () => import("./trace_command-66TCTLNX.js").then((m) => m.traceCommand) },
+  { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
+  { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
+];
+
+// src/cli/run_cli.ts
+var _VERSION = "0.1.0";
+var _EXIT_BROKEN_PIPE = 141;
+
+
+
+
+
+
+
+
+// src/cli/_sync_block_source.ts
+var _PIPE_READ = 1 << 16;
+
+
+// src/cli/main.ts
+var _BLOCK = 1 << 20;
+var _PIPE_READ2 = 1 << 16;
+
+
+
+
+
+
 var _SCHEDSTAT = "/proc/thread-self/schedstat";
 var _schedstat = true;
 var stdin;

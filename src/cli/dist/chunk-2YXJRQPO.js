@@ -25,12 +25,10 @@ import {
 import {
   XT_U32_MAXSIZE
 } from "./chunk-HVOGAW6C.js";
-
-// src/u32/_check_u32.ts
-function _isUint32(n) {
+var _isUint32 = (function _isUint32(n) {
   return typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 4294967295;
-}
-function _checkU32Tests(tests, action) {
+});
+var _checkU32Tests = (function _checkU32Tests(tests, action) {
   const fail = (message) => {
     throw new RangeError(`Cannot ${action}: ${message}`);
   };
@@ -70,50 +68,8 @@ function _checkU32Tests(tests, action) {
       }
     });
   });
-}
-
-// src/u32/u32_to_bpf.ts
-var _MAX_LENGTH = 2147483648;
-var _NEXT = -1;
-var _Assembler = class {
-  code = [];
-  #labels = [];
-  label() {
-    this.#labels.push(-1);
-    return this.#labels.length - 1;
-  }
-  bind(label) {
-    this.#labels[label] = this.code.length;
-  }
-  op(code, k = 0) {
-    this.code.push({ code, k: k >>> 0, jt: _NEXT, jf: _NEXT });
-  }
-  jump(code, k, jt, jf) {
-    this.code.push({ code, k: k >>> 0, jt, jf });
-  }
-  /** An unconditional `ja` to `label` (its 32-bit offset is resolved by {@linkcode resolve}). */
-  always(label) {
-    this.code.push({ code: BPF_JMP | BPF_JA, k: 0, jt: label, jf: _NEXT });
-  }
-  /** The program, or `undefined` when a conditional jump is longer than 255. */
-  resolve() {
-    const out = [];
-    for (let i = 0; i < this.code.length; i++) {
-      const { code, k, jt, jf } = this.code[i];
-      const target = (label) => label === _NEXT ? 0 : this.#labels[label] - (i + 1);
-      if (code === (BPF_JMP | BPF_JA)) {
-        out.push({ code, jt: 0, jf: 0, k: target(jt) });
-        continue;
-      }
-      const t = target(jt);
-      const f = target(jf);
-      if (t > 255 || f > 255) return void 0;
-      out.push({ code, jt: t, jf: f, k });
-    }
-    return out;
-  }
-};
-function u32ToBpf(tests, options = {}) {
+});
+var u32ToBpf = (function u32ToBpf(tests, options = {}) {
   _checkU32Tests(tests, "translate u32 match");
   const acceptValue = options.acceptValue ?? 4294967295;
   if (!Number.isInteger(acceptValue) || acceptValue < 1 || acceptValue > 4294967295) {
@@ -124,8 +80,8 @@ function u32ToBpf(tests, options = {}) {
   const matchValue = options.invert === true ? 0 : acceptValue;
   const failValue = options.invert === true ? acceptValue : 0;
   return _translate(tests, matchValue, failValue, false) ?? _translate(tests, matchValue, failValue, true);
-}
-function _translate(tests, matchValue, failValue, localExits) {
+});
+var _translate = (function _translate(tests, matchValue, failValue, localExits) {
   const asm = new _Assembler();
   const globalFail = asm.label();
   let knownLength = 0;
@@ -145,8 +101,8 @@ function _translate(tests, matchValue, failValue, localExits) {
   asm.bind(globalFail);
   asm.op(BPF_RET | BPF_K, failValue);
   return asm.resolve();
-}
-function _emitTest(asm, test, fail, next, knownLength) {
+});
+var _emitTest = (function _emitTest(asm, test, fail, next, knownLength) {
   if (test.offset + 4 > _MAX_LENGTH) {
     asm.always(fail);
     return false;
@@ -191,8 +147,8 @@ function _emitTest(asm, test, fail, next, knownLength) {
   }
   _emitRanges(asm, test, fail, next);
   return true;
-}
-function _emitRanges(asm, test, fail, next) {
+});
+var _emitRanges = (function _emitRanges(asm, test, fail, next) {
   const ranges = test.ranges.filter((r) => r.min <= r.max);
   if (ranges.some((r) => r.min === 0 && r.max === 4294967295)) return;
   if (ranges.length === 0) {
@@ -215,7 +171,57 @@ function _emitRanges(asm, test, fail, next) {
       asm.bind(skip);
     }
   });
-}
+});
+
+// src/u32/_check_u32.ts
+
+
+
+// src/u32/u32_to_bpf.ts
+var _MAX_LENGTH = 2147483648;
+var _NEXT = -1;
+var _Assembler = class {
+  code = [];
+  #labels = [];
+  label() {
+    this.#labels.push(-1);
+    return this.#labels.length - 1;
+  }
+  bind(label) {
+    this.#labels[label] = this.code.length;
+  }
+  op(code, k = 0) {
+    this.code.push({ code, k: k >>> 0, jt: _NEXT, jf: _NEXT });
+  }
+  jump(code, k, jt, jf) {
+    this.code.push({ code, k: k >>> 0, jt, jf });
+  }
+  /** An unconditional `ja` to `label` (its 32-bit offset is resolved by {@linkcode resolve}). */
+  always(label) {
+    this.code.push({ code: BPF_JMP | BPF_JA, k: 0, jt: label, jf: _NEXT });
+  }
+  /** The program, or `undefined` when a conditional jump is longer than 255. */
+  resolve() {
+    const out = [];
+    for (let i = 0; i < this.code.length; i++) {
+      const { code, k, jt, jf } = this.code[i];
+      const target = (label) => label === _NEXT ? 0 : this.#labels[label] - (i + 1);
+      if (code === (BPF_JMP | BPF_JA)) {
+        out.push({ code, jt: 0, jf: 0, k: target(jt) });
+        continue;
+      }
+      const t = target(jt);
+      const f = target(jf);
+      if (t > 255 || f > 255) return void 0;
+      out.push({ code, jt: t, jf: f, k });
+    }
+    return out;
+  }
+};
+
+
+
+
 
 export {
   _checkU32Tests,

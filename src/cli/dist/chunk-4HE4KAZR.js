@@ -44,69 +44,20 @@ import {
 import {
   BpfSyntaxError
 } from "./chunk-VVSHI4PW.js";
-
-// src/bpf/assemble.ts
-function assemble(text) {
+var assemble = (function assemble(text) {
   return new _Assembler(_lex(text)).run();
-}
-var _MNEMONICS = /* @__PURE__ */ new Set([
-  "ldb",
-  "ldh",
-  "ld",
-  "ldi",
-  "ldx",
-  "ldxi",
-  "ldxb",
-  "st",
-  "stx",
-  "jmp",
-  "ja",
-  "jeq",
-  "jneq",
-  "jne",
-  "jlt",
-  "jle",
-  "jgt",
-  "jge",
-  "jset",
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "mod",
-  "neg",
-  "and",
-  "xor",
-  "or",
-  "lsh",
-  "rsh",
-  "ret",
-  "tax",
-  "txa"
-]);
-var _ALU_OPS = /* @__PURE__ */ new Map([
-  ["add", BPF_ADD],
-  ["sub", BPF_SUB],
-  ["mul", BPF_MUL],
-  ["div", BPF_DIV],
-  ["mod", BPF_MOD],
-  ["and", BPF_AND],
-  ["or", BPF_OR],
-  ["xor", BPF_XOR],
-  ["lsh", BPF_LSH],
-  ["rsh", BPF_RSH]
-]);
-function _fail(reason, line, column) {
+});
+var _fail = (function _fail(reason, line, column) {
   throw new BpfSyntaxError(
     `Cannot assemble program: ${reason} at line ${line}, column ${column}`,
     line,
     column
   );
-}
-function _isWordChar(c) {
+});
+var _isWordChar = (function _isWordChar(c) {
   return /[A-Za-z0-9_]/.test(c);
-}
-function _number(text, line, column) {
+});
+var _number = (function _number(text, line, column) {
   let value;
   if (/^0[xX][0-9a-fA-F]+$/.test(text)) {
     value = text.length > 12 ? Infinity : parseInt(text.slice(2), 16);
@@ -127,8 +78,8 @@ function _number(text, line, column) {
     );
   }
   return value >>> 0;
-}
-function _lex(text) {
+});
+var _lex = (function _lex(text) {
   const tokens = [];
   let line = 1;
   let lineStart = 0;
@@ -198,13 +149,69 @@ function _lex(text) {
   }
   tokens.push({ kind: "end", text: "", value: 0, line, column: i - lineStart + 1 });
   return tokens;
-}
-function _quote(text) {
+});
+var _quote = (function _quote(text) {
   return `'${text.length > 24 ? text.slice(0, 24) + "…" : text}'`;
-}
-function _describe(token) {
+});
+var _describe = (function _describe(token) {
   return token.kind === "end" ? "end of text" : _quote(token.text);
-}
+});
+
+// src/bpf/assemble.ts
+
+var _MNEMONICS = /* @__PURE__ */ new Set([
+  "ldb",
+  "ldh",
+  "ld",
+  "ldi",
+  "ldx",
+  "ldxi",
+  "ldxb",
+  "st",
+  "stx",
+  "jmp",
+  "ja",
+  "jeq",
+  "jneq",
+  "jne",
+  "jlt",
+  "jle",
+  "jgt",
+  "jge",
+  "jset",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "mod",
+  "neg",
+  "and",
+  "xor",
+  "or",
+  "lsh",
+  "rsh",
+  "ret",
+  "tax",
+  "txa"
+]);
+var _ALU_OPS = /* @__PURE__ */ new Map([
+  ["add", BPF_ADD],
+  ["sub", BPF_SUB],
+  ["mul", BPF_MUL],
+  ["div", BPF_DIV],
+  ["mod", BPF_MOD],
+  ["and", BPF_AND],
+  ["or", BPF_OR],
+  ["xor", BPF_XOR],
+  ["lsh", BPF_LSH],
+  ["rsh", BPF_RSH]
+]);
+
+
+
+
+
+
 var _Assembler = class {
   #tokens;
   #p = 0;

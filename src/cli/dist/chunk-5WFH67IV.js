@@ -2,18 +2,14 @@
 import {
   disassemble
 } from "./chunk-G76CNLLC.js";
-
-// src/bpf/format_bytecode.ts
-function formatBytecode(program) {
+var formatBytecode = (function formatBytecode(program) {
   const parts = [String(program.length & 65535)];
   for (const { code, jt, jf, k } of program) {
     parts.push(`${code & 65535} ${jt & 255} ${jf & 255} ${k >>> 0}`);
   }
   return parts.join(",");
-}
-
-// src/cli/_format_program.ts
-function _formatProgram(program, level) {
+});
+var _formatProgram = (function _formatProgram(program, level) {
   if (level <= 1) return disassemble(program);
   let out = "";
   if (level === 2) {
@@ -28,7 +24,13 @@ function _formatProgram(program, level) {
   for (const { code, jt, jf, k } of program) out += `${code} ${jt} ${jf} ${k >>> 0}
 `;
   return out;
-}
+});
+
+// src/bpf/format_bytecode.ts
+
+
+// src/cli/_format_program.ts
+
 
 export {
   formatBytecode,

@@ -4,6 +4,18 @@ import {
   BPF_JMP,
   opcodes_exports
 } from "./chunk-YC2PLF3T.js";
+var _value = (function _value(name) {
+  let code = 0;
+  for (const part of name.split(" | ")) {
+    const value = opcodes_exports[part];
+    if (typeof value !== "number") throw new Error(`Cannot build opcode table: no '${part}'`);
+    code |= value;
+  }
+  return code;
+});
+var _isConditionalJump = (function _isConditionalJump(code) {
+  return (code & 7) === BPF_JMP && (code & 240) !== BPF_JA;
+});
 
 // src/bpf/_opcode_table.ts
 var _TABLE = [
@@ -63,21 +75,11 @@ var _TABLE = [
   ["BPF_JMP | BPF_JSET | BPF_K", "jset #k"],
   ["BPF_JMP | BPF_JSET | BPF_X", "jset x"]
 ];
-function _value(name) {
-  let code = 0;
-  for (const part of name.split(" | ")) {
-    const value = opcodes_exports[part];
-    if (typeof value !== "number") throw new Error(`Cannot build opcode table: no '${part}'`);
-    code |= value;
-  }
-  return code;
-}
+
 var _ALLOWED_OPCODES = new Map(
   _TABLE.map(([name, mnemonic]) => [_value(name), { name, mnemonic }])
 );
-function _isConditionalJump(code) {
-  return (code & 7) === BPF_JMP && (code & 240) !== BPF_JA;
-}
+
 
 export {
   _ALLOWED_OPCODES,

@@ -31,9 +31,7 @@ import {
 import {
   BpfValidationError
 } from "./chunk-VVSHI4PW.js";
-
-// src/bpf/validate.ts
-function validate(program, options = {}) {
+var validate = (function validate(program, options = {}) {
   const max = options.maxInstructions ?? BPF_MAXINSNS;
   if (!Number.isInteger(max) || max < 1 || max > BPF_MAXINSNS) {
     throw new RangeError(
@@ -52,27 +50,27 @@ function validate(program, options = {}) {
   for (let pc = 0; pc < length; pc++) checkInstruction(program, pc, backward);
   checkFinalReturn(program);
   checkLoadAndStores(program);
-}
-function fail(code, index, reason) {
+});
+var fail = (function fail(code, index, reason) {
   const where = index < 0 ? "" : ` at instruction ${index}`;
   throw new BpfValidationError(`Cannot validate program: ${reason}${where}`, code, index);
-}
-function isUint(value, bits) {
+});
+var isUint = (function isUint(value, bits) {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** bits;
-}
-function checkFields(insn, pc) {
+});
+var checkFields = (function checkFields(insn, pc) {
   if (insn === null || typeof insn !== "object") fail("BAD_FIELD", pc, "not an instruction");
   checkField(insn, "code", 16, pc);
   checkField(insn, "jt", 8, pc);
   checkField(insn, "jf", 8, pc);
   checkField(insn, "k", 32, pc);
-}
-function checkField(insn, field, bits, pc) {
+});
+var checkField = (function checkField(insn, field, bits, pc) {
   if (!isUint(insn[field], bits)) {
     fail("BAD_FIELD", pc, `${field} "${insn[field]}" is not an unsigned ${bits}-bit integer`);
   }
-}
-function checkInstruction(program, pc, backward) {
+});
+var checkInstruction = (function checkInstruction(program, pc, backward) {
   const insn = program[pc];
   checkFields(insn, pc);
   const { code, jt, jf, k } = insn;
@@ -127,15 +125,15 @@ function checkInstruction(program, pc, backward) {
         );
       }
   }
-}
-function checkFinalReturn(program) {
+});
+var checkFinalReturn = (function checkFinalReturn(program) {
   const last = program.length - 1;
   const code = program[last].code;
   if (code !== (BPF_RET | BPF_K) && code !== (BPF_RET | BPF_A)) {
     fail("NO_FINAL_RETURN", last, "the last instruction is not ret");
   }
-}
-function checkLoadAndStores(program) {
+});
+var checkLoadAndStores = (function checkLoadAndStores(program) {
   const length = program.length;
   const masks = new Uint16Array(length).fill(65535);
   let valid = 0;
@@ -169,7 +167,17 @@ function checkLoadAndStores(program) {
         }
     }
   }
-}
+});
+
+// src/bpf/validate.ts
+
+
+
+
+
+
+
+
 
 export {
   validate

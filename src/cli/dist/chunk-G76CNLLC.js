@@ -6,13 +6,52 @@ import {
   _LIBPCAP_ANCILLARY_NAMES,
   _ancillaryField
 } from "./chunk-YC2PLF3T.js";
-
-// src/bpf/disassemble.ts
-function disassemble(program) {
+var disassemble = (function disassemble(program) {
   let out = "";
   for (let n = 0; n < program.length; n++) out += _image(program[n], n) + "\n";
   return out;
-}
+});
+var _operand = (function _operand(format, insn, n) {
+  const k = insn.k >>> 0;
+  switch (format) {
+    case "":
+      return "";
+    case "dec":
+      return `#${k | 0}`;
+    case "hex":
+      return `#0x${k.toString(16)}`;
+    case "abs": {
+      const name = _LIBPCAP_ANCILLARY_NAMES.get(_ancillaryField(k));
+      return name === void 0 ? `[${k | 0}]` : `[${name}]`;
+    }
+    case "ind":
+      return `[x + ${k | 0}]`;
+    case "msh":
+      return `4*([${k | 0}]&0xf)`;
+    case "mem":
+      return `M[${k | 0}]`;
+    case "ja":
+      return String(n + 1 + k | 0);
+    case "x":
+      return "x";
+    case "pktlen":
+      return "#pktlen";
+  }
+});
+var _image = (function _image(insn, n) {
+  const code = insn.code & 65535;
+  const entry = _TABLE.get(code);
+  const op = entry === void 0 ? "unimp" : entry[0];
+  const operand = entry === void 0 ? `0x${code.toString(16)}` : _operand(entry[1], insn, n);
+  const head = `(${String(n).padStart(3, "0")}) ${op.padEnd(8)} `;
+  if (_isConditionalJump(code)) {
+    return `${head}${operand.padEnd(16)} jt ${n + 1 + (insn.jt & 255)}	jf ${n + 1 + (insn.jf & 255)}`;
+  }
+  return head + operand;
+});
+
+// src/bpf/disassemble.ts
+
 var _TABLE = /* @__PURE__ */ new Map([
   [6, ["ret", "dec"]],
   // BPF_RET | BPF_K
@@ -111,44 +150,8 @@ var _TABLE = /* @__PURE__ */ new Map([
   [135, ["txa", ""]]
   // BPF_MISC | BPF_TXA
 ]);
-function _operand(format, insn, n) {
-  const k = insn.k >>> 0;
-  switch (format) {
-    case "":
-      return "";
-    case "dec":
-      return `#${k | 0}`;
-    case "hex":
-      return `#0x${k.toString(16)}`;
-    case "abs": {
-      const name = _LIBPCAP_ANCILLARY_NAMES.get(_ancillaryField(k));
-      return name === void 0 ? `[${k | 0}]` : `[${name}]`;
-    }
-    case "ind":
-      return `[x + ${k | 0}]`;
-    case "msh":
-      return `4*([${k | 0}]&0xf)`;
-    case "mem":
-      return `M[${k | 0}]`;
-    case "ja":
-      return String(n + 1 + k | 0);
-    case "x":
-      return "x";
-    case "pktlen":
-      return "#pktlen";
-  }
-}
-function _image(insn, n) {
-  const code = insn.code & 65535;
-  const entry = _TABLE.get(code);
-  const op = entry === void 0 ? "unimp" : entry[0];
-  const operand = entry === void 0 ? `0x${code.toString(16)}` : _operand(entry[1], insn, n);
-  const head = `(${String(n).padStart(3, "0")}) ${op.padEnd(8)} `;
-  if (_isConditionalJump(code)) {
-    return `${head}${operand.padEnd(16)} jt ${n + 1 + (insn.jt & 255)}	jf ${n + 1 + (insn.jf & 255)}`;
-  }
-  return head + operand;
-}
+
+
 
 export {
   disassemble

@@ -49,6 +49,1129 @@ import {
   bpfSize,
   bpfSrc
 } from "./chunk-YC2PLF3T.js";
+var _patch = (function _patch(exits, target) {
+  for (const e of exits) {
+    if (e.sense) e.block.jt = target;
+    else e.block.jf = target;
+  }
+});
+var _concat = (function _concat(x, y) {
+  const [long, short] = x.length >= y.length ? [x, y] : [y, x];
+  for (const e of short) long.push(e);
+  return long;
+});
+var _and = (function _and(a, b) {
+  if (a === false) return false;
+  if (a === true) return b;
+  if (b === true) return a;
+  if (b === false) return false;
+  _patch(a.t, b.head);
+  return { head: a.head, t: b.t, f: _concat(a.f, b.f) };
+});
+var _or = (function _or(a, b) {
+  if (a === true) return true;
+  if (a === false) return b;
+  if (b === false) return a;
+  if (b === true) return true;
+  _patch(a.f, b.head);
+  return { head: a.head, t: _concat(a.t, b.t), f: b.f };
+});
+var _not = (function _not(a) {
+  if (typeof a === "boolean") return !a;
+  return { head: a.head, t: a.f, f: a.t };
+});
+var _isSupportedLinkType = (function _isSupportedLinkType(linkType) {
+  return linkType !== _DLT_PPP && Object.hasOwn(_LINK_NAMES, linkType);
+});
+var _readsSavefileByteOrder = (function _readsSavefileByteOrder(linkType) {
+  return linkType === 0 || linkType === 108;
+});
+var _foldAlu = (function _foldAlu(op, a, b) {
+  switch (op) {
+    case BPF_ADD:
+      return a + b >>> 0;
+    case BPF_SUB:
+      return a - b >>> 0;
+    case BPF_MUL:
+      return Math.imul(a, b) >>> 0;
+    case BPF_DIV:
+      return b === 0 ? 0 : Math.floor(a / b) >>> 0;
+    case BPF_MOD:
+      return b === 0 ? 0 : a % b >>> 0;
+    case BPF_AND:
+      return (a & b) >>> 0;
+    case BPF_OR:
+      return (a | b) >>> 0;
+    case BPF_XOR:
+      return (a ^ b) >>> 0;
+    case BPF_LSH:
+      return b >= 32 ? 0 : a << b >>> 0;
+    case BPF_RSH:
+      return b >= 32 ? 0 : a >>> b;
+    case BPF_NEG:
+      return -a >>> 0;
+  }
+  return 0;
+});
+var _arithBinary = (function _arithBinary(op, l, r, col) {
+  if ((op === "/" || op === "%") && r.kind === "const" && r.value === 0) {
+    throw new FilterSyntaxError(op === "/" ? "division by zero" : "modulus by zero", col);
+  }
+  if ((op === "<<" || op === ">>") && r.kind === "const" && r.value > 31) {
+    throw new FilterSyntaxError("shift by more than 31 bits", col);
+  }
+  if (l.kind === "const" && r.kind === "const") {
+    return { kind: "const", value: _foldAlu(_ALU_OPS[op], l.value, r.value) };
+  }
+  return { kind: "bin", op, l, r, col };
+});
+var _swap32 = (function _swap32(v) {
+  return ((v & 255) << 24 | (v & 65280) << 8 | v >>> 8 & 65280 | v >>> 24) >>> 0;
+});
+var _userLoad = (function _userLoad(size, mode, k) {
+  return { code: BPF_LD | size | mode, k: k >>> 0, accessor: true };
+});
+var _ld = (function _ld(size, mode, k) {
+  return { code: BPF_LD | size | mode, k: k >>> 0 };
+});
+var _topoOrder = (function _topoOrder(root) {
+  const order = [];
+  const state = /* @__PURE__ */ new Map();
+  const stack = [[root, 0]];
+  state.set(root, 1);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [b, i] = top;
+    const kids = bpfClass(b.code) === BPF_RET ? 0 : b.jt === b.jf ? 1 : 2;
+    if (i < kids) {
+      top[1]++;
+      const c = kids === 1 || i === 1 ? b.jt : b.jf;
+      if (!state.has(c)) {
+        state.set(c, 1);
+        stack.push([c, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(b);
+    }
+  }
+  return order.reverse();
+});
+var _isGoto = (function _isGoto(b) {
+  return b.code === (BPF_JMP | BPF_JA) || bpfClass(b.code) === BPF_JMP && b.jt === b.jf;
+});
+var _linearize = (function _linearize(root) {
+  let order = _topoOrder(root);
+  for (let attempt = 0; attempt < 256; attempt++) {
+    const pos = /* @__PURE__ */ new Map();
+    let n = 0;
+    const sizes = [];
+    for (let i = 0; i < order.length; i++) {
+      const b = order[i];
+      let size = b.stmts.length + 1;
+      if (_isGoto(b) && order[i + 1] === b.jt) size--;
+      pos.set(b, n);
+      sizes.push(size);
+      n += size;
+    }
+    let fixed = false;
+    const next = [];
+    for (let i = 0; i < order.length; i++) {
+      const b = order[i];
+      next.push(b);
+      if (bpfClass(b.code) !== BPF_JMP || _isGoto(b)) continue;
+      const at = pos.get(b) + b.stmts.length + 1;
+      const farTrue = pos.get(b.jt) - at > 255;
+      const farFalse = pos.get(b.jf) - at > 255;
+      if (!farTrue && !farFalse) continue;
+      const added = /* @__PURE__ */ new Map();
+      for (const side of ["jt", "jf"]) {
+        const target = b[side];
+        if (pos.get(target) - at <= 255) continue;
+        let tramp = added.get(target);
+        if (!tramp) {
+          tramp = { id: -1, stmts: [], code: BPF_JMP | BPF_JA, k: 0, jt: target, jf: target };
+          added.set(target, tramp);
+          next.push(tramp);
+        }
+        b[side] = tramp;
+        fixed = true;
+      }
+    }
+    order = next;
+    if (fixed) continue;
+    const out = [];
+    for (let i = 0; i < order.length; i++) {
+      const b = order[i];
+      for (const s of b.stmts) out.push({ code: s.code, jt: 0, jf: 0, k: s.k >>> 0 });
+      if (bpfClass(b.code) === BPF_RET) {
+        out.push({ code: b.code, jt: 0, jf: 0, k: b.k >>> 0 });
+      } else if (_isGoto(b)) {
+        if (order[i + 1] !== b.jt) {
+          out.push({ code: BPF_JMP | BPF_JA, jt: 0, jf: 0, k: pos.get(b.jt) - (out.length + 1) });
+        }
+      } else {
+        const next2 = out.length + 1;
+        out.push({
+          code: b.code,
+          jt: pos.get(b.jt) - next2,
+          jf: pos.get(b.jf) - next2,
+          k: b.k >>> 0
+        });
+      }
+    }
+    if (out.length > BPF_MAXINSNS) {
+      throw new RangeError(
+        `Cannot compile filter: program has ${out.length} instructions, more than the kernel's ${BPF_MAXINSNS}`
+      );
+    }
+    return out;
+  }
+  throw new RangeError("Cannot compile filter: program too large to lay out with 8-bit jumps");
+});
+var _cloneState = (function _cloneState(s) {
+  return { regs: s.regs.slice(), facts: new Map(s.facts), eq: new Map(s.eq) };
+});
+var _meet = (function _meet(states, values) {
+  const first = states[0];
+  const out = _cloneState(first);
+  for (let r = 0; r < _NREGS; r++) {
+    if (states.some((s) => s.regs[r] !== first.regs[r])) out.regs[r] = values.fresh();
+  }
+  for (const [k, v] of first.facts) {
+    if (states.some((s) => s.facts.get(k) !== v)) out.facts.delete(k);
+  }
+  for (const [k, v] of first.eq) {
+    if (states.some((s) => s.eq.get(k) !== v)) out.eq.delete(k);
+  }
+  return out;
+});
+var _simulate = (function _simulate(stmts, state, values, rewrite) {
+  const out = [];
+  const regs = state.regs;
+  for (const s0 of stmts) {
+    let s = s0;
+    const cls = bpfClass(s.code);
+    if (cls === BPF_LD || cls === BPF_LDX) {
+      const dst = cls === BPF_LD ? _A : _X;
+      const mode = bpfMode(s.code);
+      let v;
+      const kind = s.accessor ? "user-" : "";
+      if (mode === BPF_IMM) v = values.constant(s.k);
+      else if (mode === BPF_ABS) v = values.of(`${kind}abs${bpfSize(s.code)}:${s.k}`);
+      else if (mode === BPF_IND) {
+        const xc = values.constOf(regs[_X]);
+        if (xc !== void 0 && xc + s.k <= 4294967295 && rewrite) {
+          s = {
+            code: BPF_LD | bpfSize(s.code) | BPF_ABS,
+            k: xc + s.k >>> 0,
+            accessor: s.accessor
+          };
+          v = values.of(`${kind}abs${bpfSize(s.code)}:${s.k}`);
+        } else v = values.of(`${kind}ind${bpfSize(s.code)}:${s.k}:${regs[_X]}`);
+      } else if (mode === BPF_LEN) v = values.of("len");
+      else if (mode === BPF_MEM) {
+        v = regs[2 + s.k];
+        const c = values.constOf(v);
+        if (c !== void 0 && rewrite) {
+          s = { code: (cls === BPF_LD ? BPF_LD : BPF_LDX) | BPF_IMM, k: c };
+        }
+      } else v = values.of(`msh:${s.k}`);
+      if (regs[dst] === v && rewrite) continue;
+      regs[dst] = v;
+      out.push(s);
+    } else if (cls === BPF_ST || cls === BPF_STX) {
+      const v = regs[cls === BPF_ST ? _A : _X];
+      if (regs[2 + s.k] === v && rewrite) continue;
+      regs[2 + s.k] = v;
+      out.push(s);
+    } else if (cls === BPF_ALU) {
+      const op = bpfOp(s.code);
+      const a = values.constOf(regs[_A]);
+      if (op === BPF_NEG) {
+        if (a !== void 0 && rewrite) {
+          s = { code: BPF_LD | BPF_IMM, k: _foldAlu(BPF_NEG, a, 0) };
+          regs[_A] = values.constant(s.k);
+        } else regs[_A] = values.of(`neg:${regs[_A]}`);
+        out.push(s);
+        continue;
+      }
+      let k;
+      if (bpfSrc(s.code) === BPF_X) {
+        const xc = values.constOf(regs[_X]);
+        if (xc !== void 0 && rewrite && !((op === BPF_DIV || op === BPF_MOD) && xc === 0)) {
+          s = { code: BPF_ALU | op | BPF_K, k: xc };
+          k = xc;
+        }
+      } else k = s.k;
+      if (k !== void 0 && rewrite) {
+        if (a !== void 0 && !((op === BPF_DIV || op === BPF_MOD) && k === 0)) {
+          const r = _foldAlu(op, a, k);
+          s = { code: BPF_LD | BPF_IMM, k: r };
+          if (regs[_A] === values.constant(r)) continue;
+          regs[_A] = values.constant(r);
+          out.push(s);
+          continue;
+        }
+        if (k === 0 && (op === BPF_AND || op === BPF_MUL)) {
+          s = { code: BPF_LD | BPF_IMM, k: 0 };
+          if (regs[_A] === values.constant(0)) continue;
+          regs[_A] = values.constant(0);
+          out.push(s);
+          continue;
+        }
+        const identity = k === 0 && (op === BPF_ADD || op === BPF_SUB || op === BPF_OR || op === BPF_XOR || op === BPF_LSH || op === BPF_RSH) || k === 1 && (op === BPF_MUL || op === BPF_DIV) || k === 4294967295 && op === BPF_AND;
+        if (identity) continue;
+      }
+      const operand = k !== void 0 ? values.constant(k) : regs[_X];
+      regs[_A] = values.of(`alu${op}:${regs[_A]}:${operand}`);
+      out.push(s);
+    } else if (cls === 7) {
+      const tax = bpfMiscOp(s.code) === BPF_TAX;
+      const [src, dst] = tax ? [_A, _X] : [_X, _A];
+      if (regs[dst] === regs[src] && rewrite) continue;
+      regs[dst] = regs[src];
+      out.push(s);
+    } else out.push(s);
+  }
+  return out;
+});
+var _factKey = (function _factKey(b, regs, values) {
+  const operand = bpfSrc(b.code) === BPF_X ? `x${regs[_X]}` : `${b.k >>> 0}`;
+  void values;
+  return `${regs[_A]}|${bpfOp(b.code)}|${operand}`;
+});
+var _decide = (function _decide(b, state, values) {
+  const op = bpfOp(b.code);
+  const path = op === BPF_JEQ ? state : void 0;
+  const a = values.constOf(state.regs[_A], path);
+  let k = b.k >>> 0;
+  if (bpfSrc(b.code) === BPF_X) k = values.constOf(state.regs[_X], path);
+  if (a !== void 0 && k !== void 0) {
+    switch (op) {
+      case BPF_JEQ:
+        return a === k;
+      case BPF_JGT:
+        return a > k;
+      case BPF_JGE:
+        return a >= k;
+      case BPF_JSET:
+        return (a & k) !== 0;
+    }
+  }
+  return state.facts.get(_factKey(b, state.regs, values));
+});
+var _remember = (function _remember(map, key, value) {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > _MAX_FACTS) map.delete(map.keys().next().value);
+});
+var _edgeState = (function _edgeState(b, after, sense, values) {
+  if (_isGoto(b)) return after;
+  const s = _cloneState(after);
+  _remember(s.facts, _factKey(b, s.regs, values), sense);
+  if (sense && bpfOp(b.code) === BPF_JEQ && bpfSrc(b.code) === BPF_K) {
+    _remember(s.eq, s.regs[_A], b.k >>> 0);
+  }
+  return s;
+});
+var _uses = (function _uses(s) {
+  const cls = bpfClass(s.code);
+  switch (cls) {
+    case BPF_LD:
+    case BPF_LDX: {
+      const mode = bpfMode(s.code);
+      if (mode === BPF_IND) return 1 << _X;
+      if (mode === BPF_MEM) return 1 << 2 + s.k;
+      return 0;
+    }
+    case BPF_ST:
+      return 1 << _A;
+    case BPF_STX:
+      return 1 << _X;
+    case BPF_ALU:
+      return 1 << _A | (bpfOp(s.code) !== BPF_NEG && bpfSrc(s.code) === BPF_X ? 1 << _X : 0);
+    default:
+      return bpfMiscOp(s.code) === BPF_TAX ? 1 << _A : 1 << _X;
+  }
+});
+var _defs = (function _defs(s) {
+  const cls = bpfClass(s.code);
+  switch (cls) {
+    case BPF_LD:
+    case BPF_ALU:
+      return 1 << _A;
+    case BPF_LDX:
+      return 1 << _X;
+    case BPF_ST:
+    case BPF_STX:
+      return 1 << 2 + s.k;
+    default:
+      return bpfMiscOp(s.code) === BPF_TAX ? 1 << _X : 1 << _A;
+  }
+});
+var _branchUses = (function _branchUses(b) {
+  const cls = bpfClass(b.code);
+  if (cls === BPF_RET) {
+    return (b.code & 24) === 16 ? 1 << _A : (b.code & 24) === BPF_X ? 1 << _X : 0;
+  }
+  if (_isGoto(b)) return 0;
+  return 1 << _A | (bpfSrc(b.code) === BPF_X ? 1 << _X : 0);
+});
+var _liveness = (function _liveness(order) {
+  const liveIn = /* @__PURE__ */ new Map();
+  for (let i = order.length - 1; i >= 0; i--) {
+    const b = order[i];
+    let live = _branchUses(b);
+    if (bpfClass(b.code) !== BPF_RET) live |= (liveIn.get(b.jt) ?? 0) | (liveIn.get(b.jf) ?? 0);
+    for (let j = b.stmts.length - 1; j >= 0; j--) {
+      const s = b.stmts[j];
+      live = live & ~_defs(s) | _uses(s);
+    }
+    liveIn.set(b, live);
+  }
+  return liveIn;
+});
+var _liveOut = (function _liveOut(b, liveIn) {
+  if (bpfClass(b.code) === BPF_RET) return 0;
+  return (liveIn.get(b.jt) ?? 0) | (liveIn.get(b.jf) ?? 0);
+});
+var _deadStores = (function _deadStores(order, liveIn) {
+  let changed = false;
+  for (const b of order) {
+    let live = _liveOut(b, liveIn) | _branchUses(b);
+    const kept = [];
+    for (let j = b.stmts.length - 1; j >= 0; j--) {
+      const s = b.stmts[j];
+      const d = _defs(s);
+      if ((live & d) === 0) {
+        changed = true;
+        continue;
+      }
+      live = live & ~d | _uses(s);
+      kept.push(s);
+    }
+    if (kept.length !== b.stmts.length) b.stmts = kept.reverse();
+  }
+  return changed;
+});
+var _preds = (function _preds(order) {
+  const preds = /* @__PURE__ */ new Map();
+  for (const b of order) preds.set(b, []);
+  for (const b of order) {
+    if (bpfClass(b.code) === BPF_RET) continue;
+    preds.get(b.jt).push(b);
+    if (b.jf !== b.jt) preds.get(b.jf).push(b);
+  }
+  return preds;
+});
+var _makeGoto = (function _makeGoto(b, target) {
+  b.code = BPF_JMP | BPF_JA;
+  b.k = 0;
+  b.jt = target;
+  b.jf = target;
+});
+var _flowPass = (function _flowPass(root) {
+  const order = _topoOrder(root);
+  const preds = _preds(order);
+  const values = new _Values();
+  const after = /* @__PURE__ */ new Map();
+  const edgeOut = (p, to) => {
+    const st = after.get(p);
+    if (_isGoto(p)) return [st];
+    const out = [];
+    if (p.jt === to) out.push(_edgeState(p, st, true, values));
+    if (p.jf === to) out.push(_edgeState(p, st, false, values));
+    return out;
+  };
+  let changed = false;
+  for (const b of order) {
+    const ps = preds.get(b);
+    let state;
+    if (ps.length === 0) {
+      const regs = [];
+      for (let r = 0; r < _NREGS; r++) regs.push(values.constant(0));
+      regs[_A] = values.fresh();
+      regs[_X] = values.fresh();
+      for (let r = 2; r < _NREGS; r++) regs[r] = values.fresh();
+      state = { regs, facts: /* @__PURE__ */ new Map(), eq: /* @__PURE__ */ new Map() };
+    } else state = _meet(ps.flatMap((p) => edgeOut(p, b)), values);
+    const stmts = _simulate(b.stmts, state, values, true);
+    if (stmts.length !== b.stmts.length || stmts.some((s, i) => s !== b.stmts[i])) {
+      b.stmts = stmts;
+      changed = true;
+    }
+    if (bpfClass(b.code) === BPF_JMP && !_isGoto(b)) {
+      if (bpfSrc(b.code) === BPF_X) {
+        const xc = values.constOf(state.regs[_X]);
+        if (xc !== void 0) {
+          b.code = b.code & ~BPF_X | BPF_K;
+          b.k = xc;
+          changed = true;
+        }
+      }
+      const d = _decide(b, state, values);
+      if (d !== void 0) {
+        _makeGoto(b, d ? b.jt : b.jf);
+        changed = true;
+      } else if (b.jt === b.jf) {
+        _makeGoto(b, b.jt);
+        changed = true;
+      }
+    }
+    after.set(b, state);
+  }
+  const liveIn = _liveness(order);
+  for (const b of order) {
+    if (bpfClass(b.code) === BPF_RET) continue;
+    for (const side of ["jt", "jf"]) {
+      let st = _isGoto(b) ? _cloneState(after.get(b)) : _edgeState(b, after.get(b), side === "jt", values);
+      const before = st.regs.slice();
+      let c = b[side];
+      let best = null;
+      for (let hops = 0; hops < 64; hops++) {
+        if (bpfClass(c.code) === BPF_RET) break;
+        _simulate(c.stmts, st, values, false);
+        let d = true;
+        if (!_isGoto(c)) {
+          d = _decide(c, st, values);
+          if (d === void 0) break;
+          st = _edgeState(c, st, d, values);
+        }
+        const target = d ? c.jt : c.jf;
+        const live = liveIn.get(target) ?? 0;
+        let ok = true;
+        for (let r = 0; r < _NREGS && ok; r++) {
+          if (live >> r & 1 && st.regs[r] !== before[r]) ok = false;
+        }
+        if (ok) best = target;
+        c = target;
+      }
+      if (best !== null && best !== b[side]) {
+        b[side] = best;
+        if (_isGoto(b)) b.jf = b.jt = best;
+        changed = true;
+      }
+      if (_isGoto(b)) break;
+    }
+  }
+  return changed;
+});
+var _jsetPass = (function _jsetPass(order, liveIn) {
+  let changed = false;
+  for (const b of order) {
+    if (b.code !== (BPF_JMP | BPF_JEQ | BPF_K) || b.jt === b.jf) continue;
+    const last = b.stmts[b.stmts.length - 1];
+    if (!last || last.code !== (BPF_ALU | BPF_AND | BPF_K)) continue;
+    if (_liveOut(b, liveIn) & 1 << _A) continue;
+    const m = last.k >>> 0;
+    if (b.k === 0) {
+      b.stmts = b.stmts.slice(0, -1);
+      b.code = BPF_JMP | BPF_JSET | BPF_K;
+      b.k = m;
+      [b.jt, b.jf] = [b.jf, b.jt];
+      changed = true;
+    } else if (b.k === m && m !== 0 && (m & m - 1) === 0) {
+      b.stmts = b.stmts.slice(0, -1);
+      b.code = BPF_JMP | BPF_JSET | BPF_K;
+      changed = true;
+    }
+  }
+  return changed;
+});
+var _structurePass = (function _structurePass(root) {
+  let changed = false;
+  const order = _topoOrder(root);
+  const skip = (b) => {
+    let n = 0;
+    while (_isGoto(b) && b.stmts.length === 0 && n++ < 1e3) b = b.jt;
+    return b;
+  };
+  for (const b of order) {
+    if (bpfClass(b.code) === BPF_RET) continue;
+    const t = skip(b.jt), f = skip(b.jf);
+    if (t !== b.jt || f !== b.jf) {
+      b.jt = t;
+      b.jf = f;
+      changed = true;
+    }
+  }
+  const r = skip(root);
+  if (r !== root) {
+    root = r;
+    changed = true;
+  }
+  const order2 = _topoOrder(root);
+  const preds = _preds(order2);
+  for (const b of order2) {
+    while (_isGoto(b) && bpfClass(b.jt.code) !== BPF_RET && preds.get(b.jt).length === 1) {
+      const c = b.jt;
+      b.stmts = [...b.stmts, ...c.stmts];
+      b.code = c.code;
+      b.k = c.k;
+      b.jt = c.jt;
+      b.jf = c.jf;
+      preds.set(c, []);
+      for (const s of [c.jt, c.jf]) {
+        if (!s) continue;
+        const ps = preds.get(s);
+        const i = ps.indexOf(c);
+        if (i >= 0) ps[i] = b;
+      }
+      changed = true;
+    }
+  }
+  const order3 = _topoOrder(root);
+  const canon = /* @__PURE__ */ new Map();
+  const repl = /* @__PURE__ */ new Map();
+  for (let i = order3.length - 1; i >= 0; i--) {
+    const b = order3[i];
+    if (bpfClass(b.code) !== BPF_RET) {
+      const t = repl.get(b.jt) ?? b.jt, f = repl.get(b.jf) ?? b.jf;
+      if (t !== b.jt || f !== b.jf) {
+        b.jt = t;
+        b.jf = f;
+        changed = true;
+      }
+    }
+    const key = `${b.stmts.map((s) => `${s.code},${s.k}`).join(";")}|${b.code},${b.k}|${bpfClass(b.code) === BPF_RET ? "" : `${b.jt.id},${_isGoto(b) ? b.jt.id : b.jf.id}`}`;
+    const same = canon.get(key);
+    if (same && same !== b) repl.set(b, same);
+    else canon.set(key, b);
+  }
+  if (repl.has(root)) root = repl.get(root);
+  return [root, changed];
+});
+var _upwardUses = (function _upwardUses(b) {
+  let live = _branchUses(b);
+  for (let j = b.stmts.length - 1; j >= 0; j--) {
+    const s = b.stmts[j];
+    live = live & ~_defs(s) | _uses(s);
+  }
+  return live;
+});
+var _states = (function _states(order, preds) {
+  const values = new _Values();
+  const before = /* @__PURE__ */ new Map();
+  const after = /* @__PURE__ */ new Map();
+  for (const b of order) {
+    const ps = preds.get(b);
+    let state;
+    if (ps.length === 0) {
+      const regs = [];
+      for (let r = 0; r < _NREGS; r++) regs.push(values.fresh());
+      state = { regs, facts: /* @__PURE__ */ new Map(), eq: /* @__PURE__ */ new Map() };
+    } else {
+      const incoming = [];
+      for (const p of ps) {
+        const st = after.get(p);
+        if (_isGoto(p)) incoming.push(st);
+        else {
+          if (p.jt === b) incoming.push(_edgeState(p, st, true, values));
+          if (p.jf === b) incoming.push(_edgeState(p, st, false, values));
+        }
+      }
+      state = _meet(incoming, values);
+    }
+    before.set(b, _cloneState(state));
+    _simulate(b.stmts, state, values, false);
+    after.set(b, state);
+  }
+  return { before, after };
+});
+var _idoms = (function _idoms(order, preds) {
+  const index = new Map(order.map((b, i) => [b, i]));
+  const idom = /* @__PURE__ */ new Map([[order[0], order[0]]]);
+  const intersect = (a, b) => {
+    while (a !== b) {
+      while (index.get(a) > index.get(b)) a = idom.get(a);
+      while (index.get(b) > index.get(a)) b = idom.get(b);
+    }
+    return a;
+  };
+  for (const b of order.slice(1)) {
+    let d;
+    for (const p of preds.get(b)) if (idom.has(p)) d = d === void 0 ? p : intersect(p, d);
+    idom.set(b, d);
+  }
+  return idom;
+});
+var _pullupPass = (function _pullupPass(root) {
+  const order = _topoOrder(root);
+  if (order.length < 3 || order.length > _MAX_PULLUP_BLOCKS) return false;
+  const preds = _preds(order);
+  const { before, after } = _states(order, preds);
+  const idom = _idoms(order, preds);
+  const dominates = (a, b) => {
+    for (let x = b; ; x = idom.get(x)) {
+      if (x === a) return true;
+      if (x === order[0]) return false;
+    }
+  };
+  const isTest = (b) => bpfClass(b.code) === BPF_JMP && !_isGoto(b);
+  let liveIn;
+  for (let i = order.length - 1; i >= 1; i--) {
+    const b = order[i];
+    if (!isTest(b)) continue;
+    const ps = preds.get(b);
+    if (ps.length === 0) continue;
+    const val = after.get(ps[0]).regs[_A];
+    if (ps.some((p) => after.get(p).regs[_A] !== val)) continue;
+    for (const [keep, next] of [["jt", "jf"], ["jf", "jt"]]) {
+      let diff = b, chainPrev = null;
+      let found = false;
+      for (let n = 0; n < 256; n++) {
+        if (!isTest(diff) || diff[keep] !== b[keep] || !dominates(b, diff)) break;
+        if (after.get(diff).regs[_A] !== val) {
+          found = true;
+          break;
+        }
+        chainPrev = diff;
+        diff = diff[next];
+      }
+      if (!found) continue;
+      let samePrev = diff, same = diff[next];
+      found = false;
+      for (let n = 0; n < 256; n++) {
+        if (!isTest(same) || same[keep] !== b[keep] || !dominates(b, same)) break;
+        if (after.get(same).regs[_A] === val) {
+          found = true;
+          break;
+        }
+        samePrev = same;
+        same = same[next];
+      }
+      if (!found || preds.get(same).length !== 1) continue;
+      liveIn ??= _liveness(order);
+      const entry = before.get(diff).regs, sameEntry = before.get(same).regs;
+      const sameExit = after.get(same).regs, prevExit = after.get(samePrev).regs;
+      const defs = same.stmts.reduce((d, st) => d | _defs(st), 0);
+      const newExit = (r) => defs >> r & 1 ? sameExit[r] : entry[r];
+      const sameReads = _upwardUses(same), diffLive = liveIn.get(diff) ?? 0;
+      const keepLive = liveIn.get(same[keep]) ?? 0, nextLive = liveIn.get(same[next]) ?? 0;
+      let safe = true;
+      for (let r = 0; r < _NREGS && safe; r++) {
+        if (sameReads >> r & 1 && entry[r] !== sameEntry[r]) safe = false;
+        else if (diffLive >> r & 1 && newExit(r) !== entry[r]) safe = false;
+        else if (keepLive >> r & 1 && newExit(r) !== sameExit[r]) safe = false;
+        else if (nextLive >> r & 1 && prevExit[r] !== sameExit[r]) safe = false;
+      }
+      if (!safe) continue;
+      samePrev[next] = same[next];
+      same[next] = diff;
+      if (chainPrev === null) {
+        for (const p of ps) {
+          if (p.jt === b) p.jt = same;
+          if (p.jf === b) p.jf = same;
+        }
+      } else chainPrev[next] = same;
+      return true;
+    }
+  }
+  return false;
+});
+var _optimize = (function _optimize(root) {
+  for (let iter = 0; iter < 40; iter++) {
+    let changed = _flowPass(root);
+    let c2;
+    [root, c2] = _structurePass(root);
+    changed ||= c2;
+    const order = _topoOrder(root);
+    const liveIn = _liveness(order);
+    changed = _deadStores(order, liveIn) || changed;
+    changed = _jsetPass(order, _liveness(order)) || changed;
+    if (!changed) changed = _pullupPass(root);
+    if (!changed) break;
+  }
+  return root;
+});
+var _parseNumber = (function _parseNumber(text, pos) {
+  let value;
+  if (/^0[xX]/.test(text)) value = parseInt(text.slice(2), 16);
+  else if (text.length > 1 && text[0] === "0") {
+    if (!/^[0-7]+$/.test(text)) {
+      throw new FilterSyntaxError(`number ${text} contains non-octal digit`, pos + 1);
+    }
+    value = parseInt(text, 8);
+  } else value = parseInt(text, 10);
+  if (!(value <= 4294967295)) {
+    throw new FilterSyntaxError(`number ${text} overflows 32 bits`, pos + 1);
+  }
+  return value;
+});
+var _parseIpv6 = (function _parseIpv6(text) {
+  let head = text;
+  let tail4 = [];
+  const lastColon = text.lastIndexOf(":");
+  if (text.indexOf(".", lastColon) >= 0) {
+    const v4 = text.slice(lastColon + 1).split(".");
+    if (v4.length !== 4) return null;
+    for (const part of v4) {
+      if (!/^[0-9]{1,3}$/.test(part) || Number(part) > 255) return null;
+      tail4.push(Number(part));
+    }
+    head = text.slice(0, lastColon + 1);
+    if (!head.endsWith("::") && head.endsWith(":")) head = head.slice(0, -1);
+    tail4 = [tail4[0] << 8 | tail4[1], tail4[2] << 8 | tail4[3]];
+  }
+  const groups = [];
+  const halves = head.split("::");
+  if (halves.length > 2) return null;
+  const parseGroups = (s) => {
+    if (s === "") return [];
+    const out = [];
+    for (const g of s.split(":")) {
+      if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = parseGroups(halves[0]);
+  if (left === null) return null;
+  if (halves.length === 2) {
+    const right = parseGroups(halves[1]);
+    if (right === null) return null;
+    const fill = 8 - left.length - right.length - tail4.length;
+    if (fill < 1) return null;
+    groups.push(...left, ...new Array(fill).fill(0), ...right, ...tail4);
+  } else {
+    groups.push(...left, ...tail4);
+    if (groups.length !== 8) return null;
+  }
+  const bytes = [];
+  for (const g of groups) bytes.push(g >> 8, g & 255);
+  return bytes;
+});
+var _tokenize = (function _tokenize(source) {
+  const tokens = [];
+  let i = 0;
+  const at = (pattern) => {
+    pattern.lastIndex = i;
+    return pattern.exec(source);
+  };
+  while (i < source.length) {
+    const c = source[i];
+    if (c === " " || c === "	" || c === "\n" || c === "\r") {
+      i++;
+      continue;
+    }
+    if (c === "\\") {
+      const m2 = at(_ESCAPED);
+      if (m2) {
+        tokens.push({ kind: "id", text: m2[0].slice(1), value: 0, pos: i });
+        i += m2[0].length;
+        continue;
+      }
+    }
+    let best = null;
+    let bestLen = 0;
+    const offer = (len, token2) => {
+      if (len > bestLen) {
+        best = token2;
+        bestLen = len;
+      }
+    };
+    let m = at(_MAC);
+    if (m) {
+      const hex = m[0].replace(/[-:.]/g, (s) => s);
+      const parts = /[-:.]/.test(m[0]) && m[0].split(/[-:.]/).length === 6 ? m[0].split(/[-:.]/).map((p) => parseInt(p, 16)) : (() => {
+        const h = hex.replace(/\./g, "");
+        const out = [];
+        for (let j = 0; j < 12; j += 2) out.push(parseInt(h.slice(j, j + 2), 16));
+        return out;
+      })();
+      offer(m[0].length, { kind: "eid", text: m[0], value: 0, pos: i, bytes: parts });
+    }
+    m = at(_V6);
+    if (m) {
+      for (let len = m[0].length; len >= 2; len--) {
+        const text = m[0].slice(0, len);
+        const bytes = _parseIpv6(text);
+        if (bytes) {
+          offer(len, { kind: "hid6", text, value: 0, pos: i, bytes });
+          break;
+        }
+      }
+    }
+    m = at(_HID);
+    if (m) {
+      const parts = m[0].split(".").map((p) => _parseNumber(p, i));
+      const bytes = [];
+      let ok = true;
+      for (const p of parts) {
+        if (p > 255) ok = false;
+        bytes.push(p & 255);
+      }
+      if (ok) {
+        const bits = parts.length * 8;
+        while (bytes.length < 4) bytes.push(0);
+        offer(m[0].length, { kind: "hid", text: m[0], value: 0, pos: i, bytes, bits });
+      }
+    }
+    m = at(_NUM);
+    if (m) offer(m[0].length, { kind: "num", text: m[0], value: -1, pos: i });
+    m = at(_ID);
+    if (m) {
+      const text = m[0];
+      if (Object.hasOwn(_KEYWORDS, text)) {
+        offer(text.length, { kind: "kw", text: _KEYWORDS[text], value: 0, pos: i });
+      } else if (Object.hasOwn(_CONSTANTS, text)) {
+        offer(text.length, { kind: "num", text, value: _CONSTANTS[text], pos: i });
+      } else offer(text.length, { kind: "id", text, value: 0, pos: i });
+    }
+    if (best === null) {
+      for (const op of _OPERATORS) {
+        if (source.startsWith(op, i)) {
+          offer(op.length, { kind: "op", text: op, value: 0, pos: i });
+          break;
+        }
+      }
+    }
+    if (best === null) {
+      throw new FilterSyntaxError(`syntax error: illegal character '${c}'`, i + 1);
+    }
+    const token = best;
+    if (token.kind === "num" && token.value === -1) token.value = _parseNumber(token.text, i);
+    tokens.push(token);
+    i += bestLen;
+  }
+  tokens.push({ kind: "eof", text: "", value: 0, pos: source.length });
+  return tokens;
+});
+var _parseFilter = (function _parseFilter(source, gen) {
+  const parser = new _Parser(_tokenize(source), gen);
+  return parser.program();
+});
+var _memoKey = (function _memoKey(expression, linkType, snaplen, optimize, allowRejectAll, savefileByteOrder) {
+  return `${linkType} ${snaplen} ${optimize ? 1 : 0}${allowRejectAll ? 1 : 0} ${savefileByteOrder ?? "-"} ${expression}`;
+});
+var _copy = (function _copy(program) {
+  return program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
+});
+var compileFilter = (function compileFilter(expression, options = {}) {
+  const linkType = options.linkType ?? 1;
+  const snaplen = (options.snaplen ?? 262144) >>> 0;
+  if (!_isSupportedLinkType(linkType)) {
+    throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
+  }
+  if (snaplen === 0) {
+    throw new FilterRejectsAllError(expression, "snaplen of 0 rejects all packets");
+  }
+  const byteOrder = options.savefileByteOrder;
+  const optimize = options.optimize ?? true;
+  const allowRejectAll = options.allowRejectAll ?? false;
+  const key = _memoKey(
+    expression,
+    linkType,
+    snaplen,
+    optimize,
+    allowRejectAll,
+    _readsSavefileByteOrder(linkType) ? byteOrder : void 0
+  );
+  const known = _memo.get(key);
+  if (known !== void 0) return known;
+  const gen = new _CodeGen(
+    linkType,
+    byteOrder === void 0 ? void 0 : byteOrder === "little-endian"
+  );
+  const cond = _parseFilter(expression, gen);
+  let root = gen.finish(cond, snaplen);
+  if (optimize) {
+    const size = _size(root);
+    if (size > _MAX_UNOPTIMIZED) {
+      throw new RangeError(
+        `Cannot compile filter: expression too large (${size} instructions before optimization, at most ${_MAX_UNOPTIMIZED})`
+      );
+    }
+    root = _optimize(root);
+    const rejectsAll = root.code === (BPF_RET | BPF_K) && root.k === 0;
+    if (rejectsAll && !allowRejectAll && !gen.hasProtochain) {
+      throw new FilterRejectsAllError(expression);
+    }
+  }
+  const program = _linearize(root);
+  _memo.set(key, program);
+  return program;
+});
+var _size = (function _size(root) {
+  let size = 0;
+  for (const b of _topoOrder(root)) size += b.stmts.length + 1;
+  return size;
+});
+var _compileUnoptimised = (function _compileUnoptimised(expression, linkType) {
+  if (!_isSupportedLinkType(linkType)) {
+    throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
+  }
+  const gen = new _CodeGen(linkType, void 0);
+  return _linearize(gen.finish(_parseFilter(expression, gen), 262144));
+});
+var createFrameDescriptor = (function createFrameDescriptor() {
+  return {
+    networkOffset: -1,
+    ipVersion: 0,
+    ipLength: -1,
+    networkWireLength: 0,
+    networkCapturedLength: 0,
+    protocol: 0,
+    pktType: 0,
+    ifindex: 0,
+    hatype: ARPHRD_VOID,
+    vlanTci: 0,
+    vlanPresent: false,
+    vlanTpid: 0,
+    vlanDepth: 0
+  };
+});
+var _u16 = (function _u16(b, i) {
+  return b[i] << 8 | b[i + 1];
+});
+var _isVlanTpid = (function _isVlanTpid(type) {
+  return type === ETH_P_8021Q || type === ETH_P_8021AD || type === ETH_P_QINQ1;
+});
+var _isIpv6Family = (function _isIpv6Family(af) {
+  return af === 10 || af === 24 || af === 28 || af === 30;
+});
+var _skipVlanTags = (function _skipVlanTags(b, at, end, out) {
+  let type = _u16(b, at);
+  while (_isVlanTpid(type) && at + 6 <= end) {
+    if (out.vlanDepth === 0) {
+      out.vlanPresent = true;
+      out.vlanTpid = type;
+      out.vlanTci = _u16(b, at + 2);
+    }
+    out.vlanDepth++;
+    at += 4;
+    type = _u16(b, at);
+  }
+  return at;
+});
+var _ipVersionOf = (function _ipVersionOf(protocol) {
+  return protocol === ETH_P_IP ? 4 : protocol === ETH_P_IPV6 ? 6 : 0;
+});
+var describeFrame = (function describeFrame(frame, out) {
+  const b = frame.bytes;
+  const start = frame.start;
+  const caplen = frame.capturedLength;
+  const end = start + caplen;
+  out.networkOffset = -1;
+  out.ipVersion = 0;
+  out.ipLength = -1;
+  out.networkWireLength = 0;
+  out.networkCapturedLength = 0;
+  out.protocol = 0;
+  out.pktType = 0;
+  out.ifindex = 0;
+  out.vlanTci = 0;
+  out.vlanPresent = false;
+  out.vlanTpid = 0;
+  out.vlanDepth = 0;
+  let at;
+  let version = 0;
+  switch (frame.linkType) {
+    case LINKTYPE_ETHERNET: {
+      out.hatype = ARPHRD_ETHER;
+      if (caplen < 14) return false;
+      const d0 = b[start];
+      if ((d0 & 1) !== 0) {
+        out.pktType = d0 === 255 && b[start + 1] === 255 && b[start + 2] === 255 && b[start + 3] === 255 && b[start + 4] === 255 && b[start + 5] === 255 ? 1 : 2;
+      }
+      const typeAt = _skipVlanTags(b, start + 12, end, out);
+      let type = _u16(b, typeAt);
+      at = typeAt + 2;
+      if (type < 1536) {
+        type = at + 2 <= end && _u16(b, at) === 65535 ? 1 : 4;
+      }
+      out.protocol = type;
+      version = _ipVersionOf(type);
+      break;
+    }
+    case LINKTYPE_LINUX_SLL: {
+      if (caplen < 16) {
+        out.hatype = ARPHRD_VOID;
+        return false;
+      }
+      out.pktType = _u16(b, start);
+      out.hatype = _u16(b, start + 2);
+      const typeAt = _skipVlanTags(b, start + 14, end, out);
+      at = typeAt + 2;
+      out.protocol = _u16(b, typeAt);
+      version = _ipVersionOf(out.protocol);
+      break;
+    }
+    case LINKTYPE_LINUX_SLL2: {
+      if (caplen < 20) {
+        out.hatype = ARPHRD_VOID;
+        return false;
+      }
+      out.protocol = _u16(b, start);
+      out.ifindex = (b[start + 4] << 24 | b[start + 5] << 16 | b[start + 6] << 8 | b[start + 7]) >>> 0;
+      out.hatype = _u16(b, start + 8);
+      out.pktType = b[start + 10];
+      at = start + 20;
+      version = _ipVersionOf(out.protocol);
+      break;
+    }
+    case LINKTYPE_NULL:
+    case LINKTYPE_LOOP: {
+      out.hatype = ARPHRD_LOOPBACK;
+      if (caplen < 4) return false;
+      const be = (b[start] << 24 | b[start + 1] << 16 | b[start + 2] << 8 | b[start + 3]) >>> 0;
+      const le = (b[start + 3] << 24 | b[start + 2] << 16 | b[start + 1] << 8 | b[start]) >>> 0;
+      at = start + 4;
+      if (be === 2 || le === 2) version = 4;
+      else if (_isIpv6Family(be) || _isIpv6Family(le)) version = 6;
+      out.protocol = version === 4 ? ETH_P_IP : version === 6 ? ETH_P_IPV6 : 0;
+      break;
+    }
+    case LINKTYPE_RAW:
+    case DLT_RAW_12:
+    case DLT_RAW_14: {
+      out.hatype = ARPHRD_NONE;
+      at = start;
+      if (caplen < 1) return false;
+      const nibble = b[start] >>> 4;
+      version = nibble === 4 ? 4 : nibble === 6 ? 6 : 0;
+      out.protocol = version === 4 ? ETH_P_IP : version === 6 ? ETH_P_IPV6 : 0;
+      break;
+    }
+    case LINKTYPE_IPV4:
+      out.hatype = ARPHRD_NONE;
+      at = start;
+      version = 4;
+      out.protocol = ETH_P_IP;
+      break;
+    case LINKTYPE_IPV6:
+      out.hatype = ARPHRD_NONE;
+      at = start;
+      version = 6;
+      out.protocol = ETH_P_IPV6;
+      break;
+    default:
+      out.hatype = ARPHRD_VOID;
+      return false;
+  }
+  const offset = at - start;
+  out.networkOffset = offset;
+  if (version === 0) return false;
+  out.ipVersion = version;
+  let wire = frame.wireLength - offset;
+  if (wire < 0) wire = 0;
+  let captured = caplen - offset;
+  if (captured < 0) captured = 0;
+  if (version === 4) {
+    if (at + 4 <= end) out.ipLength = _u16(b, at + 2);
+  } else if (at + 6 <= end) {
+    out.ipLength = 40 + _u16(b, at + 4);
+  }
+  const ipLength = out.ipLength;
+  if (ipLength >= 0) {
+    if (ipLength < wire) wire = ipLength;
+    if (ipLength < captured) captured = ipLength;
+  }
+  out.networkWireLength = wire;
+  out.networkCapturedLength = captured;
+  return true;
+});
 
 // src/filter/_cfg.ts
 var _Graph = class {
@@ -74,37 +1197,11 @@ var _Graph = class {
     return b;
   }
 };
-function _patch(exits, target) {
-  for (const e of exits) {
-    if (e.sense) e.block.jt = target;
-    else e.block.jf = target;
-  }
-}
-function _concat(x, y) {
-  const [long, short] = x.length >= y.length ? [x, y] : [y, x];
-  for (const e of short) long.push(e);
-  return long;
-}
-function _and(a, b) {
-  if (a === false) return false;
-  if (a === true) return b;
-  if (b === true) return a;
-  if (b === false) return false;
-  _patch(a.t, b.head);
-  return { head: a.head, t: b.t, f: _concat(a.f, b.f) };
-}
-function _or(a, b) {
-  if (a === true) return true;
-  if (a === false) return b;
-  if (b === false) return a;
-  if (b === true) return true;
-  _patch(a.f, b.head);
-  return { head: a.head, t: _concat(a.t, b.t), f: b.f };
-}
-function _not(a) {
-  if (typeof a === "boolean") return !a;
-  return { head: a.head, t: a.f, f: a.t };
-}
+
+
+
+
+
 
 // src/filter/filter_syntax_error.ts
 var FilterSyntaxError = class extends SyntaxError {
@@ -342,60 +1439,13 @@ var _LINK_NAMES = {
   229: "Raw IPv6",
   276: "Linux cooked v2"
 };
-function _isSupportedLinkType(linkType) {
-  return linkType !== _DLT_PPP && Object.hasOwn(_LINK_NAMES, linkType);
-}
-function _readsSavefileByteOrder(linkType) {
-  return linkType === 0 || linkType === 108;
-}
-function _foldAlu(op, a, b) {
-  switch (op) {
-    case BPF_ADD:
-      return a + b >>> 0;
-    case BPF_SUB:
-      return a - b >>> 0;
-    case BPF_MUL:
-      return Math.imul(a, b) >>> 0;
-    case BPF_DIV:
-      return b === 0 ? 0 : Math.floor(a / b) >>> 0;
-    case BPF_MOD:
-      return b === 0 ? 0 : a % b >>> 0;
-    case BPF_AND:
-      return (a & b) >>> 0;
-    case BPF_OR:
-      return (a | b) >>> 0;
-    case BPF_XOR:
-      return (a ^ b) >>> 0;
-    case BPF_LSH:
-      return b >= 32 ? 0 : a << b >>> 0;
-    case BPF_RSH:
-      return b >= 32 ? 0 : a >>> b;
-    case BPF_NEG:
-      return -a >>> 0;
-  }
-  return 0;
-}
-function _arithBinary(op, l, r, col) {
-  if ((op === "/" || op === "%") && r.kind === "const" && r.value === 0) {
-    throw new FilterSyntaxError(op === "/" ? "division by zero" : "modulus by zero", col);
-  }
-  if ((op === "<<" || op === ">>") && r.kind === "const" && r.value > 31) {
-    throw new FilterSyntaxError("shift by more than 31 bits", col);
-  }
-  if (l.kind === "const" && r.kind === "const") {
-    return { kind: "const", value: _foldAlu(_ALU_OPS[op], l.value, r.value) };
-  }
-  return { kind: "bin", op, l, r, col };
-}
-function _swap32(v) {
-  return ((v & 255) << 24 | (v & 65280) << 8 | v >>> 8 & 65280 | v >>> 24) >>> 0;
-}
-function _userLoad(size, mode, k) {
-  return { code: BPF_LD | size | mode, k: k >>> 0, accessor: true };
-}
-function _ld(size, mode, k) {
-  return { code: BPF_LD | size | mode, k: k >>> 0 };
-}
+
+
+
+
+
+
+
 var _CodeGen = class {
   graph = new _Graph();
   /** The link type as gencode sees it (becomes PPP inside PPPoE). */
@@ -1175,101 +2225,9 @@ var _CodeGen = class {
 };
 
 // src/filter/_linearize.ts
-function _topoOrder(root) {
-  const order = [];
-  const state = /* @__PURE__ */ new Map();
-  const stack = [[root, 0]];
-  state.set(root, 1);
-  while (stack.length) {
-    const top = stack[stack.length - 1];
-    const [b, i] = top;
-    const kids = bpfClass(b.code) === BPF_RET ? 0 : b.jt === b.jf ? 1 : 2;
-    if (i < kids) {
-      top[1]++;
-      const c = kids === 1 || i === 1 ? b.jt : b.jf;
-      if (!state.has(c)) {
-        state.set(c, 1);
-        stack.push([c, 0]);
-      }
-    } else {
-      stack.pop();
-      order.push(b);
-    }
-  }
-  return order.reverse();
-}
-function _isGoto(b) {
-  return b.code === (BPF_JMP | BPF_JA) || bpfClass(b.code) === BPF_JMP && b.jt === b.jf;
-}
-function _linearize(root) {
-  let order = _topoOrder(root);
-  for (let attempt = 0; attempt < 256; attempt++) {
-    const pos = /* @__PURE__ */ new Map();
-    let n = 0;
-    const sizes = [];
-    for (let i = 0; i < order.length; i++) {
-      const b = order[i];
-      let size = b.stmts.length + 1;
-      if (_isGoto(b) && order[i + 1] === b.jt) size--;
-      pos.set(b, n);
-      sizes.push(size);
-      n += size;
-    }
-    let fixed = false;
-    const next = [];
-    for (let i = 0; i < order.length; i++) {
-      const b = order[i];
-      next.push(b);
-      if (bpfClass(b.code) !== BPF_JMP || _isGoto(b)) continue;
-      const at = pos.get(b) + b.stmts.length + 1;
-      const farTrue = pos.get(b.jt) - at > 255;
-      const farFalse = pos.get(b.jf) - at > 255;
-      if (!farTrue && !farFalse) continue;
-      const added = /* @__PURE__ */ new Map();
-      for (const side of ["jt", "jf"]) {
-        const target = b[side];
-        if (pos.get(target) - at <= 255) continue;
-        let tramp = added.get(target);
-        if (!tramp) {
-          tramp = { id: -1, stmts: [], code: BPF_JMP | BPF_JA, k: 0, jt: target, jf: target };
-          added.set(target, tramp);
-          next.push(tramp);
-        }
-        b[side] = tramp;
-        fixed = true;
-      }
-    }
-    order = next;
-    if (fixed) continue;
-    const out = [];
-    for (let i = 0; i < order.length; i++) {
-      const b = order[i];
-      for (const s of b.stmts) out.push({ code: s.code, jt: 0, jf: 0, k: s.k >>> 0 });
-      if (bpfClass(b.code) === BPF_RET) {
-        out.push({ code: b.code, jt: 0, jf: 0, k: b.k >>> 0 });
-      } else if (_isGoto(b)) {
-        if (order[i + 1] !== b.jt) {
-          out.push({ code: BPF_JMP | BPF_JA, jt: 0, jf: 0, k: pos.get(b.jt) - (out.length + 1) });
-        }
-      } else {
-        const next2 = out.length + 1;
-        out.push({
-          code: b.code,
-          jt: pos.get(b.jt) - next2,
-          jf: pos.get(b.jf) - next2,
-          k: b.k >>> 0
-        });
-      }
-    }
-    if (out.length > BPF_MAXINSNS) {
-      throw new RangeError(
-        `Cannot compile filter: program has ${out.length} instructions, more than the kernel's ${BPF_MAXINSNS}`
-      );
-    }
-    return out;
-  }
-  throw new RangeError("Cannot compile filter: program too large to lay out with 8-bit jumps");
-}
+
+
+
 
 // src/filter/_optimizer.ts
 var _A = 0;
@@ -1301,564 +2259,31 @@ var _Values = class {
     return state?.eq.get(v);
   }
 };
-function _cloneState(s) {
-  return { regs: s.regs.slice(), facts: new Map(s.facts), eq: new Map(s.eq) };
-}
-function _meet(states, values) {
-  const first = states[0];
-  const out = _cloneState(first);
-  for (let r = 0; r < _NREGS; r++) {
-    if (states.some((s) => s.regs[r] !== first.regs[r])) out.regs[r] = values.fresh();
-  }
-  for (const [k, v] of first.facts) {
-    if (states.some((s) => s.facts.get(k) !== v)) out.facts.delete(k);
-  }
-  for (const [k, v] of first.eq) {
-    if (states.some((s) => s.eq.get(k) !== v)) out.eq.delete(k);
-  }
-  return out;
-}
-function _simulate(stmts, state, values, rewrite) {
-  const out = [];
-  const regs = state.regs;
-  for (const s0 of stmts) {
-    let s = s0;
-    const cls = bpfClass(s.code);
-    if (cls === BPF_LD || cls === BPF_LDX) {
-      const dst = cls === BPF_LD ? _A : _X;
-      const mode = bpfMode(s.code);
-      let v;
-      const kind = s.accessor ? "user-" : "";
-      if (mode === BPF_IMM) v = values.constant(s.k);
-      else if (mode === BPF_ABS) v = values.of(`${kind}abs${bpfSize(s.code)}:${s.k}`);
-      else if (mode === BPF_IND) {
-        const xc = values.constOf(regs[_X]);
-        if (xc !== void 0 && xc + s.k <= 4294967295 && rewrite) {
-          s = {
-            code: BPF_LD | bpfSize(s.code) | BPF_ABS,
-            k: xc + s.k >>> 0,
-            accessor: s.accessor
-          };
-          v = values.of(`${kind}abs${bpfSize(s.code)}:${s.k}`);
-        } else v = values.of(`${kind}ind${bpfSize(s.code)}:${s.k}:${regs[_X]}`);
-      } else if (mode === BPF_LEN) v = values.of("len");
-      else if (mode === BPF_MEM) {
-        v = regs[2 + s.k];
-        const c = values.constOf(v);
-        if (c !== void 0 && rewrite) {
-          s = { code: (cls === BPF_LD ? BPF_LD : BPF_LDX) | BPF_IMM, k: c };
-        }
-      } else v = values.of(`msh:${s.k}`);
-      if (regs[dst] === v && rewrite) continue;
-      regs[dst] = v;
-      out.push(s);
-    } else if (cls === BPF_ST || cls === BPF_STX) {
-      const v = regs[cls === BPF_ST ? _A : _X];
-      if (regs[2 + s.k] === v && rewrite) continue;
-      regs[2 + s.k] = v;
-      out.push(s);
-    } else if (cls === BPF_ALU) {
-      const op = bpfOp(s.code);
-      const a = values.constOf(regs[_A]);
-      if (op === BPF_NEG) {
-        if (a !== void 0 && rewrite) {
-          s = { code: BPF_LD | BPF_IMM, k: _foldAlu(BPF_NEG, a, 0) };
-          regs[_A] = values.constant(s.k);
-        } else regs[_A] = values.of(`neg:${regs[_A]}`);
-        out.push(s);
-        continue;
-      }
-      let k;
-      if (bpfSrc(s.code) === BPF_X) {
-        const xc = values.constOf(regs[_X]);
-        if (xc !== void 0 && rewrite && !((op === BPF_DIV || op === BPF_MOD) && xc === 0)) {
-          s = { code: BPF_ALU | op | BPF_K, k: xc };
-          k = xc;
-        }
-      } else k = s.k;
-      if (k !== void 0 && rewrite) {
-        if (a !== void 0 && !((op === BPF_DIV || op === BPF_MOD) && k === 0)) {
-          const r = _foldAlu(op, a, k);
-          s = { code: BPF_LD | BPF_IMM, k: r };
-          if (regs[_A] === values.constant(r)) continue;
-          regs[_A] = values.constant(r);
-          out.push(s);
-          continue;
-        }
-        if (k === 0 && (op === BPF_AND || op === BPF_MUL)) {
-          s = { code: BPF_LD | BPF_IMM, k: 0 };
-          if (regs[_A] === values.constant(0)) continue;
-          regs[_A] = values.constant(0);
-          out.push(s);
-          continue;
-        }
-        const identity = k === 0 && (op === BPF_ADD || op === BPF_SUB || op === BPF_OR || op === BPF_XOR || op === BPF_LSH || op === BPF_RSH) || k === 1 && (op === BPF_MUL || op === BPF_DIV) || k === 4294967295 && op === BPF_AND;
-        if (identity) continue;
-      }
-      const operand = k !== void 0 ? values.constant(k) : regs[_X];
-      regs[_A] = values.of(`alu${op}:${regs[_A]}:${operand}`);
-      out.push(s);
-    } else if (cls === 7) {
-      const tax = bpfMiscOp(s.code) === BPF_TAX;
-      const [src, dst] = tax ? [_A, _X] : [_X, _A];
-      if (regs[dst] === regs[src] && rewrite) continue;
-      regs[dst] = regs[src];
-      out.push(s);
-    } else out.push(s);
-  }
-  return out;
-}
-function _factKey(b, regs, values) {
-  const operand = bpfSrc(b.code) === BPF_X ? `x${regs[_X]}` : `${b.k >>> 0}`;
-  void values;
-  return `${regs[_A]}|${bpfOp(b.code)}|${operand}`;
-}
-function _decide(b, state, values) {
-  const op = bpfOp(b.code);
-  const path = op === BPF_JEQ ? state : void 0;
-  const a = values.constOf(state.regs[_A], path);
-  let k = b.k >>> 0;
-  if (bpfSrc(b.code) === BPF_X) k = values.constOf(state.regs[_X], path);
-  if (a !== void 0 && k !== void 0) {
-    switch (op) {
-      case BPF_JEQ:
-        return a === k;
-      case BPF_JGT:
-        return a > k;
-      case BPF_JGE:
-        return a >= k;
-      case BPF_JSET:
-        return (a & k) !== 0;
-    }
-  }
-  return state.facts.get(_factKey(b, state.regs, values));
-}
+
+
+
+
+
 var _MAX_FACTS = 64;
-function _remember(map, key, value) {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > _MAX_FACTS) map.delete(map.keys().next().value);
-}
-function _edgeState(b, after, sense, values) {
-  if (_isGoto(b)) return after;
-  const s = _cloneState(after);
-  _remember(s.facts, _factKey(b, s.regs, values), sense);
-  if (sense && bpfOp(b.code) === BPF_JEQ && bpfSrc(b.code) === BPF_K) {
-    _remember(s.eq, s.regs[_A], b.k >>> 0);
-  }
-  return s;
-}
-function _uses(s) {
-  const cls = bpfClass(s.code);
-  switch (cls) {
-    case BPF_LD:
-    case BPF_LDX: {
-      const mode = bpfMode(s.code);
-      if (mode === BPF_IND) return 1 << _X;
-      if (mode === BPF_MEM) return 1 << 2 + s.k;
-      return 0;
-    }
-    case BPF_ST:
-      return 1 << _A;
-    case BPF_STX:
-      return 1 << _X;
-    case BPF_ALU:
-      return 1 << _A | (bpfOp(s.code) !== BPF_NEG && bpfSrc(s.code) === BPF_X ? 1 << _X : 0);
-    default:
-      return bpfMiscOp(s.code) === BPF_TAX ? 1 << _A : 1 << _X;
-  }
-}
-function _defs(s) {
-  const cls = bpfClass(s.code);
-  switch (cls) {
-    case BPF_LD:
-    case BPF_ALU:
-      return 1 << _A;
-    case BPF_LDX:
-      return 1 << _X;
-    case BPF_ST:
-    case BPF_STX:
-      return 1 << 2 + s.k;
-    default:
-      return bpfMiscOp(s.code) === BPF_TAX ? 1 << _X : 1 << _A;
-  }
-}
-function _branchUses(b) {
-  const cls = bpfClass(b.code);
-  if (cls === BPF_RET) {
-    return (b.code & 24) === 16 ? 1 << _A : (b.code & 24) === BPF_X ? 1 << _X : 0;
-  }
-  if (_isGoto(b)) return 0;
-  return 1 << _A | (bpfSrc(b.code) === BPF_X ? 1 << _X : 0);
-}
-function _liveness(order) {
-  const liveIn = /* @__PURE__ */ new Map();
-  for (let i = order.length - 1; i >= 0; i--) {
-    const b = order[i];
-    let live = _branchUses(b);
-    if (bpfClass(b.code) !== BPF_RET) live |= (liveIn.get(b.jt) ?? 0) | (liveIn.get(b.jf) ?? 0);
-    for (let j = b.stmts.length - 1; j >= 0; j--) {
-      const s = b.stmts[j];
-      live = live & ~_defs(s) | _uses(s);
-    }
-    liveIn.set(b, live);
-  }
-  return liveIn;
-}
-function _liveOut(b, liveIn) {
-  if (bpfClass(b.code) === BPF_RET) return 0;
-  return (liveIn.get(b.jt) ?? 0) | (liveIn.get(b.jf) ?? 0);
-}
-function _deadStores(order, liveIn) {
-  let changed = false;
-  for (const b of order) {
-    let live = _liveOut(b, liveIn) | _branchUses(b);
-    const kept = [];
-    for (let j = b.stmts.length - 1; j >= 0; j--) {
-      const s = b.stmts[j];
-      const d = _defs(s);
-      if ((live & d) === 0) {
-        changed = true;
-        continue;
-      }
-      live = live & ~d | _uses(s);
-      kept.push(s);
-    }
-    if (kept.length !== b.stmts.length) b.stmts = kept.reverse();
-  }
-  return changed;
-}
-function _preds(order) {
-  const preds = /* @__PURE__ */ new Map();
-  for (const b of order) preds.set(b, []);
-  for (const b of order) {
-    if (bpfClass(b.code) === BPF_RET) continue;
-    preds.get(b.jt).push(b);
-    if (b.jf !== b.jt) preds.get(b.jf).push(b);
-  }
-  return preds;
-}
-function _makeGoto(b, target) {
-  b.code = BPF_JMP | BPF_JA;
-  b.k = 0;
-  b.jt = target;
-  b.jf = target;
-}
-function _flowPass(root) {
-  const order = _topoOrder(root);
-  const preds = _preds(order);
-  const values = new _Values();
-  const after = /* @__PURE__ */ new Map();
-  const edgeOut = (p, to) => {
-    const st = after.get(p);
-    if (_isGoto(p)) return [st];
-    const out = [];
-    if (p.jt === to) out.push(_edgeState(p, st, true, values));
-    if (p.jf === to) out.push(_edgeState(p, st, false, values));
-    return out;
-  };
-  let changed = false;
-  for (const b of order) {
-    const ps = preds.get(b);
-    let state;
-    if (ps.length === 0) {
-      const regs = [];
-      for (let r = 0; r < _NREGS; r++) regs.push(values.constant(0));
-      regs[_A] = values.fresh();
-      regs[_X] = values.fresh();
-      for (let r = 2; r < _NREGS; r++) regs[r] = values.fresh();
-      state = { regs, facts: /* @__PURE__ */ new Map(), eq: /* @__PURE__ */ new Map() };
-    } else state = _meet(ps.flatMap((p) => edgeOut(p, b)), values);
-    const stmts = _simulate(b.stmts, state, values, true);
-    if (stmts.length !== b.stmts.length || stmts.some((s, i) => s !== b.stmts[i])) {
-      b.stmts = stmts;
-      changed = true;
-    }
-    if (bpfClass(b.code) === BPF_JMP && !_isGoto(b)) {
-      if (bpfSrc(b.code) === BPF_X) {
-        const xc = values.constOf(state.regs[_X]);
-        if (xc !== void 0) {
-          b.code = b.code & ~BPF_X | BPF_K;
-          b.k = xc;
-          changed = true;
-        }
-      }
-      const d = _decide(b, state, values);
-      if (d !== void 0) {
-        _makeGoto(b, d ? b.jt : b.jf);
-        changed = true;
-      } else if (b.jt === b.jf) {
-        _makeGoto(b, b.jt);
-        changed = true;
-      }
-    }
-    after.set(b, state);
-  }
-  const liveIn = _liveness(order);
-  for (const b of order) {
-    if (bpfClass(b.code) === BPF_RET) continue;
-    for (const side of ["jt", "jf"]) {
-      let st = _isGoto(b) ? _cloneState(after.get(b)) : _edgeState(b, after.get(b), side === "jt", values);
-      const before = st.regs.slice();
-      let c = b[side];
-      let best = null;
-      for (let hops = 0; hops < 64; hops++) {
-        if (bpfClass(c.code) === BPF_RET) break;
-        _simulate(c.stmts, st, values, false);
-        let d = true;
-        if (!_isGoto(c)) {
-          d = _decide(c, st, values);
-          if (d === void 0) break;
-          st = _edgeState(c, st, d, values);
-        }
-        const target = d ? c.jt : c.jf;
-        const live = liveIn.get(target) ?? 0;
-        let ok = true;
-        for (let r = 0; r < _NREGS && ok; r++) {
-          if (live >> r & 1 && st.regs[r] !== before[r]) ok = false;
-        }
-        if (ok) best = target;
-        c = target;
-      }
-      if (best !== null && best !== b[side]) {
-        b[side] = best;
-        if (_isGoto(b)) b.jf = b.jt = best;
-        changed = true;
-      }
-      if (_isGoto(b)) break;
-    }
-  }
-  return changed;
-}
-function _jsetPass(order, liveIn) {
-  let changed = false;
-  for (const b of order) {
-    if (b.code !== (BPF_JMP | BPF_JEQ | BPF_K) || b.jt === b.jf) continue;
-    const last = b.stmts[b.stmts.length - 1];
-    if (!last || last.code !== (BPF_ALU | BPF_AND | BPF_K)) continue;
-    if (_liveOut(b, liveIn) & 1 << _A) continue;
-    const m = last.k >>> 0;
-    if (b.k === 0) {
-      b.stmts = b.stmts.slice(0, -1);
-      b.code = BPF_JMP | BPF_JSET | BPF_K;
-      b.k = m;
-      [b.jt, b.jf] = [b.jf, b.jt];
-      changed = true;
-    } else if (b.k === m && m !== 0 && (m & m - 1) === 0) {
-      b.stmts = b.stmts.slice(0, -1);
-      b.code = BPF_JMP | BPF_JSET | BPF_K;
-      changed = true;
-    }
-  }
-  return changed;
-}
-function _structurePass(root) {
-  let changed = false;
-  const order = _topoOrder(root);
-  const skip = (b) => {
-    let n = 0;
-    while (_isGoto(b) && b.stmts.length === 0 && n++ < 1e3) b = b.jt;
-    return b;
-  };
-  for (const b of order) {
-    if (bpfClass(b.code) === BPF_RET) continue;
-    const t = skip(b.jt), f = skip(b.jf);
-    if (t !== b.jt || f !== b.jf) {
-      b.jt = t;
-      b.jf = f;
-      changed = true;
-    }
-  }
-  const r = skip(root);
-  if (r !== root) {
-    root = r;
-    changed = true;
-  }
-  const order2 = _topoOrder(root);
-  const preds = _preds(order2);
-  for (const b of order2) {
-    while (_isGoto(b) && bpfClass(b.jt.code) !== BPF_RET && preds.get(b.jt).length === 1) {
-      const c = b.jt;
-      b.stmts = [...b.stmts, ...c.stmts];
-      b.code = c.code;
-      b.k = c.k;
-      b.jt = c.jt;
-      b.jf = c.jf;
-      preds.set(c, []);
-      for (const s of [c.jt, c.jf]) {
-        if (!s) continue;
-        const ps = preds.get(s);
-        const i = ps.indexOf(c);
-        if (i >= 0) ps[i] = b;
-      }
-      changed = true;
-    }
-  }
-  const order3 = _topoOrder(root);
-  const canon = /* @__PURE__ */ new Map();
-  const repl = /* @__PURE__ */ new Map();
-  for (let i = order3.length - 1; i >= 0; i--) {
-    const b = order3[i];
-    if (bpfClass(b.code) !== BPF_RET) {
-      const t = repl.get(b.jt) ?? b.jt, f = repl.get(b.jf) ?? b.jf;
-      if (t !== b.jt || f !== b.jf) {
-        b.jt = t;
-        b.jf = f;
-        changed = true;
-      }
-    }
-    const key = `${b.stmts.map((s) => `${s.code},${s.k}`).join(";")}|${b.code},${b.k}|${bpfClass(b.code) === BPF_RET ? "" : `${b.jt.id},${_isGoto(b) ? b.jt.id : b.jf.id}`}`;
-    const same = canon.get(key);
-    if (same && same !== b) repl.set(b, same);
-    else canon.set(key, b);
-  }
-  if (repl.has(root)) root = repl.get(root);
-  return [root, changed];
-}
+
+
+
+
+
+
+
+
+
+
+
+
+
 var _MAX_PULLUP_BLOCKS = 512;
-function _upwardUses(b) {
-  let live = _branchUses(b);
-  for (let j = b.stmts.length - 1; j >= 0; j--) {
-    const s = b.stmts[j];
-    live = live & ~_defs(s) | _uses(s);
-  }
-  return live;
-}
-function _states(order, preds) {
-  const values = new _Values();
-  const before = /* @__PURE__ */ new Map();
-  const after = /* @__PURE__ */ new Map();
-  for (const b of order) {
-    const ps = preds.get(b);
-    let state;
-    if (ps.length === 0) {
-      const regs = [];
-      for (let r = 0; r < _NREGS; r++) regs.push(values.fresh());
-      state = { regs, facts: /* @__PURE__ */ new Map(), eq: /* @__PURE__ */ new Map() };
-    } else {
-      const incoming = [];
-      for (const p of ps) {
-        const st = after.get(p);
-        if (_isGoto(p)) incoming.push(st);
-        else {
-          if (p.jt === b) incoming.push(_edgeState(p, st, true, values));
-          if (p.jf === b) incoming.push(_edgeState(p, st, false, values));
-        }
-      }
-      state = _meet(incoming, values);
-    }
-    before.set(b, _cloneState(state));
-    _simulate(b.stmts, state, values, false);
-    after.set(b, state);
-  }
-  return { before, after };
-}
-function _idoms(order, preds) {
-  const index = new Map(order.map((b, i) => [b, i]));
-  const idom = /* @__PURE__ */ new Map([[order[0], order[0]]]);
-  const intersect = (a, b) => {
-    while (a !== b) {
-      while (index.get(a) > index.get(b)) a = idom.get(a);
-      while (index.get(b) > index.get(a)) b = idom.get(b);
-    }
-    return a;
-  };
-  for (const b of order.slice(1)) {
-    let d;
-    for (const p of preds.get(b)) if (idom.has(p)) d = d === void 0 ? p : intersect(p, d);
-    idom.set(b, d);
-  }
-  return idom;
-}
-function _pullupPass(root) {
-  const order = _topoOrder(root);
-  if (order.length < 3 || order.length > _MAX_PULLUP_BLOCKS) return false;
-  const preds = _preds(order);
-  const { before, after } = _states(order, preds);
-  const idom = _idoms(order, preds);
-  const dominates = (a, b) => {
-    for (let x = b; ; x = idom.get(x)) {
-      if (x === a) return true;
-      if (x === order[0]) return false;
-    }
-  };
-  const isTest = (b) => bpfClass(b.code) === BPF_JMP && !_isGoto(b);
-  let liveIn;
-  for (let i = order.length - 1; i >= 1; i--) {
-    const b = order[i];
-    if (!isTest(b)) continue;
-    const ps = preds.get(b);
-    if (ps.length === 0) continue;
-    const val = after.get(ps[0]).regs[_A];
-    if (ps.some((p) => after.get(p).regs[_A] !== val)) continue;
-    for (const [keep, next] of [["jt", "jf"], ["jf", "jt"]]) {
-      let diff = b, chainPrev = null;
-      let found = false;
-      for (let n = 0; n < 256; n++) {
-        if (!isTest(diff) || diff[keep] !== b[keep] || !dominates(b, diff)) break;
-        if (after.get(diff).regs[_A] !== val) {
-          found = true;
-          break;
-        }
-        chainPrev = diff;
-        diff = diff[next];
-      }
-      if (!found) continue;
-      let samePrev = diff, same = diff[next];
-      found = false;
-      for (let n = 0; n < 256; n++) {
-        if (!isTest(same) || same[keep] !== b[keep] || !dominates(b, same)) break;
-        if (after.get(same).regs[_A] === val) {
-          found = true;
-          break;
-        }
-        samePrev = same;
-        same = same[next];
-      }
-      if (!found || preds.get(same).length !== 1) continue;
-      liveIn ??= _liveness(order);
-      const entry = before.get(diff).regs, sameEntry = before.get(same).regs;
-      const sameExit = after.get(same).regs, prevExit = after.get(samePrev).regs;
-      const defs = same.stmts.reduce((d, st) => d | _defs(st), 0);
-      const newExit = (r) => defs >> r & 1 ? sameExit[r] : entry[r];
-      const sameReads = _upwardUses(same), diffLive = liveIn.get(diff) ?? 0;
-      const keepLive = liveIn.get(same[keep]) ?? 0, nextLive = liveIn.get(same[next]) ?? 0;
-      let safe = true;
-      for (let r = 0; r < _NREGS && safe; r++) {
-        if (sameReads >> r & 1 && entry[r] !== sameEntry[r]) safe = false;
-        else if (diffLive >> r & 1 && newExit(r) !== entry[r]) safe = false;
-        else if (keepLive >> r & 1 && newExit(r) !== sameExit[r]) safe = false;
-        else if (nextLive >> r & 1 && prevExit[r] !== sameExit[r]) safe = false;
-      }
-      if (!safe) continue;
-      samePrev[next] = same[next];
-      same[next] = diff;
-      if (chainPrev === null) {
-        for (const p of ps) {
-          if (p.jt === b) p.jt = same;
-          if (p.jf === b) p.jf = same;
-        }
-      } else chainPrev[next] = same;
-      return true;
-    }
-  }
-  return false;
-}
-function _optimize(root) {
-  for (let iter = 0; iter < 40; iter++) {
-    let changed = _flowPass(root);
-    let c2;
-    [root, c2] = _structurePass(root);
-    changed ||= c2;
-    const order = _topoOrder(root);
-    const liveIn = _liveness(order);
-    changed = _deadStores(order, liveIn) || changed;
-    changed = _jsetPass(order, _liveness(order)) || changed;
-    if (!changed) changed = _pullupPass(root);
-    if (!changed) break;
-  }
-  return root;
-}
+
+
+
+
+
 
 // src/filter/_lexer.ts
 var _KEYWORDS = {
@@ -2044,159 +2469,9 @@ var _MAC = new RegExp(
   "y"
 );
 var _V6 = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/y;
-function _parseNumber(text, pos) {
-  let value;
-  if (/^0[xX]/.test(text)) value = parseInt(text.slice(2), 16);
-  else if (text.length > 1 && text[0] === "0") {
-    if (!/^[0-7]+$/.test(text)) {
-      throw new FilterSyntaxError(`number ${text} contains non-octal digit`, pos + 1);
-    }
-    value = parseInt(text, 8);
-  } else value = parseInt(text, 10);
-  if (!(value <= 4294967295)) {
-    throw new FilterSyntaxError(`number ${text} overflows 32 bits`, pos + 1);
-  }
-  return value;
-}
-function _parseIpv6(text) {
-  let head = text;
-  let tail4 = [];
-  const lastColon = text.lastIndexOf(":");
-  if (text.indexOf(".", lastColon) >= 0) {
-    const v4 = text.slice(lastColon + 1).split(".");
-    if (v4.length !== 4) return null;
-    for (const part of v4) {
-      if (!/^[0-9]{1,3}$/.test(part) || Number(part) > 255) return null;
-      tail4.push(Number(part));
-    }
-    head = text.slice(0, lastColon + 1);
-    if (!head.endsWith("::") && head.endsWith(":")) head = head.slice(0, -1);
-    tail4 = [tail4[0] << 8 | tail4[1], tail4[2] << 8 | tail4[3]];
-  }
-  const groups = [];
-  const halves = head.split("::");
-  if (halves.length > 2) return null;
-  const parseGroups = (s) => {
-    if (s === "") return [];
-    const out = [];
-    for (const g of s.split(":")) {
-      if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return null;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const left = parseGroups(halves[0]);
-  if (left === null) return null;
-  if (halves.length === 2) {
-    const right = parseGroups(halves[1]);
-    if (right === null) return null;
-    const fill = 8 - left.length - right.length - tail4.length;
-    if (fill < 1) return null;
-    groups.push(...left, ...new Array(fill).fill(0), ...right, ...tail4);
-  } else {
-    groups.push(...left, ...tail4);
-    if (groups.length !== 8) return null;
-  }
-  const bytes = [];
-  for (const g of groups) bytes.push(g >> 8, g & 255);
-  return bytes;
-}
-function _tokenize(source) {
-  const tokens = [];
-  let i = 0;
-  const at = (pattern) => {
-    pattern.lastIndex = i;
-    return pattern.exec(source);
-  };
-  while (i < source.length) {
-    const c = source[i];
-    if (c === " " || c === "	" || c === "\n" || c === "\r") {
-      i++;
-      continue;
-    }
-    if (c === "\\") {
-      const m2 = at(_ESCAPED);
-      if (m2) {
-        tokens.push({ kind: "id", text: m2[0].slice(1), value: 0, pos: i });
-        i += m2[0].length;
-        continue;
-      }
-    }
-    let best = null;
-    let bestLen = 0;
-    const offer = (len, token2) => {
-      if (len > bestLen) {
-        best = token2;
-        bestLen = len;
-      }
-    };
-    let m = at(_MAC);
-    if (m) {
-      const hex = m[0].replace(/[-:.]/g, (s) => s);
-      const parts = /[-:.]/.test(m[0]) && m[0].split(/[-:.]/).length === 6 ? m[0].split(/[-:.]/).map((p) => parseInt(p, 16)) : (() => {
-        const h = hex.replace(/\./g, "");
-        const out = [];
-        for (let j = 0; j < 12; j += 2) out.push(parseInt(h.slice(j, j + 2), 16));
-        return out;
-      })();
-      offer(m[0].length, { kind: "eid", text: m[0], value: 0, pos: i, bytes: parts });
-    }
-    m = at(_V6);
-    if (m) {
-      for (let len = m[0].length; len >= 2; len--) {
-        const text = m[0].slice(0, len);
-        const bytes = _parseIpv6(text);
-        if (bytes) {
-          offer(len, { kind: "hid6", text, value: 0, pos: i, bytes });
-          break;
-        }
-      }
-    }
-    m = at(_HID);
-    if (m) {
-      const parts = m[0].split(".").map((p) => _parseNumber(p, i));
-      const bytes = [];
-      let ok = true;
-      for (const p of parts) {
-        if (p > 255) ok = false;
-        bytes.push(p & 255);
-      }
-      if (ok) {
-        const bits = parts.length * 8;
-        while (bytes.length < 4) bytes.push(0);
-        offer(m[0].length, { kind: "hid", text: m[0], value: 0, pos: i, bytes, bits });
-      }
-    }
-    m = at(_NUM);
-    if (m) offer(m[0].length, { kind: "num", text: m[0], value: -1, pos: i });
-    m = at(_ID);
-    if (m) {
-      const text = m[0];
-      if (Object.hasOwn(_KEYWORDS, text)) {
-        offer(text.length, { kind: "kw", text: _KEYWORDS[text], value: 0, pos: i });
-      } else if (Object.hasOwn(_CONSTANTS, text)) {
-        offer(text.length, { kind: "num", text, value: _CONSTANTS[text], pos: i });
-      } else offer(text.length, { kind: "id", text, value: 0, pos: i });
-    }
-    if (best === null) {
-      for (const op of _OPERATORS) {
-        if (source.startsWith(op, i)) {
-          offer(op.length, { kind: "op", text: op, value: 0, pos: i });
-          break;
-        }
-      }
-    }
-    if (best === null) {
-      throw new FilterSyntaxError(`syntax error: illegal character '${c}'`, i + 1);
-    }
-    const token = best;
-    if (token.kind === "num" && token.value === -1) token.value = _parseNumber(token.text, i);
-    tokens.push(token);
-    i += bestLen;
-  }
-  tokens.push({ kind: "eof", text: "", value: 0, pos: source.length });
-  return tokens;
-}
+
+
+
 
 // src/filter/_parser.ts
 var _PNAMES = /* @__PURE__ */ new Set([
@@ -2239,10 +2514,7 @@ var _ARITH_OPS = /* @__PURE__ */ new Set(["+", "-", "*", "/", "%", "&", "|", "^"
 var _RELOPS = /* @__PURE__ */ new Set([">", ">=", "=", "==", "<", "<=", "!="]);
 var _QERR = { proto: "undef", dir: "undef", addr: "undef" };
 var _LEVELS = [["|"], ["^"], ["&"], ["<<", ">>"], ["+", "-"], ["%"], ["*", "/"]];
-function _parseFilter(source, gen) {
-  const parser = new _Parser(_tokenize(source), gen);
-  return parser.program();
-}
+
 var _Parser = class {
   #tokens;
   #i = 0;
@@ -2751,12 +3023,8 @@ var FilterRejectsAllError = class extends RangeError {
 var _MAX_MEMO_INSTRUCTIONS = 65536;
 var _MAX_MEMO_PROGRAMS = 1024;
 var _MAX_MEMO_KEY = 8192;
-function _memoKey(expression, linkType, snaplen, optimize, allowRejectAll, savefileByteOrder) {
-  return `${linkType} ${snaplen} ${optimize ? 1 : 0}${allowRejectAll ? 1 : 0} ${savefileByteOrder ?? "-"} ${expression}`;
-}
-function _copy(program) {
-  return program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
-}
+
+
 var _ProgramMemo = class {
   #programs = /* @__PURE__ */ new Map();
   #limit;
@@ -2794,64 +3062,10 @@ var _ProgramMemo = class {
 
 // src/filter/compile_filter.ts
 var _memo = new _ProgramMemo();
-function compileFilter(expression, options = {}) {
-  const linkType = options.linkType ?? 1;
-  const snaplen = (options.snaplen ?? 262144) >>> 0;
-  if (!_isSupportedLinkType(linkType)) {
-    throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
-  }
-  if (snaplen === 0) {
-    throw new FilterRejectsAllError(expression, "snaplen of 0 rejects all packets");
-  }
-  const byteOrder = options.savefileByteOrder;
-  const optimize = options.optimize ?? true;
-  const allowRejectAll = options.allowRejectAll ?? false;
-  const key = _memoKey(
-    expression,
-    linkType,
-    snaplen,
-    optimize,
-    allowRejectAll,
-    _readsSavefileByteOrder(linkType) ? byteOrder : void 0
-  );
-  const known = _memo.get(key);
-  if (known !== void 0) return known;
-  const gen = new _CodeGen(
-    linkType,
-    byteOrder === void 0 ? void 0 : byteOrder === "little-endian"
-  );
-  const cond = _parseFilter(expression, gen);
-  let root = gen.finish(cond, snaplen);
-  if (optimize) {
-    const size = _size(root);
-    if (size > _MAX_UNOPTIMIZED) {
-      throw new RangeError(
-        `Cannot compile filter: expression too large (${size} instructions before optimization, at most ${_MAX_UNOPTIMIZED})`
-      );
-    }
-    root = _optimize(root);
-    const rejectsAll = root.code === (BPF_RET | BPF_K) && root.k === 0;
-    if (rejectsAll && !allowRejectAll && !gen.hasProtochain) {
-      throw new FilterRejectsAllError(expression);
-    }
-  }
-  const program = _linearize(root);
-  _memo.set(key, program);
-  return program;
-}
+
 var _MAX_UNOPTIMIZED = 32768;
-function _size(root) {
-  let size = 0;
-  for (const b of _topoOrder(root)) size += b.stmts.length + 1;
-  return size;
-}
-function _compileUnoptimised(expression, linkType) {
-  if (!_isSupportedLinkType(linkType)) {
-    throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
-  }
-  const gen = new _CodeGen(linkType, void 0);
-  return _linearize(gen.finish(_parseFilter(expression, gen), 262144));
-}
+
+
 
 // src/capture/link_types.ts
 var LINKTYPE_NULL = 0;
@@ -2874,173 +3088,13 @@ var ETH_P_IPV6 = 34525;
 var ETH_P_8021Q = 33024;
 var ETH_P_8021AD = 34984;
 var ETH_P_QINQ1 = 37120;
-function createFrameDescriptor() {
-  return {
-    networkOffset: -1,
-    ipVersion: 0,
-    ipLength: -1,
-    networkWireLength: 0,
-    networkCapturedLength: 0,
-    protocol: 0,
-    pktType: 0,
-    ifindex: 0,
-    hatype: ARPHRD_VOID,
-    vlanTci: 0,
-    vlanPresent: false,
-    vlanTpid: 0,
-    vlanDepth: 0
-  };
-}
-function _u16(b, i) {
-  return b[i] << 8 | b[i + 1];
-}
-function _isVlanTpid(type) {
-  return type === ETH_P_8021Q || type === ETH_P_8021AD || type === ETH_P_QINQ1;
-}
-function _isIpv6Family(af) {
-  return af === 10 || af === 24 || af === 28 || af === 30;
-}
-function _skipVlanTags(b, at, end, out) {
-  let type = _u16(b, at);
-  while (_isVlanTpid(type) && at + 6 <= end) {
-    if (out.vlanDepth === 0) {
-      out.vlanPresent = true;
-      out.vlanTpid = type;
-      out.vlanTci = _u16(b, at + 2);
-    }
-    out.vlanDepth++;
-    at += 4;
-    type = _u16(b, at);
-  }
-  return at;
-}
-function _ipVersionOf(protocol) {
-  return protocol === ETH_P_IP ? 4 : protocol === ETH_P_IPV6 ? 6 : 0;
-}
-function describeFrame(frame, out) {
-  const b = frame.bytes;
-  const start = frame.start;
-  const caplen = frame.capturedLength;
-  const end = start + caplen;
-  out.networkOffset = -1;
-  out.ipVersion = 0;
-  out.ipLength = -1;
-  out.networkWireLength = 0;
-  out.networkCapturedLength = 0;
-  out.protocol = 0;
-  out.pktType = 0;
-  out.ifindex = 0;
-  out.vlanTci = 0;
-  out.vlanPresent = false;
-  out.vlanTpid = 0;
-  out.vlanDepth = 0;
-  let at;
-  let version = 0;
-  switch (frame.linkType) {
-    case LINKTYPE_ETHERNET: {
-      out.hatype = ARPHRD_ETHER;
-      if (caplen < 14) return false;
-      const d0 = b[start];
-      if ((d0 & 1) !== 0) {
-        out.pktType = d0 === 255 && b[start + 1] === 255 && b[start + 2] === 255 && b[start + 3] === 255 && b[start + 4] === 255 && b[start + 5] === 255 ? 1 : 2;
-      }
-      const typeAt = _skipVlanTags(b, start + 12, end, out);
-      let type = _u16(b, typeAt);
-      at = typeAt + 2;
-      if (type < 1536) {
-        type = at + 2 <= end && _u16(b, at) === 65535 ? 1 : 4;
-      }
-      out.protocol = type;
-      version = _ipVersionOf(type);
-      break;
-    }
-    case LINKTYPE_LINUX_SLL: {
-      if (caplen < 16) {
-        out.hatype = ARPHRD_VOID;
-        return false;
-      }
-      out.pktType = _u16(b, start);
-      out.hatype = _u16(b, start + 2);
-      const typeAt = _skipVlanTags(b, start + 14, end, out);
-      at = typeAt + 2;
-      out.protocol = _u16(b, typeAt);
-      version = _ipVersionOf(out.protocol);
-      break;
-    }
-    case LINKTYPE_LINUX_SLL2: {
-      if (caplen < 20) {
-        out.hatype = ARPHRD_VOID;
-        return false;
-      }
-      out.protocol = _u16(b, start);
-      out.ifindex = (b[start + 4] << 24 | b[start + 5] << 16 | b[start + 6] << 8 | b[start + 7]) >>> 0;
-      out.hatype = _u16(b, start + 8);
-      out.pktType = b[start + 10];
-      at = start + 20;
-      version = _ipVersionOf(out.protocol);
-      break;
-    }
-    case LINKTYPE_NULL:
-    case LINKTYPE_LOOP: {
-      out.hatype = ARPHRD_LOOPBACK;
-      if (caplen < 4) return false;
-      const be = (b[start] << 24 | b[start + 1] << 16 | b[start + 2] << 8 | b[start + 3]) >>> 0;
-      const le = (b[start + 3] << 24 | b[start + 2] << 16 | b[start + 1] << 8 | b[start]) >>> 0;
-      at = start + 4;
-      if (be === 2 || le === 2) version = 4;
-      else if (_isIpv6Family(be) || _isIpv6Family(le)) version = 6;
-      out.protocol = version === 4 ? ETH_P_IP : version === 6 ? ETH_P_IPV6 : 0;
-      break;
-    }
-    case LINKTYPE_RAW:
-    case DLT_RAW_12:
-    case DLT_RAW_14: {
-      out.hatype = ARPHRD_NONE;
-      at = start;
-      if (caplen < 1) return false;
-      const nibble = b[start] >>> 4;
-      version = nibble === 4 ? 4 : nibble === 6 ? 6 : 0;
-      out.protocol = version === 4 ? ETH_P_IP : version === 6 ? ETH_P_IPV6 : 0;
-      break;
-    }
-    case LINKTYPE_IPV4:
-      out.hatype = ARPHRD_NONE;
-      at = start;
-      version = 4;
-      out.protocol = ETH_P_IP;
-      break;
-    case LINKTYPE_IPV6:
-      out.hatype = ARPHRD_NONE;
-      at = start;
-      version = 6;
-      out.protocol = ETH_P_IPV6;
-      break;
-    default:
-      out.hatype = ARPHRD_VOID;
-      return false;
-  }
-  const offset = at - start;
-  out.networkOffset = offset;
-  if (version === 0) return false;
-  out.ipVersion = version;
-  let wire = frame.wireLength - offset;
-  if (wire < 0) wire = 0;
-  let captured = caplen - offset;
-  if (captured < 0) captured = 0;
-  if (version === 4) {
-    if (at + 4 <= end) out.ipLength = _u16(b, at + 2);
-  } else if (at + 6 <= end) {
-    out.ipLength = 40 + _u16(b, at + 4);
-  }
-  const ipLength = out.ipLength;
-  if (ipLength >= 0) {
-    if (ipLength < wire) wire = ipLength;
-    if (ipLength < captured) captured = ipLength;
-  }
-  out.networkWireLength = wire;
-  out.networkCapturedLength = captured;
-  return true;
-}
+
+
+
+
+
+
+
 
 export {
   compileFilter,

@@ -2,9 +2,7 @@
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-
-// src/cli/_stream_block_source.ts
-function _streamBlockSource(stream) {
+var _streamBlockSource = (function _streamBlockSource(stream) {
   const reader = stream.getReader();
   let closed = false;
   return {
@@ -25,19 +23,16 @@ function _streamBlockSource(stream) {
       });
     }
   };
-}
-
-// src/cli/_input.ts
-var _MAX_TEXT = 64 << 20;
-async function _openInput(io, path) {
+});
+var _openInput = (async function _openInput(io, path) {
   if (path === "-") return { name: "<stdin>", stream: io.stdin };
   try {
     return { name: path, stream: await io.openRead(path) };
   } catch (error) {
     throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
   }
-}
-async function _openBlocks(io, path, pool) {
+});
+var _openBlocks = (async function _openBlocks(io, path, pool) {
   const name = path === "-" ? "<stdin>" : path;
   if (!io.openBlocks) {
     const { stream } = await _openInput(io, path);
@@ -48,8 +43,8 @@ async function _openBlocks(io, path, pool) {
   } catch (error) {
     throw new DataError(path, `Cannot open file: ${_reason(error)}`, { cause: error });
   }
-}
-async function _readText(io, path) {
+});
+var _readText = (async function _readText(io, path) {
   if (path !== "-") {
     let bytes;
     try {
@@ -75,10 +70,20 @@ async function _readText(io, path) {
     at += part.length;
   }
   return new TextDecoder().decode(all);
-}
-function _reason(error) {
+});
+var _reason = (function _reason(error) {
   return error instanceof Error ? error.message : String(error);
-}
+});
+
+// src/cli/_stream_block_source.ts
+
+
+// src/cli/_input.ts
+var _MAX_TEXT = 64 << 20;
+
+
+
+
 
 export {
   _openInput,

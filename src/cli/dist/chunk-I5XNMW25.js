@@ -7,10 +7,7 @@ import {
   BPF_K,
   BPF_LD
 } from "./chunk-YC2PLF3T.js";
-
-// src/cli/_link_layer_hint.ts
-var _ETHERTYPE_MIN = 1536;
-function _looksLinkLayer(program) {
+var _looksLinkLayer = (function _looksLinkLayer(program) {
   for (let i = 0; i + 1 < program.length; i++) {
     const load = program[i], test = program[i + 1];
     if (load.code !== (BPF_LD | BPF_H | BPF_ABS) || load.k !== 12) continue;
@@ -19,14 +16,19 @@ function _looksLinkLayer(program) {
     }
   }
   return false;
-}
-function _linkLayerHint(program, base, packets, matched) {
+});
+var _linkLayerHint = (function _linkLayerHint(program, base, packets, matched) {
   if (base !== "network" || packets === 0 || matched !== 0 || !_looksLinkLayer(program)) {
     return void 0;
   }
   return `bpfstream: hint: the program matched none of ${packets} packets; it tests an EtherType at offset 12 (ldh [12]) as tcpdump programs do, but with --base network offset 0 is the IP header: try --base link
 `;
-}
+});
+
+// src/cli/_link_layer_hint.ts
+var _ETHERTYPE_MIN = 1536;
+
+
 
 export {
   _linkLayerHint

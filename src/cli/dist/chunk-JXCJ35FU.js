@@ -2,16 +2,14 @@
 import {
   BpfSyntaxError
 } from "./chunk-VVSHI4PW.js";
-
-// src/bpf/parse_bytecode.ts
-function parseBytecode(text) {
+var parseBytecode = (function parseBytecode(text) {
   const plain = _plainCounted(text);
   if (plain !== void 0) return plain;
   const tokens = _tokenize(text);
   const first = tokens.find((token) => token.kind !== "newline");
   return first.kind === "{" ? _parseArray(tokens) : _parseCounted(tokens);
-}
-function _plainCounted(text) {
+});
+var _plainCounted = (function _plainCounted(text) {
   const end = text.length;
   let i = 0;
   const number = (max) => {
@@ -41,17 +39,15 @@ function _plainCounted(text) {
     program.push({ code, jt, jf, k });
   }
   return i === end ? program : void 0;
-}
-var _FIELDS = ["code", "jt", "jf", "k"];
-var _MAX = [65535, 255, 255, 4294967295];
-function _fail(reason, line, column) {
+});
+var _fail = (function _fail(reason, line, column) {
   throw new BpfSyntaxError(
     `Cannot parse bytecode: ${reason} at line ${line}, column ${column}`,
     line,
     column
   );
-}
-function _tokenize(text) {
+});
+var _tokenize = (function _tokenize(text) {
   const tokens = [];
   let line = 1;
   let lineStart = 0;
@@ -78,13 +74,13 @@ function _tokenize(text) {
   }
   tokens.push({ kind: "end", text: "", line, column: text.length - lineStart + 1 });
   return tokens;
-}
-function _describe(token) {
+});
+var _describe = (function _describe(token) {
   if (token.kind === "end") return "end of text";
   if (token.kind === "newline") return "end of line";
   return `'${token.text.length > 20 ? token.text.slice(0, 20) + "…" : token.text}'`;
-}
-function _decimal(token, field) {
+});
+var _decimal = (function _decimal(token, field) {
   const name = _FIELDS[field];
   const text = token.text;
   const negative = field === 3 && text.startsWith("-");
@@ -109,8 +105,8 @@ function _decimal(token, field) {
     _fail(`${name} ${_describe(token)} is out of range (${range})`, token.line, token.column);
   }
   return value;
-}
-function _literal(token, field) {
+});
+var _literal = (function _literal(token, field) {
   const name = _FIELDS[field];
   const text = token.text;
   let value;
@@ -131,8 +127,8 @@ function _literal(token, field) {
     );
   }
   return value;
-}
-function _parseCounted(tokens) {
+});
+var _parseCounted = (function _parseCounted(tokens) {
   let p = 0;
   const skipNewlines = () => {
     while (tokens[p].kind === "newline") p++;
@@ -226,8 +222,8 @@ function _parseCounted(tokens) {
     );
   }
   return program;
-}
-function _parseArray(tokens) {
+});
+var _parseArray = (function _parseArray(tokens) {
   const significant = tokens.filter((token) => token.kind !== "newline");
   let p = 0;
   const expect = (kind, what) => {
@@ -266,7 +262,20 @@ function _parseArray(tokens) {
     }
   }
   return program;
-}
+});
+
+// src/bpf/parse_bytecode.ts
+
+
+var _FIELDS = ["code", "jt", "jf", "k"];
+var _MAX = [65535, 255, 255, 4294967295];
+
+
+
+
+
+
+
 
 export {
   parseBytecode

@@ -24,9 +24,7 @@ import {
   LINKTYPE_RAW,
   compileFilter
 } from "./chunk-GFBMMCJJ.js";
-
-// src/cli/_program.ts
-async function _loadProgram(parsed, command, io, base, allowed) {
+var _loadProgram = (async function _loadProgram(parsed, command, io, base, allowed) {
   const given = allowed.filter((name) => _string(parsed, name) !== void 0);
   if (given.length !== 1) {
     const list = allowed.map((name) => `--${name}`).join(", ");
@@ -86,15 +84,15 @@ async function _loadProgram(parsed, command, io, base, allowed) {
   }
   if (first !== void 0) throw first;
   return { name: "--expr", fixed: false, forLinkType, forInterface };
-}
-function _parse(name, parse) {
+});
+var _parse = (function _parse(name, parse) {
   try {
     return parse();
   } catch (error) {
     throw DataError.from(name, error);
   }
-}
-function _runnable(name, program, strategy, maxInstructions, allowBackwardJumps = false) {
+});
+var _runnable = (function _runnable(name, program, strategy, maxInstructions, allowBackwardJumps = false) {
   try {
     if (strategy === "interpret") {
       validate(program, { maxInstructions, allowBackwardJumps });
@@ -104,7 +102,12 @@ function _runnable(name, program, strategy, maxInstructions, allowBackwardJumps 
   } catch (error) {
     throw DataError.from(name, error);
   }
-}
+});
+
+// src/cli/_program.ts
+
+
+
 
 export {
   _loadProgram,

@@ -14,6 +14,27 @@ import {
   LINKTYPE_NULL,
   LINKTYPE_RAW
 } from "./chunk-GFBMMCJJ.js";
+var _parseLinkType = (function _parseLinkType(text, command) {
+  if (/^[0-9]+$/.test(text)) {
+    const value = Number(text);
+    if (value <= 65535) return value;
+  } else {
+    const name = text.toUpperCase().replace(/^(DLT|LINKTYPE)_/, "");
+    const value = _NAMES[name];
+    if (value !== void 0) return value;
+  }
+  throw new UsageError(
+    `Cannot run ${command}: unknown link type '${text}' (use EN10MB, LINUX_SLL, LINUX_SLL2, NULL, LOOP, RAW, IPV4, IPV6 or a number)`,
+    command
+  );
+});
+var _linkTypeName = (function _linkTypeName(linkType) {
+  const entry = Object.entries(_NAMES).find(
+    ([name, value]) => value === linkType && name !== "ETHERNET"
+  );
+  if (linkType === DLT_RAW_12 || linkType === DLT_RAW_14) return `${linkType} (RAW)`;
+  return entry ? `${linkType} (${entry[0]})` : String(linkType);
+});
 
 // src/cli/_link_types.ts
 var _NAMES = {
@@ -27,27 +48,8 @@ var _NAMES = {
   IPV6: LINKTYPE_IPV6,
   LINUX_SLL2: LINKTYPE_LINUX_SLL2
 };
-function _parseLinkType(text, command) {
-  if (/^[0-9]+$/.test(text)) {
-    const value = Number(text);
-    if (value <= 65535) return value;
-  } else {
-    const name = text.toUpperCase().replace(/^(DLT|LINKTYPE)_/, "");
-    const value = _NAMES[name];
-    if (value !== void 0) return value;
-  }
-  throw new UsageError(
-    `Cannot run ${command}: unknown link type '${text}' (use EN10MB, LINUX_SLL, LINUX_SLL2, NULL, LOOP, RAW, IPV4, IPV6 or a number)`,
-    command
-  );
-}
-function _linkTypeName(linkType) {
-  const entry = Object.entries(_NAMES).find(
-    ([name, value]) => value === linkType && name !== "ETHERNET"
-  );
-  if (linkType === DLT_RAW_12 || linkType === DLT_RAW_14) return `${linkType} (RAW)`;
-  return entry ? `${linkType} (${entry[0]})` : String(linkType);
-}
+
+
 
 export {
   _parseLinkType,

@@ -51,50 +51,47 @@ import {
   _ancillaryField,
   _needsDevice
 } from "./chunk-YC2PLF3T.js";
-
-// src/bpf/_packet_access.ts
-var _EMPTY_CONTEXT = Object.freeze({});
-function _captureEnd(packet, context) {
+var _captureEnd = (function _captureEnd(packet, context) {
   const end = context.end;
   if (end === void 0 || end > packet.length) return packet.length;
   return end > 0 ? Math.trunc(end) : 0;
-}
-function _dataStart(context) {
+});
+var _dataStart = (function _dataStart(context) {
   const start = context.dataOffset;
   return start === void 0 || !(start > 0) ? 0 : Math.trunc(start);
-}
-function _wireLength(context, base, captureEnd) {
+});
+var _wireLength = (function _wireLength(context, base, captureEnd) {
   const wire = context.wireLength;
   if (wire !== void 0) return wire >>> 0;
   return captureEnd > base ? captureEnd - base : 0;
-}
-function _loadEnd(base, captureEnd, wire) {
+});
+var _loadEnd = (function _loadEnd(base, captureEnd, wire) {
   const present = captureEnd > base ? captureEnd - base : 0;
   const end = base + (wire < present ? wire : present);
   return end < captureEnd ? end : captureEnd;
-}
-function _contextLoadEnd(packet, context, base) {
+});
+var _contextLoadEnd = (function _contextLoadEnd(packet, context, base) {
   const end = _captureEnd(packet, context);
   return _loadEnd(base, end, _wireLength(context, base, end));
-}
-function _networkStart(context, base) {
+});
+var _networkStart = (function _networkStart(context, base) {
   const start = context.networkOffset;
   return start === void 0 ? base : Math.trunc(start);
-}
-function _macStart(context) {
+});
+var _macStart = (function _macStart(context) {
   const start = context.macOffset;
   return start === void 0 || !(start >= 0) ? -1 : Math.trunc(start);
-}
-function _loadSize(code) {
+});
+var _loadSize = (function _loadSize(code) {
   const size = code & 24;
   return size === BPF_B ? 1 : size === BPF_H ? 2 : 4;
-}
-function _readBigEndian(packet, i, size) {
+});
+var _readBigEndian = (function _readBigEndian(packet, i, size) {
   if (size === 1) return packet[i];
   if (size === 2) return packet[i] << 8 | packet[i + 1];
   return (packet[i] << 24 | packet[i + 1] << 16 | packet[i + 2] << 8 | packet[i + 3]) >>> 0;
-}
-function _loadIndex(base, loadEnd, network, mac, offset, size) {
+});
+var _loadIndex = (function _loadIndex(base, loadEnd, network, mac, offset, size) {
   let i;
   if (offset >= 0) {
     i = base + offset;
@@ -106,15 +103,12 @@ function _loadIndex(base, loadEnd, network, mac, offset, size) {
     return -1;
   }
   return i >= 0 && i + size <= loadEnd ? i : -1;
-}
-function _load(packet, base, loadEnd, network, mac, offset, size) {
+});
+var _load = (function _load(packet, base, loadEnd, network, mac, offset, size) {
   const i = _loadIndex(base, loadEnd, network, mac, offset, size);
   return i < 0 ? -1 : _readBigEndian(packet, i, size);
-}
-var _BACKWARD_JUMP_BUDGET = 65536;
-
-// src/bpf/_alu.ts
-function _alu(op, a, operand) {
+});
+var _alu = (function _alu(op, a, operand) {
   switch (op) {
     case BPF_ADD:
       return a + operand >>> 0;
@@ -140,8 +134,8 @@ function _alu(op, a, operand) {
       return -a >>> 0;
   }
   return -1;
-}
-function _jumpTaken(op, a, operand) {
+});
+var _jumpTaken = (function _jumpTaken(op, a, operand) {
   switch (op) {
     case BPF_JEQ:
       return a === operand ? 1 : 0;
@@ -153,51 +147,8 @@ function _jumpTaken(op, a, operand) {
       return (a & operand) !== 0 ? 1 : 0;
   }
   return -1;
-}
-
-// src/bpf/interpret.ts
-var _Observation = class {
-  #observer;
-  #program;
-  #step;
-  constructor(observer, program) {
-    this.#observer = observer;
-    this.#program = program;
-    this.#step = {
-      pc: 0,
-      instruction: program[0],
-      a: 0,
-      x: 0,
-      next: 0,
-      end: void 0,
-      result: 0,
-      loadOffset: 0,
-      loadSize: 0
-    };
-  }
-  /** Reports an executed instruction that the run goes on after. */
-  report(at, a, x, next) {
-    const step = this.#step;
-    step.pc = at;
-    step.instruction = this.#program[at];
-    step.a = a;
-    step.x = x;
-    step.next = next;
-    this.#observer(step);
-  }
-  /** Reports the instruction the run ends at, and returns the run's result. */
-  end(at, a, x, end, result, loadOffset = 0, loadSize = 0) {
-    const step = this.#step;
-    step.end = end;
-    step.result = result;
-    step.loadOffset = loadOffset;
-    step.loadSize = loadSize;
-    this.report(at, a, x, -1);
-    return result;
-  }
-};
-var checked = /* @__PURE__ */ new WeakSet();
-function interpret(program, packet, context = _EMPTY_CONTEXT, observer) {
+});
+var interpret = (function interpret(program, packet, context = _EMPTY_CONTEXT, observer) {
   if (!checked.has(program)) {
     validate(program, { allowBackwardJumps: true });
     checked.add(program);
@@ -309,18 +260,16 @@ function interpret(program, packet, context = _EMPTY_CONTEXT, observer) {
     if (seen !== void 0) seen.report(at, a, x, pc + 1);
   }
   throw new RangeError("Cannot interpret program: execution ran past the last instruction");
-}
-function unknown(pc, code) {
+});
+var unknown = (function unknown(pc, code) {
   throw new RangeError(
     `Cannot interpret program: opcode "0x${code.toString(16)}" at instruction ${pc} changed after validation`
   );
-}
-
-// src/bpf/_blocks.ts
-function _jumpTarget(pc, offset) {
+});
+var _jumpTarget = (function _jumpTarget(pc, offset) {
   return pc + 1 + offset;
-}
-function _planBlocks(program) {
+});
+var _planBlocks = (function _planBlocks(program) {
   const length = program.length;
   const leader = new Uint8Array(length);
   const target = new Uint8Array(length);
@@ -358,8 +307,8 @@ function _planBlocks(program) {
     for (const pc of loads) hoisted[pc] = 1;
   }
   return { leader, target, hoisted, need, backward };
-}
-function _hoistableLoadEnd(code, k) {
+});
+var _hoistableLoadEnd = (function _hoistableLoadEnd(code, k) {
   const isAbs = code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) || code === (BPF_LD | BPF_B | BPF_ABS);
   if (isAbs) {
     const field = _ancillaryField(k);
@@ -369,10 +318,8 @@ function _hoistableLoadEnd(code, k) {
     return k + (isAbs ? _loadSize(code) : 1);
   }
   return 0;
-}
-
-// src/bpf/_lower.ts
-function _lower(program) {
+});
+var _lower = (function _lower(program) {
   const plan = _planBlocks(program);
   const length = program.length;
   const blockOf = new Int32Array(length).fill(-1);
@@ -388,8 +335,8 @@ function _lower(program) {
     return _lowerBlock(program, start, end, plan.need[start], plan.hoisted, blockOf);
   });
   return { blocks, backward: plan.backward };
-}
-function _lowerBlock(program, start, end, need, hoisted, blockOf) {
+});
+var _lowerBlock = (function _lowerBlock(program, start, end, need, hoisted, blockOf) {
   const steps = [];
   for (let pc = start; pc < end; pc++) {
     const { code, jt, jf, k } = program[pc];
@@ -411,11 +358,11 @@ function _lowerBlock(program, start, end, need, hoisted, blockOf) {
     steps.push(_step(code, k, hoisted[pc] === 1));
   }
   return { start, need, steps, exit: _goto(blockOf[end], false) };
-}
-function _goto(to, backward) {
+});
+var _goto = (function _goto(to, backward) {
   return { kind: "goto", to, backward };
-}
-function _step(code, k, isHoisted) {
+});
+var _step = (function _step(code, k, isHoisted) {
   const into = (code & 7) === BPF_LDX ? "x" : "a";
   switch (code & 7) {
     case BPF_ALU:
@@ -441,8 +388,8 @@ function _step(code, k, isHoisted) {
   const field = _ancillaryField(k);
   if (field >= 0) return { kind: "load-ancillary", field, endsWithoutDevice: _needsDevice(field) };
   return { kind: "load", offset: k | 0, size: _loadSize(code), checked: !isHoisted };
-}
-function _fuseTest(steps, code, k, t, f) {
+});
+var _fuseTest = (function _fuseTest(steps, code, k, t, f) {
   let shift = 0;
   let mask = 4294967295;
   let first = steps.length;
@@ -503,74 +450,8 @@ function _fuseTest(steps, code, k, t, f) {
     whenTrue: t,
     whenFalse: f
   };
-}
-
-// src/bpf/_dispatch_code.ts
-var _NEED = 0;
-var _LD_B = 1;
-var _LD_H = 2;
-var _LD_W = 3;
-var _LD_NEG = 132;
-var _LD_IND_B = 133;
-var _LD_IND_H = 134;
-var _LD_IND_W = 135;
-var _LDX_MSH = 4;
-var _LDX_MSH_NEG = 136;
-var _LD_ANC = 137;
-var _LD_LEN = 138;
-var _LDX_LEN = 139;
-var _LD_IMM = 140;
-var _LDX_IMM = 141;
-var _LD_MEM = 142;
-var _LDX_MEM = 143;
-var _ST = 144;
-var _STX = 145;
-var _TAX = 146;
-var _TXA = 147;
-var _ALU_K = 148;
-var _ALU_X = 158;
-var _NEG = 168;
-var _RET = 5;
-var _RET_A = 6;
-var _GOTO = 7;
-var _GOTO_BACK = 128;
-var _T_A = 8;
-var _T_LEN = 129;
-var _T_B = 9;
-var _T_H = 10;
-var _T_W = 11;
-var _T_NEG = 130;
-var _T_IND_B = 12;
-var _T_IND_H = 13;
-var _T_IND_W = 14;
-var _T_X = 131;
-var _T_B_EQ = 15;
-var _T_H_EQ = 16;
-var _T_W_EQ = 17;
-var _T_A_EQ = 18;
-var _T_MSH_IND_B = 19;
-var _T_MSH_IND_H = 20;
-var _T_MSH_IND_W = 21;
-var _T_B_EQ2 = 22;
-var _T_H_EQ2 = 23;
-var _T_W_EQ2 = 24;
-var _T_A_EQ2 = 25;
-var _RET_PAIR = 32;
-var _TRUE_RETURNS = 64;
-var _FALSE_RETURNS = 96;
-var _ALU_OPS = [
-  BPF_ADD,
-  BPF_SUB,
-  BPF_MUL,
-  BPF_DIV,
-  BPF_MOD,
-  BPF_AND,
-  BPF_OR,
-  BPF_XOR,
-  BPF_LSH,
-  BPF_RSH
-];
-function _encodeDispatch(lowered) {
+});
+var _encodeDispatch = (function _encodeDispatch(lowered) {
   const code = [];
   const blockAt = [];
   const patches = [];
@@ -590,8 +471,8 @@ function _encodeDispatch(lowered) {
   }
   for (const at of patches) code[at] = blockAt[code[at]];
   return Int32Array.from(code);
-}
-function _emitStep(emit, step) {
+});
+var _emitStep = (function _emitStep(emit, step) {
   switch (step.kind) {
     case "load":
       if (step.offset < 0) return emit(_LD_NEG, step.offset, step.size);
@@ -626,25 +507,25 @@ function _emitStep(emit, step) {
     case "txa":
       return emit(_TXA);
   }
-}
-function _fusesHeaderLength(block) {
+});
+var _fusesHeaderLength = (function _fusesHeaderLength(block) {
   const last = block.steps[block.steps.length - 1];
   const exit = block.exit;
   return last?.kind === "load-header-length" && last.offset >= 0 && exit.kind === "test" && !exit.useX && exit.producer?.kind === "load-indirect" && exit.producer.offset >= 0 && exit.producer.offset <= 65535;
-}
-function _emitHeaderLengthTest(emit, patches, code, msh, test, blocks) {
+});
+var _emitHeaderLengthTest = (function _emitHeaderLengthTest(emit, patches, code, msh, test, blocks) {
   const { offset, size } = test.producer;
   const opAt = code.length;
   emit(size === 1 ? _T_MSH_IND_B : size === 2 ? _T_MSH_IND_H : _T_MSH_IND_W, msh.offset, offset);
   emit(test.shift, test.mask, test.rangeMask, test.low, test.span);
   _emitTargets(emit, patches, code, opAt, test, blocks);
-}
-function _returnOnly(block) {
+});
+var _returnOnly = (function _returnOnly(block) {
   const exit = block.exit;
   if (block.steps.length > 0 || block.need > 0 || exit.kind !== "return") return void 0;
   return exit.value;
-}
-function _emitTargets(emit, patches, code, opAt, test, blocks) {
+});
+var _emitTargets = (function _emitTargets(emit, patches, code, opAt, test, blocks) {
   const whenTrue = _returnOnly(blocks[test.whenTrue]);
   const whenFalse = _returnOnly(blocks[test.whenFalse]);
   if (whenTrue !== void 0 && whenFalse !== void 0) {
@@ -666,16 +547,16 @@ function _emitTargets(emit, patches, code, opAt, test, blocks) {
   }
   emit(test.whenTrue, test.whenFalse);
   patches.push(code.length - 2, code.length - 1);
-}
-function _isPlainEqual(test) {
+});
+var _isPlainEqual = (function _isPlainEqual(test) {
   return !test.useX && test.op === BPF_JEQ && test.shift === 0 && test.mask === 4294967295;
-}
-function _onlyEqualOnA(block) {
+});
+var _onlyEqualOnA = (function _onlyEqualOnA(block) {
   const exit = block.exit;
   if (block.steps.length > 0 || block.need > 0 || exit.kind !== "test") return void 0;
   return exit.producer === void 0 && _isPlainEqual(exit) ? exit : void 0;
-}
-function _emitExit(emit, patches, code, exit, blocks) {
+});
+var _emitExit = (function _emitExit(emit, patches, code, exit, blocks) {
   switch (exit.kind) {
     case "return":
       return emit(_RET, exit.value);
@@ -688,8 +569,8 @@ function _emitExit(emit, patches, code, exit, blocks) {
     case "test":
       return _emitTest(emit, patches, code, exit, blocks);
   }
-}
-function _emitTest(emit, patches, code, test, blocks) {
+});
+var _emitTest = (function _emitTest(emit, patches, code, test, blocks) {
   const { producer } = test;
   if (test.useX) {
     if (producer !== void 0) _emitStep(emit, producer);
@@ -750,26 +631,18 @@ function _emitTest(emit, patches, code, test, blocks) {
   if (op !== _T_LEN && op !== _T_NEG) return _emitTargets(emit, patches, code, opAt, test, blocks);
   emit(test.whenTrue, test.whenFalse);
   patches.push(code.length - 2, code.length - 1);
-}
-
-// src/bpf/_execute_state.ts
-var REG_A = BPF_MEMWORDS;
-var REG_X = BPF_MEMWORDS + 1;
-var RESULT = BPF_MEMWORDS + 2;
-var STATE_LENGTH = BPF_MEMWORDS + 3;
-
-// src/bpf/_execute_step.ts
-function _testX(op, a, x) {
+});
+var _testX = (function _testX(op, a, x) {
   if (op === BPF_JEQ) return a === x;
   if (op === BPF_JGT) return a >>> 0 > x >>> 0;
   if (op === BPF_JGE) return a >>> 0 >= x >>> 0;
   return (a & x) !== 0;
-}
-function _end(S, value) {
+});
+var _end = (function _end(S, value) {
   S[RESULT] = value;
   return -1;
-}
-function _step2(code, pc, S, P, C, B, LE, W, NET, MAC) {
+});
+var _step2 = (function _step2(code, pc, S, P, C, B, LE, W, NET, MAC) {
   let A = S[REG_A];
   let X = S[REG_X];
   const W32 = W | 0;
@@ -964,10 +837,8 @@ function _step2(code, pc, S, P, C, B, LE, W, NET, MAC) {
   S[REG_A] = A;
   S[REG_X] = X;
   return pc;
-}
-
-// src/bpf/_run_batch.ts
-function _batchCount(batch, results) {
+});
+var _batchCount = (function _batchCount(batch, results) {
   const count = batch.count ?? batch.offsets.length;
   if (!Number.isInteger(count) || count < 0) {
     throw new RangeError(`Cannot run batch: count "${count}" is not a frame count`);
@@ -985,15 +856,15 @@ function _batchCount(batch, results) {
     }
   }
   return count;
-}
-function _frameEnd(bytes, start, captured) {
+});
+var _frameEnd = (function _frameEnd(bytes, start, captured) {
   const end = start + captured;
   return end < bytes.length ? end : bytes.length;
-}
-function _frameLoadEnd(base, end, wireLengths, i) {
+});
+var _frameLoadEnd = (function _frameLoadEnd(base, end, wireLengths, i) {
   return wireLengths === void 0 ? end : _loadEnd(base, end, wireLengths[i]);
-}
-function _batchThroughContext(run) {
+});
+var _batchThroughContext = (function _batchThroughContext(run) {
   return function runBatch(batch, results) {
     const count = _batchCount(batch, results);
     const { bytes, offsets, capturedLengths, wireLengths, dataOffsets } = batch;
@@ -1016,32 +887,8 @@ function _batchThroughContext(run) {
       results[i] = run(bytes, context);
     }
   };
-}
-
-// src/bpf/_execute_batch.ts
-var _NONE = new Uint32Array(0);
-var _BatchCursor = class {
-  /** Per frame, its index in the buffer. */
-  offsets = _NONE;
-  /** Per frame, its captured bytes. */
-  capturedLengths = _NONE;
-  /** Per frame, its wire length; empty when the batch has none. */
-  wireLengths = _NONE;
-  /** Per frame, bytes to its data; empty when the batch has none. */
-  dataOffsets = _NONE;
-  /** Whether the batch gave wire lengths. */
-  hasWireLengths = false;
-  /** Whether the batch gave data offsets. */
-  hasDataOffsets = false;
-  /** Where frame i's result goes. */
-  results = _NONE;
-  /** How many frames to run. */
-  count = 0;
-  /** The batch's ancillary fields. */
-  context = _EMPTY_CONTEXT;
-};
-var _BATCH_CURSOR = new _BatchCursor();
-function _executorBatch(run) {
+});
+var _executorBatch = (function _executorBatch(run) {
   return function runBatch(batch, results) {
     const count = _batchCount(batch, results);
     if (count === 0) return;
@@ -1064,10 +911,8 @@ function _executorBatch(run) {
       cursor.context = _EMPTY_CONTEXT;
     }
   };
-}
-
-// src/bpf/_execute.ts
-function _executor(code, beyondInt32) {
+});
+var _executor = (function _executor(code, beyondInt32) {
   const S = new Int32Array(STATE_LENGTH);
   const run = function run2(P) {
     let C = arguments.length > 1 ? arguments[1] : void 0;
@@ -2051,186 +1896,168 @@ function _executor(code, beyondInt32) {
     }
   };
   return run;
-}
-
-// src/bpf/_execute_kernels.ts
-var EQUAL_1 = 0;
-var EQUAL_2 = 1;
-var EQUAL_4 = 2;
-var RANGE_1 = 3;
-var RANGE_2 = 4;
-var RANGE_4 = 5;
-var LENGTH = 6;
-var RETURN = 7;
-var CHAIN_1 = 8;
-var CHAIN_2 = 9;
-var CHAIN_4 = 10;
-var MEMBER_1 = 11;
-var MEMBER_2 = 12;
-var MEMBER_4 = 13;
-function _equal1(P, B, LE, K) {
+});
+var _equal1 = (function _equal1(P, B, LE, K) {
   const i = B + K[1];
   if (i + 1 > LE) return 0;
   const x = P[i] ^ K[2];
   const f = K[4];
   return (f ^ (K[3] ^ f) & (x - 1 & ~x) >> 31) >>> 0;
-}
-function _equal2(P, B, LE, K) {
+});
+var _equal2 = (function _equal2(P, B, LE, K) {
   const i = B + K[1];
   if (i + 2 > LE) return 0;
   const x = (P[i] << 8 | P[i + 1]) ^ K[2];
   const f = K[4];
   return (f ^ (K[3] ^ f) & (x - 1 & ~x) >> 31) >>> 0;
-}
-function _equal4(P, B, LE, K) {
+});
+var _equal4 = (function _equal4(P, B, LE, K) {
   const i = B + K[1];
   if (i + 4 > LE) return 0;
   const x = (P[i] << 24 | P[i + 1] << 16 | P[i + 2] << 8 | P[i + 3]) ^ K[2];
   const f = K[4];
   return (f ^ (K[3] ^ f) & (x - 1 & ~x) >> 31) >>> 0;
-}
-function _inRange(A, K) {
+});
+var _inRange = (function _inRange(A, K) {
   const a = A >>> K[3] & K[4];
   const d = (a & K[5]) - K[6] | 0;
   const s = K[7];
   const t = K[8];
   return (t ^ (t ^ K[9]) & (~s & d | ~(s ^ d) & s - d) >> 31) >>> 0;
-}
-function _range1(P, B, LE, K) {
+});
+var _range1 = (function _range1(P, B, LE, K) {
   if (B + (K[2] >>> 0) > LE) return 0;
   return _inRange(P[B + K[1]], K);
-}
-function _range2(P, B, LE, K) {
+});
+var _range2 = (function _range2(P, B, LE, K) {
   if (B + (K[2] >>> 0) > LE) return 0;
   const i = B + K[1];
   return _inRange(P[i] << 8 | P[i + 1], K);
-}
-function _range4(P, B, LE, K) {
+});
+var _range4 = (function _range4(P, B, LE, K) {
   if (B + (K[2] >>> 0) > LE) return 0;
   const i = B + K[1];
   return _inRange(P[i] << 24 | P[i + 1] << 16 | P[i + 2] << 8 | P[i + 3], K);
-}
-function _length(W, K) {
+});
+var _length = (function _length(W, K) {
   const A = W >>> K[0] & K[1];
   const d = (A & K[2]) - K[3] | 0;
   const s = K[4];
   const t = K[5];
   return (t ^ (t ^ K[6]) & (~s & d | ~(s ^ d) & s - d) >> 31) >>> 0;
-}
-function _chainFrom(A, K) {
+});
+var _chainFrom = (function _chainFrom(A, K) {
   let n = 1;
   for (; ; ) {
     A = A >>> K[n] & K[n + 1];
     n = (A & K[n + 2]) - K[n + 3] >>> 0 <= K[n + 4] >>> 0 ? K[n + 5] : K[n + 6];
     if (n < 0) return K[~n] >>> 0;
   }
-}
-function _memberOf(A, K) {
+});
+var _memberOf = (function _memberOf(A, K) {
   for (let j = 3; j < K.length; j++) if (A === K[j]) return K[1] >>> 0;
   return K[2] >>> 0;
-}
-function _member1(P, B, LE, K) {
+});
+var _member1 = (function _member1(P, B, LE, K) {
   const i = B + K[0];
   if (i + 1 > LE) return 0;
   return _memberOf(P[i], K);
-}
-function _member2(P, B, LE, K) {
+});
+var _member2 = (function _member2(P, B, LE, K) {
   const i = B + K[0];
   if (i + 2 > LE) return 0;
   return _memberOf(P[i] << 8 | P[i + 1], K);
-}
-function _member4(P, B, LE, K) {
+});
+var _member4 = (function _member4(P, B, LE, K) {
   const i = B + K[0];
   if (i + 4 > LE) return 0;
   return _memberOf(P[i] << 24 | P[i + 1] << 16 | P[i + 2] << 8 | P[i + 3], K);
-}
-function _chain1(P, B, LE, K) {
+});
+var _chain1 = (function _chain1(P, B, LE, K) {
   const i = B + K[0];
   if (i + 1 > LE) return 0;
   return _chainFrom(P[i], K);
-}
-function _chain2(P, B, LE, K) {
+});
+var _chain2 = (function _chain2(P, B, LE, K) {
   const i = B + K[0];
   if (i + 2 > LE) return 0;
   return _chainFrom(P[i] << 8 | P[i + 1], K);
-}
-function _chain4(P, B, LE, K) {
+});
+var _chain4 = (function _chain4(P, B, LE, K) {
   const i = B + K[0];
   if (i + 4 > LE) return 0;
   return _chainFrom(P[i] << 24 | P[i + 1] << 16 | P[i + 2] << 8 | P[i + 3], K);
-}
-
-// src/bpf/_kernel_batch.ts
-function _batch(kind, K) {
+});
+var _batch = (function _batch(kind, K) {
   const loop = _LOOPS[kind];
   return function runBatch(batch, results) {
     loop(K, batch, results, _batchCount(batch, results));
   };
-}
-function _equal1Loop(K, batch, results, n) {
+});
+var _equal1Loop = (function _equal1Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _equal1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _equal2Loop(K, batch, results, n) {
+});
+var _equal2Loop = (function _equal2Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _equal2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _equal4Loop(K, batch, results, n) {
+});
+var _equal4Loop = (function _equal4Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _equal4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _range1Loop(K, batch, results, n) {
+});
+var _range1Loop = (function _range1Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _range1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _range2Loop(K, batch, results, n) {
+});
+var _range2Loop = (function _range2Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _range2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _range4Loop(K, batch, results, n) {
+});
+var _range4Loop = (function _range4Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _range4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _chain1Loop(K, batch, results, n) {
+});
+var _chain1Loop = (function _chain1Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _chain1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _chain2Loop(K, batch, results, n) {
+});
+var _chain2Loop = (function _chain2Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _chain2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _chain4Loop(K, batch, results, n) {
+});
+var _chain4Loop = (function _chain4Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _chain4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _member1Loop(K, batch, results, n) {
+});
+var _member1Loop = (function _member1Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   if (K.length > 7) return _member1LongLoop(K, batch, results, n);
   const last = K.length - 1;
@@ -2251,15 +2078,15 @@ function _member1Loop(K, batch, results, n) {
     const A = P[j];
     results[i] = A === v0 || A === v1 || A === v2 || A === v3 ? t : f;
   }
-}
-function _member1LongLoop(K, batch, results, n) {
+});
+var _member1LongLoop = (function _member1LongLoop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _member1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _member2Loop(K, batch, results, n) {
+});
+var _member2Loop = (function _member2Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   if (K.length > 7) return _member2LongLoop(K, batch, results, n);
   const last = K.length - 1;
@@ -2280,15 +2107,15 @@ function _member2Loop(K, batch, results, n) {
     const A = P[j] << 8 | P[j + 1];
     results[i] = A === v0 || A === v1 || A === v2 || A === v3 ? t : f;
   }
-}
-function _member2LongLoop(K, batch, results, n) {
+});
+var _member2LongLoop = (function _member2LongLoop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _member2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _member4Loop(K, batch, results, n) {
+});
+var _member4Loop = (function _member4Loop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   if (K.length > 7) return _member4LongLoop(K, batch, results, n);
   const last = K.length - 1;
@@ -2309,46 +2136,26 @@ function _member4Loop(K, batch, results, n) {
     const A = P[j] << 24 | P[j + 1] << 16 | P[j + 2] << 8 | P[j + 3];
     results[i] = A === v0 || A === v1 || A === v2 || A === v3 ? t : f;
   }
-}
-function _member4LongLoop(K, batch, results, n) {
+});
+var _member4LongLoop = (function _member4LongLoop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     results[i] = _member4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
   }
-}
-function _lengthLoop(K, batch, results, n) {
+});
+var _lengthLoop = (function _lengthLoop(K, batch, results, n) {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
   for (let i = 0; i < n; i++) {
     const B = D === void 0 ? O[i] : O[i] + D[i];
     const E = _frameEnd(P, O[i], L[i]);
     results[i] = _length(W === void 0 ? E > B ? E - B : 0 : W[i], K);
   }
-}
-function _returnLoop(K, _batch2, results, n) {
+});
+var _returnLoop = (function _returnLoop(K, _batch2, results, n) {
   results.fill(K[0] >>> 0, 0, n);
-}
-var _LOOPS = (() => {
-  const loops = [];
-  loops[EQUAL_1] = _equal1Loop;
-  loops[EQUAL_2] = _equal2Loop;
-  loops[EQUAL_4] = _equal4Loop;
-  loops[RANGE_1] = _range1Loop;
-  loops[RANGE_2] = _range2Loop;
-  loops[RANGE_4] = _range4Loop;
-  loops[LENGTH] = _lengthLoop;
-  loops[RETURN] = _returnLoop;
-  loops[CHAIN_1] = _chain1Loop;
-  loops[CHAIN_2] = _chain2Loop;
-  loops[CHAIN_4] = _chain4Loop;
-  loops[MEMBER_1] = _member1Loop;
-  loops[MEMBER_2] = _member2Loop;
-  loops[MEMBER_4] = _member4Loop;
-  return loops;
-})();
-
-// src/bpf/_execute_single.ts
-function _singleOperation(code) {
+});
+var _singleOperation = (function _singleOperation(code) {
   const op = code[0];
   if (op === _RET) {
     const k = code[1] >>> 0;
@@ -2367,13 +2174,13 @@ function _singleOperation(code) {
     return { run: _lengthTest(operands), runBatch: _batch(LENGTH, operands) };
   }
   return void 0;
-}
-function _returns(k) {
+});
+var _returns = (function _returns(k) {
   return function run() {
     return k;
   };
-}
-function _equalTest(kind, K) {
+});
+var _equalTest = (function _equalTest(kind, K) {
   if (kind === EQUAL_1) {
     return function run(P) {
       const C = arguments.length > 1 ? arguments[1] : void 0;
@@ -2396,8 +2203,8 @@ function _equalTest(kind, K) {
     const B = _dataStart(C);
     return _equal4(P, B, _contextLoadEnd(P, C, B), K);
   };
-}
-function _rangeTest(kind, K) {
+});
+var _rangeTest = (function _rangeTest(kind, K) {
   if (kind === RANGE_1) {
     return function run(P) {
       const C = arguments.length > 1 ? arguments[1] : void 0;
@@ -2420,19 +2227,16 @@ function _rangeTest(kind, K) {
     const B = _dataStart(C);
     return _range4(P, B, _contextLoadEnd(P, C, B), K);
   };
-}
-function _lengthTest(K) {
+});
+var _lengthTest = (function _lengthTest(K) {
   return function run(P) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _length(P.length, K);
     const B = _dataStart(C);
     return _length(_wireLength(C, B, _captureEnd(P, C)), K);
   };
-}
-
-// src/bpf/_execute_chain.ts
-var _MAX_CHAIN_NODES = 16;
-function _chainOperands(lowered) {
+});
+var _chainOperands = (function _chainOperands(lowered) {
   const { blocks } = lowered;
   const first = blocks[0].exit;
   if (lowered.backward || blocks[0].steps.length !== 0 || first.kind !== "test") return void 0;
@@ -2485,8 +2289,8 @@ function _chainOperands(lowered) {
   });
   values.forEach((value, i) => operands[valuesAt + i] = value);
   return { size: load.size, operands };
-}
-function _memberOperands(chain) {
+});
+var _memberOperands = (function _memberOperands(chain) {
   const values = [];
   let n = 1;
   let whenTrue;
@@ -2500,8 +2304,8 @@ function _memberOperands(chain) {
     n = f;
   }
   return void 0;
-}
-function _compareChain(lowered) {
+});
+var _compareChain = (function _compareChain(lowered) {
   const chain = _chainOperands(lowered);
   if (chain === void 0) return void 0;
   const member = _memberOperands(chain.operands);
@@ -2514,69 +2318,64 @@ function _compareChain(lowered) {
   if (chain.size === 1) return { run: _chainRun1(K), runBatch: _batch(CHAIN_1, K) };
   if (chain.size === 2) return { run: _chainRun2(K), runBatch: _batch(CHAIN_2, K) };
   return { run: _chainRun4(K), runBatch: _batch(CHAIN_4, K) };
-}
-function _chainRun1(K) {
+});
+var _chainRun1 = (function _chainRun1(K) {
   return function run(P) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _chain1(P, 0, P.length, K);
     const B = _dataStart(C);
     return _chain1(P, B, _contextLoadEnd(P, C, B), K);
   };
-}
-function _chainRun2(K) {
+});
+var _chainRun2 = (function _chainRun2(K) {
   return function run(P) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _chain2(P, 0, P.length, K);
     const B = _dataStart(C);
     return _chain2(P, B, _contextLoadEnd(P, C, B), K);
   };
-}
-function _chainRun4(K) {
+});
+var _chainRun4 = (function _chainRun4(K) {
   return function run(P) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _chain4(P, 0, P.length, K);
     const B = _dataStart(C);
     return _chain4(P, B, _contextLoadEnd(P, C, B), K);
   };
-}
-function _memberRun1(K) {
+});
+var _memberRun1 = (function _memberRun1(K) {
   return function run(P) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _member1(P, 0, P.length, K);
     const B = _dataStart(C);
     return _member1(P, B, _contextLoadEnd(P, C, B), K);
   };
-}
-function _memberRun2(K) {
+});
+var _memberRun2 = (function _memberRun2(K) {
   return function run(P) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _member2(P, 0, P.length, K);
     const B = _dataStart(C);
     return _member2(P, B, _contextLoadEnd(P, C, B), K);
   };
-}
-function _memberRun4(K) {
+});
+var _memberRun4 = (function _memberRun4(K) {
   return function run(P) {
     const C = arguments.length > 1 ? arguments[1] : void 0;
     if (C === void 0) return _member4(P, 0, P.length, K);
     const B = _dataStart(C);
     return _member4(P, B, _contextLoadEnd(P, C, B), K);
   };
-}
-
-// src/bpf/compile_closure.ts
-function compileClosure(program) {
+});
+var compileClosure = (function compileClosure(program) {
   const lowered = _lower(program);
   const code = _encodeDispatch(lowered);
   const single = _singleOperation(code) ?? _compareChain(lowered);
   if (single !== void 0) return Object.assign(single.run, { runBatch: single.runBatch });
   const run = _executor(code, (packet, context) => interpret(program, packet, context));
   return Object.assign(run, { runBatch: _executorBatch(run) });
-}
-
-// src/bpf/_source_codegen.ts
-var MAX_NESTED_LABELS = 256;
-function _alu2(op, operand) {
+});
+var _alu2 = (function _alu2(op, operand) {
   switch (op) {
     case BPF_ADD:
       return `(A + ${operand}) >>> 0`;
@@ -2601,26 +2400,26 @@ function _alu2(op, operand) {
       return `A >>> ${operand}`;
   }
   return "(-A) >>> 0";
-}
-function _read(i, size) {
+});
+var _read = (function _read(i, size) {
   if (size === 1) return `P[${i}]`;
   if (size === 2) return `((P[${i}] << 8) | P[${i} + 1])`;
   return `(((P[${i}] << 24) | (P[${i} + 1] << 16) | (P[${i} + 2] << 8) | P[${i} + 3]) >>> 0)`;
-}
-function _returnOnly2(block) {
+});
+var _returnOnly2 = (function _returnOnly2(block) {
   const exit = block.exit;
   if (block.steps.length > 0 || block.need > 0 || exit.kind !== "return") return void 0;
   return exit.value;
-}
-function _trueMask(op, operand) {
+});
+var _trueMask = (function _trueMask(op, operand) {
   const zero = (x) => `((((${x}) - 1) & ~(${x})) >> 31)`;
   const below = (a, b) => `(((~${a} & ${b}) | (~(${a} ^ ${b}) & (${a} - ${b}))) >> 31)`;
   if (op === BPF_JEQ) return zero(`A ^ ${operand}`);
   if (op === BPF_JGT) return below(operand, "A");
   if (op === BPF_JGE) return `~${below("A", operand)}`;
   return `~${zero(`A & ${operand}`)}`;
-}
-function _generateBody(lowered, ret = (value) => `return ${value};`) {
+});
+var _generateBody = (function _generateBody(lowered, ret = (value) => `return ${value};`) {
   const { blocks } = lowered;
   const targeted = new Uint8Array(blocks.length);
   blocks.forEach((block, b) => {
@@ -2750,21 +2549,8 @@ function _generateBody(lowered, ret = (value) => `return ${value};`) {
     body.push(...lines);
   }
   return { body, uses };
-}
-
-// src/bpf/compile_source.ts
-var HELPERS = {
-  captureEnd: _captureEnd,
-  dataStart: _dataStart,
-  wireLength: _wireLength,
-  loadEnd: _loadEnd,
-  networkStart: _networkStart,
-  macStart: _macStart,
-  loadIndex: _loadIndex,
-  ancillary: _ancillary,
-  EMPTY: _EMPTY_CONTEXT
-};
-function generateSource(program) {
+});
+var generateSource = (function generateSource(program) {
   const { body, uses } = _generateBody(_lower(program));
   const declarations = ["let A = 0, X = 0, i = 0, o = 0, v = 0;"];
   for (const cell of [...uses.memory].sort((a, b) => a - b)) declarations.push(`let M${cell} = 0;`);
@@ -2788,11 +2574,695 @@ function generateSource(program) {
     ...body,
     "};"
   ].filter((line) => line !== "").join("\n");
-}
-function compileSource(program) {
+});
+var compileSource = (function compileSource(program) {
   const factory = new Function("h", generateSource(program));
   return factory(HELPERS);
-}
+});
+var _unsigned = (function _unsigned(value, out) {
+  let v = value >>> 0;
+  do {
+    let byte = v & 127;
+    v >>>= 7;
+    if (v !== 0) byte |= 128;
+    out.push(byte);
+  } while (v !== 0);
+});
+var _signed = (function _signed(value, out) {
+  let v = value | 0;
+  for (; ; ) {
+    const byte = v & 127;
+    v >>= 7;
+    if (v === 0 && (byte & 64) === 0 || v === -1 && (byte & 64) !== 0) {
+      out.push(byte);
+      return;
+    }
+    out.push(byte | 128);
+  }
+});
+var _name = (function _name(text, out) {
+  const bytes = new TextEncoder().encode(text);
+  _unsigned(bytes.length, out);
+  out.push(...bytes);
+});
+var _section = (function _section(id, content, out) {
+  out.push(id);
+  _unsigned(content.length, out);
+  for (const byte of content) out.push(byte);
+});
+var _encodeModule = (function _encodeModule(parts) {
+  const out = [0, 97, 115, 109, 1, 0, 0, 0];
+  const types = [];
+  _unsigned(parts.types.length, types);
+  for (const { params, results } of parts.types) {
+    types.push(96);
+    _unsigned(params.length, types);
+    types.push(...params);
+    _unsigned(results.length, types);
+    types.push(...results);
+  }
+  _section(1, types, out);
+  const imports = [];
+  _unsigned(parts.functionImports.length + 1, imports);
+  for (const { name, type } of parts.functionImports) {
+    _name("env", imports);
+    _name(name, imports);
+    imports.push(0);
+    _unsigned(type, imports);
+  }
+  _name("env", imports);
+  _name("memory", imports);
+  imports.push(2, 0);
+  _unsigned(parts.memoryMinimumPages, imports);
+  _section(2, imports, out);
+  const functions = [];
+  _unsigned(parts.functions.length, functions);
+  for (const f of parts.functions) _unsigned(f.type, functions);
+  _section(3, functions, out);
+  const table = parts.table;
+  if (table !== void 0) {
+    const tables = [1, 112, 0];
+    _unsigned(table.length, tables);
+    _section(4, tables, out);
+  }
+  const exports = [];
+  _unsigned(parts.exports.length, exports);
+  for (const { name, index } of parts.exports) {
+    _name(name, exports);
+    exports.push(0);
+    _unsigned(index, exports);
+  }
+  _section(7, exports, out);
+  if (table !== void 0) {
+    const elements = [1, 0, _OP.i32Const];
+    _signed(0, elements);
+    elements.push(_OP.end);
+    _unsigned(table.length, elements);
+    for (const index of table) _unsigned(index, elements);
+    _section(9, elements, out);
+  }
+  const heads = parts.functions.map((f) => {
+    const head = [];
+    _unsigned(f.locals.length, head);
+    for (const { count: count2, type } of f.locals) {
+      _unsigned(count2, head);
+      head.push(type);
+    }
+    const size = [];
+    _unsigned(head.length + f.code.length + 1, size);
+    return { head, size };
+  });
+  const count = [];
+  _unsigned(parts.functions.length, count);
+  let length = count.length;
+  parts.functions.forEach((f, i) => {
+    length += heads[i].size.length + heads[i].head.length + f.code.length + 1;
+  });
+  out.push(10);
+  _unsigned(length, out);
+  out.push(...count);
+  const module = new Uint8Array(out.length + length - count.length);
+  module.set(out);
+  let at = out.length;
+  parts.functions.forEach((f, i) => {
+    const { head, size } = heads[i];
+    module.set(size, at);
+    at += size.length;
+    module.set(head, at);
+    at += head.length;
+    module.set(f.code.view(), at);
+    at += f.code.length;
+    module[at++] = _OP.end;
+  });
+  return module;
+});
+var _wasmModule = (function _wasmModule(lowered) {
+  return _encodeModule({
+    types: [
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
+      // loadIndex
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
+      // ancillary
+      { params: [_I32, _I32, _I32, _I32, _I32], results: [_I32] },
+      // run
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [] }
+      // batch
+    ],
+    functionImports: [{ name: "loadIndex", type: 0 }, { name: "ancillary", type: 1 }],
+    memoryMinimumPages: 1,
+    functions: [_runFunction(lowered), _batchFunction(lowered)],
+    exports: [{ name: "run", index: RUN }, { name: "batch", index: RUN + 1 }]
+  });
+});
+var _runFunction = (function _runFunction(lowered) {
+  const c = new _WasmCode();
+  const L = new _Locals(0);
+  c.get(L.end).op(_OP.memorySize).op(0).i32(16).op(_OP.i32Shl).tee(L.temp).get(L.end).get(L.temp).op(_OP.i32LtU).op(_OP.select).set(L.end);
+  new _ProgramEmitter(c, L, lowered, false).emit();
+  return {
+    type: 2,
+    locals: [
+      { count: L.field - L.a, type: _I32 },
+      { count: 1, type: _F64 },
+      { count: 16, type: _I32 }
+    ],
+    code: c
+  };
+});
+var _batchFunction = (function _batchFunction(lowered) {
+  const OFFSETS = 0;
+  const LENGTHS = 1;
+  const WIRES = 2;
+  const SKIPS = 3;
+  const COUNT = 4;
+  const RESULTS = 5;
+  const LIMIT = 6;
+  const L = new _Locals(7);
+  const c = new _WasmCode();
+  c.op(_OP.memorySize).op(0).i32(16).op(_OP.i32Shl).set(LIMIT);
+  c.begin(_OP.block).begin(_OP.loop);
+  c.get(COUNT).op(_OP.i32Eqz).opIndex(_OP.brIf, 1);
+  c.get(OFFSETS).memory(_OP.i32Load, 0).tee(L.mac).set(L.base);
+  c.get(SKIPS).i32(-1).op(_OP.i32Ne).begin(_OP.if);
+  c.get(L.base).get(SKIPS).memory(_OP.i32Load, 0).op(_OP.i32Add).set(L.base);
+  c.get(SKIPS).i32(4).op(_OP.i32Add).set(SKIPS);
+  c.op(_OP.end);
+  c.get(L.base).set(L.net);
+  c.get(LENGTHS).memory(_OP.i32Load, 0).tee(L.wire);
+  c.get(L.mac).op(_OP.i32Add).tee(L.end).get(LIMIT).get(L.end).get(LIMIT).op(_OP.i32LtU).op(_OP.select).set(L.end);
+  c.get(WIRES).i32(-1).op(_OP.i32Ne).begin(_OP.if);
+  c.get(WIRES).memory(_OP.i32Load, 0).set(L.wire);
+  c.get(WIRES).i32(4).op(_OP.i32Add).set(WIRES);
+  c.op(_OP.end);
+  c.i32(0).set(L.a).i32(0).set(L.x);
+  c.get(RESULTS);
+  c.begin(_OP.block, _I32);
+  new _ProgramEmitter(c, L, lowered, true).emit();
+  c.op(_OP.end);
+  c.memory(_OP.i32Store, 0);
+  c.get(OFFSETS).i32(4).op(_OP.i32Add).set(OFFSETS);
+  c.get(LENGTHS).i32(4).op(_OP.i32Add).set(LENGTHS);
+  c.get(RESULTS).i32(4).op(_OP.i32Add).set(RESULTS);
+  c.get(COUNT).i32(1).op(_OP.i32Sub).set(COUNT);
+  c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
+  return {
+    type: 3,
+    locals: [
+      { count: 1 + L.field - L.base, type: _I32 },
+      { count: 1, type: _F64 },
+      { count: 16, type: _I32 }
+    ],
+    code: c
+  };
+});
+var _int32 = (function _int32(index) {
+  return index > 2147483647 ? 2147483647 : index < -2147483648 ? -2147483648 : index;
+});
+var _compileValidatedWasm = (function _compileValidatedWasm(program, memory = new WebAssembly.Memory({ initial: 1 })) {
+  const lowered = _lower(program);
+  if (lowered.backward) {
+    const at = program.findIndex(({ code, k }) => code === (BPF_JMP | BPF_JA) && (k | 0) < 0);
+    throw new RangeError(`Cannot compile to Wasm: backward jump at instruction ${at}`);
+  }
+  const usesAncillary = lowered.blocks.some(
+    (block) => block.steps.some((step) => step.kind === "load-ancillary")
+  );
+  return new WasmFilter(new WebAssembly.Module(_wasmModule(lowered)), memory, usesAncillary);
+});
+var _wasmProgramFunction = (function _wasmProgramFunction(filter) {
+  const run = function run2(packet) {
+    const context = arguments.length > 1 ? arguments[1] ?? _EMPTY_CONTEXT : _EMPTY_CONTEXT;
+    if (context === _EMPTY_CONTEXT) {
+      const length = packet.length;
+      return filter._runPacket(packet, context, 0, length, length, length, 0, -1);
+    }
+    const end = _captureEnd(packet, context);
+    const base = _dataStart(context);
+    const wire = _wireLength(context, base, end);
+    return filter._runPacket(
+      packet,
+      context,
+      base,
+      end,
+      wire,
+      _loadEnd(base, end, wire),
+      _networkStart(context, base),
+      _macStart(context)
+    );
+  };
+  return run;
+});
+var _wasmRefusal = (function _wasmRefusal() {
+  if (refusal === void 0) refusal = _probe();
+  return refusal ?? void 0;
+});
+var _probe = (function _probe() {
+  if (typeof WebAssembly !== "object" || typeof WebAssembly.Module !== "function") {
+    return "this runtime has no WebAssembly";
+  }
+  try {
+    new WebAssembly.Module(PROBE);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  }
+});
+var _defaultStrategy = (function _defaultStrategy(length) {
+  allowed ??= { source: _codeGenerationAllowed(), wasm: _wasmRefusal() === void 0 };
+  const crossings = _CROSSINGS[_engine()];
+  const wasmFrom = allowed.source ? crossings.wasmOverSource : crossings.wasmOverClosure;
+  if (allowed.wasm && length >= wasmFrom) return "wasm";
+  return allowed.source ? "source" : "closure";
+});
+var _engine = (function _engine() {
+  const agent = globalThis.navigator?.userAgent ?? "";
+  const safari = /Safari\//.test(agent) && !/Chrom(e|ium)\//.test(agent);
+  return /\bBun\//.test(agent) || safari ? "javascriptcore" : "v8";
+});
+var _codeGenerationAllowed = (function _codeGenerationAllowed() {
+  try {
+    return new Function("return 1")() === 1;
+  } catch {
+    return false;
+  }
+});
+var _generateBatchSource = (function _generateBatchSource(program) {
+  const { body, uses } = _generateBody(
+    _lower(program),
+    (value) => `{ results[n] = ${value}; continue frames; }`
+  );
+  const cells = [...uses.memory].sort((a, b) => a - b).map((cell) => `M${cell}`);
+  return [
+    '"use strict";',
+    "return function runBatch(batch, results) {",
+    "const count = h.batchCount(batch, results);",
+    "const P = batch.bytes, offsets = batch.offsets, captured = batch.capturedLengths;",
+    "const wires = batch.wireLengths, datas = batch.dataOffsets;",
+    "const C = batch.context === undefined ? h.EMPTY : batch.context;",
+    "const length = P.length;",
+    `let A = 0, X = 0, i = 0, o = 0, v = 0${cells.map((c) => `, ${c} = 0`).join("")};`,
+    "frames: for (let n = 0; n < count; n++) {",
+    "const MAC = offsets[n];",
+    "const B = datas === undefined ? MAC : MAC + datas[n];",
+    "const NET = B;",
+    "const last = MAC + captured[n];",
+    "const end = last < length ? last : length;",
+    "const W = wires === undefined ? (end > B ? end - B : 0) : wires[n];",
+    "const LE = h.loadEnd(B, end, W);",
+    `A = 0; X = 0;${cells.map((c) => ` ${c} = 0;`).join("")}`,
+    ...body,
+    "}",
+    "};"
+  ].join("\n");
+});
+var _compileSourceBatch = (function _compileSourceBatch(program) {
+  const factory = new Function("h", _generateBatchSource(program));
+  return factory(HELPERS2);
+});
+var compile = (function compile(program, options = {}) {
+  validate(program, {
+    maxInstructions: options.maxInstructions,
+    allowBackwardJumps: options.allowBackwardJumps
+  });
+  const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+  const strategy = options.strategy ?? _defaultStrategy(copy.length);
+  switch (strategy) {
+    case "closure":
+      return Object.assign(compileClosure(copy), { strategy: "closure" });
+    case "source":
+      try {
+        const run = compileSource(copy);
+        return Object.assign(run, {
+          strategy: "source",
+          runBatch: _sourceRunBatch(copy, run)
+        });
+      } catch (error) {
+        return _fallback(copy, "source", `code generation failed (${_describe(error)})`, options);
+      }
+    case "wasm": {
+      const refusal2 = _wasmRefusal();
+      if (refusal2 !== void 0) {
+        return _fallback(copy, "wasm", `run-time Wasm is refused (${refusal2})`, options);
+      }
+      try {
+        const filter = _compileValidatedWasm(copy);
+        const run = _wasmProgramFunction(filter);
+        return Object.assign(run, {
+          strategy: "wasm",
+          wasm: filter,
+          runBatch: _batchThroughContext(run)
+        });
+      } catch (error) {
+        return _fallback(copy, "wasm", _describe(error), options);
+      }
+    }
+  }
+  throw new TypeError(`Cannot compile program: unknown strategy "${strategy}"`);
+});
+var _sourceRunBatch = (function _sourceRunBatch(program, run) {
+  let batchRun;
+  return (batch, results) => {
+    if (batchRun === void 0) {
+      try {
+        batchRun = _compileSourceBatch(program);
+      } catch {
+        batchRun = _batchThroughContext(run);
+      }
+    }
+    batchRun(batch, results);
+  };
+});
+var _describe = (function _describe(error) {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+});
+var _fallback = (function _fallback(program, strategy, why, options) {
+  const reason = `Cannot compile to ${strategy}: ${why}; using closures`;
+  options.onFallback?.(reason);
+  return Object.assign(compileClosure(program), {
+    strategy: "closure",
+    fallbackReason: reason
+  });
+});
+var filterOptionsForInterface = (function filterOptionsForInterface(captureInterface) {
+  const declared = captureInterface.snaplen >>> 0;
+  return {
+    linkType: captureInterface.linkType,
+    snaplen: declared === 0 || declared > _MAXIMUM_SNAPLEN ? _MAXIMUM_SNAPLEN : declared,
+    savefileByteOrder: captureInterface.littleEndian ? "little-endian" : "big-endian"
+  };
+});
+
+// src/bpf/_packet_access.ts
+var _EMPTY_CONTEXT = Object.freeze({});
+
+
+
+
+
+
+
+
+
+
+
+var _BACKWARD_JUMP_BUDGET = 65536;
+
+// src/bpf/_alu.ts
+
+
+
+// src/bpf/interpret.ts
+var _Observation = class {
+  #observer;
+  #program;
+  #step;
+  constructor(observer, program) {
+    this.#observer = observer;
+    this.#program = program;
+    this.#step = {
+      pc: 0,
+      instruction: program[0],
+      a: 0,
+      x: 0,
+      next: 0,
+      end: void 0,
+      result: 0,
+      loadOffset: 0,
+      loadSize: 0
+    };
+  }
+  /** Reports an executed instruction that the run goes on after. */
+  report(at, a, x, next) {
+    const step = this.#step;
+    step.pc = at;
+    step.instruction = this.#program[at];
+    step.a = a;
+    step.x = x;
+    step.next = next;
+    this.#observer(step);
+  }
+  /** Reports the instruction the run ends at, and returns the run's result. */
+  end(at, a, x, end, result, loadOffset = 0, loadSize = 0) {
+    const step = this.#step;
+    step.end = end;
+    step.result = result;
+    step.loadOffset = loadOffset;
+    step.loadSize = loadSize;
+    this.report(at, a, x, -1);
+    return result;
+  }
+};
+var checked = /* @__PURE__ */ new WeakSet();
+
+
+
+// src/bpf/_blocks.ts
+
+
+
+
+// src/bpf/_lower.ts
+
+
+
+
+
+
+// src/bpf/_dispatch_code.ts
+var _NEED = 0;
+var _LD_B = 1;
+var _LD_H = 2;
+var _LD_W = 3;
+var _LD_NEG = 132;
+var _LD_IND_B = 133;
+var _LD_IND_H = 134;
+var _LD_IND_W = 135;
+var _LDX_MSH = 4;
+var _LDX_MSH_NEG = 136;
+var _LD_ANC = 137;
+var _LD_LEN = 138;
+var _LDX_LEN = 139;
+var _LD_IMM = 140;
+var _LDX_IMM = 141;
+var _LD_MEM = 142;
+var _LDX_MEM = 143;
+var _ST = 144;
+var _STX = 145;
+var _TAX = 146;
+var _TXA = 147;
+var _ALU_K = 148;
+var _ALU_X = 158;
+var _NEG = 168;
+var _RET = 5;
+var _RET_A = 6;
+var _GOTO = 7;
+var _GOTO_BACK = 128;
+var _T_A = 8;
+var _T_LEN = 129;
+var _T_B = 9;
+var _T_H = 10;
+var _T_W = 11;
+var _T_NEG = 130;
+var _T_IND_B = 12;
+var _T_IND_H = 13;
+var _T_IND_W = 14;
+var _T_X = 131;
+var _T_B_EQ = 15;
+var _T_H_EQ = 16;
+var _T_W_EQ = 17;
+var _T_A_EQ = 18;
+var _T_MSH_IND_B = 19;
+var _T_MSH_IND_H = 20;
+var _T_MSH_IND_W = 21;
+var _T_B_EQ2 = 22;
+var _T_H_EQ2 = 23;
+var _T_W_EQ2 = 24;
+var _T_A_EQ2 = 25;
+var _RET_PAIR = 32;
+var _TRUE_RETURNS = 64;
+var _FALSE_RETURNS = 96;
+var _ALU_OPS = [
+  BPF_ADD,
+  BPF_SUB,
+  BPF_MUL,
+  BPF_DIV,
+  BPF_MOD,
+  BPF_AND,
+  BPF_OR,
+  BPF_XOR,
+  BPF_LSH,
+  BPF_RSH
+];
+
+
+
+
+
+
+
+
+
+
+
+// src/bpf/_execute_state.ts
+var REG_A = BPF_MEMWORDS;
+var REG_X = BPF_MEMWORDS + 1;
+var RESULT = BPF_MEMWORDS + 2;
+var STATE_LENGTH = BPF_MEMWORDS + 3;
+
+// src/bpf/_execute_step.ts
+
+
+
+
+// src/bpf/_run_batch.ts
+
+
+
+
+
+// src/bpf/_execute_batch.ts
+var _NONE = new Uint32Array(0);
+var _BatchCursor = class {
+  /** Per frame, its index in the buffer. */
+  offsets = _NONE;
+  /** Per frame, its captured bytes. */
+  capturedLengths = _NONE;
+  /** Per frame, its wire length; empty when the batch has none. */
+  wireLengths = _NONE;
+  /** Per frame, bytes to its data; empty when the batch has none. */
+  dataOffsets = _NONE;
+  /** Whether the batch gave wire lengths. */
+  hasWireLengths = false;
+  /** Whether the batch gave data offsets. */
+  hasDataOffsets = false;
+  /** Where frame i's result goes. */
+  results = _NONE;
+  /** How many frames to run. */
+  count = 0;
+  /** The batch's ancillary fields. */
+  context = _EMPTY_CONTEXT;
+};
+var _BATCH_CURSOR = new _BatchCursor();
+
+
+// src/bpf/_execute.ts
+
+
+// src/bpf/_execute_kernels.ts
+var EQUAL_1 = 0;
+var EQUAL_2 = 1;
+var EQUAL_4 = 2;
+var RANGE_1 = 3;
+var RANGE_2 = 4;
+var RANGE_4 = 5;
+var LENGTH = 6;
+var RETURN = 7;
+var CHAIN_1 = 8;
+var CHAIN_2 = 9;
+var CHAIN_4 = 10;
+var MEMBER_1 = 11;
+var MEMBER_2 = 12;
+var MEMBER_4 = 13;
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+// src/bpf/_kernel_batch.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+var _LOOPS = (() => {
+  const loops = [];
+  loops[EQUAL_1] = _equal1Loop;
+  loops[EQUAL_2] = _equal2Loop;
+  loops[EQUAL_4] = _equal4Loop;
+  loops[RANGE_1] = _range1Loop;
+  loops[RANGE_2] = _range2Loop;
+  loops[RANGE_4] = _range4Loop;
+  loops[LENGTH] = _lengthLoop;
+  loops[RETURN] = _returnLoop;
+  loops[CHAIN_1] = _chain1Loop;
+  loops[CHAIN_2] = _chain2Loop;
+  loops[CHAIN_4] = _chain4Loop;
+  loops[MEMBER_1] = _member1Loop;
+  loops[MEMBER_2] = _member2Loop;
+  loops[MEMBER_4] = _member4Loop;
+  return loops;
+})();
+
+// src/bpf/_execute_single.ts
+
+
+
+
+
+
+// src/bpf/_execute_chain.ts
+var _MAX_CHAIN_NODES = 16;
+
+
+
+
+
+
+
+
+
+
+// src/bpf/compile_closure.ts
+
+
+// src/bpf/_source_codegen.ts
+var MAX_NESTED_LABELS = 256;
+
+
+
+
+
+
+// src/bpf/compile_source.ts
+var HELPERS = {
+  captureEnd: _captureEnd,
+  dataStart: _dataStart,
+  wireLength: _wireLength,
+  loadEnd: _loadEnd,
+  networkStart: _networkStart,
+  macStart: _macStart,
+  loadIndex: _loadIndex,
+  ancillary: _ancillary,
+  EMPTY: _EMPTY_CONTEXT
+};
+
+
 
 // src/bpf/_wasm_encoder.ts
 var _I32 = 127;
@@ -2844,27 +3314,8 @@ var _OP = {
   i32Rotr: 120,
   i32TruncF64U: 171
 };
-function _unsigned(value, out) {
-  let v = value >>> 0;
-  do {
-    let byte = v & 127;
-    v >>>= 7;
-    if (v !== 0) byte |= 128;
-    out.push(byte);
-  } while (v !== 0);
-}
-function _signed(value, out) {
-  let v = value | 0;
-  for (; ; ) {
-    const byte = v & 127;
-    v >>= 7;
-    if (v === 0 && (byte & 64) === 0 || v === -1 && (byte & 64) !== 0) {
-      out.push(byte);
-      return;
-    }
-    out.push(byte | 128);
-  }
-}
+
+
 var _WasmCode = class {
   #buffer;
   #length;
@@ -2972,102 +3423,9 @@ var _WasmCode = class {
     return this.opIndex(_OP.localTee, local);
   }
 };
-function _name(text, out) {
-  const bytes = new TextEncoder().encode(text);
-  _unsigned(bytes.length, out);
-  out.push(...bytes);
-}
-function _section(id, content, out) {
-  out.push(id);
-  _unsigned(content.length, out);
-  for (const byte of content) out.push(byte);
-}
-function _encodeModule(parts) {
-  const out = [0, 97, 115, 109, 1, 0, 0, 0];
-  const types = [];
-  _unsigned(parts.types.length, types);
-  for (const { params, results } of parts.types) {
-    types.push(96);
-    _unsigned(params.length, types);
-    types.push(...params);
-    _unsigned(results.length, types);
-    types.push(...results);
-  }
-  _section(1, types, out);
-  const imports = [];
-  _unsigned(parts.functionImports.length + 1, imports);
-  for (const { name, type } of parts.functionImports) {
-    _name("env", imports);
-    _name(name, imports);
-    imports.push(0);
-    _unsigned(type, imports);
-  }
-  _name("env", imports);
-  _name("memory", imports);
-  imports.push(2, 0);
-  _unsigned(parts.memoryMinimumPages, imports);
-  _section(2, imports, out);
-  const functions = [];
-  _unsigned(parts.functions.length, functions);
-  for (const f of parts.functions) _unsigned(f.type, functions);
-  _section(3, functions, out);
-  const table = parts.table;
-  if (table !== void 0) {
-    const tables = [1, 112, 0];
-    _unsigned(table.length, tables);
-    _section(4, tables, out);
-  }
-  const exports = [];
-  _unsigned(parts.exports.length, exports);
-  for (const { name, index } of parts.exports) {
-    _name(name, exports);
-    exports.push(0);
-    _unsigned(index, exports);
-  }
-  _section(7, exports, out);
-  if (table !== void 0) {
-    const elements = [1, 0, _OP.i32Const];
-    _signed(0, elements);
-    elements.push(_OP.end);
-    _unsigned(table.length, elements);
-    for (const index of table) _unsigned(index, elements);
-    _section(9, elements, out);
-  }
-  const heads = parts.functions.map((f) => {
-    const head = [];
-    _unsigned(f.locals.length, head);
-    for (const { count: count2, type } of f.locals) {
-      _unsigned(count2, head);
-      head.push(type);
-    }
-    const size = [];
-    _unsigned(head.length + f.code.length + 1, size);
-    return { head, size };
-  });
-  const count = [];
-  _unsigned(parts.functions.length, count);
-  let length = count.length;
-  parts.functions.forEach((f, i) => {
-    length += heads[i].size.length + heads[i].head.length + f.code.length + 1;
-  });
-  out.push(10);
-  _unsigned(length, out);
-  out.push(...count);
-  const module = new Uint8Array(out.length + length - count.length);
-  module.set(out);
-  let at = out.length;
-  parts.functions.forEach((f, i) => {
-    const { head, size } = heads[i];
-    module.set(size, at);
-    at += size.length;
-    module.set(head, at);
-    at += head.length;
-    module.set(f.code.view(), at);
-    at += f.code.length;
-    module[at++] = _OP.end;
-  });
-  return module;
-}
+
+
+
 
 // src/bpf/_wasm_codegen.ts
 var LOAD_INDEX = 0;
@@ -3106,85 +3464,9 @@ var _Locals = class {
     this.scratch = first + 12;
   }
 };
-function _wasmModule(lowered) {
-  return _encodeModule({
-    types: [
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
-      // loadIndex
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
-      // ancillary
-      { params: [_I32, _I32, _I32, _I32, _I32], results: [_I32] },
-      // run
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [] }
-      // batch
-    ],
-    functionImports: [{ name: "loadIndex", type: 0 }, { name: "ancillary", type: 1 }],
-    memoryMinimumPages: 1,
-    functions: [_runFunction(lowered), _batchFunction(lowered)],
-    exports: [{ name: "run", index: RUN }, { name: "batch", index: RUN + 1 }]
-  });
-}
-function _runFunction(lowered) {
-  const c = new _WasmCode();
-  const L = new _Locals(0);
-  c.get(L.end).op(_OP.memorySize).op(0).i32(16).op(_OP.i32Shl).tee(L.temp).get(L.end).get(L.temp).op(_OP.i32LtU).op(_OP.select).set(L.end);
-  new _ProgramEmitter(c, L, lowered, false).emit();
-  return {
-    type: 2,
-    locals: [
-      { count: L.field - L.a, type: _I32 },
-      { count: 1, type: _F64 },
-      { count: 16, type: _I32 }
-    ],
-    code: c
-  };
-}
-function _batchFunction(lowered) {
-  const OFFSETS = 0;
-  const LENGTHS = 1;
-  const WIRES = 2;
-  const SKIPS = 3;
-  const COUNT = 4;
-  const RESULTS = 5;
-  const LIMIT = 6;
-  const L = new _Locals(7);
-  const c = new _WasmCode();
-  c.op(_OP.memorySize).op(0).i32(16).op(_OP.i32Shl).set(LIMIT);
-  c.begin(_OP.block).begin(_OP.loop);
-  c.get(COUNT).op(_OP.i32Eqz).opIndex(_OP.brIf, 1);
-  c.get(OFFSETS).memory(_OP.i32Load, 0).tee(L.mac).set(L.base);
-  c.get(SKIPS).i32(-1).op(_OP.i32Ne).begin(_OP.if);
-  c.get(L.base).get(SKIPS).memory(_OP.i32Load, 0).op(_OP.i32Add).set(L.base);
-  c.get(SKIPS).i32(4).op(_OP.i32Add).set(SKIPS);
-  c.op(_OP.end);
-  c.get(L.base).set(L.net);
-  c.get(LENGTHS).memory(_OP.i32Load, 0).tee(L.wire);
-  c.get(L.mac).op(_OP.i32Add).tee(L.end).get(LIMIT).get(L.end).get(LIMIT).op(_OP.i32LtU).op(_OP.select).set(L.end);
-  c.get(WIRES).i32(-1).op(_OP.i32Ne).begin(_OP.if);
-  c.get(WIRES).memory(_OP.i32Load, 0).set(L.wire);
-  c.get(WIRES).i32(4).op(_OP.i32Add).set(WIRES);
-  c.op(_OP.end);
-  c.i32(0).set(L.a).i32(0).set(L.x);
-  c.get(RESULTS);
-  c.begin(_OP.block, _I32);
-  new _ProgramEmitter(c, L, lowered, true).emit();
-  c.op(_OP.end);
-  c.memory(_OP.i32Store, 0);
-  c.get(OFFSETS).i32(4).op(_OP.i32Add).set(OFFSETS);
-  c.get(LENGTHS).i32(4).op(_OP.i32Add).set(LENGTHS);
-  c.get(RESULTS).i32(4).op(_OP.i32Add).set(RESULTS);
-  c.get(COUNT).i32(1).op(_OP.i32Sub).set(COUNT);
-  c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
-  return {
-    type: 3,
-    locals: [
-      { count: 1 + L.field - L.base, type: _I32 },
-      { count: 1, type: _F64 },
-      { count: 16, type: _I32 }
-    ],
-    code: c
-  };
-}
+
+
+
 var ALU = /* @__PURE__ */ new Map([
   [BPF_ADD, _OP.i32Add],
   [BPF_SUB, _OP.i32Sub],
@@ -3629,62 +3911,15 @@ var WasmFilter = class {
     }
   }
 };
-function _int32(index) {
-  return index > 2147483647 ? 2147483647 : index < -2147483648 ? -2147483648 : index;
-}
+
 
 // src/bpf/compile_wasm.ts
-function _compileValidatedWasm(program, memory = new WebAssembly.Memory({ initial: 1 })) {
-  const lowered = _lower(program);
-  if (lowered.backward) {
-    const at = program.findIndex(({ code, k }) => code === (BPF_JMP | BPF_JA) && (k | 0) < 0);
-    throw new RangeError(`Cannot compile to Wasm: backward jump at instruction ${at}`);
-  }
-  const usesAncillary = lowered.blocks.some(
-    (block) => block.steps.some((step) => step.kind === "load-ancillary")
-  );
-  return new WasmFilter(new WebAssembly.Module(_wasmModule(lowered)), memory, usesAncillary);
-}
-function _wasmProgramFunction(filter) {
-  const run = function run2(packet) {
-    const context = arguments.length > 1 ? arguments[1] ?? _EMPTY_CONTEXT : _EMPTY_CONTEXT;
-    if (context === _EMPTY_CONTEXT) {
-      const length = packet.length;
-      return filter._runPacket(packet, context, 0, length, length, length, 0, -1);
-    }
-    const end = _captureEnd(packet, context);
-    const base = _dataStart(context);
-    const wire = _wireLength(context, base, end);
-    return filter._runPacket(
-      packet,
-      context,
-      base,
-      end,
-      wire,
-      _loadEnd(base, end, wire),
-      _networkStart(context, base),
-      _macStart(context)
-    );
-  };
-  return run;
-}
+
+
 var PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
 var refusal;
-function _wasmRefusal() {
-  if (refusal === void 0) refusal = _probe();
-  return refusal ?? void 0;
-}
-function _probe() {
-  if (typeof WebAssembly !== "object" || typeof WebAssembly.Module !== "function") {
-    return "this runtime has no WebAssembly";
-  }
-  try {
-    new WebAssembly.Module(PROBE);
-    return null;
-  } catch (error) {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  }
-}
+
+
 
 // src/bpf/_strategy_choice.ts
 var _CROSSINGS = {
@@ -3692,25 +3927,9 @@ var _CROSSINGS = {
   javascriptcore: { wasmOverSource: 600, wasmOverClosure: 100 }
 };
 var allowed;
-function _defaultStrategy(length) {
-  allowed ??= { source: _codeGenerationAllowed(), wasm: _wasmRefusal() === void 0 };
-  const crossings = _CROSSINGS[_engine()];
-  const wasmFrom = allowed.source ? crossings.wasmOverSource : crossings.wasmOverClosure;
-  if (allowed.wasm && length >= wasmFrom) return "wasm";
-  return allowed.source ? "source" : "closure";
-}
-function _engine() {
-  const agent = globalThis.navigator?.userAgent ?? "";
-  const safari = /Safari\//.test(agent) && !/Chrom(e|ium)\//.test(agent);
-  return /\bBun\//.test(agent) || safari ? "javascriptcore" : "v8";
-}
-function _codeGenerationAllowed() {
-  try {
-    return new Function("return 1")() === 1;
-  } catch {
-    return false;
-  }
-}
+
+
+
 
 // src/bpf/_source_batch.ts
 var HELPERS2 = {
@@ -3720,116 +3939,18 @@ var HELPERS2 = {
   ancillary: _ancillary,
   EMPTY: _EMPTY_CONTEXT
 };
-function _generateBatchSource(program) {
-  const { body, uses } = _generateBody(
-    _lower(program),
-    (value) => `{ results[n] = ${value}; continue frames; }`
-  );
-  const cells = [...uses.memory].sort((a, b) => a - b).map((cell) => `M${cell}`);
-  return [
-    '"use strict";',
-    "return function runBatch(batch, results) {",
-    "const count = h.batchCount(batch, results);",
-    "const P = batch.bytes, offsets = batch.offsets, captured = batch.capturedLengths;",
-    "const wires = batch.wireLengths, datas = batch.dataOffsets;",
-    "const C = batch.context === undefined ? h.EMPTY : batch.context;",
-    "const length = P.length;",
-    `let A = 0, X = 0, i = 0, o = 0, v = 0${cells.map((c) => `, ${c} = 0`).join("")};`,
-    "frames: for (let n = 0; n < count; n++) {",
-    "const MAC = offsets[n];",
-    "const B = datas === undefined ? MAC : MAC + datas[n];",
-    "const NET = B;",
-    "const last = MAC + captured[n];",
-    "const end = last < length ? last : length;",
-    "const W = wires === undefined ? (end > B ? end - B : 0) : wires[n];",
-    "const LE = h.loadEnd(B, end, W);",
-    `A = 0; X = 0;${cells.map((c) => ` ${c} = 0;`).join("")}`,
-    ...body,
-    "}",
-    "};"
-  ].join("\n");
-}
-function _compileSourceBatch(program) {
-  const factory = new Function("h", _generateBatchSource(program));
-  return factory(HELPERS2);
-}
+
+
 
 // src/bpf/compile.ts
-function compile(program, options = {}) {
-  validate(program, {
-    maxInstructions: options.maxInstructions,
-    allowBackwardJumps: options.allowBackwardJumps
-  });
-  const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
-  const strategy = options.strategy ?? _defaultStrategy(copy.length);
-  switch (strategy) {
-    case "closure":
-      return Object.assign(compileClosure(copy), { strategy: "closure" });
-    case "source":
-      try {
-        const run = compileSource(copy);
-        return Object.assign(run, {
-          strategy: "source",
-          runBatch: _sourceRunBatch(copy, run)
-        });
-      } catch (error) {
-        return _fallback(copy, "source", `code generation failed (${_describe(error)})`, options);
-      }
-    case "wasm": {
-      const refusal2 = _wasmRefusal();
-      if (refusal2 !== void 0) {
-        return _fallback(copy, "wasm", `run-time Wasm is refused (${refusal2})`, options);
-      }
-      try {
-        const filter = _compileValidatedWasm(copy);
-        const run = _wasmProgramFunction(filter);
-        return Object.assign(run, {
-          strategy: "wasm",
-          wasm: filter,
-          runBatch: _batchThroughContext(run)
-        });
-      } catch (error) {
-        return _fallback(copy, "wasm", _describe(error), options);
-      }
-    }
-  }
-  throw new TypeError(`Cannot compile program: unknown strategy "${strategy}"`);
-}
-function _sourceRunBatch(program, run) {
-  let batchRun;
-  return (batch, results) => {
-    if (batchRun === void 0) {
-      try {
-        batchRun = _compileSourceBatch(program);
-      } catch {
-        batchRun = _batchThroughContext(run);
-      }
-    }
-    batchRun(batch, results);
-  };
-}
-function _describe(error) {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-function _fallback(program, strategy, why, options) {
-  const reason = `Cannot compile to ${strategy}: ${why}; using closures`;
-  options.onFallback?.(reason);
-  return Object.assign(compileClosure(program), {
-    strategy: "closure",
-    fallbackReason: reason
-  });
-}
+
+
+
+
 
 // src/filter/filter_options_for_interface.ts
 var _MAXIMUM_SNAPLEN = 262144;
-function filterOptionsForInterface(captureInterface) {
-  const declared = captureInterface.snaplen >>> 0;
-  return {
-    linkType: captureInterface.linkType,
-    snaplen: declared === 0 || declared > _MAXIMUM_SNAPLEN ? _MAXIMUM_SNAPLEN : declared,
-    savefileByteOrder: captureInterface.littleEndian ? "little-endian" : "big-endian"
-  };
-}
+
 
 export {
   _EMPTY_CONTEXT,

@@ -2,6 +2,320 @@
 import {
   __export
 } from "./chunk-YA2NVBJ7.js";
+var bpfClass = (function bpfClass(code) {
+  return code & 7;
+});
+var bpfSize = (function bpfSize(code) {
+  return code & 24;
+});
+var bpfMode = (function bpfMode(code) {
+  return code & 224;
+});
+var bpfOp = (function bpfOp(code) {
+  return code & 240;
+});
+var bpfSrc = (function bpfSrc(code) {
+  return code & 8;
+});
+var bpfRval = (function bpfRval(code) {
+  return code & 24;
+});
+var bpfMiscOp = (function bpfMiscOp(code) {
+  return code & 248;
+});
+var u16le = (function u16le(packet, i) {
+  return packet[i] | packet[i + 1] << 8;
+});
+var _findNetlinkAttribute = (function _findNetlinkAttribute(packet, base, length, a, x, nested) {
+  if (length < NLA_HDRLEN || a > length - NLA_HDRLEN) return 0;
+  let position = a;
+  let remaining = length - a;
+  if (nested) {
+    const outer = u16le(packet, base + a);
+    if (outer > length - a) return 0;
+    position = a + NLA_HDRLEN;
+    remaining = outer - NLA_HDRLEN;
+  }
+  while (remaining >= NLA_HDRLEN) {
+    const attributeLength = u16le(packet, base + position);
+    if (attributeLength < NLA_HDRLEN || attributeLength > remaining) break;
+    if ((u16le(packet, base + position + 2) & NLA_TYPE_MASK) === x) return position;
+    const aligned = attributeLength + 3 & ~3;
+    remaining -= aligned;
+    position += aligned;
+  }
+  return 0;
+});
+var present = (function present(offset, length) {
+  return state.base + offset >= 0 && offset + length <= state.headLength;
+});
+var u8 = (function u8(offset) {
+  return state.packet[state.base + offset];
+});
+var u16 = (function u16(offset) {
+  const i = state.base + offset;
+  return state.packet[i] << 8 | state.packet[i + 1];
+});
+var _payloadOffset = (function _payloadOffset(packet, base, headLength, wireLength, network, context) {
+  state.packet = packet;
+  state.base = base;
+  state.headLength = headLength;
+  state.nhoff = network - base;
+  state.skbProtocol = (context.protocol ?? 0) & 65535;
+  state.vlanPresent = context.vlanPresent === true;
+  state.proto = state.vlanPresent ? (context.vlanTpid ?? 0) & 65535 : state.skbProtocol;
+  state.ipProto = 0;
+  state.vlanDepth = 0;
+  state.fragment = false;
+  state.firstFragment = false;
+  const result = dissect() ? transportPayload(state.fragment && !state.firstFragment, wireLength) : 0;
+  state.packet = EMPTY;
+  return result;
+});
+var dissect = (function dissect() {
+  let headers = 0;
+  for (; ; ) {
+    const network = dissectNetwork();
+    if (network === OUT_BAD) return false;
+    if (network === OUT_GOOD) return true;
+    if (network === PROTO_AGAIN) {
+      if (++headers > MAX_FLOW_DISSECT_HDRS) return true;
+      continue;
+    }
+    for (; ; ) {
+      const next = dissectIpProto();
+      if (next === OUT_BAD) return false;
+      if (next !== PROTO_AGAIN && next !== IPPROTO_AGAIN) return true;
+      if (++headers > MAX_FLOW_DISSECT_HDRS) return true;
+      if (next === PROTO_AGAIN) break;
+    }
+  }
+});
+var dissectNetwork = (function dissectNetwork() {
+  const nhoff = state.nhoff;
+  switch (state.proto) {
+    case ETH_P_IP: {
+      if (!present(nhoff, 20) || (u8(nhoff) & 15) < 5) return OUT_BAD;
+      state.nhoff = nhoff + (u8(nhoff) & 15) * 4;
+      state.ipProto = u8(nhoff + 9);
+      const fragmentOffset = u16(nhoff + 6);
+      if (fragmentOffset & 16383) {
+        state.fragment = true;
+        if (!(fragmentOffset & 8191)) state.firstFragment = true;
+        return OUT_GOOD;
+      }
+      return CONTINUE;
+    }
+    case ETH_P_IPV6:
+      if (!present(nhoff, 40)) return OUT_BAD;
+      state.ipProto = u8(nhoff + 6);
+      state.nhoff = nhoff + 40;
+      return CONTINUE;
+    case ETH_P_8021AD:
+    case ETH_P_8021Q:
+      if (state.vlanDepth === 0 && state.vlanPresent) {
+        state.proto = state.skbProtocol;
+      } else {
+        if (!present(nhoff, 4)) return OUT_BAD;
+        state.proto = u16(nhoff + 2);
+        state.nhoff = nhoff + 4;
+      }
+      if (state.vlanDepth < 2) state.vlanDepth++;
+      return PROTO_AGAIN;
+    case ETH_P_PPP_SES:
+      return dissectPppoe();
+    case ETH_P_TIPC:
+      return present(nhoff, 16) ? OUT_GOOD : OUT_BAD;
+    case ETH_P_MPLS_UC:
+    case ETH_P_MPLS_MC:
+    case ETH_P_ARP:
+    case ETH_P_RARP:
+    case ETH_P_CFM:
+      return OUT_GOOD;
+    // the basic dissector wants no keys from these
+    case ETH_P_FCOE:
+      if (state.headLength - nhoff < 38) return OUT_BAD;
+      state.nhoff = nhoff + 38;
+      return OUT_GOOD;
+    case ETH_P_BATMAN:
+      if (!present(nhoff, 24) || u8(nhoff + 1) !== 15 || u8(nhoff) !== 64) return OUT_BAD;
+      state.proto = u16(nhoff + 22);
+      state.nhoff = nhoff + 24;
+      return PROTO_AGAIN;
+    case ETH_P_1588:
+      if (!present(nhoff, 34)) return OUT_BAD;
+      state.nhoff = nhoff + 34;
+      return OUT_GOOD;
+    case ETH_P_PRP:
+    case ETH_P_HSR:
+      if (!present(nhoff, 6)) return OUT_BAD;
+      state.proto = u16(nhoff + 4);
+      state.nhoff = nhoff + 6;
+      return PROTO_AGAIN;
+    default:
+      return OUT_BAD;
+  }
+});
+var dissectPppoe = (function dissectPppoe() {
+  const nhoff = state.nhoff;
+  if (!present(nhoff, 8) || u8(nhoff) !== 17 || u8(nhoff + 1) !== 0) return OUT_BAD;
+  let pppProtocol = u16(nhoff + 6);
+  if (pppProtocol & 256) {
+    pppProtocol >>= 8;
+    state.nhoff = nhoff + 7;
+  } else {
+    state.nhoff = nhoff + 8;
+  }
+  if (pppProtocol === 33) state.proto = ETH_P_IP;
+  else if (pppProtocol === 87) state.proto = ETH_P_IPV6;
+  else if (pppProtocol === 641) state.proto = ETH_P_MPLS_UC;
+  else if (pppProtocol === 643) state.proto = ETH_P_MPLS_MC;
+  else return (pppProtocol & 257) === 1 ? OUT_GOOD : OUT_BAD;
+  return PROTO_AGAIN;
+});
+var dissectIpProto = (function dissectIpProto() {
+  const nhoff = state.nhoff;
+  switch (state.ipProto) {
+    case IPPROTO_GRE:
+      return dissectGre();
+    case IPPROTO_HOPOPTS:
+    case IPPROTO_ROUTING:
+    case IPPROTO_DSTOPTS:
+      if (state.proto !== ETH_P_IPV6) return CONTINUE;
+      if (!present(nhoff, 2)) return OUT_BAD;
+      state.ipProto = u8(nhoff);
+      state.nhoff = nhoff + (u8(nhoff + 1) + 1 << 3);
+      return IPPROTO_AGAIN;
+    case IPPROTO_FRAGMENT:
+      if (state.proto !== ETH_P_IPV6) return CONTINUE;
+      if (!present(nhoff, 8)) return OUT_BAD;
+      state.fragment = true;
+      state.ipProto = u8(nhoff);
+      if (!(u16(nhoff + 2) & 65528)) state.firstFragment = true;
+      state.nhoff = nhoff + 8;
+      return OUT_GOOD;
+    case IPPROTO_IPIP:
+      state.proto = ETH_P_IP;
+      return PROTO_AGAIN;
+    case IPPROTO_IPV6:
+      state.proto = ETH_P_IPV6;
+      return PROTO_AGAIN;
+    case IPPROTO_MPLS:
+      state.proto = ETH_P_MPLS_UC;
+      return PROTO_AGAIN;
+    default:
+      return CONTINUE;
+  }
+});
+var transportPayload = (function transportPayload(laterFragment, wireLength) {
+  const nhoff16 = state.nhoff & 65535;
+  const length16 = wireLength & 65535;
+  let poff = nhoff16 < length16 ? nhoff16 : length16;
+  if (laterFragment) return poff;
+  switch (state.ipProto) {
+    case IPPROTO_TCP: {
+      if (!present(poff + 12, 1)) return poff;
+      const doff = (u8(poff + 12) & 240) >> 2;
+      poff += doff > 20 ? doff : 20;
+      break;
+    }
+    case IPPROTO_UDP:
+    case IPPROTO_UDPLITE:
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6:
+    case IPPROTO_IGMP:
+      poff += 8;
+      break;
+    case IPPROTO_DCCP:
+      poff += 16;
+      break;
+    case IPPROTO_SCTP:
+      poff += 12;
+      break;
+  }
+  return poff;
+});
+var dissectGre = (function dissectGre() {
+  const nhoff = state.nhoff;
+  if (!present(nhoff, 4)) return OUT_BAD;
+  const flags = u16(nhoff);
+  if (flags & 16384) return OUT_GOOD;
+  const version = flags & 7;
+  if (version > 1) return OUT_GOOD;
+  state.proto = u16(nhoff + 2);
+  if (version === 1 && !(state.proto === GRE_PROTO_PPP && flags & 8192)) return OUT_GOOD;
+  let offset = 4;
+  if (flags & 32768) offset += 4;
+  if (flags & 8192) {
+    if (!present(nhoff + offset, 4)) return OUT_BAD;
+    offset += 4;
+  }
+  if (flags & 4096) offset += 4;
+  if (version === 0) {
+    if (state.proto === ETH_P_TEB) {
+      if (!present(nhoff + offset, 14)) return OUT_BAD;
+      state.proto = u16(nhoff + offset + 12);
+      offset += 14;
+    }
+  } else {
+    if (flags & 128) offset += 4;
+    if (!present(nhoff + offset, 4)) return OUT_BAD;
+    const ppp = u16(nhoff + offset + 2);
+    if (ppp === 33) state.proto = ETH_P_IP;
+    else if (ppp === 87) state.proto = ETH_P_IPV6;
+    offset += 4;
+  }
+  state.nhoff = nhoff + offset;
+  return PROTO_AGAIN;
+});
+var _ancillaryField = (function _ancillaryField(k) {
+  return _KNOWN_ANCILLARY.has(k) ? (k | 0) - SKF_AD_OFF : -1;
+});
+var _needsDevice = (function _needsDevice(field) {
+  return field === SKF_AD_IFINDEX || field === SKF_AD_HATYPE;
+});
+var defaultRandom = (function defaultRandom() {
+  return Math.random() * 4294967296 >>> 0;
+});
+var _ancillary = (function _ancillary(field, a, x, packet, base, loadEnd, wire, network, context) {
+  switch (field) {
+    case SKF_AD_PROTOCOL:
+      return (context.protocol ?? 0) & 65535;
+    case SKF_AD_PKTTYPE:
+      return (context.pktType ?? 0) & 7;
+    case SKF_AD_IFINDEX: {
+      const ifindex = (context.ifindex ?? 0) >>> 0;
+      return ifindex === 0 ? -1 : ifindex;
+    }
+    case SKF_AD_HATYPE:
+      return (context.ifindex ?? 0) >>> 0 === 0 ? -1 : (context.hatype ?? 1) & 65535;
+    case SKF_AD_NLATTR:
+      return _findNetlinkAttribute(packet, base, loadEnd - base, a, x, false);
+    case SKF_AD_NLATTR_NEST:
+      return _findNetlinkAttribute(packet, base, loadEnd - base, a, x, true);
+    case SKF_AD_MARK:
+      return (context.mark ?? 0) >>> 0;
+    case SKF_AD_QUEUE:
+      return (context.queue ?? 0) & 65535;
+    case SKF_AD_RXHASH:
+      return (context.rxhash ?? 0) >>> 0;
+    case SKF_AD_CPU:
+      return (context.cpu ?? 0) >>> 0;
+    case SKF_AD_ALU_XOR_X:
+      return (a ^ x) >>> 0;
+    case SKF_AD_VLAN_TAG:
+      return (context.vlanTci ?? 0) & 65535;
+    case SKF_AD_VLAN_TAG_PRESENT:
+      return context.vlanPresent ? 1 : 0;
+    case SKF_AD_PAY_OFFSET:
+      return _payloadOffset(packet, base, loadEnd - base, wire, network, context);
+    case SKF_AD_RANDOM:
+      return (context.random ?? defaultRandom)() >>> 0;
+    case SKF_AD_VLAN_TPID:
+      return (context.vlanTpid ?? 0) & 65535;
+  }
+  return 0;
+});
 
 // src/bpf/opcodes.ts
 var opcodes_exports = {};
@@ -116,27 +430,13 @@ var BPF_TXA = 128;
 var BPF_MEMWORDS = 16;
 var BPF_MAXINSNS = 4096;
 var XT_BPF_MAX_NUM_INSTR = 64;
-function bpfClass(code) {
-  return code & 7;
-}
-function bpfSize(code) {
-  return code & 24;
-}
-function bpfMode(code) {
-  return code & 224;
-}
-function bpfOp(code) {
-  return code & 240;
-}
-function bpfSrc(code) {
-  return code & 8;
-}
-function bpfRval(code) {
-  return code & 24;
-}
-function bpfMiscOp(code) {
-  return code & 248;
-}
+
+
+
+
+
+
+
 var SKF_AD_OFF = -4096;
 var SKF_NET_OFF = -1048576;
 var SKF_LL_OFF = -2097152;
@@ -161,29 +461,8 @@ var SKF_AD_MAX = 64;
 // src/bpf/_nlattr.ts
 var NLA_HDRLEN = 4;
 var NLA_TYPE_MASK = 16383;
-function u16le(packet, i) {
-  return packet[i] | packet[i + 1] << 8;
-}
-function _findNetlinkAttribute(packet, base, length, a, x, nested) {
-  if (length < NLA_HDRLEN || a > length - NLA_HDRLEN) return 0;
-  let position = a;
-  let remaining = length - a;
-  if (nested) {
-    const outer = u16le(packet, base + a);
-    if (outer > length - a) return 0;
-    position = a + NLA_HDRLEN;
-    remaining = outer - NLA_HDRLEN;
-  }
-  while (remaining >= NLA_HDRLEN) {
-    const attributeLength = u16le(packet, base + position);
-    if (attributeLength < NLA_HDRLEN || attributeLength > remaining) break;
-    if ((u16le(packet, base + position + 2) & NLA_TYPE_MASK) === x) return position;
-    const aligned = attributeLength + 3 & ~3;
-    remaining -= aligned;
-    position += aligned;
-  }
-  return 0;
-}
+
+
 
 // src/bpf/_payload_offset.ts
 var ETH_P_IP = 2048;
@@ -241,229 +520,17 @@ var state = {
   fragment: false,
   firstFragment: false
 };
-function present(offset, length) {
-  return state.base + offset >= 0 && offset + length <= state.headLength;
-}
-function u8(offset) {
-  return state.packet[state.base + offset];
-}
-function u16(offset) {
-  const i = state.base + offset;
-  return state.packet[i] << 8 | state.packet[i + 1];
-}
-function _payloadOffset(packet, base, headLength, wireLength, network, context) {
-  state.packet = packet;
-  state.base = base;
-  state.headLength = headLength;
-  state.nhoff = network - base;
-  state.skbProtocol = (context.protocol ?? 0) & 65535;
-  state.vlanPresent = context.vlanPresent === true;
-  state.proto = state.vlanPresent ? (context.vlanTpid ?? 0) & 65535 : state.skbProtocol;
-  state.ipProto = 0;
-  state.vlanDepth = 0;
-  state.fragment = false;
-  state.firstFragment = false;
-  const result = dissect() ? transportPayload(state.fragment && !state.firstFragment, wireLength) : 0;
-  state.packet = EMPTY;
-  return result;
-}
+
+
+
+
 var EMPTY = new Uint8Array(0);
-function dissect() {
-  let headers = 0;
-  for (; ; ) {
-    const network = dissectNetwork();
-    if (network === OUT_BAD) return false;
-    if (network === OUT_GOOD) return true;
-    if (network === PROTO_AGAIN) {
-      if (++headers > MAX_FLOW_DISSECT_HDRS) return true;
-      continue;
-    }
-    for (; ; ) {
-      const next = dissectIpProto();
-      if (next === OUT_BAD) return false;
-      if (next !== PROTO_AGAIN && next !== IPPROTO_AGAIN) return true;
-      if (++headers > MAX_FLOW_DISSECT_HDRS) return true;
-      if (next === PROTO_AGAIN) break;
-    }
-  }
-}
-function dissectNetwork() {
-  const nhoff = state.nhoff;
-  switch (state.proto) {
-    case ETH_P_IP: {
-      if (!present(nhoff, 20) || (u8(nhoff) & 15) < 5) return OUT_BAD;
-      state.nhoff = nhoff + (u8(nhoff) & 15) * 4;
-      state.ipProto = u8(nhoff + 9);
-      const fragmentOffset = u16(nhoff + 6);
-      if (fragmentOffset & 16383) {
-        state.fragment = true;
-        if (!(fragmentOffset & 8191)) state.firstFragment = true;
-        return OUT_GOOD;
-      }
-      return CONTINUE;
-    }
-    case ETH_P_IPV6:
-      if (!present(nhoff, 40)) return OUT_BAD;
-      state.ipProto = u8(nhoff + 6);
-      state.nhoff = nhoff + 40;
-      return CONTINUE;
-    case ETH_P_8021AD:
-    case ETH_P_8021Q:
-      if (state.vlanDepth === 0 && state.vlanPresent) {
-        state.proto = state.skbProtocol;
-      } else {
-        if (!present(nhoff, 4)) return OUT_BAD;
-        state.proto = u16(nhoff + 2);
-        state.nhoff = nhoff + 4;
-      }
-      if (state.vlanDepth < 2) state.vlanDepth++;
-      return PROTO_AGAIN;
-    case ETH_P_PPP_SES:
-      return dissectPppoe();
-    case ETH_P_TIPC:
-      return present(nhoff, 16) ? OUT_GOOD : OUT_BAD;
-    case ETH_P_MPLS_UC:
-    case ETH_P_MPLS_MC:
-    case ETH_P_ARP:
-    case ETH_P_RARP:
-    case ETH_P_CFM:
-      return OUT_GOOD;
-    // the basic dissector wants no keys from these
-    case ETH_P_FCOE:
-      if (state.headLength - nhoff < 38) return OUT_BAD;
-      state.nhoff = nhoff + 38;
-      return OUT_GOOD;
-    case ETH_P_BATMAN:
-      if (!present(nhoff, 24) || u8(nhoff + 1) !== 15 || u8(nhoff) !== 64) return OUT_BAD;
-      state.proto = u16(nhoff + 22);
-      state.nhoff = nhoff + 24;
-      return PROTO_AGAIN;
-    case ETH_P_1588:
-      if (!present(nhoff, 34)) return OUT_BAD;
-      state.nhoff = nhoff + 34;
-      return OUT_GOOD;
-    case ETH_P_PRP:
-    case ETH_P_HSR:
-      if (!present(nhoff, 6)) return OUT_BAD;
-      state.proto = u16(nhoff + 4);
-      state.nhoff = nhoff + 6;
-      return PROTO_AGAIN;
-    default:
-      return OUT_BAD;
-  }
-}
-function dissectPppoe() {
-  const nhoff = state.nhoff;
-  if (!present(nhoff, 8) || u8(nhoff) !== 17 || u8(nhoff + 1) !== 0) return OUT_BAD;
-  let pppProtocol = u16(nhoff + 6);
-  if (pppProtocol & 256) {
-    pppProtocol >>= 8;
-    state.nhoff = nhoff + 7;
-  } else {
-    state.nhoff = nhoff + 8;
-  }
-  if (pppProtocol === 33) state.proto = ETH_P_IP;
-  else if (pppProtocol === 87) state.proto = ETH_P_IPV6;
-  else if (pppProtocol === 641) state.proto = ETH_P_MPLS_UC;
-  else if (pppProtocol === 643) state.proto = ETH_P_MPLS_MC;
-  else return (pppProtocol & 257) === 1 ? OUT_GOOD : OUT_BAD;
-  return PROTO_AGAIN;
-}
-function dissectIpProto() {
-  const nhoff = state.nhoff;
-  switch (state.ipProto) {
-    case IPPROTO_GRE:
-      return dissectGre();
-    case IPPROTO_HOPOPTS:
-    case IPPROTO_ROUTING:
-    case IPPROTO_DSTOPTS:
-      if (state.proto !== ETH_P_IPV6) return CONTINUE;
-      if (!present(nhoff, 2)) return OUT_BAD;
-      state.ipProto = u8(nhoff);
-      state.nhoff = nhoff + (u8(nhoff + 1) + 1 << 3);
-      return IPPROTO_AGAIN;
-    case IPPROTO_FRAGMENT:
-      if (state.proto !== ETH_P_IPV6) return CONTINUE;
-      if (!present(nhoff, 8)) return OUT_BAD;
-      state.fragment = true;
-      state.ipProto = u8(nhoff);
-      if (!(u16(nhoff + 2) & 65528)) state.firstFragment = true;
-      state.nhoff = nhoff + 8;
-      return OUT_GOOD;
-    case IPPROTO_IPIP:
-      state.proto = ETH_P_IP;
-      return PROTO_AGAIN;
-    case IPPROTO_IPV6:
-      state.proto = ETH_P_IPV6;
-      return PROTO_AGAIN;
-    case IPPROTO_MPLS:
-      state.proto = ETH_P_MPLS_UC;
-      return PROTO_AGAIN;
-    default:
-      return CONTINUE;
-  }
-}
-function transportPayload(laterFragment, wireLength) {
-  const nhoff16 = state.nhoff & 65535;
-  const length16 = wireLength & 65535;
-  let poff = nhoff16 < length16 ? nhoff16 : length16;
-  if (laterFragment) return poff;
-  switch (state.ipProto) {
-    case IPPROTO_TCP: {
-      if (!present(poff + 12, 1)) return poff;
-      const doff = (u8(poff + 12) & 240) >> 2;
-      poff += doff > 20 ? doff : 20;
-      break;
-    }
-    case IPPROTO_UDP:
-    case IPPROTO_UDPLITE:
-    case IPPROTO_ICMP:
-    case IPPROTO_ICMPV6:
-    case IPPROTO_IGMP:
-      poff += 8;
-      break;
-    case IPPROTO_DCCP:
-      poff += 16;
-      break;
-    case IPPROTO_SCTP:
-      poff += 12;
-      break;
-  }
-  return poff;
-}
-function dissectGre() {
-  const nhoff = state.nhoff;
-  if (!present(nhoff, 4)) return OUT_BAD;
-  const flags = u16(nhoff);
-  if (flags & 16384) return OUT_GOOD;
-  const version = flags & 7;
-  if (version > 1) return OUT_GOOD;
-  state.proto = u16(nhoff + 2);
-  if (version === 1 && !(state.proto === GRE_PROTO_PPP && flags & 8192)) return OUT_GOOD;
-  let offset = 4;
-  if (flags & 32768) offset += 4;
-  if (flags & 8192) {
-    if (!present(nhoff + offset, 4)) return OUT_BAD;
-    offset += 4;
-  }
-  if (flags & 4096) offset += 4;
-  if (version === 0) {
-    if (state.proto === ETH_P_TEB) {
-      if (!present(nhoff + offset, 14)) return OUT_BAD;
-      state.proto = u16(nhoff + offset + 12);
-      offset += 14;
-    }
-  } else {
-    if (flags & 128) offset += 4;
-    if (!present(nhoff + offset, 4)) return OUT_BAD;
-    const ppp = u16(nhoff + offset + 2);
-    if (ppp === 33) state.proto = ETH_P_IP;
-    else if (ppp === 87) state.proto = ETH_P_IPV6;
-    offset += 4;
-  }
-  state.nhoff = nhoff + offset;
-  return PROTO_AGAIN;
-}
+
+
+
+
+
+
 
 // src/bpf/_ancillary.ts
 var _FIELDS = [
@@ -520,54 +587,10 @@ var _BPF_ASM_ANCILLARY_FIELDS = new Map(
 var _KNOWN_ANCILLARY = new Set(
   [..._ANCILLARY_NAMES.keys()].map((field) => SKF_AD_OFF + field >>> 0)
 );
-function _ancillaryField(k) {
-  return _KNOWN_ANCILLARY.has(k) ? (k | 0) - SKF_AD_OFF : -1;
-}
-function _needsDevice(field) {
-  return field === SKF_AD_IFINDEX || field === SKF_AD_HATYPE;
-}
-function defaultRandom() {
-  return Math.random() * 4294967296 >>> 0;
-}
-function _ancillary(field, a, x, packet, base, loadEnd, wire, network, context) {
-  switch (field) {
-    case SKF_AD_PROTOCOL:
-      return (context.protocol ?? 0) & 65535;
-    case SKF_AD_PKTTYPE:
-      return (context.pktType ?? 0) & 7;
-    case SKF_AD_IFINDEX: {
-      const ifindex = (context.ifindex ?? 0) >>> 0;
-      return ifindex === 0 ? -1 : ifindex;
-    }
-    case SKF_AD_HATYPE:
-      return (context.ifindex ?? 0) >>> 0 === 0 ? -1 : (context.hatype ?? 1) & 65535;
-    case SKF_AD_NLATTR:
-      return _findNetlinkAttribute(packet, base, loadEnd - base, a, x, false);
-    case SKF_AD_NLATTR_NEST:
-      return _findNetlinkAttribute(packet, base, loadEnd - base, a, x, true);
-    case SKF_AD_MARK:
-      return (context.mark ?? 0) >>> 0;
-    case SKF_AD_QUEUE:
-      return (context.queue ?? 0) & 65535;
-    case SKF_AD_RXHASH:
-      return (context.rxhash ?? 0) >>> 0;
-    case SKF_AD_CPU:
-      return (context.cpu ?? 0) >>> 0;
-    case SKF_AD_ALU_XOR_X:
-      return (a ^ x) >>> 0;
-    case SKF_AD_VLAN_TAG:
-      return (context.vlanTci ?? 0) & 65535;
-    case SKF_AD_VLAN_TAG_PRESENT:
-      return context.vlanPresent ? 1 : 0;
-    case SKF_AD_PAY_OFFSET:
-      return _payloadOffset(packet, base, loadEnd - base, wire, network, context);
-    case SKF_AD_RANDOM:
-      return (context.random ?? defaultRandom)() >>> 0;
-    case SKF_AD_VLAN_TPID:
-      return (context.vlanTpid ?? 0) & 65535;
-  }
-  return 0;
-}
+
+
+
+
 
 export {
   BPF_LD,

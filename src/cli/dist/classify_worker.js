@@ -13,13 +13,13 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-BBBUDH46.js";
+} from "./chunk-V23AU74F.js";
 import {
   compileRuleSet
-} from "./chunk-EKPYTKOI.js";
+} from "./chunk-6QRRXPMV.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
-import "./chunk-JYM4QDSH.js";
+import "./chunk-AL4CEEYQ.js";
 import "./chunk-DJMKM4XN.js";
 import "./chunk-GFBMMCJJ.js";
 import "./chunk-ASU7XLSB.js";
@@ -28,12 +28,7 @@ import "./chunk-VVSHI4PW.js";
 import "./chunk-625ADWH7.js";
 import "./chunk-HVOGAW6C.js";
 import "./chunk-YA2NVBJ7.js";
-
-// src/cli/_classify_worker.ts
-var scope = globalThis;
-var classifier;
-var interfacesArrived;
-async function _join(job, views, chunks) {
+var _join = (async function _join(job, views, chunks) {
   const control = views.control;
   if (Atomics.compareExchange(control, _JOINED, job, ~job) !== job) return;
   const needed = Atomics.load(control, _INTERFACES);
@@ -47,8 +42,8 @@ async function _join(job, views, chunks) {
   }
   Atomics.store(control, _LEFT, job);
   Atomics.notify(control, _LEFT);
-}
-async function _serve(rules, start, views) {
+});
+var _serve = (async function _serve(rules, start, views) {
   const control = views.control;
   const chunks = classifier = new _ChunkClassifier(rules, views);
   for (let seen = 0; ; ) {
@@ -65,8 +60,8 @@ async function _serve(rules, start, views) {
     if (kind !== _COUNTERS) break;
   }
   scope.close();
-}
-function _start(start) {
+});
+var _start = (function _start(start) {
   const views = _sharedViews(start.buffers);
   let rules;
   try {
@@ -80,7 +75,15 @@ function _start(start) {
   Atomics.store(views.control, _READY, 1);
   Atomics.notify(views.control, _READY);
   void _serve(rules, start, views);
-}
+});
+
+// src/cli/_classify_worker.ts
+var scope = globalThis;
+var classifier;
+var interfacesArrived;
+
+
+
 var pending = [];
 scope.addEventListener("message", (event) => {
   const message = event.data;

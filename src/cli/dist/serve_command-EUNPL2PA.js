@@ -7,36 +7,7 @@ import {
   _string
 } from "./chunk-BY2MFCHZ.js";
 import "./chunk-YA2NVBJ7.js";
-
-// src/server/_serve_args.ts
-var _SERVE_USAGE = `Usage: bpfstream serve [--port N] [--hostname H] [--kv PATH] [limits]
-
-Serves the HTTP API (rule-set upload, counters, streaming filter) with the
-rule sets stored in Deno KV. Mutating routes need "Authorization: Bearer
-<token>" when BPFSTREAM_TOKEN is set; without it the server only listens on a
-loopback address and only answers requests whose Host is a loopback name on
-its port. SIGTERM and SIGINT flush the counters to KV before exiting.
-
-  --port N                       TCP port, 0 for any free one (default 8000)
-  --hostname H                   address to listen on (default 127.0.0.1)
-  --kv PATH                      Deno KV file (default: Deno's default KV location)
-  --adapter node|deno            HTTP server: @hono/node-server or Deno.serve (default node)
-  --allowed-hosts H[,H...]       Host header values served ("name" or "name:port");
-                                 default: loopback names on the port without a token, any with one
-  --counter-flush-interval-ms N  flush counters to KV this often, 0: only at shutdown (default 10000)
-  --max-instructions N           largest --bytecode program, 1..4096 (default 64)
-  --max-body-bytes N             largest rule-set upload (default 1048576)
-  --max-rules N                  most rules in a rule set (default 10000)
-  --max-record-bytes N           largest captured record streamed to /filter (default 262144)
-  --max-streams N                most /filter streams at once, then 503 (default 64)
-  --stream-idle-timeout-ms N     end a /filter stream idle this long, 0: never (default 30000)
-  --max-stream-memory-bytes N    memory budget of all /filter streams, then 503 (default 67108864)
-  --max-compiled-rules N         most rules kept compiled over all rule sets; the least
-                                 recently used idle sets are dropped first (default 10000)
-  --stream-intake-bytes-per-second N
-                                 most bytes/s all /filter streams together read while
-                                 several are open, 0: no limit (default 67108864)`;
-function _parseServeArgs(args) {
+var _parseServeArgs = (function _parseServeArgs(args) {
   const parsed = _parseOptions("serve", args, {
     port: { type: "string" },
     hostname: { type: "string" },
@@ -81,7 +52,37 @@ function _parseServeArgs(args) {
     maxCompiledRules: int("max-compiled-rules", 1, 1e8),
     streamIntakeBytesPerSecond: int("stream-intake-bytes-per-second", 0, 2 ** 40)
   };
-}
+});
+
+// src/server/_serve_args.ts
+var _SERVE_USAGE = `Usage: bpfstream serve [--port N] [--hostname H] [--kv PATH] [limits]
+
+Serves the HTTP API (rule-set upload, counters, streaming filter) with the
+rule sets stored in Deno KV. Mutating routes need "Authorization: Bearer
+<token>" when BPFSTREAM_TOKEN is set; without it the server only listens on a
+loopback address and only answers requests whose Host is a loopback name on
+its port. SIGTERM and SIGINT flush the counters to KV before exiting.
+
+  --port N                       TCP port, 0 for any free one (default 8000)
+  --hostname H                   address to listen on (default 127.0.0.1)
+  --kv PATH                      Deno KV file (default: Deno's default KV location)
+  --adapter node|deno            HTTP server: @hono/node-server or Deno.serve (default node)
+  --allowed-hosts H[,H...]       Host header values served ("name" or "name:port");
+                                 default: loopback names on the port without a token, any with one
+  --counter-flush-interval-ms N  flush counters to KV this often, 0: only at shutdown (default 10000)
+  --max-instructions N           largest --bytecode program, 1..4096 (default 64)
+  --max-body-bytes N             largest rule-set upload (default 1048576)
+  --max-rules N                  most rules in a rule set (default 10000)
+  --max-record-bytes N           largest captured record streamed to /filter (default 262144)
+  --max-streams N                most /filter streams at once, then 503 (default 64)
+  --stream-idle-timeout-ms N     end a /filter stream idle this long, 0: never (default 30000)
+  --max-stream-memory-bytes N    memory budget of all /filter streams, then 503 (default 67108864)
+  --max-compiled-rules N         most rules kept compiled over all rule sets; the least
+                                 recently used idle sets are dropped first (default 10000)
+  --stream-intake-bytes-per-second N
+                                 most bytes/s all /filter streams together read while
+                                 several are open, 0: no limit (default 67108864)`;
+
 
 // src/cli/serve_command.ts
 var serveCommand = {

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-7EQVFVCM.js";
+} from "./chunk-Y2JDCWTF.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -24,14 +24,14 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-EKPYTKOI.js";
+import "./chunk-6QRRXPMV.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-JYM4QDSH.js";
+import "./chunk-AL4CEEYQ.js";
 import "./chunk-DJMKM4XN.js";
 import "./chunk-GFBMMCJJ.js";
 import "./chunk-ASU7XLSB.js";

@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-7EQVFVCM.js";
+} from "./chunk-Y2JDCWTF.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-EKPYTKOI.js";
+import "./chunk-6QRRXPMV.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
@@ -38,7 +38,7 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-JYM4QDSH.js";
+import "./chunk-AL4CEEYQ.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
@@ -58,10 +58,7 @@ import "./chunk-VVSHI4PW.js";
 import "./chunk-625ADWH7.js";
 import "./chunk-HVOGAW6C.js";
 import "./chunk-YA2NVBJ7.js";
-
-// src/bpf/trace.ts
-var MAX_RECORDED_STEPS = 1e5;
-function _scratch(step) {
+var _scratch = (function _scratch(step) {
   const { code, k } = step.instruction;
   const cls = code & 7;
   const index = k >>> 0;
@@ -72,8 +69,8 @@ function _scratch(step) {
     return [{ index, value: cls === BPF_LD ? step.a : step.x, write: false }];
   }
   return [];
-}
-function _abortReason(step) {
+});
+var _abortReason = (function _abortReason(step) {
   switch (step.end) {
     case "out-of-bounds": {
       const size = step.loadSize;
@@ -90,8 +87,8 @@ function _abortReason(step) {
     default:
       return void 0;
   }
-}
-function trace(program, packet, context = _EMPTY_CONTEXT) {
+});
+var trace = (function trace(program, packet, context = _EMPTY_CONTEXT) {
   const steps = [];
   let truncated = false;
   let abort;
@@ -111,26 +108,11 @@ function trace(program, packet, context = _EMPTY_CONTEXT) {
   if (abort !== void 0) run.abort = abort;
   if (truncated) run.truncated = true;
   return run;
-}
-
-// src/cli/trace_command.ts
-var _USAGE = `Usage: bpfstream trace (--bytecode PROG | --expr EXPR | --asm FILE) --packet N
-                       [--base link|network] [FILE|-]
-
-Runs the program on packet N (1-based, as tcpdump -# and Wireshark number
-them) of a capture and prints every executed instruction (tcpdump -d text)
-with the registers A and X after it and the scratch cells M[] it read (=) or
-wrote (<-), then the result, like the kernel's bpf_dbg. The tool for "why
-does my rule not match this packet".
-
-  --packet N              the packet to trace (1-based)
-  --base link|network     offset 0 at the link-layer header or at the IP
-                          header (default network, as iptables xt_bpf)
-  --allow-backward-jumps  accept libpcap's backward 'ja' (protochain loops)`;
-function _hex(value) {
+});
+var _hex = (function _hex(value) {
   return "0x" + (value >>> 0).toString(16).padStart(8, "0");
-}
-function _formatTrace(program, run) {
+});
+var _formatTrace = (function _formatTrace(program, run) {
   const listing = disassemble(program).split("\n");
   let out = "";
   for (const step of run.steps) {
@@ -147,7 +129,30 @@ function _formatTrace(program, run) {
   out += `result: ${result} (${result === 0 ? "no match" : "match"})
 `;
   return out;
-}
+});
+
+// src/bpf/trace.ts
+var MAX_RECORDED_STEPS = 1e5;
+
+
+
+
+// src/cli/trace_command.ts
+var _USAGE = `Usage: bpfstream trace (--bytecode PROG | --expr EXPR | --asm FILE) --packet N
+                       [--base link|network] [FILE|-]
+
+Runs the program on packet N (1-based, as tcpdump -# and Wireshark number
+them) of a capture and prints every executed instruction (tcpdump -d text)
+with the registers A and X after it and the scratch cells M[] it read (=) or
+wrote (<-), then the result, like the kernel's bpf_dbg. The tool for "why
+does my rule not match this packet".
+
+  --packet N              the packet to trace (1-based)
+  --base link|network     offset 0 at the link-layer header or at the IP
+                          header (default network, as iptables xt_bpf)
+  --allow-backward-jumps  accept libpcap's backward 'ja' (protochain loops)`;
+
+
 var traceCommand = {
   name: "trace",
   summary: "step through a program on one packet, like bpf_dbg",

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-BBBUDH46.js";
+} from "./chunk-V23AU74F.js";
 import {
   _linkLayerHint
 } from "./chunk-I5XNMW25.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-EKPYTKOI.js";
+} from "./chunk-6QRRXPMV.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import {
@@ -63,7 +63,7 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-JYM4QDSH.js";
+import "./chunk-AL4CEEYQ.js";
 import "./chunk-DJMKM4XN.js";
 import {
   LINKTYPE_RAW
@@ -74,6 +74,218 @@ import "./chunk-VVSHI4PW.js";
 import "./chunk-625ADWH7.js";
 import "./chunk-HVOGAW6C.js";
 import "./chunk-YA2NVBJ7.js";
+var _output = (function _output(name, target) {
+  const runs = new _OutputRuns();
+  if (!("getWriter" in target)) {
+    return { name, runs, write: (chunk) => target.write(chunk), end: () => Promise.resolve() };
+  }
+  const writer = target.getWriter();
+  return {
+    name,
+    runs,
+    write: (chunk) => writer.write(chunk),
+    end(close) {
+      if (close) return writer.close();
+      writer.releaseLock();
+      return Promise.resolve();
+    }
+  };
+});
+var _flush = (async function _flush(output) {
+  const chunks = output.runs.take();
+  try {
+    for (const chunk of chunks) {
+      const written = output.write(chunk);
+      if (written !== void 0) await written;
+    }
+  } catch (error) {
+    output.runs.stop();
+    throw new _OutputError(output.name, error);
+  }
+  output.runs.reset();
+});
+var _flushBoth = (async function _flushBoth(accepted, dropped) {
+  const acceptedFailure = await _flush(accepted).then(() => void 0, (e) => e);
+  if (dropped) {
+    try {
+      await _flush(dropped);
+    } catch (droppedFailure) {
+      throw acceptedFailure ?? droppedFailure;
+    }
+  }
+  if (acceptedFailure) throw acceptedFailure;
+});
+var _end = (async function _end(output, close, failed) {
+  try {
+    await output.end(close && !failed);
+  } catch (error) {
+    throw new _OutputError(output.name, error);
+  }
+});
+var _pipeRouter = (async function _pipeRouter(source, router, targets, afterBlock) {
+  const accepted = _output("accepted", targets.accepted);
+  const dropped = targets.dropped ? _output("dropped", targets.dropped) : void 0;
+  const compact = source.scratch === true && dropped === void 0;
+  let error;
+  let failure;
+  try {
+    for (; ; ) {
+      let block;
+      try {
+        block = await source.read();
+      } catch (readError) {
+        error = readError;
+        break;
+      }
+      if (block !== null && compact) accepted.runs.compactIn(block);
+      error = block === null ? router.finish(accepted.runs, dropped?.runs) : router.push(block, accepted.runs, dropped?.runs);
+      await _flushBoth(accepted, dropped);
+      if (block === null) break;
+      source.release(block);
+      if (error !== void 0) break;
+      if (afterBlock) await afterBlock().catch(() => {
+      });
+    }
+  } catch (outputError) {
+    failure = outputError;
+  } finally {
+    source.close();
+  }
+  try {
+    await _end(accepted, false, failure?.output === "accepted");
+  } catch (endError) {
+    failure ??= endError;
+  }
+  if (dropped) {
+    try {
+      await _end(dropped, true, failure?.output === "dropped");
+    } catch (endError) {
+      failure ??= endError;
+    }
+  }
+  if (failure) throw failure;
+  return router.snapshot(accepted.runs.bytesOut, dropped?.runs.bytesOut ?? 0, error);
+});
+var _totals = (function _totals() {
+  return { packets: 0, bytes: 0, capturedBytes: 0 };
+});
+var _classifyWorkerUrl = (function _classifyWorkerUrl() {
+  return new URL("./classify_worker.js", import.meta.url);
+});
+var _sharedFrom = (function _sharedFrom(batch) {
+  const count = batch.count;
+  const at = Math.max(batch.carried, count - _MAX_RECORDS);
+  if (at >= count) return count;
+  const last = batch.end[count - 1];
+  const start = batch.start;
+  if (last - start[at] <= _MAX_BYTES) return at;
+  let low = at, high = count;
+  while (low < high) {
+    const middle = low + high >>> 1;
+    if (last - start[middle] <= _MAX_BYTES) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+});
+var _copyJob = (function _copyJob(batch, at, views) {
+  const count = batch.count;
+  const base = batch.start[at];
+  views.bytes.set(batch.bytes.subarray(base, batch.end[count - 1]));
+  const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
+  const table = views.table;
+  for (let i = at, t = 0; i < count; i++, t += _FIELDS) {
+    table[t] = dataStart[i] - base;
+    table[t + 1] = capturedLength[i];
+    table[t + 2] = wireLength[i];
+    table[t + 3] = kind[i] === 0 ? _METADATA : interfaceIndex[i];
+  }
+});
+var _noAnswer = (function _noAnswer(what) {
+  return new Error(
+    `Cannot classify on the second thread: the worker did not finish ${what} within ${_WORKER_ANSWER_MS / 1e3} s`
+  );
+});
+var _idleCore = (function _idleCore(load, cores) {
+  if (cores === void 0 || load === void 0 || !Number.isFinite(load)) return true;
+  return load <= cores - 0.5;
+});
+var _threadsOption = (function _threadsOption(value) {
+  if (value === void 0) return "auto";
+  if (value === "1" || value === "2" || value === "auto") return value;
+  throw new UsageError(
+    `Cannot run filter: --threads must be 1, 2 or auto (got "${value}")`,
+    "filter"
+  );
+});
+var _ruleCount = (function _ruleCount(ruleSet) {
+  return ruleSet.chains.reduce((count, chain) => count + chain.rules.length, 0);
+});
+var _loadRuleSet = (async function _loadRuleSet(parsed, io) {
+  const rulesPath = _string(parsed, "rules");
+  const bytecode = _string(parsed, "bytecode");
+  const expression = _string(parsed, "expr");
+  const given = [rulesPath, bytecode, expression].filter((v) => v !== void 0).length;
+  if (given !== 1) {
+    throw new UsageError(
+      given === 0 ? "Cannot run filter: one of --rules, --bytecode, --expr is required" : "Cannot run filter: give only one of --rules, --bytecode, --expr",
+      "filter"
+    );
+  }
+  if (rulesPath !== void 0) {
+    if (_string(parsed, "base") !== void 0) {
+      throw new UsageError(
+        "Cannot run filter: --base applies to --bytecode and --expr; in a rule file give it per rule",
+        "filter"
+      );
+    }
+    const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
+    const { _readRuleFile } = await import("./_rule_file-L3AYYSZP.js");
+    const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
+    return { ruleSet: ruleSet2, name, max: max2 };
+  }
+  const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 4096);
+  const base = _base(parsed, "filter");
+  const source = await _loadProgram(parsed, "filter", io, base, ["bytecode", "expr"]);
+  let program;
+  if (source.fixed || base === "network") {
+    program = source.forLinkType(LINKTYPE_RAW);
+    _runnable(source.name, program, "interpret", max);
+  }
+  const match = bytecode !== void 0 ? { kind: "bpf", invert: false, program } : { kind: "bpf", invert: false, expression };
+  const ruleSet = {
+    table: "filter",
+    chains: [{
+      name: "INPUT",
+      policy: "DROP",
+      rules: [{ base, matches: [match], target: "ACCEPT" }]
+    }]
+  };
+  return { ruleSet, name: source.name, max, program, base };
+});
+var _megabytes = (function _megabytes(bytes) {
+  return (bytes / 1048576).toFixed(1);
+});
+var _progress = (function _progress(io, router) {
+  const now = io.now ?? (() => performance.now());
+  const started = now();
+  let next = started + _PROGRESS_EVERY_MS;
+  const state = {
+    shown: false,
+    async afterBlock() {
+      const t = now();
+      if (t < next) return;
+      next = t + _PROGRESS_EVERY_MS;
+      const seconds = (t - started) / 1e3;
+      const { input, bytesRead } = router.snapshot(0, 0);
+      state.shown = true;
+      await _writeText(
+        io.stderr,
+        `\rbpfstream: ${input.packets} packets, ${_megabytes(bytesRead)} MiB, ${Math.round(input.packets / seconds)} packets/s, ${_megabytes(bytesRead / seconds)} MiB/s\x1B[K`
+      );
+    }
+  };
+  return state;
+});
 
 // src/cli/_output_runs.ts
 var _DIRECT_RUN = 32768;
@@ -199,104 +411,15 @@ var _OutputError = class extends Error {
     this.output = output;
   }
 };
-function _output(name, target) {
-  const runs = new _OutputRuns();
-  if (!("getWriter" in target)) {
-    return { name, runs, write: (chunk) => target.write(chunk), end: () => Promise.resolve() };
-  }
-  const writer = target.getWriter();
-  return {
-    name,
-    runs,
-    write: (chunk) => writer.write(chunk),
-    end(close) {
-      if (close) return writer.close();
-      writer.releaseLock();
-      return Promise.resolve();
-    }
-  };
-}
-async function _flush(output) {
-  const chunks = output.runs.take();
-  try {
-    for (const chunk of chunks) {
-      const written = output.write(chunk);
-      if (written !== void 0) await written;
-    }
-  } catch (error) {
-    output.runs.stop();
-    throw new _OutputError(output.name, error);
-  }
-  output.runs.reset();
-}
-async function _flushBoth(accepted, dropped) {
-  const acceptedFailure = await _flush(accepted).then(() => void 0, (e) => e);
-  if (dropped) {
-    try {
-      await _flush(dropped);
-    } catch (droppedFailure) {
-      throw acceptedFailure ?? droppedFailure;
-    }
-  }
-  if (acceptedFailure) throw acceptedFailure;
-}
-async function _end(output, close, failed) {
-  try {
-    await output.end(close && !failed);
-  } catch (error) {
-    throw new _OutputError(output.name, error);
-  }
-}
-async function _pipeRouter(source, router, targets, afterBlock) {
-  const accepted = _output("accepted", targets.accepted);
-  const dropped = targets.dropped ? _output("dropped", targets.dropped) : void 0;
-  const compact = source.scratch === true && dropped === void 0;
-  let error;
-  let failure;
-  try {
-    for (; ; ) {
-      let block;
-      try {
-        block = await source.read();
-      } catch (readError) {
-        error = readError;
-        break;
-      }
-      if (block !== null && compact) accepted.runs.compactIn(block);
-      error = block === null ? router.finish(accepted.runs, dropped?.runs) : router.push(block, accepted.runs, dropped?.runs);
-      await _flushBoth(accepted, dropped);
-      if (block === null) break;
-      source.release(block);
-      if (error !== void 0) break;
-      if (afterBlock) await afterBlock().catch(() => {
-      });
-    }
-  } catch (outputError) {
-    failure = outputError;
-  } finally {
-    source.close();
-  }
-  try {
-    await _end(accepted, false, failure?.output === "accepted");
-  } catch (endError) {
-    failure ??= endError;
-  }
-  if (dropped) {
-    try {
-      await _end(dropped, true, failure?.output === "dropped");
-    } catch (endError) {
-      failure ??= endError;
-    }
-  }
-  if (failure) throw failure;
-  return router.snapshot(accepted.runs.bytesOut, dropped?.runs.bytesOut ?? 0, error);
-}
+
+
+
+
+
 
 // src/stream/_record_router.ts
 var _EMPTY = new Uint8Array(0);
-function _totals() {
-  return { packets: 0, bytes: 0, capturedBytes: 0 };
-}
+
 var _RecordRouter = class {
   #decoder;
   #frame;
@@ -614,9 +737,7 @@ var _SplitPayoff = class {
 };
 
 // bundle:classify_worker_url
-function _classifyWorkerUrl() {
-  return new URL("./classify_worker.js", import.meta.url);
-}
+
 
 // src/cli/_worker_split.ts
 var _READY_WAIT_MS = 6e4;
@@ -766,45 +887,12 @@ var _WorkerSplit = class {
     Atomics.notify(control, _JOB);
   }
 };
-function _sharedFrom(batch) {
-  const count = batch.count;
-  const at = Math.max(batch.carried, count - _MAX_RECORDS);
-  if (at >= count) return count;
-  const last = batch.end[count - 1];
-  const start = batch.start;
-  if (last - start[at] <= _MAX_BYTES) return at;
-  let low = at, high = count;
-  while (low < high) {
-    const middle = low + high >>> 1;
-    if (last - start[middle] <= _MAX_BYTES) high = middle;
-    else low = middle + 1;
-  }
-  return low;
-}
-function _copyJob(batch, at, views) {
-  const count = batch.count;
-  const base = batch.start[at];
-  views.bytes.set(batch.bytes.subarray(base, batch.end[count - 1]));
-  const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
-  const table = views.table;
-  for (let i = at, t = 0; i < count; i++, t += _FIELDS) {
-    table[t] = dataStart[i] - base;
-    table[t + 1] = capturedLength[i];
-    table[t + 2] = wireLength[i];
-    table[t + 3] = kind[i] === 0 ? _METADATA : interfaceIndex[i];
-  }
-}
-function _noAnswer(what) {
-  return new Error(
-    `Cannot classify on the second thread: the worker did not finish ${what} within ${_WORKER_ANSWER_MS / 1e3} s`
-  );
-}
+
+
+
 
 // src/cli/_idle_core.ts
-function _idleCore(load, cores) {
-  if (cores === void 0 || load === void 0 || !Number.isFinite(load)) return true;
-  return load <= cores - 0.5;
-}
+
 
 // src/cli/_threaded_router.ts
 var _WINDOW_BYTES = 4 << 20;
@@ -885,19 +973,10 @@ var _ThreadedRouter = class extends _RecordRouter {
     this.#split.close();
   }
 };
-function _threadsOption(value) {
-  if (value === void 0) return "auto";
-  if (value === "1" || value === "2" || value === "auto") return value;
-  throw new UsageError(
-    `Cannot run filter: --threads must be 1, 2 or auto (got "${value}")`,
-    "filter"
-  );
-}
+
 
 // src/cli/filter_command.ts
-function _ruleCount(ruleSet) {
-  return ruleSet.chains.reduce((count, chain) => count + chain.rules.length, 0);
-}
+
 var _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)
                         [--base link|network] [--drop-to FILE] [--stats] [--json]
                         [--chain NAME] [--max-instructions N]
@@ -946,72 +1025,9 @@ writes the accepted frames to standard output as a capture of the same format
 A progress line (packets, bytes, rate) is shown on stderr when it is a
 terminal and the input takes more than a second.`;
 var _PROGRESS_EVERY_MS = 1e3;
-async function _loadRuleSet(parsed, io) {
-  const rulesPath = _string(parsed, "rules");
-  const bytecode = _string(parsed, "bytecode");
-  const expression = _string(parsed, "expr");
-  const given = [rulesPath, bytecode, expression].filter((v) => v !== void 0).length;
-  if (given !== 1) {
-    throw new UsageError(
-      given === 0 ? "Cannot run filter: one of --rules, --bytecode, --expr is required" : "Cannot run filter: give only one of --rules, --bytecode, --expr",
-      "filter"
-    );
-  }
-  if (rulesPath !== void 0) {
-    if (_string(parsed, "base") !== void 0) {
-      throw new UsageError(
-        "Cannot run filter: --base applies to --bytecode and --expr; in a rule file give it per rule",
-        "filter"
-      );
-    }
-    const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-D2YDIBFO.js");
-    const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
-    return { ruleSet: ruleSet2, name, max: max2 };
-  }
-  const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 4096);
-  const base = _base(parsed, "filter");
-  const source = await _loadProgram(parsed, "filter", io, base, ["bytecode", "expr"]);
-  let program;
-  if (source.fixed || base === "network") {
-    program = source.forLinkType(LINKTYPE_RAW);
-    _runnable(source.name, program, "interpret", max);
-  }
-  const match = bytecode !== void 0 ? { kind: "bpf", invert: false, program } : { kind: "bpf", invert: false, expression };
-  const ruleSet = {
-    table: "filter",
-    chains: [{
-      name: "INPUT",
-      policy: "DROP",
-      rules: [{ base, matches: [match], target: "ACCEPT" }]
-    }]
-  };
-  return { ruleSet, name: source.name, max, program, base };
-}
-function _megabytes(bytes) {
-  return (bytes / 1048576).toFixed(1);
-}
-function _progress(io, router) {
-  const now = io.now ?? (() => performance.now());
-  const started = now();
-  let next = started + _PROGRESS_EVERY_MS;
-  const state = {
-    shown: false,
-    async afterBlock() {
-      const t = now();
-      if (t < next) return;
-      next = t + _PROGRESS_EVERY_MS;
-      const seconds = (t - started) / 1e3;
-      const { input, bytesRead } = router.snapshot(0, 0);
-      state.shown = true;
-      await _writeText(
-        io.stderr,
-        `\rbpfstream: ${input.packets} packets, ${_megabytes(bytesRead)} MiB, ${Math.round(input.packets / seconds)} packets/s, ${_megabytes(bytesRead / seconds)} MiB/s\x1B[K`
-      );
-    }
-  };
-  return state;
-}
+
+
+
 var filterCommand = {
   name: "filter",
   summary: "filter a capture through rules: accepted frames to stdout",

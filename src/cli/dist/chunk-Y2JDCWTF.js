@@ -5,13 +5,11 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-EKPYTKOI.js";
+} from "./chunk-6QRRXPMV.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-
-// src/cli/_read_packets.ts
-async function _readPackets(input, onPacket, afterChunk) {
+var _readPackets = (async function _readPackets(input, onPacket, afterChunk) {
   const decoder = new CaptureDecoder();
   let number = 0;
   const handle = (batch) => {
@@ -43,7 +41,10 @@ async function _readPackets(input, onPacket, afterChunk) {
   }
   handle(decoder.finish());
   if (afterChunk) await afterChunk();
-}
+});
+
+// src/cli/_read_packets.ts
+
 
 // src/cli/_frame_context.ts
 var _FrameView = class {

@@ -5,31 +5,10 @@ import {
 import {
   _compileUnoptimised
 } from "./chunk-GFBMMCJJ.js";
-
-// src/rules/rule_set_error.ts
-var RuleSetError = class extends SyntaxError {
-  /** 1-based line of the problem, 0 when unknown. */
-  line;
-  /** 1-based column (UTF-16 code unit) of the problem, 0 when unknown. */
-  column;
-  /** Chain of the problem, where it concerns one. */
-  chain;
-  /** 1-based rule number in `chain` (as `iptables -L --line-numbers`), where it concerns one. */
-  rule;
-  /** Builds the error; the message should already name the place. */
-  constructor(message, line, column, options) {
-    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
-    this.name = "RuleSetError";
-    this.line = line;
-    this.column = column;
-    this.chain = options?.chain;
-    this.rule = options?.rule;
-  }
-};
-
-// src/rules/_check_chains.ts
-var _VERDICTS = /* @__PURE__ */ new Set(["ACCEPT", "DROP", "RETURN"]);
-function _findChainProblem(ruleSet) {
+import {
+  parseU32
+} from "./chunk-HVOGAW6C.js";
+var _findChainProblem = (function _findChainProblem(ruleSet) {
   const byName = new Map(ruleSet.chains.map((chain) => [chain.name, chain]));
   for (const chain of ruleSet.chains) {
     for (let r = 0; r < chain.rules.length; r++) {
@@ -89,11 +68,8 @@ function _findChainProblem(ruleSet) {
     if (problem) return problem;
   }
   return void 0;
-}
-
-// src/rules/_expression_programs.ts
-var _MAX_CACHED_INSTRUCTIONS = 524288;
-function _packProgram(program) {
+});
+var _packProgram = (function _packProgram(program) {
   const packed = new Uint32Array(2 * program.length);
   for (let i = 0; i < program.length; i++) {
     const { code, jt, jf, k } = program[i];
@@ -101,8 +77,8 @@ function _packProgram(program) {
     packed[2 * i + 1] = k;
   }
   return packed;
-}
-function _unpackProgram(packed) {
+});
+var _unpackProgram = (function _unpackProgram(packed) {
   const program = new Array(packed.length >>> 1);
   for (let i = 0; i < program.length; i++) {
     const word = packed[2 * i];
@@ -114,10 +90,8 @@ function _unpackProgram(packed) {
     };
   }
   return program;
-}
-var _programs = /* @__PURE__ */ new Map();
-var _instructions = 0;
-function _unoptimisedPacked(expression, linkType) {
+});
+var _unoptimisedPacked = (function _unoptimisedPacked(expression, linkType) {
   const key = `${linkType} ${expression}`;
   const known = _programs.get(key);
   if (known !== void 0) return known;
@@ -133,13 +107,73 @@ function _unoptimisedPacked(expression, linkType) {
     }
   }
   return packed;
-}
-var _validated = /* @__PURE__ */ new WeakSet();
-function _validateCached(packed) {
+});
+var _validateCached = (function _validateCached(packed) {
   if (_validated.has(packed)) return;
   validate(_unpackProgram(packed), { maxInstructions: 4096 });
   _validated.add(packed);
-}
+});
+var _size = (function _size(tests) {
+  let n = 0;
+  for (const test of tests) n += 1 + 2 * test.operations.length + 2 * test.ranges.length;
+  return n;
+});
+var _parsedU32 = (function _parsedU32(text) {
+  const known = _texts.get(text);
+  if (known !== void 0) return known;
+  const tests = parseU32(text);
+  const size = _size(tests);
+  _texts.set(text, tests);
+  _numbers += size;
+  for (const [oldest, old] of _texts) {
+    if (_numbers <= _MAX_CACHED_NUMBERS) break;
+    _texts.delete(oldest);
+    _numbers -= _size(old);
+  }
+  return tests;
+});
+
+// src/rules/rule_set_error.ts
+var RuleSetError = class extends SyntaxError {
+  /** 1-based line of the problem, 0 when unknown. */
+  line;
+  /** 1-based column (UTF-16 code unit) of the problem, 0 when unknown. */
+  column;
+  /** Chain of the problem, where it concerns one. */
+  chain;
+  /** 1-based rule number in `chain` (as `iptables -L --line-numbers`), where it concerns one. */
+  rule;
+  /** Builds the error; the message should already name the place. */
+  constructor(message, line, column, options) {
+    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = "RuleSetError";
+    this.line = line;
+    this.column = column;
+    this.chain = options?.chain;
+    this.rule = options?.rule;
+  }
+};
+
+// src/rules/_check_chains.ts
+var _VERDICTS = /* @__PURE__ */ new Set(["ACCEPT", "DROP", "RETURN"]);
+
+
+// src/rules/_expression_programs.ts
+var _MAX_CACHED_INSTRUCTIONS = 524288;
+
+
+var _programs = /* @__PURE__ */ new Map();
+var _instructions = 0;
+
+var _validated = /* @__PURE__ */ new WeakSet();
+
+
+// src/rules/_u32_texts.ts
+var _MAX_CACHED_NUMBERS = 262144;
+var _texts = /* @__PURE__ */ new Map();
+var _numbers = 0;
+
+
 
 export {
   RuleSetError,
@@ -147,5 +181,6 @@ export {
   _packProgram,
   _unpackProgram,
   _unoptimisedPacked,
-  _validateCached
+  _validateCached,
+  _parsedU32
 };

@@ -11,9 +11,10 @@ import {
 import {
   RuleSetError,
   _findChainProblem,
+  _parsedU32,
   _unoptimisedPacked,
   _validateCached
-} from "./chunk-JYM4QDSH.js";
+} from "./chunk-AL4CEEYQ.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
@@ -32,25 +33,17 @@ import {
   _parseProtocol
 } from "./chunk-625ADWH7.js";
 import {
-  U32SyntaxError,
-  parseU32
+  U32SyntaxError
 } from "./chunk-HVOGAW6C.js";
-
-// src/rules/parse_rule_set.ts
-var _XT_BPF_MAX_NUM_INSTR = 64;
-var _BPF_MAXINSNS = 4096;
-var _MAX_CHAIN_NAME = 28;
-var _MAX_INTERFACE_NAME = 15;
-var _MAX_COMMENT = 255;
-function _fail(reason, line, column, cause) {
+var _fail = (function _fail(reason, line, column, cause) {
   throw new RuleSetError(
     `Cannot parse rule set: ${reason} at line ${line}, column ${column}`,
     line,
     column,
     cause === void 0 ? void 0 : { cause }
   );
-}
-function _tokenize(line, lineNumber, from) {
+});
+var _tokenize = (function _tokenize(line, lineNumber, from) {
   const tokens = [];
   const end = line.length;
   let text = "";
@@ -112,18 +105,16 @@ function _tokenize(line, lineNumber, from) {
   if (inQuote) _fail("unterminated quote", lineNumber, quoteColumn);
   if (started) emit();
   return tokens;
-}
-var _QUOTE = 34;
-var _BACKSLASH = 92;
-function _isBlank(c) {
+});
+var _isBlank = (function _isBlank(c) {
   return c === 32 || c === 9 || c === 13 || c === 10;
-}
-function _parseCounters(text, line, column) {
+});
+var _parseCounters = (function _parseCounters(text, line, column) {
   const match = /^\[([0-9]+):([0-9]+)\]$/.exec(text);
   if (!match) _fail(`counters "${text}" are not of the form [packets:bytes]`, line, column);
   return _counterPair(match[1], match[2], line, column);
-}
-function _counterPair(p, b, line, column) {
+});
+var _counterPair = (function _counterPair(p, b, line, column) {
   const packets = Number(p);
   const bytes = Number(b);
   if (!/^[0-9]+$/.test(p) || !/^[0-9]+$/.test(b)) {
@@ -133,8 +124,8 @@ function _counterPair(p, b, line, column) {
     _fail(`counters "${p}:${b}" are too large`, line, column);
   }
   return { packets, bytes };
-}
-function _checkChainName(name, line, column) {
+});
+var _checkChainName = (function _checkChainName(name, line, column) {
   if (name.length === 0 || name.length > _MAX_CHAIN_NAME) {
     _fail(`chain name "${name}" must have 1 to ${_MAX_CHAIN_NAME} characters`, line, column);
   }
@@ -145,14 +136,13 @@ function _checkChainName(name, line, column) {
   if (name === "ACCEPT" || name === "DROP" || name === "RETURN") {
     _fail(`chain name "${name}" is a built-in target`, line, column);
   }
-}
-var _BUILT_IN_TARGETS = /* @__PURE__ */ new Set(["ACCEPT", "DROP", "RETURN"]);
-function parseRuleSet(text, options) {
+});
+var parseRuleSet = (function parseRuleSet(text, options) {
   const parser = _createRuleSetParser(text, options);
   parser.parseLines(parser.lineCount);
   return parser.finish();
-}
-function _createRuleSetParser(text, options) {
+});
+var _createRuleSetParser = (function _createRuleSetParser(text, options) {
   const maxInstructions = options?.maxInstructions ?? _XT_BPF_MAX_NUM_INSTR;
   if (!Number.isInteger(maxInstructions) || maxInstructions < 1 || maxInstructions > _BPF_MAXINSNS) {
     throw new RangeError(
@@ -251,8 +241,8 @@ function _createRuleSetParser(text, options) {
       return result;
     }
   };
-}
-function _newTable(name, line) {
+});
+var _newTable = (function _newTable(name, line) {
   return {
     name,
     line,
@@ -260,14 +250,14 @@ function _newTable(name, line) {
     byName: /* @__PURE__ */ new Map(),
     places: { chains: /* @__PURE__ */ new Map(), targets: /* @__PURE__ */ new Map() }
   };
-}
-function _addChain(state, chain, line, column) {
+});
+var _addChain = (function _addChain(state, chain, line, column) {
   if (state.byName.has(chain.name)) _fail(`chain "${chain.name}" already exists`, line, column);
   state.chains.push(chain);
   state.byName.set(chain.name, chain);
   state.places.chains.set(chain.name, line);
-}
-function _parseChainLine(state, line, lineNumber, start) {
+});
+var _parseChainLine = (function _parseChainLine(state, line, lineNumber, start) {
   const tokens = _tokenize(line, lineNumber, start + 1);
   if (tokens.length === 0) _fail('chain name expected after ":"', lineNumber, start + 2);
   const [name, policy, counters] = tokens;
@@ -283,8 +273,8 @@ function _parseChainLine(state, line, lineNumber, start) {
   const chain = { name: name.text, policy: chainPolicy, rules: [] };
   if (counters) chain.counters = _parseCounters(counters.text, lineNumber, counters.column);
   _addChain(state, chain, lineNumber, name.column);
-}
-function _parseCommand(state, context, tokens, line, lineLength) {
+});
+var _parseCommand = (function _parseCommand(state, context, tokens, line, lineLength) {
   let i = 0;
   let counters;
   if (tokens[0].text.startsWith("[") && !tokens[0].quoted) {
@@ -344,8 +334,8 @@ function _parseCommand(state, context, tokens, line, lineLength) {
         command.column
       );
   }
-}
-function _parseRule(state, context, tokens, from, line, lineLength) {
+});
+var _parseRule = (function _parseRule(state, context, tokens, from, line, lineLength) {
   const rule = { base: "network", matches: [], target: null };
   let invert;
   let baseGiven = false;
@@ -532,8 +522,8 @@ function _parseRule(state, context, tokens, from, line, lineLength) {
     context.seen.checked.add(key);
   }
   return rule;
-}
-function _checkComplete(match, line, column) {
+});
+var _checkComplete = (function _checkComplete(match, line, column) {
   if (!match) return;
   if (match.kind === "bpf" && !match.program && match.expression === void 0) {
     _fail(`"-m bpf" needs --bytecode or --expr`, line, column);
@@ -542,16 +532,16 @@ function _checkComplete(match, line, column) {
   if (match.kind === "comment" && match.comment === "") {
     _fail(`"-m comment" needs --comment`, line, column);
   }
-}
-function _canonicalNetwork(text, seen) {
+});
+var _canonicalNetwork = (function _canonicalNetwork(text, seen) {
   const known = seen.networks.get(text);
   if (known !== void 0) return known;
   const network = _parseNetwork(text);
   const canonical = typeof network === "string" ? network : { address: _formatAddress(network.bytes), prefixLength: network.prefixLength };
   seen.networks.set(text, canonical);
   return canonical;
-}
-function _parseProgram(value, context, line) {
+});
+var _parseProgram = (function _parseProgram(value, context, line) {
   const known = context.seen.programs.get(value.text);
   if (known !== void 0) return known.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
   const program = _parseValidProgram(value, context.maxInstructions, line);
@@ -560,8 +550,8 @@ function _parseProgram(value, context, line) {
     program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }))
   );
   return program;
-}
-function _parseValidProgram(value, maxInstructions, line) {
+});
+var _parseValidProgram = (function _parseValidProgram(value, maxInstructions, line) {
   let program;
   try {
     program = parseBytecode(value.text);
@@ -578,19 +568,19 @@ function _parseValidProgram(value, maxInstructions, line) {
     _fail(`bad --bytecode program (${error.message})${limit}`, line, value.valueColumn, error);
   }
   return program;
-}
-function _checkU32(value, seen, line) {
+});
+var _checkU32 = (function _checkU32(value, seen, line) {
   const key = `u32 ${value.text}`;
   if (seen.checked.has(key)) return;
   try {
-    parseU32(value.text);
+    _parsedU32(value.text);
     seen.checked.add(key);
   } catch (error) {
     if (!(error instanceof U32SyntaxError)) throw error;
     _fail(`bad --u32 (${error.message})`, line, value.valueColumn + error.column - 1, error);
   }
-}
-function _checkExpression(expression, base, linkType, value, line) {
+});
+var _checkExpression = (function _checkExpression(expression, base, linkType, value, line) {
   let program;
   try {
     const options = { linkType: base === "network" ? LINKTYPE_RAW : linkType };
@@ -608,8 +598,8 @@ function _checkExpression(expression, base, linkType, value, line) {
     if (!(error instanceof BpfValidationError)) throw error;
     _fail(`bad --expr program (${error.message})`, line, value.valueColumn, error);
   }
-}
-function _finishTable(state) {
+});
+var _finishTable = (function _finishTable(state) {
   const ruleSet = { table: state.name, chains: state.chains };
   const problem = _findChainProblem(ruleSet);
   if (problem) {
@@ -618,11 +608,8 @@ function _finishTable(state) {
     _fail(problem.reason, place.line, place.column);
   }
   return ruleSet;
-}
-
-// src/cli/_rule_file.ts
-var _FILTERING_TABLES = /* @__PURE__ */ new Set(["filter", "raw"]);
-async function _readRuleFile(io, path, maxInstructions) {
+});
+var _readRuleFile = (async function _readRuleFile(io, path, maxInstructions) {
   const text = await _readText(io, path);
   const name = path === "-" ? "<stdin>" : path;
   _refuseBinary(text, name);
@@ -634,8 +621,8 @@ async function _readRuleFile(io, path, maxInstructions) {
   }
   _refuseTable(ruleSet.table, text, name);
   return { ruleSet, name };
-}
-function _refuseBinary(text, name) {
+});
+var _refuseBinary = (function _refuseBinary(text, name) {
   const head = text.slice(0, 4096);
   if (!head.includes("\0")) return;
   const pcapng = head.startsWith("\n\r\r\n");
@@ -643,8 +630,8 @@ function _refuseBinary(text, name) {
     name,
     `Cannot parse rule set: the input is binary data${pcapng ? " (a pcapng capture)" : ""}, not iptables-save text at line 1, column 1 (give the rules with --rules FILE and the capture as FILE or on standard input)`
   );
-}
-function _refuseTable(table, text, name) {
+});
+var _refuseTable = (function _refuseTable(table, text, name) {
   if (_FILTERING_TABLES.has(table)) return;
   const lines = text.split("\n");
   const index = lines.findIndex((line) => line.trim() === `*${table}`);
@@ -652,7 +639,43 @@ function _refuseTable(table, text, name) {
     name,
     `Cannot use table "${table}": bpfstream only accepts or drops frames, as the filter and raw tables do (${table} rules rewrite or mark packets) at line ${index + 1}, column 1`
   );
-}
+});
+
+// src/rules/parse_rule_set.ts
+var _XT_BPF_MAX_NUM_INSTR = 64;
+var _BPF_MAXINSNS = 4096;
+var _MAX_CHAIN_NAME = 28;
+var _MAX_INTERFACE_NAME = 15;
+var _MAX_COMMENT = 255;
+
+
+var _QUOTE = 34;
+var _BACKSLASH = 92;
+
+
+
+
+var _BUILT_IN_TARGETS = /* @__PURE__ */ new Set(["ACCEPT", "DROP", "RETURN"]);
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+// src/cli/_rule_file.ts
+var _FILTERING_TABLES = /* @__PURE__ */ new Set(["filter", "raw"]);
+
+
+
 
 export {
   _readRuleFile

@@ -33,10 +33,11 @@ import {
   RuleSetError,
   _findChainProblem,
   _packProgram,
+  _parsedU32,
   _unoptimisedPacked,
   _unpackProgram,
   _validateCached
-} from "./chunk-JYM4QDSH.js";
+} from "./chunk-AL4CEEYQ.js";
 import {
   validate
 } from "./chunk-DJMKM4XN.js";
@@ -110,15 +111,10 @@ import {
 import {
   _parseNetwork
 } from "./chunk-625ADWH7.js";
-import {
-  parseU32
-} from "./chunk-HVOGAW6C.js";
-
-// src/rules/_frame_state.ts
-function _newWindow() {
+var _newWindow = (function _newWindow() {
   return { base: 0, loadEnd: 0, network: 0, mac: -1, wire: 0 };
-}
-function _fillWindow(w, bytes, context) {
+});
+var _fillWindow = (function _fillWindow(w, bytes, context) {
   const captureEnd = _captureEnd(bytes, context);
   const base = _dataStart(context);
   const wire = _wireLength(context, base, captureEnd);
@@ -127,28 +123,8 @@ function _fillWindow(w, bytes, context) {
   w.network = _networkStart(context, base);
   w.mac = _macStart(context);
   w.wire = wire;
-}
-var _AncillaryDemand = class {
-  /** Whether some program (or index field) reads an ancillary field. */
-  needed = false;
-  /** Called once, when `needed` turns true. */
-  onDemand = null;
-  /** A program that reads ancillary fields is about to run. */
-  demand() {
-    if (this.needed) return;
-    this.needed = true;
-    this.onDemand?.();
-  }
-};
-
-// src/u32/compile_u32.ts
-var _AND = 0;
-var _LEFTSH = 1;
-var _RIGHTSH = 2;
-var _AT = 3;
-var _OPCODES = { "&": _AND, "<<": _LEFTSH, ">>": _RIGHTSH, "@": _AT };
-var _MAX_LENGTH = 2147483648;
-function compileU32(tests, options = {}) {
+});
+var compileU32 = (function compileU32(tests, options = {}) {
   _checkU32Tests(tests, "compile u32 match");
   const words = [];
   for (const test of tests) {
@@ -217,20 +193,14 @@ function compileU32(tests, options = {}) {
     }
     return hit;
   };
-}
-
-// src/rules/_reads_ancillary.ts
-function _readsAncillary(program) {
+});
+var _readsAncillary = (function _readsAncillary(program) {
   for (const { code, k } of program) {
     if ((code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) || code === (BPF_LD | BPF_B | BPF_ABS)) && _ancillaryField(k) >= 0) return true;
   }
   return false;
-}
-
-// src/rules/_needs_frame_description.ts
-var _MSH_MAX = 60;
-var _NEGATIVE = 2147483648;
-function _needsFrameDescription(program) {
+});
+var _needsFrameDescription = (function _needsFrameDescription(program) {
   let maxX = 0;
   let xUnknown = false;
   let indexed = false;
@@ -260,23 +230,19 @@ function _needsFrameDescription(program) {
   }
   if (!indexed) return false;
   return xUnknown || largestIndexedK + maxX >= _NEGATIVE;
-}
-
-// src/rules/_match_tests.ts
-var _BASE_NETWORK = 0;
-var _BASE_LINK = 1;
-function _ruleError(reason, chain, rule, cause) {
+});
+var _ruleError = (function _ruleError(reason, chain, rule, cause) {
   return new RuleSetError(
     `Cannot compile rule set: ${reason} in chain "${chain}" rule ${rule}`,
     0,
     0,
     { chain, rule, cause }
   );
-}
-function _isIpv6Extension(next) {
+});
+var _isIpv6Extension = (function _isIpv6Extension(next) {
   return next === 0 || next === 43 || next === 44 || next === 51 || next === 60;
-}
-function _upperProtocol(state) {
+});
+var _upperProtocol = (function _upperProtocol(state) {
   if (!state.isIp) return -1;
   const b = state.bytes;
   const at = state.networkStart;
@@ -306,19 +272,19 @@ function _upperProtocol(state) {
     }
   }
   return next === 59 ? -1 : next;
-}
-function _addressWord(state, version, fieldOffset) {
+});
+var _addressWord = (function _addressWord(state, version, fieldOffset) {
   const d = state.descriptor;
   if (!state.isIp || d.ipVersion !== version) return -1;
   if (d.networkCapturedLength < (version === 4 ? 20 : 40)) return -1;
   const b = state.bytes;
   const i = state.networkStart + fieldOffset;
   return (b[i] << 24 | b[i + 1] << 16 | b[i + 2] << 8 | b[i + 3]) >>> 0;
-}
-function _addressOffset(version, direction) {
+});
+var _addressOffset = (function _addressOffset(version, direction) {
   return version === 4 ? direction === "source" ? 12 : 16 : direction === "source" ? 8 : 24;
-}
-function _addressNetwork(match, settings, chain, ruleNumber) {
+});
+var _addressNetwork = (function _addressNetwork(match, settings, chain, ruleNumber) {
   const text = `${match.address}/${match.prefixLength}`;
   let network = settings.networks.get(text);
   if (network === void 0) {
@@ -328,8 +294,8 @@ function _addressNetwork(match, settings, chain, ruleNumber) {
     settings.networks.set(text, network);
   }
   return network;
-}
-function _addressTest(direction, invert, network) {
+});
+var _addressTest = (function _addressTest(direction, invert, network) {
   const version = network.version;
   const want = network.bytes;
   const size = want.length;
@@ -353,27 +319,27 @@ function _addressTest(direction, invert, network) {
     }
     return equal !== invert;
   };
-}
-function _interfaceNamed(actual, name) {
+});
+var _interfaceNamed = (function _interfaceNamed(actual, name) {
   const wildcard = name.endsWith("+");
   const a = actual ?? "";
   return wildcard ? a.startsWith(name.slice(0, -1)) : a === name;
-}
-function _interfaceTest(match) {
+});
+var _interfaceTest = (function _interfaceTest(match) {
   const name = match.name;
   const invert = match.invert;
   const inbound = match.direction === "in";
   return (state) => _interfaceNamed(inbound ? state.frame.interfaceName : state.frame.outInterfaceName, name) !== invert;
-}
-function _passesChecker(program) {
+});
+var _passesChecker = (function _passesChecker(program) {
   try {
     validate(program, { maxInstructions: 4096 });
     return true;
   } catch {
     return false;
   }
-}
-function _compileValidated(program, settings) {
+});
+var _compileValidated = (function _compileValidated(program, settings) {
   const key = program.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k}`).join(",");
   let compiled = settings.compiled.get(key);
   if (compiled === void 0) {
@@ -384,14 +350,14 @@ function _compileValidated(program, settings) {
     if (_needsFrameDescription(program)) settings.frameDescription.demand();
   }
   return compiled;
-}
-function _programTest(compiled, base, invert) {
+});
+var _programTest = (function _programTest(compiled, base, invert) {
   return base === _BASE_NETWORK ? (state) => compiled(state.bytes, state.network) !== 0 !== invert : (state) => compiled(state.bytes, state.link) !== 0 !== invert;
-}
-function _always(match, build) {
+});
+var _always = (function _always(match, build) {
   return { program: null, ethernetOnly: false, invert: false, match, build };
-}
-function _prepareMatch(match, base, settings, chain, ruleNumber) {
+});
+var _prepareMatch = (function _prepareMatch(match, base, settings, chain, ruleNumber) {
   switch (match.kind) {
     case "comment":
       return _always(match, () => null);
@@ -426,27 +392,27 @@ function _prepareMatch(match, base, settings, chain, ruleNumber) {
     case "bpf":
       return match.program ? _prepareBytecode(match.program, match, base, settings, chain, ruleNumber) : _prepareExpression(match, base, settings, chain, ruleNumber);
   }
-}
-function _prepareU32(match, base, settings, chain, ruleNumber) {
+});
+var _prepareU32 = (function _prepareU32(match, base, settings, chain, ruleNumber) {
   const key = `u32 ${match.expression}`;
   let shared = settings.programs.get(key);
   if (shared === void 0) {
     try {
-      const tests = parseU32(match.expression);
-      const matcher2 = compileU32(tests);
-      const program2 = u32ToBpf(tests);
-      shared = { program: program2, checked: _passesChecker(program2), matcher: matcher2 };
+      const tests2 = _parsedU32(match.expression);
+      const program2 = u32ToBpf(tests2);
+      shared = { program: program2, checked: _passesChecker(program2), tests: tests2 };
     } catch (error) {
       throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
     }
     settings.programs.set(key, shared);
   }
-  const { program, checked, matcher } = shared;
+  const { program, checked, tests } = shared;
   const invert = match.invert;
   let memo;
   const compiled = () => memo ??= _compileValidated(program, settings);
   const build = () => {
     if (checked) return _programTest(compiled(), base, invert);
+    const matcher = compileU32(tests);
     return base === _BASE_NETWORK ? (state) => matcher(state.bytes, state.network) !== invert : (state) => matcher(state.bytes, state.link) !== invert;
   };
   return {
@@ -459,9 +425,8 @@ function _prepareU32(match, base, settings, chain, ruleNumber) {
     compiledProgram: checked ? compiled : void 0,
     programFor: checked ? compiled : void 0
   };
-}
-var _keyUnits = new Uint16Array(256);
-function _bytecodeKey(program) {
+});
+var _bytecodeKey = (function _bytecodeKey(program) {
   if (!Array.isArray(program) || program.length > 4096) return void 0;
   if (_keyUnits.length < 4 * program.length) _keyUnits = new Uint16Array(4 * program.length);
   const units = _keyUnits;
@@ -481,11 +446,11 @@ function _bytecodeKey(program) {
     key += String.fromCharCode.apply(null, units.subarray(at, end));
   }
   return key;
-}
-function _isUint(value, max) {
+});
+var _isUint = (function _isUint(value, max) {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
-}
-function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
+});
+var _prepareBytecode = (function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
   const key = _bytecodeKey(program);
   let copy = key === void 0 ? void 0 : settings.programs.get(key)?.copy;
   if (copy === void 0) {
@@ -510,8 +475,8 @@ function _prepareBytecode(program, match, base, settings, chain, ruleNumber) {
     compiledProgram: compiled,
     programFor: compiled
   };
-}
-function _checkedExpression(expression, linkType, settings, orNull) {
+});
+var _checkedExpression = (function _checkedExpression(expression, linkType, settings, orNull) {
   const key = `expr ${linkType} ${expression}`;
   const known = settings.programs.get(key);
   if (known !== void 0) {
@@ -527,8 +492,8 @@ function _checkedExpression(expression, linkType, settings, orNull) {
   }
   settings.programs.set(key, { packed });
   return packed;
-}
-function _prepareExpression(match, base, settings, chain, ruleNumber) {
+});
+var _prepareExpression = (function _prepareExpression(match, base, settings, chain, ruleNumber) {
   const expression = match.expression;
   if (expression === void 0) throw _ruleError("bpf match without a program", chain, ruleNumber);
   const invert = match.invert;
@@ -592,33 +557,8 @@ function _prepareExpression(match, base, settings, chain, ruleNumber) {
     void 0,
     programFor
   );
-}
-var _ExpressionMatch = class {
-  key;
-  #packed;
-  #pack;
-  ethernetOnly;
-  invert;
-  match;
-  build;
-  compiledProgram;
-  programFor;
-  constructor(key, pack, ethernetOnly, invert, match, build, compiledProgram, programFor) {
-    this.key = key;
-    this.#pack = pack;
-    this.ethernetOnly = ethernetOnly;
-    this.invert = invert;
-    this.match = match;
-    this.build = build;
-    this.compiledProgram = compiledProgram;
-    this.programFor = programFor;
-  }
-  get program() {
-    if (this.#packed === void 0) this.#packed = this.#pack();
-    return this.#packed === null ? null : _unpackProgram(this.#packed);
-  }
-};
-function _linkProgram(expression, linkType, captureInterface) {
+});
+var _linkProgram = (function _linkProgram(expression, linkType, captureInterface) {
   try {
     if (captureInterface === void 0) {
       return _optimised(expression, linkType, _expressionProgram(expression, linkType));
@@ -636,8 +576,8 @@ function _linkProgram(expression, linkType, captureInterface) {
   } catch {
     return null;
   }
-}
-function _expressionProgram(expression, linkType) {
+});
+var _expressionProgram = (function _expressionProgram(expression, linkType) {
   const packed = _unoptimisedPacked(expression, linkType);
   if (packed.length <= 2 * 4096) {
     _validateCached(packed);
@@ -646,8 +586,8 @@ function _expressionProgram(expression, linkType) {
   const optimised = _packProgram(compileFilter(expression, { linkType }));
   validate(_unpackProgram(optimised), { maxInstructions: 4096 });
   return optimised;
-}
-function _optimised(expression, linkType, valid) {
+});
+var _optimised = (function _optimised(expression, linkType, valid) {
   try {
     const program = compileFilter(expression, { linkType });
     validate(program, { maxInstructions: 4096 });
@@ -655,8 +595,8 @@ function _optimised(expression, linkType, valid) {
   } catch {
     return _unpackProgram(valid);
   }
-}
-function _allOf(tests) {
+});
+var _allOf = (function _allOf(tests) {
   if (tests.length === 0) return null;
   if (tests.length === 1) return tests[0];
   if (tests.length === 2) {
@@ -667,62 +607,11 @@ function _allOf(tests) {
     for (let i = 0; i < tests.length; i++) if (!tests[i](state)) return false;
     return true;
   };
-}
-
-// src/rules/_fields.ts
-var _F_PACKET = 0;
-var _F_ANCILLARY = 1;
-var _F_ADDRESS = 2;
-var _F_UPPER_PROTOCOL = 3;
-var _F_LINK_TYPE = 4;
-var _F_INTERFACE = 5;
-var _F_LENGTH = 6;
-function _readsWindow(field) {
+});
+var _readsWindow = (function _readsWindow(field) {
   return field.kind === _F_PACKET || field.kind === _F_ANCILLARY || field.kind === _F_LENGTH;
-}
-var _FieldTable = class {
-  fields = [];
-  /** Field ids by a hash of the field's numbers: one id, or the few that share the hash. */
-  #ids = /* @__PURE__ */ new Map();
-  /** Interface names given by `-i`/`-o` rules, numbered. */
-  interfaceNames = /* @__PURE__ */ new Map();
-  maxFields;
-  constructor(maxFields) {
-    this.maxFields = maxFields;
-  }
-  /** The number of an interface name (added when new). */
-  interfaceNumber(name) {
-    let n = this.interfaceNames.get(name);
-    if (n === void 0) this.interfaceNames.set(name, n = this.interfaceNames.size);
-    return n;
-  }
-  /** The id of the field, added when new; -1 when the table is full. */
-  intern(kind, base, msh, offset, size, second = -1) {
-    let h = Math.imul(kind ^ 2654435769, 2246822507) ^ base;
-    h = Math.imul(h ^ h >>> 15 ^ msh, 3266489909);
-    h = Math.imul(h ^ h >>> 13 ^ offset, 668265263);
-    h = Math.imul(h ^ h >>> 16 ^ size, 374761393);
-    h = Math.imul(h ^ h >>> 15 ^ second, 2246822507);
-    const hash = (h ^ h >>> 13) & 1073741823;
-    const known = this.#ids.get(hash);
-    const fields = this.fields;
-    const count = typeof known === "number" ? 1 : known === void 0 ? 0 : known.length;
-    for (let i = 0; i < count; i++) {
-      const id2 = typeof known === "number" ? known : known[i];
-      const f = fields[id2];
-      if (f.kind === kind && f.base === base && f.msh === msh && f.offset === offset && f.size === size && f.second === second) return id2;
-    }
-    if (this.fields.length >= this.maxFields) return -1;
-    const id = this.fields.length;
-    const names = kind === _F_INTERFACE ? this.interfaceNames : null;
-    this.fields.push({ id, kind, base, msh, second, offset, size, names });
-    if (known === void 0) this.#ids.set(hash, id);
-    else if (typeof known === "number") this.#ids.set(hash, [known, id]);
-    else known.push(id);
-    return id;
-  }
-};
-function _loadField(field, state) {
+});
+var _loadField = (function _loadField(field, state) {
   switch (field.kind) {
     case _F_PACKET: {
       const network = field.base === _BASE_NETWORK;
@@ -778,18 +667,11 @@ function _loadField(field, state) {
     }
   }
   return -1;
-}
-
-// src/rules/_frame_class.ts
-var _C_NOT_IP = 1;
-var _C_IPV4 = 2;
-var _C_IPV6 = 4;
-var _C_OTHER_IP = 8;
-var _C_ALL = 15;
-function _isVersionByte(f) {
+});
+var _isVersionByte = (function _isVersionByte(f) {
   return f.kind === _F_PACKET && f.base === _BASE_NETWORK && f.msh < 0 && f.offset === 0 && f.size === 1;
-}
-function _frameClass(state, readNibble) {
+});
+var _frameClass = (function _frameClass(state, readNibble) {
   if (!state.isIp) return _C_NOT_IP;
   const version = state.descriptor.ipVersion;
   let nibble = version;
@@ -801,13 +683,13 @@ function _frameClass(state, readNibble) {
   if (version === 4 && nibble === 4) return _C_IPV4;
   if (version === 6 && nibble === 6) return _C_IPV6;
   return _C_OTHER_IP;
-}
-function _entryClasses(guards, base, fields) {
+});
+var _entryClasses = (function _entryClasses(guards, base, fields) {
   let classes = base === _BASE_NETWORK ? _C_ALL & ~_C_NOT_IP : _C_ALL;
   for (const g of guards) classes &= _guardClasses(g, fields[g.field]);
   return classes;
-}
-function _guardClasses(g, f) {
+});
+var _guardClasses = (function _guardClasses(g, f) {
   switch (f.kind) {
     case _F_ADDRESS:
       return (f.size === 4 ? _C_IPV4 : _C_IPV6) | _C_OTHER_IP;
@@ -825,20 +707,18 @@ function _guardClasses(g, f) {
     }
   }
   return _C_ALL;
-}
-function _nibbleAllows(g, version) {
+});
+var _nibbleAllows = (function _nibbleAllows(g, version) {
   for (let low = 0; low < 16; low++) {
     const masked = ((version << 4 | low) & g.mask) >>> 0;
     if (masked >= g.lo && masked <= g.hi) return true;
   }
   return false;
-}
-
-// src/rules/_key_hash.ts
-function _home(key, shift) {
+});
+var _home = (function _home(key, shift) {
   return Math.imul(key, 2654435761) >>> shift;
-}
-function _buildKeyHash(keys) {
+});
+var _buildKeyHash = (function _buildKeyHash(keys) {
   let capacity = 4;
   let shift = 30;
   while (capacity < keys.length * 2) {
@@ -857,8 +737,8 @@ function _buildKeyHash(keys) {
     table.slots[h] = slot;
   });
   return table;
-}
-function _keySlot(keys, slots, shift, key) {
+});
+var _keySlot = (function _keySlot(keys, slots, shift, key) {
   const last = keys.length - 1;
   let h = _home(key, shift);
   for (; ; ) {
@@ -866,64 +746,12 @@ function _keySlot(keys, slots, shift, key) {
     if (slot < 0 || keys[h] === key) return slot;
     h = h + 1 & last;
   }
-}
-
-// src/rules/_rule_index.ts
-var _MAX_DEPTH = 24;
-var _LEAF_ENTRIES = 2;
-var _SPLIT_ALONE = 8;
-var _ENDS_IP = 1;
-var _ENDS_NOT_IP = 2;
-var _IndexNode = class {
-  /** Sorted, distinct rule codes listed here (`2 × position`, + 1 when its test decides). */
-  leaf = _EMPTY;
-  /** The least code listed in this node, its children and its rest (`_END` when none). */
-  least = _END;
-  /**
-   * The least matched code (exact, all guards checked) of a rule that ends
-   * the walk, for frames with an IP header and for frames without one
-   * (`_END` when none): a walk that reaches this leaf decides at or before it.
-   */
-  endsIp = _END;
-  endsNotIp = _END;
-  /**
-   * The frame classes this node's own work (its leaf, its field's children;
-   * not its rest) can list a rule for: other frames go straight to the rest.
-   */
-  classes = _C_ALL;
-  /** The field read here, -1 for a leaf. */
-  field = -1;
-  /** That field's description. */
-  source = null;
-  /** Whether the field is a packet load at a constant offset: then `network`, `offset`, `size`. */
-  constantLoad = false;
-  network = false;
-  offset = 0;
-  size = 0;
-  mask = 0;
-  /** Exact node: open-addressing table of keys and child numbers (-1: empty slot). */
-  keys = null;
-  slots = null;
-  /** Exact node with one key: that key (no table lookup), else -1. */
-  onlyKey = -1;
-  /** Exact node: `32 - log2(table size)`; a key's first slot is the top bits of its hash. */
-  shift = 32;
-  /** Range node: start of each elementary interval, ascending. */
-  starts = null;
-  /** Range node: leaves of its segment tree (a power of two ≥ intervals); node `j`'s
-   * children are `2j` and `2j + 1`, interval `i` is leaf `leaves + i`. */
-  leaves = 0;
-  children = [];
-  rest = null;
-  depth = 0;
-};
-var _EMPTY = new Int32Array(0);
-var _END = 2147483647;
-function _exactChild(node, key) {
+});
+var _exactChild = (function _exactChild(node, key) {
   const slot = _keySlot(node.keys, node.slots, node.shift, key);
   return slot < 0 ? null : node.children[slot];
-}
-function _interval(starts, key) {
+});
+var _interval = (function _interval(starts, key) {
   let lo = 0;
   let hi = starts.length - 1;
   if (hi < 0 || key < starts[0]) return -1;
@@ -933,8 +761,8 @@ function _interval(starts, key) {
     else hi = mid - 1;
   }
   return lo;
-}
-function _collectCandidates(node, state, into) {
+});
+var _collectCandidates = (function _collectCandidates(node, state, into) {
   const frameClass = state.frameClass;
   for (; ; ) {
     if (node.least > into.bound) return;
@@ -980,8 +808,8 @@ function _collectCandidates(node, state, into) {
     if (rest === null) return;
     node = rest;
   }
-}
-function _maxLists(node) {
+});
+var _maxLists = (function _maxLists(node) {
   let total = 0;
   while (node !== null) {
     if (node.leaf.length > 0) total++;
@@ -1005,225 +833,8 @@ function _maxLists(node) {
     node = node.rest;
   }
   return total;
-}
-var _STEP_ENTRIES = 1024;
-var _IndexBuilder = class {
-  root = new _IndexNode();
-  #tasks = [];
-  #copiesLeft;
-  /** The piece of work under way: widening the guards, or building one node. */
-  #work;
-  #fields;
-  /** The root of each segment (see {@linkcode _segmentEnds}), linked once all are built. */
-  #segments = [];
-  #segmented;
-  /**
-   * With `segmented`, the entries are indexed in segments of rule positions
-   * ({@linkcode _segmentEnds}), each segment's tree walked after the one
-   * before and only while the bound reaches it; without, one tree.
-   */
-  constructor(entries, fields, segmented = true) {
-    this.#fields = fields;
-    this.#copiesLeft = 32 * entries.length + 64;
-    this.#segmented = segmented;
-    this.#work = this.#widen(entries);
-  }
-  /** Does one bounded piece of the build; `true` when nothing is left (then `root` is complete). */
-  step() {
-    if (this.#work === void 0) {
-      const task = this.#tasks.pop();
-      if (task === void 0) return true;
-      this.#work = this.#build(task);
-    }
-    if (this.#work.next().done) this.#work = void 0;
-    if (this.#work !== void 0 || this.#tasks.length > 0) return false;
-    _linkSegments(this.#segments);
-    _setLeast(this.root);
-    return true;
-  }
-  /** The root task, its guards' prefixes widened to ranges (`_prefixAsRange`). */
-  *#widen(entries) {
-    const widened = [];
-    let seen = 0;
-    for (const e of entries) {
-      const guards = _widened(e.guards, this.#fields);
-      if (guards !== null) widened.push({ ...e, guards });
-      if (++seen % _STEP_ENTRIES === 0) yield;
-    }
-    const ends = this.#segmented ? _segmentEnds(widened) : [widened.length];
-    let from = 0;
-    for (const end of ends) {
-      const node = from === 0 ? this.root : new _IndexNode();
-      this.#segments.push(node);
-      const segment = widened.slice(from, end);
-      this.#tasks.push({ node, entries: segment, used: /* @__PURE__ */ new Set(), filtered: false });
-      from = end;
-    }
-    this.#tasks.reverse();
-  }
-  *#build({ node, entries, used, filtered }) {
-    const few = entries.length <= _LEAF_ENTRIES;
-    if (few && filtered || node.depth >= _MAX_DEPTH) {
-      _makeLeaf(node, entries, used);
-      return;
-    }
-    let best = yield* this.#choose(entries, used, few ? 1 : 2);
-    if (best === null && !filtered && entries.length <= _SPLIT_ALONE) {
-      best = yield* this.#choose(entries, used, 1);
-    }
-    if (best === null) {
-      _makeLeaf(node, entries, used);
-      return;
-    }
-    const key = _keyOf(best.field, best.mask);
-    const childUsed = new Set(used).add(key);
-    const rest = [];
-    node.field = best.field;
-    const source = this.#fields[best.field];
-    node.source = source;
-    node.constantLoad = source.kind === _F_PACKET && source.msh < 0;
-    node.network = source.base === _BASE_NETWORK;
-    node.offset = source.offset;
-    node.size = source.size;
-    node.mask = best.mask;
-    if (best.ranges) yield* this.#splitRanges(node, entries, best, rest, childUsed);
-    else yield* this.#splitExact(node, entries, best, rest, childUsed);
-    const resting = new Set(rest);
-    node.classes = _classesOf(entries.filter((e) => !resting.has(e)));
-    if (rest.length > 0) {
-      const next = new _IndexNode();
-      next.depth = node.depth + 1;
-      node.rest = next;
-      this.#tasks.push({ node: next, entries: rest, used: childUsed, filtered });
-    }
-  }
-  *#choose(entries, used, leastCovered) {
-    const stats = /* @__PURE__ */ new Map();
-    let seen = 0;
-    for (const entry of entries) {
-      if (++seen % _STEP_ENTRIES === 0) yield;
-      for (const g of entry.guards) {
-        const key = _keyOf(g.field, g.mask);
-        if (used.has(key)) continue;
-        let s = stats.get(key);
-        if (s === void 0) {
-          s = { field: g.field, mask: g.mask, covered: 0, ranges: false, guards: [] };
-          stats.set(key, s);
-        }
-        s.covered++;
-        s.guards.push(g);
-        if (g.lo !== g.hi) s.ranges = true;
-      }
-    }
-    const keys = [...stats.values()].filter((s) => s.covered >= leastCovered);
-    keys.sort((a, b) => b.covered - a.covered);
-    let best = null;
-    let bestScore = 0;
-    for (const s of keys) {
-      const most = 2 * s.covered - 1;
-      if (most < bestScore || most === bestScore && leastCovered > 1) break;
-      if (s.guards.length > _STEP_ENTRIES / 4) yield;
-      const largest = s.ranges ? yield* this.#rangeLoad(s) : _largestBucket(s.guards);
-      if (largest < 0) continue;
-      const score = 2 * s.covered - largest;
-      if (score > bestScore || score === bestScore && best !== null && _narrower(s, best)) {
-        bestScore = score;
-        best = s;
-      }
-    }
-    return best;
-  }
-  /**
-   * The most guards covering one point, or -1 when the segment-tree copies
-   * would exceed the budget.
-   */
-  *#rangeLoad(s) {
-    const guards = s.guards;
-    const starts = s.starts ??= _intervals(guards);
-    if (guards.length > _STEP_ENTRIES / 4) yield;
-    let largest = 0;
-    const load = new Int32Array(starts.length + 1);
-    let seen = 0;
-    for (const g of guards) {
-      if (++seen % _STEP_ENTRIES === 0) yield;
-      load[_interval(starts, g.lo)]++;
-      load[_interval(starts, g.hi) + 1]--;
-    }
-    let running = 0;
-    for (let i = 0; i < starts.length; i++) {
-      running += load[i];
-      if (running > largest) largest = running;
-    }
-    const most = 2 * Math.ceil(Math.log2(starts.length + 1));
-    let copies = 0;
-    for (const g of guards) copies += g.lo === g.hi ? 1 : most;
-    return copies > this.#copiesLeft ? -1 : largest;
-  }
-  *#splitExact(node, entries, s, rest, used) {
-    const groups = /* @__PURE__ */ new Map();
-    let seen = 0;
-    for (const entry of entries) {
-      if (++seen % _STEP_ENTRIES === 0) yield;
-      const g = _guardOn(entry, s);
-      if (g === void 0) {
-        rest.push(entry);
-        continue;
-      }
-      let group = groups.get(g.lo);
-      if (group === void 0) groups.set(g.lo, group = []);
-      group.push(entry);
-    }
-    const { keys, slots, shift } = _buildKeyHash([...groups.keys()]);
-    for (const group of groups.values()) node.children.push(this.#child(node, group, used));
-    node.keys = keys;
-    node.slots = slots;
-    node.shift = shift;
-    if (groups.size === 1) node.onlyKey = groups.keys().next().value;
-  }
-  *#splitRanges(node, entries, s, rest, used) {
-    const starts = s.starts ?? _intervals(s.guards);
-    yield;
-    let leaves = 1;
-    while (leaves < starts.length) leaves *= 2;
-    const groups = Array.from({ length: 2 * leaves }, () => []);
-    let copies = 0;
-    let seen = 0;
-    for (const entry of entries) {
-      if (++seen % _STEP_ENTRIES === 0) yield;
-      const g = _guardOn(entry, s);
-      if (g === void 0) {
-        rest.push(entry);
-        continue;
-      }
-      let l = _interval(starts, g.lo) + leaves;
-      let r = _interval(starts, g.hi) + leaves + 1;
-      while (l < r) {
-        if (l & 1) {
-          groups[l++].push(entry);
-          copies++;
-        }
-        if (r & 1) {
-          groups[--r].push(entry);
-          copies++;
-        }
-        l >>= 1;
-        r >>= 1;
-      }
-    }
-    this.#copiesLeft -= copies;
-    node.starts = starts;
-    node.leaves = leaves;
-    node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
-  }
-  #child(parent, entries, used) {
-    const child = new _IndexNode();
-    child.depth = parent.depth + 1;
-    this.#tasks.push({ node: child, entries, used, filtered: true });
-    return child;
-  }
-};
-var _segmentLimits = { first: 512, growth: 2 };
-function _segmentEnds(entries) {
+});
+var _segmentEnds = (function _segmentEnds(entries) {
   const ends = [];
   let size = Math.max(1, _segmentLimits.first);
   const growth = Math.max(2, _segmentLimits.growth);
@@ -1236,15 +847,15 @@ function _segmentEnds(entries) {
     ends.push(end);
   }
   return ends;
-}
-function _linkSegments(segments) {
+});
+var _linkSegments = (function _linkSegments(segments) {
   for (let i = 0; i + 1 < segments.length; i++) {
     let tail = segments[i];
     while (tail.rest !== null) tail = tail.rest;
     tail.rest = segments[i + 1];
   }
-}
-function _widened(guards, fields) {
+});
+var _widened = (function _widened(guards, fields) {
   const out = [];
   for (const guard of guards) {
     const g = _prefixAsRange(guard, fields);
@@ -1259,8 +870,8 @@ function _widened(guards, fields) {
     out[i] = { field: g.field, mask: g.mask, lo, hi };
   }
   return out;
-}
-function _prefixAsRange(g, fields) {
+});
+var _prefixAsRange = (function _prefixAsRange(g, fields) {
   const f = fields[g.field];
   if (g.lo !== g.hi || g.mask === 0) return g;
   const width = f.kind === _F_ADDRESS ? 32 : f.kind === _F_PACKET ? 8 * f.size : 0;
@@ -1270,18 +881,18 @@ function _prefixAsRange(g, fields) {
   if (low <= 0 || g.mask > full || (low & low + 1) !== 0 || g.lo % (low + 1) !== 0) return g;
   if ((g.mask & low) !== 0) return g;
   return { field: g.field, mask: full, lo: g.lo, hi: g.lo + low };
-}
-function _narrower(a, b) {
+});
+var _narrower = (function _narrower(a, b) {
   if (a.ranges !== b.ranges) return !a.ranges;
   return _bits(a.mask) > _bits(b.mask);
-}
-function _bits(mask) {
+});
+var _bits = (function _bits(mask) {
   let m = mask >>> 0;
   let n = 0;
   for (; m !== 0; m &= m - 1) n++;
   return n;
-}
-function _largestBucket(guards) {
+});
+var _largestBucket = (function _largestBucket(guards) {
   const counts = /* @__PURE__ */ new Map();
   let largest = 0;
   for (const g of guards) {
@@ -1290,15 +901,28 @@ function _largestBucket(guards) {
     if (n > largest) largest = n;
   }
   return largest;
-}
-function _keyOf(field, mask) {
-  return field * 4294967296 + mask;
-}
-function _guardOn(entry, s) {
-  for (const g of entry.guards) if (g.field === s.field && g.mask === s.mask) return g;
+});
+var _pairHash = (function _pairHash(field, mask) {
+  const h = Math.imul(field ^ 2654435769, 2246822507) ^ Math.imul(mask, 3266489909);
+  return (h ^ h >>> 15) >>> 0;
+});
+var _guardOn = (function _guardOn(entry, key) {
+  const keys = entry.keys;
+  for (let i = 0; i < keys.length; i++) if (keys[i] === key) return entry.guards[i];
   return void 0;
-}
-function _intervals(guards) {
+});
+var _gatherGuards = (function* _gatherGuards(entries, s) {
+  const guards = new Array(s.covered);
+  let n = 0;
+  let seen = 0;
+  for (const entry of entries) {
+    if (++seen % _STEP_ENTRIES === 0) yield;
+    const g = _guardOn(entry, s.key);
+    if (g !== void 0) guards[n++] = g;
+  }
+  s.guards = guards;
+});
+var _intervals = (function _intervals(guards) {
   const points = new Float64Array(2 * guards.length);
   let n = 0;
   for (const g of guards) {
@@ -1311,13 +935,13 @@ function _intervals(guards) {
     if (count === 0 || sorted[count - 1] !== sorted[i]) sorted[count++] = sorted[i];
   }
   return points.slice(0, count);
-}
-function _classesOf(entries) {
+});
+var _classesOf = (function _classesOf(entries) {
   let classes = 0;
   for (const e of entries) classes |= e.classes;
   return classes;
-}
-function _makeLeaf(node, entries, used) {
+});
+var _makeLeaf = (function _makeLeaf(node, entries, used) {
   node.leaf = _codes(entries, used);
   node.classes = _classesOf(entries);
   for (const e of entries) {
@@ -1326,8 +950,8 @@ function _makeLeaf(node, entries, used) {
     if ((e.ends & _ENDS_IP) !== 0 && code < node.endsIp) node.endsIp = code;
     if ((e.ends & _ENDS_NOT_IP) !== 0 && code < node.endsNotIp) node.endsNotIp = code;
   }
-}
-function _setLeast(node) {
+});
+var _setLeast = (function _setLeast(node) {
   let least = node.leaf.length > 0 ? node.leaf[0] : _END;
   for (const child of node.children) {
     if (child !== null) least = Math.min(least, _setLeast(child));
@@ -1335,11 +959,14 @@ function _setLeast(node) {
   if (node.rest !== null) least = Math.min(least, _setLeast(node.rest));
   node.least = least;
   return least;
-}
-function _unchecked(entry, used) {
-  return entry.exact && entry.guards.some((g) => !used.has(_keyOf(g.field, g.mask)));
-}
-function _codes(entries, used) {
+});
+var _unchecked = (function _unchecked(entry, used) {
+  if (!entry.exact) return false;
+  const keys = entry.keys;
+  for (let i = 0; i < keys.length; i++) if (!used.has(keys[i])) return true;
+  return false;
+});
+var _codes = (function _codes(entries, used) {
   const out = new Int32Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
@@ -1349,57 +976,18 @@ function _codes(entries, used) {
   let n = 0;
   for (let i = 0; i < out.length; i++) if (n === 0 || out[n - 1] !== out[i]) out[n++] = out[i];
   return n === out.length ? out : out.slice(0, n);
-}
-
-// src/rules/_classifier_source.ts
-var _MAX_SOURCE_CHARS = 512 * 1024;
-var _FUNCTION_CHARS = 8 * 1024;
-var _INLINE_STARTS = 128;
-var _INLINE_NAMES = 8;
-var _INLINE_CASES_CHARS = 64 * 1024;
-var _GROUP_RULES = 32;
-var _INLINE_GUARDS_CHARS = _MAX_SOURCE_CHARS * 3 / 4;
-var _R_NEXT = -4;
-var _MAX_CODES = 32768;
-var _R_END = -1;
-var _R_ACCEPT = -2;
-var _R_DROP = -3;
-var _KIND_NONE = 0;
-var _KIND_ACCEPT = 1;
-var _KIND_DROP = 2;
-var _KIND_RETURN = 3;
-function _put(e, piece) {
+});
+var _put = (function _put(e, piece) {
   e.out.push(piece);
   e.chars += piece.length;
   return e.chars <= _MAX_SOURCE_CHARS;
-}
-function _readSource(size) {
+});
+var _readSource = (function _readSource(size) {
   if (size === 1) return `b[i]`;
   if (size === 2) return `(b[i] << 8) | b[i + 1]`;
   return `((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0`;
-}
-var _LOCALS = [
-  ["b", "st.bytes", ""],
-  ["isIp", "st.isIp", ""],
-  ["fc", "st.frameClass", ""],
-  ["nw", "st.networkWindow", ""],
-  ["lw", "st.linkWindow", ""],
-  ["d", "st.descriptor", ""],
-  ["nB", "nw.base", "nw"],
-  ["nE", "nw.loadEnd", "nw"],
-  ["nN", "nw.network", "nw"],
-  ["nM", "nw.mac", "nw"],
-  ["nW", "nw.wire", "nw"],
-  ["lB", "lw.base", "lw"],
-  ["lE", "lw.loadEnd", "lw"],
-  ["lN", "lw.network", "lw"],
-  ["lM", "lw.mac", "lw"],
-  ["lW", "lw.wire", "lw"],
-  ["ipv", "d.ipVersion", "d"],
-  ["ncap", "d.networkCapturedLength", "d"],
-  ["ns", "st.networkStart", ""]
-];
-function _prelude(body) {
+});
+var _prelude = (function _prelude(body) {
   const needed = /* @__PURE__ */ new Set();
   for (const [name, , reads] of _LOCALS) {
     if (new RegExp(`\\b${name}\\b`).test(body)) {
@@ -1412,8 +1000,8 @@ function _prelude(body) {
 `;
   return `${locals}let v = 0, k = 0, i = 0, e = 0;
 `;
-}
-function _loadSource(e, field) {
+});
+var _loadSource = (function _loadSource(e, field) {
   const network = field.base === _BASE_NETWORK;
   const p = network ? "n" : "l";
   const notIp = network ? "!isIp ? -1 : " : "";
@@ -1459,8 +1047,8 @@ if (v >= 0) { i = ${p}B + v; v = i + ${size} <= ${p}E ? ${_readSource(size)} : -
   }
   e.constants.fields.push(field);
   return `v = loadField(F[${e.constants.fields.length - 1}], st);`;
-}
-function _emitChain(e, first) {
+});
+var _emitChain = (function _emitChain(e, first) {
   const label = `b${e.labels++}`;
   if (!_put(e, `${label}: {
 `)) return false;
@@ -1503,8 +1091,8 @@ k = (v & ${node.mask}) >>> 0;
   }
   return _put(e, `}
 `);
-}
-function _leafSource(leaf) {
+});
+var _leafSource = (function _leafSource(leaf) {
   const words = /* @__PURE__ */ new Map();
   for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | 1 << (code & 31));
   const used = /* @__PURE__ */ new Map();
@@ -1517,8 +1105,8 @@ function _leafSource(leaf) {
   for (const [u, bits] of used) out += `U[${u}] |= ${bits};
 `;
   return out;
-}
-function _searchSource(e, starts, name) {
+});
+var _searchSource = (function _searchSource(e, starts, name) {
   if (starts.length > _INLINE_STARTS) {
     e.constants.starts.push(starts);
     return `const ${name} = interval(S[${e.constants.starts.length - 1}], k);
@@ -1532,8 +1120,8 @@ function _searchSource(e, starts, name) {
   return `let ${name} = -1;
 if (k >= ${starts[0]}) { ${search(0, starts.length - 1)} }
 `;
-}
-function _emitChildren(e, node) {
+});
+var _emitChildren = (function _emitChildren(e, node) {
   if (node.starts === null) {
     const keys = node.keys;
     const slots = node.slots;
@@ -1585,8 +1173,8 @@ function _emitChildren(e, node) {
 `);
   }
   return true;
-}
-function _emitChild(e, child) {
+});
+var _emitChild = (function _emitChild(e, child) {
   const body = { ...e, out: [], chars: e.chars };
   if (!_emitChain(body, child)) return false;
   const text = body.out.join("");
@@ -1601,8 +1189,8 @@ ${prelude}${text}return bound;
   e.chars = body.chars + prelude.length;
   return _put(e, `bound = ${name}(bound);
 `);
-}
-function _testSource(e, rule, fields, inline) {
+});
+var _testSource = (function _testSource(e, rule, fields, inline) {
   const checks = [];
   const parts = [];
   const context = rule.base === _BASE_NETWORK ? "NET" : "LNK";
@@ -1617,8 +1205,8 @@ function _testSource(e, rule, fields, inline) {
   const all = [...checks, ...parts];
   return all.length === 0 ? "" : `if (!(${all.join(" && ")})) break;
 `;
-}
-function _callSource(e, match, context) {
+});
+var _callSource = (function _callSource(e, match, context) {
   let call = e.calls.get(match);
   if (call !== void 0) return call;
   if (match.compiledProgram !== void 0) {
@@ -1630,9 +1218,8 @@ function _callSource(e, match, context) {
   }
   e.calls.set(match, call);
   return call;
-}
-var _SLOT_CHARS = 48;
-function _exactMatchCall(e, alternatives, invert, fields) {
+});
+var _exactMatchCall = (function _exactMatchCall(e, alternatives, invert, fields) {
   let out = "";
   alternatives.forEach((guards, a) => {
     const label = `x${e.labels++}`;
@@ -1657,16 +1244,13 @@ ${out}return ${invert ? "!ok" : "ok"};
 `
   );
   return `${name}()`;
-}
-var _CHECKED_ALTERNATIVES = 2;
-var _CHECKED_GUARDS = 2;
-var _CHECKED_KINDS = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE]);
-function _selectivity(g) {
+});
+var _selectivity = (function _selectivity(g) {
   let bits = 0;
   for (let m = g.mask >>> 0; m !== 0; m = (m & m - 1) >>> 0) bits++;
   return bits - Math.log2(g.hi - g.lo + 1);
-}
-function _guardsSource(e, rule, fields) {
+});
+var _guardsSource = (function _guardsSource(e, rule, fields) {
   const checked = (guards) => guards.filter((g) => _CHECKED_KINDS.has(fields[g.field].kind)).sort((a, b) => _selectivity(b) - _selectivity(a)).slice(0, _CHECKED_GUARDS);
   const alternatives = rule.alternatives.map(checked);
   if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES) return "";
@@ -1688,8 +1272,8 @@ if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};
   });
   return `${out}if (!ok) break;
 `;
-}
-function _ruleCases(e, rule, p, codes, fields, inline) {
+});
+var _ruleCases = (function _ruleCases(e, rule, p, codes, fields, inline) {
   const matched = codes.has(2 * p);
   const candidate = codes.has(2 * p + 1);
   if (!matched && !candidate) return "";
@@ -1720,14 +1304,8 @@ ${notIp}`;
   }
   return `${out}r = ${p}; break;
 `;
-}
-var _COUNT = `if (c >= 0) {
-PK[c]++;
-BY[c] += size;
-if (r === ${_R_ACCEPT} || r === ${_R_DROP}) D[0] = c;
-}
-`;
-function _listedCodes(root) {
+});
+var _listedCodes = (function _listedCodes(root) {
   const codes = /* @__PURE__ */ new Set();
   const stack = [root];
   while (stack.length > 0) {
@@ -1737,8 +1315,8 @@ function _listedCodes(root) {
     if (node.rest !== null) stack.push(node.rest);
   }
   return codes;
-}
-function _runSource(e, rules, root, usedWords, fields) {
+});
+var _runSource = (function _runSource(e, rules, root, usedWords, fields) {
   const codes = _listedCodes(root);
   const cases = [];
   let chars = 0;
@@ -1827,8 +1405,8 @@ ${dispatch}
   }
   return ${_R_END};
 }`;
-}
-function _emitWalk(root, rules, fields) {
+});
+var _emitWalk = (function _emitWalk(root, rules, fields) {
   const tooLong = { reason: `generated walk exceeds ${_MAX_SOURCE_CHARS} characters` };
   if (2 * rules.length > _MAX_CODES) {
     return { reason: `the chain has more than ${_MAX_CODES / 2} rules` };
@@ -1865,8 +1443,8 @@ ${run}
 return { run, collect };`;
   if (source.length > _MAX_SOURCE_CHARS + 4096) return tooLong;
   return { source, constants: e.constants, words, usedWords, grouped };
-}
-function _slotDeclarations(constants) {
+});
+var _slotDeclarations = (function _slotDeclarations(constants) {
   let out = "";
   for (let q = 0; q < constants.programs.length; q++) {
     out += `let P${q} = (x, y) => (P${q} = P(${q}))(x, y);
@@ -1877,8 +1455,8 @@ function _slotDeclarations(constants) {
 `;
   }
   return out;
-}
-function _compileWalk(emitted) {
+});
+var _compileWalk = (function _compileWalk(emitted) {
   const { source, constants, words, usedWords } = emitted;
   let factory;
   try {
@@ -1911,28 +1489,8 @@ function _compileWalk(emitted) {
     return { run, collect, words: W, used: U };
   };
   return { instantiate, chars: source.length, grouped: emitted.grouped };
-}
-var _PARAMETERS = [
-  "st",
-  "W",
-  "U",
-  "SV",
-  "PK",
-  "BY",
-  "D",
-  "P",
-  "T",
-  "F",
-  "S",
-  "load",
-  "loadField",
-  "interval",
-  "upper"
-];
-
-// src/rules/_interval_buckets.ts
-var _MAX_BUCKETS = 4096;
-function _bucketInterval(table, starts, key) {
+});
+var _bucketInterval = (function _bucketInterval(table, starts, key) {
   if (starts.length === 0) return -1;
   const base = starts[0];
   if (key < base) return -1;
@@ -1958,10 +1516,8 @@ function _bucketInterval(table, starts, key) {
     else hi = mid - 1;
   }
   return lo;
-}
-var _DENSE = 8;
-var _SUB_BUCKETS = 256;
-function _buckets(starts) {
+});
+var _buckets = (function _buckets(starts) {
   let count = 1;
   while (count < 2 * starts.length && count < _MAX_BUCKETS) count *= 2;
   const span = starts[starts.length - 1] - starts[0];
@@ -1993,179 +1549,20 @@ function _buckets(starts) {
     subBuckets: Int32Array.from(sub),
     subShift: Math.max(0, subShift)
   };
-}
-
-// src/rules/_key_tables.ts
-var _BIG_CHAIN_ENTRIES = 2048;
-var _MAX_TABLES = 16;
-var _MIN_TABLE_ENTRIES = 8;
-var _MAX_SPAN = 32;
-var _STEP_ENTRIES2 = 256;
-function _keyOf2(field, mask) {
+});
+var _keyOf = (function _keyOf(field, mask) {
   return field * 4294967296 + (mask >>> 0);
-}
-function _maskBits(mask) {
+});
+var _maskBits = (function _maskBits(mask) {
   let m = mask >>> 0;
   let n = 0;
   for (; m !== 0; m &= m - 1) n++;
   return n;
-}
-function _span(starts, g) {
+});
+var _span = (function _span(starts, g) {
   return _interval(starts, g.hi) - _interval(starts, g.lo) + 1;
-}
-var _KeyTableBuilder = class {
-  #work;
-  #restBuilder;
-  #index;
-  #fields;
-  constructor(entries, fields) {
-    this.#fields = fields;
-    this.#work = this.#build(entries);
-  }
-  /** Does one bounded piece of the build; `true` when the index is complete. */
-  step() {
-    if (this.#work !== void 0) {
-      if (this.#work.next().done) this.#work = void 0;
-      return false;
-    }
-    return this.#restBuilder.step();
-  }
-  /** The rest tree's root (complete once `step()` returned `true`). */
-  get root() {
-    return this.#restBuilder.root;
-  }
-  /** The index (once `step()` returned `true`). */
-  get index() {
-    const index = this.#index;
-    if (index.restCollected.lists.length === 0) {
-      const most = Math.max(1, _maxLists(index.rest));
-      for (let i = 0; i < most; i++) index.restCollected.lists.push(_EMPTY);
-    }
-    return index;
-  }
-  *#build(entries) {
-    const filed = [];
-    let seen = 0;
-    for (const entry of entries) {
-      if (++seen % _STEP_ENTRIES2 === 0) yield;
-      const guards = _widened(entry.guards, this.#fields);
-      if (guards !== null) filed.push({ entry, guards, primary: -1 });
-    }
-    filed.sort((a, b) => a.entry.position - b.entry.position);
-    const keys = yield* this.#keyInfo(filed);
-    yield* this.#choosePrimaries(filed, keys);
-    const tables = _selectTables(keys);
-    const tabled = new Set(tables.map((k) => _keyOf2(k.field, k.mask)));
-    const rest = [];
-    seen = 0;
-    for (const f of filed) {
-      if (++seen % _STEP_ENTRIES2 === 0) yield;
-      if (f.primary >= 0 && !tabled.has(_keyOf2(f.guards[f.primary].field, f.guards[f.primary].mask))) {
-        f.primary = _bestGuard(f, keys, tabled);
-      }
-      if (f.primary < 0) rest.push(f.entry);
-      else keys.get(_keyOf2(f.guards[f.primary].field, f.guards[f.primary].mask)).filed.push(f);
-    }
-    const numbers = /* @__PURE__ */ new Map();
-    for (let i = 0; i < filed.length; i++) {
-      if ((i + 1) % _STEP_ENTRIES2 === 0) yield;
-      numbers.set(filed[i], i);
-    }
-    const built = [];
-    for (const info of tables) {
-      built.push(yield* this.#table(info, numbers));
-      yield;
-    }
-    this.#index = yield* _flatten(filed, built, this.#fields);
-    this.#restBuilder = new _IndexBuilder(rest, this.#fields, false);
-    this.#index.rest = this.#restBuilder.root;
-  }
-  /** Per key, how many entries test it, how many share each guard, and its intervals. */
-  *#keyInfo(filed) {
-    const keys = /* @__PURE__ */ new Map();
-    const ranges = /* @__PURE__ */ new Map();
-    let seen = 0;
-    for (const f of filed) {
-      if (++seen % _STEP_ENTRIES2 === 0) yield;
-      for (const g of f.guards) {
-        const key = _keyOf2(g.field, g.mask);
-        let info = keys.get(key);
-        if (info === void 0) {
-          info = {
-            field: g.field,
-            mask: g.mask,
-            covered: 0,
-            same: /* @__PURE__ */ new Map(),
-            starts: null,
-            chosen: 0,
-            filed: []
-          };
-          keys.set(key, info);
-        }
-        info.covered++;
-        const value = g.lo * 4294967296 + g.hi;
-        info.same.set(value, (info.same.get(value) ?? 0) + 1);
-        let list = ranges.get(key);
-        if (list === void 0) ranges.set(key, list = []);
-        list.push(g);
-      }
-    }
-    for (const [key, guards] of ranges) {
-      if (guards.every((g) => g.lo === g.hi)) continue;
-      keys.get(key).starts = _intervals(guards);
-      yield;
-    }
-    return keys;
-  }
-  *#choosePrimaries(filed, keys) {
-    let seen = 0;
-    for (const f of filed) {
-      if (++seen % _STEP_ENTRIES2 === 0) yield;
-      f.primary = _bestGuard(f, keys, null);
-      if (f.primary >= 0) {
-        const g = f.guards[f.primary];
-        keys.get(_keyOf2(g.field, g.mask)).chosen++;
-      }
-    }
-  }
-  *#table(info, numbers) {
-    const source = this.#fields[info.field];
-    const guards = info.filed.map((f) => f.guards[f.primary]);
-    const exact = guards.every((g) => g.lo === g.hi);
-    let classes = 0;
-    for (const f of info.filed) classes |= f.entry.classes;
-    const least = info.filed.length === 0 ? _END : 2 * info.filed[0].entry.position;
-    const shape = {
-      field: source,
-      mask: info.mask,
-      constantLoad: source.kind === _F_PACKET && source.msh < 0,
-      network: source.base === _BASE_NETWORK,
-      offset: source.offset,
-      size: source.size,
-      classes,
-      least
-    };
-    if (exact) return _newTable(shape, yield* _exactLists(info.filed, guards, numbers), null);
-    const starts = _intervals(guards);
-    yield;
-    const lists = Array.from({ length: starts.length }, () => []);
-    for (let i = 0; i < guards.length; i++) {
-      if ((i + 1) % (_STEP_ENTRIES2 / _MAX_SPAN) === 0) yield;
-      const g = guards[i];
-      const last = _interval(starts, g.hi);
-      const entry = numbers.get(info.filed[i]);
-      for (let j = _interval(starts, g.lo); j <= last; j++) lists[j].push(entry);
-    }
-    const buckets = _buckets(starts);
-    yield;
-    return _newTable(shape, null, {
-      starts,
-      ...buckets,
-      lists: _packedLists(lists)
-    });
-  }
-};
-function _newTable(shape, exact, range) {
+});
+var _newTable = (function _newTable(shape, exact, range) {
   return {
     field: shape.field,
     mask: shape.mask,
@@ -2186,12 +1583,12 @@ function _newTable(shape, exact, range) {
     subShift: range?.subShift ?? 0,
     lists: exact?.lists ?? range.lists
   };
-}
-function _bestGuard(f, keys, tabled) {
+});
+var _bestGuard = (function _bestGuard(f, keys, tabled) {
   let best = -1;
   let bestCost = Infinity;
   f.guards.forEach((g, i) => {
-    const key = _keyOf2(g.field, g.mask);
+    const key = _keyOf(g.field, g.mask);
     if (tabled !== null && !tabled.has(key)) return;
     const info = keys.get(key);
     if (g.lo !== g.hi && _span(info.starts, g) > _MAX_SPAN) return;
@@ -2203,11 +1600,11 @@ function _bestGuard(f, keys, tabled) {
     }
   });
   return best;
-}
-function _selectTables(keys) {
+});
+var _selectTables = (function _selectTables(keys) {
   return [...keys.values()].filter((k) => k.chosen >= _MIN_TABLE_ENTRIES).sort((a, b) => b.chosen - a.chosen).slice(0, _MAX_TABLES);
-}
-function* _exactLists(filed, guards, numbers) {
+});
+var _exactLists = (function* _exactLists(filed, guards, numbers) {
   const groups = /* @__PURE__ */ new Map();
   for (let i = 0; i < filed.length; i++) {
     if ((i + 1) % _STEP_ENTRIES2 === 0) yield;
@@ -2220,8 +1617,8 @@ function* _exactLists(filed, guards, numbers) {
   const lists = _packedLists([...groups.values()]);
   yield;
   return { ..._buildKeyHash([...groups.keys()]), lists };
-}
-function _packedLists(lists) {
+});
+var _packedLists = (function _packedLists(lists) {
   let total = 0;
   for (const list of lists) total += list.length;
   const all = new Int32Array(total);
@@ -2231,8 +1628,8 @@ function _packedLists(lists) {
     all.set(list, at);
     return all.subarray(at, at += list.length);
   });
-}
-function* _flatten(filed, tables, fields) {
+});
+var _flatten = (function* _flatten(filed, tables, fields) {
   const n = filed.length;
   const guardCount = filed.reduce((s, f) => s + f.guards.length, 0);
   const index = {
@@ -2271,29 +1668,27 @@ function* _flatten(filed, tables, fields) {
   }
   index.guardStart[n] = g;
   return index;
-}
-function _putGuard(index, g, guard) {
+});
+var _putGuard = (function _putGuard(index, g, guard) {
   index.guardField[g] = guard.field;
   index.guardMask[g] = guard.mask;
   index.guardLo[g] = guard.lo;
   index.guardHi[g] = guard.hi;
-}
-
-// src/rules/_key_table_walk.ts
-function _setCode(into, top, c) {
+});
+var _setCode = (function _setCode(into, top, c) {
   const w = c >>> 5;
   into.words[w] |= 1 << (c & 31);
   into.used[w >>> 5] |= 1 << (w & 31);
   return top | 1 << (w >>> 5);
-}
-function _fieldValue(index, f, state) {
+});
+var _fieldValue = (function _fieldValue(index, f, state) {
   if (index.stamps[f] === index.stamp) return index.values[f];
   const v = _loadField(index.fields[f], state);
   index.values[f] = v;
   index.stamps[f] = index.stamp;
   return v;
-}
-function _guardsHold(index, e, from, state) {
+});
+var _guardsHold = (function _guardsHold(index, e, from, state) {
   const end = index.guardStart[e + 1];
   for (let g = index.guardStart[e] + from; g < end; g++) {
     const v = _fieldValue(index, index.guardField[g], state);
@@ -2302,8 +1697,8 @@ function _guardsHold(index, e, from, state) {
     if (m < index.guardLo[g] || m > index.guardHi[g]) return false;
   }
   return true;
-}
-function _tableList(index, table, state) {
+});
+var _tableList = (function _tableList(index, table, state) {
   let value;
   if (table.constantLoad) {
     const w = table.network ? state.networkWindow : state.linkWindow;
@@ -2321,8 +1716,8 @@ function _tableList(index, table, state) {
   }
   const slot = _keySlot(table.keys, table.slots, table.shift, key);
   return slot < 0 ? null : table.lists[slot];
-}
-function _clearBits(into) {
+});
+var _clearBits = (function _clearBits(into) {
   const words = into.words;
   const used = into.used;
   for (let t = into.top; t !== 0; t &= t - 1) {
@@ -2331,8 +1726,8 @@ function _clearBits(into) {
     used[u] = 0;
   }
   into.top = 0;
-}
-function _newTableMerge(index) {
+});
+var _newTableMerge = (function _newTableMerge(index) {
   const n = Math.max(1, index.tables.length + index.restCollected.lists.length);
   return {
     entryLists: new Uint8Array(n),
@@ -2341,8 +1736,8 @@ function _newTableMerge(index) {
     heap: new Int32Array(n),
     heads: new Int32Array(n)
   };
-}
-function _siftDown(heap, heads, size, i) {
+});
+var _siftDown = (function _siftDown(heap, heads, size, i) {
   const item = heap[i];
   const key = heads[item];
   for (; ; ) {
@@ -2354,8 +1749,8 @@ function _siftDown(heap, heads, size, i) {
     i = child;
   }
   heap[i] = item;
-}
-function _collectFromTables(index, merge, rules, state, into) {
+});
+var _collectFromTables = (function _collectFromTables(index, merge, rules, state, into) {
   _clearBits(into);
   index.stamp = index.stamp + 1 | 0;
   const rest = index.restCollected;
@@ -2365,8 +1760,8 @@ function _collectFromTables(index, merge, rules, state, into) {
   const bound = rest.bound;
   const size = _fillHeap(index, merge, state, bound);
   into.bound = _mergeLists(index, merge, size, rules, state, into, bound);
-}
-function _fillHeap(index, merge, state, bound) {
+});
+var _fillHeap = (function _fillHeap(index, merge, state, bound) {
   const { lists, cursors, heap, heads, entryLists } = merge;
   const rest = index.restCollected;
   let size = 0;
@@ -2396,8 +1791,8 @@ function _fillHeap(index, merge, state, bound) {
   }
   for (let i = (size >> 1) - 1; i >= 0; i--) _siftDown(heap, heads, size, i);
   return size;
-}
-function _mergeLists(index, merge, size, rules, state, into, bound) {
+});
+var _mergeLists = (function _mergeLists(index, merge, size, rules, state, into, bound) {
   const { lists, cursors, heap, heads, entryLists } = merge;
   const { code, exact, ends, classes, ruleEnds } = index;
   const fc = state.frameClass;
@@ -2439,23 +1834,16 @@ function _mergeLists(index, merge, size, rules, state, into, bound) {
   }
   into.top = top;
   return bound;
-}
-
-// src/rules/_guards.ts
-var _MAX_GUARDS = 12;
-var _MAX_ALTERNATIVES = 8;
-var _ANYTHING = Object.freeze([Object.freeze({ guards: [], exact: false })]);
-var _ALWAYS = Object.freeze([Object.freeze({ guards: [], exact: true })]);
-var _NOTHING = Object.freeze([]);
-function _keepsGuard(guards, guard) {
+});
+var _keepsGuard = (function _keepsGuard(guards, guard) {
   if (guards.length < _MAX_GUARDS) return true;
   return guards.some((g) => g.field === guard.field && g.mask === guard.mask);
-}
-function _addGuard(guards, guard) {
+});
+var _addGuard = (function _addGuard(guards, guard) {
   const out = guards.slice();
   return _addGuardTo(out, guard) ? out : null;
-}
-function _addGuardTo(out, guard) {
+});
+var _addGuardTo = (function _addGuardTo(out, guard) {
   for (let i = 0; i < out.length; i++) {
     const g = out[i];
     if (g.field !== guard.field || g.mask !== guard.mask) continue;
@@ -2467,8 +1855,8 @@ function _addGuardTo(out, guard) {
   }
   if (out.length < _MAX_GUARDS) out.push(guard);
   return true;
-}
-function _conjoin(a, b) {
+});
+var _conjoin = (function _conjoin(a, b) {
   const out = a.guards.slice();
   let exact = a.exact && b.exact;
   for (const g of b.guards) {
@@ -2476,11 +1864,11 @@ function _conjoin(a, b) {
     if (!_addGuardTo(out, g)) return null;
   }
   return { guards: out, exact };
-}
-function _join(a, b) {
+});
+var _join = (function _join(a, b) {
   return { guards: _joinGuards(a.guards, b.guards), exact: false };
-}
-function _joinGuards(a, b) {
+});
+var _joinGuards = (function _joinGuards(a, b) {
   const out = [];
   for (const g of a) {
     for (const h of b) {
@@ -2495,16 +1883,16 @@ function _joinGuards(a, b) {
     }
   }
   return out;
-}
-function _boundAlternatives(alternatives) {
+});
+var _boundAlternatives = (function _boundAlternatives(alternatives) {
   while (alternatives.length > _MAX_ALTERNATIVES) {
     const b = alternatives.pop();
     const a = alternatives.pop();
     alternatives.push(_join(a, b));
   }
   return alternatives;
-}
-function _conjoinSummaries(a, b) {
+});
+var _conjoinSummaries = (function _conjoinSummaries(a, b) {
   if (a.length === 0 || b.length === 0) return _NOTHING;
   if (a.length * b.length <= _MAX_ALTERNATIVES) {
     const out2 = [];
@@ -2525,59 +1913,24 @@ function _conjoinSummaries(a, b) {
     if (both !== null) out.push(both);
   }
   return out;
-}
-var _GuardPool = class {
-  /** Guards by a hash of their four numbers: one guard, or the few that share the hash. */
-  #buckets = /* @__PURE__ */ new Map();
-  /** `guards` as a list of exactly their number, each guard the pool's copy. */
-  share(guards) {
-    const out = new Array(guards.length);
-    for (let i = 0; i < guards.length; i++) out[i] = this.#one(guards[i]);
-    return out;
-  }
-  #one(guard) {
-    const hash = _guardHash(guard);
-    const known = this.#buckets.get(hash);
-    if (known === void 0) {
-      this.#buckets.set(hash, guard);
-      return guard;
-    }
-    if (!Array.isArray(known)) {
-      if (_sameGuard(known, guard)) return known;
-      this.#buckets.set(hash, [known, guard]);
-      return guard;
-    }
-    for (const k of known) if (_sameGuard(k, guard)) return k;
-    known.push(guard);
-    return guard;
-  }
-};
-function _sameGuard(a, b) {
+});
+var _sameGuard = (function _sameGuard(a, b) {
   return a.field === b.field && a.mask === b.mask && a.lo === b.lo && a.hi === b.hi;
-}
-function _guardHash(g) {
+});
+var _guardHash = (function _guardHash(g) {
   let h = Math.imul(g.field ^ 2654435769, 2246822507);
   h = Math.imul(h ^ h >>> 15 ^ g.mask, 3266489909);
   h = Math.imul(h ^ h >>> 13 ^ g.lo, 668265263);
   h = Math.imul(h ^ h >>> 16 ^ g.hi, 374761393);
   return (h ^ h >>> 15) & 1073741823;
-}
-
-// src/rules/_summarise_program.ts
-var _MAX_STATES = 8;
-var _UNKNOWN = 0;
-var _CONST = 1;
-var _BITS = 2;
-var _PAYLOAD = 3;
-var UNKNOWN = { kind: _UNKNOWN, k: 0, field: -1, r: 0, m: 0, l: 0 };
-function _payload(header, second) {
+});
+var _payload = (function _payload(header, second) {
   return { kind: _PAYLOAD, k: 0, field: -1, r: header, m: second, l: 0 };
-}
-var _MAX_PAYLOAD_START = 120;
-function _const(k) {
+});
+var _const = (function _const(k) {
   return { kind: _CONST, k: k >>> 0, field: -1, r: 0, m: 0, l: 0 };
-}
-function _bits2(field, r, m, l) {
+});
+var _bits2 = (function _bits2(field, r, m, l) {
   if (field < 0) return UNKNOWN;
   m = r >= 32 ? 0 : (m & 4294967295 >>> r) >>> 0;
   if (l >= 32) return _const(0);
@@ -2585,23 +1938,11 @@ function _bits2(field, r, m, l) {
   if (m === 0) return _const(0);
   const t = 31 - Math.clz32(m & -m);
   return { kind: _BITS, k: 0, field, r: r + t, m: m >>> t, l: l + t };
-}
-function _sameValue(a, b) {
+});
+var _sameValue = (function _sameValue(a, b) {
   return a === b || a.kind === b.kind && a.k === b.k && a.field === b.field && a.r === b.r && a.m === b.m && a.l === b.l;
-}
-var _SAFE_ANCILLARY = /* @__PURE__ */ new Set([
-  SKF_AD_PROTOCOL,
-  SKF_AD_PKTTYPE,
-  SKF_AD_MARK,
-  SKF_AD_QUEUE,
-  SKF_AD_RXHASH,
-  SKF_AD_CPU,
-  SKF_AD_VLAN_TAG,
-  SKF_AD_VLAN_TAG_PRESENT,
-  SKF_AD_VLAN_TPID
-]);
-var IMPOSSIBLE = /* @__PURE__ */ Symbol("impossible");
-function _rangeGuard(table, value, a, b) {
+});
+var _rangeGuard = (function _rangeGuard(table, value, a, b) {
   const scale = 2 ** value.l;
   let lo = Math.ceil(a / scale);
   let hi = Math.floor(b / scale);
@@ -2640,21 +1981,21 @@ function _rangeGuard(table, value, a, b) {
     }
   }
   return { field, mask: mask >>> 0, lo, hi };
-}
-function _headerLengthByte(table, x) {
+});
+var _headerLengthByte = (function _headerLengthByte(table, x) {
   if (x.kind !== _BITS || x.m !== 15 || x.l !== 2 || (x.r & 7) !== 0) return -1;
   const f = table.fields[x.field];
   if (f.kind !== _F_PACKET || f.msh >= 0 || x.r >> 3 >= f.size) return -1;
   return f.offset + f.size - 1 - (x.r >> 3) | 0;
-}
-function _dataOffsetByte(table, a, header) {
+});
+var _dataOffsetByte = (function _dataOffsetByte(table, a, header) {
   if (a.kind !== _BITS || a.m !== 15 || a.l !== 2 || (a.r & 7) !== 4) return -1;
   const f = table.fields[a.field];
   if (f.kind !== _F_PACKET || f.msh !== header || f.second >= 0 || a.r >> 3 >= f.size) return -1;
   const at = f.offset + f.size - 1 - (a.r >> 3);
   return at >= 0 && at < 65536 ? at : -1;
-}
-function _aluValue(table, op, a, operand) {
+});
+var _aluValue = (function _aluValue(table, op, a, operand) {
   if (op === BPF_ADD && operand.kind === _BITS) {
     const header = _headerLengthByte(table, operand);
     const second = header < 0 ? -1 : _dataOffsetByte(table, a, header);
@@ -2682,11 +2023,11 @@ function _aluValue(table, op, a, operand) {
       return _bits2(a.field, a.r, a.m, a.l + (k & 31));
   }
   return UNKNOWN;
-}
-function _copy(state) {
+});
+var _copy = (function _copy(state) {
   return { ...state };
-}
-function _joinStates(p, q) {
+});
+var _joinStates = (function _joinStates(p, q) {
   const memory = p.memory === q.memory ? p.memory : p.memory.map((v, i) => _sameValue(v, q.memory[i]) ? v : UNKNOWN);
   const guards = [];
   for (const g of p.guards) {
@@ -2710,8 +2051,8 @@ function _joinStates(p, q) {
     excluded: [],
     exact: false
   };
-}
-function _learn(table, state, value, a, b) {
+});
+var _learn = (function _learn(table, state, value, a, b) {
   if (value.kind === _CONST) return value.k >= a && value.k <= b ? state : null;
   if (value.kind !== _BITS) return _inexact(state);
   const guard = _rangeGuard(table, value, a, b);
@@ -2724,9 +2065,8 @@ function _learn(table, state, value, a, b) {
   next.guards = guards;
   if (!kept) next.exact = false;
   return next;
-}
-var MAX = 4294967295;
-function _exclude(table, state, value, k) {
+});
+var _exclude = (function _exclude(table, state, value, k) {
   if (k === 0) return _learn(table, state, value, 1, MAX);
   if (k === MAX) return _learn(table, state, value, 0, MAX - 1);
   if (!state.exact) return state;
@@ -2737,22 +2077,22 @@ function _exclude(table, state, value, k) {
   if (state.excluded.length >= _MAX_GUARDS) next.exact = false;
   else next.excluded = [...state.excluded, guard];
   return next;
-}
-function _excludedBy(guards, guard, excluded) {
+});
+var _excludedBy = (function _excludedBy(guards, guard, excluded) {
   if (excluded.length === 0) return false;
   const g = guards.find((h) => h.field === guard.field && h.mask === guard.mask);
   if (g === void 0) return false;
   return excluded.some(
     (x) => x.field === g.field && x.mask === g.mask && x.lo <= g.lo && g.hi <= x.hi
   );
-}
-function _inexact(state) {
+});
+var _inexact = (function _inexact(state) {
   if (!state.exact) return state;
   const next = _copy(state);
   next.exact = false;
   return next;
-}
-function _withLoads(table, state) {
+});
+var _withLoads = (function _withLoads(table, state) {
   let guards = state.guards;
   for (const field of state.loads) {
     if (guards.some((g) => _impliesLoad(table, g.field, field))) continue;
@@ -2761,14 +2101,14 @@ function _withLoads(table, state) {
     guards = _addGuard(guards, loads);
   }
   return guards;
-}
-function _impliesLoad(table, g, f) {
+});
+var _impliesLoad = (function _impliesLoad(table, g, f) {
   if (g === f) return true;
   const a = table.fields[f];
   const b = table.fields[g];
   return a.kind === _F_PACKET && b.kind === _F_PACKET && a.base === b.base && a.msh === b.msh && a.second === b.second && a.offset >= 0 && b.offset >= 0 && b.offset < 65536 && a.offset + a.size <= b.offset + b.size;
-}
-function _loaded(state, field) {
+});
+var _loaded = (function _loaded(state, field) {
   if (field < 0) {
     state.exact = false;
     return;
@@ -2779,8 +2119,8 @@ function _loaded(state, field) {
     return;
   }
   state.loads = [...state.loads, field];
-}
-function _branch(table, state, op, operand) {
+});
+var _branch = (function _branch(table, state, op, operand) {
   const a = state.a;
   if (a.kind === _PAYLOAD) {
     if (op === BPF_JGE && _headerLengthByte(table, operand) === a.r) return [state, null];
@@ -2816,9 +2156,8 @@ function _branch(table, state, op, operand) {
     }
   }
   return [_inexact(state), _inexact(state)];
-}
-var _MAX_RESOLVED = 64;
-function _resolveExclusions(accepts) {
+});
+var _resolveExclusions = (function _resolveExclusions(accepts) {
   const exact = accepts.map((a) => a.exact && a.excluded.length === 0);
   if (accepts.length <= _MAX_RESOLVED) {
     for (let changed = true; changed; ) {
@@ -2835,15 +2174,15 @@ function _resolveExclusions(accepts) {
     }
   }
   return accepts.map((a, i) => ({ guards: a.guards, exact: exact[i] }));
-}
-function _implies(guards, wanted) {
+});
+var _implies = (function _implies(guards, wanted) {
   return wanted.every(
     (h) => guards.some(
       (g) => g.field === h.field && (h.mask === 0 || g.mask === h.mask && h.lo <= g.lo && g.hi <= h.hi)
     )
   );
-}
-function _summariseProgram(program, base, table) {
+});
+var _summariseProgram = (function _summariseProgram(program, base, table) {
   const n = program.length;
   const pending = new Array(n);
   const memory = new Array(16).fill(UNKNOWN);
@@ -2908,8 +2247,8 @@ function _summariseProgram(program, base, table) {
     }
   }
   return _boundAlternatives(_resolveExclusions(accepts));
-}
-function _lengthCheckedLoad(table, program, pc, x) {
+});
+var _lengthCheckedLoad = (function _lengthCheckedLoad(table, program, pc, x) {
   if (pc + 4 >= program.length) return -1;
   if (x.kind !== _PAYLOAD && _headerLengthByte(table, x) < 0) return -1;
   const [compareX, subtract, compareK, load] = program.slice(pc + 1, pc + 5);
@@ -2921,8 +2260,8 @@ function _lengthCheckedLoad(table, program, pc, x) {
   const k = load.k >>> 0;
   if (k >= 65536 || compareK.k >>> 0 > k + size) return -1;
   return pc + 4;
-}
-function _step(table, state, code, k, base, accept) {
+});
+var _step = (function _step(table, state, code, k, base, accept) {
   switch (code & 7) {
     case BPF_LD:
     case BPF_LDX: {
@@ -2954,8 +2293,8 @@ function _step(table, state, code, k, base, accept) {
       return state;
   }
   return state;
-}
-function _load2(table, state, code, k, base, accept) {
+});
+var _load2 = (function _load2(table, state, code, k, base, accept) {
   const mode = code & 224;
   const size = (code & 24) === BPF_B ? 1 : (code & 24) === 8 ? 2 : 4;
   if ((code & 7) === BPF_LDX && mode === BPF_MSH) {
@@ -3013,15 +2352,13 @@ function _load2(table, state, code, k, base, accept) {
     }
   }
   return UNKNOWN;
-}
-
-// src/rules/_summarise_rule.ts
-function _numberInterface(match, table) {
+});
+var _numberInterface = (function _numberInterface(match, table) {
   const field = table.intern(_F_INTERFACE, 0, -1, match.direction === "in" ? 0 : 1, 0);
   if (field >= 0) table.interfaceNumber(match.name);
   return field;
-}
-function _summariseMatch(prepared, base, table, programSummaries) {
+});
+var _summariseMatch = (function _summariseMatch(prepared, base, table, programSummaries) {
   const match = prepared.match;
   if (prepared.invert) {
     if (match.kind === "protocol") return _notProtocolSummary(match.protocol, table);
@@ -3062,27 +2399,28 @@ function _summariseMatch(prepared, base, table, programSummaries) {
     inexact([ethernet(0, LINKTYPE_EN10MB - 1)]),
     inexact([ethernet(LINKTYPE_EN10MB + 1, 4294967295)])
   ];
-}
-function _programSummary(prepared, base, table, memo) {
-  const key = memo !== void 0 && prepared.key !== void 0 ? `${base} ${prepared.key}` : void 0;
-  if (key !== void 0) {
-    const known = memo.get(key);
+});
+var _programSummary = (function _programSummary(prepared, base, table, memo) {
+  const key = prepared.key;
+  const byKey = memo !== void 0 && key !== void 0 ? memo[base] : void 0;
+  if (byKey !== void 0) {
+    const known = byKey.get(key);
     if (known !== void 0) return known;
   }
   const program = prepared.program;
   const summary = program === null ? null : _summariseProgram(program, base, table);
-  if (key !== void 0) memo.set(key, summary);
+  byKey?.set(key, summary);
   return summary;
-}
-function _notProtocolSummary(protocol, table) {
+});
+var _notProtocolSummary = (function _notProtocolSummary(protocol, table) {
   if (protocol === 0) return _ANYTHING;
   const field = table.intern(_F_UPPER_PROTOCOL, 0, -1, 0, 0);
   if (field < 0) return _ANYTHING;
   const below = { field, mask: 4294967295, lo: 0, hi: protocol - 1 };
   const above = { field, mask: 4294967295, lo: protocol + 1, hi: 4294967295 };
   return [{ guards: [below], exact: true }, { guards: [above], exact: true }];
-}
-function _addressSummary(prepared, match, table, invert = false) {
+});
+var _addressSummary = (function _addressSummary(prepared, match, table, invert = false) {
   const network = prepared.network ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
   if (typeof network === "string") return _ANYTHING;
   const offset = _addressOffset(network.version, match.direction);
@@ -3120,35 +2458,44 @@ function _addressSummary(prepared, match, table, invert = false) {
     else exact = false;
   }
   return [{ guards, exact }];
-}
-var _MAX_EXACT_PROGRAM_ALTERNATIVES = 4;
-function _summariseRule(prepared, base, table, options) {
+});
+var _summariseRule = (function _summariseRule(prepared, base, table, options) {
   const exactPrograms = options?.exactPrograms;
   const memo = options?.programSummaries;
   let summary = _ALWAYS;
   for (const match of prepared) {
     const own = _summariseMatch(match, base, table, memo);
     exactPrograms?.push(_exactProgramGuards(match, own, base, table, memo));
-    summary = _conjoinSummaries(summary, own);
+    summary = summary === _ALWAYS && _conjoinsAsItIs(own) ? own : _conjoinSummaries(summary, own);
     if (summary.length === 0) return _NOTHING;
   }
   return summary;
-}
-function _exactProgramGuards(prepared, own, base, table, memo) {
+});
+var _conjoinsAsItIs = (function _conjoinsAsItIs(summary) {
+  if (summary.length > _MAX_ALTERNATIVES) return false;
+  for (const alternative of summary) if (alternative.guards.length > _MAX_GUARDS) return false;
+  return true;
+});
+var _exactProgramGuards = (function _exactProgramGuards(prepared, own, base, table, memo) {
   const kind = prepared.match.kind;
   if (prepared.ethernetOnly || kind !== "bpf" && kind !== "u32") return null;
   const summary = prepared.invert ? _programSummary(prepared, base, table, memo) : own;
   if (summary === null) return null;
+  let known = _exactGuards.get(summary);
+  if (known === void 0) {
+    known = _exactGuardsOf(summary, table);
+    _exactGuards.set(summary, known);
+  }
+  return known;
+});
+var _exactGuardsOf = (function _exactGuardsOf(summary, table) {
   if (summary.length > _MAX_EXACT_PROGRAM_ALTERNATIVES) return null;
   const exact = summary.every(
     (a) => a.exact && a.guards.every((g) => table.fields[g.field].kind !== _F_ANCILLARY)
   );
   return exact ? summary.map((a) => a.guards) : null;
-}
-
-// src/rules/frame_ref.ts
-var _NO_BYTES = new Uint8Array(0);
-function createFrameRef(init = {}) {
+});
+var createFrameRef = (function createFrameRef(init = {}) {
   return {
     bytes: init.bytes ?? _NO_BYTES,
     start: init.start ?? 0,
@@ -3163,10 +2510,8 @@ function createFrameRef(init = {}) {
     outInterfaceName: init.outInterfaceName ?? "",
     captureInterface: init.captureInterface
   };
-}
-
-// src/rules/frame_context.ts
-function _newContext() {
+});
+var _newContext = (function _newContext() {
   return {
     dataOffset: 0,
     wireLength: 0,
@@ -3185,16 +2530,16 @@ function _newContext() {
     vlanPresent: false,
     vlanTpid: 0
   };
-}
-function _fillLinkContext(l, frame, networkOffset) {
+});
+var _fillLinkContext = (function _fillLinkContext(l, frame, networkOffset) {
   const start = frame.start;
   l.dataOffset = start;
   l.macOffset = start;
   l.networkOffset = networkOffset >= 0 ? start + networkOffset : start;
   l.wireLength = frame.wireLength;
   l.end = start + frame.capturedLength;
-}
-function _fillAncillary(context, frame, d) {
+});
+var _fillAncillary = (function _fillAncillary(context, frame, d) {
   context.protocol = d.protocol;
   context.pktType = d.pktType;
   context.ifindex = d.ifindex !== 0 ? d.ifindex : frame.interfaceIndex + 1 >>> 0;
@@ -3205,81 +2550,8 @@ function _fillAncillary(context, frame, d) {
   context.mark = frame.mark ?? 0;
   context.rxhash = frame.rxhash ?? 0;
   context.queue = frame.queue ?? 0;
-}
-var FrameContext = class {
-  /** What {@linkcode describeFrame} found in the last loaded frame's link header. */
-  descriptor = createFrameDescriptor();
-  /** The network-base context (filled by `load` when the frame has an IP header). */
-  network = _newContext();
-  /** The link-base context. */
-  link = _newContext();
-  /**
-   * Whether `load` fills the ancillary fields (`protocol`, `pktType`,
-   * `ifindex`, `hatype`, the VLAN fields, `mark`, `rxhash`, `queue`). A
-   * caller whose programs never read them (no `ld [SKF_AD_OFF + n]`) may turn
-   * it off and save the work per frame; {@linkcode FrameContext.fillAncillary}
-   * fills them later for the frame last loaded.
-   *
-   * @default {true}
-   */
-  ancillary = true;
-  #isIp = false;
-  #base = void 0;
-  /** Whether the last loaded frame has an IPv4/IPv6 header. */
-  get isIp() {
-    return this.#isIp;
-  }
-  /**
-   * Reads the frame's link header once and fills the context of `base`, or
-   * both contexts when `base` is omitted.
-   *
-   * @param frame The frame; only read during the call.
-   * @param base Which context to fill. @default {both}
-   * @returns `false` when a network context was asked for and the frame has
-   * no IPv4/IPv6 header (the network context is then left as it was; a
-   * network-base program is not run on such a frame), else `true`.
-   */
-  load(frame, base) {
-    const d = this.descriptor;
-    const isIp = describeFrame(frame, d);
-    this.#isIp = isIp;
-    this.#base = base;
-    const ancillary = this.ancillary;
-    const start = frame.start;
-    if (base !== "network") {
-      const l = this.link;
-      _fillLinkContext(l, frame, d.networkOffset);
-      if (ancillary) _fillAncillary(l, frame, d);
-    }
-    if (base === "link") return true;
-    if (!isIp) return false;
-    const n = this.network;
-    const at = start + d.networkOffset;
-    n.dataOffset = at;
-    n.networkOffset = at;
-    n.macOffset = start;
-    n.wireLength = d.networkWireLength;
-    n.end = at + d.networkCapturedLength;
-    if (ancillary) _fillAncillary(n, frame, d);
-    return true;
-  }
-  /**
-   * Fills the ancillary fields of the contexts the last `load` filled, for
-   * `frame` (the frame given to that `load`, unchanged since): what `load`
-   * skips while {@linkcode FrameContext.ancillary} is off.
-   *
-   * @param frame The frame last loaded.
-   */
-  fillAncillary(frame) {
-    const d = this.descriptor;
-    const base = this.#base;
-    if (base !== "network") _fillAncillary(this.link, frame, d);
-    if (base !== "link" && this.#isIp) _fillAncillary(this.network, frame, d);
-  }
-};
-
-// src/rules/_program_batch.ts
-function _makeProgramBatch(parts) {
+});
+var _makeProgramBatch = (function _makeProgramBatch(parts) {
   const programFor = parts.match.programFor;
   if (programFor === void 0 || parts.ruleAccepts === parts.policyAccepts) return void 0;
   const { counter, chain, packets, bytes, policyPackets, policyBytes, totals } = parts;
@@ -3346,10 +2618,8 @@ function _makeProgramBatch(parts) {
       policyBytes[chain] += ruleAccepts ? droppedBytes : acceptedBytes;
     }
   };
-}
-
-// src/rules/_bit_candidates.ts
-function _newBitCandidates(rules) {
+});
+var _newBitCandidates = (function _newBitCandidates(rules) {
   const words = Math.max(1, Math.ceil(2 * rules / 32));
   return {
     words: new Int32Array(words),
@@ -3357,8 +2627,8 @@ function _newBitCandidates(rules) {
     top: 0,
     bound: _END
   };
-}
-function _takeLeast(into) {
+});
+var _takeLeast = (function _takeLeast(into) {
   const top = into.top;
   if (top === 0) return _END;
   const u = 31 - Math.clz32(top & -top);
@@ -3377,10 +2647,8 @@ function _takeLeast(into) {
     if (x === 0) into.top = top & top - 1;
   }
   return code;
-}
-
-// src/rules/_new_frame_state.ts
-function _newFrameState(contexts) {
+});
+var _newFrameState = (function _newFrameState(contexts) {
   return {
     frame: void 0,
     bytes: new Uint8Array(0),
@@ -3393,16 +2661,8 @@ function _newFrameState(contexts) {
     linkWindow: _newWindow(),
     frameClass: _C_ALL
   };
-}
-
-// src/rules/_classifier.ts
-var _T_NONE = 0;
-var _T_ACCEPT = 1;
-var _T_DROP = 2;
-var _T_RETURN = 3;
-var _T_JUMP = 4;
-var _T_GOTO = 5;
-function _nextCandidate(run, after) {
+});
+var _nextCandidate = (function _nextCandidate(run, after) {
   let best = _END;
   const lists = run.lists;
   const cursors = run.cursors;
@@ -3422,8 +2682,8 @@ function _nextCandidate(run, after) {
     if (list[c] < best) best = list[c];
   }
   return best;
-}
-function _newCounters(parts) {
+});
+var _newCounters = (function _newCounters(parts) {
   const { ruleSet, chains } = parts;
   const ruleCount = chains.reduce((n, c) => n + c.length, 0);
   const counters = {
@@ -3445,18 +2705,18 @@ function _newCounters(parts) {
     });
   }
   return counters;
-}
-function _resetCounters(counters) {
+});
+var _resetCounters = (function _resetCounters(counters) {
   counters.packets.fill(0);
   counters.bytes.fill(0);
   counters.policyPackets.fill(0);
   counters.policyBytes.fill(0);
   counters.totals.fill(0);
-}
-function _pair(packets, bytes) {
+});
+var _pair = (function _pair(packets, bytes) {
   return { packets, bytes };
-}
-function _snapshotCounters(counters, ruleSet, chains) {
+});
+var _snapshotCounters = (function _snapshotCounters(counters, ruleSet, chains) {
   const { packets, bytes, policyPackets, policyBytes, totals } = counters;
   const result = {
     chains: {},
@@ -3471,11 +2731,11 @@ function _snapshotCounters(counters, ruleSet, chains) {
     };
   });
   return result;
-}
-function _endRunner() {
+});
+var _endRunner = (function _endRunner() {
   return _R_END;
-}
-function _dataRunner(walk, root, rules, decided) {
+});
+var _dataRunner = (function _dataRunner(walk, root, rules, decided) {
   const { state, counters } = walk;
   const most = Math.max(1, _maxLists(root));
   const run = {
@@ -3504,8 +2764,8 @@ function _dataRunner(walk, root, rules, decided) {
       if (result !== _R_NEXT) return result;
     }
   };
-}
-function _runCode(rule, code, state, isIp, size, counters, decided) {
+});
+var _runCode = (function _runCode(rule, code, state, isIp, size, counters, decided) {
   if (rule.base === _BASE_NETWORK && !isIp) return _R_NEXT;
   if ((code & 1) !== 0 && !rule.test(state)) return _R_NEXT;
   counters.packets[rule.counter]++;
@@ -3518,8 +2778,8 @@ function _runCode(rule, code, state, isIp, size, counters, decided) {
   }
   if (kind === _T_RETURN) return _R_END;
   return code >> 1;
-}
-function _bitSetRunner(walk, collect, rules, decided) {
+});
+var _bitSetRunner = (function _bitSetRunner(walk, collect, rules, decided) {
   const { state, counters } = walk;
   const bits = _newBitCandidates(rules.length);
   let after = -1;
@@ -3540,8 +2800,8 @@ function _bitSetRunner(walk, collect, rules, decided) {
       if (result !== _R_NEXT) return result;
     }
   };
-}
-function _makeIndexedWalk(walk, indexes, walks) {
+});
+var _makeIndexedWalk = (function _makeIndexedWalk(walk, indexes, walks) {
   const { entry, entryAccepts, chains, stackChain } = walk;
   const { policyPackets, policyBytes } = walk.counters;
   const decided = new Int32Array(1);
@@ -3589,8 +2849,8 @@ function _makeIndexedWalk(walk, indexes, walks) {
       return entryAccepts ? 1 : 0;
     }
   };
-}
-function _makeEachWalk(walk) {
+});
+var _makeEachWalk = (function _makeEachWalk(walk) {
   const { entry, entryAccepts, chains, stackChain, stackRule, state } = walk;
   const { packets, bytes: bytesCounted, policyPackets, policyBytes } = walk.counters;
   return (size, isIp) => {
@@ -3635,15 +2895,15 @@ function _makeEachWalk(walk) {
       return entryAccepts ? 1 : 0;
     }
   };
-}
-function _runsOnlyPrograms(ruleSet) {
+});
+var _runsOnlyPrograms = (function _runsOnlyPrograms(ruleSet) {
   return ruleSet.chains.every(
     (chain) => chain.rules.every(
       (rule) => rule.base === "link" && rule.matches.every((match) => match.kind === "bpf" || match.kind === "comment")
     )
   );
-}
-function _makeClassifier(parts) {
+});
+var _makeClassifier = (function _makeClassifier(parts) {
   const { ruleSet, entry, byIp, chains } = parts;
   const counters = _newCounters(parts);
   const totals = counters.totals;
@@ -3742,86 +3002,19 @@ function _makeClassifier(parts) {
     counters: () => _snapshotCounters(counters, ruleSet, chains),
     ...programBatch === void 0 ? {} : { _programBatch: programBatch }
   };
-}
-
-// src/bpf/_wasm_blocks.ts
-var _WasmBlocks = class {
-  c;
-  depth = 0;
-  /** A body written into `c` (default: a new buffer). */
-  constructor(c = new _WasmCode()) {
-    this.c = c;
-  }
-  /** Opens a block, loop or if of result type `type`; returns its label. */
-  open(op, type = _VOID) {
-    this.c.begin(op, type);
-    return ++this.depth;
-  }
-  /** The `else` of the innermost open `if`. */
-  else() {
-    this.c.op(_OP.else);
-  }
-  /** Closes the innermost open block, loop or if. */
-  close() {
-    this.c.op(_OP.end);
-    this.depth--;
-  }
-  /** Branches to `label` (a block's end, a loop's start). */
-  br(label) {
-    this.c.opIndex(_OP.br, this.depth - label);
-  }
-  /** Branches to `label` when the top of the stack is not 0. */
-  brIf(label) {
-    this.c.opIndex(_OP.brIf, this.depth - label);
-  }
-};
-
-// src/rules/_interface_patterns.ts
-var _MAX_INTERFACE_PATTERNS = 32;
-function _interfacePatternBits(patterns, inName, outName) {
+});
+var _interfacePatternBits = (function _interfacePatternBits(patterns, inName, outName) {
   let bits = 0;
   for (let p = 0; p < patterns.length; p++) {
     const { direction, name } = patterns[p];
     if (_interfaceNamed(direction === "in" ? inName : outName, name)) bits |= 1 << p;
   }
   return bits;
-}
-
-// src/rules/_classifier_wasm_layout.ts
-var FR_SIZE = 0;
-var FR_IS_IP = 1;
-var FR_CLASS = 2;
-var FR_NET = 3;
-var FR_LINK = 8;
-var FR_NET_START = 13;
-var FR_IP_VERSION = 14;
-var FR_NET_CAPTURED = 15;
-var FR_UPPER = 16;
-var FR_LINK_TYPE = 17;
-var FR_SLOT = 18;
-var FR_IN = 19;
-var FR_OUT = 20;
-var FR_PATTERNS = 21;
-var FRAME_BYTES = 96;
-var W_BASE = 0;
-var W_LOAD_END = 1;
-var W_NETWORK = 2;
-var W_MAC = 3;
-var W_WIRE = 4;
-var FRAMES_PER_CALL = 1024;
-var RECORDS_PER_CALL = 4096;
-var STAGED_INTERFACES = 1024;
-var IF_LINK_TYPE = 0;
-var IF_IN = 1;
-var IF_OUT = 2;
-var IF_PATTERNS = 3;
-var IF_BYTES = 16;
-var RULE_BYTES = 12;
-var DECIDED = 0;
-function _align(at, to) {
+});
+var _align = (function _align(at, to) {
   return Math.ceil(at / to) * to;
-}
-function _wasmLayout(ruleCounts) {
+});
+var _wasmLayout = (function _wasmLayout(ruleCounts) {
   const rules = ruleCounts.reduce((n, c) => n + c, 0);
   const chains = ruleCounts.length;
   let at = 64;
@@ -3888,45 +3081,20 @@ function _wasmLayout(ruleCounts) {
     interfaces,
     data: _align(at, 64)
   };
-}
-
-// src/rules/_classifier_wasm_stage.ts
-var OP_I32_STORE8 = 58;
-var OP_I32_GT_S = 74;
-var OP_I32_LE_S = 76;
-var OP_I32_GT_U = 75;
-var I = 0;
-var DELTA = 1;
-var BLOCK_END = 2;
-var START = 3;
-var CAPLEN = 4;
-var WIRE = 5;
-var ENTRY = 6;
-var END = 7;
-var LINK_TYPE = 8;
-var AT = 9;
-var VERSION = 10;
-var TYPE = 11;
-var NET_WIRE = 12;
-var CAPTURED = 13;
-var IP_LENGTH = 14;
-var T = 15;
-var V = 16;
-var OFFSET = 17;
-var STAGE_LOCALS = 15;
-function _u16(c, at, offset) {
+});
+var _u16 = (function _u16(c, at, offset) {
   c.get(at).memory(_OP.i32Load8U, offset).i32(8).op(_OP.i32Shl).get(at).memory(_OP.i32Load8U, offset + 1).op(_OP.i32Or);
-}
-function _oneOf(c, local, values) {
+});
+var _oneOf = (function _oneOf(c, local, values) {
   values.forEach((value, i) => {
     c.get(local).i32(value).op(_OP.i32Eq);
     if (i > 0) c.op(_OP.i32Or);
   });
-}
-function _versionOfType(c) {
+});
+var _versionOfType = (function _versionOfType(c) {
   c.i32(4).i32(6).i32(0).get(TYPE).i32(ETH_P_IPV6).op(_OP.i32Eq).op(_OP.select).get(TYPE).i32(ETH_P_IP).op(_OP.i32Eq).op(_OP.select).set(VERSION);
-}
-function _skipVlanTags(b) {
+});
+var _skipVlanTags = (function _skipVlanTags(b) {
   const c = b.c;
   _u16(c, T, 0);
   c.set(TYPE);
@@ -3943,12 +3111,12 @@ function _skipVlanTags(b) {
   b.br(again);
   b.close();
   b.close();
-}
-function _needCaptured(b, least, described) {
+});
+var _needCaptured = (function _needCaptured(b, least, described) {
   b.c.get(CAPLEN).i32(least).op(_OP.i32LtU);
   b.brIf(described);
-}
-function _emitLinkTypes(b, described) {
+});
+var _emitLinkTypes = (function _emitLinkTypes(b, described) {
   const c = b.c;
   const when = (types, body) => {
     _oneOf(c, LINK_TYPE, types);
@@ -4004,21 +3172,21 @@ function _emitLinkTypes(b, described) {
   when([LINKTYPE_IPV6], () => {
     c.get(START).set(AT).i32(6).set(VERSION);
   });
-}
-function _put2(c, frame, word, local) {
+});
+var _put2 = (function _put2(c, frame, word, local) {
   c.i32(0).get(local).memory(_OP.i32Store, frame + 4 * word);
-}
-function _minU(c, local, other) {
+});
+var _minU = (function _minU(c, local, other) {
   c.get(local).get(other).get(local).get(other).op(_OP.i32LtU).op(_OP.select).set(local);
-}
-function _putWindow(c, frame, window, base, present, wire, network) {
+});
+var _putWindow = (function _putWindow(c, frame, window, base, present, wire, network) {
   _put2(c, frame, window + W_BASE, base);
   c.i32(0).get(base).get(wire).get(present).get(wire).get(present).op(_OP.i32LtU).op(_OP.select).op(_OP.i32Add).memory(_OP.i32Store, frame + 4 * (window + W_LOAD_END));
   c.i32(0).get(network).memory(_OP.i32Store, frame + 4 * (window + W_NETWORK));
   _put2(c, frame, window + W_MAC, START);
   _put2(c, frame, window + W_WIRE, wire);
-}
-function _emitIpLengths(b) {
+});
+var _emitIpLengths = (function _emitIpLengths(b) {
   const c = b.c;
   c.get(AT).get(START).op(_OP.i32Sub).set(OFFSET);
   c.i32(0).get(WIRE).get(OFFSET).op(_OP.i32Sub).get(WIRE).get(OFFSET).op(_OP.i32LtU).op(_OP.select).set(NET_WIRE);
@@ -4043,8 +3211,8 @@ function _emitIpLengths(b) {
   _minU(c, NET_WIRE, IP_LENGTH);
   _minU(c, CAPTURED, IP_LENGTH);
   b.close();
-}
-function _emitClass(b, readNibble) {
+});
+var _emitClass = (function _emitClass(b, readNibble) {
   const c = b.c;
   if (readNibble) {
     c.i32(-1).set(T);
@@ -4060,11 +3228,11 @@ function _emitClass(b, readNibble) {
   b.open(_OP.if);
   c.i32(_C_IPV6).set(V);
   b.close();
-}
-function _isIpv6Extension2(c, local) {
+});
+var _isIpv6Extension2 = (function _isIpv6Extension2(c, local) {
   _oneOf(c, local, [0, 43, 44, 51, 60]);
-}
-function _emitIpv6Upper(b) {
+});
+var _emitIpv6Upper = (function _emitIpv6Upper(b) {
   const c = b.c;
   c.i32(-1).set(V);
   const found = b.open(_OP.block);
@@ -4112,8 +3280,8 @@ function _emitIpv6Upper(b) {
   c.get(TYPE).set(V);
   b.close();
   b.close();
-}
-function _stageFunction(layout, flags, type) {
+});
+var _stageFunction = (function _stageFunction(layout, flags, type) {
   const c = new _WasmCode();
   const b = new _WasmBlocks(c);
   const fr = layout.frames;
@@ -4175,8 +3343,8 @@ function _stageFunction(layout, flags, type) {
   c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT).memory(_OP.i32Store, fr + 4 * FR_OUT);
   c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS).memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
   return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
-}
-function _recordsFunction(layout, stage, classify, emitTotals, type) {
+});
+var _recordsFunction = (function _recordsFunction(layout, stage, classify, emitTotals, type) {
   const c = new _WasmCode();
   const b = new _WasmBlocks(c);
   const [count, delta, blockEnd, i, packets, v, scratch] = [0, 1, 2, 3, 4, 5, 6];
@@ -4198,65 +3366,23 @@ function _recordsFunction(layout, stage, classify, emitTotals, type) {
   b.close();
   c.get(packets);
   return { type, locals: [{ count: 4, type: _I32 }], code: c };
-}
-
-// src/rules/_classifier_wasm_module.ts
-var OP_BR_TABLE = 14;
-var OP_F64_LOAD = 43;
-var OP_F64_STORE = 57;
-var OP_I32_GT_S2 = 74;
-var OP_I32_LE_S2 = 76;
-var OP_I32_CTZ = 104;
-var OP_F64_ADD = 160;
-var OP_F64_CONVERT_I32_U = 184;
-var KIND_NONE = 0;
-var KIND_ACCEPT = 1;
-var KIND_DROP = 2;
-var KIND_RETURN = 3;
-var KIND_JUMP = 4;
-var NEXT = -4;
-var _wasmModuleLimits = { functionBytes: 7e6, moduleBytes: 64 << 20 };
-var F_LOAD_INDEX = 0;
-var F_JS_MATCH = 2;
-var F_JS_FIELD = 3;
-var IMPORTS = 4;
-var T_LOAD_INDEX = 0;
-var T_ANCILLARY = 1;
-var T_ONE = 2;
-var T_TWO = 3;
-var T_FIELD = 4;
-var T_BATCH = 5;
-var T_STAGE = 6;
-var T_RECORDS = 7;
-var _Body = class extends _WasmBlocks {
-  /** Pushes frame record word `word` (the frame address is local 0). */
-  word(word) {
-    this.c.get(0).memory(_OP.i32Load, 4 * word);
-    return this;
-  }
-  /** `if (top) return value`. */
-  returnIf(value) {
-    this.open(_OP.if);
-    this.c.i32(value).op(_OP.return);
-    this.close();
-  }
-};
-function _read(c, size, offset, temp) {
+});
+var _read = (function _read(c, size, offset, temp) {
   c.memory(size === 1 ? _OP.i32Load8U : size === 2 ? _OP.i32Load16U : _OP.i32Load, offset);
   if (size === 2) {
     c.tee(temp).i32(8).op(_OP.i32Shl).get(temp).i32(8).op(_OP.i32ShrU).op(_OP.i32Or).i32(65535).op(_OP.i32And);
   } else if (size === 4) {
     c.tee(temp).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(temp).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or);
   }
-}
-function _windowWord(b, L, window, word) {
+});
+var _windowWord = (function _windowWord(b, L, window, word) {
   if (L.windows === void 0) {
     b.word(window + word);
     return;
   }
   b.c.get(L.windows[(window === FR_NET ? 0 : 2) + (word === W_BASE ? 0 : 1)]);
-}
-function _emitField(b, field, fail, L, module) {
+});
+var _emitField = (function _emitField(b, field, fail, L, module) {
   const c = b.c;
   const network = field.base === _BASE_NETWORK;
   const window = network ? FR_NET : FR_LINK;
@@ -4355,8 +3481,8 @@ function _emitField(b, field, fail, L, module) {
   c.i32(field.id).get(0).opIndex(_OP.call, F_JS_FIELD).tee(L.value).f64(0).op(99);
   b.brIf(fail);
   c.get(L.value).op(_OP.i32TruncF64U).set(L.v);
-}
-function _emitUpper(b, v) {
+});
+var _emitUpper = (function _emitUpper(b, v) {
   const c = b.c;
   c.i32(-1).set(v);
   const done = b.open(_OP.block);
@@ -4376,8 +3502,8 @@ function _emitUpper(b, v) {
   c.set(v);
   b.close();
   b.close();
-}
-function _emitTable(b, key, keys, emitCase) {
+});
+var _emitTable = (function _emitTable(b, key, keys, emitCase) {
   const c = b.c;
   const base = keys[0] >>> 0;
   const span = (keys[keys.length - 1] >>> 0) - base + 1;
@@ -4398,8 +3524,8 @@ function _emitTable(b, key, keys, emitCase) {
   }
   b.close();
   b.close();
-}
-function _emitDispatch(b, key, keys, emitCase, lo = 0, hi = keys.length - 1) {
+});
+var _emitDispatch = (function _emitDispatch(b, key, keys, emitCase, lo = 0, hi = keys.length - 1) {
   const c = b.c;
   if (lo > hi) return;
   const count = hi - lo + 1;
@@ -4427,10 +3553,8 @@ function _emitDispatch(b, key, keys, emitCase, lo = 0, hi = keys.length - 1) {
   b.else();
   _emitDispatch(b, key, keys, emitCase, mid, hi);
   b.close();
-}
-var _FUNCTION_BYTES = 16 * 1024;
-var _LEAF_GROUP_WORDS = 4;
-function _emitLeaf(e, leaf) {
+});
+var _emitLeaf = (function _emitLeaf(e, leaf) {
   const { b, L } = e;
   const c = b.c;
   const words = /* @__PURE__ */ new Map();
@@ -4452,8 +3576,8 @@ function _emitLeaf(e, leaf) {
     }
   }
   b.close();
-}
-function _emitEnds(e, node) {
+});
+var _emitEnds = (function _emitEnds(e, node) {
   const { b, L } = e;
   const c = b.c;
   const { endsIp, endsNotIp } = node;
@@ -4464,8 +3588,8 @@ function _emitEnds(e, node) {
   b.open(_OP.if);
   c.get(L.temp).set(L.bound);
   b.close();
-}
-function _emitChain2(e, first) {
+});
+var _emitChain2 = (function _emitChain2(e, first) {
   const { b, L } = e;
   const c = b.c;
   const chain = b.open(_OP.block);
@@ -4496,8 +3620,8 @@ function _emitChain2(e, first) {
     b.close();
   }
   b.close();
-}
-function _emitChild2(e, child) {
+});
+var _emitChild2 = (function _emitChild2(e, child) {
   const c = e.b.c;
   const start = c.length;
   _emitChain2(e, child);
@@ -4509,8 +3633,8 @@ function _emitChild2(e, child) {
   f.c.get(e.L.bound);
   e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
   c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
-}
-function _emitChildren2(e, node) {
+});
+var _emitChildren2 = (function _emitChildren2(e, node) {
   const { b, L } = e;
   const c = b.c;
   if (node.starts === null) {
@@ -4563,25 +3687,8 @@ function _emitChildren2(e, node) {
     c.get(path).i32(height - level).op(_OP.i32ShrU).set(L.temp);
     _emitDispatch(b, L.temp, js, (i) => _emitChild2(e, node.children[js[i]]));
   }
-}
-var _COLLECT_LOCALS = [
-  { count: 1, type: _I32 },
-  { count: 6, type: _I32 },
-  { count: 1, type: _F64 },
-  { count: 36, type: _I32 }
-];
-var _COLLECT = {
-  bound: 1,
-  v: 2,
-  key: 3,
-  fc: 4,
-  isIp: 5,
-  temp: 6,
-  offset: 7,
-  value: 8,
-  windows: [9, 10, 11, 12]
-};
-function _emitWalkPrelude(b, L) {
+});
+var _emitWalkPrelude = (function _emitWalkPrelude(b, L) {
   const c = b.c;
   b.word(FR_CLASS);
   c.set(L.fc);
@@ -4595,8 +3702,8 @@ function _emitWalkPrelude(b, L) {
   c.set(L.windows[2]);
   b.word(FR_LINK + W_LOAD_END);
   c.set(L.windows[3]);
-}
-function _collectFunction(plan, chain, module, extra, firstExtra) {
+});
+var _collectFunction = (function _collectFunction(plan, chain, module, extra, firstExtra) {
   const b = new _Body();
   const c = b.c;
   const L = _COLLECT;
@@ -4629,8 +3736,8 @@ function _collectFunction(plan, chain, module, extra, firstExtra) {
   _emitChain2(e, plan.roots[chain]);
   c.get(L.bound);
   return { type: T_ONE, locals: _COLLECT_LOCALS, code: c };
-}
-function _listedCodes2(root, into) {
+});
+var _listedCodes2 = (function _listedCodes2(root, into) {
   const stack = [root];
   while (stack.length > 0) {
     const node = stack.pop();
@@ -4638,8 +3745,8 @@ function _listedCodes2(root, into) {
     for (const child of node.children) if (child !== null) stack.push(child);
     if (node.rest !== null) stack.push(node.rest);
   }
-}
-function _runFunction(plan, chain, collect, rules) {
+});
+var _runFunction = (function _runFunction(plan, chain, collect, rules) {
   const layout = plan.layout;
   const W = layout.words[chain];
   const U = layout.used[chain];
@@ -4750,24 +3857,21 @@ function _runFunction(plan, chain, collect, rules) {
   b.close();
   c.i32(_R_END);
   return { type: T_TWO, locals: [{ count: 10, type: _I32 }], code: c };
-}
-function _loweredProgram(match) {
+});
+var _loweredProgram = (function _loweredProgram(match) {
   const instructions = match.compiledProgram !== void 0 ? match.program : null;
   if (instructions === null) {
     return match.match.kind === "bpf" ? "a link-base --expr is compiled per link type" : "a u32 test past 4096 instructions";
   }
   return _lowered(instructions);
-}
-function _lowered(instructions) {
+});
+var _lowered = (function _lowered(instructions) {
   if (_readsAncillary(instructions)) return "the program reads ancillary fields";
   const lowered = _lower(instructions.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 })));
   if (lowered.backward) return "the program jumps backwards";
   return lowered;
-}
-var _CHECKED_ALTERNATIVES2 = 2;
-var _CHECKED_GUARDS2 = 3;
-var _CHECKED_KINDS2 = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER_PROTOCOL]);
-function _emitGuards(b, rule, fields, L, module) {
+});
+var _emitGuards = (function _emitGuards(b, rule, fields, L, module) {
   const alternatives = rule.alternatives.map(
     (guards) => guards.filter((g) => _CHECKED_KINDS2.has(fields[g.field].kind)).slice(0, _CHECKED_GUARDS2)
   );
@@ -4789,8 +3893,8 @@ function _emitGuards(b, rule, fields, L, module) {
   }
   c.i32(0).op(_OP.return);
   b.close();
-}
-function _testFunction(rule, fields, escapes, module, programs, scratch) {
+});
+var _testFunction = (function _testFunction(rule, fields, escapes, module, programs, scratch) {
   const b = new _Body(scratch);
   const c = b.c;
   const L = new _Locals(1);
@@ -4849,8 +3953,8 @@ function _testFunction(rule, fields, escapes, module, programs, scratch) {
     ],
     code: new _WasmCode(c.cut(0))
   };
-}
-function _emitProgram(b, L, lowered, window) {
+});
+var _emitProgram = (function _emitProgram(b, L, lowered, window) {
   const c = b.c;
   b.word(window + W_BASE);
   c.set(L.base);
@@ -4872,8 +3976,8 @@ function _emitProgram(b, L, lowered, window) {
   new _ProgramEmitter(c, L, lowered, true).emit();
   c.op(_OP.end);
   return c.view().slice(start);
-}
-function _emitEthernetProgram(b, L, match, escapes) {
+});
+var _emitEthernetProgram = (function _emitEthernetProgram(b, L, match, escapes) {
   const c = b.c;
   const instructions = match.program;
   const lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
@@ -4894,8 +3998,8 @@ function _emitEthernetProgram(b, L, match, escapes) {
   b.close();
   c.op(_OP.i32Eqz);
   b.returnIf(0);
-}
-function _emitInterfaceTest(b, match, fields, module) {
+});
+var _emitInterfaceTest = (function _emitInterfaceTest(b, match, fields, module) {
   if (match.name.endsWith("+")) return false;
   const number = fields.find((f) => f.kind === _F_INTERFACE)?.names?.get(match.name);
   if (number === void 0) return false;
@@ -4904,8 +4008,8 @@ function _emitInterfaceTest(b, match, fields, module) {
   b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
   b.returnIf(0);
   return true;
-}
-function _emitInterfacePattern(b, match, module) {
+});
+var _emitInterfacePattern = (function _emitInterfacePattern(b, match, module) {
   const key = `${match.direction} ${match.name}`;
   let bit = module.patterns.get(key);
   if (bit === void 0) {
@@ -4917,8 +4021,8 @@ function _emitInterfacePattern(b, match, module) {
   if (!match.invert) b.c.op(_OP.i32Eqz);
   b.returnIf(0);
   return true;
-}
-function _emitAddressTest(b, match, parsed, temp) {
+});
+var _emitAddressTest = (function _emitAddressTest(b, match, parsed, temp) {
   const c = b.c;
   const network = parsed ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
   if (typeof network === "string") throw new Error(network);
@@ -4942,22 +4046,13 @@ function _emitAddressTest(b, match, parsed, temp) {
   }
   if (!match.invert) c.op(_OP.i32Eqz);
   b.returnIf(0);
-}
-var _Escapes = class {
-  matches = [];
-  reasons = [];
-  add(match, reason) {
-    this.matches.push(match);
-    this.reasons.push(reason);
-    return this.matches.length - 1;
-  }
-};
-function _neverFunction() {
+});
+var _neverFunction = (function _neverFunction() {
   const c = new _WasmCode();
   c.i32(0);
   return { type: T_ONE, locals: [], code: c };
-}
-function _classifyFunction(plan, runs, ruleCount, bases) {
+});
+var _classifyFunction = (function _classifyFunction(plan, runs, ruleCount, bases) {
   const layout = plan.layout;
   const b = new _Body();
   const c = b.c;
@@ -4998,8 +4093,8 @@ function _classifyFunction(plan, runs, ruleCount, bases) {
   c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
   c.i32(plan.entryAccepts ? 1 : 0);
   return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
-}
-function _emitChainBase(b, chain, bases) {
+});
+var _emitChainBase = (function _emitChainBase(b, chain, bases) {
   const c = b.c;
   const emit = (lo, hi) => {
     if (lo === hi) {
@@ -5015,14 +4110,14 @@ function _emitChainBase(b, chain, bases) {
     b.close();
   };
   emit(0, bases.length - 1);
-}
-function _emitTotals(c, layout, v, at, frame) {
+});
+var _emitTotals = (function _emitTotals(c, layout, v, at, frame) {
   c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(OP_F64_LOAD, layout.totals).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals);
   c.get(at).get(at).memory(OP_F64_LOAD, layout.totals + 8);
   frame();
   c.memory(_OP.i32Load, 4 * FR_SIZE).op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals + 8);
-}
-function _batchFunction(layout, classify) {
+});
+var _batchFunction = (function _batchFunction(layout, classify) {
   const b = new _Body();
   const c = b.c;
   const [first, count, fr, v, at, i] = [0, 1, 2, 3, 4, 5];
@@ -5041,11 +4136,11 @@ function _batchFunction(layout, classify) {
   b.close();
   b.close();
   return { type: T_BATCH, locals: [{ count: 4, type: _I32 }], code: c };
-}
-function _bodyBytes(f) {
+});
+var _bodyBytes = (function _bodyBytes(f) {
   return f.code.length;
-}
-function _emitClassifierModule(plan) {
+});
+var _emitClassifierModule = (function _emitClassifierModule(plan) {
   const escapes = new _Escapes();
   const module = {
     fieldCalls: false,
@@ -5164,13 +4259,8 @@ function _emitClassifierModule(plan) {
       return { direction: key.slice(0, space), name: key.slice(space + 1) };
     })
   };
-}
-
-// src/rules/_classifier_wasm_memory.ts
-var _PAGE = 65536;
-var _MAX_BLOCK_BYTES = 16 << 20;
-var MAX_BYTES = 2147418112;
-function _views(memory, layout, rules, chains) {
+});
+var _views = (function _views(memory, layout, rules, chains) {
   const buffer = memory.buffer;
   return {
     i32: new Int32Array(buffer),
@@ -5184,8 +4274,8 @@ function _views(memory, layout, rules, chains) {
       totals: new Float64Array(buffer, layout.totals, 4)
     }
   };
-}
-function _copyFrame(from, into) {
+});
+var _copyFrame = (function _copyFrame(from, into) {
   into.bytes = from.bytes;
   into.start = from.start;
   into.capturedLength = from.capturedLength;
@@ -5198,8 +4288,8 @@ function _copyFrame(from, into) {
   into.interfaceName = from.interfaceName;
   into.outInterfaceName = from.outInterfaceName;
   into.captureInterface = from.captureInterface;
-}
-function _reserve(m, length) {
+});
+var _reserve = (function _reserve(m, length) {
   const need = m.layout.data + length;
   if (m.poolStart > 0 && need > m.poolStart) {
     throw new RangeError(
@@ -5214,28 +4304,8 @@ function _reserve(m, length) {
     m.memory.grow(Math.ceil((need - have) / _PAGE));
     m.views = _views(m.memory, m.layout, m.rules, m.chains);
   }
-}
-
-// src/rules/_interface_numbers.ts
-var _InterfaceNumbers = class {
-  /** Numbers by the names `-i`/`-o` rules give (null: no rule gives one). */
-  constructor(names) {
-    this.names = names;
-  }
-  names;
-  #lastName = void 0;
-  #lastNumber = -1;
-  /** The number of `name` (no name: ""), or -1 where no rule gives it. */
-  of(name) {
-    if (this.names === null) return -1;
-    const key = name ?? "";
-    if (key !== this.#lastName) this.#lastNumber = this.names.get(this.#lastName = key) ?? -1;
-    return this.#lastNumber;
-  }
-};
-
-// src/rules/_classifier_wasm_records.ts
-function _moduleStaging(parts) {
+});
+var _moduleStaging = (function _moduleStaging(parts) {
   const { m, interfaceNames, callsBack } = parts;
   const layout = m.layout;
   const interfaceFrames = [];
@@ -5286,21 +4356,21 @@ function _moduleStaging(parts) {
       return parts.records(count, from, end);
     }
   };
-}
-function _moduleStages(frame) {
+});
+var _moduleStages = (function _moduleStages(frame) {
   const start = frame.start;
   const captured = frame.capturedLength;
   const wire = frame.wireLength;
   return start >>> 0 === start && captured >>> 0 === captured && wire >>> 0 === wire && start + captured <= frame.bytes.length && (frame.linkType | 0) === frame.linkType;
-}
-function _runFrame(m, staging, frame) {
+});
+var _runFrame = (function _runFrame(m, staging, frame) {
   const layout = m.layout;
   const start = frame.start;
   const captured = frame.capturedLength;
   _placeFrame(m, staging, frame);
   return staging.run(1, layout.data - start, layout.data + captured);
-}
-function _placeFrame(m, staging, frame) {
+});
+var _placeFrame = (function _placeFrame(m, staging, frame) {
   const layout = m.layout;
   const start = frame.start;
   const captured = frame.capturedLength;
@@ -5313,8 +4383,8 @@ function _placeFrame(m, staging, frame) {
   u32[layout.recordCaptured >> 2] = captured;
   u32[layout.recordWire >> 2] = frame.wireLength;
   u32[layout.recordInterface >> 2] = 0;
-}
-function _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf) {
+});
+var _runRecords = (function _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf) {
   const bytes = batch.bytes;
   const layout = m.layout;
   const inMemory = bytes.buffer === m.memory.buffer;
@@ -5340,20 +4410,15 @@ function _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf)
     );
   }
   return true;
-}
-
-// src/rules/_classifier_wasm.ts
-var POOL_DATA_BYTES = 2 * _MAX_BLOCK_BYTES;
-var POOL_SLOTS = 4;
-var _POOL_BLOCK_BYTES = 1 << 20;
-function _putWindow2(i32, at, w, delta) {
+});
+var _putWindow2 = (function _putWindow2(i32, at, w, delta) {
   i32[at] = w.base + delta;
   i32[at + 1] = w.loadEnd + delta;
   i32[at + 2] = w.network + delta;
   i32[at + 3] = w.mac < 0 ? -1 : w.mac + delta;
   i32[at + 4] = w.wire;
-}
-function _callbacks(m, parts, emitted) {
+});
+var _callbacks = (function _callbacks(m, parts, emitted) {
   const contexts = new FrameContext();
   const state = _newFrameState(contexts);
   const slotFrames = [];
@@ -5404,8 +4469,8 @@ function _callbacks(m, parts, emitted) {
       loaded = -1;
     }
   };
-}
-function _stager(m, parts, emitted, slotFrames) {
+});
+var _stager = (function _stager(m, parts, emitted, slotFrames) {
   const contexts = new FrameContext();
   contexts.ancillary = false;
   const state = _newFrameState(contexts);
@@ -5468,8 +4533,8 @@ function _stager(m, parts, emitted, slotFrames) {
     }
     if (callsBack) _copyFrame(frame, slotFrames[slot]);
   };
-}
-function _batchPath(m, stage, run) {
+});
+var _batchPath = (function _batchPath(m, stage, run) {
   const data = m.layout.data;
   let verdicts = new Uint8Array(0);
   const positions = new Int32Array(FRAMES_PER_CALL);
@@ -5521,8 +4586,8 @@ function _batchPath(m, stage, run) {
     },
     finish: flush
   };
-}
-function _blockPool(m) {
+});
+var _blockPool = (function _blockPool(m) {
   const lent = new Uint8Array(POOL_SLOTS);
   const slotOf = (block) => {
     if (m.poolStart === 0 || block.buffer !== m.memory.buffer) return -1;
@@ -5556,8 +4621,8 @@ function _blockPool(m) {
       return true;
     }
   };
-}
-function _initMemory(m, parts) {
+});
+var _initMemory = (function _initMemory(m, parts) {
   const i32 = m.views.i32;
   for (const rules of parts.chains) {
     for (const rule of rules) {
@@ -5574,8 +4639,8 @@ function _initMemory(m, parts) {
   into.policyPackets.set(from.policyPackets);
   into.policyBytes.set(from.policyBytes);
   into.totals.set(from.totals);
-}
-function _emit(parts, layout) {
+});
+var _emit = (function _emit(parts, layout) {
   const roots = parts.indexes;
   if (roots === null || roots.some((r) => r === null)) {
     return { reason: "rule-by-rule evaluation has no index to emit" };
@@ -5590,8 +4655,8 @@ function _emit(parts, layout) {
     layout,
     byIp: parts.byIp
   });
-}
-function _makeWasmClassifier(parts) {
+});
+var _makeWasmClassifier = (function _makeWasmClassifier(parts) {
   const refusal = _wasmRefusal();
   if (refusal !== void 0) return { reason: `run-time Wasm is refused (${refusal})` };
   const { ruleSet, entry, chains } = parts;
@@ -5700,18 +4765,11 @@ function _makeWasmClassifier(parts) {
     _blocks: _blockPool(m),
     _stagedRecord: stagedRecord
   };
-}
-
-// src/rules/_classifier_wasm_choice.ts
-var _WASM_MAX_EXACT_RULES = 100;
-var _WASM_MIN_INEXACT_ENTRIES = 16;
-function _prefersWasm(rules, inexactEntries) {
+});
+var _prefersWasm = (function _prefersWasm(rules, inexactEntries) {
   return rules > 0 && (rules <= _WASM_MAX_EXACT_RULES || inexactEntries >= _WASM_MIN_INEXACT_ENTRIES);
-}
-
-// src/rules/_rule_set_builder.ts
-var _MAX_FIELDS = 65536;
-function _entryChain(ruleSet, wanted) {
+});
+var _entryChain = (function _entryChain(ruleSet, wanted) {
   if (wanted !== void 0) {
     const index = ruleSet.chains.findIndex((c) => c.name === wanted);
     if (index < 0) {
@@ -5736,9 +4794,8 @@ function _entryChain(ruleSet, wanted) {
     throw new RuleSetError("Cannot compile rule set: it has no built-in chain", 0, 0);
   }
   return first;
-}
-var _untested = () => true;
-function _lazyTest(rule, prepared) {
+});
+var _lazyTest = (function _lazyTest(rule, prepared) {
   return (state) => {
     const tests = [];
     for (const match of prepared) {
@@ -5749,7 +4806,1304 @@ function _lazyTest(rule, prepared) {
     rule.test = test;
     return test(state);
   };
+});
+var compileRuleSet = (function compileRuleSet(ruleSet, options) {
+  const builder = new _RuleSetBuilder(ruleSet, options, true);
+  while (!builder.step()) {
+  }
+  return builder.finish();
+});
+
+// src/rules/_frame_state.ts
+
+
+var _AncillaryDemand = class {
+  /** Whether some program (or index field) reads an ancillary field. */
+  needed = false;
+  /** Called once, when `needed` turns true. */
+  onDemand = null;
+  /** A program that reads ancillary fields is about to run. */
+  demand() {
+    if (this.needed) return;
+    this.needed = true;
+    this.onDemand?.();
+  }
+};
+
+// src/u32/compile_u32.ts
+var _AND = 0;
+var _LEFTSH = 1;
+var _RIGHTSH = 2;
+var _AT = 3;
+var _OPCODES = { "&": _AND, "<<": _LEFTSH, ">>": _RIGHTSH, "@": _AT };
+var _MAX_LENGTH = 2147483648;
+
+
+// src/rules/_reads_ancillary.ts
+
+
+// src/rules/_needs_frame_description.ts
+var _MSH_MAX = 60;
+var _NEGATIVE = 2147483648;
+
+
+// src/rules/_match_tests.ts
+var _BASE_NETWORK = 0;
+var _BASE_LINK = 1;
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+var _keyUnits = new Uint16Array(256);
+
+
+
+
+
+var _ExpressionMatch = class {
+  key;
+  #packed;
+  #pack;
+  ethernetOnly;
+  invert;
+  match;
+  build;
+  compiledProgram;
+  programFor;
+  constructor(key, pack, ethernetOnly, invert, match, build, compiledProgram, programFor) {
+    this.key = key;
+    this.#pack = pack;
+    this.ethernetOnly = ethernetOnly;
+    this.invert = invert;
+    this.match = match;
+    this.build = build;
+    this.compiledProgram = compiledProgram;
+    this.programFor = programFor;
+  }
+  get program() {
+    if (this.#packed === void 0) this.#packed = this.#pack();
+    return this.#packed === null ? null : _unpackProgram(this.#packed);
+  }
+};
+
+
+
+
+
+// src/rules/_fields.ts
+var _F_PACKET = 0;
+var _F_ANCILLARY = 1;
+var _F_ADDRESS = 2;
+var _F_UPPER_PROTOCOL = 3;
+var _F_LINK_TYPE = 4;
+var _F_INTERFACE = 5;
+var _F_LENGTH = 6;
+
+var _FieldTable = class {
+  fields = [];
+  /** Field ids by a hash of the field's numbers: one id, or the few that share the hash. */
+  #ids = /* @__PURE__ */ new Map();
+  /** Interface names given by `-i`/`-o` rules, numbered. */
+  interfaceNames = /* @__PURE__ */ new Map();
+  maxFields;
+  constructor(maxFields) {
+    this.maxFields = maxFields;
+  }
+  /** The number of an interface name (added when new). */
+  interfaceNumber(name) {
+    let n = this.interfaceNames.get(name);
+    if (n === void 0) this.interfaceNames.set(name, n = this.interfaceNames.size);
+    return n;
+  }
+  /** The id of the field, added when new; -1 when the table is full. */
+  intern(kind, base, msh, offset, size, second = -1) {
+    let h = Math.imul(kind ^ 2654435769, 2246822507) ^ base;
+    h = Math.imul(h ^ h >>> 15 ^ msh, 3266489909);
+    h = Math.imul(h ^ h >>> 13 ^ offset, 668265263);
+    h = Math.imul(h ^ h >>> 16 ^ size, 374761393);
+    h = Math.imul(h ^ h >>> 15 ^ second, 2246822507);
+    const hash = (h ^ h >>> 13) & 1073741823;
+    const known = this.#ids.get(hash);
+    const fields = this.fields;
+    const count = typeof known === "number" ? 1 : known === void 0 ? 0 : known.length;
+    for (let i = 0; i < count; i++) {
+      const id2 = typeof known === "number" ? known : known[i];
+      const f = fields[id2];
+      if (f.kind === kind && f.base === base && f.msh === msh && f.offset === offset && f.size === size && f.second === second) return id2;
+    }
+    if (this.fields.length >= this.maxFields) return -1;
+    const id = this.fields.length;
+    const names = kind === _F_INTERFACE ? this.interfaceNames : null;
+    this.fields.push({ id, kind, base, msh, second, offset, size, names });
+    if (known === void 0) this.#ids.set(hash, id);
+    else if (typeof known === "number") this.#ids.set(hash, [known, id]);
+    else known.push(id);
+    return id;
+  }
+};
+
+
+// src/rules/_frame_class.ts
+var _C_NOT_IP = 1;
+var _C_IPV4 = 2;
+var _C_IPV6 = 4;
+var _C_OTHER_IP = 8;
+var _C_ALL = 15;
+
+
+
+
+
+
+// src/rules/_key_hash.ts
+
+
+
+
+// src/rules/_rule_index.ts
+var _MAX_DEPTH = 24;
+var _LEAF_ENTRIES = 2;
+var _SPLIT_ALONE = 8;
+var _ENDS_IP = 1;
+var _ENDS_NOT_IP = 2;
+var _IndexNode = class {
+  /** Sorted, distinct rule codes listed here (`2 × position`, + 1 when its test decides). */
+  leaf = _EMPTY;
+  /** The least code listed in this node, its children and its rest (`_END` when none). */
+  least = _END;
+  /**
+   * The least matched code (exact, all guards checked) of a rule that ends
+   * the walk, for frames with an IP header and for frames without one
+   * (`_END` when none): a walk that reaches this leaf decides at or before it.
+   */
+  endsIp = _END;
+  endsNotIp = _END;
+  /**
+   * The frame classes this node's own work (its leaf, its field's children;
+   * not its rest) can list a rule for: other frames go straight to the rest.
+   */
+  classes = _C_ALL;
+  /** The field read here, -1 for a leaf. */
+  field = -1;
+  /** That field's description. */
+  source = null;
+  /** Whether the field is a packet load at a constant offset: then `network`, `offset`, `size`. */
+  constantLoad = false;
+  network = false;
+  offset = 0;
+  size = 0;
+  mask = 0;
+  /** Exact node: open-addressing table of keys and child numbers (-1: empty slot). */
+  keys = null;
+  slots = null;
+  /** Exact node with one key: that key (no table lookup), else -1. */
+  onlyKey = -1;
+  /** Exact node: `32 - log2(table size)`; a key's first slot is the top bits of its hash. */
+  shift = 32;
+  /** Range node: start of each elementary interval, ascending. */
+  starts = null;
+  /** Range node: leaves of its segment tree (a power of two ≥ intervals); node `j`'s
+   * children are `2j` and `2j + 1`, interval `i` is leaf `leaves + i`. */
+  leaves = 0;
+  children = [];
+  rest = null;
+  depth = 0;
+};
+var _EMPTY = new Int32Array(0);
+var _END = 2147483647;
+
+
+
+
+var _STEP_ENTRIES = 1024;
+var _IndexBuilder = class {
+  root = new _IndexNode();
+  #tasks = [];
+  #copiesLeft;
+  /** The piece of work under way: widening the guards, or building one node. */
+  #work;
+  #fields;
+  /** Key numbers (at most one per distinct key of the entries). */
+  #keyNumbers = new _KeyNumbers();
+  /** Per key number, scratch of `#choose`: entries with a guard on it, and whether any is a range. */
+  #covered = new Int32Array(64);
+  #ranges = new Uint8Array(64);
+  /** The root of each segment (see {@linkcode _segmentEnds}), linked once all are built. */
+  #segments = [];
+  #segmented;
+  /**
+   * With `segmented`, the entries are indexed in segments of rule positions
+   * ({@linkcode _segmentEnds}), each segment's tree walked after the one
+   * before and only while the bound reaches it; without, one tree.
+   */
+  constructor(entries, fields, segmented = true) {
+    this.#fields = fields;
+    this.#copiesLeft = 32 * entries.length + 64;
+    this.#segmented = segmented;
+    this.#work = this.#widen(entries);
+  }
+  /** Does one bounded piece of the build; `true` when nothing is left (then `root` is complete). */
+  step() {
+    if (this.#work === void 0) {
+      const task = this.#tasks.pop();
+      if (task === void 0) return true;
+      this.#work = this.#build(task);
+    }
+    if (this.#work.next().done) this.#work = void 0;
+    if (this.#work !== void 0 || this.#tasks.length > 0) return false;
+    _linkSegments(this.#segments);
+    _setLeast(this.root);
+    return true;
+  }
+  /** The root task, its guards' prefixes widened to ranges (`_prefixAsRange`). */
+  *#widen(entries) {
+    const widened = [];
+    let seen = 0;
+    for (const e of entries) {
+      const guards = _widened(e.guards, this.#fields);
+      if (guards !== null) widened.push({ ...e, guards, keys: this.#numberKeys(guards) });
+      if (++seen % _STEP_ENTRIES === 0) yield;
+    }
+    const ends = this.#segmented ? _segmentEnds(widened) : [widened.length];
+    let from = 0;
+    for (const end of ends) {
+      const node = from === 0 ? this.root : new _IndexNode();
+      this.#segments.push(node);
+      const segment = widened.slice(from, end);
+      this.#tasks.push({ node, entries: segment, used: /* @__PURE__ */ new Set(), filtered: false });
+      from = end;
+    }
+    this.#tasks.reverse();
+  }
+  /** The numbers of the keys of `guards` (new keys numbered in order of appearance). */
+  #numberKeys(guards) {
+    const keys = new Int32Array(guards.length);
+    for (let i = 0; i < guards.length; i++) {
+      keys[i] = this.#keyNumbers.number(guards[i].field, guards[i].mask);
+    }
+    return keys;
+  }
+  *#build({ node, entries, used, filtered }) {
+    const few = entries.length <= _LEAF_ENTRIES;
+    if (few && filtered || node.depth >= _MAX_DEPTH) {
+      _makeLeaf(node, entries, used);
+      return;
+    }
+    let best = yield* this.#choose(entries, used, few ? 1 : 2);
+    if (best === null && !filtered && entries.length <= _SPLIT_ALONE) {
+      best = yield* this.#choose(entries, used, 1);
+    }
+    if (best === null) {
+      _makeLeaf(node, entries, used);
+      return;
+    }
+    const childUsed = new Set(used).add(best.key);
+    const rest = [];
+    node.field = best.field;
+    const source = this.#fields[best.field];
+    node.source = source;
+    node.constantLoad = source.kind === _F_PACKET && source.msh < 0;
+    node.network = source.base === _BASE_NETWORK;
+    node.offset = source.offset;
+    node.size = source.size;
+    node.mask = best.mask;
+    node.classes = best.ranges ? yield* this.#splitRanges(node, entries, best, rest, childUsed) : yield* this.#splitExact(node, entries, best, rest, childUsed);
+    if (rest.length > 0) {
+      const next = new _IndexNode();
+      next.depth = node.depth + 1;
+      node.rest = next;
+      this.#tasks.push({ node: next, entries: rest, used: childUsed, filtered });
+    }
+  }
+  *#choose(entries, used, leastCovered) {
+    if (this.#covered.length < this.#keyNumbers.size) {
+      this.#covered = new Int32Array(2 * this.#keyNumbers.size);
+      this.#ranges = new Uint8Array(2 * this.#keyNumbers.size);
+    }
+    const covered = this.#covered;
+    const ranges = this.#ranges;
+    const touched = [];
+    let seen = 0;
+    for (const entry of entries) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
+      const keys = entry.keys;
+      const guards = entry.guards;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        if (used.has(key)) continue;
+        if (covered[key]++ === 0) touched.push(key);
+        if (guards[i].lo !== guards[i].hi) ranges[key] = 1;
+      }
+    }
+    const numbers = this.#keyNumbers;
+    const stats = [];
+    for (const key of touched) {
+      if (covered[key] >= leastCovered) {
+        stats.push({
+          key,
+          field: numbers.fields[key],
+          mask: numbers.masks[key],
+          covered: covered[key],
+          ranges: ranges[key] === 1,
+          guards: []
+        });
+      }
+      covered[key] = 0;
+      ranges[key] = 0;
+    }
+    stats.sort((a, b) => b.covered - a.covered);
+    let best = null;
+    let bestScore = 0;
+    for (const s of stats) {
+      const most = 2 * s.covered - 1;
+      if (most < bestScore || most === bestScore && leastCovered > 1) break;
+      yield* _gatherGuards(entries, s);
+      if (s.guards.length > _STEP_ENTRIES / 4) yield;
+      const largest = s.ranges ? yield* this.#rangeLoad(s) : _largestBucket(s.guards);
+      if (largest < 0) continue;
+      const score = 2 * s.covered - largest;
+      if (score > bestScore || score === bestScore && best !== null && _narrower(s, best)) {
+        bestScore = score;
+        best = s;
+      }
+    }
+    return best;
+  }
+  /**
+   * The most guards covering one point, or -1 when the segment-tree copies
+   * would exceed the budget.
+   */
+  *#rangeLoad(s) {
+    const guards = s.guards;
+    const starts = s.starts ??= _intervals(guards);
+    if (guards.length > _STEP_ENTRIES / 4) yield;
+    let largest = 0;
+    const load = new Int32Array(starts.length + 1);
+    let seen = 0;
+    for (const g of guards) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
+      load[_interval(starts, g.lo)]++;
+      load[_interval(starts, g.hi) + 1]--;
+    }
+    let running = 0;
+    for (let i = 0; i < starts.length; i++) {
+      running += load[i];
+      if (running > largest) largest = running;
+    }
+    const most = 2 * Math.ceil(Math.log2(starts.length + 1));
+    let copies = 0;
+    for (const g of guards) copies += g.lo === g.hi ? 1 : most;
+    return copies > this.#copiesLeft ? -1 : largest;
+  }
+  /** Splits `entries` on exact key `s`; the classes of those sent to a child. */
+  *#splitExact(node, entries, s, rest, used) {
+    const groups = /* @__PURE__ */ new Map();
+    let classes = 0;
+    let seen = 0;
+    for (const entry of entries) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
+      const g = _guardOn(entry, s.key);
+      if (g === void 0) {
+        rest.push(entry);
+        continue;
+      }
+      classes |= entry.classes;
+      let group = groups.get(g.lo);
+      if (group === void 0) groups.set(g.lo, group = []);
+      group.push(entry);
+    }
+    const { keys, slots, shift } = _buildKeyHash([...groups.keys()]);
+    for (const group of groups.values()) node.children.push(this.#child(node, group, used));
+    node.keys = keys;
+    node.slots = slots;
+    node.shift = shift;
+    if (groups.size === 1) node.onlyKey = groups.keys().next().value;
+    return classes;
+  }
+  /** Splits `entries` on range key `s`; the classes of those sent to a child. */
+  *#splitRanges(node, entries, s, rest, used) {
+    const starts = s.starts ?? _intervals(s.guards);
+    yield;
+    let leaves = 1;
+    while (leaves < starts.length) leaves *= 2;
+    const groups = Array.from({ length: 2 * leaves }, () => []);
+    let copies = 0;
+    let classes = 0;
+    let seen = 0;
+    for (const entry of entries) {
+      if (++seen % _STEP_ENTRIES === 0) yield;
+      const g = _guardOn(entry, s.key);
+      if (g === void 0) {
+        rest.push(entry);
+        continue;
+      }
+      classes |= entry.classes;
+      let l = _interval(starts, g.lo) + leaves;
+      let r = _interval(starts, g.hi) + leaves + 1;
+      while (l < r) {
+        if (l & 1) {
+          groups[l++].push(entry);
+          copies++;
+        }
+        if (r & 1) {
+          groups[--r].push(entry);
+          copies++;
+        }
+        l >>= 1;
+        r >>= 1;
+      }
+    }
+    this.#copiesLeft -= copies;
+    node.starts = starts;
+    node.leaves = leaves;
+    node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
+    return classes;
+  }
+  #child(parent, entries, used) {
+    const child = new _IndexNode();
+    child.depth = parent.depth + 1;
+    this.#tasks.push({ node: child, entries, used, filtered: true });
+    return child;
+  }
+};
+var _segmentLimits = { first: 512, growth: 2 };
+
+
+
+
+
+
+
+var _KeyNumbers = class {
+  /** Per number, its field and mask. */
+  fields = new Int32Array(16);
+  masks = new Uint32Array(16);
+  size = 0;
+  /** Slots: a key's number + 1, 0 when empty; a power of two, at most half full. */
+  #slots = new Int32Array(32);
+  /** The number of `(field, mask)`, a new one when first seen. */
+  number(field, mask) {
+    const slots = this.#slots;
+    const last = slots.length - 1;
+    for (let i = _pairHash(field, mask) & last; ; i = i + 1 & last) {
+      const n2 = slots[i] - 1;
+      if (n2 < 0) break;
+      if (this.fields[n2] === field && this.masks[n2] === mask) return n2;
+    }
+    const n = this.size++;
+    if (n === this.fields.length) {
+      const fields = new Int32Array(2 * n);
+      fields.set(this.fields);
+      this.fields = fields;
+      const masks = new Uint32Array(2 * n);
+      masks.set(this.masks);
+      this.masks = masks;
+    }
+    this.fields[n] = field;
+    this.masks[n] = mask;
+    if (2 * this.size > slots.length) this.#rehash(2 * slots.length);
+    else this.#place(n);
+    return n;
+  }
+  #place(n) {
+    const slots = this.#slots;
+    const last = slots.length - 1;
+    let i = _pairHash(this.fields[n], this.masks[n]) & last;
+    while (slots[i] !== 0) i = i + 1 & last;
+    slots[i] = n + 1;
+  }
+  #rehash(size) {
+    this.#slots = new Int32Array(size);
+    for (let n = 0; n < this.size; n++) this.#place(n);
+  }
+};
+
+
+
+
+
+
+
+
+
+
+// src/rules/_classifier_source.ts
+var _MAX_SOURCE_CHARS = 512 * 1024;
+var _FUNCTION_CHARS = 8 * 1024;
+var _INLINE_STARTS = 128;
+var _INLINE_NAMES = 8;
+var _INLINE_CASES_CHARS = 64 * 1024;
+var _GROUP_RULES = 32;
+var _INLINE_GUARDS_CHARS = _MAX_SOURCE_CHARS * 3 / 4;
+var _R_NEXT = -4;
+var _MAX_CODES = 32768;
+var _R_END = -1;
+var _R_ACCEPT = -2;
+var _R_DROP = -3;
+var _KIND_NONE = 0;
+var _KIND_ACCEPT = 1;
+var _KIND_DROP = 2;
+var _KIND_RETURN = 3;
+
+
+var _LOCALS = [
+  ["b", "st.bytes", ""],
+  ["isIp", "st.isIp", ""],
+  ["fc", "st.frameClass", ""],
+  ["nw", "st.networkWindow", ""],
+  ["lw", "st.linkWindow", ""],
+  ["d", "st.descriptor", ""],
+  ["nB", "nw.base", "nw"],
+  ["nE", "nw.loadEnd", "nw"],
+  ["nN", "nw.network", "nw"],
+  ["nM", "nw.mac", "nw"],
+  ["nW", "nw.wire", "nw"],
+  ["lB", "lw.base", "lw"],
+  ["lE", "lw.loadEnd", "lw"],
+  ["lN", "lw.network", "lw"],
+  ["lM", "lw.mac", "lw"],
+  ["lW", "lw.wire", "lw"],
+  ["ipv", "d.ipVersion", "d"],
+  ["ncap", "d.networkCapturedLength", "d"],
+  ["ns", "st.networkStart", ""]
+];
+
+
+
+
+
+
+
+
+
+var _SLOT_CHARS = 48;
+
+var _CHECKED_ALTERNATIVES = 2;
+var _CHECKED_GUARDS = 2;
+var _CHECKED_KINDS = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE]);
+
+
+
+var _COUNT = `if (c >= 0) {
+PK[c]++;
+BY[c] += size;
+if (r === ${_R_ACCEPT} || r === ${_R_DROP}) D[0] = c;
 }
+`;
+
+
+
+
+
+var _PARAMETERS = [
+  "st",
+  "W",
+  "U",
+  "SV",
+  "PK",
+  "BY",
+  "D",
+  "P",
+  "T",
+  "F",
+  "S",
+  "load",
+  "loadField",
+  "interval",
+  "upper"
+];
+
+// src/rules/_interval_buckets.ts
+var _MAX_BUCKETS = 4096;
+
+var _DENSE = 8;
+var _SUB_BUCKETS = 256;
+
+
+// src/rules/_key_tables.ts
+var _BIG_CHAIN_ENTRIES = 2048;
+var _MAX_TABLES = 16;
+var _MIN_TABLE_ENTRIES = 8;
+var _MAX_SPAN = 32;
+var _STEP_ENTRIES2 = 256;
+
+
+
+var _KeyTableBuilder = class {
+  #work;
+  #restBuilder;
+  #index;
+  #fields;
+  constructor(entries, fields) {
+    this.#fields = fields;
+    this.#work = this.#build(entries);
+  }
+  /** Does one bounded piece of the build; `true` when the index is complete. */
+  step() {
+    if (this.#work !== void 0) {
+      if (this.#work.next().done) this.#work = void 0;
+      return false;
+    }
+    return this.#restBuilder.step();
+  }
+  /** The rest tree's root (complete once `step()` returned `true`). */
+  get root() {
+    return this.#restBuilder.root;
+  }
+  /** The index (once `step()` returned `true`). */
+  get index() {
+    const index = this.#index;
+    if (index.restCollected.lists.length === 0) {
+      const most = Math.max(1, _maxLists(index.rest));
+      for (let i = 0; i < most; i++) index.restCollected.lists.push(_EMPTY);
+    }
+    return index;
+  }
+  *#build(entries) {
+    const filed = [];
+    let seen = 0;
+    for (const entry of entries) {
+      if (++seen % _STEP_ENTRIES2 === 0) yield;
+      const guards = _widened(entry.guards, this.#fields);
+      if (guards !== null) filed.push({ entry, guards, primary: -1 });
+    }
+    filed.sort((a, b) => a.entry.position - b.entry.position);
+    const keys = yield* this.#keyInfo(filed);
+    yield* this.#choosePrimaries(filed, keys);
+    const tables = _selectTables(keys);
+    const tabled = new Set(tables.map((k) => _keyOf(k.field, k.mask)));
+    const rest = [];
+    seen = 0;
+    for (const f of filed) {
+      if (++seen % _STEP_ENTRIES2 === 0) yield;
+      if (f.primary >= 0 && !tabled.has(_keyOf(f.guards[f.primary].field, f.guards[f.primary].mask))) {
+        f.primary = _bestGuard(f, keys, tabled);
+      }
+      if (f.primary < 0) rest.push(f.entry);
+      else keys.get(_keyOf(f.guards[f.primary].field, f.guards[f.primary].mask)).filed.push(f);
+    }
+    const numbers = /* @__PURE__ */ new Map();
+    for (let i = 0; i < filed.length; i++) {
+      if ((i + 1) % _STEP_ENTRIES2 === 0) yield;
+      numbers.set(filed[i], i);
+    }
+    const built = [];
+    for (const info of tables) {
+      built.push(yield* this.#table(info, numbers));
+      yield;
+    }
+    this.#index = yield* _flatten(filed, built, this.#fields);
+    this.#restBuilder = new _IndexBuilder(rest, this.#fields, false);
+    this.#index.rest = this.#restBuilder.root;
+  }
+  /** Per key, how many entries test it, how many share each guard, and its intervals. */
+  *#keyInfo(filed) {
+    const keys = /* @__PURE__ */ new Map();
+    const ranges = /* @__PURE__ */ new Map();
+    let seen = 0;
+    for (const f of filed) {
+      if (++seen % _STEP_ENTRIES2 === 0) yield;
+      for (const g of f.guards) {
+        const key = _keyOf(g.field, g.mask);
+        let info = keys.get(key);
+        if (info === void 0) {
+          info = {
+            field: g.field,
+            mask: g.mask,
+            covered: 0,
+            same: /* @__PURE__ */ new Map(),
+            starts: null,
+            chosen: 0,
+            filed: []
+          };
+          keys.set(key, info);
+        }
+        info.covered++;
+        const value = g.lo * 4294967296 + g.hi;
+        info.same.set(value, (info.same.get(value) ?? 0) + 1);
+        let list = ranges.get(key);
+        if (list === void 0) ranges.set(key, list = []);
+        list.push(g);
+      }
+    }
+    for (const [key, guards] of ranges) {
+      if (guards.every((g) => g.lo === g.hi)) continue;
+      keys.get(key).starts = _intervals(guards);
+      yield;
+    }
+    return keys;
+  }
+  *#choosePrimaries(filed, keys) {
+    let seen = 0;
+    for (const f of filed) {
+      if (++seen % _STEP_ENTRIES2 === 0) yield;
+      f.primary = _bestGuard(f, keys, null);
+      if (f.primary >= 0) {
+        const g = f.guards[f.primary];
+        keys.get(_keyOf(g.field, g.mask)).chosen++;
+      }
+    }
+  }
+  *#table(info, numbers) {
+    const source = this.#fields[info.field];
+    const guards = info.filed.map((f) => f.guards[f.primary]);
+    const exact = guards.every((g) => g.lo === g.hi);
+    let classes = 0;
+    for (const f of info.filed) classes |= f.entry.classes;
+    const least = info.filed.length === 0 ? _END : 2 * info.filed[0].entry.position;
+    const shape = {
+      field: source,
+      mask: info.mask,
+      constantLoad: source.kind === _F_PACKET && source.msh < 0,
+      network: source.base === _BASE_NETWORK,
+      offset: source.offset,
+      size: source.size,
+      classes,
+      least
+    };
+    if (exact) return _newTable(shape, yield* _exactLists(info.filed, guards, numbers), null);
+    const starts = _intervals(guards);
+    yield;
+    const lists = Array.from({ length: starts.length }, () => []);
+    for (let i = 0; i < guards.length; i++) {
+      if ((i + 1) % (_STEP_ENTRIES2 / _MAX_SPAN) === 0) yield;
+      const g = guards[i];
+      const last = _interval(starts, g.hi);
+      const entry = numbers.get(info.filed[i]);
+      for (let j = _interval(starts, g.lo); j <= last; j++) lists[j].push(entry);
+    }
+    const buckets = _buckets(starts);
+    yield;
+    return _newTable(shape, null, {
+      starts,
+      ...buckets,
+      lists: _packedLists(lists)
+    });
+  }
+};
+
+
+
+
+
+
+
+
+// src/rules/_key_table_walk.ts
+
+
+
+
+
+
+
+
+
+
+
+// src/rules/_guards.ts
+var _MAX_GUARDS = 12;
+var _MAX_ALTERNATIVES = 8;
+var _ANYTHING = Object.freeze([Object.freeze({ guards: [], exact: false })]);
+var _ALWAYS = Object.freeze([Object.freeze({ guards: [], exact: true })]);
+var _NOTHING = Object.freeze([]);
+
+
+
+
+
+
+
+
+var _GuardPool = class {
+  /** Guards by a hash of their four numbers: one guard, or the few that share the hash. */
+  #buckets = /* @__PURE__ */ new Map();
+  /**
+   * The pool's list for each list shared so far: the rules of one program
+   * share its summary's lists, so most rules need no list of their own.
+   */
+  #lists = /* @__PURE__ */ new WeakMap();
+  /** `guards` as a list of exactly their number, each guard the pool's copy. */
+  share(guards) {
+    const known = this.#lists.get(guards);
+    if (known !== void 0) return known;
+    const out = new Array(guards.length);
+    for (let i = 0; i < guards.length; i++) out[i] = this.#one(guards[i]);
+    this.#lists.set(guards, out);
+    return out;
+  }
+  #one(guard) {
+    const hash = _guardHash(guard);
+    const known = this.#buckets.get(hash);
+    if (known === void 0) {
+      this.#buckets.set(hash, guard);
+      return guard;
+    }
+    if (!Array.isArray(known)) {
+      if (_sameGuard(known, guard)) return known;
+      this.#buckets.set(hash, [known, guard]);
+      return guard;
+    }
+    for (const k of known) if (_sameGuard(k, guard)) return k;
+    known.push(guard);
+    return guard;
+  }
+};
+
+
+
+// src/rules/_summarise_program.ts
+var _MAX_STATES = 8;
+var _UNKNOWN = 0;
+var _CONST = 1;
+var _BITS = 2;
+var _PAYLOAD = 3;
+var UNKNOWN = { kind: _UNKNOWN, k: 0, field: -1, r: 0, m: 0, l: 0 };
+
+var _MAX_PAYLOAD_START = 120;
+
+
+
+var _SAFE_ANCILLARY = /* @__PURE__ */ new Set([
+  SKF_AD_PROTOCOL,
+  SKF_AD_PKTTYPE,
+  SKF_AD_MARK,
+  SKF_AD_QUEUE,
+  SKF_AD_RXHASH,
+  SKF_AD_CPU,
+  SKF_AD_VLAN_TAG,
+  SKF_AD_VLAN_TAG_PRESENT,
+  SKF_AD_VLAN_TPID
+]);
+var IMPOSSIBLE = /* @__PURE__ */ Symbol("impossible");
+
+
+
+
+
+
+
+var MAX = 4294967295;
+
+
+
+
+
+
+
+var _MAX_RESOLVED = 64;
+
+
+
+
+
+
+
+// src/rules/_summarise_rule.ts
+
+
+
+
+
+var _MAX_EXACT_PROGRAM_ALTERNATIVES = 4;
+
+
+
+var _exactGuards = /* @__PURE__ */ new WeakMap();
+
+
+// src/rules/frame_ref.ts
+var _NO_BYTES = new Uint8Array(0);
+
+
+// src/rules/frame_context.ts
+
+
+
+var FrameContext = class {
+  /** What {@linkcode describeFrame} found in the last loaded frame's link header. */
+  descriptor = createFrameDescriptor();
+  /** The network-base context (filled by `load` when the frame has an IP header). */
+  network = _newContext();
+  /** The link-base context. */
+  link = _newContext();
+  /**
+   * Whether `load` fills the ancillary fields (`protocol`, `pktType`,
+   * `ifindex`, `hatype`, the VLAN fields, `mark`, `rxhash`, `queue`). A
+   * caller whose programs never read them (no `ld [SKF_AD_OFF + n]`) may turn
+   * it off and save the work per frame; {@linkcode FrameContext.fillAncillary}
+   * fills them later for the frame last loaded.
+   *
+   * @default {true}
+   */
+  ancillary = true;
+  #isIp = false;
+  #base = void 0;
+  /** Whether the last loaded frame has an IPv4/IPv6 header. */
+  get isIp() {
+    return this.#isIp;
+  }
+  /**
+   * Reads the frame's link header once and fills the context of `base`, or
+   * both contexts when `base` is omitted.
+   *
+   * @param frame The frame; only read during the call.
+   * @param base Which context to fill. @default {both}
+   * @returns `false` when a network context was asked for and the frame has
+   * no IPv4/IPv6 header (the network context is then left as it was; a
+   * network-base program is not run on such a frame), else `true`.
+   */
+  load(frame, base) {
+    const d = this.descriptor;
+    const isIp = describeFrame(frame, d);
+    this.#isIp = isIp;
+    this.#base = base;
+    const ancillary = this.ancillary;
+    const start = frame.start;
+    if (base !== "network") {
+      const l = this.link;
+      _fillLinkContext(l, frame, d.networkOffset);
+      if (ancillary) _fillAncillary(l, frame, d);
+    }
+    if (base === "link") return true;
+    if (!isIp) return false;
+    const n = this.network;
+    const at = start + d.networkOffset;
+    n.dataOffset = at;
+    n.networkOffset = at;
+    n.macOffset = start;
+    n.wireLength = d.networkWireLength;
+    n.end = at + d.networkCapturedLength;
+    if (ancillary) _fillAncillary(n, frame, d);
+    return true;
+  }
+  /**
+   * Fills the ancillary fields of the contexts the last `load` filled, for
+   * `frame` (the frame given to that `load`, unchanged since): what `load`
+   * skips while {@linkcode FrameContext.ancillary} is off.
+   *
+   * @param frame The frame last loaded.
+   */
+  fillAncillary(frame) {
+    const d = this.descriptor;
+    const base = this.#base;
+    if (base !== "network") _fillAncillary(this.link, frame, d);
+    if (base !== "link" && this.#isIp) _fillAncillary(this.network, frame, d);
+  }
+};
+
+// src/rules/_program_batch.ts
+
+
+// src/rules/_bit_candidates.ts
+
+
+
+// src/rules/_new_frame_state.ts
+
+
+// src/rules/_classifier.ts
+var _T_NONE = 0;
+var _T_ACCEPT = 1;
+var _T_DROP = 2;
+var _T_RETURN = 3;
+var _T_JUMP = 4;
+var _T_GOTO = 5;
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+// src/bpf/_wasm_blocks.ts
+var _WasmBlocks = class {
+  c;
+  depth = 0;
+  /** A body written into `c` (default: a new buffer). */
+  constructor(c = new _WasmCode()) {
+    this.c = c;
+  }
+  /** Opens a block, loop or if of result type `type`; returns its label. */
+  open(op, type = _VOID) {
+    this.c.begin(op, type);
+    return ++this.depth;
+  }
+  /** The `else` of the innermost open `if`. */
+  else() {
+    this.c.op(_OP.else);
+  }
+  /** Closes the innermost open block, loop or if. */
+  close() {
+    this.c.op(_OP.end);
+    this.depth--;
+  }
+  /** Branches to `label` (a block's end, a loop's start). */
+  br(label) {
+    this.c.opIndex(_OP.br, this.depth - label);
+  }
+  /** Branches to `label` when the top of the stack is not 0. */
+  brIf(label) {
+    this.c.opIndex(_OP.brIf, this.depth - label);
+  }
+};
+
+// src/rules/_interface_patterns.ts
+var _MAX_INTERFACE_PATTERNS = 32;
+
+
+// src/rules/_classifier_wasm_layout.ts
+var FR_SIZE = 0;
+var FR_IS_IP = 1;
+var FR_CLASS = 2;
+var FR_NET = 3;
+var FR_LINK = 8;
+var FR_NET_START = 13;
+var FR_IP_VERSION = 14;
+var FR_NET_CAPTURED = 15;
+var FR_UPPER = 16;
+var FR_LINK_TYPE = 17;
+var FR_SLOT = 18;
+var FR_IN = 19;
+var FR_OUT = 20;
+var FR_PATTERNS = 21;
+var FRAME_BYTES = 96;
+var W_BASE = 0;
+var W_LOAD_END = 1;
+var W_NETWORK = 2;
+var W_MAC = 3;
+var W_WIRE = 4;
+var FRAMES_PER_CALL = 1024;
+var RECORDS_PER_CALL = 4096;
+var STAGED_INTERFACES = 1024;
+var IF_LINK_TYPE = 0;
+var IF_IN = 1;
+var IF_OUT = 2;
+var IF_PATTERNS = 3;
+var IF_BYTES = 16;
+var RULE_BYTES = 12;
+var DECIDED = 0;
+
+
+
+// src/rules/_classifier_wasm_stage.ts
+var OP_I32_STORE8 = 58;
+var OP_I32_GT_S = 74;
+var OP_I32_LE_S = 76;
+var OP_I32_GT_U = 75;
+var I = 0;
+var DELTA = 1;
+var BLOCK_END = 2;
+var START = 3;
+var CAPLEN = 4;
+var WIRE = 5;
+var ENTRY = 6;
+var END = 7;
+var LINK_TYPE = 8;
+var AT = 9;
+var VERSION = 10;
+var TYPE = 11;
+var NET_WIRE = 12;
+var CAPTURED = 13;
+var IP_LENGTH = 14;
+var T = 15;
+var V = 16;
+var OFFSET = 17;
+var STAGE_LOCALS = 15;
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+// src/rules/_classifier_wasm_module.ts
+var OP_BR_TABLE = 14;
+var OP_F64_LOAD = 43;
+var OP_F64_STORE = 57;
+var OP_I32_GT_S2 = 74;
+var OP_I32_LE_S2 = 76;
+var OP_I32_CTZ = 104;
+var OP_F64_ADD = 160;
+var OP_F64_CONVERT_I32_U = 184;
+var KIND_NONE = 0;
+var KIND_ACCEPT = 1;
+var KIND_DROP = 2;
+var KIND_RETURN = 3;
+var KIND_JUMP = 4;
+var NEXT = -4;
+var _wasmModuleLimits = { functionBytes: 7e6, moduleBytes: 64 << 20 };
+var F_LOAD_INDEX = 0;
+var F_JS_MATCH = 2;
+var F_JS_FIELD = 3;
+var IMPORTS = 4;
+var T_LOAD_INDEX = 0;
+var T_ANCILLARY = 1;
+var T_ONE = 2;
+var T_TWO = 3;
+var T_FIELD = 4;
+var T_BATCH = 5;
+var T_STAGE = 6;
+var T_RECORDS = 7;
+var _Body = class extends _WasmBlocks {
+  /** Pushes frame record word `word` (the frame address is local 0). */
+  word(word) {
+    this.c.get(0).memory(_OP.i32Load, 4 * word);
+    return this;
+  }
+  /** `if (top) return value`. */
+  returnIf(value) {
+    this.open(_OP.if);
+    this.c.i32(value).op(_OP.return);
+    this.close();
+  }
+};
+
+
+
+
+
+
+var _FUNCTION_BYTES = 16 * 1024;
+var _LEAF_GROUP_WORDS = 4;
+
+
+
+
+
+var _COLLECT_LOCALS = [
+  { count: 1, type: _I32 },
+  { count: 6, type: _I32 },
+  { count: 1, type: _F64 },
+  { count: 36, type: _I32 }
+];
+var _COLLECT = {
+  bound: 1,
+  v: 2,
+  key: 3,
+  fc: 4,
+  isIp: 5,
+  temp: 6,
+  offset: 7,
+  value: 8,
+  windows: [9, 10, 11, 12]
+};
+
+
+
+
+
+
+var _CHECKED_ALTERNATIVES2 = 2;
+var _CHECKED_GUARDS2 = 3;
+var _CHECKED_KINDS2 = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER_PROTOCOL]);
+
+
+
+
+
+
+
+var _Escapes = class {
+  matches = [];
+  reasons = [];
+  add(match, reason) {
+    this.matches.push(match);
+    this.reasons.push(reason);
+    return this.matches.length - 1;
+  }
+};
+
+
+
+
+
+
+
+
+// src/rules/_classifier_wasm_memory.ts
+var _PAGE = 65536;
+var _MAX_BLOCK_BYTES = 16 << 20;
+var MAX_BYTES = 2147418112;
+
+
+
+
+// src/rules/_interface_numbers.ts
+var _InterfaceNumbers = class {
+  /** Numbers by the names `-i`/`-o` rules give (null: no rule gives one). */
+  constructor(names) {
+    this.names = names;
+  }
+  names;
+  #lastName = void 0;
+  #lastNumber = -1;
+  /** The number of `name` (no name: ""), or -1 where no rule gives it. */
+  of(name) {
+    if (this.names === null) return -1;
+    const key = name ?? "";
+    if (key !== this.#lastName) this.#lastNumber = this.names.get(this.#lastName = key) ?? -1;
+    return this.#lastNumber;
+  }
+};
+
+// src/rules/_classifier_wasm_records.ts
+
+
+
+
+
+
+// src/rules/_classifier_wasm.ts
+var POOL_DATA_BYTES = 2 * _MAX_BLOCK_BYTES;
+var POOL_SLOTS = 4;
+var _POOL_BLOCK_BYTES = 1 << 20;
+
+
+
+
+
+
+
+
+
+// src/rules/_classifier_wasm_choice.ts
+var _WASM_MAX_EXACT_RULES = 100;
+var _WASM_MIN_INEXACT_ENTRIES = 16;
+
+
+// src/rules/_rule_set_builder.ts
+var _MAX_FIELDS = 65536;
+
+var _untested = () => true;
+
 var _RuleSetBuilder = class {
   #ruleSet;
   #options;
@@ -5759,7 +6113,7 @@ var _RuleSetBuilder = class {
   #chainIndex;
   #table = new _FieldTable(_MAX_FIELDS);
   /** Program summaries by base and program key (a big set repeats most programs). */
-  #summaries = /* @__PURE__ */ new Map();
+  #summaries = [/* @__PURE__ */ new Map(), /* @__PURE__ */ new Map()];
   /** The entries' guards, one copy of each (a big set repeats most of them). */
   #guards = new _GuardPool();
   #chains;
@@ -6009,12 +6363,7 @@ var _RuleSetBuilder = class {
 };
 
 // src/rules/compile_rule_set.ts
-function compileRuleSet(ruleSet, options) {
-  const builder = new _RuleSetBuilder(ruleSet, options, true);
-  while (!builder.step()) {
-  }
-  return builder.finish();
-}
+
 
 export {
   createFrameRef,
