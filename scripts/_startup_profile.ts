@@ -8,8 +8,9 @@
  * not read their code.
  *
  * The runs are those whose start-up matters most: `filter` with a filter
- * expression on both bases, with `--bytecode`, and with a rule file of one
- * rule, each on the small example capture. They are deterministic (no
+ * expression on both bases, with `--bytecode`, with a rule file of one
+ * rule and with the example rule set (examples/edge.rules: user chains, the
+ * indexed classifier), each on the small example capture. They are deterministic (no
  * terminal, input far below what `--threads auto` times), so the bundle is
  * the same on every build.
  *
@@ -39,6 +40,8 @@ export function _startupRuns(root: URL, ruleFile: string): _ProfileRun[] {
       stdin: capture,
     },
     { args: ["filter", "--rules", ruleFile], stdin: capture },
+    // A small rule set with user chains: the classifier's compile (summaries, index, module).
+    { args: ["filter", "--rules", new URL("examples/edge.rules", root).pathname], stdin: capture },
   ];
 }
 

@@ -77,7 +77,9 @@ Deno.test("the bundled CLI filters, counts and fails as the source does", async 
   const bundle = new URL("bpfstream.js", dist);
   const source = new URL("src/cli/main.ts", root);
   const pcap = await Deno.readFile(new URL("examples/mixed.pcap", root));
+  const rules = new URL("examples/edge.rules", root).pathname;
   const cases: [string[], Uint8Array][] = [
+    [["filter", "--rules", rules, "--stats", "--json"], pcap],
     [["filter", "--base", "link", "--expr", "tcp or udp", "--stats"], pcap],
     [["filter", "--threads", "2", "--expr", "ip", "--json"], pcap],
     [["filter", "--expr", "ip"], pcap.subarray(0, pcap.length - 3)],

@@ -172,11 +172,19 @@ export function _conjoinSummaries(a: _Summary, b: _Summary): _Summary {
 export class _GuardPool {
   /** Guards by a hash of their four numbers: one guard, or the few that share the hash. */
   readonly #buckets = new Map<number, _Guard | _Guard[]>();
+  /**
+   * The pool's list for each list shared so far: the rules of one program
+   * share its summary's lists, so most rules need no list of their own.
+   */
+  readonly #lists = new WeakMap<_Guards, _Guards>();
 
   /** `guards` as a list of exactly their number, each guard the pool's copy. */
   share(guards: _Guards): _Guards {
+    const known = this.#lists.get(guards);
+    if (known !== undefined) return known;
     const out: _Guard[] = new Array(guards.length);
     for (let i = 0; i < guards.length; i++) out[i] = this.#one(guards[i]);
+    this.#lists.set(guards, out);
     return out;
   }
 

@@ -23,7 +23,8 @@ import {
   _validateCached,
 } from "./_expression_programs.ts";
 import { compileU32 } from "../u32/compile_u32.ts";
-import { parseU32 } from "../u32/parse_u32.ts";
+import type { U32Test } from "../u32/types.ts";
+import { _parsedU32 } from "./_u32_texts.ts";
 import { u32ToBpf } from "../u32/u32_to_bpf.ts";
 import { LINKTYPE_EN10MB, LINKTYPE_RAW } from "../capture/link_types.ts";
 import type { AddressMatch, InterfaceMatch, Match } from "./rule_set.ts";
@@ -83,8 +84,8 @@ export interface _CheckedU32 {
   readonly program: readonly Instruction[];
   /** Whether the BPF form passes the checker (else the u32 matcher runs). */
   readonly checked: boolean;
-  /** The u32 matcher. */
-  readonly matcher: ReturnType<typeof compileU32>;
+  /** Its tests, for the u32 matcher (made only where the BPF form does not pass the checker). */
+  readonly tests: readonly U32Test[];
 }
 
 /** A `--bytecode` validated once: its copy (see {@linkcode _CheckedProgram}). */
@@ -389,24 +390,24 @@ function _prepareU32(
   let shared = settings.programs.get(key) as _CheckedU32 | undefined;
   if (shared === undefined) {
     try {
-      const tests = parseU32(match.expression);
-      const matcher = compileU32(tests);
+      const tests = _parsedU32(match.expression);
       const program = u32ToBpf(tests);
       // The BPF form (tested equal to the u32 match in tests/u32_bpf_test.ts)
       // runs as every program does; the u32 matcher where that form does not
       // pass the checker (over 4096 instructions).
-      shared = { program, checked: _passesChecker(program), matcher };
+      shared = { program, checked: _passesChecker(program), tests };
     } catch (error) {
       throw _ruleError(`bad --u32 "${match.expression}"`, chain, ruleNumber, error);
     }
     settings.programs.set(key, shared);
   }
-  const { program, checked, matcher } = shared;
+  const { program, checked, tests } = shared;
   const invert = match.invert;
   let memo: CompiledProgram | undefined;
   const compiled = () => memo ??= _compileValidated(program, settings);
   const build = (): _Test => {
     if (checked) return _programTest(compiled(), base, invert);
+    const matcher = compileU32(tests);
     return base === _BASE_NETWORK
       ? (state) => matcher(state.bytes, state.network) !== invert
       : (state) => matcher(state.bytes, state.link) !== invert;

@@ -285,21 +285,33 @@ export function _indexSize(root: _IndexNode): _IndexSize {
   return size;
 }
 
+/**
+ * An entry as the builder indexes it: its guards widened (`_widened`: at
+ * most one per key), and the number of each guard's key (field and mask),
+ * numbered once per build so that the nodes count keys in arrays.
+ */
+interface _KeyedEntry extends _IndexEntry {
+  /** Per guard, its key's number. */
+  readonly keys: Int32Array;
+}
+
 interface _Task {
   node: _IndexNode;
-  entries: _IndexEntry[];
-  /** Keys (`_keyOf`) already split on along the path. */
+  entries: _KeyedEntry[];
+  /** Numbers of the keys already split on along the path. */
   used: ReadonlySet<number>;
   /** Whether a guard of every entry was checked on the path (a value child's subtree). */
   filtered: boolean;
 }
 
 interface _KeyStats {
+  /** The key's number. */
+  key: number;
   field: number;
   mask: number;
   covered: number;
   ranges: boolean;
-  /** The guards on this key, one per covered entry. */
+  /** The guards on this key, one per covered entry (in entry order); gathered when scored. */
   guards: _Guard[];
   /** For ranges: `_intervals(guards)`, once computed. */
   starts?: Float64Array;
@@ -327,6 +339,11 @@ export class _IndexBuilder {
   #work: Generator<void, void> | undefined;
 
   readonly #fields: readonly _Field[];
+  /** Key numbers (at most one per distinct key of the entries). */
+  readonly #keyNumbers = new _KeyNumbers();
+  /** Per key number, scratch of `#choose`: entries with a guard on it, and whether any is a range. */
+  #covered = new Int32Array(64);
+  #ranges = new Uint8Array(64);
 
   /** The root of each segment (see {@linkcode _segmentEnds}), linked once all are built. */
   readonly #segments: _IndexNode[] = [];
@@ -360,11 +377,11 @@ export class _IndexBuilder {
 
   /** The root task, its guards' prefixes widened to ranges (`_prefixAsRange`). */
   *#widen(entries: _IndexEntry[]): Generator<void, void> {
-    const widened: _IndexEntry[] = [];
+    const widened: _KeyedEntry[] = [];
     let seen = 0;
     for (const e of entries) {
       const guards = _widened(e.guards, this.#fields);
-      if (guards !== null) widened.push({ ...e, guards });
+      if (guards !== null) widened.push({ ...e, guards, keys: this.#numberKeys(guards) });
       if (++seen % _STEP_ENTRIES === 0) yield;
     }
     const ends = this.#segmented ? _segmentEnds(widened) : [widened.length];
@@ -378,6 +395,15 @@ export class _IndexBuilder {
     }
     // Tasks are taken last first: the first segment first.
     this.#tasks.reverse();
+  }
+
+  /** The numbers of the keys of `guards` (new keys numbered in order of appearance). */
+  #numberKeys(guards: readonly _Guard[]): Int32Array {
+    const keys = new Int32Array(guards.length);
+    for (let i = 0; i < guards.length; i++) {
+      keys[i] = this.#keyNumbers.number(guards[i].field, guards[i].mask);
+    }
+    return keys;
   }
 
   *#build({ node, entries, used, filtered }: _Task): Generator<void, void> {
@@ -400,9 +426,8 @@ export class _IndexBuilder {
       _makeLeaf(node, entries, used);
       return;
     }
-    const key = _keyOf(best.field, best.mask);
-    const childUsed = new Set(used).add(key);
-    const rest: _IndexEntry[] = [];
+    const childUsed = new Set(used).add(best.key);
+    const rest: _KeyedEntry[] = [];
     node.field = best.field;
     const source = this.#fields[best.field];
     node.source = source;
@@ -411,10 +436,10 @@ export class _IndexBuilder {
     node.offset = source.offset;
     node.size = source.size;
     node.mask = best.mask;
-    if (best.ranges) yield* this.#splitRanges(node, entries, best, rest, childUsed);
-    else yield* this.#splitExact(node, entries, best, rest, childUsed);
-    const resting = new Set(rest);
-    node.classes = _classesOf(entries.filter((e) => !resting.has(e)));
+    // The classes of the entries sent to a child (the others go to the rest).
+    node.classes = best.ranges
+      ? yield* this.#splitRanges(node, entries, best, rest, childUsed)
+      : yield* this.#splitExact(node, entries, best, rest, childUsed);
     if (rest.length > 0) {
       const next = new _IndexNode();
       next.depth = node.depth + 1;
@@ -424,36 +449,56 @@ export class _IndexBuilder {
   }
 
   *#choose(
-    entries: _IndexEntry[],
+    entries: _KeyedEntry[],
     used: ReadonlySet<number>,
     leastCovered: number,
   ): Generator<void, _KeyStats | null> {
-    const stats = new Map<number, _KeyStats>();
+    // Entries per key, counted in arrays by key number (`touched`: the keys
+    // seen, in order of first appearance; zeroed again below).
+    if (this.#covered.length < this.#keyNumbers.size) {
+      this.#covered = new Int32Array(2 * this.#keyNumbers.size);
+      this.#ranges = new Uint8Array(2 * this.#keyNumbers.size);
+    }
+    const covered = this.#covered;
+    const ranges = this.#ranges;
+    const touched: number[] = [];
     let seen = 0;
     for (const entry of entries) {
       if (++seen % _STEP_ENTRIES === 0) yield;
-      for (const g of entry.guards) {
-        const key = _keyOf(g.field, g.mask);
+      const keys = entry.keys;
+      const guards = entry.guards;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
         if (used.has(key)) continue;
-        let s = stats.get(key);
-        if (s === undefined) {
-          s = { field: g.field, mask: g.mask, covered: 0, ranges: false, guards: [] };
-          stats.set(key, s);
-        }
-        s.covered++;
-        s.guards.push(g);
-        if (g.lo !== g.hi) s.ranges = true;
+        if (covered[key]++ === 0) touched.push(key);
+        if (guards[i].lo !== guards[i].hi) ranges[key] = 1;
       }
     }
-    // Most covered first; a key cannot score more than 2 × covered − 1.
-    const keys = [...stats.values()].filter((s) => s.covered >= leastCovered);
-    keys.sort((a, b) => b.covered - a.covered);
+    const numbers = this.#keyNumbers;
+    const stats: _KeyStats[] = [];
+    for (const key of touched) {
+      if (covered[key] >= leastCovered) {
+        stats.push({
+          key,
+          field: numbers.fields[key],
+          mask: numbers.masks[key],
+          covered: covered[key],
+          ranges: ranges[key] === 1,
+          guards: [],
+        });
+      }
+      covered[key] = 0;
+      ranges[key] = 0;
+    }
+    // Most covered first (a stable sort); a key cannot score more than 2 × covered − 1.
+    stats.sort((a, b) => b.covered - a.covered);
     let best: _KeyStats | null = null;
     let bestScore = 0;
-    for (const s of keys) {
+    for (const s of stats) {
       // With few entries, keys of equal score are compared (`_narrower`).
       const most = 2 * s.covered - 1;
       if (most < bestScore || (most === bestScore && leastCovered > 1)) break;
+      yield* _gatherGuards(entries, s);
       if (s.guards.length > _STEP_ENTRIES / 4) yield;
       const largest = s.ranges ? yield* this.#rangeLoad(s) : _largestBucket(s.guards);
       if (largest < 0) continue;
@@ -494,22 +539,25 @@ export class _IndexBuilder {
     return copies > this.#copiesLeft ? -1 : largest;
   }
 
+  /** Splits `entries` on exact key `s`; the classes of those sent to a child. */
   *#splitExact(
     node: _IndexNode,
-    entries: _IndexEntry[],
+    entries: _KeyedEntry[],
     s: _KeyStats,
-    rest: _IndexEntry[],
+    rest: _KeyedEntry[],
     used: ReadonlySet<number>,
-  ): Generator<void, void> {
-    const groups = new Map<number, _IndexEntry[]>();
+  ): Generator<void, number> {
+    const groups = new Map<number, _KeyedEntry[]>();
+    let classes = 0;
     let seen = 0;
     for (const entry of entries) {
       if (++seen % _STEP_ENTRIES === 0) yield;
-      const g = _guardOn(entry, s);
+      const g = _guardOn(entry, s.key);
       if (g === undefined) {
         rest.push(entry);
         continue;
       }
+      classes |= entry.classes;
       let group = groups.get(g.lo);
       if (group === undefined) groups.set(g.lo, group = []);
       group.push(entry);
@@ -521,29 +569,33 @@ export class _IndexBuilder {
     node.slots = slots;
     node.shift = shift;
     if (groups.size === 1) node.onlyKey = groups.keys().next().value!;
+    return classes;
   }
 
+  /** Splits `entries` on range key `s`; the classes of those sent to a child. */
   *#splitRanges(
     node: _IndexNode,
-    entries: _IndexEntry[],
+    entries: _KeyedEntry[],
     s: _KeyStats,
-    rest: _IndexEntry[],
+    rest: _KeyedEntry[],
     used: ReadonlySet<number>,
-  ): Generator<void, void> {
+  ): Generator<void, number> {
     const starts = s.starts ?? _intervals(s.guards);
     yield;
     let leaves = 1;
     while (leaves < starts.length) leaves *= 2;
-    const groups: _IndexEntry[][] = Array.from({ length: 2 * leaves }, () => []);
+    const groups: _KeyedEntry[][] = Array.from({ length: 2 * leaves }, () => []);
     let copies = 0;
+    let classes = 0;
     let seen = 0;
     for (const entry of entries) {
       if (++seen % _STEP_ENTRIES === 0) yield;
-      const g = _guardOn(entry, s);
+      const g = _guardOn(entry, s.key);
       if (g === undefined) {
         rest.push(entry);
         continue;
       }
+      classes |= entry.classes;
       // The canonical segment-tree nodes of intervals [first, last].
       let l = _interval(starts, g.lo) + leaves;
       let r = _interval(starts, g.hi) + leaves + 1;
@@ -564,9 +616,10 @@ export class _IndexBuilder {
     node.starts = starts;
     node.leaves = leaves;
     node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
+    return classes;
   }
 
-  #child(parent: _IndexNode, entries: _IndexEntry[], used: ReadonlySet<number>): _IndexNode {
+  #child(parent: _IndexNode, entries: _KeyedEntry[], used: ReadonlySet<number>): _IndexNode {
     const child = new _IndexNode();
     child.depth = parent.depth + 1;
     this.#tasks.push({ node: child, entries, used, filtered: true });
@@ -682,14 +735,82 @@ function _largestBucket(guards: readonly _Guard[]): number {
   return largest;
 }
 
-/** One number for a field and a mask (fields are fewer than 2^20). */
-function _keyOf(field: number, mask: number): number {
-  return field * 4294967296 + mask;
+/**
+ * Numbers keys (a field and a mask) 0, 1, 2, ... in order of first sight:
+ * an open-addressing table of typed arrays (a `Map` keyed by a number made
+ * of both, above 2^31, boxes each key). At most one entry per distinct key.
+ */
+class _KeyNumbers {
+  /** Per number, its field and mask. */
+  fields = new Int32Array(16);
+  masks = new Uint32Array(16);
+  size = 0;
+  /** Slots: a key's number + 1, 0 when empty; a power of two, at most half full. */
+  #slots = new Int32Array(32);
+
+  /** The number of `(field, mask)`, a new one when first seen. */
+  number(field: number, mask: number): number {
+    const slots = this.#slots;
+    const last = slots.length - 1;
+    for (let i = _pairHash(field, mask) & last;; i = (i + 1) & last) {
+      const n = slots[i] - 1;
+      if (n < 0) break;
+      if (this.fields[n] === field && this.masks[n] === mask) return n;
+    }
+    const n = this.size++;
+    if (n === this.fields.length) {
+      const fields = new Int32Array(2 * n);
+      fields.set(this.fields);
+      this.fields = fields;
+      const masks = new Uint32Array(2 * n);
+      masks.set(this.masks);
+      this.masks = masks;
+    }
+    this.fields[n] = field;
+    this.masks[n] = mask;
+    if (2 * this.size > slots.length) this.#rehash(2 * slots.length);
+    else this.#place(n);
+    return n;
+  }
+
+  #place(n: number): void {
+    const slots = this.#slots;
+    const last = slots.length - 1;
+    let i = _pairHash(this.fields[n], this.masks[n]) & last;
+    while (slots[i] !== 0) i = (i + 1) & last;
+    slots[i] = n + 1;
+  }
+
+  #rehash(size: number): void {
+    this.#slots = new Int32Array(size);
+    for (let n = 0; n < this.size; n++) this.#place(n);
+  }
 }
 
-function _guardOn(entry: _IndexEntry, s: _KeyStats): _Guard | undefined {
-  for (const g of entry.guards) if (g.field === s.field && g.mask === s.mask) return g;
+/** A hash of a field and a mask (uint32 mixing). */
+function _pairHash(field: number, mask: number): number {
+  const h = Math.imul(field ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(mask, 0xc2b2ae35);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** The guard of `entry` on key number `key` (it has at most one), if any. */
+function _guardOn(entry: _KeyedEntry, key: number): _Guard | undefined {
+  const keys = entry.keys;
+  for (let i = 0; i < keys.length; i++) if (keys[i] === key) return entry.guards[i];
   return undefined;
+}
+
+/** Fills `s.guards` with the guard on its key of each of `entries` that has one, in order. */
+function* _gatherGuards(entries: readonly _KeyedEntry[], s: _KeyStats): Generator<void, void> {
+  const guards: _Guard[] = new Array(s.covered);
+  let n = 0;
+  let seen = 0;
+  for (const entry of entries) {
+    if (++seen % _STEP_ENTRIES === 0) yield;
+    const g = _guardOn(entry, s.key);
+    if (g !== undefined) guards[n++] = g;
+  }
+  s.guards = guards;
 }
 
 /** The sorted starts of the elementary intervals of `guards`' ranges. */
@@ -717,7 +838,7 @@ function _classesOf(entries: readonly _IndexEntry[]): number {
 }
 
 /** Makes `node` a leaf listing `entries` (reached along a path that split on `used`). */
-function _makeLeaf(node: _IndexNode, entries: readonly _IndexEntry[], used: ReadonlySet<number>) {
+function _makeLeaf(node: _IndexNode, entries: readonly _KeyedEntry[], used: ReadonlySet<number>) {
   node.leaf = _codes(entries, used);
   node.classes = _classesOf(entries);
   for (const e of entries) {
@@ -743,8 +864,11 @@ function _setLeast(node: _IndexNode): number {
 }
 
 /** Whether `entry` is exact and has a guard whose key was not split on (`used`). */
-function _unchecked(entry: _IndexEntry, used: ReadonlySet<number>): boolean {
-  return entry.exact && entry.guards.some((g) => !used.has(_keyOf(g.field, g.mask)));
+function _unchecked(entry: _KeyedEntry, used: ReadonlySet<number>): boolean {
+  if (!entry.exact) return false;
+  const keys = entry.keys;
+  for (let i = 0; i < keys.length; i++) if (!used.has(keys[i])) return true;
+  return false;
 }
 
 /**
@@ -752,7 +876,7 @@ function _unchecked(entry: _IndexEntry, used: ReadonlySet<number>): boolean {
  * exact entry all of whose guards' keys were split on along the path
  * (`used`), else `2 × position + 1`.
  */
-function _codes(entries: readonly _IndexEntry[], used: ReadonlySet<number>): Int32Array {
+function _codes(entries: readonly _KeyedEntry[], used: ReadonlySet<number>): Int32Array {
   const out = new Int32Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];

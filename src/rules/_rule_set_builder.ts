@@ -31,7 +31,7 @@ import {
 import { _BIG_CHAIN_ENTRIES, _KeyTableBuilder, type _KeyTableIndex } from "./_key_tables.ts";
 import { _collectFromTables, _newTableMerge } from "./_key_table_walk.ts";
 import { _entryClasses } from "./_frame_class.ts";
-import { _summariseRule } from "./_summarise_rule.ts";
+import { type _ProgramSummaries, _summariseRule } from "./_summarise_rule.ts";
 import { _GuardPool, type _Guards, type _Summary } from "./_guards.ts";
 import {
   _ENDS_IP,
@@ -116,7 +116,7 @@ export class _RuleSetBuilder {
   readonly #chainIndex: Map<string, number>;
   readonly #table = new _FieldTable(_MAX_FIELDS);
   /** Program summaries by base and program key (a big set repeats most programs). */
-  readonly #summaries = new Map<string, _Summary | null>();
+  readonly #summaries: _ProgramSummaries = [new Map(), new Map()];
   /** The entries' guards, one copy of each (a big set repeats most of them). */
   readonly #guards = new _GuardPool();
   readonly #chains: _CompiledRule[][];

@@ -38,6 +38,8 @@ import {
   _ANYTHING,
   _conjoinSummaries,
   type _Guard,
+  _MAX_ALTERNATIVES,
+  _MAX_GUARDS,
   _NOTHING,
   type _Summary,
 } from "./_guards.ts";
@@ -59,7 +61,7 @@ export function _summariseMatch(
   prepared: _PreparedMatch,
   base: number,
   table: _FieldTable,
-  programSummaries?: Map<string, _Summary | null>,
+  programSummaries?: _ProgramSummaries,
 ): _Summary {
   const match = prepared.match;
   if (prepared.invert) {
@@ -117,20 +119,26 @@ function _programSummary(
   prepared: _PreparedMatch,
   base: number,
   table: _FieldTable,
-  memo: Map<string, _Summary | null> | undefined,
+  memo: _ProgramSummaries | undefined,
 ): _Summary | null {
-  const key = memo !== undefined && prepared.key !== undefined
-    ? `${base} ${prepared.key}`
-    : undefined;
-  if (key !== undefined) {
-    const known = memo!.get(key);
+  const key = prepared.key;
+  const byKey = memo !== undefined && key !== undefined ? memo[base] : undefined;
+  if (byKey !== undefined) {
+    const known = byKey.get(key!);
     if (known !== undefined) return known;
   }
   const program = prepared.program; // (unpacked on each read: read once)
   const summary = program === null ? null : _summariseProgram(program, base, table);
-  if (key !== undefined) memo!.set(key, summary);
+  byKey?.set(key!, summary);
   return summary;
 }
+
+/**
+ * Program summaries of one rule set, per base (`_BASE_NETWORK`,
+ * `_BASE_LINK`) by program key (at most one entry per distinct program and
+ * base): `[new Map(), new Map()]`.
+ */
+export type _ProgramSummaries = readonly Map<string, _Summary | null>[];
 
 /**
  * `! -p N`: the protocol loads and is not N, two exact ranges (`! -p all`
@@ -214,7 +222,7 @@ export interface _SummariseRuleOptions {
    * Program summaries by base and program key, shared by the rules of one
    * set (at most one entry per distinct program and base).
    */
-  programSummaries?: Map<string, _Summary | null>;
+  programSummaries?: _ProgramSummaries;
 }
 
 /** The summary of a rule: the conjunction of its matches' summaries. */
@@ -230,10 +238,22 @@ export function _summariseRule(
   for (const match of prepared) {
     const own = _summariseMatch(match, base, table, memo);
     exactPrograms?.push(_exactProgramGuards(match, own, base, table, memo));
-    summary = _conjoinSummaries(summary, own);
+    summary = summary === _ALWAYS && _conjoinsAsItIs(own) ? own : _conjoinSummaries(summary, own);
     if (summary.length === 0) return _NOTHING;
   }
   return summary;
+}
+
+/**
+ * Whether `_conjoinSummaries(_ALWAYS, summary)` is `summary` itself: at most
+ * `_MAX_ALTERNATIVES` alternatives of at most `_MAX_GUARDS` guards (every
+ * summary made here has at most one guard per field and mask). Then a rule's
+ * first match's summary is shared as it is (immutable), not copied per rule.
+ */
+function _conjoinsAsItIs(summary: _Summary): boolean {
+  if (summary.length > _MAX_ALTERNATIVES) return false;
+  for (const alternative of summary) if (alternative.guards.length > _MAX_GUARDS) return false;
+  return true;
 }
 
 /**
@@ -249,12 +269,25 @@ function _exactProgramGuards(
   own: _Summary,
   base: number,
   table: _FieldTable,
-  memo: Map<string, _Summary | null> | undefined,
+  memo: _ProgramSummaries | undefined,
 ): (readonly _Guard[])[] | null {
   const kind = prepared.match.kind;
   if (prepared.ethernetOnly || (kind !== "bpf" && kind !== "u32")) return null;
   const summary = prepared.invert ? _programSummary(prepared, base, table, memo) : own;
   if (summary === null) return null;
+  // Once per summary (a memoised one is shared by every rule of its program).
+  let known = _exactGuards.get(summary);
+  if (known === undefined) {
+    known = _exactGuardsOf(summary, table);
+    _exactGuards.set(summary, known);
+  }
+  return known;
+}
+
+/** {@linkcode _exactProgramGuards} by program summary (a summary's fields belong to one table). */
+const _exactGuards = new WeakMap<_Summary, (readonly _Guard[])[] | null>();
+
+function _exactGuardsOf(summary: _Summary, table: _FieldTable): (readonly _Guard[])[] | null {
   if (summary.length > _MAX_EXACT_PROGRAM_ALTERNATIVES) return null;
   const exact = summary.every((a) =>
     a.exact && a.guards.every((g) => table.fields[g.field].kind !== _F_ANCILLARY)

@@ -9,7 +9,7 @@ import { validate } from "../bpf/validate.ts";
 import { BpfSyntaxError, BpfValidationError } from "../bpf/errors.ts";
 import { _unoptimisedPacked, _validateCached } from "./_expression_programs.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
-import { parseU32 } from "../u32/parse_u32.ts";
+import { _parsedU32 } from "./_u32_texts.ts";
 import { U32SyntaxError } from "../u32/u32_syntax_error.ts";
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from "../capture/link_types.ts";
 import type {
@@ -791,7 +791,7 @@ function _checkU32(value: _Token, seen: _Seen, line: number): void {
   const key = `u32 ${value.text}`;
   if (seen.checked.has(key)) return;
   try {
-    parseU32(value.text);
+    _parsedU32(value.text);
     seen.checked.add(key);
   } catch (error) {
     if (!(error instanceof U32SyntaxError)) throw error;

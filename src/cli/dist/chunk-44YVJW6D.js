@@ -27,10 +27,10 @@ import {
 } from "./chunk-HVOGAW6C.js";
 
 // src/u32/_check_u32.ts
-function _isUint32(n) {
+var _isUint32 = (function (n) {
   return typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 4294967295;
-}
-function _checkU32Tests(tests, action) {
+});
+var _checkU32Tests = (function (tests, action) {
   const fail = (message) => {
     throw new RangeError(`Cannot ${action}: ${message}`);
   };
@@ -38,12 +38,12 @@ function _checkU32Tests(tests, action) {
   if (tests.length > XT_U32_MAXSIZE) {
     fail(`${tests.length} tests given (at most ${XT_U32_MAXSIZE})`);
   }
-  tests.forEach((test, t) => {
+  tests.forEach((function (test, t)  {
     if (!_isUint32(test?.offset)) fail(`test ${t} has offset ${test?.offset} (not a uint32)`);
     if (!Array.isArray(test.operations) || test.operations.length >= XT_U32_MAXSIZE) {
       fail(`test ${t} has ${test.operations?.length} operations (at most ${XT_U32_MAXSIZE - 1})`);
     }
-    test.operations.forEach((op, o) => {
+    test.operations.forEach((function (op, o)  {
       if (!_isUint32(op?.number)) {
         fail(`test ${t} operation ${o} has number ${op?.number} (not a uint32)`);
       }
@@ -60,60 +60,18 @@ function _checkU32Tests(tests, action) {
         default:
           fail(`test ${t} operation ${o} has unknown operator ${JSON.stringify(op.operator)}`);
       }
-    });
+    }));
     if (!Array.isArray(test.ranges) || test.ranges.length === 0 || test.ranges.length > XT_U32_MAXSIZE) {
       fail(`test ${t} has ${test.ranges?.length} ranges (1 to ${XT_U32_MAXSIZE})`);
     }
-    test.ranges.forEach((range, r) => {
+    test.ranges.forEach((function (range, r)  {
       if (!_isUint32(range?.min) || !_isUint32(range?.max)) {
         fail(`test ${t} range ${r} is ${range?.min}:${range?.max} (not uint32)`);
       }
-    });
-  });
-}
-
-// src/u32/u32_to_bpf.ts
-var _MAX_LENGTH = 2147483648;
-var _NEXT = -1;
-var _Assembler = class {
-  code = [];
-  #labels = [];
-  label() {
-    this.#labels.push(-1);
-    return this.#labels.length - 1;
-  }
-  bind(label) {
-    this.#labels[label] = this.code.length;
-  }
-  op(code, k = 0) {
-    this.code.push({ code, k: k >>> 0, jt: _NEXT, jf: _NEXT });
-  }
-  jump(code, k, jt, jf) {
-    this.code.push({ code, k: k >>> 0, jt, jf });
-  }
-  /** An unconditional `ja` to `label` (its 32-bit offset is resolved by {@linkcode resolve}). */
-  always(label) {
-    this.code.push({ code: BPF_JMP | BPF_JA, k: 0, jt: label, jf: _NEXT });
-  }
-  /** The program, or `undefined` when a conditional jump is longer than 255. */
-  resolve() {
-    const out = [];
-    for (let i = 0; i < this.code.length; i++) {
-      const { code, k, jt, jf } = this.code[i];
-      const target = (label) => label === _NEXT ? 0 : this.#labels[label] - (i + 1);
-      if (code === (BPF_JMP | BPF_JA)) {
-        out.push({ code, jt: 0, jf: 0, k: target(jt) });
-        continue;
-      }
-      const t = target(jt);
-      const f = target(jf);
-      if (t > 255 || f > 255) return void 0;
-      out.push({ code, jt: t, jf: f, k });
-    }
-    return out;
-  }
-};
-function u32ToBpf(tests, options = {}) {
+    }));
+  }));
+});
+var u32ToBpf = (function (tests, options = {}) {
   _checkU32Tests(tests, "translate u32 match");
   const acceptValue = options.acceptValue ?? 4294967295;
   if (!Number.isInteger(acceptValue) || acceptValue < 1 || acceptValue > 4294967295) {
@@ -124,8 +82,8 @@ function u32ToBpf(tests, options = {}) {
   const matchValue = options.invert === true ? 0 : acceptValue;
   const failValue = options.invert === true ? acceptValue : 0;
   return _translate(tests, matchValue, failValue, false) ?? _translate(tests, matchValue, failValue, true);
-}
-function _translate(tests, matchValue, failValue, localExits) {
+});
+var _translate = (function (tests, matchValue, failValue, localExits) {
   const asm = new _Assembler();
   const globalFail = asm.label();
   let knownLength = 0;
@@ -145,8 +103,8 @@ function _translate(tests, matchValue, failValue, localExits) {
   asm.bind(globalFail);
   asm.op(BPF_RET | BPF_K, failValue);
   return asm.resolve();
-}
-function _emitTest(asm, test, fail, next, knownLength) {
+});
+var _emitTest = (function (asm, test, fail, next, knownLength) {
   if (test.offset + 4 > _MAX_LENGTH) {
     asm.always(fail);
     return false;
@@ -191,15 +149,15 @@ function _emitTest(asm, test, fail, next, knownLength) {
   }
   _emitRanges(asm, test, fail, next);
   return true;
-}
-function _emitRanges(asm, test, fail, next) {
-  const ranges = test.ranges.filter((r) => r.min <= r.max);
-  if (ranges.some((r) => r.min === 0 && r.max === 4294967295)) return;
+});
+var _emitRanges = (function (asm, test, fail, next) {
+  const ranges = test.ranges.filter((function (r) { return ( r.min <= r.max); }));
+  if (ranges.some((function (r) { return ( r.min === 0 && r.max === 4294967295); }))) return;
   if (ranges.length === 0) {
     asm.always(fail);
     return;
   }
-  ranges.forEach(({ min, max }, index) => {
+  ranges.forEach((function ({ min, max }, index)  {
     const last = index === ranges.length - 1;
     const miss = last ? fail : _NEXT;
     if (min === max) {
@@ -214,8 +172,56 @@ function _emitRanges(asm, test, fail, next) {
       asm.jump(BPF_JMP | BPF_JGT | BPF_K, max, miss, next);
       asm.bind(skip);
     }
-  });
-}
+  }));
+});
+
+
+
+// src/u32/u32_to_bpf.ts
+var _MAX_LENGTH = 2147483648;
+var _NEXT = -1;
+var _Assembler = class {
+  code = [];
+  #labels = [];
+  label() {
+    this.#labels.push(-1);
+    return this.#labels.length - 1;
+  }
+  bind(label) {
+    this.#labels[label] = this.code.length;
+  }
+  op(code, k = 0) {
+    this.code.push({ code, k: k >>> 0, jt: _NEXT, jf: _NEXT });
+  }
+  jump(code, k, jt, jf) {
+    this.code.push({ code, k: k >>> 0, jt, jf });
+  }
+  /** An unconditional `ja` to `label` (its 32-bit offset is resolved by {@linkcode resolve}). */
+  always(label) {
+    this.code.push({ code: BPF_JMP | BPF_JA, k: 0, jt: label, jf: _NEXT });
+  }
+  /** The program, or `undefined` when a conditional jump is longer than 255. */
+  resolve() {
+    const out = [];
+    for (let i = 0; i < this.code.length; i++) {
+      const { code, k, jt, jf } = this.code[i];
+      const target = (label) => label === _NEXT ? 0 : this.#labels[label] - (i + 1);
+      if (code === (BPF_JMP | BPF_JA)) {
+        out.push({ code, jt: 0, jf: 0, k: target(jt) });
+        continue;
+      }
+      const t = target(jt);
+      const f = target(jf);
+      if (t > 255 || f > 255) return void 0;
+      out.push({ code, jt: t, jf: f, k });
+    }
+    return out;
+  }
+};
+
+
+
+
 
 export {
   _checkU32Tests,

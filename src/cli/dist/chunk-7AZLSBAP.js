@@ -460,6 +460,123 @@ var compileSource = (function (program) {
   const factory = new Function("h", generateSource(program));
   return factory(HELPERS);
 });
+var _unsigned = (function (value, out) {
+  let v = value >>> 0;
+  do {
+    let byte = v & 127;
+    v >>>= 7;
+    if (v !== 0) byte |= 128;
+    out.push(byte);
+  } while (v !== 0);
+});
+var _signed = (function (value, out) {
+  let v = value | 0;
+  for (; ; ) {
+    const byte = v & 127;
+    v >>= 7;
+    if (v === 0 && (byte & 64) === 0 || v === -1 && (byte & 64) !== 0) {
+      out.push(byte);
+      return;
+    }
+    out.push(byte | 128);
+  }
+});
+var _name = (function (text, out) {
+  const bytes = new TextEncoder().encode(text);
+  _unsigned(bytes.length, out);
+  out.push(...bytes);
+});
+var _section = (function (id, content, out) {
+  out.push(id);
+  _unsigned(content.length, out);
+  for (const byte of content) out.push(byte);
+});
+var _encodeModule = (function (parts) {
+  const out = [0, 97, 115, 109, 1, 0, 0, 0];
+  const types = [];
+  _unsigned(parts.types.length, types);
+  for (const { params, results } of parts.types) {
+    types.push(96);
+    _unsigned(params.length, types);
+    types.push(...params);
+    _unsigned(results.length, types);
+    types.push(...results);
+  }
+  _section(1, types, out);
+  const imports = [];
+  _unsigned(parts.functionImports.length + 1, imports);
+  for (const { name, type } of parts.functionImports) {
+    _name("env", imports);
+    _name(name, imports);
+    imports.push(0);
+    _unsigned(type, imports);
+  }
+  _name("env", imports);
+  _name("memory", imports);
+  imports.push(2, 0);
+  _unsigned(parts.memoryMinimumPages, imports);
+  _section(2, imports, out);
+  const functions = [];
+  _unsigned(parts.functions.length, functions);
+  for (const f of parts.functions) _unsigned(f.type, functions);
+  _section(3, functions, out);
+  const table = parts.table;
+  if (table !== void 0) {
+    const tables = [1, 112, 0];
+    _unsigned(table.length, tables);
+    _section(4, tables, out);
+  }
+  const exports = [];
+  _unsigned(parts.exports.length, exports);
+  for (const { name, index } of parts.exports) {
+    _name(name, exports);
+    exports.push(0);
+    _unsigned(index, exports);
+  }
+  _section(7, exports, out);
+  if (table !== void 0) {
+    const elements = [1, 0, _OP.i32Const];
+    _signed(0, elements);
+    elements.push(_OP.end);
+    _unsigned(table.length, elements);
+    for (const index of table) _unsigned(index, elements);
+    _section(9, elements, out);
+  }
+  const heads = parts.functions.map((function (f)  {
+    const head = [];
+    _unsigned(f.locals.length, head);
+    for (const { count: count2, type } of f.locals) {
+      _unsigned(count2, head);
+      head.push(type);
+    }
+    const size = [];
+    _unsigned(head.length + f.code.length + 1, size);
+    return { head, size };
+  }));
+  const count = [];
+  _unsigned(parts.functions.length, count);
+  let length = count.length;
+  parts.functions.forEach((function (f, i)  {
+    length += heads[i].size.length + heads[i].head.length + f.code.length + 1;
+  }));
+  out.push(10);
+  _unsigned(length, out);
+  out.push(...count);
+  const module = new Uint8Array(out.length + length - count.length);
+  module.set(out);
+  let at = out.length;
+  parts.functions.forEach((function (f, i)  {
+    const { head, size } = heads[i];
+    module.set(size, at);
+    at += size.length;
+    module.set(head, at);
+    at += head.length;
+    module.set(f.code.view(), at);
+    at += f.code.length;
+    module[at++] = _OP.end;
+  }));
+  return module;
+});
 var _wasmRefusal = (function () {
   if (refusal === void 0) refusal = _probe();
   return refusal ?? void 0;
@@ -2992,27 +3109,8 @@ var _OP = {
   i32Rotr: 120,
   i32TruncF64U: 171
 };
-function _unsigned(value, out) {
-  let v = value >>> 0;
-  do {
-    let byte = v & 127;
-    v >>>= 7;
-    if (v !== 0) byte |= 128;
-    out.push(byte);
-  } while (v !== 0);
-}
-function _signed(value, out) {
-  let v = value | 0;
-  for (; ; ) {
-    const byte = v & 127;
-    v >>= 7;
-    if (v === 0 && (byte & 64) === 0 || v === -1 && (byte & 64) !== 0) {
-      out.push(byte);
-      return;
-    }
-    out.push(byte | 128);
-  }
-}
+
+
 var _WasmCode = class {
   #buffer;
   #length;
@@ -3120,102 +3218,9 @@ var _WasmCode = class {
     return this.opIndex(_OP.localTee, local);
   }
 };
-function _name(text, out) {
-  const bytes = new TextEncoder().encode(text);
-  _unsigned(bytes.length, out);
-  out.push(...bytes);
-}
-function _section(id, content, out) {
-  out.push(id);
-  _unsigned(content.length, out);
-  for (const byte of content) out.push(byte);
-}
-function _encodeModule(parts) {
-  const out = [0, 97, 115, 109, 1, 0, 0, 0];
-  const types = [];
-  _unsigned(parts.types.length, types);
-  for (const { params, results } of parts.types) {
-    types.push(96);
-    _unsigned(params.length, types);
-    types.push(...params);
-    _unsigned(results.length, types);
-    types.push(...results);
-  }
-  _section(1, types, out);
-  const imports = [];
-  _unsigned(parts.functionImports.length + 1, imports);
-  for (const { name, type } of parts.functionImports) {
-    _name("env", imports);
-    _name(name, imports);
-    imports.push(0);
-    _unsigned(type, imports);
-  }
-  _name("env", imports);
-  _name("memory", imports);
-  imports.push(2, 0);
-  _unsigned(parts.memoryMinimumPages, imports);
-  _section(2, imports, out);
-  const functions = [];
-  _unsigned(parts.functions.length, functions);
-  for (const f of parts.functions) _unsigned(f.type, functions);
-  _section(3, functions, out);
-  const table = parts.table;
-  if (table !== void 0) {
-    const tables = [1, 112, 0];
-    _unsigned(table.length, tables);
-    _section(4, tables, out);
-  }
-  const exports = [];
-  _unsigned(parts.exports.length, exports);
-  for (const { name, index } of parts.exports) {
-    _name(name, exports);
-    exports.push(0);
-    _unsigned(index, exports);
-  }
-  _section(7, exports, out);
-  if (table !== void 0) {
-    const elements = [1, 0, _OP.i32Const];
-    _signed(0, elements);
-    elements.push(_OP.end);
-    _unsigned(table.length, elements);
-    for (const index of table) _unsigned(index, elements);
-    _section(9, elements, out);
-  }
-  const heads = parts.functions.map((f) => {
-    const head = [];
-    _unsigned(f.locals.length, head);
-    for (const { count: count2, type } of f.locals) {
-      _unsigned(count2, head);
-      head.push(type);
-    }
-    const size = [];
-    _unsigned(head.length + f.code.length + 1, size);
-    return { head, size };
-  });
-  const count = [];
-  _unsigned(parts.functions.length, count);
-  let length = count.length;
-  parts.functions.forEach((f, i) => {
-    length += heads[i].size.length + heads[i].head.length + f.code.length + 1;
-  });
-  out.push(10);
-  _unsigned(length, out);
-  out.push(...count);
-  const module = new Uint8Array(out.length + length - count.length);
-  module.set(out);
-  let at = out.length;
-  parts.functions.forEach((f, i) => {
-    const { head, size } = heads[i];
-    module.set(size, at);
-    at += size.length;
-    module.set(head, at);
-    at += head.length;
-    module.set(f.code.view(), at);
-    at += f.code.length;
-    module[at++] = _OP.end;
-  });
-  return module;
-}
+
+
+
 
 // src/bpf/_wasm_codegen.ts
 var LOAD_INDEX = 0;

@@ -13,13 +13,13 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-2DMBWDWB.js";
+} from "./chunk-2M7YQVVW.js";
 import {
   compileRuleSet
-} from "./chunk-BVC46M4J.js";
+} from "./chunk-BZEZFQVA.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
-import "./chunk-OC4YTQSZ.js";
+import "./chunk-YEXEW47B.js";
 import "./chunk-VN2SWMWC.js";
 import "./chunk-NLVTDAZS.js";
 import "./chunk-2P54CIHJ.js";

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-2DMBWDWB.js";
+} from "./chunk-2M7YQVVW.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-BVC46M4J.js";
+} from "./chunk-BZEZFQVA.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import {
@@ -63,7 +63,7 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-OC4YTQSZ.js";
+import "./chunk-YEXEW47B.js";
 import "./chunk-VN2SWMWC.js";
 import {
   LINKTYPE_RAW
@@ -200,7 +200,7 @@ var _loadRuleSet = (async function (parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-L4A6E3W6.js");
+    const { _readRuleFile } = await import("./_rule_file-W4KF5IVD.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }

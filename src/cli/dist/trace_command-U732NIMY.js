@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-N65NNYXX.js";
+} from "./chunk-PPCN74BT.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-BVC46M4J.js";
+import "./chunk-BZEZFQVA.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
@@ -38,7 +38,7 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-OC4YTQSZ.js";
+import "./chunk-YEXEW47B.js";
 import {
   validate
 } from "./chunk-VN2SWMWC.js";

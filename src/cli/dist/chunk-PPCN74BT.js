@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-BVC46M4J.js";
+} from "./chunk-BZEZFQVA.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -11,9 +11,10 @@ import {
 import {
   RuleSetError,
   _findChainProblem,
+  _parsedU32,
   _unoptimisedPacked,
   _validateCached
-} from "./chunk-OC4YTQSZ.js";
+} from "./chunk-YEXEW47B.js";
 import {
   validate
 } from "./chunk-VN2SWMWC.js";
@@ -32,8 +33,7 @@ import {
   _parseProtocol
 } from "./chunk-625ADWH7.js";
 import {
-  U32SyntaxError,
-  parseU32
+  U32SyntaxError
 } from "./chunk-HVOGAW6C.js";
 
 // src/rules/parse_rule_set.ts
@@ -527,6 +527,53 @@ var _checkComplete = (function (match, line, column) {
     _fail(`"-m comment" needs --comment`, line, column);
   }
 });
+var _canonicalNetwork = (function (text, seen) {
+  const known = seen.networks.get(text);
+  if (known !== void 0) return known;
+  const network = _parseNetwork(text);
+  const canonical = typeof network === "string" ? network : { address: _formatAddress(network.bytes), prefixLength: network.prefixLength };
+  seen.networks.set(text, canonical);
+  return canonical;
+});
+var _parseProgram = (function (value, context, line) {
+  const known = context.seen.programs.get(value.text);
+  if (known !== void 0) return known.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
+  const program = _parseValidProgram(value, context.maxInstructions, line);
+  context.seen.programs.set(
+    value.text,
+    program.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k })); }))
+  );
+  return program;
+});
+var _parseValidProgram = (function (value, maxInstructions, line) {
+  let program;
+  try {
+    program = parseBytecode(value.text);
+  } catch (error) {
+    if (!(error instanceof BpfSyntaxError)) throw error;
+    const column = error.line === 1 ? value.valueColumn + error.column - 1 : value.valueColumn;
+    _fail(`bad --bytecode (${error.message})`, line, column, error);
+  }
+  try {
+    validate(program, { maxInstructions });
+  } catch (error) {
+    if (!(error instanceof BpfValidationError)) throw error;
+    const limit = error.code === "TOO_LONG" ? ` (xt_bpf allows ${maxInstructions}; see the maxInstructions option)` : "";
+    _fail(`bad --bytecode program (${error.message})${limit}`, line, value.valueColumn, error);
+  }
+  return program;
+});
+var _checkU32 = (function (value, seen, line) {
+  const key = `u32 ${value.text}`;
+  if (seen.checked.has(key)) return;
+  try {
+    _parsedU32(value.text);
+    seen.checked.add(key);
+  } catch (error) {
+    if (!(error instanceof U32SyntaxError)) throw error;
+    _fail(`bad --u32 (${error.message})`, line, value.valueColumn + error.column - 1, error);
+  }
+});
 var _checkExpression = (function (expression, base, linkType, value, line) {
   let program;
   try {
@@ -616,53 +663,10 @@ var _BUILT_IN_TARGETS = /* @__PURE__ */ new Set(["ACCEPT", "DROP", "RETURN"]);
 
 
 
-function _canonicalNetwork(text, seen) {
-  const known = seen.networks.get(text);
-  if (known !== void 0) return known;
-  const network = _parseNetwork(text);
-  const canonical = typeof network === "string" ? network : { address: _formatAddress(network.bytes), prefixLength: network.prefixLength };
-  seen.networks.set(text, canonical);
-  return canonical;
-}
-function _parseProgram(value, context, line) {
-  const known = context.seen.programs.get(value.text);
-  if (known !== void 0) return known.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
-  const program = _parseValidProgram(value, context.maxInstructions, line);
-  context.seen.programs.set(
-    value.text,
-    program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }))
-  );
-  return program;
-}
-function _parseValidProgram(value, maxInstructions, line) {
-  let program;
-  try {
-    program = parseBytecode(value.text);
-  } catch (error) {
-    if (!(error instanceof BpfSyntaxError)) throw error;
-    const column = error.line === 1 ? value.valueColumn + error.column - 1 : value.valueColumn;
-    _fail(`bad --bytecode (${error.message})`, line, column, error);
-  }
-  try {
-    validate(program, { maxInstructions });
-  } catch (error) {
-    if (!(error instanceof BpfValidationError)) throw error;
-    const limit = error.code === "TOO_LONG" ? ` (xt_bpf allows ${maxInstructions}; see the maxInstructions option)` : "";
-    _fail(`bad --bytecode program (${error.message})${limit}`, line, value.valueColumn, error);
-  }
-  return program;
-}
-function _checkU32(value, seen, line) {
-  const key = `u32 ${value.text}`;
-  if (seen.checked.has(key)) return;
-  try {
-    parseU32(value.text);
-    seen.checked.add(key);
-  } catch (error) {
-    if (!(error instanceof U32SyntaxError)) throw error;
-    _fail(`bad --u32 (${error.message})`, line, value.valueColumn + error.column - 1, error);
-  }
-}
+
+
+
+
 
 
 

@@ -5,6 +5,9 @@ import {
 import {
   _compileUnoptimised
 } from "./chunk-NLVTDAZS.js";
+import {
+  parseU32
+} from "./chunk-HVOGAW6C.js";
 
 // src/rules/rule_set_error.ts
 var _findChainProblem = (function (ruleSet) {
@@ -112,6 +115,25 @@ var _validateCached = (function (packed) {
   validate(_unpackProgram(packed), { maxInstructions: 4096 });
   _validated.add(packed);
 });
+var _size = (function (tests) {
+  let n = 0;
+  for (const test of tests) n += 1 + 2 * test.operations.length + 2 * test.ranges.length;
+  return n;
+});
+var _parsedU32 = (function (text) {
+  const known = _texts.get(text);
+  if (known !== void 0) return known;
+  const tests = parseU32(text);
+  const size = _size(tests);
+  _texts.set(text, tests);
+  _numbers += size;
+  for (const [oldest, old] of _texts) {
+    if (_numbers <= _MAX_CACHED_NUMBERS) break;
+    _texts.delete(oldest);
+    _numbers -= _size(old);
+  }
+  return tests;
+});
 var RuleSetError = class extends SyntaxError {
   /** 1-based line of the problem, 0 when unknown. */
   line;
@@ -146,11 +168,19 @@ var _instructions = 0;
 var _validated = /* @__PURE__ */ new WeakSet();
 
 
+// src/rules/_u32_texts.ts
+var _MAX_CACHED_NUMBERS = 262144;
+var _texts = /* @__PURE__ */ new Map();
+var _numbers = 0;
+
+
+
 export {
   RuleSetError,
   _findChainProblem,
   _packProgram,
   _unpackProgram,
   _unoptimisedPacked,
-  _validateCached
+  _validateCached,
+  _parsedU32
 };

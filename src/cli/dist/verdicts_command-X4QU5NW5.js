@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-N65NNYXX.js";
+} from "./chunk-PPCN74BT.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -24,14 +24,14 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-BVC46M4J.js";
+import "./chunk-BZEZFQVA.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-OC4YTQSZ.js";
+import "./chunk-YEXEW47B.js";
 import "./chunk-VN2SWMWC.js";
 import "./chunk-NLVTDAZS.js";
 import "./chunk-2P54CIHJ.js";
