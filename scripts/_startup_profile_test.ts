@@ -36,12 +36,12 @@ Deno.test("the CLI bundle's functions that a filter --expr run calls are compile
   assert.ok(eager > 100, `${eager} eager functions called`);
 });
 
-Deno.test("the CLI bundle leaves functions no start-up run calls lazy (the Wasm classifier)", async () => {
+Deno.test("the CLI bundle leaves functions no start-up run calls lazy (the trace command)", async () => {
   let found = false;
   for await (const entry of Deno.readDir(dist)) {
     const source = await Deno.readTextFile(new URL(entry.name, dist));
     const names = new Set(_declarations(source).values());
-    if (names.has("_makeWasmClassifier")) found = true;
+    if (names.has("_formatTrace")) found = true;
   }
   assert.ok(found);
 });
