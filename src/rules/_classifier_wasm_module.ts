@@ -473,8 +473,6 @@ interface _CollectEmitter {
   firstExtra: number;
   b: _Body;
   L: typeof _COLLECT;
-  /** Per node depth, the local holding a range node's segment-tree path. */
-  paths: number;
   words: number;
   used: number;
   module: _ModuleFlags;
@@ -599,13 +597,8 @@ function _emitChild(e: _CollectEmitter, child: _IndexNode): void {
   _emitChain(e, child);
   if (c.length - start <= _FUNCTION_BYTES) return;
   // Its branches are to its own labels: the code moves as it is.
-  const moved = c.cut(start);
-  const f = new _Body();
-  _emitWalkPrelude(f, e.L);
-  f.c.append(moved);
-  f.c.get(e.L.bound);
-  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
-  c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
+  const f = _walkPiece(e, c.cut(start));
+  c.get(0).get(e.L.bound).opIndex(_OP.call, f).set(e.L.bound);
 }
 
 /** Dispatches on the key to `node`'s children (exact table or segment tree). */
@@ -629,57 +622,98 @@ function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
     );
     return;
   }
-  // Segment tree: the key's elementary interval (-1: below every start), its
-  // leaf, then per level from the bottom up the path's tree node there.
-  const starts = node.starts;
-  const path = e.paths + node.depth;
-  c.i32(-1).set(L.temp);
-  const values = Array.from(starts);
-  const interval = (lo: number, hi: number): void => {
-    if (lo === hi) {
-      c.i32(lo).set(L.temp);
-      return;
-    }
-    const mid = (lo + hi + 1) >> 1;
-    // A start past every uint32 (2^32) is above every key.
-    if (values[mid] > 0xffffffff) return interval(lo, mid - 1);
-    c.get(L.key).i32(values[mid] | 0).op(_OP.i32LtU);
-    b.open(_OP.if);
-    interval(lo, mid - 1);
-    b.else();
-    interval(mid, hi);
-    b.close();
-  };
-  if (values[0] <= 0xffffffff) {
-    c.get(L.key).i32(values[0] | 0).op(_OP.i32GeU);
-    b.open(_OP.if);
-    interval(0, values.length - 1);
-    b.close();
-  }
+  _emitRangeChildren(e, node);
+}
+
+/**
+ * A child's code (one copy, inlined where it runs for a few intervals) or
+ * a call of a function of its own holding it (one per child, where inlining
+ * would copy more than {@linkcode _INLINE_BYTES}).
+ */
+const _INLINE_BYTES = 1024;
+
+/**
+ * A range node's children for the key in local `key`: a binary decision
+ * tree over the interval starts finds the key's elementary interval, and
+ * there, known when the code is emitted, each child on the segment-tree
+ * path from that interval's leaf to the root (bottom up, as the data walk
+ * visits them) runs: its code inline, or a call where it serves many
+ * intervals (see {@linkcode _INLINE_BYTES}). No per-level dispatch at run
+ * time: the path is in the code.
+ */
+function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode): void {
+  const { b, L } = e;
+  const c = b.c;
+  const starts = node.starts!;
+  // Intervals whose start is past every uint32 (2^32) hold no key.
+  let count = 0;
+  while (count < starts.length && starts[count] <= 0xffffffff) count++;
+  if (count === 0) return;
   const leaves = node.leaves;
   const height = Math.log2(leaves);
-  // path = interval < 0 ? 0 : interval + leaves
-  c.get(L.temp).i32(leaves).op(_OP.i32Add).i32(0).get(L.temp).i32(0).op(_OP.i32GeS)
-    .op(_OP.select).set(path);
-  for (let level = height; level >= 0; level--) {
-    const first = 1 << level;
-    const js: number[] = [];
-    for (let j = first; j < 2 * first && j < node.children.length; j++) {
-      if (node.children[j] === null) continue;
-      // A tree node none of whose intervals exists is never on a path.
-      if ((j << (height - level)) - leaves > starts.length - 1) continue;
-      js.push(j);
+  const codes = new Map<number, Uint8Array>();
+  const calls = new Map<number, number>();
+  const codeOf = (j: number): Uint8Array => {
+    let bytes = codes.get(j);
+    if (bytes === undefined) {
+      const start = c.length;
+      _emitChild(e, node.children[j]!);
+      bytes = c.cut(start);
+      codes.set(j, bytes);
     }
-    if (js.length === 0) continue;
-    c.get(path).i32(height - level).op(_OP.i32ShrU).set(L.temp);
-    _emitDispatch(
-      b,
-      L.temp,
-      js,
-      (i) => _emitChild(e, node.children[js[i]]!),
-      _cutter(e, L.temp),
-    );
-  }
+    return bytes;
+  };
+  /** Intervals whose path passes tree node `j`. */
+  const covered = (j: number): number => {
+    const level = Math.floor(Math.log2(j));
+    const first = (j << (height - level)) - leaves;
+    const last = ((j + 1) << (height - level)) - leaves - 1;
+    return Math.max(0, Math.min(last, count - 1) - first + 1);
+  };
+  const path = (i: number): void => {
+    for (let j = i + leaves; j >= 1; j >>= 1) {
+      if (node.children[j] === null) continue;
+      const bytes = codeOf(j);
+      if (bytes.length * covered(j) <= _INLINE_BYTES || covered(j) === 1) {
+        c.append(bytes);
+        continue;
+      }
+      let f = calls.get(j);
+      if (f === undefined) {
+        f = _walkPiece(e, bytes);
+        calls.set(j, f);
+      }
+      c.get(0).get(L.bound).opIndex(_OP.call, f).set(L.bound);
+    }
+  };
+  const search = (lo: number, hi: number): void => {
+    const start = c.length;
+    if (lo === hi) path(lo);
+    else {
+      const mid = (lo + hi + 1) >> 1;
+      c.get(L.key).i32(starts[mid] | 0).op(_OP.i32LtU);
+      b.open(_OP.if);
+      search(lo, mid - 1);
+      b.else();
+      search(mid, hi);
+      b.close();
+    }
+    _cutter(e, L.key)(start);
+  };
+  c.get(L.key).i32(starts[0] | 0).op(_OP.i32GeU);
+  b.open(_OP.if);
+  search(0, count - 1);
+  b.close();
+}
+
+/** A function `(frame, bound) → bound` running `code` (a walk's piece, its own labels): its index. */
+function _walkPiece(e: _CollectEmitter, code: Uint8Array): number {
+  const f = new _Body();
+  _emitWalkPrelude(f, e.L);
+  f.c.append(code);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
+  return e.firstExtra + e.extra.length - 1;
 }
 
 /** The locals of a walk function: `bound` (a parameter of split-off ones), then as `_COLLECT`. */
@@ -687,13 +721,13 @@ const _COLLECT_LOCALS = [
   { count: 1, type: _I32 },
   { count: 6, type: _I32 },
   { count: 1, type: _F64 },
-  { count: 36, type: _I32 },
+  { count: 4, type: _I32 },
 ];
 /** The locals of a dispatch cut off the walk: `bound`, `v` (the key) are parameters. */
 const _CHUNK_LOCALS = [
   { count: 5, type: _I32 },
   { count: 1, type: _F64 },
-  { count: 36, type: _I32 },
+  { count: 4, type: _I32 },
 ];
 const _COLLECT = {
   bound: 1,
@@ -742,7 +776,6 @@ function _collectFunction(
     firstExtra,
     b,
     L,
-    paths: 13,
     words: layout.words[chain],
     used: layout.used[chain],
     module,
