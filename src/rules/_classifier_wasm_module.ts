@@ -534,11 +534,21 @@ function _emitChain(e: _CollectEmitter, first: _IndexNode): void {
   const { b, L } = e;
   const c = b.c;
   const chain = b.open(_OP.block);
+  const begin = c.length;
   for (let node: _IndexNode | null = first; node !== null; node = node.rest) {
     if (node.least === _END) break;
     // Nothing from here on lists a code that can still be reached.
     c.get(L.bound).i32(node.least).op(_OP.i32LtS);
     b.brIf(chain);
+    if (c.length - begin > 2 * _CHUNK_BYTES) {
+      // The rest of a long chain (a long chain's later segments, mostly past
+      // the bound) in a function of its own.
+      const start = c.length;
+      _emitChain(e, node);
+      const f = _walkPiece(e, c.cut(start));
+      c.get(0).get(L.bound).opIndex(_OP.call, f).set(L.bound);
+      break;
+    }
     c.get(L.fc).i32(node.classes).op(_OP.i32And);
     b.open(_OP.if);
     if (node.leaf.length > 0) {
