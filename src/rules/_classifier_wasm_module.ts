@@ -449,26 +449,27 @@ function _emitDispatch(
 const _TABLE_CASES = 128;
 
 /**
- * A dispatch (or a node's whole children code) longer than this becomes a
- * function of its own (`(frame, bound, key) → bound`), cut bottom-up, so
- * that no walk function is much longer than twice this: V8 optimises each
- * function when it is hot, so a big index's rarely reached values stay on
- * baseline code instead of delaying the hot ones (measured at 10,000 diverse
- * rules: one 345 KB walk function took TurboFan 0.4 s, while the frames ran
- * its baseline code).
+ * How the walks' code is cut into functions (tests lower them to cut
+ * everything, and raise them to cut nothing):
+ *
+ * - `chunkBytes`: a dispatch (or a node's whole children code) longer than
+ *   this becomes a function of its own (`(frame, bound, key) → bound`), cut
+ *   bottom-up, and a chain's code past twice this goes on in a function of
+ *   its own: V8 optimises each function once it is hot, so a big index's
+ *   rarely reached values stay on baseline code instead of delaying the hot
+ *   ones (measured at 10,000 diverse rules: one 345 KB walk function took
+ *   TurboFan 0.4 s while the frames ran its baseline code);
+ * - `childBytes`: a child's chain longer than this becomes a function of its
+ *   own (`(frame, bound) → bound`);
+ * - `inlineBytes`: a range node's child is inlined in the code of every
+ *   interval whose segment-tree path passes it when that copies at most this
+ *   many bytes (or it serves one interval), else called.
  */
-const _CHUNK_BYTES = 8 * 1024;
-
-/**
- * Children whose code is longer than this become functions of their own
- * (`(frame, bound) → bound`): V8 compiles huge functions slowly and with
- * much memory.
- */
-const _FUNCTION_BYTES = 16 * 1024;
+export const _walkCodeLimits = { chunkBytes: 8 * 1024, childBytes: 16 * 1024, inlineBytes: 1024 };
 
 /** State of one chain's `collect` emission. */
 interface _CollectEmitter {
-  /** Functions split off the walk (see {@linkcode _FUNCTION_BYTES}), and the index of the first. */
+  /** Functions split off the walk (see {@linkcode _walkCodeLimits}), and the index of the first. */
   extra: _WasmFunction[];
   firstExtra: number;
   b: _Body;
@@ -529,8 +530,46 @@ function _emitEnds(e: _CollectEmitter, node: _IndexNode): void {
   b.close();
 }
 
-/** Emits `first` and its rest chain (as `_emitChain` of the generated JavaScript). */
+/**
+ * Emits `first` and its rest chain (as `_emitChain` of the generated
+ * JavaScript). Past twice `_walkCodeLimits.chunkBytes` of code, the rest of
+ * the chain goes on in a function of its own (and so on: a long chain's
+ * later segments, mostly past the bound, are pieces of their own).
+ */
 function _emitChain(e: _CollectEmitter, first: _IndexNode): void {
+  const caller = e.b;
+  const pieces: [number, _Body][] = [];
+  for (let node: _IndexNode | null = first; node !== null;) {
+    node = _emitChainPiece(e, node, (rest) => {
+      // The rest in the next function, its slot taken now (its code comes next).
+      const slot = e.extra.length;
+      e.extra.push({ type: T_TWO, locals: [], code: new _WasmCode() });
+      e.b.c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + slot).set(e.L.bound);
+      const body = new _Body();
+      _emitWalkPrelude(body, e.L);
+      pieces.push([slot, body]);
+      e.b = body;
+      return rest;
+    });
+  }
+  for (const [slot, body] of pieces) {
+    body.c.get(e.L.bound);
+    e.extra[slot] = { type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: body.c };
+  }
+  e.b = caller;
+}
+
+/**
+ * Emits the chain from `first` on into the current body, up to the node
+ * where its code passes twice `_walkCodeLimits.chunkBytes`: there,
+ * `goOn(node)` emits the call of the rest, and the node is returned (null
+ * at the chain's end).
+ */
+function _emitChainPiece(
+  e: _CollectEmitter,
+  first: _IndexNode,
+  goOn: (node: _IndexNode) => _IndexNode,
+): _IndexNode | null {
   const { b, L } = e;
   const c = b.c;
   const chain = b.open(_OP.block);
@@ -540,14 +579,10 @@ function _emitChain(e: _CollectEmitter, first: _IndexNode): void {
     // Nothing from here on lists a code that can still be reached.
     c.get(L.bound).i32(node.least).op(_OP.i32LtS);
     b.brIf(chain);
-    if (c.length - begin > 2 * _CHUNK_BYTES) {
-      // The rest of a long chain (a long chain's later segments, mostly past
-      // the bound) in a function of its own.
-      const start = c.length;
-      _emitChain(e, node);
-      const f = _walkPiece(e, c.cut(start));
-      c.get(0).get(L.bound).opIndex(_OP.call, f).set(L.bound);
-      break;
+    if (node !== first && c.length - begin > 2 * _walkCodeLimits.chunkBytes) {
+      const rest = goOn(node);
+      b.close();
+      return rest;
     }
     c.get(L.fc).i32(node.classes).op(_OP.i32And);
     b.open(_OP.if);
@@ -575,18 +610,19 @@ function _emitChain(e: _CollectEmitter, first: _IndexNode): void {
     b.close();
   }
   b.close();
+  return null;
 }
 
 /**
  * Moves the code from `start` on (a dispatch on local `key`, all its
  * branches to its own labels) into a function of its own
  * (`(frame, bound, key) → bound`) when it is longer than
- * {@linkcode _CHUNK_BYTES}, and calls it instead.
+ * `_walkCodeLimits.chunkBytes`, and calls it instead.
  */
 function _cutter(e: _CollectEmitter, key: number): (start: number) => void {
   return (start) => {
     const c = e.b.c;
-    if (c.length - start <= _CHUNK_BYTES) return;
+    if (c.length - start <= _walkCodeLimits.chunkBytes) return;
     const moved = c.cut(start);
     const f = new _Body();
     // The key arrives in local `v` (the third parameter; `v` is scratch).
@@ -605,7 +641,7 @@ function _emitChild(e: _CollectEmitter, child: _IndexNode): void {
   const c = e.b.c;
   const start = c.length;
   _emitChain(e, child);
-  if (c.length - start <= _FUNCTION_BYTES) return;
+  if (c.length - start <= _walkCodeLimits.childBytes) return;
   // Its branches are to its own labels: the code moves as it is.
   const f = _walkPiece(e, c.cut(start));
   c.get(0).get(e.L.bound).opIndex(_OP.call, f).set(e.L.bound);
@@ -636,19 +672,12 @@ function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
 }
 
 /**
- * A child's code (one copy, inlined where it runs for a few intervals) or
- * a call of a function of its own holding it (one per child, where inlining
- * would copy more than {@linkcode _INLINE_BYTES}).
- */
-const _INLINE_BYTES = 1024;
-
-/**
  * A range node's children for the key in local `key`: a binary decision
  * tree over the interval starts finds the key's elementary interval, and
  * there, known when the code is emitted, each child on the segment-tree
  * path from that interval's leaf to the root (bottom up, as the data walk
  * visits them) runs: its code inline, or a call where it serves many
- * intervals (see {@linkcode _INLINE_BYTES}). No per-level dispatch at run
+ * intervals (`_walkCodeLimits.inlineBytes`). No per-level dispatch at run
  * time: the path is in the code.
  */
 function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode): void {
@@ -684,7 +713,7 @@ function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode): void {
     for (let j = i + leaves; j >= 1; j >>= 1) {
       if (node.children[j] === null) continue;
       const bytes = codeOf(j);
-      if (bytes.length * covered(j) <= _INLINE_BYTES || covered(j) === 1) {
+      if (bytes.length * covered(j) <= _walkCodeLimits.inlineBytes || covered(j) === 1) {
         c.append(bytes);
         continue;
       }
