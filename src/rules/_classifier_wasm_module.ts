@@ -650,7 +650,6 @@ function _emitChild(e: _CollectEmitter, child: _IndexNode): void {
 /** Dispatches on the key to `node`'s children (exact table or segment tree). */
 function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
   const { b, L } = e;
-  const c = b.c;
   if (node.starts === null) {
     const pairs: [number, _IndexNode][] = [];
     const keys = node.keys!;
