@@ -839,12 +839,15 @@ function _collectFunction(
   return { type: T_ONE, locals: _COLLECT_LOCALS, code: c };
 }
 
-/** Every code some leaf of the index lists (as the generated JavaScript's `_listedCodes`). */
-function _listedCodes(root: _IndexNode, into: Set<number>): void {
+/**
+ * Marks (`listed[code] = 1`) every code some leaf of the index lists (as the
+ * generated JavaScript's `_listedCodes`; `listed` has room for every code).
+ */
+function _listedCodes(root: _IndexNode, listed: Uint8Array): void {
   const stack: _IndexNode[] = [root];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    for (const code of node.leaf) into.add(code);
+    for (const code of node.leaf) listed[code] = 1;
     for (const child of node.children) if (child !== null) stack.push(child);
     if (node.rest !== null) stack.push(node.rest);
   }
@@ -1456,11 +1459,11 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     bases.push(base);
     const rules = plan.chains[chain];
     base += rules.length;
-    const codes = new Set<number>();
-    if (rules.length > 0) _listedCodes(plan.roots[chain], codes);
+    const listed = new Uint8Array(2 * rules.length);
+    if (rules.length > 0) _listedCodes(plan.roots[chain], listed);
     rules.forEach((rule, p) => {
       tests.push(
-        codes.has(2 * p + 1)
+        listed[2 * p + 1] === 1
           ? _testFunction(rule, plan.fields, escapes, module, programs, scratch)
           : never,
       );
