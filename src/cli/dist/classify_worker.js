@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-BBBUDH46.js";
+} from "./chunk-MYCVU5FF.js";
 import {
   compileRuleSet
-} from "./chunk-EKPYTKOI.js";
+} from "./chunk-AXXQYMSQ.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";

@@ -4228,6 +4228,7 @@ var T_FIELD = 4;
 var T_BATCH = 5;
 var T_STAGE = 6;
 var T_RECORDS = 7;
+var T_CHUNK = 7;
 var _Body = class extends _WasmBlocks {
   /** Pushes frame record word `word` (the frame address is local 0). */
   word(word) {
@@ -4399,16 +4400,15 @@ function _emitTable(b, key, keys, emitCase) {
   b.close();
   b.close();
 }
-function _emitDispatch(b, key, keys, emitCase, lo = 0, hi = keys.length - 1) {
+function _emitDispatch(b, key, keys, emitCase, cut, lo = 0, hi = keys.length - 1) {
   const c = b.c;
   if (lo > hi) return;
+  const start = c.length;
   const count = hi - lo + 1;
   const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
-  if (count >= 4 && span <= 2 * count + 16) {
+  if (count >= 4 && span <= 2 * count + 16 && count <= _TABLE_CASES) {
     _emitTable(b, key, keys.slice(lo, hi + 1), (i) => emitCase(lo + i));
-    return;
-  }
-  if (hi - lo < 3) {
+  } else if (hi - lo < 3) {
     let open = 0;
     for (let i = lo; i <= hi; i++) {
       if (i > lo) b.else();
@@ -4418,17 +4418,19 @@ function _emitDispatch(b, key, keys, emitCase, lo = 0, hi = keys.length - 1) {
       emitCase(i);
     }
     for (; open > 0; open--) b.close();
-    return;
+  } else {
+    const mid = lo + hi + 1 >> 1;
+    c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
+    b.open(_OP.if);
+    _emitDispatch(b, key, keys, emitCase, cut, lo, mid - 1);
+    b.else();
+    _emitDispatch(b, key, keys, emitCase, cut, mid, hi);
+    b.close();
   }
-  const mid = lo + hi + 1 >> 1;
-  c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
-  b.open(_OP.if);
-  _emitDispatch(b, key, keys, emitCase, lo, mid - 1);
-  b.else();
-  _emitDispatch(b, key, keys, emitCase, mid, hi);
-  b.close();
+  cut?.(start);
 }
-var _FUNCTION_BYTES = 16 * 1024;
+var _TABLE_CASES = 128;
+var _walkCodeLimits = { chunkBytes: 8 * 1024, childBytes: 16 * 1024, inlineBytes: 1024 };
 var _LEAF_GROUP_WORDS = 4;
 function _emitLeaf(e, leaf) {
   const { b, L } = e;
@@ -4466,13 +4468,40 @@ function _emitEnds(e, node) {
   b.close();
 }
 function _emitChain2(e, first) {
+  const caller = e.b;
+  const pieces = [];
+  for (let node = first; node !== null; ) {
+    node = _emitChainPiece(e, node, (rest) => {
+      const slot = e.extra.length;
+      e.extra.push({ type: T_TWO, locals: [], code: new _WasmCode() });
+      e.b.c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + slot).set(e.L.bound);
+      const body = new _Body();
+      _emitWalkPrelude(body, e.L);
+      pieces.push([slot, body]);
+      e.b = body;
+      return rest;
+    });
+  }
+  for (const [slot, body] of pieces) {
+    body.c.get(e.L.bound);
+    e.extra[slot] = { type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: body.c };
+  }
+  e.b = caller;
+}
+function _emitChainPiece(e, first, goOn) {
   const { b, L } = e;
   const c = b.c;
   const chain = b.open(_OP.block);
+  const begin = c.length;
   for (let node = first; node !== null; node = node.rest) {
     if (node.least === _END) break;
     c.get(L.bound).i32(node.least).op(_OP.i32LtS);
     b.brIf(chain);
+    if (node !== first && c.length - begin > 2 * _walkCodeLimits.chunkBytes) {
+      const rest = goOn(node);
+      b.close();
+      return rest;
+    }
     c.get(L.fc).i32(node.classes).op(_OP.i32And);
     b.open(_OP.if);
     if (node.leaf.length > 0) {
@@ -4491,28 +4520,39 @@ function _emitChain2(e, first) {
     const fail = b.open(_OP.block);
     _emitField(b, node.source, fail, L, e.module);
     c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
+    const start = c.length;
     _emitChildren2(e, node);
+    _cutter(e, L.key)(start);
     b.close();
     b.close();
   }
   b.close();
+  return null;
+}
+function _cutter(e, key) {
+  return (start) => {
+    const c = e.b.c;
+    if (c.length - start <= _walkCodeLimits.chunkBytes) return;
+    const moved = c.cut(start);
+    const f = new _Body();
+    f.c.get(e.L.v).set(key);
+    _emitWalkPrelude(f, e.L);
+    f.c.append(moved);
+    f.c.get(e.L.bound);
+    e.extra.push({ type: T_CHUNK, locals: _CHUNK_LOCALS, code: f.c });
+    c.get(0).get(e.L.bound).get(key).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
+  };
 }
 function _emitChild2(e, child) {
   const c = e.b.c;
   const start = c.length;
   _emitChain2(e, child);
-  if (c.length - start <= _FUNCTION_BYTES) return;
-  const moved = c.cut(start);
-  const f = new _Body();
-  _emitWalkPrelude(f, e.L);
-  f.c.append(moved);
-  f.c.get(e.L.bound);
-  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
-  c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
+  if (c.length - start <= _walkCodeLimits.childBytes) return;
+  const f = _walkPiece(e, c.cut(start));
+  c.get(0).get(e.L.bound).opIndex(_OP.call, f).set(e.L.bound);
 }
 function _emitChildren2(e, node) {
   const { b, L } = e;
-  const c = b.c;
   if (node.starts === null) {
     const pairs = [];
     const keys = node.keys;
@@ -4521,54 +4561,97 @@ function _emitChildren2(e, node) {
       if (slots[h] >= 0) pairs.push([keys[h], node.children[slots[h]]]);
     }
     pairs.sort((x, y) => x[0] - y[0]);
-    _emitDispatch(b, L.key, pairs.map((p) => p[0]), (i) => _emitChild2(e, pairs[i][1]));
+    _emitDispatch(
+      b,
+      L.key,
+      pairs.map((p) => p[0]),
+      (i) => _emitChild2(e, pairs[i][1]),
+      _cutter(e, L.key)
+    );
     return;
   }
+  _emitRangeChildren(e, node);
+}
+function _emitRangeChildren(e, node) {
+  const { b, L } = e;
+  const c = b.c;
   const starts = node.starts;
-  const path = e.paths + node.depth;
-  c.i32(-1).set(L.temp);
-  const values = Array.from(starts);
-  const interval = (lo, hi) => {
-    if (lo === hi) {
-      c.i32(lo).set(L.temp);
-      return;
-    }
-    const mid = lo + hi + 1 >> 1;
-    if (values[mid] > 4294967295) return interval(lo, mid - 1);
-    c.get(L.key).i32(values[mid] | 0).op(_OP.i32LtU);
-    b.open(_OP.if);
-    interval(lo, mid - 1);
-    b.else();
-    interval(mid, hi);
-    b.close();
-  };
-  if (values[0] <= 4294967295) {
-    c.get(L.key).i32(values[0] | 0).op(_OP.i32GeU);
-    b.open(_OP.if);
-    interval(0, values.length - 1);
-    b.close();
-  }
+  let count = 0;
+  while (count < starts.length && starts[count] <= 4294967295) count++;
+  if (count === 0) return;
   const leaves = node.leaves;
   const height = Math.log2(leaves);
-  c.get(L.temp).i32(leaves).op(_OP.i32Add).i32(0).get(L.temp).i32(0).op(_OP.i32GeS).op(_OP.select).set(path);
-  for (let level = height; level >= 0; level--) {
-    const first = 1 << level;
-    const js = [];
-    for (let j = first; j < 2 * first && j < node.children.length; j++) {
-      if (node.children[j] === null) continue;
-      if ((j << height - level) - leaves > starts.length - 1) continue;
-      js.push(j);
+  const codes = /* @__PURE__ */ new Map();
+  const calls = /* @__PURE__ */ new Map();
+  const codeOf = (j) => {
+    let bytes = codes.get(j);
+    if (bytes === void 0) {
+      const start = c.length;
+      _emitChild2(e, node.children[j]);
+      bytes = c.cut(start);
+      codes.set(j, bytes);
     }
-    if (js.length === 0) continue;
-    c.get(path).i32(height - level).op(_OP.i32ShrU).set(L.temp);
-    _emitDispatch(b, L.temp, js, (i) => _emitChild2(e, node.children[js[i]]));
-  }
+    return bytes;
+  };
+  const covered = (j) => {
+    const level = Math.floor(Math.log2(j));
+    const first = (j << height - level) - leaves;
+    const last = (j + 1 << height - level) - leaves - 1;
+    return Math.max(0, Math.min(last, count - 1) - first + 1);
+  };
+  const path = (i) => {
+    for (let j = i + leaves; j >= 1; j >>= 1) {
+      if (node.children[j] === null) continue;
+      const bytes = codeOf(j);
+      if (bytes.length * covered(j) <= _walkCodeLimits.inlineBytes || covered(j) === 1) {
+        c.append(bytes);
+        continue;
+      }
+      let f = calls.get(j);
+      if (f === void 0) {
+        f = _walkPiece(e, bytes);
+        calls.set(j, f);
+      }
+      c.get(0).get(L.bound).opIndex(_OP.call, f).set(L.bound);
+    }
+  };
+  const search = (lo, hi) => {
+    const start = c.length;
+    if (lo === hi) path(lo);
+    else {
+      const mid = lo + hi + 1 >> 1;
+      c.get(L.key).i32(starts[mid] | 0).op(_OP.i32LtU);
+      b.open(_OP.if);
+      search(lo, mid - 1);
+      b.else();
+      search(mid, hi);
+      b.close();
+    }
+    _cutter(e, L.key)(start);
+  };
+  c.get(L.key).i32(starts[0] | 0).op(_OP.i32GeU);
+  b.open(_OP.if);
+  search(0, count - 1);
+  b.close();
+}
+function _walkPiece(e, code) {
+  const f = new _Body();
+  _emitWalkPrelude(f, e.L);
+  f.c.append(code);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
+  return e.firstExtra + e.extra.length - 1;
 }
 var _COLLECT_LOCALS = [
   { count: 1, type: _I32 },
   { count: 6, type: _I32 },
   { count: 1, type: _F64 },
-  { count: 36, type: _I32 }
+  { count: 4, type: _I32 }
+];
+var _CHUNK_LOCALS = [
+  { count: 5, type: _I32 },
+  { count: 1, type: _F64 },
+  { count: 4, type: _I32 }
 ];
 var _COLLECT = {
   bound: 1,
@@ -4606,7 +4689,6 @@ function _collectFunction(plan, chain, module, extra, firstExtra) {
     firstExtra,
     b,
     L,
-    paths: 13,
     words: layout.words[chain],
     used: layout.used[chain],
     module
@@ -4630,11 +4712,11 @@ function _collectFunction(plan, chain, module, extra, firstExtra) {
   c.get(L.bound);
   return { type: T_ONE, locals: _COLLECT_LOCALS, code: c };
 }
-function _listedCodes2(root, into) {
+function _listedCodes2(root, listed) {
   const stack = [root];
   while (stack.length > 0) {
     const node = stack.pop();
-    for (const code of node.leaf) into.add(code);
+    for (const code of node.leaf) listed[code] = 1;
     for (const child of node.children) if (child !== null) stack.push(child);
     if (node.rest !== null) stack.push(node.rest);
   }
@@ -5065,11 +5147,11 @@ function _emitClassifierModule(plan) {
     bases.push(base);
     const rules = plan.chains[chain];
     base += rules.length;
-    const codes = /* @__PURE__ */ new Set();
-    if (rules.length > 0) _listedCodes2(plan.roots[chain], codes);
+    const listed = new Uint8Array(2 * rules.length);
+    if (rules.length > 0) _listedCodes2(plan.roots[chain], listed);
     rules.forEach((rule, p) => {
       tests.push(
-        codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module, programs, scratch) : never
+        listed[2 * p + 1] === 1 ? _testFunction(rule, plan.fields, escapes, module, programs, scratch) : never
       );
     });
   }

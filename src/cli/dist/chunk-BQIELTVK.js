@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-EKPYTKOI.js";
+} from "./chunk-AXXQYMSQ.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
