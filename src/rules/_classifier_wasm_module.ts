@@ -492,28 +492,35 @@ const _LEAF_GROUP_WORDS = 4;
 function _emitLeaf(e: _CollectEmitter, leaf: Int32Array): void {
   const { b, L } = e;
   const c = b.c;
-  const words = new Map<number, number>();
-  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | (1 << (code & 31)));
-  const entries = [...words];
   const out = b.open(_OP.block);
-  for (let i = 0; i < entries.length; i += _LEAF_GROUP_WORDS) {
-    const group = entries.slice(i, i + _LEAF_GROUP_WORDS);
-    // The group's least code: the lowest bit of its first word.
-    const [first, firstBits] = group[0];
-    c.get(L.bound).i32(32 * first + 31 - Math.clz32(firstBits & -firstBits)).op(_OP.i32LtS);
+  // The codes ascend: words ascend, and so do the used words they mark.
+  for (let i = 0; i < leaf.length;) {
+    // The group's least code.
+    c.get(L.bound).i32(leaf[i]).op(_OP.i32LtS);
     b.brIf(out);
-    const used = new Map<number, number>();
-    for (const [w, bits] of group) {
-      c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
-        .memory(_OP.i32Store, 0);
-      used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | (1 << (w & 31)));
+    let u = -1;
+    let marks = 0;
+    for (let g = 0; g < _LEAF_GROUP_WORDS && i < leaf.length; g++) {
+      const w = leaf[i] >>> 5;
+      let bits = 0;
+      for (; i < leaf.length && leaf[i] >>> 5 === w; i++) bits |= 1 << (leaf[i] & 31);
+      _emitOr(c, e.words + 4 * w, bits);
+      if (w >>> 5 !== u) {
+        if (u >= 0) _emitOr(c, e.used + 4 * u, marks);
+        u = w >>> 5;
+        marks = 0;
+      }
+      marks |= 1 << (w & 31);
     }
-    for (const [u, bits] of used) {
-      c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
-        .memory(_OP.i32Store, 0);
-    }
+    _emitOr(c, e.used + 4 * u, marks);
   }
   b.close();
+}
+
+/** `memory[address] |= bits` (an int32 word). */
+function _emitOr(c: _WasmCode, address: number, bits: number): void {
+  c.i32(address).i32(address).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
+    .memory(_OP.i32Store, 0);
 }
 
 /** `bound = min(bound, isIp ? endsIp : endsNotIp)`. */
@@ -605,7 +612,7 @@ function _emitChainPiece(
     c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
     const start = c.length;
     _emitChildren(e, node);
-    _cutter(e, L.key)(start);
+    _cut(e, L.key, start);
     b.close();
     b.close();
   }
@@ -619,21 +626,19 @@ function _emitChainPiece(
  * (`(frame, bound, key) → bound`) when it is longer than
  * `_walkCodeLimits.chunkBytes`, and calls it instead.
  */
-function _cutter(e: _CollectEmitter, key: number): (start: number) => void {
-  return (start) => {
-    const c = e.b.c;
-    if (c.length - start <= _walkCodeLimits.chunkBytes) return;
-    const moved = c.cut(start);
-    const f = new _Body();
-    // The key arrives in local `v` (the third parameter; `v` is scratch).
-    f.c.get(e.L.v).set(key);
-    _emitWalkPrelude(f, e.L);
-    f.c.append(moved);
-    f.c.get(e.L.bound);
-    e.extra.push({ type: T_CHUNK, locals: _CHUNK_LOCALS, code: f.c });
-    c.get(0).get(e.L.bound).get(key).opIndex(_OP.call, e.firstExtra + e.extra.length - 1)
-      .set(e.L.bound);
-  };
+function _cut(e: _CollectEmitter, key: number, start: number): void {
+  const c = e.b.c;
+  if (c.length - start <= _walkCodeLimits.chunkBytes) return;
+  const moved = c.cut(start);
+  const f = new _Body();
+  // The key arrives in local `v` (the third parameter; `v` is scratch).
+  f.c.get(e.L.v).set(key);
+  _emitWalkPrelude(f, e.L);
+  f.c.append(moved);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_CHUNK, locals: _CHUNK_LOCALS, code: f.c });
+  c.get(0).get(e.L.bound).get(key).opIndex(_OP.call, e.firstExtra + e.extra.length - 1)
+    .set(e.L.bound);
 }
 
 /** Emits a child's walk inline, or as a call of a function of its own when it is long. */
@@ -663,7 +668,7 @@ function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
       L.key,
       pairs.map((p) => p[0]),
       (i) => _emitChild(e, pairs[i][1]),
-      _cutter(e, L.key),
+      (start) => _cut(e, L.key, start),
     );
     return;
   }
@@ -736,7 +741,7 @@ function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode): void {
       search(mid, hi);
       b.close();
     }
-    _cutter(e, L.key)(start);
+    _cut(e, L.key, start);
   };
   c.get(L.key).i32(starts[0] | 0).op(_OP.i32GeU);
   b.open(_OP.if);
