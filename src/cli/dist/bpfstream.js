@@ -13,13 +13,13 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-TJOETRXR.js").then((m) => m.filterCommand) },
-  { name: "verdicts", load: () => import("./verdicts_command-GUECDCVZ.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-QWO3GFZ5.js").then((m) => m.checkCommand) },
+  { name: "filter", load: () => import("./filter_command-WP2WLBEV.js").then((m) => m.filterCommand) },
+  { name: "verdicts", load: () => import("./verdicts_command-AKGJOSCT.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-YWFXRQVA.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-AYXSOJCQ.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-EBUO7FNU.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-EQODMMZ6.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-NX5PIUOS.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-I6D5GTH7.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-4UB3L5A6.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-EUNPL2PA.js").then((m) => m.serveCommand) }
 ];

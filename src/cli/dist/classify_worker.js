@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-MYCVU5FF.js";
+} from "./chunk-XC2ETRMS.js";
 import {
   compileRuleSet
-} from "./chunk-AXXQYMSQ.js";
+} from "./chunk-CWM2KWD2.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-JYM4QDSH.js";

@@ -20,7 +20,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-AXXQYMSQ.js";
+} from "./chunk-CWM2KWD2.js";
 import "./chunk-XJMDQBHT.js";
 import "./chunk-2YXJRQPO.js";
 import "./chunk-I5PY5TU6.js";

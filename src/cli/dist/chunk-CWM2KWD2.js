@@ -4435,25 +4435,30 @@ var _LEAF_GROUP_WORDS = 4;
 function _emitLeaf(e, leaf) {
   const { b, L } = e;
   const c = b.c;
-  const words = /* @__PURE__ */ new Map();
-  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | 1 << (code & 31));
-  const entries = [...words];
   const out = b.open(_OP.block);
-  for (let i = 0; i < entries.length; i += _LEAF_GROUP_WORDS) {
-    const group = entries.slice(i, i + _LEAF_GROUP_WORDS);
-    const [first, firstBits] = group[0];
-    c.get(L.bound).i32(32 * first + 31 - Math.clz32(firstBits & -firstBits)).op(_OP.i32LtS);
+  for (let i = 0; i < leaf.length; ) {
+    c.get(L.bound).i32(leaf[i]).op(_OP.i32LtS);
     b.brIf(out);
-    const used = /* @__PURE__ */ new Map();
-    for (const [w, bits] of group) {
-      c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
-      used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | 1 << (w & 31));
+    let u = -1;
+    let marks = 0;
+    for (let g = 0; g < _LEAF_GROUP_WORDS && i < leaf.length; g++) {
+      const w = leaf[i] >>> 5;
+      let bits = 0;
+      for (; i < leaf.length && leaf[i] >>> 5 === w; i++) bits |= 1 << (leaf[i] & 31);
+      _emitOr(c, e.words + 4 * w, bits);
+      if (w >>> 5 !== u) {
+        if (u >= 0) _emitOr(c, e.used + 4 * u, marks);
+        u = w >>> 5;
+        marks = 0;
+      }
+      marks |= 1 << (w & 31);
     }
-    for (const [u, bits] of used) {
-      c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
-    }
+    _emitOr(c, e.used + 4 * u, marks);
   }
   b.close();
+}
+function _emitOr(c, address, bits) {
+  c.i32(address).i32(address).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
 }
 function _emitEnds(e, node) {
   const { b, L } = e;
@@ -4522,26 +4527,24 @@ function _emitChainPiece(e, first, goOn) {
     c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
     const start = c.length;
     _emitChildren2(e, node);
-    _cutter(e, L.key)(start);
+    _cut(e, L.key, start);
     b.close();
     b.close();
   }
   b.close();
   return null;
 }
-function _cutter(e, key) {
-  return (start) => {
-    const c = e.b.c;
-    if (c.length - start <= _walkCodeLimits.chunkBytes) return;
-    const moved = c.cut(start);
-    const f = new _Body();
-    f.c.get(e.L.v).set(key);
-    _emitWalkPrelude(f, e.L);
-    f.c.append(moved);
-    f.c.get(e.L.bound);
-    e.extra.push({ type: T_CHUNK, locals: _CHUNK_LOCALS, code: f.c });
-    c.get(0).get(e.L.bound).get(key).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
-  };
+function _cut(e, key, start) {
+  const c = e.b.c;
+  if (c.length - start <= _walkCodeLimits.chunkBytes) return;
+  const moved = c.cut(start);
+  const f = new _Body();
+  f.c.get(e.L.v).set(key);
+  _emitWalkPrelude(f, e.L);
+  f.c.append(moved);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_CHUNK, locals: _CHUNK_LOCALS, code: f.c });
+  c.get(0).get(e.L.bound).get(key).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
 }
 function _emitChild2(e, child) {
   const c = e.b.c;
@@ -4566,7 +4569,7 @@ function _emitChildren2(e, node) {
       L.key,
       pairs.map((p) => p[0]),
       (i) => _emitChild2(e, pairs[i][1]),
-      _cutter(e, L.key)
+      (start) => _cut(e, L.key, start)
     );
     return;
   }
@@ -4627,7 +4630,7 @@ function _emitRangeChildren(e, node) {
       search(mid, hi);
       b.close();
     }
-    _cutter(e, L.key)(start);
+    _cut(e, L.key, start);
   };
   c.get(L.key).i32(starts[0] | 0).op(_OP.i32GeU);
   b.open(_OP.if);

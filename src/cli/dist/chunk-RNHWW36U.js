@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-AXXQYMSQ.js";
+} from "./chunk-CWM2KWD2.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
