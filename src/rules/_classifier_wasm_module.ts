@@ -130,6 +130,7 @@ const T_FIELD = 4; // (i32, i32) → f64: jsField
 const T_BATCH = 5; // (i32, i32) → ()
 const T_STAGE = 6; // (i32, i32, i32) → ()
 const T_RECORDS = 7; // (i32, i32, i32) → i32
+const T_CHUNK = 7; // (frame, bound, key) → bound: a dispatch cut off a walk function
 
 /** One rule as the module reads it (./_classifier.ts `_CompiledRule`). */
 export interface _WasmRule {
@@ -420,18 +421,18 @@ function _emitDispatch(
   key: number,
   keys: readonly number[],
   emitCase: (i: number) => void,
+  cut?: (start: number) => void,
   lo = 0,
   hi = keys.length - 1,
 ): void {
   const c = b.c;
   if (lo > hi) return;
+  const start = c.length;
   const count = hi - lo + 1;
   const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
-  if (count >= 4 && span <= 2 * count + 16) {
+  if (count >= 4 && span <= 2 * count + 16 && count <= _TABLE_CASES) {
     _emitTable(b, key, keys.slice(lo, hi + 1), (i) => emitCase(lo + i));
-    return;
-  }
-  if (hi - lo < 3) {
+  } else if (hi - lo < 3) {
     let open = 0;
     for (let i = lo; i <= hi; i++) {
       if (i > lo) b.else();
@@ -441,33 +442,47 @@ function _emitDispatch(
       emitCase(i);
     }
     for (; open > 0; open--) b.close();
-    return;
+  } else {
+    const mid = (lo + hi + 1) >> 1;
+    c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
+    b.open(_OP.if);
+    _emitDispatch(b, key, keys, emitCase, cut, lo, mid - 1);
+    b.else();
+    _emitDispatch(b, key, keys, emitCase, cut, mid, hi);
+    b.close();
   }
-  const mid = (lo + hi + 1) >> 1;
-  c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
-  b.open(_OP.if);
-  _emitDispatch(b, key, keys, emitCase, lo, mid - 1);
-  b.else();
-  _emitDispatch(b, key, keys, emitCase, mid, hi);
-  b.close();
+  cut?.(start);
 }
 
+/** Most cases of one jump table (more: a decision tree first, so that its halves can be cut). */
+const _TABLE_CASES = 128;
+
 /**
- * Children whose code is longer than this become functions of their own
- * (`(frame, bound) → bound`): V8 compiles huge functions slowly and with
- * much memory.
+ * How the walks' code is cut into functions (tests lower them to cut
+ * everything, and raise them to cut nothing):
+ *
+ * - `chunkBytes`: a dispatch (or a node's whole children code) longer than
+ *   this becomes a function of its own (`(frame, bound, key) → bound`), cut
+ *   bottom-up, and a chain's code past twice this goes on in a function of
+ *   its own: V8 optimises each function once it is hot, so a big index's
+ *   rarely reached values stay on baseline code instead of delaying the hot
+ *   ones (measured at 10,000 diverse rules: one 345 KB walk function took
+ *   TurboFan 0.4 s while the frames ran its baseline code);
+ * - `childBytes`: a child's chain longer than this becomes a function of its
+ *   own (`(frame, bound) → bound`);
+ * - `inlineBytes`: a range node's child is inlined in the code of every
+ *   interval whose segment-tree path passes it when that copies at most this
+ *   many bytes (or it serves one interval), else called.
  */
-const _FUNCTION_BYTES = 16 * 1024;
+export const _walkCodeLimits = { chunkBytes: 8 * 1024, childBytes: 16 * 1024, inlineBytes: 1024 };
 
 /** State of one chain's `collect` emission. */
 interface _CollectEmitter {
-  /** Functions split off the walk (see {@linkcode _FUNCTION_BYTES}), and the index of the first. */
+  /** Functions split off the walk (see {@linkcode _walkCodeLimits}), and the index of the first. */
   extra: _WasmFunction[];
   firstExtra: number;
   b: _Body;
   L: typeof _COLLECT;
-  /** Per node depth, the local holding a range node's segment-tree path. */
-  paths: number;
   words: number;
   used: number;
   module: _ModuleFlags;
@@ -486,28 +501,35 @@ const _LEAF_GROUP_WORDS = 4;
 function _emitLeaf(e: _CollectEmitter, leaf: Int32Array): void {
   const { b, L } = e;
   const c = b.c;
-  const words = new Map<number, number>();
-  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | (1 << (code & 31)));
-  const entries = [...words];
   const out = b.open(_OP.block);
-  for (let i = 0; i < entries.length; i += _LEAF_GROUP_WORDS) {
-    const group = entries.slice(i, i + _LEAF_GROUP_WORDS);
-    // The group's least code: the lowest bit of its first word.
-    const [first, firstBits] = group[0];
-    c.get(L.bound).i32(32 * first + 31 - Math.clz32(firstBits & -firstBits)).op(_OP.i32LtS);
+  // The codes ascend: words ascend, and so do the used words they mark.
+  for (let i = 0; i < leaf.length;) {
+    // The group's least code.
+    c.get(L.bound).i32(leaf[i]).op(_OP.i32LtS);
     b.brIf(out);
-    const used = new Map<number, number>();
-    for (const [w, bits] of group) {
-      c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
-        .memory(_OP.i32Store, 0);
-      used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | (1 << (w & 31)));
+    let u = -1;
+    let marks = 0;
+    for (let g = 0; g < _LEAF_GROUP_WORDS && i < leaf.length; g++) {
+      const w = leaf[i] >>> 5;
+      let bits = 0;
+      for (; i < leaf.length && leaf[i] >>> 5 === w; i++) bits |= 1 << (leaf[i] & 31);
+      _emitOr(c, e.words + 4 * w, bits);
+      if (w >>> 5 !== u) {
+        if (u >= 0) _emitOr(c, e.used + 4 * u, marks);
+        u = w >>> 5;
+        marks = 0;
+      }
+      marks |= 1 << (w & 31);
     }
-    for (const [u, bits] of used) {
-      c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
-        .memory(_OP.i32Store, 0);
-    }
+    _emitOr(c, e.used + 4 * u, marks);
   }
   b.close();
+}
+
+/** `memory[address] |= bits` (an int32 word). */
+function _emitOr(c: _WasmCode, address: number, bits: number): void {
+  c.i32(address).i32(address).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or)
+    .memory(_OP.i32Store, 0);
 }
 
 /** `bound = min(bound, isIp ? endsIp : endsNotIp)`. */
@@ -524,16 +546,60 @@ function _emitEnds(e: _CollectEmitter, node: _IndexNode): void {
   b.close();
 }
 
-/** Emits `first` and its rest chain (as `_emitChain` of the generated JavaScript). */
+/**
+ * Emits `first` and its rest chain (as `_emitChain` of the generated
+ * JavaScript). Past twice `_walkCodeLimits.chunkBytes` of code, the rest of
+ * the chain goes on in a function of its own (and so on: a long chain's
+ * later segments, mostly past the bound, are pieces of their own).
+ */
 function _emitChain(e: _CollectEmitter, first: _IndexNode): void {
+  const caller = e.b;
+  const pieces: [number, _Body][] = [];
+  for (let node: _IndexNode | null = first; node !== null;) {
+    node = _emitChainPiece(e, node, (rest) => {
+      // The rest in the next function, its slot taken now (its code comes next).
+      const slot = e.extra.length;
+      e.extra.push({ type: T_TWO, locals: [], code: new _WasmCode() });
+      e.b.c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + slot).set(e.L.bound);
+      const body = new _Body();
+      _emitWalkPrelude(body, e.L);
+      pieces.push([slot, body]);
+      e.b = body;
+      return rest;
+    });
+  }
+  for (const [slot, body] of pieces) {
+    body.c.get(e.L.bound);
+    e.extra[slot] = { type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: body.c };
+  }
+  e.b = caller;
+}
+
+/**
+ * Emits the chain from `first` on into the current body, up to the node
+ * where its code passes twice `_walkCodeLimits.chunkBytes`: there,
+ * `goOn(node)` emits the call of the rest, and the node is returned (null
+ * at the chain's end).
+ */
+function _emitChainPiece(
+  e: _CollectEmitter,
+  first: _IndexNode,
+  goOn: (node: _IndexNode) => _IndexNode,
+): _IndexNode | null {
   const { b, L } = e;
   const c = b.c;
   const chain = b.open(_OP.block);
+  const begin = c.length;
   for (let node: _IndexNode | null = first; node !== null; node = node.rest) {
     if (node.least === _END) break;
     // Nothing from here on lists a code that can still be reached.
     c.get(L.bound).i32(node.least).op(_OP.i32LtS);
     b.brIf(chain);
+    if (node !== first && c.length - begin > 2 * _walkCodeLimits.chunkBytes) {
+      const rest = goOn(node);
+      b.close();
+      return rest;
+    }
     c.get(L.fc).i32(node.classes).op(_OP.i32And);
     b.open(_OP.if);
     if (node.leaf.length > 0) {
@@ -553,11 +619,35 @@ function _emitChain(e: _CollectEmitter, first: _IndexNode): void {
     const fail = b.open(_OP.block);
     _emitField(b, node.source!, fail, L, e.module);
     c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
+    const start = c.length;
     _emitChildren(e, node);
+    _cut(e, L.key, start);
     b.close();
     b.close();
   }
   b.close();
+  return null;
+}
+
+/**
+ * Moves the code from `start` on (a dispatch on local `key`, all its
+ * branches to its own labels) into a function of its own
+ * (`(frame, bound, key) → bound`) when it is longer than
+ * `_walkCodeLimits.chunkBytes`, and calls it instead.
+ */
+function _cut(e: _CollectEmitter, key: number, start: number): void {
+  const c = e.b.c;
+  if (c.length - start <= _walkCodeLimits.chunkBytes) return;
+  const moved = c.cut(start);
+  const f = new _Body();
+  // The key arrives in local `v` (the third parameter; `v` is scratch).
+  f.c.get(e.L.v).set(key);
+  _emitWalkPrelude(f, e.L);
+  f.c.append(moved);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_CHUNK, locals: _CHUNK_LOCALS, code: f.c });
+  c.get(0).get(e.L.bound).get(key).opIndex(_OP.call, e.firstExtra + e.extra.length - 1)
+    .set(e.L.bound);
 }
 
 /** Emits a child's walk inline, or as a call of a function of its own when it is long. */
@@ -565,21 +655,15 @@ function _emitChild(e: _CollectEmitter, child: _IndexNode): void {
   const c = e.b.c;
   const start = c.length;
   _emitChain(e, child);
-  if (c.length - start <= _FUNCTION_BYTES) return;
+  if (c.length - start <= _walkCodeLimits.childBytes) return;
   // Its branches are to its own labels: the code moves as it is.
-  const moved = c.cut(start);
-  const f = new _Body();
-  _emitWalkPrelude(f, e.L);
-  f.c.append(moved);
-  f.c.get(e.L.bound);
-  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
-  c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
+  const f = _walkPiece(e, c.cut(start));
+  c.get(0).get(e.L.bound).opIndex(_OP.call, f).set(e.L.bound);
 }
 
 /** Dispatches on the key to `node`'s children (exact table or segment tree). */
 function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
   const { b, L } = e;
-  const c = b.c;
   if (node.starts === null) {
     const pairs: [number, _IndexNode][] = [];
     const keys = node.keys!;
@@ -588,54 +672,100 @@ function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
       if (slots[h] >= 0) pairs.push([keys[h], node.children[slots[h]]!]);
     }
     pairs.sort((x, y) => x[0] - y[0]);
-    _emitDispatch(b, L.key, pairs.map((p) => p[0]), (i) => _emitChild(e, pairs[i][1]));
+    _emitDispatch(
+      b,
+      L.key,
+      pairs.map((p) => p[0]),
+      (i) => _emitChild(e, pairs[i][1]),
+      (start) => _cut(e, L.key, start),
+    );
     return;
   }
-  // Segment tree: the key's elementary interval (-1: below every start), its
-  // leaf, then per level from the bottom up the path's tree node there.
-  const starts = node.starts;
-  const path = e.paths + node.depth;
-  c.i32(-1).set(L.temp);
-  const values = Array.from(starts);
-  const interval = (lo: number, hi: number): void => {
-    if (lo === hi) {
-      c.i32(lo).set(L.temp);
-      return;
-    }
-    const mid = (lo + hi + 1) >> 1;
-    // A start past every uint32 (2^32) is above every key.
-    if (values[mid] > 0xffffffff) return interval(lo, mid - 1);
-    c.get(L.key).i32(values[mid] | 0).op(_OP.i32LtU);
-    b.open(_OP.if);
-    interval(lo, mid - 1);
-    b.else();
-    interval(mid, hi);
-    b.close();
-  };
-  if (values[0] <= 0xffffffff) {
-    c.get(L.key).i32(values[0] | 0).op(_OP.i32GeU);
-    b.open(_OP.if);
-    interval(0, values.length - 1);
-    b.close();
-  }
+  _emitRangeChildren(e, node);
+}
+
+/**
+ * A range node's children for the key in local `key`: a binary decision
+ * tree over the interval starts finds the key's elementary interval, and
+ * there, known when the code is emitted, each child on the segment-tree
+ * path from that interval's leaf to the root (bottom up, as the data walk
+ * visits them) runs: its code inline, or a call where it serves many
+ * intervals (`_walkCodeLimits.inlineBytes`). No per-level dispatch at run
+ * time: the path is in the code.
+ */
+function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode): void {
+  const { b, L } = e;
+  const c = b.c;
+  const starts = node.starts!;
+  // Intervals whose start is past every uint32 (2^32) hold no key.
+  let count = 0;
+  while (count < starts.length && starts[count] <= 0xffffffff) count++;
+  if (count === 0) return;
   const leaves = node.leaves;
   const height = Math.log2(leaves);
-  // path = interval < 0 ? 0 : interval + leaves
-  c.get(L.temp).i32(leaves).op(_OP.i32Add).i32(0).get(L.temp).i32(0).op(_OP.i32GeS)
-    .op(_OP.select).set(path);
-  for (let level = height; level >= 0; level--) {
-    const first = 1 << level;
-    const js: number[] = [];
-    for (let j = first; j < 2 * first && j < node.children.length; j++) {
-      if (node.children[j] === null) continue;
-      // A tree node none of whose intervals exists is never on a path.
-      if ((j << (height - level)) - leaves > starts.length - 1) continue;
-      js.push(j);
+  const codes = new Map<number, Uint8Array>();
+  const calls = new Map<number, number>();
+  const codeOf = (j: number): Uint8Array => {
+    let bytes = codes.get(j);
+    if (bytes === undefined) {
+      const start = c.length;
+      _emitChild(e, node.children[j]!);
+      bytes = c.cut(start);
+      codes.set(j, bytes);
     }
-    if (js.length === 0) continue;
-    c.get(path).i32(height - level).op(_OP.i32ShrU).set(L.temp);
-    _emitDispatch(b, L.temp, js, (i) => _emitChild(e, node.children[js[i]]!));
-  }
+    return bytes;
+  };
+  /** Intervals whose path passes tree node `j`. */
+  const covered = (j: number): number => {
+    const level = Math.floor(Math.log2(j));
+    const first = (j << (height - level)) - leaves;
+    const last = ((j + 1) << (height - level)) - leaves - 1;
+    return Math.max(0, Math.min(last, count - 1) - first + 1);
+  };
+  const path = (i: number): void => {
+    for (let j = i + leaves; j >= 1; j >>= 1) {
+      if (node.children[j] === null) continue;
+      const bytes = codeOf(j);
+      if (bytes.length * covered(j) <= _walkCodeLimits.inlineBytes || covered(j) === 1) {
+        c.append(bytes);
+        continue;
+      }
+      let f = calls.get(j);
+      if (f === undefined) {
+        f = _walkPiece(e, bytes);
+        calls.set(j, f);
+      }
+      c.get(0).get(L.bound).opIndex(_OP.call, f).set(L.bound);
+    }
+  };
+  const search = (lo: number, hi: number): void => {
+    const start = c.length;
+    if (lo === hi) path(lo);
+    else {
+      const mid = (lo + hi + 1) >> 1;
+      c.get(L.key).i32(starts[mid] | 0).op(_OP.i32LtU);
+      b.open(_OP.if);
+      search(lo, mid - 1);
+      b.else();
+      search(mid, hi);
+      b.close();
+    }
+    _cut(e, L.key, start);
+  };
+  c.get(L.key).i32(starts[0] | 0).op(_OP.i32GeU);
+  b.open(_OP.if);
+  search(0, count - 1);
+  b.close();
+}
+
+/** A function `(frame, bound) → bound` running `code` (a walk's piece, its own labels): its index. */
+function _walkPiece(e: _CollectEmitter, code: Uint8Array): number {
+  const f = new _Body();
+  _emitWalkPrelude(f, e.L);
+  f.c.append(code);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
+  return e.firstExtra + e.extra.length - 1;
 }
 
 /** The locals of a walk function: `bound` (a parameter of split-off ones), then as `_COLLECT`. */
@@ -643,7 +773,13 @@ const _COLLECT_LOCALS = [
   { count: 1, type: _I32 },
   { count: 6, type: _I32 },
   { count: 1, type: _F64 },
-  { count: 36, type: _I32 },
+  { count: 4, type: _I32 },
+];
+/** The locals of a dispatch cut off the walk: `bound`, `v` (the key) are parameters. */
+const _CHUNK_LOCALS = [
+  { count: 5, type: _I32 },
+  { count: 1, type: _F64 },
+  { count: 4, type: _I32 },
 ];
 const _COLLECT = {
   bound: 1,
@@ -692,7 +828,6 @@ function _collectFunction(
     firstExtra,
     b,
     L,
-    paths: 13,
     words: layout.words[chain],
     used: layout.used[chain],
     module,
@@ -718,12 +853,15 @@ function _collectFunction(
   return { type: T_ONE, locals: _COLLECT_LOCALS, code: c };
 }
 
-/** Every code some leaf of the index lists (as the generated JavaScript's `_listedCodes`). */
-function _listedCodes(root: _IndexNode, into: Set<number>): void {
+/**
+ * Marks (`listed[code] = 1`) every code some leaf of the index lists (as the
+ * generated JavaScript's `_listedCodes`; `listed` has room for every code).
+ */
+function _listedCodes(root: _IndexNode, listed: Uint8Array): void {
   const stack: _IndexNode[] = [root];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    for (const code of node.leaf) into.add(code);
+    for (const code of node.leaf) listed[code] = 1;
     for (const child of node.children) if (child !== null) stack.push(child);
     if (node.rest !== null) stack.push(node.rest);
   }
@@ -1526,11 +1664,11 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     bases.push(base);
     const rules = plan.chains[chain];
     base += rules.length;
-    const codes = new Set<number>();
-    if (rules.length > 0) _listedCodes(plan.roots[chain], codes);
+    const listed = new Uint8Array(2 * rules.length);
+    if (rules.length > 0) _listedCodes(plan.roots[chain], listed);
     rules.forEach((rule, p) => {
       tests.push(
-        codes.has(2 * p + 1)
+        listed[2 * p + 1] === 1
           ? _testFunction(rule, plan.fields, escapes, module, programs, scratch)
           : never,
       );

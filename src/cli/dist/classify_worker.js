@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-2M7YQVVW.js";
+} from "./chunk-VSIHFVS4.js";
 import {
   compileRuleSet
-} from "./chunk-BZEZFQVA.js";
+} from "./chunk-T7KSKNUI.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

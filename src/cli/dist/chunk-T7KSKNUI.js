@@ -2056,38 +2056,15 @@ var _emitUpper = (function (b, v) {
   b.close();
   b.close();
 });
-var _emitTable = (function (b, key, keys, emitCase) {
-  const c = b.c;
-  const base = keys[0] >>> 0;
-  const span = (keys[keys.length - 1] >>> 0) - base + 1;
-  const end = b.open(_OP.block);
-  const otherwise = b.open(_OP.block);
-  const labels = new Array(keys.length);
-  for (let i = keys.length - 1; i >= 0; i--) labels[i] = b.open(_OP.block);
-  const targets = new Array(span).fill(otherwise);
-  keys.forEach((function (k, i) { return ( targets[(k >>> 0) - base] = labels[i]); }));
-  c.get(key).i32(base | 0).op(_OP.i32Sub);
-  c.opIndex(OP_BR_TABLE, span);
-  for (const label of targets) c.unsigned(b.depth - label);
-  c.unsigned(b.depth - otherwise);
-  for (let i = 0; i < keys.length; i++) {
-    b.close();
-    emitCase(i);
-    b.br(end);
-  }
-  b.close();
-  b.close();
-});
-var _emitDispatch = (function (b, key, keys, emitCase, lo = 0, hi = keys.length - 1) {
+var _emitDispatch = (function (b, key, keys, emitCase, cut, lo = 0, hi = keys.length - 1) {
   const c = b.c;
   if (lo > hi) return;
+  const start = c.length;
   const count = hi - lo + 1;
   const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
-  if (count >= 4 && span <= 2 * count + 16) {
+  if (count >= 4 && span <= 2 * count + 16 && count <= _TABLE_CASES) {
     _emitTable(b, key, keys.slice(lo, hi + 1), (i) => emitCase(lo + i));
-    return;
-  }
-  if (hi - lo < 3) {
+  } else if (hi - lo < 3) {
     let open = 0;
     for (let i = lo; i <= hi; i++) {
       if (i > lo) b.else();
@@ -2097,38 +2074,44 @@ var _emitDispatch = (function (b, key, keys, emitCase, lo = 0, hi = keys.length 
       emitCase(i);
     }
     for (; open > 0; open--) b.close();
-    return;
+  } else {
+    const mid = lo + hi + 1 >> 1;
+    c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
+    b.open(_OP.if);
+    _emitDispatch(b, key, keys, emitCase, cut, lo, mid - 1);
+    b.else();
+    _emitDispatch(b, key, keys, emitCase, cut, mid, hi);
+    b.close();
   }
-  const mid = lo + hi + 1 >> 1;
-  c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
-  b.open(_OP.if);
-  _emitDispatch(b, key, keys, emitCase, lo, mid - 1);
-  b.else();
-  _emitDispatch(b, key, keys, emitCase, mid, hi);
-  b.close();
+  cut?.(start);
 });
 var _emitLeaf = (function (e, leaf) {
   const { b, L } = e;
   const c = b.c;
-  const words = /* @__PURE__ */ new Map();
-  for (const code of leaf) words.set(code >>> 5, (words.get(code >>> 5) ?? 0) | 1 << (code & 31));
-  const entries = [...words];
   const out = b.open(_OP.block);
-  for (let i = 0; i < entries.length; i += _LEAF_GROUP_WORDS) {
-    const group = entries.slice(i, i + _LEAF_GROUP_WORDS);
-    const [first, firstBits] = group[0];
-    c.get(L.bound).i32(32 * first + 31 - Math.clz32(firstBits & -firstBits)).op(_OP.i32LtS);
+  for (let i = 0; i < leaf.length; ) {
+    c.get(L.bound).i32(leaf[i]).op(_OP.i32LtS);
     b.brIf(out);
-    const used = /* @__PURE__ */ new Map();
-    for (const [w, bits] of group) {
-      c.i32(e.words + 4 * w).i32(e.words + 4 * w).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
-      used.set(w >>> 5, (used.get(w >>> 5) ?? 0) | 1 << (w & 31));
+    let u = -1;
+    let marks = 0;
+    for (let g = 0; g < _LEAF_GROUP_WORDS && i < leaf.length; g++) {
+      const w = leaf[i] >>> 5;
+      let bits = 0;
+      for (; i < leaf.length && leaf[i] >>> 5 === w; i++) bits |= 1 << (leaf[i] & 31);
+      _emitOr(c, e.words + 4 * w, bits);
+      if (w >>> 5 !== u) {
+        if (u >= 0) _emitOr(c, e.used + 4 * u, marks);
+        u = w >>> 5;
+        marks = 0;
+      }
+      marks |= 1 << (w & 31);
     }
-    for (const [u, bits] of used) {
-      c.i32(e.used + 4 * u).i32(e.used + 4 * u).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
-    }
+    _emitOr(c, e.used + 4 * u, marks);
   }
   b.close();
+});
+var _emitOr = (function (c, address, bits) {
+  c.i32(address).i32(address).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
 });
 var _emitEnds = (function (e, node) {
   const { b, L } = e;
@@ -2143,13 +2126,40 @@ var _emitEnds = (function (e, node) {
   b.close();
 });
 var _emitChain2 = (function (e, first) {
+  const caller = e.b;
+  const pieces = [];
+  for (let node = first; node !== null; ) {
+    node = _emitChainPiece(e, node, (rest) => {
+      const slot = e.extra.length;
+      e.extra.push({ type: T_TWO, locals: [], code: new _WasmCode() });
+      e.b.c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + slot).set(e.L.bound);
+      const body = new _Body();
+      _emitWalkPrelude(body, e.L);
+      pieces.push([slot, body]);
+      e.b = body;
+      return rest;
+    });
+  }
+  for (const [slot, body] of pieces) {
+    body.c.get(e.L.bound);
+    e.extra[slot] = { type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: body.c };
+  }
+  e.b = caller;
+});
+var _emitChainPiece = (function (e, first, goOn) {
   const { b, L } = e;
   const c = b.c;
   const chain = b.open(_OP.block);
+  const begin = c.length;
   for (let node = first; node !== null; node = node.rest) {
     if (node.least === _END) break;
     c.get(L.bound).i32(node.least).op(_OP.i32LtS);
     b.brIf(chain);
+    if (node !== first && c.length - begin > 2 * _walkCodeLimits.chunkBytes) {
+      const rest = goOn(node);
+      b.close();
+      return rest;
+    }
     c.get(L.fc).i32(node.classes).op(_OP.i32And);
     b.open(_OP.if);
     if (node.leaf.length > 0) {
@@ -2168,28 +2178,37 @@ var _emitChain2 = (function (e, first) {
     const fail = b.open(_OP.block);
     _emitField(b, node.source, fail, L, e.module);
     c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
+    const start = c.length;
     _emitChildren2(e, node);
+    _cut(e, L.key, start);
     b.close();
     b.close();
   }
   b.close();
+  return null;
+});
+var _cut = (function (e, key, start) {
+  const c = e.b.c;
+  if (c.length - start <= _walkCodeLimits.chunkBytes) return;
+  const moved = c.cut(start);
+  const f = new _Body();
+  f.c.get(e.L.v).set(key);
+  _emitWalkPrelude(f, e.L);
+  f.c.append(moved);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_CHUNK, locals: _CHUNK_LOCALS, code: f.c });
+  c.get(0).get(e.L.bound).get(key).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
 });
 var _emitChild2 = (function (e, child) {
   const c = e.b.c;
   const start = c.length;
   _emitChain2(e, child);
-  if (c.length - start <= _FUNCTION_BYTES) return;
-  const moved = c.cut(start);
-  const f = new _Body();
-  _emitWalkPrelude(f, e.L);
-  f.c.append(moved);
-  f.c.get(e.L.bound);
-  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
-  c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
+  if (c.length - start <= _walkCodeLimits.childBytes) return;
+  const f = _walkPiece(e, c.cut(start));
+  c.get(0).get(e.L.bound).opIndex(_OP.call, f).set(e.L.bound);
 });
 var _emitChildren2 = (function (e, node) {
   const { b, L } = e;
-  const c = b.c;
   if (node.starts === null) {
     const pairs = [];
     const keys = node.keys;
@@ -2198,48 +2217,78 @@ var _emitChildren2 = (function (e, node) {
       if (slots[h] >= 0) pairs.push([keys[h], node.children[slots[h]]]);
     }
     pairs.sort((function (x, y) { return ( x[0] - y[0]); }));
-    _emitDispatch(b, L.key, pairs.map((function (p) { return ( p[0]); })), (function (i) { return ( _emitChild2(e, pairs[i][1])); }));
+    _emitDispatch(
+      b,
+      L.key,
+      pairs.map((function (p) { return ( p[0]); })),
+      (function (i) { return ( _emitChild2(e, pairs[i][1])); }),
+      (function (start) { return ( _cut(e, L.key, start)); })
+    );
     return;
   }
+  _emitRangeChildren(e, node);
+});
+var _emitRangeChildren = (function (e, node) {
+  const { b, L } = e;
+  const c = b.c;
   const starts = node.starts;
-  const path = e.paths + node.depth;
-  c.i32(-1).set(L.temp);
-  const values = Array.from(starts);
-  const interval = (function (lo, hi)  {
-    if (lo === hi) {
-      c.i32(lo).set(L.temp);
-      return;
-    }
-    const mid = lo + hi + 1 >> 1;
-    if (values[mid] > 4294967295) return interval(lo, mid - 1);
-    c.get(L.key).i32(values[mid] | 0).op(_OP.i32LtU);
-    b.open(_OP.if);
-    interval(lo, mid - 1);
-    b.else();
-    interval(mid, hi);
-    b.close();
-  });
-  if (values[0] <= 4294967295) {
-    c.get(L.key).i32(values[0] | 0).op(_OP.i32GeU);
-    b.open(_OP.if);
-    interval(0, values.length - 1);
-    b.close();
-  }
+  let count = 0;
+  while (count < starts.length && starts[count] <= 4294967295) count++;
+  if (count === 0) return;
   const leaves = node.leaves;
   const height = Math.log2(leaves);
-  c.get(L.temp).i32(leaves).op(_OP.i32Add).i32(0).get(L.temp).i32(0).op(_OP.i32GeS).op(_OP.select).set(path);
-  for (let level = height; level >= 0; level--) {
-    const first = 1 << level;
-    const js = [];
-    for (let j = first; j < 2 * first && j < node.children.length; j++) {
-      if (node.children[j] === null) continue;
-      if ((j << height - level) - leaves > starts.length - 1) continue;
-      js.push(j);
+  const codes = /* @__PURE__ */ new Map();
+  const calls = /* @__PURE__ */ new Map();
+  const codeOf = (function (j)  {
+    let bytes = codes.get(j);
+    if (bytes === void 0) {
+      const start = c.length;
+      _emitChild2(e, node.children[j]);
+      bytes = c.cut(start);
+      codes.set(j, bytes);
     }
-    if (js.length === 0) continue;
-    c.get(path).i32(height - level).op(_OP.i32ShrU).set(L.temp);
-    _emitDispatch(b, L.temp, js, (function (i) { return ( _emitChild2(e, node.children[js[i]])); }));
-  }
+    return bytes;
+  });
+  const covered = (function (j)  {
+    const level = Math.floor(Math.log2(j));
+    const first = (j << height - level) - leaves;
+    const last = (j + 1 << height - level) - leaves - 1;
+    return Math.max(0, Math.min(last, count - 1) - first + 1);
+  });
+  const path = (function (i)  {
+    for (let j = i + leaves; j >= 1; j >>= 1) {
+      if (node.children[j] === null) continue;
+      const bytes = codeOf(j);
+      if (bytes.length * covered(j) <= _walkCodeLimits.inlineBytes || covered(j) === 1) {
+        c.append(bytes);
+        continue;
+      }
+      let f = calls.get(j);
+      if (f === void 0) {
+        f = _walkPiece(e, bytes);
+        calls.set(j, f);
+      }
+      c.get(0).get(L.bound).opIndex(_OP.call, f).set(L.bound);
+    }
+  });
+  const search = (function (lo, hi)  {
+    const start = c.length;
+    if (lo === hi) path(lo);
+    else {
+      const mid = lo + hi + 1 >> 1;
+      c.get(L.key).i32(starts[mid] | 0).op(_OP.i32LtU);
+      b.open(_OP.if);
+      search(lo, mid - 1);
+      b.else();
+      search(mid, hi);
+      b.close();
+    }
+    _cut(e, L.key, start);
+  });
+  c.get(L.key).i32(starts[0] | 0).op(_OP.i32GeU);
+  b.open(_OP.if);
+  search(0, count - 1);
+  b.close();
 });
 var _emitWalkPrelude = (function (b, L) {
   const c = b.c;
@@ -2266,7 +2315,6 @@ var _collectFunction = (function (plan, chain, module, extra, firstExtra) {
     firstExtra,
     b,
     L,
-    paths: 13,
     words: layout.words[chain],
     used: layout.used[chain],
     module
@@ -2290,11 +2338,11 @@ var _collectFunction = (function (plan, chain, module, extra, firstExtra) {
   c.get(L.bound);
   return { type: T_ONE, locals: _COLLECT_LOCALS, code: c };
 });
-var _listedCodes2 = (function (root, into) {
+var _listedCodes2 = (function (root, listed) {
   const stack = [root];
   while (stack.length > 0) {
     const node = stack.pop();
-    for (const code of node.leaf) into.add(code);
+    for (const code of node.leaf) listed[code] = 1;
     for (const child of node.children) if (child !== null) stack.push(child);
     if (node.rest !== null) stack.push(node.rest);
   }
@@ -2306,7 +2354,7 @@ var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
   const U = layout.used[chain];
   const listed = /* @__PURE__ */ new Set();
   _listedCodes2(plan.roots[chain], listed);
-  const codes = [...listed].sort((function (x, y) { return ( x - y); }));
+  const codes = [...listed].sort((x, y) => x - y);
   const b = new _Body();
   const c = b.c;
   const [fr, resume, bound, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -2344,7 +2392,7 @@ var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
   c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
   c.get(code).get(bound).op(OP_I32_GT_S2);
   b.returnIf(_R_END);
-  _emitTable(b, code, codes, (function (i)  {
+  _emitTable(b, code, codes, (i) => {
     const at = codes[i];
     const p = at >> 1;
     const rule = chainRules[p];
@@ -2393,7 +2441,7 @@ var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
       c.i32(p).op(_OP.return);
     }
     b.close();
-  }));
+  });
   b.br(mBits);
   b.close();
   b.close();
@@ -2611,11 +2659,11 @@ var _emitClassifierModule = (function (plan) {
     bases.push(base);
     const rules = plan.chains[chain];
     base += rules.length;
-    const codes = /* @__PURE__ */ new Set();
-    if (rules.length > 0) _listedCodes2(plan.roots[chain], codes);
+    const listed = new Uint8Array(2 * rules.length);
+    if (rules.length > 0) _listedCodes2(plan.roots[chain], listed);
     rules.forEach((function (rule, p)  {
       tests.push(
-        codes.has(2 * p + 1) ? _testFunction(rule, plan.fields, escapes, module, programs, scratch) : never
+        listed[2 * p + 1] === 1 ? _testFunction(rule, plan.fields, escapes, module, programs, scratch) : never
       );
     }));
   }
@@ -5747,6 +5795,7 @@ var T_FIELD = 4;
 var T_BATCH = 5;
 var T_STAGE = 6;
 var T_RECORDS = 7;
+var T_CHUNK = 7;
 var _Body = class extends _WasmBlocks {
   /** Pushes frame record word `word` (the frame address is local 0). */
   word(word) {
@@ -5764,20 +5813,59 @@ var _Body = class extends _WasmBlocks {
 
 
 
+function _emitTable(b, key, keys, emitCase) {
+  const c = b.c;
+  const base = keys[0] >>> 0;
+  const span = (keys[keys.length - 1] >>> 0) - base + 1;
+  const end = b.open(_OP.block);
+  const otherwise = b.open(_OP.block);
+  const labels = new Array(keys.length);
+  for (let i = keys.length - 1; i >= 0; i--) labels[i] = b.open(_OP.block);
+  const targets = new Array(span).fill(otherwise);
+  keys.forEach((k, i) => targets[(k >>> 0) - base] = labels[i]);
+  c.get(key).i32(base | 0).op(_OP.i32Sub);
+  c.opIndex(OP_BR_TABLE, span);
+  for (const label of targets) c.unsigned(b.depth - label);
+  c.unsigned(b.depth - otherwise);
+  for (let i = 0; i < keys.length; i++) {
+    b.close();
+    emitCase(i);
+    b.br(end);
+  }
+  b.close();
+  b.close();
+}
 
-
-var _FUNCTION_BYTES = 16 * 1024;
+var _TABLE_CASES = 128;
+var _walkCodeLimits = { chunkBytes: 8 * 1024, childBytes: 16 * 1024, inlineBytes: 1024 };
 var _LEAF_GROUP_WORDS = 4;
 
 
 
 
 
+
+
+
+
+function _walkPiece(e, code) {
+  const f = new _Body();
+  _emitWalkPrelude(f, e.L);
+  f.c.append(code);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
+  return e.firstExtra + e.extra.length - 1;
+}
 var _COLLECT_LOCALS = [
   { count: 1, type: _I32 },
   { count: 6, type: _I32 },
   { count: 1, type: _F64 },
-  { count: 36, type: _I32 }
+  { count: 4, type: _I32 }
+];
+var _CHUNK_LOCALS = [
+  { count: 5, type: _I32 },
+  { count: 1, type: _F64 },
+  { count: 4, type: _I32 }
 ];
 var _COLLECT = {
   bound: 1,

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-BZEZFQVA.js";
+} from "./chunk-T7KSKNUI.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

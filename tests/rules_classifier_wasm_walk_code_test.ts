@@ -1,0 +1,153 @@
+/**
+ * The Wasm classifier's walks as code cut into functions
+ * (src/rules/_classifier_wasm_module.ts `_walkCodeLimits`): dispatches and
+ * chains cut into functions of their own, range nodes' children run at their
+ * intervals, inline or called. Against rule-by-rule evaluation with every cut
+ * taken and none, and the bound on a walk function's size.
+ */
+import assert from "node:assert/strict";
+import { examplePackets, framesWithInterfaces, trafficProfile } from "./_rule_set_fixtures.ts";
+import { compileRuleSet, type FrameRef } from "../src/rules/compile_rule_set.ts";
+import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
+import type { RuleSet } from "../src/rules/rule_set.ts";
+import { _walkCodeLimits } from "../src/rules/_classifier_wasm_module.ts";
+import { _segmentLimits } from "../src/rules/_rule_index.ts";
+import { generateRuleSet } from "../bench/_rule_set_generator.ts";
+
+/** Every verdict, deciding rule and counter of the Wasm classifier against rule-by-rule evaluation. */
+function _agree(ruleSet: RuleSet, frames: readonly FrameRef[], what: string): void {
+  const reference = compileRuleSet(ruleSet, { evaluation: "rule-by-rule" });
+  const wasm = compileRuleSet(ruleSet, { strategy: "wasm" });
+  const fallback = (wasm as { wasmFallback?: string }).wasmFallback;
+  assert.equal(fallback, undefined, `${what}: fell back`);
+  frames.forEach((frame, i) => {
+    const want = reference.classify(frame);
+    const got = wasm.classify(frame);
+    if (got !== want || wasm.decidedBy !== reference.decidedBy) {
+      assert.fail(
+        `${what}: packet ${i} is ${got ? "accepted" : "dropped"} by rule ${wasm.decidedBy}, ` +
+          `rule by rule ${want ? "accepted" : "dropped"} by rule ${reference.decidedBy}`,
+      );
+    }
+  });
+  assert.deepEqual(wasm.counters(), reference.counters(), `${what}: counters differ`);
+}
+
+/** Runs `fn` with `_walkCodeLimits` (and `_segmentLimits`) changed, then restores them. */
+function _with(
+  limits: Partial<typeof _walkCodeLimits>,
+  segments: Partial<typeof _segmentLimits>,
+  fn: () => void,
+): void {
+  const saved = { ..._walkCodeLimits };
+  const savedSegments = { ..._segmentLimits };
+  Object.assign(_walkCodeLimits, limits);
+  Object.assign(_segmentLimits, segments);
+  try {
+    fn();
+  } finally {
+    Object.assign(_walkCodeLimits, saved);
+    Object.assign(_segmentLimits, savedSegments);
+  }
+}
+
+/** The body sizes of the functions of each module compiled while `fn` runs. */
+function _functionSizes(fn: () => void): number[][] {
+  const modules: number[][] = [];
+  const Original = WebAssembly.Module;
+  class Capturing extends Original {
+    constructor(bytes: BufferSource) {
+      modules.push(_bodySizes(new Uint8Array(bytes as ArrayBuffer)));
+      super(bytes);
+    }
+  }
+  (WebAssembly as { Module: typeof WebAssembly.Module }).Module = Capturing;
+  try {
+    fn();
+  } finally {
+    (WebAssembly as { Module: typeof WebAssembly.Module }).Module = Original;
+  }
+  return modules;
+}
+
+/** The code section's body sizes (WebAssembly core spec 5.5.13). */
+function _bodySizes(bytes: Uint8Array): number[] {
+  let at = 8;
+  const leb = (): number => {
+    let value = 0;
+    for (let shift = 0;; shift += 7) {
+      const byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = leb();
+    if (id !== 10) {
+      at += size;
+      continue;
+    }
+    const sizes: number[] = [];
+    for (let n = leb(); n > 0; n--) {
+      const body = leb();
+      sizes.push(body);
+      at += body;
+    }
+    return sizes;
+  }
+  return [];
+}
+
+const packets = examplePackets();
+const frames = framesWithInterfaces(packets);
+const profile = trafficProfile(packets);
+
+Deno.test("the Wasm classifier agrees with rule-by-rule evaluation with every walk dispatch, chain and range child cut into functions", () => {
+  _with({ chunkBytes: 0, childBytes: 0, inlineBytes: 0 }, { first: 8 }, () => {
+    for (let seed = 1; seed <= 120; seed++) {
+      const rules = seed % 10 === 0 ? 200 + seed : 5 + (seed % 40);
+      const generated = generateRuleSet(seed, { rules, profile, userChains: seed % 4 });
+      _agree(parseRuleSet(generated.text), frames, `seed ${seed} (all cut)\n${generated.text}`);
+    }
+  });
+});
+
+Deno.test("the Wasm classifier agrees with rule-by-rule evaluation with range children inlined and nothing cut", () => {
+  const none = { chunkBytes: 1 << 30, childBytes: 1 << 30, inlineBytes: 1 << 30 };
+  _with(none, {}, () => {
+    for (let seed = 200; seed <= 260; seed++) {
+      const rules = seed % 10 === 0 ? 300 : 5 + (seed % 40);
+      const generated = generateRuleSet(seed, { rules, profile, userChains: seed % 3 });
+      _agree(parseRuleSet(generated.text), frames, `seed ${seed} (none cut)\n${generated.text}`);
+    }
+  });
+});
+
+Deno.test("no Wasm walk function of a chain of thousands of rules is longer than its bound", () => {
+  const generated = generateRuleSet(5, { rules: 4000, profile, interfaces: false });
+  const ruleSet = parseRuleSet(generated.text);
+  const rules = ruleSet.chains.reduce((n, chain) => n + chain.rules.length, 0);
+  /** The longest function after the rules' tests (the walks, loops, staging). */
+  const largest = (limits: Partial<typeof _walkCodeLimits>): number => {
+    let most = 0;
+    _with(limits, {}, () => {
+      // The classifier's module (a first compile may probe whether Wasm is allowed).
+      const modules = _functionSizes(() => compileRuleSet(ruleSet, { strategy: "wasm" }));
+      const classifier = modules.find((sizes) => sizes.length > rules);
+      assert.ok(classifier !== undefined, "no classifier module");
+      most = Math.max(...classifier.slice(rules));
+    });
+    return most;
+  };
+  // A chain piece stops past 2 × chunkBytes (plus its last node, whose
+  // children are a call past chunkBytes); a cut dispatch holds two halves of
+  // at most chunkBytes, or at most three cases of at most childBytes each.
+  const { chunkBytes, childBytes } = _walkCodeLimits;
+  const bound = 3 * (chunkBytes + childBytes);
+  const cut = largest({});
+  assert.ok(cut <= bound, `${cut} bytes > ${bound}`);
+  // Without the cuts, the same set has a walk function past the bound.
+  const uncut = largest({ chunkBytes: 1 << 30, childBytes: 1 << 30 });
+  assert.ok(uncut > bound, `${uncut} bytes`);
+});
