@@ -1025,9 +1025,12 @@ function _runCasesFunction(
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
   const U = layout.used[chain];
-  const listed = new Set<number>();
+  const listed = new Uint8Array(2 * chainRules.length);
   _listedCodes(plan.roots[chain], listed);
-  const codes = [...listed].sort((x, y) => x - y);
+  const codes: number[] = [];
+  listed.forEach((isListed, code) => {
+    if (isListed === 1) codes.push(code);
+  });
   const b = new _Body();
   const c = b.c;
   const [fr, resume, bound, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8];

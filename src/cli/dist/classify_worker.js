@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-VSIHFVS4.js";
+} from "./chunk-BWH4FHYU.js";
 import {
   compileRuleSet
-} from "./chunk-T7KSKNUI.js";
+} from "./chunk-BL74MRSE.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

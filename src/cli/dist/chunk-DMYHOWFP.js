@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-T7KSKNUI.js";
+} from "./chunk-BL74MRSE.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

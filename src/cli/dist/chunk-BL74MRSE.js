@@ -2056,6 +2056,28 @@ var _emitUpper = (function (b, v) {
   b.close();
   b.close();
 });
+var _emitTable = (function (b, key, keys, emitCase) {
+  const c = b.c;
+  const base = keys[0] >>> 0;
+  const span = (keys[keys.length - 1] >>> 0) - base + 1;
+  const end = b.open(_OP.block);
+  const otherwise = b.open(_OP.block);
+  const labels = new Array(keys.length);
+  for (let i = keys.length - 1; i >= 0; i--) labels[i] = b.open(_OP.block);
+  const targets = new Array(span).fill(otherwise);
+  keys.forEach((function (k, i) { return ( targets[(k >>> 0) - base] = labels[i]); }));
+  c.get(key).i32(base | 0).op(_OP.i32Sub);
+  c.opIndex(OP_BR_TABLE, span);
+  for (const label of targets) c.unsigned(b.depth - label);
+  c.unsigned(b.depth - otherwise);
+  for (let i = 0; i < keys.length; i++) {
+    b.close();
+    emitCase(i);
+    b.br(end);
+  }
+  b.close();
+  b.close();
+});
 var _emitDispatch = (function (b, key, keys, emitCase, cut, lo = 0, hi = keys.length - 1) {
   const c = b.c;
   if (lo > hi) return;
@@ -2352,9 +2374,12 @@ var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
   const U = layout.used[chain];
-  const listed = /* @__PURE__ */ new Set();
+  const listed = new Uint8Array(2 * chainRules.length);
   _listedCodes2(plan.roots[chain], listed);
-  const codes = [...listed].sort((x, y) => x - y);
+  const codes = [];
+  listed.forEach((function (isListed, code2)  {
+    if (isListed === 1) codes.push(code2);
+  }));
   const b = new _Body();
   const c = b.c;
   const [fr, resume, bound, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -2392,7 +2417,7 @@ var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
   c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
   c.get(code).get(bound).op(OP_I32_GT_S2);
   b.returnIf(_R_END);
-  _emitTable(b, code, codes, (i) => {
+  _emitTable(b, code, codes, (function (i)  {
     const at = codes[i];
     const p = at >> 1;
     const rule = chainRules[p];
@@ -2441,7 +2466,7 @@ var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
       c.i32(p).op(_OP.return);
     }
     b.close();
-  });
+  }));
   b.br(mBits);
   b.close();
   b.close();
@@ -5813,28 +5838,7 @@ var _Body = class extends _WasmBlocks {
 
 
 
-function _emitTable(b, key, keys, emitCase) {
-  const c = b.c;
-  const base = keys[0] >>> 0;
-  const span = (keys[keys.length - 1] >>> 0) - base + 1;
-  const end = b.open(_OP.block);
-  const otherwise = b.open(_OP.block);
-  const labels = new Array(keys.length);
-  for (let i = keys.length - 1; i >= 0; i--) labels[i] = b.open(_OP.block);
-  const targets = new Array(span).fill(otherwise);
-  keys.forEach((k, i) => targets[(k >>> 0) - base] = labels[i]);
-  c.get(key).i32(base | 0).op(_OP.i32Sub);
-  c.opIndex(OP_BR_TABLE, span);
-  for (const label of targets) c.unsigned(b.depth - label);
-  c.unsigned(b.depth - otherwise);
-  for (let i = 0; i < keys.length; i++) {
-    b.close();
-    emitCase(i);
-    b.br(end);
-  }
-  b.close();
-  b.close();
-}
+
 
 var _TABLE_CASES = 128;
 var _walkCodeLimits = { chunkBytes: 8 * 1024, childBytes: 16 * 1024, inlineBytes: 1024 };
