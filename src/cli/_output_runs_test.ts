@@ -167,3 +167,81 @@ Deno.test("_OutputRuns.compactIn after stop() moves nothing and hands over nothi
   assert.deepEqual(runs.take(), []);
   assert.deepEqual(block, original);
 });
+
+Deno.test("_OutputRuns.compactIn goes on across adjacent blocks of one buffer: one chunk at the first block's front", () => {
+  const original = _block(30_000);
+  const buffer = original.slice();
+  const blocks = [
+    buffer.subarray(0, 10_000),
+    buffer.subarray(10_000, 25_000),
+    buffer.subarray(25_000),
+  ];
+  const ranges: [number, number, number][] = [[0, 100, 900], [0, 5000, 9000], [1, 0, 40], [
+    1,
+    3000,
+    15_000,
+  ], [2, 10, 4990]];
+  const runs = new _OutputRuns();
+  for (let b = 0; b < blocks.length; b++) {
+    runs.compactIn(blocks[b]);
+    for (const [of, from, to] of ranges) if (of === b) runs.write(blocks[b], from, to);
+  }
+  const chunks = runs.take();
+  const offsets = [0, 10_000, 25_000];
+  const expected = _concat(
+    ranges.map(([b, f, t]) => original.subarray(offsets[b] + f, offsets[b] + t)),
+  );
+  assert.equal(chunks.length, 1);
+  assert.equal(chunks[0].buffer, buffer.buffer);
+  assert.equal(chunks[0].byteOffset, 0);
+  assert.deepEqual(chunks[0], expected);
+  // A block that does not follow on (another buffer, or a gap) starts anew.
+  runs.reset();
+  const other = _block(100);
+  runs.compactIn(buffer.subarray(0, 50));
+  runs.write(buffer, 0, 0);
+  runs.compactIn(other);
+  runs.write(other, 10, 20);
+  assert.deepEqual(_concat(runs.take()), other.subarray(10, 20));
+});
+
+Deno.test("_OutputRuns.compactIn: random adjacent blocks with records from another array come out as written", () => {
+  let seed = 11;
+  const random = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
+  const runs = new _OutputRuns();
+  for (let round = 0; round < 300; round++) {
+    const original = _block(1 + random(60_000));
+    const buffer = original.slice();
+    const expected: Uint8Array[] = [];
+    let chunksWithoutOthers = true;
+    // Adjacent blocks of random sizes; in each, a record of another array
+    // first (the decoder's copy of a split record) now and then, then runs
+    // in order, some anywhere between them.
+    for (let start = 0; start < buffer.length;) {
+      const end = Math.min(buffer.length, start + 1 + random(round % 2 ? 20_000 : 3000));
+      const block = buffer.subarray(start, end);
+      runs.compactIn(block);
+      for (let at = round % 4 === 0 ? 0 : random(30); at < block.length;) {
+        if (random(8) === 0) {
+          const other = _block(1 + random(round % 3 ? 200 : 3000)).map((b) => b ^ round);
+          runs.write(other, 0, other.length);
+          expected.push(other);
+          chunksWithoutOthers = false;
+        }
+        const to = Math.min(block.length, at + 1 + random(round % 2 ? 5000 : 400));
+        // Every fourth round writes every run back to back (the moved runs
+        // then reach the current block's start).
+        if (round % 4 === 0 || random(3) > 0) {
+          runs.write(block, at, to);
+          expected.push(original.subarray(start + at, start + to));
+        }
+        at = to + (round % 4 === 0 ? 0 : random(round % 3 ? 200 : 1));
+      }
+      start = end;
+    }
+    const chunks = runs.take();
+    assert.deepEqual(_concat(chunks), _concat(expected), `round ${round}`);
+    if (chunksWithoutOthers) assert.ok(chunks.length <= 1, `round ${round}: one chunk`);
+    runs.reset();
+  }
+});

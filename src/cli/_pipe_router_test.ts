@@ -7,6 +7,7 @@ import type { BlockSource } from "./block_source.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
 import { _mixed, _packets, _repeatMixed } from "./_test_capture.ts";
 import { _recyclingBlocks } from "./_test_io.ts";
+import { _syncBlockSource } from "./_sync_block_source.ts";
 import { _MARK_RULES, _pcapOf, _random } from "../stream/_router_test_helpers.ts";
 
 const ACCEPT_ALL = "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n";
@@ -248,4 +249,162 @@ Deno.test("_pipeRouter leaves blocks that are not scratch memory untouched (a st
   });
   assert.deepEqual(input, original);
   assert.equal(_packets(new Uint8Array(parts.flatMap((p) => [...p]))).length, 20);
+});
+
+/** A pipe-like reader of `data`: reads of `sizes[k]` bytes in turn (at most what is asked). */
+function _pipeReader(data: Uint8Array, sizes: number[], onRead?: (at: number) => void) {
+  let at = 0;
+  let k = 0;
+  return {
+    readSync(buffer: Uint8Array): number | null {
+      onRead?.(at);
+      if (at >= data.length) return null;
+      const n = Math.min(buffer.length, sizes[k++ % sizes.length], data.length - at);
+      buffer.set(data.subarray(at, at + n));
+      at += n;
+      return n;
+    },
+  };
+}
+
+/** The bytes `_MARK_RULES` accepts of `input` (records of `size` bytes), up to byte `end`. */
+function _markedUpTo(input: Uint8Array, size: number, end = input.length): Uint8Array {
+  const parts = [input.subarray(0, 24)];
+  for (let at = 24; at + 16 + size <= end; at += 16 + size) {
+    if (input[at + 16 + 20] === 1) parts.push(input.subarray(at, at + 16 + size));
+  }
+  return new Uint8Array(parts.flatMap((p) => [...p]));
+}
+
+Deno.test("_pipeRouter over pipe-like reads: blocks routed per read, written per burst, bytes exact in every chunking", async () => {
+  const random = _random(5);
+  for (const size of [60, 700]) {
+    const input = _pcapOf(400, size, () => (random() < 0.3 ? 1 : 0));
+    const want = _markedUpTo(input, size);
+    const patterns = [[256], [256, 256, 256, 5], [1], [7, 256, 100], [1000], [256, 300, 256, 13]];
+    for (let k = 0; k < 6; k++) {
+      patterns.push(Array.from({ length: 9 }, () => 1 + Math.floor(random() * 600)));
+    }
+    for (const sizes of patterns) {
+      for (const blockSize of [300, 1024, 1 << 16]) {
+        const source = _syncBlockSource(_pipeReader(input, sizes), { blockSize, fullRead: 256 });
+        const parts: Uint8Array[] = [];
+        let blocks = 0;
+        let bursts = 0;
+        const counting: BlockSource = {
+          scratch: true,
+          read: async () => {
+            const block = await source.read();
+            if (block !== null) blocks++;
+            if (block !== null && !source.more) bursts++;
+            return block;
+          },
+          release: (block) => source.release(block),
+          close: () => source.close(),
+          get more() {
+            return source.more;
+          },
+        };
+        const stats = await _pipeRouter(counting, _router(_MARK_RULES), {
+          accepted: { write: (chunk) => void parts.push(chunk.slice()) },
+        });
+        const where = `frames of ${size}, reads ${sizes}, buffers of ${blockSize}`;
+        assert.equal(stats.error, undefined, where);
+        assert.deepEqual(new Uint8Array(parts.flatMap((p) => [...p])), want, where);
+        // Writes happen once per burst (plus a record split across bursts, or
+        // one that did not fit at the front), never once per block of a burst.
+        assert.ok(
+          parts.length <= 2 * bursts + 1,
+          `${where}: ${parts.length} writes, ${bursts} bursts`,
+        );
+        if (sizes.every((s) => s === 256) && blockSize === 1 << 16) {
+          assert.ok(bursts * 4 < blocks, where);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("_pipeRouter over pipe-like reads: after a short read, everything read so far is written before the next read", async () => {
+  // A live capture: a short read means the producer paused, so no routed
+  // frame may wait for the next read.
+  const size = 100;
+  const input = _pcapOf(300, size, (i) => (i % 3 === 0 ? 1 : 0));
+  const parts: Uint8Array[] = [];
+  const written = () => new Uint8Array(parts.flatMap((p) => [...p]));
+  let lastShortEnd = -1;
+  let checked = 0;
+  const reader = _pipeReader(input, [256, 256, 17, 256, 3, 256, 256, 256, 90], (at) => {
+    if (at === lastShortEnd) {
+      assert.deepEqual(written(), _markedUpTo(input, size, at), `before the read at ${at}`);
+      checked++;
+    }
+  });
+  // Where the last short read ended (the reader's position after it).
+  let position = 0;
+  const tracking = {
+    readSync(buffer: Uint8Array) {
+      const n = reader.readSync(buffer);
+      if (n !== null) {
+        position += n;
+        if (n < 256) lastShortEnd = position;
+      }
+      return n;
+    },
+  };
+  const source = _syncBlockSource(tracking, { blockSize: 4096, fullRead: 256 });
+  const stats = await _pipeRouter(source, _router(_MARK_RULES), {
+    accepted: { write: (chunk) => void parts.push(chunk.slice()) },
+  });
+  assert.equal(stats.error, undefined);
+  assert.deepEqual(written(), _markedUpTo(input, size));
+  assert.ok(checked > 10, `${checked} short reads checked`);
+});
+
+Deno.test("_pipeRouter over pipe-like reads: a record cut short at the end, and a read error mid-burst, keep what was routed", async () => {
+  const size = 150;
+  const input = _pcapOf(200, size, (i) => (i % 4 === 1 ? 1 : 0));
+  for (const cut of [24 + 50 * (16 + size) + 7, 24 + 199 * (16 + size) + 16 + 1]) {
+    const truncated = input.slice(0, cut);
+    for (const sizes of [[256], [256, 256, 256, 9], [1000]]) {
+      const parts: Uint8Array[] = [];
+      const source = _syncBlockSource(_pipeReader(truncated, sizes), {
+        blockSize: 4096,
+        fullRead: 256,
+      });
+      const stats = await _pipeRouter(source, _router(_MARK_RULES), {
+        accepted: { write: (chunk) => void parts.push(chunk.slice()) },
+      });
+      const where = `cut at ${cut}, reads ${sizes}`;
+      assert.deepEqual(
+        new Uint8Array(parts.flatMap((p) => [...p])),
+        _markedUpTo(input, size, cut),
+        where,
+      );
+      assert.ok(stats.error instanceof CaptureFormatError, where);
+      assert.match(String((stats.error as Error).message), /input ends inside record/, where);
+    }
+  }
+  // Full reads only (one long burst), then the input fails: the burst's
+  // routed records are written, and the error ends the stream.
+  const failure = new Error("Input/output error");
+  const fails = 256 * 60; // a full read last: the source has more waiting
+  const reader = _pipeReader(input, [256]);
+  let at = 0;
+  const failing = {
+    readSync(buffer: Uint8Array) {
+      if (at >= fails) throw failure;
+      const n = reader.readSync(buffer.subarray(0, Math.min(buffer.length, fails - at)));
+      at += n ?? 0;
+      return n;
+    },
+  };
+  const parts: Uint8Array[] = [];
+  const stats = await _pipeRouter(
+    _syncBlockSource(failing, { blockSize: 1 << 20, fullRead: 256 }),
+    _router(_MARK_RULES),
+    { accepted: { write: (chunk) => void parts.push(chunk.slice()) } },
+  );
+  assert.equal(stats.error, failure);
+  assert.deepEqual(new Uint8Array(parts.flatMap((p) => [...p])), _markedUpTo(input, size, fails));
 });

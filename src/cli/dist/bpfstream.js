@@ -13,7 +13,7 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-25MY5YWY.js").then((m) => m.filterCommand) },
+  { name: "filter", load: () => import("./filter_command-DZM2G4RC.js").then((m) => m.filterCommand) },
   { name: "verdicts", load: () => import("./verdicts_command-ORCX7M2Y.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-Z776K7HM.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-AYXSOJCQ.js").then((m) => m.compileCommand) },
@@ -147,54 +147,84 @@ async function runCli(args, io2) {
 }
 
 // src/cli/_sync_block_source.ts
-var _PIPE_READ = 1 << 16;
 function _syncBlockSource(reader, options = {}) {
   const blockSize = options.blockSize ?? 1 << 18;
   const pool = options.pool;
+  const fullRead = options.fullRead ?? 1 << 16;
   const free = [];
+  const closed = [];
   let ended = false;
-  let closed = false;
-  const fill = (block) => {
-    let used = 0;
-    while (used < block.length) {
-      const n = reader.readSync(block.subarray(used));
-      if (n === null) {
-        ended = true;
-        break;
-      }
-      used += n;
-      if (n < _PIPE_READ) break;
+  let stopped = false;
+  let buffer;
+  let used = 0;
+  let more = false;
+  const recycle = (whole) => {
+    if (pool?.give(whole)) return;
+    if (whole.buffer.byteLength === blockSize && free.length < 2) {
+      free.push(whole.buffer);
     }
-    return used;
+  };
+  const closeBuffer = () => {
+    if (buffer === void 0) return;
+    if (used === 0) recycle(buffer);
+    else {
+      if (closed.length === 4) closed.shift();
+      closed.push({ whole: buffer, end: buffer.byteOffset + used });
+    }
+    buffer = void 0;
+    more = false;
   };
   return {
     // Blocks are this source's buffers (or the pool's), read into again once released.
     scratch: true,
+    get more() {
+      return more;
+    },
     read() {
-      while (!closed && !ended) {
-        const block = pool?.take(blockSize) ?? new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
-        let used;
+      while (!stopped && !ended) {
+        if (buffer === void 0) {
+          buffer = pool?.take(blockSize) ?? new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
+          used = 0;
+        }
+        let n;
         try {
-          used = fill(block);
+          n = reader.readSync(buffer.subarray(used));
         } catch (error) {
           ended = true;
+          closeBuffer();
           return Promise.reject(error);
         }
-        if (used > 0) return Promise.resolve(block.subarray(0, used));
-        if (!pool?.give(block)) free.push(block.buffer);
+        if (n === null) {
+          ended = true;
+          closeBuffer();
+          break;
+        }
+        if (n === 0) continue;
+        const block = buffer.subarray(used, used + n);
+        used += n;
+        more = n >= fullRead && buffer.length - used >= fullRead;
+        if (!more) closeBuffer();
+        return Promise.resolve(block);
       }
       return Promise.resolve(null);
     },
     release(block) {
-      if (pool?.give(block)) return;
-      if (block.buffer.byteLength === blockSize && free.length < 2) {
-        free.push(block.buffer);
+      const end = block.byteOffset + block.length;
+      for (let i = 0; i < closed.length; i++) {
+        const { whole, end: last } = closed[i];
+        if (whole.buffer === block.buffer && end === last && block.byteOffset >= whole.byteOffset) {
+          closed.splice(i, 1);
+          recycle(whole);
+          return;
+        }
       }
     },
     close() {
-      if (closed) return;
-      closed = true;
+      if (stopped) return;
+      stopped = true;
       free.length = 0;
+      closed.length = 0;
+      buffer = void 0;
       if (options.closeReader ?? true) reader.close?.();
     }
   };
@@ -202,7 +232,7 @@ function _syncBlockSource(reader, options = {}) {
 
 // src/cli/main.ts
 var _BLOCK = 1 << 20;
-var _PIPE_READ2 = 1 << 16;
+var _PIPE_READ = 1 << 16;
 function _blockStream(reader) {
   let done = false;
   return new ReadableStream({
@@ -216,7 +246,7 @@ function _blockStream(reader) {
           break;
         }
         used += n;
-        if (n < _PIPE_READ2 || _BLOCK - used < _PIPE_READ2) break;
+        if (n < _PIPE_READ || _BLOCK - used < _PIPE_READ) break;
       }
       if (used > 0) controller.enqueue(block.subarray(0, used));
       if (done) {

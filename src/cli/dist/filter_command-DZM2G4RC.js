@@ -89,9 +89,14 @@ var _OutputRuns = class {
   /** Buffers filled in this round, reusable after `reset`. */
   #filled = [];
   #free = [];
-  /** The input block whose runs are moved to its front (`compactIn`), until `take`. */
+  /** The input block whose runs are moved to the front (`compactIn`), until `take`. */
   #compact;
-  /** Bytes moved to the front of `#compact` so far. */
+  /** Where they are moved: from the start of the first of adjacent blocks
+   * compacted in a row to the end of `#compact`. */
+  #front;
+  /** Where `#compact` starts in `#front` (negative: `#front` starts inside it). */
+  #at = 0;
+  /** Bytes moved to the front of `#front` so far. */
   #compacted = 0;
   /** Bytes handed over by `take` so far. */
   bytesOut = 0;
@@ -115,21 +120,56 @@ var _OutputRuns = class {
    * It saves copying the runs out and a view per run: half the scavenges,
    * a few ms of CPU per million frames at one accepted frame in eight
    * (bench/RESULTS.md, issue 12, session 6).
+   *
+   * A block that starts where the previous block compacted since the last
+   * `take` ends, in the same memory (the blocks of one buffer routed in a
+   * row), goes on with it: its runs follow the earlier blocks' runs at the
+   * front of the first block, all one chunk. A record passed on from
+   * another array meanwhile (the decoder's copy of a record split across
+   * two blocks) joins them there too when it fits over bytes of earlier
+   * blocks (all passed on); otherwise it is gathered, and the moving starts
+   * over at the front of the current block.
    */
   compactIn(block) {
+    const front = this.#front;
+    if (front !== void 0 && this.#active && block.buffer === front.buffer && block.byteOffset === front.byteOffset + front.length) {
+      this.#compact = block;
+      this.#at = front.length;
+      this.#front = new Uint8Array(front.buffer, front.byteOffset, front.length + block.length);
+      return;
+    }
     this.#endCompaction();
-    if (this.#active) this.#compact = block;
+    if (this.#active) this.#startCompaction(block);
   }
   /** Takes `bytes[from .. to)` (whole records), valid until the next `reset`. */
   write(bytes, from, to) {
     if (!this.#active) return;
     if (bytes === this.#compact) {
       const at = this.#compacted;
-      if (at !== from) bytes.copyWithin(at, from, to);
+      const start = this.#at + from;
+      if (at !== start) this.#front.copyWithin(at, start, this.#at + to);
       this.#compacted = at + to - from;
       return;
     }
-    this.#endCompaction();
+    const n = to - from;
+    const block = this.#compact;
+    if (block !== void 0) {
+      if (this.#compacted + n <= this.#at) {
+        this.#front.set(bytes.subarray(from, to), this.#compacted);
+        this.#compacted += n;
+        return;
+      }
+      const skip = Math.max(0, this.#compacted - this.#at);
+      this.#endCompaction();
+      this.#gather(bytes, from, to);
+      this.#cutChunk();
+      this.#startCompaction(block, skip);
+      return;
+    }
+    this.#gather(bytes, from, to);
+  }
+  /** Copies `bytes[from .. to)` into the gathering buffers, or takes a long run as a view. */
+  #gather(bytes, from, to) {
     const n = to - from;
     if (n >= _DIRECT_RUN) {
       this.#cutChunk();
@@ -162,8 +202,8 @@ var _OutputRuns = class {
   }
   /** Every chunk taken was written: their buffers may be filled again. */
   reset() {
-    this.#compact = void 0;
-    this.#compacted = 0;
+    this.#compact = this.#front = void 0;
+    this.#at = this.#compacted = 0;
     this.#cutChunk();
     this.#chunks = [];
     for (const buffer of this.#filled) this.#free.push(buffer);
@@ -171,14 +211,21 @@ var _OutputRuns = class {
     this.#buffer = void 0;
     this.#used = this.#cut = 0;
   }
+  /** Moves the runs of `block` to its front (past its first `skip` bytes) from now on. */
+  #startCompaction(block, skip = 0) {
+    this.#compact = block;
+    this.#front = skip === 0 ? block : block.subarray(skip);
+    this.#at = -skip;
+    this.#compacted = 0;
+  }
   /** Hands the runs moved so far over as one chunk, after those gathered, and stops moving. */
   #endCompaction() {
-    const block = this.#compact;
-    if (block === void 0) return;
+    const front = this.#front;
+    if (front === void 0) return;
     this.#cutChunk();
-    if (this.#compacted > 0) this.#chunks.push(block.subarray(0, this.#compacted));
-    this.#compact = void 0;
-    this.#compacted = 0;
+    if (this.#compacted > 0) this.#chunks.push(front.subarray(0, this.#compacted));
+    this.#compact = this.#front = void 0;
+    this.#at = this.#compacted = 0;
   }
   #cutChunk() {
     if (this.#buffer !== void 0 && this.#used > this.#cut) {
@@ -251,6 +298,7 @@ async function _pipeRouter(source, router, targets, afterBlock) {
   const accepted = _output("accepted", targets.accepted);
   const dropped = targets.dropped ? _output("dropped", targets.dropped) : void 0;
   const compact = source.scratch === true && dropped === void 0;
+  const held = [];
   let error;
   let failure;
   try {
@@ -260,11 +308,18 @@ async function _pipeRouter(source, router, targets, afterBlock) {
         block = await source.read();
       } catch (readError) {
         error = readError;
+        if (held.length > 0) await _flushBoth(accepted, dropped);
         break;
       }
       if (block !== null && compact) accepted.runs.compactIn(block);
       error = block === null ? router.finish(accepted.runs, dropped?.runs) : router.push(block, accepted.runs, dropped?.runs);
+      if (block !== null && error === void 0 && source.more === true) {
+        held.push(block);
+        continue;
+      }
       await _flushBoth(accepted, dropped);
+      for (const earlier of held) source.release(earlier);
+      held.length = 0;
       if (block === null) break;
       source.release(block);
       if (error !== void 0) break;
