@@ -20,6 +20,9 @@
 #   BASELINE_DIR=DIR (environment) also runs that checkout's CLI in the same
 #   rounds (each round: bpfstream, baseline, tcpdump), and prints its rows
 #   beside this tree's: a side-by-side comparison under the same load.
+#   BPFSTREAM_FLAGS="..." (environment) replaces the permission flags given
+#   to deno (default --allow-read --allow-write --allow-env), e.g. "-A" as
+#   the README installs it (with FFI, filter enlarges its pipes).
 # Needs: deno (or npx); tcpdump, bc and /usr/bin/time (installed with apt-get
 # where missing). Data goes to bench/data (git-ignored).
 set -euo pipefail
@@ -55,13 +58,14 @@ TIME=/usr/bin/time
 # checkout from before it.
 ENTRY=${BPFSTREAM_DIR:-.}/src/cli/dist/bpfstream.js
 [ -f "$ENTRY" ] || ENTRY=${BPFSTREAM_DIR:-.}/src/cli/main.ts
-BPFSTREAM=("$DENO" run --allow-read --allow-write --allow-env "$ENTRY" filter --base link --expr "$FILTER")
+read -r -a FLAGS <<< "${BPFSTREAM_FLAGS:---allow-read --allow-write --allow-env}"
+BPFSTREAM=("$DENO" run "${FLAGS[@]}" "$ENTRY" filter --base link --expr "$FILTER")
 TCPDUMP=(tcpdump -r)
 BASELINE=()
 if [ -n "${BASELINE_DIR:-}" ]; then
   BASE_ENTRY=$BASELINE_DIR/src/cli/dist/bpfstream.js
   [ -f "$BASE_ENTRY" ] || BASE_ENTRY=$BASELINE_DIR/src/cli/main.ts
-  BASELINE=("$DENO" run --allow-read --allow-write --allow-env "$BASE_ENTRY" filter --base link --expr "$FILTER")
+  BASELINE=("$DENO" run "${FLAGS[@]}" "$BASE_ENTRY" filter --base link --expr "$FILTER")
 fi
 
 mkdir -p "$DATA"
@@ -107,7 +111,7 @@ ratio() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 
 echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //')"
 echo "input: $CAPTURE, $(stat -L -c %s "$CAPTURE") bytes; filter '$FILTER' (--base link); $RUNS runs per cell, medians"
-echo "bpfstream: $ENTRY ($(git -C "${BPFSTREAM_DIR:-.}" log -1 --format=%h 2> /dev/null || echo "not a git checkout"))"
+echo "bpfstream: $ENTRY ($(git -C "${BPFSTREAM_DIR:-.}" log -1 --format=%h 2> /dev/null || echo "not a git checkout")), deno run ${FLAGS[*]}"
 [ ${#BASELINE[@]} -eq 0 ] || echo "baseline (same rounds): $BASE_ENTRY"
 echo
 echo "| mode | bpfstream wall | tcpdump wall | wall ratio | bpfstream CPU | tcpdump CPU | CPU ratio | output |"
