@@ -100,9 +100,9 @@ const _PIPE_SIZE = 1 << 20;
  * this process may call native code (`--allow-ffi`, which `-A` includes; the
  * permission is only queried, never prompted for). A producer then writes up
  * to 1 MiB ahead while a block is routed, and reads and writes come in
- * fewer, larger pieces: in pipe mode, with cores to spare, the whole
- * `cat | filter | cat` took about 0.66 of tcpdump's time instead of 0.82
- * (bench/RESULTS.md, "Pipe mode (issue 12, session 7)"). Anything that is
+ * fewer, larger pieces: with cores to spare, `cat | filter | cat` took
+ * 0.66–0.71× tcpdump's time instead of 0.82–0.97× (bench/RESULTS.md, "Pipe
+ * mode (issue 12, session 7)"). Anything that is
  * not a pipe, or a refusal (a user's pipe quota), leaves things as they
  * are. Returns the fds enlarged.
  */
