@@ -111,6 +111,8 @@ export function _enlargePipes(fds: number[]): number[] {
   if (Deno.build.os !== "linux") return enlarged;
   try {
     if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return enlarged;
+    // Loading the C library costs about 1 ms: not for files and terminals.
+    if (!fds.some(_maybePipe)) return enlarged;
     const libc = Deno.dlopen("libc.so.6", {
       fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
     });
@@ -128,6 +130,15 @@ export function _enlargePipes(fds: number[]): number[] {
     // No C library by that name (musl), or no FFI: pipes keep their size.
   }
   return enlarged;
+}
+
+/** Whether `fd` is a pipe, or cannot be told (no permission to look). */
+function _maybePipe(fd: number): boolean {
+  try {
+    return Deno.statSync(`/dev/fd/${fd}`).isFifo === true;
+  } catch {
+    return true;
+  }
 }
 
 /**

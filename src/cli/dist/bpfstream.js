@@ -285,6 +285,7 @@ function _enlargePipes(fds) {
   if (Deno.build.os !== "linux") return enlarged;
   try {
     if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return enlarged;
+    if (!fds.some(_maybePipe)) return enlarged;
     const libc = Deno.dlopen("libc.so.6", {
       fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" }
     });
@@ -300,6 +301,13 @@ function _enlargePipes(fds) {
   } catch {
   }
   return enlarged;
+}
+function _maybePipe(fd) {
+  try {
+    return Deno.statSync(`/dev/fd/${fd}`).isFifo === true;
+  } catch {
+    return true;
+  }
 }
 function _openBlocks(path, pool) {
   _enlargePipes(path === "-" ? [0, 1] : [1]);
