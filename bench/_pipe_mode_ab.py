@@ -2,7 +2,7 @@
 alternating, ROUNDS rounds; prints per command the median wall time, the
 median CPU of the whole pipeline (user + sys of all three processes), the
 median of the per-round wall ratio to the first command, and whether its
-output is identical to the first command's.
+output is identical to the first command's. The order rotates each round.
 
 Usage: python3 bench/_pipe_mode_ab.py ROUNDS NAME=CMD [NAME=CMD ...]
   e.g. python3 bench/_pipe_mode_ab.py 11 "tcpdump=tcpdump -r - -w - 'tcp port 80'" \
@@ -22,9 +22,11 @@ wall = {k: [] for k, _ in specs}
 cpu = {k: [] for k, _ in specs}
 ratio = {k: [] for k, _ in specs}
 print("load before:", " ".join(open("/proc/loadavg").read().split()[:3]))
-for _ in range(rounds):
+for r in range(rounds):
     row = {}
-    for name, cmd in specs:
+    # Each round starts one command later: a command's place in the round
+    # (what ran just before it) weighed up to 30% on a loaded machine.
+    for name, cmd in specs[r % len(specs):] + specs[:r % len(specs)]:
         pipeline = f"cat {capture} | {cmd} | cat > /tmp/pipe_ab_{name}.pcap"
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()

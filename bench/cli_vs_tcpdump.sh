@@ -4,8 +4,8 @@
 #   stdin  stdin redirected from the file, stdout to /dev/null
 #   file   the file as argument, output to a file (tcpdump -r F -w O)
 #   pipe   pipes on both sides: cat F | X | cat > O
-# Runs alternate between the tools; the table gives medians of RUNS runs of
-# wall time and CPU time (user + sys of the filter process alone, not of the
+# Runs alternate between the tools, the order rotating each round; the table
+# gives medians of RUNS runs of wall time and CPU time (user + sys of the filter process alone, not of the
 # cats, to the millisecond), and checks that both tools wrote the same bytes (cmp). Then the
 # start-up time of both tools (stdin mode on a capture of the 24-byte file
 # header alone), and peak RSS of bpfstream on a ~2 GB stream (generated on the
@@ -121,10 +121,19 @@ for mode in stdin file pipe; do
   : > "$DATA/b.txt"
   : > "$DATA/t.txt"
   : > "$DATA/base.txt"
-  for _ in $(seq "$RUNS"); do
-    run bpfstream "$mode" "$DATA/out_bpfstream.pcap" >> "$DATA/b.txt"
-    [ ${#BASELINE[@]} -eq 0 ] || run baseline "$mode" "$DATA/out_baseline.pcap" >> "$DATA/base.txt"
-    run tcpdump "$mode" "$DATA/out_tcpdump.pcap" >> "$DATA/t.txt"
+  tools=(bpfstream tcpdump)
+  [ ${#BASELINE[@]} -eq 0 ] || tools=(bpfstream baseline tcpdump)
+  for i in $(seq "$RUNS"); do
+    # Each round starts one tool later: on a loaded machine a tool's place
+    # in the round (what ran just before it) weighed up to 30%.
+    for k in $(seq 0 $((${#tools[@]} - 1))); do
+      tool=${tools[$(((i + k) % ${#tools[@]}))]}
+      case "$tool" in
+        bpfstream) run bpfstream "$mode" "$DATA/out_bpfstream.pcap" >> "$DATA/b.txt" ;;
+        baseline) run baseline "$mode" "$DATA/out_baseline.pcap" >> "$DATA/base.txt" ;;
+        tcpdump) run tcpdump "$mode" "$DATA/out_tcpdump.pcap" >> "$DATA/t.txt" ;;
+      esac
+    done
   done
   if [ "$mode" = stdin ]; then
     "${BPFSTREAM[@]}" < "$CAPTURE" > "$DATA/out_bpfstream.pcap"
