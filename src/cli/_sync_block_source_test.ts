@@ -252,3 +252,35 @@ Deno.test("_syncBlockSource gives a pool's buffer back once its last block is re
   assert.deepEqual(await source.read(), data.subarray(650));
   source.close();
 });
+
+Deno.test("_syncBlockSource with gather reads on into a block while reads come back full", async () => {
+  const data = _data(5000);
+  const { reader } = _reader(data, [100, 100, 100, 100, 30, 100, 7]);
+  const source = _syncBlockSource(reader, { blockSize: 350, fullRead: 100, gather: true });
+  const seen: number[] = [];
+  const parts = await _readAll(source, (block) => {
+    seen.push(block.length);
+    assert.equal(source.more, false, "a gathered block is whole");
+  });
+  assert.deepEqual(new Uint8Array(parts.flatMap((p) => [...p])), data);
+  // 100+100+100 (the buffer's room ends), 100+30 (short), 100+7 (short), ...
+  assert.deepEqual(seen.slice(0, 3), [300, 130, 107]);
+});
+
+Deno.test("_syncBlockSource with gather: a read error mid-block hands over the bytes before it, then rejects", async () => {
+  const failure = new Error("Input/output error");
+  const data = _data(1000);
+  let at = 0;
+  const source = _syncBlockSource({
+    readSync(buffer) {
+      if (at >= 200) throw failure;
+      buffer.set(data.subarray(at, at + 100));
+      at += 100;
+      return 100;
+    },
+  }, { blockSize: 1000, fullRead: 100, gather: true });
+  assert.deepEqual(await source.read(), data.subarray(0, 200));
+  await assert.rejects(source.read(), (error) => error === failure);
+  assert.equal(await source.read(), null);
+  source.close();
+});

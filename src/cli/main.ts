@@ -13,6 +13,7 @@ import type { BlockSource } from "./block_source.ts";
 import type { CliIo } from "./cli_io.ts";
 import { runCli } from "./run_cli.ts";
 import { type _BlockPool, _syncBlockSource } from "./_sync_block_source.ts";
+import { _idleCore } from "./_idle_core.ts";
 
 /** Read size: large blocks halve the cost of input compared with 64 KiB chunks. */
 const _BLOCK = 1 << 20;
@@ -151,11 +152,14 @@ function _maybePipe(fd: number): boolean {
  */
 function _openBlocks(path: string, pool?: _BlockPool): Promise<BlockSource> {
   _enlargePipes(path === "-" ? [0, 1] : [1]);
+  // A pipe's reads are routed one by one where a core is free for its
+  // producer meanwhile; on a busy machine they are gathered into blocks.
+  const gather = !_idleCore(_loadAverage(), navigator.hardwareConcurrency);
   if (path === "-") {
-    return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
+    return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool, gather }));
   }
   // Open errors (missing file, permission) reject here, before any output.
-  return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
+  return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool, gather }));
 }
 
 /** The one-minute load average: `Deno.loadavg` (needs --allow-sys), else /proc/loadavg. */
