@@ -38,7 +38,7 @@ export class _OutputRuns implements _RunSink {
   /** Where they are moved: from the start of the first of adjacent blocks
    * compacted in a row to the end of `#compact`. */
   #front: Uint8Array | undefined;
-  /** Where `#compact` starts in `#front` (negative: `#front` starts inside it). */
+  /** Where `#compact` starts in `#front`. */
   #at = 0;
   /** Bytes moved to the front of `#front` so far. */
   #compacted = 0;
@@ -74,8 +74,8 @@ export class _OutputRuns implements _RunSink {
    * front of the first block, all one chunk. A record passed on from
    * another array meanwhile (the decoder's copy of a record split across
    * two blocks) joins them there too when it fits over bytes of earlier
-   * blocks (all passed on); otherwise it is gathered, and the moving starts
-   * over at the front of the current block.
+   * blocks (all passed on); otherwise it and the rest of the block are
+   * gathered (copied), as after any other array.
    */
   compactIn(block: Uint8Array): void {
     const front = this.#front;
@@ -103,24 +103,18 @@ export class _OutputRuns implements _RunSink {
       return;
     }
     const n = to - from;
-    const block = this.#compact;
-    if (block !== undefined) {
+    if (this.#compact !== undefined) {
       // A run of another array while moving runs: into the front when it
       // lands on bytes of earlier blocks, all passed on; else the moved runs
-      // go out first, this run is gathered, and the moving starts over.
+      // go out first, and this run and the rest of the block are gathered.
       if (this.#compacted + n <= this.#at) {
         this.#front!.set(bytes.subarray(from, to), this.#compacted);
         this.#compacted += n;
         return;
       }
-      // The new front starts past the chunk just handed over (runs of this
-      // block may have been moved into it), where the runs to come lie.
-      const skip = Math.max(0, this.#compacted - this.#at);
+      // One write fewer than moving on at this block's front: a write
+      // wakes the reader of a pipe, which cost more than the copies.
       this.#endCompaction();
-      this.#gather(bytes, from, to);
-      this.#cutChunk();
-      this.#startCompaction(block, skip);
-      return;
     }
     this.#gather(bytes, from, to);
   }
@@ -171,12 +165,10 @@ export class _OutputRuns implements _RunSink {
     this.#used = this.#cut = 0;
   }
 
-  /** Moves the runs of `block` to its front (past its first `skip` bytes) from now on. */
-  #startCompaction(block: Uint8Array, skip = 0): void {
-    this.#compact = block;
-    this.#front = skip === 0 ? block : block.subarray(skip);
-    this.#at = -skip;
-    this.#compacted = 0;
+  /** Moves the runs of `block` to its front from now on. */
+  #startCompaction(block: Uint8Array): void {
+    this.#compact = this.#front = block;
+    this.#at = this.#compacted = 0;
   }
 
   /** Hands the runs moved so far over as one chunk, after those gathered, and stops moving. */

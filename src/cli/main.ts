@@ -153,7 +153,9 @@ function _maybePipe(fd: number): boolean {
 function _openBlocks(path: string, pool?: _BlockPool): Promise<BlockSource> {
   _enlargePipes(path === "-" ? [0, 1] : [1]);
   // A pipe's reads are routed one by one where a core is free for its
-  // producer meanwhile; on a busy machine they are gathered into blocks.
+  // producer meanwhile, or where the load cannot be read (Deno lets only
+  // --allow-sys or -A read it); on a busy machine they are gathered into
+  // blocks (bench/RESULTS.md, "Pipe mode (issue 12, session 7)").
   const gather = !_idleCore(_loadAverage(), navigator.hardwareConcurrency);
   if (path === "-") {
     return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool, gather }));

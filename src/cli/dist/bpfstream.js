@@ -14,7 +14,7 @@ import "./chunk-YA2NVBJ7.js";
 
 // src/cli/commands.ts
 var cliCommands = [
-  { name: "filter", load: () => import("./filter_command-3AZMS2CV.js").then((m) => m.filterCommand) },
+  { name: "filter", load: () => import("./filter_command-37OQRFVV.js").then((m) => m.filterCommand) },
   { name: "verdicts", load: () => import("./verdicts_command-ORCX7M2Y.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-Z776K7HM.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-AYXSOJCQ.js").then((m) => m.compileCommand) },

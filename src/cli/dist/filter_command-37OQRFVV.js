@@ -95,7 +95,7 @@ var _OutputRuns = class {
   /** Where they are moved: from the start of the first of adjacent blocks
    * compacted in a row to the end of `#compact`. */
   #front;
-  /** Where `#compact` starts in `#front` (negative: `#front` starts inside it). */
+  /** Where `#compact` starts in `#front`. */
   #at = 0;
   /** Bytes moved to the front of `#front` so far. */
   #compacted = 0;
@@ -128,8 +128,8 @@ var _OutputRuns = class {
    * front of the first block, all one chunk. A record passed on from
    * another array meanwhile (the decoder's copy of a record split across
    * two blocks) joins them there too when it fits over bytes of earlier
-   * blocks (all passed on); otherwise it is gathered, and the moving starts
-   * over at the front of the current block.
+   * blocks (all passed on); otherwise it and the rest of the block are
+   * gathered (copied), as after any other array.
    */
   compactIn(block) {
     const front = this.#front;
@@ -153,19 +153,13 @@ var _OutputRuns = class {
       return;
     }
     const n = to - from;
-    const block = this.#compact;
-    if (block !== void 0) {
+    if (this.#compact !== void 0) {
       if (this.#compacted + n <= this.#at) {
         this.#front.set(bytes.subarray(from, to), this.#compacted);
         this.#compacted += n;
         return;
       }
-      const skip = Math.max(0, this.#compacted - this.#at);
       this.#endCompaction();
-      this.#gather(bytes, from, to);
-      this.#cutChunk();
-      this.#startCompaction(block, skip);
-      return;
     }
     this.#gather(bytes, from, to);
   }
@@ -212,12 +206,10 @@ var _OutputRuns = class {
     this.#buffer = void 0;
     this.#used = this.#cut = 0;
   }
-  /** Moves the runs of `block` to its front (past its first `skip` bytes) from now on. */
-  #startCompaction(block, skip = 0) {
-    this.#compact = block;
-    this.#front = skip === 0 ? block : block.subarray(skip);
-    this.#at = -skip;
-    this.#compacted = 0;
+  /** Moves the runs of `block` to its front from now on. */
+  #startCompaction(block) {
+    this.#compact = this.#front = block;
+    this.#at = this.#compacted = 0;
   }
   /** Hands the runs moved so far over as one chunk, after those gathered, and stops moving. */
   #endCompaction() {
