@@ -33,14 +33,9 @@ export class _OutputRuns implements _RunSink {
   /** Buffers filled in this round, reusable after `reset`. */
   readonly #filled: Uint8Array[] = [];
   readonly #free: Uint8Array[] = [];
-  /** The input block whose runs are moved to the front (`compactIn`), until `take`. */
+  /** The input block whose runs are moved to its front (`compactIn`), until `take`. */
   #compact: Uint8Array | undefined;
-  /** Where they are moved: from the start of the first of adjacent blocks
-   * compacted in a row to the end of `#compact`. */
-  #front: Uint8Array | undefined;
-  /** Where `#compact` starts in `#front`. */
-  #at = 0;
-  /** Bytes moved to the front of `#front` so far. */
+  /** Bytes moved to the front of `#compact` so far. */
   #compacted = 0;
   /** Bytes handed over by `take` so far. */
   bytesOut = 0;
@@ -67,29 +62,10 @@ export class _OutputRuns implements _RunSink {
    * It saves copying the runs out and a view per run: half the scavenges,
    * a few ms of CPU per million frames at one accepted frame in eight
    * (bench/RESULTS.md, issue 12, session 6).
-   *
-   * A block that starts where the previous block compacted since the last
-   * `take` ends, in the same memory (the blocks of one buffer routed in a
-   * row), goes on with it: its runs follow the earlier blocks' runs at the
-   * front of the first block, all one chunk. A record passed on from
-   * another array meanwhile (the decoder's copy of a record split across
-   * two blocks) joins them there too when it fits over bytes of earlier
-   * blocks (all passed on); otherwise it and the rest of the block are
-   * gathered (copied), as after any other array.
    */
   compactIn(block: Uint8Array): void {
-    const front = this.#front;
-    if (
-      front !== undefined && this.#active && block.buffer === front.buffer &&
-      block.byteOffset === front.byteOffset + front.length
-    ) {
-      this.#compact = block;
-      this.#at = front.length;
-      this.#front = new Uint8Array(front.buffer, front.byteOffset, front.length + block.length);
-      return;
-    }
     this.#endCompaction();
-    if (this.#active) this.#startCompaction(block);
+    if (this.#active) this.#compact = block;
   }
 
   /** Takes `bytes[from .. to)` (whole records), valid until the next `reset`. */
@@ -97,30 +73,12 @@ export class _OutputRuns implements _RunSink {
     if (!this.#active) return;
     if (bytes === this.#compact) {
       const at = this.#compacted;
-      const start = this.#at + from;
-      if (at !== start) this.#front!.copyWithin(at, start, this.#at + to);
+      if (at !== from) bytes.copyWithin(at, from, to);
       this.#compacted = at + to - from;
       return;
     }
-    const n = to - from;
-    if (this.#compact !== undefined) {
-      // A run of another array while moving runs: into the front when it
-      // lands on bytes of earlier blocks, all passed on; else the moved runs
-      // go out first, and this run and the rest of the block are gathered.
-      if (this.#compacted + n <= this.#at) {
-        this.#front!.set(bytes.subarray(from, to), this.#compacted);
-        this.#compacted += n;
-        return;
-      }
-      // One write fewer than moving on at this block's front: a write
-      // wakes the reader of a pipe, which cost more than the copies.
-      this.#endCompaction();
-    }
-    this.#gather(bytes, from, to);
-  }
-
-  /** Copies `bytes[from .. to)` into the gathering buffers, or takes a long run as a view. */
-  #gather(bytes: Uint8Array, from: number, to: number): void {
+    // A run of another array after moved runs: those go out first, in order.
+    this.#endCompaction();
     const n = to - from;
     if (n >= _DIRECT_RUN) {
       this.#cutChunk();
@@ -155,8 +113,8 @@ export class _OutputRuns implements _RunSink {
 
   /** Every chunk taken was written: their buffers may be filled again. */
   reset(): void {
-    this.#compact = this.#front = undefined;
-    this.#at = this.#compacted = 0;
+    this.#compact = undefined;
+    this.#compacted = 0;
     this.#cutChunk();
     this.#chunks = [];
     for (const buffer of this.#filled) this.#free.push(buffer);
@@ -165,20 +123,14 @@ export class _OutputRuns implements _RunSink {
     this.#used = this.#cut = 0;
   }
 
-  /** Moves the runs of `block` to its front from now on. */
-  #startCompaction(block: Uint8Array): void {
-    this.#compact = this.#front = block;
-    this.#at = this.#compacted = 0;
-  }
-
   /** Hands the runs moved so far over as one chunk, after those gathered, and stops moving. */
   #endCompaction(): void {
-    const front = this.#front;
-    if (front === undefined) return;
+    const block = this.#compact;
+    if (block === undefined) return;
     this.#cutChunk();
-    if (this.#compacted > 0) this.#chunks.push(front.subarray(0, this.#compacted));
-    this.#compact = this.#front = undefined;
-    this.#at = this.#compacted = 0;
+    if (this.#compacted > 0) this.#chunks.push(block.subarray(0, this.#compacted));
+    this.#compact = undefined;
+    this.#compacted = 0;
   }
 
   #cutChunk(): void {

@@ -123,11 +123,8 @@ async function _end(output: _Output, close: boolean, failed: boolean): Promise<v
  * the block, short ones gathered into one write; without a drop file, from
  * a source whose blocks are scratch memory, the accepted records moved to
  * the block's front and written as one view), and only then released for
- * reuse. While the source has more input waiting right behind a block
- * (`source.more`), its records are written with those of the blocks after
- * it, up to a block without (at most one buffer of the source). Resolves
- * with the router's final statistics. `afterBlock` runs after each write
- * (the progress line).
+ * reuse. Resolves with the router's final statistics. `afterBlock` runs
+ * after each block (the progress line).
  *
  * Rejects with an {@linkcode _OutputError} when a destination fails (a broken
  * pipe on standard output among them): the input is closed at once, and the
@@ -146,9 +143,6 @@ export async function _pipeRouter(
   // Accepted records are moved to the front of their block (no copy out)
   // when the block is the source's scratch memory and no drop file reads it.
   const compact = source.scratch === true && dropped === undefined;
-  // Blocks routed whose output waits for a block without more input behind
-  // it (`BlockSource.more`): one write per burst of a fast producer.
-  const held: Uint8Array[] = [];
   let error: unknown;
   let failure: _OutputError | undefined;
   try {
@@ -158,21 +152,13 @@ export async function _pipeRouter(
         block = await source.read();
       } catch (readError) {
         error = readError;
-        // What the blocks held so far routed goes out before the stream ends.
-        if (held.length > 0) await _flushBoth(accepted, dropped);
         break;
       }
       if (block !== null && compact) accepted.runs.compactIn(block);
       error = block === null
         ? router.finish(accepted.runs, dropped?.runs)
         : router.push(block, accepted.runs, dropped?.runs);
-      if (block !== null && error === undefined && source.more === true) {
-        held.push(block);
-        continue;
-      }
       await _flushBoth(accepted, dropped);
-      for (const earlier of held) source.release(earlier);
-      held.length = 0;
       if (block === null) break;
       source.release(block);
       if (error !== undefined) break;

@@ -19,34 +19,14 @@ export interface _SyncReader {
 /** Options of {@linkcode _syncBlockSource}. */
 export interface _SyncBlockSourceOptions {
   /**
-   * Size of each buffer, the largest block (a file's blocks are this size).
-   * 256 KiB: the CLI used 5% less CPU than with 1 MiB blocks (a block, the
-   * gathered output and the decoder's arrays stay in the core's cache;
-   * bench/RESULTS.md, issue 12, session 5).
+   * Size of each buffer, the largest block. 256 KiB: the CLI used 5% less CPU
+   * than with 1 MiB blocks (a block, the gathered output and the decoder's
+   * arrays stay in the core's cache), and a pipe's writer refills it while
+   * a block is filtered (bench/RESULTS.md, issue 12, session 5).
    *
    * @default {262144}
    */
   blockSize?: number;
-  /**
-   * A read of at least this many bytes found a pipe full (Linux's default
-   * pipe buffer): more input is waiting, and the next read goes on in the
-   * same buffer (`BlockSource.more`).
-   *
-   * @default {65536}
-   */
-  fullRead?: number;
-  /**
-   * Read on into a block while reads come back full, up to the buffer's end
-   * (or a short read, or the end), before handing it over: fewer, larger
-   * blocks. For a machine without a core to spare: there, routing each read
-   * as it comes only adds calls (about 13% more CPU in pipe mode), while
-   * with a spare core the producer refills the pipe meanwhile (pipe mode's
-   * wall time 0.95–1.03× tcpdump's instead of 1.11–1.20×; bench/RESULTS.md,
-   * "Pipe mode (issue 12, session 7)").
-   *
-   * @default {false}
-   */
-  gather?: boolean;
   /** Close the reader when the source is closed (false for standard input). @default {true} */
   closeReader?: boolean;
   /**
@@ -66,34 +46,16 @@ export interface _BlockPool {
   give(block: Uint8Array): boolean;
 }
 
-/** A buffer no longer read into, and the end of the bytes read into it. */
-interface _Closed {
-  whole: Uint8Array;
-  end: number;
-}
+/** A pipe hands over at most this much per read: a shorter read means the
+ * writer has paused (a live capture), so the block leaves at once. */
+const _PIPE_READ = 1 << 16;
 
 /**
- * Blocks of `reader`, one per read, in order: a regular file's reads fill
- * each buffer, while a pipe (or a terminal, a socket) hands over what is
- * waiting, at most its buffer (64 KiB by default on Linux), and that is a
- * block at once, so the caller routes it while the producer refills the pipe.
- * (Reading on while reads came back full, to gather 256 KiB before routing,
- * left the reader waiting on an emptied pipe in about one read in five, and
- * the pipeline ran one process at a time: bench/RESULTS.md, "Pipe mode
- * (issue 12, session 7)".)
- *
- * With `gather`, reads that come back full go on into the same block before
- * it is handed over (and `more` is then false). Without, after a read that
- * found a pipe full, the next read goes on in the same buffer, just after
- * the block (`more` is true): a caller may keep such a
- * block, unreleased, and write its output once a block comes with `more`
- * false (a short read: the producer paused; or a full buffer, or the end).
- * The blocks of one buffer are then adjacent in memory.
- *
- * Buffers are recycled once the last block read into one is released (a
- * caller that releases each block before reading the next uses one or two
- * buffers). A read error rejects `read()` (the blocks before it were
- * delivered).
+ * Blocks of `reader`, each filled until it is full, the input ends, or a
+ * read comes back shorter than a pipe's buffer (nothing more is waiting).
+ * Buffers are recycled: a released block's buffer is read into again, so a
+ * caller that releases each block before reading the next uses one buffer.
+ * A read error rejects `read()` (the blocks before it were delivered).
  */
 export function _syncBlockSource(
   reader: _SyncReader,
@@ -101,105 +63,51 @@ export function _syncBlockSource(
 ): BlockSource {
   const blockSize = options.blockSize ?? 1 << 18;
   const pool = options.pool;
-  const fullRead = options.fullRead ?? 1 << 16;
-  const gather = options.gather ?? false;
   const free: ArrayBuffer[] = [];
-  /** Buffers read into no more, until their last block is released. */
-  const closed: _Closed[] = [];
   let ended = false;
-  let stopped = false;
-  /** The buffer read into, how much of it is read, and whether the next read goes on in it. */
-  let buffer: Uint8Array | undefined;
-  let used = 0;
-  let more = false;
-  /** A read error met while gathering a block: rejected by the next read. */
-  let failure: { error: unknown } | undefined;
-  const recycle = (whole: Uint8Array): void => {
-    if (pool?.give(whole)) return;
-    if (whole.buffer.byteLength === blockSize && free.length < 2) {
-      free.push(whole.buffer as ArrayBuffer);
+  let closed = false;
+  const fill = (block: Uint8Array): number => {
+    let used = 0;
+    while (used < block.length) {
+      const n = reader.readSync(block.subarray(used));
+      if (n === null) {
+        ended = true;
+        break;
+      }
+      used += n;
+      if (n < _PIPE_READ) break;
     }
-  };
-  /** Stops reading into the current buffer: recycled now if empty, else once its last block is back. */
-  const closeBuffer = (): void => {
-    if (buffer === undefined) return;
-    if (used === 0) recycle(buffer);
-    else {
-      // A caller that never hands blocks back must not grow this list.
-      if (closed.length === 4) closed.shift();
-      closed.push({ whole: buffer, end: buffer.byteOffset + used });
-    }
-    buffer = undefined;
-    more = false;
+    return used;
   };
   return {
     // Blocks are this source's buffers (or the pool's), read into again once released.
     scratch: true,
-    get more() {
-      return more;
-    },
     read() {
-      // Where this block starts in `buffer` (-1: nothing read yet).
-      let start = -1;
-      while (!stopped && !ended) {
-        if (buffer === undefined) {
-          buffer = pool?.take(blockSize) ??
-            new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
-          used = 0;
-        }
-        let n: number | null;
+      while (!closed && !ended) {
+        const block = pool?.take(blockSize) ??
+          new Uint8Array(free.pop() ?? new ArrayBuffer(blockSize));
+        let used: number;
         try {
-          n = reader.readSync(buffer.subarray(used));
+          used = fill(block);
         } catch (error) {
           ended = true;
-          if (start < 0) {
-            closeBuffer();
-            return Promise.reject(error);
-          }
-          // The bytes gathered so far first; the error on the next read.
-          failure = { error };
-          n = null;
+          return Promise.reject(error);
         }
-        if (n === null) {
-          ended = true;
-          const block = start < 0 ? undefined : buffer.subarray(start, used);
-          closeBuffer();
-          if (block !== undefined) return Promise.resolve(block);
-          break;
-        }
-        if (n === 0) continue;
-        if (start < 0) start = used;
-        used += n;
-        more = n >= fullRead && buffer.length - used >= fullRead;
-        if (more && gather) continue;
-        const block = buffer.subarray(start, used);
-        if (!more) closeBuffer();
-        return Promise.resolve(block);
-      }
-      if (failure !== undefined) {
-        const { error } = failure;
-        failure = undefined;
-        return Promise.reject(error);
+        if (used > 0) return Promise.resolve(block.subarray(0, used));
+        if (!pool?.give(block)) free.push(block.buffer as ArrayBuffer);
       }
       return Promise.resolve(null);
     },
     release(block) {
-      const end = block.byteOffset + block.length;
-      for (let i = 0; i < closed.length; i++) {
-        const { whole, end: last } = closed[i];
-        if (whole.buffer === block.buffer && end === last && block.byteOffset >= whole.byteOffset) {
-          closed.splice(i, 1);
-          recycle(whole);
-          return;
-        }
+      if (pool?.give(block)) return;
+      if (block.buffer.byteLength === blockSize && free.length < 2) {
+        free.push(block.buffer as ArrayBuffer);
       }
     },
     close() {
-      if (stopped) return;
-      stopped = true;
+      if (closed) return;
+      closed = true;
       free.length = 0;
-      closed.length = 0;
-      buffer = undefined;
       if (options.closeReader ?? true) reader.close?.();
     },
   };

@@ -56,15 +56,4 @@ export interface BlockSource {
    * someone else's bytes (a stream's chunks belong to its producer).
    */
   readonly scratch?: boolean;
-  /**
-   * True right after a block that found more input waiting (a read that
-   * emptied a full pipe), where the next block follows it in the same
-   * memory: the caller may keep this block, unreleased, and write its output
-   * with that of the blocks after it, up to one read with `more` false (the
-   * input paused, or the buffer is full, or it ended). So a fast producer's
-   * output goes out in a few large writes, and a slow one's (a live capture)
-   * at once. Absent or false: write each block's output before the next
-   * read.
-   */
-  readonly more?: boolean;
 }

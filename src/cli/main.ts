@@ -13,7 +13,6 @@ import type { BlockSource } from "./block_source.ts";
 import type { CliIo } from "./cli_io.ts";
 import { runCli } from "./run_cli.ts";
 import { type _BlockPool, _syncBlockSource } from "./_sync_block_source.ts";
-import { _idleCore } from "./_idle_core.ts";
 
 /** Read size: large blocks halve the cost of input compared with 64 KiB chunks. */
 const _BLOCK = 1 << 20;
@@ -100,11 +99,13 @@ const _PIPE_SIZE = 1 << 20;
  * Enlarges the pipes among `fds` from Linux's default 64 KiB to 1 MiB, where
  * this process may call native code (`--allow-ffi`, which `-A` includes; the
  * permission is only queried, never prompted for). A producer then writes up
- * to 1 MiB ahead while a block is routed, and reads and writes come in
- * fewer, larger pieces: with cores to spare, `cat | filter | cat` took
- * 0.66–0.71× tcpdump's time instead of 0.82–0.97× (bench/RESULTS.md, "Pipe
- * mode (issue 12, session 7)"). Anything that is
- * not a pipe, or a refusal (a user's pipe quota), leaves things as they
+ * to 1 MiB ahead while a block is routed, and reads come in up to a whole
+ * block: a third of the reads, a quarter of the producer's context switches.
+ * With the pipeline's processes given both cores (real-time priority),
+ * `cat | filter | cat` took 0.66–0.74× tcpdump's time instead of 1.11–1.31×;
+ * at normal priority on a loaded machine the difference was within the
+ * noise (bench/RESULTS.md, "Pipe mode (issue 12, session 7)"). Anything that
+ * is not a pipe, or a refusal (a user's pipe quota), leaves things as they
  * are. Returns the fds enlarged.
  */
 export function _enlargePipes(fds: number[]): number[] {
@@ -152,16 +153,11 @@ function _maybePipe(fd: number): boolean {
  */
 function _openBlocks(path: string, pool?: _BlockPool): Promise<BlockSource> {
   _enlargePipes(path === "-" ? [0, 1] : [1]);
-  // A pipe's reads are routed one by one where a core is free for its
-  // producer meanwhile, or where the load cannot be read (Deno lets only
-  // --allow-sys or -A read it); on a busy machine they are gathered into
-  // blocks (bench/RESULTS.md, "Pipe mode (issue 12, session 7)").
-  const gather = !_idleCore(_loadAverage(), navigator.hardwareConcurrency);
   if (path === "-") {
-    return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool, gather }));
+    return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
   }
   // Open errors (missing file, permission) reject here, before any output.
-  return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool, gather }));
+  return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 }
 
 /** The one-minute load average: `Deno.loadavg` (needs --allow-sys), else /proc/loadavg. */
