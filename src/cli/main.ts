@@ -88,71 +88,14 @@ function _writeAllStream(writer: _SyncWriter): WritableStream<Uint8Array> {
   });
 }
 
-/** Linux's `fcntl` commands that set and get a pipe's capacity. */
-const _F_SETPIPE_SZ = 1031;
-const _F_GETPIPE_SZ = 1032;
-/** The capacity asked for: Linux's limit for unprivileged processes
- * (`/proc/sys/fs/pipe-max-size`, 1 MiB by default). */
-const _PIPE_SIZE = 1 << 20;
-
-/**
- * Enlarges the pipes among `fds` from Linux's default 64 KiB to 1 MiB, where
- * this process may call native code (`--allow-ffi`, which `-A` includes; the
- * permission is only queried, never prompted for). A producer then writes up
- * to 1 MiB ahead while a block is routed, and reads come in up to a whole
- * block: a third of the reads, a quarter of the producer's context switches.
- * With the pipeline's processes given both cores (real-time priority),
- * `cat | filter | cat` took 0.66–0.74× tcpdump's time instead of 1.11–1.31×;
- * at normal priority on a loaded machine the difference was within the
- * noise (bench/RESULTS.md, "Pipe mode (issue 12, session 7)"). Anything that
- * is not a pipe, or a refusal (a user's pipe quota), leaves things as they
- * are. Returns the fds enlarged.
- */
-export function _enlargePipes(fds: number[]): number[] {
-  const enlarged: number[] = [];
-  if (Deno.build.os !== "linux") return enlarged;
-  try {
-    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return enlarged;
-    // Loading the C library costs about 1 ms: not for files and terminals.
-    if (!fds.some(_maybePipe)) return enlarged;
-    const libc = Deno.dlopen("libc.so.6", {
-      fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-    });
-    try {
-      for (const fd of fds) {
-        // -1 for anything but a pipe.
-        const size = libc.symbols.fcntl(fd, _F_GETPIPE_SZ, 0);
-        if (size <= 0 || size >= _PIPE_SIZE) continue;
-        if (libc.symbols.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE) >= _PIPE_SIZE) enlarged.push(fd);
-      }
-    } finally {
-      libc.close();
-    }
-  } catch {
-    // No C library by that name (musl), or no FFI: pipes keep their size.
-  }
-  return enlarged;
-}
-
-/** Whether `fd` is a pipe, or cannot be told (no permission to look). */
-function _maybePipe(fd: number): boolean {
-  try {
-    return Deno.statSync(`/dev/fd/${fd}`).isFifo === true;
-  } catch {
-    return true;
-  }
-}
-
 /**
  * The capture input of `filter`, read on this thread with blocking reads
  * into one recycled 256 KiB buffer: from a regular file a read is a copy from
  * the page cache, from a pipe it takes what is waiting. (A reader thread
  * handing blocks over cost more CPU than it saved, in every mode measured:
- * bench/RESULTS.md, issue 12.) Standard input and output are enlarged to
- * 1 MiB where they are pipes and FFI is allowed ({@linkcode _enlargePipes}).
+ * bench/RESULTS.md, issue 12.)
  */
 function _openBlocks(path: string, pool?: _BlockPool): Promise<BlockSource> {
-  _enlargePipes(path === "-" ? [0, 1] : [1]);
   if (path === "-") {
     return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
   }

@@ -247,40 +247,7 @@ function _writeAllStream(writer) {
     }
   });
 }
-var _F_SETPIPE_SZ = 1031;
-var _F_GETPIPE_SZ = 1032;
-var _PIPE_SIZE = 1 << 20;
-function _enlargePipes(fds) {
-  const enlarged = [];
-  if (Deno.build.os !== "linux") return enlarged;
-  try {
-    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return enlarged;
-    if (!fds.some(_maybePipe)) return enlarged;
-    const libc = Deno.dlopen("libc.so.6", {
-      fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" }
-    });
-    try {
-      for (const fd of fds) {
-        const size = libc.symbols.fcntl(fd, _F_GETPIPE_SZ, 0);
-        if (size <= 0 || size >= _PIPE_SIZE) continue;
-        if (libc.symbols.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE) >= _PIPE_SIZE) enlarged.push(fd);
-      }
-    } finally {
-      libc.close();
-    }
-  } catch {
-  }
-  return enlarged;
-}
-function _maybePipe(fd) {
-  try {
-    return Deno.statSync(`/dev/fd/${fd}`).isFifo === true;
-  } catch {
-    return true;
-  }
-}
 function _openBlocks(path, pool) {
-  _enlargePipes(path === "-" ? [0, 1] : [1]);
   if (path === "-") {
     return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
   }
@@ -342,6 +309,3 @@ var io = {
 if (import.meta.main) {
   Deno.exit(await runCli(Deno.args, io));
 }
-export {
-  _enlargePipes
-};
