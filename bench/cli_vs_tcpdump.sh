@@ -4,8 +4,8 @@
 #   stdin  stdin redirected from the file, stdout to /dev/null
 #   file   the file as argument, output to a file (tcpdump -r F -w O)
 #   pipe   pipes on both sides: cat F | X | cat > O
-# Runs alternate between the tools; the table gives medians of RUNS runs of
-# wall time and CPU time (user + sys of the filter process alone, not of the
+# Runs alternate between the tools, the order rotating each round; the table
+# gives medians of RUNS runs of wall time and CPU time (user + sys of the filter process alone, not of the
 # cats, to the millisecond), and checks that both tools wrote the same bytes (cmp). Then the
 # start-up time of both tools (stdin mode on a capture of the 24-byte file
 # header alone), and peak RSS of bpfstream on a ~2 GB stream (generated on the
@@ -20,6 +20,9 @@
 #   BASELINE_DIR=DIR (environment) also runs that checkout's CLI in the same
 #   rounds (each round: bpfstream, baseline, tcpdump), and prints its rows
 #   beside this tree's: a side-by-side comparison under the same load.
+#   BPFSTREAM_FLAGS="..." (environment) replaces the permission flags given
+#   to deno (default --allow-read --allow-write --allow-env), e.g. "-A" as
+#   the README installs it (with FFI, filter enlarges its pipes).
 # Needs: deno (or npx); tcpdump, bc and /usr/bin/time (installed with apt-get
 # where missing). Data goes to bench/data (git-ignored).
 set -euo pipefail
@@ -55,13 +58,14 @@ TIME=/usr/bin/time
 # checkout from before it.
 ENTRY=${BPFSTREAM_DIR:-.}/src/cli/dist/bpfstream.js
 [ -f "$ENTRY" ] || ENTRY=${BPFSTREAM_DIR:-.}/src/cli/main.ts
-BPFSTREAM=("$DENO" run --allow-read --allow-write --allow-env "$ENTRY" filter --base link --expr "$FILTER")
+read -r -a FLAGS <<< "${BPFSTREAM_FLAGS:---allow-read --allow-write --allow-env}"
+BPFSTREAM=("$DENO" run "${FLAGS[@]}" "$ENTRY" filter --base link --expr "$FILTER")
 TCPDUMP=(tcpdump -r)
 BASELINE=()
 if [ -n "${BASELINE_DIR:-}" ]; then
   BASE_ENTRY=$BASELINE_DIR/src/cli/dist/bpfstream.js
   [ -f "$BASE_ENTRY" ] || BASE_ENTRY=$BASELINE_DIR/src/cli/main.ts
-  BASELINE=("$DENO" run --allow-read --allow-write --allow-env "$BASE_ENTRY" filter --base link --expr "$FILTER")
+  BASELINE=("$DENO" run "${FLAGS[@]}" "$BASE_ENTRY" filter --base link --expr "$FILTER")
 fi
 
 mkdir -p "$DATA"
@@ -107,7 +111,7 @@ ratio() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 
 echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //')"
 echo "input: $CAPTURE, $(stat -L -c %s "$CAPTURE") bytes; filter '$FILTER' (--base link); $RUNS runs per cell, medians"
-echo "bpfstream: $ENTRY ($(git -C "${BPFSTREAM_DIR:-.}" log -1 --format=%h 2> /dev/null || echo "not a git checkout"))"
+echo "bpfstream: $ENTRY ($(git -C "${BPFSTREAM_DIR:-.}" log -1 --format=%h 2> /dev/null || echo "not a git checkout")), deno run ${FLAGS[*]}"
 [ ${#BASELINE[@]} -eq 0 ] || echo "baseline (same rounds): $BASE_ENTRY"
 echo
 echo "| mode | bpfstream wall | tcpdump wall | wall ratio | bpfstream CPU | tcpdump CPU | CPU ratio | output |"
@@ -117,10 +121,19 @@ for mode in stdin file pipe; do
   : > "$DATA/b.txt"
   : > "$DATA/t.txt"
   : > "$DATA/base.txt"
-  for _ in $(seq "$RUNS"); do
-    run bpfstream "$mode" "$DATA/out_bpfstream.pcap" >> "$DATA/b.txt"
-    [ ${#BASELINE[@]} -eq 0 ] || run baseline "$mode" "$DATA/out_baseline.pcap" >> "$DATA/base.txt"
-    run tcpdump "$mode" "$DATA/out_tcpdump.pcap" >> "$DATA/t.txt"
+  tools=(bpfstream tcpdump)
+  [ ${#BASELINE[@]} -eq 0 ] || tools=(bpfstream baseline tcpdump)
+  for i in $(seq "$RUNS"); do
+    # Each round starts one tool later: on a loaded machine a tool's place
+    # in the round (what ran just before it) weighed up to 30%.
+    for k in $(seq 0 $((${#tools[@]} - 1))); do
+      tool=${tools[$(((i + k) % ${#tools[@]}))]}
+      case "$tool" in
+        bpfstream) run bpfstream "$mode" "$DATA/out_bpfstream.pcap" >> "$DATA/b.txt" ;;
+        baseline) run baseline "$mode" "$DATA/out_baseline.pcap" >> "$DATA/base.txt" ;;
+        tcpdump) run tcpdump "$mode" "$DATA/out_tcpdump.pcap" >> "$DATA/t.txt" ;;
+      esac
+    done
   done
   if [ "$mode" = stdin ]; then
     "${BPFSTREAM[@]}" < "$CAPTURE" > "$DATA/out_bpfstream.pcap"

@@ -21,10 +21,12 @@ const _WINDOW_BYTES = 4 << 20;
 /** `auto` decides within this many windows. */
 const _WINDOWS = 16;
 /**
- * `auto` times one block in this many (a reading of the CPU clock costs
- * about 3 µs on Linux: two per block were 1% of a one-rule run's CPU).
+ * `auto` times one block per this much input (a reading of the CPU clock
+ * costs about 3 µs on Linux: two per block were 1% of a one-rule run's CPU):
+ * one 256 KiB block of a file in four, one 64 KiB block of a pipe in
+ * sixteen.
  */
-const _TIME_EVERY = 4;
+const _TIME_BYTES = 1 << 20;
 /**
  * `auto` starts the second thread when routing (decoding, classifying,
  * gathering the runs; not reading or writing) takes at least this much CPU
@@ -86,7 +88,8 @@ export class _ThreadedRouter extends _RecordRouter {
   #probedBytes = 0;
   #timedBytes = 0;
   #probedMs = 0;
-  #blocks = 0;
+  /** Input left before the next block timed. */
+  #untimed = 0;
   #windows = 0;
   #slowBefore = false;
   readonly #cpuMs: () => number;
@@ -125,9 +128,12 @@ export class _ThreadedRouter extends _RecordRouter {
   ): CaptureFormatError | undefined {
     if (!this.#probing) return super.push(chunk, accepted, dropped);
     let error: CaptureFormatError | undefined;
-    // The first window is not timed: #decide never weighs it (the rules
-    // compile lazily there), and a short input then never reads the clock.
-    if (this.#blocks++ % _TIME_EVERY === 0 && this.#windows > 0) {
+    // One block per MiB of input is timed, and none in the first window:
+    // #decide never weighs it (the rules compile lazily there), so a short
+    // input never reads the clock.
+    const due = this.#untimed <= 0;
+    this.#untimed = (due ? _TIME_BYTES : this.#untimed) - chunk.length;
+    if (due && this.#windows > 0) {
       const began = this.#cpuMs();
       error = super.push(chunk, accepted, dropped);
       this.#probedMs += this.#cpuMs() - began;

@@ -867,7 +867,7 @@ function _idleCore(load, cores) {
 // src/cli/_threaded_router.ts
 var _WINDOW_BYTES = 4 << 20;
 var _WINDOWS = 16;
-var _TIME_EVERY = 4;
+var _TIME_BYTES = 1 << 20;
 var _SLOW_MS_PER_MIB = 20;
 var _ThreadedRouter = class extends _RecordRouter {
   #rules;
@@ -876,7 +876,8 @@ var _ThreadedRouter = class extends _RecordRouter {
   #probedBytes = 0;
   #timedBytes = 0;
   #probedMs = 0;
-  #blocks = 0;
+  /** Input left before the next block timed. */
+  #untimed = 0;
   #windows = 0;
   #slowBefore = false;
   #cpuMs;
@@ -902,7 +903,9 @@ var _ThreadedRouter = class extends _RecordRouter {
   push(chunk, accepted, dropped) {
     if (!this.#probing) return super.push(chunk, accepted, dropped);
     let error;
-    if (this.#blocks++ % _TIME_EVERY === 0 && this.#windows > 0) {
+    const due = this.#untimed <= 0;
+    this.#untimed = (due ? _TIME_BYTES : this.#untimed) - chunk.length;
+    if (due && this.#windows > 0) {
       const began = this.#cpuMs();
       error = super.push(chunk, accepted, dropped);
       this.#probedMs += this.#cpuMs() - began;
