@@ -29,7 +29,7 @@
  *
  * @module
  */
-import { parse } from "acorn";
+import { parse, tokenizer } from "acorn";
 import { findCycles } from "./check_import_cycles.ts";
 
 interface _Node {
@@ -137,7 +137,7 @@ function _nestedEdits(source: string, program: unknown, eager: (node: _Node) => 
       edits.push({ from: node.end, to: node.end, text: ")", rank: -depth });
     } else if (
       node.type === "Property" && node.method && node.kind === "init" && !node.computed &&
-      !_reads(node.value!, ["Super"])
+      !_isProtoKey(source, node.key!) && !_reads(node.value!, ["Super"])
     ) {
       // `async m(a) {...}` in an object literal → `m: (async function (a) {...})`.
       const value = node.value!;
@@ -146,9 +146,13 @@ function _nestedEdits(source: string, program: unknown, eager: (node: _Node) => 
       }function${value.generator ? "*" : ""} `;
       edits.push({ from: node.start, to: value.start, text: head, rank: _OPENING + depth });
       edits.push({ from: node.end, to: node.end, text: ")", rank: -depth });
-    } else if (node.type === "ArrowFunctionExpression" && !_readsOwnReceiver(node)) {
+    } else if (
+      node.type === "ArrowFunctionExpression" && !_readsOwnReceiver(node) &&
+      // At the start of a statement, a "(" could join it to the previous line (no semicolon).
+      parent?.type !== "ExpressionStatement"
+    ) {
       const params = node.params!;
-      const arrow = source.indexOf("=>", params.length > 0 ? params.at(-1)!.end : node.start) + 2;
+      const arrow = _arrowEnd(source, params.length > 0 ? params.at(-1)!.end : node.start);
       const head = `(${node.async ? "async " : ""}function (`;
       const open = node.expression ? ") { return (" : ") ";
       if (params.length > 0) {
@@ -162,9 +166,27 @@ function _nestedEdits(source: string, program: unknown, eager: (node: _Node) => 
   return edits.sort((a, b) => a.from - b.from || a.rank - b.rank);
 }
 
-/** Whether an arrow function reads `this`, `arguments`, `super` or `new.target` (its own or a nested arrow's). */
+/**
+ * Whether an arrow function reads `this`, `arguments`, `super` or
+ * `new.target` (its own or a nested arrow's), or calls `eval` (which could
+ * read them).
+ */
 function _readsOwnReceiver(arrow: _Node): boolean {
-  return _reads(arrow, ["ThisExpression", "Super", "MetaProperty", "arguments"]);
+  return _reads(arrow, ["ThisExpression", "Super", "MetaProperty", "arguments", "eval"]);
+}
+
+/** Whether a property's key is `__proto__` (a method named so is not a property the prototype). */
+function _isProtoKey(source: string, key: _Node): boolean {
+  const text = source.slice(key.start, key.end);
+  return text === "__proto__" || text === '"__proto__"' || text === "'__proto__'";
+}
+
+/** The offset just past the `=>` token that follows `from` (a token, not text in a comment). */
+function _arrowEnd(source: string, from: number): number {
+  for (const token of tokenizer(source.slice(from), { ecmaVersion: "latest" })) {
+    if (token.type.label === "=>") return from + token.end;
+  }
+  throw new Error(`no "=>" after offset ${from}`);
 }
 
 /**

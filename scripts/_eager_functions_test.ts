@@ -136,6 +136,38 @@ Deno.test("_eagerFunctions() rewrites arrows and function expressions without ch
   assert.ok(rewritten.includes("\n  get twice() {"));
 });
 
+const _EDGES = `const proto = { __proto__() { return 1; }, "__proto__"() { return 2; } };
+export const protoKept = [
+  Object.getPrototypeOf(proto) === Object.prototype,
+  typeof proto.__proto__,
+  Object.keys(proto).length,
+];
+export const viaEval = function () {
+  return [(() => eval("this"))(), (() => eval("arguments.length"))()];
+}.call(5, "a", "b");
+const commented = (a /* => */) => a + 1;
+const bare = () /* => */ => 1;
+export const arrows = [commented(1), bare()];
+let value = 3
+x => x
+export const noSemicolons = value;
+`;
+
+Deno.test("_eagerFunctions() keeps __proto__ methods, arrows that may eval, '=>' in comments, and a statement-leading arrow", async () => {
+  const rewritten = _eagerFunctions(_EDGES);
+  const before = await _evaluate(_EDGES);
+  assert.deepEqual(before, {
+    protoKept: [true, "function", 1],
+    viaEval: [5, 2],
+    arrows: [2, 1],
+    noSemicolons: 3,
+  });
+  assert.deepEqual(await _evaluate(rewritten), before);
+  // The arrows without eval or a statement of their own were still rewritten.
+  assert.ok(rewritten.includes("const bare = (function () "), rewritten);
+  assert.ok(rewritten.includes("const commented = (function (a"), rewritten);
+});
+
 Deno.test("_chunkCycles() finds a cycle through static or dynamic imports, and none in the CLI bundle", async () => {
   const files = new Map([
     ["a.js", 'import { b } from "./b.js";\n'],
