@@ -124,30 +124,57 @@ Deno.test("the Wasm classifier agrees with rule-by-rule evaluation with range ch
   });
 });
 
-Deno.test("no Wasm walk function of a chain of thousands of rules is longer than its bound", () => {
-  const generated = generateRuleSet(5, { rules: 4000, profile, interfaces: false });
-  const ruleSet = parseRuleSet(generated.text);
-  const rules = ruleSet.chains.reduce((n, chain) => n + chain.rules.length, 0);
-  /** The longest function after the rules' tests (the walks, loops, staging). */
-  const largest = (limits: Partial<typeof _walkCodeLimits>): number => {
-    let most = 0;
-    _with(limits, {}, () => {
-      // The classifier's module (a first compile may probe whether Wasm is allowed).
-      const modules = _functionSizes(() => compileRuleSet(ruleSet, { strategy: "wasm" }));
-      const classifier = modules.find((sizes) => sizes.length > rules);
-      assert.ok(classifier !== undefined, "no classifier module");
-      most = Math.max(...classifier.slice(rules));
-    });
-    return most;
-  };
-  // A chain piece stops past 2 × chunkBytes (plus its last node, whose
-  // children are a call past chunkBytes); a cut dispatch holds two halves of
-  // at most chunkBytes, or at most three cases of at most childBytes each.
-  const { chunkBytes, childBytes } = _walkCodeLimits;
-  const bound = 3 * (chunkBytes + childBytes);
-  const cut = largest({});
-  assert.ok(cut <= bound, `${cut} bytes > ${bound}`);
-  // Without the cuts, the same set has a walk function past the bound.
-  const uncut = largest({ chunkBytes: 1 << 30, childBytes: 1 << 30 });
-  assert.ok(uncut > bound, `${uncut} bytes`);
-});
+/**
+ * A dense jump table whose cases are each under the cut limits: 24
+ * destination ports (one table) × 48 rules with other guards under each.
+ */
+function _denseTableSet(): string {
+  const rules: string[] = [];
+  for (let p = 0; p < 24; p++) {
+    for (let k = 0; k < 12; k++) {
+      const port = `tcp dst port ${1000 + p}`;
+      rules.push(`-A INPUT -m bpf --expr "${port} and src net 10.${k}.${p}.0/24" -j ACCEPT`);
+      rules.push(`-A INPUT -m bpf --expr "${port} and tcp src port ${3000 + 7 * k}" -j DROP`);
+      rules.push(`-A INPUT -m bpf --expr "${port} and dst net 10.${100 + k}.${p}.0/24" -j ACCEPT`);
+      rules.push(`-A INPUT -m bpf --expr "${port} and ip[8] = ${k * 3}" -j DROP`);
+    }
+  }
+  return `*filter\n:INPUT ACCEPT [0:0]\n${rules.join("\n")}\nCOMMIT\n`;
+}
+
+for (
+  const [what, text] of [
+    [
+      "a chain of thousands of rules",
+      () => generateRuleSet(5, { rules: 4000, profile, interfaces: false }).text,
+    ],
+    ["a dense jump table of many short cases", _denseTableSet],
+  ] as const
+) {
+  Deno.test(`no Wasm walk function of ${what} is longer than its bound`, () => {
+    const ruleSet = parseRuleSet(text());
+    const rules = ruleSet.chains.reduce((n, chain) => n + chain.rules.length, 0);
+    /** The longest function after the rules' tests (the walks, loops, staging). */
+    const largest = (limits: Partial<typeof _walkCodeLimits>): number => {
+      let most = 0;
+      _with(limits, {}, () => {
+        // The classifier's module (a first compile may probe whether Wasm is allowed).
+        const modules = _functionSizes(() => compileRuleSet(ruleSet, { strategy: "wasm" }));
+        const classifier = modules.find((sizes) => sizes.length > rules);
+        assert.ok(classifier !== undefined, "no classifier module");
+        most = Math.max(...classifier.slice(rules));
+      });
+      return most;
+    };
+    // A chain piece stops past 2 × chunkBytes (plus its last node, whose
+    // children are a call past chunkBytes); a cut dispatch holds two halves of
+    // at most chunkBytes, or at most three cases of at most childBytes each.
+    const { chunkBytes, childBytes } = _walkCodeLimits;
+    const bound = 3 * (chunkBytes + childBytes);
+    const cut = largest({});
+    assert.ok(cut <= bound, `${cut} bytes > ${bound}`);
+    // Without the cuts, the same set has a walk function past the bound.
+    const uncut = largest({ chunkBytes: 1 << 30, childBytes: 1 << 30 });
+    assert.ok(uncut > bound, `${uncut} bytes`);
+  });
+}

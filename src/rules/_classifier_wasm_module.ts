@@ -421,7 +421,7 @@ function _emitDispatch(
   key: number,
   keys: readonly number[],
   emitCase: (i: number) => void,
-  cut?: (start: number) => void,
+  cut?: (start: number, always?: boolean) => void,
   lo = 0,
   hi = keys.length - 1,
 ): void {
@@ -431,7 +431,13 @@ function _emitDispatch(
   const count = hi - lo + 1;
   const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
   if (count >= 4 && span <= 2 * count + 16 && count <= _TABLE_CASES) {
-    _emitTable(b, key, keys.slice(lo, hi + 1), (i) => emitCase(lo + i));
+    // The cases inline add up to at most about chunkBytes: past that, each
+    // further case longer than a call moves to a function of its own.
+    _emitTable(b, key, keys.slice(lo, hi + 1), (i) => {
+      const caseStart = c.length;
+      emitCase(lo + i);
+      if (cut !== undefined && c.length - start > _walkCodeLimits.chunkBytes) cut(caseStart, true);
+    });
   } else if (hi - lo < 3) {
     let open = 0;
     for (let i = lo; i <= hi; i++) {
@@ -633,11 +639,12 @@ function _emitChainPiece(
  * Moves the code from `start` on (a dispatch on local `key`, all its
  * branches to its own labels) into a function of its own
  * (`(frame, bound, key) → bound`) when it is longer than
- * `_walkCodeLimits.chunkBytes`, and calls it instead.
+ * `_walkCodeLimits.chunkBytes` (`always`: than a call), and calls it instead.
  */
-function _cut(e: _CollectEmitter, key: number, start: number): void {
+function _cut(e: _CollectEmitter, key: number, start: number, always = false): void {
   const c = e.b.c;
-  if (c.length - start <= _walkCodeLimits.chunkBytes) return;
+  const bytes = c.length - start;
+  if (bytes <= (always ? _CALL_BYTES : _walkCodeLimits.chunkBytes)) return;
   const moved = c.cut(start);
   const f = new _Body();
   // The key arrives in local `v` (the third parameter; `v` is scratch).
@@ -649,6 +656,9 @@ function _cut(e: _CollectEmitter, key: number, start: number): void {
   c.get(0).get(e.L.bound).get(key).opIndex(_OP.call, e.firstExtra + e.extra.length - 1)
     .set(e.L.bound);
 }
+
+/** Code no longer than a cut's call (a case this short stays inline). */
+const _CALL_BYTES = 16;
 
 /** Emits a child's walk inline, or as a call of a function of its own when it is long. */
 function _emitChild(e: _CollectEmitter, child: _IndexNode): void {
@@ -677,7 +687,7 @@ function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
       L.key,
       pairs.map((p) => p[0]),
       (i) => _emitChild(e, pairs[i][1]),
-      (start) => _cut(e, L.key, start),
+      (start, always) => _cut(e, L.key, start, always),
     );
     return;
   }

@@ -2085,7 +2085,11 @@ var _emitDispatch = (function (b, key, keys, emitCase, cut, lo = 0, hi = keys.le
   const count = hi - lo + 1;
   const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
   if (count >= 4 && span <= 2 * count + 16 && count <= _TABLE_CASES) {
-    _emitTable(b, key, keys.slice(lo, hi + 1), (i) => emitCase(lo + i));
+    _emitTable(b, key, keys.slice(lo, hi + 1), (i) => {
+      const caseStart = c.length;
+      emitCase(lo + i);
+      if (cut !== void 0 && c.length - start > _walkCodeLimits.chunkBytes) cut(caseStart, true);
+    });
   } else if (hi - lo < 3) {
     let open = 0;
     for (let i = lo; i <= hi; i++) {
@@ -2209,9 +2213,10 @@ var _emitChainPiece = (function (e, first, goOn) {
   b.close();
   return null;
 });
-var _cut = (function (e, key, start) {
+var _cut = (function (e, key, start, always = false) {
   const c = e.b.c;
-  if (c.length - start <= _walkCodeLimits.chunkBytes) return;
+  const bytes = c.length - start;
+  if (bytes <= (always ? _CALL_BYTES : _walkCodeLimits.chunkBytes)) return;
   const moved = c.cut(start);
   const f = new _Body();
   f.c.get(e.L.v).set(key);
@@ -2244,7 +2249,7 @@ var _emitChildren2 = (function (e, node) {
       L.key,
       pairs.map((function (p) { return ( p[0]); })),
       (function (i) { return ( _emitChild2(e, pairs[i][1])); }),
-      (function (start) { return ( _cut(e, L.key, start)); })
+      (function (start, always) { return ( _cut(e, L.key, start, always)); })
     );
     return;
   }
@@ -5849,6 +5854,7 @@ var _LEAF_GROUP_WORDS = 4;
 
 
 
+var _CALL_BYTES = 16;
 
 
 
