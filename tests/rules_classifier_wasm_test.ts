@@ -259,6 +259,48 @@ Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluati
     const ruleSet = parseRuleSet(_chainPath(depth));
     _agree(ruleSet, {}, frames, `a path of ${depth} chains`);
     _agree(ruleSet, { byteCount: "ip" }, frames, `a path of ${depth} chains (ip bytes)`);
+    // INPUT and `depth` chains: direct calls up to a path of 32 chains, the chain stack past it.
+    const form = _wasm(compileRuleSet(ruleSet, { strategy: "wasm" }), `depth ${depth}`)._form;
+    assert.equal(form.directCalls, depth + 1 <= 32, `a path of ${depth} chains`);
+  }
+});
+
+/**
+ * A chain `name` of `n` rules: tests that count, accept and fall through,
+ * a jump or goto to `target` three rules before the end, RETURN, and a DROP.
+ */
+function _longChain(name: string, n: number, k: number, target?: string, goto = false): string[] {
+  const rules: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (target !== undefined && i === n - 3) {
+      rules.push(`-A ${name} -p tcp ${goto ? "-g" : "-j"} ${target}`);
+    } else if (i === n - 2) rules.push(`-A ${name} -p udp -j RETURN`);
+    else if (i === n - 1) {
+      rules.push(`-A ${name} -m bpf --expr "tcp port ${(i * 7 + k) % 1000}" -j DROP`);
+    } else if (i % 3 === 0) {
+      rules.push(`-A ${name} -m bpf --expr "tcp port ${(i * 13 + k) % 2000}"`);
+    } else if (i % 3 === 1) rules.push(`-A ${name} -s 10.${k % 250}.${i % 250}.0/24 -j ACCEPT`);
+    else rules.push(`-A ${name} -m bpf --expr "ip[8] = ${i % 256}"`);
+  }
+  return rules;
+}
+
+Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation on chains just under, at and over the case-loop limit", () => {
+  const frames = framesWithInterfaces(examplePackets());
+  for (const n of [255, 256, 257]) {
+    for (const goto of [false, true]) {
+      const rules = [..._longChain("INPUT", n, goto ? 3 : 1, "U", goto), ..._longChain("U", n, 2)];
+      const policy = goto ? "DROP" : "ACCEPT";
+      const ruleSet = parseRuleSet(
+        `*filter\n:INPUT ${policy} [0:0]\n:U - [0:0]\n${rules.join("\n")}\nCOMMIT\n`,
+      );
+      const what = `two chains of ${n} rules${goto ? " (goto)" : ""}`;
+      _agree(ruleSet, {}, frames, what);
+      _agree(ruleSet, { byteCount: "ip" }, frames, `${what} (ip bytes)`);
+      // Up to 256 rules a chain's loop has a case per code, and chains call their targets.
+      const form = _wasm(compileRuleSet(ruleSet, { strategy: "wasm" }), what)._form;
+      assert.deepEqual(form, { directCalls: n <= 256, caseChains: n <= 256 ? 2 : 0 }, what);
+    }
   }
 });
 

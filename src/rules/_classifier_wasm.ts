@@ -160,6 +160,8 @@ export interface _WasmClassifier extends _Classifier {
   readonly _stagedRecord: (frame: FrameRef, by: "javascript" | "module") => Int32Array | undefined;
   /** Why each match that calls back into JavaScript does (one entry per match). */
   readonly wasmEscapes: readonly string[];
+  /** Tests: the form the module's code took (see `_EmittedModule`). */
+  readonly _form: _EmittedModule["form"];
 }
 
 /** The exports the module gives. */
@@ -591,6 +593,7 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     },
     walkFallbacks: chains.map(() => undefined),
     wasmEscapes: emitted.escapeReasons,
+    _form: emitted.form,
     counters: () => _snapshotCounters(m.views.counters, ruleSet, chains),
     _records: {
       run: (batch, from, to, verdicts, interfaces, frameOf) =>

@@ -172,6 +172,8 @@ export interface _EmittedModule {
   readsInterfaces: boolean;
   /** The `-i`/`-o` patterns whose bits `FR_PATTERNS` holds (./_interface_patterns.ts). */
   interfacePatterns: _InterfacePattern[];
+  /** Tests: the code's form: chains that call their targets directly, chains whose loop has a case per code. */
+  form: { directCalls: boolean; caseChains: number };
 }
 
 /** What the module reads that JavaScript fills per frame. */
@@ -1785,6 +1787,12 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     fieldCalls: module.fieldCalls,
     readsUpper: module.readsUpper,
     readsInterfaces: module.readsInterfaces,
+    form: {
+      directCalls: nested !== undefined,
+      caseChains:
+        plan.chains.filter((rules) => rules.length > 0 && rules.length <= _RUN_CASES_RULES)
+          .length,
+    },
     interfacePatterns: [...module.patterns.keys()].map((key) => {
       const space = key.indexOf(" ");
       return { direction: key.slice(0, space) as "in" | "out", name: key.slice(space + 1) };

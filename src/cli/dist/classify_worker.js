@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-KEDLVUBJ.js";
+} from "./chunk-T7V3I2XM.js";
 import {
   compileRuleSet
-} from "./chunk-ZAARYDR3.js";
+} from "./chunk-VBCKYTAW.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

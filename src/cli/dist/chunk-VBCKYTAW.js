@@ -2789,6 +2789,10 @@ var _emitClassifierModule = (function (plan) {
     fieldCalls: module.fieldCalls,
     readsUpper: module.readsUpper,
     readsInterfaces: module.readsInterfaces,
+    form: {
+      directCalls: nested !== void 0,
+      caseChains: plan.chains.filter((function (rules) { return ( rules.length > 0 && rules.length <= _RUN_CASES_RULES); })).length
+    },
     interfacePatterns: [...module.patterns.keys()].map((key) => {
       const space = key.indexOf(" ");
       return { direction: key.slice(0, space), name: key.slice(space + 1) };
@@ -3229,6 +3233,7 @@ var _makeWasmClassifier = (function (parts) {
     },
     walkFallbacks: chains.map((function () { return ( void 0); })),
     wasmEscapes: emitted.escapeReasons,
+    _form: emitted.form,
     counters: (function () { return ( _snapshotCounters(m.views.counters, ruleSet, chains)); }),
     _records: {
       run: (function (batch, from, to, verdicts, interfaces, frameOf) { return ( _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf)); })

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-ZAARYDR3.js";
+} from "./chunk-VBCKYTAW.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
