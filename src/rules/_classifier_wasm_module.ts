@@ -880,6 +880,27 @@ function _listedCodes(root: _IndexNode, listed: Uint8Array): void {
 }
 
 /**
+ * The start of a chain's `run`: the bound into local `bound`, the saved one
+ * (at `saved`) when resuming after a jump, else the one its walk (`collect`)
+ * returns.
+ */
+function _emitRunBound(
+  b: _Body,
+  saved: number,
+  collect: number,
+  locals: { fr: number; resume: number; bound: number },
+): void {
+  const c = b.c;
+  c.get(locals.resume);
+  b.open(_OP.if, _I32);
+  c.i32(saved).memory(_OP.i32Load, 0);
+  b.else();
+  c.get(locals.fr).opIndex(_OP.call, collect);
+  b.close();
+  c.set(locals.bound);
+}
+
+/**
  * One chain's `run(frame, resume) → result`: the candidate loop of the
  * generated JavaScript's `run`, data-driven over the rule table.
  */
@@ -911,13 +932,7 @@ function _runFunction(
   ];
   b.word(FR_IS_IP);
   c.set(isIp);
-  c.get(resume);
-  b.open(_OP.if, _I32);
-  c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
-  b.else();
-  c.get(fr).opIndex(_OP.call, collect);
-  b.close();
-  c.set(bound);
+  _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
   c.i32(0).set(j);
   const done = b.open(_OP.block);
   const words = b.open(_OP.loop);
@@ -1051,13 +1066,7 @@ function _runCasesFunction(
     b.word(FR_IS_IP);
     c.set(isIp);
   }
-  c.get(resume);
-  b.open(_OP.if, _I32);
-  c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
-  b.else();
-  c.get(fr).opIndex(_OP.call, collect);
-  b.close();
-  c.set(bound);
+  _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
   if (codes.length === 0) {
     c.i32(_R_END);
     return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
@@ -1526,6 +1535,14 @@ function _classifyFunction(
   b.br(walk);
   b.close();
   b.close();
+  _emitEntryPolicy(b, plan);
+  return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
+}
+
+/** The end of `classify` when no rule decided: the entry chain's policy counted, its verdict pushed. */
+function _emitEntryPolicy(b: _Body, plan: _WasmPlan): void {
+  const c = b.c;
+  const layout = plan.layout;
   const policy = 8 * plan.entry;
   c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD)
     .memory(OP_F64_STORE, layout.policyPackets);
@@ -1533,7 +1550,6 @@ function _classifyFunction(
   b.word(FR_SIZE);
   c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
   c.i32(plan.entryAccepts ? 1 : 0);
-  return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
 }
 
 /**
@@ -1581,13 +1597,7 @@ function _nestedClassifyFunction(plan: _WasmPlan, runs: number): _WasmFunction {
   b.open(_OP.if);
   c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq).op(_OP.return);
   b.close();
-  const policy = 8 * plan.entry;
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD)
-    .memory(OP_F64_STORE, layout.policyPackets);
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
-  b.word(FR_SIZE);
-  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
-  c.i32(plan.entryAccepts ? 1 : 0);
+  _emitEntryPolicy(b, plan);
   return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: c };
 }
 

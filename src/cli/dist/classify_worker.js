@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-T7V3I2XM.js";
+} from "./chunk-AX5YYL6D.js";
 import {
   compileRuleSet
-} from "./chunk-VBCKYTAW.js";
+} from "./chunk-Z4GFLO2Q.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

@@ -2374,6 +2374,16 @@ var _listedCodes2 = (function (root, listed) {
     if (node.rest !== null) stack.push(node.rest);
   }
 });
+var _emitRunBound = (function (b, saved, collect, locals) {
+  const c = b.c;
+  c.get(locals.resume);
+  b.open(_OP.if, _I32);
+  c.i32(saved).memory(_OP.i32Load, 0);
+  b.else();
+  c.get(locals.fr).opIndex(_OP.call, collect);
+  b.close();
+  c.set(locals.bound);
+});
 var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
   const layout = plan.layout;
   const chainRules = plan.chains[chain];
@@ -2393,13 +2403,7 @@ var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
     b.word(FR_IS_IP);
     c.set(isIp);
   }
-  c.get(resume);
-  b.open(_OP.if, _I32);
-  c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
-  b.else();
-  c.get(fr).opIndex(_OP.call, collect);
-  b.close();
-  c.set(bound);
+  _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
   if (codes.length === 0) {
     c.i32(_R_END);
     return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
@@ -2605,6 +2609,16 @@ var _neverFunction = (function () {
   c.i32(0);
   return { type: T_ONE, locals: [], code: c };
 });
+var _emitEntryPolicy = (function (b, plan) {
+  const c = b.c;
+  const layout = plan.layout;
+  const policy = 8 * plan.entry;
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyPackets);
+  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
+  b.word(FR_SIZE);
+  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
+  c.i32(plan.entryAccepts ? 1 : 0);
+});
 var _nestable = (function (plan) {
   const chains = plan.chains;
   if (chains.some((function (rules) { return ( rules.length > _RUN_CASES_RULES); }))) return false;
@@ -2632,12 +2646,7 @@ var _nestedClassifyFunction = (function (plan, runs) {
   b.open(_OP.if);
   c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq).op(_OP.return);
   b.close();
-  const policy = 8 * plan.entry;
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyPackets);
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
-  b.word(FR_SIZE);
-  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
-  c.i32(plan.entryAccepts ? 1 : 0);
+  _emitEntryPolicy(b, plan);
   return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: c };
 });
 var _emitTotals = (function (c, layout, v, at, frame) {
@@ -5896,6 +5905,7 @@ var _COLLECT = {
 
 
 
+
 function _runFunction(plan, chain, collect, rules) {
   const layout = plan.layout;
   const W = layout.words[chain];
@@ -5919,13 +5929,7 @@ function _runFunction(plan, chain, collect, rules) {
   ];
   b.word(FR_IS_IP);
   c.set(isIp);
-  c.get(resume);
-  b.open(_OP.if, _I32);
-  c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
-  b.else();
-  c.get(fr).opIndex(_OP.call, collect);
-  b.close();
-  c.set(bound);
+  _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
   c.i32(0).set(j);
   const done = b.open(_OP.block);
   const words = b.open(_OP.loop);
@@ -6132,14 +6136,10 @@ function _classifyFunction(plan, runs, ruleCount, bases) {
   b.br(walk);
   b.close();
   b.close();
-  const policy = 8 * plan.entry;
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyPackets);
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
-  b.word(FR_SIZE);
-  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
-  c.i32(plan.entryAccepts ? 1 : 0);
+  _emitEntryPolicy(b, plan);
   return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
 }
+
 var _NESTED_DEPTH = 32;
 
 
