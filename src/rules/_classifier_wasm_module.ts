@@ -1184,6 +1184,8 @@ function _emitGuards(
   L: _FieldLocals,
   module: _ModuleFlags,
 ): void {
+  // More alternatives than checked, or none: nothing to check (as below, without the filtering).
+  if (rule.alternatives.length === 0 || rule.alternatives.length > _CHECKED_ALTERNATIVES) return;
   const alternatives = rule.alternatives.map((guards) =>
     guards.filter((g) => _CHECKED_KINDS.has(fields[g.field].kind)).slice(0, _CHECKED_GUARDS)
   );
@@ -1363,6 +1365,19 @@ function _emitEthernetProgram(
   b.returnIf(0);
 }
 
+/** The interface field's numbered names of each field list, found once (not per rule). */
+const _namesOfFields = new WeakMap<readonly _Field[], ReadonlyMap<string, number> | null>();
+
+/** The numbers of the names `-i`/`-o` rules give, when `fields` has the interface field. */
+function _interfaceNames(fields: readonly _Field[]): ReadonlyMap<string, number> | null {
+  let names = _namesOfFields.get(fields);
+  if (names === undefined) {
+    names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
+    _namesOfFields.set(fields, names);
+  }
+  return names;
+}
+
 /**
  * `-i`/`-o` with a whole name (inverted or not) as `_interfaceTest`: the
  * frame's interface number (`FR_IN`/`FR_OUT`, the number of its name among
@@ -1377,7 +1392,7 @@ function _emitInterfaceTest(
   module: _ModuleFlags,
 ): boolean {
   if (match.name.endsWith("+")) return false;
-  const number = fields.find((f) => f.kind === _F_INTERFACE)?.names?.get(match.name);
+  const number = _interfaceNames(fields)?.get(match.name);
   if (number === undefined) return false;
   module.readsInterfaces = true;
   b.word(match.direction === "in" ? FR_IN : FR_OUT);
