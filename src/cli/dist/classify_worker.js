@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-BWH4FHYU.js";
+} from "./chunk-QWO4DYKJ.js";
 import {
   compileRuleSet
-} from "./chunk-BL74MRSE.js";
+} from "./chunk-PVEBVDJ6.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

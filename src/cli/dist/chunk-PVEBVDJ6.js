@@ -587,7 +587,8 @@ var _gatherGuards = (function* (entries, s) {
   const guards = new Array(s.covered);
   let n = 0;
   let seen = 0;
-  for (const entry of entries) {
+  for (let at = 0; at < entries.length; at++) {
+    const entry = entries[at];
     if (++seen % _STEP_ENTRIES === 0) yield;
     const g = _guardOn(entry, s.key);
     if (g !== void 0) guards[n++] = g;
@@ -943,7 +944,9 @@ var _summariseProgram = (function (program, base, table) {
   const push = (function (pc, state)  {
     if (state === null) return;
     if (pc >= n) return;
-    (pending[pc] ??= []).push(state);
+    const states = pending[pc];
+    if (states === void 0) pending[pc] = [state];
+    else states.push(state);
   });
   const accept = (function (state, value)  {
     const accepted = _learn(table, state, value, 1, MAX);
@@ -2490,6 +2493,7 @@ var _lowered = (function (instructions) {
   return lowered;
 });
 var _emitGuards = (function (b, rule, fields, L, module) {
+  if (rule.alternatives.length === 0 || rule.alternatives.length > _CHECKED_ALTERNATIVES2) return;
   const alternatives = rule.alternatives.map(
     (function (guards) { return ( guards.filter((function (g) { return ( _CHECKED_KINDS2.has(fields[g.field].kind)); })).slice(0, _CHECKED_GUARDS2)); })
   );
@@ -3843,7 +3847,8 @@ var _IndexBuilder = class {
   *#widen(entries) {
     const widened = [];
     let seen = 0;
-    for (const e of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const e = entries[at];
       const guards = _widened(e.guards, this.#fields);
       if (guards !== null) widened.push({ ...e, guards, keys: this.#numberKeys(guards) });
       if (++seen % _STEP_ENTRIES === 0) yield;
@@ -3908,7 +3913,8 @@ var _IndexBuilder = class {
     const ranges = this.#ranges;
     const touched = [];
     let seen = 0;
-    for (const entry of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       const keys = entry.keys;
       const guards = entry.guards;
@@ -3921,7 +3927,8 @@ var _IndexBuilder = class {
     }
     const numbers = this.#keyNumbers;
     const stats = [];
-    for (const key of touched) {
+    for (let at = 0; at < touched.length; at++) {
+      const key = touched[at];
       if (covered[key] >= leastCovered) {
         stats.push({
           key,
@@ -3938,7 +3945,8 @@ var _IndexBuilder = class {
     stats.sort((function (a, b) { return ( b.covered - a.covered); }));
     let best = null;
     let bestScore = 0;
-    for (const s of stats) {
+    for (let at = 0; at < stats.length; at++) {
+      const s = stats[at];
       const most = 2 * s.covered - 1;
       if (most < bestScore || most === bestScore && leastCovered > 1) break;
       yield* _gatherGuards(entries, s);
@@ -3964,7 +3972,8 @@ var _IndexBuilder = class {
     let largest = 0;
     const load = new Int32Array(starts.length + 1);
     let seen = 0;
-    for (const g of guards) {
+    for (let at = 0; at < guards.length; at++) {
+      const g = guards[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       load[_interval(starts, g.lo)]++;
       load[_interval(starts, g.hi) + 1]--;
@@ -3976,7 +3985,7 @@ var _IndexBuilder = class {
     }
     const most = 2 * Math.ceil(Math.log2(starts.length + 1));
     let copies = 0;
-    for (const g of guards) copies += g.lo === g.hi ? 1 : most;
+    for (let at = 0; at < guards.length; at++) copies += guards[at].lo === guards[at].hi ? 1 : most;
     return copies > this.#copiesLeft ? -1 : largest;
   }
   /** Splits `entries` on exact key `s`; the classes of those sent to a child. */
@@ -3984,7 +3993,8 @@ var _IndexBuilder = class {
     const groups = /* @__PURE__ */ new Map();
     let classes = 0;
     let seen = 0;
-    for (const entry of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       const g = _guardOn(entry, s.key);
       if (g === void 0) {
@@ -4014,7 +4024,8 @@ var _IndexBuilder = class {
     let copies = 0;
     let classes = 0;
     let seen = 0;
-    for (const entry of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       const g = _guardOn(entry, s.key);
       if (g === void 0) {
@@ -6029,9 +6040,18 @@ function _emitEthernetProgram(b, L, match, escapes) {
   c.op(_OP.i32Eqz);
   b.returnIf(0);
 }
+var _namesOfFields = /* @__PURE__ */ new WeakMap();
+function _interfaceNames(fields) {
+  let names = _namesOfFields.get(fields);
+  if (names === void 0) {
+    names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
+    _namesOfFields.set(fields, names);
+  }
+  return names;
+}
 function _emitInterfaceTest(b, match, fields, module) {
   if (match.name.endsWith("+")) return false;
-  const number = fields.find((f) => f.kind === _F_INTERFACE)?.names?.get(match.name);
+  const number = _interfaceNames(fields)?.get(match.name);
   if (number === void 0) return false;
   module.readsInterfaces = true;
   b.word(match.direction === "in" ? FR_IN : FR_OUT);
