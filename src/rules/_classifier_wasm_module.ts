@@ -1184,8 +1184,6 @@ function _emitGuards(
   L: _FieldLocals,
   module: _ModuleFlags,
 ): void {
-  // More alternatives than checked, or none: nothing to check (as below, without the filtering).
-  if (rule.alternatives.length === 0 || rule.alternatives.length > _CHECKED_ALTERNATIVES) return;
   const alternatives = rule.alternatives.map((guards) =>
     guards.filter((g) => _CHECKED_KINDS.has(fields[g.field].kind)).slice(0, _CHECKED_GUARDS)
   );
@@ -1365,17 +1363,23 @@ function _emitEthernetProgram(
   b.returnIf(0);
 }
 
-/** The interface field's numbered names of each field list, found once (not per rule). */
-const _namesOfFields = new WeakMap<readonly _Field[], ReadonlyMap<string, number> | null>();
+/**
+ * The interface field's numbered names of each field list, found once per
+ * list and length (not per rule: a scan of thousands of fields each time).
+ */
+const _namesOfFields = new WeakMap<
+  readonly _Field[],
+  { length: number; names: ReadonlyMap<string, number> | null }
+>();
 
 /** The numbers of the names `-i`/`-o` rules give, when `fields` has the interface field. */
 function _interfaceNames(fields: readonly _Field[]): ReadonlyMap<string, number> | null {
-  let names = _namesOfFields.get(fields);
-  if (names === undefined) {
-    names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
-    _namesOfFields.set(fields, names);
+  let known = _namesOfFields.get(fields);
+  if (known === undefined || known.length !== fields.length) {
+    const names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
+    _namesOfFields.set(fields, known = { length: fields.length, names });
   }
-  return names;
+  return known.names;
 }
 
 /**

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-QWO4DYKJ.js";
+} from "./chunk-FJOMUKGA.js";
 import {
   compileRuleSet
-} from "./chunk-PVEBVDJ6.js";
+} from "./chunk-ZRTE5FN7.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

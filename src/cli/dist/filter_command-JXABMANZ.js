@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-QWO4DYKJ.js";
+} from "./chunk-FJOMUKGA.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-PVEBVDJ6.js";
+} from "./chunk-ZRTE5FN7.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import {

@@ -2493,7 +2493,6 @@ var _lowered = (function (instructions) {
   return lowered;
 });
 var _emitGuards = (function (b, rule, fields, L, module) {
-  if (rule.alternatives.length === 0 || rule.alternatives.length > _CHECKED_ALTERNATIVES2) return;
   const alternatives = rule.alternatives.map(
     (function (guards) { return ( guards.filter((function (g) { return ( _CHECKED_KINDS2.has(fields[g.field].kind)); })).slice(0, _CHECKED_GUARDS2)); })
   );
@@ -6042,12 +6041,12 @@ function _emitEthernetProgram(b, L, match, escapes) {
 }
 var _namesOfFields = /* @__PURE__ */ new WeakMap();
 function _interfaceNames(fields) {
-  let names = _namesOfFields.get(fields);
-  if (names === void 0) {
-    names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
-    _namesOfFields.set(fields, names);
+  let known = _namesOfFields.get(fields);
+  if (known === void 0 || known.length !== fields.length) {
+    const names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
+    _namesOfFields.set(fields, known = { length: fields.length, names });
   }
-  return names;
+  return known.names;
 }
 function _emitInterfaceTest(b, match, fields, module) {
   if (match.name.endsWith("+")) return false;

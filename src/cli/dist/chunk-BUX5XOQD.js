@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-PVEBVDJ6.js";
+} from "./chunk-ZRTE5FN7.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
