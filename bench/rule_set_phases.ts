@@ -8,7 +8,7 @@
  *
  * Usage:
  *
- *   npx -y deno@2.9.6 run -A bench/rule_set_phases.ts --rules FILE [--rules FILE2 ...] [--cpu]
+ *   npx -y deno@2.9.6 run -A bench/rule_set_phases.ts --rules FILE [--rules FILE2 ...] [--cpu | --heap]
  *
  * Prints one line per rule file: `parse MS rules MS index MS finish MS
  * total MS`. With several files, each is parsed and compiled in turn in the
@@ -17,7 +17,9 @@
  * seed: module-level caches remember a set's `--expr` and `--u32` texts).
  * `--cpu` measures the main thread's CPU time (Linux
  * `/proc/thread-self/schedstat`) instead of wall time: steadier on a busy
- * machine.
+ * machine. `--heap` prints the MB each phase allocates instead (the growth
+ * of `heapUsed`): run it with a young generation large enough that nothing
+ * is collected, `--v8-flags=--min-semi-space-size=1024,--max-semi-space-size=1024`.
  *
  * @module
  */
@@ -26,13 +28,19 @@ import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { _RuleSetBuilder } from "../src/rules/_rule_set_builder.ts";
 
 const { values } = parseArgs({
-  options: { rules: { type: "string", multiple: true }, cpu: { type: "boolean" } },
+  options: {
+    rules: { type: "string", multiple: true },
+    cpu: { type: "boolean" },
+    heap: { type: "boolean" },
+  },
 });
 if (values.rules === undefined || values.rules.length === 0) {
-  console.error("usage: rule_set_phases.ts --rules FILE [--rules FILE2 ...] [--cpu]");
+  console.error("usage: rule_set_phases.ts --rules FILE [--rules FILE2 ...] [--cpu | --heap]");
   Deno.exit(2);
 }
-const now = values.cpu
+const now = values.heap
+  ? () => Deno.memoryUsage().heapUsed / 1e6
+  : values.cpu
   ? () => Number(Deno.readTextFileSync("/proc/thread-self/schedstat").split(" ")[0]) / 1e6
   : () => performance.now();
 for (const file of values.rules) {

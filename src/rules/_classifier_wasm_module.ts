@@ -1385,6 +1385,25 @@ function _emitEthernetProgram(
 }
 
 /**
+ * The interface field's numbered names of each field list, found once per
+ * list and length (not per rule: a scan of thousands of fields each time).
+ */
+const _namesOfFields = new WeakMap<
+  readonly _Field[],
+  { length: number; names: ReadonlyMap<string, number> | null }
+>();
+
+/** The numbers of the names `-i`/`-o` rules give, when `fields` has the interface field. */
+function _interfaceNames(fields: readonly _Field[]): ReadonlyMap<string, number> | null {
+  let known = _namesOfFields.get(fields);
+  if (known === undefined || known.length !== fields.length) {
+    const names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
+    _namesOfFields.set(fields, known = { length: fields.length, names });
+  }
+  return known.names;
+}
+
+/**
  * `-i`/`-o` with a whole name (inverted or not) as `_interfaceTest`: the
  * frame's interface number (`FR_IN`/`FR_OUT`, the number of its name among
  * the names rules give, -1 for any other) against the name's; `false`
@@ -1398,7 +1417,7 @@ function _emitInterfaceTest(
   module: _ModuleFlags,
 ): boolean {
   if (match.name.endsWith("+")) return false;
-  const number = fields.find((f) => f.kind === _F_INTERFACE)?.names?.get(match.name);
+  const number = _interfaceNames(fields)?.get(match.name);
   if (number === undefined) return false;
   module.readsInterfaces = true;
   b.word(match.direction === "in" ? FR_IN : FR_OUT);

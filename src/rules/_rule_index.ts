@@ -379,7 +379,8 @@ export class _IndexBuilder {
   *#widen(entries: _IndexEntry[]): Generator<void, void> {
     const widened: _KeyedEntry[] = [];
     let seen = 0;
-    for (const e of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const e = entries[at];
       const guards = _widened(e.guards, this.#fields);
       if (guards !== null) widened.push({ ...e, guards, keys: this.#numberKeys(guards) });
       if (++seen % _STEP_ENTRIES === 0) yield;
@@ -463,7 +464,8 @@ export class _IndexBuilder {
     const ranges = this.#ranges;
     const touched: number[] = [];
     let seen = 0;
-    for (const entry of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       const keys = entry.keys;
       const guards = entry.guards;
@@ -476,7 +478,8 @@ export class _IndexBuilder {
     }
     const numbers = this.#keyNumbers;
     const stats: _KeyStats[] = [];
-    for (const key of touched) {
+    for (let at = 0; at < touched.length; at++) {
+      const key = touched[at];
       if (covered[key] >= leastCovered) {
         stats.push({
           key,
@@ -494,7 +497,8 @@ export class _IndexBuilder {
     stats.sort((a, b) => b.covered - a.covered);
     let best: _KeyStats | null = null;
     let bestScore = 0;
-    for (const s of stats) {
+    for (let at = 0; at < stats.length; at++) {
+      const s = stats[at];
       // With few entries, keys of equal score are compared (`_narrower`).
       const most = 2 * s.covered - 1;
       if (most < bestScore || (most === bestScore && leastCovered > 1)) break;
@@ -522,7 +526,8 @@ export class _IndexBuilder {
     let largest = 0;
     const load = new Int32Array(starts.length + 1);
     let seen = 0;
-    for (const g of guards) {
+    for (let at = 0; at < guards.length; at++) {
+      const g = guards[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       load[_interval(starts, g.lo)]++;
       load[_interval(starts, g.hi) + 1]--;
@@ -535,7 +540,7 @@ export class _IndexBuilder {
     // A segment tree stores each range in at most 2 log2(intervals) nodes, a point in one.
     const most = 2 * Math.ceil(Math.log2(starts.length + 1));
     let copies = 0;
-    for (const g of guards) copies += g.lo === g.hi ? 1 : most;
+    for (let at = 0; at < guards.length; at++) copies += guards[at].lo === guards[at].hi ? 1 : most;
     return copies > this.#copiesLeft ? -1 : largest;
   }
 
@@ -550,7 +555,8 @@ export class _IndexBuilder {
     const groups = new Map<number, _KeyedEntry[]>();
     let classes = 0;
     let seen = 0;
-    for (const entry of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       const g = _guardOn(entry, s.key);
       if (g === undefined) {
@@ -588,7 +594,8 @@ export class _IndexBuilder {
     let copies = 0;
     let classes = 0;
     let seen = 0;
-    for (const entry of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       const g = _guardOn(entry, s.key);
       if (g === undefined) {
@@ -805,7 +812,8 @@ function* _gatherGuards(entries: readonly _KeyedEntry[], s: _KeyStats): Generato
   const guards: _Guard[] = new Array(s.covered);
   let n = 0;
   let seen = 0;
-  for (const entry of entries) {
+  for (let at = 0; at < entries.length; at++) {
+    const entry = entries[at];
     if (++seen % _STEP_ENTRIES === 0) yield;
     const g = _guardOn(entry, s.key);
     if (g !== undefined) guards[n++] = g;

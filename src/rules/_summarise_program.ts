@@ -548,7 +548,11 @@ export function _summariseProgram(
   const push = (pc: number, state: _State | null) => {
     if (state === null) return;
     if (pc >= n) return; // validated programs never run past the end
-    (pending[pc] ??= []).push(state);
+    // Most instructions get one state: a list of one is made at its size
+    // (`[]` grown by `push` reserves room for 17).
+    const states = pending[pc];
+    if (states === undefined) pending[pc] = [state];
+    else states.push(state);
   };
   const accept = (state: _State, value: _Value) => {
     const accepted = _learn(table, state, value, 1, MAX);

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-AX5YYL6D.js";
+} from "./chunk-XSJMXDP2.js";
 import {
   compileRuleSet
-} from "./chunk-Z4GFLO2Q.js";
+} from "./chunk-VJNPBYEB.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

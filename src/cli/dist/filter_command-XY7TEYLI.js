@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-AX5YYL6D.js";
+} from "./chunk-XSJMXDP2.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-Z4GFLO2Q.js";
+} from "./chunk-VJNPBYEB.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import {

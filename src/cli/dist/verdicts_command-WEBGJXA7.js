@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-XZPVCG2N.js";
+} from "./chunk-HNAP5ZXQ.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-Z4GFLO2Q.js";
+import "./chunk-VJNPBYEB.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import {

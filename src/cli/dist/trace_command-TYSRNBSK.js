@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-XZPVCG2N.js";
+} from "./chunk-HNAP5ZXQ.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-Z4GFLO2Q.js";
+import "./chunk-VJNPBYEB.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

@@ -587,7 +587,8 @@ var _gatherGuards = (function* (entries, s) {
   const guards = new Array(s.covered);
   let n = 0;
   let seen = 0;
-  for (const entry of entries) {
+  for (let at = 0; at < entries.length; at++) {
+    const entry = entries[at];
     if (++seen % _STEP_ENTRIES === 0) yield;
     const g = _guardOn(entry, s.key);
     if (g !== void 0) guards[n++] = g;
@@ -943,7 +944,9 @@ var _summariseProgram = (function (program, base, table) {
   const push = (function (pc, state)  {
     if (state === null) return;
     if (pc >= n) return;
-    (pending[pc] ??= []).push(state);
+    const states = pending[pc];
+    if (states === void 0) pending[pc] = [state];
+    else states.push(state);
   });
   const accept = (function (state, value)  {
     const accepted = _learn(table, state, value, 1, MAX);
@@ -3862,7 +3865,8 @@ var _IndexBuilder = class {
   *#widen(entries) {
     const widened = [];
     let seen = 0;
-    for (const e of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const e = entries[at];
       const guards = _widened(e.guards, this.#fields);
       if (guards !== null) widened.push({ ...e, guards, keys: this.#numberKeys(guards) });
       if (++seen % _STEP_ENTRIES === 0) yield;
@@ -3927,7 +3931,8 @@ var _IndexBuilder = class {
     const ranges = this.#ranges;
     const touched = [];
     let seen = 0;
-    for (const entry of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       const keys = entry.keys;
       const guards = entry.guards;
@@ -3940,7 +3945,8 @@ var _IndexBuilder = class {
     }
     const numbers = this.#keyNumbers;
     const stats = [];
-    for (const key of touched) {
+    for (let at = 0; at < touched.length; at++) {
+      const key = touched[at];
       if (covered[key] >= leastCovered) {
         stats.push({
           key,
@@ -3957,7 +3963,8 @@ var _IndexBuilder = class {
     stats.sort((function (a, b) { return ( b.covered - a.covered); }));
     let best = null;
     let bestScore = 0;
-    for (const s of stats) {
+    for (let at = 0; at < stats.length; at++) {
+      const s = stats[at];
       const most = 2 * s.covered - 1;
       if (most < bestScore || most === bestScore && leastCovered > 1) break;
       yield* _gatherGuards(entries, s);
@@ -3983,7 +3990,8 @@ var _IndexBuilder = class {
     let largest = 0;
     const load = new Int32Array(starts.length + 1);
     let seen = 0;
-    for (const g of guards) {
+    for (let at = 0; at < guards.length; at++) {
+      const g = guards[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       load[_interval(starts, g.lo)]++;
       load[_interval(starts, g.hi) + 1]--;
@@ -3995,7 +4003,7 @@ var _IndexBuilder = class {
     }
     const most = 2 * Math.ceil(Math.log2(starts.length + 1));
     let copies = 0;
-    for (const g of guards) copies += g.lo === g.hi ? 1 : most;
+    for (let at = 0; at < guards.length; at++) copies += guards[at].lo === guards[at].hi ? 1 : most;
     return copies > this.#copiesLeft ? -1 : largest;
   }
   /** Splits `entries` on exact key `s`; the classes of those sent to a child. */
@@ -4003,7 +4011,8 @@ var _IndexBuilder = class {
     const groups = /* @__PURE__ */ new Map();
     let classes = 0;
     let seen = 0;
-    for (const entry of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       const g = _guardOn(entry, s.key);
       if (g === void 0) {
@@ -4033,7 +4042,8 @@ var _IndexBuilder = class {
     let copies = 0;
     let classes = 0;
     let seen = 0;
-    for (const entry of entries) {
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       const g = _guardOn(entry, s.key);
       if (g === void 0) {
@@ -6044,9 +6054,18 @@ function _emitEthernetProgram(b, L, match, escapes) {
   c.op(_OP.i32Eqz);
   b.returnIf(0);
 }
+var _namesOfFields = /* @__PURE__ */ new WeakMap();
+function _interfaceNames(fields) {
+  let known = _namesOfFields.get(fields);
+  if (known === void 0 || known.length !== fields.length) {
+    const names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
+    _namesOfFields.set(fields, known = { length: fields.length, names });
+  }
+  return known.names;
+}
 function _emitInterfaceTest(b, match, fields, module) {
   if (match.name.endsWith("+")) return false;
-  const number = fields.find((f) => f.kind === _F_INTERFACE)?.names?.get(match.name);
+  const number = _interfaceNames(fields)?.get(match.name);
   if (number === void 0) return false;
   module.readsInterfaces = true;
   b.word(match.direction === "in" ? FR_IN : FR_OUT);

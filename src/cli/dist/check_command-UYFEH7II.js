@@ -20,7 +20,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-Z4GFLO2Q.js";
+} from "./chunk-VJNPBYEB.js";
 import "./chunk-7AZLSBAP.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-I5PY5TU6.js";

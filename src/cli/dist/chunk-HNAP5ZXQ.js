@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-Z4GFLO2Q.js";
+} from "./chunk-VJNPBYEB.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
