@@ -875,7 +875,14 @@ var _ThreadedRouter = class extends _RecordRouter {
   #probing;
   #probedBytes = 0;
   #timedBytes = 0;
-  #probedMs = 0;
+  /**
+   * CPU milliseconds of the timed blocks, in a typed array: a class field
+   * going from `0` (a small integer) to a fraction changes the router's
+   * hidden class, which threw away the routing loop's optimized code in the
+   * middle of every input (3 ms of CPU per million frames; bench/RESULTS.md,
+   * issue 12, session 7, round 2).
+   */
+  #probedMs = new Float64Array(1);
   /** Input left before the next block timed. */
   #untimed = 0;
   #windows = 0;
@@ -908,7 +915,7 @@ var _ThreadedRouter = class extends _RecordRouter {
     if (due && this.#windows > 0) {
       const began = this.#cpuMs();
       error = super.push(chunk, accepted, dropped);
-      this.#probedMs += this.#cpuMs() - began;
+      this.#probedMs[0] += this.#cpuMs() - began;
       this.#timedBytes += chunk.length;
     } else {
       error = super.push(chunk, accepted, dropped);
@@ -920,8 +927,8 @@ var _ThreadedRouter = class extends _RecordRouter {
   /** After each window of input: start the worker once two windows in a
    * row were slow; stop timing after the last window. */
   #decide() {
-    const msPerMib = this.#timedBytes > 0 ? this.#probedMs / (this.#timedBytes / (1 << 20)) : 0;
-    this.#probedMs = this.#probedBytes = this.#timedBytes = 0;
+    const msPerMib = this.#timedBytes > 0 ? this.#probedMs[0] / (this.#timedBytes / (1 << 20)) : 0;
+    this.#probedMs[0] = this.#probedBytes = this.#timedBytes = 0;
     const windows = ++this.#windows;
     const slow = windows > 1 && msPerMib >= _SLOW_MS_PER_MIB;
     if (slow && this.#slowBefore) {
