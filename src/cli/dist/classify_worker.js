@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-BWH4FHYU.js";
+} from "./chunk-RMRZYLCM.js";
 import {
   compileRuleSet
-} from "./chunk-BL74MRSE.js";
-import "./chunk-7AZLSBAP.js";
+} from "./chunk-KFIJ6KDB.js";
+import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";
 import "./chunk-VN2SWMWC.js";

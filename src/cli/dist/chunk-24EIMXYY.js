@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-BL74MRSE.js";
+} from "./chunk-KFIJ6KDB.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-BWH4FHYU.js";
+} from "./chunk-RMRZYLCM.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -36,7 +36,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-JNS7HEP2.js";
+} from "./chunk-VCRGZJFV.js";
 import "./chunk-VNDZKH7F.js";
 import {
   _writeText
@@ -54,8 +54,8 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-BL74MRSE.js";
-import "./chunk-7AZLSBAP.js";
+} from "./chunk-KFIJ6KDB.js";
+import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openBlocks
@@ -106,7 +106,8 @@ var _flush = (async function (output) {
   output.runs.reset();
 });
 var _flushBoth = (async function (accepted, dropped) {
-  const acceptedFailure = await _flush(accepted).then((function () { return ( void 0); }), (e) => e);
+  if (dropped === void 0) return await _flush(accepted);
+  const acceptedFailure = await _flush(accepted).then(() => void 0, (e) => e);
   if (dropped) {
     try {
       await _flush(dropped);
@@ -276,7 +277,7 @@ var _OutputRuns = class {
       this.#compacted = at + to - from;
       return;
     }
-    this.#endCompaction();
+    if (this.#compacted > 0) this.#endCompaction();
     const n = to - from;
     if (n >= _DIRECT_RUN) {
       this.#cutChunk();
