@@ -22,19 +22,20 @@ export function _batchCount(batch: PacketBatch, results: Uint32Array): number {
   if (!Number.isInteger(count) || count < 0) {
     throw new RangeError(`Cannot run batch: count "${count}" is not a frame count`);
   }
-  const arrays: [string, ArrayLike<number> | undefined][] = [
-    ["offsets", batch.offsets],
-    ["capturedLengths", batch.capturedLengths],
-    ["wireLengths", batch.wireLengths],
-    ["dataOffsets", batch.dataOffsets],
-    ["results", results],
-  ];
-  for (const [name, array] of arrays) {
-    if (array !== undefined && array.length < count) {
-      throw new RangeError(`Cannot run batch: ${count} frames but ${array.length} in ${name}`);
-    }
-  }
+  // One check per array, in this order (called for every block: no array of them).
+  _holds(batch.offsets, count, "offsets");
+  _holds(batch.capturedLengths, count, "capturedLengths");
+  _holds(batch.wireLengths, count, "wireLengths");
+  _holds(batch.dataOffsets, count, "dataOffsets");
+  _holds(results, count, "results");
   return count;
+}
+
+/** Throws the `RangeError` of {@linkcode _batchCount} when `array` holds fewer than `count`. */
+function _holds(array: ArrayLike<number> | undefined, count: number, name: string): void {
+  if (array !== undefined && array.length < count) {
+    throw new RangeError(`Cannot run batch: ${count} frames but ${array.length} in ${name}`);
+  }
 }
 
 /** One past frame i's last captured byte in `bytes` (never past its end). */

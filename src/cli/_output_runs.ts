@@ -78,7 +78,10 @@ export class _OutputRuns implements _RunSink {
       return;
     }
     // A run of another array after moved runs: those go out first, in order.
-    this.#endCompaction();
+    // Before any (the record carried over from the previous block, routed
+    // first), it is gathered and the block's runs are still moved: `take`
+    // hands the gathered chunks over before the moved ones.
+    if (this.#compacted > 0) this.#endCompaction();
     const n = to - from;
     if (n >= _DIRECT_RUN) {
       this.#cutChunk();

@@ -108,6 +108,28 @@ Deno.test("_OutputRuns.compactIn moves a block's runs to its front, one chunk af
   assert.equal(runs.bytesOut, 500 + moved.length);
 });
 
+Deno.test("_OutputRuns.compactIn: a run of another array before any moved run (the carried record) leaves the block's runs moved", () => {
+  for (const carryLength of [60, 40_000]) { // gathered, and a direct view
+    const original = _block(100_000);
+    const carry = _block(carryLength).map((b) => b ^ 0x5a);
+    const ranges: [number, number][] = [[0, 24], [300, 700], [701, 40_701], [90_000, 100_000]];
+    const block = original.slice();
+    const runs = new _OutputRuns();
+    runs.compactIn(block); // once, before the carried record is routed, as the pipe does
+    runs.write(carry, 0, carryLength);
+    for (const [from, to] of ranges) runs.write(block, from, to);
+    const chunks = runs.take();
+    const moved = _concat(ranges.map(([f, t]) => original.subarray(f, t)));
+    assert.equal(chunks.length, 2, `carry of ${carryLength}`);
+    assert.deepEqual(chunks[0], carry);
+    assert.equal(chunks[1].buffer, block.buffer, "the block's runs are moved, not copied out");
+    assert.equal(chunks[1].byteOffset, block.byteOffset);
+    assert.deepEqual(chunks[1], moved);
+    assert.equal(runs.bytesOut, carryLength + moved.length);
+    runs.reset();
+  }
+});
+
 Deno.test("_OutputRuns.compactIn: a run of another array after moved runs keeps the order", () => {
   const original = _block(10_000);
   const other = new Uint8Array(64).fill(7);

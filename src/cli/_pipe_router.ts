@@ -96,6 +96,8 @@ async function _flush(output: _Output): Promise<void> {
  * from an output that still works. The first failure is thrown.
  */
 async function _flushBoth(accepted: _Output, dropped: _Output | undefined): Promise<void> {
+  // Without a drop file, standard output's failure is the only one (no closures a block).
+  if (dropped === undefined) return await _flush(accepted);
   const acceptedFailure = await _flush(accepted).then(() => undefined, (e) => e);
   if (dropped) {
     try {

@@ -87,7 +87,14 @@ export class _ThreadedRouter extends _RecordRouter {
   #probing: boolean;
   #probedBytes = 0;
   #timedBytes = 0;
-  #probedMs = 0;
+  /**
+   * CPU milliseconds of the timed blocks, in a typed array: a class field
+   * going from `0` (a small integer) to a fraction changes the router's
+   * hidden class, which threw away the routing loop's optimized code in the
+   * middle of every input (3 ms of CPU per million frames; bench/RESULTS.md,
+   * issue 12, session 7, round 2).
+   */
+  readonly #probedMs = new Float64Array(1);
   /** Input left before the next block timed. */
   #untimed = 0;
   #windows = 0;
@@ -136,7 +143,7 @@ export class _ThreadedRouter extends _RecordRouter {
     if (due && this.#windows > 0) {
       const began = this.#cpuMs();
       error = super.push(chunk, accepted, dropped);
-      this.#probedMs += this.#cpuMs() - began;
+      this.#probedMs[0] += this.#cpuMs() - began;
       this.#timedBytes += chunk.length;
     } else {
       error = super.push(chunk, accepted, dropped);
@@ -149,8 +156,8 @@ export class _ThreadedRouter extends _RecordRouter {
   /** After each window of input: start the worker once two windows in a
    * row were slow; stop timing after the last window. */
   #decide(): void {
-    const msPerMib = this.#timedBytes > 0 ? this.#probedMs / (this.#timedBytes / (1 << 20)) : 0;
-    this.#probedMs = this.#probedBytes = this.#timedBytes = 0;
+    const msPerMib = this.#timedBytes > 0 ? this.#probedMs[0] / (this.#timedBytes / (1 << 20)) : 0;
+    this.#probedMs[0] = this.#probedBytes = this.#timedBytes = 0;
     const windows = ++this.#windows;
     // The first window compiles the rules lazily as frames first reach them.
     const slow = windows > 1 && msPerMib >= _SLOW_MS_PER_MIB;

@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-XSJMXDP2.js";
+} from "./chunk-ZTZQPJN7.js";
 import {
   compileRuleSet
-} from "./chunk-VJNPBYEB.js";
-import "./chunk-7AZLSBAP.js";
+} from "./chunk-VF27U2ER.js";
+import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";
 import "./chunk-VN2SWMWC.js";

@@ -24,7 +24,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-7AZLSBAP.js";
+} from "./chunk-ZP23A35T.js";
 import {
   _checkU32Tests,
   u32ToBpf

@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-7AZLSBAP.js";
+} from "./chunk-ZP23A35T.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";

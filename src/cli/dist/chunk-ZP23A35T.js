@@ -268,19 +268,17 @@ var _batchCount = (function (batch, results) {
   if (!Number.isInteger(count) || count < 0) {
     throw new RangeError(`Cannot run batch: count "${count}" is not a frame count`);
   }
-  const arrays = [
-    ["offsets", batch.offsets],
-    ["capturedLengths", batch.capturedLengths],
-    ["wireLengths", batch.wireLengths],
-    ["dataOffsets", batch.dataOffsets],
-    ["results", results]
-  ];
-  for (const [name, array] of arrays) {
-    if (array !== void 0 && array.length < count) {
-      throw new RangeError(`Cannot run batch: ${count} frames but ${array.length} in ${name}`);
-    }
-  }
+  _holds(batch.offsets, count, "offsets");
+  _holds(batch.capturedLengths, count, "capturedLengths");
+  _holds(batch.wireLengths, count, "wireLengths");
+  _holds(batch.dataOffsets, count, "dataOffsets");
+  _holds(results, count, "results");
   return count;
+});
+var _holds = (function (array, count, name) {
+  if (array !== void 0 && array.length < count) {
+    throw new RangeError(`Cannot run batch: ${count} frames but ${array.length} in ${name}`);
+  }
 });
 var _read = (function (i, size) {
   if (size === 1) return `P[${i}]`;
@@ -1422,6 +1420,7 @@ function _step2(code, pc, S, P, C, B, LE, W, NET, MAC) {
 }
 
 // src/bpf/_run_batch.ts
+
 
 function _frameEnd(bytes, start, captured) {
   const end = start + captured;

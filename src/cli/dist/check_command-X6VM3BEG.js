@@ -5,7 +5,7 @@ import {
 import "./chunk-JXCJ35FU.js";
 import {
   _loadProgram
-} from "./chunk-JNS7HEP2.js";
+} from "./chunk-VCRGZJFV.js";
 import "./chunk-VNDZKH7F.js";
 import {
   _writeText
@@ -20,8 +20,8 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-VJNPBYEB.js";
-import "./chunk-7AZLSBAP.js";
+} from "./chunk-VF27U2ER.js";
+import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-I5PY5TU6.js";
 import {

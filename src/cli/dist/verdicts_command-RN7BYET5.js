@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-HNAP5ZXQ.js";
+} from "./chunk-E7MCEC72.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -10,7 +10,7 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-JNS7HEP2.js";
+} from "./chunk-VCRGZJFV.js";
 import "./chunk-VNDZKH7F.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-VJNPBYEB.js";
-import "./chunk-7AZLSBAP.js";
+import "./chunk-VF27U2ER.js";
+import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput

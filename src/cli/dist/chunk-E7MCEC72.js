@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-VJNPBYEB.js";
+} from "./chunk-VF27U2ER.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

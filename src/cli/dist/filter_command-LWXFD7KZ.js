@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-XSJMXDP2.js";
+} from "./chunk-ZTZQPJN7.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -36,7 +36,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-JNS7HEP2.js";
+} from "./chunk-VCRGZJFV.js";
 import "./chunk-VNDZKH7F.js";
 import {
   _writeText
@@ -54,8 +54,8 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-VJNPBYEB.js";
-import "./chunk-7AZLSBAP.js";
+} from "./chunk-VF27U2ER.js";
+import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openBlocks
@@ -106,7 +106,8 @@ var _flush = (async function (output) {
   output.runs.reset();
 });
 var _flushBoth = (async function (accepted, dropped) {
-  const acceptedFailure = await _flush(accepted).then((function () { return ( void 0); }), (e) => e);
+  if (dropped === void 0) return await _flush(accepted);
+  const acceptedFailure = await _flush(accepted).then(() => void 0, (e) => e);
   if (dropped) {
     try {
       await _flush(dropped);
@@ -276,7 +277,7 @@ var _OutputRuns = class {
       this.#compacted = at + to - from;
       return;
     }
-    this.#endCompaction();
+    if (this.#compacted > 0) this.#endCompaction();
     const n = to - from;
     if (n >= _DIRECT_RUN) {
       this.#cutChunk();
@@ -875,7 +876,14 @@ var _ThreadedRouter = class extends _RecordRouter {
   #probing;
   #probedBytes = 0;
   #timedBytes = 0;
-  #probedMs = 0;
+  /**
+   * CPU milliseconds of the timed blocks, in a typed array: a class field
+   * going from `0` (a small integer) to a fraction changes the router's
+   * hidden class, which threw away the routing loop's optimized code in the
+   * middle of every input (3 ms of CPU per million frames; bench/RESULTS.md,
+   * issue 12, session 7, round 2).
+   */
+  #probedMs = new Float64Array(1);
   /** Input left before the next block timed. */
   #untimed = 0;
   #windows = 0;
@@ -908,7 +916,7 @@ var _ThreadedRouter = class extends _RecordRouter {
     if (due && this.#windows > 0) {
       const began = this.#cpuMs();
       error = super.push(chunk, accepted, dropped);
-      this.#probedMs += this.#cpuMs() - began;
+      this.#probedMs[0] += this.#cpuMs() - began;
       this.#timedBytes += chunk.length;
     } else {
       error = super.push(chunk, accepted, dropped);
@@ -920,8 +928,8 @@ var _ThreadedRouter = class extends _RecordRouter {
   /** After each window of input: start the worker once two windows in a
    * row were slow; stop timing after the last window. */
   #decide() {
-    const msPerMib = this.#timedBytes > 0 ? this.#probedMs / (this.#timedBytes / (1 << 20)) : 0;
-    this.#probedMs = this.#probedBytes = this.#timedBytes = 0;
+    const msPerMib = this.#timedBytes > 0 ? this.#probedMs[0] / (this.#timedBytes / (1 << 20)) : 0;
+    this.#probedMs[0] = this.#probedBytes = this.#timedBytes = 0;
     const windows = ++this.#windows;
     const slow = windows > 1 && msPerMib >= _SLOW_MS_PER_MIB;
     if (slow && this.#slowBefore) {

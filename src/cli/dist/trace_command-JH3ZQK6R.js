@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-HNAP5ZXQ.js";
+} from "./chunk-E7MCEC72.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-JNS7HEP2.js";
+} from "./chunk-VCRGZJFV.js";
 import {
   _linkTypeName
 } from "./chunk-VNDZKH7F.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-VJNPBYEB.js";
+import "./chunk-VF27U2ER.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-7AZLSBAP.js";
+} from "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput
