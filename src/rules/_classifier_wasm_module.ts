@@ -1607,7 +1607,6 @@ function _nestable(plan: _WasmPlan): boolean {
  * {@linkcode _nestable}): the entry chain's result, or its policy.
  */
 function _nestedClassifyFunction(plan: _WasmPlan, runs: number): _WasmFunction {
-  const layout = plan.layout;
   const b = new _Body();
   const c = b.c;
   const [fr, r] = [0, 1];

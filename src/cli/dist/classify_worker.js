@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-ZTZQPJN7.js";
+} from "./chunk-WJF4BL54.js";
 import {
   compileRuleSet
-} from "./chunk-VF27U2ER.js";
+} from "./chunk-J5LOMJFH.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

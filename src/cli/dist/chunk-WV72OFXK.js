@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-VF27U2ER.js";
+} from "./chunk-J5LOMJFH.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -2640,7 +2640,6 @@ var _nestable = (function (plan) {
   return visit(plan.entry, 1) <= _NESTED_DEPTH;
 });
 var _nestedClassifyFunction = (function (plan, runs) {
-  const layout = plan.layout;
   const b = new _Body();
   const c = b.c;
   const [fr, r] = [0, 1];
