@@ -879,6 +879,29 @@ function _listedCodes(root: _IndexNode, listed: Uint8Array): void {
   }
 }
 
+/** Takes word `w` of a chain's bit set of codes (at `W`) into local `m`, leaving it clear. */
+function _emitTakeWord(b: _Body, W: number, locals: { w: number; m: number }): void {
+  const c = b.c;
+  c.get(locals.w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(locals.m);
+  c.get(locals.w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+}
+
+/**
+ * The next code of word `w` (its lowest bit in `m`, then cleared) into local
+ * `code`; the run ends (`_R_END`) when it is past the bound.
+ */
+function _emitNextCode(
+  b: _Body,
+  locals: { w: number; m: number; code: number; bound: number },
+): void {
+  const c = b.c;
+  const { w, m, code, bound } = locals;
+  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
+  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
+  c.get(code).get(bound).op(OP_I32_GT_S);
+  b.returnIf(_R_END);
+}
+
 /**
  * The start of a chain's `run`: the bound into local `bound`, the saved one
  * (at `saved`) when resuming after a jump, else the one its walk (`collect`)
@@ -946,16 +969,12 @@ function _runFunction(
   c.get(j).i32(3).op(_OP.i32Shl).get(u).op(OP_I32_CTZ).op(_OP.i32Add).set(w);
   c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
   c.get(j).get(u).memory(_OP.i32Store, U);
-  c.get(w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(m);
-  c.get(w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+  _emitTakeWord(b, W, { w, m });
   const nextM = b.open(_OP.block);
   const mBits = b.open(_OP.loop);
   c.get(m).op(_OP.i32Eqz);
   b.brIf(nextM);
-  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
-  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
-  c.get(code).get(bound).op(OP_I32_GT_S);
-  b.returnIf(_R_END);
+  _emitNextCode(b, { w, m, code, bound });
   c.i32(NEXT).set(r);
   const skip = b.open(_OP.block);
   c.get(code).i32(1).op(0x75).i32(rules).op(_OP.i32Add).set(rule); // shr_s
@@ -1080,16 +1099,12 @@ function _runCasesFunction(
   c.get(u).op(OP_I32_CTZ).set(w);
   c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
   c.i32(0).get(u).memory(_OP.i32Store, U);
-  c.get(w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(m);
-  c.get(w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+  _emitTakeWord(b, W, { w, m });
   const nextM = b.open(_OP.block);
   const mBits = b.open(_OP.loop);
   c.get(m).op(_OP.i32Eqz);
   b.brIf(nextM);
-  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
-  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
-  c.get(code).get(bound).op(OP_I32_GT_S);
-  b.returnIf(_R_END);
+  _emitNextCode(b, { w, m, code, bound });
   _emitTable(b, code, codes, (i) => {
     const at = codes[i];
     const p = at >> 1;

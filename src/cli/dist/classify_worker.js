@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-WJF4BL54.js";
+} from "./chunk-OLKT7I4W.js";
 import {
   compileRuleSet
-} from "./chunk-J5LOMJFH.js";
+} from "./chunk-WJQSE4NI.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

@@ -2377,6 +2377,19 @@ var _listedCodes2 = (function (root, listed) {
     if (node.rest !== null) stack.push(node.rest);
   }
 });
+var _emitTakeWord = (function (b, W, locals) {
+  const c = b.c;
+  c.get(locals.w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(locals.m);
+  c.get(locals.w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+});
+var _emitNextCode = (function (b, locals) {
+  const c = b.c;
+  const { w, m, code, bound } = locals;
+  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
+  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
+  c.get(code).get(bound).op(OP_I32_GT_S2);
+  b.returnIf(_R_END);
+});
 var _emitRunBound = (function (b, saved, collect, locals) {
   const c = b.c;
   c.get(locals.resume);
@@ -2419,16 +2432,12 @@ var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
   c.get(u).op(OP_I32_CTZ).set(w);
   c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
   c.i32(0).get(u).memory(_OP.i32Store, U);
-  c.get(w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(m);
-  c.get(w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+  _emitTakeWord(b, W, { w, m });
   const nextM = b.open(_OP.block);
   const mBits = b.open(_OP.loop);
   c.get(m).op(_OP.i32Eqz);
   b.brIf(nextM);
-  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
-  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
-  c.get(code).get(bound).op(OP_I32_GT_S2);
-  b.returnIf(_R_END);
+  _emitNextCode(b, { w, m, code, bound });
   _emitTable(b, code, codes, (function (i)  {
     const at = codes[i];
     const p = at >> 1;
@@ -5915,6 +5924,8 @@ var _COLLECT = {
 
 
 
+
+
 function _runFunction(plan, chain, collect, rules) {
   const layout = plan.layout;
   const W = layout.words[chain];
@@ -5952,16 +5963,12 @@ function _runFunction(plan, chain, collect, rules) {
   c.get(j).i32(3).op(_OP.i32Shl).get(u).op(OP_I32_CTZ).op(_OP.i32Add).set(w);
   c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
   c.get(j).get(u).memory(_OP.i32Store, U);
-  c.get(w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(m);
-  c.get(w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+  _emitTakeWord(b, W, { w, m });
   const nextM = b.open(_OP.block);
   const mBits = b.open(_OP.loop);
   c.get(m).op(_OP.i32Eqz);
   b.brIf(nextM);
-  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
-  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
-  c.get(code).get(bound).op(OP_I32_GT_S2);
-  b.returnIf(_R_END);
+  _emitNextCode(b, { w, m, code, bound });
   c.i32(NEXT).set(r);
   const skip = b.open(_OP.block);
   c.get(code).i32(1).op(117).i32(rules).op(_OP.i32Add).set(rule);

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-J5LOMJFH.js";
+} from "./chunk-WJQSE4NI.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
