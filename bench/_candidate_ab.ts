@@ -11,6 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { _baseAndThisTree, type _RuleSetTree } from "./_rule_set_trees.ts";
 
 const { values } = parseArgs({
   options: {
@@ -38,21 +39,9 @@ interface _Rules {
   _batch?: _Batch;
   wasmFallback?: string;
 }
-interface _Tree {
-  compileRuleSet(ruleSet: unknown, options?: object): _Rules;
-  parseRuleSet(text: string): unknown;
-  createFrameRef(init: object): { start: number; capturedLength: number; wireLength: number };
-}
+type _Tree = _RuleSetTree<_Rules>;
 
-async function _tree(root: string): Promise<_Tree> {
-  const rules = await import(`${root}/src/rules/compile_rule_set.ts`);
-  const parse = await import(`${root}/src/rules/parse_rule_set.ts`);
-  return { ...rules, ...parse };
-}
-const trees: [string, _Tree][] = [
-  ["base", await _tree(values.base)],
-  ["this", await _tree(new URL("..", import.meta.url).pathname)],
-];
+const trees = await _baseAndThisTree<_Rules>(values.base);
 
 const bytes = Deno.readFileSync(values.file!);
 const view = new DataView(bytes.buffer);

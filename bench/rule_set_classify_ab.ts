@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import { compileFilter } from "../src/filter/compile_filter.ts";
 import { formatBytecode } from "../src/bpf/format_bytecode.ts";
 import { generateRuleSet } from "./_rule_set_generator.ts";
+import { _baseAndThisTree } from "./_rule_set_trees.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,22 +34,7 @@ const { values } = parseArgs({
 });
 if (values.base === undefined) throw new TypeError("Cannot compare: --base DIR is required");
 
-interface _Tree {
-  compileRuleSet(ruleSet: unknown): { classify(frame: unknown): boolean };
-  parseRuleSet(text: string): unknown;
-  createFrameRef(init: object): { start: number; capturedLength: number; wireLength: number };
-}
-
-async function _tree(root: string): Promise<_Tree> {
-  const rules = await import(`${root}/src/rules/compile_rule_set.ts`);
-  const parse = await import(`${root}/src/rules/parse_rule_set.ts`);
-  return { ...rules, ...parse };
-}
-
-const trees: [string, _Tree][] = [
-  ["base", await _tree(values.base)],
-  ["this", await _tree(new URL("..", import.meta.url).pathname)],
-];
+const trees = await _baseAndThisTree<{ classify(frame: unknown): boolean }>(values.base);
 const table = (rules: string[]) =>
   ["*filter", ":INPUT ACCEPT [0:0]", ...rules, "COMMIT", ""].join("\n");
 const tcpPort = (n: number) =>
