@@ -221,6 +221,20 @@ const _MAC = new RegExp(
 );
 const _V6 = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/y;
 
+/** The first of {@linkcode _OPERATORS} that `source` has at `i`, if any. */
+function _operatorAt(source: string, i: number): string | undefined {
+  for (const op of _OPERATORS) if (source.startsWith(op, i)) return op;
+  return undefined;
+}
+
+/**
+ * Whether a token other than an operator may begin with `code`: a letter or
+ * a digit (names, numbers, addresses), `:` or `.` (an IPv6 address).
+ */
+function _mayBeginWord(code: number): boolean {
+  return (code >= 48 && code <= 58) || code === 46 || ((code | 0x20) >= 97 && (code | 0x20) <= 122);
+}
+
 /** Whether `code` is a hex digit (0-9, A-F, a-f). */
 function _isHexDigit(code: number): boolean {
   return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 102);
@@ -332,6 +346,17 @@ export function _tokenize(source: string): _Token[] {
         continue;
       }
     }
+    // A character no address, number or name begins with (every pattern
+    // below needs a letter, a digit, `:` or `.` first): an operator or nothing.
+    if (!_mayBeginWord(source.charCodeAt(i))) {
+      const op = _operatorAt(source, i);
+      if (op === undefined) {
+        throw new FilterSyntaxError(`syntax error: illegal character '${c}'`, i + 1);
+      }
+      tokens.push({ kind: "op", text: op, value: 0, pos: i });
+      i += op.length;
+      continue;
+    }
     // Candidates in scanner rule order; the longest wins, the earliest on a tie.
     let best: _Token | null = null;
     let bestLen = 0;
@@ -395,12 +420,8 @@ export function _tokenize(source: string): _Token[] {
       } else offer(text.length, { kind: "id", text, value: 0, pos: i });
     }
     if (best === null) {
-      for (const op of _OPERATORS) {
-        if (source.startsWith(op, i)) {
-          offer(op.length, { kind: "op", text: op, value: 0, pos: i });
-          break;
-        }
-      }
+      const op = _operatorAt(source, i);
+      if (op !== undefined) offer(op.length, { kind: "op", text: op, value: 0, pos: i });
     }
     if (best === null) {
       throw new FilterSyntaxError(`syntax error: illegal character '${c}'`, i + 1);

@@ -103,12 +103,13 @@ class _Parser {
     throw new FilterSyntaxError(`syntax error: unexpected ${what}`, this.#col(t));
   }
 
-  #isKw(t: _Token, ...names: string[]): boolean {
-    return t.kind === "kw" && names.includes(t.text);
+  /** Whether `t` is keyword `name` (or `other`). */
+  #isKw(t: _Token, name: string, other?: string): boolean {
+    return t.kind === "kw" && (t.text === name || (other !== undefined && t.text === other));
   }
 
-  #isOp(t: _Token, ...ops: string[]): boolean {
-    return t.kind === "op" && ops.includes(t.text);
+  #isOp(t: _Token, op: string): boolean {
+    return t.kind === "op" && t.text === op;
   }
 
   #isAnd(t: _Token): boolean {

@@ -242,7 +242,10 @@ interface _Context {
 
 /** See {@linkcode _Context.seen}. */
 interface _Seen {
-  /** `--bytecode` texts and their validated programs (each rule gets a copy). */
+  /**
+   * `--bytecode` texts and their validated programs: the first rule's own
+   * (nothing changes it while the parse runs), later rules get copies.
+   */
   programs: Map<string, Instruction[]>;
   /** `--u32` texts, and `--expr` texts with their base, that passed their checks. */
   checked: Set<string>;
@@ -331,6 +334,10 @@ export function _createRuleSetParser(
   // Which table to read.
   const tableNames: string[] = [];
   for (const line of lines) {
+    // A line whose first non-blank is printable ASCII other than `*` names no
+    // table: most lines are rules, not trimmed here.
+    const c = line.charCodeAt(_firstNonBlank(line));
+    if (c !== 0x2a /* * */ && c > 0x20 && c < 0x7f) continue;
     const trimmed = line.trim();
     if (trimmed.startsWith("*")) tableNames.push(trimmed.slice(1).trim());
   }
@@ -355,8 +362,8 @@ export function _createRuleSetParser(
   let lastLine = 1;
   let index = 0;
   const parseLine = (lineNumber: number, line: string) => {
-    const start = line.search(/[^ \t\r]/);
-    if (start < 0 || line[start] === "#") return;
+    const start = _firstNonBlank(line);
+    if (start < 0 || line.charCodeAt(start) === 0x23 /* # */) return;
     lastLine = lineNumber;
     const column = start + 1;
     if (line[start] === "*") {
@@ -373,11 +380,11 @@ export function _createRuleSetParser(
       return;
     }
     if (skipping) {
-      if (line.trim() === "COMMIT") skipping = false;
+      if (_isCommit(line, start)) skipping = false;
       return;
     }
     if (!state) _fail(`a "*table" line is expected first`, lineNumber, column);
-    if (line.trim() === "COMMIT") {
+    if (_isCommit(line, start)) {
       if (wanted === undefined) _fail(`"COMMIT" without a "*table" line`, lineNumber, column);
       result = _finishTable(state);
       state = undefined;
@@ -415,6 +422,26 @@ export function _createRuleSetParser(
       return result!;
     },
   };
+}
+
+/** Index of `line`'s first character other than space, tab or carriage return; -1 if none. */
+function _firstNonBlank(line: string): number {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return i;
+  }
+  return -1;
+}
+
+/**
+ * Whether `line.trim()` is `COMMIT` (`start`: `_firstNonBlank(line)`). A line
+ * whose first non-blank is a printable ASCII character other than `C` is not,
+ * without trimming it (a rule line).
+ */
+function _isCommit(line: string, start: number): boolean {
+  const c = line.charCodeAt(start);
+  if (c !== 0x43 /* C */ && c > 0x20 && c < 0x7f) return false;
+  return line.trim() === "COMMIT";
 }
 
 function _newTable(name: string, line: number): _TableState {
@@ -754,16 +781,27 @@ function _canonicalNetwork(
   return canonical;
 }
 
-/** A `--bytecode` program, parsed and validated once per text (each rule gets its own copy). */
+/**
+ * A `--bytecode` program, parsed and validated once per text: the first rule
+ * with the text gets the parsed program, each later one a copy of it (made
+ * before the parse returns, so no two rules share an instruction).
+ */
 function _parseProgram(value: _Token, context: _Context, line: number): BpfMatch["program"] {
   const known = context.seen.programs.get(value.text);
-  if (known !== undefined) return known.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
+  if (known !== undefined) return _copyProgram(known);
   const program = _parseValidProgram(value, context.maxInstructions, line);
-  context.seen.programs.set(
-    value.text,
-    program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k })),
-  );
+  context.seen.programs.set(value.text, program);
   return program;
+}
+
+/** Fresh instructions equal to `program`'s. */
+function _copyProgram(program: readonly Instruction[]): Instruction[] {
+  const copy: Instruction[] = new Array(program.length);
+  for (let i = 0; i < program.length; i++) {
+    const { code, jt, jf, k } = program[i];
+    copy[i] = { code, jt, jf, k };
+  }
+  return copy;
 }
 
 function _parseValidProgram(value: _Token, maxInstructions: number, line: number): Instruction[] {

@@ -310,3 +310,55 @@ Deno.test("parseRuleSet() reads repeated arguments as it reads each alone, each 
     /line 4, column/,
   );
 });
+
+Deno.test("parseRuleSet: table and COMMIT lines with any whitespace around them (as trim removes) read as without it", () => {
+  const plain = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -j ACCEPT\nCOMMIT\n";
+  // Blanks before, other whitespace (vertical tab, form feed, no-break space) after.
+  for (const space of [" ", "\t", "\r"]) {
+    for (const after of ["", " ", "\v", "\f", "\u00a0", "\ufeff"]) {
+      const text = `${space}*filter${after}\n:INPUT DROP [0:0]\n-A INPUT -p tcp -j ACCEPT\n` +
+        `${space}COMMIT${after}\n`;
+      assert.deepEqual(parseRuleSet(text), parseRuleSet(plain), JSON.stringify(text));
+    }
+  }
+  // Whitespace that is not a blank before COMMIT: still COMMIT (trimmed).
+  for (const before of ["\v", "\f", "\u00a0", "\u2028"]) {
+    const text = `*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -j ACCEPT\n${before}COMMIT\n`;
+    assert.deepEqual(parseRuleSet(text), parseRuleSet(plain), JSON.stringify(text));
+  }
+  // Not COMMIT: a rule line, and a word that only begins with it.
+  assert.throws(() => parseRuleSet("*filter\n:INPUT DROP [0:0]\nCOMMITTED\n"), RuleSetError);
+  // The table is chosen among the "*" lines, also with whitespace before the "*".
+  const nat = "*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n";
+  assert.deepEqual(
+    parseRuleSet(`${nat} \t*filter\n:INPUT DROP [0:0]\nCOMMIT\n`, { table: "nat" }).chains
+      .map((c) => c.name),
+    ["PREROUTING"],
+  );
+  for (const before of ["", " ", "\v", "\u00a0"]) {
+    assert.throws(
+      () =>
+        parseRuleSet(`${nat}${before}*filter\n:INPUT DROP [0:0]\nCOMMIT\n`, { table: "mangle" }),
+      /table "mangle" is not in the text \(tables: nat, filter\)/,
+    );
+  }
+});
+
+Deno.test("parseRuleSet: rules that repeat a --bytecode text get equal programs of their own", () => {
+  const text = "*filter\n:INPUT DROP [0:0]\n" +
+    '-A INPUT -m bpf --bytecode "4,40 0 0 12,21 0 1 2048,6 0 0 262144,6 0 0 0" -j ACCEPT\n'.repeat(
+      3,
+    ) +
+    "COMMIT\n";
+  const rules = parseRuleSet(text).chains[0].rules;
+  const programs = rules.map((r) => (r.matches[0] as BpfMatch).program!);
+  assert.deepEqual(programs[1], programs[0]);
+  assert.deepEqual(programs[2], programs[0]);
+  assert.deepEqual(programs[0][1], { code: 21, jt: 0, jf: 1, k: 2048 });
+  // No array or instruction is shared: changing one rule's changes no other.
+  programs[0][1].k = 2054;
+  programs[1].pop();
+  assert.equal(programs[2][1].k, 2048);
+  assert.equal(programs[2].length, 4);
+  assert.notEqual(programs[1][0], programs[2][0]);
+});
