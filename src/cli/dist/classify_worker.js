@@ -13,15 +13,15 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-OLKT7I4W.js";
+} from "./chunk-EAYK2JAS.js";
 import {
   compileRuleSet
-} from "./chunk-WJQSE4NI.js";
+} from "./chunk-DUPDAGVI.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
-import "./chunk-YEXEW47B.js";
+import "./chunk-NS52V5MJ.js";
 import "./chunk-VN2SWMWC.js";
-import "./chunk-NLVTDAZS.js";
+import "./chunk-HTG3XFGN.js";
 import "./chunk-2P54CIHJ.js";
 import "./chunk-PTJ5AGX5.js";
 import "./chunk-VVSHI4PW.js";

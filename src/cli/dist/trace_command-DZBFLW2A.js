@@ -5,14 +5,14 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-3O65YWIR.js";
+} from "./chunk-SLDLEVAF.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
-} from "./chunk-VCRGZJFV.js";
+} from "./chunk-BJ24QFCV.js";
 import {
   _linkTypeName
-} from "./chunk-VNDZKH7F.js";
+} from "./chunk-3574K6DE.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-WJQSE4NI.js";
+import "./chunk-DUPDAGVI.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
@@ -38,11 +38,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-YEXEW47B.js";
+import "./chunk-NS52V5MJ.js";
 import {
   validate
 } from "./chunk-VN2SWMWC.js";
-import "./chunk-NLVTDAZS.js";
+import "./chunk-HTG3XFGN.js";
 import "./chunk-2P54CIHJ.js";
 import {
   BPF_JMP,

@@ -14,7 +14,7 @@ import {
   _parsedU32,
   _unoptimisedPacked,
   _validateCached
-} from "./chunk-YEXEW47B.js";
+} from "./chunk-NS52V5MJ.js";
 import {
   validate
 } from "./chunk-VN2SWMWC.js";
@@ -22,7 +22,7 @@ import {
   LINKTYPE_ETHERNET,
   LINKTYPE_RAW,
   compileFilter
-} from "./chunk-NLVTDAZS.js";
+} from "./chunk-HTG3XFGN.js";
 import {
   BpfSyntaxError,
   BpfValidationError
@@ -151,6 +151,8 @@ var _createRuleSetParser = (function (text, options) {
   const lines = text.split("\n");
   const tableNames = [];
   for (const line of lines) {
+    const c = line.charCodeAt(_firstNonBlank(line));
+    if (c !== 42 && c > 32 && c < 127) continue;
     const trimmed = line.trim();
     if (trimmed.startsWith("*")) tableNames.push(trimmed.slice(1).trim());
   }
@@ -175,8 +177,8 @@ var _createRuleSetParser = (function (text, options) {
   let lastLine = 1;
   let index = 0;
   const parseLine = (function (lineNumber, line)  {
-    const start = line.search(/[^ \t\r]/);
-    if (start < 0 || line[start] === "#") return;
+    const start = _firstNonBlank(line);
+    if (start < 0 || line.charCodeAt(start) === 35) return;
     lastLine = lineNumber;
     const column = start + 1;
     if (line[start] === "*") {
@@ -193,11 +195,11 @@ var _createRuleSetParser = (function (text, options) {
       return;
     }
     if (skipping) {
-      if (line.trim() === "COMMIT") skipping = false;
+      if (_isCommit(line, start)) skipping = false;
       return;
     }
     if (!state) _fail(`a "*table" line is expected first`, lineNumber, column);
-    if (line.trim() === "COMMIT") {
+    if (_isCommit(line, start)) {
       if (wanted === void 0) _fail(`"COMMIT" without a "*table" line`, lineNumber, column);
       result = _finishTable(state);
       state = void 0;
@@ -235,6 +237,18 @@ var _createRuleSetParser = (function (text, options) {
       return result;
     })
   };
+});
+var _firstNonBlank = (function (line) {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return i;
+  }
+  return -1;
+});
+var _isCommit = (function (line, start) {
+  const c = line.charCodeAt(start);
+  if (c !== 67 && c > 32 && c < 127) return false;
+  return line.trim() === "COMMIT";
 });
 var _newTable = (function (name, line) {
   return {
@@ -537,12 +551,9 @@ var _canonicalNetwork = (function (text, seen) {
 });
 var _parseProgram = (function (value, context, line) {
   const known = context.seen.programs.get(value.text);
-  if (known !== void 0) return known.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
+  if (known !== void 0) return _copyProgram(known);
   const program = _parseValidProgram(value, context.maxInstructions, line);
-  context.seen.programs.set(
-    value.text,
-    program.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k })); }))
-  );
+  context.seen.programs.set(value.text, program);
   return program;
 });
 var _parseValidProgram = (function (value, maxInstructions, line) {
@@ -665,6 +676,16 @@ var _BUILT_IN_TARGETS = /* @__PURE__ */ new Set(["ACCEPT", "DROP", "RETURN"]);
 
 
 
+
+
+function _copyProgram(program) {
+  const copy = new Array(program.length);
+  for (let i = 0; i < program.length; i++) {
+    const { code, jt, jf, k } = program[i];
+    copy[i] = { code, jt, jf, k };
+  }
+  return copy;
+}
 
 
 

@@ -734,6 +734,9 @@ var _optimize = (function (root) {
   }
   return root;
 });
+var _mayBeginWord = (function (code) {
+  return code >= 48 && code <= 58 || code === 46 || (code | 32) >= 97 && (code | 32) <= 122;
+});
 var _isHexDigit = (function (code) {
   return code >= 48 && code <= 57 || (code | 32) >= 97 && (code | 32) <= 102;
 });
@@ -785,6 +788,15 @@ var _tokenize = (function (source) {
         i += m2[0].length;
         continue;
       }
+    }
+    if (!_mayBeginWord(source.charCodeAt(i))) {
+      const op = _operatorAt(source, i);
+      if (op === void 0) {
+        throw new FilterSyntaxError(`syntax error: illegal character '${c}'`, i + 1);
+      }
+      tokens.push({ kind: "op", text: op, value: 0, pos: i });
+      i += op.length;
+      continue;
     }
     let best = null;
     let bestLen = 0;
@@ -845,12 +857,8 @@ var _tokenize = (function (source) {
       } else offer(text.length, { kind: "id", text, value: 0, pos: i });
     }
     if (best === null) {
-      for (const op of _OPERATORS) {
-        if (source.startsWith(op, i)) {
-          offer(op.length, { kind: "op", text: op, value: 0, pos: i });
-          break;
-        }
-      }
+      const op = _operatorAt(source, i);
+      if (op !== void 0) offer(op.length, { kind: "op", text: op, value: 0, pos: i });
     }
     if (best === null) {
       throw new FilterSyntaxError(`syntax error: illegal character '${c}'`, i + 1);
@@ -2437,6 +2445,11 @@ var _MAC = new RegExp(
   "y"
 );
 var _V6 = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/y;
+function _operatorAt(source, i) {
+  for (const op of _OPERATORS) if (source.startsWith(op, i)) return op;
+  return void 0;
+}
+
 
 
 
@@ -2556,11 +2569,12 @@ var _Parser = class {
     const what = t.kind === "eof" ? "end of expression" : `'${t.text}'`;
     throw new FilterSyntaxError(`syntax error: unexpected ${what}`, this.#col(t));
   }
-  #isKw(t, ...names) {
-    return t.kind === "kw" && names.includes(t.text);
+  /** Whether `t` is keyword `name` (or `other`). */
+  #isKw(t, name, other) {
+    return t.kind === "kw" && (t.text === name || other !== void 0 && t.text === other);
   }
-  #isOp(t, ...ops) {
-    return t.kind === "op" && ops.includes(t.text);
+  #isOp(t, op) {
+    return t.kind === "op" && t.text === op;
   }
   #isAnd(t) {
     return this.#isKw(t, "and") || this.#isOp(t, "&&");

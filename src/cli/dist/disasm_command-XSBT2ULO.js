@@ -4,8 +4,8 @@ import {
 } from "./chunk-DFXWIHPA.js";
 import {
   _loadProgram
-} from "./chunk-VCRGZJFV.js";
-import "./chunk-VNDZKH7F.js";
+} from "./chunk-BJ24QFCV.js";
+import "./chunk-3574K6DE.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -18,7 +18,7 @@ import "./chunk-ZP23A35T.js";
 import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-VN2SWMWC.js";
-import "./chunk-NLVTDAZS.js";
+import "./chunk-HTG3XFGN.js";
 import "./chunk-2P54CIHJ.js";
 import "./chunk-PTJ5AGX5.js";
 import "./chunk-VVSHI4PW.js";

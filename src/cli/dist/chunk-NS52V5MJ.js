@@ -4,7 +4,7 @@ import {
 } from "./chunk-VN2SWMWC.js";
 import {
   _compileUnoptimised
-} from "./chunk-NLVTDAZS.js";
+} from "./chunk-HTG3XFGN.js";
 import {
   parseU32
 } from "./chunk-HVOGAW6C.js";

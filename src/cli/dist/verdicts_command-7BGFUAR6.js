@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-3O65YWIR.js";
+} from "./chunk-SLDLEVAF.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -10,8 +10,8 @@ import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-VCRGZJFV.js";
-import "./chunk-VNDZKH7F.js";
+} from "./chunk-BJ24QFCV.js";
+import "./chunk-3574K6DE.js";
 import {
   _TextWriter,
   _writeText
@@ -24,16 +24,16 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-WJQSE4NI.js";
+import "./chunk-DUPDAGVI.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-YEXEW47B.js";
+import "./chunk-NS52V5MJ.js";
 import "./chunk-VN2SWMWC.js";
-import "./chunk-NLVTDAZS.js";
+import "./chunk-HTG3XFGN.js";
 import "./chunk-2P54CIHJ.js";
 import "./chunk-PTJ5AGX5.js";
 import "./chunk-VVSHI4PW.js";

@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-OLKT7I4W.js";
+} from "./chunk-EAYK2JAS.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -36,8 +36,8 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-VCRGZJFV.js";
-import "./chunk-VNDZKH7F.js";
+} from "./chunk-BJ24QFCV.js";
+import "./chunk-3574K6DE.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-WJQSE4NI.js";
+} from "./chunk-DUPDAGVI.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import {
@@ -63,11 +63,11 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-YEXEW47B.js";
+import "./chunk-NS52V5MJ.js";
 import "./chunk-VN2SWMWC.js";
 import {
   LINKTYPE_RAW
-} from "./chunk-NLVTDAZS.js";
+} from "./chunk-HTG3XFGN.js";
 import "./chunk-2P54CIHJ.js";
 import "./chunk-PTJ5AGX5.js";
 import "./chunk-VVSHI4PW.js";
@@ -201,7 +201,7 @@ var _loadRuleSet = (async function (parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-W4KF5IVD.js");
+    const { _readRuleFile } = await import("./_rule_file-KCYEJ7G3.js");
     const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2 };
   }

@@ -13,7 +13,7 @@ import {
   LINKTYPE_LOOP,
   LINKTYPE_NULL,
   LINKTYPE_RAW
-} from "./chunk-NLVTDAZS.js";
+} from "./chunk-HTG3XFGN.js";
 
 // src/cli/_link_types.ts
 var _NAMES = {

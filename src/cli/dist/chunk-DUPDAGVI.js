@@ -37,7 +37,7 @@ import {
   _unoptimisedPacked,
   _unpackProgram,
   _validateCached
-} from "./chunk-YEXEW47B.js";
+} from "./chunk-NS52V5MJ.js";
 import {
   validate
 } from "./chunk-VN2SWMWC.js";
@@ -61,7 +61,7 @@ import {
   compileFilter,
   createFrameDescriptor,
   describeFrame
-} from "./chunk-NLVTDAZS.js";
+} from "./chunk-HTG3XFGN.js";
 import {
   BPF_A,
   BPF_ABS,

@@ -7,7 +7,7 @@ import "./chunk-DFXWIHPA.js";
 import {
   _linkTypeName,
   _parseLinkType
-} from "./chunk-VNDZKH7F.js";
+} from "./chunk-3574K6DE.js";
 import {
   _writeText
 } from "./chunk-LEOSOMEA.js";
@@ -24,7 +24,7 @@ import {
 } from "./chunk-CNK7VKYS.js";
 import {
   compileFilter
-} from "./chunk-NLVTDAZS.js";
+} from "./chunk-HTG3XFGN.js";
 import "./chunk-2P54CIHJ.js";
 import "./chunk-PTJ5AGX5.js";
 
