@@ -7,6 +7,7 @@
 import { CaptureFormatError } from "./capture_format_error.ts";
 import type { CaptureInterface } from "./capture_interface.ts";
 import type { RecordBatch } from "./record_batch.ts";
+import type { _PcapLayout } from "./_pcap_layout.ts";
 import {
   _captureFormat,
   _isPcapMagic,
@@ -142,6 +143,7 @@ export class CaptureDecoder {
   // pcap
   #pcapRecordHeader = 16;
   #pcapSnaplen = 0;
+  #pcapLayout: _PcapLayout | undefined;
 
   // pcapng
   #section = -1;
@@ -212,6 +214,54 @@ export class CaptureDecoder {
   /** Number of packet records decoded so far. */
   get packetCount(): number {
     return this.#packetIndex;
+  }
+
+  /**
+   * For a caller that decodes whole pcap records itself between pushes (the
+   * command line's Wasm walk, with {@linkcode CaptureDecoder._skipPcapRecords}):
+   * the capture's record layout while records of a pcap capture are being
+   * decoded (not before its file header, not after a failure or `finish`),
+   * else `undefined`.
+   *
+   * @internal
+   */
+  get _pcapLayout(): _PcapLayout | undefined {
+    return this.#state === _STATE_PCAP ? this.#pcapLayout : undefined;
+  }
+
+  /**
+   * With {@linkcode CaptureDecoder._pcapLayout} defined: how many more bytes
+   * the record carried over from the last chunk needs (its header, or then
+   * its whole record; 1 for a header whose captured length is over the
+   * limit, which the next push reports), or 0 when none is carried.
+   *
+   * @internal
+   */
+  get _pcapCarryNeed(): number {
+    const have = this.#carryLength;
+    if (have === 0) return 0;
+    const header = this.#pcapRecordHeader;
+    if (have < header) return header - have;
+    const caplen = this.#carryView.getUint32(8, this.#little);
+    return caplen > this.#maxCapturedLength ? 1 : header + caplen - have;
+  }
+
+  /**
+   * Counts `records` whole pcap records, `bytes` bytes in all, that the
+   * caller decoded itself from the start of its next chunk (so the decoder's
+   * offsets and record indices in later errors stay those of the stream).
+   * Only while {@linkcode CaptureDecoder._pcapLayout} is defined and nothing
+   * is carried.
+   *
+   * @internal
+   */
+  _skipPcapRecords(bytes: number, records: number): void {
+    if (this.#state !== _STATE_PCAP || this.#carryLength !== 0) {
+      throw new TypeError("Cannot skip pcap records: the decoder is not between pcap records");
+    }
+    this.#total += bytes;
+    this.#recordIndex += records;
+    this.#packetIndex += records;
   }
 
   /**
@@ -575,6 +625,12 @@ export class CaptureDecoder {
       ? this.#maxCapturedLength
       : snaplen;
     this.#snaplens.push(this.#pcapSnaplen);
+    this.#pcapLayout = {
+      recordHeader: this.#pcapRecordHeader,
+      littleEndian: little,
+      snaplen: this.#pcapSnaplen,
+      maxCapturedLength: this.#maxCapturedLength,
+    };
     this.#interfaces.push({
       index: 0,
       localIndex: 0,
