@@ -4,16 +4,18 @@
  * command line's single-program filter with no JavaScript per record
  * (issue 12, "the decoder's input block is the Wasm memory").
  *
- * `walk(pos, end) → stop` reads records from `pos` while a whole record
+ * `walk(pos, end, dest) → stop` reads records from `pos` while a whole record
  * header and its captured bytes lie before `end` and the captured length is
  * within the decoder's limit (the decoder's own fast path, ../capture
  * `#pcapFastPath`, stops at the same places), runs the program inlined on
  * each (the Wasm backend's emitter, ./_wasm_codegen.ts: link base, offset 0
  * at the record's data, the captured length cut to the snaplen, `ld len`
- * the wire length), and returns where it stopped. It writes the runs of
- * consecutive accepted records (start and end offsets, uint32 pairs) from
- * {@linkcode _WALK_RUNS} on, and its counts at {@linkcode _WALK_COUNTS}
- * (see {@linkcode _WalkCount}).
+ * the wire length), and returns where it stopped. With `dest` -1 it writes
+ * the runs of consecutive accepted records (start and end offsets, uint32
+ * pairs) from {@linkcode _WALK_RUNS} on; otherwise it moves each run to
+ * `dest` on (`memory.copy`: towards the front, over bytes already walked)
+ * and leaves the end of the moved bytes in the counts. Its counts are at
+ * {@linkcode _WALK_COUNTS} (see {@linkcode _WalkCount}).
  *
  * @module
  */
@@ -42,6 +44,8 @@ export const _WalkCount = {
   acceptedWireHigh: 7,
   /** Runs written at {@linkcode _WALK_RUNS}. */
   runs: 8,
+  /** Where the moved runs end (`dest` given). */
+  moved: 9,
 } as const;
 
 /** How the records are laid out (the pcap file header's settings). */
@@ -59,22 +63,25 @@ export interface _WalkLayout {
 // Parameters and locals of `walk`.
 const POS = 0;
 const END = 1;
-const CAPLEN = 2;
-const NEXT = 3;
-const RUNS = 4;
-const RUN_START = 5;
-const RUN_END = 6;
-const RECORDS = 7;
-const CAPTURED = 8;
-const WIRE_LOW = 9;
-const WIRE_HIGH = 10;
-const ACCEPTED = 11;
-const ACCEPTED_CAPTURED = 12;
-const ACCEPTED_WIRE_LOW = 13;
-const ACCEPTED_WIRE_HIGH = 14;
-const CAP = 15;
+const DEST = 2;
+const CAPLEN = 3;
+const NEXT = 4;
+const RUNS = 5;
+const RUN_START = 6;
+const RUN_END = 7;
+const RECORDS = 8;
+const CAPTURED = 9;
+const WIRE_LOW = 10;
+const WIRE_HIGH = 11;
+const ACCEPTED = 12;
+const ACCEPTED_CAPTURED = 13;
+const ACCEPTED_WIRE_LOW = 14;
+const ACCEPTED_WIRE_HIGH = 15;
+const CAP = 16;
 /** The program's locals start here. */
-const PROGRAM = 16;
+const PROGRAM = 17;
+/** `memory.copy` of memory 0 to memory 0 (the bulk memory proposal, in Wasm 2.0). */
+const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
 
 /**
  * The walk module of a lowered program (no backward jumps, no ancillary
@@ -137,12 +144,13 @@ export function _pcapWalkModule(
   }
   c.i32(0).get(RUNS).i32(_WALK_RUNS).op(_OP.i32Sub).i32(3).op(_OP.i32ShrU)
     .memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.runs);
+  c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.moved);
   c.get(POS);
   return _encodeModule({
     types: [
       { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] }, // loadIndex
       { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] }, // ancillary
-      { params: [_I32, _I32], results: [_I32] }, // walk
+      { params: [_I32, _I32, _I32], results: [_I32] }, // walk
     ],
     functionImports: [{ name: "loadIndex", type: 0 }, { name: "ancillary", type: 1 }],
     memoryMinimumPages: 1,
@@ -190,11 +198,20 @@ function _add(
     .get(high).op(_OP.i32Add).set(high);
 }
 
-/** Stores the current run (if any: its end is not -1) at `RUNS` and advances it. */
+/**
+ * Hands the current run over (if any: its end is not -1): stored at `RUNS`
+ * (advanced), or with a `DEST` moved there (advanced).
+ */
 function _storeRun(c: _WasmCode): void {
   c.get(RUN_END).i32(-1).op(_OP.i32Ne).begin(_OP.if);
+  c.get(DEST).i32(-1).op(_OP.i32Eq).begin(_OP.if);
   c.get(RUNS).get(RUN_START).memory(_OP.i32Store, 0);
   c.get(RUNS).get(RUN_END).memory(_OP.i32Store, 4);
   c.get(RUNS).i32(8).op(_OP.i32Add).set(RUNS);
+  c.op(_OP.else);
+  c.get(DEST).get(RUN_START).get(RUN_END).get(RUN_START).op(_OP.i32Sub);
+  for (const byte of MEMORY_COPY) c.byte(byte);
+  c.get(DEST).get(RUN_END).get(RUN_START).op(_OP.i32Sub).op(_OP.i32Add).set(DEST);
+  c.op(_OP.end);
   c.op(_OP.end);
 }

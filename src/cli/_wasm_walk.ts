@@ -21,6 +21,7 @@ import { _needsFrameDescription } from "../rules/_needs_frame_description.ts";
 import { _readsAncillary } from "../rules/_reads_ancillary.ts";
 import type { _RecordWalk, _RunSink } from "../stream/_record_router.ts";
 import type { _BlockPool } from "./_sync_block_source.ts";
+import { _OutputRuns } from "./_output_runs.ts";
 import type { _ProgramSource } from "./_program.ts";
 import type { CompiledRuleSet } from "../rules/compile_rule_set.ts";
 import type { _ProgramBatch } from "../rules/_program_batch.ts";
@@ -51,7 +52,7 @@ const _SLOTS = 2;
 /** The smallest pcap record: a 16-byte header and no data. */
 const _SMALLEST_RECORD = 16;
 
-type _WalkFunction = (pos: number, end: number) => number;
+type _WalkFunction = (pos: number, end: number, dest: number) => number;
 
 /**
  * The walk of one program (see the module documentation), or why there is
@@ -85,7 +86,7 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     const pages = Math.ceil((this.#poolStart + _SLOTS * blockSize) / _PAGE);
     this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const buffer = this.#memory.buffer;
-    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.runs + 1);
+    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.moved + 1);
     this.#runs = new Uint32Array(buffer, _WALK_RUNS, (runsEnd - _WALK_RUNS) >> 2);
   }
 
@@ -136,9 +137,15 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
       this.#walks.set(captureInterface, walk);
     }
     if (walk === null) return from;
-    const stop = walk(base + from, base + chunk.length) - base;
+    // Without a drop file, the accepted runs may be moved to the block's
+    // front in the walk itself (`compactIn`): no call per run.
+    const moveEnd = dropped === undefined && accepted instanceof _OutputRuns
+      ? accepted._moveEnd(chunk)
+      : -1;
+    const stop = walk(base + from, base + chunk.length, moveEnd < 0 ? -1 : base + moveEnd) - base;
     if (stop === from) return from;
     const counts = this.#counts;
+    if (moveEnd >= 0) (accepted as _OutputRuns)._movedTo(counts[_WalkCount.moved] - base);
     const runs = this.#runs;
     const keepAccepted = accepted.active;
     const keepDropped = dropped !== undefined && dropped.active;

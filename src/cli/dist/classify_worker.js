@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-OLKT7I4W.js";
+} from "./chunk-TS7QPBFM.js";
 import {
   compileRuleSet
-} from "./chunk-WJQSE4NI.js";
-import "./chunk-ZP23A35T.js";
+} from "./chunk-APMOK2RF.js";
+import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";
 import "./chunk-VN2SWMWC.js";

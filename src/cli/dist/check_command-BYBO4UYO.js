@@ -5,7 +5,7 @@ import {
 import "./chunk-JXCJ35FU.js";
 import {
   _loadProgram
-} from "./chunk-VCRGZJFV.js";
+} from "./chunk-FRDGMKJX.js";
 import "./chunk-VNDZKH7F.js";
 import {
   _writeText
@@ -20,8 +20,8 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-WJQSE4NI.js";
-import "./chunk-ZP23A35T.js";
+} from "./chunk-APMOK2RF.js";
+import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-I5PY5TU6.js";
 import {

@@ -65,6 +65,7 @@ var CaptureDecoder = class {
   // pcap
   #pcapRecordHeader = 16;
   #pcapSnaplen = 0;
+  #pcapLayout;
   // pcapng
   #section = -1;
   #sectionFirst = 0;
@@ -129,6 +130,51 @@ var CaptureDecoder = class {
   /** Number of packet records decoded so far. */
   get packetCount() {
     return this.#packetIndex;
+  }
+  /**
+   * For a caller that decodes whole pcap records itself between pushes (the
+   * command line's Wasm walk, with {@linkcode CaptureDecoder._skipPcapRecords}):
+   * the capture's record layout while records of a pcap capture are being
+   * decoded (not before its file header, not after a failure or `finish`),
+   * else `undefined`.
+   *
+   * @internal
+   */
+  get _pcapLayout() {
+    return this.#state === _STATE_PCAP ? this.#pcapLayout : void 0;
+  }
+  /**
+   * With {@linkcode CaptureDecoder._pcapLayout} defined: how many more bytes
+   * the record carried over from the last chunk needs (its header, or then
+   * its whole record; 1 for a header whose captured length is over the
+   * limit, which the next push reports), or 0 when none is carried.
+   *
+   * @internal
+   */
+  get _pcapCarryNeed() {
+    const have = this.#carryLength;
+    if (have === 0) return 0;
+    const header = this.#pcapRecordHeader;
+    if (have < header) return header - have;
+    const caplen = this.#carryView.getUint32(8, this.#little);
+    return caplen > this.#maxCapturedLength ? 1 : header + caplen - have;
+  }
+  /**
+   * Counts `records` whole pcap records, `bytes` bytes in all, that the
+   * caller decoded itself from the start of its next chunk (so the decoder's
+   * offsets and record indices in later errors stay those of the stream).
+   * Only while {@linkcode CaptureDecoder._pcapLayout} is defined and nothing
+   * is carried.
+   *
+   * @internal
+   */
+  _skipPcapRecords(bytes, records) {
+    if (this.#state !== _STATE_PCAP || this.#carryLength !== 0) {
+      throw new TypeError("Cannot skip pcap records: the decoder is not between pcap records");
+    }
+    this.#total += bytes;
+    this.#recordIndex += records;
+    this.#packetIndex += records;
   }
   /**
    * Decodes every record completed by `chunk`. The returned batch (and its
@@ -441,6 +487,12 @@ var CaptureDecoder = class {
     this.#pcapRecordHeader = magic === _PCAP_MAGIC_MODIFIED ? 24 : 16;
     this.#pcapSnaplen = snaplen === 0 || snaplen > this.#maxCapturedLength ? this.#maxCapturedLength : snaplen;
     this.#snaplens.push(this.#pcapSnaplen);
+    this.#pcapLayout = {
+      recordHeader: this.#pcapRecordHeader,
+      littleEndian: little,
+      snaplen: this.#pcapSnaplen,
+      maxCapturedLength: this.#maxCapturedLength
+    };
     this.#interfaces.push({
       index: 0,
       localIndex: 0,

@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-3O65YWIR.js";
-import "./chunk-MBWW2NR2.js";
+} from "./chunk-3S75KRHN.js";
+import "./chunk-FQ5JNF5T.js";
 import {
   _loadProgram
-} from "./chunk-VCRGZJFV.js";
+} from "./chunk-FRDGMKJX.js";
 import {
   _linkTypeName
 } from "./chunk-VNDZKH7F.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-WJQSE4NI.js";
+import "./chunk-APMOK2RF.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-ZP23A35T.js";
+} from "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput

@@ -2,15 +2,15 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-3O65YWIR.js";
+} from "./chunk-3S75KRHN.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
-import "./chunk-MBWW2NR2.js";
+import "./chunk-FQ5JNF5T.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-VCRGZJFV.js";
+} from "./chunk-FRDGMKJX.js";
 import "./chunk-VNDZKH7F.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-WJQSE4NI.js";
-import "./chunk-ZP23A35T.js";
+import "./chunk-APMOK2RF.js";
+import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput
