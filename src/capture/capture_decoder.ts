@@ -160,6 +160,8 @@ export class CaptureDecoder {
   #carryView: DataView = new DataView(new ArrayBuffer(0));
   #carryLength = 0;
   #carryOffset = 0;
+  /** Whether the last push carried a record over (see `push`). */
+  #carryLent = false;
   #error: CaptureFormatError | undefined;
   #batch: _MutableBatch;
 
@@ -266,7 +268,9 @@ export class CaptureDecoder {
 
   /**
    * Decodes every record completed by `chunk`. The returned batch (and its
-   * arrays) is valid until the next call on this decoder.
+   * arrays) is valid until the next call on this decoder; the record it
+   * carried over (`batch.carry`) stays valid one call longer, so that a
+   * caller pushing one input block in parts may still hold it.
    */
   push(chunk: Uint8Array): RecordBatch {
     const batch = this.#batch;
@@ -282,6 +286,9 @@ export class CaptureDecoder {
       batch.error = this.#error;
       return batch;
     }
+    // The record the last push carried over: its buffer is not written into this time.
+    const carryLent = this.#carryLent;
+    this.#carryLent = false;
     const base = this.#total;
     this.#total += chunk.length;
     const length = chunk.length;
@@ -302,6 +309,7 @@ export class CaptureDecoder {
           }
           batch.carry = this.#carry.subarray(0, need);
           batch.carried = 1;
+          this.#carryLent = true;
           this.#carryLength = 0;
           break;
         }
@@ -321,8 +329,8 @@ export class CaptureDecoder {
       const need = this.#measure(view, chunk, pos, avail, base + pos);
       if (need < 0) return this.#fail(batch);
       if (need > avail) {
-        if (batch.carried === 1) {
-          // batch.carry still refers to #carry: keep the tail in the other buffer
+        if (batch.carried === 1 || carryLent) {
+          // batch.carry (or the last push's) still refers to #carry: keep the tail in the other buffer
           const spare = this.#spare;
           this.#spare = this.#carry;
           this.#carry = spare;
