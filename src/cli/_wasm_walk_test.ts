@@ -21,7 +21,7 @@ import { _mixed } from "./_test_capture.ts";
 import { _loadProgram } from "./_program.ts";
 import { _testIo } from "./_test_io.ts";
 import { _parseOptions } from "../args/_args.ts";
-import { corpusDir, corpusSkipReason, loadCases, loadFileTable } from "../../tests/_corpus.ts";
+import { corpusDir, corpusSkipReason, loadCases } from "../../tests/_corpus.ts";
 
 const EXPRESSIONS = [
   "tcp port 80",
@@ -323,14 +323,15 @@ Deno.test("_makeWasmWalk gives the reason where run-time Wasm is refused (as Wor
 
 Deno.test({
   name:
-    "filter --base link --expr through the Wasm walk: libpcap's verdicts and the interpreter path's bytes and counters on the corpus (pcap files)",
+    "filter --base link --expr through the Wasm walk: libpcap's verdicts and the interpreter path's bytes and counters on the corpus",
   ignore: corpusSkipReason() !== undefined,
   async fn() {
     const { runCli } = await import("./run_cli.ts");
-    const files = loadFileTable() as Record<string, { format?: string }>;
     let compared = 0;
     for (const c of loadCases()) {
-      if (c.base !== "link" || files[c.file]?.format !== "pcap") continue;
+      // pcapng files too: the walk takes none of their records, but the router
+      // pushes their first block in two parts.
+      if (c.base !== "link") continue;
       const capture = Deno.readFileSync(corpusDir + c.file);
       const run = async (program: string[], extra: string[] = []) => {
         // Blocks of 4,096 bytes filled by reads of odd sizes: records cross blocks.
