@@ -79,7 +79,9 @@ writes the accepted frames to standard output as a capture of the same format
                           (what compile() picks: source on V8, closures where
                           code generation is refused; wasm for sets of up to
                           100 rules, and larger ones whose index leaves 16+
-                          rule tests to run)
+                          rule tests to run; one --bytecode/--expr program
+                          on the link base: each pcap block walked in one
+                          Wasm call)
   --threads 1|2|auto      classify on one thread, or split each block's
                           frames between the main thread and a worker (2);
                           auto (the default) starts the worker when the rules

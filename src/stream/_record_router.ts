@@ -143,9 +143,10 @@ export class _RecordRouter {
     return this.#rules;
   }
 
-  /** Replaces the rule set from the next pushed chunk on. */
+  /** Replaces the rule set from the next pushed chunk on (and drops a record walk, which ran the old one). */
   setRuleSet(ruleSet: CompiledRuleSet): void {
     this.#rules = ruleSet;
+    this.#walk = undefined;
     this.#ruleSetChanges++;
   }
 
