@@ -138,13 +138,13 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-ZSN32PIO.js").then((function (m) { return ( m.filterCommand); }))); }) },
-  { name: "verdicts", load: () => import("./verdicts_command-Q5MKG2PM.js").then((m) => m.verdictsCommand) },
+  { name: "filter", load: (function () { return ( import("./filter_command-RWJXRT45.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "verdicts", load: () => import("./verdicts_command-AIN3VTEM.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-BYBO4UYO.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-PHS2ZCVX.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-4IRXIENV.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-LIBPD4P4.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-5WRMY3ST.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-G2JQ7HTS.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-T56CYAVT.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-5EHVNTSP.js").then((m) => m.serveCommand) }
 ];

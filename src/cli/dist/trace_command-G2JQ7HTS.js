@@ -5,8 +5,8 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-3S75KRHN.js";
-import "./chunk-FQ5JNF5T.js";
+} from "./chunk-PNZAB4OE.js";
+import "./chunk-ZWRBZPXV.js";
 import {
   _loadProgram
 } from "./chunk-FRDGMKJX.js";

@@ -32,7 +32,7 @@ import {
 } from "./chunk-O4OMTKDP.js";
 import {
   CaptureDecoder
-} from "./chunk-FQ5JNF5T.js";
+} from "./chunk-ZWRBZPXV.js";
 import {
   _loadProgram,
   _runnable
@@ -698,9 +698,10 @@ var _RecordRouter = class {
   get ruleSet() {
     return this.#rules;
   }
-  /** Replaces the rule set from the next pushed chunk on. */
+  /** Replaces the rule set from the next pushed chunk on (and drops a record walk, which ran the old one). */
   setRuleSet(ruleSet) {
     this.#rules = ruleSet;
+    this.#walk = void 0;
     this.#ruleSetChanges++;
   }
   /** Packets decoded so far. */
@@ -1359,7 +1360,9 @@ writes the accepted frames to standard output as a capture of the same format
                           (what compile() picks: source on V8, closures where
                           code generation is refused; wasm for sets of up to
                           100 rules, and larger ones whose index leaves 16+
-                          rule tests to run)
+                          rule tests to run; one --bytecode/--expr program
+                          on the link base: each pcap block walked in one
+                          Wasm call)
   --threads 1|2|auto      classify on one thread, or split each block's
                           frames between the main thread and a worker (2);
                           auto (the default) starts the worker when the rules

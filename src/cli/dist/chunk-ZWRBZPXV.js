@@ -82,6 +82,8 @@ var CaptureDecoder = class {
   #carryView = new DataView(new ArrayBuffer(0));
   #carryLength = 0;
   #carryOffset = 0;
+  /** Whether the last push carried a record over (see `push`). */
+  #carryLent = false;
   #error;
   #batch;
   /** Creates a decoder; see {@linkcode CaptureDecoderOptions} for the limits. */
@@ -178,7 +180,9 @@ var CaptureDecoder = class {
   }
   /**
    * Decodes every record completed by `chunk`. The returned batch (and its
-   * arrays) is valid until the next call on this decoder.
+   * arrays) is valid until the next call on this decoder; the record it
+   * carried over (`batch.carry`) stays valid one call longer, so that a
+   * caller pushing one input block in parts may still hold it.
    */
   push(chunk) {
     const batch = this.#batch;
@@ -194,6 +198,8 @@ var CaptureDecoder = class {
       batch.error = this.#error;
       return batch;
     }
+    const carryLent = this.#carryLent;
+    this.#carryLent = false;
     const base = this.#total;
     this.#total += chunk.length;
     const length = chunk.length;
@@ -214,6 +220,7 @@ var CaptureDecoder = class {
           }
           batch.carry = this.#carry.subarray(0, need);
           batch.carried = 1;
+          this.#carryLent = true;
           this.#carryLength = 0;
           break;
         }
@@ -233,7 +240,7 @@ var CaptureDecoder = class {
       const need = this.#measure(view, chunk, pos, avail, base + pos);
       if (need < 0) return this.#fail(batch);
       if (need > avail) {
-        if (batch.carried === 1) {
+        if (batch.carried === 1 || carryLent) {
           const spare = this.#spare;
           this.#spare = this.#carry;
           this.#carry = spare;

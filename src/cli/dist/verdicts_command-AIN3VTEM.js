@@ -2,11 +2,11 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-3S75KRHN.js";
+} from "./chunk-PNZAB4OE.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
-import "./chunk-FQ5JNF5T.js";
+import "./chunk-ZWRBZPXV.js";
 import {
   _loadProgram,
   _runnable
