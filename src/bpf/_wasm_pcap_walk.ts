@@ -60,7 +60,7 @@ export interface _WalkLayout {
   maxCapturedLength: number;
 }
 
-// Parameters and locals of `walk`.
+// Parameters and locals of `walk`: i32, then the two i64 wire sums, then the program's.
 const POS = 0;
 const END = 1;
 const DEST = 2;
@@ -71,15 +71,18 @@ const RUN_START = 6;
 const RUN_END = 7;
 const RECORDS = 8;
 const CAPTURED = 9;
-const WIRE_LOW = 10;
-const WIRE_HIGH = 11;
-const ACCEPTED = 12;
-const ACCEPTED_CAPTURED = 13;
-const ACCEPTED_WIRE_LOW = 14;
-const ACCEPTED_WIRE_HIGH = 15;
-const CAP = 16;
+const ACCEPTED = 10;
+const ACCEPTED_CAPTURED = 11;
+const CAP = 12;
+const WIRE = 13;
+const ACCEPTED_WIRE = 14;
 /** The program's locals start here. */
-const PROGRAM = 17;
+const PROGRAM = 15;
+/** Opcodes the Wasm backend's encoder does not name (core spec 5.4). */
+const I64 = 0x7e;
+const I64_STORE = 0x37;
+const I64_ADD = 0x7c;
+const I64_EXTEND_I32_U = 0xad;
 /** `memory.copy` of memory 0 to memory 0 (the bulk memory proposal, in Wasm 2.0). */
 const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
 
@@ -113,12 +116,12 @@ export function _pcapWalkModule(
   _readWord(c, POS, 12, layout.littleEndian, L.temp);
   c.set(L.wire);
   c.i32(0).set(L.a).i32(0).set(L.x);
-  _add(c, RECORDS, CAP, CAPTURED, WIRE_LOW, WIRE_HIGH, L.wire);
+  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
   c.begin(_OP.block, _I32);
   new _ProgramEmitter(c, L, lowered, true).emit();
   c.op(_OP.end);
   c.begin(_OP.if);
-  _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE_LOW, ACCEPTED_WIRE_HIGH, L.wire);
+  _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE, L.wire);
   // Extend the current run, or store it and start a new one here.
   c.get(POS).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
   _storeRun(c);
@@ -132,16 +135,15 @@ export function _pcapWalkModule(
   const counts: [number, number][] = [
     [RECORDS, _WalkCount.records],
     [CAPTURED, _WalkCount.captured],
-    [WIRE_LOW, _WalkCount.wireLow],
-    [WIRE_HIGH, _WalkCount.wireHigh],
     [ACCEPTED, _WalkCount.accepted],
     [ACCEPTED_CAPTURED, _WalkCount.acceptedCaptured],
-    [ACCEPTED_WIRE_LOW, _WalkCount.acceptedWireLow],
-    [ACCEPTED_WIRE_HIGH, _WalkCount.acceptedWireHigh],
   ];
   for (const [local, index] of counts) {
     c.i32(0).get(local).memory(_OP.i32Store, _WALK_COUNTS + 4 * index);
   }
+  // The 64-bit sums, little-endian: their low word first.
+  c.i32(0).get(WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.wireLow);
+  c.i32(0).get(ACCEPTED_WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.acceptedWireLow);
   c.i32(0).get(RUNS).i32(_WALK_RUNS).op(_OP.i32Sub).i32(3).op(_OP.i32ShrU)
     .memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.runs);
   c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.moved);
@@ -157,7 +159,9 @@ export function _pcapWalkModule(
     functions: [{
       type: 2,
       locals: [
-        { count: L.field - CAPLEN, type: _I32 },
+        { count: WIRE - CAPLEN, type: _I32 },
+        { count: 2, type: I64 },
+        { count: L.field - PROGRAM, type: _I32 },
         { count: 1, type: _F64 },
         { count: 16, type: _I32 },
       ],
@@ -182,20 +186,18 @@ function _readWord(
     .get(temp).i32(8).op(_OP.i32Rotl).i32(0x00ff00ff).op(_OP.i32And).op(_OP.i32Or);
 }
 
-/** count += 1; captured += cap; (high, low) += wire, as a 64-bit sum. */
+/** count += 1; captured += cap; wires += wire (an i64 sum). */
 function _add(
   c: _WasmCode,
   count: number,
   cap: number,
   captured: number,
-  low: number,
-  high: number,
+  wires: number,
   wire: number,
 ): void {
   c.get(count).i32(1).op(_OP.i32Add).set(count);
   c.get(captured).get(cap).op(_OP.i32Add).set(captured);
-  c.get(low).get(wire).op(_OP.i32Add).tee(low).get(wire).op(_OP.i32LtU)
-    .get(high).op(_OP.i32Add).set(high);
+  c.get(wires).get(wire).op(I64_EXTEND_I32_U).op(I64_ADD).set(wires);
 }
 
 /**
