@@ -106,12 +106,12 @@ var _pcapWalkModule = (function (lowered, layout) {
   _readWord(c, POS, 12, layout.littleEndian, L.temp);
   c.set(L.wire);
   c.i32(0).set(L.a).i32(0).set(L.x);
-  _add(c, RECORDS, CAP, CAPTURED, WIRE_LOW, WIRE_HIGH, L.wire);
+  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
   c.begin(_OP.block, _I32);
   new _ProgramEmitter(c, L, lowered, true).emit();
   c.op(_OP.end);
   c.begin(_OP.if);
-  _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE_LOW, ACCEPTED_WIRE_HIGH, L.wire);
+  _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE, L.wire);
   c.get(POS).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
   _storeRun(c);
   c.get(POS).set(RUN_START);
@@ -124,16 +124,14 @@ var _pcapWalkModule = (function (lowered, layout) {
   const counts = [
     [RECORDS, _WalkCount.records],
     [CAPTURED, _WalkCount.captured],
-    [WIRE_LOW, _WalkCount.wireLow],
-    [WIRE_HIGH, _WalkCount.wireHigh],
     [ACCEPTED, _WalkCount.accepted],
-    [ACCEPTED_CAPTURED, _WalkCount.acceptedCaptured],
-    [ACCEPTED_WIRE_LOW, _WalkCount.acceptedWireLow],
-    [ACCEPTED_WIRE_HIGH, _WalkCount.acceptedWireHigh]
+    [ACCEPTED_CAPTURED, _WalkCount.acceptedCaptured]
   ];
   for (const [local, index] of counts) {
     c.i32(0).get(local).memory(_OP.i32Store, _WALK_COUNTS + 4 * index);
   }
+  c.i32(0).get(WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.wireLow);
+  c.i32(0).get(ACCEPTED_WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.acceptedWireLow);
   c.i32(0).get(RUNS).i32(_WALK_RUNS).op(_OP.i32Sub).i32(3).op(_OP.i32ShrU).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.runs);
   c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.moved);
   c.get(POS);
@@ -151,7 +149,9 @@ var _pcapWalkModule = (function (lowered, layout) {
     functions: [{
       type: 2,
       locals: [
-        { count: L.field - CAPLEN, type: _I32 },
+        { count: WIRE - CAPLEN, type: _I32 },
+        { count: 2, type: I64 },
+        { count: L.field - PROGRAM, type: _I32 },
         { count: 1, type: _F64 },
         { count: 16, type: _I32 }
       ],
@@ -165,10 +165,10 @@ var _readWord = (function (c, local, offset, littleEndian, temp) {
   if (littleEndian) return;
   c.tee(temp).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(temp).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or);
 });
-var _add = (function (c, count, cap, captured, low, high, wire) {
+var _add = (function (c, count, cap, captured, wires, wire) {
   c.get(count).i32(1).op(_OP.i32Add).set(count);
   c.get(captured).get(cap).op(_OP.i32Add).set(captured);
-  c.get(low).get(wire).op(_OP.i32Add).tee(low).get(wire).op(_OP.i32LtU).get(high).op(_OP.i32Add).set(high);
+  c.get(wires).get(wire).op(I64_EXTEND_I32_U).op(I64_ADD).set(wires);
 });
 var _storeRun = (function (c) {
   c.get(RUN_END).i32(-1).op(_OP.i32Ne).begin(_OP.if);
@@ -385,14 +385,16 @@ var RUN_START = 6;
 var RUN_END = 7;
 var RECORDS = 8;
 var CAPTURED = 9;
-var WIRE_LOW = 10;
-var WIRE_HIGH = 11;
-var ACCEPTED = 12;
-var ACCEPTED_CAPTURED = 13;
-var ACCEPTED_WIRE_LOW = 14;
-var ACCEPTED_WIRE_HIGH = 15;
-var CAP = 16;
-var PROGRAM = 17;
+var ACCEPTED = 10;
+var ACCEPTED_CAPTURED = 11;
+var CAP = 12;
+var WIRE = 13;
+var ACCEPTED_WIRE = 14;
+var PROGRAM = 15;
+var I64 = 126;
+var I64_STORE = 55;
+var I64_ADD = 124;
+var I64_EXTEND_I32_U = 173;
 var MEMORY_COPY = [252, 10, 0, 0];
 
 
