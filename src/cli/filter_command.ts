@@ -261,11 +261,11 @@ export const filterCommand: CliCommand = {
     } catch (error) {
       throw DataError.from(name, error);
     }
-    // One program on the link base, the default strategy, one thread: each
-    // pcap block is read into a Wasm memory and walked in one call
-    // (docs/engine_strategies.md, "One Wasm call per block").
+    // One program on the link base, the default strategy, one thread, an
+    // input read in blocks: each pcap block is read into a Wasm memory and
+    // walked in one call (docs/engine_strategies.md, "One Wasm call per block").
     const walk = source !== undefined && base === "link" && strategy === undefined &&
-        threads !== "2"
+        threads !== "2" && io.openBlocks !== undefined
       ? _programWalk(rules, source)
       : undefined;
     // The Wasm classifier lends buffers in its memory: blocks read there
