@@ -51,6 +51,9 @@ const _PAGE = 65536;
 const _SLOTS = 2;
 /** The smallest pcap record: a 16-byte header and no data. */
 const _SMALLEST_RECORD = 16;
+/** Room for one record copied in ({@linkcode _WasmWalk.walkRecord}): the
+ * largest the decoder takes by default (a 24-byte header, 256 KiB of data). */
+const _SCRATCH_BYTES = 24 + 262144;
 
 type _WalkFunction = (pos: number, end: number, dest: number) => number;
 
@@ -70,6 +73,8 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   readonly #blockSize: number;
   readonly #memory: WebAssembly.Memory;
   readonly #poolStart: number;
+  /** Where {@linkcode _WasmWalk.walkRecord} copies its record (after the pool). */
+  readonly #scratchStart: number;
   readonly #lent = new Uint8Array(_SLOTS);
   readonly #counts: Uint32Array;
   readonly #runs: Uint32Array;
@@ -83,7 +88,8 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     // Room for a run per record of a full block, then the block buffers.
     const runsEnd = _WALK_RUNS + 8 * (Math.ceil(blockSize / _SMALLEST_RECORD) + 1);
     this.#poolStart = Math.ceil(runsEnd / _PAGE) * _PAGE;
-    const pages = Math.ceil((this.#poolStart + _SLOTS * blockSize) / _PAGE);
+    this.#scratchStart = this.#poolStart + _SLOTS * blockSize;
+    const pages = Math.ceil((this.#scratchStart + _SCRATCH_BYTES) / _PAGE);
     this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const buffer = this.#memory.buffer;
     this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.moved + 1);
@@ -127,9 +133,10 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     totals: Float64Array,
   ): number {
     const base = chunk.byteOffset;
+    // A pool block, or the scratch record (the runs area holds a block's runs).
     if (
       chunk.buffer !== this.#memory.buffer || base < this.#poolStart ||
-      chunk.length > this.#blockSize
+      (chunk.length > this.#blockSize && base !== this.#scratchStart)
     ) return from;
     let walk = this.#walks.get(captureInterface);
     if (walk === undefined) {
@@ -171,6 +178,28 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     totals[5] = counts[_WalkCount.acceptedCaptured];
     this.#parts.counted(ok, okWire, records - ok, wire - okWire);
     return stop;
+  }
+
+  /**
+   * See {@linkcode _RecordWalk.walkRecord}: the record is copied into the
+   * memory's scratch area and walked there; its bytes stay there until the
+   * next call (the outputs may hold a view of them until then).
+   */
+  walkRecord(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    layout: _PcapLayout,
+    captureInterface: CaptureInterface,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+    totals: Float64Array,
+  ): boolean {
+    const length = end - start;
+    if (length > _SCRATCH_BYTES) return false;
+    const scratch = new Uint8Array(this.#memory.buffer, this.#scratchStart, length);
+    scratch.set(bytes.subarray(start, end));
+    return this.walk(scratch, 0, layout, captureInterface, accepted, dropped, totals) === length;
   }
 
   /** The walk of `captureInterface`'s program, or `null` where it cannot run it. */

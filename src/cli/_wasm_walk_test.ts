@@ -141,6 +141,20 @@ function _counting(walk: _RecordWalk): { walk: _RecordWalk; walked: () => number
         if (stop > from) walked += totals[0];
         return stop;
       },
+      walkRecord(bytes, start, end, layout, captureInterface, accepted, dropped, totals) {
+        const took = walk.walkRecord(
+          bytes,
+          start,
+          end,
+          layout,
+          captureInterface,
+          accepted,
+          dropped,
+          totals,
+        );
+        if (took) walked += totals[0];
+        return took;
+      },
     },
     walked: () => walked,
   };

@@ -79,6 +79,22 @@ export interface _RecordWalk {
     dropped: _RunSink | undefined,
     totals: Float64Array,
   ): number;
+  /**
+   * Walks the one record `bytes[start .. end)` (the record carried over from
+   * the last chunk, in the decoder's memory) as {@linkcode _RecordWalk.walk}
+   * walks a chunk's: `true` when it took it (and routed and counted it),
+   * `false` having done nothing.
+   */
+  walkRecord(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    layout: _PcapLayout,
+    captureInterface: CaptureInterface,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+    totals: Float64Array,
+  ): boolean;
 }
 
 /** Options of {@linkcode _RecordRouter}. */
@@ -194,7 +210,7 @@ export class _RecordRouter {
     for (;;) {
       if (take > 0) {
         const batch = decoder.push(chunk.subarray(from, from + take));
-        this.#route(batch, accepted, dropped);
+        if (!this.#walkCarried(batch, accepted, dropped)) this.#route(batch, accepted, dropped);
         from += take;
         if (batch.error !== undefined || from === length) return batch.error;
       }
@@ -215,14 +231,7 @@ export class _RecordRouter {
       );
       if (stop > from) {
         decoder._skipPcapRecords(stop - from, totals[0]);
-        const input = this.#input;
-        input.packets += totals[0];
-        input.bytes += totals[1];
-        input.capturedBytes += totals[2];
-        const ok = this.#accepted;
-        ok.packets += totals[3];
-        ok.bytes += totals[4];
-        ok.capturedBytes += totals[5];
+        this.#countWalked(totals);
         from = stop;
         if (from === length) return undefined;
       }
@@ -231,6 +240,38 @@ export class _RecordRouter {
     const batch = decoder.push(from === 0 ? chunk : chunk.subarray(from));
     this.#route(batch, accepted, dropped);
     return batch.error;
+  }
+
+  /** A batch of the one record the decoder carried over, walked: `true`; else `false`. */
+  #walkCarried(batch: RecordBatch, accepted: _RunSink, dropped: _RunSink | undefined): boolean {
+    if (batch.carried !== 1 || batch.count !== 1 || batch.error !== undefined) return false;
+    const layout = this.#decoder._pcapLayout;
+    if (layout === undefined) return false;
+    const totals = this.#walked;
+    const walked = this.#walk!.walkRecord(
+      batch.carry,
+      batch.start[0],
+      batch.end[0],
+      layout,
+      this.#decoder.interfaces[0],
+      accepted,
+      dropped,
+      totals,
+    );
+    if (walked) this.#countWalked(totals);
+    return walked;
+  }
+
+  /** Adds the totals a walk wrote to the router's. */
+  #countWalked(totals: Float64Array): void {
+    const input = this.#input;
+    input.packets += totals[0];
+    input.bytes += totals[1];
+    input.capturedBytes += totals[2];
+    const ok = this.#accepted;
+    ok.packets += totals[3];
+    ok.bytes += totals[4];
+    ok.capturedBytes += totals[5];
   }
 
   /** Ends the input: the error of a record cut short or of empty input, if any. */

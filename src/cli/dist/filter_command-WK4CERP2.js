@@ -531,12 +531,15 @@ var _OutputRuns = class {
 var _PAGE = 65536;
 var _SLOTS = 2;
 var _SMALLEST_RECORD = 16;
+var _SCRATCH_BYTES = 24 + 262144;
 
 var _WasmWalk = class {
   #parts;
   #blockSize;
   #memory;
   #poolStart;
+  /** Where {@linkcode _WasmWalk.walkRecord} copies its record (after the pool). */
+  #scratchStart;
   #lent = new Uint8Array(_SLOTS);
   #counts;
   #runs;
@@ -548,7 +551,8 @@ var _WasmWalk = class {
     const blockSize = this.#blockSize = parts.blockSize ?? 1 << 18;
     const runsEnd = _WALK_RUNS + 8 * (Math.ceil(blockSize / _SMALLEST_RECORD) + 1);
     this.#poolStart = Math.ceil(runsEnd / _PAGE) * _PAGE;
-    const pages = Math.ceil((this.#poolStart + _SLOTS * blockSize) / _PAGE);
+    this.#scratchStart = this.#poolStart + _SLOTS * blockSize;
+    const pages = Math.ceil((this.#scratchStart + _SCRATCH_BYTES) / _PAGE);
     this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const buffer = this.#memory.buffer;
     this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.moved + 1);
@@ -580,7 +584,7 @@ var _WasmWalk = class {
   /** See {@linkcode _RecordWalk.walk}: walks only blocks that lie in the pool. */
   walk(chunk, from, layout, captureInterface, accepted, dropped, totals) {
     const base = chunk.byteOffset;
-    if (chunk.buffer !== this.#memory.buffer || base < this.#poolStart || chunk.length > this.#blockSize) return from;
+    if (chunk.buffer !== this.#memory.buffer || base < this.#poolStart || chunk.length > this.#blockSize && base !== this.#scratchStart) return from;
     let walk = this.#walks.get(captureInterface);
     if (walk === void 0) {
       walk = this.#compile(captureInterface, layout);
@@ -616,6 +620,18 @@ var _WasmWalk = class {
     totals[5] = counts[_WalkCount.acceptedCaptured];
     this.#parts.counted(ok, okWire, records - ok, wire - okWire);
     return stop;
+  }
+  /**
+   * See {@linkcode _RecordWalk.walkRecord}: the record is copied into the
+   * memory's scratch area and walked there; its bytes stay there until the
+   * next call (the outputs may hold a view of them until then).
+   */
+  walkRecord(bytes, start, end, layout, captureInterface, accepted, dropped, totals) {
+    const length = end - start;
+    if (length > _SCRATCH_BYTES) return false;
+    const scratch = new Uint8Array(this.#memory.buffer, this.#scratchStart, length);
+    scratch.set(bytes.subarray(start, end));
+    return this.walk(scratch, 0, layout, captureInterface, accepted, dropped, totals) === length;
   }
   /** The walk of `captureInterface`'s program, or `null` where it cannot run it. */
   #compile(captureInterface, layout) {
@@ -740,7 +756,7 @@ var _RecordRouter = class {
     for (; ; ) {
       if (take > 0) {
         const batch2 = decoder.push(chunk.subarray(from, from + take));
-        this.#route(batch2, accepted, dropped);
+        if (!this.#walkCarried(batch2, accepted, dropped)) this.#route(batch2, accepted, dropped);
         from += take;
         if (batch2.error !== void 0 || from === length) return batch2.error;
       }
@@ -760,14 +776,7 @@ var _RecordRouter = class {
       );
       if (stop > from) {
         decoder._skipPcapRecords(stop - from, totals[0]);
-        const input = this.#input;
-        input.packets += totals[0];
-        input.bytes += totals[1];
-        input.capturedBytes += totals[2];
-        const ok = this.#accepted;
-        ok.packets += totals[3];
-        ok.bytes += totals[4];
-        ok.capturedBytes += totals[5];
+        this.#countWalked(totals);
         from = stop;
         if (from === length) return void 0;
       }
@@ -776,6 +785,36 @@ var _RecordRouter = class {
     const batch = decoder.push(from === 0 ? chunk : chunk.subarray(from));
     this.#route(batch, accepted, dropped);
     return batch.error;
+  }
+  /** A batch of the one record the decoder carried over, walked: `true`; else `false`. */
+  #walkCarried(batch, accepted, dropped) {
+    if (batch.carried !== 1 || batch.count !== 1 || batch.error !== void 0) return false;
+    const layout = this.#decoder._pcapLayout;
+    if (layout === void 0) return false;
+    const totals = this.#walked;
+    const walked = this.#walk.walkRecord(
+      batch.carry,
+      batch.start[0],
+      batch.end[0],
+      layout,
+      this.#decoder.interfaces[0],
+      accepted,
+      dropped,
+      totals
+    );
+    if (walked) this.#countWalked(totals);
+    return walked;
+  }
+  /** Adds the totals a walk wrote to the router's. */
+  #countWalked(totals) {
+    const input = this.#input;
+    input.packets += totals[0];
+    input.bytes += totals[1];
+    input.capturedBytes += totals[2];
+    const ok = this.#accepted;
+    ok.packets += totals[3];
+    ok.bytes += totals[4];
+    ok.capturedBytes += totals[5];
   }
   /** Ends the input: the error of a record cut short or of empty input, if any. */
   finish(accepted, dropped) {
@@ -1451,7 +1490,7 @@ var filterCommand = {
     } catch (error2) {
       throw DataError.from(name, error2);
     }
-    const walk = source !== void 0 && base === "link" && strategy === void 0 && threads !== "2" ? _programWalk(rules, source) : void 0;
+    const walk = source !== void 0 && base === "link" && strategy === void 0 && threads !== "2" && io.openBlocks !== void 0 ? _programWalk(rules, source) : void 0;
     const input = await _openBlocks(
       io,
       path,
