@@ -31,7 +31,9 @@
  * shared batch" is the same `runBatch` called from one loop that every
  * engine's batch function of every program went through first (a router or
  * rule set that dispatches per batch rather than per packet); "wasm batch" is `WasmFilter.runBatch` over
- * the packets in its memory; "wasm call" is the function `compile()`
+ * the packets in its memory; "wasm walk" walks them as pcap records in
+ * memory with the program in one call, as `filter` does with each block
+ * (src/cli/_wasm_walk.ts); "wasm call" is the function `compile()`
  * returns, called per packet (it copies each packet into the memory). "call
  * floor" is an empty function (`(p) => p.length`) called from its own loop.
  * Every engine's sum of results must equal the interpreter's, so the table
@@ -46,6 +48,7 @@ import { compile } from "../src/bpf/compile.ts";
 import { compileWasm } from "../src/bpf/compile_wasm.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
 import { enginePrograms, smallEnginePrograms } from "./_engine_programs.ts";
+import { _makeWasmWalk, type _WasmWalk } from "../src/cli/_wasm_walk.ts";
 
 const { values } = parseArgs({
   options: {
@@ -211,6 +214,42 @@ function sharedBatchPass(runBatch: () => void, results: Uint32Array) {
   };
 }
 
+/**
+ * "wasm walk": the packets as pcap records in the walk's memory (as the
+ * command line reads a block there), walked with the program in one call
+ * (src/cli/_wasm_walk.ts); a pass gives the accepted count times 262144
+ * (the programs return 0 or that), checked like the others' sums.
+ */
+function walkPass(program: Instruction[]): () => number {
+  const records = 16 * PACKETS + frames.bytes.length;
+  const walk = _makeWasmWalk({
+    programFor: () => program,
+    counted: () => {},
+    blockSize: Math.ceil(records / 65536) * 65536,
+  }) as _WasmWalk;
+  const block = walk.take(records)!;
+  const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+  let at = 0;
+  for (let i = 0; i < PACKETS; i++) {
+    view.setUint32(at + 8, frames.lengths[i], true);
+    view.setUint32(at + 12, frames.wires[i], true);
+    block.set(packets[i], at + 16);
+    at += 16 + frames.lengths[i];
+  }
+  const layout = {
+    recordHeader: 16,
+    littleEndian: true,
+    snaplen: 262144,
+    maxCapturedLength: 262144,
+  };
+  const sink = { active: false, write() {} };
+  const totals = new Float64Array(6);
+  return () => {
+    walk.walk(block, 0, layout, layout as never, sink, undefined, totals);
+    return totals[3] * 262144;
+  };
+}
+
 function engines(program: Instruction[]): Engine[] {
   const closure = compile(program, { strategy: "closure" });
   const source = compile(program, { strategy: "source" });
@@ -254,6 +293,7 @@ function engines(program: Instruction[]): Engine[] {
     { name: "call floor", rounds: ROUNDS, pass: floorPass(), unchecked: true },
     { name: "source", rounds: ROUNDS, pass: sourcePass(source) },
     { name: "wasm call", rounds: ROUNDS, pass: wasmCallPass(wasmCall) },
+    { name: "wasm walk", rounds: ROUNDS, pass: walkPass(program) },
     {
       name: "wasm batch",
       rounds: ROUNDS,
@@ -342,13 +382,14 @@ async function runParent() {
     "source",
     "wasm call",
     "wasm batch",
+    "wasm walk",
   ];
   console.log(
     `\n| program | insns | ${
       names.map((n) => `${n} ns`).join(" | ")
-    } | closure / libpcap | closure shared / libpcap | closure batch / libpcap | closure shared batch / libpcap | source / libpcap | libpcap / wasm batch |`,
+    } | closure / libpcap | closure shared / libpcap | closure batch / libpcap | closure shared batch / libpcap | source / libpcap | libpcap / wasm batch | libpcap / wasm walk |`,
   );
-  console.log(`|---|---:|${names.map(() => "---:").join("|")}|---:|---:|---:|---:|---:|---:|`);
+  console.log(`|---|---:|${names.map(() => "---:").join("|")}|---:|---:|---:|---:|---:|---:|---:|`);
   const programs = [...enginePrograms(), ...smallEnginePrograms()];
   const only = values.engines?.split(",").map((e) => e.trim());
   for (const [index, { name, program }] of programs.entries()) {
@@ -399,7 +440,9 @@ async function runParent() {
         ratio("closure", "libpcap")
       } | ${ratio("closure shared", "libpcap")} | ${ratio("closure batch", "libpcap")} | ${
         ratio("closure shared batch", "libpcap")
-      } | ${ratio("source", "libpcap")} | ${ratio("libpcap", "wasm batch")} |`,
+      } | ${ratio("source", "libpcap")} | ${ratio("libpcap", "wasm batch")} | ${
+        ratio("libpcap", "wasm walk")
+      } |`,
     );
   }
 }

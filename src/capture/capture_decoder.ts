@@ -7,6 +7,7 @@
 import { CaptureFormatError } from "./capture_format_error.ts";
 import type { CaptureInterface } from "./capture_interface.ts";
 import type { RecordBatch } from "./record_batch.ts";
+import type { _PcapLayout } from "./_pcap_layout.ts";
 import {
   _captureFormat,
   _isPcapMagic,
@@ -142,6 +143,7 @@ export class CaptureDecoder {
   // pcap
   #pcapRecordHeader = 16;
   #pcapSnaplen = 0;
+  #pcapLayout: _PcapLayout | undefined;
 
   // pcapng
   #section = -1;
@@ -158,6 +160,8 @@ export class CaptureDecoder {
   #carryView: DataView = new DataView(new ArrayBuffer(0));
   #carryLength = 0;
   #carryOffset = 0;
+  /** Whether the last push carried a record over (see `push`). */
+  #carryLent = false;
   #error: CaptureFormatError | undefined;
   #batch: _MutableBatch;
 
@@ -215,8 +219,58 @@ export class CaptureDecoder {
   }
 
   /**
+   * For a caller that decodes whole pcap records itself between pushes (the
+   * command line's Wasm walk, with {@linkcode CaptureDecoder._skipPcapRecords}):
+   * the capture's record layout while records of a pcap capture are being
+   * decoded (not before its file header, not after a failure or `finish`),
+   * else `undefined`.
+   *
+   * @internal
+   */
+  get _pcapLayout(): _PcapLayout | undefined {
+    return this.#state === _STATE_PCAP ? this.#pcapLayout : undefined;
+  }
+
+  /**
+   * With {@linkcode CaptureDecoder._pcapLayout} defined: how many more bytes
+   * the record carried over from the last chunk needs (its header, or then
+   * its whole record; 1 for a header whose captured length is over the
+   * limit, which the next push reports), or 0 when none is carried.
+   *
+   * @internal
+   */
+  get _pcapCarryNeed(): number {
+    const have = this.#carryLength;
+    if (have === 0) return 0;
+    const header = this.#pcapRecordHeader;
+    if (have < header) return header - have;
+    const caplen = this.#carryView.getUint32(8, this.#little);
+    return caplen > this.#maxCapturedLength ? 1 : header + caplen - have;
+  }
+
+  /**
+   * Counts `records` whole pcap records, `bytes` bytes in all, that the
+   * caller decoded itself from the start of its next chunk (so the decoder's
+   * offsets and record indices in later errors stay those of the stream).
+   * Only while {@linkcode CaptureDecoder._pcapLayout} is defined and nothing
+   * is carried.
+   *
+   * @internal
+   */
+  _skipPcapRecords(bytes: number, records: number): void {
+    if (this.#state !== _STATE_PCAP || this.#carryLength !== 0) {
+      throw new TypeError("Cannot skip pcap records: the decoder is not between pcap records");
+    }
+    this.#total += bytes;
+    this.#recordIndex += records;
+    this.#packetIndex += records;
+  }
+
+  /**
    * Decodes every record completed by `chunk`. The returned batch (and its
-   * arrays) is valid until the next call on this decoder.
+   * arrays) is valid until the next call on this decoder; the record it
+   * carried over (`batch.carry`) stays valid one call longer, so that a
+   * caller pushing one input block in parts may still hold it.
    */
   push(chunk: Uint8Array): RecordBatch {
     const batch = this.#batch;
@@ -232,6 +286,9 @@ export class CaptureDecoder {
       batch.error = this.#error;
       return batch;
     }
+    // The record the last push carried over: its buffer is not written into this time.
+    const carryLent = this.#carryLent;
+    this.#carryLent = false;
     const base = this.#total;
     this.#total += chunk.length;
     const length = chunk.length;
@@ -252,6 +309,7 @@ export class CaptureDecoder {
           }
           batch.carry = this.#carry.subarray(0, need);
           batch.carried = 1;
+          this.#carryLent = true;
           this.#carryLength = 0;
           break;
         }
@@ -271,8 +329,8 @@ export class CaptureDecoder {
       const need = this.#measure(view, chunk, pos, avail, base + pos);
       if (need < 0) return this.#fail(batch);
       if (need > avail) {
-        if (batch.carried === 1) {
-          // batch.carry still refers to #carry: keep the tail in the other buffer
+        if (batch.carried === 1 || carryLent) {
+          // batch.carry (or the last push's) still refers to #carry: keep the tail in the other buffer
           const spare = this.#spare;
           this.#spare = this.#carry;
           this.#carry = spare;
@@ -575,6 +633,12 @@ export class CaptureDecoder {
       ? this.#maxCapturedLength
       : snaplen;
     this.#snaplens.push(this.#pcapSnaplen);
+    this.#pcapLayout = {
+      recordHeader: this.#pcapRecordHeader,
+      littleEndian: little,
+      snaplen: this.#pcapSnaplen,
+      maxCapturedLength: this.#maxCapturedLength,
+    };
     this.#interfaces.push({
       index: 0,
       localIndex: 0,

@@ -356,3 +356,48 @@ Deno.test("CaptureDecoder grows its batch beyond its initial capacity", () => {
   assert.equal(packets.length, 1000);
   assert.deepEqual(packets[999].data, bytes(1, 999));
 });
+
+Deno.test("CaptureDecoder keeps a carried record's bytes through the next push, which carries another", () => {
+  const first = pcapRecord(new Uint8Array(40).fill(1));
+  const second = pcapRecord(new Uint8Array(40).fill(2));
+  const third = pcapRecord(new Uint8Array(40).fill(3));
+  const all = concat(pcapHeader(), first, second, third);
+  const decoder = new CaptureDecoder();
+  decoder.push(all.subarray(0, 24 + 30)); // the header, part of the first record
+  const completed = decoder.push(all.subarray(24 + 30, 24 + 56)); // the first record's rest
+  assert.equal(completed.carried, 1);
+  const carried = completed.carry.subarray(completed.start[0], completed.end[0]);
+  // The next push (as the command line pushes the rest of a block) carries the third record's start.
+  decoder.push(all.subarray(24 + 56, 24 + 56 + 56 + 20));
+  assert.deepEqual(carried, first);
+});
+
+Deno.test("CaptureDecoder: a caller may walk whole pcap records itself; offsets and record numbers in errors stay the stream's", () => {
+  const records = [1, 2, 3].map((n) => pcapRecord(new Uint8Array(10).fill(n), { little: false }));
+  const bad = pcapRecord(new Uint8Array(4), { caplen: 0x7fffffff, little: false });
+  const all = concat(pcapHeader({ little: false, snaplen: 8 }), ...records, bad);
+  const decoder = new CaptureDecoder();
+  assert.equal(decoder._pcapLayout, undefined);
+  decoder.push(all.subarray(0, 24 + 5));
+  assert.deepEqual(decoder._pcapLayout, {
+    recordHeader: 16,
+    littleEndian: false,
+    snaplen: 8,
+    maxCapturedLength: 262144,
+  });
+  assert.equal(decoder._pcapCarryNeed, 11); // the rest of the first record's header
+  decoder.push(all.subarray(24 + 5, 24 + 16));
+  assert.equal(decoder._pcapCarryNeed, 10); // its data
+  assert.equal(decoder.push(all.subarray(24 + 16, 24 + 26)).count, 1);
+  assert.equal(decoder._pcapCarryNeed, 0);
+  decoder._skipPcapRecords(52, 2); // records 2 and 3, taken by the caller
+  const batch = decoder.push(all.subarray(24 + 78));
+  assert.ok(batch.error instanceof CaptureFormatError);
+  // The message of a decoder that decoded every record itself.
+  const whole = new CaptureDecoder().push(all).error;
+  assert.match(String(whole?.message), /^Cannot decode pcap record 4 at byte offset 102: /);
+  assert.equal(batch.error.message, whole?.message);
+  assert.equal(batch.error.byteOffset, 102);
+  assert.equal(batch.error.recordIndex, 4);
+  assert.equal(decoder._pcapLayout, undefined);
+});

@@ -68,6 +68,21 @@ export class _OutputRuns implements _RunSink {
     if (this.#active) this.#compact = block;
   }
 
+  /**
+   * For a writer that moves the runs of `bytes` itself (the Wasm record
+   * walk): where its next run goes while they are being moved to the front
+   * of `bytes` ({@linkcode _OutputRuns.compactIn}), else -1. It then says
+   * where the moved runs end with {@linkcode _OutputRuns._movedTo}.
+   */
+  _moveEnd(bytes: Uint8Array): number {
+    return this.#active && bytes === this.#compact ? this.#compacted : -1;
+  }
+
+  /** The runs moved to the front of the block given to `compactIn` now end at `end`. */
+  _movedTo(end: number): void {
+    this.#compacted = end;
+  }
+
   /** Takes `bytes[from .. to)` (whole records), valid until the next `reset`. */
   write(bytes: Uint8Array, from: number, to: number): void {
     if (!this.#active) return;

@@ -17,7 +17,8 @@ import { DataError } from "./data_error.ts";
 import { UsageError } from "../args/usage_error.ts";
 import { _openBlocks } from "./_input.ts";
 import type { _BlockPool } from "./_sync_block_source.ts";
-import { _loadProgram, _runnable } from "./_program.ts";
+import { _loadProgram, type _ProgramSource, _runnable } from "./_program.ts";
+import { _programWalk } from "./_wasm_walk.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
@@ -78,7 +79,9 @@ writes the accepted frames to standard output as a capture of the same format
                           (what compile() picks: source on V8, closures where
                           code generation is refused; wasm for sets of up to
                           100 rules, and larger ones whose index leaves 16+
-                          rule tests to run)
+                          rule tests to run; one --bytecode/--expr program
+                          on the link base: each pcap block walked in one
+                          Wasm call)
   --threads 1|2|auto      classify on one thread, or split each block's
                           frames between the main thread and a worker (2);
                           auto (the default) starts the worker when the rules
@@ -99,6 +102,8 @@ interface _LoadedRules {
   /** The single program of `--bytecode` (or network-base `--expr`), for the link-layer hint. */
   program?: Instruction[];
   base?: "link" | "network";
+  /** The program of `--bytecode`/`--expr` for each capture interface. */
+  source?: _ProgramSource;
 }
 
 async function _loadRuleSet(parsed: _Parsed, io: CliIo): Promise<_LoadedRules> {
@@ -148,7 +153,7 @@ async function _loadRuleSet(parsed: _Parsed, io: CliIo): Promise<_LoadedRules> {
       rules: [{ base, matches: [match], target: "ACCEPT" }],
     }],
   };
-  return { ruleSet, name: source.name, max, program, base };
+  return { ruleSet, name: source.name, max, program, base, source };
 }
 
 function _megabytes(bytes: number): string {
@@ -231,7 +236,7 @@ export const filterCommand: CliCommand = {
         "filter",
       );
     }
-    const { ruleSet, name, max, program, base } = await _loadRuleSet(parsed, io);
+    const { ruleSet, name, max, program, base, source } = await _loadRuleSet(parsed, io);
     let rules: CompiledRuleSet;
     const rulesFile = _string(parsed, "rules") !== undefined;
     const compileOptions: CompileRuleSetOptions = {
@@ -256,9 +261,20 @@ export const filterCommand: CliCommand = {
     } catch (error) {
       throw DataError.from(name, error);
     }
+    // One program on the link base, the default strategy, one thread, an
+    // input read in blocks: each pcap block is read into a Wasm memory and
+    // walked in one call (docs/engine_strategies.md, "One Wasm call per block").
+    const walk = source !== undefined && base === "link" && strategy === undefined &&
+        threads !== "2" && io.openBlocks !== undefined
+      ? _programWalk(rules, source)
+      : undefined;
     // The Wasm classifier lends buffers in its memory: blocks read there
     // are classified with no copy (docs/classifier_wasm.md, "Batches").
-    const input = await _openBlocks(io, path, (rules as { _blocks?: _BlockPool })._blocks);
+    const input = await _openBlocks(
+      io,
+      path,
+      walk ?? (rules as { _blocks?: _BlockPool })._blocks,
+    );
     let dropStream: WritableStream<Uint8Array> | undefined;
     if (dropTo !== undefined) {
       try {
@@ -279,6 +295,7 @@ export const filterCommand: CliCommand = {
       cpuMs: io.cpuMs ?? io.now,
       loadAverage: io.loadAverage,
     });
+    if (walk !== undefined) router._setRecordWalk(walk);
     const progress = io.isTerminal() ? _progress(io, router) : undefined;
 
     let failure: unknown;

@@ -9,6 +9,7 @@
 import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_decoder.ts";
 import type { CaptureFormatError } from "../capture/capture_format_error.ts";
 import type { CaptureInterface } from "../capture/capture_interface.ts";
+import type { _PcapLayout } from "../capture/_pcap_layout.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
@@ -54,6 +55,48 @@ export interface _RecordRouterSplit {
   verdicts(): Uint8Array;
 }
 
+/**
+ * Whole pcap records of a pushed chunk classified and routed elsewhere in one
+ * call (the command line's Wasm walk, src/cli/_wasm_walk.ts): the router
+ * hands it each chunk from the first record boundary on, and decodes
+ * whatever it leaves (a record cut by the chunk's end, a bad header) itself.
+ */
+export interface _RecordWalk {
+  /**
+   * Walks records of `chunk` from `from` (a record's start) of a pcap capture
+   * laid out as `layout`, on `captureInterface`: routes them (the accepted
+   * records' runs to `accepted`, the others' to `dropped`, as byte ranges of
+   * `chunk`), adds them to the rule set's counters, writes their totals to
+   * `totals` (records, wire bytes, captured bytes, then the same of the
+   * accepted ones) and returns where it stopped (`from`: walked nothing).
+   */
+  walk(
+    chunk: Uint8Array,
+    from: number,
+    layout: _PcapLayout,
+    captureInterface: CaptureInterface,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+    totals: Float64Array,
+  ): number;
+  /**
+   * Walks the one record `bytes[start .. end)` (the record carried over from
+   * the last chunk, in the decoder's memory) as {@linkcode _RecordWalk.walk}
+   * walks a chunk's: `true` when it took it (and routed and counted it),
+   * `false` having done nothing.
+   */
+  walkRecord(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    layout: _PcapLayout,
+    captureInterface: CaptureInterface,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+    totals: Float64Array,
+  ): boolean;
+}
+
 /** Options of {@linkcode _RecordRouter}. */
 export interface _RecordRouterOptions {
   /** Limits of the capture decoder. */
@@ -93,6 +136,8 @@ export class _RecordRouter {
   #accepted = _totals();
   #metadataRecords = 0;
   #bytesRead = 0;
+  #walk: _RecordWalk | undefined;
+  readonly #walked = new Float64Array(6);
 
   constructor(ruleSet: CompiledRuleSet, options: _RecordRouterOptions = {}) {
     this.#rules = ruleSet;
@@ -114,9 +159,10 @@ export class _RecordRouter {
     return this.#rules;
   }
 
-  /** Replaces the rule set from the next pushed chunk on. */
+  /** Replaces the rule set from the next pushed chunk on (and drops a record walk, which ran the old one). */
   setRuleSet(ruleSet: CompiledRuleSet): void {
     this.#rules = ruleSet;
+    this.#walk = undefined;
     this.#ruleSetChanges++;
   }
 
@@ -132,9 +178,100 @@ export class _RecordRouter {
    */
   push(chunk: Uint8Array, accepted: _RunSink, dropped?: _RunSink): CaptureFormatError | undefined {
     this.#bytesRead += chunk.length;
+    if (this.#walk !== undefined) return this.#pushWalking(chunk, accepted, dropped);
     const batch = this.#decoder.push(chunk);
     this.#route(batch, accepted, dropped);
     return batch.error;
+  }
+
+  /** From the next pushed chunk on, pcap records are walked by `walk` where it can. */
+  _setRecordWalk(walk: _RecordWalk | undefined): void {
+    this.#walk = walk;
+  }
+
+  /**
+   * {@linkcode _RecordRouter.push} with a record walk: the decoder takes the
+   * file header alone and completes a record carried over from the last
+   * chunk; the walk takes the whole records after it; the decoder then
+   * decodes what is left (its errors name the stream's offsets and records).
+   */
+  #pushWalking(
+    chunk: Uint8Array,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+  ): CaptureFormatError | undefined {
+    const decoder = this.#decoder;
+    const length = chunk.length;
+    // Routed from `chunk` itself (not a view of it): the command line may
+    // move accepted runs to the front of the block it reads into.
+    let from = 0;
+    // The pcap file header alone: the records after it are walked.
+    let take = decoder.bytesRead === 0 && length > 24 ? 24 : 0;
+    for (;;) {
+      if (take > 0) {
+        const batch = decoder.push(chunk.subarray(from, from + take));
+        if (!this.#walkCarried(batch, accepted, dropped)) this.#route(batch, accepted, dropped);
+        from += take;
+        if (batch.error !== undefined || from === length) return batch.error;
+      }
+      const layout = decoder._pcapLayout;
+      if (layout === undefined) break;
+      // A record carried over from the last chunk: the decoder completes it.
+      take = Math.min(decoder._pcapCarryNeed, length - from);
+      if (take > 0) continue;
+      const totals = this.#walked;
+      const stop = this.#walk!.walk(
+        chunk,
+        from,
+        layout,
+        decoder.interfaces[0],
+        accepted,
+        dropped,
+        totals,
+      );
+      if (stop > from) {
+        decoder._skipPcapRecords(stop - from, totals[0]);
+        this.#countWalked(totals);
+        from = stop;
+        if (from === length) return undefined;
+      }
+      break;
+    }
+    const batch = decoder.push(from === 0 ? chunk : chunk.subarray(from));
+    this.#route(batch, accepted, dropped);
+    return batch.error;
+  }
+
+  /** A batch of the one record the decoder carried over, walked: `true`; else `false`. */
+  #walkCarried(batch: RecordBatch, accepted: _RunSink, dropped: _RunSink | undefined): boolean {
+    if (batch.carried !== 1 || batch.count !== 1 || batch.error !== undefined) return false;
+    const layout = this.#decoder._pcapLayout;
+    if (layout === undefined) return false;
+    const totals = this.#walked;
+    const walked = this.#walk!.walkRecord(
+      batch.carry,
+      batch.start[0],
+      batch.end[0],
+      layout,
+      this.#decoder.interfaces[0],
+      accepted,
+      dropped,
+      totals,
+    );
+    if (walked) this.#countWalked(totals);
+    return walked;
+  }
+
+  /** Adds the totals a walk wrote to the router's. */
+  #countWalked(totals: Float64Array): void {
+    const input = this.#input;
+    input.packets += totals[0];
+    input.bytes += totals[1];
+    input.capturedBytes += totals[2];
+    const ok = this.#accepted;
+    ok.packets += totals[3];
+    ok.bytes += totals[4];
+    ok.capturedBytes += totals[5];
   }
 
   /** Ends the input: the error of a record cut short or of empty input, if any. */

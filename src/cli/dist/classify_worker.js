@@ -13,11 +13,11 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-EAYK2JAS.js";
+} from "./chunk-7ZNYQXMI.js";
 import {
   compileRuleSet
-} from "./chunk-DUPDAGVI.js";
-import "./chunk-ZP23A35T.js";
+} from "./chunk-Q37KFIOA.js";
+import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";
 import "./chunk-VN2SWMWC.js";

@@ -24,7 +24,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-ZP23A35T.js";
+} from "./chunk-2ZZOCUUA.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -300,7 +300,7 @@ var _prepareBytecode = (function (program, match, base, settings, chain, ruleNum
   }
   const shared = copy;
   let memo;
-  const compiled = (function () { return ( memo ??= _compileValidated(shared, settings)); });
+  const compiled = () => memo ??= _compileValidated(shared, settings);
   return {
     key,
     program: shared,
@@ -354,7 +354,7 @@ var _prepareExpression = (function (match, base, settings, chain, ruleNumber) {
     );
   }
   let cache;
-  const programFor = (function (frame)  {
+  const programFor = (frame) => {
     const captureInterface = frame.captureInterface;
     const key = captureInterface ?? frame.linkType;
     cache ??= /* @__PURE__ */ new Map();
@@ -365,7 +365,7 @@ var _prepareExpression = (function (match, base, settings, chain, ruleNumber) {
       cache.set(key, compiled);
     }
     return compiled;
-  });
+  };
   const build = () => {
     let lastType = -1;
     let lastInterface;
@@ -393,25 +393,6 @@ var _prepareExpression = (function (match, base, settings, chain, ruleNumber) {
     void 0,
     programFor
   );
-});
-var _linkProgram = (function (expression, linkType, captureInterface) {
-  try {
-    if (captureInterface === void 0) {
-      return _optimised(expression, linkType, _expressionProgram(expression, linkType));
-    }
-    const options = filterOptionsForInterface(captureInterface);
-    try {
-      const program = compileFilter(expression, options);
-      validate(program, { maxInstructions: 4096 });
-      return program;
-    } catch {
-      const program = compileFilter(expression, { ...options, optimize: false });
-      validate(program, { maxInstructions: 4096 });
-      return program;
-    }
-  } catch {
-    return null;
-  }
 });
 var _expressionProgram = (function (expression, linkType) {
   const packed = _unoptimisedPacked(expression, linkType);
@@ -1285,7 +1266,7 @@ var _makeProgramBatch = (function (parts) {
     capturedLengths: new Uint32Array(0),
     wireLengths: new Uint32Array(0)
   };
-  const run = (function (batch, from, to, frame, oneInterface)  {
+  const run = (batch, from, to, frame, oneInterface) => {
     if (parts.describing()) return void 0;
     const { kind, interfaceIndex } = batch;
     if (!oneInterface) {
@@ -1324,7 +1305,7 @@ var _makeProgramBatch = (function (parts) {
     while (last >= from && kind[last] === 0) last--;
     if (last >= from) parts.decided(verdicts[last - from] !== 0 === ruleAccepts ? counter : -1);
     return verdicts;
-  });
+  };
   return {
     run,
     counted: (function (acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
@@ -1528,12 +1509,12 @@ var _makeClassifier = (function (parts) {
     counter: entryRules[0].counter,
     chain: entry,
     ...counters,
-    describing: (function () { return ( describe); }),
-    current: (function (frame)  {
+    describing: () => describe,
+    current: (frame) => {
       state.frame = frame;
       state.bytes = frame.bytes;
-    }),
-    decided: (function (counter) { return ( walk.decided = counter); })
+    },
+    decided: (counter) => walk.decided = counter
   });
   return {
     ruleSet,
@@ -3548,7 +3529,25 @@ var _ExpressionMatch = class {
     return this.#packed === null ? null : _unpackProgram(this.#packed);
   }
 };
-
+function _linkProgram(expression, linkType, captureInterface) {
+  try {
+    if (captureInterface === void 0) {
+      return _optimised(expression, linkType, _expressionProgram(expression, linkType));
+    }
+    const options = filterOptionsForInterface(captureInterface);
+    try {
+      const program = compileFilter(expression, options);
+      validate(program, { maxInstructions: 4096 });
+      return program;
+    } catch {
+      const program = compileFilter(expression, { ...options, optimize: false });
+      validate(program, { maxInstructions: 4096 });
+      return program;
+    }
+  } catch {
+    return null;
+  }
+}
 
 
 
@@ -6566,6 +6565,8 @@ var _RuleSetBuilder = class {
 
 
 export {
+  _readsAncillary,
+  _needsFrameDescription,
   createFrameRef,
   FrameContext,
   compileRuleSet

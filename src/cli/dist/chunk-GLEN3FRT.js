@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-ZP23A35T.js";
+} from "./chunk-2ZZOCUUA.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";
@@ -44,7 +44,7 @@ var _loadProgram = (async function (parsed, command, io, base, allowed) {
       name: "--bytecode",
       fixed: true,
       forLinkType: (function () { return ( program); }),
-      forInterface: () => program
+      forInterface: (function () { return ( program); })
     };
   }
   if (kind === "asm") {
@@ -72,7 +72,7 @@ var _loadProgram = (async function (parsed, command, io, base, allowed) {
     return entry;
   });
   const forLinkType = (function (linkType) { return ( compileCached({ linkType: base === "network" ? LINKTYPE_RAW : linkType })); });
-  const forInterface = (captureInterface) => base === "network" ? forLinkType(LINKTYPE_RAW) : compileCached(filterOptionsForInterface(captureInterface));
+  const forInterface = (function (captureInterface) { return ( base === "network" ? forLinkType(LINKTYPE_RAW) : compileCached(filterOptionsForInterface(captureInterface))); });
   const types = base === "network" ? [LINKTYPE_RAW] : [1, 113, 276, 0, 108, 101, 228, 229];
   let first;
   for (const type of types) {

@@ -26,17 +26,17 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-EAYK2JAS.js";
+} from "./chunk-7ZNYQXMI.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
 import {
   CaptureDecoder
-} from "./chunk-MBWW2NR2.js";
+} from "./chunk-ZWRBZPXV.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-BJ24QFCV.js";
+} from "./chunk-GLEN3FRT.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -52,10 +52,23 @@ import {
   _string
 } from "./chunk-BY2MFCHZ.js";
 import {
+  _needsFrameDescription,
+  _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-DUPDAGVI.js";
-import "./chunk-ZP23A35T.js";
+} from "./chunk-Q37KFIOA.js";
+import {
+  _F64,
+  _I32,
+  _Locals,
+  _OP,
+  _ProgramEmitter,
+  _WasmCode,
+  _encodeModule,
+  _loadIndex,
+  _lower,
+  _wasmRefusal
+} from "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openBlocks
@@ -64,7 +77,9 @@ import {
   DataError
 } from "./chunk-CNK7VKYS.js";
 import "./chunk-NS52V5MJ.js";
-import "./chunk-VN2SWMWC.js";
+import {
+  validate
+} from "./chunk-VN2SWMWC.js";
 import {
   LINKTYPE_RAW
 } from "./chunk-HTG3XFGN.js";
@@ -74,7 +89,123 @@ import "./chunk-VVSHI4PW.js";
 import "./chunk-625ADWH7.js";
 import "./chunk-HVOGAW6C.js";
 
-// src/cli/_output_runs.ts
+// src/bpf/_wasm_pcap_walk.ts
+var _pcapWalkModule = (function (lowered, layout) {
+  const c = new _WasmCode();
+  const L = new _Locals(PROGRAM);
+  const header = layout.recordHeader;
+  c.i32(_WALK_RUNS).set(RUNS);
+  c.i32(-1).set(RUN_START).i32(-1).set(RUN_END);
+  c.begin(_OP.block).begin(_OP.loop);
+  c.get(END).get(POS).op(_OP.i32Sub).i32(header).op(_OP.i32LtU).opIndex(_OP.brIf, 1);
+  _readWord(c, POS, 8, layout.littleEndian, L.temp);
+  c.tee(CAPLEN).i32(layout.maxCapturedLength).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  c.get(POS).i32(header).op(_OP.i32Add).get(CAPLEN).op(_OP.i32Add).tee(NEXT).get(END).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  c.get(CAPLEN).i32(layout.snaplen).get(CAPLEN).i32(layout.snaplen).op(_OP.i32LtU).op(_OP.select).set(CAP);
+  c.get(POS).i32(header).op(_OP.i32Add).tee(L.base).tee(L.mac).tee(L.net).get(CAP).op(_OP.i32Add).set(L.end);
+  _readWord(c, POS, 12, layout.littleEndian, L.temp);
+  c.set(L.wire);
+  c.i32(0).set(L.a).i32(0).set(L.x);
+  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
+  c.begin(_OP.block, _I32);
+  new _ProgramEmitter(c, L, lowered, true).emit();
+  c.op(_OP.end);
+  c.begin(_OP.if);
+  _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE, L.wire);
+  c.get(POS).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
+  _storeRun(c);
+  c.get(POS).set(RUN_START);
+  c.op(_OP.end);
+  c.get(NEXT).set(RUN_END);
+  c.op(_OP.end);
+  c.get(NEXT).set(POS);
+  c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
+  _storeRun(c);
+  const counts = [
+    [RECORDS, _WalkCount.records],
+    [CAPTURED, _WalkCount.captured],
+    [ACCEPTED, _WalkCount.accepted],
+    [ACCEPTED_CAPTURED, _WalkCount.acceptedCaptured]
+  ];
+  for (const [local, index] of counts) {
+    c.i32(0).get(local).memory(_OP.i32Store, _WALK_COUNTS + 4 * index);
+  }
+  c.i32(0).get(WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.wireLow);
+  c.i32(0).get(ACCEPTED_WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.acceptedWireLow);
+  c.i32(0).get(RUNS).i32(_WALK_RUNS).op(_OP.i32Sub).i32(3).op(_OP.i32ShrU).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.runs);
+  c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.moved);
+  c.get(POS);
+  return _encodeModule({
+    types: [
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
+      // loadIndex
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
+      // ancillary
+      { params: [_I32, _I32, _I32], results: [_I32] }
+      // walk
+    ],
+    functionImports: [{ name: "loadIndex", type: 0 }, { name: "ancillary", type: 1 }],
+    memoryMinimumPages: 1,
+    functions: [{
+      type: 2,
+      locals: [
+        { count: WIRE - CAPLEN, type: _I32 },
+        { count: 2, type: I64 },
+        { count: L.field - PROGRAM, type: _I32 },
+        { count: 1, type: _F64 },
+        { count: 16, type: _I32 }
+      ],
+      code: c
+    }],
+    exports: [{ name: "walk", index: 2 }]
+  });
+});
+var _readWord = (function (c, local, offset, littleEndian, temp) {
+  c.get(local).memory(_OP.i32Load, offset);
+  if (littleEndian) return;
+  c.tee(temp).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(temp).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or);
+});
+var _add = (function (c, count, cap, captured, wires, wire) {
+  c.get(count).i32(1).op(_OP.i32Add).set(count);
+  c.get(captured).get(cap).op(_OP.i32Add).set(captured);
+  c.get(wires).get(wire).op(I64_EXTEND_I32_U).op(I64_ADD).set(wires);
+});
+var _storeRun = (function (c) {
+  c.get(RUN_END).i32(-1).op(_OP.i32Ne).begin(_OP.if);
+  c.get(DEST).i32(-1).op(_OP.i32Eq).begin(_OP.if);
+  c.get(RUNS).get(RUN_START).memory(_OP.i32Store, 0);
+  c.get(RUNS).get(RUN_END).memory(_OP.i32Store, 4);
+  c.get(RUNS).i32(8).op(_OP.i32Add).set(RUNS);
+  c.op(_OP.else);
+  c.get(DEST).get(RUN_START).get(RUN_END).get(RUN_START).op(_OP.i32Sub);
+  for (const byte of MEMORY_COPY) c.byte(byte);
+  c.get(DEST).get(RUN_END).get(RUN_START).op(_OP.i32Sub).op(_OP.i32Add).set(DEST);
+  c.op(_OP.end);
+  c.op(_OP.end);
+});
+var _makeWasmWalk = (function (parts) {
+  const refusal = _wasmRefusal();
+  if (refusal !== void 0) return { reason: `run-time Wasm is refused (${refusal})` };
+  return new _WasmWalk(parts);
+});
+var _programWalk = (function (rules, source) {
+  const batch = rules._programBatch;
+  if (batch === void 0) return void 0;
+  const programFor = (function (captureInterface)  {
+    try {
+      const program = source.forInterface(captureInterface);
+      if (!source.fixed) validate(program, { maxInstructions: 4096 });
+      return program.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k: k >>> 0 })); }));
+    } catch {
+      return void 0;
+    }
+  });
+  const walk = _makeWasmWalk({
+    programFor,
+    counted: (function (okPackets, okBytes, droppedPackets, droppedBytes) { return ( batch.counted(okPackets, okBytes, droppedPackets, droppedBytes)); })
+  });
+  return walk instanceof _WasmWalk ? walk : void 0;
+});
 var _output = (function (name, target) {
   const runs = new _OutputRuns();
   if (!("getWriter" in target)) {
@@ -222,8 +353,55 @@ var _loadRuleSet = (async function (parsed, io) {
       rules: [{ base, matches: [match], target: "ACCEPT" }]
     }]
   };
-  return { ruleSet, name: source.name, max, program, base };
+  return { ruleSet, name: source.name, max, program, base, source };
 });
+var _WALK_COUNTS = 0;
+var _WALK_RUNS = 64;
+var _WalkCount = {
+  /** Records walked. */
+  records: 0,
+  /** Sum of their captured lengths (cut to the snaplen). */
+  captured: 1,
+  /** Sum of their wire lengths: low and high 32 bits. */
+  wireLow: 2,
+  wireHigh: 3,
+  /** The same of the accepted records. */
+  accepted: 4,
+  acceptedCaptured: 5,
+  acceptedWireLow: 6,
+  acceptedWireHigh: 7,
+  /** Runs written at {@linkcode _WALK_RUNS}. */
+  runs: 8,
+  /** Where the moved runs end (`dest` given). */
+  moved: 9
+};
+var POS = 0;
+var END = 1;
+var DEST = 2;
+var CAPLEN = 3;
+var NEXT = 4;
+var RUNS = 5;
+var RUN_START = 6;
+var RUN_END = 7;
+var RECORDS = 8;
+var CAPTURED = 9;
+var ACCEPTED = 10;
+var ACCEPTED_CAPTURED = 11;
+var CAP = 12;
+var WIRE = 13;
+var ACCEPTED_WIRE = 14;
+var PROGRAM = 15;
+var I64 = 126;
+var I64_STORE = 55;
+var I64_ADD = 124;
+var I64_EXTEND_I32_U = 173;
+var MEMORY_COPY = [252, 10, 0, 0];
+
+
+
+
+
+// src/cli/_output_runs.ts
 var _DIRECT_RUN = 32768;
 var _SHORT_RUN = 48;
 var _BUFFER_SIZE = 1 << 20;
@@ -267,6 +445,19 @@ var _OutputRuns = class {
   compactIn(block) {
     this.#endCompaction();
     if (this.#active) this.#compact = block;
+  }
+  /**
+   * For a writer that moves the runs of `bytes` itself (the Wasm record
+   * walk): where its next run goes while they are being moved to the front
+   * of `bytes` ({@linkcode _OutputRuns.compactIn}), else -1. It then says
+   * where the moved runs end with {@linkcode _OutputRuns._movedTo}.
+   */
+  _moveEnd(bytes) {
+    return this.#active && bytes === this.#compact ? this.#compacted : -1;
+  }
+  /** The runs moved to the front of the block given to `compactIn` now end at `end`. */
+  _movedTo(end) {
+    this.#compacted = end;
   }
   /** Takes `bytes[from .. to)` (whole records), valid until the next `reset`. */
   write(bytes, from, to) {
@@ -336,6 +527,139 @@ var _OutputRuns = class {
   }
 };
 
+// src/cli/_wasm_walk.ts
+var _PAGE = 65536;
+var _SLOTS = 2;
+var _SMALLEST_RECORD = 16;
+var _SCRATCH_BYTES = 24 + 262144;
+
+var _WasmWalk = class {
+  #parts;
+  #blockSize;
+  #memory;
+  #poolStart;
+  /** Where {@linkcode _WasmWalk.walkRecord} copies its record (after the pool). */
+  #scratchStart;
+  #lent = new Uint8Array(_SLOTS);
+  #counts;
+  #runs;
+  /** The walk of each capture interface (`null`: none, the router decodes). */
+  #walks = /* @__PURE__ */ new Map();
+  /** Use {@linkcode _makeWasmWalk}. */
+  constructor(parts) {
+    this.#parts = parts;
+    const blockSize = this.#blockSize = parts.blockSize ?? 1 << 18;
+    const runsEnd = _WALK_RUNS + 8 * (Math.ceil(blockSize / _SMALLEST_RECORD) + 1);
+    this.#poolStart = Math.ceil(runsEnd / _PAGE) * _PAGE;
+    this.#scratchStart = this.#poolStart + _SLOTS * blockSize;
+    const pages = Math.ceil((this.#scratchStart + _SCRATCH_BYTES) / _PAGE);
+    this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const buffer = this.#memory.buffer;
+    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.moved + 1);
+    this.#runs = new Uint32Array(buffer, _WALK_RUNS, runsEnd - _WALK_RUNS >> 2);
+  }
+  /** A buffer of `size` bytes in the memory, or `undefined` (too large, or none free). */
+  take(size) {
+    if (!(size > 0 && size <= this.#blockSize)) return void 0;
+    const slot = this.#lent.indexOf(0);
+    if (slot < 0) return void 0;
+    this.#lent[slot] = 1;
+    return new Uint8Array(this.#memory.buffer, this.#poolStart + slot * this.#blockSize, size);
+  }
+  /** Takes back a buffer `take` gave (or a view from its start). */
+  give(block) {
+    const slot = this.#slotOf(block);
+    if (slot < 0 || this.#lent[slot] === 0) return false;
+    this.#lent[slot] = 0;
+    return true;
+  }
+  /** The pool slot `block` starts in, or -1. */
+  #slotOf(block) {
+    if (block.buffer !== this.#memory.buffer) return -1;
+    const offset = block.byteOffset - this.#poolStart;
+    if (offset < 0 || offset % this.#blockSize !== 0) return -1;
+    const slot = offset / this.#blockSize;
+    return slot < _SLOTS ? slot : -1;
+  }
+  /** See {@linkcode _RecordWalk.walk}: walks only blocks that lie in the pool. */
+  walk(chunk, from, layout, captureInterface, accepted, dropped, totals) {
+    const base = chunk.byteOffset;
+    if (chunk.buffer !== this.#memory.buffer || base < this.#poolStart || chunk.length > this.#blockSize && base !== this.#scratchStart) return from;
+    let walk = this.#walks.get(captureInterface);
+    if (walk === void 0) {
+      walk = this.#compile(captureInterface, layout);
+      this.#walks.set(captureInterface, walk);
+    }
+    if (walk === null) return from;
+    const moveEnd = dropped === void 0 && accepted instanceof _OutputRuns ? accepted._moveEnd(chunk) : -1;
+    const stop = walk(base + from, base + chunk.length, moveEnd < 0 ? -1 : base + moveEnd) - base;
+    if (stop === from) return from;
+    const counts = this.#counts;
+    if (moveEnd >= 0) accepted._movedTo(counts[_WalkCount.moved] - base);
+    const runs = this.#runs;
+    const keepAccepted = accepted.active;
+    const keepDropped = dropped !== void 0 && dropped.active;
+    let at = from;
+    for (let r = 0, n = 2 * counts[_WalkCount.runs]; r < n; r += 2) {
+      const start = runs[r] - base;
+      const end = runs[r + 1] - base;
+      if (keepDropped && start > at) dropped.write(chunk, at, start);
+      if (keepAccepted) accepted.write(chunk, start, end);
+      at = end;
+    }
+    if (keepDropped && stop > at) dropped.write(chunk, at, stop);
+    const records = counts[_WalkCount.records];
+    const wire = counts[_WalkCount.wireHigh] * 2 ** 32 + counts[_WalkCount.wireLow];
+    const ok = counts[_WalkCount.accepted];
+    const okWire = counts[_WalkCount.acceptedWireHigh] * 2 ** 32 + counts[_WalkCount.acceptedWireLow];
+    totals[0] = records;
+    totals[1] = wire;
+    totals[2] = counts[_WalkCount.captured];
+    totals[3] = ok;
+    totals[4] = okWire;
+    totals[5] = counts[_WalkCount.acceptedCaptured];
+    this.#parts.counted(ok, okWire, records - ok, wire - okWire);
+    return stop;
+  }
+  /**
+   * See {@linkcode _RecordWalk.walkRecord}: the record is copied into the
+   * memory's scratch area and walked there; its bytes stay there until the
+   * next call (the outputs may hold a view of them until then).
+   */
+  walkRecord(bytes, start, end, layout, captureInterface, accepted, dropped, totals) {
+    const length = end - start;
+    if (length > _SCRATCH_BYTES) return false;
+    const scratch = new Uint8Array(this.#memory.buffer, this.#scratchStart, length);
+    scratch.set(bytes.subarray(start, end));
+    return this.walk(scratch, 0, layout, captureInterface, accepted, dropped, totals) === length;
+  }
+  /** The walk of `captureInterface`'s program, or `null` where it cannot run it. */
+  #compile(captureInterface, layout) {
+    const program = this.#parts.programFor(captureInterface);
+    if (program === void 0 || _needsFrameDescription(program) || _readsAncillary(program)) {
+      return null;
+    }
+    const lowered = _lower(program);
+    if (lowered.backward) return null;
+    try {
+      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout));
+      const instance = new WebAssembly.Instance(module, {
+        env: {
+          memory: this.#memory,
+          loadIndex: _loadIndex,
+          ancillary: () => {
+            throw new Error("Cannot walk records: the program reads an ancillary field");
+          }
+        }
+      });
+      return instance.exports.walk;
+    } catch {
+      return null;
+    }
+  }
+};
+
+
 // src/cli/_pipe_router.ts
 var _OutputError = class extends Error {
   /** `"accepted"` (standard output) or `"dropped"` (`--drop-to`). */
@@ -372,6 +696,8 @@ var _RecordRouter = class {
   #accepted = _totals();
   #metadataRecords = 0;
   #bytesRead = 0;
+  #walk;
+  #walked = new Float64Array(6);
   constructor(ruleSet, options = {}) {
     this.#rules = ruleSet;
     this.#decoder = new CaptureDecoder(options.decoder);
@@ -390,9 +716,10 @@ var _RecordRouter = class {
   get ruleSet() {
     return this.#rules;
   }
-  /** Replaces the rule set from the next pushed chunk on. */
+  /** Replaces the rule set from the next pushed chunk on (and drops a record walk, which ran the old one). */
   setRuleSet(ruleSet) {
     this.#rules = ruleSet;
+    this.#walk = void 0;
     this.#ruleSetChanges++;
   }
   /** Packets decoded so far. */
@@ -406,9 +733,88 @@ var _RecordRouter = class {
    */
   push(chunk, accepted, dropped) {
     this.#bytesRead += chunk.length;
+    if (this.#walk !== void 0) return this.#pushWalking(chunk, accepted, dropped);
     const batch = this.#decoder.push(chunk);
     this.#route(batch, accepted, dropped);
     return batch.error;
+  }
+  /** From the next pushed chunk on, pcap records are walked by `walk` where it can. */
+  _setRecordWalk(walk) {
+    this.#walk = walk;
+  }
+  /**
+   * {@linkcode _RecordRouter.push} with a record walk: the decoder takes the
+   * file header alone and completes a record carried over from the last
+   * chunk; the walk takes the whole records after it; the decoder then
+   * decodes what is left (its errors name the stream's offsets and records).
+   */
+  #pushWalking(chunk, accepted, dropped) {
+    const decoder = this.#decoder;
+    const length = chunk.length;
+    let from = 0;
+    let take = decoder.bytesRead === 0 && length > 24 ? 24 : 0;
+    for (; ; ) {
+      if (take > 0) {
+        const batch2 = decoder.push(chunk.subarray(from, from + take));
+        if (!this.#walkCarried(batch2, accepted, dropped)) this.#route(batch2, accepted, dropped);
+        from += take;
+        if (batch2.error !== void 0 || from === length) return batch2.error;
+      }
+      const layout = decoder._pcapLayout;
+      if (layout === void 0) break;
+      take = Math.min(decoder._pcapCarryNeed, length - from);
+      if (take > 0) continue;
+      const totals = this.#walked;
+      const stop = this.#walk.walk(
+        chunk,
+        from,
+        layout,
+        decoder.interfaces[0],
+        accepted,
+        dropped,
+        totals
+      );
+      if (stop > from) {
+        decoder._skipPcapRecords(stop - from, totals[0]);
+        this.#countWalked(totals);
+        from = stop;
+        if (from === length) return void 0;
+      }
+      break;
+    }
+    const batch = decoder.push(from === 0 ? chunk : chunk.subarray(from));
+    this.#route(batch, accepted, dropped);
+    return batch.error;
+  }
+  /** A batch of the one record the decoder carried over, walked: `true`; else `false`. */
+  #walkCarried(batch, accepted, dropped) {
+    if (batch.carried !== 1 || batch.count !== 1 || batch.error !== void 0) return false;
+    const layout = this.#decoder._pcapLayout;
+    if (layout === void 0) return false;
+    const totals = this.#walked;
+    const walked = this.#walk.walkRecord(
+      batch.carry,
+      batch.start[0],
+      batch.end[0],
+      layout,
+      this.#decoder.interfaces[0],
+      accepted,
+      dropped,
+      totals
+    );
+    if (walked) this.#countWalked(totals);
+    return walked;
+  }
+  /** Adds the totals a walk wrote to the router's. */
+  #countWalked(totals) {
+    const input = this.#input;
+    input.packets += totals[0];
+    input.bytes += totals[1];
+    input.capturedBytes += totals[2];
+    const ok = this.#accepted;
+    ok.packets += totals[3];
+    ok.bytes += totals[4];
+    ok.capturedBytes += totals[5];
   }
   /** Ends the input: the error of a record cut short or of empty input, if any. */
   finish(accepted, dropped) {
@@ -995,7 +1401,9 @@ writes the accepted frames to standard output as a capture of the same format
                           (what compile() picks: source on V8, closures where
                           code generation is refused; wasm for sets of up to
                           100 rules, and larger ones whose index leaves 16+
-                          rule tests to run)
+                          rule tests to run; one --bytecode/--expr program
+                          on the link base: each pcap block walked in one
+                          Wasm call)
   --threads 1|2|auto      classify on one thread, or split each block's
                           frames between the main thread and a worker (2);
                           auto (the default) starts the worker when the rules
@@ -1059,7 +1467,7 @@ var filterCommand = {
         "filter"
       );
     }
-    const { ruleSet, name, max, program, base } = await _loadRuleSet(parsed, io);
+    const { ruleSet, name, max, program, base, source } = await _loadRuleSet(parsed, io);
     let rules;
     const rulesFile = _string(parsed, "rules") !== void 0;
     const compileOptions = {
@@ -1082,7 +1490,12 @@ var filterCommand = {
     } catch (error2) {
       throw DataError.from(name, error2);
     }
-    const input = await _openBlocks(io, path, rules._blocks);
+    const walk = source !== void 0 && base === "link" && strategy === void 0 && threads !== "2" && io.openBlocks !== void 0 ? _programWalk(rules, source) : void 0;
+    const input = await _openBlocks(
+      io,
+      path,
+      walk ?? rules._blocks
+    );
     let dropStream;
     if (dropTo !== void 0) {
       try {
@@ -1101,6 +1514,7 @@ var filterCommand = {
       cpuMs: io.cpuMs ?? io.now,
       loadAverage: io.loadAverage
     });
+    if (walk !== void 0) router._setRecordWalk(walk);
     const progress = io.isTerminal() ? _progress(io, router) : void 0;
     let failure;
     let stats;

@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-SLDLEVAF.js";
-import "./chunk-MBWW2NR2.js";
+} from "./chunk-Q5RBQNDL.js";
+import "./chunk-ZWRBZPXV.js";
 import {
   _loadProgram
-} from "./chunk-BJ24QFCV.js";
+} from "./chunk-GLEN3FRT.js";
 import {
   _linkTypeName
 } from "./chunk-3574K6DE.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-DUPDAGVI.js";
+import "./chunk-Q37KFIOA.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-ZP23A35T.js";
+} from "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput

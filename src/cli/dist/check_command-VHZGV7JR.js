@@ -5,7 +5,7 @@ import {
 import "./chunk-JXCJ35FU.js";
 import {
   _loadProgram
-} from "./chunk-BJ24QFCV.js";
+} from "./chunk-GLEN3FRT.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -20,8 +20,8 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-DUPDAGVI.js";
-import "./chunk-ZP23A35T.js";
+} from "./chunk-Q37KFIOA.js";
+import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-I5PY5TU6.js";
 import {

@@ -65,6 +65,7 @@ var CaptureDecoder = class {
   // pcap
   #pcapRecordHeader = 16;
   #pcapSnaplen = 0;
+  #pcapLayout;
   // pcapng
   #section = -1;
   #sectionFirst = 0;
@@ -81,6 +82,8 @@ var CaptureDecoder = class {
   #carryView = new DataView(new ArrayBuffer(0));
   #carryLength = 0;
   #carryOffset = 0;
+  /** Whether the last push carried a record over (see `push`). */
+  #carryLent = false;
   #error;
   #batch;
   /** Creates a decoder; see {@linkcode CaptureDecoderOptions} for the limits. */
@@ -131,8 +134,55 @@ var CaptureDecoder = class {
     return this.#packetIndex;
   }
   /**
+   * For a caller that decodes whole pcap records itself between pushes (the
+   * command line's Wasm walk, with {@linkcode CaptureDecoder._skipPcapRecords}):
+   * the capture's record layout while records of a pcap capture are being
+   * decoded (not before its file header, not after a failure or `finish`),
+   * else `undefined`.
+   *
+   * @internal
+   */
+  get _pcapLayout() {
+    return this.#state === _STATE_PCAP ? this.#pcapLayout : void 0;
+  }
+  /**
+   * With {@linkcode CaptureDecoder._pcapLayout} defined: how many more bytes
+   * the record carried over from the last chunk needs (its header, or then
+   * its whole record; 1 for a header whose captured length is over the
+   * limit, which the next push reports), or 0 when none is carried.
+   *
+   * @internal
+   */
+  get _pcapCarryNeed() {
+    const have = this.#carryLength;
+    if (have === 0) return 0;
+    const header = this.#pcapRecordHeader;
+    if (have < header) return header - have;
+    const caplen = this.#carryView.getUint32(8, this.#little);
+    return caplen > this.#maxCapturedLength ? 1 : header + caplen - have;
+  }
+  /**
+   * Counts `records` whole pcap records, `bytes` bytes in all, that the
+   * caller decoded itself from the start of its next chunk (so the decoder's
+   * offsets and record indices in later errors stay those of the stream).
+   * Only while {@linkcode CaptureDecoder._pcapLayout} is defined and nothing
+   * is carried.
+   *
+   * @internal
+   */
+  _skipPcapRecords(bytes, records) {
+    if (this.#state !== _STATE_PCAP || this.#carryLength !== 0) {
+      throw new TypeError("Cannot skip pcap records: the decoder is not between pcap records");
+    }
+    this.#total += bytes;
+    this.#recordIndex += records;
+    this.#packetIndex += records;
+  }
+  /**
    * Decodes every record completed by `chunk`. The returned batch (and its
-   * arrays) is valid until the next call on this decoder.
+   * arrays) is valid until the next call on this decoder; the record it
+   * carried over (`batch.carry`) stays valid one call longer, so that a
+   * caller pushing one input block in parts may still hold it.
    */
   push(chunk) {
     const batch = this.#batch;
@@ -148,6 +198,8 @@ var CaptureDecoder = class {
       batch.error = this.#error;
       return batch;
     }
+    const carryLent = this.#carryLent;
+    this.#carryLent = false;
     const base = this.#total;
     this.#total += chunk.length;
     const length = chunk.length;
@@ -168,6 +220,7 @@ var CaptureDecoder = class {
           }
           batch.carry = this.#carry.subarray(0, need);
           batch.carried = 1;
+          this.#carryLent = true;
           this.#carryLength = 0;
           break;
         }
@@ -187,7 +240,7 @@ var CaptureDecoder = class {
       const need = this.#measure(view, chunk, pos, avail, base + pos);
       if (need < 0) return this.#fail(batch);
       if (need > avail) {
-        if (batch.carried === 1) {
+        if (batch.carried === 1 || carryLent) {
           const spare = this.#spare;
           this.#spare = this.#carry;
           this.#carry = spare;
@@ -441,6 +494,12 @@ var CaptureDecoder = class {
     this.#pcapRecordHeader = magic === _PCAP_MAGIC_MODIFIED ? 24 : 16;
     this.#pcapSnaplen = snaplen === 0 || snaplen > this.#maxCapturedLength ? this.#maxCapturedLength : snaplen;
     this.#snaplens.push(this.#pcapSnaplen);
+    this.#pcapLayout = {
+      recordHeader: this.#pcapRecordHeader,
+      littleEndian: little,
+      snaplen: this.#pcapSnaplen,
+      maxCapturedLength: this.#maxCapturedLength
+    };
     this.#interfaces.push({
       index: 0,
       localIndex: 0,

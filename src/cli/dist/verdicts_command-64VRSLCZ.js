@@ -2,15 +2,15 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-SLDLEVAF.js";
+} from "./chunk-Q5RBQNDL.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
-import "./chunk-MBWW2NR2.js";
+import "./chunk-ZWRBZPXV.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-BJ24QFCV.js";
+} from "./chunk-GLEN3FRT.js";
 import "./chunk-3574K6DE.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-DUPDAGVI.js";
-import "./chunk-ZP23A35T.js";
+import "./chunk-Q37KFIOA.js";
+import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput

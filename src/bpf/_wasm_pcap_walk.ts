@@ -1,0 +1,219 @@
+/**
+ * Private: a WebAssembly module that walks the records of a classic pcap
+ * block lying in its memory and runs one program on each, in one call: the
+ * command line's single-program filter with no JavaScript per record
+ * (issue 12, "the decoder's input block is the Wasm memory").
+ *
+ * `walk(pos, end, dest) → stop` reads records from `pos` while a whole record
+ * header and its captured bytes lie before `end` and the captured length is
+ * within the decoder's limit (the decoder's own fast path, ../capture
+ * `#pcapFastPath`, stops at the same places), runs the program inlined on
+ * each (the Wasm backend's emitter, ./_wasm_codegen.ts: link base, offset 0
+ * at the record's data, the captured length cut to the snaplen, `ld len`
+ * the wire length), and returns where it stopped. With `dest` -1 it writes
+ * the runs of consecutive accepted records (start and end offsets, uint32
+ * pairs) from {@linkcode _WALK_RUNS} on; otherwise it moves each run to
+ * `dest` on (`memory.copy`: towards the front, over bytes already walked)
+ * and leaves the end of the moved bytes in the counts. Its counts are at
+ * {@linkcode _WALK_COUNTS} (see {@linkcode _WalkCount}).
+ *
+ * @module
+ */
+import type { _LoweredProgram } from "./_lower.ts";
+import { _encodeModule, _F64, _I32, _OP, _WasmCode } from "./_wasm_encoder.ts";
+import { _Locals, _ProgramEmitter } from "./_wasm_codegen.ts";
+
+/** Byte address of the counts (uint32 each, see {@linkcode _WalkCount}). */
+export const _WALK_COUNTS = 0;
+/** Byte address of the accepted runs (uint32 start, end pairs). */
+export const _WALK_RUNS = 64;
+
+/** Index of each count in the uint32 array at {@linkcode _WALK_COUNTS}. */
+export const _WalkCount = {
+  /** Records walked. */
+  records: 0,
+  /** Sum of their captured lengths (cut to the snaplen). */
+  captured: 1,
+  /** Sum of their wire lengths: low and high 32 bits. */
+  wireLow: 2,
+  wireHigh: 3,
+  /** The same of the accepted records. */
+  accepted: 4,
+  acceptedCaptured: 5,
+  acceptedWireLow: 6,
+  acceptedWireHigh: 7,
+  /** Runs written at {@linkcode _WALK_RUNS}. */
+  runs: 8,
+  /** Where the moved runs end (`dest` given). */
+  moved: 9,
+} as const;
+
+/** How the records are laid out (the pcap file header's settings). */
+export interface _WalkLayout {
+  /** Record header bytes: 16, or 24 (the modified pcap magic). */
+  recordHeader: number;
+  /** Byte order of the record headers. */
+  littleEndian: boolean;
+  /** Captured bytes a program sees at most. */
+  snaplen: number;
+  /** A larger captured length stops the walk (the decoder reports it). */
+  maxCapturedLength: number;
+}
+
+// Parameters and locals of `walk`: i32, then the two i64 wire sums, then the program's.
+const POS = 0;
+const END = 1;
+const DEST = 2;
+const CAPLEN = 3;
+const NEXT = 4;
+const RUNS = 5;
+const RUN_START = 6;
+const RUN_END = 7;
+const RECORDS = 8;
+const CAPTURED = 9;
+const ACCEPTED = 10;
+const ACCEPTED_CAPTURED = 11;
+const CAP = 12;
+const WIRE = 13;
+const ACCEPTED_WIRE = 14;
+/** The program's locals start here. */
+const PROGRAM = 15;
+/** Opcodes the Wasm backend's encoder does not name (core spec 5.4). */
+const I64 = 0x7e;
+const I64_STORE = 0x37;
+const I64_ADD = 0x7c;
+const I64_EXTEND_I32_U = 0xad;
+/** `memory.copy` of memory 0 to memory 0 (the bulk memory proposal, in Wasm 2.0). */
+const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
+
+/**
+ * The walk module of a lowered program (no backward jumps, no ancillary
+ * loads: the caller checks) for records laid out as `layout`. It imports
+ * `env.memory`, `env.loadIndex` (../bpf/_packet_access.ts `_loadIndex`) and
+ * `env.ancillary` (never called), and exports `walk`.
+ */
+export function _pcapWalkModule(
+  lowered: _LoweredProgram,
+  layout: _WalkLayout,
+): Uint8Array<ArrayBuffer> {
+  const c = new _WasmCode();
+  const L = new _Locals(PROGRAM);
+  const header = layout.recordHeader;
+  c.i32(_WALK_RUNS).set(RUNS);
+  c.i32(-1).set(RUN_START).i32(-1).set(RUN_END);
+  c.begin(_OP.block).begin(_OP.loop);
+  // A whole record header, a captured length within the limit, the record within the block.
+  c.get(END).get(POS).op(_OP.i32Sub).i32(header).op(_OP.i32LtU).opIndex(_OP.brIf, 1);
+  _readWord(c, POS, 8, layout.littleEndian, L.temp);
+  c.tee(CAPLEN).i32(layout.maxCapturedLength).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  c.get(POS).i32(header).op(_OP.i32Add).get(CAPLEN).op(_OP.i32Add).tee(NEXT)
+    .get(END).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  // The frame: base = mac = net = the data, end = data + min(caplen, snaplen).
+  c.get(CAPLEN).i32(layout.snaplen).get(CAPLEN).i32(layout.snaplen).op(_OP.i32LtU)
+    .op(_OP.select).set(CAP);
+  c.get(POS).i32(header).op(_OP.i32Add).tee(L.base).tee(L.mac).tee(L.net)
+    .get(CAP).op(_OP.i32Add).set(L.end);
+  _readWord(c, POS, 12, layout.littleEndian, L.temp);
+  c.set(L.wire);
+  c.i32(0).set(L.a).i32(0).set(L.x);
+  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
+  c.begin(_OP.block, _I32);
+  new _ProgramEmitter(c, L, lowered, true).emit();
+  c.op(_OP.end);
+  c.begin(_OP.if);
+  _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE, L.wire);
+  // Extend the current run, or store it and start a new one here.
+  c.get(POS).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
+  _storeRun(c);
+  c.get(POS).set(RUN_START);
+  c.op(_OP.end);
+  c.get(NEXT).set(RUN_END);
+  c.op(_OP.end);
+  c.get(NEXT).set(POS);
+  c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
+  _storeRun(c);
+  const counts: [number, number][] = [
+    [RECORDS, _WalkCount.records],
+    [CAPTURED, _WalkCount.captured],
+    [ACCEPTED, _WalkCount.accepted],
+    [ACCEPTED_CAPTURED, _WalkCount.acceptedCaptured],
+  ];
+  for (const [local, index] of counts) {
+    c.i32(0).get(local).memory(_OP.i32Store, _WALK_COUNTS + 4 * index);
+  }
+  // The 64-bit sums, little-endian: their low word first.
+  c.i32(0).get(WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.wireLow);
+  c.i32(0).get(ACCEPTED_WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.acceptedWireLow);
+  c.i32(0).get(RUNS).i32(_WALK_RUNS).op(_OP.i32Sub).i32(3).op(_OP.i32ShrU)
+    .memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.runs);
+  c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.moved);
+  c.get(POS);
+  return _encodeModule({
+    types: [
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] }, // loadIndex
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] }, // ancillary
+      { params: [_I32, _I32, _I32], results: [_I32] }, // walk
+    ],
+    functionImports: [{ name: "loadIndex", type: 0 }, { name: "ancillary", type: 1 }],
+    memoryMinimumPages: 1,
+    functions: [{
+      type: 2,
+      locals: [
+        { count: WIRE - CAPLEN, type: _I32 },
+        { count: 2, type: I64 },
+        { count: L.field - PROGRAM, type: _I32 },
+        { count: 1, type: _F64 },
+        { count: 16, type: _I32 },
+      ],
+      code: c,
+    }],
+    exports: [{ name: "walk", index: 2 }],
+  });
+}
+
+/** Pushes the uint32 at `local + offset` in the capture's byte order (`temp`: a scratch local). */
+function _readWord(
+  c: _WasmCode,
+  local: number,
+  offset: number,
+  littleEndian: boolean,
+  temp: number,
+): void {
+  c.get(local).memory(_OP.i32Load, offset);
+  if (littleEndian) return;
+  // Byte swap: (v ror 8) & 0xff00ff00 | (v rol 8) & 0x00ff00ff.
+  c.tee(temp).i32(8).op(_OP.i32Rotr).i32(0xff00ff00).op(_OP.i32And)
+    .get(temp).i32(8).op(_OP.i32Rotl).i32(0x00ff00ff).op(_OP.i32And).op(_OP.i32Or);
+}
+
+/** count += 1; captured += cap; wires += wire (an i64 sum). */
+function _add(
+  c: _WasmCode,
+  count: number,
+  cap: number,
+  captured: number,
+  wires: number,
+  wire: number,
+): void {
+  c.get(count).i32(1).op(_OP.i32Add).set(count);
+  c.get(captured).get(cap).op(_OP.i32Add).set(captured);
+  c.get(wires).get(wire).op(I64_EXTEND_I32_U).op(I64_ADD).set(wires);
+}
+
+/**
+ * Hands the current run over (if any: its end is not -1): stored at `RUNS`
+ * (advanced), or with a `DEST` moved there (advanced).
+ */
+function _storeRun(c: _WasmCode): void {
+  c.get(RUN_END).i32(-1).op(_OP.i32Ne).begin(_OP.if);
+  c.get(DEST).i32(-1).op(_OP.i32Eq).begin(_OP.if);
+  c.get(RUNS).get(RUN_START).memory(_OP.i32Store, 0);
+  c.get(RUNS).get(RUN_END).memory(_OP.i32Store, 4);
+  c.get(RUNS).i32(8).op(_OP.i32Add).set(RUNS);
+  c.op(_OP.else);
+  c.get(DEST).get(RUN_START).get(RUN_END).get(RUN_START).op(_OP.i32Sub);
+  for (const byte of MEMORY_COPY) c.byte(byte);
+  c.get(DEST).get(RUN_END).get(RUN_START).op(_OP.i32Sub).op(_OP.i32Add).set(DEST);
+  c.op(_OP.end);
+  c.op(_OP.end);
+}

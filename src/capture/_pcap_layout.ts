@@ -1,0 +1,20 @@
+/**
+ * Private: how the records of a classic pcap capture are laid out, for a
+ * caller that walks whole records itself (the command line's Wasm walk)
+ * between the {@linkcode CaptureDecoder}'s pushes.
+ *
+ * @module
+ */
+
+/** The record layout of a pcap capture, fixed by its file header. */
+export interface _PcapLayout {
+  /** Bytes of each record header: 16, or 24 (the modified pcap magic). */
+  readonly recordHeader: number;
+  /** The header's byte order. */
+  readonly littleEndian: boolean;
+  /** Bytes of a record a filter sees at most: the file's snaplen (0 or
+   * above `maxCapturedLength`: `maxCapturedLength`, as libpcap). */
+  readonly snaplen: number;
+  /** The decoder's limit: a larger captured length is an error. */
+  readonly maxCapturedLength: number;
+}

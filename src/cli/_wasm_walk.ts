@@ -1,0 +1,261 @@
+/**
+ * The single-program `filter` (`--expr`, `--bytecode` on the link base) with
+ * one WebAssembly call per input block: blocks are read straight into the
+ * walk's memory (it lends its buffers as a {@linkcode _BlockPool}), and one
+ * call walks a block's pcap records, runs the program on each and writes
+ * the runs of accepted records, which are then written out as views of the
+ * block. No JavaScript runs per record (bench/RESULTS.md, issue 12, session
+ * 8). Whatever the walk does not take (the file header, a record split
+ * across blocks, a bad record, pcapng) the router decodes as before.
+ *
+ * @module
+ */
+import type { Instruction } from "../bpf/instruction.ts";
+import { _lower } from "../bpf/_lower.ts";
+import { _loadIndex } from "../bpf/_packet_access.ts";
+import { _wasmRefusal } from "../bpf/compile_wasm.ts";
+import { _pcapWalkModule, _WALK_COUNTS, _WALK_RUNS, _WalkCount } from "../bpf/_wasm_pcap_walk.ts";
+import type { CaptureInterface } from "../capture/capture_interface.ts";
+import type { _PcapLayout } from "../capture/_pcap_layout.ts";
+import { _needsFrameDescription } from "../rules/_needs_frame_description.ts";
+import { _readsAncillary } from "../rules/_reads_ancillary.ts";
+import type { _RecordWalk, _RunSink } from "../stream/_record_router.ts";
+import type { _BlockPool } from "./_sync_block_source.ts";
+import { _OutputRuns } from "./_output_runs.ts";
+import type { _ProgramSource } from "./_program.ts";
+import type { CompiledRuleSet } from "../rules/compile_rule_set.ts";
+import type { _ProgramBatch } from "../rules/_program_batch.ts";
+import { validate } from "../bpf/validate.ts";
+
+/** What the walk runs and whom it tells. */
+export interface _WasmWalkParts {
+  /**
+   * The program the rule set runs on `captureInterface`'s packets (link
+   * base), or `undefined` where the walk must leave them to the rule set
+   * (no program, or not the same one).
+   */
+  programFor(captureInterface: CaptureInterface): readonly Instruction[] | undefined;
+  /** Adds the walked records to the rule set's counters (bytes: wire lengths). */
+  counted(
+    acceptedPackets: number,
+    acceptedBytes: number,
+    droppedPackets: number,
+    droppedBytes: number,
+  ): void;
+  /** The largest block read into the memory. @default {262144} */
+  blockSize?: number;
+}
+
+const _PAGE = 65536;
+/** Buffers lent at once: the block being routed and the next. */
+const _SLOTS = 2;
+/** The smallest pcap record: a 16-byte header and no data. */
+const _SMALLEST_RECORD = 16;
+/** Room for one record copied in ({@linkcode _WasmWalk.walkRecord}): the
+ * largest the decoder takes by default (a 24-byte header, 256 KiB of data). */
+const _SCRATCH_BYTES = 24 + 262144;
+
+type _WalkFunction = (pos: number, end: number, dest: number) => number;
+
+/**
+ * The walk of one program (see the module documentation), or why there is
+ * none: run-time Wasm is refused here.
+ */
+export function _makeWasmWalk(parts: _WasmWalkParts): _WasmWalk | { reason: string } {
+  const refusal = _wasmRefusal();
+  if (refusal !== undefined) return { reason: `run-time Wasm is refused (${refusal})` };
+  return new _WasmWalk(parts);
+}
+
+/** The record walk and its block pool over one Wasm memory. */
+export class _WasmWalk implements _RecordWalk, _BlockPool {
+  readonly #parts: _WasmWalkParts;
+  readonly #blockSize: number;
+  readonly #memory: WebAssembly.Memory;
+  readonly #poolStart: number;
+  /** Where {@linkcode _WasmWalk.walkRecord} copies its record (after the pool). */
+  readonly #scratchStart: number;
+  readonly #lent = new Uint8Array(_SLOTS);
+  readonly #counts: Uint32Array;
+  readonly #runs: Uint32Array;
+  /** The walk of each capture interface (`null`: none, the router decodes). */
+  readonly #walks = new Map<CaptureInterface, _WalkFunction | null>();
+
+  /** Use {@linkcode _makeWasmWalk}. */
+  constructor(parts: _WasmWalkParts) {
+    this.#parts = parts;
+    const blockSize = this.#blockSize = parts.blockSize ?? 1 << 18;
+    // Room for a run per record of a full block, then the block buffers.
+    const runsEnd = _WALK_RUNS + 8 * (Math.ceil(blockSize / _SMALLEST_RECORD) + 1);
+    this.#poolStart = Math.ceil(runsEnd / _PAGE) * _PAGE;
+    this.#scratchStart = this.#poolStart + _SLOTS * blockSize;
+    const pages = Math.ceil((this.#scratchStart + _SCRATCH_BYTES) / _PAGE);
+    this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const buffer = this.#memory.buffer;
+    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.moved + 1);
+    this.#runs = new Uint32Array(buffer, _WALK_RUNS, (runsEnd - _WALK_RUNS) >> 2);
+  }
+
+  /** A buffer of `size` bytes in the memory, or `undefined` (too large, or none free). */
+  take(size: number): Uint8Array | undefined {
+    if (!(size > 0 && size <= this.#blockSize)) return undefined;
+    const slot = this.#lent.indexOf(0);
+    if (slot < 0) return undefined;
+    this.#lent[slot] = 1;
+    return new Uint8Array(this.#memory.buffer, this.#poolStart + slot * this.#blockSize, size);
+  }
+
+  /** Takes back a buffer `take` gave (or a view from its start). */
+  give(block: Uint8Array): boolean {
+    const slot = this.#slotOf(block);
+    if (slot < 0 || this.#lent[slot] === 0) return false;
+    this.#lent[slot] = 0;
+    return true;
+  }
+
+  /** The pool slot `block` starts in, or -1. */
+  #slotOf(block: Uint8Array): number {
+    if (block.buffer !== this.#memory.buffer) return -1;
+    const offset = block.byteOffset - this.#poolStart;
+    if (offset < 0 || offset % this.#blockSize !== 0) return -1;
+    const slot = offset / this.#blockSize;
+    return slot < _SLOTS ? slot : -1;
+  }
+
+  /** See {@linkcode _RecordWalk.walk}: walks only blocks that lie in the pool. */
+  walk(
+    chunk: Uint8Array,
+    from: number,
+    layout: _PcapLayout,
+    captureInterface: CaptureInterface,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+    totals: Float64Array,
+  ): number {
+    const base = chunk.byteOffset;
+    // A pool block, or the scratch record (the runs area holds a block's runs).
+    if (
+      chunk.buffer !== this.#memory.buffer || base < this.#poolStart ||
+      (chunk.length > this.#blockSize && base !== this.#scratchStart)
+    ) return from;
+    let walk = this.#walks.get(captureInterface);
+    if (walk === undefined) {
+      walk = this.#compile(captureInterface, layout);
+      this.#walks.set(captureInterface, walk);
+    }
+    if (walk === null) return from;
+    // Without a drop file, the accepted runs may be moved to the block's
+    // front in the walk itself (`compactIn`): no call per run.
+    const moveEnd = dropped === undefined && accepted instanceof _OutputRuns
+      ? accepted._moveEnd(chunk)
+      : -1;
+    const stop = walk(base + from, base + chunk.length, moveEnd < 0 ? -1 : base + moveEnd) - base;
+    if (stop === from) return from;
+    const counts = this.#counts;
+    if (moveEnd >= 0) (accepted as _OutputRuns)._movedTo(counts[_WalkCount.moved] - base);
+    const runs = this.#runs;
+    const keepAccepted = accepted.active;
+    const keepDropped = dropped !== undefined && dropped.active;
+    let at = from;
+    for (let r = 0, n = 2 * counts[_WalkCount.runs]; r < n; r += 2) {
+      const start = runs[r] - base;
+      const end = runs[r + 1] - base;
+      if (keepDropped && start > at) dropped!.write(chunk, at, start);
+      if (keepAccepted) accepted.write(chunk, start, end);
+      at = end;
+    }
+    if (keepDropped && stop > at) dropped!.write(chunk, at, stop);
+    const records = counts[_WalkCount.records];
+    const wire = counts[_WalkCount.wireHigh] * 2 ** 32 + counts[_WalkCount.wireLow];
+    const ok = counts[_WalkCount.accepted];
+    const okWire = counts[_WalkCount.acceptedWireHigh] * 2 ** 32 +
+      counts[_WalkCount.acceptedWireLow];
+    totals[0] = records;
+    totals[1] = wire;
+    totals[2] = counts[_WalkCount.captured];
+    totals[3] = ok;
+    totals[4] = okWire;
+    totals[5] = counts[_WalkCount.acceptedCaptured];
+    this.#parts.counted(ok, okWire, records - ok, wire - okWire);
+    return stop;
+  }
+
+  /**
+   * See {@linkcode _RecordWalk.walkRecord}: the record is copied into the
+   * memory's scratch area and walked there; its bytes stay there until the
+   * next call (the outputs may hold a view of them until then).
+   */
+  walkRecord(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    layout: _PcapLayout,
+    captureInterface: CaptureInterface,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+    totals: Float64Array,
+  ): boolean {
+    const length = end - start;
+    if (length > _SCRATCH_BYTES) return false;
+    const scratch = new Uint8Array(this.#memory.buffer, this.#scratchStart, length);
+    scratch.set(bytes.subarray(start, end));
+    return this.walk(scratch, 0, layout, captureInterface, accepted, dropped, totals) === length;
+  }
+
+  /** The walk of `captureInterface`'s program, or `null` where it cannot run it. */
+  #compile(captureInterface: CaptureInterface, layout: _PcapLayout): _WalkFunction | null {
+    const program = this.#parts.programFor(captureInterface);
+    // Negative offsets and ancillary fields need a described frame (JavaScript).
+    if (program === undefined || _needsFrameDescription(program) || _readsAncillary(program)) {
+      return null;
+    }
+    const lowered = _lower(program);
+    if (lowered.backward) return null;
+    try {
+      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout));
+      const instance = new WebAssembly.Instance(module, {
+        env: {
+          memory: this.#memory,
+          loadIndex: _loadIndex,
+          ancillary: () => {
+            throw new Error("Cannot walk records: the program reads an ancillary field");
+          },
+        },
+      });
+      return instance.exports.walk as _WalkFunction;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/**
+ * The walk of `filter`'s one program rule, or `undefined` where the rule
+ * set runs it otherwise (no one-program batch path; Wasm refused). The
+ * program is the one the rule set compiles for each capture interface:
+ * `--bytecode` as given, `--expr` as `tcpdump -r` compiles it for that file,
+ * where it passes the checker (else the rule set runs another form of it,
+ * and the walk leaves those frames to it).
+ */
+export function _programWalk(
+  rules: CompiledRuleSet,
+  source: _ProgramSource,
+): _WasmWalk | undefined {
+  const batch = (rules as { _programBatch?: _ProgramBatch })._programBatch;
+  if (batch === undefined) return undefined;
+  const programFor = (captureInterface: CaptureInterface): Instruction[] | undefined => {
+    try {
+      const program = source.forInterface(captureInterface);
+      if (!source.fixed) validate(program, { maxInstructions: 4096 });
+      return program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+    } catch {
+      return undefined;
+    }
+  };
+  const walk = _makeWasmWalk({
+    programFor,
+    counted: (okPackets, okBytes, droppedPackets, droppedBytes) =>
+      batch.counted(okPackets, okBytes, droppedPackets, droppedBytes),
+  });
+  return walk instanceof _WasmWalk ? walk : undefined;
+}
