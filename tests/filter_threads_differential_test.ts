@@ -17,7 +17,7 @@ import { compileRuleSet, type CompileRuleSetOptions } from "../src/rules/compile
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import type { RuleSetCounters } from "../src/rules/rule_set.ts";
 import { _RecordRouter, type _RunSink } from "../src/stream/_record_router.ts";
-import { _ThreadedRouter } from "../src/cli/_threaded_router.ts";
+import { _startSplit, _ThreadedRouter } from "../src/cli/_threaded_router.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { _testIo } from "../src/cli/_test_io.ts";
 
@@ -69,8 +69,10 @@ function _twoThreads(
   capture: Uint8Array,
   chunk: number,
 ): _Routed {
-  const rules = compileRuleSet(parseRuleSet(text), options);
-  const router = new _ThreadedRouter(rules, options, "2", { waitForWorker: true });
+  const ruleSet = parseRuleSet(text);
+  const split = _startSplit(ruleSet, options, "2", { waitForWorker: true });
+  const rules = compileRuleSet(ruleSet, options);
+  const router = new _ThreadedRouter(rules, split, true);
   try {
     const routed = _route(router, capture, chunk);
     return { ...routed, counters: router.counters(), offloaded: router.offloaded };

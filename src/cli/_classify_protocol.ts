@@ -3,15 +3,21 @@
  * messages they exchange: the layout both sides agree on.
  *
  * The main thread posts one job at a time through `control` (Atomics: the
- * worker waits on {@linkcode _JOB}). A classify job is an input block's
- * records copied into `bytes` and `table`: both threads claim chunks of
- * records from a shared cursor and write one verdict per record into
- * `verdicts`, so that a thread that is late or descheduled (a loaded
+ * worker waits on {@linkcode _JOB}). A classify job is a decoded input
+ * block's records: a copy of their bytes in `bytes` (one bulk copy; the
+ * main thread routes them from the block itself, which it keeps until
+ * then) and their fields in the record arrays of `table` (positions in
+ * the block, {@linkcode _BASE} bytes before the copy). The worker classifies
+ * the job while the main thread goes on reading and decoding the next
+ * block; when the main thread needs the verdicts, it claims the chunks of
+ * records the worker has not claimed yet (a shared cursor) and classifies
+ * them itself, so that a worker that is late or descheduled (a loaded
  * machine) costs nothing but its own chunk; the main thread waits only for
  * a worker that joined the job ({@linkcode _JOINED}, {@linkcode _LEFT}). A
  * counters job asks the worker to write its counters into `counters` (the
- * main thread waits on {@linkcode _DONE}). Interfaces (rare: one per pcapng Interface Description Block)
- * are posted as messages; a job says how many the worker must have.
+ * main thread waits on {@linkcode _DONE}). Interfaces (rare: one per pcapng
+ * Interface Description Block) are posted as messages; a job says how many
+ * the worker must have.
  *
  * @module
  */
@@ -44,7 +50,13 @@ export const _READY = 5;
 export const _CURSOR = 6;
 /** `control` slot: the classify job the worker joined and left (all its records done). */
 export const _LEFT = 7;
-const _CONTROL_SLOTS = 8;
+/** `control` slot: what the classify job's record positions count from in `bytes` (may be negative). */
+export const _BASE = 8;
+/** `control` slot: non-zero while the worker sleeps waiting for a job (else it need not be woken). */
+export const _WORKER_ASLEEP = 9;
+/** `control` slot: non-zero while the main thread sleeps waiting for the worker to leave a job. */
+export const _MAIN_ASLEEP = 10;
+const _CONTROL_SLOTS = 11;
 
 /** Job kind: classify `table`'s records into `verdicts`, both threads claiming chunks. */
 export const _CLASSIFY = 1;
@@ -53,32 +65,44 @@ export const _COUNTERS = 2;
 /** Job kind: leave the job loop (the worker closes). */
 export const _STOP = 3;
 /** Records claimed at a time from {@linkcode _CURSOR}. */
-export const _CHUNK = 64;
-
-/** `table` fields per record: data start in `bytes`, captured length, wire length, interface. */
-export const _FIELDS = 4;
-/** The interface field of a metadata record (not classified). */
-export const _METADATA = 0xffffffff;
+export const _CHUNK = 256;
 
 /** Most records in one job. */
 export const _MAX_RECORDS = 1 << 16;
-/** Most bytes in one job. */
+/**
+ * Most bytes of one block copied into a job (a larger block's first records
+ * stay on the main thread). `bytes` holds two such areas, used in turn.
+ */
 export const _MAX_BYTES = 1 << 21;
-
 /** The shared buffers (posted once, at the start). */
 export interface _SharedBuffers {
   control: SharedArrayBuffer;
   bytes: SharedArrayBuffer;
+  /** The record arrays: `kind` (bytes) after six uint32 arrays of {@linkcode _MAX_RECORDS}. */
   table: SharedArrayBuffer;
   verdicts: SharedArrayBuffer;
   counters: SharedArrayBuffer;
+}
+
+/**
+ * The record arrays of the job in `table`, as a `RecordBatch` holds them:
+ * positions in the input block (in `bytes`, {@linkcode _BASE} added).
+ */
+export interface _SharedRecords {
+  kind: Uint8Array;
+  start: Uint32Array;
+  end: Uint32Array;
+  dataStart: Uint32Array;
+  capturedLength: Uint32Array;
+  wireLength: Uint32Array;
+  interfaceIndex: Uint32Array;
 }
 
 /** The views both sides use over {@linkcode _SharedBuffers}. */
 export interface _SharedViews {
   control: Int32Array;
   bytes: Uint8Array;
-  table: Uint32Array;
+  records: _SharedRecords;
   verdicts: Uint8Array;
   counters: Float64Array;
 }
@@ -107,8 +131,8 @@ export interface _FailedMessage {
 export function _sharedBuffers(counterSlots: number): _SharedBuffers {
   return {
     control: new SharedArrayBuffer(_CONTROL_SLOTS * 4),
-    bytes: new SharedArrayBuffer(_MAX_BYTES),
-    table: new SharedArrayBuffer(_MAX_RECORDS * _FIELDS * 4),
+    bytes: new SharedArrayBuffer(2 * _MAX_BYTES),
+    table: new SharedArrayBuffer(_MAX_RECORDS * (6 * 4 + 1)),
     verdicts: new SharedArrayBuffer(_MAX_RECORDS),
     counters: new SharedArrayBuffer(counterSlots * 8),
   };
@@ -116,10 +140,20 @@ export function _sharedBuffers(counterSlots: number): _SharedBuffers {
 
 /** The views over `buffers`. */
 export function _sharedViews(buffers: _SharedBuffers): _SharedViews {
+  const table = buffers.table;
+  const array = (k: number) => new Uint32Array(table, k * 4 * _MAX_RECORDS, _MAX_RECORDS);
   return {
     control: new Int32Array(buffers.control),
     bytes: new Uint8Array(buffers.bytes),
-    table: new Uint32Array(buffers.table),
+    records: {
+      start: array(0),
+      end: array(1),
+      dataStart: array(2),
+      capturedLength: array(3),
+      wireLength: array(4),
+      interfaceIndex: array(5),
+      kind: new Uint8Array(table, 6 * 4 * _MAX_RECORDS, _MAX_RECORDS),
+    },
     verdicts: new Uint8Array(buffers.verdicts),
     counters: new Float64Array(buffers.counters),
   };
@@ -129,9 +163,55 @@ export function _sharedViews(buffers: _SharedBuffers): _SharedViews {
  * Waits (blocking) until `control[slot]` differs from `value`, in bounded
  * slices so that a thread being terminated is not held forever.
  */
-export function _waitWhile(control: Int32Array, slot: number, value: number): void {
+export function _waitWhile(
+  control: Int32Array,
+  slot: number,
+  value: number,
+  spinMs = 0,
+  asleep = -1,
+): void {
+  if (spinMs > 0 && _spin(control, slot, value, false, spinMs)) return;
+  if (asleep >= 0) Atomics.store(control, asleep, 1);
   while (Atomics.load(control, slot) === value) Atomics.wait(control, slot, value, 100);
+  if (asleep >= 0) Atomics.store(control, asleep, 0);
 }
+
+/**
+ * Wakes the thread waiting on `control[slot]`, where it sleeps: a thread
+ * spinning (`control[asleep]` zero) sees the change without a wake-up
+ * (which costs a system call, and can hand the waker's core to the woken).
+ */
+export function _wake(control: Int32Array, slot: number, asleep: number): void {
+  if (Atomics.load(control, asleep) !== 0) Atomics.notify(control, slot);
+}
+
+/**
+ * Watches `control[slot]` for at most `spinMs` without sleeping: whether it
+ * became `value` (`equal`) or left it (`!equal`). A thread put to sleep
+ * and woken again costs tens of microseconds, as long as a block takes to
+ * classify: the threads spin briefly before they sleep.
+ */
+function _spin(
+  control: Int32Array,
+  slot: number,
+  value: number,
+  equal: boolean,
+  spinMs: number,
+): boolean {
+  const deadline = performance.now() + spinMs;
+  for (let round = 0;; round++) {
+    if ((Atomics.load(control, slot) === value) === equal) return true;
+    if ((round & 63) === 63 && performance.now() >= deadline) return false;
+  }
+}
+
+/** How long the main thread spins before it sleeps, waiting for the worker to leave a job. */
+export const _SPIN_MS = 0.02;
+/**
+ * How long the worker spins before it sleeps, waiting for the next job: a
+ * block takes the main thread a few hundred microseconds.
+ */
+export const _WORKER_SPIN_MS = 0.3;
 
 /**
  * How long the main thread waits for the worker to finish its part of a job
@@ -150,11 +230,19 @@ export function _waitFor(
   slot: number,
   value: number,
   timeoutMs = _WORKER_ANSWER_MS,
+  spinMs = 0,
+  asleep = -1,
 ): boolean {
+  if (spinMs > 0 && _spin(control, slot, value, true, spinMs)) return true;
   const deadline = performance.now() + timeoutMs;
-  for (let now; (now = Atomics.load(control, slot)) !== value;) {
-    if (performance.now() >= deadline) return false;
-    Atomics.wait(control, slot, now, 100);
+  if (asleep >= 0) Atomics.store(control, asleep, 1);
+  try {
+    for (let now; (now = Atomics.load(control, slot)) !== value;) {
+      if (performance.now() >= deadline) return false;
+      Atomics.wait(control, slot, now, 100);
+    }
+    return true;
+  } finally {
+    if (asleep >= 0) Atomics.store(control, asleep, 0);
   }
-  return true;
 }

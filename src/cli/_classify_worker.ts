@@ -9,6 +9,7 @@
 import { compileRuleSet } from "../rules/compile_rule_set.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import {
+  _BASE,
   _CLASSIFY,
   _COUNT,
   _COUNTERS,
@@ -17,10 +18,14 @@ import {
   _JOB,
   _JOINED,
   _LEFT,
+  _MAIN_ASLEEP,
   _READY,
   type _SharedViews,
   _sharedViews,
   _waitWhile,
+  _wake,
+  _WORKER_ASLEEP,
+  _WORKER_SPIN_MS,
 } from "./_classify_protocol.ts";
 import type { _FailedMessage, _InterfacesMessage, _StartMessage } from "./_classify_protocol.ts";
 import { _ChunkClassifier } from "./_classify_chunks.ts";
@@ -40,19 +45,20 @@ let interfacesArrived: (() => void) | undefined;
 async function _join(job: number, views: _SharedViews, chunks: _ChunkClassifier) {
   const control = views.control;
   if (Atomics.compareExchange(control, _JOINED, job, ~job) !== job) return;
+  _wake(control, _JOINED, _MAIN_ASLEEP);
   const needed = Atomics.load(control, _INTERFACES);
   while (chunks.interfaces.length < needed) {
     await new Promise<void>((resolve) => interfacesArrived = resolve);
   }
   try {
-    chunks.run(Atomics.load(control, _COUNT));
+    chunks.run(Atomics.load(control, _COUNT), views.bytes, Atomics.load(control, _BASE));
   } catch {
     // Not expected (the main thread's rule set classified the same way): the
     // main thread stops and reports it.
     Atomics.store(control, _READY, -1);
   }
   Atomics.store(control, _LEFT, job);
-  Atomics.notify(control, _LEFT);
+  _wake(control, _LEFT, _MAIN_ASLEEP);
 }
 
 /** The job loop, until a stop job. */
@@ -60,7 +66,7 @@ async function _serve(rules: CompiledRuleSet, start: _StartMessage, views: _Shar
   const control = views.control;
   const chunks = classifier = new _ChunkClassifier(rules, views);
   for (let seen = 0;;) {
-    _waitWhile(control, _JOB, seen);
+    _waitWhile(control, _JOB, seen, _WORKER_SPIN_MS, _WORKER_ASLEEP);
     const job = seen = Atomics.load(control, _JOB);
     const kind = job & 3;
     if (kind === _CLASSIFY) {

@@ -25,6 +25,14 @@ export interface _RunSink {
   readonly active: boolean;
   /** Takes `bytes[from .. to)`: one or more whole records. */
   write(bytes: Uint8Array, from: number, to: number): void;
+  /**
+   * Where the sink moves the runs of its current block to that block's front
+   * (instead of copying them out): from now on it does so with `bytes`
+   * instead (scratch memory nothing reads again once its runs are written),
+   * and returns the block it did so with; `undefined` (nothing changes)
+   * where it moves no runs.
+   */
+  compactInstead?(bytes: Uint8Array): Uint8Array | undefined;
 }
 
 /** Per-frame fields the capture does not carry (see `RouterStreamOptions.frame`). */
@@ -37,21 +45,41 @@ export interface _RecordRouterFrame {
 }
 
 /**
+ * Records classified elsewhere, as {@linkcode _RecordRouterSplit.settle}
+ * gives them: `records` as a `RecordBatch` holds them (positions in
+ * `bytes`, scratch memory that nothing reads once they are routed),
+ * records `[0, count)`, verdict `i` at `verdicts[i]` (non-zero: accept;
+ * metadata records' entries are not read).
+ */
+export interface _SplitRecords {
+  records: Pick<
+    RecordBatch,
+    "kind" | "start" | "end" | "dataStart" | "capturedLength" | "wireLength" | "interfaceIndex"
+  >;
+  bytes: Uint8Array;
+  count: number;
+  verdicts: Uint8Array;
+}
+
+/**
  * Classification of a batch's last records elsewhere (the command line's
- * second thread): the router asks where that part begins, classifies the
- * records before it itself, then routes the part with the verdicts it is
- * given. The rule set doing that work counts those frames.
+ * second thread): the router asks where that part begins and routes the
+ * records before it itself; the part is routed once settled, before
+ * anything later (at the next batch, at the end of the input, or
+ * {@linkcode _RecordRouter.settle}). The rule set doing that work counts
+ * those frames.
  */
 export interface _RecordRouterSplit {
   /**
    * Called with each batch whose records `[batch.carried, batch.count)` live
-   * in `batch.bytes`, before they are routed: the index from which verdicts
-   * come from {@linkcode _RecordRouterSplit.verdicts} (`batch.count`: none).
+   * in `batch.bytes`, before they are routed: the index from which the
+   * records go elsewhere (`batch.count`: none). They must not depend on
+   * `batch` or its bytes being kept.
    */
   split(batch: RecordBatch, interfaces: readonly CaptureInterface[]): number;
-  /** The verdicts of records `[split, batch.count)`, at `i - split` (non-zero:
-   * accept; metadata records' entries are not read); may wait for them. */
-  verdicts(): Uint8Array;
+  /** The records split off and not yet routed, with their verdicts (may
+   * wait for them), or `undefined`; they are routed at once. */
+  settle(): _SplitRecords | undefined;
 }
 
 /** Options of {@linkcode _RecordRouter}. */
@@ -134,6 +162,8 @@ export class _RecordRouter {
     this.#bytesRead += chunk.length;
     const batch = this.#decoder.push(chunk);
     this.#route(batch, accepted, dropped);
+    // No more input after an error: nothing is left to settle later.
+    if (batch.error !== undefined) this.settle(accepted, dropped);
     return batch.error;
   }
 
@@ -141,7 +171,23 @@ export class _RecordRouter {
   finish(accepted: _RunSink, dropped?: _RunSink): CaptureFormatError | undefined {
     const batch = this.#decoder.finish();
     this.#route(batch, accepted, dropped);
+    this.settle(accepted, dropped);
     return batch.error;
+  }
+
+  /**
+   * Routes the records of earlier chunks still being classified elsewhere
+   * (see `_RecordRouterOptions.split`), if any: when the input stops without
+   * {@linkcode _RecordRouter.finish} (a read failed).
+   */
+  settle(accepted: _RunSink, dropped?: _RunSink): void {
+    const settled = this.#split?.settle();
+    if (settled === undefined) return;
+    const { records, bytes, count, verdicts } = settled;
+    // The records' bytes are scratch memory too, once classified.
+    const before = accepted.compactInstead?.(bytes);
+    this.#routeRange(records, bytes, 0, count, accepted, dropped, verdicts);
+    if (before !== undefined) accepted.compactInstead!(before);
   }
 
   /** The statistics so far, with the outputs' byte counts and the error that ended the run. */
@@ -173,6 +219,8 @@ export class _RecordRouter {
   }
 
   #route(batch: RecordBatch, accepted: _RunSink, dropped: _RunSink | undefined): void {
+    // Records of the chunk before, classified elsewhere, come first.
+    if (this.#split !== undefined) this.settle(accepted, dropped);
     const carried = batch.carried;
     if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
     const count = batch.count;
@@ -204,9 +252,6 @@ export class _RecordRouter {
           );
         }
       }
-    }
-    if (at < count) {
-      this.#routeRange(batch, batch.bytes, at, count, accepted, dropped, split!.verdicts());
     }
   }
 
@@ -301,7 +346,7 @@ export class _RecordRouter {
   /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`;
    * with `verdicts`, record `i`'s verdict is `verdicts[i - from]`. */
   #routeRange(
-    batch: RecordBatch,
+    batch: _SplitRecords["records"],
     bytes: Uint8Array,
     from: number,
     to: number,
