@@ -32,7 +32,6 @@ import {
   _SPIN_MS,
   _STOP,
   _waitFor,
-  _waitWhile,
   _wake,
   _WORKER_ANSWER_MS,
   _WORKER_ASLEEP,
@@ -90,8 +89,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
   #sentInterfaces = 0;
   #used = false;
   #closed = false;
-  /** Why the worker is not used, when it could not start or failed (for debugging). */
-  reason: string | undefined;
+  #reason: string | undefined;
   /** Records the worker classified so far. */
   offloaded = 0;
 
@@ -108,7 +106,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
   start(): boolean {
     if (this.#worker !== undefined || this.#closed) return this.#worker !== undefined;
     if (typeof Worker !== "function" || typeof SharedArrayBuffer !== "function") {
-      this.reason = "this runtime has no Web Workers with shared memory";
+      this.#reason = "this runtime has no Web Workers with shared memory";
       return false;
     }
     const buffers = _sharedBuffers(_counterSlots(this.#ruleSet));
@@ -121,21 +119,27 @@ export class _WorkerSplit implements _RecordRouterSplit {
         options: this.#options,
       });
     } catch (error) {
-      this.reason = `cannot start a worker: ${error instanceof Error ? error.message : error}`;
+      this.#reason = `cannot start a worker: ${error instanceof Error ? error.message : error}`;
       this.#worker?.terminate();
       this.#worker = undefined;
       return false;
     }
     this.#worker.addEventListener("message", (event: MessageEvent) => {
-      if (event.data?.kind === "failed") this.reason = `the worker failed: ${event.data.message}`;
+      if (event.data?.kind === "failed") this.#reason = `the worker failed: ${event.data.message}`;
     });
     this.#worker.addEventListener("error", (event: ErrorEvent) => {
       // The worker could not load (never ready): the main thread goes on alone.
       event.preventDefault();
-      this.reason = `the worker failed: ${event.message}`;
+      this.#reason = `the worker failed: ${event.message}`;
     });
     this.#views = _sharedViews(buffers);
     return true;
+  }
+
+  /** Why the worker is not used, when it could not start or failed (for debugging). */
+  get reason(): string | undefined {
+    const failed = this.#views !== undefined && Atomics.load(this.#views.control, _READY) === -1;
+    return this.#reason ?? (failed ? "the worker failed" : undefined);
   }
 
   /**
@@ -223,7 +227,10 @@ export class _WorkerSplit implements _RecordRouterSplit {
     this.#pending = 0;
     const views = this.#views!;
     const control = views.control;
-    if (this.#waitForWorker) _waitWhile(control, _JOINED, this.#job, _SPIN_MS, _MAIN_ASLEEP);
+    // Tests: the worker classifies the whole job.
+    if (this.#waitForWorker) {
+      _waitFor(control, _LEFT, this.#job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP);
+    }
     // The main thread classifies its records where they lie (its own block).
     const mine = this.#chunks!.run(count, this.#jobBytes, 0);
     // The worker took part (then wait until it left), or the job is closed to it.

@@ -27,7 +27,6 @@ import {
   _sharedBuffers,
   _sharedViews,
   _waitFor,
-  _waitWhile,
   _wake
 } from "./chunk-SB25LXBS.js";
 import {
@@ -900,8 +899,7 @@ var _WorkerSplit = class {
   #sentInterfaces = 0;
   #used = false;
   #closed = false;
-  /** Why the worker is not used, when it could not start or failed (for debugging). */
-  reason;
+  #reason;
   /** Records the worker classified so far. */
   offloaded = 0;
   constructor(ruleSet, options, split = {}) {
@@ -915,7 +913,7 @@ var _WorkerSplit = class {
   start() {
     if (this.#worker !== void 0 || this.#closed) return this.#worker !== void 0;
     if (typeof Worker !== "function" || typeof SharedArrayBuffer !== "function") {
-      this.reason = "this runtime has no Web Workers with shared memory";
+      this.#reason = "this runtime has no Web Workers with shared memory";
       return false;
     }
     const buffers = _sharedBuffers(_counterSlots(this.#ruleSet));
@@ -928,20 +926,25 @@ var _WorkerSplit = class {
         options: this.#options
       });
     } catch (error) {
-      this.reason = `cannot start a worker: ${error instanceof Error ? error.message : error}`;
+      this.#reason = `cannot start a worker: ${error instanceof Error ? error.message : error}`;
       this.#worker?.terminate();
       this.#worker = void 0;
       return false;
     }
     this.#worker.addEventListener("message", (event) => {
-      if (event.data?.kind === "failed") this.reason = `the worker failed: ${event.data.message}`;
+      if (event.data?.kind === "failed") this.#reason = `the worker failed: ${event.data.message}`;
     });
     this.#worker.addEventListener("error", (event) => {
       event.preventDefault();
-      this.reason = `the worker failed: ${event.message}`;
+      this.#reason = `the worker failed: ${event.message}`;
     });
     this.#views = _sharedViews(buffers);
     return true;
+  }
+  /** Why the worker is not used, when it could not start or failed (for debugging). */
+  get reason() {
+    const failed = this.#views !== void 0 && Atomics.load(this.#views.control, _READY) === -1;
+    return this.#reason ?? (failed ? "the worker failed" : void 0);
   }
   /**
    * The buffers the input is to be read into: `inner`'s (the Wasm
@@ -1016,7 +1019,9 @@ var _WorkerSplit = class {
     this.#pending = 0;
     const views = this.#views;
     const control = views.control;
-    if (this.#waitForWorker) _waitWhile(control, _JOINED, this.#job, _SPIN_MS, _MAIN_ASLEEP);
+    if (this.#waitForWorker) {
+      _waitFor(control, _LEFT, this.#job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP);
+    }
     const mine = this.#chunks.run(count, this.#jobBytes, 0);
     if (Atomics.compareExchange(control, _JOINED, this.#job, 0) !== this.#job) {
       if (!_waitFor(control, _LEFT, this.#job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP)) {
