@@ -7,6 +7,8 @@
  * @module
  */
 import { compileRuleSet } from "../rules/compile_rule_set.ts";
+import { parseRuleSet } from "../rules/parse_rule_set.ts";
+import type { RuleSet } from "../rules/rule_set.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import {
   _BASE,
@@ -62,7 +64,7 @@ async function _join(job: number, views: _SharedViews, chunks: _ChunkClassifier)
 }
 
 /** The job loop, until a stop job. */
-async function _serve(rules: CompiledRuleSet, start: _StartMessage, views: _SharedViews) {
+async function _serve(ruleSet: RuleSet, rules: CompiledRuleSet, views: _SharedViews) {
   const control = views.control;
   const chunks = classifier = new _ChunkClassifier(rules, views);
   for (let seen = 0;;) {
@@ -73,7 +75,7 @@ async function _serve(rules: CompiledRuleSet, start: _StartMessage, views: _Shar
       await _join(job, views, chunks);
       continue;
     }
-    if (kind === _COUNTERS) _flattenCounters(start.ruleSet, rules.counters(), views.counters);
+    if (kind === _COUNTERS) _flattenCounters(ruleSet, rules.counters(), views.counters);
     Atomics.store(control, _DONE, job);
     Atomics.notify(control, _DONE);
     if (kind !== _COUNTERS) break;
@@ -84,8 +86,13 @@ async function _serve(rules: CompiledRuleSet, start: _StartMessage, views: _Shar
 function _start(start: _StartMessage): void {
   const views = _sharedViews(start.buffers);
   let rules: CompiledRuleSet;
+  let ruleSet: RuleSet;
   try {
-    rules = compileRuleSet(start.ruleSet, start.options);
+    const given = start.rules;
+    ruleSet = "text" in given
+      ? parseRuleSet(given.text, { maxInstructions: given.maxInstructions })
+      : given;
+    rules = compileRuleSet(ruleSet, start.options);
   } catch (error) {
     scope.postMessage({ kind: "failed", message: String(error) });
     Atomics.store(views.control, _READY, -1);
@@ -94,7 +101,7 @@ function _start(start: _StartMessage): void {
   }
   Atomics.store(views.control, _READY, 1);
   Atomics.notify(views.control, _READY);
-  void _serve(rules, start, views);
+  void _serve(ruleSet, rules, views);
 }
 
 const pending: _InterfacesMessage[] = [];

@@ -12,6 +12,7 @@ import type { RouterStats } from "../stream/router_stats.ts";
 import { _WorkerSplit } from "./_worker_split.ts";
 import { UsageError } from "../args/usage_error.ts";
 import { _idleCore } from "./_idle_core.ts";
+import type { _RuleText } from "./_classify_protocol.ts";
 
 /** `--threads`: `"1"` one thread, `"2"` always two, `"auto"` two when it pays. */
 export type _Threads = "1" | "2" | "auto";
@@ -45,6 +46,8 @@ export interface _StartSplitOptions {
    * @default {() => undefined}
    */
   loadAverage?: () => number | undefined;
+  /** The text `ruleSet` was parsed from, if any (the worker parses it). */
+  text?: _RuleText;
 }
 
 /** Rules in every chain of `ruleSet`. */
@@ -72,7 +75,10 @@ export function _startSplit(
     const cores = globalThis.navigator?.hardwareConcurrency;
     if (!_idleCore(start.loadAverage?.(), cores)) return undefined;
   }
-  const split = new _WorkerSplit(ruleSet, options, { waitForWorker: start.waitForWorker });
+  const split = new _WorkerSplit(ruleSet, options, {
+    waitForWorker: start.waitForWorker,
+    text: start.text,
+  });
   return split.start() ? split : undefined;
 }
 

@@ -36,6 +36,7 @@ import {
   _WORKER_ANSWER_MS,
   _WORKER_ASLEEP,
 } from "./_classify_protocol.ts";
+import type { _RuleText } from "./_classify_protocol.ts";
 import { _ChunkClassifier } from "./_classify_chunks.ts";
 import { _addFlatCounters, _counterSlots } from "./_flat_counters.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
@@ -57,6 +58,8 @@ export interface _WorkerSplitOptions {
    * @default {false}
    */
   waitForWorker?: boolean;
+  /** The text `ruleSet` was parsed from (the worker parses it again rather than receive the set). */
+  text?: _RuleText;
 }
 
 /**
@@ -74,6 +77,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
   readonly #ruleSet: RuleSet;
   readonly #options: CompileRuleSetOptions;
   readonly #waitForWorker: boolean;
+  readonly #text: _RuleText | undefined;
   readonly #payoff: _SplitPayoff | undefined;
   #worker: Worker | undefined;
   #views: _SharedViews | undefined;
@@ -94,6 +98,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
   offloaded = 0;
 
   constructor(ruleSet: RuleSet, options: CompileRuleSetOptions, split: _WorkerSplitOptions = {}) {
+    this.#text = split.text;
     this.#ruleSet = ruleSet;
     this.#options = options;
     this.#waitForWorker = split.waitForWorker ?? false;
@@ -115,7 +120,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
       this.#worker.postMessage({
         kind: "start",
         buffers,
-        ruleSet: this.#ruleSet,
+        rules: this.#text ?? this.#ruleSet,
         options: this.#options,
       });
     } catch (error) {

@@ -80,11 +80,11 @@ writes the accepted frames to standard output as a capture of the same format
                           code generation is refused; wasm for sets of up to
                           100 rules, and larger ones whose index leaves 16+
                           rule tests to run)
-  --threads 1|2|auto      classify on one thread, or split each block's
-                          frames between the main thread and a worker (2);
-                          auto (the default) starts the worker when the rules
-                          cost far more than the rest (CPU time of the first
-                          MiBs; thousands of rules) and a core is idle.
+  --threads 1|2|auto      classify on one thread, or each block on a worker
+                          while this thread reads, decodes and writes (2;
+                          blocks go to the worker while that is measured
+                          faster); auto (the default) starts the worker for
+                          sets of 50 rules or more when a core is idle.
                           Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
@@ -97,6 +97,8 @@ interface _LoadedRules {
   ruleSet: RuleSet;
   name: string;
   max: number;
+  /** The rule file's text (`--rules`). */
+  text?: string;
   /** The single program of `--bytecode` (or network-base `--expr`), for the link-layer hint. */
   program?: Instruction[];
   base?: "link" | "network";
@@ -125,8 +127,8 @@ async function _loadRuleSet(parsed: _Parsed, io: CliIo): Promise<_LoadedRules> {
     const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
     // Loaded only here: --expr/--bytecode runs start without the rule-file parser.
     const { _readRuleFile } = await import("./_rule_file.ts");
-    const { ruleSet, name } = await _readRuleFile(io, rulesPath, max);
-    return { ruleSet, name, max };
+    const { ruleSet, name, text } = await _readRuleFile(io, rulesPath, max);
+    return { ruleSet, name, max, text };
   }
   const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 4096);
   const base = _base(parsed, "filter");
@@ -232,7 +234,7 @@ export const filterCommand: CliCommand = {
         "filter",
       );
     }
-    const { ruleSet, name, max, program, base } = await _loadRuleSet(parsed, io);
+    const { ruleSet, name, max, program, base, text } = await _loadRuleSet(parsed, io);
     const rulesFile = _string(parsed, "rules") !== undefined;
     const compileOptions: CompileRuleSetOptions = {
       chain: _string(parsed, "chain"),
@@ -257,6 +259,7 @@ export const filterCommand: CliCommand = {
       // Tests only: the worker takes part from the first block of a tiny input.
       waitForWorker,
       loadAverage: io.loadAverage,
+      text: text === undefined ? undefined : { text, maxInstructions: max },
     });
     try {
       return await _filter(parsed, io, {

@@ -192,7 +192,10 @@ var _startSplit = (function (ruleSet, options, threads, start = {}) {
     const cores = globalThis.navigator?.hardwareConcurrency;
     if (!_idleCore(start.loadAverage?.(), cores)) return void 0;
   }
-  const split = new _WorkerSplit(ruleSet, options, { waitForWorker: start.waitForWorker });
+  const split = new _WorkerSplit(ruleSet, options, {
+    waitForWorker: start.waitForWorker,
+    text: start.text
+  });
   return split.start() ? split : void 0;
 });
 var _threadsOption = (function (value) {
@@ -225,9 +228,9 @@ var _loadRuleSet = (async function (parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-W4KF5IVD.js");
-    const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
-    return { ruleSet: ruleSet2, name, max: max2 };
+    const { _readRuleFile } = await import("./_rule_file-COQHYDUR.js");
+    const { ruleSet: ruleSet2, name, text } = await _readRuleFile(io, rulesPath, max2);
+    return { ruleSet: ruleSet2, name, max: max2, text };
   }
   const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 4096);
   const base = _base(parsed, "filter");
@@ -884,6 +887,7 @@ var _WorkerSplit = class {
   #ruleSet;
   #options;
   #waitForWorker;
+  #text;
   #payoff;
   #worker;
   #views;
@@ -903,6 +907,7 @@ var _WorkerSplit = class {
   /** Records the worker classified so far. */
   offloaded = 0;
   constructor(ruleSet, options, split = {}) {
+    this.#text = split.text;
     this.#ruleSet = ruleSet;
     this.#options = options;
     this.#waitForWorker = split.waitForWorker ?? false;
@@ -922,7 +927,7 @@ var _WorkerSplit = class {
       this.#worker.postMessage({
         kind: "start",
         buffers,
-        ruleSet: this.#ruleSet,
+        rules: this.#text ?? this.#ruleSet,
         options: this.#options
       });
     } catch (error) {
@@ -1162,11 +1167,11 @@ writes the accepted frames to standard output as a capture of the same format
                           code generation is refused; wasm for sets of up to
                           100 rules, and larger ones whose index leaves 16+
                           rule tests to run)
-  --threads 1|2|auto      classify on one thread, or split each block's
-                          frames between the main thread and a worker (2);
-                          auto (the default) starts the worker when the rules
-                          cost far more than the rest (CPU time of the first
-                          MiBs; thousands of rules) and a core is idle.
+  --threads 1|2|auto      classify on one thread, or each block on a worker
+                          while this thread reads, decodes and writes (2;
+                          blocks go to the worker while that is measured
+                          faster); auto (the default) starts the worker for
+                          sets of 50 rules or more when a core is idle.
                           Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
@@ -1225,7 +1230,7 @@ var filterCommand = {
         "filter"
       );
     }
-    const { ruleSet, name, max, program, base } = await _loadRuleSet(parsed, io);
+    const { ruleSet, name, max, program, base, text } = await _loadRuleSet(parsed, io);
     const rulesFile = _string(parsed, "rules") !== void 0;
     const compileOptions = {
       chain: _string(parsed, "chain"),
@@ -1246,7 +1251,8 @@ var filterCommand = {
     const split = _startSplit(ruleSet, compileOptions, threads, {
       // Tests only: the worker takes part from the first block of a tiny input.
       waitForWorker,
-      loadAverage: io.loadAverage
+      loadAverage: io.loadAverage,
+      text: text === void 0 ? void 0 : { text, maxInstructions: max }
     });
     try {
       return await _filter(parsed, io, {
