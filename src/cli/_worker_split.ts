@@ -58,6 +58,13 @@ export interface _WorkerSplitOptions {
    * @default {false}
    */
   waitForWorker?: boolean;
+  /**
+   * Hand blocks to the worker only while that is measured faster
+   * ({@linkcode _SplitPayoff}); `false`: every block (benchmarks).
+   *
+   * @default {true}
+   */
+  payoff?: boolean;
   /** The text `ruleSet` was parsed from (the worker parses it again rather than receive the set). */
   text?: _RuleText;
 }
@@ -103,7 +110,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
     this.#options = options;
     this.#waitForWorker = split.waitForWorker ?? false;
     // Tests force the worker to take part; otherwise it takes blocks while that pays.
-    this.#payoff = this.#waitForWorker ? undefined : new _SplitPayoff();
+    this.#payoff = this.#waitForWorker || split.payoff === false ? undefined : new _SplitPayoff();
   }
 
   /** Starts the worker (it compiles the rule set on its own); false, with
