@@ -12,7 +12,7 @@ import type { RecordBatch } from "../capture/record_batch.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import type { _WasmRecords } from "../rules/_classifier_wasm.ts";
 import { createFrameRef, type FrameRef } from "../rules/frame_ref.ts";
-import { _CHUNK, _CURSOR, type _SharedViews } from "./_classify_protocol.ts";
+import { _CHUNK, _CURSOR, type _SharedViews, _slot } from "./_classify_protocol.ts";
 
 /** A chunk's records as the batch path reads them (positions in the chunk's bytes). */
 interface _ChunkBatch {
@@ -43,28 +43,30 @@ export class _ChunkClassifier {
     this.#records = (rules as { _records?: _WasmRecords })._records;
   }
 
-  /** Claims chunks of the job's `count` records until every one is claimed,
-   * their bytes in `bytes` (positions `base` on); returns how many records
-   * this thread classified. */
-  run(count: number, bytes: Uint8Array, base: number): number {
+  /** Claims chunks of job `job`'s `count` records until every one is
+   * claimed, their bytes in `bytes` (positions `base` on); returns how many
+   * records this thread classified. */
+  run(job: number, count: number, bytes: Uint8Array, base: number): number {
     const control = this.#views.control;
+    const cursor = _slot(job, _CURSOR);
+    const slot = job & 1;
     let done = 0;
     for (;;) {
-      const from = Atomics.add(control, _CURSOR, _CHUNK);
+      const from = Atomics.add(control, cursor, _CHUNK);
       if (from >= count) return done;
       const to = Math.min(count, from + _CHUNK);
-      if (!this.#batch(bytes, base, from, to)) this.#classify(bytes, base, from, to);
+      if (!this.#batch(slot, bytes, base, from, to)) this.#classify(slot, bytes, base, from, to);
       done += to - from;
     }
   }
 
   /** Classifies records `[from, to)` of the job in one call of the batch
    * path: `false` where there is none or it cannot stage them. */
-  #batch(bytes: Uint8Array, base: number, from: number, to: number): boolean {
+  #batch(slot: number, bytes: Uint8Array, base: number, from: number, to: number): boolean {
     const records = this.#records;
     if (records === undefined) return false;
-    const verdicts = this.#views.verdicts;
-    const shared = this.#views.records;
+    const verdicts = this.#views.verdicts[slot];
+    const shared = this.#views.records[slot];
     const first = shared.start[from];
     const dataStart = this.#dataStart;
     const n = to - from;
@@ -105,8 +107,9 @@ export class _ChunkClassifier {
   }
 
   /** Classifies records `[from, to)` of the job frame by frame (metadata records are skipped). */
-  #classify(bytes: Uint8Array, base: number, from: number, to: number): void {
-    const { records, verdicts } = this.#views;
+  #classify(slot: number, bytes: Uint8Array, base: number, from: number, to: number): void {
+    const records = this.#views.records[slot];
+    const verdicts = this.#views.verdicts[slot];
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = records;
     const rules = this.#rules;
     const frame = this.#frame;

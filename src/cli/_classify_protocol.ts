@@ -26,61 +26,76 @@ import type { CompileRuleSetOptions } from "../rules/compiled_rule_set.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 
 /**
- * `control` slot: the last job posted (main writes), as `sequence * 4 +
- * kind` so that one read gives both: {@linkcode _CLASSIFY},
- * {@linkcode _COUNTERS} or {@linkcode _STOP}.
+ * `control` slot: the number of the last job posted (main writes; 1, 2, ...).
+ * Job `n` lies in job slot `n & 1` ({@linkcode _slot}): the main thread
+ * posts job `n + 1` before it settles job `n`, so that the worker always
+ * has the next block to classify while the main thread routes one.
  */
 export const _JOB = 0;
 /** `control` slot: the last counters or stop job done (worker writes). */
 export const _DONE = 1;
+/** `control` slot: 0 while the worker compiles, 1 once ready, -1 when it failed. */
+export const _READY = 2;
+/** `control` slot: non-zero while the worker sleeps waiting for a job (else it need not be woken). */
+export const _WORKER_ASLEEP = 3;
+/** `control` slot: non-zero while the main thread sleeps waiting for the worker to leave a job. */
+export const _MAIN_ASLEEP = 4;
+/** `control` slots before the two job slots. */
+const _GLOBAL_SLOTS = 8;
+
+/** Job slot field: the number of the job the slot holds (written last). */
+export const _SEQ = 0;
+/** Job slot field: {@linkcode _CLASSIFY}, {@linkcode _COUNTERS} or {@linkcode _STOP}. */
+export const _KIND = 1;
 /**
- * `control` slot: whether the worker takes part in a classify job: the job
- * (open) when posted, then whoever comes first either joins it (the worker:
- * `~job`) or closes it (the main thread, having classified every record
- * alone: 0). A worker that wakes for an older job finds it closed.
+ * Job slot field: whether the worker takes part in the classify job: the
+ * job's number (open) when posted, then whoever comes first either joins it
+ * (the worker: `~job`) or closes it (the main thread, having claimed every
+ * record: 0). A worker that comes to a closed job goes on to the next.
  */
 export const _JOINED = 2;
-/** `control` slot: records in a classify job. */
+/** Job slot field: records in the classify job. */
 export const _COUNT = 3;
-/** `control` slot: interfaces the worker must know before a classify job. */
+/** Job slot field: interfaces the worker must know before the classify job. */
 export const _INTERFACES = 4;
-/** `control` slot: 0 while the worker compiles, 1 once ready, -1 when it failed. */
-export const _READY = 5;
-/** `control` slot: the next record of the classify job not yet claimed (both add to it). */
-export const _CURSOR = 6;
-/** `control` slot: the classify job the worker joined and left (all its records done). */
-export const _LEFT = 7;
-/** `control` slot: what the classify job's record positions count from in `bytes` (may be negative). */
-export const _BASE = 8;
-/** `control` slot: non-zero while the worker sleeps waiting for a job (else it need not be woken). */
-export const _WORKER_ASLEEP = 9;
-/** `control` slot: non-zero while the main thread sleeps waiting for the worker to leave a job. */
-export const _MAIN_ASLEEP = 10;
-const _CONTROL_SLOTS = 11;
+/** Job slot field: the next record of the classify job not yet claimed (both add to it). */
+export const _CURSOR = 5;
+/** Job slot field: the classify job the worker joined and left (all its records done). */
+export const _LEFT = 6;
+/** Job slot field: what the classify job's record positions count from in `bytes` (may be negative). */
+export const _BASE = 7;
+const _SLOT_FIELDS = 8;
+const _CONTROL_SLOTS = _GLOBAL_SLOTS + 2 * _SLOT_FIELDS;
 
-/** Job kind: classify `table`'s records into `verdicts`, both threads claiming chunks. */
+/** The `control` index of field `field` of the slot of job `job`. */
+export function _slot(job: number, field: number): number {
+  return _GLOBAL_SLOTS + (job & 1) * _SLOT_FIELDS + field;
+}
+
+/** Job kind: classify the slot's records into its verdicts, both threads claiming chunks. */
 export const _CLASSIFY = 1;
 /** Job kind: write the counters into `counters`. */
 export const _COUNTERS = 2;
 /** Job kind: leave the job loop (the worker closes). */
 export const _STOP = 3;
-/** Records claimed at a time from {@linkcode _CURSOR}. */
+/** Records claimed at a time from a job's {@linkcode _CURSOR}. */
 export const _CHUNK = 256;
 
 /** Most records in one job. */
 export const _MAX_RECORDS = 1 << 16;
 /**
  * Most bytes of one block copied into a job (a larger block's first records
- * stay on the main thread). `bytes` holds two such areas, used in turn.
+ * stay on the main thread). `bytes` holds two such areas, one per job slot.
  */
 export const _MAX_BYTES = 1 << 21;
 /** The shared buffers (posted once, at the start). */
 export interface _SharedBuffers {
   control: SharedArrayBuffer;
   bytes: SharedArrayBuffer;
-  /** The record arrays: `kind` (bytes) after six uint32 arrays of {@linkcode _MAX_RECORDS}. */
-  table: SharedArrayBuffer;
-  verdicts: SharedArrayBuffer;
+  /** Per job slot, the record arrays: `kind` (bytes) after six uint32 arrays of {@linkcode _MAX_RECORDS}. */
+  tables: SharedArrayBuffer[];
+  /** Per job slot, a verdict byte per record. */
+  verdicts: SharedArrayBuffer[];
   counters: SharedArrayBuffer;
 }
 
@@ -102,8 +117,10 @@ export interface _SharedRecords {
 export interface _SharedViews {
   control: Int32Array;
   bytes: Uint8Array;
-  records: _SharedRecords;
-  verdicts: Uint8Array;
+  /** Per job slot. */
+  records: _SharedRecords[];
+  /** Per job slot. */
+  verdicts: Uint8Array[];
   counters: Float64Array;
 }
 
@@ -139,32 +156,37 @@ export interface _FailedMessage {
 
 /** New shared buffers for a rule set with `counterSlots` counter values. */
 export function _sharedBuffers(counterSlots: number): _SharedBuffers {
+  const two = (bytes: number) => [new SharedArrayBuffer(bytes), new SharedArrayBuffer(bytes)];
   return {
     control: new SharedArrayBuffer(_CONTROL_SLOTS * 4),
     bytes: new SharedArrayBuffer(2 * _MAX_BYTES),
-    table: new SharedArrayBuffer(_MAX_RECORDS * (6 * 4 + 1)),
-    verdicts: new SharedArrayBuffer(_MAX_RECORDS),
+    tables: two(_MAX_RECORDS * (6 * 4 + 1)),
+    verdicts: two(_MAX_RECORDS),
     counters: new SharedArrayBuffer(counterSlots * 8),
+  };
+}
+
+/** The record arrays over one job slot's table. */
+function _records(table: SharedArrayBuffer): _SharedRecords {
+  const array = (k: number) => new Uint32Array(table, k * 4 * _MAX_RECORDS, _MAX_RECORDS);
+  return {
+    start: array(0),
+    end: array(1),
+    dataStart: array(2),
+    capturedLength: array(3),
+    wireLength: array(4),
+    interfaceIndex: array(5),
+    kind: new Uint8Array(table, 6 * 4 * _MAX_RECORDS, _MAX_RECORDS),
   };
 }
 
 /** The views over `buffers`. */
 export function _sharedViews(buffers: _SharedBuffers): _SharedViews {
-  const table = buffers.table;
-  const array = (k: number) => new Uint32Array(table, k * 4 * _MAX_RECORDS, _MAX_RECORDS);
   return {
     control: new Int32Array(buffers.control),
     bytes: new Uint8Array(buffers.bytes),
-    records: {
-      start: array(0),
-      end: array(1),
-      dataStart: array(2),
-      capturedLength: array(3),
-      wireLength: array(4),
-      interfaceIndex: array(5),
-      kind: new Uint8Array(table, 6 * 4 * _MAX_RECORDS, _MAX_RECORDS),
-    },
-    verdicts: new Uint8Array(buffers.verdicts),
+    records: buffers.tables.map(_records),
+    verdicts: buffers.verdicts.map((v) => new Uint8Array(v)),
     counters: new Float64Array(buffers.counters),
   };
 }

@@ -19,11 +19,14 @@ import {
   _INTERFACES,
   _JOB,
   _JOINED,
+  _KIND,
   _LEFT,
   _MAIN_ASLEEP,
   _READY,
+  _SEQ,
   type _SharedViews,
   _sharedViews,
+  _slot,
   _waitWhile,
   _wake,
   _WORKER_ASLEEP,
@@ -46,31 +49,34 @@ let interfacesArrived: (() => void) | undefined;
 /** Takes part in the classify job `job`, unless the main thread already closed it. */
 async function _join(job: number, views: _SharedViews, chunks: _ChunkClassifier) {
   const control = views.control;
-  if (Atomics.compareExchange(control, _JOINED, job, ~job) !== job) return;
-  _wake(control, _JOINED, _MAIN_ASLEEP);
-  const needed = Atomics.load(control, _INTERFACES);
+  if (Atomics.compareExchange(control, _slot(job, _JOINED), job, ~job) !== job) return;
+  const needed = Atomics.load(control, _slot(job, _INTERFACES));
   while (chunks.interfaces.length < needed) {
     await new Promise<void>((resolve) => interfacesArrived = resolve);
   }
   try {
-    chunks.run(Atomics.load(control, _COUNT), views.bytes, Atomics.load(control, _BASE));
+    const count = Atomics.load(control, _slot(job, _COUNT));
+    chunks.run(job, count, views.bytes, Atomics.load(control, _slot(job, _BASE)));
   } catch {
     // Not expected (the main thread's rule set classified the same way): the
     // main thread stops and reports it.
     Atomics.store(control, _READY, -1);
   }
-  Atomics.store(control, _LEFT, job);
-  _wake(control, _LEFT, _MAIN_ASLEEP);
+  Atomics.store(control, _slot(job, _LEFT), job);
+  _wake(control, _slot(job, _LEFT), _MAIN_ASLEEP);
 }
 
-/** The job loop, until a stop job. */
+/** The job loop: every job in turn (skipping those the main thread closed), until a stop job. */
 async function _serve(ruleSet: RuleSet, rules: CompiledRuleSet, views: _SharedViews) {
   const control = views.control;
   const chunks = classifier = new _ChunkClassifier(rules, views);
-  for (let seen = 0;;) {
-    _waitWhile(control, _JOB, seen, _WORKER_SPIN_MS, _WORKER_ASLEEP);
-    const job = seen = Atomics.load(control, _JOB);
-    const kind = job & 3;
+  for (let job = 1;; job++) {
+    if (Atomics.load(control, _JOB) < job) {
+      _waitWhile(control, _JOB, job - 1, _WORKER_SPIN_MS, _WORKER_ASLEEP);
+    }
+    // A slot already holding a later job: this one was closed long ago.
+    if (Atomics.load(control, _slot(job, _SEQ)) !== job) continue;
+    const kind = Atomics.load(control, _slot(job, _KIND));
     if (kind === _CLASSIFY) {
       await _join(job, views, chunks);
       continue;

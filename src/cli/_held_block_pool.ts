@@ -9,25 +9,27 @@ import type { _BlockPool } from "./_sync_block_source.ts";
 /** Own buffers kept for reuse. */
 const _SPARE_BUFFERS = 4;
 
+/** A block whose records are out: whether it was given back, whether routed. */
+interface _Held {
+  block: Uint8Array;
+  given: boolean;
+  routed: boolean;
+}
+
 /**
  * Buffers for the reader (`take`, `give`): those of an inner pool (the Wasm
  * classifier's memory) where it has one free, else its own. A block whose
  * records went to the worker is held (`hold`): given back, it is not read
- * into again until its records were routed (`routed`) and the block after
- * it was given back too (by then the runs of its bytes were written out).
+ * into again until its records were routed (`routed`, oldest first) and a
+ * later block was given back too (by then the runs of its bytes were
+ * written out).
  */
 export class _HeldBlockPool implements _BlockPool {
   readonly #inner: _BlockPool | undefined;
   readonly #spare: ArrayBuffer[] = [];
-  /** The block of the job out, if any. */
-  #held: Uint8Array | undefined;
-  /** Whether the held block was given back already. */
-  #heldGiven = false;
-  /** Blocks routed and given back, freed at the next `give`. */
-  readonly #routed: Uint8Array[] = [];
-  /** A block routed and not yet given back (freed when it is). */
-  #routedOut: Uint8Array | undefined;
-  /** The blocks lent and not given back: their buffers and offsets. */
+  /** Blocks held, oldest first. */
+  readonly #held: _Held[] = [];
+  /** The blocks lent and not given back. */
   readonly #lent: Uint8Array[] = [];
 
   /** A pool over `inner`'s buffers (where it lends one), else its own. */
@@ -48,43 +50,40 @@ export class _HeldBlockPool implements _BlockPool {
 
   /** Whether `block` (or a view of one from its start) is lent by this pool. */
   lends(block: Uint8Array): boolean {
-    return this.#lentAt(block) >= 0;
+    return this.#lent.findIndex((b) => _samePlace(b, block)) >= 0;
   }
 
-  #lentAt(block: Uint8Array): number {
-    return this.#lent.findIndex((b) => _samePlace(b, block));
-  }
-
-  /** Takes back a block `take` lent: `true` (held blocks are freed later). */
+  /** Takes back a block `take` lent: `true` (held blocks are freed later); else `false`. */
   give(block: Uint8Array): boolean {
-    for (const routed of this.#routed.splice(0)) this.#free(routed);
-    const lent = this.#lentAt(block);
+    // Blocks routed and given back before this one: their runs were written.
+    const held = this.#held;
+    for (let k = held.length - 1; k >= 0; k--) {
+      if (held[k].given && held[k].routed) this.#free(held.splice(k, 1)[0].block);
+    }
+    const lent = this.#lent.findIndex((b) => _samePlace(b, block));
     if (lent < 0) return false;
     this.#lent.splice(lent, 1);
-    if (this.#held !== undefined && _samePlace(block, this.#held)) {
-      this.#heldGiven = true;
-    } else if (this.#routedOut !== undefined && _samePlace(block, this.#routedOut)) {
-      this.#routedOut = undefined;
+    const entry = held.findIndex((h) => _samePlace(h.block, block));
+    if (entry < 0) {
       this.#free(block);
+    } else if (held[entry].routed) {
+      // Routed before it came back (the end of the input): written already.
+      this.#free(held.splice(entry, 1)[0].block);
     } else {
-      this.#free(block);
+      held[entry].given = true;
     }
     return true;
   }
 
   /** Holds `block` (a block `take` lent) until its records are routed. */
   hold(block: Uint8Array): void {
-    this.#held = block;
-    this.#heldGiven = false;
+    this.#held.push({ block, given: false, routed: false });
   }
 
-  /** The held block's records were routed: it is freed after the next block is given back. */
+  /** The oldest held block's records were routed: it is freed once a later block came back. */
   routed(): void {
-    const block = this.#held;
-    if (block === undefined) return;
-    this.#held = undefined;
-    if (this.#heldGiven) this.#routed.push(block);
-    else this.#routedOut = block;
+    const entry = this.#held.find((h) => !h.routed);
+    if (entry !== undefined) entry.routed = true;
   }
 
   #free(block: Uint8Array): void {

@@ -21,14 +21,18 @@ import {
   _INTERFACES,
   _JOB,
   _JOINED,
+  _KIND,
   _LEFT,
   _MAIN_ASLEEP,
   _MAX_BYTES,
   _MAX_RECORDS,
   _READY,
+  _SEQ,
   _sharedBuffers,
+  type _SharedRecords,
   type _SharedViews,
   _sharedViews,
+  _slot,
   _SPIN_MS,
   _STOP,
   _waitFor,
@@ -91,12 +95,8 @@ export class _WorkerSplit implements _RecordRouterSplit {
   #pool: _HeldBlockPool | undefined;
   #chunks: _ChunkClassifier | undefined;
   #job = 0;
-  /** Records in the job posted and not yet settled (0: none). */
-  #pending = 0;
-  /** The block of the job posted (its records' positions are in it). */
-  #jobBytes: Uint8Array = new Uint8Array(0);
-  /** Which of the two copy areas the next copied block goes to. */
-  #copyArea = 0;
+  /** The classify jobs posted and not yet settled, oldest first (at most two). */
+  readonly #out: { job: number; count: number; bytes: Uint8Array }[] = [];
   #sentInterfaces = 0;
   #used = false;
   #closed = false;
@@ -206,48 +206,58 @@ export class _WorkerSplit implements _RecordRouterSplit {
       this.#chunks.interfaces.push(...added);
       this.#sentInterfaces = interfaces.length;
     }
+    const job = this.#job + 1;
+    const slot = job & 1;
     // The worker's copy of the block (one bulk copy: per-run operations on
     // shared memory take slow paths), and the records' fields.
-    const area = this.#copyArea * _MAX_BYTES;
-    this.#copyArea ^= 1;
+    const area = slot * _MAX_BYTES;
     views.bytes.set(batch.bytes.subarray(0, end), area);
-    _copyRecords(batch, at, views);
+    _copyRecords(batch, at, views.records[slot]);
     // The main thread routes them from the block where the pool keeps it
     // until then, else from the copy (another source may reuse the block).
+    let bytes: Uint8Array;
     if (this.#pool?.lends(batch.bytes)) {
-      this.#jobBytes = batch.bytes;
+      bytes = batch.bytes;
       this.#pool.hold(batch.bytes);
     } else {
-      this.#jobBytes = views.bytes.subarray(area, area + end);
+      bytes = views.bytes.subarray(area, area + end);
     }
+    this.#out.push({ job, count: count - at, bytes });
     const control = views.control;
-    Atomics.store(control, _BASE, area);
-    this.#pending = count - at;
-    Atomics.store(control, _COUNT, this.#pending);
-    Atomics.store(control, _INTERFACES, interfaces.length);
-    Atomics.store(control, _CURSOR, 0);
+    Atomics.store(control, _slot(job, _BASE), area);
+    Atomics.store(control, _slot(job, _COUNT), count - at);
+    Atomics.store(control, _slot(job, _INTERFACES), interfaces.length);
+    Atomics.store(control, _slot(job, _CURSOR), 0);
+    // Open to the worker before the worker can see it.
+    Atomics.store(control, _slot(job, _JOINED), job);
     this.#post(_CLASSIFY);
     this.#used = true;
     return at;
   }
 
-  /** The job posted, once every record has its verdict (the main thread
-   * classifies the records the worker has not claimed), or `undefined`. */
+  /** Parts split off and not yet routed. */
+  get pending(): number {
+    return this.#out.length;
+  }
+
+  /** The oldest job posted, once every record has its verdict (the main
+   * thread classifies the records the worker has not claimed), or `undefined`. */
   settle(): _SplitRecords | undefined {
-    const count = this.#pending;
-    if (count === 0) return undefined;
-    this.#pending = 0;
+    const out = this.#out.shift();
+    if (out === undefined) return undefined;
+    const { job, count, bytes } = out;
     const views = this.#views!;
     const control = views.control;
+    const left = _slot(job, _LEFT);
     // Tests: the worker classifies the whole job.
     if (this.#waitForWorker) {
-      _waitFor(control, _LEFT, this.#job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP);
+      _waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP);
     }
     // The main thread classifies its records where they lie (its own block).
-    const mine = this.#chunks!.run(count, this.#jobBytes, 0);
+    const mine = this.#chunks!.run(job, count, bytes, 0);
     // The worker took part (then wait until it left), or the job is closed to it.
-    if (Atomics.compareExchange(control, _JOINED, this.#job, 0) !== this.#job) {
-      if (!_waitFor(control, _LEFT, this.#job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP)) {
+    if (Atomics.compareExchange(control, _slot(job, _JOINED), job, 0) !== job) {
+      if (!_waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP)) {
         throw _noAnswer("its part of a block");
       }
       this.offloaded += count - mine;
@@ -256,7 +266,8 @@ export class _WorkerSplit implements _RecordRouterSplit {
     if (Atomics.load(control, _READY) !== 1) {
       throw new Error("Cannot classify on the second thread: the worker failed");
     }
-    return { records: views.records, bytes: this.#jobBytes, count, verdicts: views.verdicts };
+    const slot = job & 1;
+    return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
   }
 
   /** `local` (the main thread's counters) plus the worker's. */
@@ -277,22 +288,22 @@ export class _WorkerSplit implements _RecordRouterSplit {
     this.#worker?.terminate();
   }
 
+  /** Posts the next job, of kind `kind` (a classify job's slot is filled). */
   #post(kind: number): void {
     const control = this.#views!.control;
-    this.#job = (((this.#job >>> 2) + 1) << 2 | kind) & 0x7fffffff;
-    // A classify job is open to the worker before the worker can see it.
-    if (kind === _CLASSIFY) Atomics.store(control, _JOINED, this.#job);
-    Atomics.store(control, _JOB, this.#job);
+    const job = ++this.#job;
+    Atomics.store(control, _slot(job, _KIND), kind);
+    Atomics.store(control, _slot(job, _SEQ), job);
+    Atomics.store(control, _JOB, job);
     // A worker still spinning after its last job needs no wake-up.
     if (kind === _CLASSIFY) _wake(control, _JOB, _WORKER_ASLEEP);
     else Atomics.notify(control, _JOB);
   }
 }
 
-/** Copies the fields of records `[at, batch.count)` into the shared record arrays (bulk copies). */
-function _copyRecords(batch: RecordBatch, at: number, views: _SharedViews): void {
+/** Copies the fields of records `[at, batch.count)` into a job slot's record arrays (bulk copies). */
+function _copyRecords(batch: RecordBatch, at: number, into: _SharedRecords): void {
   const count = batch.count;
-  const into = views.records;
   into.kind.set(batch.kind.subarray(at, count));
   into.start.set(batch.start.subarray(at, count));
   into.end.set(batch.end.subarray(at, count));

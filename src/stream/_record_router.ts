@@ -77,8 +77,10 @@ export interface _RecordRouterSplit {
    * `batch` or its bytes being kept.
    */
   split(batch: RecordBatch, interfaces: readonly CaptureInterface[]): number;
-  /** The records split off and not yet routed, with their verdicts (may
-   * wait for them), or `undefined`; they are routed at once. */
+  /** The parts split off and not yet routed. */
+  readonly pending: number;
+  /** The oldest part split off and not yet routed, with its verdicts (may
+   * wait for them), or `undefined`; it is routed at once. */
   settle(): _SplitRecords | undefined;
 }
 
@@ -181,13 +183,20 @@ export class _RecordRouter {
    * {@linkcode _RecordRouter.finish} (a read failed).
    */
   settle(accepted: _RunSink, dropped?: _RunSink): void {
-    const settled = this.#split?.settle();
-    if (settled === undefined) return;
-    const { records, bytes, count, verdicts } = settled;
-    // The records' bytes are scratch memory too, once classified.
-    const before = accepted.compactInstead?.(bytes);
-    this.#routeRange(records, bytes, 0, count, accepted, dropped, verdicts);
-    if (before !== undefined) accepted.compactInstead!(before);
+    this.#settleTo(0, accepted, dropped);
+  }
+
+  /** Routes the records split off until `left` parts are still out. */
+  #settleTo(left: number, accepted: _RunSink, dropped: _RunSink | undefined): void {
+    const split = this.#split;
+    if (split === undefined) return;
+    while (split.pending > left) {
+      const { records, bytes, count, verdicts } = split.settle()!;
+      // The records' bytes are scratch memory too, once classified.
+      const before = accepted.compactInstead?.(bytes);
+      this.#routeRange(records, bytes, 0, count, accepted, dropped, verdicts);
+      if (before !== undefined) accepted.compactInstead!(before);
+    }
   }
 
   /** The statistics so far, with the outputs' byte counts and the error that ended the run. */
@@ -219,14 +228,18 @@ export class _RecordRouter {
   }
 
   #route(batch: RecordBatch, accepted: _RunSink, dropped: _RunSink | undefined): void {
-    // Records of the chunk before, classified elsewhere, come first.
-    if (this.#split !== undefined) this.settle(accepted, dropped);
     const carried = batch.carried;
-    if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
     const count = batch.count;
-    if (count <= carried) return;
     const split = this.#split;
-    const at = split === undefined ? count : split.split(batch, this.#decoder.interfaces);
+    // This chunk's records go elsewhere first (the next part is under way
+    // while this thread routes the one before), then those of earlier chunks
+    // are routed, before anything of this one.
+    const at = split === undefined || count <= carried
+      ? count
+      : split.split(batch, this.#decoder.interfaces);
+    this.#settleTo(at < count ? 1 : 0, accepted, dropped);
+    if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
+    if (count <= carried) return;
     if (at > carried) {
       const verdicts = this.#batchVerdicts(batch, carried, at);
       const counting = this.#counting;

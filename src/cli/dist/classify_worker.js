@@ -13,16 +13,19 @@ import {
   _INTERFACES,
   _JOB,
   _JOINED,
+  _KIND,
   _LEFT,
   _MAIN_ASLEEP,
   _READY,
+  _SEQ,
   _WORKER_ASLEEP,
   _WORKER_SPIN_MS,
   _flattenCounters,
   _sharedViews,
+  _slot,
   _waitWhile,
   _wake
-} from "./chunk-SB25LXBS.js";
+} from "./chunk-5DDRQ5LU.js";
 import {
   compileRuleSet
 } from "./chunk-WJQSE4NI.js";
@@ -43,27 +46,29 @@ var classifier;
 var interfacesArrived;
 async function _join(job, views, chunks) {
   const control = views.control;
-  if (Atomics.compareExchange(control, _JOINED, job, ~job) !== job) return;
-  _wake(control, _JOINED, _MAIN_ASLEEP);
-  const needed = Atomics.load(control, _INTERFACES);
+  if (Atomics.compareExchange(control, _slot(job, _JOINED), job, ~job) !== job) return;
+  const needed = Atomics.load(control, _slot(job, _INTERFACES));
   while (chunks.interfaces.length < needed) {
     await new Promise((resolve) => interfacesArrived = resolve);
   }
   try {
-    chunks.run(Atomics.load(control, _COUNT), views.bytes, Atomics.load(control, _BASE));
+    const count = Atomics.load(control, _slot(job, _COUNT));
+    chunks.run(job, count, views.bytes, Atomics.load(control, _slot(job, _BASE)));
   } catch {
     Atomics.store(control, _READY, -1);
   }
-  Atomics.store(control, _LEFT, job);
-  _wake(control, _LEFT, _MAIN_ASLEEP);
+  Atomics.store(control, _slot(job, _LEFT), job);
+  _wake(control, _slot(job, _LEFT), _MAIN_ASLEEP);
 }
 async function _serve(ruleSet, rules, views) {
   const control = views.control;
   const chunks = classifier = new _ChunkClassifier(rules, views);
-  for (let seen = 0; ; ) {
-    _waitWhile(control, _JOB, seen, _WORKER_SPIN_MS, _WORKER_ASLEEP);
-    const job = seen = Atomics.load(control, _JOB);
-    const kind = job & 3;
+  for (let job = 1; ; job++) {
+    if (Atomics.load(control, _JOB) < job) {
+      _waitWhile(control, _JOB, job - 1, _WORKER_SPIN_MS, _WORKER_ASLEEP);
+    }
+    if (Atomics.load(control, _slot(job, _SEQ)) !== job) continue;
+    const kind = Atomics.load(control, _slot(job, _KIND));
     if (kind === _CLASSIFY) {
       await _join(job, views, chunks);
       continue;

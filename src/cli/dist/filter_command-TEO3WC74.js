@@ -13,11 +13,13 @@ import {
   _INTERFACES,
   _JOB,
   _JOINED,
+  _KIND,
   _LEFT,
   _MAIN_ASLEEP,
   _MAX_BYTES,
   _MAX_RECORDS,
   _READY,
+  _SEQ,
   _SPIN_MS,
   _STOP,
   _WORKER_ANSWER_MS,
@@ -26,9 +28,10 @@ import {
   _counterSlots,
   _sharedBuffers,
   _sharedViews,
+  _slot,
   _waitFor,
   _wake
-} from "./chunk-SB25LXBS.js";
+} from "./chunk-5DDRQ5LU.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -526,12 +529,18 @@ var _RecordRouter = class {
    * {@linkcode _RecordRouter.finish} (a read failed).
    */
   settle(accepted, dropped) {
-    const settled = this.#split?.settle();
-    if (settled === void 0) return;
-    const { records, bytes, count, verdicts } = settled;
-    const before = accepted.compactInstead?.(bytes);
-    this.#routeRange(records, bytes, 0, count, accepted, dropped, verdicts);
-    if (before !== void 0) accepted.compactInstead(before);
+    this.#settleTo(0, accepted, dropped);
+  }
+  /** Routes the records split off until `left` parts are still out. */
+  #settleTo(left, accepted, dropped) {
+    const split = this.#split;
+    if (split === void 0) return;
+    while (split.pending > left) {
+      const { records, bytes, count, verdicts } = split.settle();
+      const before = accepted.compactInstead?.(bytes);
+      this.#routeRange(records, bytes, 0, count, accepted, dropped, verdicts);
+      if (before !== void 0) accepted.compactInstead(before);
+    }
   }
   /** The statistics so far, with the outputs' byte counts and the error that ended the run. */
   snapshot(acceptedBytesWritten, droppedBytesWritten, error) {
@@ -557,13 +566,13 @@ var _RecordRouter = class {
     return stats;
   }
   #route(batch, accepted, dropped) {
-    if (this.#split !== void 0) this.settle(accepted, dropped);
     const carried = batch.carried;
-    if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
     const count = batch.count;
-    if (count <= carried) return;
     const split = this.#split;
-    const at = split === void 0 ? count : split.split(batch, this.#decoder.interfaces);
+    const at = split === void 0 || count <= carried ? count : split.split(batch, this.#decoder.interfaces);
+    this.#settleTo(at < count ? 1 : 0, accepted, dropped);
+    if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
+    if (count <= carried) return;
     if (at > carried) {
       const verdicts = this.#batchVerdicts(batch, carried, at);
       const counting = this.#counting;
@@ -761,15 +770,9 @@ var _SPARE_BUFFERS = 4;
 var _HeldBlockPool = class {
   #inner;
   #spare = [];
-  /** The block of the job out, if any. */
-  #held;
-  /** Whether the held block was given back already. */
-  #heldGiven = false;
-  /** Blocks routed and given back, freed at the next `give`. */
-  #routed = [];
-  /** A block routed and not yet given back (freed when it is). */
-  #routedOut;
-  /** The blocks lent and not given back: their buffers and offsets. */
+  /** Blocks held, oldest first. */
+  #held = [];
+  /** The blocks lent and not given back. */
   #lent = [];
   /** A pool over `inner`'s buffers (where it lends one), else its own. */
   constructor(inner) {
@@ -787,39 +790,35 @@ var _HeldBlockPool = class {
   }
   /** Whether `block` (or a view of one from its start) is lent by this pool. */
   lends(block) {
-    return this.#lentAt(block) >= 0;
+    return this.#lent.findIndex((b) => _samePlace(b, block)) >= 0;
   }
-  #lentAt(block) {
-    return this.#lent.findIndex((b) => _samePlace(b, block));
-  }
-  /** Takes back a block `take` lent: `true` (held blocks are freed later). */
+  /** Takes back a block `take` lent: `true` (held blocks are freed later); else `false`. */
   give(block) {
-    for (const routed of this.#routed.splice(0)) this.#free(routed);
-    const lent = this.#lentAt(block);
+    const held = this.#held;
+    for (let k = held.length - 1; k >= 0; k--) {
+      if (held[k].given && held[k].routed) this.#free(held.splice(k, 1)[0].block);
+    }
+    const lent = this.#lent.findIndex((b) => _samePlace(b, block));
     if (lent < 0) return false;
     this.#lent.splice(lent, 1);
-    if (this.#held !== void 0 && _samePlace(block, this.#held)) {
-      this.#heldGiven = true;
-    } else if (this.#routedOut !== void 0 && _samePlace(block, this.#routedOut)) {
-      this.#routedOut = void 0;
+    const entry = held.findIndex((h) => _samePlace(h.block, block));
+    if (entry < 0) {
       this.#free(block);
+    } else if (held[entry].routed) {
+      this.#free(held.splice(entry, 1)[0].block);
     } else {
-      this.#free(block);
+      held[entry].given = true;
     }
     return true;
   }
   /** Holds `block` (a block `take` lent) until its records are routed. */
   hold(block) {
-    this.#held = block;
-    this.#heldGiven = false;
+    this.#held.push({ block, given: false, routed: false });
   }
-  /** The held block's records were routed: it is freed after the next block is given back. */
+  /** The oldest held block's records were routed: it is freed once a later block came back. */
   routed() {
-    const block = this.#held;
-    if (block === void 0) return;
-    this.#held = void 0;
-    if (this.#heldGiven) this.#routed.push(block);
-    else this.#routedOut = block;
+    const entry = this.#held.find((h) => !h.routed);
+    if (entry !== void 0) entry.routed = true;
   }
   #free(block) {
     if (this.#inner?.give(block)) return;
@@ -894,12 +893,8 @@ var _WorkerSplit = class {
   #pool;
   #chunks;
   #job = 0;
-  /** Records in the job posted and not yet settled (0: none). */
-  #pending = 0;
-  /** The block of the job posted (its records' positions are in it). */
-  #jobBytes = new Uint8Array(0);
-  /** Which of the two copy areas the next copied block goes to. */
-  #copyArea = 0;
+  /** The classify jobs posted and not yet settled, oldest first (at most two). */
+  #out = [];
   #sentInterfaces = 0;
   #used = false;
   #closed = false;
@@ -911,7 +906,7 @@ var _WorkerSplit = class {
     this.#ruleSet = ruleSet;
     this.#options = options;
     this.#waitForWorker = split.waitForWorker ?? false;
-    this.#payoff = this.#waitForWorker ? void 0 : new _SplitPayoff();
+    this.#payoff = this.#waitForWorker || split.payoff === false ? void 0 : new _SplitPayoff();
   }
   /** Starts the worker (it compiles the rule set on its own); false, with
    * {@linkcode _WorkerSplit.reason}, where it cannot. */
@@ -996,40 +991,48 @@ var _WorkerSplit = class {
       this.#chunks.interfaces.push(...added);
       this.#sentInterfaces = interfaces.length;
     }
-    const area = this.#copyArea * _MAX_BYTES;
-    this.#copyArea ^= 1;
+    const job = this.#job + 1;
+    const slot = job & 1;
+    const area = slot * _MAX_BYTES;
     views.bytes.set(batch.bytes.subarray(0, end), area);
-    _copyRecords(batch, at, views);
+    _copyRecords(batch, at, views.records[slot]);
+    let bytes;
     if (this.#pool?.lends(batch.bytes)) {
-      this.#jobBytes = batch.bytes;
+      bytes = batch.bytes;
       this.#pool.hold(batch.bytes);
     } else {
-      this.#jobBytes = views.bytes.subarray(area, area + end);
+      bytes = views.bytes.subarray(area, area + end);
     }
+    this.#out.push({ job, count: count - at, bytes });
     const control = views.control;
-    Atomics.store(control, _BASE, area);
-    this.#pending = count - at;
-    Atomics.store(control, _COUNT, this.#pending);
-    Atomics.store(control, _INTERFACES, interfaces.length);
-    Atomics.store(control, _CURSOR, 0);
+    Atomics.store(control, _slot(job, _BASE), area);
+    Atomics.store(control, _slot(job, _COUNT), count - at);
+    Atomics.store(control, _slot(job, _INTERFACES), interfaces.length);
+    Atomics.store(control, _slot(job, _CURSOR), 0);
+    Atomics.store(control, _slot(job, _JOINED), job);
     this.#post(_CLASSIFY);
     this.#used = true;
     return at;
   }
-  /** The job posted, once every record has its verdict (the main thread
-   * classifies the records the worker has not claimed), or `undefined`. */
+  /** Parts split off and not yet routed. */
+  get pending() {
+    return this.#out.length;
+  }
+  /** The oldest job posted, once every record has its verdict (the main
+   * thread classifies the records the worker has not claimed), or `undefined`. */
   settle() {
-    const count = this.#pending;
-    if (count === 0) return void 0;
-    this.#pending = 0;
+    const out = this.#out.shift();
+    if (out === void 0) return void 0;
+    const { job, count, bytes } = out;
     const views = this.#views;
     const control = views.control;
+    const left = _slot(job, _LEFT);
     if (this.#waitForWorker) {
-      _waitFor(control, _LEFT, this.#job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP);
+      _waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP);
     }
-    const mine = this.#chunks.run(count, this.#jobBytes, 0);
-    if (Atomics.compareExchange(control, _JOINED, this.#job, 0) !== this.#job) {
-      if (!_waitFor(control, _LEFT, this.#job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP)) {
+    const mine = this.#chunks.run(job, count, bytes, 0);
+    if (Atomics.compareExchange(control, _slot(job, _JOINED), job, 0) !== job) {
+      if (!_waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP)) {
         throw _noAnswer("its part of a block");
       }
       this.offloaded += count - mine;
@@ -1038,7 +1041,8 @@ var _WorkerSplit = class {
     if (Atomics.load(control, _READY) !== 1) {
       throw new Error("Cannot classify on the second thread: the worker failed");
     }
-    return { records: views.records, bytes: this.#jobBytes, count, verdicts: views.verdicts };
+    const slot = job & 1;
+    return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
   }
   /** `local` (the main thread's counters) plus the worker's. */
   counters(local) {
@@ -1056,18 +1060,19 @@ var _WorkerSplit = class {
     if (views !== void 0 && Atomics.load(views.control, _READY) === 1) this.#post(_STOP);
     this.#worker?.terminate();
   }
+  /** Posts the next job, of kind `kind` (a classify job's slot is filled). */
   #post(kind) {
     const control = this.#views.control;
-    this.#job = ((this.#job >>> 2) + 1 << 2 | kind) & 2147483647;
-    if (kind === _CLASSIFY) Atomics.store(control, _JOINED, this.#job);
-    Atomics.store(control, _JOB, this.#job);
+    const job = ++this.#job;
+    Atomics.store(control, _slot(job, _KIND), kind);
+    Atomics.store(control, _slot(job, _SEQ), job);
+    Atomics.store(control, _JOB, job);
     if (kind === _CLASSIFY) _wake(control, _JOB, _WORKER_ASLEEP);
     else Atomics.notify(control, _JOB);
   }
 };
-function _copyRecords(batch, at, views) {
+function _copyRecords(batch, at, into) {
   const count = batch.count;
-  const into = views.records;
   into.kind.set(batch.kind.subarray(at, count));
   into.start.set(batch.start.subarray(at, count));
   into.end.set(batch.end.subarray(at, count));

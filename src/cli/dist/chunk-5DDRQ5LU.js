@@ -6,16 +6,23 @@ import {
 // src/cli/_classify_protocol.ts
 var _JOB = 0;
 var _DONE = 1;
+var _READY = 2;
+var _WORKER_ASLEEP = 3;
+var _MAIN_ASLEEP = 4;
+var _GLOBAL_SLOTS = 8;
+var _SEQ = 0;
+var _KIND = 1;
 var _JOINED = 2;
 var _COUNT = 3;
 var _INTERFACES = 4;
-var _READY = 5;
-var _CURSOR = 6;
-var _LEFT = 7;
-var _BASE = 8;
-var _WORKER_ASLEEP = 9;
-var _MAIN_ASLEEP = 10;
-var _CONTROL_SLOTS = 11;
+var _CURSOR = 5;
+var _LEFT = 6;
+var _BASE = 7;
+var _SLOT_FIELDS = 8;
+var _CONTROL_SLOTS = _GLOBAL_SLOTS + 2 * _SLOT_FIELDS;
+function _slot(job, field) {
+  return _GLOBAL_SLOTS + (job & 1) * _SLOT_FIELDS + field;
+}
 var _CLASSIFY = 1;
 var _COUNTERS = 2;
 var _STOP = 3;
@@ -23,30 +30,33 @@ var _CHUNK = 256;
 var _MAX_RECORDS = 1 << 16;
 var _MAX_BYTES = 1 << 21;
 function _sharedBuffers(counterSlots) {
+  const two = (bytes) => [new SharedArrayBuffer(bytes), new SharedArrayBuffer(bytes)];
   return {
     control: new SharedArrayBuffer(_CONTROL_SLOTS * 4),
     bytes: new SharedArrayBuffer(2 * _MAX_BYTES),
-    table: new SharedArrayBuffer(_MAX_RECORDS * (6 * 4 + 1)),
-    verdicts: new SharedArrayBuffer(_MAX_RECORDS),
+    tables: two(_MAX_RECORDS * (6 * 4 + 1)),
+    verdicts: two(_MAX_RECORDS),
     counters: new SharedArrayBuffer(counterSlots * 8)
   };
 }
-function _sharedViews(buffers) {
-  const table = buffers.table;
+function _records(table) {
   const array = (k) => new Uint32Array(table, k * 4 * _MAX_RECORDS, _MAX_RECORDS);
+  return {
+    start: array(0),
+    end: array(1),
+    dataStart: array(2),
+    capturedLength: array(3),
+    wireLength: array(4),
+    interfaceIndex: array(5),
+    kind: new Uint8Array(table, 6 * 4 * _MAX_RECORDS, _MAX_RECORDS)
+  };
+}
+function _sharedViews(buffers) {
   return {
     control: new Int32Array(buffers.control),
     bytes: new Uint8Array(buffers.bytes),
-    records: {
-      start: array(0),
-      end: array(1),
-      dataStart: array(2),
-      capturedLength: array(3),
-      wireLength: array(4),
-      interfaceIndex: array(5),
-      kind: new Uint8Array(table, 6 * 4 * _MAX_RECORDS, _MAX_RECORDS)
-    },
-    verdicts: new Uint8Array(buffers.verdicts),
+    records: buffers.tables.map(_records),
+    verdicts: buffers.verdicts.map((v) => new Uint8Array(v)),
     counters: new Float64Array(buffers.counters)
   };
 }
@@ -101,27 +111,29 @@ var _ChunkClassifier = class {
     this.#frame = createFrameRef();
     this.#records = rules._records;
   }
-  /** Claims chunks of the job's `count` records until every one is claimed,
-   * their bytes in `bytes` (positions `base` on); returns how many records
-   * this thread classified. */
-  run(count, bytes, base) {
+  /** Claims chunks of job `job`'s `count` records until every one is
+   * claimed, their bytes in `bytes` (positions `base` on); returns how many
+   * records this thread classified. */
+  run(job, count, bytes, base) {
     const control = this.#views.control;
+    const cursor = _slot(job, _CURSOR);
+    const slot = job & 1;
     let done = 0;
     for (; ; ) {
-      const from = Atomics.add(control, _CURSOR, _CHUNK);
+      const from = Atomics.add(control, cursor, _CHUNK);
       if (from >= count) return done;
       const to = Math.min(count, from + _CHUNK);
-      if (!this.#batch(bytes, base, from, to)) this.#classify(bytes, base, from, to);
+      if (!this.#batch(slot, bytes, base, from, to)) this.#classify(slot, bytes, base, from, to);
       done += to - from;
     }
   }
   /** Classifies records `[from, to)` of the job in one call of the batch
    * path: `false` where there is none or it cannot stage them. */
-  #batch(bytes, base, from, to) {
+  #batch(slot, bytes, base, from, to) {
     const records = this.#records;
     if (records === void 0) return false;
-    const verdicts = this.#views.verdicts;
-    const shared = this.#views.records;
+    const verdicts = this.#views.verdicts[slot];
+    const shared = this.#views.records[slot];
     const first = shared.start[from];
     const dataStart = this.#dataStart;
     const n = to - from;
@@ -159,8 +171,9 @@ var _ChunkClassifier = class {
     this.#lastInterface = index;
   }
   /** Classifies records `[from, to)` of the job frame by frame (metadata records are skipped). */
-  #classify(bytes, base, from, to) {
-    const { records, verdicts } = this.#views;
+  #classify(slot, bytes, base, from, to) {
+    const records = this.#views.records[slot];
+    const verdicts = this.#views.verdicts[slot];
     const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = records;
     const rules = this.#rules;
     const frame = this.#frame;
@@ -223,15 +236,18 @@ function _addFlatCounters(ruleSet, counters, flat) {
 export {
   _JOB,
   _DONE,
+  _READY,
+  _WORKER_ASLEEP,
+  _MAIN_ASLEEP,
+  _SEQ,
+  _KIND,
   _JOINED,
   _COUNT,
   _INTERFACES,
-  _READY,
   _CURSOR,
   _LEFT,
   _BASE,
-  _WORKER_ASLEEP,
-  _MAIN_ASLEEP,
+  _slot,
   _CLASSIFY,
   _COUNTERS,
   _STOP,
