@@ -12,7 +12,7 @@ import type { RecordBatch } from "../capture/record_batch.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import type { _WasmRecords } from "../rules/_classifier_wasm.ts";
 import { createFrameRef, type FrameRef } from "../rules/frame_ref.ts";
-import { _CHUNK, _CURSOR, type _SharedViews, _slot } from "./_classify_protocol.ts";
+import { _CHUNK, _CURSOR, _jobSlot, type _SharedViews, _slot } from "./_classify_protocol.ts";
 
 /** A chunk's records as the batch path reads them (positions in the chunk's bytes). */
 interface _ChunkBatch {
@@ -49,7 +49,7 @@ export class _ChunkClassifier {
   run(job: number, count: number, bytes: Uint8Array, base: number): number {
     const control = this.#views.control;
     const cursor = _slot(job, _CURSOR);
-    const slot = job & 1;
+    const slot = _jobSlot(job);
     let done = 0;
     for (;;) {
       const from = Atomics.add(control, cursor, _CHUNK);

@@ -27,9 +27,9 @@ import type { RuleSet } from "../rules/rule_set.ts";
 
 /**
  * `control` slot: the number of the last job posted (main writes; 1, 2, ...).
- * Job `n` lies in job slot `n & 1` ({@linkcode _slot}): the main thread
- * posts job `n + 1` before it settles job `n`, so that the worker always
- * has the next block to classify while the main thread routes one.
+ * Job `n` lies in job slot `n % 3` ({@linkcode _jobSlot}): the main thread
+ * keeps up to {@linkcode _DEPTH} jobs out, so that the worker has the next
+ * blocks to classify while the main thread routes one.
  */
 export const _JOB = 0;
 /** `control` slot: the last counters or stop job done (worker writes). */
@@ -65,11 +65,20 @@ export const _LEFT = 6;
 /** Job slot field: what the classify job's record positions count from in `bytes` (may be negative). */
 export const _BASE = 7;
 const _SLOT_FIELDS = 8;
-const _CONTROL_SLOTS = _GLOBAL_SLOTS + 2 * _SLOT_FIELDS;
+/** Classify jobs the main thread keeps out (posted, not yet routed) once it posted the next. */
+export const _DEPTH = 2;
+/** Job slots: the jobs out, and the next one being posted. */
+export const _JOB_SLOTS = _DEPTH + 1;
+const _CONTROL_SLOTS = _GLOBAL_SLOTS + _JOB_SLOTS * _SLOT_FIELDS;
+
+/** The job slot of job `job`. */
+export function _jobSlot(job: number): number {
+  return job % _JOB_SLOTS;
+}
 
 /** The `control` index of field `field` of the slot of job `job`. */
 export function _slot(job: number, field: number): number {
-  return _GLOBAL_SLOTS + (job & 1) * _SLOT_FIELDS + field;
+  return _GLOBAL_SLOTS + _jobSlot(job) * _SLOT_FIELDS + field;
 }
 
 /** Job kind: classify the slot's records into its verdicts, both threads claiming chunks. */
@@ -85,7 +94,7 @@ export const _CHUNK = 256;
 export const _MAX_RECORDS = 1 << 16;
 /**
  * Most bytes of one block copied into a job (a larger block's first records
- * stay on the main thread). `bytes` holds two such areas, one per job slot.
+ * stay on the main thread). `bytes` holds one such area per job slot.
  */
 export const _MAX_BYTES = 1 << 21;
 /** The shared buffers (posted once, at the start). */
@@ -156,12 +165,13 @@ export interface _FailedMessage {
 
 /** New shared buffers for a rule set with `counterSlots` counter values. */
 export function _sharedBuffers(counterSlots: number): _SharedBuffers {
-  const two = (bytes: number) => [new SharedArrayBuffer(bytes), new SharedArrayBuffer(bytes)];
+  const each = (bytes: number) =>
+    Array.from({ length: _JOB_SLOTS }, () => new SharedArrayBuffer(bytes));
   return {
     control: new SharedArrayBuffer(_CONTROL_SLOTS * 4),
-    bytes: new SharedArrayBuffer(2 * _MAX_BYTES),
-    tables: two(_MAX_RECORDS * (6 * 4 + 1)),
-    verdicts: two(_MAX_RECORDS),
+    bytes: new SharedArrayBuffer(_JOB_SLOTS * _MAX_BYTES),
+    tables: each(_MAX_RECORDS * (6 * 4 + 1)),
+    verdicts: each(_MAX_RECORDS),
     counters: new SharedArrayBuffer(counterSlots * 8),
   };
 }

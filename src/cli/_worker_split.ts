@@ -17,9 +17,11 @@ import {
   _COUNT,
   _COUNTERS,
   _CURSOR,
+  _DEPTH,
   _DONE,
   _INTERFACES,
   _JOB,
+  _jobSlot,
   _JOINED,
   _KIND,
   _LEFT,
@@ -95,7 +97,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
   #pool: _HeldBlockPool | undefined;
   #chunks: _ChunkClassifier | undefined;
   #job = 0;
-  /** The classify jobs posted and not yet settled, oldest first (at most two). */
+  /** The classify jobs posted and not yet settled, oldest first (at most `_JOB_SLOTS`). */
   readonly #out: { job: number; count: number; bytes: Uint8Array }[] = [];
   #sentInterfaces = 0;
   #used = false;
@@ -207,7 +209,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
       this.#sentInterfaces = interfaces.length;
     }
     const job = this.#job + 1;
-    const slot = job & 1;
+    const slot = _jobSlot(job);
     // The worker's copy of the block (one bulk copy: per-run operations on
     // shared memory take slow paths), and the records' fields.
     const area = slot * _MAX_BYTES;
@@ -240,6 +242,11 @@ export class _WorkerSplit implements _RecordRouterSplit {
     return this.#out.length;
   }
 
+  /** Parts that may stay out once the next was split off. */
+  get depth(): number {
+    return _DEPTH;
+  }
+
   /** The oldest job posted, once every record has its verdict (the main
    * thread classifies the records the worker has not claimed), or `undefined`. */
   settle(): _SplitRecords | undefined {
@@ -266,7 +273,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
     if (Atomics.load(control, _READY) !== 1) {
       throw new Error("Cannot classify on the second thread: the worker failed");
     }
-    const slot = job & 1;
+    const slot = _jobSlot(job);
     return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
   }
 

@@ -79,6 +79,8 @@ export interface _RecordRouterSplit {
   split(batch: RecordBatch, interfaces: readonly CaptureInterface[]): number;
   /** The parts split off and not yet routed. */
   readonly pending: number;
+  /** Parts that may stay out once the next was split off (its chunk's records all in it). */
+  readonly depth: number;
   /** The oldest part split off and not yet routed, with its verdicts (may
    * wait for them), or `undefined`; it is routed at once. */
   settle(): _SplitRecords | undefined;
@@ -95,6 +97,24 @@ export interface _RecordRouterOptions {
 }
 
 const _EMPTY = new Uint8Array(0);
+
+/** Records and their bytes (the records carried into a chunk). */
+type _CarriedRecords = _SplitRecords["records"] & { bytes: Uint8Array };
+
+/** A copy of the records carried into `batch` (from the chunk before) and of their bytes. */
+function _carriedCopy(batch: RecordBatch): _CarriedRecords {
+  const n = batch.carried;
+  return {
+    bytes: batch.carry.slice(0, batch.end[n - 1]),
+    kind: batch.kind.slice(0, n),
+    start: batch.start.slice(0, n),
+    end: batch.end.slice(0, n),
+    dataStart: batch.dataStart.slice(0, n),
+    capturedLength: batch.capturedLength.slice(0, n),
+    wireLength: batch.wireLength.slice(0, n),
+    interfaceIndex: batch.interfaceIndex.slice(0, n),
+  };
+}
 
 function _totals(): RouterTotals {
   return { packets: 0, bytes: 0, capturedBytes: 0 };
@@ -117,6 +137,8 @@ export class _RecordRouter {
   #lastInterface = -1;
   /** The verdicts of a batch-classified range (see `#batchVerdicts`). */
   #verdicts = new Uint8Array(0);
+  /** Per part split off and not yet routed: a copy of the records carried into its chunk, if any. */
+  readonly #prefixes: (_CarriedRecords | undefined)[] = [];
   /** The one-program batch path that gave the current range's verdicts: told what was routed. */
   #counting: _ProgramBatch | undefined;
   #input = _totals();
@@ -191,6 +213,11 @@ export class _RecordRouter {
     const split = this.#split;
     if (split === undefined) return;
     while (split.pending > left) {
+      // The records carried into that part's chunk come first.
+      const carried = this.#prefixes.shift();
+      if (carried !== undefined) {
+        this.#routeRange(carried, carried.bytes, 0, carried.kind.length, accepted, dropped);
+      }
       const { records, bytes, count, verdicts } = split.settle()!;
       // The records' bytes are scratch memory too, once classified.
       const before = accepted.compactInstead?.(bytes);
@@ -237,6 +264,13 @@ export class _RecordRouter {
     const at = split === undefined || count <= carried
       ? count
       : split.split(batch, this.#decoder.interfaces);
+    if (at < count && at === carried) {
+      // All of this chunk waits for the parts before it: its carried records with its part.
+      this.#prefixes.push(carried > 0 ? _carriedCopy(batch) : undefined);
+      this.#settleTo(split!.depth, accepted, dropped);
+      return;
+    }
+    if (at < count) this.#prefixes.push(undefined);
     this.#settleTo(at < count ? 1 : 0, accepted, dropped);
     if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
     if (count <= carried) return;

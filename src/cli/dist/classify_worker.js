@@ -25,7 +25,7 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-5DDRQ5LU.js";
+} from "./chunk-QBPBQFQE.js";
 import {
   compileRuleSet
 } from "./chunk-WJQSE4NI.js";

@@ -19,9 +19,14 @@ var _CURSOR = 5;
 var _LEFT = 6;
 var _BASE = 7;
 var _SLOT_FIELDS = 8;
-var _CONTROL_SLOTS = _GLOBAL_SLOTS + 2 * _SLOT_FIELDS;
+var _DEPTH = 2;
+var _JOB_SLOTS = _DEPTH + 1;
+var _CONTROL_SLOTS = _GLOBAL_SLOTS + _JOB_SLOTS * _SLOT_FIELDS;
+function _jobSlot(job) {
+  return job % _JOB_SLOTS;
+}
 function _slot(job, field) {
-  return _GLOBAL_SLOTS + (job & 1) * _SLOT_FIELDS + field;
+  return _GLOBAL_SLOTS + _jobSlot(job) * _SLOT_FIELDS + field;
 }
 var _CLASSIFY = 1;
 var _COUNTERS = 2;
@@ -30,12 +35,12 @@ var _CHUNK = 256;
 var _MAX_RECORDS = 1 << 16;
 var _MAX_BYTES = 1 << 21;
 function _sharedBuffers(counterSlots) {
-  const two = (bytes) => [new SharedArrayBuffer(bytes), new SharedArrayBuffer(bytes)];
+  const each = (bytes) => Array.from({ length: _JOB_SLOTS }, () => new SharedArrayBuffer(bytes));
   return {
     control: new SharedArrayBuffer(_CONTROL_SLOTS * 4),
-    bytes: new SharedArrayBuffer(2 * _MAX_BYTES),
-    tables: two(_MAX_RECORDS * (6 * 4 + 1)),
-    verdicts: two(_MAX_RECORDS),
+    bytes: new SharedArrayBuffer(_JOB_SLOTS * _MAX_BYTES),
+    tables: each(_MAX_RECORDS * (6 * 4 + 1)),
+    verdicts: each(_MAX_RECORDS),
     counters: new SharedArrayBuffer(counterSlots * 8)
   };
 }
@@ -117,7 +122,7 @@ var _ChunkClassifier = class {
   run(job, count, bytes, base) {
     const control = this.#views.control;
     const cursor = _slot(job, _CURSOR);
-    const slot = job & 1;
+    const slot = _jobSlot(job);
     let done = 0;
     for (; ; ) {
       const from = Atomics.add(control, cursor, _CHUNK);
@@ -247,6 +252,8 @@ export {
   _CURSOR,
   _LEFT,
   _BASE,
+  _DEPTH,
+  _jobSlot,
   _slot,
   _CLASSIFY,
   _COUNTERS,

@@ -9,6 +9,7 @@ import {
   _COUNTERS,
   _CURSOR,
   _ChunkClassifier,
+  _DEPTH,
   _DONE,
   _INTERFACES,
   _JOB,
@@ -26,12 +27,13 @@ import {
   _WORKER_ASLEEP,
   _addFlatCounters,
   _counterSlots,
+  _jobSlot,
   _sharedBuffers,
   _sharedViews,
   _slot,
   _waitFor,
   _wake
-} from "./chunk-5DDRQ5LU.js";
+} from "./chunk-QBPBQFQE.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -460,6 +462,19 @@ var _OutputError = class extends Error {
 
 // src/stream/_record_router.ts
 var _EMPTY = new Uint8Array(0);
+function _carriedCopy(batch) {
+  const n = batch.carried;
+  return {
+    bytes: batch.carry.slice(0, batch.end[n - 1]),
+    kind: batch.kind.slice(0, n),
+    start: batch.start.slice(0, n),
+    end: batch.end.slice(0, n),
+    dataStart: batch.dataStart.slice(0, n),
+    capturedLength: batch.capturedLength.slice(0, n),
+    wireLength: batch.wireLength.slice(0, n),
+    interfaceIndex: batch.interfaceIndex.slice(0, n)
+  };
+}
 
 var _RecordRouter = class {
   #decoder;
@@ -471,6 +486,8 @@ var _RecordRouter = class {
   #lastInterface = -1;
   /** The verdicts of a batch-classified range (see `#batchVerdicts`). */
   #verdicts = new Uint8Array(0);
+  /** Per part split off and not yet routed: a copy of the records carried into its chunk, if any. */
+  #prefixes = [];
   /** The one-program batch path that gave the current range's verdicts: told what was routed. */
   #counting;
   #input = _totals();
@@ -536,6 +553,10 @@ var _RecordRouter = class {
     const split = this.#split;
     if (split === void 0) return;
     while (split.pending > left) {
+      const carried = this.#prefixes.shift();
+      if (carried !== void 0) {
+        this.#routeRange(carried, carried.bytes, 0, carried.kind.length, accepted, dropped);
+      }
       const { records, bytes, count, verdicts } = split.settle();
       const before = accepted.compactInstead?.(bytes);
       this.#routeRange(records, bytes, 0, count, accepted, dropped, verdicts);
@@ -570,6 +591,12 @@ var _RecordRouter = class {
     const count = batch.count;
     const split = this.#split;
     const at = split === void 0 || count <= carried ? count : split.split(batch, this.#decoder.interfaces);
+    if (at < count && at === carried) {
+      this.#prefixes.push(carried > 0 ? _carriedCopy(batch) : void 0);
+      this.#settleTo(split.depth, accepted, dropped);
+      return;
+    }
+    if (at < count) this.#prefixes.push(void 0);
     this.#settleTo(at < count ? 1 : 0, accepted, dropped);
     if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
     if (count <= carried) return;
@@ -893,7 +920,7 @@ var _WorkerSplit = class {
   #pool;
   #chunks;
   #job = 0;
-  /** The classify jobs posted and not yet settled, oldest first (at most two). */
+  /** The classify jobs posted and not yet settled, oldest first (at most `_JOB_SLOTS`). */
   #out = [];
   #sentInterfaces = 0;
   #used = false;
@@ -992,7 +1019,7 @@ var _WorkerSplit = class {
       this.#sentInterfaces = interfaces.length;
     }
     const job = this.#job + 1;
-    const slot = job & 1;
+    const slot = _jobSlot(job);
     const area = slot * _MAX_BYTES;
     views.bytes.set(batch.bytes.subarray(0, end), area);
     _copyRecords(batch, at, views.records[slot]);
@@ -1018,6 +1045,10 @@ var _WorkerSplit = class {
   get pending() {
     return this.#out.length;
   }
+  /** Parts that may stay out once the next was split off. */
+  get depth() {
+    return _DEPTH;
+  }
   /** The oldest job posted, once every record has its verdict (the main
    * thread classifies the records the worker has not claimed), or `undefined`. */
   settle() {
@@ -1041,7 +1072,7 @@ var _WorkerSplit = class {
     if (Atomics.load(control, _READY) !== 1) {
       throw new Error("Cannot classify on the second thread: the worker failed");
     }
-    const slot = job & 1;
+    const slot = _jobSlot(job);
     return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
   }
   /** `local` (the main thread's counters) plus the worker's. */
