@@ -18,12 +18,12 @@ import type { _RuleText } from "./_classify_protocol.ts";
 export type _Threads = "1" | "2" | "auto";
 
 /**
- * `auto` starts the second thread for rule sets of at least this many rules
- * (all chains), on a machine with an idle core. Measured (bench/RESULTS.md,
- * "Two threads for rule sets (issue 11, session 8)"; CLI bundle, 1M frames,
- * whole process): diverse sets of 100 rules and more run clearly faster on
- * two threads; a set of a few rules costs too little per frame for the
- * hand-off to pay.
+ * `auto` starts the second thread for rule sets of at least this many
+ * different rules (all chains), on a machine with an idle core: a set of a
+ * few rules, or of one rule many times over (the seed's sets), costs too
+ * little per frame for the worker's start (about 20 ms of the main thread's
+ * time to create it) and hand-offs to pay. bench/RESULTS.md, "Two threads
+ * for rule sets (issue 11, session 8)".
  */
 export const _AUTO_MIN_RULES = 50;
 
@@ -50,17 +50,24 @@ export interface _StartSplitOptions {
   text?: _RuleText;
 }
 
-/** Rules in every chain of `ruleSet`. */
-function _ruleCount(ruleSet: RuleSet): number {
-  return ruleSet.chains.reduce((n, chain) => n + chain.rules.length, 0);
+/** Different rules in all chains of `ruleSet`, counted up to `enough`. */
+function _differentRules(ruleSet: RuleSet, enough: number): number {
+  const seen = new Set<string>();
+  for (const chain of ruleSet.chains) {
+    for (const rule of chain.rules) {
+      seen.add(JSON.stringify(rule));
+      if (seen.size >= enough) return seen.size;
+    }
+  }
+  return seen.size;
 }
 
 /**
  * The second thread `--threads` asks for, started (it compiles the rule set
  * while the main thread compiles its own: call this before compiling), or
  * `undefined` for one thread: `"1"`, or `"auto"` with a set of fewer than
- * {@linkcode _AUTO_MIN_RULES} rules or no idle core, or where no worker can
- * start.
+ * {@linkcode _AUTO_MIN_RULES} different rules or no idle core, or where no
+ * worker can start.
  */
 export function _startSplit(
   ruleSet: RuleSet,
@@ -70,7 +77,7 @@ export function _startSplit(
 ): _WorkerSplit | undefined {
   if (threads === "1") return undefined;
   if (threads === "auto") {
-    if (_ruleCount(ruleSet) < _AUTO_MIN_RULES) return undefined;
+    if (_differentRules(ruleSet, _AUTO_MIN_RULES) < _AUTO_MIN_RULES) return undefined;
     // Without an idle core the worker competes with the main thread.
     const cores = globalThis.navigator?.hardwareConcurrency;
     if (!_idleCore(start.loadAverage?.(), cores)) return undefined;

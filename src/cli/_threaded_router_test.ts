@@ -38,10 +38,17 @@ function _route(router: _RecordRouter, capture: Uint8Array, block: number): Uint
   return new Uint8Array(out);
 }
 
-Deno.test("_startSplit() starts no worker for --threads 1, nor auto on a small set or a busy machine", () => {
+Deno.test("_startSplit() starts no worker for --threads 1, nor auto on a small set, one rule many times, or a busy machine", () => {
   const many = _portRules(_AUTO_MIN_RULES);
   assert.equal(_startSplit(many, {}, "1"), undefined);
   assert.equal(_startSplit(_portRules(_AUTO_MIN_RULES - 1), {}, "auto"), undefined);
+  // Many rules, few different ones (the seed's sets: one rule 100 times).
+  const same = parseRuleSet(
+    "*filter\n:INPUT ACCEPT [0:0]\n" +
+      '-A INPUT -m bpf --expr "ip proto 32" -j DROP\n'.repeat(100) +
+      "COMMIT\n",
+  );
+  assert.equal(_startSplit(same, {}, "auto", { loadAverage: () => 0 }), undefined);
   // No core is idle (the machine's cores are known here).
   assert.equal(_startSplit(many, {}, "auto", { loadAverage: () => 1e6 }), undefined);
 });

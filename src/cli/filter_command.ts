@@ -84,7 +84,8 @@ writes the accepted frames to standard output as a capture of the same format
                           while this thread reads, decodes and writes (2;
                           blocks go to the worker while that is measured
                           faster); auto (the default) starts the worker for
-                          sets of 50 rules or more when a core is idle.
+                          sets of 50 different rules or more when a core
+                          is idle.
                           Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a

@@ -187,13 +187,20 @@ var _pipeRouter = (async function (source, router, targets, afterBlock) {
 var _totals = (function () {
   return { packets: 0, bytes: 0, capturedBytes: 0 };
 });
-var _ruleCount = (function (ruleSet) {
-  return ruleSet.chains.reduce((function (n, chain) { return ( n + chain.rules.length); }), 0);
+var _differentRules = (function (ruleSet, enough) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const chain of ruleSet.chains) {
+    for (const rule of chain.rules) {
+      seen.add(JSON.stringify(rule));
+      if (seen.size >= enough) return seen.size;
+    }
+  }
+  return seen.size;
 });
 var _startSplit = (function (ruleSet, options, threads, start = {}) {
   if (threads === "1") return void 0;
   if (threads === "auto") {
-    if (_ruleCount(ruleSet) < _AUTO_MIN_RULES) return void 0;
+    if (_differentRules(ruleSet, _AUTO_MIN_RULES) < _AUTO_MIN_RULES) return void 0;
     const cores = globalThis.navigator?.hardwareConcurrency;
     if (!_idleCore(start.loadAverage?.(), cores)) return void 0;
   }
@@ -211,7 +218,7 @@ var _threadsOption = (function (value) {
     "filter"
   );
 });
-var _ruleCount2 = (function (ruleSet) {
+var _ruleCount = (function (ruleSet) {
   return ruleSet.chains.reduce((function (count, chain) { return ( count + chain.rules.length); }), 0);
 });
 var _loadRuleSet = (async function (parsed, io) {
@@ -1207,7 +1214,8 @@ writes the accepted frames to standard output as a capture of the same format
                           while this thread reads, decodes and writes (2;
                           blocks go to the worker while that is measured
                           faster); auto (the default) starts the worker for
-                          sets of 50 rules or more when a core is idle.
+                          sets of 50 different rules or more when a core
+                          is idle.
                           Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
@@ -1281,7 +1289,7 @@ var filterCommand = {
       // (same verdicts and counters; bench/RESULTS.md, issue 12, sessions 3
       // and 5). The Wasm classifier runs the index (then the one rule is a
       // candidate).
-      evaluation: (!rulesFile || _ruleCount2(ruleSet) === 1) && strategy !== "wasm" ? "rule-by-rule" : void 0
+      evaluation: (!rulesFile || _ruleCount(ruleSet) === 1) && strategy !== "wasm" ? "rule-by-rule" : void 0
     };
     const waitForWorker = io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1";
     const split = _startSplit(ruleSet, compileOptions, threads, {
