@@ -11,7 +11,7 @@
  *
  *   npx -y deno@2.9.6 run -A bench/rule_set_throughput.ts [--runs 5] [--timeout 120] [--slow 60]
  *     [--file bench/data/mixed_1m.pcap] [--only NAME,...] [--threads 1,2,auto]
- *     [--strategies default,wasm]
+ *     [--strategies default,wasm] [--bin]
  *
  * Cases run round-robin (one run of each case per round) so that load drift
  * spreads over all of them; times are medians of `--runs` rounds, shares the
@@ -21,7 +21,9 @@
  * `--threads LIST` runs each selected bpfstream case (but "0 rules") once
  * per `filter --threads` value too, side by side (issue 11, session 4);
  * `--strategies LIST` likewise once per `filter --strategy` value
- * (`default`: none given; the 0-rule baseline always runs without). The
+ * (`default`: none given; the 0-rule baseline always runs without).
+ * `--bin` runs the CLI bundle (`src/cli/dist/bpfstream.js`, what users
+ * run; rebuild it first) instead of `src/cli/main.ts`. The
  * machine's load average is printed before and after. Without tcpdump
  * on PATH the tcpdump column is skipped with a message.
  *
@@ -49,6 +51,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     threads: { type: "string" },
     strategies: { type: "string" },
+    bin: { type: "boolean" },
   },
 });
 const capture = values.file!;
@@ -58,6 +61,8 @@ const slowMs = Number(values.slow) * 1000;
 const only = values.only?.split(",");
 const root = new URL("../", import.meta.url).pathname;
 const deno = Deno.execPath();
+/** The CLI run: the sources, or with `--bin` the bundle users run (src/cli/dist). */
+const cli = values.bin ? `${root}src/cli/dist/bpfstream.js` : `${root}src/cli/main.ts`;
 
 function _load(): string {
   return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
@@ -109,7 +114,7 @@ function _bpfstream(name: string, text: string): _Case {
   return {
     name,
     command: deno,
-    args: ["run", "-A", `${root}src/cli/main.ts`, "filter", "--rules", path, capture],
+    args: ["run", "-A", cli, "filter", "--rules", path, capture],
     baseline: "0 rules",
   };
 }

@@ -17,9 +17,12 @@ import { compileRuleSet, type CompileRuleSetOptions } from "../src/rules/compile
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import type { RuleSetCounters } from "../src/rules/rule_set.ts";
 import { _RecordRouter, type _RunSink } from "../src/stream/_record_router.ts";
-import { _ThreadedRouter } from "../src/cli/_threaded_router.ts";
+import { _startSplit, _ThreadedRouter } from "../src/cli/_threaded_router.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { _testIo } from "../src/cli/_test_io.ts";
+import { _pipeRouter } from "../src/cli/_pipe_router.ts";
+import { CaptureDecoder } from "../src/capture/capture_decoder.ts";
+import { _syncBlockSource } from "../src/cli/_sync_block_source.ts";
 
 const corpusSkip = corpusSkipReason();
 
@@ -69,8 +72,10 @@ function _twoThreads(
   capture: Uint8Array,
   chunk: number,
 ): _Routed {
-  const rules = compileRuleSet(parseRuleSet(text), options);
-  const router = new _ThreadedRouter(rules, options, "2", { waitForWorker: true });
+  const ruleSet = parseRuleSet(text);
+  const split = _startSplit(ruleSet, options, "2", { waitForWorker: true });
+  const rules = compileRuleSet(ruleSet, options);
+  const router = new _ThreadedRouter(rules, split, true);
   try {
     const routed = _route(router, capture, chunk);
     return { ...routed, counters: router.counters(), offloaded: router.offloaded };
@@ -188,4 +193,122 @@ Deno.test("filter --threads refuses a value other than 1, 2 or auto", async () =
   const t = _testIo({ files: { r: "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n" } });
   assert.equal(await runCli(["filter", "--rules", "r", "--threads", "3"], t.io), 2);
   assert.match(t.stderr(), /--threads must be 1, 2 or auto \(got "3"\)/);
+});
+
+/** `filter` over `capture` with `threads`: status, stdout, drop file, stderr. */
+async function _cli(
+  threads: string,
+  capture: Uint8Array,
+  rules: string,
+  io: Parameters<typeof _testIo>[0],
+  dropTo = false,
+) {
+  const t = _testIo({
+    ...io,
+    files: { "in.pcapng": capture, r: rules },
+    env: { BPFSTREAM_WAIT_FOR_WORKER: "1" },
+  });
+  const args = ["filter", "--rules", "r", "--threads", threads, "--stats"];
+  const status = await runCli([...args, ...(dropTo ? ["--drop-to", "d"] : []), "in.pcapng"], t.io);
+  return { status, stdout: t.stdout(), dropped: t.written.get("d"), stderr: t.stderr() };
+}
+
+Deno.test({
+  name:
+    "filter --threads 2 writes what --threads 1 writes from blocks read into the pool (moved in place) or into a source's own buffers",
+  ignore: corpusSkip !== undefined,
+  async fn() {
+    const capture = _multiInterface();
+    const rules = generateRuleSet(11, { rules: 70, profile: _profile(), userChains: 2 }).text;
+    // A file read in blocks of 8 KiB into the pool; a source that reuses
+    // (and scribbles over) its two buffers once they are released.
+    for (const io of [{ reads: [1 << 20], chunkSize: 8192 }, { blocks: true, chunkSize: 5000 }]) {
+      const one = await _cli("1", capture, rules, io);
+      const two = await _cli("2", capture, rules, io);
+      assert.equal(one.status, 0);
+      assert.deepEqual(two, one, JSON.stringify(io));
+    }
+  },
+});
+
+/** Packet records in a capture. */
+function _packetCount(capture: Uint8Array): number {
+  const batch = new CaptureDecoder().push(capture);
+  let packets = 0;
+  for (let i = 0; i < batch.count; i++) packets += batch.kind[i];
+  return packets;
+}
+
+Deno.test({
+  name:
+    "filter --threads 1 and 2 write every dropped packet they routed to the drop file when standard output fails",
+  ignore: corpusSkip !== undefined,
+  async fn() {
+    const capture = _multiInterface();
+    const rules = generateRuleSet(12, { rules: 50, profile: _profile(), policy: "ACCEPT" }).text;
+    const whole = await _cli("1", capture, rules, { reads: [1 << 20], chunkSize: 4096 }, true);
+    const io = {
+      reads: [1 << 20],
+      chunkSize: 4096,
+      stdoutError: new Error("disk full"),
+      stdoutLimit: 4000,
+    };
+    // Standard output fails once it has taken 4000 bytes: where that happens
+    // depends on how the runs were gathered into writes (the second thread's
+    // records are written with the next block's), not on the input.
+    for (const threads of ["1", "2"]) {
+      const failed = await _cli(threads, capture, rules, io, true);
+      assert.equal(failed.status, 1);
+      assert.match(failed.stderr, /disk full/);
+      const dropped = failed.dropped!;
+      const counted = Number(/, (\d+) dropped \(/.exec(failed.stderr)![1]);
+      assert.ok(counted > 0, "packets were dropped before the failure");
+      assert.equal(_packetCount(dropped), counted, `--threads ${threads}: every dropped packet`);
+      assert.deepEqual(dropped, whole.dropped!.subarray(0, dropped.length));
+    }
+  },
+});
+
+Deno.test({
+  name: "filter --threads 2 routes everything read before a read error, as one thread does",
+  ignore: corpusSkip !== undefined,
+  async fn() {
+    const capture = _multiInterface();
+    const text = generateRuleSet(13, { rules: 40, profile: _profile() }).text;
+    const results = [];
+    for (const threads of ["1", "2"] as const) {
+      const ruleSet = parseRuleSet(text);
+      const split = _startSplit(ruleSet, {}, threads, { waitForWorker: true });
+      const rules = compileRuleSet(ruleSet, {});
+      const router = new _ThreadedRouter(rules, split, true);
+      let at = 0;
+      // Reads of 3000 bytes; the read after 60% of the file fails.
+      const reader = {
+        readSync(buffer: Uint8Array) {
+          if (at > capture.length * 0.6) throw new Error("read failed");
+          const n = Math.min(buffer.length, 3000, capture.length - at);
+          buffer.set(capture.subarray(at, at + n));
+          at += n;
+          return n;
+        },
+      };
+      const out: number[] = [];
+      const source = _syncBlockSource(reader, {
+        blockSize: 3000,
+        pool: split?.poolOver(undefined),
+      });
+      try {
+        const stats = await _pipeRouter(source, router, {
+          accepted: { write: (chunk) => void out.push(...chunk) },
+        });
+        results.push({ out, error: String(stats.error), counters: router.counters() });
+        if (threads === "2") assert.ok(router.offloaded > 0, "the worker classified records");
+      } finally {
+        router.close();
+      }
+    }
+    assert.equal(results[0].error, "Error: read failed");
+    assert.ok(results[0].out.length > 24);
+    assert.deepEqual(results[1], results[0]);
+  },
 });

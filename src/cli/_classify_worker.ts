@@ -7,8 +7,11 @@
  * @module
  */
 import { compileRuleSet } from "../rules/compile_rule_set.ts";
+import { parseRuleSet } from "../rules/parse_rule_set.ts";
+import type { RuleSet } from "../rules/rule_set.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import {
+  _BASE,
   _CLASSIFY,
   _COUNT,
   _COUNTERS,
@@ -16,11 +19,18 @@ import {
   _INTERFACES,
   _JOB,
   _JOINED,
+  _KIND,
   _LEFT,
+  _MAIN_ASLEEP,
   _READY,
+  _SEQ,
   type _SharedViews,
   _sharedViews,
+  _slot,
   _waitWhile,
+  _wake,
+  _WORKER_ASLEEP,
+  _WORKER_SPIN_MS,
 } from "./_classify_protocol.ts";
 import type { _FailedMessage, _InterfacesMessage, _StartMessage } from "./_classify_protocol.ts";
 import { _ChunkClassifier } from "./_classify_chunks.ts";
@@ -39,35 +49,39 @@ let interfacesArrived: (() => void) | undefined;
 /** Takes part in the classify job `job`, unless the main thread already closed it. */
 async function _join(job: number, views: _SharedViews, chunks: _ChunkClassifier) {
   const control = views.control;
-  if (Atomics.compareExchange(control, _JOINED, job, ~job) !== job) return;
-  const needed = Atomics.load(control, _INTERFACES);
+  if (Atomics.compareExchange(control, _slot(job, _JOINED), job, ~job) !== job) return;
+  const needed = Atomics.load(control, _slot(job, _INTERFACES));
   while (chunks.interfaces.length < needed) {
     await new Promise<void>((resolve) => interfacesArrived = resolve);
   }
   try {
-    chunks.run(Atomics.load(control, _COUNT));
+    const count = Atomics.load(control, _slot(job, _COUNT));
+    chunks.run(job, count, views.bytes, Atomics.load(control, _slot(job, _BASE)));
   } catch {
     // Not expected (the main thread's rule set classified the same way): the
     // main thread stops and reports it.
     Atomics.store(control, _READY, -1);
   }
-  Atomics.store(control, _LEFT, job);
-  Atomics.notify(control, _LEFT);
+  Atomics.store(control, _slot(job, _LEFT), job);
+  _wake(control, _slot(job, _LEFT), _MAIN_ASLEEP);
 }
 
-/** The job loop, until a stop job. */
-async function _serve(rules: CompiledRuleSet, start: _StartMessage, views: _SharedViews) {
+/** The job loop: every job in turn (skipping those the main thread closed), until a stop job. */
+async function _serve(ruleSet: RuleSet, rules: CompiledRuleSet, views: _SharedViews) {
   const control = views.control;
   const chunks = classifier = new _ChunkClassifier(rules, views);
-  for (let seen = 0;;) {
-    _waitWhile(control, _JOB, seen);
-    const job = seen = Atomics.load(control, _JOB);
-    const kind = job & 3;
+  for (let job = 1;; job++) {
+    if (Atomics.load(control, _JOB) < job) {
+      _waitWhile(control, _JOB, job - 1, _WORKER_SPIN_MS, _WORKER_ASLEEP);
+    }
+    // A slot already holding a later job: this one was closed long ago.
+    if (Atomics.load(control, _slot(job, _SEQ)) !== job) continue;
+    const kind = Atomics.load(control, _slot(job, _KIND));
     if (kind === _CLASSIFY) {
       await _join(job, views, chunks);
       continue;
     }
-    if (kind === _COUNTERS) _flattenCounters(start.ruleSet, rules.counters(), views.counters);
+    if (kind === _COUNTERS) _flattenCounters(ruleSet, rules.counters(), views.counters);
     Atomics.store(control, _DONE, job);
     Atomics.notify(control, _DONE);
     if (kind !== _COUNTERS) break;
@@ -78,8 +92,13 @@ async function _serve(rules: CompiledRuleSet, start: _StartMessage, views: _Shar
 function _start(start: _StartMessage): void {
   const views = _sharedViews(start.buffers);
   let rules: CompiledRuleSet;
+  let ruleSet: RuleSet;
   try {
-    rules = compileRuleSet(start.ruleSet, start.options);
+    const given = start.rules;
+    ruleSet = "text" in given
+      ? parseRuleSet(given.text, { maxInstructions: given.maxInstructions })
+      : given;
+    rules = compileRuleSet(ruleSet, start.options);
   } catch (error) {
     scope.postMessage({ kind: "failed", message: String(error) });
     Atomics.store(views.control, _READY, -1);
@@ -88,7 +107,7 @@ function _start(start: _StartMessage): void {
   }
   Atomics.store(views.control, _READY, 1);
   Atomics.notify(views.control, _READY);
-  void _serve(rules, start, views);
+  void _serve(ruleSet, rules, views);
 }
 
 const pending: _InterfacesMessage[] = [];

@@ -83,6 +83,17 @@ export class _OutputRuns implements _RunSink {
     this.#compacted = end;
   }
 
+  /**
+   * While runs are moved ({@linkcode _OutputRuns.compactIn}), moves those of
+   * `bytes` instead from now on (it too must be nothing read again) and
+   * returns the block whose runs were moved; else `undefined`.
+   */
+  compactInstead(bytes: Uint8Array): Uint8Array | undefined {
+    const before = this.#compact;
+    if (before !== undefined) this.compactIn(bytes);
+    return before;
+  }
+
   /** Takes `bytes[from .. to)` (whole records), valid until the next `reset`. */
   write(bytes: Uint8Array, from: number, to: number): void {
     if (!this.#active) return;

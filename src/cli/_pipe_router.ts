@@ -154,6 +154,9 @@ export async function _pipeRouter(
         block = await source.read();
       } catch (readError) {
         error = readError;
+        // Records still classified on another thread are written first.
+        router.settle(accepted.runs, dropped?.runs);
+        await _flushBoth(accepted, dropped);
         break;
       }
       if (block !== null && compact) accepted.runs.compactIn(block);
@@ -169,6 +172,16 @@ export async function _pipeRouter(
     }
   } catch (outputError) {
     failure = outputError as _OutputError;
+    // The drop file still gets what another thread was classifying when
+    // standard output failed, as it gets the rest of that block.
+    if (dropped !== undefined && failure.output === "accepted") {
+      try {
+        router.settle(accepted.runs, dropped.runs);
+        await _flush(dropped);
+      } catch {
+        // The first failure is the one reported.
+      }
+    }
   } finally {
     source.close();
   }

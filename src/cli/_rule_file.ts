@@ -23,7 +23,7 @@ export async function _readRuleFile(
   io: CliIo,
   path: string,
   maxInstructions: number,
-): Promise<{ ruleSet: RuleSet; name: string }> {
+): Promise<{ ruleSet: RuleSet; name: string; text: string }> {
   const text = await _readText(io, path);
   const name = path === "-" ? "<stdin>" : path;
   _refuseBinary(text, name);
@@ -34,7 +34,7 @@ export async function _readRuleFile(
     throw DataError.from(name, error);
   }
   _refuseTable(ruleSet.table, text, name);
-  return { ruleSet, name };
+  return { ruleSet, name, text };
 }
 
 /** A NUL byte never occurs in iptables-save text; it does in every capture. */

@@ -1,23 +1,42 @@
 import assert from "node:assert/strict";
 import { _SplitPayoff } from "./_split_payoff.ts";
 
-/** Feeds `jobs` jobs, then counts the blocks paused before the split is tried again. */
-function _pausedAfter(jobs: number, costMs: number, workMs: number, mine: number, theirs: number) {
+/** Blocks of 1 MiB through a payoff whose clock advances `splitMs` after a
+ * split block and `aloneMs` after one routed alone: how many were split. */
+function _splits(splitMs: number, aloneMs: number, blocks: number): number {
   const payoff = new _SplitPayoff();
-  for (let i = 0; i < jobs; i++) payoff.record(costMs, workMs, mine, theirs);
-  let paused = 0;
-  while (payoff.paused()) paused++;
-  return paused;
+  let now = 0, split = 0;
+  for (let k = 0; k < blocks; k++) {
+    const handed = payoff.next(now, 1 << 20);
+    if (handed) split++;
+    now += handed ? splitMs : aloneMs;
+  }
+  return split;
 }
 
-Deno.test("_SplitPayoff keeps splitting while the worker's records save more than the hand-off costs", () => {
-  // 1,000 records on each side, 1 µs each on the main thread: 1 ms saved per job for 0.1 ms spent.
-  assert.equal(_pausedAfter(16, 0.1, 1, 1000, 1000), 0);
+Deno.test("_SplitPayoff keeps handing blocks over while that makes blocks faster", () => {
+  const split = _splits(1, 2, 1000);
+  // Besides probes of routing alone (8 blocks in every 56).
+  assert.ok(split > 820, `${split} of 1000 split`);
 });
 
-Deno.test("_SplitPayoff pauses the split for a while after a window that did not pay", () => {
-  // The worker took 10 records (0.01 ms of main-thread work) for 2 ms of copying and waiting.
-  assert.equal(_pausedAfter(16, 2, 1, 1000, 10), 64);
-  // Judged once per window of 16 jobs: 15 such jobs do not pause yet.
-  assert.equal(_pausedAfter(15, 2, 1, 1000, 10), 0);
+Deno.test("_SplitPayoff routes blocks alone once handing them over proves slower", () => {
+  const split = _splits(2, 1, 1000);
+  // The first window (48 blocks) splits; then only probes do.
+  assert.ok(split < 48 + 150, `${split} of 1000 split`);
+  assert.ok(split >= 48, "the first window splits");
+});
+
+Deno.test("_SplitPayoff follows a change: a worker that becomes slow loses the blocks", () => {
+  const payoff = new _SplitPayoff();
+  let now = 0;
+  const history: boolean[] = [];
+  for (let k = 0; k < 2000; k++) {
+    const handed = payoff.next(now, 1 << 20);
+    history.push(handed);
+    // Handing over pays for the first 1000 blocks, then costs.
+    now += k < 1000 ? (handed ? 1 : 2) : (handed ? 3 : 2);
+  }
+  const late = history.slice(1200).filter((h) => h).length;
+  assert.ok(late < 200, `${late} of the last 800 split`);
 });

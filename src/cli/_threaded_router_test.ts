@@ -1,94 +1,116 @@
 import assert from "node:assert/strict";
-import { _ThreadedRouter } from "./_threaded_router.ts";
+import { _AUTO_MIN_RULES, _startSplit, _ThreadedRouter } from "./_threaded_router.ts";
+import { _WorkerSplit } from "./_worker_split.ts";
 import { _repeatMixed } from "./_test_capture.ts";
 import { _OutputRuns } from "./_output_runs.ts";
-import { compileRuleSet, type CompileRuleSetOptions } from "../rules/compile_rule_set.ts";
+import { compileRuleSet } from "../rules/compile_rule_set.ts";
 import { parseRuleSet } from "../rules/parse_rule_set.ts";
+import type { RuleSet } from "../rules/rule_set.ts";
+import { _RecordRouter } from "../stream/_record_router.ts";
 
-const RULES = '*filter\n:INPUT DROP [0:0]\n-A INPUT -m bpf --expr "tcp" -j ACCEPT\nCOMMIT\n';
-const BLOCK = 1 << 18;
+/** A rule set of `n` rules (`tcp port 1000 + k`), policy DROP. */
+function _portRules(n: number): RuleSet {
+  const lines = ["*filter", ":INPUT DROP [0:0]"];
+  for (let k = 0; k < n; k++) {
+    lines.push(`-A INPUT -m bpf --expr "tcp port ${1000 + k} or udp" -j ACCEPT`);
+  }
+  lines.push("COMMIT", "");
+  return parseRuleSet(lines.join("\n"));
+}
 
-/**
- * Routes `capture` in 256 KiB blocks through an `auto` router whose CPU clock
- * advances `msPerBlock` over each push it times (a push costs nothing
- * otherwise), `rounds` times; with `untilOffloaded`, then keeps routing it
- * until a started worker took part (its compile takes longer on a loaded
- * machine; at most 60 s). The records the worker classified, how often the
- * clock was read, the rounds routed and the counters.
- */
-async function _routeWithClock(
-  capture: Uint8Array,
-  msPerBlock: number,
-  rounds: number,
-  untilOffloaded = false,
-) {
-  const options: CompileRuleSetOptions = {};
-  const rules = compileRuleSet(parseRuleSet(RULES), options);
-  let now = 0;
-  let reads = 0;
-  let inPush = false;
-  const router = new _ThreadedRouter(rules, options, "auto", {
-    cpuMs: () => {
-      reads++;
-      // The first reading of a push starts it, the second ends it.
-      inPush = !inPush;
-      if (!inPush) now += msPerBlock;
-      return now;
-    },
-    loadAverage: () => 0,
-  });
-  try {
-    const runs = new _OutputRuns();
-    const started = Date.now();
-    let round = 0;
-    for (
-      ;
-      round < rounds ||
-      (untilOffloaded && router.offloaded === 0 && Date.now() - started < 60_000);
-      round++
-    ) {
-      const from = round === 0 ? 0 : 24; // the file header once
-      for (let at = from; at < capture.length; at += BLOCK) {
-        router.push(capture.subarray(at, Math.min(at + BLOCK, capture.length)), runs);
-        runs.take();
-        runs.reset();
-      }
-      // Let a started worker compile and join.
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+/** Routes `capture` in blocks of `block` bytes through `router`; the accepted bytes. */
+function _route(router: _RecordRouter, capture: Uint8Array, block: number): Uint8Array {
+  const runs = new _OutputRuns();
+  const out: number[] = [];
+  const take = () => {
+    for (const chunk of runs.take()) out.push(...chunk);
+    runs.reset();
+  };
+  for (let at = 0; at < capture.length; at += block) {
+    // A copy per block, compacted in place as the command line does.
+    const chunk = capture.slice(at, Math.min(at + block, capture.length));
+    runs.compactIn(chunk);
+    assert.equal(router.push(chunk, runs), undefined);
+    take();
+  }
+  assert.equal(router.finish(runs), undefined);
+  take();
+  return new Uint8Array(out);
+}
+
+Deno.test("_startSplit() starts no worker for --threads 1, nor auto on a small set, one rule many times, or a busy machine", () => {
+  const many = _portRules(_AUTO_MIN_RULES);
+  assert.equal(_startSplit(many, {}, "1"), undefined);
+  assert.equal(_startSplit(_portRules(_AUTO_MIN_RULES - 1), {}, "auto"), undefined);
+  // Many rules, few different ones (the seed's sets: one rule 100 times).
+  const same = parseRuleSet(
+    "*filter\n:INPUT ACCEPT [0:0]\n" +
+      '-A INPUT -m bpf --expr "ip proto 32" -j DROP\n'.repeat(100) +
+      "COMMIT\n",
+  );
+  assert.equal(_startSplit(same, {}, "auto", { loadAverage: () => 0 }), undefined);
+  // No core is idle (the machine's cores are known here).
+  assert.equal(_startSplit(many, {}, "auto", { loadAverage: () => 1e6 }), undefined);
+});
+
+Deno.test("_startSplit() starts the worker for --threads 2, and for auto on a large set and an idle core", () => {
+  for (
+    const [ruleSet, threads] of [[_portRules(3), "2"], [
+      _portRules(_AUTO_MIN_RULES),
+      "auto",
+    ]] as const
+  ) {
+    const split = _startSplit(ruleSet, {}, threads, { loadAverage: () => 0 });
+    try {
+      assert.ok(split instanceof _WorkerSplit, threads);
+      assert.equal(split.waitReady(), true);
+    } finally {
+      split?.close();
     }
-    return { offloaded: router.offloaded, reads, rounds: round, counters: router.counters() };
+  }
+});
+
+Deno.test("filter --threads 2 routes as one thread does, the Wasm classifier's records path and frame by frame", () => {
+  const capture = _repeatMixed(400);
+  const ruleSet = _portRules(60);
+  // The Wasm classifier (the default here) classifies chunks of records in
+  // one call; the closures classify frame by frame.
+  for (const options of [{}, { strategy: "closure" as const }]) {
+    const one = compileRuleSet(ruleSet, options);
+    const expected = _route(new _RecordRouter(one), capture, 4096);
+    const split = _startSplit(ruleSet, options, "2", { waitForWorker: true });
+    const router = new _ThreadedRouter(compileRuleSet(ruleSet, options), split, true);
+    try {
+      assert.deepEqual(_route(router, capture, 4096), expected);
+      assert.deepEqual(router.counters(), one.counters());
+      assert.ok(router.offloaded > 0, "the worker classified records");
+      assert.equal(router.reason, undefined);
+    } finally {
+      router.close();
+    }
+  }
+});
+
+Deno.test("filter --threads 2 goes on alone, with the reason, when the worker cannot compile", async () => {
+  const capture = _repeatMixed(50);
+  const ruleSet = _portRules(5);
+  const one = compileRuleSet(ruleSet, {});
+  const expected = _route(new _RecordRouter(one), capture, 1000);
+  // The worker is given a chain that does not exist: its compile fails.
+  const split = new _WorkerSplit(ruleSet, { chain: "MISSING" }, { waitForWorker: true });
+  assert.equal(split.start(), true);
+  const router = new _ThreadedRouter(compileRuleSet(ruleSet, {}), split, true);
+  try {
+    assert.deepEqual(_route(router, capture, 1000), expected);
+    assert.deepEqual(router.counters(), one.counters());
+    assert.equal(router.offloaded, 0);
+    assert.match(router.reason ?? "", /the worker failed/);
+    // The worker's message (its error) arrives once the event loop runs.
+    for (let n = 0; n < 100 && !/MISSING/.test(router.reason ?? ""); n++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.match(router.reason ?? "", /the worker failed: .*chain "MISSING" does not exist/);
   } finally {
     router.close();
   }
-}
-
-Deno.test("filter --threads auto starts the worker once timed blocks are slow, and not otherwise", async () => {
-  // About 16 MiB: the four windows of 4 MiB that decide.
-  const capture = _repeatMixed(12000);
-  // 10 ms per 256 KiB block: 40 ms/MiB, slow.
-  const slow = await _routeWithClock(capture, 10, 40, true);
-  assert.ok(slow.offloaded > 0, "the worker classified some records");
-  // 0.01 ms per block: fast; the clock is read twice for one block in four,
-  // and only while deciding (16 windows of 4 MiB, the first not timed; a
-  // round's last block is short).
-  const fast = await _routeWithClock(capture, 0.01, 6);
-  assert.equal(fast.offloaded, 0);
-  const timed = (15 * (4 << 20)) / BLOCK / 4;
-  assert.ok(Math.abs(fast.reads - 2 * timed) <= 6, `${fast.reads} readings`);
-  // Both threads together counted every packet of every round once.
-  const chains = (c: typeof slow.counters) => c.chains.INPUT;
-  const packets = (c: typeof slow.counters) =>
-    chains(c).rules[0].packets + chains(c).policy!.packets;
-  assert.equal(packets(slow.counters), 16 * 12000 * slow.rounds);
-  assert.equal(packets(fast.counters), 16 * 12000 * 6);
-});
-
-Deno.test("filter --threads auto does not read the CPU clock before its second window", async () => {
-  // About 2.7 MiB, four times: the first window (4 MiB) is not timed.
-  const capture = _repeatMixed(2000);
-  assert.ok(capture.length < 1 << 22);
-  const once = await _routeWithClock(capture, 10, 1);
-  assert.equal(once.reads, 0);
-  const more = await _routeWithClock(capture, 10, 4);
-  assert.ok(more.reads > 0, "read again once the second window began");
 });

@@ -1,105 +1,118 @@
 /**
  * The main thread's side of `filter --threads`: a second thread (a Web
- * Worker) classifies the last part of each input block while the main
- * thread classifies the first part, and the router writes both in order.
+ * Worker) classifies each input block's records while the main thread
+ * writes the previous block out and reads and decodes the next one; the
+ * router writes the block once both threads are done with it.
  *
  * @module
  */
 import type { CaptureInterface } from "../capture/capture_interface.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import type { CompileRuleSetOptions } from "../rules/compiled_rule_set.ts";
-import type { RuleSetCounters } from "../rules/rule_set.ts";
-import type { _RecordRouterSplit } from "../stream/_record_router.ts";
+import type { RuleSet, RuleSetCounters } from "../rules/rule_set.ts";
+import type { _RecordRouterSplit, _SplitRecords } from "../stream/_record_router.ts";
 import {
+  _BASE,
   _CLASSIFY,
   _COUNT,
   _COUNTERS,
   _CURSOR,
+  _DEPTH,
   _DONE,
-  _FIELDS,
   _INTERFACES,
   _JOB,
+  _jobSlot,
   _JOINED,
+  _KIND,
   _LEFT,
+  _MAIN_ASLEEP,
   _MAX_BYTES,
   _MAX_RECORDS,
-  _METADATA,
   _READY,
+  _SEQ,
   _sharedBuffers,
+  type _SharedRecords,
   type _SharedViews,
   _sharedViews,
+  _slot,
+  _SPIN_MS,
   _STOP,
   _waitFor,
-  _waitWhile,
+  _wake,
   _WORKER_ANSWER_MS,
+  _WORKER_ASLEEP,
 } from "./_classify_protocol.ts";
+import type { _RuleText } from "./_classify_protocol.ts";
 import { _ChunkClassifier } from "./_classify_chunks.ts";
 import { _addFlatCounters, _counterSlots } from "./_flat_counters.ts";
-import { _SplitPayoff } from "./_split_payoff.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import { _classifyWorkerUrl } from "./_classify_worker_url.ts";
+import { _HeldBlockPool } from "./_held_block_pool.ts";
+import { _SplitPayoff } from "./_split_payoff.ts";
+import type { _BlockPool } from "./_sync_block_source.ts";
 
 /** Longest blocking wait for the worker's compile ({@linkcode _WorkerSplit.waitReady}). */
 const _READY_WAIT_MS = 60_000;
 
 /** Options of {@linkcode _WorkerSplit}. */
 export interface _WorkerSplitOptions {
-  /** Fewest records worth handing to the worker in one block. @default {64} */
-  minimum?: number;
   /**
-   * Wait for the worker to join every job before the main thread starts on
-   * it (for tests: the worker then classifies a good part of every block,
-   * even of tiny inputs).
+   * Wait for the worker to join every job before the main thread claims
+   * any of its records (for tests: the worker then classifies a good part of
+   * every block, even of tiny inputs).
    *
    * @default {false}
    */
   waitForWorker?: boolean;
   /**
-   * Pause the split while it does not pay ({@linkcode _SplitPayoff}).
+   * Hand blocks to the worker only while that is measured faster
+   * ({@linkcode _SplitPayoff}); `false`: every block (benchmarks).
    *
-   * @default {false}
+   * @default {true}
    */
   payoff?: boolean;
+  /** The text `ruleSet` was parsed from (the worker parses it again rather than receive the set). */
+  text?: _RuleText;
 }
 
 /**
- * The split of each block between the main thread and one worker. Until
- * {@linkcode _WorkerSplit.start} and the worker's compile are done, every
- * record stays on the main thread. Then each block's records are copied into
- * shared memory and both threads claim chunks of them until none is left:
- * each does what it has time for, and a worker that is late (descheduled on
- * a loaded machine) is not waited for unless it took a chunk.
+ * The hand-off of each block's records to one worker. The worker starts
+ * with {@linkcode _WorkerSplit.start} (and compiles the rule set, while the
+ * main thread compiles its own); until it is ready, every record stays on
+ * the main thread. Then each block's packet records become a job: their
+ * bytes where the block was read (the {@linkcode _WorkerSplit.pool}) or a
+ * copy, their fields in shared record arrays. The worker classifies the job
+ * while the main thread goes on; before routing anything of the next block,
+ * the main thread claims what the worker has not claimed yet, and routes the
+ * job ({@linkcode _WorkerSplit.settle}).
  */
 export class _WorkerSplit implements _RecordRouterSplit {
-  readonly #rules: CompiledRuleSet;
+  readonly #ruleSet: RuleSet;
   readonly #options: CompileRuleSetOptions;
-  readonly #minimum: number;
   readonly #waitForWorker: boolean;
+  readonly #text: _RuleText | undefined;
   readonly #payoff: _SplitPayoff | undefined;
-  #copyMs = 0;
   #worker: Worker | undefined;
   #views: _SharedViews | undefined;
+  #pool: _HeldBlockPool | undefined;
   #chunks: _ChunkClassifier | undefined;
   #job = 0;
-  #count = 0;
+  /** The classify jobs posted and not yet settled, oldest first (at most `_JOB_SLOTS`). */
+  readonly #out: { job: number; count: number; bytes: Uint8Array }[] = [];
   #sentInterfaces = 0;
   #used = false;
   #closed = false;
-  /** Why the worker is not used, when it could not start or failed (for debugging). */
-  reason: string | undefined;
+  #reason: string | undefined;
   /** Records the worker classified so far. */
   offloaded = 0;
 
-  constructor(
-    rules: CompiledRuleSet,
-    options: CompileRuleSetOptions,
-    split: _WorkerSplitOptions = {},
-  ) {
-    this.#rules = rules;
+  constructor(ruleSet: RuleSet, options: CompileRuleSetOptions, split: _WorkerSplitOptions = {}) {
+    this.#text = split.text;
+    this.#ruleSet = ruleSet;
     this.#options = options;
-    this.#minimum = split.minimum ?? 64;
     this.#waitForWorker = split.waitForWorker ?? false;
-    this.#payoff = split.payoff ? new _SplitPayoff() : undefined;
+    // Tests force the worker to take part; otherwise it takes blocks while that pays.
+    this.#payoff = this.#waitForWorker || split.payoff === false ? undefined : new _SplitPayoff();
   }
 
   /** Starts the worker (it compiles the rule set on its own); false, with
@@ -107,35 +120,54 @@ export class _WorkerSplit implements _RecordRouterSplit {
   start(): boolean {
     if (this.#worker !== undefined || this.#closed) return this.#worker !== undefined;
     if (typeof Worker !== "function" || typeof SharedArrayBuffer !== "function") {
-      this.reason = "this runtime has no Web Workers with shared memory";
+      this.#reason = "this runtime has no Web Workers with shared memory";
       return false;
     }
-    const buffers = _sharedBuffers(_counterSlots(this.#rules.ruleSet));
+    const buffers = _sharedBuffers(_counterSlots(this.#ruleSet));
     try {
       this.#worker = new Worker(_classifyWorkerUrl().href, { type: "module" });
       this.#worker.postMessage({
         kind: "start",
         buffers,
-        ruleSet: this.#rules.ruleSet,
+        rules: this.#text ?? this.#ruleSet,
         options: this.#options,
       });
     } catch (error) {
-      this.reason = `cannot start a worker: ${error instanceof Error ? error.message : error}`;
+      this.#reason = `cannot start a worker: ${error instanceof Error ? error.message : error}`;
       this.#worker?.terminate();
       this.#worker = undefined;
       return false;
     }
     this.#worker.addEventListener("message", (event: MessageEvent) => {
-      if (event.data?.kind === "failed") this.reason = `the worker failed: ${event.data.message}`;
+      if (event.data?.kind === "failed") this.#reason = `the worker failed: ${event.data.message}`;
     });
     this.#worker.addEventListener("error", (event: ErrorEvent) => {
       // The worker could not load (never ready): the main thread goes on alone.
       event.preventDefault();
-      this.reason = `the worker failed: ${event.message}`;
+      this.#reason = `the worker failed: ${event.message}`;
     });
     this.#views = _sharedViews(buffers);
-    this.#chunks = new _ChunkClassifier(this.#rules, this.#views);
     return true;
+  }
+
+  /** Why the worker is not used, when it could not start or failed (for debugging). */
+  get reason(): string | undefined {
+    const failed = this.#views !== undefined && Atomics.load(this.#views.control, _READY) === -1;
+    return this.#reason ?? (failed ? "the worker failed" : undefined);
+  }
+
+  /**
+   * The buffers the input is to be read into: `inner`'s (the Wasm
+   * classifier's memory) or the pool's own, and a block whose records the
+   * worker classifies is not read into again before they are routed.
+   */
+  poolOver(inner: _BlockPool | undefined): _BlockPool {
+    return this.#pool = new _HeldBlockPool(inner);
+  }
+
+  /** The main thread's compiled rule set (the same rules the worker compiles). */
+  attach(rules: CompiledRuleSet): void {
+    if (this.#views !== undefined) this.#chunks = new _ChunkClassifier(rules, this.#views);
   }
 
   /** Whether the worker has compiled the rule set and takes jobs. */
@@ -160,50 +192,89 @@ export class _WorkerSplit implements _RecordRouterSplit {
    * (`batch.count`: the router classifies the batch itself). */
   split(batch: RecordBatch, interfaces: readonly CaptureInterface[]): number {
     const count = batch.count;
-    if (!this.ready || this.#payoff?.paused()) return count;
-    const began = performance.now();
-    const at = _sharedFrom(batch);
-    if (count - at < this.#minimum || count === at) return count;
+    // A batch that ends the input is routed at once (nothing follows to settle it).
+    if (!this.ready || this.#chunks === undefined || batch.error !== undefined) return count;
+    if (this.#payoff !== undefined && !this.#payoff.next(performance.now(), batch.bytes.length)) {
+      return count;
+    }
     const views = this.#views!;
+    const at = batch.carried;
+    const end = batch.end[count - 1];
+    // A block past the job's bounds (larger than any the command line reads) stays here.
+    if (count - at > _MAX_RECORDS || end > _MAX_BYTES) return count;
     if (interfaces.length > this.#sentInterfaces) {
       const added = interfaces.slice(this.#sentInterfaces);
       this.#worker!.postMessage({ kind: "interfaces", interfaces: added });
-      this.#chunks!.interfaces.push(...added);
+      this.#chunks.interfaces.push(...added);
       this.#sentInterfaces = interfaces.length;
     }
-    _copyJob(batch, at, views);
+    const job = this.#job + 1;
+    const slot = _jobSlot(job);
+    // The worker's copy of the block (one bulk copy: per-run operations on
+    // shared memory take slow paths), and the records' fields.
+    const area = slot * _MAX_BYTES;
+    views.bytes.set(batch.bytes.subarray(0, end), area);
+    _copyRecords(batch, at, views.records[slot]);
+    // The main thread routes them from the block where the pool keeps it
+    // until then, else from the copy (another source may reuse the block).
+    let bytes: Uint8Array;
+    if (this.#pool?.lends(batch.bytes)) {
+      bytes = batch.bytes;
+      this.#pool.hold(batch.bytes);
+    } else {
+      bytes = views.bytes.subarray(area, area + end);
+    }
+    this.#out.push({ job, count: count - at, bytes });
     const control = views.control;
-    this.#count = count - at;
-    Atomics.store(control, _COUNT, this.#count);
-    Atomics.store(control, _INTERFACES, interfaces.length);
-    Atomics.store(control, _CURSOR, 0);
+    Atomics.store(control, _slot(job, _BASE), area);
+    Atomics.store(control, _slot(job, _COUNT), count - at);
+    Atomics.store(control, _slot(job, _INTERFACES), interfaces.length);
+    Atomics.store(control, _slot(job, _CURSOR), 0);
+    // Open to the worker before the worker can see it.
+    Atomics.store(control, _slot(job, _JOINED), job);
     this.#post(_CLASSIFY);
     this.#used = true;
-    this.#copyMs = performance.now() - began;
     return at;
   }
 
-  /** Classifies the job's records with the worker, each claiming chunks;
-   * returns the verdicts once every record has one. */
-  verdicts(): Uint8Array {
+  /** Parts split off and not yet routed. */
+  get pending(): number {
+    return this.#out.length;
+  }
+
+  /** Parts that may stay out once the next was split off. */
+  get depth(): number {
+    return _DEPTH;
+  }
+
+  /** The oldest job posted, once every record has its verdict (the main
+   * thread classifies the records the worker has not claimed), or `undefined`. */
+  settle(): _SplitRecords | undefined {
+    const out = this.#out.shift();
+    if (out === undefined) return undefined;
+    const { job, count, bytes } = out;
     const views = this.#views!;
     const control = views.control;
-    const count = this.#count;
-    if (this.#waitForWorker) _waitWhile(control, _JOINED, this.#job);
-    const began = performance.now();
-    const mine = this.#chunks!.run(count);
-    const worked = performance.now();
+    const left = _slot(job, _LEFT);
+    // Tests: the worker classifies the whole job.
+    if (this.#waitForWorker) {
+      _waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP);
+    }
+    // The main thread classifies its records where they lie (its own block).
+    const mine = this.#chunks!.run(job, count, bytes, 0);
     // The worker took part (then wait until it left), or the job is closed to it.
-    if (Atomics.compareExchange(control, _JOINED, this.#job, 0) !== this.#job) {
-      if (!_waitFor(control, _LEFT, this.#job)) throw _noAnswer("its part of a block");
+    if (Atomics.compareExchange(control, _slot(job, _JOINED), job, 0) !== job) {
+      if (!_waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP)) {
+        throw _noAnswer("its part of a block");
+      }
       this.offloaded += count - mine;
     }
-    const waitMs = performance.now() - worked;
-    this.#payoff?.record(this.#copyMs + waitMs, worked - began, mine, count - mine);
+    this.#pool?.routed();
     if (Atomics.load(control, _READY) !== 1) {
       throw new Error("Cannot classify on the second thread: the worker failed");
     }
-    return views.verdicts.subarray(0, count);
+    const slot = _jobSlot(job);
+    return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
   }
 
   /** `local` (the main thread's counters) plus the worker's. */
@@ -212,7 +283,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
     const control = this.#views!.control;
     this.#post(_COUNTERS);
     if (!_waitFor(control, _DONE, this.#job)) throw _noAnswer("its counters");
-    return _addFlatCounters(this.#rules.ruleSet, local, this.#views!.counters);
+    return _addFlatCounters(this.#ruleSet, local, this.#views!.counters);
   }
 
   /** Stops the worker (take the counters first). Safe to call more than once. */
@@ -224,48 +295,29 @@ export class _WorkerSplit implements _RecordRouterSplit {
     this.#worker?.terminate();
   }
 
+  /** Posts the next job, of kind `kind` (a classify job's slot is filled). */
   #post(kind: number): void {
     const control = this.#views!.control;
-    this.#job = (((this.#job >>> 2) + 1) << 2 | kind) & 0x7fffffff;
-    // A classify job is open to the worker before the worker can see it.
-    if (kind === _CLASSIFY) Atomics.store(control, _JOINED, this.#job);
-    Atomics.store(control, _JOB, this.#job);
-    Atomics.notify(control, _JOB);
+    const job = ++this.#job;
+    Atomics.store(control, _slot(job, _KIND), kind);
+    Atomics.store(control, _slot(job, _SEQ), job);
+    Atomics.store(control, _JOB, job);
+    // A worker still spinning after its last job needs no wake-up.
+    if (kind === _CLASSIFY) _wake(control, _JOB, _WORKER_ASLEEP);
+    else Atomics.notify(control, _JOB);
   }
 }
 
-/** The first record of `batch` in shared memory: every record in
- * `batch.bytes`, or the last ones that fit. */
-function _sharedFrom(batch: RecordBatch): number {
+/** Copies the fields of records `[at, batch.count)` into a job slot's record arrays (bulk copies). */
+function _copyRecords(batch: RecordBatch, at: number, into: _SharedRecords): void {
   const count = batch.count;
-  const at = Math.max(batch.carried, count - _MAX_RECORDS);
-  if (at >= count) return count;
-  const last = batch.end[count - 1];
-  const start = batch.start;
-  if (last - start[at] <= _MAX_BYTES) return at;
-  // The first record from which the rest fits (starts increase).
-  let low = at, high = count;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (last - start[middle] <= _MAX_BYTES) high = middle;
-    else low = middle + 1;
-  }
-  return low;
-}
-
-/** Copies records `[at, batch.count)` (all in `batch.bytes`) and their bytes into `views`. */
-function _copyJob(batch: RecordBatch, at: number, views: _SharedViews): void {
-  const count = batch.count;
-  const base = batch.start[at];
-  views.bytes.set(batch.bytes.subarray(base, batch.end[count - 1]));
-  const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
-  const table = views.table;
-  for (let i = at, t = 0; i < count; i++, t += _FIELDS) {
-    table[t] = dataStart[i] - base;
-    table[t + 1] = capturedLength[i];
-    table[t + 2] = wireLength[i];
-    table[t + 3] = kind[i] === 0 ? _METADATA : interfaceIndex[i];
-  }
+  into.kind.set(batch.kind.subarray(at, count));
+  into.start.set(batch.start.subarray(at, count));
+  into.end.set(batch.end.subarray(at, count));
+  into.dataStart.set(batch.dataStart.subarray(at, count));
+  into.capturedLength.set(batch.capturedLength.subarray(at, count));
+  into.wireLength.set(batch.wireLength.subarray(at, count));
+  into.interfaceIndex.set(batch.interfaceIndex.subarray(at, count));
 }
 
 /** The error when the worker did not answer within `_WORKER_ANSWER_MS`. */

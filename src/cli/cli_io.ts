@@ -75,12 +75,6 @@ export interface CliIo {
   /** Milliseconds on a monotonic clock. @default {performance.now} */
   now?: () => number;
   /**
-   * The CPU time (user and system) this process, or its main thread, has
-   * used, in milliseconds: `filter --threads auto` weighs the rules with it.
-   * Where absent, the clock ({@linkcode CliIo.now}) stands in.
-   */
-  cpuMs?: () => number;
-  /**
    * The machine's one-minute load average, or `undefined` where it cannot
    * be read: `filter --threads auto` starts a second thread only with a core
    * to spare. Where absent, a core is taken to be free.

@@ -23,7 +23,8 @@ import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
 import type { _RecordRouter } from "../stream/_record_router.ts";
-import { _ThreadedRouter, _threadsOption } from "./_threaded_router.ts";
+import { _startSplit, _ThreadedRouter, _threadsOption } from "./_threaded_router.ts";
+import type { _WorkerSplit } from "./_worker_split.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
 import {
   _base,
@@ -82,11 +83,12 @@ writes the accepted frames to standard output as a capture of the same format
                           rule tests to run; one --bytecode/--expr program
                           on the link base: each pcap block walked in one
                           Wasm call)
-  --threads 1|2|auto      classify on one thread, or split each block's
-                          frames between the main thread and a worker (2);
-                          auto (the default) starts the worker when the rules
-                          cost far more than the rest (CPU time of the first
-                          MiBs; thousands of rules) and a core is idle.
+  --threads 1|2|auto      classify on one thread, or each block on a worker
+                          while this thread reads, decodes and writes (2;
+                          blocks go to the worker while that is measured
+                          faster); auto (the default) starts the worker for
+                          sets of 50 different rules or more when a core
+                          is idle.
                           Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
@@ -99,6 +101,8 @@ interface _LoadedRules {
   ruleSet: RuleSet;
   name: string;
   max: number;
+  /** The rule file's text (`--rules`). */
+  text?: string;
   /** The single program of `--bytecode` (or network-base `--expr`), for the link-layer hint. */
   program?: Instruction[];
   base?: "link" | "network";
@@ -129,8 +133,8 @@ async function _loadRuleSet(parsed: _Parsed, io: CliIo): Promise<_LoadedRules> {
     const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
     // Loaded only here: --expr/--bytecode runs start without the rule-file parser.
     const { _readRuleFile } = await import("./_rule_file.ts");
-    const { ruleSet, name } = await _readRuleFile(io, rulesPath, max);
-    return { ruleSet, name, max };
+    const { ruleSet, name, text } = await _readRuleFile(io, rulesPath, max);
+    return { ruleSet, name, max, text };
   }
   const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 4096);
   const base = _base(parsed, "filter");
@@ -236,8 +240,7 @@ export const filterCommand: CliCommand = {
         "filter",
       );
     }
-    const { ruleSet, name, max, program, base, source } = await _loadRuleSet(parsed, io);
-    let rules: CompiledRuleSet;
+    const { ruleSet, name, max, program, base, text, source } = await _loadRuleSet(parsed, io);
     const rulesFile = _string(parsed, "rules") !== undefined;
     const compileOptions: CompileRuleSetOptions = {
       chain: _string(parsed, "chain"),
@@ -256,98 +259,138 @@ export const filterCommand: CliCommand = {
         ? "rule-by-rule"
         : undefined,
     };
-    try {
-      rules = compileRuleSet(ruleSet, compileOptions);
-    } catch (error) {
-      throw DataError.from(name, error);
-    }
-    // One program on the link base, the default strategy, one thread, an
-    // input read in blocks: each pcap block is read into a Wasm memory and
-    // walked in one call (docs/engine_strategies.md, "One Wasm call per block").
-    const walk = source !== undefined && base === "link" && strategy === undefined &&
-        threads !== "2" && io.openBlocks !== undefined
-      ? _programWalk(rules, source)
-      : undefined;
-    // The Wasm classifier lends buffers in its memory: blocks read there
-    // are classified with no copy (docs/classifier_wasm.md, "Batches").
-    const input = await _openBlocks(
-      io,
-      path,
-      walk ?? (rules as { _blocks?: _BlockPool })._blocks,
-    );
-    let dropStream: WritableStream<Uint8Array> | undefined;
-    if (dropTo !== undefined) {
-      try {
-        dropStream = await io.openWrite(dropTo);
-      } catch (error) {
-        throw new DataError(
-          dropTo,
-          `Cannot create file: ${error instanceof Error ? error.message : error}`,
-          { cause: error },
-        );
-      }
-    }
-    // Every input block's frames leave at once: a live capture is not held
-    // back, and a fast input arrives in large blocks anyway.
-    const router = new _ThreadedRouter(rules, compileOptions, threads, {
+    // A second thread starts first: it compiles the rule set while this one does.
+    const waitForWorker = io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1";
+    const split = _startSplit(ruleSet, compileOptions, threads, {
       // Tests only: the worker takes part from the first block of a tiny input.
-      waitForWorker: io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1",
-      cpuMs: io.cpuMs ?? io.now,
+      waitForWorker,
       loadAverage: io.loadAverage,
+      text: text === undefined ? undefined : { text, maxInstructions: max },
     });
-    if (walk !== undefined) router._setRecordWalk(walk);
-    const progress = io.isTerminal() ? _progress(io, router) : undefined;
-
-    let failure: unknown;
-    let stats: RouterStats | undefined;
-    // The counters are read only to print them (a snapshot of 10,000 rules' counters costs).
-    const report = _flag(parsed, "stats") || _flag(parsed, "json");
-    let counters: ReturnType<CompiledRuleSet["counters"]> | undefined;
     try {
-      stats = await _pipeRouter(
-        input.blocks,
-        router,
-        {
-          accepted: io.writeStdoutSync
-            ? { write: (chunk) => io.writeStdoutSync!(chunk) }
-            : io.stdout,
-          dropped: dropStream,
-        },
-        progress?.afterBlock,
-      );
-    } catch (error) {
-      // A destination failed; a broken pipe on stdout ends quietly (141).
-      const cause = error instanceof _OutputError ? error.cause : error;
-      if (_isBrokenPipe(cause)) throw cause;
-      failure = error instanceof _OutputError && error.output === "dropped"
-        ? DataError.from(dropTo!, cause)
-        : cause;
+      return await _filter(parsed, io, {
+        path,
+        dropTo,
+        ruleSet,
+        name,
+        program,
+        base,
+        compileOptions,
+        split,
+        waitForWorker,
+        // One program on the link base, the default strategy, one thread, an
+        // input read in blocks: each pcap block is read into a Wasm memory and
+        // walked in one call (docs/engine_strategies.md, "One Wasm call per block").
+        walkSource: source !== undefined && base === "link" && strategy === undefined &&
+            split === undefined && io.openBlocks !== undefined
+          ? source
+          : undefined,
+      });
     } finally {
-      // Both threads' counters, then the second thread is stopped.
-      if (report) counters = router.counters();
-      router.close();
+      split?.close();
     }
-    if (progress?.shown) await _writeText(io.stderr, "\r\x1b[K");
-    const error = stats?.error;
-    if (failure === undefined && error !== undefined) {
-      failure = _isBrokenPipe(error) ? error : DataError.from(input.name, error);
-    }
-    // --stats prints the table, --json the JSON document; given both, both
-    // (the table first, then the JSON on its own lines).
-    if (report && counters !== undefined) {
-      const { _formatStatsJson, _formatStatsText } = await import("./_stats.ts");
-      if (_flag(parsed, "stats")) {
-        await _writeText(io.stderr, _formatStatsText(ruleSet, counters));
-      }
-      if (_flag(parsed, "json")) {
-        await _writeText(io.stderr, _formatStatsJson(ruleSet, counters));
-      }
-    }
-    const hint = program && base && stats && failure === undefined
-      ? _linkLayerHint(program, base, stats.input.packets, stats.accepted.packets)
-      : undefined;
-    if (hint) await _writeText(io.stderr, hint);
-    if (failure !== undefined) throw failure;
-    return 0;
   },
 };
+
+/** What `filter` parsed, for {@linkcode _filter}. */
+interface _FilterRun {
+  path: string;
+  dropTo: string | undefined;
+  ruleSet: RuleSet;
+  name: string;
+  program: Awaited<ReturnType<typeof _loadRuleSet>>["program"];
+  base: Awaited<ReturnType<typeof _loadRuleSet>>["base"];
+  compileOptions: CompileRuleSetOptions;
+  split: _WorkerSplit | undefined;
+  waitForWorker: boolean;
+  /** The program to walk each pcap block with in one Wasm call, if any. */
+  walkSource: _ProgramSource | undefined;
+}
+
+/** `filter` once the rules are loaded (and a second thread started, if any). */
+async function _filter(
+  parsed: ReturnType<typeof _parseOptions>,
+  io: CliIo,
+  run: _FilterRun,
+): Promise<number> {
+  const { path, dropTo, ruleSet, name, program, base, compileOptions, split } = run;
+  let rules: CompiledRuleSet;
+  try {
+    rules = compileRuleSet(ruleSet, compileOptions);
+  } catch (error) {
+    throw DataError.from(name, error);
+  }
+  // Blocks are read into the Wasm classifier's memory: classified there
+  // with no copy (docs/classifier_wasm.md, "Batches"); with a second
+  // thread, a block is kept until the worker classified it.
+  const walk = run.walkSource === undefined ? undefined : _programWalk(rules, run.walkSource);
+  const wasmBlocks = walk ?? (rules as { _blocks?: _BlockPool })._blocks;
+  const input = await _openBlocks(io, path, split?.poolOver(wasmBlocks) ?? wasmBlocks);
+  let dropStream: WritableStream<Uint8Array> | undefined;
+  if (dropTo !== undefined) {
+    try {
+      dropStream = await io.openWrite(dropTo);
+    } catch (error) {
+      throw new DataError(
+        dropTo,
+        `Cannot create file: ${error instanceof Error ? error.message : error}`,
+        { cause: error },
+      );
+    }
+  }
+  // Every input block's frames leave at once: a live capture is not held
+  // back, and a fast input arrives in large blocks anyway.
+  const router = new _ThreadedRouter(rules, split, run.waitForWorker);
+  if (walk !== undefined) router._setRecordWalk(walk);
+  const progress = io.isTerminal() ? _progress(io, router) : undefined;
+
+  let failure: unknown;
+  let stats: RouterStats | undefined;
+  // The counters are read only to print them (a snapshot of 10,000 rules' counters costs).
+  const report = _flag(parsed, "stats") || _flag(parsed, "json");
+  let counters: ReturnType<CompiledRuleSet["counters"]> | undefined;
+  try {
+    stats = await _pipeRouter(
+      input.blocks,
+      router,
+      {
+        accepted: io.writeStdoutSync ? { write: (chunk) => io.writeStdoutSync!(chunk) } : io.stdout,
+        dropped: dropStream,
+      },
+      progress?.afterBlock,
+    );
+  } catch (error) {
+    // A destination failed; a broken pipe on stdout ends quietly (141).
+    const cause = error instanceof _OutputError ? error.cause : error;
+    if (_isBrokenPipe(cause)) throw cause;
+    failure = error instanceof _OutputError && error.output === "dropped"
+      ? DataError.from(dropTo!, cause)
+      : cause;
+  } finally {
+    // Both threads' counters, then the second thread is stopped.
+    if (report) counters = router.counters();
+    router.close();
+  }
+  if (progress?.shown) await _writeText(io.stderr, "\r\x1b[K");
+  const error = stats?.error;
+  if (failure === undefined && error !== undefined) {
+    failure = _isBrokenPipe(error) ? error : DataError.from(input.name, error);
+  }
+  // --stats prints the table, --json the JSON document; given both, both
+  // (the table first, then the JSON on its own lines).
+  if (report && counters !== undefined) {
+    const { _formatStatsJson, _formatStatsText } = await import("./_stats.ts");
+    if (_flag(parsed, "stats")) {
+      await _writeText(io.stderr, _formatStatsText(ruleSet, counters));
+    }
+    if (_flag(parsed, "json")) {
+      await _writeText(io.stderr, _formatStatsJson(ruleSet, counters));
+    }
+  }
+  const hint = program && base && stats && failure === undefined
+    ? _linkLayerHint(program, base, stats.input.packets, stats.accepted.packets)
+    : undefined;
+  if (hint) await _writeText(io.stderr, hint);
+  if (failure !== undefined) throw failure;
+  return 0;
+}

@@ -117,25 +117,6 @@ function _loadAverage(): number | undefined {
   }
 }
 
-/**
- * The CPU time of this thread in milliseconds, from Linux's
- * `/proc/thread-self/schedstat` (nanoseconds on the CPU; about 3 µs a read),
- * or wall time where that cannot be read. (Not `node:process`: loading it
- * costs every run about 10 ms of start-up.)
- */
-function _threadCpuMs(): number {
-  if (_schedstat) {
-    try {
-      return Number(Deno.readTextFileSync(_SCHEDSTAT).split(" ")[0]) / 1e6;
-    } catch {
-      _schedstat = false;
-    }
-  }
-  return performance.now();
-}
-const _SCHEDSTAT = "/proc/thread-self/schedstat";
-let _schedstat = true;
-
 // The standard streams are made on first use: `filter` reads and writes
 // with blocking calls, and the Web Streams implementation is then never
 // loaded (start-up).
@@ -167,7 +148,6 @@ const io: CliIo = {
   isTerminal: () => Deno.stderr.isTerminal(),
   env: (name) => Deno.env.get(name),
   now: () => performance.now(),
-  cpuMs: _threadCpuMs,
   loadAverage: _loadAverage,
 };
 

@@ -183,10 +183,6 @@ const io: CliIo = {
   isTerminal: () => Boolean(process.stderr.isTTY),
   env: (name) => process.env[name],
   now: () => performance.now(),
-  cpuMs() {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1000;
-  },
   loadAverage: () => loadavg()[0],
 };
 

@@ -26,6 +26,14 @@ export interface _RunSink {
   readonly active: boolean;
   /** Takes `bytes[from .. to)`: one or more whole records. */
   write(bytes: Uint8Array, from: number, to: number): void;
+  /**
+   * Where the sink moves the runs of its current block to that block's front
+   * (instead of copying them out): from now on it does so with `bytes`
+   * instead (scratch memory nothing reads again once its runs are written),
+   * and returns the block it did so with; `undefined` (nothing changes)
+   * where it moves no runs.
+   */
+  compactInstead?(bytes: Uint8Array): Uint8Array | undefined;
 }
 
 /** Per-frame fields the capture does not carry (see `RouterStreamOptions.frame`). */
@@ -38,21 +46,45 @@ export interface _RecordRouterFrame {
 }
 
 /**
+ * Records classified elsewhere, as {@linkcode _RecordRouterSplit.settle}
+ * gives them: `records` as a `RecordBatch` holds them (positions in
+ * `bytes`, scratch memory that nothing reads once they are routed),
+ * records `[0, count)`, verdict `i` at `verdicts[i]` (non-zero: accept;
+ * metadata records' entries are not read).
+ */
+export interface _SplitRecords {
+  records: Pick<
+    RecordBatch,
+    "kind" | "start" | "end" | "dataStart" | "capturedLength" | "wireLength" | "interfaceIndex"
+  >;
+  bytes: Uint8Array;
+  count: number;
+  verdicts: Uint8Array;
+}
+
+/**
  * Classification of a batch's last records elsewhere (the command line's
- * second thread): the router asks where that part begins, classifies the
- * records before it itself, then routes the part with the verdicts it is
- * given. The rule set doing that work counts those frames.
+ * second thread): the router asks where that part begins and routes the
+ * records before it itself; the part is routed once settled, before
+ * anything later (at the next batch, at the end of the input, or
+ * {@linkcode _RecordRouter.settle}). The rule set doing that work counts
+ * those frames.
  */
 export interface _RecordRouterSplit {
   /**
    * Called with each batch whose records `[batch.carried, batch.count)` live
-   * in `batch.bytes`, before they are routed: the index from which verdicts
-   * come from {@linkcode _RecordRouterSplit.verdicts} (`batch.count`: none).
+   * in `batch.bytes`, before they are routed: the index from which the
+   * records go elsewhere (`batch.count`: none). They must not depend on
+   * `batch` or its bytes being kept.
    */
   split(batch: RecordBatch, interfaces: readonly CaptureInterface[]): number;
-  /** The verdicts of records `[split, batch.count)`, at `i - split` (non-zero:
-   * accept; metadata records' entries are not read); may wait for them. */
-  verdicts(): Uint8Array;
+  /** The parts split off and not yet routed. */
+  readonly pending: number;
+  /** Parts that may stay out once the next was split off (its chunk's records all in it). */
+  readonly depth: number;
+  /** The oldest part split off and not yet routed, with its verdicts (may
+   * wait for them), or `undefined`; it is routed at once. */
+  settle(): _SplitRecords | undefined;
 }
 
 /**
@@ -109,6 +141,24 @@ export interface _RecordRouterOptions {
 
 const _EMPTY = new Uint8Array(0);
 
+/** Records and their bytes (the records carried into a chunk). */
+type _CarriedRecords = _SplitRecords["records"] & { bytes: Uint8Array };
+
+/** A copy of the records carried into `batch` (from the chunk before) and of their bytes. */
+function _carriedCopy(batch: RecordBatch): _CarriedRecords {
+  const n = batch.carried;
+  return {
+    bytes: batch.carry.slice(0, batch.end[n - 1]),
+    kind: batch.kind.slice(0, n),
+    start: batch.start.slice(0, n),
+    end: batch.end.slice(0, n),
+    dataStart: batch.dataStart.slice(0, n),
+    capturedLength: batch.capturedLength.slice(0, n),
+    wireLength: batch.wireLength.slice(0, n),
+    interfaceIndex: batch.interfaceIndex.slice(0, n),
+  };
+}
+
 function _totals(): RouterTotals {
   return { packets: 0, bytes: 0, capturedBytes: 0 };
 }
@@ -130,6 +180,8 @@ export class _RecordRouter {
   #lastInterface = -1;
   /** The verdicts of a batch-classified range (see `#batchVerdicts`). */
   #verdicts = new Uint8Array(0);
+  /** Per part split off and not yet routed: a copy of the records carried into its chunk, if any. */
+  readonly #prefixes: (_CarriedRecords | undefined)[] = [];
   /** The one-program batch path that gave the current range's verdicts: told what was routed. */
   #counting: _ProgramBatch | undefined;
   #input = _totals();
@@ -181,6 +233,8 @@ export class _RecordRouter {
     if (this.#walk !== undefined) return this.#pushWalking(chunk, accepted, dropped);
     const batch = this.#decoder.push(chunk);
     this.#route(batch, accepted, dropped);
+    // No more input after an error: nothing is left to settle later.
+    if (batch.error !== undefined) this.settle(accepted, dropped);
     return batch.error;
   }
 
@@ -278,7 +332,35 @@ export class _RecordRouter {
   finish(accepted: _RunSink, dropped?: _RunSink): CaptureFormatError | undefined {
     const batch = this.#decoder.finish();
     this.#route(batch, accepted, dropped);
+    this.settle(accepted, dropped);
     return batch.error;
+  }
+
+  /**
+   * Routes the records of earlier chunks still being classified elsewhere
+   * (see `_RecordRouterOptions.split`), if any: when the input stops without
+   * {@linkcode _RecordRouter.finish} (a read failed).
+   */
+  settle(accepted: _RunSink, dropped?: _RunSink): void {
+    this.#settleTo(0, accepted, dropped);
+  }
+
+  /** Routes the records split off until `left` parts are still out. */
+  #settleTo(left: number, accepted: _RunSink, dropped: _RunSink | undefined): void {
+    const split = this.#split;
+    if (split === undefined) return;
+    while (split.pending > left) {
+      // The records carried into that part's chunk come first.
+      const carried = this.#prefixes.shift();
+      if (carried !== undefined) {
+        this.#routeRange(carried, carried.bytes, 0, carried.kind.length, accepted, dropped);
+      }
+      const { records, bytes, count, verdicts } = split.settle()!;
+      // The records' bytes are scratch memory too, once classified.
+      const before = accepted.compactInstead?.(bytes);
+      this.#routeRange(records, bytes, 0, count, accepted, dropped, verdicts);
+      if (before !== undefined) accepted.compactInstead!(before);
+    }
   }
 
   /** The statistics so far, with the outputs' byte counts and the error that ended the run. */
@@ -311,11 +393,24 @@ export class _RecordRouter {
 
   #route(batch: RecordBatch, accepted: _RunSink, dropped: _RunSink | undefined): void {
     const carried = batch.carried;
-    if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
     const count = batch.count;
-    if (count <= carried) return;
     const split = this.#split;
-    const at = split === undefined ? count : split.split(batch, this.#decoder.interfaces);
+    // This chunk's records go elsewhere first (the next part is under way
+    // while this thread routes the one before), then those of earlier chunks
+    // are routed, before anything of this one.
+    const at = split === undefined || count <= carried
+      ? count
+      : split.split(batch, this.#decoder.interfaces);
+    if (at < count && at === carried) {
+      // All of this chunk waits for the parts before it: its carried records with its part.
+      this.#prefixes.push(carried > 0 ? _carriedCopy(batch) : undefined);
+      this.#settleTo(split!.depth, accepted, dropped);
+      return;
+    }
+    if (at < count) this.#prefixes.push(undefined);
+    this.#settleTo(at < count ? 1 : 0, accepted, dropped);
+    if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
+    if (count <= carried) return;
     if (at > carried) {
       const verdicts = this.#batchVerdicts(batch, carried, at);
       const counting = this.#counting;
@@ -341,9 +436,6 @@ export class _RecordRouter {
           );
         }
       }
-    }
-    if (at < count) {
-      this.#routeRange(batch, batch.bytes, at, count, accepted, dropped, split!.verdicts());
     }
   }
 
@@ -438,7 +530,7 @@ export class _RecordRouter {
   /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`;
    * with `verdicts`, record `i`'s verdict is `verdicts[i - from]`. */
   #routeRange(
-    batch: RecordBatch,
+    batch: _SplitRecords["records"],
     bytes: Uint8Array,
     from: number,
     to: number,

@@ -138,9 +138,9 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-EVEI3QIU.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "filter", load: (function () { return ( import("./filter_command-BFPRRN33.js").then((function (m) { return ( m.filterCommand); }))); }) },
   { name: "verdicts", load: () => import("./verdicts_command-64VRSLCZ.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-VHZGV7JR.js").then((m) => m.checkCommand) },
+  { name: "check", load: () => import("./check_command-QLXXGERP.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-L4ATO3NN.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-PLNIX5XL.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-LIBPD4P4.js").then((m) => m.asmCommand) },
@@ -267,18 +267,6 @@ function _loadAverage() {
     return void 0;
   }
 }
-function _threadCpuMs() {
-  if (_schedstat) {
-    try {
-      return Number(Deno.readTextFileSync(_SCHEDSTAT).split(" ")[0]) / 1e6;
-    } catch {
-      _schedstat = false;
-    }
-  }
-  return performance.now();
-}
-var _SCHEDSTAT = "/proc/thread-self/schedstat";
-var _schedstat = true;
 var stdin;
 var stdout;
 var stderr;
@@ -306,7 +294,6 @@ var io = {
   isTerminal: (function () { return ( Deno.stderr.isTerminal()); }),
   env: (function (name) { return ( Deno.env.get(name)); }),
   now: () => performance.now(),
-  cpuMs: _threadCpuMs,
   loadAverage: _loadAverage
 };
 if (import.meta.main) {

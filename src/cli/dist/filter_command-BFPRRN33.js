@@ -3,30 +3,37 @@ import {
   _isBrokenPipe
 } from "./chunk-T3JAP5FF.js";
 import {
+  _BASE,
   _CLASSIFY,
   _COUNT,
   _COUNTERS,
   _CURSOR,
   _ChunkClassifier,
+  _DEPTH,
   _DONE,
-  _FIELDS,
   _INTERFACES,
   _JOB,
   _JOINED,
+  _KIND,
   _LEFT,
+  _MAIN_ASLEEP,
   _MAX_BYTES,
   _MAX_RECORDS,
-  _METADATA,
   _READY,
+  _SEQ,
+  _SPIN_MS,
   _STOP,
   _WORKER_ANSWER_MS,
+  _WORKER_ASLEEP,
   _addFlatCounters,
   _counterSlots,
+  _jobSlot,
   _sharedBuffers,
   _sharedViews,
+  _slot,
   _waitFor,
-  _waitWhile
-} from "./chunk-7ZNYQXMI.js";
+  _wake
+} from "./chunk-MC6BBVWN.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -268,6 +275,8 @@ var _pipeRouter = (async function (source, router, targets, afterBlock) {
         block = await source.read();
       } catch (readError) {
         error = readError;
+        router.settle(accepted.runs, dropped?.runs);
+        await _flushBoth(accepted, dropped);
         break;
       }
       if (block !== null && compact) accepted.runs.compactIn(block);
@@ -281,6 +290,13 @@ var _pipeRouter = (async function (source, router, targets, afterBlock) {
     }
   } catch (outputError) {
     failure = outputError;
+    if (dropped !== void 0 && failure.output === "accepted") {
+      try {
+        router.settle(accepted.runs, dropped.runs);
+        await _flush(dropped);
+      } catch {
+      }
+    }
   } finally {
     source.close();
   }
@@ -301,6 +317,29 @@ var _pipeRouter = (async function (source, router, targets, afterBlock) {
 });
 var _totals = (function () {
   return { packets: 0, bytes: 0, capturedBytes: 0 };
+});
+var _differentRules = (function (ruleSet, enough) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const chain of ruleSet.chains) {
+    for (const rule of chain.rules) {
+      seen.add(JSON.stringify(rule));
+      if (seen.size >= enough) return seen.size;
+    }
+  }
+  return seen.size;
+});
+var _startSplit = (function (ruleSet, options, threads, start = {}) {
+  if (threads === "1") return void 0;
+  if (threads === "auto") {
+    if (_differentRules(ruleSet, _AUTO_MIN_RULES) < _AUTO_MIN_RULES) return void 0;
+    const cores = globalThis.navigator?.hardwareConcurrency;
+    if (!_idleCore(start.loadAverage?.(), cores)) return void 0;
+  }
+  const split = new _WorkerSplit(ruleSet, options, {
+    waitForWorker: start.waitForWorker,
+    text: start.text
+  });
+  return split.start() ? split : void 0;
 });
 var _threadsOption = (function (value) {
   if (value === void 0) return "auto";
@@ -332,9 +371,9 @@ var _loadRuleSet = (async function (parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-KCYEJ7G3.js");
-    const { ruleSet: ruleSet2, name } = await _readRuleFile(io, rulesPath, max2);
-    return { ruleSet: ruleSet2, name, max: max2 };
+    const { _readRuleFile } = await import("./_rule_file-Y53UWSUP.js");
+    const { ruleSet: ruleSet2, name, text } = await _readRuleFile(io, rulesPath, max2);
+    return { ruleSet: ruleSet2, name, max: max2, text };
   }
   const max = _integer(parsed, "max-instructions", "filter", 1, 4096, 4096);
   const base = _base(parsed, "filter");
@@ -354,6 +393,73 @@ var _loadRuleSet = (async function (parsed, io) {
     }]
   };
   return { ruleSet, name: source.name, max, program, base, source };
+});
+var _filter = (async function (parsed, io, run) {
+  const { path, dropTo, ruleSet, name, program, base, compileOptions, split } = run;
+  let rules;
+  try {
+    rules = compileRuleSet(ruleSet, compileOptions);
+  } catch (error2) {
+    throw DataError.from(name, error2);
+  }
+  const walk = run.walkSource === void 0 ? void 0 : _programWalk(rules, run.walkSource);
+  const wasmBlocks = walk ?? rules._blocks;
+  const input = await _openBlocks(io, path, split?.poolOver(wasmBlocks) ?? wasmBlocks);
+  let dropStream;
+  if (dropTo !== void 0) {
+    try {
+      dropStream = await io.openWrite(dropTo);
+    } catch (error2) {
+      throw new DataError(
+        dropTo,
+        `Cannot create file: ${error2 instanceof Error ? error2.message : error2}`,
+        { cause: error2 }
+      );
+    }
+  }
+  const router = new _ThreadedRouter(rules, split, run.waitForWorker);
+  if (walk !== void 0) router._setRecordWalk(walk);
+  const progress = io.isTerminal() ? _progress(io, router) : void 0;
+  let failure;
+  let stats;
+  const report = _flag(parsed, "stats") || _flag(parsed, "json");
+  let counters;
+  try {
+    stats = await _pipeRouter(
+      input.blocks,
+      router,
+      {
+        accepted: io.writeStdoutSync ? { write: (function (chunk) { return ( io.writeStdoutSync(chunk)); }) } : io.stdout,
+        dropped: dropStream
+      },
+      progress?.afterBlock
+    );
+  } catch (error2) {
+    const cause = error2 instanceof _OutputError ? error2.cause : error2;
+    if (_isBrokenPipe(cause)) throw cause;
+    failure = error2 instanceof _OutputError && error2.output === "dropped" ? DataError.from(dropTo, cause) : cause;
+  } finally {
+    if (report) counters = router.counters();
+    router.close();
+  }
+  if (progress?.shown) await _writeText(io.stderr, "\r\x1B[K");
+  const error = stats?.error;
+  if (failure === void 0 && error !== void 0) {
+    failure = _isBrokenPipe(error) ? error : DataError.from(input.name, error);
+  }
+  if (report && counters !== void 0) {
+    const { _formatStatsJson, _formatStatsText } = await import("./_stats-CAIAMR3E.js");
+    if (_flag(parsed, "stats")) {
+      await _writeText(io.stderr, _formatStatsText(ruleSet, counters));
+    }
+    if (_flag(parsed, "json")) {
+      await _writeText(io.stderr, _formatStatsJson(ruleSet, counters));
+    }
+  }
+  const hint = program && base && stats && failure === void 0 ? _linkLayerHint(program, base, stats.input.packets, stats.accepted.packets) : void 0;
+  if (hint) await _writeText(io.stderr, hint);
+  if (failure !== void 0) throw failure;
+  return 0;
 });
 var _WALK_COUNTS = 0;
 var _WALK_RUNS = 64;
@@ -458,6 +564,16 @@ var _OutputRuns = class {
   /** The runs moved to the front of the block given to `compactIn` now end at `end`. */
   _movedTo(end) {
     this.#compacted = end;
+  }
+  /**
+   * While runs are moved ({@linkcode _OutputRuns.compactIn}), moves those of
+   * `bytes` instead from now on (it too must be nothing read again) and
+   * returns the block whose runs were moved; else `undefined`.
+   */
+  compactInstead(bytes) {
+    const before = this.#compact;
+    if (before !== void 0) this.compactIn(bytes);
+    return before;
   }
   /** Takes `bytes[from .. to)` (whole records), valid until the next `reset`. */
   write(bytes, from, to) {
@@ -679,6 +795,19 @@ var _OutputError = class extends Error {
 
 // src/stream/_record_router.ts
 var _EMPTY = new Uint8Array(0);
+function _carriedCopy(batch) {
+  const n = batch.carried;
+  return {
+    bytes: batch.carry.slice(0, batch.end[n - 1]),
+    kind: batch.kind.slice(0, n),
+    start: batch.start.slice(0, n),
+    end: batch.end.slice(0, n),
+    dataStart: batch.dataStart.slice(0, n),
+    capturedLength: batch.capturedLength.slice(0, n),
+    wireLength: batch.wireLength.slice(0, n),
+    interfaceIndex: batch.interfaceIndex.slice(0, n)
+  };
+}
 
 var _RecordRouter = class {
   #decoder;
@@ -690,6 +819,8 @@ var _RecordRouter = class {
   #lastInterface = -1;
   /** The verdicts of a batch-classified range (see `#batchVerdicts`). */
   #verdicts = new Uint8Array(0);
+  /** Per part split off and not yet routed: a copy of the records carried into its chunk, if any. */
+  #prefixes = [];
   /** The one-program batch path that gave the current range's verdicts: told what was routed. */
   #counting;
   #input = _totals();
@@ -736,6 +867,7 @@ var _RecordRouter = class {
     if (this.#walk !== void 0) return this.#pushWalking(chunk, accepted, dropped);
     const batch = this.#decoder.push(chunk);
     this.#route(batch, accepted, dropped);
+    if (batch.error !== void 0) this.settle(accepted, dropped);
     return batch.error;
   }
   /** From the next pushed chunk on, pcap records are walked by `walk` where it can. */
@@ -820,7 +952,31 @@ var _RecordRouter = class {
   finish(accepted, dropped) {
     const batch = this.#decoder.finish();
     this.#route(batch, accepted, dropped);
+    this.settle(accepted, dropped);
     return batch.error;
+  }
+  /**
+   * Routes the records of earlier chunks still being classified elsewhere
+   * (see `_RecordRouterOptions.split`), if any: when the input stops without
+   * {@linkcode _RecordRouter.finish} (a read failed).
+   */
+  settle(accepted, dropped) {
+    this.#settleTo(0, accepted, dropped);
+  }
+  /** Routes the records split off until `left` parts are still out. */
+  #settleTo(left, accepted, dropped) {
+    const split = this.#split;
+    if (split === void 0) return;
+    while (split.pending > left) {
+      const carried = this.#prefixes.shift();
+      if (carried !== void 0) {
+        this.#routeRange(carried, carried.bytes, 0, carried.kind.length, accepted, dropped);
+      }
+      const { records, bytes, count, verdicts } = split.settle();
+      const before = accepted.compactInstead?.(bytes);
+      this.#routeRange(records, bytes, 0, count, accepted, dropped, verdicts);
+      if (before !== void 0) accepted.compactInstead(before);
+    }
   }
   /** The statistics so far, with the outputs' byte counts and the error that ended the run. */
   snapshot(acceptedBytesWritten, droppedBytesWritten, error) {
@@ -847,11 +1003,18 @@ var _RecordRouter = class {
   }
   #route(batch, accepted, dropped) {
     const carried = batch.carried;
-    if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
     const count = batch.count;
-    if (count <= carried) return;
     const split = this.#split;
-    const at = split === void 0 ? count : split.split(batch, this.#decoder.interfaces);
+    const at = split === void 0 || count <= carried ? count : split.split(batch, this.#decoder.interfaces);
+    if (at < count && at === carried) {
+      this.#prefixes.push(carried > 0 ? _carriedCopy(batch) : void 0);
+      this.#settleTo(split.depth, accepted, dropped);
+      return;
+    }
+    if (at < count) this.#prefixes.push(void 0);
+    this.#settleTo(at < count ? 1 : 0, accepted, dropped);
+    if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
+    if (count <= carried) return;
     if (at > carried) {
       const verdicts = this.#batchVerdicts(batch, carried, at);
       const counting = this.#counting;
@@ -876,9 +1039,6 @@ var _RecordRouter = class {
           );
         }
       }
-    }
-    if (at < count) {
-      this.#routeRange(batch, batch.bytes, at, count, accepted, dropped, split.verdicts());
     }
   }
   /**
@@ -1042,108 +1202,203 @@ var _RecordRouter = class {
   }
 };
 
-// src/cli/_split_payoff.ts
-var _WINDOW = 16;
-var _PAUSE = 64;
-var _MARGIN = 1.25;
-var _SplitPayoff = class {
-  #jobs = 0;
-  #costMs = 0;
-  #workMs = 0;
-  #mine = 0;
-  #theirs = 0;
-  #paused = 0;
-  /** Whether the next block stays on the main thread (counts the pause down). */
-  paused() {
-    if (this.#paused === 0) return false;
-    this.#paused--;
-    return true;
-  }
-  /**
-   * Adds one job: the main thread's milliseconds spent on copying and
-   * waiting (`costMs`) and on classifying (`workMs`), and the records each
-   * thread classified.
-   */
-  record(costMs, workMs, mine, theirs) {
-    this.#costMs += costMs;
-    this.#workMs += workMs;
-    this.#mine += mine;
-    this.#theirs += theirs;
-    if (++this.#jobs < _WINDOW) return;
-    const perRecord = this.#mine > 0 ? this.#workMs / this.#mine : 0;
-    const saved = this.#theirs * perRecord;
-    if (saved < this.#costMs * _MARGIN) this.#paused = _PAUSE;
-    this.#jobs = this.#mine = this.#theirs = 0;
-    this.#costMs = this.#workMs = 0;
-  }
-};
-
 // bundle:classify_worker_url
 function _classifyWorkerUrl() {
   return new URL("./classify_worker.js", import.meta.url);
 }
 
+// src/cli/_held_block_pool.ts
+var _SPARE_BUFFERS = 4;
+var _HeldBlockPool = class {
+  #inner;
+  #spare = [];
+  /** Blocks held, oldest first. */
+  #held = [];
+  /** The blocks lent and not given back. */
+  #lent = [];
+  /** A pool over `inner`'s buffers (where it lends one), else its own. */
+  constructor(inner) {
+    this.#inner = inner;
+  }
+  /** A buffer of `size` bytes. */
+  take(size) {
+    let block = this.#inner?.take(size);
+    if (block === void 0) {
+      const spare = this.#spare.pop();
+      block = spare?.byteLength === size ? new Uint8Array(spare) : new Uint8Array(size);
+    }
+    this.#lent.push(block);
+    return block;
+  }
+  /** Whether `block` (or a view of one from its start) is lent by this pool. */
+  lends(block) {
+    return this.#lent.findIndex((b) => _samePlace(b, block)) >= 0;
+  }
+  /** Takes back a block `take` lent: `true` (held blocks are freed later); else `false`. */
+  give(block) {
+    const held = this.#held;
+    for (let k = held.length - 1; k >= 0; k--) {
+      if (held[k].given && held[k].routed) this.#free(held.splice(k, 1)[0].block);
+    }
+    const lent = this.#lent.findIndex((b) => _samePlace(b, block));
+    if (lent < 0) return false;
+    this.#lent.splice(lent, 1);
+    const entry = held.findIndex((h) => _samePlace(h.block, block));
+    if (entry < 0) {
+      this.#free(block);
+    } else if (held[entry].routed) {
+      this.#free(held.splice(entry, 1)[0].block);
+    } else {
+      held[entry].given = true;
+    }
+    return true;
+  }
+  /** Holds `block` (a block `take` lent) until its records are routed. */
+  hold(block) {
+    this.#held.push({ block, given: false, routed: false });
+  }
+  /** The oldest held block's records were routed: it is freed once a later block came back. */
+  routed() {
+    const entry = this.#held.find((h) => !h.routed);
+    if (entry !== void 0) entry.routed = true;
+  }
+  #free(block) {
+    if (this.#inner?.give(block)) return;
+    if (this.#spare.length < _SPARE_BUFFERS && block.byteOffset === 0) {
+      this.#spare.push(block.buffer);
+    }
+  }
+};
+function _samePlace(a, b) {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset;
+}
+
+// src/cli/_split_payoff.ts
+var _KEEP = 48;
+var _PROBE = 8;
+var _SPLIT = 0;
+var _ALONE = 1;
+var _SplitPayoff = class {
+  /** Milliseconds and bytes weighed per mode, over its last run of blocks. */
+  #ms = new Float64Array(2);
+  #bytes = new Float64Array(2);
+  /** Milliseconds per byte measured per mode (`NaN`: not yet). */
+  #rate = new Float64Array([NaN, NaN]);
+  #mode = _SPLIT;
+  #better = _SPLIT;
+  #left = _KEEP;
+  #last = NaN;
+  #lastBytes = 0;
+  #first = true;
+  /**
+   * Called as each block arrives (`now`: milliseconds, `bytes`: its size):
+   * whether to hand it to the worker.
+   */
+  next(now, bytes) {
+    const mode = this.#mode;
+    if (!this.#first && !Number.isNaN(this.#last)) {
+      this.#ms[mode] += now - this.#last;
+      this.#bytes[mode] += this.#lastBytes;
+    }
+    this.#first = false;
+    this.#last = now;
+    this.#lastBytes = bytes;
+    if (--this.#left <= 0) this.#switch();
+    return this.#mode === _SPLIT;
+  }
+  /** Records the mode's rate and moves to the other one, or back to the better one. */
+  #switch() {
+    const mode = this.#mode;
+    if (this.#bytes[mode] > 0) this.#rate[mode] = this.#ms[mode] / this.#bytes[mode];
+    this.#ms[mode] = this.#bytes[mode] = 0;
+    const split = this.#rate[_SPLIT], alone = this.#rate[_ALONE];
+    if (!Number.isNaN(split) && !Number.isNaN(alone)) {
+      this.#better = alone < split ? _ALONE : _SPLIT;
+    }
+    const next = mode === this.#better ? 1 - mode : this.#better;
+    this.#mode = next;
+    this.#left = next === this.#better ? _KEEP : _PROBE;
+    this.#first = true;
+  }
+};
+
 // src/cli/_worker_split.ts
 var _READY_WAIT_MS = 6e4;
 var _WorkerSplit = class {
-  #rules;
+  #ruleSet;
   #options;
-  #minimum;
   #waitForWorker;
+  #text;
   #payoff;
-  #copyMs = 0;
   #worker;
   #views;
+  #pool;
   #chunks;
   #job = 0;
-  #count = 0;
+  /** The classify jobs posted and not yet settled, oldest first (at most `_JOB_SLOTS`). */
+  #out = [];
   #sentInterfaces = 0;
   #used = false;
   #closed = false;
-  /** Why the worker is not used, when it could not start or failed (for debugging). */
-  reason;
+  #reason;
   /** Records the worker classified so far. */
   offloaded = 0;
-  constructor(rules, options, split = {}) {
-    this.#rules = rules;
+  constructor(ruleSet, options, split = {}) {
+    this.#text = split.text;
+    this.#ruleSet = ruleSet;
     this.#options = options;
-    this.#minimum = split.minimum ?? 64;
     this.#waitForWorker = split.waitForWorker ?? false;
-    this.#payoff = split.payoff ? new _SplitPayoff() : void 0;
+    this.#payoff = this.#waitForWorker || split.payoff === false ? void 0 : new _SplitPayoff();
   }
   /** Starts the worker (it compiles the rule set on its own); false, with
    * {@linkcode _WorkerSplit.reason}, where it cannot. */
   start() {
     if (this.#worker !== void 0 || this.#closed) return this.#worker !== void 0;
     if (typeof Worker !== "function" || typeof SharedArrayBuffer !== "function") {
-      this.reason = "this runtime has no Web Workers with shared memory";
+      this.#reason = "this runtime has no Web Workers with shared memory";
       return false;
     }
-    const buffers = _sharedBuffers(_counterSlots(this.#rules.ruleSet));
+    const buffers = _sharedBuffers(_counterSlots(this.#ruleSet));
     try {
       this.#worker = new Worker(_classifyWorkerUrl().href, { type: "module" });
       this.#worker.postMessage({
         kind: "start",
         buffers,
-        ruleSet: this.#rules.ruleSet,
+        rules: this.#text ?? this.#ruleSet,
         options: this.#options
       });
     } catch (error) {
-      this.reason = `cannot start a worker: ${error instanceof Error ? error.message : error}`;
+      this.#reason = `cannot start a worker: ${error instanceof Error ? error.message : error}`;
       this.#worker?.terminate();
       this.#worker = void 0;
       return false;
     }
     this.#worker.addEventListener("message", (event) => {
-      if (event.data?.kind === "failed") this.reason = `the worker failed: ${event.data.message}`;
+      if (event.data?.kind === "failed") this.#reason = `the worker failed: ${event.data.message}`;
     });
     this.#worker.addEventListener("error", (event) => {
       event.preventDefault();
-      this.reason = `the worker failed: ${event.message}`;
+      this.#reason = `the worker failed: ${event.message}`;
     });
     this.#views = _sharedViews(buffers);
-    this.#chunks = new _ChunkClassifier(this.#rules, this.#views);
     return true;
+  }
+  /** Why the worker is not used, when it could not start or failed (for debugging). */
+  get reason() {
+    const failed = this.#views !== void 0 && Atomics.load(this.#views.control, _READY) === -1;
+    return this.#reason ?? (failed ? "the worker failed" : void 0);
+  }
+  /**
+   * The buffers the input is to be read into: `inner`'s (the Wasm
+   * classifier's memory) or the pool's own, and a block whose records the
+   * worker classifies is not read into again before they are routed.
+   */
+  poolOver(inner) {
+    return this.#pool = new _HeldBlockPool(inner);
+  }
+  /** The main thread's compiled rule set (the same rules the worker compiles). */
+  attach(rules) {
+    if (this.#views !== void 0) this.#chunks = new _ChunkClassifier(rules, this.#views);
   }
   /** Whether the worker has compiled the rule set and takes jobs. */
   get ready() {
@@ -1164,48 +1419,76 @@ var _WorkerSplit = class {
    * (`batch.count`: the router classifies the batch itself). */
   split(batch, interfaces) {
     const count = batch.count;
-    if (!this.ready || this.#payoff?.paused()) return count;
-    const began = performance.now();
-    const at = _sharedFrom(batch);
-    if (count - at < this.#minimum || count === at) return count;
+    if (!this.ready || this.#chunks === void 0 || batch.error !== void 0) return count;
+    if (this.#payoff !== void 0 && !this.#payoff.next(performance.now(), batch.bytes.length)) {
+      return count;
+    }
     const views = this.#views;
+    const at = batch.carried;
+    const end = batch.end[count - 1];
+    if (count - at > _MAX_RECORDS || end > _MAX_BYTES) return count;
     if (interfaces.length > this.#sentInterfaces) {
       const added = interfaces.slice(this.#sentInterfaces);
       this.#worker.postMessage({ kind: "interfaces", interfaces: added });
       this.#chunks.interfaces.push(...added);
       this.#sentInterfaces = interfaces.length;
     }
-    _copyJob(batch, at, views);
+    const job = this.#job + 1;
+    const slot = _jobSlot(job);
+    const area = slot * _MAX_BYTES;
+    views.bytes.set(batch.bytes.subarray(0, end), area);
+    _copyRecords(batch, at, views.records[slot]);
+    let bytes;
+    if (this.#pool?.lends(batch.bytes)) {
+      bytes = batch.bytes;
+      this.#pool.hold(batch.bytes);
+    } else {
+      bytes = views.bytes.subarray(area, area + end);
+    }
+    this.#out.push({ job, count: count - at, bytes });
     const control = views.control;
-    this.#count = count - at;
-    Atomics.store(control, _COUNT, this.#count);
-    Atomics.store(control, _INTERFACES, interfaces.length);
-    Atomics.store(control, _CURSOR, 0);
+    Atomics.store(control, _slot(job, _BASE), area);
+    Atomics.store(control, _slot(job, _COUNT), count - at);
+    Atomics.store(control, _slot(job, _INTERFACES), interfaces.length);
+    Atomics.store(control, _slot(job, _CURSOR), 0);
+    Atomics.store(control, _slot(job, _JOINED), job);
     this.#post(_CLASSIFY);
     this.#used = true;
-    this.#copyMs = performance.now() - began;
     return at;
   }
-  /** Classifies the job's records with the worker, each claiming chunks;
-   * returns the verdicts once every record has one. */
-  verdicts() {
+  /** Parts split off and not yet routed. */
+  get pending() {
+    return this.#out.length;
+  }
+  /** Parts that may stay out once the next was split off. */
+  get depth() {
+    return _DEPTH;
+  }
+  /** The oldest job posted, once every record has its verdict (the main
+   * thread classifies the records the worker has not claimed), or `undefined`. */
+  settle() {
+    const out = this.#out.shift();
+    if (out === void 0) return void 0;
+    const { job, count, bytes } = out;
     const views = this.#views;
     const control = views.control;
-    const count = this.#count;
-    if (this.#waitForWorker) _waitWhile(control, _JOINED, this.#job);
-    const began = performance.now();
-    const mine = this.#chunks.run(count);
-    const worked = performance.now();
-    if (Atomics.compareExchange(control, _JOINED, this.#job, 0) !== this.#job) {
-      if (!_waitFor(control, _LEFT, this.#job)) throw _noAnswer("its part of a block");
+    const left = _slot(job, _LEFT);
+    if (this.#waitForWorker) {
+      _waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP);
+    }
+    const mine = this.#chunks.run(job, count, bytes, 0);
+    if (Atomics.compareExchange(control, _slot(job, _JOINED), job, 0) !== job) {
+      if (!_waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP)) {
+        throw _noAnswer("its part of a block");
+      }
       this.offloaded += count - mine;
     }
-    const waitMs = performance.now() - worked;
-    this.#payoff?.record(this.#copyMs + waitMs, worked - began, mine, count - mine);
+    this.#pool?.routed();
     if (Atomics.load(control, _READY) !== 1) {
       throw new Error("Cannot classify on the second thread: the worker failed");
     }
-    return views.verdicts.subarray(0, count);
+    const slot = _jobSlot(job);
+    return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
   }
   /** `local` (the main thread's counters) plus the worker's. */
   counters(local) {
@@ -1213,7 +1496,7 @@ var _WorkerSplit = class {
     const control = this.#views.control;
     this.#post(_COUNTERS);
     if (!_waitFor(control, _DONE, this.#job)) throw _noAnswer("its counters");
-    return _addFlatCounters(this.#rules.ruleSet, local, this.#views.counters);
+    return _addFlatCounters(this.#ruleSet, local, this.#views.counters);
   }
   /** Stops the worker (take the counters first). Safe to call more than once. */
   close() {
@@ -1223,41 +1506,26 @@ var _WorkerSplit = class {
     if (views !== void 0 && Atomics.load(views.control, _READY) === 1) this.#post(_STOP);
     this.#worker?.terminate();
   }
+  /** Posts the next job, of kind `kind` (a classify job's slot is filled). */
   #post(kind) {
     const control = this.#views.control;
-    this.#job = ((this.#job >>> 2) + 1 << 2 | kind) & 2147483647;
-    if (kind === _CLASSIFY) Atomics.store(control, _JOINED, this.#job);
-    Atomics.store(control, _JOB, this.#job);
-    Atomics.notify(control, _JOB);
+    const job = ++this.#job;
+    Atomics.store(control, _slot(job, _KIND), kind);
+    Atomics.store(control, _slot(job, _SEQ), job);
+    Atomics.store(control, _JOB, job);
+    if (kind === _CLASSIFY) _wake(control, _JOB, _WORKER_ASLEEP);
+    else Atomics.notify(control, _JOB);
   }
 };
-function _sharedFrom(batch) {
+function _copyRecords(batch, at, into) {
   const count = batch.count;
-  const at = Math.max(batch.carried, count - _MAX_RECORDS);
-  if (at >= count) return count;
-  const last = batch.end[count - 1];
-  const start = batch.start;
-  if (last - start[at] <= _MAX_BYTES) return at;
-  let low = at, high = count;
-  while (low < high) {
-    const middle = low + high >>> 1;
-    if (last - start[middle] <= _MAX_BYTES) high = middle;
-    else low = middle + 1;
-  }
-  return low;
-}
-function _copyJob(batch, at, views) {
-  const count = batch.count;
-  const base = batch.start[at];
-  views.bytes.set(batch.bytes.subarray(base, batch.end[count - 1]));
-  const { kind, dataStart, capturedLength, wireLength, interfaceIndex } = batch;
-  const table = views.table;
-  for (let i = at, t = 0; i < count; i++, t += _FIELDS) {
-    table[t] = dataStart[i] - base;
-    table[t + 1] = capturedLength[i];
-    table[t + 2] = wireLength[i];
-    table[t + 3] = kind[i] === 0 ? _METADATA : interfaceIndex[i];
-  }
+  into.kind.set(batch.kind.subarray(at, count));
+  into.start.set(batch.start.subarray(at, count));
+  into.end.set(batch.end.subarray(at, count));
+  into.dataStart.set(batch.dataStart.subarray(at, count));
+  into.capturedLength.set(batch.capturedLength.subarray(at, count));
+  into.wireLength.set(batch.wireLength.subarray(at, count));
+  into.interfaceIndex.set(batch.interfaceIndex.subarray(at, count));
 }
 function _noAnswer(what) {
   return new Error(
@@ -1272,83 +1540,31 @@ function _idleCore(load, cores) {
 }
 
 // src/cli/_threaded_router.ts
-var _WINDOW_BYTES = 4 << 20;
-var _WINDOWS = 16;
-var _TIME_BYTES = 1 << 20;
-var _SLOW_MS_PER_MIB = 20;
+var _AUTO_MIN_RULES = 50;
+
+
 var _ThreadedRouter = class extends _RecordRouter {
   #rules;
   #split;
-  #probing;
-  #probedBytes = 0;
-  #timedBytes = 0;
-  /**
-   * CPU milliseconds of the timed blocks, in a typed array: a class field
-   * going from `0` (a small integer) to a fraction changes the router's
-   * hidden class, which threw away the routing loop's optimized code in the
-   * middle of every input (3 ms of CPU per million frames; bench/RESULTS.md,
-   * issue 12, session 7, round 2).
-   */
-  #probedMs = new Float64Array(1);
-  /** Input left before the next block timed. */
-  #untimed = 0;
-  #windows = 0;
-  #slowBefore = false;
-  #cpuMs;
-  #loadAverage;
-  constructor(rules, options, threads, router = {}) {
-    const split = new _WorkerSplit(rules, options, {
-      minimum: threads === "2" ? 1 : void 0,
-      waitForWorker: router.waitForWorker,
-      payoff: threads === "auto"
-    });
-    super(rules, { split: threads === "1" ? void 0 : split });
+  constructor(rules, split, waitForWorker = false) {
+    super(rules, { split });
     this.#rules = rules;
     this.#split = split;
-    this.#cpuMs = router.cpuMs ?? (() => performance.now());
-    this.#loadAverage = router.loadAverage ?? (() => void 0);
-    this.#probing = threads === "auto" && rules.ruleSet.chains.some((function (c) { return ( c.rules.length > 0); }));
-    if (threads === "2" && split.start() && router.waitForWorker) split.waitReady();
+    split?.attach(rules);
+    if (waitForWorker) split?.waitReady();
   }
   /** Records classified on the second thread so far. */
   get offloaded() {
-    return this.#split.offloaded;
+    return this.#split?.offloaded ?? 0;
   }
-  push(chunk, accepted, dropped) {
-    if (!this.#probing) return super.push(chunk, accepted, dropped);
-    let error;
-    const due = this.#untimed <= 0;
-    this.#untimed = (due ? _TIME_BYTES : this.#untimed) - chunk.length;
-    if (due && this.#windows > 0) {
-      const began = this.#cpuMs();
-      error = super.push(chunk, accepted, dropped);
-      this.#probedMs[0] += this.#cpuMs() - began;
-      this.#timedBytes += chunk.length;
-    } else {
-      error = super.push(chunk, accepted, dropped);
-    }
-    this.#probedBytes += chunk.length;
-    if (this.#probedBytes >= _WINDOW_BYTES) this.#decide();
-    return error;
-  }
-  /** After each window of input: start the worker once two windows in a
-   * row were slow; stop timing after the last window. */
-  #decide() {
-    const msPerMib = this.#timedBytes > 0 ? this.#probedMs[0] / (this.#timedBytes / (1 << 20)) : 0;
-    this.#probedMs[0] = this.#probedBytes = this.#timedBytes = 0;
-    const windows = ++this.#windows;
-    const slow = windows > 1 && msPerMib >= _SLOW_MS_PER_MIB;
-    if (slow && this.#slowBefore) {
-      this.#probing = false;
-      const cores = globalThis.navigator?.hardwareConcurrency;
-      if (_idleCore(this.#loadAverage(), cores)) this.#split.start();
-    }
-    this.#slowBefore = slow;
-    if (windows === _WINDOWS) this.#probing = false;
+  /** Why the second thread did not take part, if it could not start or failed. */
+  get reason() {
+    return this.#split?.reason;
   }
   /** The counters of both threads, summed. */
   counters() {
-    return this.#split.counters(this.#rules.counters());
+    const local = this.#rules.counters();
+    return this.#split === void 0 ? local : this.#split.counters(local);
   }
   snapshot(acceptedBytesWritten, droppedBytesWritten, error) {
     const stats = super.snapshot(acceptedBytesWritten, droppedBytesWritten, error);
@@ -1357,7 +1573,7 @@ var _ThreadedRouter = class extends _RecordRouter {
   }
   /** Stops the worker, if any (after the last `counters()`). */
   close() {
-    this.#split.close();
+    this.#split?.close();
   }
 };
 
@@ -1404,11 +1620,12 @@ writes the accepted frames to standard output as a capture of the same format
                           rule tests to run; one --bytecode/--expr program
                           on the link base: each pcap block walked in one
                           Wasm call)
-  --threads 1|2|auto      classify on one thread, or split each block's
-                          frames between the main thread and a worker (2);
-                          auto (the default) starts the worker when the rules
-                          cost far more than the rest (CPU time of the first
-                          MiBs; thousands of rules) and a core is idle.
+  --threads 1|2|auto      classify on one thread, or each block on a worker
+                          while this thread reads, decodes and writes (2;
+                          blocks go to the worker while that is measured
+                          faster); auto (the default) starts the worker for
+                          sets of 50 different rules or more when a core
+                          is idle.
                           Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
@@ -1467,8 +1684,7 @@ var filterCommand = {
         "filter"
       );
     }
-    const { ruleSet, name, max, program, base, source } = await _loadRuleSet(parsed, io);
-    let rules;
+    const { ruleSet, name, max, program, base, text, source } = await _loadRuleSet(parsed, io);
     const rulesFile = _string(parsed, "rules") !== void 0;
     const compileOptions = {
       chain: _string(parsed, "chain"),
@@ -1485,79 +1701,35 @@ var filterCommand = {
       // candidate).
       evaluation: (!rulesFile || _ruleCount(ruleSet) === 1) && strategy !== "wasm" ? "rule-by-rule" : void 0
     };
-    try {
-      rules = compileRuleSet(ruleSet, compileOptions);
-    } catch (error2) {
-      throw DataError.from(name, error2);
-    }
-    const walk = source !== void 0 && base === "link" && strategy === void 0 && threads !== "2" && io.openBlocks !== void 0 ? _programWalk(rules, source) : void 0;
-    const input = await _openBlocks(
-      io,
-      path,
-      walk ?? rules._blocks
-    );
-    let dropStream;
-    if (dropTo !== void 0) {
-      try {
-        dropStream = await io.openWrite(dropTo);
-      } catch (error2) {
-        throw new DataError(
-          dropTo,
-          `Cannot create file: ${error2 instanceof Error ? error2.message : error2}`,
-          { cause: error2 }
-        );
-      }
-    }
-    const router = new _ThreadedRouter(rules, compileOptions, threads, {
+    const waitForWorker = io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1";
+    const split = _startSplit(ruleSet, compileOptions, threads, {
       // Tests only: the worker takes part from the first block of a tiny input.
-      waitForWorker: io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1",
-      cpuMs: io.cpuMs ?? io.now,
-      loadAverage: io.loadAverage
+      waitForWorker,
+      loadAverage: io.loadAverage,
+      text: text === void 0 ? void 0 : { text, maxInstructions: max }
     });
-    if (walk !== void 0) router._setRecordWalk(walk);
-    const progress = io.isTerminal() ? _progress(io, router) : void 0;
-    let failure;
-    let stats;
-    const report = _flag(parsed, "stats") || _flag(parsed, "json");
-    let counters;
     try {
-      stats = await _pipeRouter(
-        input.blocks,
-        router,
-        {
-          accepted: io.writeStdoutSync ? { write: (function (chunk) { return ( io.writeStdoutSync(chunk)); }) } : io.stdout,
-          dropped: dropStream
-        },
-        progress?.afterBlock
-      );
-    } catch (error2) {
-      const cause = error2 instanceof _OutputError ? error2.cause : error2;
-      if (_isBrokenPipe(cause)) throw cause;
-      failure = error2 instanceof _OutputError && error2.output === "dropped" ? DataError.from(dropTo, cause) : cause;
+      return await _filter(parsed, io, {
+        path,
+        dropTo,
+        ruleSet,
+        name,
+        program,
+        base,
+        compileOptions,
+        split,
+        waitForWorker,
+        // One program on the link base, the default strategy, one thread, an
+        // input read in blocks: each pcap block is read into a Wasm memory and
+        // walked in one call (docs/engine_strategies.md, "One Wasm call per block").
+        walkSource: source !== void 0 && base === "link" && strategy === void 0 && split === void 0 && io.openBlocks !== void 0 ? source : void 0
+      });
     } finally {
-      if (report) counters = router.counters();
-      router.close();
+      split?.close();
     }
-    if (progress?.shown) await _writeText(io.stderr, "\r\x1B[K");
-    const error = stats?.error;
-    if (failure === void 0 && error !== void 0) {
-      failure = _isBrokenPipe(error) ? error : DataError.from(input.name, error);
-    }
-    if (report && counters !== void 0) {
-      const { _formatStatsJson, _formatStatsText } = await import("./_stats-CAIAMR3E.js");
-      if (_flag(parsed, "stats")) {
-        await _writeText(io.stderr, _formatStatsText(ruleSet, counters));
-      }
-      if (_flag(parsed, "json")) {
-        await _writeText(io.stderr, _formatStatsJson(ruleSet, counters));
-      }
-    }
-    const hint = program && base && stats && failure === void 0 ? _linkLayerHint(program, base, stats.input.packets, stats.accepted.packets) : void 0;
-    if (hint) await _writeText(io.stderr, hint);
-    if (failure !== void 0) throw failure;
-    return 0;
   })
 };
+
 export {
   filterCommand
 };

@@ -3,12 +3,6 @@ import {
   parseBytecode
 } from "./chunk-JXCJ35FU.js";
 import {
-  _readText
-} from "./chunk-I5PY5TU6.js";
-import {
-  DataError
-} from "./chunk-CNK7VKYS.js";
-import {
   RuleSetError,
   _findChainProblem,
   _parsedU32,
@@ -614,37 +608,6 @@ var _finishTable = (function (state) {
   }
   return ruleSet;
 });
-var _readRuleFile = (async function (io, path, maxInstructions) {
-  const text = await _readText(io, path);
-  const name = path === "-" ? "<stdin>" : path;
-  _refuseBinary(text, name);
-  let ruleSet;
-  try {
-    ruleSet = parseRuleSet(text, { maxInstructions });
-  } catch (error) {
-    throw DataError.from(name, error);
-  }
-  _refuseTable(ruleSet.table, text, name);
-  return { ruleSet, name };
-});
-var _refuseBinary = (function (text, name) {
-  const head = text.slice(0, 4096);
-  if (!head.includes("\0")) return;
-  const pcapng = head.startsWith("\n\r\r\n");
-  throw new DataError(
-    name,
-    `Cannot parse rule set: the input is binary data${pcapng ? " (a pcapng capture)" : ""}, not iptables-save text at line 1, column 1 (give the rules with --rules FILE and the capture as FILE or on standard input)`
-  );
-});
-var _refuseTable = (function (table, text, name) {
-  if (_FILTERING_TABLES.has(table)) return;
-  const lines = text.split("\n");
-  const index = lines.findIndex((line) => line.trim() === `*${table}`);
-  throw new DataError(
-    name,
-    `Cannot use table "${table}": bpfstream only accepts or drops frames, as the filter and raw tables do (${table} rules rewrite or mark packets) at line ${index + 1}, column 1`
-  );
-});
 var _XT_BPF_MAX_NUM_INSTR = 64;
 var _BPF_MAXINSNS = 4096;
 var _MAX_CHAIN_NAME = 28;
@@ -691,12 +654,6 @@ function _copyProgram(program) {
 
 
 
-// src/cli/_rule_file.ts
-var _FILTERING_TABLES = /* @__PURE__ */ new Set(["filter", "raw"]);
-
-
-
-
 export {
-  _readRuleFile
+  parseRuleSet
 };
