@@ -21,6 +21,7 @@ import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import type { _Guard } from "../src/rules/_guards.ts";
 import { _exactGuardsHook } from "../src/rules/_classifier_wasm_module.ts";
+import { _factsHook } from "../src/rules/_classifier_wasm_facts.ts";
 import { generateRuleSet, type TrafficProfile } from "../bench/_rule_set_generator.ts";
 
 const corpusSkip = corpusSkipReason();
@@ -82,8 +83,7 @@ Deno.test({
 });
 
 /** Small generated diverse sets (as the Wasm differential test's), over `profile`. */
-function _generated(seed: number, profile: TrafficProfile): RuleSet {
-  const rules = 1 + (seed % 17);
+function _generated(seed: number, profile: TrafficProfile, rules = 1 + (seed % 17)): RuleSet {
   return parseRuleSet(
     generateRuleSet(seed, {
       rules,
@@ -138,6 +138,46 @@ Deno.test({
     ) {
       const found = _plantedDifferences(plant, seeds, frames, profile);
       assert.ok(found > 0, `planted ${name}: no set disagreed`);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "the Wasm classifier's tests leave out the guards their walk proved, and a wrong fact planted makes them disagree",
+  ignore: corpusSkip !== undefined,
+  fn() {
+    const packets = [...examplePackets(), ...corpusPackets()];
+    const frames = framesWithInterfaces(packets);
+    const profile = trafficProfile(packets);
+    const seeds = Array.from({ length: 120 }, (_, i) => i + 1);
+    // The sets of the test above agree with guards left out (it ran them so): some were.
+    const before = _factsHook.implied;
+    for (const seed of seeds.slice(0, 30)) {
+      assert.equal(_difference(_generated(seed, profile), frames), null, `seed ${seed}`);
+    }
+    assert.ok(_factsHook.implied - before > 0, "no guard was left out");
+    // A wrong use of the facts (the facts themselves are checked against the walk in
+    // src/rules/_classifier_wasm_facts_test.ts): a code with facts taken to need none of its
+    // guards. (A fact on a field taken to imply any guard on that field is not found: a code is
+    // listed only where its own guards on the fields split on hold.)
+    const plants = [
+      () => {
+        _factsHook.implies = (_, facts) => facts.length > 0;
+      },
+    ];
+    for (const [i, plant] of plants.entries()) {
+      plant();
+      try {
+        let found = 0;
+        for (const seed of seeds) {
+          if (_difference(_generated(seed, profile, 30 + seed % 40), frames) !== null) found++;
+        }
+        assert.ok(found > 0, `planted ${i}: no set disagreed`);
+      } finally {
+        _factsHook.plant = null;
+        _factsHook.implies = null;
+      }
     }
   },
 });

@@ -61,6 +61,7 @@ import type { _Guard } from "./_guards.ts";
 import { _addressOffset } from "./_match_tests.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
 import { _isVersionByte } from "./_frame_class.ts";
+import { _codeFacts, _factsHook, _unimplied } from "./_classifier_wasm_facts.ts";
 import { _recordsFunction, _stageFunction } from "./_classifier_wasm_stage.ts";
 import {
   type _WasmLayout,
@@ -1224,9 +1225,11 @@ function _emitGuards(
   fields: readonly _Field[],
   L: _FieldLocals,
   module: _ModuleFlags,
+  facts: readonly _Guard[] | null,
 ): void {
   const alternatives = rule.alternatives.map((guards) =>
-    guards.filter((g) => _CHECKED_KINDS.has(fields[g.field].kind)).slice(0, _CHECKED_GUARDS)
+    _unimplied(guards, facts).filter((g) => _CHECKED_KINDS.has(fields[g.field].kind))
+      .slice(0, _CHECKED_GUARDS)
   );
   if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES) return;
   if (alternatives.some((guards) => guards.length === 0)) return;
@@ -1343,7 +1346,9 @@ function _emitExactProgram(
 }
 
 /**
- * One rule's `test(frame) → 0/1`: its cheap guards, then its matches in order.
+ * One rule's `test(frame) → 0/1`: its cheap guards, then its matches in order,
+ * less the guards that `facts` (what the walk established whenever it lists
+ * the rule as a candidate, ./_classifier_wasm_facts.ts) imply.
  * `programs` keeps, by program key, each program's inlined code (or why it
  * runs in JavaScript), so a program that many rules repeat is lowered and
  * emitted once (the code uses the same locals in every test). The body is
@@ -1356,13 +1361,14 @@ function _testFunction(
   module: _ModuleFlags,
   programs: Map<string, Uint8Array | string>,
   scratch: _WasmCode,
+  facts: readonly _Guard[] | null,
 ): _WasmFunction {
   const b = new _Body(scratch);
   const c = b.c;
   const L = new _Locals(1);
   const up = L.scratch + 16;
   const F: _FieldLocals = { v: up + 1, isIp: up + 2, temp: up + 3, offset: up + 4, value: up + 5 };
-  _emitGuards(b, rule, fields, F, module);
+  _emitGuards(b, rule, fields, F, module, facts);
   const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
   for (let i = 0; i < rule.matches.length; i++) {
     const match = rule.matches[i];
@@ -1370,7 +1376,7 @@ function _testFunction(
     if (m.kind === "comment") continue;
     const exact = rule.exactPrograms?.[i];
     if (_asGuards(exact, fields)) {
-      _emitExactProgram(b, exact!, match.invert, fields, F, module);
+      _emitExactProgram(b, [_unimplied(exact![0], facts)], match.invert, fields, F, module);
       continue;
     }
     if (m.kind === "protocol") {
@@ -1827,10 +1833,21 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     base += rules.length;
     const listed = new Uint8Array(2 * rules.length);
     if (rules.length > 0) _listedCodes(plan.roots[chain], listed);
+    const facts = rules.length > 0 ? _codeFacts(plan.roots[chain], rules.length) : [];
+    const plant = _factsHook.plant;
     rules.forEach((rule, p) => {
+      const known = facts[2 * p + 1];
       tests.push(
         listed[2 * p + 1] === 1
-          ? _testFunction(rule, plan.fields, escapes, module, programs, scratch)
+          ? _testFunction(
+            rule,
+            plan.fields,
+            escapes,
+            module,
+            programs,
+            scratch,
+            known === null || plant === null ? known : plant(known),
+          )
           : never,
       );
     });
