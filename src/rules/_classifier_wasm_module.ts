@@ -204,6 +204,22 @@ class _Body extends _WasmBlocks {
     this.c.i32(value).op(_OP.return);
     this.close();
   }
+  /**
+   * In a rule's test: the label its failure branches to where the test is
+   * inlined in its chain's candidate loop, -1 in a test function of its own
+   * (the failure returns 0).
+   */
+  failLabel = -1;
+  /** In a rule's test: `if (top) the test fails`. */
+  failIf(): void {
+    if (this.failLabel < 0) this.returnIf(0);
+    else this.brIf(this.failLabel);
+  }
+  /** In a rule's test: the test fails. */
+  fail(): void {
+    if (this.failLabel < 0) this.c.i32(0).op(_OP.return);
+    else this.br(this.failLabel);
+  }
 }
 
 /** Loads `size` bytes big-endian at the address on the stack plus `offset` (`temp`: a scratch local). */
@@ -1070,9 +1086,15 @@ function _runCasesFunction(
   plan: _WasmPlan,
   chain: number,
   collect: number,
-  rules: number,
   nested: number | undefined,
+  options: {
+    /** The chain's first rule's number in the module. */
+    rules: number;
+    /** The tests inlined in their cases (else each a call of its function). */
+    tests?: { emission: _TestEmission; facts: readonly (readonly _Guard[] | null)[] };
+  },
 ): _WasmFunction {
+  const { rules, tests } = options;
   const layout = plan.layout;
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
@@ -1126,7 +1148,11 @@ function _runCasesFunction(
       c.get(isIp).op(_OP.i32Eqz);
       b.brIf(skip);
     }
-    if ((at & 1) === 1) {
+    if ((at & 1) === 1 && tests !== undefined) {
+      b.failLabel = skip;
+      _emitTest(b, rule, tests.emission, tests.facts[at]);
+      b.failLabel = -1;
+    } else if ((at & 1) === 1) {
       c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
       b.brIf(skip);
     }
@@ -1175,8 +1201,15 @@ function _runCasesFunction(
   b.close();
   b.close(); // nextWord
   c.i32(_R_END);
-  return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+  return {
+    type: T_TWO,
+    locals: [{ count: 7, type: _I32 }, ...(tests !== undefined ? _TEST_LOCAL_TYPES : [])],
+    code: c,
+  };
 }
+
+/** Tests: whether chains whose loop has a case per code run their tests inline there. */
+export const _inlineTests = { inline: true };
 
 /**
  * Per program: its lowered form, or why it runs in JavaScript. A match with
@@ -1249,7 +1282,7 @@ function _emitGuards(
     b.br(pass);
     b.close();
   }
-  c.i32(0).op(_OP.return);
+  b.fail();
   b.close();
 }
 
@@ -1338,10 +1371,10 @@ function _emitExactProgram(
   }
   // No alternative holds.
   if (invert) b.br(done);
-  else c.i32(0).op(_OP.return);
+  else b.fail();
   b.close();
   // One alternative holds.
-  if (invert) c.i32(0).op(_OP.return);
+  if (invert) b.fail();
   b.close();
 }
 
@@ -1356,16 +1389,58 @@ function _emitExactProgram(
  */
 function _testFunction(
   rule: _WasmRule,
-  fields: readonly _Field[],
-  escapes: _Escapes,
-  module: _ModuleFlags,
-  programs: Map<string, Uint8Array | string>,
+  t: _TestEmission,
   scratch: _WasmCode,
   facts: readonly _Guard[] | null,
 ): _WasmFunction {
   const b = new _Body(scratch);
   const c = b.c;
-  const L = new _Locals(1);
+  _emitTest(b, rule, t, facts);
+  c.i32(1);
+  return {
+    type: T_ONE,
+    locals: [{ count: _TEST_LOCALS - 1, type: _I32 }, ..._TEST_LOCAL_TYPES],
+    code: new _WasmCode(c.cut(0)),
+  };
+}
+
+/** What every rule test of a module is emitted with. */
+interface _TestEmission {
+  fields: readonly _Field[];
+  escapes: _Escapes;
+  module: _ModuleFlags;
+  programs: Map<string, Uint8Array | string>;
+}
+
+/**
+ * The first local of a rule test's code, in a test function of its own
+ * (locals before it unused) and inlined in a candidate loop (whose own
+ * locals come before it): the same in both, so that a program's code,
+ * emitted once, serves every test that runs it.
+ */
+const _TEST_LOCALS = 9;
+/** The locals of a test's code from {@linkcode _TEST_LOCALS} on (see {@linkcode _emitTest}). */
+const _TEST_LOCAL_TYPES = [
+  { count: 11, type: _I32 },
+  { count: 1, type: _F64 },
+  { count: 21, type: _I32 },
+  { count: 1, type: _F64 },
+];
+
+/**
+ * A rule's test into `b`: falls through when it passes; fails by
+ * `b.failIf()`/`b.fail()` (returns 0 in a test function of its own, branches
+ * to `b.failLabel` when inlined). The frame record's address is local 0.
+ */
+function _emitTest(
+  b: _Body,
+  rule: _WasmRule,
+  t: _TestEmission,
+  facts: readonly _Guard[] | null,
+): void {
+  const { fields, escapes, module, programs } = t;
+  const c = b.c;
+  const L = new _Locals(_TEST_LOCALS);
   const up = L.scratch + 16;
   const F: _FieldLocals = { v: up + 1, isIp: up + 2, temp: up + 3, offset: up + 4, value: up + 5 };
   _emitGuards(b, rule, fields, F, module, facts);
@@ -1381,15 +1456,15 @@ function _testFunction(
     }
     if (m.kind === "protocol") {
       if (m.protocol === 0) {
-        if (m.invert) c.i32(0).op(_OP.return);
+        if (m.invert) b.fail();
         continue;
       }
       module.readsUpper = true;
       _emitUpper(b, up);
       c.get(up).i32(0).op(_OP.i32LtS);
-      b.returnIf(0);
+      b.failIf();
       c.get(up).i32(m.protocol).op(m.invert ? _OP.i32Eq : _OP.i32Ne);
-      b.returnIf(0);
+      b.failIf();
       continue;
     }
     if (m.kind === "address") {
@@ -1412,26 +1487,15 @@ function _testFunction(
     if (typeof lowered === "string") {
       if (key !== undefined) programs.set(key, lowered);
       c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-      b.returnIf(0);
+      b.failIf();
       continue;
     }
     const emitted = _emitProgram(b, L, lowered, window);
     if (key !== undefined && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
     // Fails when (result !== 0) === invert.
     if (!match.invert) c.op(_OP.i32Eqz);
-    b.returnIf(0);
+    b.failIf();
   }
-  c.i32(1);
-  return {
-    type: T_ONE,
-    locals: [
-      { count: L.field - L.base, type: _I32 },
-      { count: 1, type: _F64 },
-      { count: 21, type: _I32 },
-      { count: 1, type: _F64 },
-    ],
-    code: new _WasmCode(c.cut(0)),
-  };
 }
 
 /**
@@ -1490,7 +1554,7 @@ function _emitEthernetProgram(
     : _lowered(instructions);
   if (typeof lowered === "string") {
     c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-    b.returnIf(0);
+    b.failIf();
     return;
   }
   const q = escapes.add(match, "a link-base --expr on a link type other than EN10MB");
@@ -1505,7 +1569,7 @@ function _emitEthernetProgram(
   c.i32(q).get(0).opIndex(_OP.call, F_JS_MATCH);
   b.close();
   c.op(_OP.i32Eqz);
-  b.returnIf(0);
+  b.failIf();
 }
 
 /**
@@ -1547,7 +1611,7 @@ function _emitInterfaceTest(
   b.word(match.direction === "in" ? FR_IN : FR_OUT);
   // Fails when (number equal) === invert.
   b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
-  b.returnIf(0);
+  b.failIf();
   return true;
 }
 
@@ -1572,7 +1636,7 @@ function _emitInterfacePattern(
   b.c.i32(1 << bit).op(_OP.i32And);
   // Fails when (bit set) === invert.
   if (!match.invert) b.c.op(_OP.i32Eqz);
-  b.returnIf(0);
+  b.failIf();
   return true;
 }
 
@@ -1594,10 +1658,10 @@ function _emitAddressTest(
   const version = network.version;
   b.word(FR_IP_VERSION);
   c.i32(version).op(_OP.i32Ne);
-  b.returnIf(0);
+  b.failIf();
   b.word(FR_NET_CAPTURED);
   c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
-  b.returnIf(0);
+  b.failIf();
   const offset = _addressOffset(version, match.direction);
   const want = network.bytes;
   c.i32(1); // equal so far
@@ -1612,7 +1676,7 @@ function _emitAddressTest(
   }
   // Fails when equal === invert.
   if (!match.invert) c.op(_OP.i32Eqz);
-  b.returnIf(0);
+  b.failIf();
 }
 
 /** The matches that call back into JavaScript, numbered. */
@@ -1824,6 +1888,8 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const tests: _WasmFunction[] = [];
   const never = _neverFunction();
   const programs = new Map<string, Uint8Array | string>();
+  const emission: _TestEmission = { fields: plan.fields, escapes, module, programs };
+  const chainFacts: (readonly _Guard[] | null)[][] = [];
   const scratch = new _WasmCode();
   const bases: number[] = [];
   let base = 0;
@@ -1833,21 +1899,17 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     base += rules.length;
     const listed = new Uint8Array(2 * rules.length);
     if (rules.length > 0) _listedCodes(plan.roots[chain], listed);
-    const facts = rules.length > 0 ? _codeFacts(plan.roots[chain], rules.length) : [];
     const plant = _factsHook.plant;
+    const facts = (rules.length > 0 ? _codeFacts(plan.roots[chain], rules.length) : []).map((
+      known,
+    ) => known === null || plant === null ? known : plant(known));
+    chainFacts.push(facts);
+    // A chain whose candidate loop has a case per code runs its tests there, inline.
+    const inline = rules.length <= _RUN_CASES_RULES && _inlineTests.inline;
     rules.forEach((rule, p) => {
-      const known = facts[2 * p + 1];
       tests.push(
-        listed[2 * p + 1] === 1
-          ? _testFunction(
-            rule,
-            plan.fields,
-            escapes,
-            module,
-            programs,
-            scratch,
-            known === null || plant === null ? known : plant(known),
-          )
+        listed[2 * p + 1] === 1 && !inline
+          ? _testFunction(rule, emission, scratch, facts[2 * p + 1])
           : never,
       );
     });
@@ -1870,7 +1932,10 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
     runs.push(
       plan.chains[chain].length <= _RUN_CASES_RULES
-        ? _runCasesFunction(plan, chain, firstCollect + chain, bases[chain], nested)
+        ? _runCasesFunction(plan, chain, firstCollect + chain, nested, {
+          rules: bases[chain],
+          tests: _inlineTests.inline ? { emission, facts: chainFacts[chain] } : undefined,
+        })
         : _runFunction(plan, chain, firstCollect + chain, bases[chain]),
     );
   }
