@@ -512,7 +512,7 @@ interface _CollectEmitter {
   extra: _WasmFunction[];
   firstExtra: number;
   b: _Body;
-  L: typeof _COLLECT;
+  L: _WalkLocals;
   words: number;
   used: number;
   module: _ModuleFlags;
@@ -815,7 +815,35 @@ const _CHUNK_LOCALS = [
   { count: 1, type: _F64 },
   { count: 4, type: _I32 },
 ];
-const _COLLECT = {
+/** The locals a walk's code uses. */
+interface _WalkLocals {
+  bound: number;
+  v: number;
+  key: number;
+  fc: number;
+  isIp: number;
+  temp: number;
+  offset: number;
+  /** An f64. */
+  value: number;
+  windows: readonly [number, number, number, number];
+}
+/** The locals of a walk inlined in its chain's `run`, from `first` on, as `_COLLECT_LOCALS` declares them. */
+function _walkLocalsAt(first: number): _WalkLocals {
+  const windows = [first + 8, first + 9, first + 10, first + 11] as const;
+  return {
+    bound: first,
+    v: first + 1,
+    key: first + 2,
+    fc: first + 3,
+    isIp: first + 4,
+    temp: first + 5,
+    offset: first + 6,
+    value: first + 7,
+    windows,
+  };
+}
+const _COLLECT: _WalkLocals = {
   bound: 1,
   v: 2,
   key: 3,
@@ -824,11 +852,11 @@ const _COLLECT = {
   temp: 6,
   offset: 7,
   value: 8,
-  windows: [9, 10, 11, 12] as const,
+  windows: [9, 10, 11, 12],
 };
 
 /** Loads the frame-record values a walk keeps in locals. */
-function _emitWalkPrelude(b: _Body, L: typeof _COLLECT): void {
+function _emitWalkPrelude(b: _Body, L: _WalkLocals): void {
   const c = b.c;
   b.word(FR_CLASS);
   c.set(L.fc);
@@ -854,8 +882,45 @@ function _collectFunction(
   firstExtra: number,
 ): _WasmFunction {
   const b = new _Body();
+  _emitCollect(b, plan, chain, module, { extra, firstExtra, L: _COLLECT });
+  b.c.get(_COLLECT.bound);
+  return { type: T_ONE, locals: _COLLECT_LOCALS, code: b.c };
+}
+
+/**
+ * One chain's walk as code to inline in its `run`, with locals `L`; null
+ * when the walk does not fit in one function (its pieces are functions of
+ * the `_COLLECT` layout; `extra` is then left as it was).
+ */
+function _inlinedCollect(
+  plan: _WasmPlan,
+  chain: number,
+  module: _ModuleFlags,
+  extra: _WasmFunction[],
+  firstExtra: number,
+  L: _WalkLocals,
+): Uint8Array | null {
+  const before = extra.length;
+  const b = new _Body();
+  _emitCollect(b, plan, chain, module, { extra, firstExtra, L });
+  if (extra.length === before) return b.c.view().slice();
+  extra.length = before;
+  return null;
+}
+
+/**
+ * One chain's walk into `b` (no branch out of its own blocks): clears what
+ * the last walk left, then walks, its bound in local `L.bound`.
+ */
+function _emitCollect(
+  b: _Body,
+  plan: _WasmPlan,
+  chain: number,
+  module: _ModuleFlags,
+  at: { extra: _WasmFunction[]; firstExtra: number; L: _WalkLocals },
+): void {
+  const { extra, firstExtra, L } = at;
   const c = b.c;
-  const L = _COLLECT;
   const layout = plan.layout;
   const e: _CollectEmitter = {
     extra,
@@ -883,8 +948,6 @@ function _collectFunction(
   _emitWalkPrelude(b, L);
   c.i32(_END).set(L.bound);
   _emitChain(e, plan.roots[chain]);
-  c.get(L.bound);
-  return { type: T_ONE, locals: _COLLECT_LOCALS, code: c };
 }
 
 /**
@@ -1092,9 +1155,11 @@ function _runCasesFunction(
     rules: number;
     /** The tests inlined in their cases (else each a call of its function). */
     tests?: { emission: _TestEmission; facts: readonly (readonly _Guard[] | null)[] };
+    /** The walk inlined (its locals from `_INLINED_WALK` on), else a call of `collect`. */
+    walk?: Uint8Array;
   },
 ): _WasmFunction {
-  const { rules, tests } = options;
+  const { rules, tests, walk } = options;
   const layout = plan.layout;
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
@@ -1113,10 +1178,20 @@ function _runCasesFunction(
     b.word(FR_IS_IP);
     c.set(isIp);
   }
-  _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
+  if (walk === undefined) _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
+  else {
+    c.get(resume);
+    b.open(_OP.if, _I32);
+    c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
+    b.else();
+    c.append(walk);
+    c.get(_INLINED_WALK);
+    b.close();
+    c.set(bound);
+  }
   if (codes.length === 0) {
     c.i32(_R_END);
-    return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+    return { type: T_TWO, locals: _runCasesLocals(false, walk !== undefined), code: c };
   }
   // One used word (at most 32 words of codes): its address is a constant.
   c.i32(0).memory(_OP.i32Load, U).set(u);
@@ -1201,15 +1276,41 @@ function _runCasesFunction(
   b.close();
   b.close(); // nextWord
   c.i32(_R_END);
-  return {
-    type: T_TWO,
-    locals: [{ count: 7, type: _I32 }, ...(tests !== undefined ? _TEST_LOCAL_TYPES : [])],
-    code: c,
-  };
+  return { type: T_TWO, locals: _runCasesLocals(tests !== undefined, walk !== undefined), code: c };
 }
 
-/** Tests: whether chains whose loop has a case per code run their tests inline there. */
-export const _inlineTests = { inline: true };
+/**
+ * The first local of a rule test's code, in a test function of its own
+ * (locals before it unused) and inlined in a candidate loop (whose own
+ * locals come before it): the same in both, so that a program's code,
+ * emitted once, serves every test that runs it.
+ */
+const _TEST_LOCALS = 9;
+/** The locals of a test's code from {@linkcode _TEST_LOCALS} on (see {@linkcode _emitTest}). */
+const _TEST_LOCAL_TYPES = [
+  { count: 11, type: _I32 },
+  { count: 1, type: _F64 },
+  { count: 21, type: _I32 },
+  { count: 1, type: _F64 },
+];
+
+/** The first local of a walk inlined in a `run` of cases: after its own and its tests' locals. */
+const _INLINED_WALK = _TEST_LOCALS + 34;
+
+/** The locals of a `run` of cases: its own, its tests' (also when only its walk is inlined), its walk's. */
+function _runCasesLocals(tests: boolean, walk: boolean) {
+  return [
+    { count: 7, type: _I32 },
+    ...(tests || walk ? _TEST_LOCAL_TYPES : []),
+    ...(walk ? _COLLECT_LOCALS : []),
+  ];
+}
+
+/**
+ * Tests: whether chains whose loop has a case per code run their tests
+ * inline there (`inline`), and their walk (`walk`, where it is one function).
+ */
+export const _inlineTests = { inline: true, walk: true };
 
 /**
  * Per program: its lowered form, or why it runs in JavaScript. A match with
@@ -1411,21 +1512,6 @@ interface _TestEmission {
   module: _ModuleFlags;
   programs: Map<string, Uint8Array | string>;
 }
-
-/**
- * The first local of a rule test's code, in a test function of its own
- * (locals before it unused) and inlined in a candidate loop (whose own
- * locals come before it): the same in both, so that a program's code,
- * emitted once, serves every test that runs it.
- */
-const _TEST_LOCALS = 9;
-/** The locals of a test's code from {@linkcode _TEST_LOCALS} on (see {@linkcode _emitTest}). */
-const _TEST_LOCAL_TYPES = [
-  { count: 11, type: _I32 },
-  { count: 1, type: _F64 },
-  { count: 21, type: _I32 },
-  { count: 1, type: _F64 },
-];
 
 /**
  * A rule's test into `b`: falls through when it passes; fails by
@@ -1929,12 +2015,19 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       runs.push({ type: T_TWO, locals: [], code: c });
       continue;
     }
-    collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
+    const cases = plan.chains[chain].length <= _RUN_CASES_RULES;
+    const walk = cases && _inlineTests.walk
+      ? _inlinedCollect(plan, chain, module, extra, classify + 2, _walkLocalsAt(_INLINED_WALK))
+      : null;
+    collects.push(
+      walk !== null ? never : _collectFunction(plan, chain, module, extra, classify + 2),
+    );
     runs.push(
-      plan.chains[chain].length <= _RUN_CASES_RULES
+      cases
         ? _runCasesFunction(plan, chain, firstCollect + chain, nested, {
           rules: bases[chain],
           tests: _inlineTests.inline ? { emission, facts: chainFacts[chain] } : undefined,
+          walk: walk ?? undefined,
         })
         : _runFunction(plan, chain, firstCollect + chain, bases[chain]),
     );

@@ -1,12 +1,16 @@
 /**
- * The Wasm classifier's tests of program matches whose summary is exact
- * (`--bytecode`, `-m u32`, network-base `--expr`, also negated): such a match
- * runs as its summary's guards instead of its program
- * (src/rules/_classifier_wasm_module.ts `_emitExactProgram`). Against
- * rule-by-rule evaluation (the reference interpreter): every verdict,
- * deciding rule and counter, on hand-picked rules (u32 `@` fields, a second
- * header length, lengths, negation, link base) and on generated diverse sets;
- * and a wrong guard planted in the emitted tests must make them disagree.
+ * The Wasm classifier's rule tests, against rule-by-rule evaluation (the
+ * reference interpreter): every verdict, deciding rule and counter.
+ * - Program matches whose summary is one exact alternative (`--bytecode`,
+ *   `-m u32`, network-base `--expr`, also negated) run as their guards
+ *   instead of their program (src/rules/_classifier_wasm_module.ts
+ *   `_emitExactProgram`): hand-picked rules (u32 `@` fields, a second header
+ *   length, lengths, negation, link base) and generated diverse sets; a wrong
+ *   guard planted must make them disagree.
+ * - Guards that the chain's walk proved on every path listing a candidate are
+ *   left out (src/rules/_classifier_wasm_facts.ts); a wrong use planted must
+ *   disagree.
+ * - Tests and walks inlined in the candidate loops, or called, agree alike.
  */
 import assert from "node:assert/strict";
 import { corpusSkipReason } from "./_corpus.ts";
@@ -20,7 +24,7 @@ import { compileRuleSet, type FrameRef } from "../src/rules/compile_rule_set.ts"
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import type { _Guard } from "../src/rules/_guards.ts";
-import { _exactGuardsHook } from "../src/rules/_classifier_wasm_module.ts";
+import { _exactGuardsHook, _inlineTests } from "../src/rules/_classifier_wasm_module.ts";
 import { _factsHook } from "../src/rules/_classifier_wasm_facts.ts";
 import { generateRuleSet, type TrafficProfile } from "../bench/_rule_set_generator.ts";
 
@@ -178,6 +182,34 @@ Deno.test({
         _factsHook.plant = null;
         _factsHook.implies = null;
       }
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "the Wasm classifier agrees with rule-by-rule evaluation with its tests and walks inlined in the candidate loops or called",
+  ignore: corpusSkip !== undefined,
+  fn() {
+    const packets = [...examplePackets(), ...corpusPackets()];
+    const frames = framesWithInterfaces(packets);
+    const profile = trafficProfile(packets);
+    const forms = [
+      { inline: false, walk: false },
+      { inline: true, walk: false },
+      { inline: false, walk: true },
+    ];
+    try {
+      for (const form of forms) {
+        Object.assign(_inlineTests, form);
+        for (let seed = 1; seed <= 60; seed++) {
+          const rules = seed % 10 === 0 ? 40 + seed : 1 + (seed % 17);
+          const difference = _difference(_generated(seed, profile, rules), frames);
+          assert.equal(difference, null, `${JSON.stringify(form)} seed ${seed}`);
+        }
+      }
+    } finally {
+      Object.assign(_inlineTests, { inline: true, walk: true });
     }
   },
 });
