@@ -60,7 +60,7 @@ import { type _Network, _parseNetwork } from "./_ip.ts";
 import type { _Guard } from "./_guards.ts";
 import { _addressOffset } from "./_match_tests.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
-import { _isVersionByte } from "./_frame_class.ts";
+import { _C_ALL, _C_NOT_IP, _isVersionByte } from "./_frame_class.ts";
 import { _codeFacts, _factsHook, _unimplied } from "./_classifier_wasm_facts.ts";
 import { _recordsFunction, _stageFunction } from "./_classifier_wasm_stage.ts";
 import {
@@ -234,6 +234,17 @@ function _read(c: _WasmCode, size: number, offset: number, temp: number): void {
   }
 }
 
+/**
+ * What a walk's code has established where it is emitted (on every path to
+ * it): the frame classes it can run for, and how many bytes of the network
+ * and link windows a load on the way read (so they are within `loadEnd`).
+ */
+interface _WalkKnown {
+  classes: number;
+  net: number;
+  link: number;
+}
+
 /** Locals of a function that loads fields. */
 interface _FieldLocals {
   v: number;
@@ -264,12 +275,14 @@ function _emitField(
   fail: number,
   L: _FieldLocals,
   module: _ModuleFlags,
+  known?: _WalkKnown,
 ): void {
   const c = b.c;
   const network = field.base === _BASE_NETWORK;
   const window = network ? FR_NET : FR_LINK;
   if (field.kind === _F_PACKET || field.kind === _F_LENGTH) {
-    if (network) {
+    // A frame of a class with an IP header has one.
+    if (network && (known === undefined || (known.classes & _C_NOT_IP) !== 0)) {
       c.get(L.isIp).op(_OP.i32Eqz);
       b.brIf(fail);
     }
@@ -281,11 +294,15 @@ function _emitField(
   }
   const size = field.size;
   if (field.kind === _F_PACKET && field.msh < 0 && field.offset >= 0) {
-    // `_loadIndex`'s non-negative branch: offset + size within loadEnd - base.
-    _windowWord(b, L, window, W_LOAD_END);
-    _windowWord(b, L, window, W_BASE);
-    c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
-    b.brIf(fail);
+    // `_loadIndex`'s non-negative branch: offset + size within loadEnd - base
+    // (known where a load on the way here read at least as far).
+    const loaded = known === undefined ? 0 : network ? known.net : known.link;
+    if (field.offset + size > loaded) {
+      _windowWord(b, L, window, W_LOAD_END);
+      _windowWord(b, L, window, W_BASE);
+      c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
+      b.brIf(fail);
+    }
     _windowWord(b, L, window, W_BASE);
     _read(c, size, field.offset, L.temp);
     c.set(L.v);
@@ -516,6 +533,8 @@ interface _CollectEmitter {
   words: number;
   used: number;
   module: _ModuleFlags;
+  /** What holds where the code is being emitted. */
+  known: _WalkKnown;
 }
 
 /** Words of a leaf added after one check of the bound (see {@linkcode _emitLeaf}). */
@@ -630,13 +649,19 @@ function _emitChainPiece(
       b.close();
       return rest;
     }
-    c.get(L.fc).i32(node.classes).op(_OP.i32And);
-    b.open(_OP.if);
+    const outer = e.known;
+    if ((outer.classes & ~node.classes) === 0) b.open(_OP.block);
+    else {
+      c.get(L.fc).i32(node.classes).op(_OP.i32And);
+      b.open(_OP.if);
+    }
+    e.known = { ...outer, classes: outer.classes & node.classes };
     if (node.leaf.length > 0) {
       _emitEnds(e, node);
       _emitLeaf(e, node.leaf);
     }
     if (node.field < 0) {
+      e.known = outer;
       // A leaf; a segment's last one goes on to the next segment.
       if (node.rest === null) {
         b.br(chain);
@@ -647,11 +672,19 @@ function _emitChainPiece(
       continue;
     }
     const fail = b.open(_OP.block);
-    _emitField(b, node.source!, fail, L, e.module);
+    const source = node.source!;
+    _emitField(b, source, fail, L, e.module, e.known);
+    // The children run where the field loaded.
+    if (source.kind === _F_PACKET && source.msh < 0 && source.offset >= 0) {
+      const end = source.offset + source.size;
+      if (source.base === _BASE_NETWORK) e.known.net = Math.max(e.known.net, end);
+      else e.known.link = Math.max(e.known.link, end);
+    }
     c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
     const start = c.length;
     _emitChildren(e, node);
     _cut(e, L.key, start);
+    e.known = outer;
     b.close();
     b.close();
   }
@@ -930,6 +963,7 @@ function _emitCollect(
     words: layout.words[chain],
     used: layout.used[chain],
     module,
+    known: { classes: _C_ALL, net: 0, link: 0 },
   };
   // What the last walk left (past its bound, or not taken before a decision).
   for (let j = 0; j < layout.usedWords[chain]; j++) {
