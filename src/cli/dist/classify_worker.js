@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-OLKT7I4W.js";
+} from "./chunk-J4VPBH7F.js";
 import {
   compileRuleSet
-} from "./chunk-WJQSE4NI.js";
+} from "./chunk-SARZW4VH.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-WJQSE4NI.js";
+} from "./chunk-SARZW4VH.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
