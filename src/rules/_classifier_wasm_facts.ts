@@ -28,23 +28,24 @@ import type { _IndexNode } from "./_rule_index.ts";
 const _ENUMERATED = 4096;
 
 /**
- * Per code of a chain of `rules` rules (`2 × rules` codes): the facts that
- * hold whenever a walk of `root` sets it, or null where no leaf lists it.
+ * Per code of a chain of `rules` rules (`2 × rules` codes): for a candidate
+ * code (odd: its rule's test runs), the facts that hold whenever a walk of
+ * `root` sets it; null for a matched code (even) or where no leaf lists it.
  */
 export function _codeFacts(root: _IndexNode, rules: number): (readonly _Guard[] | null)[] {
-  const facts: (_Guard[] | null)[] = new Array(2 * rules).fill(null);
+  const facts: (readonly _Guard[] | null)[] = new Array(2 * rules).fill(null);
   const seen = new Uint8Array(2 * rules);
   const path: _Guard[] = [];
   const visit = (node: _IndexNode): void => {
     for (let n: _IndexNode | null = node; n !== null; n = n.rest) {
-      if (n.leaf.length > 0) {
-        const here = _intersected(path);
-        for (const code of n.leaf) {
-          if (seen[code] === 0) {
-            seen[code] = 1;
-            facts[code] = here.slice();
-          } else facts[code] = _joined(facts[code]!, here);
-        }
+      let here: readonly _Guard[] | null = null;
+      for (const code of n.leaf) {
+        if ((code & 1) === 0) continue;
+        here ??= _intersected(path);
+        if (seen[code] === 0) {
+          seen[code] = 1;
+          facts[code] = here;
+        } else if (facts[code]!.length > 0) facts[code] = _joined(facts[code]!, here);
       }
       if (n.field < 0) continue;
       for (const [child, lo, hi] of _childRanges(n)) {

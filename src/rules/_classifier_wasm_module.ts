@@ -2020,9 +2020,13 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     const listed = new Uint8Array(2 * rules.length);
     if (rules.length > 0) _listedCodes(plan.roots[chain], listed);
     const plant = _factsHook.plant;
-    const facts = (rules.length > 0 ? _codeFacts(plan.roots[chain], rules.length) : []).map((
-      known,
-    ) => known === null || plant === null ? known : plant(known));
+    // Facts for the chains whose loop has a case per code (a chain of thousands of rules
+    // spends its frames in its walk, and its facts cost tens of milliseconds cold).
+    const facts = (rules.length > 0 && rules.length <= _RUN_CASES_RULES
+      ? _codeFacts(plan.roots[chain], rules.length)
+      : new Array<null>(2 * rules.length).fill(null)).map((known) =>
+        known === null || plant === null ? known : plant(known)
+      );
     chainFacts.push(facts);
     // A chain whose candidate loop has a case per code runs its tests there, inline.
     const inline = rules.length <= _RUN_CASES_RULES && _inlineTests.inline;
