@@ -43,7 +43,7 @@ Deno.test("_impliedBy() proves a guard on fewer bits over every value of the fac
 const skip = corpusSkipReason();
 
 Deno.test({
-  name: "_codeFacts(): every fact of a code holds on every frame whose walk lists the code",
+  name: "_codeFacts(): every fact of a candidate code holds on every frame whose walk lists it",
   ignore: skip !== undefined,
   fn() {
     const packets = [...examplePackets(), ...corpusPackets()];
@@ -84,6 +84,8 @@ Deno.test({
           _collectCandidates(root, state, into);
           for (let l = 0; l < into.count; l++) {
             for (const code of into.lists[l]) {
+              // Matched codes (even) run no test: they get no facts.
+              if ((code & 1) === 0) continue;
               const known = facts[c][code];
               assert.ok(known !== null, `seed ${seed}: code ${code} listed but has no facts`);
               for (const f of known) {
