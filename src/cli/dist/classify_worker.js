@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-J4VPBH7F.js";
+} from "./chunk-INNF4FBL.js";
 import {
   compileRuleSet
-} from "./chunk-SARZW4VH.js";
+} from "./chunk-TZLQCHMT.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

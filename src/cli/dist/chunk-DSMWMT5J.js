@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-SARZW4VH.js";
+} from "./chunk-TZLQCHMT.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -1562,14 +1562,14 @@ var _codeFacts = (function (root, rules) {
   const path = [];
   const visit = (function (node)  {
     for (let n = node; n !== null; n = n.rest) {
-      if (n.leaf.length > 0) {
-        const here = _intersected(path);
-        for (const code of n.leaf) {
-          if (seen[code] === 0) {
-            seen[code] = 1;
-            facts[code] = here.slice();
-          } else facts[code] = _joined(facts[code], here);
-        }
+      let here = null;
+      for (const code of n.leaf) {
+        if ((code & 1) === 0) continue;
+        here ??= _intersected(path);
+        if (seen[code] === 0) {
+          seen[code] = 1;
+          facts[code] = here;
+        } else if (facts[code].length > 0) facts[code] = _joined(facts[code], here);
       }
       if (n.field < 0) continue;
       for (const [child, lo, hi] of _childRanges(n)) {
@@ -2898,7 +2898,9 @@ var _emitClassifierModule = (function (plan) {
     const listed = new Uint8Array(2 * rules.length);
     if (rules.length > 0) _listedCodes2(plan.roots[chain], listed);
     const plant = _factsHook.plant;
-    const facts = (rules.length > 0 ? _codeFacts(plan.roots[chain], rules.length) : []).map((function (known) { return ( known === null || plant === null ? known : plant(known)); }));
+    const facts = (rules.length > 0 && rules.length <= _RUN_CASES_RULES ? _codeFacts(plan.roots[chain], rules.length) : new Array(2 * rules.length).fill(null)).map(
+      (function (known) { return ( known === null || plant === null ? known : plant(known)); })
+    );
     chainFacts.push(facts);
     const inline = rules.length <= _RUN_CASES_RULES && _inlineTests.inline;
     rules.forEach((function (rule, p)  {

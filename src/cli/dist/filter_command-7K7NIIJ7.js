@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-J4VPBH7F.js";
+} from "./chunk-INNF4FBL.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-SARZW4VH.js";
+} from "./chunk-TZLQCHMT.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import {

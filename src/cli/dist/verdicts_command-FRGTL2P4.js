@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-GGLAS7AQ.js";
+} from "./chunk-DSMWMT5J.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-SARZW4VH.js";
+import "./chunk-TZLQCHMT.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import {
