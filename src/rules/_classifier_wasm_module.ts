@@ -2013,6 +2013,12 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const scratch = new _WasmCode();
   const bases: number[] = [];
   let base = 0;
+  // Where every chain's loop has a case per code and chains call each other directly, each
+  // chain's `run` holds its tests and its walk (measured at 1,000 rules, where one chain is
+  // longer: no gain per frame, and more code for V8 to optimise).
+  const nestable = _nestable(plan);
+  const inlineTests = nestable && _inlineTests.inline;
+  const inlineWalks = nestable && _inlineTests.walk;
   for (let chain = 0; chain < chainCount; chain++) {
     bases.push(base);
     const rules = plan.chains[chain];
@@ -2028,11 +2034,9 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
         known === null || plant === null ? known : plant(known)
       );
     chainFacts.push(facts);
-    // A chain whose candidate loop has a case per code runs its tests there, inline.
-    const inline = rules.length <= _RUN_CASES_RULES && _inlineTests.inline;
     rules.forEach((rule, p) => {
       tests.push(
-        listed[2 * p + 1] === 1 && !inline
+        listed[2 * p + 1] === 1 && !inlineTests
           ? _testFunction(rule, emission, scratch, facts[2 * p + 1])
           : never,
       );
@@ -2043,7 +2047,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const classify = firstRun + chainCount;
   const collects: _WasmFunction[] = [];
   const runs: _WasmFunction[] = [];
-  const nested = _nestable(plan) ? firstRun : undefined;
+  const nested = nestable ? firstRun : undefined;
   const extra: _WasmFunction[] = [];
   for (let chain = 0; chain < chainCount; chain++) {
     if (plan.chains[chain].length === 0) {
@@ -2054,7 +2058,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       continue;
     }
     const cases = plan.chains[chain].length <= _RUN_CASES_RULES;
-    const walk = cases && _inlineTests.walk
+    const walk = cases && inlineWalks
       ? _inlinedCollect(plan, chain, module, extra, classify + 2, _walkLocalsAt(_INLINED_WALK))
       : null;
     collects.push(
@@ -2064,7 +2068,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       cases
         ? _runCasesFunction(plan, chain, firstCollect + chain, nested, {
           rules: bases[chain],
-          tests: _inlineTests.inline ? { emission, facts: chainFacts[chain] } : undefined,
+          tests: inlineTests ? { emission, facts: chainFacts[chain] } : undefined,
           walk: walk ?? undefined,
         })
         : _runFunction(plan, chain, firstCollect + chain, bases[chain]),
