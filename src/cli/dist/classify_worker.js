@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-INNF4FBL.js";
+} from "./chunk-TOSGNSRW.js";
 import {
   compileRuleSet
-} from "./chunk-TZLQCHMT.js";
+} from "./chunk-GNKAGTOZ.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

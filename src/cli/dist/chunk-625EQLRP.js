@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-TZLQCHMT.js";
+} from "./chunk-GNKAGTOZ.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

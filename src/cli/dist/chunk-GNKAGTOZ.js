@@ -2891,6 +2891,9 @@ var _emitClassifierModule = (function (plan) {
   const scratch = new _WasmCode();
   const bases = [];
   let base = 0;
+  const nestable = _nestable(plan);
+  const inlineTests = nestable && _inlineTests.inline;
+  const inlineWalks = nestable && _inlineTests.walk;
   for (let chain = 0; chain < chainCount; chain++) {
     bases.push(base);
     const rules = plan.chains[chain];
@@ -2902,10 +2905,9 @@ var _emitClassifierModule = (function (plan) {
       (function (known) { return ( known === null || plant === null ? known : plant(known)); })
     );
     chainFacts.push(facts);
-    const inline = rules.length <= _RUN_CASES_RULES && _inlineTests.inline;
     rules.forEach((function (rule, p)  {
       tests.push(
-        listed[2 * p + 1] === 1 && !inline ? _testFunction(rule, emission, scratch, facts[2 * p + 1]) : never
+        listed[2 * p + 1] === 1 && !inlineTests ? _testFunction(rule, emission, scratch, facts[2 * p + 1]) : never
       );
     }));
   }
@@ -2914,7 +2916,7 @@ var _emitClassifierModule = (function (plan) {
   const classify = firstRun + chainCount;
   const collects = [];
   const runs = [];
-  const nested = _nestable(plan) ? firstRun : void 0;
+  const nested = nestable ? firstRun : void 0;
   const extra = [];
   for (let chain = 0; chain < chainCount; chain++) {
     if (plan.chains[chain].length === 0) {
@@ -2925,14 +2927,14 @@ var _emitClassifierModule = (function (plan) {
       continue;
     }
     const cases = plan.chains[chain].length <= _RUN_CASES_RULES;
-    const walk = cases && _inlineTests.walk ? _inlinedCollect(plan, chain, module, extra, classify + 2, _walkLocalsAt(_INLINED_WALK)) : null;
+    const walk = cases && inlineWalks ? _inlinedCollect(plan, chain, module, extra, classify + 2, _walkLocalsAt(_INLINED_WALK)) : null;
     collects.push(
       walk !== null ? never : _collectFunction(plan, chain, module, extra, classify + 2)
     );
     runs.push(
       cases ? _runCasesFunction(plan, chain, firstCollect + chain, nested, {
         rules: bases[chain],
-        tests: _inlineTests.inline ? { emission, facts: chainFacts[chain] } : void 0,
+        tests: inlineTests ? { emission, facts: chainFacts[chain] } : void 0,
         walk: walk ?? void 0
       }) : _runFunction(plan, chain, firstCollect + chain, bases[chain])
     );
