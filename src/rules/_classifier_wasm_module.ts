@@ -1994,6 +1994,64 @@ function _bodyBytes(f: _WasmFunction): number {
   return f.code.length;
 }
 
+/**
+ * Per code of chain `chain`, the facts its tests are emitted with
+ * (./_classifier_wasm_facts.ts): for the chains whose loop has a case per
+ * code (a chain of thousands of rules spends its frames in its walk, and
+ * its facts cost tens of milliseconds cold); none for the others.
+ */
+function _chainFacts(plan: _WasmPlan, chain: number): (readonly _Guard[] | null)[] {
+  const rules = plan.chains[chain].length;
+  const plant = _factsHook.plant;
+  const facts = rules > 0 && rules <= _RUN_CASES_RULES
+    ? _codeFacts(plan.roots[chain], rules)
+    : new Array<null>(2 * rules).fill(null);
+  return plant === null ? facts : facts.map((known) => known === null ? known : plant(known));
+}
+
+/**
+ * One chain's `collect` (null where its walk is inlined in its `run`, or it
+ * has no rules) and `run`.
+ */
+function _chainFunctions(
+  plan: _WasmPlan,
+  chain: number,
+  at: {
+    module: _ModuleFlags;
+    extra: _WasmFunction[];
+    firstExtra: number;
+    /** The index of its `collect`. */
+    collect: number;
+    nested: number | undefined;
+    rules: number;
+    tests: { emission: _TestEmission; facts: readonly (readonly _Guard[] | null)[] } | undefined;
+    inlineWalk: boolean;
+  },
+): [_WasmFunction | null, _WasmFunction] {
+  const { module, extra, firstExtra } = at;
+  if (plan.chains[chain].length === 0) {
+    const c = new _WasmCode();
+    c.i32(_R_END);
+    return [null, { type: T_TWO, locals: [], code: c }];
+  }
+  if (plan.chains[chain].length > _RUN_CASES_RULES) {
+    return [
+      _collectFunction(plan, chain, module, extra, firstExtra),
+      _runFunction(plan, chain, at.collect, at.rules),
+    ];
+  }
+  const walk = at.inlineWalk
+    ? _inlinedCollect(plan, chain, module, extra, firstExtra, _walkLocalsAt(_INLINED_WALK))
+    : null;
+  const collect = walk !== null ? null : _collectFunction(plan, chain, module, extra, firstExtra);
+  const run = _runCasesFunction(plan, chain, at.collect, at.nested, {
+    rules: at.rules,
+    tests: at.tests,
+    walk: walk ?? undefined,
+  });
+  return [collect, run];
+}
+
 /** Emits the module of a plan, or why it cannot be (bounds). */
 export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reason: string } {
   const escapes = new _Escapes();
@@ -2025,14 +2083,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     base += rules.length;
     const listed = new Uint8Array(2 * rules.length);
     if (rules.length > 0) _listedCodes(plan.roots[chain], listed);
-    const plant = _factsHook.plant;
-    // Facts for the chains whose loop has a case per code (a chain of thousands of rules
-    // spends its frames in its walk, and its facts cost tens of milliseconds cold).
-    const facts = (rules.length > 0 && rules.length <= _RUN_CASES_RULES
-      ? _codeFacts(plan.roots[chain], rules.length)
-      : new Array<null>(2 * rules.length).fill(null)).map((known) =>
-        known === null || plant === null ? known : plant(known)
-      );
+    const facts = _chainFacts(plan, chain);
     chainFacts.push(facts);
     rules.forEach((rule, p) => {
       tests.push(
@@ -2050,29 +2101,18 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const nested = nestable ? firstRun : undefined;
   const extra: _WasmFunction[] = [];
   for (let chain = 0; chain < chainCount; chain++) {
-    if (plan.chains[chain].length === 0) {
-      collects.push(never);
-      const c = new _WasmCode();
-      c.i32(_R_END);
-      runs.push({ type: T_TWO, locals: [], code: c });
-      continue;
-    }
-    const cases = plan.chains[chain].length <= _RUN_CASES_RULES;
-    const walk = cases && inlineWalks
-      ? _inlinedCollect(plan, chain, module, extra, classify + 2, _walkLocalsAt(_INLINED_WALK))
-      : null;
-    collects.push(
-      walk !== null ? never : _collectFunction(plan, chain, module, extra, classify + 2),
-    );
-    runs.push(
-      cases
-        ? _runCasesFunction(plan, chain, firstCollect + chain, nested, {
-          rules: bases[chain],
-          tests: inlineTests ? { emission, facts: chainFacts[chain] } : undefined,
-          walk: walk ?? undefined,
-        })
-        : _runFunction(plan, chain, firstCollect + chain, bases[chain]),
-    );
+    const [collect, run] = _chainFunctions(plan, chain, {
+      module,
+      extra,
+      firstExtra: classify + 2,
+      collect: firstCollect + chain,
+      nested,
+      rules: bases[chain],
+      tests: inlineTests ? { emission, facts: chainFacts[chain] } : undefined,
+      inlineWalk: inlineWalks,
+    });
+    collects.push(collect ?? never);
+    runs.push(run);
   }
   // Staging last: it writes what the code above was found to read.
   const stage = classify + 2 + extra.length;
