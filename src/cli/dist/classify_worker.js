@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-TOSGNSRW.js";
+} from "./chunk-TUWDOCXR.js";
 import {
   compileRuleSet
-} from "./chunk-GNKAGTOZ.js";
+} from "./chunk-ZYONOWM4.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-GNKAGTOZ.js";
+} from "./chunk-ZYONOWM4.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -2873,6 +2873,34 @@ var _batchFunction = (function (layout, classify) {
 var _bodyBytes = (function (f) {
   return f.code.length;
 });
+var _chainFacts = (function (plan, chain) {
+  const rules = plan.chains[chain].length;
+  const plant = _factsHook.plant;
+  const facts = rules > 0 && rules <= _RUN_CASES_RULES ? _codeFacts(plan.roots[chain], rules) : new Array(2 * rules).fill(null);
+  return plant === null ? facts : facts.map((known) => known === null ? known : plant(known));
+});
+var _chainFunctions = (function (plan, chain, at) {
+  const { module, extra, firstExtra } = at;
+  if (plan.chains[chain].length === 0) {
+    const c = new _WasmCode();
+    c.i32(_R_END);
+    return [null, { type: T_TWO, locals: [], code: c }];
+  }
+  if (plan.chains[chain].length > _RUN_CASES_RULES) {
+    return [
+      _collectFunction(plan, chain, module, extra, firstExtra),
+      _runFunction(plan, chain, at.collect, at.rules)
+    ];
+  }
+  const walk = at.inlineWalk ? _inlinedCollect(plan, chain, module, extra, firstExtra, _walkLocalsAt(_INLINED_WALK)) : null;
+  const collect = walk !== null ? null : _collectFunction(plan, chain, module, extra, firstExtra);
+  const run = _runCasesFunction(plan, chain, at.collect, at.nested, {
+    rules: at.rules,
+    tests: at.tests,
+    walk: walk ?? void 0
+  });
+  return [collect, run];
+});
 var _emitClassifierModule = (function (plan) {
   const escapes = new _Escapes();
   const module = {
@@ -2900,10 +2928,7 @@ var _emitClassifierModule = (function (plan) {
     base += rules.length;
     const listed = new Uint8Array(2 * rules.length);
     if (rules.length > 0) _listedCodes2(plan.roots[chain], listed);
-    const plant = _factsHook.plant;
-    const facts = (rules.length > 0 && rules.length <= _RUN_CASES_RULES ? _codeFacts(plan.roots[chain], rules.length) : new Array(2 * rules.length).fill(null)).map(
-      (function (known) { return ( known === null || plant === null ? known : plant(known)); })
-    );
+    const facts = _chainFacts(plan, chain);
     chainFacts.push(facts);
     rules.forEach((function (rule, p)  {
       tests.push(
@@ -2919,25 +2944,18 @@ var _emitClassifierModule = (function (plan) {
   const nested = nestable ? firstRun : void 0;
   const extra = [];
   for (let chain = 0; chain < chainCount; chain++) {
-    if (plan.chains[chain].length === 0) {
-      collects.push(never);
-      const c = new _WasmCode();
-      c.i32(_R_END);
-      runs.push({ type: T_TWO, locals: [], code: c });
-      continue;
-    }
-    const cases = plan.chains[chain].length <= _RUN_CASES_RULES;
-    const walk = cases && inlineWalks ? _inlinedCollect(plan, chain, module, extra, classify + 2, _walkLocalsAt(_INLINED_WALK)) : null;
-    collects.push(
-      walk !== null ? never : _collectFunction(plan, chain, module, extra, classify + 2)
-    );
-    runs.push(
-      cases ? _runCasesFunction(plan, chain, firstCollect + chain, nested, {
-        rules: bases[chain],
-        tests: inlineTests ? { emission, facts: chainFacts[chain] } : void 0,
-        walk: walk ?? void 0
-      }) : _runFunction(plan, chain, firstCollect + chain, bases[chain])
-    );
+    const [collect, run] = _chainFunctions(plan, chain, {
+      module,
+      extra,
+      firstExtra: classify + 2,
+      collect: firstCollect + chain,
+      nested,
+      rules: bases[chain],
+      tests: inlineTests ? { emission, facts: chainFacts[chain] } : void 0,
+      inlineWalk: inlineWalks
+    });
+    collects.push(collect ?? never);
+    runs.push(run);
   }
   const stage = classify + 2 + extra.length;
   const layout = plan.layout;
@@ -6470,6 +6488,8 @@ function _emitChainBase(b, chain, bases) {
   };
   emit(0, bases.length - 1);
 }
+
+
 
 
 
