@@ -100,11 +100,16 @@ function _intersected(path: readonly _Guard[]): _Guard[] {
 }
 
 /** The facts that hold on both paths: per field and mask on both, the range covering both. */
-function _joined(a: readonly _Guard[], b: readonly _Guard[]): _Guard[] {
+function _joined(a: readonly _Guard[], b: readonly _Guard[]): readonly _Guard[] {
+  if (a === b) return a;
   const out: _Guard[] = [];
   for (const f of a) {
-    const g = b.find((x) => x.field === f.field && x.mask === f.mask);
-    if (g !== undefined) out.push({ ...f, lo: Math.min(f.lo, g.lo), hi: Math.max(f.hi, g.hi) });
+    for (const g of b) {
+      if (g.field !== f.field || g.mask !== f.mask) continue;
+      if (g.lo >= f.lo && g.hi <= f.hi) out.push(f);
+      else out.push({ ...f, lo: Math.min(f.lo, g.lo), hi: Math.max(f.hi, g.hi) });
+      break;
+    }
   }
   return out;
 }

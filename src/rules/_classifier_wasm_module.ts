@@ -257,7 +257,12 @@ interface _FieldLocals {
 }
 
 /** Pushes a window's base or loadEnd: from its local when loaded once, else from the record. */
-function _windowWord(b: _Body, L: _FieldLocals, window: number, word: number): void {
+function _windowWord(
+  b: _Body,
+  L: Pick<_FieldLocals, "windows">,
+  window: number,
+  word: number,
+): void {
   if (L.windows === undefined) {
     b.word(window + word);
     return;
@@ -1216,6 +1221,8 @@ function _runCasesFunction(
   else {
     c.get(resume);
     b.open(_OP.if, _I32);
+    // Resumed: the walk's locals the tests read, then the kept bound.
+    _emitWalkPrelude(b, _walkLocalsAt(_INLINED_WALK));
     c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
     b.else();
     c.append(walk);
@@ -1259,7 +1266,9 @@ function _runCasesFunction(
     }
     if ((at & 1) === 1 && tests !== undefined) {
       b.failLabel = skip;
-      _emitTest(b, rule, tests.emission, tests.facts[at]);
+      // After an inlined walk, the windows' bounds are in its locals.
+      const windows = walk !== undefined ? _walkLocalsAt(_INLINED_WALK).windows : undefined;
+      _emitTest(b, rule, tests.emission, tests.facts[at], windows);
       b.failLabel = -1;
     } else if ((at & 1) === 1) {
       c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
@@ -1557,12 +1566,20 @@ function _emitTest(
   rule: _WasmRule,
   t: _TestEmission,
   facts: readonly _Guard[] | null,
+  windows?: readonly [number, number, number, number],
 ): void {
   const { fields, escapes, module, programs } = t;
   const c = b.c;
   const L = new _Locals(_TEST_LOCALS);
   const up = L.scratch + 16;
-  const F: _FieldLocals = { v: up + 1, isIp: up + 2, temp: up + 3, offset: up + 4, value: up + 5 };
+  const F: _FieldLocals = {
+    v: up + 1,
+    isIp: up + 2,
+    temp: up + 3,
+    offset: up + 4,
+    value: up + 5,
+    windows,
+  };
   _emitGuards(b, rule, fields, F, module, facts);
   const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
   for (let i = 0; i < rule.matches.length; i++) {
@@ -1594,7 +1611,7 @@ function _emitTest(
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
     if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
     if (match.ethernetOnly) {
-      _emitEthernetProgram(b, L, match, escapes);
+      _emitEthernetProgram(b, L, match, escapes, windows);
       continue;
     }
     const key = match.key;
@@ -1610,7 +1627,7 @@ function _emitTest(
       b.failIf();
       continue;
     }
-    const emitted = _emitProgram(b, L, lowered, window);
+    const emitted = _emitProgram(b, L, lowered, window, windows);
     if (key !== undefined && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
     // Fails when (result !== 0) === invert.
     if (!match.invert) c.op(_OP.i32Eqz);
@@ -1629,11 +1646,12 @@ function _emitProgram(
   L: _Locals,
   lowered: _LoweredProgram | Uint8Array,
   window: number,
+  windows?: readonly [number, number, number, number],
 ): Uint8Array {
   const c = b.c;
-  b.word(window + W_BASE);
+  _windowWord(b, { windows }, window, W_BASE);
   c.set(L.base);
-  b.word(window + W_LOAD_END);
+  _windowWord(b, { windows }, window, W_LOAD_END);
   c.set(L.end);
   b.word(window + W_WIRE);
   c.set(L.wire);
@@ -1666,6 +1684,7 @@ function _emitEthernetProgram(
   L: _Locals,
   match: _PreparedMatch,
   escapes: _Escapes,
+  windows?: readonly [number, number, number, number],
 ): void {
   const c = b.c;
   const instructions = match.program;
@@ -1681,7 +1700,7 @@ function _emitEthernetProgram(
   b.word(FR_LINK_TYPE);
   c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
   b.open(_OP.if, _I32);
-  _emitProgram(b, L, lowered, FR_LINK);
+  _emitProgram(b, L, lowered, FR_LINK, windows);
   // Passes when (result !== 0) !== invert.
   if (match.invert) c.op(_OP.i32Eqz);
   else c.i32(0).op(_OP.i32Ne);
