@@ -138,13 +138,13 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-2A4623FC.js").then((function (m) { return ( m.filterCommand); }))); }) },
-  { name: "verdicts", load: () => import("./verdicts_command-JAVL55IX.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-5WZVAC6E.js").then((m) => m.checkCommand) },
+  { name: "filter", load: (function () { return ( import("./filter_command-7BQ2N422.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "verdicts", load: () => import("./verdicts_command-BYAUQXV6.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-7GGVI2M5.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-PHS2ZCVX.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-5ITCFZ3P.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-LIBPD4P4.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-MMGP2ARM.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-YGA4MXOE.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-T56CYAVT.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-5EHVNTSP.js").then((m) => m.serveCommand) }
 ];

@@ -13,10 +13,10 @@ import {
   _flattenCounters,
   _sharedViews,
   _waitWhile
-} from "./chunk-TUWDOCXR.js";
+} from "./chunk-CGEWHM5D.js";
 import {
   compileRuleSet
-} from "./chunk-ZYONOWM4.js";
+} from "./chunk-H2BCBZEK.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-YEXEW47B.js";

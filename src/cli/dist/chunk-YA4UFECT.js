@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-ZYONOWM4.js";
+} from "./chunk-H2BCBZEK.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

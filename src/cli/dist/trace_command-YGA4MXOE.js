@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-IK6U2WN4.js";
+} from "./chunk-YA4UFECT.js";
 import "./chunk-MBWW2NR2.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-ZYONOWM4.js";
+import "./chunk-H2BCBZEK.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

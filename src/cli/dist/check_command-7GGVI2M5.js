@@ -20,7 +20,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-ZYONOWM4.js";
+} from "./chunk-H2BCBZEK.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-I5PY5TU6.js";

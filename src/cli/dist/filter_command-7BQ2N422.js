@@ -26,7 +26,7 @@ import {
   _sharedViews,
   _waitFor,
   _waitWhile
-} from "./chunk-TUWDOCXR.js";
+} from "./chunk-CGEWHM5D.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -54,7 +54,7 @@ import {
 import {
   compileRuleSet,
   createFrameRef
-} from "./chunk-ZYONOWM4.js";
+} from "./chunk-H2BCBZEK.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import {

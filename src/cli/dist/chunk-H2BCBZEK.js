@@ -1618,10 +1618,15 @@ var _intersected = (function (path) {
   return out;
 });
 var _joined = (function (a, b) {
+  if (a === b) return a;
   const out = [];
   for (const f of a) {
-    const g = b.find((function (x) { return ( x.field === f.field && x.mask === f.mask); }));
-    if (g !== void 0) out.push({ ...f, lo: Math.min(f.lo, g.lo), hi: Math.max(f.hi, g.hi) });
+    for (const g of b) {
+      if (g.field !== f.field || g.mask !== f.mask) continue;
+      if (g.lo >= f.lo && g.hi <= f.hi) out.push(f);
+      else out.push({ ...f, lo: Math.min(f.lo, g.lo), hi: Math.max(f.hi, g.hi) });
+      break;
+    }
   }
   return out;
 });
@@ -2554,6 +2559,7 @@ var _runCasesFunction = (function (plan, chain, collect, nested, options) {
   else {
     c.get(resume);
     b.open(_OP.if, _I32);
+    _emitWalkPrelude(b, _walkLocalsAt(_INLINED_WALK));
     c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
     b.else();
     c.append(walk);
@@ -2594,7 +2600,8 @@ var _runCasesFunction = (function (plan, chain, collect, nested, options) {
     }
     if ((at & 1) === 1 && tests !== void 0) {
       b.failLabel = skip;
-      _emitTest(b, rule, tests.emission, tests.facts[at]);
+      const windows = walk !== void 0 ? _walkLocalsAt(_INLINED_WALK).windows : void 0;
+      _emitTest(b, rule, tests.emission, tests.facts[at], windows);
       b.failLabel = -1;
     } else if ((at & 1) === 1) {
       c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
@@ -2722,12 +2729,19 @@ var _emitExactProgram = (function (b, alternatives, invert, fields, L, module) {
   if (invert) b.fail();
   b.close();
 });
-var _emitTest = (function (b, rule, t, facts) {
+var _emitTest = (function (b, rule, t, facts, windows) {
   const { fields, escapes, module, programs } = t;
   const c = b.c;
   const L = new _Locals(_TEST_LOCALS);
   const up = L.scratch + 16;
-  const F = { v: up + 1, isIp: up + 2, temp: up + 3, offset: up + 4, value: up + 5 };
+  const F = {
+    v: up + 1,
+    isIp: up + 2,
+    temp: up + 3,
+    offset: up + 4,
+    value: up + 5,
+    windows
+  };
   _emitGuards(b, rule, fields, F, module, facts);
   const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
   for (let i = 0; i < rule.matches.length; i++) {
@@ -2759,7 +2773,7 @@ var _emitTest = (function (b, rule, t, facts) {
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
     if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
     if (match.ethernetOnly) {
-      _emitEthernetProgram(b, L, match, escapes);
+      _emitEthernetProgram(b, L, match, escapes, windows);
       continue;
     }
     const key = match.key;
@@ -2771,17 +2785,17 @@ var _emitTest = (function (b, rule, t, facts) {
       b.failIf();
       continue;
     }
-    const emitted = _emitProgram(b, L, lowered, window);
+    const emitted = _emitProgram(b, L, lowered, window, windows);
     if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
     if (!match.invert) c.op(_OP.i32Eqz);
     b.failIf();
   }
 });
-var _emitProgram = (function (b, L, lowered, window) {
+var _emitProgram = (function (b, L, lowered, window, windows) {
   const c = b.c;
-  b.word(window + W_BASE);
+  _windowWord(b, { windows }, window, W_BASE);
   c.set(L.base);
-  b.word(window + W_LOAD_END);
+  _windowWord(b, { windows }, window, W_LOAD_END);
   c.set(L.end);
   b.word(window + W_WIRE);
   c.set(L.wire);
@@ -6341,7 +6355,7 @@ function _testFunction(rule, t, scratch, facts) {
 }
 
 
-function _emitEthernetProgram(b, L, match, escapes) {
+function _emitEthernetProgram(b, L, match, escapes, windows) {
   const c = b.c;
   const instructions = match.program;
   const lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
@@ -6354,7 +6368,7 @@ function _emitEthernetProgram(b, L, match, escapes) {
   b.word(FR_LINK_TYPE);
   c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
   b.open(_OP.if, _I32);
-  _emitProgram(b, L, lowered, FR_LINK);
+  _emitProgram(b, L, lowered, FR_LINK, windows);
   if (match.invert) c.op(_OP.i32Eqz);
   else c.i32(0).op(_OP.i32Ne);
   b.else();

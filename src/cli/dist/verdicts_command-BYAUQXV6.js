@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-IK6U2WN4.js";
+} from "./chunk-YA4UFECT.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-ZYONOWM4.js";
+import "./chunk-H2BCBZEK.js";
 import "./chunk-ZP23A35T.js";
 import "./chunk-44YVJW6D.js";
 import {
