@@ -60,7 +60,8 @@ import { type _Network, _parseNetwork } from "./_ip.ts";
 import type { _Guard } from "./_guards.ts";
 import { _addressOffset } from "./_match_tests.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
-import { _isVersionByte } from "./_frame_class.ts";
+import { _C_ALL, _C_NOT_IP, _isVersionByte } from "./_frame_class.ts";
+import { _codeFacts, _factsHook, _unimplied } from "./_classifier_wasm_facts.ts";
 import { _recordsFunction, _stageFunction } from "./_classifier_wasm_stage.ts";
 import {
   type _WasmLayout,
@@ -141,6 +142,11 @@ export interface _WasmRule {
   matches: readonly _PreparedMatch[];
   /** The guards of each alternative of its summary that can hold (its index entries). */
   alternatives: readonly (readonly _Guard[])[];
+  /**
+   * Per match (may be shorter than `matches`): the guards of each alternative
+   * of a program match's exact summary, else `null` (`_CompiledRule`).
+   */
+  exactPrograms?: readonly (readonly (readonly _Guard[])[] | null)[];
 }
 
 /** What the module is emitted from. */
@@ -198,6 +204,22 @@ class _Body extends _WasmBlocks {
     this.c.i32(value).op(_OP.return);
     this.close();
   }
+  /**
+   * In a rule's test: the label its failure branches to where the test is
+   * inlined in its chain's candidate loop, -1 in a test function of its own
+   * (the failure returns 0).
+   */
+  failLabel = -1;
+  /** In a rule's test: `if (top) the test fails`. */
+  failIf(): void {
+    if (this.failLabel < 0) this.returnIf(0);
+    else this.brIf(this.failLabel);
+  }
+  /** In a rule's test: the test fails. */
+  fail(): void {
+    if (this.failLabel < 0) this.c.i32(0).op(_OP.return);
+    else this.br(this.failLabel);
+  }
 }
 
 /** Loads `size` bytes big-endian at the address on the stack plus `offset` (`temp`: a scratch local). */
@@ -212,6 +234,17 @@ function _read(c: _WasmCode, size: number, offset: number, temp: number): void {
   }
 }
 
+/**
+ * What a walk's code has established where it is emitted (on every path to
+ * it): the frame classes it can run for, and how many bytes of the network
+ * and link windows a load on the way read (so they are within `loadEnd`).
+ */
+interface _WalkKnown {
+  classes: number;
+  net: number;
+  link: number;
+}
+
 /** Locals of a function that loads fields. */
 interface _FieldLocals {
   v: number;
@@ -224,7 +257,12 @@ interface _FieldLocals {
 }
 
 /** Pushes a window's base or loadEnd: from its local when loaded once, else from the record. */
-function _windowWord(b: _Body, L: _FieldLocals, window: number, word: number): void {
+function _windowWord(
+  b: _Body,
+  L: Pick<_FieldLocals, "windows">,
+  window: number,
+  word: number,
+): void {
   if (L.windows === undefined) {
     b.word(window + word);
     return;
@@ -242,12 +280,14 @@ function _emitField(
   fail: number,
   L: _FieldLocals,
   module: _ModuleFlags,
+  known?: _WalkKnown,
 ): void {
   const c = b.c;
   const network = field.base === _BASE_NETWORK;
   const window = network ? FR_NET : FR_LINK;
   if (field.kind === _F_PACKET || field.kind === _F_LENGTH) {
-    if (network) {
+    // A frame of a class with an IP header has one.
+    if (network && (known === undefined || (known.classes & _C_NOT_IP) !== 0)) {
       c.get(L.isIp).op(_OP.i32Eqz);
       b.brIf(fail);
     }
@@ -259,11 +299,15 @@ function _emitField(
   }
   const size = field.size;
   if (field.kind === _F_PACKET && field.msh < 0 && field.offset >= 0) {
-    // `_loadIndex`'s non-negative branch: offset + size within loadEnd - base.
-    _windowWord(b, L, window, W_LOAD_END);
-    _windowWord(b, L, window, W_BASE);
-    c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
-    b.brIf(fail);
+    // `_loadIndex`'s non-negative branch: offset + size within loadEnd - base
+    // (known where a load on the way here read at least as far).
+    const loaded = known === undefined ? 0 : network ? known.net : known.link;
+    if (field.offset + size > loaded) {
+      _windowWord(b, L, window, W_LOAD_END);
+      _windowWord(b, L, window, W_BASE);
+      c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
+      b.brIf(fail);
+    }
     _windowWord(b, L, window, W_BASE);
     _read(c, size, field.offset, L.temp);
     c.set(L.v);
@@ -490,10 +534,12 @@ interface _CollectEmitter {
   extra: _WasmFunction[];
   firstExtra: number;
   b: _Body;
-  L: typeof _COLLECT;
+  L: _WalkLocals;
   words: number;
   used: number;
   module: _ModuleFlags;
+  /** What holds where the code is being emitted. */
+  known: _WalkKnown;
 }
 
 /** Words of a leaf added after one check of the bound (see {@linkcode _emitLeaf}). */
@@ -608,13 +654,19 @@ function _emitChainPiece(
       b.close();
       return rest;
     }
-    c.get(L.fc).i32(node.classes).op(_OP.i32And);
-    b.open(_OP.if);
+    const outer = e.known;
+    if ((outer.classes & ~node.classes) === 0) b.open(_OP.block);
+    else {
+      c.get(L.fc).i32(node.classes).op(_OP.i32And);
+      b.open(_OP.if);
+    }
+    e.known = { ...outer, classes: outer.classes & node.classes };
     if (node.leaf.length > 0) {
       _emitEnds(e, node);
       _emitLeaf(e, node.leaf);
     }
     if (node.field < 0) {
+      e.known = outer;
       // A leaf; a segment's last one goes on to the next segment.
       if (node.rest === null) {
         b.br(chain);
@@ -625,11 +677,19 @@ function _emitChainPiece(
       continue;
     }
     const fail = b.open(_OP.block);
-    _emitField(b, node.source!, fail, L, e.module);
+    const source = node.source!;
+    _emitField(b, source, fail, L, e.module, e.known);
+    // The children run where the field loaded.
+    if (source.kind === _F_PACKET && source.msh < 0 && source.offset >= 0) {
+      const end = source.offset + source.size;
+      if (source.base === _BASE_NETWORK) e.known.net = Math.max(e.known.net, end);
+      else e.known.link = Math.max(e.known.link, end);
+    }
     c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
     const start = c.length;
     _emitChildren(e, node);
     _cut(e, L.key, start);
+    e.known = outer;
     b.close();
     b.close();
   }
@@ -793,7 +853,35 @@ const _CHUNK_LOCALS = [
   { count: 1, type: _F64 },
   { count: 4, type: _I32 },
 ];
-const _COLLECT = {
+/** The locals a walk's code uses. */
+interface _WalkLocals {
+  bound: number;
+  v: number;
+  key: number;
+  fc: number;
+  isIp: number;
+  temp: number;
+  offset: number;
+  /** An f64. */
+  value: number;
+  windows: readonly [number, number, number, number];
+}
+/** The locals of a walk inlined in its chain's `run`, from `first` on, as `_COLLECT_LOCALS` declares them. */
+function _walkLocalsAt(first: number): _WalkLocals {
+  const windows = [first + 8, first + 9, first + 10, first + 11] as const;
+  return {
+    bound: first,
+    v: first + 1,
+    key: first + 2,
+    fc: first + 3,
+    isIp: first + 4,
+    temp: first + 5,
+    offset: first + 6,
+    value: first + 7,
+    windows,
+  };
+}
+const _COLLECT: _WalkLocals = {
   bound: 1,
   v: 2,
   key: 3,
@@ -802,11 +890,11 @@ const _COLLECT = {
   temp: 6,
   offset: 7,
   value: 8,
-  windows: [9, 10, 11, 12] as const,
+  windows: [9, 10, 11, 12],
 };
 
 /** Loads the frame-record values a walk keeps in locals. */
-function _emitWalkPrelude(b: _Body, L: typeof _COLLECT): void {
+function _emitWalkPrelude(b: _Body, L: _WalkLocals): void {
   const c = b.c;
   b.word(FR_CLASS);
   c.set(L.fc);
@@ -832,8 +920,45 @@ function _collectFunction(
   firstExtra: number,
 ): _WasmFunction {
   const b = new _Body();
+  _emitCollect(b, plan, chain, module, { extra, firstExtra, L: _COLLECT });
+  b.c.get(_COLLECT.bound);
+  return { type: T_ONE, locals: _COLLECT_LOCALS, code: b.c };
+}
+
+/**
+ * One chain's walk as code to inline in its `run`, with locals `L`; null
+ * when the walk does not fit in one function (its pieces are functions of
+ * the `_COLLECT` layout; `extra` is then left as it was).
+ */
+function _inlinedCollect(
+  plan: _WasmPlan,
+  chain: number,
+  module: _ModuleFlags,
+  extra: _WasmFunction[],
+  firstExtra: number,
+  L: _WalkLocals,
+): Uint8Array | null {
+  const before = extra.length;
+  const b = new _Body();
+  _emitCollect(b, plan, chain, module, { extra, firstExtra, L });
+  if (extra.length === before) return b.c.view().slice();
+  extra.length = before;
+  return null;
+}
+
+/**
+ * One chain's walk into `b` (no branch out of its own blocks): clears what
+ * the last walk left, then walks, its bound in local `L.bound`.
+ */
+function _emitCollect(
+  b: _Body,
+  plan: _WasmPlan,
+  chain: number,
+  module: _ModuleFlags,
+  at: { extra: _WasmFunction[]; firstExtra: number; L: _WalkLocals },
+): void {
+  const { extra, firstExtra, L } = at;
   const c = b.c;
-  const L = _COLLECT;
   const layout = plan.layout;
   const e: _CollectEmitter = {
     extra,
@@ -843,6 +968,7 @@ function _collectFunction(
     words: layout.words[chain],
     used: layout.used[chain],
     module,
+    known: { classes: _C_ALL, net: 0, link: 0 },
   };
   // What the last walk left (past its bound, or not taken before a decision).
   for (let j = 0; j < layout.usedWords[chain]; j++) {
@@ -861,8 +987,6 @@ function _collectFunction(
   _emitWalkPrelude(b, L);
   c.i32(_END).set(L.bound);
   _emitChain(e, plan.roots[chain]);
-  c.get(L.bound);
-  return { type: T_ONE, locals: _COLLECT_LOCALS, code: c };
 }
 
 /**
@@ -1064,9 +1188,17 @@ function _runCasesFunction(
   plan: _WasmPlan,
   chain: number,
   collect: number,
-  rules: number,
   nested: number | undefined,
+  options: {
+    /** The chain's first rule's number in the module. */
+    rules: number;
+    /** The tests inlined in their cases (else each a call of its function). */
+    tests?: { emission: _TestEmission; facts: readonly (readonly _Guard[] | null)[] };
+    /** The walk inlined (its locals from `_INLINED_WALK` on), else a call of `collect`. */
+    walk?: Uint8Array;
+  },
 ): _WasmFunction {
+  const { rules, tests, walk } = options;
   const layout = plan.layout;
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
@@ -1085,10 +1217,22 @@ function _runCasesFunction(
     b.word(FR_IS_IP);
     c.set(isIp);
   }
-  _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
+  if (walk === undefined) _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
+  else {
+    c.get(resume);
+    b.open(_OP.if, _I32);
+    // Resumed: the walk's locals the tests read, then the kept bound.
+    _emitWalkPrelude(b, _walkLocalsAt(_INLINED_WALK));
+    c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
+    b.else();
+    c.append(walk);
+    c.get(_INLINED_WALK);
+    b.close();
+    c.set(bound);
+  }
   if (codes.length === 0) {
     c.i32(_R_END);
-    return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+    return { type: T_TWO, locals: _runCasesLocals(false, walk !== undefined), code: c };
   }
   // One used word (at most 32 words of codes): its address is a constant.
   c.i32(0).memory(_OP.i32Load, U).set(u);
@@ -1120,7 +1264,13 @@ function _runCasesFunction(
       c.get(isIp).op(_OP.i32Eqz);
       b.brIf(skip);
     }
-    if ((at & 1) === 1) {
+    if ((at & 1) === 1 && tests !== undefined) {
+      b.failLabel = skip;
+      // After an inlined walk, the windows' bounds are in its locals.
+      const windows = walk !== undefined ? _walkLocalsAt(_INLINED_WALK).windows : undefined;
+      _emitTest(b, rule, tests.emission, tests.facts[at], windows);
+      b.failLabel = -1;
+    } else if ((at & 1) === 1) {
       c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
       b.brIf(skip);
     }
@@ -1169,8 +1319,41 @@ function _runCasesFunction(
   b.close();
   b.close(); // nextWord
   c.i32(_R_END);
-  return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+  return { type: T_TWO, locals: _runCasesLocals(tests !== undefined, walk !== undefined), code: c };
 }
+
+/**
+ * The first local of a rule test's code, in a test function of its own
+ * (locals before it unused) and inlined in a candidate loop (whose own
+ * locals come before it): the same in both, so that a program's code,
+ * emitted once, serves every test that runs it.
+ */
+const _TEST_LOCALS = 9;
+/** The locals of a test's code from {@linkcode _TEST_LOCALS} on (see {@linkcode _emitTest}). */
+const _TEST_LOCAL_TYPES = [
+  { count: 11, type: _I32 },
+  { count: 1, type: _F64 },
+  { count: 21, type: _I32 },
+  { count: 1, type: _F64 },
+];
+
+/** The first local of a walk inlined in a `run` of cases: after its own and its tests' locals. */
+const _INLINED_WALK = _TEST_LOCALS + 34;
+
+/** The locals of a `run` of cases: its own, its tests' (also when only its walk is inlined), its walk's. */
+function _runCasesLocals(tests: boolean, walk: boolean) {
+  return [
+    { count: 7, type: _I32 },
+    ...(tests || walk ? _TEST_LOCAL_TYPES : []),
+    ...(walk ? _COLLECT_LOCALS : []),
+  ];
+}
+
+/**
+ * Tests: whether chains whose loop has a case per code run their tests
+ * inline there (`inline`), and their walk (`walk`, where it is one function).
+ */
+export const _inlineTests = { inline: true, walk: true };
 
 /**
  * Per program: its lowered form, or why it runs in JavaScript. A match with
@@ -1219,9 +1402,11 @@ function _emitGuards(
   fields: readonly _Field[],
   L: _FieldLocals,
   module: _ModuleFlags,
+  facts: readonly _Guard[] | null,
 ): void {
   const alternatives = rule.alternatives.map((guards) =>
-    guards.filter((g) => _CHECKED_KINDS.has(fields[g.field].kind)).slice(0, _CHECKED_GUARDS)
+    _unimplied(guards, facts).filter((g) => _CHECKED_KINDS.has(fields[g.field].kind))
+      .slice(0, _CHECKED_GUARDS)
   );
   if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES) return;
   if (alternatives.some((guards) => guards.length === 0)) return;
@@ -1241,12 +1426,106 @@ function _emitGuards(
     b.br(pass);
     b.close();
   }
-  c.i32(0).op(_OP.return);
+  b.fail();
   b.close();
 }
 
 /**
- * One rule's `test(frame) → 0/1`: its cheap guards, then its matches in order.
+ * Whether a program match with exact summary `alternatives` (or none) runs
+ * as its guards ({@linkcode _emitExactProgram}): one alternative (measured:
+ * a u32 test's BPF form, its `@` length checks included, is several times
+ * longer than its guards; with several alternatives the guards reload the
+ * fields the program's shared branches read once: a negated link-base
+ * `tcp port 22` of four alternatives took 2.3–2.8% of a 100-rule profile
+ * as guards, 1.7–2.1% as its program), every guard on a
+ * field that {@linkcode _emitField} loads inline (no call: not through
+ * `jsField` nor `loadIndex`).
+ */
+function _asGuards(
+  alternatives: readonly (readonly _Guard[])[] | null | undefined,
+  fields: readonly _Field[],
+): boolean {
+  if (alternatives === undefined || alternatives === null || alternatives.length !== 1) {
+    return false;
+  }
+  return alternatives.every((guards) =>
+    guards.every((g) => {
+      const f = fields[g.field];
+      if (f.kind !== _F_PACKET) return _INLINE_KINDS.has(f.kind);
+      if (f.msh < 0) return f.offset >= 0;
+      return f.msh < 0x10000000 && f.offset >= 0 && f.offset < 0x10000000 &&
+        f.second < 0x10000000;
+    })
+  );
+}
+
+/** Field kinds other than packet loads that {@linkcode _emitField} reads inline. */
+const _INLINE_KINDS = new Set([
+  _F_LENGTH,
+  _F_ADDRESS,
+  _F_UPPER_PROTOCOL,
+  _F_LINK_TYPE,
+  _F_INTERFACE,
+]);
+
+/**
+ * Tests: how many program matches were emitted as their guards, and a
+ * change planted in those guards (a wrong one must make the differential
+ * tests fail).
+ */
+export const _exactGuardsHook = {
+  emitted: 0,
+  plant: null as null | ((guards: readonly _Guard[]) => readonly _Guard[]),
+};
+
+/**
+ * A program match whose summary is exact, as its guards instead of its
+ * program (as the generated JavaScript's `_exactMatchCall`): the program
+ * accepts exactly when one alternative's guards all hold (proven by the
+ * summariser, tests/classifier_exact_summaries_test.ts), so the match holds
+ * when one does (`invert`: when none does). Returns 0 from the test when the
+ * match does not hold. Each guard: `lo <= (v & mask) <= hi`, a field that
+ * does not load fails it, as in the index.
+ */
+function _emitExactProgram(
+  b: _Body,
+  alternatives: readonly (readonly _Guard[])[],
+  invert: boolean,
+  fields: readonly _Field[],
+  L: _FieldLocals,
+  module: _ModuleFlags,
+): void {
+  const c = b.c;
+  _exactGuardsHook.emitted++;
+  const plant = _exactGuardsHook.plant;
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  const done = b.open(_OP.block);
+  const held = b.open(_OP.block);
+  for (const guards of alternatives) {
+    const fail = b.open(_OP.block);
+    for (const g of plant === null ? guards : plant(guards)) {
+      _emitField(b, fields[g.field], fail, L, module);
+      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub)
+        .i32((g.hi - g.lo) | 0).op(_OP.i32GtU);
+      b.brIf(fail);
+    }
+    b.br(held);
+    b.close();
+  }
+  // No alternative holds.
+  if (invert) b.br(done);
+  else b.fail();
+  b.close();
+  // One alternative holds.
+  if (invert) b.fail();
+  b.close();
+}
+
+/**
+ * One rule's `test(frame) → 0/1`: its cheap guards, then its matches in order,
+ * less the guards that `facts` (what the walk established whenever it lists
+ * the rule as a candidate, ./_classifier_wasm_facts.ts) imply.
  * `programs` keeps, by program key, each program's inlined code (or why it
  * runs in JavaScript), so a program that many rules repeat is lowered and
  * emitted once (the code uses the same locals in every test). The body is
@@ -1254,33 +1533,75 @@ function _emitGuards(
  */
 function _testFunction(
   rule: _WasmRule,
-  fields: readonly _Field[],
-  escapes: _Escapes,
-  module: _ModuleFlags,
-  programs: Map<string, Uint8Array | string>,
+  t: _TestEmission,
   scratch: _WasmCode,
+  facts: readonly _Guard[] | null,
 ): _WasmFunction {
   const b = new _Body(scratch);
   const c = b.c;
-  const L = new _Locals(1);
+  _emitTest(b, rule, t, facts);
+  c.i32(1);
+  return {
+    type: T_ONE,
+    locals: [{ count: _TEST_LOCALS - 1, type: _I32 }, ..._TEST_LOCAL_TYPES],
+    code: new _WasmCode(c.cut(0)),
+  };
+}
+
+/** What every rule test of a module is emitted with. */
+interface _TestEmission {
+  fields: readonly _Field[];
+  escapes: _Escapes;
+  module: _ModuleFlags;
+  programs: Map<string, Uint8Array | string>;
+}
+
+/**
+ * A rule's test into `b`: falls through when it passes; fails by
+ * `b.failIf()`/`b.fail()` (returns 0 in a test function of its own, branches
+ * to `b.failLabel` when inlined). The frame record's address is local 0.
+ */
+function _emitTest(
+  b: _Body,
+  rule: _WasmRule,
+  t: _TestEmission,
+  facts: readonly _Guard[] | null,
+  windows?: readonly [number, number, number, number],
+): void {
+  const { fields, escapes, module, programs } = t;
+  const c = b.c;
+  const L = new _Locals(_TEST_LOCALS);
   const up = L.scratch + 16;
-  const F: _FieldLocals = { v: up + 1, isIp: up + 2, temp: up + 3, offset: up + 4, value: up + 5 };
-  _emitGuards(b, rule, fields, F, module);
+  const F: _FieldLocals = {
+    v: up + 1,
+    isIp: up + 2,
+    temp: up + 3,
+    offset: up + 4,
+    value: up + 5,
+    windows,
+  };
+  _emitGuards(b, rule, fields, F, module, facts);
   const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
-  for (const match of rule.matches) {
+  for (let i = 0; i < rule.matches.length; i++) {
+    const match = rule.matches[i];
     const m = match.match;
     if (m.kind === "comment") continue;
+    const exact = rule.exactPrograms?.[i];
+    if (_asGuards(exact, fields)) {
+      _emitExactProgram(b, [_unimplied(exact![0], facts)], match.invert, fields, F, module);
+      continue;
+    }
     if (m.kind === "protocol") {
       if (m.protocol === 0) {
-        if (m.invert) c.i32(0).op(_OP.return);
+        if (m.invert) b.fail();
         continue;
       }
       module.readsUpper = true;
       _emitUpper(b, up);
       c.get(up).i32(0).op(_OP.i32LtS);
-      b.returnIf(0);
+      b.failIf();
       c.get(up).i32(m.protocol).op(m.invert ? _OP.i32Eq : _OP.i32Ne);
-      b.returnIf(0);
+      b.failIf();
       continue;
     }
     if (m.kind === "address") {
@@ -1290,7 +1611,7 @@ function _testFunction(
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
     if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
     if (match.ethernetOnly) {
-      _emitEthernetProgram(b, L, match, escapes);
+      _emitEthernetProgram(b, L, match, escapes, windows);
       continue;
     }
     const key = match.key;
@@ -1303,26 +1624,15 @@ function _testFunction(
     if (typeof lowered === "string") {
       if (key !== undefined) programs.set(key, lowered);
       c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-      b.returnIf(0);
+      b.failIf();
       continue;
     }
-    const emitted = _emitProgram(b, L, lowered, window);
+    const emitted = _emitProgram(b, L, lowered, window, windows);
     if (key !== undefined && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
     // Fails when (result !== 0) === invert.
     if (!match.invert) c.op(_OP.i32Eqz);
-    b.returnIf(0);
+    b.failIf();
   }
-  c.i32(1);
-  return {
-    type: T_ONE,
-    locals: [
-      { count: L.field - L.base, type: _I32 },
-      { count: 1, type: _F64 },
-      { count: 21, type: _I32 },
-      { count: 1, type: _F64 },
-    ],
-    code: new _WasmCode(c.cut(0)),
-  };
 }
 
 /**
@@ -1336,11 +1646,12 @@ function _emitProgram(
   L: _Locals,
   lowered: _LoweredProgram | Uint8Array,
   window: number,
+  windows?: readonly [number, number, number, number],
 ): Uint8Array {
   const c = b.c;
-  b.word(window + W_BASE);
+  _windowWord(b, { windows }, window, W_BASE);
   c.set(L.base);
-  b.word(window + W_LOAD_END);
+  _windowWord(b, { windows }, window, W_LOAD_END);
   c.set(L.end);
   b.word(window + W_WIRE);
   c.set(L.wire);
@@ -1373,6 +1684,7 @@ function _emitEthernetProgram(
   L: _Locals,
   match: _PreparedMatch,
   escapes: _Escapes,
+  windows?: readonly [number, number, number, number],
 ): void {
   const c = b.c;
   const instructions = match.program;
@@ -1381,14 +1693,14 @@ function _emitEthernetProgram(
     : _lowered(instructions);
   if (typeof lowered === "string") {
     c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-    b.returnIf(0);
+    b.failIf();
     return;
   }
   const q = escapes.add(match, "a link-base --expr on a link type other than EN10MB");
   b.word(FR_LINK_TYPE);
   c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
   b.open(_OP.if, _I32);
-  _emitProgram(b, L, lowered, FR_LINK);
+  _emitProgram(b, L, lowered, FR_LINK, windows);
   // Passes when (result !== 0) !== invert.
   if (match.invert) c.op(_OP.i32Eqz);
   else c.i32(0).op(_OP.i32Ne);
@@ -1396,7 +1708,7 @@ function _emitEthernetProgram(
   c.i32(q).get(0).opIndex(_OP.call, F_JS_MATCH);
   b.close();
   c.op(_OP.i32Eqz);
-  b.returnIf(0);
+  b.failIf();
 }
 
 /**
@@ -1438,7 +1750,7 @@ function _emitInterfaceTest(
   b.word(match.direction === "in" ? FR_IN : FR_OUT);
   // Fails when (number equal) === invert.
   b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
-  b.returnIf(0);
+  b.failIf();
   return true;
 }
 
@@ -1463,7 +1775,7 @@ function _emitInterfacePattern(
   b.c.i32(1 << bit).op(_OP.i32And);
   // Fails when (bit set) === invert.
   if (!match.invert) b.c.op(_OP.i32Eqz);
-  b.returnIf(0);
+  b.failIf();
   return true;
 }
 
@@ -1485,10 +1797,10 @@ function _emitAddressTest(
   const version = network.version;
   b.word(FR_IP_VERSION);
   c.i32(version).op(_OP.i32Ne);
-  b.returnIf(0);
+  b.failIf();
   b.word(FR_NET_CAPTURED);
   c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
-  b.returnIf(0);
+  b.failIf();
   const offset = _addressOffset(version, match.direction);
   const want = network.bytes;
   c.i32(1); // equal so far
@@ -1503,7 +1815,7 @@ function _emitAddressTest(
   }
   // Fails when equal === invert.
   if (!match.invert) c.op(_OP.i32Eqz);
-  b.returnIf(0);
+  b.failIf();
 }
 
 /** The matches that call back into JavaScript, numbered. */
@@ -1701,6 +2013,64 @@ function _bodyBytes(f: _WasmFunction): number {
   return f.code.length;
 }
 
+/**
+ * Per code of chain `chain`, the facts its tests are emitted with
+ * (./_classifier_wasm_facts.ts): for the chains whose loop has a case per
+ * code (a chain of thousands of rules spends its frames in its walk, and
+ * its facts cost tens of milliseconds cold); none for the others.
+ */
+function _chainFacts(plan: _WasmPlan, chain: number): (readonly _Guard[] | null)[] {
+  const rules = plan.chains[chain].length;
+  const plant = _factsHook.plant;
+  const facts = rules > 0 && rules <= _RUN_CASES_RULES
+    ? _codeFacts(plan.roots[chain], rules)
+    : new Array<null>(2 * rules).fill(null);
+  return plant === null ? facts : facts.map((known) => known === null ? known : plant(known));
+}
+
+/**
+ * One chain's `collect` (null where its walk is inlined in its `run`, or it
+ * has no rules) and `run`.
+ */
+function _chainFunctions(
+  plan: _WasmPlan,
+  chain: number,
+  at: {
+    module: _ModuleFlags;
+    extra: _WasmFunction[];
+    firstExtra: number;
+    /** The index of its `collect`. */
+    collect: number;
+    nested: number | undefined;
+    rules: number;
+    tests: { emission: _TestEmission; facts: readonly (readonly _Guard[] | null)[] } | undefined;
+    inlineWalk: boolean;
+  },
+): [_WasmFunction | null, _WasmFunction] {
+  const { module, extra, firstExtra } = at;
+  if (plan.chains[chain].length === 0) {
+    const c = new _WasmCode();
+    c.i32(_R_END);
+    return [null, { type: T_TWO, locals: [], code: c }];
+  }
+  if (plan.chains[chain].length > _RUN_CASES_RULES) {
+    return [
+      _collectFunction(plan, chain, module, extra, firstExtra),
+      _runFunction(plan, chain, at.collect, at.rules),
+    ];
+  }
+  const walk = at.inlineWalk
+    ? _inlinedCollect(plan, chain, module, extra, firstExtra, _walkLocalsAt(_INLINED_WALK))
+    : null;
+  const collect = walk !== null ? null : _collectFunction(plan, chain, module, extra, firstExtra);
+  const run = _runCasesFunction(plan, chain, at.collect, at.nested, {
+    rules: at.rules,
+    tests: at.tests,
+    walk: walk ?? undefined,
+  });
+  return [collect, run];
+}
+
 /** Emits the module of a plan, or why it cannot be (bounds). */
 export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reason: string } {
   const escapes = new _Escapes();
@@ -1715,19 +2085,29 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const tests: _WasmFunction[] = [];
   const never = _neverFunction();
   const programs = new Map<string, Uint8Array | string>();
+  const emission: _TestEmission = { fields: plan.fields, escapes, module, programs };
+  const chainFacts: (readonly _Guard[] | null)[][] = [];
   const scratch = new _WasmCode();
   const bases: number[] = [];
   let base = 0;
+  // Where every chain's loop has a case per code and chains call each other directly, each
+  // chain's `run` holds its tests and its walk (measured at 1,000 rules, where one chain is
+  // longer: no gain per frame, and more code for V8 to optimise).
+  const nestable = _nestable(plan);
+  const inlineTests = nestable && _inlineTests.inline;
+  const inlineWalks = nestable && _inlineTests.walk;
   for (let chain = 0; chain < chainCount; chain++) {
     bases.push(base);
     const rules = plan.chains[chain];
     base += rules.length;
     const listed = new Uint8Array(2 * rules.length);
     if (rules.length > 0) _listedCodes(plan.roots[chain], listed);
+    const facts = _chainFacts(plan, chain);
+    chainFacts.push(facts);
     rules.forEach((rule, p) => {
       tests.push(
-        listed[2 * p + 1] === 1
-          ? _testFunction(rule, plan.fields, escapes, module, programs, scratch)
+        listed[2 * p + 1] === 1 && !inlineTests
+          ? _testFunction(rule, emission, scratch, facts[2 * p + 1])
           : never,
       );
     });
@@ -1737,22 +2117,21 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const classify = firstRun + chainCount;
   const collects: _WasmFunction[] = [];
   const runs: _WasmFunction[] = [];
-  const nested = _nestable(plan) ? firstRun : undefined;
+  const nested = nestable ? firstRun : undefined;
   const extra: _WasmFunction[] = [];
   for (let chain = 0; chain < chainCount; chain++) {
-    if (plan.chains[chain].length === 0) {
-      collects.push(never);
-      const c = new _WasmCode();
-      c.i32(_R_END);
-      runs.push({ type: T_TWO, locals: [], code: c });
-      continue;
-    }
-    collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
-    runs.push(
-      plan.chains[chain].length <= _RUN_CASES_RULES
-        ? _runCasesFunction(plan, chain, firstCollect + chain, bases[chain], nested)
-        : _runFunction(plan, chain, firstCollect + chain, bases[chain]),
-    );
+    const [collect, run] = _chainFunctions(plan, chain, {
+      module,
+      extra,
+      firstExtra: classify + 2,
+      collect: firstCollect + chain,
+      nested,
+      rules: bases[chain],
+      tests: inlineTests ? { emission, facts: chainFacts[chain] } : undefined,
+      inlineWalk: inlineWalks,
+    });
+    collects.push(collect ?? never);
+    runs.push(run);
   }
   // Staging last: it writes what the code above was found to read.
   const stage = classify + 2 + extra.length;

@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-MC6BBVWN.js";
+} from "./chunk-4L47QJAZ.js";
 import {
   compileRuleSet
-} from "./chunk-Q37KFIOA.js";
+} from "./chunk-3XTYBSSB.js";
 import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

@@ -1537,6 +1537,115 @@ var _interfacePatternBits = (function (patterns, inName, outName) {
   }
   return bits;
 });
+var _codeFacts = (function (root, rules) {
+  const facts = new Array(2 * rules).fill(null);
+  const seen = new Uint8Array(2 * rules);
+  const path = [];
+  const visit = (function (node)  {
+    for (let n = node; n !== null; n = n.rest) {
+      let here = null;
+      for (const code of n.leaf) {
+        if ((code & 1) === 0) continue;
+        here ??= _intersected(path);
+        if (seen[code] === 0) {
+          seen[code] = 1;
+          facts[code] = here;
+        } else if (facts[code].length > 0) facts[code] = _joined(facts[code], here);
+      }
+      if (n.field < 0) continue;
+      for (const [child, lo, hi] of _childRanges(n)) {
+        path.push({ field: n.field, mask: n.mask, lo, hi });
+        visit(child);
+        path.pop();
+      }
+    }
+  });
+  visit(root);
+  return facts;
+});
+var _childRanges = (function (node) {
+  const out = [];
+  if (node.starts === null) {
+    const keys = node.keys;
+    const slots = node.slots;
+    for (let h = 0; h < keys.length; h++) {
+      if (slots[h] >= 0) out.push([node.children[slots[h]], keys[h], keys[h]]);
+    }
+    return out;
+  }
+  const starts = node.starts;
+  let count = 0;
+  while (count < starts.length && starts[count] <= 4294967295) count++;
+  const leaves = node.leaves;
+  const height = Math.log2(leaves);
+  node.children.forEach((function (child, j)  {
+    if (child === null || j < 1) return;
+    const level = Math.floor(Math.log2(j));
+    const first = (j << height - level) - leaves;
+    const last = Math.min((j + 1 << height - level) - leaves - 1, count - 1);
+    if (first > last) return;
+    const end = last + 1 < starts.length ? starts[last + 1] - 1 : 4294967295;
+    out.push([child, starts[first], Math.min(end, 4294967295)]);
+  }));
+  return out;
+});
+var _intersected = (function (path) {
+  const out = [];
+  for (const f of path) {
+    const i = out.findIndex((g) => g.field === f.field && g.mask === f.mask);
+    if (i < 0) out.push(f);
+    else out[i] = { ...f, lo: Math.max(out[i].lo, f.lo), hi: Math.min(out[i].hi, f.hi) };
+  }
+  return out;
+});
+var _joined = (function (a, b) {
+  if (a === b) return a;
+  const out = [];
+  for (const f of a) {
+    for (const g of b) {
+      if (g.field !== f.field || g.mask !== f.mask) continue;
+      if (g.lo >= f.lo && g.hi <= f.hi) out.push(f);
+      else out.push({ ...f, lo: Math.min(f.lo, g.lo), hi: Math.max(f.hi, g.hi) });
+      break;
+    }
+  }
+  return out;
+});
+var _impliedBy = (function (guard, facts) {
+  const gm = guard.mask >>> 0;
+  for (const f of facts) {
+    if (f.field !== guard.field) continue;
+    const fm = f.mask >>> 0;
+    if ((gm & ~fm) !== 0) continue;
+    if (gm === fm) {
+      if (guard.lo <= f.lo && f.hi <= guard.hi) return true;
+      continue;
+    }
+    if (gm === 0) {
+      if (guard.lo === 0) return true;
+      continue;
+    }
+    if (f.hi - f.lo >= _ENUMERATED) continue;
+    let all = true;
+    for (let y = f.lo; y <= f.hi && all; y++) {
+      if ((y & ~fm) >>> 0 !== 0) continue;
+      const k = (y & gm) >>> 0;
+      all = guard.lo <= k && k <= guard.hi;
+    }
+    if (all) return true;
+  }
+  return false;
+});
+var _unimplied = (function (guards, facts) {
+  if (facts === null || facts.length === 0) return guards.slice();
+  const out = [];
+  const implies = _factsHook.implies ?? _impliedBy;
+  for (const g of guards) {
+    if (implies(g, facts)) _factsHook.implied++;
+    else out.push(g);
+  }
+  return out;
+});
 var _align = (function (at, to) {
   return Math.ceil(at / to) * to;
 });
@@ -1919,12 +2028,12 @@ var _windowWord = (function (b, L, window, word) {
   }
   b.c.get(L.windows[(window === FR_NET ? 0 : 2) + (word === W_BASE ? 0 : 1)]);
 });
-var _emitField = (function (b, field, fail, L, module) {
+var _emitField = (function (b, field, fail, L, module, known) {
   const c = b.c;
   const network = field.base === _BASE_NETWORK;
   const window = network ? FR_NET : FR_LINK;
   if (field.kind === _F_PACKET || field.kind === _F_LENGTH) {
-    if (network) {
+    if (network && (known === void 0 || (known.classes & _C_NOT_IP) !== 0)) {
       c.get(L.isIp).op(_OP.i32Eqz);
       b.brIf(fail);
     }
@@ -1936,10 +2045,13 @@ var _emitField = (function (b, field, fail, L, module) {
   }
   const size = field.size;
   if (field.kind === _F_PACKET && field.msh < 0 && field.offset >= 0) {
-    _windowWord(b, L, window, W_LOAD_END);
-    _windowWord(b, L, window, W_BASE);
-    c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
-    b.brIf(fail);
+    const loaded = known === void 0 ? 0 : network ? known.net : known.link;
+    if (field.offset + size > loaded) {
+      _windowWord(b, L, window, W_LOAD_END);
+      _windowWord(b, L, window, W_BASE);
+      c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
+      b.brIf(fail);
+    }
     _windowWord(b, L, window, W_BASE);
     _read(c, size, field.offset, L.temp);
     c.set(L.v);
@@ -2170,13 +2282,19 @@ var _emitChainPiece = (function (e, first, goOn) {
       b.close();
       return rest;
     }
-    c.get(L.fc).i32(node.classes).op(_OP.i32And);
-    b.open(_OP.if);
+    const outer = e.known;
+    if ((outer.classes & ~node.classes) === 0) b.open(_OP.block);
+    else {
+      c.get(L.fc).i32(node.classes).op(_OP.i32And);
+      b.open(_OP.if);
+    }
+    e.known = { ...outer, classes: outer.classes & node.classes };
     if (node.leaf.length > 0) {
       _emitEnds(e, node);
       _emitLeaf(e, node.leaf);
     }
     if (node.field < 0) {
+      e.known = outer;
       if (node.rest === null) {
         b.br(chain);
         b.close();
@@ -2186,11 +2304,18 @@ var _emitChainPiece = (function (e, first, goOn) {
       continue;
     }
     const fail = b.open(_OP.block);
-    _emitField(b, node.source, fail, L, e.module);
+    const source = node.source;
+    _emitField(b, source, fail, L, e.module, e.known);
+    if (source.kind === _F_PACKET && source.msh < 0 && source.offset >= 0) {
+      const end = source.offset + source.size;
+      if (source.base === _BASE_NETWORK) e.known.net = Math.max(e.known.net, end);
+      else e.known.link = Math.max(e.known.link, end);
+    }
     c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
     const start = c.length;
     _emitChildren2(e, node);
     _cut(e, L.key, start);
+    e.known = outer;
     b.close();
     b.close();
   }
@@ -2301,6 +2426,20 @@ var _emitRangeChildren = (function (e, node) {
   search(0, count - 1);
   b.close();
 });
+var _walkLocalsAt = (function (first) {
+  const windows = [first + 8, first + 9, first + 10, first + 11];
+  return {
+    bound: first,
+    v: first + 1,
+    key: first + 2,
+    fc: first + 3,
+    isIp: first + 4,
+    temp: first + 5,
+    offset: first + 6,
+    value: first + 7,
+    windows
+  };
+});
 var _emitWalkPrelude = (function (b, L) {
   const c = b.c;
   b.word(FR_CLASS);
@@ -2316,10 +2455,17 @@ var _emitWalkPrelude = (function (b, L) {
   b.word(FR_LINK + W_LOAD_END);
   c.set(L.windows[3]);
 });
-var _collectFunction = (function (plan, chain, module, extra, firstExtra) {
+var _inlinedCollect = (function (plan, chain, module, extra, firstExtra, L) {
+  const before = extra.length;
   const b = new _Body();
+  _emitCollect(b, plan, chain, module, { extra, firstExtra, L });
+  if (extra.length === before) return b.c.view().slice();
+  extra.length = before;
+  return null;
+});
+var _emitCollect = (function (b, plan, chain, module, at) {
+  const { extra, firstExtra, L } = at;
   const c = b.c;
-  const L = _COLLECT;
   const layout = plan.layout;
   const e = {
     extra,
@@ -2328,7 +2474,8 @@ var _collectFunction = (function (plan, chain, module, extra, firstExtra) {
     L,
     words: layout.words[chain],
     used: layout.used[chain],
-    module
+    module,
+    known: { classes: _C_ALL, net: 0, link: 0 }
   };
   for (let j = 0; j < layout.usedWords[chain]; j++) {
     c.i32(e.used + 4 * j).memory(_OP.i32Load, 0).set(L.v);
@@ -2346,8 +2493,6 @@ var _collectFunction = (function (plan, chain, module, extra, firstExtra) {
   _emitWalkPrelude(b, L);
   c.i32(_END).set(L.bound);
   _emitChain2(e, plan.roots[chain]);
-  c.get(L.bound);
-  return { type: T_ONE, locals: _COLLECT_LOCALS, code: c };
 });
 var _listedCodes2 = (function (root, listed) {
   const stack = [root];
@@ -2371,17 +2516,8 @@ var _emitNextCode = (function (b, locals) {
   c.get(code).get(bound).op(OP_I32_GT_S2);
   b.returnIf(_R_END);
 });
-var _emitRunBound = (function (b, saved, collect, locals) {
-  const c = b.c;
-  c.get(locals.resume);
-  b.open(_OP.if, _I32);
-  c.i32(saved).memory(_OP.i32Load, 0);
-  b.else();
-  c.get(locals.fr).opIndex(_OP.call, collect);
-  b.close();
-  c.set(locals.bound);
-});
-var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
+var _runCasesFunction = (function (plan, chain, collect, nested, options) {
+  const { rules, tests, walk } = options;
   const layout = plan.layout;
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
@@ -2400,10 +2536,21 @@ var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
     b.word(FR_IS_IP);
     c.set(isIp);
   }
-  _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
+  if (walk === void 0) _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
+  else {
+    c.get(resume);
+    b.open(_OP.if, _I32);
+    _emitWalkPrelude(b, _walkLocalsAt(_INLINED_WALK));
+    c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
+    b.else();
+    c.append(walk);
+    c.get(_INLINED_WALK);
+    b.close();
+    c.set(bound);
+  }
   if (codes.length === 0) {
     c.i32(_R_END);
-    return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+    return { type: T_TWO, locals: _runCasesLocals(false, walk !== void 0), code: c };
   }
   c.i32(0).memory(_OP.i32Load, U).set(u);
   const nextWord = b.open(_OP.block);
@@ -2432,7 +2579,12 @@ var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
       c.get(isIp).op(_OP.i32Eqz);
       b.brIf(skip);
     }
-    if ((at & 1) === 1) {
+    if ((at & 1) === 1 && tests !== void 0) {
+      b.failLabel = skip;
+      const windows = walk !== void 0 ? _walkLocalsAt(_INLINED_WALK).windows : void 0;
+      _emitTest(b, rule, tests.emission, tests.facts[at], windows);
+      b.failLabel = -1;
+    } else if ((at & 1) === 1) {
       c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
       b.brIf(skip);
     }
@@ -2476,7 +2628,14 @@ var _runCasesFunction = (function (plan, chain, collect, rules, nested) {
   b.close();
   b.close();
   c.i32(_R_END);
-  return { type: T_TWO, locals: [{ count: 7, type: _I32 }], code: c };
+  return { type: T_TWO, locals: _runCasesLocals(tests !== void 0, walk !== void 0), code: c };
+});
+var _runCasesLocals = (function (tests, walk) {
+  return [
+    { count: 7, type: _I32 },
+    ...tests || walk ? _TEST_LOCAL_TYPES : [],
+    ...walk ? _COLLECT_LOCALS : []
+  ];
 });
 var _loweredProgram = (function (match) {
   const instructions = match.compiledProgram !== void 0 ? match.program : null;
@@ -2491,9 +2650,9 @@ var _lowered = (function (instructions) {
   if (lowered.backward) return "the program jumps backwards";
   return lowered;
 });
-var _emitGuards = (function (b, rule, fields, L, module) {
+var _emitGuards = (function (b, rule, fields, L, module, facts) {
   const alternatives = rule.alternatives.map(
-    (function (guards) { return ( guards.filter((function (g) { return ( _CHECKED_KINDS2.has(fields[g.field].kind)); })).slice(0, _CHECKED_GUARDS2)); })
+    (function (guards) { return ( _unimplied(guards, facts).filter((function (g) { return ( _CHECKED_KINDS2.has(fields[g.field].kind)); })).slice(0, _CHECKED_GUARDS2)); })
   );
   if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES2) return;
   if (alternatives.some((function (guards) { return ( guards.length === 0); }))) return;
@@ -2511,31 +2670,81 @@ var _emitGuards = (function (b, rule, fields, L, module) {
     b.br(pass);
     b.close();
   }
-  c.i32(0).op(_OP.return);
+  b.fail();
   b.close();
 });
-var _testFunction = (function (rule, fields, escapes, module, programs, scratch) {
-  const b = new _Body(scratch);
+var _asGuards = (function (alternatives, fields) {
+  if (alternatives === void 0 || alternatives === null || alternatives.length !== 1) {
+    return false;
+  }
+  return alternatives.every(
+    (function (guards) { return ( guards.every((function (g)  {
+      const f = fields[g.field];
+      if (f.kind !== _F_PACKET) return _INLINE_KINDS.has(f.kind);
+      if (f.msh < 0) return f.offset >= 0;
+      return f.msh < 268435456 && f.offset >= 0 && f.offset < 268435456 && f.second < 268435456;
+    }))); })
+  );
+});
+var _emitExactProgram = (function (b, alternatives, invert, fields, L, module) {
   const c = b.c;
-  const L = new _Locals(1);
+  _exactGuardsHook.emitted++;
+  const plant = _exactGuardsHook.plant;
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  const done = b.open(_OP.block);
+  const held = b.open(_OP.block);
+  for (const guards of alternatives) {
+    const fail = b.open(_OP.block);
+    for (const g of plant === null ? guards : plant(guards)) {
+      _emitField(b, fields[g.field], fail, L, module);
+      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub).i32(g.hi - g.lo | 0).op(_OP.i32GtU);
+      b.brIf(fail);
+    }
+    b.br(held);
+    b.close();
+  }
+  if (invert) b.br(done);
+  else b.fail();
+  b.close();
+  if (invert) b.fail();
+  b.close();
+});
+var _emitTest = (function (b, rule, t, facts, windows) {
+  const { fields, escapes, module, programs } = t;
+  const c = b.c;
+  const L = new _Locals(_TEST_LOCALS);
   const up = L.scratch + 16;
-  const F = { v: up + 1, isIp: up + 2, temp: up + 3, offset: up + 4, value: up + 5 };
-  _emitGuards(b, rule, fields, F, module);
+  const F = {
+    v: up + 1,
+    isIp: up + 2,
+    temp: up + 3,
+    offset: up + 4,
+    value: up + 5,
+    windows
+  };
+  _emitGuards(b, rule, fields, F, module, facts);
   const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
-  for (const match of rule.matches) {
+  for (let i = 0; i < rule.matches.length; i++) {
+    const match = rule.matches[i];
     const m = match.match;
     if (m.kind === "comment") continue;
+    const exact = rule.exactPrograms?.[i];
+    if (_asGuards(exact, fields)) {
+      _emitExactProgram(b, [_unimplied(exact[0], facts)], match.invert, fields, F, module);
+      continue;
+    }
     if (m.kind === "protocol") {
       if (m.protocol === 0) {
-        if (m.invert) c.i32(0).op(_OP.return);
+        if (m.invert) b.fail();
         continue;
       }
       module.readsUpper = true;
       _emitUpper(b, up);
       c.get(up).i32(0).op(_OP.i32LtS);
-      b.returnIf(0);
+      b.failIf();
       c.get(up).i32(m.protocol).op(m.invert ? _OP.i32Eq : _OP.i32Ne);
-      b.returnIf(0);
+      b.failIf();
       continue;
     }
     if (m.kind === "address") {
@@ -2545,7 +2754,7 @@ var _testFunction = (function (rule, fields, escapes, module, programs, scratch)
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
     if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
     if (match.ethernetOnly) {
-      _emitEthernetProgram(b, L, match, escapes);
+      _emitEthernetProgram(b, L, match, escapes, windows);
       continue;
     }
     const key = match.key;
@@ -2554,31 +2763,20 @@ var _testFunction = (function (rule, fields, escapes, module, programs, scratch)
     if (typeof lowered === "string") {
       if (key !== void 0) programs.set(key, lowered);
       c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-      b.returnIf(0);
+      b.failIf();
       continue;
     }
-    const emitted = _emitProgram(b, L, lowered, window);
+    const emitted = _emitProgram(b, L, lowered, window, windows);
     if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
     if (!match.invert) c.op(_OP.i32Eqz);
-    b.returnIf(0);
+    b.failIf();
   }
-  c.i32(1);
-  return {
-    type: T_ONE,
-    locals: [
-      { count: L.field - L.base, type: _I32 },
-      { count: 1, type: _F64 },
-      { count: 21, type: _I32 },
-      { count: 1, type: _F64 }
-    ],
-    code: new _WasmCode(c.cut(0))
-  };
 });
-var _emitProgram = (function (b, L, lowered, window) {
+var _emitProgram = (function (b, L, lowered, window, windows) {
   const c = b.c;
-  b.word(window + W_BASE);
+  _windowWord(b, { windows }, window, W_BASE);
   c.set(L.base);
-  b.word(window + W_LOAD_END);
+  _windowWord(b, { windows }, window, W_LOAD_END);
   c.set(L.end);
   b.word(window + W_WIRE);
   c.set(L.wire);
@@ -2670,6 +2868,34 @@ var _batchFunction = (function (layout, classify) {
 var _bodyBytes = (function (f) {
   return f.code.length;
 });
+var _chainFacts = (function (plan, chain) {
+  const rules = plan.chains[chain].length;
+  const plant = _factsHook.plant;
+  const facts = rules > 0 && rules <= _RUN_CASES_RULES ? _codeFacts(plan.roots[chain], rules) : new Array(2 * rules).fill(null);
+  return plant === null ? facts : facts.map((known) => known === null ? known : plant(known));
+});
+var _chainFunctions = (function (plan, chain, at) {
+  const { module, extra, firstExtra } = at;
+  if (plan.chains[chain].length === 0) {
+    const c = new _WasmCode();
+    c.i32(_R_END);
+    return [null, { type: T_TWO, locals: [], code: c }];
+  }
+  if (plan.chains[chain].length > _RUN_CASES_RULES) {
+    return [
+      _collectFunction(plan, chain, module, extra, firstExtra),
+      _runFunction(plan, chain, at.collect, at.rules)
+    ];
+  }
+  const walk = at.inlineWalk ? _inlinedCollect(plan, chain, module, extra, firstExtra, _walkLocalsAt(_INLINED_WALK)) : null;
+  const collect = walk !== null ? null : _collectFunction(plan, chain, module, extra, firstExtra);
+  const run = _runCasesFunction(plan, chain, at.collect, at.nested, {
+    rules: at.rules,
+    tests: at.tests,
+    walk: walk ?? void 0
+  });
+  return [collect, run];
+});
 var _emitClassifierModule = (function (plan) {
   const escapes = new _Escapes();
   const module = {
@@ -2683,18 +2909,25 @@ var _emitClassifierModule = (function (plan) {
   const tests = [];
   const never = _neverFunction();
   const programs = /* @__PURE__ */ new Map();
+  const emission = { fields: plan.fields, escapes, module, programs };
+  const chainFacts = [];
   const scratch = new _WasmCode();
   const bases = [];
   let base = 0;
+  const nestable = _nestable(plan);
+  const inlineTests = nestable && _inlineTests.inline;
+  const inlineWalks = nestable && _inlineTests.walk;
   for (let chain = 0; chain < chainCount; chain++) {
     bases.push(base);
     const rules = plan.chains[chain];
     base += rules.length;
     const listed = new Uint8Array(2 * rules.length);
     if (rules.length > 0) _listedCodes2(plan.roots[chain], listed);
+    const facts = _chainFacts(plan, chain);
+    chainFacts.push(facts);
     rules.forEach((function (rule, p)  {
       tests.push(
-        listed[2 * p + 1] === 1 ? _testFunction(rule, plan.fields, escapes, module, programs, scratch) : never
+        listed[2 * p + 1] === 1 && !inlineTests ? _testFunction(rule, emission, scratch, facts[2 * p + 1]) : never
       );
     }));
   }
@@ -2703,20 +2936,21 @@ var _emitClassifierModule = (function (plan) {
   const classify = firstRun + chainCount;
   const collects = [];
   const runs = [];
-  const nested = _nestable(plan) ? firstRun : void 0;
+  const nested = nestable ? firstRun : void 0;
   const extra = [];
   for (let chain = 0; chain < chainCount; chain++) {
-    if (plan.chains[chain].length === 0) {
-      collects.push(never);
-      const c = new _WasmCode();
-      c.i32(_R_END);
-      runs.push({ type: T_TWO, locals: [], code: c });
-      continue;
-    }
-    collects.push(_collectFunction(plan, chain, module, extra, classify + 2));
-    runs.push(
-      plan.chains[chain].length <= _RUN_CASES_RULES ? _runCasesFunction(plan, chain, firstCollect + chain, bases[chain], nested) : _runFunction(plan, chain, firstCollect + chain, bases[chain])
-    );
+    const [collect, run] = _chainFunctions(plan, chain, {
+      module,
+      extra,
+      firstExtra: classify + 2,
+      collect: firstCollect + chain,
+      nested,
+      rules: bases[chain],
+      tests: inlineTests ? { emission, facts: chainFacts[chain] } : void 0,
+      inlineWalk: inlineWalks
+    });
+    collects.push(collect ?? never);
+    runs.push(run);
   }
   const stage = classify + 2 + extra.length;
   const layout = plan.layout;
@@ -5752,6 +5986,22 @@ var _WasmBlocks = class {
 var _MAX_INTERFACE_PATTERNS = 32;
 
 
+// src/rules/_classifier_wasm_facts.ts
+var _ENUMERATED = 4096;
+
+
+
+
+
+var _factsHook = {
+  /** Guards left out of the emitted tests because the facts imply them. */
+  implied: 0,
+  plant: null,
+  /** Replaces {@linkcode _impliedBy} where the emitted tests ask it. */
+  implies: null
+};
+
+
 // src/rules/_classifier_wasm_layout.ts
 var FR_SIZE = 0;
 var FR_IS_IP = 1;
@@ -5869,6 +6119,22 @@ var _Body = class extends _WasmBlocks {
     this.c.i32(value).op(_OP.return);
     this.close();
   }
+  /**
+   * In a rule's test: the label its failure branches to where the test is
+   * inlined in its chain's candidate loop, -1 in a test function of its own
+   * (the failure returns 0).
+   */
+  failLabel = -1;
+  /** In a rule's test: `if (top) the test fails`. */
+  failIf() {
+    if (this.failLabel < 0) this.returnIf(0);
+    else this.brIf(this.failLabel);
+  }
+  /** In a rule's test: the test fails. */
+  fail() {
+    if (this.failLabel < 0) this.c.i32(0).op(_OP.return);
+    else this.br(this.failLabel);
+  }
 };
 
 
@@ -5908,6 +6174,7 @@ var _CHUNK_LOCALS = [
   { count: 1, type: _F64 },
   { count: 4, type: _I32 }
 ];
+
 var _COLLECT = {
   bound: 1,
   v: 2,
@@ -5920,11 +6187,27 @@ var _COLLECT = {
   windows: [9, 10, 11, 12]
 };
 
+function _collectFunction(plan, chain, module, extra, firstExtra) {
+  const b = new _Body();
+  _emitCollect(b, plan, chain, module, { extra, firstExtra, L: _COLLECT });
+  b.c.get(_COLLECT.bound);
+  return { type: T_ONE, locals: _COLLECT_LOCALS, code: b.c };
+}
 
 
 
 
 
+function _emitRunBound(b, saved, collect, locals) {
+  const c = b.c;
+  c.get(locals.resume);
+  b.open(_OP.if, _I32);
+  c.i32(saved).memory(_OP.i32Load, 0);
+  b.else();
+  c.get(locals.fr).opIndex(_OP.call, collect);
+  b.close();
+  c.set(locals.bound);
+}
 function _runFunction(plan, chain, collect, rules) {
   const layout = plan.layout;
   const W = layout.words[chain];
@@ -6029,6 +6312,16 @@ function _runFunction(plan, chain, collect, rules) {
 }
 var _RUN_CASES_RULES = 256;
 
+var _TEST_LOCALS = 9;
+var _TEST_LOCAL_TYPES = [
+  { count: 11, type: _I32 },
+  { count: 1, type: _F64 },
+  { count: 21, type: _I32 },
+  { count: 1, type: _F64 }
+];
+var _INLINED_WALK = _TEST_LOCALS + 34;
+
+var _inlineTests = { inline: true, walk: true };
 
 
 var _CHECKED_ALTERNATIVES2 = 2;
@@ -6036,28 +6329,52 @@ var _CHECKED_GUARDS2 = 3;
 var _CHECKED_KINDS2 = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER_PROTOCOL]);
 
 
+var _INLINE_KINDS = /* @__PURE__ */ new Set([
+  _F_LENGTH,
+  _F_ADDRESS,
+  _F_UPPER_PROTOCOL,
+  _F_LINK_TYPE,
+  _F_INTERFACE
+]);
+var _exactGuardsHook = {
+  emitted: 0,
+  plant: null
+};
 
-function _emitEthernetProgram(b, L, match, escapes) {
+function _testFunction(rule, t, scratch, facts) {
+  const b = new _Body(scratch);
+  const c = b.c;
+  _emitTest(b, rule, t, facts);
+  c.i32(1);
+  return {
+    type: T_ONE,
+    locals: [{ count: _TEST_LOCALS - 1, type: _I32 }, ..._TEST_LOCAL_TYPES],
+    code: new _WasmCode(c.cut(0))
+  };
+}
+
+
+function _emitEthernetProgram(b, L, match, escapes, windows) {
   const c = b.c;
   const instructions = match.program;
   const lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
   if (typeof lowered === "string") {
     c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-    b.returnIf(0);
+    b.failIf();
     return;
   }
   const q = escapes.add(match, "a link-base --expr on a link type other than EN10MB");
   b.word(FR_LINK_TYPE);
   c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
   b.open(_OP.if, _I32);
-  _emitProgram(b, L, lowered, FR_LINK);
+  _emitProgram(b, L, lowered, FR_LINK, windows);
   if (match.invert) c.op(_OP.i32Eqz);
   else c.i32(0).op(_OP.i32Ne);
   b.else();
   c.i32(q).get(0).opIndex(_OP.call, F_JS_MATCH);
   b.close();
   c.op(_OP.i32Eqz);
-  b.returnIf(0);
+  b.failIf();
 }
 var _namesOfFields = /* @__PURE__ */ new WeakMap();
 function _interfaceNames(fields) {
@@ -6075,7 +6392,7 @@ function _emitInterfaceTest(b, match, fields, module) {
   module.readsInterfaces = true;
   b.word(match.direction === "in" ? FR_IN : FR_OUT);
   b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
-  b.returnIf(0);
+  b.failIf();
   return true;
 }
 function _emitInterfacePattern(b, match, module) {
@@ -6088,7 +6405,7 @@ function _emitInterfacePattern(b, match, module) {
   b.word(FR_PATTERNS);
   b.c.i32(1 << bit).op(_OP.i32And);
   if (!match.invert) b.c.op(_OP.i32Eqz);
-  b.returnIf(0);
+  b.failIf();
   return true;
 }
 function _emitAddressTest(b, match, parsed, temp) {
@@ -6098,10 +6415,10 @@ function _emitAddressTest(b, match, parsed, temp) {
   const version = network.version;
   b.word(FR_IP_VERSION);
   c.i32(version).op(_OP.i32Ne);
-  b.returnIf(0);
+  b.failIf();
   b.word(FR_NET_CAPTURED);
   c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
-  b.returnIf(0);
+  b.failIf();
   const offset = _addressOffset(version, match.direction);
   const want = network.bytes;
   c.i32(1);
@@ -6114,7 +6431,7 @@ function _emitAddressTest(b, match, parsed, temp) {
     c.i32(mask | 0).op(_OP.i32And).i32(word & mask | 0).op(_OP.i32Eq).op(_OP.i32And);
   }
   if (!match.invert) c.op(_OP.i32Eqz);
-  b.returnIf(0);
+  b.failIf();
 }
 var _Escapes = class {
   matches = [];
@@ -6184,6 +6501,8 @@ function _emitChainBase(b, chain, bases) {
   };
   emit(0, bases.length - 1);
 }
+
+
 
 
 

@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-MC6BBVWN.js";
+} from "./chunk-4L47QJAZ.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -63,7 +63,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-Q37KFIOA.js";
+} from "./chunk-3XTYBSSB.js";
 import {
   _F64,
   _I32,

@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-Q5RBQNDL.js";
+} from "./chunk-FOFESHH2.js";
 import "./chunk-ZWRBZPXV.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-Q37KFIOA.js";
+import "./chunk-3XTYBSSB.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-Q37KFIOA.js";
+} from "./chunk-3XTYBSSB.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
