@@ -9,7 +9,7 @@
 import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_decoder.ts";
 import type { CaptureFormatError } from "../capture/capture_format_error.ts";
 import type { CaptureInterface } from "../capture/capture_interface.ts";
-import type { _PcapLayout } from "../capture/_pcap_layout.ts";
+import { _PCAP_FILE_HEADER, type _PcapLayout } from "../capture/_pcap_layout.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
@@ -206,7 +206,7 @@ export class _RecordRouter {
     // move accepted runs to the front of the block it reads into.
     let from = 0;
     // The pcap file header alone: the records after it are walked.
-    let take = decoder.bytesRead === 0 && length > 24 ? 24 : 0;
+    let take = decoder.bytesRead === 0 && length > _PCAP_FILE_HEADER ? _PCAP_FILE_HEADER : 0;
     for (;;) {
       if (take > 0) {
         const batch = decoder.push(chunk.subarray(from, from + take));
