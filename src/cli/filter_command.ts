@@ -18,12 +18,12 @@ import { UsageError } from "../args/usage_error.ts";
 import { _openBlocks } from "./_input.ts";
 import type { _BlockPool } from "./_sync_block_source.ts";
 import { _loadProgram, type _ProgramSource, _runnable } from "./_program.ts";
-import { _programWalk } from "./_wasm_walk.ts";
+import { _programWalk, _WasmWalk } from "./_wasm_walk.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
 import type { _RecordRouter } from "../stream/_record_router.ts";
-import { _ThreadedRouter, _threadsOption } from "./_threaded_router.ts";
+import { _ThreadedRouter, type _Threads, _threadsOption } from "./_threaded_router.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
 import {
   _base,
@@ -208,6 +208,28 @@ function _progress(io: CliIo, router: _RecordRouter) {
  * assert.match(stderr(), /1 packets \(60 bytes\): 0 accepted \(0 bytes\), 1 dropped \(60 bytes\)/);
  * ```
  */
+/**
+ * The Wasm record walk of a single program on the link base, with the
+ * default strategy, one thread and an input read in blocks
+ * (docs/engine_strategies.md, "One Wasm call per block"), or why not.
+ */
+function _walkFor(
+  rules: CompiledRuleSet,
+  source: _ProgramSource | undefined,
+  base: string | undefined,
+  strategy: string | undefined,
+  threads: _Threads,
+  io: CliIo,
+): _WasmWalk | { reason: string } {
+  if (source === undefined || base !== "link") {
+    return { reason: "not a single program on the link base" };
+  }
+  if (strategy !== undefined) return { reason: "a strategy is given" };
+  if (threads === "2") return { reason: "two threads" };
+  if (io.openBlocks === undefined) return { reason: "the input is not read in blocks" };
+  return _programWalk(rules, source);
+}
+
 export const filterCommand: CliCommand = {
   name: "filter",
   summary: "filter a capture through rules: accepted frames to stdout",
@@ -264,10 +286,8 @@ export const filterCommand: CliCommand = {
     // One program on the link base, the default strategy, one thread, an
     // input read in blocks: each pcap block is read into a Wasm memory and
     // walked in one call (docs/engine_strategies.md, "One Wasm call per block").
-    const walk = source !== undefined && base === "link" && strategy === undefined &&
-        threads !== "2" && io.openBlocks !== undefined
-      ? _programWalk(rules, source)
-      : undefined;
+    const walkOrReason = _walkFor(rules, source, base, strategy, threads, io);
+    const walk = walkOrReason instanceof _WasmWalk ? walkOrReason : undefined;
     // The Wasm classifier lends buffers in its memory: blocks read there
     // are classified with no copy (docs/classifier_wasm.md, "Batches").
     const input = await _openBlocks(
@@ -347,6 +367,11 @@ export const filterCommand: CliCommand = {
       ? _linkLayerHint(program, base, stats.input.packets, stats.accepted.packets)
       : undefined;
     if (hint) await _writeText(io.stderr, hint);
+    io._walkReport?.({
+      installed: walk !== undefined,
+      walked: walk?.walkedRecords ?? 0,
+      reason: walk === undefined ? (walkOrReason as { reason: string }).reason : walk.unusedReason,
+    });
     if (failure !== undefined) throw failure;
     return 0;
   },

@@ -205,8 +205,10 @@ export class _RecordRouter {
     // Routed from `chunk` itself (not a view of it): the command line may
     // move accepted runs to the front of the block it reads into.
     let from = 0;
-    // The pcap file header alone: the records after it are walked.
-    let take = decoder.bytesRead === 0 && length > _PCAP_FILE_HEADER ? _PCAP_FILE_HEADER : 0;
+    // The pcap file header alone (or its rest, when an earlier chunk began
+    // it): the records after it are walked.
+    const read = decoder.bytesRead;
+    let take = read < _PCAP_FILE_HEADER ? Math.min(_PCAP_FILE_HEADER - read, length) : 0;
     for (;;) {
       if (take > 0) {
         const batch = decoder.push(chunk.subarray(from, from + take));
@@ -244,7 +246,9 @@ export class _RecordRouter {
 
   /** A batch of the one record the decoder carried over, walked: `true`; else `false`. */
   #walkCarried(batch: RecordBatch, accepted: _RunSink, dropped: _RunSink | undefined): boolean {
-    if (batch.carried !== 1 || batch.count !== 1 || batch.error !== undefined) return false;
+    if (
+      batch.carried !== 1 || batch.count !== 1 || batch.kind[0] !== 1 || batch.error !== undefined
+    ) return false;
     const layout = this.#decoder._pcapLayout;
     if (layout === undefined) return false;
     const totals = this.#walked;
