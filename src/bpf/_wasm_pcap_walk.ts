@@ -17,6 +17,12 @@
  * and leaves the end of the moved bytes in the counts. Its counts are at
  * {@linkcode _WALK_COUNTS} (see {@linkcode _WalkCount}).
  *
+ * A and X are reset for each record; the scratch memory `M[]` (Wasm locals)
+ * is not: a record may see the cells the last one wrote. That is safe only
+ * because the checker (./validate.ts, `UNINITIALIZED_SCRATCH`) refuses any
+ * program that may read a cell before writing it on some path, so every
+ * cell read was written for the same record.
+ *
  * @module
  */
 import type { _LoweredProgram } from "./_lower.ts";
