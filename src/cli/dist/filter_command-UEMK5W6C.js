@@ -31,8 +31,11 @@ import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
 import {
-  CaptureDecoder
-} from "./chunk-ZWRBZPXV.js";
+  CaptureDecoder,
+  _DEFAULT_MAX_CAPTURED_LENGTH,
+  _PCAP_FILE_HEADER,
+  _PCAP_MODIFIED_RECORD_HEADER
+} from "./chunk-IIYT7Z3B.js";
 import {
   _loadProgram,
   _runnable
@@ -190,7 +193,7 @@ var _makeWasmWalk = (function (parts) {
 });
 var _programWalk = (function (rules, source) {
   const batch = rules._programBatch;
-  if (batch === void 0) return void 0;
+  if (batch === void 0) return { reason: "the rule set has no one-program batch path" };
   const programFor = (function (captureInterface)  {
     try {
       const program = source.forInterface(captureInterface);
@@ -204,7 +207,7 @@ var _programWalk = (function (rules, source) {
     programFor,
     counted: (function (okPackets, okBytes, droppedPackets, droppedBytes) { return ( batch.counted(okPackets, okBytes, droppedPackets, droppedBytes)); })
   });
-  return walk instanceof _WasmWalk ? walk : void 0;
+  return walk;
 });
 var _output = (function (name, target) {
   const runs = new _OutputRuns();
@@ -354,6 +357,15 @@ var _loadRuleSet = (async function (parsed, io) {
     }]
   };
   return { ruleSet, name: source.name, max, program, base, source };
+});
+var _walkFor = (function (rules, source, base, strategy, threads, io) {
+  if (source === void 0 || base !== "link") {
+    return { reason: "not a single program on the link base" };
+  }
+  if (strategy !== void 0) return { reason: "a strategy is given" };
+  if (threads === "2") return { reason: "two threads" };
+  if (io.openBlocks === void 0) return { reason: "the input is not read in blocks" };
+  return _programWalk(rules, source);
 });
 var _WALK_COUNTS = 0;
 var _WALK_RUNS = 64;
@@ -531,7 +543,7 @@ var _OutputRuns = class {
 var _PAGE = 65536;
 var _SLOTS = 2;
 var _SMALLEST_RECORD = 16;
-var _SCRATCH_BYTES = 24 + 262144;
+var _SCRATCH_BYTES = _PCAP_MODIFIED_RECORD_HEADER + _DEFAULT_MAX_CAPTURED_LENGTH;
 
 var _WasmWalk = class {
   #parts;
@@ -545,6 +557,10 @@ var _WasmWalk = class {
   #runs;
   /** The walk of each capture interface (`null`: none, the router decodes). */
   #walks = /* @__PURE__ */ new Map();
+  /** Records walked so far. */
+  #walked = 0;
+  /** Why an interface's records are not walked (the first such reason). */
+  #unused;
   /** Use {@linkcode _makeWasmWalk}. */
   constructor(parts) {
     this.#parts = parts;
@@ -557,6 +573,17 @@ var _WasmWalk = class {
     const buffer = this.#memory.buffer;
     this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.moved + 1);
     this.#runs = new Uint32Array(buffer, _WALK_RUNS, runsEnd - _WALK_RUNS >> 2);
+  }
+  /** Records walked so far (through {@linkcode _WasmWalk.walk} and {@linkcode _WasmWalk.walkRecord}). */
+  get walkedRecords() {
+    return this.#walked;
+  }
+  /**
+   * Why the records of a capture interface met so far are left to the rule
+   * set (the program is not walkable, or Wasm refused it), or `undefined`.
+   */
+  get unusedReason() {
+    return this.#unused;
   }
   /** A buffer of `size` bytes in the memory, or `undefined` (too large, or none free). */
   take(size) {
@@ -618,6 +645,7 @@ var _WasmWalk = class {
     totals[3] = ok;
     totals[4] = okWire;
     totals[5] = counts[_WalkCount.acceptedCaptured];
+    this.#walked += records;
     this.#parts.counted(ok, okWire, records - ok, wire - okWire);
     return stop;
   }
@@ -633,14 +661,25 @@ var _WasmWalk = class {
     scratch.set(bytes.subarray(start, end));
     return this.walk(scratch, 0, layout, captureInterface, accepted, dropped, totals) === length;
   }
-  /** The walk of `captureInterface`'s program, or `null` where it cannot run it. */
+  /** The walk of `captureInterface`'s program, or `null` where it cannot run it (the reason kept). */
   #compile(captureInterface, layout) {
-    const program = this.#parts.programFor(captureInterface);
-    if (program === void 0 || _needsFrameDescription(program) || _readsAncillary(program)) {
+    const walk = this.#instantiate(captureInterface, layout);
+    if (typeof walk === "string") {
+      this.#unused ??= walk;
       return null;
     }
+    return walk;
+  }
+  /** The walk of `captureInterface`'s program, or why there is none. */
+  #instantiate(captureInterface, layout) {
+    const program = this.#parts.programFor(captureInterface);
+    if (program === void 0) return "no program the walk can run for this capture interface";
+    if (_needsFrameDescription(program)) {
+      return "the program may read what the link header says (negative offsets, or indexed loads with X from A or memory)";
+    }
+    if (_readsAncillary(program)) return "the program reads an ancillary field";
     const lowered = _lower(program);
-    if (lowered.backward) return null;
+    if (lowered.backward) return "the program jumps backwards";
     try {
       const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout));
       const instance = new WebAssembly.Instance(module, {
@@ -653,8 +692,11 @@ var _WasmWalk = class {
         }
       });
       return instance.exports.walk;
-    } catch {
-      return null;
+    } catch (error) {
+      if (error instanceof WebAssembly.CompileError || error instanceof WebAssembly.LinkError) {
+        return `run-time Wasm is refused (${error.name}: ${error.message})`;
+      }
+      throw error;
     }
   }
 };
@@ -752,7 +794,8 @@ var _RecordRouter = class {
     const decoder = this.#decoder;
     const length = chunk.length;
     let from = 0;
-    let take = decoder.bytesRead === 0 && length > 24 ? 24 : 0;
+    const read = decoder.bytesRead;
+    let take = read < _PCAP_FILE_HEADER ? Math.min(_PCAP_FILE_HEADER - read, length) : 0;
     for (; ; ) {
       if (take > 0) {
         const batch2 = decoder.push(chunk.subarray(from, from + take));
@@ -788,7 +831,7 @@ var _RecordRouter = class {
   }
   /** A batch of the one record the decoder carried over, walked: `true`; else `false`. */
   #walkCarried(batch, accepted, dropped) {
-    if (batch.carried !== 1 || batch.count !== 1 || batch.error !== void 0) return false;
+    if (batch.carried !== 1 || batch.count !== 1 || batch.kind[0] !== 1 || batch.error !== void 0) return false;
     const layout = this.#decoder._pcapLayout;
     if (layout === void 0) return false;
     const totals = this.#walked;
@@ -1439,6 +1482,7 @@ function _progress(io, router) {
   };
   return state;
 }
+
 var filterCommand = {
   name: "filter",
   summary: "filter a capture through rules: accepted frames to stdout",
@@ -1490,7 +1534,8 @@ var filterCommand = {
     } catch (error2) {
       throw DataError.from(name, error2);
     }
-    const walk = source !== void 0 && base === "link" && strategy === void 0 && threads !== "2" && io.openBlocks !== void 0 ? _programWalk(rules, source) : void 0;
+    const walkOrReason = _walkFor(rules, source, base, strategy, threads, io);
+    const walk = walkOrReason instanceof _WasmWalk ? walkOrReason : void 0;
     const input = await _openBlocks(
       io,
       path,
@@ -1554,6 +1599,11 @@ var filterCommand = {
     }
     const hint = program && base && stats && failure === void 0 ? _linkLayerHint(program, base, stats.input.packets, stats.accepted.packets) : void 0;
     if (hint) await _writeText(io.stderr, hint);
+    io._walkReport?.({
+      installed: walk !== void 0,
+      walked: walk?.walkedRecords ?? 0,
+      reason: walk === void 0 ? walkOrReason.reason : walk.unusedReason
+    });
     if (failure !== void 0) throw failure;
     return 0;
   })

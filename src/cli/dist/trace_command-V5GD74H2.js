@@ -5,8 +5,8 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-Q5RBQNDL.js";
-import "./chunk-ZWRBZPXV.js";
+} from "./chunk-5D4JFSKE.js";
+import "./chunk-IIYT7Z3B.js";
 import {
   _loadProgram
 } from "./chunk-GLEN3FRT.js";
