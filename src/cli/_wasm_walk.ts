@@ -30,6 +30,7 @@ import type { _ProgramSource } from "./_program.ts";
 import type { CompiledRuleSet } from "../rules/compile_rule_set.ts";
 import type { _ProgramBatch } from "../rules/_program_batch.ts";
 import { validate } from "../bpf/validate.ts";
+import { BPF_ABS, BPF_B, BPF_H, BPF_LD, BPF_LDX, BPF_MSH, BPF_W } from "../bpf/opcodes.ts";
 
 /** What the walk runs and whom it tells. */
 export interface _WasmWalkParts {
@@ -100,7 +101,7 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     const pages = Math.ceil((this.#scratchStart + _SCRATCH_BYTES) / _PAGE);
     this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const buffer = this.#memory.buffer;
-    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.moved + 1);
+    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.escaped + 1);
     this.#runs = new Uint32Array(buffer, _WALK_RUNS, (runsEnd - _WALK_RUNS) >> 2);
   }
 
@@ -170,6 +171,7 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     const moveEnd = dropped === undefined && accepted instanceof _OutputRuns
       ? accepted._moveEnd(chunk)
       : -1;
+    this.#counts[_WalkCount.escaped] = 0;
     const stop = walk(base + from, base + chunk.length, moveEnd < 0 ? -1 : base + moveEnd) - base;
     if (stop === from) return from;
     const counts = this.#counts;
@@ -238,20 +240,28 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   #instantiate(captureInterface: CaptureInterface, layout: _PcapLayout): _WalkFunction | string {
     const program = this.#parts.programFor(captureInterface);
     if (program === undefined) return "no program the walk can run for this capture interface";
-    // Negative offsets, ancillary fields and indexed loads whose X comes from
-    // A or memory need a described frame (JavaScript).
-    if (_needsFrameDescription(program)) {
-      return "the program may read what the link header says (negative offsets, or indexed loads with X from A or memory)";
-    }
+    // Ancillary fields and absolute loads at negative offsets need a
+    // described frame (JavaScript).
     if (_readsAncillary(program)) return "the program reads an ancillary field";
+    if (_loadsBelowZero(program)) {
+      return "the program loads at a negative offset (what the link header says)";
+    }
     const lowered = _lower(program);
     if (lowered.backward) return "the program jumps backwards";
+    // An indexed load that may land below zero (X from A, memory or a
+    // length): the record it does is left to JavaScript (an escape).
+    const escapes = _needsFrameDescription(program);
+    const counts = this.#counts;
+    const escape = (): number => {
+      counts[_WalkCount.escaped] = 1;
+      return -1;
+    };
     try {
-      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout));
+      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, escapes));
       const instance = new WebAssembly.Instance(module, {
         env: {
           memory: this.#memory,
-          loadIndex: _loadIndex,
+          loadIndex: escapes ? escape : _loadIndex,
           ancillary: () => {
             throw new Error("Cannot walk records: the program reads an ancillary field");
           },
@@ -266,6 +276,16 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
       throw error;
     }
   }
+}
+
+/** Whether `program` has an absolute load (or `ldx msh`) at a negative offset. */
+function _loadsBelowZero(program: readonly Instruction[]): boolean {
+  for (const { code, k } of program) {
+    const absolute = code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) ||
+      code === (BPF_LD | BPF_B | BPF_ABS) || code === (BPF_LDX | BPF_B | BPF_MSH);
+    if (absolute && k >>> 0 >= 0x80000000) return true;
+  }
+  return false;
 }
 
 /**
