@@ -87,13 +87,21 @@ import {
   LINKTYPE_RAW
 } from "./chunk-HTG3XFGN.js";
 import "./chunk-2P54CIHJ.js";
-import "./chunk-PTJ5AGX5.js";
+import {
+  BPF_ABS,
+  BPF_B,
+  BPF_H,
+  BPF_LD,
+  BPF_LDX,
+  BPF_MSH,
+  BPF_W
+} from "./chunk-PTJ5AGX5.js";
 import "./chunk-VVSHI4PW.js";
 import "./chunk-625ADWH7.js";
 import "./chunk-HVOGAW6C.js";
 
 // src/bpf/_wasm_pcap_walk.ts
-var _pcapWalkModule = (function (lowered, layout) {
+var _pcapWalkModule = (function (lowered, layout, escapes = false) {
   const c = new _WasmCode();
   const L = new _Locals(PROGRAM);
   const header = layout.recordHeader;
@@ -109,10 +117,13 @@ var _pcapWalkModule = (function (lowered, layout) {
   _readWord(c, POS, 12, layout.littleEndian, L.temp);
   c.set(L.wire);
   c.i32(0).set(L.a).i32(0).set(L.x);
-  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
   c.begin(_OP.block, _I32);
   new _ProgramEmitter(c, L, lowered, true).emit();
   c.op(_OP.end);
+  if (escapes) {
+    c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.escaped).opIndex(_OP.brIf, 1);
+  }
+  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
   c.begin(_OP.if);
   _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE, L.wire);
   c.get(POS).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
@@ -190,6 +201,13 @@ var _makeWasmWalk = (function (parts) {
   const refusal = _wasmRefusal();
   if (refusal !== void 0) return { reason: `run-time Wasm is refused (${refusal})` };
   return new _WasmWalk(parts);
+});
+var _loadsBelowZero = (function (program) {
+  for (const { code, k } of program) {
+    const absolute = code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) || code === (BPF_LD | BPF_B | BPF_ABS) || code === (BPF_LDX | BPF_B | BPF_MSH);
+    if (absolute && k >>> 0 >= 2147483648) return true;
+  }
+  return false;
 });
 var _programWalk = (function (rules, source) {
   const batch = rules._programBatch;
@@ -385,7 +403,12 @@ var _WalkCount = {
   /** Runs written at {@linkcode _WALK_RUNS}. */
   runs: 8,
   /** Where the moved runs end (`dest` given). */
-  moved: 9
+  moved: 9,
+  /**
+   * Set (non-zero) by the `loadIndex` import of an escaping walk (see
+   * {@linkcode _pcapWalkModule}): the record it ran on is left to the caller.
+   */
+  escaped: 10
 };
 var POS = 0;
 var END = 1;
@@ -571,7 +594,7 @@ var _WasmWalk = class {
     const pages = Math.ceil((this.#scratchStart + _SCRATCH_BYTES) / _PAGE);
     this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const buffer = this.#memory.buffer;
-    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.moved + 1);
+    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.escaped + 1);
     this.#runs = new Uint32Array(buffer, _WALK_RUNS, runsEnd - _WALK_RUNS >> 2);
   }
   /** Records walked so far (through {@linkcode _WasmWalk.walk} and {@linkcode _WasmWalk.walkRecord}). */
@@ -619,6 +642,7 @@ var _WasmWalk = class {
     }
     if (walk === null) return from;
     const moveEnd = dropped === void 0 && accepted instanceof _OutputRuns ? accepted._moveEnd(chunk) : -1;
+    this.#counts[_WalkCount.escaped] = 0;
     const stop = walk(base + from, base + chunk.length, moveEnd < 0 ? -1 : base + moveEnd) - base;
     if (stop === from) return from;
     const counts = this.#counts;
@@ -674,18 +698,24 @@ var _WasmWalk = class {
   #instantiate(captureInterface, layout) {
     const program = this.#parts.programFor(captureInterface);
     if (program === void 0) return "no program the walk can run for this capture interface";
-    if (_needsFrameDescription(program)) {
-      return "the program may read what the link header says (negative offsets, or indexed loads with X from A or memory)";
-    }
     if (_readsAncillary(program)) return "the program reads an ancillary field";
+    if (_loadsBelowZero(program)) {
+      return "the program loads at a negative offset (what the link header says)";
+    }
     const lowered = _lower(program);
     if (lowered.backward) return "the program jumps backwards";
+    const escapes = _needsFrameDescription(program);
+    const counts = this.#counts;
+    const escape = () => {
+      counts[_WalkCount.escaped] = 1;
+      return -1;
+    };
     try {
-      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout));
+      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, escapes));
       const instance = new WebAssembly.Instance(module, {
         env: {
           memory: this.#memory,
-          loadIndex: _loadIndex,
+          loadIndex: escapes ? escape : _loadIndex,
           ancillary: () => {
             throw new Error("Cannot walk records: the program reads an ancillary field");
           }
@@ -700,6 +730,7 @@ var _WasmWalk = class {
     }
   }
 };
+
 
 
 // src/cli/_pipe_router.ts
