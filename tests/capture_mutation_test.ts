@@ -79,7 +79,8 @@ function seeds(): Uint8Array[] {
 }
 
 const LIMITS = { maxCapturedLength: 262144, maxBlockLength: 1 << 20, maxInterfaces: 64 };
-const MEMORY_BOUND = 2 * LIMITS.maxBlockLength;
+// The record being assembled and the two last ones lent as `batch.carry`.
+const MEMORY_BOUND = 3 * LIMITS.maxBlockLength;
 
 function mutate(input: Uint8Array, random: () => number): Uint8Array {
   const out = input.slice();

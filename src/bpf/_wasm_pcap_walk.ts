@@ -17,6 +17,12 @@
  * and leaves the end of the moved bytes in the counts. Its counts are at
  * {@linkcode _WALK_COUNTS} (see {@linkcode _WalkCount}).
  *
+ * A and X are reset for each record; the scratch memory `M[]` (Wasm locals)
+ * is not: a record may see the cells the last one wrote. That is safe only
+ * because the checker (./validate.ts, `UNINITIALIZED_SCRATCH`) refuses any
+ * program that may read a cell before writing it on some path, so every
+ * cell read was written for the same record.
+ *
  * @module
  */
 import type { _LoweredProgram } from "./_lower.ts";
@@ -46,6 +52,11 @@ export const _WalkCount = {
   runs: 8,
   /** Where the moved runs end (`dest` given). */
   moved: 9,
+  /**
+   * Set (non-zero) by the `loadIndex` import of an escaping walk (see
+   * {@linkcode _pcapWalkModule}): the record it ran on is left to the caller.
+   */
+  escaped: 10,
 } as const;
 
 /** How the records are laid out (the pcap file header's settings). */
@@ -88,13 +99,22 @@ const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
 
 /**
  * The walk module of a lowered program (no backward jumps, no ancillary
- * loads: the caller checks) for records laid out as `layout`. It imports
- * `env.memory`, `env.loadIndex` (../bpf/_packet_access.ts `_loadIndex`) and
- * `env.ancillary` (never called), and exports `walk`.
+ * loads, no absolute load at a negative offset: the caller checks) for
+ * records laid out as `layout`. It imports `env.memory`, `env.loadIndex`
+ * (../bpf/_packet_access.ts `_loadIndex`) and `env.ancillary` (never
+ * called), and exports `walk`.
+ *
+ * With `escapes`, an indexed load at a negative offset (`[x + k]` with X
+ * from A, memory or a length) is not the walk's to run (it reads what the
+ * link header says): the caller's `loadIndex` then sets the count
+ * {@linkcode _WalkCount.escaped} (cleared before each call) and returns -1,
+ * and the walk stops before that record, counting nothing of it, for the
+ * caller to classify it and the rest of the block the usual way.
  */
 export function _pcapWalkModule(
   lowered: _LoweredProgram,
   layout: _WalkLayout,
+  escapes = false,
 ): Uint8Array<ArrayBuffer> {
   const c = new _WasmCode();
   const L = new _Locals(PROGRAM);
@@ -116,10 +136,14 @@ export function _pcapWalkModule(
   _readWord(c, POS, 12, layout.littleEndian, L.temp);
   c.set(L.wire);
   c.i32(0).set(L.a).i32(0).set(L.x);
-  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
   c.begin(_OP.block, _I32);
   new _ProgramEmitter(c, L, lowered, true).emit();
   c.op(_OP.end);
+  // An escaped record: stop before it (its verdict, on the stack, is dropped by the branch).
+  if (escapes) {
+    c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.escaped).opIndex(_OP.brIf, 1);
+  }
+  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
   c.begin(_OP.if);
   _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE, L.wire);
   // Extend the current run, or store it and start a new one here.

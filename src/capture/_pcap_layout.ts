@@ -6,6 +6,14 @@
  * @module
  */
 
+/** Bytes of a classic pcap file header. */
+export const _PCAP_FILE_HEADER = 24;
+/** Bytes of a pcap record header: 16, or 24 with the modified pcap magic. */
+export const _PCAP_RECORD_HEADER = 16;
+export const _PCAP_MODIFIED_RECORD_HEADER = 24;
+/** The decoder's default limit on a record's captured length (libpcap's). */
+export const _DEFAULT_MAX_CAPTURED_LENGTH = 262144;
+
 /** The record layout of a pcap capture, fixed by its file header. */
 export interface _PcapLayout {
   /** Bytes of each record header: 16, or 24 (the modified pcap magic). */

@@ -7,7 +7,13 @@
 import { CaptureFormatError } from "./capture_format_error.ts";
 import type { CaptureInterface } from "./capture_interface.ts";
 import type { RecordBatch } from "./record_batch.ts";
-import type { _PcapLayout } from "./_pcap_layout.ts";
+import {
+  _DEFAULT_MAX_CAPTURED_LENGTH,
+  _PCAP_FILE_HEADER,
+  _PCAP_MODIFIED_RECORD_HEADER,
+  _PCAP_RECORD_HEADER,
+  type _PcapLayout,
+} from "./_pcap_layout.ts";
 import {
   _captureFormat,
   _isPcapMagic,
@@ -141,7 +147,7 @@ export class CaptureDecoder {
   #little = true;
 
   // pcap
-  #pcapRecordHeader = 16;
+  #pcapRecordHeader = _PCAP_RECORD_HEADER;
   #pcapSnaplen = 0;
   #pcapLayout: _PcapLayout | undefined;
 
@@ -156,18 +162,20 @@ export class CaptureDecoder {
   #recordIndex = 0;
   #packetIndex = 0;
   #carry: Uint8Array = _EMPTY;
+  /** Two spare buffers: a record starting to be carried never goes into one that is lent. */
   #spare: Uint8Array = _EMPTY;
+  #spare2: Uint8Array = _EMPTY;
   #carryView: DataView = new DataView(new ArrayBuffer(0));
   #carryLength = 0;
   #carryOffset = 0;
-  /** Whether the last push carried a record over (see `push`). */
-  #carryLent = false;
+  /** The buffer the last push lent as `batch.carry` (see `push`), or `undefined`. */
+  #lent: Uint8Array | undefined;
   #error: CaptureFormatError | undefined;
   #batch: _MutableBatch;
 
   /** Creates a decoder; see {@linkcode CaptureDecoderOptions} for the limits. */
   constructor(options: CaptureDecoderOptions = {}) {
-    this.#maxCapturedLength = options.maxCapturedLength ?? 262144;
+    this.#maxCapturedLength = options.maxCapturedLength ?? _DEFAULT_MAX_CAPTURED_LENGTH;
     this.#maxBlockLength = options.maxBlockLength ?? 16 * 1024 * 1024;
     this.#maxInterfaces = options.maxInterfaces ?? 65536;
     const capacity = 256;
@@ -207,10 +215,11 @@ export class CaptureDecoder {
 
   /**
    * Bytes of memory the decoder holds for records that span chunks (never more
-   * than twice the largest record the limits allow).
+   * than three times the largest record the limits allow: the record being
+   * assembled, and the two last ones lent as `batch.carry`).
    */
   get bufferSize(): number {
-    return this.#carry.length + this.#spare.length;
+    return this.#carry.length + this.#spare.length + this.#spare2.length;
   }
 
   /** Number of packet records decoded so far. */
@@ -269,8 +278,10 @@ export class CaptureDecoder {
   /**
    * Decodes every record completed by `chunk`. The returned batch (and its
    * arrays) is valid until the next call on this decoder; the record it
-   * carried over (`batch.carry`) stays valid one call longer, so that a
-   * caller pushing one input block in parts may still hold it.
+   * carried over (`batch.carry`) stays valid one call longer, whatever that
+   * call does (a record carried over is never assembled in a buffer lent by
+   * either of the two last calls), so that a caller pushing one input block
+   * in parts may still hold it.
    */
   push(chunk: Uint8Array): RecordBatch {
     const batch = this.#batch;
@@ -287,8 +298,8 @@ export class CaptureDecoder {
       return batch;
     }
     // The record the last push carried over: its buffer is not written into this time.
-    const carryLent = this.#carryLent;
-    this.#carryLent = false;
+    const lentBefore = this.#lent;
+    this.#lent = undefined;
     const base = this.#total;
     this.#total += chunk.length;
     const length = chunk.length;
@@ -309,7 +320,7 @@ export class CaptureDecoder {
           }
           batch.carry = this.#carry.subarray(0, need);
           batch.carried = 1;
-          this.#carryLent = true;
+          this.#lent = this.#carry;
           this.#carryLength = 0;
           break;
         }
@@ -329,13 +340,8 @@ export class CaptureDecoder {
       const need = this.#measure(view, chunk, pos, avail, base + pos);
       if (need < 0) return this.#fail(batch);
       if (need > avail) {
-        if (batch.carried === 1 || carryLent) {
-          // batch.carry (or the last push's) still refers to #carry: keep the tail in the other buffer
-          const spare = this.#spare;
-          this.#spare = this.#carry;
-          this.#carry = spare;
-          this.#carryView = new DataView(spare.buffer, spare.byteOffset, spare.byteLength);
-          this.#carryLength = 0;
+        if (this.#carry === this.#lent || this.#carry === lentBefore) {
+          this.#carryElsewhere(lentBefore);
         }
         this.#reserveCarry(need);
         this.#carry.set(chunk.subarray(pos), 0);
@@ -437,11 +443,31 @@ export class CaptureDecoder {
     return batch;
   }
 
+  /**
+   * Makes a spare buffer lent by neither this push nor the last one (`lentBefore`)
+   * the one to carry into (nothing is carried at this point).
+   */
+  #carryElsewhere(lentBefore: Uint8Array | undefined): void {
+    const current = this.#carry;
+    const lentNow = this.#lent;
+    let next = this.#spare;
+    if (next === lentNow || next === lentBefore) {
+      next = this.#spare2;
+      this.#spare2 = current;
+    } else {
+      this.#spare = current;
+    }
+    this.#carry = next;
+    this.#carryView = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    this.#carryLength = 0;
+  }
+
   #fail(batch: _MutableBatch): RecordBatch {
     this.#state = _STATE_FAILED;
     this.#carryLength = 0;
     this.#carry = _EMPTY;
     this.#spare = _EMPTY;
+    this.#spare2 = _EMPTY;
     this.#carryView = new DataView(new ArrayBuffer(0));
     batch.error = this.#error;
     return batch;
@@ -495,7 +521,7 @@ export class CaptureDecoder {
     const magic = view.getUint32(pos, false);
     const format = _captureFormat(magic, view.getUint32(pos, true));
     if (format === "pcapng") return this.#measureBlock(view, bytes, pos, avail, offset);
-    if (format === "pcap") return 24;
+    if (format === "pcap") return _PCAP_FILE_HEADER;
     return this.#bad(`bad magic number ${_hex(magic)} (neither pcap nor pcapng)`, offset);
   }
 
@@ -627,7 +653,9 @@ export class CaptureDecoder {
     const snaplen = view.getUint32(pos + 16, little);
     const linkType = view.getUint32(pos + 20, little) & 0x03ffffff;
     this.#little = little;
-    this.#pcapRecordHeader = magic === _PCAP_MAGIC_MODIFIED ? 24 : 16;
+    this.#pcapRecordHeader = magic === _PCAP_MAGIC_MODIFIED
+      ? _PCAP_MODIFIED_RECORD_HEADER
+      : _PCAP_RECORD_HEADER;
     // libpcap: a snaplen of 0 or above the maximum means the maximum
     this.#pcapSnaplen = snaplen === 0 || snaplen > this.#maxCapturedLength
       ? this.#maxCapturedLength
@@ -649,10 +677,10 @@ export class CaptureDecoder {
       littleEndian: little,
       timestampResolution: magic === _PCAP_MAGIC_NS ? 1e9 : 1e6,
       timestampOffset: 0,
-      block: bytes.slice(pos, pos + 24),
+      block: bytes.slice(pos, pos + _PCAP_FILE_HEADER),
     });
     this.#state = _STATE_PCAP;
-    this.#add(0, pos, pos + 24, pos, 0, 0, 0);
+    this.#add(0, pos, pos + _PCAP_FILE_HEADER, pos, 0, 0, 0);
     return true;
   }
 

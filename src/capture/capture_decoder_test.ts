@@ -372,6 +372,49 @@ Deno.test("CaptureDecoder keeps a carried record's bytes through the next push, 
   assert.deepEqual(carried, first);
 });
 
+Deno.test("CaptureDecoder keeps a carried record's bytes through the next push, which completes a carried record and carries another", () => {
+  const records = [1, 2, 3, 4].map((n) => pcapRecord(new Uint8Array(40).fill(n)));
+  const all = concat(pcapHeader(), ...records);
+  const decoder = new CaptureDecoder();
+  decoder.push(all.subarray(0, 24 + 30)); // the header, part of the first record
+  // Completes the first record (carried) and starts the second.
+  const second = decoder.push(all.subarray(24 + 30, 24 + 56 + 30));
+  assert.equal(second.carried, 1);
+  const first = second.carry.subarray(second.start[0], second.end[0]);
+  // Completes the second (carried) and starts the third: not in the first's buffer.
+  const third = decoder.push(all.subarray(24 + 56 + 30, 24 + 112 + 30));
+  assert.equal(third.carried, 1);
+  assert.deepEqual(first, records[0]);
+  assert.deepEqual(third.carry.subarray(third.start[0], third.end[0]), records[1]);
+});
+
+Deno.test("CaptureDecoder: every carried record stays intact through the next push, on random splits", () => {
+  let seed = 7;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
+  for (let round = 0; round < 200; round++) {
+    const records = Array.from(
+      { length: 2 + (next() % 12) },
+      (_, n) => pcapRecord(new Uint8Array(next() % 90).fill(n + 1)),
+    );
+    const all = concat(pcapHeader(), ...records);
+    const decoder = new CaptureDecoder();
+    let held: { view: Uint8Array; copy: Uint8Array } | undefined;
+    for (let at = 0; at < all.length;) {
+      const size = 1 + (next() % 120);
+      const batch = decoder.push(all.subarray(at, at + size));
+      at += size;
+      assert.equal(batch.error, undefined);
+      if (held) assert.deepEqual(held.view, held.copy, `round ${round}, at ${at}`);
+      held = undefined;
+      if (batch.carried === 1) {
+        const view = batch.carry.subarray(batch.start[0], batch.end[0]);
+        held = { view, copy: view.slice() };
+      }
+    }
+    assert.ok(decoder.bufferSize <= 3 * 128, `buffer ${decoder.bufferSize}`);
+  }
+});
+
 Deno.test("CaptureDecoder: a caller may walk whole pcap records itself; offsets and record numbers in errors stay the stream's", () => {
   const records = [1, 2, 3].map((n) => pcapRecord(new Uint8Array(10).fill(n), { little: false }));
   const bad = pcapRecord(new Uint8Array(4), { caplen: 0x7fffffff, little: false });

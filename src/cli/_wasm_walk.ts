@@ -16,7 +16,11 @@ import { _loadIndex } from "../bpf/_packet_access.ts";
 import { _wasmRefusal } from "../bpf/compile_wasm.ts";
 import { _pcapWalkModule, _WALK_COUNTS, _WALK_RUNS, _WalkCount } from "../bpf/_wasm_pcap_walk.ts";
 import type { CaptureInterface } from "../capture/capture_interface.ts";
-import type { _PcapLayout } from "../capture/_pcap_layout.ts";
+import {
+  _DEFAULT_MAX_CAPTURED_LENGTH,
+  _PCAP_MODIFIED_RECORD_HEADER,
+  type _PcapLayout,
+} from "../capture/_pcap_layout.ts";
 import { _needsFrameDescription } from "../rules/_needs_frame_description.ts";
 import { _readsAncillary } from "../rules/_reads_ancillary.ts";
 import type { _RecordWalk, _RunSink } from "../stream/_record_router.ts";
@@ -26,6 +30,7 @@ import type { _ProgramSource } from "./_program.ts";
 import type { CompiledRuleSet } from "../rules/compile_rule_set.ts";
 import type { _ProgramBatch } from "../rules/_program_batch.ts";
 import { validate } from "../bpf/validate.ts";
+import { BPF_ABS, BPF_B, BPF_H, BPF_LD, BPF_LDX, BPF_MSH, BPF_W } from "../bpf/opcodes.ts";
 
 /** What the walk runs and whom it tells. */
 export interface _WasmWalkParts {
@@ -52,8 +57,8 @@ const _SLOTS = 2;
 /** The smallest pcap record: a 16-byte header and no data. */
 const _SMALLEST_RECORD = 16;
 /** Room for one record copied in ({@linkcode _WasmWalk.walkRecord}): the
- * largest the decoder takes by default (a 24-byte header, 256 KiB of data). */
-const _SCRATCH_BYTES = 24 + 262144;
+ * largest the decoder takes by default. */
+const _SCRATCH_BYTES = _PCAP_MODIFIED_RECORD_HEADER + _DEFAULT_MAX_CAPTURED_LENGTH;
 
 type _WalkFunction = (pos: number, end: number, dest: number) => number;
 
@@ -80,6 +85,10 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   readonly #runs: Uint32Array;
   /** The walk of each capture interface (`null`: none, the router decodes). */
   readonly #walks = new Map<CaptureInterface, _WalkFunction | null>();
+  /** Records walked so far. */
+  #walked = 0;
+  /** Why an interface's records are not walked (the first such reason). */
+  #unused: string | undefined;
 
   /** Use {@linkcode _makeWasmWalk}. */
   constructor(parts: _WasmWalkParts) {
@@ -92,8 +101,21 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     const pages = Math.ceil((this.#scratchStart + _SCRATCH_BYTES) / _PAGE);
     this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const buffer = this.#memory.buffer;
-    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.moved + 1);
+    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.escaped + 1);
     this.#runs = new Uint32Array(buffer, _WALK_RUNS, (runsEnd - _WALK_RUNS) >> 2);
+  }
+
+  /** Records walked so far (through {@linkcode _WasmWalk.walk} and {@linkcode _WasmWalk.walkRecord}). */
+  get walkedRecords(): number {
+    return this.#walked;
+  }
+
+  /**
+   * Why the records of a capture interface met so far are left to the rule
+   * set (the program is not walkable, or Wasm refused it), or `undefined`.
+   */
+  get unusedReason(): string | undefined {
+    return this.#unused;
   }
 
   /** A buffer of `size` bytes in the memory, or `undefined` (too large, or none free). */
@@ -149,6 +171,7 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     const moveEnd = dropped === undefined && accepted instanceof _OutputRuns
       ? accepted._moveEnd(chunk)
       : -1;
+    this.#counts[_WalkCount.escaped] = 0;
     const stop = walk(base + from, base + chunk.length, moveEnd < 0 ? -1 : base + moveEnd) - base;
     if (stop === from) return from;
     const counts = this.#counts;
@@ -176,6 +199,7 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     totals[3] = ok;
     totals[4] = okWire;
     totals[5] = counts[_WalkCount.acceptedCaptured];
+    this.#walked += records;
     this.#parts.counted(ok, okWire, records - ok, wire - okWire);
     return stop;
   }
@@ -202,36 +226,71 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     return this.walk(scratch, 0, layout, captureInterface, accepted, dropped, totals) === length;
   }
 
-  /** The walk of `captureInterface`'s program, or `null` where it cannot run it. */
+  /** The walk of `captureInterface`'s program, or `null` where it cannot run it (the reason kept). */
   #compile(captureInterface: CaptureInterface, layout: _PcapLayout): _WalkFunction | null {
-    const program = this.#parts.programFor(captureInterface);
-    // Negative offsets and ancillary fields need a described frame (JavaScript).
-    if (program === undefined || _needsFrameDescription(program) || _readsAncillary(program)) {
+    const walk = this.#instantiate(captureInterface, layout);
+    if (typeof walk === "string") {
+      this.#unused ??= walk;
       return null;
     }
+    return walk;
+  }
+
+  /** The walk of `captureInterface`'s program, or why there is none. */
+  #instantiate(captureInterface: CaptureInterface, layout: _PcapLayout): _WalkFunction | string {
+    const program = this.#parts.programFor(captureInterface);
+    if (program === undefined) return "no program the walk can run for this capture interface";
+    // Ancillary fields and absolute loads at negative offsets need a
+    // described frame (JavaScript).
+    if (_readsAncillary(program)) return "the program reads an ancillary field";
+    if (_loadsBelowZero(program)) {
+      return "the program loads at a negative offset (what the link header says)";
+    }
     const lowered = _lower(program);
-    if (lowered.backward) return null;
+    if (lowered.backward) return "the program jumps backwards";
+    // An indexed load that may land below zero (X from A, memory or a
+    // length): the record it does is left to JavaScript (an escape).
+    const escapes = _needsFrameDescription(program);
+    const counts = this.#counts;
+    const escape = (): number => {
+      counts[_WalkCount.escaped] = 1;
+      return -1;
+    };
     try {
-      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout));
+      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, escapes));
       const instance = new WebAssembly.Instance(module, {
         env: {
           memory: this.#memory,
-          loadIndex: _loadIndex,
+          loadIndex: escapes ? escape : _loadIndex,
           ancillary: () => {
             throw new Error("Cannot walk records: the program reads an ancillary field");
           },
         },
       });
       return instance.exports.walk as _WalkFunction;
-    } catch {
-      return null;
+    } catch (error) {
+      // Refused (as Workers refuse run-time Wasm) or not linked; any other error is a bug.
+      if (error instanceof WebAssembly.CompileError || error instanceof WebAssembly.LinkError) {
+        return `run-time Wasm is refused (${error.name}: ${error.message})`;
+      }
+      throw error;
     }
   }
 }
 
+/** Whether `program` has an absolute load (or `ldx msh`) at a negative offset. */
+function _loadsBelowZero(program: readonly Instruction[]): boolean {
+  for (const { code, k } of program) {
+    const absolute = code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) ||
+      code === (BPF_LD | BPF_B | BPF_ABS) || code === (BPF_LDX | BPF_B | BPF_MSH);
+    if (absolute && k >>> 0 >= 0x80000000) return true;
+  }
+  return false;
+}
+
 /**
- * The walk of `filter`'s one program rule, or `undefined` where the rule
- * set runs it otherwise (no one-program batch path; Wasm refused). The
+ * The walk of `filter`'s one program rule, or why the rule set runs it
+ * otherwise (no one-program batch path; Wasm refused). The
  * program is the one the rule set compiles for each capture interface:
  * `--bytecode` as given, `--expr` as `tcpdump -r` compiles it for that file,
  * where it passes the checker (else the rule set runs another form of it,
@@ -240,9 +299,12 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
 export function _programWalk(
   rules: CompiledRuleSet,
   source: _ProgramSource,
-): _WasmWalk | undefined {
+): _WasmWalk | { reason: string } {
   const batch = (rules as { _programBatch?: _ProgramBatch })._programBatch;
-  if (batch === undefined) return undefined;
+  if (batch === undefined) return { reason: "the rule set has no one-program batch path" };
+  // The program is compiled again here (as `source` gives it, the checker's
+  // form): the rule set's prepared match keeps only compiled functions per
+  // frame kind, not the instructions, and exposing them there is not small.
   const programFor = (captureInterface: CaptureInterface): Instruction[] | undefined => {
     try {
       const program = source.forInterface(captureInterface);
@@ -257,5 +319,5 @@ export function _programWalk(
     counted: (okPackets, okBytes, droppedPackets, droppedBytes) =>
       batch.counted(okPackets, okBytes, droppedPackets, droppedBytes),
   });
-  return walk instanceof _WasmWalk ? walk : undefined;
+  return walk;
 }

@@ -15,13 +15,15 @@ import { compileRuleSet } from "../rules/compile_rule_set.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 import { _RecordRouter, type _RecordWalk, type _RunSink } from "../stream/_record_router.ts";
 import { _decodeRecords, _random } from "../stream/_router_test_helpers.ts";
-import { _makeWasmWalk, _programWalk, type _WasmWalk } from "./_wasm_walk.ts";
+import { _makeWasmWalk, _programWalk, _WasmWalk } from "./_wasm_walk.ts";
 import { _OutputRuns } from "./_output_runs.ts";
 import { _mixed } from "./_test_capture.ts";
 import { _loadProgram } from "./_program.ts";
 import { _testIo } from "./_test_io.ts";
 import { _parseOptions } from "../args/_args.ts";
 import { corpusDir, corpusSkipReason, loadCases } from "../../tests/_corpus.ts";
+import { CaptureDecoder } from "../capture/capture_decoder.ts";
+import { validate } from "../bpf/validate.ts";
 
 const EXPRESSIONS = [
   "tcp port 80",
@@ -36,7 +38,7 @@ const EXPRESSIONS = [
 ];
 
 /** The one-rule set `filter --expr` builds, evaluated rule by rule as the CLI does. */
-function _oneProgram(program: Instruction[]) {
+function _oneProgram(program: Instruction[], strategy?: "interpret") {
   const ruleSet: RuleSet = {
     table: "filter",
     chains: [{
@@ -49,13 +51,14 @@ function _oneProgram(program: Instruction[]) {
       }],
     }],
   };
-  return compileRuleSet(ruleSet, { evaluation: "rule-by-rule", maxInstructions: 4096 });
+  return compileRuleSet(ruleSet, { evaluation: "rule-by-rule", maxInstructions: 4096, strategy });
 }
 
 interface _Capture {
   bytes: Uint8Array;
-  /** Where records start (after the file header), for corrupting them. */
+  /** Where records start (after the file header), for corrupting them, and end. */
   starts: number[];
+  ends: number[];
   recordHeader: number;
   little: boolean;
 }
@@ -77,6 +80,7 @@ function _randomCapture(next: () => number, count: number): _Capture {
   h.setUint32(20, 1, little);
   parts.push(header);
   const starts: number[] = [];
+  const ends: number[] = [];
   let at = 24;
   for (let i = 0; i < count; i++) {
     const frame = frames[next() % frames.length];
@@ -103,6 +107,7 @@ function _randomCapture(next: () => number, count: number): _Capture {
     parts.push(record);
     starts.push(at);
     at += record.length;
+    ends.push(at);
   }
   const bytes = new Uint8Array(at);
   let p = 0;
@@ -110,7 +115,7 @@ function _randomCapture(next: () => number, count: number): _Capture {
     bytes.set(part, p);
     p += part.length;
   }
-  return { bytes, starts, recordHeader, little };
+  return { bytes, starts, ends, recordHeader, little };
 }
 
 /** A sink that keeps every byte written to it. */
@@ -178,9 +183,9 @@ function _routeBlocks(
   program: Instruction[],
   bytes: Uint8Array,
   sizes: number[],
-  options: { walk: boolean; drop: boolean; move: boolean },
+  options: { walk: boolean; drop: boolean; move: boolean; strategy?: "interpret" },
 ): _Run {
-  const rules = _oneProgram(program);
+  const rules = _oneProgram(program, options.strategy);
   const router = new _RecordRouter(rules);
   const walk = options.walk ? _programWalkOf(rules, program) : undefined;
   const counting = walk ? _counting(walk) : undefined;
@@ -236,15 +241,19 @@ Deno.test("Wasm record walk: the JavaScript path's and the interpreter's output,
     const program = compileFilter(expression, { linkType: 1 });
     let bytes = capture.bytes;
     let what = "whole";
+    // The records the walk must take: every whole record before a bad one.
+    let walkable = capture.starts.length;
     const damage = next() % 4;
     if (damage === 1) {
       // A captured length over the limit in a record's header mid-stream.
       bytes = bytes.slice();
-      const at = capture.starts[next() % capture.starts.length];
+      walkable = next() % capture.starts.length;
+      const at = capture.starts[walkable];
       new DataView(bytes.buffer).setUint32(at + 8, 0x7fffff00, capture.little);
       what = `bad header at ${at}`;
     } else if (damage === 2) {
       bytes = bytes.slice(0, bytes.length - 1 - (next() % 40));
+      walkable = capture.ends.filter((end) => end <= bytes.length).length;
       what = "truncated";
     }
     const sizes = [1 + (next() % 3000), 1 + (next() % 700), 24 + (next() % 64), 4096];
@@ -261,9 +270,11 @@ Deno.test("Wasm record walk: the JavaScript path's and the interpreter's output,
       assert.equal(plain.error, undefined, where);
       assert.deepEqual(walked.accepted, _interpreted(program, bytes), where);
     }
+    // The walk takes every record up to the first bad one: those whole in a
+    // block, those carried across blocks, after a file header split anyhow.
+    assert.equal(walked.walked, walkable, where);
     walkedAll += walked.walked;
   }
-  // The walk took part (most records are whole inside their blocks).
   assert.ok(walkedAll > 1000, `walked ${walkedAll} records`);
 });
 
@@ -284,7 +295,7 @@ Deno.test("_programWalk walks every record of `tcp port 80` blocks as filter --e
   const program = source.forLinkType(1);
   const rules = _oneProgram(program);
   const walk = _programWalk(rules, source);
-  assert.ok(walk !== undefined);
+  assert.ok(walk instanceof _WasmWalk);
   const router = new _RecordRouter(rules);
   const counting = _counting(walk);
   router._setRecordWalk(counting.walk);
@@ -320,13 +331,17 @@ Deno.test("_makeWasmWalk gives the reason where run-time Wasm is refused (as Wor
     assert.ok("reason" in walk);
     assert.match(walk.reason, /run-time Wasm is refused \(CompileError: .*disallowed/);
     const t = _testIo({ stdin: _mixed, reads: [1000] });
+    const reports: _WalkReport[] = [];
     assert.equal(
       await (await import("./run_cli.ts")).runCli(
         ["filter", "--base", "link", "--expr", "tcp", "--stats"],
-        t.io,
+        { ...t.io, _walkReport: (report) => void reports.push(report) },
       ),
       0,
     );
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0].installed, false);
+    assert.match(String(reports[0].reason), /run-time Wasm is refused \(CompileError: /);
     assert.deepEqual(t.stdout(), expected.stdout());
     assert.equal(t.stderr(), expected.stderr());
   } finally {
@@ -382,3 +397,283 @@ Deno.test({
     assert.ok(compared > 100, `${compared} cases compared with libpcap`);
   },
 });
+
+type _WalkReport = { installed: boolean; walked: number; reason: string | undefined };
+
+/** `filter ARGS` on `capture` read in blocks: its output and what it says of the walk. */
+async function _filterReport(args: string[], capture: Uint8Array, reads = [1000]) {
+  const { runCli } = await import("./run_cli.ts");
+  const t = _testIo({ stdin: capture, chunkSize: 4096, reads });
+  const reports: _WalkReport[] = [];
+  const code = await runCli(["filter", ...args], {
+    ...t.io,
+    _walkReport: (report) => void reports.push(report),
+  });
+  assert.ok(reports.length <= 1); // none: filter stopped before reading
+  return { code, stdout: t.stdout(), stderr: t.stderr(), report: reports[0] };
+}
+
+Deno.test("filter installs the Wasm walk for a single link-base program and walks every record, a file header split across reads included", async () => {
+  const packets = _decodeRecords(_mixed).length - 1;
+  for (const reads of [[1000], [10, 7, 1000], [24, 65536]]) {
+    for (const program of [["--expr", "tcp port 80"], ["--bytecode", "1,6 0 0 65535"]]) {
+      const walked = await _filterReport(["--base", "link", ...program, "--stats"], _mixed, reads);
+      const where = `${program}, reads ${reads}`;
+      assert.deepEqual(
+        walked.report,
+        { installed: true, walked: packets, reason: undefined },
+        where,
+      );
+      const plain = await _filterReport(
+        ["--base", "link", ...program, "--stats", "--strategy", "interpret"],
+        _mixed,
+        reads,
+      );
+      assert.deepEqual(plain.report.installed, false, where);
+      assert.equal(plain.report.reason, "a strategy is given", where);
+      assert.deepEqual([walked.code, walked.stdout, walked.stderr], [
+        plain.code,
+        plain.stdout,
+        plain.stderr,
+      ], where);
+    }
+  }
+});
+
+Deno.test("filter walks a program with an indexed load whose X comes from A; one reading an ancillary field is left to the rule set, with the reason", async () => {
+  const packets = _decodeRecords(_mixed).length - 1;
+  // An HTTP GET at the start of the TCP payload: X from `tax` (the TCP header length).
+  const program = ["--base", "link", "--expr", "tcp[((tcp[12:1]&0xf0)>>2):4]=0x47455420"];
+  const walked = await _filterReport(program, _mixed);
+  assert.deepEqual(walked.report, { installed: true, walked: packets, reason: undefined });
+  const plain = await _filterReport([...program, "--strategy", "interpret"], _mixed);
+  assert.deepEqual(walked.stdout, plain.stdout);
+  // ld [SKF_AD_OFF + SKF_AD_PROTOCOL]; ret a
+  const ancillary = ["--base", "link", "--bytecode", "2,32 0 0 4294963200,22 0 0 0"];
+  const left = await _filterReport(ancillary, _mixed);
+  assert.deepEqual(left.report, {
+    installed: true,
+    walked: 0,
+    reason: "the program reads an ancillary field",
+  });
+  const reference = await _filterReport([...ancillary, "--strategy", "interpret"], _mixed);
+  assert.deepEqual(left.stdout, reference.stdout);
+});
+
+/** A random checked program whose indexed loads take X from A, memory or a length: some land below zero. */
+function _randomIndexedProgram(next: () => number): Instruction[] {
+  const pick = <T>(values: T[]): T => values[next() % values.length];
+  const body: Instruction[] = [];
+  // Every scratch cell written first (the checker refuses reading one before).
+  for (let m = 0; m < 4; m++) body.push({ code: 0x02, jt: 0, jf: 0, k: m });
+  for (let i = 0, n = 3 + (next() % 14); i < n; i++) {
+    const r = next() % 14;
+    const k = next() % 6 === 0 ? pick([0x7fffffff, 0xfff00000, 0xffe00010, 1500]) : next() % 90;
+    if (r < 2) body.push({ code: pick([0x20, 0x28, 0x30]), jt: 0, jf: 0, k: next() % 90 });
+    else if (r < 5) body.push({ code: pick([0x40, 0x48, 0x50]), jt: 0, jf: 0, k }); // ld [x + k]
+    else if (r === 5) body.push({ code: 0xb1, jt: 0, jf: 0, k: next() % 40 }); // ldx msh
+    else if (r === 6) body.push({ code: pick([0x80, 0x81]), jt: 0, jf: 0, k: 0 }); // ld/ldx len
+    else if (r === 7) {
+      const value = pick([0, 14, 0xffffffff, 0xfff00000, 0xffe00000, 0x80000000, next() % 100]);
+      body.push({ code: pick([0x00, 0x01]), jt: 0, jf: 0, k: value }); // ld/ldx #k
+    } else if (r === 8) {
+      const op = pick([0x00, 0x10, 0x20, 0x50, 0x60, 0x70, 0x80, 0xa0]);
+      body.push({
+        code: 0x04 | op | pick([0, 8]),
+        jt: 0,
+        jf: 0,
+        k: pick([1, 3, 0xff, 0x80000000]),
+      });
+    } else if (r === 9) body.push({ code: pick([0x02, 0x03]), jt: 0, jf: 0, k: next() % 4 });
+    else if (r === 10) body.push({ code: pick([0x60, 0x61]), jt: 0, jf: 0, k: next() % 4 });
+    else if (r === 11) body.push({ code: pick([0x07, 0x87]), jt: 0, jf: 0, k: 0 }); // tax, txa
+    else body.push({ code: pick([0x15, 0x25, 0x35, 0x45]), jt: 0, jf: 0, k: pick([0, 6, 0x800]) });
+  }
+  const program = [
+    ...body,
+    { code: 0x06, jt: 0, jf: 0, k: pick([1, 65535, 0xffffffff]) },
+    { code: 0x06, jt: 0, jf: 0, k: 0 },
+  ];
+  for (let i = 0; i < body.length; i++) {
+    if ((program[i].code & 7) === 5) {
+      const room = program.length - i - 2;
+      program[i].jt = next() % (room + 1);
+      program[i].jf = next() % (room + 1);
+    }
+  }
+  return program;
+}
+
+Deno.test("Wasm record walk with escapes: random programs with X from A, memory or a length give the interpreter's output; records whose load lands below zero are left to JavaScript", () => {
+  const next = _random(21);
+  let programs = 0, escaped = 0, walkedAll = 0;
+  while (programs < 150) {
+    const program = _randomIndexedProgram(next);
+    try {
+      validate(program);
+    } catch {
+      continue;
+    }
+    programs++;
+    const capture = _randomCapture(next, 10 + (next() % 60));
+    const sizes = [1 + (next() % 3000), 1 + (next() % 700), 24 + (next() % 64), 4096];
+    const drop = (next() & 1) === 0;
+    const options = { drop, move: !drop };
+    // The reference interpreter on described frames (negative offsets read the network header).
+    const plain = _routeBlocks(program, capture.bytes, sizes, {
+      walk: false,
+      strategy: "interpret",
+      ...options,
+    });
+    const walked = _routeBlocks(program, capture.bytes, sizes, { walk: true, ...options });
+    const where = `program ${JSON.stringify(program)}, blocks ${sizes}`;
+    // Compared as booleans first: a failing deepEqual of long arrays takes minutes to print.
+    assert.ok(_same(walked.accepted, plain.accepted), where);
+    assert.ok(_same(walked.dropped, plain.dropped), where);
+    assert.equal(walked.error, plain.error, where);
+    assert.deepEqual(walked.stats, plain.stats, where);
+    if (walked.walked < capture.starts.length) escaped++;
+    // No escape: no load landed below zero, so the bare interpreter agrees.
+    else assert.ok(_same(walked.accepted, _interpreted(program, capture.bytes)), where);
+    walkedAll += walked.walked;
+  }
+  // Both happened: records walked, and records left to JavaScript by an escape.
+  assert.ok(walkedAll > 1000, `walked ${walkedAll}`);
+  assert.ok(escaped > 10, `${escaped} programs escaped`);
+});
+
+Deno.test("the walk may keep scratch memory across records: a program reading a cell before writing it never passes the checker", async () => {
+  // M[] is not reset between records in the walk (docs of `_pcapWalkModule`).
+  const readFirst = [{ code: 0x60, jt: 0, jf: 0, k: 0 }, { code: 0x16, jt: 0, jf: 0, k: 0 }];
+  assert.throws(
+    () => validate(readFirst),
+    (e) => (e as { code?: string }).code === "UNINITIALIZED_SCRATCH",
+  );
+  const run = await _filterReport(["--base", "link", "--bytecode", "2,96 0 0 0,22 0 0 0"], _mixed);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /M\[0\] may be read before it is written/);
+  assert.equal(run.report, undefined);
+});
+
+/** A pcap record of `caplen` bytes (wire length `caplen + 4`), little-endian. */
+function _record(caplen: number, fill: number): Uint8Array {
+  const record = new Uint8Array(16 + caplen).fill(fill);
+  const v = new DataView(record.buffer);
+  v.setUint32(0, fill, true);
+  v.setUint32(4, 0, true);
+  v.setUint32(8, caplen, true);
+  v.setUint32(12, caplen + 4, true);
+  return record;
+}
+
+Deno.test("Wasm record walk stops where the decoder's fast path stops: captured length at the limit and over it, a block one byte short of or past a record, a record header split", () => {
+  const max = 100;
+  const header = new Uint8Array(24);
+  const h = new DataView(header.buffer);
+  h.setUint32(0, 0xa1b2c3d4, true);
+  h.setUint16(4, 2, true);
+  h.setUint16(6, 4, true);
+  h.setUint32(16, 40, true); // snaplen 40: longer records are walked, cut to it
+  h.setUint32(20, 1, true);
+  const program = compileFilter("greater 30", { linkType: 1 });
+  const walk = _makeWasmWalk({ programFor: () => program, counted: () => {} }) as _WasmWalk;
+  /** caplens, then how many bytes of the records the block holds (relative to their total). */
+  const cases: [number[], number][] = [
+    [[10, max, 20], 0],
+    [[10, max + 1, 20], 0],
+    [[10, 50, 41, 40], 0],
+    [[10, 20, 30], -1],
+    [[10, 20, 30], -(16 + 30) + 1],
+    [[10, 20, 30], -(16 + 30) + 8],
+    [[10, 20, 30], -(16 + 30) + 12],
+    [[10, 20, 30], -(16 + 30) + 16],
+    [[10, 20, 30], -(16 + 30)],
+    [[max], -1],
+    [[0, 0, max], 0],
+  ];
+  for (const [caplens, delta] of cases) {
+    const records = caplens.map((caplen, i) => _record(caplen, i + 1));
+    const all = new Uint8Array(records.reduce((n, r) => n + r.length, 0) + 1);
+    let at = 0;
+    for (const r of records) {
+      all.set(r, at);
+      at += r.length;
+    }
+    const length = at + delta;
+    const where = `caplens ${caplens}, block ${length} of ${at}`;
+    // The decoder's fast path over the same bytes.
+    const decoder = new CaptureDecoder({ maxCapturedLength: max });
+    decoder.push(header);
+    const layout = decoder._pcapLayout!;
+    const batch = new CaptureDecoder({ maxCapturedLength: max });
+    batch.push(header);
+    const decoded = batch.push(all.subarray(0, length));
+    const expected = decoded.count === 0 ? 0 : decoded.end[decoded.count - 1];
+    const block = walk.take(length)!;
+    block.set(all.subarray(0, length));
+    const totals = new Float64Array(6);
+    const accepted = new _Collect();
+    const stop = walk.walk(block, 0, layout, decoder.interfaces[0], accepted, undefined, totals);
+    walk.give(block);
+    assert.equal(stop, expected, where);
+    if (stop > 0) {
+      assert.equal(totals[0], decoded.count, where);
+      // The interpreter's verdicts on the walked records, their bytes cut to the snaplen.
+      const kept = new _Collect();
+      for (let i = 0; i < decoded.count; i++) {
+        const data = all.subarray(
+          decoded.dataStart[i],
+          decoded.dataStart[i] + decoded.capturedLength[i],
+        );
+        if (interpret(program, data, { wireLength: decoded.wireLength[i] }) !== 0) {
+          kept.write(all, decoded.start[i], decoded.end[i]);
+        }
+      }
+      assert.deepEqual(accepted.bytes(), kept.bytes(), where);
+    }
+  }
+});
+
+Deno.test("Wasm record walk: a module Wasm refuses leaves the records to the rule set with the reason; any other error is thrown", () => {
+  const program = compileFilter("tcp", { linkType: 1 });
+  const decoder = new CaptureDecoder();
+  decoder.push(_mixed.subarray(0, 24));
+  const layout = decoder._pcapLayout!;
+  const original = WebAssembly.Module;
+  const stub = (error: Error) => {
+    (WebAssembly as { Module: unknown }).Module = function Module() {
+      throw error;
+    };
+  };
+  try {
+    for (const error of [new WebAssembly.CompileError("refused"), new TypeError("a bug")]) {
+      const walk = _makeWasmWalk({ programFor: () => program, counted: () => {} }) as _WasmWalk;
+      stub(error);
+      const block = walk.take(_mixed.length - 24)!;
+      block.set(_mixed.subarray(24));
+      const run = () =>
+        walk.walk(
+          block,
+          0,
+          layout,
+          decoder.interfaces[0],
+          new _Collect(),
+          undefined,
+          new Float64Array(6),
+        );
+      if (error instanceof TypeError) {
+        assert.throws(run, TypeError);
+      } else {
+        assert.equal(run(), 0);
+        assert.equal(walk.unusedReason, "run-time Wasm is refused (CompileError: refused)");
+      }
+      (WebAssembly as { Module: typeof WebAssembly.Module }).Module = original;
+    }
+  } finally {
+    (WebAssembly as { Module: typeof WebAssembly.Module }).Module = original;
+  }
+});
+
+function _same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

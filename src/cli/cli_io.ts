@@ -80,4 +80,13 @@ export interface CliIo {
    * to spare. Where absent, a core is taken to be free.
    */
   loadAverage?: () => number | undefined;
+  /**
+   * Tests and debugging only: told, at the end of `filter`, whether the Wasm
+   * record walk ran its single program (src/cli/_wasm_walk.ts), how many
+   * records it walked, and why it was not installed or left some records to
+   * the rule set.
+   *
+   * @internal
+   */
+  _walkReport?(report: { installed: boolean; walked: number; reason: string | undefined }): void;
 }

@@ -18,7 +18,7 @@ import { UsageError } from "../args/usage_error.ts";
 import { _openBlocks } from "./_input.ts";
 import type { _BlockPool } from "./_sync_block_source.ts";
 import { _loadProgram, type _ProgramSource, _runnable } from "./_program.ts";
-import { _programWalk } from "./_wasm_walk.ts";
+import { _programWalk, _WasmWalk } from "./_wasm_walk.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
@@ -212,6 +212,28 @@ function _progress(io: CliIo, router: _RecordRouter) {
  * assert.match(stderr(), /1 packets \(60 bytes\): 0 accepted \(0 bytes\), 1 dropped \(60 bytes\)/);
  * ```
  */
+/**
+ * The Wasm record walk of a single program on the link base, with the
+ * default strategy, one thread and an input read in blocks
+ * (docs/engine_strategies.md, "One Wasm call per block"), or why not.
+ */
+function _walkFor(
+  rules: CompiledRuleSet,
+  source: _ProgramSource | undefined,
+  base: string | undefined,
+  strategy: string | undefined,
+  split: _WorkerSplit | undefined,
+  io: CliIo,
+): _WasmWalk | { reason: string } {
+  if (source === undefined || base !== "link") {
+    return { reason: "not a single program on the link base" };
+  }
+  if (strategy !== undefined) return { reason: "a strategy is given" };
+  if (split !== undefined) return { reason: "two threads" };
+  if (io.openBlocks === undefined) return { reason: "the input is not read in blocks" };
+  return _programWalk(rules, source);
+}
+
 export const filterCommand: CliCommand = {
   name: "filter",
   summary: "filter a capture through rules: accepted frames to stdout",
@@ -278,13 +300,8 @@ export const filterCommand: CliCommand = {
         compileOptions,
         split,
         waitForWorker,
-        // One program on the link base, the default strategy, one thread, an
-        // input read in blocks: each pcap block is read into a Wasm memory and
-        // walked in one call (docs/engine_strategies.md, "One Wasm call per block").
-        walkSource: source !== undefined && base === "link" && strategy === undefined &&
-            split === undefined && io.openBlocks !== undefined
-          ? source
-          : undefined,
+        source,
+        strategy,
       });
     } finally {
       split?.close();
@@ -303,8 +320,10 @@ interface _FilterRun {
   compileOptions: CompileRuleSetOptions;
   split: _WorkerSplit | undefined;
   waitForWorker: boolean;
-  /** The program to walk each pcap block with in one Wasm call, if any. */
-  walkSource: _ProgramSource | undefined;
+  /** The program of `--bytecode`/`--expr`, if any (for the Wasm record walk). */
+  source: _ProgramSource | undefined;
+  /** `--strategy`, if given. */
+  strategy: string | undefined;
 }
 
 /** `filter` once the rules are loaded (and a second thread started, if any). */
@@ -323,7 +342,11 @@ async function _filter(
   // Blocks are read into the Wasm classifier's memory: classified there
   // with no copy (docs/classifier_wasm.md, "Batches"); with a second
   // thread, a block is kept until the worker classified it.
-  const walk = run.walkSource === undefined ? undefined : _programWalk(rules, run.walkSource);
+  // One program on the link base, the default strategy, one thread, an
+  // input read in blocks: each pcap block is read into a Wasm memory and
+  // walked in one call (docs/engine_strategies.md, "One Wasm call per block").
+  const walkOrReason = _walkFor(rules, run.source, base, run.strategy, split, io);
+  const walk = walkOrReason instanceof _WasmWalk ? walkOrReason : undefined;
   const wasmBlocks = walk ?? (rules as { _blocks?: _BlockPool })._blocks;
   const input = await _openBlocks(io, path, split?.poolOver(wasmBlocks) ?? wasmBlocks);
   let dropStream: WritableStream<Uint8Array> | undefined;
@@ -391,6 +414,11 @@ async function _filter(
     ? _linkLayerHint(program, base, stats.input.packets, stats.accepted.packets)
     : undefined;
   if (hint) await _writeText(io.stderr, hint);
+  io._walkReport?.({
+    installed: walk !== undefined,
+    walked: walk?.walkedRecords ?? 0,
+    reason: walk === undefined ? (walkOrReason as { reason: string }).reason : walk.unusedReason,
+  });
   if (failure !== undefined) throw failure;
   return 0;
 }

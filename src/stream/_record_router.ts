@@ -9,7 +9,7 @@
 import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_decoder.ts";
 import type { CaptureFormatError } from "../capture/capture_format_error.ts";
 import type { CaptureInterface } from "../capture/capture_interface.ts";
-import type { _PcapLayout } from "../capture/_pcap_layout.ts";
+import { _PCAP_FILE_HEADER, type _PcapLayout } from "../capture/_pcap_layout.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
@@ -259,8 +259,10 @@ export class _RecordRouter {
     // Routed from `chunk` itself (not a view of it): the command line may
     // move accepted runs to the front of the block it reads into.
     let from = 0;
-    // The pcap file header alone: the records after it are walked.
-    let take = decoder.bytesRead === 0 && length > 24 ? 24 : 0;
+    // The pcap file header alone (or its rest, when an earlier chunk began
+    // it): the records after it are walked.
+    const read = decoder.bytesRead;
+    let take = read < _PCAP_FILE_HEADER ? Math.min(_PCAP_FILE_HEADER - read, length) : 0;
     for (;;) {
       if (take > 0) {
         const batch = decoder.push(chunk.subarray(from, from + take));
@@ -298,7 +300,9 @@ export class _RecordRouter {
 
   /** A batch of the one record the decoder carried over, walked: `true`; else `false`. */
   #walkCarried(batch: RecordBatch, accepted: _RunSink, dropped: _RunSink | undefined): boolean {
-    if (batch.carried !== 1 || batch.count !== 1 || batch.error !== undefined) return false;
+    if (
+      batch.carried !== 1 || batch.count !== 1 || batch.kind[0] !== 1 || batch.error !== undefined
+    ) return false;
     const layout = this.#decoder._pcapLayout;
     if (layout === undefined) return false;
     const totals = this.#walked;

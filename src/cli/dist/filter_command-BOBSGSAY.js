@@ -38,8 +38,11 @@ import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
 import {
-  CaptureDecoder
-} from "./chunk-ZWRBZPXV.js";
+  CaptureDecoder,
+  _DEFAULT_MAX_CAPTURED_LENGTH,
+  _PCAP_FILE_HEADER,
+  _PCAP_MODIFIED_RECORD_HEADER
+} from "./chunk-IIYT7Z3B.js";
 import {
   _loadProgram,
   _runnable
@@ -91,13 +94,21 @@ import {
   LINKTYPE_RAW
 } from "./chunk-HTG3XFGN.js";
 import "./chunk-2P54CIHJ.js";
-import "./chunk-PTJ5AGX5.js";
+import {
+  BPF_ABS,
+  BPF_B,
+  BPF_H,
+  BPF_LD,
+  BPF_LDX,
+  BPF_MSH,
+  BPF_W
+} from "./chunk-PTJ5AGX5.js";
 import "./chunk-VVSHI4PW.js";
 import "./chunk-625ADWH7.js";
 import "./chunk-HVOGAW6C.js";
 
 // src/bpf/_wasm_pcap_walk.ts
-var _pcapWalkModule = (function (lowered, layout) {
+var _pcapWalkModule = (function (lowered, layout, escapes = false) {
   const c = new _WasmCode();
   const L = new _Locals(PROGRAM);
   const header = layout.recordHeader;
@@ -113,10 +124,13 @@ var _pcapWalkModule = (function (lowered, layout) {
   _readWord(c, POS, 12, layout.littleEndian, L.temp);
   c.set(L.wire);
   c.i32(0).set(L.a).i32(0).set(L.x);
-  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
   c.begin(_OP.block, _I32);
   new _ProgramEmitter(c, L, lowered, true).emit();
   c.op(_OP.end);
+  if (escapes) {
+    c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.escaped).opIndex(_OP.brIf, 1);
+  }
+  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
   c.begin(_OP.if);
   _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE, L.wire);
   c.get(POS).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
@@ -195,9 +209,16 @@ var _makeWasmWalk = (function (parts) {
   if (refusal !== void 0) return { reason: `run-time Wasm is refused (${refusal})` };
   return new _WasmWalk(parts);
 });
+var _loadsBelowZero = (function (program) {
+  for (const { code, k } of program) {
+    const absolute = code === (BPF_LD | BPF_W | BPF_ABS) || code === (BPF_LD | BPF_H | BPF_ABS) || code === (BPF_LD | BPF_B | BPF_ABS) || code === (BPF_LDX | BPF_B | BPF_MSH);
+    if (absolute && k >>> 0 >= 2147483648) return true;
+  }
+  return false;
+});
 var _programWalk = (function (rules, source) {
   const batch = rules._programBatch;
-  if (batch === void 0) return void 0;
+  if (batch === void 0) return { reason: "the rule set has no one-program batch path" };
   const programFor = (function (captureInterface)  {
     try {
       const program = source.forInterface(captureInterface);
@@ -211,7 +232,7 @@ var _programWalk = (function (rules, source) {
     programFor,
     counted: (function (okPackets, okBytes, droppedPackets, droppedBytes) { return ( batch.counted(okPackets, okBytes, droppedPackets, droppedBytes)); })
   });
-  return walk instanceof _WasmWalk ? walk : void 0;
+  return walk;
 });
 var _output = (function (name, target) {
   const runs = new _OutputRuns();
@@ -394,6 +415,15 @@ var _loadRuleSet = (async function (parsed, io) {
   };
   return { ruleSet, name: source.name, max, program, base, source };
 });
+var _walkFor = (function (rules, source, base, strategy, split, io) {
+  if (source === void 0 || base !== "link") {
+    return { reason: "not a single program on the link base" };
+  }
+  if (strategy !== void 0) return { reason: "a strategy is given" };
+  if (split !== void 0) return { reason: "two threads" };
+  if (io.openBlocks === void 0) return { reason: "the input is not read in blocks" };
+  return _programWalk(rules, source);
+});
 var _filter = (async function (parsed, io, run) {
   const { path, dropTo, ruleSet, name, program, base, compileOptions, split } = run;
   let rules;
@@ -402,7 +432,8 @@ var _filter = (async function (parsed, io, run) {
   } catch (error2) {
     throw DataError.from(name, error2);
   }
-  const walk = run.walkSource === void 0 ? void 0 : _programWalk(rules, run.walkSource);
+  const walkOrReason = _walkFor(rules, run.source, base, run.strategy, split, io);
+  const walk = walkOrReason instanceof _WasmWalk ? walkOrReason : void 0;
   const wasmBlocks = walk ?? rules._blocks;
   const input = await _openBlocks(io, path, split?.poolOver(wasmBlocks) ?? wasmBlocks);
   let dropStream;
@@ -458,6 +489,11 @@ var _filter = (async function (parsed, io, run) {
   }
   const hint = program && base && stats && failure === void 0 ? _linkLayerHint(program, base, stats.input.packets, stats.accepted.packets) : void 0;
   if (hint) await _writeText(io.stderr, hint);
+  io._walkReport?.({
+    installed: walk !== void 0,
+    walked: walk?.walkedRecords ?? 0,
+    reason: walk === void 0 ? walkOrReason.reason : walk.unusedReason
+  });
   if (failure !== void 0) throw failure;
   return 0;
 });
@@ -479,7 +515,12 @@ var _WalkCount = {
   /** Runs written at {@linkcode _WALK_RUNS}. */
   runs: 8,
   /** Where the moved runs end (`dest` given). */
-  moved: 9
+  moved: 9,
+  /**
+   * Set (non-zero) by the `loadIndex` import of an escaping walk (see
+   * {@linkcode _pcapWalkModule}): the record it ran on is left to the caller.
+   */
+  escaped: 10
 };
 var POS = 0;
 var END = 1;
@@ -647,7 +688,7 @@ var _OutputRuns = class {
 var _PAGE = 65536;
 var _SLOTS = 2;
 var _SMALLEST_RECORD = 16;
-var _SCRATCH_BYTES = 24 + 262144;
+var _SCRATCH_BYTES = _PCAP_MODIFIED_RECORD_HEADER + _DEFAULT_MAX_CAPTURED_LENGTH;
 
 var _WasmWalk = class {
   #parts;
@@ -661,6 +702,10 @@ var _WasmWalk = class {
   #runs;
   /** The walk of each capture interface (`null`: none, the router decodes). */
   #walks = /* @__PURE__ */ new Map();
+  /** Records walked so far. */
+  #walked = 0;
+  /** Why an interface's records are not walked (the first such reason). */
+  #unused;
   /** Use {@linkcode _makeWasmWalk}. */
   constructor(parts) {
     this.#parts = parts;
@@ -671,8 +716,19 @@ var _WasmWalk = class {
     const pages = Math.ceil((this.#scratchStart + _SCRATCH_BYTES) / _PAGE);
     this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const buffer = this.#memory.buffer;
-    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.moved + 1);
+    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.escaped + 1);
     this.#runs = new Uint32Array(buffer, _WALK_RUNS, runsEnd - _WALK_RUNS >> 2);
+  }
+  /** Records walked so far (through {@linkcode _WasmWalk.walk} and {@linkcode _WasmWalk.walkRecord}). */
+  get walkedRecords() {
+    return this.#walked;
+  }
+  /**
+   * Why the records of a capture interface met so far are left to the rule
+   * set (the program is not walkable, or Wasm refused it), or `undefined`.
+   */
+  get unusedReason() {
+    return this.#unused;
   }
   /** A buffer of `size` bytes in the memory, or `undefined` (too large, or none free). */
   take(size) {
@@ -708,6 +764,7 @@ var _WasmWalk = class {
     }
     if (walk === null) return from;
     const moveEnd = dropped === void 0 && accepted instanceof _OutputRuns ? accepted._moveEnd(chunk) : -1;
+    this.#counts[_WalkCount.escaped] = 0;
     const stop = walk(base + from, base + chunk.length, moveEnd < 0 ? -1 : base + moveEnd) - base;
     if (stop === from) return from;
     const counts = this.#counts;
@@ -734,6 +791,7 @@ var _WasmWalk = class {
     totals[3] = ok;
     totals[4] = okWire;
     totals[5] = counts[_WalkCount.acceptedCaptured];
+    this.#walked += records;
     this.#parts.counted(ok, okWire, records - ok, wire - okWire);
     return stop;
   }
@@ -749,31 +807,52 @@ var _WasmWalk = class {
     scratch.set(bytes.subarray(start, end));
     return this.walk(scratch, 0, layout, captureInterface, accepted, dropped, totals) === length;
   }
-  /** The walk of `captureInterface`'s program, or `null` where it cannot run it. */
+  /** The walk of `captureInterface`'s program, or `null` where it cannot run it (the reason kept). */
   #compile(captureInterface, layout) {
-    const program = this.#parts.programFor(captureInterface);
-    if (program === void 0 || _needsFrameDescription(program) || _readsAncillary(program)) {
+    const walk = this.#instantiate(captureInterface, layout);
+    if (typeof walk === "string") {
+      this.#unused ??= walk;
       return null;
     }
+    return walk;
+  }
+  /** The walk of `captureInterface`'s program, or why there is none. */
+  #instantiate(captureInterface, layout) {
+    const program = this.#parts.programFor(captureInterface);
+    if (program === void 0) return "no program the walk can run for this capture interface";
+    if (_readsAncillary(program)) return "the program reads an ancillary field";
+    if (_loadsBelowZero(program)) {
+      return "the program loads at a negative offset (what the link header says)";
+    }
     const lowered = _lower(program);
-    if (lowered.backward) return null;
+    if (lowered.backward) return "the program jumps backwards";
+    const escapes = _needsFrameDescription(program);
+    const counts = this.#counts;
+    const escape = () => {
+      counts[_WalkCount.escaped] = 1;
+      return -1;
+    };
     try {
-      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout));
+      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, escapes));
       const instance = new WebAssembly.Instance(module, {
         env: {
           memory: this.#memory,
-          loadIndex: _loadIndex,
+          loadIndex: escapes ? escape : _loadIndex,
           ancillary: () => {
             throw new Error("Cannot walk records: the program reads an ancillary field");
           }
         }
       });
       return instance.exports.walk;
-    } catch {
-      return null;
+    } catch (error) {
+      if (error instanceof WebAssembly.CompileError || error instanceof WebAssembly.LinkError) {
+        return `run-time Wasm is refused (${error.name}: ${error.message})`;
+      }
+      throw error;
     }
   }
 };
+
 
 
 // src/cli/_pipe_router.ts
@@ -884,7 +963,8 @@ var _RecordRouter = class {
     const decoder = this.#decoder;
     const length = chunk.length;
     let from = 0;
-    let take = decoder.bytesRead === 0 && length > 24 ? 24 : 0;
+    const read = decoder.bytesRead;
+    let take = read < _PCAP_FILE_HEADER ? Math.min(_PCAP_FILE_HEADER - read, length) : 0;
     for (; ; ) {
       if (take > 0) {
         const batch2 = decoder.push(chunk.subarray(from, from + take));
@@ -920,7 +1000,7 @@ var _RecordRouter = class {
   }
   /** A batch of the one record the decoder carried over, walked: `true`; else `false`. */
   #walkCarried(batch, accepted, dropped) {
-    if (batch.carried !== 1 || batch.count !== 1 || batch.error !== void 0) return false;
+    if (batch.carried !== 1 || batch.count !== 1 || batch.kind[0] !== 1 || batch.error !== void 0) return false;
     const layout = this.#decoder._pcapLayout;
     if (layout === void 0) return false;
     const totals = this.#walked;
@@ -1656,6 +1736,7 @@ function _progress(io, router) {
   };
   return state;
 }
+
 var filterCommand = {
   name: "filter",
   summary: "filter a capture through rules: accepted frames to stdout",
@@ -1719,10 +1800,8 @@ var filterCommand = {
         compileOptions,
         split,
         waitForWorker,
-        // One program on the link base, the default strategy, one thread, an
-        // input read in blocks: each pcap block is read into a Wasm memory and
-        // walked in one call (docs/engine_strategies.md, "One Wasm call per block").
-        walkSource: source !== void 0 && base === "link" && strategy === void 0 && split === void 0 && io.openBlocks !== void 0 ? source : void 0
+        source,
+        strategy
       });
     } finally {
       split?.close();

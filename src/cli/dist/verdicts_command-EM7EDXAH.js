@@ -2,11 +2,11 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-FOFESHH2.js";
+} from "./chunk-H5WKPONV.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
-import "./chunk-ZWRBZPXV.js";
+import "./chunk-IIYT7Z3B.js";
 import {
   _loadProgram,
   _runnable

@@ -5,8 +5,8 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-FOFESHH2.js";
-import "./chunk-ZWRBZPXV.js";
+} from "./chunk-H5WKPONV.js";
+import "./chunk-IIYT7Z3B.js";
 import {
   _loadProgram
 } from "./chunk-GLEN3FRT.js";
