@@ -11,21 +11,10 @@ import { _RecordRouter } from "../stream/_record_router.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
 import { _WorkerSplit } from "./_worker_split.ts";
 import { UsageError } from "../args/usage_error.ts";
-import { _idleCore } from "./_idle_core.ts";
 import type { _RuleText } from "./_classify_protocol.ts";
 
-/** `--threads`: `"1"` one thread, `"2"` always two, `"auto"` two when it pays. */
+/** `--threads`: `"1"` one thread, `"2"` two, `"auto"` (the default) what was measured faster: one. */
 export type _Threads = "1" | "2" | "auto";
-
-/**
- * `auto` starts the second thread for rule sets of at least this many
- * different rules (all chains), on a machine with an idle core: a set of a
- * few rules, or of one rule many times over (the seed's sets), costs too
- * little per frame for the worker's start (about 20 ms of the main thread's
- * time to create it) and hand-offs to pay. bench/RESULTS.md, "Two threads
- * for rule sets (issue 11, session 8)".
- */
-export const _AUTO_MIN_RULES = 50;
 
 /** Options of {@linkcode _startSplit}. */
 export interface _StartSplitOptions {
@@ -39,35 +28,18 @@ export interface _StartSplitOptions {
    * @default {false}
    */
   waitForWorker?: boolean;
-  /**
-   * The one-minute load average (`undefined`: unknown, a core is taken to
-   * be idle).
-   *
-   * @default {() => undefined}
-   */
-  loadAverage?: () => number | undefined;
   /** The text `ruleSet` was parsed from, if any (the worker parses it). */
   text?: _RuleText;
 }
 
-/** Different rules in all chains of `ruleSet`, counted up to `enough`. */
-function _differentRules(ruleSet: RuleSet, enough: number): number {
-  const seen = new Set<string>();
-  for (const chain of ruleSet.chains) {
-    for (const rule of chain.rules) {
-      seen.add(JSON.stringify(rule));
-      if (seen.size >= enough) return seen.size;
-    }
-  }
-  return seen.size;
-}
-
 /**
- * The second thread `--threads` asks for, started (it compiles the rule set
- * while the main thread compiles its own: call this before compiling), or
- * `undefined` for one thread: `"1"`, or `"auto"` with a set of fewer than
- * {@linkcode _AUTO_MIN_RULES} different rules or no idle core, or where no
- * worker can start.
+ * The second thread `--threads 2` asks for, started (it compiles the rule
+ * set while the main thread compiles its own: call this before compiling),
+ * or `undefined` for one thread: `"1"`, `"auto"`, or where no worker can
+ * start. `auto` runs one thread: two were measured slower, in wall time and
+ * CPU, at 100, 1,000 and 10,000 diverse rules with a core idle (the worker
+ * compiles the set again, and every block is copied to it);
+ * bench/RESULTS.md, "End of session 8".
  */
 export function _startSplit(
   ruleSet: RuleSet,
@@ -75,13 +47,7 @@ export function _startSplit(
   threads: _Threads,
   start: _StartSplitOptions = {},
 ): _WorkerSplit | undefined {
-  if (threads === "1") return undefined;
-  if (threads === "auto") {
-    if (_differentRules(ruleSet, _AUTO_MIN_RULES) < _AUTO_MIN_RULES) return undefined;
-    // Without an idle core the worker competes with the main thread.
-    const cores = globalThis.navigator?.hardwareConcurrency;
-    if (!_idleCore(start.loadAverage?.(), cores)) return undefined;
-  }
+  if (threads !== "2") return undefined;
   const split = new _WorkerSplit(ruleSet, options, {
     waitForWorker: start.waitForWorker,
     text: start.text,

@@ -75,12 +75,6 @@ export interface CliIo {
   /** Milliseconds on a monotonic clock. @default {performance.now} */
   now?: () => number;
   /**
-   * The machine's one-minute load average, or `undefined` where it cannot
-   * be read: `filter --threads auto` starts a second thread only with a core
-   * to spare. Where absent, a core is taken to be free.
-   */
-  loadAverage?: () => number | undefined;
-  /**
    * Tests and debugging only: told, at the end of `filter`, whether the Wasm
    * record walk ran its single program (src/cli/_wasm_walk.ts), how many
    * records it walked, and why it was not installed or left some records to

@@ -86,9 +86,8 @@ writes the accepted frames to standard output as a capture of the same format
   --threads 1|2|auto      classify on one thread, or each block on a worker
                           while this thread reads, decodes and writes (2;
                           blocks go to the worker while that is measured
-                          faster); auto (the default) starts the worker for
-                          sets of 50 different rules or more when a core
-                          is idle.
+                          faster); auto (the default) runs one thread,
+                          measured faster so far.
                           Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
@@ -286,7 +285,6 @@ export const filterCommand: CliCommand = {
     const split = _startSplit(ruleSet, compileOptions, threads, {
       // Tests only: the worker takes part from the first block of a tiny input.
       waitForWorker,
-      loadAverage: io.loadAverage,
       text: text === undefined ? undefined : { text, maxInstructions: max },
     });
     try {

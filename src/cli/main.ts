@@ -103,20 +103,6 @@ function _openBlocks(path: string, pool?: _BlockPool): Promise<BlockSource> {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 }
 
-/** The one-minute load average: `Deno.loadavg` (needs --allow-sys), else /proc/loadavg. */
-function _loadAverage(): number | undefined {
-  try {
-    return Deno.loadavg()[0];
-  } catch {
-    // Linux without that permission: the same figure from procfs (--allow-read).
-  }
-  try {
-    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
-  } catch {
-    return undefined;
-  }
-}
-
 // The standard streams are made on first use: `filter` reads and writes
 // with blocking calls, and the Web Streams implementation is then never
 // loaded (start-up).
@@ -148,7 +134,6 @@ const io: CliIo = {
   isTerminal: () => Deno.stderr.isTerminal(),
   env: (name) => Deno.env.get(name),
   now: () => performance.now(),
-  loadAverage: _loadAverage,
 };
 
 if (import.meta.main) {

@@ -13,7 +13,6 @@
  */
 import { open, readFile } from "node:fs/promises";
 import process from "node:process";
-import { loadavg } from "node:os";
 import type { CliIo } from "./cli_io.ts";
 import { runCli } from "./run_cli.ts";
 
@@ -183,7 +182,6 @@ const io: CliIo = {
   isTerminal: () => Boolean(process.stderr.isTTY),
   env: (name) => process.env[name],
   now: () => performance.now(),
-  loadAverage: () => loadavg()[0],
 };
 
 const status = await runCli(process.argv.slice(2), io);

@@ -138,7 +138,7 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-BOBSGSAY.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "filter", load: (function () { return ( import("./filter_command-KABD4UWY.js").then((function (m) { return ( m.filterCommand); }))); }) },
   { name: "verdicts", load: () => import("./verdicts_command-EM7EDXAH.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-Y3GGL7ZI.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-L4ATO3NN.js").then((m) => m.compileCommand) },
@@ -256,17 +256,6 @@ function _writeAllStream(writer) {
   });
 }
 
-function _loadAverage() {
-  try {
-    return Deno.loadavg()[0];
-  } catch {
-  }
-  try {
-    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
-  } catch {
-    return void 0;
-  }
-}
 var stdin;
 var stdout;
 var stderr;
@@ -293,8 +282,7 @@ var io = {
   },
   isTerminal: (function () { return ( Deno.stderr.isTerminal()); }),
   env: (function (name) { return ( Deno.env.get(name)); }),
-  now: () => performance.now(),
-  loadAverage: _loadAverage
+  now: () => performance.now()
 };
 if (import.meta.main) {
   Deno.exit(await runCli(Deno.args, io));

@@ -339,23 +339,8 @@ var _pipeRouter = (async function (source, router, targets, afterBlock) {
 var _totals = (function () {
   return { packets: 0, bytes: 0, capturedBytes: 0 };
 });
-var _differentRules = (function (ruleSet, enough) {
-  const seen = /* @__PURE__ */ new Set();
-  for (const chain of ruleSet.chains) {
-    for (const rule of chain.rules) {
-      seen.add(JSON.stringify(rule));
-      if (seen.size >= enough) return seen.size;
-    }
-  }
-  return seen.size;
-});
 var _startSplit = (function (ruleSet, options, threads, start = {}) {
-  if (threads === "1") return void 0;
-  if (threads === "auto") {
-    if (_differentRules(ruleSet, _AUTO_MIN_RULES) < _AUTO_MIN_RULES) return void 0;
-    const cores = globalThis.navigator?.hardwareConcurrency;
-    if (!_idleCore(start.loadAverage?.(), cores)) return void 0;
-  }
+  if (threads !== "2") return void 0;
   const split = new _WorkerSplit(ruleSet, options, {
     waitForWorker: start.waitForWorker,
     text: start.text
@@ -1613,15 +1598,7 @@ function _noAnswer(what) {
   );
 }
 
-// src/cli/_idle_core.ts
-function _idleCore(load, cores) {
-  if (cores === void 0 || load === void 0 || !Number.isFinite(load)) return true;
-  return load <= cores - 0.5;
-}
-
 // src/cli/_threaded_router.ts
-var _AUTO_MIN_RULES = 50;
-
 
 var _ThreadedRouter = class extends _RecordRouter {
   #rules;
@@ -1703,9 +1680,8 @@ writes the accepted frames to standard output as a capture of the same format
   --threads 1|2|auto      classify on one thread, or each block on a worker
                           while this thread reads, decodes and writes (2;
                           blocks go to the worker while that is measured
-                          faster); auto (the default) starts the worker for
-                          sets of 50 different rules or more when a core
-                          is idle.
+                          faster); auto (the default) runs one thread,
+                          measured faster so far.
                           Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
@@ -1786,7 +1762,6 @@ var filterCommand = {
     const split = _startSplit(ruleSet, compileOptions, threads, {
       // Tests only: the worker takes part from the first block of a tiny input.
       waitForWorker,
-      loadAverage: io.loadAverage,
       text: text === void 0 ? void 0 : { text, maxInstructions: max }
     });
     try {
