@@ -265,7 +265,8 @@ export const _WORKER_ANSWER_MS = 60_000;
 
 /**
  * Waits (blocking, in bounded slices) until `control[slot]` is `value`:
- * `true`, or `false` when `timeoutMs` passed first.
+ * `true`, or `false` when `timeoutMs` passed first or the worker failed
+ * (`control[_READY]` is -1: it answers nothing more).
  */
 export function _waitFor(
   control: Int32Array,
@@ -280,7 +281,7 @@ export function _waitFor(
   if (asleep >= 0) Atomics.store(control, asleep, 1);
   try {
     for (let now; (now = Atomics.load(control, slot)) !== value;) {
-      if (performance.now() >= deadline) return false;
+      if (performance.now() >= deadline || Atomics.load(control, _READY) === -1) return false;
       Atomics.wait(control, slot, now, 100);
     }
     return true;

@@ -50,20 +50,27 @@ let interfacesArrived: (() => void) | undefined;
 async function _join(job: number, views: _SharedViews, chunks: _ChunkClassifier) {
   const control = views.control;
   if (Atomics.compareExchange(control, _slot(job, _JOINED), job, ~job) !== job) return;
-  const needed = Atomics.load(control, _slot(job, _INTERFACES));
-  while (chunks.interfaces.length < needed) {
-    await new Promise<void>((resolve) => interfacesArrived = resolve);
-  }
   try {
+    const needed = Atomics.load(control, _slot(job, _INTERFACES));
+    while (chunks.interfaces.length < needed) {
+      await new Promise<void>((resolve) => interfacesArrived = resolve);
+    }
     const count = Atomics.load(control, _slot(job, _COUNT));
     chunks.run(job, count, views.bytes, Atomics.load(control, _slot(job, _BASE)));
   } catch {
     // Not expected (the main thread's rule set classified the same way): the
     // main thread stops and reports it.
-    Atomics.store(control, _READY, -1);
+    _fail(control);
+  } finally {
+    Atomics.store(control, _slot(job, _LEFT), job);
+    _wake(control, _slot(job, _LEFT), _MAIN_ASLEEP);
   }
-  Atomics.store(control, _slot(job, _LEFT), job);
-  _wake(control, _slot(job, _LEFT), _MAIN_ASLEEP);
+}
+
+/** Marks the worker failed: the main thread stops waiting for it and reports it. */
+function _fail(control: Int32Array): void {
+  Atomics.store(control, _READY, -1);
+  Atomics.notify(control, _READY);
 }
 
 /** The job loop: every job in turn (skipping those the main thread closed), until a stop job. */
@@ -107,7 +114,8 @@ function _start(start: _StartMessage): void {
   }
   Atomics.store(views.control, _READY, 1);
   Atomics.notify(views.control, _READY);
-  void _serve(ruleSet, rules, views);
+  // Anything the job loop did not expect ends the worker's part at once.
+  _serve(ruleSet, rules, views).catch(() => _fail(views.control));
 }
 
 const pending: _InterfacesMessage[] = [];

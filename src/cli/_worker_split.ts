@@ -98,7 +98,8 @@ export class _WorkerSplit implements _RecordRouterSplit {
   #chunks: _ChunkClassifier | undefined;
   #job = 0;
   /** The classify jobs posted and not yet settled, oldest first (at most `_JOB_SLOTS`). */
-  readonly #out: { job: number; count: number; bytes: Uint8Array }[] = [];
+  /** Jobs posted and not yet settled; `held`: the pool holds the job's block. */
+  readonly #out: { job: number; count: number; bytes: Uint8Array; held: boolean }[] = [];
   #sentInterfaces = 0;
   #used = false;
   #closed = false;
@@ -217,14 +218,10 @@ export class _WorkerSplit implements _RecordRouterSplit {
     _copyRecords(batch, at, views.records[slot]);
     // The main thread routes them from the block where the pool keeps it
     // until then, else from the copy (another source may reuse the block).
-    let bytes: Uint8Array;
-    if (this.#pool?.lends(batch.bytes)) {
-      bytes = batch.bytes;
-      this.#pool.hold(batch.bytes);
-    } else {
-      bytes = views.bytes.subarray(area, area + end);
-    }
-    this.#out.push({ job, count: count - at, bytes });
+    const held = this.#pool?.lends(batch.bytes) === true;
+    if (held) this.#pool!.hold(batch.bytes);
+    const bytes = held ? batch.bytes : views.bytes.subarray(area, area + end);
+    this.#out.push({ job, count: count - at, bytes, held });
     const control = views.control;
     Atomics.store(control, _slot(job, _BASE), area);
     Atomics.store(control, _slot(job, _COUNT), count - at);
@@ -252,7 +249,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
   settle(): _SplitRecords | undefined {
     const out = this.#out.shift();
     if (out === undefined) return undefined;
-    const { job, count, bytes } = out;
+    const { job, count, bytes, held } = out;
     const views = this.#views!;
     const control = views.control;
     const left = _slot(job, _LEFT);
@@ -265,14 +262,14 @@ export class _WorkerSplit implements _RecordRouterSplit {
     // The worker took part (then wait until it left), or the job is closed to it.
     if (Atomics.compareExchange(control, _slot(job, _JOINED), job, 0) !== job) {
       if (!_waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP)) {
-        throw _noAnswer("its part of a block");
+        throw Atomics.load(control, _READY) === -1
+          ? _workerFailed()
+          : _noAnswer("its part of a block");
       }
       this.offloaded += count - mine;
     }
-    this.#pool?.routed();
-    if (Atomics.load(control, _READY) !== 1) {
-      throw new Error("Cannot classify on the second thread: the worker failed");
-    }
+    if (held) this.#pool!.routed();
+    if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
     const slot = _jobSlot(job);
     return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
   }
@@ -281,8 +278,12 @@ export class _WorkerSplit implements _RecordRouterSplit {
   counters(local: RuleSetCounters): RuleSetCounters {
     if (!this.#used || this.#closed) return local;
     const control = this.#views!.control;
+    // A worker that failed answers nothing (its counters are lost).
+    if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
     this.#post(_COUNTERS);
-    if (!_waitFor(control, _DONE, this.#job)) throw _noAnswer("its counters");
+    if (!_waitFor(control, _DONE, this.#job)) {
+      throw Atomics.load(control, _READY) === -1 ? _workerFailed() : _noAnswer("its counters");
+    }
     return _addFlatCounters(this.#ruleSet, local, this.#views!.counters);
   }
 
@@ -318,6 +319,11 @@ function _copyRecords(batch: RecordBatch, at: number, into: _SharedRecords): voi
   into.capturedLength.set(batch.capturedLength.subarray(at, count));
   into.wireLength.set(batch.wireLength.subarray(at, count));
   into.interfaceIndex.set(batch.interfaceIndex.subarray(at, count));
+}
+
+/** The error when the worker failed (it stopped taking part). */
+function _workerFailed(): Error {
+  return new Error("Cannot classify on the second thread: the worker failed");
 }
 
 /** The error when the worker did not answer within `_WORKER_ANSWER_MS`. */

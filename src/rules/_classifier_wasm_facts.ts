@@ -145,13 +145,12 @@ export function _impliedBy(guard: _Guard, facts: readonly _Guard[]): boolean {
 }
 
 /**
- * Tests: a change planted in the facts the module's tests are emitted with
- * (a wrong one must make the differential tests fail).
+ * Tests: how many guards the facts left out, and a wrong use of the facts
+ * planted (it must make the differential tests fail).
  */
 export const _factsHook = {
   /** Guards left out of the emitted tests because the facts imply them. */
   implied: 0,
-  plant: null as null | ((facts: readonly _Guard[]) => readonly _Guard[]),
   /** Replaces {@linkcode _impliedBy} where the emitted tests ask it. */
   implies: null as null | ((guard: _Guard, facts: readonly _Guard[]) => boolean),
 };

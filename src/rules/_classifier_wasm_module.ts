@@ -61,7 +61,7 @@ import type { _Guard } from "./_guards.ts";
 import { _addressOffset } from "./_match_tests.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
 import { _C_ALL, _C_NOT_IP, _isVersionByte } from "./_frame_class.ts";
-import { _codeFacts, _factsHook, _unimplied } from "./_classifier_wasm_facts.ts";
+import { _codeFacts, _unimplied } from "./_classifier_wasm_facts.ts";
 import { _recordsFunction, _stageFunction } from "./_classifier_wasm_stage.ts";
 import {
   type _WasmLayout,
@@ -2021,11 +2021,9 @@ function _bodyBytes(f: _WasmFunction): number {
  */
 function _chainFacts(plan: _WasmPlan, chain: number): (readonly _Guard[] | null)[] {
   const rules = plan.chains[chain].length;
-  const plant = _factsHook.plant;
-  const facts = rules > 0 && rules <= _RUN_CASES_RULES
+  return rules > 0 && rules <= _RUN_CASES_RULES
     ? _codeFacts(plan.roots[chain], rules)
     : new Array<null>(2 * rules).fill(null);
-  return plant === null ? facts : facts.map((known) => known === null ? known : plant(known));
 }
 
 /**

@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-4L47QJAZ.js";
+} from "./chunk-5PYMGYRI.js";
 import {
   compileRuleSet
-} from "./chunk-3XTYBSSB.js";
+} from "./chunk-AFRIXBHD.js";
 import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";
@@ -47,18 +47,23 @@ var interfacesArrived;
 async function _join(job, views, chunks) {
   const control = views.control;
   if (Atomics.compareExchange(control, _slot(job, _JOINED), job, ~job) !== job) return;
-  const needed = Atomics.load(control, _slot(job, _INTERFACES));
-  while (chunks.interfaces.length < needed) {
-    await new Promise((resolve) => interfacesArrived = resolve);
-  }
   try {
+    const needed = Atomics.load(control, _slot(job, _INTERFACES));
+    while (chunks.interfaces.length < needed) {
+      await new Promise((resolve) => interfacesArrived = resolve);
+    }
     const count = Atomics.load(control, _slot(job, _COUNT));
     chunks.run(job, count, views.bytes, Atomics.load(control, _slot(job, _BASE)));
   } catch {
-    Atomics.store(control, _READY, -1);
+    _fail(control);
+  } finally {
+    Atomics.store(control, _slot(job, _LEFT), job);
+    _wake(control, _slot(job, _LEFT), _MAIN_ASLEEP);
   }
-  Atomics.store(control, _slot(job, _LEFT), job);
-  _wake(control, _slot(job, _LEFT), _MAIN_ASLEEP);
+}
+function _fail(control) {
+  Atomics.store(control, _READY, -1);
+  Atomics.notify(control, _READY);
 }
 async function _serve(ruleSet, rules, views) {
   const control = views.control;
@@ -96,7 +101,7 @@ function _start(start) {
   }
   Atomics.store(views.control, _READY, 1);
   Atomics.notify(views.control, _READY);
-  void _serve(ruleSet, rules, views);
+  _serve(ruleSet, rules, views).catch(() => _fail(views.control));
 }
 var pending = [];
 scope.addEventListener("message", (event) => {

@@ -2870,9 +2870,7 @@ var _bodyBytes = (function (f) {
 });
 var _chainFacts = (function (plan, chain) {
   const rules = plan.chains[chain].length;
-  const plant = _factsHook.plant;
-  const facts = rules > 0 && rules <= _RUN_CASES_RULES ? _codeFacts(plan.roots[chain], rules) : new Array(2 * rules).fill(null);
-  return plant === null ? facts : facts.map((known) => known === null ? known : plant(known));
+  return rules > 0 && rules <= _RUN_CASES_RULES ? _codeFacts(plan.roots[chain], rules) : new Array(2 * rules).fill(null);
 });
 var _chainFunctions = (function (plan, chain, at) {
   const { module, extra, firstExtra } = at;
@@ -5996,7 +5994,6 @@ var _ENUMERATED = 4096;
 var _factsHook = {
   /** Guards left out of the emitted tests because the facts imply them. */
   implied: 0,
-  plant: null,
   /** Replaces {@linkcode _impliedBy} where the emitted tests ask it. */
   implies: null
 };

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-3XTYBSSB.js";
+} from "./chunk-AFRIXBHD.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-4L47QJAZ.js";
+} from "./chunk-5PYMGYRI.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -66,7 +66,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-3XTYBSSB.js";
+} from "./chunk-AFRIXBHD.js";
 import {
   _F64,
   _I32,
@@ -1401,6 +1401,7 @@ var _WorkerSplit = class {
   #chunks;
   #job = 0;
   /** The classify jobs posted and not yet settled, oldest first (at most `_JOB_SLOTS`). */
+  /** Jobs posted and not yet settled; `held`: the pool holds the job's block. */
   #out = [];
   #sentInterfaces = 0;
   #used = false;
@@ -1503,14 +1504,10 @@ var _WorkerSplit = class {
     const area = slot * _MAX_BYTES;
     views.bytes.set(batch.bytes.subarray(0, end), area);
     _copyRecords(batch, at, views.records[slot]);
-    let bytes;
-    if (this.#pool?.lends(batch.bytes)) {
-      bytes = batch.bytes;
-      this.#pool.hold(batch.bytes);
-    } else {
-      bytes = views.bytes.subarray(area, area + end);
-    }
-    this.#out.push({ job, count: count - at, bytes });
+    const held = this.#pool?.lends(batch.bytes) === true;
+    if (held) this.#pool.hold(batch.bytes);
+    const bytes = held ? batch.bytes : views.bytes.subarray(area, area + end);
+    this.#out.push({ job, count: count - at, bytes, held });
     const control = views.control;
     Atomics.store(control, _slot(job, _BASE), area);
     Atomics.store(control, _slot(job, _COUNT), count - at);
@@ -1534,7 +1531,7 @@ var _WorkerSplit = class {
   settle() {
     const out = this.#out.shift();
     if (out === void 0) return void 0;
-    const { job, count, bytes } = out;
+    const { job, count, bytes, held } = out;
     const views = this.#views;
     const control = views.control;
     const left = _slot(job, _LEFT);
@@ -1544,14 +1541,12 @@ var _WorkerSplit = class {
     const mine = this.#chunks.run(job, count, bytes, 0);
     if (Atomics.compareExchange(control, _slot(job, _JOINED), job, 0) !== job) {
       if (!_waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP)) {
-        throw _noAnswer("its part of a block");
+        throw Atomics.load(control, _READY) === -1 ? _workerFailed() : _noAnswer("its part of a block");
       }
       this.offloaded += count - mine;
     }
-    this.#pool?.routed();
-    if (Atomics.load(control, _READY) !== 1) {
-      throw new Error("Cannot classify on the second thread: the worker failed");
-    }
+    if (held) this.#pool.routed();
+    if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
     const slot = _jobSlot(job);
     return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
   }
@@ -1559,8 +1554,11 @@ var _WorkerSplit = class {
   counters(local) {
     if (!this.#used || this.#closed) return local;
     const control = this.#views.control;
+    if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
     this.#post(_COUNTERS);
-    if (!_waitFor(control, _DONE, this.#job)) throw _noAnswer("its counters");
+    if (!_waitFor(control, _DONE, this.#job)) {
+      throw Atomics.load(control, _READY) === -1 ? _workerFailed() : _noAnswer("its counters");
+    }
     return _addFlatCounters(this.#ruleSet, local, this.#views.counters);
   }
   /** Stops the worker (take the counters first). Safe to call more than once. */
@@ -1591,6 +1589,9 @@ function _copyRecords(batch, at, into) {
   into.capturedLength.set(batch.capturedLength.subarray(at, count));
   into.wireLength.set(batch.wireLength.subarray(at, count));
   into.interfaceIndex.set(batch.interfaceIndex.subarray(at, count));
+}
+function _workerFailed() {
+  return new Error("Cannot classify on the second thread: the worker failed");
 }
 function _noAnswer(what) {
   return new Error(
