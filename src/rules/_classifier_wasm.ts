@@ -85,6 +85,10 @@ import {
   _views,
 } from "./_classifier_wasm_memory.ts";
 import { _InterfaceNumbers } from "./_interface_numbers.ts";
+import { _makeRoute, type _RoutedTotals, type _RouteFunction } from "./_classifier_wasm_route.ts";
+
+/** The verdicts of a routed call: none are copied out. */
+const _NO_VERDICTS = new Uint8Array(0);
 
 export { _MAX_BLOCK_BYTES } from "./_classifier_wasm_memory.ts";
 
@@ -145,6 +149,23 @@ export interface _WasmRecords {
     interfaces: number,
     frameOf: (index: number) => FrameRef,
   ): boolean;
+  /**
+   * Classifies records `[from, to)` as {@linkcode _WasmRecords.run} does
+   * and routes them in the memory (./_classifier_wasm_route.ts): the runs
+   * of accepted records and metadata records of `batch.bytes` (a block in
+   * the memory) moved to its offset `dest` on, their totals added to
+   * `totals`. Returns where the moved bytes end, or -1 having done nothing
+   * (the block lies elsewhere, the table is too small, no run-time Wasm).
+   */
+  route(
+    batch: RecordBatch,
+    from: number,
+    to: number,
+    interfaces: number,
+    frameOf: (index: number) => FrameRef,
+    dest: number,
+    totals: _RoutedTotals,
+  ): number;
 }
 
 /** The Wasm classifier: the classifier interface and its batch paths. */
@@ -562,6 +583,8 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     m.views.u8.set(bytes.subarray(from, end), layout.data);
     return layout.data - from;
   };
+  /** The route over the memory, made at its first use (`undefined`: refused). */
+  let route: _RouteFunction | undefined | null = null;
   const classify = (frame: FrameRef): boolean => {
     if (_moduleStages(frame)) {
       _runFrame(m, staging, frame);
@@ -598,6 +621,23 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     _records: {
       run: (batch, from, to, verdicts, interfaces, frameOf) =>
         _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf),
+      route(batch, from, to, interfaces, frameOf, dest, totals) {
+        if (route === null) route = _makeRoute(m.memory, m.layout);
+        if (route === undefined) return -1;
+        const routing = { run: route, dest, totals };
+        const done = _runRecords(
+          m,
+          staging,
+          batch,
+          from,
+          to,
+          _NO_VERDICTS,
+          interfaces,
+          frameOf,
+          routing,
+        );
+        return done ? routing.dest : -1;
+      },
     },
     _batch: _batchPath(m, stage, run),
     _blocks: _blockPool(m),

@@ -15,6 +15,7 @@ import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/co
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
 import type { _WasmBatch, _WasmRecords } from "../rules/_classifier_wasm.ts";
 import type { _ProgramBatch } from "../rules/_program_batch.ts";
+import type { _RoutedTotals } from "../rules/_classifier_wasm_route.ts";
 
 /**
  * Where one side's records go: runs of consecutive records, as byte ranges of
@@ -34,6 +35,14 @@ export interface _RunSink {
    * where it moves no runs.
    */
   compactInstead?(bytes: Uint8Array): Uint8Array | undefined;
+  /**
+   * For a writer that moves the runs of `bytes` itself (in Wasm): where its
+   * next run goes while the sink moves that block's runs to its front, else
+   * -1; it then says where the moved runs end with `_movedTo`.
+   */
+  _moveEnd?(bytes: Uint8Array): number;
+  /** The runs moved to the front of the block now end at `end` (see `_moveEnd`). */
+  _movedTo?(end: number): void;
 }
 
 /** Per-frame fields the capture does not carry (see `RouterStreamOptions.frame`). */
@@ -190,6 +199,16 @@ export class _RecordRouter {
   #bytesRead = 0;
   #walk: _RecordWalk | undefined;
   readonly #walked = new Float64Array(6);
+  /** What records routed in Wasm added up to (see `#routeInWasm`). */
+  readonly #routed: _RoutedTotals = {
+    packets: 0,
+    metadata: 0,
+    accepted: 0,
+    captured: 0,
+    wire: 0,
+    acceptedCaptured: 0,
+    acceptedWire: 0,
+  };
 
   constructor(ruleSet: CompiledRuleSet, options: _RecordRouterOptions = {}) {
     this.#rules = ruleSet;
@@ -416,6 +435,7 @@ export class _RecordRouter {
     if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
     if (count <= carried) return;
     if (at > carried) {
+      if (split === undefined && this.#routeInWasm(batch, carried, at, accepted, dropped)) return;
       const verdicts = this.#batchVerdicts(batch, carried, at);
       const counting = this.#counting;
       if (counting === undefined) {
@@ -511,6 +531,46 @@ export class _RecordRouter {
     wasm.finish();
     this.#lastInterface = lastInterface;
     return this.#verdicts;
+  }
+
+  /**
+   * With the Wasm classifier, no dropped output and an accepted one that
+   * moves the runs of `batch.bytes` (a block in the classifier's memory)
+   * to its front: records `[from, to)` classified and routed in the memory
+   * (../rules/_classifier_wasm_route.ts), `true`; else `false`, nothing done.
+   */
+  #routeInWasm(
+    batch: RecordBatch,
+    from: number,
+    to: number,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+  ): boolean {
+    const records = (this.#rules as { _records?: _WasmRecords })._records;
+    if (records === undefined || (dropped !== undefined && dropped.active)) return false;
+    const dest = accepted._moveEnd?.(batch.bytes) ?? -1;
+    if (dest < 0) return false;
+    const totals = this.#routed;
+    totals.packets = totals.metadata = totals.accepted = 0;
+    totals.captured =
+      totals.wire =
+      totals.acceptedCaptured =
+      totals.acceptedWire =
+        0;
+    const interfaces = this.#decoder.interfaces.length;
+    const end = records.route(batch, from, to, interfaces, this.#interfaceFrame, dest, totals);
+    if (end < 0) return false;
+    accepted._movedTo!(end);
+    this.#metadataRecords += totals.metadata;
+    const input = this.#input;
+    input.packets += totals.packets;
+    input.bytes += totals.wire;
+    input.capturedBytes += totals.captured;
+    const ok = this.#accepted;
+    ok.packets += totals.accepted;
+    ok.bytes += totals.acceptedWire;
+    ok.capturedBytes += totals.acceptedCaptured;
+    return true;
   }
 
   /** The frame pointed at capture interface `index` (see `#describeInterface`). */

@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-4L47QJAZ.js";
+} from "./chunk-HJFILFAW.js";
 import {
   compileRuleSet
-} from "./chunk-3XTYBSSB.js";
+} from "./chunk-5AVN7MAY.js";
 import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

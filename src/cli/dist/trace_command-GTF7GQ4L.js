@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-H5WKPONV.js";
+} from "./chunk-J3OZBYRV.js";
 import "./chunk-IIYT7Z3B.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-3XTYBSSB.js";
+import "./chunk-5AVN7MAY.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-H5WKPONV.js";
+} from "./chunk-J3OZBYRV.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-3XTYBSSB.js";
+import "./chunk-5AVN7MAY.js";
 import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import {

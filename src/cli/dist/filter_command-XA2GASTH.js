@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-4L47QJAZ.js";
+} from "./chunk-HJFILFAW.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -66,7 +66,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-3XTYBSSB.js";
+} from "./chunk-5AVN7MAY.js";
 import {
   _F64,
   _I32,
@@ -893,6 +893,16 @@ var _RecordRouter = class {
   #bytesRead = 0;
   #walk;
   #walked = new Float64Array(6);
+  /** What records routed in Wasm added up to (see `#routeInWasm`). */
+  #routed = {
+    packets: 0,
+    metadata: 0,
+    accepted: 0,
+    captured: 0,
+    wire: 0,
+    acceptedCaptured: 0,
+    acceptedWire: 0
+  };
   constructor(ruleSet, options = {}) {
     this.#rules = ruleSet;
     this.#decoder = new CaptureDecoder(options.decoder);
@@ -1081,6 +1091,7 @@ var _RecordRouter = class {
     if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
     if (count <= carried) return;
     if (at > carried) {
+      if (split === void 0 && this.#routeInWasm(batch, carried, at, accepted, dropped)) return;
       const verdicts = this.#batchVerdicts(batch, carried, at);
       const counting = this.#counting;
       if (counting === void 0) {
@@ -1164,6 +1175,35 @@ var _RecordRouter = class {
     wasm.finish();
     this.#lastInterface = lastInterface;
     return this.#verdicts;
+  }
+  /**
+   * With the Wasm classifier, no dropped output and an accepted one that
+   * moves the runs of `batch.bytes` (a block in the classifier's memory)
+   * to its front: records `[from, to)` classified and routed in the memory
+   * (../rules/_classifier_wasm_route.ts), `true`; else `false`, nothing done.
+   */
+  #routeInWasm(batch, from, to, accepted, dropped) {
+    const records = this.#rules._records;
+    if (records === void 0 || dropped !== void 0 && dropped.active) return false;
+    const dest = accepted._moveEnd?.(batch.bytes) ?? -1;
+    if (dest < 0) return false;
+    const totals = this.#routed;
+    totals.packets = totals.metadata = totals.accepted = 0;
+    totals.captured = totals.wire = totals.acceptedCaptured = totals.acceptedWire = 0;
+    const interfaces = this.#decoder.interfaces.length;
+    const end = records.route(batch, from, to, interfaces, this.#interfaceFrame, dest, totals);
+    if (end < 0) return false;
+    accepted._movedTo(end);
+    this.#metadataRecords += totals.metadata;
+    const input = this.#input;
+    input.packets += totals.packets;
+    input.bytes += totals.wire;
+    input.capturedBytes += totals.captured;
+    const ok = this.#accepted;
+    ok.packets += totals.accepted;
+    ok.bytes += totals.acceptedWire;
+    ok.capturedBytes += totals.acceptedCaptured;
+    return true;
   }
   /** The frame pointed at capture interface `index` (see `#describeInterface`). */
   #interfaceFrame = (index) => {

@@ -1690,7 +1690,10 @@ var _wasmLayout = (function (ruleCounts) {
   const recordInterface = recordWire + 4 * RECORDS_PER_CALL;
   const recordKind = recordInterface + 4 * RECORDS_PER_CALL;
   const recordVerdict = recordKind + RECORDS_PER_CALL;
-  const interfaces = recordVerdict + RECORDS_PER_CALL;
+  const recordFrom = recordVerdict + RECORDS_PER_CALL;
+  const recordTo = recordFrom + 4 * RECORDS_PER_CALL;
+  const routeTotals = recordTo + 4 * RECORDS_PER_CALL;
+  const interfaces = routeTotals + 64;
   at = interfaces + IF_BYTES * STAGED_INTERFACES;
   return {
     rules: table,
@@ -1713,6 +1716,9 @@ var _wasmLayout = (function (ruleCounts) {
     recordInterface,
     recordKind,
     recordVerdict,
+    recordFrom,
+    recordTo,
+    routeTotals,
     interfaces,
     data: _align(at, 64)
   };
@@ -3049,6 +3055,98 @@ var _views = (function (memory, layout, rules, chains) {
     }
   };
 });
+var _routeModule = (function (layout) {
+  const c = new _WasmCode();
+  c.i32(-1).set(RUN_START).i32(-1).set(RUN_END);
+  c.begin(_OP.block).begin(_OP.loop);
+  c.get(I2).get(COUNT).op(_OP.i32GeU).opIndex(_OP.brIf, 1);
+  c.get(I2).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordFrom).get(DELTA2).op(_OP.i32Add).set(FROM);
+  c.get(I2).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordTo).get(DELTA2).op(_OP.i32Add).set(TO);
+  c.get(I2).memory(_OP.i32Load8U, layout.recordKind).op(_OP.i32Eqz).begin(_OP.if, _I32);
+  c.get(METADATA).i32(1).op(_OP.i32Add).set(METADATA).i32(1);
+  c.op(_OP.else);
+  c.get(I2).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordCaptured).set(CAP);
+  c.get(I2).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordWire).set(WIRE2);
+  _add(c, PACKETS, CAPTURED2, WIRES);
+  c.get(I2).memory(_OP.i32Load8U, layout.recordVerdict).begin(_OP.if, _I32);
+  _add(c, ACCEPTED, ACCEPTED_CAPTURED, ACCEPTED_WIRES);
+  c.i32(1).op(_OP.else).i32(0).op(_OP.end);
+  c.op(_OP.end);
+  c.begin(_OP.if);
+  c.get(FROM).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
+  _moveRun(c);
+  c.get(FROM).set(RUN_START);
+  c.op(_OP.end);
+  c.get(TO).set(RUN_END);
+  c.op(_OP.end);
+  c.get(I2).i32(1).op(_OP.i32Add).set(I2);
+  c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
+  _moveRun(c);
+  const totals = layout.routeTotals;
+  const words = [
+    [PACKETS, _RouteTotal.packets],
+    [METADATA, _RouteTotal.metadata],
+    [ACCEPTED, _RouteTotal.accepted]
+  ];
+  for (const [local, index] of words) c.i32(0).get(local).memory(_OP.i32Store, totals + 4 * index);
+  const sums = [
+    [CAPTURED2, _RouteTotal.captured],
+    [WIRES, _RouteTotal.wire],
+    [ACCEPTED_CAPTURED, _RouteTotal.acceptedCaptured],
+    [ACCEPTED_WIRES, _RouteTotal.acceptedWire]
+  ];
+  for (const [local, index] of sums) c.i32(0).get(local).memory(I64_STORE, totals + 4 * index);
+  c.get(DEST);
+  return _encodeModule({
+    types: [{ params: [_I32, _I32, _I32], results: [_I32] }],
+    functionImports: [],
+    memoryMinimumPages: 1,
+    functions: [{
+      type: 0,
+      locals: [
+        { count: CAPTURED2 - I2, type: _I32 },
+        { count: ACCEPTED_WIRES - CAPTURED2 + 1, type: I64 }
+      ],
+      code: c
+    }],
+    exports: [{ name: "route", index: 0 }]
+  });
+});
+var _add = (function (c, count, captured, wires) {
+  c.get(count).i32(1).op(_OP.i32Add).set(count);
+  c.get(captured).get(CAP).op(I64_EXTEND_I32_U).op(I64_ADD).set(captured);
+  c.get(wires).get(WIRE2).op(I64_EXTEND_I32_U).op(I64_ADD).set(wires);
+});
+var _moveRun = (function (c) {
+  c.get(RUN_END).i32(-1).op(_OP.i32Ne).begin(_OP.if);
+  c.get(DEST).get(RUN_START).get(RUN_END).get(RUN_START).op(_OP.i32Sub);
+  for (const byte of MEMORY_COPY) c.byte(byte);
+  c.get(DEST).get(RUN_END).get(RUN_START).op(_OP.i32Sub).op(_OP.i32Add).set(DEST);
+  c.op(_OP.end);
+});
+var _readRouteTotals = (function (u32, layout, into) {
+  const at = layout.routeTotals >> 2;
+  const wide = (function (index) { return ( u32[at + index + 1] * 2 ** 32 + u32[at + index]); });
+  into.packets += u32[at + _RouteTotal.packets];
+  into.metadata += u32[at + _RouteTotal.metadata];
+  into.accepted += u32[at + _RouteTotal.accepted];
+  into.captured += wide(_RouteTotal.captured);
+  into.wire += wide(_RouteTotal.wire);
+  into.acceptedCaptured += wide(_RouteTotal.acceptedCaptured);
+  into.acceptedWire += wide(_RouteTotal.acceptedWire);
+});
+var _makeRoute = (function (memory, layout) {
+  try {
+    const module = new WebAssembly.Module(_routeModule(layout));
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    return instance.exports.route;
+  } catch (error) {
+    if (error instanceof WebAssembly.CompileError || error instanceof WebAssembly.LinkError) {
+      return void 0;
+    }
+    throw error;
+  }
+});
 var _moduleStaging = (function (parts) {
   const { m, interfaceNames, callsBack } = parts;
   const layout = m.layout;
@@ -3101,11 +3199,11 @@ var _moduleStaging = (function (parts) {
     })
   };
 });
-var _runRecords = (function (m, staging, batch, from, to, verdicts, interfaces, frameOf) {
+var _runRecords = (function (m, staging, batch, from, to, verdicts, interfaces, frameOf, route) {
   const bytes = batch.bytes;
   const layout = m.layout;
   const inMemory = bytes.buffer === m.memory.buffer;
-  if (!inMemory && bytes.length > _MAX_BLOCK_BYTES) return false;
+  if (!inMemory && (route !== void 0 || bytes.length > _MAX_BLOCK_BYTES)) return false;
   if (!staging.interfaces(interfaces, frameOf)) return false;
   const delta = inMemory ? bytes.byteOffset : layout.data;
   if (!inMemory) {
@@ -3121,6 +3219,14 @@ var _runRecords = (function (m, staging, batch, from, to, verdicts, interfaces, 
     u32.set(batch.wireLength.subarray(first, last), layout.recordWire >> 2);
     u32.set(batch.interfaceIndex.subarray(first, last), layout.recordInterface >> 2);
     staging.run(last - first, delta, delta + bytes.length);
+    if (route !== void 0) {
+      const u322 = m.views.u32;
+      u322.set(batch.start.subarray(first, last), layout.recordFrom >> 2);
+      u322.set(batch.end.subarray(first, last), layout.recordTo >> 2);
+      route.dest = route.run(last - first, delta, delta + route.dest) - delta;
+      _readRouteTotals(m.views.u32, layout, route.totals);
+      continue;
+    }
     verdicts.set(
       m.views.u8.subarray(layout.recordVerdict, layout.recordVerdict + last - first),
       first - from
@@ -3437,6 +3543,7 @@ var _makeWasmClassifier = (function (parts) {
     m.views.u8.set(bytes.subarray(from, end), layout.data);
     return layout.data - from;
   };
+  let route = null;
   const classify = (frame) => {
     if (_moduleStages(frame)) {
       _runFrame(m, staging, frame);
@@ -3471,7 +3578,24 @@ var _makeWasmClassifier = (function (parts) {
     _form: emitted.form,
     counters: (function () { return ( _snapshotCounters(m.views.counters, ruleSet, chains)); }),
     _records: {
-      run: (function (batch, from, to, verdicts, interfaces, frameOf) { return ( _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf)); })
+      run: (batch, from, to, verdicts, interfaces, frameOf) => _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf),
+      route: (function (batch, from, to, interfaces, frameOf, dest, totals) {
+        if (route === null) route = _makeRoute(m.memory, m.layout);
+        if (route === void 0) return -1;
+        const routing = { run: route, dest, totals };
+        const done = _runRecords(
+          m,
+          staging,
+          batch,
+          from,
+          to,
+          _NO_VERDICTS,
+          interfaces,
+          frameOf,
+          routing
+        );
+        return done ? routing.dest : -1;
+      })
     },
     _batch: _batchPath(m, stage, run),
     _blocks: _blockPool(m),
@@ -6562,6 +6686,48 @@ var _InterfaceNumbers = class {
   }
 };
 
+// src/rules/_classifier_wasm_route.ts
+var _RouteTotal = {
+  /** Packet records. */
+  packets: 0,
+  /** Metadata records (kind 0: kept on the accepted side). */
+  metadata: 1,
+  /** Accepted packet records. */
+  accepted: 2,
+  /** Sums of the packets' captured and wire lengths, then the accepted ones'. */
+  captured: 4,
+  wire: 6,
+  acceptedCaptured: 8,
+  acceptedWire: 10
+};
+var COUNT = 0;
+var DELTA2 = 1;
+var DEST = 2;
+var I2 = 3;
+var FROM = 4;
+var TO = 5;
+var RUN_START = 6;
+var RUN_END = 7;
+var PACKETS = 8;
+var METADATA = 9;
+var ACCEPTED = 10;
+var CAP = 11;
+var WIRE2 = 12;
+var CAPTURED2 = 13;
+var WIRES = 14;
+var ACCEPTED_CAPTURED = 15;
+var ACCEPTED_WIRES = 16;
+var I64 = 126;
+var I64_STORE = 55;
+var I64_ADD = 124;
+var I64_EXTEND_I32_U = 173;
+var MEMORY_COPY = [252, 10, 0, 0];
+
+
+
+
+
+
 // src/rules/_classifier_wasm_records.ts
 
 function _moduleStages(frame) {
@@ -6594,6 +6760,7 @@ function _placeFrame(m, staging, frame) {
 
 
 // src/rules/_classifier_wasm.ts
+var _NO_VERDICTS = new Uint8Array(0);
 var POOL_DATA_BYTES = 2 * _MAX_BLOCK_BYTES;
 var POOL_SLOTS = 4;
 var _POOL_BLOCK_BYTES = 1 << 20;

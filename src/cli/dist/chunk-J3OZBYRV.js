@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-3XTYBSSB.js";
+} from "./chunk-5AVN7MAY.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
