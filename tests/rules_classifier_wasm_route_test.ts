@@ -29,23 +29,31 @@ interface _Routed {
   accepted: Uint8Array;
   error: string | undefined;
   stats: unknown;
-  /** Packet records the Wasm routing took. */
+  /** Packet records the Wasm routing took: decoded in JavaScript. */
   routed: number;
+  /** Packet records read, classified and routed in Wasm. */
+  walked: number;
 }
 
-/** Counts the packets `rules` routes in Wasm. */
-function _countRouted(rules: CompiledRuleSet): () => number {
+/** Counts the packets `rules` routes in Wasm: decoded in JavaScript, and read in Wasm too. */
+function _countRouted(rules: CompiledRuleSet): () => { routed: number; walked: number } {
   const records = (rules as { _records?: _WasmRecords })._records;
   assert.ok(records !== undefined, "the Wasm classifier runs the set");
-  const route = records.route;
-  let routed = 0;
+  const { route, walk } = records;
+  let routed = 0, walked = 0;
   records.route = (batch, from, to, interfaces, frameOf, dest, totals) => {
     const before = totals.packets;
     const end = route(batch, from, to, interfaces, frameOf, dest, totals);
     if (end >= 0) routed += totals.packets - before;
     return end;
   };
-  return () => routed;
+  records.walk = (chunk, from, layout, frameOf, moved) => {
+    const before = moved.totals.packets;
+    const stop = walk(chunk, from, layout, frameOf, moved);
+    walked += moved.totals.packets - before;
+    return stop;
+  };
+  return () => ({ routed, walked });
 }
 
 /**
@@ -90,7 +98,7 @@ function _routeBlocks(
     accepted: _concat(kept),
     error: error?.message,
     stats: router.snapshot(0, 0),
-    routed: routed(),
+    ...routed(),
   };
 }
 
@@ -116,7 +124,7 @@ function _profile(): TrafficProfile {
 }
 
 function _assertSame(wasm: _Routed, js: _Routed, label: string): void {
-  assert.equal(js.routed, 0, `${label}: blocks outside the memory are routed in JavaScript`);
+  assert.equal(js.routed + js.walked, 0, `${label}: blocks outside the memory: JavaScript's`);
   assert.equal(wasm.error, js.error, `${label}: error`);
   assert.deepEqual(wasm.stats, js.stats, `${label}: statistics and counters`);
   assert.equal(wasm.accepted.length, js.accepted.length, `${label}: accepted length`);
@@ -127,7 +135,7 @@ Deno.test({
   name: "the Wasm classifier routes every corpus capture in its memory as JavaScript routes it",
   ignore: corpusSkip !== undefined,
   fn() {
-    let routed = 0, packets = 0;
+    let routed = 0, walked = 0, packets = 0, pcapPackets = 0;
     _captures().forEach((file, k) => {
       const capture = new Uint8Array(readFileSync(corpusDir + "pcap/" + file));
       const seed = k + 1;
@@ -143,9 +151,14 @@ Deno.test({
       const js = _routeBlocks(text, capture, sizes, false);
       _assertSame(wasm, js, label);
       routed += wasm.routed;
-      packets += (wasm.stats as { input: { packets: number } }).input.packets;
+      walked += wasm.walked;
+      const filePackets = (wasm.stats as { input: { packets: number } }).input.packets;
+      packets += filePackets;
+      if (!file.endsWith(".pcapng")) pcapPackets += filePackets;
     });
-    assert.ok(routed > 0.9 * packets, `routed in Wasm: ${routed} of ${packets} packets`);
+    assert.ok(routed + walked > 0.9 * packets, `routed in Wasm: ${routed + walked} of ${packets}`);
+    assert.ok(walked > 0.9 * pcapPackets, `read in Wasm: ${walked} of ${pcapPackets} (pcap)`);
+    assert.ok(routed > 0.9 * (packets - pcapPackets), `pcapng, routed in Wasm: ${routed}`);
   },
 });
 
@@ -166,6 +179,7 @@ Deno.test({
       const js = _routeBlocks(text, capture, [2048, 5000], false);
       assert.ok(js.error !== undefined, `${label}: the input is bad`);
       assert.ok(wasm.routed > 0, `${label}: routed in Wasm`);
+      assert.equal(wasm.walked, 0, `${label}: pcapng: no records read in Wasm`);
       _assertSame(wasm, js, label);
     }
   },
@@ -202,8 +216,87 @@ Deno.test({
     const input = (wasm.stats as { input: { packets: number; bytes: number } }).input;
     assert.ok(input.bytes > 2 ** 40, `wire bytes ${input.bytes}`);
     // All but the records carried across blocks.
-    assert.ok(wasm.routed > 0.99 * input.packets, `routed in Wasm: ${wasm.routed}`);
+    assert.ok(wasm.walked > 0.99 * input.packets, `read in Wasm: ${wasm.walked}`);
     _assertSame(wasm, js, "wire lengths near 2^32");
+  },
+});
+
+/**
+ * `DnsPackets.pcap` rewritten: header words in `little` byte order, the
+ * modified magic's 24-byte record headers (`modified`), file snaplen
+ * `snaplen`.
+ */
+function _rewritten(little: boolean, modified: boolean, snaplen: number): Uint8Array {
+  const file = new Uint8Array(readFileSync(corpusDir + "pcap/DnsPackets.pcap"));
+  const input = new DataView(file.buffer);
+  const inLittle = input.getUint32(0, true) === 0xa1b2c3d4;
+  const parts: Uint8Array[] = [];
+  const header = new Uint8Array(24);
+  const h = new DataView(header.buffer);
+  h.setUint32(0, modified ? 0xa1b2cd34 : 0xa1b2c3d4, little);
+  h.setUint16(4, 2, little);
+  h.setUint16(6, 4, little);
+  h.setUint32(16, snaplen, little);
+  h.setUint32(20, input.getUint32(20, inLittle), little);
+  parts.push(header);
+  for (let at = 24; at + 16 <= file.length;) {
+    const caplen = input.getUint32(at + 8, inLittle);
+    const record = new Uint8Array((modified ? 24 : 16) + caplen);
+    const r = new DataView(record.buffer);
+    for (const word of [0, 4, 8, 12]) {
+      r.setUint32(word, input.getUint32(at + word, inLittle), little);
+    }
+    record.set(file.subarray(at + 16, at + 16 + caplen), modified ? 24 : 16);
+    parts.push(record);
+    at += 16 + caplen;
+  }
+  return _concat(parts);
+}
+
+Deno.test({
+  name:
+    "the Wasm classifier reads pcap records in its memory as JavaScript decodes them: byte orders, the modified magic, a snaplen, a bad or cut record",
+  ignore: corpusSkip !== undefined,
+  fn() {
+    const text = generateRuleSet(13, {
+      rules: 50,
+      profile: _profile(),
+      userChains: 1,
+      policy: "ACCEPT",
+    }).text;
+    let walked = 0, accepted = 0, dropped = 0;
+    for (const little of [true, false]) {
+      for (const modified of [false, true]) {
+        for (const snaplen of [65535, 60, 0]) {
+          const whole = _rewritten(little, modified, snaplen);
+          const recordHeader = modified ? 24 : 16;
+          // A captured length over the limit in the 40th record's header, then a cut record.
+          const bad = whole.slice();
+          const view = new DataView(bad.buffer);
+          let at = 24;
+          for (let n = 0; n < 40; n++) at += recordHeader + view.getUint32(at + 8, little);
+          view.setUint32(at + 8, 0x7fffff00, little);
+          const cut = whole.subarray(0, whole.length - 7);
+          const captures = [["whole", whole], ["bad caplen", bad], ["cut", cut]] as const;
+          for (const [what, capture] of captures) {
+            for (const sizes of [[1 << 20], [5000, 333, 24]]) {
+              const label =
+                `${what}, little ${little}, modified ${modified}, snaplen ${snaplen}, ${sizes}`;
+              const wasm = _routeBlocks(text, capture, sizes, true);
+              const js = _routeBlocks(text, capture, sizes, false);
+              if (what !== "whole") assert.ok(js.error !== undefined, `${label}: the input is bad`);
+              _assertSame(wasm, js, label);
+              walked += wasm.walked;
+              const stats = wasm.stats as Record<string, { packets: number }>;
+              accepted += stats.accepted.packets;
+              dropped += stats.dropped.packets;
+            }
+          }
+        }
+      }
+    }
+    assert.ok(walked > 10000, `read in Wasm: ${walked}`);
+    assert.ok(accepted > 1000 && dropped > 1000, `accepted ${accepted}, dropped ${dropped}`);
   },
 });
 

@@ -24,6 +24,7 @@ import {
 import { type _InterfacePattern, _interfacePatternBits } from "./_interface_patterns.ts";
 import { _copyFrame, _MAX_BLOCK_BYTES, type _Memory, _reserve } from "./_classifier_wasm_memory.ts";
 import { _InterfaceNumbers } from "./_interface_numbers.ts";
+import { _FILL_STOP, type _FillFunction } from "./_classifier_wasm_fill.ts";
 import {
   _readRouteTotals,
   type _RoutedTotals,
@@ -234,4 +235,40 @@ export function _runRecords(
     );
   }
   return true;
+}
+
+/**
+ * Classifies and routes the classic pcap records of `chunk` (a block in the
+ * memory) from `from` (a record's start) with `fill`
+ * (./_classifier_wasm_fill.ts) filling the record arrays, as
+ * {@linkcode _runRecords} does with `route` for decoded records: the
+ * records on capture interface 0 (`frameOf(0)`). Returns where it stopped
+ * (`from`: nothing done; the block is not in the memory or the interface
+ * table refuses the frame).
+ */
+export function _walkRecords(
+  m: _Memory,
+  staging: _ModuleStaging,
+  fill: _FillFunction,
+  chunk: Uint8Array,
+  from: number,
+  frameOf: (index: number) => FrameRef,
+  route: _RecordsRoute,
+): number {
+  if (chunk.buffer !== m.memory.buffer) return from;
+  if (!staging.interfaces(1, frameOf)) return from;
+  const layout = m.layout;
+  const base = chunk.byteOffset;
+  const end = base + chunk.length;
+  let pos = base + from;
+  for (;;) {
+    const count = fill(pos, end);
+    if (count === 0) break;
+    pos = m.views.u32[(layout.routeTotals >> 2) + _FILL_STOP];
+    staging.run(count, 0, end);
+    route.dest = route.run(count, 0, base + route.dest) - base;
+    _readRouteTotals(m.views.u32, layout, route.totals);
+    if (count < RECORDS_PER_CALL) break;
+  }
+  return pos - base;
 }

@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-HJFILFAW.js";
+} from "./chunk-RIH63SK2.js";
 import {
   compileRuleSet
-} from "./chunk-5AVN7MAY.js";
+} from "./chunk-2EAQYSTP.js";
 import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

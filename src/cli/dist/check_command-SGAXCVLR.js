@@ -21,7 +21,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-5AVN7MAY.js";
+} from "./chunk-2EAQYSTP.js";
 import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-I5PY5TU6.js";

@@ -5,8 +5,8 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-J3OZBYRV.js";
-import "./chunk-IIYT7Z3B.js";
+} from "./chunk-TBYU2TCF.js";
+import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
 } from "./chunk-GLEN3FRT.js";
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-5AVN7MAY.js";
+import "./chunk-2EAQYSTP.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
