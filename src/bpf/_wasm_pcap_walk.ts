@@ -75,20 +75,19 @@ export interface _WalkLayout {
 const POS = 0;
 const END = 1;
 const DEST = 2;
-const CAPLEN = 3;
-const NEXT = 4;
-const RUNS = 5;
-const RUN_START = 6;
-const RUN_END = 7;
-const RECORDS = 8;
-const CAPTURED = 9;
-const ACCEPTED = 10;
-const ACCEPTED_CAPTURED = 11;
-const CAP = 12;
-const WIRE = 13;
-const ACCEPTED_WIRE = 14;
+const NEXT = 3;
+const RUNS = 4;
+const RUN_START = 5;
+const RUN_END = 6;
+const RECORDS = 7;
+const CAPTURED = 8;
+const ACCEPTED = 9;
+const ACCEPTED_CAPTURED = 10;
+const CAP = 11;
+const WIRE = 12;
+const ACCEPTED_WIRE = 13;
 /** The program's locals start here. */
-const PROGRAM = 15;
+const PROGRAM = 14;
 /** Opcodes the Wasm backend's encoder does not name (core spec 5.4). */
 const I64 = 0x7e;
 const I64_STORE = 0x37;
@@ -122,19 +121,10 @@ export function _pcapWalkModule(
   c.i32(_WALK_RUNS).set(RUNS);
   c.i32(-1).set(RUN_START).i32(-1).set(RUN_END);
   c.begin(_OP.block).begin(_OP.loop);
-  // A whole record header, a captured length within the limit, the record within the block.
-  c.get(END).get(POS).op(_OP.i32Sub).i32(header).op(_OP.i32LtU).opIndex(_OP.brIf, 1);
-  _readWord(c, POS, 8, layout.littleEndian, L.temp);
-  c.tee(CAPLEN).i32(layout.maxCapturedLength).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
-  c.get(POS).i32(header).op(_OP.i32Add).get(CAPLEN).op(_OP.i32Add).tee(NEXT)
-    .get(END).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  _readRecord(c, layout, { pos: POS, end: END, next: NEXT, cap: CAP, wire: L.wire, temp: L.temp });
   // The frame: base = mac = net = the data, end = data + min(caplen, snaplen).
-  c.get(CAPLEN).i32(layout.snaplen).get(CAPLEN).i32(layout.snaplen).op(_OP.i32LtU)
-    .op(_OP.select).set(CAP);
   c.get(POS).i32(header).op(_OP.i32Add).tee(L.base).tee(L.mac).tee(L.net)
     .get(CAP).op(_OP.i32Add).set(L.end);
-  _readWord(c, POS, 12, layout.littleEndian, L.temp);
-  c.set(L.wire);
   c.i32(0).set(L.a).i32(0).set(L.x);
   c.begin(_OP.block, _I32);
   new _ProgramEmitter(c, L, lowered, true).emit();
@@ -183,7 +173,7 @@ export function _pcapWalkModule(
     functions: [{
       type: 2,
       locals: [
-        { count: WIRE - CAPLEN, type: _I32 },
+        { count: WIRE - NEXT, type: _I32 },
         { count: 2, type: I64 },
         { count: L.field - PROGRAM, type: _I32 },
         { count: 1, type: _F64 },
@@ -193,6 +183,45 @@ export function _pcapWalkModule(
     }],
     exports: [{ name: "walk", index: 2 }],
   });
+}
+
+/** The i32 locals {@linkcode _readRecord} reads and sets. */
+export interface _RecordLocals {
+  /** The record's start (read). */
+  pos: number;
+  /** The block's end (read). */
+  end: number;
+  /** Set: the record's end. */
+  next: number;
+  /** Set: its captured length cut to the snaplen (also a scratch local before). */
+  cap: number;
+  /** Set: its wire length. */
+  wire: number;
+  /** A scratch local. */
+  temp: number;
+}
+
+/**
+ * Reads the pcap record at `pos`, inside a `block` and `loop` (in that
+ * order, nothing between them): branches out of the block (depth 1) where
+ * no whole record header lies before `end`, its captured length is over
+ * the decoder's limit or the record ends past `end` (the places the
+ * decoder's own fast path, ../capture `#pcapFastPath`, stops at); else
+ * sets `next`, `cap` and `wire`.
+ */
+export function _readRecord(c: _WasmCode, layout: _WalkLayout, locals: _RecordLocals): void {
+  const { pos, end, next, cap, wire, temp } = locals;
+  const header = layout.recordHeader;
+  c.get(end).get(pos).op(_OP.i32Sub).i32(header).op(_OP.i32LtU).opIndex(_OP.brIf, 1);
+  _readWord(c, pos, 8, layout.littleEndian, temp);
+  c.tee(cap).i32(layout.maxCapturedLength).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  c.get(pos).i32(header).op(_OP.i32Add).get(cap).op(_OP.i32Add).tee(next)
+    .get(end).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  // min(caplen, snaplen)
+  c.get(cap).i32(layout.snaplen).get(cap).i32(layout.snaplen).op(_OP.i32LtU)
+    .op(_OP.select).set(cap);
+  _readWord(c, pos, 12, layout.littleEndian, temp);
+  c.set(wire);
 }
 
 /** Pushes the uint32 at `local + offset` in the capture's byte order (`temp`: a scratch local). */

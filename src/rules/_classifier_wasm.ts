@@ -71,10 +71,12 @@ import {
 import type { _Window } from "./_frame_state.ts";
 import {
   _moduleStages,
+  type _ModuleStaging,
   _moduleStaging,
   _placeFrame,
   _runFrame,
   _runRecords,
+  _walkRecords,
 } from "./_classifier_wasm_records.ts";
 import {
   _copyFrame,
@@ -85,6 +87,12 @@ import {
   _views,
 } from "./_classifier_wasm_memory.ts";
 import { _InterfaceNumbers } from "./_interface_numbers.ts";
+import { type _FillFunction, _makeFill } from "./_classifier_wasm_fill.ts";
+import type { _PcapLayout } from "../capture/_pcap_layout.ts";
+import { _makeRoute, type _RoutedTotals, type _RouteFunction } from "./_classifier_wasm_route.ts";
+
+/** The verdicts of a routed call: none are copied out. */
+const _NO_VERDICTS = new Uint8Array(0);
 
 export { _MAX_BLOCK_BYTES } from "./_classifier_wasm_memory.ts";
 
@@ -145,6 +153,40 @@ export interface _WasmRecords {
     interfaces: number,
     frameOf: (index: number) => FrameRef,
   ): boolean;
+  /**
+   * Classifies records `[from, to)` as {@linkcode _WasmRecords.run} does
+   * and routes them in the memory (./_classifier_wasm_route.ts): the runs
+   * of accepted records and metadata records of `batch.bytes` (a block in
+   * the memory) moved to its offset `dest` on, their totals added to
+   * `totals`. Returns where the moved bytes end, or -1 having done nothing
+   * (the block lies elsewhere, the table is too small, no run-time Wasm).
+   */
+  route(
+    batch: RecordBatch,
+    from: number,
+    to: number,
+    interfaces: number,
+    frameOf: (index: number) => FrameRef,
+    dest: number,
+    totals: _RoutedTotals,
+  ): number;
+  /** Whether `bytes` lie in the memory (a block of its pool: {@linkcode _WasmRecords.walk} takes it). */
+  holds(bytes: Uint8Array): boolean;
+  /**
+   * Classifies and routes as {@linkcode _WasmRecords.route} does the whole
+   * classic pcap records (laid out as `layout`, on capture interface 0:
+   * `frameOf(0)`) of `chunk` (a block in the memory) from `from` (a
+   * record's start), read in Wasm (./_classifier_wasm_fill.ts) up to the
+   * first the decoder's fast path would not take: `moved.dest` (an offset
+   * of `chunk`) advanced. Returns where it stopped (`from`: nothing done).
+   */
+  walk(
+    chunk: Uint8Array,
+    from: number,
+    layout: _PcapLayout,
+    frameOf: (index: number) => FrameRef,
+    moved: { dest: number; totals: _RoutedTotals },
+  ): number;
 }
 
 /** The Wasm classifier: the classifier interface and its batch paths. */
@@ -441,6 +483,49 @@ function _blockPool(m: _Memory): _WasmBlockPool {
   };
 }
 
+/** The paths that classify a block's records with the module staging them (see {@linkcode _WasmRecords}). */
+function _recordsPath(m: _Memory, staging: _ModuleStaging): _WasmRecords {
+  /** The route over the memory, made at its first use (`undefined`: refused). */
+  let route: _RouteFunction | undefined | null = null;
+  /** The fill of each record layout met (`null`: refused). */
+  const fills = new Map<string, _FillFunction | null>();
+  return {
+    run: (batch, from, to, verdicts, interfaces, frameOf) =>
+      _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf),
+    route(batch, from, to, interfaces, frameOf, dest, totals) {
+      if (route === null) route = _makeRoute(m.memory, m.layout);
+      if (route === undefined) return -1;
+      const routing = { run: route, dest, totals };
+      const done = _runRecords(
+        m,
+        staging,
+        batch,
+        from,
+        to,
+        _NO_VERDICTS,
+        interfaces,
+        frameOf,
+        routing,
+      );
+      return done ? routing.dest : -1;
+    },
+    holds: (bytes) => bytes.buffer === m.memory.buffer,
+    walk(chunk, from, pcap, frameOf, moved) {
+      if (route === null) route = _makeRoute(m.memory, m.layout);
+      if (route === undefined) return from;
+      const key =
+        `${pcap.recordHeader} ${pcap.littleEndian} ${pcap.snaplen} ${pcap.maxCapturedLength}`;
+      let fill = fills.get(key);
+      if (fill === undefined) fills.set(key, fill = _makeFill(m.memory, m.layout, pcap) ?? null);
+      if (fill === null) return from;
+      const routing = { run: route, dest: moved.dest, totals: moved.totals };
+      const stop = _walkRecords(m, staging, fill, chunk, from, frameOf, routing);
+      moved.dest = routing.dest;
+      return stop;
+    },
+  };
+}
+
 /** Writes the rule table and the first counters (restored ones with `restoreCounters`). */
 function _initMemory(m: _Memory, parts: _ClassifierParts): void {
   const i32 = m.views.i32;
@@ -595,10 +680,7 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     wasmEscapes: emitted.escapeReasons,
     _form: emitted.form,
     counters: () => _snapshotCounters(m.views.counters, ruleSet, chains),
-    _records: {
-      run: (batch, from, to, verdicts, interfaces, frameOf) =>
-        _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf),
-    },
+    _records: _recordsPath(m, staging),
     _batch: _batchPath(m, stage, run),
     _blocks: _blockPool(m),
     _stagedRecord: stagedRecord,

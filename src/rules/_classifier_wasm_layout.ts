@@ -109,6 +109,11 @@ export interface _WasmLayout {
   recordInterface: number;
   recordKind: number;
   recordVerdict: number;
+  /** The staged records' byte ranges (uint32 start, end; ./_classifier_wasm_route.ts). */
+  recordFrom: number;
+  recordTo: number;
+  /** The route's totals (./_classifier_wasm_route.ts, `_RouteTotal`). */
+  routeTotals: number;
   /** The interface table (`STAGED_INTERFACES` entries of `IF_BYTES`). */
   interfaces: number;
   /** Where packet bytes start. */
@@ -161,7 +166,10 @@ export function _wasmLayout(ruleCounts: readonly number[]): _WasmLayout {
   const recordInterface = recordWire + 4 * RECORDS_PER_CALL;
   const recordKind = recordInterface + 4 * RECORDS_PER_CALL;
   const recordVerdict = recordKind + RECORDS_PER_CALL;
-  const interfaces = recordVerdict + RECORDS_PER_CALL;
+  const recordFrom = recordVerdict + RECORDS_PER_CALL;
+  const recordTo = recordFrom + 4 * RECORDS_PER_CALL;
+  const routeTotals = recordTo + 4 * RECORDS_PER_CALL;
+  const interfaces = routeTotals + 64;
   at = interfaces + IF_BYTES * STAGED_INTERFACES;
   return {
     rules: table,
@@ -184,6 +192,9 @@ export function _wasmLayout(ruleCounts: readonly number[]): _WasmLayout {
     recordInterface,
     recordKind,
     recordVerdict,
+    recordFrom,
+    recordTo,
+    routeTotals,
     interfaces,
     data: _align(at, 64),
   };

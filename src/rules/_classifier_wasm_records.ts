@@ -24,6 +24,22 @@ import {
 import { type _InterfacePattern, _interfacePatternBits } from "./_interface_patterns.ts";
 import { _copyFrame, _MAX_BLOCK_BYTES, type _Memory, _reserve } from "./_classifier_wasm_memory.ts";
 import { _InterfaceNumbers } from "./_interface_numbers.ts";
+import { _FILL_STOP, type _FillFunction } from "./_classifier_wasm_fill.ts";
+import {
+  _readRouteTotals,
+  type _RoutedTotals,
+  type _RouteFunction,
+} from "./_classifier_wasm_route.ts";
+
+/** Records routed in the memory as they are classified (see {@linkcode _runRecords}). */
+export interface _RecordsRoute {
+  /** The route over the memory. */
+  run: _RouteFunction;
+  /** Where the next kept run goes: an offset of the block. */
+  dest: number;
+  /** Added to by each call. */
+  totals: _RoutedTotals;
+}
 
 /** What the module's own staging needs of the classifier. */
 export interface _StagingParts {
@@ -167,6 +183,12 @@ export function _placeFrame(m: _Memory, staging: _ModuleStaging, frame: FrameRef
  * area, the record arrays copied {@linkcode RECORDS_PER_CALL} at a time.
  * `false` for a block past {@linkcode _MAX_BLOCK_BYTES} outside the memory
  * or more interfaces than the table holds.
+ *
+ * With `route`, the records are routed in the memory instead of their
+ * verdicts copied out (./_classifier_wasm_route.ts): their byte ranges
+ * are copied too, and `route.dest` (an offset of `batch.bytes`) and
+ * `route.totals` advance; `false` (nothing done) unless the block lies in
+ * the memory.
  */
 export function _runRecords(
   m: _Memory,
@@ -177,12 +199,13 @@ export function _runRecords(
   verdicts: Uint8Array,
   interfaces: number,
   frameOf: (index: number) => FrameRef,
+  route?: _RecordsRoute,
 ): boolean {
   const bytes = batch.bytes;
   const layout = m.layout;
   // Read into the memory (the block pool): classified where it lies.
   const inMemory = bytes.buffer === m.memory.buffer;
-  if (!inMemory && bytes.length > _MAX_BLOCK_BYTES) return false;
+  if (!inMemory && (route !== undefined || bytes.length > _MAX_BLOCK_BYTES)) return false;
   if (!staging.interfaces(interfaces, frameOf)) return false;
   const delta = inMemory ? bytes.byteOffset : layout.data;
   if (!inMemory) {
@@ -198,10 +221,54 @@ export function _runRecords(
     u32.set(batch.wireLength.subarray(first, last), layout.recordWire >> 2);
     u32.set(batch.interfaceIndex.subarray(first, last), layout.recordInterface >> 2);
     staging.run(last - first, delta, delta + bytes.length);
+    if (route !== undefined) {
+      const u32 = m.views.u32;
+      u32.set(batch.start.subarray(first, last), layout.recordFrom >> 2);
+      u32.set(batch.end.subarray(first, last), layout.recordTo >> 2);
+      route.dest = route.run(last - first, delta, delta + route.dest) - delta;
+      _readRouteTotals(m.views.u32, layout, route.totals);
+      continue;
+    }
     verdicts.set(
       m.views.u8.subarray(layout.recordVerdict, layout.recordVerdict + last - first),
       first - from,
     );
   }
   return true;
+}
+
+/**
+ * Classifies and routes the classic pcap records of `chunk` (a block in the
+ * memory) from `from` (a record's start) with `fill`
+ * (./_classifier_wasm_fill.ts) filling the record arrays, as
+ * {@linkcode _runRecords} does with `route` for decoded records: the
+ * records on capture interface 0 (`frameOf(0)`). Returns where it stopped
+ * (`from`: nothing done; the block is not in the memory or the interface
+ * table refuses the frame).
+ */
+export function _walkRecords(
+  m: _Memory,
+  staging: _ModuleStaging,
+  fill: _FillFunction,
+  chunk: Uint8Array,
+  from: number,
+  frameOf: (index: number) => FrameRef,
+  route: _RecordsRoute,
+): number {
+  if (chunk.buffer !== m.memory.buffer) return from;
+  if (!staging.interfaces(1, frameOf)) return from;
+  const layout = m.layout;
+  const base = chunk.byteOffset;
+  const end = base + chunk.length;
+  let pos = base + from;
+  for (;;) {
+    const count = fill(pos, end);
+    if (count === 0) break;
+    pos = m.views.u32[(layout.routeTotals >> 2) + _FILL_STOP];
+    staging.run(count, 0, end);
+    route.dest = route.run(count, 0, base + route.dest) - base;
+    _readRouteTotals(m.views.u32, layout, route.totals);
+    if (count < RECORDS_PER_CALL) break;
+  }
+  return pos - base;
 }

@@ -9,12 +9,14 @@
 import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_decoder.ts";
 import type { CaptureFormatError } from "../capture/capture_format_error.ts";
 import type { CaptureInterface } from "../capture/capture_interface.ts";
+import { _captureFormat } from "../capture/_capture_magic.ts";
 import { _PCAP_FILE_HEADER, type _PcapLayout } from "../capture/_pcap_layout.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
 import type { _WasmBatch, _WasmRecords } from "../rules/_classifier_wasm.ts";
 import type { _ProgramBatch } from "../rules/_program_batch.ts";
+import type { _RoutedTotals } from "../rules/_classifier_wasm_route.ts";
 
 /**
  * Where one side's records go: runs of consecutive records, as byte ranges of
@@ -34,6 +36,14 @@ export interface _RunSink {
    * where it moves no runs.
    */
   compactInstead?(bytes: Uint8Array): Uint8Array | undefined;
+  /**
+   * For a writer that moves the runs of `bytes` itself (in Wasm): where its
+   * next run goes while the sink moves that block's runs to its front, else
+   * -1; it then says where the moved runs end with `_movedTo`.
+   */
+  _moveEnd?(bytes: Uint8Array): number;
+  /** The runs moved to the front of the block now end at `end` (see `_moveEnd`). */
+  _movedTo?(end: number): void;
 }
 
 /** Per-frame fields the capture does not carry (see `RouterStreamOptions.frame`). */
@@ -159,6 +169,13 @@ function _carriedCopy(batch: RecordBatch): _CarriedRecords {
   };
 }
 
+/** Whether `chunk`, the input's first (`read`: 0), opens with a classic pcap magic. */
+function _opensPcap(chunk: Uint8Array, read: number): boolean {
+  if (read !== 0 || chunk.length < 4) return false;
+  const view = new DataView(chunk.buffer, chunk.byteOffset, 4);
+  return _captureFormat(view.getUint32(0, false), view.getUint32(0, true)) === "pcap";
+}
+
 function _totals(): RouterTotals {
   return { packets: 0, bytes: 0, capturedBytes: 0 };
 }
@@ -190,6 +207,16 @@ export class _RecordRouter {
   #bytesRead = 0;
   #walk: _RecordWalk | undefined;
   readonly #walked = new Float64Array(6);
+  /** What records routed in Wasm added up to (see `#routeInWasm`). */
+  readonly #routed: _RoutedTotals = {
+    packets: 0,
+    metadata: 0,
+    accepted: 0,
+    captured: 0,
+    wire: 0,
+    acceptedCaptured: 0,
+    acceptedWire: 0,
+  };
 
   constructor(ruleSet: CompiledRuleSet, options: _RecordRouterOptions = {}) {
     this.#rules = ruleSet;
@@ -230,7 +257,8 @@ export class _RecordRouter {
    */
   push(chunk: Uint8Array, accepted: _RunSink, dropped?: _RunSink): CaptureFormatError | undefined {
     this.#bytesRead += chunk.length;
-    if (this.#walk !== undefined) return this.#pushWalking(chunk, accepted, dropped);
+    const walk = this.#walk ?? this.#classifierWalk(chunk, accepted, dropped);
+    if (walk !== undefined) return this.#pushWalking(chunk, accepted, dropped, walk);
     const batch = this.#decoder.push(chunk);
     this.#route(batch, accepted, dropped);
     // No more input after an error: nothing is left to settle later.
@@ -253,6 +281,7 @@ export class _RecordRouter {
     chunk: Uint8Array,
     accepted: _RunSink,
     dropped: _RunSink | undefined,
+    walk: _RecordWalk,
   ): CaptureFormatError | undefined {
     const decoder = this.#decoder;
     const length = chunk.length;
@@ -266,7 +295,9 @@ export class _RecordRouter {
     for (;;) {
       if (take > 0) {
         const batch = decoder.push(chunk.subarray(from, from + take));
-        if (!this.#walkCarried(batch, accepted, dropped)) this.#route(batch, accepted, dropped);
+        if (!this.#walkCarried(batch, accepted, dropped, walk)) {
+          this.#route(batch, accepted, dropped);
+        }
         from += take;
         if (batch.error !== undefined || from === length) return batch.error;
       }
@@ -276,7 +307,7 @@ export class _RecordRouter {
       take = Math.min(decoder._pcapCarryNeed, length - from);
       if (take > 0) continue;
       const totals = this.#walked;
-      const stop = this.#walk!.walk(
+      const stop = walk.walk(
         chunk,
         from,
         layout,
@@ -299,14 +330,19 @@ export class _RecordRouter {
   }
 
   /** A batch of the one record the decoder carried over, walked: `true`; else `false`. */
-  #walkCarried(batch: RecordBatch, accepted: _RunSink, dropped: _RunSink | undefined): boolean {
+  #walkCarried(
+    batch: RecordBatch,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+    walk: _RecordWalk,
+  ): boolean {
     if (
       batch.carried !== 1 || batch.count !== 1 || batch.kind[0] !== 1 || batch.error !== undefined
     ) return false;
     const layout = this.#decoder._pcapLayout;
     if (layout === undefined) return false;
     const totals = this.#walked;
-    const walked = this.#walk!.walkRecord(
+    const walked = walk.walkRecord(
       batch.carry,
       batch.start[0],
       batch.end[0],
@@ -318,6 +354,62 @@ export class _RecordRouter {
     );
     if (walked) this.#countWalked(totals);
     return walked;
+  }
+
+  /**
+   * With the Wasm classifier, one thread, no dropped output and an accepted
+   * one that moves the runs of `chunk` (a block in the classifier's memory)
+   * to its front: the walk that reads, classifies and routes its classic
+   * pcap records in the memory (../rules/_classifier_wasm_fill.ts); else
+   * `undefined`.
+   */
+  #classifierWalk(
+    chunk: Uint8Array,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+  ): _RecordWalk | undefined {
+    if (this.#split !== undefined || (dropped !== undefined && dropped.active)) return undefined;
+    const records = (this.#rules as { _records?: _WasmRecords })._records;
+    if (records === undefined || !records.holds(chunk)) return undefined;
+    if ((accepted._moveEnd?.(chunk) ?? -1) < 0) return undefined;
+    // Classic pcap only (pcapng's blocks are routed as decoded).
+    const format = this.#decoder.format;
+    if (format === undefined && !_opensPcap(chunk, this.#decoder.bytesRead)) return undefined;
+    return format === "pcapng" ? undefined : this.#wasmRecordWalk;
+  }
+
+  /** The walk {@linkcode _RecordRouter.#classifierWalk} gives (the one record carried over: JavaScript's). */
+  readonly #wasmRecordWalk: _RecordWalk = {
+    walk: (chunk, from, layout, _captureInterface, accepted, _dropped, totals) => {
+      const records = (this.#rules as { _records?: _WasmRecords })._records!;
+      const dest = accepted._moveEnd!(chunk);
+      if (dest < 0) return from;
+      const moved = { dest, totals: this.#zeroedRoutedTotals() };
+      const stop = records.walk(chunk, from, layout, this.#interfaceFrame, moved);
+      if (stop === from) return from;
+      accepted._movedTo!(moved.dest);
+      const routed = moved.totals;
+      totals[0] = routed.packets;
+      totals[1] = routed.wire;
+      totals[2] = routed.captured;
+      totals[3] = routed.accepted;
+      totals[4] = routed.acceptedWire;
+      totals[5] = routed.acceptedCaptured;
+      return stop;
+    },
+    walkRecord: () => false,
+  };
+
+  /** {@linkcode _RecordRouter.#routed}, every total zero. */
+  #zeroedRoutedTotals(): _RoutedTotals {
+    const totals = this.#routed;
+    totals.packets = totals.metadata = totals.accepted = 0;
+    totals.captured =
+      totals.wire =
+      totals.acceptedCaptured =
+      totals.acceptedWire =
+        0;
+    return totals;
   }
 
   /** Adds the totals a walk wrote to the router's. */
@@ -416,6 +508,7 @@ export class _RecordRouter {
     if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
     if (count <= carried) return;
     if (at > carried) {
+      if (split === undefined && this.#routeInWasm(batch, carried, at, accepted, dropped)) return;
       const verdicts = this.#batchVerdicts(batch, carried, at);
       const counting = this.#counting;
       if (counting === undefined) {
@@ -511,6 +604,46 @@ export class _RecordRouter {
     wasm.finish();
     this.#lastInterface = lastInterface;
     return this.#verdicts;
+  }
+
+  /**
+   * With the Wasm classifier, no dropped output and an accepted one that
+   * moves the runs of `batch.bytes` (a block in the classifier's memory)
+   * to its front: records `[from, to)` classified and routed in the memory
+   * (../rules/_classifier_wasm_route.ts), `true`; else `false`, nothing done.
+   */
+  #routeInWasm(
+    batch: RecordBatch,
+    from: number,
+    to: number,
+    accepted: _RunSink,
+    dropped: _RunSink | undefined,
+  ): boolean {
+    const records = (this.#rules as { _records?: _WasmRecords })._records;
+    if (records === undefined || (dropped !== undefined && dropped.active)) return false;
+    const dest = accepted._moveEnd?.(batch.bytes) ?? -1;
+    if (dest < 0) return false;
+    const totals = this.#routed;
+    totals.packets = totals.metadata = totals.accepted = 0;
+    totals.captured =
+      totals.wire =
+      totals.acceptedCaptured =
+      totals.acceptedWire =
+        0;
+    const interfaces = this.#decoder.interfaces.length;
+    const end = records.route(batch, from, to, interfaces, this.#interfaceFrame, dest, totals);
+    if (end < 0) return false;
+    accepted._movedTo!(end);
+    this.#metadataRecords += totals.metadata;
+    const input = this.#input;
+    input.packets += totals.packets;
+    input.bytes += totals.wire;
+    input.capturedBytes += totals.captured;
+    const ok = this.#accepted;
+    ok.packets += totals.accepted;
+    ok.bytes += totals.acceptedWire;
+    ok.capturedBytes += totals.acceptedCaptured;
+    return true;
   }
 
   /** The frame pointed at capture interface `index` (see `#describeInterface`). */

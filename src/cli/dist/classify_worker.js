@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-5PYMGYRI.js";
+} from "./chunk-YLQKJ2EW.js";
 import {
   compileRuleSet
-} from "./chunk-AFRIXBHD.js";
+} from "./chunk-EXVYEPMB.js";
 import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

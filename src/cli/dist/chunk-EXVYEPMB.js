@@ -1690,7 +1690,10 @@ var _wasmLayout = (function (ruleCounts) {
   const recordInterface = recordWire + 4 * RECORDS_PER_CALL;
   const recordKind = recordInterface + 4 * RECORDS_PER_CALL;
   const recordVerdict = recordKind + RECORDS_PER_CALL;
-  const interfaces = recordVerdict + RECORDS_PER_CALL;
+  const recordFrom = recordVerdict + RECORDS_PER_CALL;
+  const recordTo = recordFrom + 4 * RECORDS_PER_CALL;
+  const routeTotals = recordTo + 4 * RECORDS_PER_CALL;
+  const interfaces = routeTotals + 64;
   at = interfaces + IF_BYTES * STAGED_INTERFACES;
   return {
     rules: table,
@@ -1713,6 +1716,9 @@ var _wasmLayout = (function (ruleCounts) {
     recordInterface,
     recordKind,
     recordVerdict,
+    recordFrom,
+    recordTo,
+    routeTotals,
     interfaces,
     data: _align(at, 64)
   };
@@ -3047,6 +3053,241 @@ var _views = (function (memory, layout, rules, chains) {
     }
   };
 });
+var _pcapWalkModule = (function (lowered, layout, escapes = false) {
+  const c = new _WasmCode();
+  const L = new _Locals(PROGRAM);
+  const header = layout.recordHeader;
+  c.i32(_WALK_RUNS).set(RUNS);
+  c.i32(-1).set(RUN_START).i32(-1).set(RUN_END);
+  c.begin(_OP.block).begin(_OP.loop);
+  _readRecord(c, layout, { pos: POS, end: END2, next: NEXT2, cap: CAP, wire: L.wire, temp: L.temp });
+  c.get(POS).i32(header).op(_OP.i32Add).tee(L.base).tee(L.mac).tee(L.net).get(CAP).op(_OP.i32Add).set(L.end);
+  c.i32(0).set(L.a).i32(0).set(L.x);
+  c.begin(_OP.block, _I32);
+  new _ProgramEmitter(c, L, lowered, true).emit();
+  c.op(_OP.end);
+  if (escapes) {
+    c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.escaped).opIndex(_OP.brIf, 1);
+  }
+  _add(c, RECORDS, CAP, CAPTURED2, WIRE2, L.wire);
+  c.begin(_OP.if);
+  _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE, L.wire);
+  c.get(POS).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
+  _storeRun(c);
+  c.get(POS).set(RUN_START);
+  c.op(_OP.end);
+  c.get(NEXT2).set(RUN_END);
+  c.op(_OP.end);
+  c.get(NEXT2).set(POS);
+  c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
+  _storeRun(c);
+  const counts = [
+    [RECORDS, _WalkCount.records],
+    [CAPTURED2, _WalkCount.captured],
+    [ACCEPTED, _WalkCount.accepted],
+    [ACCEPTED_CAPTURED, _WalkCount.acceptedCaptured]
+  ];
+  for (const [local, index] of counts) {
+    c.i32(0).get(local).memory(_OP.i32Store, _WALK_COUNTS + 4 * index);
+  }
+  c.i32(0).get(WIRE2).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.wireLow);
+  c.i32(0).get(ACCEPTED_WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.acceptedWireLow);
+  c.i32(0).get(RUNS).i32(_WALK_RUNS).op(_OP.i32Sub).i32(3).op(_OP.i32ShrU).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.runs);
+  c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.moved);
+  c.get(POS);
+  return _encodeModule({
+    types: [
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
+      // loadIndex
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
+      // ancillary
+      { params: [_I32, _I32, _I32], results: [_I32] }
+      // walk
+    ],
+    functionImports: [{ name: "loadIndex", type: 0 }, { name: "ancillary", type: 1 }],
+    memoryMinimumPages: 1,
+    functions: [{
+      type: 2,
+      locals: [
+        { count: WIRE2 - NEXT2, type: _I32 },
+        { count: 2, type: I64 },
+        { count: L.field - PROGRAM, type: _I32 },
+        { count: 1, type: _F64 },
+        { count: 16, type: _I32 }
+      ],
+      code: c
+    }],
+    exports: [{ name: "walk", index: 2 }]
+  });
+});
+var _readRecord = (function (c, layout, locals) {
+  const { pos, end, next, cap, wire, temp } = locals;
+  const header = layout.recordHeader;
+  c.get(end).get(pos).op(_OP.i32Sub).i32(header).op(_OP.i32LtU).opIndex(_OP.brIf, 1);
+  _readWord(c, pos, 8, layout.littleEndian, temp);
+  c.tee(cap).i32(layout.maxCapturedLength).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  c.get(pos).i32(header).op(_OP.i32Add).get(cap).op(_OP.i32Add).tee(next).get(end).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  c.get(cap).i32(layout.snaplen).get(cap).i32(layout.snaplen).op(_OP.i32LtU).op(_OP.select).set(cap);
+  _readWord(c, pos, 12, layout.littleEndian, temp);
+  c.set(wire);
+});
+var _readWord = (function (c, local, offset, littleEndian, temp) {
+  c.get(local).memory(_OP.i32Load, offset);
+  if (littleEndian) return;
+  c.tee(temp).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(temp).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or);
+});
+var _add = (function (c, count, cap, captured, wires, wire) {
+  c.get(count).i32(1).op(_OP.i32Add).set(count);
+  c.get(captured).get(cap).op(_OP.i32Add).set(captured);
+  c.get(wires).get(wire).op(I64_EXTEND_I32_U).op(I64_ADD).set(wires);
+});
+var _storeRun = (function (c) {
+  c.get(RUN_END).i32(-1).op(_OP.i32Ne).begin(_OP.if);
+  c.get(DEST).i32(-1).op(_OP.i32Eq).begin(_OP.if);
+  c.get(RUNS).get(RUN_START).memory(_OP.i32Store, 0);
+  c.get(RUNS).get(RUN_END).memory(_OP.i32Store, 4);
+  c.get(RUNS).i32(8).op(_OP.i32Add).set(RUNS);
+  c.op(_OP.else);
+  c.get(DEST).get(RUN_START).get(RUN_END).get(RUN_START).op(_OP.i32Sub);
+  for (const byte of MEMORY_COPY) c.byte(byte);
+  c.get(DEST).get(RUN_END).get(RUN_START).op(_OP.i32Sub).op(_OP.i32Add).set(DEST);
+  c.op(_OP.end);
+  c.op(_OP.end);
+});
+var _storeWord = (function (c, base, push) {
+  c.get(AT2);
+  push();
+  c.memory(_OP.i32Store, base);
+});
+var _fillModule = (function (layout, walk) {
+  const c = new _WasmCode();
+  c.begin(_OP.block).begin(_OP.loop);
+  _readRecord(c, walk, { pos: POS2, end: END3, next: NEXT3, cap: CAP2, wire: WIRE3, temp: TEMP });
+  c.get(N).i32(2).op(_OP.i32Shl).set(AT2);
+  _storeWord(c, layout.recordFrom, (function () { return ( c.get(POS2)); }));
+  _storeWord(c, layout.recordTo, (function () { return ( c.get(NEXT3)); }));
+  _storeWord(c, layout.recordStart, (function () { return ( c.get(POS2).i32(walk.recordHeader).op(_OP.i32Add)); }));
+  _storeWord(c, layout.recordCaptured, (function () { return ( c.get(CAP2)); }));
+  _storeWord(c, layout.recordWire, (function () { return ( c.get(WIRE3)); }));
+  _storeWord(c, layout.recordInterface, (function () { return ( c.i32(0)); }));
+  c.get(N).i32(1).memory(OP_I32_STORE82, layout.recordKind);
+  c.get(NEXT3).set(POS2);
+  c.get(N).i32(1).op(_OP.i32Add).tee(N).i32(RECORDS_PER_CALL).op(_OP.i32LtU).opIndex(_OP.brIf, 0);
+  c.op(_OP.end).op(_OP.end);
+  c.i32(0).get(POS2).memory(_OP.i32Store, layout.routeTotals + 4 * _FILL_STOP);
+  c.get(N);
+  return _encodeModule({
+    types: [{ params: [_I32, _I32], results: [_I32] }],
+    functionImports: [],
+    memoryMinimumPages: 1,
+    functions: [{ type: 0, locals: [{ count: TEMP - N + 1, type: _I32 }], code: c }],
+    exports: [{ name: "fill", index: 0 }]
+  });
+});
+var _makeFill = (function (memory, layout, walk) {
+  try {
+    const module = new WebAssembly.Module(_fillModule(layout, walk));
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    return instance.exports.fill;
+  } catch (error) {
+    if (error instanceof WebAssembly.CompileError || error instanceof WebAssembly.LinkError) {
+      return void 0;
+    }
+    throw error;
+  }
+});
+var _routeModule = (function (layout) {
+  const c = new _WasmCode();
+  c.i32(-1).set(RUN_START2).i32(-1).set(RUN_END2);
+  c.begin(_OP.block).begin(_OP.loop);
+  c.get(I2).get(COUNT).op(_OP.i32GeU).opIndex(_OP.brIf, 1);
+  c.get(I2).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordFrom).get(DELTA2).op(_OP.i32Add).set(FROM);
+  c.get(I2).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordTo).get(DELTA2).op(_OP.i32Add).set(TO);
+  c.get(I2).memory(_OP.i32Load8U, layout.recordKind).op(_OP.i32Eqz).begin(_OP.if, _I32);
+  c.get(METADATA).i32(1).op(_OP.i32Add).set(METADATA).i32(1);
+  c.op(_OP.else);
+  c.get(I2).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordCaptured).set(CAP3);
+  c.get(I2).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordWire).set(WIRE4);
+  _add2(c, PACKETS, CAPTURED3, WIRES);
+  c.get(I2).memory(_OP.i32Load8U, layout.recordVerdict).begin(_OP.if, _I32);
+  _add2(c, ACCEPTED2, ACCEPTED_CAPTURED2, ACCEPTED_WIRES);
+  c.i32(1).op(_OP.else).i32(0).op(_OP.end);
+  c.op(_OP.end);
+  c.begin(_OP.if);
+  c.get(FROM).get(RUN_END2).op(_OP.i32Ne).begin(_OP.if);
+  _moveRun(c);
+  c.get(FROM).set(RUN_START2);
+  c.op(_OP.end);
+  c.get(TO).set(RUN_END2);
+  c.op(_OP.end);
+  c.get(I2).i32(1).op(_OP.i32Add).set(I2);
+  c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
+  _moveRun(c);
+  const totals = layout.routeTotals;
+  const words = [
+    [PACKETS, _RouteTotal.packets],
+    [METADATA, _RouteTotal.metadata],
+    [ACCEPTED2, _RouteTotal.accepted]
+  ];
+  for (const [local, index] of words) c.i32(0).get(local).memory(_OP.i32Store, totals + 4 * index);
+  const sums = [
+    [CAPTURED3, _RouteTotal.captured],
+    [WIRES, _RouteTotal.wire],
+    [ACCEPTED_CAPTURED2, _RouteTotal.acceptedCaptured],
+    [ACCEPTED_WIRES, _RouteTotal.acceptedWire]
+  ];
+  for (const [local, index] of sums) c.i32(0).get(local).memory(I64_STORE2, totals + 4 * index);
+  c.get(DEST2);
+  return _encodeModule({
+    types: [{ params: [_I32, _I32, _I32], results: [_I32] }],
+    functionImports: [],
+    memoryMinimumPages: 1,
+    functions: [{
+      type: 0,
+      locals: [
+        { count: CAPTURED3 - I2, type: _I32 },
+        { count: ACCEPTED_WIRES - CAPTURED3 + 1, type: I642 }
+      ],
+      code: c
+    }],
+    exports: [{ name: "route", index: 0 }]
+  });
+});
+var _add2 = (function (c, count, captured, wires) {
+  c.get(count).i32(1).op(_OP.i32Add).set(count);
+  c.get(captured).get(CAP3).op(I64_EXTEND_I32_U2).op(I64_ADD2).set(captured);
+  c.get(wires).get(WIRE4).op(I64_EXTEND_I32_U2).op(I64_ADD2).set(wires);
+});
+var _moveRun = (function (c) {
+  c.get(RUN_END2).i32(-1).op(_OP.i32Ne).begin(_OP.if);
+  c.get(DEST2).get(RUN_START2).get(RUN_END2).get(RUN_START2).op(_OP.i32Sub);
+  for (const byte of MEMORY_COPY2) c.byte(byte);
+  c.get(DEST2).get(RUN_END2).get(RUN_START2).op(_OP.i32Sub).op(_OP.i32Add).set(DEST2);
+  c.op(_OP.end);
+});
+var _readRouteTotals = (function (u32, layout, into) {
+  const at = layout.routeTotals >> 2;
+  const wide = (function (index) { return ( u32[at + index + 1] * 2 ** 32 + u32[at + index]); });
+  into.packets += u32[at + _RouteTotal.packets];
+  into.metadata += u32[at + _RouteTotal.metadata];
+  into.accepted += u32[at + _RouteTotal.accepted];
+  into.captured += wide(_RouteTotal.captured);
+  into.wire += wide(_RouteTotal.wire);
+  into.acceptedCaptured += wide(_RouteTotal.acceptedCaptured);
+  into.acceptedWire += wide(_RouteTotal.acceptedWire);
+});
+var _makeRoute = (function (memory, layout) {
+  try {
+    const module = new WebAssembly.Module(_routeModule(layout));
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    return instance.exports.route;
+  } catch (error) {
+    if (error instanceof WebAssembly.CompileError || error instanceof WebAssembly.LinkError) {
+      return void 0;
+    }
+    throw error;
+  }
+});
 var _moduleStaging = (function (parts) {
   const { m, interfaceNames, callsBack } = parts;
   const layout = m.layout;
@@ -3099,11 +3340,11 @@ var _moduleStaging = (function (parts) {
     })
   };
 });
-var _runRecords = (function (m, staging, batch, from, to, verdicts, interfaces, frameOf) {
+var _runRecords = (function (m, staging, batch, from, to, verdicts, interfaces, frameOf, route) {
   const bytes = batch.bytes;
   const layout = m.layout;
   const inMemory = bytes.buffer === m.memory.buffer;
-  if (!inMemory && bytes.length > _MAX_BLOCK_BYTES) return false;
+  if (!inMemory && (route !== void 0 || bytes.length > _MAX_BLOCK_BYTES)) return false;
   if (!staging.interfaces(interfaces, frameOf)) return false;
   const delta = inMemory ? bytes.byteOffset : layout.data;
   if (!inMemory) {
@@ -3119,12 +3360,38 @@ var _runRecords = (function (m, staging, batch, from, to, verdicts, interfaces, 
     u32.set(batch.wireLength.subarray(first, last), layout.recordWire >> 2);
     u32.set(batch.interfaceIndex.subarray(first, last), layout.recordInterface >> 2);
     staging.run(last - first, delta, delta + bytes.length);
+    if (route !== void 0) {
+      const u322 = m.views.u32;
+      u322.set(batch.start.subarray(first, last), layout.recordFrom >> 2);
+      u322.set(batch.end.subarray(first, last), layout.recordTo >> 2);
+      route.dest = route.run(last - first, delta, delta + route.dest) - delta;
+      _readRouteTotals(m.views.u32, layout, route.totals);
+      continue;
+    }
     verdicts.set(
       m.views.u8.subarray(layout.recordVerdict, layout.recordVerdict + last - first),
       first - from
     );
   }
   return true;
+});
+var _walkRecords = (function (m, staging, fill, chunk, from, frameOf, route) {
+  if (chunk.buffer !== m.memory.buffer) return from;
+  if (!staging.interfaces(1, frameOf)) return from;
+  const layout = m.layout;
+  const base = chunk.byteOffset;
+  const end = base + chunk.length;
+  let pos = base + from;
+  for (; ; ) {
+    const count = fill(pos, end);
+    if (count === 0) break;
+    pos = m.views.u32[(layout.routeTotals >> 2) + _FILL_STOP];
+    staging.run(count, 0, end);
+    route.dest = route.run(count, 0, base + route.dest) - base;
+    _readRouteTotals(m.views.u32, layout, route.totals);
+    if (count < RECORDS_PER_CALL) break;
+  }
+  return pos - base;
 });
 var _callbacks = (function (m, parts, emitted) {
   const contexts = new FrameContext();
@@ -3330,6 +3597,43 @@ var _blockPool = (function (m) {
     })
   };
 });
+var _recordsPath = (function (m, staging) {
+  let route = null;
+  const fills = /* @__PURE__ */ new Map();
+  return {
+    run: (function (batch, from, to, verdicts, interfaces, frameOf) { return ( _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf)); }),
+    route(batch, from, to, interfaces, frameOf, dest, totals) {
+      if (route === null) route = _makeRoute(m.memory, m.layout);
+      if (route === void 0) return -1;
+      const routing = { run: route, dest, totals };
+      const done = _runRecords(
+        m,
+        staging,
+        batch,
+        from,
+        to,
+        _NO_VERDICTS,
+        interfaces,
+        frameOf,
+        routing
+      );
+      return done ? routing.dest : -1;
+    },
+    holds: (function (bytes) { return ( bytes.buffer === m.memory.buffer); }),
+    walk: (function (chunk, from, pcap, frameOf, moved) {
+      if (route === null) route = _makeRoute(m.memory, m.layout);
+      if (route === void 0) return from;
+      const key = `${pcap.recordHeader} ${pcap.littleEndian} ${pcap.snaplen} ${pcap.maxCapturedLength}`;
+      let fill = fills.get(key);
+      if (fill === void 0) fills.set(key, fill = _makeFill(m.memory, m.layout, pcap) ?? null);
+      if (fill === null) return from;
+      const routing = { run: route, dest: moved.dest, totals: moved.totals };
+      const stop = _walkRecords(m, staging, fill, chunk, from, frameOf, routing);
+      moved.dest = routing.dest;
+      return stop;
+    })
+  };
+});
 var _initMemory = (function (m, parts) {
   const i32 = m.views.i32;
   for (const rules of parts.chains) {
@@ -3468,9 +3772,7 @@ var _makeWasmClassifier = (function (parts) {
     wasmEscapes: emitted.escapeReasons,
     _form: emitted.form,
     counters: (function () { return ( _snapshotCounters(m.views.counters, ruleSet, chains)); }),
-    _records: {
-      run: (function (batch, from, to, verdicts, interfaces, frameOf) { return ( _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf)); })
-    },
+    _records: _recordsPath(m, staging),
     _batch: _batchPath(m, stage, run),
     _blocks: _blockPool(m),
     _stagedRecord: stagedRecord
@@ -6559,6 +6861,115 @@ var _InterfaceNumbers = class {
   }
 };
 
+// src/bpf/_wasm_pcap_walk.ts
+var _WALK_COUNTS = 0;
+var _WALK_RUNS = 64;
+var _WalkCount = {
+  /** Records walked. */
+  records: 0,
+  /** Sum of their captured lengths (cut to the snaplen). */
+  captured: 1,
+  /** Sum of their wire lengths: low and high 32 bits. */
+  wireLow: 2,
+  wireHigh: 3,
+  /** The same of the accepted records. */
+  accepted: 4,
+  acceptedCaptured: 5,
+  acceptedWireLow: 6,
+  acceptedWireHigh: 7,
+  /** Runs written at {@linkcode _WALK_RUNS}. */
+  runs: 8,
+  /** Where the moved runs end (`dest` given). */
+  moved: 9,
+  /**
+   * Set (non-zero) by the `loadIndex` import of an escaping walk (see
+   * {@linkcode _pcapWalkModule}): the record it ran on is left to the caller.
+   */
+  escaped: 10
+};
+var POS = 0;
+var END2 = 1;
+var DEST = 2;
+var NEXT2 = 3;
+var RUNS = 4;
+var RUN_START = 5;
+var RUN_END = 6;
+var RECORDS = 7;
+var CAPTURED2 = 8;
+var ACCEPTED = 9;
+var ACCEPTED_CAPTURED = 10;
+var CAP = 11;
+var WIRE2 = 12;
+var ACCEPTED_WIRE = 13;
+var PROGRAM = 14;
+var I64 = 126;
+var I64_STORE = 55;
+var I64_ADD = 124;
+var I64_EXTEND_I32_U = 173;
+var MEMORY_COPY = [252, 10, 0, 0];
+
+
+
+
+
+
+// src/rules/_classifier_wasm_fill.ts
+var _FILL_STOP = 12;
+var POS2 = 0;
+var END3 = 1;
+var N = 2;
+var AT2 = 3;
+var NEXT3 = 4;
+var CAP2 = 5;
+var WIRE3 = 6;
+var TEMP = 7;
+
+
+var OP_I32_STORE82 = 58;
+
+
+// src/rules/_classifier_wasm_route.ts
+var _RouteTotal = {
+  /** Packet records. */
+  packets: 0,
+  /** Metadata records (kind 0: kept on the accepted side). */
+  metadata: 1,
+  /** Accepted packet records. */
+  accepted: 2,
+  /** Sums of the packets' captured and wire lengths, then the accepted ones'. */
+  captured: 4,
+  wire: 6,
+  acceptedCaptured: 8,
+  acceptedWire: 10
+};
+var COUNT = 0;
+var DELTA2 = 1;
+var DEST2 = 2;
+var I2 = 3;
+var FROM = 4;
+var TO = 5;
+var RUN_START2 = 6;
+var RUN_END2 = 7;
+var PACKETS = 8;
+var METADATA = 9;
+var ACCEPTED2 = 10;
+var CAP3 = 11;
+var WIRE4 = 12;
+var CAPTURED3 = 13;
+var WIRES = 14;
+var ACCEPTED_CAPTURED2 = 15;
+var ACCEPTED_WIRES = 16;
+var I642 = 126;
+var I64_STORE2 = 55;
+var I64_ADD2 = 124;
+var I64_EXTEND_I32_U2 = 173;
+var MEMORY_COPY2 = [252, 10, 0, 0];
+
+
+
+
+
+
 // src/rules/_classifier_wasm_records.ts
 
 function _moduleStages(frame) {
@@ -6590,7 +7001,9 @@ function _placeFrame(m, staging, frame) {
 }
 
 
+
 // src/rules/_classifier_wasm.ts
+var _NO_VERDICTS = new Uint8Array(0);
 var POOL_DATA_BYTES = 2 * _MAX_BLOCK_BYTES;
 var POOL_SLOTS = 4;
 var _POOL_BLOCK_BYTES = 1 << 20;
@@ -6601,6 +7014,7 @@ function _putWindow2(i32, at, w, delta) {
   i32[at + 3] = w.mac < 0 ? -1 : w.mac + delta;
   i32[at + 4] = w.wire;
 }
+
 
 
 
@@ -6885,5 +7299,9 @@ export {
   _needsFrameDescription,
   createFrameRef,
   FrameContext,
+  _WALK_COUNTS,
+  _WALK_RUNS,
+  _WalkCount,
+  _pcapWalkModule,
   compileRuleSet
 };

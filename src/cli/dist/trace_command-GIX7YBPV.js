@@ -5,8 +5,8 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-VOU57UV5.js";
-import "./chunk-IIYT7Z3B.js";
+} from "./chunk-VAL4X5JQ.js";
+import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
 } from "./chunk-GLEN3FRT.js";
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-AFRIXBHD.js";
+import "./chunk-EXVYEPMB.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

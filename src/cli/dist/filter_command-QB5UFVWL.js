@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-5PYMGYRI.js";
+} from "./chunk-YLQKJ2EW.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -41,8 +41,9 @@ import {
   CaptureDecoder,
   _DEFAULT_MAX_CAPTURED_LENGTH,
   _PCAP_FILE_HEADER,
-  _PCAP_MODIFIED_RECORD_HEADER
-} from "./chunk-IIYT7Z3B.js";
+  _PCAP_MODIFIED_RECORD_HEADER,
+  _captureFormat
+} from "./chunk-UPZXAMIH.js";
 import {
   _loadProgram,
   _runnable
@@ -62,19 +63,16 @@ import {
   _string
 } from "./chunk-BY2MFCHZ.js";
 import {
+  _WALK_COUNTS,
+  _WALK_RUNS,
+  _WalkCount,
   _needsFrameDescription,
+  _pcapWalkModule,
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-AFRIXBHD.js";
+} from "./chunk-EXVYEPMB.js";
 import {
-  _F64,
-  _I32,
-  _Locals,
-  _OP,
-  _ProgramEmitter,
-  _WasmCode,
-  _encodeModule,
   _loadIndex,
   _lower,
   _wasmRefusal
@@ -107,103 +105,7 @@ import "./chunk-VVSHI4PW.js";
 import "./chunk-625ADWH7.js";
 import "./chunk-HVOGAW6C.js";
 
-// src/bpf/_wasm_pcap_walk.ts
-var _pcapWalkModule = (function (lowered, layout, escapes = false) {
-  const c = new _WasmCode();
-  const L = new _Locals(PROGRAM);
-  const header = layout.recordHeader;
-  c.i32(_WALK_RUNS).set(RUNS);
-  c.i32(-1).set(RUN_START).i32(-1).set(RUN_END);
-  c.begin(_OP.block).begin(_OP.loop);
-  c.get(END).get(POS).op(_OP.i32Sub).i32(header).op(_OP.i32LtU).opIndex(_OP.brIf, 1);
-  _readWord(c, POS, 8, layout.littleEndian, L.temp);
-  c.tee(CAPLEN).i32(layout.maxCapturedLength).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
-  c.get(POS).i32(header).op(_OP.i32Add).get(CAPLEN).op(_OP.i32Add).tee(NEXT).get(END).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
-  c.get(CAPLEN).i32(layout.snaplen).get(CAPLEN).i32(layout.snaplen).op(_OP.i32LtU).op(_OP.select).set(CAP);
-  c.get(POS).i32(header).op(_OP.i32Add).tee(L.base).tee(L.mac).tee(L.net).get(CAP).op(_OP.i32Add).set(L.end);
-  _readWord(c, POS, 12, layout.littleEndian, L.temp);
-  c.set(L.wire);
-  c.i32(0).set(L.a).i32(0).set(L.x);
-  c.begin(_OP.block, _I32);
-  new _ProgramEmitter(c, L, lowered, true).emit();
-  c.op(_OP.end);
-  if (escapes) {
-    c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.escaped).opIndex(_OP.brIf, 1);
-  }
-  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
-  c.begin(_OP.if);
-  _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE, L.wire);
-  c.get(POS).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
-  _storeRun(c);
-  c.get(POS).set(RUN_START);
-  c.op(_OP.end);
-  c.get(NEXT).set(RUN_END);
-  c.op(_OP.end);
-  c.get(NEXT).set(POS);
-  c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
-  _storeRun(c);
-  const counts = [
-    [RECORDS, _WalkCount.records],
-    [CAPTURED, _WalkCount.captured],
-    [ACCEPTED, _WalkCount.accepted],
-    [ACCEPTED_CAPTURED, _WalkCount.acceptedCaptured]
-  ];
-  for (const [local, index] of counts) {
-    c.i32(0).get(local).memory(_OP.i32Store, _WALK_COUNTS + 4 * index);
-  }
-  c.i32(0).get(WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.wireLow);
-  c.i32(0).get(ACCEPTED_WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.acceptedWireLow);
-  c.i32(0).get(RUNS).i32(_WALK_RUNS).op(_OP.i32Sub).i32(3).op(_OP.i32ShrU).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.runs);
-  c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.moved);
-  c.get(POS);
-  return _encodeModule({
-    types: [
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
-      // loadIndex
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
-      // ancillary
-      { params: [_I32, _I32, _I32], results: [_I32] }
-      // walk
-    ],
-    functionImports: [{ name: "loadIndex", type: 0 }, { name: "ancillary", type: 1 }],
-    memoryMinimumPages: 1,
-    functions: [{
-      type: 2,
-      locals: [
-        { count: WIRE - CAPLEN, type: _I32 },
-        { count: 2, type: I64 },
-        { count: L.field - PROGRAM, type: _I32 },
-        { count: 1, type: _F64 },
-        { count: 16, type: _I32 }
-      ],
-      code: c
-    }],
-    exports: [{ name: "walk", index: 2 }]
-  });
-});
-var _readWord = (function (c, local, offset, littleEndian, temp) {
-  c.get(local).memory(_OP.i32Load, offset);
-  if (littleEndian) return;
-  c.tee(temp).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(temp).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or);
-});
-var _add = (function (c, count, cap, captured, wires, wire) {
-  c.get(count).i32(1).op(_OP.i32Add).set(count);
-  c.get(captured).get(cap).op(_OP.i32Add).set(captured);
-  c.get(wires).get(wire).op(I64_EXTEND_I32_U).op(I64_ADD).set(wires);
-});
-var _storeRun = (function (c) {
-  c.get(RUN_END).i32(-1).op(_OP.i32Ne).begin(_OP.if);
-  c.get(DEST).i32(-1).op(_OP.i32Eq).begin(_OP.if);
-  c.get(RUNS).get(RUN_START).memory(_OP.i32Store, 0);
-  c.get(RUNS).get(RUN_END).memory(_OP.i32Store, 4);
-  c.get(RUNS).i32(8).op(_OP.i32Add).set(RUNS);
-  c.op(_OP.else);
-  c.get(DEST).get(RUN_START).get(RUN_END).get(RUN_START).op(_OP.i32Sub);
-  for (const byte of MEMORY_COPY) c.byte(byte);
-  c.get(DEST).get(RUN_END).get(RUN_START).op(_OP.i32Sub).op(_OP.i32Add).set(DEST);
-  c.op(_OP.end);
-  c.op(_OP.end);
-});
+// src/cli/_output_runs.ts
 var _makeWasmWalk = (function (parts) {
   const refusal = _wasmRefusal();
   if (refusal !== void 0) return { reason: `run-time Wasm is refused (${refusal})` };
@@ -335,6 +237,11 @@ var _pipeRouter = (async function (source, router, targets, afterBlock) {
   }
   if (failure) throw failure;
   return router.snapshot(accepted.runs.bytesOut, dropped?.runs.bytesOut ?? 0, error);
+});
+var _opensPcap = (function (chunk, read) {
+  if (read !== 0 || chunk.length < 4) return false;
+  const view = new DataView(chunk.buffer, chunk.byteOffset, 4);
+  return _captureFormat(view.getUint32(0, false), view.getUint32(0, true)) === "pcap";
 });
 var _totals = (function () {
   return { packets: 0, bytes: 0, capturedBytes: 0 };
@@ -482,58 +389,6 @@ var _filter = (async function (parsed, io, run) {
   if (failure !== void 0) throw failure;
   return 0;
 });
-var _WALK_COUNTS = 0;
-var _WALK_RUNS = 64;
-var _WalkCount = {
-  /** Records walked. */
-  records: 0,
-  /** Sum of their captured lengths (cut to the snaplen). */
-  captured: 1,
-  /** Sum of their wire lengths: low and high 32 bits. */
-  wireLow: 2,
-  wireHigh: 3,
-  /** The same of the accepted records. */
-  accepted: 4,
-  acceptedCaptured: 5,
-  acceptedWireLow: 6,
-  acceptedWireHigh: 7,
-  /** Runs written at {@linkcode _WALK_RUNS}. */
-  runs: 8,
-  /** Where the moved runs end (`dest` given). */
-  moved: 9,
-  /**
-   * Set (non-zero) by the `loadIndex` import of an escaping walk (see
-   * {@linkcode _pcapWalkModule}): the record it ran on is left to the caller.
-   */
-  escaped: 10
-};
-var POS = 0;
-var END = 1;
-var DEST = 2;
-var CAPLEN = 3;
-var NEXT = 4;
-var RUNS = 5;
-var RUN_START = 6;
-var RUN_END = 7;
-var RECORDS = 8;
-var CAPTURED = 9;
-var ACCEPTED = 10;
-var ACCEPTED_CAPTURED = 11;
-var CAP = 12;
-var WIRE = 13;
-var ACCEPTED_WIRE = 14;
-var PROGRAM = 15;
-var I64 = 126;
-var I64_STORE = 55;
-var I64_ADD = 124;
-var I64_EXTEND_I32_U = 173;
-var MEMORY_COPY = [252, 10, 0, 0];
-
-
-
-
-
-// src/cli/_output_runs.ts
 var _DIRECT_RUN = 32768;
 var _SHORT_RUN = 48;
 var _BUFFER_SIZE = 1 << 20;
@@ -873,6 +728,7 @@ function _carriedCopy(batch) {
   };
 }
 
+
 var _RecordRouter = class {
   #decoder;
   #frame;
@@ -893,6 +749,16 @@ var _RecordRouter = class {
   #bytesRead = 0;
   #walk;
   #walked = new Float64Array(6);
+  /** What records routed in Wasm added up to (see `#routeInWasm`). */
+  #routed = {
+    packets: 0,
+    metadata: 0,
+    accepted: 0,
+    captured: 0,
+    wire: 0,
+    acceptedCaptured: 0,
+    acceptedWire: 0
+  };
   constructor(ruleSet, options = {}) {
     this.#rules = ruleSet;
     this.#decoder = new CaptureDecoder(options.decoder);
@@ -928,7 +794,8 @@ var _RecordRouter = class {
    */
   push(chunk, accepted, dropped) {
     this.#bytesRead += chunk.length;
-    if (this.#walk !== void 0) return this.#pushWalking(chunk, accepted, dropped);
+    const walk = this.#walk ?? this.#classifierWalk(chunk, accepted, dropped);
+    if (walk !== void 0) return this.#pushWalking(chunk, accepted, dropped, walk);
     const batch = this.#decoder.push(chunk);
     this.#route(batch, accepted, dropped);
     if (batch.error !== void 0) this.settle(accepted, dropped);
@@ -944,7 +811,7 @@ var _RecordRouter = class {
    * chunk; the walk takes the whole records after it; the decoder then
    * decodes what is left (its errors name the stream's offsets and records).
    */
-  #pushWalking(chunk, accepted, dropped) {
+  #pushWalking(chunk, accepted, dropped, walk) {
     const decoder = this.#decoder;
     const length = chunk.length;
     let from = 0;
@@ -953,7 +820,9 @@ var _RecordRouter = class {
     for (; ; ) {
       if (take > 0) {
         const batch2 = decoder.push(chunk.subarray(from, from + take));
-        if (!this.#walkCarried(batch2, accepted, dropped)) this.#route(batch2, accepted, dropped);
+        if (!this.#walkCarried(batch2, accepted, dropped, walk)) {
+          this.#route(batch2, accepted, dropped);
+        }
         from += take;
         if (batch2.error !== void 0 || from === length) return batch2.error;
       }
@@ -962,7 +831,7 @@ var _RecordRouter = class {
       take = Math.min(decoder._pcapCarryNeed, length - from);
       if (take > 0) continue;
       const totals = this.#walked;
-      const stop = this.#walk.walk(
+      const stop = walk.walk(
         chunk,
         from,
         layout,
@@ -984,12 +853,12 @@ var _RecordRouter = class {
     return batch.error;
   }
   /** A batch of the one record the decoder carried over, walked: `true`; else `false`. */
-  #walkCarried(batch, accepted, dropped) {
+  #walkCarried(batch, accepted, dropped, walk) {
     if (batch.carried !== 1 || batch.count !== 1 || batch.kind[0] !== 1 || batch.error !== void 0) return false;
     const layout = this.#decoder._pcapLayout;
     if (layout === void 0) return false;
     const totals = this.#walked;
-    const walked = this.#walk.walkRecord(
+    const walked = walk.walkRecord(
       batch.carry,
       batch.start[0],
       batch.end[0],
@@ -1001,6 +870,50 @@ var _RecordRouter = class {
     );
     if (walked) this.#countWalked(totals);
     return walked;
+  }
+  /**
+   * With the Wasm classifier, one thread, no dropped output and an accepted
+   * one that moves the runs of `chunk` (a block in the classifier's memory)
+   * to its front: the walk that reads, classifies and routes its classic
+   * pcap records in the memory (../rules/_classifier_wasm_fill.ts); else
+   * `undefined`.
+   */
+  #classifierWalk(chunk, accepted, dropped) {
+    if (this.#split !== void 0 || dropped !== void 0 && dropped.active) return void 0;
+    const records = this.#rules._records;
+    if (records === void 0 || !records.holds(chunk)) return void 0;
+    if ((accepted._moveEnd?.(chunk) ?? -1) < 0) return void 0;
+    const format = this.#decoder.format;
+    if (format === void 0 && !_opensPcap(chunk, this.#decoder.bytesRead)) return void 0;
+    return format === "pcapng" ? void 0 : this.#wasmRecordWalk;
+  }
+  /** The walk {@linkcode _RecordRouter.#classifierWalk} gives (the one record carried over: JavaScript's). */
+  #wasmRecordWalk = {
+    walk: (chunk, from, layout, _captureInterface, accepted, _dropped, totals) => {
+      const records = this.#rules._records;
+      const dest = accepted._moveEnd(chunk);
+      if (dest < 0) return from;
+      const moved = { dest, totals: this.#zeroedRoutedTotals() };
+      const stop = records.walk(chunk, from, layout, this.#interfaceFrame, moved);
+      if (stop === from) return from;
+      accepted._movedTo(moved.dest);
+      const routed = moved.totals;
+      totals[0] = routed.packets;
+      totals[1] = routed.wire;
+      totals[2] = routed.captured;
+      totals[3] = routed.accepted;
+      totals[4] = routed.acceptedWire;
+      totals[5] = routed.acceptedCaptured;
+      return stop;
+    },
+    walkRecord: () => false
+  };
+  /** {@linkcode _RecordRouter.#routed}, every total zero. */
+  #zeroedRoutedTotals() {
+    const totals = this.#routed;
+    totals.packets = totals.metadata = totals.accepted = 0;
+    totals.captured = totals.wire = totals.acceptedCaptured = totals.acceptedWire = 0;
+    return totals;
   }
   /** Adds the totals a walk wrote to the router's. */
   #countWalked(totals) {
@@ -1081,6 +994,7 @@ var _RecordRouter = class {
     if (carried > 0) this.#routeRange(batch, batch.carry, 0, carried, accepted, dropped);
     if (count <= carried) return;
     if (at > carried) {
+      if (split === void 0 && this.#routeInWasm(batch, carried, at, accepted, dropped)) return;
       const verdicts = this.#batchVerdicts(batch, carried, at);
       const counting = this.#counting;
       if (counting === void 0) {
@@ -1164,6 +1078,35 @@ var _RecordRouter = class {
     wasm.finish();
     this.#lastInterface = lastInterface;
     return this.#verdicts;
+  }
+  /**
+   * With the Wasm classifier, no dropped output and an accepted one that
+   * moves the runs of `batch.bytes` (a block in the classifier's memory)
+   * to its front: records `[from, to)` classified and routed in the memory
+   * (../rules/_classifier_wasm_route.ts), `true`; else `false`, nothing done.
+   */
+  #routeInWasm(batch, from, to, accepted, dropped) {
+    const records = this.#rules._records;
+    if (records === void 0 || dropped !== void 0 && dropped.active) return false;
+    const dest = accepted._moveEnd?.(batch.bytes) ?? -1;
+    if (dest < 0) return false;
+    const totals = this.#routed;
+    totals.packets = totals.metadata = totals.accepted = 0;
+    totals.captured = totals.wire = totals.acceptedCaptured = totals.acceptedWire = 0;
+    const interfaces = this.#decoder.interfaces.length;
+    const end = records.route(batch, from, to, interfaces, this.#interfaceFrame, dest, totals);
+    if (end < 0) return false;
+    accepted._movedTo(end);
+    this.#metadataRecords += totals.metadata;
+    const input = this.#input;
+    input.packets += totals.packets;
+    input.bytes += totals.wire;
+    input.capturedBytes += totals.captured;
+    const ok = this.#accepted;
+    ok.packets += totals.accepted;
+    ok.bytes += totals.acceptedWire;
+    ok.capturedBytes += totals.acceptedCaptured;
+    return true;
   }
   /** The frame pointed at capture interface `index` (see `#describeInterface`). */
   #interfaceFrame = (index) => {

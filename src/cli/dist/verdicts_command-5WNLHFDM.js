@@ -2,11 +2,11 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-VOU57UV5.js";
+} from "./chunk-VAL4X5JQ.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
-import "./chunk-IIYT7Z3B.js";
+import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram,
   _runnable
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-AFRIXBHD.js";
+import "./chunk-EXVYEPMB.js";
 import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import {

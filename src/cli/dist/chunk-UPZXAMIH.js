@@ -729,5 +729,6 @@ export {
   _PCAP_FILE_HEADER,
   _PCAP_MODIFIED_RECORD_HEADER,
   _DEFAULT_MAX_CAPTURED_LENGTH,
+  _captureFormat,
   CaptureDecoder
 };

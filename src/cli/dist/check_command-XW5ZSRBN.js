@@ -21,7 +21,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-AFRIXBHD.js";
+} from "./chunk-EXVYEPMB.js";
 import "./chunk-2ZZOCUUA.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-I5PY5TU6.js";
