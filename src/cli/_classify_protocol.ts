@@ -22,6 +22,7 @@
  * @module
  */
 import type { CaptureInterface } from "../capture/capture_interface.ts";
+import type { RecordBatch } from "../capture/record_batch.ts";
 import type { CompileRuleSetOptions } from "../rules/compiled_rule_set.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 
@@ -112,15 +113,10 @@ export interface _SharedBuffers {
  * The record arrays of the job in `table`, as a `RecordBatch` holds them:
  * positions in the input block (in `bytes`, {@linkcode _BASE} added).
  */
-export interface _SharedRecords {
-  kind: Uint8Array;
-  start: Uint32Array;
-  end: Uint32Array;
-  dataStart: Uint32Array;
-  capturedLength: Uint32Array;
-  wireLength: Uint32Array;
-  interfaceIndex: Uint32Array;
-}
+export type _SharedRecords = Pick<
+  RecordBatch,
+  "kind" | "start" | "end" | "dataStart" | "capturedLength" | "wireLength" | "interfaceIndex"
+>;
 
 /** The views both sides use over {@linkcode _SharedBuffers}. */
 export interface _SharedViews {

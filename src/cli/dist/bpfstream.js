@@ -138,7 +138,7 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-QB5UFVWL.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "filter", load: (function () { return ( import("./filter_command-XEC7XS5D.js").then((function (m) { return ( m.filterCommand); }))); }) },
   { name: "verdicts", load: () => import("./verdicts_command-5WNLHFDM.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-XW5ZSRBN.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-L4ATO3NN.js").then((m) => m.compileCommand) },

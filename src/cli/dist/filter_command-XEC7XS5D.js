@@ -1090,9 +1090,7 @@ var _RecordRouter = class {
     if (records === void 0 || dropped !== void 0 && dropped.active) return false;
     const dest = accepted._moveEnd?.(batch.bytes) ?? -1;
     if (dest < 0) return false;
-    const totals = this.#routed;
-    totals.packets = totals.metadata = totals.accepted = 0;
-    totals.captured = totals.wire = totals.acceptedCaptured = totals.acceptedWire = 0;
+    const totals = this.#zeroedRoutedTotals();
     const interfaces = this.#decoder.interfaces.length;
     const end = records.route(batch, from, to, interfaces, this.#interfaceFrame, dest, totals);
     if (end < 0) return false;
