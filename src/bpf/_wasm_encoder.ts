@@ -9,6 +9,7 @@
 
 /** Value types. */
 export const _I32 = 0x7f;
+export const _I64 = 0x7e;
 export const _F64 = 0x7c;
 /** The empty block type. */
 export const _VOID = 0x40;
@@ -23,6 +24,7 @@ export const _OP = {
   end: 0x0b,
   br: 0x0c,
   brIf: 0x0d,
+  brTable: 0x0e,
   return: 0x0f,
   call: 0x10,
   callIndirect: 0x11,
@@ -31,9 +33,13 @@ export const _OP = {
   localSet: 0x21,
   localTee: 0x22,
   i32Load: 0x28,
+  f64Load: 0x2b,
   i32Load8U: 0x2d,
   i32Load16U: 0x2f,
   i32Store: 0x36,
+  i64Store: 0x37,
+  f64Store: 0x39,
+  i32Store8: 0x3a,
   memorySize: 0x3f,
   i32Const: 0x41,
   f64Const: 0x44,
@@ -42,10 +48,13 @@ export const _OP = {
   i32Ne: 0x47,
   i32LtS: 0x48,
   i32LtU: 0x49,
+  i32GtS: 0x4a,
   i32GtU: 0x4b,
+  i32LeS: 0x4c,
   i32GeS: 0x4e,
   i32GeU: 0x4f,
   f64Lt: 0x63,
+  i32Ctz: 0x68,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
@@ -58,7 +67,11 @@ export const _OP = {
   i32ShrU: 0x76,
   i32Rotl: 0x77,
   i32Rotr: 0x78,
+  i64Add: 0x7c,
+  f64Add: 0xa0,
   i32TruncF64U: 0xab,
+  i64ExtendI32U: 0xad,
+  f64ConvertI32U: 0xb8,
 } as const;
 
 /** Unsigned LEB128 of a uint32. */
@@ -206,6 +219,10 @@ export class _WasmCode {
   }
   tee(local: number): this {
     return this.opIndex(_OP.localTee, local);
+  }
+  /** `memory.copy` of memory 0 to memory 0 (bulk memory, Wasm 2.0): `dest src n` on the stack. */
+  memoryCopy(): this {
+    return this.byte(0xfc).unsigned(10).byte(0).byte(0);
   }
 }
 

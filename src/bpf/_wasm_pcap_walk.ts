@@ -26,7 +26,7 @@
  * @module
  */
 import type { _LoweredProgram } from "./_lower.ts";
-import { _encodeModule, _F64, _I32, _OP, _WasmCode } from "./_wasm_encoder.ts";
+import { _encodeModule, _F64, _I32, _I64, _OP, _WasmCode } from "./_wasm_encoder.ts";
 import { _Locals, _ProgramEmitter } from "./_wasm_codegen.ts";
 
 /** Byte address of the counts (uint32 each, see {@linkcode _WalkCount}). */
@@ -88,13 +88,6 @@ const WIRE = 12;
 const ACCEPTED_WIRE = 13;
 /** The program's locals start here. */
 const PROGRAM = 14;
-/** Opcodes the Wasm backend's encoder does not name (core spec 5.4). */
-const I64 = 0x7e;
-const I64_STORE = 0x37;
-const I64_ADD = 0x7c;
-const I64_EXTEND_I32_U = 0xad;
-/** `memory.copy` of memory 0 to memory 0 (the bulk memory proposal, in Wasm 2.0). */
-const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
 
 /**
  * The walk module of a lowered program (no backward jumps, no ancillary
@@ -156,8 +149,8 @@ export function _pcapWalkModule(
     c.i32(0).get(local).memory(_OP.i32Store, _WALK_COUNTS + 4 * index);
   }
   // The 64-bit sums, little-endian: their low word first.
-  c.i32(0).get(WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.wireLow);
-  c.i32(0).get(ACCEPTED_WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.acceptedWireLow);
+  c.i32(0).get(WIRE).memory(_OP.i64Store, _WALK_COUNTS + 4 * _WalkCount.wireLow);
+  c.i32(0).get(ACCEPTED_WIRE).memory(_OP.i64Store, _WALK_COUNTS + 4 * _WalkCount.acceptedWireLow);
   c.i32(0).get(RUNS).i32(_WALK_RUNS).op(_OP.i32Sub).i32(3).op(_OP.i32ShrU)
     .memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.runs);
   c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.moved);
@@ -174,7 +167,7 @@ export function _pcapWalkModule(
       type: 2,
       locals: [
         { count: WIRE - NEXT, type: _I32 },
-        { count: 2, type: I64 },
+        { count: 2, type: _I64 },
         { count: L.field - PROGRAM, type: _I32 },
         { count: 1, type: _F64 },
         { count: 16, type: _I32 },
@@ -250,7 +243,7 @@ function _add(
 ): void {
   c.get(count).i32(1).op(_OP.i32Add).set(count);
   c.get(captured).get(cap).op(_OP.i32Add).set(captured);
-  c.get(wires).get(wire).op(I64_EXTEND_I32_U).op(I64_ADD).set(wires);
+  c.get(wires).get(wire).op(_OP.i64ExtendI32U).op(_OP.i64Add).set(wires);
 }
 
 /**
@@ -264,9 +257,16 @@ function _storeRun(c: _WasmCode): void {
   c.get(RUNS).get(RUN_END).memory(_OP.i32Store, 4);
   c.get(RUNS).i32(8).op(_OP.i32Add).set(RUNS);
   c.op(_OP.else);
-  c.get(DEST).get(RUN_START).get(RUN_END).get(RUN_START).op(_OP.i32Sub);
-  for (const byte of MEMORY_COPY) c.byte(byte);
-  c.get(DEST).get(RUN_END).get(RUN_START).op(_OP.i32Sub).op(_OP.i32Add).set(DEST);
+  _moveRunTo(c, DEST, RUN_START, RUN_END);
   c.op(_OP.end);
   c.op(_OP.end);
+}
+
+/**
+ * Moves the bytes `[start, end)` (locals) to `dest` (`memory.copy`, towards
+ * the front: the ranges may overlap) and advances `dest` past them.
+ */
+export function _moveRunTo(c: _WasmCode, dest: number, start: number, end: number): void {
+  c.get(dest).get(start).get(end).get(start).op(_OP.i32Sub).memoryCopy();
+  c.get(dest).get(end).get(start).op(_OP.i32Sub).op(_OP.i32Add).set(dest);
 }

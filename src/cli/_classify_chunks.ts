@@ -11,7 +11,7 @@ import type { CaptureInterface } from "../capture/capture_interface.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import type { _WasmRecords } from "../rules/_classifier_wasm.ts";
-import { createFrameRef, type FrameRef } from "../rules/frame_ref.ts";
+import { _putCaptureInterface, createFrameRef, type FrameRef } from "../rules/frame_ref.ts";
 import { _CHUNK, _CURSOR, _jobSlot, type _SharedViews, _slot } from "./_classify_protocol.ts";
 
 /** A chunk's records as the batch path reads them (positions in the chunk's bytes). */
@@ -97,12 +97,7 @@ export class _ChunkClassifier {
 
   #describe(index: number): void {
     if (index === this.#lastInterface) return;
-    const description = this.interfaces[index];
-    const frame = this.#frame;
-    frame.linkType = description.linkType;
-    frame.interfaceIndex = index;
-    frame.interfaceName = description.name ?? "";
-    frame.captureInterface = description;
+    _putCaptureInterface(this.#frame, index, this.interfaces[index], "");
     this.#lastInterface = index;
   }
 

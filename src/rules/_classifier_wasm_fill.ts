@@ -52,7 +52,7 @@ export function _fillModule(layout: _WasmLayout, walk: _WalkLayout): Uint8Array<
   _storeWord(c, layout.recordCaptured, () => c.get(CAP));
   _storeWord(c, layout.recordWire, () => c.get(WIRE));
   _storeWord(c, layout.recordInterface, () => c.i32(0));
-  c.get(N).i32(1).memory(OP_I32_STORE8, layout.recordKind);
+  c.get(N).i32(1).memory(_OP.i32Store8, layout.recordKind);
   c.get(NEXT).set(POS);
   c.get(N).i32(1).op(_OP.i32Add).tee(N).i32(RECORDS_PER_CALL).op(_OP.i32LtU)
     .opIndex(_OP.brIf, 0);
@@ -67,9 +67,6 @@ export function _fillModule(layout: _WasmLayout, walk: _WalkLayout): Uint8Array<
     exports: [{ name: "fill", index: 0 }],
   });
 }
-
-/** `i32.store8` (core spec 5.4; the encoder does not name it). */
-const OP_I32_STORE8 = 0x3a;
 
 /** A fill over one classifier memory: `fill(pos, end) → count`. */
 export type _FillFunction = (pos: number, end: number) => number;

@@ -88,16 +88,6 @@ import {
   W_WIRE,
 } from "./_classifier_wasm_layout.ts";
 
-/** Opcodes the backend's table does not list (WebAssembly core spec 5.4). */
-const OP_BR_TABLE = 0x0e;
-const OP_F64_LOAD = 0x2b;
-const OP_F64_STORE = 0x39;
-const OP_I32_GT_S = 0x4a;
-const OP_I32_LE_S = 0x4c;
-const OP_I32_CTZ = 0x68;
-const OP_F64_ADD = 0xa0;
-const OP_F64_CONVERT_I32_U = 0xb8;
-
 /** Rule kinds (./_classifier.ts `_T_*`). */
 const KIND_NONE = 0;
 const KIND_ACCEPT = 1;
@@ -445,7 +435,7 @@ function _emitTable(b: _Body, key: number, keys: readonly number[], emitCase: (i
   keys.forEach((k, i) => targets[(k >>> 0) - base] = labels[i]);
   // Keys below the first wrap around to large indices: the default.
   c.get(key).i32(base | 0).op(_OP.i32Sub);
-  c.opIndex(OP_BR_TABLE, span);
+  c.opIndex(_OP.brTable, span);
   for (const label of targets) c.unsigned(b.depth - label);
   c.unsigned(b.depth - otherwise);
   for (let i = 0; i < keys.length; i++) {
@@ -977,7 +967,7 @@ function _emitCollect(
     const again = b.open(_OP.loop);
     c.get(L.v).op(_OP.i32Eqz);
     b.brIf(out);
-    c.get(L.v).op(OP_I32_CTZ).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, e.words + 128 * j);
+    c.get(L.v).op(_OP.i32Ctz).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, e.words + 128 * j);
     c.get(L.v).get(L.v).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(L.v);
     b.br(again);
     b.close();
@@ -1020,9 +1010,9 @@ function _emitNextCode(
 ): void {
   const c = b.c;
   const { w, m, code, bound } = locals;
-  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
+  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(_OP.i32Ctz).op(_OP.i32Add).set(code);
   c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
-  c.get(code).get(bound).op(OP_I32_GT_S);
+  c.get(code).get(bound).op(_OP.i32GtS);
   b.returnIf(_R_END);
 }
 
@@ -1090,7 +1080,7 @@ function _runFunction(
   const uBits = b.open(_OP.loop);
   c.get(u).op(_OP.i32Eqz);
   b.brIf(nextWord);
-  c.get(j).i32(3).op(_OP.i32Shl).get(u).op(OP_I32_CTZ).op(_OP.i32Add).set(w);
+  c.get(j).i32(3).op(_OP.i32Shl).get(u).op(_OP.i32Ctz).op(_OP.i32Add).set(w);
   c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
   c.get(j).get(u).memory(_OP.i32Store, U);
   _emitTakeWord(b, W, { w, m });
@@ -1113,11 +1103,11 @@ function _runFunction(
   b.brIf(skip);
   b.close();
   // Matched: its counters, then its target.
-  c.get(rule).i32(3).op(_OP.i32Shl).tee(kind).get(kind).memory(OP_F64_LOAD, layout.packets)
-    .f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.packets);
-  c.get(kind).get(kind).memory(OP_F64_LOAD, layout.bytes);
+  c.get(rule).i32(3).op(_OP.i32Shl).tee(kind).get(kind).memory(_OP.f64Load, layout.packets)
+    .f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.packets);
+  c.get(kind).get(kind).memory(_OP.f64Load, layout.bytes);
   b.word(FR_SIZE);
-  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes);
+  c.op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.bytes);
   c.get(rule).i32(RULE_BYTES).op(_OP.i32Mul).memory(_OP.i32Load, layout.rules).tee(kind)
     .i32(KIND_NONE).op(_OP.i32Eq);
   b.brIf(skip);
@@ -1126,7 +1116,7 @@ function _runFunction(
   c.i32(_R_END).set(r);
   b.br(skip);
   b.close();
-  c.get(kind).i32(KIND_DROP).op(OP_I32_LE_S);
+  c.get(kind).i32(KIND_DROP).op(_OP.i32LeS);
   b.open(_OP.if);
   c.i32(DECIDED).get(rule).memory(_OP.i32Store, 0);
   c.i32(_R_ACCEPT).i32(_R_DROP).get(kind).i32(KIND_ACCEPT).op(_OP.i32Eq).op(_OP.select).set(r);
@@ -1240,7 +1230,7 @@ function _runCasesFunction(
   const uBits = b.open(_OP.loop);
   c.get(u).op(_OP.i32Eqz);
   b.brIf(nextWord);
-  c.get(u).op(OP_I32_CTZ).set(w);
+  c.get(u).op(_OP.i32Ctz).set(w);
   c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
   c.i32(0).get(u).memory(_OP.i32Store, U);
   _emitTakeWord(b, W, { w, m });
@@ -1275,11 +1265,11 @@ function _runCasesFunction(
       b.brIf(skip);
     }
     // Matched: its counters, then its target.
-    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.packets + 8 * q).f64(1).op(OP_F64_ADD)
-      .memory(OP_F64_STORE, layout.packets + 8 * q);
-    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.bytes + 8 * q);
+    c.i32(0).i32(0).memory(_OP.f64Load, layout.packets + 8 * q).f64(1).op(_OP.f64Add)
+      .memory(_OP.f64Store, layout.packets + 8 * q);
+    c.i32(0).i32(0).memory(_OP.f64Load, layout.bytes + 8 * q);
     b.word(FR_SIZE);
-    c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes + 8 * q);
+    c.op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.bytes + 8 * q);
     const kind = rule.kind;
     if (kind === KIND_NONE) {
       b.close();
@@ -1890,11 +1880,11 @@ function _emitEntryPolicy(b: _Body, plan: _WasmPlan): void {
   const c = b.c;
   const layout = plan.layout;
   const policy = 8 * plan.entry;
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD)
-    .memory(OP_F64_STORE, layout.policyPackets);
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
+  c.i32(policy).i32(policy).memory(_OP.f64Load, layout.policyPackets).f64(1).op(_OP.f64Add)
+    .memory(_OP.f64Store, layout.policyPackets);
+  c.i32(policy).i32(policy).memory(_OP.f64Load, layout.policyBytes);
   b.word(FR_SIZE);
-  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
+  c.op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.policyBytes);
   c.i32(plan.entryAccepts ? 1 : 0);
 }
 
@@ -1977,12 +1967,12 @@ function _emitTotals(
   at: number,
   frame: () => void,
 ): void {
-  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(OP_F64_LOAD, layout.totals)
-    .f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals);
-  c.get(at).get(at).memory(OP_F64_LOAD, layout.totals + 8);
+  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(_OP.f64Load, layout.totals)
+    .f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.totals);
+  c.get(at).get(at).memory(_OP.f64Load, layout.totals + 8);
   frame();
-  c.memory(_OP.i32Load, 4 * FR_SIZE).op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD)
-    .memory(OP_F64_STORE, layout.totals + 8);
+  c.memory(_OP.i32Load, 4 * FR_SIZE).op(_OP.f64ConvertI32U).op(_OP.f64Add)
+    .memory(_OP.f64Store, layout.totals + 8);
 }
 
 /** `batch(first, count)`: `classify` over records `first ..`, totals, verdicts and deciders stored. */

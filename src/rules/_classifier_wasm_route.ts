@@ -17,7 +17,8 @@
  *
  * @module
  */
-import { _encodeModule, _I32, _OP, _WasmCode } from "../bpf/_wasm_encoder.ts";
+import { _encodeModule, _I32, _I64, _OP, _WasmCode } from "../bpf/_wasm_encoder.ts";
+import { _moveRunTo } from "../bpf/_wasm_pcap_walk.ts";
 import type { _WasmLayout } from "./_classifier_wasm_layout.ts";
 
 /** Index of each total in the uint32 words at `routeTotals` (64-bit ones: low word first). */
@@ -53,13 +54,6 @@ const CAPTURED = 13;
 const WIRES = 14;
 const ACCEPTED_CAPTURED = 15;
 const ACCEPTED_WIRES = 16;
-/** Opcodes the Wasm backend's encoder does not name (core spec 5.4). */
-const I64 = 0x7e;
-const I64_STORE = 0x37;
-const I64_ADD = 0x7c;
-const I64_EXTEND_I32_U = 0xad;
-/** `memory.copy` of memory 0 to memory 0 (the bulk memory proposal, in Wasm 2.0). */
-const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
 
 /** The route module over a classifier memory laid out as `layout` (imports `env.memory`). */
 export function _routeModule(layout: _WasmLayout): Uint8Array<ArrayBuffer> {
@@ -107,7 +101,7 @@ export function _routeModule(layout: _WasmLayout): Uint8Array<ArrayBuffer> {
     [ACCEPTED_CAPTURED, _RouteTotal.acceptedCaptured],
     [ACCEPTED_WIRES, _RouteTotal.acceptedWire],
   ];
-  for (const [local, index] of sums) c.i32(0).get(local).memory(I64_STORE, totals + 4 * index);
+  for (const [local, index] of sums) c.i32(0).get(local).memory(_OP.i64Store, totals + 4 * index);
   c.get(DEST);
   return _encodeModule({
     types: [{ params: [_I32, _I32, _I32], results: [_I32] }],
@@ -117,7 +111,7 @@ export function _routeModule(layout: _WasmLayout): Uint8Array<ArrayBuffer> {
       type: 0,
       locals: [
         { count: CAPTURED - I, type: _I32 },
-        { count: ACCEPTED_WIRES - CAPTURED + 1, type: I64 },
+        { count: ACCEPTED_WIRES - CAPTURED + 1, type: _I64 },
       ],
       code: c,
     }],
@@ -128,16 +122,14 @@ export function _routeModule(layout: _WasmLayout): Uint8Array<ArrayBuffer> {
 /** count += 1; captured += CAP; wires += WIRE (i64 sums). */
 function _add(c: _WasmCode, count: number, captured: number, wires: number): void {
   c.get(count).i32(1).op(_OP.i32Add).set(count);
-  c.get(captured).get(CAP).op(I64_EXTEND_I32_U).op(I64_ADD).set(captured);
-  c.get(wires).get(WIRE).op(I64_EXTEND_I32_U).op(I64_ADD).set(wires);
+  c.get(captured).get(CAP).op(_OP.i64ExtendI32U).op(_OP.i64Add).set(captured);
+  c.get(wires).get(WIRE).op(_OP.i64ExtendI32U).op(_OP.i64Add).set(wires);
 }
 
 /** Moves the current run (if any: its end is not -1) to `DEST` (advanced). */
 function _moveRun(c: _WasmCode): void {
   c.get(RUN_END).i32(-1).op(_OP.i32Ne).begin(_OP.if);
-  c.get(DEST).get(RUN_START).get(RUN_END).get(RUN_START).op(_OP.i32Sub);
-  for (const byte of MEMORY_COPY) c.byte(byte);
-  c.get(DEST).get(RUN_END).get(RUN_START).op(_OP.i32Sub).op(_OP.i32Add).set(DEST);
+  _moveRunTo(c, DEST, RUN_START, RUN_END);
   c.op(_OP.end);
 }
 

@@ -73,12 +73,6 @@ import {
   W_WIRE,
 } from "./_classifier_wasm_layout.ts";
 
-/** Opcodes the backend's table does not list (WebAssembly core spec 5.4). */
-const OP_I32_STORE8 = 0x3a;
-const OP_I32_GT_S = 0x4a;
-const OP_I32_LE_S = 0x4c;
-const OP_I32_GT_U = 0x4b;
-
 /** What the staged record holds besides the description (the rule set's needs). */
 export interface _StageFlags {
   /** Counters add the IP datagram's length (`byteCount: "ip"`) for IP frames. */
@@ -138,7 +132,7 @@ function _skipVlanTags(b: _WasmBlocks): void {
   _oneOf(c, TYPE, [ETH_P_8021Q, ETH_P_8021AD, ETH_P_QINQ1]);
   c.op(_OP.i32Eqz);
   b.brIf(out);
-  c.get(T).i32(6).op(_OP.i32Add).get(END).op(OP_I32_GT_S);
+  c.get(T).i32(6).op(_OP.i32Add).get(END).op(_OP.i32GtS);
   b.brIf(out);
   c.get(T).i32(4).op(_OP.i32Add).set(T);
   _u16(c, T, 0);
@@ -264,13 +258,13 @@ function _emitIpLengths(b: _WasmBlocks): void {
   c.i32(-1).set(IP_LENGTH);
   c.get(VERSION).i32(4).op(_OP.i32Eq);
   b.open(_OP.if);
-  c.get(AT).i32(4).op(_OP.i32Add).get(END).op(OP_I32_LE_S);
+  c.get(AT).i32(4).op(_OP.i32Add).get(END).op(_OP.i32LeS);
   b.open(_OP.if);
   _u16(c, AT, 2);
   c.set(IP_LENGTH);
   b.close();
   b.else();
-  c.get(AT).i32(6).op(_OP.i32Add).get(END).op(OP_I32_LE_S);
+  c.get(AT).i32(6).op(_OP.i32Add).get(END).op(_OP.i32LeS);
   b.open(_OP.if);
   _u16(c, AT, 4);
   c.i32(40).op(_OP.i32Add).set(IP_LENGTH);
@@ -326,7 +320,7 @@ function _emitIpv6Upper(b: _WasmBlocks): void {
   _isIpv6Extension(c, TYPE);
   c.op(_OP.i32Eqz);
   b.brIf(walked);
-  c.get(OFFSET).i32(8).op(_OP.i32Add).get(CAPTURED).op(OP_I32_GT_U);
+  c.get(OFFSET).i32(8).op(_OP.i32Add).get(CAPTURED).op(_OP.i32GtU);
   b.brIf(found);
   // T: the extension header's address.
   c.get(AT).get(OFFSET).op(_OP.i32Add).set(T);
@@ -394,7 +388,7 @@ function _emitStage(b: _WasmBlocks, layout: _WasmLayout, flags: _StageFlags): vo
   word(layout.recordInterface);
   c.i32(IF_BYTES).op(_OP.i32Mul).set(ENTRY);
   // Never past the block (the decoder's records never are; a bad one reads nothing else).
-  c.get(START).get(BLOCK_END).op(OP_I32_GT_U);
+  c.get(START).get(BLOCK_END).op(_OP.i32GtU);
   b.open(_OP.if);
   c.get(BLOCK_END).set(START);
   b.close();
@@ -478,7 +472,7 @@ export function _recordsFunction(
   _emitStage(b, layout, flags);
   c.i32(layout.frames).opIndex(_OP.call, classify).set(v);
   emitTotals(c, v, scratch);
-  c.get(i).get(v).memory(OP_I32_STORE8, layout.recordVerdict);
+  c.get(i).get(v).memory(_OP.i32Store8, layout.recordVerdict);
   c.get(packets).i32(1).op(_OP.i32Add).set(packets);
   b.close();
   c.get(i).i32(1).op(_OP.i32Add).set(i);

@@ -127,3 +127,20 @@ export function createFrameRef(init: Partial<FrameRef> = {}): FrameRef {
     captureInterface: init.captureInterface,
   };
 }
+
+/**
+ * Private: makes `frame` a frame of capture interface `index`, described by
+ * `description` (its link type, name and the interface itself; a capture
+ * that names no interface gets `defaultName`).
+ */
+export function _putCaptureInterface(
+  frame: FrameRef,
+  index: number,
+  description: FilterInterface & { readonly name?: string },
+  defaultName: string,
+): void {
+  frame.linkType = description.linkType;
+  frame.interfaceIndex = index;
+  frame.interfaceName = description.name ?? defaultName;
+  frame.captureInterface = description;
+}

@@ -16,6 +16,7 @@ import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/co
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
 import type { _WasmBatch, _WasmRecords } from "../rules/_classifier_wasm.ts";
 import type { _ProgramBatch } from "../rules/_program_batch.ts";
+import { _putCaptureInterface } from "../rules/frame_ref.ts";
 import type { _RoutedTotals } from "../rules/_classifier_wasm_route.ts";
 
 /**
@@ -649,12 +650,12 @@ export class _RecordRouter {
   /** Points the frame at capture interface `index` (its link type, names). */
   #describeInterface(index: number): void {
     if (index === this.#lastInterface) return;
-    const description = this.#decoder.interfaces[index];
-    const frame = this.#frame;
-    frame.linkType = description.linkType;
-    frame.interfaceIndex = index;
-    frame.interfaceName = description.name ?? this.#defaultInterfaceName;
-    frame.captureInterface = description;
+    _putCaptureInterface(
+      this.#frame,
+      index,
+      this.#decoder.interfaces[index],
+      this.#defaultInterfaceName,
+    );
     this.#lastInterface = index;
   }
 

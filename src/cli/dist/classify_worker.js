@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-YLQKJ2EW.js";
+} from "./chunk-KBIDLTUO.js";
 import {
   compileRuleSet
-} from "./chunk-EXVYEPMB.js";
-import "./chunk-2ZZOCUUA.js";
+} from "./chunk-GLGNSVYA.js";
+import "./chunk-SEVKKDP7.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";
 import "./chunk-VN2SWMWC.js";

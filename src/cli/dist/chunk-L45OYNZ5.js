@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-EXVYEPMB.js";
+} from "./chunk-GLGNSVYA.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

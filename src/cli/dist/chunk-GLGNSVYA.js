@@ -2,6 +2,7 @@
 import {
   _F64,
   _I32,
+  _I64,
   _Locals,
   _OP,
   _ProgramEmitter,
@@ -24,7 +25,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-2ZZOCUUA.js";
+} from "./chunk-SEVKKDP7.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -1232,6 +1233,12 @@ var createFrameRef = (function (init = {}) {
     captureInterface: init.captureInterface
   };
 });
+var _putCaptureInterface = (function (frame, index, description, defaultName) {
+  frame.linkType = description.linkType;
+  frame.interfaceIndex = index;
+  frame.interfaceName = description.name ?? defaultName;
+  frame.captureInterface = description;
+});
 var _newContext = (function () {
   return {
     dataOffset: 0,
@@ -1744,7 +1751,7 @@ var _skipVlanTags = (function (b) {
   _oneOf(c, TYPE, [ETH_P_8021Q, ETH_P_8021AD, ETH_P_QINQ1]);
   c.op(_OP.i32Eqz);
   b.brIf(out);
-  c.get(T).i32(6).op(_OP.i32Add).get(END).op(OP_I32_GT_S);
+  c.get(T).i32(6).op(_OP.i32Add).get(END).op(_OP.i32GtS);
   b.brIf(out);
   c.get(T).i32(4).op(_OP.i32Add).set(T);
   _u16(c, T, 0);
@@ -1835,13 +1842,13 @@ var _emitIpLengths = (function (b) {
   c.i32(-1).set(IP_LENGTH);
   c.get(VERSION).i32(4).op(_OP.i32Eq);
   b.open(_OP.if);
-  c.get(AT).i32(4).op(_OP.i32Add).get(END).op(OP_I32_LE_S);
+  c.get(AT).i32(4).op(_OP.i32Add).get(END).op(_OP.i32LeS);
   b.open(_OP.if);
   _u16(c, AT, 2);
   c.set(IP_LENGTH);
   b.close();
   b.else();
-  c.get(AT).i32(6).op(_OP.i32Add).get(END).op(OP_I32_LE_S);
+  c.get(AT).i32(6).op(_OP.i32Add).get(END).op(_OP.i32LeS);
   b.open(_OP.if);
   _u16(c, AT, 4);
   c.i32(40).op(_OP.i32Add).set(IP_LENGTH);
@@ -1886,7 +1893,7 @@ var _emitIpv6Upper = (function (b) {
   _isIpv6Extension2(c, TYPE);
   c.op(_OP.i32Eqz);
   b.brIf(walked);
-  c.get(OFFSET).i32(8).op(_OP.i32Add).get(CAPTURED).op(OP_I32_GT_U);
+  c.get(OFFSET).i32(8).op(_OP.i32Add).get(CAPTURED).op(_OP.i32GtU);
   b.brIf(found);
   c.get(AT).get(OFFSET).op(_OP.i32Add).set(T);
   c.get(TYPE).i32(44).op(_OP.i32Eq);
@@ -1942,7 +1949,7 @@ var _emitStage = (function (b, layout, flags) {
   c.set(WIRE);
   word(layout.recordInterface);
   c.i32(IF_BYTES).op(_OP.i32Mul).set(ENTRY);
-  c.get(START).get(BLOCK_END).op(OP_I32_GT_U);
+  c.get(START).get(BLOCK_END).op(_OP.i32GtU);
   b.open(_OP.if);
   c.get(BLOCK_END).set(START);
   b.close();
@@ -2009,7 +2016,7 @@ var _recordsFunction = (function (layout, flags, classify, emitTotals, type) {
   _emitStage(b, layout, flags);
   c.i32(layout.frames).opIndex(_OP.call, classify).set(v);
   emitTotals(c, v, scratch);
-  c.get(i).get(v).memory(OP_I32_STORE8, layout.recordVerdict);
+  c.get(i).get(v).memory(_OP.i32Store8, layout.recordVerdict);
   c.get(packets).i32(1).op(_OP.i32Add).set(packets);
   b.close();
   c.get(i).i32(1).op(_OP.i32Add).set(i);
@@ -2169,7 +2176,7 @@ var _emitTable = (function (b, key, keys, emitCase) {
   const targets = new Array(span).fill(otherwise);
   keys.forEach((function (k, i) { return ( targets[(k >>> 0) - base] = labels[i]); }));
   c.get(key).i32(base | 0).op(_OP.i32Sub);
-  c.opIndex(OP_BR_TABLE, span);
+  c.opIndex(_OP.brTable, span);
   for (const label of targets) c.unsigned(b.depth - label);
   c.unsigned(b.depth - otherwise);
   for (let i = 0; i < keys.length; i++) {
@@ -2489,7 +2496,7 @@ var _emitCollect = (function (b, plan, chain, module, at) {
     const again = b.open(_OP.loop);
     c.get(L.v).op(_OP.i32Eqz);
     b.brIf(out);
-    c.get(L.v).op(OP_I32_CTZ).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, e.words + 128 * j);
+    c.get(L.v).op(_OP.i32Ctz).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, e.words + 128 * j);
     c.get(L.v).get(L.v).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(L.v);
     b.br(again);
     b.close();
@@ -2517,9 +2524,9 @@ var _emitTakeWord = (function (b, W, locals) {
 var _emitNextCode = (function (b, locals) {
   const c = b.c;
   const { w, m, code, bound } = locals;
-  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(OP_I32_CTZ).op(_OP.i32Add).set(code);
+  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(_OP.i32Ctz).op(_OP.i32Add).set(code);
   c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
-  c.get(code).get(bound).op(OP_I32_GT_S2);
+  c.get(code).get(bound).op(_OP.i32GtS);
   b.returnIf(_R_END);
 });
 var _runCasesFunction = (function (plan, chain, collect, nested, options) {
@@ -2563,7 +2570,7 @@ var _runCasesFunction = (function (plan, chain, collect, nested, options) {
   const uBits = b.open(_OP.loop);
   c.get(u).op(_OP.i32Eqz);
   b.brIf(nextWord);
-  c.get(u).op(OP_I32_CTZ).set(w);
+  c.get(u).op(_OP.i32Ctz).set(w);
   c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
   c.i32(0).get(u).memory(_OP.i32Store, U);
   _emitTakeWord(b, W, { w, m });
@@ -2594,10 +2601,10 @@ var _runCasesFunction = (function (plan, chain, collect, nested, options) {
       c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
       b.brIf(skip);
     }
-    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.packets + 8 * q).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.packets + 8 * q);
-    c.i32(0).i32(0).memory(OP_F64_LOAD, layout.bytes + 8 * q);
+    c.i32(0).i32(0).memory(_OP.f64Load, layout.packets + 8 * q).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.packets + 8 * q);
+    c.i32(0).i32(0).memory(_OP.f64Load, layout.bytes + 8 * q);
     b.word(FR_SIZE);
-    c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes + 8 * q);
+    c.op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.bytes + 8 * q);
     const kind = rule.kind;
     if (kind === KIND_NONE) {
       b.close();
@@ -2810,10 +2817,10 @@ var _emitEntryPolicy = (function (b, plan) {
   const c = b.c;
   const layout = plan.layout;
   const policy = 8 * plan.entry;
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyPackets).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyPackets);
-  c.i32(policy).i32(policy).memory(OP_F64_LOAD, layout.policyBytes);
+  c.i32(policy).i32(policy).memory(_OP.f64Load, layout.policyPackets).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.policyPackets);
+  c.i32(policy).i32(policy).memory(_OP.f64Load, layout.policyBytes);
   b.word(FR_SIZE);
-  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.policyBytes);
+  c.op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.policyBytes);
   c.i32(plan.entryAccepts ? 1 : 0);
 });
 var _nestable = (function (plan) {
@@ -2846,10 +2853,10 @@ var _nestedClassifyFunction = (function (plan, runs) {
   return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: c };
 });
 var _emitTotals = (function (c, layout, v, at, frame) {
-  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(OP_F64_LOAD, layout.totals).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals);
-  c.get(at).get(at).memory(OP_F64_LOAD, layout.totals + 8);
+  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(_OP.f64Load, layout.totals).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.totals);
+  c.get(at).get(at).memory(_OP.f64Load, layout.totals + 8);
   frame();
-  c.memory(_OP.i32Load, 4 * FR_SIZE).op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.totals + 8);
+  c.memory(_OP.i32Load, 4 * FR_SIZE).op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.totals + 8);
 });
 var _batchFunction = (function (layout, classify) {
   const b = new _Body();
@@ -3090,8 +3097,8 @@ var _pcapWalkModule = (function (lowered, layout, escapes = false) {
   for (const [local, index] of counts) {
     c.i32(0).get(local).memory(_OP.i32Store, _WALK_COUNTS + 4 * index);
   }
-  c.i32(0).get(WIRE2).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.wireLow);
-  c.i32(0).get(ACCEPTED_WIRE).memory(I64_STORE, _WALK_COUNTS + 4 * _WalkCount.acceptedWireLow);
+  c.i32(0).get(WIRE2).memory(_OP.i64Store, _WALK_COUNTS + 4 * _WalkCount.wireLow);
+  c.i32(0).get(ACCEPTED_WIRE).memory(_OP.i64Store, _WALK_COUNTS + 4 * _WalkCount.acceptedWireLow);
   c.i32(0).get(RUNS).i32(_WALK_RUNS).op(_OP.i32Sub).i32(3).op(_OP.i32ShrU).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.runs);
   c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.moved);
   c.get(POS);
@@ -3110,7 +3117,7 @@ var _pcapWalkModule = (function (lowered, layout, escapes = false) {
       type: 2,
       locals: [
         { count: WIRE2 - NEXT2, type: _I32 },
-        { count: 2, type: I64 },
+        { count: 2, type: _I64 },
         { count: L.field - PROGRAM, type: _I32 },
         { count: 1, type: _F64 },
         { count: 16, type: _I32 }
@@ -3139,7 +3146,7 @@ var _readWord = (function (c, local, offset, littleEndian, temp) {
 var _add = (function (c, count, cap, captured, wires, wire) {
   c.get(count).i32(1).op(_OP.i32Add).set(count);
   c.get(captured).get(cap).op(_OP.i32Add).set(captured);
-  c.get(wires).get(wire).op(I64_EXTEND_I32_U).op(I64_ADD).set(wires);
+  c.get(wires).get(wire).op(_OP.i64ExtendI32U).op(_OP.i64Add).set(wires);
 });
 var _storeRun = (function (c) {
   c.get(RUN_END).i32(-1).op(_OP.i32Ne).begin(_OP.if);
@@ -3148,11 +3155,13 @@ var _storeRun = (function (c) {
   c.get(RUNS).get(RUN_END).memory(_OP.i32Store, 4);
   c.get(RUNS).i32(8).op(_OP.i32Add).set(RUNS);
   c.op(_OP.else);
-  c.get(DEST).get(RUN_START).get(RUN_END).get(RUN_START).op(_OP.i32Sub);
-  for (const byte of MEMORY_COPY) c.byte(byte);
-  c.get(DEST).get(RUN_END).get(RUN_START).op(_OP.i32Sub).op(_OP.i32Add).set(DEST);
+  _moveRunTo(c, DEST, RUN_START, RUN_END);
   c.op(_OP.end);
   c.op(_OP.end);
+});
+var _moveRunTo = (function (c, dest, start, end) {
+  c.get(dest).get(start).get(end).get(start).op(_OP.i32Sub).memoryCopy();
+  c.get(dest).get(end).get(start).op(_OP.i32Sub).op(_OP.i32Add).set(dest);
 });
 var _storeWord = (function (c, base, push) {
   c.get(AT2);
@@ -3170,7 +3179,7 @@ var _fillModule = (function (layout, walk) {
   _storeWord(c, layout.recordCaptured, (function () { return ( c.get(CAP2)); }));
   _storeWord(c, layout.recordWire, (function () { return ( c.get(WIRE3)); }));
   _storeWord(c, layout.recordInterface, (function () { return ( c.i32(0)); }));
-  c.get(N).i32(1).memory(OP_I32_STORE82, layout.recordKind);
+  c.get(N).i32(1).memory(_OP.i32Store8, layout.recordKind);
   c.get(NEXT3).set(POS2);
   c.get(N).i32(1).op(_OP.i32Add).tee(N).i32(RECORDS_PER_CALL).op(_OP.i32LtU).opIndex(_OP.brIf, 0);
   c.op(_OP.end).op(_OP.end);
@@ -3236,7 +3245,7 @@ var _routeModule = (function (layout) {
     [ACCEPTED_CAPTURED2, _RouteTotal.acceptedCaptured],
     [ACCEPTED_WIRES, _RouteTotal.acceptedWire]
   ];
-  for (const [local, index] of sums) c.i32(0).get(local).memory(I64_STORE2, totals + 4 * index);
+  for (const [local, index] of sums) c.i32(0).get(local).memory(_OP.i64Store, totals + 4 * index);
   c.get(DEST2);
   return _encodeModule({
     types: [{ params: [_I32, _I32, _I32], results: [_I32] }],
@@ -3246,7 +3255,7 @@ var _routeModule = (function (layout) {
       type: 0,
       locals: [
         { count: CAPTURED3 - I2, type: _I32 },
-        { count: ACCEPTED_WIRES - CAPTURED3 + 1, type: I642 }
+        { count: ACCEPTED_WIRES - CAPTURED3 + 1, type: _I64 }
       ],
       code: c
     }],
@@ -3255,14 +3264,12 @@ var _routeModule = (function (layout) {
 });
 var _add2 = (function (c, count, captured, wires) {
   c.get(count).i32(1).op(_OP.i32Add).set(count);
-  c.get(captured).get(CAP3).op(I64_EXTEND_I32_U2).op(I64_ADD2).set(captured);
-  c.get(wires).get(WIRE4).op(I64_EXTEND_I32_U2).op(I64_ADD2).set(wires);
+  c.get(captured).get(CAP3).op(_OP.i64ExtendI32U).op(_OP.i64Add).set(captured);
+  c.get(wires).get(WIRE4).op(_OP.i64ExtendI32U).op(_OP.i64Add).set(wires);
 });
 var _moveRun = (function (c) {
   c.get(RUN_END2).i32(-1).op(_OP.i32Ne).begin(_OP.if);
-  c.get(DEST2).get(RUN_START2).get(RUN_END2).get(RUN_START2).op(_OP.i32Sub);
-  for (const byte of MEMORY_COPY2) c.byte(byte);
-  c.get(DEST2).get(RUN_END2).get(RUN_START2).op(_OP.i32Sub).op(_OP.i32Add).set(DEST2);
+  _moveRunTo(c, DEST2, RUN_START2, RUN_END2);
   c.op(_OP.end);
 });
 var _readRouteTotals = (function (u32, layout, into) {
@@ -5959,6 +5966,7 @@ var _exactGuards = /* @__PURE__ */ new WeakMap();
 var _NO_BYTES = new Uint8Array(0);
 
 
+
 // src/rules/frame_context.ts
 
 function _fillLinkContext(l, frame, networkOffset) {
@@ -6336,10 +6344,6 @@ var DECIDED = 0;
 
 
 // src/rules/_classifier_wasm_stage.ts
-var OP_I32_STORE8 = 58;
-var OP_I32_GT_S = 74;
-var OP_I32_LE_S = 76;
-var OP_I32_GT_U = 75;
 var DELTA = 1;
 var BLOCK_END = 2;
 var I = 3;
@@ -6377,14 +6381,6 @@ var STAGE_LOCALS = 16;
 
 
 // src/rules/_classifier_wasm_module.ts
-var OP_BR_TABLE = 14;
-var OP_F64_LOAD = 43;
-var OP_F64_STORE = 57;
-var OP_I32_GT_S2 = 74;
-var OP_I32_LE_S2 = 76;
-var OP_I32_CTZ = 104;
-var OP_F64_ADD = 160;
-var OP_F64_CONVERT_I32_U = 184;
 var KIND_NONE = 0;
 var KIND_ACCEPT = 1;
 var KIND_DROP = 2;
@@ -6541,7 +6537,7 @@ function _runFunction(plan, chain, collect, rules) {
   const uBits = b.open(_OP.loop);
   c.get(u).op(_OP.i32Eqz);
   b.brIf(nextWord);
-  c.get(j).i32(3).op(_OP.i32Shl).get(u).op(OP_I32_CTZ).op(_OP.i32Add).set(w);
+  c.get(j).i32(3).op(_OP.i32Shl).get(u).op(_OP.i32Ctz).op(_OP.i32Add).set(w);
   c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
   c.get(j).get(u).memory(_OP.i32Store, U);
   _emitTakeWord(b, W, { w, m });
@@ -6560,10 +6556,10 @@ function _runFunction(plan, chain, collect, rules) {
   c.get(fr).get(rule).opIndex(_OP.callIndirect, T_ONE).op(0).op(_OP.i32Eqz);
   b.brIf(skip);
   b.close();
-  c.get(rule).i32(3).op(_OP.i32Shl).tee(kind).get(kind).memory(OP_F64_LOAD, layout.packets).f64(1).op(OP_F64_ADD).memory(OP_F64_STORE, layout.packets);
-  c.get(kind).get(kind).memory(OP_F64_LOAD, layout.bytes);
+  c.get(rule).i32(3).op(_OP.i32Shl).tee(kind).get(kind).memory(_OP.f64Load, layout.packets).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.packets);
+  c.get(kind).get(kind).memory(_OP.f64Load, layout.bytes);
   b.word(FR_SIZE);
-  c.op(OP_F64_CONVERT_I32_U).op(OP_F64_ADD).memory(OP_F64_STORE, layout.bytes);
+  c.op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.bytes);
   c.get(rule).i32(RULE_BYTES).op(_OP.i32Mul).memory(_OP.i32Load, layout.rules).tee(kind).i32(KIND_NONE).op(_OP.i32Eq);
   b.brIf(skip);
   c.get(kind).i32(KIND_RETURN).op(_OP.i32Eq);
@@ -6571,7 +6567,7 @@ function _runFunction(plan, chain, collect, rules) {
   c.i32(_R_END).set(r);
   b.br(skip);
   b.close();
-  c.get(kind).i32(KIND_DROP).op(OP_I32_LE_S2);
+  c.get(kind).i32(KIND_DROP).op(_OP.i32LeS);
   b.open(_OP.if);
   c.i32(DECIDED).get(rule).memory(_OP.i32Store, 0);
   c.i32(_R_ACCEPT).i32(_R_DROP).get(kind).i32(KIND_ACCEPT).op(_OP.i32Eq).op(_OP.select).set(r);
@@ -6902,11 +6898,7 @@ var CAP = 11;
 var WIRE2 = 12;
 var ACCEPTED_WIRE = 13;
 var PROGRAM = 14;
-var I64 = 126;
-var I64_STORE = 55;
-var I64_ADD = 124;
-var I64_EXTEND_I32_U = 173;
-var MEMORY_COPY = [252, 10, 0, 0];
+
 
 
 
@@ -6925,7 +6917,6 @@ var WIRE3 = 6;
 var TEMP = 7;
 
 
-var OP_I32_STORE82 = 58;
 
 
 // src/rules/_classifier_wasm_route.ts
@@ -6959,11 +6950,6 @@ var CAPTURED3 = 13;
 var WIRES = 14;
 var ACCEPTED_CAPTURED2 = 15;
 var ACCEPTED_WIRES = 16;
-var I642 = 126;
-var I64_STORE2 = 55;
-var I64_ADD2 = 124;
-var I64_EXTEND_I32_U2 = 173;
-var MEMORY_COPY2 = [252, 10, 0, 0];
 
 
 
@@ -7298,6 +7284,7 @@ export {
   _readsAncillary,
   _needsFrameDescription,
   createFrameRef,
+  _putCaptureInterface,
   FrameContext,
   _WALK_COUNTS,
   _WALK_RUNS,

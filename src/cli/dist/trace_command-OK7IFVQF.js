@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-VAL4X5JQ.js";
+} from "./chunk-L45OYNZ5.js";
 import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
-} from "./chunk-GLEN3FRT.js";
+} from "./chunk-DLELIYDD.js";
 import {
   _linkTypeName
 } from "./chunk-3574K6DE.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-EXVYEPMB.js";
+import "./chunk-GLGNSVYA.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-2ZZOCUUA.js";
+} from "./chunk-SEVKKDP7.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput

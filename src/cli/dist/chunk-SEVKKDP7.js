@@ -910,6 +910,7 @@ function unknown(pc, code) {
 
 // src/bpf/_wasm_encoder.ts
 var _I32 = 127;
+var _I64 = 126;
 var _F64 = 124;
 var _VOID = 64;
 var _OP = {
@@ -921,6 +922,7 @@ var _OP = {
   end: 11,
   br: 12,
   brIf: 13,
+  brTable: 14,
   return: 15,
   call: 16,
   callIndirect: 17,
@@ -929,9 +931,13 @@ var _OP = {
   localSet: 33,
   localTee: 34,
   i32Load: 40,
+  f64Load: 43,
   i32Load8U: 45,
   i32Load16U: 47,
   i32Store: 54,
+  i64Store: 55,
+  f64Store: 57,
+  i32Store8: 58,
   memorySize: 63,
   i32Const: 65,
   f64Const: 68,
@@ -940,10 +946,13 @@ var _OP = {
   i32Ne: 71,
   i32LtS: 72,
   i32LtU: 73,
+  i32GtS: 74,
   i32GtU: 75,
+  i32LeS: 76,
   i32GeS: 78,
   i32GeU: 79,
   f64Lt: 99,
+  i32Ctz: 104,
   i32Add: 106,
   i32Sub: 107,
   i32Mul: 108,
@@ -956,7 +965,11 @@ var _OP = {
   i32ShrU: 118,
   i32Rotl: 119,
   i32Rotr: 120,
-  i32TruncF64U: 171
+  i64Add: 124,
+  f64Add: 160,
+  i32TruncF64U: 171,
+  i64ExtendI32U: 173,
+  f64ConvertI32U: 184
 };
 
 
@@ -1065,6 +1078,10 @@ var _WasmCode = class {
   }
   tee(local) {
     return this.opIndex(_OP.localTee, local);
+  }
+  /** `memory.copy` of memory 0 to memory 0 (bulk memory, Wasm 2.0): `dest src n` on the stack. */
+  memoryCopy() {
+    return this.byte(252).unsigned(10).byte(0).byte(0);
   }
 };
 
@@ -3888,6 +3905,7 @@ export {
   _jumpTaken,
   interpret,
   _I32,
+  _I64,
   _F64,
   _VOID,
   _OP,

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-VAL4X5JQ.js";
+} from "./chunk-L45OYNZ5.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -10,7 +10,7 @@ import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-GLEN3FRT.js";
+} from "./chunk-DLELIYDD.js";
 import "./chunk-3574K6DE.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-EXVYEPMB.js";
-import "./chunk-2ZZOCUUA.js";
+import "./chunk-GLGNSVYA.js";
+import "./chunk-SEVKKDP7.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput

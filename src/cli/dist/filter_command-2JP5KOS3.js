@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-YLQKJ2EW.js";
+} from "./chunk-KBIDLTUO.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -47,7 +47,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-GLEN3FRT.js";
+} from "./chunk-DLELIYDD.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -68,15 +68,16 @@ import {
   _WalkCount,
   _needsFrameDescription,
   _pcapWalkModule,
+  _putCaptureInterface,
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-EXVYEPMB.js";
+} from "./chunk-GLGNSVYA.js";
 import {
   _loadIndex,
   _lower,
   _wasmRefusal
-} from "./chunk-2ZZOCUUA.js";
+} from "./chunk-SEVKKDP7.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openBlocks
@@ -1114,12 +1115,12 @@ var _RecordRouter = class {
   /** Points the frame at capture interface `index` (its link type, names). */
   #describeInterface(index) {
     if (index === this.#lastInterface) return;
-    const description = this.#decoder.interfaces[index];
-    const frame = this.#frame;
-    frame.linkType = description.linkType;
-    frame.interfaceIndex = index;
-    frame.interfaceName = description.name ?? this.#defaultInterfaceName;
-    frame.captureInterface = description;
+    _putCaptureInterface(
+      this.#frame,
+      index,
+      this.#decoder.interfaces[index],
+      this.#defaultInterfaceName
+    );
     this.#lastInterface = index;
   }
   /** The verdict pass over records `[from, to)` of `batch`, all in `bytes`;

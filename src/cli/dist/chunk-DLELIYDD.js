@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-2ZZOCUUA.js";
+} from "./chunk-SEVKKDP7.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";
