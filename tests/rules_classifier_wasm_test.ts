@@ -29,7 +29,7 @@ import { _RecordRouter } from "../src/stream/_record_router.ts";
 import { readFileSync } from "node:fs";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import { _resetWasmProbe } from "../src/bpf/compile_wasm.ts";
-import { _wasmModuleLimits } from "../src/rules/_classifier_wasm_module.ts";
+import { _fusedRecords, _wasmModuleLimits } from "../src/rules/_classifier_wasm_module.ts";
 import {
   _MAX_BLOCK_BYTES,
   _POOL_BLOCK_BYTES,
@@ -141,6 +141,7 @@ function _runSeeds(
 ) {
   const escapes = new Set<string>();
   let hits = 0;
+  let inlineEntry = 0;
   for (const seed of seeds) {
     const generated = generateRuleSet(seed, _options(seed, profile));
     const ruleSet = parseRuleSet(generated.text);
@@ -149,21 +150,25 @@ function _runSeeds(
     for (const reason of _agree(ruleSet, options, frames, `seed ${seed}\n${generated.text}`)) {
       escapes.add(reason);
     }
+    const form = _wasm(compileRuleSet(ruleSet, { strategy: "wasm" }), `seed ${seed}`)._form;
+    if (form.recordsRunEntry) inlineEntry++;
     const reference = compileRuleSet(ruleSet, ruleByRule);
     for (const frame of frames) reference.classify(frame);
     for (const chain of Object.values(reference.counters().chains)) {
       for (const rule of chain.rules) hits += rule.packets > 0 ? 1 : 0;
     }
   }
-  return { escapes, hits };
+  return { escapes, hits, inlineEntry };
 }
 
 Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation on generated sets (examples)", () => {
   const packets = examplePackets();
   const frames = framesWithInterfaces(packets);
   const seeds = Array.from({ length: 300 }, (_, i) => i + 1);
-  const { escapes, hits } = _runSeeds(seeds, () => frames, trafficProfile(packets));
+  const { escapes, hits, inlineEntry } = _runSeeds(seeds, () => frames, trafficProfile(packets));
   assert.ok(hits > seeds.length, `only ${hits} rules matched anything`);
+  // Most generated sets' chains call each other directly: `records` runs the entry chain inline.
+  assert.ok(inlineEntry > seeds.length / 2, `the entry chain inline in ${inlineEntry} sets`);
   // Link-base expressions run in Wasm on EN10MB frames (in JavaScript on the others); `-i`/`-o`
   // names and `+` wildcards are bit tests in Wasm.
   assert.ok(
@@ -171,6 +176,19 @@ Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluati
     [...escapes].join("; "),
   );
   assert.ok(!escapes.has("interface names"), [...escapes].join("; "));
+});
+
+Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation with its records loop calling the entry chain's run", () => {
+  const packets = examplePackets();
+  const frames = framesWithInterfaces(packets);
+  _fusedRecords.enabled = false;
+  try {
+    const seeds = Array.from({ length: 40 }, (_, i) => i + 1);
+    const { inlineEntry } = _runSeeds(seeds, () => frames, trafficProfile(packets));
+    assert.equal(inlineEntry, 0);
+  } finally {
+    _fusedRecords.enabled = true;
+  }
 });
 
 /** Count-only `-i`/`-o` rules over `patterns` names (each direction, inverted or not). */
@@ -299,7 +317,11 @@ Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluati
       _agree(ruleSet, { byteCount: "ip" }, frames, `${what} (ip bytes)`);
       // Up to 256 rules a chain's loop has a case per code, and chains call their targets.
       const form = _wasm(compileRuleSet(ruleSet, { strategy: "wasm" }), what)._form;
-      assert.deepEqual(form, { directCalls: n <= 256, caseChains: n <= 256 ? 2 : 0 }, what);
+      assert.deepEqual(
+        form,
+        { directCalls: n <= 256, recordsRunEntry: n <= 256, caseChains: n <= 256 ? 2 : 0 },
+        what,
+      );
     }
   }
 });

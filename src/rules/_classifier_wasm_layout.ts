@@ -3,7 +3,7 @@
  * in its memory, shared by the module's emitter and its JavaScript side.
  *
  * One memory, from address 0:
- * - a header (the deciding counter of the last frame);
+ * - a header (the deciding counter of the last frame, the arguments of a call of `records`);
  * - the rule table: per rule (by counter index) its kind, jump target and
  *   whether it is a network-base rule;
  * - the counters as float64: per rule packets and bytes, per chain policy
@@ -84,6 +84,12 @@ export const RULE_BYTES = 12;
 
 /** Header: the deciding counter of the last frame classified. */
 export const DECIDED = 0;
+/**
+ * Header: three words, the arguments of `records` where it calls the
+ * records loop with the entry chain's classification inline
+ * (./_classifier_wasm_stage.ts, `_recordsRunFunction`).
+ */
+export const RECORDS_ARGUMENTS = 16;
 
 /** Addresses of one module's memory. */
 export interface _WasmLayout {

@@ -62,7 +62,12 @@ import { _addressOffset } from "./_match_tests.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
 import { _C_ALL, _C_NOT_IP, _isVersionByte } from "./_frame_class.ts";
 import { _codeFacts, _unimplied } from "./_classifier_wasm_facts.ts";
-import { _recordsFunction, _stageFunction } from "./_classifier_wasm_stage.ts";
+import {
+  _recordsCallFunction,
+  _recordsFunction,
+  _recordsRunFunction,
+  _stageFunction,
+} from "./_classifier_wasm_stage.ts";
 import {
   type _WasmLayout,
   DECIDED,
@@ -121,6 +126,7 @@ const T_FIELD = 4; // (i32, i32) → f64: jsField
 const T_BATCH = 5; // (i32, i32) → ()
 const T_STAGE = 6; // (i32, i32, i32) → ()
 const T_RECORDS = 7; // (i32, i32, i32) → i32
+const T_RUN_RECORDS = 8; // () → i32: records with the entry chain inline
 const T_CHUNK = 7; // (frame, bound, key) → bound: a dispatch cut off a walk function
 
 /** One rule as the module reads it (./_classifier.ts `_CompiledRule`). */
@@ -168,8 +174,11 @@ export interface _EmittedModule {
   readsInterfaces: boolean;
   /** The `-i`/`-o` patterns whose bits `FR_PATTERNS` holds (./_interface_patterns.ts). */
   interfacePatterns: _InterfacePattern[];
-  /** Tests: the code's form: chains that call their targets directly, chains whose loop has a case per code. */
-  form: { directCalls: boolean; caseChains: number };
+  /**
+   * Tests: the code's form: chains that call their targets directly, `records`
+   * with the entry chain's `run` inline, chains whose loop has a case per code.
+   */
+  form: { directCalls: boolean; recordsRunEntry: boolean; caseChains: number };
 }
 
 /** What the module reads that JavaScript fills per frame. */
@@ -188,10 +197,22 @@ class _Body extends _WasmBlocks {
     this.c.get(0).memory(_OP.i32Load, 4 * word);
     return this;
   }
-  /** `if (top) return value`. */
+  /**
+   * In a chain's `run` of cases: the label of the block that holds its whole
+   * code, whose value is the run's result (so that the same code can run
+   * inline in the records loop, ./_classifier_wasm_stage.ts); -1 elsewhere.
+   */
+  exit = -1;
+  /** Ends the function with the value on the stack: `return`, or a branch out of `exit`. */
+  leave(): void {
+    if (this.exit < 0) this.c.op(_OP.return);
+    else this.br(this.exit);
+  }
+  /** `if (top) return value` (see {@linkcode leave}). */
   returnIf(value: number): void {
     this.open(_OP.if);
-    this.c.i32(value).op(_OP.return);
+    this.c.i32(value);
+    this.leave();
     this.close();
   }
   /**
@@ -1202,6 +1223,8 @@ function _runCasesFunction(
   const b = new _Body();
   const c = b.c;
   const [fr, resume, bound, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  // The whole code is one block whose value is the result (see `_Body.exit`).
+  b.exit = b.open(_OP.block, _I32);
   const network = chainRules.some((rule) => rule.base === _BASE_NETWORK);
   if (network) {
     b.word(FR_IS_IP);
@@ -1222,6 +1245,7 @@ function _runCasesFunction(
   }
   if (codes.length === 0) {
     c.i32(_R_END);
+    b.close();
     return { type: T_TWO, locals: _runCasesLocals(false, walk !== undefined), code: c };
   }
   // One used word (at most 32 words of codes): its address is a constant.
@@ -1276,19 +1300,23 @@ function _runCasesFunction(
       return;
     }
     if (kind === KIND_RETURN) {
-      c.i32(_R_END).op(_OP.return);
+      c.i32(_R_END);
+      b.leave();
     } else if (kind === KIND_ACCEPT || kind === KIND_DROP) {
       c.i32(DECIDED).i32(q).memory(_OP.i32Store, 0);
-      c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP).op(_OP.return);
+      c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP);
+      b.leave();
     } else if (nested !== undefined && kind === KIND_JUMP) {
       // A jump: the target chain runs here; its end (or RETURN) resumes this walk.
       c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).tee(r).i32(_R_END).op(_OP.i32Ne);
       b.open(_OP.if);
-      c.get(r).op(_OP.return);
+      c.get(r);
+      b.leave();
       b.close();
     } else if (nested !== undefined) {
       // A goto: the target chain's result is this chain's.
-      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).op(_OP.return);
+      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to);
+      b.leave();
     } else {
       // A jump or goto: the caller follows it; the walk resumes after this rule.
       const word = at >> 5;
@@ -1298,7 +1326,8 @@ function _runCasesFunction(
       c.i32(0).get(u).i32(1 << word).op(_OP.i32Or).memory(_OP.i32Store, U);
       b.close();
       c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
-      c.i32(p).op(_OP.return);
+      c.i32(p);
+      b.leave();
     }
     b.close();
   });
@@ -1309,6 +1338,7 @@ function _runCasesFunction(
   b.close();
   b.close(); // nextWord
   c.i32(_R_END);
+  b.close(); // exit
   return { type: T_TWO, locals: _runCasesLocals(tests !== undefined, walk !== undefined), code: c };
 }
 
@@ -1920,6 +1950,32 @@ function _nestable(plan: _WasmPlan): boolean {
 }
 
 /**
+ * What `classify` does with chains that call each other directly, inline:
+ * the entry chain's `run` code (`run`: one block whose value is its result,
+ * see `_Body.exit`; its locals, and the frame record at local 0, are those
+ * of the function it is placed in) and then the entry chain's policy; the
+ * verdict is left on the stack.
+ */
+function _inlineClassify(plan: _WasmPlan, run: Uint8Array): Uint8Array {
+  const b = new _Body();
+  const c = b.c;
+  // The run's local `r`, free once its code has run.
+  const r = 8;
+  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
+  c.append(run);
+  c.tee(r).i32(_R_END).op(_OP.i32Ne);
+  b.open(_OP.if, _I32);
+  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq);
+  b.else();
+  _emitEntryPolicy(b, plan);
+  b.close();
+  return c.view().slice();
+}
+
+/** Tests: whether `records` runs the entry chain inline where chains call each other directly. */
+export const _fusedRecords = { enabled: true };
+
+/**
  * `classify(frame) → 1/0` where chains call their targets directly (see
  * {@linkcode _nestable}): the entry chain's result, or its policy.
  */
@@ -2132,6 +2188,23 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     readsInterfaces: module.readsInterfaces,
     readsPatterns: module.patterns.size > 0,
   };
+  const emitTotals = (c: _WasmCode, v: number, at: number) => {
+    _emitTotals(c, layout, v, at, () => c.i32(layout.frames));
+  };
+  // Chains that call each other directly: `records` runs the entry chain inline (its `run`'s code).
+  const fused = nested !== undefined && _fusedRecords.enabled &&
+      plan.chains[plan.entry].length > 0
+    ? _recordsRunFunction(
+      layout,
+      stageFlags,
+      {
+        locals: runs[plan.entry].locals,
+        classify: _inlineClassify(plan, runs[plan.entry].code.view()),
+      },
+      emitTotals,
+      T_RUN_RECORDS,
+    )
+    : null;
   const functions = [
     ...tests,
     ...collects,
@@ -2142,9 +2215,10 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     _batchFunction(layout, classify),
     ...extra,
     _stageFunction(layout, stageFlags, T_STAGE),
-    _recordsFunction(layout, stageFlags, classify, (c, v, at) => {
-      _emitTotals(c, layout, v, at, () => c.i32(layout.frames));
-    }, T_RECORDS),
+    fused !== null
+      ? _recordsCallFunction(stage + 2, T_RECORDS)
+      : _recordsFunction(layout, stageFlags, classify, emitTotals, T_RECORDS),
+    ...(fused !== null ? [fused] : []),
   ];
   let total = 0;
   for (const f of functions) {
@@ -2174,6 +2248,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       { params: [_I32, _I32], results: [] },
       { params: [_I32, _I32, _I32], results: [] },
       { params: [_I32, _I32, _I32], results: [_I32] },
+      { params: [], results: [_I32] },
     ],
     functionImports: [
       { name: "loadIndex", type: T_LOAD_INDEX },
@@ -2199,6 +2274,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     readsInterfaces: module.readsInterfaces,
     form: {
       directCalls: nested !== undefined,
+      recordsRunEntry: fused !== null,
       caseChains:
         plan.chains.filter((rules) => rules.length > 0 && rules.length <= _RUN_CASES_RULES)
           .length,

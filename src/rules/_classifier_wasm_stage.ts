@@ -66,6 +66,7 @@ import {
   IF_LINK_TYPE,
   IF_OUT,
   IF_PATTERNS,
+  RECORDS_ARGUMENTS,
   W_BASE,
   W_LOAD_END,
   W_MAC,
@@ -459,7 +460,25 @@ export function _recordsFunction(
   type: number,
 ): _WasmFunction {
   const c = new _WasmCode();
-  const b = new _WasmBlocks(c);
+  _emitRecordsLoop(new _WasmBlocks(c), layout, flags, () => {
+    c.i32(layout.frames).opIndex(_OP.call, classify);
+  }, emitTotals);
+  return { type, locals: [{ count: STAGE_LOCALS + 3, type: _I32 }], code: c };
+}
+
+/**
+ * The loop of `records` (its locals: `count`, `delta`, `blockEnd`, then
+ * `I` on, as the staging code's): `classify` pushes the staged frame's
+ * verdict; the number of packet records is left on the stack.
+ */
+function _emitRecordsLoop(
+  b: _WasmBlocks,
+  layout: _WasmLayout,
+  flags: _StageFlags,
+  classify: () => void,
+  emitTotals: (c: _WasmCode, verdict: number, scratch: number) => void,
+): void {
+  const c = b.c;
   const count = 0, i = I;
   const [packets, v, scratch] = [I + STAGE_LOCALS, I + STAGE_LOCALS + 1, I + STAGE_LOCALS + 2];
   const done = b.open(_OP.block);
@@ -470,7 +489,8 @@ export function _recordsFunction(
   b.open(_OP.if);
   // Staged inline (no call per record).
   _emitStage(b, layout, flags);
-  c.i32(layout.frames).opIndex(_OP.call, classify).set(v);
+  classify();
+  c.set(v);
   emitTotals(c, v, scratch);
   c.get(i).get(v).memory(_OP.i32Store8, layout.recordVerdict);
   c.get(packets).i32(1).op(_OP.i32Add).set(packets);
@@ -480,5 +500,75 @@ export function _recordsFunction(
   b.close();
   b.close();
   c.get(packets);
-  return { type, locals: [{ count: STAGE_LOCALS + 3, type: _I32 }], code: c };
+}
+
+/** Code whose local indices are all moved up by `base` (the staging code placed after others' locals). */
+class _MovedLocals extends _WasmCode {
+  readonly #base: number;
+  constructor(base: number) {
+    super();
+    this.#base = base;
+  }
+  override get(local: number): this {
+    return super.get(local + this.#base);
+  }
+  override set(local: number): this {
+    return super.set(local + this.#base);
+  }
+  override tee(local: number): this {
+    return super.tee(local + this.#base);
+  }
+  /** `local.set` of a local below `base`, not moved. */
+  setUnmoved(local: number): this {
+    return super.set(local);
+  }
+}
+
+/**
+ * The records loop with the entry chain's classification inline (no call
+ * per record): `() → packets`, the arguments of `records` read from
+ * {@linkcode RECORDS_ARGUMENTS}. Its first locals are those of the code
+ * `classify` (which pushes the verdict): locals 0 and 1 hold what a `run`
+ * has as parameters, the frame record's address and `resume` (0), set once
+ * (constants to the compiler, as if that `run` were inlined); the staging
+ * code's locals come after them.
+ */
+export function _recordsRunFunction(
+  layout: _WasmLayout,
+  flags: _StageFlags,
+  inline: { locals: readonly { count: number; type: number }[]; classify: Uint8Array },
+  emitTotals: (c: _WasmCode, verdict: number, scratch: number) => void,
+  type: number,
+): _WasmFunction {
+  const base = 2 + inline.locals.reduce((n, l) => n + l.count, 0);
+  const c = new _MovedLocals(base);
+  const b = new _WasmBlocks(c);
+  const count = 0;
+  c.i32(layout.frames).setUnmoved(0).i32(0).setUnmoved(1);
+  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS).set(count);
+  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS + 4).set(DELTA);
+  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS + 8).set(BLOCK_END);
+  // The classification's code uses its own locals: appended as it is.
+  _emitRecordsLoop(b, layout, flags, () => c.append(inline.classify), emitTotals);
+  return {
+    type,
+    locals: [
+      { count: 2, type: _I32 },
+      ...inline.locals,
+      { count: I + STAGE_LOCALS + 3, type: _I32 },
+    ],
+    code: c,
+  };
+}
+
+/**
+ * `records(count, delta, blockEnd) → packets` as a call of
+ * {@linkcode _recordsRunFunction} (function `run`), its arguments left in
+ * the header.
+ */
+export function _recordsCallFunction(run: number, type: number): _WasmFunction {
+  const c = new _WasmCode();
+  for (let k = 0; k < 3; k++) c.i32(0).get(k).memory(_OP.i32Store, RECORDS_ARGUMENTS + 4 * k);
+  c.opIndex(_OP.call, run);
+  return { type, locals: [], code: c };
 }
