@@ -2115,6 +2115,62 @@ function _chainFunctions(
   return [collect, run];
 }
 
+/**
+ * The module's `stage` and `records` functions (at `stage` and `stage + 1`);
+ * where chains call each other directly (`nested`), `records` calls a loop
+ * with the entry chain's `run` inline (`stage + 2`).
+ */
+function _stagingFunctions(
+  plan: _WasmPlan,
+  module: _ModuleFlags,
+  runs: readonly _WasmFunction[],
+  at: { nested: number | undefined; classify: number; stage: number },
+): { functions: _WasmFunction[]; recordsRunEntry: boolean } {
+  const layout = plan.layout;
+  const stageFlags = {
+    byIp: plan.byIp,
+    readNibble: plan.fields.some(_isVersionByte),
+    readsUpper: module.readsUpper,
+    readsLink: plan.anyLink,
+    readsInterfaces: module.readsInterfaces,
+    readsPatterns: module.patterns.size > 0,
+  };
+  const emitTotals = (c: _WasmCode, v: number, scratch: number) => {
+    _emitTotals(c, layout, v, scratch, () => c.i32(layout.frames));
+  };
+  const stage = _stageFunction(layout, stageFlags, T_STAGE);
+  const entry = runs[plan.entry];
+  if (at.nested === undefined || !_fusedRecords.enabled || plan.chains[plan.entry].length === 0) {
+    const records = _recordsFunction(layout, stageFlags, at.classify, emitTotals, T_RECORDS);
+    return { functions: [stage, records], recordsRunEntry: false };
+  }
+  const inline = { locals: entry.locals, classify: _inlineClassify(plan, entry.code.view()) };
+  return {
+    functions: [
+      stage,
+      _recordsCallFunction(at.stage + 2, T_RECORDS),
+      _recordsRunFunction(layout, stageFlags, inline, emitTotals, T_RUN_RECORDS),
+    ],
+    recordsRunEntry: true,
+  };
+}
+
+/** Why the module's functions pass a bound (`_wasmModuleLimits`), or null. */
+function _overBound(functions: readonly _WasmFunction[], never: _WasmFunction): string | null {
+  let total = 0;
+  for (const f of functions) {
+    const size = _bodyBytes(f);
+    if (size > _wasmModuleLimits.functionBytes) {
+      return `a function of the Wasm classifier exceeds ${_wasmModuleLimits.functionBytes} bytes`;
+    }
+    if (f !== never) total += size;
+    if (total > _wasmModuleLimits.moduleBytes) {
+      return `the Wasm classifier exceeds ${_wasmModuleLimits.moduleBytes} bytes`;
+    }
+  }
+  return null;
+}
+
 /** Emits the module of a plan, or why it cannot be (bounds). */
 export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reason: string } {
   const escapes = new _Escapes();
@@ -2179,32 +2235,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   }
   // Staging last: it writes what the code above was found to read.
   const stage = classify + 2 + extra.length;
-  const layout = plan.layout;
-  const stageFlags = {
-    byIp: plan.byIp,
-    readNibble: plan.fields.some(_isVersionByte),
-    readsUpper: module.readsUpper,
-    readsLink: plan.anyLink,
-    readsInterfaces: module.readsInterfaces,
-    readsPatterns: module.patterns.size > 0,
-  };
-  const emitTotals = (c: _WasmCode, v: number, at: number) => {
-    _emitTotals(c, layout, v, at, () => c.i32(layout.frames));
-  };
-  // Chains that call each other directly: `records` runs the entry chain inline (its `run`'s code).
-  const fused = nested !== undefined && _fusedRecords.enabled &&
-      plan.chains[plan.entry].length > 0
-    ? _recordsRunFunction(
-      layout,
-      stageFlags,
-      {
-        locals: runs[plan.entry].locals,
-        classify: _inlineClassify(plan, runs[plan.entry].code.view()),
-      },
-      emitTotals,
-      T_RUN_RECORDS,
-    )
-    : null;
+  const staging = _stagingFunctions(plan, module, runs, { nested, classify, stage });
   const functions = [
     ...tests,
     ...collects,
@@ -2212,28 +2243,12 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     nested !== undefined
       ? _nestedClassifyFunction(plan, firstRun)
       : _classifyFunction(plan, firstRun, ruleCount, bases),
-    _batchFunction(layout, classify),
+    _batchFunction(plan.layout, classify),
     ...extra,
-    _stageFunction(layout, stageFlags, T_STAGE),
-    fused !== null
-      ? _recordsCallFunction(stage + 2, T_RECORDS)
-      : _recordsFunction(layout, stageFlags, classify, emitTotals, T_RECORDS),
-    ...(fused !== null ? [fused] : []),
+    ...staging.functions,
   ];
-  let total = 0;
-  for (const f of functions) {
-    const size = _bodyBytes(f);
-    if (size > _wasmModuleLimits.functionBytes) {
-      return {
-        reason:
-          `a function of the Wasm classifier exceeds ${_wasmModuleLimits.functionBytes} bytes`,
-      };
-    }
-    if (f !== never) total += size;
-    if (total > _wasmModuleLimits.moduleBytes) {
-      return { reason: `the Wasm classifier exceeds ${_wasmModuleLimits.moduleBytes} bytes` };
-    }
-  }
+  const over = _overBound(functions, never);
+  if (over !== null) return { reason: over };
   const table: number[] = [];
   for (let q = 0; q < ruleCount; q++) table.push(IMPORTS + q);
   for (let chain = 0; chain < chainCount; chain++) table.push(firstRun + chain);
@@ -2274,7 +2289,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     readsInterfaces: module.readsInterfaces,
     form: {
       directCalls: nested !== undefined,
-      recordsRunEntry: fused !== null,
+      recordsRunEntry: staging.recordsRunEntry,
       caseChains:
         plan.chains.filter((rules) => rules.length > 0 && rules.length <= _RUN_CASES_RULES)
           .length,

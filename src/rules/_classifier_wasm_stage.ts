@@ -12,7 +12,9 @@
  *   IPv6 upper-layer protocol (`_upperProtocol`);
  * - `records(count, delta, blockEnd) → packets`: stages and classifies the
  *   packet records `[0, count)` in turn (metadata records are skipped), their
- *   verdicts stored as bytes and the totals counted, as `batch` does.
+ *   verdicts stored as bytes and the totals counted, as `batch` does; where
+ *   the module gives it the entry chain's code, that code runs inline in the
+ *   loop (`_recordsRunFunction`, called by `records` once per call).
  *
  * The describer follows {@linkcode describeFrame} rule for rule, for every
  * link type it knows (an unknown one has no network header, as there), in

@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-KBIDLTUO.js";
+} from "./chunk-QXGGO2R2.js";
 import {
   compileRuleSet
-} from "./chunk-GLGNSVYA.js";
+} from "./chunk-5CA4LIVF.js";
 import "./chunk-SEVKKDP7.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

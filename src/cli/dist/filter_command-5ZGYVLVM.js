@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-KBIDLTUO.js";
+} from "./chunk-QXGGO2R2.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-GLGNSVYA.js";
+} from "./chunk-5CA4LIVF.js";
 import {
   _loadIndex,
   _lower,

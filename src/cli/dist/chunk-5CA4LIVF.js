@@ -2002,9 +2002,8 @@ var _emitStage = (function (b, layout, flags) {
     c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS).memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
   }
 });
-var _recordsFunction = (function (layout, flags, classify, emitTotals, type) {
-  const c = new _WasmCode();
-  const b = new _WasmBlocks(c);
+var _emitRecordsLoop = (function (b, layout, flags, classify, emitTotals) {
+  const c = b.c;
   const count = 0, i = I;
   const [packets, v, scratch] = [I + STAGE_LOCALS, I + STAGE_LOCALS + 1, I + STAGE_LOCALS + 2];
   const done = b.open(_OP.block);
@@ -2014,7 +2013,8 @@ var _recordsFunction = (function (layout, flags, classify, emitTotals, type) {
   c.get(i).memory(_OP.i32Load8U, layout.recordKind);
   b.open(_OP.if);
   _emitStage(b, layout, flags);
-  c.i32(layout.frames).opIndex(_OP.call, classify).set(v);
+  classify();
+  c.set(v);
   emitTotals(c, v, scratch);
   c.get(i).get(v).memory(_OP.i32Store8, layout.recordVerdict);
   c.get(packets).i32(1).op(_OP.i32Add).set(packets);
@@ -2024,7 +2024,32 @@ var _recordsFunction = (function (layout, flags, classify, emitTotals, type) {
   b.close();
   b.close();
   c.get(packets);
-  return { type, locals: [{ count: STAGE_LOCALS + 3, type: _I32 }], code: c };
+});
+var _recordsRunFunction = (function (layout, flags, inline, emitTotals, type) {
+  const base = 2 + inline.locals.reduce((function (n, l) { return ( n + l.count); }), 0);
+  const c = new _MovedLocals(base);
+  const b = new _WasmBlocks(c);
+  const count = 0;
+  c.i32(layout.frames).setUnmoved(0).i32(0).setUnmoved(1);
+  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS).set(count);
+  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS + 4).set(DELTA);
+  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS + 8).set(BLOCK_END);
+  _emitRecordsLoop(b, layout, flags, (function () { return ( c.append(inline.classify)); }), emitTotals);
+  return {
+    type,
+    locals: [
+      { count: 2, type: _I32 },
+      ...inline.locals,
+      { count: I + STAGE_LOCALS + 3, type: _I32 }
+    ],
+    code: c
+  };
+});
+var _recordsCallFunction = (function (run, type) {
+  const c = new _WasmCode();
+  for (let k = 0; k < 3; k++) c.i32(0).get(k).memory(_OP.i32Store, RECORDS_ARGUMENTS + 4 * k);
+  c.opIndex(_OP.call, run);
+  return { type, locals: [], code: c };
 });
 var _read = (function (c, size, offset, temp) {
   c.memory(size === 1 ? _OP.i32Load8U : size === 2 ? _OP.i32Load16U : _OP.i32Load, offset);
@@ -2544,6 +2569,7 @@ var _runCasesFunction = (function (plan, chain, collect, nested, options) {
   const b = new _Body();
   const c = b.c;
   const [fr, resume, bound, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  b.exit = b.open(_OP.block, _I32);
   const network = chainRules.some((function (rule) { return ( rule.base === _BASE_NETWORK); }));
   if (network) {
     b.word(FR_IS_IP);
@@ -2563,6 +2589,7 @@ var _runCasesFunction = (function (plan, chain, collect, nested, options) {
   }
   if (codes.length === 0) {
     c.i32(_R_END);
+    b.close();
     return { type: T_TWO, locals: _runCasesLocals(false, walk !== void 0), code: c };
   }
   c.i32(0).memory(_OP.i32Load, U).set(u);
@@ -2611,17 +2638,21 @@ var _runCasesFunction = (function (plan, chain, collect, nested, options) {
       return;
     }
     if (kind === KIND_RETURN) {
-      c.i32(_R_END).op(_OP.return);
+      c.i32(_R_END);
+      b.leave();
     } else if (kind === KIND_ACCEPT || kind === KIND_DROP) {
       c.i32(DECIDED).i32(q).memory(_OP.i32Store, 0);
-      c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP).op(_OP.return);
+      c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP);
+      b.leave();
     } else if (nested !== void 0 && kind === KIND_JUMP) {
       c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).tee(r).i32(_R_END).op(_OP.i32Ne);
       b.open(_OP.if);
-      c.get(r).op(_OP.return);
+      c.get(r);
+      b.leave();
       b.close();
     } else if (nested !== void 0) {
-      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).op(_OP.return);
+      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to);
+      b.leave();
     } else {
       const word = at >> 5;
       c.get(m);
@@ -2630,7 +2661,8 @@ var _runCasesFunction = (function (plan, chain, collect, nested, options) {
       c.i32(0).get(u).i32(1 << word).op(_OP.i32Or).memory(_OP.i32Store, U);
       b.close();
       c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
-      c.i32(p).op(_OP.return);
+      c.i32(p);
+      b.leave();
     }
     b.close();
   }));
@@ -2641,6 +2673,7 @@ var _runCasesFunction = (function (plan, chain, collect, nested, options) {
   b.close();
   b.close();
   c.i32(_R_END);
+  b.close();
   return { type: T_TWO, locals: _runCasesLocals(tests !== void 0, walk !== void 0), code: c };
 });
 var _runCasesLocals = (function (tests, walk) {
@@ -2840,6 +2873,20 @@ var _nestable = (function (plan) {
   });
   return visit(plan.entry, 1) <= _NESTED_DEPTH;
 });
+var _inlineClassify = (function (plan, run) {
+  const b = new _Body();
+  const c = b.c;
+  const r = 8;
+  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
+  c.append(run);
+  c.tee(r).i32(_R_END).op(_OP.i32Ne);
+  b.open(_OP.if, _I32);
+  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq);
+  b.else();
+  _emitEntryPolicy(b, plan);
+  b.close();
+  return c.view().slice();
+});
 var _nestedClassifyFunction = (function (plan, runs) {
   const b = new _Body();
   const c = b.c;
@@ -2907,6 +2954,49 @@ var _chainFunctions = (function (plan, chain, at) {
   });
   return [collect, run];
 });
+var _stagingFunctions = (function (plan, module, runs, at) {
+  const layout = plan.layout;
+  const stageFlags = {
+    byIp: plan.byIp,
+    readNibble: plan.fields.some(_isVersionByte),
+    readsUpper: module.readsUpper,
+    readsLink: plan.anyLink,
+    readsInterfaces: module.readsInterfaces,
+    readsPatterns: module.patterns.size > 0
+  };
+  const emitTotals = (function (c, v, scratch)  {
+    _emitTotals(c, layout, v, scratch, (function () { return ( c.i32(layout.frames)); }));
+  });
+  const stage = _stageFunction(layout, stageFlags, T_STAGE);
+  const entry = runs[plan.entry];
+  if (at.nested === void 0 || !_fusedRecords.enabled || plan.chains[plan.entry].length === 0) {
+    const records = _recordsFunction(layout, stageFlags, at.classify, emitTotals, T_RECORDS);
+    return { functions: [stage, records], recordsRunEntry: false };
+  }
+  const inline = { locals: entry.locals, classify: _inlineClassify(plan, entry.code.view()) };
+  return {
+    functions: [
+      stage,
+      _recordsCallFunction(at.stage + 2, T_RECORDS),
+      _recordsRunFunction(layout, stageFlags, inline, emitTotals, T_RUN_RECORDS)
+    ],
+    recordsRunEntry: true
+  };
+});
+var _overBound = (function (functions, never) {
+  let total = 0;
+  for (const f of functions) {
+    const size = _bodyBytes(f);
+    if (size > _wasmModuleLimits.functionBytes) {
+      return `a function of the Wasm classifier exceeds ${_wasmModuleLimits.functionBytes} bytes`;
+    }
+    if (f !== never) total += size;
+    if (total > _wasmModuleLimits.moduleBytes) {
+      return `the Wasm classifier exceeds ${_wasmModuleLimits.moduleBytes} bytes`;
+    }
+  }
+  return null;
+});
 var _emitClassifierModule = (function (plan) {
   const escapes = new _Escapes();
   const module = {
@@ -2964,40 +3054,18 @@ var _emitClassifierModule = (function (plan) {
     runs.push(run);
   }
   const stage = classify + 2 + extra.length;
-  const layout = plan.layout;
-  const stageFlags = {
-    byIp: plan.byIp,
-    readNibble: plan.fields.some(_isVersionByte),
-    readsUpper: module.readsUpper,
-    readsLink: plan.anyLink,
-    readsInterfaces: module.readsInterfaces,
-    readsPatterns: module.patterns.size > 0
-  };
+  const staging = _stagingFunctions(plan, module, runs, { nested, classify, stage });
   const functions = [
     ...tests,
     ...collects,
     ...runs,
     nested !== void 0 ? _nestedClassifyFunction(plan, firstRun) : _classifyFunction(plan, firstRun, ruleCount, bases),
-    _batchFunction(layout, classify),
+    _batchFunction(plan.layout, classify),
     ...extra,
-    _stageFunction(layout, stageFlags, T_STAGE),
-    _recordsFunction(layout, stageFlags, classify, (function (c, v, at)  {
-      _emitTotals(c, layout, v, at, (function () { return ( c.i32(layout.frames)); }));
-    }), T_RECORDS)
+    ...staging.functions
   ];
-  let total = 0;
-  for (const f of functions) {
-    const size = _bodyBytes(f);
-    if (size > _wasmModuleLimits.functionBytes) {
-      return {
-        reason: `a function of the Wasm classifier exceeds ${_wasmModuleLimits.functionBytes} bytes`
-      };
-    }
-    if (f !== never) total += size;
-    if (total > _wasmModuleLimits.moduleBytes) {
-      return { reason: `the Wasm classifier exceeds ${_wasmModuleLimits.moduleBytes} bytes` };
-    }
-  }
+  const over = _overBound(functions, never);
+  if (over !== null) return { reason: over };
   const table = [];
   for (let q = 0; q < ruleCount; q++) table.push(IMPORTS + q);
   for (let chain = 0; chain < chainCount; chain++) table.push(firstRun + chain);
@@ -3011,7 +3079,8 @@ var _emitClassifierModule = (function (plan) {
       { params: [_I32, _I32], results: [_F64] },
       { params: [_I32, _I32], results: [] },
       { params: [_I32, _I32, _I32], results: [] },
-      { params: [_I32, _I32, _I32], results: [_I32] }
+      { params: [_I32, _I32, _I32], results: [_I32] },
+      { params: [], results: [_I32] }
     ],
     functionImports: [
       { name: "loadIndex", type: T_LOAD_INDEX },
@@ -3037,6 +3106,7 @@ var _emitClassifierModule = (function (plan) {
     readsInterfaces: module.readsInterfaces,
     form: {
       directCalls: nested !== void 0,
+      recordsRunEntry: staging.recordsRunEntry,
       caseChains: plan.chains.filter((function (rules) { return ( rules.length > 0 && rules.length <= _RUN_CASES_RULES); })).length
     },
     interfacePatterns: [...module.patterns.keys()].map((key) => {
@@ -6340,6 +6410,7 @@ var IF_PATTERNS = 3;
 var IF_BYTES = 16;
 var RULE_BYTES = 12;
 var DECIDED = 0;
+var RECORDS_ARGUMENTS = 16;
 
 
 
@@ -6378,6 +6449,35 @@ var STAGE_LOCALS = 16;
 
 
 
+function _recordsFunction(layout, flags, classify, emitTotals, type) {
+  const c = new _WasmCode();
+  _emitRecordsLoop(new _WasmBlocks(c), layout, flags, () => {
+    c.i32(layout.frames).opIndex(_OP.call, classify);
+  }, emitTotals);
+  return { type, locals: [{ count: STAGE_LOCALS + 3, type: _I32 }], code: c };
+}
+
+var _MovedLocals = class extends _WasmCode {
+  #base;
+  constructor(base) {
+    super();
+    this.#base = base;
+  }
+  get(local) {
+    return super.get(local + this.#base);
+  }
+  set(local) {
+    return super.set(local + this.#base);
+  }
+  tee(local) {
+    return super.tee(local + this.#base);
+  }
+  /** `local.set` of a local below `base`, not moved. */
+  setUnmoved(local) {
+    return super.set(local);
+  }
+};
+
 
 
 // src/rules/_classifier_wasm_module.ts
@@ -6401,6 +6501,7 @@ var T_FIELD = 4;
 var T_BATCH = 5;
 var T_STAGE = 6;
 var T_RECORDS = 7;
+var T_RUN_RECORDS = 8;
 var T_CHUNK = 7;
 var _Body = class extends _WasmBlocks {
   /** Pushes frame record word `word` (the frame address is local 0). */
@@ -6408,10 +6509,22 @@ var _Body = class extends _WasmBlocks {
     this.c.get(0).memory(_OP.i32Load, 4 * word);
     return this;
   }
-  /** `if (top) return value`. */
+  /**
+   * In a chain's `run` of cases: the label of the block that holds its whole
+   * code, whose value is the run's result (so that the same code can run
+   * inline in the records loop, ./_classifier_wasm_stage.ts); -1 elsewhere.
+   */
+  exit = -1;
+  /** Ends the function with the value on the stack: `return`, or a branch out of `exit`. */
+  leave() {
+    if (this.exit < 0) this.c.op(_OP.return);
+    else this.br(this.exit);
+  }
+  /** `if (top) return value` (see {@linkcode leave}). */
   returnIf(value) {
     this.open(_OP.if);
-    this.c.i32(value).op(_OP.return);
+    this.c.i32(value);
+    this.leave();
     this.close();
   }
   /**
@@ -6779,6 +6892,8 @@ function _classifyFunction(plan, runs, ruleCount, bases) {
 var _NESTED_DEPTH = 32;
 
 
+var _fusedRecords = { enabled: true };
+
 function _emitChainBase(b, chain, bases) {
   const c = b.c;
   const emit = (lo, hi) => {
@@ -6796,6 +6911,8 @@ function _emitChainBase(b, chain, bases) {
   };
   emit(0, bases.length - 1);
 }
+
+
 
 
 
