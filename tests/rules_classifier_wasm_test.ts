@@ -178,16 +178,22 @@ Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluati
   assert.ok(!escapes.has("interface names"), [...escapes].join("; "));
 });
 
-Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation with its records loop calling the entry chain's run", () => {
+Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluation with its records loop calling the entry chain's run (switched off, past its bound)", () => {
   const packets = examplePackets();
   const frames = framesWithInterfaces(packets);
+  const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
+  // Switched off, or past its bound on the entry chain's code (then the module holds it once).
+  const bytes = _fusedRecords.bytes;
   _fusedRecords.enabled = false;
   try {
-    const seeds = Array.from({ length: 40 }, (_, i) => i + 1);
-    const { inlineEntry } = _runSeeds(seeds, () => frames, trafficProfile(packets));
-    assert.equal(inlineEntry, 0);
+    assert.equal(_runSeeds(seeds, () => frames, trafficProfile(packets)).inlineEntry, 0);
+    _fusedRecords.enabled = true;
+    _fusedRecords.bytes = 16;
+    const past = seeds.map((seed) => seed + 20);
+    assert.equal(_runSeeds(past, () => frames, trafficProfile(packets)).inlineEntry, 0);
   } finally {
     _fusedRecords.enabled = true;
+    _fusedRecords.bytes = bytes;
   }
 });
 

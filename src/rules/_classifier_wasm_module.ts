@@ -1972,8 +1972,13 @@ function _inlineClassify(plan: _WasmPlan, run: Uint8Array): Uint8Array {
   return c.view().slice();
 }
 
-/** Tests: whether `records` runs the entry chain inline where chains call each other directly. */
-export const _fusedRecords = { enabled: true };
+/**
+ * Whether `records` runs the entry chain inline where chains call each
+ * other directly (tests switch it off), and the longest entry `run` code
+ * placed so (the module then holds it twice: in `run`, which `classify` and
+ * `batch` call, and in the records loop).
+ */
+export const _fusedRecords = { enabled: true, bytes: 1 << 20 };
 
 /**
  * `classify(frame) → 1/0` where chains call their targets directly (see
@@ -2140,7 +2145,10 @@ function _stagingFunctions(
   };
   const stage = _stageFunction(layout, stageFlags, T_STAGE);
   const entry = runs[plan.entry];
-  if (at.nested === undefined || !_fusedRecords.enabled || plan.chains[plan.entry].length === 0) {
+  if (
+    at.nested === undefined || !_fusedRecords.enabled || plan.chains[plan.entry].length === 0 ||
+    entry.code.length > _fusedRecords.bytes
+  ) {
     const records = _recordsFunction(layout, stageFlags, at.classify, emitTotals, T_RECORDS);
     return { functions: [stage, records], recordsRunEntry: false };
   }

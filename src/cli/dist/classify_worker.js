@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-QXGGO2R2.js";
+} from "./chunk-C6KVRMZL.js";
 import {
   compileRuleSet
-} from "./chunk-5CA4LIVF.js";
+} from "./chunk-XYNONB7J.js";
 import "./chunk-SEVKKDP7.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

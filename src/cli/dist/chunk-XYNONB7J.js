@@ -2969,7 +2969,7 @@ var _stagingFunctions = (function (plan, module, runs, at) {
   });
   const stage = _stageFunction(layout, stageFlags, T_STAGE);
   const entry = runs[plan.entry];
-  if (at.nested === void 0 || !_fusedRecords.enabled || plan.chains[plan.entry].length === 0) {
+  if (at.nested === void 0 || !_fusedRecords.enabled || plan.chains[plan.entry].length === 0 || entry.code.length > _fusedRecords.bytes) {
     const records = _recordsFunction(layout, stageFlags, at.classify, emitTotals, T_RECORDS);
     return { functions: [stage, records], recordsRunEntry: false };
   }
@@ -6892,7 +6892,7 @@ function _classifyFunction(plan, runs, ruleCount, bases) {
 var _NESTED_DEPTH = 32;
 
 
-var _fusedRecords = { enabled: true };
+var _fusedRecords = { enabled: true, bytes: 1 << 20 };
 
 function _emitChainBase(b, chain, bases) {
   const c = b.c;

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-5CA4LIVF.js";
+} from "./chunk-XYNONB7J.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

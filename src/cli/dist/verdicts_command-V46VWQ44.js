@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-JPVXV6CL.js";
+} from "./chunk-VIHGLODS.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-5CA4LIVF.js";
+import "./chunk-XYNONB7J.js";
 import "./chunk-SEVKKDP7.js";
 import "./chunk-44YVJW6D.js";
 import {

@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-5CA4LIVF.js";
+} from "./chunk-XYNONB7J.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

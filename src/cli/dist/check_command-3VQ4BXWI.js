@@ -21,7 +21,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-5CA4LIVF.js";
+} from "./chunk-XYNONB7J.js";
 import "./chunk-SEVKKDP7.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-I5PY5TU6.js";

@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-QXGGO2R2.js";
+} from "./chunk-C6KVRMZL.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-5CA4LIVF.js";
+} from "./chunk-XYNONB7J.js";
 import {
   _loadIndex,
   _lower,
