@@ -1950,19 +1950,18 @@ function _nestable(plan: _WasmPlan): boolean {
 }
 
 /**
- * What `classify` does with chains that call each other directly, inline:
- * the entry chain's `run` code (`run`: one block whose value is its result,
- * see `_Body.exit`; its locals, and the frame record at local 0, are those
- * of the function it is placed in) and then the entry chain's policy; the
- * verdict is left on the stack.
+ * What `classify` does where chains call each other directly, leaving the
+ * verdict on the stack: `run` pushes the entry chain's result (a call of
+ * its `run`, or that `run`'s code inline: one block whose value is its
+ * result, see `_Body.exit`; its locals, and the frame record at local 0,
+ * are then those of the function it is placed in), then the entry chain's
+ * policy where the chain ended. `r`: a scratch local.
  */
-function _inlineClassify(plan: _WasmPlan, run: Uint8Array): Uint8Array {
+function _entryClassify(plan: _WasmPlan, run: (c: _WasmCode) => void, r: number): Uint8Array {
   const b = new _Body();
   const c = b.c;
-  // The run's local `r`, free once its code has run.
-  const r = 8;
   c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
-  c.append(run);
+  run(c);
   c.tee(r).i32(_R_END).op(_OP.i32Ne);
   b.open(_OP.if, _I32);
   c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq);
@@ -1985,16 +1984,11 @@ export const _fusedRecords = { enabled: true, bytes: 1 << 20 };
  * {@linkcode _nestable}): the entry chain's result, or its policy.
  */
 function _nestedClassifyFunction(plan: _WasmPlan, runs: number): _WasmFunction {
-  const b = new _Body();
-  const c = b.c;
   const [fr, r] = [0, 1];
-  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
-  c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry).tee(r).i32(_R_END).op(_OP.i32Ne);
-  b.open(_OP.if);
-  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq).op(_OP.return);
-  b.close();
-  _emitEntryPolicy(b, plan);
-  return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: c };
+  const code = _entryClassify(plan, (c) => {
+    c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry);
+  }, r);
+  return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: new _WasmCode(code) };
 }
 
 /** Pushes the first counter of the chain in local `chain` (a decision tree over the chains). */
@@ -2152,7 +2146,9 @@ function _stagingFunctions(
     const records = _recordsFunction(layout, stageFlags, at.classify, emitTotals, T_RECORDS);
     return { functions: [stage, records], recordsRunEntry: false };
   }
-  const inline = { locals: entry.locals, classify: _inlineClassify(plan, entry.code.view()) };
+  // The run's local `r` (8) is free once its code has run.
+  const classify = _entryClassify(plan, (c) => c.append(entry.code.view()), 8);
+  const inline = { locals: entry.locals, classify };
   return {
     functions: [
       stage,

@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-C6KVRMZL.js";
+} from "./chunk-5ZEVU4YX.js";
 import {
   compileRuleSet
-} from "./chunk-XYNONB7J.js";
+} from "./chunk-AXRGAJUB.js";
 import "./chunk-SEVKKDP7.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

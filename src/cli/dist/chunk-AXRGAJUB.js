@@ -2873,12 +2873,11 @@ var _nestable = (function (plan) {
   });
   return visit(plan.entry, 1) <= _NESTED_DEPTH;
 });
-var _inlineClassify = (function (plan, run) {
+var _entryClassify = (function (plan, run, r) {
   const b = new _Body();
   const c = b.c;
-  const r = 8;
   c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
-  c.append(run);
+  run(c);
   c.tee(r).i32(_R_END).op(_OP.i32Ne);
   b.open(_OP.if, _I32);
   c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq);
@@ -2888,16 +2887,11 @@ var _inlineClassify = (function (plan, run) {
   return c.view().slice();
 });
 var _nestedClassifyFunction = (function (plan, runs) {
-  const b = new _Body();
-  const c = b.c;
   const [fr, r] = [0, 1];
-  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
-  c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry).tee(r).i32(_R_END).op(_OP.i32Ne);
-  b.open(_OP.if);
-  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq).op(_OP.return);
-  b.close();
-  _emitEntryPolicy(b, plan);
-  return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: c };
+  const code = _entryClassify(plan, (function (c)  {
+    c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry);
+  }), r);
+  return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: new _WasmCode(code) };
 });
 var _emitTotals = (function (c, layout, v, at, frame) {
   c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(_OP.f64Load, layout.totals).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.totals);
@@ -2973,7 +2967,8 @@ var _stagingFunctions = (function (plan, module, runs, at) {
     const records = _recordsFunction(layout, stageFlags, at.classify, emitTotals, T_RECORDS);
     return { functions: [stage, records], recordsRunEntry: false };
   }
-  const inline = { locals: entry.locals, classify: _inlineClassify(plan, entry.code.view()) };
+  const classify = _entryClassify(plan, (function (c) { return ( c.append(entry.code.view())); }), 8);
+  const inline = { locals: entry.locals, classify };
   return {
     functions: [
       stage,

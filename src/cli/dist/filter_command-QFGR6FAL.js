@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-C6KVRMZL.js";
+} from "./chunk-5ZEVU4YX.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-XYNONB7J.js";
+} from "./chunk-AXRGAJUB.js";
 import {
   _loadIndex,
   _lower,

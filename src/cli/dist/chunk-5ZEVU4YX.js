@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-XYNONB7J.js";
+} from "./chunk-AXRGAJUB.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

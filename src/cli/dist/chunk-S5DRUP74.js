@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-XYNONB7J.js";
+} from "./chunk-AXRGAJUB.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
