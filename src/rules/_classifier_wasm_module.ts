@@ -137,6 +137,8 @@ export interface _WasmRule {
    * of a program match's exact summary, else `null` (`_CompiledRule`).
    */
   exactPrograms?: readonly (readonly (readonly _Guard[])[] | null)[];
+  /** Its shape, when numbered: rules of one shape have the same test (with the same facts). */
+  shape?: number;
 }
 
 /** What the module is emitted from. */
@@ -1184,11 +1186,13 @@ function _runCasesFunction(
     rules: number;
     /** The tests inlined in their cases (else each a call of its function). */
     tests?: { emission: _TestEmission; facts: readonly (readonly _Guard[] | null)[] };
+    /** Per rule of the module, the index of its test function (where not inlined). */
+    testFunctions: Int32Array;
     /** The walk inlined (its locals from `_INLINED_WALK` on), else a call of `collect`. */
     walk?: Uint8Array;
   },
 ): _WasmFunction {
-  const { rules, tests, walk } = options;
+  const { rules, tests, testFunctions, walk } = options;
   const layout = plan.layout;
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
@@ -1261,7 +1265,7 @@ function _runCasesFunction(
       _emitTest(b, rule, tests.emission, tests.facts[at], windows);
       b.failLabel = -1;
     } else if ((at & 1) === 1) {
-      c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
+      c.get(fr).opIndex(_OP.call, testFunctions[q]).op(_OP.i32Eqz);
       b.brIf(skip);
     }
     // Matched: its counters, then its target.
@@ -1527,6 +1531,7 @@ function _testFunction(
   scratch: _WasmCode,
   facts: readonly _Guard[] | null,
 ): _WasmFunction {
+  _testFunctionsHook.emitted++;
   const b = new _Body(scratch);
   const c = b.c;
   _emitTest(b, rule, t, facts);
@@ -1537,6 +1542,13 @@ function _testFunction(
     code: new _WasmCode(c.cut(0)),
   };
 }
+
+/**
+ * Tests: how many rule test functions were emitted (one per shape and facts,
+ * not per rule), and how many functions of the last module are rule tests
+ * (they come first).
+ */
+export const _testFunctionsHook = { emitted: 0, lastModule: 0 };
 
 /** What every rule test of a module is emitted with. */
 interface _TestEmission {
@@ -1601,7 +1613,7 @@ function _emitTest(
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
     if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
     if (match.ethernetOnly) {
-      _emitEthernetProgram(b, L, match, escapes, windows);
+      _emitEthernetProgram(b, L, match, { escapes, programs }, windows);
       continue;
     }
     const key = match.key;
@@ -1667,20 +1679,28 @@ function _emitProgram(
  * its summary read, `ethernetOnly`) over the link window in Wasm; on other
  * link types (compiled per link type and capture interface) a call back
  * into JavaScript. All of it a call back when the Ethernet program does not
- * lower.
+ * lower. `programs` keeps the Ethernet program's code (or why it does not
+ * lower) by the match's key, as {@linkcode _emitTest} keeps other programs'.
  */
 function _emitEthernetProgram(
   b: _Body,
   L: _Locals,
   match: _PreparedMatch,
-  escapes: _Escapes,
+  { escapes, programs }: Pick<_TestEmission, "escapes" | "programs">,
   windows?: readonly [number, number, number, number],
 ): void {
   const c = b.c;
-  const instructions = match.program;
-  const lowered = instructions === null
-    ? "a link-base --expr is compiled per link type"
-    : _lowered(instructions);
+  const key = match.key;
+  let lowered: Uint8Array | _LoweredProgram | string | undefined = key !== undefined
+    ? programs.get(key)
+    : undefined;
+  if (lowered === undefined) {
+    const instructions = match.program;
+    lowered = instructions === null
+      ? "a link-base --expr is compiled per link type"
+      : _lowered(instructions);
+    if (key !== undefined && typeof lowered === "string") programs.set(key, lowered);
+  }
   if (typeof lowered === "string") {
     c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
     b.failIf();
@@ -1690,7 +1710,8 @@ function _emitEthernetProgram(
   b.word(FR_LINK_TYPE);
   c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
   b.open(_OP.if, _I32);
-  _emitProgram(b, L, lowered, FR_LINK, windows);
+  const emitted = _emitProgram(b, L, lowered, FR_LINK, windows);
+  if (key !== undefined && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
   // Passes when (result !== 0) !== invert.
   if (match.invert) c.op(_OP.i32Eqz);
   else c.i32(0).op(_OP.i32Ne);
@@ -2032,6 +2053,8 @@ function _chainFunctions(
     nested: number | undefined;
     rules: number;
     tests: { emission: _TestEmission; facts: readonly (readonly _Guard[] | null)[] } | undefined;
+    /** Per rule of the module, the index of its test function. */
+    testFunctions: Int32Array;
     inlineWalk: boolean;
   },
 ): [_WasmFunction | null, _WasmFunction] {
@@ -2054,6 +2077,7 @@ function _chainFunctions(
   const run = _runCasesFunction(plan, chain, at.collect, at.nested, {
     rules: at.rules,
     tests: at.tests,
+    testFunctions: at.testFunctions,
     walk: walk ?? undefined,
   });
   return [collect, run];
@@ -2070,8 +2094,12 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   };
   const ruleCount = plan.chains.reduce((n, rules) => n + rules.length, 0);
   const chainCount = plan.chains.length;
+  // The distinct test functions; per rule, the index of its test function.
   const tests: _WasmFunction[] = [];
+  const testFunctions = new Int32Array(ruleCount);
+  const byShape = new Map<number, number>();
   const never = _neverFunction();
+  let neverAt = -1;
   const programs = new Map<string, Uint8Array | string>();
   const emission: _TestEmission = { fields: plan.fields, escapes, module, programs };
   const chainFacts: (readonly _Guard[] | null)[][] = [];
@@ -2093,14 +2121,26 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     const facts = _chainFacts(plan, chain);
     chainFacts.push(facts);
     rules.forEach((rule, p) => {
-      tests.push(
-        listed[2 * p + 1] === 1 && !inlineTests
-          ? _testFunction(rule, emission, scratch, facts[2 * p + 1])
-          : never,
-      );
+      const q = bases[chain] + p;
+      if (listed[2 * p + 1] !== 1 || inlineTests) {
+        if (neverAt < 0) neverAt = IMPORTS + tests.push(never) - 1;
+        testFunctions[q] = neverAt;
+        return;
+      }
+      // Rules of one shape tested with no facts have one test function.
+      const fact = facts[2 * p + 1];
+      const shape = fact === null ? rule.shape : undefined;
+      const known = shape === undefined ? undefined : byShape.get(shape);
+      if (known !== undefined) {
+        testFunctions[q] = known;
+        return;
+      }
+      testFunctions[q] = IMPORTS + tests.push(_testFunction(rule, emission, scratch, fact)) - 1;
+      if (shape !== undefined) byShape.set(shape, testFunctions[q]);
     });
   }
-  const firstCollect = IMPORTS + ruleCount;
+  _testFunctionsHook.lastModule = tests.length;
+  const firstCollect = IMPORTS + tests.length;
   const firstRun = firstCollect + chainCount;
   const classify = firstRun + chainCount;
   const collects: _WasmFunction[] = [];
@@ -2116,6 +2156,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       nested,
       rules: bases[chain],
       tests: inlineTests ? { emission, facts: chainFacts[chain] } : undefined,
+      testFunctions,
       inlineWalk: inlineWalks,
     });
     collects.push(collect ?? never);
@@ -2161,7 +2202,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     }
   }
   const table: number[] = [];
-  for (let q = 0; q < ruleCount; q++) table.push(IMPORTS + q);
+  for (let q = 0; q < ruleCount; q++) table.push(testFunctions[q]);
   for (let chain = 0; chain < chainCount; chain++) table.push(firstRun + chain);
   const pages = Math.ceil((plan.layout.data + 65536) / 65536);
   const bytes = _encodeModule({
