@@ -10,8 +10,9 @@
  * among 1,000).
  *
  * Each match is a number (its kind, negation and what it names, each named
- * by a number given in order of appearance); a rule's list of them is a
- * path in a trie of maps, so no text is built per rule.
+ * by a number given in order of appearance); a rule's list of them is found
+ * by its hash among the lists seen (compared whole), so no text is built per
+ * rule.
  *
  * @module
  */
@@ -22,9 +23,10 @@ import type { _PreparedMatch } from "./_match_tests.ts";
 export const _MAX_SHAPES = 1 << 20;
 
 /** Most distinct names (program keys, networks, interface names) a match number can hold. */
-const _MAX_NAMES = 1 << 26;
+const _MAX_NAMES = 1 << 25;
 
-// A match's number: `((name × 2 + negated) × 8 + kind)`.
+// A match's number: `((name × 2 + side) × 2 + negated) × 8 + kind` (side: `-s`/`-d`, `-i`/`-o`;
+// a protocol's name is its number; a comment is its kind alone).
 const _COMMENT = 0;
 const _PROTOCOL = 1;
 const _ADDRESS = 2;
@@ -37,24 +39,21 @@ const _PROGRAM = 4;
  */
 export const _shapeHook = { plant: null as null | ((item: number) => number) };
 
-/** A node of the trie: its shape when a rule's list ends here (-1: none yet), its children. */
-interface _ShapeNode {
-  shape: number;
-  next: Map<number, _ShapeNode> | null;
-}
-
 /** Numbers the shapes of one compile's rules. */
 export class _RuleShapes {
-  readonly #programs = new Map<string, number>();
-  readonly #networks = new Map<_Network, number>();
-  readonly #interfaces = new Map<string, number>();
-  /** Per base, the trie's root. */
-  readonly #roots: _ShapeNode[] = [];
-  #size = 0;
+  readonly #programs = new Map<string | _Network, number>();
+  readonly #networks = new Map<string | _Network, number>();
+  readonly #interfaces = new Map<string | _Network, number>();
+  /** Per shape, its base and its matches' numbers. */
+  readonly #shapes: number[][] = [];
+  /** Shapes by the hash of their numbers (most hashes name one shape). */
+  readonly #byHash = new Map<number, number | number[]>();
+  /** The numbers of the rule being numbered. */
+  #items: number[] = [];
 
   /** How many shapes are numbered. */
   get size(): number {
-    return this.#size;
+    return this.#shapes.length;
   }
 
   /**
@@ -64,65 +63,75 @@ export class _RuleShapes {
    * address no parsed network, or a bound is reached.
    */
   number(prepared: readonly _PreparedMatch[], base: number): [number, boolean] | undefined {
-    let node = this.#roots[base];
-    if (node === undefined) node = this.#roots[base] = { shape: -1, next: null };
+    // One loop, no call per match: it runs for every rule, mostly before V8 optimises it.
+    const items = this.#items;
+    items.length = 0;
+    items.push(base);
+    let hash = base;
     for (let i = 0; i < prepared.length; i++) {
-      const item = this.#item(prepared[i]);
-      if (item < 0) return undefined;
-      const next = node.next ??= new Map();
-      let child = next.get(item);
-      if (child === undefined) {
-        child = { shape: -1, next: null };
-        next.set(item, child);
-      }
-      node = child;
-    }
-    if (node.shape >= 0) return [node.shape, false];
-    if (this.#size >= _MAX_SHAPES) return undefined;
-    node.shape = this.#size++;
-    return [node.shape, true];
-  }
-
-  /** A match's number, or -1 when it cannot be named. */
-  #item(p: _PreparedMatch): number {
-    const m = p.match;
-    let kind: number;
-    let name: number;
-    switch (m.kind) {
-      case "comment":
-        return _COMMENT;
-      case "protocol":
-        kind = _PROTOCOL;
-        name = m.protocol;
-        break;
-      case "address": {
-        if (p.network === undefined) return -1;
+      const p = prepared[i];
+      const m = p.match;
+      let kind: number;
+      let names: Map<string | _Network, number>;
+      let key: string | _Network;
+      let side = 0;
+      if (m.kind === "comment") {
+        items.push(_COMMENT);
+        hash = Math.imul(hash, 0x01000193) | 0;
+        continue;
+      } else if (m.kind === "protocol") {
+        let item = ((m.protocol * 2 + (p.invert ? 1 : 0)) * 8 + _PROTOCOL) >>> 0;
+        if (_shapeHook.plant !== null) item = _shapeHook.plant(item);
+        items.push(item);
+        hash = (Math.imul(hash, 0x01000193) ^ item) | 0;
+        continue;
+      } else if (m.kind === "address") {
+        if (p.network === undefined) return undefined;
         kind = _ADDRESS;
-        name = 2 * _name(this.#networks, p.network) + (m.direction === "source" ? 0 : 1);
-        break;
-      }
-      case "interface":
+        names = this.#networks;
+        key = p.network;
+        side = m.direction === "source" ? 0 : 1;
+      } else if (m.kind === "interface") {
         kind = _INTERFACE;
-        name = 2 * _name(this.#interfaces, m.name) + (m.direction === "in" ? 0 : 1);
-        break;
-      default: {
-        if (p.key === undefined) return -1;
+        names = this.#interfaces;
+        key = m.name;
+        side = m.direction === "in" ? 0 : 1;
+      } else {
+        if (p.key === undefined) return undefined;
         kind = _PROGRAM;
-        name = _name(this.#programs, p.key);
+        names = this.#programs;
+        key = p.key;
       }
+      let name = names.get(key);
+      if (name === undefined) {
+        name = names.size;
+        if (name >= _MAX_NAMES) return undefined;
+        names.set(key, name);
+      }
+      let item = (((2 * name + side) * 2 + (p.invert ? 1 : 0)) * 8 + kind) >>> 0;
+      if (_shapeHook.plant !== null) item = _shapeHook.plant(item);
+      items.push(item);
+      hash = (Math.imul(hash, 0x01000193) ^ item) | 0;
     }
-    if (name < 0 || name >= _MAX_NAMES) return -1;
-    const item = ((name * 2 + (p.invert ? 1 : 0)) * 8 + kind) >>> 0;
-    return _shapeHook.plant === null ? item : _shapeHook.plant(item);
+    const known = this.#byHash.get(hash);
+    if (typeof known === "number") {
+      if (_same(this.#shapes[known], items)) return [known, false];
+    } else if (known !== undefined) {
+      for (const shape of known) if (_same(this.#shapes[shape], items)) return [shape, false];
+    }
+    const shape = this.#shapes.length;
+    if (shape >= _MAX_SHAPES) return undefined;
+    this.#shapes.push(items.slice());
+    if (known === undefined) this.#byHash.set(hash, shape);
+    else if (typeof known === "number") this.#byHash.set(hash, [known, shape]);
+    else known.push(shape);
+    return [shape, true];
   }
 }
 
-/** The number of `key` in `names` (numbered in order of appearance). */
-function _name<K>(names: Map<K, number>, key: K): number {
-  let n = names.get(key);
-  if (n === undefined) {
-    n = names.size;
-    names.set(key, n);
-  }
-  return n;
+/** Whether two lists of numbers are equal. */
+function _same(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
