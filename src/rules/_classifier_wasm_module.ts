@@ -2083,36 +2083,32 @@ function _chainFunctions(
   return [collect, run];
 }
 
-/** Emits the module of a plan, or why it cannot be (bounds). */
-export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reason: string } {
-  const escapes = new _Escapes();
-  const module: _ModuleFlags = {
-    fieldCalls: false,
-    readsUpper: false,
-    readsInterfaces: false,
-    patterns: new Map(),
-  };
-  const ruleCount = plan.chains.reduce((n, rules) => n + rules.length, 0);
-  const chainCount = plan.chains.length;
-  // The distinct test functions; per rule, the index of its test function.
+/**
+ * The rules' test functions (the distinct ones: rules of one shape tested
+ * with no facts share one, and every rule whose test never runs or is
+ * inlined shares `never`), per rule the index of its test function, per
+ * chain its first rule's number and its codes' facts.
+ */
+function _testFunctions(
+  plan: _WasmPlan,
+  emission: _TestEmission,
+  never: _WasmFunction,
+  inlineTests: boolean,
+): {
+  tests: _WasmFunction[];
+  testFunctions: Int32Array;
+  bases: number[];
+  chainFacts: (readonly _Guard[] | null)[][];
+} {
   const tests: _WasmFunction[] = [];
-  const testFunctions = new Int32Array(ruleCount);
+  const testFunctions = new Int32Array(plan.chains.reduce((n, rules) => n + rules.length, 0));
   const byShape = new Map<number, number>();
-  const never = _neverFunction();
-  let neverAt = -1;
-  const programs = new Map<string, Uint8Array | string>();
-  const emission: _TestEmission = { fields: plan.fields, escapes, module, programs };
   const chainFacts: (readonly _Guard[] | null)[][] = [];
   const scratch = new _WasmCode();
   const bases: number[] = [];
+  let neverAt = -1;
   let base = 0;
-  // Where every chain's loop has a case per code and chains call each other directly, each
-  // chain's `run` holds its tests and its walk (measured at 1,000 rules, where one chain is
-  // longer: no gain per frame, and more code for V8 to optimise).
-  const nestable = _nestable(plan);
-  const inlineTests = nestable && _inlineTests.inline;
-  const inlineWalks = nestable && _inlineTests.walk;
-  for (let chain = 0; chain < chainCount; chain++) {
+  for (let chain = 0; chain < plan.chains.length; chain++) {
     bases.push(base);
     const rules = plan.chains[chain];
     base += rules.length;
@@ -2139,6 +2135,35 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       if (shape !== undefined) byShape.set(shape, testFunctions[q]);
     });
   }
+  return { tests, testFunctions, bases, chainFacts };
+}
+
+/** Emits the module of a plan, or why it cannot be (bounds). */
+export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reason: string } {
+  const escapes = new _Escapes();
+  const module: _ModuleFlags = {
+    fieldCalls: false,
+    readsUpper: false,
+    readsInterfaces: false,
+    patterns: new Map(),
+  };
+  const ruleCount = plan.chains.reduce((n, rules) => n + rules.length, 0);
+  const chainCount = plan.chains.length;
+  const never = _neverFunction();
+  const programs = new Map<string, Uint8Array | string>();
+  const emission: _TestEmission = { fields: plan.fields, escapes, module, programs };
+  // Where every chain's loop has a case per code and chains call each other directly, each
+  // chain's `run` holds its tests and its walk (measured at 1,000 rules, where one chain is
+  // longer: no gain per frame, and more code for V8 to optimise).
+  const nestable = _nestable(plan);
+  const inlineTests = nestable && _inlineTests.inline;
+  const inlineWalks = nestable && _inlineTests.walk;
+  const { tests, testFunctions, bases, chainFacts } = _testFunctions(
+    plan,
+    emission,
+    never,
+    inlineTests,
+  );
   _testFunctionsHook.lastModule = tests.length;
   const firstCollect = IMPORTS + tests.length;
   const firstRun = firstCollect + chainCount;

@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-KBIDLTUO.js";
+} from "./chunk-O2M3GKIN.js";
 import {
   compileRuleSet
-} from "./chunk-GLGNSVYA.js";
-import "./chunk-SEVKKDP7.js";
+} from "./chunk-T2YEIC3E.js";
+import "./chunk-WMCAK3OY.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";
 import "./chunk-VN2SWMWC.js";

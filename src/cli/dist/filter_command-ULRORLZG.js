@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-KBIDLTUO.js";
+} from "./chunk-O2M3GKIN.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -47,7 +47,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-DLELIYDD.js";
+} from "./chunk-33BEZBYC.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -72,12 +72,12 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-GLGNSVYA.js";
+} from "./chunk-T2YEIC3E.js";
 import {
   _loadIndex,
   _lower,
   _wasmRefusal
-} from "./chunk-SEVKKDP7.js";
+} from "./chunk-WMCAK3OY.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openBlocks

@@ -25,7 +25,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-SEVKKDP7.js";
+} from "./chunk-WMCAK3OY.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -2530,7 +2530,7 @@ var _emitNextCode = (function (b, locals) {
   b.returnIf(_R_END);
 });
 var _runCasesFunction = (function (plan, chain, collect, nested, options) {
-  const { rules, tests, walk } = options;
+  const { rules, tests, testFunctions, walk } = options;
   const layout = plan.layout;
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
@@ -2598,7 +2598,7 @@ var _runCasesFunction = (function (plan, chain, collect, nested, options) {
       _emitTest(b, rule, tests.emission, tests.facts[at], windows);
       b.failLabel = -1;
     } else if ((at & 1) === 1) {
-      c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
+      c.get(fr).opIndex(_OP.call, testFunctions[q]).op(_OP.i32Eqz);
       b.brIf(skip);
     }
     c.i32(0).i32(0).memory(_OP.f64Load, layout.packets + 8 * q).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.packets + 8 * q);
@@ -2767,7 +2767,7 @@ var _emitTest = (function (b, rule, t, facts, windows) {
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
     if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
     if (match.ethernetOnly) {
-      _emitEthernetProgram(b, L, match, escapes, windows);
+      _emitEthernetProgram(b, L, match, { escapes, programs }, windows);
       continue;
     }
     const key = match.key;
@@ -2903,9 +2903,47 @@ var _chainFunctions = (function (plan, chain, at) {
   const run = _runCasesFunction(plan, chain, at.collect, at.nested, {
     rules: at.rules,
     tests: at.tests,
+    testFunctions: at.testFunctions,
     walk: walk ?? void 0
   });
   return [collect, run];
+});
+var _testFunctions = (function (plan, emission, never, inlineTests) {
+  const tests = [];
+  const testFunctions = new Int32Array(plan.chains.reduce((function (n, rules) { return ( n + rules.length); }), 0));
+  const byShape = /* @__PURE__ */ new Map();
+  const chainFacts = [];
+  const scratch = new _WasmCode();
+  const bases = [];
+  let neverAt = -1;
+  let base = 0;
+  for (let chain = 0; chain < plan.chains.length; chain++) {
+    bases.push(base);
+    const rules = plan.chains[chain];
+    base += rules.length;
+    const listed = new Uint8Array(2 * rules.length);
+    if (rules.length > 0) _listedCodes2(plan.roots[chain], listed);
+    const facts = _chainFacts(plan, chain);
+    chainFacts.push(facts);
+    rules.forEach((function (rule, p)  {
+      const q = bases[chain] + p;
+      if (listed[2 * p + 1] !== 1 || inlineTests) {
+        if (neverAt < 0) neverAt = IMPORTS + tests.push(never) - 1;
+        testFunctions[q] = neverAt;
+        return;
+      }
+      const fact = facts[2 * p + 1];
+      const shape = fact === null ? rule.shape : void 0;
+      const known = shape === void 0 ? void 0 : byShape.get(shape);
+      if (known !== void 0) {
+        testFunctions[q] = known;
+        return;
+      }
+      testFunctions[q] = IMPORTS + tests.push(_testFunction(rule, emission, scratch, fact)) - 1;
+      if (shape !== void 0) byShape.set(shape, testFunctions[q]);
+    }));
+  }
+  return { tests, testFunctions, bases, chainFacts };
 });
 var _emitClassifierModule = (function (plan) {
   const escapes = new _Escapes();
@@ -2917,32 +2955,20 @@ var _emitClassifierModule = (function (plan) {
   };
   const ruleCount = plan.chains.reduce((function (n, rules) { return ( n + rules.length); }), 0);
   const chainCount = plan.chains.length;
-  const tests = [];
   const never = _neverFunction();
   const programs = /* @__PURE__ */ new Map();
   const emission = { fields: plan.fields, escapes, module, programs };
-  const chainFacts = [];
-  const scratch = new _WasmCode();
-  const bases = [];
-  let base = 0;
   const nestable = _nestable(plan);
   const inlineTests = nestable && _inlineTests.inline;
   const inlineWalks = nestable && _inlineTests.walk;
-  for (let chain = 0; chain < chainCount; chain++) {
-    bases.push(base);
-    const rules = plan.chains[chain];
-    base += rules.length;
-    const listed = new Uint8Array(2 * rules.length);
-    if (rules.length > 0) _listedCodes2(plan.roots[chain], listed);
-    const facts = _chainFacts(plan, chain);
-    chainFacts.push(facts);
-    rules.forEach((function (rule, p)  {
-      tests.push(
-        listed[2 * p + 1] === 1 && !inlineTests ? _testFunction(rule, emission, scratch, facts[2 * p + 1]) : never
-      );
-    }));
-  }
-  const firstCollect = IMPORTS + ruleCount;
+  const { tests, testFunctions, bases, chainFacts } = _testFunctions(
+    plan,
+    emission,
+    never,
+    inlineTests
+  );
+  _testFunctionsHook.lastModule = tests.length;
+  const firstCollect = IMPORTS + tests.length;
   const firstRun = firstCollect + chainCount;
   const classify = firstRun + chainCount;
   const collects = [];
@@ -2958,6 +2984,7 @@ var _emitClassifierModule = (function (plan) {
       nested,
       rules: bases[chain],
       tests: inlineTests ? { emission, facts: chainFacts[chain] } : void 0,
+      testFunctions,
       inlineWalk: inlineWalks
     });
     collects.push(collect ?? never);
@@ -2999,7 +3026,7 @@ var _emitClassifierModule = (function (plan) {
     }
   }
   const table = [];
-  for (let q = 0; q < ruleCount; q++) table.push(IMPORTS + q);
+  for (let q = 0; q < ruleCount; q++) table.push(testFunctions[q]);
   for (let chain = 0; chain < chainCount; chain++) table.push(firstRun + chain);
   const pages = Math.ceil((plan.layout.data + 65536) / 65536);
   const bytes = _encodeModule({
@@ -4412,11 +4439,20 @@ var _IndexBuilder = class {
   /** The root task, its guards' prefixes widened to ranges (`_prefixAsRange`). */
   *#widen(entries) {
     const widened = [];
+    const known = /* @__PURE__ */ new Map();
     let seen = 0;
     for (let at = 0; at < entries.length; at++) {
       const e = entries[at];
-      const guards = _widened(e.guards, this.#fields);
-      if (guards !== null) widened.push({ ...e, guards, keys: this.#numberKeys(guards) });
+      let keyed = known.get(e.guards);
+      if (keyed === void 0) {
+        const guards = _widened(e.guards, this.#fields);
+        keyed = guards === null ? null : { guards, keys: this.#numberKeys(guards) };
+        known.set(e.guards, keyed);
+      }
+      if (keyed !== null) {
+        const { position, exact, classes, ends: ends2 } = e;
+        widened.push({ position, guards: keyed.guards, exact, classes, ends: ends2, keys: keyed.keys });
+      }
       if (++seen % _STEP_ENTRIES === 0) yield;
     }
     const ends = this.#segmented ? _segmentEnds(widened) : [widened.length];
@@ -6637,6 +6673,7 @@ var _exactGuardsHook = {
 };
 
 function _testFunction(rule, t, scratch, facts) {
+  _testFunctionsHook.emitted++;
   const b = new _Body(scratch);
   const c = b.c;
   _emitTest(b, rule, t, facts);
@@ -6647,12 +6684,18 @@ function _testFunction(rule, t, scratch, facts) {
     code: new _WasmCode(c.cut(0))
   };
 }
+var _testFunctionsHook = { emitted: 0, lastModule: 0 };
 
 
-function _emitEthernetProgram(b, L, match, escapes, windows) {
+function _emitEthernetProgram(b, L, match, { escapes, programs }, windows) {
   const c = b.c;
-  const instructions = match.program;
-  const lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
+  const key = match.key;
+  let lowered = key !== void 0 ? programs.get(key) : void 0;
+  if (lowered === void 0) {
+    const instructions = match.program;
+    lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
+    if (key !== void 0 && typeof lowered === "string") programs.set(key, lowered);
+  }
   if (typeof lowered === "string") {
     c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
     b.failIf();
@@ -6662,7 +6705,8 @@ function _emitEthernetProgram(b, L, match, escapes, windows) {
   b.word(FR_LINK_TYPE);
   c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
   b.open(_OP.if, _I32);
-  _emitProgram(b, L, lowered, FR_LINK, windows);
+  const emitted = _emitProgram(b, L, lowered, FR_LINK, windows);
+  if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
   if (match.invert) c.op(_OP.i32Eqz);
   else c.i32(0).op(_OP.i32Ne);
   b.else();
@@ -6796,6 +6840,7 @@ function _emitChainBase(b, chain, bases) {
   };
   emit(0, bases.length - 1);
 }
+
 
 
 
@@ -7009,6 +7054,106 @@ function _putWindow2(i32, at, w, delta) {
 
 
 
+// src/rules/_rule_shape.ts
+var _MAX_SHAPES = 1 << 20;
+var _MAX_NAMES = 1 << 25;
+var _COMMENT = 0;
+var _PROTOCOL = 1;
+var _ADDRESS = 2;
+var _INTERFACE = 3;
+var _PROGRAM = 4;
+var _shapeHook = { plant: null };
+var _RuleShapes = class {
+  #programs = /* @__PURE__ */ new Map();
+  #networks = /* @__PURE__ */ new Map();
+  #interfaces = /* @__PURE__ */ new Map();
+  /** Per shape, its base and its matches' numbers. */
+  #shapes = [];
+  /** Shapes by the hash of their numbers (most hashes name one shape). */
+  #byHash = /* @__PURE__ */ new Map();
+  /** The numbers of the rule being numbered. */
+  #items = [];
+  /** How many shapes are numbered. */
+  get size() {
+    return this.#shapes.length;
+  }
+  /**
+   * The shape of a rule at `base` (a small number) with `prepared` matches:
+   * `[number, new]` (`new`: first seen now), or `undefined` when a program
+   * match has no key (its program is not named within the compile), an
+   * address no parsed network, or a bound is reached.
+   */
+  number(prepared, base) {
+    const items = this.#items;
+    items.length = 0;
+    items.push(base);
+    let hash = base;
+    for (let i = 0; i < prepared.length; i++) {
+      const p = prepared[i];
+      const m = p.match;
+      let kind;
+      let names;
+      let key;
+      let side = 0;
+      if (m.kind === "comment") {
+        items.push(_COMMENT);
+        hash = Math.imul(hash, 16777619) | 0;
+        continue;
+      } else if (m.kind === "protocol") {
+        let item2 = (m.protocol * 2 + (p.invert ? 1 : 0)) * 8 + _PROTOCOL >>> 0;
+        if (_shapeHook.plant !== null) item2 = _shapeHook.plant(item2);
+        items.push(item2);
+        hash = Math.imul(hash, 16777619) ^ item2 | 0;
+        continue;
+      } else if (m.kind === "address") {
+        if (p.network === void 0) return void 0;
+        kind = _ADDRESS;
+        names = this.#networks;
+        key = p.network;
+        side = m.direction === "source" ? 0 : 1;
+      } else if (m.kind === "interface") {
+        kind = _INTERFACE;
+        names = this.#interfaces;
+        key = m.name;
+        side = m.direction === "in" ? 0 : 1;
+      } else {
+        if (p.key === void 0) return void 0;
+        kind = _PROGRAM;
+        names = this.#programs;
+        key = p.key;
+      }
+      let name = names.get(key);
+      if (name === void 0) {
+        name = names.size;
+        if (name >= _MAX_NAMES) return void 0;
+        names.set(key, name);
+      }
+      let item = ((2 * name + side) * 2 + (p.invert ? 1 : 0)) * 8 + kind >>> 0;
+      if (_shapeHook.plant !== null) item = _shapeHook.plant(item);
+      items.push(item);
+      hash = Math.imul(hash, 16777619) ^ item | 0;
+    }
+    const known = this.#byHash.get(hash);
+    if (typeof known === "number") {
+      if (_same(this.#shapes[known], items)) return [known, false];
+    } else if (known !== void 0) {
+      for (const shape2 of known) if (_same(this.#shapes[shape2], items)) return [shape2, false];
+    }
+    const shape = this.#shapes.length;
+    if (shape >= _MAX_SHAPES) return void 0;
+    this.#shapes.push(items.slice());
+    if (known === void 0) this.#byHash.set(hash, shape);
+    else if (typeof known === "number") this.#byHash.set(hash, [known, shape]);
+    else known.push(shape);
+    return [shape, true];
+  }
+};
+function _same(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 // src/rules/_classifier_wasm_choice.ts
 var _WASM_MAX_EXACT_RULES = 100;
 var _WASM_MIN_INEXACT_ENTRIES = 16;
@@ -7031,6 +7176,10 @@ var _RuleSetBuilder = class {
   #summaries = [/* @__PURE__ */ new Map(), /* @__PURE__ */ new Map()];
   /** The entries' guards, one copy of each (a big set repeats most of them). */
   #guards = new _GuardPool();
+  /** Rules' shapes (./_rule_shape.ts): what is made per shape is made once. */
+  #shapes = new _RuleShapes();
+  /** Per shape, its summary's alternatives that can hold and its exact programs. */
+  #shaped = [];
   #chains;
   #entries;
   #builders = [];
@@ -7255,25 +7404,52 @@ var _RuleSetBuilder = class {
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
+    const numbered = this.#shapes.number(prepared, base);
+    const shaped = numbered === void 0 || numbered[1] ? this.#shapeRule(prepared, base) : this.#shaped[numbered[0]];
+    if (numbered !== void 0) {
+      compiled.shape = numbered[0];
+      if (numbered[1]) this.#shaped.push(shaped);
+    }
+    compiled.exactPrograms = shaped.exactPrograms;
+    compiled.alternatives = shaped.guards;
+    const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN || kind === _T_GOTO;
+    const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
+    const entries = this.#entries[this.#chain];
+    for (let i = 0; i < shaped.guards.length; i++) {
+      const guards = shaped.guards[i];
+      entries.push({
+        position: r,
+        guards,
+        exact: shaped.exact[i],
+        classes: shaped.classes[i],
+        ends
+      });
+    }
+  }
+  /** What a rule of matches `prepared` at `base` is summarised to, for every rule of its shape. */
+  #shapeRule(prepared, base) {
     const exactPrograms = [];
     const summary = _summariseRule(prepared, base, this.#table, {
       exactPrograms,
       programSummaries: this.#summaries
     });
-    compiled.exactPrograms = exactPrograms.slice();
     const fields = this.#table.fields;
-    const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN || kind === _T_GOTO;
-    const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
-    const alternatives = [];
+    const guards = [];
+    const exact = [];
+    const classes = [];
     for (const alternative of summary) {
-      const { exact } = alternative;
-      const classes = _entryClasses(alternative.guards, base, fields);
-      if (classes === 0) continue;
-      const guards = this.#guards.share(alternative.guards);
-      this.#entries[this.#chain].push({ position: r, guards, exact, classes, ends });
-      alternatives.push(guards);
+      const entryClasses = _entryClasses(alternative.guards, base, fields);
+      if (entryClasses === 0) continue;
+      guards.push(this.#guards.share(alternative.guards));
+      exact.push(alternative.exact);
+      classes.push(entryClasses);
     }
-    compiled.alternatives = alternatives.slice();
+    return {
+      guards: guards.slice(),
+      exact: exact.slice(),
+      classes: classes.slice(),
+      exactPrograms: exactPrograms.slice()
+    };
   }
 };
 

@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-L45OYNZ5.js";
+} from "./chunk-5PAL2YCJ.js";
 import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
-} from "./chunk-DLELIYDD.js";
+} from "./chunk-33BEZBYC.js";
 import {
   _linkTypeName
 } from "./chunk-3574K6DE.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-GLGNSVYA.js";
+import "./chunk-T2YEIC3E.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-SEVKKDP7.js";
+} from "./chunk-WMCAK3OY.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput
