@@ -1,10 +1,13 @@
 /**
  * Rules that repeat a match list (src/rules/_rule_shape.ts): the compile
- * summarises them and the Wasm classifier emits their test once per shape.
- * Sets whose rules repeat generated match lists with other targets, in a
- * chain past the loop with a case per code and in short ones, against
- * rule-by-rule evaluation (every verdict, deciding rule and counter); a
- * wrong shape planted (negation left out) must make them disagree.
+ * summarises them and the Wasm classifier emits their test once per shape;
+ * in long chains, most tests are made on their first call
+ * (src/rules/_classifier_wasm_lazy.ts). Sets whose rules repeat generated
+ * match lists with other targets, in a chain past the loop with a case per
+ * code and in short ones, against rule-by-rule evaluation (every verdict,
+ * deciding rule and counter), with tests made lazily and not; a wrong shape
+ * planted (negation left out) and a wrong lazily made test must make them
+ * disagree.
  */
 import assert from "node:assert/strict";
 import { corpusSkipReason } from "./_corpus.ts";
@@ -19,7 +22,8 @@ import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { _prepareMatch, type _Settings } from "../src/rules/_match_tests.ts";
 import { _AncillaryDemand } from "../src/rules/_frame_state.ts";
 import { _RuleShapes, _shapeHook } from "../src/rules/_rule_shape.ts";
-import { _testFunctionsHook } from "../src/rules/_classifier_wasm_module.ts";
+import { _lazyTests, _testFunctionsHook } from "../src/rules/_classifier_wasm_module.ts";
+import { _lazyTestsHook } from "../src/rules/_classifier_wasm_lazy.ts";
 import { generateRuleSet } from "../bench/_rule_set_generator.ts";
 
 const corpusSkip = corpusSkipReason();
@@ -172,6 +176,43 @@ Deno.test({
       assert.ok(found > 0, "no set disagreed");
     } finally {
       _shapeHook.plant = null;
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "tests made on their first call agree with rule-by-rule evaluation, made or not, and a wrong one planted disagrees",
+  ignore: corpusSkip !== undefined,
+  fn() {
+    const frames = framesWithInterfaces([...examplePackets(), ...corpusPackets()]);
+    const seeds = [11, 12, 13, 14];
+    let lazy = 0;
+    const made = _lazyTestsHook.made;
+    for (const seed of seeds) {
+      const text = _repeatingSet(seed, seed % 2 === 0);
+      assert.equal(_difference(text, frames), null, `seed ${seed}`);
+      lazy += _testFunctionsHook.lastLazy;
+      _lazyTests.on = false;
+      try {
+        assert.equal(_difference(text, frames), null, `seed ${seed}, none lazy`);
+        assert.equal(_testFunctionsHook.lastLazy, 0);
+      } finally {
+        _lazyTests.on = true;
+      }
+    }
+    assert.ok(lazy > 0, "no test was left to its first call");
+    assert.ok(_lazyTestsHook.made > made, "no lazy test was made");
+    // A made test that passes every frame: some set disagrees.
+    _lazyTestsHook.plant = () => () => 1;
+    try {
+      let found = 0;
+      for (const seed of seeds) {
+        if (_difference(_repeatingSet(seed, seed % 2 === 0), frames) !== null) found++;
+      }
+      assert.ok(found > 0, "no set disagreed");
+    } finally {
+      _lazyTestsHook.plant = null;
     }
   },
 });

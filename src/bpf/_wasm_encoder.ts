@@ -273,8 +273,8 @@ export interface _WasmModuleParts {
   /** Imported memory ("env"."memory"), minimum pages. */
   memoryMinimumPages: number;
   functions: _WasmFunction[];
-  /** Exported functions: name and function index. */
-  exports: { name: string; index: number }[];
+  /** Exported functions (name and function index), or with `kind` 1 the table (index 0). */
+  exports: { name: string; index: number; kind?: 0 | 1 }[];
   /**
    * A table of functions for `call_indirect` (table 0, its entries in order
    * from index 0): function indices. Absent: no table.
@@ -333,9 +333,9 @@ export function _encodeModule(parts: _WasmModuleParts): Uint8Array<ArrayBuffer> 
   }
   const exports: number[] = [];
   _unsigned(parts.exports.length, exports);
-  for (const { name, index } of parts.exports) {
+  for (const { name, index, kind } of parts.exports) {
     _name(name, exports);
-    exports.push(0x00);
+    exports.push(kind ?? 0x00);
     _unsigned(index, exports);
   }
   _section(7, exports, out);

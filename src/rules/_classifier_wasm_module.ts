@@ -110,7 +110,8 @@ export const _wasmModuleLimits = { functionBytes: 7_000_000, moduleBytes: 64 << 
 const F_LOAD_INDEX = 0;
 const F_JS_MATCH = 2;
 const F_JS_FIELD = 3;
-const IMPORTS = 4;
+const F_LAZY_TEST = 4;
+const IMPORTS = 5;
 
 // Type indices.
 const T_LOAD_INDEX = 0;
@@ -122,6 +123,26 @@ const T_BATCH = 5; // (i32, i32) → ()
 const T_STAGE = 6; // (i32, i32, i32) → ()
 const T_RECORDS = 7; // (i32, i32, i32) → i32
 const T_CHUNK = 7; // (frame, bound, key) → bound: a dispatch cut off a walk function
+
+/** The module's function types (by the `T_*` indices). */
+const _TYPES = [
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
+  { params: [_I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_F64] },
+  { params: [_I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [_I32] },
+];
+
+/** The imports rule tests may call (a lazily made test's module imports them alike). */
+const _FUNCTION_IMPORTS = [
+  { name: "loadIndex", type: T_LOAD_INDEX },
+  { name: "ancillary", type: T_ANCILLARY },
+  { name: "jsMatch", type: T_TWO },
+  { name: "jsField", type: T_FIELD },
+];
 
 /** One rule as the module reads it (./_classifier.ts `_CompiledRule`). */
 export interface _WasmRule {
@@ -158,6 +179,8 @@ export interface _WasmPlan {
 /** The emitted module, and what its calls back into JavaScript refer to. */
 export interface _EmittedModule {
   bytes: Uint8Array<ArrayBuffer>;
+  /** The tests made on their first call (`lazyTest`). */
+  lazy: _LazyTests;
   /** `jsMatch(q, frame)`: match `escapes[q]`, of a rule at `escapeBases[q]`. */
   escapes: _PreparedMatch[];
   /** Why each escaped match is not in Wasm. */
@@ -1366,9 +1389,23 @@ function _loweredProgram(match: _PreparedMatch): _LoweredProgram | string {
   return _lowered(instructions);
 }
 
+/** Why `instructions` run in JavaScript (not lowered), or undefined. */
+function _loweringRefusal(instructions: readonly Instruction[]): string | undefined {
+  if (_readsAncillary(instructions)) return "the program reads ancillary fields";
+  // A `ja` goes back when its int32 offset is negative (`_jumpTarget`).
+  for (const { code, k } of instructions) {
+    if (code === _JA && (k | 0) < 0) return "the program jumps backwards";
+  }
+  return undefined;
+}
+
+/** `BPF_JMP | BPF_JA`. */
+const _JA = 0x05;
+
 /** The lowered form of `instructions`, or why it runs in JavaScript. */
 function _lowered(instructions: readonly Instruction[]): _LoweredProgram | string {
-  if (_readsAncillary(instructions)) return "the program reads ancillary fields";
+  const refusal = _loweringRefusal(instructions);
+  if (refusal !== undefined) return refusal;
   const lowered = _lower(instructions.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 })));
   if (lowered.backward) return "the program jumps backwards";
   return lowered;
@@ -1545,10 +1582,10 @@ function _testFunction(
 
 /**
  * Tests: how many rule test functions were emitted (one per shape and facts,
- * not per rule), and how many functions of the last module are rule tests
- * (they come first).
+ * not per rule), how many functions of the last module are rule tests (they
+ * come first), and how many of those are stubs of lazy tests.
  */
-export const _testFunctionsHook = { emitted: 0, lastModule: 0 };
+export const _testFunctionsHook = { emitted: 0, lastModule: 0, lastLazy: 0 };
 
 /** What every rule test of a module is emitted with. */
 interface _TestEmission {
@@ -2084,6 +2121,66 @@ function _chainFunctions(
 }
 
 /**
+ * Whether `rule`'s test may be made on its first call instead of with the
+ * module ({@linkcode _LazyTests}): what emitting it would change in the
+ * module is nothing, whatever it emits: no `-p` (upper-layer protocol),
+ * `-i`/`-o` (interface numbers and patterns) or link-base `--expr` (calls
+ * back for other link types), no guard on the protocol or interface fields,
+ * and every program lowered to Wasm (no call back into JavaScript, whose
+ * matches and frames the module's JavaScript sets up from the start).
+ * `lowerable` keeps, by program key, whether a program lowers.
+ */
+function _mayBeLazy(
+  rule: _WasmRule,
+  fields: readonly _Field[],
+  lowerable: Map<string, boolean>,
+): boolean {
+  for (const match of rule.matches) {
+    const m = match.match;
+    if (m.kind === "comment" || m.kind === "address") continue;
+    if (m.kind === "protocol" || m.kind === "interface" || match.ethernetOnly) return false;
+    if (match.compiledProgram === undefined || match.key === undefined) return false;
+    let lowers = lowerable.get(match.key);
+    if (lowers === undefined) {
+      lowers = match.program !== null && _loweringRefusal(match.program) === undefined;
+      lowerable.set(match.key, lowers);
+    }
+    if (!lowers) return false;
+  }
+  const reads = (guards: readonly _Guard[]) =>
+    guards.some((g) => {
+      const kind = fields[g.field].kind;
+      return kind === _F_UPPER_PROTOCOL || kind === _F_INTERFACE;
+    });
+  if (rule.alternatives.some(reads)) return false;
+  return !(rule.exactPrograms ?? []).some((exact) => exact !== null && exact.some(reads));
+}
+
+/**
+ * Tests made on their first call: for chains whose loop calls tests through
+ * the table (past {@linkcode _RUN_CASES_RULES} rules), a test that
+ * {@linkcode _mayBeLazy} allows is a stub calling `lazyTest(k, frame)`;
+ * JavaScript then has `module(k)` (a module of that one test, importing the
+ * same memory and functions) compiled, puts its test in the table at
+ * `slots[k]` (the rules of its shape) and calls it. Over the 1M-frame
+ * capture, the diverse sets run the tests of 7–12 of 1,000 rules and about
+ * 70 of 10,000: most tests are never made.
+ */
+export interface _LazyTests {
+  /** Per lazy test, the table slots (rule numbers) it serves. */
+  slots: number[][];
+  /** The bytes of the module of lazy test `k` (exports `test`). */
+  module(k: number): Uint8Array<ArrayBuffer>;
+}
+
+/** The stub of lazy test `k`: `lazyTest(k, frame)`. */
+function _lazyStub(k: number): _WasmFunction {
+  const c = new _WasmCode();
+  c.i32(k).get(0).opIndex(_OP.call, F_LAZY_TEST);
+  return { type: T_ONE, locals: [], code: c };
+}
+
+/**
  * The rules' test functions (the distinct ones: rules of one shape tested
  * with no facts share one, and every rule whose test never runs or is
  * inlined shares `never`), per rule the index of its test function, per
@@ -2099,10 +2196,14 @@ function _testFunctions(
   testFunctions: Int32Array;
   bases: number[];
   chainFacts: (readonly _Guard[] | null)[][];
+  lazy: { rules: _WasmRule[]; slots: number[][] };
 } {
   const tests: _WasmFunction[] = [];
   const testFunctions = new Int32Array(plan.chains.reduce((n, rules) => n + rules.length, 0));
   const byShape = new Map<number, number>();
+  const lazy = { rules: [] as _WasmRule[], slots: [] as number[][] };
+  const lazyByShape = new Map<number, number>();
+  const lowerable = new Map<string, boolean>();
   const chainFacts: (readonly _Guard[] | null)[][] = [];
   const scratch = new _WasmCode();
   const bases: number[] = [];
@@ -2126,6 +2227,22 @@ function _testFunctions(
       // Rules of one shape tested with no facts have one test function.
       const fact = facts[2 * p + 1];
       const shape = fact === null ? rule.shape : undefined;
+      if (
+        _lazyTests.on && rules.length > _RUN_CASES_RULES && shape !== undefined &&
+        _mayBeLazy(rule, plan.fields, lowerable)
+      ) {
+        let k = lazyByShape.get(shape);
+        if (k === undefined) {
+          k = lazy.rules.push(rule) - 1;
+          lazy.slots.push([]);
+          lazyByShape.set(shape, k);
+          testFunctions[q] = IMPORTS + tests.push(_lazyStub(k)) - 1;
+          byShape.set(shape, testFunctions[q]);
+        }
+        lazy.slots[k].push(q);
+        testFunctions[q] = byShape.get(shape)!;
+        return;
+      }
       const known = shape === undefined ? undefined : byShape.get(shape);
       if (known !== undefined) {
         testFunctions[q] = known;
@@ -2135,8 +2252,11 @@ function _testFunctions(
       if (shape !== undefined) byShape.set(shape, testFunctions[q]);
     });
   }
-  return { tests, testFunctions, bases, chainFacts };
+  return { tests, testFunctions, bases, chainFacts, lazy };
 }
+
+/** Tests: whether tests may be made on their first call ({@linkcode _LazyTests}). */
+export const _lazyTests = { on: true };
 
 /** Emits the module of a plan, or why it cannot be (bounds). */
 export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reason: string } {
@@ -2158,13 +2278,14 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const nestable = _nestable(plan);
   const inlineTests = nestable && _inlineTests.inline;
   const inlineWalks = nestable && _inlineTests.walk;
-  const { tests, testFunctions, bases, chainFacts } = _testFunctions(
+  const { tests, testFunctions, bases, chainFacts, lazy } = _testFunctions(
     plan,
     emission,
     never,
     inlineTests,
   );
   _testFunctionsHook.lastModule = tests.length;
+  _testFunctionsHook.lastLazy = lazy.rules.length;
   const firstCollect = IMPORTS + tests.length;
   const firstRun = firstCollect + chainCount;
   const classify = firstRun + chainCount;
@@ -2231,33 +2352,31 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   for (let chain = 0; chain < chainCount; chain++) table.push(firstRun + chain);
   const pages = Math.ceil((plan.layout.data + 65536) / 65536);
   const bytes = _encodeModule({
-    types: [
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
-      { params: [_I32], results: [_I32] },
-      { params: [_I32, _I32], results: [_I32] },
-      { params: [_I32, _I32], results: [_F64] },
-      { params: [_I32, _I32], results: [] },
-      { params: [_I32, _I32, _I32], results: [] },
-      { params: [_I32, _I32, _I32], results: [_I32] },
-    ],
-    functionImports: [
-      { name: "loadIndex", type: T_LOAD_INDEX },
-      { name: "ancillary", type: T_ANCILLARY },
-      { name: "jsMatch", type: T_TWO },
-      { name: "jsField", type: T_FIELD },
-    ],
+    types: _TYPES,
+    functionImports: [..._FUNCTION_IMPORTS, { name: "lazyTest", type: T_TWO }],
     memoryMinimumPages: pages,
     functions,
     exports: [
       { name: "batch", index: classify + 1 },
       { name: "stage", index: stage },
       { name: "records", index: stage + 1 },
+      { name: "table", index: 0, kind: 1 },
     ],
     table,
   });
   return {
     bytes,
+    lazy: {
+      slots: lazy.slots,
+      module: (k) =>
+        _encodeModule({
+          types: _TYPES,
+          functionImports: _FUNCTION_IMPORTS,
+          memoryMinimumPages: pages,
+          functions: [_testFunction(lazy.rules[k], emission, new _WasmCode(), null)],
+          exports: [{ name: "test", index: _FUNCTION_IMPORTS.length }],
+        }),
+    },
     escapes: escapes.matches,
     escapeReasons: escapes.reasons,
     fieldCalls: module.fieldCalls,

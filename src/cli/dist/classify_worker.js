@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-O2M3GKIN.js";
+} from "./chunk-DZYWVHC5.js";
 import {
   compileRuleSet
-} from "./chunk-T2YEIC3E.js";
-import "./chunk-WMCAK3OY.js";
+} from "./chunk-BSNMNP34.js";
+import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";
 import "./chunk-VN2SWMWC.js";

@@ -352,9 +352,9 @@ var _encodeModule = (function (parts) {
   }
   const exports = [];
   _unsigned(parts.exports.length, exports);
-  for (const { name, index } of parts.exports) {
+  for (const { name, index, kind } of parts.exports) {
     _name(name, exports);
-    exports.push(0);
+    exports.push(kind ?? 0);
     _unsigned(index, exports);
   }
   _section(7, exports, out);

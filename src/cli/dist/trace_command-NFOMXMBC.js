@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-5PAL2YCJ.js";
+} from "./chunk-JHPXHN2L.js";
 import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
-} from "./chunk-33BEZBYC.js";
+} from "./chunk-CJ3LQ3WI.js";
 import {
   _linkTypeName
 } from "./chunk-3574K6DE.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-T2YEIC3E.js";
+import "./chunk-BSNMNP34.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-WMCAK3OY.js";
+} from "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput

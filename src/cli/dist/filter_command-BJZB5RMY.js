@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-O2M3GKIN.js";
+} from "./chunk-DZYWVHC5.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -47,7 +47,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-33BEZBYC.js";
+} from "./chunk-CJ3LQ3WI.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -72,12 +72,12 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-T2YEIC3E.js";
+} from "./chunk-BSNMNP34.js";
 import {
   _loadIndex,
   _lower,
   _wasmRefusal
-} from "./chunk-WMCAK3OY.js";
+} from "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openBlocks

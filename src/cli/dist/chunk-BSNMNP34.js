@@ -25,7 +25,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-WMCAK3OY.js";
+} from "./chunk-KLRDXQU6.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -1216,6 +1216,23 @@ var _exactGuardsOf = (function (summary, table) {
     (function (a) { return ( a.exact && a.guards.every((function (g) { return ( table.fields[g.field].kind !== _F_ANCILLARY); }))); })
   );
   return exact ? summary.map((function (a) { return ( a.guards); })) : null;
+});
+var _lazyTestMaker = (function (lazy, env) {
+  const made = [];
+  return (k) => {
+    let test = made[k];
+    if (test !== void 0) return test;
+    const { table, imports } = env();
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(lazy.module(k)), {
+      env: imports
+    });
+    _lazyTestsHook.made++;
+    test = instance.exports.test;
+    for (const slot of lazy.slots[k]) table.set(slot, test);
+    if (_lazyTestsHook.plant !== null) test = _lazyTestsHook.plant(test);
+    made[k] = test;
+    return test;
+  };
 });
 var createFrameRef = (function (init = {}) {
   return {
@@ -2657,8 +2674,16 @@ var _loweredProgram = (function (match) {
   }
   return _lowered(instructions);
 });
-var _lowered = (function (instructions) {
+var _loweringRefusal = (function (instructions) {
   if (_readsAncillary(instructions)) return "the program reads ancillary fields";
+  for (const { code, k } of instructions) {
+    if (code === _JA && (k | 0) < 0) return "the program jumps backwards";
+  }
+  return void 0;
+});
+var _lowered = (function (instructions) {
+  const refusal = _loweringRefusal(instructions);
+  if (refusal !== void 0) return refusal;
   const lowered = _lower(instructions.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k: k >>> 0 })); })));
   if (lowered.backward) return "the program jumps backwards";
   return lowered;
@@ -2912,6 +2937,9 @@ var _testFunctions = (function (plan, emission, never, inlineTests) {
   const tests = [];
   const testFunctions = new Int32Array(plan.chains.reduce((function (n, rules) { return ( n + rules.length); }), 0));
   const byShape = /* @__PURE__ */ new Map();
+  const lazy = { rules: [], slots: [] };
+  const lazyByShape = /* @__PURE__ */ new Map();
+  const lowerable = /* @__PURE__ */ new Map();
   const chainFacts = [];
   const scratch = new _WasmCode();
   const bases = [];
@@ -2934,6 +2962,19 @@ var _testFunctions = (function (plan, emission, never, inlineTests) {
       }
       const fact = facts[2 * p + 1];
       const shape = fact === null ? rule.shape : void 0;
+      if (_lazyTests.on && rules.length > _RUN_CASES_RULES && shape !== void 0 && _mayBeLazy(rule, plan.fields, lowerable)) {
+        let k = lazyByShape.get(shape);
+        if (k === void 0) {
+          k = lazy.rules.push(rule) - 1;
+          lazy.slots.push([]);
+          lazyByShape.set(shape, k);
+          testFunctions[q] = IMPORTS + tests.push(_lazyStub(k)) - 1;
+          byShape.set(shape, testFunctions[q]);
+        }
+        lazy.slots[k].push(q);
+        testFunctions[q] = byShape.get(shape);
+        return;
+      }
       const known = shape === void 0 ? void 0 : byShape.get(shape);
       if (known !== void 0) {
         testFunctions[q] = known;
@@ -2943,7 +2984,7 @@ var _testFunctions = (function (plan, emission, never, inlineTests) {
       if (shape !== void 0) byShape.set(shape, testFunctions[q]);
     }));
   }
-  return { tests, testFunctions, bases, chainFacts };
+  return { tests, testFunctions, bases, chainFacts, lazy };
 });
 var _emitClassifierModule = (function (plan) {
   const escapes = new _Escapes();
@@ -2961,13 +3002,14 @@ var _emitClassifierModule = (function (plan) {
   const nestable = _nestable(plan);
   const inlineTests = nestable && _inlineTests.inline;
   const inlineWalks = nestable && _inlineTests.walk;
-  const { tests, testFunctions, bases, chainFacts } = _testFunctions(
+  const { tests, testFunctions, bases, chainFacts, lazy } = _testFunctions(
     plan,
     emission,
     never,
     inlineTests
   );
   _testFunctionsHook.lastModule = tests.length;
+  _testFunctionsHook.lastLazy = lazy.rules.length;
   const firstCollect = IMPORTS + tests.length;
   const firstRun = firstCollect + chainCount;
   const classify = firstRun + chainCount;
@@ -3030,33 +3072,30 @@ var _emitClassifierModule = (function (plan) {
   for (let chain = 0; chain < chainCount; chain++) table.push(firstRun + chain);
   const pages = Math.ceil((plan.layout.data + 65536) / 65536);
   const bytes = _encodeModule({
-    types: [
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
-      { params: [_I32], results: [_I32] },
-      { params: [_I32, _I32], results: [_I32] },
-      { params: [_I32, _I32], results: [_F64] },
-      { params: [_I32, _I32], results: [] },
-      { params: [_I32, _I32, _I32], results: [] },
-      { params: [_I32, _I32, _I32], results: [_I32] }
-    ],
-    functionImports: [
-      { name: "loadIndex", type: T_LOAD_INDEX },
-      { name: "ancillary", type: T_ANCILLARY },
-      { name: "jsMatch", type: T_TWO },
-      { name: "jsField", type: T_FIELD }
-    ],
+    types: _TYPES,
+    functionImports: [..._FUNCTION_IMPORTS, { name: "lazyTest", type: T_TWO }],
     memoryMinimumPages: pages,
     functions,
     exports: [
       { name: "batch", index: classify + 1 },
       { name: "stage", index: stage },
-      { name: "records", index: stage + 1 }
+      { name: "records", index: stage + 1 },
+      { name: "table", index: 0, kind: 1 }
     ],
     table
   });
   return {
     bytes,
+    lazy: {
+      slots: lazy.slots,
+      module: (k) => _encodeModule({
+        types: _TYPES,
+        functionImports: _FUNCTION_IMPORTS,
+        memoryMinimumPages: pages,
+        functions: [_testFunction(lazy.rules[k], emission, new _WasmCode(), null)],
+        exports: [{ name: "test", index: _FUNCTION_IMPORTS.length }]
+      })
+    },
     escapes: escapes.matches,
     escapeReasons: escapes.reasons,
     fieldCalls: module.fieldCalls,
@@ -3724,17 +3763,21 @@ var _makeWasmClassifier = (function (parts) {
   let exports;
   try {
     const module = new WebAssembly.Module(emitted.bytes);
+    const imports = {
+      memory,
+      loadIndex: _loadIndex,
+      ancillary: () => {
+        throw new Error("Cannot classify: the Wasm classifier runs no ancillary load itself");
+      },
+      jsMatch: callbacks.jsMatch,
+      jsField: callbacks.jsField
+    };
+    let table;
+    const lazyTest = _lazyTestMaker(emitted.lazy, () => ({ table, imports }));
     const instance = new WebAssembly.Instance(module, {
-      env: {
-        memory,
-        loadIndex: _loadIndex,
-        ancillary: () => {
-          throw new Error("Cannot classify: the Wasm classifier runs no ancillary load itself");
-        },
-        jsMatch: callbacks.jsMatch,
-        jsField: callbacks.jsField
-      }
+      env: { ...imports, lazyTest: (k, fr) => lazyTest(k)(fr) }
     });
+    table = instance.exports.table;
     exports = instance.exports;
   } catch (error) {
     return {
@@ -5998,6 +6041,13 @@ var _MAX_EXACT_PROGRAM_ALTERNATIVES = 4;
 var _exactGuards = /* @__PURE__ */ new WeakMap();
 
 
+// src/rules/_classifier_wasm_lazy.ts
+var _lazyTestsHook = {
+  made: 0,
+  plant: null
+};
+
+
 // src/rules/frame_ref.ts
 var _NO_BYTES = new Uint8Array(0);
 
@@ -6428,7 +6478,8 @@ var _wasmModuleLimits = { functionBytes: 7e6, moduleBytes: 64 << 20 };
 var F_LOAD_INDEX = 0;
 var F_JS_MATCH = 2;
 var F_JS_FIELD = 3;
-var IMPORTS = 4;
+var F_LAZY_TEST = 4;
+var IMPORTS = 5;
 var T_LOAD_INDEX = 0;
 var T_ANCILLARY = 1;
 var T_ONE = 2;
@@ -6438,6 +6489,22 @@ var T_BATCH = 5;
 var T_STAGE = 6;
 var T_RECORDS = 7;
 var T_CHUNK = 7;
+var _TYPES = [
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
+  { params: [_I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_F64] },
+  { params: [_I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [_I32] }
+];
+var _FUNCTION_IMPORTS = [
+  { name: "loadIndex", type: T_LOAD_INDEX },
+  { name: "ancillary", type: T_ANCILLARY },
+  { name: "jsMatch", type: T_TWO },
+  { name: "jsField", type: T_FIELD }
+];
 var _Body = class extends _WasmBlocks {
   /** Pushes frame record word `word` (the frame address is local 0). */
   word(word) {
@@ -6655,6 +6722,8 @@ var _INLINED_WALK = _TEST_LOCALS + 34;
 var _inlineTests = { inline: true, walk: true };
 
 
+var _JA = 5;
+
 var _CHECKED_ALTERNATIVES2 = 2;
 var _CHECKED_GUARDS2 = 3;
 var _CHECKED_KINDS2 = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER_PROTOCOL]);
@@ -6684,7 +6753,7 @@ function _testFunction(rule, t, scratch, facts) {
     code: new _WasmCode(c.cut(0))
   };
 }
-var _testFunctionsHook = { emitted: 0, lastModule: 0 };
+var _testFunctionsHook = { emitted: 0, lastModule: 0, lastLazy: 0 };
 
 
 function _emitEthernetProgram(b, L, match, { escapes, programs }, windows) {
@@ -6845,7 +6914,33 @@ function _emitChainBase(b, chain, bases) {
 
 
 
+function _mayBeLazy(rule, fields, lowerable) {
+  for (const match of rule.matches) {
+    const m = match.match;
+    if (m.kind === "comment" || m.kind === "address") continue;
+    if (m.kind === "protocol" || m.kind === "interface" || match.ethernetOnly) return false;
+    if (match.compiledProgram === void 0 || match.key === void 0) return false;
+    let lowers = lowerable.get(match.key);
+    if (lowers === void 0) {
+      lowers = match.program !== null && _loweringRefusal(match.program) === void 0;
+      lowerable.set(match.key, lowers);
+    }
+    if (!lowers) return false;
+  }
+  const reads = (guards) => guards.some((g) => {
+    const kind = fields[g.field].kind;
+    return kind === _F_UPPER_PROTOCOL || kind === _F_INTERFACE;
+  });
+  if (rule.alternatives.some(reads)) return false;
+  return !(rule.exactPrograms ?? []).some((exact) => exact !== null && exact.some(reads));
+}
+function _lazyStub(k) {
+  const c = new _WasmCode();
+  c.i32(k).get(0).opIndex(_OP.call, F_LAZY_TEST);
+  return { type: T_ONE, locals: [], code: c };
+}
 
+var _lazyTests = { on: true };
 
 
 // src/rules/_classifier_wasm_memory.ts

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-5PAL2YCJ.js";
+} from "./chunk-JHPXHN2L.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -10,7 +10,7 @@ import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-33BEZBYC.js";
+} from "./chunk-CJ3LQ3WI.js";
 import "./chunk-3574K6DE.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-T2YEIC3E.js";
-import "./chunk-WMCAK3OY.js";
+import "./chunk-BSNMNP34.js";
+import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput

@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-T2YEIC3E.js";
+} from "./chunk-BSNMNP34.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-T2YEIC3E.js";
+} from "./chunk-BSNMNP34.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
