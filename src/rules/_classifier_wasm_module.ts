@@ -2122,24 +2122,36 @@ function _chainFunctions(
 
 /**
  * Whether `rule`'s test may be made on its first call instead of with the
- * module ({@linkcode _LazyTests}): what emitting it would change in the
- * module is nothing, whatever it emits: no `-p` (upper-layer protocol),
- * `-i`/`-o` (interface numbers and patterns) or link-base `--expr` (calls
- * back for other link types), no guard on the protocol or interface fields,
- * and every program lowered to Wasm (no call back into JavaScript, whose
- * matches and frames the module's JavaScript sets up from the start).
- * `lowerable` keeps, by program key, whether a program lowers.
+ * module ({@linkcode _LazyTests}): emitting it would change nothing else in
+ * the module, whatever it emits: what it reads of the frame record the
+ * module already reads (`-p` and guards on the upper-layer protocol need
+ * `readsUpper`; whole-name `-i`/`-o` with a numbered name and guards on the
+ * interface fields `readsInterfaces`), no `-i eth+` pattern, no link-base
+ * `--expr` (it calls back for other link types), and every program lowers
+ * to Wasm (no call back into JavaScript, whose matches and frames the
+ * module's JavaScript sets up from the start). `lowerable` keeps, by
+ * program key, whether a program lowers.
  */
 function _mayBeLazy(
   rule: _WasmRule,
-  fields: readonly _Field[],
+  { fields, module }: _TestEmission,
   lowerable: Map<string, boolean>,
 ): boolean {
   for (const match of rule.matches) {
     const m = match.match;
     if (m.kind === "comment" || m.kind === "address") continue;
-    if (m.kind === "protocol" || m.kind === "interface" || match.ethernetOnly) return false;
-    if (match.compiledProgram === undefined || match.key === undefined) return false;
+    if (m.kind === "protocol") {
+      if (m.protocol !== 0 && !module.readsUpper) return false;
+      continue;
+    }
+    if (m.kind === "interface") {
+      const numbered = !m.name.endsWith("+") && _interfaceNames(fields)?.get(m.name) !== undefined;
+      if (!numbered || !module.readsInterfaces) return false;
+      continue;
+    }
+    if (match.ethernetOnly || match.compiledProgram === undefined || match.key === undefined) {
+      return false;
+    }
     let lowers = lowerable.get(match.key);
     if (lowers === undefined) {
       lowers = match.program !== null && _loweringRefusal(match.program) === undefined;
@@ -2150,7 +2162,8 @@ function _mayBeLazy(
   const reads = (guards: readonly _Guard[]) =>
     guards.some((g) => {
       const kind = fields[g.field].kind;
-      return kind === _F_UPPER_PROTOCOL || kind === _F_INTERFACE;
+      return (kind === _F_UPPER_PROTOCOL && !module.readsUpper) ||
+        (kind === _F_INTERFACE && !module.readsInterfaces);
     });
   if (rule.alternatives.some(reads)) return false;
   return !(rule.exactPrograms ?? []).some((exact) => exact !== null && exact.some(reads));
@@ -2180,15 +2193,26 @@ function _lazyStub(k: number): _WasmFunction {
   return { type: T_ONE, locals: [], code: c };
 }
 
+/** A test function to be made: its slot among the tests, its rule, facts and rule numbers. */
+interface _PendingTest {
+  slot: number;
+  rule: _WasmRule;
+  facts: readonly _Guard[] | null;
+  /** Its chain calls tests through the table (past `_RUN_CASES_RULES` rules). */
+  called: boolean;
+  /** The rules (module-wide numbers) it serves. */
+  rules: number[];
+}
+
 /**
- * The rules' test functions (the distinct ones: rules of one shape tested
- * with no facts share one, and every rule whose test never runs or is
- * inlined shares `never`), per rule the index of its test function, per
+ * The slots of the rules' test functions (the distinct ones: rules of one
+ * shape tested with no facts share one, and every rule whose test never
+ * runs or is inlined shares `never`; the others are placeholders until
+ * {@linkcode _makeTests}), per rule the index of its test function, per
  * chain its first rule's number and its codes' facts.
  */
-function _testFunctions(
+function _testSlots(
   plan: _WasmPlan,
-  emission: _TestEmission,
   never: _WasmFunction,
   inlineTests: boolean,
 ): {
@@ -2196,16 +2220,13 @@ function _testFunctions(
   testFunctions: Int32Array;
   bases: number[];
   chainFacts: (readonly _Guard[] | null)[][];
-  lazy: { rules: _WasmRule[]; slots: number[][] };
+  pending: _PendingTest[];
 } {
   const tests: _WasmFunction[] = [];
   const testFunctions = new Int32Array(plan.chains.reduce((n, rules) => n + rules.length, 0));
-  const byShape = new Map<number, number>();
-  const lazy = { rules: [] as _WasmRule[], slots: [] as number[][] };
-  const lazyByShape = new Map<number, number>();
-  const lowerable = new Map<string, boolean>();
+  const byShape = new Map<number, _PendingTest>();
+  const pending: _PendingTest[] = [];
   const chainFacts: (readonly _Guard[] | null)[][] = [];
-  const scratch = new _WasmCode();
   const bases: number[] = [];
   let neverAt = -1;
   let base = 0;
@@ -2227,32 +2248,46 @@ function _testFunctions(
       // Rules of one shape tested with no facts have one test function.
       const fact = facts[2 * p + 1];
       const shape = fact === null ? rule.shape : undefined;
-      if (
-        _lazyTests.on && rules.length > _RUN_CASES_RULES && shape !== undefined &&
-        _mayBeLazy(rule, plan.fields, lowerable)
-      ) {
-        let k = lazyByShape.get(shape);
-        if (k === undefined) {
-          k = lazy.rules.push(rule) - 1;
-          lazy.slots.push([]);
-          lazyByShape.set(shape, k);
-          testFunctions[q] = IMPORTS + tests.push(_lazyStub(k)) - 1;
-          byShape.set(shape, testFunctions[q]);
-        }
-        lazy.slots[k].push(q);
-        testFunctions[q] = byShape.get(shape)!;
-        return;
+      let test = shape === undefined ? undefined : byShape.get(shape);
+      if (test === undefined) {
+        const slot = tests.push(never) - 1;
+        const called = rules.length > _RUN_CASES_RULES;
+        test = { slot, rule, facts: fact, called, rules: [] };
+        pending.push(test);
+        if (shape !== undefined) byShape.set(shape, test);
       }
-      const known = shape === undefined ? undefined : byShape.get(shape);
-      if (known !== undefined) {
-        testFunctions[q] = known;
-        return;
-      }
-      testFunctions[q] = IMPORTS + tests.push(_testFunction(rule, emission, scratch, fact)) - 1;
-      if (shape !== undefined) byShape.set(shape, testFunctions[q]);
+      test.rules.push(q);
+      testFunctions[q] = IMPORTS + test.slot;
     });
   }
-  return { tests, testFunctions, bases, chainFacts, lazy };
+  return { tests, testFunctions, bases, chainFacts, pending };
+}
+
+/**
+ * Makes the pending tests in their slots of `tests` (after the walks, so that
+ * what the module reads is known): a test of a chain that calls tests
+ * through the table is left to its first call where
+ * {@linkcode _mayBeLazy} allows (a stub in its slot); the others are emitted.
+ * Returns the lazy tests' rules and table slots.
+ */
+function _makeTests(
+  pending: readonly _PendingTest[],
+  tests: _WasmFunction[],
+  emission: _TestEmission,
+): { rules: _WasmRule[]; slots: number[][] } {
+  const lazy = { rules: [] as _WasmRule[], slots: [] as number[][] };
+  const lowerable = new Map<string, boolean>();
+  const scratch = new _WasmCode();
+  for (const test of pending) {
+    if (
+      _lazyTests.on && test.called && test.facts === null &&
+      _mayBeLazy(test.rule, emission, lowerable)
+    ) {
+      tests[test.slot] = _lazyStub(lazy.rules.push(test.rule) - 1);
+      lazy.slots.push(test.rules);
+    } else tests[test.slot] = _testFunction(test.rule, emission, scratch, test.facts);
+  }
+  return lazy;
 }
 
 /** Tests: whether tests may be made on their first call ({@linkcode _LazyTests}). */
@@ -2278,14 +2313,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const nestable = _nestable(plan);
   const inlineTests = nestable && _inlineTests.inline;
   const inlineWalks = nestable && _inlineTests.walk;
-  const { tests, testFunctions, bases, chainFacts, lazy } = _testFunctions(
-    plan,
-    emission,
-    never,
-    inlineTests,
-  );
-  _testFunctionsHook.lastModule = tests.length;
-  _testFunctionsHook.lastLazy = lazy.rules.length;
+  const { tests, testFunctions, bases, chainFacts, pending } = _testSlots(plan, never, inlineTests);
   const firstCollect = IMPORTS + tests.length;
   const firstRun = firstCollect + chainCount;
   const classify = firstRun + chainCount;
@@ -2308,7 +2336,11 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     collects.push(collect ?? never);
     runs.push(run);
   }
-  // Staging last: it writes what the code above was found to read.
+  // The tests once the walks are emitted (a test is made lazily only where the module already
+  // reads what it reads), then staging: it writes what the code above was found to read.
+  const lazy = _makeTests(pending, tests, emission);
+  _testFunctionsHook.lastModule = tests.length;
+  _testFunctionsHook.lastLazy = lazy.rules.length;
   const stage = classify + 2 + extra.length;
   const layout = plan.layout;
   const stageFlags = {

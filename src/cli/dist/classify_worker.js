@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-DZYWVHC5.js";
+} from "./chunk-7SGBQTPX.js";
 import {
   compileRuleSet
-} from "./chunk-BSNMNP34.js";
+} from "./chunk-QD4247W2.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-BSNMNP34.js";
+} from "./chunk-QD4247W2.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -2933,15 +2933,12 @@ var _chainFunctions = (function (plan, chain, at) {
   });
   return [collect, run];
 });
-var _testFunctions = (function (plan, emission, never, inlineTests) {
+var _testSlots = (function (plan, never, inlineTests) {
   const tests = [];
   const testFunctions = new Int32Array(plan.chains.reduce((function (n, rules) { return ( n + rules.length); }), 0));
   const byShape = /* @__PURE__ */ new Map();
-  const lazy = { rules: [], slots: [] };
-  const lazyByShape = /* @__PURE__ */ new Map();
-  const lowerable = /* @__PURE__ */ new Map();
+  const pending = [];
   const chainFacts = [];
-  const scratch = new _WasmCode();
   const bases = [];
   let neverAt = -1;
   let base = 0;
@@ -2962,29 +2959,31 @@ var _testFunctions = (function (plan, emission, never, inlineTests) {
       }
       const fact = facts[2 * p + 1];
       const shape = fact === null ? rule.shape : void 0;
-      if (_lazyTests.on && rules.length > _RUN_CASES_RULES && shape !== void 0 && _mayBeLazy(rule, plan.fields, lowerable)) {
-        let k = lazyByShape.get(shape);
-        if (k === void 0) {
-          k = lazy.rules.push(rule) - 1;
-          lazy.slots.push([]);
-          lazyByShape.set(shape, k);
-          testFunctions[q] = IMPORTS + tests.push(_lazyStub(k)) - 1;
-          byShape.set(shape, testFunctions[q]);
-        }
-        lazy.slots[k].push(q);
-        testFunctions[q] = byShape.get(shape);
-        return;
+      let test = shape === void 0 ? void 0 : byShape.get(shape);
+      if (test === void 0) {
+        const slot = tests.push(never) - 1;
+        const called = rules.length > _RUN_CASES_RULES;
+        test = { slot, rule, facts: fact, called, rules: [] };
+        pending.push(test);
+        if (shape !== void 0) byShape.set(shape, test);
       }
-      const known = shape === void 0 ? void 0 : byShape.get(shape);
-      if (known !== void 0) {
-        testFunctions[q] = known;
-        return;
-      }
-      testFunctions[q] = IMPORTS + tests.push(_testFunction(rule, emission, scratch, fact)) - 1;
-      if (shape !== void 0) byShape.set(shape, testFunctions[q]);
+      test.rules.push(q);
+      testFunctions[q] = IMPORTS + test.slot;
     }));
   }
-  return { tests, testFunctions, bases, chainFacts, lazy };
+  return { tests, testFunctions, bases, chainFacts, pending };
+});
+var _makeTests = (function (pending, tests, emission) {
+  const lazy = { rules: [], slots: [] };
+  const lowerable = /* @__PURE__ */ new Map();
+  const scratch = new _WasmCode();
+  for (const test of pending) {
+    if (_lazyTests.on && test.called && test.facts === null && _mayBeLazy(test.rule, emission, lowerable)) {
+      tests[test.slot] = _lazyStub(lazy.rules.push(test.rule) - 1);
+      lazy.slots.push(test.rules);
+    } else tests[test.slot] = _testFunction(test.rule, emission, scratch, test.facts);
+  }
+  return lazy;
 });
 var _emitClassifierModule = (function (plan) {
   const escapes = new _Escapes();
@@ -3002,14 +3001,7 @@ var _emitClassifierModule = (function (plan) {
   const nestable = _nestable(plan);
   const inlineTests = nestable && _inlineTests.inline;
   const inlineWalks = nestable && _inlineTests.walk;
-  const { tests, testFunctions, bases, chainFacts, lazy } = _testFunctions(
-    plan,
-    emission,
-    never,
-    inlineTests
-  );
-  _testFunctionsHook.lastModule = tests.length;
-  _testFunctionsHook.lastLazy = lazy.rules.length;
+  const { tests, testFunctions, bases, chainFacts, pending } = _testSlots(plan, never, inlineTests);
   const firstCollect = IMPORTS + tests.length;
   const firstRun = firstCollect + chainCount;
   const classify = firstRun + chainCount;
@@ -3032,6 +3024,9 @@ var _emitClassifierModule = (function (plan) {
     collects.push(collect ?? never);
     runs.push(run);
   }
+  const lazy = _makeTests(pending, tests, emission);
+  _testFunctionsHook.lastModule = tests.length;
+  _testFunctionsHook.lastLazy = lazy.rules.length;
   const stage = classify + 2 + extra.length;
   const layout = plan.layout;
   const stageFlags = {
@@ -6914,12 +6909,22 @@ function _emitChainBase(b, chain, bases) {
 
 
 
-function _mayBeLazy(rule, fields, lowerable) {
+function _mayBeLazy(rule, { fields, module }, lowerable) {
   for (const match of rule.matches) {
     const m = match.match;
     if (m.kind === "comment" || m.kind === "address") continue;
-    if (m.kind === "protocol" || m.kind === "interface" || match.ethernetOnly) return false;
-    if (match.compiledProgram === void 0 || match.key === void 0) return false;
+    if (m.kind === "protocol") {
+      if (m.protocol !== 0 && !module.readsUpper) return false;
+      continue;
+    }
+    if (m.kind === "interface") {
+      const numbered = !m.name.endsWith("+") && _interfaceNames(fields)?.get(m.name) !== void 0;
+      if (!numbered || !module.readsInterfaces) return false;
+      continue;
+    }
+    if (match.ethernetOnly || match.compiledProgram === void 0 || match.key === void 0) {
+      return false;
+    }
     let lowers = lowerable.get(match.key);
     if (lowers === void 0) {
       lowers = match.program !== null && _loweringRefusal(match.program) === void 0;
@@ -6929,7 +6934,7 @@ function _mayBeLazy(rule, fields, lowerable) {
   }
   const reads = (guards) => guards.some((g) => {
     const kind = fields[g.field].kind;
-    return kind === _F_UPPER_PROTOCOL || kind === _F_INTERFACE;
+    return kind === _F_UPPER_PROTOCOL && !module.readsUpper || kind === _F_INTERFACE && !module.readsInterfaces;
   });
   if (rule.alternatives.some(reads)) return false;
   return !(rule.exactPrograms ?? []).some((exact) => exact !== null && exact.some(reads));
@@ -6939,6 +6944,7 @@ function _lazyStub(k) {
   c.i32(k).get(0).opIndex(_OP.call, F_LAZY_TEST);
   return { type: T_ONE, locals: [], code: c };
 }
+
 
 var _lazyTests = { on: true };
 

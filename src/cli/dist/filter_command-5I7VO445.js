@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-DZYWVHC5.js";
+} from "./chunk-7SGBQTPX.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-BSNMNP34.js";
+} from "./chunk-QD4247W2.js";
 import {
   _loadIndex,
   _lower,
