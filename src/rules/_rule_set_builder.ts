@@ -371,6 +371,8 @@ export class _RuleSetBuilder {
       kind = rule.goto ? _T_GOTO : _T_JUMP;
       to = this.#chainIndex.get(target)!;
     }
+    const numbered = this.#indexed ? this.#shapes.number(prepared, base) : undefined;
+    // Every compiled rule has the same properties from the start (one hidden class).
     const compiled: _CompiledRule = {
       base,
       test: _untested,
@@ -380,18 +382,15 @@ export class _RuleSetBuilder {
       matches: prepared,
       alternatives: [],
       exactPrograms: [],
+      shape: numbered?.[0],
     };
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
-    const numbered = this.#shapes.number(prepared, base);
     const shaped = numbered === undefined || numbered[1]
       ? this.#shapeRule(prepared, base)
       : this.#shaped[numbered[0]];
-    if (numbered !== undefined) {
-      compiled.shape = numbered[0];
-      if (numbered[1]) this.#shaped.push(shaped);
-    }
+    if (numbered !== undefined && numbered[1]) this.#shaped.push(shaped);
     compiled.exactPrograms = shaped.exactPrograms;
     compiled.alternatives = shaped.guards;
     const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN ||
