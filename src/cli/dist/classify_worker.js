@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-7SGBQTPX.js";
+} from "./chunk-V6F2UQED.js";
 import {
   compileRuleSet
-} from "./chunk-QD4247W2.js";
+} from "./chunk-M66KBIAH.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

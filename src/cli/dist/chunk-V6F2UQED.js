@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-QD4247W2.js";
+} from "./chunk-M66KBIAH.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

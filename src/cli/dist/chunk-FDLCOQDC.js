@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-QD4247W2.js";
+} from "./chunk-M66KBIAH.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

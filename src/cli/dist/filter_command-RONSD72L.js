@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-7SGBQTPX.js";
+} from "./chunk-V6F2UQED.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-QD4247W2.js";
+} from "./chunk-M66KBIAH.js";
 import {
   _loadIndex,
   _lower,

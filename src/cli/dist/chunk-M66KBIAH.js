@@ -7492,6 +7492,7 @@ var _RuleSetBuilder = class {
       kind = rule.goto ? _T_GOTO : _T_JUMP;
       to = this.#chainIndex.get(target);
     }
+    const numbered = this.#indexed ? this.#shapes.number(prepared, base) : void 0;
     const compiled = {
       base,
       test: _untested,
@@ -7500,17 +7501,14 @@ var _RuleSetBuilder = class {
       counter: this.#counter++,
       matches: prepared,
       alternatives: [],
-      exactPrograms: []
+      exactPrograms: [],
+      shape: numbered?.[0]
     };
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
-    const numbered = this.#shapes.number(prepared, base);
     const shaped = numbered === void 0 || numbered[1] ? this.#shapeRule(prepared, base) : this.#shaped[numbered[0]];
-    if (numbered !== void 0) {
-      compiled.shape = numbered[0];
-      if (numbered[1]) this.#shaped.push(shaped);
-    }
+    if (numbered !== void 0 && numbered[1]) this.#shaped.push(shaped);
     compiled.exactPrograms = shaped.exactPrograms;
     compiled.alternatives = shaped.guards;
     const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN || kind === _T_GOTO;
