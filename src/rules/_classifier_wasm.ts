@@ -602,12 +602,13 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
       jsMatch: callbacks.jsMatch,
       jsField: callbacks.jsField,
     };
-    let table: WebAssembly.Table | undefined;
-    const lazyTest = _lazyTestMaker(emitted.lazy, () => ({ table: table!, imports }));
+    // The table exists once the instance does; tests are made only when frames run.
+    const made: { table?: WebAssembly.Table } = {};
+    const lazyTest = _lazyTestMaker(emitted.lazy, () => ({ table: made.table!, imports }));
     const instance = new WebAssembly.Instance(module, {
       env: { ...imports, lazyTest: (k: number, fr: number): number => lazyTest(k)(fr) },
     });
-    table = instance.exports.table as WebAssembly.Table;
+    made.table = instance.exports.table as WebAssembly.Table;
     exports = instance.exports as unknown as _Exports;
   } catch (error) {
     return {

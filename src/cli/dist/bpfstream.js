@@ -138,13 +138,13 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-RONSD72L.js").then((function (m) { return ( m.filterCommand); }))); }) },
-  { name: "verdicts", load: () => import("./verdicts_command-J45BO4KS.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-MTD6OBWR.js").then((m) => m.checkCommand) },
+  { name: "filter", load: (function () { return ( import("./filter_command-YOV5YWF5.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "verdicts", load: () => import("./verdicts_command-LYQ6OSOA.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-R2LPRI4Q.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-L4ATO3NN.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-T6LB5A4I.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-LIBPD4P4.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-6LGRUN25.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-OXCENDR2.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-T56CYAVT.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-5EHVNTSP.js").then((m) => m.serveCommand) }
 ];

@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-V6F2UQED.js";
+} from "./chunk-UCSHVEGS.js";
 import {
   compileRuleSet
-} from "./chunk-M66KBIAH.js";
+} from "./chunk-XDWIHPM6.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

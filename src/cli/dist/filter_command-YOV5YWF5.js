@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-V6F2UQED.js";
+} from "./chunk-UCSHVEGS.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-M66KBIAH.js";
+} from "./chunk-XDWIHPM6.js";
 import {
   _loadIndex,
   _lower,

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-M66KBIAH.js";
+} from "./chunk-XDWIHPM6.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-M66KBIAH.js";
+} from "./chunk-XDWIHPM6.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

@@ -3767,12 +3767,12 @@ var _makeWasmClassifier = (function (parts) {
       jsMatch: callbacks.jsMatch,
       jsField: callbacks.jsField
     };
-    let table;
-    const lazyTest = _lazyTestMaker(emitted.lazy, () => ({ table, imports }));
+    const made = {};
+    const lazyTest = _lazyTestMaker(emitted.lazy, () => ({ table: made.table, imports }));
     const instance = new WebAssembly.Instance(module, {
       env: { ...imports, lazyTest: (k, fr) => lazyTest(k)(fr) }
     });
-    table = instance.exports.table;
+    made.table = instance.exports.table;
     exports = instance.exports;
   } catch (error) {
     return {
