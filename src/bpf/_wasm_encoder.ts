@@ -124,6 +124,7 @@ export class _WasmCode {
     return this.#buffer.subarray(0, this.#length);
   }
 
+  /** The buffer, with room for `more` bytes past the written ones. */
   #room(more: number): Uint8Array {
     const need = this.#length + more;
     if (need > this.#buffer.length) {
@@ -136,7 +137,10 @@ export class _WasmCode {
 
   /** Appends one byte. */
   byte(value: number): this {
-    this.#room(1)[this.#length++] = value;
+    const at = this.#length;
+    const buffer = at < this.#buffer.length ? this.#buffer : this.#room(1);
+    buffer[at] = value;
+    this.#length = at + 1;
     return this;
   }
 
@@ -156,34 +160,13 @@ export class _WasmCode {
 
   /** Appends an unsigned LEB128 uint32. */
   unsigned(value: number): this {
-    const buffer = this.#room(5);
-    let v = value >>> 0;
-    let at = this.#length;
-    do {
-      let byte = v & 0x7f;
-      v >>>= 7;
-      if (v !== 0) byte |= 0x80;
-      buffer[at++] = byte;
-    } while (v !== 0);
-    this.#length = at;
+    this.#length = _writeUnsigned(this.#room(5), this.#length, value);
     return this;
   }
 
   /** Appends a signed LEB128 int32. */
   signed(value: number): this {
-    const buffer = this.#room(5);
-    let v = value | 0;
-    let at = this.#length;
-    for (;;) {
-      const byte = v & 0x7f;
-      v >>= 7;
-      if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
-        buffer[at++] = byte;
-        break;
-      }
-      buffer[at++] = byte | 0x80;
-    }
-    this.#length = at;
+    this.#length = _writeSigned(this.#room(5), this.#length, value);
     return this;
   }
 
@@ -192,10 +175,18 @@ export class _WasmCode {
   }
   /** An instruction with one unsigned immediate (local index, label depth, function index). */
   opIndex(code: number, index: number): this {
-    return this.byte(code).unsigned(index);
+    const buffer = this.#room(6);
+    const at = this.#length;
+    buffer[at] = code;
+    this.#length = _writeUnsigned(buffer, at + 1, index);
+    return this;
   }
   i32(value: number): this {
-    return this.byte(_OP.i32Const).signed(value);
+    const buffer = this.#room(6);
+    const at = this.#length;
+    buffer[at] = _OP.i32Const;
+    this.#length = _writeSigned(buffer, at + 1, value);
+    return this;
   }
   f64(value: number): this {
     this.byte(_OP.f64Const);
@@ -205,11 +196,21 @@ export class _WasmCode {
   }
   /** A load or store with alignment hint 0 (any address) and a constant offset. */
   memory(code: number, offset: number): this {
-    return this.byte(code).byte(0).unsigned(offset);
+    const buffer = this.#room(7);
+    const at = this.#length;
+    buffer[at] = code;
+    buffer[at + 1] = 0;
+    this.#length = _writeUnsigned(buffer, at + 2, offset);
+    return this;
   }
   /** `block`, `loop` or `if` with a block type. */
   begin(code: number, type: number = _VOID): this {
-    return this.byte(code).byte(type);
+    const buffer = this.#room(2);
+    const at = this.#length;
+    buffer[at] = code;
+    buffer[at + 1] = type;
+    this.#length = at + 2;
+    return this;
   }
   get(local: number): this {
     return this.opIndex(_OP.localGet, local);
@@ -223,6 +224,31 @@ export class _WasmCode {
   /** `memory.copy` of memory 0 to memory 0 (bulk memory, Wasm 2.0): `dest src n` on the stack. */
   memoryCopy(): this {
     return this.byte(0xfc).unsigned(10).byte(0).byte(0);
+  }
+}
+
+/** Writes `value` as an unsigned LEB128 uint32 at `at` of `buffer` (room for 5 bytes); the end. */
+function _writeUnsigned(buffer: Uint8Array, at: number, value: number): number {
+  let v = value >>> 0;
+  while (v >= 0x80) {
+    buffer[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buffer[at++] = v;
+  return at;
+}
+
+/** Writes `value` as a signed LEB128 int32 at `at` of `buffer` (room for 5 bytes); the end. */
+function _writeSigned(buffer: Uint8Array, at: number, value: number): number {
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      buffer[at++] = byte;
+      return at;
+    }
+    buffer[at++] = byte | 0x80;
   }
 }
 
@@ -247,8 +273,8 @@ export interface _WasmModuleParts {
   /** Imported memory ("env"."memory"), minimum pages. */
   memoryMinimumPages: number;
   functions: _WasmFunction[];
-  /** Exported functions: name and function index. */
-  exports: { name: string; index: number }[];
+  /** Exported functions (name and function index), or with `kind` 1 the table (index 0). */
+  exports: { name: string; index: number; kind?: 0 | 1 }[];
   /**
    * A table of functions for `call_indirect` (table 0, its entries in order
    * from index 0): function indices. Absent: no table.
@@ -307,9 +333,9 @@ export function _encodeModule(parts: _WasmModuleParts): Uint8Array<ArrayBuffer> 
   }
   const exports: number[] = [];
   _unsigned(parts.exports.length, exports);
-  for (const { name, index } of parts.exports) {
+  for (const { name, index, kind } of parts.exports) {
     _name(name, exports);
-    exports.push(0x00);
+    exports.push(kind ?? 0x00);
     _unsigned(index, exports);
   }
   _section(7, exports, out);

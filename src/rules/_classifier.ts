@@ -75,6 +75,11 @@ export interface _CompiledRule {
    * walk checks them instead of running the program), else `null`.
    */
   exactPrograms: (readonly (readonly _Guard[])[] | null)[];
+  /**
+   * Its shape (./_rule_shape.ts), when numbered: rules of one shape have the
+   * same base, matches, `alternatives` and `exactPrograms`.
+   */
+  shape?: number;
 }
 
 /** Everything the classifier needs, built by the rule-set builder. */

@@ -25,6 +25,7 @@
  *
  * @module
  */
+import { _lazyTestMaker } from "./_classifier_wasm_lazy.ts";
 import type { FrameRef } from "./frame_ref.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
 import { createFrameRef } from "./frame_ref.ts";
@@ -592,17 +593,22 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
   let exports: _Exports;
   try {
     const module = new WebAssembly.Module(emitted.bytes);
-    const instance = new WebAssembly.Instance(module, {
-      env: {
-        memory,
-        loadIndex: _loadIndex,
-        ancillary: (): number => {
-          throw new Error("Cannot classify: the Wasm classifier runs no ancillary load itself");
-        },
-        jsMatch: callbacks.jsMatch,
-        jsField: callbacks.jsField,
+    const imports = {
+      memory,
+      loadIndex: _loadIndex,
+      ancillary: (): number => {
+        throw new Error("Cannot classify: the Wasm classifier runs no ancillary load itself");
       },
+      jsMatch: callbacks.jsMatch,
+      jsField: callbacks.jsField,
+    };
+    // The table exists once the instance does; tests are made only when frames run.
+    const made: { table?: WebAssembly.Table } = {};
+    const lazyTest = _lazyTestMaker(emitted.lazy, () => ({ table: made.table!, imports }));
+    const instance = new WebAssembly.Instance(module, {
+      env: { ...imports, lazyTest: (k: number, fr: number): number => lazyTest(k)(fr) },
     });
+    made.table = instance.exports.table as WebAssembly.Table;
     exports = instance.exports as unknown as _Exports;
   } catch (error) {
     return {

@@ -115,7 +115,8 @@ export const _wasmModuleLimits = { functionBytes: 7_000_000, moduleBytes: 64 << 
 const F_LOAD_INDEX = 0;
 const F_JS_MATCH = 2;
 const F_JS_FIELD = 3;
-const IMPORTS = 4;
+const F_LAZY_TEST = 4;
+const IMPORTS = 5;
 
 // Type indices.
 const T_LOAD_INDEX = 0;
@@ -128,6 +129,27 @@ const T_STAGE = 6; // (i32, i32, i32) → ()
 const T_RECORDS = 7; // (i32, i32, i32) → i32
 const T_RUN_RECORDS = 8; // () → i32: records with the entry chain inline
 const T_CHUNK = 7; // (frame, bound, key) → bound: a dispatch cut off a walk function
+
+/** The module's function types (by the `T_*` indices). */
+const _TYPES = [
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
+  { params: [_I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_F64] },
+  { params: [_I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [_I32] },
+  { params: [], results: [_I32] },
+];
+
+/** The imports rule tests may call (a lazily made test's module imports them alike). */
+const _FUNCTION_IMPORTS = [
+  { name: "loadIndex", type: T_LOAD_INDEX },
+  { name: "ancillary", type: T_ANCILLARY },
+  { name: "jsMatch", type: T_TWO },
+  { name: "jsField", type: T_FIELD },
+];
 
 /** One rule as the module reads it (./_classifier.ts `_CompiledRule`). */
 export interface _WasmRule {
@@ -143,6 +165,8 @@ export interface _WasmRule {
    * of a program match's exact summary, else `null` (`_CompiledRule`).
    */
   exactPrograms?: readonly (readonly (readonly _Guard[])[] | null)[];
+  /** Its shape, when numbered: rules of one shape have the same test (with the same facts). */
+  shape?: number;
 }
 
 /** What the module is emitted from. */
@@ -162,6 +186,8 @@ export interface _WasmPlan {
 /** The emitted module, and what its calls back into JavaScript refer to. */
 export interface _EmittedModule {
   bytes: Uint8Array<ArrayBuffer>;
+  /** The tests made on their first call (`lazyTest`). */
+  lazy: _LazyTests;
   /** `jsMatch(q, frame)`: match `escapes[q]`, of a rule at `escapeBases[q]`. */
   escapes: _PreparedMatch[];
   /** Why each escaped match is not in Wasm. */
@@ -1205,11 +1231,13 @@ function _runCasesFunction(
     rules: number;
     /** The tests inlined in their cases (else each a call of its function). */
     tests?: { emission: _TestEmission; facts: readonly (readonly _Guard[] | null)[] };
+    /** Per rule of the module, the index of its test function (where not inlined). */
+    testFunctions: Int32Array;
     /** The walk inlined (its locals from `_INLINED_WALK` on), else a call of `collect`. */
     walk?: Uint8Array;
   },
 ): _WasmFunction {
-  const { rules, tests, walk } = options;
+  const { rules, tests, testFunctions, walk } = options;
   const layout = plan.layout;
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
@@ -1285,7 +1313,7 @@ function _runCasesFunction(
       _emitTest(b, rule, tests.emission, tests.facts[at], windows);
       b.failLabel = -1;
     } else if ((at & 1) === 1) {
-      c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
+      c.get(fr).opIndex(_OP.call, testFunctions[q]).op(_OP.i32Eqz);
       b.brIf(skip);
     }
     // Matched: its counters, then its target.
@@ -1392,9 +1420,23 @@ function _loweredProgram(match: _PreparedMatch): _LoweredProgram | string {
   return _lowered(instructions);
 }
 
+/** Why `instructions` run in JavaScript (not lowered), or undefined. */
+function _loweringRefusal(instructions: readonly Instruction[]): string | undefined {
+  if (_readsAncillary(instructions)) return "the program reads ancillary fields";
+  // A `ja` goes back when its int32 offset is negative (`_jumpTarget`).
+  for (const { code, k } of instructions) {
+    if (code === _JA && (k | 0) < 0) return "the program jumps backwards";
+  }
+  return undefined;
+}
+
+/** `BPF_JMP | BPF_JA`. */
+const _JA = 0x05;
+
 /** The lowered form of `instructions`, or why it runs in JavaScript. */
 function _lowered(instructions: readonly Instruction[]): _LoweredProgram | string {
-  if (_readsAncillary(instructions)) return "the program reads ancillary fields";
+  const refusal = _loweringRefusal(instructions);
+  if (refusal !== undefined) return refusal;
   const lowered = _lower(instructions.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 })));
   if (lowered.backward) return "the program jumps backwards";
   return lowered;
@@ -1557,6 +1599,7 @@ function _testFunction(
   scratch: _WasmCode,
   facts: readonly _Guard[] | null,
 ): _WasmFunction {
+  _testFunctionsHook.emitted++;
   const b = new _Body(scratch);
   const c = b.c;
   _emitTest(b, rule, t, facts);
@@ -1567,6 +1610,13 @@ function _testFunction(
     code: new _WasmCode(c.cut(0)),
   };
 }
+
+/**
+ * Tests: how many rule test functions were emitted (one per shape and facts,
+ * not per rule), how many functions of the last module are rule tests (they
+ * come first), and how many of those are stubs of lazy tests.
+ */
+export const _testFunctionsHook = { emitted: 0, lastModule: 0, lastLazy: 0 };
 
 /** What every rule test of a module is emitted with. */
 interface _TestEmission {
@@ -1631,7 +1681,7 @@ function _emitTest(
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
     if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
     if (match.ethernetOnly) {
-      _emitEthernetProgram(b, L, match, escapes, windows);
+      _emitEthernetProgram(b, L, match, { escapes, programs }, windows);
       continue;
     }
     const key = match.key;
@@ -1697,20 +1747,28 @@ function _emitProgram(
  * its summary read, `ethernetOnly`) over the link window in Wasm; on other
  * link types (compiled per link type and capture interface) a call back
  * into JavaScript. All of it a call back when the Ethernet program does not
- * lower.
+ * lower. `programs` keeps the Ethernet program's code (or why it does not
+ * lower) by the match's key, as {@linkcode _emitTest} keeps other programs'.
  */
 function _emitEthernetProgram(
   b: _Body,
   L: _Locals,
   match: _PreparedMatch,
-  escapes: _Escapes,
+  { escapes, programs }: Pick<_TestEmission, "escapes" | "programs">,
   windows?: readonly [number, number, number, number],
 ): void {
   const c = b.c;
-  const instructions = match.program;
-  const lowered = instructions === null
-    ? "a link-base --expr is compiled per link type"
-    : _lowered(instructions);
+  const key = match.key;
+  let lowered: Uint8Array | _LoweredProgram | string | undefined = key !== undefined
+    ? programs.get(key)
+    : undefined;
+  if (lowered === undefined) {
+    const instructions = match.program;
+    lowered = instructions === null
+      ? "a link-base --expr is compiled per link type"
+      : _lowered(instructions);
+    if (key !== undefined && typeof lowered === "string") programs.set(key, lowered);
+  }
   if (typeof lowered === "string") {
     c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
     b.failIf();
@@ -1720,7 +1778,8 @@ function _emitEthernetProgram(
   b.word(FR_LINK_TYPE);
   c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
   b.open(_OP.if, _I32);
-  _emitProgram(b, L, lowered, FR_LINK, windows);
+  const emitted = _emitProgram(b, L, lowered, FR_LINK, windows);
+  if (key !== undefined && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
   // Passes when (result !== 0) !== invert.
   if (match.invert) c.op(_OP.i32Eqz);
   else c.i32(0).op(_OP.i32Ne);
@@ -2087,6 +2146,8 @@ function _chainFunctions(
     nested: number | undefined;
     rules: number;
     tests: { emission: _TestEmission; facts: readonly (readonly _Guard[] | null)[] } | undefined;
+    /** Per rule of the module, the index of its test function. */
+    testFunctions: Int32Array;
     inlineWalk: boolean;
   },
 ): [_WasmFunction | null, _WasmFunction] {
@@ -2109,6 +2170,7 @@ function _chainFunctions(
   const run = _runCasesFunction(plan, chain, at.collect, at.nested, {
     rules: at.rules,
     tests: at.tests,
+    testFunctions: at.testFunctions,
     walk: walk ?? undefined,
   });
   return [collect, run];
@@ -2175,6 +2237,179 @@ function _overBound(functions: readonly _WasmFunction[], never: _WasmFunction): 
   return null;
 }
 
+/**
+ * Whether `rule`'s test may be made on its first call instead of with the
+ * module ({@linkcode _LazyTests}): emitting it would change nothing else in
+ * the module, whatever it emits: what it reads of the frame record the
+ * module already reads (`-p` and guards on the upper-layer protocol need
+ * `readsUpper`; whole-name `-i`/`-o` with a numbered name and guards on the
+ * interface fields `readsInterfaces`), no `-i eth+` pattern, no link-base
+ * `--expr` (it calls back for other link types), and every program lowers
+ * to Wasm (no call back into JavaScript, whose matches and frames the
+ * module's JavaScript sets up from the start). `lowerable` keeps, by
+ * program key, whether a program lowers.
+ */
+function _mayBeLazy(
+  rule: _WasmRule,
+  { fields, module }: _TestEmission,
+  lowerable: Map<string, boolean>,
+): boolean {
+  for (const match of rule.matches) {
+    const m = match.match;
+    if (m.kind === "comment" || m.kind === "address") continue;
+    if (m.kind === "protocol") {
+      if (m.protocol !== 0 && !module.readsUpper) return false;
+      continue;
+    }
+    if (m.kind === "interface") {
+      const numbered = !m.name.endsWith("+") && _interfaceNames(fields)?.get(m.name) !== undefined;
+      if (!numbered || !module.readsInterfaces) return false;
+      continue;
+    }
+    if (match.ethernetOnly || match.compiledProgram === undefined || match.key === undefined) {
+      return false;
+    }
+    let lowers = lowerable.get(match.key);
+    if (lowers === undefined) {
+      lowers = match.program !== null && _loweringRefusal(match.program) === undefined;
+      lowerable.set(match.key, lowers);
+    }
+    if (!lowers) return false;
+  }
+  const reads = (guards: readonly _Guard[]) =>
+    guards.some((g) => {
+      const kind = fields[g.field].kind;
+      return (kind === _F_UPPER_PROTOCOL && !module.readsUpper) ||
+        (kind === _F_INTERFACE && !module.readsInterfaces);
+    });
+  if (rule.alternatives.some(reads)) return false;
+  return !(rule.exactPrograms ?? []).some((exact) => exact !== null && exact.some(reads));
+}
+
+/**
+ * Tests made on their first call: for chains whose loop calls tests through
+ * the table (past {@linkcode _RUN_CASES_RULES} rules), a test that
+ * {@linkcode _mayBeLazy} allows is a stub calling `lazyTest(k, frame)`;
+ * JavaScript then has `module(k)` (a module of that one test, importing the
+ * same memory and functions) compiled, puts its test in the table at
+ * `slots[k]` (the rules of its shape) and calls it. Over the 1M-frame
+ * capture, the diverse sets run the tests of 7–12 of 1,000 rules and about
+ * 70 of 10,000: most tests are never made.
+ */
+export interface _LazyTests {
+  /** Per lazy test, the table slots (rule numbers) it serves. */
+  slots: number[][];
+  /** The bytes of the module of lazy test `k` (exports `test`). */
+  module(k: number): Uint8Array<ArrayBuffer>;
+}
+
+/** The stub of lazy test `k`: `lazyTest(k, frame)`. */
+function _lazyStub(k: number): _WasmFunction {
+  const c = new _WasmCode();
+  c.i32(k).get(0).opIndex(_OP.call, F_LAZY_TEST);
+  return { type: T_ONE, locals: [], code: c };
+}
+
+/** A test function to be made: its slot among the tests, its rule, facts and rule numbers. */
+interface _PendingTest {
+  slot: number;
+  rule: _WasmRule;
+  facts: readonly _Guard[] | null;
+  /** Its chain calls tests through the table (past `_RUN_CASES_RULES` rules). */
+  called: boolean;
+  /** The rules (module-wide numbers) it serves. */
+  rules: number[];
+}
+
+/**
+ * The slots of the rules' test functions (the distinct ones: rules of one
+ * shape tested with no facts share one, and every rule whose test never
+ * runs or is inlined shares `never`; the others are placeholders until
+ * {@linkcode _makeTests}), per rule the index of its test function, per
+ * chain its first rule's number and its codes' facts.
+ */
+function _testSlots(
+  plan: _WasmPlan,
+  never: _WasmFunction,
+  inlineTests: boolean,
+): {
+  tests: _WasmFunction[];
+  testFunctions: Int32Array;
+  bases: number[];
+  chainFacts: (readonly _Guard[] | null)[][];
+  pending: _PendingTest[];
+} {
+  const tests: _WasmFunction[] = [];
+  const testFunctions = new Int32Array(plan.chains.reduce((n, rules) => n + rules.length, 0));
+  const byShape = new Map<number, _PendingTest>();
+  const pending: _PendingTest[] = [];
+  const chainFacts: (readonly _Guard[] | null)[][] = [];
+  const bases: number[] = [];
+  let neverAt = -1;
+  let base = 0;
+  for (let chain = 0; chain < plan.chains.length; chain++) {
+    bases.push(base);
+    const rules = plan.chains[chain];
+    base += rules.length;
+    const listed = new Uint8Array(2 * rules.length);
+    if (rules.length > 0) _listedCodes(plan.roots[chain], listed);
+    const facts = _chainFacts(plan, chain);
+    chainFacts.push(facts);
+    rules.forEach((rule, p) => {
+      const q = bases[chain] + p;
+      if (listed[2 * p + 1] !== 1 || inlineTests) {
+        if (neverAt < 0) neverAt = IMPORTS + tests.push(never) - 1;
+        testFunctions[q] = neverAt;
+        return;
+      }
+      // Rules of one shape tested with no facts have one test function.
+      const fact = facts[2 * p + 1];
+      const shape = fact === null ? rule.shape : undefined;
+      let test = shape === undefined ? undefined : byShape.get(shape);
+      if (test === undefined) {
+        const slot = tests.push(never) - 1;
+        const called = rules.length > _RUN_CASES_RULES;
+        test = { slot, rule, facts: fact, called, rules: [] };
+        pending.push(test);
+        if (shape !== undefined) byShape.set(shape, test);
+      }
+      test.rules.push(q);
+      testFunctions[q] = IMPORTS + test.slot;
+    });
+  }
+  return { tests, testFunctions, bases, chainFacts, pending };
+}
+
+/**
+ * Makes the pending tests in their slots of `tests` (after the walks, so that
+ * what the module reads is known): a test of a chain that calls tests
+ * through the table is left to its first call where
+ * {@linkcode _mayBeLazy} allows (a stub in its slot); the others are emitted.
+ * Returns the lazy tests' rules and table slots.
+ */
+function _makeTests(
+  pending: readonly _PendingTest[],
+  tests: _WasmFunction[],
+  emission: _TestEmission,
+): { rules: _WasmRule[]; slots: number[][] } {
+  const lazy = { rules: [] as _WasmRule[], slots: [] as number[][] };
+  const lowerable = new Map<string, boolean>();
+  const scratch = new _WasmCode();
+  for (const test of pending) {
+    if (
+      _lazyTests.on && test.called && test.facts === null &&
+      _mayBeLazy(test.rule, emission, lowerable)
+    ) {
+      tests[test.slot] = _lazyStub(lazy.rules.push(test.rule) - 1);
+      lazy.slots.push(test.rules);
+    } else tests[test.slot] = _testFunction(test.rule, emission, scratch, test.facts);
+  }
+  return lazy;
+}
+
+/** Tests: whether tests may be made on their first call ({@linkcode _LazyTests}). */
+export const _lazyTests = { on: true };
+
 /** Emits the module of a plan, or why it cannot be (bounds). */
 export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reason: string } {
   const escapes = new _Escapes();
@@ -2186,37 +2421,17 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   };
   const ruleCount = plan.chains.reduce((n, rules) => n + rules.length, 0);
   const chainCount = plan.chains.length;
-  const tests: _WasmFunction[] = [];
   const never = _neverFunction();
   const programs = new Map<string, Uint8Array | string>();
   const emission: _TestEmission = { fields: plan.fields, escapes, module, programs };
-  const chainFacts: (readonly _Guard[] | null)[][] = [];
-  const scratch = new _WasmCode();
-  const bases: number[] = [];
-  let base = 0;
   // Where every chain's loop has a case per code and chains call each other directly, each
   // chain's `run` holds its tests and its walk (measured at 1,000 rules, where one chain is
   // longer: no gain per frame, and more code for V8 to optimise).
   const nestable = _nestable(plan);
   const inlineTests = nestable && _inlineTests.inline;
   const inlineWalks = nestable && _inlineTests.walk;
-  for (let chain = 0; chain < chainCount; chain++) {
-    bases.push(base);
-    const rules = plan.chains[chain];
-    base += rules.length;
-    const listed = new Uint8Array(2 * rules.length);
-    if (rules.length > 0) _listedCodes(plan.roots[chain], listed);
-    const facts = _chainFacts(plan, chain);
-    chainFacts.push(facts);
-    rules.forEach((rule, p) => {
-      tests.push(
-        listed[2 * p + 1] === 1 && !inlineTests
-          ? _testFunction(rule, emission, scratch, facts[2 * p + 1])
-          : never,
-      );
-    });
-  }
-  const firstCollect = IMPORTS + ruleCount;
+  const { tests, testFunctions, bases, chainFacts, pending } = _testSlots(plan, never, inlineTests);
+  const firstCollect = IMPORTS + tests.length;
   const firstRun = firstCollect + chainCount;
   const classify = firstRun + chainCount;
   const collects: _WasmFunction[] = [];
@@ -2232,12 +2447,17 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
       nested,
       rules: bases[chain],
       tests: inlineTests ? { emission, facts: chainFacts[chain] } : undefined,
+      testFunctions,
       inlineWalk: inlineWalks,
     });
     collects.push(collect ?? never);
     runs.push(run);
   }
-  // Staging last: it writes what the code above was found to read.
+  // The tests once the walks are emitted (a test is made lazily only where the module already
+  // reads what it reads), then staging: it writes what the code above was found to read.
+  const lazy = _makeTests(pending, tests, emission);
+  _testFunctionsHook.lastModule = tests.length;
+  _testFunctionsHook.lastLazy = lazy.rules.length;
   const stage = classify + 2 + extra.length;
   const staging = _stagingFunctions(plan, module, runs, { nested, classify, stage });
   const functions = [
@@ -2254,38 +2474,35 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const over = _overBound(functions, never);
   if (over !== null) return { reason: over };
   const table: number[] = [];
-  for (let q = 0; q < ruleCount; q++) table.push(IMPORTS + q);
+  for (let q = 0; q < ruleCount; q++) table.push(testFunctions[q]);
   for (let chain = 0; chain < chainCount; chain++) table.push(firstRun + chain);
   const pages = Math.ceil((plan.layout.data + 65536) / 65536);
   const bytes = _encodeModule({
-    types: [
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
-      { params: [_I32], results: [_I32] },
-      { params: [_I32, _I32], results: [_I32] },
-      { params: [_I32, _I32], results: [_F64] },
-      { params: [_I32, _I32], results: [] },
-      { params: [_I32, _I32, _I32], results: [] },
-      { params: [_I32, _I32, _I32], results: [_I32] },
-      { params: [], results: [_I32] },
-    ],
-    functionImports: [
-      { name: "loadIndex", type: T_LOAD_INDEX },
-      { name: "ancillary", type: T_ANCILLARY },
-      { name: "jsMatch", type: T_TWO },
-      { name: "jsField", type: T_FIELD },
-    ],
+    types: _TYPES,
+    functionImports: [..._FUNCTION_IMPORTS, { name: "lazyTest", type: T_TWO }],
     memoryMinimumPages: pages,
     functions,
     exports: [
       { name: "batch", index: classify + 1 },
       { name: "stage", index: stage },
       { name: "records", index: stage + 1 },
+      { name: "table", index: 0, kind: 1 },
     ],
     table,
   });
   return {
     bytes,
+    lazy: {
+      slots: lazy.slots,
+      module: (k) =>
+        _encodeModule({
+          types: _TYPES,
+          functionImports: _FUNCTION_IMPORTS,
+          memoryMinimumPages: pages,
+          functions: [_testFunction(lazy.rules[k], emission, new _WasmCode(), null)],
+          exports: [{ name: "test", index: _FUNCTION_IMPORTS.length }],
+        }),
+    },
     escapes: escapes.matches,
     escapeReasons: escapes.reasons,
     fieldCalls: module.fieldCalls,

@@ -378,11 +378,22 @@ export class _IndexBuilder {
   /** The root task, its guards' prefixes widened to ranges (`_prefixAsRange`). */
   *#widen(entries: _IndexEntry[]): Generator<void, void> {
     const widened: _KeyedEntry[] = [];
+    // Entries with the same guard list (one copy of each, `_GuardPool`) share their widened
+    // guards and key numbers: a big set repeats a third of its lists.
+    const known = new Map<readonly _Guard[], { guards: _Guard[]; keys: Int32Array } | null>();
     let seen = 0;
     for (let at = 0; at < entries.length; at++) {
       const e = entries[at];
-      const guards = _widened(e.guards, this.#fields);
-      if (guards !== null) widened.push({ ...e, guards, keys: this.#numberKeys(guards) });
+      let keyed = known.get(e.guards);
+      if (keyed === undefined) {
+        const guards = _widened(e.guards, this.#fields);
+        keyed = guards === null ? null : { guards, keys: this.#numberKeys(guards) };
+        known.set(e.guards, keyed);
+      }
+      if (keyed !== null) {
+        const { position, exact, classes, ends } = e;
+        widened.push({ position, guards: keyed.guards, exact, classes, ends, keys: keyed.keys });
+      }
       if (++seen % _STEP_ENTRIES === 0) yield;
     }
     const ends = this.#segmented ? _segmentEnds(widened) : [widened.length];

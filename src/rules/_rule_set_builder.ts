@@ -41,6 +41,7 @@ import {
   type _IndexNode,
 } from "./_rule_index.ts";
 import { _makeWasmClassifier } from "./_classifier_wasm.ts";
+import { _RuleShapes } from "./_rule_shape.ts";
 import { _wasmRefusal } from "../bpf/compile_wasm.ts";
 import { _prefersWasm } from "./_classifier_wasm_choice.ts";
 import {
@@ -119,6 +120,10 @@ export class _RuleSetBuilder {
   readonly #summaries: _ProgramSummaries = [new Map(), new Map()];
   /** The entries' guards, one copy of each (a big set repeats most of them). */
   readonly #guards = new _GuardPool();
+  /** Rules' shapes (./_rule_shape.ts): what is made per shape is made once. */
+  readonly #shapes = new _RuleShapes();
+  /** Per shape, its summary's alternatives that can hold and its exact programs. */
+  readonly #shaped: _ShapedRule[] = [];
   readonly #chains: _CompiledRule[][];
   readonly #entries: _IndexEntry[][];
   readonly #builders: (_IndexBuilder | _KeyTableBuilder)[] = [];
@@ -366,6 +371,8 @@ export class _RuleSetBuilder {
       kind = rule.goto ? _T_GOTO : _T_JUMP;
       to = this.#chainIndex.get(target)!;
     }
+    const numbered = this.#indexed ? this.#shapes.number(prepared, base) : undefined;
+    // Every compiled rule has the same properties from the start (one hidden class).
     const compiled: _CompiledRule = {
       base,
       test: _untested,
@@ -375,32 +382,71 @@ export class _RuleSetBuilder {
       matches: prepared,
       alternatives: [],
       exactPrograms: [],
+      shape: numbered?.[0],
     };
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
-    // Lists kept per rule are made at their exact length (a list grown by
-    // `push` keeps room for 17: at 10,000 rules, megabytes the collector copies).
+    const shaped = numbered === undefined || numbered[1]
+      ? this.#shapeRule(prepared, base)
+      : this.#shaped[numbered[0]];
+    if (numbered !== undefined && numbered[1]) this.#shaped.push(shaped);
+    compiled.exactPrograms = shaped.exactPrograms;
+    compiled.alternatives = shaped.guards;
+    const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN ||
+      kind === _T_GOTO;
+    // A network-base rule never matches a frame without an IP header.
+    const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
+    const entries = this.#entries[this.#chain];
+    for (let i = 0; i < shaped.guards.length; i++) {
+      const guards = shaped.guards[i];
+      entries.push({
+        position: r,
+        guards,
+        exact: shaped.exact[i],
+        classes: shaped.classes[i],
+        ends,
+      });
+    }
+  }
+
+  /** What a rule of matches `prepared` at `base` is summarised to, for every rule of its shape. */
+  #shapeRule(prepared: readonly _PreparedMatch[], base: number): _ShapedRule {
     const exactPrograms: _CompiledRule["exactPrograms"] = [];
     const summary = _summariseRule(prepared, base, this.#table, {
       exactPrograms,
       programSummaries: this.#summaries,
     });
-    compiled.exactPrograms = exactPrograms.slice();
     const fields = this.#table.fields;
-    const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN ||
-      kind === _T_GOTO;
-    // A network-base rule never matches a frame without an IP header.
-    const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
-    const alternatives: _Guards[] = [];
+    // Lists kept are made at their exact length (a list grown by `push` keeps
+    // room for 17: at 10,000 rules, megabytes the collector copies).
+    const guards: _Guards[] = [];
+    const exact: boolean[] = [];
+    const classes: number[] = [];
     for (const alternative of summary) {
-      const { exact } = alternative;
-      const classes = _entryClasses(alternative.guards, base, fields);
-      if (classes === 0) continue;
-      const guards = this.#guards.share(alternative.guards);
-      this.#entries[this.#chain].push({ position: r, guards, exact, classes, ends });
-      alternatives.push(guards);
+      const entryClasses = _entryClasses(alternative.guards, base, fields);
+      if (entryClasses === 0) continue;
+      guards.push(this.#guards.share(alternative.guards));
+      exact.push(alternative.exact);
+      classes.push(entryClasses);
     }
-    compiled.alternatives = alternatives.slice();
+    return {
+      guards: guards.slice(),
+      exact: exact.slice(),
+      classes: classes.slice(),
+      exactPrograms: exactPrograms.slice(),
+    };
   }
+}
+
+/**
+ * What the rules of one shape share: per alternative of their summary that
+ * can hold, its guards (shared), whether it is exact and its frame classes;
+ * their exact programs (`_CompiledRule.exactPrograms`). Immutable once made.
+ */
+interface _ShapedRule {
+  guards: _Guards[];
+  exact: boolean[];
+  classes: number[];
+  exactPrograms: _CompiledRule["exactPrograms"];
 }

@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-5ZEVU4YX.js";
+} from "./chunk-DRLMKXKK.js";
 import {
   compileRuleSet
-} from "./chunk-AXRGAJUB.js";
-import "./chunk-SEVKKDP7.js";
+} from "./chunk-ZDXCOQYE.js";
+import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";
 import "./chunk-VN2SWMWC.js";

@@ -284,6 +284,27 @@ var _signed = (function (value, out) {
     out.push(byte | 128);
   }
 });
+var _writeUnsigned = (function (buffer, at, value) {
+  let v = value >>> 0;
+  while (v >= 128) {
+    buffer[at++] = v & 127 | 128;
+    v >>>= 7;
+  }
+  buffer[at++] = v;
+  return at;
+});
+var _writeSigned = (function (buffer, at, value) {
+  let v = value | 0;
+  for (; ; ) {
+    const byte = v & 127;
+    v >>= 7;
+    if (v === 0 && (byte & 64) === 0 || v === -1 && (byte & 64) !== 0) {
+      buffer[at++] = byte;
+      return at;
+    }
+    buffer[at++] = byte | 128;
+  }
+});
 var _name = (function (text, out) {
   const bytes = new TextEncoder().encode(text);
   _unsigned(bytes.length, out);
@@ -331,9 +352,9 @@ var _encodeModule = (function (parts) {
   }
   const exports = [];
   _unsigned(parts.exports.length, exports);
-  for (const { name, index } of parts.exports) {
+  for (const { name, index, kind } of parts.exports) {
     _name(name, exports);
-    exports.push(0);
+    exports.push(kind ?? 0);
     _unsigned(index, exports);
   }
   _section(7, exports, out);
@@ -989,6 +1010,7 @@ var _WasmCode = class {
   view() {
     return this.#buffer.subarray(0, this.#length);
   }
+  /** The buffer, with room for `more` bytes past the written ones. */
   #room(more) {
     const need = this.#length + more;
     if (need > this.#buffer.length) {
@@ -1000,7 +1022,10 @@ var _WasmCode = class {
   }
   /** Appends one byte. */
   byte(value) {
-    this.#room(1)[this.#length++] = value;
+    const at = this.#length;
+    const buffer = at < this.#buffer.length ? this.#buffer : this.#room(1);
+    buffer[at] = value;
+    this.#length = at + 1;
     return this;
   }
   /** Appends `bytes`. */
@@ -1017,33 +1042,12 @@ var _WasmCode = class {
   }
   /** Appends an unsigned LEB128 uint32. */
   unsigned(value) {
-    const buffer = this.#room(5);
-    let v = value >>> 0;
-    let at = this.#length;
-    do {
-      let byte = v & 127;
-      v >>>= 7;
-      if (v !== 0) byte |= 128;
-      buffer[at++] = byte;
-    } while (v !== 0);
-    this.#length = at;
+    this.#length = _writeUnsigned(this.#room(5), this.#length, value);
     return this;
   }
   /** Appends a signed LEB128 int32. */
   signed(value) {
-    const buffer = this.#room(5);
-    let v = value | 0;
-    let at = this.#length;
-    for (; ; ) {
-      const byte = v & 127;
-      v >>= 7;
-      if (v === 0 && (byte & 64) === 0 || v === -1 && (byte & 64) !== 0) {
-        buffer[at++] = byte;
-        break;
-      }
-      buffer[at++] = byte | 128;
-    }
-    this.#length = at;
+    this.#length = _writeSigned(this.#room(5), this.#length, value);
     return this;
   }
   op(code) {
@@ -1051,10 +1055,18 @@ var _WasmCode = class {
   }
   /** An instruction with one unsigned immediate (local index, label depth, function index). */
   opIndex(code, index) {
-    return this.byte(code).unsigned(index);
+    const buffer = this.#room(6);
+    const at = this.#length;
+    buffer[at] = code;
+    this.#length = _writeUnsigned(buffer, at + 1, index);
+    return this;
   }
   i32(value) {
-    return this.byte(_OP.i32Const).signed(value);
+    const buffer = this.#room(6);
+    const at = this.#length;
+    buffer[at] = _OP.i32Const;
+    this.#length = _writeSigned(buffer, at + 1, value);
+    return this;
   }
   f64(value) {
     this.byte(_OP.f64Const);
@@ -1064,11 +1076,21 @@ var _WasmCode = class {
   }
   /** A load or store with alignment hint 0 (any address) and a constant offset. */
   memory(code, offset) {
-    return this.byte(code).byte(0).unsigned(offset);
+    const buffer = this.#room(7);
+    const at = this.#length;
+    buffer[at] = code;
+    buffer[at + 1] = 0;
+    this.#length = _writeUnsigned(buffer, at + 2, offset);
+    return this;
   }
   /** `block`, `loop` or `if` with a block type. */
   begin(code, type = _VOID) {
-    return this.byte(code).byte(type);
+    const buffer = this.#room(2);
+    const at = this.#length;
+    buffer[at] = code;
+    buffer[at + 1] = type;
+    this.#length = at + 2;
+    return this;
   }
   get(local) {
     return this.opIndex(_OP.localGet, local);
@@ -1084,6 +1106,8 @@ var _WasmCode = class {
     return this.byte(252).unsigned(10).byte(0).byte(0);
   }
 };
+
+
 
 
 

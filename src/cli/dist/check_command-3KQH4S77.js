@@ -6,7 +6,7 @@ import "./chunk-WHCZBRFN.js";
 import "./chunk-JXCJ35FU.js";
 import {
   _loadProgram
-} from "./chunk-DLELIYDD.js";
+} from "./chunk-CJ3LQ3WI.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -21,8 +21,8 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-AXRGAJUB.js";
-import "./chunk-SEVKKDP7.js";
+} from "./chunk-ZDXCOQYE.js";
+import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-I5PY5TU6.js";
 import {

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-S5DRUP74.js";
+} from "./chunk-HFJOTMDV.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -10,7 +10,7 @@ import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-DLELIYDD.js";
+} from "./chunk-CJ3LQ3WI.js";
 import "./chunk-3574K6DE.js";
 import {
   _TextWriter,
@@ -24,8 +24,8 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-AXRGAJUB.js";
-import "./chunk-SEVKKDP7.js";
+import "./chunk-ZDXCOQYE.js";
+import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput

@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-AXRGAJUB.js";
+} from "./chunk-ZDXCOQYE.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-5ZEVU4YX.js";
+} from "./chunk-DRLMKXKK.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -47,7 +47,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-DLELIYDD.js";
+} from "./chunk-CJ3LQ3WI.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -72,12 +72,12 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-AXRGAJUB.js";
+} from "./chunk-ZDXCOQYE.js";
 import {
   _loadIndex,
   _lower,
   _wasmRefusal
-} from "./chunk-SEVKKDP7.js";
+} from "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openBlocks

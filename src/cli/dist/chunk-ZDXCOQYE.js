@@ -25,7 +25,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-SEVKKDP7.js";
+} from "./chunk-KLRDXQU6.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -1216,6 +1216,23 @@ var _exactGuardsOf = (function (summary, table) {
     (function (a) { return ( a.exact && a.guards.every((function (g) { return ( table.fields[g.field].kind !== _F_ANCILLARY); }))); })
   );
   return exact ? summary.map((function (a) { return ( a.guards); })) : null;
+});
+var _lazyTestMaker = (function (lazy, env) {
+  const made = [];
+  return (k) => {
+    let test = made[k];
+    if (test !== void 0) return test;
+    const { table, imports } = env();
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(lazy.module(k)), {
+      env: imports
+    });
+    _lazyTestsHook.made++;
+    test = instance.exports.test;
+    for (const slot of lazy.slots[k]) table.set(slot, test);
+    if (_lazyTestsHook.plant !== null) test = _lazyTestsHook.plant(test);
+    made[k] = test;
+    return test;
+  };
 });
 var createFrameRef = (function (init = {}) {
   return {
@@ -2555,7 +2572,7 @@ var _emitNextCode = (function (b, locals) {
   b.returnIf(_R_END);
 });
 var _runCasesFunction = (function (plan, chain, collect, nested, options) {
-  const { rules, tests, walk } = options;
+  const { rules, tests, testFunctions, walk } = options;
   const layout = plan.layout;
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
@@ -2625,7 +2642,7 @@ var _runCasesFunction = (function (plan, chain, collect, nested, options) {
       _emitTest(b, rule, tests.emission, tests.facts[at], windows);
       b.failLabel = -1;
     } else if ((at & 1) === 1) {
-      c.get(fr).opIndex(_OP.call, IMPORTS + q).op(_OP.i32Eqz);
+      c.get(fr).opIndex(_OP.call, testFunctions[q]).op(_OP.i32Eqz);
       b.brIf(skip);
     }
     c.i32(0).i32(0).memory(_OP.f64Load, layout.packets + 8 * q).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.packets + 8 * q);
@@ -2690,8 +2707,16 @@ var _loweredProgram = (function (match) {
   }
   return _lowered(instructions);
 });
-var _lowered = (function (instructions) {
+var _loweringRefusal = (function (instructions) {
   if (_readsAncillary(instructions)) return "the program reads ancillary fields";
+  for (const { code, k } of instructions) {
+    if (code === _JA && (k | 0) < 0) return "the program jumps backwards";
+  }
+  return void 0;
+});
+var _lowered = (function (instructions) {
+  const refusal = _loweringRefusal(instructions);
+  if (refusal !== void 0) return refusal;
   const lowered = _lower(instructions.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k: k >>> 0 })); })));
   if (lowered.backward) return "the program jumps backwards";
   return lowered;
@@ -2800,7 +2825,7 @@ var _emitTest = (function (b, rule, t, facts, windows) {
     if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
     if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
     if (match.ethernetOnly) {
-      _emitEthernetProgram(b, L, match, escapes, windows);
+      _emitEthernetProgram(b, L, match, { escapes, programs }, windows);
       continue;
     }
     const key = match.key;
@@ -2944,6 +2969,7 @@ var _chainFunctions = (function (plan, chain, at) {
   const run = _runCasesFunction(plan, chain, at.collect, at.nested, {
     rules: at.rules,
     tests: at.tests,
+    testFunctions: at.testFunctions,
     walk: walk ?? void 0
   });
   return [collect, run];
@@ -2992,6 +3018,58 @@ var _overBound = (function (functions, never) {
   }
   return null;
 });
+var _testSlots = (function (plan, never, inlineTests) {
+  const tests = [];
+  const testFunctions = new Int32Array(plan.chains.reduce((function (n, rules) { return ( n + rules.length); }), 0));
+  const byShape = /* @__PURE__ */ new Map();
+  const pending = [];
+  const chainFacts = [];
+  const bases = [];
+  let neverAt = -1;
+  let base = 0;
+  for (let chain = 0; chain < plan.chains.length; chain++) {
+    bases.push(base);
+    const rules = plan.chains[chain];
+    base += rules.length;
+    const listed = new Uint8Array(2 * rules.length);
+    if (rules.length > 0) _listedCodes2(plan.roots[chain], listed);
+    const facts = _chainFacts(plan, chain);
+    chainFacts.push(facts);
+    rules.forEach((function (rule, p)  {
+      const q = bases[chain] + p;
+      if (listed[2 * p + 1] !== 1 || inlineTests) {
+        if (neverAt < 0) neverAt = IMPORTS + tests.push(never) - 1;
+        testFunctions[q] = neverAt;
+        return;
+      }
+      const fact = facts[2 * p + 1];
+      const shape = fact === null ? rule.shape : void 0;
+      let test = shape === void 0 ? void 0 : byShape.get(shape);
+      if (test === void 0) {
+        const slot = tests.push(never) - 1;
+        const called = rules.length > _RUN_CASES_RULES;
+        test = { slot, rule, facts: fact, called, rules: [] };
+        pending.push(test);
+        if (shape !== void 0) byShape.set(shape, test);
+      }
+      test.rules.push(q);
+      testFunctions[q] = IMPORTS + test.slot;
+    }));
+  }
+  return { tests, testFunctions, bases, chainFacts, pending };
+});
+var _makeTests = (function (pending, tests, emission) {
+  const lazy = { rules: [], slots: [] };
+  const lowerable = /* @__PURE__ */ new Map();
+  const scratch = new _WasmCode();
+  for (const test of pending) {
+    if (_lazyTests.on && test.called && test.facts === null && _mayBeLazy(test.rule, emission, lowerable)) {
+      tests[test.slot] = _lazyStub(lazy.rules.push(test.rule) - 1);
+      lazy.slots.push(test.rules);
+    } else tests[test.slot] = _testFunction(test.rule, emission, scratch, test.facts);
+  }
+  return lazy;
+});
 var _emitClassifierModule = (function (plan) {
   const escapes = new _Escapes();
   const module = {
@@ -3002,32 +3080,14 @@ var _emitClassifierModule = (function (plan) {
   };
   const ruleCount = plan.chains.reduce((function (n, rules) { return ( n + rules.length); }), 0);
   const chainCount = plan.chains.length;
-  const tests = [];
   const never = _neverFunction();
   const programs = /* @__PURE__ */ new Map();
   const emission = { fields: plan.fields, escapes, module, programs };
-  const chainFacts = [];
-  const scratch = new _WasmCode();
-  const bases = [];
-  let base = 0;
   const nestable = _nestable(plan);
   const inlineTests = nestable && _inlineTests.inline;
   const inlineWalks = nestable && _inlineTests.walk;
-  for (let chain = 0; chain < chainCount; chain++) {
-    bases.push(base);
-    const rules = plan.chains[chain];
-    base += rules.length;
-    const listed = new Uint8Array(2 * rules.length);
-    if (rules.length > 0) _listedCodes2(plan.roots[chain], listed);
-    const facts = _chainFacts(plan, chain);
-    chainFacts.push(facts);
-    rules.forEach((function (rule, p)  {
-      tests.push(
-        listed[2 * p + 1] === 1 && !inlineTests ? _testFunction(rule, emission, scratch, facts[2 * p + 1]) : never
-      );
-    }));
-  }
-  const firstCollect = IMPORTS + ruleCount;
+  const { tests, testFunctions, bases, chainFacts, pending } = _testSlots(plan, never, inlineTests);
+  const firstCollect = IMPORTS + tests.length;
   const firstRun = firstCollect + chainCount;
   const classify = firstRun + chainCount;
   const collects = [];
@@ -3043,11 +3103,15 @@ var _emitClassifierModule = (function (plan) {
       nested,
       rules: bases[chain],
       tests: inlineTests ? { emission, facts: chainFacts[chain] } : void 0,
+      testFunctions,
       inlineWalk: inlineWalks
     });
     collects.push(collect ?? never);
     runs.push(run);
   }
+  const lazy = _makeTests(pending, tests, emission);
+  _testFunctionsHook.lastModule = tests.length;
+  _testFunctionsHook.lastLazy = lazy.rules.length;
   const stage = classify + 2 + extra.length;
   const staging = _stagingFunctions(plan, module, runs, { nested, classify, stage });
   const functions = [
@@ -3062,38 +3126,34 @@ var _emitClassifierModule = (function (plan) {
   const over = _overBound(functions, never);
   if (over !== null) return { reason: over };
   const table = [];
-  for (let q = 0; q < ruleCount; q++) table.push(IMPORTS + q);
+  for (let q = 0; q < ruleCount; q++) table.push(testFunctions[q]);
   for (let chain = 0; chain < chainCount; chain++) table.push(firstRun + chain);
   const pages = Math.ceil((plan.layout.data + 65536) / 65536);
   const bytes = _encodeModule({
-    types: [
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
-      { params: [_I32], results: [_I32] },
-      { params: [_I32, _I32], results: [_I32] },
-      { params: [_I32, _I32], results: [_F64] },
-      { params: [_I32, _I32], results: [] },
-      { params: [_I32, _I32, _I32], results: [] },
-      { params: [_I32, _I32, _I32], results: [_I32] },
-      { params: [], results: [_I32] }
-    ],
-    functionImports: [
-      { name: "loadIndex", type: T_LOAD_INDEX },
-      { name: "ancillary", type: T_ANCILLARY },
-      { name: "jsMatch", type: T_TWO },
-      { name: "jsField", type: T_FIELD }
-    ],
+    types: _TYPES,
+    functionImports: [..._FUNCTION_IMPORTS, { name: "lazyTest", type: T_TWO }],
     memoryMinimumPages: pages,
     functions,
     exports: [
       { name: "batch", index: classify + 1 },
       { name: "stage", index: stage },
-      { name: "records", index: stage + 1 }
+      { name: "records", index: stage + 1 },
+      { name: "table", index: 0, kind: 1 }
     ],
     table
   });
   return {
     bytes,
+    lazy: {
+      slots: lazy.slots,
+      module: (k) => _encodeModule({
+        types: _TYPES,
+        functionImports: _FUNCTION_IMPORTS,
+        memoryMinimumPages: pages,
+        functions: [_testFunction(lazy.rules[k], emission, new _WasmCode(), null)],
+        exports: [{ name: "test", index: _FUNCTION_IMPORTS.length }]
+      })
+    },
     escapes: escapes.matches,
     escapeReasons: escapes.reasons,
     fieldCalls: module.fieldCalls,
@@ -3762,17 +3822,21 @@ var _makeWasmClassifier = (function (parts) {
   let exports;
   try {
     const module = new WebAssembly.Module(emitted.bytes);
+    const imports = {
+      memory,
+      loadIndex: _loadIndex,
+      ancillary: () => {
+        throw new Error("Cannot classify: the Wasm classifier runs no ancillary load itself");
+      },
+      jsMatch: callbacks.jsMatch,
+      jsField: callbacks.jsField
+    };
+    const made = {};
+    const lazyTest = _lazyTestMaker(emitted.lazy, () => ({ table: made.table, imports }));
     const instance = new WebAssembly.Instance(module, {
-      env: {
-        memory,
-        loadIndex: _loadIndex,
-        ancillary: () => {
-          throw new Error("Cannot classify: the Wasm classifier runs no ancillary load itself");
-        },
-        jsMatch: callbacks.jsMatch,
-        jsField: callbacks.jsField
-      }
+      env: { ...imports, lazyTest: (k, fr) => lazyTest(k)(fr) }
     });
+    made.table = instance.exports.table;
     exports = instance.exports;
   } catch (error) {
     return {
@@ -4477,11 +4541,20 @@ var _IndexBuilder = class {
   /** The root task, its guards' prefixes widened to ranges (`_prefixAsRange`). */
   *#widen(entries) {
     const widened = [];
+    const known = /* @__PURE__ */ new Map();
     let seen = 0;
     for (let at = 0; at < entries.length; at++) {
       const e = entries[at];
-      const guards = _widened(e.guards, this.#fields);
-      if (guards !== null) widened.push({ ...e, guards, keys: this.#numberKeys(guards) });
+      let keyed = known.get(e.guards);
+      if (keyed === void 0) {
+        const guards = _widened(e.guards, this.#fields);
+        keyed = guards === null ? null : { guards, keys: this.#numberKeys(guards) };
+        known.set(e.guards, keyed);
+      }
+      if (keyed !== null) {
+        const { position, exact, classes, ends: ends2 } = e;
+        widened.push({ position, guards: keyed.guards, exact, classes, ends: ends2, keys: keyed.keys });
+      }
       if (++seen % _STEP_ENTRIES === 0) yield;
     }
     const ends = this.#segmented ? _segmentEnds(widened) : [widened.length];
@@ -6027,6 +6100,13 @@ var _MAX_EXACT_PROGRAM_ALTERNATIVES = 4;
 var _exactGuards = /* @__PURE__ */ new WeakMap();
 
 
+// src/rules/_classifier_wasm_lazy.ts
+var _lazyTestsHook = {
+  made: 0,
+  plant: null
+};
+
+
 // src/rules/frame_ref.ts
 var _NO_BYTES = new Uint8Array(0);
 
@@ -6487,7 +6567,8 @@ var _wasmModuleLimits = { functionBytes: 7e6, moduleBytes: 64 << 20 };
 var F_LOAD_INDEX = 0;
 var F_JS_MATCH = 2;
 var F_JS_FIELD = 3;
-var IMPORTS = 4;
+var F_LAZY_TEST = 4;
+var IMPORTS = 5;
 var T_LOAD_INDEX = 0;
 var T_ANCILLARY = 1;
 var T_ONE = 2;
@@ -6498,6 +6579,23 @@ var T_STAGE = 6;
 var T_RECORDS = 7;
 var T_RUN_RECORDS = 8;
 var T_CHUNK = 7;
+var _TYPES = [
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
+  { params: [_I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_F64] },
+  { params: [_I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [_I32] },
+  { params: [], results: [_I32] }
+];
+var _FUNCTION_IMPORTS = [
+  { name: "loadIndex", type: T_LOAD_INDEX },
+  { name: "ancillary", type: T_ANCILLARY },
+  { name: "jsMatch", type: T_TWO },
+  { name: "jsField", type: T_FIELD }
+];
 var _Body = class extends _WasmBlocks {
   /** Pushes frame record word `word` (the frame address is local 0). */
   word(word) {
@@ -6727,6 +6825,8 @@ var _INLINED_WALK = _TEST_LOCALS + 34;
 var _inlineTests = { inline: true, walk: true };
 
 
+var _JA = 5;
+
 var _CHECKED_ALTERNATIVES2 = 2;
 var _CHECKED_GUARDS2 = 3;
 var _CHECKED_KINDS2 = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER_PROTOCOL]);
@@ -6745,6 +6845,7 @@ var _exactGuardsHook = {
 };
 
 function _testFunction(rule, t, scratch, facts) {
+  _testFunctionsHook.emitted++;
   const b = new _Body(scratch);
   const c = b.c;
   _emitTest(b, rule, t, facts);
@@ -6755,12 +6856,18 @@ function _testFunction(rule, t, scratch, facts) {
     code: new _WasmCode(c.cut(0))
   };
 }
+var _testFunctionsHook = { emitted: 0, lastModule: 0, lastLazy: 0 };
 
 
-function _emitEthernetProgram(b, L, match, escapes, windows) {
+function _emitEthernetProgram(b, L, match, { escapes, programs }, windows) {
   const c = b.c;
-  const instructions = match.program;
-  const lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
+  const key = match.key;
+  let lowered = key !== void 0 ? programs.get(key) : void 0;
+  if (lowered === void 0) {
+    const instructions = match.program;
+    lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
+    if (key !== void 0 && typeof lowered === "string") programs.set(key, lowered);
+  }
   if (typeof lowered === "string") {
     c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
     b.failIf();
@@ -6770,7 +6877,8 @@ function _emitEthernetProgram(b, L, match, escapes, windows) {
   b.word(FR_LINK_TYPE);
   c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
   b.open(_OP.if, _I32);
-  _emitProgram(b, L, lowered, FR_LINK, windows);
+  const emitted = _emitProgram(b, L, lowered, FR_LINK, windows);
+  if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
   if (match.invert) c.op(_OP.i32Eqz);
   else c.i32(0).op(_OP.i32Ne);
   b.else();
@@ -6913,6 +7021,44 @@ function _emitChainBase(b, chain, bases) {
 
 
 
+function _mayBeLazy(rule, { fields, module }, lowerable) {
+  for (const match of rule.matches) {
+    const m = match.match;
+    if (m.kind === "comment" || m.kind === "address") continue;
+    if (m.kind === "protocol") {
+      if (m.protocol !== 0 && !module.readsUpper) return false;
+      continue;
+    }
+    if (m.kind === "interface") {
+      const numbered = !m.name.endsWith("+") && _interfaceNames(fields)?.get(m.name) !== void 0;
+      if (!numbered || !module.readsInterfaces) return false;
+      continue;
+    }
+    if (match.ethernetOnly || match.compiledProgram === void 0 || match.key === void 0) {
+      return false;
+    }
+    let lowers = lowerable.get(match.key);
+    if (lowers === void 0) {
+      lowers = match.program !== null && _loweringRefusal(match.program) === void 0;
+      lowerable.set(match.key, lowers);
+    }
+    if (!lowers) return false;
+  }
+  const reads = (guards) => guards.some((g) => {
+    const kind = fields[g.field].kind;
+    return kind === _F_UPPER_PROTOCOL && !module.readsUpper || kind === _F_INTERFACE && !module.readsInterfaces;
+  });
+  if (rule.alternatives.some(reads)) return false;
+  return !(rule.exactPrograms ?? []).some((exact) => exact !== null && exact.some(reads));
+}
+function _lazyStub(k) {
+  const c = new _WasmCode();
+  c.i32(k).get(0).opIndex(_OP.call, F_LAZY_TEST);
+  return { type: T_ONE, locals: [], code: c };
+}
+
+
+var _lazyTests = { on: true };
 
 
 // src/rules/_classifier_wasm_memory.ts
@@ -7121,6 +7267,106 @@ function _putWindow2(i32, at, w, delta) {
 
 
 
+// src/rules/_rule_shape.ts
+var _MAX_SHAPES = 1 << 20;
+var _MAX_NAMES = 1 << 25;
+var _COMMENT = 0;
+var _PROTOCOL = 1;
+var _ADDRESS = 2;
+var _INTERFACE = 3;
+var _PROGRAM = 4;
+var _shapeHook = { plant: null };
+var _RuleShapes = class {
+  #programs = /* @__PURE__ */ new Map();
+  #networks = /* @__PURE__ */ new Map();
+  #interfaces = /* @__PURE__ */ new Map();
+  /** Per shape, its base and its matches' numbers. */
+  #shapes = [];
+  /** Shapes by the hash of their numbers (most hashes name one shape). */
+  #byHash = /* @__PURE__ */ new Map();
+  /** The numbers of the rule being numbered. */
+  #items = [];
+  /** How many shapes are numbered. */
+  get size() {
+    return this.#shapes.length;
+  }
+  /**
+   * The shape of a rule at `base` (a small number) with `prepared` matches:
+   * `[number, new]` (`new`: first seen now), or `undefined` when a program
+   * match has no key (its program is not named within the compile), an
+   * address no parsed network, or a bound is reached.
+   */
+  number(prepared, base) {
+    const items = this.#items;
+    items.length = 0;
+    items.push(base);
+    let hash = base;
+    for (let i = 0; i < prepared.length; i++) {
+      const p = prepared[i];
+      const m = p.match;
+      let kind;
+      let names;
+      let key;
+      let side = 0;
+      if (m.kind === "comment") {
+        items.push(_COMMENT);
+        hash = Math.imul(hash, 16777619) | 0;
+        continue;
+      } else if (m.kind === "protocol") {
+        let item2 = (m.protocol * 2 + (p.invert ? 1 : 0)) * 8 + _PROTOCOL >>> 0;
+        if (_shapeHook.plant !== null) item2 = _shapeHook.plant(item2);
+        items.push(item2);
+        hash = Math.imul(hash, 16777619) ^ item2 | 0;
+        continue;
+      } else if (m.kind === "address") {
+        if (p.network === void 0) return void 0;
+        kind = _ADDRESS;
+        names = this.#networks;
+        key = p.network;
+        side = m.direction === "source" ? 0 : 1;
+      } else if (m.kind === "interface") {
+        kind = _INTERFACE;
+        names = this.#interfaces;
+        key = m.name;
+        side = m.direction === "in" ? 0 : 1;
+      } else {
+        if (p.key === void 0) return void 0;
+        kind = _PROGRAM;
+        names = this.#programs;
+        key = p.key;
+      }
+      let name = names.get(key);
+      if (name === void 0) {
+        name = names.size;
+        if (name >= _MAX_NAMES) return void 0;
+        names.set(key, name);
+      }
+      let item = ((2 * name + side) * 2 + (p.invert ? 1 : 0)) * 8 + kind >>> 0;
+      if (_shapeHook.plant !== null) item = _shapeHook.plant(item);
+      items.push(item);
+      hash = Math.imul(hash, 16777619) ^ item | 0;
+    }
+    const known = this.#byHash.get(hash);
+    if (typeof known === "number") {
+      if (_same(this.#shapes[known], items)) return [known, false];
+    } else if (known !== void 0) {
+      for (const shape2 of known) if (_same(this.#shapes[shape2], items)) return [shape2, false];
+    }
+    const shape = this.#shapes.length;
+    if (shape >= _MAX_SHAPES) return void 0;
+    this.#shapes.push(items.slice());
+    if (known === void 0) this.#byHash.set(hash, shape);
+    else if (typeof known === "number") this.#byHash.set(hash, [known, shape]);
+    else known.push(shape);
+    return [shape, true];
+  }
+};
+function _same(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 // src/rules/_classifier_wasm_choice.ts
 var _WASM_MAX_EXACT_RULES = 100;
 var _WASM_MIN_INEXACT_ENTRIES = 16;
@@ -7143,6 +7389,10 @@ var _RuleSetBuilder = class {
   #summaries = [/* @__PURE__ */ new Map(), /* @__PURE__ */ new Map()];
   /** The entries' guards, one copy of each (a big set repeats most of them). */
   #guards = new _GuardPool();
+  /** Rules' shapes (./_rule_shape.ts): what is made per shape is made once. */
+  #shapes = new _RuleShapes();
+  /** Per shape, its summary's alternatives that can hold and its exact programs. */
+  #shaped = [];
   #chains;
   #entries;
   #builders = [];
@@ -7354,6 +7604,7 @@ var _RuleSetBuilder = class {
       kind = rule.goto ? _T_GOTO : _T_JUMP;
       to = this.#chainIndex.get(target);
     }
+    const numbered = this.#indexed ? this.#shapes.number(prepared, base) : void 0;
     const compiled = {
       base,
       test: _untested,
@@ -7362,30 +7613,54 @@ var _RuleSetBuilder = class {
       counter: this.#counter++,
       matches: prepared,
       alternatives: [],
-      exactPrograms: []
+      exactPrograms: [],
+      shape: numbered?.[0]
     };
     compiled.test = _lazyTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
+    const shaped = numbered === void 0 || numbered[1] ? this.#shapeRule(prepared, base) : this.#shaped[numbered[0]];
+    if (numbered !== void 0 && numbered[1]) this.#shaped.push(shaped);
+    compiled.exactPrograms = shaped.exactPrograms;
+    compiled.alternatives = shaped.guards;
+    const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN || kind === _T_GOTO;
+    const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
+    const entries = this.#entries[this.#chain];
+    for (let i = 0; i < shaped.guards.length; i++) {
+      const guards = shaped.guards[i];
+      entries.push({
+        position: r,
+        guards,
+        exact: shaped.exact[i],
+        classes: shaped.classes[i],
+        ends
+      });
+    }
+  }
+  /** What a rule of matches `prepared` at `base` is summarised to, for every rule of its shape. */
+  #shapeRule(prepared, base) {
     const exactPrograms = [];
     const summary = _summariseRule(prepared, base, this.#table, {
       exactPrograms,
       programSummaries: this.#summaries
     });
-    compiled.exactPrograms = exactPrograms.slice();
     const fields = this.#table.fields;
-    const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN || kind === _T_GOTO;
-    const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
-    const alternatives = [];
+    const guards = [];
+    const exact = [];
+    const classes = [];
     for (const alternative of summary) {
-      const { exact } = alternative;
-      const classes = _entryClasses(alternative.guards, base, fields);
-      if (classes === 0) continue;
-      const guards = this.#guards.share(alternative.guards);
-      this.#entries[this.#chain].push({ position: r, guards, exact, classes, ends });
-      alternatives.push(guards);
+      const entryClasses = _entryClasses(alternative.guards, base, fields);
+      if (entryClasses === 0) continue;
+      guards.push(this.#guards.share(alternative.guards));
+      exact.push(alternative.exact);
+      classes.push(entryClasses);
     }
-    compiled.alternatives = alternatives.slice();
+    return {
+      guards: guards.slice(),
+      exact: exact.slice(),
+      classes: classes.slice(),
+      exactPrograms: exactPrograms.slice()
+    };
   }
 };
 

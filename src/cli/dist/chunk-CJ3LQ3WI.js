@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-SEVKKDP7.js";
+} from "./chunk-KLRDXQU6.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";

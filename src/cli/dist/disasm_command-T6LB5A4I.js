@@ -4,7 +4,7 @@ import {
 } from "./chunk-DFXWIHPA.js";
 import {
   _loadProgram
-} from "./chunk-DLELIYDD.js";
+} from "./chunk-CJ3LQ3WI.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -14,7 +14,7 @@ import {
   _noPositionals,
   _parseOptions
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-SEVKKDP7.js";
+import "./chunk-KLRDXQU6.js";
 import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
 import "./chunk-VN2SWMWC.js";

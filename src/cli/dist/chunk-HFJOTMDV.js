@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-AXRGAJUB.js";
+} from "./chunk-ZDXCOQYE.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-S5DRUP74.js";
+} from "./chunk-HFJOTMDV.js";
 import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
-} from "./chunk-DLELIYDD.js";
+} from "./chunk-CJ3LQ3WI.js";
 import {
   _linkTypeName
 } from "./chunk-3574K6DE.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-AXRGAJUB.js";
+import "./chunk-ZDXCOQYE.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-SEVKKDP7.js";
+} from "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput
