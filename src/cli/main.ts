@@ -88,16 +88,49 @@ function _writeAllStream(writer: _SyncWriter): WritableStream<Uint8Array> {
   });
 }
 
+/** `fcntl` command that sets a pipe's capacity (Linux). */
+const _F_SETPIPE_SZ = 1031;
+/** The capacity asked for standard input's pipe: Linux's default `pipe-max-size`. */
+const _PIPE_CAPACITY = 1 << 20;
+
+/**
+ * Widens standard input's pipe to 1 MiB, where FFI is allowed (`-A`, as the
+ * README installs the command) and the C library is glibc's; else leaves it.
+ * With a 64 KiB pipe the writer (`cat F | ...`) blocks on every 64 KiB this
+ * process reads, and waits to be woken again; on two idle cores each such
+ * wake-up takes tens of microseconds. With 1 MiB its 128 KiB writes go
+ * through while this process reads (bench/RESULTS.md, "Pipe mode, session 9").
+ */
+function _widenStdinPipe(): void {
+  if (Deno.build.os !== "linux") return;
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return;
+  try {
+    const libc = Deno.dlopen("libc.so.6", {
+      fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+    });
+    try {
+      // A refusal (over the user's pipe limit) leaves the pipe as it was.
+      libc.symbols.fcntl(0, _F_SETPIPE_SZ, _PIPE_CAPACITY);
+    } finally {
+      libc.close();
+    }
+  } catch {
+    // No glibc (musl, a static build): the pipe keeps its size.
+  }
+}
+
 /**
  * The capture input of `filter`, read on this thread with blocking reads
  * into one recycled 256 KiB buffer: from a regular file a read is a copy from
- * the page cache, from a pipe it takes what is waiting. (A reader thread
- * handing blocks over cost more CPU than it saved, in every mode measured:
- * bench/RESULTS.md, issue 12.)
+ * the page cache, from a pipe it takes what is waiting (and a pipe kept full
+ * by its writer is widened). (A reader thread handing blocks over cost more
+ * CPU than it saved, in every mode measured: bench/RESULTS.md, issue 12.)
  */
 function _openBlocks(path: string, pool?: _BlockPool): Promise<BlockSource> {
   if (path === "-") {
-    return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
+    return Promise.resolve(
+      _syncBlockSource(Deno.stdin, { closeReader: false, pool, onPipe: _widenStdinPipe }),
+    );
   }
   // Open errors (missing file, permission) reject here, before any output.
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
