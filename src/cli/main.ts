@@ -90,16 +90,22 @@ function _writeAllStream(writer: _SyncWriter): WritableStream<Uint8Array> {
 
 /** `fcntl` command that sets a pipe's capacity (Linux). */
 const _F_SETPIPE_SZ = 1031;
-/** The capacity asked for standard input's pipe: Linux's default `pipe-max-size`. */
-const _PIPE_CAPACITY = 1 << 20;
+/**
+ * The capacity asked for standard input's pipe: one input block. Room for a
+ * writer's 128 KiB writes (`cat`'s) to go through while a block is read;
+ * 1 MiB cost the filter ~10% more CPU where it shares a core with `cat`
+ * (the pipe's pages no longer stay in cache) and was not faster elsewhere.
+ */
+const _PIPE_CAPACITY = 1 << 18;
 
 /**
- * Widens standard input's pipe to 1 MiB, where FFI is allowed (`-A`, as the
- * README installs the command) and the C library is glibc's; else leaves it.
- * With a 64 KiB pipe the writer (`cat F | ...`) blocks on every 64 KiB this
- * process reads, and waits to be woken again; on two idle cores each such
- * wake-up takes tens of microseconds. With 1 MiB its 128 KiB writes go
- * through while this process reads (bench/RESULTS.md, "Pipe mode, session 9").
+ * Widens standard input's pipe to 256 KiB, where FFI is allowed (`-A`, as
+ * the README installs the command) and the C library is glibc's; else leaves
+ * it. With a 64 KiB pipe the writer (`cat F | ...`) blocks on every 64 KiB
+ * this process reads and waits to be woken again, and this process waits in
+ * turn for the pipe to fill: two wake-ups per 64 KiB, each tens of
+ * microseconds when the two run on different cores (bench/RESULTS.md, "Pipe
+ * mode, session 9").
  */
 function _widenStdinPipe(): void {
   if (Deno.build.os !== "linux") return;

@@ -264,7 +264,7 @@ function _writeAllStream(writer) {
   });
 }
 var _F_SETPIPE_SZ = 1031;
-var _PIPE_CAPACITY = 1 << 20;
+var _PIPE_CAPACITY = 1 << 18;
 function _widenStdinPipe() {
   if (Deno.build.os !== "linux") return;
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return;
