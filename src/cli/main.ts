@@ -88,8 +88,9 @@ function _writeAllStream(writer: _SyncWriter): WritableStream<Uint8Array> {
   });
 }
 
-/** `fcntl` command that sets a pipe's capacity (Linux). */
+/** `fcntl` commands that set and get a pipe's capacity (Linux). */
 const _F_SETPIPE_SZ = 1031;
+const _F_GETPIPE_SZ = 1032;
 /**
  * The capacity asked for standard input's pipe: one input block. Room for a
  * writer's 128 KiB writes (`cat`'s) to go through while a block is read;
@@ -115,8 +116,11 @@ function _widenStdinPipe(): void {
       fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
     });
     try {
-      // A refusal (over the user's pipe limit) leaves the pipe as it was.
-      libc.symbols.fcntl(0, _F_SETPIPE_SZ, _PIPE_CAPACITY);
+      // Never narrowed; a refusal (over the user's pipe limit) leaves it as it was.
+      const capacity = libc.symbols.fcntl(0, _F_GETPIPE_SZ, 0);
+      if (capacity > 0 && capacity < _PIPE_CAPACITY) {
+        libc.symbols.fcntl(0, _F_SETPIPE_SZ, _PIPE_CAPACITY);
+      }
     } finally {
       libc.close();
     }

@@ -264,6 +264,7 @@ function _writeAllStream(writer) {
   });
 }
 var _F_SETPIPE_SZ = 1031;
+var _F_GETPIPE_SZ = 1032;
 var _PIPE_CAPACITY = 1 << 18;
 function _widenStdinPipe() {
   if (Deno.build.os !== "linux") return;
@@ -273,7 +274,10 @@ function _widenStdinPipe() {
       fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" }
     });
     try {
-      libc.symbols.fcntl(0, _F_SETPIPE_SZ, _PIPE_CAPACITY);
+      const capacity = libc.symbols.fcntl(0, _F_GETPIPE_SZ, 0);
+      if (capacity > 0 && capacity < _PIPE_CAPACITY) {
+        libc.symbols.fcntl(0, _F_SETPIPE_SZ, _PIPE_CAPACITY);
+      }
     } finally {
       libc.close();
     }
