@@ -10,7 +10,10 @@ Usage: python3 bench/_pipe_mode_ab.py ROUNDS NAME=CMD [NAME=CMD ...]
 Environment: CAPTURE (default bench/data/mixed_1m.pcap); PRE, a prefix for
 each pipeline, e.g. PRE="chrt -f 10 " runs it at real-time priority, so that
 the other work of a shared machine does not take its cores (an idle
-machine's scheduling, as far as this pipeline sees).
+machine's scheduling, as far as this pipeline sees); GATE=F (0 < F < 1)
+starts each round only once both cores were idle for at least the fraction F
+of half a second (waiting up to GATE_MAX seconds, default 600): on a shared
+machine, rounds taken at idle moments (the fractions are printed).
 """
 import os, resource, statistics, subprocess, sys, time
 
@@ -22,7 +25,27 @@ wall = {k: [] for k, _ in specs}
 cpu = {k: [] for k, _ in specs}
 ratio = {k: [] for k, _ in specs}
 print("load before:", " ".join(open("/proc/loadavg").read().split()[:3]))
+
+
+def idle_fraction(seconds=0.5):
+    def sample():
+        fields = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)
+    idle0, total0 = sample()
+    time.sleep(seconds)
+    idle1, total1 = sample()
+    return (idle1 - idle0) / max(1, total1 - total0)
+
+
+gate = float(os.environ.get("GATE", "0"))
+idles = []
 for r in range(rounds):
+    if gate:
+        waited = time.time()
+        while (idle := idle_fraction()) < gate:
+            if time.time() - waited > float(os.environ.get("GATE_MAX", "600")):
+                break
+        idles.append(idle)
     row = {}
     # Each round starts one command later: a command's place in the round
     # (what ran just before it) weighed up to 30% on a loaded machine.
@@ -43,6 +66,9 @@ for name, _ in specs:
     print(f"{name:10s} wall {statistics.median(wall[name]):.3f} s  pipeline CPU "
           f"{statistics.median(cpu[name]):.3f} s  wall ÷ first {statistics.median(ratio[name]):.3f}  "
           f"{'identical' if same else 'DIFFERENT'}")
+    print(f"{'':10s} wall samples {' '.join('%.3f' % w for w in sorted(wall[name]))}")
+if idles:
+    print("idle fraction before each round:", " ".join("%.2f" % f for f in idles))
 for name, _ in specs:
     os.remove(f"/tmp/pipe_ab_{name}.pcap")
 print("load after:", " ".join(open("/proc/loadavg").read().split()[:3]))

@@ -21,8 +21,9 @@
 #   rounds (each round: bpfstream, baseline, tcpdump), and prints its rows
 #   beside this tree's: a side-by-side comparison under the same load.
 #   BPFSTREAM_FLAGS="..." (environment) replaces the permission flags given
-#   to deno (default --allow-read --allow-write --allow-env), e.g. "-A" as
-#   the README installs it (with FFI, filter enlarges its pipes).
+#   to deno (default -A, as the README installs the command: with FFI, filter
+#   widens a full stdin pipe), e.g. "--allow-read --allow-write --allow-env"
+#   for the permissions of `deno task cli` (no FFI: pipes keep 64 KiB).
 # Needs: deno (or npx); tcpdump, bc and /usr/bin/time (installed with apt-get
 # where missing). Data goes to bench/data (git-ignored).
 set -euo pipefail
@@ -58,7 +59,7 @@ TIME=/usr/bin/time
 # checkout from before it.
 ENTRY=${BPFSTREAM_DIR:-.}/src/cli/dist/bpfstream.js
 [ -f "$ENTRY" ] || ENTRY=${BPFSTREAM_DIR:-.}/src/cli/main.ts
-read -r -a FLAGS <<< "${BPFSTREAM_FLAGS:---allow-read --allow-write --allow-env}"
+read -r -a FLAGS <<< "${BPFSTREAM_FLAGS:--A}"
 BPFSTREAM=("$DENO" run "${FLAGS[@]}" "$ENTRY" filter --base link --expr "$FILTER")
 TCPDUMP=(tcpdump -r)
 BASELINE=()

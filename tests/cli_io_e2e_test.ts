@@ -230,3 +230,41 @@ function _wholeRecordsEnd(capture: Uint8Array, length: number): number {
   }
   return at;
 }
+
+/** `fcntl` via FFI in this (`-A`) test process, where the C library is glibc's. */
+const hasLibcFcntl = (() => {
+  try {
+    Deno.dlopen("libc.so.6", { fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" } })
+      .close();
+    return Deno.build.os === "linux";
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name:
+    "e2e I/O: with FFI allowed, a pipe kept full by its writer is widened to 256 KiB; bytes are the same either way",
+  ignore: !hasBash || !hasLibcFcntl,
+  async fn() {
+    await _withTemp(async (dir) => {
+      const input = _repeatMixed(20_000);
+      await Deno.writeFile(`${dir}/in.pcap`, input);
+      const expected = await _route(_oneRule(TCP, "link"), [input]);
+      // After filter ends, a second process on the same pipe reads its
+      // capacity (F_GETPIPE_SZ); `cat` fills the pipe while filter starts.
+      const capacity = `'${DENO}' eval 'const c = Deno.dlopen("libc.so.6", { fcntl: ` +
+        `{ parameters: ["i32", "i32", "i32"], result: "i32" } }); ` +
+        `console.log(c.symbols.fcntl(0, 1032, 0))'`;
+      const runA = RUN.replace("--allow-read --allow-write --allow-env", "-A");
+      for (const [run, size] of [[runA, "262144"], [RUN, "65536"]]) {
+        const script = `set -o pipefail; cat ${dir}/in.pcap | ` +
+          `{ ${run} --base link --bytecode '${TCP}' > ${dir}/out; ${capacity}; }`;
+        const result = await _bash(script);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(new TextDecoder().decode(result.stdout).trim(), size, run);
+        assert.deepEqual(await Deno.readFile(`${dir}/out`), expected.accepted, run);
+      }
+    });
+  },
+});

@@ -36,6 +36,13 @@ export interface _SyncBlockSourceOptions {
    * own buffer is used).
    */
   pool?: _BlockPool;
+  /**
+   * Called once, the first time a read comes back with exactly a pipe's
+   * 64 KiB while more was asked: the reader is a pipe whose writer keeps it
+   * full (`cat F | bpfstream filter`). `main.ts` widens standard input's pipe
+   * then (bench/RESULTS.md, "Pipe mode, session 9").
+   */
+  onPipe?: () => void;
 }
 
 /** Buffers lent to a {@linkcode _syncBlockSource} (see `_SyncBlockSourceOptions.pool`). */
@@ -63,6 +70,7 @@ export function _syncBlockSource(
 ): BlockSource {
   const blockSize = options.blockSize ?? 1 << 18;
   const pool = options.pool;
+  let onPipe = options.onPipe;
   const free: ArrayBuffer[] = [];
   let ended = false;
   let closed = false;
@@ -73,6 +81,11 @@ export function _syncBlockSource(
       if (n === null) {
         ended = true;
         break;
+      }
+      if (n === _PIPE_READ && onPipe !== undefined && used + n < block.length) {
+        const told = onPipe;
+        onPipe = undefined;
+        told();
       }
       used += n;
       if (n < _PIPE_READ) break;

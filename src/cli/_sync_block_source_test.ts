@@ -124,3 +124,33 @@ Deno.test("_syncBlockSource: reads into the pool's buffers first, gives them bac
   assert.deepEqual(log.slice(0, 4), ["take 0", "take 1", "give 0", "give 1"]);
   assert.deepEqual(lent, [false, false]);
 });
+
+Deno.test("_syncBlockSource tells onPipe once, at the first read that stops at a full pipe's 64 KiB while more was asked", async () => {
+  const data = _data(600_000);
+  const cases: { sizes: number[]; blockSize: number; told: number | undefined; what: string }[] = [
+    // A regular file: every read is as long as asked.
+    { sizes: [1 << 30], blockSize: 1 << 18, told: undefined, what: "regular file" },
+    // A pipe kept full by its writer: the first read already stops at 64 KiB.
+    { sizes: [65536], blockSize: 1 << 18, told: 1, what: "full pipe" },
+    // A writer that pauses (live capture) before it fills the pipe.
+    { sizes: [1000, 65536], blockSize: 1 << 17, told: 2, what: "pause first" },
+    { sizes: [4096, 1500, 60], blockSize: 1 << 17, told: undefined, what: "slow pipe" },
+    // A block of exactly 64 KiB: a full read is all that was asked.
+    { sizes: [65536], blockSize: 65536, told: undefined, what: "64 KiB blocks" },
+  ];
+  for (const { sizes, blockSize, told, what } of cases) {
+    let reads = 0;
+    const calls: number[] = [];
+    const inner = _sizedReader(data, sizes);
+    const reader: _SyncReader = {
+      readSync(buffer) {
+        reads++;
+        return inner.readSync(buffer);
+      },
+    };
+    const source = _syncBlockSource(reader, { blockSize, onPipe: () => void calls.push(reads) });
+    const parts = await _readAll(source);
+    assert.deepEqual(new Uint8Array(parts.flatMap((p) => [...p])), data, what);
+    assert.deepEqual(calls, told === undefined ? [] : [told], what);
+  }
+});

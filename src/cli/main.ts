@@ -88,16 +88,59 @@ function _writeAllStream(writer: _SyncWriter): WritableStream<Uint8Array> {
   });
 }
 
+/** `fcntl` commands that set and get a pipe's capacity (Linux). */
+const _F_SETPIPE_SZ = 1031;
+const _F_GETPIPE_SZ = 1032;
+/**
+ * The capacity asked for standard input's pipe: one input block. Room for a
+ * writer's 128 KiB writes (`cat`'s) to go through while a block is read;
+ * 1 MiB cost the filter ~10% more CPU where it shares a core with `cat`
+ * (the pipe's pages no longer stay in cache) and was not faster elsewhere.
+ */
+const _PIPE_CAPACITY = 1 << 18;
+
+/**
+ * Widens standard input's pipe to 256 KiB, where FFI is allowed (`-A`, as
+ * the README installs the command) and the C library is glibc's; else leaves
+ * it. With a 64 KiB pipe the writer (`cat F | ...`) blocks on every 64 KiB
+ * this process reads and waits to be woken again, and this process waits in
+ * turn for the pipe to fill: two wake-ups per 64 KiB, each tens of
+ * microseconds when the two run on different cores (bench/RESULTS.md, "Pipe
+ * mode, session 9").
+ */
+function _widenStdinPipe(): void {
+  if (Deno.build.os !== "linux") return;
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return;
+  try {
+    const libc = Deno.dlopen("libc.so.6", {
+      fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+    });
+    try {
+      // Never narrowed; a refusal (over the user's pipe limit) leaves it as it was.
+      const capacity = libc.symbols.fcntl(0, _F_GETPIPE_SZ, 0);
+      if (capacity > 0 && capacity < _PIPE_CAPACITY) {
+        libc.symbols.fcntl(0, _F_SETPIPE_SZ, _PIPE_CAPACITY);
+      }
+    } finally {
+      libc.close();
+    }
+  } catch {
+    // No glibc (musl, a static build): the pipe keeps its size.
+  }
+}
+
 /**
  * The capture input of `filter`, read on this thread with blocking reads
  * into one recycled 256 KiB buffer: from a regular file a read is a copy from
- * the page cache, from a pipe it takes what is waiting. (A reader thread
- * handing blocks over cost more CPU than it saved, in every mode measured:
- * bench/RESULTS.md, issue 12.)
+ * the page cache, from a pipe it takes what is waiting (and a pipe kept full
+ * by its writer is widened). (A reader thread handing blocks over cost more
+ * CPU than it saved, in every mode measured: bench/RESULTS.md, issue 12.)
  */
 function _openBlocks(path: string, pool?: _BlockPool): Promise<BlockSource> {
   if (path === "-") {
-    return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
+    return Promise.resolve(
+      _syncBlockSource(Deno.stdin, { closeReader: false, pool, onPipe: _widenStdinPipe }),
+    );
   }
   // Open errors (missing file, permission) reject here, before any output.
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));

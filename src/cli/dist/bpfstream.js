@@ -79,6 +79,7 @@ var runCli = (async function (args, io2) {
 var _syncBlockSource = (function (reader, options = {}) {
   const blockSize = options.blockSize ?? 1 << 18;
   const pool = options.pool;
+  let onPipe = options.onPipe;
   const free = [];
   let ended = false;
   let closed = false;
@@ -89,6 +90,11 @@ var _syncBlockSource = (function (reader, options = {}) {
       if (n === null) {
         ended = true;
         break;
+      }
+      if (n === _PIPE_READ && onPipe !== void 0 && used + n < block.length) {
+        const told = onPipe;
+        onPipe = void 0;
+        told();
       }
       used += n;
       if (n < _PIPE_READ) break;
@@ -133,7 +139,9 @@ var _writeAllSync = (function (writer, bytes) {
 });
 var _openBlocks = (function (path, pool) {
   if (path === "-") {
-    return Promise.resolve(_syncBlockSource(Deno.stdin, { closeReader: false, pool }));
+    return Promise.resolve(
+      _syncBlockSource(Deno.stdin, { closeReader: false, pool, onPipe: _widenStdinPipe })
+    );
   }
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
@@ -254,6 +262,27 @@ function _writeAllStream(writer) {
       writer.close?.();
     }
   });
+}
+var _F_SETPIPE_SZ = 1031;
+var _F_GETPIPE_SZ = 1032;
+var _PIPE_CAPACITY = 1 << 18;
+function _widenStdinPipe() {
+  if (Deno.build.os !== "linux") return;
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return;
+  try {
+    const libc = Deno.dlopen("libc.so.6", {
+      fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" }
+    });
+    try {
+      const capacity = libc.symbols.fcntl(0, _F_GETPIPE_SZ, 0);
+      if (capacity > 0 && capacity < _PIPE_CAPACITY) {
+        libc.symbols.fcntl(0, _F_SETPIPE_SZ, _PIPE_CAPACITY);
+      }
+    } finally {
+      libc.close();
+    }
+  } catch {
+  }
 }
 
 var stdin;
