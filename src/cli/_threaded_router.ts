@@ -87,8 +87,7 @@ export class _ThreadedRouter extends _RecordRouter {
 
   /** The counters of both threads, summed. */
   counters(): RuleSetCounters {
-    const local = this.#rules.counters();
-    return this.#split === undefined ? local : this.#split.counters(local);
+    return this.#split === undefined ? this.#rules.counters() : this.#split.counters(this.#rules);
   }
 
   override snapshot(

@@ -337,6 +337,8 @@ async function _filter(
   } catch (error) {
     throw DataError.from(name, error);
   }
+  // The second thread, if any, gets the compiled classifier at once.
+  split?.attach(rules);
   // Blocks are read into the Wasm classifier's memory: classified there
   // with no copy (docs/classifier_wasm.md, "Batches"); with a second
   // thread, a block is kept until the worker classified it.
