@@ -113,9 +113,13 @@ export class _WorkerSplit implements _RecordRouterSplit {
   #pool: _HeldBlockPool | undefined;
   #chunks: _ChunkClassifier | undefined;
   #job = 0;
-  /** The classify jobs posted and not yet settled, oldest first (at most `_JOB_SLOTS`). */
-  /** Jobs posted and not yet settled; `held`: the pool holds the job's block. */
-  readonly #out: { job: number; count: number; bytes: Uint8Array; held: boolean }[] = [];
+  /**
+   * The classify jobs posted and not yet settled, oldest first (at most
+   * `_JOB_SLOTS`): `end`, where the records' bytes end; `held`: the pool holds
+   * the job's block.
+   */
+  readonly #out: { job: number; count: number; bytes: Uint8Array; end: number; held: boolean }[] =
+    [];
   #sentInterfaces = 0;
   #used = false;
   #closed = false;
@@ -129,7 +133,9 @@ export class _WorkerSplit implements _RecordRouterSplit {
     this.#options = options;
     this.#waitForWorker = split.waitForWorker ?? false;
     // Tests force the worker to take part; otherwise it takes blocks while that pays.
-    this.#payoff = this.#waitForWorker || split.payoff === false ? undefined : new _SplitPayoff();
+    this.#payoff = this.#waitForWorker || split.payoff === false
+      ? undefined
+      : new _SplitPayoff(_DEPTH);
   }
 
   /** Starts the worker (see the class comment); false, with
@@ -236,14 +242,19 @@ export class _WorkerSplit implements _RecordRouterSplit {
     const count = batch.count;
     // A batch that ends the input is routed at once (nothing follows to settle it).
     if (!this.ready || this.#chunks === undefined || batch.error !== undefined) return count;
-    if (this.#payoff !== undefined && !this.#payoff.next(performance.now(), batch.bytes.length)) {
-      return count;
-    }
     const views = this.#views!;
     const at = batch.carried;
     const end = batch.end[count - 1];
-    // A block past the job's bounds (larger than any the command line reads) stays here.
-    if (count - at > _MAX_RECORDS || end > _MAX_BYTES) return count;
+    const payoff = this.#payoff;
+    // A block past the job's bounds (larger than any the command line reads)
+    // stays here; so do blocks while routing alone is measured faster.
+    if (
+      count - at > _MAX_RECORDS || end > _MAX_BYTES ||
+      (payoff !== undefined && !payoff.next(performance.now()))
+    ) {
+      payoff?.routed(end);
+      return count;
+    }
     if (interfaces.length > this.#sentInterfaces) {
       const added = interfaces.slice(this.#sentInterfaces);
       this.#worker!.postMessage({ kind: "interfaces", interfaces: added });
@@ -262,7 +273,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
     const held = this.#pool?.lends(batch.bytes) === true;
     if (held) this.#pool!.hold(batch.bytes);
     const bytes = held ? batch.bytes : views.bytes.subarray(area, area + end);
-    this.#out.push({ job, count: count - at, bytes, held });
+    this.#out.push({ job, count: count - at, bytes, end, held });
     const control = views.control;
     Atomics.store(control, _slot(job, _BASE), area);
     Atomics.store(control, _slot(job, _COUNT), count - at);
@@ -290,7 +301,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
   settle(): _SplitRecords | undefined {
     const out = this.#out.shift();
     if (out === undefined) return undefined;
-    const { job, count, bytes, held } = out;
+    const { job, count, bytes, end, held } = out;
     const views = this.#views!;
     const control = views.control;
     const left = _slot(job, _LEFT);
@@ -311,6 +322,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
     }
     if (held) this.#pool!.routed();
     if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
+    this.#payoff?.routed(end);
     const slot = _jobSlot(job);
     return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
   }
