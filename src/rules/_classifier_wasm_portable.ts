@@ -86,17 +86,29 @@ export function _portableEscapes(
   escapes: readonly _PreparedMatch[],
 ): _PortableEscape[] {
   if (escapes.length === 0) return [];
-  const bases = new Map<_PreparedMatch, number>();
-  for (const chain of parts.chains) {
-    for (const rule of chain) for (const match of rule.matches) bases.set(match, rule.base);
-  }
-  return escapes.map((match) => {
-    const base = bases.get(match);
-    if (base === undefined) {
-      throw new Error("Cannot describe the Wasm classifier: an escaped match is in no rule");
-    }
-    return { match: match.match, base };
+  // Where each escaped match is in the module's order (a test emitted twice escapes twice).
+  const order = new Map<_PreparedMatch, number[]>();
+  escapes.forEach((match, q) => {
+    const places = order.get(match);
+    if (places === undefined) order.set(match, [q]);
+    else places.push(q);
   });
+  const found: _PortableEscape[] = new Array(escapes.length);
+  for (const chain of parts.chains) {
+    for (const rule of chain) {
+      for (const match of rule.matches) {
+        const places = order.get(match);
+        if (places === undefined) continue;
+        for (const q of places) found[q] = { match: match.match, base: rule.base };
+      }
+    }
+  }
+  for (let q = 0; q < found.length; q++) {
+    if (found[q] === undefined) {
+      throw new Error(`Cannot describe the Wasm classifier: escaped match ${q} is in no rule`);
+    }
+  }
+  return found;
 }
 
 /**
