@@ -138,13 +138,13 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-2JP5KOS3.js").then((function (m) { return ( m.filterCommand); }))); }) },
-  { name: "verdicts", load: () => import("./verdicts_command-FW6MYW3X.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-XN7M7AOP.js").then((m) => m.checkCommand) },
+  { name: "filter", load: (function () { return ( import("./filter_command-X57BOZAX.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "verdicts", load: () => import("./verdicts_command-PFXDV2RF.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-QM5SDRHC.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-L4ATO3NN.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-HCPWNFJG.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-LIBPD4P4.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-OK7IFVQF.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-GBTTKXCR.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-T56CYAVT.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-5EHVNTSP.js").then((m) => m.serveCommand) }
 ];

@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-L45OYNZ5.js";
+} from "./chunk-ZK2VYUK4.js";
 import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-GLGNSVYA.js";
+import "./chunk-CWXQNTRE.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

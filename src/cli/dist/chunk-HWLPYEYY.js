@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-GLGNSVYA.js";
+} from "./chunk-CWXQNTRE.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-L45OYNZ5.js";
+} from "./chunk-ZK2VYUK4.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-GLGNSVYA.js";
+import "./chunk-CWXQNTRE.js";
 import "./chunk-SEVKKDP7.js";
 import "./chunk-44YVJW6D.js";
 import {

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-GLGNSVYA.js";
+} from "./chunk-CWXQNTRE.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
