@@ -6,7 +6,8 @@
  * forced to classify part of every block, fed in small chunks (records split
  * across chunks). The accepted and dropped bytes, the error that ended the
  * input and every counter must be those of the one-thread router; and the
- * worker must have classified records.
+ * worker must have classified records, with the main thread's compiled
+ * classifier (its module posted to it).
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -33,6 +34,8 @@ interface _Routed {
   error: string | undefined;
   counters: RuleSetCounters;
   offloaded: number;
+  /** Whether the worker ran the main thread's compiled classifier (no compile of its own). */
+  given?: boolean;
 }
 
 function _sink(into: number[]): _RunSink {
@@ -78,7 +81,8 @@ function _twoThreads(
   const router = new _ThreadedRouter(rules, split, true);
   try {
     const routed = _route(router, capture, chunk);
-    return { ...routed, counters: router.counters(), offloaded: router.offloaded };
+    const counters = router.counters();
+    return { ...routed, counters, offloaded: router.offloaded, given: split?.givenClassifier };
   } finally {
     router.close();
   }
@@ -124,6 +128,8 @@ Deno.test({
         const one = _oneThread(generated.text, options, capture, chunk);
         const two = _twoThreads(generated.text, options, capture, chunk);
         _assertSame(one, two, `${file}, seed ${seed}, chunks of ${chunk}`);
+        // The Wasm classifier (the default for these sets) is given to the worker.
+        assert.ok(two.given, `${file}, seed ${seed}: the worker compiled the set itself`);
         offloaded += two.offloaded;
       }
     });

@@ -24,9 +24,15 @@ interface _ChunkBatch {
   interfaceIndex: Uint32Array;
 }
 
+/**
+ * What a thread classifies with: a compiled rule set, or a worker's instance
+ * of the main thread's Wasm classifier (its batch path, `_records`).
+ */
+export type _ChunkRules = Pick<CompiledRuleSet, "classify"> & { _records?: _WasmRecords };
+
 /** One thread's classifier of shared jobs: its rule set and its frame. */
 export class _ChunkClassifier {
-  readonly #rules: CompiledRuleSet;
+  readonly #rules: _ChunkRules;
   readonly #views: _SharedViews;
   readonly #frame: FrameRef;
   readonly #records: _WasmRecords | undefined;
@@ -36,11 +42,11 @@ export class _ChunkClassifier {
   readonly interfaces: CaptureInterface[] = [];
   #lastInterface = -1;
 
-  constructor(rules: CompiledRuleSet, views: _SharedViews) {
+  constructor(rules: _ChunkRules, views: _SharedViews) {
     this.#rules = rules;
     this.#views = views;
     this.#frame = createFrameRef();
-    this.#records = (rules as { _records?: _WasmRecords })._records;
+    this.#records = rules._records;
   }
 
   /** Claims chunks of job `job`'s `count` records until every one is

@@ -15,16 +15,19 @@
  * machine) costs nothing but its own chunk; the main thread waits only for
  * a worker that joined the job ({@linkcode _JOINED}, {@linkcode _LEFT}). A
  * counters job asks the worker to write its counters into `counters` (the
- * main thread waits on {@linkcode _DONE}). Interfaces (rare: one per pcapng
- * Interface Description Block) are posted as messages; a job says how many
- * the worker must have.
+ * main thread waits on {@linkcode _DONE}): the main thread's compiled
+ * classifier given, its raw counters (the main thread adds them to its own),
+ * else a rule set compiled, its counters flat (./_flat_counters.ts).
+ * Interfaces (rare: one per pcapng Interface Description Block) are posted
+ * as messages; a job says how many the worker must have.
  *
  * @module
  */
 import type { CaptureInterface } from "../capture/capture_interface.ts";
-import type { RecordBatch } from "../capture/record_batch.ts";
+import type { _RecordArrays } from "../capture/_record_arrays.ts";
 import type { CompileRuleSetOptions } from "../rules/compiled_rule_set.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
+import type { _PortableWasmClassifier } from "../rules/_classifier_wasm_portable.ts";
 
 /**
  * `control` slot: the number of the last job posted (main writes; 1, 2, ...).
@@ -113,10 +116,7 @@ export interface _SharedBuffers {
  * The record arrays of the job in `table`, as a `RecordBatch` holds them:
  * positions in the input block (in `bytes`, {@linkcode _BASE} added).
  */
-export type _SharedRecords = Pick<
-  RecordBatch,
-  "kind" | "start" | "end" | "dataStart" | "capturedLength" | "wireLength" | "interfaceIndex"
->;
+export type _SharedRecords = _RecordArrays;
 
 /** The views both sides use over {@linkcode _SharedBuffers}. */
 export interface _SharedViews {
@@ -130,13 +130,26 @@ export interface _SharedViews {
 }
 
 /**
- * The first message: the memory, and the rule set to compile as the main
- * thread did: its text to parse (posting a text costs the main thread less
- * than a parsed set of thousands of rules: 55 ms at 10,000) or the set.
+ * The first message: the memory, and what the worker classifies with: the
+ * main thread's compiled Wasm classifier (its module and description,
+ * instantiated again: no second compile), or else the rule set to compile
+ * as the main thread did: its text to parse (posting a text costs the main
+ * thread less than a parsed set of thousands of rules: 55 ms at 10,000) or
+ * the set.
  */
 export interface _StartMessage {
   kind: "start";
   buffers: _SharedBuffers;
+  classifier: _GivenClassifier | _RulesToCompile;
+}
+
+/** The main thread's compiled Wasm classifier (the worker's counters: its raw counters). */
+export interface _GivenClassifier {
+  portable: _PortableWasmClassifier;
+}
+
+/** A rule set to compile (the worker's counters: `_flattenCounters`' order). */
+export interface _RulesToCompile {
   rules: RuleSet | _RuleText;
   options: CompileRuleSetOptions;
 }

@@ -1,15 +1,16 @@
 /**
- * The classification worker of `filter --threads`: compiles the rule set
- * the main thread compiled, with the same options, then takes part in the
- * classify jobs the main thread posts in shared memory, and hands its
- * counters over at the end (the layout: ./_classify_protocol.ts).
+ * The classification worker of `filter --threads`: instantiates the main
+ * thread's compiled Wasm classifier (its module, posted: no second compile)
+ * or else compiles the rule set the main thread compiled, with the same
+ * options; then takes part in the classify jobs the main thread posts in
+ * shared memory, and hands its counters over at the end (the layout:
+ * ./_classify_protocol.ts).
  *
  * @module
  */
 import { compileRuleSet } from "../rules/compile_rule_set.ts";
 import { parseRuleSet } from "../rules/parse_rule_set.ts";
-import type { RuleSet } from "../rules/rule_set.ts";
-import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
+import { _wasmClassifierOf } from "../rules/_classifier_wasm.ts";
 import {
   _BASE,
   _CLASSIFY,
@@ -32,14 +33,26 @@ import {
   _WORKER_ASLEEP,
   _WORKER_SPIN_MS,
 } from "./_classify_protocol.ts";
-import type { _FailedMessage, _InterfacesMessage, _StartMessage } from "./_classify_protocol.ts";
-import { _ChunkClassifier } from "./_classify_chunks.ts";
+import type {
+  _FailedMessage,
+  _GivenClassifier,
+  _InterfacesMessage,
+  _RulesToCompile,
+  _StartMessage,
+} from "./_classify_protocol.ts";
+import { _ChunkClassifier, type _ChunkRules } from "./_classify_chunks.ts";
 import { _flattenCounters } from "./_flat_counters.ts";
 
 interface _WorkerScope {
   addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
   postMessage(message: _FailedMessage): void;
   close(): void;
+}
+
+/** What the worker classifies with, and how it writes its counters for the main thread. */
+interface _WorkerRules {
+  rules: _ChunkRules;
+  writeCounters(into: Float64Array): void;
 }
 
 const scope = globalThis as unknown as _WorkerScope;
@@ -74,9 +87,9 @@ function _fail(control: Int32Array): void {
 }
 
 /** The job loop: every job in turn (skipping those the main thread closed), until a stop job. */
-async function _serve(ruleSet: RuleSet, rules: CompiledRuleSet, views: _SharedViews) {
+async function _serve(given: _WorkerRules, views: _SharedViews) {
   const control = views.control;
-  const chunks = classifier = new _ChunkClassifier(rules, views);
+  const chunks = classifier = new _ChunkClassifier(given.rules, views);
   for (let job = 1;; job++) {
     if (Atomics.load(control, _JOB) < job) {
       _waitWhile(control, _JOB, job - 1, _WORKER_SPIN_MS, _WORKER_ASLEEP);
@@ -88,7 +101,7 @@ async function _serve(ruleSet: RuleSet, rules: CompiledRuleSet, views: _SharedVi
       await _join(job, views, chunks);
       continue;
     }
-    if (kind === _COUNTERS) _flattenCounters(ruleSet, rules.counters(), views.counters);
+    if (kind === _COUNTERS) given.writeCounters(views.counters);
     Atomics.store(control, _DONE, job);
     Atomics.notify(control, _DONE);
     if (kind !== _COUNTERS) break;
@@ -96,26 +109,40 @@ async function _serve(ruleSet: RuleSet, rules: CompiledRuleSet, views: _SharedVi
   scope.close();
 }
 
+/** The main thread's compiled classifier, instantiated here (throws where it cannot be). */
+function _given({ portable }: _GivenClassifier): _WorkerRules {
+  const made = _wasmClassifierOf(portable);
+  if ("reason" in made) throw new Error(`Cannot use the main thread's classifier: ${made.reason}`);
+  return { rules: made, writeCounters: made._rawCounters };
+}
+
+/** The rule set compiled here as the main thread did. */
+function _compiled(given: _RulesToCompile): _WorkerRules {
+  const source = given.rules;
+  const ruleSet = "text" in source
+    ? parseRuleSet(source.text, { maxInstructions: source.maxInstructions })
+    : source;
+  const rules = compileRuleSet(ruleSet, given.options);
+  return {
+    rules,
+    writeCounters: (into) => _flattenCounters(ruleSet, rules.counters(), into),
+  };
+}
+
 function _start(start: _StartMessage): void {
   const views = _sharedViews(start.buffers);
-  let rules: CompiledRuleSet;
-  let ruleSet: RuleSet;
+  let given: _WorkerRules;
   try {
-    const given = start.rules;
-    ruleSet = "text" in given
-      ? parseRuleSet(given.text, { maxInstructions: given.maxInstructions })
-      : given;
-    rules = compileRuleSet(ruleSet, start.options);
+    given = "portable" in start.classifier ? _given(start.classifier) : _compiled(start.classifier);
   } catch (error) {
     scope.postMessage({ kind: "failed", message: String(error) });
-    Atomics.store(views.control, _READY, -1);
-    Atomics.notify(views.control, _READY);
+    _fail(views.control);
     return;
   }
   Atomics.store(views.control, _READY, 1);
   Atomics.notify(views.control, _READY);
   // Anything the job loop did not expect ends the worker's part at once.
-  _serve(ruleSet, rules, views).catch(() => _fail(views.control));
+  _serve(given, views).catch(() => _fail(views.control));
 }
 
 const pending: _InterfacesMessage[] = [];

@@ -6,7 +6,7 @@
 
 /** Blocks routed in the mode that paid best before the other is tried again. */
 const _KEEP = 48;
-/** Blocks routed in the other mode to measure it (the first is not weighed). */
+/** Blocks routed in the other mode to measure it. */
 const _PROBE = 8;
 
 /** The two ways a block can go: half of each pair of running totals. */
@@ -15,16 +15,22 @@ const _ALONE = 1;
 
 /**
  * The payoff of the second thread, as the wall time the main thread takes
- * per input byte (reading, decoding, classifying its part, routing,
- * writing: the time between one block and the next) with blocks handed to
- * the worker and without. Each mode runs in turn, the better one
- * {@linkcode _KEEP} blocks at a time, the other {@linkcode _PROBE} blocks;
- * the first block after a change is not weighed (it pays for the one
- * before). Wall time, not CPU time: a worker that competes with the main
- * thread for a core (a loaded machine) shows as a slower main thread, and
- * the split pauses.
+ * per input byte routed (reading, decoding, classifying its part, routing,
+ * writing: the time between one block and the next, over the bytes routed
+ * meanwhile) with blocks handed to the worker and without. Each mode runs in
+ * turn, the better one {@linkcode _KEEP} blocks at a time, the other
+ * {@linkcode _PROBE} blocks. A block handed over is routed `depth` blocks
+ * later (the split keeps that many out): the intervals after a change that
+ * route blocks of the other mode (the first after a change to routing alone
+ * routes the blocks still out), or nothing yet (the first `depth` after a
+ * change to handing over), are not weighed; weighing them would make
+ * handing over look cheaper than it is (it was, by one light interval per
+ * run: a probe of 8 blocks one seventh cheaper). Wall time, not CPU time: a
+ * worker that competes with the main thread for a core (a loaded machine)
+ * shows as a slower main thread, and the split pauses.
  */
 export class _SplitPayoff {
+  readonly #depth: number;
   /** Milliseconds and bytes weighed per mode, over its last run of blocks. */
   readonly #ms = new Float64Array(2);
   readonly #bytes = new Float64Array(2);
@@ -34,25 +40,40 @@ export class _SplitPayoff {
   #better = _SPLIT;
   #left = _KEEP;
   #last = NaN;
-  #lastBytes = 0;
-  #first = true;
+  /** Bytes routed since the last block arrived. */
+  #routed = 0;
+  /** Intervals still not to weigh after a change of mode. */
+  #skip: number;
+
+  /** A payoff for a split that keeps `depth` blocks out once the next is handed over. */
+  constructor(depth: number) {
+    this.#depth = depth;
+    this.#skip = depth;
+  }
 
   /**
-   * Called as each block arrives (`now`: milliseconds, `bytes`: its size):
-   * whether to hand it to the worker.
+   * Called as each block arrives (`now`: milliseconds): whether to hand it
+   * to the worker.
    */
-  next(now: number, bytes: number): boolean {
-    const mode = this.#mode;
-    // The time since the last block is what that block cost.
-    if (!this.#first && !Number.isNaN(this.#last)) {
-      this.#ms[mode] += now - this.#last;
-      this.#bytes[mode] += this.#lastBytes;
+  next(now: number): boolean {
+    // The interval since the last block, and what it routed.
+    if (Number.isNaN(this.#last)) {
+      // The first block: no interval yet.
+    } else if (this.#skip > 0) {
+      this.#skip--;
+    } else {
+      this.#ms[this.#mode] += now - this.#last;
+      this.#bytes[this.#mode] += this.#routed;
     }
-    this.#first = false;
     this.#last = now;
-    this.#lastBytes = bytes;
+    this.#routed = 0;
     if (--this.#left <= 0) this.#switch();
     return this.#mode === _SPLIT;
+  }
+
+  /** Called as `bytes` of input are routed (a block routed alone, or one handed over, settled). */
+  routed(bytes: number): void {
+    this.#routed += bytes;
   }
 
   /** Records the mode's rate and moves to the other one, or back to the better one. */
@@ -68,6 +89,7 @@ export class _SplitPayoff {
     const next = mode === this.#better ? 1 - mode : this.#better;
     this.#mode = next;
     this.#left = next === this.#better ? _KEEP : _PROBE;
-    this.#first = true;
+    // The interval of the block that changes mode is never weighed.
+    this.#skip = next === _SPLIT ? this.#depth : 1;
   }
 }

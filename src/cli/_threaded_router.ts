@@ -33,13 +33,16 @@ export interface _StartSplitOptions {
 }
 
 /**
- * The second thread `--threads 2` asks for, started (it compiles the rule
- * set while the main thread compiles its own: call this before compiling),
- * or `undefined` for one thread: `"1"`, `"auto"`, or where no worker can
- * start. `auto` runs one thread: two were measured slower, in wall time and
- * CPU, at 100, 1,000 and 10,000 diverse rules with a core idle (the worker
- * compiles the set again, and every block is copied to it);
- * bench/RESULTS.md, "End of session 8".
+ * The second thread `--threads 2` asks for, started (its runtime starts
+ * while the main thread compiles: call this before compiling, then
+ * `attach` the compiled set), or `undefined` for one thread: `"1"`,
+ * `"auto"`, or where no worker can start. `auto` runs one thread: given the
+ * main thread's compiled classifier (no second compile), two threads were
+ * still slower in wall time at 100 and 1,000 diverse rules with a core idle,
+ * 3% faster at 10,000 for 10% more CPU, and slower at every size with the
+ * other core busy (the hand-off of each block costs the main thread about
+ * what it saves); bench/RESULTS.md, "Two threads without a second compile,
+ * session 9".
  */
 export function _startSplit(
   ruleSet: RuleSet,
@@ -87,8 +90,7 @@ export class _ThreadedRouter extends _RecordRouter {
 
   /** The counters of both threads, summed. */
   counters(): RuleSetCounters {
-    const local = this.#rules.counters();
-    return this.#split === undefined ? local : this.#split.counters(local);
+    return this.#split === undefined ? this.#rules.counters() : this.#split.counters(this.#rules);
   }
 
   override snapshot(

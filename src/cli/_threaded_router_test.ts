@@ -7,6 +7,7 @@ import { compileRuleSet } from "../rules/compile_rule_set.ts";
 import { parseRuleSet } from "../rules/parse_rule_set.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 import { _RecordRouter } from "../stream/_record_router.ts";
+import type { _WasmClassifier } from "../rules/_classifier_wasm.ts";
 
 /** A rule set of `n` rules (`tcp port 1000 + k`), policy DROP. */
 function _portRules(n: number): RuleSet {
@@ -42,9 +43,13 @@ Deno.test("_startSplit() starts no worker for --threads 1 nor auto (measured slo
   const many = _portRules(100);
   assert.equal(_startSplit(many, {}, "1"), undefined);
   assert.equal(_startSplit(many, {}, "auto"), undefined);
-  const split = _startSplit(_portRules(3), {}, "2");
+  const few = _portRules(3);
+  const split = _startSplit(few, {}, "2");
   try {
     assert.ok(split instanceof _WorkerSplit);
+    // Ready once given the main thread's compiled set.
+    assert.equal(split.waitReady(), false);
+    split.attach(compileRuleSet(few, {}));
     assert.equal(split.waitReady(), true);
   } finally {
     split?.close();
@@ -66,6 +71,8 @@ Deno.test("filter --threads 2 routes as one thread does, the Wasm classifier's r
       assert.deepEqual(router.counters(), one.counters());
       assert.ok(router.offloaded > 0, "the worker classified records");
       assert.equal(router.reason, undefined);
+      // The Wasm classifier is given to the worker; closures are compiled again there.
+      assert.equal(split!.givenClassifier, options.strategy === undefined);
     } finally {
       router.close();
     }
@@ -75,12 +82,14 @@ Deno.test("filter --threads 2 routes as one thread does, the Wasm classifier's r
 Deno.test("filter --threads 2 goes on alone, with the reason, when the worker cannot compile", async () => {
   const capture = _repeatMixed(50);
   const ruleSet = _portRules(5);
-  const one = compileRuleSet(ruleSet, {});
+  // Closures: the worker compiles the set itself (no Wasm classifier to give).
+  const one = compileRuleSet(ruleSet, { strategy: "closure" });
   const expected = _route(new _RecordRouter(one), capture, 1000);
   // The worker is given a chain that does not exist: its compile fails.
-  const split = new _WorkerSplit(ruleSet, { chain: "MISSING" }, { waitForWorker: true });
+  const options = { chain: "MISSING", strategy: "closure" as const };
+  const split = new _WorkerSplit(ruleSet, options, { waitForWorker: true });
   assert.equal(split.start(), true);
-  const router = new _ThreadedRouter(compileRuleSet(ruleSet, {}), split, true);
+  const router = new _ThreadedRouter(compileRuleSet(ruleSet, { strategy: "closure" }), split, true);
   try {
     assert.deepEqual(_route(router, capture, 1000), expected);
     assert.deepEqual(router.counters(), one.counters());
@@ -91,6 +100,93 @@ Deno.test("filter --threads 2 goes on alone, with the reason, when the worker ca
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     assert.match(router.reason ?? "", /the worker failed: .*chain "MISSING" does not exist/);
+  } finally {
+    router.close();
+  }
+});
+
+/** One rule, `-p PROTOCOL -j ACCEPT`, policy DROP. */
+function _acceptProtocol(protocol: string): RuleSet {
+  return parseRuleSet(`*filter\n:INPUT DROP [0:0]\n-A INPUT -p ${protocol} -j ACCEPT\nCOMMIT\n`);
+}
+
+Deno.test("filter --threads 2: the worker classifies with the main thread's compiled module", () => {
+  const capture = _repeatMixed(400);
+  const udp = _acceptProtocol("udp");
+  const expected = _route(new _RecordRouter(compileRuleSet(udp, {})), capture, 4096);
+  // The main thread's classifier as posted to the worker, with the module of
+  // a set of the same shape that accepts TCP instead: if the worker runs the
+  // module it is given, its part of the output changes.
+  const main = compileRuleSet(udp, { strategy: "wasm" }) as _WasmClassifier;
+  const tcp = compileRuleSet(_acceptProtocol("tcp"), { strategy: "wasm" }) as _WasmClassifier;
+  const portable = main._portable;
+  (main as { _portable: typeof portable })._portable = () => ({
+    ...portable(),
+    module: tcp._portable().module,
+  });
+  const split = _startSplit(udp, { strategy: "wasm" }, "2", { waitForWorker: true });
+  const router = new _ThreadedRouter(main, split, true);
+  try {
+    const routed = _route(router, capture, 4096);
+    assert.ok(split!.givenClassifier);
+    assert.ok(router.offloaded > 0, "the worker classified records");
+    assert.notDeepEqual(routed, expected);
+  } finally {
+    router.close();
+  }
+});
+
+Deno.test("filter --threads 2 goes on alone, with the reason, when the worker cannot instantiate the main thread's module", async () => {
+  const capture = _repeatMixed(50);
+  const ruleSet = _portRules(5);
+  const one = compileRuleSet(ruleSet, {});
+  const expected = _route(new _RecordRouter(one), capture, 1000);
+  const main = compileRuleSet(ruleSet, {}) as _WasmClassifier;
+  const portable = main._portable;
+  // A module that imports a function the classifier does not give.
+  const foreign = new WebAssembly.Module(
+    new Uint8Array([
+      0,
+      97,
+      115,
+      109,
+      1,
+      0,
+      0,
+      0,
+      1,
+      4,
+      1,
+      96,
+      0,
+      0,
+      2,
+      9,
+      1,
+      1,
+      120,
+      3,
+      110,
+      111,
+      112,
+      0,
+      0,
+    ]),
+  );
+  (main as { _portable: typeof portable })._portable = () => ({ ...portable(), module: foreign });
+  const split = _startSplit(ruleSet, {}, "2", { waitForWorker: true });
+  const router = new _ThreadedRouter(main, split, true);
+  try {
+    assert.deepEqual(_route(router, capture, 1000), expected);
+    assert.deepEqual(router.counters(), one.counters());
+    assert.equal(router.offloaded, 0);
+    for (let n = 0; n < 100 && !/Import #0/.test(router.reason ?? ""); n++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.match(
+      router.reason ?? "",
+      /the worker failed: .*main thread's classifier: .*not instantiated .*Import #0/,
+    );
   } finally {
     router.close();
   }

@@ -30,8 +30,8 @@ import {
   _MAX_RECORDS,
   _READY,
   _SEQ,
+  type _SharedBuffers,
   _sharedBuffers,
-  type _SharedRecords,
   type _SharedViews,
   _sharedViews,
   _slot,
@@ -42,7 +42,9 @@ import {
   _WORKER_ANSWER_MS,
   _WORKER_ASLEEP,
 } from "./_classify_protocol.ts";
-import type { _RuleText } from "./_classify_protocol.ts";
+import type { _RuleText, _StartMessage } from "./_classify_protocol.ts";
+import { _copyRecordArrays } from "../capture/_record_arrays.ts";
+import type { _WasmClassifier } from "../rules/_classifier_wasm.ts";
 import { _ChunkClassifier } from "./_classify_chunks.ts";
 import { _addFlatCounters, _counterSlots } from "./_flat_counters.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
@@ -71,14 +73,22 @@ export interface _WorkerSplitOptions {
    * @default {true}
    */
   payoff?: boolean;
-  /** The text `ruleSet` was parsed from (the worker parses it again rather than receive the set). */
+  /**
+   * The text `ruleSet` was parsed from (a worker that compiles the set
+   * parses it again rather than receive the set).
+   */
   text?: _RuleText;
 }
 
 /**
  * The hand-off of each block's records to one worker. The worker starts
- * with {@linkcode _WorkerSplit.start} (and compiles the rule set, while the
- * main thread compiles its own); until it is ready, every record stays on
+ * with {@linkcode _WorkerSplit.start}, before the main thread compiles the
+ * rule set (its runtime starts meanwhile); once the main thread's compiled
+ * set is {@linkcode _WorkerSplit.attach}ed, a Wasm classifier is posted to
+ * the worker (its module and description: the worker instantiates it, no
+ * second compile), any other is compiled again by the worker (told at once
+ * where the options rule the Wasm classifier out, so that it compiles while
+ * the main thread does). Until the worker is ready, every record stays on
  * the main thread. Then each block's packet records become a job: their
  * bytes where the block was read (the {@linkcode _WorkerSplit.pool}) or a
  * copy, their fields in shared record arrays. The worker classifies the job
@@ -93,13 +103,23 @@ export class _WorkerSplit implements _RecordRouterSplit {
   readonly #text: _RuleText | undefined;
   readonly #payoff: _SplitPayoff | undefined;
   #worker: Worker | undefined;
+  #buffers: _SharedBuffers | undefined;
   #views: _SharedViews | undefined;
+  /** The main thread's compiled set; its Wasm classifier's, where the worker was given it. */
+  #rules: CompiledRuleSet | undefined;
+  #given: _WasmClassifier | undefined;
+  /** Whether the worker was told what to classify with. */
+  #told = false;
   #pool: _HeldBlockPool | undefined;
   #chunks: _ChunkClassifier | undefined;
   #job = 0;
-  /** The classify jobs posted and not yet settled, oldest first (at most `_JOB_SLOTS`). */
-  /** Jobs posted and not yet settled; `held`: the pool holds the job's block. */
-  readonly #out: { job: number; count: number; bytes: Uint8Array; held: boolean }[] = [];
+  /**
+   * The classify jobs posted and not yet settled, oldest first (at most
+   * `_JOB_SLOTS`): `end`, where the records' bytes end; `held`: the pool holds
+   * the job's block.
+   */
+  readonly #out: { job: number; count: number; bytes: Uint8Array; end: number; held: boolean }[] =
+    [];
   #sentInterfaces = 0;
   #used = false;
   #closed = false;
@@ -113,10 +133,12 @@ export class _WorkerSplit implements _RecordRouterSplit {
     this.#options = options;
     this.#waitForWorker = split.waitForWorker ?? false;
     // Tests force the worker to take part; otherwise it takes blocks while that pays.
-    this.#payoff = this.#waitForWorker || split.payoff === false ? undefined : new _SplitPayoff();
+    this.#payoff = this.#waitForWorker || split.payoff === false
+      ? undefined
+      : new _SplitPayoff(_DEPTH);
   }
 
-  /** Starts the worker (it compiles the rule set on its own); false, with
+  /** Starts the worker (see the class comment); false, with
    * {@linkcode _WorkerSplit.reason}, where it cannot. */
   start(): boolean {
     if (this.#worker !== undefined || this.#closed) return this.#worker !== undefined;
@@ -124,15 +146,11 @@ export class _WorkerSplit implements _RecordRouterSplit {
       this.#reason = "this runtime has no Web Workers with shared memory";
       return false;
     }
-    const buffers = _sharedBuffers(_counterSlots(this.#ruleSet));
+    const buffers = this.#buffers = _sharedBuffers(_counterSlots(this.#ruleSet));
     try {
       this.#worker = new Worker(_classifyWorkerUrl().href, { type: "module" });
-      this.#worker.postMessage({
-        kind: "start",
-        buffers,
-        rules: this.#text ?? this.#ruleSet,
-        options: this.#options,
-      });
+      // No Wasm classifier to give: the worker compiles the set while this thread does.
+      if (!_mayCompileToWasm(this.#options)) this.#tell(undefined);
     } catch (error) {
       this.#reason = `cannot start a worker: ${error instanceof Error ? error.message : error}`;
       this.#worker?.terminate();
@@ -166,9 +184,36 @@ export class _WorkerSplit implements _RecordRouterSplit {
     return this.#pool = new _HeldBlockPool(inner);
   }
 
-  /** The main thread's compiled rule set (the same rules the worker compiles). */
+  /**
+   * The main thread's compiled rule set (of the rule set and options this
+   * split was made with): its Wasm classifier is posted to the worker, else
+   * the worker compiles the set (unless told already).
+   */
   attach(rules: CompiledRuleSet): void {
-    if (this.#views !== undefined) this.#chunks = new _ChunkClassifier(rules, this.#views);
+    if (this.#views === undefined || this.#rules === rules) return;
+    this.#rules = rules;
+    this.#chunks = new _ChunkClassifier(rules, this.#views);
+    if (!this.#told) {
+      this.#tell((rules as Partial<_WasmClassifier>)._portable === undefined ? undefined : rules);
+    }
+  }
+
+  /** Whether the worker runs the main thread's compiled classifier (its module), not a compile of its own. */
+  get givenClassifier(): boolean {
+    return this.#given !== undefined;
+  }
+
+  /** Posts the start message: `wasm`'s classifier to instantiate, or (`undefined`) the set to compile. */
+  #tell(wasm: CompiledRuleSet | undefined): void {
+    this.#told = true;
+    let classifier: _StartMessage["classifier"];
+    if (wasm !== undefined) {
+      this.#given = wasm as _WasmClassifier;
+      classifier = { portable: this.#given._portable() };
+    } else {
+      classifier = { rules: this.#text ?? this.#ruleSet, options: this.#options };
+    }
+    this.#worker!.postMessage({ kind: "start", buffers: this.#buffers!, classifier });
   }
 
   /** Whether the worker has compiled the rule set and takes jobs. */
@@ -178,9 +223,11 @@ export class _WorkerSplit implements _RecordRouterSplit {
   }
 
   /** Waits (blocking, at most `_READY_WAIT_MS`) until the worker is ready
-   * or failed; whether it is ready. */
+   * or failed; whether it is ready (`false` at once before it was told what
+   * to classify with: see {@linkcode _WorkerSplit.attach}). */
   waitReady(): boolean {
-    if (this.#views === undefined) return false;
+    // Not told what to classify with yet: it cannot get ready.
+    if (this.#views === undefined || !this.#told) return false;
     const control = this.#views.control;
     const deadline = performance.now() + _READY_WAIT_MS;
     while (Atomics.load(control, _READY) === 0 && performance.now() < deadline) {
@@ -195,14 +242,19 @@ export class _WorkerSplit implements _RecordRouterSplit {
     const count = batch.count;
     // A batch that ends the input is routed at once (nothing follows to settle it).
     if (!this.ready || this.#chunks === undefined || batch.error !== undefined) return count;
-    if (this.#payoff !== undefined && !this.#payoff.next(performance.now(), batch.bytes.length)) {
-      return count;
-    }
     const views = this.#views!;
     const at = batch.carried;
     const end = batch.end[count - 1];
-    // A block past the job's bounds (larger than any the command line reads) stays here.
-    if (count - at > _MAX_RECORDS || end > _MAX_BYTES) return count;
+    const payoff = this.#payoff;
+    // A block past the job's bounds (larger than any the command line reads)
+    // stays here; so do blocks while routing alone is measured faster.
+    if (
+      count - at > _MAX_RECORDS || end > _MAX_BYTES ||
+      (payoff !== undefined && !payoff.next(performance.now()))
+    ) {
+      payoff?.routed(end);
+      return count;
+    }
     if (interfaces.length > this.#sentInterfaces) {
       const added = interfaces.slice(this.#sentInterfaces);
       this.#worker!.postMessage({ kind: "interfaces", interfaces: added });
@@ -215,13 +267,13 @@ export class _WorkerSplit implements _RecordRouterSplit {
     // shared memory take slow paths), and the records' fields.
     const area = slot * _MAX_BYTES;
     views.bytes.set(batch.bytes.subarray(0, end), area);
-    _copyRecords(batch, at, views.records[slot]);
+    _copyRecordArrays(batch, at, count, views.records[slot]);
     // The main thread routes them from the block where the pool keeps it
     // until then, else from the copy (another source may reuse the block).
     const held = this.#pool?.lends(batch.bytes) === true;
     if (held) this.#pool!.hold(batch.bytes);
     const bytes = held ? batch.bytes : views.bytes.subarray(area, area + end);
-    this.#out.push({ job, count: count - at, bytes, held });
+    this.#out.push({ job, count: count - at, bytes, end, held });
     const control = views.control;
     Atomics.store(control, _slot(job, _BASE), area);
     Atomics.store(control, _slot(job, _COUNT), count - at);
@@ -249,7 +301,7 @@ export class _WorkerSplit implements _RecordRouterSplit {
   settle(): _SplitRecords | undefined {
     const out = this.#out.shift();
     if (out === undefined) return undefined;
-    const { job, count, bytes, held } = out;
+    const { job, count, bytes, end, held } = out;
     const views = this.#views!;
     const control = views.control;
     const left = _slot(job, _LEFT);
@@ -270,13 +322,14 @@ export class _WorkerSplit implements _RecordRouterSplit {
     }
     if (held) this.#pool!.routed();
     if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
+    this.#payoff?.routed(end);
     const slot = _jobSlot(job);
     return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
   }
 
-  /** `local` (the main thread's counters) plus the worker's. */
-  counters(local: RuleSetCounters): RuleSetCounters {
-    if (!this.#used || this.#closed) return local;
+  /** The counters of the attached rule set (`rules`, the main thread's) plus the worker's. */
+  counters(rules: CompiledRuleSet): RuleSetCounters {
+    if (!this.#used || this.#closed) return rules.counters();
     const control = this.#views!.control;
     // A worker that failed answers nothing (its counters are lost).
     if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
@@ -284,7 +337,10 @@ export class _WorkerSplit implements _RecordRouterSplit {
     if (!_waitFor(control, _DONE, this.#job)) {
       throw Atomics.load(control, _READY) === -1 ? _workerFailed() : _noAnswer("its counters");
     }
-    return _addFlatCounters(this.#ruleSet, local, this.#views!.counters);
+    const theirs = this.#views!.counters;
+    return this.#given !== undefined
+      ? this.#given._countersWith(theirs)
+      : _addFlatCounters(this.#ruleSet, rules.counters(), theirs);
   }
 
   /** Stops the worker (take the counters first). Safe to call more than once. */
@@ -309,16 +365,14 @@ export class _WorkerSplit implements _RecordRouterSplit {
   }
 }
 
-/** Copies the fields of records `[at, batch.count)` into a job slot's record arrays (bulk copies). */
-function _copyRecords(batch: RecordBatch, at: number, into: _SharedRecords): void {
-  const count = batch.count;
-  into.kind.set(batch.kind.subarray(at, count));
-  into.start.set(batch.start.subarray(at, count));
-  into.end.set(batch.end.subarray(at, count));
-  into.dataStart.set(batch.dataStart.subarray(at, count));
-  into.capturedLength.set(batch.capturedLength.subarray(at, count));
-  into.wireLength.set(batch.wireLength.subarray(at, count));
-  into.interfaceIndex.set(batch.interfaceIndex.subarray(at, count));
+/**
+ * Whether compiling with `options` may give the Wasm classifier (then the
+ * worker waits for it): not with another strategy asked for, nor rule by
+ * rule (`compileRuleSet`'s rules).
+ */
+function _mayCompileToWasm(options: CompileRuleSetOptions): boolean {
+  const strategy = options.strategy;
+  return (strategy === undefined || strategy === "wasm") && options.evaluation !== "rule-by-rule";
 }
 
 /** The error when the worker failed (it stopped taking part). */

@@ -280,7 +280,8 @@ export const filterCommand: CliCommand = {
         ? "rule-by-rule"
         : undefined,
     };
-    // A second thread starts first: it compiles the rule set while this one does.
+    // A second thread starts first (its runtime starts while this one compiles; it is
+    // given the compiled classifier, or compiles a set that has no Wasm classifier).
     const waitForWorker = io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1";
     const split = _startSplit(ruleSet, compileOptions, threads, {
       // Tests only: the worker takes part from the first block of a tiny input.
@@ -337,6 +338,8 @@ async function _filter(
   } catch (error) {
     throw DataError.from(name, error);
   }
+  // The second thread, if any, gets the compiled classifier at once.
+  split?.attach(rules);
   // Blocks are read into the Wasm classifier's memory: classified there
   // with no copy (docs/classifier_wasm.md, "Batches"); with a second
   // thread, a block is kept until the worker classified it.

@@ -88,6 +88,10 @@ export interface _ClassifierParts {
   entry: number;
   byIp: boolean;
   restoreCounters: boolean;
+  /** How the rule set's programs are compiled (`_Settings`: what `compile()` picks when `undefined`). */
+  strategy: "closure" | "source" | "interpret" | undefined;
+  /** Largest `--bytecode` program. */
+  maxInstructions: number;
   /** Per chain, its rules. */
   chains: _CompiledRule[][];
   /** Per chain, its index root; `null` evaluates rule by rule. */

@@ -31,7 +31,7 @@ import type { RecordBatch } from "../capture/record_batch.ts";
 import { createFrameRef } from "./frame_ref.ts";
 import { FrameContext } from "./frame_context.ts";
 import { _fillWindow, type _Test } from "./_frame_state.ts";
-import { _BASE_NETWORK, _upperProtocol } from "./_match_tests.ts";
+import { _upperProtocol } from "./_match_tests.ts";
 import { _F_INTERFACE, _loadField } from "./_fields.ts";
 import { _frameClass, _isVersionByte } from "./_frame_class.ts";
 import {
@@ -44,7 +44,11 @@ import {
 } from "./_classifier.ts";
 import { _loadIndex } from "../bpf/_packet_access.ts";
 import { _wasmRefusal } from "../bpf/compile_wasm.ts";
-import { _emitClassifierModule, type _EmittedModule } from "./_classifier_wasm_module.ts";
+import {
+  _emitClassifierModule,
+  type _EmittedModule,
+  type _LazyTests,
+} from "./_classifier_wasm_module.ts";
 import { _newFrameState } from "./_new_frame_state.ts";
 import { _interfacePatternBits } from "./_interface_patterns.ts";
 import {
@@ -81,12 +85,23 @@ import {
 } from "./_classifier_wasm_records.ts";
 import {
   _copyFrame,
+  _countersOver,
   _MAX_BLOCK_BYTES,
   type _Memory,
   _PAGE,
+  _rawCounters,
   _reserve,
   _views,
 } from "./_classifier_wasm_memory.ts";
+import {
+  _portableEscapes,
+  type _PortableWasmClassifier,
+  _preparedEscapes,
+  _ruleTable,
+  type _WasmDescription,
+} from "./_classifier_wasm_portable.ts";
+import type { _PreparedMatch } from "./_match_tests.ts";
+import type { RuleSetCounters } from "./rule_set.ts";
 import { _InterfaceNumbers } from "./_interface_numbers.ts";
 import { type _FillFunction, _makeFill } from "./_classifier_wasm_fill.ts";
 import type { _PcapLayout } from "../capture/_pcap_layout.ts";
@@ -205,6 +220,21 @@ export interface _WasmClassifier extends _Classifier {
   readonly wasmEscapes: readonly string[];
   /** Tests: the form the module's code took (see `_EmittedModule`). */
   readonly _form: _EmittedModule["form"];
+  /** This classifier as one structured-cloneable value, for a worker ({@linkcode _wasmClassifierOf}). */
+  readonly _portable: () => _PortableWasmClassifier;
+  /**
+   * The counters plus `other`: another instance's counters as
+   * {@linkcode _WasmWorkerClassifier._rawCounters} writes them.
+   */
+  readonly _countersWith: (other: Float64Array) => RuleSetCounters;
+}
+
+/** A worker's instance of another thread's Wasm classifier ({@linkcode _wasmClassifierOf}). */
+export interface _WasmWorkerClassifier {
+  classify(frame: FrameRef): boolean;
+  readonly _records: _WasmRecords;
+  /** Writes the counters, as numbers, into `into` (at least `_rawCounterCount` of them). */
+  readonly _rawCounters: (into: Float64Array) => void;
 }
 
 /** The exports the module gives. */
@@ -244,18 +274,22 @@ interface _Callbacks {
  * frame described again (with its ancillary fields; interface tests and
  * fields read the frame's names alone).
  */
-function _callbacks(m: _Memory, parts: _ClassifierParts, emitted: _EmittedModule): _Callbacks {
+function _callbacks(
+  m: _Memory,
+  described: _WasmDescription,
+  escapes: readonly _PreparedMatch[],
+): _Callbacks {
   const contexts = new FrameContext();
   const state = _newFrameState(contexts);
   const slotFrames: FrameRef[] = [];
-  const used = emitted.escapes.length > 0 || emitted.fieldCalls;
+  const used = escapes.length > 0 || described.fieldCalls;
   if (used) {
     for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
   }
   let loaded = -1;
   let slotFrame: _SlotFrame = (slot) => slotFrames[slot];
-  const tests: (_Test | undefined)[] = emitted.escapes.map(() => undefined);
-  const frameOnly = emitted.escapes.map((e) => e.match.kind === "interface");
+  const tests: (_Test | undefined)[] = escapes.map(() => undefined);
+  const frameOnly = escapes.map((e) => e.match.kind === "interface");
   const frameOf = (fr: number): void => {
     state.frame = slotFrame(m.views.i32[(fr >> 2) + FR_SLOT]);
   };
@@ -279,11 +313,11 @@ function _callbacks(m: _Memory, parts: _ClassifierParts, emitted: _EmittedModule
     jsMatch(q: number, fr: number): number {
       if (frameOnly[q]) frameOf(fr);
       else load(fr);
-      const test = tests[q] ??= emitted.escapes[q].build() ?? (() => true);
+      const test = tests[q] ??= escapes[q].build() ?? (() => true);
       return test(state) ? 1 : 0;
     },
     jsField(id: number, fr: number): number {
-      const field = parts.fields[id];
+      const field = described.fields[id];
       if (field.kind === _F_INTERFACE) frameOf(fr);
       else load(fr);
       return _loadField(field, state);
@@ -305,32 +339,25 @@ function _callbacks(m: _Memory, parts: _ClassifierParts, emitted: _EmittedModule
  */
 type _Stage = (frame: FrameRef, slot: number, delta: number) => void;
 
-function _stager(
-  m: _Memory,
-  parts: _ClassifierParts,
-  emitted: _EmittedModule,
-  slotFrames: FrameRef[],
-): _Stage {
+function _stager(m: _Memory, described: _WasmDescription, slotFrames: FrameRef[]): _Stage {
   const contexts = new FrameContext();
   contexts.ancillary = false;
   const state = _newFrameState(contexts);
-  const bases = parts.anyNetwork && parts.anyLink
+  const bases = described.anyNetwork && described.anyLink
     ? undefined
-    : parts.anyNetwork
+    : described.anyNetwork
     ? "network"
     : "link";
   const linkWindow = bases !== "network";
   const networkWindow = bases !== "link";
-  const versionByte = parts.fields.some(_isVersionByte);
-  const byIp = parts.byIp;
-  const readsUpper = emitted.readsUpper;
+  const versionByte = described.fields.some(_isVersionByte);
+  const byIp = described.byIp;
+  const readsUpper = described.readsUpper;
   const callsBack = slotFrames.length > 0;
-  const interfaces = emitted.readsInterfaces
-    ? parts.fields.find((f) => f.kind === _F_INTERFACE)!.names!
-    : null;
+  const interfaces = _interfaceNames(described);
   const inNumbers = new _InterfaceNumbers(interfaces);
   const outNumbers = new _InterfaceNumbers(interfaces);
-  const patterns = emitted.interfacePatterns;
+  const patterns = described.interfacePatterns;
   let lastPatternIn: string | undefined = undefined;
   let lastPatternOut: string | undefined = undefined;
   let lastBits = _interfacePatternBits(patterns, undefined, undefined);
@@ -527,24 +554,32 @@ function _recordsPath(m: _Memory, staging: _ModuleStaging): _WasmRecords {
   };
 }
 
-/** Writes the rule table and the first counters (restored ones with `restoreCounters`). */
-function _initMemory(m: _Memory, parts: _ClassifierParts): void {
+/** Writes the rule table (`_WasmDescription.ruleTable`: three words a rule, `RULE_BYTES` apart). */
+function _writeRuleTable(m: _Memory, table: Int32Array): void {
   const i32 = m.views.i32;
-  for (const rules of parts.chains) {
-    for (const rule of rules) {
-      const at = (m.layout.rules + RULE_BYTES * rule.counter) >> 2;
-      i32[at] = rule.kind;
-      i32[at + 1] = rule.to;
-      i32[at + 2] = rule.base === _BASE_NETWORK ? 1 : 0;
-    }
+  const words = RULE_BYTES >> 2;
+  for (let rule = 0, at = m.layout.rules >> 2; 3 * rule < table.length; rule++, at += words) {
+    i32[at] = table[3 * rule];
+    i32[at + 1] = table[3 * rule + 1];
+    i32[at + 2] = table[3 * rule + 2];
   }
-  const from = _newCounters(parts);
+}
+
+/** Writes counters `from` (the first ones: restored ones with `restoreCounters`). */
+function _writeCounters(m: _Memory, from: _Counters): void {
   const into = m.views.counters;
   into.packets.set(from.packets);
   into.bytes.set(from.bytes);
   into.policyPackets.set(from.policyPackets);
   into.policyBytes.set(from.policyBytes);
   into.totals.set(from.totals);
+}
+
+/** The numbers of the interface names `-i`/`-o` rules give, where the module reads them, else `null`. */
+function _interfaceNames(described: _WasmDescription): ReadonlyMap<string, number> | null {
+  return described.readsInterfaces
+    ? described.fields.find((f) => f.kind === _F_INTERFACE)!.names!
+    : null;
 }
 
 /** The module of `parts`, or why there is none (see {@linkcode _makeWasmClassifier}). */
@@ -567,32 +602,44 @@ function _emit(parts: _ClassifierParts, layout: _WasmLayout): _EmittedModule | {
   });
 }
 
+/** The module over a memory of its own, and the paths that use it (see {@linkcode _instantiate}). */
+interface _WasmInstance {
+  m: _Memory;
+  classify(frame: FrameRef): boolean;
+  /** The counter index of the rule that decided the last frame (-1: the policy). */
+  decided(): number;
+  records: _WasmRecords;
+  batch: _WasmBatch;
+  blocks: _WasmBlockPool;
+  stagedRecord: _WasmClassifier["_stagedRecord"];
+}
+
 /**
- * The Wasm classifier of `parts` (indexed: every chain's index root), or
- * why there is none: the runtime refuses run-time Wasm, the set has no
- * rules, or a bound of the module is exceeded.
+ * `module` instantiated over a new memory, as `described`, its calls back
+ * running `escapes`; or why not (the instance refused). The counters start
+ * at zero.
  */
-export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | { reason: string } {
-  const refusal = _wasmRefusal();
-  if (refusal !== undefined) return { reason: `run-time Wasm is refused (${refusal})` };
-  const { ruleSet, entry, chains } = parts;
-  const layout = _wasmLayout(chains.map((c) => c.length));
-  const emitted = _emit(parts, layout);
-  if ("reason" in emitted) return emitted;
+function _instantiate(
+  module: WebAssembly.Module,
+  described: _WasmDescription,
+  escapes: readonly _PreparedMatch[],
+  lazy: _LazyTests,
+): _WasmInstance | { reason: string } {
+  const chainRules = described.chainRules;
+  const layout = _wasmLayout(chainRules);
   const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + _PAGE) / _PAGE) });
-  const rules = chains.reduce((n, c) => n + c.length, 0);
+  const rules = chainRules.reduce((n, c) => n + c, 0);
   const m: _Memory = {
     memory,
-    views: _views(memory, layout, rules, chains.length),
+    views: _views(memory, layout, rules, chainRules.length),
     layout,
     rules,
-    chains: chains.length,
+    chains: chainRules.length,
     poolStart: 0,
   };
-  const callbacks = _callbacks(m, parts, emitted);
+  const callbacks = _callbacks(m, described, escapes);
   let exports: _Exports;
   try {
-    const module = new WebAssembly.Module(emitted.bytes);
     const imports = {
       memory,
       loadIndex: _loadIndex,
@@ -604,21 +651,17 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     };
     // The table exists once the instance does; tests are made only when frames run.
     const made: { table?: WebAssembly.Table } = {};
-    const lazyTest = _lazyTestMaker(emitted.lazy, () => ({ table: made.table!, imports }));
+    const lazyTest = _lazyTestMaker(lazy, () => ({ table: made.table!, imports }));
     const instance = new WebAssembly.Instance(module, {
       env: { ...imports, lazyTest: (k: number, fr: number): number => lazyTest(k)(fr) },
     });
     made.table = instance.exports.table as WebAssembly.Table;
     exports = instance.exports as unknown as _Exports;
   } catch (error) {
-    return {
-      reason: `the Wasm classifier was not compiled (${
-        error instanceof Error ? `${error.name}: ${error.message}` : error
-      })`,
-    };
+    return { reason: `the Wasm classifier was not instantiated (${_message(error)})` };
   }
-  _initMemory(m, parts);
-  const stage = _stager(m, parts, emitted, callbacks.slotFrames);
+  _writeRuleTable(m, described.ruleTable);
+  const stage = _stager(m, described, callbacks.slotFrames);
   let decided = -1;
   const slotFrames = callbacks.slotFrames;
   const jsSlots = (slot: number): FrameRef => slotFrames[slot];
@@ -630,10 +673,8 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
   };
   const staging = _moduleStaging({
     m,
-    interfaceNames: emitted.readsInterfaces
-      ? parts.fields.find((f) => f.kind === _F_INTERFACE)!.names!
-      : null,
-    interfacePatterns: emitted.interfacePatterns,
+    interfaceNames: _interfaceNames(described),
+    interfacePatterns: described.interfacePatterns,
     callsBack: callbacks.used,
     begin: callbacks.begin,
     records(count: number, delta: number, blockEnd: number): number {
@@ -675,20 +716,112 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     return m.views.i32.slice(at, at + FRAME_BYTES / 4);
   };
   return {
+    m,
+    classify,
+    decided: () => decided,
+    records: _recordsPath(m, staging),
+    batch: _batchPath(m, stage, run),
+    blocks: _blockPool(m),
+    stagedRecord,
+  };
+}
+
+/** An error's name and message, for a reason. */
+function _message(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** What the module of `parts` reads of its JavaScript side (see {@linkcode _WasmDescription}). */
+function _describe(parts: _ClassifierParts, emitted: _EmittedModule): _WasmDescription {
+  return {
+    chainRules: parts.chains.map((c) => c.length),
+    ruleTable: _ruleTable(parts),
+    fields: parts.fields,
+    anyNetwork: parts.anyNetwork,
+    anyLink: parts.anyLink,
+    byIp: parts.byIp,
+    fieldCalls: emitted.fieldCalls,
+    readsUpper: emitted.readsUpper,
+    readsInterfaces: emitted.readsInterfaces,
+    interfacePatterns: emitted.interfacePatterns,
+  };
+}
+
+/**
+ * The Wasm classifier of `parts` (indexed: every chain's index root), or
+ * why there is none: the runtime refuses run-time Wasm, the set has no
+ * rules, or a bound of the module is exceeded.
+ */
+export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | { reason: string } {
+  const refusal = _wasmRefusal();
+  if (refusal !== undefined) return { reason: `run-time Wasm is refused (${refusal})` };
+  const { ruleSet, entry, chains } = parts;
+  const emitted = _emit(parts, _wasmLayout(chains.map((c) => c.length)));
+  if ("reason" in emitted) return emitted;
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(emitted.bytes);
+  } catch (error) {
+    return { reason: `the Wasm classifier was not compiled (${_message(error)})` };
+  }
+  const described = _describe(parts, emitted);
+  const made = _instantiate(module, described, emitted.escapes, emitted.lazy);
+  if ("reason" in made) return made;
+  const { m } = made;
+  _writeCounters(m, _newCounters(parts));
+  return {
     ruleSet,
     chain: ruleSet.chains[entry].name,
-    classify,
+    classify: made.classify,
     resetCounters: () => _resetCounters(m.views.counters),
     get decidedBy(): number {
-      return decided;
+      return made.decided();
     },
     walkFallbacks: chains.map(() => undefined),
     wasmEscapes: emitted.escapeReasons,
     _form: emitted.form,
     counters: () => _snapshotCounters(m.views.counters, ruleSet, chains),
-    _records: _recordsPath(m, staging),
-    _batch: _batchPath(m, stage, run),
-    _blocks: _blockPool(m),
-    _stagedRecord: stagedRecord,
+    _records: made.records,
+    _batch: made.batch,
+    _blocks: made.blocks,
+    _stagedRecord: made.stagedRecord,
+    _portable: () => ({
+      ...described,
+      module,
+      escapes: _portableEscapes(parts, emitted.escapes),
+      // A worker cannot emit tests (it has no rules): it gets every lazy test's module.
+      lazySlots: emitted.lazy.slots,
+      lazyModules: emitted.lazy.slots.map((_, k) => emitted.lazy.module(k)),
+      strategy: parts.strategy,
+      maxInstructions: parts.maxInstructions,
+    }),
+    _countersWith(other: Float64Array): RuleSetCounters {
+      const sum = _rawCounters(m).slice();
+      for (let k = 0; k < sum.length; k++) sum[k] += other[k];
+      return _snapshotCounters(_countersOver(sum, m.rules, m.chains), ruleSet, chains);
+    },
+  };
+}
+
+/**
+ * The classifier a worker makes of `portable` (another thread's compiled
+ * classifier, see ./_classifier_wasm_portable.ts): the same module over a
+ * memory of its own, its counters from zero; or why not.
+ */
+export function _wasmClassifierOf(
+  portable: _PortableWasmClassifier,
+): _WasmWorkerClassifier | { reason: string } {
+  const refusal = _wasmRefusal();
+  if (refusal !== undefined) return { reason: `run-time Wasm is refused (${refusal})` };
+  const lazy = portable.lazyModules;
+  const made = _instantiate(portable.module, portable, _preparedEscapes(portable), {
+    slots: portable.lazySlots,
+    module: (k) => lazy[k],
+  });
+  if ("reason" in made) return made;
+  return {
+    classify: made.classify,
+    _records: made.records,
+    _rawCounters: (into) => into.set(_rawCounters(made.m)),
   };
 }

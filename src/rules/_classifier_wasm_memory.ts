@@ -35,18 +35,38 @@ export function _views(
   chains: number,
 ): _Views {
   const buffer = memory.buffer;
+  const counters = new Float64Array(buffer, layout.packets, _rawCounterCount(rules, chains));
   return {
     i32: new Int32Array(buffer),
     u32: new Uint32Array(buffer),
     u8: new Uint8Array(buffer),
-    counters: {
-      packets: new Float64Array(buffer, layout.packets, rules),
-      bytes: new Float64Array(buffer, layout.bytes, rules),
-      policyPackets: new Float64Array(buffer, layout.policyPackets, chains),
-      policyBytes: new Float64Array(buffer, layout.policyBytes, chains),
-      totals: new Float64Array(buffer, layout.totals, 4),
-    },
+    counters: _countersOver(counters, rules, chains),
   };
+}
+
+/**
+ * How many numbers the counters of `rules` rules in `chains` chains are:
+ * packets and bytes per rule, then per chain (its policy), then four totals,
+ * one after another in the memory (./_classifier_wasm_layout.ts).
+ */
+export function _rawCounterCount(rules: number, chains: number): number {
+  return 2 * rules + 2 * chains + 4;
+}
+
+/** The counters laid out in `flat` ({@linkcode _rawCounterCount} numbers). */
+export function _countersOver(flat: Float64Array, rules: number, chains: number): _Counters {
+  return {
+    packets: flat.subarray(0, rules),
+    bytes: flat.subarray(rules, 2 * rules),
+    policyPackets: flat.subarray(2 * rules, 2 * rules + chains),
+    policyBytes: flat.subarray(2 * rules + chains, 2 * rules + 2 * chains),
+    totals: flat.subarray(2 * rules + 2 * chains, 2 * rules + 2 * chains + 4),
+  };
+}
+
+/** The counters of `m`'s memory, as one array of numbers (a view). */
+export function _rawCounters(m: _Memory): Float64Array {
+  return new Float64Array(m.memory.buffer, m.layout.packets, _rawCounterCount(m.rules, m.chains));
 }
 
 /** Copies a frame's fields into `into` (a slot's frame, read by calls back into JavaScript). */

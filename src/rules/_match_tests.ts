@@ -30,7 +30,7 @@ import { LINKTYPE_EN10MB, LINKTYPE_RAW } from "../capture/link_types.ts";
 import type { AddressMatch, InterfaceMatch, Match } from "./rule_set.ts";
 import { RuleSetError } from "./rule_set_error.ts";
 import { type _Network, _parseNetwork } from "./_ip.ts";
-import type { _AncillaryDemand, _Frame, _Test } from "./_frame_state.ts";
+import { _AncillaryDemand, type _Frame, type _Test } from "./_frame_state.ts";
 import type { FrameRef } from "./frame_ref.ts";
 import { _readsAncillary } from "./_reads_ancillary.ts";
 import { _needsFrameDescription } from "./_needs_frame_description.ts";
@@ -68,6 +68,22 @@ export interface _Settings {
    * link-base rule set leaves frames undescribed.
    */
   frameDescription: _AncillaryDemand;
+}
+
+/** Fresh settings for one rule set's matches (`strategy`, `maxInstructions`; empty caches). */
+export function _newMatchSettings(
+  strategy: _Settings["strategy"],
+  maxInstructions: number,
+): _Settings {
+  return {
+    strategy,
+    maxInstructions,
+    compiled: new Map(),
+    programs: new Map(),
+    networks: new Map(),
+    ancillary: new _AncillaryDemand(),
+    frameDescription: new _AncillaryDemand(),
+  };
 }
 
 /**

@@ -9,11 +9,12 @@ import type { CompileRuleSetOptions } from "./compiled_rule_set.ts";
 import type { Chain, Rule, RuleSet } from "./rule_set.ts";
 import { RuleSetError } from "./rule_set_error.ts";
 import { _findChainProblem } from "./_check_chains.ts";
-import { _AncillaryDemand, type _Test } from "./_frame_state.ts";
+import type { _Test } from "./_frame_state.ts";
 import {
   _allOf,
   _BASE_LINK,
   _BASE_NETWORK,
+  _newMatchSettings,
   type _PreparedMatch,
   _prepareMatch,
   _ruleError,
@@ -168,15 +169,7 @@ export class _RuleSetBuilder {
     // "wasm": the whole set in one module (./_classifier_wasm.ts); the
     // matches it calls back into JavaScript, and a fallback, use the default.
     const strategy = asked === "wasm" ? undefined : asked;
-    this.#settings = {
-      strategy,
-      maxInstructions: options?.maxInstructions ?? 64,
-      compiled: new Map(),
-      programs: new Map(),
-      networks: new Map(),
-      ancillary: new _AncillaryDemand(),
-      frameDescription: new _AncillaryDemand(),
-    };
+    this.#settings = _newMatchSettings(strategy, options?.maxInstructions ?? 64);
     const evaluation = options?.evaluation ??
       (strategy === "interpret" ? "rule-by-rule" : "indexed");
     if (evaluation !== "indexed" && evaluation !== "rule-by-rule") {
@@ -330,6 +323,8 @@ export class _RuleSetBuilder {
       entry: this.#entry,
       byIp: options?.byteCount === "ip",
       restoreCounters: options?.restoreCounters === true,
+      strategy: this.#settings.strategy,
+      maxInstructions: this.#settings.maxInstructions,
       chains: this.#chains,
       indexes: this.#indexed ? this.#builders.map((b) => b.root) : null,
       fields: this.#table.fields,

@@ -12,6 +12,7 @@ import type { CaptureInterface } from "../capture/capture_interface.ts";
 import { _captureFormat } from "../capture/_capture_magic.ts";
 import { _PCAP_FILE_HEADER, type _PcapLayout } from "../capture/_pcap_layout.ts";
 import type { RecordBatch } from "../capture/record_batch.ts";
+import { type _RecordArrays, _sliceRecordArrays } from "../capture/_record_arrays.ts";
 import { type CompiledRuleSet, createFrameRef, type FrameRef } from "../rules/compile_rule_set.ts";
 import type { RouterStats, RouterTotals } from "./router_stats.ts";
 import type { _WasmBatch, _WasmRecords } from "../rules/_classifier_wasm.ts";
@@ -64,10 +65,7 @@ export interface _RecordRouterFrame {
  * metadata records' entries are not read).
  */
 export interface _SplitRecords {
-  records: Pick<
-    RecordBatch,
-    "kind" | "start" | "end" | "dataStart" | "capturedLength" | "wireLength" | "interfaceIndex"
-  >;
+  records: _RecordArrays;
   bytes: Uint8Array;
   count: number;
   verdicts: Uint8Array;
@@ -158,16 +156,7 @@ type _CarriedRecords = _SplitRecords["records"] & { bytes: Uint8Array };
 /** A copy of the records carried into `batch` (from the chunk before) and of their bytes. */
 function _carriedCopy(batch: RecordBatch): _CarriedRecords {
   const n = batch.carried;
-  return {
-    bytes: batch.carry.slice(0, batch.end[n - 1]),
-    kind: batch.kind.slice(0, n),
-    start: batch.start.slice(0, n),
-    end: batch.end.slice(0, n),
-    dataStart: batch.dataStart.slice(0, n),
-    capturedLength: batch.capturedLength.slice(0, n),
-    wireLength: batch.wireLength.slice(0, n),
-    interfaceIndex: batch.interfaceIndex.slice(0, n),
-  };
+  return { ..._sliceRecordArrays(batch, n), bytes: batch.carry.slice(0, batch.end[n - 1]) };
 }
 
 /** Whether `chunk`, the input's first (`read`: 0), opens with a classic pcap magic. */

@@ -25,10 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-DRLMKXKK.js";
+} from "./chunk-GEM3WZLI.js";
 import {
+  _wasmClassifierOf,
   compileRuleSet
-} from "./chunk-ZDXCOQYE.js";
+} from "./chunk-B5JO6VDZ.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";
@@ -65,9 +66,9 @@ function _fail(control) {
   Atomics.store(control, _READY, -1);
   Atomics.notify(control, _READY);
 }
-async function _serve(ruleSet, rules, views) {
+async function _serve(given, views) {
   const control = views.control;
-  const chunks = classifier = new _ChunkClassifier(rules, views);
+  const chunks = classifier = new _ChunkClassifier(given.rules, views);
   for (let job = 1; ; job++) {
     if (Atomics.load(control, _JOB) < job) {
       _waitWhile(control, _JOB, job - 1, _WORKER_SPIN_MS, _WORKER_ASLEEP);
@@ -78,30 +79,40 @@ async function _serve(ruleSet, rules, views) {
       await _join(job, views, chunks);
       continue;
     }
-    if (kind === _COUNTERS) _flattenCounters(ruleSet, rules.counters(), views.counters);
+    if (kind === _COUNTERS) given.writeCounters(views.counters);
     Atomics.store(control, _DONE, job);
     Atomics.notify(control, _DONE);
     if (kind !== _COUNTERS) break;
   }
   scope.close();
 }
+function _given({ portable }) {
+  const made = _wasmClassifierOf(portable);
+  if ("reason" in made) throw new Error(`Cannot use the main thread's classifier: ${made.reason}`);
+  return { rules: made, writeCounters: made._rawCounters };
+}
+function _compiled(given) {
+  const source = given.rules;
+  const ruleSet = "text" in source ? parseRuleSet(source.text, { maxInstructions: source.maxInstructions }) : source;
+  const rules = compileRuleSet(ruleSet, given.options);
+  return {
+    rules,
+    writeCounters: (into) => _flattenCounters(ruleSet, rules.counters(), into)
+  };
+}
 function _start(start) {
   const views = _sharedViews(start.buffers);
-  let rules;
-  let ruleSet;
+  let given;
   try {
-    const given = start.rules;
-    ruleSet = "text" in given ? parseRuleSet(given.text, { maxInstructions: given.maxInstructions }) : given;
-    rules = compileRuleSet(ruleSet, start.options);
+    given = "portable" in start.classifier ? _given(start.classifier) : _compiled(start.classifier);
   } catch (error) {
     scope.postMessage({ kind: "failed", message: String(error) });
-    Atomics.store(views.control, _READY, -1);
-    Atomics.notify(views.control, _READY);
+    _fail(views.control);
     return;
   }
   Atomics.store(views.control, _READY, 1);
   Atomics.notify(views.control, _READY);
-  _serve(ruleSet, rules, views).catch(() => _fail(views.control));
+  _serve(given, views).catch(() => _fail(views.control));
 }
 var pending = [];
 scope.addEventListener("message", (event) => {

@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-DRLMKXKK.js";
+} from "./chunk-GEM3WZLI.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-ZDXCOQYE.js";
+} from "./chunk-B5JO6VDZ.js";
 import {
   _loadIndex,
   _lower,
@@ -325,6 +325,7 @@ var _filter = (async function (parsed, io, run) {
   } catch (error2) {
     throw DataError.from(name, error2);
   }
+  split?.attach(rules);
   const walkOrReason = _walkFor(rules, run.source, base, run.strategy, split, io);
   const walk = walkOrReason instanceof _WasmWalk ? walkOrReason : void 0;
   const wasmBlocks = walk ?? rules._blocks;
@@ -713,20 +714,32 @@ var _OutputError = class extends Error {
 
 
 
+// src/capture/_record_arrays.ts
+var _RECORD_ARRAYS = [
+  "kind",
+  "start",
+  "end",
+  "dataStart",
+  "capturedLength",
+  "wireLength",
+  "interfaceIndex"
+];
+function _copyRecordArrays(records, from, to, into) {
+  for (const name of _RECORD_ARRAYS) {
+    into[name].set(records[name].subarray(from, to));
+  }
+}
+function _sliceRecordArrays(records, count) {
+  const copy = {};
+  for (const name of _RECORD_ARRAYS) copy[name] = records[name].slice(0, count);
+  return copy;
+}
+
 // src/stream/_record_router.ts
 var _EMPTY = new Uint8Array(0);
 function _carriedCopy(batch) {
   const n = batch.carried;
-  return {
-    bytes: batch.carry.slice(0, batch.end[n - 1]),
-    kind: batch.kind.slice(0, n),
-    start: batch.start.slice(0, n),
-    end: batch.end.slice(0, n),
-    dataStart: batch.dataStart.slice(0, n),
-    capturedLength: batch.capturedLength.slice(0, n),
-    wireLength: batch.wireLength.slice(0, n),
-    interfaceIndex: batch.interfaceIndex.slice(0, n)
-  };
+  return { ..._sliceRecordArrays(batch, n), bytes: batch.carry.slice(0, batch.end[n - 1]) };
 }
 
 
@@ -1286,6 +1299,7 @@ var _PROBE = 8;
 var _SPLIT = 0;
 var _ALONE = 1;
 var _SplitPayoff = class {
+  #depth;
   /** Milliseconds and bytes weighed per mode, over its last run of blocks. */
   #ms = new Float64Array(2);
   #bytes = new Float64Array(2);
@@ -1295,23 +1309,35 @@ var _SplitPayoff = class {
   #better = _SPLIT;
   #left = _KEEP;
   #last = NaN;
-  #lastBytes = 0;
-  #first = true;
+  /** Bytes routed since the last block arrived. */
+  #routed = 0;
+  /** Intervals still not to weigh after a change of mode. */
+  #skip;
+  /** A payoff for a split that keeps `depth` blocks out once the next is handed over. */
+  constructor(depth) {
+    this.#depth = depth;
+    this.#skip = depth;
+  }
   /**
-   * Called as each block arrives (`now`: milliseconds, `bytes`: its size):
-   * whether to hand it to the worker.
+   * Called as each block arrives (`now`: milliseconds): whether to hand it
+   * to the worker.
    */
-  next(now, bytes) {
-    const mode = this.#mode;
-    if (!this.#first && !Number.isNaN(this.#last)) {
-      this.#ms[mode] += now - this.#last;
-      this.#bytes[mode] += this.#lastBytes;
+  next(now) {
+    if (Number.isNaN(this.#last)) {
+    } else if (this.#skip > 0) {
+      this.#skip--;
+    } else {
+      this.#ms[this.#mode] += now - this.#last;
+      this.#bytes[this.#mode] += this.#routed;
     }
-    this.#first = false;
     this.#last = now;
-    this.#lastBytes = bytes;
+    this.#routed = 0;
     if (--this.#left <= 0) this.#switch();
     return this.#mode === _SPLIT;
+  }
+  /** Called as `bytes` of input are routed (a block routed alone, or one handed over, settled). */
+  routed(bytes) {
+    this.#routed += bytes;
   }
   /** Records the mode's rate and moves to the other one, or back to the better one. */
   #switch() {
@@ -1325,7 +1351,7 @@ var _SplitPayoff = class {
     const next = mode === this.#better ? 1 - mode : this.#better;
     this.#mode = next;
     this.#left = next === this.#better ? _KEEP : _PROBE;
-    this.#first = true;
+    this.#skip = next === _SPLIT ? this.#depth : 1;
   }
 };
 
@@ -1338,12 +1364,21 @@ var _WorkerSplit = class {
   #text;
   #payoff;
   #worker;
+  #buffers;
   #views;
+  /** The main thread's compiled set; its Wasm classifier's, where the worker was given it. */
+  #rules;
+  #given;
+  /** Whether the worker was told what to classify with. */
+  #told = false;
   #pool;
   #chunks;
   #job = 0;
-  /** The classify jobs posted and not yet settled, oldest first (at most `_JOB_SLOTS`). */
-  /** Jobs posted and not yet settled; `held`: the pool holds the job's block. */
+  /**
+   * The classify jobs posted and not yet settled, oldest first (at most
+   * `_JOB_SLOTS`): `end`, where the records' bytes end; `held`: the pool holds
+   * the job's block.
+   */
   #out = [];
   #sentInterfaces = 0;
   #used = false;
@@ -1356,9 +1391,9 @@ var _WorkerSplit = class {
     this.#ruleSet = ruleSet;
     this.#options = options;
     this.#waitForWorker = split.waitForWorker ?? false;
-    this.#payoff = this.#waitForWorker || split.payoff === false ? void 0 : new _SplitPayoff();
+    this.#payoff = this.#waitForWorker || split.payoff === false ? void 0 : new _SplitPayoff(_DEPTH);
   }
-  /** Starts the worker (it compiles the rule set on its own); false, with
+  /** Starts the worker (see the class comment); false, with
    * {@linkcode _WorkerSplit.reason}, where it cannot. */
   start() {
     if (this.#worker !== void 0 || this.#closed) return this.#worker !== void 0;
@@ -1366,15 +1401,10 @@ var _WorkerSplit = class {
       this.#reason = "this runtime has no Web Workers with shared memory";
       return false;
     }
-    const buffers = _sharedBuffers(_counterSlots(this.#ruleSet));
+    const buffers = this.#buffers = _sharedBuffers(_counterSlots(this.#ruleSet));
     try {
       this.#worker = new Worker(_classifyWorkerUrl().href, { type: "module" });
-      this.#worker.postMessage({
-        kind: "start",
-        buffers,
-        rules: this.#text ?? this.#ruleSet,
-        options: this.#options
-      });
+      if (!_mayCompileToWasm(this.#options)) this.#tell(void 0);
     } catch (error) {
       this.#reason = `cannot start a worker: ${error instanceof Error ? error.message : error}`;
       this.#worker?.terminate();
@@ -1404,18 +1434,44 @@ var _WorkerSplit = class {
   poolOver(inner) {
     return this.#pool = new _HeldBlockPool(inner);
   }
-  /** The main thread's compiled rule set (the same rules the worker compiles). */
+  /**
+   * The main thread's compiled rule set (of the rule set and options this
+   * split was made with): its Wasm classifier is posted to the worker, else
+   * the worker compiles the set (unless told already).
+   */
   attach(rules) {
-    if (this.#views !== void 0) this.#chunks = new _ChunkClassifier(rules, this.#views);
+    if (this.#views === void 0 || this.#rules === rules) return;
+    this.#rules = rules;
+    this.#chunks = new _ChunkClassifier(rules, this.#views);
+    if (!this.#told) {
+      this.#tell(rules._portable === void 0 ? void 0 : rules);
+    }
+  }
+  /** Whether the worker runs the main thread's compiled classifier (its module), not a compile of its own. */
+  get givenClassifier() {
+    return this.#given !== void 0;
+  }
+  /** Posts the start message: `wasm`'s classifier to instantiate, or (`undefined`) the set to compile. */
+  #tell(wasm) {
+    this.#told = true;
+    let classifier;
+    if (wasm !== void 0) {
+      this.#given = wasm;
+      classifier = { portable: this.#given._portable() };
+    } else {
+      classifier = { rules: this.#text ?? this.#ruleSet, options: this.#options };
+    }
+    this.#worker.postMessage({ kind: "start", buffers: this.#buffers, classifier });
   }
   /** Whether the worker has compiled the rule set and takes jobs. */
   get ready() {
     return this.#views !== void 0 && !this.#closed && Atomics.load(this.#views.control, _READY) === 1;
   }
   /** Waits (blocking, at most `_READY_WAIT_MS`) until the worker is ready
-   * or failed; whether it is ready. */
+   * or failed; whether it is ready (`false` at once before it was told what
+   * to classify with: see {@linkcode _WorkerSplit.attach}). */
   waitReady() {
-    if (this.#views === void 0) return false;
+    if (this.#views === void 0 || !this.#told) return false;
     const control = this.#views.control;
     const deadline = performance.now() + _READY_WAIT_MS;
     while (Atomics.load(control, _READY) === 0 && performance.now() < deadline) {
@@ -1428,13 +1484,14 @@ var _WorkerSplit = class {
   split(batch, interfaces) {
     const count = batch.count;
     if (!this.ready || this.#chunks === void 0 || batch.error !== void 0) return count;
-    if (this.#payoff !== void 0 && !this.#payoff.next(performance.now(), batch.bytes.length)) {
-      return count;
-    }
     const views = this.#views;
     const at = batch.carried;
     const end = batch.end[count - 1];
-    if (count - at > _MAX_RECORDS || end > _MAX_BYTES) return count;
+    const payoff = this.#payoff;
+    if (count - at > _MAX_RECORDS || end > _MAX_BYTES || payoff !== void 0 && !payoff.next(performance.now())) {
+      payoff?.routed(end);
+      return count;
+    }
     if (interfaces.length > this.#sentInterfaces) {
       const added = interfaces.slice(this.#sentInterfaces);
       this.#worker.postMessage({ kind: "interfaces", interfaces: added });
@@ -1445,11 +1502,11 @@ var _WorkerSplit = class {
     const slot = _jobSlot(job);
     const area = slot * _MAX_BYTES;
     views.bytes.set(batch.bytes.subarray(0, end), area);
-    _copyRecords(batch, at, views.records[slot]);
+    _copyRecordArrays(batch, at, count, views.records[slot]);
     const held = this.#pool?.lends(batch.bytes) === true;
     if (held) this.#pool.hold(batch.bytes);
     const bytes = held ? batch.bytes : views.bytes.subarray(area, area + end);
-    this.#out.push({ job, count: count - at, bytes, held });
+    this.#out.push({ job, count: count - at, bytes, end, held });
     const control = views.control;
     Atomics.store(control, _slot(job, _BASE), area);
     Atomics.store(control, _slot(job, _COUNT), count - at);
@@ -1473,7 +1530,7 @@ var _WorkerSplit = class {
   settle() {
     const out = this.#out.shift();
     if (out === void 0) return void 0;
-    const { job, count, bytes, held } = out;
+    const { job, count, bytes, end, held } = out;
     const views = this.#views;
     const control = views.control;
     const left = _slot(job, _LEFT);
@@ -1489,19 +1546,21 @@ var _WorkerSplit = class {
     }
     if (held) this.#pool.routed();
     if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
+    this.#payoff?.routed(end);
     const slot = _jobSlot(job);
     return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
   }
-  /** `local` (the main thread's counters) plus the worker's. */
-  counters(local) {
-    if (!this.#used || this.#closed) return local;
+  /** The counters of the attached rule set (`rules`, the main thread's) plus the worker's. */
+  counters(rules) {
+    if (!this.#used || this.#closed) return rules.counters();
     const control = this.#views.control;
     if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
     this.#post(_COUNTERS);
     if (!_waitFor(control, _DONE, this.#job)) {
       throw Atomics.load(control, _READY) === -1 ? _workerFailed() : _noAnswer("its counters");
     }
-    return _addFlatCounters(this.#ruleSet, local, this.#views.counters);
+    const theirs = this.#views.counters;
+    return this.#given !== void 0 ? this.#given._countersWith(theirs) : _addFlatCounters(this.#ruleSet, rules.counters(), theirs);
   }
   /** Stops the worker (take the counters first). Safe to call more than once. */
   close() {
@@ -1522,15 +1581,9 @@ var _WorkerSplit = class {
     else Atomics.notify(control, _JOB);
   }
 };
-function _copyRecords(batch, at, into) {
-  const count = batch.count;
-  into.kind.set(batch.kind.subarray(at, count));
-  into.start.set(batch.start.subarray(at, count));
-  into.end.set(batch.end.subarray(at, count));
-  into.dataStart.set(batch.dataStart.subarray(at, count));
-  into.capturedLength.set(batch.capturedLength.subarray(at, count));
-  into.wireLength.set(batch.wireLength.subarray(at, count));
-  into.interfaceIndex.set(batch.interfaceIndex.subarray(at, count));
+function _mayCompileToWasm(options) {
+  const strategy = options.strategy;
+  return (strategy === void 0 || strategy === "wasm") && options.evaluation !== "rule-by-rule";
 }
 function _workerFailed() {
   return new Error("Cannot classify on the second thread: the worker failed");
@@ -1563,8 +1616,7 @@ var _ThreadedRouter = class extends _RecordRouter {
   }
   /** The counters of both threads, summed. */
   counters() {
-    const local = this.#rules.counters();
-    return this.#split === void 0 ? local : this.#split.counters(local);
+    return this.#split === void 0 ? this.#rules.counters() : this.#split.counters(this.#rules);
   }
   snapshot(acceptedBytesWritten, droppedBytesWritten, error) {
     const stats = super.snapshot(acceptedBytesWritten, droppedBytesWritten, error);
