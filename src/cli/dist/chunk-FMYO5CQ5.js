@@ -979,122 +979,35 @@ var _makeClassifier = (function (parts) {
     ...programBatch === void 0 ? {} : { _programBatch: programBatch }
   };
 });
-var _interfacePatternBits = (function (patterns, inName, outName) {
-  let bits = 0;
-  for (let p = 0; p < patterns.length; p++) {
-    const { direction, name } = patterns[p];
-    if (_interfaceNamed(direction === "in" ? inName : outName, name)) bits |= 1 << p;
+var _read = (function (c, size, offset, temp) {
+  c.memory(size === 1 ? _OP.i32Load8U : size === 2 ? _OP.i32Load16U : _OP.i32Load, offset);
+  if (size === 2) {
+    c.tee(temp).i32(8).op(_OP.i32Shl).get(temp).i32(8).op(_OP.i32ShrU).op(_OP.i32Or).i32(65535).op(_OP.i32And);
+  } else if (size === 4) {
+    c.tee(temp).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(temp).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or);
   }
-  return bits;
 });
-var _codeFacts = (function (root, rules) {
-  const facts = new Array(2 * rules).fill(null);
-  const seen = new Uint8Array(2 * rules);
-  const path = [];
-  const visit = (function (node)  {
-    for (let n = node; n !== null; n = n.rest) {
-      let here = null;
-      for (const code of n.leaf) {
-        if ((code & 1) === 0) continue;
-        here ??= _intersected(path);
-        if (seen[code] === 0) {
-          seen[code] = 1;
-          facts[code] = here;
-        } else if (facts[code].length > 0) facts[code] = _joined(facts[code], here);
-      }
-      if (n.field < 0) continue;
-      for (const [child, lo, hi] of _childRanges(n)) {
-        path.push({ field: n.field, mask: n.mask, lo, hi });
-        visit(child);
-        path.pop();
-      }
-    }
-  });
-  visit(root);
-  return facts;
-});
-var _childRanges = (function (node) {
-  const out = [];
-  if (node.starts === null) {
-    const keys = node.keys;
-    const slots = node.slots;
-    for (let h = 0; h < keys.length; h++) {
-      if (slots[h] >= 0) out.push([node.children[slots[h]], keys[h], keys[h]]);
-    }
-    return out;
+var _emitTable = (function (b, key, keys, emitCase) {
+  const c = b.c;
+  const base = keys[0] >>> 0;
+  const span = (keys[keys.length - 1] >>> 0) - base + 1;
+  const end = b.open(_OP.block);
+  const otherwise = b.open(_OP.block);
+  const labels = new Array(keys.length);
+  for (let i = keys.length - 1; i >= 0; i--) labels[i] = b.open(_OP.block);
+  const targets = new Array(span).fill(otherwise);
+  keys.forEach((function (k, i) { return ( targets[(k >>> 0) - base] = labels[i]); }));
+  c.get(key).i32(base | 0).op(_OP.i32Sub);
+  c.opIndex(_OP.brTable, span);
+  for (const label of targets) c.unsigned(b.depth - label);
+  c.unsigned(b.depth - otherwise);
+  for (let i = 0; i < keys.length; i++) {
+    b.close();
+    emitCase(i);
+    b.br(end);
   }
-  const starts = node.starts;
-  let count = 0;
-  while (count < starts.length && starts[count] <= 4294967295) count++;
-  const leaves = node.leaves;
-  const height = Math.log2(leaves);
-  node.children.forEach((function (child, j)  {
-    if (child === null || j < 1) return;
-    const level = Math.floor(Math.log2(j));
-    const first = (j << height - level) - leaves;
-    const last = Math.min((j + 1 << height - level) - leaves - 1, count - 1);
-    if (first > last) return;
-    const end = last + 1 < starts.length ? starts[last + 1] - 1 : 4294967295;
-    out.push([child, starts[first], Math.min(end, 4294967295)]);
-  }));
-  return out;
-});
-var _intersected = (function (path) {
-  const out = [];
-  for (const f of path) {
-    const i = out.findIndex((g) => g.field === f.field && g.mask === f.mask);
-    if (i < 0) out.push(f);
-    else out[i] = { ...f, lo: Math.max(out[i].lo, f.lo), hi: Math.min(out[i].hi, f.hi) };
-  }
-  return out;
-});
-var _joined = (function (a, b) {
-  if (a === b) return a;
-  const out = [];
-  for (const f of a) {
-    for (const g of b) {
-      if (g.field !== f.field || g.mask !== f.mask) continue;
-      if (g.lo >= f.lo && g.hi <= f.hi) out.push(f);
-      else out.push({ ...f, lo: Math.min(f.lo, g.lo), hi: Math.max(f.hi, g.hi) });
-      break;
-    }
-  }
-  return out;
-});
-var _impliedBy = (function (guard, facts) {
-  const gm = guard.mask >>> 0;
-  for (const f of facts) {
-    if (f.field !== guard.field) continue;
-    const fm = f.mask >>> 0;
-    if ((gm & ~fm) !== 0) continue;
-    if (gm === fm) {
-      if (guard.lo <= f.lo && f.hi <= guard.hi) return true;
-      continue;
-    }
-    if (gm === 0) {
-      if (guard.lo === 0) return true;
-      continue;
-    }
-    if (f.hi - f.lo >= _ENUMERATED) continue;
-    let all = true;
-    for (let y = f.lo; y <= f.hi && all; y++) {
-      if ((y & ~fm) >>> 0 !== 0) continue;
-      const k = (y & gm) >>> 0;
-      all = guard.lo <= k && k <= guard.hi;
-    }
-    if (all) return true;
-  }
-  return false;
-});
-var _unimplied = (function (guards, facts) {
-  if (facts === null || facts.length === 0) return guards.slice();
-  const out = [];
-  const implies = _factsHook.implies ?? _impliedBy;
-  for (const g of guards) {
-    if (implies(g, facts)) _factsHook.implied++;
-    else out.push(g);
-  }
-  return out;
+  b.close();
+  b.close();
 });
 var _align = (function (at, to) {
   return Math.ceil(at / to) * to;
@@ -1172,335 +1085,6 @@ var _wasmLayout = (function (ruleCounts) {
     interfaces,
     data: _align(at, 64)
   };
-});
-var _u16 = (function (c, at, offset) {
-  c.get(at).memory(_OP.i32Load8U, offset).i32(8).op(_OP.i32Shl).get(at).memory(_OP.i32Load8U, offset + 1).op(_OP.i32Or);
-});
-var _oneOf = (function (c, local, values) {
-  values.forEach((function (value, i)  {
-    c.get(local).i32(value).op(_OP.i32Eq);
-    if (i > 0) c.op(_OP.i32Or);
-  }));
-});
-var _versionOfType = (function (c) {
-  c.i32(4).i32(6).i32(0).get(TYPE).i32(ETH_P_IPV6).op(_OP.i32Eq).op(_OP.select).get(TYPE).i32(ETH_P_IP).op(_OP.i32Eq).op(_OP.select).set(VERSION);
-});
-var _skipVlanTags = (function (b) {
-  const c = b.c;
-  _u16(c, T, 0);
-  c.set(TYPE);
-  const out = b.open(_OP.block);
-  const again = b.open(_OP.loop);
-  _oneOf(c, TYPE, [ETH_P_8021Q, ETH_P_8021AD, ETH_P_QINQ1]);
-  c.op(_OP.i32Eqz);
-  b.brIf(out);
-  c.get(T).i32(6).op(_OP.i32Add).get(END).op(_OP.i32GtS);
-  b.brIf(out);
-  c.get(T).i32(4).op(_OP.i32Add).set(T);
-  _u16(c, T, 0);
-  c.set(TYPE);
-  b.br(again);
-  b.close();
-  b.close();
-});
-var _needCaptured = (function (b, least, described) {
-  b.c.get(CAPLEN).i32(least).op(_OP.i32LtU);
-  b.brIf(described);
-});
-var _emitLinkTypes = (function (b, described) {
-  const c = b.c;
-  const when = (function (types, body)  {
-    _oneOf(c, LINK_TYPE, types);
-    b.open(_OP.if);
-    body();
-    b.br(described);
-    b.close();
-  });
-  when([LINKTYPE_ETHERNET], (function ()  {
-    _needCaptured(b, 14, described);
-    c.get(START).i32(12).op(_OP.i32Add).set(T);
-    _skipVlanTags(b);
-    c.get(T).i32(2).op(_OP.i32Add).set(AT);
-    _versionOfType(c);
-  }));
-  when([LINKTYPE_LINUX_SLL], (function ()  {
-    _needCaptured(b, 16, described);
-    c.get(START).i32(14).op(_OP.i32Add).set(T);
-    _skipVlanTags(b);
-    c.get(T).i32(2).op(_OP.i32Add).set(AT);
-    _versionOfType(c);
-  }));
-  when([LINKTYPE_LINUX_SLL2], (function ()  {
-    _needCaptured(b, 20, described);
-    _u16(c, START, 0);
-    c.set(TYPE);
-    c.get(START).i32(20).op(_OP.i32Add).set(AT);
-    _versionOfType(c);
-  }));
-  when([LINKTYPE_NULL, LINKTYPE_LOOP], (function ()  {
-    _needCaptured(b, 4, described);
-    c.get(START).i32(4).op(_OP.i32Add).set(AT);
-    c.get(START).memory(_OP.i32Load, 0).set(T);
-    c.get(T).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(T).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or).set(TYPE);
-    c.i32(4);
-    c.i32(6).i32(0);
-    _oneOf(c, TYPE, [10, 24, 28, 30]);
-    _oneOf(c, T, [10, 24, 28, 30]);
-    c.op(_OP.i32Or).op(_OP.select);
-    _oneOf(c, TYPE, [2]);
-    _oneOf(c, T, [2]);
-    c.op(_OP.i32Or).op(_OP.select).set(VERSION);
-  }));
-  when([LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14], (function ()  {
-    _needCaptured(b, 1, described);
-    c.get(START).set(AT);
-    c.get(START).memory(_OP.i32Load8U, 0).i32(4).op(_OP.i32ShrU).set(T);
-    c.i32(4).i32(6).i32(0).get(T).i32(6).op(_OP.i32Eq).op(_OP.select).get(T).i32(4).op(_OP.i32Eq).op(_OP.select).set(VERSION);
-  }));
-  when([LINKTYPE_IPV4], (function ()  {
-    c.get(START).set(AT).i32(4).set(VERSION);
-  }));
-  when([LINKTYPE_IPV6], (function ()  {
-    c.get(START).set(AT).i32(6).set(VERSION);
-  }));
-});
-var _put2 = (function (c, frame, word, local) {
-  c.i32(0).get(local).memory(_OP.i32Store, frame + 4 * word);
-});
-var _minU = (function (c, local, other) {
-  c.get(local).get(other).get(local).get(other).op(_OP.i32LtU).op(_OP.select).set(local);
-});
-var _putWindow = (function (c, frame, window, base, present, wire, network) {
-  _put2(c, frame, window + W_BASE, base);
-  c.i32(0).get(base).get(wire).get(present).get(wire).get(present).op(_OP.i32LtU).op(_OP.select).op(_OP.i32Add).memory(_OP.i32Store, frame + 4 * (window + W_LOAD_END));
-  c.i32(0).get(network).memory(_OP.i32Store, frame + 4 * (window + W_NETWORK));
-  _put2(c, frame, window + W_MAC, START);
-  _put2(c, frame, window + W_WIRE, wire);
-});
-var _emitIpLengths = (function (b) {
-  const c = b.c;
-  c.get(AT).get(START).op(_OP.i32Sub).set(OFFSET);
-  c.i32(0).get(WIRE).get(OFFSET).op(_OP.i32Sub).get(WIRE).get(OFFSET).op(_OP.i32LtU).op(_OP.select).set(NET_WIRE);
-  c.i32(0).get(CAPLEN).get(OFFSET).op(_OP.i32Sub).get(CAPLEN).get(OFFSET).op(_OP.i32LtU).op(_OP.select).set(CAPTURED);
-  c.i32(-1).set(IP_LENGTH);
-  c.get(VERSION).i32(4).op(_OP.i32Eq);
-  b.open(_OP.if);
-  c.get(AT).i32(4).op(_OP.i32Add).get(END).op(_OP.i32LeS);
-  b.open(_OP.if);
-  _u16(c, AT, 2);
-  c.set(IP_LENGTH);
-  b.close();
-  b.else();
-  c.get(AT).i32(6).op(_OP.i32Add).get(END).op(_OP.i32LeS);
-  b.open(_OP.if);
-  _u16(c, AT, 4);
-  c.i32(40).op(_OP.i32Add).set(IP_LENGTH);
-  b.close();
-  b.close();
-  c.get(IP_LENGTH).i32(0).op(_OP.i32GeS);
-  b.open(_OP.if);
-  _minU(c, NET_WIRE, IP_LENGTH);
-  _minU(c, CAPTURED, IP_LENGTH);
-  b.close();
-});
-var _emitClass = (function (b, readNibble) {
-  const c = b.c;
-  if (readNibble) {
-    c.i32(-1).set(T);
-    c.get(NET_WIRE).i32(0).op(_OP.i32Ne).get(CAPTURED).i32(0).op(_OP.i32Ne).op(_OP.i32And);
-    b.open(_OP.if);
-    c.get(AT).memory(_OP.i32Load8U, 0).i32(4).op(_OP.i32ShrU).set(T);
-    b.close();
-  } else {
-    c.get(VERSION).set(T);
-  }
-  c.i32(_C_IPV4).i32(_C_OTHER_IP).get(VERSION).i32(4).op(_OP.i32Eq).get(T).i32(4).op(_OP.i32Eq).op(_OP.i32And).op(_OP.select).set(V);
-  c.get(VERSION).i32(6).op(_OP.i32Eq).get(T).i32(6).op(_OP.i32Eq).op(_OP.i32And);
-  b.open(_OP.if);
-  c.i32(_C_IPV6).set(V);
-  b.close();
-});
-var _isIpv6Extension2 = (function (c, local) {
-  _oneOf(c, local, [0, 43, 44, 51, 60]);
-});
-var _emitIpv6Upper = (function (b) {
-  const c = b.c;
-  c.i32(-1).set(V);
-  const found = b.open(_OP.block);
-  c.get(CAPTURED).i32(40).op(_OP.i32LtU);
-  b.brIf(found);
-  c.get(AT).memory(_OP.i32Load8U, 6).set(TYPE);
-  c.i32(40).set(OFFSET);
-  const walked = b.open(_OP.block);
-  const next = b.open(_OP.loop);
-  _isIpv6Extension2(c, TYPE);
-  c.op(_OP.i32Eqz);
-  b.brIf(walked);
-  c.get(OFFSET).i32(8).op(_OP.i32Add).get(CAPTURED).op(_OP.i32GtU);
-  b.brIf(found);
-  c.get(AT).get(OFFSET).op(_OP.i32Add).set(T);
-  c.get(TYPE).i32(44).op(_OP.i32Eq);
-  b.open(_OP.if);
-  c.get(T).memory(_OP.i32Load8U, 0).set(TYPE);
-  _u16(c, T, 2);
-  c.i32(65528).op(_OP.i32And);
-  b.open(_OP.if);
-  _isIpv6Extension2(c, TYPE);
-  c.get(TYPE).i32(59).op(_OP.i32Eq).op(_OP.i32Or);
-  b.brIf(found);
-  c.get(TYPE).set(V);
-  b.br(found);
-  b.close();
-  c.get(OFFSET).i32(8).op(_OP.i32Add).set(OFFSET);
-  b.else();
-  c.get(T).memory(_OP.i32Load8U, 1).set(IP_LENGTH);
-  c.get(TYPE).i32(51).op(_OP.i32Eq);
-  b.open(_OP.if);
-  c.get(IP_LENGTH).i32(2).op(_OP.i32Add).i32(2).op(_OP.i32Shl).set(IP_LENGTH);
-  b.else();
-  c.get(IP_LENGTH).i32(1).op(_OP.i32Add).i32(3).op(_OP.i32Shl).set(IP_LENGTH);
-  b.close();
-  c.get(T).memory(_OP.i32Load8U, 0).set(TYPE);
-  c.get(OFFSET).get(IP_LENGTH).op(_OP.i32Add).set(OFFSET);
-  b.close();
-  b.br(next);
-  b.close();
-  b.close();
-  c.get(TYPE).i32(59).op(_OP.i32Ne);
-  b.open(_OP.if);
-  c.get(TYPE).set(V);
-  b.close();
-  b.close();
-});
-var _stageFunction = (function (layout, flags, type) {
-  const c = new _WasmCode();
-  c.get(0).set(I);
-  _emitStage(new _WasmBlocks(c), layout, flags);
-  return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
-});
-var _emitStage = (function (b, layout, flags) {
-  const c = b.c;
-  const fr = layout.frames;
-  const word = (function (array)  {
-    c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, array);
-  });
-  word(layout.recordStart);
-  c.get(DELTA).op(_OP.i32Add).set(START);
-  word(layout.recordCaptured);
-  c.set(CAPLEN);
-  word(layout.recordWire);
-  c.set(WIRE);
-  word(layout.recordInterface);
-  c.i32(IF_BYTES).op(_OP.i32Mul).set(ENTRY);
-  c.get(START).get(BLOCK_END).op(_OP.i32GtU);
-  b.open(_OP.if);
-  c.get(BLOCK_END).set(START);
-  b.close();
-  c.get(BLOCK_END).get(START).op(_OP.i32Sub).set(T);
-  _minU(c, CAPLEN, T);
-  c.get(START).get(CAPLEN).op(_OP.i32Add).set(END);
-  c.get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_LINK_TYPE).set(LINK_TYPE);
-  c.i32(-1).set(AT);
-  c.i32(0).set(VERSION);
-  const described = b.open(_OP.block);
-  _emitLinkTypes(b, described);
-  b.close();
-  if (flags.readsLink) {
-    c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
-    _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
-  }
-  c.get(VERSION).op(_OP.i32Eqz);
-  b.open(_OP.if);
-  c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
-  c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_NET_CAPTURED);
-  c.i32(0).i32(_C_NOT_IP).memory(_OP.i32Store, fr + 4 * FR_CLASS);
-  c.i32(0).i32(-1).memory(_OP.i32Store, fr + 4 * FR_UPPER);
-  _put2(c, fr, FR_SIZE, WIRE);
-  b.else();
-  _emitIpLengths(b);
-  c.i32(0).i32(1).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
-  _put2(c, fr, FR_NET_START, AT);
-  _put2(c, fr, FR_NET_CAPTURED, CAPTURED);
-  _putWindow(c, fr, FR_NET, AT, CAPTURED, NET_WIRE, AT);
-  _put2(c, fr, FR_SIZE, flags.byIp ? NET_WIRE : WIRE);
-  _emitClass(b, flags.readNibble);
-  _put2(c, fr, FR_CLASS, V);
-  c.i32(-1).set(V);
-  if (flags.readsUpper) {
-    c.get(VERSION).i32(6).op(_OP.i32Eq);
-    b.open(_OP.if);
-    _emitIpv6Upper(b);
-    b.close();
-  }
-  _put2(c, fr, FR_UPPER, V);
-  b.close();
-  _put2(c, fr, FR_IP_VERSION, VERSION);
-  _put2(c, fr, FR_LINK_TYPE, LINK_TYPE);
-  _put2(c, fr, FR_SLOT, I);
-  if (flags.readsInterfaces) {
-    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN).memory(_OP.i32Store, fr + 4 * FR_IN);
-    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT).memory(_OP.i32Store, fr + 4 * FR_OUT);
-  }
-  if (flags.readsPatterns) {
-    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS).memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
-  }
-});
-var _emitRecordsLoop = (function (b, layout, flags, classify, emitTotals) {
-  const c = b.c;
-  const count = 0, i = I;
-  const [packets, v, scratch] = [I + STAGE_LOCALS, I + STAGE_LOCALS + 1, I + STAGE_LOCALS + 2];
-  const done = b.open(_OP.block);
-  const loop = b.open(_OP.loop);
-  c.get(i).get(count).op(_OP.i32GeU);
-  b.brIf(done);
-  c.get(i).memory(_OP.i32Load8U, layout.recordKind);
-  b.open(_OP.if);
-  _emitStage(b, layout, flags);
-  classify();
-  c.set(v);
-  emitTotals(c, v, scratch);
-  c.get(i).get(v).memory(_OP.i32Store8, layout.recordVerdict);
-  c.get(packets).i32(1).op(_OP.i32Add).set(packets);
-  b.close();
-  c.get(i).i32(1).op(_OP.i32Add).set(i);
-  b.br(loop);
-  b.close();
-  b.close();
-  c.get(packets);
-});
-var _recordsRunFunction = (function (layout, flags, inline, emitTotals, type) {
-  const base = 2 + inline.locals.reduce((function (n, l) { return ( n + l.count); }), 0);
-  const c = new _MovedLocals(base);
-  const b = new _WasmBlocks(c);
-  const count = 0;
-  c.i32(layout.frames).setUnmoved(0).i32(0).setUnmoved(1);
-  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS).set(count);
-  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS + 4).set(DELTA);
-  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS + 8).set(BLOCK_END);
-  _emitRecordsLoop(b, layout, flags, (function () { return ( c.append(inline.classify)); }), emitTotals);
-  return {
-    type,
-    locals: [
-      { count: 2, type: _I32 },
-      ...inline.locals,
-      { count: I + STAGE_LOCALS + 3, type: _I32 }
-    ],
-    code: c
-  };
-});
-var _recordsCallFunction = (function (run, type) {
-  const c = new _WasmCode();
-  for (let k = 0; k < 3; k++) c.i32(0).get(k).memory(_OP.i32Store, RECORDS_ARGUMENTS + 4 * k);
-  c.opIndex(_OP.call, run);
-  return { type, locals: [], code: c };
-});
-var _read = (function (c, size, offset, temp) {
-  c.memory(size === 1 ? _OP.i32Load8U : size === 2 ? _OP.i32Load16U : _OP.i32Load, offset);
-  if (size === 2) {
-    c.tee(temp).i32(8).op(_OP.i32Shl).get(temp).i32(8).op(_OP.i32ShrU).op(_OP.i32Or).i32(65535).op(_OP.i32And);
-  } else if (size === 4) {
-    c.tee(temp).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(temp).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or);
-  }
 });
 var _windowWord = (function (b, L, window, word) {
   if (L.windows === void 0) {
@@ -1630,28 +1214,6 @@ var _emitUpper = (function (b, v) {
   b.else();
   b.word(FR_UPPER);
   c.set(v);
-  b.close();
-  b.close();
-});
-var _emitTable = (function (b, key, keys, emitCase) {
-  const c = b.c;
-  const base = keys[0] >>> 0;
-  const span = (keys[keys.length - 1] >>> 0) - base + 1;
-  const end = b.open(_OP.block);
-  const otherwise = b.open(_OP.block);
-  const labels = new Array(keys.length);
-  for (let i = keys.length - 1; i >= 0; i--) labels[i] = b.open(_OP.block);
-  const targets = new Array(span).fill(otherwise);
-  keys.forEach((function (k, i) { return ( targets[(k >>> 0) - base] = labels[i]); }));
-  c.get(key).i32(base | 0).op(_OP.i32Sub);
-  c.opIndex(_OP.brTable, span);
-  for (const label of targets) c.unsigned(b.depth - label);
-  c.unsigned(b.depth - otherwise);
-  for (let i = 0; i < keys.length; i++) {
-    b.close();
-    emitCase(i);
-    b.br(end);
-  }
   b.close();
   b.close();
 });
@@ -1984,6 +1546,294 @@ var _listedCodes2 = (function (root, listed) {
     if (node.rest !== null) stack.push(node.rest);
   }
 });
+var _codeFacts = (function (root, rules) {
+  const facts = new Array(2 * rules).fill(null);
+  const seen = new Uint8Array(2 * rules);
+  const path = [];
+  const visit = (function (node)  {
+    for (let n = node; n !== null; n = n.rest) {
+      let here = null;
+      for (const code of n.leaf) {
+        if ((code & 1) === 0) continue;
+        here ??= _intersected(path);
+        if (seen[code] === 0) {
+          seen[code] = 1;
+          facts[code] = here;
+        } else if (facts[code].length > 0) facts[code] = _joined(facts[code], here);
+      }
+      if (n.field < 0) continue;
+      for (const [child, lo, hi] of _childRanges(n)) {
+        path.push({ field: n.field, mask: n.mask, lo, hi });
+        visit(child);
+        path.pop();
+      }
+    }
+  });
+  visit(root);
+  return facts;
+});
+var _childRanges = (function (node) {
+  const out = [];
+  if (node.starts === null) {
+    const keys = node.keys;
+    const slots = node.slots;
+    for (let h = 0; h < keys.length; h++) {
+      if (slots[h] >= 0) out.push([node.children[slots[h]], keys[h], keys[h]]);
+    }
+    return out;
+  }
+  const starts = node.starts;
+  let count = 0;
+  while (count < starts.length && starts[count] <= 4294967295) count++;
+  const leaves = node.leaves;
+  const height = Math.log2(leaves);
+  node.children.forEach((function (child, j)  {
+    if (child === null || j < 1) return;
+    const level = Math.floor(Math.log2(j));
+    const first = (j << height - level) - leaves;
+    const last = Math.min((j + 1 << height - level) - leaves - 1, count - 1);
+    if (first > last) return;
+    const end = last + 1 < starts.length ? starts[last + 1] - 1 : 4294967295;
+    out.push([child, starts[first], Math.min(end, 4294967295)]);
+  }));
+  return out;
+});
+var _intersected = (function (path) {
+  const out = [];
+  for (const f of path) {
+    const i = out.findIndex((g) => g.field === f.field && g.mask === f.mask);
+    if (i < 0) out.push(f);
+    else out[i] = { ...f, lo: Math.max(out[i].lo, f.lo), hi: Math.min(out[i].hi, f.hi) };
+  }
+  return out;
+});
+var _joined = (function (a, b) {
+  if (a === b) return a;
+  const out = [];
+  for (const f of a) {
+    for (const g of b) {
+      if (g.field !== f.field || g.mask !== f.mask) continue;
+      if (g.lo >= f.lo && g.hi <= f.hi) out.push(f);
+      else out.push({ ...f, lo: Math.min(f.lo, g.lo), hi: Math.max(f.hi, g.hi) });
+      break;
+    }
+  }
+  return out;
+});
+var _impliedBy = (function (guard, facts) {
+  const gm = guard.mask >>> 0;
+  for (const f of facts) {
+    if (f.field !== guard.field) continue;
+    const fm = f.mask >>> 0;
+    if ((gm & ~fm) !== 0) continue;
+    if (gm === fm) {
+      if (guard.lo <= f.lo && f.hi <= guard.hi) return true;
+      continue;
+    }
+    if (gm === 0) {
+      if (guard.lo === 0) return true;
+      continue;
+    }
+    if (f.hi - f.lo >= _ENUMERATED) continue;
+    let all = true;
+    for (let y = f.lo; y <= f.hi && all; y++) {
+      if ((y & ~fm) >>> 0 !== 0) continue;
+      const k = (y & gm) >>> 0;
+      all = guard.lo <= k && k <= guard.hi;
+    }
+    if (all) return true;
+  }
+  return false;
+});
+var _unimplied = (function (guards, facts) {
+  if (facts === null || facts.length === 0) return guards.slice();
+  const out = [];
+  const implies = _factsHook.implies ?? _impliedBy;
+  for (const g of guards) {
+    if (implies(g, facts)) _factsHook.implied++;
+    else out.push(g);
+  }
+  return out;
+});
+var _emitGuards = (function (b, rule, fields, L, module, facts) {
+  const alternatives = rule.alternatives.map(
+    (function (guards) { return ( _unimplied(guards, facts).filter((function (g) { return ( _CHECKED_KINDS2.has(fields[g.field].kind)); })).slice(0, _CHECKED_GUARDS2)); })
+  );
+  if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES2) return;
+  if (alternatives.some((function (guards) { return ( guards.length === 0); }))) return;
+  const c = b.c;
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  const pass = b.open(_OP.block);
+  for (const guards of alternatives) {
+    const fail = b.open(_OP.block);
+    for (const g of guards) {
+      _emitField(b, fields[g.field], fail, L, module);
+      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub).i32(g.hi - g.lo | 0).op(_OP.i32GtU);
+      b.brIf(fail);
+    }
+    b.br(pass);
+    b.close();
+  }
+  b.fail();
+  b.close();
+});
+var _asGuards = (function (alternatives, fields) {
+  if (alternatives === void 0 || alternatives === null || alternatives.length !== 1) {
+    return false;
+  }
+  return alternatives.every(
+    (function (guards) { return ( guards.every((function (g)  {
+      const f = fields[g.field];
+      if (f.kind !== _F_PACKET) return _INLINE_KINDS.has(f.kind);
+      if (f.msh < 0) return f.offset >= 0;
+      return f.msh < 268435456 && f.offset >= 0 && f.offset < 268435456 && f.second < 268435456;
+    }))); })
+  );
+});
+var _emitExactProgram = (function (b, alternatives, invert, fields, L, module) {
+  const c = b.c;
+  _exactGuardsHook.emitted++;
+  const plant = _exactGuardsHook.plant;
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  const done = b.open(_OP.block);
+  const held = b.open(_OP.block);
+  for (const guards of alternatives) {
+    const fail = b.open(_OP.block);
+    for (const g of plant === null ? guards : plant(guards)) {
+      _emitField(b, fields[g.field], fail, L, module);
+      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub).i32(g.hi - g.lo | 0).op(_OP.i32GtU);
+      b.brIf(fail);
+    }
+    b.br(held);
+    b.close();
+  }
+  if (invert) b.br(done);
+  else b.fail();
+  b.close();
+  if (invert) b.fail();
+  b.close();
+});
+var _loweredProgram = (function (match) {
+  const instructions = match.compiledProgram !== void 0 ? match.program : null;
+  if (instructions === null) {
+    return match.match.kind === "bpf" ? "a link-base --expr is compiled per link type" : "a u32 test past 4096 instructions";
+  }
+  return _lowered(instructions);
+});
+var _loweringRefusal = (function (instructions) {
+  if (_readsAncillary(instructions)) return "the program reads ancillary fields";
+  for (const { code, k } of instructions) {
+    if (code === _JA && (k | 0) < 0) return "the program jumps backwards";
+  }
+  return void 0;
+});
+var _lowered = (function (instructions) {
+  const refusal = _loweringRefusal(instructions);
+  if (refusal !== void 0) return refusal;
+  const lowered = _lower(instructions.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k: k >>> 0 })); })));
+  if (lowered.backward) return "the program jumps backwards";
+  return lowered;
+});
+var _emitProgram = (function (b, L, lowered, window, windows) {
+  const c = b.c;
+  _windowWord(b, { windows }, window, W_BASE);
+  c.set(L.base);
+  _windowWord(b, { windows }, window, W_LOAD_END);
+  c.set(L.end);
+  b.word(window + W_WIRE);
+  c.set(L.wire);
+  b.word(window + W_NETWORK);
+  c.set(L.net);
+  b.word(window + W_MAC);
+  c.set(L.mac);
+  c.i32(0).set(L.a).i32(0).set(L.x);
+  if (lowered instanceof Uint8Array) {
+    c.append(lowered);
+    return lowered;
+  }
+  const start = c.length;
+  c.begin(_OP.block, _I32);
+  new _ProgramEmitter(c, L, lowered, true, true).emit();
+  c.op(_OP.end);
+  return c.view().slice(start);
+});
+var _interfacePatternBits = (function (patterns, inName, outName) {
+  let bits = 0;
+  for (let p = 0; p < patterns.length; p++) {
+    const { direction, name } = patterns[p];
+    if (_interfaceNamed(direction === "in" ? inName : outName, name)) bits |= 1 << p;
+  }
+  return bits;
+});
+var _emitTest = (function (b, rule, t, facts, windows) {
+  const { fields, escapes, module, programs } = t;
+  const c = b.c;
+  const L = new _Locals(_TEST_LOCALS);
+  const up = L.scratch + 16;
+  const F = {
+    v: up + 1,
+    isIp: up + 2,
+    temp: up + 3,
+    offset: up + 4,
+    value: up + 5,
+    windows
+  };
+  _emitGuards(b, rule, fields, F, module, facts);
+  const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
+  for (let i = 0; i < rule.matches.length; i++) {
+    const match = rule.matches[i];
+    const m = match.match;
+    if (m.kind === "comment") continue;
+    const exact = rule.exactPrograms?.[i];
+    if (_asGuards(exact, fields)) {
+      _emitExactProgram(b, [_unimplied(exact[0], facts)], match.invert, fields, F, module);
+      continue;
+    }
+    if (m.kind === "protocol") {
+      if (m.protocol === 0) {
+        if (m.invert) b.fail();
+        continue;
+      }
+      module.readsUpper = true;
+      _emitUpper(b, up);
+      c.get(up).i32(0).op(_OP.i32LtS);
+      b.failIf();
+      c.get(up).i32(m.protocol).op(m.invert ? _OP.i32Eq : _OP.i32Ne);
+      b.failIf();
+      continue;
+    }
+    if (m.kind === "address") {
+      _emitAddressTest(b, m, match.network, L.temp);
+      continue;
+    }
+    if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
+    if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
+    if (match.ethernetOnly) {
+      _emitEthernetProgram(b, L, match, { escapes, programs }, windows);
+      continue;
+    }
+    const key = match.key;
+    let lowered = m.kind === "interface" ? "interface names" : key !== void 0 ? programs.get(key) : void 0;
+    lowered ??= _loweredProgram(match);
+    if (typeof lowered === "string") {
+      if (key !== void 0) programs.set(key, lowered);
+      c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
+      b.failIf();
+      continue;
+    }
+    const emitted = _emitProgram(b, L, lowered, window, windows);
+    if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
+    if (!match.invert) c.op(_OP.i32Eqz);
+    b.failIf();
+  }
+});
+var _neverFunction = (function () {
+  const c = new _WasmCode();
+  c.i32(0);
+  return { type: T_ONE, locals: [], code: c };
+});
 var _emitTakeWord = (function (b, W, locals) {
   const c = b.c;
   c.get(locals.w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(locals.m);
@@ -2126,177 +1976,6 @@ var _runCasesLocals = (function (tests, walk) {
     ...walk ? _COLLECT_LOCALS : []
   ];
 });
-var _loweredProgram = (function (match) {
-  const instructions = match.compiledProgram !== void 0 ? match.program : null;
-  if (instructions === null) {
-    return match.match.kind === "bpf" ? "a link-base --expr is compiled per link type" : "a u32 test past 4096 instructions";
-  }
-  return _lowered(instructions);
-});
-var _loweringRefusal = (function (instructions) {
-  if (_readsAncillary(instructions)) return "the program reads ancillary fields";
-  for (const { code, k } of instructions) {
-    if (code === _JA && (k | 0) < 0) return "the program jumps backwards";
-  }
-  return void 0;
-});
-var _lowered = (function (instructions) {
-  const refusal = _loweringRefusal(instructions);
-  if (refusal !== void 0) return refusal;
-  const lowered = _lower(instructions.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k: k >>> 0 })); })));
-  if (lowered.backward) return "the program jumps backwards";
-  return lowered;
-});
-var _emitGuards = (function (b, rule, fields, L, module, facts) {
-  const alternatives = rule.alternatives.map(
-    (function (guards) { return ( _unimplied(guards, facts).filter((function (g) { return ( _CHECKED_KINDS2.has(fields[g.field].kind)); })).slice(0, _CHECKED_GUARDS2)); })
-  );
-  if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES2) return;
-  if (alternatives.some((function (guards) { return ( guards.length === 0); }))) return;
-  const c = b.c;
-  b.word(FR_IS_IP);
-  c.set(L.isIp);
-  const pass = b.open(_OP.block);
-  for (const guards of alternatives) {
-    const fail = b.open(_OP.block);
-    for (const g of guards) {
-      _emitField(b, fields[g.field], fail, L, module);
-      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub).i32(g.hi - g.lo | 0).op(_OP.i32GtU);
-      b.brIf(fail);
-    }
-    b.br(pass);
-    b.close();
-  }
-  b.fail();
-  b.close();
-});
-var _asGuards = (function (alternatives, fields) {
-  if (alternatives === void 0 || alternatives === null || alternatives.length !== 1) {
-    return false;
-  }
-  return alternatives.every(
-    (function (guards) { return ( guards.every((function (g)  {
-      const f = fields[g.field];
-      if (f.kind !== _F_PACKET) return _INLINE_KINDS.has(f.kind);
-      if (f.msh < 0) return f.offset >= 0;
-      return f.msh < 268435456 && f.offset >= 0 && f.offset < 268435456 && f.second < 268435456;
-    }))); })
-  );
-});
-var _emitExactProgram = (function (b, alternatives, invert, fields, L, module) {
-  const c = b.c;
-  _exactGuardsHook.emitted++;
-  const plant = _exactGuardsHook.plant;
-  b.word(FR_IS_IP);
-  c.set(L.isIp);
-  const done = b.open(_OP.block);
-  const held = b.open(_OP.block);
-  for (const guards of alternatives) {
-    const fail = b.open(_OP.block);
-    for (const g of plant === null ? guards : plant(guards)) {
-      _emitField(b, fields[g.field], fail, L, module);
-      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub).i32(g.hi - g.lo | 0).op(_OP.i32GtU);
-      b.brIf(fail);
-    }
-    b.br(held);
-    b.close();
-  }
-  if (invert) b.br(done);
-  else b.fail();
-  b.close();
-  if (invert) b.fail();
-  b.close();
-});
-var _emitTest = (function (b, rule, t, facts, windows) {
-  const { fields, escapes, module, programs } = t;
-  const c = b.c;
-  const L = new _Locals(_TEST_LOCALS);
-  const up = L.scratch + 16;
-  const F = {
-    v: up + 1,
-    isIp: up + 2,
-    temp: up + 3,
-    offset: up + 4,
-    value: up + 5,
-    windows
-  };
-  _emitGuards(b, rule, fields, F, module, facts);
-  const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
-  for (let i = 0; i < rule.matches.length; i++) {
-    const match = rule.matches[i];
-    const m = match.match;
-    if (m.kind === "comment") continue;
-    const exact = rule.exactPrograms?.[i];
-    if (_asGuards(exact, fields)) {
-      _emitExactProgram(b, [_unimplied(exact[0], facts)], match.invert, fields, F, module);
-      continue;
-    }
-    if (m.kind === "protocol") {
-      if (m.protocol === 0) {
-        if (m.invert) b.fail();
-        continue;
-      }
-      module.readsUpper = true;
-      _emitUpper(b, up);
-      c.get(up).i32(0).op(_OP.i32LtS);
-      b.failIf();
-      c.get(up).i32(m.protocol).op(m.invert ? _OP.i32Eq : _OP.i32Ne);
-      b.failIf();
-      continue;
-    }
-    if (m.kind === "address") {
-      _emitAddressTest(b, m, match.network, L.temp);
-      continue;
-    }
-    if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
-    if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
-    if (match.ethernetOnly) {
-      _emitEthernetProgram(b, L, match, { escapes, programs }, windows);
-      continue;
-    }
-    const key = match.key;
-    let lowered = m.kind === "interface" ? "interface names" : key !== void 0 ? programs.get(key) : void 0;
-    lowered ??= _loweredProgram(match);
-    if (typeof lowered === "string") {
-      if (key !== void 0) programs.set(key, lowered);
-      c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-      b.failIf();
-      continue;
-    }
-    const emitted = _emitProgram(b, L, lowered, window, windows);
-    if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
-    if (!match.invert) c.op(_OP.i32Eqz);
-    b.failIf();
-  }
-});
-var _emitProgram = (function (b, L, lowered, window, windows) {
-  const c = b.c;
-  _windowWord(b, { windows }, window, W_BASE);
-  c.set(L.base);
-  _windowWord(b, { windows }, window, W_LOAD_END);
-  c.set(L.end);
-  b.word(window + W_WIRE);
-  c.set(L.wire);
-  b.word(window + W_NETWORK);
-  c.set(L.net);
-  b.word(window + W_MAC);
-  c.set(L.mac);
-  c.i32(0).set(L.a).i32(0).set(L.x);
-  if (lowered instanceof Uint8Array) {
-    c.append(lowered);
-    return lowered;
-  }
-  const start = c.length;
-  c.begin(_OP.block, _I32);
-  new _ProgramEmitter(c, L, lowered, true, true).emit();
-  c.op(_OP.end);
-  return c.view().slice(start);
-});
-var _neverFunction = (function () {
-  const c = new _WasmCode();
-  c.i32(0);
-  return { type: T_ONE, locals: [], code: c };
-});
 var _emitEntryPolicy = (function (b, plan) {
   const c = b.c;
   const layout = plan.layout;
@@ -2306,23 +1985,6 @@ var _emitEntryPolicy = (function (b, plan) {
   b.word(FR_SIZE);
   c.op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.policyBytes);
   c.i32(plan.entryAccepts ? 1 : 0);
-});
-var _nestable = (function (plan) {
-  const chains = plan.chains;
-  if (chains.some((function (rules) { return ( rules.length > _RUN_CASES_RULES); }))) return false;
-  const depth = new Array(chains.length).fill(0);
-  const visit = (function (chain, level)  {
-    if (level > _NESTED_DEPTH) return Infinity;
-    if (depth[chain] > 0) return depth[chain];
-    let deepest = 0;
-    for (const rule of chains[chain]) {
-      if (rule.kind !== KIND_JUMP && rule.kind !== KIND_GOTO) continue;
-      deepest = Math.max(deepest, visit(rule.to, level + 1));
-      if (deepest === Infinity) return Infinity;
-    }
-    return depth[chain] = deepest + 1;
-  });
-  return visit(plan.entry, 1) <= _NESTED_DEPTH;
 });
 var _entryClassify = (function (plan, run, r) {
   const b = new _Body();
@@ -2370,8 +2032,22 @@ var _batchFunction = (function (layout, classify) {
   b.close();
   return { type: T_BATCH, locals: [{ count: 4, type: _I32 }], code: c };
 });
-var _bodyBytes = (function (f) {
-  return f.code.length;
+var _nestable = (function (plan) {
+  const chains = plan.chains;
+  if (chains.some((function (rules) { return ( rules.length > _RUN_CASES_RULES); }))) return false;
+  const depth = new Array(chains.length).fill(0);
+  const visit = (function (chain, level)  {
+    if (level > _NESTED_DEPTH) return Infinity;
+    if (depth[chain] > 0) return depth[chain];
+    let deepest = 0;
+    for (const rule of chains[chain]) {
+      if (rule.kind !== KIND_JUMP && rule.kind !== KIND_GOTO) continue;
+      deepest = Math.max(deepest, visit(rule.to, level + 1));
+      if (deepest === Infinity) return Infinity;
+    }
+    return depth[chain] = deepest + 1;
+  });
+  return visit(plan.entry, 1) <= _NESTED_DEPTH;
 });
 var _chainFacts = (function (plan, chain) {
   const rules = plan.chains[chain].length;
@@ -2399,6 +2075,327 @@ var _chainFunctions = (function (plan, chain, at) {
     walk: walk ?? void 0
   });
   return [collect, run];
+});
+var _u16 = (function (c, at, offset) {
+  c.get(at).memory(_OP.i32Load8U, offset).i32(8).op(_OP.i32Shl).get(at).memory(_OP.i32Load8U, offset + 1).op(_OP.i32Or);
+});
+var _oneOf = (function (c, local, values) {
+  values.forEach((function (value, i)  {
+    c.get(local).i32(value).op(_OP.i32Eq);
+    if (i > 0) c.op(_OP.i32Or);
+  }));
+});
+var _versionOfType = (function (c) {
+  c.i32(4).i32(6).i32(0).get(TYPE).i32(ETH_P_IPV6).op(_OP.i32Eq).op(_OP.select).get(TYPE).i32(ETH_P_IP).op(_OP.i32Eq).op(_OP.select).set(VERSION);
+});
+var _skipVlanTags = (function (b) {
+  const c = b.c;
+  _u16(c, T, 0);
+  c.set(TYPE);
+  const out = b.open(_OP.block);
+  const again = b.open(_OP.loop);
+  _oneOf(c, TYPE, [ETH_P_8021Q, ETH_P_8021AD, ETH_P_QINQ1]);
+  c.op(_OP.i32Eqz);
+  b.brIf(out);
+  c.get(T).i32(6).op(_OP.i32Add).get(END).op(_OP.i32GtS);
+  b.brIf(out);
+  c.get(T).i32(4).op(_OP.i32Add).set(T);
+  _u16(c, T, 0);
+  c.set(TYPE);
+  b.br(again);
+  b.close();
+  b.close();
+});
+var _needCaptured = (function (b, least, described) {
+  b.c.get(CAPLEN).i32(least).op(_OP.i32LtU);
+  b.brIf(described);
+});
+var _emitLinkTypes = (function (b, described) {
+  const c = b.c;
+  const when = (function (types, body)  {
+    _oneOf(c, LINK_TYPE, types);
+    b.open(_OP.if);
+    body();
+    b.br(described);
+    b.close();
+  });
+  when([LINKTYPE_ETHERNET], (function ()  {
+    _needCaptured(b, 14, described);
+    c.get(START).i32(12).op(_OP.i32Add).set(T);
+    _skipVlanTags(b);
+    c.get(T).i32(2).op(_OP.i32Add).set(AT);
+    _versionOfType(c);
+  }));
+  when([LINKTYPE_LINUX_SLL], (function ()  {
+    _needCaptured(b, 16, described);
+    c.get(START).i32(14).op(_OP.i32Add).set(T);
+    _skipVlanTags(b);
+    c.get(T).i32(2).op(_OP.i32Add).set(AT);
+    _versionOfType(c);
+  }));
+  when([LINKTYPE_LINUX_SLL2], (function ()  {
+    _needCaptured(b, 20, described);
+    _u16(c, START, 0);
+    c.set(TYPE);
+    c.get(START).i32(20).op(_OP.i32Add).set(AT);
+    _versionOfType(c);
+  }));
+  when([LINKTYPE_NULL, LINKTYPE_LOOP], (function ()  {
+    _needCaptured(b, 4, described);
+    c.get(START).i32(4).op(_OP.i32Add).set(AT);
+    c.get(START).memory(_OP.i32Load, 0).set(T);
+    c.get(T).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(T).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or).set(TYPE);
+    c.i32(4);
+    c.i32(6).i32(0);
+    _oneOf(c, TYPE, [10, 24, 28, 30]);
+    _oneOf(c, T, [10, 24, 28, 30]);
+    c.op(_OP.i32Or).op(_OP.select);
+    _oneOf(c, TYPE, [2]);
+    _oneOf(c, T, [2]);
+    c.op(_OP.i32Or).op(_OP.select).set(VERSION);
+  }));
+  when([LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14], (function ()  {
+    _needCaptured(b, 1, described);
+    c.get(START).set(AT);
+    c.get(START).memory(_OP.i32Load8U, 0).i32(4).op(_OP.i32ShrU).set(T);
+    c.i32(4).i32(6).i32(0).get(T).i32(6).op(_OP.i32Eq).op(_OP.select).get(T).i32(4).op(_OP.i32Eq).op(_OP.select).set(VERSION);
+  }));
+  when([LINKTYPE_IPV4], (function ()  {
+    c.get(START).set(AT).i32(4).set(VERSION);
+  }));
+  when([LINKTYPE_IPV6], (function ()  {
+    c.get(START).set(AT).i32(6).set(VERSION);
+  }));
+});
+var _put2 = (function (c, frame, word, local) {
+  c.i32(0).get(local).memory(_OP.i32Store, frame + 4 * word);
+});
+var _minU = (function (c, local, other) {
+  c.get(local).get(other).get(local).get(other).op(_OP.i32LtU).op(_OP.select).set(local);
+});
+var _putWindow = (function (c, frame, window, base, present, wire, network) {
+  _put2(c, frame, window + W_BASE, base);
+  c.i32(0).get(base).get(wire).get(present).get(wire).get(present).op(_OP.i32LtU).op(_OP.select).op(_OP.i32Add).memory(_OP.i32Store, frame + 4 * (window + W_LOAD_END));
+  c.i32(0).get(network).memory(_OP.i32Store, frame + 4 * (window + W_NETWORK));
+  _put2(c, frame, window + W_MAC, START);
+  _put2(c, frame, window + W_WIRE, wire);
+});
+var _emitIpLengths = (function (b) {
+  const c = b.c;
+  c.get(AT).get(START).op(_OP.i32Sub).set(OFFSET);
+  c.i32(0).get(WIRE).get(OFFSET).op(_OP.i32Sub).get(WIRE).get(OFFSET).op(_OP.i32LtU).op(_OP.select).set(NET_WIRE);
+  c.i32(0).get(CAPLEN).get(OFFSET).op(_OP.i32Sub).get(CAPLEN).get(OFFSET).op(_OP.i32LtU).op(_OP.select).set(CAPTURED);
+  c.i32(-1).set(IP_LENGTH);
+  c.get(VERSION).i32(4).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.get(AT).i32(4).op(_OP.i32Add).get(END).op(_OP.i32LeS);
+  b.open(_OP.if);
+  _u16(c, AT, 2);
+  c.set(IP_LENGTH);
+  b.close();
+  b.else();
+  c.get(AT).i32(6).op(_OP.i32Add).get(END).op(_OP.i32LeS);
+  b.open(_OP.if);
+  _u16(c, AT, 4);
+  c.i32(40).op(_OP.i32Add).set(IP_LENGTH);
+  b.close();
+  b.close();
+  c.get(IP_LENGTH).i32(0).op(_OP.i32GeS);
+  b.open(_OP.if);
+  _minU(c, NET_WIRE, IP_LENGTH);
+  _minU(c, CAPTURED, IP_LENGTH);
+  b.close();
+});
+var _emitClass = (function (b, readNibble) {
+  const c = b.c;
+  if (readNibble) {
+    c.i32(-1).set(T);
+    c.get(NET_WIRE).i32(0).op(_OP.i32Ne).get(CAPTURED).i32(0).op(_OP.i32Ne).op(_OP.i32And);
+    b.open(_OP.if);
+    c.get(AT).memory(_OP.i32Load8U, 0).i32(4).op(_OP.i32ShrU).set(T);
+    b.close();
+  } else {
+    c.get(VERSION).set(T);
+  }
+  c.i32(_C_IPV4).i32(_C_OTHER_IP).get(VERSION).i32(4).op(_OP.i32Eq).get(T).i32(4).op(_OP.i32Eq).op(_OP.i32And).op(_OP.select).set(V);
+  c.get(VERSION).i32(6).op(_OP.i32Eq).get(T).i32(6).op(_OP.i32Eq).op(_OP.i32And);
+  b.open(_OP.if);
+  c.i32(_C_IPV6).set(V);
+  b.close();
+});
+var _isIpv6Extension2 = (function (c, local) {
+  _oneOf(c, local, [0, 43, 44, 51, 60]);
+});
+var _emitIpv6Upper = (function (b) {
+  const c = b.c;
+  c.i32(-1).set(V);
+  const found = b.open(_OP.block);
+  c.get(CAPTURED).i32(40).op(_OP.i32LtU);
+  b.brIf(found);
+  c.get(AT).memory(_OP.i32Load8U, 6).set(TYPE);
+  c.i32(40).set(OFFSET);
+  const walked = b.open(_OP.block);
+  const next = b.open(_OP.loop);
+  _isIpv6Extension2(c, TYPE);
+  c.op(_OP.i32Eqz);
+  b.brIf(walked);
+  c.get(OFFSET).i32(8).op(_OP.i32Add).get(CAPTURED).op(_OP.i32GtU);
+  b.brIf(found);
+  c.get(AT).get(OFFSET).op(_OP.i32Add).set(T);
+  c.get(TYPE).i32(44).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.get(T).memory(_OP.i32Load8U, 0).set(TYPE);
+  _u16(c, T, 2);
+  c.i32(65528).op(_OP.i32And);
+  b.open(_OP.if);
+  _isIpv6Extension2(c, TYPE);
+  c.get(TYPE).i32(59).op(_OP.i32Eq).op(_OP.i32Or);
+  b.brIf(found);
+  c.get(TYPE).set(V);
+  b.br(found);
+  b.close();
+  c.get(OFFSET).i32(8).op(_OP.i32Add).set(OFFSET);
+  b.else();
+  c.get(T).memory(_OP.i32Load8U, 1).set(IP_LENGTH);
+  c.get(TYPE).i32(51).op(_OP.i32Eq);
+  b.open(_OP.if);
+  c.get(IP_LENGTH).i32(2).op(_OP.i32Add).i32(2).op(_OP.i32Shl).set(IP_LENGTH);
+  b.else();
+  c.get(IP_LENGTH).i32(1).op(_OP.i32Add).i32(3).op(_OP.i32Shl).set(IP_LENGTH);
+  b.close();
+  c.get(T).memory(_OP.i32Load8U, 0).set(TYPE);
+  c.get(OFFSET).get(IP_LENGTH).op(_OP.i32Add).set(OFFSET);
+  b.close();
+  b.br(next);
+  b.close();
+  b.close();
+  c.get(TYPE).i32(59).op(_OP.i32Ne);
+  b.open(_OP.if);
+  c.get(TYPE).set(V);
+  b.close();
+  b.close();
+});
+var _stageFunction = (function (layout, flags, type) {
+  const c = new _WasmCode();
+  c.get(0).set(I);
+  _emitStage(new _WasmBlocks(c), layout, flags);
+  return { type, locals: [{ count: STAGE_LOCALS, type: _I32 }], code: c };
+});
+var _emitStage = (function (b, layout, flags) {
+  const c = b.c;
+  const fr = layout.frames;
+  const word = (function (array)  {
+    c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, array);
+  });
+  word(layout.recordStart);
+  c.get(DELTA).op(_OP.i32Add).set(START);
+  word(layout.recordCaptured);
+  c.set(CAPLEN);
+  word(layout.recordWire);
+  c.set(WIRE);
+  word(layout.recordInterface);
+  c.i32(IF_BYTES).op(_OP.i32Mul).set(ENTRY);
+  c.get(START).get(BLOCK_END).op(_OP.i32GtU);
+  b.open(_OP.if);
+  c.get(BLOCK_END).set(START);
+  b.close();
+  c.get(BLOCK_END).get(START).op(_OP.i32Sub).set(T);
+  _minU(c, CAPLEN, T);
+  c.get(START).get(CAPLEN).op(_OP.i32Add).set(END);
+  c.get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_LINK_TYPE).set(LINK_TYPE);
+  c.i32(-1).set(AT);
+  c.i32(0).set(VERSION);
+  const described = b.open(_OP.block);
+  _emitLinkTypes(b, described);
+  b.close();
+  if (flags.readsLink) {
+    c.get(START).get(AT).get(AT).i32(0).op(_OP.i32LtS).op(_OP.select).set(T);
+    _putWindow(c, fr, FR_LINK, START, CAPLEN, WIRE, T);
+  }
+  c.get(VERSION).op(_OP.i32Eqz);
+  b.open(_OP.if);
+  c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
+  c.i32(0).i32(0).memory(_OP.i32Store, fr + 4 * FR_NET_CAPTURED);
+  c.i32(0).i32(_C_NOT_IP).memory(_OP.i32Store, fr + 4 * FR_CLASS);
+  c.i32(0).i32(-1).memory(_OP.i32Store, fr + 4 * FR_UPPER);
+  _put2(c, fr, FR_SIZE, WIRE);
+  b.else();
+  _emitIpLengths(b);
+  c.i32(0).i32(1).memory(_OP.i32Store, fr + 4 * FR_IS_IP);
+  _put2(c, fr, FR_NET_START, AT);
+  _put2(c, fr, FR_NET_CAPTURED, CAPTURED);
+  _putWindow(c, fr, FR_NET, AT, CAPTURED, NET_WIRE, AT);
+  _put2(c, fr, FR_SIZE, flags.byIp ? NET_WIRE : WIRE);
+  _emitClass(b, flags.readNibble);
+  _put2(c, fr, FR_CLASS, V);
+  c.i32(-1).set(V);
+  if (flags.readsUpper) {
+    c.get(VERSION).i32(6).op(_OP.i32Eq);
+    b.open(_OP.if);
+    _emitIpv6Upper(b);
+    b.close();
+  }
+  _put2(c, fr, FR_UPPER, V);
+  b.close();
+  _put2(c, fr, FR_IP_VERSION, VERSION);
+  _put2(c, fr, FR_LINK_TYPE, LINK_TYPE);
+  _put2(c, fr, FR_SLOT, I);
+  if (flags.readsInterfaces) {
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_IN).memory(_OP.i32Store, fr + 4 * FR_IN);
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_OUT).memory(_OP.i32Store, fr + 4 * FR_OUT);
+  }
+  if (flags.readsPatterns) {
+    c.i32(0).get(ENTRY).memory(_OP.i32Load, layout.interfaces + 4 * IF_PATTERNS).memory(_OP.i32Store, fr + 4 * FR_PATTERNS);
+  }
+});
+var _emitRecordsLoop = (function (b, layout, flags, classify, emitTotals) {
+  const c = b.c;
+  const count = 0, i = I;
+  const [packets, v, scratch] = [I + STAGE_LOCALS, I + STAGE_LOCALS + 1, I + STAGE_LOCALS + 2];
+  const done = b.open(_OP.block);
+  const loop = b.open(_OP.loop);
+  c.get(i).get(count).op(_OP.i32GeU);
+  b.brIf(done);
+  c.get(i).memory(_OP.i32Load8U, layout.recordKind);
+  b.open(_OP.if);
+  _emitStage(b, layout, flags);
+  classify();
+  c.set(v);
+  emitTotals(c, v, scratch);
+  c.get(i).get(v).memory(_OP.i32Store8, layout.recordVerdict);
+  c.get(packets).i32(1).op(_OP.i32Add).set(packets);
+  b.close();
+  c.get(i).i32(1).op(_OP.i32Add).set(i);
+  b.br(loop);
+  b.close();
+  b.close();
+  c.get(packets);
+});
+var _recordsRunFunction = (function (layout, flags, inline, emitTotals, type) {
+  const base = 2 + inline.locals.reduce((function (n, l) { return ( n + l.count); }), 0);
+  const c = new _MovedLocals(base);
+  const b = new _WasmBlocks(c);
+  const count = 0;
+  c.i32(layout.frames).setUnmoved(0).i32(0).setUnmoved(1);
+  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS).set(count);
+  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS + 4).set(DELTA);
+  c.i32(0).memory(_OP.i32Load, RECORDS_ARGUMENTS + 8).set(BLOCK_END);
+  _emitRecordsLoop(b, layout, flags, (function () { return ( c.append(inline.classify)); }), emitTotals);
+  return {
+    type,
+    locals: [
+      { count: 2, type: _I32 },
+      ...inline.locals,
+      { count: I + STAGE_LOCALS + 3, type: _I32 }
+    ],
+    code: c
+  };
+});
+var _recordsCallFunction = (function (run, type) {
+  const c = new _WasmCode();
+  for (let k = 0; k < 3; k++) c.i32(0).get(k).memory(_OP.i32Store, RECORDS_ARGUMENTS + 4 * k);
+  c.opIndex(_OP.call, run);
+  return { type, locals: [], code: c };
 });
 var _stagingFunctions = (function (plan, module, runs, at) {
   const layout = plan.layout;
@@ -2429,6 +2426,9 @@ var _stagingFunctions = (function (plan, module, runs, at) {
     ],
     recordsRunEntry: true
   };
+});
+var _bodyBytes = (function (f) {
+  return f.code.length;
 });
 var _overBound = (function (functions, never) {
   let total = 0;
@@ -5796,6 +5796,40 @@ function _makeIndexedWalk(walk, indexes, walks) {
 
 
 
+// src/rules/_classifier_wasm_indices.ts
+var KIND_NONE = 0;
+var KIND_ACCEPT = 1;
+var KIND_DROP = 2;
+var KIND_RETURN = 3;
+var KIND_JUMP = 4;
+var KIND_GOTO = 5;
+var F_LOAD_INDEX = 0;
+var F_JS_MATCH = 2;
+var F_JS_FIELD = 3;
+var F_LAZY_TEST = 4;
+var IMPORTS = 5;
+var T_LOAD_INDEX = 0;
+var T_ANCILLARY = 1;
+var T_ONE = 2;
+var T_TWO = 3;
+var T_FIELD = 4;
+var T_BATCH = 5;
+var T_STAGE = 6;
+var T_RECORDS = 7;
+var T_RUN_RECORDS = 8;
+var T_CHUNK = 7;
+
+// src/rules/_classifier_wasm_plan.ts
+var _Escapes = class {
+  matches = [];
+  reasons = [];
+  add(match, reason) {
+    this.matches.push(match);
+    this.reasons.push(reason);
+    return this.matches.length - 1;
+  }
+};
+
 // src/bpf/_wasm_blocks.ts
 var _WasmBlocks = class {
   c;
@@ -5828,167 +5862,7 @@ var _WasmBlocks = class {
   }
 };
 
-// src/rules/_interface_patterns.ts
-var _MAX_INTERFACE_PATTERNS = 32;
-
-
-// src/rules/_classifier_wasm_facts.ts
-var _ENUMERATED = 4096;
-
-
-
-
-
-var _factsHook = {
-  /** Guards left out of the emitted tests because the facts imply them. */
-  implied: 0,
-  /** Replaces {@linkcode _impliedBy} where the emitted tests ask it. */
-  implies: null
-};
-
-
-// src/rules/_classifier_wasm_layout.ts
-var FR_SIZE = 0;
-var FR_IS_IP = 1;
-var FR_CLASS = 2;
-var FR_NET = 3;
-var FR_LINK = 8;
-var FR_NET_START = 13;
-var FR_IP_VERSION = 14;
-var FR_NET_CAPTURED = 15;
-var FR_UPPER = 16;
-var FR_LINK_TYPE = 17;
-var FR_SLOT = 18;
-var FR_IN = 19;
-var FR_OUT = 20;
-var FR_PATTERNS = 21;
-var FRAME_BYTES = 96;
-var W_BASE = 0;
-var W_LOAD_END = 1;
-var W_NETWORK = 2;
-var W_MAC = 3;
-var W_WIRE = 4;
-var FRAMES_PER_CALL = 1024;
-var RECORDS_PER_CALL = 4096;
-var STAGED_INTERFACES = 1024;
-var IF_LINK_TYPE = 0;
-var IF_IN = 1;
-var IF_OUT = 2;
-var IF_PATTERNS = 3;
-var IF_BYTES = 16;
-var RULE_BYTES = 12;
-var DECIDED = 0;
-var RECORDS_ARGUMENTS = 16;
-
-
-
-// src/rules/_classifier_wasm_stage.ts
-var DELTA = 1;
-var BLOCK_END = 2;
-var I = 3;
-var START = 4;
-var CAPLEN = 5;
-var WIRE = 6;
-var ENTRY = 7;
-var END = 8;
-var LINK_TYPE = 9;
-var AT = 10;
-var VERSION = 11;
-var TYPE = 12;
-var NET_WIRE = 13;
-var CAPTURED = 14;
-var IP_LENGTH = 15;
-var T = 16;
-var V = 17;
-var OFFSET = 18;
-var STAGE_LOCALS = 16;
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-function _recordsFunction(layout, flags, classify, emitTotals, type) {
-  const c = new _WasmCode();
-  _emitRecordsLoop(new _WasmBlocks(c), layout, flags, () => {
-    c.i32(layout.frames).opIndex(_OP.call, classify);
-  }, emitTotals);
-  return { type, locals: [{ count: STAGE_LOCALS + 3, type: _I32 }], code: c };
-}
-
-var _MovedLocals = class extends _WasmCode {
-  #base;
-  constructor(base) {
-    super();
-    this.#base = base;
-  }
-  get(local) {
-    return super.get(local + this.#base);
-  }
-  set(local) {
-    return super.set(local + this.#base);
-  }
-  tee(local) {
-    return super.tee(local + this.#base);
-  }
-  /** `local.set` of a local below `base`, not moved. */
-  setUnmoved(local) {
-    return super.set(local);
-  }
-};
-
-
-
-// src/rules/_classifier_wasm_module.ts
-var KIND_NONE = 0;
-var KIND_ACCEPT = 1;
-var KIND_DROP = 2;
-var KIND_RETURN = 3;
-var KIND_JUMP = 4;
-var KIND_GOTO = 5;
-var NEXT = -4;
-var _wasmModuleLimits = { functionBytes: 7e6, moduleBytes: 64 << 20 };
-var F_LOAD_INDEX = 0;
-var F_JS_MATCH = 2;
-var F_JS_FIELD = 3;
-var F_LAZY_TEST = 4;
-var IMPORTS = 5;
-var T_LOAD_INDEX = 0;
-var T_ANCILLARY = 1;
-var T_ONE = 2;
-var T_TWO = 3;
-var T_FIELD = 4;
-var T_BATCH = 5;
-var T_STAGE = 6;
-var T_RECORDS = 7;
-var T_RUN_RECORDS = 8;
-var T_CHUNK = 7;
-var _TYPES = [
-  { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
-  { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
-  { params: [_I32], results: [_I32] },
-  { params: [_I32, _I32], results: [_I32] },
-  { params: [_I32, _I32], results: [_F64] },
-  { params: [_I32, _I32], results: [] },
-  { params: [_I32, _I32, _I32], results: [] },
-  { params: [_I32, _I32, _I32], results: [_I32] },
-  { params: [], results: [_I32] }
-];
-var _FUNCTION_IMPORTS = [
-  { name: "loadIndex", type: T_LOAD_INDEX },
-  { name: "ancillary", type: T_ANCILLARY },
-  { name: "jsMatch", type: T_TWO },
-  { name: "jsField", type: T_FIELD }
-];
+// src/rules/_classifier_wasm_body.ts
 var _Body = class extends _WasmBlocks {
   /** Pushes frame record word `word` (the frame address is local 0). */
   word(word) {
@@ -6032,9 +5906,50 @@ var _Body = class extends _WasmBlocks {
 };
 
 
+// src/rules/_classifier_wasm_jump_table.ts
+
+
+// src/rules/_classifier_wasm_layout.ts
+var FR_SIZE = 0;
+var FR_IS_IP = 1;
+var FR_CLASS = 2;
+var FR_NET = 3;
+var FR_LINK = 8;
+var FR_NET_START = 13;
+var FR_IP_VERSION = 14;
+var FR_NET_CAPTURED = 15;
+var FR_UPPER = 16;
+var FR_LINK_TYPE = 17;
+var FR_SLOT = 18;
+var FR_IN = 19;
+var FR_OUT = 20;
+var FR_PATTERNS = 21;
+var FRAME_BYTES = 96;
+var W_BASE = 0;
+var W_LOAD_END = 1;
+var W_NETWORK = 2;
+var W_MAC = 3;
+var W_WIRE = 4;
+var FRAMES_PER_CALL = 1024;
+var RECORDS_PER_CALL = 4096;
+var STAGED_INTERFACES = 1024;
+var IF_LINK_TYPE = 0;
+var IF_IN = 1;
+var IF_OUT = 2;
+var IF_PATTERNS = 3;
+var IF_BYTES = 16;
+var RULE_BYTES = 12;
+var DECIDED = 0;
+var RECORDS_ARGUMENTS = 16;
 
 
 
+// src/rules/_classifier_wasm_field_loads.ts
+
+
+
+
+// src/rules/_classifier_wasm_walk.ts
 
 var _TABLE_CASES = 128;
 var _walkCodeLimits = { chunkBytes: 8 * 1024, childBytes: 16 * 1024, inlineBytes: 1024 };
@@ -6090,6 +6005,165 @@ function _collectFunction(plan, chain, module, extra, firstExtra) {
 
 
 
+
+// src/rules/_classifier_wasm_facts.ts
+var _ENUMERATED = 4096;
+
+
+
+
+
+var _factsHook = {
+  /** Guards left out of the emitted tests because the facts imply them. */
+  implied: 0,
+  /** Replaces {@linkcode _impliedBy} where the emitted tests ask it. */
+  implies: null
+};
+
+
+// src/rules/_classifier_wasm_guards.ts
+var _CHECKED_ALTERNATIVES2 = 2;
+var _CHECKED_GUARDS2 = 3;
+var _CHECKED_KINDS2 = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER_PROTOCOL]);
+
+
+var _INLINE_KINDS = /* @__PURE__ */ new Set([
+  _F_LENGTH,
+  _F_ADDRESS,
+  _F_UPPER_PROTOCOL,
+  _F_LINK_TYPE,
+  _F_INTERFACE
+]);
+var _exactGuardsHook = {
+  emitted: 0,
+  plant: null
+};
+
+
+// src/rules/_classifier_wasm_programs.ts
+
+
+var _JA = 5;
+
+
+function _emitEthernetProgram(b, L, match, { escapes, programs }, windows) {
+  const c = b.c;
+  const key = match.key;
+  let lowered = key !== void 0 ? programs.get(key) : void 0;
+  if (lowered === void 0) {
+    const instructions = match.program;
+    lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
+    if (key !== void 0 && typeof lowered === "string") programs.set(key, lowered);
+  }
+  if (typeof lowered === "string") {
+    c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
+    b.failIf();
+    return;
+  }
+  const q = escapes.add(match, "a link-base --expr on a link type other than EN10MB");
+  b.word(FR_LINK_TYPE);
+  c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
+  b.open(_OP.if, _I32);
+  const emitted = _emitProgram(b, L, lowered, FR_LINK, windows);
+  if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
+  if (match.invert) c.op(_OP.i32Eqz);
+  else c.i32(0).op(_OP.i32Ne);
+  b.else();
+  c.i32(q).get(0).opIndex(_OP.call, F_JS_MATCH);
+  b.close();
+  c.op(_OP.i32Eqz);
+  b.failIf();
+}
+
+// src/rules/_interface_patterns.ts
+var _MAX_INTERFACE_PATTERNS = 32;
+
+
+// src/rules/_classifier_wasm_match_tests.ts
+var _namesOfFields = /* @__PURE__ */ new WeakMap();
+function _interfaceNames(fields) {
+  let known = _namesOfFields.get(fields);
+  if (known === void 0 || known.length !== fields.length) {
+    const names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
+    _namesOfFields.set(fields, known = { length: fields.length, names });
+  }
+  return known.names;
+}
+function _emitInterfaceTest(b, match, fields, module) {
+  if (match.name.endsWith("+")) return false;
+  const number = _interfaceNames(fields)?.get(match.name);
+  if (number === void 0) return false;
+  module.readsInterfaces = true;
+  b.word(match.direction === "in" ? FR_IN : FR_OUT);
+  b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
+  b.failIf();
+  return true;
+}
+function _emitInterfacePattern(b, match, module) {
+  const key = `${match.direction} ${match.name}`;
+  let bit = module.patterns.get(key);
+  if (bit === void 0) {
+    if (module.patterns.size >= _MAX_INTERFACE_PATTERNS) return false;
+    module.patterns.set(key, bit = module.patterns.size);
+  }
+  b.word(FR_PATTERNS);
+  b.c.i32(1 << bit).op(_OP.i32And);
+  if (!match.invert) b.c.op(_OP.i32Eqz);
+  b.failIf();
+  return true;
+}
+function _emitAddressTest(b, match, parsed, temp) {
+  const c = b.c;
+  const network = parsed ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
+  if (typeof network === "string") throw new Error(network);
+  const version = network.version;
+  b.word(FR_IP_VERSION);
+  c.i32(version).op(_OP.i32Ne);
+  b.failIf();
+  b.word(FR_NET_CAPTURED);
+  c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
+  b.failIf();
+  const offset = _addressOffset(version, match.direction);
+  const want = network.bytes;
+  c.i32(1);
+  for (let i = 0; 32 * i < network.prefixLength; i++) {
+    const keep = Math.min(32, network.prefixLength - 32 * i);
+    const mask = keep === 32 ? 4294967295 : ~(4294967295 >>> keep) >>> 0;
+    const word = (want[4 * i] << 24 | want[4 * i + 1] << 16 | want[4 * i + 2] << 8 | want[4 * i + 3]) >>> 0;
+    b.word(FR_NET_START);
+    _read(c, 4, offset + 4 * i, temp);
+    c.i32(mask | 0).op(_OP.i32And).i32(word & mask | 0).op(_OP.i32Eq).op(_OP.i32And);
+  }
+  if (!match.invert) c.op(_OP.i32Eqz);
+  b.failIf();
+}
+
+// src/rules/_classifier_wasm_rule_tests.ts
+var _TEST_LOCALS = 9;
+var _TEST_LOCAL_TYPES = [
+  { count: 11, type: _I32 },
+  { count: 1, type: _F64 },
+  { count: 21, type: _I32 },
+  { count: 1, type: _F64 }
+];
+function _testFunction(rule, t, scratch, facts) {
+  _testFunctionsHook.emitted++;
+  const b = new _Body(scratch);
+  const c = b.c;
+  _emitTest(b, rule, t, facts);
+  c.i32(1);
+  return {
+    type: T_ONE,
+    locals: [{ count: _TEST_LOCALS - 1, type: _I32 }, ..._TEST_LOCAL_TYPES],
+    code: new _WasmCode(c.cut(0))
+  };
+}
+var _testFunctionsHook = { emitted: 0, lastModule: 0, lastLazy: 0 };
+
+
+
+// src/rules/_classifier_wasm_runs.ts
+var NEXT = -4;
 
 
 function _emitRunBound(b, saved, collect, locals) {
@@ -6206,147 +6280,10 @@ function _runFunction(plan, chain, collect, rules) {
 }
 var _RUN_CASES_RULES = 256;
 
-var _TEST_LOCALS = 9;
-var _TEST_LOCAL_TYPES = [
-  { count: 11, type: _I32 },
-  { count: 1, type: _F64 },
-  { count: 21, type: _I32 },
-  { count: 1, type: _F64 }
-];
 var _INLINED_WALK = _TEST_LOCALS + 34;
 
-var _inlineTests = { inline: true, walk: true };
 
-
-var _JA = 5;
-
-var _CHECKED_ALTERNATIVES2 = 2;
-var _CHECKED_GUARDS2 = 3;
-var _CHECKED_KINDS2 = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER_PROTOCOL]);
-
-
-var _INLINE_KINDS = /* @__PURE__ */ new Set([
-  _F_LENGTH,
-  _F_ADDRESS,
-  _F_UPPER_PROTOCOL,
-  _F_LINK_TYPE,
-  _F_INTERFACE
-]);
-var _exactGuardsHook = {
-  emitted: 0,
-  plant: null
-};
-
-function _testFunction(rule, t, scratch, facts) {
-  _testFunctionsHook.emitted++;
-  const b = new _Body(scratch);
-  const c = b.c;
-  _emitTest(b, rule, t, facts);
-  c.i32(1);
-  return {
-    type: T_ONE,
-    locals: [{ count: _TEST_LOCALS - 1, type: _I32 }, ..._TEST_LOCAL_TYPES],
-    code: new _WasmCode(c.cut(0))
-  };
-}
-var _testFunctionsHook = { emitted: 0, lastModule: 0, lastLazy: 0 };
-
-
-function _emitEthernetProgram(b, L, match, { escapes, programs }, windows) {
-  const c = b.c;
-  const key = match.key;
-  let lowered = key !== void 0 ? programs.get(key) : void 0;
-  if (lowered === void 0) {
-    const instructions = match.program;
-    lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
-    if (key !== void 0 && typeof lowered === "string") programs.set(key, lowered);
-  }
-  if (typeof lowered === "string") {
-    c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-    b.failIf();
-    return;
-  }
-  const q = escapes.add(match, "a link-base --expr on a link type other than EN10MB");
-  b.word(FR_LINK_TYPE);
-  c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
-  b.open(_OP.if, _I32);
-  const emitted = _emitProgram(b, L, lowered, FR_LINK, windows);
-  if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
-  if (match.invert) c.op(_OP.i32Eqz);
-  else c.i32(0).op(_OP.i32Ne);
-  b.else();
-  c.i32(q).get(0).opIndex(_OP.call, F_JS_MATCH);
-  b.close();
-  c.op(_OP.i32Eqz);
-  b.failIf();
-}
-var _namesOfFields = /* @__PURE__ */ new WeakMap();
-function _interfaceNames(fields) {
-  let known = _namesOfFields.get(fields);
-  if (known === void 0 || known.length !== fields.length) {
-    const names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
-    _namesOfFields.set(fields, known = { length: fields.length, names });
-  }
-  return known.names;
-}
-function _emitInterfaceTest(b, match, fields, module) {
-  if (match.name.endsWith("+")) return false;
-  const number = _interfaceNames(fields)?.get(match.name);
-  if (number === void 0) return false;
-  module.readsInterfaces = true;
-  b.word(match.direction === "in" ? FR_IN : FR_OUT);
-  b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
-  b.failIf();
-  return true;
-}
-function _emitInterfacePattern(b, match, module) {
-  const key = `${match.direction} ${match.name}`;
-  let bit = module.patterns.get(key);
-  if (bit === void 0) {
-    if (module.patterns.size >= _MAX_INTERFACE_PATTERNS) return false;
-    module.patterns.set(key, bit = module.patterns.size);
-  }
-  b.word(FR_PATTERNS);
-  b.c.i32(1 << bit).op(_OP.i32And);
-  if (!match.invert) b.c.op(_OP.i32Eqz);
-  b.failIf();
-  return true;
-}
-function _emitAddressTest(b, match, parsed, temp) {
-  const c = b.c;
-  const network = parsed ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
-  if (typeof network === "string") throw new Error(network);
-  const version = network.version;
-  b.word(FR_IP_VERSION);
-  c.i32(version).op(_OP.i32Ne);
-  b.failIf();
-  b.word(FR_NET_CAPTURED);
-  c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
-  b.failIf();
-  const offset = _addressOffset(version, match.direction);
-  const want = network.bytes;
-  c.i32(1);
-  for (let i = 0; 32 * i < network.prefixLength; i++) {
-    const keep = Math.min(32, network.prefixLength - 32 * i);
-    const mask = keep === 32 ? 4294967295 : ~(4294967295 >>> keep) >>> 0;
-    const word = (want[4 * i] << 24 | want[4 * i + 1] << 16 | want[4 * i + 2] << 8 | want[4 * i + 3]) >>> 0;
-    b.word(FR_NET_START);
-    _read(c, 4, offset + 4 * i, temp);
-    c.i32(mask | 0).op(_OP.i32And).i32(word & mask | 0).op(_OP.i32Eq).op(_OP.i32And);
-  }
-  if (!match.invert) c.op(_OP.i32Eqz);
-  b.failIf();
-}
-var _Escapes = class {
-  matches = [];
-  reasons = [];
-  add(match, reason) {
-    this.matches.push(match);
-    this.reasons.push(reason);
-    return this.matches.length - 1;
-  }
-};
-
+// src/rules/_classifier_wasm_classify.ts
 function _classifyFunction(plan, runs, ruleCount, bases) {
   const layout = plan.layout;
   const b = new _Body();
@@ -6385,10 +6322,7 @@ function _classifyFunction(plan, runs, ruleCount, bases) {
   return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
 }
 
-var _NESTED_DEPTH = 32;
 
-
-var _fusedRecords = { enabled: true, bytes: 1 << 20 };
 
 function _emitChainBase(b, chain, bases) {
   const c = b.c;
@@ -6410,8 +6344,102 @@ function _emitChainBase(b, chain, bases) {
 
 
 
+// src/rules/_classifier_wasm_chains.ts
+var _inlineTests = { inline: true, walk: true };
+var _NESTED_DEPTH = 32;
 
 
+
+
+// src/rules/_classifier_wasm_stage.ts
+var DELTA = 1;
+var BLOCK_END = 2;
+var I = 3;
+var START = 4;
+var CAPLEN = 5;
+var WIRE = 6;
+var ENTRY = 7;
+var END = 8;
+var LINK_TYPE = 9;
+var AT = 10;
+var VERSION = 11;
+var TYPE = 12;
+var NET_WIRE = 13;
+var CAPTURED = 14;
+var IP_LENGTH = 15;
+var T = 16;
+var V = 17;
+var OFFSET = 18;
+var STAGE_LOCALS = 16;
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+function _recordsFunction(layout, flags, classify, emitTotals, type) {
+  const c = new _WasmCode();
+  _emitRecordsLoop(new _WasmBlocks(c), layout, flags, () => {
+    c.i32(layout.frames).opIndex(_OP.call, classify);
+  }, emitTotals);
+  return { type, locals: [{ count: STAGE_LOCALS + 3, type: _I32 }], code: c };
+}
+
+var _MovedLocals = class extends _WasmCode {
+  #base;
+  constructor(base) {
+    super();
+    this.#base = base;
+  }
+  get(local) {
+    return super.get(local + this.#base);
+  }
+  set(local) {
+    return super.set(local + this.#base);
+  }
+  tee(local) {
+    return super.tee(local + this.#base);
+  }
+  /** `local.set` of a local below `base`, not moved. */
+  setUnmoved(local) {
+    return super.set(local);
+  }
+};
+
+
+
+// src/rules/_classifier_wasm_staging.ts
+var _fusedRecords = { enabled: true, bytes: 1 << 20 };
+
+
+// src/rules/_classifier_wasm_module.ts
+var _wasmModuleLimits = { functionBytes: 7e6, moduleBytes: 64 << 20 };
+var _TYPES = [
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
+  { params: [_I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_F64] },
+  { params: [_I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [_I32] },
+  { params: [], results: [_I32] }
+];
+var _FUNCTION_IMPORTS = [
+  { name: "loadIndex", type: T_LOAD_INDEX },
+  { name: "ancillary", type: T_ANCILLARY },
+  { name: "jsMatch", type: T_TWO },
+  { name: "jsField", type: T_FIELD }
+];
 
 
 function _mayBeLazy(rule, { fields, module }, lowerable) {
