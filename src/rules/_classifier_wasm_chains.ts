@@ -14,7 +14,8 @@ import { _R_END } from "./_classifier_source.ts";
 import { _codeFacts } from "./_classifier_wasm_facts.ts";
 import { KIND_GOTO, KIND_JUMP, T_TWO } from "./_classifier_wasm_indices.ts";
 import type { _ModuleFlags, _TestEmission, _WasmPlan } from "./_classifier_wasm_plan.ts";
-import { _collectFunction, _inlinedCollect, _walkLocalsAt } from "./_classifier_wasm_walk.ts";
+import { _collectFunction, _inlinedCollect } from "./_classifier_wasm_walk.ts";
+import { _walkLocalsAt } from "./_classifier_wasm_walk_locals.ts";
 import {
   _INLINED_WALK,
   _RUN_CASES_RULES,

@@ -111,7 +111,8 @@ export function _entryClassify(
 
 /**
  * `classify(frame) → 1/0` where chains call their targets directly (see
- * {@linkcode _nestable}): the entry chain's result, or its policy.
+ * ./_classifier_wasm_chains.ts `_nestable`): the entry chain's result, or
+ * its policy.
  */
 export function _nestedClassifyFunction(plan: _WasmPlan, runs: number): _WasmFunction {
   const [fr, r] = [0, 1];

@@ -110,7 +110,8 @@ export function _emitProgram(
  * link types (compiled per link type and capture interface) a call back
  * into JavaScript. All of it a call back when the Ethernet program does not
  * lower. `programs` keeps the Ethernet program's code (or why it does not
- * lower) by the match's key, as {@linkcode _emitTest} keeps other programs'.
+ * lower) by the match's key, as `_emitTest` (./_classifier_wasm_rule_tests.ts)
+ * keeps other programs'.
  */
 export function _emitEthernetProgram(
   b: _Body,

@@ -30,12 +30,12 @@ import {
 import type { _TestEmission, _WasmPlan } from "./_classifier_wasm_plan.ts";
 import { _Body } from "./_classifier_wasm_body.ts";
 import { _emitTable } from "./_classifier_wasm_jump_table.ts";
+import { _listedCodes } from "./_classifier_wasm_walk.ts";
 import {
   _COLLECT_LOCALS,
   _emitWalkPrelude,
-  _listedCodes,
   _walkLocalsAt,
-} from "./_classifier_wasm_walk.ts";
+} from "./_classifier_wasm_walk_locals.ts";
 import { _emitTest, _TEST_LOCAL_TYPES, _TEST_LOCALS } from "./_classifier_wasm_rule_tests.ts";
 import { DECIDED, FR_IS_IP, FR_SIZE, RULE_BYTES } from "./_classifier_wasm_layout.ts";
 

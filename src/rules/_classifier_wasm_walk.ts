@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { _F64, _I32, _OP, _WasmCode } from "../bpf/_wasm_encoder.ts";
+import { _OP, _WasmCode } from "../bpf/_wasm_encoder.ts";
 import type { _WasmFunction } from "../bpf/_wasm_encoder.ts";
 import { _END, type _IndexNode } from "./_rule_index.ts";
 import { _F_PACKET } from "./_fields.ts";
@@ -25,13 +25,12 @@ import { _Body } from "./_classifier_wasm_body.ts";
 import { _emitTable } from "./_classifier_wasm_jump_table.ts";
 import { _emitField, type _WalkKnown } from "./_classifier_wasm_field_loads.ts";
 import {
-  FR_CLASS,
-  FR_IS_IP,
-  FR_LINK,
-  FR_NET,
-  W_BASE,
-  W_LOAD_END,
-} from "./_classifier_wasm_layout.ts";
+  _CHUNK_LOCALS,
+  _COLLECT,
+  _COLLECT_LOCALS,
+  _emitWalkPrelude,
+  type _WalkLocals,
+} from "./_classifier_wasm_walk_locals.ts";
 
 /**
  * Dispatches on the uint32 in local `key` among sorted distinct `keys`: a
@@ -414,77 +413,6 @@ function _walkPiece(e: _CollectEmitter, code: Uint8Array): number {
   f.c.get(e.L.bound);
   e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
   return e.firstExtra + e.extra.length - 1;
-}
-
-/** The locals of a walk function: `bound` (a parameter of split-off ones), then as `_COLLECT`. */
-export const _COLLECT_LOCALS = [
-  { count: 1, type: _I32 },
-  { count: 6, type: _I32 },
-  { count: 1, type: _F64 },
-  { count: 4, type: _I32 },
-];
-/** The locals of a dispatch cut off the walk: `bound`, `v` (the key) are parameters. */
-const _CHUNK_LOCALS = [
-  { count: 5, type: _I32 },
-  { count: 1, type: _F64 },
-  { count: 4, type: _I32 },
-];
-/** The locals a walk's code uses. */
-interface _WalkLocals {
-  bound: number;
-  v: number;
-  key: number;
-  fc: number;
-  isIp: number;
-  temp: number;
-  offset: number;
-  /** An f64. */
-  value: number;
-  windows: readonly [number, number, number, number];
-}
-/** The locals of a walk inlined in its chain's `run`, from `first` on, as `_COLLECT_LOCALS` declares them. */
-export function _walkLocalsAt(first: number): _WalkLocals {
-  const windows = [first + 8, first + 9, first + 10, first + 11] as const;
-  return {
-    bound: first,
-    v: first + 1,
-    key: first + 2,
-    fc: first + 3,
-    isIp: first + 4,
-    temp: first + 5,
-    offset: first + 6,
-    value: first + 7,
-    windows,
-  };
-}
-const _COLLECT: _WalkLocals = {
-  bound: 1,
-  v: 2,
-  key: 3,
-  fc: 4,
-  isIp: 5,
-  temp: 6,
-  offset: 7,
-  value: 8,
-  windows: [9, 10, 11, 12],
-};
-
-/** Loads the frame-record values a walk keeps in locals. */
-export function _emitWalkPrelude(b: _Body, L: _WalkLocals): void {
-  const c = b.c;
-  b.word(FR_CLASS);
-  c.set(L.fc);
-  b.word(FR_IS_IP);
-  c.set(L.isIp);
-  // The windows' bounds, read once per walk.
-  b.word(FR_NET + W_BASE);
-  c.set(L.windows[0]);
-  b.word(FR_NET + W_LOAD_END);
-  c.set(L.windows[1]);
-  b.word(FR_LINK + W_BASE);
-  c.set(L.windows[2]);
-  b.word(FR_LINK + W_LOAD_END);
-  c.set(L.windows[3]);
 }
 
 /** One chain's `collect(frame) → bound`. */
