@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-KOPQZGPA.js";
+} from "./chunk-6CMPUDAD.js";
 import {
   _wasmClassifierOf,
   compileRuleSet
-} from "./chunk-FMYO5CQ5.js";
+} from "./chunk-UFODIRIV.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-FMYO5CQ5.js";
+} from "./chunk-UFODIRIV.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

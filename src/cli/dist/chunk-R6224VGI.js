@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-FMYO5CQ5.js";
+} from "./chunk-UFODIRIV.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

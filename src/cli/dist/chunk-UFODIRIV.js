@@ -1217,6 +1217,35 @@ var _emitUpper = (function (b, v) {
   b.close();
   b.close();
 });
+var _walkLocalsAt = (function (first) {
+  const windows = [first + 8, first + 9, first + 10, first + 11];
+  return {
+    bound: first,
+    v: first + 1,
+    key: first + 2,
+    fc: first + 3,
+    isIp: first + 4,
+    temp: first + 5,
+    offset: first + 6,
+    value: first + 7,
+    windows
+  };
+});
+var _emitWalkPrelude = (function (b, L) {
+  const c = b.c;
+  b.word(FR_CLASS);
+  c.set(L.fc);
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  b.word(FR_NET + W_BASE);
+  c.set(L.windows[0]);
+  b.word(FR_NET + W_LOAD_END);
+  c.set(L.windows[1]);
+  b.word(FR_LINK + W_BASE);
+  c.set(L.windows[2]);
+  b.word(FR_LINK + W_LOAD_END);
+  c.set(L.windows[3]);
+});
 var _emitDispatch = (function (b, key, keys, emitCase, cut, lo = 0, hi = keys.length - 1) {
   const c = b.c;
   if (lo > hi) return;
@@ -1468,35 +1497,6 @@ var _emitRangeChildren = (function (e, node) {
   b.open(_OP.if);
   search(0, count - 1);
   b.close();
-});
-var _walkLocalsAt = (function (first) {
-  const windows = [first + 8, first + 9, first + 10, first + 11];
-  return {
-    bound: first,
-    v: first + 1,
-    key: first + 2,
-    fc: first + 3,
-    isIp: first + 4,
-    temp: first + 5,
-    offset: first + 6,
-    value: first + 7,
-    windows
-  };
-});
-var _emitWalkPrelude = (function (b, L) {
-  const c = b.c;
-  b.word(FR_CLASS);
-  c.set(L.fc);
-  b.word(FR_IS_IP);
-  c.set(L.isIp);
-  b.word(FR_NET + W_BASE);
-  c.set(L.windows[0]);
-  b.word(FR_NET + W_LOAD_END);
-  c.set(L.windows[1]);
-  b.word(FR_LINK + W_BASE);
-  c.set(L.windows[2]);
-  b.word(FR_LINK + W_LOAD_END);
-  c.set(L.windows[3]);
 });
 var _inlinedCollect = (function (plan, chain, module, extra, firstExtra, L) {
   const before = extra.length;
@@ -5949,29 +5949,7 @@ var RECORDS_ARGUMENTS = 16;
 
 
 
-// src/rules/_classifier_wasm_walk.ts
-
-var _TABLE_CASES = 128;
-var _walkCodeLimits = { chunkBytes: 8 * 1024, childBytes: 16 * 1024, inlineBytes: 1024 };
-var _LEAF_GROUP_WORDS = 4;
-
-
-
-
-
-
-var _CALL_BYTES = 16;
-
-
-
-function _walkPiece(e, code) {
-  const f = new _Body();
-  _emitWalkPrelude(f, e.L);
-  f.c.append(code);
-  f.c.get(e.L.bound);
-  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
-  return e.firstExtra + e.extra.length - 1;
-}
+// src/rules/_classifier_wasm_walk_locals.ts
 var _COLLECT_LOCALS = [
   { count: 1, type: _I32 },
   { count: 6, type: _I32 },
@@ -5996,6 +5974,30 @@ var _COLLECT = {
   windows: [9, 10, 11, 12]
 };
 
+
+// src/rules/_classifier_wasm_walk.ts
+
+var _TABLE_CASES = 128;
+var _walkCodeLimits = { chunkBytes: 8 * 1024, childBytes: 16 * 1024, inlineBytes: 1024 };
+var _LEAF_GROUP_WORDS = 4;
+
+
+
+
+
+
+var _CALL_BYTES = 16;
+
+
+
+function _walkPiece(e, code) {
+  const f = new _Body();
+  _emitWalkPrelude(f, e.L);
+  f.c.append(code);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
+  return e.firstExtra + e.extra.length - 1;
+}
 function _collectFunction(plan, chain, module, extra, firstExtra) {
   const b = new _Body();
   _emitCollect(b, plan, chain, module, { extra, firstExtra, L: _COLLECT });
