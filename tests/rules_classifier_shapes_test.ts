@@ -22,7 +22,8 @@ import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { _prepareMatch, type _Settings } from "../src/rules/_match_tests.ts";
 import { _AncillaryDemand } from "../src/rules/_frame_state.ts";
 import { _RuleShapes, _shapeHook } from "../src/rules/_rule_shape.ts";
-import { _lazyTests, _testFunctionsHook } from "../src/rules/_classifier_wasm_module.ts";
+import { _lazyTests } from "../src/rules/_classifier_wasm_module.ts";
+import { _testFunctionsHook } from "../src/rules/_classifier_wasm_rule_tests.ts";
 import { _lazyTestsHook } from "../src/rules/_classifier_wasm_lazy.ts";
 import { generateRuleSet } from "../bench/_rule_set_generator.ts";
 

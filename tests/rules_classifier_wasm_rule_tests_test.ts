@@ -3,7 +3,7 @@
  * reference interpreter): every verdict, deciding rule and counter.
  * - Program matches whose summary is one exact alternative (`--bytecode`,
  *   `-m u32`, network-base `--expr`, also negated) run as their guards
- *   instead of their program (src/rules/_classifier_wasm_module.ts
+ *   instead of their program (src/rules/_classifier_wasm_guards.ts
  *   `_emitExactProgram`): hand-picked rules (u32 `@` fields, a second header
  *   length, lengths, negation, link base) and generated diverse sets; a wrong
  *   guard planted must make them disagree.
@@ -24,7 +24,8 @@ import { compileRuleSet, type FrameRef } from "../src/rules/compile_rule_set.ts"
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import type { _Guard } from "../src/rules/_guards.ts";
-import { _exactGuardsHook, _inlineTests } from "../src/rules/_classifier_wasm_module.ts";
+import { _exactGuardsHook } from "../src/rules/_classifier_wasm_guards.ts";
+import { _inlineTests } from "../src/rules/_classifier_wasm_chains.ts";
 import { _factsHook } from "../src/rules/_classifier_wasm_facts.ts";
 import { generateRuleSet, type TrafficProfile } from "../bench/_rule_set_generator.ts";
 

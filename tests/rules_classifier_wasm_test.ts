@@ -29,7 +29,8 @@ import { _RecordRouter } from "../src/stream/_record_router.ts";
 import { readFileSync } from "node:fs";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import { _resetWasmProbe } from "../src/bpf/compile_wasm.ts";
-import { _fusedRecords, _wasmModuleLimits } from "../src/rules/_classifier_wasm_module.ts";
+import { _wasmModuleLimits } from "../src/rules/_classifier_wasm_module.ts";
+import { _fusedRecords } from "../src/rules/_classifier_wasm_staging.ts";
 import {
   _MAX_BLOCK_BYTES,
   _POOL_BLOCK_BYTES,

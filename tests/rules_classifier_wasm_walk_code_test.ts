@@ -1,6 +1,6 @@
 /**
  * The Wasm classifier's walks as code cut into functions
- * (src/rules/_classifier_wasm_module.ts `_walkCodeLimits`): dispatches and
+ * (src/rules/_classifier_wasm_walk.ts `_walkCodeLimits`): dispatches and
  * chains cut into functions of their own, range nodes' children run at their
  * intervals, inline or called. Against rule-by-rule evaluation with every cut
  * taken and none, and the bound on a walk function's size.
@@ -10,7 +10,8 @@ import { examplePackets, framesWithInterfaces, trafficProfile } from "./_rule_se
 import { compileRuleSet, type FrameRef } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import type { RuleSet } from "../src/rules/rule_set.ts";
-import { _testFunctionsHook, _walkCodeLimits } from "../src/rules/_classifier_wasm_module.ts";
+import { _testFunctionsHook } from "../src/rules/_classifier_wasm_rule_tests.ts";
+import { _walkCodeLimits } from "../src/rules/_classifier_wasm_walk.ts";
 import { _segmentLimits } from "../src/rules/_rule_index.ts";
 import { generateRuleSet } from "../bench/_rule_set_generator.ts";
 

@@ -979,13 +979,572 @@ var _makeClassifier = (function (parts) {
     ...programBatch === void 0 ? {} : { _programBatch: programBatch }
   };
 });
-var _interfacePatternBits = (function (patterns, inName, outName) {
-  let bits = 0;
-  for (let p = 0; p < patterns.length; p++) {
-    const { direction, name } = patterns[p];
-    if (_interfaceNamed(direction === "in" ? inName : outName, name)) bits |= 1 << p;
+var _read = (function (c, size, offset, temp) {
+  c.memory(size === 1 ? _OP.i32Load8U : size === 2 ? _OP.i32Load16U : _OP.i32Load, offset);
+  if (size === 2) {
+    c.tee(temp).i32(8).op(_OP.i32Shl).get(temp).i32(8).op(_OP.i32ShrU).op(_OP.i32Or).i32(65535).op(_OP.i32And);
+  } else if (size === 4) {
+    c.tee(temp).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(temp).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or);
   }
-  return bits;
+});
+var _emitTable = (function (b, key, keys, emitCase) {
+  const c = b.c;
+  const base = keys[0] >>> 0;
+  const span = (keys[keys.length - 1] >>> 0) - base + 1;
+  const end = b.open(_OP.block);
+  const otherwise = b.open(_OP.block);
+  const labels = new Array(keys.length);
+  for (let i = keys.length - 1; i >= 0; i--) labels[i] = b.open(_OP.block);
+  const targets = new Array(span).fill(otherwise);
+  keys.forEach((function (k, i) { return ( targets[(k >>> 0) - base] = labels[i]); }));
+  c.get(key).i32(base | 0).op(_OP.i32Sub);
+  c.opIndex(_OP.brTable, span);
+  for (const label of targets) c.unsigned(b.depth - label);
+  c.unsigned(b.depth - otherwise);
+  for (let i = 0; i < keys.length; i++) {
+    b.close();
+    emitCase(i);
+    b.br(end);
+  }
+  b.close();
+  b.close();
+});
+var _align = (function (at, to) {
+  return Math.ceil(at / to) * to;
+});
+var _wasmLayout = (function (ruleCounts) {
+  const rules = ruleCounts.reduce((function (n, c) { return ( n + c); }), 0);
+  const chains = ruleCounts.length;
+  let at = 64;
+  const table = at;
+  at = _align(at + RULE_BYTES * rules, 8);
+  const packets = at;
+  const bytes = packets + 8 * rules;
+  const policyPackets = bytes + 8 * rules;
+  const policyBytes = policyPackets + 8 * chains;
+  const totals = policyBytes + 8 * chains;
+  at = totals + 32;
+  const words = [];
+  const used = [];
+  const usedWords = [];
+  const bound = [];
+  for (const count of ruleCounts) {
+    const w = Math.max(1, Math.ceil(2 * count / 32));
+    const u = Math.ceil(w / 32);
+    words.push(at);
+    at += 4 * w;
+    used.push(at);
+    at += 4 * u;
+    usedWords.push(u);
+    bound.push(at);
+    at += 4;
+  }
+  const stack = at;
+  at = _align(at + 4 * (chains + 1), 8);
+  const frames = at;
+  at += FRAME_BYTES * FRAMES_PER_CALL;
+  const verdicts = at;
+  at += 4 * FRAMES_PER_CALL;
+  const decided = at;
+  at += 4 * FRAMES_PER_CALL;
+  const recordStart = at;
+  const recordCaptured = recordStart + 4 * RECORDS_PER_CALL;
+  const recordWire = recordCaptured + 4 * RECORDS_PER_CALL;
+  const recordInterface = recordWire + 4 * RECORDS_PER_CALL;
+  const recordKind = recordInterface + 4 * RECORDS_PER_CALL;
+  const recordVerdict = recordKind + RECORDS_PER_CALL;
+  const recordFrom = recordVerdict + RECORDS_PER_CALL;
+  const recordTo = recordFrom + 4 * RECORDS_PER_CALL;
+  const routeTotals = recordTo + 4 * RECORDS_PER_CALL;
+  const interfaces = routeTotals + 64;
+  at = interfaces + IF_BYTES * STAGED_INTERFACES;
+  return {
+    rules: table,
+    packets,
+    bytes,
+    policyPackets,
+    policyBytes,
+    totals,
+    words,
+    used,
+    usedWords,
+    bound,
+    stack,
+    frames,
+    verdicts,
+    decided,
+    recordStart,
+    recordCaptured,
+    recordWire,
+    recordInterface,
+    recordKind,
+    recordVerdict,
+    recordFrom,
+    recordTo,
+    routeTotals,
+    interfaces,
+    data: _align(at, 64)
+  };
+});
+var _windowWord = (function (b, L, window, word) {
+  if (L.windows === void 0) {
+    b.word(window + word);
+    return;
+  }
+  b.c.get(L.windows[(window === FR_NET ? 0 : 2) + (word === W_BASE ? 0 : 1)]);
+});
+var _emitField = (function (b, field, fail, L, module, known) {
+  const c = b.c;
+  const network = field.base === _BASE_NETWORK;
+  const window = network ? FR_NET : FR_LINK;
+  if (field.kind === _F_PACKET || field.kind === _F_LENGTH) {
+    if (network && (known === void 0 || (known.classes & _C_NOT_IP) !== 0)) {
+      c.get(L.isIp).op(_OP.i32Eqz);
+      b.brIf(fail);
+    }
+  }
+  if (field.kind === _F_LENGTH) {
+    b.word(window + W_WIRE);
+    c.set(L.v);
+    return;
+  }
+  const size = field.size;
+  if (field.kind === _F_PACKET && field.msh < 0 && field.offset >= 0) {
+    const loaded = known === void 0 ? 0 : network ? known.net : known.link;
+    if (field.offset + size > loaded) {
+      _windowWord(b, L, window, W_LOAD_END);
+      _windowWord(b, L, window, W_BASE);
+      c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
+      b.brIf(fail);
+    }
+    _windowWord(b, L, window, W_BASE);
+    _read(c, size, field.offset, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_PACKET && field.msh < 0) {
+    b.word(window + W_BASE).word(window + W_LOAD_END).word(window + W_NETWORK).word(window + W_MAC);
+    c.i32(field.offset).i32(size).opIndex(_OP.call, F_LOAD_INDEX).tee(L.temp).i32(0).op(_OP.i32LtS);
+    b.brIf(fail);
+    c.get(L.temp);
+    _read(c, size, 0, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_PACKET && field.msh >= 0 && field.msh < 268435456 && field.offset >= 0 && field.offset < 268435456 && field.second < 268435456) {
+    _windowWord(b, L, window, W_LOAD_END);
+    _windowWord(b, L, window, W_BASE);
+    c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).i32(field.msh).op(_OP.i32LtS);
+    b.brIf(fail);
+    _windowWord(b, L, window, W_BASE);
+    c.memory(_OP.i32Load8U, field.msh).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl).set(L.offset);
+    if (field.second >= 0) {
+      _windowWord(b, L, window, W_LOAD_END);
+      _windowWord(b, L, window, W_BASE);
+      c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).get(L.offset).i32(field.second).op(_OP.i32Add).op(_OP.i32LtS);
+      b.brIf(fail);
+      _windowWord(b, L, window, W_BASE);
+      c.get(L.offset).op(_OP.i32Add).memory(_OP.i32Load8U, field.second).i32(4).op(_OP.i32ShrU).i32(2).op(_OP.i32Shl).get(L.offset).op(_OP.i32Add).set(L.offset);
+    }
+    c.get(L.offset).i32(field.offset).op(_OP.i32Add).set(L.offset);
+    _windowWord(b, L, window, W_LOAD_END);
+    _windowWord(b, L, window, W_BASE);
+    c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).get(L.offset).op(_OP.i32LtS);
+    b.brIf(fail);
+    _windowWord(b, L, window, W_BASE);
+    c.get(L.offset).op(_OP.i32Add);
+    _read(c, size, 0, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_ADDRESS) {
+    const version = field.size;
+    c.get(L.isIp).op(_OP.i32Eqz);
+    b.brIf(fail);
+    b.word(FR_IP_VERSION);
+    c.i32(version).op(_OP.i32Ne);
+    b.brIf(fail);
+    b.word(FR_NET_CAPTURED);
+    c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
+    b.brIf(fail);
+    b.word(FR_NET_START);
+    _read(c, 4, field.offset, L.temp);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_UPPER_PROTOCOL) {
+    module.readsUpper = true;
+    _emitUpper(b, L.v);
+    c.get(L.v).i32(0).op(_OP.i32LtS);
+    b.brIf(fail);
+    return;
+  }
+  if (field.kind === _F_LINK_TYPE) {
+    b.word(FR_LINK_TYPE);
+    c.set(L.v);
+    return;
+  }
+  if (field.kind === _F_INTERFACE) {
+    module.readsInterfaces = true;
+    b.word(field.offset === 0 ? FR_IN : FR_OUT);
+    c.tee(L.v).i32(0).op(_OP.i32LtS);
+    b.brIf(fail);
+    return;
+  }
+  module.fieldCalls = true;
+  c.i32(field.id).get(0).opIndex(_OP.call, F_JS_FIELD).tee(L.value).f64(0).op(99);
+  b.brIf(fail);
+  c.get(L.value).op(_OP.i32TruncF64U).set(L.v);
+});
+var _emitUpper = (function (b, v) {
+  const c = b.c;
+  c.i32(-1).set(v);
+  const done = b.open(_OP.block);
+  b.word(FR_IS_IP);
+  c.op(_OP.i32Eqz);
+  b.brIf(done);
+  b.word(FR_IP_VERSION);
+  c.i32(4).op(_OP.i32Eq);
+  b.open(_OP.if);
+  b.word(FR_NET_CAPTURED);
+  c.i32(10).op(_OP.i32LtS);
+  b.brIf(done);
+  b.word(FR_NET_START);
+  c.memory(_OP.i32Load8U, 9).set(v);
+  b.else();
+  b.word(FR_UPPER);
+  c.set(v);
+  b.close();
+  b.close();
+});
+var _walkLocalsAt = (function (first) {
+  const windows = [first + 8, first + 9, first + 10, first + 11];
+  return {
+    bound: first,
+    v: first + 1,
+    key: first + 2,
+    fc: first + 3,
+    isIp: first + 4,
+    temp: first + 5,
+    offset: first + 6,
+    value: first + 7,
+    windows
+  };
+});
+var _emitWalkPrelude = (function (b, L) {
+  const c = b.c;
+  b.word(FR_CLASS);
+  c.set(L.fc);
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  b.word(FR_NET + W_BASE);
+  c.set(L.windows[0]);
+  b.word(FR_NET + W_LOAD_END);
+  c.set(L.windows[1]);
+  b.word(FR_LINK + W_BASE);
+  c.set(L.windows[2]);
+  b.word(FR_LINK + W_LOAD_END);
+  c.set(L.windows[3]);
+});
+var _emitDispatch = (function (b, key, keys, emitCase, cut, lo = 0, hi = keys.length - 1) {
+  const c = b.c;
+  if (lo > hi) return;
+  const start = c.length;
+  const count = hi - lo + 1;
+  const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
+  if (count >= 4 && span <= 2 * count + 16 && count <= _TABLE_CASES) {
+    _emitTable(b, key, keys.slice(lo, hi + 1), (i) => {
+      const caseStart = c.length;
+      emitCase(lo + i);
+      if (cut !== void 0 && c.length - start > _walkCodeLimits.chunkBytes) cut(caseStart, true);
+    });
+  } else if (hi - lo < 3) {
+    let open = 0;
+    for (let i = lo; i <= hi; i++) {
+      if (i > lo) b.else();
+      c.get(key).i32(keys[i] | 0).op(_OP.i32Eq);
+      b.open(_OP.if);
+      open++;
+      emitCase(i);
+    }
+    for (; open > 0; open--) b.close();
+  } else {
+    const mid = lo + hi + 1 >> 1;
+    c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
+    b.open(_OP.if);
+    _emitDispatch(b, key, keys, emitCase, cut, lo, mid - 1);
+    b.else();
+    _emitDispatch(b, key, keys, emitCase, cut, mid, hi);
+    b.close();
+  }
+  cut?.(start);
+});
+var _emitLeaf = (function (e, leaf) {
+  const { b, L } = e;
+  const c = b.c;
+  const out = b.open(_OP.block);
+  for (let i = 0; i < leaf.length; ) {
+    c.get(L.bound).i32(leaf[i]).op(_OP.i32LtS);
+    b.brIf(out);
+    let u = -1;
+    let marks = 0;
+    for (let g = 0; g < _LEAF_GROUP_WORDS && i < leaf.length; g++) {
+      const w = leaf[i] >>> 5;
+      let bits = 0;
+      for (; i < leaf.length && leaf[i] >>> 5 === w; i++) bits |= 1 << (leaf[i] & 31);
+      _emitOr(c, e.words + 4 * w, bits);
+      if (w >>> 5 !== u) {
+        if (u >= 0) _emitOr(c, e.used + 4 * u, marks);
+        u = w >>> 5;
+        marks = 0;
+      }
+      marks |= 1 << (w & 31);
+    }
+    _emitOr(c, e.used + 4 * u, marks);
+  }
+  b.close();
+});
+var _emitOr = (function (c, address, bits) {
+  c.i32(address).i32(address).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
+});
+var _emitEnds = (function (e, node) {
+  const { b, L } = e;
+  const c = b.c;
+  const { endsIp, endsNotIp } = node;
+  if (endsIp === _END && endsNotIp === _END) return;
+  if (endsIp === endsNotIp) c.i32(endsIp);
+  else c.i32(endsIp).i32(endsNotIp).get(L.isIp).op(_OP.select);
+  c.tee(L.temp).get(L.bound).op(_OP.i32LtS);
+  b.open(_OP.if);
+  c.get(L.temp).set(L.bound);
+  b.close();
+});
+var _emitChain2 = (function (e, first) {
+  const caller = e.b;
+  const pieces = [];
+  for (let node = first; node !== null; ) {
+    node = _emitChainPiece(e, node, (rest) => {
+      const slot = e.extra.length;
+      e.extra.push({ type: T_TWO, locals: [], code: new _WasmCode() });
+      e.b.c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + slot).set(e.L.bound);
+      const body = new _Body();
+      _emitWalkPrelude(body, e.L);
+      pieces.push([slot, body]);
+      e.b = body;
+      return rest;
+    });
+  }
+  for (const [slot, body] of pieces) {
+    body.c.get(e.L.bound);
+    e.extra[slot] = { type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: body.c };
+  }
+  e.b = caller;
+});
+var _emitChainPiece = (function (e, first, goOn) {
+  const { b, L } = e;
+  const c = b.c;
+  const chain = b.open(_OP.block);
+  const begin = c.length;
+  for (let node = first; node !== null; node = node.rest) {
+    if (node.least === _END) break;
+    c.get(L.bound).i32(node.least).op(_OP.i32LtS);
+    b.brIf(chain);
+    if (node !== first && c.length - begin > 2 * _walkCodeLimits.chunkBytes) {
+      const rest = goOn(node);
+      b.close();
+      return rest;
+    }
+    const outer = e.known;
+    if ((outer.classes & ~node.classes) === 0) b.open(_OP.block);
+    else {
+      c.get(L.fc).i32(node.classes).op(_OP.i32And);
+      b.open(_OP.if);
+    }
+    e.known = { ...outer, classes: outer.classes & node.classes };
+    if (node.leaf.length > 0) {
+      _emitEnds(e, node);
+      _emitLeaf(e, node.leaf);
+    }
+    if (node.field < 0) {
+      e.known = outer;
+      if (node.rest === null) {
+        b.br(chain);
+        b.close();
+        break;
+      }
+      b.close();
+      continue;
+    }
+    const fail = b.open(_OP.block);
+    const source = node.source;
+    _emitField(b, source, fail, L, e.module, e.known);
+    if (source.kind === _F_PACKET && source.msh < 0 && source.offset >= 0) {
+      const end = source.offset + source.size;
+      if (source.base === _BASE_NETWORK) e.known.net = Math.max(e.known.net, end);
+      else e.known.link = Math.max(e.known.link, end);
+    }
+    c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
+    const start = c.length;
+    _emitChildren2(e, node);
+    _cut(e, L.key, start);
+    e.known = outer;
+    b.close();
+    b.close();
+  }
+  b.close();
+  return null;
+});
+var _cut = (function (e, key, start, always = false) {
+  const c = e.b.c;
+  const bytes = c.length - start;
+  if (bytes <= (always ? _CALL_BYTES : _walkCodeLimits.chunkBytes)) return;
+  const moved = c.cut(start);
+  const f = new _Body();
+  f.c.get(e.L.v).set(key);
+  _emitWalkPrelude(f, e.L);
+  f.c.append(moved);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_CHUNK, locals: _CHUNK_LOCALS, code: f.c });
+  c.get(0).get(e.L.bound).get(key).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
+});
+var _emitChild2 = (function (e, child) {
+  const c = e.b.c;
+  const start = c.length;
+  _emitChain2(e, child);
+  if (c.length - start <= _walkCodeLimits.childBytes) return;
+  const f = _walkPiece(e, c.cut(start));
+  c.get(0).get(e.L.bound).opIndex(_OP.call, f).set(e.L.bound);
+});
+var _emitChildren2 = (function (e, node) {
+  const { b, L } = e;
+  if (node.starts === null) {
+    const pairs = [];
+    const keys = node.keys;
+    const slots = node.slots;
+    for (let h = 0; h < keys.length; h++) {
+      if (slots[h] >= 0) pairs.push([keys[h], node.children[slots[h]]]);
+    }
+    pairs.sort((function (x, y) { return ( x[0] - y[0]); }));
+    _emitDispatch(
+      b,
+      L.key,
+      pairs.map((function (p) { return ( p[0]); })),
+      (function (i) { return ( _emitChild2(e, pairs[i][1])); }),
+      (function (start, always) { return ( _cut(e, L.key, start, always)); })
+    );
+    return;
+  }
+  _emitRangeChildren(e, node);
+});
+var _emitRangeChildren = (function (e, node) {
+  const { b, L } = e;
+  const c = b.c;
+  const starts = node.starts;
+  let count = 0;
+  while (count < starts.length && starts[count] <= 4294967295) count++;
+  if (count === 0) return;
+  const leaves = node.leaves;
+  const height = Math.log2(leaves);
+  const codes = /* @__PURE__ */ new Map();
+  const calls = /* @__PURE__ */ new Map();
+  const codeOf = (function (j)  {
+    let bytes = codes.get(j);
+    if (bytes === void 0) {
+      const start = c.length;
+      _emitChild2(e, node.children[j]);
+      bytes = c.cut(start);
+      codes.set(j, bytes);
+    }
+    return bytes;
+  });
+  const covered = (function (j)  {
+    const level = Math.floor(Math.log2(j));
+    const first = (j << height - level) - leaves;
+    const last = (j + 1 << height - level) - leaves - 1;
+    return Math.max(0, Math.min(last, count - 1) - first + 1);
+  });
+  const path = (function (i)  {
+    for (let j = i + leaves; j >= 1; j >>= 1) {
+      if (node.children[j] === null) continue;
+      const bytes = codeOf(j);
+      if (bytes.length * covered(j) <= _walkCodeLimits.inlineBytes || covered(j) === 1) {
+        c.append(bytes);
+        continue;
+      }
+      let f = calls.get(j);
+      if (f === void 0) {
+        f = _walkPiece(e, bytes);
+        calls.set(j, f);
+      }
+      c.get(0).get(L.bound).opIndex(_OP.call, f).set(L.bound);
+    }
+  });
+  const search = (function (lo, hi)  {
+    const start = c.length;
+    if (lo === hi) path(lo);
+    else {
+      const mid = lo + hi + 1 >> 1;
+      c.get(L.key).i32(starts[mid] | 0).op(_OP.i32LtU);
+      b.open(_OP.if);
+      search(lo, mid - 1);
+      b.else();
+      search(mid, hi);
+      b.close();
+    }
+    _cut(e, L.key, start);
+  });
+  c.get(L.key).i32(starts[0] | 0).op(_OP.i32GeU);
+  b.open(_OP.if);
+  search(0, count - 1);
+  b.close();
+});
+var _inlinedCollect = (function (plan, chain, module, extra, firstExtra, L) {
+  const before = extra.length;
+  const b = new _Body();
+  _emitCollect(b, plan, chain, module, { extra, firstExtra, L });
+  if (extra.length === before) return b.c.view().slice();
+  extra.length = before;
+  return null;
+});
+var _emitCollect = (function (b, plan, chain, module, at) {
+  const { extra, firstExtra, L } = at;
+  const c = b.c;
+  const layout = plan.layout;
+  const e = {
+    extra,
+    firstExtra,
+    b,
+    L,
+    words: layout.words[chain],
+    used: layout.used[chain],
+    module,
+    known: { classes: _C_ALL, net: 0, link: 0 }
+  };
+  for (let j = 0; j < layout.usedWords[chain]; j++) {
+    c.i32(e.used + 4 * j).memory(_OP.i32Load, 0).set(L.v);
+    const out = b.open(_OP.block);
+    const again = b.open(_OP.loop);
+    c.get(L.v).op(_OP.i32Eqz);
+    b.brIf(out);
+    c.get(L.v).op(_OP.i32Ctz).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, e.words + 128 * j);
+    c.get(L.v).get(L.v).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(L.v);
+    b.br(again);
+    b.close();
+    b.close();
+    c.i32(e.used + 4 * j).i32(0).memory(_OP.i32Store, 0);
+  }
+  _emitWalkPrelude(b, L);
+  c.i32(_END).set(L.bound);
+  _emitChain2(e, plan.roots[chain]);
+});
+var _listedCodes2 = (function (root, listed) {
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    for (const code of node.leaf) listed[code] = 1;
+    for (const child of node.children) if (child !== null) stack.push(child);
+    if (node.rest !== null) stack.push(node.rest);
+  }
 });
 var _codeFacts = (function (root, rules) {
   const facts = new Array(2 * rules).fill(null);
@@ -1096,82 +1655,426 @@ var _unimplied = (function (guards, facts) {
   }
   return out;
 });
-var _align = (function (at, to) {
-  return Math.ceil(at / to) * to;
-});
-var _wasmLayout = (function (ruleCounts) {
-  const rules = ruleCounts.reduce((function (n, c) { return ( n + c); }), 0);
-  const chains = ruleCounts.length;
-  let at = 64;
-  const table = at;
-  at = _align(at + RULE_BYTES * rules, 8);
-  const packets = at;
-  const bytes = packets + 8 * rules;
-  const policyPackets = bytes + 8 * rules;
-  const policyBytes = policyPackets + 8 * chains;
-  const totals = policyBytes + 8 * chains;
-  at = totals + 32;
-  const words = [];
-  const used = [];
-  const usedWords = [];
-  const bound = [];
-  for (const count of ruleCounts) {
-    const w = Math.max(1, Math.ceil(2 * count / 32));
-    const u = Math.ceil(w / 32);
-    words.push(at);
-    at += 4 * w;
-    used.push(at);
-    at += 4 * u;
-    usedWords.push(u);
-    bound.push(at);
-    at += 4;
+var _emitGuards = (function (b, rule, fields, L, module, facts) {
+  const alternatives = rule.alternatives.map(
+    (function (guards) { return ( _unimplied(guards, facts).filter((function (g) { return ( _CHECKED_KINDS2.has(fields[g.field].kind)); })).slice(0, _CHECKED_GUARDS2)); })
+  );
+  if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES2) return;
+  if (alternatives.some((function (guards) { return ( guards.length === 0); }))) return;
+  const c = b.c;
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  const pass = b.open(_OP.block);
+  for (const guards of alternatives) {
+    const fail = b.open(_OP.block);
+    for (const g of guards) {
+      _emitField(b, fields[g.field], fail, L, module);
+      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub).i32(g.hi - g.lo | 0).op(_OP.i32GtU);
+      b.brIf(fail);
+    }
+    b.br(pass);
+    b.close();
   }
-  const stack = at;
-  at = _align(at + 4 * (chains + 1), 8);
-  const frames = at;
-  at += FRAME_BYTES * FRAMES_PER_CALL;
-  const verdicts = at;
-  at += 4 * FRAMES_PER_CALL;
-  const decided = at;
-  at += 4 * FRAMES_PER_CALL;
-  const recordStart = at;
-  const recordCaptured = recordStart + 4 * RECORDS_PER_CALL;
-  const recordWire = recordCaptured + 4 * RECORDS_PER_CALL;
-  const recordInterface = recordWire + 4 * RECORDS_PER_CALL;
-  const recordKind = recordInterface + 4 * RECORDS_PER_CALL;
-  const recordVerdict = recordKind + RECORDS_PER_CALL;
-  const recordFrom = recordVerdict + RECORDS_PER_CALL;
-  const recordTo = recordFrom + 4 * RECORDS_PER_CALL;
-  const routeTotals = recordTo + 4 * RECORDS_PER_CALL;
-  const interfaces = routeTotals + 64;
-  at = interfaces + IF_BYTES * STAGED_INTERFACES;
-  return {
-    rules: table,
-    packets,
-    bytes,
-    policyPackets,
-    policyBytes,
-    totals,
-    words,
-    used,
-    usedWords,
-    bound,
-    stack,
-    frames,
-    verdicts,
-    decided,
-    recordStart,
-    recordCaptured,
-    recordWire,
-    recordInterface,
-    recordKind,
-    recordVerdict,
-    recordFrom,
-    recordTo,
-    routeTotals,
-    interfaces,
-    data: _align(at, 64)
+  b.fail();
+  b.close();
+});
+var _asGuards = (function (alternatives, fields) {
+  if (alternatives === void 0 || alternatives === null || alternatives.length !== 1) {
+    return false;
+  }
+  return alternatives.every(
+    (function (guards) { return ( guards.every((function (g)  {
+      const f = fields[g.field];
+      if (f.kind !== _F_PACKET) return _INLINE_KINDS.has(f.kind);
+      if (f.msh < 0) return f.offset >= 0;
+      return f.msh < 268435456 && f.offset >= 0 && f.offset < 268435456 && f.second < 268435456;
+    }))); })
+  );
+});
+var _emitExactProgram = (function (b, alternatives, invert, fields, L, module) {
+  const c = b.c;
+  _exactGuardsHook.emitted++;
+  const plant = _exactGuardsHook.plant;
+  b.word(FR_IS_IP);
+  c.set(L.isIp);
+  const done = b.open(_OP.block);
+  const held = b.open(_OP.block);
+  for (const guards of alternatives) {
+    const fail = b.open(_OP.block);
+    for (const g of plant === null ? guards : plant(guards)) {
+      _emitField(b, fields[g.field], fail, L, module);
+      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub).i32(g.hi - g.lo | 0).op(_OP.i32GtU);
+      b.brIf(fail);
+    }
+    b.br(held);
+    b.close();
+  }
+  if (invert) b.br(done);
+  else b.fail();
+  b.close();
+  if (invert) b.fail();
+  b.close();
+});
+var _loweredProgram = (function (match) {
+  const instructions = match.compiledProgram !== void 0 ? match.program : null;
+  if (instructions === null) {
+    return match.match.kind === "bpf" ? "a link-base --expr is compiled per link type" : "a u32 test past 4096 instructions";
+  }
+  return _lowered(instructions);
+});
+var _loweringRefusal = (function (instructions) {
+  if (_readsAncillary(instructions)) return "the program reads ancillary fields";
+  for (const { code, k } of instructions) {
+    if (code === _JA && (k | 0) < 0) return "the program jumps backwards";
+  }
+  return void 0;
+});
+var _lowered = (function (instructions) {
+  const refusal = _loweringRefusal(instructions);
+  if (refusal !== void 0) return refusal;
+  const lowered = _lower(instructions.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k: k >>> 0 })); })));
+  if (lowered.backward) return "the program jumps backwards";
+  return lowered;
+});
+var _emitProgram = (function (b, L, lowered, window, windows) {
+  const c = b.c;
+  _windowWord(b, { windows }, window, W_BASE);
+  c.set(L.base);
+  _windowWord(b, { windows }, window, W_LOAD_END);
+  c.set(L.end);
+  b.word(window + W_WIRE);
+  c.set(L.wire);
+  b.word(window + W_NETWORK);
+  c.set(L.net);
+  b.word(window + W_MAC);
+  c.set(L.mac);
+  c.i32(0).set(L.a).i32(0).set(L.x);
+  if (lowered instanceof Uint8Array) {
+    c.append(lowered);
+    return lowered;
+  }
+  const start = c.length;
+  c.begin(_OP.block, _I32);
+  new _ProgramEmitter(c, L, lowered, true, true).emit();
+  c.op(_OP.end);
+  return c.view().slice(start);
+});
+var _interfacePatternBits = (function (patterns, inName, outName) {
+  let bits = 0;
+  for (let p = 0; p < patterns.length; p++) {
+    const { direction, name } = patterns[p];
+    if (_interfaceNamed(direction === "in" ? inName : outName, name)) bits |= 1 << p;
+  }
+  return bits;
+});
+var _emitTest = (function (b, rule, t, facts, windows) {
+  const { fields, escapes, module, programs } = t;
+  const c = b.c;
+  const L = new _Locals(_TEST_LOCALS);
+  const up = L.scratch + 16;
+  const F = {
+    v: up + 1,
+    isIp: up + 2,
+    temp: up + 3,
+    offset: up + 4,
+    value: up + 5,
+    windows
   };
+  _emitGuards(b, rule, fields, F, module, facts);
+  const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
+  for (let i = 0; i < rule.matches.length; i++) {
+    const match = rule.matches[i];
+    const m = match.match;
+    if (m.kind === "comment") continue;
+    const exact = rule.exactPrograms?.[i];
+    if (_asGuards(exact, fields)) {
+      _emitExactProgram(b, [_unimplied(exact[0], facts)], match.invert, fields, F, module);
+      continue;
+    }
+    if (m.kind === "protocol") {
+      if (m.protocol === 0) {
+        if (m.invert) b.fail();
+        continue;
+      }
+      module.readsUpper = true;
+      _emitUpper(b, up);
+      c.get(up).i32(0).op(_OP.i32LtS);
+      b.failIf();
+      c.get(up).i32(m.protocol).op(m.invert ? _OP.i32Eq : _OP.i32Ne);
+      b.failIf();
+      continue;
+    }
+    if (m.kind === "address") {
+      _emitAddressTest(b, m, match.network, L.temp);
+      continue;
+    }
+    if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
+    if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
+    if (match.ethernetOnly) {
+      _emitEthernetProgram(b, L, match, { escapes, programs }, windows);
+      continue;
+    }
+    const key = match.key;
+    let lowered = m.kind === "interface" ? "interface names" : key !== void 0 ? programs.get(key) : void 0;
+    lowered ??= _loweredProgram(match);
+    if (typeof lowered === "string") {
+      if (key !== void 0) programs.set(key, lowered);
+      c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
+      b.failIf();
+      continue;
+    }
+    const emitted = _emitProgram(b, L, lowered, window, windows);
+    if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
+    if (!match.invert) c.op(_OP.i32Eqz);
+    b.failIf();
+  }
+});
+var _neverFunction = (function () {
+  const c = new _WasmCode();
+  c.i32(0);
+  return { type: T_ONE, locals: [], code: c };
+});
+var _emitTakeWord = (function (b, W, locals) {
+  const c = b.c;
+  c.get(locals.w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(locals.m);
+  c.get(locals.w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
+});
+var _emitNextCode = (function (b, locals) {
+  const c = b.c;
+  const { w, m, code, bound } = locals;
+  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(_OP.i32Ctz).op(_OP.i32Add).set(code);
+  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
+  c.get(code).get(bound).op(_OP.i32GtS);
+  b.returnIf(_R_END);
+});
+var _runCasesFunction = (function (plan, chain, collect, nested, options) {
+  const { rules, tests, testFunctions, walk } = options;
+  const layout = plan.layout;
+  const chainRules = plan.chains[chain];
+  const W = layout.words[chain];
+  const U = layout.used[chain];
+  const listed = new Uint8Array(2 * chainRules.length);
+  _listedCodes2(plan.roots[chain], listed);
+  const codes = [];
+  listed.forEach((function (isListed, code2)  {
+    if (isListed === 1) codes.push(code2);
+  }));
+  const b = new _Body();
+  const c = b.c;
+  const [fr, resume, bound, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  b.exit = b.open(_OP.block, _I32);
+  const network = chainRules.some((function (rule) { return ( rule.base === _BASE_NETWORK); }));
+  if (network) {
+    b.word(FR_IS_IP);
+    c.set(isIp);
+  }
+  if (walk === void 0) _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
+  else {
+    c.get(resume);
+    b.open(_OP.if, _I32);
+    _emitWalkPrelude(b, _walkLocalsAt(_INLINED_WALK));
+    c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
+    b.else();
+    c.append(walk);
+    c.get(_INLINED_WALK);
+    b.close();
+    c.set(bound);
+  }
+  if (codes.length === 0) {
+    c.i32(_R_END);
+    b.close();
+    return { type: T_TWO, locals: _runCasesLocals(false, walk !== void 0), code: c };
+  }
+  c.i32(0).memory(_OP.i32Load, U).set(u);
+  const nextWord = b.open(_OP.block);
+  const uBits = b.open(_OP.loop);
+  c.get(u).op(_OP.i32Eqz);
+  b.brIf(nextWord);
+  c.get(u).op(_OP.i32Ctz).set(w);
+  c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
+  c.i32(0).get(u).memory(_OP.i32Store, U);
+  _emitTakeWord(b, W, { w, m });
+  const nextM = b.open(_OP.block);
+  const mBits = b.open(_OP.loop);
+  c.get(m).op(_OP.i32Eqz);
+  b.brIf(nextM);
+  _emitNextCode(b, { w, m, code, bound });
+  _emitTable(b, code, codes, (function (i)  {
+    const at = codes[i];
+    const p = at >> 1;
+    const rule = chainRules[p];
+    const q = rules + p;
+    const skip = b.open(_OP.block);
+    if ((at & 1) === 0) {
+      c.get(m).i32(~(1 << (at + 1 & 31))).op(_OP.i32And).set(m);
+    }
+    if (rule.base === _BASE_NETWORK) {
+      c.get(isIp).op(_OP.i32Eqz);
+      b.brIf(skip);
+    }
+    if ((at & 1) === 1 && tests !== void 0) {
+      b.failLabel = skip;
+      const windows = walk !== void 0 ? _walkLocalsAt(_INLINED_WALK).windows : void 0;
+      _emitTest(b, rule, tests.emission, tests.facts[at], windows);
+      b.failLabel = -1;
+    } else if ((at & 1) === 1) {
+      c.get(fr).opIndex(_OP.call, testFunctions[q]).op(_OP.i32Eqz);
+      b.brIf(skip);
+    }
+    c.i32(0).i32(0).memory(_OP.f64Load, layout.packets + 8 * q).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.packets + 8 * q);
+    c.i32(0).i32(0).memory(_OP.f64Load, layout.bytes + 8 * q);
+    b.word(FR_SIZE);
+    c.op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.bytes + 8 * q);
+    const kind = rule.kind;
+    if (kind === KIND_NONE) {
+      b.close();
+      return;
+    }
+    if (kind === KIND_RETURN) {
+      c.i32(_R_END);
+      b.leave();
+    } else if (kind === KIND_ACCEPT || kind === KIND_DROP) {
+      c.i32(DECIDED).i32(q).memory(_OP.i32Store, 0);
+      c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP);
+      b.leave();
+    } else if (nested !== void 0 && kind === KIND_JUMP) {
+      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).tee(r).i32(_R_END).op(_OP.i32Ne);
+      b.open(_OP.if);
+      c.get(r);
+      b.leave();
+      b.close();
+    } else if (nested !== void 0) {
+      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to);
+      b.leave();
+    } else {
+      const word = at >> 5;
+      c.get(m);
+      b.open(_OP.if);
+      c.i32(0).get(m).memory(_OP.i32Store, W + 4 * word);
+      c.i32(0).get(u).i32(1 << word).op(_OP.i32Or).memory(_OP.i32Store, U);
+      b.close();
+      c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
+      c.i32(p);
+      b.leave();
+    }
+    b.close();
+  }));
+  b.br(mBits);
+  b.close();
+  b.close();
+  b.br(uBits);
+  b.close();
+  b.close();
+  c.i32(_R_END);
+  b.close();
+  return { type: T_TWO, locals: _runCasesLocals(tests !== void 0, walk !== void 0), code: c };
+});
+var _runCasesLocals = (function (tests, walk) {
+  return [
+    { count: 7, type: _I32 },
+    ...tests || walk ? _TEST_LOCAL_TYPES : [],
+    ...walk ? _COLLECT_LOCALS : []
+  ];
+});
+var _emitEntryPolicy = (function (b, plan) {
+  const c = b.c;
+  const layout = plan.layout;
+  const policy = 8 * plan.entry;
+  c.i32(policy).i32(policy).memory(_OP.f64Load, layout.policyPackets).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.policyPackets);
+  c.i32(policy).i32(policy).memory(_OP.f64Load, layout.policyBytes);
+  b.word(FR_SIZE);
+  c.op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.policyBytes);
+  c.i32(plan.entryAccepts ? 1 : 0);
+});
+var _entryClassify = (function (plan, run, r) {
+  const b = new _Body();
+  const c = b.c;
+  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
+  run(c);
+  c.tee(r).i32(_R_END).op(_OP.i32Ne);
+  b.open(_OP.if, _I32);
+  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq);
+  b.else();
+  _emitEntryPolicy(b, plan);
+  b.close();
+  return c.view().slice();
+});
+var _nestedClassifyFunction = (function (plan, runs) {
+  const [fr, r] = [0, 1];
+  const code = _entryClassify(plan, (function (c)  {
+    c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry);
+  }), r);
+  return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: new _WasmCode(code) };
+});
+var _emitTotals = (function (c, layout, v, at, frame) {
+  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(_OP.f64Load, layout.totals).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.totals);
+  c.get(at).get(at).memory(_OP.f64Load, layout.totals + 8);
+  frame();
+  c.memory(_OP.i32Load, 4 * FR_SIZE).op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.totals + 8);
+});
+var _batchFunction = (function (layout, classify) {
+  const b = new _Body();
+  const c = b.c;
+  const [first, count, fr, v, at, i] = [0, 1, 2, 3, 4, 5];
+  c.get(first).set(i);
+  const done = b.open(_OP.block);
+  const loop = b.open(_OP.loop);
+  c.get(i).get(first).get(count).op(_OP.i32Add).op(_OP.i32GeU);
+  b.brIf(done);
+  c.get(i).i32(FRAME_BYTES).op(_OP.i32Mul).i32(layout.frames).op(_OP.i32Add).tee(fr);
+  c.opIndex(_OP.call, classify).set(v);
+  _emitTotals(c, layout, v, at, (function () { return ( c.get(fr)); }));
+  c.get(i).i32(2).op(_OP.i32Shl).get(v).memory(_OP.i32Store, layout.verdicts);
+  c.get(i).i32(2).op(_OP.i32Shl).i32(DECIDED).memory(_OP.i32Load, 0).memory(_OP.i32Store, layout.decided);
+  c.get(i).i32(1).op(_OP.i32Add).set(i);
+  b.br(loop);
+  b.close();
+  b.close();
+  return { type: T_BATCH, locals: [{ count: 4, type: _I32 }], code: c };
+});
+var _nestable = (function (plan) {
+  const chains = plan.chains;
+  if (chains.some((function (rules) { return ( rules.length > _RUN_CASES_RULES); }))) return false;
+  const depth = new Array(chains.length).fill(0);
+  const visit = (function (chain, level)  {
+    if (level > _NESTED_DEPTH) return Infinity;
+    if (depth[chain] > 0) return depth[chain];
+    let deepest = 0;
+    for (const rule of chains[chain]) {
+      if (rule.kind !== KIND_JUMP && rule.kind !== KIND_GOTO) continue;
+      deepest = Math.max(deepest, visit(rule.to, level + 1));
+      if (deepest === Infinity) return Infinity;
+    }
+    return depth[chain] = deepest + 1;
+  });
+  return visit(plan.entry, 1) <= _NESTED_DEPTH;
+});
+var _chainFacts = (function (plan, chain) {
+  const rules = plan.chains[chain].length;
+  return rules > 0 && rules <= _RUN_CASES_RULES ? _codeFacts(plan.roots[chain], rules) : new Array(2 * rules).fill(null);
+});
+var _chainFunctions = (function (plan, chain, at) {
+  const { module, extra, firstExtra } = at;
+  if (plan.chains[chain].length === 0) {
+    const c = new _WasmCode();
+    c.i32(_R_END);
+    return [null, { type: T_TWO, locals: [], code: c }];
+  }
+  if (plan.chains[chain].length > _RUN_CASES_RULES) {
+    return [
+      _collectFunction(plan, chain, module, extra, firstExtra),
+      _runFunction(plan, chain, at.collect, at.rules)
+    ];
+  }
+  const walk = at.inlineWalk ? _inlinedCollect(plan, chain, module, extra, firstExtra, _walkLocalsAt(_INLINED_WALK)) : null;
+  const collect = walk !== null ? null : _collectFunction(plan, chain, module, extra, firstExtra);
+  const run = _runCasesFunction(plan, chain, at.collect, at.nested, {
+    rules: at.rules,
+    tests: at.tests,
+    testFunctions: at.testFunctions,
+    walk: walk ?? void 0
+  });
+  return [collect, run];
 });
 var _u16 = (function (c, at, offset) {
   c.get(at).memory(_OP.i32Load8U, offset).i32(8).op(_OP.i32Shl).get(at).memory(_OP.i32Load8U, offset + 1).op(_OP.i32Or);
@@ -1494,912 +2397,6 @@ var _recordsCallFunction = (function (run, type) {
   c.opIndex(_OP.call, run);
   return { type, locals: [], code: c };
 });
-var _read = (function (c, size, offset, temp) {
-  c.memory(size === 1 ? _OP.i32Load8U : size === 2 ? _OP.i32Load16U : _OP.i32Load, offset);
-  if (size === 2) {
-    c.tee(temp).i32(8).op(_OP.i32Shl).get(temp).i32(8).op(_OP.i32ShrU).op(_OP.i32Or).i32(65535).op(_OP.i32And);
-  } else if (size === 4) {
-    c.tee(temp).i32(8).op(_OP.i32Rotr).i32(4278255360).op(_OP.i32And).get(temp).i32(8).op(_OP.i32Rotl).i32(16711935).op(_OP.i32And).op(_OP.i32Or);
-  }
-});
-var _windowWord = (function (b, L, window, word) {
-  if (L.windows === void 0) {
-    b.word(window + word);
-    return;
-  }
-  b.c.get(L.windows[(window === FR_NET ? 0 : 2) + (word === W_BASE ? 0 : 1)]);
-});
-var _emitField = (function (b, field, fail, L, module, known) {
-  const c = b.c;
-  const network = field.base === _BASE_NETWORK;
-  const window = network ? FR_NET : FR_LINK;
-  if (field.kind === _F_PACKET || field.kind === _F_LENGTH) {
-    if (network && (known === void 0 || (known.classes & _C_NOT_IP) !== 0)) {
-      c.get(L.isIp).op(_OP.i32Eqz);
-      b.brIf(fail);
-    }
-  }
-  if (field.kind === _F_LENGTH) {
-    b.word(window + W_WIRE);
-    c.set(L.v);
-    return;
-  }
-  const size = field.size;
-  if (field.kind === _F_PACKET && field.msh < 0 && field.offset >= 0) {
-    const loaded = known === void 0 ? 0 : network ? known.net : known.link;
-    if (field.offset + size > loaded) {
-      _windowWord(b, L, window, W_LOAD_END);
-      _windowWord(b, L, window, W_BASE);
-      c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
-      b.brIf(fail);
-    }
-    _windowWord(b, L, window, W_BASE);
-    _read(c, size, field.offset, L.temp);
-    c.set(L.v);
-    return;
-  }
-  if (field.kind === _F_PACKET && field.msh < 0) {
-    b.word(window + W_BASE).word(window + W_LOAD_END).word(window + W_NETWORK).word(window + W_MAC);
-    c.i32(field.offset).i32(size).opIndex(_OP.call, F_LOAD_INDEX).tee(L.temp).i32(0).op(_OP.i32LtS);
-    b.brIf(fail);
-    c.get(L.temp);
-    _read(c, size, 0, L.temp);
-    c.set(L.v);
-    return;
-  }
-  if (field.kind === _F_PACKET && field.msh >= 0 && field.msh < 268435456 && field.offset >= 0 && field.offset < 268435456 && field.second < 268435456) {
-    _windowWord(b, L, window, W_LOAD_END);
-    _windowWord(b, L, window, W_BASE);
-    c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).i32(field.msh).op(_OP.i32LtS);
-    b.brIf(fail);
-    _windowWord(b, L, window, W_BASE);
-    c.memory(_OP.i32Load8U, field.msh).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl).set(L.offset);
-    if (field.second >= 0) {
-      _windowWord(b, L, window, W_LOAD_END);
-      _windowWord(b, L, window, W_BASE);
-      c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).get(L.offset).i32(field.second).op(_OP.i32Add).op(_OP.i32LtS);
-      b.brIf(fail);
-      _windowWord(b, L, window, W_BASE);
-      c.get(L.offset).op(_OP.i32Add).memory(_OP.i32Load8U, field.second).i32(4).op(_OP.i32ShrU).i32(2).op(_OP.i32Shl).get(L.offset).op(_OP.i32Add).set(L.offset);
-    }
-    c.get(L.offset).i32(field.offset).op(_OP.i32Add).set(L.offset);
-    _windowWord(b, L, window, W_LOAD_END);
-    _windowWord(b, L, window, W_BASE);
-    c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).get(L.offset).op(_OP.i32LtS);
-    b.brIf(fail);
-    _windowWord(b, L, window, W_BASE);
-    c.get(L.offset).op(_OP.i32Add);
-    _read(c, size, 0, L.temp);
-    c.set(L.v);
-    return;
-  }
-  if (field.kind === _F_ADDRESS) {
-    const version = field.size;
-    c.get(L.isIp).op(_OP.i32Eqz);
-    b.brIf(fail);
-    b.word(FR_IP_VERSION);
-    c.i32(version).op(_OP.i32Ne);
-    b.brIf(fail);
-    b.word(FR_NET_CAPTURED);
-    c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
-    b.brIf(fail);
-    b.word(FR_NET_START);
-    _read(c, 4, field.offset, L.temp);
-    c.set(L.v);
-    return;
-  }
-  if (field.kind === _F_UPPER_PROTOCOL) {
-    module.readsUpper = true;
-    _emitUpper(b, L.v);
-    c.get(L.v).i32(0).op(_OP.i32LtS);
-    b.brIf(fail);
-    return;
-  }
-  if (field.kind === _F_LINK_TYPE) {
-    b.word(FR_LINK_TYPE);
-    c.set(L.v);
-    return;
-  }
-  if (field.kind === _F_INTERFACE) {
-    module.readsInterfaces = true;
-    b.word(field.offset === 0 ? FR_IN : FR_OUT);
-    c.tee(L.v).i32(0).op(_OP.i32LtS);
-    b.brIf(fail);
-    return;
-  }
-  module.fieldCalls = true;
-  c.i32(field.id).get(0).opIndex(_OP.call, F_JS_FIELD).tee(L.value).f64(0).op(99);
-  b.brIf(fail);
-  c.get(L.value).op(_OP.i32TruncF64U).set(L.v);
-});
-var _emitUpper = (function (b, v) {
-  const c = b.c;
-  c.i32(-1).set(v);
-  const done = b.open(_OP.block);
-  b.word(FR_IS_IP);
-  c.op(_OP.i32Eqz);
-  b.brIf(done);
-  b.word(FR_IP_VERSION);
-  c.i32(4).op(_OP.i32Eq);
-  b.open(_OP.if);
-  b.word(FR_NET_CAPTURED);
-  c.i32(10).op(_OP.i32LtS);
-  b.brIf(done);
-  b.word(FR_NET_START);
-  c.memory(_OP.i32Load8U, 9).set(v);
-  b.else();
-  b.word(FR_UPPER);
-  c.set(v);
-  b.close();
-  b.close();
-});
-var _emitTable = (function (b, key, keys, emitCase) {
-  const c = b.c;
-  const base = keys[0] >>> 0;
-  const span = (keys[keys.length - 1] >>> 0) - base + 1;
-  const end = b.open(_OP.block);
-  const otherwise = b.open(_OP.block);
-  const labels = new Array(keys.length);
-  for (let i = keys.length - 1; i >= 0; i--) labels[i] = b.open(_OP.block);
-  const targets = new Array(span).fill(otherwise);
-  keys.forEach((function (k, i) { return ( targets[(k >>> 0) - base] = labels[i]); }));
-  c.get(key).i32(base | 0).op(_OP.i32Sub);
-  c.opIndex(_OP.brTable, span);
-  for (const label of targets) c.unsigned(b.depth - label);
-  c.unsigned(b.depth - otherwise);
-  for (let i = 0; i < keys.length; i++) {
-    b.close();
-    emitCase(i);
-    b.br(end);
-  }
-  b.close();
-  b.close();
-});
-var _emitDispatch = (function (b, key, keys, emitCase, cut, lo = 0, hi = keys.length - 1) {
-  const c = b.c;
-  if (lo > hi) return;
-  const start = c.length;
-  const count = hi - lo + 1;
-  const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
-  if (count >= 4 && span <= 2 * count + 16 && count <= _TABLE_CASES) {
-    _emitTable(b, key, keys.slice(lo, hi + 1), (i) => {
-      const caseStart = c.length;
-      emitCase(lo + i);
-      if (cut !== void 0 && c.length - start > _walkCodeLimits.chunkBytes) cut(caseStart, true);
-    });
-  } else if (hi - lo < 3) {
-    let open = 0;
-    for (let i = lo; i <= hi; i++) {
-      if (i > lo) b.else();
-      c.get(key).i32(keys[i] | 0).op(_OP.i32Eq);
-      b.open(_OP.if);
-      open++;
-      emitCase(i);
-    }
-    for (; open > 0; open--) b.close();
-  } else {
-    const mid = lo + hi + 1 >> 1;
-    c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
-    b.open(_OP.if);
-    _emitDispatch(b, key, keys, emitCase, cut, lo, mid - 1);
-    b.else();
-    _emitDispatch(b, key, keys, emitCase, cut, mid, hi);
-    b.close();
-  }
-  cut?.(start);
-});
-var _emitLeaf = (function (e, leaf) {
-  const { b, L } = e;
-  const c = b.c;
-  const out = b.open(_OP.block);
-  for (let i = 0; i < leaf.length; ) {
-    c.get(L.bound).i32(leaf[i]).op(_OP.i32LtS);
-    b.brIf(out);
-    let u = -1;
-    let marks = 0;
-    for (let g = 0; g < _LEAF_GROUP_WORDS && i < leaf.length; g++) {
-      const w = leaf[i] >>> 5;
-      let bits = 0;
-      for (; i < leaf.length && leaf[i] >>> 5 === w; i++) bits |= 1 << (leaf[i] & 31);
-      _emitOr(c, e.words + 4 * w, bits);
-      if (w >>> 5 !== u) {
-        if (u >= 0) _emitOr(c, e.used + 4 * u, marks);
-        u = w >>> 5;
-        marks = 0;
-      }
-      marks |= 1 << (w & 31);
-    }
-    _emitOr(c, e.used + 4 * u, marks);
-  }
-  b.close();
-});
-var _emitOr = (function (c, address, bits) {
-  c.i32(address).i32(address).memory(_OP.i32Load, 0).i32(bits).op(_OP.i32Or).memory(_OP.i32Store, 0);
-});
-var _emitEnds = (function (e, node) {
-  const { b, L } = e;
-  const c = b.c;
-  const { endsIp, endsNotIp } = node;
-  if (endsIp === _END && endsNotIp === _END) return;
-  if (endsIp === endsNotIp) c.i32(endsIp);
-  else c.i32(endsIp).i32(endsNotIp).get(L.isIp).op(_OP.select);
-  c.tee(L.temp).get(L.bound).op(_OP.i32LtS);
-  b.open(_OP.if);
-  c.get(L.temp).set(L.bound);
-  b.close();
-});
-var _emitChain2 = (function (e, first) {
-  const caller = e.b;
-  const pieces = [];
-  for (let node = first; node !== null; ) {
-    node = _emitChainPiece(e, node, (rest) => {
-      const slot = e.extra.length;
-      e.extra.push({ type: T_TWO, locals: [], code: new _WasmCode() });
-      e.b.c.get(0).get(e.L.bound).opIndex(_OP.call, e.firstExtra + slot).set(e.L.bound);
-      const body = new _Body();
-      _emitWalkPrelude(body, e.L);
-      pieces.push([slot, body]);
-      e.b = body;
-      return rest;
-    });
-  }
-  for (const [slot, body] of pieces) {
-    body.c.get(e.L.bound);
-    e.extra[slot] = { type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: body.c };
-  }
-  e.b = caller;
-});
-var _emitChainPiece = (function (e, first, goOn) {
-  const { b, L } = e;
-  const c = b.c;
-  const chain = b.open(_OP.block);
-  const begin = c.length;
-  for (let node = first; node !== null; node = node.rest) {
-    if (node.least === _END) break;
-    c.get(L.bound).i32(node.least).op(_OP.i32LtS);
-    b.brIf(chain);
-    if (node !== first && c.length - begin > 2 * _walkCodeLimits.chunkBytes) {
-      const rest = goOn(node);
-      b.close();
-      return rest;
-    }
-    const outer = e.known;
-    if ((outer.classes & ~node.classes) === 0) b.open(_OP.block);
-    else {
-      c.get(L.fc).i32(node.classes).op(_OP.i32And);
-      b.open(_OP.if);
-    }
-    e.known = { ...outer, classes: outer.classes & node.classes };
-    if (node.leaf.length > 0) {
-      _emitEnds(e, node);
-      _emitLeaf(e, node.leaf);
-    }
-    if (node.field < 0) {
-      e.known = outer;
-      if (node.rest === null) {
-        b.br(chain);
-        b.close();
-        break;
-      }
-      b.close();
-      continue;
-    }
-    const fail = b.open(_OP.block);
-    const source = node.source;
-    _emitField(b, source, fail, L, e.module, e.known);
-    if (source.kind === _F_PACKET && source.msh < 0 && source.offset >= 0) {
-      const end = source.offset + source.size;
-      if (source.base === _BASE_NETWORK) e.known.net = Math.max(e.known.net, end);
-      else e.known.link = Math.max(e.known.link, end);
-    }
-    c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
-    const start = c.length;
-    _emitChildren2(e, node);
-    _cut(e, L.key, start);
-    e.known = outer;
-    b.close();
-    b.close();
-  }
-  b.close();
-  return null;
-});
-var _cut = (function (e, key, start, always = false) {
-  const c = e.b.c;
-  const bytes = c.length - start;
-  if (bytes <= (always ? _CALL_BYTES : _walkCodeLimits.chunkBytes)) return;
-  const moved = c.cut(start);
-  const f = new _Body();
-  f.c.get(e.L.v).set(key);
-  _emitWalkPrelude(f, e.L);
-  f.c.append(moved);
-  f.c.get(e.L.bound);
-  e.extra.push({ type: T_CHUNK, locals: _CHUNK_LOCALS, code: f.c });
-  c.get(0).get(e.L.bound).get(key).opIndex(_OP.call, e.firstExtra + e.extra.length - 1).set(e.L.bound);
-});
-var _emitChild2 = (function (e, child) {
-  const c = e.b.c;
-  const start = c.length;
-  _emitChain2(e, child);
-  if (c.length - start <= _walkCodeLimits.childBytes) return;
-  const f = _walkPiece(e, c.cut(start));
-  c.get(0).get(e.L.bound).opIndex(_OP.call, f).set(e.L.bound);
-});
-var _emitChildren2 = (function (e, node) {
-  const { b, L } = e;
-  if (node.starts === null) {
-    const pairs = [];
-    const keys = node.keys;
-    const slots = node.slots;
-    for (let h = 0; h < keys.length; h++) {
-      if (slots[h] >= 0) pairs.push([keys[h], node.children[slots[h]]]);
-    }
-    pairs.sort((function (x, y) { return ( x[0] - y[0]); }));
-    _emitDispatch(
-      b,
-      L.key,
-      pairs.map((function (p) { return ( p[0]); })),
-      (function (i) { return ( _emitChild2(e, pairs[i][1])); }),
-      (function (start, always) { return ( _cut(e, L.key, start, always)); })
-    );
-    return;
-  }
-  _emitRangeChildren(e, node);
-});
-var _emitRangeChildren = (function (e, node) {
-  const { b, L } = e;
-  const c = b.c;
-  const starts = node.starts;
-  let count = 0;
-  while (count < starts.length && starts[count] <= 4294967295) count++;
-  if (count === 0) return;
-  const leaves = node.leaves;
-  const height = Math.log2(leaves);
-  const codes = /* @__PURE__ */ new Map();
-  const calls = /* @__PURE__ */ new Map();
-  const codeOf = (function (j)  {
-    let bytes = codes.get(j);
-    if (bytes === void 0) {
-      const start = c.length;
-      _emitChild2(e, node.children[j]);
-      bytes = c.cut(start);
-      codes.set(j, bytes);
-    }
-    return bytes;
-  });
-  const covered = (function (j)  {
-    const level = Math.floor(Math.log2(j));
-    const first = (j << height - level) - leaves;
-    const last = (j + 1 << height - level) - leaves - 1;
-    return Math.max(0, Math.min(last, count - 1) - first + 1);
-  });
-  const path = (function (i)  {
-    for (let j = i + leaves; j >= 1; j >>= 1) {
-      if (node.children[j] === null) continue;
-      const bytes = codeOf(j);
-      if (bytes.length * covered(j) <= _walkCodeLimits.inlineBytes || covered(j) === 1) {
-        c.append(bytes);
-        continue;
-      }
-      let f = calls.get(j);
-      if (f === void 0) {
-        f = _walkPiece(e, bytes);
-        calls.set(j, f);
-      }
-      c.get(0).get(L.bound).opIndex(_OP.call, f).set(L.bound);
-    }
-  });
-  const search = (function (lo, hi)  {
-    const start = c.length;
-    if (lo === hi) path(lo);
-    else {
-      const mid = lo + hi + 1 >> 1;
-      c.get(L.key).i32(starts[mid] | 0).op(_OP.i32LtU);
-      b.open(_OP.if);
-      search(lo, mid - 1);
-      b.else();
-      search(mid, hi);
-      b.close();
-    }
-    _cut(e, L.key, start);
-  });
-  c.get(L.key).i32(starts[0] | 0).op(_OP.i32GeU);
-  b.open(_OP.if);
-  search(0, count - 1);
-  b.close();
-});
-var _walkLocalsAt = (function (first) {
-  const windows = [first + 8, first + 9, first + 10, first + 11];
-  return {
-    bound: first,
-    v: first + 1,
-    key: first + 2,
-    fc: first + 3,
-    isIp: first + 4,
-    temp: first + 5,
-    offset: first + 6,
-    value: first + 7,
-    windows
-  };
-});
-var _emitWalkPrelude = (function (b, L) {
-  const c = b.c;
-  b.word(FR_CLASS);
-  c.set(L.fc);
-  b.word(FR_IS_IP);
-  c.set(L.isIp);
-  b.word(FR_NET + W_BASE);
-  c.set(L.windows[0]);
-  b.word(FR_NET + W_LOAD_END);
-  c.set(L.windows[1]);
-  b.word(FR_LINK + W_BASE);
-  c.set(L.windows[2]);
-  b.word(FR_LINK + W_LOAD_END);
-  c.set(L.windows[3]);
-});
-var _inlinedCollect = (function (plan, chain, module, extra, firstExtra, L) {
-  const before = extra.length;
-  const b = new _Body();
-  _emitCollect(b, plan, chain, module, { extra, firstExtra, L });
-  if (extra.length === before) return b.c.view().slice();
-  extra.length = before;
-  return null;
-});
-var _emitCollect = (function (b, plan, chain, module, at) {
-  const { extra, firstExtra, L } = at;
-  const c = b.c;
-  const layout = plan.layout;
-  const e = {
-    extra,
-    firstExtra,
-    b,
-    L,
-    words: layout.words[chain],
-    used: layout.used[chain],
-    module,
-    known: { classes: _C_ALL, net: 0, link: 0 }
-  };
-  for (let j = 0; j < layout.usedWords[chain]; j++) {
-    c.i32(e.used + 4 * j).memory(_OP.i32Load, 0).set(L.v);
-    const out = b.open(_OP.block);
-    const again = b.open(_OP.loop);
-    c.get(L.v).op(_OP.i32Eqz);
-    b.brIf(out);
-    c.get(L.v).op(_OP.i32Ctz).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, e.words + 128 * j);
-    c.get(L.v).get(L.v).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(L.v);
-    b.br(again);
-    b.close();
-    b.close();
-    c.i32(e.used + 4 * j).i32(0).memory(_OP.i32Store, 0);
-  }
-  _emitWalkPrelude(b, L);
-  c.i32(_END).set(L.bound);
-  _emitChain2(e, plan.roots[chain]);
-});
-var _listedCodes2 = (function (root, listed) {
-  const stack = [root];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    for (const code of node.leaf) listed[code] = 1;
-    for (const child of node.children) if (child !== null) stack.push(child);
-    if (node.rest !== null) stack.push(node.rest);
-  }
-});
-var _emitTakeWord = (function (b, W, locals) {
-  const c = b.c;
-  c.get(locals.w).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, W).set(locals.m);
-  c.get(locals.w).i32(2).op(_OP.i32Shl).i32(0).memory(_OP.i32Store, W);
-});
-var _emitNextCode = (function (b, locals) {
-  const c = b.c;
-  const { w, m, code, bound } = locals;
-  c.get(w).i32(5).op(_OP.i32Shl).get(m).op(_OP.i32Ctz).op(_OP.i32Add).set(code);
-  c.get(m).get(m).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(m);
-  c.get(code).get(bound).op(_OP.i32GtS);
-  b.returnIf(_R_END);
-});
-var _runCasesFunction = (function (plan, chain, collect, nested, options) {
-  const { rules, tests, testFunctions, walk } = options;
-  const layout = plan.layout;
-  const chainRules = plan.chains[chain];
-  const W = layout.words[chain];
-  const U = layout.used[chain];
-  const listed = new Uint8Array(2 * chainRules.length);
-  _listedCodes2(plan.roots[chain], listed);
-  const codes = [];
-  listed.forEach((function (isListed, code2)  {
-    if (isListed === 1) codes.push(code2);
-  }));
-  const b = new _Body();
-  const c = b.c;
-  const [fr, resume, bound, u, w, m, code, isIp, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  b.exit = b.open(_OP.block, _I32);
-  const network = chainRules.some((function (rule) { return ( rule.base === _BASE_NETWORK); }));
-  if (network) {
-    b.word(FR_IS_IP);
-    c.set(isIp);
-  }
-  if (walk === void 0) _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
-  else {
-    c.get(resume);
-    b.open(_OP.if, _I32);
-    _emitWalkPrelude(b, _walkLocalsAt(_INLINED_WALK));
-    c.i32(layout.bound[chain]).memory(_OP.i32Load, 0);
-    b.else();
-    c.append(walk);
-    c.get(_INLINED_WALK);
-    b.close();
-    c.set(bound);
-  }
-  if (codes.length === 0) {
-    c.i32(_R_END);
-    b.close();
-    return { type: T_TWO, locals: _runCasesLocals(false, walk !== void 0), code: c };
-  }
-  c.i32(0).memory(_OP.i32Load, U).set(u);
-  const nextWord = b.open(_OP.block);
-  const uBits = b.open(_OP.loop);
-  c.get(u).op(_OP.i32Eqz);
-  b.brIf(nextWord);
-  c.get(u).op(_OP.i32Ctz).set(w);
-  c.get(u).get(u).i32(1).op(_OP.i32Sub).op(_OP.i32And).set(u);
-  c.i32(0).get(u).memory(_OP.i32Store, U);
-  _emitTakeWord(b, W, { w, m });
-  const nextM = b.open(_OP.block);
-  const mBits = b.open(_OP.loop);
-  c.get(m).op(_OP.i32Eqz);
-  b.brIf(nextM);
-  _emitNextCode(b, { w, m, code, bound });
-  _emitTable(b, code, codes, (function (i)  {
-    const at = codes[i];
-    const p = at >> 1;
-    const rule = chainRules[p];
-    const q = rules + p;
-    const skip = b.open(_OP.block);
-    if ((at & 1) === 0) {
-      c.get(m).i32(~(1 << (at + 1 & 31))).op(_OP.i32And).set(m);
-    }
-    if (rule.base === _BASE_NETWORK) {
-      c.get(isIp).op(_OP.i32Eqz);
-      b.brIf(skip);
-    }
-    if ((at & 1) === 1 && tests !== void 0) {
-      b.failLabel = skip;
-      const windows = walk !== void 0 ? _walkLocalsAt(_INLINED_WALK).windows : void 0;
-      _emitTest(b, rule, tests.emission, tests.facts[at], windows);
-      b.failLabel = -1;
-    } else if ((at & 1) === 1) {
-      c.get(fr).opIndex(_OP.call, testFunctions[q]).op(_OP.i32Eqz);
-      b.brIf(skip);
-    }
-    c.i32(0).i32(0).memory(_OP.f64Load, layout.packets + 8 * q).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.packets + 8 * q);
-    c.i32(0).i32(0).memory(_OP.f64Load, layout.bytes + 8 * q);
-    b.word(FR_SIZE);
-    c.op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.bytes + 8 * q);
-    const kind = rule.kind;
-    if (kind === KIND_NONE) {
-      b.close();
-      return;
-    }
-    if (kind === KIND_RETURN) {
-      c.i32(_R_END);
-      b.leave();
-    } else if (kind === KIND_ACCEPT || kind === KIND_DROP) {
-      c.i32(DECIDED).i32(q).memory(_OP.i32Store, 0);
-      c.i32(kind === KIND_ACCEPT ? _R_ACCEPT : _R_DROP);
-      b.leave();
-    } else if (nested !== void 0 && kind === KIND_JUMP) {
-      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to).tee(r).i32(_R_END).op(_OP.i32Ne);
-      b.open(_OP.if);
-      c.get(r);
-      b.leave();
-      b.close();
-    } else if (nested !== void 0) {
-      c.get(fr).i32(0).opIndex(_OP.call, nested + rule.to);
-      b.leave();
-    } else {
-      const word = at >> 5;
-      c.get(m);
-      b.open(_OP.if);
-      c.i32(0).get(m).memory(_OP.i32Store, W + 4 * word);
-      c.i32(0).get(u).i32(1 << word).op(_OP.i32Or).memory(_OP.i32Store, U);
-      b.close();
-      c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
-      c.i32(p);
-      b.leave();
-    }
-    b.close();
-  }));
-  b.br(mBits);
-  b.close();
-  b.close();
-  b.br(uBits);
-  b.close();
-  b.close();
-  c.i32(_R_END);
-  b.close();
-  return { type: T_TWO, locals: _runCasesLocals(tests !== void 0, walk !== void 0), code: c };
-});
-var _runCasesLocals = (function (tests, walk) {
-  return [
-    { count: 7, type: _I32 },
-    ...tests || walk ? _TEST_LOCAL_TYPES : [],
-    ...walk ? _COLLECT_LOCALS : []
-  ];
-});
-var _loweredProgram = (function (match) {
-  const instructions = match.compiledProgram !== void 0 ? match.program : null;
-  if (instructions === null) {
-    return match.match.kind === "bpf" ? "a link-base --expr is compiled per link type" : "a u32 test past 4096 instructions";
-  }
-  return _lowered(instructions);
-});
-var _loweringRefusal = (function (instructions) {
-  if (_readsAncillary(instructions)) return "the program reads ancillary fields";
-  for (const { code, k } of instructions) {
-    if (code === _JA && (k | 0) < 0) return "the program jumps backwards";
-  }
-  return void 0;
-});
-var _lowered = (function (instructions) {
-  const refusal = _loweringRefusal(instructions);
-  if (refusal !== void 0) return refusal;
-  const lowered = _lower(instructions.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k: k >>> 0 })); })));
-  if (lowered.backward) return "the program jumps backwards";
-  return lowered;
-});
-var _emitGuards = (function (b, rule, fields, L, module, facts) {
-  const alternatives = rule.alternatives.map(
-    (function (guards) { return ( _unimplied(guards, facts).filter((function (g) { return ( _CHECKED_KINDS2.has(fields[g.field].kind)); })).slice(0, _CHECKED_GUARDS2)); })
-  );
-  if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES2) return;
-  if (alternatives.some((function (guards) { return ( guards.length === 0); }))) return;
-  const c = b.c;
-  b.word(FR_IS_IP);
-  c.set(L.isIp);
-  const pass = b.open(_OP.block);
-  for (const guards of alternatives) {
-    const fail = b.open(_OP.block);
-    for (const g of guards) {
-      _emitField(b, fields[g.field], fail, L, module);
-      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub).i32(g.hi - g.lo | 0).op(_OP.i32GtU);
-      b.brIf(fail);
-    }
-    b.br(pass);
-    b.close();
-  }
-  b.fail();
-  b.close();
-});
-var _asGuards = (function (alternatives, fields) {
-  if (alternatives === void 0 || alternatives === null || alternatives.length !== 1) {
-    return false;
-  }
-  return alternatives.every(
-    (function (guards) { return ( guards.every((function (g)  {
-      const f = fields[g.field];
-      if (f.kind !== _F_PACKET) return _INLINE_KINDS.has(f.kind);
-      if (f.msh < 0) return f.offset >= 0;
-      return f.msh < 268435456 && f.offset >= 0 && f.offset < 268435456 && f.second < 268435456;
-    }))); })
-  );
-});
-var _emitExactProgram = (function (b, alternatives, invert, fields, L, module) {
-  const c = b.c;
-  _exactGuardsHook.emitted++;
-  const plant = _exactGuardsHook.plant;
-  b.word(FR_IS_IP);
-  c.set(L.isIp);
-  const done = b.open(_OP.block);
-  const held = b.open(_OP.block);
-  for (const guards of alternatives) {
-    const fail = b.open(_OP.block);
-    for (const g of plant === null ? guards : plant(guards)) {
-      _emitField(b, fields[g.field], fail, L, module);
-      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub).i32(g.hi - g.lo | 0).op(_OP.i32GtU);
-      b.brIf(fail);
-    }
-    b.br(held);
-    b.close();
-  }
-  if (invert) b.br(done);
-  else b.fail();
-  b.close();
-  if (invert) b.fail();
-  b.close();
-});
-var _emitTest = (function (b, rule, t, facts, windows) {
-  const { fields, escapes, module, programs } = t;
-  const c = b.c;
-  const L = new _Locals(_TEST_LOCALS);
-  const up = L.scratch + 16;
-  const F = {
-    v: up + 1,
-    isIp: up + 2,
-    temp: up + 3,
-    offset: up + 4,
-    value: up + 5,
-    windows
-  };
-  _emitGuards(b, rule, fields, F, module, facts);
-  const window = rule.base === _BASE_NETWORK ? FR_NET : FR_LINK;
-  for (let i = 0; i < rule.matches.length; i++) {
-    const match = rule.matches[i];
-    const m = match.match;
-    if (m.kind === "comment") continue;
-    const exact = rule.exactPrograms?.[i];
-    if (_asGuards(exact, fields)) {
-      _emitExactProgram(b, [_unimplied(exact[0], facts)], match.invert, fields, F, module);
-      continue;
-    }
-    if (m.kind === "protocol") {
-      if (m.protocol === 0) {
-        if (m.invert) b.fail();
-        continue;
-      }
-      module.readsUpper = true;
-      _emitUpper(b, up);
-      c.get(up).i32(0).op(_OP.i32LtS);
-      b.failIf();
-      c.get(up).i32(m.protocol).op(m.invert ? _OP.i32Eq : _OP.i32Ne);
-      b.failIf();
-      continue;
-    }
-    if (m.kind === "address") {
-      _emitAddressTest(b, m, match.network, L.temp);
-      continue;
-    }
-    if (m.kind === "interface" && _emitInterfaceTest(b, m, fields, module)) continue;
-    if (m.kind === "interface" && _emitInterfacePattern(b, m, module)) continue;
-    if (match.ethernetOnly) {
-      _emitEthernetProgram(b, L, match, { escapes, programs }, windows);
-      continue;
-    }
-    const key = match.key;
-    let lowered = m.kind === "interface" ? "interface names" : key !== void 0 ? programs.get(key) : void 0;
-    lowered ??= _loweredProgram(match);
-    if (typeof lowered === "string") {
-      if (key !== void 0) programs.set(key, lowered);
-      c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-      b.failIf();
-      continue;
-    }
-    const emitted = _emitProgram(b, L, lowered, window, windows);
-    if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
-    if (!match.invert) c.op(_OP.i32Eqz);
-    b.failIf();
-  }
-});
-var _emitProgram = (function (b, L, lowered, window, windows) {
-  const c = b.c;
-  _windowWord(b, { windows }, window, W_BASE);
-  c.set(L.base);
-  _windowWord(b, { windows }, window, W_LOAD_END);
-  c.set(L.end);
-  b.word(window + W_WIRE);
-  c.set(L.wire);
-  b.word(window + W_NETWORK);
-  c.set(L.net);
-  b.word(window + W_MAC);
-  c.set(L.mac);
-  c.i32(0).set(L.a).i32(0).set(L.x);
-  if (lowered instanceof Uint8Array) {
-    c.append(lowered);
-    return lowered;
-  }
-  const start = c.length;
-  c.begin(_OP.block, _I32);
-  new _ProgramEmitter(c, L, lowered, true, true).emit();
-  c.op(_OP.end);
-  return c.view().slice(start);
-});
-var _neverFunction = (function () {
-  const c = new _WasmCode();
-  c.i32(0);
-  return { type: T_ONE, locals: [], code: c };
-});
-var _emitEntryPolicy = (function (b, plan) {
-  const c = b.c;
-  const layout = plan.layout;
-  const policy = 8 * plan.entry;
-  c.i32(policy).i32(policy).memory(_OP.f64Load, layout.policyPackets).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.policyPackets);
-  c.i32(policy).i32(policy).memory(_OP.f64Load, layout.policyBytes);
-  b.word(FR_SIZE);
-  c.op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.policyBytes);
-  c.i32(plan.entryAccepts ? 1 : 0);
-});
-var _nestable = (function (plan) {
-  const chains = plan.chains;
-  if (chains.some((function (rules) { return ( rules.length > _RUN_CASES_RULES); }))) return false;
-  const depth = new Array(chains.length).fill(0);
-  const visit = (function (chain, level)  {
-    if (level > _NESTED_DEPTH) return Infinity;
-    if (depth[chain] > 0) return depth[chain];
-    let deepest = 0;
-    for (const rule of chains[chain]) {
-      if (rule.kind !== KIND_JUMP && rule.kind !== KIND_GOTO) continue;
-      deepest = Math.max(deepest, visit(rule.to, level + 1));
-      if (deepest === Infinity) return Infinity;
-    }
-    return depth[chain] = deepest + 1;
-  });
-  return visit(plan.entry, 1) <= _NESTED_DEPTH;
-});
-var _entryClassify = (function (plan, run, r) {
-  const b = new _Body();
-  const c = b.c;
-  c.i32(DECIDED).i32(-1).memory(_OP.i32Store, 0);
-  run(c);
-  c.tee(r).i32(_R_END).op(_OP.i32Ne);
-  b.open(_OP.if, _I32);
-  c.get(r).i32(_R_ACCEPT).op(_OP.i32Eq);
-  b.else();
-  _emitEntryPolicy(b, plan);
-  b.close();
-  return c.view().slice();
-});
-var _nestedClassifyFunction = (function (plan, runs) {
-  const [fr, r] = [0, 1];
-  const code = _entryClassify(plan, (function (c)  {
-    c.get(fr).i32(0).opIndex(_OP.call, runs + plan.entry);
-  }), r);
-  return { type: T_ONE, locals: [{ count: 1, type: _I32 }], code: new _WasmCode(code) };
-});
-var _emitTotals = (function (c, layout, v, at, frame) {
-  c.i32(0).i32(16).get(v).op(_OP.select).tee(at).get(at).memory(_OP.f64Load, layout.totals).f64(1).op(_OP.f64Add).memory(_OP.f64Store, layout.totals);
-  c.get(at).get(at).memory(_OP.f64Load, layout.totals + 8);
-  frame();
-  c.memory(_OP.i32Load, 4 * FR_SIZE).op(_OP.f64ConvertI32U).op(_OP.f64Add).memory(_OP.f64Store, layout.totals + 8);
-});
-var _batchFunction = (function (layout, classify) {
-  const b = new _Body();
-  const c = b.c;
-  const [first, count, fr, v, at, i] = [0, 1, 2, 3, 4, 5];
-  c.get(first).set(i);
-  const done = b.open(_OP.block);
-  const loop = b.open(_OP.loop);
-  c.get(i).get(first).get(count).op(_OP.i32Add).op(_OP.i32GeU);
-  b.brIf(done);
-  c.get(i).i32(FRAME_BYTES).op(_OP.i32Mul).i32(layout.frames).op(_OP.i32Add).tee(fr);
-  c.opIndex(_OP.call, classify).set(v);
-  _emitTotals(c, layout, v, at, (function () { return ( c.get(fr)); }));
-  c.get(i).i32(2).op(_OP.i32Shl).get(v).memory(_OP.i32Store, layout.verdicts);
-  c.get(i).i32(2).op(_OP.i32Shl).i32(DECIDED).memory(_OP.i32Load, 0).memory(_OP.i32Store, layout.decided);
-  c.get(i).i32(1).op(_OP.i32Add).set(i);
-  b.br(loop);
-  b.close();
-  b.close();
-  return { type: T_BATCH, locals: [{ count: 4, type: _I32 }], code: c };
-});
-var _bodyBytes = (function (f) {
-  return f.code.length;
-});
-var _chainFacts = (function (plan, chain) {
-  const rules = plan.chains[chain].length;
-  return rules > 0 && rules <= _RUN_CASES_RULES ? _codeFacts(plan.roots[chain], rules) : new Array(2 * rules).fill(null);
-});
-var _chainFunctions = (function (plan, chain, at) {
-  const { module, extra, firstExtra } = at;
-  if (plan.chains[chain].length === 0) {
-    const c = new _WasmCode();
-    c.i32(_R_END);
-    return [null, { type: T_TWO, locals: [], code: c }];
-  }
-  if (plan.chains[chain].length > _RUN_CASES_RULES) {
-    return [
-      _collectFunction(plan, chain, module, extra, firstExtra),
-      _runFunction(plan, chain, at.collect, at.rules)
-    ];
-  }
-  const walk = at.inlineWalk ? _inlinedCollect(plan, chain, module, extra, firstExtra, _walkLocalsAt(_INLINED_WALK)) : null;
-  const collect = walk !== null ? null : _collectFunction(plan, chain, module, extra, firstExtra);
-  const run = _runCasesFunction(plan, chain, at.collect, at.nested, {
-    rules: at.rules,
-    tests: at.tests,
-    testFunctions: at.testFunctions,
-    walk: walk ?? void 0
-  });
-  return [collect, run];
-});
 var _stagingFunctions = (function (plan, module, runs, at) {
   const layout = plan.layout;
   const stageFlags = {
@@ -2429,6 +2426,9 @@ var _stagingFunctions = (function (plan, module, runs, at) {
     ],
     recordsRunEntry: true
   };
+});
+var _bodyBytes = (function (f) {
+  return f.code.length;
 });
 var _overBound = (function (functions, never) {
   let total = 0;
@@ -5796,6 +5796,40 @@ function _makeIndexedWalk(walk, indexes, walks) {
 
 
 
+// src/rules/_classifier_wasm_indices.ts
+var KIND_NONE = 0;
+var KIND_ACCEPT = 1;
+var KIND_DROP = 2;
+var KIND_RETURN = 3;
+var KIND_JUMP = 4;
+var KIND_GOTO = 5;
+var F_LOAD_INDEX = 0;
+var F_JS_MATCH = 2;
+var F_JS_FIELD = 3;
+var F_LAZY_TEST = 4;
+var IMPORTS = 5;
+var T_LOAD_INDEX = 0;
+var T_ANCILLARY = 1;
+var T_ONE = 2;
+var T_TWO = 3;
+var T_FIELD = 4;
+var T_BATCH = 5;
+var T_STAGE = 6;
+var T_RECORDS = 7;
+var T_RUN_RECORDS = 8;
+var T_CHUNK = 7;
+
+// src/rules/_classifier_wasm_plan.ts
+var _Escapes = class {
+  matches = [];
+  reasons = [];
+  add(match, reason) {
+    this.matches.push(match);
+    this.reasons.push(reason);
+    return this.matches.length - 1;
+  }
+};
+
 // src/bpf/_wasm_blocks.ts
 var _WasmBlocks = class {
   c;
@@ -5828,167 +5862,7 @@ var _WasmBlocks = class {
   }
 };
 
-// src/rules/_interface_patterns.ts
-var _MAX_INTERFACE_PATTERNS = 32;
-
-
-// src/rules/_classifier_wasm_facts.ts
-var _ENUMERATED = 4096;
-
-
-
-
-
-var _factsHook = {
-  /** Guards left out of the emitted tests because the facts imply them. */
-  implied: 0,
-  /** Replaces {@linkcode _impliedBy} where the emitted tests ask it. */
-  implies: null
-};
-
-
-// src/rules/_classifier_wasm_layout.ts
-var FR_SIZE = 0;
-var FR_IS_IP = 1;
-var FR_CLASS = 2;
-var FR_NET = 3;
-var FR_LINK = 8;
-var FR_NET_START = 13;
-var FR_IP_VERSION = 14;
-var FR_NET_CAPTURED = 15;
-var FR_UPPER = 16;
-var FR_LINK_TYPE = 17;
-var FR_SLOT = 18;
-var FR_IN = 19;
-var FR_OUT = 20;
-var FR_PATTERNS = 21;
-var FRAME_BYTES = 96;
-var W_BASE = 0;
-var W_LOAD_END = 1;
-var W_NETWORK = 2;
-var W_MAC = 3;
-var W_WIRE = 4;
-var FRAMES_PER_CALL = 1024;
-var RECORDS_PER_CALL = 4096;
-var STAGED_INTERFACES = 1024;
-var IF_LINK_TYPE = 0;
-var IF_IN = 1;
-var IF_OUT = 2;
-var IF_PATTERNS = 3;
-var IF_BYTES = 16;
-var RULE_BYTES = 12;
-var DECIDED = 0;
-var RECORDS_ARGUMENTS = 16;
-
-
-
-// src/rules/_classifier_wasm_stage.ts
-var DELTA = 1;
-var BLOCK_END = 2;
-var I = 3;
-var START = 4;
-var CAPLEN = 5;
-var WIRE = 6;
-var ENTRY = 7;
-var END = 8;
-var LINK_TYPE = 9;
-var AT = 10;
-var VERSION = 11;
-var TYPE = 12;
-var NET_WIRE = 13;
-var CAPTURED = 14;
-var IP_LENGTH = 15;
-var T = 16;
-var V = 17;
-var OFFSET = 18;
-var STAGE_LOCALS = 16;
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-function _recordsFunction(layout, flags, classify, emitTotals, type) {
-  const c = new _WasmCode();
-  _emitRecordsLoop(new _WasmBlocks(c), layout, flags, () => {
-    c.i32(layout.frames).opIndex(_OP.call, classify);
-  }, emitTotals);
-  return { type, locals: [{ count: STAGE_LOCALS + 3, type: _I32 }], code: c };
-}
-
-var _MovedLocals = class extends _WasmCode {
-  #base;
-  constructor(base) {
-    super();
-    this.#base = base;
-  }
-  get(local) {
-    return super.get(local + this.#base);
-  }
-  set(local) {
-    return super.set(local + this.#base);
-  }
-  tee(local) {
-    return super.tee(local + this.#base);
-  }
-  /** `local.set` of a local below `base`, not moved. */
-  setUnmoved(local) {
-    return super.set(local);
-  }
-};
-
-
-
-// src/rules/_classifier_wasm_module.ts
-var KIND_NONE = 0;
-var KIND_ACCEPT = 1;
-var KIND_DROP = 2;
-var KIND_RETURN = 3;
-var KIND_JUMP = 4;
-var KIND_GOTO = 5;
-var NEXT = -4;
-var _wasmModuleLimits = { functionBytes: 7e6, moduleBytes: 64 << 20 };
-var F_LOAD_INDEX = 0;
-var F_JS_MATCH = 2;
-var F_JS_FIELD = 3;
-var F_LAZY_TEST = 4;
-var IMPORTS = 5;
-var T_LOAD_INDEX = 0;
-var T_ANCILLARY = 1;
-var T_ONE = 2;
-var T_TWO = 3;
-var T_FIELD = 4;
-var T_BATCH = 5;
-var T_STAGE = 6;
-var T_RECORDS = 7;
-var T_RUN_RECORDS = 8;
-var T_CHUNK = 7;
-var _TYPES = [
-  { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
-  { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
-  { params: [_I32], results: [_I32] },
-  { params: [_I32, _I32], results: [_I32] },
-  { params: [_I32, _I32], results: [_F64] },
-  { params: [_I32, _I32], results: [] },
-  { params: [_I32, _I32, _I32], results: [] },
-  { params: [_I32, _I32, _I32], results: [_I32] },
-  { params: [], results: [_I32] }
-];
-var _FUNCTION_IMPORTS = [
-  { name: "loadIndex", type: T_LOAD_INDEX },
-  { name: "ancillary", type: T_ANCILLARY },
-  { name: "jsMatch", type: T_TWO },
-  { name: "jsField", type: T_FIELD }
-];
+// src/rules/_classifier_wasm_body.ts
 var _Body = class extends _WasmBlocks {
   /** Pushes frame record word `word` (the frame address is local 0). */
   word(word) {
@@ -6032,31 +5906,50 @@ var _Body = class extends _WasmBlocks {
 };
 
 
+// src/rules/_classifier_wasm_jump_table.ts
+
+
+// src/rules/_classifier_wasm_layout.ts
+var FR_SIZE = 0;
+var FR_IS_IP = 1;
+var FR_CLASS = 2;
+var FR_NET = 3;
+var FR_LINK = 8;
+var FR_NET_START = 13;
+var FR_IP_VERSION = 14;
+var FR_NET_CAPTURED = 15;
+var FR_UPPER = 16;
+var FR_LINK_TYPE = 17;
+var FR_SLOT = 18;
+var FR_IN = 19;
+var FR_OUT = 20;
+var FR_PATTERNS = 21;
+var FRAME_BYTES = 96;
+var W_BASE = 0;
+var W_LOAD_END = 1;
+var W_NETWORK = 2;
+var W_MAC = 3;
+var W_WIRE = 4;
+var FRAMES_PER_CALL = 1024;
+var RECORDS_PER_CALL = 4096;
+var STAGED_INTERFACES = 1024;
+var IF_LINK_TYPE = 0;
+var IF_IN = 1;
+var IF_OUT = 2;
+var IF_PATTERNS = 3;
+var IF_BYTES = 16;
+var RULE_BYTES = 12;
+var DECIDED = 0;
+var RECORDS_ARGUMENTS = 16;
+
+
+
+// src/rules/_classifier_wasm_field_loads.ts
 
 
 
 
-var _TABLE_CASES = 128;
-var _walkCodeLimits = { chunkBytes: 8 * 1024, childBytes: 16 * 1024, inlineBytes: 1024 };
-var _LEAF_GROUP_WORDS = 4;
-
-
-
-
-
-
-var _CALL_BYTES = 16;
-
-
-
-function _walkPiece(e, code) {
-  const f = new _Body();
-  _emitWalkPrelude(f, e.L);
-  f.c.append(code);
-  f.c.get(e.L.bound);
-  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
-  return e.firstExtra + e.extra.length - 1;
-}
+// src/rules/_classifier_wasm_walk_locals.ts
 var _COLLECT_LOCALS = [
   { count: 1, type: _I32 },
   { count: 6, type: _I32 },
@@ -6081,6 +5974,30 @@ var _COLLECT = {
   windows: [9, 10, 11, 12]
 };
 
+
+// src/rules/_classifier_wasm_walk.ts
+
+var _TABLE_CASES = 128;
+var _walkCodeLimits = { chunkBytes: 8 * 1024, childBytes: 16 * 1024, inlineBytes: 1024 };
+var _LEAF_GROUP_WORDS = 4;
+
+
+
+
+
+
+var _CALL_BYTES = 16;
+
+
+
+function _walkPiece(e, code) {
+  const f = new _Body();
+  _emitWalkPrelude(f, e.L);
+  f.c.append(code);
+  f.c.get(e.L.bound);
+  e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
+  return e.firstExtra + e.extra.length - 1;
+}
 function _collectFunction(plan, chain, module, extra, firstExtra) {
   const b = new _Body();
   _emitCollect(b, plan, chain, module, { extra, firstExtra, L: _COLLECT });
@@ -6090,6 +6007,165 @@ function _collectFunction(plan, chain, module, extra, firstExtra) {
 
 
 
+
+// src/rules/_classifier_wasm_facts.ts
+var _ENUMERATED = 4096;
+
+
+
+
+
+var _factsHook = {
+  /** Guards left out of the emitted tests because the facts imply them. */
+  implied: 0,
+  /** Replaces {@linkcode _impliedBy} where the emitted tests ask it. */
+  implies: null
+};
+
+
+// src/rules/_classifier_wasm_guards.ts
+var _CHECKED_ALTERNATIVES2 = 2;
+var _CHECKED_GUARDS2 = 3;
+var _CHECKED_KINDS2 = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER_PROTOCOL]);
+
+
+var _INLINE_KINDS = /* @__PURE__ */ new Set([
+  _F_LENGTH,
+  _F_ADDRESS,
+  _F_UPPER_PROTOCOL,
+  _F_LINK_TYPE,
+  _F_INTERFACE
+]);
+var _exactGuardsHook = {
+  emitted: 0,
+  plant: null
+};
+
+
+// src/rules/_classifier_wasm_programs.ts
+
+
+var _JA = 5;
+
+
+function _emitEthernetProgram(b, L, match, { escapes, programs }, windows) {
+  const c = b.c;
+  const key = match.key;
+  let lowered = key !== void 0 ? programs.get(key) : void 0;
+  if (lowered === void 0) {
+    const instructions = match.program;
+    lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
+    if (key !== void 0 && typeof lowered === "string") programs.set(key, lowered);
+  }
+  if (typeof lowered === "string") {
+    c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
+    b.failIf();
+    return;
+  }
+  const q = escapes.add(match, "a link-base --expr on a link type other than EN10MB");
+  b.word(FR_LINK_TYPE);
+  c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
+  b.open(_OP.if, _I32);
+  const emitted = _emitProgram(b, L, lowered, FR_LINK, windows);
+  if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
+  if (match.invert) c.op(_OP.i32Eqz);
+  else c.i32(0).op(_OP.i32Ne);
+  b.else();
+  c.i32(q).get(0).opIndex(_OP.call, F_JS_MATCH);
+  b.close();
+  c.op(_OP.i32Eqz);
+  b.failIf();
+}
+
+// src/rules/_interface_patterns.ts
+var _MAX_INTERFACE_PATTERNS = 32;
+
+
+// src/rules/_classifier_wasm_match_tests.ts
+var _namesOfFields = /* @__PURE__ */ new WeakMap();
+function _interfaceNames(fields) {
+  let known = _namesOfFields.get(fields);
+  if (known === void 0 || known.length !== fields.length) {
+    const names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
+    _namesOfFields.set(fields, known = { length: fields.length, names });
+  }
+  return known.names;
+}
+function _emitInterfaceTest(b, match, fields, module) {
+  if (match.name.endsWith("+")) return false;
+  const number = _interfaceNames(fields)?.get(match.name);
+  if (number === void 0) return false;
+  module.readsInterfaces = true;
+  b.word(match.direction === "in" ? FR_IN : FR_OUT);
+  b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
+  b.failIf();
+  return true;
+}
+function _emitInterfacePattern(b, match, module) {
+  const key = `${match.direction} ${match.name}`;
+  let bit = module.patterns.get(key);
+  if (bit === void 0) {
+    if (module.patterns.size >= _MAX_INTERFACE_PATTERNS) return false;
+    module.patterns.set(key, bit = module.patterns.size);
+  }
+  b.word(FR_PATTERNS);
+  b.c.i32(1 << bit).op(_OP.i32And);
+  if (!match.invert) b.c.op(_OP.i32Eqz);
+  b.failIf();
+  return true;
+}
+function _emitAddressTest(b, match, parsed, temp) {
+  const c = b.c;
+  const network = parsed ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
+  if (typeof network === "string") throw new Error(network);
+  const version = network.version;
+  b.word(FR_IP_VERSION);
+  c.i32(version).op(_OP.i32Ne);
+  b.failIf();
+  b.word(FR_NET_CAPTURED);
+  c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
+  b.failIf();
+  const offset = _addressOffset(version, match.direction);
+  const want = network.bytes;
+  c.i32(1);
+  for (let i = 0; 32 * i < network.prefixLength; i++) {
+    const keep = Math.min(32, network.prefixLength - 32 * i);
+    const mask = keep === 32 ? 4294967295 : ~(4294967295 >>> keep) >>> 0;
+    const word = (want[4 * i] << 24 | want[4 * i + 1] << 16 | want[4 * i + 2] << 8 | want[4 * i + 3]) >>> 0;
+    b.word(FR_NET_START);
+    _read(c, 4, offset + 4 * i, temp);
+    c.i32(mask | 0).op(_OP.i32And).i32(word & mask | 0).op(_OP.i32Eq).op(_OP.i32And);
+  }
+  if (!match.invert) c.op(_OP.i32Eqz);
+  b.failIf();
+}
+
+// src/rules/_classifier_wasm_rule_tests.ts
+var _TEST_LOCALS = 9;
+var _TEST_LOCAL_TYPES = [
+  { count: 11, type: _I32 },
+  { count: 1, type: _F64 },
+  { count: 21, type: _I32 },
+  { count: 1, type: _F64 }
+];
+function _testFunction(rule, t, scratch, facts) {
+  _testFunctionsHook.emitted++;
+  const b = new _Body(scratch);
+  const c = b.c;
+  _emitTest(b, rule, t, facts);
+  c.i32(1);
+  return {
+    type: T_ONE,
+    locals: [{ count: _TEST_LOCALS - 1, type: _I32 }, ..._TEST_LOCAL_TYPES],
+    code: new _WasmCode(c.cut(0))
+  };
+}
+var _testFunctionsHook = { emitted: 0, lastModule: 0, lastLazy: 0 };
+
+
+
+// src/rules/_classifier_wasm_runs.ts
+var NEXT = -4;
 
 
 function _emitRunBound(b, saved, collect, locals) {
@@ -6206,147 +6282,10 @@ function _runFunction(plan, chain, collect, rules) {
 }
 var _RUN_CASES_RULES = 256;
 
-var _TEST_LOCALS = 9;
-var _TEST_LOCAL_TYPES = [
-  { count: 11, type: _I32 },
-  { count: 1, type: _F64 },
-  { count: 21, type: _I32 },
-  { count: 1, type: _F64 }
-];
 var _INLINED_WALK = _TEST_LOCALS + 34;
 
-var _inlineTests = { inline: true, walk: true };
 
-
-var _JA = 5;
-
-var _CHECKED_ALTERNATIVES2 = 2;
-var _CHECKED_GUARDS2 = 3;
-var _CHECKED_KINDS2 = /* @__PURE__ */ new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER_PROTOCOL]);
-
-
-var _INLINE_KINDS = /* @__PURE__ */ new Set([
-  _F_LENGTH,
-  _F_ADDRESS,
-  _F_UPPER_PROTOCOL,
-  _F_LINK_TYPE,
-  _F_INTERFACE
-]);
-var _exactGuardsHook = {
-  emitted: 0,
-  plant: null
-};
-
-function _testFunction(rule, t, scratch, facts) {
-  _testFunctionsHook.emitted++;
-  const b = new _Body(scratch);
-  const c = b.c;
-  _emitTest(b, rule, t, facts);
-  c.i32(1);
-  return {
-    type: T_ONE,
-    locals: [{ count: _TEST_LOCALS - 1, type: _I32 }, ..._TEST_LOCAL_TYPES],
-    code: new _WasmCode(c.cut(0))
-  };
-}
-var _testFunctionsHook = { emitted: 0, lastModule: 0, lastLazy: 0 };
-
-
-function _emitEthernetProgram(b, L, match, { escapes, programs }, windows) {
-  const c = b.c;
-  const key = match.key;
-  let lowered = key !== void 0 ? programs.get(key) : void 0;
-  if (lowered === void 0) {
-    const instructions = match.program;
-    lowered = instructions === null ? "a link-base --expr is compiled per link type" : _lowered(instructions);
-    if (key !== void 0 && typeof lowered === "string") programs.set(key, lowered);
-  }
-  if (typeof lowered === "string") {
-    c.i32(escapes.add(match, lowered)).get(0).opIndex(_OP.call, F_JS_MATCH).op(_OP.i32Eqz);
-    b.failIf();
-    return;
-  }
-  const q = escapes.add(match, "a link-base --expr on a link type other than EN10MB");
-  b.word(FR_LINK_TYPE);
-  c.i32(LINKTYPE_EN10MB).op(_OP.i32Eq);
-  b.open(_OP.if, _I32);
-  const emitted = _emitProgram(b, L, lowered, FR_LINK, windows);
-  if (key !== void 0 && !(lowered instanceof Uint8Array)) programs.set(key, emitted);
-  if (match.invert) c.op(_OP.i32Eqz);
-  else c.i32(0).op(_OP.i32Ne);
-  b.else();
-  c.i32(q).get(0).opIndex(_OP.call, F_JS_MATCH);
-  b.close();
-  c.op(_OP.i32Eqz);
-  b.failIf();
-}
-var _namesOfFields = /* @__PURE__ */ new WeakMap();
-function _interfaceNames(fields) {
-  let known = _namesOfFields.get(fields);
-  if (known === void 0 || known.length !== fields.length) {
-    const names = fields.find((f) => f.kind === _F_INTERFACE)?.names ?? null;
-    _namesOfFields.set(fields, known = { length: fields.length, names });
-  }
-  return known.names;
-}
-function _emitInterfaceTest(b, match, fields, module) {
-  if (match.name.endsWith("+")) return false;
-  const number = _interfaceNames(fields)?.get(match.name);
-  if (number === void 0) return false;
-  module.readsInterfaces = true;
-  b.word(match.direction === "in" ? FR_IN : FR_OUT);
-  b.c.i32(number).op(match.invert ? _OP.i32Eq : _OP.i32Ne);
-  b.failIf();
-  return true;
-}
-function _emitInterfacePattern(b, match, module) {
-  const key = `${match.direction} ${match.name}`;
-  let bit = module.patterns.get(key);
-  if (bit === void 0) {
-    if (module.patterns.size >= _MAX_INTERFACE_PATTERNS) return false;
-    module.patterns.set(key, bit = module.patterns.size);
-  }
-  b.word(FR_PATTERNS);
-  b.c.i32(1 << bit).op(_OP.i32And);
-  if (!match.invert) b.c.op(_OP.i32Eqz);
-  b.failIf();
-  return true;
-}
-function _emitAddressTest(b, match, parsed, temp) {
-  const c = b.c;
-  const network = parsed ?? _parseNetwork(`${match.address}/${match.prefixLength}`);
-  if (typeof network === "string") throw new Error(network);
-  const version = network.version;
-  b.word(FR_IP_VERSION);
-  c.i32(version).op(_OP.i32Ne);
-  b.failIf();
-  b.word(FR_NET_CAPTURED);
-  c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
-  b.failIf();
-  const offset = _addressOffset(version, match.direction);
-  const want = network.bytes;
-  c.i32(1);
-  for (let i = 0; 32 * i < network.prefixLength; i++) {
-    const keep = Math.min(32, network.prefixLength - 32 * i);
-    const mask = keep === 32 ? 4294967295 : ~(4294967295 >>> keep) >>> 0;
-    const word = (want[4 * i] << 24 | want[4 * i + 1] << 16 | want[4 * i + 2] << 8 | want[4 * i + 3]) >>> 0;
-    b.word(FR_NET_START);
-    _read(c, 4, offset + 4 * i, temp);
-    c.i32(mask | 0).op(_OP.i32And).i32(word & mask | 0).op(_OP.i32Eq).op(_OP.i32And);
-  }
-  if (!match.invert) c.op(_OP.i32Eqz);
-  b.failIf();
-}
-var _Escapes = class {
-  matches = [];
-  reasons = [];
-  add(match, reason) {
-    this.matches.push(match);
-    this.reasons.push(reason);
-    return this.matches.length - 1;
-  }
-};
-
+// src/rules/_classifier_wasm_classify.ts
 function _classifyFunction(plan, runs, ruleCount, bases) {
   const layout = plan.layout;
   const b = new _Body();
@@ -6385,10 +6324,7 @@ function _classifyFunction(plan, runs, ruleCount, bases) {
   return { type: T_ONE, locals: [{ count: 4, type: _I32 }], code: c };
 }
 
-var _NESTED_DEPTH = 32;
 
-
-var _fusedRecords = { enabled: true, bytes: 1 << 20 };
 
 function _emitChainBase(b, chain, bases) {
   const c = b.c;
@@ -6410,8 +6346,102 @@ function _emitChainBase(b, chain, bases) {
 
 
 
+// src/rules/_classifier_wasm_chains.ts
+var _inlineTests = { inline: true, walk: true };
+var _NESTED_DEPTH = 32;
 
 
+
+
+// src/rules/_classifier_wasm_stage.ts
+var DELTA = 1;
+var BLOCK_END = 2;
+var I = 3;
+var START = 4;
+var CAPLEN = 5;
+var WIRE = 6;
+var ENTRY = 7;
+var END = 8;
+var LINK_TYPE = 9;
+var AT = 10;
+var VERSION = 11;
+var TYPE = 12;
+var NET_WIRE = 13;
+var CAPTURED = 14;
+var IP_LENGTH = 15;
+var T = 16;
+var V = 17;
+var OFFSET = 18;
+var STAGE_LOCALS = 16;
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+function _recordsFunction(layout, flags, classify, emitTotals, type) {
+  const c = new _WasmCode();
+  _emitRecordsLoop(new _WasmBlocks(c), layout, flags, () => {
+    c.i32(layout.frames).opIndex(_OP.call, classify);
+  }, emitTotals);
+  return { type, locals: [{ count: STAGE_LOCALS + 3, type: _I32 }], code: c };
+}
+
+var _MovedLocals = class extends _WasmCode {
+  #base;
+  constructor(base) {
+    super();
+    this.#base = base;
+  }
+  get(local) {
+    return super.get(local + this.#base);
+  }
+  set(local) {
+    return super.set(local + this.#base);
+  }
+  tee(local) {
+    return super.tee(local + this.#base);
+  }
+  /** `local.set` of a local below `base`, not moved. */
+  setUnmoved(local) {
+    return super.set(local);
+  }
+};
+
+
+
+// src/rules/_classifier_wasm_staging.ts
+var _fusedRecords = { enabled: true, bytes: 1 << 20 };
+
+
+// src/rules/_classifier_wasm_module.ts
+var _wasmModuleLimits = { functionBytes: 7e6, moduleBytes: 64 << 20 };
+var _TYPES = [
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] },
+  { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] },
+  { params: [_I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_I32] },
+  { params: [_I32, _I32], results: [_F64] },
+  { params: [_I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [] },
+  { params: [_I32, _I32, _I32], results: [_I32] },
+  { params: [], results: [_I32] }
+];
+var _FUNCTION_IMPORTS = [
+  { name: "loadIndex", type: T_LOAD_INDEX },
+  { name: "ancillary", type: T_ANCILLARY },
+  { name: "jsMatch", type: T_TWO },
+  { name: "jsField", type: T_FIELD }
+];
 
 
 function _mayBeLazy(rule, { fields, module }, lowerable) {
