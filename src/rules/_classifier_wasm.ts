@@ -567,6 +567,16 @@ function _emit(parts: _ClassifierParts, layout: _WasmLayout): _EmittedModule | {
   });
 }
 
+/** Rule `q` of the module (its rules numbered chain after chain) as an error names it. */
+function _ruleName(parts: _ClassifierParts, q: number): string {
+  let chain = 0;
+  while (chain < parts.chains.length - 1 && q >= parts.chains[chain].length) {
+    q -= parts.chains[chain].length;
+    chain++;
+  }
+  return `chain "${parts.ruleSet.chains[chain].name}" rule ${q + 1}`;
+}
+
 /**
  * The Wasm classifier of `parts` (indexed: every chain's index root), or
  * why there is none: the runtime refuses run-time Wasm, the set has no
@@ -604,7 +614,11 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     };
     // The table exists once the instance does; tests are made only when frames run.
     const made: { table?: WebAssembly.Table } = {};
-    const lazyTest = _lazyTestMaker(emitted.lazy, () => ({ table: made.table!, imports }));
+    const lazyTest = _lazyTestMaker(emitted.lazy, () => ({
+      table: made.table!,
+      imports,
+      ruleName: (slot) => _ruleName(parts, slot),
+    }));
     const instance = new WebAssembly.Instance(module, {
       env: { ...imports, lazyTest: (k: number, fr: number): number => lazyTest(k)(fr) },
     });

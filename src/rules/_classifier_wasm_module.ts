@@ -2299,8 +2299,12 @@ function _mayBeLazy(
 export interface _LazyTests {
   /** Per lazy test, the table slots (rule numbers) it serves. */
   slots: number[][];
-  /** The bytes of the module of lazy test `k` (exports `test`). */
-  module(k: number): Uint8Array<ArrayBuffer>;
+  /**
+   * The bytes of a module of lazy tests `tests` (exported as `t0`, `t1`, …
+   * in their order): the first, then the next ones while their code stays
+   * within `bytes`.
+   */
+  module(tests: readonly number[], bytes: number): Uint8Array<ArrayBuffer>;
 }
 
 /** The stub of lazy test `k`: `lazyTest(k, frame)`. */
@@ -2407,6 +2411,36 @@ function _makeTests(
   return lazy;
 }
 
+/**
+ * The module of lazy tests of `rules` (`_LazyTests.module`): with the main
+ * module's types and imports but `lazyTest`, so that the tests' code calls
+ * the same functions by the same indices; its functions exported as `t0`,
+ * `t1`, …: the first rule's, then the next ones' while the code stays within
+ * `bytes`.
+ */
+function _lazyModule(
+  rules: readonly _WasmRule[],
+  emission: _TestEmission,
+  at: { pages: number; bytes: number },
+): Uint8Array<ArrayBuffer> {
+  const scratch = new _WasmCode();
+  const functions: _WasmFunction[] = [];
+  let total = 0;
+  for (const rule of rules) {
+    const f = _testFunction(rule, emission, scratch, null);
+    total += _bodyBytes(f);
+    if (functions.length > 0 && total > at.bytes) break;
+    functions.push(f);
+  }
+  return _encodeModule({
+    types: _TYPES,
+    functionImports: _FUNCTION_IMPORTS,
+    memoryMinimumPages: at.pages,
+    functions,
+    exports: functions.map((_, i) => ({ name: `t${i}`, index: _FUNCTION_IMPORTS.length + i })),
+  });
+}
+
 /** Tests: whether tests may be made on their first call ({@linkcode _LazyTests}). */
 export const _lazyTests = { on: true };
 
@@ -2494,14 +2528,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     bytes,
     lazy: {
       slots: lazy.slots,
-      module: (k) =>
-        _encodeModule({
-          types: _TYPES,
-          functionImports: _FUNCTION_IMPORTS,
-          memoryMinimumPages: pages,
-          functions: [_testFunction(lazy.rules[k], emission, new _WasmCode(), null)],
-          exports: [{ name: "test", index: _FUNCTION_IMPORTS.length }],
-        }),
+      module: (ks, bytes) => _lazyModule(ks.map((k) => lazy.rules[k]), emission, { pages, bytes }),
     },
     escapes: escapes.matches,
     escapeReasons: escapes.reasons,
