@@ -282,3 +282,31 @@ Deno.test("a test made on its first call whose module is not compiled stops the 
   });
   for (const frame of frames) assert.equal(wasm.classify(frame), reference.classify(frame));
 });
+
+Deno.test("a rule of `! -p all` (a rule set object: the parser refuses the text) is not of `-p all`'s shape", () => {
+  const frames = framesWithInterfaces(examplePackets());
+  const ruleSet = parseRuleSet(`*filter
+:INPUT ACCEPT [0:0]
+-A INPUT -p all
+-A INPUT -p all -j DROP
+-A INPUT ! -p tcp -j DROP
+COMMIT
+`);
+  // `! -p all` never matches (iptables refuses it: "rule would never match protocol").
+  ruleSet.chains[0].rules[1].matches[0] = { kind: "protocol", invert: true, protocol: 0 };
+  for (const options of [{}, { strategy: "wasm" as const }]) {
+    const reference = compileRuleSet(ruleSet, { evaluation: "rule-by-rule" });
+    const compiled = compileRuleSet(ruleSet, options);
+    for (let i = 0; i < frames.length; i++) {
+      const want = reference.classify(frames[i]);
+      assert.equal(compiled.classify(frames[i]), want, `${JSON.stringify(options)} packet ${i}`);
+      assert.equal(
+        compiled.decidedBy,
+        reference.decidedBy,
+        `${JSON.stringify(options)} packet ${i}`,
+      );
+    }
+    assert.deepEqual(compiled.counters(), reference.counters(), JSON.stringify(options));
+    assert.ok(reference.counters().chains.INPUT.rules[2].packets > 0, "no frame reached rule 3");
+  }
+});
