@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-DRLMKXKK.js";
+} from "./chunk-X6ASMR6W.js";
 import {
   compileRuleSet
-} from "./chunk-ZDXCOQYE.js";
+} from "./chunk-2QNRKELS.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

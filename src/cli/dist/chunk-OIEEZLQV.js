@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-ZDXCOQYE.js";
+} from "./chunk-2QNRKELS.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

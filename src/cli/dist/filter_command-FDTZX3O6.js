@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-DRLMKXKK.js";
+} from "./chunk-X6ASMR6W.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-ZDXCOQYE.js";
+} from "./chunk-2QNRKELS.js";
 import {
   _loadIndex,
   _lower,

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-HFJOTMDV.js";
+} from "./chunk-OIEEZLQV.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-ZDXCOQYE.js";
+import "./chunk-2QNRKELS.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import {
