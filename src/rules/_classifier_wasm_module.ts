@@ -2290,9 +2290,10 @@ function _mayBeLazy(
  * Tests made on their first call: for chains whose loop calls tests through
  * the table (past {@linkcode _RUN_CASES_RULES} rules), a test that
  * {@linkcode _mayBeLazy} allows is a stub calling `lazyTest(k, frame)`;
- * JavaScript then has `module(k)` (a module of that one test, importing the
- * same memory and functions) compiled, puts its test in the table at
- * `slots[k]` (the rules of its shape) and calls it. Over the 1M-frame
+ * JavaScript then has `module([k, …])` (a module of that test, and past the
+ * first tests made of a few next ones: ./_classifier_wasm_lazy.ts, importing
+ * the same memory and functions) compiled, puts each test in the table at
+ * its `slots` (the rules of its shape) and calls it. Over the 1M-frame
  * capture, the diverse sets run the tests of 7–12 of 1,000 rules and about
  * 70 of 10,000: most tests are never made.
  */
