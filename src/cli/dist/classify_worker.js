@@ -25,10 +25,10 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-X6ASMR6W.js";
+} from "./chunk-FJD2MRD3.js";
 import {
   compileRuleSet
-} from "./chunk-2QNRKELS.js";
+} from "./chunk-OGRF4XEA.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

@@ -201,6 +201,9 @@ var _prepareMatch = (function (match, base, settings, chain, ruleNumber) {
     case "protocol": {
       const protocol = match.protocol;
       const invert = match.invert;
+      if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) {
+        throw _ruleError(`protocol "${protocol}" is not a number from 0 to 255`, chain, ruleNumber);
+      }
       if (protocol === 0) return _always(match, () => invert ? () => false : null);
       const test = (state) => {
         const actual = _upperProtocol(state);

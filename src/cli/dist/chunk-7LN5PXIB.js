@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-2QNRKELS.js";
+} from "./chunk-OGRF4XEA.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-OIEEZLQV.js";
+} from "./chunk-7LN5PXIB.js";
 import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-2QNRKELS.js";
+import "./chunk-OGRF4XEA.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-X6ASMR6W.js";
+} from "./chunk-FJD2MRD3.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-2QNRKELS.js";
+} from "./chunk-OGRF4XEA.js";
 import {
   _loadIndex,
   _lower,

@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-2QNRKELS.js";
+} from "./chunk-OGRF4XEA.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;
