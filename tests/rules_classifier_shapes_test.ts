@@ -24,7 +24,7 @@ import { _AncillaryDemand } from "../src/rules/_frame_state.ts";
 import { _RuleShapes, _shapeHook } from "../src/rules/_rule_shape.ts";
 import { _lazyTests } from "../src/rules/_classifier_wasm_module.ts";
 import { _testFunctionsHook } from "../src/rules/_classifier_wasm_rule_tests.ts";
-import { _lazyTestsHook } from "../src/rules/_classifier_wasm_lazy.ts";
+import { _lazyTestLimits, _lazyTestsHook } from "../src/rules/_classifier_wasm_lazy.ts";
 import { generateRuleSet } from "../bench/_rule_set_generator.ts";
 
 const corpusSkip = corpusSkipReason();
@@ -216,4 +216,98 @@ Deno.test({
       _lazyTestsHook.plant = null;
     }
   },
+});
+
+/**
+ * A chain of `n` count-only rules, each a `--bytecode` program the index
+ * cannot summarise (`ldb [0]; mul #3; and #k; jeq #j`): every frame runs
+ * every rule's test.
+ */
+function _unsummarisedChain(n: number): string {
+  const out = ["*filter", ":INPUT ACCEPT [0:0]"];
+  for (let i = 0; i < n; i++) {
+    out.push(
+      `-A INPUT -m bpf --bytecode "6,48 0 0 0,36 0 0 3,84 0 0 ${i + 1},21 0 1 ${
+        i % 7
+      },6 0 0 1,6 0 0 0"`,
+    );
+  }
+  out.push("-A INPUT -p udp -j DROP", "COMMIT", "");
+  return out.join("\n");
+}
+
+Deno.test("tests made on their first call are made in few modules where the traffic reaches all of them", () => {
+  const frames = framesWithInterfaces(examplePackets());
+  const text = _unsummarisedChain(1000);
+  const { singleTests, batchBytes } = _lazyTestLimits;
+  const made = () => [_lazyTestsHook.made, _lazyTestsHook.modules];
+  let before = made();
+  assert.equal(_difference(text, frames), null);
+  assert.equal(_testFunctionsHook.lastLazy, 1000);
+  assert.equal(_lazyTestsHook.made - before[0], 1000);
+  // One module a test up to `singleTests`, then batches as large as what is made.
+  const most = singleTests + Math.ceil(Math.log2(1000 / singleTests)) + 1;
+  assert.ok(_lazyTestsHook.modules - before[1] <= most, `${_lazyTestsHook.modules} modules`);
+  // Batches cut at their bytes bound (here: one test each), and fewer single ones.
+  try {
+    _lazyTestLimits.batchBytes = 1;
+    _lazyTestLimits.singleTests = 3;
+    before = made();
+    assert.equal(_difference(text, frames), null);
+    assert.deepEqual([_lazyTestsHook.made - before[0], _lazyTestsHook.modules - before[1]], [
+      1000,
+      1000,
+    ]);
+  } finally {
+    _lazyTestLimits.batchBytes = batchBytes;
+    _lazyTestLimits.singleTests = singleTests;
+  }
+});
+
+Deno.test("a test made on its first call whose module is not compiled stops the classification with an error naming its rule", () => {
+  const frames = framesWithInterfaces(examplePackets());
+  const wasm = compileRuleSet(parseRuleSet(_unsummarisedChain(300)), { strategy: "wasm" });
+  assert.equal((wasm as { wasmFallback?: string }).wasmFallback, undefined, "fell back");
+  _lazyTestsHook.refuse = true;
+  try {
+    assert.throws(
+      () => wasm.classify(frames[0]),
+      /^Error: Cannot classify: the Wasm test of chain "INPUT" rule 1, made on its first call, was not compiled \(CompileError: refused by a test\)$/,
+    );
+  } finally {
+    _lazyTestsHook.refuse = false;
+  }
+  // Made once allowed, with the verdicts and counters of rule-by-rule evaluation.
+  const reference = compileRuleSet(parseRuleSet(_unsummarisedChain(300)), {
+    evaluation: "rule-by-rule",
+  });
+  for (const frame of frames) assert.equal(wasm.classify(frame), reference.classify(frame));
+});
+
+Deno.test("a rule of `! -p all` (a rule set object: the parser refuses the text) is not of `-p all`'s shape", () => {
+  const frames = framesWithInterfaces(examplePackets());
+  const ruleSet = parseRuleSet(`*filter
+:INPUT ACCEPT [0:0]
+-A INPUT -p all
+-A INPUT -p all -j DROP
+-A INPUT ! -p tcp -j DROP
+COMMIT
+`);
+  // `! -p all` never matches (iptables refuses it: "rule would never match protocol").
+  ruleSet.chains[0].rules[1].matches[0] = { kind: "protocol", invert: true, protocol: 0 };
+  for (const options of [{}, { strategy: "wasm" as const }]) {
+    const reference = compileRuleSet(ruleSet, { evaluation: "rule-by-rule" });
+    const compiled = compileRuleSet(ruleSet, options);
+    for (let i = 0; i < frames.length; i++) {
+      const want = reference.classify(frames[i]);
+      assert.equal(compiled.classify(frames[i]), want, `${JSON.stringify(options)} packet ${i}`);
+      assert.equal(
+        compiled.decidedBy,
+        reference.decidedBy,
+        `${JSON.stringify(options)} packet ${i}`,
+      );
+    }
+    assert.deepEqual(compiled.counters(), reference.counters(), JSON.stringify(options));
+    assert.ok(reference.counters().chains.INPUT.rules[2].packets > 0, "no frame reached rule 3");
+  }
 });

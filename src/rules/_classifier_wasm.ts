@@ -602,6 +602,16 @@ function _emit(parts: _ClassifierParts, layout: _WasmLayout): _EmittedModule | {
   });
 }
 
+/** Rule `q` of the module (its rules numbered chain after chain) as an error names it. */
+function _ruleName(described: _WasmDescription, q: number): string {
+  let chain = 0;
+  while (chain < described.chainRules.length - 1 && q >= described.chainRules[chain]) {
+    q -= described.chainRules[chain];
+    chain++;
+  }
+  return `chain "${described.chainNames[chain]}" rule ${q + 1}`;
+}
+
 /** The module over a memory of its own, and the paths that use it (see {@linkcode _instantiate}). */
 interface _WasmInstance {
   m: _Memory;
@@ -651,7 +661,11 @@ function _instantiate(
     };
     // The table exists once the instance does; tests are made only when frames run.
     const made: { table?: WebAssembly.Table } = {};
-    const lazyTest = _lazyTestMaker(lazy, () => ({ table: made.table!, imports }));
+    const lazyTest = _lazyTestMaker(lazy, () => ({
+      table: made.table!,
+      imports,
+      ruleName: (slot) => _ruleName(described, slot),
+    }));
     const instance = new WebAssembly.Instance(module, {
       env: { ...imports, lazyTest: (k: number, fr: number): number => lazyTest(k)(fr) },
     });
@@ -735,6 +749,7 @@ function _message(error: unknown): string {
 function _describe(parts: _ClassifierParts, emitted: _EmittedModule): _WasmDescription {
   return {
     chainRules: parts.chains.map((c) => c.length),
+    chainNames: parts.chains.map((_, c) => parts.ruleSet.chains[c].name),
     ruleTable: _ruleTable(parts),
     fields: parts.fields,
     anyNetwork: parts.anyNetwork,
@@ -791,7 +806,7 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
       escapes: _portableEscapes(parts, emitted.escapes),
       // A worker cannot emit tests (it has no rules): it gets every lazy test's module.
       lazySlots: emitted.lazy.slots,
-      lazyModules: emitted.lazy.slots.map((_, k) => emitted.lazy.module(k)),
+      lazyModules: emitted.lazy.slots.map((_, k) => emitted.lazy.module([k], Infinity)),
       strategy: parts.strategy,
       maxInstructions: parts.maxInstructions,
     }),
@@ -816,7 +831,8 @@ export function _wasmClassifierOf(
   const lazy = portable.lazyModules;
   const made = _instantiate(portable.module, portable, _preparedEscapes(portable), {
     slots: portable.lazySlots,
-    module: (k) => lazy[k],
+    // Each carried module holds the one test it was made for (the maker takes fewer than asked).
+    module: (tests) => lazy[tests[0]],
   });
   if ("reason" in made) return made;
   return {

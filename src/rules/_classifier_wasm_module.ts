@@ -195,17 +195,22 @@ function _mayBeLazy(
  * Tests made on their first call: for chains whose loop calls tests through
  * the table (past {@linkcode _RUN_CASES_RULES} rules), a test that
  * {@linkcode _mayBeLazy} allows is a stub calling `lazyTest(k, frame)`;
- * JavaScript then has `module(k)` (a module of that one test, importing the
- * same memory and functions) compiled, puts its test in the table at
- * `slots[k]` (the rules of its shape) and calls it. Over the 1M-frame
+ * JavaScript then has `module([k, …])` (a module of that test, and past the
+ * first tests made of a few next ones: ./_classifier_wasm_lazy.ts, importing
+ * the same memory and functions) compiled, puts each test in the table at
+ * its `slots` (the rules of its shape) and calls it. Over the 1M-frame
  * capture, the diverse sets run the tests of 7–12 of 1,000 rules and about
  * 70 of 10,000: most tests are never made.
  */
 export interface _LazyTests {
   /** Per lazy test, the table slots (rule numbers) it serves. */
   slots: number[][];
-  /** The bytes of the module of lazy test `k` (exports `test`). */
-  module(k: number): Uint8Array<ArrayBuffer>;
+  /**
+   * The bytes of a module of lazy tests `tests` (exported as `t0`, `t1`, …
+   * in their order): the first, then the next ones while their code stays
+   * within `bytes`.
+   */
+  module(tests: readonly number[], bytes: number): Uint8Array<ArrayBuffer>;
 }
 
 /** The stub of lazy test `k`: `lazyTest(k, frame)`. */
@@ -312,6 +317,36 @@ function _makeTests(
   return lazy;
 }
 
+/**
+ * The module of lazy tests of `rules` (`_LazyTests.module`): with the main
+ * module's types and imports but `lazyTest`, so that the tests' code calls
+ * the same functions by the same indices; its functions exported as `t0`,
+ * `t1`, …: the first rule's, then the next ones' while the code stays within
+ * `bytes`.
+ */
+function _lazyModule(
+  rules: readonly _WasmRule[],
+  emission: _TestEmission,
+  at: { pages: number; bytes: number },
+): Uint8Array<ArrayBuffer> {
+  const scratch = new _WasmCode();
+  const functions: _WasmFunction[] = [];
+  let total = 0;
+  for (const rule of rules) {
+    const f = _testFunction(rule, emission, scratch, null);
+    total += _bodyBytes(f);
+    if (functions.length > 0 && total > at.bytes) break;
+    functions.push(f);
+  }
+  return _encodeModule({
+    types: _TYPES,
+    functionImports: _FUNCTION_IMPORTS,
+    memoryMinimumPages: at.pages,
+    functions,
+    exports: functions.map((_, i) => ({ name: `t${i}`, index: _FUNCTION_IMPORTS.length + i })),
+  });
+}
+
 /** Tests: whether tests may be made on their first call ({@linkcode _LazyTests}). */
 export const _lazyTests = { on: true };
 
@@ -399,14 +434,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     bytes,
     lazy: {
       slots: lazy.slots,
-      module: (k) =>
-        _encodeModule({
-          types: _TYPES,
-          functionImports: _FUNCTION_IMPORTS,
-          memoryMinimumPages: pages,
-          functions: [_testFunction(lazy.rules[k], emission, new _WasmCode(), null)],
-          exports: [{ name: "test", index: _FUNCTION_IMPORTS.length }],
-        }),
+      module: (ks, bytes) => _lazyModule(ks.map((k) => lazy.rules[k]), emission, { pages, bytes }),
     },
     escapes: escapes.matches,
     escapeReasons: escapes.reasons,

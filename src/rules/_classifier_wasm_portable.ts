@@ -26,6 +26,8 @@ import type { _ClassifierParts } from "./_classifier.ts";
 export interface _WasmDescription {
   /** Rules per chain, in chain order (the memory's layout: `_wasmLayout`). */
   chainRules: number[];
+  /** The chains' names, in chain order (errors name a rule by its chain). */
+  chainNames: string[];
   /** Per rule, by its counter index: kind, target chain, 1 for the network base (three each). */
   ruleTable: Int32Array;
   /** The fields the summaries use (`jsField` loads them; staging reads the interface names). */

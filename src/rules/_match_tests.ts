@@ -362,6 +362,10 @@ export function _prepareMatch(
     case "protocol": {
       const protocol = match.protocol;
       const invert = match.invert;
+      // As `-p` parses it: a number of the IP header's protocol byte.
+      if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) {
+        throw _ruleError(`protocol "${protocol}" is not a number from 0 to 255`, chain, ruleNumber);
+      }
       if (protocol === 0) return _always(match, () => invert ? () => false : null);
       const test: _Test = (state) => {
         const actual = _upperProtocol(state);

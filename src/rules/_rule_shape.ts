@@ -26,7 +26,8 @@ export const _MAX_SHAPES = 1 << 20;
 const _MAX_NAMES = 1 << 25;
 
 // A match's number: `((name × 2 + side) × 2 + negated) × 8 + kind` (side: `-s`/`-d`, `-i`/`-o`;
-// a protocol's name is its number; a comment is its kind alone).
+// a protocol's name is its number; a comment is its kind alone). `negated` is the match's own
+// `invert`: the prepared match's is false for `! -p all`, which never matches.
 const _COMMENT = 0;
 const _PROTOCOL = 1;
 const _ADDRESS = 2;
@@ -80,7 +81,7 @@ export class _RuleShapes {
         hash = Math.imul(hash, 0x01000193) | 0;
         continue;
       } else if (m.kind === "protocol") {
-        let item = ((m.protocol * 2 + (p.invert ? 1 : 0)) * 8 + _PROTOCOL) >>> 0;
+        let item = ((m.protocol * 2 + (m.invert ? 1 : 0)) * 8 + _PROTOCOL) >>> 0;
         if (_shapeHook.plant !== null) item = _shapeHook.plant(item);
         items.push(item);
         hash = (Math.imul(hash, 0x01000193) ^ item) | 0;
@@ -108,7 +109,7 @@ export class _RuleShapes {
         if (name >= _MAX_NAMES) return undefined;
         names.set(key, name);
       }
-      let item = (((2 * name + side) * 2 + (p.invert ? 1 : 0)) * 8 + kind) >>> 0;
+      let item = (((2 * name + side) * 2 + (m.invert ? 1 : 0)) * 8 + kind) >>> 0;
       if (_shapeHook.plant !== null) item = _shapeHook.plant(item);
       items.push(item);
       hash = (Math.imul(hash, 0x01000193) ^ item) | 0;

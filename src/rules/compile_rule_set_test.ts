@@ -305,6 +305,35 @@ Deno.test("compileRuleSet() names the chain and rule of a bad address in a hand-
   );
 });
 
+Deno.test("compileRuleSet() names the chain and rule of a protocol that is not a byte in a hand-built model", () => {
+  // A protocol number that is not an integer 0..255 would also have been a rule shape
+  // (src/rules/_rule_shape.ts) equal to another's (6.5 as "! -p 6", NaN as a comment).
+  for (const protocol of [6.5, Number.NaN, 256, -1]) {
+    const ruleSet: RuleSet = {
+      table: "filter",
+      chains: [{
+        name: "INPUT",
+        policy: "ACCEPT",
+        rules: [{ base: "network", matches: [], target: null }, {
+          base: "network",
+          matches: [{ kind: "protocol", invert: false, protocol }],
+          target: "DROP",
+        }],
+      }],
+    };
+    for (const options of [{}, { evaluation: "rule-by-rule" as const }]) {
+      assert.throws(
+        () => compileRuleSet(ruleSet, options),
+        (e: unknown) =>
+          e instanceof RuleSetError && e.chain === "INPUT" && e.rule === 2 &&
+          e.message ===
+            `Cannot compile rule set: protocol "${protocol}" is not a number from 0 to 255 in chain "INPUT" rule 2`,
+        `${protocol}`,
+      );
+    }
+  }
+});
+
 Deno.test("compileRuleSet() decidedBy is the rule with a verdict whose counter the frame hit", () => {
   // Oracle: the counters. After each frame exactly one ACCEPT/DROP rule's
   // packet counter rose (that rule decided), or else the policy counter did.

@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-6CMPUDAD.js";
+} from "./chunk-NMZL6TKB.js";
 import {
   _wasmClassifierOf,
   compileRuleSet
-} from "./chunk-UFODIRIV.js";
+} from "./chunk-TLI2MHHZ.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

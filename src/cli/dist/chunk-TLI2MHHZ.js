@@ -116,19 +116,38 @@ import {
 // src/rules/_classifier_wasm_lazy.ts
 var _lazyTestMaker = (function (lazy, env) {
   const made = [];
+  let count = 0;
   return (k) => {
-    let test = made[k];
-    if (test !== void 0) return test;
-    const { table, imports } = env();
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(lazy.module(k)), {
-      env: imports
-    });
-    _lazyTestsHook.made++;
-    test = instance.exports.test;
-    for (const slot of lazy.slots[k]) table.set(slot, test);
-    if (_lazyTestsHook.plant !== null) test = _lazyTestsHook.plant(test);
-    made[k] = test;
-    return test;
+    const known = made[k];
+    if (known !== void 0) return known;
+    const { table, imports, ruleName } = env();
+    const batch = [k];
+    if (count >= _lazyTestLimits.singleTests) {
+      for (let next = k + 1; next < lazy.slots.length && batch.length < count; next++) {
+        if (made[next] === void 0) batch.push(next);
+      }
+    }
+    let exports;
+    try {
+      if (_lazyTestsHook.refuse) throw new WebAssembly.CompileError("refused by a test");
+      const module = new WebAssembly.Module(lazy.module(batch, _lazyTestLimits.batchBytes));
+      exports = new WebAssembly.Instance(module, { env: imports }).exports;
+    } catch (error) {
+      throw new Error(
+        `Cannot classify: the Wasm test of ${ruleName(lazy.slots[k][0])}, made on its first call, was not compiled (${error instanceof Error ? `${error.name}: ${error.message}` : error})`,
+        { cause: error }
+      );
+    }
+    _lazyTestsHook.modules++;
+    for (let i = 0; i < batch.length && exports[`t${i}`] !== void 0; i++) {
+      const test = exports[`t${i}`];
+      for (const slot of lazy.slots[batch[i]]) table.set(slot, test);
+      made[batch[i]] = test;
+      count++;
+      _lazyTestsHook.made++;
+    }
+    if (_lazyTestsHook.plant !== null) made[k] = _lazyTestsHook.plant(made[k]);
+    return made[k];
   };
 });
 var createFrameRef = (function (init = {}) {
@@ -271,6 +290,9 @@ var _prepareMatch = (function (match, base, settings, chain, ruleNumber) {
     case "protocol": {
       const protocol = match.protocol;
       const invert = match.invert;
+      if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) {
+        throw _ruleError(`protocol "${protocol}" is not a number from 0 to 255`, chain, ruleNumber);
+      }
       if (protocol === 0) return _always(match, () => invert ? () => false : null);
       const test = (state) => {
         const actual = _upperProtocol(state);
@@ -2572,13 +2594,7 @@ var _emitClassifierModule = (function (plan) {
     bytes,
     lazy: {
       slots: lazy.slots,
-      module: (k) => _encodeModule({
-        types: _TYPES,
-        functionImports: _FUNCTION_IMPORTS,
-        memoryMinimumPages: pages,
-        functions: [_testFunction(lazy.rules[k], emission, new _WasmCode(), null)],
-        exports: [{ name: "test", index: _FUNCTION_IMPORTS.length }]
-      })
+      module: (ks, bytes2) => _lazyModule(ks.map((k) => lazy.rules[k]), emission, { pages, bytes: bytes2 })
     },
     escapes: escapes.matches,
     escapeReasons: escapes.reasons,
@@ -3275,7 +3291,11 @@ var _instantiate = (function (module, described, escapes, lazy) {
       jsField: callbacks.jsField
     };
     const made = {};
-    const lazyTest = _lazyTestMaker(lazy, () => ({ table: made.table, imports }));
+    const lazyTest = _lazyTestMaker(lazy, () => ({
+      table: made.table,
+      imports,
+      ruleName: (slot) => _ruleName(described, slot)
+    }));
     const instance = new WebAssembly.Instance(module, {
       env: { ...imports, lazyTest: (k, fr) => lazyTest(k)(fr) }
     });
@@ -3350,6 +3370,7 @@ var _instantiate = (function (module, described, escapes, lazy) {
 var _describe = (function (parts, emitted) {
   return {
     chainRules: parts.chains.map((function (c) { return ( c.length); })),
+    chainNames: parts.chains.map((function (_, c) { return ( parts.ruleSet.chains[c].name); })),
     ruleTable: _ruleTable(parts),
     fields: parts.fields,
     anyNetwork: parts.anyNetwork,
@@ -3400,7 +3421,7 @@ var _makeWasmClassifier = (function (parts) {
       escapes: _portableEscapes(parts, emitted.escapes),
       // A worker cannot emit tests (it has no rules): it gets every lazy test's module.
       lazySlots: emitted.lazy.slots,
-      lazyModules: emitted.lazy.slots.map((_, k) => emitted.lazy.module(k)),
+      lazyModules: emitted.lazy.slots.map((_, k) => emitted.lazy.module([k], Infinity)),
       strategy: parts.strategy,
       maxInstructions: parts.maxInstructions
     }),
@@ -4043,9 +4064,12 @@ var compileRuleSet = (function (ruleSet, options) {
   }
   return builder.finish();
 });
+var _lazyTestLimits = { singleTests: 64, batchBytes: 1 << 20 };
 var _lazyTestsHook = {
   made: 0,
-  plant: null
+  modules: 0,
+  plant: null,
+  refuse: false
 };
 
 
@@ -6481,6 +6505,24 @@ function _lazyStub(k) {
 }
 
 
+function _lazyModule(rules, emission, at) {
+  const scratch = new _WasmCode();
+  const functions = [];
+  let total = 0;
+  for (const rule of rules) {
+    const f = _testFunction(rule, emission, scratch, null);
+    total += _bodyBytes(f);
+    if (functions.length > 0 && total > at.bytes) break;
+    functions.push(f);
+  }
+  return _encodeModule({
+    types: _TYPES,
+    functionImports: _FUNCTION_IMPORTS,
+    memoryMinimumPages: at.pages,
+    functions,
+    exports: functions.map((_, i) => ({ name: `t${i}`, index: _FUNCTION_IMPORTS.length + i }))
+  });
+}
 var _lazyTests = { on: true };
 
 
@@ -6729,6 +6771,14 @@ function _putWindow2(i32, at, w, delta) {
 
 
 
+function _ruleName(described, q) {
+  let chain = 0;
+  while (chain < described.chainRules.length - 1 && q >= described.chainRules[chain]) {
+    q -= described.chainRules[chain];
+    chain++;
+  }
+  return `chain "${described.chainNames[chain]}" rule ${q + 1}`;
+}
 
 function _message(error) {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -6741,7 +6791,8 @@ function _wasmClassifierOf(portable) {
   const lazy = portable.lazyModules;
   const made = _instantiate(portable.module, portable, _preparedEscapes(portable), {
     slots: portable.lazySlots,
-    module: (k) => lazy[k]
+    // Each carried module holds the one test it was made for (the maker takes fewer than asked).
+    module: (tests) => lazy[tests[0]]
   });
   if ("reason" in made) return made;
   return {
@@ -7487,7 +7538,7 @@ var _RuleShapes = class {
         hash = Math.imul(hash, 16777619) | 0;
         continue;
       } else if (m.kind === "protocol") {
-        let item2 = (m.protocol * 2 + (p.invert ? 1 : 0)) * 8 + _PROTOCOL >>> 0;
+        let item2 = (m.protocol * 2 + (m.invert ? 1 : 0)) * 8 + _PROTOCOL >>> 0;
         if (_shapeHook.plant !== null) item2 = _shapeHook.plant(item2);
         items.push(item2);
         hash = Math.imul(hash, 16777619) ^ item2 | 0;
@@ -7515,7 +7566,7 @@ var _RuleShapes = class {
         if (name >= _MAX_NAMES) return void 0;
         names.set(key, name);
       }
-      let item = ((2 * name + side) * 2 + (p.invert ? 1 : 0)) * 8 + kind >>> 0;
+      let item = ((2 * name + side) * 2 + (m.invert ? 1 : 0)) * 8 + kind >>> 0;
       if (_shapeHook.plant !== null) item = _shapeHook.plant(item);
       items.push(item);
       hash = Math.imul(hash, 16777619) ^ item | 0;

@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-6CMPUDAD.js";
+} from "./chunk-NMZL6TKB.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-UFODIRIV.js";
+} from "./chunk-TLI2MHHZ.js";
 import {
   _loadIndex,
   _lower,

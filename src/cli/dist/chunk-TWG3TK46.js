@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-UFODIRIV.js";
+} from "./chunk-TLI2MHHZ.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
