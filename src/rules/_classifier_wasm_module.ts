@@ -186,8 +186,8 @@ export interface _WasmPlan {
 /** The emitted module, and what its calls back into JavaScript refer to. */
 export interface _EmittedModule {
   bytes: Uint8Array<ArrayBuffer>;
-  /** The tests made on their first call (`lazyTest`). */
-  lazy: _LazyTests;
+  /** The tests made on their first call (`lazyTest`), and the rules they test. */
+  lazy: _LazyTests & { rules: readonly _WasmRule[] };
   /** `jsMatch(q, frame)`: match `escapes[q]`, of a rule at `escapeBases[q]`. */
   escapes: _PreparedMatch[];
   /** Why each escaped match is not in Wasm. */
@@ -2407,6 +2407,59 @@ function _makeTests(
   return lazy;
 }
 
+/** The module of a lazy test of `rule` (exports `test`; imports a memory of `pages` pages). */
+function _lazyTestModule(
+  rule: _WasmRule,
+  emission: _TestEmission,
+  pages: number,
+): Uint8Array<ArrayBuffer> {
+  return _encodeModule({
+    types: _TYPES,
+    functionImports: _FUNCTION_IMPORTS,
+    memoryMinimumPages: pages,
+    functions: [_testFunction(rule, emission, new _WasmCode(), null)],
+    exports: [{ name: "test", index: _FUNCTION_IMPORTS.length }],
+  });
+}
+
+/** What the module reads of the frame record, as its lazy tests are emitted with it. */
+export interface _LazyTestReads {
+  fields: readonly _Field[];
+  fieldCalls: boolean;
+  readsUpper: boolean;
+  readsInterfaces: boolean;
+  interfacePatterns: readonly _InterfacePattern[];
+}
+
+/**
+ * Lazy tests emitted, each on its first request, from their rules alone
+ * (`rule(k)`, serving table slots `slots[k]`) for a module that reads
+ * `reads` over a memory of `pages` pages: a worker's, given another
+ * thread's module and its lazy tests' rules (./_classifier_wasm_portable.ts).
+ * A lazy test reads only what the module reads ({@linkcode _mayBeLazy}), so
+ * it is the test the other thread emits.
+ */
+export function _lazyTestsOf(
+  rule: (k: number) => _WasmRule,
+  slots: number[][],
+  reads: _LazyTestReads & { pages: number },
+): _LazyTests {
+  const patterns = new Map<string, number>();
+  reads.interfacePatterns.forEach((p, bit) => patterns.set(`${p.direction} ${p.name}`, bit));
+  const emission: _TestEmission = {
+    fields: reads.fields,
+    escapes: new _Escapes(),
+    module: {
+      fieldCalls: reads.fieldCalls,
+      readsUpper: reads.readsUpper,
+      readsInterfaces: reads.readsInterfaces,
+      patterns,
+    },
+    programs: new Map(),
+  };
+  return { slots, module: (k) => _lazyTestModule(rule(k), emission, reads.pages) };
+}
+
 /** Tests: whether tests may be made on their first call ({@linkcode _LazyTests}). */
 export const _lazyTests = { on: true };
 
@@ -2494,14 +2547,8 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     bytes,
     lazy: {
       slots: lazy.slots,
-      module: (k) =>
-        _encodeModule({
-          types: _TYPES,
-          functionImports: _FUNCTION_IMPORTS,
-          memoryMinimumPages: pages,
-          functions: [_testFunction(lazy.rules[k], emission, new _WasmCode(), null)],
-          exports: [{ name: "test", index: _FUNCTION_IMPORTS.length }],
-        }),
+      rules: lazy.rules,
+      module: (k) => _lazyTestModule(lazy.rules[k], emission, pages),
     },
     escapes: escapes.matches,
     escapeReasons: escapes.reasons,
