@@ -7,7 +7,8 @@
  * structured-cloneable value. A worker given it makes the same classifier
  * (the same module, instantiated over a memory of its own) without parsing,
  * summarising, indexing, emitting or compiling the rule set again
- * (`filter --threads 2`).
+ * (`filter --threads 2`); of the tests left to their first call it gets the
+ * rules, and emits a test only when its instance first calls it.
  *
  * @module
  */
