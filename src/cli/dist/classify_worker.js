@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-GEM3WZLI.js";
+} from "./chunk-MMKZVHEE.js";
 import {
   _wasmClassifierOf,
   compileRuleSet
-} from "./chunk-B5JO6VDZ.js";
+} from "./chunk-762QIHEP.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-GEM3WZLI.js";
+} from "./chunk-MMKZVHEE.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-B5JO6VDZ.js";
+} from "./chunk-762QIHEP.js";
 import {
   _loadIndex,
   _lower,

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-B5JO6VDZ.js";
+} from "./chunk-762QIHEP.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

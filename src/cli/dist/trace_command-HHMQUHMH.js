@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-RYQSWAYT.js";
+} from "./chunk-TDVVDHSX.js";
 import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-B5JO6VDZ.js";
+import "./chunk-762QIHEP.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

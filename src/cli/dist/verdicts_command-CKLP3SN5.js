@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-RYQSWAYT.js";
+} from "./chunk-TDVVDHSX.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-B5JO6VDZ.js";
+import "./chunk-762QIHEP.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import {

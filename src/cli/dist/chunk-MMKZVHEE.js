@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-B5JO6VDZ.js";
+} from "./chunk-762QIHEP.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

@@ -2572,13 +2572,8 @@ var _emitClassifierModule = (function (plan) {
     bytes,
     lazy: {
       slots: lazy.slots,
-      module: (k) => _encodeModule({
-        types: _TYPES,
-        functionImports: _FUNCTION_IMPORTS,
-        memoryMinimumPages: pages,
-        functions: [_testFunction(lazy.rules[k], emission, new _WasmCode(), null)],
-        exports: [{ name: "test", index: _FUNCTION_IMPORTS.length }]
-      })
+      rules: lazy.rules,
+      module: (k) => _lazyTestModule(lazy.rules[k], emission, pages)
     },
     escapes: escapes.matches,
     escapeReasons: escapes.reasons,
@@ -3249,10 +3244,12 @@ var _emit = (function (parts, layout) {
     anyLink: parts.anyLink
   });
 });
-var _instantiate = (function (module, described, escapes, lazy) {
+var _instantiate = (function (module, described, escapes, lazyOver) {
   const chainRules = described.chainRules;
   const layout = _wasmLayout(chainRules);
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + _PAGE) / _PAGE) });
+  const pages = Math.ceil((layout.data + _PAGE) / _PAGE);
+  const memory = new WebAssembly.Memory({ initial: pages });
+  const lazy = lazyOver(pages);
   const rules = chainRules.reduce((function (n, c) { return ( n + c); }), 0);
   const m = {
     memory,
@@ -3374,7 +3371,7 @@ var _makeWasmClassifier = (function (parts) {
     return { reason: `the Wasm classifier was not compiled (${_message(error)})` };
   }
   const described = _describe(parts, emitted);
-  const made = _instantiate(module, described, emitted.escapes, emitted.lazy);
+  const made = _instantiate(module, described, emitted.escapes, (function () { return ( emitted.lazy); }));
   if ("reason" in made) return made;
   const { m } = made;
   _writeCounters(m, _newCounters(parts));
@@ -3398,9 +3395,9 @@ var _makeWasmClassifier = (function (parts) {
       ...described,
       module,
       escapes: _portableEscapes(parts, emitted.escapes),
-      // A worker cannot emit tests (it has no rules): it gets every lazy test's module.
+      // The worker emits each lazy test from its rule on its first call (most never are).
       lazySlots: emitted.lazy.slots,
-      lazyModules: emitted.lazy.slots.map((_, k) => emitted.lazy.module(k)),
+      lazyRules: emitted.lazy.rules.map(_portableRule),
       strategy: parts.strategy,
       maxInstructions: parts.maxInstructions
     }),
@@ -6451,6 +6448,31 @@ function _lazyStub(k) {
 }
 
 
+function _lazyTestModule(rule, emission, pages) {
+  return _encodeModule({
+    types: _TYPES,
+    functionImports: _FUNCTION_IMPORTS,
+    memoryMinimumPages: pages,
+    functions: [_testFunction(rule, emission, new _WasmCode(), null)],
+    exports: [{ name: "test", index: _FUNCTION_IMPORTS.length }]
+  });
+}
+function _lazyTestsOf(rule, slots, reads) {
+  const patterns = /* @__PURE__ */ new Map();
+  reads.interfacePatterns.forEach((p, bit) => patterns.set(`${p.direction} ${p.name}`, bit));
+  const emission = {
+    fields: reads.fields,
+    escapes: new _Escapes(),
+    module: {
+      fieldCalls: reads.fieldCalls,
+      readsUpper: reads.readsUpper,
+      readsInterfaces: reads.readsInterfaces,
+      patterns
+    },
+    programs: /* @__PURE__ */ new Map()
+  };
+  return { slots, module: (k) => _lazyTestModule(rule(k), emission, reads.pages) };
+}
 var _lazyTests = { on: true };
 
 
@@ -6671,6 +6693,30 @@ function _portableEscapes(parts, escapes) {
   }
   return found;
 }
+function _portableRule(rule) {
+  const { base, kind, to, counter, alternatives, exactPrograms, shape } = rule;
+  return {
+    base,
+    kind,
+    to,
+    counter,
+    alternatives,
+    exactPrograms,
+    shape,
+    matches: rule.matches.map((m) => m.match)
+  };
+}
+function _portableLazyTests(portable, pages) {
+  const settings = _newMatchSettings(portable.strategy, portable.maxInstructions);
+  const rule = (k) => {
+    const given = portable.lazyRules[k];
+    const matches = given.matches.map(
+      (match) => _prepareMatch(match, given.base, settings, "lazy", given.counter + 1)
+    );
+    return { ...given, matches };
+  };
+  return _lazyTestsOf(rule, portable.lazySlots, { ...portable, pages });
+}
 function _preparedEscapes(portable) {
   const settings = _newMatchSettings(portable.strategy, portable.maxInstructions);
   return portable.escapes.map(
@@ -6708,11 +6754,12 @@ function _message(error) {
 function _wasmClassifierOf(portable) {
   const refusal = _wasmRefusal();
   if (refusal !== void 0) return { reason: `run-time Wasm is refused (${refusal})` };
-  const lazy = portable.lazyModules;
-  const made = _instantiate(portable.module, portable, _preparedEscapes(portable), {
-    slots: portable.lazySlots,
-    module: (k) => lazy[k]
-  });
+  const made = _instantiate(
+    portable.module,
+    portable,
+    _preparedEscapes(portable),
+    (pages) => _portableLazyTests(portable, pages)
+  );
   if ("reason" in made) return made;
   return {
     classify: made.classify,
