@@ -221,3 +221,24 @@ Deno.test("filter --threads 2 stops with the worker's reason when the worker thr
     router.close();
   }
 });
+
+Deno.test("filter --threads 2 routes and counts as one thread does with the tests the worker makes on their first call", async () => {
+  const { generateRuleSet } = await import("../../bench/_rule_set_generator.ts");
+  // The set and capture of the test above: the worker calls its lazy tests (there they threw).
+  const ruleSet = parseRuleSet(generateRuleSet(3, { rules: 900 }).text);
+  const capture = _repeatMixed(400);
+  const one = compileRuleSet(ruleSet, { evaluation: "rule-by-rule" });
+  const expected = _route(new _RecordRouter(one), capture, 4096);
+  const split = _startSplit(ruleSet, {}, "2", { waitForWorker: true });
+  const router = new _ThreadedRouter(compileRuleSet(ruleSet, {}), split, true);
+  try {
+    const routed = _route(router, capture, 4096);
+    // The first difference (a diff of the whole output takes minutes to print).
+    const differs = routed.findIndex((byte, i) => byte !== expected[i]);
+    assert.deepEqual([routed.length, differs], [expected.length, -1]);
+    assert.deepEqual(router.counters(), one.counters());
+    assert.ok(split!.givenClassifier && router.offloaded > 0, "the worker classified records");
+  } finally {
+    router.close();
+  }
+});
