@@ -146,7 +146,7 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-TEWD4UOC.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "filter", load: (function () { return ( import("./filter_command-UOKC6VV6.js").then((function (m) { return ( m.filterCommand); }))); }) },
   { name: "verdicts", load: () => import("./verdicts_command-CKLP3SN5.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-OUOS7LUF.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-L4ATO3NN.js").then((m) => m.compileCommand) },
