@@ -161,9 +161,21 @@ Deno.test("a Wasm classifier made from another's portable form runs the tests th
     const generated = generateRuleSet(seed, { rules: 900, profile, userChains: 2 });
     const ruleSet = parseRuleSet(generated.text);
     const portable = _wasm(ruleSet)._portable();
-    assert.ok(portable.lazyModules.length > 0, `seed ${seed}: no test was left to its first call`);
+    assert.ok(portable.lazySlots.length > 0, `seed ${seed}: no test was left to its first call`);
     const before = _lazyTestsHook.made;
     _agree(ruleSet, {}, frames, `seed ${seed} (900 rules)`);
     assert.ok(_lazyTestsHook.made > before, `seed ${seed}: the made instance made no test`);
   }
+});
+
+Deno.test("a Wasm classifier's portable form emits none of the tests left to their first call", async () => {
+  const { _testFunctionsHook } = await import("../src/rules/_classifier_wasm_rule_tests.ts");
+  const profile = trafficProfile(examplePackets());
+  const generated = generateRuleSet(5, { rules: 900, profile, userChains: 2 });
+  const main = _wasm(parseRuleSet(generated.text));
+  const before = _testFunctionsHook.emitted;
+  const portable = main._portable();
+  // Most are never called (a worker emits each on its first call): none is emitted here.
+  assert.ok(portable.lazySlots.length > 100, `only ${portable.lazySlots.length} lazy tests`);
+  assert.equal(_testFunctionsHook.emitted, before);
 });

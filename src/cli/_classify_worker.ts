@@ -70,18 +70,22 @@ async function _join(job: number, views: _SharedViews, chunks: _ChunkClassifier)
     }
     const count = Atomics.load(control, _slot(job, _COUNT));
     chunks.run(job, count, views.bytes, Atomics.load(control, _slot(job, _BASE)));
-  } catch {
+  } catch (error) {
     // Not expected (the main thread's rule set classified the same way): the
     // main thread stops and reports it.
-    _fail(control);
+    _fail(control, error);
   } finally {
     Atomics.store(control, _slot(job, _LEFT), job);
     _wake(control, _slot(job, _LEFT), _MAIN_ASLEEP);
   }
 }
 
-/** Marks the worker failed: the main thread stops waiting for it and reports it. */
-function _fail(control: Int32Array): void {
+/**
+ * Marks the worker failed, because of `error` (posted: the main thread's
+ * `reason`): the main thread stops waiting for it and reports it.
+ */
+function _fail(control: Int32Array, error: unknown): void {
+  scope.postMessage({ kind: "failed", message: String(error) });
   Atomics.store(control, _READY, -1);
   Atomics.notify(control, _READY);
 }
@@ -135,14 +139,13 @@ function _start(start: _StartMessage): void {
   try {
     given = "portable" in start.classifier ? _given(start.classifier) : _compiled(start.classifier);
   } catch (error) {
-    scope.postMessage({ kind: "failed", message: String(error) });
-    _fail(views.control);
+    _fail(views.control, error);
     return;
   }
   Atomics.store(views.control, _READY, 1);
   Atomics.notify(views.control, _READY);
   // Anything the job loop did not expect ends the worker's part at once.
-  _serve(given, views).catch(() => _fail(views.control));
+  _serve(given, views).catch((error) => _fail(views.control, error));
 }
 
 const pending: _InterfacesMessage[] = [];

@@ -191,3 +191,54 @@ Deno.test("filter --threads 2 goes on alone, with the reason, when the worker ca
     router.close();
   }
 });
+
+Deno.test("filter --threads 2 stops with the worker's reason when the worker throws while classifying", async () => {
+  const { generateRuleSet } = await import("../../bench/_rule_set_generator.ts");
+  // Chains past 256 rules: their tests are made on their first call, in the worker from their rules.
+  const ruleSet = parseRuleSet(generateRuleSet(3, { rules: 900 }).text);
+  const main = compileRuleSet(ruleSet, { strategy: "wasm" }) as _WasmClassifier;
+  const portable = main._portable;
+  // Rules the worker cannot make a test of: its first lazy test throws.
+  (main as { _portable: typeof portable })._portable = () => {
+    const given = portable();
+    assert.ok(given.lazyRules.length > 0, "no test is made on its first call");
+    return { ...given, lazyRules: given.lazyRules.map((r) => ({ ...r, matches: null! })) };
+  };
+  const split = _startSplit(ruleSet, { strategy: "wasm" }, "2", { waitForWorker: true });
+  const router = new _ThreadedRouter(main, split, true);
+  try {
+    assert.throws(() => _route(router, _repeatMixed(400), 4096), /the worker failed/);
+    // Its reason arrives as a message (once this thread's event loop runs).
+    for (let n = 0; n < 100 && !/TypeError/.test(router.reason ?? ""); n++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.match(router.reason ?? "", /the worker failed: .*was not compiled \(TypeError/);
+    assert.throws(
+      () => router.counters(),
+      /Cannot classify on the second thread: the worker failed: .*was not compiled \(TypeError/,
+    );
+  } finally {
+    router.close();
+  }
+});
+
+Deno.test("filter --threads 2 routes and counts as one thread does with the tests the worker makes on their first call", async () => {
+  const { generateRuleSet } = await import("../../bench/_rule_set_generator.ts");
+  // The set and capture of the test above: the worker calls its lazy tests (there they threw).
+  const ruleSet = parseRuleSet(generateRuleSet(3, { rules: 900 }).text);
+  const capture = _repeatMixed(400);
+  const one = compileRuleSet(ruleSet, { evaluation: "rule-by-rule" });
+  const expected = _route(new _RecordRouter(one), capture, 4096);
+  const split = _startSplit(ruleSet, {}, "2", { waitForWorker: true });
+  const router = new _ThreadedRouter(compileRuleSet(ruleSet, {}), split, true);
+  try {
+    const routed = _route(router, capture, 4096);
+    // The first difference (a diff of the whole output takes minutes to print).
+    const differs = routed.findIndex((byte, i) => byte !== expected[i]);
+    assert.deepEqual([routed.length, differs], [expected.length, -1]);
+    assert.deepEqual(router.counters(), one.counters());
+    assert.ok(split!.givenClassifier && router.offloaded > 0, "the worker classified records");
+  } finally {
+    router.close();
+  }
+});

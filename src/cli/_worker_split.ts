@@ -315,13 +315,13 @@ export class _WorkerSplit implements _RecordRouterSplit {
     if (Atomics.compareExchange(control, _slot(job, _JOINED), job, 0) !== job) {
       if (!_waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP)) {
         throw Atomics.load(control, _READY) === -1
-          ? _workerFailed()
+          ? _workerFailed(this.reason)
           : _noAnswer("its part of a block");
       }
       this.offloaded += count - mine;
     }
     if (held) this.#pool!.routed();
-    if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
+    if (Atomics.load(control, _READY) !== 1) throw _workerFailed(this.reason);
     this.#payoff?.routed(end);
     const slot = _jobSlot(job);
     return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
@@ -332,10 +332,12 @@ export class _WorkerSplit implements _RecordRouterSplit {
     if (!this.#used || this.#closed) return rules.counters();
     const control = this.#views!.control;
     // A worker that failed answers nothing (its counters are lost).
-    if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
+    if (Atomics.load(control, _READY) !== 1) throw _workerFailed(this.reason);
     this.#post(_COUNTERS);
     if (!_waitFor(control, _DONE, this.#job)) {
-      throw Atomics.load(control, _READY) === -1 ? _workerFailed() : _noAnswer("its counters");
+      throw Atomics.load(control, _READY) === -1
+        ? _workerFailed(this.reason)
+        : _noAnswer("its counters");
     }
     const theirs = this.#views!.counters;
     return this.#given !== undefined
@@ -375,9 +377,9 @@ function _mayCompileToWasm(options: CompileRuleSetOptions): boolean {
   return (strategy === undefined || strategy === "wasm") && options.evaluation !== "rule-by-rule";
 }
 
-/** The error when the worker failed (it stopped taking part). */
-function _workerFailed(): Error {
-  return new Error("Cannot classify on the second thread: the worker failed");
+/** The error when the worker failed (it stopped taking part), with `reason` where it is known. */
+function _workerFailed(reason: string | undefined): Error {
+  return new Error(`Cannot classify on the second thread: ${reason ?? "the worker failed"}`);
 }
 
 /** The error when the worker did not answer within `_WORKER_ANSWER_MS`. */

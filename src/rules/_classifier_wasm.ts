@@ -95,6 +95,8 @@ import {
 } from "./_classifier_wasm_memory.ts";
 import {
   _portableEscapes,
+  _portableLazyTests,
+  _portableRule,
   type _PortableWasmClassifier,
   _preparedEscapes,
   _ruleTable,
@@ -626,18 +628,21 @@ interface _WasmInstance {
 
 /**
  * `module` instantiated over a new memory, as `described`, its calls back
- * running `escapes`; or why not (the instance refused). The counters start
- * at zero.
+ * running `escapes`, its lazy tests those `lazyOver` gives for a memory of
+ * that many pages; or why not (the instance refused). The counters start at
+ * zero.
  */
 function _instantiate(
   module: WebAssembly.Module,
   described: _WasmDescription,
   escapes: readonly _PreparedMatch[],
-  lazy: _LazyTests,
+  lazyOver: (pages: number) => _LazyTests,
 ): _WasmInstance | { reason: string } {
   const chainRules = described.chainRules;
   const layout = _wasmLayout(chainRules);
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + _PAGE) / _PAGE) });
+  const pages = Math.ceil((layout.data + _PAGE) / _PAGE);
+  const memory = new WebAssembly.Memory({ initial: pages });
+  const lazy = lazyOver(pages);
   const rules = chainRules.reduce((n, c) => n + c, 0);
   const m: _Memory = {
     memory,
@@ -780,7 +785,7 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
     return { reason: `the Wasm classifier was not compiled (${_message(error)})` };
   }
   const described = _describe(parts, emitted);
-  const made = _instantiate(module, described, emitted.escapes, emitted.lazy);
+  const made = _instantiate(module, described, emitted.escapes, () => emitted.lazy);
   if ("reason" in made) return made;
   const { m } = made;
   _writeCounters(m, _newCounters(parts));
@@ -804,9 +809,9 @@ export function _makeWasmClassifier(parts: _ClassifierParts): _WasmClassifier | 
       ...described,
       module,
       escapes: _portableEscapes(parts, emitted.escapes),
-      // A worker cannot emit tests (it has no rules): it gets every lazy test's module.
+      // The worker emits each lazy test from its rule on its first call (most never are).
       lazySlots: emitted.lazy.slots,
-      lazyModules: emitted.lazy.slots.map((_, k) => emitted.lazy.module([k], Infinity)),
+      lazyRules: emitted.lazy.rules.map(_portableRule),
       strategy: parts.strategy,
       maxInstructions: parts.maxInstructions,
     }),
@@ -828,12 +833,12 @@ export function _wasmClassifierOf(
 ): _WasmWorkerClassifier | { reason: string } {
   const refusal = _wasmRefusal();
   if (refusal !== undefined) return { reason: `run-time Wasm is refused (${refusal})` };
-  const lazy = portable.lazyModules;
-  const made = _instantiate(portable.module, portable, _preparedEscapes(portable), {
-    slots: portable.lazySlots,
-    // Each carried module holds the one test it was made for (the maker takes fewer than asked).
-    module: (tests) => lazy[tests[0]],
-  });
+  const made = _instantiate(
+    portable.module,
+    portable,
+    _preparedEscapes(portable),
+    (pages) => _portableLazyTests(portable, pages),
+  );
   if ("reason" in made) return made;
   return {
     classify: made.classify,

@@ -28,7 +28,7 @@
 import { _encodeModule, _F64, _I32, _OP, _WasmCode } from "../bpf/_wasm_encoder.ts";
 import type { _WasmFunction } from "../bpf/_wasm_encoder.ts";
 import type { _InterfacePattern } from "./_interface_patterns.ts";
-import { _F_INTERFACE, _F_UPPER_PROTOCOL } from "./_fields.ts";
+import { _F_INTERFACE, _F_UPPER_PROTOCOL, type _Field } from "./_fields.ts";
 import type { _PreparedMatch } from "./_match_tests.ts";
 import type { _Guard } from "./_guards.ts";
 import {
@@ -100,8 +100,8 @@ const _FUNCTION_IMPORTS = [
 /** The emitted module, and what its calls back into JavaScript refer to. */
 export interface _EmittedModule {
   bytes: Uint8Array<ArrayBuffer>;
-  /** The tests made on their first call (`lazyTest`). */
-  lazy: _LazyTests;
+  /** The tests made on their first call (`lazyTest`), and the rules they test. */
+  lazy: _LazyTests & { rules: readonly _WasmRule[] };
   /** `jsMatch(q, frame)`: match `escapes[q]`, of a rule at `escapeBases[q]`. */
   escapes: _PreparedMatch[];
   /** Why each escaped match is not in Wasm. */
@@ -347,6 +347,47 @@ function _lazyModule(
   });
 }
 
+/** What the module reads of the frame record, as its lazy tests are emitted with it. */
+export interface _LazyTestReads {
+  fields: readonly _Field[];
+  fieldCalls: boolean;
+  readsUpper: boolean;
+  readsInterfaces: boolean;
+  interfacePatterns: readonly _InterfacePattern[];
+}
+
+/**
+ * Lazy tests emitted, each on its first request, from their rules alone
+ * (`rule(k)`, serving table slots `slots[k]`) for a module that reads
+ * `reads` over a memory of `pages` pages: a worker's, given another
+ * thread's module and its lazy tests' rules (./_classifier_wasm_portable.ts).
+ * A lazy test reads only what the module reads ({@linkcode _mayBeLazy}), so
+ * it is the test the other thread emits.
+ */
+export function _lazyTestsOf(
+  rule: (k: number) => _WasmRule,
+  slots: number[][],
+  reads: _LazyTestReads & { pages: number },
+): _LazyTests {
+  const patterns = new Map<string, number>();
+  reads.interfacePatterns.forEach((p, bit) => patterns.set(`${p.direction} ${p.name}`, bit));
+  const emission: _TestEmission = {
+    fields: reads.fields,
+    escapes: new _Escapes(),
+    module: {
+      fieldCalls: reads.fieldCalls,
+      readsUpper: reads.readsUpper,
+      readsInterfaces: reads.readsInterfaces,
+      patterns,
+    },
+    programs: new Map(),
+  };
+  return {
+    slots,
+    module: (ks, bytes) => _lazyModule(ks.map(rule), emission, { pages: reads.pages, bytes }),
+  };
+}
+
 /** Tests: whether tests may be made on their first call ({@linkcode _LazyTests}). */
 export const _lazyTests = { on: true };
 
@@ -434,6 +475,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
     bytes,
     lazy: {
       slots: lazy.slots,
+      rules: lazy.rules,
       module: (ks, bytes) => _lazyModule(ks.map((k) => lazy.rules[k]), emission, { pages, bytes }),
     },
     escapes: escapes.matches,

@@ -7,7 +7,8 @@
  * structured-cloneable value. A worker given it makes the same classifier
  * (the same module, instantiated over a memory of its own) without parsing,
  * summarising, indexing, emitting or compiling the rule set again
- * (`filter --threads 2`).
+ * (`filter --threads 2`); of the tests left to their first call it gets the
+ * rules, and emits a test only when its instance first calls it.
  *
  * @module
  */
@@ -21,6 +22,8 @@ import {
   _prepareMatch,
 } from "./_match_tests.ts";
 import type { _ClassifierParts } from "./_classifier.ts";
+import { type _LazyTests, _lazyTestsOf } from "./_classifier_wasm_module.ts";
+import type { _WasmRule } from "./_classifier_wasm_plan.ts";
 
 /** The description a Wasm classifier's JavaScript side reads (see the module comment). */
 export interface _WasmDescription {
@@ -53,13 +56,19 @@ export interface _PortableEscape {
   base: number;
 }
 
+/** A rule the module tests, with its matches as the rule set gives them (prepared again). */
+export type _PortableRule = Omit<_WasmRule, "matches"> & { matches: Match[] };
+
 /** A compiled Wasm classifier as one structured-cloneable value (see the module comment). */
 export interface _PortableWasmClassifier extends _WasmDescription {
   module: WebAssembly.Module;
   /** Per test made on its first call (`_LazyTests`), the table slots it serves. */
   lazySlots: number[][];
-  /** Per test made on its first call, its module's bytes. */
-  lazyModules: Uint8Array<ArrayBuffer>[];
+  /**
+   * Per test made on its first call, its rule (the worker emits the test
+   * when it is first called, as the main thread would: most never are).
+   */
+  lazyRules: _PortableRule[];
   /** The matches `jsMatch(q, …)` runs, in the module's order. */
   escapes: _PortableEscape[];
   /** How the escaped matches' programs are compiled (as the rule set's own). */
@@ -115,6 +124,37 @@ export function _portableEscapes(
     }
   }
   return found;
+}
+
+/** `rule`'s data (no compiled tests or closures: it is posted), its matches unprepared. */
+export function _portableRule(rule: _WasmRule): _PortableRule {
+  const { base, kind, to, counter, alternatives, exactPrograms, shape } = rule;
+  return {
+    base,
+    kind,
+    to,
+    counter,
+    alternatives,
+    exactPrograms,
+    shape,
+    matches: rule.matches.map((m) => m.match),
+  };
+}
+
+/**
+ * The lazy tests of `portable`, each emitted on its first call from its
+ * rule, whose matches are prepared again then (as the escaped ones are).
+ */
+export function _portableLazyTests(portable: _PortableWasmClassifier, pages: number): _LazyTests {
+  const settings = _newMatchSettings(portable.strategy, portable.maxInstructions);
+  const rule = (k: number): _WasmRule => {
+    const given = portable.lazyRules[k];
+    const matches = given.matches.map((match) =>
+      _prepareMatch(match, given.base, settings, "lazy", given.counter + 1)
+    );
+    return { ...given, matches };
+  };
+  return _lazyTestsOf(rule, portable.lazySlots, { ...portable, pages });
 }
 
 /**

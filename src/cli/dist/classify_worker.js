@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-NMZL6TKB.js";
+} from "./chunk-D6IUD32V.js";
 import {
   _wasmClassifierOf,
   compileRuleSet
-} from "./chunk-TLI2MHHZ.js";
+} from "./chunk-BKNVSSLB.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";
@@ -55,14 +55,15 @@ async function _join(job, views, chunks) {
     }
     const count = Atomics.load(control, _slot(job, _COUNT));
     chunks.run(job, count, views.bytes, Atomics.load(control, _slot(job, _BASE)));
-  } catch {
-    _fail(control);
+  } catch (error) {
+    _fail(control, error);
   } finally {
     Atomics.store(control, _slot(job, _LEFT), job);
     _wake(control, _slot(job, _LEFT), _MAIN_ASLEEP);
   }
 }
-function _fail(control) {
+function _fail(control, error) {
+  scope.postMessage({ kind: "failed", message: String(error) });
   Atomics.store(control, _READY, -1);
   Atomics.notify(control, _READY);
 }
@@ -106,13 +107,12 @@ function _start(start) {
   try {
     given = "portable" in start.classifier ? _given(start.classifier) : _compiled(start.classifier);
   } catch (error) {
-    scope.postMessage({ kind: "failed", message: String(error) });
-    _fail(views.control);
+    _fail(views.control, error);
     return;
   }
   Atomics.store(views.control, _READY, 1);
   Atomics.notify(views.control, _READY);
-  _serve(given, views).catch(() => _fail(views.control));
+  _serve(given, views).catch((error) => _fail(views.control, error));
 }
 var pending = [];
 scope.addEventListener("message", (event) => {

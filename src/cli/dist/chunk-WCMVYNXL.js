@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-TLI2MHHZ.js";
+} from "./chunk-BKNVSSLB.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-TLI2MHHZ.js";
+} from "./chunk-BKNVSSLB.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

@@ -2594,6 +2594,7 @@ var _emitClassifierModule = (function (plan) {
     bytes,
     lazy: {
       slots: lazy.slots,
+      rules: lazy.rules,
       module: (ks, bytes2) => _lazyModule(ks.map((k) => lazy.rules[k]), emission, { pages, bytes: bytes2 })
     },
     escapes: escapes.matches,
@@ -3265,10 +3266,12 @@ var _emit = (function (parts, layout) {
     anyLink: parts.anyLink
   });
 });
-var _instantiate = (function (module, described, escapes, lazy) {
+var _instantiate = (function (module, described, escapes, lazyOver) {
   const chainRules = described.chainRules;
   const layout = _wasmLayout(chainRules);
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((layout.data + _PAGE) / _PAGE) });
+  const pages = Math.ceil((layout.data + _PAGE) / _PAGE);
+  const memory = new WebAssembly.Memory({ initial: pages });
+  const lazy = lazyOver(pages);
   const rules = chainRules.reduce((function (n, c) { return ( n + c); }), 0);
   const m = {
     memory,
@@ -3395,7 +3398,7 @@ var _makeWasmClassifier = (function (parts) {
     return { reason: `the Wasm classifier was not compiled (${_message(error)})` };
   }
   const described = _describe(parts, emitted);
-  const made = _instantiate(module, described, emitted.escapes, emitted.lazy);
+  const made = _instantiate(module, described, emitted.escapes, (function () { return ( emitted.lazy); }));
   if ("reason" in made) return made;
   const { m } = made;
   _writeCounters(m, _newCounters(parts));
@@ -3419,9 +3422,9 @@ var _makeWasmClassifier = (function (parts) {
       ...described,
       module,
       escapes: _portableEscapes(parts, emitted.escapes),
-      // A worker cannot emit tests (it has no rules): it gets every lazy test's module.
+      // The worker emits each lazy test from its rule on its first call (most never are).
       lazySlots: emitted.lazy.slots,
-      lazyModules: emitted.lazy.slots.map((_, k) => emitted.lazy.module([k], Infinity)),
+      lazyRules: emitted.lazy.rules.map(_portableRule),
       strategy: parts.strategy,
       maxInstructions: parts.maxInstructions
     }),
@@ -6523,6 +6526,25 @@ function _lazyModule(rules, emission, at) {
     exports: functions.map((_, i) => ({ name: `t${i}`, index: _FUNCTION_IMPORTS.length + i }))
   });
 }
+function _lazyTestsOf(rule, slots, reads) {
+  const patterns = /* @__PURE__ */ new Map();
+  reads.interfacePatterns.forEach((p, bit) => patterns.set(`${p.direction} ${p.name}`, bit));
+  const emission = {
+    fields: reads.fields,
+    escapes: new _Escapes(),
+    module: {
+      fieldCalls: reads.fieldCalls,
+      readsUpper: reads.readsUpper,
+      readsInterfaces: reads.readsInterfaces,
+      patterns
+    },
+    programs: /* @__PURE__ */ new Map()
+  };
+  return {
+    slots,
+    module: (ks, bytes) => _lazyModule(ks.map(rule), emission, { pages: reads.pages, bytes })
+  };
+}
 var _lazyTests = { on: true };
 
 
@@ -6743,6 +6765,30 @@ function _portableEscapes(parts, escapes) {
   }
   return found;
 }
+function _portableRule(rule) {
+  const { base, kind, to, counter, alternatives, exactPrograms, shape } = rule;
+  return {
+    base,
+    kind,
+    to,
+    counter,
+    alternatives,
+    exactPrograms,
+    shape,
+    matches: rule.matches.map((m) => m.match)
+  };
+}
+function _portableLazyTests(portable, pages) {
+  const settings = _newMatchSettings(portable.strategy, portable.maxInstructions);
+  const rule = (k) => {
+    const given = portable.lazyRules[k];
+    const matches = given.matches.map(
+      (match) => _prepareMatch(match, given.base, settings, "lazy", given.counter + 1)
+    );
+    return { ...given, matches };
+  };
+  return _lazyTestsOf(rule, portable.lazySlots, { ...portable, pages });
+}
 function _preparedEscapes(portable) {
   const settings = _newMatchSettings(portable.strategy, portable.maxInstructions);
   return portable.escapes.map(
@@ -6788,12 +6834,12 @@ function _message(error) {
 function _wasmClassifierOf(portable) {
   const refusal = _wasmRefusal();
   if (refusal !== void 0) return { reason: `run-time Wasm is refused (${refusal})` };
-  const lazy = portable.lazyModules;
-  const made = _instantiate(portable.module, portable, _preparedEscapes(portable), {
-    slots: portable.lazySlots,
-    // Each carried module holds the one test it was made for (the maker takes fewer than asked).
-    module: (tests) => lazy[tests[0]]
-  });
+  const made = _instantiate(
+    portable.module,
+    portable,
+    _preparedEscapes(portable),
+    (pages) => _portableLazyTests(portable, pages)
+  );
   if ("reason" in made) return made;
   return {
     classify: made.classify,

@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-NMZL6TKB.js";
+} from "./chunk-D6IUD32V.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-TLI2MHHZ.js";
+} from "./chunk-BKNVSSLB.js";
 import {
   _loadIndex,
   _lower,
@@ -1540,12 +1540,12 @@ var _WorkerSplit = class {
     const mine = this.#chunks.run(job, count, bytes, 0);
     if (Atomics.compareExchange(control, _slot(job, _JOINED), job, 0) !== job) {
       if (!_waitFor(control, left, job, _WORKER_ANSWER_MS, _SPIN_MS, _MAIN_ASLEEP)) {
-        throw Atomics.load(control, _READY) === -1 ? _workerFailed() : _noAnswer("its part of a block");
+        throw Atomics.load(control, _READY) === -1 ? _workerFailed(this.reason) : _noAnswer("its part of a block");
       }
       this.offloaded += count - mine;
     }
     if (held) this.#pool.routed();
-    if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
+    if (Atomics.load(control, _READY) !== 1) throw _workerFailed(this.reason);
     this.#payoff?.routed(end);
     const slot = _jobSlot(job);
     return { records: views.records[slot], bytes, count, verdicts: views.verdicts[slot] };
@@ -1554,10 +1554,10 @@ var _WorkerSplit = class {
   counters(rules) {
     if (!this.#used || this.#closed) return rules.counters();
     const control = this.#views.control;
-    if (Atomics.load(control, _READY) !== 1) throw _workerFailed();
+    if (Atomics.load(control, _READY) !== 1) throw _workerFailed(this.reason);
     this.#post(_COUNTERS);
     if (!_waitFor(control, _DONE, this.#job)) {
-      throw Atomics.load(control, _READY) === -1 ? _workerFailed() : _noAnswer("its counters");
+      throw Atomics.load(control, _READY) === -1 ? _workerFailed(this.reason) : _noAnswer("its counters");
     }
     const theirs = this.#views.counters;
     return this.#given !== void 0 ? this.#given._countersWith(theirs) : _addFlatCounters(this.#ruleSet, rules.counters(), theirs);
@@ -1585,8 +1585,8 @@ function _mayCompileToWasm(options) {
   const strategy = options.strategy;
   return (strategy === void 0 || strategy === "wasm") && options.evaluation !== "rule-by-rule";
 }
-function _workerFailed() {
-  return new Error("Cannot classify on the second thread: the worker failed");
+function _workerFailed(reason) {
+  return new Error(`Cannot classify on the second thread: ${reason ?? "the worker failed"}`);
 }
 function _noAnswer(what) {
   return new Error(

@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-TWG3TK46.js";
+} from "./chunk-WCMVYNXL.js";
 import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-TLI2MHHZ.js";
+import "./chunk-BKNVSSLB.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
