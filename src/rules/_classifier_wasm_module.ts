@@ -251,7 +251,9 @@ function _testSlots(
 } {
   const tests: _WasmFunction[] = [];
   const testFunctions = new Int32Array(plan.chains.reduce((n, rules) => n + rules.length, 0));
-  const byShape = new Map<number, _PendingTest>();
+  // Rules share a test only with rules whose chains call it the same way (through the table, where
+  // it may be made lazily, or directly), so a direct call never reaches a lazy stub.
+  const byShape = [new Map<number, _PendingTest>(), new Map<number, _PendingTest>()];
   const pending: _PendingTest[] = [];
   const chainFacts: (readonly _Guard[] | null)[][] = [];
   const bases: number[] = [];
@@ -275,13 +277,14 @@ function _testSlots(
       // Rules of one shape tested with no facts have one test function.
       const fact = facts[2 * p + 1];
       const shape = fact === null ? rule.shape : undefined;
-      let test = shape === undefined ? undefined : byShape.get(shape);
+      const called = rules.length > _RUN_CASES_RULES;
+      const shared = byShape[called ? 1 : 0];
+      let test = shape === undefined ? undefined : shared.get(shape);
       if (test === undefined) {
         const slot = tests.push(never) - 1;
-        const called = rules.length > _RUN_CASES_RULES;
         test = { slot, rule, facts: fact, called, rules: [] };
         pending.push(test);
-        if (shape !== undefined) byShape.set(shape, test);
+        if (shape !== undefined) shared.set(shape, test);
       }
       test.rules.push(q);
       testFunctions[q] = IMPORTS + test.slot;

@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-D6IUD32V.js";
+} from "./chunk-SYJ4YGRH.js";
 import {
   _wasmClassifierOf,
   compileRuleSet
-} from "./chunk-BKNVSSLB.js";
+} from "./chunk-MP655OPS.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-BKNVSSLB.js";
+} from "./chunk-MP655OPS.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

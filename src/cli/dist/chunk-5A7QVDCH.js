@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-BKNVSSLB.js";
+} from "./chunk-MP655OPS.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

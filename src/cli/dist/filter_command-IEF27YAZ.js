@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-D6IUD32V.js";
+} from "./chunk-SYJ4YGRH.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-BKNVSSLB.js";
+} from "./chunk-MP655OPS.js";
 import {
   _loadIndex,
   _lower,

@@ -2469,7 +2469,7 @@ var _overBound = (function (functions, never) {
 var _testSlots = (function (plan, never, inlineTests) {
   const tests = [];
   const testFunctions = new Int32Array(plan.chains.reduce((function (n, rules) { return ( n + rules.length); }), 0));
-  const byShape = /* @__PURE__ */ new Map();
+  const byShape = [/* @__PURE__ */ new Map(), /* @__PURE__ */ new Map()];
   const pending = [];
   const chainFacts = [];
   const bases = [];
@@ -2492,13 +2492,14 @@ var _testSlots = (function (plan, never, inlineTests) {
       }
       const fact = facts[2 * p + 1];
       const shape = fact === null ? rule.shape : void 0;
-      let test = shape === void 0 ? void 0 : byShape.get(shape);
+      const called = rules.length > _RUN_CASES_RULES;
+      const shared = byShape[called ? 1 : 0];
+      let test = shape === void 0 ? void 0 : shared.get(shape);
       if (test === void 0) {
         const slot = tests.push(never) - 1;
-        const called = rules.length > _RUN_CASES_RULES;
         test = { slot, rule, facts: fact, called, rules: [] };
         pending.push(test);
-        if (shape !== void 0) byShape.set(shape, test);
+        if (shape !== void 0) shared.set(shape, test);
       }
       test.rules.push(q);
       testFunctions[q] = IMPORTS + test.slot;
