@@ -39,6 +39,15 @@ function _route(router: _RecordRouter, capture: Uint8Array, block: number): Uint
   return new Uint8Array(out);
 }
 
+/**
+ * `actual` equals `expected`, byte for byte; on failure, their lengths and the
+ * first difference (a diff of a whole output takes minutes to print).
+ */
+function _assertSameBytes(actual: Uint8Array, expected: Uint8Array): void {
+  const differs = actual.findIndex((byte, i) => byte !== expected[i]);
+  assert.deepEqual([actual.length, differs], [expected.length, -1]);
+}
+
 Deno.test("_startSplit() starts no worker for --threads 1 nor auto (measured slower), and one for --threads 2", () => {
   const many = _portRules(100);
   assert.equal(_startSplit(many, {}, "1"), undefined);
@@ -67,7 +76,7 @@ Deno.test("filter --threads 2 routes as one thread does, the Wasm classifier's r
     const split = _startSplit(ruleSet, options, "2", { waitForWorker: true });
     const router = new _ThreadedRouter(compileRuleSet(ruleSet, options), split, true);
     try {
-      assert.deepEqual(_route(router, capture, 4096), expected);
+      _assertSameBytes(_route(router, capture, 4096), expected);
       assert.deepEqual(router.counters(), one.counters());
       assert.ok(router.offloaded > 0, "the worker classified records");
       assert.equal(router.reason, undefined);
@@ -91,7 +100,7 @@ Deno.test("filter --threads 2 goes on alone, with the reason, when the worker ca
   assert.equal(split.start(), true);
   const router = new _ThreadedRouter(compileRuleSet(ruleSet, { strategy: "closure" }), split, true);
   try {
-    assert.deepEqual(_route(router, capture, 1000), expected);
+    _assertSameBytes(_route(router, capture, 1000), expected);
     assert.deepEqual(router.counters(), one.counters());
     assert.equal(router.offloaded, 0);
     assert.match(router.reason ?? "", /the worker failed/);
@@ -177,7 +186,7 @@ Deno.test("filter --threads 2 goes on alone, with the reason, when the worker ca
   const split = _startSplit(ruleSet, {}, "2", { waitForWorker: true });
   const router = new _ThreadedRouter(main, split, true);
   try {
-    assert.deepEqual(_route(router, capture, 1000), expected);
+    _assertSameBytes(_route(router, capture, 1000), expected);
     assert.deepEqual(router.counters(), one.counters());
     assert.equal(router.offloaded, 0);
     for (let n = 0; n < 100 && !/Import #0/.test(router.reason ?? ""); n++) {
@@ -233,9 +242,7 @@ Deno.test("filter --threads 2 routes and counts as one thread does with the test
   const router = new _ThreadedRouter(compileRuleSet(ruleSet, {}), split, true);
   try {
     const routed = _route(router, capture, 4096);
-    // The first difference (a diff of the whole output takes minutes to print).
-    const differs = routed.findIndex((byte, i) => byte !== expected[i]);
-    assert.deepEqual([routed.length, differs], [expected.length, -1]);
+    _assertSameBytes(routed, expected);
     assert.deepEqual(router.counters(), one.counters());
     assert.ok(split!.givenClassifier && router.offloaded > 0, "the worker classified records");
   } finally {
