@@ -179,3 +179,23 @@ Deno.test("a Wasm classifier's portable form emits none of the tests left to the
   assert.ok(portable.lazySlots.length > 100, `only ${portable.lazySlots.length} lazy tests`);
   assert.equal(_testFunctionsHook.emitted, before);
 });
+
+Deno.test("a test made on its first call that would call back into JavaScript is refused, not run against a module made without it", async () => {
+  const { _portableLazyTests } = await import("../src/rules/_classifier_wasm_portable.ts");
+  const profile = trafficProfile(examplePackets());
+  const portable = _wasm(parseRuleSet(generateRuleSet(3, { rules: 900, profile }).text))
+    ._portable();
+  assert.ok(portable.lazyRules.length > 0, "no test was left to its first call");
+  // A program that reads an ancillary field runs in JavaScript (`jsMatch`): never made lazily.
+  const ancillary = parseRuleSet(
+    `*filter\n:INPUT ACCEPT [0:0]\n${_ANCILLARY_RULES[0]}\nCOMMIT\n`,
+  ).chains[0].rules[0].matches;
+  const pages = 1 + Math.ceil(portable.chainRules.reduce((n, c) => n + c, 0) / 1000);
+  const sound = _portableLazyTests(portable, pages);
+  assert.ok(sound.module([0], 1 << 20).length > 0);
+  const forged = { ...portable, lazyRules: [{ ...portable.lazyRules[0], matches: ancillary }] };
+  assert.throws(
+    () => _portableLazyTests(forged, pages).module([0], 1 << 20),
+    /reads more than its module/,
+  );
+});

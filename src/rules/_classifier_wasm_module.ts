@@ -334,12 +334,19 @@ function _lazyModule(
 ): Uint8Array<ArrayBuffer> {
   const scratch = new _WasmCode();
   const functions: _WasmFunction[] = [];
+  const { escapes, module } = emission;
+  const before = [escapes.matches.length, module.readsUpper, module.readsInterfaces].join();
   let total = 0;
   for (const rule of rules) {
     const f = _testFunction(rule, emission, scratch, null);
     total += _bodyBytes(f);
     if (functions.length > 0 && total > at.bytes) break;
     functions.push(f);
+  }
+  // `_mayBeLazy` admits only tests that read what the module reads and call nothing back: a test
+  // that did would run against a module and JavaScript side made without it.
+  if ([escapes.matches.length, module.readsUpper, module.readsInterfaces].join() !== before) {
+    throw new Error("a test made on its first call reads more than its module");
   }
   return _encodeModule({
     types: _TYPES,

@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-SYJ4YGRH.js";
+} from "./chunk-KEHH6HC5.js";
 import {
   _wasmClassifierOf,
   compileRuleSet
-} from "./chunk-MP655OPS.js";
+} from "./chunk-WE4HIP2N.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-SYJ4YGRH.js";
+} from "./chunk-KEHH6HC5.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -72,7 +72,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-MP655OPS.js";
+} from "./chunk-WE4HIP2N.js";
 import {
   _loadIndex,
   _lower,

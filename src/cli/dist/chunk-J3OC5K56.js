@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-MP655OPS.js";
+} from "./chunk-WE4HIP2N.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -6512,12 +6512,17 @@ function _lazyStub(k) {
 function _lazyModule(rules, emission, at) {
   const scratch = new _WasmCode();
   const functions = [];
+  const { escapes, module } = emission;
+  const before = [escapes.matches.length, module.readsUpper, module.readsInterfaces].join();
   let total = 0;
   for (const rule of rules) {
     const f = _testFunction(rule, emission, scratch, null);
     total += _bodyBytes(f);
     if (functions.length > 0 && total > at.bytes) break;
     functions.push(f);
+  }
+  if ([escapes.matches.length, module.readsUpper, module.readsInterfaces].join() !== before) {
+    throw new Error("a test made on its first call reads more than its module");
   }
   return _encodeModule({
     types: _TYPES,
