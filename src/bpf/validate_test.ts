@@ -53,7 +53,9 @@ Deno.test("validate() rejects fields that are not numbers of their width, whatev
   for (const name of ["code", "jt", "jf", "k"] as const) {
     for (const value of bad) rejects(field(name, value), "BAD_FIELD", 0);
   }
-  for (const [name, top] of [["code", 0xffff], ["jt", 0xff], ["jf", 0xff], ["k", 2 ** 32 - 1]] as const) {
+  for (
+    const [name, top] of [["code", 0xffff], ["jt", 0xff], ["jf", 0xff], ["k", 2 ** 32 - 1]] as const
+  ) {
     rejects(field(name, top + 1), "BAD_FIELD", 0);
     rejects(field(name, top + 0.5), "BAD_FIELD", 0);
     rejects(field(name, -1), "BAD_FIELD", 0);

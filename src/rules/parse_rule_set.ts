@@ -192,7 +192,6 @@ function _quotedRunEnd(line: string, i: number): number {
   return backslash >= 0 && backslash < end ? backslash : end;
 }
 
-
 function _parseCounters(text: string, line: number, column: number): PacketCounter {
   const match = /^\[([0-9]+):([0-9]+)\]$/.exec(text);
   if (!match) _fail(`counters "${text}" are not of the form [packets:bytes]`, line, column);
