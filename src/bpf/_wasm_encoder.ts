@@ -124,7 +124,13 @@ export class _WasmCode {
     return this.#buffer.subarray(0, this.#length);
   }
 
-  /** The buffer, with room for `more` bytes past the written ones. */
+  /**
+   * The buffer, with room for `more` bytes past the written ones. The
+   * writers below check the room themselves and call this only to grow, and
+   * write one-byte LEB128 numbers (most local indices, label depths and
+   * constants) without a call: a rule set's compile runs them tens of
+   * thousands of times, mostly before V8 optimises them (issue 11).
+   */
   #room(more: number): Uint8Array {
     const need = this.#length + more;
     if (need > this.#buffer.length) {
@@ -160,32 +166,56 @@ export class _WasmCode {
 
   /** Appends an unsigned LEB128 uint32. */
   unsigned(value: number): this {
-    this.#length = _writeUnsigned(this.#room(5), this.#length, value);
+    const at = this.#length;
+    const buffer = at + 5 <= this.#buffer.length ? this.#buffer : this.#room(5);
+    const v = value >>> 0;
+    if (v < 0x80) {
+      buffer[at] = v;
+      this.#length = at + 1;
+    } else this.#length = _writeUnsigned(buffer, at, v);
     return this;
   }
 
   /** Appends a signed LEB128 int32. */
   signed(value: number): this {
-    this.#length = _writeSigned(this.#room(5), this.#length, value);
+    const at = this.#length;
+    const buffer = at + 5 <= this.#buffer.length ? this.#buffer : this.#room(5);
+    const v = value | 0;
+    if (v >= -64 && v < 64) {
+      buffer[at] = v & 0x7f;
+      this.#length = at + 1;
+    } else this.#length = _writeSigned(buffer, at, v);
     return this;
   }
 
   op(code: number): this {
-    return this.byte(code);
+    const at = this.#length;
+    const buffer = at < this.#buffer.length ? this.#buffer : this.#room(1);
+    buffer[at] = code;
+    this.#length = at + 1;
+    return this;
   }
   /** An instruction with one unsigned immediate (local index, label depth, function index). */
   opIndex(code: number, index: number): this {
-    const buffer = this.#room(6);
     const at = this.#length;
+    const buffer = at + 6 <= this.#buffer.length ? this.#buffer : this.#room(6);
     buffer[at] = code;
-    this.#length = _writeUnsigned(buffer, at + 1, index);
+    const v = index >>> 0;
+    if (v < 0x80) {
+      buffer[at + 1] = v;
+      this.#length = at + 2;
+    } else this.#length = _writeUnsigned(buffer, at + 1, v);
     return this;
   }
   i32(value: number): this {
-    const buffer = this.#room(6);
     const at = this.#length;
+    const buffer = at + 6 <= this.#buffer.length ? this.#buffer : this.#room(6);
     buffer[at] = _OP.i32Const;
-    this.#length = _writeSigned(buffer, at + 1, value);
+    const v = value | 0;
+    if (v >= -64 && v < 64) {
+      buffer[at + 1] = v & 0x7f;
+      this.#length = at + 2;
+    } else this.#length = _writeSigned(buffer, at + 1, v);
     return this;
   }
   f64(value: number): this {
@@ -196,24 +226,36 @@ export class _WasmCode {
   }
   /** A load or store with alignment hint 0 (any address) and a constant offset. */
   memory(code: number, offset: number): this {
-    const buffer = this.#room(7);
     const at = this.#length;
+    const buffer = at + 7 <= this.#buffer.length ? this.#buffer : this.#room(7);
     buffer[at] = code;
     buffer[at + 1] = 0;
-    this.#length = _writeUnsigned(buffer, at + 2, offset);
+    const v = offset >>> 0;
+    if (v < 0x80) {
+      buffer[at + 2] = v;
+      this.#length = at + 3;
+    } else this.#length = _writeUnsigned(buffer, at + 2, v);
     return this;
   }
   /** `block`, `loop` or `if` with a block type. */
   begin(code: number, type: number = _VOID): this {
-    const buffer = this.#room(2);
     const at = this.#length;
+    const buffer = at + 2 <= this.#buffer.length ? this.#buffer : this.#room(2);
     buffer[at] = code;
     buffer[at + 1] = type;
     this.#length = at + 2;
     return this;
   }
   get(local: number): this {
-    return this.opIndex(_OP.localGet, local);
+    const at = this.#length;
+    const buffer = at + 6 <= this.#buffer.length ? this.#buffer : this.#room(6);
+    buffer[at] = _OP.localGet;
+    const v = local >>> 0;
+    if (v < 0x80) {
+      buffer[at + 1] = v;
+      this.#length = at + 2;
+    } else this.#length = _writeUnsigned(buffer, at + 1, v);
+    return this;
   }
   set(local: number): this {
     return this.opIndex(_OP.localSet, local);

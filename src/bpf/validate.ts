@@ -7,6 +7,7 @@ import type { Instruction, Program } from "./instruction.ts";
 import { type BpfValidationCode, BpfValidationError } from "./errors.ts";
 import { _ALLOWED_OPCODES, _isConditionalJump } from "./_opcode_table.ts";
 import { _KNOWN_ANCILLARY } from "./_ancillary.ts";
+import { _fieldsFit } from "./_instruction_fields.ts";
 import {
   BPF_A,
   BPF_ABS,
@@ -146,7 +147,8 @@ function isUint(value: unknown, bits: number): boolean {
 
 function checkFields(insn: Instruction | undefined, pc: number): void {
   if (insn === null || typeof insn !== "object") fail("BAD_FIELD", pc, "not an instruction");
-  // (Field by field, without a table: rule sets check thousands of programs.)
+  if (_fieldsFit(insn.code, insn.jt, insn.jf, insn.k)) return;
+  // Field by field, for the error.
   checkField(insn, "code", 16, pc);
   checkField(insn, "jt", 8, pc);
   checkField(insn, "jf", 8, pc);

@@ -45,6 +45,26 @@ Deno.test("validate() rejects fields out of range", () => {
   rejects([insn(0x10006)], "BAD_FIELD", 0);
 });
 
+Deno.test("validate() rejects fields that are not numbers of their width, whatever their type", () => {
+  const field = (name: keyof Instruction, value: unknown): Instruction[] => [
+    { ...RET_K, [name]: value } as Instruction,
+  ];
+  const bad = [NaN, Infinity, -Infinity, "6", 6n, null, undefined, true, [6], { valueOf: () => 6 }];
+  for (const name of ["code", "jt", "jf", "k"] as const) {
+    for (const value of bad) rejects(field(name, value), "BAD_FIELD", 0);
+  }
+  for (
+    const [name, top] of [["code", 0xffff], ["jt", 0xff], ["jf", 0xff], ["k", 2 ** 32 - 1]] as const
+  ) {
+    rejects(field(name, top + 1), "BAD_FIELD", 0);
+    rejects(field(name, top + 0.5), "BAD_FIELD", 0);
+    rejects(field(name, -1), "BAD_FIELD", 0);
+  }
+  // At the top of each width, and -0 (an integer, 0), they are fields the kernel's struct holds.
+  validate([{ code: 0x06, jt: 0xff, jf: 0xff, k: 2 ** 32 - 1 }]);
+  validate([{ code: 0x06, jt: -0, jf: -0, k: -0 }]);
+});
+
 Deno.test("validate() allows exactly the kernel's 49 opcodes", () => {
   const allowed: number[] = [];
   for (let code = 0; code < 0x10000; code++) {

@@ -264,7 +264,10 @@ interface _Callbacks {
   jsField(id: number, fr: number): number;
   /** Whether the module calls back at all (else the slots' frames are never asked for). */
   readonly used: boolean;
-  /** Per slot, a copy of its frame (JavaScript's stager; empty when the module never calls back). */
+  /**
+   * Per slot, a copy of its frame (JavaScript's stager; made when first
+   * staged; empty when the module never calls back).
+   */
   slotFrames: FrameRef[];
   /** Starts a call whose slots' frames `frameOf` gives (the frame last described is forgotten). */
   begin(frameOf: _SlotFrame): void;
@@ -283,11 +286,10 @@ function _callbacks(
 ): _Callbacks {
   const contexts = new FrameContext();
   const state = _newFrameState(contexts);
-  const slotFrames: FrameRef[] = [];
   const used = escapes.length > 0 || described.fieldCalls;
-  if (used) {
-    for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
-  }
+  // A slot's frame is made when JavaScript first stages a frame in it (`_stager`): a run that
+  // stages in the module never makes them.
+  const slotFrames: FrameRef[] = used ? new Array(FRAMES_PER_CALL) : [];
   let loaded = -1;
   let slotFrame: _SlotFrame = (slot) => slotFrames[slot];
   const tests: (_Test | undefined)[] = escapes.map(() => undefined);
@@ -407,7 +409,7 @@ function _stager(m: _Memory, described: _WasmDescription, slotFrames: FrameRef[]
       }
       i32[at + FR_PATTERNS] = lastBits;
     }
-    if (callsBack) _copyFrame(frame, slotFrames[slot]);
+    if (callsBack) _copyFrame(frame, slotFrames[slot] ??= createFrameRef());
   };
 }
 

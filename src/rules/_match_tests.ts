@@ -10,6 +10,7 @@ import { compile, type CompiledProgram } from "../bpf/compile.ts";
 import { interpret } from "../bpf/interpret.ts";
 import { validate } from "../bpf/validate.ts";
 import type { Instruction } from "../bpf/instruction.ts";
+import { _fieldsFit } from "../bpf/_instruction_fields.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
 import {
   type FilterInterface,
@@ -459,11 +460,9 @@ function _bytecodeKey(program: readonly Instruction[]): string | undefined {
   for (let i = 0; i < program.length; i++) {
     const instruction: unknown = program[i];
     if (typeof instruction !== "object" || instruction === null) return undefined;
-    const { code, jt, jf, k } = instruction as Record<string, unknown>;
-    if (
-      !_isUint(code, 0xffff) || !_isUint(jt, 0xff) || !_isUint(jf, 0xff) ||
-      !_isUint(k, 0xffffffff)
-    ) return undefined;
+    // (Typed as an instruction; its fields are checked here.)
+    const { code, jt, jf, k } = instruction as Instruction;
+    if (!_fieldsFit(code, jt, jf, k)) return undefined;
     units[4 * i] = code;
     units[4 * i + 1] = (jt << 8) | jf;
     units[4 * i + 2] = k >>> 16;
@@ -475,10 +474,6 @@ function _bytecodeKey(program: readonly Instruction[]): string | undefined {
     key += String.fromCharCode.apply(null, units.subarray(at, end) as unknown as number[]);
   }
   return key;
-}
-
-function _isUint(value: unknown, max: number): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
 }
 
 function _prepareBytecode(

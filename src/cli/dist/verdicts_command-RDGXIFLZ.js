@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-J3OC5K56.js";
+} from "./chunk-J3YRWKXC.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -10,7 +10,7 @@ import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-CJ3LQ3WI.js";
+} from "./chunk-B7EX5VAX.js";
 import "./chunk-3574K6DE.js";
 import {
   _TextWriter,
@@ -24,15 +24,15 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-WE4HIP2N.js";
-import "./chunk-KLRDXQU6.js";
+import "./chunk-2YQZ64XG.js";
+import "./chunk-5MS54K75.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput
 } from "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-NS52V5MJ.js";
-import "./chunk-VN2SWMWC.js";
+import "./chunk-RYPKXM3D.js";
+import "./chunk-UEZOSOPR.js";
 import "./chunk-HTG3XFGN.js";
 import "./chunk-2P54CIHJ.js";
 import "./chunk-PTJ5AGX5.js";

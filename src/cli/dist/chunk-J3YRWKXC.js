@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-WE4HIP2N.js";
+} from "./chunk-2YQZ64XG.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

@@ -32,7 +32,10 @@ import {
   BpfValidationError
 } from "./chunk-VVSHI4PW.js";
 
-// src/bpf/validate.ts
+// src/bpf/_instruction_fields.ts
+var _fieldsFit = (function (code, jt, jf, k) {
+  return typeof code === "number" && (code & 65535) === code && typeof jt === "number" && (jt & 255) === jt && typeof jf === "number" && (jf & 255) === jf && typeof k === "number" && k >>> 0 === k;
+});
 var validate = (function (program, options = {}) {
   const max = options.maxInstructions ?? BPF_MAXINSNS;
   if (!Number.isInteger(max) || max < 1 || max > BPF_MAXINSNS) {
@@ -53,20 +56,13 @@ var validate = (function (program, options = {}) {
   checkFinalReturn(program);
   checkLoadAndStores(program);
 });
-var isUint = (function (value, bits) {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** bits;
-});
 var checkFields = (function (insn, pc) {
   if (insn === null || typeof insn !== "object") fail("BAD_FIELD", pc, "not an instruction");
+  if (_fieldsFit(insn.code, insn.jt, insn.jf, insn.k)) return;
   checkField(insn, "code", 16, pc);
   checkField(insn, "jt", 8, pc);
   checkField(insn, "jf", 8, pc);
   checkField(insn, "k", 32, pc);
-});
-var checkField = (function (insn, field, bits, pc) {
-  if (!isUint(insn[field], bits)) {
-    fail("BAD_FIELD", pc, `${field} "${insn[field]}" is not an unsigned ${bits}-bit integer`);
-  }
 });
 var checkInstruction = (function (program, pc, backward) {
   const insn = program[pc];
@@ -167,17 +163,27 @@ var checkLoadAndStores = (function (program) {
   }
 });
 
+
+// src/bpf/validate.ts
+
 function fail(code, index, reason) {
   const where = index < 0 ? "" : ` at instruction ${index}`;
   throw new BpfValidationError(`Cannot validate program: ${reason}${where}`, code, index);
+}
+function isUint(value, bits) {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** bits;
+}
+
+function checkField(insn, field, bits, pc) {
+  if (!isUint(insn[field], bits)) {
+    fail("BAD_FIELD", pc, `${field} "${insn[field]}" is not an unsigned ${bits}-bit integer`);
+  }
 }
 
 
 
 
-
-
-
 export {
+  _fieldsFit,
   validate
 };

@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-J3OC5K56.js";
+} from "./chunk-J3YRWKXC.js";
 import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
-} from "./chunk-CJ3LQ3WI.js";
+} from "./chunk-B7EX5VAX.js";
 import {
   _linkTypeName
 } from "./chunk-3574K6DE.js";
@@ -25,12 +25,12 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-WE4HIP2N.js";
+import "./chunk-2YQZ64XG.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,
   interpret
-} from "./chunk-KLRDXQU6.js";
+} from "./chunk-5MS54K75.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openInput
@@ -38,10 +38,10 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-NS52V5MJ.js";
+import "./chunk-RYPKXM3D.js";
 import {
   validate
-} from "./chunk-VN2SWMWC.js";
+} from "./chunk-UEZOSOPR.js";
 import "./chunk-HTG3XFGN.js";
 import "./chunk-2P54CIHJ.js";
 import {

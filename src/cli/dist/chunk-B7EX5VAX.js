@@ -10,7 +10,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-KLRDXQU6.js";
+} from "./chunk-5MS54K75.js";
 import {
   _readText
 } from "./chunk-I5PY5TU6.js";
@@ -19,7 +19,7 @@ import {
 } from "./chunk-CNK7VKYS.js";
 import {
   validate
-} from "./chunk-VN2SWMWC.js";
+} from "./chunk-UEZOSOPR.js";
 import {
   LINKTYPE_RAW,
   compileFilter

@@ -25,7 +25,7 @@ import {
   compile,
   filterOptionsForInterface,
   interpret
-} from "./chunk-KLRDXQU6.js";
+} from "./chunk-5MS54K75.js";
 import {
   _checkU32Tests,
   u32ToBpf
@@ -38,10 +38,11 @@ import {
   _unoptimisedPacked,
   _unpackProgram,
   _validateCached
-} from "./chunk-NS52V5MJ.js";
+} from "./chunk-RYPKXM3D.js";
 import {
+  _fieldsFit,
   validate
-} from "./chunk-VN2SWMWC.js";
+} from "./chunk-UEZOSOPR.js";
 import {
   DLT_RAW_12,
   DLT_RAW_14,
@@ -363,7 +364,7 @@ var _bytecodeKey = (function (program) {
     const instruction = program[i];
     if (typeof instruction !== "object" || instruction === null) return void 0;
     const { code, jt, jf, k } = instruction;
-    if (!_isUint(code, 65535) || !_isUint(jt, 255) || !_isUint(jf, 255) || !_isUint(k, 4294967295)) return void 0;
+    if (!_fieldsFit(code, jt, jf, k)) return void 0;
     units[4 * i] = code;
     units[4 * i + 1] = jt << 8 | jf;
     units[4 * i + 2] = k >>> 16;
@@ -375,9 +376,6 @@ var _bytecodeKey = (function (program) {
     key += String.fromCharCode.apply(null, units.subarray(at, end));
   }
   return key;
-});
-var _isUint = (function (value, max) {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
 });
 var _prepareBytecode = (function (program, match, base, settings, chain, ruleNumber) {
   const key = _bytecodeKey(program);
@@ -2992,11 +2990,8 @@ var _ruleTable = (function (parts) {
 var _callbacks = (function (m, described, escapes) {
   const contexts = new FrameContext();
   const state = _newFrameState(contexts);
-  const slotFrames = [];
   const used = escapes.length > 0 || described.fieldCalls;
-  if (used) {
-    for (let s = 0; s < FRAMES_PER_CALL; s++) slotFrames.push(createFrameRef());
-  }
+  const slotFrames = used ? new Array(FRAMES_PER_CALL) : [];
   let loaded = -1;
   let slotFrame = (slot) => slotFrames[slot];
   const tests = escapes.map(() => void 0);
@@ -3102,7 +3097,7 @@ var _stager = (function (m, described, slotFrames) {
       }
       i32[at + FR_PATTERNS] = lastBits;
     }
-    if (callsBack) _copyFrame(frame, slotFrames[slot]);
+    if (callsBack) _copyFrame(frame, slotFrames[slot] ??= createFrameRef());
   };
 });
 var _batchPath = (function (m, stage, run) {
@@ -4386,7 +4381,6 @@ function _interfaceTest(match) {
 
 
 var _keyUnits = new Uint16Array(256);
-
 
 
 

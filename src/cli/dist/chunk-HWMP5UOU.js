@@ -8,10 +8,10 @@ import {
   _parsedU32,
   _unoptimisedPacked,
   _validateCached
-} from "./chunk-NS52V5MJ.js";
+} from "./chunk-RYPKXM3D.js";
 import {
   validate
-} from "./chunk-VN2SWMWC.js";
+} from "./chunk-UEZOSOPR.js";
 import {
   LINKTYPE_ETHERNET,
   LINKTYPE_RAW,
@@ -50,8 +50,7 @@ var _tokenize = (function (line, lineNumber, from) {
   for (let i = from; i < end; ) {
     const c = line.charCodeAt(i);
     if (inQuote) {
-      let j = i;
-      while (j < end && line.charCodeAt(j) !== _QUOTE && line.charCodeAt(j) !== _BACKSLASH) j++;
+      const j = _quotedRunEnd(line, i);
       if (j > i) text += line.slice(i, j);
       if (j >= end) break;
       if (line.charCodeAt(j) === _BACKSLASH) {
@@ -75,7 +74,7 @@ var _tokenize = (function (line, lineNumber, from) {
       quoted = true;
       quoteColumn = i + 1;
       i++;
-    } else if (_isBlank(c)) {
+    } else if (c === 32 || c === 9 || c === 13 || c === 10) {
       if (started) emit();
       i++;
     } else {
@@ -84,8 +83,9 @@ var _tokenize = (function (line, lineNumber, from) {
         column = i + 1;
         valueColumn = i + 1;
       }
-      let j = i + 1;
-      while (j < end && !_isBlank(line.charCodeAt(j)) && line.charCodeAt(j) !== _QUOTE) j++;
+      _PLAIN_RUN.lastIndex = i;
+      _PLAIN_RUN.test(line);
+      const j = _PLAIN_RUN.lastIndex;
       text += line.slice(i, j);
       i = j;
     }
@@ -94,8 +94,11 @@ var _tokenize = (function (line, lineNumber, from) {
   if (started) emit();
   return tokens;
 });
-var _isBlank = (function (c) {
-  return c === 32 || c === 9 || c === 13 || c === 10;
+var _quotedRunEnd = (function (line, i) {
+  const quote = line.indexOf('"', i);
+  const backslash = line.indexOf("\\", i);
+  const end = quote < 0 ? line.length : quote;
+  return backslash >= 0 && backslash < end ? backslash : end;
 });
 var _parseCounters = (function (text, line, column) {
   const match = /^\[([0-9]+):([0-9]+)\]$/.exec(text);
@@ -624,6 +627,7 @@ function _fail(reason, line, column, cause) {
 
 var _QUOTE = 34;
 var _BACKSLASH = 92;
+var _PLAIN_RUN = /[^ \t\r\n"]+/y;
 
 
 

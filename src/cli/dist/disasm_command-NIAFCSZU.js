@@ -4,7 +4,7 @@ import {
 } from "./chunk-DFXWIHPA.js";
 import {
   _loadProgram
-} from "./chunk-CJ3LQ3WI.js";
+} from "./chunk-B7EX5VAX.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -14,10 +14,10 @@ import {
   _noPositionals,
   _parseOptions
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-KLRDXQU6.js";
+import "./chunk-5MS54K75.js";
 import "./chunk-I5PY5TU6.js";
 import "./chunk-CNK7VKYS.js";
-import "./chunk-VN2SWMWC.js";
+import "./chunk-UEZOSOPR.js";
 import "./chunk-HTG3XFGN.js";
 import "./chunk-2P54CIHJ.js";
 import "./chunk-PTJ5AGX5.js";

@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-KEHH6HC5.js";
+} from "./chunk-TPMJFTP2.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -47,7 +47,7 @@ import {
 import {
   _loadProgram,
   _runnable
-} from "./chunk-CJ3LQ3WI.js";
+} from "./chunk-B7EX5VAX.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -72,12 +72,12 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-WE4HIP2N.js";
+} from "./chunk-2YQZ64XG.js";
 import {
   _loadIndex,
   _lower,
   _wasmRefusal
-} from "./chunk-KLRDXQU6.js";
+} from "./chunk-5MS54K75.js";
 import "./chunk-44YVJW6D.js";
 import {
   _openBlocks
@@ -85,10 +85,10 @@ import {
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-NS52V5MJ.js";
+import "./chunk-RYPKXM3D.js";
 import {
   validate
-} from "./chunk-VN2SWMWC.js";
+} from "./chunk-UEZOSOPR.js";
 import {
   LINKTYPE_RAW
 } from "./chunk-HTG3XFGN.js";
@@ -285,7 +285,7 @@ var _loadRuleSet = (async function (parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-Y53UWSUP.js");
+    const { _readRuleFile } = await import("./_rule_file-ZJQJ7J4L.js");
     const { ruleSet: ruleSet2, name, text } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2, text };
   }
