@@ -1,19 +1,23 @@
 /**
  * Private to `filter`: `compileRuleSet` with the Wasm classifier's modules
  * (about a third of the rule-set code) loaded only for a set that may become
- * one, so that `--expr` and `--bytecode` (one rule, tested directly) start
- * without loading them (bench/RESULTS.md, issue 12, session 10).
+ * one, so that `--expr` and `--bytecode` (one rule, tested directly) and an
+ * empty rule set start without loading them (bench/RESULTS.md, issue 12,
+ * session 10).
  *
  * @module
  */
 import type { CompiledRuleSet, CompileRuleSetOptions } from "../rules/compiled_rule_set.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 import { _buildRuleSet } from "../rules/_rule_set_builder.ts";
+import { _prefersWasm } from "../rules/_classifier_wasm_choice.ts";
 
 /**
- * `ruleSet` compiled as `compileRuleSet` compiles it: a set evaluated rule
- * by rule never becomes the Wasm classifier, so it is compiled without it;
- * any other loads the classifier first (it may be chosen, or asked for).
+ * `ruleSet` compiled as `compileRuleSet` compiles it. The Wasm classifier is
+ * loaded first only where the set may become one: evaluated with an index,
+ * and either asked for (`strategy: "wasm"`) or, without a strategy, of a size
+ * the measured choice can pick (`_prefersWasm`, with any number of inexact
+ * index entries: not an empty set). Others are compiled without it.
  *
  * @example
  * ```ts
@@ -35,7 +39,11 @@ export async function _compileRules(
   ruleSet: RuleSet,
   options: CompileRuleSetOptions,
 ): Promise<CompiledRuleSet> {
-  if (options.evaluation === "rule-by-rule") return _buildRuleSet(ruleSet, options);
+  const rules = ruleSet.chains.reduce((count, chain) => count + chain.rules.length, 0);
+  const mayBeWasm = options.evaluation !== "rule-by-rule" &&
+    (options.strategy === "wasm" ||
+      (options.strategy === undefined && _prefersWasm(rules, Infinity)));
+  if (!mayBeWasm) return _buildRuleSet(ruleSet, options);
   const { _makeWasmClassifier } = await import("../rules/_classifier_wasm.ts");
   return _buildRuleSet(ruleSet, options, { make: _makeWasmClassifier, choose: true });
 }

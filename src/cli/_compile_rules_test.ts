@@ -54,3 +54,22 @@ Deno.test("_compileRules() compiles a rule-by-rule set without the Wasm classifi
   assert.equal(_isWasm(compiled), false);
   _agree(compiled, compileRuleSet(ruleSet, { evaluation: "rule-by-rule" }), "rule by rule");
 });
+
+Deno.test("_compileRules() compiles sets that cannot become the Wasm classifier as the library does", async () => {
+  const sets = [
+    ["an empty set", parseRuleSet("*filter\n:INPUT DROP [0:0]\nCOMMIT\n"), {}],
+    [
+      "a closure set",
+      parseRuleSet(generateRuleSet(9, { rules: 30, profile }).text),
+      { strategy: "closure" as const },
+    ],
+  ] as const;
+  for (const [what, ruleSet, options] of sets) {
+    const compiled = await _compileRules(ruleSet, options);
+    const library = compileRuleSet(ruleSet, options);
+    assert.equal(_isWasm(compiled), false, what);
+    assert.equal(_isWasm(library), false, what);
+    assert.equal((compiled as _Inspected).wasmFallback, (library as _Inspected).wasmFallback, what);
+    _agree(compiled, compileRuleSet(ruleSet, { evaluation: "rule-by-rule" }), what);
+  }
+});
