@@ -26,6 +26,7 @@
 import { parseArgs } from "node:util";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { _RuleSetBuilder } from "../src/rules/_rule_set_builder.ts";
+import { _makeWasmClassifier } from "../src/rules/_classifier_wasm.ts";
 
 const { values } = parseArgs({
   options: {
@@ -48,7 +49,7 @@ for (const file of values.rules) {
   const t0 = now();
   const ruleSet = parseRuleSet(text);
   const t1 = now();
-  const builder = new _RuleSetBuilder(ruleSet, {}, true);
+  const builder = new _RuleSetBuilder(ruleSet, {}, { make: _makeWasmClassifier, choose: true });
   // The first steps compile the rules, one per step, then one per chain to move on.
   let ruleSteps = ruleSet.chains.length;
   for (const chain of ruleSet.chains) ruleSteps += chain.rules.length;

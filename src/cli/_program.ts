@@ -21,6 +21,9 @@ import { _readText } from "./_input.ts";
 import { _linkTypeName } from "./_link_types.ts";
 import { type _Parsed, _string } from "../args/_args.ts";
 
+/** The snaplen of most captures (tcpdump's default), for the check of a link-base `--expr`. */
+const _USUAL_SNAPLEN = 262144;
+
 /** A program, fixed or compiled per link type from a filter expression. */
 export interface _ProgramSource {
   /** What the messages call it: `--bytecode`, `--expr`, or the assembler file name. */
@@ -106,12 +109,16 @@ export async function _loadProgram(
       ? forLinkType(LINKTYPE_RAW)
       : compileCached(filterOptionsForInterface(captureInterface));
   // Report syntax errors before any input is read: an expression that
-  // compiles for none of the link types cannot be right.
+  // compiles for none of the link types cannot be right. On the link base
+  // each is compiled as for a capture of tcpdump's usual header (snaplen
+  // 262144, little-endian), so that for such a capture the first block
+  // finds its program already compiled.
   const types = base === "network" ? [LINKTYPE_RAW] : [1, 113, 276, 0, 108, 101, 228, 229];
   let first: unknown;
   for (const type of types) {
     try {
-      forLinkType(type);
+      if (base === "network") forLinkType(type);
+      else forInterface({ linkType: type, snaplen: _USUAL_SNAPLEN, littleEndian: true });
       first = undefined;
       break;
     } catch (error) {

@@ -3,11 +3,8 @@
  *
  * @module
  */
-import {
-  type CompiledRuleSet,
-  compileRuleSet,
-  type CompileRuleSetOptions,
-} from "../rules/compile_rule_set.ts";
+import type { CompiledRuleSet, CompileRuleSetOptions } from "../rules/compiled_rule_set.ts";
+import { _compileRules } from "./_compile_rules.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { LINKTYPE_RAW } from "../capture/link_types.ts";
@@ -334,7 +331,7 @@ async function _filter(
   const { path, dropTo, ruleSet, name, program, base, compileOptions, split } = run;
   let rules: CompiledRuleSet;
   try {
-    rules = compileRuleSet(ruleSet, compileOptions);
+    rules = await _compileRules(ruleSet, compileOptions);
   } catch (error) {
     throw DataError.from(name, error);
   }

@@ -41,7 +41,7 @@ import {
   type _IndexEntry,
   type _IndexNode,
 } from "./_rule_index.ts";
-import { _makeWasmClassifier } from "./_classifier_wasm.ts";
+import type { _WasmClassifier } from "./_classifier_wasm.ts";
 import { _RuleShapes } from "./_rule_shape.ts";
 import { _wasmRefusal } from "../bpf/compile_wasm.ts";
 import { _prefersWasm } from "./_classifier_wasm_choice.ts";
@@ -106,6 +106,32 @@ function _lazyTest(rule: _CompiledRule, prepared: _PreparedMatch[]): _Test {
 }
 
 /**
+ * How a compile may make the Wasm classifier: its maker
+ * (`_makeWasmClassifier` of ./_classifier_wasm.ts, given by the caller, so
+ * that one that never needs it, a set evaluated rule by rule, can run without
+ * loading its modules), and whether it may be chosen by measurement when no
+ * strategy is asked for (`compileRuleSet`) or only when asked for.
+ */
+export interface _WasmMaking {
+  make(parts: _ClassifierParts): _WasmClassifier | { reason: string };
+  choose: boolean;
+}
+
+/**
+ * A rule set compiled with all of its steps at once (`compileRuleSet`; `wasm`
+ * as {@linkcode _RuleSetBuilder} takes it).
+ */
+export function _buildRuleSet(
+  ruleSet: RuleSet,
+  options?: CompileRuleSetOptions,
+  wasm?: _WasmMaking,
+): _Classifier {
+  const builder = new _RuleSetBuilder(ruleSet, options, wasm);
+  while (!builder.step()) { /* all steps at once */ }
+  return builder.finish();
+}
+
+/**
  * The steps of one compile: construct (checks the chains and options), call
  * `step()` until it returns `true`, then `finish()`.
  */
@@ -148,14 +174,18 @@ export class _RuleSetBuilder {
   #wasm: string | null | undefined;
   /** Without a strategy: whether the Wasm classifier may be chosen by measurement. */
   readonly #mayChooseWasm: boolean;
+  /** What makes the Wasm classifier, if this compile may make one. */
+  readonly #makeWasm: _WasmMaking["make"] | undefined;
 
   /**
-   * With `chooseWasm` and no strategy asked for, an indexed set that
+   * With `wasm.choose` and no strategy asked for, an indexed set that
    * `_prefersWasm` (./_classifier_wasm_choice.ts) becomes the Wasm
    * classifier where run-time Wasm is allowed (`compileRuleSet`; not the
-   * sliced compile, whose module would be emitted in one step).
+   * sliced compile, whose module would be emitted in one step). Without
+   * `wasm`, strategy "wasm" builds the indexes for it but `finish()` falls
+   * back, with the reason.
    */
-  constructor(ruleSet: RuleSet, options?: CompileRuleSetOptions, chooseWasm = false) {
+  constructor(ruleSet: RuleSet, options?: CompileRuleSetOptions, wasm?: _WasmMaking) {
     this.#ruleSet = ruleSet;
     this.#options = options;
     // No strategy: each program gets what `compile()` picks for this runtime.
@@ -185,7 +215,8 @@ export class _RuleSetBuilder {
       : null;
     this.#sourceWalk = this.#wasm !== null && (strategy === "source" ||
       (strategy === undefined && _defaultStrategy(0) === "source"));
-    this.#mayChooseWasm = chooseWasm && asked === undefined && this.#indexed;
+    this.#makeWasm = wasm?.make;
+    this.#mayChooseWasm = wasm?.choose === true && asked === undefined && this.#indexed;
     const problem = _findChainProblem(ruleSet);
     if (problem) throw _ruleError(problem.reason, problem.chain, problem.rule);
     this.#entry = _entryChain(ruleSet, options?.chain);
@@ -336,7 +367,7 @@ export class _RuleSetBuilder {
     };
     let fallback = this.#wasm;
     if (fallback === null) {
-      const wasm = _makeWasmClassifier(parts);
+      const wasm = this.#makeWasm?.(parts) ?? { reason: "the Wasm classifier is not loaded" };
       if (!("reason" in wasm)) return wasm;
       fallback = wasm.reason;
     }

@@ -6,7 +6,8 @@
  */
 import type { RuleSet } from "./rule_set.ts";
 import type { CompiledRuleSet, CompileRuleSetOptions } from "./compiled_rule_set.ts";
-import { _RuleSetBuilder } from "./_rule_set_builder.ts";
+import { _buildRuleSet } from "./_rule_set_builder.ts";
+import { _makeWasmClassifier } from "./_classifier_wasm.ts";
 
 export { createFrameRef, type FrameRef } from "./frame_ref.ts";
 export type { CompiledRuleSet, CompileRuleSetOptions } from "./compiled_rule_set.ts";
@@ -65,7 +66,5 @@ export function compileRuleSet(
   ruleSet: RuleSet,
   options?: CompileRuleSetOptions,
 ): CompiledRuleSet {
-  const builder = new _RuleSetBuilder(ruleSet, options, true);
-  while (!builder.step()) { /* all steps at once */ }
-  return builder.finish();
+  return _buildRuleSet(ruleSet, options, { make: _makeWasmClassifier, choose: true });
 }

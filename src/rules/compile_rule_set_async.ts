@@ -7,6 +7,7 @@
 import type { CompiledRuleSet, CompileRuleSetOptions } from "./compiled_rule_set.ts";
 import type { RuleSet } from "./rule_set.ts";
 import { _RuleSetBuilder } from "./_rule_set_builder.ts";
+import { _makeWasmClassifier } from "./_classifier_wasm.ts";
 
 /**
  * Options of {@linkcode compileRuleSetAsync}: those of
@@ -68,7 +69,11 @@ export async function compileRuleSetAsync(
   const signal = options?.signal;
   const slice = options?.sliceMilliseconds ?? 10;
   signal?.throwIfAborted();
-  const builder = new _RuleSetBuilder(ruleSet, options);
+  // The Wasm classifier only where asked for (`strategy: "wasm"`).
+  const builder = new _RuleSetBuilder(ruleSet, options, {
+    make: _makeWasmClassifier,
+    choose: false,
+  });
   for (;;) {
     // One slice: steps (one rule, or one index node) until the slice is used up.
     const end = performance.now() + slice;
