@@ -41,6 +41,8 @@ const { values } = parseArgs({
     file: { type: "string" },
     frames: { type: "string", default: "20000" },
     top: { type: "string", default: "15" },
+    // Replication factor of the index (`_replication`; 0: the multi-path form).
+    factor: { type: "string" },
   },
 });
 
@@ -48,9 +50,23 @@ const text = values.file !== undefined
   ? Deno.readTextFileSync(values.file)
   : generateRuleSet(1, { rules: Number(values.rules), policy: "ACCEPT" }).text;
 const ruleSet = parseRuleSet(text);
+if (values.factor !== undefined) {
+  const { _replication } = await import("../src/rules/_rule_index.ts");
+  _replication.factor = Number(values.factor);
+  _replication.enabled = _replication.factor > 0;
+}
 const builder = new _RuleSetBuilder(ruleSet, { strategy: "wasm" });
 while (!builder.step());
 const roots = builder.indexRoots;
+{
+  const { _indexSize } = await import("../src/rules/_rule_index.ts");
+  const sizes = roots.map((r) => _indexSize(r));
+  console.log(
+    `index: nodes ${sizes.reduce((n, x) => n + x.nodes, 0)} listed ${
+      sizes.reduce((n, x) => n + x.listed, 0)
+    } entries ${builder.indexEntries.reduce((n, x) => n + x.length, 0)}`,
+  );
+}
 const chains = builder.chainRules;
 const fields = builder.fields.fields;
 
@@ -176,22 +192,30 @@ function walkStats(node: _IndexNode, into: { bound: number }): void {
     }
     w.loads++;
     const value = _loadField(node.source!, state);
+    let took = false;
     if (value >= 0) {
       const key = (value & node.mask) >>> 0;
       if (node.keys !== null) {
         w.exact++;
         const slot = _keySlot(node.keys, node.slots!, node.shift, key);
-        if (slot >= 0) walkStats(node.children[slot]!, into);
+        if (slot >= 0) {
+          walkStats(node.children[slot]!, into);
+          took = true;
+        }
       } else {
         w.ranges++;
         const i = _interval(node.starts!, key);
         for (let j = i < 0 ? 0 : i + node.leaves; j >= 1; j >>= 1) {
           w.rangeLevels++;
           const child = node.children[j];
-          if (child !== null) walkStats(child, into);
+          if (child !== null) {
+            walkStats(child, into);
+            took = true;
+          }
         }
       }
     }
+    if (!took && node.otherwise !== null) walkStats(node.otherwise, into);
     if (node.rest === null) return;
     node = node.rest;
   }
@@ -315,6 +339,9 @@ for (const row of rows.slice(0, Number(values.top))) {
       node.children.forEach((child, i) => {
         if (child !== null) stack.push({ c, node: child, path: [...path, `${here}=${i}`] });
       });
+      if (node.otherwise !== null) {
+        stack.push({ c, node: node.otherwise, path: [...path, `~${here}`] });
+      }
       if (node.rest !== null) stack.push({ c, node: node.rest, path: [...path, `!${here}`] });
     }
   });

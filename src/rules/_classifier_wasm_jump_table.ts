@@ -18,6 +18,7 @@ export function _emitTable(
   key: number,
   keys: readonly number[],
   emitCase: (i: number) => void,
+  miss?: () => void,
 ) {
   const c = b.c;
   const base = keys[0] >>> 0;
@@ -39,5 +40,7 @@ export function _emitTable(
     b.br(end);
   }
   b.close();
+  // The default: no case.
+  miss?.();
   b.close();
 }
