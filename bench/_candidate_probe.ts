@@ -41,8 +41,6 @@ const { values } = parseArgs({
     file: { type: "string" },
     frames: { type: "string", default: "20000" },
     top: { type: "string", default: "15" },
-    // Replication factor of the index (`_replication`; 0: the multi-path form).
-    factor: { type: "string" },
   },
 });
 
@@ -50,25 +48,15 @@ const text = values.file !== undefined
   ? Deno.readTextFileSync(values.file)
   : generateRuleSet(1, { rules: Number(values.rules), policy: "ACCEPT" }).text;
 const ruleSet = parseRuleSet(text);
-if (values.factor !== undefined) {
-  const { _replication } = await import("../src/rules/_rule_index.ts");
-  _replication.factor = Number(values.factor);
-  _replication.enabled = _replication.factor > 0;
-}
 const builder = new _RuleSetBuilder(ruleSet, { strategy: "wasm" });
 while (!builder.step());
 const roots = builder.indexRoots;
-{
-  const { _indexSize } = await import("../src/rules/_rule_index.ts");
-  const sizes = roots.map((r) => _indexSize(r));
-  console.log(
-    `index: nodes ${sizes.reduce((n, x) => n + x.nodes, 0)} listed ${
-      sizes.reduce((n, x) => n + x.listed, 0)
-    } entries ${builder.indexEntries.reduce((n, x) => n + x.length, 0)}`,
-  );
-}
 const chains = builder.chainRules;
 const fields = builder.fields.fields;
+const fieldName = (id: number) => {
+  const f = fields[id];
+  return `k${f.kind}b${f.base}o${f.offset}s${f.size}${f.msh >= 0 ? "m" + f.msh : ""}`;
+};
 
 const bytes = Deno.readFileSync(values.capture!);
 const view = new DataView(bytes.buffer);
@@ -115,6 +103,7 @@ function runChainInner(c: number, resume: boolean, afterIn: number): [number, nu
     into.count = 0;
     into.bound = _END;
     _collectCandidates(roots[c], state, into);
+    walkFields.clear();
     walkStats(roots[c], { bound: _END });
     s.chainRuns++;
     for (let i = 0; i < into.count; i++) s.listed += into.lists[i].length;
@@ -167,7 +156,12 @@ const w = {
   leaves: 0,
   leafCodes: 0,
   belowBound: 0,
+  /** Loads of a field this chain walk already loaded (a walk that loads each field once saves them). */
+  repeatedLoads: 0,
 };
+/** Fields loaded in the current chain walk; loads per field and mask over the run. */
+const walkFields = new Set<number>();
+const loadsOf = new Map<string, number>();
 /** The walk of `_collectCandidates`, counted. */
 function walkStats(node: _IndexNode, into: { bound: number }): void {
   for (;;) {
@@ -191,31 +185,26 @@ function walkStats(node: _IndexNode, into: { bound: number }): void {
       continue;
     }
     w.loads++;
+    const fieldKey = `${fieldName(node.field)}&${(node.mask >>> 0).toString(16)}`;
+    loadsOf.set(fieldKey, (loadsOf.get(fieldKey) ?? 0) + 1);
+    if (walkFields.size === walkFields.add(node.field).size) w.repeatedLoads++;
     const value = _loadField(node.source!, state);
-    let took = false;
     if (value >= 0) {
       const key = (value & node.mask) >>> 0;
       if (node.keys !== null) {
         w.exact++;
         const slot = _keySlot(node.keys, node.slots!, node.shift, key);
-        if (slot >= 0) {
-          walkStats(node.children[slot]!, into);
-          took = true;
-        }
+        if (slot >= 0) walkStats(node.children[slot]!, into);
       } else {
         w.ranges++;
         const i = _interval(node.starts!, key);
         for (let j = i < 0 ? 0 : i + node.leaves; j >= 1; j >>= 1) {
           w.rangeLevels++;
           const child = node.children[j];
-          if (child !== null) {
-            walkStats(child, into);
-            took = true;
-          }
+          if (child !== null) walkStats(child, into);
         }
       }
     }
-    if (!took && node.otherwise !== null) walkStats(node.otherwise, into);
     if (node.rest === null) return;
     node = node.rest;
   }
@@ -274,16 +263,17 @@ console.log(
     per(w.ranges)
   } range levels ${per(w.rangeLevels)} leaves ${per(w.leaves)} leaf codes ${
     per(w.leafCodes)
-  } below the bound at the leaf ${per(w.belowBound)}`,
+  } below the bound at the leaf ${per(w.belowBound)} repeated loads ${per(w.repeatedLoads)}`,
+);
+console.log(
+  "loads per frame by field and mask (kind, base, offset, size, msh):\n  " +
+    [...loadsOf].sort((a, b) => b[1] - a[1]).slice(0, 16).map(([k, n]) => `${k} ${per(n)}`)
+      .join(", "),
 );
 console.log(
   "chain runs by where they end (a decision or jump at position ≤ N, or the chain's end):\n  " +
     [...decidedAt].sort().map(([k, n]) => `${k}: ${(n / s.frames).toFixed(3)}`).join(", "),
 );
-const fieldName = (id: number) => {
-  const f = fields[id];
-  return `k${f.kind}b${f.base}o${f.offset}s${f.size}${f.msh >= 0 ? "m" + f.msh : ""}`;
-};
 const kindName = ["count", "ACCEPT", "DROP", "RETURN", "jump", "goto"];
 const rows: { c: number; p: number; tests: number }[] = [];
 chains.forEach((rules, c) => rules.forEach((_, q) => rows.push({ c, p: q, tests: testsOf[c][q] })));
@@ -339,9 +329,6 @@ for (const row of rows.slice(0, Number(values.top))) {
       node.children.forEach((child, i) => {
         if (child !== null) stack.push({ c, node: child, path: [...path, `${here}=${i}`] });
       });
-      if (node.otherwise !== null) {
-        stack.push({ c, node: node.otherwise, path: [...path, `~${here}`] });
-      }
       if (node.rest !== null) stack.push({ c, node: node.rest, path: [...path, `!${here}`] });
     }
   });

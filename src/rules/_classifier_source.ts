@@ -723,18 +723,6 @@ export interface _EmittedWalk {
   grouped: boolean;
 }
 
-/** Whether some node of the index has an `otherwise` (which this walk does not emit). */
-function _hasOtherwise(root: _IndexNode): boolean {
-  const stack: _IndexNode[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node.otherwise !== null) return true;
-    for (const child of node.children) if (child !== null) stack.push(child);
-    if (node.rest !== null) stack.push(node.rest);
-  }
-  return false;
-}
-
 /**
  * The source of the walk of the index `root` of a chain of `rules`, or why
  * there is none (bounds); {@linkcode _compileWalk} compiles it, in a
@@ -757,7 +745,6 @@ export function _emitWalk(
     labels: 0,
     calls: new Map(),
   };
-  if (_hasOtherwise(root)) return { reason: "the index copies entries into children (otherwise)" };
   if (!_emitChain(e, root)) return tooLong;
   const words = Math.max(1, Math.ceil((2 * rules.length) / 32));
   const usedWords = Math.ceil(words / 32);

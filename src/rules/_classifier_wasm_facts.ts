@@ -48,8 +48,6 @@ export function _codeFacts(root: _IndexNode, rules: number): (readonly _Guard[] 
         } else if (facts[code]!.length > 0) facts[code] = _joined(facts[code]!, here);
       }
       if (n.field < 0) continue;
-      // Walked where no child was: no fact (as the rest).
-      if (n.otherwise !== null) visit(n.otherwise);
       for (const [child, lo, hi] of _childRanges(n)) {
         path.push({ field: n.field, mask: n.mask, lo, hi });
         visit(child);

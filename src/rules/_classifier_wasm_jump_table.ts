@@ -18,7 +18,6 @@ export function _emitTable(
   key: number,
   keys: readonly number[],
   emitCase: (i: number) => void,
-  miss?: () => void,
 ) {
   const c = b.c;
   const base = keys[0] >>> 0;
@@ -40,7 +39,5 @@ export function _emitTable(
     b.br(end);
   }
   b.close();
-  // The default: no case.
-  miss?.();
   b.close();
 }

@@ -45,13 +45,9 @@ function _emitDispatch(
   cut?: (start: number, always?: boolean) => void,
   lo = 0,
   hi = keys.length - 1,
-  miss?: () => void,
 ): void {
   const c = b.c;
-  if (lo > hi) {
-    miss?.();
-    return;
-  }
+  if (lo > hi) return;
   const start = c.length;
   const count = hi - lo + 1;
   const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
@@ -62,7 +58,7 @@ function _emitDispatch(
       const caseStart = c.length;
       emitCase(lo + i);
       if (cut !== undefined && c.length - start > _walkCodeLimits.chunkBytes) cut(caseStart, true);
-    }, miss);
+    });
   } else if (hi - lo < 3) {
     let open = 0;
     for (let i = lo; i <= hi; i++) {
@@ -72,18 +68,14 @@ function _emitDispatch(
       open++;
       emitCase(i);
     }
-    if (miss !== undefined) {
-      b.else();
-      miss();
-    }
     for (; open > 0; open--) b.close();
   } else {
     const mid = (lo + hi + 1) >> 1;
     c.get(key).i32(keys[mid] | 0).op(_OP.i32LtU);
     b.open(_OP.if);
-    _emitDispatch(b, key, keys, emitCase, cut, lo, mid - 1, miss);
+    _emitDispatch(b, key, keys, emitCase, cut, lo, mid - 1);
     b.else();
-    _emitDispatch(b, key, keys, emitCase, cut, mid, hi, miss);
+    _emitDispatch(b, key, keys, emitCase, cut, mid, hi);
     b.close();
   }
   cut?.(start);
@@ -259,9 +251,6 @@ function _emitChainPiece(
       b.close();
       continue;
     }
-    // The `otherwise` (walked where no child is): its code once, placed at each miss.
-    const miss = node.otherwise === null ? undefined : _missEmitter(e, node.otherwise);
-    const done = miss === undefined ? -1 : b.open(_OP.block);
     const fail = b.open(_OP.block);
     const source = node.source!;
     _emitField(b, source, fail, L, e.module, e.known);
@@ -273,15 +262,9 @@ function _emitChainPiece(
     }
     c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
     const start = c.length;
-    _emitChildren(e, node, miss);
+    _emitChildren(e, node);
     _cut(e, L.key, start);
     e.known = outer;
-    if (miss !== undefined) {
-      b.br(done);
-      b.close();
-      // The field did not load: no child.
-      miss();
-    }
     b.close();
     b.close();
   }
@@ -325,26 +308,8 @@ function _emitChild(e: _CollectEmitter, child: _IndexNode): void {
   c.get(0).get(e.L.bound).opIndex(_OP.call, f).set(e.L.bound);
 }
 
-/**
- * Emits `otherwise` once (with what holds before the node's load) and
- * returns what places it at a miss: its code inline where it is short, else
- * a call of a function of its own.
- */
-function _missEmitter(e: _CollectEmitter, otherwise: _IndexNode): () => void {
-  const c = e.b.c;
-  const start = c.length;
-  _emitChild(e, otherwise);
-  const bytes = c.cut(start);
-  if (bytes.length <= _MISS_INLINE_BYTES) return () => e.b.c.append(bytes);
-  const f = _walkPiece(e, bytes);
-  return () => e.b.c.get(0).get(e.L.bound).opIndex(_OP.call, f).set(e.L.bound);
-}
-
-/** An `otherwise` this short is copied at each miss; longer ones are called. */
-const _MISS_INLINE_BYTES = 64;
-
-/** Dispatches on the key to `node`'s children (exact table or segment tree); `miss` where none. */
-function _emitChildren(e: _CollectEmitter, node: _IndexNode, miss?: () => void): void {
+/** Dispatches on the key to `node`'s children (exact table or segment tree). */
+function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
   const { b, L } = e;
   if (node.starts === null) {
     const pairs: [number, _IndexNode][] = [];
@@ -360,13 +325,10 @@ function _emitChildren(e: _CollectEmitter, node: _IndexNode, miss?: () => void):
       pairs.map((p) => p[0]),
       (i) => _emitChild(e, pairs[i][1]),
       (start, always) => _cut(e, L.key, start, always),
-      0,
-      pairs.length - 1,
-      miss,
     );
     return;
   }
-  _emitRangeChildren(e, node, miss);
+  _emitRangeChildren(e, node);
 }
 
 /**
@@ -378,17 +340,14 @@ function _emitChildren(e: _CollectEmitter, node: _IndexNode, miss?: () => void):
  * intervals (`_walkCodeLimits.inlineBytes`). No per-level dispatch at run
  * time: the path is in the code.
  */
-function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode, miss?: () => void): void {
+function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode): void {
   const { b, L } = e;
   const c = b.c;
   const starts = node.starts!;
   // Intervals whose start is past every uint32 (2^32) hold no key.
   let count = 0;
   while (count < starts.length && starts[count] <= 0xffffffff) count++;
-  if (count === 0) {
-    miss?.();
-    return;
-  }
+  if (count === 0) return;
   const leaves = node.leaves;
   const height = Math.log2(leaves);
   const codes = new Map<number, Uint8Array>();
@@ -411,10 +370,8 @@ function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode, miss?: () => v
     return Math.max(0, Math.min(last, count - 1) - first + 1);
   };
   const path = (i: number): void => {
-    let took = false;
     for (let j = i + leaves; j >= 1; j >>= 1) {
       if (node.children[j] === null) continue;
-      took = true;
       const bytes = codeOf(j);
       if (bytes.length * covered(j) <= _walkCodeLimits.inlineBytes || covered(j) === 1) {
         c.append(bytes);
@@ -427,7 +384,6 @@ function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode, miss?: () => v
       }
       c.get(0).get(L.bound).opIndex(_OP.call, f).set(L.bound);
     }
-    if (!took) miss?.();
   };
   const search = (lo: number, hi: number): void => {
     const start = c.length;
@@ -446,11 +402,6 @@ function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode, miss?: () => v
   c.get(L.key).i32(starts[0] | 0).op(_OP.i32GeU);
   b.open(_OP.if);
   search(0, count - 1);
-  if (miss !== undefined) {
-    // Below the first interval: no child.
-    b.else();
-    miss();
-  }
   b.close();
 }
 
@@ -552,7 +503,6 @@ export function _listedCodes(root: _IndexNode, listed: Uint8Array): void {
     const node = stack.pop()!;
     for (const code of node.leaf) listed[code] = 1;
     for (const child of node.children) if (child !== null) stack.push(child);
-    if (node.otherwise !== null) stack.push(node.otherwise);
     if (node.rest !== null) stack.push(node.rest);
   }
 }

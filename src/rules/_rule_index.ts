@@ -133,13 +133,6 @@ export class _IndexNode {
    * children are `2j` and `2j + 1`, interval `i` is leaf `leaves + i`. */
   leaves = 0;
   children: (_IndexNode | null)[] = [];
-  /**
-   * Walked only when no child was (a miss, or the field did not load): the
-   * entries without a guard on the field that were also copied into every
-   * child (see {@linkcode _replication}); null when none were.
-   */
-  otherwise: _IndexNode | null = null;
-  /** Walked after this node whatever the value (entries that were not copied into the children). */
   rest: _IndexNode | null = null;
   depth = 0;
 }
@@ -214,35 +207,23 @@ export function _collectCandidates(node: _IndexNode, state: _Frame, into: _Colle
         ? -1
         : _load(state.bytes, w.base, w.loadEnd, w.network, w.mac, node.offset, node.size);
     } else value = _loadField(node.source!, state);
-    let took = false;
     if (value >= 0) {
       const key = (value & node.mask) >>> 0;
       if (node.onlyKey >= 0) {
-        if (key === node.onlyKey) {
-          _collectCandidates(node.children[0]!, state, into);
-          took = true;
-        }
+        if (key === node.onlyKey) _collectCandidates(node.children[0]!, state, into);
       } else if (node.keys !== null) {
         const child = _exactChild(node, key);
-        if (child !== null) {
-          _collectCandidates(child, state, into);
-          took = true;
-        }
+        if (child !== null) _collectCandidates(child, state, into);
       } else {
         // Segment tree over the intervals: the children on the path up from the leaf.
         const i = _interval(node.starts!, key);
         const children = node.children;
         for (let j = i < 0 ? 0 : i + node.leaves; j >= 1; j >>= 1) {
           const child = children[j];
-          if (child !== null) {
-            _collectCandidates(child, state, into);
-            took = true;
-          }
+          if (child !== null) _collectCandidates(child, state, into);
         }
       }
     }
-    // The entries copied into every child, where no child was walked.
-    if (!took && node.otherwise !== null) _collectCandidates(node.otherwise, state, into);
     const rest = node.rest;
     if (rest === null) return;
     node = rest;
@@ -272,8 +253,6 @@ export function _maxLists(node: _IndexNode | null): number {
         if (child !== null) most = Math.max(most, _maxLists(child));
       }
     }
-    // A walk takes a child or the `otherwise`, not both.
-    if (node.otherwise !== null) most = Math.max(most, _maxLists(node.otherwise));
     total += most;
     node = node.rest;
   }
@@ -301,7 +280,6 @@ export function _indexSize(root: _IndexNode): _IndexSize {
     size.depth = Math.max(size.depth, node.depth);
     size.slots += (node.keys?.length ?? 0) + (node.starts?.length ?? 0);
     for (const child of node.children) if (child !== null) stack.push(child);
-    if (node.otherwise !== null) stack.push(node.otherwise);
     if (node.rest !== null) stack.push(node.rest);
   }
   return size;
@@ -324,8 +302,6 @@ interface _Task {
   used: ReadonlySet<number>;
   /** Whether a guard of every entry was checked on the path (a value child's subtree). */
   filtered: boolean;
-  /** Most entries the subtree may list, copies included (see {@linkcode _replication}). */
-  allowance: number;
 }
 
 interface _KeyStats {
@@ -426,8 +402,7 @@ export class _IndexBuilder {
       const node = from === 0 ? this.root : new _IndexNode();
       this.#segments.push(node);
       const segment = widened.slice(from, end);
-      const allowance = _replication.factor * segment.length + 64;
-      this.#tasks.push({ node, entries: segment, used: new Set(), filtered: false, allowance });
+      this.#tasks.push({ node, entries: segment, used: new Set(), filtered: false });
       from = end;
     }
     // Tasks are taken last first: the first segment first.
@@ -443,8 +418,7 @@ export class _IndexBuilder {
     return keys;
   }
 
-  *#build(task: _Task): Generator<void, void> {
-    const { node, entries, used, filtered } = task;
+  *#build({ node, entries, used, filtered }: _Task): Generator<void, void> {
     // A few entries are a leaf once one of their guards was checked; on the
     // rest chain (no guard checked) they still get one node that checks one.
     // (Splitting further only to list exact entries as matched was measured
@@ -465,6 +439,7 @@ export class _IndexBuilder {
       return;
     }
     const childUsed = new Set(used).add(best.key);
+    const rest: _KeyedEntry[] = [];
     node.field = best.field;
     const source = this.#fields[best.field];
     node.source = source;
@@ -473,35 +448,15 @@ export class _IndexBuilder {
     node.offset = source.offset;
     node.size = source.size;
     node.mask = best.mask;
-    const allowance = node.depth <= _replication.depth ? task.allowance : 0;
-    const split = best.ranges
-      ? yield* this.#splitRanges(node, entries, best, childUsed, allowance)
-      : yield* this.#splitExact(node, entries, best, childUsed, allowance);
-    this.#place(node, split, childUsed, task);
-  }
-
-  /**
-   * Makes the children, the `otherwise` and the rest of `node` from `split`
-   * (each part's allowance its share of the task's, at least its size).
-   */
-  #place(node: _IndexNode, split: _Split, used: ReadonlySet<number>, task: _Task): void {
-    const { groups, copied, rest, total } = split;
-    const share = (n: number) => Math.max(n, Math.floor(task.allowance * n / Math.max(1, total)));
-    let classes = 0;
-    node.children = groups.map((group) => {
-      if (group === null) return null;
-      const entries = copied.length > 0 ? _merged(group, copied) : group;
-      for (let at = 0; at < group.length; at++) classes |= group[at].classes;
-      const filtered = copied.length === 0 || _replication.copiesFiltered;
-      return this.#task(node, entries, used, filtered, share(entries.length));
-    });
-    if (copied.length > 0) {
-      classes |= _classesOf(copied);
-      node.otherwise = this.#task(node, copied, used, task.filtered, share(copied.length));
-    }
-    node.classes = classes;
+    // The classes of the entries sent to a child (the others go to the rest).
+    node.classes = best.ranges
+      ? yield* this.#splitRanges(node, entries, best, rest, childUsed)
+      : yield* this.#splitExact(node, entries, best, rest, childUsed);
     if (rest.length > 0) {
-      node.rest = this.#task(node, rest, used, task.filtered, share(rest.length));
+      const next = new _IndexNode();
+      next.depth = node.depth + 1;
+      node.rest = next;
+      this.#tasks.push({ node: next, entries: rest, used: childUsed, filtered });
     }
   }
 
@@ -600,127 +555,75 @@ export class _IndexBuilder {
     return copies > this.#copiesLeft ? -1 : largest;
   }
 
-  /**
-   * Splits `entries` on exact key `s`: a group per value, and the others
-   * copied into every group (where {@linkcode _replication} allows) or left
-   * to the rest.
-   */
+  /** Splits `entries` on exact key `s`; the classes of those sent to a child. */
   *#splitExact(
     node: _IndexNode,
     entries: _KeyedEntry[],
     s: _KeyStats,
+    rest: _KeyedEntry[],
     used: ReadonlySet<number>,
-    allowance: number,
-  ): Generator<void, _Split> {
+  ): Generator<void, number> {
     const groups = new Map<number, _KeyedEntry[]>();
-    const others: _KeyedEntry[] = [];
+    let classes = 0;
     let seen = 0;
     for (let at = 0; at < entries.length; at++) {
       const entry = entries[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       const g = _guardOn(entry, s.key);
       if (g === undefined) {
-        others.push(entry);
+        rest.push(entry);
         continue;
       }
+      classes |= entry.classes;
       let group = groups.get(g.lo);
       if (group === undefined) groups.set(g.lo, group = []);
       group.push(entry);
     }
     // Child `i` is the `i`-th key's (the node is new: no children yet).
     const { keys, slots, shift } = _buildKeyHash([...groups.keys()]);
+    for (const group of groups.values()) node.children.push(this.#child(node, group, used));
     node.keys = keys;
     node.slots = slots;
     node.shift = shift;
     if (groups.size === 1) node.onlyKey = groups.keys().next().value!;
-    const { copied, kept } = _replication.rangesOnly
-      ? { copied: [] as _KeyedEntry[], kept: others }
-      : _copiable(others, used);
-    const grouped = entries.length - others.length;
-    const replicated = grouped + groups.size * copied.length + copied.length + kept.length;
-    if (_replicates(copied, replicated, allowance)) {
-      return { groups: [...groups.values()], copied, rest: kept, total: replicated };
-    }
-    return { groups: [...groups.values()], copied: [], rest: others, total: entries.length };
+    return classes;
   }
 
-  /**
-   * Splits `entries` on range key `s`: where {@linkcode _replication}
-   * allows, a group per elementary interval (the entries whose range covers
-   * it) and the others copied into every group; else a segment tree (a
-   * range in at most 2 log2(intervals) of its nodes) and the others left to
-   * the rest.
-   */
+  /** Splits `entries` on range key `s`; the classes of those sent to a child. */
   *#splitRanges(
     node: _IndexNode,
     entries: _KeyedEntry[],
     s: _KeyStats,
+    rest: _KeyedEntry[],
     used: ReadonlySet<number>,
-    allowance: number,
-  ): Generator<void, _Split> {
+  ): Generator<void, number> {
     const starts = s.starts ?? _intervals(s.guards);
     yield;
     let leaves = 1;
     while (leaves < starts.length) leaves *= 2;
-    node.starts = starts;
-    node.leaves = leaves;
-    const others: _KeyedEntry[] = [];
-    const ranged: _KeyedEntry[] = [];
-    const firsts: number[] = [];
-    const lasts: number[] = [];
-    // Per interval, +1 where a range starts and -1 past where it ends.
-    const cover = new Int32Array(starts.length + 1);
-    let spans = 0;
+    const groups: _KeyedEntry[][] = Array.from({ length: 2 * leaves }, () => []);
+    let copies = 0;
+    let classes = 0;
     let seen = 0;
     for (let at = 0; at < entries.length; at++) {
       const entry = entries[at];
       if (++seen % _STEP_ENTRIES === 0) yield;
       const g = _guardOn(entry, s.key);
       if (g === undefined) {
-        others.push(entry);
+        rest.push(entry);
         continue;
       }
-      const first = _interval(starts, g.lo);
-      const last = _interval(starts, g.hi);
-      ranged.push(entry);
-      firsts.push(first);
-      lasts.push(last);
-      spans += last - first + 1;
-      cover[first]++;
-      cover[last + 1]--;
-    }
-    const { copied, kept } = _replication.rangesOnly
-      ? { copied: [] as _KeyedEntry[], kept: others }
-      : _copiable(others, used);
-    let covered = 0;
-    for (let i = 0, running = 0; i < starts.length; i++) if ((running += cover[i]) > 0) covered++;
-    const replicated = spans + covered * copied.length + copied.length + kept.length;
-    const groups: (_KeyedEntry[] | null)[] = new Array(2 * leaves).fill(null);
-    const add = (j: number, entry: _KeyedEntry) => (groups[j] ??= []).push(entry);
-    const intervalForm = _replication.rangesOnly
-      ? _replication.enabled && replicated <= allowance
-      : _replicates(copied, replicated, allowance);
-    if (intervalForm) {
-      // One group per interval: a frame's walk takes one child (or the `otherwise`).
-      for (let at = 0; at < ranged.length; at++) {
-        if (++seen % _STEP_ENTRIES === 0) yield;
-        for (let i = firsts[at]; i <= lasts[at]; i++) add(leaves + i, ranged[at]);
-      }
-      return { groups, copied, rest: kept, total: replicated };
-    }
-    let copies = 0;
-    for (let at = 0; at < ranged.length; at++) {
-      if (++seen % _STEP_ENTRIES === 0) yield;
+      classes |= entry.classes;
       // The canonical segment-tree nodes of intervals [first, last].
-      let l = firsts[at] + leaves;
-      let r = lasts[at] + leaves + 1;
+      let l = _interval(starts, g.lo) + leaves;
+      let r = _interval(starts, g.hi) + leaves + 1;
       while (l < r) {
         if (l & 1) {
-          add(l++, ranged[at]);
+          groups[l++].push(entry);
           copies++;
         }
         if (r & 1) {
-          add(--r, ranged[at]);
+          groups[--r].push(entry);
           copies++;
         }
         l >>= 1;
@@ -728,88 +631,18 @@ export class _IndexBuilder {
       }
     }
     this.#copiesLeft -= copies;
-    return { groups, copied: [], rest: others, total: copies + others.length };
+    node.starts = starts;
+    node.leaves = leaves;
+    node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
+    return classes;
   }
 
-  /** A new node below `parent`, built by a task of its own. */
-  #task(
-    parent: _IndexNode,
-    entries: _KeyedEntry[],
-    used: ReadonlySet<number>,
-    filtered: boolean,
-    allowance: number,
-  ): _IndexNode {
+  #child(parent: _IndexNode, entries: _KeyedEntry[], used: ReadonlySet<number>): _IndexNode {
     const child = new _IndexNode();
     child.depth = parent.depth + 1;
-    this.#tasks.push({ node: child, entries, used, filtered, allowance });
+    this.#tasks.push({ node: child, entries, used, filtered: true });
     return child;
   }
-}
-
-/** How a node splits its entries (see `_IndexBuilder`'s `#place`). */
-interface _Split {
-  /** Per child slot, its entries (before copies), null for no child. */
-  groups: (_KeyedEntry[] | null)[];
-  /** Entries copied into every child and listed in the `otherwise` too. */
-  copied: _KeyedEntry[];
-  /** Entries walked after the node whatever the value. */
-  rest: _KeyedEntry[];
-  /** Entries the children, `otherwise` and rest list in all. */
-  total: number;
-}
-
-/**
- * Replication of a node's rest into its children (nf-HiPAC, HiCuts): a
- * frame that takes a child then skips those entries' nodes after it. A
- * subtree of `e` entries may list at most `factor × e + 64` (a segment's
- * root; each part of a split gets its share of its parent's allowance, at
- * least its own size), so a chain's leaves list at most `factor` times its
- * entries, plus the copies of segment trees. `enabled: false` builds the
- * multi-path form only (tests cover both).
- */
-export const _replication = {
-  enabled: false,
-  factor: 8,
-  copiesFiltered: true,
-  ratio: 1e9,
-  depth: 99,
-  rangesOnly: false,
-};
-
-/** Whether the copies of `copied` fit: `total` entries listed against the `allowance`. */
-function _replicates(copied: readonly _KeyedEntry[], total: number, allowance: number): boolean {
-  return _replication.enabled && copied.length > 0 && total <= allowance &&
-    total <= _replication.ratio * (total - copied.length);
-}
-
-/**
- * The entries among `others` worth copying into children (a guard on a key
- * not yet split on, so later nodes can tell them apart), and the others.
- */
-function _copiable(
-  others: readonly _KeyedEntry[],
-  used: ReadonlySet<number>,
-): { copied: _KeyedEntry[]; kept: _KeyedEntry[] } {
-  const copied: _KeyedEntry[] = [];
-  const kept: _KeyedEntry[] = [];
-  for (const entry of others) {
-    let open = false;
-    for (let i = 0; i < entry.keys.length && !open; i++) open = !used.has(entry.keys[i]);
-    (open ? copied : kept).push(entry);
-  }
-  return { copied, kept };
-}
-
-/** Two lists of entries, each in rule order, merged in rule order. */
-function _merged(a: readonly _KeyedEntry[], b: readonly _KeyedEntry[]): _KeyedEntry[] {
-  const out: _KeyedEntry[] = new Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  while (i < a.length && j < b.length) out[n++] = a[i].position <= b[j].position ? a[i++] : b[j++];
-  while (i < a.length) out[n++] = a[i++];
-  while (j < b.length) out[n++] = b[j++];
-  return out;
 }
 
 /**
@@ -1044,7 +877,6 @@ function _setLeast(node: _IndexNode): number {
   for (const child of node.children) {
     if (child !== null) least = Math.min(least, _setLeast(child));
   }
-  if (node.otherwise !== null) least = Math.min(least, _setLeast(node.otherwise));
   if (node.rest !== null) least = Math.min(least, _setLeast(node.rest));
   node.least = least;
   return least;
