@@ -53,6 +53,10 @@ while (!builder.step());
 const roots = builder.indexRoots;
 const chains = builder.chainRules;
 const fields = builder.fields.fields;
+const fieldName = (id: number) => {
+  const f = fields[id];
+  return `k${f.kind}b${f.base}o${f.offset}s${f.size}${f.msh >= 0 ? "m" + f.msh : ""}`;
+};
 
 const bytes = Deno.readFileSync(values.capture!);
 const view = new DataView(bytes.buffer);
@@ -99,6 +103,7 @@ function runChainInner(c: number, resume: boolean, afterIn: number): [number, nu
     into.count = 0;
     into.bound = _END;
     _collectCandidates(roots[c], state, into);
+    walkFields.clear();
     walkStats(roots[c], { bound: _END });
     s.chainRuns++;
     for (let i = 0; i < into.count; i++) s.listed += into.lists[i].length;
@@ -151,7 +156,12 @@ const w = {
   leaves: 0,
   leafCodes: 0,
   belowBound: 0,
+  /** Loads of a field this chain walk already loaded (a walk that loads each field once saves them). */
+  repeatedLoads: 0,
 };
+/** Fields loaded in the current chain walk; loads per field and mask over the run. */
+const walkFields = new Set<number>();
+const loadsOf = new Map<string, number>();
 /** The walk of `_collectCandidates`, counted. */
 function walkStats(node: _IndexNode, into: { bound: number }): void {
   for (;;) {
@@ -175,6 +185,9 @@ function walkStats(node: _IndexNode, into: { bound: number }): void {
       continue;
     }
     w.loads++;
+    const fieldKey = `${fieldName(node.field)}&${(node.mask >>> 0).toString(16)}`;
+    loadsOf.set(fieldKey, (loadsOf.get(fieldKey) ?? 0) + 1);
+    if (walkFields.size === walkFields.add(node.field).size) w.repeatedLoads++;
     const value = _loadField(node.source!, state);
     if (value >= 0) {
       const key = (value & node.mask) >>> 0;
@@ -250,16 +263,17 @@ console.log(
     per(w.ranges)
   } range levels ${per(w.rangeLevels)} leaves ${per(w.leaves)} leaf codes ${
     per(w.leafCodes)
-  } below the bound at the leaf ${per(w.belowBound)}`,
+  } below the bound at the leaf ${per(w.belowBound)} repeated loads ${per(w.repeatedLoads)}`,
+);
+console.log(
+  "loads per frame by field and mask (kind, base, offset, size, msh):\n  " +
+    [...loadsOf].sort((a, b) => b[1] - a[1]).slice(0, 16).map(([k, n]) => `${k} ${per(n)}`)
+      .join(", "),
 );
 console.log(
   "chain runs by where they end (a decision or jump at position ≤ N, or the chain's end):\n  " +
     [...decidedAt].sort().map(([k, n]) => `${k}: ${(n / s.frames).toFixed(3)}`).join(", "),
 );
-const fieldName = (id: number) => {
-  const f = fields[id];
-  return `k${f.kind}b${f.base}o${f.offset}s${f.size}${f.msh >= 0 ? "m" + f.msh : ""}`;
-};
 const kindName = ["count", "ACCEPT", "DROP", "RETURN", "jump", "goto"];
 const rows: { c: number; p: number; tests: number }[] = [];
 chains.forEach((rules, c) => rules.forEach((_, q) => rows.push({ c, p: q, tests: testsOf[c][q] })));
