@@ -146,9 +146,9 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-T6KGW4EY.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "filter", load: (function () { return ( import("./filter_command-OMPUJKAR.js").then((function (m) { return ( m.filterCommand); }))); }) },
   { name: "verdicts", load: () => import("./verdicts_command-RDGXIFLZ.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-ZU5UWI24.js").then((m) => m.checkCommand) },
+  { name: "check", load: () => import("./check_command-ATPBIXIV.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-L4ATO3NN.js").then((m) => m.compileCommand) },
   { name: "disasm", load: () => import("./disasm_command-NIAFCSZU.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-LIBPD4P4.js").then((m) => m.asmCommand) },

@@ -285,7 +285,7 @@ var _loadRuleSet = (async function (parsed, io) {
       );
     }
     const max2 = _integer(parsed, "max-instructions", "filter", 1, 4096, 64);
-    const { _readRuleFile } = await import("./_rule_file-ZJQJ7J4L.js");
+    const { _readRuleFile } = await import("./_rule_file-7Q67NRQ2.js");
     const { ruleSet: ruleSet2, name, text } = await _readRuleFile(io, rulesPath, max2);
     return { ruleSet: ruleSet2, name, max: max2, text };
   }

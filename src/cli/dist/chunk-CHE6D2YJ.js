@@ -41,6 +41,8 @@ var _tokenize = (function (line, lineNumber, from) {
   let quoted = false;
   let quoteColumn = 0;
   let started = false;
+  let nextQuote = -1;
+  let nextBackslash = -1;
   const emit = (function ()  {
     tokens.push({ text, column, valueColumn, quoted });
     text = "";
@@ -50,7 +52,9 @@ var _tokenize = (function (line, lineNumber, from) {
   for (let i = from; i < end; ) {
     const c = line.charCodeAt(i);
     if (inQuote) {
-      const j = _quotedRunEnd(line, i);
+      if (nextQuote < i) nextQuote = _indexOrEnd(line, '"', i);
+      if (nextBackslash < i) nextBackslash = _indexOrEnd(line, "\\", i);
+      const j = nextQuote < nextBackslash ? nextQuote : nextBackslash;
       if (j > i) text += line.slice(i, j);
       if (j >= end) break;
       if (line.charCodeAt(j) === _BACKSLASH) {
@@ -94,11 +98,9 @@ var _tokenize = (function (line, lineNumber, from) {
   if (started) emit();
   return tokens;
 });
-var _quotedRunEnd = (function (line, i) {
-  const quote = line.indexOf('"', i);
-  const backslash = line.indexOf("\\", i);
-  const end = quote < 0 ? line.length : quote;
-  return backslash >= 0 && backslash < end ? backslash : end;
+var _indexOrEnd = (function (line, character, i) {
+  const at = line.indexOf(character, i);
+  return at < 0 ? line.length : at;
 });
 var _parseCounters = (function (text, line, column) {
   const match = /^\[([0-9]+):([0-9]+)\]$/.exec(text);
