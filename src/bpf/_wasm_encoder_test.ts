@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { _encodeModule, _I32, _OP, _WasmCode } from "./_wasm_encoder.ts";
+import { _encodeModule, _I32, _OP, _signed, _unsigned, _WasmCode } from "./_wasm_encoder.ts";
 
 /** Runs `code` (a body of type `(i32) → i32` with `locals` more i32 locals) in a module V8 compiles. */
 function _run(code: _WasmCode, locals: number, argument: number): number {
@@ -45,3 +45,59 @@ Deno.test("_WasmCode writes local indices and memory offsets as V8 reads them at
   c.i32(-1);
   assert.equal(_run(c, 0, 0), -1);
 });
+
+/** Values at LEB128's edges and those the writers convert (`>>> 0`, `| 0`). */
+const _CONVERTED = [
+  ..._EDGES,
+  ..._EDGES.map((v) => -v),
+  -64,
+  -65,
+  -128,
+  -129,
+  2 ** 31,
+  2 ** 32 - 1,
+  2 ** 32,
+  2 ** 32 + 5,
+  -(2 ** 31),
+  -(2 ** 31) - 1,
+  1.5,
+  -0.5,
+  127.9,
+  NaN,
+  Infinity,
+];
+
+Deno.test("_WasmCode writes the bytes of the array encoders at every value edge and buffer offset", () => {
+  const writers: [string, (c: _WasmCode, v: number) => unknown, (v: number) => number[]][] = [
+    ["unsigned", (c, v) => c.unsigned(v), (v) => leb(_unsigned, v)],
+    ["signed", (c, v) => c.signed(v), (v) => leb(_signed, v)],
+    ["i32", (c, v) => c.i32(v), (v) => [_OP.i32Const, ...leb(_signed, v)]],
+    ["get", (c, v) => c.get(v), (v) => [_OP.localGet, ...leb(_unsigned, v)]],
+    ["set", (c, v) => c.set(v), (v) => [_OP.localSet, ...leb(_unsigned, v)]],
+    ["opIndex", (c, v) => c.opIndex(_OP.br, v), (v) => [_OP.br, ...leb(_unsigned, v)]],
+    ["memory", (c, v) => c.memory(_OP.i32Load, v), (v) => [_OP.i32Load, 0, ...leb(_unsigned, v)]],
+  ];
+  // Writes that start from 0 to 70 bytes in: each crosses the first 64-byte buffer's end somewhere.
+  for (const [name, write, expected] of writers) {
+    for (const value of _CONVERTED) {
+      for (let before = 0; before <= 70; before++) {
+        const c = new _WasmCode();
+        for (let i = 0; i < before; i++) c.op(i & 0x7f);
+        write(c, value);
+        c.op(0x0b);
+        const filler = Array.from({ length: before }, (_, i) => i & 0x7f);
+        assert.deepEqual(
+          [...c.view()],
+          [...filler, ...expected(value), 0x0b],
+          `${name}(${value}) after ${before}`,
+        );
+      }
+    }
+  }
+});
+
+function leb(encode: (value: number, out: number[]) => void, value: number): number[] {
+  const out: number[] = [];
+  encode(value, out);
+  return out;
+}

@@ -85,7 +85,8 @@ const _MAX_INTERFACE_NAME = 15;
 /** xt_comment's `XT_MAX_COMMENT_LEN - 1`. */
 const _MAX_COMMENT = 255;
 
-interface _Token {
+/** One argument of a rule-file line (private: exported for the tokenizer's tests). */
+export interface _Token {
   /** The argument after unquoting. */
   text: string;
   /** 1-based column of the token's first character (the quote, if quoted). */
@@ -109,9 +110,9 @@ function _fail(reason: string, line: number, column: number, cause?: unknown): n
  * Splits one line into arguments as iptables-restore's `add_param_to_argv`
  * does: blanks separate arguments; `"` opens a quoted part in which `\x`
  * stands for `x`; a closing `"` ends the argument; `'` and `\` outside quotes
- * are ordinary characters.
+ * are ordinary characters. Private: exported for its tests.
  */
-function _tokenize(line: string, lineNumber: number, from: number): _Token[] {
+export function _tokenize(line: string, lineNumber: number, from: number): _Token[] {
   const tokens: _Token[] = [];
   const end = line.length;
   let text = "";
@@ -121,6 +122,10 @@ function _tokenize(line: string, lineNumber: number, from: number): _Token[] {
   let quoted = false;
   let quoteColumn = 0;
   let started = false;
+  // The next quote and backslash at or after the last search (the line's length: none left),
+  // searched again only once passed: each character is searched over at most once.
+  let nextQuote = -1;
+  let nextBackslash = -1;
   const emit = () => {
     tokens.push({ text, column, valueColumn, quoted });
     text = "";
@@ -132,7 +137,9 @@ function _tokenize(line: string, lineNumber: number, from: number): _Token[] {
   for (let i = from; i < end;) {
     const c = line.charCodeAt(i);
     if (inQuote) {
-      const j = _quotedRunEnd(line, i);
+      if (nextQuote < i) nextQuote = _indexOrEnd(line, '"', i);
+      if (nextBackslash < i) nextBackslash = _indexOrEnd(line, "\\", i);
+      const j = nextQuote < nextBackslash ? nextQuote : nextBackslash;
       if (j > i) text += line.slice(i, j);
       if (j >= end) break;
       if (line.charCodeAt(j) === _BACKSLASH) {
@@ -184,12 +191,10 @@ const _BACKSLASH = 0x5c;
 /** A run of characters that are neither blank nor a quote (sticky: matched at `lastIndex`). */
 const _PLAIN_RUN = /[^ \t\r\n"]+/y;
 
-/** Where the run of quoted text from `i` ends: the next quote or backslash, or the line's end. */
-function _quotedRunEnd(line: string, i: number): number {
-  const quote = line.indexOf('"', i);
-  const backslash = line.indexOf("\\", i);
-  const end = quote < 0 ? line.length : quote;
-  return backslash >= 0 && backslash < end ? backslash : end;
+/** Where `character` next occurs in `line` from `i` on, or the line's length. */
+function _indexOrEnd(line: string, character: string, i: number): number {
+  const at = line.indexOf(character, i);
+  return at < 0 ? line.length : at;
 }
 
 function _parseCounters(text: string, line: number, column: number): PacketCounter {
