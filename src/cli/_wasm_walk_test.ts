@@ -398,7 +398,12 @@ Deno.test({
   },
 });
 
-type _WalkReport = { installed: boolean; walked: number; reason: string | undefined };
+type _WalkReport = {
+  installed: boolean;
+  walked: number;
+  reason: string | undefined;
+  wasm?: boolean;
+};
 
 /** `filter ARGS` on `capture` read in blocks: its output and what it says of the walk. */
 async function _filterReport(args: string[], capture: Uint8Array, reads = [1000]) {
@@ -421,7 +426,7 @@ Deno.test("filter installs the Wasm walk for a single link-base program and walk
       const where = `${program}, reads ${reads}`;
       assert.deepEqual(
         walked.report,
-        { installed: true, walked: packets, reason: undefined },
+        { installed: true, walked: packets, reason: undefined, wasm: false },
         where,
       );
       const plain = await _filterReport(
@@ -445,7 +450,12 @@ Deno.test("filter walks a program with an indexed load whose X comes from A; one
   // An HTTP GET at the start of the TCP payload: X from `tax` (the TCP header length).
   const program = ["--base", "link", "--expr", "tcp[((tcp[12:1]&0xf0)>>2):4]=0x47455420"];
   const walked = await _filterReport(program, _mixed);
-  assert.deepEqual(walked.report, { installed: true, walked: packets, reason: undefined });
+  assert.deepEqual(walked.report, {
+    installed: true,
+    walked: packets,
+    reason: undefined,
+    wasm: false,
+  });
   const plain = await _filterReport([...program, "--strategy", "interpret"], _mixed);
   assert.deepEqual(walked.stdout, plain.stdout);
   // ld [SKF_AD_OFF + SKF_AD_PROTOCOL]; ret a
@@ -455,6 +465,7 @@ Deno.test("filter walks a program with an indexed load whose X comes from A; one
     installed: true,
     walked: 0,
     reason: "the program reads an ancillary field",
+    wasm: false,
   });
   const reference = await _filterReport([...ancillary, "--strategy", "interpret"], _mixed);
   assert.deepEqual(left.stdout, reference.stdout);

@@ -38,6 +38,34 @@ import {
 } from "../args/_args.ts";
 import { _isBrokenPipe } from "./_broken_pipe.ts";
 
+/**
+ * How `filter` evaluates a set (`CompileRuleSetOptions.evaluation`) whose
+ * rules are one rule (`oneRule`: a rule file of one rule, or the program of
+ * `--bytecode`/`--expr` at `programBase`), given the `strategy` asked for:
+ *
+ * - rule by rule for the program of `--bytecode`/`--expr` on the link base
+ *   without a strategy: the Wasm record walk runs it, over the one-program
+ *   batch that only the rule-by-rule set has (./_wasm_walk.ts);
+ * - rule by rule for one rule with a JavaScript strategy: an index has
+ *   nothing to rule out, and a program rule runs each block as one batch
+ *   (bench/RESULTS.md, issue 12, sessions 3 and 5);
+ * - otherwise indexed: without a strategy a set of up to 100 rules is the
+ *   Wasm classifier, which reads, classifies and routes a block's records
+ *   in its memory. For one rule from a file or a network-base program this
+ *   took 0.12–0.14 s of a 1M-frame run against 0.14–0.17 s rule by rule
+ *   (which decodes and routes in JavaScript), less than the 0-rule run's
+ *   0.14 s (bench/RESULTS.md, "Fixed cost of small rule sets, session 10").
+ */
+function _evaluation(
+  oneRule: boolean,
+  programBase: "link" | "network" | undefined,
+  strategy: string | undefined,
+): "rule-by-rule" | undefined {
+  if (!oneRule || strategy === "wasm") return undefined;
+  if (strategy !== undefined) return "rule-by-rule";
+  return programBase === "link" ? "rule-by-rule" : undefined;
+}
+
 /** How many rules the set has, in all its chains. */
 function _ruleCount(ruleSet: RuleSet): number {
   return ruleSet.chains.reduce((count, chain) => count + chain.rules.length, 0);
@@ -270,15 +298,11 @@ export const filterCommand: CliCommand = {
       // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,
-      // The one rule of --bytecode/--expr (or of a rule file) leaves an
-      // index nothing to rule out: testing it directly skips the index walk
-      // on every frame, and a program rule then runs each block as one batch
-      // (same verdicts and counters; bench/RESULTS.md, issue 12, sessions 3
-      // and 5). The Wasm classifier runs the index (then the one rule is a
-      // candidate).
-      evaluation: (!rulesFile || _ruleCount(ruleSet) === 1) && strategy !== "wasm"
-        ? "rule-by-rule"
-        : undefined,
+      evaluation: _evaluation(
+        !rulesFile || _ruleCount(ruleSet) === 1,
+        base,
+        strategy,
+      ),
     };
     // A second thread starts first (its runtime starts while this one compiles; it is
     // given the compiled classifier, or compiles a set that has no Wasm classifier).
@@ -419,6 +443,7 @@ async function _filter(
     installed: walk !== undefined,
     walked: walk?.walkedRecords ?? 0,
     reason: walk === undefined ? (walkOrReason as { reason: string }).reason : walk.unusedReason,
+    wasm: (rules as { _records?: unknown })._records !== undefined,
   });
   if (failure !== undefined) throw failure;
   return 0;

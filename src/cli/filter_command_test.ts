@@ -231,7 +231,7 @@ Deno.test("filter: a file that cannot be opened for block reads is a data error 
   assert.match(t.stderr(), /^bpfstream: nope\.pcap: Cannot open file: /);
 });
 
-Deno.test("filter --expr/--bytecode (one rule, tested directly) matches the same rule from a rule file (indexed)", async () => {
+Deno.test("filter --expr/--bytecode matches the same rule from a rule file (the Wasm walk on the link base against the Wasm classifier)", async () => {
   const cases = [
     {
       args: ["--base", "link", "--expr", "tcp port 80"],
@@ -253,5 +253,59 @@ Deno.test("filter --expr/--bytecode (one rule, tested directly) matches the same
     assert.ok(stats.chains[0].rules[0].packets > 0, rule);
     const kept = _packets(direct.stdout()).length;
     assert.ok(kept > 0 && kept < _packets(_mixed).length, `${rule}: ${kept} kept`);
+  }
+});
+
+Deno.test("filter runs one rule of a file, or a network-base program, as the Wasm classifier: the rule-by-rule interpreter's bytes and counters", async () => {
+  const input = _repeatMixed(40);
+  const ruleFiles = [
+    "-A INPUT -p tcp", // count-only
+    "-A INPUT -p udp -j DROP",
+    `-A INPUT -m bpf --bytecode "${IS_TCP}" -j DROP`,
+    `-A INPUT -m bpf ! --bytecode "${IS_TCP}" -j DROP`,
+    '-A INPUT -m u32 --u32 "6&0xFF=0x11" -j DROP',
+    '-A INPUT --base link -m bpf --expr "arp or udp port 53" -j ACCEPT',
+    "-A INPUT -s 10.0.0.0/8 -j RETURN",
+  ].flatMap((rule) => [
+    `*filter\n:INPUT ACCEPT [0:0]\n${rule}\nCOMMIT\n`,
+    `*filter\n:INPUT DROP [0:0]\n${rule.replace("-j DROP", "-j ACCEPT")}\nCOMMIT\n`,
+  ]);
+  const runs = [
+    ...ruleFiles.map((text) => ({ args: ["--rules", "one.rules"], text })),
+    { args: ["--expr", "udp or icmp"], text: "" },
+    { args: ["--bytecode", IS_TCP], text: "" },
+  ];
+  for (const { args, text } of runs) {
+    const run = async (extra: string[]) => {
+      const t = _testIo({
+        stdin: input,
+        blocks: true,
+        reads: [1000],
+        files: { "one.rules": text },
+      });
+      const reports: { wasm?: boolean }[] = [];
+      const code = await runCli(["filter", ...args, "--json", ...extra], {
+        ...t.io,
+        _walkReport: (report) => void reports.push(report),
+      });
+      return { code, stdout: t.stdout(), stats: JSON.parse(t.stderr()), wasm: reports[0]?.wasm };
+    };
+    const where = `${args.join(" ")} ${text}`;
+    const chosen = await run([]);
+    const reference = await run(["--strategy", "interpret"]);
+    assert.equal(chosen.wasm, true, where);
+    assert.equal(reference.wasm, false, where);
+    assert.deepEqual({ ...chosen, wasm: 0 }, { ...reference, wasm: 0 }, where);
+  }
+  // With a JavaScript strategy, or a link-base program (the Wasm walk), the rule stands alone.
+  for (const args of [["--strategy", "closure"], ["--base", "link"]]) {
+    const t = _testIo({ stdin: input, blocks: true, reads: [1000] });
+    const reports: { wasm?: boolean; installed: boolean }[] = [];
+    const code = await runCli(["filter", "--expr", "udp", ...args], {
+      ...t.io,
+      _walkReport: (report) => void reports.push(report),
+    });
+    assert.equal(code, 0);
+    assert.deepEqual(reports.map((r) => [r.wasm, r.installed]), [[false, args[0] === "--base"]]);
   }
 });
