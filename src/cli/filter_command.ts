@@ -55,6 +55,8 @@ import { _isBrokenPipe } from "./_broken_pipe.ts";
  *   took 0.12–0.14 s of a 1M-frame run against 0.14–0.17 s rule by rule
  *   (which decodes and routes in JavaScript), less than the 0-rule run's
  *   0.14 s (bench/RESULTS.md, "Fixed cost of small rule sets, session 10").
+ *   (`_filter` compiles one rule again rule by rule where its Wasm test
+ *   would call back into JavaScript.)
  */
 function _evaluation(
   oneRule: boolean,
@@ -64,6 +66,11 @@ function _evaluation(
   if (!oneRule || strategy === "wasm") return undefined;
   if (strategy !== undefined) return "rule-by-rule";
   return programBase === "link" ? "rule-by-rule" : undefined;
+}
+
+/** Whether `rules` is the Wasm classifier with some test that calls back into JavaScript. */
+function _callsBack(rules: CompiledRuleSet): boolean {
+  return ((rules as { wasmEscapes?: readonly string[] }).wasmEscapes?.length ?? 0) > 0;
 }
 
 /** How many rules the set has, in all its chains. */
@@ -359,6 +366,18 @@ async function _filter(
   let rules: CompiledRuleSet;
   try {
     rules = compileRuleSet(ruleSet, compileOptions);
+    // One rule whose Wasm test would call back into JavaScript (`wasmEscapes`:
+    // a program reading ancillary fields, a link-base --expr off Ethernet, ...)
+    // runs rule by rule instead, faster (bench/RESULTS.md, "Fixed cost of
+    // small rule sets, session 10"). Not with a second thread: it was told
+    // the options already.
+    if (
+      split === undefined && run.strategy === undefined &&
+      compileOptions.evaluation === undefined &&
+      _ruleCount(ruleSet) === 1 && _callsBack(rules)
+    ) {
+      rules = compileRuleSet(ruleSet, { ...compileOptions, evaluation: "rule-by-rule" });
+    }
   } catch (error) {
     throw DataError.from(name, error);
   }

@@ -146,7 +146,7 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-64RACQOY.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "filter", load: (function () { return ( import("./filter_command-L33TQJ4G.js").then((function (m) { return ( m.filterCommand); }))); }) },
   { name: "verdicts", load: () => import("./verdicts_command-Y4SHUTZB.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-EQY3GHGR.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-L4ATO3NN.js").then((m) => m.compileCommand) },

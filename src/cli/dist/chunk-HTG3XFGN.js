@@ -955,153 +955,6 @@ var createFrameDescriptor = (function () {
     vlanDepth: 0
   };
 });
-var _u16 = (function (b, i) {
-  return b[i] << 8 | b[i + 1];
-});
-var _isVlanTpid = (function (type) {
-  return type === ETH_P_8021Q || type === ETH_P_8021AD || type === ETH_P_QINQ1;
-});
-var _skipVlanTags = (function (b, at, end, out) {
-  let type = _u16(b, at);
-  while (_isVlanTpid(type) && at + 6 <= end) {
-    if (out.vlanDepth === 0) {
-      out.vlanPresent = true;
-      out.vlanTpid = type;
-      out.vlanTci = _u16(b, at + 2);
-    }
-    out.vlanDepth++;
-    at += 4;
-    type = _u16(b, at);
-  }
-  return at;
-});
-var _ipVersionOf = (function (protocol) {
-  return protocol === ETH_P_IP ? 4 : protocol === ETH_P_IPV6 ? 6 : 0;
-});
-var describeFrame = (function (frame, out) {
-  const b = frame.bytes;
-  const start = frame.start;
-  const caplen = frame.capturedLength;
-  const end = start + caplen;
-  out.networkOffset = -1;
-  out.ipVersion = 0;
-  out.ipLength = -1;
-  out.networkWireLength = 0;
-  out.networkCapturedLength = 0;
-  out.protocol = 0;
-  out.pktType = 0;
-  out.ifindex = 0;
-  out.vlanTci = 0;
-  out.vlanPresent = false;
-  out.vlanTpid = 0;
-  out.vlanDepth = 0;
-  let at;
-  let version = 0;
-  switch (frame.linkType) {
-    case LINKTYPE_ETHERNET: {
-      out.hatype = ARPHRD_ETHER;
-      if (caplen < 14) return false;
-      const d0 = b[start];
-      if ((d0 & 1) !== 0) {
-        out.pktType = d0 === 255 && b[start + 1] === 255 && b[start + 2] === 255 && b[start + 3] === 255 && b[start + 4] === 255 && b[start + 5] === 255 ? 1 : 2;
-      }
-      const typeAt = _skipVlanTags(b, start + 12, end, out);
-      let type = _u16(b, typeAt);
-      at = typeAt + 2;
-      if (type < 1536) {
-        type = at + 2 <= end && _u16(b, at) === 65535 ? 1 : 4;
-      }
-      out.protocol = type;
-      version = _ipVersionOf(type);
-      break;
-    }
-    case LINKTYPE_LINUX_SLL: {
-      if (caplen < 16) {
-        out.hatype = ARPHRD_VOID;
-        return false;
-      }
-      out.pktType = _u16(b, start);
-      out.hatype = _u16(b, start + 2);
-      const typeAt = _skipVlanTags(b, start + 14, end, out);
-      at = typeAt + 2;
-      out.protocol = _u16(b, typeAt);
-      version = _ipVersionOf(out.protocol);
-      break;
-    }
-    case LINKTYPE_LINUX_SLL2: {
-      if (caplen < 20) {
-        out.hatype = ARPHRD_VOID;
-        return false;
-      }
-      out.protocol = _u16(b, start);
-      out.ifindex = (b[start + 4] << 24 | b[start + 5] << 16 | b[start + 6] << 8 | b[start + 7]) >>> 0;
-      out.hatype = _u16(b, start + 8);
-      out.pktType = b[start + 10];
-      at = start + 20;
-      version = _ipVersionOf(out.protocol);
-      break;
-    }
-    case LINKTYPE_NULL:
-    case LINKTYPE_LOOP: {
-      out.hatype = ARPHRD_LOOPBACK;
-      if (caplen < 4) return false;
-      const be = (b[start] << 24 | b[start + 1] << 16 | b[start + 2] << 8 | b[start + 3]) >>> 0;
-      const le = (b[start + 3] << 24 | b[start + 2] << 16 | b[start + 1] << 8 | b[start]) >>> 0;
-      at = start + 4;
-      if (be === 2 || le === 2) version = 4;
-      else if (_isIpv6Family(be) || _isIpv6Family(le)) version = 6;
-      out.protocol = version === 4 ? ETH_P_IP : version === 6 ? ETH_P_IPV6 : 0;
-      break;
-    }
-    case LINKTYPE_RAW:
-    case DLT_RAW_12:
-    case DLT_RAW_14: {
-      out.hatype = ARPHRD_NONE;
-      at = start;
-      if (caplen < 1) return false;
-      const nibble = b[start] >>> 4;
-      version = nibble === 4 ? 4 : nibble === 6 ? 6 : 0;
-      out.protocol = version === 4 ? ETH_P_IP : version === 6 ? ETH_P_IPV6 : 0;
-      break;
-    }
-    case LINKTYPE_IPV4:
-      out.hatype = ARPHRD_NONE;
-      at = start;
-      version = 4;
-      out.protocol = ETH_P_IP;
-      break;
-    case LINKTYPE_IPV6:
-      out.hatype = ARPHRD_NONE;
-      at = start;
-      version = 6;
-      out.protocol = ETH_P_IPV6;
-      break;
-    default:
-      out.hatype = ARPHRD_VOID;
-      return false;
-  }
-  const offset = at - start;
-  out.networkOffset = offset;
-  if (version === 0) return false;
-  out.ipVersion = version;
-  let wire = frame.wireLength - offset;
-  if (wire < 0) wire = 0;
-  let captured = caplen - offset;
-  if (captured < 0) captured = 0;
-  if (version === 4) {
-    if (at + 4 <= end) out.ipLength = _u16(b, at + 2);
-  } else if (at + 6 <= end) {
-    out.ipLength = 40 + _u16(b, at + 4);
-  }
-  const ipLength = out.ipLength;
-  if (ipLength >= 0) {
-    if (ipLength < wire) wire = ipLength;
-    if (ipLength < captured) captured = ipLength;
-  }
-  out.networkWireLength = wire;
-  out.networkCapturedLength = captured;
-  return true;
-});
 var _Graph = class {
   #next = 0;
   /** A new block. */
@@ -3115,14 +2968,156 @@ var ETH_P_8021Q = 33024;
 var ETH_P_8021AD = 34984;
 var ETH_P_QINQ1 = 37120;
 
-
-
+function _u16(b, i) {
+  return b[i] << 8 | b[i + 1];
+}
+function _isVlanTpid(type) {
+  return type === ETH_P_8021Q || type === ETH_P_8021AD || type === ETH_P_QINQ1;
+}
 function _isIpv6Family(af) {
   return af === 10 || af === 24 || af === 28 || af === 30;
 }
-
-
-
+function _skipVlanTags(b, at, end, out) {
+  let type = _u16(b, at);
+  while (_isVlanTpid(type) && at + 6 <= end) {
+    if (out.vlanDepth === 0) {
+      out.vlanPresent = true;
+      out.vlanTpid = type;
+      out.vlanTci = _u16(b, at + 2);
+    }
+    out.vlanDepth++;
+    at += 4;
+    type = _u16(b, at);
+  }
+  return at;
+}
+function _ipVersionOf(protocol) {
+  return protocol === ETH_P_IP ? 4 : protocol === ETH_P_IPV6 ? 6 : 0;
+}
+function describeFrame(frame, out) {
+  const b = frame.bytes;
+  const start = frame.start;
+  const caplen = frame.capturedLength;
+  const end = start + caplen;
+  out.networkOffset = -1;
+  out.ipVersion = 0;
+  out.ipLength = -1;
+  out.networkWireLength = 0;
+  out.networkCapturedLength = 0;
+  out.protocol = 0;
+  out.pktType = 0;
+  out.ifindex = 0;
+  out.vlanTci = 0;
+  out.vlanPresent = false;
+  out.vlanTpid = 0;
+  out.vlanDepth = 0;
+  let at;
+  let version = 0;
+  switch (frame.linkType) {
+    case LINKTYPE_ETHERNET: {
+      out.hatype = ARPHRD_ETHER;
+      if (caplen < 14) return false;
+      const d0 = b[start];
+      if ((d0 & 1) !== 0) {
+        out.pktType = d0 === 255 && b[start + 1] === 255 && b[start + 2] === 255 && b[start + 3] === 255 && b[start + 4] === 255 && b[start + 5] === 255 ? 1 : 2;
+      }
+      const typeAt = _skipVlanTags(b, start + 12, end, out);
+      let type = _u16(b, typeAt);
+      at = typeAt + 2;
+      if (type < 1536) {
+        type = at + 2 <= end && _u16(b, at) === 65535 ? 1 : 4;
+      }
+      out.protocol = type;
+      version = _ipVersionOf(type);
+      break;
+    }
+    case LINKTYPE_LINUX_SLL: {
+      if (caplen < 16) {
+        out.hatype = ARPHRD_VOID;
+        return false;
+      }
+      out.pktType = _u16(b, start);
+      out.hatype = _u16(b, start + 2);
+      const typeAt = _skipVlanTags(b, start + 14, end, out);
+      at = typeAt + 2;
+      out.protocol = _u16(b, typeAt);
+      version = _ipVersionOf(out.protocol);
+      break;
+    }
+    case LINKTYPE_LINUX_SLL2: {
+      if (caplen < 20) {
+        out.hatype = ARPHRD_VOID;
+        return false;
+      }
+      out.protocol = _u16(b, start);
+      out.ifindex = (b[start + 4] << 24 | b[start + 5] << 16 | b[start + 6] << 8 | b[start + 7]) >>> 0;
+      out.hatype = _u16(b, start + 8);
+      out.pktType = b[start + 10];
+      at = start + 20;
+      version = _ipVersionOf(out.protocol);
+      break;
+    }
+    case LINKTYPE_NULL:
+    case LINKTYPE_LOOP: {
+      out.hatype = ARPHRD_LOOPBACK;
+      if (caplen < 4) return false;
+      const be = (b[start] << 24 | b[start + 1] << 16 | b[start + 2] << 8 | b[start + 3]) >>> 0;
+      const le = (b[start + 3] << 24 | b[start + 2] << 16 | b[start + 1] << 8 | b[start]) >>> 0;
+      at = start + 4;
+      if (be === 2 || le === 2) version = 4;
+      else if (_isIpv6Family(be) || _isIpv6Family(le)) version = 6;
+      out.protocol = version === 4 ? ETH_P_IP : version === 6 ? ETH_P_IPV6 : 0;
+      break;
+    }
+    case LINKTYPE_RAW:
+    case DLT_RAW_12:
+    case DLT_RAW_14: {
+      out.hatype = ARPHRD_NONE;
+      at = start;
+      if (caplen < 1) return false;
+      const nibble = b[start] >>> 4;
+      version = nibble === 4 ? 4 : nibble === 6 ? 6 : 0;
+      out.protocol = version === 4 ? ETH_P_IP : version === 6 ? ETH_P_IPV6 : 0;
+      break;
+    }
+    case LINKTYPE_IPV4:
+      out.hatype = ARPHRD_NONE;
+      at = start;
+      version = 4;
+      out.protocol = ETH_P_IP;
+      break;
+    case LINKTYPE_IPV6:
+      out.hatype = ARPHRD_NONE;
+      at = start;
+      version = 6;
+      out.protocol = ETH_P_IPV6;
+      break;
+    default:
+      out.hatype = ARPHRD_VOID;
+      return false;
+  }
+  const offset = at - start;
+  out.networkOffset = offset;
+  if (version === 0) return false;
+  out.ipVersion = version;
+  let wire = frame.wireLength - offset;
+  if (wire < 0) wire = 0;
+  let captured = caplen - offset;
+  if (captured < 0) captured = 0;
+  if (version === 4) {
+    if (at + 4 <= end) out.ipLength = _u16(b, at + 2);
+  } else if (at + 6 <= end) {
+    out.ipLength = 40 + _u16(b, at + 4);
+  }
+  const ipLength = out.ipLength;
+  if (ipLength >= 0) {
+    if (ipLength < wire) wire = ipLength;
+    if (ipLength < captured) captured = ipLength;
+  }
+  out.networkWireLength = wire;
+  out.networkCapturedLength = captured;
+  return true;
+}
 
 export {
   compileFilter,

@@ -53,33 +53,6 @@ import {
 } from "./chunk-PTJ5AGX5.js";
 
 // src/bpf/_packet_access.ts
-var _captureEnd = (function (packet, context) {
-  const end = context.end;
-  if (end === void 0 || end > packet.length) return packet.length;
-  return end > 0 ? Math.trunc(end) : 0;
-});
-var _dataStart = (function (context) {
-  const start = context.dataOffset;
-  return start === void 0 || !(start > 0) ? 0 : Math.trunc(start);
-});
-var _wireLength = (function (context, base, captureEnd) {
-  const wire = context.wireLength;
-  if (wire !== void 0) return wire >>> 0;
-  return captureEnd > base ? captureEnd - base : 0;
-});
-var _loadEnd = (function (base, captureEnd, wire) {
-  const present = captureEnd > base ? captureEnd - base : 0;
-  const end = base + (wire < present ? wire : present);
-  return end < captureEnd ? end : captureEnd;
-});
-var _networkStart = (function (context, base) {
-  const start = context.networkOffset;
-  return start === void 0 ? base : Math.trunc(start);
-});
-var _macStart = (function (context) {
-  const start = context.macOffset;
-  return start === void 0 || !(start >= 0) ? -1 : Math.trunc(start);
-});
 var _loadSize = (function (code) {
   const size = code & 24;
   return size === BPF_B ? 1 : size === BPF_H ? 2 : 4;
@@ -416,184 +389,6 @@ var _probe = (function () {
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }
 });
-var _read = (function (i, size) {
-  if (size === 1) return `P[${i}]`;
-  if (size === 2) return `((P[${i}] << 8) | P[${i} + 1])`;
-  return `(((P[${i}] << 24) | (P[${i} + 1] << 16) | (P[${i} + 2] << 8) | P[${i} + 3]) >>> 0)`;
-});
-var _returnOnly2 = (function (block) {
-  const exit = block.exit;
-  if (block.steps.length > 0 || block.need > 0 || exit.kind !== "return") return void 0;
-  return exit.value;
-});
-var _trueMask = (function (op, operand) {
-  const zero = (function (x) { return ( `((((${x}) - 1) & ~(${x})) >> 31)`); });
-  const below = (a, b) => `(((~${a} & ${b}) | (~(${a} ^ ${b}) & (${a} - ${b}))) >> 31)`;
-  if (op === BPF_JEQ) return zero(`A ^ ${operand}`);
-  if (op === BPF_JGT) return below(operand, "A");
-  if (op === BPF_JGE) return `~${below("A", operand)}`;
-  return `~${zero(`A & ${operand}`)}`;
-});
-var _generateBody = (function (lowered, ret = (function (value) { return ( `return ${value};`); })) {
-  const { blocks } = lowered;
-  const targeted = new Uint8Array(blocks.length);
-  blocks.forEach((function (block, b)  {
-    const exit2 = block.exit;
-    if (exit2.kind === "goto" && exit2.to !== b + 1) targeted[exit2.to] = 1;
-    if (exit2.kind === "test") {
-      if (exit2.whenTrue !== b + 1) targeted[exit2.whenTrue] = 1;
-      if (exit2.whenFalse !== b + 1) targeted[exit2.whenFalse] = 1;
-    }
-  }));
-  const switched = lowered.backward || targeted.reduce((function (count, is) { return ( count + is); }), 0) > MAX_NESTED_LABELS;
-  const uses = { memory: /* @__PURE__ */ new Set(), negative: false, context: false };
-  const lines = [];
-  const emit = (function (line) { return ( lines.push(line)); });
-  const goto = (function (from, to)  {
-    if (!switched) return `break L${to};`;
-    if (to <= from) return `if (--budget < 0) ${ret("0")} pc = ${to}; continue;`;
-    return `pc = ${to}; continue;`;
-  });
-  const locate = (function (offset, size)  {
-    uses.negative = true;
-    return `o = ${offset}; if (o >= 0) { i = B + o; if (i + ${size} > LE) ${ret("0")} } else { i = h.loadIndex(B, LE, NET, MAC, o, ${size}); if (i < 0) ${ret("0")} }`;
-  });
-  const step = (function (s)  {
-    switch (s.kind) {
-      case "load":
-        if (s.offset < 0) emit(`${locate(String(s.offset), s.size)} A = ${_read("i", s.size)};`);
-        else {
-          if (s.checked) emit(`if (B + ${s.offset + s.size} > LE) ${ret("0")}`);
-          emit(`A = ${_read(`B + ${s.offset}`, s.size)};`);
-        }
-        return;
-      case "load-indirect":
-        emit(`${locate(`(X + ${s.offset >>> 0}) | 0`, s.size)} A = ${_read("i", s.size)};`);
-        return;
-      case "load-header-length":
-        if (s.offset < 0) emit(`${locate(String(s.offset), 1)} X = (P[i] & 15) << 2;`);
-        else {
-          if (s.checked) emit(`if (B + ${s.offset + 1} > LE) ${ret("0")}`);
-          emit(`X = (P[B + ${s.offset}] & 15) << 2;`);
-        }
-        return;
-      case "load-ancillary": {
-        uses.context = true;
-        const call = `h.ancillary(${s.field}, A, X, P, B, LE, W, NET, C)`;
-        if (s.endsWithoutDevice) emit(`v = ${call}; if (v < 0) ${ret("A")} A = v;`);
-        else emit(`A = ${call};`);
-        return;
-      }
-      case "load-length":
-        emit(`${s.into === "a" ? "A" : "X"} = W;`);
-        return;
-      case "load-constant":
-        emit(`${s.into === "a" ? "A" : "X"} = ${s.value};`);
-        return;
-      case "load-scratch":
-        uses.memory.add(s.cell);
-        emit(`${s.into === "a" ? "A" : "X"} = M${s.cell};`);
-        return;
-      case "store":
-        uses.memory.add(s.cell);
-        emit(`M${s.cell} = ${s.from === "a" ? "A" : "X"};`);
-        return;
-      case "alu":
-        if (s.useX && (s.op === BPF_DIV || s.op === BPF_MOD)) emit(`if (X === 0) ${ret("0")}`);
-        emit(`A = ${_alu2(s.op, s.useX ? "X" : String(s.k))};`);
-        return;
-      case "tax":
-        emit("X = A;");
-        return;
-      case "txa":
-        emit("A = X;");
-        return;
-    }
-  });
-  const exit = (function (b, e)  {
-    switch (e.kind) {
-      case "return":
-        emit(ret(String(e.value)));
-        return;
-      case "return-a":
-        emit(ret("A"));
-        return;
-      case "goto":
-        if (e.to !== b + 1 || switched) emit(goto(b, e.to));
-        return;
-      case "test": {
-        if (e.producer !== void 0) step(e.producer);
-        if (e.shift !== 0 || e.mask !== 4294967295) {
-          emit(`A = ((A >>> ${e.shift}) & ${e.mask}) >>> 0;`);
-        }
-        const operand = e.useX ? "X" : String(e.k);
-        const condition = e.op === BPF_JEQ ? `A === ${operand}` : e.op === BPF_JGT ? `A > ${operand}` : e.op === BPF_JGE ? `A >= ${operand}` : `(A & ${operand}) !== 0`;
-        const t = e.whenTrue;
-        const f = e.whenFalse;
-        const tv = _returnOnly2(blocks[t]);
-        const fv = _returnOnly2(blocks[f]);
-        if (tv !== void 0 && fv !== void 0) {
-          emit(ret(`(${fv} ^ ((${tv} ^ ${fv}) & ${_trueMask(e.op, operand)})) >>> 0`));
-          return;
-        }
-        if (!switched && t === b + 1) emit(`if (!(${condition})) { ${goto(b, f)} }`);
-        else if (!switched && f === b + 1) emit(`if (${condition}) { ${goto(b, t)} }`);
-        else emit(`if (${condition}) { ${goto(b, t)} } ${goto(b, f)}`);
-        return;
-      }
-    }
-  });
-  const body = [];
-  if (switched) {
-    blocks.forEach((block, b) => {
-      lines.push(`case ${b}:`);
-      if (block.need > 0) emit(`if (B + ${block.need} > LE) ${ret("0")}`);
-      block.steps.forEach(step);
-      exit(b, block.exit);
-    });
-    body.push(`let pc = 0, budget = ${_BACKWARD_JUMP_BUDGET};`, "for (;;) switch (pc) {");
-    body.push(...lines, `default: ${ret("0")}`, "}");
-  } else {
-    for (let b = blocks.length - 1; b > 0; b--) if (targeted[b]) lines.push(`L${b}: {`);
-    blocks.forEach((function (block, b)  {
-      if (targeted[b]) lines.push(`} // L${b}`);
-      if (block.need > 0) emit(`if (B + ${block.need} > LE) ${ret("0")}`);
-      block.steps.forEach(step);
-      exit(b, block.exit);
-    }));
-    body.push(...lines);
-  }
-  return { body, uses };
-});
-var generateSource = (function (program) {
-  const { body, uses } = _generateBody(_lower(program));
-  const declarations = ["let A = 0, X = 0, i = 0, o = 0, v = 0;"];
-  for (const cell of [...uses.memory].sort((a, b) => a - b)) declarations.push(`let M${cell} = 0;`);
-  return [
-    '"use strict";',
-    // One formal parameter: V8 pads a call with fewer arguments than formals (about 3 ns).
-    "return function bpfProgram(P) {",
-    "let C = arguments.length > 1 ? arguments[1] : undefined;",
-    // Without a context: data from 0, every byte present, on the wire and loadable.
-    "let B = 0, W = P.length, LE = W, NET = 0, MAC = -1;",
-    "if (C === undefined) C = h.EMPTY;",
-    "else {",
-    "const end = h.captureEnd(P, C);",
-    "B = h.dataStart(C);",
-    "W = h.wireLength(C, B, end);",
-    "LE = h.loadEnd(B, end, W);",
-    uses.negative || uses.context ? "NET = h.networkStart(C, B);" : "",
-    uses.negative ? "MAC = h.macStart(C);" : "",
-    "}",
-    ...declarations,
-    ...body,
-    "};"
-  ].filter((function (line) { return ( line !== ""); })).join("\n");
-});
-var compileSource = (function (program) {
-  const factory = new Function("h", generateSource(program));
-  return factory(HELPERS);
-});
 var _defaultStrategy = (function (length) {
   allowed ??= { source: _codeGenerationAllowed(), wasm: _wasmRefusal() === void 0 };
   const crossings = _CROSSINGS[_engine()];
@@ -613,59 +408,6 @@ var _codeGenerationAllowed = (function () {
     return false;
   }
 });
-var compile = (function (program, options = {}) {
-  validate(program, {
-    maxInstructions: options.maxInstructions,
-    allowBackwardJumps: options.allowBackwardJumps
-  });
-  const copy = program.map((function ({ code, jt, jf, k }) { return ( ({ code, jt, jf, k: k >>> 0 })); }));
-  const strategy = options.strategy ?? _defaultStrategy(copy.length);
-  switch (strategy) {
-    case "closure":
-      return Object.assign(compileClosure(copy), { strategy: "closure" });
-    case "source":
-      try {
-        const run = compileSource(copy);
-        return Object.assign(run, {
-          strategy: "source",
-          runBatch: _sourceRunBatch(copy, run)
-        });
-      } catch (error) {
-        return _fallback(copy, "source", `code generation failed (${_describe(error)})`, options);
-      }
-    case "wasm": {
-      const refusal2 = _wasmRefusal();
-      if (refusal2 !== void 0) {
-        return _fallback(copy, "wasm", `run-time Wasm is refused (${refusal2})`, options);
-      }
-      try {
-        const filter = _compileValidatedWasm(copy);
-        const run = _wasmProgramFunction(filter);
-        return Object.assign(run, {
-          strategy: "wasm",
-          wasm: filter,
-          runBatch: _batchThroughContext(run)
-        });
-      } catch (error) {
-        return _fallback(copy, "wasm", _describe(error), options);
-      }
-    }
-  }
-  throw new TypeError(`Cannot compile program: unknown strategy "${strategy}"`);
-});
-var _sourceRunBatch = (function (program, run) {
-  let batchRun;
-  return (batch, results) => {
-    if (batchRun === void 0) {
-      try {
-        batchRun = _compileSourceBatch(program);
-      } catch {
-        batchRun = _batchThroughContext(run);
-      }
-    }
-    batchRun(batch, results);
-  };
-});
 var filterOptionsForInterface = (function (captureInterface) {
   const declared = captureInterface.snaplen >>> 0;
   return {
@@ -675,16 +417,37 @@ var filterOptionsForInterface = (function (captureInterface) {
   };
 });
 var _EMPTY_CONTEXT = Object.freeze({});
-
-
-
-
+function _captureEnd(packet, context) {
+  const end = context.end;
+  if (end === void 0 || end > packet.length) return packet.length;
+  return end > 0 ? Math.trunc(end) : 0;
+}
+function _dataStart(context) {
+  const start = context.dataOffset;
+  return start === void 0 || !(start > 0) ? 0 : Math.trunc(start);
+}
+function _wireLength(context, base, captureEnd) {
+  const wire = context.wireLength;
+  if (wire !== void 0) return wire >>> 0;
+  return captureEnd > base ? captureEnd - base : 0;
+}
+function _loadEnd(base, captureEnd, wire) {
+  const present = captureEnd > base ? captureEnd - base : 0;
+  const end = base + (wire < present ? wire : present);
+  return end < captureEnd ? end : captureEnd;
+}
 function _contextLoadEnd(packet, context, base) {
   const end = _captureEnd(packet, context);
   return _loadEnd(base, end, _wireLength(context, base, end));
 }
-
-
+function _networkStart(context, base) {
+  const start = context.networkOffset;
+  return start === void 0 ? base : Math.trunc(start);
+}
+function _macStart(context) {
+  const start = context.macOffset;
+  return start === void 0 || !(start >= 0) ? -1 : Math.trunc(start);
+}
 
 function _readBigEndian(packet, i, size) {
   if (size === 1) return packet[i];
@@ -3822,10 +3585,155 @@ function _alu2(op, operand) {
   }
   return "(-A) >>> 0";
 }
-
-
-
-
+function _read(i, size) {
+  if (size === 1) return `P[${i}]`;
+  if (size === 2) return `((P[${i}] << 8) | P[${i} + 1])`;
+  return `(((P[${i}] << 24) | (P[${i} + 1] << 16) | (P[${i} + 2] << 8) | P[${i} + 3]) >>> 0)`;
+}
+function _returnOnly2(block) {
+  const exit = block.exit;
+  if (block.steps.length > 0 || block.need > 0 || exit.kind !== "return") return void 0;
+  return exit.value;
+}
+function _trueMask(op, operand) {
+  const zero = (x) => `((((${x}) - 1) & ~(${x})) >> 31)`;
+  const below = (a, b) => `(((~${a} & ${b}) | (~(${a} ^ ${b}) & (${a} - ${b}))) >> 31)`;
+  if (op === BPF_JEQ) return zero(`A ^ ${operand}`);
+  if (op === BPF_JGT) return below(operand, "A");
+  if (op === BPF_JGE) return `~${below("A", operand)}`;
+  return `~${zero(`A & ${operand}`)}`;
+}
+function _generateBody(lowered, ret = (value) => `return ${value};`) {
+  const { blocks } = lowered;
+  const targeted = new Uint8Array(blocks.length);
+  blocks.forEach((block, b) => {
+    const exit2 = block.exit;
+    if (exit2.kind === "goto" && exit2.to !== b + 1) targeted[exit2.to] = 1;
+    if (exit2.kind === "test") {
+      if (exit2.whenTrue !== b + 1) targeted[exit2.whenTrue] = 1;
+      if (exit2.whenFalse !== b + 1) targeted[exit2.whenFalse] = 1;
+    }
+  });
+  const switched = lowered.backward || targeted.reduce((count, is) => count + is, 0) > MAX_NESTED_LABELS;
+  const uses = { memory: /* @__PURE__ */ new Set(), negative: false, context: false };
+  const lines = [];
+  const emit = (line) => lines.push(line);
+  const goto = (from, to) => {
+    if (!switched) return `break L${to};`;
+    if (to <= from) return `if (--budget < 0) ${ret("0")} pc = ${to}; continue;`;
+    return `pc = ${to}; continue;`;
+  };
+  const locate = (offset, size) => {
+    uses.negative = true;
+    return `o = ${offset}; if (o >= 0) { i = B + o; if (i + ${size} > LE) ${ret("0")} } else { i = h.loadIndex(B, LE, NET, MAC, o, ${size}); if (i < 0) ${ret("0")} }`;
+  };
+  const step = (s) => {
+    switch (s.kind) {
+      case "load":
+        if (s.offset < 0) emit(`${locate(String(s.offset), s.size)} A = ${_read("i", s.size)};`);
+        else {
+          if (s.checked) emit(`if (B + ${s.offset + s.size} > LE) ${ret("0")}`);
+          emit(`A = ${_read(`B + ${s.offset}`, s.size)};`);
+        }
+        return;
+      case "load-indirect":
+        emit(`${locate(`(X + ${s.offset >>> 0}) | 0`, s.size)} A = ${_read("i", s.size)};`);
+        return;
+      case "load-header-length":
+        if (s.offset < 0) emit(`${locate(String(s.offset), 1)} X = (P[i] & 15) << 2;`);
+        else {
+          if (s.checked) emit(`if (B + ${s.offset + 1} > LE) ${ret("0")}`);
+          emit(`X = (P[B + ${s.offset}] & 15) << 2;`);
+        }
+        return;
+      case "load-ancillary": {
+        uses.context = true;
+        const call = `h.ancillary(${s.field}, A, X, P, B, LE, W, NET, C)`;
+        if (s.endsWithoutDevice) emit(`v = ${call}; if (v < 0) ${ret("A")} A = v;`);
+        else emit(`A = ${call};`);
+        return;
+      }
+      case "load-length":
+        emit(`${s.into === "a" ? "A" : "X"} = W;`);
+        return;
+      case "load-constant":
+        emit(`${s.into === "a" ? "A" : "X"} = ${s.value};`);
+        return;
+      case "load-scratch":
+        uses.memory.add(s.cell);
+        emit(`${s.into === "a" ? "A" : "X"} = M${s.cell};`);
+        return;
+      case "store":
+        uses.memory.add(s.cell);
+        emit(`M${s.cell} = ${s.from === "a" ? "A" : "X"};`);
+        return;
+      case "alu":
+        if (s.useX && (s.op === BPF_DIV || s.op === BPF_MOD)) emit(`if (X === 0) ${ret("0")}`);
+        emit(`A = ${_alu2(s.op, s.useX ? "X" : String(s.k))};`);
+        return;
+      case "tax":
+        emit("X = A;");
+        return;
+      case "txa":
+        emit("A = X;");
+        return;
+    }
+  };
+  const exit = (b, e) => {
+    switch (e.kind) {
+      case "return":
+        emit(ret(String(e.value)));
+        return;
+      case "return-a":
+        emit(ret("A"));
+        return;
+      case "goto":
+        if (e.to !== b + 1 || switched) emit(goto(b, e.to));
+        return;
+      case "test": {
+        if (e.producer !== void 0) step(e.producer);
+        if (e.shift !== 0 || e.mask !== 4294967295) {
+          emit(`A = ((A >>> ${e.shift}) & ${e.mask}) >>> 0;`);
+        }
+        const operand = e.useX ? "X" : String(e.k);
+        const condition = e.op === BPF_JEQ ? `A === ${operand}` : e.op === BPF_JGT ? `A > ${operand}` : e.op === BPF_JGE ? `A >= ${operand}` : `(A & ${operand}) !== 0`;
+        const t = e.whenTrue;
+        const f = e.whenFalse;
+        const tv = _returnOnly2(blocks[t]);
+        const fv = _returnOnly2(blocks[f]);
+        if (tv !== void 0 && fv !== void 0) {
+          emit(ret(`(${fv} ^ ((${tv} ^ ${fv}) & ${_trueMask(e.op, operand)})) >>> 0`));
+          return;
+        }
+        if (!switched && t === b + 1) emit(`if (!(${condition})) { ${goto(b, f)} }`);
+        else if (!switched && f === b + 1) emit(`if (${condition}) { ${goto(b, t)} }`);
+        else emit(`if (${condition}) { ${goto(b, t)} } ${goto(b, f)}`);
+        return;
+      }
+    }
+  };
+  const body = [];
+  if (switched) {
+    blocks.forEach((block, b) => {
+      lines.push(`case ${b}:`);
+      if (block.need > 0) emit(`if (B + ${block.need} > LE) ${ret("0")}`);
+      block.steps.forEach(step);
+      exit(b, block.exit);
+    });
+    body.push(`let pc = 0, budget = ${_BACKWARD_JUMP_BUDGET};`, "for (;;) switch (pc) {");
+    body.push(...lines, `default: ${ret("0")}`, "}");
+  } else {
+    for (let b = blocks.length - 1; b > 0; b--) if (targeted[b]) lines.push(`L${b}: {`);
+    blocks.forEach((block, b) => {
+      if (targeted[b]) lines.push(`} // L${b}`);
+      if (block.need > 0) emit(`if (B + ${block.need} > LE) ${ret("0")}`);
+      block.steps.forEach(step);
+      exit(b, block.exit);
+    });
+    body.push(...lines);
+  }
+  return { body, uses };
+}
 
 // src/bpf/compile_source.ts
 var HELPERS = {
@@ -3839,8 +3747,35 @@ var HELPERS = {
   ancillary: _ancillary,
   EMPTY: _EMPTY_CONTEXT
 };
-
-
+function generateSource(program) {
+  const { body, uses } = _generateBody(_lower(program));
+  const declarations = ["let A = 0, X = 0, i = 0, o = 0, v = 0;"];
+  for (const cell of [...uses.memory].sort((a, b) => a - b)) declarations.push(`let M${cell} = 0;`);
+  return [
+    '"use strict";',
+    // One formal parameter: V8 pads a call with fewer arguments than formals (about 3 ns).
+    "return function bpfProgram(P) {",
+    "let C = arguments.length > 1 ? arguments[1] : undefined;",
+    // Without a context: data from 0, every byte present, on the wire and loadable.
+    "let B = 0, W = P.length, LE = W, NET = 0, MAC = -1;",
+    "if (C === undefined) C = h.EMPTY;",
+    "else {",
+    "const end = h.captureEnd(P, C);",
+    "B = h.dataStart(C);",
+    "W = h.wireLength(C, B, end);",
+    "LE = h.loadEnd(B, end, W);",
+    uses.negative || uses.context ? "NET = h.networkStart(C, B);" : "",
+    uses.negative ? "MAC = h.macStart(C);" : "",
+    "}",
+    ...declarations,
+    ...body,
+    "};"
+  ].filter((line) => line !== "").join("\n");
+}
+function compileSource(program) {
+  const factory = new Function("h", generateSource(program));
+  return factory(HELPERS);
+}
 
 // src/bpf/_strategy_choice.ts
 var _CROSSINGS = {
@@ -3895,8 +3830,59 @@ function _compileSourceBatch(program) {
 }
 
 // src/bpf/compile.ts
-
-
+function compile(program, options = {}) {
+  validate(program, {
+    maxInstructions: options.maxInstructions,
+    allowBackwardJumps: options.allowBackwardJumps
+  });
+  const copy = program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k: k >>> 0 }));
+  const strategy = options.strategy ?? _defaultStrategy(copy.length);
+  switch (strategy) {
+    case "closure":
+      return Object.assign(compileClosure(copy), { strategy: "closure" });
+    case "source":
+      try {
+        const run = compileSource(copy);
+        return Object.assign(run, {
+          strategy: "source",
+          runBatch: _sourceRunBatch(copy, run)
+        });
+      } catch (error) {
+        return _fallback(copy, "source", `code generation failed (${_describe(error)})`, options);
+      }
+    case "wasm": {
+      const refusal2 = _wasmRefusal();
+      if (refusal2 !== void 0) {
+        return _fallback(copy, "wasm", `run-time Wasm is refused (${refusal2})`, options);
+      }
+      try {
+        const filter = _compileValidatedWasm(copy);
+        const run = _wasmProgramFunction(filter);
+        return Object.assign(run, {
+          strategy: "wasm",
+          wasm: filter,
+          runBatch: _batchThroughContext(run)
+        });
+      } catch (error) {
+        return _fallback(copy, "wasm", _describe(error), options);
+      }
+    }
+  }
+  throw new TypeError(`Cannot compile program: unknown strategy "${strategy}"`);
+}
+function _sourceRunBatch(program, run) {
+  let batchRun;
+  return (batch, results) => {
+    if (batchRun === void 0) {
+      try {
+        batchRun = _compileSourceBatch(program);
+      } catch {
+        batchRun = _batchThroughContext(run);
+      }
+    }
+    batchRun(batch, results);
+  };
+}
 function _describe(error) {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -265,21 +265,6 @@ var _passesChecker = (function (program) {
     return false;
   }
 });
-var _compileValidated = (function (program, settings) {
-  const key = program.map((function (i) { return ( `${i.code} ${i.jt} ${i.jf} ${i.k}`); })).join(",");
-  let compiled = settings.compiled.get(key);
-  if (compiled === void 0) {
-    const strategy = settings.strategy;
-    compiled = strategy !== "interpret" ? compile(program, { strategy, maxInstructions: 4096 }) : (packet, context) => interpret(program, packet, context);
-    settings.compiled.set(key, compiled);
-    if (_readsAncillary(program)) settings.ancillary.demand();
-    if (_needsFrameDescription(program)) settings.frameDescription.demand();
-  }
-  return compiled;
-});
-var _programTest = (function (compiled, base, invert) {
-  return base === _BASE_NETWORK ? (function (state) { return ( compiled(state.bytes, state.network) !== 0 !== invert); }) : (state) => compiled(state.bytes, state.link) !== 0 !== invert;
-});
 var _always = (function (match, build) {
   return { program: null, ethernetOnly: false, invert: false, match, build };
 });
@@ -434,14 +419,14 @@ var _prepareExpression = (function (match, base, settings, chain, ruleNumber) {
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
     let memo;
-    const compiled = (function () { return ( memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, packed), settings)); });
+    const compiled = () => memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, packed), settings);
     return new _ExpressionMatch(
       `expr ${LINKTYPE_RAW} ${expression}`,
       (function () { return ( packed); }),
       false,
       invert,
       match,
-      (function () { return ( _programTest(compiled(), base, invert)); }),
+      () => _programTest(compiled(), base, invert),
       compiled,
       void 0
     );
@@ -496,27 +481,6 @@ var _expressionProgram = (function (expression, linkType) {
   const optimised = _packProgram(compileFilter(expression, { linkType }));
   validate(_unpackProgram(optimised), { maxInstructions: 4096 });
   return optimised;
-});
-var _optimised = (function (expression, linkType, valid) {
-  try {
-    const program = compileFilter(expression, { linkType });
-    validate(program, { maxInstructions: 4096 });
-    return program;
-  } catch {
-    return _unpackProgram(valid);
-  }
-});
-var _allOf = (function (tests) {
-  if (tests.length === 0) return null;
-  if (tests.length === 1) return tests[0];
-  if (tests.length === 2) {
-    const [a, b] = tests;
-    return (state) => a(state) && b(state);
-  }
-  return (state) => {
-    for (let i = 0; i < tests.length; i++) if (!tests[i](state)) return false;
-    return true;
-  };
 });
 var _isVersionByte = (function (f) {
   return f.kind === _F_PACKET && f.base === _BASE_NETWORK && f.msh < 0 && f.offset === 0 && f.size === 1;
@@ -851,7 +815,7 @@ var _snapshotCounters = (function (counters, ruleSet, chains) {
 var _makeEachWalk = (function (walk) {
   const { entry, entryAccepts, chains, stackChain, stackRule, state } = walk;
   const { packets, bytes: bytesCounted, policyPackets, policyBytes } = walk.counters;
-  return (function (size, isIp)  {
+  return (size, isIp) => {
     let chain = entry;
     let r = 0;
     let sp = 0;
@@ -892,7 +856,7 @@ var _makeEachWalk = (function (walk) {
       policyBytes[entry] += size;
       return entryAccepts ? 1 : 0;
     }
-  });
+  };
 });
 var _runsOnlyPrograms = (function (ruleSet) {
   return ruleSet.chains.every(
@@ -945,7 +909,7 @@ var _makeClassifier = (function (parts) {
     if (!describe) describeNow();
     else if (state.frame !== void 0) contexts.fillAncillary(state.frame);
   };
-  const classify = (function (frame)  {
+  const classify = (frame) => {
     walk.decided = -1;
     const d = state.descriptor;
     state.frame = frame;
@@ -970,7 +934,7 @@ var _makeClassifier = (function (parts) {
     totals[2]++;
     totals[3] += size;
     return false;
-  });
+  };
   const entryRules = chains[entry];
   const matches = entryRules.length !== 1 ? [] : entryRules[0].matches.filter((function (m) { return ( m.match.kind !== "comment"); }));
   const kind = entryRules.length === 1 ? entryRules[0].kind : _T_NONE;
@@ -1623,7 +1587,7 @@ var _childRanges = (function (node) {
 var _intersected = (function (path) {
   const out = [];
   for (const f of path) {
-    const i = out.findIndex((g) => g.field === f.field && g.mask === f.mask);
+    const i = out.findIndex((function (g) { return ( g.field === f.field && g.mask === f.mask); }));
     if (i < 0) out.push(f);
     else out[i] = { ...f, lo: Math.max(out[i].lo, f.lo), hi: Math.min(out[i].hi, f.hi) };
   }
@@ -3518,6 +3482,9 @@ var _bits2 = (function (field, r, m, l) {
   const t = 31 - Math.clz32(m & -m);
   return { kind: _BITS, k: 0, field, r: r + t, m: m >>> t, l: l + t };
 });
+var _sameValue = (function (a, b) {
+  return a === b || a.kind === b.kind && a.k === b.k && a.field === b.field && a.r === b.r && a.m === b.m && a.l === b.l;
+});
 var _rangeGuard = (function (table, value, a, b) {
   const scale = 2 ** value.l;
   let lo = Math.ceil(a / scale);
@@ -3595,6 +3562,31 @@ var _aluValue = (function (table, op, a, operand) {
 });
 var _copy = (function (state) {
   return { ...state };
+});
+var _joinStates = (function (p, q) {
+  const memory = p.memory === q.memory ? p.memory : p.memory.map((v, i) => _sameValue(v, q.memory[i]) ? v : UNKNOWN);
+  const guards = [];
+  for (const g of p.guards) {
+    for (const h of q.guards) {
+      if (g.field !== h.field || g.mask !== h.mask) continue;
+      guards.push({
+        field: g.field,
+        mask: g.mask,
+        lo: g.lo < h.lo ? g.lo : h.lo,
+        hi: g.hi > h.hi ? g.hi : h.hi
+      });
+      break;
+    }
+  }
+  return {
+    a: _sameValue(p.a, q.a) ? p.a : UNKNOWN,
+    x: _sameValue(p.x, q.x) ? p.x : UNKNOWN,
+    memory,
+    guards,
+    loads: p.loads.filter((function (f) { return ( q.loads.includes(f)); })),
+    excluded: [],
+    exact: false
+  };
 });
 var _learn = (function (table, state, value, a, b) {
   if (value.kind === _CONST) return value.k >= a && value.k <= b ? state : null;
@@ -3711,13 +3703,20 @@ var _resolveExclusions = (function (accepts) {
         if (exact[i] || !a.exact) continue;
         const covered = (function (x)  {
           const both = _addGuard(a.guards, x);
-          return both === null || accepts.some((b, j) => exact[j] && _implies(both, b.guards));
+          return both === null || accepts.some((function (b, j) { return ( exact[j] && _implies(both, b.guards)); }));
         });
         if (a.excluded.every(covered)) exact[i] = changed = true;
       }
     }
   }
   return accepts.map((function (a, i) { return ( ({ guards: a.guards, exact: exact[i] })); }));
+});
+var _implies = (function (guards, wanted) {
+  return wanted.every(
+    (function (h) { return ( guards.some(
+      (function (g) { return ( g.field === h.field && (h.mask === 0 || g.mask === h.mask && h.lo <= g.lo && g.hi <= h.hi)); })
+    )); })
+  );
 });
 var _summariseProgram = (function (program, base, table) {
   const n = program.length;
@@ -4051,7 +4050,7 @@ var _entryChain = (function (ruleSet, wanted) {
   return first;
 });
 var _lazyTest = (function (rule, prepared) {
-  return (function (state)  {
+  return (state) => {
     const tests = [];
     for (const match of prepared) {
       const test2 = match.build();
@@ -4060,7 +4059,7 @@ var _lazyTest = (function (rule, prepared) {
     const test = _allOf(tests) ?? (() => true);
     rule.test = test;
     return test(state);
-  });
+  };
 });
 var compileRuleSet = (function (ruleSet, options) {
   const builder = new _RuleSetBuilder(ruleSet, options, true);
@@ -4380,8 +4379,21 @@ function _interfaceTest(match) {
   return (state) => _interfaceNamed(inbound ? state.frame.interfaceName : state.frame.outInterfaceName, name) !== invert;
 }
 
-
-
+function _compileValidated(program, settings) {
+  const key = program.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k}`).join(",");
+  let compiled = settings.compiled.get(key);
+  if (compiled === void 0) {
+    const strategy = settings.strategy;
+    compiled = strategy !== "interpret" ? compile(program, { strategy, maxInstructions: 4096 }) : (packet, context) => interpret(program, packet, context);
+    settings.compiled.set(key, compiled);
+    if (_readsAncillary(program)) settings.ancillary.demand();
+    if (_needsFrameDescription(program)) settings.frameDescription.demand();
+  }
+  return compiled;
+}
+function _programTest(compiled, base, invert) {
+  return base === _BASE_NETWORK ? (state) => compiled(state.bytes, state.network) !== 0 !== invert : (state) => compiled(state.bytes, state.link) !== 0 !== invert;
+}
 
 
 
@@ -4436,8 +4448,27 @@ function _linkProgram(expression, linkType, captureInterface) {
   }
 }
 
-
-
+function _optimised(expression, linkType, valid) {
+  try {
+    const program = compileFilter(expression, { linkType });
+    validate(program, { maxInstructions: 4096 });
+    return program;
+  } catch {
+    return _unpackProgram(valid);
+  }
+}
+function _allOf(tests) {
+  if (tests.length === 0) return null;
+  if (tests.length === 1) return tests[0];
+  if (tests.length === 2) {
+    const [a, b] = tests;
+    return (state) => a(state) && b(state);
+  }
+  return (state) => {
+    for (let i = 0; i < tests.length; i++) if (!tests[i](state)) return false;
+    return true;
+  };
+}
 
 // src/rules/_fields.ts
 var _F_PACKET = 0;
@@ -7446,9 +7477,7 @@ function _payload(header, second) {
 var _MAX_PAYLOAD_START = 120;
 
 
-function _sameValue(a, b) {
-  return a === b || a.kind === b.kind && a.k === b.k && a.field === b.field && a.r === b.r && a.m === b.m && a.l === b.l;
-}
+
 var _SAFE_ANCILLARY = /* @__PURE__ */ new Set([
   SKF_AD_PROTOCOL,
   SKF_AD_PKTTYPE,
@@ -7472,31 +7501,7 @@ function _dataOffsetByte(table, a, header) {
 }
 
 
-function _joinStates(p, q) {
-  const memory = p.memory === q.memory ? p.memory : p.memory.map((v, i) => _sameValue(v, q.memory[i]) ? v : UNKNOWN);
-  const guards = [];
-  for (const g of p.guards) {
-    for (const h of q.guards) {
-      if (g.field !== h.field || g.mask !== h.mask) continue;
-      guards.push({
-        field: g.field,
-        mask: g.mask,
-        lo: g.lo < h.lo ? g.lo : h.lo,
-        hi: g.hi > h.hi ? g.hi : h.hi
-      });
-      break;
-    }
-  }
-  return {
-    a: _sameValue(p.a, q.a) ? p.a : UNKNOWN,
-    x: _sameValue(p.x, q.x) ? p.x : UNKNOWN,
-    memory,
-    guards,
-    loads: p.loads.filter((f) => q.loads.includes(f)),
-    excluded: [],
-    exact: false
-  };
-}
+
 
 var MAX = 4294967295;
 
@@ -7508,13 +7513,7 @@ var MAX = 4294967295;
 
 var _MAX_RESOLVED = 64;
 
-function _implies(guards, wanted) {
-  return wanted.every(
-    (h) => guards.some(
-      (g) => g.field === h.field && (h.mask === 0 || g.mask === h.mask && h.lo <= g.lo && g.hi <= h.hi)
-    )
-  );
-}
+
 
 
 

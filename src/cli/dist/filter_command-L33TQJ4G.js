@@ -263,6 +263,14 @@ var _threadsOption = (function (value) {
     "filter"
   );
 });
+var _evaluation = (function (oneRule, programBase, strategy) {
+  if (!oneRule || strategy === "wasm") return void 0;
+  if (strategy !== void 0) return "rule-by-rule";
+  return programBase === "link" ? "rule-by-rule" : void 0;
+});
+var _callsBack = (function (rules) {
+  return (rules.wasmEscapes?.length ?? 0) > 0;
+});
 var _ruleCount = (function (ruleSet) {
   return ruleSet.chains.reduce((function (count, chain) { return ( count + chain.rules.length); }), 0);
 });
@@ -322,6 +330,9 @@ var _filter = (async function (parsed, io, run) {
   let rules;
   try {
     rules = compileRuleSet(ruleSet, compileOptions);
+    if (split === void 0 && run.strategy === void 0 && compileOptions.evaluation === void 0 && _ruleCount(ruleSet) === 1 && _callsBack(rules)) {
+      rules = compileRuleSet(ruleSet, { ...compileOptions, evaluation: "rule-by-rule" });
+    }
   } catch (error2) {
     throw DataError.from(name, error2);
   }
@@ -386,7 +397,8 @@ var _filter = (async function (parsed, io, run) {
   io._walkReport?.({
     installed: walk !== void 0,
     walked: walk?.walkedRecords ?? 0,
-    reason: walk === void 0 ? walkOrReason.reason : walk.unusedReason
+    reason: walk === void 0 ? walkOrReason.reason : walk.unusedReason,
+    wasm: rules._records !== void 0
   });
   if (failure !== void 0) throw failure;
   return 0;
@@ -1632,6 +1644,8 @@ var _ThreadedRouter = class extends _RecordRouter {
 
 // src/cli/filter_command.ts
 
+
+
 var _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)
                         [--base link|network] [--drop-to FILE] [--stats] [--json]
                         [--chain NAME] [--max-instructions N]
@@ -1745,13 +1759,11 @@ var filterCommand = {
       // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,
-      // The one rule of --bytecode/--expr (or of a rule file) leaves an
-      // index nothing to rule out: testing it directly skips the index walk
-      // on every frame, and a program rule then runs each block as one batch
-      // (same verdicts and counters; bench/RESULTS.md, issue 12, sessions 3
-      // and 5). The Wasm classifier runs the index (then the one rule is a
-      // candidate).
-      evaluation: (!rulesFile || _ruleCount(ruleSet) === 1) && strategy !== "wasm" ? "rule-by-rule" : void 0
+      evaluation: _evaluation(
+        !rulesFile || _ruleCount(ruleSet) === 1,
+        base,
+        strategy
+      )
     };
     const waitForWorker = io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1";
     const split = _startSplit(ruleSet, compileOptions, threads, {
