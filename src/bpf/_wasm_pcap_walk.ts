@@ -107,9 +107,12 @@ export function _pcapWalkModule(
   lowered: _LoweredProgram,
   layout: _WalkLayout,
   escapes = false,
+  network?: _WalkNetworkView,
 ): Uint8Array<ArrayBuffer> {
   const c = new _WasmCode();
   const L = new _Locals(PROGRAM);
+  // The network view's locals follow the program's 16 scratch cells.
+  const view = L.scratch + 16;
   const header = layout.recordHeader;
   c.i32(_WALK_RUNS).set(RUNS);
   c.i32(-1).set(RUN_START).i32(-1).set(RUN_END);
@@ -120,8 +123,11 @@ export function _pcapWalkModule(
     .get(CAP).op(_OP.i32Add).set(L.end);
   c.i32(0).set(L.a).i32(0).set(L.x);
   c.begin(_OP.block, _I32);
+  if (network !== undefined) _enterNetworkView(c, L, network, view);
   new _ProgramEmitter(c, L, lowered, true).emit();
   c.op(_OP.end);
+  // The record's own wire length again (the network view's was the program's).
+  if (network !== undefined) c.get(view + network.locals.wireIn).set(L.wire);
   // An escaped record: stop before it (its verdict, on the stack, is dropped by the branch).
   if (escapes) {
     c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.escaped).opIndex(_OP.brIf, 1);
@@ -170,12 +176,60 @@ export function _pcapWalkModule(
         { count: 2, type: _I64 },
         { count: L.field - PROGRAM, type: _I32 },
         { count: 1, type: _F64 },
-        { count: 16, type: _I32 },
+        { count: 16 + (network?.locals.locals ?? 0), type: _I32 },
       ],
       code: c,
     }],
     exports: [{ name: "walk", index: 2 }],
   });
+}
+
+/**
+ * How a network-base walk finds each frame's network view: code emitted by
+ * the rule set's staging (src/rules/_classifier_wasm_stage.ts
+ * `_emitNetworkView`, one copy of `describeFrame`'s reading), with its
+ * locals as offsets from the base it is given.
+ */
+export interface _WalkNetworkView {
+  /** The capture interface's link type. */
+  linkType: number;
+  /** The view's inputs and results (offsets from its base), and how many i32 locals it uses. */
+  locals: {
+    start: number;
+    capturedIn: number;
+    wireIn: number;
+    end: number;
+    linkType: number;
+    at: number;
+    version: number;
+    captured: number;
+    wire: number;
+    locals: number;
+  };
+  /** Appends the view's code to `c`, its locals from `base`. */
+  emit(c: _WasmCode, base: number): void;
+}
+
+/**
+ * Inside the record's verdict block: finds the network view (locals from
+ * `base`); a frame without an IPv4/IPv6 header leaves the block with verdict
+ * 0 (a network-base program never runs on it, as the kernel's xt_bpf);
+ * else the program's base, network header, end and wire length become the
+ * view's (its link header stays at the frame's start).
+ */
+function _enterNetworkView(c: _WasmCode, L: _Locals, view: _WalkNetworkView, base: number): void {
+  const at = view.locals;
+  c.get(L.base).set(base + at.start);
+  c.get(CAP).set(base + at.capturedIn);
+  c.get(L.wire).set(base + at.wireIn);
+  c.get(L.end).set(base + at.end);
+  c.i32(view.linkType).set(base + at.linkType);
+  view.emit(c, base);
+  c.get(base + at.version).op(_OP.i32Eqz).begin(_OP.if);
+  c.i32(0).opIndex(_OP.br, 1);
+  c.op(_OP.end);
+  c.get(base + at.at).tee(L.base).tee(L.net).get(base + at.captured).op(_OP.i32Add).set(L.end);
+  c.get(base + at.wire).set(L.wire);
 }
 
 /** The i32 locals {@linkcode _readRecord} reads and sets. */

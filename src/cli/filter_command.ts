@@ -43,18 +43,18 @@ import { _isBrokenPipe } from "./_broken_pipe.ts";
  * rules are one rule (`oneRule`: a rule file of one rule, or the program of
  * `--bytecode`/`--expr` at `programBase`), given the `strategy` asked for:
  *
- * - rule by rule for the program of `--bytecode`/`--expr` on the link base
- *   without a strategy: the Wasm record walk runs it, over the one-program
- *   batch that only the rule-by-rule set has (./_wasm_walk.ts);
+ * - rule by rule for the program of `--bytecode`/`--expr` without a
+ *   strategy: the Wasm record walk runs it, over the one-program batch that
+ *   only the rule-by-rule set has (./_wasm_walk.ts);
  * - rule by rule for one rule with a JavaScript strategy: an index has
  *   nothing to rule out, and a program rule runs each block as one batch
  *   (bench/RESULTS.md, issue 12, sessions 3 and 5);
  * - otherwise indexed: without a strategy a set of up to 100 rules is the
  *   Wasm classifier, which reads, classifies and routes a block's records
- *   in its memory. For one rule from a file or a network-base program this
- *   took 0.12–0.14 s of a 1M-frame run against 0.14–0.17 s rule by rule
- *   (which decodes and routes in JavaScript), less than the 0-rule run's
- *   0.14 s (bench/RESULTS.md, "Fixed cost of small rule sets, session 10").
+ *   in its memory. For one rule from a file this took 0.12–0.14 s of a
+ *   1M-frame run against 0.14–0.17 s rule by rule (which decodes and routes
+ *   in JavaScript), less than the 0-rule run's 0.14 s (bench/RESULTS.md,
+ *   "Fixed cost of small rule sets, session 10").
  *   (`_filter` compiles one rule again rule by rule where its Wasm test
  *   would call back into JavaScript.)
  */
@@ -65,7 +65,7 @@ function _evaluation(
 ): "rule-by-rule" | undefined {
   if (!oneRule || strategy === "wasm") return undefined;
   if (strategy !== undefined) return "rule-by-rule";
-  return programBase === "link" ? "rule-by-rule" : undefined;
+  return programBase !== undefined ? "rule-by-rule" : undefined;
 }
 
 /** Whether `rules` is the Wasm classifier with some test that calls back into JavaScript. */
@@ -247,25 +247,23 @@ function _progress(io: CliIo, router: _RecordRouter) {
  * ```
  */
 /**
- * The Wasm record walk of a single program on the link base, with the
- * default strategy, one thread and an input read in blocks
+ * The Wasm record walk of a single program (either base), with the default
+ * strategy, one thread and an input read in blocks
  * (docs/engine_strategies.md, "One Wasm call per block"), or why not.
  */
 function _walkFor(
   rules: CompiledRuleSet,
   source: _ProgramSource | undefined,
-  base: string | undefined,
+  base: "link" | "network" | undefined,
   strategy: string | undefined,
   split: _WorkerSplit | undefined,
   io: CliIo,
 ): _WasmWalk | { reason: string } {
-  if (source === undefined || base !== "link") {
-    return { reason: "not a single program on the link base" };
-  }
+  if (source === undefined || base === undefined) return { reason: "not a single program" };
   if (strategy !== undefined) return { reason: "a strategy is given" };
   if (split !== undefined) return { reason: "two threads" };
   if (io.openBlocks === undefined) return { reason: "the input is not read in blocks" };
-  return _programWalk(rules, source);
+  return _programWalk(rules, source, base);
 }
 
 export const filterCommand: CliCommand = {

@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-KEHH6HC5.js";
+} from "./chunk-Y4TNHFV2.js";
 import {
   _wasmClassifierOf,
   compileRuleSet
-} from "./chunk-WE4HIP2N.js";
+} from "./chunk-YTJXU2HO.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

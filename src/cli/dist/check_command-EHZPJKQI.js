@@ -21,7 +21,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-WE4HIP2N.js";
+} from "./chunk-YTJXU2HO.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-I5PY5TU6.js";

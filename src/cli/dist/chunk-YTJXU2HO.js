@@ -428,7 +428,8 @@ var _prepareExpression = (function (match, base, settings, chain, ruleNumber) {
       match,
       () => _programTest(compiled(), base, invert),
       compiled,
-      void 0
+      // The same program for every frame (a one-rule set's batch path counts with it).
+      compiled
     );
   }
   let cache;
@@ -938,7 +939,7 @@ var _makeClassifier = (function (parts) {
   const entryRules = chains[entry];
   const matches = entryRules.length !== 1 ? [] : entryRules[0].matches.filter((function (m) { return ( m.match.kind !== "comment"); }));
   const kind = entryRules.length === 1 ? entryRules[0].kind : _T_NONE;
-  const programBatch = indexed || byIp || bases !== "link" || matches.length !== 1 || kind !== _T_ACCEPT && kind !== _T_DROP ? void 0 : _makeProgramBatch({
+  const programBatch = indexed || byIp || bases === void 0 || matches.length !== 1 || kind !== _T_ACCEPT && kind !== _T_DROP ? void 0 : _makeProgramBatch({
     match: matches[0],
     ruleAccepts: kind === _T_ACCEPT,
     policyAccepts: walk.entryAccepts,
@@ -1587,7 +1588,7 @@ var _childRanges = (function (node) {
 var _intersected = (function (path) {
   const out = [];
   for (const f of path) {
-    const i = out.findIndex((function (g) { return ( g.field === f.field && g.mask === f.mask); }));
+    const i = out.findIndex((g) => g.field === f.field && g.mask === f.mask);
     if (i < 0) out.push(f);
     else out[i] = { ...f, lo: Math.max(out[i].lo, f.lo), hi: Math.min(out[i].hi, f.hi) };
   }
@@ -2357,6 +2358,19 @@ var _emitRecordsLoop = (function (b, layout, flags, classify, emitTotals) {
   b.close();
   c.get(packets);
 });
+var _emitNetworkView = (function (c, base) {
+  const moved = new _MovedLocals(base);
+  const b = new _WasmBlocks(moved);
+  moved.i32(-1).set(AT).i32(0).set(VERSION);
+  const described = b.open(_OP.block);
+  _emitLinkTypes(b, described);
+  b.close();
+  moved.get(VERSION);
+  b.open(_OP.if);
+  _emitIpLengths(b);
+  b.close();
+  c.append(moved.view());
+});
 var _recordsRunFunction = (function (layout, flags, inline, emitTotals, type) {
   const base = 2 + inline.locals.reduce((function (n, l) { return ( n + l.count); }), 0);
   const c = new _MovedLocals(base);
@@ -2600,9 +2614,10 @@ var _countersOver = (function (flat, rules, chains) {
     totals: flat.subarray(2 * rules + 2 * chains, 2 * rules + 2 * chains + 4)
   };
 });
-var _pcapWalkModule = (function (lowered, layout, escapes = false) {
+var _pcapWalkModule = (function (lowered, layout, escapes = false, network) {
   const c = new _WasmCode();
   const L = new _Locals(PROGRAM);
+  const view = L.scratch + 16;
   const header = layout.recordHeader;
   c.i32(_WALK_RUNS).set(RUNS);
   c.i32(-1).set(RUN_START).i32(-1).set(RUN_END);
@@ -2611,8 +2626,10 @@ var _pcapWalkModule = (function (lowered, layout, escapes = false) {
   c.get(POS).i32(header).op(_OP.i32Add).tee(L.base).tee(L.mac).tee(L.net).get(CAP).op(_OP.i32Add).set(L.end);
   c.i32(0).set(L.a).i32(0).set(L.x);
   c.begin(_OP.block, _I32);
+  if (network !== void 0) _enterNetworkView(c, L, network, view);
   new _ProgramEmitter(c, L, lowered, true).emit();
   c.op(_OP.end);
+  if (network !== void 0) c.get(view + network.locals.wireIn).set(L.wire);
   if (escapes) {
     c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.escaped).opIndex(_OP.brIf, 1);
   }
@@ -2660,12 +2677,26 @@ var _pcapWalkModule = (function (lowered, layout, escapes = false) {
         { count: 2, type: _I64 },
         { count: L.field - PROGRAM, type: _I32 },
         { count: 1, type: _F64 },
-        { count: 16, type: _I32 }
+        { count: 16 + (network?.locals.locals ?? 0), type: _I32 }
       ],
       code: c
     }],
     exports: [{ name: "walk", index: 2 }]
   });
+});
+var _enterNetworkView = (function (c, L, view, base) {
+  const at = view.locals;
+  c.get(L.base).set(base + at.start);
+  c.get(CAP).set(base + at.capturedIn);
+  c.get(L.wire).set(base + at.wireIn);
+  c.get(L.end).set(base + at.end);
+  c.i32(view.linkType).set(base + at.linkType);
+  view.emit(c, base);
+  c.get(base + at.version).op(_OP.i32Eqz).begin(_OP.if);
+  c.i32(0).opIndex(_OP.br, 1);
+  c.op(_OP.end);
+  c.get(base + at.at).tee(L.base).tee(L.net).get(base + at.captured).op(_OP.i32Add).set(L.end);
+  c.get(base + at.wire).set(L.wire);
 });
 var _readRecord = (function (c, layout, locals) {
   const { pos, end, next, cap, wire, temp } = locals;
@@ -3482,9 +3513,6 @@ var _bits2 = (function (field, r, m, l) {
   const t = 31 - Math.clz32(m & -m);
   return { kind: _BITS, k: 0, field, r: r + t, m: m >>> t, l: l + t };
 });
-var _sameValue = (function (a, b) {
-  return a === b || a.kind === b.kind && a.k === b.k && a.field === b.field && a.r === b.r && a.m === b.m && a.l === b.l;
-});
 var _rangeGuard = (function (table, value, a, b) {
   const scale = 2 ** value.l;
   let lo = Math.ceil(a / scale);
@@ -3562,31 +3590,6 @@ var _aluValue = (function (table, op, a, operand) {
 });
 var _copy = (function (state) {
   return { ...state };
-});
-var _joinStates = (function (p, q) {
-  const memory = p.memory === q.memory ? p.memory : p.memory.map((v, i) => _sameValue(v, q.memory[i]) ? v : UNKNOWN);
-  const guards = [];
-  for (const g of p.guards) {
-    for (const h of q.guards) {
-      if (g.field !== h.field || g.mask !== h.mask) continue;
-      guards.push({
-        field: g.field,
-        mask: g.mask,
-        lo: g.lo < h.lo ? g.lo : h.lo,
-        hi: g.hi > h.hi ? g.hi : h.hi
-      });
-      break;
-    }
-  }
-  return {
-    a: _sameValue(p.a, q.a) ? p.a : UNKNOWN,
-    x: _sameValue(p.x, q.x) ? p.x : UNKNOWN,
-    memory,
-    guards,
-    loads: p.loads.filter((function (f) { return ( q.loads.includes(f)); })),
-    excluded: [],
-    exact: false
-  };
 });
 var _learn = (function (table, state, value, a, b) {
   if (value.kind === _CONST) return value.k >= a && value.k <= b ? state : null;
@@ -3703,20 +3706,13 @@ var _resolveExclusions = (function (accepts) {
         if (exact[i] || !a.exact) continue;
         const covered = (function (x)  {
           const both = _addGuard(a.guards, x);
-          return both === null || accepts.some((function (b, j) { return ( exact[j] && _implies(both, b.guards)); }));
+          return both === null || accepts.some((b, j) => exact[j] && _implies(both, b.guards));
         });
         if (a.excluded.every(covered)) exact[i] = changed = true;
       }
     }
   }
   return accepts.map((function (a, i) { return ( ({ guards: a.guards, exact: exact[i] })); }));
-});
-var _implies = (function (guards, wanted) {
-  return wanted.every(
-    (function (h) { return ( guards.some(
-      (function (g) { return ( g.field === h.field && (h.mask === 0 || g.mask === h.mask && h.lo <= g.lo && g.hi <= h.hi)); })
-    )); })
-  );
 });
 var _summariseProgram = (function (program, base, table) {
   const n = program.length;
@@ -6455,6 +6451,20 @@ function _recordsFunction(layout, flags, classify, emitTotals, type) {
   return { type, locals: [{ count: STAGE_LOCALS + 3, type: _I32 }], code: c };
 }
 
+var _NETWORK_VIEW = {
+  start: START,
+  capturedIn: CAPLEN,
+  wireIn: WIRE,
+  end: END,
+  linkType: LINK_TYPE,
+  at: AT,
+  version: VERSION,
+  captured: CAPTURED,
+  wire: NET_WIRE,
+  /** Locals the code uses: `[base, base + locals)`. */
+  locals: I + STAGE_LOCALS
+};
+
 var _MovedLocals = class extends _WasmCode {
   #base;
   constructor(base) {
@@ -6685,6 +6695,7 @@ var CAP = 11;
 var WIRE2 = 12;
 var ACCEPTED_WIRE = 13;
 var PROGRAM = 14;
+
 
 
 
@@ -7477,7 +7488,9 @@ function _payload(header, second) {
 var _MAX_PAYLOAD_START = 120;
 
 
-
+function _sameValue(a, b) {
+  return a === b || a.kind === b.kind && a.k === b.k && a.field === b.field && a.r === b.r && a.m === b.m && a.l === b.l;
+}
 var _SAFE_ANCILLARY = /* @__PURE__ */ new Set([
   SKF_AD_PROTOCOL,
   SKF_AD_PKTTYPE,
@@ -7501,7 +7514,31 @@ function _dataOffsetByte(table, a, header) {
 }
 
 
-
+function _joinStates(p, q) {
+  const memory = p.memory === q.memory ? p.memory : p.memory.map((v, i) => _sameValue(v, q.memory[i]) ? v : UNKNOWN);
+  const guards = [];
+  for (const g of p.guards) {
+    for (const h of q.guards) {
+      if (g.field !== h.field || g.mask !== h.mask) continue;
+      guards.push({
+        field: g.field,
+        mask: g.mask,
+        lo: g.lo < h.lo ? g.lo : h.lo,
+        hi: g.hi > h.hi ? g.hi : h.hi
+      });
+      break;
+    }
+  }
+  return {
+    a: _sameValue(p.a, q.a) ? p.a : UNKNOWN,
+    x: _sameValue(p.x, q.x) ? p.x : UNKNOWN,
+    memory,
+    guards,
+    loads: p.loads.filter((f) => q.loads.includes(f)),
+    excluded: [],
+    exact: false
+  };
+}
 
 var MAX = 4294967295;
 
@@ -7513,7 +7550,13 @@ var MAX = 4294967295;
 
 var _MAX_RESOLVED = 64;
 
-
+function _implies(guards, wanted) {
+  return wanted.every(
+    (h) => guards.some(
+      (g) => g.field === h.field && (h.mask === 0 || g.mask === h.mask && h.lo <= g.lo && g.hi <= h.hi)
+    )
+  );
+}
 
 
 
@@ -7943,6 +7986,8 @@ export {
   createFrameRef,
   _putCaptureInterface,
   FrameContext,
+  _NETWORK_VIEW,
+  _emitNetworkView,
   _WALK_COUNTS,
   _WALK_RUNS,
   _WalkCount,

@@ -5,7 +5,7 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-J3OC5K56.js";
+} from "./chunk-46N4SRAV.js";
 import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-WE4HIP2N.js";
+import "./chunk-YTJXU2HO.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-WE4HIP2N.js";
+} from "./chunk-YTJXU2HO.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

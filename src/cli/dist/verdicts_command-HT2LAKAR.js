@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-J3OC5K56.js";
+} from "./chunk-46N4SRAV.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-WE4HIP2N.js";
+import "./chunk-YTJXU2HO.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import {

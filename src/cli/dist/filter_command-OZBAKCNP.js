@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-KEHH6HC5.js";
+} from "./chunk-Y4TNHFV2.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -63,16 +63,18 @@ import {
   _string
 } from "./chunk-BY2MFCHZ.js";
 import {
+  _NETWORK_VIEW,
   _WALK_COUNTS,
   _WALK_RUNS,
   _WalkCount,
+  _emitNetworkView,
   _needsFrameDescription,
   _pcapWalkModule,
   _putCaptureInterface,
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-WE4HIP2N.js";
+} from "./chunk-YTJXU2HO.js";
 import {
   _loadIndex,
   _lower,
@@ -119,7 +121,7 @@ var _loadsBelowZero = (function (program) {
   }
   return false;
 });
-var _programWalk = (function (rules, source) {
+var _programWalk = (function (rules, source, base = "link") {
   const batch = rules._programBatch;
   if (batch === void 0) return { reason: "the rule set has no one-program batch path" };
   const programFor = (function (captureInterface)  {
@@ -133,6 +135,7 @@ var _programWalk = (function (rules, source) {
   });
   const walk = _makeWasmWalk({
     programFor,
+    base,
     counted: (function (okPackets, okBytes, droppedPackets, droppedBytes) { return ( batch.counted(okPackets, okBytes, droppedPackets, droppedBytes)); })
   });
   return walk;
@@ -266,7 +269,7 @@ var _threadsOption = (function (value) {
 var _evaluation = (function (oneRule, programBase, strategy) {
   if (!oneRule || strategy === "wasm") return void 0;
   if (strategy !== void 0) return "rule-by-rule";
-  return programBase === "link" ? "rule-by-rule" : void 0;
+  return programBase !== void 0 ? "rule-by-rule" : void 0;
 });
 var _callsBack = (function (rules) {
   return (rules.wasmEscapes?.length ?? 0) > 0;
@@ -317,13 +320,11 @@ var _loadRuleSet = (async function (parsed, io) {
   return { ruleSet, name: source.name, max, program, base, source };
 });
 var _walkFor = (function (rules, source, base, strategy, split, io) {
-  if (source === void 0 || base !== "link") {
-    return { reason: "not a single program on the link base" };
-  }
+  if (source === void 0 || base === void 0) return { reason: "not a single program" };
   if (strategy !== void 0) return { reason: "a strategy is given" };
   if (split !== void 0) return { reason: "two threads" };
   if (io.openBlocks === void 0) return { reason: "the input is not read in blocks" };
-  return _programWalk(rules, source);
+  return _programWalk(rules, source, base);
 });
 var _filter = (async function (parsed, io, run) {
   const { path, dropTo, ruleSet, name, program, base, compileOptions, split } = run;
@@ -687,7 +688,8 @@ var _WasmWalk = class {
       return -1;
     };
     try {
-      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, escapes));
+      const network = this.#parts.base === "network" ? { linkType: captureInterface.linkType, locals: _NETWORK_VIEW, emit: _emitNetworkView } : void 0;
+      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, escapes, network));
       const instance = new WebAssembly.Instance(module, {
         env: {
           memory: this.#memory,

@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-WE4HIP2N.js";
+} from "./chunk-YTJXU2HO.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;
