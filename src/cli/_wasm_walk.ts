@@ -62,6 +62,10 @@ export interface _WasmWalkParts {
    * @default {"link"}
    */
   base?: "link" | "network";
+  /** The program is the rule's inverted match (`!`). @default {false} */
+  invert?: boolean;
+  /** Whether a record the rule matches is accepted (else dropped, the others accepted). @default {true} */
+  ruleAccepts?: boolean;
 }
 
 const _PAGE = 65536;
@@ -273,7 +277,12 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
       const network: _WalkNetworkView | undefined = this.#parts.base === "network"
         ? { linkType: captureInterface.linkType, locals: _NETWORK_VIEW, emit: _emitNetworkView }
         : undefined;
-      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, escapes, network));
+      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, {
+        escapes,
+        network,
+        invert: this.#parts.invert,
+        ruleAccepts: this.#parts.ruleAccepts,
+      }));
       const instance = new WebAssembly.Instance(module, {
         env: {
           memory: this.#memory,
@@ -334,6 +343,8 @@ export function _programWalk(
   const walk = _makeWasmWalk({
     programFor,
     base,
+    invert: batch.invert,
+    ruleAccepts: batch.ruleAccepts,
     counted: (okPackets, okBytes, droppedPackets, droppedBytes) =>
       batch.counted(okPackets, okBytes, droppedPackets, droppedBytes),
   });

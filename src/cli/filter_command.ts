@@ -19,6 +19,7 @@ import { _openBlocks } from "./_input.ts";
 import type { _BlockPool } from "./_sync_block_source.ts";
 import { _loadProgram, type _ProgramSource, _runnable } from "./_program.ts";
 import { _programWalk, _WasmWalk } from "./_wasm_walk.ts";
+import { _oneProgramRule } from "./_one_program_rule.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
@@ -41,11 +42,13 @@ import { _isBrokenPipe } from "./_broken_pipe.ts";
 /**
  * How `filter` evaluates a set (`CompileRuleSetOptions.evaluation`) whose
  * rules are one rule (`oneRule`: a rule file of one rule, or the program of
- * `--bytecode`/`--expr` at `programBase`), given the `strategy` asked for:
+ * `--bytecode`/`--expr`), given the `strategy` asked for; `programBase` is
+ * the base of the one program the set runs, if it is one (`--bytecode`,
+ * `--expr`, or a rule file of one program rule: ./_one_program_rule.ts):
  *
- * - rule by rule for the program of `--bytecode`/`--expr` without a
- *   strategy: the Wasm record walk runs it, over the one-program batch that
- *   only the rule-by-rule set has (./_wasm_walk.ts);
+ * - rule by rule for one program without a strategy: the Wasm record walk
+ *   runs it, over the one-program batch that only the rule-by-rule set has
+ *   (./_wasm_walk.ts);
  * - rule by rule for one rule with a JavaScript strategy: an index has
  *   nothing to rule out, and a program rule runs each block as one batch
  *   (bench/RESULTS.md, issue 12, sessions 3 and 5);
@@ -294,20 +297,25 @@ export const filterCommand: CliCommand = {
         "filter",
       );
     }
-    const { ruleSet, name, max, program, base, text, source } = await _loadRuleSet(parsed, io);
+    const loaded = await _loadRuleSet(parsed, io);
+    const { ruleSet, name, max, program, text } = loaded;
     const rulesFile = _string(parsed, "rules") !== undefined;
+    const chain = _string(parsed, "chain");
+    // A rule file of one program rule runs as its program would (the Wasm
+    // record walk), on one thread without a strategy.
+    const programRule = rulesFile && strategy === undefined && threads !== "2"
+      ? _oneProgramRule(ruleSet, chain)
+      : undefined;
+    const base = loaded.base ?? programRule?.base;
+    const source = loaded.source ?? programRule?.source;
     const compileOptions: CompileRuleSetOptions = {
-      chain: _string(parsed, "chain"),
+      chain,
       // Without --strategy, compileRuleSet picks the Wasm classifier for the
       // sets measured faster with it (up to 100 rules, or 16 or more inexact
       // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,
-      evaluation: _evaluation(
-        !rulesFile || _ruleCount(ruleSet) === 1,
-        base,
-        strategy,
-      ),
+      evaluation: _evaluation(!rulesFile || _ruleCount(ruleSet) === 1, source && base, strategy),
     };
     // A second thread starts first (its runtime starts while this one compiles; it is
     // given the compiled classifier, or compiles a set that has no Wasm classifier).

@@ -258,57 +258,48 @@ Deno.test("filter --expr/--bytecode matches the same rule from a rule file (the 
   }
 });
 
-Deno.test("filter runs one rule of a file as the Wasm classifier: the rule-by-rule interpreter's bytes and counters", async () => {
+Deno.test("filter runs a rule file of one rule as the Wasm classifier, or of one program rule as the Wasm walk: the rule-by-rule interpreter's bytes and counters", async () => {
   const input = _repeatMixed(40);
-  const ruleFiles = [
-    "-A INPUT -p tcp", // count-only
-    "-A INPUT -p udp -j DROP",
-    `-A INPUT -m bpf --bytecode "${IS_TCP}" -j DROP`,
-    `-A INPUT -m bpf ! --bytecode "${IS_TCP}" -j DROP`,
-    '-A INPUT -m u32 --u32 "6&0xFF=0x11" -j DROP',
-    "-A INPUT -s 10.0.0.0/8 -j RETURN",
-    // Tests that call back into JavaScript: rule by rule instead.
-    '-A INPUT --base link -m bpf --expr "arp or udp port 53" -j ACCEPT',
-    `-A INPUT -m bpf --bytecode "${ANCILLARY_NOT_IPV4}" -j ACCEPT`,
+  const accept = (rules: string) => `*filter\n:INPUT ACCEPT [0:0]\n${rules}\nCOMMIT\n`;
+  const drop = (rules: string) => `*filter\n:INPUT DROP [0:0]\n${rules}\nCOMMIT\n`;
+  // How each set runs: "wasm" (the classifier), "walk" (its program walked), "rule by rule".
+  const cases: [string, "wasm" | "walk" | "rule by rule"][] = [
+    [accept("-A INPUT -p tcp"), "wasm"], // count-only
+    [accept("-A INPUT -p udp -j DROP"), "wasm"],
+    [drop("-A INPUT -p udp -j ACCEPT"), "wasm"],
+    [accept('-A INPUT -m u32 --u32 "6&0xFF=0x11" -j DROP'), "wasm"],
+    [accept("-A INPUT -s 10.0.0.0/8 -j RETURN"), "wasm"],
+    // A program rule whose target is the policy decides nothing: the Wasm classifier counts it.
+    [accept(`-A INPUT -m bpf --bytecode "${IS_TCP}" -j ACCEPT`), "wasm"],
+    [accept(`-A INPUT -m bpf --bytecode "${IS_TCP}" -j DROP`), "walk"],
+    [accept(`-A INPUT -m bpf ! --bytecode "${IS_TCP}" -j DROP`), "walk"],
+    [drop(`-A INPUT -m bpf --bytecode "${IS_TCP}" -j ACCEPT`), "walk"],
+    [drop(`-A INPUT -m bpf ! --bytecode "${IS_TCP}" -j ACCEPT`), "walk"],
+    [accept('-A INPUT -m bpf --expr "udp or icmp" -j DROP'), "walk"],
+    [drop('-A INPUT -m bpf ! --expr "ip6 or tcp port 80" -j ACCEPT'), "walk"],
+    [accept('-A INPUT --base link -m bpf ! --expr "arp or udp port 53" -j DROP'), "walk"],
+    [drop('-A INPUT --base link -m bpf --expr "arp or udp port 53" -j ACCEPT'), "walk"],
+    // Tests that call back into JavaScript from the Wasm classifier: rule by rule instead.
+    [accept('-A INPUT --base link -m bpf --expr "arp or udp port 53" -j ACCEPT'), "rule by rule"],
+    [accept(`-A INPUT -m bpf --bytecode "${ANCILLARY_NOT_IPV4}" -j ACCEPT`), "rule by rule"],
   ];
-  const files = (rules: string[]) =>
-    rules.flatMap((rule) => [
-      `*filter\n:INPUT ACCEPT [0:0]\n${rule}\nCOMMIT\n`,
-      `*filter\n:INPUT DROP [0:0]\n${rule.replace("-j DROP", "-j ACCEPT")}\nCOMMIT\n`,
-    ]);
-  const runs = [
-    ...files(ruleFiles.slice(0, -2)).map((text) => ({
-      args: ["--rules", "one.rules"],
-      text,
-      wasm: true,
-    })),
-    ...files(ruleFiles.slice(-2)).map((text) => ({
-      args: ["--rules", "one.rules"],
-      text,
-      wasm: false,
-    })),
-  ];
-  for (const { args, text, wasm } of runs) {
-    const run = async (extra: string[]) => {
-      const t = _testIo({
-        stdin: input,
-        blocks: true,
-        reads: [1000],
-        files: { "one.rules": text },
-      });
-      const reports: { wasm?: boolean }[] = [];
-      const code = await runCli(["filter", ...args, "--json", ...extra], {
-        ...t.io,
-        _walkReport: (report) => void reports.push(report),
-      });
-      return { code, stdout: t.stdout(), stats: JSON.parse(t.stderr()), wasm: reports[0]?.wasm };
-    };
-    const where = `${args.join(" ")} ${text}`;
-    const chosen = await run([]);
-    const reference = await run(["--strategy", "interpret"]);
-    assert.equal(chosen.wasm, wasm, where);
-    assert.equal(reference.wasm, false, where);
-    assert.deepEqual({ ...chosen, wasm: 0 }, { ...reference, wasm: 0 }, where);
+  const run = async (text: string, extra: string[]) => {
+    const t = _testIo({ stdin: input, blocks: true, reads: [1000], files: { "one.rules": text } });
+    const reports: { wasm?: boolean; installed: boolean; walked: number }[] = [];
+    const code = await runCli(["filter", "--rules", "one.rules", "--json", ...extra], {
+      ...t.io,
+      _walkReport: (report) => void reports.push(report),
+    });
+    const report = reports[0];
+    const how = report.wasm ? "wasm" : report.walked > 0 ? "walk" : "rule by rule";
+    return { code, stdout: t.stdout(), stats: JSON.parse(t.stderr()), how };
+  };
+  for (const [text, how] of cases) {
+    const chosen = await run(text, []);
+    const reference = await run(text, ["--strategy", "interpret"]);
+    assert.equal(chosen.how, how, text);
+    assert.equal(reference.how, "rule by rule", text);
+    assert.deepEqual({ ...chosen, how: "" }, { ...reference, how: "" }, text);
   }
   // With a JavaScript strategy, or a program of either base (the Wasm walk), the rule stands alone.
   for (const args of [["--strategy", "closure"], ["--base", "link"], ["--base", "network"]]) {

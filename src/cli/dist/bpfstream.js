@@ -146,13 +146,13 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-OZBAKCNP.js").then((function (m) { return ( m.filterCommand); }))); }) },
-  { name: "verdicts", load: () => import("./verdicts_command-HT2LAKAR.js").then((m) => m.verdictsCommand) },
-  { name: "check", load: () => import("./check_command-EHZPJKQI.js").then((m) => m.checkCommand) },
+  { name: "filter", load: (function () { return ( import("./filter_command-GA2LAYBO.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "verdicts", load: () => import("./verdicts_command-JS7WNKRC.js").then((m) => m.verdictsCommand) },
+  { name: "check", load: () => import("./check_command-F36GL7RD.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-L4ATO3NN.js").then((m) => m.compileCommand) },
-  { name: "disasm", load: () => import("./disasm_command-T6LB5A4I.js").then((m) => m.disasmCommand) },
+  { name: "disasm", load: () => import("./disasm_command-HQ3PJDBJ.js").then((m) => m.disasmCommand) },
   { name: "asm", load: () => import("./asm_command-LIBPD4P4.js").then((m) => m.asmCommand) },
-  { name: "trace", load: () => import("./trace_command-TJY5ED4N.js").then((m) => m.traceCommand) },
+  { name: "trace", load: () => import("./trace_command-VZC33PYG.js").then((m) => m.traceCommand) },
   { name: "u32", load: () => import("./u32_command-T56CYAVT.js").then((m) => m.u32Command) },
   { name: "serve", load: () => import("./serve_command-5EHVNTSP.js").then((m) => m.serveCommand) }
 ];

@@ -25,11 +25,11 @@ import {
   _slot,
   _waitWhile,
   _wake
-} from "./chunk-Y4TNHFV2.js";
+} from "./chunk-RTIJD6IJ.js";
 import {
   _wasmClassifierOf,
   compileRuleSet
-} from "./chunk-YTJXU2HO.js";
+} from "./chunk-ZSVZNB6N.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-NS52V5MJ.js";

@@ -2,7 +2,7 @@
 import {
   _FrameView,
   _readPackets
-} from "./chunk-46N4SRAV.js";
+} from "./chunk-FLDJQ46S.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -10,7 +10,7 @@ import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram,
   _runnable
-} from "./chunk-CJ3LQ3WI.js";
+} from "./chunk-6P2Z34FE.js";
 import "./chunk-3574K6DE.js";
 import {
   _TextWriter,
@@ -24,7 +24,7 @@ import {
   _parseOptions,
   _strategy
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-YTJXU2HO.js";
+import "./chunk-ZSVZNB6N.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import {

@@ -6,7 +6,7 @@ import "./chunk-WHCZBRFN.js";
 import "./chunk-JXCJ35FU.js";
 import {
   _loadProgram
-} from "./chunk-CJ3LQ3WI.js";
+} from "./chunk-6P2Z34FE.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -21,7 +21,7 @@ import {
 } from "./chunk-BY2MFCHZ.js";
 import {
   compileRuleSet
-} from "./chunk-YTJXU2HO.js";
+} from "./chunk-ZSVZNB6N.js";
 import "./chunk-KLRDXQU6.js";
 import "./chunk-44YVJW6D.js";
 import "./chunk-I5PY5TU6.js";

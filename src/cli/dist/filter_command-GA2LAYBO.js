@@ -33,7 +33,7 @@ import {
   _slot,
   _waitFor,
   _wake
-} from "./chunk-Y4TNHFV2.js";
+} from "./chunk-RTIJD6IJ.js";
 import {
   _linkLayerHint
 } from "./chunk-O4OMTKDP.js";
@@ -45,9 +45,10 @@ import {
   _captureFormat
 } from "./chunk-UPZXAMIH.js";
 import {
+  _expressionSource,
   _loadProgram,
   _runnable
-} from "./chunk-CJ3LQ3WI.js";
+} from "./chunk-6P2Z34FE.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText
@@ -74,7 +75,7 @@ import {
   _readsAncillary,
   compileRuleSet,
   createFrameRef
-} from "./chunk-YTJXU2HO.js";
+} from "./chunk-ZSVZNB6N.js";
 import {
   _loadIndex,
   _lower,
@@ -136,9 +137,41 @@ var _programWalk = (function (rules, source, base = "link") {
   const walk = _makeWasmWalk({
     programFor,
     base,
+    invert: batch.invert,
+    ruleAccepts: batch.ruleAccepts,
     counted: (function (okPackets, okBytes, droppedPackets, droppedBytes) { return ( batch.counted(okPackets, okBytes, droppedPackets, droppedBytes)); })
   });
   return walk;
+});
+var _oneProgramRule = (function (ruleSet, chain) {
+  const withRules = ruleSet.chains.filter((function (c) { return ( c.rules.length > 0); }));
+  if (withRules.length !== 1 || withRules[0].rules.length !== 1) return void 0;
+  const only = withRules[0];
+  if (only.policy === null || only.name !== _entryName(ruleSet, chain)) return void 0;
+  const rule = only.rules[0];
+  const target = rule.target;
+  if (rule.goto || target !== "ACCEPT" && target !== "DROP" || target === only.policy) {
+    return void 0;
+  }
+  if (rule.matches.length !== 1 || rule.base !== "link" && rule.base !== "network") {
+    return void 0;
+  }
+  const match = rule.matches[0];
+  if (match.kind !== "bpf") return void 0;
+  if (match.program !== void 0) {
+    return { source: _fixedSource(match.program), base: rule.base };
+  }
+  if (match.expression === void 0) return void 0;
+  try {
+    return { source: _expressionSource(match.expression, rule.base), base: rule.base };
+  } catch {
+    return void 0;
+  }
+});
+var _entryName = (function (ruleSet, chain) {
+  if (chain !== void 0) return chain;
+  const builtIn = ruleSet.chains.filter((function (c) { return ( c.policy !== null); }));
+  return (builtIn.find((function (c) { return ( c.name === "INPUT"); })) ?? builtIn[0])?.name;
 });
 var _output = (function (name, target) {
   const runs = new _OutputRuns();
@@ -270,9 +303,6 @@ var _evaluation = (function (oneRule, programBase, strategy) {
   if (!oneRule || strategy === "wasm") return void 0;
   if (strategy !== void 0) return "rule-by-rule";
   return programBase !== void 0 ? "rule-by-rule" : void 0;
-});
-var _callsBack = (function (rules) {
-  return (rules.wasmEscapes?.length ?? 0) > 0;
 });
 var _ruleCount = (function (ruleSet) {
   return ruleSet.chains.reduce((function (count, chain) { return ( count + chain.rules.length); }), 0);
@@ -689,7 +719,12 @@ var _WasmWalk = class {
     };
     try {
       const network = this.#parts.base === "network" ? { linkType: captureInterface.linkType, locals: _NETWORK_VIEW, emit: _emitNetworkView } : void 0;
-      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, escapes, network));
+      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, {
+        escapes,
+        network,
+        invert: this.#parts.invert,
+        ruleAccepts: this.#parts.ruleAccepts
+      }));
       const instance = new WebAssembly.Instance(module, {
         env: {
           memory: this.#memory,
@@ -710,6 +745,18 @@ var _WasmWalk = class {
 };
 
 
+
+// src/cli/_one_program_rule.ts
+
+
+function _fixedSource(program) {
+  return {
+    name: "--bytecode",
+    fixed: true,
+    forLinkType: () => program,
+    forInterface: () => program
+  };
+}
 
 // src/cli/_pipe_router.ts
 var _OutputError = class extends Error {
@@ -1646,7 +1693,9 @@ var _ThreadedRouter = class extends _RecordRouter {
 
 // src/cli/filter_command.ts
 
-
+function _callsBack(rules) {
+  return (rules.wasmEscapes?.length ?? 0) > 0;
+}
 
 var _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)
                         [--base link|network] [--drop-to FILE] [--stats] [--json]
@@ -1752,20 +1801,21 @@ var filterCommand = {
         "filter"
       );
     }
-    const { ruleSet, name, max, program, base, text, source } = await _loadRuleSet(parsed, io);
+    const loaded = await _loadRuleSet(parsed, io);
+    const { ruleSet, name, max, program, text } = loaded;
     const rulesFile = _string(parsed, "rules") !== void 0;
+    const chain = _string(parsed, "chain");
+    const programRule = rulesFile && strategy === void 0 && threads !== "2" ? _oneProgramRule(ruleSet, chain) : void 0;
+    const base = loaded.base ?? programRule?.base;
+    const source = loaded.source ?? programRule?.source;
     const compileOptions = {
-      chain: _string(parsed, "chain"),
+      chain,
       // Without --strategy, compileRuleSet picks the Wasm classifier for the
       // sets measured faster with it (up to 100 rules, or 16 or more inexact
       // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,
-      evaluation: _evaluation(
-        !rulesFile || _ruleCount(ruleSet) === 1,
-        base,
-        strategy
-      )
+      evaluation: _evaluation(!rulesFile || _ruleCount(ruleSet) === 1, source && base, strategy)
     };
     const waitForWorker = io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1";
     const split = _startSplit(ruleSet, compileOptions, threads, {

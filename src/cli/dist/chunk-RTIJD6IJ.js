@@ -2,7 +2,7 @@
 import {
   _putCaptureInterface,
   createFrameRef
-} from "./chunk-YTJXU2HO.js";
+} from "./chunk-ZSVZNB6N.js";
 
 // src/cli/_classify_protocol.ts
 var _JOB = 0;

@@ -5,7 +5,7 @@ import {
 import {
   FrameContext,
   createFrameRef
-} from "./chunk-YTJXU2HO.js";
+} from "./chunk-ZSVZNB6N.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";

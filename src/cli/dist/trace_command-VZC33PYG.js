@@ -5,11 +5,11 @@ import {
 import {
   _FrameView,
   _readPackets
-} from "./chunk-46N4SRAV.js";
+} from "./chunk-FLDJQ46S.js";
 import "./chunk-UPZXAMIH.js";
 import {
   _loadProgram
-} from "./chunk-CJ3LQ3WI.js";
+} from "./chunk-6P2Z34FE.js";
 import {
   _linkTypeName
 } from "./chunk-3574K6DE.js";
@@ -25,7 +25,7 @@ import {
   _parseOptions,
   _string
 } from "./chunk-BY2MFCHZ.js";
-import "./chunk-YTJXU2HO.js";
+import "./chunk-ZSVZNB6N.js";
 import {
   _BACKWARD_JUMP_BUDGET,
   _EMPTY_CONTEXT,

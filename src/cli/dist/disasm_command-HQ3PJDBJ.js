@@ -4,7 +4,7 @@ import {
 } from "./chunk-DFXWIHPA.js";
 import {
   _loadProgram
-} from "./chunk-CJ3LQ3WI.js";
+} from "./chunk-6P2Z34FE.js";
 import "./chunk-3574K6DE.js";
 import {
   _writeText

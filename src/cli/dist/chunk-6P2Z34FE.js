@@ -54,6 +54,9 @@ var _loadProgram = (async function (parsed, command, io, base, allowed) {
     const program = _parse(name, () => assemble(source));
     return { name, fixed: true, forLinkType: () => program, forInterface: () => program };
   }
+  return _expressionSource(text, base);
+});
+var _expressionSource = (function (text, base) {
   const cache = /* @__PURE__ */ new Map();
   const compileCached = (function (options)  {
     const key = `${options.linkType}/${options.snaplen}/${options.savefileByteOrder}`;
@@ -109,7 +112,9 @@ var _runnable = (function (name, program, strategy, maxInstructions, allowBackwa
 
 
 
+
 export {
   _loadProgram,
+  _expressionSource,
   _runnable
 };

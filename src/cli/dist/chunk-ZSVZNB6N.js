@@ -744,6 +744,8 @@ var _makeProgramBatch = (function (parts) {
     return verdicts;
   };
   return {
+    invert: parts.match.invert,
+    ruleAccepts,
     run,
     counted: (function (acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
       totals[0] += acceptedPackets;
@@ -2614,7 +2616,8 @@ var _countersOver = (function (flat, rules, chains) {
     totals: flat.subarray(2 * rules + 2 * chains, 2 * rules + 2 * chains + 4)
   };
 });
-var _pcapWalkModule = (function (lowered, layout, escapes = false, network) {
+var _pcapWalkModule = (function (lowered, layout, options = {}) {
+  const { escapes = false, network, invert = false, ruleAccepts = true } = options;
   const c = new _WasmCode();
   const L = new _Locals(PROGRAM);
   const view = L.scratch + 16;
@@ -2626,9 +2629,10 @@ var _pcapWalkModule = (function (lowered, layout, escapes = false, network) {
   c.get(POS).i32(header).op(_OP.i32Add).tee(L.base).tee(L.mac).tee(L.net).get(CAP).op(_OP.i32Add).set(L.end);
   c.i32(0).set(L.a).i32(0).set(L.x);
   c.begin(_OP.block, _I32);
-  if (network !== void 0) _enterNetworkView(c, L, network, view);
+  if (network !== void 0) _enterNetworkView(c, L, network, view, invert);
   new _ProgramEmitter(c, L, lowered, true).emit();
   c.op(_OP.end);
+  if (invert === ruleAccepts) c.op(_OP.i32Eqz);
   if (network !== void 0) c.get(view + network.locals.wireIn).set(L.wire);
   if (escapes) {
     c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.escaped).opIndex(_OP.brIf, 1);
@@ -2684,7 +2688,7 @@ var _pcapWalkModule = (function (lowered, layout, escapes = false, network) {
     exports: [{ name: "walk", index: 2 }]
   });
 });
-var _enterNetworkView = (function (c, L, view, base) {
+var _enterNetworkView = (function (c, L, view, base, invert) {
   const at = view.locals;
   c.get(L.base).set(base + at.start);
   c.get(CAP).set(base + at.capturedIn);
@@ -2693,7 +2697,7 @@ var _enterNetworkView = (function (c, L, view, base) {
   c.i32(view.linkType).set(base + at.linkType);
   view.emit(c, base);
   c.get(base + at.version).op(_OP.i32Eqz).begin(_OP.if);
-  c.i32(0).opIndex(_OP.br, 1);
+  c.i32(invert ? 1 : 0).opIndex(_OP.br, 1);
   c.op(_OP.end);
   c.get(base + at.at).tee(L.base).tee(L.net).get(base + at.captured).op(_OP.i32Add).set(L.end);
   c.get(base + at.wire).set(L.wire);
