@@ -10,7 +10,8 @@
  * `#pcapFastPath`, stops at the same places), runs the program inlined on
  * each (the Wasm backend's emitter, ./_wasm_codegen.ts: link base, offset 0
  * at the record's data, the captured length cut to the snaplen, `ld len`
- * the wire length), and returns where it stopped. With `dest` -1 it writes
+ * the wire length; or, given a {@linkcode _WalkNetworkView}, the network
+ * base: offset 0 at the IP header), and returns where it stopped. With `dest` -1 it writes
  * the runs of consecutive accepted records (start and end offsets, uint32
  * pairs) from {@linkcode _WALK_RUNS} on; otherwise it moves each run to
  * `dest` on (`memory.copy`: towards the front, over bytes already walked)
