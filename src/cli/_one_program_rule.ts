@@ -1,9 +1,10 @@
 /**
  * Private: a rule file whose set is one program rule, as the program
  * `filter --bytecode/--expr` would run, so that the Wasm record walk
- * (./_wasm_walk.ts) runs it: one `-m bpf --bytecode` or `--expr` match and
- * nothing else, in the entry chain, its target (`-j ACCEPT` or `-j DROP`)
- * the opposite of the chain's policy, the match inverted or not. The rule
+ * (./_wasm_walk.ts) runs it: one `-m bpf --bytecode` or `--expr` match, or
+ * one `-m u32` match (its BPF form, as the rule set runs it), and nothing
+ * else, in the entry chain, its target (`-j ACCEPT` or `-j DROP`) the
+ * opposite of the chain's policy, the match inverted or not. The rule
  * set's one-program batch (src/rules/_program_batch.ts) then counts what the
  * walk accepted and dropped as the rule's and the policy's counters.
  *
@@ -11,6 +12,9 @@
  */
 import type { Instruction } from "../bpf/instruction.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
+import { validate } from "../bpf/validate.ts";
+import { _parsedU32 } from "../rules/_u32_texts.ts";
+import { u32ToBpf } from "../u32/u32_to_bpf.ts";
 import { _expressionSource, type _ProgramSource } from "./_program.ts";
 
 /** The program of a one-program-rule set and its base. */
@@ -41,6 +45,10 @@ export function _oneProgramRule(
     return undefined;
   }
   const match = rule.matches[0];
+  if (match.kind === "u32") {
+    const program = _u32Program(match.expression);
+    return program === undefined ? undefined : { source: _fixedSource(program), base: rule.base };
+  }
   if (match.kind !== "bpf") return undefined;
   if (match.program !== undefined) {
     return { source: _fixedSource(match.program), base: rule.base };
@@ -59,6 +67,20 @@ function _entryName(ruleSet: RuleSet, chain: string | undefined): string | undef
   if (chain !== undefined) return chain;
   const builtIn = ruleSet.chains.filter((c) => c.policy !== null);
   return (builtIn.find((c) => c.name === "INPUT") ?? builtIn[0])?.name;
+}
+
+/**
+ * The BPF form of a `--u32` text, as the rule set runs it (where it passes
+ * the checker; else the u32 matcher runs, and so no walk), or `undefined`.
+ */
+function _u32Program(text: string): Instruction[] | undefined {
+  try {
+    const program = u32ToBpf(_parsedU32(text));
+    validate(program, { maxInstructions: 4096 });
+    return program;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The source of a rule's `--bytecode` program (the same for every link type). */

@@ -267,7 +267,9 @@ Deno.test("filter runs a rule file of one rule as the Wasm classifier, or of one
     [accept("-A INPUT -p tcp"), "wasm"], // count-only
     [accept("-A INPUT -p udp -j DROP"), "wasm"],
     [drop("-A INPUT -p udp -j ACCEPT"), "wasm"],
-    [accept('-A INPUT -m u32 --u32 "6&0xFF=0x11" -j DROP'), "wasm"],
+    [accept('-A INPUT -m u32 --u32 "6&0xFF=0x11" -j DROP'), "walk"],
+    [drop('-A INPUT -m u32 ! --u32 "0>>22&0x3C@0>>16=53" -j ACCEPT'), "walk"],
+    [accept('-A INPUT -m u32 --u32 "6&0xFF=0x11" -j ACCEPT'), "wasm"],
     [accept("-A INPUT -s 10.0.0.0/8 -j RETURN"), "wasm"],
     // A program rule whose target is the policy decides nothing: the Wasm classifier counts it.
     [accept(`-A INPUT -m bpf --bytecode "${IS_TCP}" -j ACCEPT`), "wasm"],

@@ -146,7 +146,7 @@ var _openBlocks = (function (path, pool) {
   return Deno.open(path, { read: true }).then((file) => _syncBlockSource(file, { pool }));
 });
 var cliCommands = [
-  { name: "filter", load: (function () { return ( import("./filter_command-GA2LAYBO.js").then((function (m) { return ( m.filterCommand); }))); }) },
+  { name: "filter", load: (function () { return ( import("./filter_command-REE73UFO.js").then((function (m) { return ( m.filterCommand); }))); }) },
   { name: "verdicts", load: () => import("./verdicts_command-JS7WNKRC.js").then((m) => m.verdictsCommand) },
   { name: "check", load: () => import("./check_command-F36GL7RD.js").then((m) => m.checkCommand) },
   { name: "compile", load: () => import("./compile_command-L4ATO3NN.js").then((m) => m.compileCommand) },

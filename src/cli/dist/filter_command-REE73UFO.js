@@ -81,14 +81,18 @@ import {
   _lower,
   _wasmRefusal
 } from "./chunk-KLRDXQU6.js";
-import "./chunk-44YVJW6D.js";
+import {
+  u32ToBpf
+} from "./chunk-44YVJW6D.js";
 import {
   _openBlocks
 } from "./chunk-I5PY5TU6.js";
 import {
   DataError
 } from "./chunk-CNK7VKYS.js";
-import "./chunk-NS52V5MJ.js";
+import {
+  _parsedU32
+} from "./chunk-NS52V5MJ.js";
 import {
   validate
 } from "./chunk-VN2SWMWC.js";
@@ -157,6 +161,10 @@ var _oneProgramRule = (function (ruleSet, chain) {
     return void 0;
   }
   const match = rule.matches[0];
+  if (match.kind === "u32") {
+    const program = _u32Program(match.expression);
+    return program === void 0 ? void 0 : { source: _fixedSource(program), base: rule.base };
+  }
   if (match.kind !== "bpf") return void 0;
   if (match.program !== void 0) {
     return { source: _fixedSource(match.program), base: rule.base };
@@ -749,6 +757,15 @@ var _WasmWalk = class {
 // src/cli/_one_program_rule.ts
 
 
+function _u32Program(text) {
+  try {
+    const program = u32ToBpf(_parsedU32(text));
+    validate(program, { maxInstructions: 4096 });
+    return program;
+  } catch {
+    return void 0;
+  }
+}
 function _fixedSource(program) {
   return {
     name: "--bytecode",
