@@ -52,6 +52,8 @@ function _countBatches(rules: CompiledRuleSet): { batches: number } {
   assert.ok(inner, "a one-program rule set rule by rule has a batch path");
   const seen = { batches: 0 };
   holder._programBatch = {
+    invert: inner.invert,
+    ruleAccepts: inner.ruleAccepts,
     run(batch, from, to, frame, oneInterface) {
       const verdicts = inner.run(batch, from, to, frame, oneInterface);
       if (verdicts !== undefined) seen.batches++;

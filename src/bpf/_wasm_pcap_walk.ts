@@ -10,7 +10,8 @@
  * `#pcapFastPath`, stops at the same places), runs the program inlined on
  * each (the Wasm backend's emitter, ./_wasm_codegen.ts: link base, offset 0
  * at the record's data, the captured length cut to the snaplen, `ld len`
- * the wire length), and returns where it stopped. With `dest` -1 it writes
+ * the wire length; or, given a {@linkcode _WalkNetworkView}, the network
+ * base: offset 0 at the IP header), and returns where it stopped. With `dest` -1 it writes
  * the runs of consecutive accepted records (start and end offsets, uint32
  * pairs) from {@linkcode _WALK_RUNS} on; otherwise it moves each run to
  * `dest` on (`memory.copy`: towards the front, over bytes already walked)
@@ -106,10 +107,13 @@ const PROGRAM = 14;
 export function _pcapWalkModule(
   lowered: _LoweredProgram,
   layout: _WalkLayout,
-  escapes = false,
+  options: _WalkOptions = {},
 ): Uint8Array<ArrayBuffer> {
+  const { escapes = false, network, invert = false, ruleAccepts = true } = options;
   const c = new _WasmCode();
   const L = new _Locals(PROGRAM);
+  // The network view's locals follow the program's 16 scratch cells.
+  const view = L.scratch + 16;
   const header = layout.recordHeader;
   c.i32(_WALK_RUNS).set(RUNS);
   c.i32(-1).set(RUN_START).i32(-1).set(RUN_END);
@@ -120,8 +124,13 @@ export function _pcapWalkModule(
     .get(CAP).op(_OP.i32Add).set(L.end);
   c.i32(0).set(L.a).i32(0).set(L.x);
   c.begin(_OP.block, _I32);
+  if (network !== undefined) _enterNetworkView(c, L, network, view, invert);
   new _ProgramEmitter(c, L, lowered, true).emit();
   c.op(_OP.end);
+  // Accepted: the rule matches ((result != 0) != invert) and accepts, or not and the policy does.
+  if (invert === ruleAccepts) c.op(_OP.i32Eqz);
+  // The record's own wire length again (the network view's was the program's).
+  if (network !== undefined) c.get(view + network.locals.wireIn).set(L.wire);
   // An escaped record: stop before it (its verdict, on the stack, is dropped by the branch).
   if (escapes) {
     c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.escaped).opIndex(_OP.brIf, 1);
@@ -170,12 +179,84 @@ export function _pcapWalkModule(
         { count: 2, type: _I64 },
         { count: L.field - PROGRAM, type: _I32 },
         { count: 1, type: _F64 },
-        { count: 16, type: _I32 },
+        { count: 16 + (network?.locals.locals ?? 0), type: _I32 },
       ],
       code: c,
     }],
     exports: [{ name: "walk", index: 2 }],
   });
+}
+
+/** Options of {@linkcode _pcapWalkModule}. */
+export interface _WalkOptions {
+  /** Indexed loads that may land below zero escape (see {@linkcode _pcapWalkModule}). @default {false} */
+  escapes?: boolean;
+  /** The program runs on each frame's network view (absent: on the whole frame, the link base). */
+  network?: _WalkNetworkView;
+  /** The program is a rule's inverted match (`!`): the rule matches where it returns 0. @default {false} */
+  invert?: boolean;
+  /**
+   * Whether a record the rule matches is accepted (its target ACCEPT);
+   * otherwise it is dropped and every other record accepted (the chain's
+   * policy is the opposite of the rule's target). @default {true}
+   */
+  ruleAccepts?: boolean;
+}
+
+/**
+ * How a network-base walk finds each frame's network view: code emitted by
+ * the rule set's staging (src/rules/_classifier_wasm_stage.ts
+ * `_emitNetworkView`, one copy of `describeFrame`'s reading), with its
+ * locals as offsets from the base it is given.
+ */
+export interface _WalkNetworkView {
+  /** The capture interface's link type. */
+  linkType: number;
+  /** The view's inputs and results (offsets from its base), and how many i32 locals it uses. */
+  locals: {
+    start: number;
+    capturedIn: number;
+    wireIn: number;
+    end: number;
+    linkType: number;
+    at: number;
+    version: number;
+    captured: number;
+    wire: number;
+    locals: number;
+  };
+  /** Appends the view's code to `c`, its locals from `base`. */
+  emit(c: _WasmCode, base: number): void;
+}
+
+/**
+ * Inside the record's verdict block: finds the network view (locals from
+ * `base`); a frame without an IPv4/IPv6 header leaves the block with a
+ * result that does not match (a network-base program never runs on it, as
+ * the kernel's xt_bpf: the rule does not match, even inverted);
+ * else the program's base, network header, end and wire length become the
+ * view's (its link header stays at the frame's start).
+ */
+function _enterNetworkView(
+  c: _WasmCode,
+  L: _Locals,
+  view: _WalkNetworkView,
+  base: number,
+  invert: boolean,
+): void {
+  const at = view.locals;
+  c.get(L.base).set(base + at.start);
+  c.get(CAP).set(base + at.capturedIn);
+  c.get(L.wire).set(base + at.wireIn);
+  c.get(L.end).set(base + at.end);
+  c.i32(view.linkType).set(base + at.linkType);
+  view.emit(c, base);
+  // (Inverted, the rule's match is the result's opposite: the result that does not match.)
+  c.get(base + at.version).op(_OP.i32Eqz).begin(_OP.if);
+  c.i32(invert ? 1 : 0).opIndex(_OP.br, 1);
+  c.op(_OP.end);
+  c.get(base + at.at).tee(L.base).tee(L.net).get(base + at.captured).op(_OP.i32Add).set(L.end);
+  c.get(base + at.wire).set(L.wire);
 }
 
 /** The i32 locals {@linkcode _readRecord} reads and sets. */

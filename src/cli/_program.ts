@@ -83,6 +83,15 @@ export async function _loadProgram(
     const program = _parse(name, () => assemble(source));
     return { name, fixed: true, forLinkType: () => program, forInterface: () => program };
   }
+  return _expressionSource(text, base);
+}
+
+/**
+ * The programs of the filter expression `text` on `base` (see
+ * {@linkcode _ProgramSource}): throws a {@linkcode DataError} naming
+ * `--expr` when it compiles for none of the link types.
+ */
+export function _expressionSource(text: string, base: "link" | "network"): _ProgramSource {
   const cache = new Map<string, Instruction[] | DataError>();
   const compileCached = (options: CompileFilterOptions): Instruction[] => {
     const key = `${options.linkType}/${options.snaplen}/${options.savefileByteOrder}`;

@@ -14,7 +14,14 @@ import type { Instruction } from "../bpf/instruction.ts";
 import { _lower } from "../bpf/_lower.ts";
 import { _loadIndex } from "../bpf/_packet_access.ts";
 import { _wasmRefusal } from "../bpf/compile_wasm.ts";
-import { _pcapWalkModule, _WALK_COUNTS, _WALK_RUNS, _WalkCount } from "../bpf/_wasm_pcap_walk.ts";
+import {
+  _pcapWalkModule,
+  _WALK_COUNTS,
+  _WALK_RUNS,
+  _WalkCount,
+  type _WalkNetworkView,
+} from "../bpf/_wasm_pcap_walk.ts";
+import { _emitNetworkView, _NETWORK_VIEW } from "../rules/_classifier_wasm_stage.ts";
 import type { CaptureInterface } from "../capture/capture_interface.ts";
 import {
   _DEFAULT_MAX_CAPTURED_LENGTH,
@@ -49,6 +56,16 @@ export interface _WasmWalkParts {
   ): void;
   /** The largest block read into the memory. @default {262144} */
   blockSize?: number;
+  /**
+   * Where the program's offset 0 is: the frame's start (link), or its IPv4/IPv6
+   * header, as the rule set finds it (a frame without one: verdict 0).
+   * @default {"link"}
+   */
+  base?: "link" | "network";
+  /** The program is the rule's inverted match (`!`). @default {false} */
+  invert?: boolean;
+  /** Whether a record the rule matches is accepted (else dropped, the others accepted). @default {true} */
+  ruleAccepts?: boolean;
 }
 
 const _PAGE = 65536;
@@ -257,7 +274,15 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
       return -1;
     };
     try {
-      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, escapes));
+      const network: _WalkNetworkView | undefined = this.#parts.base === "network"
+        ? { linkType: captureInterface.linkType, locals: _NETWORK_VIEW, emit: _emitNetworkView }
+        : undefined;
+      const module = new WebAssembly.Module(_pcapWalkModule(lowered, layout, {
+        escapes,
+        network,
+        invert: this.#parts.invert,
+        ruleAccepts: this.#parts.ruleAccepts,
+      }));
       const instance = new WebAssembly.Instance(module, {
         env: {
           memory: this.#memory,
@@ -299,6 +324,7 @@ function _loadsBelowZero(program: readonly Instruction[]): boolean {
 export function _programWalk(
   rules: CompiledRuleSet,
   source: _ProgramSource,
+  base: "link" | "network" = "link",
 ): _WasmWalk | { reason: string } {
   const batch = (rules as { _programBatch?: _ProgramBatch })._programBatch;
   if (batch === undefined) return { reason: "the rule set has no one-program batch path" };
@@ -316,6 +342,9 @@ export function _programWalk(
   };
   const walk = _makeWasmWalk({
     programFor,
+    base,
+    invert: batch.invert,
+    ruleAccepts: batch.ruleAccepts,
     counted: (okPackets, okBytes, droppedPackets, droppedBytes) =>
       batch.counted(okPackets, okBytes, droppedPackets, droppedBytes),
   });

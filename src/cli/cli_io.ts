@@ -78,9 +78,11 @@ export interface CliIo {
    * Tests and debugging only: told, at the end of `filter`, whether the Wasm
    * record walk ran its single program (src/cli/_wasm_walk.ts), how many
    * records it walked, and why it was not installed or left some records to
-   * the rule set.
+   * the rule set; and whether the rule set is the Wasm classifier.
    *
    * @internal
    */
-  _walkReport?(report: { installed: boolean; walked: number; reason: string | undefined }): void;
+  _walkReport?(
+    report: { installed: boolean; walked: number; reason: string | undefined; wasm?: boolean },
+  ): void;
 }

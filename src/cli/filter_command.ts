@@ -16,6 +16,7 @@ import { _openBlocks } from "./_input.ts";
 import type { _BlockPool } from "./_sync_block_source.ts";
 import { _loadProgram, type _ProgramSource, _runnable } from "./_program.ts";
 import { _programWalk, _WasmWalk } from "./_wasm_walk.ts";
+import { _oneProgramRule } from "./_one_program_rule.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
@@ -34,6 +35,43 @@ import {
   _string,
 } from "../args/_args.ts";
 import { _isBrokenPipe } from "./_broken_pipe.ts";
+
+/**
+ * How `filter` evaluates a set (`CompileRuleSetOptions.evaluation`) whose
+ * rules are one rule (`oneRule`: a rule file of one rule, or the program of
+ * `--bytecode`/`--expr`), given the `strategy` asked for; `programBase` is
+ * the base of the one program the set runs, if it is one (`--bytecode`,
+ * `--expr`, or a rule file of one program rule: ./_one_program_rule.ts):
+ *
+ * - rule by rule for one program without a strategy: the Wasm record walk
+ *   runs it, over the one-program batch that only the rule-by-rule set has
+ *   (./_wasm_walk.ts);
+ * - rule by rule for one rule with a JavaScript strategy: an index has
+ *   nothing to rule out, and a program rule runs each block as one batch
+ *   (bench/RESULTS.md, issue 12, sessions 3 and 5);
+ * - otherwise indexed: without a strategy a set of up to 100 rules is the
+ *   Wasm classifier, which reads, classifies and routes a block's records
+ *   in its memory. For one rule from a file this took 0.12–0.14 s of a
+ *   1M-frame run against 0.14–0.17 s rule by rule (which decodes and routes
+ *   in JavaScript), less than the 0-rule run's 0.14 s (bench/RESULTS.md,
+ *   "Fixed cost of small rule sets, session 10").
+ *   (`_filter` compiles one rule again rule by rule where its Wasm test
+ *   would call back into JavaScript.)
+ */
+function _evaluation(
+  oneRule: boolean,
+  programBase: "link" | "network" | undefined,
+  strategy: string | undefined,
+): "rule-by-rule" | undefined {
+  if (!oneRule || strategy === "wasm") return undefined;
+  if (strategy !== undefined) return "rule-by-rule";
+  return programBase !== undefined ? "rule-by-rule" : undefined;
+}
+
+/** Whether `rules` is the Wasm classifier with some test that calls back into JavaScript. */
+function _callsBack(rules: CompiledRuleSet): boolean {
+  return ((rules as { wasmEscapes?: readonly string[] }).wasmEscapes?.length ?? 0) > 0;
+}
 
 /** How many rules the set has, in all its chains. */
 function _ruleCount(ruleSet: RuleSet): number {
@@ -209,25 +247,23 @@ function _progress(io: CliIo, router: _RecordRouter) {
  * ```
  */
 /**
- * The Wasm record walk of a single program on the link base, with the
- * default strategy, one thread and an input read in blocks
+ * The Wasm record walk of a single program (either base), with the default
+ * strategy, one thread and an input read in blocks
  * (docs/engine_strategies.md, "One Wasm call per block"), or why not.
  */
 function _walkFor(
   rules: CompiledRuleSet,
   source: _ProgramSource | undefined,
-  base: string | undefined,
+  base: "link" | "network" | undefined,
   strategy: string | undefined,
   split: _WorkerSplit | undefined,
   io: CliIo,
 ): _WasmWalk | { reason: string } {
-  if (source === undefined || base !== "link") {
-    return { reason: "not a single program on the link base" };
-  }
+  if (source === undefined || base === undefined) return { reason: "not a single program" };
   if (strategy !== undefined) return { reason: "a strategy is given" };
   if (split !== undefined) return { reason: "two threads" };
   if (io.openBlocks === undefined) return { reason: "the input is not read in blocks" };
-  return _programWalk(rules, source);
+  return _programWalk(rules, source, base);
 }
 
 export const filterCommand: CliCommand = {
@@ -258,24 +294,25 @@ export const filterCommand: CliCommand = {
         "filter",
       );
     }
-    const { ruleSet, name, max, program, base, text, source } = await _loadRuleSet(parsed, io);
+    const loaded = await _loadRuleSet(parsed, io);
+    const { ruleSet, name, max, program, text } = loaded;
     const rulesFile = _string(parsed, "rules") !== undefined;
+    const chain = _string(parsed, "chain");
+    // A rule file of one program rule runs as its program would (the Wasm
+    // record walk), on one thread without a strategy.
+    const programRule = rulesFile && strategy === undefined && threads !== "2"
+      ? _oneProgramRule(ruleSet, chain)
+      : undefined;
+    const base = loaded.base ?? programRule?.base;
+    const source = loaded.source ?? programRule?.source;
     const compileOptions: CompileRuleSetOptions = {
-      chain: _string(parsed, "chain"),
+      chain,
       // Without --strategy, compileRuleSet picks the Wasm classifier for the
       // sets measured faster with it (up to 100 rules, or 16 or more inexact
       // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,
-      // The one rule of --bytecode/--expr (or of a rule file) leaves an
-      // index nothing to rule out: testing it directly skips the index walk
-      // on every frame, and a program rule then runs each block as one batch
-      // (same verdicts and counters; bench/RESULTS.md, issue 12, sessions 3
-      // and 5). The Wasm classifier runs the index (then the one rule is a
-      // candidate).
-      evaluation: (!rulesFile || _ruleCount(ruleSet) === 1) && strategy !== "wasm"
-        ? "rule-by-rule"
-        : undefined,
+      evaluation: _evaluation(!rulesFile || _ruleCount(ruleSet) === 1, source && base, strategy),
     };
     // A second thread starts first (its runtime starts while this one compiles; it is
     // given the compiled classifier, or compiles a set that has no Wasm classifier).
@@ -332,6 +369,18 @@ async function _filter(
   let rules: CompiledRuleSet;
   try {
     rules = await _compileRules(ruleSet, compileOptions);
+    // One rule whose Wasm test would call back into JavaScript (`wasmEscapes`:
+    // a program reading ancillary fields, a link-base --expr off Ethernet, ...)
+    // runs rule by rule instead, faster (bench/RESULTS.md, "Fixed cost of
+    // small rule sets, session 10"). Not with a second thread: it was told
+    // the options already.
+    if (
+      split === undefined && run.strategy === undefined &&
+      compileOptions.evaluation === undefined &&
+      _ruleCount(ruleSet) === 1 && _callsBack(rules)
+    ) {
+      rules = await _compileRules(ruleSet, { ...compileOptions, evaluation: "rule-by-rule" });
+    }
   } catch (error) {
     throw DataError.from(name, error);
   }
@@ -416,6 +465,7 @@ async function _filter(
     installed: walk !== undefined,
     walked: walk?.walkedRecords ?? 0,
     reason: walk === undefined ? (walkOrReason as { reason: string }).reason : walk.unusedReason,
+    wasm: (rules as { _records?: unknown })._records !== undefined,
   });
   if (failure !== undefined) throw failure;
   return 0;

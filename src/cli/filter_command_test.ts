@@ -7,6 +7,8 @@ const RULES = new TextDecoder().decode(
   Deno.readFileSync(new URL("../../examples/edge.rules", import.meta.url)),
 );
 const IS_TCP = "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0"; // network base: ldb [9]; jeq #6
+// ld [SKF_AD_OFF + SKF_AD_PROTOCOL]; not 0x0800 (the Wasm classifier calls back for it: `wasmEscapes`)
+const ANCILLARY_NOT_IPV4 = "4,32 0 0 4294963200,21 0 1 2048,6 0 0 0,6 0 0 1";
 
 function _verdictLines(text: string): string[] {
   return text.trimEnd().split("\n");
@@ -231,7 +233,7 @@ Deno.test("filter: a file that cannot be opened for block reads is a data error 
   assert.match(t.stderr(), /^bpfstream: nope\.pcap: Cannot open file: /);
 });
 
-Deno.test("filter --expr/--bytecode (one rule, tested directly) matches the same rule from a rule file (indexed)", async () => {
+Deno.test("filter --expr/--bytecode matches the same rule from a rule file (the Wasm walk on the link base against the Wasm classifier)", async () => {
   const cases = [
     {
       args: ["--base", "link", "--expr", "tcp port 80"],
@@ -253,5 +255,63 @@ Deno.test("filter --expr/--bytecode (one rule, tested directly) matches the same
     assert.ok(stats.chains[0].rules[0].packets > 0, rule);
     const kept = _packets(direct.stdout()).length;
     assert.ok(kept > 0 && kept < _packets(_mixed).length, `${rule}: ${kept} kept`);
+  }
+});
+
+Deno.test("filter runs a rule file of one rule as the Wasm classifier, or of one program rule as the Wasm walk: the rule-by-rule interpreter's bytes and counters", async () => {
+  const input = _repeatMixed(40);
+  const accept = (rules: string) => `*filter\n:INPUT ACCEPT [0:0]\n${rules}\nCOMMIT\n`;
+  const drop = (rules: string) => `*filter\n:INPUT DROP [0:0]\n${rules}\nCOMMIT\n`;
+  // How each set runs: "wasm" (the classifier), "walk" (its program walked), "rule by rule".
+  const cases: [string, "wasm" | "walk" | "rule by rule"][] = [
+    [accept("-A INPUT -p tcp"), "wasm"], // count-only
+    [accept("-A INPUT -p udp -j DROP"), "wasm"],
+    [drop("-A INPUT -p udp -j ACCEPT"), "wasm"],
+    [accept('-A INPUT -m u32 --u32 "6&0xFF=0x11" -j DROP'), "walk"],
+    [drop('-A INPUT -m u32 ! --u32 "0>>22&0x3C@0>>16=53" -j ACCEPT'), "walk"],
+    [accept('-A INPUT -m u32 --u32 "6&0xFF=0x11" -j ACCEPT'), "wasm"],
+    [accept("-A INPUT -s 10.0.0.0/8 -j RETURN"), "wasm"],
+    // A program rule whose target is the policy decides nothing: the Wasm classifier counts it.
+    [accept(`-A INPUT -m bpf --bytecode "${IS_TCP}" -j ACCEPT`), "wasm"],
+    [accept(`-A INPUT -m bpf --bytecode "${IS_TCP}" -j DROP`), "walk"],
+    [accept(`-A INPUT -m bpf ! --bytecode "${IS_TCP}" -j DROP`), "walk"],
+    [drop(`-A INPUT -m bpf --bytecode "${IS_TCP}" -j ACCEPT`), "walk"],
+    [drop(`-A INPUT -m bpf ! --bytecode "${IS_TCP}" -j ACCEPT`), "walk"],
+    [accept('-A INPUT -m bpf --expr "udp or icmp" -j DROP'), "walk"],
+    [drop('-A INPUT -m bpf ! --expr "ip6 or tcp port 80" -j ACCEPT'), "walk"],
+    [accept('-A INPUT --base link -m bpf ! --expr "arp or udp port 53" -j DROP'), "walk"],
+    [drop('-A INPUT --base link -m bpf --expr "arp or udp port 53" -j ACCEPT'), "walk"],
+    // Tests that call back into JavaScript from the Wasm classifier: rule by rule instead.
+    [accept('-A INPUT --base link -m bpf --expr "arp or udp port 53" -j ACCEPT'), "rule by rule"],
+    [accept(`-A INPUT -m bpf --bytecode "${ANCILLARY_NOT_IPV4}" -j ACCEPT`), "rule by rule"],
+  ];
+  const run = async (text: string, extra: string[]) => {
+    const t = _testIo({ stdin: input, blocks: true, reads: [1000], files: { "one.rules": text } });
+    const reports: { wasm?: boolean; installed: boolean; walked: number }[] = [];
+    const code = await runCli(["filter", "--rules", "one.rules", "--json", ...extra], {
+      ...t.io,
+      _walkReport: (report) => void reports.push(report),
+    });
+    const report = reports[0];
+    const how = report.wasm ? "wasm" : report.walked > 0 ? "walk" : "rule by rule";
+    return { code, stdout: t.stdout(), stats: JSON.parse(t.stderr()), how };
+  };
+  for (const [text, how] of cases) {
+    const chosen = await run(text, []);
+    const reference = await run(text, ["--strategy", "interpret"]);
+    assert.equal(chosen.how, how, text);
+    assert.equal(reference.how, "rule by rule", text);
+    assert.deepEqual({ ...chosen, how: "" }, { ...reference, how: "" }, text);
+  }
+  // With a JavaScript strategy, or a program of either base (the Wasm walk), the rule stands alone.
+  for (const args of [["--strategy", "closure"], ["--base", "link"], ["--base", "network"]]) {
+    const t = _testIo({ stdin: input, blocks: true, reads: [1000] });
+    const reports: { wasm?: boolean; installed: boolean }[] = [];
+    const code = await runCli(["filter", "--expr", "udp", ...args], {
+      ...t.io,
+      _walkReport: (report) => void reports.push(report),
+    });
+    assert.equal(code, 0);
+    assert.deepEqual(reports.map((r) => [r.wasm, r.installed]), [[false, args[0] === "--base"]]);
   }
 });

@@ -567,7 +567,9 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     ? []
     : entryRules[0].matches.filter((m) => m.match.kind !== "comment");
   const kind = entryRules.length === 1 ? entryRules[0].kind : _T_NONE;
-  const programBatch = indexed || byIp || bases !== "link" || matches.length !== 1 ||
+  // (On the network base frames are always described: its `run` declines
+  // every range, and its `counted` serves the command line's record walk.)
+  const programBatch = indexed || byIp || bases === undefined || matches.length !== 1 ||
       (kind !== _T_ACCEPT && kind !== _T_DROP)
     ? undefined
     : _makeProgramBatch({

@@ -504,6 +504,47 @@ function _emitRecordsLoop(
   c.get(packets);
 }
 
+/**
+ * The i32 locals of {@linkcode _emitNetworkView}'s code, as offsets from the
+ * `base` its caller gives: the inputs (the frame's data start, captured
+ * length cut to the snaplen, wire length, data end and link type) and the
+ * results (`at`, the network header's address or -1; `version`, 4, 6 or 0
+ * for none; where it is not 0, `captured` and `wire` of the network view).
+ */
+export const _NETWORK_VIEW = {
+  start: START,
+  capturedIn: CAPLEN,
+  wireIn: WIRE,
+  end: END,
+  linkType: LINK_TYPE,
+  at: AT,
+  version: VERSION,
+  captured: CAPTURED,
+  wire: NET_WIRE,
+  /** Locals the code uses: `[base, base + locals)`. */
+  locals: I + STAGE_LOCALS,
+} as const;
+
+/**
+ * Appends to `c` the network view of a frame as the staging code finds it
+ * ({@linkcode describeFrame}'s link types and IP lengths: one copy of them),
+ * its locals moved up by `base` (see {@linkcode _NETWORK_VIEW}): for a
+ * network-base program run on each record of a walk (src/cli/_wasm_walk.ts).
+ */
+export function _emitNetworkView(c: _WasmCode, base: number): void {
+  const moved = new _MovedLocals(base);
+  const b = new _WasmBlocks(moved);
+  moved.i32(-1).set(AT).i32(0).set(VERSION);
+  const described = b.open(_OP.block);
+  _emitLinkTypes(b, described);
+  b.close();
+  moved.get(VERSION);
+  b.open(_OP.if);
+  _emitIpLengths(b);
+  b.close();
+  c.append(moved.view());
+}
+
 /** Code whose local indices are all moved up by `base` (the staging code placed after others' locals). */
 class _MovedLocals extends _WasmCode {
   readonly #base: number;

@@ -569,7 +569,8 @@ function _prepareExpression(
       match,
       () => _programTest(compiled(), base, invert),
       compiled,
-      undefined,
+      // The same program for every frame (a one-rule set's batch path counts with it).
+      compiled,
     );
   }
   // Link base: one program per capture interface (as `tcpdump -r` compiles

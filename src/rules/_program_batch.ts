@@ -25,6 +25,10 @@ import type { _PreparedMatch } from "./_match_tests.ts";
  * counters follow from it: the rule's verdict differs from the policy's).
  */
 export interface _ProgramBatch {
+  /** Whether the rule's match is inverted (`!`): it matches where the program returns 0. */
+  readonly invert: boolean;
+  /** Whether a frame the rule matches is accepted (else dropped, and the others accepted). */
+  readonly ruleAccepts: boolean;
   run(
     batch: RecordBatch,
     from: number,
@@ -135,6 +139,8 @@ export function _makeProgramBatch(parts: _ProgramBatchParts): _ProgramBatch | un
     return verdicts;
   };
   return {
+    invert: parts.match.invert,
+    ruleAccepts,
     run,
     counted(acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
       totals[0] += acceptedPackets;
