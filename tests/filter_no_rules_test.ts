@@ -88,6 +88,11 @@ Deno.test("filter walks a rule set without rules as its policy: the interpreter'
     assert.deepEqual(entered.counters, stats.frames, label);
     // The walk took the records (those not split across blocks, at least).
     assert.ok(chosen.walked > stats.frames.packets / 2, `${label}: ${chosen.walked} walked`);
+    // With a strategy, no walk (the policy batch, or the Wasm classifier): the same again.
+    for (const strategy of ["closure", "source", "wasm"]) {
+      const other = await _run(text, capture, [...args, "--strategy", strategy]);
+      assert.deepEqual(other, { ...chosen, walked: 0 }, `${label}, --strategy ${strategy}`);
+    }
   }
 });
 
