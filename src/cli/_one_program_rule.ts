@@ -8,11 +8,16 @@
  * set's one-program batch (src/rules/_program_batch.ts) then counts what the
  * walk accepted and dropped as the rule's and the policy's counters.
  *
+ * An entry chain without rules is the program `ret #-1` (policy ACCEPT) or
+ * `ret #0` (DROP) on the link base: the rule set's policy batch counts what
+ * the walk accepted or dropped as the policy's.
+ *
  * @module
  */
 import type { Instruction } from "../bpf/instruction.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 import { validate } from "../bpf/validate.ts";
+import { BPF_K, BPF_RET } from "../bpf/opcodes.ts";
 import { _parsedU32 } from "../rules/_u32_texts.ts";
 import { u32ToBpf } from "../u32/u32_to_bpf.ts";
 import { _expressionSource, type _ProgramSource } from "./_program.ts";
@@ -26,12 +31,17 @@ export interface _OneProgramRule {
 /**
  * The program of `ruleSet`'s only rule where the set is one program rule
  * entered at `chain` (the compile's `chain` option: absent, INPUT or the
- * first built-in chain, as `compileRuleSet` picks), else `undefined`.
+ * first built-in chain, as `compileRuleSet` picks), the policy's program
+ * where that chain has no rules, else `undefined`.
  */
 export function _oneProgramRule(
   ruleSet: RuleSet,
   chain: string | undefined,
 ): _OneProgramRule | undefined {
+  const entry = ruleSet.chains.find((c) => c.name === _entryName(ruleSet, chain));
+  if (entry !== undefined && entry.policy !== null && entry.rules.length === 0) {
+    return { source: _fixedSource(_policyProgram(entry.policy === "ACCEPT")), base: "link" };
+  }
   const withRules = ruleSet.chains.filter((c) => c.rules.length > 0);
   if (withRules.length !== 1 || withRules[0].rules.length !== 1) return undefined;
   const only = withRules[0];
@@ -81,6 +91,11 @@ function _u32Program(text: string): Instruction[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The program every frame of an entry chain without rules gets: its policy. */
+function _policyProgram(accepts: boolean): Instruction[] {
+  return [{ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: accepts ? 0xffffffff : 0 }];
 }
 
 /** The source of a rule's `--bytecode` program (the same for every link type). */

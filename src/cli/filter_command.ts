@@ -39,9 +39,10 @@ import { _isBrokenPipe } from "./_broken_pipe.ts";
 /**
  * How `filter` evaluates a set (`CompileRuleSetOptions.evaluation`) whose
  * rules are one rule (`oneRule`: a rule file of one rule, or the program of
- * `--bytecode`/`--expr`), given the `strategy` asked for; `programBase` is
- * the base of the one program the set runs, if it is one (`--bytecode`,
- * `--expr`, or a rule file of one program rule: ./_one_program_rule.ts):
+ * `--bytecode`/`--expr`, or an entry chain without rules), given the
+ * `strategy` asked for; `programBase` is the base of the one program the set
+ * runs, if it is one (`--bytecode`, `--expr`, a rule file of one program
+ * rule, or the policy's program: ./_one_program_rule.ts):
  *
  * - rule by rule for one program without a strategy: the Wasm record walk
  *   runs it, over the one-program batch that only the rule-by-rule set has
@@ -298,8 +299,9 @@ export const filterCommand: CliCommand = {
     const { ruleSet, name, max, program, text } = loaded;
     const rulesFile = _string(parsed, "rules") !== undefined;
     const chain = _string(parsed, "chain");
-    // A rule file of one program rule runs as its program would (the Wasm
-    // record walk), on one thread without a strategy.
+    // A rule file of one program rule (or none in the entry chain: its
+    // policy) runs as its program would (the Wasm record walk), on one
+    // thread without a strategy.
     const programRule = rulesFile && strategy === undefined && threads !== "2"
       ? _oneProgramRule(ruleSet, chain)
       : undefined;
@@ -312,7 +314,11 @@ export const filterCommand: CliCommand = {
       // index entries: src/rules/_classifier_wasm_choice.ts).
       strategy,
       maxInstructions: max,
-      evaluation: _evaluation(!rulesFile || _ruleCount(ruleSet) === 1, source && base, strategy),
+      evaluation: _evaluation(
+        !rulesFile || _ruleCount(ruleSet) === 1 || programRule !== undefined,
+        source && base,
+        strategy,
+      ),
     };
     // A second thread starts first (its runtime starts while this one compiles; it is
     // given the compiled classifier, or compiles a set that has no Wasm classifier).

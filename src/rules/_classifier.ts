@@ -35,7 +35,7 @@ import {
 } from "./_classifier_source.ts";
 import type { _PreparedMatch } from "./_match_tests.ts";
 import type { _Guard } from "./_guards.ts";
-import { _makeProgramBatch, type _ProgramBatch } from "./_program_batch.ts";
+import { _makePolicyBatch, _makeProgramBatch, type _ProgramBatch } from "./_program_batch.ts";
 import { type _CollectFrame, _newBitCandidates, _takeLeast } from "./_bit_candidates.ts";
 import { _newFrameState } from "./_new_frame_state.ts";
 import {
@@ -567,11 +567,21 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
     ? []
     : entryRules[0].matches.filter((m) => m.match.kind !== "comment");
   const kind = entryRules.length === 1 ? entryRules[0].kind : _T_NONE;
+  // An entry chain without rules: every frame gets its policy, as one batch
+  // (not with the interpreter: the reference classifies frame by frame).
+  const policyBatch = entryRules.length === 0 && !byIp && parts.strategy !== "interpret"
+    ? _makePolicyBatch({
+      policyAccepts: walk.entryAccepts,
+      chain: entry,
+      ...counters,
+      decided: (counter) => walk.decided = counter,
+    })
+    : undefined;
   // (On the network base frames are always described: its `run` declines
   // every range, and its `counted` serves the command line's record walk.)
-  const programBatch = indexed || byIp || bases === undefined || matches.length !== 1 ||
-      (kind !== _T_ACCEPT && kind !== _T_DROP)
-    ? undefined
+  const programBatch = policyBatch !== undefined || indexed || byIp || bases === undefined ||
+      matches.length !== 1 || (kind !== _T_ACCEPT && kind !== _T_DROP)
+    ? policyBatch
     : _makeProgramBatch({
       match: matches[0],
       ruleAccepts: kind === _T_ACCEPT,

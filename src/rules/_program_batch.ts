@@ -29,6 +29,13 @@ export interface _ProgramBatch {
   readonly invert: boolean;
   /** Whether a frame the rule matches is accepted (else dropped, and the others accepted). */
   readonly ruleAccepts: boolean;
+  /**
+   * Set where the entry chain has no rules: every frame's verdict, its
+   * policy (`true`: accepted). Then `invert` is false and `ruleAccepts` true
+   * (the program `ret #policy` is the rule), and `counted` adds to the
+   * policy's counters only.
+   */
+  readonly policy?: boolean;
   run(
     batch: RecordBatch,
     from: number,
@@ -151,6 +158,50 @@ export function _makeProgramBatch(parts: _ProgramBatchParts): _ProgramBatch | un
       bytes[counter] += ruleAccepts ? acceptedBytes : droppedBytes;
       policyPackets[chain] += ruleAccepts ? droppedPackets : acceptedPackets;
       policyBytes[chain] += ruleAccepts ? droppedBytes : acceptedBytes;
+    },
+  };
+}
+
+/** What the batch path of an entry chain without rules counts. */
+export interface _PolicyBatchParts {
+  /** Whether the entry chain's policy accepts. */
+  policyAccepts: boolean;
+  /** The entry chain's index. */
+  chain: number;
+  policyPackets: Float64Array;
+  policyBytes: Float64Array;
+  /** Accepted packets/bytes, dropped packets/bytes. */
+  totals: Float64Array;
+  /** Records the deciding counter of the last frame (-1: the policy). */
+  decided(counter: number): void;
+}
+
+/**
+ * The batch path of a classifier whose entry chain has no rules: every
+ * frame gets the chain's policy, whatever its bytes (no frame is described).
+ */
+export function _makePolicyBatch(parts: _PolicyBatchParts): _ProgramBatch {
+  const { policyAccepts, chain, policyPackets, policyBytes, totals } = parts;
+  let verdicts = new Uint8Array(1024);
+  const verdict = policyAccepts ? 1 : 0;
+  return {
+    invert: false,
+    ruleAccepts: true,
+    policy: policyAccepts,
+    run(_batch, from, to) {
+      const count = to - from;
+      if (verdicts.length < count) verdicts = new Uint8Array(Math.max(count, 2 * verdicts.length));
+      verdicts.fill(verdict, 0, count);
+      parts.decided(-1);
+      return verdicts;
+    },
+    counted(acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
+      totals[0] += acceptedPackets;
+      totals[1] += acceptedBytes;
+      totals[2] += droppedPackets;
+      totals[3] += droppedBytes;
+      policyPackets[chain] += acceptedPackets + droppedPackets;
+      policyBytes[chain] += acceptedBytes + droppedBytes;
     },
   };
 }
