@@ -623,7 +623,8 @@ export class _IndexBuilder {
     yield;
     let leaves = 1;
     while (leaves < starts.length) leaves *= 2;
-    const groups: _KeyedEntry[][] = Array.from({ length: 2 * leaves }, () => []);
+    // A list only for the tree nodes that get entries (most of the 2 × leaves get none).
+    const groups: (_KeyedEntry[] | undefined)[] = new Array(2 * leaves).fill(undefined);
     let copies = 0;
     let classes = 0;
     let seen = 0;
@@ -641,11 +642,11 @@ export class _IndexBuilder {
       let r = _interval(starts, g.hi) + leaves + 1;
       while (l < r) {
         if (l & 1) {
-          groups[l++].push(entry);
+          (groups[l++] ??= []).push(entry);
           copies++;
         }
         if (r & 1) {
-          groups[--r].push(entry);
+          (groups[--r] ??= []).push(entry);
           copies++;
         }
         l >>= 1;
@@ -655,7 +656,13 @@ export class _IndexBuilder {
     this.#copiesLeft -= copies;
     node.starts = starts;
     node.leaves = leaves;
-    node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
+    // (Pushed: a packed array, as the walks read it per frame.)
+    const children: (_IndexNode | null)[] = [];
+    for (let j = 0; j < groups.length; j++) {
+      const group = groups[j];
+      children.push(group === undefined ? null : this.#child(node, group, used));
+    }
+    node.children = children;
     return classes;
   }
 
