@@ -47,7 +47,7 @@ import {
   type _WasmPlan,
   type _WasmRule,
 } from "./_classifier_wasm_plan.ts";
-import { _listedCodes } from "./_classifier_wasm_walk.ts";
+import { _listedCodesOf } from "./_classifier_wasm_walk.ts";
 import { _RUN_CASES_RULES } from "./_classifier_wasm_runs.ts";
 import {
   _neverFunction,
@@ -181,6 +181,8 @@ function _mayBeLazy(
     }
     if (!lowers) return false;
   }
+  // Guards can read nothing the module does not already read.
+  if (module.readsUpper && module.readsInterfaces) return true;
   const reads = (guards: readonly _Guard[]) =>
     guards.some((g) => {
       const kind = fields[g.field].kind;
@@ -263,8 +265,9 @@ function _testSlots(
     bases.push(base);
     const rules = plan.chains[chain];
     base += rules.length;
-    const listed = new Uint8Array(2 * rules.length);
-    if (rules.length > 0) _listedCodes(plan.roots[chain], listed);
+    const listed = rules.length > 0
+      ? _listedCodesOf(plan.roots[chain], 2 * rules.length)
+      : new Uint8Array(0);
     const facts = _chainFacts(plan, chain);
     chainFacts.push(facts);
     rules.forEach((rule, p) => {

@@ -497,12 +497,34 @@ function _emitCollect(
  * Marks (`listed[code] = 1`) every code some leaf of the index lists (as the
  * generated JavaScript's `_listedCodes`; `listed` has room for every code).
  */
-export function _listedCodes(root: _IndexNode, listed: Uint8Array): void {
+function _listedCodes(root: _IndexNode, listed: Uint8Array): void {
   const stack: _IndexNode[] = [root];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    for (const code of node.leaf) listed[code] = 1;
-    for (const child of node.children) if (child !== null) stack.push(child);
+    const leaf = node.leaf;
+    for (let i = 0; i < leaf.length; i++) listed[leaf[i]] = 1;
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (child !== null) stack.push(child);
+    }
     if (node.rest !== null) stack.push(node.rest);
   }
+}
+
+/** {@linkcode _listedCodes} of an index by its root, made once (a chain's emission asks twice). */
+const _listedOfRoot = new WeakMap<_IndexNode, Uint8Array>();
+
+/**
+ * The codes some leaf of the index at `root` lists, marked (`[code] = 1`) in
+ * an array of `codes` (room for every code); shared: callers must not modify it.
+ */
+export function _listedCodesOf(root: _IndexNode, codes: number): Uint8Array {
+  let listed = _listedOfRoot.get(root);
+  if (listed === undefined || listed.length !== codes) {
+    listed = new Uint8Array(codes);
+    _listedCodes(root, listed);
+    _listedOfRoot.set(root, listed);
+  }
+  return listed;
 }

@@ -298,8 +298,8 @@ interface _KeyedEntry extends _IndexEntry {
 interface _Task {
   node: _IndexNode;
   entries: _KeyedEntry[];
-  /** Numbers of the keys already split on along the path. */
-  used: ReadonlySet<number>;
+  /** Numbers of the keys already split on along the path (at most `_MAX_DEPTH`). */
+  used: readonly number[];
   /** Whether a guard of every entry was checked on the path (a value child's subtree). */
   filtered: boolean;
 }
@@ -344,6 +344,13 @@ export class _IndexBuilder {
   /** Per key number, scratch of `#choose`: entries with a guard on it, and whether any is a range. */
   #covered = new Int32Array(64);
   #ranges = new Uint8Array(64);
+  /**
+   * Per key number, 1 when the node being built splits under it (its task's
+   * `used`, marked by `#markUsed`): a typed-array read where a `Set` per
+   * node was copied and asked.
+   */
+  #usedMarks = new Uint8Array(64);
+  #marked: readonly number[] = [];
 
   /** The root of each segment (see {@linkcode _segmentEnds}), linked once all are built. */
   readonly #segments: _IndexNode[] = [];
@@ -402,7 +409,7 @@ export class _IndexBuilder {
       const node = from === 0 ? this.root : new _IndexNode();
       this.#segments.push(node);
       const segment = widened.slice(from, end);
-      this.#tasks.push({ node, entries: segment, used: new Set(), filtered: false });
+      this.#tasks.push({ node, entries: segment, used: [], filtered: false });
       from = end;
     }
     // Tasks are taken last first: the first segment first.
@@ -418,7 +425,22 @@ export class _IndexBuilder {
     return keys;
   }
 
+  /** Marks the keys of `used` in `#usedMarks` (the marks of the node built before cleared). */
+  #markUsed(used: readonly number[]): Uint8Array {
+    if (this.#usedMarks.length < this.#keyNumbers.size) {
+      this.#usedMarks = new Uint8Array(2 * this.#keyNumbers.size);
+    }
+    const marks = this.#usedMarks;
+    const before = this.#marked;
+    for (let i = 0; i < before.length; i++) marks[before[i]] = 0;
+    for (let i = 0; i < used.length; i++) marks[used[i]] = 1;
+    this.#marked = used;
+    return marks;
+  }
+
   *#build({ node, entries, used, filtered }: _Task): Generator<void, void> {
+    // (Only this build runs until it ends: the marks stay valid across its yields.)
+    const usedMarks = this.#markUsed(used);
     // A few entries are a leaf once one of their guards was checked; on the
     // rest chain (no guard checked) they still get one node that checks one.
     // (Splitting further only to list exact entries as matched was measured
@@ -426,19 +448,19 @@ export class _IndexBuilder {
     // reaches a node pays its load, while tests stop at the decision.)
     const few = entries.length <= _LEAF_ENTRIES;
     if ((few && filtered) || node.depth >= _MAX_DEPTH) {
-      _makeLeaf(node, entries, used);
+      _makeLeaf(node, entries, usedMarks);
       return;
     }
     // Keys most entries share first; on the rest chain, else any key at all.
-    let best = yield* this.#choose(entries, used, few ? 1 : 2);
+    let best = yield* this.#choose(entries, usedMarks, few ? 1 : 2);
     if (best === null && !filtered && entries.length <= _SPLIT_ALONE) {
-      best = yield* this.#choose(entries, used, 1);
+      best = yield* this.#choose(entries, usedMarks, 1);
     }
     if (best === null) {
-      _makeLeaf(node, entries, used);
+      _makeLeaf(node, entries, usedMarks);
       return;
     }
-    const childUsed = new Set(used).add(best.key);
+    const childUsed = [...used, best.key];
     const rest: _KeyedEntry[] = [];
     node.field = best.field;
     const source = this.#fields[best.field];
@@ -462,7 +484,7 @@ export class _IndexBuilder {
 
   *#choose(
     entries: _KeyedEntry[],
-    used: ReadonlySet<number>,
+    used: Uint8Array,
     leastCovered: number,
   ): Generator<void, _KeyStats | null> {
     // Entries per key, counted in arrays by key number (`touched`: the keys
@@ -482,7 +504,7 @@ export class _IndexBuilder {
       const guards = entry.guards;
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i];
-        if (used.has(key)) continue;
+        if (used[key] === 1) continue;
         if (covered[key]++ === 0) touched.push(key);
         if (guards[i].lo !== guards[i].hi) ranges[key] = 1;
       }
@@ -561,7 +583,7 @@ export class _IndexBuilder {
     entries: _KeyedEntry[],
     s: _KeyStats,
     rest: _KeyedEntry[],
-    used: ReadonlySet<number>,
+    used: readonly number[],
   ): Generator<void, number> {
     const groups = new Map<number, _KeyedEntry[]>();
     let classes = 0;
@@ -595,13 +617,14 @@ export class _IndexBuilder {
     entries: _KeyedEntry[],
     s: _KeyStats,
     rest: _KeyedEntry[],
-    used: ReadonlySet<number>,
+    used: readonly number[],
   ): Generator<void, number> {
     const starts = s.starts ?? _intervals(s.guards);
     yield;
     let leaves = 1;
     while (leaves < starts.length) leaves *= 2;
-    const groups: _KeyedEntry[][] = Array.from({ length: 2 * leaves }, () => []);
+    // A list only for the tree nodes that get entries (most of the 2 × leaves get none).
+    const groups: (_KeyedEntry[] | undefined)[] = new Array(2 * leaves).fill(undefined);
     let copies = 0;
     let classes = 0;
     let seen = 0;
@@ -619,11 +642,11 @@ export class _IndexBuilder {
       let r = _interval(starts, g.hi) + leaves + 1;
       while (l < r) {
         if (l & 1) {
-          groups[l++].push(entry);
+          (groups[l++] ??= []).push(entry);
           copies++;
         }
         if (r & 1) {
-          groups[--r].push(entry);
+          (groups[--r] ??= []).push(entry);
           copies++;
         }
         l >>= 1;
@@ -633,11 +656,17 @@ export class _IndexBuilder {
     this.#copiesLeft -= copies;
     node.starts = starts;
     node.leaves = leaves;
-    node.children = groups.map((group) => group.length > 0 ? this.#child(node, group, used) : null);
+    // (Pushed: a packed array, as the walks read it per frame.)
+    const children: (_IndexNode | null)[] = [];
+    for (let j = 0; j < groups.length; j++) {
+      const group = groups[j];
+      children.push(group === undefined ? null : this.#child(node, group, used));
+    }
+    node.children = children;
     return classes;
   }
 
-  #child(parent: _IndexNode, entries: _KeyedEntry[], used: ReadonlySet<number>): _IndexNode {
+  #child(parent: _IndexNode, entries: _KeyedEntry[], used: readonly number[]): _IndexNode {
     const child = new _IndexNode();
     child.depth = parent.depth + 1;
     this.#tasks.push({ node: child, entries, used, filtered: true });
@@ -695,9 +724,10 @@ function _linkSegments(segments: readonly _IndexNode[]): void {
  */
 export function _widened(guards: readonly _Guard[], fields: readonly _Field[]): _Guard[] | null {
   const out: _Guard[] = [];
-  for (const guard of guards) {
-    const g = _prefixAsRange(guard, fields);
-    const i = out.findIndex((h) => h.field === g.field && h.mask === g.mask);
+  for (let at = 0; at < guards.length; at++) {
+    const g = _prefixAsRange(guards[at], fields);
+    let i = out.length - 1;
+    while (i >= 0 && (out[i].field !== g.field || out[i].mask !== g.mask)) i--;
     if (i < 0) {
       out.push(g);
       continue;
@@ -856,8 +886,8 @@ function _classesOf(entries: readonly _IndexEntry[]): number {
   return classes;
 }
 
-/** Makes `node` a leaf listing `entries` (reached along a path that split on `used`). */
-function _makeLeaf(node: _IndexNode, entries: readonly _KeyedEntry[], used: ReadonlySet<number>) {
+/** Makes `node` a leaf listing `entries` (reached along a path that split on the keys marked in `used`). */
+function _makeLeaf(node: _IndexNode, entries: readonly _KeyedEntry[], used: Uint8Array) {
   node.leaf = _codes(entries, used);
   node.classes = _classesOf(entries);
   for (const e of entries) {
@@ -869,24 +899,39 @@ function _makeLeaf(node: _IndexNode, entries: readonly _KeyedEntry[], used: Read
 }
 
 /**
- * Sets `least` of `node` and every node below it, bottom-up (the rest chain
- * and children first; depth at most `_MAX_DEPTH`, so the recursion is bounded).
+ * Sets `least` of `root` and every node below it: the nodes listed parents
+ * first, then each set from its own leaf, children and rest chain, the last
+ * listed first (so theirs are set before). One loop, no recursion.
  */
-function _setLeast(node: _IndexNode): number {
-  let least = node.leaf.length > 0 ? node.leaf[0] : _END;
-  for (const child of node.children) {
-    if (child !== null) least = Math.min(least, _setLeast(child));
+function _setLeast(root: _IndexNode): void {
+  const nodes: _IndexNode[] = [root];
+  for (let at = 0; at < nodes.length; at++) {
+    const node = nodes[at];
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (child !== null) nodes.push(child);
+    }
+    if (node.rest !== null) nodes.push(node.rest);
   }
-  if (node.rest !== null) least = Math.min(least, _setLeast(node.rest));
-  node.least = least;
-  return least;
+  for (let at = nodes.length - 1; at >= 0; at--) {
+    const node = nodes[at];
+    let least = node.leaf.length > 0 ? node.leaf[0] : _END;
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (child !== null && child.least < least) least = child.least;
+    }
+    if (node.rest !== null && node.rest.least < least) least = node.rest.least;
+    node.least = least;
+  }
 }
 
-/** Whether `entry` is exact and has a guard whose key was not split on (`used`). */
-function _unchecked(entry: _KeyedEntry, used: ReadonlySet<number>): boolean {
+/** Whether `entry` is exact and has a guard whose key was not split on (not marked in `used`). */
+function _unchecked(entry: _KeyedEntry, used: Uint8Array): boolean {
   if (!entry.exact) return false;
   const keys = entry.keys;
-  for (let i = 0; i < keys.length; i++) if (!used.has(keys[i])) return true;
+  for (let i = 0; i < keys.length; i++) if (used[keys[i]] !== 1) return true;
   return false;
 }
 
@@ -895,7 +940,7 @@ function _unchecked(entry: _KeyedEntry, used: ReadonlySet<number>): boolean {
  * exact entry all of whose guards' keys were split on along the path
  * (`used`), else `2 × position + 1`.
  */
-function _codes(entries: readonly _KeyedEntry[], used: ReadonlySet<number>): Int32Array {
+function _codes(entries: readonly _KeyedEntry[], used: Uint8Array): Int32Array {
   const out = new Int32Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];

@@ -329,7 +329,11 @@ function _learn(
 ): _State | null {
   if (value.kind === _CONST) return value.k >= a && value.k <= b ? state : null;
   if (value.kind !== _BITS) return _inexact(state);
-  const guard = _rangeGuard(table, value, a, b);
+  return _learnGuard(state, _rangeGuard(table, value, a, b));
+}
+
+/** `state` with `guard` (a `_rangeGuard` of a bits value) learned; `null` when that cannot hold. */
+function _learnGuard(state: _State, guard: _Guard | null | typeof IMPOSSIBLE): _State | null {
   if (guard === IMPOSSIBLE) return null;
   if (guard === null) return state;
   const kept = _keepsGuard(state.guards, guard);
@@ -347,13 +351,20 @@ const MAX = 0xffffffff;
  * `state` (not equal branch of `value = k`, `value` bits of a field) with
  * the range `value ∈ [k, k]` excludes recorded: a guard when that is one
  * range (`k` the least or the largest value), else an exclusion the final
- * guards must imply (else the path is not exact).
+ * guards must imply (else the path is not exact). `equal` is
+ * `_rangeGuard(table, value, k, k)`, made by the caller for the equal branch.
  */
-function _exclude(table: _FieldTable, state: _State, value: _Value, k: number): _State | null {
+function _exclude(
+  table: _FieldTable,
+  state: _State,
+  value: _Value,
+  k: number,
+  equal: _Guard | null | typeof IMPOSSIBLE,
+): _State | null {
   if (k === 0) return _learn(table, state, value, 1, MAX);
   if (k === MAX) return _learn(table, state, value, 0, MAX - 1);
   if (!state.exact) return state;
-  const guard = _rangeGuard(table, value, k, k);
+  const guard = equal;
   if (guard === null || guard === IMPOSSIBLE) return state;
   if (_excludedBy(state.guards, guard, [guard])) return null; // a guard already says `= k`
   const next = _copy(state);
@@ -461,9 +472,11 @@ function _branch(
   const k = operand.k;
   switch (op) {
     case BPF_JEQ: {
-      const taken = _learn(table, state, a, k, k);
+      // The guard `a = k` serves both branches (made once).
+      const equal = _rangeGuard(table, a, k, k);
+      const taken = _learnGuard(state, equal);
       if (taken === null) return [null, state];
-      return [taken, _exclude(table, state, a, k)];
+      return [taken, _exclude(table, state, a, k, equal)];
     }
     case BPF_JGT:
       return [
