@@ -71,9 +71,7 @@ const FILLED = 22;
  * pos, end) → dest`, which also fills the record slots with the pcap
  * records laid out as `walk` from `pos` on (./_classifier_wasm_fill.ts) in
  * the same loop, each slot once routed: so a block's records are read and
- * routed in one pass over the slots per call, not two. Its packet totals
- * (packets, captured and wire sums) count the records it fills, each routed
- * by the next call; the accepted totals those it routes.
+ * routed in one pass over the slots per call, not two.
  */
 export function _routeModule(layout: _WasmLayout, walk?: _WalkLayout): Uint8Array<ArrayBuffer> {
   const c = new _WasmCode();
@@ -85,7 +83,7 @@ export function _routeModule(layout: _WasmLayout, walk?: _WalkLayout): Uint8Arra
   if (walk === undefined) c.opIndex(_OP.br, 2);
   else c.get(FILLING).op(_OP.i32Eqz).opIndex(_OP.brIf, 2);
   c.op(_OP.else);
-  _routeRecord(c, layout, walk !== undefined);
+  _routeRecord(c, layout);
   c.op(_OP.end);
   if (walk !== undefined) _fillSlot(c, layout, walk);
   c.get(I).i32(1).op(_OP.i32Add).set(I);
@@ -127,31 +125,24 @@ export function _routeModule(layout: _WasmLayout, walk?: _WalkLayout): Uint8Arra
   });
 }
 
-/**
- * Counts record `I` and extends the run of kept records with it, or moves
- * that run and starts one. Where the slots were filled in this loop
- * (`filled`: packet records only, counted as they are filled) only the
- * accepted ones are counted here.
- */
-function _routeRecord(c: _WasmCode, layout: _WasmLayout, filled: boolean): void {
+/** Counts record `I` and extends the run of kept records with it, or moves that run and starts one. */
+function _routeRecord(c: _WasmCode, layout: _WasmLayout): void {
   // The record's bytes [FROM, TO) in the memory.
   c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordFrom).get(DELTA)
     .op(_OP.i32Add).set(FROM);
   c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordTo).get(DELTA)
     .op(_OP.i32Add).set(TO);
   // Kept: a metadata record, or an accepted packet (counted either way).
-  if (!filled) {
-    c.get(I).memory(_OP.i32Load8U, layout.recordKind).op(_OP.i32Eqz).begin(_OP.if, _I32);
-    c.get(METADATA).i32(1).op(_OP.i32Add).set(METADATA).i32(1);
-    c.op(_OP.else);
-    _loadLengths(c, layout);
-    _add(c, PACKETS, CAPTURED, WIRES);
-  }
+  c.get(I).memory(_OP.i32Load8U, layout.recordKind).op(_OP.i32Eqz).begin(_OP.if, _I32);
+  c.get(METADATA).i32(1).op(_OP.i32Add).set(METADATA).i32(1);
+  c.op(_OP.else);
+  c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordCaptured).set(CAP);
+  c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordWire).set(WIRE);
+  _add(c, PACKETS, CAPTURED, WIRES);
   c.get(I).memory(_OP.i32Load8U, layout.recordVerdict).begin(_OP.if, _I32);
-  if (filled) _loadLengths(c, layout);
   _add(c, ACCEPTED, ACCEPTED_CAPTURED, ACCEPTED_WIRES);
   c.i32(1).op(_OP.else).i32(0).op(_OP.end);
-  if (!filled) c.op(_OP.end);
+  c.op(_OP.end);
   c.begin(_OP.if);
   // Extend the current run, or move it and start a new one here.
   c.get(FROM).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
@@ -160,12 +151,6 @@ function _routeRecord(c: _WasmCode, layout: _WasmLayout, filled: boolean): void 
   c.op(_OP.end);
   c.get(TO).set(RUN_END);
   c.op(_OP.end);
-}
-
-/** `CAP` and `WIRE`: record `I`'s captured and wire lengths. */
-function _loadLengths(c: _WasmCode, layout: _WasmLayout): void {
-  c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordCaptured).set(CAP);
-  c.get(I).i32(2).op(_OP.i32Shl).memory(_OP.i32Load, layout.recordWire).set(WIRE);
 }
 
 /**
@@ -185,8 +170,6 @@ function _fillSlot(c: _WasmCode, layout: _WasmLayout, walk: _WalkLayout): void {
     wire: WIRE,
     temp: TEMP,
   });
-  // Counted here, as filled (each is routed by the next call).
-  _add(c, PACKETS, CAPTURED, WIRES);
   c.get(I).i32(1).op(_OP.i32Add).tee(FILLED).i32(RECORDS_PER_CALL).op(_OP.i32LtU)
     .opIndex(_OP.brIf, 2);
   c.op(_OP.end).op(_OP.end);
