@@ -105,14 +105,9 @@ import {
 import type { _PreparedMatch } from "./_match_tests.ts";
 import type { RuleSetCounters } from "./rule_set.ts";
 import { _InterfaceNumbers } from "./_interface_numbers.ts";
+import { type _FillFunction, _makeFill } from "./_classifier_wasm_fill.ts";
 import type { _PcapLayout } from "../capture/_pcap_layout.ts";
-import {
-  type _FillingRouteFunction,
-  _makeFillingRoute,
-  _makeRoute,
-  type _RoutedTotals,
-  type _RouteFunction,
-} from "./_classifier_wasm_route.ts";
+import { _makeRoute, type _RoutedTotals, type _RouteFunction } from "./_classifier_wasm_route.ts";
 
 /** The verdicts of a routed call: none are copied out. */
 const _NO_VERDICTS = new Uint8Array(0);
@@ -524,8 +519,8 @@ function _blockPool(m: _Memory): _WasmBlockPool {
 function _recordsPath(m: _Memory, staging: _ModuleStaging): _WasmRecords {
   /** The route over the memory, made at its first use (`undefined`: refused). */
   let route: _RouteFunction | undefined | null = null;
-  /** The filling route of each record layout met (`null`: refused). */
-  const fills = new Map<string, _FillingRouteFunction | null>();
+  /** The fill of each record layout met (`null`: refused). */
+  const fills = new Map<string, _FillFunction | null>();
   return {
     run: (batch, from, to, verdicts, interfaces, frameOf) =>
       _runRecords(m, staging, batch, from, to, verdicts, interfaces, frameOf),
@@ -548,15 +543,15 @@ function _recordsPath(m: _Memory, staging: _ModuleStaging): _WasmRecords {
     },
     holds: (bytes) => bytes.buffer === m.memory.buffer,
     walk(chunk, from, pcap, frameOf, moved) {
+      if (route === null) route = _makeRoute(m.memory, m.layout);
+      if (route === undefined) return from;
       const key =
         `${pcap.recordHeader} ${pcap.littleEndian} ${pcap.snaplen} ${pcap.maxCapturedLength}`;
       let fill = fills.get(key);
-      if (fill === undefined) {
-        fills.set(key, fill = _makeFillingRoute(m.memory, m.layout, pcap) ?? null);
-      }
+      if (fill === undefined) fills.set(key, fill = _makeFill(m.memory, m.layout, pcap) ?? null);
       if (fill === null) return from;
-      const routing = { run: fill, dest: moved.dest, totals: moved.totals };
-      const stop = _walkRecords(m, staging, chunk, from, frameOf, routing);
+      const routing = { run: route, dest: moved.dest, totals: moved.totals };
+      const stop = _walkRecords(m, staging, fill, chunk, from, frameOf, routing);
       moved.dest = routing.dest;
       return stop;
     },

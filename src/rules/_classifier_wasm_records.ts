@@ -24,9 +24,8 @@ import {
 import { type _InterfacePattern, _interfacePatternBits } from "./_interface_patterns.ts";
 import { _copyFrame, _MAX_BLOCK_BYTES, type _Memory, _reserve } from "./_classifier_wasm_memory.ts";
 import { _InterfaceNumbers } from "./_interface_numbers.ts";
-import { _FILL_COUNT, _FILL_STOP } from "./_classifier_wasm_fill.ts";
+import { _FILL_STOP, type _FillFunction } from "./_classifier_wasm_fill.ts";
 import {
-  type _FillingRouteFunction,
   _readRouteTotals,
   type _RoutedTotals,
   type _RouteFunction,
@@ -36,16 +35,6 @@ import {
 export interface _RecordsRoute {
   /** The route over the memory. */
   run: _RouteFunction;
-  /** Where the next kept run goes: an offset of the block. */
-  dest: number;
-  /** Added to by each call. */
-  totals: _RoutedTotals;
-}
-
-/** Records filled and routed in the memory (see {@linkcode _walkRecords}). */
-export interface _FillingRoute {
-  /** The filling route over the memory. */
-  run: _FillingRouteFunction;
   /** Where the next kept run goes: an offset of the block. */
   dest: number;
   /** Added to by each call. */
@@ -250,36 +239,36 @@ export function _runRecords(
 
 /**
  * Classifies and routes the classic pcap records of `chunk` (a block in the
- * memory) from `from` (a record's start) with `route`, a route filling the
- * record slots as it goes (./_classifier_wasm_route.ts `_makeFillingRoute`):
- * each call routes the records classified last and fills the slots with the
- * next ones, as {@linkcode _runRecords} does with `route` for decoded
- * records: the records on capture interface 0 (`frameOf(0)`). Returns where
- * it stopped (`from`: nothing done; the block is not in the memory or the
- * interface table refuses the frame).
+ * memory) from `from` (a record's start) with `fill`
+ * (./_classifier_wasm_fill.ts) filling the record arrays, as
+ * {@linkcode _runRecords} does with `route` for decoded records: the
+ * records on capture interface 0 (`frameOf(0)`). Returns where it stopped
+ * (`from`: nothing done; the block is not in the memory or the interface
+ * table refuses the frame).
  */
 export function _walkRecords(
   m: _Memory,
   staging: _ModuleStaging,
+  fill: _FillFunction,
   chunk: Uint8Array,
   from: number,
   frameOf: (index: number) => FrameRef,
-  route: _FillingRoute,
+  route: _RecordsRoute,
 ): number {
   if (chunk.buffer !== m.memory.buffer) return from;
   if (!staging.interfaces(1, frameOf)) return from;
-  const at = m.layout.routeTotals >> 2;
+  const layout = m.layout;
   const base = chunk.byteOffset;
   const end = base + chunk.length;
   let pos = base + from;
-  let count = 0;
-  do {
-    route.dest = route.run(count, 0, base + route.dest, pos, end) - base;
-    _readRouteTotals(m.views.u32, m.layout, route.totals);
-    const u32 = m.views.u32;
-    pos = u32[at + _FILL_STOP];
-    count = u32[at + _FILL_COUNT];
-    if (count > 0) staging.run(count, 0, end);
-  } while (count > 0);
+  for (;;) {
+    const count = fill(pos, end);
+    if (count === 0) break;
+    pos = m.views.u32[(layout.routeTotals >> 2) + _FILL_STOP];
+    staging.run(count, 0, end);
+    route.dest = route.run(count, 0, base + route.dest) - base;
+    _readRouteTotals(m.views.u32, layout, route.totals);
+    if (count < RECORDS_PER_CALL) break;
+  }
   return pos - base;
 }
