@@ -7,7 +7,7 @@
  * @module
  */
 import { compile, type CompiledProgram } from "../bpf/compile.ts";
-import { interpret } from "../bpf/interpret.ts";
+import { _interpretChecked, interpret } from "../bpf/interpret.ts";
 import { validate } from "../bpf/validate.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { _fieldsFit } from "../bpf/_instruction_fields.ts";
@@ -361,7 +361,8 @@ function _interpretedProgram(
       instructions = program();
       _demandFor(instructions, settings);
     }
-    return interpret(instructions, packet, context);
+    // Checked when prepared (the compiled form runs it, or its same-meaning original).
+    return _interpretChecked(instructions, packet, context);
   };
 }
 
@@ -686,7 +687,8 @@ function _interpretedEthernet(
   if (packed === null) return false;
   const program = _unpackProgram(packed);
   _demandFor(program, settings);
-  return (interpret(program, state.bytes, state.link) !== 0) !== invert;
+  // Checked once per rule set (`_checkedExpression`).
+  return (_interpretChecked(program, state.bytes, state.link) !== 0) !== invert;
 }
 
 /**
