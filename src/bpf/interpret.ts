@@ -245,6 +245,21 @@ export function interpret(
     validate(program, { allowBackwardJumps: true });
     checked.add(program);
   }
+  return _interpretChecked(program, packet, context, observer);
+}
+
+/**
+ * {@linkcode interpret} of a program the caller has already checked with
+ * `validate` (by any limits: those of `interpret` are the loosest), without
+ * checking or remembering it: for programs run once or a few times each (a
+ * rule's test over the making budget, src/rules/_test_making_budget.ts).
+ */
+export function _interpretChecked(
+  program: Program,
+  packet: Uint8Array,
+  context: PacketContext = _EMPTY_CONTEXT,
+  observer?: InterpretObserver,
+): number {
   const captureEnd = _captureEnd(packet, context);
   const base = _dataStart(context);
   const wire = _wireLength(context, base, captureEnd);

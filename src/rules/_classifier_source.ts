@@ -70,6 +70,7 @@ import type { _collectCandidates } from "./_rule_index.ts";
 import type { _Frame, _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK, type _PreparedMatch, _upperProtocol } from "./_match_tests.ts";
 import type { CompiledProgram } from "../bpf/compile.ts";
+import { _budgetedProgram } from "./_lazy_rule_test.ts";
 import type { _Guard } from "./_guards.ts";
 import type { _CollectFrame } from "./_bit_candidates.ts";
 
@@ -804,8 +805,9 @@ export function _compileWalk(emitted: _EmittedWalk): _SourceWalk {
   const instantiate = (env: _WalkEnvironment): _ChainWalk => {
     const W = new Int32Array(words);
     const U = new Int32Array(usedWords);
-    // Programs compile on first call, tests are built on first call (as rule tests are).
-    const programs = (q: number): CompiledProgram => constants.programs[q].compiledProgram!();
+    // Programs compile on first call within the making budget (./_lazy_rule_test.ts), tests
+    // are built on first call.
+    const programs = (q: number): CompiledProgram => _budgetedProgram(constants.programs[q]);
     const tests = (q: number): _Test => constants.tests[q].build() ?? (() => true);
     const { run, collect } = factory(
       env.state,

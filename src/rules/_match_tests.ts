@@ -7,7 +7,7 @@
  * @module
  */
 import { compile, type CompiledProgram } from "../bpf/compile.ts";
-import { interpret } from "../bpf/interpret.ts";
+import { _interpretChecked, interpret } from "../bpf/interpret.ts";
 import { validate } from "../bpf/validate.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { _fieldsFit } from "../bpf/_instruction_fields.ts";
@@ -35,6 +35,7 @@ import { _AncillaryDemand, type _Frame, type _Test } from "./_frame_state.ts";
 import type { FrameRef } from "./frame_ref.ts";
 import { _readsAncillary } from "./_reads_ancillary.ts";
 import { _needsFrameDescription } from "./_needs_frame_description.ts";
+import { _endMaking, _forcedStart, _interpretedCall, _startMaking } from "./_test_making_budget.ts";
 
 /** Match base of a rule's programs: the network header. */
 export const _BASE_NETWORK = 0;
@@ -144,6 +145,13 @@ export interface _PreparedMatch {
    * compiles it), so generated code can call it directly; else absent.
    */
   compiledProgram?: () => CompiledProgram;
+  /**
+   * Present exactly when `compiledProgram` is: the same verdicts from
+   * `program` run by the reference interpreter (nothing compiled or cached;
+   * the settings' demands told first), for calls over the test-making budget
+   * (./_test_making_budget.ts).
+   */
+  interpreted?: CompiledProgram;
   /**
    * For matches whose test is `(program(bytes, context) !== 0) !== invert`
    * with the link context: the program that test runs on frames of
@@ -326,10 +334,36 @@ function _compileValidated(program: readonly Instruction[], settings: _Settings)
       ? compile(program, { strategy, maxInstructions: 4096 })
       : (packet, context) => interpret(program, packet, context);
     settings.compiled.set(key, compiled);
-    if (_readsAncillary(program)) settings.ancillary.demand();
-    if (_needsFrameDescription(program)) settings.frameDescription.demand();
+    _demandFor(program, settings);
   }
   return compiled;
+}
+
+/** Tells the settings' demands what `program` reads, before it first runs. */
+function _demandFor(program: readonly Instruction[], settings: _Settings): void {
+  if (_readsAncillary(program)) settings.ancillary.demand();
+  if (_needsFrameDescription(program)) settings.frameDescription.demand();
+}
+
+/**
+ * `program()` (validated) run by the reference interpreter, its demands told
+ * before its first run (for calls over the making budget). The program is
+ * read once, on the first call, and kept (the interpreter checks each program
+ * once): a match interpreted keeps its instructions unpacked.
+ */
+function _interpretedProgram(
+  program: () => readonly Instruction[],
+  settings: _Settings,
+): CompiledProgram {
+  let instructions: readonly Instruction[] | undefined;
+  return (packet, context) => {
+    if (instructions === undefined) {
+      instructions = program();
+      _demandFor(instructions, settings);
+    }
+    // Checked when prepared (the compiled form runs it, or its same-meaning original).
+    return _interpretChecked(instructions, packet, context);
+  };
 }
 
 function _programTest(
@@ -441,6 +475,7 @@ function _prepareU32(
     match,
     build,
     compiledProgram: checked ? compiled : undefined,
+    interpreted: checked ? _interpretedProgram(() => program, settings) : undefined,
     programFor: checked ? compiled : undefined,
   };
 }
@@ -508,6 +543,7 @@ function _prepareBytecode(
     match,
     build: () => _programTest(compiled(), base, match.invert),
     compiledProgram: compiled,
+    interpreted: _interpretedProgram(() => shared, settings),
     programFor: compiled,
   };
 }
@@ -569,6 +605,7 @@ function _prepareExpression(
       match,
       () => _programTest(compiled(), base, invert),
       compiled,
+      _interpretedProgram(() => _unpackProgram(packed), settings),
       // The same program for every frame (a one-rule set's batch path counts with it).
       compiled,
     );
@@ -579,6 +616,10 @@ function _prepareExpression(
   // compiled for never matches.
   // (Made when first needed: the Wasm classifier of a big set may never ask.)
   let cache: Map<FilterInterface | number, CompiledProgram | null> | undefined;
+  // The Ethernet program is compiled when first read (by the summaries of
+  // an indexed set): a set evaluated rule by rule never reads it.
+  const ethernet = (): _PackedProgram | null =>
+    _checkedExpression(expression, LINKTYPE_EN10MB, settings, true);
   const programFor = (frame: FrameRef): CompiledProgram | null => {
     const captureInterface = frame.captureInterface;
     const key = captureInterface ?? frame.linkType;
@@ -599,7 +640,18 @@ function _prepareExpression(
       const linkType = state.frame.linkType;
       const captureInterface = state.frame.captureInterface;
       if (linkType !== lastType || captureInterface !== lastInterface) {
-        last = programFor(state.frame);
+        if (cache?.has(captureInterface ?? linkType) !== true) {
+          // Not made yet for this interface: over the making budget, an
+          // Ethernet frame runs the Ethernet program in the interpreter (the
+          // interface's program differs only in its accept value).
+          let start = _startMaking();
+          if (start === null && linkType === LINKTYPE_EN10MB) {
+            return _interpretedEthernet(ethernet(), state, invert, settings);
+          }
+          start ??= _forcedStart();
+          last = programFor(state.frame);
+          _endMaking(start);
+        } else last = programFor(state.frame);
         lastType = linkType;
         lastInterface = captureInterface;
       }
@@ -607,10 +659,6 @@ function _prepareExpression(
       return (last(state.bytes, state.link) !== 0) !== invert;
     };
   };
-  // The Ethernet program is compiled when first read (by the summaries of
-  // an indexed set): a set evaluated rule by rule never reads it.
-  const ethernet = (): _PackedProgram | null =>
-    _checkedExpression(expression, LINKTYPE_EN10MB, settings, true);
   return new _ExpressionMatch(
     `link ${expression}`,
     ethernet,
@@ -619,8 +667,28 @@ function _prepareExpression(
     match,
     build,
     undefined,
+    undefined,
     programFor,
   );
+}
+
+/**
+ * A link-base `--expr` match's verdict on an Ethernet frame from its
+ * Ethernet program (`packed`; `null`: it never matches there) run by the
+ * reference interpreter (a call over the making budget).
+ */
+function _interpretedEthernet(
+  packed: _PackedProgram | null,
+  state: _Frame,
+  invert: boolean,
+  settings: _Settings,
+): boolean {
+  _interpretedCall();
+  if (packed === null) return false;
+  const program = _unpackProgram(packed);
+  _demandFor(program, settings);
+  // Checked once per rule set (`_checkedExpression`).
+  return (_interpretChecked(program, state.bytes, state.link) !== 0) !== invert;
 }
 
 /**
@@ -637,6 +705,7 @@ class _ExpressionMatch implements _PreparedMatch {
   readonly match: Match;
   readonly build: () => _Test | null;
   readonly compiledProgram: (() => CompiledProgram) | undefined;
+  readonly interpreted: CompiledProgram | undefined;
   readonly programFor: ((frame: FrameRef) => CompiledProgram | null) | undefined;
 
   constructor(
@@ -647,6 +716,7 @@ class _ExpressionMatch implements _PreparedMatch {
     match: Match,
     build: () => _Test | null,
     compiledProgram: (() => CompiledProgram) | undefined,
+    interpreted: CompiledProgram | undefined,
     programFor: ((frame: FrameRef) => CompiledProgram | null) | undefined,
   ) {
     this.key = key;
@@ -656,6 +726,7 @@ class _ExpressionMatch implements _PreparedMatch {
     this.match = match;
     this.build = build;
     this.compiledProgram = compiledProgram;
+    this.interpreted = interpreted;
     this.programFor = programFor;
   }
 

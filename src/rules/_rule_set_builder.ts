@@ -10,8 +10,8 @@ import type { Chain, Rule, RuleSet } from "./rule_set.ts";
 import { RuleSetError } from "./rule_set_error.ts";
 import { _findChainProblem } from "./_check_chains.ts";
 import type { _Test } from "./_frame_state.ts";
+import { _lazyRuleTest } from "./_lazy_rule_test.ts";
 import {
-  _allOf,
   _BASE_LINK,
   _BASE_NETWORK,
   _newMatchSettings,
@@ -88,22 +88,8 @@ function _entryChain(ruleSet: RuleSet, wanted: string | undefined): number {
   return first;
 }
 
-/** A rule's test before `_lazyTest` takes its place. */
+/** A rule's test before `_lazyRuleTest` takes its place. */
 const _untested: _Test = () => true;
-
-/** A test that compiles the rule's matches on first call and puts them in its place. */
-function _lazyTest(rule: _CompiledRule, prepared: _PreparedMatch[]): _Test {
-  return (state) => {
-    const tests: _Test[] = [];
-    for (const match of prepared) {
-      const test = match.build();
-      if (test !== null) tests.push(test);
-    }
-    const test = _allOf(tests) ?? (() => true);
-    rule.test = test;
-    return test(state);
-  };
-}
 
 /**
  * How a compile may make the Wasm classifier: its maker
@@ -410,7 +396,7 @@ export class _RuleSetBuilder {
       exactPrograms: [],
       shape: numbered?.[0],
     };
-    compiled.test = _lazyTest(compiled, prepared);
+    compiled.test = _lazyRuleTest(compiled, prepared);
     this.#chains[this.#chain].push(compiled);
     if (!this.#indexed) return;
     const shaped = numbered === undefined || numbered[1]
