@@ -15,6 +15,7 @@ import { _BLOCK_OVERHEAD_BYTES } from "./_stream_admission.ts";
 import { _StreamIdleError } from "./_stream_idle_error.ts";
 import type { _LoopBudget } from "./_loop_budget.ts";
 import { _captureFormat } from "../capture/_capture_magic.ts";
+import { _PieceSizer } from "./_piece_sizer.ts";
 
 const _MAX_ERRORS = 32;
 /**
@@ -287,21 +288,6 @@ function _pumpUpload(
     waitingForOutput = true;
     if (writing) await writer.close().catch(() => {});
   })().catch(stop); // the upload broke (client gone) or ran on after an error: stop both sides
-}
-
-/**
- * The size of the pieces an upload is routed in: at most 64 KiB, halved
- * while routing a piece takes more than 2 ms (large rule sets, tiny frames),
- * doubled again while it takes less than 0.5 ms; at least 1 KiB.
- */
-class _PieceSizer {
-  size = 64 * 1024;
-
-  observe(bytes: number, ms: number): void {
-    if (bytes < this.size) return;
-    if (ms > 2 && this.size > 1024) this.size >>= 1;
-    else if (ms < 0.5 && this.size < 64 * 1024) this.size <<= 1;
-  }
 }
 
 /**
