@@ -1,5 +1,6 @@
 /**
- * The single-program `filter` (`--expr`, `--bytecode` on the link base) with
+ * The single-program `filter` (`--expr`, `--bytecode` on either base, a rule
+ * file of one program rule or of no rules) with
  * one WebAssembly call per input block: blocks are read straight into the
  * walk's memory (it lends its buffers as a {@linkcode _BlockPool}), and one
  * call walks a block's pcap records, runs the program on each and writes

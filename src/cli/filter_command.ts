@@ -117,8 +117,9 @@ writes the accepted frames to standard output as a capture of the same format
                           code generation is refused; wasm for sets of up to
                           100 rules, and larger ones whose index leaves 16+
                           rule tests to run; one --bytecode/--expr program
-                          on the link base: each pcap block walked in one
-                          Wasm call)
+                          (either base), a rule file of one program rule or
+                          of no rules: each pcap block walked in one Wasm
+                          call)
   --threads 1|2|auto      classify on one thread, or each block on a worker
                           while this thread reads, decodes and writes (2;
                           blocks go to the worker while that is measured
@@ -395,8 +396,8 @@ async function _filter(
   // Blocks are read into the Wasm classifier's memory: classified there
   // with no copy (docs/classifier_wasm.md, "Batches"); with a second
   // thread, a block is kept until the worker classified it.
-  // One program on the link base, the default strategy, one thread, an
-  // input read in blocks: each pcap block is read into a Wasm memory and
+  // One program (either base, or a rule file's one program rule or no
+  // rules), the default strategy, one thread, an input read in blocks: each pcap block is read into a Wasm memory and
   // walked in one call (docs/engine_strategies.md, "One Wasm call per block").
   const walkOrReason = _walkFor(rules, run.source, base, run.strategy, split, io);
   const walk = walkOrReason instanceof _WasmWalk ? walkOrReason : undefined;

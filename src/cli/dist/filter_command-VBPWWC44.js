@@ -57,8 +57,9 @@ writes the accepted frames to standard output as a capture of the same format
                           code generation is refused; wasm for sets of up to
                           100 rules, and larger ones whose index leaves 16+
                           rule tests to run; one --bytecode/--expr program
-                          on the link base: each pcap block walked in one
-                          Wasm call)
+                          (either base), a rule file of one program rule or
+                          of no rules: each pcap block walked in one Wasm
+                          call)
   --threads 1|2|auto      classify on one thread, or each block on a worker
                           while this thread reads, decodes and writes (2;
                           blocks go to the worker while that is measured
