@@ -30,10 +30,9 @@ import {
 
 /**
  * Per program: its lowered form, or why it runs in JavaScript. A match with
- * a compiled program runs `match.program` (validated, the same meaning: for
- * `--expr`, the unoptimised program its summary read, which the Wasm code
- * runs about as fast as the optimised one, without the optimiser's compile
- * time).
+ * a compiled program runs `match.program` (validated; for `--expr`, the
+ * optimised program its test runs and its summary read: the unoptimised one
+ * does not mean the same where a load fails, tests/expr_optimised_meaning_test.ts).
  */
 export function _loweredProgram(match: _PreparedMatch): _LoweredProgram | string {
   const instructions = match.compiledProgram !== undefined ? match.program : null;

@@ -595,8 +595,7 @@ function _prepareExpression(
       throw _ruleError(`bad --expr "${expression}"`, chain, ruleNumber, error);
     }
     let memo: CompiledProgram | undefined;
-    const compiled = () =>
-      memo ??= _compileValidated(_optimised(expression, LINKTYPE_RAW, packed), settings);
+    const compiled = () => memo ??= _compileValidated(_unpackProgram(packed), settings);
     return new _ExpressionMatch(
       `expr ${LINKTYPE_RAW} ${expression}`,
       () => packed,
@@ -749,7 +748,7 @@ function _linkProgram(
 ): readonly Instruction[] | null {
   try {
     if (captureInterface === undefined) {
-      return _optimised(expression, linkType, _expressionProgram(expression, linkType));
+      return _unpackProgram(_expressionProgram(expression, linkType));
     }
     const options = filterOptionsForInterface(captureInterface);
     try {
@@ -767,39 +766,27 @@ function _linkProgram(
 }
 
 /**
- * The program of an expression for a link type, validated and packed:
- * unoptimised (compiling is several times faster and summaries read it as
- * well), or optimised when the unoptimised one is over the 4096-instruction
- * limit. Throws where the expression cannot be compiled for the link type.
+ * The program of an expression for a link type, validated and packed: what
+ * its test runs, the optimised program (tcpdump's, `nfbpf_compile`'s: what
+ * the kernel's xt_bpf runs), or the unoptimised one where optimising gives
+ * nothing the checker accepts. Summaries, the Wasm code and calls over the
+ * making budget read it too: the two do not mean the same where a load fails
+ * (the optimiser drops loads whose result the rest makes moot: the
+ * unoptimised program returns 0 there, the optimised one may accept; tests in
+ * tests/expr_optimised_meaning_test.ts). Throws where the expression cannot
+ * be compiled for the link type.
  */
 function _expressionProgram(expression: string, linkType: number): _PackedProgram {
-  const packed = _unoptimisedPacked(expression, linkType);
-  if (packed.length <= 2 * 4096) {
-    _validateCached(packed);
-    return packed;
-  }
-  const optimised = _packProgram(compileFilter(expression, { linkType }));
-  validate(_unpackProgram(optimised), { maxInstructions: 4096 });
-  return optimised;
-}
-
-/**
- * The optimised program of an expression whose `valid` program (same
- * meaning) was validated: what its test runs; `valid` where optimising
- * gives nothing the checker accepts.
- */
-function _optimised(
-  expression: string,
-  linkType: number,
-  valid: _PackedProgram,
-): readonly Instruction[] {
   try {
     const program = compileFilter(expression, { linkType });
     validate(program, { maxInstructions: 4096 });
-    return program;
+    return _packProgram(program);
   } catch {
-    return _unpackProgram(valid);
+    // Errors as the unoptimised compile gives them (the optimiser adds "rejects all packets").
   }
+  const packed = _unoptimisedPacked(expression, linkType);
+  _validateCached(packed);
+  return packed;
 }
 
 /** All of a rule's tests as one (`null`: always matches). */
