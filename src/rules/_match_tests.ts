@@ -619,6 +619,18 @@ function _prepareExpression(
   // an indexed set): a set evaluated rule by rule never reads it.
   const ethernet = (): _PackedProgram | null =>
     _checkedExpression(expression, LINKTYPE_EN10MB, settings, true);
+  // The Ethernet program in the interpreter, for calls over the making budget
+  // (`null`: it never matches there), made once.
+  let interpretedEthernet: CompiledProgram | null | undefined;
+  const ethernetInterpreted = (): CompiledProgram | null => {
+    if (interpretedEthernet === undefined) {
+      const packed = ethernet();
+      interpretedEthernet = packed === null
+        ? null
+        : _interpretedProgram(() => _unpackProgram(packed), settings);
+    }
+    return interpretedEthernet;
+  };
   const programFor = (frame: FrameRef): CompiledProgram | null => {
     const captureInterface = frame.captureInterface;
     const key = captureInterface ?? frame.linkType;
@@ -645,7 +657,9 @@ function _prepareExpression(
           // interface's program differs only in its accept value).
           let start = _startMaking();
           if (start === null && linkType === LINKTYPE_EN10MB) {
-            return _interpretedEthernet(ethernet(), state, invert, settings);
+            _interpretedCall();
+            const interpreted = ethernetInterpreted();
+            return interpreted !== null && (interpreted(state.bytes, state.link) !== 0) !== invert;
           }
           start ??= _forcedStart();
           last = programFor(state.frame);
@@ -669,25 +683,6 @@ function _prepareExpression(
     undefined,
     programFor,
   );
-}
-
-/**
- * A link-base `--expr` match's verdict on an Ethernet frame from its
- * Ethernet program (`packed`; `null`: it never matches there) run by the
- * reference interpreter (a call over the making budget).
- */
-function _interpretedEthernet(
-  packed: _PackedProgram | null,
-  state: _Frame,
-  invert: boolean,
-  settings: _Settings,
-): boolean {
-  _interpretedCall();
-  if (packed === null) return false;
-  const program = _unpackProgram(packed);
-  _demandFor(program, settings);
-  // Checked once per rule set (`_checkedExpression`).
-  return (_interpretChecked(program, state.bytes, state.link) !== 0) !== invert;
 }
 
 /**

@@ -150,10 +150,7 @@ export function _makeProgramBatch(parts: _ProgramBatchParts): _ProgramBatch | un
     ruleAccepts,
     run,
     counted(acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
-      totals[0] += acceptedPackets;
-      totals[1] += acceptedBytes;
-      totals[2] += droppedPackets;
-      totals[3] += droppedBytes;
+      _addTotals(totals, acceptedPackets, acceptedBytes, droppedPackets, droppedBytes);
       packets[counter] += ruleAccepts ? acceptedPackets : droppedPackets;
       bytes[counter] += ruleAccepts ? acceptedBytes : droppedBytes;
       policyPackets[chain] += ruleAccepts ? droppedPackets : acceptedPackets;
@@ -196,12 +193,23 @@ export function _makePolicyBatch(parts: _PolicyBatchParts): _ProgramBatch {
       return verdicts;
     },
     counted(acceptedPackets, acceptedBytes, droppedPackets, droppedBytes) {
-      totals[0] += acceptedPackets;
-      totals[1] += acceptedBytes;
-      totals[2] += droppedPackets;
-      totals[3] += droppedBytes;
+      _addTotals(totals, acceptedPackets, acceptedBytes, droppedPackets, droppedBytes);
       policyPackets[chain] += acceptedPackets + droppedPackets;
       policyBytes[chain] += acceptedBytes + droppedBytes;
     },
   };
+}
+
+/** Adds a batch's accepted and dropped packets and bytes to the classifier's totals. */
+function _addTotals(
+  totals: Float64Array,
+  acceptedPackets: number,
+  acceptedBytes: number,
+  droppedPackets: number,
+  droppedBytes: number,
+): void {
+  totals[0] += acceptedPackets;
+  totals[1] += acceptedBytes;
+  totals[2] += droppedPackets;
+  totals[3] += droppedBytes;
 }
