@@ -7,12 +7,17 @@
  */
 import { _OP, type _WasmCode } from "../bpf/_wasm_encoder.ts";
 import { _WasmBlocks } from "../bpf/_wasm_blocks.ts";
+import { FRAME_AT } from "./_classifier_wasm_layout.ts";
 
 /** A classifier function's body: structured control plus frame record reads. */
 export class _Body extends _WasmBlocks {
-  /** Pushes frame record word `word` (the frame address is local 0). */
+  /**
+   * Pushes frame record word `word`, at its constant address: the record
+   * classified is always at `FRAME_AT` (local 0, where a function takes the
+   * record's address, holds that address too).
+   */
   word(word: number): this {
-    this.c.get(0).memory(_OP.i32Load, 4 * word);
+    this.c.i32(FRAME_AT).memory(_OP.i32Load, 4 * word);
     return this;
   }
   /**

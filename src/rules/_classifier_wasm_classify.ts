@@ -17,6 +17,7 @@ import {
   type _WasmLayout,
   DECIDED,
   FR_SIZE,
+  FRAME_AT,
   FRAME_BYTES,
   RULE_BYTES,
 } from "./_classifier_wasm_layout.ts";
@@ -171,7 +172,14 @@ export function _batchFunction(layout: _WasmLayout, classify: number): _WasmFunc
   const loop = b.open(_OP.loop);
   c.get(i).get(first).get(count).op(_OP.i32Add).op(_OP.i32GeU);
   b.brIf(done);
-  c.get(i).i32(FRAME_BYTES).op(_OP.i32Mul).i32(layout.frames).op(_OP.i32Add).tee(fr);
+  // The record classified is read at FRAME_AT (`_Body.word`): records past
+  // the first are copied there first.
+  c.get(i);
+  b.open(_OP.if);
+  c.i32(FRAME_AT).get(i).i32(FRAME_BYTES).op(_OP.i32Mul).i32(layout.frames).op(_OP.i32Add)
+    .i32(FRAME_BYTES).memoryCopy();
+  b.close();
+  c.i32(FRAME_AT).tee(fr);
   c.opIndex(_OP.call, classify).set(v);
   _emitTotals(c, layout, v, at, () => c.get(fr));
   c.get(i).i32(2).op(_OP.i32Shl).get(v).memory(_OP.i32Store, layout.verdicts);
