@@ -25,4 +25,3 @@ export function _checkProgram(
     throw DataError.from(name, error);
   }
 }
-

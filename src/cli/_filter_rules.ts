@@ -19,7 +19,7 @@ import { _programWalk, _WasmWalk } from "./_wasm_walk.ts";
 import { _oneProgramRule } from "./_one_program_rule.ts";
 import { _startSplit, _ThreadedRouter, type _Threads } from "./_threaded_router.ts";
 import type { _WorkerSplit } from "./_worker_split.ts";
-import type { _LoadedRules } from "./filter_command.ts";
+import type { Instruction } from "../bpf/instruction.ts";
 import { _routeInput } from "./_route_input.ts";
 
 /**
@@ -83,6 +83,20 @@ function _walkFor(
   if (split !== undefined) return { reason: "two threads" };
   if (io.openBlocks === undefined) return { reason: "the input is not read in blocks" };
   return _programWalk(rules, source, base);
+}
+
+/** The rule set to run, where it came from, and the fixed program of `--bytecode`/`--expr`. */
+export interface _LoadedRules {
+  ruleSet: RuleSet;
+  name: string;
+  max: number;
+  /** The rule file's text (`--rules`). */
+  text?: string;
+  /** The single program of `--bytecode` (or network-base `--expr`), for the link-layer hint. */
+  program?: Instruction[];
+  base?: "link" | "network";
+  /** The program of `--bytecode`/`--expr` for each capture interface. */
+  source?: _ProgramSource;
 }
 
 /** What `filter` parsed, for {@linkcode _filterWithRules}. */

@@ -178,6 +178,7 @@ export async function _filterWalkOnly(
     },
     walk,
     wasmClassifier: () => false,
+    ruleSetCompiled: () => compiled,
     blocks: guard,
   });
 }

@@ -54,6 +54,8 @@ export interface _RouteRun {
   walk: _WasmWalk | { reason: string };
   /** Whether the rules in force are the Wasm classifier (for `_walkReport`). */
   wasmClassifier(): boolean;
+  /** The walk-only path: whether the rule set was compiled (for `_walkReport`). */
+  ruleSetCompiled?(): boolean;
   /** Wraps the input's blocks (the walk-only path: rules compiled where the walk needs them). */
   blocks?(source: BlockSource, router: _RecordRouter): BlockSource;
 }
@@ -173,6 +175,7 @@ export async function _routeInput(parsed: _Parsed, io: CliIo, run: _RouteRun): P
     walked: walk?.walkedRecords ?? 0,
     reason: walk === undefined ? (run.walk as { reason: string }).reason : walk.unusedReason,
     wasm: run.wasmClassifier(),
+    ...(run.ruleSetCompiled ? { ruleSetCompiled: run.ruleSetCompiled() } : {}),
   });
   if (failure !== undefined) throw failure;
   return 0;

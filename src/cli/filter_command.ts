@@ -12,6 +12,7 @@ import { UsageError } from "../args/usage_error.ts";
 import { _loadProgram, type _ProgramSource } from "./_program.ts";
 import { _checkProgram } from "./_check_program.ts";
 import { _filterWalkOnly } from "./_filter_walk_only.ts";
+import type { _LoadedRules } from "./_filter_rules.ts";
 import {
   _base,
   _flag,
@@ -73,20 +74,6 @@ writes the accepted frames to standard output as a capture of the same format
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
 terminal and the input takes more than a second.`;
-
-/** The rule set to run, where it came from, and the fixed program of `--bytecode`/`--expr`. */
-export interface _LoadedRules {
-  ruleSet: RuleSet;
-  name: string;
-  max: number;
-  /** The rule file's text (`--rules`). */
-  text?: string;
-  /** The single program of `--bytecode` (or network-base `--expr`), for the link-layer hint. */
-  program?: Instruction[];
-  base?: "link" | "network";
-  /** The program of `--bytecode`/`--expr` for each capture interface. */
-  source?: _ProgramSource;
-}
 
 async function _loadRuleSet(parsed: _Parsed, io: CliIo): Promise<_LoadedRules> {
   const rulesPath = _string(parsed, "rules");
