@@ -1,6 +1,12 @@
 /**
  * `bpfstream filter`: the main job, capture in → accepted capture out.
  *
+ * This module parses the options and loads the rules or the program; one
+ * program (`--bytecode`/`--expr`) then runs on the walk-only path
+ * (./_filter_walk_only.ts), anything that needs the rule set before the
+ * input on the rule-set path (./_filter_rules.ts, imported on demand: the
+ * rules engine is not loaded for the first).
+ *
  * @module
  */
 import type { RuleSet } from "../rules/rule_set.ts";
@@ -9,7 +15,7 @@ import { LINKTYPE_RAW } from "../capture/link_types.ts";
 import type { CliCommand } from "./cli_command.ts";
 import type { CliIo } from "./cli_io.ts";
 import { UsageError } from "../args/usage_error.ts";
-import { _loadProgram, type _ProgramSource } from "./_program.ts";
+import { _loadProgram } from "./_program.ts";
 import { _checkProgram } from "./_check_program.ts";
 import { _filterWalkOnly } from "./_filter_walk_only.ts";
 import type { _LoadedRules } from "./_filter_rules.ts";
