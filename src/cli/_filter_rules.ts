@@ -15,9 +15,14 @@ import { DataError } from "./data_error.ts";
 import type { _BlockPool } from "./_sync_block_source.ts";
 import type { _ProgramSource } from "./_program.ts";
 import { _compileRules } from "./_compile_rules.ts";
+
+// The walk-only path compiles its rule set, and `filter` reads --threads,
+// through this module: one import of the rules engine, as this path's
+// (fewer chunks in the bundle).
+export { _compileRules, _threadsOption };
 import { _programWalk, _WasmWalk } from "./_wasm_walk.ts";
 import { _oneProgramRule } from "./_one_program_rule.ts";
-import { _startSplit, _ThreadedRouter, type _Threads } from "./_threaded_router.ts";
+import { _startSplit, _ThreadedRouter, type _Threads, _threadsOption } from "./_threaded_router.ts";
 import type { _WorkerSplit } from "./_worker_split.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { _routeInput } from "./_route_input.ts";

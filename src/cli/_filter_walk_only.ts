@@ -140,7 +140,7 @@ export async function _filterWalkOnly(
   /** The rule set compiled as the rule-set path compiles it, and put in `router`. */
   const compile = async (router: _RecordRouter): Promise<void> => {
     compiled = true;
-    const { _compileRules } = await import("./_compile_rules.ts");
+    const { _compileRules } = await import("./_filter_rules.ts");
     try {
       rules = await _compileRules(ruleSet, {
         maxInstructions: run.max,

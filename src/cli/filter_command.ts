@@ -172,10 +172,10 @@ export const filterCommand: CliCommand = {
     const path = _inputPath(parsed, "filter");
     const strategy = _strategy(parsed, "filter", true);
     const threadsText = _string(parsed, "threads");
-    // The second thread's module is loaded only where --threads is given.
+    // The rule-set path (which runs --threads) is loaded only where it is given.
     const threads = threadsText === undefined
       ? "auto"
-      : (await import("./_threaded_router.ts"))._threadsOption(threadsText);
+      : (await import("./_filter_rules.ts"))._threadsOption(threadsText);
     const dropTo = _string(parsed, "drop-to");
     if (dropTo === "-" || dropTo === "") {
       throw new UsageError(
