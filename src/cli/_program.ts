@@ -4,10 +4,7 @@
  *
  * @module
  */
-import { compile, type CompiledProgram } from "../bpf/compile.ts";
 import type { Instruction } from "../bpf/instruction.ts";
-import { interpret } from "../bpf/interpret.ts";
-import { validate } from "../bpf/validate.ts";
 import { LINKTYPE_RAW } from "../capture/link_types.ts";
 import { compileFilter, type CompileFilterOptions } from "../filter/compile_filter.ts";
 import {
@@ -141,31 +138,6 @@ export function _expressionSource(text: string, base: "link" | "network"): _Prog
 function _parse(name: string, parse: () => Instruction[]): Instruction[] {
   try {
     return parse();
-  } catch (error) {
-    throw DataError.from(name, error);
-  }
-}
-
-/**
- * Validates and compiles a program for running: `interpret` runs the
- * reference interpreter (after the same checks), the others `compile`
- * (`undefined`: the strategy `compile()` picks for this runtime).
- * `allowBackwardJumps` accepts libpcap's `protochain` loops, which Linux
- * refuses.
- */
-export function _runnable(
-  name: string,
-  program: Instruction[],
-  strategy: "closure" | "source" | "interpret" | undefined,
-  maxInstructions: number,
-  allowBackwardJumps = false,
-): CompiledProgram {
-  try {
-    if (strategy === "interpret") {
-      validate(program, { maxInstructions, allowBackwardJumps });
-      return (packet, context) => interpret(program, packet, context);
-    }
-    return compile(program, { strategy, maxInstructions, allowBackwardJumps });
   } catch (error) {
     throw DataError.from(name, error);
   }

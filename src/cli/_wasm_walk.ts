@@ -14,7 +14,7 @@
 import type { Instruction } from "../bpf/instruction.ts";
 import { _lower } from "../bpf/_lower.ts";
 import { _loadIndex } from "../bpf/_packet_access.ts";
-import { _wasmRefusal } from "../bpf/compile_wasm.ts";
+import { _wasmRefusal } from "../bpf/_wasm_refusal.ts";
 import {
   _pcapWalkModule,
   _WALK_COUNTS,
@@ -80,6 +80,21 @@ const _SCRATCH_BYTES = _PCAP_MODIFIED_RECORD_HEADER + _DEFAULT_MAX_CAPTURED_LENG
 
 type _WalkFunction = (pos: number, end: number, dest: number) => number;
 
+/** A capture interface's walk, and whether it may leave a record to JavaScript. */
+interface _Walk {
+  walk: _WalkFunction;
+  escapes: boolean;
+}
+
+/**
+ * What a capture interface's walk depends on: the program (compiled for the
+ * interface's link type, snaplen and byte order) and the record layout.
+ */
+function _walkKey(captureInterface: CaptureInterface, layout: _PcapLayout): string {
+  const { linkType, snaplen, littleEndian } = captureInterface;
+  return `${linkType}/${snaplen}/${littleEndian}/${layout.recordHeader}/${layout.littleEndian}/${layout.snaplen}/${layout.maxCapturedLength}`;
+}
+
 /**
  * The walk of one program (see the module documentation), or why there is
  * none: run-time Wasm is refused here.
@@ -101,8 +116,11 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   readonly #lent = new Uint8Array(_SLOTS);
   readonly #counts: Uint32Array;
   readonly #runs: Uint32Array;
-  /** The walk of each capture interface (`null`: none, the router decodes). */
-  readonly #walks = new Map<CaptureInterface, _WalkFunction | null>();
+  /**
+   * The walk of each capture interface, by what its program and module
+   * depend on ({@linkcode _walkKey}; `null`: none, the router decodes).
+   */
+  readonly #walks = new Map<string, _Walk | null>();
   /** Records walked so far. */
   #walked = 0;
   /** Why an interface's records are not walked (the first such reason). */
@@ -178,12 +196,8 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
       chunk.buffer !== this.#memory.buffer || base < this.#poolStart ||
       (chunk.length > this.#blockSize && base !== this.#scratchStart)
     ) return from;
-    let walk = this.#walks.get(captureInterface);
-    if (walk === undefined) {
-      walk = this.#compile(captureInterface, layout);
-      this.#walks.set(captureInterface, walk);
-    }
-    if (walk === null) return from;
+    const walk = this.#walkOf(captureInterface, layout)?.walk;
+    if (walk === undefined) return from;
     // Without a drop file, the accepted runs may be moved to the block's
     // front in the walk itself (`compactIn`): no call per run.
     const moveEnd = dropped === undefined && accepted instanceof _OutputRuns
@@ -244,18 +258,37 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     return this.walk(scratch, 0, layout, captureInterface, accepted, dropped, totals) === length;
   }
 
-  /** The walk of `captureInterface`'s program, or `null` where it cannot run it (the reason kept). */
-  #compile(captureInterface: CaptureInterface, layout: _PcapLayout): _WalkFunction | null {
-    const walk = this.#instantiate(captureInterface, layout);
-    if (typeof walk === "string") {
-      this.#unused ??= walk;
-      return null;
+  /**
+   * Whether {@linkcode _WasmWalk.walk} takes every whole record of
+   * `captureInterface` (a pcap capture laid out as `layout`) in a block of
+   * this pool: its program is walkable and never leaves a record to
+   * JavaScript (compiled now, and kept for the walk).
+   */
+  walksEvery(captureInterface: CaptureInterface, layout: _PcapLayout): boolean {
+    const walk = this.#walkOf(captureInterface, layout);
+    return walk !== null && !walk.escapes;
+  }
+
+  /** Whether `block` is a buffer this pool lent (or a view from its start). */
+  holds(block: Uint8Array): boolean {
+    return this.#slotOf(block) >= 0;
+  }
+
+  /** The walk of `captureInterface`'s records, made on first use, or `null` (the reason kept). */
+  #walkOf(captureInterface: CaptureInterface, layout: _PcapLayout): _Walk | null {
+    const key = _walkKey(captureInterface, layout);
+    let walk = this.#walks.get(key);
+    if (walk === undefined) {
+      const made = this.#instantiate(captureInterface, layout);
+      if (typeof made === "string") this.#unused ??= made;
+      walk = typeof made === "string" ? null : made;
+      this.#walks.set(key, walk);
     }
     return walk;
   }
 
   /** The walk of `captureInterface`'s program, or why there is none. */
-  #instantiate(captureInterface: CaptureInterface, layout: _PcapLayout): _WalkFunction | string {
+  #instantiate(captureInterface: CaptureInterface, layout: _PcapLayout): _Walk | string {
     const program = this.#parts.programFor(captureInterface);
     if (program === undefined) return "no program the walk can run for this capture interface";
     // Ancillary fields and absolute loads at negative offsets need a
@@ -293,7 +326,7 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
           },
         },
       });
-      return instance.exports.walk as _WalkFunction;
+      return { walk: instance.exports.walk as _WalkFunction, escapes };
     } catch (error) {
       // Refused (as Workers refuse run-time Wasm) or not linked; any other error is a bug.
       if (error instanceof WebAssembly.CompileError || error instanceof WebAssembly.LinkError) {
@@ -329,6 +362,29 @@ export function _programWalk(
 ): _WasmWalk | { reason: string } {
   const batch = (rules as { _programBatch?: _ProgramBatch })._programBatch;
   if (batch === undefined) return { reason: "the rule set has no one-program batch path" };
+  return _sourceWalk(source, base, {
+    invert: batch.invert,
+    ruleAccepts: batch.ruleAccepts,
+    counted: (okPackets, okBytes, droppedPackets, droppedBytes) =>
+      batch.counted(okPackets, okBytes, droppedPackets, droppedBytes),
+  });
+}
+
+/** How the one program rule's matches are routed, and whom the walk tells. */
+export type _WalkRule = Required<Pick<_WasmWalkParts, "invert" | "ruleAccepts">> & {
+  counted: _WasmWalkParts["counted"];
+};
+
+/**
+ * The walk of the program `source` gives for each capture interface (as
+ * the rule set compiles it: see {@linkcode _programWalk}) on `base`, routed
+ * as `rule` says, or why there is none (Wasm refused).
+ */
+export function _sourceWalk(
+  source: _ProgramSource,
+  base: "link" | "network",
+  rule: _WalkRule,
+): _WasmWalk | { reason: string } {
   // The program is compiled again here (as `source` gives it, the checker's
   // form): the rule set's prepared match keeps only compiled functions per
   // frame kind, not the instructions, and exposing them there is not small.
@@ -341,13 +397,5 @@ export function _programWalk(
       return undefined;
     }
   };
-  const walk = _makeWasmWalk({
-    programFor,
-    base,
-    invert: batch.invert,
-    ruleAccepts: batch.ruleAccepts,
-    counted: (okPackets, okBytes, droppedPackets, droppedBytes) =>
-      batch.counted(okPackets, okBytes, droppedPackets, droppedBytes),
-  });
-  return walk;
+  return _makeWasmWalk({ programFor, base, ...rule });
 }

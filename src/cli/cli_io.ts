@@ -78,11 +78,19 @@ export interface CliIo {
    * Tests and debugging only: told, at the end of `filter`, whether the Wasm
    * record walk ran its single program (src/cli/_wasm_walk.ts), how many
    * records it walked, and why it was not installed or left some records to
-   * the rule set; and whether the rule set is the Wasm classifier.
+   * the rule set; whether the rule set is the Wasm classifier; and, on the
+   * walk-only path of one program (./_filter_walk_only.ts), whether the rule
+   * set was compiled (some block needed it).
    *
    * @internal
    */
   _walkReport?(
-    report: { installed: boolean; walked: number; reason: string | undefined; wasm?: boolean },
+    report: {
+      installed: boolean;
+      walked: number;
+      reason: string | undefined;
+      wasm?: boolean;
+      ruleSetCompiled?: boolean;
+    },
   ): void;
 }

@@ -1,29 +1,24 @@
 /**
  * `bpfstream filter`: the main job, capture in → accepted capture out.
  *
+ * This module parses the options and loads the rules or the program; one
+ * program (`--bytecode`/`--expr`) then runs on the walk-only path
+ * (./_filter_walk_only.ts), anything that needs the rule set before the
+ * input on the rule-set path (./_filter_rules.ts, imported on demand: the
+ * rules engine is not loaded for the first).
+ *
  * @module
  */
-import type { CompiledRuleSet, CompileRuleSetOptions } from "../rules/compiled_rule_set.ts";
-import { _compileRules } from "./_compile_rules.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { LINKTYPE_RAW } from "../capture/link_types.ts";
 import type { CliCommand } from "./cli_command.ts";
 import type { CliIo } from "./cli_io.ts";
-import { DataError } from "./data_error.ts";
 import { UsageError } from "../args/usage_error.ts";
-import { _openBlocks } from "./_input.ts";
-import type { _BlockPool } from "./_sync_block_source.ts";
-import { _loadProgram, type _ProgramSource, _runnable } from "./_program.ts";
-import { _programWalk, _WasmWalk } from "./_wasm_walk.ts";
-import { _oneProgramRule } from "./_one_program_rule.ts";
-import { _linkLayerHint } from "./_link_layer_hint.ts";
-import { _writeText } from "./_output.ts";
-import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
-import type { _RecordRouter } from "../stream/_record_router.ts";
-import { _startSplit, _ThreadedRouter, _threadsOption } from "./_threaded_router.ts";
-import type { _WorkerSplit } from "./_worker_split.ts";
-import type { RouterStats } from "../stream/router_stats.ts";
+import { _loadProgram } from "./_program.ts";
+import { _checkProgram } from "./_check_program.ts";
+import { _filterWalkOnly } from "./_filter_walk_only.ts";
+import type { _LoadedRules } from "./_filter_rules.ts";
 import {
   _base,
   _flag,
@@ -34,50 +29,6 @@ import {
   _strategy,
   _string,
 } from "../args/_args.ts";
-import { _isBrokenPipe } from "./_broken_pipe.ts";
-
-/**
- * How `filter` evaluates a set (`CompileRuleSetOptions.evaluation`) whose
- * rules are one rule (`oneRule`: a rule file of one rule, or the program of
- * `--bytecode`/`--expr`, or an entry chain without rules), given the
- * `strategy` asked for; `programBase` is the base of the one program the set
- * runs, if it is one (`--bytecode`, `--expr`, a rule file of one program
- * rule, or the policy's program: ./_one_program_rule.ts):
- *
- * - rule by rule for one program without a strategy: the Wasm record walk
- *   runs it, over the one-program batch that only the rule-by-rule set has
- *   (./_wasm_walk.ts);
- * - rule by rule for one rule with a JavaScript strategy: an index has
- *   nothing to rule out, and a program rule runs each block as one batch
- *   (bench/RESULTS.md, issue 12, sessions 3 and 5);
- * - otherwise indexed: without a strategy a set of up to 100 rules is the
- *   Wasm classifier, which reads, classifies and routes a block's records
- *   in its memory. For one rule from a file this took 0.12–0.14 s of a
- *   1M-frame run against 0.14–0.17 s rule by rule (which decodes and routes
- *   in JavaScript), less than the 0-rule run's 0.14 s (bench/RESULTS.md,
- *   "Fixed cost of small rule sets, session 10").
- *   (`_filter` compiles one rule again rule by rule where its Wasm test
- *   would call back into JavaScript.)
- */
-function _evaluation(
-  oneRule: boolean,
-  programBase: "link" | "network" | undefined,
-  strategy: string | undefined,
-): "rule-by-rule" | undefined {
-  if (!oneRule || strategy === "wasm") return undefined;
-  if (strategy !== undefined) return "rule-by-rule";
-  return programBase !== undefined ? "rule-by-rule" : undefined;
-}
-
-/** Whether `rules` is the Wasm classifier with some test that calls back into JavaScript. */
-function _callsBack(rules: CompiledRuleSet): boolean {
-  return ((rules as { wasmEscapes?: readonly string[] }).wasmEscapes?.length ?? 0) > 0;
-}
-
-/** How many rules the set has, in all its chains. */
-function _ruleCount(ruleSet: RuleSet): number {
-  return ruleSet.chains.reduce((count, chain) => count + chain.rules.length, 0);
-}
 
 const _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)
                         [--base link|network] [--drop-to FILE] [--stats] [--json]
@@ -130,22 +81,6 @@ writes the accepted frames to standard output as a capture of the same format
 A progress line (packets, bytes, rate) is shown on stderr when it is a
 terminal and the input takes more than a second.`;
 
-const _PROGRESS_EVERY_MS = 1000;
-
-/** The rule set to run, where it came from, and the fixed program of `--bytecode`/`--expr`. */
-interface _LoadedRules {
-  ruleSet: RuleSet;
-  name: string;
-  max: number;
-  /** The rule file's text (`--rules`). */
-  text?: string;
-  /** The single program of `--bytecode` (or network-base `--expr`), for the link-layer hint. */
-  program?: Instruction[];
-  base?: "link" | "network";
-  /** The program of `--bytecode`/`--expr` for each capture interface. */
-  source?: _ProgramSource;
-}
-
 async function _loadRuleSet(parsed: _Parsed, io: CliIo): Promise<_LoadedRules> {
   const rulesPath = _string(parsed, "rules");
   const bytecode = _string(parsed, "bytecode");
@@ -180,7 +115,7 @@ async function _loadRuleSet(parsed: _Parsed, io: CliIo): Promise<_LoadedRules> {
   let program: Instruction[] | undefined;
   if (source.fixed || base === "network") {
     program = source.forLinkType(LINKTYPE_RAW);
-    _runnable(source.name, program, "interpret", max);
+    _checkProgram(source.name, program, max);
   }
   const match = bytecode !== undefined
     ? { kind: "bpf" as const, invert: false, program: program! }
@@ -194,38 +129,6 @@ async function _loadRuleSet(parsed: _Parsed, io: CliIo): Promise<_LoadedRules> {
     }],
   };
   return { ruleSet, name: source.name, max, program, base, source };
-}
-
-function _megabytes(bytes: number): string {
-  return (bytes / 1048576).toFixed(1);
-}
-
-/**
- * The progress line: after each routed input block, at most once a second,
- * the router's packet and byte counts on stderr.
- */
-function _progress(io: CliIo, router: _RecordRouter) {
-  const now = io.now ?? (() => performance.now());
-  const started = now();
-  let next = started + _PROGRESS_EVERY_MS;
-  const state = {
-    shown: false,
-    async afterBlock(): Promise<void> {
-      const t = now();
-      if (t < next) return;
-      next = t + _PROGRESS_EVERY_MS;
-      const seconds = (t - started) / 1000;
-      const { input, bytesRead } = router.snapshot(0, 0);
-      state.shown = true;
-      await _writeText(
-        io.stderr,
-        `\rbpfstream: ${input.packets} packets, ${_megabytes(bytesRead)} MiB, ${
-          Math.round(input.packets / seconds)
-        } packets/s, ${_megabytes(bytesRead / seconds)} MiB/s\x1b[K`,
-      );
-    },
-  };
-  return state;
 }
 
 /**
@@ -248,26 +151,6 @@ function _progress(io: CliIo, router: _RecordRouter) {
  * assert.match(stderr(), /1 packets \(60 bytes\): 0 accepted \(0 bytes\), 1 dropped \(60 bytes\)/);
  * ```
  */
-/**
- * The Wasm record walk of a single program (either base), with the default
- * strategy, one thread and an input read in blocks
- * (docs/engine_strategies.md, "One Wasm call per block"), or why not.
- */
-function _walkFor(
-  rules: CompiledRuleSet,
-  source: _ProgramSource | undefined,
-  base: "link" | "network" | undefined,
-  strategy: string | undefined,
-  split: _WorkerSplit | undefined,
-  io: CliIo,
-): _WasmWalk | { reason: string } {
-  if (source === undefined || base === undefined) return { reason: "not a single program" };
-  if (strategy !== undefined) return { reason: "a strategy is given" };
-  if (split !== undefined) return { reason: "two threads" };
-  if (io.openBlocks === undefined) return { reason: "the input is not read in blocks" };
-  return _programWalk(rules, source, base);
-}
-
 export const filterCommand: CliCommand = {
   name: "filter",
   summary: "filter a capture through rules: accepted frames to stdout",
@@ -288,7 +171,11 @@ export const filterCommand: CliCommand = {
     });
     const path = _inputPath(parsed, "filter");
     const strategy = _strategy(parsed, "filter", true);
-    const threads = _threadsOption(_string(parsed, "threads"));
+    const threadsText = _string(parsed, "threads");
+    // The rule-set path (which runs --threads) is loaded only where it is given.
+    const threads = threadsText === undefined
+      ? "auto"
+      : (await import("./_filter_rules.ts"))._threadsOption(threadsText);
     const dropTo = _string(parsed, "drop-to");
     if (dropTo === "-" || dropTo === "") {
       throw new UsageError(
@@ -297,183 +184,34 @@ export const filterCommand: CliCommand = {
       );
     }
     const loaded = await _loadRuleSet(parsed, io);
-    const { ruleSet, name, max, program, text } = loaded;
-    const rulesFile = _string(parsed, "rules") !== undefined;
     const chain = _string(parsed, "chain");
-    // A rule file of one program rule (or none in the entry chain: its
-    // policy) runs as its program would (the Wasm record walk), on one
-    // thread without a strategy.
-    const programRule = rulesFile && strategy === undefined && threads !== "2"
-      ? _oneProgramRule(ruleSet, chain)
-      : undefined;
-    const base = loaded.base ?? programRule?.base;
-    const source = loaded.source ?? programRule?.source;
-    const compileOptions: CompileRuleSetOptions = {
-      chain,
-      // Without --strategy, compileRuleSet picks the Wasm classifier for the
-      // sets measured faster with it (up to 100 rules, or 16 or more inexact
-      // index entries: src/rules/_classifier_wasm_choice.ts).
-      strategy,
-      maxInstructions: max,
-      evaluation: _evaluation(
-        !rulesFile || _ruleCount(ruleSet) === 1 || programRule !== undefined,
-        source && base,
-        strategy,
-      ),
-    };
-    // A second thread starts first (its runtime starts while this one compiles; it is
-    // given the compiled classifier, or compiles a set that has no Wasm classifier).
-    const waitForWorker = io.env("BPFSTREAM_WAIT_FOR_WORKER") === "1";
-    const split = _startSplit(ruleSet, compileOptions, threads, {
-      // Tests only: the worker takes part from the first block of a tiny input.
-      waitForWorker,
-      text: text === undefined ? undefined : { text, maxInstructions: max },
-    });
-    try {
-      return await _filter(parsed, io, {
+    // One program without options that need the rule set before the input:
+    // the Wasm record walk runs it, and the rules engine is loaded only
+    // where a block needs it (start-up).
+    if (
+      loaded.source !== undefined && loaded.base !== undefined && strategy === undefined &&
+      threadsText === undefined && chain === undefined && io.openBlocks !== undefined &&
+      !_flag(parsed, "stats") && !_flag(parsed, "json")
+    ) {
+      return await _filterWalkOnly(parsed, io, {
         path,
         dropTo,
-        ruleSet,
-        name,
-        program,
-        base,
-        compileOptions,
-        split,
-        waitForWorker,
-        source,
-        strategy,
+        ruleSet: loaded.ruleSet,
+        name: loaded.name,
+        max: loaded.max,
+        program: loaded.program,
+        base: loaded.base,
+        source: loaded.source,
       });
-    } finally {
-      split?.close();
     }
+    const { _filterWithRules } = await import("./_filter_rules.ts");
+    return await _filterWithRules(parsed, io, loaded, {
+      path,
+      dropTo,
+      strategy,
+      threads,
+      chain,
+      rulesFile: _string(parsed, "rules") !== undefined,
+    });
   },
 };
-
-/** What `filter` parsed, for {@linkcode _filter}. */
-interface _FilterRun {
-  path: string;
-  dropTo: string | undefined;
-  ruleSet: RuleSet;
-  name: string;
-  program: Awaited<ReturnType<typeof _loadRuleSet>>["program"];
-  base: Awaited<ReturnType<typeof _loadRuleSet>>["base"];
-  compileOptions: CompileRuleSetOptions;
-  split: _WorkerSplit | undefined;
-  waitForWorker: boolean;
-  /** The program of `--bytecode`/`--expr`, if any (for the Wasm record walk). */
-  source: _ProgramSource | undefined;
-  /** `--strategy`, if given. */
-  strategy: string | undefined;
-}
-
-/** `filter` once the rules are loaded (and a second thread started, if any). */
-async function _filter(
-  parsed: ReturnType<typeof _parseOptions>,
-  io: CliIo,
-  run: _FilterRun,
-): Promise<number> {
-  const { path, dropTo, ruleSet, name, program, base, compileOptions, split } = run;
-  let rules: CompiledRuleSet;
-  try {
-    rules = await _compileRules(ruleSet, compileOptions);
-    // One rule whose Wasm test would call back into JavaScript (`wasmEscapes`:
-    // a program reading ancillary fields, a link-base --expr off Ethernet, ...)
-    // runs rule by rule instead, faster (bench/RESULTS.md, "Fixed cost of
-    // small rule sets, session 10"). Not with a second thread: it was told
-    // the options already.
-    if (
-      split === undefined && run.strategy === undefined &&
-      compileOptions.evaluation === undefined &&
-      _ruleCount(ruleSet) === 1 && _callsBack(rules)
-    ) {
-      rules = await _compileRules(ruleSet, { ...compileOptions, evaluation: "rule-by-rule" });
-    }
-  } catch (error) {
-    throw DataError.from(name, error);
-  }
-  // The second thread, if any, gets the compiled classifier at once.
-  split?.attach(rules);
-  // Blocks are read into the Wasm classifier's memory: classified there
-  // with no copy (docs/classifier_wasm.md, "Batches"); with a second
-  // thread, a block is kept until the worker classified it.
-  // One program (either base, or a rule file's one program rule or no
-  // rules), the default strategy, one thread, an input read in blocks: each pcap block is read into a Wasm memory and
-  // walked in one call (docs/engine_strategies.md, "One Wasm call per block").
-  const walkOrReason = _walkFor(rules, run.source, base, run.strategy, split, io);
-  const walk = walkOrReason instanceof _WasmWalk ? walkOrReason : undefined;
-  const wasmBlocks = walk ?? (rules as { _blocks?: _BlockPool })._blocks;
-  const input = await _openBlocks(io, path, split?.poolOver(wasmBlocks) ?? wasmBlocks);
-  let dropStream: WritableStream<Uint8Array> | undefined;
-  if (dropTo !== undefined) {
-    try {
-      dropStream = await io.openWrite(dropTo);
-    } catch (error) {
-      throw new DataError(
-        dropTo,
-        `Cannot create file: ${error instanceof Error ? error.message : error}`,
-        { cause: error },
-      );
-    }
-  }
-  // Every input block's frames leave at once: a live capture is not held
-  // back, and a fast input arrives in large blocks anyway.
-  const router = new _ThreadedRouter(rules, split, run.waitForWorker);
-  if (walk !== undefined) router._setRecordWalk(walk);
-  const progress = io.isTerminal() ? _progress(io, router) : undefined;
-
-  let failure: unknown;
-  let stats: RouterStats | undefined;
-  // The counters are read only to print them (a snapshot of 10,000 rules' counters costs).
-  const report = _flag(parsed, "stats") || _flag(parsed, "json");
-  let counters: ReturnType<CompiledRuleSet["counters"]> | undefined;
-  try {
-    stats = await _pipeRouter(
-      input.blocks,
-      router,
-      {
-        accepted: io.writeStdoutSync ? { write: (chunk) => io.writeStdoutSync!(chunk) } : io.stdout,
-        dropped: dropStream,
-      },
-      progress?.afterBlock,
-    );
-  } catch (error) {
-    // A destination failed; a broken pipe on stdout ends quietly (141).
-    const cause = error instanceof _OutputError ? error.cause : error;
-    if (_isBrokenPipe(cause)) throw cause;
-    failure = error instanceof _OutputError && error.output === "dropped"
-      ? DataError.from(dropTo!, cause)
-      : cause;
-  } finally {
-    // Both threads' counters, then the second thread is stopped.
-    if (report) counters = router.counters();
-    router.close();
-  }
-  if (progress?.shown) await _writeText(io.stderr, "\r\x1b[K");
-  const error = stats?.error;
-  if (failure === undefined && error !== undefined) {
-    failure = _isBrokenPipe(error) ? error : DataError.from(input.name, error);
-  }
-  // --stats prints the table, --json the JSON document; given both, both
-  // (the table first, then the JSON on its own lines).
-  if (report && counters !== undefined) {
-    const { _formatStatsJson, _formatStatsText } = await import("./_stats.ts");
-    if (_flag(parsed, "stats")) {
-      await _writeText(io.stderr, _formatStatsText(ruleSet, counters));
-    }
-    if (_flag(parsed, "json")) {
-      await _writeText(io.stderr, _formatStatsJson(ruleSet, counters));
-    }
-  }
-  const hint = program && base && stats && failure === undefined
-    ? _linkLayerHint(program, base, stats.input.packets, stats.accepted.packets)
-    : undefined;
-  if (hint) await _writeText(io.stderr, hint);
-  io._walkReport?.({
-    installed: walk !== undefined,
-    walked: walk?.walkedRecords ?? 0,
-    reason: walk === undefined ? (walkOrReason as { reason: string }).reason : walk.unusedReason,
-    wasm: (rules as { _records?: unknown })._records !== undefined,
-  });
-  if (failure !== undefined) throw failure;
-  return 0;
-}

@@ -25,7 +25,8 @@
 import { _load } from "../bpf/_packet_access.ts";
 import { _ancillary } from "../bpf/_ancillary.ts";
 import type { _Frame } from "./_frame_state.ts";
-import { _addressWord, _BASE_NETWORK, _upperProtocol } from "./_match_tests.ts";
+import { _BASE_NETWORK } from "./_match_base.ts";
+import { _addressWord, _upperProtocol } from "./_ip_header_fields.ts";
 
 /** A packet load (see the module doc). */
 export const _F_PACKET = 0;

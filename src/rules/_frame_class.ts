@@ -26,7 +26,7 @@ import {
   type _Field,
 } from "./_fields.ts";
 import type { _Frame } from "./_frame_state.ts";
-import { _BASE_NETWORK } from "./_match_tests.ts";
+import { _BASE_NETWORK } from "./_match_base.ts";
 
 export const _C_NOT_IP = 1;
 export const _C_IPV4 = 2;
