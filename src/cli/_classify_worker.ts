@@ -42,6 +42,7 @@ import type {
 } from "./_classify_protocol.ts";
 import { _ChunkClassifier, type _ChunkRules } from "./_classify_chunks.ts";
 import { _flattenCounters } from "./_flat_counters.ts";
+import { type _ExpressionsMessage, _optimiseFromTheBack } from "./_optimise_ahead.ts";
 
 interface _WorkerScope {
   addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
@@ -151,7 +152,12 @@ function _start(start: _StartMessage): void {
 const pending: _InterfacesMessage[] = [];
 
 scope.addEventListener("message", (event: MessageEvent) => {
-  const message = event.data as _StartMessage | _InterfacesMessage;
+  const message = event.data as _StartMessage | _InterfacesMessage | _ExpressionsMessage;
+  if (message.kind === "expressions") {
+    // Before any start message: optimise expressions while the main thread compiles.
+    _optimiseFromTheBack(message);
+    return;
+  }
   if (message.kind === "start") {
     _start(message);
     return;

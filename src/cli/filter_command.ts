@@ -21,7 +21,13 @@ import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
 import type { _RecordRouter } from "../stream/_record_router.ts";
-import { _startSplit, _ThreadedRouter, _threadsOption } from "./_threaded_router.ts";
+import {
+  type _CompileHelp,
+  _helpCompile,
+  _startSplit,
+  _ThreadedRouter,
+  _threadsOption,
+} from "./_threaded_router.ts";
 import type { _WorkerSplit } from "./_worker_split.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
 import {
@@ -329,6 +335,8 @@ export const filterCommand: CliCommand = {
       waitForWorker,
       text: text === undefined ? undefined : { text, maxInstructions: max },
     });
+    // A big rule file's --expr programs: optimised on both threads during the compile.
+    const help = rulesFile ? _helpCompile(ruleSet, threads, split) : undefined;
     try {
       return await _filter(parsed, io, {
         path,
@@ -339,11 +347,13 @@ export const filterCommand: CliCommand = {
         base,
         compileOptions,
         split,
+        help,
         waitForWorker,
         source,
         strategy,
       });
     } finally {
+      help?.finish();
       split?.close();
     }
   },
@@ -359,6 +369,8 @@ interface _FilterRun {
   base: Awaited<ReturnType<typeof _loadRuleSet>>["base"];
   compileOptions: CompileRuleSetOptions;
   split: _WorkerSplit | undefined;
+  /** A second thread optimising expressions during the compile, stopped once it is done. */
+  help: _CompileHelp | undefined;
   waitForWorker: boolean;
   /** The program of `--bytecode`/`--expr`, if any (for the Wasm record walk). */
   source: _ProgramSource | undefined;
@@ -390,6 +402,8 @@ async function _filter(
     }
   } catch (error) {
     throw DataError.from(name, error);
+  } finally {
+    run.help?.finish();
   }
   // The second thread, if any, gets the compiled classifier at once.
   split?.attach(rules);
