@@ -318,3 +318,52 @@ Deno.test({
     assert.deepEqual(results[1], results[0]);
   },
 });
+
+/**
+ * A rule set of `n` distinct `--expr` rules on both bases (ports, hosts,
+ * negations, count-only rules, a user chain), policy DROP: enough for
+ * `--threads auto` to optimise them on a second thread.
+ */
+function _manyExpressions(n: number): string {
+  const lines = ["*filter", ":INPUT DROP [0:0]", ":LAN - [0:0]"];
+  for (let k = 0; k < n; k++) {
+    const expression = [
+      `tcp port ${k}`,
+      `udp port ${k} or icmp`,
+      `host 10.0.${k >> 8}.${k & 255}`,
+      `net 192.168.${k & 255}.0/24 and not tcp port ${k}`,
+    ][k % 4];
+    const base = k % 5 === 0 ? "--base link " : "";
+    const negation = k % 7 === 0 ? "! " : "";
+    const chain = k % 9 === 0 ? "LAN" : "INPUT";
+    const target = ["-j ACCEPT", "-j DROP", "", chain === "LAN" ? "-j RETURN" : "-j LAN"][k % 4];
+    lines.push(`-A ${chain} ${base}-m bpf ${negation}--expr "${expression}" ${target}`);
+  }
+  lines.push("-A INPUT -p udp -j ACCEPT", "COMMIT", "");
+  return lines.join("\n");
+}
+
+Deno.test({
+  name:
+    "filter --threads auto (a second thread optimising a big set's expressions) prints the same capture, drop file, --stats and --json as --threads 1",
+  ignore: corpusSkip !== undefined,
+  async fn() {
+    const capture = _multiInterface();
+    const rules = _manyExpressions(400);
+    const results = [];
+    for (const threads of ["1", "auto"]) {
+      const t = _testIo({ files: { "in.pcapng": capture, r: rules }, chunkSize: 3000 });
+      const args = ["filter", "--rules", "r", "--threads", threads, "--stats", "--json"];
+      const status = await runCli([...args, "--drop-to", "d.pcapng", "in.pcapng"], t.io);
+      results.push({
+        status,
+        stdout: t.stdout(),
+        dropped: t.written.get("d.pcapng"),
+        stderr: t.stderr(),
+      });
+    }
+    assert.equal(results[0].status, 0, results[0].stderr);
+    assert.ok(results[0].stdout.length > 0 && (results[0].dropped?.length ?? 0) > 0);
+    assert.deepEqual(results[1], results[0]);
+  },
+});
