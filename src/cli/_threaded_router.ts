@@ -73,7 +73,11 @@ export function _helpCompile(
   };
 }
 
-/** `--threads`: `"1"` one thread, `"2"` two, `"auto"` (the default) what was measured faster: one. */
+/**
+ * `--threads`: `"1"` one thread, `"2"` two, `"auto"` (the default) what was
+ * measured faster: one thread classifies, and a second optimises a big rule
+ * set's expressions during the compile ({@linkcode _helpCompile}).
+ */
 export type _Threads = "1" | "2" | "auto";
 
 /** Options of {@linkcode _startSplit}. */

@@ -129,8 +129,10 @@ writes the accepted frames to standard output as a capture of the same format
   --threads 1|2|auto      classify on one thread, or each block on a worker
                           while this thread reads, decodes and writes (2;
                           blocks go to the worker while that is measured
-                          faster); auto (the default) runs one thread,
-                          measured faster so far.
+                          faster); auto (the default) classifies on one
+                          thread, measured faster so far, and has a worker
+                          optimise a rule file's --expr programs during
+                          the compile from 256 distinct ones (2 does too).
                           Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
