@@ -42,7 +42,6 @@ import type {
 } from "./_classify_protocol.ts";
 import { _ChunkClassifier, type _ChunkRules } from "./_classify_chunks.ts";
 import { _flattenCounters } from "./_flat_counters.ts";
-import { type _ExpressionsMessage, _optimiseFromTheBack } from "./_optimise_ahead.ts";
 
 interface _WorkerScope {
   addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
@@ -152,12 +151,7 @@ function _start(start: _StartMessage): void {
 const pending: _InterfacesMessage[] = [];
 
 scope.addEventListener("message", (event: MessageEvent) => {
-  const message = event.data as _StartMessage | _InterfacesMessage | _ExpressionsMessage;
-  if (message.kind === "expressions") {
-    // Before any start message: optimise expressions while the main thread compiles.
-    _optimiseFromTheBack(message);
-    return;
-  }
+  const message = event.data as _StartMessage | _InterfacesMessage;
   if (message.kind === "start") {
     _start(message);
     return;

@@ -12,72 +12,8 @@ import type { RouterStats } from "../stream/router_stats.ts";
 import { _WorkerSplit } from "./_worker_split.ts";
 import { UsageError } from "../args/usage_error.ts";
 import type { _RuleText } from "./_classify_protocol.ts";
-import { _expressionsOf, _OptimiseAhead } from "./_optimise_ahead.ts";
-import { _classifyWorkerUrl } from "./_classify_worker_url.ts";
 
-/**
- * Fewest distinct `--expr` expressions for which `auto` has a second thread
- * optimise them during the compile (bench/RESULTS.md, "Two cores for big
- * rule sets, session 11").
- */
-export const _AHEAD_MIN_EXPRESSIONS = 256;
-
-/** A second thread optimising expressions during the compile: stop it once the compile is done. */
-export interface _CompileHelp {
-  /** Stops the help (and a worker started for it alone). */
-  finish(): void;
-  /** Programs the compile took from the second thread. */
-  readonly fromWorker: number;
-}
-
-/**
- * Starts a second thread optimising `ruleSet`'s `--expr` programs while the
- * main thread compiles it ({@linkcode _OptimiseAhead}): with `"2"`, `split`'s
- * worker (before it is given the compiled classifier); with `"auto"`, a
- * worker of its own for sets of at least {@linkcode _AHEAD_MIN_EXPRESSIONS}
- * expressions; `undefined` for `"1"`, smaller sets, or where no worker starts.
- */
-export function _helpCompile(
-  ruleSet: RuleSet,
-  threads: _Threads,
-  split: _WorkerSplit | undefined,
-  minExpressions = _AHEAD_MIN_EXPRESSIONS,
-): _CompileHelp | undefined {
-  if (threads === "1") return undefined;
-  const { expressions, linkTypes } = _expressionsOf(ruleSet);
-  if (expressions.length === 0) return undefined;
-  if (threads === "auto" && expressions.length < minExpressions) return undefined;
-  const ahead = new _OptimiseAhead(expressions, linkTypes);
-  if (split !== undefined) {
-    if (!split.helpCompile(ahead)) return undefined;
-    return ahead;
-  }
-  if (typeof Worker !== "function" || typeof SharedArrayBuffer !== "function") return undefined;
-  let worker: Worker;
-  try {
-    worker = new Worker(_classifyWorkerUrl().href, { type: "module" });
-  } catch {
-    return undefined;
-  }
-  // A worker that fails to load takes nothing: the main thread compiles every expression.
-  worker.addEventListener("error", (event: ErrorEvent) => event.preventDefault());
-  ahead.start(worker);
-  return {
-    finish() {
-      ahead.finish();
-      worker.terminate();
-    },
-    get fromWorker() {
-      return ahead.fromWorker;
-    },
-  };
-}
-
-/**
- * `--threads`: `"1"` one thread, `"2"` two, `"auto"` (the default) what was
- * measured faster: one thread classifies, and a second optimises a big rule
- * set's expressions during the compile ({@linkcode _helpCompile}).
- */
+/** `--threads`: `"1"` one thread, `"2"` two, `"auto"` (the default) what was measured faster: one. */
 export type _Threads = "1" | "2" | "auto";
 
 /** Options of {@linkcode _startSplit}. */

@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  _AHEAD_MIN_EXPRESSIONS,
-  _helpCompile,
-  _startSplit,
-  _ThreadedRouter,
-} from "./_threaded_router.ts";
+import { _startSplit, _ThreadedRouter } from "./_threaded_router.ts";
 import { _WorkerSplit } from "./_worker_split.ts";
 import { _repeatMixed } from "./_test_capture.ts";
 import { _OutputRuns } from "./_output_runs.ts";
@@ -65,42 +60,6 @@ Deno.test("_startSplit() starts no worker for --threads 1 nor auto (measured slo
     assert.equal(split.waitReady(), false);
     split.attach(compileRuleSet(few, {}));
     assert.equal(split.waitReady(), true);
-  } finally {
-    split?.close();
-  }
-});
-
-Deno.test("_helpCompile() has a second thread optimise expressions with --threads 2, and with auto from 256 distinct ones", () => {
-  const big = _portRules(_AHEAD_MIN_EXPRESSIONS);
-  const small = _portRules(_AHEAD_MIN_EXPRESSIONS - 1);
-  assert.equal(_helpCompile(big, "1", undefined), undefined);
-  assert.equal(_helpCompile(small, "auto", undefined), undefined);
-  const help = _helpCompile(big, "auto", undefined);
-  assert.ok(help !== undefined);
-  try {
-    // The compile takes the worker's programs where it optimised them first.
-    const helped = compileRuleSet(big, {});
-    help.finish();
-    assert.ok(help.fromWorker >= 0 && help.fromWorker <= _AHEAD_MIN_EXPRESSIONS);
-    const capture = _repeatMixed(50);
-    _assertSameBytes(
-      _route(new _RecordRouter(helped), capture, 4096),
-      _route(new _RecordRouter(compileRuleSet(big, {})), capture, 4096),
-    );
-  } finally {
-    help.finish();
-  }
-  // With --threads 2, the split's worker helps before it is given the classifier.
-  const split = _startSplit(small, {}, "2");
-  try {
-    const helping = _helpCompile(small, "2", split);
-    assert.ok(helping !== undefined);
-    const rules = compileRuleSet(small, {});
-    helping.finish();
-    split!.attach(rules);
-    assert.equal(split!.waitReady(), true);
-    // Given the classifier: too late to help.
-    assert.equal(_helpCompile(small, "2", split), undefined);
   } finally {
     split?.close();
   }

@@ -51,7 +51,6 @@ import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import { _classifyWorkerUrl } from "./_classify_worker_url.ts";
 import { _HeldBlockPool } from "./_held_block_pool.ts";
 import { _SplitPayoff } from "./_split_payoff.ts";
-import type { _OptimiseAhead } from "./_optimise_ahead.ts";
 import type { _BlockPool } from "./_sync_block_source.ts";
 
 /** Longest blocking wait for the worker's compile ({@linkcode _WorkerSplit.waitReady}). */
@@ -197,17 +196,6 @@ export class _WorkerSplit implements _RecordRouterSplit {
     if (!this.#told) {
       this.#tell((rules as Partial<_WasmClassifier>)._portable === undefined ? undefined : rules);
     }
-  }
-
-  /**
-   * Posts `ahead`'s expressions to the worker, to optimise while this thread
-   * compiles (before `attach`): false where the worker did not start or
-   * compiles the set itself.
-   */
-  helpCompile(ahead: _OptimiseAhead): boolean {
-    if (this.#worker === undefined || this.#told || this.#closed) return false;
-    ahead.start(this.#worker);
-    return true;
   }
 
   /** Whether the worker runs the main thread's compiled classifier (its module), not a compile of its own. */

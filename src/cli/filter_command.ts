@@ -21,13 +21,7 @@ import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
 import type { _RecordRouter } from "../stream/_record_router.ts";
-import {
-  type _CompileHelp,
-  _helpCompile,
-  _startSplit,
-  _ThreadedRouter,
-  _threadsOption,
-} from "./_threaded_router.ts";
+import { _startSplit, _ThreadedRouter, _threadsOption } from "./_threaded_router.ts";
 import type { _WorkerSplit } from "./_worker_split.ts";
 import type { RouterStats } from "../stream/router_stats.ts";
 import {
@@ -129,10 +123,8 @@ writes the accepted frames to standard output as a capture of the same format
   --threads 1|2|auto      classify on one thread, or each block on a worker
                           while this thread reads, decodes and writes (2;
                           blocks go to the worker while that is measured
-                          faster); auto (the default) classifies on one
-                          thread, measured faster so far, and has a worker
-                          optimise a rule file's --expr programs during
-                          the compile from 256 distinct ones (2 does too).
+                          faster); auto (the default) runs one thread,
+                          measured faster so far.
                           Output and counters are the same
 
 A progress line (packets, bytes, rate) is shown on stderr when it is a
@@ -337,8 +329,6 @@ export const filterCommand: CliCommand = {
       waitForWorker,
       text: text === undefined ? undefined : { text, maxInstructions: max },
     });
-    // A big rule file's --expr programs: optimised on both threads during the compile.
-    const help = rulesFile ? _helpCompile(ruleSet, threads, split) : undefined;
     try {
       return await _filter(parsed, io, {
         path,
@@ -349,13 +339,11 @@ export const filterCommand: CliCommand = {
         base,
         compileOptions,
         split,
-        help,
         waitForWorker,
         source,
         strategy,
       });
     } finally {
-      help?.finish();
       split?.close();
     }
   },
@@ -371,8 +359,6 @@ interface _FilterRun {
   base: Awaited<ReturnType<typeof _loadRuleSet>>["base"];
   compileOptions: CompileRuleSetOptions;
   split: _WorkerSplit | undefined;
-  /** A second thread optimising expressions during the compile, stopped once it is done. */
-  help: _CompileHelp | undefined;
   waitForWorker: boolean;
   /** The program of `--bytecode`/`--expr`, if any (for the Wasm record walk). */
   source: _ProgramSource | undefined;
@@ -404,8 +390,6 @@ async function _filter(
     }
   } catch (error) {
     throw DataError.from(name, error);
-  } finally {
-    run.help?.finish();
   }
   // The second thread, if any, gets the compiled classifier at once.
   split?.attach(rules);

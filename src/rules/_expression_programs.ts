@@ -13,7 +13,7 @@
  * @module
  */
 import type { Instruction } from "../bpf/instruction.ts";
-import { _compileUnoptimised, compileFilter } from "../filter/compile_filter.ts";
+import { _compileUnoptimised } from "../filter/compile_filter.ts";
 import { validate } from "../bpf/validate.ts";
 
 /** Most instructions kept in the cache (8 bytes each: 4 MiB). */
@@ -94,58 +94,4 @@ export function _validateCached(packed: _PackedProgram): void {
   if (_validated.has(packed)) return;
   validate(_unpackProgram(packed), { maxInstructions: 4096 });
   _validated.add(packed);
-}
-
-/**
- * The optimised program of `expression` for `linkType`, validated (at most
- * 4096 instructions) and packed, or `null` where optimising gives nothing
- * the checker accepts (or throws). Pure: another thread computes the same.
- */
-export function _optimisedPacked(expression: string, linkType: number): _PackedProgram | null {
-  try {
-    const program = compileFilter(expression, { linkType });
-    validate(program, { maxInstructions: 4096 });
-    return _packProgram(program);
-  } catch {
-    // Errors as the unoptimised compile gives them (the optimiser adds "rejects all packets").
-    return null;
-  }
-}
-
-/**
- * Where {@linkcode _expressionPacked} looks first: optimised programs
- * computed ahead (by a second thread, `filter --threads`): the program,
- * `null` as {@linkcode _optimisedPacked} gives it, or `undefined` to compute
- * it here.
- */
-export type _OptimisedSource = (expression: string, linkType: number) =>
-  | _PackedProgram
-  | null
-  | undefined;
-
-let _source: _OptimisedSource | undefined;
-
-/** Sets (or, with `undefined`, removes) the {@linkcode _OptimisedSource}. */
-export function _setOptimisedSource(source: _OptimisedSource | undefined): void {
-  _source = source;
-}
-
-/**
- * The program of an expression for a link type, validated and packed: what
- * its test runs, the optimised program (tcpdump's, `nfbpf_compile`'s: what
- * the kernel's xt_bpf runs), or the unoptimised one where optimising gives
- * nothing the checker accepts. Summaries, the Wasm code and calls over the
- * making budget read it too: the two do not mean the same where a load fails
- * (the optimiser drops loads whose result the rest makes moot: the
- * unoptimised program returns 0 there, the optimised one may accept; tests in
- * tests/expr_optimised_meaning_test.ts). Throws where the expression cannot
- * be compiled for the link type.
- */
-export function _expressionPacked(expression: string, linkType: number): _PackedProgram {
-  const ahead = _source?.(expression, linkType);
-  const optimised = ahead !== undefined ? ahead : _optimisedPacked(expression, linkType);
-  if (optimised !== null) return optimised;
-  const packed = _unoptimisedPacked(expression, linkType);
-  _validateCached(packed);
-  return packed;
 }

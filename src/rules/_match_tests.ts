@@ -17,9 +17,11 @@ import {
   filterOptionsForInterface,
 } from "../filter/filter_options_for_interface.ts";
 import {
-  _expressionPacked as _expressionProgram,
   type _PackedProgram,
+  _packProgram,
+  _unoptimisedPacked,
   _unpackProgram,
+  _validateCached,
 } from "./_expression_programs.ts";
 import { compileU32 } from "../u32/compile_u32.ts";
 import type { U32Test } from "../u32/types.ts";
@@ -756,6 +758,30 @@ function _linkProgram(
   } catch {
     return null;
   }
+}
+
+/**
+ * The program of an expression for a link type, validated and packed: what
+ * its test runs, the optimised program (tcpdump's, `nfbpf_compile`'s: what
+ * the kernel's xt_bpf runs), or the unoptimised one where optimising gives
+ * nothing the checker accepts. Summaries, the Wasm code and calls over the
+ * making budget read it too: the two do not mean the same where a load fails
+ * (the optimiser drops loads whose result the rest makes moot: the
+ * unoptimised program returns 0 there, the optimised one may accept; tests in
+ * tests/expr_optimised_meaning_test.ts). Throws where the expression cannot
+ * be compiled for the link type.
+ */
+function _expressionProgram(expression: string, linkType: number): _PackedProgram {
+  try {
+    const program = compileFilter(expression, { linkType });
+    validate(program, { maxInstructions: 4096 });
+    return _packProgram(program);
+  } catch {
+    // Errors as the unoptimised compile gives them (the optimiser adds "rejects all packets").
+  }
+  const packed = _unoptimisedPacked(expression, linkType);
+  _validateCached(packed);
+  return packed;
 }
 
 /** All of a rule's tests as one (`null`: always matches). */
