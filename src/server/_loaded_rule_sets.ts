@@ -7,6 +7,7 @@
  */
 import type { CompiledRuleSet } from "../rules/compile_rule_set.ts";
 import { compileRuleSetAsync } from "../rules/compile_rule_set_async.ts";
+import { _makeTestsAhead } from "../rules/_make_tests_ahead.ts";
 import { parseRuleSetAsync } from "../rules/parse_rule_set_async.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 import type { RuleSetStore } from "./rule_set_store.ts";
@@ -136,16 +137,19 @@ export class _LoadedRuleSets {
 
   /**
    * Compiles a parsed rule set without holding the event loop, after making
-   * room for its rules (see `maxCompiledRules`). Callers run it within
-   * {@linkcode oneAtATime}.
+   * room for its rules (see `maxCompiledRules`), and makes its rules' tests
+   * before any frame meets them (src/rules/_make_tests_ahead.ts), both in
+   * slices. Callers run it within {@linkcode oneAtATime}.
    */
-  compile(ruleSet: RuleSet): Promise<CompiledRuleSet> {
+  async compile(ruleSet: RuleSet): Promise<CompiledRuleSet> {
     this.#evict(_ruleCount(ruleSet));
-    return compileRuleSetAsync(ruleSet, {
+    const compiled = await compileRuleSetAsync(ruleSet, {
       strategy: this.#options.strategy,
       maxInstructions: this.#options.maxInstructions,
       sliceMilliseconds: _SLICE_MS,
     });
+    await _makeTestsAhead(compiled, { sliceMilliseconds: _SLICE_MS });
+    return compiled;
   }
 
   /** A loaded version from its parts. */
