@@ -31,6 +31,9 @@ import {
   _testMakingSteps,
 } from "../src/rules/_make_tests_ahead.ts";
 import { _ipv4Frame } from "../src/server/_test_helpers.ts";
+import { compileFilter } from "../src/filter/compile_filter.ts";
+import { filterOptionsForInterface } from "../src/filter/filter_options_for_interface.ts";
+import { interpret } from "../src/bpf/interpret.ts";
 
 const corpusSkip = corpusSkipReason();
 
@@ -177,4 +180,44 @@ COMMIT
   while (step()) steps++;
   assert.equal(steps, 5);
   assert.equal(step(), false);
+});
+
+Deno.test("link-base programs are made once per link type and byte order, whatever the interfaces' snaplens", async () => {
+  const expressions = ["tcp dst port 80", "ip[8] = 64", "udp or icmp", "greater 70", "ip6 or udp"];
+  const text = expressions.map((e) => `-A INPUT -m bpf --base link --expr "${e}"`).join("\n") +
+    "\n";
+  const compiled = await compileRuleSetAsync(parseRuleSet(text), { strategy: "closure" });
+  const packets = [_ipv4Frame(6, 40, 1), _ipv4Frame(17, 10, 2), _ipv4Frame(1, 60, 3)];
+  // 120 interfaces (as 120 streams would declare them): 2 link types x 2 byte orders, 30 snaplens.
+  const interfaces = Array.from({ length: 120 }, (_, i) => ({
+    linkType: i % 4 < 2 ? 1 : 101,
+    littleEndian: i % 2 === 0,
+    snaplen: i < 4 ? 0 : 60 + 97 * i,
+  }));
+  const want = expressions.map(() => 0);
+  const b = _testMakingBudget;
+  const made = b.made;
+  _unlimited(() => {
+    for (const captureInterface of interfaces) {
+      for (const packet of packets) {
+        const bytes = captureInterface.linkType === 1 ? packet : packet.subarray(14);
+        compiled.classify(createFrameRef({
+          bytes,
+          capturedLength: bytes.length,
+          wireLength: bytes.length,
+          linkType: captureInterface.linkType,
+          captureInterface,
+        }));
+        // The oracle: the expression compiled for this very interface (its snaplen too), interpreted.
+        expressions.forEach((expression, e) => {
+          const program = compileFilter(expression, filterOptionsForInterface(captureInterface));
+          if (interpret(program, bytes) !== 0) want[e]++;
+        });
+      }
+    }
+  });
+  assert.deepEqual(compiled.counters().chains.INPUT.rules.map((r) => r.packets), want);
+  assert.ok(want.every((n) => n > 0) && want.some((n) => n < 360), `${want}`);
+  // One program per rule and (link type, byte order): 4 keys, not 120 interfaces.
+  assert.equal(b.made - made, expressions.length * 4);
 });

@@ -11,12 +11,12 @@
  * session 11). Made ahead, that frame runs 10,000 made tests.
  *
  * Per rule (one step): each match's program is compiled (the memo every later
- * call reads; a link-base `--expr` its Ethernet program, as a pcap capture of
- * link type 1 reads it), called once on an empty packet (so that the
- * runtime compiles the generated function now, not inside the first frame),
- * and marked as made; then the rule's whole test is put in its place. What
- * only a frame can tell stays made on first use within the budget: a
- * link-base program for another link type or a pcapng interface.
+ * call reads; a link-base `--expr` its programs for Ethernet frames of a
+ * little-endian capture and of no capture interface), called once on an empty packet (so that the runtime compiles the
+ * generated function now, not inside the first frame), and marked as made;
+ * then the rule's whole test is put in its place. A link-base `--expr` on
+ * other capture interfaces (link type and byte order) is made by a pass of
+ * its own, for an interface a stream declares, before its frames.
  *
  * Bounds: one step makes one rule's matches (at most a few `--expr` of up to
  * 4096 instructions each); a slice runs steps until `sliceMilliseconds` have
@@ -29,25 +29,40 @@ import type { CompiledProgram } from "../bpf/compile.ts";
 import type { PacketContext } from "../bpf/packet_context.ts";
 import type { CompiledRuleSet } from "./compiled_rule_set.ts";
 import type { _CompiledRule } from "./_classifier.ts";
+import type { FilterInterface } from "../filter/filter_options_for_interface.ts";
 import { createFrameRef, type FrameRef } from "./frame_ref.ts";
 import { _madeRuleTest, _markMadeAhead } from "./_lazy_rule_test.ts";
 import type { _PreparedMatch } from "./_match_tests.ts";
 import { _yieldToEventLoop } from "./_yield_to_event_loop.ts";
 
-/** The link type whose program a link-base `--expr` is made for ahead (Ethernet). */
-const _LINKTYPE_EN10MB = 1;
-
 /** An empty packet and context: each made program is called once on them. */
 const _EMPTY_PACKET = new Uint8Array(0);
 const _EMPTY_CONTEXT: PacketContext = Object.freeze({ end: 0, wireLength: 0 });
 
-/** A pcap frame of link type 1 that no program reads (for `programFor`). */
-function _ethernetFrame(): FrameRef {
+/**
+ * The capture interface link-base programs are made for after a compile:
+ * Ethernet, written little-endian (what most captures are); the server makes
+ * them for each other interface a stream declares before its frames
+ * (src/server/_interfaces_ahead.ts).
+ */
+const _ETHERNET: FilterInterface = Object.freeze({
+  linkType: 1,
+  snaplen: 262144,
+  littleEndian: true,
+});
+
+/**
+ * A frame on `captureInterface` that no program reads (for `programFor`);
+ * without one, an Ethernet frame of no interface (as a library caller's
+ * `createFrameRef` makes it).
+ */
+function _frameOn(captureInterface: FilterInterface | undefined): FrameRef {
   return createFrameRef({
     bytes: _EMPTY_PACKET,
     capturedLength: 0,
     wireLength: 0,
-    linkType: _LINKTYPE_EN10MB,
+    linkType: captureInterface?.linkType ?? _ETHERNET.linkType,
+    captureInterface,
   });
 }
 
@@ -58,22 +73,33 @@ export function _compiledRules(
   return (compiled as { _chains?: readonly (readonly _CompiledRule[])[] })._chains;
 }
 
-/** Makes `match`'s program ahead (see the module), if it holds one; marks it made. */
-function _makeProgram(match: _PreparedMatch, ethernet: FrameRef): void {
-  let program: CompiledProgram | null | undefined;
-  if (match.compiledProgram !== undefined) program = match.compiledProgram();
-  else if (match.programFor !== undefined) program = match.programFor(ethernet);
-  else return;
-  if (program !== null) program(_EMPTY_PACKET, _EMPTY_CONTEXT);
+/**
+ * Makes `match`'s program ahead (see the module), if it holds one: a
+ * link-base `--expr` the ones for frames like `frames`; marks it made.
+ */
+function _makeProgram(match: _PreparedMatch, frames: readonly FrameRef[]): void {
+  const programs: (CompiledProgram | null)[] = [];
+  if (match.compiledProgram !== undefined) programs.push(match.compiledProgram());
+  else if (match.programFor !== undefined) {
+    for (const frame of frames) programs.push(match.programFor(frame));
+  } else return;
+  for (const program of programs) program?.(_EMPTY_PACKET, _EMPTY_CONTEXT);
   _markMadeAhead(match);
 }
 
 /**
  * The steps that make every rule's test of `chains` ahead: each call makes
- * one rule's and returns whether rules are left.
+ * one rule's and returns whether rules are left. With `captureInterface`,
+ * only the link-base programs for frames on it (the rest is made already).
  */
-export function _testMakingSteps(chains: readonly (readonly _CompiledRule[])[]): () => boolean {
-  const ethernet = _ethernetFrame();
+export function _testMakingSteps(
+  chains: readonly (readonly _CompiledRule[])[],
+  captureInterface?: FilterInterface,
+): () => boolean {
+  // Link-base programs: for the interface, else for Ethernet with and without one.
+  const frames = captureInterface !== undefined
+    ? [_frameOn(captureInterface)]
+    : [_frameOn(_ETHERNET), _frameOn(undefined)];
   let chain = 0;
   let rule = 0;
   return () => {
@@ -83,10 +109,29 @@ export function _testMakingSteps(chains: readonly (readonly _CompiledRule[])[]):
     }
     if (chain === chains.length) return false;
     const compiled = chains[chain][rule++];
-    for (const match of compiled.matches) _makeProgram(match, ethernet);
-    compiled.test = _madeRuleTest(compiled.matches.map((match) => match.build()));
+    for (const match of compiled.matches) {
+      if (captureInterface === undefined || match.compiledProgram === undefined) {
+        _makeProgram(match, frames);
+      }
+    }
+    if (captureInterface === undefined) {
+      compiled.test = _madeRuleTest(compiled.matches.map((match) => match.build()));
+    }
     return true;
   };
+}
+
+/** Options of {@linkcode _makeTestsAhead}. */
+export interface _MakeTestsAheadOptions {
+  /** Longest run of making between two yields to the event loop, ms. */
+  sliceMilliseconds: number;
+  /** Stops the making: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * Only the link-base programs for frames on this capture interface
+   * (default: every test, link-base programs for little-endian Ethernet).
+   */
+  captureInterface?: FilterInterface;
 }
 
 /**
@@ -97,11 +142,11 @@ export function _testMakingSteps(chains: readonly (readonly _CompiledRule[])[]):
  */
 export async function _makeTestsAhead(
   compiled: CompiledRuleSet,
-  options: { sliceMilliseconds: number; signal?: AbortSignal },
+  options: _MakeTestsAheadOptions,
 ): Promise<void> {
   const chains = _compiledRules(compiled);
   if (chains === undefined) return;
-  const step = _testMakingSteps(chains);
+  const step = _testMakingSteps(chains, options.captureInterface);
   for (;;) {
     const end = performance.now() + options.sliceMilliseconds;
     let more = step();
@@ -110,4 +155,15 @@ export async function _makeTestsAhead(
     await _yieldToEventLoop();
     options.signal?.throwIfAborted();
   }
+}
+
+/** Whether `compiled` has a link-base `--expr` (programs made per capture interface). */
+export function _hasLinkPrograms(compiled: CompiledRuleSet): boolean {
+  const chains = _compiledRules(compiled);
+  return chains !== undefined &&
+    chains.some((rules) =>
+      rules.some((rule) =>
+        rule.matches.some((m) => m.compiledProgram === undefined && m.programFor !== undefined)
+      )
+    );
 }

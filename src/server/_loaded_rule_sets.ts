@@ -62,7 +62,7 @@ export interface _CompileOptions {
 /** Versions of stream totals kept per name. */
 const _MAX_VERSIONS = 8;
 /** Longest run of parsing or compiling between two yields to the event loop (a step may add a few ms). */
-const _SLICE_MS = 5;
+export const _COMPILE_SLICE_MS = 5;
 
 /** The compiled rule sets of one app instance. */
 export class _LoadedRuleSets {
@@ -128,7 +128,7 @@ export class _LoadedRuleSets {
     return this.oneAtATime(async () => {
       const ruleSet = await parseRuleSetAsync(text, {
         maxInstructions: this.#options.maxInstructions,
-        sliceMilliseconds: _SLICE_MS,
+        sliceMilliseconds: _COMPILE_SLICE_MS,
       });
       const compiled = await this.compile(ruleSet);
       return this.loaded(ruleSet, compiled, text, version, updatedAt);
@@ -146,9 +146,9 @@ export class _LoadedRuleSets {
     const compiled = await compileRuleSetAsync(ruleSet, {
       strategy: this.#options.strategy,
       maxInstructions: this.#options.maxInstructions,
-      sliceMilliseconds: _SLICE_MS,
+      sliceMilliseconds: _COMPILE_SLICE_MS,
     });
-    await _makeTestsAhead(compiled, { sliceMilliseconds: _SLICE_MS });
+    await _makeTestsAhead(compiled, { sliceMilliseconds: _COMPILE_SLICE_MS });
     return compiled;
   }
 
