@@ -133,11 +133,14 @@ for (const base of ["network", "link"] as const) {
       await _makeTestsAhead(compiled, { sliceMilliseconds: 2 });
       const reference = compileRuleSet(ruleSet, { evaluation: "rule-by-rule" });
       const bytes = _ipv4Frame(6, 40, 1);
+      // On a little-endian Ethernet capture, as a router reads one.
+      const captureInterface = { linkType: 1, snaplen: 65535, littleEndian: true };
       const frame = createFrameRef({
         bytes,
         capturedLength: bytes.length,
         wireLength: bytes.length,
         linkType: 1,
+        captureInterface,
       });
       const b = _testMakingBudget;
       for (let i = 0; i < 3; i++) {

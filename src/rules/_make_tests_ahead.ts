@@ -11,12 +11,14 @@
  * session 11). Made ahead, that frame runs 10,000 made tests.
  *
  * Per rule (one step): each match's program is compiled (the memo every later
- * call reads; a link-base `--expr` its programs for Ethernet frames of a
- * little-endian capture and of no capture interface), called once on an empty packet (so that the runtime compiles the
- * generated function now, not inside the first frame), and marked as made;
- * then the rule's whole test is put in its place. A link-base `--expr` on
- * other capture interfaces (link type and byte order) is made by a pass of
- * its own, for an interface a stream declares, before its frames.
+ * call reads; a link-base `--expr` its program for Ethernet frames of a
+ * little-endian capture, as a router reads them), called once on an
+ * Ethernet TCP frame with the classifier's contexts (so that the runtime
+ * compiles the generated function, and fills its caches, now rather than
+ * inside the first frame), and marked as made; then the rule's whole test is
+ * put in its place. A link-base `--expr` on other capture interfaces (link
+ * type and byte order) is made by a pass of its own, for an interface a
+ * stream declares, before its frames.
  *
  * Bounds: one step makes one rule's matches (at most a few `--expr` of up to
  * 4096 instructions each); a slice runs steps until `sliceMilliseconds` have
@@ -31,13 +33,36 @@ import type { CompiledRuleSet } from "./compiled_rule_set.ts";
 import type { _CompiledRule } from "./_classifier.ts";
 import type { FilterInterface } from "../filter/filter_options_for_interface.ts";
 import { createFrameRef, type FrameRef } from "./frame_ref.ts";
+import { FrameContext } from "./frame_context.ts";
 import { _madeRuleTest, _markMadeAhead } from "./_lazy_rule_test.ts";
-import type { _PreparedMatch } from "./_match_tests.ts";
+import { _BASE_NETWORK, type _PreparedMatch } from "./_match_tests.ts";
 import { _yieldToEventLoop } from "./_yield_to_event_loop.ts";
 
-/** An empty packet and context: each made program is called once on them. */
+/** An empty packet (the frames `programFor` is asked with: no program reads them). */
 const _EMPTY_PACKET = new Uint8Array(0);
-const _EMPTY_CONTEXT: PacketContext = Object.freeze({ end: 0, wireLength: 0 });
+
+/**
+ * What each made program is called once on: an Ethernet IPv4 TCP frame, with
+ * the contexts the classifier passes (./frame_context.ts: their shapes, so
+ * that the runtime's caches in the program are the ones later calls use).
+ */
+interface _WarmFrame {
+  bytes: Uint8Array;
+  network: PacketContext;
+  link: PacketContext;
+}
+
+/** The frame each made program is called once on (see {@linkcode _WarmFrame}). */
+function _warmFrame(): _WarmFrame {
+  const bytes = new Uint8Array(74);
+  bytes.set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00]);
+  bytes.set([0x45, 0, 0, 60, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2], 14);
+  bytes.set([0x80, 0, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff], 34);
+  const frame = createFrameRef({ bytes, capturedLength: 74, wireLength: 74, linkType: 1 });
+  const contexts = new FrameContext();
+  contexts.load(frame);
+  return { bytes, network: contexts.network, link: contexts.link };
+}
 
 /**
  * The capture interface link-base programs are made for after a compile:
@@ -51,17 +76,13 @@ const _ETHERNET: FilterInterface = Object.freeze({
   littleEndian: true,
 });
 
-/**
- * A frame on `captureInterface` that no program reads (for `programFor`);
- * without one, an Ethernet frame of no interface (as a library caller's
- * `createFrameRef` makes it).
- */
-function _frameOn(captureInterface: FilterInterface | undefined): FrameRef {
+/** A frame on `captureInterface` that no program reads (for `programFor`). */
+function _frameOn(captureInterface: FilterInterface): FrameRef {
   return createFrameRef({
     bytes: _EMPTY_PACKET,
     capturedLength: 0,
     wireLength: 0,
-    linkType: captureInterface?.linkType ?? _ETHERNET.linkType,
+    linkType: captureInterface.linkType,
     captureInterface,
   });
 }
@@ -77,29 +98,33 @@ export function _compiledRules(
  * Makes `match`'s program ahead (see the module), if it holds one: a
  * link-base `--expr` the ones for frames like `frames`; marks it made.
  */
-function _makeProgram(match: _PreparedMatch, frames: readonly FrameRef[]): void {
-  const programs: (CompiledProgram | null)[] = [];
-  if (match.compiledProgram !== undefined) programs.push(match.compiledProgram());
-  else if (match.programFor !== undefined) {
-    for (const frame of frames) programs.push(match.programFor(frame));
-  } else return;
-  for (const program of programs) program?.(_EMPTY_PACKET, _EMPTY_CONTEXT);
+function _makeProgram(
+  match: _PreparedMatch,
+  base: number,
+  frame: FrameRef,
+  warm: _WarmFrame,
+): void {
+  let program: CompiledProgram | null;
+  if (match.compiledProgram !== undefined) program = match.compiledProgram();
+  else if (match.programFor !== undefined) program = match.programFor(frame);
+  else return;
+  program?.(warm.bytes, base === _BASE_NETWORK ? warm.network : warm.link);
   _markMadeAhead(match);
 }
 
 /**
  * The steps that make every rule's test of `chains` ahead: each call makes
  * one rule's and returns whether rules are left. With `captureInterface`,
- * only the link-base programs for frames on it (the rest is made already).
+ * only the link-base programs for frames on it (the rest is made already);
+ * `onLinkProgram` is called for each link-base match met.
  */
 export function _testMakingSteps(
   chains: readonly (readonly _CompiledRule[])[],
   captureInterface?: FilterInterface,
+  onLinkProgram?: () => void,
 ): () => boolean {
-  // Link-base programs: for the interface, else for Ethernet with and without one.
-  const frames = captureInterface !== undefined
-    ? [_frameOn(captureInterface)]
-    : [_frameOn(_ETHERNET), _frameOn(undefined)];
+  const frame = _frameOn(captureInterface ?? _ETHERNET);
+  const warm = _warmFrame();
   let chain = 0;
   let rule = 0;
   return () => {
@@ -110,8 +135,10 @@ export function _testMakingSteps(
     if (chain === chains.length) return false;
     const compiled = chains[chain][rule++];
     for (const match of compiled.matches) {
-      if (captureInterface === undefined || match.compiledProgram === undefined) {
-        _makeProgram(match, frames);
+      const link = _isLinkProgram(match);
+      if (link) onLinkProgram?.();
+      if (captureInterface === undefined || link) {
+        _makeProgram(match, compiled.base, frame, warm);
       }
     }
     if (captureInterface === undefined) {
@@ -146,24 +173,35 @@ export async function _makeTestsAhead(
 ): Promise<void> {
   const chains = _compiledRules(compiled);
   if (chains === undefined) return;
-  const step = _testMakingSteps(chains, options.captureInterface);
+  let linked = false;
+  const step = _testMakingSteps(chains, options.captureInterface, () => linked = true);
   for (;;) {
     const end = performance.now() + options.sliceMilliseconds;
     let more = step();
     while (more && performance.now() < end) more = step();
-    if (!more) return;
+    if (!more) break;
     await _yieldToEventLoop();
     options.signal?.throwIfAborted();
   }
+  if (options.captureInterface === undefined) _linked.set(compiled, linked);
 }
 
-/** Whether `compiled` has a link-base `--expr` (programs made per capture interface). */
+/** Per compiled set made ahead, whether it has link-base `--expr` programs. */
+const _linked = new WeakMap<CompiledRuleSet, boolean>();
+
+/** Whether `match` holds a link-base `--expr` (programs made per capture interface). */
+function _isLinkProgram(match: _PreparedMatch): boolean {
+  return match.compiledProgram === undefined && match.programFor !== undefined;
+}
+
+/**
+ * Whether `compiled` has a link-base `--expr` (programs made per capture
+ * interface): noted by {@linkcode _makeTestsAhead}, else looked up.
+ */
 export function _hasLinkPrograms(compiled: CompiledRuleSet): boolean {
+  const known = _linked.get(compiled);
+  if (known !== undefined) return known;
   const chains = _compiledRules(compiled);
   return chains !== undefined &&
-    chains.some((rules) =>
-      rules.some((rule) =>
-        rule.matches.some((m) => m.compiledProgram === undefined && m.programFor !== undefined)
-      )
-    );
+    chains.some((rules) => rules.some((rule) => rule.matches.some(_isLinkProgram)));
 }

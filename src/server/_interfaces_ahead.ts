@@ -75,7 +75,9 @@ export function _interfacesAhead(
 export class _InterfacesAhead {
   readonly #decoder: CaptureDecoder;
   readonly #sliceMilliseconds: number;
+  /** Interfaces whose programs were asked for, of set `#madeFor`. */
   #seen = 0;
+  #madeFor: CompiledRuleSet | undefined;
   #failed = false;
 
   /** `decoder`: the router's decoder limits; `sliceMilliseconds`: the making's slices. */
@@ -101,6 +103,9 @@ export class _InterfacesAhead {
     const batch = this.#decoder.push(piece);
     if (batch.error !== undefined) this.#failed = true;
     const interfaces = this.#decoder.interfaces;
+    // Another version of the set (a PUT while the stream runs): every interface again.
+    if (compiled !== this.#madeFor) this.#seen = 0;
+    this.#madeFor = compiled;
     if (interfaces.length === this.#seen) return undefined;
     const declared = interfaces.slice(this.#seen);
     this.#seen = interfaces.length;

@@ -46,7 +46,10 @@ export interface _Entry {
 /** How rule sets are parsed and compiled here. */
 export interface _CompileOptions {
   now: () => Date;
-  /** Undefined: what `compile()` measures fastest where this runs (closures where code generation is refused). */
+  /**
+   * Undefined: what `compile()` measures fastest where this runs (closures
+   * where code generation is refused), or closures for sets of 256 rules or more.
+   */
   strategy: "closure" | "source" | undefined;
   maxInstructions: number;
   /** Most names with a compiled version kept (least recently used without streams go first). */
@@ -58,6 +61,19 @@ export interface _CompileOptions {
   maxCompiledRules: number;
   onError: (error: unknown) => void;
 }
+
+/**
+ * From how many rules a set's programs are compiled as closures when no
+ * strategy is configured. A frame calls each of a big set's programs about
+ * once, so thousands of generated functions (`compile()`'s choice for one
+ * program) each stay in the runtime's slowest tier and are compiled again as
+ * they warm up, while closures share code that the first frames warm. 10,000
+ * count-only `! --expr` rules in process: 27–48 ms a frame with generated
+ * source over 3,000 frames against 1.3–2.0 ms with closures, the first frame
+ * after making ahead 41 against 8 ms; at 300 rules 11 against 1 ms for the
+ * first frame (bench/RESULTS.md, issue 11, session 11).
+ */
+const _CLOSURES_FROM_RULES = 256;
 
 /** Versions of stream totals kept per name. */
 const _MAX_VERSIONS = 8;
@@ -142,9 +158,10 @@ export class _LoadedRuleSets {
    * slices. Callers run it within {@linkcode oneAtATime}.
    */
   async compile(ruleSet: RuleSet): Promise<CompiledRuleSet> {
-    this.#evict(_ruleCount(ruleSet));
+    const rules = _ruleCount(ruleSet);
+    this.#evict(rules);
     const compiled = await compileRuleSetAsync(ruleSet, {
-      strategy: this.#options.strategy,
+      strategy: this.#options.strategy ?? (rules >= _CLOSURES_FROM_RULES ? "closure" : undefined),
       maxInstructions: this.#options.maxInstructions,
       sliceMilliseconds: _COMPILE_SLICE_MS,
     });
