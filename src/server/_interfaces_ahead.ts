@@ -16,7 +16,8 @@
  *
  * Bounds: the decoder holds at most one record or block it has not seen
  * whole (as the router's does); per rule set, one making pass per distinct
- * interface key (link type and byte order: a few), shared by every stream.
+ * interface key (link type and byte order: a few), shared by every stream;
+ * one pass runs at a time.
  *
  * @module
  */
@@ -25,8 +26,15 @@ import type { CaptureInterface } from "../capture/capture_interface.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import { _hasLinkPrograms, _makeTestsAhead } from "../rules/_make_tests_ahead.ts";
 
-/** Per compiled set, its making passes by interface key (done or under way). */
+/** Per compiled set, its making passes by interface key (done, under way or queued). */
 const _passes = new WeakMap<CompiledRuleSet, Map<string, Promise<void>>>();
+
+/**
+ * The last making pass queued, over every set: passes run one at a time, as
+ * the slices of several at once would run back to back in one turn of the
+ * event loop (their timers come due together).
+ */
+let _lastPass: Promise<unknown> = Promise.resolve();
 
 /** Per compiled set, whether it has link-base programs (read once). */
 const _linked = new WeakMap<CompiledRuleSet, boolean>();
@@ -53,7 +61,8 @@ function _makeFor(
   const key = _interfaceKey(captureInterface);
   let pass = passes.get(key);
   if (pass === undefined) {
-    pass = _makeTestsAhead(compiled, { sliceMilliseconds, captureInterface });
+    pass = _lastPass.then(() => _makeTestsAhead(compiled, { sliceMilliseconds, captureInterface }));
+    _lastPass = pass.catch(() => {});
     passes.set(key, pass);
   }
   return pass;
