@@ -29,7 +29,7 @@
 import { parseArgs } from "node:util";
 import { rawExchange, rssMiB, type ServerProcess, startServer } from "../tests/_server_process.ts";
 import { _ipv4Frame, _mixedFrames, _pcap } from "../src/server/_test_helpers.ts";
-import { concat, idb, pcapHeader, pcapRecord, shb } from "../src/capture/_test_captures.ts";
+import { concat, epb, idb, pcapHeader, pcapRecord, shb } from "../src/capture/_test_captures.ts";
 import { compileRuleSet } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { RouterStream } from "../src/stream/router_stream.ts";
@@ -632,10 +632,75 @@ try {
       },
     );
   }
+  // Session 11 (issue 11): link-base programs are compiled per capture interface (link type and
+  // byte order). A set of link-base rules meets, in a raw-IP pcap or a pcapng of several
+  // interfaces, interfaces it has no programs for: they are made before the frames are routed.
+  if (_selected("first call link")) {
+    const lines = ["*filter", ":INPUT ACCEPT [0:0]"];
+    for (let i = 0; i < 10_000; i++) {
+      lines.push(`-A INPUT -m bpf --base link ! --expr "tcp dst port ${i + 1}"`);
+    }
+    const text = lines.concat("COMMIT", "").join("\n");
+    const put = await _put(server, "first-call-link", text);
+    await put.body?.cancel();
+    const tcp = (i: number) => _ipv4Frame(6, 40, i);
+    const captures: [string, Uint8Array][] = [
+      [
+        "raw-IP pcap (link type 101)",
+        concat(
+          pcapHeader({ linkType: 101 }),
+          ...[0, 1, 2, 3].map((i) => pcapRecord(tcp(i).subarray(14))),
+        ),
+      ],
+      [
+        "pcapng, Ethernet big-endian + raw IP + Linux SLL interfaces",
+        concat(
+          shb({ little: false }),
+          idb({ little: false, linkType: 1 }),
+          idb({ little: false, linkType: 101 }),
+          idb({ little: false, linkType: 113 }),
+          ...[0, 1, 2, 3].map((i) =>
+            epb(i === 1 ? tcp(i).subarray(14) : i === 2 ? _sll(tcp(i)) : tcp(i), {
+              little: false,
+              interfaceId: i === 3 ? 0 : i,
+            })
+          ),
+        ),
+      ],
+    ];
+    for (const [what, capture] of captures) {
+      await _measure(
+        server,
+        `first call link: POST /filter 4 TCP frames, ${what}, through 10,000 count-only link-base ! --expr rules`,
+        async () => {
+          const started = performance.now();
+          const response = await fetch(`${server.url}/rulesets/first-call-link/filter`, {
+            method: "POST",
+            body: capture as Uint8Array<ArrayBuffer>,
+          });
+          const out = await response.bytes();
+          const ms = performance.now() - started;
+          return {
+            requests: `1 (PUT ${put.status})`,
+            outcome: () =>
+              Promise.resolve(`${response.status}, ${out.length} B in ${ms.toFixed(0)} ms`),
+          };
+        },
+      );
+    }
+  }
 } finally {
   profiler?.close();
   await server.stop("SIGTERM");
   await Deno.remove(dir, { recursive: true });
+}
+
+/** An Ethernet frame as a Linux cooked (SLL) frame: a 16-byte header, protocol 0x0800. */
+function _sll(ethernet: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(16 + ethernet.length - 14);
+  frame.set([0, 0, 0, 1, 0, 6, 0, 1, 2, 3, 4, 5, 0, 0, 0x08, 0x00]);
+  frame.set(ethernet.subarray(14), 16);
+  return frame;
 }
 
 /** Text chunks in KV that no head uses: all, and those whose upload marker expired. */

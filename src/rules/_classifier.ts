@@ -125,6 +125,8 @@ export interface _Classifier {
   wasmFallback?: string;
   /** A set of one program rule, rule by rule: its blocks' verdicts as one batch. */
   readonly _programBatch?: _ProgramBatch;
+  /** Per chain, its rules (./_make_tests_ahead.ts makes their tests before the first frame). */
+  readonly _chains?: readonly (readonly _CompiledRule[])[];
 }
 
 /** Per chain, the candidate lists of the current frame and the merge cursors. */
@@ -606,6 +608,7 @@ export function _makeClassifier(parts: _ClassifierParts): _Classifier {
       return walk.decided;
     },
     walkFallbacks,
+    _chains: chains,
     counters: () => _snapshotCounters(counters, ruleSet, chains),
     ...(programBatch === undefined ? {} : { _programBatch: programBatch }),
   };

@@ -9,6 +9,24 @@ import type { _Frame, _Test } from "./_frame_state.ts";
 import { _allOf, _BASE_NETWORK, type _PreparedMatch } from "./_match_tests.ts";
 import { _endMaking, _interpretedCall, _startMaking } from "./_test_making_budget.ts";
 
+/**
+ * Matches whose program was made ahead of any frame
+ * (./_make_tests_ahead.ts): their tests are built on first call without the
+ * budget (what they hold is made; building only wraps it).
+ */
+const _madeAhead = new WeakSet<_PreparedMatch>();
+
+/** Notes that `match`'s program (or its Ethernet program) is made: its test is cheap to build. */
+export function _markMadeAhead(match: _PreparedMatch): void {
+  _madeAhead.add(match);
+}
+
+/** A rule's whole test from its matches' made tests (`null`: the match always holds). */
+export function _madeRuleTest(tests: readonly (_Test | null | undefined)[]): _Test {
+  const made = tests.filter((t): t is _Test => t !== null && t !== undefined);
+  return _allOf(made) ?? (() => true);
+}
+
 /** What {@linkcode _lazyRuleTest} puts its made test in: the rule. */
 export interface _TestedRule {
   base: number;
@@ -34,8 +52,9 @@ export function _lazyRuleTest(rule: _TestedRule, prepared: readonly _PreparedMat
       let test = made[m];
       if (test === undefined) {
         const match = prepared[m];
-        const start = match.interpreted === undefined ? null : _startMaking();
-        if (match.interpreted !== undefined && start === null) {
+        const budgeted = match.interpreted !== undefined && !_madeAhead.has(match);
+        const start = budgeted ? _startMaking() : null;
+        if (budgeted && start === null) {
           // Over the budget: this call's verdict from the interpreter; the rule's later matches
           // are still tried in order (a failed match stops the rule, as `_allOf` does).
           _interpretedCall();
@@ -52,10 +71,7 @@ export function _lazyRuleTest(rule: _TestedRule, prepared: readonly _PreparedMat
         break;
       }
     }
-    if (left === 0) {
-      const tests = made.filter((t): t is _Test => t !== null && t !== undefined);
-      rule.test = _allOf(tests) ?? (() => true);
-    }
+    if (left === 0) rule.test = _madeRuleTest(made);
     return result;
   };
 }
@@ -73,6 +89,7 @@ function _interpretedMatch(match: _PreparedMatch, base: number, state: _Frame): 
  * (then it calls the compiled program).
  */
 export function _budgetedProgram(match: _PreparedMatch): CompiledProgram {
+  if (_madeAhead.has(match)) return match.compiledProgram!();
   const start = _startMaking();
   if (start !== null) {
     const compiled = match.compiledProgram!();
@@ -82,6 +99,10 @@ export function _budgetedProgram(match: _PreparedMatch): CompiledProgram {
   let compiled: CompiledProgram | undefined;
   return (packet, context) => {
     if (compiled !== undefined) return compiled(packet, context);
+    if (_madeAhead.has(match)) {
+      compiled = match.compiledProgram!(); // made ahead: the memo
+      return compiled(packet, context);
+    }
     const now = _startMaking();
     if (now === null) {
       _interpretedCall();

@@ -555,7 +555,7 @@ function _prepareExpression(
   // when first needed. An interface or link type the expression cannot be
   // compiled for never matches.
   // (Made when first needed: the Wasm classifier of a big set may never ask.)
-  let cache: Map<FilterInterface | number, CompiledProgram | null> | undefined;
+  let cache: Map<string | number, CompiledProgram | null> | undefined;
   // The Ethernet program is compiled when first read (by the summaries of
   // an indexed set): a set evaluated rule by rule never reads it.
   const ethernet = (): _PackedProgram | null =>
@@ -574,7 +574,7 @@ function _prepareExpression(
   };
   const programFor = (frame: FrameRef): CompiledProgram | null => {
     const captureInterface = frame.captureInterface;
-    const key = captureInterface ?? frame.linkType;
+    const key = _linkKey(frame.linkType, captureInterface);
     cache ??= new Map();
     let compiled = cache.get(key);
     if (compiled === undefined) {
@@ -592,7 +592,7 @@ function _prepareExpression(
       const linkType = state.frame.linkType;
       const captureInterface = state.frame.captureInterface;
       if (linkType !== lastType || captureInterface !== lastInterface) {
-        if (cache?.has(captureInterface ?? linkType) !== true) {
+        if (cache?.has(_linkKey(linkType, captureInterface)) !== true) {
           // Not made yet for this interface: over the making budget, an
           // Ethernet frame runs the Ethernet program in the interpreter (the
           // interface's program differs only in its accept value).
@@ -677,6 +677,27 @@ class _ExpressionMatch implements _PreparedMatch {
  * loopback address families) or, without one, for its link type; `null`
  * where the expression cannot be compiled for it.
  */
+/** The snaplen link-base programs of capture interfaces are compiled with (see `_linkKey`). */
+const _LINK_TEST_SNAPLEN = 262144;
+
+/**
+ * What a link-base `--expr` program made for a frame of `linkType` on
+ * capture interface `captureInterface` depends on as a test: the link type
+ * alone without an interface; with one, its link type and byte order. The
+ * interface's snaplen only sets the value a matching packet gets (libpcap's
+ * `ret #snaplen`), never whether it matches, so interfaces that differ in it
+ * alone share one program, and so do the streams that declare them: a
+ * match keeps at most two programs per link type, however many captures or
+ * interfaces it meets.
+ */
+function _linkKey(
+  linkType: number,
+  captureInterface: FilterInterface | undefined,
+): string | number {
+  if (captureInterface === undefined) return linkType;
+  return `${captureInterface.linkType} ${captureInterface.littleEndian ? "le" : "be"}`;
+}
+
 function _linkProgram(
   expression: string,
   linkType: number,
@@ -686,7 +707,8 @@ function _linkProgram(
     if (captureInterface === undefined) {
       return _unpackProgram(_expressionProgram(expression, linkType));
     }
-    const options = filterOptionsForInterface(captureInterface);
+    // The snaplen only sets what a match returns (`ret #snaplen`): one for all (see `_linkKey`).
+    const options = { ...filterOptionsForInterface(captureInterface), snaplen: _LINK_TEST_SNAPLEN };
     try {
       const program = compileFilter(expression, options);
       validate(program, { maxInstructions: 4096 });

@@ -14,6 +14,8 @@
  * Bound: per window, at most `budgetMs` plus one test's making (the one that
  * crossed it), and the making that has no interpreted form (a link-base
  * `--expr` on a non-Ethernet frame, a `--u32` over the checker's limit).
+ * The HTTP server makes tests before frames meet them instead
+ * (./_make_tests_ahead.ts): tests made ahead skip the budget.
  *
  * @module
  */

@@ -10,12 +10,13 @@ import type { _Service } from "./_service.ts";
 import { _choice, _name, _notFound } from "./_http_helpers.ts";
 import { _captureProblem, type _ErrorBody, _HttpError } from "./_http_error.ts";
 import { _createRouter, type _Router } from "./_router.ts";
-import type { _Entry, _StreamTotals } from "./_loaded_rule_sets.ts";
+import { _COMPILE_SLICE_MS, type _Entry, type _StreamTotals } from "./_loaded_rule_sets.ts";
 import { _BLOCK_OVERHEAD_BYTES } from "./_stream_admission.ts";
 import { _StreamIdleError } from "./_stream_idle_error.ts";
 import type { _LoopBudget } from "./_loop_budget.ts";
 import { _captureFormat } from "../capture/_capture_magic.ts";
 import { _PieceSizer } from "./_piece_sizer.ts";
+import { _interfacesAhead } from "./_interfaces_ahead.ts";
 
 const _MAX_ERRORS = 32;
 /**
@@ -69,6 +70,10 @@ async function _startStream(
     input.cancel().catch(() => {});
     throw _notFound(name);
   }
+  const decoder = {
+    maxCapturedLength: Math.min(limits.maxRecordBytes, 262144),
+    maxBlockLength: limits.maxRecordBytes + _BLOCK_OVERHEAD_BYTES,
+  };
   // Within the loop budget: 64 streams that start in one turn of the event
   // loop (their routers, frame records and output buffers: about 0.6 ms
   // each) are spread over slices like their data. The version is read
@@ -78,8 +83,7 @@ async function _startStream(
     return {
       version: current.version,
       router: _createRouter(current.compiled, output, {
-        maxCapturedLength: Math.min(limits.maxRecordBytes, 262144),
-        maxBlockLength: limits.maxRecordBytes + _BLOCK_OVERHEAD_BYTES,
+        ...decoder,
         highWaterMark: _OUTPUT_HIGH_WATER_MARK,
         outputChunkSize: _OUTPUT_CHUNK_BYTES,
       }),
@@ -92,9 +96,12 @@ async function _startStream(
     version,
     release,
   });
+  // Link-base programs are made for each capture interface before its frames (see the module).
+  const ahead = _interfacesAhead((e.loaded ?? loaded).compiled, decoder, _COMPILE_SLICE_MS);
   _pumpUpload(input, head, router.writable.getWriter(), flow, {
     idleMs,
     budget: service.budget,
+    beforePiece: (piece) => ahead?.read(piece, (e.loaded ?? loaded).compiled),
   });
   return new Response(_responseBody(router.readable.getReader(), input, flow), {
     status: 200,
@@ -225,9 +232,14 @@ function _pumpUpload(
   head: Uint8Array[],
   writer: WritableStreamDefaultWriter<Uint8Array>,
   flow: _Flow,
-  options: { idleMs: number; budget: _LoopBudget },
+  options: {
+    idleMs: number;
+    budget: _LoopBudget;
+    /** What to wait for before a piece is routed (`undefined`: nothing). */
+    beforePiece: (piece: Uint8Array) => Promise<unknown> | undefined;
+  },
 ): void {
-  const { idleMs, budget } = options;
+  const { idleMs, budget, beforePiece } = options;
   const stop = (error: unknown) => {
     input.cancel(error).catch(() => {});
     writer.abort(error).catch(() => {});
@@ -262,6 +274,8 @@ function _pumpUpload(
       }
       if (!writing) break;
       const piece = chunk.subarray(at, at += pieces.size);
+      const ready = beforePiece(piece);
+      if (ready !== undefined) await ready;
       await budget.run(piece.length, () => {
         const started = performance.now();
         previous = writer.write(piece);

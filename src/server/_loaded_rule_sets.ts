@@ -7,6 +7,7 @@
  */
 import type { CompiledRuleSet } from "../rules/compile_rule_set.ts";
 import { compileRuleSetAsync } from "../rules/compile_rule_set_async.ts";
+import { _makeTestsAhead } from "../rules/_make_tests_ahead.ts";
 import { parseRuleSetAsync } from "../rules/parse_rule_set_async.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 import type { RuleSetStore } from "./rule_set_store.ts";
@@ -45,7 +46,10 @@ export interface _Entry {
 /** How rule sets are parsed and compiled here. */
 export interface _CompileOptions {
   now: () => Date;
-  /** Undefined: what `compile()` measures fastest where this runs (closures where code generation is refused). */
+  /**
+   * Undefined: what `compile()` measures fastest where this runs (closures
+   * where code generation is refused), or closures for sets of 256 rules or more.
+   */
   strategy: "closure" | "source" | undefined;
   maxInstructions: number;
   /** Most names with a compiled version kept (least recently used without streams go first). */
@@ -58,10 +62,23 @@ export interface _CompileOptions {
   onError: (error: unknown) => void;
 }
 
+/**
+ * From how many rules a set's programs are compiled as closures when no
+ * strategy is configured. A frame calls each of a big set's programs about
+ * once, so thousands of generated functions (`compile()`'s choice for one
+ * program) each stay in the runtime's slowest tier and are compiled again as
+ * they warm up, while closures share code that the first frames warm. 10,000
+ * count-only `! --expr` rules in process: 27–48 ms a frame with generated
+ * source over 3,000 frames against 1.3–2.0 ms with closures, the first frame
+ * after making ahead 41 against 8 ms; at 300 rules 11 against 1 ms for the
+ * first frame (bench/RESULTS.md, issue 11, session 11).
+ */
+const _CLOSURES_FROM_RULES = 256;
+
 /** Versions of stream totals kept per name. */
 const _MAX_VERSIONS = 8;
 /** Longest run of parsing or compiling between two yields to the event loop (a step may add a few ms). */
-const _SLICE_MS = 5;
+export const _COMPILE_SLICE_MS = 5;
 
 /** The compiled rule sets of one app instance. */
 export class _LoadedRuleSets {
@@ -127,7 +144,7 @@ export class _LoadedRuleSets {
     return this.oneAtATime(async () => {
       const ruleSet = await parseRuleSetAsync(text, {
         maxInstructions: this.#options.maxInstructions,
-        sliceMilliseconds: _SLICE_MS,
+        sliceMilliseconds: _COMPILE_SLICE_MS,
       });
       const compiled = await this.compile(ruleSet);
       return this.loaded(ruleSet, compiled, text, version, updatedAt);
@@ -136,16 +153,20 @@ export class _LoadedRuleSets {
 
   /**
    * Compiles a parsed rule set without holding the event loop, after making
-   * room for its rules (see `maxCompiledRules`). Callers run it within
-   * {@linkcode oneAtATime}.
+   * room for its rules (see `maxCompiledRules`), and makes its rules' tests
+   * before any frame meets them (src/rules/_make_tests_ahead.ts), both in
+   * slices. Callers run it within {@linkcode oneAtATime}.
    */
-  compile(ruleSet: RuleSet): Promise<CompiledRuleSet> {
-    this.#evict(_ruleCount(ruleSet));
-    return compileRuleSetAsync(ruleSet, {
-      strategy: this.#options.strategy,
+  async compile(ruleSet: RuleSet): Promise<CompiledRuleSet> {
+    const rules = _ruleCount(ruleSet);
+    this.#evict(rules);
+    const compiled = await compileRuleSetAsync(ruleSet, {
+      strategy: this.#options.strategy ?? (rules >= _CLOSURES_FROM_RULES ? "closure" : undefined),
       maxInstructions: this.#options.maxInstructions,
-      sliceMilliseconds: _SLICE_MS,
+      sliceMilliseconds: _COMPILE_SLICE_MS,
     });
+    await _makeTestsAhead(compiled, { sliceMilliseconds: _COMPILE_SLICE_MS });
+    return compiled;
   }
 
   /** A loaded version from its parts. */

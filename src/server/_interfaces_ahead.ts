@@ -1,0 +1,124 @@
+/**
+ * Link-base programs made for a filter stream's capture interfaces before
+ * its frames are routed.
+ *
+ * A link-base `--expr` is compiled for the capture interface a frame arrives
+ * on (its link type and byte order, src/rules/_match_tests.ts `_linkKey`).
+ * After a compile the server makes every test ahead, the link-base ones for
+ * little-endian Ethernet (src/rules/_make_tests_ahead.ts). A frame on another
+ * interface would make them on first use, inside the frame: for a 10,000-rule
+ * set, seconds of the event loop (there is no interpreted form without the
+ * program). So while a stream's set has link-base programs, each piece of
+ * its upload is first read by a capture decoder of its own (headers only
+ * matter: the pcap file header, pcapng Interface Description Blocks), and the
+ * programs for each interface it declares are made, in slices, before the
+ * piece goes to the router.
+ *
+ * Bounds: the decoder holds at most one record or block it has not seen
+ * whole (as the router's does); per rule set, one making pass per distinct
+ * interface key (link type and byte order: a few), shared by every stream;
+ * one pass runs at a time.
+ *
+ * @module
+ */
+import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_decoder.ts";
+import type { CaptureInterface } from "../capture/capture_interface.ts";
+import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
+import { _hasLinkPrograms, _makeTestsAhead } from "../rules/_make_tests_ahead.ts";
+
+/** Per compiled set, its making passes by interface key (done, under way or queued). */
+const _passes = new WeakMap<CompiledRuleSet, Map<string, Promise<void>>>();
+
+/**
+ * The last making pass queued, over every set: passes run one at a time, as
+ * the slices of several at once would run back to back in one turn of the
+ * event loop (their timers come due together).
+ */
+let _lastPass: Promise<unknown> = Promise.resolve();
+
+/** Per compiled set, whether it has link-base programs (read once). */
+const _linked = new WeakMap<CompiledRuleSet, boolean>();
+
+function _hasLinked(compiled: CompiledRuleSet): boolean {
+  let linked = _linked.get(compiled);
+  if (linked === undefined) _linked.set(compiled, linked = _hasLinkPrograms(compiled));
+  return linked;
+}
+
+/** The key of the programs made for `captureInterface` (as `_linkKey` keys them). */
+function _interfaceKey(captureInterface: CaptureInterface): string {
+  return `${captureInterface.linkType} ${captureInterface.littleEndian ? "le" : "be"}`;
+}
+
+/** Makes the link-base programs of `compiled` for `captureInterface`, once per key and set. */
+function _makeFor(
+  compiled: CompiledRuleSet,
+  captureInterface: CaptureInterface,
+  sliceMilliseconds: number,
+): Promise<void> {
+  let passes = _passes.get(compiled);
+  if (passes === undefined) _passes.set(compiled, passes = new Map());
+  const key = _interfaceKey(captureInterface);
+  let pass = passes.get(key);
+  if (pass === undefined) {
+    pass = _lastPass.then(() => _makeTestsAhead(compiled, { sliceMilliseconds, captureInterface }));
+    _lastPass = pass.catch(() => {});
+    passes.set(key, pass);
+  }
+  return pass;
+}
+
+/**
+ * The watch of a stream that starts with `compiled`: `undefined` when the
+ * set has no link-base programs (then nothing reads the upload twice).
+ */
+export function _interfacesAhead(
+  compiled: CompiledRuleSet,
+  decoder: CaptureDecoderOptions,
+  sliceMilliseconds: number,
+): _InterfacesAhead | undefined {
+  return _hasLinked(compiled) ? new _InterfacesAhead(decoder, sliceMilliseconds) : undefined;
+}
+
+/** Watches one stream's upload for the capture interfaces it declares. */
+export class _InterfacesAhead {
+  readonly #decoder: CaptureDecoder;
+  readonly #sliceMilliseconds: number;
+  /** Interfaces whose programs were asked for, of set `#madeFor`. */
+  #seen = 0;
+  #madeFor: CompiledRuleSet | undefined;
+  #failed = false;
+
+  /** `decoder`: the router's decoder limits; `sliceMilliseconds`: the making's slices. */
+  constructor(decoder: CaptureDecoderOptions, sliceMilliseconds: number) {
+    this.#decoder = new CaptureDecoder(decoder);
+    this.#sliceMilliseconds = sliceMilliseconds;
+  }
+
+  /** Interfaces declared so far (tests read it). */
+  get interfaces(): readonly CaptureInterface[] {
+    return this.#decoder.interfaces;
+  }
+
+  /**
+   * Reads the next piece of the upload (pieces in stream order) and, when it
+   * declares interfaces and `compiled` has link-base programs, resolves once
+   * they are made for them; `undefined` when there is nothing to wait for.
+   * After a capture format error it reads nothing more (the router reports
+   * the error).
+   */
+  read(piece: Uint8Array, compiled: CompiledRuleSet): Promise<unknown> | undefined {
+    if (this.#failed) return undefined;
+    const batch = this.#decoder.push(piece);
+    if (batch.error !== undefined) this.#failed = true;
+    const interfaces = this.#decoder.interfaces;
+    // Another version of the set (a PUT while the stream runs): every interface again.
+    if (compiled !== this.#madeFor) this.#seen = 0;
+    this.#madeFor = compiled;
+    if (interfaces.length === this.#seen) return undefined;
+    const declared = interfaces.slice(this.#seen);
+    this.#seen = interfaces.length;
+    if (!_hasLinked(compiled)) return undefined;
+    return Promise.all(declared.map((i) => _makeFor(compiled, i, this.#sliceMilliseconds)));
+  }
+}

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { createApp } from "./app.ts";
+import { MemoryRuleSetStore } from "./memory_rule_set_store.ts";
+import { _interfacesAhead } from "./_interfaces_ahead.ts";
+import { _ipv4Frame } from "./_test_helpers.ts";
+import { concat, epb, idb, pcapHeader, pcapRecord, shb } from "../capture/_test_captures.ts";
+import { compileRuleSet } from "../rules/compile_rule_set.ts";
+import { compileRuleSetAsync } from "../rules/compile_rule_set_async.ts";
+import { parseRuleSet } from "../rules/parse_rule_set.ts";
+import { RouterStream } from "../stream/router_stream.ts";
+import { _testMakingBudget } from "../rules/_test_making_budget.ts";
+
+const TOKEN = "test-token-0123456789";
+
+/** `count` count-only link-base `!` rules a TCP frame reaches all of, then a DROP of port 80. */
+function _linkSet(count: number): string {
+  const lines = ["*filter", ":INPUT ACCEPT [0:0]"];
+  for (let i = 0; i < count; i++) {
+    lines.push(`-A INPUT -m bpf --base link ! --expr "tcp dst port ${1000 + i}"`);
+  }
+  lines.push('-A INPUT -m bpf --base link --expr "tcp dst port 80" -j DROP', "COMMIT", "");
+  return lines.join("\n");
+}
+
+/** A TCP frame to port 80 (odd `i`) or 1000 + `i` (even), as Ethernet. */
+function _tcp(i: number): Uint8Array {
+  const frame = _ipv4Frame(6, 20, i);
+  const port = i % 2 === 1 ? 80 : 1000 + i;
+  frame[36] = port >> 8;
+  frame[37] = port & 0xff;
+  return frame;
+}
+
+/** The same IP packet as a Linux cooked (SLL) frame. */
+function _sll(ethernet: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(16 + ethernet.length - 14);
+  frame.set([0, 0, 0, 1, 0, 6, 0, 1, 2, 3, 4, 5, 0, 0, 0x08, 0x00]);
+  frame.set(ethernet.subarray(14), 16);
+  return frame;
+}
+
+const RAW_PCAP = concat(
+  pcapHeader({ linkType: 101 }),
+  ...[0, 1, 2, 3].map((i) => pcapRecord(_tcp(i).subarray(14))),
+);
+const PCAPNG = concat(
+  shb({ little: false }),
+  idb({ little: false, linkType: 1 }),
+  idb({ little: false, linkType: 101 }),
+  idb({ little: false, linkType: 113, snaplen: 1500 }),
+  ...[0, 1, 2, 3, 4, 5].map((i) =>
+    epb(i % 3 === 1 ? _tcp(i).subarray(14) : i % 3 === 2 ? _sll(_tcp(i)) : _tcp(i), {
+      little: false,
+      interfaceId: i % 3,
+    })
+  ),
+);
+
+/** What rule-by-rule evaluation (tests made on first call, unlimited budget) routes and counts. */
+async function _reference(text: string, capture: Uint8Array) {
+  const saved = _testMakingBudget.budgetMs;
+  _testMakingBudget.budgetMs = Number.POSITIVE_INFINITY;
+  try {
+    const rules = compileRuleSet(parseRuleSet(text), { evaluation: "rule-by-rule" });
+    const router = new RouterStream(rules);
+    const [, out] = await Promise.all([
+      new Blob([capture as Uint8Array<ArrayBuffer>]).stream().pipeTo(router.writable),
+      new Response(router.readable).bytes(),
+    ]);
+    return { out, counters: rules.counters().chains.INPUT.rules.map((r) => r.packets) };
+  } finally {
+    _testMakingBudget.budgetMs = saved;
+  }
+}
+
+for (const [what, capture] of [["raw-IP pcap", RAW_PCAP], ["pcapng of 3 link types", PCAPNG]]) {
+  Deno.test(`POST /filter (${what}) through link-base rules makes no program inside a frame`, async () => {
+    const text = _linkSet(200);
+    const app = createApp({ store: new MemoryRuleSetStore(), token: TOKEN });
+    const put = await app.request("/rulesets/link", {
+      method: "PUT",
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: text,
+    });
+    assert.equal(put.status, 201);
+    const want = await _reference(text, capture as Uint8Array);
+    // The making budget spent: a program made inside a frame would count in `made`.
+    const b = _testMakingBudget;
+    const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
+    b.windowMs = Number.POSITIVE_INFINITY;
+    b.budgetMs = 0;
+    b.windowStart = Number.NEGATIVE_INFINITY;
+    const [made, interpreted] = [b.made, b.interpreted];
+    let out: Uint8Array;
+    try {
+      const response = await app.request("/rulesets/link/filter", {
+        method: "POST",
+        body: capture as Uint8Array<ArrayBuffer>,
+      });
+      assert.equal(response.status, 200);
+      out = await response.bytes();
+    } finally {
+      b.windowMs = saved.windowMs;
+      b.budgetMs = saved.budgetMs;
+      b.windowStart = Number.NEGATIVE_INFINITY;
+    }
+    assert.equal(b.made, made, "programs were made inside frames");
+    assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+    assert.deepEqual(out, want.out);
+    const counters = await (await app.request("/rulesets/link/counters")).json();
+    assert.deepEqual(
+      counters.counters.chains.INPUT.rules.map((r: { packets: number }) => r.packets),
+      want.counters,
+    );
+  });
+}
+
+Deno.test("the interface watch finds each declared interface, however the upload is split", async () => {
+  const compiled = await compileRuleSetAsync(parseRuleSet(_linkSet(3)));
+  for (const size of [1, 7, 64, PCAPNG.length]) {
+    const ahead = _interfacesAhead(compiled, {}, 1)!;
+    const waits: number[] = [];
+    for (let at = 0; at < PCAPNG.length; at += size) {
+      const ready = ahead.read(PCAPNG.subarray(at, at + size), compiled);
+      if (ready !== undefined) {
+        waits.push(ahead.interfaces.length);
+        await ready;
+      }
+    }
+    assert.deepEqual(ahead.interfaces.map((i) => [i.linkType, i.littleEndian]), [
+      [1, false],
+      [101, false],
+      [113, false],
+    ]);
+    assert.equal(waits.at(-1), 3, `pieces of ${size} B`);
+  }
+  // A set without link-base programs reads nothing twice.
+  const network = await compileRuleSetAsync(parseRuleSet('-A INPUT -m bpf --expr "tcp"\n'));
+  assert.equal(_interfacesAhead(network, {}, 1), undefined);
+});
