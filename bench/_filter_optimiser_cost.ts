@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { cpuUsage } from "node:process";
 
 const { positionals, values } = parseArgs({
   args: Deno.args,
@@ -24,9 +25,15 @@ const { compileFilter } = await import(url);
 const text = Deno.readTextFileSync(rules);
 const expressions = [...new Set([...text.matchAll(/--expr "([^"]*)"/g)].map((m) => m[1]))];
 
+/** CPU time of this process so far (user and system), in ms. */
+function cpu(): number {
+  const { user, system } = cpuUsage();
+  return (user + system) / 1000;
+}
+
 /** One pass: every expression for both bases; `snaplen` makes the memo keys new. */
-function pass(snaplen: number): [number, number] {
-  const start = performance.now();
+function pass(snaplen: number): [number, number, number] {
+  const start = performance.now(), startCpu = cpu();
   let compiled = 0;
   for (const expression of expressions) {
     for (const linkType of [101, 1]) {
@@ -36,14 +43,19 @@ function pass(snaplen: number): [number, number] {
       } catch { /* rejected expressions cost what they cost */ }
     }
   }
-  return [performance.now() - start, compiled];
+  return [performance.now() - start, cpu() - startCpu, compiled];
 }
 
-const [cold, compiled] = pass(262144);
-const warm: number[] = [];
-for (let i = 0; i < Number(values.warm); i++) warm.push(pass(262145 + i)[0]);
-warm.sort((a, b) => a - b);
+const [cold, coldCpu, compiled] = pass(262144);
+const warm: number[] = [], warmCpu: number[] = [];
+for (let i = 0; i < Number(values.warm); i++) {
+  const [wall, used] = pass(262145 + i);
+  warm.push(wall);
+  warmCpu.push(used);
+}
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1].toFixed(1);
 console.log(
-  `${mode} ${expressions.length} expressions ${compiled} compiles cold ${cold.toFixed(1)} ms` +
-    (warm.length ? ` warm median ${warm[warm.length >> 1].toFixed(1)} ms` : ""),
+  `${mode} ${expressions.length} expressions ${compiled} compiles: cold ${cold.toFixed(1)} ms ` +
+    `(CPU ${coldCpu.toFixed(1)})` +
+    (warm.length ? `, warm median ${median(warm)} ms (CPU ${median(warmCpu)})` : ""),
 );

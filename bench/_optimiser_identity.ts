@@ -151,6 +151,16 @@ function longExpressions(): string[] {
     out.push(list((i) => `(udp[8:2] = ${i} or vlan ${i})`, "and"));
     out.push(list((i) => `icmp[icmptype] = ${i & 255}`, "or"));
   }
+  // Tests repeated after about as many others as a path remembers: which
+  // facts are forgotten first decides whether the repeat is folded.
+  for (let n = 50; n <= 80; n++) {
+    const terms = Array.from({ length: n }, (_, i) => `ip[${i % 40}:${1 + (i % 2)}] = ${i}`);
+    out.push(`${terms.join(" or ")} or ${terms.slice(0, 8).join(" or ")}`);
+    const again = [...terms.slice(0, n >> 1), terms[0], terms[3], ...terms.slice(n >> 1)];
+    out.push(`(${again.join(" or ")}) or ${terms.slice(0, 12).reverse().join(" or ")}`);
+    const ands = terms.map((t) => `not ${t}`);
+    out.push(`${ands.join(" and ")} and (${ands.slice(0, 6).join(" and ")} or ip[9] = 6)`);
+  }
   return out;
 }
 
