@@ -34,7 +34,6 @@ import {
   _GraphScratch,
   _liveness,
   _liveOut,
-  _NREGS,
   _preds,
   _uses,
   _X,
@@ -89,11 +88,12 @@ function _entryState(
   preds: readonly _Block[],
   after: readonly _State[],
   values: _Values,
+  registers: number,
 ): _State {
   if (preds.length === 0) {
     // A, X and memory start at 0 in the kernel, but the programs never rely on it.
     const regs: number[] = [];
-    for (let r = 0; r < _NREGS; r++) regs.push(values.fresh());
+    for (let r = 0; r < registers; r++) regs.push(values.fresh());
     return _initialState(regs);
   }
   const incoming: _State[] = [];
@@ -114,12 +114,13 @@ function _foldPass(
   preds: readonly _Block[][],
   after: _State[],
   values: _Values,
+  scratch: _GraphScratch,
 ): boolean {
   let changed = false;
   for (const b of order) {
     // A return's state is never read (it has no successors).
     if (bpfClass(b.code) === BPF_RET && b.stmts.length === 0) continue;
-    const state = _entryState(b, preds[b.id], after, values);
+    const state = _entryState(b, preds[b.id], after, values, scratch.registers);
     const stmts = _simulate(b.stmts, state.regs, values, true);
     if (stmts !== b.stmts) {
       b.stmts = stmts;
@@ -137,9 +138,11 @@ function _foldPass(
       const d = _decide(b, state, values);
       if (d !== undefined) {
         _makeGoto(b, d ? b.jt! : b.jf!);
+        scratch.touch();
         changed = true;
       } else if (b.jt === b.jf) {
         _makeGoto(b, b.jt!);
+        scratch.touch();
         changed = true;
       }
     }
@@ -176,7 +179,7 @@ function _threadTarget(
     const target = d ? c.jt! : c.jf!;
     const live = liveIn[target.id];
     let ok = true;
-    for (let r = 0; r < _NREGS && ok; r++) {
+    for (let r = 0; r < before.length && ok; r++) {
       if ((live >> r) & 1 && st.regs[r] !== before[r]) ok = false;
     }
     if (ok) best = target;
@@ -191,7 +194,7 @@ function _flowPass(root: _Block, scratch: _GraphScratch): boolean {
   const preds = _preds(order, scratch.size);
   const values = new _Values();
   const after: _State[] = new Array(scratch.size);
-  let changed = _foldPass(order, preds, after, values);
+  let changed = _foldPass(order, preds, after, values, scratch);
   // Jump threading: skip a successor whose outcome this edge already decides.
   const liveIn = _liveness(order, scratch.size);
   for (const b of order) {
@@ -201,6 +204,7 @@ function _flowPass(root: _Block, scratch: _GraphScratch): boolean {
       if (best !== null && best !== b[side]) {
         b[side] = best;
         if (_isGoto(b)) b.jf = b.jt = best;
+        scratch.touch();
         changed = true;
       }
       if (_isGoto(b)) break;
@@ -210,7 +214,7 @@ function _flowPass(root: _Block, scratch: _GraphScratch): boolean {
 }
 
 /** `and #m; jeq #0` → `jset #m` (swapped) where A is dead after the branch. */
-function _jsetPass(order: readonly _Block[], liveIn: Int32Array): boolean {
+function _jsetPass(order: readonly _Block[], liveIn: Int32Array, scratch: _GraphScratch): boolean {
   let changed = false;
   for (const b of order) {
     if (b.code !== (BPF_JMP | BPF_JEQ | BPF_K) || b.jt === b.jf) continue;
@@ -223,6 +227,7 @@ function _jsetPass(order: readonly _Block[], liveIn: Int32Array): boolean {
       b.code = BPF_JMP | BPF_JSET | BPF_K;
       b.k = m;
       [b.jt, b.jf] = [b.jf, b.jt];
+      scratch.touch();
       changed = true;
     } else if (b.k === m && m !== 0 && (m & (m - 1)) === 0) {
       b.stmts = b.stmts.slice(0, -1);
@@ -248,7 +253,7 @@ export function _optimize(root: _Block): _Block {
       changed = true;
       liveIn = _liveness(order, scratch.size);
     }
-    changed = _jsetPass(order, liveIn) || changed;
+    changed = _jsetPass(order, liveIn, scratch) || changed;
     // Pullups on a settled graph only (each costs a pass): after one, settle again.
     if (!changed) changed = _pullupPass(root, scratch);
     if (!changed) break;

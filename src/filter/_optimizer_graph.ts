@@ -33,60 +33,75 @@ import { _isGoto } from "./_linearize.ts";
 export const _A = 0;
 /** Register index of X. */
 export const _X = 1;
-/** Registers a state tracks: A, X and M[0..15]. */
-export const _NREGS = 18;
 
-/** Reusable marks for walking one graph whose block ids are below `size`. */
+/** Walk marks, shared by every optimization (one runs at a time) and grown as needed. */
+let _mark = new Uint32Array(256);
+let _child = new Uint8Array(256);
+let _epoch = 0;
+
+/**
+ * What the passes of one optimization share about its graph: the size of
+ * arrays indexed by block id, the registers in use, and the last
+ * topological order (kept until a pass changes an edge).
+ */
 export class _GraphScratch {
   /** One more than the largest block id. */
   readonly size: number;
-  readonly #mark: Uint32Array;
-  readonly #child: Uint8Array;
-  #epoch = 0;
+  /**
+   * Registers a state tracks: A, X and the scratch memory up to the highest
+   * slot a statement names (the optimizer adds none). The others keep their
+   * value on every path, so tracking them would change no outcome.
+   */
+  readonly registers: number;
+  #root: _Block | null = null;
+  #order: _Block[] = [];
 
   /** Scratch for the graph rooted at `root` (and every graph the optimizer makes of it). */
   constructor(root: _Block) {
-    let largest = root.id;
-    const seen = new Set<_Block>([root]);
-    const stack = [root];
-    while (stack.length) {
-      const b = stack.pop()!;
+    const order = this.order(root);
+    let largest = 0, slots = 0;
+    for (const b of order) {
       if (b.id > largest) largest = b.id;
-      if (bpfClass(b.code) === BPF_RET) continue;
-      for (const c of [b.jt!, b.jf!]) {
-        if (!seen.has(c)) {
-          seen.add(c);
-          stack.push(c);
-        }
+      for (const s of b.stmts) {
+        const cls = bpfClass(s.code);
+        const memory = cls === BPF_ST || cls === BPF_STX ||
+          ((cls === BPF_LD || cls === BPF_LDX) && bpfMode(s.code) === BPF_MEM);
+        if (memory && s.k + 1 > slots) slots = s.k + 1;
       }
     }
     this.size = largest + 1;
-    this.#mark = new Uint32Array(this.size);
-    this.#child = new Uint8Array(this.size);
+    this.registers = 2 + slots;
   }
 
   /**
    * Blocks reachable from `root` in a topological order (root first): the
    * order of `_topoOrder` (an iterative depth-first walk, false edge first,
-   * in reverse postorder), without its Map.
+   * in reverse postorder), without its Map. The same array until
+   * {@linkcode touch}; callers do not change it.
    */
   order(root: _Block): _Block[] {
-    const mark = this.#mark, child = this.#child;
-    const epoch = ++this.#epoch;
+    if (root === this.#root) return this.#order;
     const order: _Block[] = [];
     const stack: _Block[] = [root];
-    mark[root.id] = epoch;
-    child[root.id] = 0;
+    if (_epoch === 0xffffffff) {
+      _mark.fill(0);
+      _epoch = 0;
+    }
+    const epoch = ++_epoch;
+    _grow(root.id);
+    _mark[root.id] = epoch;
+    _child[root.id] = 0;
     while (stack.length) {
       const b = stack[stack.length - 1];
-      const i = child[b.id];
+      const i = _child[b.id];
       const kids = bpfClass(b.code) === BPF_RET ? 0 : b.jt === b.jf ? 1 : 2;
       if (i < kids) {
-        child[b.id] = i + 1;
+        _child[b.id] = i + 1;
         const c = kids === 1 || i === 1 ? b.jt! : b.jf!;
-        if (mark[c.id] !== epoch) {
-          mark[c.id] = epoch;
-          child[c.id] = 0;
+        _grow(c.id);
+        if (_mark[c.id] !== epoch) {
+          _mark[c.id] = epoch;
+          _child[c.id] = 0;
           stack.push(c);
         }
       } else {
@@ -94,8 +109,26 @@ export class _GraphScratch {
         order.push(b);
       }
     }
-    return order.reverse();
+    this.#root = root;
+    this.#order = order.reverse();
+    return this.#order;
   }
+
+  /** Forgets the order: a pass changed an edge. */
+  touch(): void {
+    this.#root = null;
+  }
+}
+
+/** Makes the walk marks hold block id `id`. */
+function _grow(id: number): void {
+  if (id < _mark.length) return;
+  const mark = new Uint32Array(Math.max(2 * _mark.length, id + 1));
+  const child = new Uint8Array(mark.length);
+  mark.set(_mark);
+  child.set(_child);
+  _mark = mark;
+  _child = child;
 }
 
 /** The predecessors of each block of `order`, by block id (each once, in `order`). */

@@ -13,7 +13,6 @@ import {
   _defs,
   type _GraphScratch,
   _liveness,
-  _NREGS,
   _preds,
   _uses,
 } from "./_optimizer_graph.ts";
@@ -41,7 +40,8 @@ function _upwardUses(b: _Block): number {
  * by block id (no rewriting; only registers: what the path knows of branches
  * does not change them).
  */
-function _states(order: readonly _Block[], preds: readonly _Block[][], size: number) {
+function _states(order: readonly _Block[], preds: readonly _Block[][], scratch: _GraphScratch) {
+  const size = scratch.size;
   const values = new _Values();
   const before: number[][] = new Array(size);
   const after: number[][] = new Array(size);
@@ -51,11 +51,11 @@ function _states(order: readonly _Block[], preds: readonly _Block[][], size: num
     let regs: number[];
     if (ps.length === 0) {
       regs = [];
-      for (let r = 0; r < _NREGS; r++) regs.push(values.fresh());
+      for (let r = 0; r < scratch.registers; r++) regs.push(values.fresh());
     } else {
       const first = after[ps[0].id];
       regs = first.slice();
-      for (let r = 0; r < _NREGS; r++) {
+      for (let r = 0; r < regs.length; r++) {
         for (let i = 1; i < ps.length; i++) {
           if (after[ps[i].id][r] !== first[r]) {
             regs[r] = values.fresh();
@@ -114,7 +114,7 @@ export function _pullupPass(root: _Block, scratch: _GraphScratch): boolean {
   if (order.length < 3 || order.length > _MAX_PULLUP_BLOCKS) return false;
   const size = scratch.size;
   const preds = _preds(order, size);
-  const { before, after } = _states(order, preds, size);
+  const { before, after } = _states(order, preds, scratch);
   const idom = _idoms(order, preds, size);
   const dominates = (a: _Block, b: _Block): boolean => {
     for (let x = b;; x = idom[x.id]) {
@@ -166,7 +166,7 @@ export function _pullupPass(root: _Block, scratch: _GraphScratch): boolean {
       const sameReads = _upwardUses(same), diffLive = liveIn[diff.id];
       const keepLive = liveIn[same[keep]!.id], nextLive = liveIn[same[next]!.id];
       let safe = true;
-      for (let r = 0; r < _NREGS && safe; r++) {
+      for (let r = 0; r < entry.length && safe; r++) {
         if ((sameReads >> r) & 1 && entry[r] !== sameEntry[r]) safe = false;
         else if ((diffLive >> r) & 1 && newExit(r) !== entry[r]) safe = false;
         else if ((keepLive >> r) & 1 && newExit(r) !== sameExit[r]) safe = false;
@@ -175,6 +175,7 @@ export function _pullupPass(root: _Block, scratch: _GraphScratch): boolean {
       if (!safe) continue;
       samePrev[next] = same[next];
       same[next] = diff;
+      scratch.touch();
       if (chainPrev === null) {
         for (const p of ps) {
           if (p.jt === b) p.jt = same;

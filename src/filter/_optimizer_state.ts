@@ -49,7 +49,7 @@ import {
 import type { _Block, _Stmt } from "./_cfg.ts";
 import { _foldAlu } from "./_codegen.ts";
 import { _isGoto } from "./_linearize.ts";
-import { _A, _NREGS, _X } from "./_optimizer_graph.ts";
+import { _A, _X } from "./_optimizer_graph.ts";
 
 /** Kinds of named values (with {@linkcode _Values.keyed}): absolute loads are 0..7. */
 const _MSH = 8, _NEGATED = 9, _LENGTH = 10;
@@ -249,7 +249,7 @@ export function _meet(states: readonly _State[], values: _Values): _State {
   const first = states[0];
   const regs = first.regs.slice();
   if (states.length === 1) return { regs, facts: first.facts, equal: first.equal };
-  for (let r = 0; r < _NREGS; r++) {
+  for (let r = 0; r < regs.length; r++) {
     for (let s = 1; s < states.length; s++) {
       if (states[s].regs[r] !== regs[r]) {
         regs[r] = values.fresh();

@@ -14,7 +14,7 @@ import { type _GraphScratch, _preds } from "./_optimizer_graph.ts";
 export function _structurePass(root: _Block, scratch: _GraphScratch): [_Block, boolean] {
   let changed = false;
   [root, changed] = _skipEmptyGotos(root, scratch);
-  if (_appendSinglePredecessors(scratch.order(root), scratch.size)) changed = true;
+  if (_appendSinglePredecessors(scratch.order(root), scratch)) changed = true;
   return _mergeIdentical(root, scratch, changed);
 }
 
@@ -31,6 +31,7 @@ function _skipEmptyGotos(root: _Block, scratch: _GraphScratch): [_Block, boolean
     if (t !== b.jt || f !== b.jf) {
       b.jt = t;
       b.jf = f;
+      scratch.touch();
       changed = true;
     }
   }
@@ -39,9 +40,9 @@ function _skipEmptyGotos(root: _Block, scratch: _GraphScratch): [_Block, boolean
 }
 
 /** Appends a successor with a single predecessor to a goto block. */
-function _appendSinglePredecessors(order: readonly _Block[], size: number): boolean {
+function _appendSinglePredecessors(order: readonly _Block[], scratch: _GraphScratch): boolean {
   let changed = false;
-  const preds = _preds(order, size);
+  const preds = _preds(order, scratch.size);
   for (const b of order) {
     while (_isGoto(b) && bpfClass(b.jt!.code) !== BPF_RET && preds[b.jt!.id].length === 1) {
       const c = b.jt!;
@@ -57,6 +58,7 @@ function _appendSinglePredecessors(order: readonly _Block[], size: number): bool
         const i = ps.indexOf(c);
         if (i >= 0) ps[i] = b;
       }
+      scratch.touch();
       changed = true;
     }
   }
@@ -99,6 +101,7 @@ function _mergeIdentical(
       if (t !== b.jt || f !== b.jf) {
         b.jt = t;
         b.jf = f;
+        scratch.touch();
         changed = true;
       }
     }
