@@ -96,6 +96,16 @@ function _entryState(
     for (let r = 0; r < registers; r++) regs.push(values.fresh());
     return _initialState(regs);
   }
+  if (preds.length === 1) {
+    // One predecessor, the common case: its state on the one edge into `b`.
+    const p = preds[0], st = after[p.id];
+    if (_isGoto(p)) return _copyState(st);
+    if ((p.jt === b) !== (p.jf === b)) {
+      const entry = _edgeState(p, st, p.jt === b);
+      entry.regs = entry.regs.slice();
+      return entry;
+    }
+  }
   const incoming: _State[] = [];
   for (const p of preds) {
     const st = after[p.id];
@@ -163,7 +173,12 @@ function _threadTarget(
   liveIn: Int32Array,
   values: _Values,
 ): _Block | null {
-  const st = _copyState(_isGoto(b) ? from : _edgeState(b, from, side === "jt"));
+  let st: _State;
+  if (_isGoto(b)) st = _copyState(from);
+  else {
+    st = _edgeState(b, from, side === "jt");
+    st.regs = st.regs.slice();
+  }
   const before = from.regs;
   let c = b[side]!;
   let best: _Block | null = null;
@@ -188,18 +203,20 @@ function _threadTarget(
   return best;
 }
 
+/** The two edges of a block. */
+const _SIDES = ["jt", "jf"] as const;
+
 /** Value numbering, folding and jump threading; returns whether anything changed. */
-function _flowPass(root: _Block, scratch: _GraphScratch): boolean {
+function _flowPass(root: _Block, scratch: _GraphScratch, values: _Values): boolean {
   const order = scratch.order(root);
   const preds = _preds(order, scratch.size);
-  const values = new _Values();
   const after: _State[] = new Array(scratch.size);
   let changed = _foldPass(order, preds, after, values, scratch);
   // Jump threading: skip a successor whose outcome this edge already decides.
-  const liveIn = _liveness(order, scratch.size);
+  const liveIn = _liveness(order, scratch);
   for (const b of order) {
     if (bpfClass(b.code) === BPF_RET) continue;
-    for (const side of ["jt", "jf"] as const) {
+    for (const side of _SIDES) {
       const best = _threadTarget(b, side, after[b.id], liveIn, values);
       if (best !== null && best !== b[side]) {
         b[side] = best;
@@ -241,21 +258,23 @@ function _jsetPass(order: readonly _Block[], liveIn: Int32Array, scratch: _Graph
 /** Optimizes the graph rooted at `root`; returns the (possibly new) root. */
 export function _optimize(root: _Block): _Block {
   const scratch = new _GraphScratch(root);
+  // One numbering for every pass: a pass meets only numbers it made or looked up itself.
+  const values = new _Values();
   for (let iter = 0; iter < 40; iter++) {
-    let changed = _flowPass(root, scratch);
+    let changed = _flowPass(root, scratch, values);
     let c2: boolean;
     [root, c2] = _structurePass(root, scratch);
     changed ||= c2;
     const order = scratch.order(root);
-    let liveIn = _liveness(order, scratch.size);
+    let liveIn = _liveness(order, scratch);
     // Dead statements gone, liveness changes (a removed statement's reads go too).
     if (_deadStores(order, liveIn)) {
       changed = true;
-      liveIn = _liveness(order, scratch.size);
+      liveIn = _liveness(order, scratch);
     }
     changed = _jsetPass(order, liveIn, scratch) || changed;
     // Pullups on a settled graph only (each costs a pass): after one, settle again.
-    if (!changed) changed = _pullupPass(root, scratch);
+    if (!changed) changed = _pullupPass(root, scratch, values);
     if (!changed) break;
   }
   return root;

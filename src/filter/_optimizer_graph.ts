@@ -53,6 +53,8 @@ export class _GraphScratch {
    * value on every path, so tracking them would change no outcome.
    */
   readonly registers: number;
+  /** {@linkcode _liveness}'s result, by block id: overwritten by its next call. */
+  readonly liveIn: Int32Array;
   #root: _Block | null = null;
   #order: _Block[] = [];
 
@@ -71,6 +73,7 @@ export class _GraphScratch {
     }
     this.size = largest + 1;
     this.registers = 2 + slots;
+    this.liveIn = new Int32Array(this.size);
   }
 
   /**
@@ -192,9 +195,12 @@ export function _branchUses(b: _Block): number {
   return (1 << _A) | (bpfSrc(b.code) === BPF_X ? 1 << _X : 0);
 }
 
-/** Registers live on entry to each block of `order`, by block id. */
-export function _liveness(order: readonly _Block[], size: number): Int32Array {
-  const liveIn = new Int32Array(size);
+/**
+ * Registers live on entry to each block of `order`, by block id: the
+ * scratch's buffer, valid until the next call.
+ */
+export function _liveness(order: readonly _Block[], scratch: _GraphScratch): Int32Array {
+  const liveIn = scratch.liveIn;
   for (let i = order.length - 1; i >= 0; i--) {
     const b = order[i];
     let live = _branchUses(b);

@@ -16,7 +16,7 @@ import {
   _preds,
   _uses,
 } from "./_optimizer_graph.ts";
-import { _simulate, _Values } from "./_optimizer_state.ts";
+import { _simulate, type _Values } from "./_optimizer_state.ts";
 
 /**
  * Largest graph the pullups are tried on: each moves one test and costs a
@@ -40,9 +40,13 @@ function _upwardUses(b: _Block): number {
  * by block id (no rewriting; only registers: what the path knows of branches
  * does not change them).
  */
-function _states(order: readonly _Block[], preds: readonly _Block[][], scratch: _GraphScratch) {
+function _states(
+  order: readonly _Block[],
+  preds: readonly _Block[][],
+  scratch: _GraphScratch,
+  values: _Values,
+) {
   const size = scratch.size;
-  const values = new _Values();
   const before: number[][] = new Array(size);
   const after: number[][] = new Array(size);
   for (const b of order) {
@@ -96,6 +100,9 @@ function _idoms(order: readonly _Block[], preds: readonly _Block[][], size: numb
   return idom;
 }
 
+/** The side a chain's tests share, and the side it goes on by. */
+const _CHAINS = [["jt", "jf"], ["jf", "jt"]] as const;
+
 function _isTest(b: _Block): boolean {
   return bpfClass(b.code) === BPF_JMP && !_isGoto(b);
 }
@@ -109,12 +116,12 @@ function _isTest(b: _Block): boolean {
  * moved only when every register it reads holds the same value at its new
  * place. Moves one test; returns whether it did.
  */
-export function _pullupPass(root: _Block, scratch: _GraphScratch): boolean {
+export function _pullupPass(root: _Block, scratch: _GraphScratch, values: _Values): boolean {
   const order = scratch.order(root);
   if (order.length < 3 || order.length > _MAX_PULLUP_BLOCKS) return false;
   const size = scratch.size;
   const preds = _preds(order, size);
-  const { before, after } = _states(order, preds, scratch);
+  const { before, after } = _states(order, preds, scratch, values);
   const idom = _idoms(order, preds, size);
   const dominates = (a: _Block, b: _Block): boolean => {
     for (let x = b;; x = idom[x.id]) {
@@ -130,7 +137,7 @@ export function _pullupPass(root: _Block, scratch: _GraphScratch): boolean {
     if (ps.length === 0) continue;
     const val = after[ps[0].id][_A];
     if (ps.some((p) => after[p.id][_A] !== val)) continue;
-    for (const [keep, next] of [["jt", "jf"], ["jf", "jt"]] as const) {
+    for (const [keep, next] of _CHAINS) {
       // diff: the first test down the chain whose A differs from `val`.
       let diff = b, chainPrev: _Block | null = null;
       let found = false;
@@ -158,7 +165,7 @@ export function _pullupPass(root: _Block, scratch: _GraphScratch): boolean {
       }
       if (!found || preds[same.id].length !== 1) continue;
       // Every register read after the move must hold what it held before.
-      liveIn ??= _liveness(order, size);
+      liveIn ??= _liveness(order, scratch);
       const entry = before[diff.id], sameEntry = before[same.id];
       const sameExit = after[same.id], prevExit = after[samePrev.id];
       const defs = same.stmts.reduce((d, st) => d | _defs(st), 0);

@@ -92,7 +92,9 @@ function _mergeIdentical(
   changed: boolean,
 ): [_Block, boolean] {
   const order = scratch.order(root);
-  const canon = new Map<number, _Block[]>();
+  // The first block of each hash; the others of a hash that differ from it, in order.
+  const canon = new Map<number, _Block>();
+  let collided: Map<number, _Block[]> | undefined;
   const repl: (_Block | undefined)[] = new Array(scratch.size);
   for (let i = order.length - 1; i >= 0; i--) {
     const b = order[i];
@@ -106,11 +108,20 @@ function _mergeIdentical(
       }
     }
     const hash = _blockHash(b);
-    const bucket = canon.get(hash);
-    const same = bucket?.find((c) => _sameBlock(c, b));
-    if (same !== undefined && same !== b) repl[b.id] = same;
-    else if (bucket === undefined) canon.set(hash, [b]);
-    else bucket.push(b);
+    const first = canon.get(hash);
+    let same: _Block | undefined;
+    if (first === undefined) canon.set(hash, b);
+    else if (_sameBlock(first, b)) same = first;
+    else {
+      collided ??= new Map();
+      const others = collided.get(hash);
+      same = others?.find((c) => _sameBlock(c, b));
+      if (same === undefined) {
+        if (others === undefined) collided.set(hash, [b]);
+        else others.push(b);
+      }
+    }
+    if (same !== undefined) repl[b.id] = same;
   }
   return [repl[root.id] ?? root, changed];
 }
