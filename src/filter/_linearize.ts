@@ -39,7 +39,9 @@ export function _topoOrder(root: _Block): _Block[] {
 
 /** Whether `b` ends in an unconditional jump. */
 export function _isGoto(b: _Block): boolean {
-  return b.code === (BPF_JMP | BPF_JA) || (bpfClass(b.code) === BPF_JMP && b.jt === b.jf);
+  const code = b.code;
+  // `code & 0x07` is bpfClass(code), written out: the optimizer asks this very often.
+  return code === (BPF_JMP | BPF_JA) || ((code & 0x07) === BPF_JMP && b.jt === b.jf);
 }
 
 /** Emits the program for the graph rooted at `root`. */
