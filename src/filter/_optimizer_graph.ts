@@ -91,7 +91,7 @@ export class _GraphScratch {
       _epoch = 0;
     }
     const epoch = ++_epoch;
-    _grow(root.id);
+    if (root.id >= _mark.length) _grow(root.id);
     _mark[root.id] = epoch;
     _child[root.id] = 0;
     while (stack.length) {
@@ -101,7 +101,7 @@ export class _GraphScratch {
       if (i < kids) {
         _child[b.id] = i + 1;
         const c = kids === 1 || i === 1 ? b.jt! : b.jf!;
-        _grow(c.id);
+        if (c.id >= _mark.length) _grow(c.id);
         if (_mark[c.id] !== epoch) {
           _mark[c.id] = epoch;
           _child[c.id] = 0;
@@ -125,7 +125,6 @@ export class _GraphScratch {
 
 /** Makes the walk marks hold block id `id`. */
 function _grow(id: number): void {
-  if (id < _mark.length) return;
   const mark = new Uint32Array(Math.max(2 * _mark.length, id + 1));
   const child = new Uint8Array(mark.length);
   mark.set(_mark);

@@ -59,6 +59,7 @@ export class _ParsedGraphs {
     }
     this.#graphs.set(key, graph);
     this.#instructions += graph.instructions;
+    if (this.#instructions <= this.#limit) return;
     for (const [oldest, held] of this.#graphs) {
       if (this.#instructions <= this.#limit) break;
       this.#graphs.delete(oldest);
