@@ -6,8 +6,8 @@
  *
  * Bound: at most `_MAX_MEMO_INSTRUCTIONS` instructions in at most
  * `_MAX_MEMO_PROGRAMS` programs are kept (the oldest are forgotten first), and
- * no key longer than `_MAX_MEMO_KEY` characters (a few MB in all), packed 8
- * bytes an instruction. Callers get their own copy of a program.
+ * no key longer than `_MAX_MEMO_KEY` characters (a few MB in all). Callers
+ * get their own copy of a program.
  *
  * @module
  */
@@ -34,38 +34,14 @@ export function _memoKey(
   } ${expression}`;
 }
 
-/**
- * `program` in two words an instruction (`code | jt << 16 | jf << 24`, then
- * `k`): one object to keep instead of one per instruction.
- */
-function _pack(program: readonly Instruction[]): Uint32Array {
-  const packed = new Uint32Array(2 * program.length);
-  for (let i = 0; i < program.length; i++) {
-    const { code, jt, jf, k } = program[i];
-    packed[2 * i] = (code & 0xffff) | (jt & 0xff) << 16 | (jf & 0xff) << 24;
-    packed[2 * i + 1] = k;
-  }
-  return packed;
-}
-
-/** The instructions of a packed program (new objects, the caller's to change). */
-function _unpack(packed: Uint32Array): Instruction[] {
-  const program: Instruction[] = new Array(packed.length >>> 1);
-  for (let i = 0; i < program.length; i++) {
-    const word = packed[2 * i];
-    program[i] = {
-      code: word & 0xffff,
-      jt: (word >>> 16) & 0xff,
-      jf: word >>> 24,
-      k: packed[2 * i + 1],
-    };
-  }
-  return program;
+/** A copy of `program` (instructions are plain mutable objects). */
+function _copy(program: readonly Instruction[]): Instruction[] {
+  return program.map(({ code, jt, jf, k }) => ({ code, jt, jf, k }));
 }
 
 /** Compiled programs by {@linkcode _memoKey}, oldest first. */
 export class _ProgramMemo {
-  readonly #programs = new Map<string, Uint32Array>();
+  readonly #programs = new Map<string, readonly Instruction[]>();
   readonly #limit: number;
   #instructions = 0;
 
@@ -86,21 +62,21 @@ export class _ProgramMemo {
 
   /** A copy of the program compiled for `key`, or `undefined`. */
   get(key: string): Instruction[] | undefined {
-    const packed = this.#programs.get(key);
-    return packed === undefined ? undefined : _unpack(packed);
+    const program = this.#programs.get(key);
+    return program === undefined ? undefined : _copy(program);
   }
 
   /** Keeps a copy of `program` for `key` (not kept when longer than the bound). */
   set(key: string, program: readonly Instruction[]): void {
     if (program.length > this.#limit || key.length > _MAX_MEMO_KEY) return;
     if (this.#programs.has(key)) return;
-    this.#programs.set(key, _pack(program));
+    this.#programs.set(key, _copy(program));
     this.#instructions += program.length;
     if (this.#instructions <= this.#limit && this.#programs.size <= _MAX_MEMO_PROGRAMS) return;
     for (const [oldest, old] of this.#programs) {
       if (this.#instructions <= this.#limit && this.#programs.size <= _MAX_MEMO_PROGRAMS) break;
       this.#programs.delete(oldest);
-      this.#instructions -= old.length >>> 1;
+      this.#instructions -= old.length;
     }
   }
 }
