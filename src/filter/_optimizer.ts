@@ -255,9 +255,11 @@ function _jsetPass(order: readonly _Block[], liveIn: Int32Array, scratch: _Graph
   return changed;
 }
 
-/** Optimizes the graph rooted at `root`; returns the (possibly new) root. */
-export function _optimize(root: _Block): _Block {
-  const scratch = new _GraphScratch(root);
+/**
+ * Optimizes the graph rooted at `root`; returns the (possibly new) root.
+ * `scratch` is made for `root` (by the caller that sized the graph with it).
+ */
+export function _optimize(root: _Block, scratch = new _GraphScratch(root)): _Block {
   // One numbering for every pass: a pass meets only numbers it made or looked up itself.
   const values = new _Values();
   for (let iter = 0; iter < 40; iter++) {

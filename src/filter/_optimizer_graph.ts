@@ -34,10 +34,14 @@ export const _A = 0;
 /** Register index of X. */
 export const _X = 1;
 
-/** Walk marks, shared by every optimization (one runs at a time) and grown as needed. */
+/**
+ * Walk marks, shared by every optimization (one runs at a time) and grown as
+ * needed; past `_MARKS_KEPT` blocks they are let go at the next graph.
+ */
 let _mark = new Uint32Array(256);
 let _child = new Uint8Array(256);
 let _epoch = 0;
+const _MARKS_KEPT = 65536;
 
 /**
  * What the passes of one optimization share about its graph: the size of
@@ -53,6 +57,8 @@ export class _GraphScratch {
    * value on every path, so tracking them would change no outcome.
    */
   readonly registers: number;
+  /** Instructions of the graph it was made for (statements plus one jump or return a block). */
+  readonly instructions: number;
   /** {@linkcode _liveness}'s result, by block id: overwritten by its next call. */
   readonly liveIn: Int32Array;
   #root: _Block | null = null;
@@ -60,10 +66,15 @@ export class _GraphScratch {
 
   /** Scratch for the graph rooted at `root` (and every graph the optimizer makes of it). */
   constructor(root: _Block) {
+    if (_mark.length > _MARKS_KEPT) {
+      _mark = new Uint32Array(256);
+      _child = new Uint8Array(256);
+    }
     const order = this.order(root);
-    let largest = 0, slots = 0;
+    let largest = 0, slots = 0, instructions = 0;
     for (const b of order) {
       if (b.id > largest) largest = b.id;
+      instructions += b.stmts.length + 1;
       for (const s of b.stmts) {
         const cls = bpfClass(s.code);
         const memory = cls === BPF_ST || cls === BPF_STX ||
@@ -72,6 +83,7 @@ export class _GraphScratch {
       }
     }
     this.size = largest + 1;
+    this.instructions = instructions;
     this.registers = 2 + slots;
     this.liveIn = new Int32Array(this.size);
   }

@@ -1,9 +1,10 @@
 import type { Instruction } from "../bpf/instruction.ts";
 import { BPF_K, BPF_RET } from "../bpf/opcodes.ts";
 import { _CodeGen, _isSupportedLinkType, _readsSavefileByteOrder } from "./_codegen.ts";
-import { _linearize, _topoOrder } from "./_linearize.ts";
+import { _linearize } from "./_linearize.ts";
 import type { _Block } from "./_cfg.ts";
 import { _optimize } from "./_optimizer.ts";
+import { _GraphScratch } from "./_optimizer_graph.ts";
 import { _parseFilter } from "./_parser.ts";
 import { FilterRejectsAllError } from "./filter_rejects_all_error.ts";
 import { _memoKey, _ProgramMemo } from "./_program_memo.ts";
@@ -146,13 +147,14 @@ export function compileFilter(
     hasProtochain = gen.hasProtochain;
   }
   if (optimize) {
-    const size = _size(root);
+    const scratch = new _GraphScratch(root);
+    const size = scratch.instructions;
     if (size > _MAX_UNOPTIMIZED) {
       throw new RangeError(
         `Cannot compile filter: expression too large (${size} instructions before optimization, at most ${_MAX_UNOPTIMIZED})`,
       );
     }
-    root = _optimize(root);
+    root = _optimize(root, scratch);
     const rejectsAll = root.code === (BPF_RET | BPF_K) && root.k === 0;
     if (rejectsAll && !allowRejectAll && !hasProtochain) {
       throw new FilterRejectsAllError(expression);
@@ -170,13 +172,6 @@ export function compileFilter(
  * port 1400` is about this big and gives some 16,000 instructions.
  */
 const _MAX_UNOPTIMIZED = 32768;
-
-/** Instructions of the unoptimized graph (statements plus one jump or return per block). */
-function _size(root: _Block): number {
-  let size = 0;
-  for (const b of _topoOrder(root)) size += b.stmts.length + 1;
-  return size;
-}
 
 /**
  * `compileFilter(expression, { linkType, optimize: false })` (the default
