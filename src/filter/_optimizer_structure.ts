@@ -42,9 +42,13 @@ function _skipEmptyGotos(root: _Block, scratch: _GraphScratch): [_Block, boolean
 /** Appends a successor with a single predecessor to a goto block. */
 function _appendSinglePredecessors(order: readonly _Block[], scratch: _GraphScratch): boolean {
   let changed = false;
-  const preds = _preds(order, scratch.size);
+  // Made when first asked for (the graph is still the one `order` was made of).
+  let preds: _Block[][] | undefined;
   for (const b of order) {
-    while (_isGoto(b) && bpfClass(b.jt!.code) !== BPF_RET && preds[b.jt!.id].length === 1) {
+    while (
+      _isGoto(b) && bpfClass(b.jt!.code) !== BPF_RET &&
+      (preds ??= _preds(order, scratch.size))[b.jt!.id].length === 1
+    ) {
       const c = b.jt!;
       b.stmts = [...b.stmts, ...c.stmts];
       b.code = c.code;
