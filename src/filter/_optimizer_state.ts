@@ -22,6 +22,9 @@ import {
   BPF_IMM,
   BPF_IND,
   BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JSET,
   BPF_K,
   BPF_LD,
   BPF_LDX,
@@ -311,13 +314,13 @@ export function _decide(b: _Block, state: _State, values: _Values): boolean | un
   if (bpfSrc(b.code) === BPF_X) k = _constOf(regs[_X], values, path);
   if (a !== undefined && k !== undefined) {
     switch (op) {
-      case 0x10: // BPF_JEQ
+      case BPF_JEQ:
         return a === k;
-      case 0x20: // BPF_JGT
+      case BPF_JGT:
         return a > k;
-      case 0x30: // BPF_JGE
+      case BPF_JGE:
         return a >= k;
-      case 0x40: // BPF_JSET
+      case BPF_JSET:
         return (a & k) !== 0;
     }
   }
