@@ -13,24 +13,28 @@ import type { _Block } from "./_cfg.ts";
 /** Blocks reachable from `root`, in a topological order (root first). */
 export function _topoOrder(root: _Block): _Block[] {
   const order: _Block[] = [];
-  const state = new Map<_Block, number>();
-  // Iterative DFS; pushes in postorder, then reverses.
-  const stack: [_Block, number][] = [[root, 0]];
-  state.set(root, 1);
+  const seen = new Set<_Block>([root]);
+  // Iterative DFS; pushes in postorder, then reverses. `next[i]`: the
+  // successor of `stack[i]` to visit next.
+  const stack: _Block[] = [root];
+  const next: number[] = [0];
   while (stack.length) {
-    const top = stack[stack.length - 1];
-    const [b, i] = top;
+    const top = stack.length - 1;
+    const b = stack[top];
+    const i = next[top];
     // Successors: none after `ret`, one for a goto, else jf then jt.
     const kids = bpfClass(b.code) === BPF_RET ? 0 : b.jt === b.jf ? 1 : 2;
     if (i < kids) {
-      top[1]++;
+      next[top] = i + 1;
       const c = kids === 1 || i === 1 ? b.jt! : b.jf!;
-      if (!state.has(c)) {
-        state.set(c, 1);
-        stack.push([c, 0]);
+      if (!seen.has(c)) {
+        seen.add(c);
+        stack.push(c);
+        next.push(0);
       }
     } else {
       stack.pop();
+      next.pop();
       order.push(b);
     }
   }
@@ -39,7 +43,9 @@ export function _topoOrder(root: _Block): _Block[] {
 
 /** Whether `b` ends in an unconditional jump. */
 export function _isGoto(b: _Block): boolean {
-  return b.code === (BPF_JMP | BPF_JA) || (bpfClass(b.code) === BPF_JMP && b.jt === b.jf);
+  const code = b.code;
+  // `code & 0x07` is bpfClass(code), written out: the optimizer asks this very often.
+  return code === (BPF_JMP | BPF_JA) || ((code & 0x07) === BPF_JMP && b.jt === b.jf);
 }
 
 /** Emits the program for the graph rooted at `root`. */

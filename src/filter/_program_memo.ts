@@ -72,6 +72,7 @@ export class _ProgramMemo {
     if (this.#programs.has(key)) return;
     this.#programs.set(key, _copy(program));
     this.#instructions += program.length;
+    if (this.#instructions <= this.#limit && this.#programs.size <= _MAX_MEMO_PROGRAMS) return;
     for (const [oldest, old] of this.#programs) {
       if (this.#instructions <= this.#limit && this.#programs.size <= _MAX_MEMO_PROGRAMS) break;
       this.#programs.delete(oldest);

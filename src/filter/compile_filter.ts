@@ -1,12 +1,14 @@
 import type { Instruction } from "../bpf/instruction.ts";
 import { BPF_K, BPF_RET } from "../bpf/opcodes.ts";
 import { _CodeGen, _isSupportedLinkType, _readsSavefileByteOrder } from "./_codegen.ts";
-import { _linearize, _topoOrder } from "./_linearize.ts";
+import { _linearize } from "./_linearize.ts";
 import type { _Block } from "./_cfg.ts";
 import { _optimize } from "./_optimizer.ts";
+import { _GraphScratch } from "./_optimizer_graph.ts";
 import { _parseFilter } from "./_parser.ts";
 import { FilterRejectsAllError } from "./filter_rejects_all_error.ts";
 import { _memoKey, _ProgramMemo } from "./_program_memo.ts";
+import { _ParsedGraphs } from "./_parsed_graphs.ts";
 
 /**
  * Options of {@linkcode compileFilter}.
@@ -72,6 +74,12 @@ export interface CompileFilterOptions {
  */
 const _memo = new _ProgramMemo();
 
+/** The unoptimised compiles' graphs, for the optimised compile of the same expression. */
+const _graphs = new _ParsedGraphs();
+
+/** The snaplen when none is given (and the one `_compileUnoptimised` compiles for). */
+const _DEFAULT_SNAPLEN = 262144;
+
 /**
  * Compiles a pcap-filter(7) expression (the tcpdump filter language) to a
  * classic BPF program with the meaning libpcap 1.10 gives it for the link
@@ -103,7 +111,7 @@ export function compileFilter(
   options: CompileFilterOptions = {},
 ): Instruction[] {
   const linkType = options.linkType ?? 1;
-  const snaplen = (options.snaplen ?? 262144) >>> 0;
+  const snaplen = (options.snaplen ?? _DEFAULT_SNAPLEN) >>> 0;
   if (!_isSupportedLinkType(linkType)) {
     throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
   }
@@ -123,22 +131,32 @@ export function compileFilter(
   );
   const known = _memo.get(key);
   if (known !== undefined) return known;
-  const gen = new _CodeGen(
-    linkType,
-    byteOrder === undefined ? undefined : byteOrder === "little-endian",
-  );
-  const cond = _parseFilter(expression, gen);
-  let root = gen.finish(cond, snaplen);
+  // The graph `_compileUnoptimised` made of this expression, if it is the one this compile makes.
+  const handed = optimize && snaplen === _DEFAULT_SNAPLEN && byteOrder === undefined
+    ? _graphs.take(linkType, expression)
+    : undefined;
+  let root: _Block, hasProtochain: boolean;
+  if (handed !== undefined) ({ root, hasProtochain } = handed);
+  else {
+    const gen = new _CodeGen(
+      linkType,
+      byteOrder === undefined ? undefined : byteOrder === "little-endian",
+    );
+    const cond = _parseFilter(expression, gen);
+    root = gen.finish(cond, snaplen);
+    hasProtochain = gen.hasProtochain;
+  }
   if (optimize) {
-    const size = _size(root);
+    const scratch = new _GraphScratch(root);
+    const size = scratch.instructions;
     if (size > _MAX_UNOPTIMIZED) {
       throw new RangeError(
         `Cannot compile filter: expression too large (${size} instructions before optimization, at most ${_MAX_UNOPTIMIZED})`,
       );
     }
-    root = _optimize(root);
+    root = _optimize(root, scratch);
     const rejectsAll = root.code === (BPF_RET | BPF_K) && root.k === 0;
-    if (rejectsAll && !allowRejectAll && !gen.hasProtochain) {
+    if (rejectsAll && !allowRejectAll && !hasProtochain) {
       throw new FilterRejectsAllError(expression);
     }
   }
@@ -155,23 +173,22 @@ export function compileFilter(
  */
 const _MAX_UNOPTIMIZED = 32768;
 
-/** Instructions of the unoptimized graph (statements plus one jump or return per block). */
-function _size(root: _Block): number {
-  let size = 0;
-  for (const b of _topoOrder(root)) size += b.stmts.length + 1;
-  return size;
-}
-
 /**
  * `compileFilter(expression, { linkType, optimize: false })` (the default
  * snaplen, no savefile byte order) without its memo, for callers that keep
  * their own (the rule sets' packed programs, `_unoptimisedPacked`): the
- * memo's copies of thousands of programs would only be thrown away.
+ * memo's copies of thousands of programs would only be thrown away. The
+ * graph is kept for `compileFilter(expression, { linkType })`, which a rule
+ * set asks for next (see {@linkcode _ParsedGraphs}).
  */
 export function _compileUnoptimised(expression: string, linkType: number): Instruction[] {
   if (!_isSupportedLinkType(linkType)) {
     throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
   }
   const gen = new _CodeGen(linkType, undefined);
-  return _linearize(gen.finish(_parseFilter(expression, gen), 262144));
+  const root = gen.finish(_parseFilter(expression, gen), _DEFAULT_SNAPLEN);
+  const program = _linearize(root);
+  const graph = { root, hasProtochain: gen.hasProtochain, instructions: program.length };
+  _graphs.hold(linkType, expression, graph);
+  return program;
 }
