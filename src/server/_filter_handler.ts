@@ -97,7 +97,12 @@ async function _startStream(
     release,
   });
   // Link-base programs are made for each capture interface before its frames (see the module).
-  const ahead = _interfacesAhead((e.loaded ?? loaded).compiled, decoder, _COMPILE_SLICE_MS);
+  const ahead = _interfacesAhead(
+    (e.loaded ?? loaded).compiled,
+    decoder,
+    _COMPILE_SLICE_MS,
+    magic,
+  );
   _pumpUpload(input, head, router.writable.getWriter(), flow, {
     idleMs,
     budget: service.budget,

@@ -118,7 +118,7 @@ for (const [what, capture] of [["raw-IP pcap", RAW_PCAP], ["pcapng of 3 link typ
 Deno.test("the interface watch finds each declared interface, however the upload is split", async () => {
   const compiled = await compileRuleSetAsync(parseRuleSet(_linkSet(3)));
   for (const size of [1, 7, 64, PCAPNG.length]) {
-    const ahead = _interfacesAhead(compiled, {}, 1)!;
+    const ahead = _interfacesAhead(compiled, {}, 1, "pcapng")!;
     const waits: number[] = [];
     for (let at = 0; at < PCAPNG.length; at += size) {
       const ready = ahead.read(PCAPNG.subarray(at, at + size), compiled);
@@ -136,5 +136,56 @@ Deno.test("the interface watch finds each declared interface, however the upload
   }
   // A set without link-base programs reads nothing twice.
   const network = await compileRuleSetAsync(parseRuleSet('-A INPUT -m bpf --expr "tcp"\n'));
-  assert.equal(_interfacesAhead(network, {}, 1), undefined);
+  assert.equal(_interfacesAhead(network, {}, 1, "pcapng"), undefined);
+  // A pcap stream is watched (a PUT may bring link-base rules), its header only.
+  const pcap = _interfacesAhead(network, {}, 1, "pcap")!;
+  assert.equal(pcap.read(RAW_PCAP.subarray(0, 30), network), undefined);
+  assert.deepEqual(pcap.interfaces.map((i) => i.linkType), [101]);
+  assert.equal(pcap.read(new Uint8Array(64).fill(0xff), network), undefined, "records: not read");
+});
+
+Deno.test("a PUT that brings link-base rules to a running pcap stream makes them for its interface before its frames", async () => {
+  const app = createApp({ store: new MemoryRuleSetStore(), token: TOKEN });
+  const put = (body: string) =>
+    app.request("/rulesets/swap", {
+      method: "PUT",
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body,
+    });
+  // The stream starts on a set without link-base programs.
+  assert.equal((await put('-A INPUT -m bpf --expr "tcp dst port 80" -j DROP\n')).status, 201);
+  let upload!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (upload = c) });
+  const frames = [0, 1, 2, 3].map((i) => pcapRecord(_tcp(i).subarray(14)));
+  upload.enqueue(concat(pcapHeader({ linkType: 101 }), frames[0]));
+  const response = await app.request("/rulesets/swap/filter", { method: "POST", body });
+  assert.equal(response.status, 200);
+  const out = response.bytes();
+  // Running: the set is replaced by one with link-base rules (the router switches to it).
+  const text = _linkSet(200);
+  assert.equal((await put(text)).status, 200);
+  const b = _testMakingBudget;
+  const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
+  b.windowMs = Number.POSITIVE_INFINITY;
+  b.budgetMs = 0;
+  b.windowStart = Number.NEGATIVE_INFINITY;
+  const [made, interpreted] = [b.made, b.interpreted];
+  try {
+    for (const frame of frames.slice(1)) upload.enqueue(frame);
+    upload.close();
+    await out;
+  } finally {
+    b.windowMs = saved.windowMs;
+    b.budgetMs = saved.budgetMs;
+    b.windowStart = Number.NEGATIVE_INFINITY;
+  }
+  assert.equal(b.made, made, "programs were made inside frames");
+  assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+  // The frames after the swap, counted by the new set as rule by rule would.
+  const want = await _reference(text, concat(pcapHeader({ linkType: 101 }), ...frames.slice(1)));
+  const counters = await (await app.request("/rulesets/swap/counters")).json();
+  assert.deepEqual(
+    counters.counters.chains.INPUT.rules.map((r: { packets: number }) => r.packets),
+    want.counters,
+  );
 });
