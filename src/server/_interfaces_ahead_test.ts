@@ -189,3 +189,52 @@ Deno.test("a PUT that brings link-base rules to a running pcap stream makes them
     want.counters,
   );
 });
+
+Deno.test("a PUT that lands while a stream's piece waits for the loop budget makes its programs before that piece", async () => {
+  // Paced intake (two streams share the budget): each piece waits for a timer, the PUT lands meanwhile.
+  const app = createApp({
+    store: new MemoryRuleSetStore(),
+    token: TOKEN,
+    limits: { streamIntakeBytesPerSecond: 2_000_000 },
+  });
+  const put = (body: string) =>
+    app.request("/rulesets/race", {
+      method: "PUT",
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body,
+    });
+  assert.equal((await put(_linkSet(200))).status, 201);
+  const uploads: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const outs: Promise<Uint8Array>[] = [];
+  for (let s = 0; s < 2; s++) {
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void uploads.push(c) });
+    uploads[s].enqueue(pcapHeader({ linkType: 101 }));
+    const response = await app.request("/rulesets/race/filter", { method: "POST", body });
+    assert.equal(response.status, 200);
+    outs.push(response.bytes());
+  }
+  const records = Array.from({ length: 4000 }, (_, i) => pcapRecord(_tcp(i).subarray(14)));
+  const b = _testMakingBudget;
+  const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
+  b.windowMs = Number.POSITIVE_INFINITY;
+  b.budgetMs = 0;
+  b.windowStart = Number.NEGATIVE_INFINITY;
+  const [made, interpreted] = [b.made, b.interpreted];
+  try {
+    // Another version of the set (other expressions: programs of its own) comes in while they run.
+    const replaced = put(_linkSet(201).replaceAll("tcp dst port 1", "tcp src port 1"));
+    for (const upload of uploads) upload.enqueue(concat(...records));
+    assert.equal((await replaced).status, 200);
+    for (const upload of uploads) {
+      upload.enqueue(concat(...records.slice(0, 8)));
+      upload.close();
+    }
+    await Promise.all(outs);
+  } finally {
+    b.windowMs = saved.windowMs;
+    b.budgetMs = saved.budgetMs;
+    b.windowStart = Number.NEGATIVE_INFINITY;
+  }
+  assert.equal(b.made, made, "programs were made inside frames");
+  assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+});
