@@ -3,7 +3,8 @@
  * its frames are routed.
  *
  * A link-base `--expr` is compiled for the capture interface a frame arrives
- * on (its link type and byte order, src/rules/_match_tests.ts `_linkKey`).
+ * on (its link type, and byte order for BSD loopback; src/rules/_match_tests.ts
+ * `_linkKey`).
  * After a compile the server makes every test ahead, the link-base ones for
  * little-endian Ethernet (src/rules/_make_tests_ahead.ts). A frame on another
  * interface would make them on first use, inside the frame: for a 10,000-rule
@@ -18,7 +19,7 @@
  *
  * Bounds: the decoder holds at most one record or block it has not seen
  * whole (as the router's does); per rule set, one making pass per distinct
- * interface key (link type and byte order: a few), shared by every stream;
+ * interface key (at most 13: `_linkKey`), shared by every stream;
  * one pass runs at a time.
  *
  * @module
@@ -27,9 +28,10 @@ import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_d
 import type { CaptureInterface } from "../capture/capture_interface.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import { _hasLinkPrograms, _makeTestsAhead } from "../rules/_make_tests_ahead.ts";
+import { _linkKey } from "../rules/_match_tests.ts";
 
 /** Per compiled set, its making passes by interface key (done, under way or queued). */
-const _passes = new WeakMap<CompiledRuleSet, Map<string, Promise<void>>>();
+const _passes = new WeakMap<CompiledRuleSet, Map<string | number, Promise<void>>>();
 
 /**
  * The last making pass queued, over every set: passes run one at a time, as
@@ -47,11 +49,6 @@ function _hasLinked(compiled: CompiledRuleSet): boolean {
   return linked;
 }
 
-/** The key of the programs made for `captureInterface` (as `_linkKey` keys them). */
-function _interfaceKey(captureInterface: CaptureInterface): string {
-  return `${captureInterface.linkType} ${captureInterface.littleEndian ? "le" : "be"}`;
-}
-
 /** Makes the link-base programs of `compiled` for `captureInterface`, once per key and set. */
 function _makeFor(
   compiled: CompiledRuleSet,
@@ -60,7 +57,7 @@ function _makeFor(
 ): Promise<void> {
   let passes = _passes.get(compiled);
   if (passes === undefined) _passes.set(compiled, passes = new Map());
-  const key = _interfaceKey(captureInterface);
+  const key = _linkKey(captureInterface.linkType, captureInterface);
   let pass = passes.get(key);
   if (pass === undefined) {
     pass = _lastPass.then(() => _makeTestsAhead(compiled, { sliceMilliseconds, captureInterface }));
