@@ -99,8 +99,9 @@ async function _startStream(
     release,
   });
   // Link-base programs are made for each capture interface before its frames (see the module).
+  // (The router's own set: a PUT switches it, a DELETE leaves it running.)
   const ahead = _interfacesAhead(
-    (e.loaded ?? loaded).compiled,
+    router.ruleSet,
     decoder,
     _COMPILE_SLICE_MS,
     magic,
@@ -108,7 +109,7 @@ async function _startStream(
   _pumpUpload(input, head, router.writable.getWriter(), flow, {
     idleMs,
     budget: service.budget,
-    beforePiece: (piece) => ahead?.read(piece, (e.loaded ?? loaded).compiled),
+    beforePiece: (piece) => ahead?.read(piece, router.ruleSet),
   });
   return new Response(_responseBody(router.readable.getReader(), input, flow), {
     status: 200,

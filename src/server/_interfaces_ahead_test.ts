@@ -313,3 +313,43 @@ Deno.test("a pcapng of 500 unknown link types and both byte orders: programs mad
   // Some frames of each kind were accepted and some dropped (the oracle is not trivial).
   assert.ok(want.out.length > 100 && want.out.length < capture.length);
 });
+
+Deno.test("after a PUT and a DELETE while a pcapng stream runs, a late interface gets the programs of the set its router runs", async () => {
+  const app = createApp({ store: new MemoryRuleSetStore(), token: TOKEN });
+  const request = (method: string, body?: string) =>
+    app.request("/rulesets/late", {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body,
+    });
+  assert.equal((await request("PUT", _linkSet(20))).status, 201);
+  let upload!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (upload = c) });
+  upload.enqueue(concat(shb(), idb({ linkType: 1 }), epb(_tcp(0))));
+  const response = await app.request("/rulesets/late/filter", { method: "POST", body });
+  assert.equal(response.status, 200);
+  const out = response.bytes();
+  // The router switches to the new version; the DELETE leaves it running on it.
+  const text = _linkSet(200).replaceAll("tcp dst port 1", "tcp src port 1");
+  assert.equal((await request("PUT", text)).status, 200);
+  assert.equal((await request("DELETE")).status, 200);
+  const b = _testMakingBudget;
+  const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
+  b.windowMs = Number.POSITIVE_INFINITY;
+  b.budgetMs = 0;
+  b.windowStart = Number.NEGATIVE_INFINITY;
+  const [made, interpreted] = [b.made, b.interpreted];
+  try {
+    // A raw-IP interface declared late, and its frames.
+    upload.enqueue(idb({ linkType: 101 }));
+    for (const i of [1, 2, 3]) upload.enqueue(epb(_tcp(i).subarray(14), { interfaceId: 1 }));
+    upload.close();
+    await out;
+  } finally {
+    b.windowMs = saved.windowMs;
+    b.budgetMs = saved.budgetMs;
+    b.windowStart = Number.NEGATIVE_INFINITY;
+  }
+  assert.equal(b.made, made, "programs were made inside frames");
+  assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+});
