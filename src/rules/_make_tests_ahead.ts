@@ -24,7 +24,7 @@
  * 4096 instructions each); a slice runs steps until `sliceMilliseconds` have
  * passed, and at most {@linkcode _MOST_STEPS_PER_SLICE} of them; memory is
  * what the made tests keep, which the first frames would make anyway (per
- * link-base rule, one program per capture link type and byte order met).
+ * link-base rule, one program per capture link type met, `_linkKey` in ./_match_tests.ts).
  *
  * @module
  */

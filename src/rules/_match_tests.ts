@@ -12,6 +12,7 @@ import { validate } from "../bpf/validate.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { _fieldsFit } from "../bpf/_instruction_fields.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
+import { _isSupportedLinkType, _readsSavefileByteOrder } from "../filter/_codegen.ts";
 import {
   type FilterInterface,
   filterOptionsForInterface,
@@ -683,19 +684,24 @@ const _LINK_TEST_SNAPLEN = 262144;
 /**
  * What a link-base `--expr` program made for a frame of `linkType` on
  * capture interface `captureInterface` depends on as a test: the link type
- * alone without an interface; with one, its link type and byte order. The
- * interface's snaplen only sets the value a matching packet gets (libpcap's
- * `ret #snaplen`), never whether it matches, so interfaces that differ in it
- * alone share one program, and so do the streams that declare them: a
- * match keeps at most two programs per link type, however many captures or
- * interfaces it meets.
+ * alone without an interface; with one, its link type, and its byte order
+ * where the compiler reads it (BSD loopback). The interface's snaplen only
+ * sets the value a matching packet gets (libpcap's `ret #snaplen`), never
+ * whether it matches, so interfaces that differ in it alone share one
+ * program, and so do the streams that declare them. A link type the
+ * compiler does not know has no program for any expression: all of them
+ * share one key. So a match keeps at most 13 programs, however many
+ * captures or interfaces (up to 65,536 in a pcapng upload) it meets.
  */
-function _linkKey(
+export function _linkKey(
   linkType: number,
   captureInterface: FilterInterface | undefined,
 ): string | number {
   if (captureInterface === undefined) return linkType;
-  return `${captureInterface.linkType} ${captureInterface.littleEndian ? "le" : "be"}`;
+  const type = captureInterface.linkType;
+  if (!_isSupportedLinkType(type)) return "unsupported";
+  if (!_readsSavefileByteOrder(type)) return `${type}`;
+  return `${type} ${captureInterface.littleEndian ? "le" : "be"}`;
 }
 
 function _linkProgram(

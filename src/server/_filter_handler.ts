@@ -19,6 +19,8 @@ import { _PieceSizer } from "./_piece_sizer.ts";
 import { _interfacesAhead } from "./_interfaces_ahead.ts";
 
 const _MAX_ERRORS = 32;
+/** What the interface watch is asked again with (no more of the upload). */
+const _NO_BYTES = new Uint8Array(0);
 /**
  * After a capture error, at most this much of the rest of the upload is read
  * and discarded (so that a client still sending gets the response before the
@@ -97,11 +99,17 @@ async function _startStream(
     release,
   });
   // Link-base programs are made for each capture interface before its frames (see the module).
-  const ahead = _interfacesAhead((e.loaded ?? loaded).compiled, decoder, _COMPILE_SLICE_MS);
+  // (The router's own set: a PUT switches it, a DELETE leaves it running.)
+  const ahead = _interfacesAhead(
+    router.ruleSet,
+    decoder,
+    _COMPILE_SLICE_MS,
+    magic,
+  );
   _pumpUpload(input, head, router.writable.getWriter(), flow, {
     idleMs,
     budget: service.budget,
-    beforePiece: (piece) => ahead?.read(piece, (e.loaded ?? loaded).compiled),
+    beforePiece: (piece) => ahead?.read(piece, router.ruleSet),
   });
   return new Response(_responseBody(router.readable.getReader(), input, flow), {
     status: 200,
@@ -274,14 +282,20 @@ function _pumpUpload(
       }
       if (!writing) break;
       const piece = chunk.subarray(at, at += pieces.size);
-      const ready = beforePiece(piece);
-      if (ready !== undefined) await ready;
-      await budget.run(piece.length, () => {
-        const started = performance.now();
-        previous = writer.write(piece);
-        previous.catch(() => {});
-        pieces.observe(piece.length, performance.now() - started);
-      });
+      let ready = beforePiece(piece);
+      for (let written = false; !written;) {
+        if (ready !== undefined) await ready;
+        written = await budget.run(piece.length, () => {
+          // A PUT may have switched the router's set while this waited: what it needs first.
+          ready = beforePiece(_NO_BYTES);
+          if (ready !== undefined) return false;
+          const started = performance.now();
+          previous = writer.write(piece);
+          previous.catch(() => {});
+          pieces.observe(piece.length, performance.now() - started);
+          return true;
+        });
+      }
     }
     if (writing) return;
     drained += chunk.length;

@@ -3,20 +3,23 @@
  * its frames are routed.
  *
  * A link-base `--expr` is compiled for the capture interface a frame arrives
- * on (its link type and byte order, src/rules/_match_tests.ts `_linkKey`).
+ * on (its link type, and byte order for BSD loopback; src/rules/_match_tests.ts
+ * `_linkKey`).
  * After a compile the server makes every test ahead, the link-base ones for
  * little-endian Ethernet (src/rules/_make_tests_ahead.ts). A frame on another
  * interface would make them on first use, inside the frame: for a 10,000-rule
  * set, seconds of the event loop (there is no interpreted form without the
- * program). So while a stream's set has link-base programs, each piece of
- * its upload is first read by a capture decoder of its own (headers only
- * matter: the pcap file header, pcapng Interface Description Blocks), and the
+ * program). So each piece of a stream's upload is first read by a capture
+ * decoder of its own (headers only matter: the pcap file header, pcapng
+ * Interface Description Blocks), and while the set has link-base programs the
  * programs for each interface it declares are made, in slices, before the
- * piece goes to the router.
+ * piece goes to the router. A pcap upload is read up to its header only (one
+ * interface, whatever set a PUT brings); a pcapng upload is read whole, and
+ * only when the stream starts on a set with link-base programs.
  *
  * Bounds: the decoder holds at most one record or block it has not seen
  * whole (as the router's does); per rule set, one making pass per distinct
- * interface key (link type and byte order: a few), shared by every stream;
+ * interface key (at most 13: `_linkKey`), shared by every stream;
  * one pass runs at a time.
  *
  * @module
@@ -25,9 +28,10 @@ import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_d
 import type { CaptureInterface } from "../capture/capture_interface.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import { _hasLinkPrograms, _makeTestsAhead } from "../rules/_make_tests_ahead.ts";
+import { _linkKey } from "../rules/_match_tests.ts";
 
 /** Per compiled set, its making passes by interface key (done, under way or queued). */
-const _passes = new WeakMap<CompiledRuleSet, Map<string, Promise<void>>>();
+const _passes = new WeakMap<CompiledRuleSet, Map<string | number, Promise<void>>>();
 
 /**
  * The last making pass queued, over every set: passes run one at a time, as
@@ -45,11 +49,6 @@ function _hasLinked(compiled: CompiledRuleSet): boolean {
   return linked;
 }
 
-/** The key of the programs made for `captureInterface` (as `_linkKey` keys them). */
-function _interfaceKey(captureInterface: CaptureInterface): string {
-  return `${captureInterface.linkType} ${captureInterface.littleEndian ? "le" : "be"}`;
-}
-
 /** Makes the link-base programs of `compiled` for `captureInterface`, once per key and set. */
 function _makeFor(
   compiled: CompiledRuleSet,
@@ -58,7 +57,7 @@ function _makeFor(
 ): Promise<void> {
   let passes = _passes.get(compiled);
   if (passes === undefined) _passes.set(compiled, passes = new Map());
-  const key = _interfaceKey(captureInterface);
+  const key = _linkKey(captureInterface.linkType, captureInterface);
   let pass = passes.get(key);
   if (pass === undefined) {
     pass = _lastPass.then(() => _makeTestsAhead(compiled, { sliceMilliseconds, captureInterface }));
@@ -69,15 +68,21 @@ function _makeFor(
 }
 
 /**
- * The watch of a stream that starts with `compiled`: `undefined` when the
- * set has no link-base programs (then nothing reads the upload twice).
+ * The watch of a stream that starts with `compiled` on a capture of `format`:
+ * `undefined` for a pcapng stream whose set has no link-base programs (then
+ * nothing reads the upload twice). A pcap stream is always watched, as a PUT
+ * may bring link-base rules to it while it runs: its header is all the watch
+ * reads.
  */
 export function _interfacesAhead(
   compiled: CompiledRuleSet,
   decoder: CaptureDecoderOptions,
   sliceMilliseconds: number,
+  format: "pcap" | "pcapng",
 ): _InterfacesAhead | undefined {
-  return _hasLinked(compiled) ? new _InterfacesAhead(decoder, sliceMilliseconds) : undefined;
+  return format === "pcap" || _hasLinked(compiled)
+    ? new _InterfacesAhead(decoder, sliceMilliseconds)
+    : undefined;
 }
 
 /** Watches one stream's upload for the capture interfaces it declares. */
@@ -88,6 +93,8 @@ export class _InterfacesAhead {
   #seen = 0;
   #madeFor: CompiledRuleSet | undefined;
   #failed = false;
+  /** Whether the upload can declare no more interfaces (a pcap file after its header). */
+  #complete = false;
 
   /** `decoder`: the router's decoder limits; `sliceMilliseconds`: the making's slices. */
   constructor(decoder: CaptureDecoderOptions, sliceMilliseconds: number) {
@@ -109,8 +116,12 @@ export class _InterfacesAhead {
    */
   read(piece: Uint8Array, compiled: CompiledRuleSet): Promise<unknown> | undefined {
     if (this.#failed) return undefined;
-    const batch = this.#decoder.push(piece);
-    if (batch.error !== undefined) this.#failed = true;
+    if (!this.#complete) {
+      const batch = this.#decoder.push(piece);
+      if (batch.error !== undefined) this.#failed = true;
+      // A pcap file declares its one interface in its header: the rest is records.
+      this.#complete = this.#decoder.format === "pcap" && this.#decoder.interfaces.length > 0;
+    }
     const interfaces = this.#decoder.interfaces;
     // Another version of the set (a PUT while the stream runs): every interface again.
     if (compiled !== this.#madeFor) this.#seen = 0;

@@ -16,6 +16,8 @@ export interface _Router {
   readonly readable: ReadableStream<Uint8Array>;
   /** Switches to another compiled rule set between two frames. */
   setRuleSet(compiled: CompiledRuleSet): void;
+  /** The compiled rule set the next frame meets. */
+  readonly ruleSet: CompiledRuleSet;
 }
 
 /** Memory bounds of one router. */
@@ -52,5 +54,8 @@ export function _createRouter(
     writable: router.writable,
     readable: router.dropped,
     setRuleSet: (next) => router.setRuleSet(next),
+    get ruleSet() {
+      return router.ruleSet;
+    },
   };
 }
