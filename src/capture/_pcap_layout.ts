@@ -13,6 +13,8 @@ export const _PCAP_RECORD_HEADER = 16;
 export const _PCAP_MODIFIED_RECORD_HEADER = 24;
 /** The decoder's default limit on a record's captured length (libpcap's). */
 export const _DEFAULT_MAX_CAPTURED_LENGTH = 262144;
+/** The decoder's default limit on a pcapng block's length. */
+export const _DEFAULT_MAX_BLOCK_LENGTH = 16 * 1024 * 1024;
 
 /** The record layout of a pcap capture, fixed by its file header. */
 export interface _PcapLayout {

@@ -8,6 +8,7 @@ import { CaptureFormatError } from "./capture_format_error.ts";
 import type { CaptureInterface } from "./capture_interface.ts";
 import type { RecordBatch } from "./record_batch.ts";
 import {
+  _DEFAULT_MAX_BLOCK_LENGTH,
   _DEFAULT_MAX_CAPTURED_LENGTH,
   _PCAP_FILE_HEADER,
   _PCAP_MODIFIED_RECORD_HEADER,
@@ -176,7 +177,7 @@ export class CaptureDecoder {
   /** Creates a decoder; see {@linkcode CaptureDecoderOptions} for the limits. */
   constructor(options: CaptureDecoderOptions = {}) {
     this.#maxCapturedLength = options.maxCapturedLength ?? _DEFAULT_MAX_CAPTURED_LENGTH;
-    this.#maxBlockLength = options.maxBlockLength ?? 16 * 1024 * 1024;
+    this.#maxBlockLength = options.maxBlockLength ?? _DEFAULT_MAX_BLOCK_LENGTH;
     this.#maxInterfaces = options.maxInterfaces ?? 65536;
     const capacity = 256;
     this.#batch = {

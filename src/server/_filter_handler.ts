@@ -100,16 +100,11 @@ async function _startStream(
   });
   // Link-base programs are made for each capture interface before its frames (see the module).
   // (The router's own set: a PUT switches it, a DELETE leaves it running.)
-  const ahead = _interfacesAhead(
-    router.ruleSet,
-    decoder,
-    _COMPILE_SLICE_MS,
-    magic,
-  );
+  const ahead = _interfacesAhead(decoder, _COMPILE_SLICE_MS, magic);
   _pumpUpload(input, head, router.writable.getWriter(), flow, {
     idleMs,
     budget: service.budget,
-    beforePiece: (piece) => ahead?.read(piece, router.ruleSet),
+    beforePiece: (piece) => ahead.read(piece, router.ruleSet),
   });
   return new Response(_responseBody(router.readable.getReader(), input, flow), {
     status: 200,

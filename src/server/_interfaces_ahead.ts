@@ -13,19 +13,23 @@
  * decoder of its own (headers only matter: the pcap file header, pcapng
  * Interface Description Blocks), and while the set has link-base programs the
  * programs for each interface it declares are made, in slices, before the
- * piece goes to the router. A pcap upload is read up to its header only (one
- * interface, whatever set a PUT brings); a pcapng upload is read whole, and
- * only when the stream starts on a set with link-base programs.
+ * piece goes to the router. Every stream is watched, whatever set it starts
+ * on (a PUT may bring link-base rules to it while it runs): a pcap upload is
+ * read up to its header only (one interface); of a pcapng upload the watch's
+ * decoder gets the Section Header and Interface Description Blocks only, the
+ * packet blocks skipped by their lengths (src/capture/_pcapng_declaration_blocks.ts).
  *
- * Bounds: the decoder holds at most one record or block it has not seen
- * whole (as the router's does); per rule set, one making pass per distinct
- * interface key (at most 13: `_linkKey`), shared by every stream;
- * one pass runs at a time.
+ * Bounds: the watch holds at most one block it has not seen whole (at most
+ * the decoder's `maxBlockLength`), and its decoder caps interfaces as the
+ * router's does; per rule set, one making pass per distinct interface key
+ * (at most 13: `_linkKey`), shared by every stream; one pass runs at a time.
  *
  * @module
  */
 import { CaptureDecoder, type CaptureDecoderOptions } from "../capture/capture_decoder.ts";
+import { _DEFAULT_MAX_BLOCK_LENGTH } from "../capture/_pcap_layout.ts";
 import type { CaptureInterface } from "../capture/capture_interface.ts";
+import { _PcapngDeclarationBlocks } from "../capture/_pcapng_declaration_blocks.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import { _hasLinkPrograms, _makeTestsAhead } from "../rules/_make_tests_ahead.ts";
 import { _linkKey } from "../rules/_match_tests.ts";
@@ -67,28 +71,21 @@ function _makeFor(
   return pass;
 }
 
-/**
- * The watch of a stream that starts with `compiled` on a capture of `format`:
- * `undefined` for a pcapng stream whose set has no link-base programs (then
- * nothing reads the upload twice). A pcap stream is always watched, as a PUT
- * may bring link-base rules to it while it runs: its header is all the watch
- * reads.
- */
+/** The watch of a stream on a capture of `format` (see the module). */
 export function _interfacesAhead(
-  compiled: CompiledRuleSet,
   decoder: CaptureDecoderOptions,
   sliceMilliseconds: number,
   format: "pcap" | "pcapng",
-): _InterfacesAhead | undefined {
-  return format === "pcap" || _hasLinked(compiled)
-    ? new _InterfacesAhead(decoder, sliceMilliseconds)
-    : undefined;
+): _InterfacesAhead {
+  return new _InterfacesAhead(decoder, sliceMilliseconds, format);
 }
 
 /** Watches one stream's upload for the capture interfaces it declares. */
 export class _InterfacesAhead {
   readonly #decoder: CaptureDecoder;
   readonly #sliceMilliseconds: number;
+  /** Of a pcapng upload: its declaration blocks, the packet blocks skipped. */
+  readonly #declarations: _PcapngDeclarationBlocks | undefined;
   /** Interfaces whose programs were asked for, of set `#madeFor`. */
   #seen = 0;
   #madeFor: CompiledRuleSet | undefined;
@@ -96,10 +93,20 @@ export class _InterfacesAhead {
   /** Whether the upload can declare no more interfaces (a pcap file after its header). */
   #complete = false;
 
-  /** `decoder`: the router's decoder limits; `sliceMilliseconds`: the making's slices. */
-  constructor(decoder: CaptureDecoderOptions, sliceMilliseconds: number) {
+  /**
+   * `decoder`: the router's decoder limits; `sliceMilliseconds`: the making's
+   * slices; `format`: the upload's (from its magic).
+   */
+  constructor(
+    decoder: CaptureDecoderOptions,
+    sliceMilliseconds: number,
+    format: "pcap" | "pcapng",
+  ) {
     this.#decoder = new CaptureDecoder(decoder);
     this.#sliceMilliseconds = sliceMilliseconds;
+    this.#declarations = format === "pcapng"
+      ? new _PcapngDeclarationBlocks(decoder.maxBlockLength ?? _DEFAULT_MAX_BLOCK_LENGTH)
+      : undefined;
   }
 
   /** Interfaces declared so far (tests read it). */
@@ -116,11 +123,11 @@ export class _InterfacesAhead {
    */
   read(piece: Uint8Array, compiled: CompiledRuleSet): Promise<unknown> | undefined {
     if (this.#failed) return undefined;
-    if (!this.#complete) {
-      const batch = this.#decoder.push(piece);
-      if (batch.error !== undefined) this.#failed = true;
+    if (this.#declarations !== undefined) this.#readDeclarations(piece);
+    else if (!this.#complete) {
+      this.#failed = this.#decoder.push(piece).error !== undefined;
       // A pcap file declares its one interface in its header: the rest is records.
-      this.#complete = this.#decoder.format === "pcap" && this.#decoder.interfaces.length > 0;
+      this.#complete = this.#decoder.interfaces.length > 0;
     }
     const interfaces = this.#decoder.interfaces;
     // Another version of the set (a PUT while the stream runs): every interface again.
@@ -131,5 +138,17 @@ export class _InterfacesAhead {
     this.#seen = interfaces.length;
     if (!_hasLinked(compiled)) return undefined;
     return Promise.all(declared.map((i) => _makeFor(compiled, i, this.#sliceMilliseconds)));
+  }
+
+  /** Gives the decoder the declaration blocks `piece` completes (pcapng). */
+  #readDeclarations(piece: Uint8Array): void {
+    const declarations = this.#declarations!;
+    for (const block of declarations.push(piece)) {
+      if (this.#decoder.push(block).error !== undefined) {
+        this.#failed = true;
+        return;
+      }
+    }
+    this.#failed = declarations.failed;
   }
 }

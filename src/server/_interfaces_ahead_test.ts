@@ -118,7 +118,7 @@ for (const [what, capture] of [["raw-IP pcap", RAW_PCAP], ["pcapng of 3 link typ
 Deno.test("the interface watch finds each declared interface, however the upload is split", async () => {
   const compiled = await compileRuleSetAsync(parseRuleSet(_linkSet(3)));
   for (const size of [1, 7, 64, PCAPNG.length]) {
-    const ahead = _interfacesAhead(compiled, {}, 1, "pcapng")!;
+    const ahead = _interfacesAhead({}, 1, "pcapng");
     const waits: number[] = [];
     for (let at = 0; at < PCAPNG.length; at += size) {
       const ready = ahead.read(PCAPNG.subarray(at, at + size), compiled);
@@ -134,11 +134,13 @@ Deno.test("the interface watch finds each declared interface, however the upload
     ]);
     assert.equal(waits.at(-1), 3, `pieces of ${size} B`);
   }
-  // A set without link-base programs reads nothing twice.
+  // A set without link-base programs: interfaces read, nothing to wait for.
   const network = await compileRuleSetAsync(parseRuleSet('-A INPUT -m bpf --expr "tcp"\n'));
-  assert.equal(_interfacesAhead(network, {}, 1, "pcapng"), undefined);
+  const ng = _interfacesAhead({}, 1, "pcapng");
+  assert.equal(ng.read(PCAPNG, network), undefined);
+  assert.equal(ng.interfaces.length, 3);
   // A pcap stream is watched (a PUT may bring link-base rules), its header only.
-  const pcap = _interfacesAhead(network, {}, 1, "pcap")!;
+  const pcap = _interfacesAhead({}, 1, "pcap");
   assert.equal(pcap.read(RAW_PCAP.subarray(0, 30), network), undefined);
   assert.deepEqual(pcap.interfaces.map((i) => i.linkType), [101]);
   assert.equal(pcap.read(new Uint8Array(64).fill(0xff), network), undefined, "records: not read");
@@ -352,4 +354,60 @@ Deno.test("after a PUT and a DELETE while a pcapng stream runs, a late interface
   }
   assert.equal(b.made, made, "programs were made inside frames");
   assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+});
+
+Deno.test("a PUT that brings link-base rules to a running pcapng stream makes them for its interfaces, old and late, before their frames", async () => {
+  const app = createApp({ store: new MemoryRuleSetStore(), token: TOKEN });
+  const put = (body: string) =>
+    app.request("/rulesets/swapng", {
+      method: "PUT",
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body,
+    });
+  // The stream starts on a set without link-base programs, on a raw-IP interface.
+  assert.equal((await put('-A INPUT -m bpf --expr "tcp dst port 80" -j DROP\n')).status, 201);
+  let upload!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (upload = c) });
+  upload.enqueue(concat(shb(), idb({ linkType: 101 }), epb(_tcp(0).subarray(14))));
+  const response = await app.request("/rulesets/swapng/filter", { method: "POST", body });
+  assert.equal(response.status, 200);
+  const out = response.bytes();
+  // Running: the set is replaced by one with link-base rules (the router switches to it).
+  const text = _linkSet(200);
+  assert.equal((await put(text)).status, 200);
+  const b = _testMakingBudget;
+  const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
+  b.windowMs = Number.POSITIVE_INFINITY;
+  b.budgetMs = 0;
+  b.windowStart = Number.NEGATIVE_INFINITY;
+  const [made, interpreted] = [b.made, b.interpreted];
+  const after = [
+    epb(_tcp(1).subarray(14)),
+    idb({ linkType: 113, snaplen: 1500 }),
+    epb(_sll(_tcp(2)), { interfaceId: 1 }),
+    epb(_tcp(3).subarray(14)),
+    epb(_sll(_tcp(5)), { interfaceId: 1 }),
+  ];
+  try {
+    // Frames on the interface declared before the PUT, then a late interface (split mid-block).
+    const rest = concat(...after);
+    upload.enqueue(rest.subarray(0, 50));
+    upload.enqueue(rest.subarray(50));
+    upload.close();
+    await out;
+  } finally {
+    b.windowMs = saved.windowMs;
+    b.budgetMs = saved.budgetMs;
+    b.windowStart = Number.NEGATIVE_INFINITY;
+  }
+  assert.equal(b.made, made, "programs were made inside frames");
+  assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+  // The frames after the swap, counted by the new set as rule by rule would.
+  const want = await _reference(text, concat(shb(), idb({ linkType: 101 }), ...after));
+  const counters = await (await app.request("/rulesets/swapng/counters")).json();
+  assert.deepEqual(
+    counters.counters.chains.INPUT.rules.map((r: { packets: number }) => r.packets),
+    want.counters,
+  );
+  assert.ok(want.counters.at(-1)! > 0 && want.counters[0] > 0, "the oracle counts frames");
 });
