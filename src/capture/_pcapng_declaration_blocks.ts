@@ -4,7 +4,7 @@
  *
  * A reader that only needs the interfaces a stream declares (the server's
  * interface watch, src/server/_interfaces_ahead.ts) feeds these blocks to a
- * {@linkcode CaptureDecoder} of its own, which checks and parses them as the
+ * `CaptureDecoder` of its own, which checks and parses them as the
  * router's decoder does; every other block is skipped by its leading length,
  * so a packet costs one length read.
  *
@@ -15,7 +15,6 @@
  *
  * @module
  */
-import type { CaptureDecoder } from "./capture_decoder.ts";
 
 const _SHB = 0x0a0d0d0a;
 const _IDB = 1;
@@ -43,7 +42,7 @@ export class _PcapngDeclarationBlocks {
   #headLength = 0;
   #failed = false;
 
-  /** `maxBlockLength`: the router decoder's limit ({@linkcode CaptureDecoder}'s option). */
+  /** `maxBlockLength`: the router decoder's limit (`CaptureDecoder`'s option). */
   constructor(maxBlockLength: number) {
     this.#maxBlockLength = maxBlockLength;
   }
