@@ -75,6 +75,12 @@ export class _PcapngDeclarationBlocks {
           blocks.push(_joined(this.#parts));
           this.#parts = undefined;
         }
+      } else if (this.#headLength === 0 && length - pos >= _SHB_MEASURE) {
+        // Whole headers in the piece: packet blocks passed in a tight loop.
+        const next = _skipOtherBlocks(view, pos, length, this.#little, this.#maxBlockLength);
+        if (next > length) this.#skip = next - length;
+        if (next !== pos) pos = Math.min(next, length);
+        else this.#measure(view, pos, length - pos, 0);
       } else if (this.#headLength === 0 && this.#measure(view, pos, length - pos, 0)) {
         // The header is whole in the piece: `#measure` set what to keep or skip from `pos`.
       } else {
@@ -123,6 +129,28 @@ export class _PcapngDeclarationBlocks {
     this.#failed = true;
     return true;
   }
+}
+
+/**
+ * From `pos`, passes the blocks of `view` (up to `end`) that are neither a
+ * Section Header nor an Interface Description, while their headers are whole
+ * and their lengths valid: the position after the last one passed (beyond
+ * `end` when it runs past the piece), or `pos` when the first is not passed.
+ */
+function _skipOtherBlocks(
+  view: DataView,
+  pos: number,
+  end: number,
+  little: boolean,
+  maxBlockLength: number,
+): number {
+  while (end - pos >= _SHB_MEASURE) {
+    if (view.getUint32(pos, false) === _SHB || view.getUint32(pos, little) === _IDB) break;
+    const blockLength = view.getUint32(pos + 4, little);
+    if (blockLength < 12 || (blockLength & 3) !== 0 || blockLength > maxBlockLength) break;
+    pos += blockLength;
+  }
+  return pos;
 }
 
 /** The parts of a block as one array. */
