@@ -73,6 +73,31 @@ async function _reference(text: string, capture: Uint8Array) {
   }
 }
 
+/**
+ * Runs `run` with the making budget spent, and asserts that no program was
+ * made or interpreted inside a frame meanwhile (each would count in
+ * `made` or `interpreted`).
+ */
+async function _nothingMadeInFrames<T>(run: () => Promise<T>): Promise<T> {
+  const b = _testMakingBudget;
+  const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
+  b.windowMs = Number.POSITIVE_INFINITY;
+  b.budgetMs = 0;
+  b.windowStart = Number.NEGATIVE_INFINITY;
+  const [made, interpreted] = [b.made, b.interpreted];
+  let result: T;
+  try {
+    result = await run();
+  } finally {
+    b.windowMs = saved.windowMs;
+    b.budgetMs = saved.budgetMs;
+    b.windowStart = Number.NEGATIVE_INFINITY;
+  }
+  assert.equal(b.made, made, "programs were made inside frames");
+  assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+  return result;
+}
+
 for (const [what, capture] of [["raw-IP pcap", RAW_PCAP], ["pcapng of 3 link types", PCAPNG]]) {
   Deno.test(`POST /filter (${what}) through link-base rules makes no program inside a frame`, async () => {
     const text = _linkSet(200);
@@ -85,27 +110,14 @@ for (const [what, capture] of [["raw-IP pcap", RAW_PCAP], ["pcapng of 3 link typ
     assert.equal(put.status, 201);
     const want = await _reference(text, capture as Uint8Array);
     // The making budget spent: a program made inside a frame would count in `made`.
-    const b = _testMakingBudget;
-    const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
-    b.windowMs = Number.POSITIVE_INFINITY;
-    b.budgetMs = 0;
-    b.windowStart = Number.NEGATIVE_INFINITY;
-    const [made, interpreted] = [b.made, b.interpreted];
-    let out: Uint8Array;
-    try {
+    const out = await _nothingMadeInFrames(async () => {
       const response = await app.request("/rulesets/link/filter", {
         method: "POST",
         body: capture as Uint8Array<ArrayBuffer>,
       });
       assert.equal(response.status, 200);
-      out = await response.bytes();
-    } finally {
-      b.windowMs = saved.windowMs;
-      b.budgetMs = saved.budgetMs;
-      b.windowStart = Number.NEGATIVE_INFINITY;
-    }
-    assert.equal(b.made, made, "programs were made inside frames");
-    assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+      return await response.bytes();
+    });
     assert.deepEqual(out, want.out);
     const counters = await (await app.request("/rulesets/link/counters")).json();
     assert.deepEqual(
@@ -166,23 +178,11 @@ Deno.test("a PUT that brings link-base rules to a running pcap stream makes them
   // Running: the set is replaced by one with link-base rules (the router switches to it).
   const text = _linkSet(200);
   assert.equal((await put(text)).status, 200);
-  const b = _testMakingBudget;
-  const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
-  b.windowMs = Number.POSITIVE_INFINITY;
-  b.budgetMs = 0;
-  b.windowStart = Number.NEGATIVE_INFINITY;
-  const [made, interpreted] = [b.made, b.interpreted];
-  try {
+  await _nothingMadeInFrames(async () => {
     for (const frame of frames.slice(1)) upload.enqueue(frame);
     upload.close();
     await out;
-  } finally {
-    b.windowMs = saved.windowMs;
-    b.budgetMs = saved.budgetMs;
-    b.windowStart = Number.NEGATIVE_INFINITY;
-  }
-  assert.equal(b.made, made, "programs were made inside frames");
-  assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+  });
   // The frames after the swap, counted by the new set as rule by rule would.
   const want = await _reference(text, concat(pcapHeader({ linkType: 101 }), ...frames.slice(1)));
   const counters = await (await app.request("/rulesets/swap/counters")).json();
@@ -216,13 +216,7 @@ Deno.test("a PUT that lands while a stream's piece waits for the loop budget mak
     outs.push(response.bytes());
   }
   const records = Array.from({ length: 4000 }, (_, i) => pcapRecord(_tcp(i).subarray(14)));
-  const b = _testMakingBudget;
-  const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
-  b.windowMs = Number.POSITIVE_INFINITY;
-  b.budgetMs = 0;
-  b.windowStart = Number.NEGATIVE_INFINITY;
-  const [made, interpreted] = [b.made, b.interpreted];
-  try {
+  await _nothingMadeInFrames(async () => {
     // Another version of the set (other expressions: programs of its own) comes in while they run.
     const replaced = put(_linkSet(201).replaceAll("tcp dst port 1", "tcp src port 1"));
     for (const upload of uploads) upload.enqueue(concat(...records));
@@ -232,13 +226,7 @@ Deno.test("a PUT that lands while a stream's piece waits for the loop budget mak
       upload.close();
     }
     await Promise.all(outs);
-  } finally {
-    b.windowMs = saved.windowMs;
-    b.budgetMs = saved.budgetMs;
-    b.windowStart = Number.NEGATIVE_INFINITY;
-  }
-  assert.equal(b.made, made, "programs were made inside frames");
-  assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+  });
 });
 
 Deno.test("a pcapng of 500 unknown link types and both byte orders: programs made ahead once per key, verdicts as rule by rule", async () => {
@@ -285,27 +273,14 @@ Deno.test("a pcapng of 500 unknown link types and both byte orders: programs mad
   });
   assert.equal(put.status, 201);
   const want = await _reference(text, capture);
-  const b = _testMakingBudget;
-  const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
-  b.windowMs = Number.POSITIVE_INFINITY;
-  b.budgetMs = 0;
-  b.windowStart = Number.NEGATIVE_INFINITY;
-  const [made, interpreted] = [b.made, b.interpreted];
-  let out: Uint8Array;
-  try {
+  const out = await _nothingMadeInFrames(async () => {
     const response = await app.request("/rulesets/many/filter", {
       method: "POST",
       body: capture as Uint8Array<ArrayBuffer>,
     });
     assert.equal(response.status, 200);
-    out = await response.bytes();
-  } finally {
-    b.windowMs = saved.windowMs;
-    b.budgetMs = saved.budgetMs;
-    b.windowStart = Number.NEGATIVE_INFINITY;
-  }
-  assert.equal(b.made, made, "programs were made inside frames");
-  assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+    return await response.bytes();
+  });
   assert.deepEqual(out, want.out);
   const counters = await (await app.request("/rulesets/many/counters")).json();
   assert.deepEqual(
@@ -335,25 +310,13 @@ Deno.test("after a PUT and a DELETE while a pcapng stream runs, a late interface
   const text = _linkSet(200).replaceAll("tcp dst port 1", "tcp src port 1");
   assert.equal((await request("PUT", text)).status, 200);
   assert.equal((await request("DELETE")).status, 200);
-  const b = _testMakingBudget;
-  const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
-  b.windowMs = Number.POSITIVE_INFINITY;
-  b.budgetMs = 0;
-  b.windowStart = Number.NEGATIVE_INFINITY;
-  const [made, interpreted] = [b.made, b.interpreted];
-  try {
+  await _nothingMadeInFrames(async () => {
     // A raw-IP interface declared late, and its frames.
     upload.enqueue(idb({ linkType: 101 }));
     for (const i of [1, 2, 3]) upload.enqueue(epb(_tcp(i).subarray(14), { interfaceId: 1 }));
     upload.close();
     await out;
-  } finally {
-    b.windowMs = saved.windowMs;
-    b.budgetMs = saved.budgetMs;
-    b.windowStart = Number.NEGATIVE_INFINITY;
-  }
-  assert.equal(b.made, made, "programs were made inside frames");
-  assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+  });
 });
 
 Deno.test("a PUT that brings link-base rules to a running pcapng stream makes them for its interfaces, old and late, before their frames", async () => {
@@ -375,12 +338,6 @@ Deno.test("a PUT that brings link-base rules to a running pcapng stream makes th
   // Running: the set is replaced by one with link-base rules (the router switches to it).
   const text = _linkSet(200);
   assert.equal((await put(text)).status, 200);
-  const b = _testMakingBudget;
-  const saved = { windowMs: b.windowMs, budgetMs: b.budgetMs };
-  b.windowMs = Number.POSITIVE_INFINITY;
-  b.budgetMs = 0;
-  b.windowStart = Number.NEGATIVE_INFINITY;
-  const [made, interpreted] = [b.made, b.interpreted];
   const after = [
     epb(_tcp(1).subarray(14)),
     idb({ linkType: 113, snaplen: 1500 }),
@@ -388,20 +345,14 @@ Deno.test("a PUT that brings link-base rules to a running pcapng stream makes th
     epb(_tcp(3).subarray(14)),
     epb(_sll(_tcp(5)), { interfaceId: 1 }),
   ];
-  try {
+  await _nothingMadeInFrames(async () => {
     // Frames on the interface declared before the PUT, then a late interface (split mid-block).
     const rest = concat(...after);
     upload.enqueue(rest.subarray(0, 50));
     upload.enqueue(rest.subarray(50));
     upload.close();
     await out;
-  } finally {
-    b.windowMs = saved.windowMs;
-    b.budgetMs = saved.budgetMs;
-    b.windowStart = Number.NEGATIVE_INFINITY;
-  }
-  assert.equal(b.made, made, "programs were made inside frames");
-  assert.equal(b.interpreted, interpreted, "programs were interpreted inside frames");
+  });
   // The frames after the swap, counted by the new set as rule by rule would.
   const want = await _reference(text, concat(shb(), idb({ linkType: 101 }), ...after));
   const counters = await (await app.request("/rulesets/swapng/counters")).json();
