@@ -48,7 +48,7 @@ export interface _CompileOptions {
   now: () => Date;
   /**
    * Undefined: what `compile()` measures fastest where this runs (closures
-   * where code generation is refused), or closures for sets of 256 rules or more.
+   * where code generation is refused), or closures for sets of 1,000 rules or more.
    */
   strategy: "closure" | "source" | undefined;
   maxInstructions: number;
@@ -64,16 +64,23 @@ export interface _CompileOptions {
 
 /**
  * From how many rules a set's programs are compiled as closures when no
- * strategy is configured. A frame calls each of a big set's programs about
- * once, so thousands of generated functions (`compile()`'s choice for one
- * program) each stay in the runtime's slowest tier and are compiled again as
- * they warm up, while closures share code that the first frames warm. 10,000
- * count-only `! --expr` rules in process: 27–48 ms a frame with generated
- * source over 3,000 frames against 1.3–2.0 ms with closures, the first frame
- * after making ahead 41 against 8 ms; at 300 rules 11 against 1 ms for the
- * first frame (bench/RESULTS.md, issue 11, session 11).
+ * strategy is configured; smaller sets keep `compile()`'s choice (generated
+ * source, walks included, where the runtime allows it). A frame that reaches
+ * thousands of programs calls each about once, so generated functions stay
+ * in the runtime's slowest tier and are compiled again as they warm, while
+ * closures share code that the first frames warm. Measured in process on the
+ * server's compile and routing path (bench/_server_strategy_ab.ts,
+ * bench/RESULTS.md "Server strategy by set size, session 11 (issue 11)"):
+ *
+ * - generated diverse sets of 100–1,000 rules: source routes at 0.31–0.43
+ *   of the closures' steady cost per frame, first frames 3–7 ms either way;
+ *   at 2,000–10,000 rules 0.55–0.81;
+ * - count-only `! --expr` sets, which every TCP frame walks through: below
+ *   1,000 rules the longest frame with source took 18 ms and the first 28
+ *   ms; at 1,000 up to 40 ms, at 2,000 up to 140 ms, at 10,000 27–48 ms
+ *   every frame for 3,000 frames (closures: 1.3–2.0 ms).
  */
-const _CLOSURES_FROM_RULES = 256;
+const _CLOSURES_FROM_RULES = 1_000;
 
 /** Versions of stream totals kept per name. */
 const _MAX_VERSIONS = 8;

@@ -4,6 +4,8 @@ import { MemoryRuleSetStore } from "./memory_rule_set_store.ts";
 import { _ipv4Frame } from "./_test_helpers.ts";
 import { compileRuleSet, createFrameRef } from "../rules/compile_rule_set.ts";
 import { parseRuleSet } from "../rules/parse_rule_set.ts";
+import { compile } from "../bpf/compile.ts";
+import { compileFilter } from "../filter/compile_filter.ts";
 import { _compiledRules } from "../rules/_make_tests_ahead.ts";
 import { _testMakingBudget } from "../rules/_test_making_budget.ts";
 
@@ -66,17 +68,23 @@ Deno.test("a compile in the server makes every test: the first frame makes and i
   assert.deepEqual(compiled.counters(), reference.counters());
 });
 
-Deno.test("the server compiles the programs of sets of 256 rules or more as closures", async () => {
+Deno.test("the server compiles the programs of sets of 1,000 rules or more as closures", async () => {
   const ruleSets = _ruleSets();
   assert.deepEqual(
-    _strategies(await ruleSets.compile(parseRuleSet(_negated(300)))),
+    _strategies(await ruleSets.compile(parseRuleSet(_negated(1_000)))),
     new Set(["closure"]),
   );
-  // Smaller sets: what `compile()` picks here (generated source where the runtime allows it).
-  const small = _strategies(await ruleSets.compile(parseRuleSet(_negated(10))));
-  assert.equal(small.size, 1);
-  assert.ok(small.has("source") || small.has("closure"));
+  // Smaller sets: what `compile()` picks for one program here (generated source where the runtime allows it).
+  const picked = compile(compileFilter("tcp dst port 1", { linkType: 1 })).strategy;
+  assert.deepEqual(
+    _strategies(await ruleSets.compile(parseRuleSet(_negated(999)))),
+    new Set([picked]),
+  );
+  assert.deepEqual(
+    _strategies(await ruleSets.compile(parseRuleSet(_negated(10)))),
+    new Set([picked]),
+  );
   // A configured strategy is kept.
-  const source = _strategies(await _ruleSets("source").compile(parseRuleSet(_negated(300))));
-  assert.deepEqual(source, small);
+  const source = _strategies(await _ruleSets("source").compile(parseRuleSet(_negated(1_000))));
+  assert.deepEqual(source, new Set(["source"]));
 });
