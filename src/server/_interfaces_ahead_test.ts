@@ -98,32 +98,45 @@ async function _nothingMadeInFrames<T>(run: () => Promise<T>): Promise<T> {
   return result;
 }
 
+/**
+ * Stores `text` as set `name`, posts `capture` through it with the making
+ * budget spent, and asserts the bytes and rule counters rule-by-rule
+ * evaluation gives, with no program made inside a frame; returns the reference.
+ */
+async function _assertRoutedAhead(
+  app: ReturnType<typeof createApp>,
+  name: string,
+  text: string,
+  capture: Uint8Array,
+): Promise<{ out: Uint8Array; counters: number[] }> {
+  const put = await app.request(`/rulesets/${name}`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${TOKEN}` },
+    body: text,
+  });
+  assert.equal(put.status, 201);
+  const want = await _reference(text, capture);
+  const out = await _nothingMadeInFrames(async () => {
+    const response = await app.request(`/rulesets/${name}/filter`, {
+      method: "POST",
+      body: capture as Uint8Array<ArrayBuffer>,
+    });
+    assert.equal(response.status, 200);
+    return await response.bytes();
+  });
+  assert.deepEqual(out, want.out);
+  const counters = await (await app.request(`/rulesets/${name}/counters`)).json();
+  assert.deepEqual(
+    counters.counters.chains.INPUT.rules.map((r: { packets: number }) => r.packets),
+    want.counters,
+  );
+  return want;
+}
+
 for (const [what, capture] of [["raw-IP pcap", RAW_PCAP], ["pcapng of 3 link types", PCAPNG]]) {
   Deno.test(`POST /filter (${what}) through link-base rules makes no program inside a frame`, async () => {
-    const text = _linkSet(200);
     const app = createApp({ store: new MemoryRuleSetStore(), token: TOKEN });
-    const put = await app.request("/rulesets/link", {
-      method: "PUT",
-      headers: { authorization: `Bearer ${TOKEN}` },
-      body: text,
-    });
-    assert.equal(put.status, 201);
-    const want = await _reference(text, capture as Uint8Array);
-    // The making budget spent: a program made inside a frame would count in `made`.
-    const out = await _nothingMadeInFrames(async () => {
-      const response = await app.request("/rulesets/link/filter", {
-        method: "POST",
-        body: capture as Uint8Array<ArrayBuffer>,
-      });
-      assert.equal(response.status, 200);
-      return await response.bytes();
-    });
-    assert.deepEqual(out, want.out);
-    const counters = await (await app.request("/rulesets/link/counters")).json();
-    assert.deepEqual(
-      counters.counters.chains.INPUT.rules.map((r: { packets: number }) => r.packets),
-      want.counters,
-    );
+    await _assertRoutedAhead(app, "link", _linkSet(200), capture as Uint8Array);
   });
 }
 
@@ -266,27 +279,7 @@ Deno.test("a pcapng of 500 unknown link types and both byte orders: programs mad
     section(false, [0, 1, 108, 9, ...unknown]),
   );
   const app = createApp({ store: new MemoryRuleSetStore(), token: TOKEN });
-  const put = await app.request("/rulesets/many", {
-    method: "PUT",
-    headers: { authorization: `Bearer ${TOKEN}` },
-    body: text,
-  });
-  assert.equal(put.status, 201);
-  const want = await _reference(text, capture);
-  const out = await _nothingMadeInFrames(async () => {
-    const response = await app.request("/rulesets/many/filter", {
-      method: "POST",
-      body: capture as Uint8Array<ArrayBuffer>,
-    });
-    assert.equal(response.status, 200);
-    return await response.bytes();
-  });
-  assert.deepEqual(out, want.out);
-  const counters = await (await app.request("/rulesets/many/counters")).json();
-  assert.deepEqual(
-    counters.counters.chains.INPUT.rules.map((r: { packets: number }) => r.packets),
-    want.counters,
-  );
+  const want = await _assertRoutedAhead(app, "many", text, capture);
   // Some frames of each kind were accepted and some dropped (the oracle is not trivial).
   assert.ok(want.out.length > 100 && want.out.length < capture.length);
 });
