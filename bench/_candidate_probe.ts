@@ -26,7 +26,7 @@ import {
 } from "../src/rules/_rule_index.ts";
 import { _loadField } from "../src/rules/_fields.ts";
 import { _codeFacts, _unimplied } from "../src/rules/_classifier_wasm_facts.ts";
-import type { _Guard } from "../src/rules/_guards.ts";
+import { type _Guard, _selectiveFirst } from "../src/rules/_guards.ts";
 import { _keySlot } from "../src/rules/_key_hash.ts";
 import { FrameContext } from "../src/rules/frame_context.ts";
 import { createFrameRef } from "../src/rules/frame_ref.ts";
@@ -62,34 +62,11 @@ const fieldName = (id: number) => {
 
 // Guard checks of exact program matches (run as their guards in the Wasm
 // classifier, less the facts of their code): how many are evaluated up to
-// the first that fails, in the summary's order and rarest guard first (the
-// guard the fewest index entries of the set share).
+// the first that fails, in the summary's order and most selective first
+// (`_selectiveFirst`, the order the Wasm classifier's tests use).
 const factsOf = roots.map((root, c) => _codeFacts(root, chains[c].length));
-const guardKey = (g: _Guard) => `${g.field}/${g.mask}/${g.lo}/${g.hi}`;
-const sharing = new Map<string, number>();
-for (const entries of builder.indexEntries) {
-  for (const e of entries) {
-    for (const g of e.guards) {
-      sharing.set(guardKey(g), (sharing.get(guardKey(g)) ?? 0) + 1);
-    }
-  }
-}
-const share = (g: _Guard) => {
-  const bits = 32 - Math.clz32(g.mask >>> 0) === 0 ? 0 : popcount(g.mask >>> 0);
-  return bits === 0 ? 1 : (g.hi - g.lo + 1) / 2 ** bits;
-};
-function popcount(m: number): number {
-  let n = 0;
-  for (; m !== 0; m &= m - 1) n++;
-  return n;
-}
-const bySharing = Deno.env.get("ORDER") !== "share";
-const rarestFirst = (guards: readonly _Guard[]) =>
-  guards.toSorted((a, b) =>
-    (bySharing ? (sharing.get(guardKey(a)) ?? 0) - (sharing.get(guardKey(b)) ?? 0) : 0) ||
-    share(a) - share(b)
-  );
-const gs = { asIs: 0, rarest: 0, costAsIs: 0, costRarest: 0, tests: 0 };
+const selectiveFirst = _selectiveFirst;
+const gs = { asIs: 0, selective: 0, costAsIs: 0, costSelective: 0, tests: 0 };
 /** A guard's load, weighed: 1 for a record word or a constant offset, 2 after `ldx msh`, 3 with a second nibble. */
 const cost = (g: _Guard) => {
   const f = fields[g.field];
@@ -111,9 +88,9 @@ function countGuards(c: number, code: number): void {
         break;
       }
     }
-    for (const g of rarestFirst(guards)) {
-      gs.rarest++;
-      gs.costRarest += cost(g);
+    for (const g of selectiveFirst(guards)) {
+      gs.selective++;
+      gs.costSelective += cost(g);
       const v = _loadField(fields[g.field], state);
       if (v < 0 || ((v & g.mask) >>> 0) < g.lo || ((v & g.mask) >>> 0) > g.hi) break;
     }
@@ -332,9 +309,9 @@ console.log(
 console.log(
   `exact program guards per frame: ${per(gs.tests)} matches, guards checked ${
     per(gs.asIs)
-  } in the summary's order, ${per(gs.rarest)} rarest first; weighed ${per(gs.costAsIs)} / ${
-    per(gs.costRarest)
-  }`,
+  } in the summary's order, ${per(gs.selective)} most selective first; weighed ${
+    per(gs.costAsIs)
+  } / ${per(gs.costSelective)}`,
 );
 console.log(
   "loads per frame by field and mask (kind, base, offset, size, msh):\n  " +

@@ -24,7 +24,8 @@ import { compileRuleSet, type FrameRef } from "../src/rules/compile_rule_set.ts"
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import type { _Guard } from "../src/rules/_guards.ts";
-import { _exactGuardsHook, _selectiveFirst } from "../src/rules/_classifier_wasm_guards.ts";
+import { _exactGuardsHook } from "../src/rules/_classifier_wasm_guards.ts";
+import { _selectiveFirst } from "../src/rules/_guards.ts";
 import { _inlineTests } from "../src/rules/_classifier_wasm_chains.ts";
 import { _factsHook } from "../src/rules/_classifier_wasm_facts.ts";
 import { generateRuleSet, type TrafficProfile } from "../bench/_rule_set_generator.ts";

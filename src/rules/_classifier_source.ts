@@ -71,7 +71,7 @@ import type { _Frame, _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK, type _PreparedMatch, _upperProtocol } from "./_match_tests.ts";
 import type { CompiledProgram } from "../bpf/compile.ts";
 import { _budgetedProgram } from "./_lazy_rule_test.ts";
-import type { _Guard } from "./_guards.ts";
+import { type _Guard, _selectivity } from "./_guards.ts";
 import type { _CollectFrame } from "./_bit_candidates.ts";
 
 /** Most characters of generated source for one chain's walk (then: the data walk). */
@@ -525,13 +525,6 @@ const _CHECKED_GUARDS = 2;
  * more in code size than the program runs it spares, at 1,000 rules).
  */
 const _CHECKED_KINDS = new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE]);
-
-/** Bits of information a guard gives: mask bits less the bits of its range's width. */
-function _selectivity(g: _Guard): number {
-  let bits = 0;
-  for (let m = g.mask >>> 0; m !== 0; m = (m & (m - 1)) >>> 0) bits++;
-  return bits - Math.log2(g.hi - g.lo + 1);
-}
 
 /**
  * Source that breaks out of a candidate's case when none of the rule's
