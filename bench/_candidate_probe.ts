@@ -25,6 +25,7 @@ import {
   _maxLists,
 } from "../src/rules/_rule_index.ts";
 import { _loadField } from "../src/rules/_fields.ts";
+import { _summariseProgram } from "../src/rules/_summarise_program.ts";
 import { _codeFacts, _unimplied } from "../src/rules/_classifier_wasm_facts.ts";
 import { type _Guard, _selectiveFirst } from "../src/rules/_guards.ts";
 import { _keySlot } from "../src/rules/_key_hash.ts";
@@ -359,7 +360,13 @@ for (const row of rows) {
       const exactProgram = compiled.exactPrograms[i] ?? null;
       if (k === "bpf" || k === "u32") {
         if (m.ethernetOnly) {
-          reasons.push("link-base --expr");
+          // Whether its EN10MB program (what the Wasm module runs on EN10MB
+          // frames) has one exact alternative: its guards could decide there.
+          const ethernet = m.program === null
+            ? null
+            : _summariseProgram(m.program, compiled.base, builder.fields);
+          const one = ethernet !== null && ethernet.length === 1 && ethernet[0].exact;
+          reasons.push(`link-base --expr${one ? " (EN10MB: exact, 1 alt)" : ""}`);
           forms.push("program (EN10MB)");
         } else if (exactProgram !== null) {
           if (m.invert) reasons.push(`! ${k} (exact, ${exactProgram.length} alts)`);
