@@ -25,6 +25,9 @@ import {
   _maxLists,
 } from "../src/rules/_rule_index.ts";
 import { _loadField } from "../src/rules/_fields.ts";
+import { _summariseProgram } from "../src/rules/_summarise_program.ts";
+import { _codeFacts, _unimplied } from "../src/rules/_classifier_wasm_facts.ts";
+import { type _Guard, _selectiveFirst } from "../src/rules/_guards.ts";
 import { _keySlot } from "../src/rules/_key_hash.ts";
 import { FrameContext } from "../src/rules/frame_context.ts";
 import { createFrameRef } from "../src/rules/frame_ref.ts";
@@ -57,6 +60,44 @@ const fieldName = (id: number) => {
   const f = fields[id];
   return `k${f.kind}b${f.base}o${f.offset}s${f.size}${f.msh >= 0 ? "m" + f.msh : ""}`;
 };
+
+// Guard checks of exact program matches (run as their guards in the Wasm
+// classifier, less the facts of their code): how many are evaluated up to
+// the first that fails, in the summary's order and most selective first
+// (`_selectiveFirst`, the order the Wasm classifier's tests use).
+const factsOf = roots.map((root, c) => _codeFacts(root, chains[c].length));
+const selectiveFirst = _selectiveFirst;
+const gs = { asIs: 0, selective: 0, costAsIs: 0, costSelective: 0, tests: 0 };
+/** A guard's load, weighed: 1 for a record word or a constant offset, 2 after `ldx msh`, 3 with a second nibble. */
+const cost = (g: _Guard) => {
+  const f = fields[g.field];
+  return f.kind !== 0 || f.msh < 0 ? 1 : f.second < 0 ? 2 : 3;
+};
+function countGuards(c: number, code: number): void {
+  const rule = chains[c][code >> 1];
+  for (const exact of rule.exactPrograms) {
+    if (exact === null || exact.length !== 1) continue;
+    const guards = _unimplied(exact[0], factsOf[c][code]);
+    gs.tests++;
+    let failed = false;
+    for (const g of guards) {
+      gs.asIs++;
+      gs.costAsIs += cost(g);
+      const v = _loadField(fields[g.field], state);
+      if (v < 0 || ((v & g.mask) >>> 0) < g.lo || ((v & g.mask) >>> 0) > g.hi) {
+        failed = true;
+        break;
+      }
+    }
+    for (const g of selectiveFirst(guards)) {
+      gs.selective++;
+      gs.costSelective += cost(g);
+      const v = _loadField(fields[g.field], state);
+      if (v < 0 || ((v & g.mask) >>> 0) < g.lo || ((v & g.mask) >>> 0) > g.hi) break;
+    }
+    if (failed) break;
+  }
+}
 
 const bytes = Deno.readFileSync(values.capture!);
 const view = new DataView(bytes.buffer);
@@ -128,6 +169,7 @@ function runChainInner(c: number, resume: boolean, afterIn: number): [number, nu
     if ((code & 1) !== 0) {
       s.tests++;
       testsOf[c][p]++;
+      countGuards(c, code);
       if (!rule.test(state)) continue;
       s.passed++;
       passOf[c][p]++;
@@ -266,6 +308,13 @@ console.log(
   } below the bound at the leaf ${per(w.belowBound)} repeated loads ${per(w.repeatedLoads)}`,
 );
 console.log(
+  `exact program guards per frame: ${per(gs.tests)} matches, guards checked ${
+    per(gs.asIs)
+  } in the summary's order, ${per(gs.selective)} most selective first; weighed ${
+    per(gs.costAsIs)
+  } / ${per(gs.costSelective)}`,
+);
+console.log(
   "loads per frame by field and mask (kind, base, offset, size, msh):\n  " +
     [...loadsOf].sort((a, b) => b[1] - a[1]).slice(0, 16).map(([k, n]) => `${k} ${per(n)}`)
       .join(", "),
@@ -293,6 +342,66 @@ for (const row of rows) {
   ).sort().join("+") + ` ${rule.base}`;
   const key = `${kinds} -> ${kindName[compiled.kind]} (alts ${compiled.alternatives.length})`;
   byKind.set(key, (byKind.get(key) ?? 0) + row.tests);
+}
+// Why the index could not decide the rules it left to their tests, and
+// what form each test takes in the Wasm classifier.
+{
+  const why = new Map<string, [number, number]>();
+  const form = new Map<string, number>();
+  for (const row of rows) {
+    if (row.tests === 0) break;
+    const compiled = chains[row.c][row.p];
+    const entries = builder.indexEntries[row.c].filter((e) => e.position === row.p);
+    const reasons: string[] = [];
+    const forms: string[] = [];
+    compiled.matches.forEach((m, i) => {
+      const k = m.match.kind;
+      if (k === "comment") return;
+      const exactProgram = compiled.exactPrograms[i] ?? null;
+      if (k === "bpf" || k === "u32") {
+        if (m.ethernetOnly) {
+          // Whether its EN10MB program (what the Wasm module runs on EN10MB
+          // frames) has one exact alternative: its guards could decide there.
+          const ethernet = m.program === null
+            ? null
+            : _summariseProgram(m.program, compiled.base, builder.fields);
+          const one = ethernet !== null && ethernet.length === 1 && ethernet[0].exact;
+          reasons.push(`link-base --expr${one ? " (EN10MB: exact, 1 alt)" : ""}`);
+          forms.push("program (EN10MB)");
+        } else if (exactProgram !== null) {
+          if (m.invert) reasons.push(`! ${k} (exact, ${exactProgram.length} alts)`);
+          forms.push(`exact guards${m.invert ? " !" : ""} (${exactProgram.length})`);
+        } else {
+          reasons.push(`${m.invert ? "! " : ""}${k} not exact`);
+          forms.push(`program${m.invert ? " !" : ""}`);
+        }
+      } else {
+        if (m.invert && k !== "protocol" && k !== "address") reasons.push(`! ${k}`);
+        if (k === "interface" && "name" in m.match && m.match.name.endsWith("+")) {
+          reasons.push("interface wildcard");
+        }
+        forms.push(`${k}${m.invert ? " !" : ""}`);
+      }
+    });
+    const allExact = entries.length > 0 && entries.every((e) => e.exact);
+    if (reasons.length === 0) {
+      reasons.push(allExact ? "exact, leaf not split on all its guards" : "?");
+    }
+    const key = [...new Set(reasons)].sort().join(" + ");
+    const got = why.get(key) ?? [0, 0];
+    got[0] += row.tests;
+    got[1] += passOf[row.c][row.p];
+    why.set(key, got);
+    for (const f of new Set(forms)) form.set(f, (form.get(f) ?? 0) + row.tests);
+  }
+  console.log("tests per frame (and passes) by why the index left them:");
+  for (const [k, [n, m]] of [...why].sort((a, b) => b[1][0] - a[1][0]).slice(0, 20)) {
+    console.log(`  ${(n / s.frames).toFixed(2)} (${(m / s.frames).toFixed(2)})  ${k}`);
+  }
+  console.log("match tests per frame in the Wasm classifier by form (a test may have several):");
+  for (const [k, n] of [...form].sort((a, b) => b[1] - a[1])) {
+    console.log(`  ${(n / s.frames).toFixed(2)}  ${k}`);
+  }
 }
 console.log("tests per frame by rule kind:");
 for (const [k, n] of [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 25)) {

@@ -25,6 +25,7 @@ import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import type { _Guard } from "../src/rules/_guards.ts";
 import { _exactGuardsHook } from "../src/rules/_classifier_wasm_guards.ts";
+import { _selectiveFirst } from "../src/rules/_guards.ts";
 import { _inlineTests } from "../src/rules/_classifier_wasm_chains.ts";
 import { _factsHook } from "../src/rules/_classifier_wasm_facts.ts";
 import { generateRuleSet, type TrafficProfile } from "../bench/_rule_set_generator.ts";
@@ -212,4 +213,24 @@ Deno.test({
       Object.assign(_inlineTests, { inline: true, walk: true });
     }
   },
+});
+
+Deno.test("an exact program's guards are checked rarest first, each of them once", () => {
+  // version nibble (1/16), a port equality (1/65536), the field loads (mask 0: all),
+  // a port range (1/256 of the values), the fragment offset zero (1/8192)
+  const guards: _Guard[] = [
+    { field: 0, mask: 0xf0, lo: 0x40, hi: 0x40 },
+    { field: 1, mask: 0xffff, lo: 80, hi: 80 },
+    { field: 2, mask: 0, lo: 0, hi: 0 },
+    { field: 3, mask: 0xffff, lo: 0, hi: 255 },
+    { field: 4, mask: 0x1fff, lo: 0, hi: 0 },
+  ];
+  const ordered = _selectiveFirst(guards);
+  assert.deepEqual(ordered.map((g) => g.field), [1, 4, 3, 0, 2]);
+  // A permutation: the same guards, none dropped or repeated; the input untouched.
+  assert.deepEqual(ordered.toSorted((a, b) => a.field - b.field), guards);
+  assert.deepEqual(guards.map((g) => g.field), [0, 1, 2, 3, 4]);
+  // Ties keep the summary's order.
+  const tied = [guards[0], { ...guards[0], field: 9 }];
+  assert.deepEqual(_selectiveFirst(tied).map((g) => g.field), [0, 9]);
 });

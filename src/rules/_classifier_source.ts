@@ -71,7 +71,7 @@ import type { _Frame, _Test } from "./_frame_state.ts";
 import { _BASE_NETWORK, type _PreparedMatch, _upperProtocol } from "./_match_tests.ts";
 import type { CompiledProgram } from "../bpf/compile.ts";
 import { _budgetedProgram } from "./_lazy_rule_test.ts";
-import type { _Guard } from "./_guards.ts";
+import { type _Guard, _selectiveFirst, _selectivity } from "./_guards.ts";
 import type { _CollectFrame } from "./_bit_candidates.ts";
 
 /** Most characters of generated source for one chain's walk (then: the data walk). */
@@ -486,7 +486,8 @@ const _SLOT_CHARS = 48;
  * holds, from the guards of its exact summary's alternatives
  * (`alternatives`): the program accepts exactly when one alternative's
  * guards all hold, so the match holds when one does (`invert`: when none
- * does). Loads as the index does.
+ * does). Loads as the index does; the guards most selective first, as the
+ * Wasm classifier's tests (`_selectiveFirst`).
  */
 function _exactMatchCall(
   e: _Emitter,
@@ -498,7 +499,7 @@ function _exactMatchCall(
   alternatives.forEach((guards, a) => {
     const label = `x${e.labels++}`;
     out += `${a > 0 ? "if (!ok) " : ""}${label}: {\n`;
-    for (const g of guards) {
+    for (const g of _selectiveFirst(guards)) {
       out += `${_loadSource(e, fields[g.field])}\nk = (v & ${g.mask}) >>> 0;
 if (v < 0 || k < ${g.lo} || k > ${g.hi}) break ${label};\n`;
     }
@@ -525,13 +526,6 @@ const _CHECKED_GUARDS = 2;
  * more in code size than the program runs it spares, at 1,000 rules).
  */
 const _CHECKED_KINDS = new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE]);
-
-/** Bits of information a guard gives: mask bits less the bits of its range's width. */
-function _selectivity(g: _Guard): number {
-  let bits = 0;
-  for (let m = g.mask >>> 0; m !== 0; m = (m & (m - 1)) >>> 0) bits++;
-  return bits - Math.log2(g.hi - g.lo + 1);
-}
 
 /**
  * Source that breaks out of a candidate's case when none of the rule's

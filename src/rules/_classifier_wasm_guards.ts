@@ -17,7 +17,7 @@ import {
   _F_UPPER_PROTOCOL,
   type _Field,
 } from "./_fields.ts";
-import type { _Guard } from "./_guards.ts";
+import { type _Guard, _selectiveFirst } from "./_guards.ts";
 import { _unimplied } from "./_classifier_wasm_facts.ts";
 import type { _ModuleFlags, _WasmRule } from "./_classifier_wasm_plan.ts";
 import type { _Body } from "./_classifier_wasm_body.ts";
@@ -38,7 +38,9 @@ const _CHECKED_KINDS = new Set([_F_ADDRESS, _F_INTERFACE, _F_LINK_TYPE, _F_UPPER
 /**
  * Returns 0 from a test when none of the rule's alternatives has its cheap
  * guards holding (each guard is necessary for its alternative, so the rule
- * cannot match); nothing when an alternative has no such guard.
+ * cannot match); nothing when an alternative has no such guard. The guards
+ * are checked rarest first ({@linkcode _selectiveFirst}): an interface
+ * number before an address prefix.
  */
 export function _emitGuards(
   b: _Body,
@@ -49,8 +51,9 @@ export function _emitGuards(
   facts: readonly _Guard[] | null,
 ): void {
   const alternatives = rule.alternatives.map((guards) =>
-    _unimplied(guards, facts).filter((g) => _CHECKED_KINDS.has(fields[g.field].kind))
-      .slice(0, _CHECKED_GUARDS)
+    _selectiveFirst(
+      _unimplied(guards, facts).filter((g) => _CHECKED_KINDS.has(fields[g.field].kind)),
+    ).slice(0, _CHECKED_GUARDS)
   );
   if (alternatives.length === 0 || alternatives.length > _CHECKED_ALTERNATIVES) return;
   if (alternatives.some((guards) => guards.length === 0)) return;
@@ -129,7 +132,9 @@ export const _exactGuardsHook = {
  * summariser, tests/classifier_exact_summaries_test.ts), so the match holds
  * when one does (`invert`: when none does). Returns 0 from the test when the
  * match does not hold. Each guard: `lo <= (v & mask) <= hi`, a field that
- * does not load fails it, as in the index.
+ * does not load fails it, as in the index; checked most selective first
+ * (`_selectiveFirst`: counted on the 1M-frame capture, 9.2 → 4.9 guard checks
+ * per frame at 100 diverse rules; bench/RESULTS.md, session 12).
  */
 export function _emitExactProgram(
   b: _Body,
@@ -148,7 +153,7 @@ export function _emitExactProgram(
   const held = b.open(_OP.block);
   for (const guards of alternatives) {
     const fail = b.open(_OP.block);
-    for (const g of plant === null ? guards : plant(guards)) {
+    for (const g of _selectiveFirst(plant === null ? guards : plant(guards))) {
       _emitField(b, fields[g.field], fail, L, module);
       c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub)
         .i32((g.hi - g.lo) | 0).op(_OP.i32GtU);
