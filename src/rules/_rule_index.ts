@@ -378,6 +378,7 @@ export class _IndexBuilder {
     if (this.#work.next().done) this.#work = undefined;
     if (this.#work !== undefined || this.#tasks.length > 0) return false;
     _linkSegments(this.#segments);
+    _segmentRootsOf.set(this.root, this.#segments.slice());
     _setLeast(this.root);
     return true;
   }
@@ -709,6 +710,18 @@ export function _segmentEnds(entries: readonly { readonly position: number }[]):
 }
 
 /** Links each segment's rest chain to the next segment's root. */
+/** Each built tree's segment roots, in order, by its root (see {@linkcode _segmentRoots}). */
+const _segmentRootsOf = new WeakMap<_IndexNode, readonly _IndexNode[]>();
+
+/**
+ * The roots of the segments of the tree at `root` (built by `_IndexBuilder`),
+ * in order: the first is `root`, and each is the rest of the last node of the
+ * one before's rest chain. A tree not built in segments is one segment.
+ */
+export function _segmentRoots(root: _IndexNode): readonly _IndexNode[] {
+  return _segmentRootsOf.get(root) ?? [root];
+}
+
 function _linkSegments(segments: readonly _IndexNode[]): void {
   for (let i = 0; i + 1 < segments.length; i++) {
     let tail = segments[i];
