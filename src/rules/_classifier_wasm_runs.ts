@@ -16,6 +16,7 @@
 import { _I32, _OP } from "../bpf/_wasm_encoder.ts";
 import type { _WasmFunction } from "../bpf/_wasm_encoder.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
+import { _RUN_CASES_RULES } from "./_classifier_wasm_choice.ts";
 import type { _Guard } from "./_guards.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
 import {
@@ -285,13 +286,7 @@ export function _runFunction(
   return { type: T_TWO, locals: [{ count: 11, type: _I32 }], code: c };
 }
 
-/**
- * Chains of at most this many rules get {@linkcode _runCasesFunction}: one
- * case per code, its rule's kind, counters, base and test known (about 40
- * bytes a code); longer chains keep the data-driven loop.
- */
-export const _RUN_CASES_RULES = 256;
-// (2 × 256 codes: 16 words of codes, so one used word.)
+export { _RUN_CASES_RULES };
 
 /**
  * One chain's `run(frame, resume) → result` as {@linkcode _runFunction},

@@ -478,11 +478,15 @@ export function _segmentedCollect(
   _emitChain(e, second);
   r.c.get(_COLLECT.bound);
   extra[slot] = { type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: r.c };
+  _segmentedRuns.made++;
   return { collect, rest: { index: firstExtra + slot, least: second.least } };
 }
 
-/** Tests: `on: false` walks every chain in one step (the form before session 12). */
-export const _segmentedRuns = { on: true };
+/**
+ * Tests: `on: false` walks every chain in one step (the form before session
+ * 12); `made` counts the chains given a walk in two steps.
+ */
+export const _segmentedRuns = { on: true, made: 0 };
 
 /**
  * One chain's walk as code to inline in its `run`, with locals `L`; null
