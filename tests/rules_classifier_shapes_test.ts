@@ -239,14 +239,15 @@ function _unsummarisedChain(n: number): string {
 Deno.test("tests made on their first call are made in few modules where the traffic reaches all of them", () => {
   const frames = framesWithInterfaces(examplePackets());
   const text = _unsummarisedChain(1000);
-  const { singleTests, batchBytes } = _lazyTestLimits;
+  const { singleTests, batchShift, batchBytes } = _lazyTestLimits;
   const made = () => [_lazyTestsHook.made, _lazyTestsHook.modules];
   let before = made();
   assert.equal(_difference(text, frames), null);
   assert.equal(_testFunctionsHook.lastLazy, 1000);
   assert.equal(_lazyTestsHook.made - before[0], 1000);
-  // One module a test up to `singleTests`, then batches as large as what is made.
-  const most = singleTests + Math.ceil(Math.log2(1000 / singleTests)) + 1;
+  // One module a test up to `singleTests`, then batches of an eighth of what is made.
+  const most = singleTests +
+    Math.ceil(Math.log(1000 / singleTests) / Math.log(1 + 2 ** -batchShift)) + 1;
   assert.ok(_lazyTestsHook.modules - before[1] <= most, `${_lazyTestsHook.modules} modules`);
   // Batches cut at their bytes bound (here: one test each), and fewer single ones.
   try {

@@ -11,7 +11,7 @@ import { compileRuleSet, type FrameRef } from "../src/rules/compile_rule_set.ts"
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import { _testFunctionsHook } from "../src/rules/_classifier_wasm_rule_tests.ts";
-import { _walkCodeLimits } from "../src/rules/_classifier_wasm_walk.ts";
+import { _segmentedRuns, _walkCodeLimits } from "../src/rules/_classifier_wasm_walk.ts";
 import { _segmentLimits } from "../src/rules/_rule_index.ts";
 import { generateRuleSet } from "../bench/_rule_set_generator.ts";
 
@@ -105,7 +105,7 @@ const frames = framesWithInterfaces(packets);
 const profile = trafficProfile(packets);
 
 Deno.test("the Wasm classifier agrees with rule-by-rule evaluation with every walk dispatch, chain and range child cut into functions", () => {
-  _with({ chunkBytes: 0, childBytes: 0, inlineBytes: 0 }, { first: 8 }, () => {
+  _with({ chunkBytes: 0, childBytes: 0, inlineBytes: 0 }, { first: 8, twoStepFirst: 8 }, () => {
     for (let seed = 1; seed <= 120; seed++) {
       const rules = seed % 10 === 0 ? 200 + seed : 5 + (seed % 40);
       const generated = generateRuleSet(seed, { rules, profile, userChains: seed % 4 });
@@ -123,6 +123,27 @@ Deno.test("the Wasm classifier agrees with rule-by-rule evaluation with range ch
       _agree(parseRuleSet(generated.text), frames, `seed ${seed} (none cut)\n${generated.text}`);
     }
   });
+});
+
+Deno.test("a long chain's Wasm run in two steps (first segment, its codes, then the rest) agrees with rule-by-rule evaluation", () => {
+  // Chains past 256 rules take their first segment's codes before the later segments are walked.
+  for (const twoStepFirst of [8, 40]) {
+    _with({}, { twoStepFirst }, () => {
+      const before = _segmentedRuns.made;
+      for (let seed = 1; seed <= 8; seed++) {
+        const generated = generateRuleSet(seed, {
+          rules: 560 + 40 * seed,
+          profile,
+          userChains: seed % 3,
+          policy: seed % 2 === 0 ? "DROP" : "ACCEPT",
+        });
+        const ruleSet = parseRuleSet(generated.text);
+        assert.ok(ruleSet.chains.some((c) => c.rules.length > 256), `seed ${seed}: no long chain`);
+        _agree(ruleSet, frames, `seed ${seed} (two steps from ${twoStepFirst})\n${generated.text}`);
+      }
+      assert.ok(_segmentedRuns.made - before >= 8, "no run in two steps was emitted");
+    });
+  }
 });
 
 /**

@@ -14,7 +14,7 @@ import { _R_END } from "./_classifier_source.ts";
 import { _codeFacts } from "./_classifier_wasm_facts.ts";
 import { KIND_GOTO, KIND_JUMP, T_TWO } from "./_classifier_wasm_indices.ts";
 import type { _ModuleFlags, _TestEmission, _WasmPlan } from "./_classifier_wasm_plan.ts";
-import { _collectFunction, _inlinedCollect } from "./_classifier_wasm_walk.ts";
+import { _collectFunction, _inlinedCollect, _segmentedCollect } from "./_classifier_wasm_walk.ts";
 import { _walkLocalsAt } from "./_classifier_wasm_walk_locals.ts";
 import {
   _INLINED_WALK,
@@ -101,10 +101,8 @@ export function _chainFunctions(
     return [null, { type: T_TWO, locals: [], code: c }];
   }
   if (plan.chains[chain].length > _RUN_CASES_RULES) {
-    return [
-      _collectFunction(plan, chain, module, extra, firstExtra),
-      _runFunction(plan, chain, at.collect, at.rules),
-    ];
+    const { collect, rest } = _segmentedCollect(plan, chain, module, extra, firstExtra);
+    return [collect, _runFunction(plan, chain, at.collect, at.rules, rest)];
   }
   const walk = at.inlineWalk
     ? _inlinedCollect(plan, chain, module, extra, firstExtra, _walkLocalsAt(_INLINED_WALK))

@@ -25,6 +25,17 @@
  * @module
  */
 
+/**
+ * Chains of at most this many rules get `_runCasesFunction`
+ * (./_classifier_wasm_runs.ts): one case per code, its rule's kind, counters,
+ * base and test known (about 40 bytes a code); longer chains keep the
+ * data-driven loop, which takes the first segment's codes before it walks
+ * the later segments (so their trees are built with a smaller first
+ * segment: `_segmentLimits.twoStepFirst`, ./_rule_index.ts).
+ */
+export const _RUN_CASES_RULES = 256;
+// (2 × 256 codes: 16 words of codes, so one used word.)
+
 /** Most rules (all chains) for which the Wasm classifier is the default whatever the entries. */
 export const _WASM_MAX_EXACT_RULES = 100;
 /** Fewest index entries whose guards do not suffice (all chains), past that many rules. */

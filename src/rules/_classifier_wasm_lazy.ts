@@ -7,11 +7,17 @@
  *
  * The modules are bounded ({@linkcode _lazyTestLimits}): the first 64 tests
  * are made one per module (a set's traffic reaches few of them); past them,
- * a first call makes the next tests not yet made with it, as many as are made
- * already (at most 1 MiB of code), so that a set whose traffic reaches all of
- * its `n` lazy tests makes at most about `64 + log2(n)` modules (plus one per
- * MiB of tests), not `n`. A module that is not compiled (Wasm refused, memory)
- * is an error naming the rule, thrown out of the classification.
+ * a first call makes the next tests not yet made with it, an eighth as many
+ * as are made already (at least one; at most 1 MiB of code), so that a set
+ * whose traffic reaches all of its `n` lazy tests makes at most about
+ * `64 + log(n / 64) / log(9 / 8)` modules (plus one per MiB of tests), not
+ * `n`, and a set whose traffic reaches `64 + m` of them makes at most
+ * `(64 + 8) × (9 / 8)^m` tests. (Batches as large as what was made, the
+ * first form, made every one of the 3,341 lazy tests of the 10,000-rule
+ * generated set, 175 ms on the main thread before its first frames were
+ * classified, for the 73 its traffic reaches; bench/RESULTS.md, "10,000-rule
+ * whole run, session 12".) A module that is not compiled (Wasm refused,
+ * memory) is an error naming the rule, thrown out of the classification.
  *
  * @module
  */
@@ -22,10 +28,18 @@ type _TestCall = (fr: number) => number;
 
 /**
  * `singleTests`: tests made one per module before later ones are made in
- * batches; `batchBytes`: most code of one batch (one test alone may pass it).
- * Tests change them.
+ * batches; `batchShift`: past them, a first call also makes
+ * `max(1, made >> batchShift)` tests not yet made (the made count grows by
+ * at least a factor `1 + 2^-batchShift` a module); `batchBytes`: most code
+ * of one batch (one test alone may pass it). Tests change them.
  */
-export const _lazyTestLimits = { singleTests: 64, batchBytes: 1 << 20 };
+export const _lazyTestLimits = { singleTests: 64, batchShift: 3, batchBytes: 1 << 20 };
+
+/** How many tests a first call makes when `made` are made already (see {@linkcode _lazyTestLimits}). */
+export function _lazyBatchSize(made: number): number {
+  const { singleTests, batchShift } = _lazyTestLimits;
+  return made < singleTests ? 1 : 1 + Math.max(1, made >> batchShift);
+}
 
 /**
  * Tests: how many lazy tests and modules were made, and a change planted in
@@ -60,10 +74,9 @@ export function _lazyTestMaker(
     if (known !== undefined) return known;
     const { table, imports, ruleName } = env();
     const batch = [k];
-    if (count >= _lazyTestLimits.singleTests) {
-      for (let next = k + 1; next < lazy.slots.length && batch.length < count; next++) {
-        if (made[next] === undefined) batch.push(next);
-      }
+    const size = _lazyBatchSize(count);
+    for (let next = k + 1; next < lazy.slots.length && batch.length < size; next++) {
+      if (made[next] === undefined) batch.push(next);
     }
     let exports: WebAssembly.Exports;
     try {

@@ -16,6 +16,7 @@
 import { _I32, _OP } from "../bpf/_wasm_encoder.ts";
 import type { _WasmFunction } from "../bpf/_wasm_encoder.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
+import { _RUN_CASES_RULES } from "./_classifier_wasm_choice.ts";
 import type { _Guard } from "./_guards.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
 import {
@@ -41,6 +42,8 @@ import { DECIDED, FR_IS_IP, FR_SIZE, RULE_BYTES } from "./_classifier_wasm_layou
 
 /** `run`'s result while the walk goes on. */
 const NEXT = -4;
+/** The limit of the codes `run` takes once every segment is walked (past every code). */
+const _WHOLE = 0x7fffffff;
 
 /** Takes word `w` of a chain's bit set of codes (at `W`) into local `m`, leaving it clear. */
 function _emitTakeWord(b: _Body, W: number, locals: { w: number; m: number }): void {
@@ -87,14 +90,71 @@ function _emitRunBound(
 }
 
 /**
+ * The start of a `run` in two steps (`_segmentedCollect`): codes up to local
+ * `lim` are complete after the first segment's walk; past them, the rest is
+ * walked (resuming after a jump, it was: `lim` is then past every code).
+ * Opens the loop that starts again once the rest is walked and the block
+ * whose end walks it; returns their labels.
+ */
+function _emitTwoSteps(
+  b: _Body,
+  rest: { least: number },
+  locals: { resume: number; lim: number },
+): [number, number] {
+  const c = b.c;
+  c.get(locals.resume);
+  b.open(_OP.if, _I32);
+  c.i32(_WHOLE);
+  b.else();
+  c.i32(rest.least - 1);
+  b.close();
+  c.set(locals.lim);
+  return [b.open(_OP.loop), b.open(_OP.block)];
+}
+
+/**
+ * A code past `lim` (of a later segment, not walked yet): puts it back, its
+ * bit in word `w` with the word's other bits `m` and `w`'s bit in used word
+ * `j` with the others `u`, and branches to `walkRest`.
+ */
+function _emitPutBack(
+  b: _Body,
+  at: { W: number; U: number },
+  locals: { j: number; u: number; w: number; m: number; code: number; lim: number },
+  walkRest: number,
+): void {
+  const c = b.c;
+  const { j, u, w, m, code, lim } = locals;
+  c.get(code).get(lim).op(_OP.i32GtS);
+  b.open(_OP.if);
+  c.get(w).i32(2).op(_OP.i32Shl).get(m).i32(1).get(code).op(_OP.i32Shl).op(_OP.i32Or)
+    .memory(_OP.i32Store, at.W);
+  c.get(j).get(u).i32(1).get(w).op(_OP.i32Shl).op(_OP.i32Or).memory(_OP.i32Store, at.U);
+  b.br(walkRest);
+  b.close();
+}
+
+/** Walks the later segments (`rest`), lowering the bound; every code may then be taken. */
+function _emitWalkRest(
+  b: _Body,
+  rest: { index: number },
+  locals: { fr: number; bound: number; lim: number },
+): void {
+  b.c.get(locals.fr).get(locals.bound).opIndex(_OP.call, rest.index).set(locals.bound);
+  b.c.i32(_WHOLE).set(locals.lim);
+}
+
+/**
  * One chain's `run(frame, resume) → result`: the candidate loop of the
- * generated JavaScript's `run`, data-driven over the rule table.
+ * generated JavaScript's `run`, data-driven over the rule table; with
+ * `rest`, in two steps (see {@linkcode _emitTwoSteps}).
  */
 export function _runFunction(
   plan: _WasmPlan,
   chain: number,
   collect: number,
   rules: number,
+  rest: { index: number; least: number } | null = null,
 ): _WasmFunction {
   const layout = plan.layout;
   const W = layout.words[chain];
@@ -102,7 +162,7 @@ export function _runFunction(
   const usedWords = layout.usedWords[chain];
   const b = new _Body();
   const c = b.c;
-  const [fr, resume, bound, j, u, w, m, code, r, rule, kind, isIp] = [
+  const [fr, resume, bound, j, u, w, m, code, r, rule, kind, isIp, lim] = [
     0,
     1,
     2,
@@ -115,10 +175,12 @@ export function _runFunction(
     9,
     10,
     11,
+    12,
   ];
   b.word(FR_IS_IP);
   c.set(isIp);
   _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
+  const [restart, walkRest] = rest === null ? [-1, -1] : _emitTwoSteps(b, rest, { resume, lim });
   c.i32(0).set(j);
   const done = b.open(_OP.block);
   const words = b.open(_OP.loop);
@@ -138,6 +200,7 @@ export function _runFunction(
   c.get(m).op(_OP.i32Eqz);
   b.brIf(nextM);
   _emitNextCode(b, { w, m, code, bound });
+  if (rest !== null) _emitPutBack(b, { W, U }, { j, u, w, m, code, lim }, walkRest);
   c.i32(NEXT).set(r);
   const skip = b.open(_OP.block);
   c.get(code).i32(1).op(0x75).i32(rules).op(_OP.i32Add).set(rule); // shr_s
@@ -189,6 +252,13 @@ export function _runFunction(
   c.get(w).i32(2).op(_OP.i32Shl).get(m).memory(_OP.i32Store, W);
   c.get(j).get(u).i32(1).get(w).op(_OP.i32Shl).op(_OP.i32Or).memory(_OP.i32Store, U);
   b.close();
+  if (rest !== null) {
+    // The walk resumes with every segment walked.
+    c.get(lim).i32(_WHOLE).op(_OP.i32Ne);
+    b.open(_OP.if);
+    _emitWalkRest(b, rest, { fr, bound, lim });
+    b.close();
+  }
   c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
   b.close();
   c.get(r).op(_OP.return);
@@ -203,17 +273,20 @@ export function _runFunction(
   b.br(words);
   b.close();
   b.close(); // done
+  if (rest !== null) {
+    // The codes taken so far did not decide: the rest is walked, unless it was.
+    c.get(lim).i32(_WHOLE).op(_OP.i32Eq);
+    b.returnIf(_R_END);
+    b.close(); // walkRest
+    _emitWalkRest(b, rest, { fr, bound, lim });
+    b.br(restart);
+    b.close(); // restart
+  }
   c.i32(_R_END);
-  return { type: T_TWO, locals: [{ count: 10, type: _I32 }], code: c };
+  return { type: T_TWO, locals: [{ count: 11, type: _I32 }], code: c };
 }
 
-/**
- * Chains of at most this many rules get {@linkcode _runCasesFunction}: one
- * case per code, its rule's kind, counters, base and test known (about 40
- * bytes a code); longer chains keep the data-driven loop.
- */
-export const _RUN_CASES_RULES = 256;
-// (2 × 256 codes: 16 words of codes, so one used word.)
+export { _RUN_CASES_RULES };
 
 /**
  * One chain's `run(frame, resume) → result` as {@linkcode _runFunction},

@@ -15,7 +15,7 @@
  */
 import { _OP, _WasmCode } from "../bpf/_wasm_encoder.ts";
 import type { _WasmFunction } from "../bpf/_wasm_encoder.ts";
-import { _END, type _IndexNode } from "./_rule_index.ts";
+import { _END, type _IndexNode, _segmentRoots } from "./_rule_index.ts";
 import { _F_PACKET } from "./_fields.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import { _C_ALL } from "./_frame_class.ts";
@@ -115,6 +115,8 @@ interface _CollectEmitter {
   module: _ModuleFlags;
   /** What holds where the code is being emitted. */
   known: _WalkKnown;
+  /** Where the chain's rest chain stops (the next segment's root, walked apart), or null. */
+  stop: _IndexNode | null;
 }
 
 /** Words of a leaf added after one check of the bound (see {@linkcode _emitLeaf}). */
@@ -219,7 +221,7 @@ function _emitChainPiece(
   const c = b.c;
   const chain = b.open(_OP.block);
   const begin = c.length;
-  for (let node: _IndexNode | null = first; node !== null; node = node.rest) {
+  for (let node: _IndexNode | null = first; node !== null && node !== e.stop; node = node.rest) {
     if (node.least === _END) break;
     // Nothing from here on lists a code that can still be reached.
     c.get(L.bound).i32(node.least).op(_OP.i32LtS);
@@ -243,7 +245,7 @@ function _emitChainPiece(
     if (node.field < 0) {
       e.known = outer;
       // A leaf; a segment's last one goes on to the next segment.
-      if (node.rest === null) {
+      if (node.rest === null || node.rest === e.stop) {
         b.br(chain);
         b.close();
         break;
@@ -430,6 +432,63 @@ export function _collectFunction(
 }
 
 /**
+ * One chain's walk in two steps, for the data-driven `run`
+ * (./_classifier_wasm_runs.ts) of a chain whose tree has segments
+ * (`_segmentRoots`): `collect(frame) → bound` clears the bit set and walks the
+ * first segment only; `rest` (`(frame, bound) → bound`, a function of
+ * `extra`) walks the later ones, whose codes are all at least `least`. The
+ * `run` takes the first segment's codes below `least` before it walks the
+ * rest, so a frame that a rule of the first segment decides never walks the
+ * rest (bench/RESULTS.md, "10,000-rule whole run, session 12"). `rest` is null
+ * where the tree is one segment or its later segments list nothing.
+ */
+export function _segmentedCollect(
+  plan: _WasmPlan,
+  chain: number,
+  module: _ModuleFlags,
+  extra: _WasmFunction[],
+  firstExtra: number,
+): { collect: _WasmFunction; rest: { index: number; least: number } | null } {
+  const segments = _segmentRoots(plan.roots[chain]);
+  const second = segments.length > 1 ? segments[1] : null;
+  if (second === null || second.least === _END || !_segmentedRuns.on) {
+    return { collect: _collectFunction(plan, chain, module, extra, firstExtra), rest: null };
+  }
+  const b = new _Body();
+  _emitCollect(b, plan, chain, module, { extra, firstExtra, L: _COLLECT, stop: second });
+  b.c.get(_COLLECT.bound);
+  const collect = { type: T_ONE, locals: _COLLECT_LOCALS, code: b.c };
+  // The rest's slot first: its own pieces follow it in `extra`.
+  const slot = extra.length;
+  extra.push({ type: T_TWO, locals: [], code: new _WasmCode() });
+  const layout = plan.layout;
+  const r = new _Body();
+  const e: _CollectEmitter = {
+    extra,
+    firstExtra,
+    b: r,
+    L: _COLLECT,
+    words: layout.words[chain],
+    used: layout.used[chain],
+    module,
+    known: { classes: _C_ALL, net: 0, link: 0 },
+    stop: null,
+  };
+  _emitWalkPrelude(r, _COLLECT);
+  _emitChain(e, second);
+  r.c.get(_COLLECT.bound);
+  extra[slot] = { type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: r.c };
+  _segmentedRuns.made++;
+  return { collect, rest: { index: firstExtra + slot, least: second.least } };
+}
+
+/**
+ * Tests: `on: false` walks every chain in one step (the form before session
+ * 12); `made` counts the chains given a walk in two steps.
+ */
+export const _segmentedRuns = { on: true, made: 0 };
+
+/**
  * One chain's walk as code to inline in its `run`, with locals `L`; null
  * when the walk does not fit in one function (its pieces are functions of
  * the `_COLLECT` layout; `extra` is then left as it was).
@@ -459,7 +518,7 @@ function _emitCollect(
   plan: _WasmPlan,
   chain: number,
   module: _ModuleFlags,
-  at: { extra: _WasmFunction[]; firstExtra: number; L: _WalkLocals },
+  at: { extra: _WasmFunction[]; firstExtra: number; L: _WalkLocals; stop?: _IndexNode },
 ): void {
   const { extra, firstExtra, L } = at;
   const c = b.c;
@@ -473,6 +532,7 @@ function _emitCollect(
     used: layout.used[chain],
     module,
     known: { classes: _C_ALL, net: 0, link: 0 },
+    stop: at.stop ?? null,
   };
   // What the last walk left (past its bound, or not taken before a decision).
   for (let j = 0; j < layout.usedWords[chain]; j++) {

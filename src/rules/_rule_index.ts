@@ -355,14 +355,22 @@ export class _IndexBuilder {
   /** The root of each segment (see {@linkcode _segmentEnds}), linked once all are built. */
   readonly #segments: _IndexNode[] = [];
   readonly #segmented: boolean;
+  /** Entries of the first segment (see {@linkcode _segmentEnds}). */
+  readonly #first: number;
 
   /**
    * With `segmented`, the entries are indexed in segments of rule positions
    * ({@linkcode _segmentEnds}), each segment's tree walked after the one
    * before and only while the bound reaches it; without, one tree.
    */
-  constructor(entries: _IndexEntry[], fields: readonly _Field[], segmented = true) {
+  constructor(
+    entries: _IndexEntry[],
+    fields: readonly _Field[],
+    segmented = true,
+    first = _segmentLimits.first,
+  ) {
     this.#fields = fields;
+    this.#first = first;
     this.#copiesLeft = 32 * entries.length + 64;
     this.#segmented = segmented;
     this.#work = this.#widen(entries);
@@ -378,6 +386,7 @@ export class _IndexBuilder {
     if (this.#work.next().done) this.#work = undefined;
     if (this.#work !== undefined || this.#tasks.length > 0) return false;
     _linkSegments(this.#segments);
+    _segmentRootsOf.set(this.root, this.#segments.slice());
     _setLeast(this.root);
     return true;
   }
@@ -403,7 +412,7 @@ export class _IndexBuilder {
       }
       if (++seen % _STEP_ENTRIES === 0) yield;
     }
-    const ends = this.#segmented ? _segmentEnds(widened) : [widened.length];
+    const ends = this.#segmented ? _segmentEnds(widened, this.#first) : [widened.length];
     let from = 0;
     for (const end of ends) {
       const node = from === 0 ? this.root : new _IndexNode();
@@ -678,10 +687,15 @@ export class _IndexBuilder {
  * The segments of a chain's tree (see {@linkcode _segmentEnds}): the first
  * holds about `first` entries, each next one `growth` times more. Measured
  * on the 1M-frame capture (bench/RESULTS.md, issue 11): 512 and 2 (256 and
- * 1,024 were slower at 1,000 or 10,000 diverse rules). Tests lower `first`
- * so that small sets are segmented.
+ * 1,024 were slower at 1,000 or 10,000 diverse rules). `twoStepFirst`: the
+ * first segment of a chain whose Wasm `run` takes the first segment's codes
+ * before it walks the later segments (`_segmentedCollect`,
+ * ./_classifier_wasm_walk.ts; chains past `_RUN_CASES_RULES` rules): there a
+ * frame decided in the first segment walks nothing else, and 256 measured
+ * faster than 512 and 128 (bench/RESULTS.md, "10,000-rule whole run, session
+ * 12"). Tests lower them so that small sets are segmented.
  */
-export const _segmentLimits = { first: 512, growth: 2 };
+export const _segmentLimits = { first: 512, growth: 2, twoStepFirst: 256 };
 
 /**
  * Where the segments of `entries` (in rule order) end, as indices into it:
@@ -693,9 +707,12 @@ export const _segmentLimits = { first: 512, growth: 2 };
  * a frame decided by the first rules of a long chain walks the first
  * segments' trees only, whatever the chain's length.
  */
-export function _segmentEnds(entries: readonly { readonly position: number }[]): number[] {
+export function _segmentEnds(
+  entries: readonly { readonly position: number }[],
+  first = _segmentLimits.first,
+): number[] {
   const ends: number[] = [];
-  let size = Math.max(1, _segmentLimits.first);
+  let size = Math.max(1, first);
   const growth = Math.max(2, _segmentLimits.growth);
   let end = 0;
   while (end < entries.length) {
@@ -709,6 +726,18 @@ export function _segmentEnds(entries: readonly { readonly position: number }[]):
 }
 
 /** Links each segment's rest chain to the next segment's root. */
+/** Each built tree's segment roots, in order, by its root (see {@linkcode _segmentRoots}). */
+const _segmentRootsOf = new WeakMap<_IndexNode, readonly _IndexNode[]>();
+
+/**
+ * The roots of the segments of the tree at `root` (built by `_IndexBuilder`),
+ * in order: the first is `root`, and each is the rest of the last node of the
+ * one before's rest chain. A tree not built in segments is one segment.
+ */
+export function _segmentRoots(root: _IndexNode): readonly _IndexNode[] {
+  return _segmentRootsOf.get(root) ?? [root];
+}
+
 function _linkSegments(segments: readonly _IndexNode[]): void {
   for (let i = 0; i + 1 < segments.length; i++) {
     let tail = segments[i];

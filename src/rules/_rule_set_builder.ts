@@ -40,11 +40,12 @@ import {
   _IndexBuilder,
   type _IndexEntry,
   type _IndexNode,
+  _segmentLimits,
 } from "./_rule_index.ts";
 import type { _WasmClassifier } from "./_classifier_wasm.ts";
 import { _RuleShapes } from "./_rule_shape.ts";
 import { _wasmRefusal } from "../bpf/compile_wasm.ts";
-import { _prefersWasm } from "./_classifier_wasm_choice.ts";
+import { _prefersWasm, _RUN_CASES_RULES } from "./_classifier_wasm_choice.ts";
 import {
   type _Classifier,
   type _ClassifierParts,
@@ -234,8 +235,14 @@ export class _RuleSetBuilder {
         const big = this.#wasm !== null && entries.length >= _BIG_CHAIN_ENTRIES &&
           2 * this.#chains[c].length <= _MAX_CODES;
         const fields = this.#table.fields;
+        // A long chain's Wasm `run` walks its first segment, then takes its codes, before the rest.
+        const first = this.#wasm === null && this.#chains[c].length > _RUN_CASES_RULES
+          ? _segmentLimits.twoStepFirst
+          : _segmentLimits.first;
         this.#builders.push(
-          big ? new _KeyTableBuilder(entries, fields) : new _IndexBuilder(entries, fields),
+          big
+            ? new _KeyTableBuilder(entries, fields)
+            : new _IndexBuilder(entries, fields, true, first),
         );
       });
     }
