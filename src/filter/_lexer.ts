@@ -5,6 +5,7 @@
  * @module
  */
 import { FilterSyntaxError } from "./filter_syntax_error.ts";
+import { _dottedLength, _nameLength, _numberLength } from "./_lexer_scan.ts";
 
 /** Kinds of tokens. `kw` tokens carry the canonical keyword in `text`. */
 export type _TokenKind =
@@ -209,9 +210,6 @@ const _OPERATORS = [
 
 // Sticky: each matches at `lastIndex` only (the token start), as `^` on the rest would.
 const _ESCAPED = /\\[^ !()\n\t]+/y;
-const _ID = /[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?/y;
-const _NUM = /(?:0[xX][0-9A-Fa-f]+|[0-9]+)/y;
-const _HID = /(?:0[xX][0-9A-Fa-f]+|[0-9]+)(?:\.(?:0[xX][0-9A-Fa-f]+|[0-9]+)){1,3}/y;
 const _B = "[0-9A-Fa-f][0-9A-Fa-f]?";
 const _MAC = new RegExp(
   `(?:${_B}:${_B}:${_B}:${_B}:${_B}:${_B}|${_B}-${_B}-${_B}-${_B}-${_B}-${_B}` +
@@ -393,9 +391,11 @@ export function _tokenize(source: string): _Token[] {
         }
       }
     }
-    m = digit ? at(_HID) : null;
-    if (m) {
-      const parts = m[0].split(".").map((p) => _parseNumber(p, i));
+    // Numbers and names are scanned by hand (./_lexer_scan.ts: the same lengths as scanner.l's patterns).
+    const dotted = digit ? _dottedLength(source, i) : 0;
+    if (dotted > 0) {
+      const text = source.slice(i, i + dotted);
+      const parts = text.split(".").map((p) => _parseNumber(p, i));
       const bytes: number[] = [];
       let ok = true;
       for (const p of parts) {
@@ -405,14 +405,16 @@ export function _tokenize(source: string): _Token[] {
       if (ok) {
         const bits = parts.length * 8;
         while (bytes.length < 4) bytes.push(0);
-        offer(m[0].length, { kind: "hid", text: m[0], value: 0, pos: i, bytes, bits });
+        offer(dotted, { kind: "hid", text, value: 0, pos: i, bytes, bits });
       }
     }
-    m = digit ? at(_NUM) : null;
-    if (m) offer(m[0].length, { kind: "num", text: m[0], value: -1, pos: i });
-    m = at(_ID);
-    if (m) {
-      const text = m[0];
+    const number = digit ? _numberLength(source, i) : 0;
+    if (number > bestLen) {
+      offer(number, { kind: "num", text: source.slice(i, i + number), value: -1, pos: i });
+    }
+    const name = _nameLength(source, i);
+    if (name > bestLen) {
+      const text = source.slice(i, i + name);
       if (Object.hasOwn(_KEYWORDS, text)) {
         offer(text.length, { kind: "kw", text: _KEYWORDS[text], value: 0, pos: i });
       } else if (Object.hasOwn(_CONSTANTS, text)) {

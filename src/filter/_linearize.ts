@@ -7,7 +7,7 @@
  * @module
  */
 import type { Instruction } from "../bpf/instruction.ts";
-import { BPF_JA, BPF_JMP, BPF_MAXINSNS, BPF_RET, bpfClass } from "../bpf/opcodes.ts";
+import { BPF_JA, BPF_JMP, BPF_MAXINSNS, BPF_RET } from "../bpf/opcodes.ts";
 import type { _Block } from "./_cfg.ts";
 
 /** Blocks reachable from `root`, in a topological order (root first). */
@@ -23,7 +23,7 @@ export function _topoOrder(root: _Block): _Block[] {
     const b = stack[top];
     const i = next[top];
     // Successors: none after `ret`, one for a goto, else jf then jt.
-    const kids = bpfClass(b.code) === BPF_RET ? 0 : b.jt === b.jf ? 1 : 2;
+    const kids = (b.code & 0x07) === BPF_RET ? 0 : b.jt === b.jf ? 1 : 2;
     if (i < kids) {
       next[top] = i + 1;
       const c = kids === 1 || i === 1 ? b.jt! : b.jf!;
@@ -44,7 +44,7 @@ export function _topoOrder(root: _Block): _Block[] {
 /** Whether `b` ends in an unconditional jump. */
 export function _isGoto(b: _Block): boolean {
   const code = b.code;
-  // `code & 0x07` is bpfClass(code), written out: the optimizer asks this very often.
+  // `code & 0x07` is the class (`bpfClass`), written out: the optimizer asks this very often.
   return code === (BPF_JMP | BPF_JA) || ((code & 0x07) === BPF_JMP && b.jt === b.jf);
 }
 
@@ -69,13 +69,15 @@ export function _linearize(root: _Block): Instruction[] {
     for (let i = 0; i < order.length; i++) {
       const b = order[i];
       next.push(b);
-      if (bpfClass(b.code) !== BPF_JMP || _isGoto(b)) continue;
+      if ((b.code & 0x07) !== BPF_JMP || _isGoto(b)) continue;
       const at = pos.get(b)! + b.stmts.length + 1;
       const farTrue = pos.get(b.jt!)! - at > 255;
       const farFalse = pos.get(b.jf!)! - at > 255;
       if (!farTrue && !farFalse) continue;
       const added = new Map<_Block, _Block>();
-      for (const side of ["jt", "jf"] as const) {
+      const sideList = ["jt", "jf"] as const;
+      for (let sideAt = 0; sideAt < sideList.length; sideAt++) {
+        const side = sideList[sideAt];
         const target = b[side]!;
         if (pos.get(target)! - at <= 255) continue;
         let tramp = added.get(target);
@@ -93,8 +95,12 @@ export function _linearize(root: _Block): Instruction[] {
     const out: Instruction[] = [];
     for (let i = 0; i < order.length; i++) {
       const b = order[i];
-      for (const s of b.stmts) out.push({ code: s.code, jt: 0, jf: 0, k: s.k >>> 0 });
-      if (bpfClass(b.code) === BPF_RET) {
+      const sList = b.stmts;
+      for (let sAt = 0; sAt < sList.length; sAt++) {
+        const s = sList[sAt];
+        out.push({ code: s.code, jt: 0, jf: 0, k: s.k >>> 0 });
+      }
+      if ((b.code & 0x07) === BPF_RET) {
         out.push({ code: b.code, jt: 0, jf: 0, k: b.k >>> 0 });
       } else if (_isGoto(b)) {
         if (order[i + 1] !== b.jt) {

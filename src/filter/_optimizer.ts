@@ -10,6 +10,13 @@
  * optimizer knows it, because removing a test can remove a load that
  * would have rejected a short packet (docs/filter.md).
  *
+ * The optimizer's files read an opcode's fields as masks written out
+ * (`code & 0x07` the class, `& 0xf0` the operation, `& 0x08` the source,
+ * `& 0xe0` the mode, `& 0x18` the size: `bpfClass` and the others of
+ * ../bpf/opcodes.ts) and loop over arrays by index, not with iterators: a
+ * rule set's compile runs it once per distinct `--expr`, mostly before V8
+ * optimises it, where each call and iterator step costs.
+ *
  * @module
  */
 import {
@@ -22,8 +29,6 @@ import {
   BPF_K,
   BPF_RET,
   BPF_X,
-  bpfClass,
-  bpfSrc,
 } from "../bpf/opcodes.ts";
 import type { _Block, _Stmt } from "./_cfg.ts";
 import { _isGoto } from "./_linearize.ts";
@@ -55,7 +60,8 @@ import { _pullupPass } from "./_optimizer_pullup.ts";
 /** Removes statements whose results are never used; returns whether any went. */
 function _deadStores(order: readonly _Block[], liveIn: Int32Array): boolean {
   let changed = false;
-  for (const b of order) {
+  for (let bAt = 0; bAt < order.length; bAt++) {
+    const b = order[bAt];
     let live = _liveOut(b, liveIn) | _branchUses(b);
     // The statements kept, last first (made at the first that goes).
     let kept: _Stmt[] | null = null;
@@ -107,7 +113,8 @@ function _entryState(
     }
   }
   const incoming: _State[] = [];
-  for (const p of preds) {
+  for (let pAt = 0; pAt < preds.length; pAt++) {
+    const p = preds[pAt];
     const st = after[p.id];
     if (_isGoto(p)) incoming.push(st);
     else {
@@ -127,17 +134,18 @@ function _foldPass(
   scratch: _GraphScratch,
 ): boolean {
   let changed = false;
-  for (const b of order) {
+  for (let bAt = 0; bAt < order.length; bAt++) {
+    const b = order[bAt];
     // A return's state is never read (it has no successors).
-    if (bpfClass(b.code) === BPF_RET && b.stmts.length === 0) continue;
+    if ((b.code & 0x07) === BPF_RET && b.stmts.length === 0) continue;
     const state = _entryState(b, preds[b.id], after, values, scratch.registers);
     const stmts = _simulate(b.stmts, state.regs, values, true);
     if (stmts !== b.stmts) {
       b.stmts = stmts;
       changed = true;
     }
-    if (bpfClass(b.code) === BPF_JMP && !_isGoto(b)) {
-      if (bpfSrc(b.code) === BPF_X) {
+    if ((b.code & 0x07) === BPF_JMP && !_isGoto(b)) {
+      if ((b.code & 0x08) === BPF_X) {
         const xc = values.constOf(state.regs[_X]);
         if (xc !== undefined) {
           b.code = (b.code & ~BPF_X) | BPF_K;
@@ -183,7 +191,7 @@ function _threadTarget(
   let c = b[side]!;
   let best: _Block | null = null;
   for (let hops = 0; hops < 64; hops++) {
-    if (bpfClass(c.code) === BPF_RET) break;
+    if ((c.code & 0x07) === BPF_RET) break;
     _simulate(c.stmts, st.regs, values, false);
     let d: boolean | undefined = true;
     if (!_isGoto(c)) {
@@ -214,9 +222,11 @@ function _flowPass(root: _Block, scratch: _GraphScratch, values: _Values): boole
   let changed = _foldPass(order, preds, after, values, scratch);
   // Jump threading: skip a successor whose outcome this edge already decides.
   const liveIn = _liveness(order, scratch);
-  for (const b of order) {
-    if (bpfClass(b.code) === BPF_RET) continue;
-    for (const side of _SIDES) {
+  for (let bAt = 0; bAt < order.length; bAt++) {
+    const b = order[bAt];
+    if ((b.code & 0x07) === BPF_RET) continue;
+    for (let sideAt = 0; sideAt < _SIDES.length; sideAt++) {
+      const side = _SIDES[sideAt];
       const best = _threadTarget(b, side, after[b.id], liveIn, values);
       if (best !== null && best !== b[side]) {
         b[side] = best;
@@ -233,7 +243,8 @@ function _flowPass(root: _Block, scratch: _GraphScratch, values: _Values): boole
 /** `and #m; jeq #0` → `jset #m` (swapped) where A is dead after the branch. */
 function _jsetPass(order: readonly _Block[], liveIn: Int32Array, scratch: _GraphScratch): boolean {
   let changed = false;
-  for (const b of order) {
+  for (let bAt = 0; bAt < order.length; bAt++) {
+    const b = order[bAt];
     if (b.code !== (BPF_JMP | BPF_JEQ | BPF_K) || b.jt === b.jf) continue;
     const last = b.stmts[b.stmts.length - 1];
     if (!last || last.code !== (BPF_ALU | BPF_AND | BPF_K)) continue;

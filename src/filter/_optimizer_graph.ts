@@ -20,11 +20,7 @@ import {
   BPF_STX,
   BPF_TAX,
   BPF_X,
-  bpfClass,
   bpfMiscOp,
-  bpfMode,
-  bpfOp,
-  bpfSrc,
 } from "../bpf/opcodes.ts";
 import type { _Block, _Stmt } from "./_cfg.ts";
 import { _isGoto } from "./_linearize.ts";
@@ -72,13 +68,16 @@ export class _GraphScratch {
     }
     const order = this.order(root);
     let largest = 0, slots = 0, instructions = 0;
-    for (const b of order) {
+    for (let bAt = 0; bAt < order.length; bAt++) {
+      const b = order[bAt];
       if (b.id > largest) largest = b.id;
       instructions += b.stmts.length + 1;
-      for (const s of b.stmts) {
-        const cls = bpfClass(s.code);
+      const sList = b.stmts;
+      for (let sAt = 0; sAt < sList.length; sAt++) {
+        const s = sList[sAt];
+        const cls = s.code & 0x07;
         const memory = cls === BPF_ST || cls === BPF_STX ||
-          ((cls === BPF_LD || cls === BPF_LDX) && bpfMode(s.code) === BPF_MEM);
+          ((cls === BPF_LD || cls === BPF_LDX) && (s.code & 0xe0) === BPF_MEM);
         if (memory && s.k + 1 > slots) slots = s.k + 1;
       }
     }
@@ -109,7 +108,7 @@ export class _GraphScratch {
     while (stack.length) {
       const b = stack[stack.length - 1];
       const i = _child[b.id];
-      const kids = bpfClass(b.code) === BPF_RET ? 0 : b.jt === b.jf ? 1 : 2;
+      const kids = (b.code & 0x07) === BPF_RET ? 0 : b.jt === b.jf ? 1 : 2;
       if (i < kids) {
         _child[b.id] = i + 1;
         const c = kids === 1 || i === 1 ? b.jt! : b.jf!;
@@ -148,9 +147,13 @@ function _grow(id: number): void {
 /** The predecessors of each block of `order`, by block id (each once, in `order`). */
 export function _preds(order: readonly _Block[], size: number): _Block[][] {
   const preds: _Block[][] = new Array(size);
-  for (const b of order) preds[b.id] = [];
-  for (const b of order) {
-    if (bpfClass(b.code) === BPF_RET) continue;
+  for (let bAt = 0; bAt < order.length; bAt++) {
+    const b = order[bAt];
+    preds[b.id] = [];
+  }
+  for (let bAt = 0; bAt < order.length; bAt++) {
+    const b = order[bAt];
+    if ((b.code & 0x07) === BPF_RET) continue;
     preds[b.jt!.id].push(b);
     if (b.jf !== b.jt) preds[b.jf!.id].push(b);
   }
@@ -159,11 +162,11 @@ export function _preds(order: readonly _Block[], size: number): _Block[][] {
 
 /** Registers `s` reads (a bit per register index). */
 export function _uses(s: _Stmt): number {
-  const cls = bpfClass(s.code);
+  const cls = s.code & 0x07;
   switch (cls) {
     case BPF_LD:
     case BPF_LDX: {
-      const mode = bpfMode(s.code);
+      const mode = s.code & 0xe0;
       if (mode === BPF_IND) return 1 << _X;
       if (mode === BPF_MEM) return 1 << (2 + s.k);
       return 0;
@@ -173,7 +176,7 @@ export function _uses(s: _Stmt): number {
     case BPF_STX:
       return 1 << _X;
     case BPF_ALU:
-      return (1 << _A) | (bpfOp(s.code) !== BPF_NEG && bpfSrc(s.code) === BPF_X ? 1 << _X : 0);
+      return (1 << _A) | ((s.code & 0xf0) !== BPF_NEG && (s.code & 0x08) === BPF_X ? 1 << _X : 0);
     default: // MISC
       return bpfMiscOp(s.code) === BPF_TAX ? 1 << _A : 1 << _X;
   }
@@ -181,7 +184,7 @@ export function _uses(s: _Stmt): number {
 
 /** Registers `s` writes (a bit per register index). */
 export function _defs(s: _Stmt): number {
-  const cls = bpfClass(s.code);
+  const cls = s.code & 0x07;
   switch (cls) {
     case BPF_LD:
     case BPF_ALU:
@@ -198,12 +201,12 @@ export function _defs(s: _Stmt): number {
 
 /** Registers the final instruction of `b` reads. */
 export function _branchUses(b: _Block): number {
-  const cls = bpfClass(b.code);
+  const cls = b.code & 0x07;
   if (cls === BPF_RET) {
     return (b.code & 0x18) === 0x10 ? 1 << _A : (b.code & 0x18) === BPF_X ? 1 << _X : 0;
   }
   if (_isGoto(b)) return 0;
-  return (1 << _A) | (bpfSrc(b.code) === BPF_X ? 1 << _X : 0);
+  return (1 << _A) | ((b.code & 0x08) === BPF_X ? 1 << _X : 0);
 }
 
 /**
@@ -215,7 +218,7 @@ export function _liveness(order: readonly _Block[], scratch: _GraphScratch): Int
   for (let i = order.length - 1; i >= 0; i--) {
     const b = order[i];
     let live = _branchUses(b);
-    if (bpfClass(b.code) !== BPF_RET) live |= liveIn[b.jt!.id] | liveIn[b.jf!.id];
+    if ((b.code & 0x07) !== BPF_RET) live |= liveIn[b.jt!.id] | liveIn[b.jf!.id];
     for (let j = b.stmts.length - 1; j >= 0; j--) {
       const s = b.stmts[j];
       live = (live & ~_defs(s)) | _uses(s);
@@ -227,6 +230,6 @@ export function _liveness(order: readonly _Block[], scratch: _GraphScratch): Int
 
 /** Registers live on exit from `b`. */
 export function _liveOut(b: _Block, liveIn: Int32Array): number {
-  if (bpfClass(b.code) === BPF_RET) return 0;
+  if ((b.code & 0x07) === BPF_RET) return 0;
   return liveIn[b.jt!.id] | liveIn[b.jf!.id];
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BPF_JMP, BPF_RET, bpfClass } from "../bpf/opcodes.ts";
+import { BPF_JMP, BPF_RET } from "../bpf/opcodes.ts";
 import type { _Block } from "./_cfg.ts";
 import { _isGoto } from "./_linearize.ts";
 import {
@@ -49,8 +49,9 @@ function _states(
   const size = scratch.size;
   const before: number[][] = new Array(size);
   const after: number[][] = new Array(size);
-  for (const b of order) {
-    if (bpfClass(b.code) === BPF_RET && b.stmts.length === 0) continue;
+  for (let bAt = 0; bAt < order.length; bAt++) {
+    const b = order[bAt];
+    if ((b.code & 0x07) === BPF_RET && b.stmts.length === 0) continue;
     const ps = preds[b.id];
     let regs: number[];
     if (ps.length === 0) {
@@ -92,7 +93,9 @@ function _idoms(order: readonly _Block[], preds: readonly _Block[][], size: numb
   for (let i = 1; i < order.length; i++) {
     const b = order[i];
     let d: _Block | undefined;
-    for (const p of preds[b.id]) {
+    const pList = preds[b.id];
+    for (let pAt = 0; pAt < pList.length; pAt++) {
+      const p = pList[pAt];
       if (idom[p.id] !== undefined) d = d === undefined ? p : intersect(p, d);
     }
     idom[b.id] = d!;
@@ -104,7 +107,7 @@ function _idoms(order: readonly _Block[], preds: readonly _Block[][], size: numb
 const _CHAINS = [["jt", "jf"], ["jf", "jt"]] as const;
 
 function _isTest(b: _Block): boolean {
-  return bpfClass(b.code) === BPF_JMP && !_isGoto(b);
+  return (b.code & 0x07) === BPF_JMP && !_isGoto(b);
 }
 
 /**
@@ -137,7 +140,9 @@ export function _pullupPass(root: _Block, scratch: _GraphScratch, values: _Value
     if (ps.length === 0) continue;
     const val = after[ps[0].id][_A];
     if (ps.some((p) => after[p.id][_A] !== val)) continue;
-    for (const [keep, next] of _CHAINS) {
+    for (let chainAt = 0; chainAt < _CHAINS.length; chainAt++) {
+      const keep = _CHAINS[chainAt][0];
+      const next = _CHAINS[chainAt][1];
       // diff: the first test down the chain whose A differs from `val`.
       let diff = b, chainPrev: _Block | null = null;
       let found = false;
@@ -184,7 +189,8 @@ export function _pullupPass(root: _Block, scratch: _GraphScratch, values: _Value
       same[next] = diff;
       scratch.touch();
       if (chainPrev === null) {
-        for (const p of ps) {
+        for (let pAt = 0; pAt < ps.length; pAt++) {
+          const p = ps[pAt];
           if (p.jt === b) p.jt = same;
           if (p.jf === b) p.jf = same;
         }

@@ -42,12 +42,7 @@ import {
   BPF_TAX,
   BPF_X,
   BPF_XOR,
-  bpfClass,
   bpfMiscOp,
-  bpfMode,
-  bpfOp,
-  bpfSize,
-  bpfSrc,
 } from "../bpf/opcodes.ts";
 import type { _Block, _Stmt } from "./_cfg.ts";
 import { _foldAlu } from "./_codegen.ts";
@@ -61,7 +56,7 @@ const _ALU_RESULT = 8;
 
 /** The kind of an absolute or indexed load: its size, and whether the expression wrote it. */
 function _loadKind(s: _Stmt): number {
-  return (s.accessor ? 4 : 0) + (bpfSize(s.code) >> 3);
+  return (s.accessor ? 4 : 0) + ((s.code & 0x18) >> 3);
 }
 
 /** Value numbering for one pass: equal numbers for equal values. */
@@ -265,11 +260,11 @@ export function _meet(states: readonly _State[], values: _Values): _State {
 
 /** The fact key of `b`'s branch: its test bits and operand (a constant or X's value). */
 function _test(b: _Block): number {
-  return bpfOp(b.code) | bpfSrc(b.code);
+  return (b.code & 0xf0) | (b.code & 0x08);
 }
 
 function _operand(b: _Block, regs: readonly number[]): number {
-  return bpfSrc(b.code) === BPF_X ? regs[_X] : b.k >>> 0;
+  return (b.code & 0x08) === BPF_X ? regs[_X] : b.k >>> 0;
 }
 
 /**
@@ -280,7 +275,7 @@ export function _edgeState(b: _Block, after: _State, sense: boolean): _State {
   if (_isGoto(b)) return after;
   const regs = after.regs;
   const facts = _learn(after.facts, regs[_A], _test(b), _operand(b, regs), sense ? 1 : 0);
-  const equal = sense && bpfOp(b.code) === BPF_JEQ && bpfSrc(b.code) === BPF_K
+  const equal = sense && (b.code & 0xf0) === BPF_JEQ && (b.code & 0x08) === BPF_K
     ? _learn(after.equal, regs[_A], 0, 0, b.k >>> 0)
     : after.equal;
   return { regs, facts, equal };
@@ -302,7 +297,7 @@ function _constOf(v: number, values: _Values, path: _State | undefined): number 
 
 /** The branch outcome of `b` under `state` (after its statements), if known. */
 export function _decide(b: _Block, state: _State, values: _Values): boolean | undefined {
-  const op = bpfOp(b.code);
+  const op = b.code & 0xf0;
   // What a taken `jeq #k` tells (A equals k) decides only another `jeq`, as
   // libpcap's fold_edge: deciding `jgt`/`jge`/`jset` from it too removed
   // tests libpcap keeps, and with them loads that reject short packets
@@ -311,7 +306,7 @@ export function _decide(b: _Block, state: _State, values: _Values): boolean | un
   const regs = state.regs;
   const a = _constOf(regs[_A], values, path);
   let k: number | undefined = b.k >>> 0;
-  if (bpfSrc(b.code) === BPF_X) k = _constOf(regs[_X], values, path);
+  if ((b.code & 0x08) === BPF_X) k = _constOf(regs[_X], values, path);
   if (a !== undefined && k !== undefined) {
     switch (op) {
       case BPF_JEQ:
@@ -356,7 +351,7 @@ export function _simulate(
 
 /** One statement on `regs`: the statement to keep (rewritten), or null to drop it. */
 function _step(s: _Stmt, regs: number[], values: _Values, rewrite: boolean): _Stmt | null {
-  const cls = bpfClass(s.code);
+  const cls = s.code & 0x07;
   if (cls === BPF_LD || cls === BPF_LDX) return _load(s, cls, regs, values, rewrite);
   if (cls === BPF_ST || cls === BPF_STX) {
     const v = regs[cls === BPF_ST ? _A : _X];
@@ -382,14 +377,14 @@ function _load(
   rewrite: boolean,
 ): _Stmt | null {
   const dst = cls === BPF_LD ? _A : _X;
-  const mode = bpfMode(s.code);
+  const mode = s.code & 0xe0;
   let v: number;
   if (mode === BPF_IMM) v = values.constant(s.k);
   else if (mode === BPF_ABS) v = values.keyed(_loadKind(s), s.k);
   else if (mode === BPF_IND) {
     const xc = values.constOf(regs[_X]);
     if (xc !== undefined && xc + s.k <= 0xffffffff && rewrite) {
-      s = { code: BPF_LD | bpfSize(s.code) | BPF_ABS, k: (xc + s.k) >>> 0, accessor: s.accessor };
+      s = { code: BPF_LD | (s.code & 0x18) | BPF_ABS, k: (xc + s.k) >>> 0, accessor: s.accessor };
       v = values.keyed(_loadKind(s), s.k);
     } else v = values.paired(_loadKind(s), s.k, regs[_X]);
   } else if (mode === BPF_LEN) v = values.keyed(_LENGTH, 0);
@@ -406,7 +401,7 @@ function _load(
 }
 
 function _alu(s: _Stmt, regs: number[], values: _Values, rewrite: boolean): _Stmt | null {
-  const op = bpfOp(s.code);
+  const op = s.code & 0xf0;
   const a = values.constOf(regs[_A]);
   if (op === BPF_NEG) {
     if (a !== undefined && rewrite) {
@@ -416,7 +411,7 @@ function _alu(s: _Stmt, regs: number[], values: _Values, rewrite: boolean): _Stm
     return s;
   }
   let k: number | undefined;
-  if (bpfSrc(s.code) === BPF_X) {
+  if ((s.code & 0x08) === BPF_X) {
     const xc = values.constOf(regs[_X]);
     if (xc !== undefined && rewrite && !((op === BPF_DIV || op === BPF_MOD) && xc === 0)) {
       s = { code: BPF_ALU | op | BPF_K, k: xc };

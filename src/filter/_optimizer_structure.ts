@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { BPF_RET, bpfClass } from "../bpf/opcodes.ts";
+import { BPF_RET } from "../bpf/opcodes.ts";
 import type { _Block } from "./_cfg.ts";
 import { _isGoto } from "./_linearize.ts";
 import { type _GraphScratch, _preds } from "./_optimizer_graph.ts";
@@ -25,8 +25,10 @@ function _skipEmptyGotos(root: _Block, scratch: _GraphScratch): [_Block, boolean
     while (_isGoto(b) && b.stmts.length === 0 && n++ < 1000) b = b.jt!;
     return b;
   };
-  for (const b of scratch.order(root)) {
-    if (bpfClass(b.code) === BPF_RET) continue;
+  const bList = scratch.order(root);
+  for (let bAt = 0; bAt < bList.length; bAt++) {
+    const b = bList[bAt];
+    if ((b.code & 0x07) === BPF_RET) continue;
     const t = skip(b.jt!), f = skip(b.jf!);
     if (t !== b.jt || f !== b.jf) {
       b.jt = t;
@@ -44,9 +46,10 @@ function _appendSinglePredecessors(order: readonly _Block[], scratch: _GraphScra
   let changed = false;
   // Made when first asked for (the graph is still the one `order` was made of).
   let preds: _Block[][] | undefined;
-  for (const b of order) {
+  for (let bAt = 0; bAt < order.length; bAt++) {
+    const b = order[bAt];
     while (
-      _isGoto(b) && bpfClass(b.jt!.code) !== BPF_RET &&
+      _isGoto(b) && (b.jt!.code & 0x07) !== BPF_RET &&
       (preds ??= _preds(order, scratch.size))[b.jt!.id].length === 1
     ) {
       const c = b.jt!;
@@ -56,7 +59,9 @@ function _appendSinglePredecessors(order: readonly _Block[], scratch: _GraphScra
       b.jt = c.jt;
       b.jf = c.jf;
       preds[c.id] = [];
-      for (const s of [c.jt, c.jf]) {
+      const sList = [c.jt, c.jf];
+      for (let sAt = 0; sAt < sList.length; sAt++) {
+        const s = sList[sAt];
         if (!s) continue;
         const ps = preds[s.id];
         const i = ps.indexOf(c);
@@ -75,15 +80,19 @@ function _sameBlock(a: _Block, b: _Block): boolean {
   for (let i = 0; i < a.stmts.length; i++) {
     if (a.stmts[i].code !== b.stmts[i].code || a.stmts[i].k !== b.stmts[i].k) return false;
   }
-  if (bpfClass(a.code) === BPF_RET) return true;
+  if ((a.code & 0x07) === BPF_RET) return true;
   return a.jt === b.jt && (_isGoto(a) ? a.jt : a.jf) === (_isGoto(b) ? b.jt : b.jf);
 }
 
 /** A hash of what {@linkcode _sameBlock} compares. */
 function _blockHash(b: _Block): number {
   let h = Math.imul(b.code ^ 0x9e3779b9, 0x85ebca6b) ^ b.k;
-  for (const s of b.stmts) h = Math.imul(h ^ s.code, 0xcc9e2d51) ^ s.k;
-  if (bpfClass(b.code) !== BPF_RET) {
+  const sList = b.stmts;
+  for (let sAt = 0; sAt < sList.length; sAt++) {
+    const s = sList[sAt];
+    h = Math.imul(h ^ s.code, 0xcc9e2d51) ^ s.k;
+  }
+  if ((b.code & 0x07) !== BPF_RET) {
     h = Math.imul(h ^ b.jt!.id, 0x1b873593) ^ (_isGoto(b) ? b.jt! : b.jf!).id;
   }
   return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
@@ -102,7 +111,7 @@ function _mergeIdentical(
   const repl: (_Block | undefined)[] = new Array(scratch.size);
   for (let i = order.length - 1; i >= 0; i--) {
     const b = order[i];
-    if (bpfClass(b.code) !== BPF_RET) {
+    if ((b.code & 0x07) !== BPF_RET) {
       const t = repl[b.jt!.id] ?? b.jt!, f = repl[b.jf!.id] ?? b.jf!;
       if (t !== b.jt || f !== b.jf) {
         b.jt = t;

@@ -140,22 +140,25 @@ class _Parser {
 
   program(): _Cond {
     if (this.#tok.kind === "eof") return true;
-    const [cond] = this.#expr();
+    // (Results indexed, not destructured: an array pattern runs the iterator protocol in cold code.)
+    const cond = this.#expr()[0];
     const end: _Token = this.#tok;
     if (end.kind !== "eof") this.#syntax(end);
     return cond;
   }
 
   #expr(): _Result {
-    let [cond, q] = this.#term();
+    const first = this.#term();
+    let cond = first[0];
+    let q = first[1];
     for (;;) {
       const t = this.#tok;
       const isAnd = this.#isAnd(t);
       if (!isAnd && !this.#isOr(t)) return [cond, q];
       this.#i++;
-      const [c2, q2] = this.#startsId(this.#i) ? this.#id(q) : this.#term();
-      cond = isAnd ? _and(cond, c2) : _or(cond, c2);
-      q = q2;
+      const next = this.#startsId(this.#i) ? this.#id(q) : this.#term();
+      cond = isAnd ? _and(cond, next[0]) : _or(cond, next[0]);
+      q = next[1];
     }
   }
 
@@ -209,8 +212,8 @@ class _Parser {
     const t = this.#tok;
     if (this.#isNot(t)) {
       this.#i++;
-      const [c, q] = this.#term();
-      return [_not(c), q];
+      const inner = this.#term();
+      return [_not(inner[0]), inner[1]];
     }
     if (this.#isOp(t, "(")) {
       if (this.#isArithFollow(this.#tokens[this.#afterParen(this.#i)])) return this.#relation();
@@ -342,18 +345,18 @@ class _Parser {
     const t = this.#tok;
     if (this.#isNot(t)) {
       this.#i++;
-      const [c, q2] = this.#id(q);
-      return [_not(c), q2];
+      const inner = this.#id(q);
+      return [_not(inner[0]), inner[1]];
     }
     if (this.#isOp(t, "(")) {
       this.#i++;
-      let [c] = this.#id(q);
+      let c = this.#id(q)[0];
       for (;;) {
         const op = this.#tok;
         const isAnd = this.#isAnd(op);
         if (!isAnd && !this.#isOr(op)) break;
         this.#i++;
-        const [c2] = this.#id(q);
+        const c2 = this.#id(q)[0];
         c = isAnd ? _and(c, c2) : _or(c, c2);
       }
       this.#expectOp(")");

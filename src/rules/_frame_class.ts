@@ -68,7 +68,10 @@ export function _entryClasses(
   fields: readonly _Field[],
 ): number {
   let classes = base === _BASE_NETWORK ? _C_ALL & ~_C_NOT_IP : _C_ALL;
-  for (const g of guards) classes &= _guardClasses(g, fields[g.field]);
+  for (let i = 0; i < guards.length; i++) {
+    const g = guards[i];
+    classes &= _guardClasses(g, fields[g.field]);
+  }
   return classes;
 }
 

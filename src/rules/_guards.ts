@@ -79,7 +79,10 @@ export function _selectiveFirst(guards: _Guards): _Guards {
 /** Whether `_addGuard(guards, guard)` keeps `guard` (intersected or added, not dropped). */
 export function _keepsGuard(guards: _Guards, guard: _Guard): boolean {
   if (guards.length < _MAX_GUARDS) return true;
-  return guards.some((g) => g.field === guard.field && g.mask === guard.mask);
+  for (let i = 0; i < guards.length; i++) {
+    if (guards[i].field === guard.field && guards[i].mask === guard.mask) return true;
+  }
+  return false;
 }
 
 /**
@@ -116,7 +119,9 @@ export function _conjoin(a: _Alternative, b: _Alternative): _Alternative | null 
   // rule set conjoins tens of thousands of alternatives).
   const out: _Guard[] = a.guards.slice();
   let exact = a.exact && b.exact;
-  for (const g of b.guards) {
+  const more = b.guards;
+  for (let i = 0; i < more.length; i++) {
+    const g = more[i];
     if (exact && !_keepsGuard(out, g)) exact = false;
     if (!_addGuardTo(out, g)) return null;
   }

@@ -469,7 +469,7 @@ export class _IndexBuilder {
       _makeLeaf(node, entries, usedMarks);
       return;
     }
-    const childUsed = [...used, best.key];
+    const childUsed = used.concat(best.key);
     const rest: _KeyedEntry[] = [];
     node.field = best.field;
     const source = this.#fields[best.field];
@@ -611,8 +611,14 @@ export class _IndexBuilder {
       group.push(entry);
     }
     // Child `i` is the `i`-th key's (the node is new: no children yet).
-    const { keys, slots, shift } = _buildKeyHash([...groups.keys()]);
-    for (const group of groups.values()) node.children.push(this.#child(node, group, used));
+    // (Lists filled by `forEach`, not spread: no iterator objects in cold code.)
+    const values: number[] = [];
+    const children = node.children;
+    groups.forEach((group, value) => {
+      values.push(value);
+      children.push(this.#child(node, group, used));
+    });
+    const { keys, slots, shift } = _buildKeyHash(values);
     node.keys = keys;
     node.slots = slots;
     node.shift = shift;
@@ -804,7 +810,8 @@ function _bits(mask: number): number {
 function _largestBucket(guards: readonly _Guard[]): number {
   const counts = new Map<number, number>();
   let largest = 0;
-  for (const g of guards) {
+  for (let i = 0; i < guards.length; i++) {
+    const g = guards[i];
     const n = (counts.get(g.lo) ?? 0) + 1;
     counts.set(g.lo, n);
     if (n > largest) largest = n;
@@ -895,7 +902,8 @@ function* _gatherGuards(entries: readonly _KeyedEntry[], s: _KeyStats): Generato
 export function _intervals(guards: readonly _Guard[]): Float64Array {
   const points = new Float64Array(2 * guards.length);
   let n = 0;
-  for (const g of guards) {
+  for (let i = 0; i < guards.length; i++) {
+    const g = guards[i];
     points[n++] = g.lo;
     if (g.hi < 0xffffffff) points[n++] = g.hi + 1;
   }
@@ -911,7 +919,7 @@ export function _intervals(guards: readonly _Guard[]): Float64Array {
 /** The frame classes any of `entries` can hold on. */
 function _classesOf(entries: readonly _IndexEntry[]): number {
   let classes = 0;
-  for (const e of entries) classes |= e.classes;
+  for (let i = 0; i < entries.length; i++) classes |= entries[i].classes;
   return classes;
 }
 
@@ -919,7 +927,8 @@ function _classesOf(entries: readonly _IndexEntry[]): number {
 function _makeLeaf(node: _IndexNode, entries: readonly _KeyedEntry[], used: Uint8Array) {
   node.leaf = _codes(entries, used);
   node.classes = _classesOf(entries);
-  for (const e of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
     if (e.ends === 0 || !e.exact || _unchecked(e, used)) continue;
     const code = 2 * e.position;
     if ((e.ends & _ENDS_IP) !== 0 && code < node.endsIp) node.endsIp = code;

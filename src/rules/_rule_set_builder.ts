@@ -377,9 +377,12 @@ export class _RuleSetBuilder {
     const base = rule.base === "link" ? _BASE_LINK : _BASE_NETWORK;
     if (base === _BASE_LINK) this.#anyLink = true;
     else this.#anyNetwork = true;
-    const prepared = rule.matches.map((match) =>
-      _prepareMatch(match, base, this.#settings, chain.name, r + 1)
-    );
+    // (A loop, not `map` with a closure: this runs once per rule, mostly before V8 optimises it.)
+    const matches = rule.matches;
+    const prepared: _PreparedMatch[] = new Array(matches.length);
+    for (let i = 0; i < matches.length; i++) {
+      prepared[i] = _prepareMatch(matches[i], base, this.#settings, chain.name, r + 1);
+    }
     let kind = _T_NONE;
     let to = -1;
     const target = rule.target;
@@ -442,7 +445,8 @@ export class _RuleSetBuilder {
     const guards: _Guards[] = [];
     const exact: boolean[] = [];
     const classes: number[] = [];
-    for (const alternative of summary) {
+    for (let i = 0; i < summary.length; i++) {
+      const alternative = summary[i];
       const entryClasses = _entryClasses(alternative.guards, base, fields);
       if (entryClasses === 0) continue;
       guards.push(this.#guards.share(alternative.guards));

@@ -369,7 +369,7 @@ function _exclude(
   if (_excludedBy(state.guards, guard, [guard])) return null; // a guard already says `= k`
   const next = _copy(state);
   if (state.excluded.length >= _MAX_GUARDS) next.exact = false;
-  else next.excluded = [...state.excluded, guard];
+  else next.excluded = state.excluded.concat(guard);
   return next;
 }
 
@@ -383,11 +383,21 @@ function _excludedBy(
   excluded: readonly _Guard[],
 ): boolean {
   if (excluded.length === 0) return false;
-  const g = guards.find((h) => h.field === guard.field && h.mask === guard.mask);
+  // (Loops, not `find`/`some` closures: this runs for every learned guard, mostly cold.)
+  let g: _Guard | undefined;
+  for (let i = 0; i < guards.length; i++) {
+    const h = guards[i];
+    if (h.field === guard.field && h.mask === guard.mask) {
+      g = h;
+      break;
+    }
+  }
   if (g === undefined) return false;
-  return excluded.some((x) =>
-    x.field === g.field && x.mask === g.mask && x.lo <= g.lo && g.hi <= x.hi
-  );
+  for (let i = 0; i < excluded.length; i++) {
+    const x = excluded[i];
+    if (x.field === g.field && x.mask === g.mask && x.lo <= g.lo && g.hi <= x.hi) return true;
+  }
+  return false;
 }
 
 /** `state`, no longer exact (a copy when it was). */
@@ -405,13 +415,21 @@ function _inexact(state: _State): _State {
  */
 function _withLoads(table: _FieldTable, state: _State): _Guard[] | null {
   let guards: _Guard[] = state.guards;
-  for (const field of state.loads) {
-    if (guards.some((g) => _impliesLoad(table, g.field, field))) continue;
+  const loaded = state.loads;
+  for (let i = 0; i < loaded.length; i++) {
+    const field = loaded[i];
+    if (_anyImpliesLoad(table, guards, field)) continue;
     const loads: _Guard = { field, mask: 0, lo: 0, hi: 0 };
     if (!_keepsGuard(guards, loads)) return null;
     guards = _addGuard(guards, loads)!;
   }
   return guards;
+}
+
+/** Whether a guard of `guards` loading means field `f` loads ({@linkcode _impliesLoad}). */
+function _anyImpliesLoad(table: _FieldTable, guards: readonly _Guard[], f: number): boolean {
+  for (let i = 0; i < guards.length; i++) if (_impliesLoad(table, guards[i].field, f)) return true;
+  return false;
 }
 
 /**
@@ -440,7 +458,7 @@ function _loaded(state: _State, field: number): void {
     state.exact = false;
     return;
   }
-  state.loads = [...state.loads, field];
+  state.loads = state.loads.concat(field); // (not a spread: no iterator in cold code)
 }
 
 /**
@@ -588,7 +606,8 @@ export function _summariseProgram(
     }
     const { code, jt, jf } = program[pc];
     const k = program[pc].k >>> 0;
-    for (const state of states) {
+    for (let s = 0; s < states.length; s++) {
+      const state = states[s];
       const cls = code & 0x07;
       if (cls === BPF_RET) {
         accept(state, (code & 0x18) === BPF_A ? state.a : _const(k));
@@ -601,7 +620,10 @@ export function _summariseProgram(
           push(pc + 1 + k, state);
           continue;
         }
-        const [taken, notTaken] = _branch(table, state, op, (code & BPF_X) ? state.x : _const(k));
+        // (Indexed, not destructured: an array pattern runs the iterator protocol in cold code.)
+        const branches = _branch(table, state, op, (code & BPF_X) ? state.x : _const(k));
+        const taken = branches[0];
+        const notTaken = branches[1];
         push(pc + 1 + jt, taken);
         // States are updated in place by later steps: never share one between two paths.
         push(pc + 1 + jf, notTaken !== null && notTaken === taken ? _copy(notTaken) : notTaken);
@@ -644,7 +666,10 @@ function _lengthCheckedLoad(
 ): number {
   if (pc + 4 >= program.length) return -1;
   if (x.kind !== _PAYLOAD && _headerLengthByte(table, x) < 0) return -1;
-  const [compareX, subtract, compareK, load] = program.slice(pc + 1, pc + 5);
+  const compareX = program[pc + 1];
+  const subtract = program[pc + 2];
+  const compareK = program[pc + 3];
+  const load = program[pc + 4];
   if (compareX.code !== (BPF_JMP | BPF_JGE | BPF_X) || compareX.jt !== 0) return -1;
   if (subtract.code !== (BPF_ALU | BPF_SUB | BPF_X)) return -1;
   if (compareK.code !== (BPF_JMP | BPF_JGE) || compareK.jt !== 0) return -1;

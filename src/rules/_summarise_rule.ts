@@ -235,7 +235,8 @@ export function _summariseRule(
   const exactPrograms = options?.exactPrograms;
   const memo = options?.programSummaries;
   let summary: _Summary = _ALWAYS;
-  for (const match of prepared) {
+  for (let i = 0; i < prepared.length; i++) {
+    const match = prepared[i];
     const own = _summariseMatch(match, base, table, memo);
     exactPrograms?.push(_exactProgramGuards(match, own, base, table, memo));
     summary = summary === _ALWAYS && _conjoinsAsItIs(own) ? own : _conjoinSummaries(summary, own);
@@ -252,7 +253,7 @@ export function _summariseRule(
  */
 function _conjoinsAsItIs(summary: _Summary): boolean {
   if (summary.length > _MAX_ALTERNATIVES) return false;
-  for (const alternative of summary) if (alternative.guards.length > _MAX_GUARDS) return false;
+  for (let i = 0; i < summary.length; i++) if (summary[i].guards.length > _MAX_GUARDS) return false;
   return true;
 }
 

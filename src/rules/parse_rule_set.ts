@@ -16,6 +16,7 @@ import type {
   BpfMatch,
   Chain,
   CommentMatch,
+  Match,
   PacketCounter,
   Rule,
   RuleBase,
@@ -609,7 +610,7 @@ function _parseRule(
         const network = _canonicalNetwork(value.text, context.seen);
         if (typeof network === "string") _fail(`${network} in "${option}"`, line, value.column);
         const direction = option === "-s" || option.startsWith("--s") ? "source" : "destination";
-        if (rule.matches.some((m) => m.kind === "address" && m.direction === direction)) {
+        if (_hasMatch(rule.matches, "address", direction)) {
           _fail(`option "${option}" given twice`, line, token.column);
         }
         rule.matches.push({
@@ -626,7 +627,7 @@ function _parseRule(
         const value = valueOf(token, ++i);
         const protocol = _parseProtocol(value.text);
         if (protocol < 0) _fail(`unknown protocol "${value.text}"`, line, value.column);
-        if (rule.matches.some((m) => m.kind === "protocol")) {
+        if (_hasMatch(rule.matches, "protocol", undefined)) {
           _fail(`option "${option}" given twice`, line, token.column);
         }
         if (protocol === 0 && invert) _fail(`"! -p all" matches nothing`, line, invert.column);
@@ -643,7 +644,7 @@ function _parseRule(
           _fail(`interface name "${name}" is not valid`, line, value.column);
         }
         const direction = option === "-i" || option === "--in-interface" ? "in" : "out";
-        if (rule.matches.some((m) => m.kind === "interface" && m.direction === direction)) {
+        if (_hasMatch(rule.matches, "interface", direction)) {
           _fail(`option "${option}" given twice`, line, token.column);
         }
         rule.matches.push({ kind: "interface", direction, invert: invert !== undefined, name });
@@ -755,13 +756,31 @@ function _parseRule(
   }
   if (invert) _fail(`"!" is not followed by an option`, line, invert.column);
   for (const match of Object.values(loaded)) _checkComplete(match, line, lineLength + 1);
-  for (const { match, token } of pendingExpressions) {
+  for (let i = 0; i < pendingExpressions.length; i++) {
+    const { match, token } = pendingExpressions[i];
     const key = `${rule.base} ${match.expression}`;
     if (context.seen.checked.has(key)) continue;
     _checkExpression(match.expression!, rule.base, context.linkType, token, line);
     context.seen.checked.add(key);
   }
   return rule;
+}
+
+/**
+ * Whether `matches` has a match of `kind` (and, unless `undefined`, of
+ * `direction`): a loop, not a `some` closure per option of every rule.
+ */
+function _hasMatch(
+  matches: readonly Match[],
+  kind: Match["kind"],
+  direction: string | undefined,
+): boolean {
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i];
+    if (m.kind !== kind) continue;
+    if (direction === undefined || ("direction" in m && m.direction === direction)) return true;
+  }
+  return false;
 }
 
 function _checkComplete(
