@@ -1,9 +1,18 @@
 /**
  * The test kernels of the small-program closures (private): each is a pure
- * function `(P, B, LE, K)` → result, where `B` is the index of the program's
- * offset 0, `LE` where loads end and `K` the operands; the per-packet
- * closures (`_execute_single.ts`, `_execute_chain.ts`) and the batch loops
+ * function `(P, B, LE, operands...)` → result, where `B` is the index of the
+ * program's offset 0 and `LE` where loads end; the per-packet closures
+ * (`_execute_single.ts`, `_execute_chain.ts`) and the batch loops
  * (`_kernel_batch.ts`) call them, and V8 inlines them into both.
+ *
+ * The one-test kernels (equality, range, length) take their operands as
+ * numbers, not as the `Int32Array` of the dispatch code: a batch loop reads
+ * them into locals once per batch, where reading them from the array in the
+ * loop costs a bounds check and a load per operand and frame whenever V8
+ * cannot see the array as a constant, as from a call site shared by many
+ * programs (`arp`'s batch from a shared site: bench/RESULTS.md, "Tiny
+ * programs through runBatch from a shared call site, session 12"). Compare
+ * chains and membership lists walk their operands, and keep `K`.
  *
  * @module
  */
@@ -24,78 +33,158 @@ export const MEMBER_1 = 11;
 export const MEMBER_2 = 12;
 export const MEMBER_4 = 13;
 
-/** `[k] == v ? t : f`, one byte: `_T_B_EQ` + `_RET_PAIR`, operands k, v, t, f. */
-export function _equal1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
-  const i = B + K[1];
-  if (i + 1 > LE) return 0;
-  const x = P[i] ^ K[2];
-  const f = K[4];
-  return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
-}
-
-/** `[k] == v ? t : f`, two bytes. */
-export function _equal2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
-  const i = B + K[1];
-  if (i + 2 > LE) return 0;
-  const x = ((P[i] << 8) | P[i + 1]) ^ K[2];
-  const f = K[4];
-  return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
-}
-
-/** `[k] == v ? t : f`, four bytes. */
-export function _equal4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
-  const i = B + K[1];
-  if (i + 4 > LE) return 0;
-  const x = ((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) ^ K[2];
-  const f = K[4];
-  return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+/** `t` when `x` is 0, else `f` (uint32), picked with masks: no branch to mispredict. */
+function _pickEqual(x: number, t: number, f: number): number {
+  return (f ^ ((t ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
 }
 
 /**
- * `((A >>> shift) & mask)` in a range ? t : f, A loaded: operands from K[3]
- * on (shift, mask, rangeMask, low, span, t, f).
+ * `[k] == v ? t : f`, one byte: `_T_B_EQ` + `_RET_PAIR`, operands k, v, t, f
+ * (`K[1..4]` of its dispatch code).
  */
-function _inRange(A: number, K: Int32Array): number {
-  const a = (A >>> K[3]) & K[4];
-  const d = ((a & K[5]) - K[6]) | 0;
-  const s = K[7];
-  const t = K[8];
-  return (t ^ ((t ^ K[9]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
+export function _equal1(
+  P: Uint8Array,
+  B: number,
+  LE: number,
+  k: number,
+  v: number,
+  t: number,
+  f: number,
+): number {
+  const i = B + k;
+  if (i + 1 > LE) return 0;
+  return _pickEqual(P[i] ^ v, t, f);
+}
+
+/** `[k] == v ? t : f`, two bytes. */
+export function _equal2(
+  P: Uint8Array,
+  B: number,
+  LE: number,
+  k: number,
+  v: number,
+  t: number,
+  f: number,
+): number {
+  const i = B + k;
+  if (i + 2 > LE) return 0;
+  return _pickEqual(((P[i] << 8) | P[i + 1]) ^ v, t, f);
+}
+
+/** `[k] == v ? t : f`, four bytes. */
+export function _equal4(
+  P: Uint8Array,
+  B: number,
+  LE: number,
+  k: number,
+  v: number,
+  t: number,
+  f: number,
+): number {
+  const i = B + k;
+  if (i + 4 > LE) return 0;
+  return _pickEqual(((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) ^ v, t, f);
+}
+
+/**
+ * `((A >>> shift) & mask)` in a range ? t : f, A loaded: `A` shifted and
+ * masked, then `((A & rangeMask) - low) >>> 0 <= span`, picked with the
+ * borrow out of `span - d` as a mask (`_execute.ts` explains it).
+ */
+function _inRange(
+  A: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: number,
+  f: number,
+): number {
+  const d = ((((A >>> shift) & mask) & rangeMask) - low) | 0;
+  const s = span;
+  return (t ^ ((t ^ f) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
 }
 
 /**
  * The range test on one byte: `_T_B` + `_RET_PAIR`, operands k, e (bytes
- * from the data's start to check), shift, mask, rangeMask, low, span, t, f.
+ * from the data's start to check), then shift, mask, rangeMask, low, span,
+ * t, f (`K[1..9]` of its dispatch code).
  */
-export function _range1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
-  if (B + (K[2] >>> 0) > LE) return 0;
-  return _inRange(P[B + K[1]], K);
+export function _range1(
+  P: Uint8Array,
+  B: number,
+  LE: number,
+  k: number,
+  e: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: number,
+  f: number,
+): number {
+  if (B + (e >>> 0) > LE) return 0;
+  return _inRange(P[B + k], shift, mask, rangeMask, low, span, t, f);
 }
 
 /** The range test on two bytes. */
-export function _range2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
-  if (B + (K[2] >>> 0) > LE) return 0;
-  const i = B + K[1];
-  return _inRange((P[i] << 8) | P[i + 1], K);
+export function _range2(
+  P: Uint8Array,
+  B: number,
+  LE: number,
+  k: number,
+  e: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: number,
+  f: number,
+): number {
+  if (B + (e >>> 0) > LE) return 0;
+  const i = B + k;
+  return _inRange((P[i] << 8) | P[i + 1], shift, mask, rangeMask, low, span, t, f);
 }
 
 /** The range test on four bytes. */
-export function _range4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
-  if (B + (K[2] >>> 0) > LE) return 0;
-  const i = B + K[1];
-  return _inRange((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3], K);
+export function _range4(
+  P: Uint8Array,
+  B: number,
+  LE: number,
+  k: number,
+  e: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: number,
+  f: number,
+): number {
+  if (B + (e >>> 0) > LE) return 0;
+  const i = B + k;
+  const A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+  return _inRange(A, shift, mask, rangeMask, low, span, t, f);
 }
 
 /**
  * `ld len` tested (`_T_LEN`) with two targets that only return, for the wire
- * length W. Operands: shift, mask, rangeMask, low, span, t, f.
+ * length W: the range test's operands, shift to f.
  */
-export function _length(W: number, K: Int32Array): number {
-  const A = (W >>> K[0]) & K[1];
-  const d = ((A & K[2]) - K[3]) | 0;
-  const s = K[4];
-  const t = K[5];
-  return (t ^ ((t ^ K[6]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
+export function _length(
+  W: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: number,
+  f: number,
+): number {
+  return _inRange(W, shift, mask, rangeMask, low, span, t, f);
 }
 
 /**

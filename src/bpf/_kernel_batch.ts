@@ -59,52 +59,65 @@ export function _batch(kind: number, K: Int32Array): _BatchRun {
 }
 
 // One function per kernel (see the module doc); each differs from the next only in its kernel.
+// The one-test kernels' operands are read into locals once, before the loop (the module doc).
 
 function _equal1Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], v = K[2], t = K[3], f = K[4];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _equal1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    results[i] = _equal1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), k, v, t, f);
   }
 }
 
 function _equal2Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], v = K[2], t = K[3], f = K[4];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _equal2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    results[i] = _equal2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), k, v, t, f);
   }
 }
 
 function _equal4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], v = K[2], t = K[3], f = K[4];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _equal4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    results[i] = _equal4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), k, v, t, f);
   }
 }
 
 function _range1Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], e = K[2], shift = K[3], mask = K[4], rangeMask = K[5], low = K[6];
+  const span = K[7], t = K[8], f = K[9];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _range1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    const LE = _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i);
+    results[i] = _range1(P, B, LE, k, e, shift, mask, rangeMask, low, span, t, f);
   }
 }
 
 function _range2Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], e = K[2], shift = K[3], mask = K[4], rangeMask = K[5], low = K[6];
+  const span = K[7], t = K[8], f = K[9];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _range2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    const LE = _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i);
+    results[i] = _range2(P, B, LE, k, e, shift, mask, rangeMask, low, span, t, f);
   }
 }
 
 function _range4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], e = K[2], shift = K[3], mask = K[4], rangeMask = K[5], low = K[6];
+  const span = K[7], t = K[8], f = K[9];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _range4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    const LE = _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i);
+    results[i] = _range4(P, B, LE, k, e, shift, mask, rangeMask, low, span, t, f);
   }
 }
 
@@ -234,10 +247,12 @@ function _member4LongLoop(K: Int32Array, batch: PacketBatch, results: Uint32Arra
 /** `ld len` tested: `len` is the frame's wire length, else the bytes present from its data. */
 function _lengthLoop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const shift = K[0], mask = K[1], rangeMask = K[2], low = K[3], span = K[4], t = K[5], f = K[6];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
     const E = _frameEnd(P, O[i], L[i]);
-    results[i] = _length(W === undefined ? (E > B ? E - B : 0) : W[i], K);
+    const len = W === undefined ? (E > B ? E - B : 0) : W[i];
+    results[i] = _length(len, shift, mask, rangeMask, low, span, t, f);
   }
 }
 
