@@ -5,6 +5,7 @@
  *   deno run -A bench/make_capture.ts                 # once: bench/data/mixed_1m.pcap
  *   deno run -A bench/engine_backends.ts [--packets 4096] [--rounds 500] [--repeats 5]
  *     [--engines "closure,closure shared,..."]   # only these columns (libpcap always)
+ *     [--stat median|min]   # of the repeats (min: the least disturbed, on a noisy machine)
  *
  * The packets are the first `--packets` frames of the capture, each program
  * runs `--rounds` times over all of them per repeat (the interpreter a tenth
@@ -59,6 +60,7 @@ const { values } = parseArgs({
     child: { type: "string" },
     engine: { type: "string" },
     engines: { type: "string" },
+    stat: { type: "string", default: "median" },
   },
 });
 const PACKETS = Number(values.packets);
@@ -314,6 +316,11 @@ function cpuMicroseconds(): number {
   return user + system;
 }
 
+/** The statistic of the repeats that the table gives (`--stat`). */
+function summary(xs: number[]): number {
+  return values.stat === "min" ? Math.min(...xs) : median(xs);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -381,7 +388,7 @@ async function runParent() {
     await new Deno.Command("uptime").output().then((o) => o.stdout),
   );
   console.log(
-    `${PACKETS} packets of ${values.capture}, ${ROUNDS} rounds, median of ${REPEATS} repeats; ` +
+    `${PACKETS} packets of ${values.capture}, ${ROUNDS} rounds, ${values.stat} of ${REPEATS} repeats; ` +
       `Deno ${Deno.version.deno}, V8 ${Deno.version.v8}; load: ${load.trim()}`,
   );
   const names = [
@@ -443,7 +450,7 @@ async function runParent() {
         times.get(engine)!.push(timed.ns);
       }
     }
-    const m = new Map(names.map((n) => [n, times.get(n)!.length ? median(times.get(n)!) : NaN]));
+    const m = new Map(names.map((n) => [n, times.get(n)!.length ? summary(times.get(n)!) : NaN]));
     const cell = (n: string) => Number.isNaN(m.get(n)) ? "–" : m.get(n)!.toFixed(1);
     const ratio = (a: string, b: string) =>
       Number.isNaN(m.get(a)) || Number.isNaN(m.get(b))

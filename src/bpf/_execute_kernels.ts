@@ -1,18 +1,19 @@
 /**
  * The test kernels of the small-program closures (private): each is a pure
- * function `(P, B, LE, operands...)` → result, where `B` is the index of the
- * program's offset 0 and `LE` where loads end; the per-packet closures
- * (`_execute_single.ts`, `_execute_chain.ts`) and the batch loops
+ * function `(P, B, LE, K)` → result, where `B` is the index of the program's
+ * offset 0, `LE` where loads end and `K` the operands; the per-packet
+ * closures (`_execute_single.ts`, `_execute_chain.ts`) and the batch loops
  * (`_kernel_batch.ts`) call them, and V8 inlines them into both.
  *
- * The one-test kernels (equality, range, length) take their operands as
- * numbers, not as the `Int32Array` of the dispatch code: a batch loop reads
- * them into locals once per batch, where reading them from the array in the
- * loop costs a bounds check and a load per operand and frame whenever V8
- * cannot see the array as a constant, as from a call site shared by many
- * programs (`arp`'s batch from a shared site: bench/RESULTS.md, "Tiny
- * programs through runBatch from a shared call site, session 12"). Compare
- * chains and membership lists walk their operands, and keep `K`.
+ * The batch loops of the one-test kernels (equality, range) read the
+ * operands into locals once per batch and do the kernel's bounds check in the
+ * loop, then call the kernel's value function ({@linkcode _pickEqual},
+ * {@linkcode _inRange}) on the loaded bytes: reading the operands from `K` in
+ * the loop costs a bounds check and a load per operand and frame where V8
+ * cannot see `K` as a constant, as from a call site shared by many programs,
+ * and calling the whole kernel with the operands as arguments measured slower
+ * from a program's own call site (bench/RESULTS.md, "Tiny programs through
+ * runBatch from a shared call site, session 12").
  *
  * @module
  */
@@ -33,65 +34,45 @@ export const MEMBER_1 = 11;
 export const MEMBER_2 = 12;
 export const MEMBER_4 = 13;
 
-/** `t` when `x` is 0, else `f` (uint32), picked with masks: no branch to mispredict. */
-function _pickEqual(x: number, t: number, f: number): number {
+/**
+ * `t` when `x` is 0, else `f` (uint32), picked with masks, without a branch
+ * to mispredict: `((x - 1) & ~x) >> 31` is -1 exactly when `x` is 0.
+ */
+export function _pickEqual(x: number, t: number, f: number): number {
   return (f ^ ((t ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
 }
 
-/**
- * `[k] == v ? t : f`, one byte: `_T_B_EQ` + `_RET_PAIR`, operands k, v, t, f
- * (`K[1..4]` of its dispatch code).
- */
-export function _equal1(
-  P: Uint8Array,
-  B: number,
-  LE: number,
-  k: number,
-  v: number,
-  t: number,
-  f: number,
-): number {
-  const i = B + k;
+/** `[k] == v ? t : f`, one byte: `_T_B_EQ` + `_RET_PAIR`, operands k, v, t, f. */
+export function _equal1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[1];
   if (i + 1 > LE) return 0;
-  return _pickEqual(P[i] ^ v, t, f);
+  return _pickEqual(P[i] ^ K[2], K[3], K[4]);
 }
 
 /** `[k] == v ? t : f`, two bytes. */
-export function _equal2(
-  P: Uint8Array,
-  B: number,
-  LE: number,
-  k: number,
-  v: number,
-  t: number,
-  f: number,
-): number {
-  const i = B + k;
+export function _equal2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[1];
   if (i + 2 > LE) return 0;
-  return _pickEqual(((P[i] << 8) | P[i + 1]) ^ v, t, f);
+  return _pickEqual(((P[i] << 8) | P[i + 1]) ^ K[2], K[3], K[4]);
 }
 
 /** `[k] == v ? t : f`, four bytes. */
-export function _equal4(
-  P: Uint8Array,
-  B: number,
-  LE: number,
-  k: number,
-  v: number,
-  t: number,
-  f: number,
-): number {
-  const i = B + k;
+export function _equal4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[1];
   if (i + 4 > LE) return 0;
-  return _pickEqual(((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) ^ v, t, f);
+  return _pickEqual(
+    ((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) ^ K[2],
+    K[3],
+    K[4],
+  );
 }
 
 /**
- * `((A >>> shift) & mask)` in a range ? t : f, A loaded: `A` shifted and
- * masked, then `((A & rangeMask) - low) >>> 0 <= span`, picked with the
- * borrow out of `span - d` as a mask (`_execute.ts` explains it).
+ * `((A >>> shift) & mask)` in a range ? t : f, A loaded: `((A & rangeMask)
+ * - low) >>> 0 <= span`, picked with the borrow out of `span - d` as a mask
+ * (`_execute.ts` explains it).
  */
-function _inRange(
+export function _inRange(
   A: number,
   shift: number,
   mask: number,
@@ -108,83 +89,40 @@ function _inRange(
 
 /**
  * The range test on one byte: `_T_B` + `_RET_PAIR`, operands k, e (bytes
- * from the data's start to check), then shift, mask, rangeMask, low, span,
- * t, f (`K[1..9]` of its dispatch code).
+ * from the data's start to check), shift, mask, rangeMask, low, span, t, f.
  */
-export function _range1(
-  P: Uint8Array,
-  B: number,
-  LE: number,
-  k: number,
-  e: number,
-  shift: number,
-  mask: number,
-  rangeMask: number,
-  low: number,
-  span: number,
-  t: number,
-  f: number,
-): number {
-  if (B + (e >>> 0) > LE) return 0;
-  return _inRange(P[B + k], shift, mask, rangeMask, low, span, t, f);
+export function _range1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  if (B + (K[2] >>> 0) > LE) return 0;
+  return _inRange(P[B + K[1]], K[3], K[4], K[5], K[6], K[7], K[8], K[9]);
 }
 
 /** The range test on two bytes. */
-export function _range2(
-  P: Uint8Array,
-  B: number,
-  LE: number,
-  k: number,
-  e: number,
-  shift: number,
-  mask: number,
-  rangeMask: number,
-  low: number,
-  span: number,
-  t: number,
-  f: number,
-): number {
-  if (B + (e >>> 0) > LE) return 0;
-  const i = B + k;
-  return _inRange((P[i] << 8) | P[i + 1], shift, mask, rangeMask, low, span, t, f);
+export function _range2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  if (B + (K[2] >>> 0) > LE) return 0;
+  const i = B + K[1];
+  return _inRange((P[i] << 8) | P[i + 1], K[3], K[4], K[5], K[6], K[7], K[8], K[9]);
 }
 
 /** The range test on four bytes. */
-export function _range4(
-  P: Uint8Array,
-  B: number,
-  LE: number,
-  k: number,
-  e: number,
-  shift: number,
-  mask: number,
-  rangeMask: number,
-  low: number,
-  span: number,
-  t: number,
-  f: number,
-): number {
-  if (B + (e >>> 0) > LE) return 0;
-  const i = B + k;
+export function _range4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  if (B + (K[2] >>> 0) > LE) return 0;
+  const i = B + K[1];
   const A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-  return _inRange(A, shift, mask, rangeMask, low, span, t, f);
+  return _inRange(A, K[3], K[4], K[5], K[6], K[7], K[8], K[9]);
 }
 
 /**
  * `ld len` tested (`_T_LEN`) with two targets that only return, for the wire
- * length W: the range test's operands, shift to f.
+ * length W. Operands: shift, mask, rangeMask, low, span, t, f.
  */
-export function _length(
-  W: number,
-  shift: number,
-  mask: number,
-  rangeMask: number,
-  low: number,
-  span: number,
-  t: number,
-  f: number,
-): number {
-  return _inRange(W, shift, mask, rangeMask, low, span, t, f);
+export function _length(W: number, K: Int32Array): number {
+  // As _inRange, with the operands read in place (as arguments, `len > 100`'s batch from its own
+  // call site measured 3.4 → 4.3 ns a frame).
+  const A = (W >>> K[0]) & K[1];
+  const d = ((A & K[2]) - K[3]) | 0;
+  const s = K[4];
+  const t = K[5];
+  return (t ^ ((t ^ K[6]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
 }
 
 /**

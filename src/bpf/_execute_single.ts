@@ -17,7 +17,7 @@
  * The result is picked with masks, without a branch, as the loop's return
  * pairs do (`_execute.ts` explains the masks): which target a packet takes is
  * data-dependent, and a mispredicted branch costs more than the whole test.
- * Each test is one small kernel of `_execute_kernels.ts`, `(P, B, LE, operands...)` → result, where `B` is the
+ * Each test is one small kernel of `_execute_kernels.ts`, `(P, B, LE, K)` → result, where `B` is the
  * index of the program's offset 0 and `LE` where loads end: the per-packet
  * closure (one function literal per kernel, so a caller's call site sees one
  * function) computes them from the context, and the batch loop
@@ -91,24 +91,24 @@ function _equalTest(kind: number, K: Int32Array): _Run {
   if (kind === EQUAL_1) {
     return function run(P: Uint8Array): number {
       const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-      if (C === undefined) return _equal1(P, 0, P.length, K[1], K[2], K[3], K[4]);
+      if (C === undefined) return _equal1(P, 0, P.length, K);
       const B = _dataStart(C);
-      return _equal1(P, B, _contextLoadEnd(P, C, B), K[1], K[2], K[3], K[4]);
+      return _equal1(P, B, _contextLoadEnd(P, C, B), K);
     } as _Run;
   }
   if (kind === EQUAL_2) {
     return function run(P: Uint8Array): number {
       const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-      if (C === undefined) return _equal2(P, 0, P.length, K[1], K[2], K[3], K[4]);
+      if (C === undefined) return _equal2(P, 0, P.length, K);
       const B = _dataStart(C);
-      return _equal2(P, B, _contextLoadEnd(P, C, B), K[1], K[2], K[3], K[4]);
+      return _equal2(P, B, _contextLoadEnd(P, C, B), K);
     } as _Run;
   }
   return function run(P: Uint8Array): number {
     const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    if (C === undefined) return _equal4(P, 0, P.length, K[1], K[2], K[3], K[4]);
+    if (C === undefined) return _equal4(P, 0, P.length, K);
     const B = _dataStart(C);
-    return _equal4(P, B, _contextLoadEnd(P, C, B), K[1], K[2], K[3], K[4]);
+    return _equal4(P, B, _contextLoadEnd(P, C, B), K);
   } as _Run;
 }
 
@@ -117,69 +117,24 @@ function _rangeTest(kind: number, K: Int32Array): _Run {
   if (kind === RANGE_1) {
     return function run(P: Uint8Array): number {
       const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-      if (C === undefined) {
-        return _range1(P, 0, P.length, K[1], K[2], K[3], K[4], K[5], K[6], K[7], K[8], K[9]);
-      }
+      if (C === undefined) return _range1(P, 0, P.length, K);
       const B = _dataStart(C);
-      return _range1(
-        P,
-        B,
-        _contextLoadEnd(P, C, B),
-        K[1],
-        K[2],
-        K[3],
-        K[4],
-        K[5],
-        K[6],
-        K[7],
-        K[8],
-        K[9],
-      );
+      return _range1(P, B, _contextLoadEnd(P, C, B), K);
     } as _Run;
   }
   if (kind === RANGE_2) {
     return function run(P: Uint8Array): number {
       const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-      if (C === undefined) {
-        return _range2(P, 0, P.length, K[1], K[2], K[3], K[4], K[5], K[6], K[7], K[8], K[9]);
-      }
+      if (C === undefined) return _range2(P, 0, P.length, K);
       const B = _dataStart(C);
-      return _range2(
-        P,
-        B,
-        _contextLoadEnd(P, C, B),
-        K[1],
-        K[2],
-        K[3],
-        K[4],
-        K[5],
-        K[6],
-        K[7],
-        K[8],
-        K[9],
-      );
+      return _range2(P, B, _contextLoadEnd(P, C, B), K);
     } as _Run;
   }
   return function run(P: Uint8Array): number {
     const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    if (C === undefined) {
-      return _range4(P, 0, P.length, K[1], K[2], K[3], K[4], K[5], K[6], K[7], K[8], K[9]);
-    }
+    if (C === undefined) return _range4(P, 0, P.length, K);
     const B = _dataStart(C);
-    return _range4(
-      P,
-      B,
-      _contextLoadEnd(P, C, B),
-      K[1],
-      K[2],
-      K[3],
-      K[4],
-      K[5],
-      K[6],
-      K[7],
-      K[8],
-      K[9],
-    );
+    return _range4(P, B, _contextLoadEnd(P, C, B), K);
   } as _Run;
 }
 
@@ -187,8 +142,8 @@ function _rangeTest(kind: number, K: Int32Array): _Run {
 function _lengthTest(K: Int32Array): _Run {
   return function run(P: Uint8Array): number {
     const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    if (C === undefined) return _length(P.length, K[0], K[1], K[2], K[3], K[4], K[5], K[6]);
+    if (C === undefined) return _length(P.length, K);
     const B = _dataStart(C);
-    return _length(_wireLength(C, B, _captureEnd(P, C)), K[0], K[1], K[2], K[3], K[4], K[5], K[6]);
+    return _length(_wireLength(C, B, _captureEnd(P, C)), K);
   } as _Run;
 }
