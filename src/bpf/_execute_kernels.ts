@@ -5,6 +5,16 @@
  * closures (`_execute_single.ts`, `_execute_chain.ts`) and the batch loops
  * (`_kernel_batch.ts`) call them, and V8 inlines them into both.
  *
+ * The batch loops of the one-test kernels (equality, range) read the
+ * operands into locals once per batch and do the kernel's bounds check in the
+ * loop, then call the kernel's value function ({@linkcode _pickEqual},
+ * {@linkcode _inRange}) on the loaded bytes: reading the operands from `K` in
+ * the loop costs a bounds check and a load per operand and frame where V8
+ * cannot see `K` as a constant, as from a call site shared by many programs,
+ * and calling the whole kernel with the operands as arguments measured slower
+ * from a program's own call site (bench/RESULTS.md, "Tiny programs through
+ * runBatch from a shared call site, session 12").
+ *
  * @module
  */
 
@@ -24,43 +34,57 @@ export const MEMBER_1 = 11;
 export const MEMBER_2 = 12;
 export const MEMBER_4 = 13;
 
+/**
+ * `t` when `x` is 0, else `f` (uint32), picked with masks, without a branch
+ * to mispredict: `((x - 1) & ~x) >> 31` is -1 exactly when `x` is 0.
+ */
+export function _pickEqual(x: number, t: number, f: number): number {
+  return (f ^ ((t ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+}
+
 /** `[k] == v ? t : f`, one byte: `_T_B_EQ` + `_RET_PAIR`, operands k, v, t, f. */
 export function _equal1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
   const i = B + K[1];
   if (i + 1 > LE) return 0;
-  const x = P[i] ^ K[2];
-  const f = K[4];
-  return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+  return _pickEqual(P[i] ^ K[2], K[3], K[4]);
 }
 
 /** `[k] == v ? t : f`, two bytes. */
 export function _equal2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
   const i = B + K[1];
   if (i + 2 > LE) return 0;
-  const x = ((P[i] << 8) | P[i + 1]) ^ K[2];
-  const f = K[4];
-  return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+  return _pickEqual(((P[i] << 8) | P[i + 1]) ^ K[2], K[3], K[4]);
 }
 
 /** `[k] == v ? t : f`, four bytes. */
 export function _equal4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
   const i = B + K[1];
   if (i + 4 > LE) return 0;
-  const x = ((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) ^ K[2];
-  const f = K[4];
-  return (f ^ ((K[3] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+  return _pickEqual(
+    ((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]) ^ K[2],
+    K[3],
+    K[4],
+  );
 }
 
 /**
- * `((A >>> shift) & mask)` in a range ? t : f, A loaded: operands from K[3]
- * on (shift, mask, rangeMask, low, span, t, f).
+ * `((A >>> shift) & mask)` in a range ? t : f, A loaded: `((A & rangeMask)
+ * - low) >>> 0 <= span`, picked with the borrow out of `span - d` as a mask
+ * (`_execute.ts` explains it).
  */
-function _inRange(A: number, K: Int32Array): number {
-  const a = (A >>> K[3]) & K[4];
-  const d = ((a & K[5]) - K[6]) | 0;
-  const s = K[7];
-  const t = K[8];
-  return (t ^ ((t ^ K[9]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
+export function _inRange(
+  A: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: number,
+  f: number,
+): number {
+  const d = ((((A >>> shift) & mask) & rangeMask) - low) | 0;
+  const s = span;
+  return (t ^ ((t ^ f) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>> 0;
 }
 
 /**
@@ -69,21 +93,22 @@ function _inRange(A: number, K: Int32Array): number {
  */
 export function _range1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
   if (B + (K[2] >>> 0) > LE) return 0;
-  return _inRange(P[B + K[1]], K);
+  return _inRange(P[B + K[1]], K[3], K[4], K[5], K[6], K[7], K[8], K[9]);
 }
 
 /** The range test on two bytes. */
 export function _range2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
   if (B + (K[2] >>> 0) > LE) return 0;
   const i = B + K[1];
-  return _inRange((P[i] << 8) | P[i + 1], K);
+  return _inRange((P[i] << 8) | P[i + 1], K[3], K[4], K[5], K[6], K[7], K[8], K[9]);
 }
 
 /** The range test on four bytes. */
 export function _range4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
   if (B + (K[2] >>> 0) > LE) return 0;
   const i = B + K[1];
-  return _inRange((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3], K);
+  const A = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+  return _inRange(A, K[3], K[4], K[5], K[6], K[7], K[8], K[9]);
 }
 
 /**
@@ -91,6 +116,8 @@ export function _range4(P: Uint8Array, B: number, LE: number, K: Int32Array): nu
  * length W. Operands: shift, mask, rangeMask, low, span, t, f.
  */
 export function _length(W: number, K: Int32Array): number {
+  // As _inRange, with the operands read in place (as arguments, `len > 100`'s batch from its own
+  // call site measured 3.4 → 4.3 ns a frame).
   const A = (W >>> K[0]) & K[1];
   const d = ((A & K[2]) - K[3]) | 0;
   const s = K[4];

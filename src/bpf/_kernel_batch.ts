@@ -21,16 +21,12 @@ import {
   _chain1,
   _chain2,
   _chain4,
-  _equal1,
-  _equal2,
-  _equal4,
+  _inRange,
   _length,
   _member1,
   _member2,
   _member4,
-  _range1,
-  _range2,
-  _range4,
+  _pickEqual,
   CHAIN_1,
   CHAIN_2,
   CHAIN_4,
@@ -59,52 +55,112 @@ export function _batch(kind: number, K: Int32Array): _BatchRun {
 }
 
 // One function per kernel (see the module doc); each differs from the next only in its kernel.
+// The one-test kernels read their operands into locals once, check bounds as the kernel does
+// and call its value function (`_execute_kernels.ts`).
 
 function _equal1Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], v = K[2], t = K[3], f = K[4];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _equal1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    const j = B + k;
+    // As _equal1: a load past the frame's end returns 0.
+    if (j + 1 > _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i)) {
+      results[i] = 0;
+      continue;
+    }
+    results[i] = _pickEqual(P[j] ^ v, t, f);
   }
 }
 
 function _equal2Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], v = K[2], t = K[3], f = K[4];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _equal2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    const j = B + k;
+    // As _equal2: a load past the frame's end returns 0.
+    if (j + 2 > _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i)) {
+      results[i] = 0;
+      continue;
+    }
+    results[i] = _pickEqual(((P[j] << 8) | P[j + 1]) ^ v, t, f);
   }
 }
 
 function _equal4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], v = K[2], t = K[3], f = K[4];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _equal4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    const j = B + k;
+    // As _equal4: a load past the frame's end returns 0.
+    if (j + 4 > _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i)) {
+      results[i] = 0;
+      continue;
+    }
+    results[i] = _pickEqual(
+      ((P[j] << 24) | (P[j + 1] << 16) | (P[j + 2] << 8) | P[j + 3]) ^ v,
+      t,
+      f,
+    );
   }
 }
 
 function _range1Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], e = K[2] >>> 0, shift = K[3], mask = K[4], rangeMask = K[5], low = K[6];
+  const span = K[7], t = K[8], f = K[9];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _range1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    // As _range1: the block's bounds check first, then the load.
+    if (B + e > _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i)) {
+      results[i] = 0;
+      continue;
+    }
+    const j = B + k;
+    results[i] = _inRange(P[j], shift, mask, rangeMask, low, span, t, f);
   }
 }
 
 function _range2Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], e = K[2] >>> 0, shift = K[3], mask = K[4], rangeMask = K[5], low = K[6];
+  const span = K[7], t = K[8], f = K[9];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _range2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    // As _range2: the block's bounds check first, then the load.
+    if (B + e > _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i)) {
+      results[i] = 0;
+      continue;
+    }
+    const j = B + k;
+    results[i] = _inRange((P[j] << 8) | P[j + 1], shift, mask, rangeMask, low, span, t, f);
   }
 }
 
 function _range4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  const k = K[1], e = K[2] >>> 0, shift = K[3], mask = K[4], rangeMask = K[5], low = K[6];
+  const span = K[7], t = K[8], f = K[9];
   for (let i = 0; i < n; i++) {
     const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _range4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+    // As _range4: the block's bounds check first, then the load.
+    if (B + e > _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i)) {
+      results[i] = 0;
+      continue;
+    }
+    const j = B + k;
+    results[i] = _inRange(
+      (P[j] << 24) | (P[j + 1] << 16) | (P[j + 2] << 8) | P[j + 3],
+      shift,
+      mask,
+      rangeMask,
+      low,
+      span,
+      t,
+      f,
+    );
   }
 }
 
