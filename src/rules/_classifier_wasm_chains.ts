@@ -16,12 +16,8 @@ import { KIND_GOTO, KIND_JUMP, T_TWO } from "./_classifier_wasm_indices.ts";
 import type { _ModuleFlags, _TestEmission, _WasmPlan } from "./_classifier_wasm_plan.ts";
 import { _collectFunction, _inlinedCollect, _segmentedCollect } from "./_classifier_wasm_walk.ts";
 import { _walkLocalsAt } from "./_classifier_wasm_walk_locals.ts";
-import {
-  _INLINED_WALK,
-  _RUN_CASES_RULES,
-  _runCasesFunction,
-  _runFunction,
-} from "./_classifier_wasm_runs.ts";
+import { _INLINED_WALK, _runCasesFunction, _runFunction } from "./_classifier_wasm_runs.ts";
+import { _RUN_CASES_RULES } from "./_classifier_wasm_choice.ts";
 
 /**
  * Tests: whether chains whose loop has a case per code run their tests

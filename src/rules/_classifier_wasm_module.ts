@@ -48,7 +48,7 @@ import {
   type _WasmRule,
 } from "./_classifier_wasm_plan.ts";
 import { _listedCodesOf } from "./_classifier_wasm_walk.ts";
-import { _RUN_CASES_RULES } from "./_classifier_wasm_runs.ts";
+import { _RUN_CASES_RULES } from "./_classifier_wasm_choice.ts";
 import {
   _neverFunction,
   _testFunction,

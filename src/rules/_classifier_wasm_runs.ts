@@ -5,7 +5,8 @@
  * (./_classifier_source.ts; same results: `_R_END`, `_R_ACCEPT`, `_R_DROP`,
  * or the position of a rule that jumps), counting every matching rule in
  * the float64 counters. {@linkcode _runFunction} is data-driven over the
- * rule table; for chains of up to {@linkcode _RUN_CASES_RULES} rules,
+ * rule table; for chains of up to `_RUN_CASES_RULES` rules
+ * (./_classifier_wasm_choice.ts),
  * {@linkcode _runCasesFunction} has one case per listed code (a jump table:
  * the rule's kind, base, counters and test known at emission), its tests
  * and walk possibly inline, and a jump or goto may call its target chain's
@@ -16,7 +17,6 @@
 import { _I32, _OP } from "../bpf/_wasm_encoder.ts";
 import type { _WasmFunction } from "../bpf/_wasm_encoder.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
-import { _RUN_CASES_RULES } from "./_classifier_wasm_choice.ts";
 import type { _Guard } from "./_guards.ts";
 import { _R_ACCEPT, _R_DROP, _R_END } from "./_classifier_source.ts";
 import {
@@ -285,8 +285,6 @@ export function _runFunction(
   c.i32(_R_END);
   return { type: T_TWO, locals: [{ count: 11, type: _I32 }], code: c };
 }
-
-export { _RUN_CASES_RULES };
 
 /**
  * One chain's `run(frame, resume) → result` as {@linkcode _runFunction},

@@ -417,16 +417,17 @@ function _walkPiece(e: _CollectEmitter, code: Uint8Array): number {
   return e.firstExtra + e.extra.length - 1;
 }
 
-/** One chain's `collect(frame) → bound`. */
+/** One chain's `collect(frame) → bound` (with `stop`: up to that segment's root). */
 export function _collectFunction(
   plan: _WasmPlan,
   chain: number,
   module: _ModuleFlags,
   extra: _WasmFunction[],
   firstExtra: number,
+  stop: _IndexNode | null = null,
 ): _WasmFunction {
   const b = new _Body();
-  _emitCollect(b, plan, chain, module, { extra, firstExtra, L: _COLLECT });
+  _emitCollect(b, plan, chain, module, { extra, firstExtra, L: _COLLECT, stop });
   b.c.get(_COLLECT.bound);
   return { type: T_ONE, locals: _COLLECT_LOCALS, code: b.c };
 }
@@ -454,26 +455,12 @@ export function _segmentedCollect(
   if (second === null || second.least === _END || !_segmentedRuns.on) {
     return { collect: _collectFunction(plan, chain, module, extra, firstExtra), rest: null };
   }
-  const b = new _Body();
-  _emitCollect(b, plan, chain, module, { extra, firstExtra, L: _COLLECT, stop: second });
-  b.c.get(_COLLECT.bound);
-  const collect = { type: T_ONE, locals: _COLLECT_LOCALS, code: b.c };
+  const collect = _collectFunction(plan, chain, module, extra, firstExtra, second);
   // The rest's slot first: its own pieces follow it in `extra`.
   const slot = extra.length;
   extra.push({ type: T_TWO, locals: [], code: new _WasmCode() });
-  const layout = plan.layout;
   const r = new _Body();
-  const e: _CollectEmitter = {
-    extra,
-    firstExtra,
-    b: r,
-    L: _COLLECT,
-    words: layout.words[chain],
-    used: layout.used[chain],
-    module,
-    known: { classes: _C_ALL, net: 0, link: 0 },
-    stop: null,
-  };
+  const e = _collectEmitter(plan, chain, module, r, { extra, firstExtra, L: _COLLECT, stop: null });
   _emitWalkPrelude(r, _COLLECT);
   _emitChain(e, second);
   r.c.get(_COLLECT.bound);
@@ -509,6 +496,35 @@ export function _inlinedCollect(
   return null;
 }
 
+/** Where a chain's walk is emitted: the extra functions, their first index, the locals, where it stops. */
+interface _EmitterPlace {
+  extra: _WasmFunction[];
+  firstExtra: number;
+  L: _WalkLocals;
+  stop?: _IndexNode | null;
+}
+
+/** The emitter of chain `chain`'s walk into `b`, nothing known yet. */
+function _collectEmitter(
+  plan: _WasmPlan,
+  chain: number,
+  module: _ModuleFlags,
+  b: _Body,
+  at: _EmitterPlace,
+): _CollectEmitter {
+  return {
+    extra: at.extra,
+    firstExtra: at.firstExtra,
+    b,
+    L: at.L,
+    words: plan.layout.words[chain],
+    used: plan.layout.used[chain],
+    module,
+    known: { classes: _C_ALL, net: 0, link: 0 },
+    stop: at.stop ?? null,
+  };
+}
+
 /**
  * One chain's walk into `b` (no branch out of its own blocks): clears what
  * the last walk left, then walks, its bound in local `L.bound`.
@@ -518,22 +534,12 @@ function _emitCollect(
   plan: _WasmPlan,
   chain: number,
   module: _ModuleFlags,
-  at: { extra: _WasmFunction[]; firstExtra: number; L: _WalkLocals; stop?: _IndexNode },
+  at: _EmitterPlace,
 ): void {
-  const { extra, firstExtra, L } = at;
+  const { L } = at;
   const c = b.c;
   const layout = plan.layout;
-  const e: _CollectEmitter = {
-    extra,
-    firstExtra,
-    b,
-    L,
-    words: layout.words[chain],
-    used: layout.used[chain],
-    module,
-    known: { classes: _C_ALL, net: 0, link: 0 },
-    stop: at.stop ?? null,
-  };
+  const e = _collectEmitter(plan, chain, module, b, at);
   // What the last walk left (past its bound, or not taken before a decision).
   for (let j = 0; j < layout.usedWords[chain]; j++) {
     c.i32(e.used + 4 * j).memory(_OP.i32Load, 0).set(L.v);

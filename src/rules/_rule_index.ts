@@ -731,7 +731,6 @@ export function _segmentEnds(
   return ends;
 }
 
-/** Links each segment's rest chain to the next segment's root. */
 /** Each built tree's segment roots, in order, by its root (see {@linkcode _segmentRoots}). */
 const _segmentRootsOf = new WeakMap<_IndexNode, readonly _IndexNode[]>();
 
@@ -744,6 +743,7 @@ export function _segmentRoots(root: _IndexNode): readonly _IndexNode[] {
   return _segmentRootsOf.get(root) ?? [root];
 }
 
+/** Links each segment's rest chain to the next segment's root. */
 function _linkSegments(segments: readonly _IndexNode[]): void {
   for (let i = 0; i + 1 < segments.length; i++) {
     let tail = segments[i];
