@@ -190,3 +190,36 @@ Deno.test("_compileUnoptimised() gives compileFilter's unoptimised program, or i
   }
   assert.ok(compiled > 100, `only ${compiled} expressions compiled`);
 });
+
+Deno.test("compileFilter() reads portrange as libpcap's gen_portrange and pcap_nametoportrange", () => {
+  // tcpdump 4.99 / libpcap 1.10.3: `portrange 80-80` (and `portrange 80`) test jge #80 and
+  // jgt #80, where `port 80` tests jeq #80; names are read as sscanf("%d-%d") first.
+  const tests = (expression: string) =>
+    compileFilter(expression, { linkType: 1 })
+      .filter((i) => (i.code & 0x07) === 0x05 && i.k === 80)
+      .map((i) => i.code & 0xf0);
+  for (const range of ["portrange 80-80", "portrange 80", "tcp portrange 80-80"]) {
+    assert.ok(tests(range).includes(0x30) && tests(range).includes(0x20), range); // jge, jgt
+    assert.ok(!tests(range).includes(0x10), range); // no jeq
+  }
+  assert.ok(tests("port 80").every((op) => op === 0x10));
+  const same = (a: string, b: string) =>
+    assert.deepEqual(compileFilter(a, { linkType: 1 }), compileFilter(b, { linkType: 1 }), a);
+  same("portrange 1-2x", "portrange 1-2");
+  same("portrange 5-6-7", "portrange 5-6");
+  same("udp portrange http-90", "udp portrange 80-90"); // the protocol of both names, else any
+  assert.throws(() => compileFilter("portrange http", { linkType: 1 }), /unknown port in range/);
+  assert.throws(() => compileFilter("udp portrange http-http", { linkType: 1 }), /is tcp/);
+  assert.throws(() => compileFilter("portrange 1--2", { linkType: 1 }), /-2 < 0/);
+});
+
+Deno.test("compileFilter() reads a dotted address's parts as decimal, as libpcap does", () => {
+  // tcpdump 4.99: `host 010.1.2.3` is 10.1.2.3 (a lone `010` is octal 8); `0x1.2` is invalid.
+  const same = (a: string, b: string) =>
+    assert.deepEqual(compileFilter(a, { linkType: 1 }), compileFilter(b, { linkType: 1 }), a);
+  same("host 010.1.2.3", "host 10.1.2.3");
+  same("net 08.1", "net 8.1");
+  same("net 10.0.0.0 mask 0255.0.0.0", "net 10.0.0.0 mask 255.0.0.0");
+  same("host 010", "host 8");
+  assert.throws(() => compileFilter("host 0x1.2", { linkType: 1 }));
+});

@@ -918,11 +918,22 @@ export class _CodeGen {
     return this.graph.test(stmts, BPF_JMP | op | BPF_K, v);
   }
 
-  /** `port`/`portrange` for IPv4 and IPv6 (ip6 first, as libpcap orders them). */
-  portrange(lo: number, hi: number, ipProto: number, dir: string, col: number): _Cond {
+  /**
+   * `port` (`isRange` false: libpcap's gen_port, a `jeq`) or `portrange`
+   * (true: gen_portrange, `jge` and not `jgt` even for `80-80`) for IPv4
+   * and IPv6 (ip6 first, as libpcap orders them).
+   */
+  portrange(
+    lo: number,
+    hi: number,
+    ipProto: number,
+    dir: string,
+    col: number,
+    isRange = false,
+  ): _Cond {
     if (lo > hi) [lo, hi] = [hi, lo];
     const range = (mk: (off: number, op: number, v: number) => _Cond) => (off: number): _Cond => {
-      if (lo === hi) return mk(off, BPF_JEQ, lo);
+      if (lo === hi && !isRange) return mk(off, BPF_JEQ, lo);
       return _and(mk(off, BPF_JGE, lo), _not(mk(off, BPF_JGT, hi)));
     };
     // Like libpcap, one alternative per transport protocol (sctp, tcp, udp); the

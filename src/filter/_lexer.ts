@@ -276,6 +276,16 @@ function _parseNumber(text: string, pos: number): number {
   return value;
 }
 
+/**
+ * A part of a dotted IPv4 address, as libpcap's `__pcap_atoin` reads it:
+ * decimal whatever its leading zeros (`010.1.2.3` is 10.1.2.3, `08.1` is
+ * 8.1), and a hex part (`0x1.2`) not a number (NaN: tcpdump says "invalid
+ * IPv4 address"), unlike a lone number's `0x` hex and `0` octal.
+ */
+function _dottedPart(text: string): number {
+  return /^[0-9]+$/.test(text) ? parseInt(text, 10) : NaN;
+}
+
 /** Parses an IPv6 address text into 16 bytes, or returns null. */
 export function _parseIpv6(text: string): number[] | null {
   let head = text;
@@ -395,11 +405,11 @@ export function _tokenize(source: string): _Token[] {
     const dotted = digit ? _dottedLength(source, i) : 0;
     if (dotted > 0) {
       const text = source.slice(i, i + dotted);
-      const parts = text.split(".").map((p) => _parseNumber(p, i));
+      const parts = text.split(".").map(_dottedPart);
       const bytes: number[] = [];
       let ok = true;
       for (const p of parts) {
-        if (p > 255) ok = false;
+        if (!(p <= 255)) ok = false;
         bytes.push(p & 0xff);
       }
       if (ok) {

@@ -60,3 +60,21 @@ Deno.test("_tokenize: two-character operators are one token, also right after a 
   // A leading ":" or "." may begin an IPv6 address, not an operator.
   assert.deepEqual(_tokenize("::1").map((t) => [t.kind, t.text]), [["hid6", "::1"], ["eof", ""]]);
 });
+
+Deno.test("_tokenize: a dotted address's parts are decimal, as libpcap's __pcap_atoin reads them", () => {
+  // tcpdump 4.99 / libpcap 1.10.3: `host 010.1.2.3` tests 10.1.2.3 (not octal 8.1.2.3),
+  // `host 08.1` is 8.1 (not a non-octal error), `host 0x1.2` is an invalid IPv4 address;
+  // a lone number keeps stoulen's 0x hex and 0 octal (`net 010` is 8).
+  const hid = (source: string) => {
+    const [t] = _tokenize(source);
+    return [t.kind, t.bytes, t.bits];
+  };
+  assert.deepEqual(hid("010.1.2.3"), ["hid", [10, 1, 2, 3], 32]);
+  assert.deepEqual(hid("08.1"), ["hid", [8, 1, 0, 0], 16]);
+  assert.deepEqual(hid("1.09.0255"), ["hid", [1, 9, 255, 0], 24]);
+  assert.deepEqual(hid("00001.2.3.0004"), ["hid", [1, 2, 3, 4], 32]);
+  for (const source of ["0x1.2", "1.0x2", "0xff.0xff.0xff.0xff", "1.0256", "4294967296.1"]) {
+    assert.notEqual(_tokenize(source)[0].kind, "hid", source);
+  }
+  assert.deepEqual(_tokenize("010").map((t) => [t.kind, t.value]), [["num", 8], ["eof", 0]]);
+});

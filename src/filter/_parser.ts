@@ -460,7 +460,7 @@ class _Parser {
         const proto = this.#portProto(q, col);
         if (text !== null) err(`illegal port number in '${text}'`);
         if (v > 65535) err(`illegal port number ${v} > 65535`);
-        return gen.portrange(v, v, proto, q.dir, col);
+        return gen.portrange(v, v, proto, q.dir, col, q.addr === "portrange");
       }
       case "gateway":
         return err("'gateway' requires a name");
@@ -502,6 +502,27 @@ class _Parser {
     return [port, proto];
   }
 
+  /**
+   * A `portrange` name as libpcap's pcap_nametoportrange reads it: `%d-%d`
+   * (sscanf: what follows the second number is ignored, `1-2x` is 1-2), else
+   * two services either side of the first `-` (`http-90`); the protocol
+   * both name, or -1.
+   */
+  #portRange(name: string, col: number): [number, number, number] {
+    const check = (v: number) => {
+      if (v < 0) throw new FilterSyntaxError(`illegal port number ${v} < 0`, col);
+      if (v > 65535) throw new FilterSyntaxError(`illegal port number ${v} > 65535`, col);
+      return v;
+    };
+    const scanned = /^([0-9]+)-(-?[0-9]+)/.exec(name);
+    if (scanned !== null) return [check(Number(scanned[1])), check(Number(scanned[2])), -1];
+    const dash = name.indexOf("-");
+    if (dash <= 0) throw new FilterSyntaxError(`unknown port in range '${name}'`, col);
+    const [lo, p1] = this.#service(name.slice(0, dash), -1, col);
+    const [hi, p2] = this.#service(name.slice(dash + 1), -1, col);
+    return [lo, hi, p1 === p2 ? p1 : -1];
+  }
+
   /** libpcap's gen_scode: a name under `q` (no resolver: hosts and nets are errors). */
   #scode(name: string, q: _Qual, col: number): _Cond {
     const gen = this.#gen;
@@ -520,14 +541,12 @@ class _Parser {
       }
       case "portrange": {
         const proto = this.#portProto(q, col);
-        const dash = name.indexOf("-");
-        if (dash <= 0) {
-          const [port, real] = this.#service(name, proto, col);
-          return gen.portrange(port, port, real, q.dir, col);
+        const [lo, hi, real] = this.#portRange(name, col);
+        if (proto !== -1 && real !== -1 && real !== proto) {
+          const names: Record<number, string> = { 6: "tcp", 17: "udp", 132: "sctp" };
+          throw new FilterSyntaxError(`port in range '${name}' is ${names[real]}`, col);
         }
-        const [lo, p1] = this.#service(name.slice(0, dash), proto, col);
-        const [hi, p2] = this.#service(name.slice(dash + 1), proto, col);
-        return gen.portrange(lo, hi, p1 === p2 ? p1 : proto, q.dir, col);
+        return gen.portrange(lo, hi, proto !== -1 ? proto : real, q.dir, col, true);
       }
       case "proto":
         return gen.proto(gen.protoName(name, q.proto, col), q.proto, q.dir, col);
