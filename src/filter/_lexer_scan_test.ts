@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { _dottedLength, _nameLength, _numberLength } from "./_lexer_scan.ts";
 import { _tokenize } from "./_lexer.ts";
+import { _prng } from "../../tests/_fuzz.ts";
 
 // The oracle: libpcap's scanner.l patterns (as the lexer ran them before its
 // hand scanners), each matched at one position (sticky).
@@ -13,24 +14,12 @@ function matchLength(pattern: RegExp, source: string, i: number): number {
   return pattern.exec(source)?.[0].length ?? 0;
 }
 
-/** A small seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Characters that make the patterns differ: digits, hex and other letters, x, the separators
 // they take or stop at, and others.
 const ALPHABET = "0001789aAfFgGxXzZ..--__::  /\\!é";
 
 Deno.test("_numberLength, _dottedLength, _nameLength: the lengths the scanner.l patterns match, at every position of random text", () => {
-  const next = random(0x1e5ca9);
+  const next = _prng(0x1e5ca9).next;
   let checked = 0;
   for (let n = 0; n < 4000; n++) {
     const length = 1 + Math.floor(next() * 16);
