@@ -1207,8 +1207,9 @@ export class _CodeGen {
     let cond: _Cond;
     if (
       r.kind === "const" && r.value === 0 && (op === "=" || op === "!=") && l.kind === "bin" &&
-      l.op === "&" && l.r.kind === "const"
+      l.op === "&" && l.r.kind === "const" && l.r.value !== 0
     ) {
+      // Not for `& 0`: libpcap's optimiser makes that `ld #0`, dropping the load.
       this.#emit(l.l, stmts, col);
       cond = this.graph.test(stmts, BPF_JMP | BPF_JSET | BPF_K, l.r.value);
       return _and(guard, op === "=" ? _not(cond) : cond);

@@ -257,10 +257,6 @@ function _jsetPass(order: readonly _Block[], liveIn: Int32Array, scratch: _Graph
       [b.jt, b.jf] = [b.jf, b.jt];
       scratch.touch();
       changed = true;
-    } else if (b.k === m && m !== 0 && (m & (m - 1)) === 0) {
-      b.stmts = b.stmts.slice(0, -1);
-      b.code = BPF_JMP | BPF_JSET | BPF_K;
-      changed = true;
     }
   }
   return changed;

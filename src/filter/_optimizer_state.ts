@@ -430,10 +430,10 @@ function _alu(s: _Stmt, regs: number[], values: _Values, rewrite: boolean): _Stm
       regs[_A] = values.constant(0);
       return { code: BPF_LD | BPF_IMM, k: 0 };
     }
-    const identity = (k === 0 && (op === BPF_ADD || op === BPF_SUB || op === BPF_OR ||
-      op === BPF_XOR || op === BPF_LSH || op === BPF_RSH)) ||
-      (k === 1 && (op === BPF_MUL || op === BPF_DIV)) ||
-      (k === 0xffffffff && op === BPF_AND);
+    // libpcap's opt_stmt drops only these (it keeps `mul #1`, `div #1`, `and #-1`;
+    // `sub #0` goes in its opt_peep, merged into the jeq).
+    const identity = k === 0 && (op === BPF_ADD || op === BPF_SUB || op === BPF_OR ||
+      op === BPF_XOR || op === BPF_LSH || op === BPF_RSH);
     if (identity) return null;
   }
   const operand = k !== undefined ? values.constant(k) : regs[_X];
