@@ -24,6 +24,8 @@ import {
   BPF_AND,
   BPF_JA,
   BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
   BPF_JMP,
   BPF_JSET,
   BPF_K,
@@ -144,9 +146,9 @@ function _foldPass(
       b.stmts = stmts;
       changed = true;
     }
-    if ((b.code & 0x07) === BPF_JMP && !_isGoto(b)) {
+    if ((b.code & 0x07) === BPF_JMP && !_isGoto(b) && b.kept !== true) {
       if ((b.code & 0x08) === BPF_X) {
-        const xc = values.constOf(state.regs[_X]);
+        const xc = values.anyConstOf(state.regs[_X]);
         if (xc !== undefined) {
           b.code = (b.code & ~BPF_X) | BPF_K;
           b.k = xc;
@@ -154,7 +156,13 @@ function _foldPass(
         }
       }
       const d = _decide(b, state, values);
-      if (d !== undefined) {
+      const late = d === undefined ? _decideLate(b, state, values) : undefined;
+      if (late !== undefined) {
+        b.jt = b.jf = late ? b.jt! : b.jf!;
+        b.kept = true;
+        scratch.touch();
+        changed = true;
+      } else if (d !== undefined) {
         _makeGoto(b, d ? b.jt! : b.jf!);
         scratch.touch();
         changed = true;
@@ -167,6 +175,28 @@ function _foldPass(
     after[b.id] = state;
   }
   return changed;
+}
+
+/**
+ * The outcome of `b`'s test when A holds a late constant (`_Values.late`:
+ * libpcap makes it in its statement loop, where branches no longer move; its
+ * opt_peep then points both edges at one block and the jump stays).
+ * Undefined when A holds no late constant.
+ */
+function _decideLate(b: _Block, state: _State, values: _Values): boolean | undefined {
+  const a = values.lateOf(state.regs[_A]);
+  if ((b.code & 0x08) !== BPF_K || a === undefined) return undefined;
+  const k = b.k >>> 0;
+  switch (b.code & 0xf0) {
+    case BPF_JEQ:
+      return a === k;
+    case BPF_JGT:
+      return a > k;
+    case BPF_JGE:
+      return a >= k;
+    default: // BPF_JSET
+      return (a & k) !== 0;
+  }
 }
 
 /**
@@ -191,7 +221,7 @@ function _threadTarget(
   let c = b[side]!;
   let best: _Block | null = null;
   for (let hops = 0; hops < 64; hops++) {
-    if ((c.code & 0x07) === BPF_RET) break;
+    if ((c.code & 0x07) === BPF_RET || c.kept === true) break;
     _simulate(c.stmts, st.regs, values, false);
     let d: boolean | undefined = true;
     if (!_isGoto(c)) {
@@ -224,7 +254,7 @@ function _flowPass(root: _Block, scratch: _GraphScratch, values: _Values): boole
   const liveIn = _liveness(order, scratch);
   for (let bAt = 0; bAt < order.length; bAt++) {
     const b = order[bAt];
-    if ((b.code & 0x07) === BPF_RET) continue;
+    if ((b.code & 0x07) === BPF_RET || b.kept === true) continue;
     for (let sideAt = 0; sideAt < _SIDES.length; sideAt++) {
       const side = _SIDES[sideAt];
       const best = _threadTarget(b, side, after[b.id], liveIn, values);
