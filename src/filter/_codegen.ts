@@ -448,6 +448,8 @@ export class _CodeGen {
 
   /** `ld [off]; and #mask; j<op> #v` as a condition. */
   cmp(off: number, size: number, v: number, mask = 0xffffffff, op = BPF_JEQ): _Cond {
+    // `and #0; jeq #0`: libpcap's opt_peep makes it `jset #0`, never taken, and drops the test.
+    if (mask === 0 && v === 0 && op === BPF_JEQ) return true;
     const stmts = [_ld(size, BPF_ABS, off)];
     if (
       mask !== 0xffffffff && !(size === BPF_B && mask === 0xff) &&

@@ -107,7 +107,8 @@ function _entryState(
   if (preds.length === 1) {
     // One predecessor, the common case: its state on the one edge into `b`.
     const p = preds[0], st = after[p.id];
-    if (_isGoto(p)) return _copyState(st);
+    // A kept block's edges both go one way (and a stale one, none): its state as a goto's.
+    if (_isGoto(p) || p.kept === true) return _copyState(st);
     if ((p.jt === b) !== (p.jf === b)) {
       const entry = _edgeState(p, st, p.jt === b);
       entry.regs = entry.regs.slice();
@@ -118,7 +119,7 @@ function _entryState(
   for (let pAt = 0; pAt < preds.length; pAt++) {
     const p = preds[pAt];
     const st = after[p.id];
-    if (_isGoto(p)) incoming.push(st);
+    if (_isGoto(p) || p.kept === true) incoming.push(st);
     else {
       if (p.jt === b) incoming.push(_edgeState(p, st, true));
       if (p.jf === b) incoming.push(_edgeState(p, st, false));
@@ -155,8 +156,8 @@ function _foldPass(
           changed = true;
         }
       }
-      const d = _decide(b, state, values);
-      const late = d === undefined ? _decideLate(b, state, values) : undefined;
+      const late = _decideLate(b, state, values);
+      const d = late === undefined ? _decide(b, state, values) : undefined;
       if (late !== undefined) {
         b.jt = b.jf = late ? b.jt! : b.jf!;
         b.kept = true;
