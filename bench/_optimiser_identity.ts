@@ -5,7 +5,7 @@
  * instruction for instruction, or the same error (class and message).
  *
  *   git archive main src | tar -x -C /tmp/base     # the tree to compare with
- *   deno run -A bench/_optimiser_identity.ts /tmp/base [--random N] [--seed S] [RULES...]
+ *   deno run -A bench/_optimiser_identity.ts /tmp/base [--random N] [--seed S] [--show N] [RULES...]
  *
  * Expressions: the `--expr` values of the RULES files, the conformance
  * corpus (../shared/conformance/filters.json), the recorded filter cases and
@@ -14,7 +14,7 @@
  * expressions built from the filter fuzz test's primitives. Each compiles
  * optimised and unoptimised for Ethernet and RAW, and for a seeded choice of
  * the other link types, savefile byte orders and `allowRejectAll`. Prints
- * the first differences; exits 1 when there is any.
+ * the first differences (`--show`, 10); exits 1 when there is any.
  */
 import { parseArgs } from "node:util";
 import { existsSync, readFileSync } from "node:fs";
@@ -27,6 +27,7 @@ const { positionals, values } = parseArgs({
   options: {
     random: { type: "string", default: "20000" },
     seed: { type: "string", default: "1" },
+    show: { type: "string", default: "10" },
   },
 });
 const [baseTree, ...ruleFiles] = positionals;
@@ -262,5 +263,5 @@ for (const [e, sets] of cases) {
   }
 }
 console.log(`${cases.length} expressions, ${compared} compiles, ${differences.length} differ`);
-for (const d of differences.slice(0, 10)) console.log(d);
+for (const d of differences.slice(0, Number(values.show))) console.log(d);
 if (differences.length > 0) Deno.exit(1);

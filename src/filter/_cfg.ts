@@ -19,6 +19,8 @@ export interface _Stmt {
    * apart the same way (docs/filter.md).
    */
   accessor?: boolean;
+  /** An `ld #k` the optimiser made from `and #0` / `mul #0`: k is a late constant (`_Values.late`). */
+  late?: boolean;
 }
 
 /** A basic block: statements, then a branch (or a return for leaves). */
@@ -30,6 +32,11 @@ export interface _Block {
   k: number;
   jt: _Block | null;
   jf: _Block | null;
+  /**
+   * A conditional jump whose outcome the optimiser decided late (A made 0 by
+   * `and #0` / `mul #0`): like libpcap's, it stays, with `jt === jf`.
+   */
+  kept?: boolean;
 }
 
 /** An unresolved exit of a condition: the true or false edge of a block. */

@@ -448,6 +448,8 @@ export class _CodeGen {
 
   /** `ld [off]; and #mask; j<op> #v` as a condition. */
   cmp(off: number, size: number, v: number, mask = 0xffffffff, op = BPF_JEQ): _Cond {
+    // `and #0; jeq #0`: libpcap's opt_peep makes it `jset #0`, never taken, and drops the test.
+    if (mask === 0 && v === 0 && op === BPF_JEQ) return true;
     const stmts = [_ld(size, BPF_ABS, off)];
     if (
       mask !== 0xffffffff && !(size === BPF_B && mask === 0xff) &&
@@ -1207,8 +1209,9 @@ export class _CodeGen {
     let cond: _Cond;
     if (
       r.kind === "const" && r.value === 0 && (op === "=" || op === "!=") && l.kind === "bin" &&
-      l.op === "&" && l.r.kind === "const"
+      l.op === "&" && l.r.kind === "const" && l.r.value !== 0
     ) {
+      // Not for `& 0`: libpcap's optimiser makes that `ld #0`, dropping the load.
       this.#emit(l.l, stmts, col);
       cond = this.graph.test(stmts, BPF_JMP | BPF_JSET | BPF_K, l.r.value);
       return _and(guard, op === "=" ? _not(cond) : cond);

@@ -45,7 +45,8 @@ export function _topoOrder(root: _Block): _Block[] {
 export function _isGoto(b: _Block): boolean {
   const code = b.code;
   // `code & 0x07` is the class (`bpfClass`), written out: the optimizer asks this very often.
-  return code === (BPF_JMP | BPF_JA) || ((code & 0x07) === BPF_JMP && b.jt === b.jf);
+  return code === (BPF_JMP | BPF_JA) ||
+    ((code & 0x07) === BPF_JMP && b.jt === b.jf && b.kept !== true);
 }
 
 /** Emits the program for the graph rooted at `root`. */

@@ -24,6 +24,8 @@ import {
   BPF_AND,
   BPF_JA,
   BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
   BPF_JMP,
   BPF_JSET,
   BPF_K,
@@ -105,7 +107,8 @@ function _entryState(
   if (preds.length === 1) {
     // One predecessor, the common case: its state on the one edge into `b`.
     const p = preds[0], st = after[p.id];
-    if (_isGoto(p)) return _copyState(st);
+    // A kept block's edges both go one way (and a stale one, none): its state as a goto's.
+    if (_isGoto(p) || p.kept === true) return _copyState(st);
     if ((p.jt === b) !== (p.jf === b)) {
       const entry = _edgeState(p, st, p.jt === b);
       entry.regs = entry.regs.slice();
@@ -116,7 +119,7 @@ function _entryState(
   for (let pAt = 0; pAt < preds.length; pAt++) {
     const p = preds[pAt];
     const st = after[p.id];
-    if (_isGoto(p)) incoming.push(st);
+    if (_isGoto(p) || p.kept === true) incoming.push(st);
     else {
       if (p.jt === b) incoming.push(_edgeState(p, st, true));
       if (p.jf === b) incoming.push(_edgeState(p, st, false));
@@ -144,17 +147,23 @@ function _foldPass(
       b.stmts = stmts;
       changed = true;
     }
-    if ((b.code & 0x07) === BPF_JMP && !_isGoto(b)) {
+    if ((b.code & 0x07) === BPF_JMP && !_isGoto(b) && b.kept !== true) {
       if ((b.code & 0x08) === BPF_X) {
-        const xc = values.constOf(state.regs[_X]);
+        const xc = values.anyConstOf(state.regs[_X]);
         if (xc !== undefined) {
           b.code = (b.code & ~BPF_X) | BPF_K;
           b.k = xc;
           changed = true;
         }
       }
-      const d = _decide(b, state, values);
-      if (d !== undefined) {
+      const late = _decideLate(b, state, values);
+      const d = late === undefined ? _decide(b, state, values) : undefined;
+      if (late !== undefined) {
+        b.jt = b.jf = late ? b.jt! : b.jf!;
+        b.kept = true;
+        scratch.touch();
+        changed = true;
+      } else if (d !== undefined) {
         _makeGoto(b, d ? b.jt! : b.jf!);
         scratch.touch();
         changed = true;
@@ -167,6 +176,28 @@ function _foldPass(
     after[b.id] = state;
   }
   return changed;
+}
+
+/**
+ * The outcome of `b`'s test when A holds a late constant (`_Values.late`:
+ * libpcap makes it in its statement loop, where branches no longer move; its
+ * opt_peep then points both edges at one block and the jump stays).
+ * Undefined when A holds no late constant.
+ */
+function _decideLate(b: _Block, state: _State, values: _Values): boolean | undefined {
+  const a = values.lateOf(state.regs[_A]);
+  if ((b.code & 0x08) !== BPF_K || a === undefined) return undefined;
+  const k = b.k >>> 0;
+  switch (b.code & 0xf0) {
+    case BPF_JEQ:
+      return a === k;
+    case BPF_JGT:
+      return a > k;
+    case BPF_JGE:
+      return a >= k;
+    default: // BPF_JSET
+      return (a & k) !== 0;
+  }
 }
 
 /**
@@ -191,7 +222,7 @@ function _threadTarget(
   let c = b[side]!;
   let best: _Block | null = null;
   for (let hops = 0; hops < 64; hops++) {
-    if ((c.code & 0x07) === BPF_RET) break;
+    if ((c.code & 0x07) === BPF_RET || c.kept === true) break;
     _simulate(c.stmts, st.regs, values, false);
     let d: boolean | undefined = true;
     if (!_isGoto(c)) {
@@ -224,7 +255,7 @@ function _flowPass(root: _Block, scratch: _GraphScratch, values: _Values): boole
   const liveIn = _liveness(order, scratch);
   for (let bAt = 0; bAt < order.length; bAt++) {
     const b = order[bAt];
-    if ((b.code & 0x07) === BPF_RET) continue;
+    if ((b.code & 0x07) === BPF_RET || b.kept === true) continue;
     for (let sideAt = 0; sideAt < _SIDES.length; sideAt++) {
       const side = _SIDES[sideAt];
       const best = _threadTarget(b, side, after[b.id], liveIn, values);
@@ -256,10 +287,6 @@ function _jsetPass(order: readonly _Block[], liveIn: Int32Array, scratch: _Graph
       b.k = m;
       [b.jt, b.jf] = [b.jf, b.jt];
       scratch.touch();
-      changed = true;
-    } else if (b.k === m && m !== 0 && (m & (m - 1)) === 0) {
-      b.stmts = b.stmts.slice(0, -1);
-      b.code = BPF_JMP | BPF_JSET | BPF_K;
       changed = true;
     }
   }

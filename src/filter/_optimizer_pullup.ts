@@ -107,7 +107,7 @@ function _idoms(order: readonly _Block[], preds: readonly _Block[][], size: numb
 const _CHAINS = [["jt", "jf"], ["jf", "jt"]] as const;
 
 function _isTest(b: _Block): boolean {
-  return (b.code & 0x07) === BPF_JMP && !_isGoto(b);
+  return (b.code & 0x07) === BPF_JMP && !_isGoto(b) && b.kept !== true;
 }
 
 /**

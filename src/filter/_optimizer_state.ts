@@ -62,6 +62,34 @@ function _loadKind(s: _Stmt): number {
 /** Value numbering for one pass: equal numbers for equal values. */
 export class _Values {
   #next = 1;
+  readonly #lates = new Map<number, number>();
+  readonly #lateOf = new Map<number, number>();
+  /**
+   * A constant `k` made late: from `and #0` / `mul #0` (libpcap's opt_stmt
+   * makes those `ld #0` in its statement loop, where branches no longer
+   * move) or folded from one. It folds arithmetic, not branches: a branch on
+   * it keeps its jump, with both edges to one block.
+   */
+  late(k: number): number {
+    let v = this.#lates.get(k);
+    if (v === undefined) {
+      v = this.fresh();
+      this.#lates.set(k, v);
+      this.#lateOf.set(v, k);
+    }
+    return v;
+  }
+
+  /** The late constant (see {@linkcode _Values.late}) `v` stands for, if it is one. */
+  lateOf(v: number): number | undefined {
+    return this.#lateOf.get(v);
+  }
+
+  /** The constant, late or not, `v` stands for: what statements fold with. */
+  anyConstOf(v: number): number | undefined {
+    return this.constOf(v) ?? this.#lateOf.get(v);
+  }
+
   /** The constant each value number stands for, or -1. */
   readonly #constantOf: number[] = [-1];
   readonly #constants = new Map<number, number>();
@@ -379,10 +407,10 @@ function _load(
   const dst = cls === BPF_LD ? _A : _X;
   const mode = s.code & 0xe0;
   let v: number;
-  if (mode === BPF_IMM) v = values.constant(s.k);
+  if (mode === BPF_IMM) v = s.late === true ? values.late(s.k) : values.constant(s.k);
   else if (mode === BPF_ABS) v = values.keyed(_loadKind(s), s.k);
   else if (mode === BPF_IND) {
-    const xc = values.constOf(regs[_X]);
+    const xc = values.anyConstOf(regs[_X]);
     if (xc !== undefined && xc + s.k <= 0xffffffff && rewrite) {
       s = { code: BPF_LD | (s.code & 0x18) | BPF_ABS, k: (xc + s.k) >>> 0, accessor: s.accessor };
       v = values.keyed(_loadKind(s), s.k);
@@ -390,9 +418,10 @@ function _load(
   } else if (mode === BPF_LEN) v = values.keyed(_LENGTH, 0);
   else if (mode === BPF_MEM) {
     v = regs[2 + s.k];
-    const c = values.constOf(v);
+    const c = values.anyConstOf(v);
     if (c !== undefined && rewrite) {
       s = { code: (cls === BPF_LD ? BPF_LD : BPF_LDX) | BPF_IMM, k: c };
+      if (values.lateOf(v) !== undefined) s.late = true;
     }
   } else v = values.keyed(_MSH, s.k); // BPF_MSH
   if (regs[dst] === v && rewrite) return null;
@@ -404,36 +433,48 @@ function _alu(s: _Stmt, regs: number[], values: _Values, rewrite: boolean): _Stm
   const op = s.code & 0xf0;
   const a = values.constOf(regs[_A]);
   if (op === BPF_NEG) {
+    const late = values.lateOf(regs[_A]);
     if (a !== undefined && rewrite) {
       s = { code: BPF_LD | BPF_IMM, k: _foldAlu(BPF_NEG, a, 0) };
       regs[_A] = values.constant(s.k);
+    } else if (late !== undefined && rewrite) {
+      s = { code: BPF_LD | BPF_IMM, k: _foldAlu(BPF_NEG, late, 0), late: true };
+      regs[_A] = values.late(s.k);
     } else regs[_A] = values.keyed(_NEGATED, regs[_A]);
     return s;
   }
   let k: number | undefined;
+  const lateX = (s.code & 0x08) === BPF_X && values.lateOf(regs[_X]) !== undefined;
   if ((s.code & 0x08) === BPF_X) {
-    const xc = values.constOf(regs[_X]);
+    const xc = values.anyConstOf(regs[_X]);
     if (xc !== undefined && rewrite && !((op === BPF_DIV || op === BPF_MOD) && xc === 0)) {
       s = { code: BPF_ALU | op | BPF_K, k: xc };
       k = xc;
     }
   } else k = s.k;
   if (k !== undefined && rewrite) {
-    if (a !== undefined && !((op === BPF_DIV || op === BPF_MOD) && k === 0)) {
+    if (a !== undefined && !lateX && !((op === BPF_DIV || op === BPF_MOD) && k === 0)) {
       const r = _foldAlu(op, a, k);
       if (regs[_A] === values.constant(r)) return null;
       regs[_A] = values.constant(r);
       return { code: BPF_LD | BPF_IMM, k: r };
     }
     if (k === 0 && (op === BPF_AND || op === BPF_MUL)) {
-      if (regs[_A] === values.constant(0)) return null;
-      regs[_A] = values.constant(0);
-      return { code: BPF_LD | BPF_IMM, k: 0 };
+      if (regs[_A] === values.late(0)) return null;
+      regs[_A] = values.late(0);
+      return { code: BPF_LD | BPF_IMM, k: 0, late: true };
     }
-    const identity = (k === 0 && (op === BPF_ADD || op === BPF_SUB || op === BPF_OR ||
-      op === BPF_XOR || op === BPF_LSH || op === BPF_RSH)) ||
-      (k === 1 && (op === BPF_MUL || op === BPF_DIV)) ||
-      (k === 0xffffffff && op === BPF_AND);
+    const late = values.lateOf(regs[_A]) ?? (lateX ? a : undefined);
+    if (late !== undefined && !((op === BPF_DIV || op === BPF_MOD) && k === 0)) {
+      const r = _foldAlu(op, late, k);
+      if (regs[_A] === values.late(r)) return null;
+      regs[_A] = values.late(r);
+      return { code: BPF_LD | BPF_IMM, k: r, late: true };
+    }
+    // libpcap's opt_stmt drops only these (it keeps `mul #1`, `div #1`, `and #-1`;
+    // `sub #0` goes in its opt_peep, merged into the jeq).
+    const identity = k === 0 && (op === BPF_ADD || op === BPF_SUB || op === BPF_OR ||
+      op === BPF_XOR || op === BPF_LSH || op === BPF_RSH);
     if (identity) return null;
   }
   const operand = k !== undefined ? values.constant(k) : regs[_X];

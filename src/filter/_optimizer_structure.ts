@@ -58,6 +58,7 @@ function _appendSinglePredecessors(order: readonly _Block[], scratch: _GraphScra
       b.k = c.k;
       b.jt = c.jt;
       b.jf = c.jf;
+      b.kept = c.kept;
       preds[c.id] = [];
       const sList = [c.jt, c.jf];
       for (let sAt = 0; sAt < sList.length; sAt++) {
@@ -77,6 +78,7 @@ function _appendSinglePredecessors(order: readonly _Block[], scratch: _GraphScra
 /** Whether `a` and `b` (children already merged) do the same thing. */
 function _sameBlock(a: _Block, b: _Block): boolean {
   if (a.code !== b.code || a.k !== b.k || a.stmts.length !== b.stmts.length) return false;
+  if ((a.kept === true) !== (b.kept === true)) return false;
   for (let i = 0; i < a.stmts.length; i++) {
     if (a.stmts[i].code !== b.stmts[i].code || a.stmts[i].k !== b.stmts[i].k) return false;
   }
