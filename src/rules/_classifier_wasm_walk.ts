@@ -374,6 +374,11 @@ function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode): void {
   const path = (i: number): void => {
     for (let j = i + leaves; j >= 1; j >>= 1) {
       if (node.children[j] === null) continue;
+      // On one interval's path only (most tree leaves): emitted in place, once.
+      if (covered(j) === 1) {
+        _emitChild(e, node.children[j]!);
+        continue;
+      }
       const bytes = codeOf(j);
       if (bytes.length * covered(j) <= _walkCodeLimits.inlineBytes || covered(j) === 1) {
         c.append(bytes);
