@@ -176,7 +176,9 @@ function _mayBeLazy(
     }
     let lowers = lowerable.get(match.key);
     if (lowers === undefined) {
-      lowers = match.program !== null && _loweringRefusal(match.program) === undefined;
+      // (Read once: an `--expr` program is unpacked on each read.)
+      const program = match.program;
+      lowers = program !== null && _loweringRefusal(program) === undefined;
       lowerable.set(match.key, lowers);
     }
     if (!lowers) return false;
