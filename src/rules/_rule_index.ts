@@ -313,6 +313,8 @@ interface _KeyStats {
   ranges: boolean;
   /** The guards on this key, one per covered entry (in entry order); gathered when scored. */
   guards: _Guard[];
+  /** For ranges: `_intervals(guards)`, once computed. */
+  starts?: Float64Array;
 }
 
 /**
@@ -561,10 +563,24 @@ export class _IndexBuilder {
    */
   *#rangeLoad(s: _KeyStats): Generator<void, number> {
     const guards = s.guards;
+    const starts = s.starts ??= _intervals(guards);
     if (guards.length > _STEP_ENTRIES / 4) yield;
-    const { largest, intervals } = _rangeCover(guards);
+    let largest = 0;
+    const load = new Int32Array(starts.length + 1);
+    let seen = 0;
+    for (let at = 0; at < guards.length; at++) {
+      const g = guards[at];
+      if (++seen % _STEP_ENTRIES === 0) yield;
+      load[_interval(starts, g.lo)]++;
+      load[_interval(starts, g.hi) + 1]--;
+    }
+    let running = 0;
+    for (let i = 0; i < starts.length; i++) {
+      running += load[i];
+      if (running > largest) largest = running;
+    }
     // A segment tree stores each range in at most 2 log2(intervals) nodes, a point in one.
-    const most = 2 * Math.ceil(Math.log2(intervals + 1));
+    const most = 2 * Math.ceil(Math.log2(starts.length + 1));
     let copies = 0;
     for (let at = 0; at < guards.length; at++) copies += guards[at].lo === guards[at].hi ? 1 : most;
     return copies > this.#copiesLeft ? -1 : largest;
@@ -618,7 +634,7 @@ export class _IndexBuilder {
     rest: _KeyedEntry[],
     used: readonly number[],
   ): Generator<void, number> {
-    const starts = _intervals(s.guards);
+    const starts = s.starts ?? _intervals(s.guards);
     yield;
     let leaves = 1;
     while (leaves < starts.length) leaves *= 2;
@@ -880,43 +896,6 @@ function* _gatherGuards(entries: readonly _KeyedEntry[], s: _KeyStats): Generato
     if (g !== undefined) guards[n++] = g;
   }
   s.guards = guards;
-}
-
-/**
- * Over the ranges of `guards` (at least one): the most of them that cover
- * one point, and how many elementary intervals they make (the length of
- * {@linkcode _intervals}). From their bounds sorted and merged, with no
- * search per range: a key is scored this way at every node whose entries
- * test it, and only the chosen key's intervals are made.
- */
-export function _rangeCover(guards: readonly _Guard[]): { largest: number; intervals: number } {
-  const los = new Float64Array(guards.length);
-  // Where a range ends: the first value past it (none for one that reaches 2^32 - 1).
-  const ends = new Float64Array(guards.length);
-  let m = 0;
-  for (let i = 0; i < guards.length; i++) {
-    const g = guards[i];
-    los[i] = g.lo;
-    if (g.hi < 0xffffffff) ends[m++] = g.hi + 1;
-  }
-  // Typed-array sorts: numeric order.
-  los.sort();
-  const sortedEnds = ends.subarray(0, m).sort();
-  const n = los.length;
-  let i = 0;
-  let j = 0;
-  let running = 0;
-  let largest = 0;
-  let intervals = 0;
-  while (i < n || j < m) {
-    // The next point, and every bound at it: ranges that start there count, those that ended do not.
-    const point = j >= m || (i < n && los[i] <= sortedEnds[j]) ? los[i] : sortedEnds[j];
-    for (; i < n && los[i] === point; i++) running++;
-    for (; j < m && sortedEnds[j] === point; j++) running--;
-    if (running > largest) largest = running;
-    intervals++;
-  }
-  return { largest, intervals };
 }
 
 /** The sorted starts of the elementary intervals of `guards`' ranges. */

@@ -16,11 +16,8 @@ import {
   _collectCandidates,
   _IndexBuilder,
   _indexSize,
-  _interval,
-  _intervals,
   _MAX_DEPTH,
   _maxLists,
-  _rangeCover,
   _segmentEnds,
   _segmentLimits,
 } from "./_rule_index.ts";
@@ -282,39 +279,5 @@ Deno.test("index of 5,000 count-only rules matching every TCP frame: bounded, ev
     // The TCP frame counts in every rule; the UDP frame in the comments only.
     for (let i = 0; i < 5000; i++) assert.equal(counted[i], i % 2 === 0 ? 1 : 2, `rule ${i}`);
     assert.equal(counted[5000], 1);
-  }
-});
-
-Deno.test("_rangeCover: the most ranges over one elementary interval, and how many intervals", () => {
-  const random = _prng(13);
-  const r = () => random.next();
-  // Bounds from a few values near each other, zero and the top, so that ranges share bounds,
-  // touch (one ends where the next starts), nest and reach 2^32 - 1.
-  const edges = [0, 1, 0xfffffffe, 0xffffffff];
-  const value = (span: number) =>
-    r() < 0.1 ? edges[Math.floor(r() * edges.length)] : Math.floor(r() * span);
-  for (let round = 0; round < 3000; round++) {
-    const span = [4, 16, 1000, 2 ** 32][round % 4];
-    const guards = [];
-    const count = 1 + Math.floor(r() * (round % 50 === 0 ? 400 : 12));
-    for (let i = 0; i < count; i++) {
-      const a = Math.min(value(span), 0xffffffff);
-      const b = r() < 0.3 ? a : Math.min(value(span), 0xffffffff);
-      guards.push({ field: 0, mask: 0xffffffff, lo: Math.min(a, b), hi: Math.max(a, b) });
-    }
-    // By definition: each elementary interval's start, and the ranges holding it.
-    const starts = _intervals(guards);
-    let largest = 0;
-    for (let i = 0; i < starts.length; i++) {
-      let covering = 0;
-      for (const g of guards) if (g.lo <= starts[i] && starts[i] <= g.hi) covering++;
-      largest = Math.max(largest, covering);
-      assert.equal(_interval(starts, starts[i]), i);
-    }
-    assert.deepEqual(
-      _rangeCover(guards),
-      { largest, intervals: starts.length },
-      JSON.stringify(guards),
-    );
   }
 });
