@@ -157,6 +157,16 @@ export class _WasmCode {
     return this;
   }
 
+  /** Removes the bytes from `start` on (see {@linkcode view} to read them first). */
+  truncate(start: number): void {
+    this.#length = start;
+  }
+
+  /** Makes room for `more` bytes past the written ones (one allocation for writes known ahead). */
+  reserve(more: number): void {
+    this.#room(more);
+  }
+
   /** Removes the bytes from `start` on and returns them (a copy). */
   cut(start: number): Uint8Array {
     const moved = this.#buffer.slice(start, this.#length);

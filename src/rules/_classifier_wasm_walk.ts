@@ -284,12 +284,14 @@ function _cut(e: _CollectEmitter, key: number, start: number, always = false): v
   const c = e.b.c;
   const bytes = c.length - start;
   if (bytes <= (always ? _CALL_BYTES : _walkCodeLimits.chunkBytes)) return;
-  const moved = c.cut(start);
   const f = new _Body();
   // The key arrives in local `v` (the third parameter; `v` is scratch).
   f.c.get(e.L.v).set(key);
   _emitWalkPrelude(f, e.L);
-  f.c.append(moved);
+  // The code moved with one copy, into a body sized for it and its end.
+  f.c.reserve(bytes + _END_BYTES);
+  f.c.append(c.view().subarray(start));
+  c.truncate(start);
   f.c.get(e.L.bound);
   e.extra.push({ type: T_CHUNK, locals: _CHUNK_LOCALS, code: f.c });
   c.get(0).get(e.L.bound).get(key).opIndex(_OP.call, e.firstExtra + e.extra.length - 1)
@@ -299,14 +301,18 @@ function _cut(e: _CollectEmitter, key: number, start: number, always = false): v
 /** Code no longer than a cut's call (a case this short stays inline). */
 const _CALL_BYTES = 16;
 
+/** The most bytes a piece's end (`local.get bound`) takes. */
+const _END_BYTES = 6;
+
 /** Emits a child's walk inline, or as a call of a function of its own when it is long. */
 function _emitChild(e: _CollectEmitter, child: _IndexNode): void {
   const c = e.b.c;
   const start = c.length;
   _emitChain(e, child);
   if (c.length - start <= _walkCodeLimits.childBytes) return;
-  // Its branches are to its own labels: the code moves as it is.
-  const f = _walkPiece(e, c.cut(start));
+  // Its branches are to its own labels: the code moves as it is (read before it is dropped).
+  const f = _walkPiece(e, c.view().subarray(start));
+  c.truncate(start);
   c.get(0).get(e.L.bound).opIndex(_OP.call, f).set(e.L.bound);
 }
 
@@ -416,6 +422,7 @@ function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode): void {
 function _walkPiece(e: _CollectEmitter, code: Uint8Array): number {
   const f = new _Body();
   _emitWalkPrelude(f, e.L);
+  f.c.reserve(code.length + _END_BYTES);
   f.c.append(code);
   f.c.get(e.L.bound);
   e.extra.push({ type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: f.c });
