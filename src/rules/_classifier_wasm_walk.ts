@@ -386,7 +386,7 @@ function _emitRangeChildren(e: _CollectEmitter, node: _IndexNode): void {
         continue;
       }
       const bytes = codeOf(j);
-      if (bytes.length * covered(j) <= _walkCodeLimits.inlineBytes || covered(j) === 1) {
+      if (bytes.length * covered(j) <= _walkCodeLimits.inlineBytes) {
         c.append(bytes);
         continue;
       }
