@@ -29,7 +29,7 @@ const [rules, rounds, wasm] = positionals;
 if (wasm === undefined) throw new TypeError("Cannot compare: RULES ROUNDS WASM are required");
 
 // The classifier's module is the first one over 1,000 bytes a compile makes (lazy tests come later).
-let swapNext: Uint8Array | undefined;
+let swapNext: Uint8Array<ArrayBuffer> | undefined;
 let dumped = 0;
 const Original = WebAssembly.Module;
 const Swapping = function (bytes: BufferSource): WebAssembly.Module {
