@@ -420,7 +420,7 @@ export function _emitClassifierModule(plan: _WasmPlan): _EmittedModule | { reaso
   const emission: _TestEmission = { fields: plan.fields, escapes, module, programs };
   // Each chain whose loop has a case per code holds its tests and its walk in its `run`, also
   // where a longer chain keeps chains from calling each other directly (measured at 1,000 rules:
-  // 3-8% less per frame on sets with several chain runs per frame, a smaller module).
+  // 7-9% less per frame on a set of 4 chain runs per frame, 0-3% on others; a smaller module).
   const nestable = _nestable(plan);
   const inlineTests = _inlineTests.inline;
   const inlineWalks = _inlineTests.walk;
