@@ -30,6 +30,8 @@ import { readFileSync } from "node:fs";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import { _resetWasmProbe } from "../src/bpf/compile_wasm.ts";
 import { _wasmModuleLimits } from "../src/rules/_classifier_wasm_module.ts";
+import { _inlineTests } from "../src/rules/_classifier_wasm_chains.ts";
+import { _testFunctionsHook } from "../src/rules/_classifier_wasm_rule_tests.ts";
 import { _fusedRecords } from "../src/rules/_classifier_wasm_staging.ts";
 import {
   _MAX_BLOCK_BYTES,
@@ -330,6 +332,71 @@ Deno.test("compileRuleSet() with strategy wasm agrees with rule-by-rule evaluati
         what,
       );
     }
+  }
+});
+
+/**
+ * INPUT of `n` rules jumping to S1 and going to S2 (short chains of mixed
+ * tests: counts, RETURN, ACCEPT, DROP, a jump from S1 to S2 that S2's end
+ * returns from).
+ */
+function _longWithShortChains(n: number): RuleSet {
+  const input = _longChain("INPUT", n, 4, "S1");
+  input.splice(5, 0, `-A INPUT -m u32 --u32 "6&0xFF=17" -g S2`);
+  // S1 jumps to S2 on most TCP frames and goes on after S2 ends: its later tests run resumed.
+  const s1 = [
+    `-A S1 -m bpf ! --expr "tcp port 22"`,
+    `-A S1 -m u32 --u32 "0>>22&0x3C@12>>26&0x3C@0=0" -j DROP`,
+    `-A S1 -p tcp -j S2`,
+    `-A S1 -m bpf --expr "ip[8] < 64"`,
+    `-A S1 -m u32 --u32 "0>>22&0x3C@0>>16=80:1024" -j ACCEPT`,
+    `-A S1 -s 10.0.0.0/8 -j ACCEPT`,
+    `-A S1 -m bpf --expr "tcp[13] & 2 != 0" -j DROP`,
+    `-A S1 -p tcp -j RETURN`,
+    `-A S1 -m bpf --expr "ip[8] > 100" -j DROP`,
+  ];
+  const s2 = [
+    `-A S2 -m bpf --expr "udp port 53" -j ACCEPT`,
+    `-A S2 -m u32 ! --u32 "0>>28=4&&6&0xFF=17&&0>>22&0x3C@0&0xFFFF=1000:40000"`,
+    `-A S2 -m bpf --expr "ip6 and udp" -j DROP`,
+    `-A S2 -m bpf --expr "ip[8] = 1" -j DROP`,
+  ];
+  return parseRuleSet(
+    `*filter\n:INPUT ACCEPT [0:0]\n:S1 - [0:0]\n:S2 - [0:0]\n${
+      [...input, ...s1, ...s2].join("\n")
+    }\nCOMMIT\n`,
+  );
+}
+
+Deno.test("compileRuleSet() with strategy wasm inlines the tests and walks of short chains next to a chain past the case-loop limit, exactly", () => {
+  const packets = examplePackets();
+  const frames = framesWithInterfaces(packets);
+  const profile = trafficProfile(packets);
+  const sets: [string, RuleSet][] = [
+    ["INPUT of 300 rules, two short chains", _longWithShortChains(300)],
+    ["INPUT of 200 rules, two short chains", _longWithShortChains(200)],
+  ];
+  for (const seed of [3, 4, 6]) {
+    const generated = generateRuleSet(seed, { rules: 700, profile, userChains: 3 });
+    sets.push([`seed ${seed}, 700 rules`, parseRuleSet(generated.text)]);
+  }
+  for (const [what, ruleSet] of sets) {
+    const long = ruleSet.chains.some((chain) => chain.rules.length > 256);
+    const testFunctions: number[] = [];
+    try {
+      for (const inline of [false, true]) {
+        Object.assign(_inlineTests, { inline, walk: inline });
+        _agree(ruleSet, {}, frames, `${what}, inline ${inline}`);
+        _agree(ruleSet, { byteCount: "ip" }, frames, `${what}, inline ${inline} (ip bytes)`);
+        const form = _wasm(compileRuleSet(ruleSet, { strategy: "wasm" }), what)._form;
+        assert.equal(form.directCalls, !long, what);
+        testFunctions.push(_testFunctionsHook.lastModule);
+      }
+    } finally {
+      Object.assign(_inlineTests, { inline: true, walk: true });
+    }
+    // Inlined, the short chains' rules have no test function of their own.
+    assert.ok(testFunctions[1] < testFunctions[0], `${what}: ${testFunctions}`);
   }
 });
 
