@@ -457,6 +457,13 @@ export class _ProgramEmitter {
     }
   }
 
+  /** The value block `b` returns when it only returns a constant (no load, no step). */
+  #returnOnly(b: number): number | undefined {
+    const block = this.#lowered.blocks[b];
+    if (block.need > 0 || block.steps.length > 0 || block.exit.kind !== "return") return undefined;
+    return block.exit.value;
+  }
+
   /** A branch to the later block `to`: the label depth of its Wasm block. */
   #depth(to: number): number {
     return to - this.#block - 1;
@@ -489,6 +496,11 @@ export class _ProgramEmitter {
           if (exit.mask !== 0xffffffff) c.i32(this.#raw(exit.mask)).op(_OP.i32And);
           c.set(L.a);
         }
+        const whenTrue = this.#returnOnly(exit.whenTrue);
+        const whenFalse = this.#returnOnly(exit.whenFalse);
+        // Both ends return constants: one `select` (a cmov), no branch to mispredict.
+        const selects = whenTrue !== undefined && whenFalse !== undefined;
+        if (selects) c.i32(whenTrue).i32(whenFalse);
         c.get(L.a);
         if (exit.useX) c.get(L.x);
         // A raw halfword never equals a constant above 0xffff: 0x10000 is such a constant.
@@ -503,6 +515,11 @@ export class _ProgramEmitter {
             ? _OP.i32GeU
             : _OP.i32And, // BPF_JSET: non-zero is taken
         );
+        if (selects) {
+          c.op(_OP.select);
+          this.#end();
+          return;
+        }
         if (swapAtExit) this.#swapA();
         const t = exit.whenTrue;
         const f = exit.whenFalse;
