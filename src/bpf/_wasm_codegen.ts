@@ -200,6 +200,7 @@ export class _ProgramEmitter {
   #lowered: _LoweredProgram;
   #inline: boolean;
   #bounded: boolean;
+  #endAfterBase: boolean;
   /** The block being emitted. */
   #block = 0;
   /** `if`s open inside it. */
@@ -210,11 +211,16 @@ export class _ProgramEmitter {
   #order: _ByteOrder = 0;
   /** Whether X is at most 0xffff at this point. */
   #xSmall = true;
+  /** Bytes from offset 0 checked to be there at this point. */
+  #known = 0;
 
   /**
    * `bounded`: the window's `end` is never past `base + wire` (as a load
    * window's `loadEnd` never is: ../rules/_frame_state.ts `_fillWindow`),
    * so `avail` and `LE` below reduce to `end - base` (or 0) and `end`.
+   * `endAfterBase`: `end` is never below `base` (a pcap record's data and
+   * captured length), so `end - base` needs no clamp at 0 and `LE` is
+   * `base + avail`.
    */
   constructor(
     c: _WasmCode,
@@ -222,18 +228,25 @@ export class _ProgramEmitter {
     lowered: _LoweredProgram,
     inline: boolean,
     bounded = false,
+    endAfterBase = false,
   ) {
     this.#c = c;
     this.#L = L;
     this.#lowered = lowered;
     this.#inline = inline;
     this.#bounded = bounded;
+    this.#endAfterBase = endAfterBase;
   }
 
   emit(): void {
     const c = this.#c;
     const L = this.#L;
     // avail = min(wire, end > base ? end - base : 0); LE = min(base + avail, end)
+    if (this.#endAfterBase && !this.#bounded) {
+      c.get(L.end).get(L.base).op(_OP.i32Sub).tee(L.avail).get(L.wire).get(L.avail).get(L.wire)
+        .op(_OP.i32LtU).op(_OP.select).tee(L.avail).get(L.base).op(_OP.i32Add).set(L.le);
+      return this.#blocks();
+    }
     c.get(L.end).get(L.base).op(_OP.i32Sub).i32(0).get(L.end).get(L.base).op(_OP.i32GtU)
       .op(_OP.select).set(L.avail);
     if (this.#bounded) {
@@ -244,6 +257,12 @@ export class _ProgramEmitter {
       c.get(L.base).get(L.avail).op(_OP.i32Add).tee(L.le).get(L.end).get(L.le).get(L.end)
         .op(_OP.i32LtU).op(_OP.select).set(L.le);
     }
+    this.#blocks();
+  }
+
+  /** The program's blocks. */
+  #blocks(): void {
+    const c = this.#c;
     const blocks = this.#lowered.blocks;
     const facts = this.#facts = _registerFacts(this.#lowered);
     // Block b's Wasm block ends just before its code: open them innermost last.
@@ -253,6 +272,7 @@ export class _ProgramEmitter {
       this.#block = b;
       this.#order = facts.aOrder[b];
       this.#xSmall = facts.xSmall[b];
+      this.#known = facts.known[b];
       const block = blocks[b];
       if (block.need > 0) this.#check(block.need);
       for (const step of block.steps) this.#step(step);
@@ -305,8 +325,13 @@ export class _ProgramEmitter {
     c.op(_OP.end);
   }
 
-  /** `if (avail < need) end with 0` (need ≤ 2^31 + 3, compared unsigned). */
+  /**
+   * `if (avail < need) end with 0` (need ≤ 2^31 + 3, compared unsigned),
+   * unless a check of as many bytes or more has passed on every path here.
+   */
   #check(need: number): void {
+    if (need <= this.#known) return;
+    this.#known = need;
     this.#c.get(this.#L.avail).i32(need).op(_OP.i32LtU);
     this.#endIf(0);
   }

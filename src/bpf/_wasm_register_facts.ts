@@ -18,6 +18,9 @@
  * a negative offset: the emitter leaves out the `SKF_NET_OFF`/`SKF_LL_OFF`
  * path there.
  *
+ * **Bytes already checked.** A block whose every path in has passed a bounds
+ * check of at least the bytes its own needs leaves its check out.
+ *
  * @module
  */
 import type { _Exit, _LoweredBlock, _LoweredProgram, _Step } from "./_lower.ts";
@@ -37,6 +40,31 @@ export interface _RegisterFacts {
   swapAtExit: boolean[];
   /** Whether X is at most 0xffff when a block starts. */
   xSmall: boolean[];
+  /**
+   * Bytes from offset 0 that every path to a block has already checked are
+   * there (a passed check of `need` bytes): its own checks of as many or
+   * fewer are left out.
+   */
+  known: number[];
+}
+
+/** The bytes a step's own bounds check covers (0: none). */
+export function _checkedBytes(step: _Step): number {
+  if ((step.kind === "load" || step.kind === "load-header-length") && step.checked) {
+    return step.offset >= 0 ? step.offset + (step.kind === "load" ? step.size : 1) : 0;
+  }
+  return 0;
+}
+
+/** The bytes known to be there after a block's checks, from those known at its start. */
+function _knownAfter(block: _LoweredBlock, known: number): number {
+  if (block.need > known) known = block.need;
+  for (const step of block.steps) known = Math.max(known, _checkedBytes(step));
+  const exit = block.exit;
+  if (exit.kind === "test" && exit.producer !== undefined) {
+    known = Math.max(known, _checkedBytes(exit.producer));
+  }
+  return known;
 }
 
 /** Whether an indexed load at `offset` with a small X can skip the negative windows. */
@@ -168,10 +196,13 @@ export function _registerFacts(lowered: _LoweredProgram): _RegisterFacts {
   });
   const live = _liveA(blocks);
   const xSmall: boolean[] = new Array(n).fill(true);
-  for (let b = 0; b < n; b++) {
-    if (b > 0) {
-      xSmall[b] = predecessors[b].every((p) => _xSmallAfter(blocks[p], xSmall[p]));
-    }
+  const known: number[] = new Array(n).fill(0);
+  for (let b = 1; b < n; b++) {
+    const from = predecessors[b];
+    xSmall[b] = from.every((p) => _xSmallAfter(blocks[p], xSmall[p]));
+    known[b] = from.length === 0
+      ? 0
+      : Math.min(...from.map((p) => _knownAfter(blocks[p], known[p])));
   }
   const swapAtExit: boolean[] = new Array(n).fill(false);
   const aOrder: _ByteOrder[] = new Array(n).fill(0);
@@ -197,5 +228,5 @@ export function _registerFacts(lowered: _LoweredProgram): _RegisterFacts {
       exitOrder[b] = swapAtExit[b] ? 0 : _orderAtExit(blocks[b], aOrder[b]);
     }
   }
-  return { aOrder, swapAtExit, xSmall };
+  return { aOrder, swapAtExit, xSmall, known };
 }
