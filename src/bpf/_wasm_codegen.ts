@@ -10,8 +10,10 @@
  *
  * Every block of the lowered program becomes a Wasm `block` closed just
  * before it, so a forward jump is a `br` out to its target; one bounds check
- * covers a block's hoisted loads, a fused test is a load, shift, mask and
- * one native compare. Loads at negative offsets (the `SKF_NET_OFF` /
+ * covers a block's hoisted loads (left out where every path in has checked
+ * as many bytes), a fused test is a load, shift, mask and one native
+ * compare: against a byte-swapped constant where A is held as loaded (see
+ * ./_wasm_register_facts.ts), a `select` where both ends return constants. Loads at negative offsets (the `SKF_NET_OFF` /
  * `SKF_LL_OFF` windows) and ancillary loads call back into JavaScript
  * (`env.loadIndex`, `env.ancillary`), so their semantics stay in one place.
  *
