@@ -130,13 +130,6 @@ function _orderAtExit(block: _LoweredBlock, entry: _ByteOrder): _ByteOrder {
   return order;
 }
 
-/** The blocks a block may continue at. */
-function _successors(exit: _Exit): number[] {
-  if (exit.kind === "goto") return [exit.to];
-  if (exit.kind === "test") return [exit.whenTrue, exit.whenFalse];
-  return [];
-}
-
 /** Whether A is live when each block starts (blocks only jump forwards). */
 function _liveA(blocks: readonly _LoweredBlock[]): boolean[] {
   const live: boolean[] = new Array(blocks.length).fill(false);
@@ -149,10 +142,8 @@ function _liveA(blocks: readonly _LoweredBlock[]): boolean[] {
     ) {
       liveAfter = false;
     }
-    if (!liveAfter && exit.kind !== "return-a" && exit.kind !== "return") {
-      const setsA = exit.kind === "test" && exit.producer !== undefined;
-      if (!setsA) liveAfter = _successors(exit).some((s) => live[s]);
-    }
+    if (exit.kind === "goto") liveAfter = live[exit.to];
+    else if (exit.kind === "test" && exit.producer === undefined) liveAfter = true;
     let isLive = liveAfter;
     for (let i = steps.length - 1; i >= 0; i--) {
       if (_stepReadsA(steps[i])) isLive = true;
@@ -186,38 +177,73 @@ function _xSmallAfter(block: _LoweredBlock, small: boolean): boolean {
   return small;
 }
 
+/** The facts of each lowered program (a module's functions emit the same program twice). */
+const _factsOf = new WeakMap<_LoweredProgram, _RegisterFacts>();
+
 /** The facts of a lowered program without backward jumps. */
 export function _registerFacts(lowered: _LoweredProgram): _RegisterFacts {
-  const blocks = lowered.blocks;
-  const n = blocks.length;
+  let facts = _factsOf.get(lowered);
+  if (facts === undefined) {
+    facts = _computeFacts(lowered.blocks);
+    _factsOf.set(lowered, facts);
+  }
+  return facts;
+}
+
+/** The blocks that jump to each block (each once). */
+function _predecessors(blocks: readonly _LoweredBlock[]): number[][] {
   const predecessors: number[][] = blocks.map(() => []);
-  blocks.forEach((block, b) => {
-    for (const s of new Set(_successors(block.exit))) predecessors[s].push(b);
-  });
+  for (let b = 0; b < blocks.length; b++) {
+    const exit = blocks[b].exit;
+    if (exit.kind === "goto") predecessors[exit.to].push(b);
+    else if (exit.kind === "test") {
+      predecessors[exit.whenTrue].push(b);
+      if (exit.whenFalse !== exit.whenTrue) predecessors[exit.whenFalse].push(b);
+    }
+  }
+  return predecessors;
+}
+
+function _computeFacts(blocks: readonly _LoweredBlock[]): _RegisterFacts {
+  const n = blocks.length;
+  const predecessors = _predecessors(blocks);
   const live = _liveA(blocks);
   const xSmall: boolean[] = new Array(n).fill(true);
   const known: number[] = new Array(n).fill(0);
-  for (let b = 1; b < n; b++) {
+  const xSmallOut: boolean[] = new Array(n).fill(true);
+  const knownOut: number[] = new Array(n).fill(0);
+  for (let b = 0; b < n; b++) {
     const from = predecessors[b];
-    xSmall[b] = from.every((p) => _xSmallAfter(blocks[p], xSmall[p]));
-    known[b] = from.length === 0
-      ? 0
-      : Math.min(...from.map((p) => _knownAfter(blocks[p], known[p])));
+    if (b > 0 && from.length > 0) {
+      let small = true;
+      let least = Infinity;
+      for (const p of from) {
+        small &&= xSmallOut[p];
+        if (knownOut[p] < least) least = knownOut[p];
+      }
+      xSmall[b] = small;
+      known[b] = least;
+    }
+    xSmallOut[b] = _xSmallAfter(blocks[b], xSmall[b]);
+    knownOut[b] = _knownAfter(blocks[b], known[b]);
   }
   const swapAtExit: boolean[] = new Array(n).fill(false);
   const aOrder: _ByteOrder[] = new Array(n).fill(0);
-  // Swaps only ever get added, so this settles.
+  const exitOrder: _ByteOrder[] = new Array(n).fill(0);
+  // Swaps only ever get added, so this settles (in one or two passes in practice).
   for (let changed = true; changed;) {
     changed = false;
-    const exitOrder: _ByteOrder[] = new Array(n).fill(0);
     for (let b = 0; b < n; b++) {
-      aOrder[b] = 0;
-      if (b > 0 && live[b] && predecessors[b].length > 0) {
-        const first = exitOrder[predecessors[b][0]];
-        const agree = predecessors[b].every((p) => exitOrder[p] === first);
-        if (agree) aOrder[b] = first;
-        else {
-          for (const p of predecessors[b]) {
+      const from = predecessors[b];
+      let order: _ByteOrder = 0;
+      if (b > 0 && live[b] && from.length > 0) {
+        order = exitOrder[from[0]];
+        for (const p of from) {
+          if (exitOrder[p] !== order) order = -1 as _ByteOrder;
+        }
+        if (order === (-1 as _ByteOrder)) {
+          order = 0;
+          for (const p of from) {
             if (exitOrder[p] !== 0 && !swapAtExit[p]) {
               swapAtExit[p] = true;
               changed = true;
@@ -225,7 +251,8 @@ export function _registerFacts(lowered: _LoweredProgram): _RegisterFacts {
           }
         }
       }
-      exitOrder[b] = swapAtExit[b] ? 0 : _orderAtExit(blocks[b], aOrder[b]);
+      aOrder[b] = order;
+      exitOrder[b] = swapAtExit[b] ? 0 : _orderAtExit(blocks[b], order);
     }
   }
   return { aOrder, swapAtExit, xSmall, known };
