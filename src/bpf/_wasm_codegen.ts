@@ -10,14 +10,25 @@
  *
  * Every block of the lowered program becomes a Wasm `block` closed just
  * before it, so a forward jump is a `br` out to its target; one bounds check
- * covers a block's hoisted loads, a fused test is a load, shift, mask and
- * one native compare. Loads at negative offsets (the `SKF_NET_OFF` /
+ * covers a block's hoisted loads (left out where every path in has checked
+ * as many bytes), a fused test is a load, shift, mask and one native
+ * compare: against a byte-swapped constant where A is held as loaded (see
+ * ./_wasm_register_facts.ts), a `select` where both ends return constants. Loads at negative offsets (the `SKF_NET_OFF` /
  * `SKF_LL_OFF` windows) and ancillary loads call back into JavaScript
  * (`env.loadIndex`, `env.ancillary`), so their semantics stay in one place.
  *
  * @module
  */
 import type { _Exit, _LoweredProgram, _Step } from "./_lower.ts";
+import {
+  type _ByteOrder,
+  _nonNegativeIndex,
+  _orderAfterStep,
+  type _RegisterFacts,
+  _registerFacts,
+  _testKeepsOrder,
+  _xSmallAfterStep,
+} from "./_wasm_register_facts.ts";
 import { _encodeModule, _F64, _I32, _OP, _WasmCode, type _WasmFunction } from "./_wasm_encoder.ts";
 import {
   BPF_ADD,
@@ -191,15 +202,27 @@ export class _ProgramEmitter {
   #lowered: _LoweredProgram;
   #inline: boolean;
   #bounded: boolean;
+  #endAfterBase: boolean;
   /** The block being emitted. */
   #block = 0;
   /** `if`s open inside it. */
   #nesting = 0;
+  /** What the emitter may assume about A and X at each block. */
+  #facts: _RegisterFacts | undefined;
+  /** How A is held at this point of the block being emitted. */
+  #order: _ByteOrder = 0;
+  /** Whether X is at most 0xffff at this point. */
+  #xSmall = true;
+  /** Bytes from offset 0 checked to be there at this point. */
+  #known = 0;
 
   /**
    * `bounded`: the window's `end` is never past `base + wire` (as a load
    * window's `loadEnd` never is: ../rules/_frame_state.ts `_fillWindow`),
    * so `avail` and `LE` below reduce to `end - base` (or 0) and `end`.
+   * `endAfterBase`: `end` is never below `base` (a pcap record's data and
+   * captured length), so `end - base` needs no clamp at 0 and `LE` is
+   * `base + avail`.
    */
   constructor(
     c: _WasmCode,
@@ -207,18 +230,25 @@ export class _ProgramEmitter {
     lowered: _LoweredProgram,
     inline: boolean,
     bounded = false,
+    endAfterBase = false,
   ) {
     this.#c = c;
     this.#L = L;
     this.#lowered = lowered;
     this.#inline = inline;
     this.#bounded = bounded;
+    this.#endAfterBase = endAfterBase;
   }
 
   emit(): void {
     const c = this.#c;
     const L = this.#L;
     // avail = min(wire, end > base ? end - base : 0); LE = min(base + avail, end)
+    if (this.#endAfterBase && !this.#bounded) {
+      c.get(L.end).get(L.base).op(_OP.i32Sub).tee(L.avail).get(L.wire).get(L.avail).get(L.wire)
+        .op(_OP.i32LtU).op(_OP.select).tee(L.avail).get(L.base).op(_OP.i32Add).set(L.le);
+      return this.#blocks();
+    }
     c.get(L.end).get(L.base).op(_OP.i32Sub).i32(0).get(L.end).get(L.base).op(_OP.i32GtU)
       .op(_OP.select).set(L.avail);
     if (this.#bounded) {
@@ -229,17 +259,51 @@ export class _ProgramEmitter {
       c.get(L.base).get(L.avail).op(_OP.i32Add).tee(L.le).get(L.end).get(L.le).get(L.end)
         .op(_OP.i32LtU).op(_OP.select).set(L.le);
     }
+    this.#blocks();
+  }
+
+  /** The program's blocks. */
+  #blocks(): void {
+    const c = this.#c;
     const blocks = this.#lowered.blocks;
+    const facts = this.#facts = _registerFacts(this.#lowered);
     // Block b's Wasm block ends just before its code: open them innermost last.
     for (let b = blocks.length - 1; b >= 1; b--) c.begin(_OP.block);
     for (let b = 0; b < blocks.length; b++) {
       if (b > 0) c.op(_OP.end);
       this.#block = b;
+      this.#order = facts.aOrder[b];
+      this.#xSmall = facts.xSmall[b];
+      this.#known = facts.known[b];
       const block = blocks[b];
       if (block.need > 0) this.#check(block.need);
       for (const step of block.steps) this.#step(step);
       this.#exit(block.exit);
     }
+  }
+
+  /** Puts A in the kernel's byte order (a swap of the raw load it holds, if it holds one). */
+  #swapA(): void {
+    const c = this.#c;
+    const a = this.#L.a;
+    if (this.#order === 2) {
+      c.get(a).i32(8).op(_OP.i32Shl).get(a).i32(8).op(_OP.i32ShrU).op(_OP.i32Or)
+        .i32(0xffff).op(_OP.i32And).set(a);
+    } else if (this.#order === 4) {
+      c.get(a).i32(8).op(_OP.i32Rotr).i32(0xff00ff00).op(_OP.i32And)
+        .get(a).i32(8).op(_OP.i32Rotl).i32(0x00ff00ff).op(_OP.i32And).op(_OP.i32Or).set(a);
+    }
+    this.#order = 0;
+  }
+
+  /** A constant as A's raw form holds it: `value` in the packet's byte order (`order` 2: its low 16 bits). */
+  #raw(value: number): number {
+    if (this.#order === 2) return ((value & 0xff) << 8) | ((value >>> 8) & 0xff);
+    if (this.#order === 4) {
+      return ((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) |
+        (value >>> 24);
+    }
+    return value | 0;
   }
 
   /** Ends the program with the i32 on the stack. */
@@ -263,17 +327,26 @@ export class _ProgramEmitter {
     c.op(_OP.end);
   }
 
-  /** `if (avail < need) end with 0` (need ≤ 2^31 + 3, compared unsigned). */
+  /**
+   * `if (avail < need) end with 0` (need ≤ 2^31 + 3, compared unsigned),
+   * unless a check of as many bytes or more has passed on every path here.
+   */
   #check(need: number): void {
+    if (need <= this.#known) return;
+    this.#known = need;
     this.#c.get(this.#L.avail).i32(need).op(_OP.i32LtU);
     this.#endIf(0);
   }
 
-  /** Loads `size` bytes big-endian at the address on the stack plus `offset`. */
-  #read(size: number, offset: number): void {
+  /**
+   * Loads `size` bytes big-endian at the address on the stack plus `offset`
+   * (`raw`: as Wasm loads them, little-endian).
+   */
+  #read(size: number, offset: number, raw = false): void {
     const c = this.#c;
     const t = this.#L.temp;
     c.memory(size === 1 ? _OP.i32Load8U : size === 2 ? _OP.i32Load16U : _OP.i32Load, offset);
+    if (raw) return;
     if (size === 2) {
       c.tee(t).i32(8).op(_OP.i32Shl).get(t).i32(8).op(_OP.i32ShrU).op(_OP.i32Or)
         .i32(0xffff).op(_OP.i32And);
@@ -293,24 +366,33 @@ export class _ProgramEmitter {
     c.get(L.temp);
   }
 
-  /** Pushes the value of `[k]` (checked: its own bounds check first). */
-  #loadAbsolute(offset: number, size: number, checked: boolean): void {
+  /** Pushes the value of `[k]` (checked: its own bounds check first; raw: little-endian). */
+  #loadAbsolute(offset: number, size: number, checked: boolean, raw = false): void {
     const c = this.#c;
     if (offset < 0) {
       c.i32(offset).set(this.#L.offset);
       this.#windowIndex(size);
-      this.#read(size, 0);
+      this.#read(size, 0, raw);
       return;
     }
     if (checked) this.#check(offset + size);
     c.get(this.#L.base);
-    this.#read(size, offset);
+    this.#read(size, offset, raw);
   }
 
-  /** Pushes the value of `[x + k]`, or ends with 0 when the load fails. */
-  #loadIndirect(offset: number, size: number): void {
+  /** Pushes the value of `[x + k]` (raw: little-endian), or ends with 0 when the load fails. */
+  #loadIndirect(offset: number, size: number, raw = false): void {
     const c = this.#c;
     const L = this.#L;
+    if (_nonNegativeIndex(this.#xSmall, offset)) {
+      // x + k is no negative offset: no window to look in.
+      c.get(L.x).i32(offset).op(_OP.i32Add).tee(L.offset).i32(size).op(_OP.i32Add)
+        .get(L.avail).op(_OP.i32GtU);
+      this.#endIf(0);
+      c.get(L.base).get(L.offset).op(_OP.i32Add);
+      this.#read(size, 0, raw);
+      return;
+    }
     c.get(L.x).i32(offset).op(_OP.i32Add).tee(L.offset).i32(0).op(_OP.i32GeS)
       .begin(_OP.if, _I32);
     this.#nesting++;
@@ -321,19 +403,33 @@ export class _ProgramEmitter {
     this.#windowIndex(size);
     this.#nesting--;
     c.op(_OP.end);
-    this.#read(size, 0);
+    this.#read(size, 0, raw);
   }
 
+  /** Emits a step, A swapped first where it reads A's value, and follows A's order and X's size. */
   #step(step: _Step): void {
+    const keepsOrder = step.kind === "alu" && step.op === BPF_AND && !step.useX;
+    if (
+      !keepsOrder && (step.kind === "alu" || step.kind === "tax" ||
+        step.kind === "load-ancillary" || (step.kind === "store" && step.from === "a"))
+    ) {
+      this.#swapA();
+    }
+    this.#emitStep(step);
+    this.#order = _orderAfterStep(step, this.#order);
+    this.#xSmall = _xSmallAfterStep(step, this.#xSmall);
+  }
+
+  #emitStep(step: _Step): void {
     const c = this.#c;
     const L = this.#L;
     switch (step.kind) {
       case "load":
-        this.#loadAbsolute(step.offset, step.size, step.checked);
+        this.#loadAbsolute(step.offset, step.size, step.checked, true);
         c.set(L.a);
         return;
       case "load-indirect":
-        this.#loadIndirect(step.offset, step.size);
+        this.#loadIndirect(step.offset, step.size, true);
         c.set(L.a);
         return;
       case "load-header-length":
@@ -375,7 +471,7 @@ export class _ProgramEmitter {
         }
         c.get(L.a);
         if (step.useX) c.get(L.x);
-        else c.i32(step.k);
+        else c.i32(this.#raw(step.k)); // (only `and #k` sees A raw)
         c.op(op).set(L.a);
         return;
       }
@@ -388,6 +484,13 @@ export class _ProgramEmitter {
     }
   }
 
+  /** The value block `b` returns when it only returns a constant (no load, no step). */
+  #returnOnly(b: number): number | undefined {
+    const block = this.#lowered.blocks[b];
+    if (block.need > 0 || block.steps.length > 0 || block.exit.kind !== "return") return undefined;
+    return block.exit.value;
+  }
+
   /** A branch to the later block `to`: the label depth of its Wasm block. */
   #depth(to: number): number {
     return to - this.#block - 1;
@@ -396,29 +499,40 @@ export class _ProgramEmitter {
   #exit(exit: _Exit): void {
     const c = this.#c;
     const L = this.#L;
+    const swapAtExit = this.#facts!.swapAtExit[this.#block];
     switch (exit.kind) {
       case "return":
         c.i32(exit.value);
         this.#end();
         return;
       case "return-a":
+        this.#swapA();
         c.get(L.a);
         this.#end();
         return;
       case "goto":
+        if (swapAtExit) this.#swapA();
         if (exit.to !== this.#block + 1) c.opIndex(_OP.br, this.#depth(exit.to));
         return;
       case "test": {
         if (exit.producer !== undefined) this.#step(exit.producer);
+        if (!_testKeepsOrder(exit)) this.#swapA();
         if (exit.shift !== 0 || exit.mask !== 0xffffffff) {
           c.get(L.a);
           if (exit.shift !== 0) c.i32(exit.shift).op(_OP.i32ShrU);
-          if (exit.mask !== 0xffffffff) c.i32(exit.mask).op(_OP.i32And);
+          if (exit.mask !== 0xffffffff) c.i32(this.#raw(exit.mask)).op(_OP.i32And);
           c.set(L.a);
         }
+        const whenTrue = this.#returnOnly(exit.whenTrue);
+        const whenFalse = this.#returnOnly(exit.whenFalse);
+        // Both ends return constants: one `select` (a cmov), no branch to mispredict.
+        const selects = whenTrue !== undefined && whenFalse !== undefined;
+        if (selects) c.i32(whenTrue).i32(whenFalse);
         c.get(L.a);
         if (exit.useX) c.get(L.x);
-        else c.i32(exit.k);
+        // A raw halfword never equals a constant above 0xffff: 0x10000 is such a constant.
+        else if (this.#order === 2 && exit.op === BPF_JEQ && exit.k > 0xffff) c.i32(0x10000);
+        else c.i32(this.#raw(exit.k));
         c.op(
           exit.op === BPF_JEQ
             ? _OP.i32Eq
@@ -428,6 +542,12 @@ export class _ProgramEmitter {
             ? _OP.i32GeU
             : _OP.i32And, // BPF_JSET: non-zero is taken
         );
+        if (selects) {
+          c.op(_OP.select);
+          this.#end();
+          return;
+        }
+        if (swapAtExit) this.#swapA();
         const t = exit.whenTrue;
         const f = exit.whenFalse;
         const next = this.#block + 1;

@@ -33,6 +33,7 @@ export const _OP = {
   localSet: 0x21,
   localTee: 0x22,
   i32Load: 0x28,
+  i64Load: 0x29,
   f64Load: 0x2b,
   i32Load8U: 0x2d,
   i32Load16U: 0x2f,

@@ -72,23 +72,61 @@ export interface _WalkLayout {
   maxCapturedLength: number;
 }
 
-// Parameters and locals of `walk`: i32, then the two i64 wire sums, then the program's.
+// Parameters and locals of `walk`: i32, then the i64 wire sum, then the program's.
 const POS = 0;
 const END = 1;
 const DEST = 2;
 const NEXT = 3;
-const RUNS = 4;
-const RUN_START = 5;
-const RUN_END = 6;
-const RECORDS = 7;
-const CAPTURED = 8;
-const ACCEPTED = 9;
-const ACCEPTED_CAPTURED = 10;
-const CAP = 11;
-const WIRE = 12;
-const ACCEPTED_WIRE = 13;
+const RUN_END = 4;
+const RECORDS = 5;
+const CAPTURED = 6;
+const CAP = 7;
+const WIRE = 8;
 /** The program's locals start here. */
-const PROGRAM = 14;
+const PROGRAM = 9;
+
+/**
+ * How far ahead of a record's end the walk reads a byte, so that the records
+ * to come are on their way into the cache (a prefetch: Wasm has none).
+ * Without it each record's header, whose address the last one's length
+ * gives, waits for memory in turn.
+ */
+const TOUCH_AHEAD = 2048;
+
+/**
+ * Word cells of the counts area that hold the walk's state on accepted
+ * records while it runs (uint32 index; the wire sum an i64 over two): in
+ * memory rather than locals, so that only the state of every record stays
+ * in registers across the program.
+ */
+const Cell = {
+  accepted: _WalkCount.accepted,
+  acceptedCaptured: _WalkCount.acceptedCaptured,
+  acceptedWire: _WalkCount.acceptedWireLow,
+  /** The address the next run is written at. */
+  runs: _WalkCount.runs,
+  /** Where moved runs go next (`dest`), -1: runs are written, not moved. */
+  dest: _WalkCount.moved,
+  /** Where the current run starts. */
+  runStart: 12,
+  /** The last byte read ahead: stored so that the reads are not dead code. */
+  touched: 13,
+} as const;
+
+/** Pushes the address 0 and the value of cell `cell` (for a store back after an update). */
+function _cell(c: _WasmCode, cell: number, wide = false): _WasmCode {
+  return c.i32(0).i32(0).memory(wide ? _OP.i64Load : _OP.i32Load, _WALK_COUNTS + 4 * cell);
+}
+
+/** Pushes the value of cell `cell`. */
+function _readCell(c: _WasmCode, cell: number): _WasmCode {
+  return c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * cell);
+}
+
+/** Stores the value on the stack (above the address 0) in cell `cell`. */
+function _setCell(c: _WasmCode, cell: number, wide = false): void {
+  c.memory(wide ? _OP.i64Store : _OP.i32Store, _WALK_COUNTS + 4 * cell);
+}
 
 /**
  * The walk module of a lowered program (no backward jumps, no ancillary
@@ -115,17 +153,28 @@ export function _pcapWalkModule(
   // The network view's locals follow the program's 16 scratch cells.
   const view = L.scratch + 16;
   const header = layout.recordHeader;
-  c.i32(_WALK_RUNS).set(RUNS);
-  c.i32(-1).set(RUN_START).i32(-1).set(RUN_END);
+  c.i32(0).i32(0).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.accepted);
+  c.i32(0).i32(0).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.acceptedCaptured);
+  c.i32(0).i32(0).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.acceptedWire);
+  c.i32(0).i32(0).memory(_OP.i32Store, _WALK_COUNTS + 4 * (Cell.acceptedWire + 1));
+  c.i32(0).i32(_WALK_RUNS).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.runs);
+  c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.dest);
+  c.i32(0).i32(-1).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.runStart);
+  c.i32(-1).set(RUN_END);
   c.begin(_OP.block).begin(_OP.loop);
   _readRecord(c, layout, { pos: POS, end: END, next: NEXT, cap: CAP, wire: L.wire, temp: L.temp });
+  // Read the byte TOUCH_AHEAD past this record, or (near the block's end) the record's own first.
+  c.i32(0).get(NEXT).i32(TOUCH_AHEAD).op(_OP.i32Add).tee(L.temp).get(POS).get(L.temp).get(END)
+    .op(_OP.i32LtU).op(_OP.select).memory(_OP.i32Load8U, 0)
+    .memory(_OP.i32Store8, _WALK_COUNTS + 4 * Cell.touched);
   // The frame: base = mac = net = the data, end = data + min(caplen, snaplen).
   c.get(POS).i32(header).op(_OP.i32Add).tee(L.base).tee(L.mac).tee(L.net)
     .get(CAP).op(_OP.i32Add).set(L.end);
   c.i32(0).set(L.a).i32(0).set(L.x);
   c.begin(_OP.block, _I32);
   if (network !== undefined) _enterNetworkView(c, L, network, view, invert);
-  new _ProgramEmitter(c, L, lowered, true).emit();
+  // On the link base the program's window is the record's data: its end is never before its base.
+  new _ProgramEmitter(c, L, lowered, true, false, network === undefined).emit();
   c.op(_OP.end);
   // Accepted: the rule matches ((result != 0) != invert) and accepts, or not and the policy does.
   if (invert === ruleAccepts) c.op(_OP.i32Eqz);
@@ -135,34 +184,33 @@ export function _pcapWalkModule(
   if (escapes) {
     c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.escaped).opIndex(_OP.brIf, 1);
   }
-  _add(c, RECORDS, CAP, CAPTURED, WIRE, L.wire);
+  c.get(RECORDS).i32(1).op(_OP.i32Add).set(RECORDS);
+  c.get(CAPTURED).get(CAP).op(_OP.i32Add).set(CAPTURED);
+  c.get(WIRE).get(L.wire).op(_OP.i64ExtendI32U).op(_OP.i64Add).set(WIRE);
   c.begin(_OP.if);
-  _add(c, ACCEPTED, CAP, ACCEPTED_CAPTURED, ACCEPTED_WIRE, L.wire);
+  _cell(c, Cell.accepted).i32(1).op(_OP.i32Add);
+  _setCell(c, Cell.accepted);
+  _cell(c, Cell.acceptedCaptured).get(CAP).op(_OP.i32Add);
+  _setCell(c, Cell.acceptedCaptured);
+  _cell(c, Cell.acceptedWire, true).get(L.wire).op(_OP.i64ExtendI32U).op(_OP.i64Add);
+  _setCell(c, Cell.acceptedWire, true);
   // Extend the current run, or store it and start a new one here.
   c.get(POS).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
-  _storeRun(c);
-  c.get(POS).set(RUN_START);
+  _storeRun(c, L);
+  c.i32(0).get(POS).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.runStart);
   c.op(_OP.end);
   c.get(NEXT).set(RUN_END);
   c.op(_OP.end);
   c.get(NEXT).set(POS);
   c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
-  _storeRun(c);
-  const counts: [number, number][] = [
-    [RECORDS, _WalkCount.records],
-    [CAPTURED, _WalkCount.captured],
-    [ACCEPTED, _WalkCount.accepted],
-    [ACCEPTED_CAPTURED, _WalkCount.acceptedCaptured],
-  ];
-  for (const [local, index] of counts) {
-    c.i32(0).get(local).memory(_OP.i32Store, _WALK_COUNTS + 4 * index);
-  }
-  // The 64-bit sums, little-endian: their low word first.
+  _storeRun(c, L);
+  c.i32(0).get(RECORDS).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.records);
+  c.i32(0).get(CAPTURED).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.captured);
+  // The 64-bit sum, little-endian: its low word first.
   c.i32(0).get(WIRE).memory(_OP.i64Store, _WALK_COUNTS + 4 * _WalkCount.wireLow);
-  c.i32(0).get(ACCEPTED_WIRE).memory(_OP.i64Store, _WALK_COUNTS + 4 * _WalkCount.acceptedWireLow);
-  c.i32(0).get(RUNS).i32(_WALK_RUNS).op(_OP.i32Sub).i32(3).op(_OP.i32ShrU)
-    .memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.runs);
-  c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.moved);
+  // The runs pointer becomes their count; `moved` is already where the moved runs end.
+  _cell(c, Cell.runs).i32(_WALK_RUNS).op(_OP.i32Sub).i32(3).op(_OP.i32ShrU);
+  _setCell(c, _WalkCount.runs);
   c.get(POS);
   return _encodeModule({
     types: [
@@ -176,7 +224,7 @@ export function _pcapWalkModule(
       type: 2,
       locals: [
         { count: WIRE - NEXT, type: _I32 },
-        { count: 2, type: _I64 },
+        { count: 1, type: _I64 },
         { count: L.field - PROGRAM, type: _I32 },
         { count: 1, type: _F64 },
         { count: 16 + (network?.locals.locals ?? 0), type: _I32 },
@@ -313,32 +361,27 @@ function _readWord(
     .get(temp).i32(8).op(_OP.i32Rotl).i32(0x00ff00ff).op(_OP.i32And).op(_OP.i32Or);
 }
 
-/** count += 1; captured += cap; wires += wire (an i64 sum). */
-function _add(
-  c: _WasmCode,
-  count: number,
-  cap: number,
-  captured: number,
-  wires: number,
-  wire: number,
-): void {
-  c.get(count).i32(1).op(_OP.i32Add).set(count);
-  c.get(captured).get(cap).op(_OP.i32Add).set(captured);
-  c.get(wires).get(wire).op(_OP.i64ExtendI32U).op(_OP.i64Add).set(wires);
-}
-
 /**
- * Hands the current run over (if any: its end is not -1): stored at `RUNS`
- * (advanced), or with a `DEST` moved there (advanced).
+ * Hands the current run over (if any: its end is not -1): its start and end
+ * stored at the runs cell's address (advanced), or with a `dest` moved
+ * there (advanced). The program's `temp` and `offset` locals, free once it
+ * has run, hold the run's start and the destination.
  */
-function _storeRun(c: _WasmCode): void {
+function _storeRun(c: _WasmCode, L: _Locals): void {
+  const start = L.temp;
+  const at = L.offset;
   c.get(RUN_END).i32(-1).op(_OP.i32Ne).begin(_OP.if);
-  c.get(DEST).i32(-1).op(_OP.i32Eq).begin(_OP.if);
-  c.get(RUNS).get(RUN_START).memory(_OP.i32Store, 0);
-  c.get(RUNS).get(RUN_END).memory(_OP.i32Store, 4);
-  c.get(RUNS).i32(8).op(_OP.i32Add).set(RUNS);
+  _readCell(c, Cell.runStart).set(start);
+  _readCell(c, Cell.dest).tee(at).i32(-1).op(_OP.i32Eq).begin(_OP.if);
+  _readCell(c, Cell.runs).set(at);
+  c.get(at).get(start).memory(_OP.i32Store, 0);
+  c.get(at).get(RUN_END).memory(_OP.i32Store, 4);
+  c.i32(0).get(at).i32(8).op(_OP.i32Add);
+  _setCell(c, Cell.runs);
   c.op(_OP.else);
-  _moveRunTo(c, DEST, RUN_START, RUN_END);
+  _moveRunTo(c, at, start, RUN_END);
+  c.i32(0).get(at);
+  _setCell(c, Cell.dest);
   c.op(_OP.end);
   c.op(_OP.end);
 }
