@@ -34,6 +34,8 @@ import { findCycles } from "./check_import_cycles.ts";
 
 interface _Node {
   type: string;
+  body?: _Node | _Node[];
+  static?: boolean;
   start: number;
   end: number;
   id?: { name: string; start: number; end: number } | null;
@@ -85,6 +87,9 @@ export function _eagerFunctions(source: string, called?: ReadonlySet<number>): s
     node.type === "FunctionDeclaration" && node.id && eager(node)
   );
   const edits = _nestedEdits(source, program, eager);
+  const render0 = (from: number, to: number) => _render(source, edits, from, to);
+  edits.push(..._methodEdits(source, program, eager, render0));
+  edits.sort((a, b) => a.from - b.from || a.rank - b.rank);
   const render = (from: number, to: number) => _render(source, edits, from, to);
   // Anonymous: the function still gets its name from the `var`, and its
   // body's references to that name read the module's binding, as a
@@ -234,6 +239,8 @@ function _render(source: string, edits: readonly _Edit[], from: number, to: numb
     const insertion = edit.from === edit.to;
     if (insertion && edit.from === to && edit.rank >= _OPENING) continue;
     if (insertion && edit.from === from && edit.rank < _OPENING && from !== 0) continue;
+    // Edits inside a replaced range (a moved method) were made in its new text.
+    if (edit.from < at) continue;
     out += source.slice(at, edit.from) + edit.text;
     at = edit.to;
   }
@@ -255,4 +262,92 @@ export function _chunkCycles(files: ReadonlyMap<string, string>): string[][] {
     graph.set(name, targets.filter((target) => files.has(target)));
   }
   return findCycles(graph);
+}
+
+/** Element rank of a class's static block of moved methods: before anything else at its place. */
+const _FIRST = -1e9;
+
+/**
+ * The edits that make the methods of classes that `eager` selects (by the
+ * offset of their name, as V8's coverage reports a method) compiled with
+ * their module: each plain method (not a getter, setter, constructor,
+ * private or computed-name method, nor one that uses `super`) is removed
+ * from the class body and defined instead by a static block placed first in
+ * the body, as a parenthesised function expression (which V8 compiles with
+ * the block, and the block with its module):
+ * `class A { m(x) {...} }` becomes
+ * `class A { static { Object.defineProperty(this.prototype, "m", { value:
+ * { "m": (function (x) {...}) }["m"], writable: true, configurable: true });
+ * } }`. The property is what the method was (not enumerable, writable,
+ * configurable, same name and length); the body still sees the class's
+ * private names and bindings. Only difference: the function can be called
+ * with `new` and has a `prototype`, as the rewritten arrows have. A class
+ * with two elements of one name (but a getter and a setter) is left as it
+ * is: their order would matter.
+ * `render` gives the text of a range with the other edits made.
+ */
+function _methodEdits(
+  source: string,
+  program: unknown,
+  eager: (node: _Node) => boolean,
+  render: (from: number, to: number) => string,
+): _Edit[] {
+  const edits: _Edit[] = [];
+  _visit(program as _Node, 0, (node) => {
+    if (node.type !== "ClassBody") return;
+    const elements = node.body as _Node[];
+    if (_namesTwice(source, elements)) return;
+    const moved = elements.filter((element) =>
+      element.type === "MethodDefinition" && element.kind === "method" && !element.computed &&
+      _keyName(source, element.key!) !== undefined &&
+      (eager(element) || eager(element.key!)) && !_reads(element.value!, ["Super"])
+    );
+    if (moved.length === 0) return;
+    const defines = moved.map((element) => {
+      const value = element.value!;
+      const key = JSON.stringify(_keyName(source, element.key!));
+      const fn = `(${value.async ? "async " : ""}function${value.generator ? "*" : ""} ${
+        render(value.start, value.end)
+      })`;
+      return `Object.defineProperty(this${element.static ? "" : ".prototype"}, ${key}, ` +
+        `{ value: { ${key}: ${fn} }[${key}], writable: true, configurable: true });`;
+    });
+    edits.push({
+      from: node.start + 1,
+      to: node.start + 1,
+      text: ` static { ${defines.join(" ")} } `,
+      rank: _FIRST,
+    });
+    for (const element of moved) {
+      edits.push({ from: element.start, to: element.end, text: "", rank: 0 });
+    }
+  });
+  return edits;
+}
+
+/**
+ * Whether a class names two elements alike (on the class or on its
+ * prototype), but for a getter and a setter of one name.
+ */
+function _namesTwice(source: string, elements: readonly _Node[]): boolean {
+  const kinds = new Map<string, string[]>();
+  for (const element of elements) {
+    if (!element.key || element.computed) continue;
+    const name = `${element.static}:${
+      _keyName(source, element.key) ?? source.slice(element.key.start, element.key.end)
+    }`;
+    kinds.set(name, [...(kinds.get(name) ?? []), element.kind ?? "field"]);
+  }
+  return [...kinds.values()].some((list) =>
+    list.length > 1 && !(list.length === 2 && list.includes("get") && list.includes("set"))
+  );
+}
+
+/** A class element's name when it is an identifier or a string (not private, not a number). */
+function _keyName(source: string, key: _Node): string | undefined {
+  if (key.type === "Identifier") return key.name;
+  if (key.type === "Literal" && /^["']/.test(source.slice(key.start, key.end))) {
+    return (key as unknown as { value: string }).value;
+  }
+  return undefined;
 }

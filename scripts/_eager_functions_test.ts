@@ -188,3 +188,99 @@ Deno.test("_chunkCycles() finds a cycle through static or dynamic imports, and n
   assert.ok(bundle.size > 1);
   assert.deepEqual(_chunkCycles(bundle), []);
 });
+
+const _CLASSES = `class Base { hello() { return "base"; } }
+export class Counter extends Base {
+  #n = 0;
+  static #secret = 5;
+  static made = Counter.make(2);
+  constructor(n) { super(); this.#n = n; }
+  static make(n) { return new Counter(n).#n + Counter.#secret; }
+  bump(by = 1, ...more) { this.#n += by + more.length + arguments.length; return this.#twice(); }
+  #twice() { return this.#n * 2; }
+  get value() { return this.#n; }
+  set value(v) { this.#n = v; }
+  hello() { return "counter+" + super.hello(); }
+  async later() { return this.#n; }
+  *steps() { yield this.#n; yield this.#n + 1; }
+  "quoted name"() { return [1, 2].map((v) => v + this.#n); }
+  [Symbol.iterator]() { return this.steps(); }
+}
+const Twice = class { a() { return 1; } a() { return 2; } };
+const inner = () => class { m() { return new.target === undefined; } };
+export const results = async () => {
+  const c = new Counter(1);
+  const described = (o, k) => {
+    const d = Object.getOwnPropertyDescriptor(o, k);
+    const f = d.value ?? d.get;
+    return [d.enumerable, d.writable, d.configurable, f.name, f.length];
+  };
+  return [
+    Counter.made, c.bump(), c.bump(2, 3, 4), c.value, await c.later(), [...c.steps()], [...c],
+    c["quoted name"](), c.hello(), new Twice().a(), new (inner())().m(),
+    Object.keys(Counter.prototype), Object.getOwnPropertyNames(Counter.prototype).sort(),
+    Object.getOwnPropertyNames(Counter).sort(),
+    ...["bump", "later", "steps", "value", "hello", "quoted name"].map((k) =>
+      described(Counter.prototype, k)
+    ),
+    described(Counter, "make"),
+  ];
+};
+`;
+
+Deno.test("_eagerFunctions() defines class methods from a first static block, keeping what they are", async () => {
+  const before = await _evaluate(_CLASSES);
+  const rewritten = _eagerFunctions(_CLASSES);
+  const after = await _evaluate(rewritten);
+  const expected = await (before.results as () => Promise<unknown>)();
+  assert.deepEqual(await (after.results as () => Promise<unknown>)(), expected);
+  assert.deepEqual((expected as unknown[]).slice(0, 11), [
+    7,
+    4,
+    18,
+    9,
+    9,
+    [9, 10],
+    [9, 10],
+    [10, 11],
+    "counter+base",
+    2,
+    true,
+  ]);
+  // Moved: the plain methods, static ones too, and the methods of classes
+  // nested in functions; kept in place: the getter and setter, the private,
+  // computed-name and super-using methods, the constructor, and both methods
+  // of a class that names one twice.
+  assert.match(rewritten, /export class Counter extends Base \{ static \{ /);
+  for (const name of ["make", "bump", "later", "steps", "quoted name"]) {
+    assert.ok(rewritten.includes(`Object.defineProperty(this`), name);
+    assert.ok(rewritten.includes(`${JSON.stringify(name)}, { value: {`), name);
+  }
+  assert.ok(rewritten.includes(`Object.defineProperty(this, "make"`));
+  assert.ok(rewritten.includes(`"steps": (function* () {`));
+  assert.ok(rewritten.includes(`"later": (async function () {`));
+  for (
+    const kept of [
+      "#twice() {",
+      "get value() {",
+      "set value(v) {",
+      'hello() { return "counter+"',
+      "[Symbol.iterator]() {",
+      "a() { return 1; } a() { return 2; }",
+      "constructor(n) {",
+    ]
+  ) {
+    assert.ok(rewritten.includes(kept), kept);
+  }
+  assert.ok(rewritten.includes(`class { static { Object.defineProperty(this.prototype, "m"`));
+});
+
+Deno.test("_eagerFunctions() moves only the class methods that were called", () => {
+  const source = "export class A {\n  m() { return 1; }\n  n() { return 2; }\n}\n";
+  const n = source.indexOf("n()");
+  const out = _eagerFunctions(source, new Set([n]));
+  assert.equal(
+    out,
+    'export class A { static { Object.defineProperty(this.prototype, "n", { value: { "n": (function () { return 2; }) }["n"], writable: true, configurable: true }); } \n  m() { return 1; }\n  \n}\n',
+  );
+});
