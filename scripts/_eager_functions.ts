@@ -24,8 +24,12 @@
  * expressions where that keeps their meaning (no `this`, `arguments`,
  * `super`, `new.target`), about 0.5 ms more; so are object literals' methods
  * that do not use `super`, rewritten as properties (`run(a) {...}` becomes
- * `run: (function (a) {...})`). Class methods stay lazy: they cannot be
- * marked without changing what they are.
+ * `run: (function (a) {...})`). So are class methods
+ * ({@linkcode _methodEdits}): a plain method is defined by a static block
+ * placed first in its class, as a parenthesised function expression; a
+ * private method of a top-level class keeps its place and name but calls
+ * its body, compiled with the module in that block, through a module-level
+ * variable (a tiny method is left to compile on first call).
  *
  * @module
  */
@@ -34,6 +38,7 @@ import { findCycles } from "./check_import_cycles.ts";
 
 interface _Node {
   type: string;
+  init?: _Node;
   body?: _Node | _Node[];
   static?: boolean;
   start: number;
@@ -284,6 +289,16 @@ const _FIRST = -1e9;
  * with `new` and has a `prototype`, as the rewritten arrows have. A class
  * with two elements of one name (but a getter and a setter) is left as it
  * is: their order would matter.
+ *
+ * A private method (`#m(a, b) {...}`: not static, async or a generator,
+ * plain parameters, no `arguments` nor `super`) of a class at the module's
+ * top level (a variable there holds one function, for one class) becomes
+ * `#m(a, b) { return $eager$0.call(this, a, b); }`, its body `$eager$0 =
+ * (function (a, b) {...});` in that static block, and `var $eager$0;` is
+ * added at the module's end. The method stays what it was (private, same
+ * name and length, the receiver's brand checked where it is called); a
+ * stack trace shows one frame more. A module that already names `$eager$`
+ * is refused (an error).
  * `render` gives the text of a range with the other edits made.
  */
 function _methodEdits(
@@ -293,6 +308,25 @@ function _methodEdits(
   render: (from: number, to: number) => string,
 ): _Edit[] {
   const edits: _Edit[] = [];
+  const holders: string[] = [];
+  if (source.includes("$eager$")) throw new Error("Cannot mark class methods: `$eager$` in use");
+  const topLevel = new Set<_Node>();
+  for (const statement of (program as { body: _Node[] }).body) {
+    const declaration = statement.type === "ExportNamedDeclaration" ||
+        statement.type === "ExportDefaultDeclaration"
+      ? (statement as unknown as { declaration: _Node }).declaration
+      : statement;
+    if (!declaration) continue;
+    if (declaration.type === "ClassDeclaration") topLevel.add(declaration.body as _Node);
+    if (declaration.type === "VariableDeclaration") {
+      for (
+        const { init } of (declaration as unknown as { declarations: { init?: _Node }[] })
+          .declarations
+      ) {
+        if (init?.type === "ClassExpression") topLevel.add(init.body as _Node);
+      }
+    }
+  }
   _visit(program as _Node, 0, (node) => {
     if (node.type !== "ClassBody") return;
     const elements = node.body as _Node[];
@@ -302,7 +336,29 @@ function _methodEdits(
       _keyName(source, element.key!) !== undefined &&
       (eager(element) || eager(element.key!)) && !_reads(element.value!, ["Super"])
     );
-    if (moved.length === 0) return;
+    const routed = topLevel.has(node)
+      ? elements.filter((element) =>
+        element.type === "MethodDefinition" && element.kind === "method" && !element.static &&
+        element.key!.type === "PrivateIdentifier" && (eager(element) || eager(element.key!)) &&
+        !element.value!.async && !element.value!.generator &&
+        element.value!.params!.every((param) => param.type === "Identifier") &&
+        !_reads(element.value!, ["Super", "arguments"])
+      )
+      : [];
+    if (moved.length === 0 && routed.length === 0) return;
+    const routes = routed.map((element) => {
+      const value = element.value!;
+      const name = `$eager$${holders.length}`;
+      holders.push(name);
+      const params = value.params!.map((param) => param.name).join(", ");
+      edits.push({
+        from: value.start,
+        to: value.end,
+        text: `(${params}) { return ${name}.call(this${params ? ", " : ""}${params}); }`,
+        rank: 0,
+      });
+      return `${name} = (function ${render(value.start, value.end)});`;
+    });
     const defines = moved.map((element) => {
       const value = element.value!;
       const key = JSON.stringify(_keyName(source, element.key!));
@@ -315,13 +371,17 @@ function _methodEdits(
     edits.push({
       from: node.start + 1,
       to: node.start + 1,
-      text: ` static { ${defines.join(" ")} } `,
+      text: ` static { ${[...routes, ...defines].join(" ")} } `,
       rank: _FIRST,
     });
     for (const element of moved) {
       edits.push({ from: element.start, to: element.end, text: "", rank: 0 });
     }
   });
+  if (holders.length > 0) {
+    const end = source.length;
+    edits.push({ from: end, to: end, text: `\nvar ${holders.join(", ")};\n`, rank: -1e9 });
+  }
   return edits;
 }
 

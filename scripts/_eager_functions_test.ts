@@ -198,6 +198,10 @@ export class Counter extends Base {
   static make(n) { return new Counter(n).#n + Counter.#secret; }
   bump(by = 1, ...more) { this.#n += by + more.length + arguments.length; return this.#twice(); }
   #twice() { return this.#n * 2; }
+  #sum(a, b) { return a + b + this.#counted(1, 2); }
+  #counted() { return arguments.length; }
+  #spread(...all) { return all.length; }
+  total() { return this.#sum(this.#n, 1) + this.#spread(1, 2, 3); }
   get value() { return this.#n; }
   set value(v) { this.#n = v; }
   hello() { return "counter+" + super.hello(); }
@@ -207,7 +211,7 @@ export class Counter extends Base {
   [Symbol.iterator]() { return this.steps(); }
 }
 const Twice = class { a() { return 1; } a() { return 2; } };
-const inner = () => class { m() { return new.target === undefined; } };
+const inner = () => class { #p() { return 1; } m() { return new.target === undefined && this.#p() === 1; } };
 export const results = async () => {
   const c = new Counter(1);
   const described = (o, k) => {
@@ -217,7 +221,8 @@ export const results = async () => {
   };
   return [
     Counter.made, c.bump(), c.bump(2, 3, 4), c.value, await c.later(), [...c.steps()], [...c],
-    c["quoted name"](), c.hello(), new Twice().a(), new (inner())().m(),
+    c["quoted name"](), c.hello(), new Twice().a(), new (inner())().m(), c.total(),
+    (() => { try { return Counter.prototype.total.call({}); } catch (e) { return e.name; } })(),
     Object.keys(Counter.prototype), Object.getOwnPropertyNames(Counter.prototype).sort(),
     Object.getOwnPropertyNames(Counter).sort(),
     ...["bump", "later", "steps", "value", "hello", "quoted name"].map((k) =>
@@ -234,7 +239,7 @@ Deno.test("_eagerFunctions() defines class methods from a first static block, ke
   const after = await _evaluate(rewritten);
   const expected = await (before.results as () => Promise<unknown>)();
   assert.deepEqual(await (after.results as () => Promise<unknown>)(), expected);
-  assert.deepEqual((expected as unknown[]).slice(0, 11), [
+  assert.deepEqual((expected as unknown[]).slice(0, 13), [
     7,
     4,
     18,
@@ -246,6 +251,8 @@ Deno.test("_eagerFunctions() defines class methods from a first static block, ke
     "counter+base",
     2,
     true,
+    15,
+    "TypeError",
   ]);
   // Moved: the plain methods, static ones too, and the methods of classes
   // nested in functions; kept in place: the getter and setter, the private,
@@ -273,6 +280,18 @@ Deno.test("_eagerFunctions() defines class methods from a first static block, ke
     assert.ok(rewritten.includes(kept), kept);
   }
   assert.ok(rewritten.includes(`class { static { Object.defineProperty(this.prototype, "m"`));
+  // The private methods of a top-level class with plain parameters and no
+  // `arguments` call their body, compiled with the module, through a
+  // module-level variable; the others stay as they are.
+  assert.ok(rewritten.includes("#twice() { return $eager$0.call(this); }"), rewritten);
+  assert.ok(rewritten.includes("#sum(a, b) { return $eager$1.call(this, a, b); }"));
+  assert.ok(
+    rewritten.includes("$eager$1 = (function (a, b) { return a + b + this.#counted(1, 2); });"),
+  );
+  assert.ok(rewritten.includes("#counted() { return arguments.length; }"));
+  assert.ok(rewritten.includes("#spread(...all) { return all.length; }"));
+  assert.ok(rewritten.includes("#p() { return 1; }"));
+  assert.ok(rewritten.endsWith("\nvar $eager$0, $eager$1;\n"));
 });
 
 Deno.test("_eagerFunctions() moves only the class methods that were called", () => {
