@@ -290,11 +290,10 @@ const _FIRST = -1e9;
  * with two elements of one name (but a getter and a setter) is left as it
  * is: their order would matter.
  *
- * A private method (`#m(a, b) {...}`: not static, async or a generator,
- * plain parameters, no `arguments` nor `super`) of a class at the module's
+ * A private method (`#m(a, b) {...}`: not static, no `super`) of a class at the module's
  * top level (a variable there holds one function, for one class) becomes
- * `#m(a, b) { return $eager$0.call(this, a, b); }`, its body `$eager$0 =
- * (function (a, b) {...});` in that static block, and `var $eager$0;` is
+ * `#m(a, b) { return $eager$0.call(this, a, b); }` ({@linkcode _trampoline}),
+ * its body `$eager$0 = (function (a, b) {...});` in that static block, and `var $eager$0;` is
  * added at the module's end. The method stays what it was (private, same
  * name and length, the receiver's brand checked where it is called); a
  * stack trace shows one frame more. A module that already names `$eager$`
@@ -340,9 +339,7 @@ function _methodEdits(
       ? elements.filter((element) =>
         element.type === "MethodDefinition" && element.kind === "method" && !element.static &&
         element.key!.type === "PrivateIdentifier" && (eager(element) || eager(element.key!)) &&
-        !element.value!.async && !element.value!.generator &&
-        element.value!.params!.every((param) => param.type === "Identifier") &&
-        !_reads(element.value!, ["Super", "arguments"])
+        !_reads(element.value!, ["Super"])
       )
       : [];
     if (moved.length === 0 && routed.length === 0) return;
@@ -350,14 +347,14 @@ function _methodEdits(
       const value = element.value!;
       const name = `$eager$${holders.length}`;
       holders.push(name);
-      const params = value.params!.map((param) => param.name).join(", ");
-      edits.push({
-        from: value.start,
-        to: value.end,
-        text: `(${params}) { return ${name}.call(this${params ? ", " : ""}${params}); }`,
-        rank: 0,
-      });
-      return `${name} = (function ${render(value.start, value.end)});`;
+      // A generator or async method's head (`*`, `async`) goes: its body makes the generator or promise.
+      if (element.key!.start > element.start) {
+        edits.push({ from: element.start, to: element.key!.start, text: "", rank: 0 });
+      }
+      edits.push({ from: value.start, to: value.end, text: _trampoline(name, value), rank: 0 });
+      return `${name} = (${value.async ? "async " : ""}function${value.generator ? "*" : ""} ${
+        render(value.start, value.end)
+      });`;
     });
     const defines = moved.map((element) => {
       const value = element.value!;
@@ -383,6 +380,27 @@ function _methodEdits(
     edits.push({ from: end, to: end, text: `\nvar ${holders.join(", ")};\n`, rank: -1e9 });
   }
   return edits;
+}
+
+/**
+ * The parameters and body of a private method that calls `name` (its body)
+ * with its receiver and arguments: `(a, b) { return name.call(this, a, b);
+ * }` when its parameters are plain names and it does not read `arguments`;
+ * otherwise `($0) { return name.apply(this, arguments); }`, as many
+ * parameters as the method's `length` (those before the first default or
+ * rest). A generator or async method's call returns the generator or
+ * promise its body makes, as before (the body has not run yet).
+ */
+function _trampoline(name: string, method: _Node): string {
+  const params = method.params!;
+  if (params.every((param) => param.type === "Identifier") && !_reads(method, ["arguments"])) {
+    const names = params.map((param) => param.name).join(", ");
+    return `(${names}) { return ${name}.call(this${names ? ", " : ""}${names}); }`;
+  }
+  const plain = params.findIndex((p) => p.type === "AssignmentPattern" || p.type === "RestElement");
+  const length = plain < 0 ? params.length : plain;
+  const names = Array.from({ length }, (_, i) => `$${i}`).join(", ");
+  return `(${names}) { return ${name}.apply(this, arguments); }`;
 }
 
 /**

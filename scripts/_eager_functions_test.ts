@@ -201,7 +201,11 @@ export class Counter extends Base {
   #sum(a, b) { return a + b + this.#counted(1, 2); }
   #counted() { return arguments.length; }
   #spread(...all) { return all.length; }
-  total() { return this.#sum(this.#n, 1) + this.#spread(1, 2, 3); }
+  #pick({ a }, b = 2, ...rest) { return a + b + rest.length + arguments.length; }
+  *#walk(n) { yield n; yield this.#n; }
+  async #wait(n) { return n + this.#n; }
+  total() { return this.#sum(this.#n, 1) + this.#spread(1, 2, 3) + this.#pick({ a: 1 }); }
+  async extra() { return [[...this.#walk(5)], await this.#wait(1), this.#pick({ a: 1 }, 3, 4, 5)]; }
   get value() { return this.#n; }
   set value(v) { this.#n = v; }
   hello() { return "counter+" + super.hello(); }
@@ -222,6 +226,7 @@ export const results = async () => {
   return [
     Counter.made, c.bump(), c.bump(2, 3, 4), c.value, await c.later(), [...c.steps()], [...c],
     c["quoted name"](), c.hello(), new Twice().a(), new (inner())().m(), c.total(),
+    await c.extra(),
     (() => { try { return Counter.prototype.total.call({}); } catch (e) { return e.name; } })(),
     Object.keys(Counter.prototype), Object.getOwnPropertyNames(Counter.prototype).sort(),
     Object.getOwnPropertyNames(Counter).sort(),
@@ -239,7 +244,7 @@ Deno.test("_eagerFunctions() defines class methods from a first static block, ke
   const after = await _evaluate(rewritten);
   const expected = await (before.results as () => Promise<unknown>)();
   assert.deepEqual(await (after.results as () => Promise<unknown>)(), expected);
-  assert.deepEqual((expected as unknown[]).slice(0, 13), [
+  assert.deepEqual((expected as unknown[]).slice(0, 14), [
     7,
     4,
     18,
@@ -251,7 +256,8 @@ Deno.test("_eagerFunctions() defines class methods from a first static block, ke
     "counter+base",
     2,
     true,
-    15,
+    19,
+    [[5, 9], 10, 10],
     "TypeError",
   ]);
   // Moved: the plain methods, static ones too, and the methods of classes
@@ -288,10 +294,19 @@ Deno.test("_eagerFunctions() defines class methods from a first static block, ke
   assert.ok(
     rewritten.includes("$eager$1 = (function (a, b) { return a + b + this.#counted(1, 2); });"),
   );
-  assert.ok(rewritten.includes("#counted() { return arguments.length; }"));
-  assert.ok(rewritten.includes("#spread(...all) { return all.length; }"));
+  assert.ok(rewritten.includes("#counted() { return $eager$2.apply(this, arguments); }"));
+  assert.ok(rewritten.includes("#spread() { return $eager$3.apply(this, arguments); }"));
+  assert.ok(rewritten.includes("#pick($0) { return $eager$4.apply(this, arguments); }"));
+  assert.ok(rewritten.includes("  #walk(n) { return $eager$5.call(this, n); }"));
+  assert.ok(rewritten.includes("$eager$5 = (function* (n) {"));
+  assert.ok(rewritten.includes("  #wait(n) { return $eager$6.call(this, n); }"));
+  assert.ok(rewritten.includes("$eager$6 = (async function (n) {"));
   assert.ok(rewritten.includes("#p() { return 1; }"));
-  assert.ok(rewritten.endsWith("\nvar $eager$0, $eager$1;\n"));
+  assert.ok(
+    rewritten.endsWith(
+      "\nvar $eager$0, $eager$1, $eager$2, $eager$3, $eager$4, $eager$5, $eager$6;\n",
+    ),
+  );
 });
 
 Deno.test("_eagerFunctions() moves only the class methods that were called", () => {
