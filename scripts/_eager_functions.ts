@@ -24,8 +24,12 @@
  * expressions where that keeps their meaning (no `this`, `arguments`,
  * `super`, `new.target`), about 0.5 ms more; so are object literals' methods
  * that do not use `super`, rewritten as properties (`run(a) {...}` becomes
- * `run: (function (a) {...})`). Class methods stay lazy: they cannot be
- * marked without changing what they are.
+ * `run: (function (a) {...})`). So are class methods
+ * ({@linkcode _methodEdits}): a plain method is defined by a static block
+ * placed first in its class, as a parenthesised function expression; a
+ * private method of a top-level class keeps its place and name but calls
+ * its body, compiled with the module in that block, through a module-level
+ * variable (a tiny method is left to compile on first call).
  *
  * @module
  */
@@ -34,6 +38,9 @@ import { findCycles } from "./check_import_cycles.ts";
 
 interface _Node {
   type: string;
+  init?: _Node;
+  body?: _Node | _Node[];
+  static?: boolean;
   start: number;
   end: number;
   id?: { name: string; start: number; end: number } | null;
@@ -85,6 +92,9 @@ export function _eagerFunctions(source: string, called?: ReadonlySet<number>): s
     node.type === "FunctionDeclaration" && node.id && eager(node)
   );
   const edits = _nestedEdits(source, program, eager);
+  const render0 = (from: number, to: number) => _render(source, edits, from, to);
+  edits.push(..._methodEdits(source, program, eager, render0));
+  edits.sort((a, b) => a.from - b.from || a.rank - b.rank);
   const render = (from: number, to: number) => _render(source, edits, from, to);
   // Anonymous: the function still gets its name from the `var`, and its
   // body's references to that name read the module's binding, as a
@@ -234,6 +244,8 @@ function _render(source: string, edits: readonly _Edit[], from: number, to: numb
     const insertion = edit.from === edit.to;
     if (insertion && edit.from === to && edit.rank >= _OPENING) continue;
     if (insertion && edit.from === from && edit.rank < _OPENING && from !== 0) continue;
+    // Edits inside a replaced range (a moved method) were made in its new text.
+    if (edit.from < at) continue;
     out += source.slice(at, edit.from) + edit.text;
     at = edit.to;
   }
@@ -255,4 +267,165 @@ export function _chunkCycles(files: ReadonlyMap<string, string>): string[][] {
     graph.set(name, targets.filter((target) => files.has(target)));
   }
   return findCycles(graph);
+}
+
+/** Element rank of a class's static block of moved methods: before anything else at its place. */
+const _FIRST = -1e9;
+
+/**
+ * The edits that make the methods of classes that `eager` selects (by the
+ * offset of their name, as V8's coverage reports a method) compiled with
+ * their module: each plain method (not a getter, setter, constructor,
+ * private or computed-name method, nor one that uses `super`) is removed
+ * from the class body and defined instead by a static block placed first in
+ * the body, as a parenthesised function expression (which V8 compiles with
+ * the block, and the block with its module):
+ * `class A { m(x) {...} }` becomes
+ * `class A { static { Object.defineProperty(this.prototype, "m", { value:
+ * { "m": (function (x) {...}) }["m"], writable: true, configurable: true });
+ * } }`. The property is what the method was (not enumerable, writable,
+ * configurable, same name and length); the body still sees the class's
+ * private names and bindings. Only difference: the function can be called
+ * with `new` and has a `prototype`, as the rewritten arrows have. A class
+ * with two elements of one name (but a getter and a setter) is left as it
+ * is: their order would matter.
+ *
+ * A private method (`#m(a, b) {...}`: not static, no `super`) of a class at the module's
+ * top level (a variable there holds one function, for one class) becomes
+ * `#m(a, b) { return $eager$0.call(this, a, b); }` ({@linkcode _trampoline}),
+ * its body `$eager$0 = (function (a, b) {...});` in that static block, and `var $eager$0;` is
+ * added at the module's end. The method stays what it was (private, same
+ * name and length, the receiver's brand checked where it is called); a
+ * stack trace shows one frame more. A module that already names `$eager$`
+ * is refused (an error).
+ * `render` gives the text of a range with the other edits made.
+ */
+function _methodEdits(
+  source: string,
+  program: unknown,
+  eager: (node: _Node) => boolean,
+  render: (from: number, to: number) => string,
+): _Edit[] {
+  const edits: _Edit[] = [];
+  const holders: string[] = [];
+  if (source.includes("$eager$")) throw new Error("Cannot mark class methods: `$eager$` in use");
+  const topLevel = new Set<_Node>();
+  for (const statement of (program as { body: _Node[] }).body) {
+    const declaration = statement.type === "ExportNamedDeclaration" ||
+        statement.type === "ExportDefaultDeclaration"
+      ? (statement as unknown as { declaration: _Node }).declaration
+      : statement;
+    if (!declaration) continue;
+    if (declaration.type === "ClassDeclaration") topLevel.add(declaration.body as _Node);
+    if (declaration.type === "VariableDeclaration") {
+      for (
+        const { init } of (declaration as unknown as { declarations: { init?: _Node }[] })
+          .declarations
+      ) {
+        if (init?.type === "ClassExpression") topLevel.add(init.body as _Node);
+      }
+    }
+  }
+  _visit(program as _Node, 0, (node) => {
+    if (node.type !== "ClassBody") return;
+    const elements = node.body as _Node[];
+    if (_namesTwice(source, elements)) return;
+    const moved = elements.filter((element) =>
+      element.type === "MethodDefinition" && element.kind === "method" && !element.computed &&
+      _keyName(source, element.key!) !== undefined &&
+      (eager(element) || eager(element.key!)) && !_reads(element.value!, ["Super"])
+    );
+    const routed = topLevel.has(node)
+      ? elements.filter((element) =>
+        element.type === "MethodDefinition" && element.kind === "method" && !element.static &&
+        element.key!.type === "PrivateIdentifier" && (eager(element) || eager(element.key!)) &&
+        !_reads(element.value!, ["Super"])
+      )
+      : [];
+    if (moved.length === 0 && routed.length === 0) return;
+    const routes = routed.map((element) => {
+      const value = element.value!;
+      const name = `$eager$${holders.length}`;
+      holders.push(name);
+      // A generator or async method's head (`*`, `async`) goes: its body makes the generator or promise.
+      if (element.key!.start > element.start) {
+        edits.push({ from: element.start, to: element.key!.start, text: "", rank: 0 });
+      }
+      edits.push({ from: value.start, to: value.end, text: _trampoline(name, value), rank: 0 });
+      return `${name} = (${value.async ? "async " : ""}function${value.generator ? "*" : ""} ${
+        render(value.start, value.end)
+      });`;
+    });
+    const defines = moved.map((element) => {
+      const value = element.value!;
+      const key = JSON.stringify(_keyName(source, element.key!));
+      const fn = `(${value.async ? "async " : ""}function${value.generator ? "*" : ""} ${
+        render(value.start, value.end)
+      })`;
+      return `Object.defineProperty(this${element.static ? "" : ".prototype"}, ${key}, ` +
+        `{ value: { ${key}: ${fn} }[${key}], writable: true, configurable: true });`;
+    });
+    edits.push({
+      from: node.start + 1,
+      to: node.start + 1,
+      text: ` static { ${[...routes, ...defines].join(" ")} } `,
+      rank: _FIRST,
+    });
+    for (const element of moved) {
+      edits.push({ from: element.start, to: element.end, text: "", rank: 0 });
+    }
+  });
+  if (holders.length > 0) {
+    const end = source.length;
+    edits.push({ from: end, to: end, text: `\nvar ${holders.join(", ")};\n`, rank: -1e9 });
+  }
+  return edits;
+}
+
+/**
+ * The parameters and body of a private method that calls `name` (its body)
+ * with its receiver and arguments: `(a, b) { return name.call(this, a, b);
+ * }` when its parameters are plain names and it does not read `arguments`;
+ * otherwise `($0) { return name.apply(this, arguments); }`, as many
+ * parameters as the method's `length` (those before the first default or
+ * rest). A generator or async method's call returns the generator or
+ * promise its body makes, as before (the body has not run yet).
+ */
+function _trampoline(name: string, method: _Node): string {
+  const params = method.params!;
+  if (params.every((param) => param.type === "Identifier") && !_reads(method, ["arguments"])) {
+    const names = params.map((param) => param.name).join(", ");
+    return `(${names}) { return ${name}.call(this${names ? ", " : ""}${names}); }`;
+  }
+  const plain = params.findIndex((p) => p.type === "AssignmentPattern" || p.type === "RestElement");
+  const length = plain < 0 ? params.length : plain;
+  const names = Array.from({ length }, (_, i) => `$${i}`).join(", ");
+  return `(${names}) { return ${name}.apply(this, arguments); }`;
+}
+
+/**
+ * Whether a class names two elements alike (on the class or on its
+ * prototype), but for a getter and a setter of one name.
+ */
+function _namesTwice(source: string, elements: readonly _Node[]): boolean {
+  const kinds = new Map<string, string[]>();
+  for (const element of elements) {
+    if (!element.key || element.computed) continue;
+    const name = `${element.static}:${
+      _keyName(source, element.key) ?? source.slice(element.key.start, element.key.end)
+    }`;
+    kinds.set(name, [...(kinds.get(name) ?? []), element.kind ?? "field"]);
+  }
+  return [...kinds.values()].some((list) =>
+    list.length > 1 && !(list.length === 2 && list.includes("get") && list.includes("set"))
+  );
+}
+
+/** A class element's name when it is an identifier or a string (not private, not a number). */
+function _keyName(source: string, key: _Node): string | undefined {
+  if (key.type === "Identifier") return key.name;
+  if (key.type === "Literal" && /^["']/.test(source.slice(key.start, key.end))) {
+    return (key as unknown as { value: string }).value;
+  }
+  return undefined;
 }

@@ -188,3 +188,133 @@ Deno.test("_chunkCycles() finds a cycle through static or dynamic imports, and n
   assert.ok(bundle.size > 1);
   assert.deepEqual(_chunkCycles(bundle), []);
 });
+
+const _CLASSES = `class Base { hello() { return "base"; } }
+export class Counter extends Base {
+  #n = 0;
+  static #secret = 5;
+  static made = Counter.make(2);
+  constructor(n) { super(); this.#n = n; }
+  static make(n) { return new Counter(n).#n + Counter.#secret; }
+  bump(by = 1, ...more) { this.#n += by + more.length + arguments.length; return this.#twice(); }
+  #twice() { return this.#n * 2; }
+  #sum(a, b) { return a + b + this.#counted(1, 2); }
+  #counted() { return arguments.length; }
+  #spread(...all) { return all.length; }
+  #pick({ a }, b = 2, ...rest) { return a + b + rest.length + arguments.length; }
+  *#walk(n) { yield n; yield this.#n; }
+  async #wait(n) { return n + this.#n; }
+  total() { return this.#sum(this.#n, 1) + this.#spread(1, 2, 3) + this.#pick({ a: 1 }); }
+  async extra() { return [[...this.#walk(5)], await this.#wait(1), this.#pick({ a: 1 }, 3, 4, 5)]; }
+  get value() { return this.#n; }
+  set value(v) { this.#n = v; }
+  hello() { return "counter+" + super.hello(); }
+  async later() { return this.#n; }
+  *steps() { yield this.#n; yield this.#n + 1; }
+  "quoted name"() { return [1, 2].map((v) => v + this.#n); }
+  [Symbol.iterator]() { return this.steps(); }
+}
+const Twice = class { a() { return 1; } a() { return 2; } };
+const inner = () => class { #p() { return 1; } m() { return new.target === undefined && this.#p() === 1; } };
+export const results = async () => {
+  const c = new Counter(1);
+  const described = (o, k) => {
+    const d = Object.getOwnPropertyDescriptor(o, k);
+    const f = d.value ?? d.get;
+    return [d.enumerable, d.writable, d.configurable, f.name, f.length];
+  };
+  return [
+    Counter.made, c.bump(), c.bump(2, 3, 4), c.value, await c.later(), [...c.steps()], [...c],
+    c["quoted name"](), c.hello(), new Twice().a(), new (inner())().m(), c.total(),
+    await c.extra(),
+    (() => { try { return Counter.prototype.total.call({}); } catch (e) { return e.name; } })(),
+    Object.keys(Counter.prototype), Object.getOwnPropertyNames(Counter.prototype).sort(),
+    Object.getOwnPropertyNames(Counter).sort(),
+    ...["bump", "later", "steps", "value", "hello", "quoted name"].map((k) =>
+      described(Counter.prototype, k)
+    ),
+    described(Counter, "make"),
+  ];
+};
+`;
+
+Deno.test("_eagerFunctions() defines class methods from a first static block, keeping what they are", async () => {
+  const before = await _evaluate(_CLASSES);
+  const rewritten = _eagerFunctions(_CLASSES);
+  const after = await _evaluate(rewritten);
+  const expected = await (before.results as () => Promise<unknown>)();
+  assert.deepEqual(await (after.results as () => Promise<unknown>)(), expected);
+  assert.deepEqual((expected as unknown[]).slice(0, 14), [
+    7,
+    4,
+    18,
+    9,
+    9,
+    [9, 10],
+    [9, 10],
+    [10, 11],
+    "counter+base",
+    2,
+    true,
+    19,
+    [[5, 9], 10, 10],
+    "TypeError",
+  ]);
+  // Moved: the plain methods, static ones too, and the methods of classes
+  // nested in functions; kept in place: the getter and setter, the private,
+  // computed-name and super-using methods, the constructor, and both methods
+  // of a class that names one twice.
+  assert.match(rewritten, /export class Counter extends Base \{ static \{ /);
+  for (const name of ["make", "bump", "later", "steps", "quoted name"]) {
+    assert.ok(rewritten.includes(`Object.defineProperty(this`), name);
+    assert.ok(rewritten.includes(`${JSON.stringify(name)}, { value: {`), name);
+  }
+  assert.ok(rewritten.includes(`Object.defineProperty(this, "make"`));
+  assert.ok(rewritten.includes(`"steps": (function* () {`));
+  assert.ok(rewritten.includes(`"later": (async function () {`));
+  for (
+    const kept of [
+      "#twice() {",
+      "get value() {",
+      "set value(v) {",
+      'hello() { return "counter+"',
+      "[Symbol.iterator]() {",
+      "a() { return 1; } a() { return 2; }",
+      "constructor(n) {",
+    ]
+  ) {
+    assert.ok(rewritten.includes(kept), kept);
+  }
+  assert.ok(rewritten.includes(`class { static { Object.defineProperty(this.prototype, "m"`));
+  // The private methods of a top-level class with plain parameters and no
+  // `arguments` call their body, compiled with the module, through a
+  // module-level variable; the others stay as they are.
+  assert.ok(rewritten.includes("#twice() { return $eager$0.call(this); }"), rewritten);
+  assert.ok(rewritten.includes("#sum(a, b) { return $eager$1.call(this, a, b); }"));
+  assert.ok(
+    rewritten.includes("$eager$1 = (function (a, b) { return a + b + this.#counted(1, 2); });"),
+  );
+  assert.ok(rewritten.includes("#counted() { return $eager$2.apply(this, arguments); }"));
+  assert.ok(rewritten.includes("#spread() { return $eager$3.apply(this, arguments); }"));
+  assert.ok(rewritten.includes("#pick($0) { return $eager$4.apply(this, arguments); }"));
+  assert.ok(rewritten.includes("  #walk(n) { return $eager$5.call(this, n); }"));
+  assert.ok(rewritten.includes("$eager$5 = (function* (n) {"));
+  assert.ok(rewritten.includes("  #wait(n) { return $eager$6.call(this, n); }"));
+  assert.ok(rewritten.includes("$eager$6 = (async function (n) {"));
+  assert.ok(rewritten.includes("#p() { return 1; }"));
+  assert.ok(
+    rewritten.endsWith(
+      "\nvar $eager$0, $eager$1, $eager$2, $eager$3, $eager$4, $eager$5, $eager$6;\n",
+    ),
+  );
+});
+
+Deno.test("_eagerFunctions() moves only the class methods that were called", () => {
+  const source = "export class A {\n  m() { return 1; }\n  n() { return 2; }\n}\n";
+  const n = source.indexOf("n()");
+  const out = _eagerFunctions(source, new Set([n]));
+  assert.equal(
+    out,
+    'export class A { static { Object.defineProperty(this.prototype, "n", { value: { "n": (function () { return 2; }) }["n"], writable: true, configurable: true }); } \n  m() { return 1; }\n  \n}\n',
+  );
+});

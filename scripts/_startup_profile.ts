@@ -9,8 +9,10 @@
  *
  * The runs are those whose start-up matters most: `filter` with a filter
  * expression on both bases, with `--bytecode`, with a rule file of one
- * rule and with the example rule set (examples/edge.rules: user chains, the
- * indexed classifier), each on the small example capture. They are deterministic (no
+ * rule, with the example rule set (examples/edge.rules: user chains, the
+ * indexed classifier) and with a generated set of 100 diverse rules
+ * (bench/_rule_set_generator.ts: every kind of match the rule compiler
+ * lowers), each on the small example capture. They are deterministic (no
  * terminal, input far below what `--threads auto` times), so the bundle is
  * the same on every build.
  *
@@ -23,8 +25,12 @@ export interface _ProfileRun {
   readonly stdin: string;
 }
 
-/** The runs of the start-up profile, for the checkout at `root` (`ruleFile`: one rule). */
-export function _startupRuns(root: URL, ruleFile: string): _ProfileRun[] {
+/**
+ * The runs of the start-up profile, for the checkout at `root` (`ruleFile`:
+ * one rule; `manyRules`, if given: a rule file of {@linkcode _MANY_RULES}
+ * generated rules, of every kind of match).
+ */
+export function _startupRuns(root: URL, ruleFile: string, manyRules?: string): _ProfileRun[] {
   const capture = new URL("examples/mixed.pcap", root).pathname;
   return [
     { args: ["filter", "--base", "link", "--expr", "tcp port 80"], stdin: capture },
@@ -42,8 +48,22 @@ export function _startupRuns(root: URL, ruleFile: string): _ProfileRun[] {
     { args: ["filter", "--rules", ruleFile], stdin: capture },
     // A small rule set with user chains: the classifier's compile (summaries, index, module).
     { args: ["filter", "--rules", new URL("examples/edge.rules", root).pathname], stdin: capture },
+    // A long mixed set: the rule compiler's functions for every kind of match
+    // (the functions only such sets call would otherwise be compiled on first call).
+    ...(manyRules === undefined
+      ? []
+      : [{ args: ["filter", "--rules", manyRules], stdin: capture }]),
   ];
 }
+
+/** The size of the generated rule set of {@linkcode _startupRuns}. */
+export const _MANY_RULES = 100;
+
+/**
+ * The generator seed of that set (not one of the sets bench/ measures, so
+ * that the profile is not tuned to them).
+ */
+export const _MANY_RULES_SEED = 13;
 
 /** The rule file of {@linkcode _startupRuns}: one rule, as a small edge filter has. */
 export const _ONE_RULE =

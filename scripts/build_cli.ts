@@ -20,7 +20,14 @@
  */
 import * as esbuild from "esbuild";
 import { _chunkCycles, _eagerFunctions } from "./_eager_functions.ts";
-import { _calledFunctions, _ONE_RULE, _startupRuns } from "./_startup_profile.ts";
+import {
+  _calledFunctions,
+  _MANY_RULES,
+  _MANY_RULES_SEED,
+  _ONE_RULE,
+  _startupRuns,
+} from "./_startup_profile.ts";
+import { generateRuleSet } from "../bench/_rule_set_generator.ts";
 
 const root = new URL("../", import.meta.url);
 const cli = new URL("src/cli/", root);
@@ -121,7 +128,10 @@ async function _profile(sources: Map<string, string>): Promise<Map<string, Set<n
     for (const [name, text] of sources) await Deno.writeTextFile(`${dir}/${name}`, text);
     const ruleFile = `${dir}/one.rules`;
     await Deno.writeTextFile(ruleFile, _ONE_RULE);
-    return await _calledFunctions(`${dir}/bpfstream.js`, _startupRuns(root, ruleFile));
+    const manyRules = `${dir}/many.rules`;
+    const generated = generateRuleSet(_MANY_RULES_SEED, { rules: _MANY_RULES, policy: "ACCEPT" });
+    await Deno.writeTextFile(manyRules, generated.text);
+    return await _calledFunctions(`${dir}/bpfstream.js`, _startupRuns(root, ruleFile, manyRules));
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
