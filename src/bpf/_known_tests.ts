@@ -79,6 +79,7 @@ class _TooManyBlocks extends Error {}
  */
 export function _removeKnownTests(lowered: _LoweredProgram): _LoweredProgram {
   if (lowered.backward || lowered.blocks.length > _MAX_INPUT_BLOCKS) return lowered;
+  if (!_repeatsATest(lowered.blocks)) return lowered;
   for (const tracked of _TRACKED) {
     try {
       return new _Specializer(lowered, tracked).run();
@@ -87,6 +88,29 @@ export function _removeKnownTests(lowered: _LoweredProgram): _LoweredProgram {
     }
   }
   return lowered;
+}
+
+/**
+ * Whether two blocks make the same test (the same load, mask and range, or
+ * the same range on A as it is): only then can a path know a test's outcome
+ * before making it. Most single expressions (`tcp port 80`) make none, and
+ * skip the pass.
+ */
+function _repeatsATest(blocks: readonly _LoweredBlock[]): boolean {
+  const seen = new Set<string>();
+  for (const { exit } of blocks) {
+    if (exit.kind !== "test" || exit.useX) continue;
+    const p = exit.producer;
+    const load = p === undefined
+      ? "A"
+      : p.kind === "load-length"
+      ? "len"
+      : `${p.kind}${p.offset}:${p.size}`;
+    const key = `${load}>${exit.shift}&${exit.mask}?${exit.rangeMask}.${exit.low}.${exit.span}`;
+    if (seen.has(key)) return true;
+    seen.add(key);
+  }
+  return false;
 }
 
 /** Names of values, interned as numbers: how to compute each into A, its base, its constant. */
