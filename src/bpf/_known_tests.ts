@@ -84,6 +84,8 @@ export function _removeKnownTests(lowered: _LoweredProgram): _LoweredProgram {
     try {
       return new _Specializer(lowered, tracked).run();
     } catch (error) {
+      // Past the budget, or deeper than the stack allows (the copy recurses along paths).
+      if (error instanceof RangeError) return lowered;
       if (!(error instanceof _TooManyBlocks)) throw error;
     }
   }
