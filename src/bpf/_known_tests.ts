@@ -520,17 +520,56 @@ class _Specializer {
       const to = this.#copy(target, state);
       return steps.length === 0 && need === 0 ? to : emit({ kind: "goto", to, backward: false });
     }
-    if (test.producer === undefined) this.#materialize(state, steps);
+    // A test on a pending A loads it itself (one fused test), or after it is loaded again.
+    const made = test.producer === undefined ? this.#withPendingLoad(test, state) : test;
+    if (made === test && test.producer === undefined) this.#materialize(state, steps);
     state.a = value;
     state.aPending = false;
     if (test.useX || value === _UNKNOWN) {
       const whenTrue = this.#copy(test.whenTrue, state);
-      return emit({ ...test, whenTrue, whenFalse: this.#copy(test.whenFalse, state) });
+      return emit({ ...made, whenTrue, whenFalse: this.#copy(test.whenFalse, state) });
     }
     const signature = this.#signatures.of(value, test);
     const whenTrue = this.#copy(test.whenTrue, _withFact(state, signature * 2 + 1));
     const whenFalse = this.#copy(test.whenFalse, _withFact(state, signature * 2));
-    return emit({ ...test, whenTrue, whenFalse });
+    return emit({ ...made, whenTrue, whenFalse });
+  }
+
+  /**
+   * A test on A (no load of its own) while A is pending as a load, maybe
+   * shifted and masked: the same test with that load as its producer and the
+   * two shifts and masks folded into one (as `_fuseTest` folds them), so the
+   * load costs no operation of its own. The test itself when A is not pending
+   * or comes from something else.
+   */
+  #withPendingLoad(test: _Test, state: _State): _Test {
+    if (!state.aPending || test.useX) return test;
+    const names = this.#names;
+    let name = state.a;
+    let shift = 0;
+    let mask = 0xffffffff;
+    if (names.base[name] !== _UNKNOWN) {
+      shift = names.shift[name];
+      mask = names.mask[name];
+      name = names.base[name];
+    }
+    const steps = names.steps[name];
+    const producer = steps?.length === 1 ? steps[0] : undefined;
+    if (
+      producer === undefined ||
+      (producer.kind !== "load" && producer.kind !== "load-indirect" &&
+        producer.kind !== "load-length")
+    ) return test;
+    // ((v >>> shift) & mask) >>> r, then & test.mask.
+    const r = test.shift;
+    if (shift + r >= 32) {
+      shift = 0;
+      mask = 0;
+    } else {
+      shift += r;
+      mask >>>= r;
+    }
+    return { ...test, producer, shift, mask: (mask & test.mask) >>> 0 };
   }
 
   /**

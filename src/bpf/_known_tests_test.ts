@@ -406,3 +406,56 @@ Deno.test("_removeKnownTests: the header-length load before a decided test stays
     ret(7),
   ], packets);
 });
+
+Deno.test("_removeKnownTests: a test on A after a decided test loads A itself, shifts and masks folded", () => {
+  const packets = ipPackets();
+  for (const packet of [...packets]) {
+    const other = packet.slice();
+    other[26] = 0x12;
+    other[27] = 0x34;
+    packets.push(other);
+  }
+  const rsh = (k: number) => op(BPF_ALU | BPF_RSH | BPF_K, k);
+  const and = (k: number) => op(BPF_ALU | BPF_AND | BPF_K, k);
+  // [12] is not 0x86dd (decided the second time, A = [12] left pending); then (A >> 4) & 0xff.
+  agreeOn([
+    LDH_12,
+    jeq(0x86dd, 7, 0),
+    LDH_12,
+    jeq(0x86dd, 5, 0),
+    rsh(4),
+    and(0xff),
+    jeq(0x80, 0, 1),
+    RET_A,
+    ret(5),
+    ret(7),
+  ], packets);
+  // A = [26] >> 16 left pending; a further >> 16 makes 0 (32 bits of shift in all).
+  for (const last of [jeq(0, 0, 1), op(BPF_JMP | BPF_JGT | BPF_K, 0, 0, 1)]) {
+    agreeOn([
+      op(BPF_LD | BPF_W | BPF_ABS, 26),
+      rsh(16),
+      jeq(0x1234, 6, 0),
+      op(BPF_LD | BPF_W | BPF_ABS, 26),
+      rsh(16),
+      jeq(0x1234, 3, 0),
+      rsh(16),
+      last,
+      RET_A,
+      ret(2),
+    ], packets);
+  }
+  // A = [26] & 0xff00 left pending; then (A >> 8) == 0x1200c4, and `ret a` of the folded value.
+  agreeOn([
+    op(BPF_LD | BPF_W | BPF_ABS, 26),
+    and(0xff00ff00),
+    jeq(0x1234, 6, 0),
+    op(BPF_LD | BPF_W | BPF_ABS, 26),
+    and(0xff00ff00),
+    jeq(0x1234, 3, 0),
+    rsh(8),
+    jeq(0x1200c4, 0, 1),
+    RET_A,
+    ret(2),
+  ], packets);
+});
