@@ -108,6 +108,8 @@ export function _executor(
     const DO = batch?.hasDataOffsets ? batch.dataOffsets : undefined;
     const results = batch?.results;
     const count = batch === undefined ? 0 : batch.count;
+    // The buffer's length when it fits int32, else -1 (every frame then takes the general path).
+    const PL = P.length <= 0x7fffffff ? P.length | 0 : -1;
     const K = code;
     let R = 0;
     frames: for (;;) {
@@ -115,28 +117,48 @@ export function _executor(
         // The next frame of the batch: its bounds, as `_packet_access.ts` computes them.
         if (++frame >= count) return 0;
         const start = O![frame];
-        const base = DO === undefined ? start : start + DO[frame];
-        const captured = start + L![frame];
-        const end = captured < P.length ? captured : P.length;
-        const present = end > base ? end - base : 0;
-        const wire = WL === undefined ? present : WL[frame];
-        const loadEnd = _loadEnd(base, end, wire);
-        if ((base | 0) !== base || (wire | 0) !== wire || P.length > 0x7fffffff) {
-          results![frame] = beyondInt32(P, {
-            ...C,
-            dataOffset: base,
-            end,
-            wireLength: wire,
-            networkOffset: base,
-            macOffset: start,
-          });
-          continue frames;
+        const first = DO === undefined ? 0 : DO[frame];
+        const length = L![frame];
+        const given = WL === undefined ? 0 : WL[frame];
+        if (
+          start <= 0x3fffffff && first <= 0x3fffffff && length <= 0x3fffffff &&
+          given <= 0x7fffffff && PL >= 0
+        ) {
+          // The common frame: every index below 2^31, so int32 arithmetic without float checks.
+          B = (start + first) | 0;
+          const stop = (start + length) | 0;
+          const frameEnd = stop < PL ? stop : PL;
+          const present = frameEnd > B ? (frameEnd - B) | 0 : 0;
+          W = WL === undefined ? present : given | 0;
+          const loadEnd = (B + (W < present ? W : present)) | 0;
+          LE = loadEnd < frameEnd ? loadEnd : frameEnd;
+          NET = B;
+          MAC = start | 0;
+        } else {
+          // The frame's bounds, as `_packet_access.ts` computes them.
+          const base = start + first;
+          const captured = start + length;
+          const end = captured < P.length ? captured : P.length;
+          const present = end > base ? end - base : 0;
+          const wire = WL === undefined ? present : given;
+          const loadEnd = _loadEnd(base, end, wire);
+          if ((base | 0) !== base || (wire | 0) !== wire || P.length > 0x7fffffff) {
+            results![frame] = beyondInt32(P, {
+              ...C,
+              dataOffset: base,
+              end,
+              wireLength: wire,
+              networkOffset: base,
+              macOffset: start,
+            });
+            continue frames;
+          }
+          B = base | 0;
+          LE = loadEnd | 0;
+          W = wire;
+          NET = B;
+          MAC = start | 0;
         }
-        B = base | 0;
-        LE = loadEnd | 0;
-        W = wire;
-        NET = B;
-        MAC = start | 0;
       }
       let A = 0;
       let X = 0;
@@ -1091,6 +1113,171 @@ export function _executor(
               case 4: // _LDX_MSH
                 X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 pc = (pc + 2) | 0;
+                continue;
+              // Indirect loads at `x + k` ≥ 0 (below 0, the windows: `_step`).
+              case 133: // _LD_IND_B
+              case 134: // _LD_IND_H
+              case 135: { // _LD_IND_W
+                const op = K[pc];
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const size = op === 133 ? 1 : op === 134 ? 2 : 4;
+                if (o > LE - B - size) {
+                  R = 0;
+                  break program;
+                }
+                const i = (B + o) | 0;
+                A = size === 1
+                  ? P[i]
+                  : size === 2
+                  ? (P[i] << 8) | P[(i + 1) | 0]
+                  : (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              }
+              case 131: { // _T_X (A op X, unsigned)
+                const op = K[(pc + 1) | 0];
+                const taken = op === 0x10 // BPF_JEQ
+                  ? A === X
+                  : op === 0x20 // BPF_JGT
+                  ? (A >>> 0) > (X >>> 0)
+                  : op === 0x30 // BPF_JGE
+                  ? (A >>> 0) >= (X >>> 0)
+                  : (A & X) !== 0;
+                pc = taken ? K[(pc + 2) | 0] : K[(pc + 3) | 0];
+                continue;
+              }
+              case 138: // _LD_LEN
+                A = W | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 139: // _LDX_LEN
+                X = W | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 140: // _LD_IMM
+                A = K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 141: // _LDX_IMM
+                X = K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 142: // _LD_MEM
+                A = S[K[(pc + 1) | 0]];
+                pc = (pc + 2) | 0;
+                continue;
+              case 143: // _LDX_MEM
+                X = S[K[(pc + 1) | 0]];
+                pc = (pc + 2) | 0;
+                continue;
+              case 144: // _ST
+                S[K[(pc + 1) | 0]] = A;
+                pc = (pc + 2) | 0;
+                continue;
+              case 145: // _STX
+                S[K[(pc + 1) | 0]] = X;
+                pc = (pc + 2) | 0;
+                continue;
+              case 146: // _TAX
+                X = A;
+                pc = (pc + 1) | 0;
+                continue;
+              case 147: // _TXA
+                A = X;
+                pc = (pc + 1) | 0;
+                continue;
+              case 148: // _ALU_K add
+                A = (A + K[(pc + 1) | 0]) | 0;
+                pc = (pc + 2) | 0;
+                continue;
+              case 149: // _ALU_K sub
+                A = (A - K[(pc + 1) | 0]) | 0;
+                pc = (pc + 2) | 0;
+                continue;
+              case 150: // _ALU_K mul
+                A = Math.imul(A, K[(pc + 1) | 0]);
+                pc = (pc + 2) | 0;
+                continue;
+              case 151: // _ALU_K div (k ≠ 0: the checker refuses it)
+                A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
+                pc = (pc + 2) | 0;
+                continue;
+              case 152: // _ALU_K mod
+                A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
+                pc = (pc + 2) | 0;
+                continue;
+              case 153: // _ALU_K and
+                A = A & K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 154: // _ALU_K or
+                A = A | K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 155: // _ALU_K xor
+                A = A ^ K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 156: // _ALU_K lsh
+                A = A << K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 157: // _ALU_K rsh
+                A = (A >>> K[(pc + 1) | 0]) | 0;
+                pc = (pc + 2) | 0;
+                continue;
+              case 158: // _ALU_X add
+                A = (A + X) | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 159: // _ALU_X sub
+                A = (A - X) | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 160: // _ALU_X mul
+                A = Math.imul(A, X);
+                pc = (pc + 1) | 0;
+                continue;
+              case 161: // _ALU_X div
+                if (X === 0) {
+                  R = 0;
+                  break program;
+                }
+                A = ((A >>> 0) / (X >>> 0)) | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 162: // _ALU_X mod
+                if (X === 0) {
+                  R = 0;
+                  break program;
+                }
+                A = ((A >>> 0) % (X >>> 0)) | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 163: // _ALU_X and
+                A = A & X;
+                pc = (pc + 1) | 0;
+                continue;
+              case 164: // _ALU_X or
+                A = A | X;
+                pc = (pc + 1) | 0;
+                continue;
+              case 165: // _ALU_X xor
+                A = A ^ X;
+                pc = (pc + 1) | 0;
+                continue;
+              case 166: // _ALU_X lsh (the low 5 bits, as the kernel)
+                A = A << X;
+                pc = (pc + 1) | 0;
+                continue;
+              case 167: // _ALU_X rsh
+                A = (A >>> X) | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 168: // _NEG
+                A = -A | 0;
+                pc = (pc + 1) | 0;
                 continue;
               default:
                 break fast;
