@@ -510,7 +510,9 @@ class _Specializer {
     const names = this.#names;
     const base = test.producer === undefined ? state.a : names.produced(test.producer, state.x);
     const value = names.masked(base, test.shift, test.mask);
-    const outcome = test.useX || value === _UNKNOWN ? undefined : this.#decided(value, test, state);
+    const outcome = test.useX || value === _UNKNOWN || !this.#mayPend(test, value, base, state)
+      ? undefined
+      : this.#decided(value, test, state);
     if (outcome !== undefined) {
       // A holds `value` once the test has run; the register has it only if nothing changed.
       state.aPending ||= test.producer !== undefined || value !== base;
@@ -533,6 +535,18 @@ class _Specializer {
     const whenTrue = this.#copy(test.whenTrue, _withFact(state, signature * 2 + 1));
     const whenFalse = this.#copy(test.whenFalse, _withFact(state, signature * 2));
     return emit({ ...made, whenTrue, whenFalse });
+  }
+
+  /**
+   * Whether a decided test may leave A pending as `value`: A is unchanged,
+   * or `value` is loaded again with no X or with the X this path holds. A
+   * value read through an X written since (`ldx #3` after `ldb [x + 0]`)
+   * cannot be loaded again, so its test is kept.
+   */
+  #mayPend(test: _Test, value: number, base: number, state: _State): boolean {
+    if (test.producer === undefined && value === base) return true;
+    const x = this.#names.needsX[value];
+    return x === _UNKNOWN || x === state.x;
   }
 
   /**
