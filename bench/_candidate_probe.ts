@@ -131,6 +131,7 @@ const matchedOf = chains.map((rules) => new Float64Array(rules.length));
 /** Chains walked on the current frame, and the walks of a chain entered again. */
 const walkedThisFrame = new Set<number>();
 const repeats = { runs: 0, nodes: 0 };
+const nodesByChain = new Float64Array(ruleSet.chains.length);
 
 /** One chain's walk from `after`: the result as the classifier's runners. */
 const decidedAt = new Map<string, number>();
@@ -153,6 +154,7 @@ function runChainInner(c: number, resume: boolean, afterIn: number): [number, nu
     walkStats(roots[c], { bound: _END });
     s.chainRuns++;
     // A chain entered again on the same frame walks the same tree to the same codes.
+    nodesByChain[c] += w.nodes - nodesBefore;
     if (walkedThisFrame.has(c)) {
       repeats.runs++;
       repeats.nodes += w.nodes - nodesBefore;
@@ -305,7 +307,9 @@ const per = (n: number) => (n / s.frames).toFixed(2);
 console.log(
   `chains entered again on the same frame: ${per(repeats.runs)} runs, ${
     per(repeats.nodes)
-  } nodes per frame`,
+  } nodes per frame; nodes per frame by chain: ${
+    ruleSet.chains.map((c, i) => `${c.name} ${per(nodesByChain[i])}`).join(", ")
+  }`,
 );
 console.log(
   `rules ${chains.reduce((n, c) => n + c.length, 0)} frames ${s.frames}: per frame chain runs ${
