@@ -128,6 +128,11 @@ const testsOf = chains.map((rules) => new Float64Array(rules.length));
 const passOf = chains.map((rules) => new Float64Array(rules.length));
 const matchedOf = chains.map((rules) => new Float64Array(rules.length));
 
+/** Chains walked on the current frame, and the walks of a chain entered again. */
+const walkedThisFrame = new Set<number>();
+const repeats = { runs: 0, nodes: 0 };
+const nodesByChain = new Float64Array(ruleSet.chains.length);
+
 /** One chain's walk from `after`: the result as the classifier's runners. */
 const decidedAt = new Map<string, number>();
 function runChain(c: number, resume: boolean, afterIn: number): [number, number] {
@@ -145,8 +150,16 @@ function runChainInner(c: number, resume: boolean, afterIn: number): [number, nu
     into.bound = _END;
     _collectCandidates(roots[c], state, into);
     walkFields.clear();
+    const nodesBefore = w.nodes;
     walkStats(roots[c], { bound: _END });
     s.chainRuns++;
+    // A chain entered again on the same frame walks the same tree to the same codes.
+    nodesByChain[c] += w.nodes - nodesBefore;
+    if (walkedThisFrame.has(c)) {
+      repeats.runs++;
+      repeats.nodes += w.nodes - nodesBefore;
+    }
+    walkedThisFrame.add(c);
     for (let i = 0; i < into.count; i++) s.listed += into.lists[i].length;
   }
   // Merge the lists in order up to the bound.
@@ -267,6 +280,7 @@ while (p + 16 <= bytes.length && s.frames < most) {
   _fillWindow(state.linkWindow, bytes, state.link);
   state.frameClass = _frameClass(state, true);
   s.frames++;
+  walkedThisFrame.clear();
   let chain = ruleSet.chains.findIndex((c) => c.name === "INPUT");
   stack.length = 0;
   let [r, after] = runChain(chain, false, -1);
@@ -290,6 +304,13 @@ while (p + 16 <= bytes.length && s.frames < most) {
   }
 }
 const per = (n: number) => (n / s.frames).toFixed(2);
+console.log(
+  `chains entered again on the same frame: ${per(repeats.runs)} runs, ${
+    per(repeats.nodes)
+  } nodes per frame; nodes per frame by chain: ${
+    ruleSet.chains.map((c, i) => `${c.name} ${per(nodesByChain[i])}`).join(", ")
+  }`,
+);
 console.log(
   `rules ${chains.reduce((n, c) => n + c.length, 0)} frames ${s.frames}: per frame chain runs ${
     per(s.chainRuns)

@@ -221,6 +221,9 @@ Deno.test("link-base programs are made once per link type, whatever the interfac
   });
   assert.deepEqual(compiled.counters().chains.INPUT.rules.map((r) => r.packets), want);
   assert.ok(want.every((n) => n > 0) && want.some((n) => n < 360), `${want}`);
-  // One program per rule and link type (byte order only matters to BSD loopback): 2, not 120.
-  assert.equal(b.made - made, expressions.length * 2);
+  // At most one program per rule and link type (byte order only matters to BSD loopback): 2,
+  // not 120. (Fewer where an EN10MB frame's rule is matched by its exact index entry, whose
+  // program then never runs; the raw-IP frames need every rule's own program.)
+  const newly = b.made - made;
+  assert.ok(newly >= expressions.length && newly <= expressions.length * 2, `${newly}`);
 });

@@ -16,9 +16,10 @@
  * Exact alternatives (their guards suffice, see ./_guards.ts): `-p`, `-s`,
  * `-d` and whole-name `-i`/`-o` (their tests read exactly those fields),
  * comments (always true), and the exact paths of network-base `--bytecode`,
- * `--u32` and `--expr` programs. Inverted matches, `-i eth+` and link-base
- * `--expr` (whose test compiles per capture interface, not the summarised
- * EN10MB program) are never exact.
+ * `--u32` and `--expr` programs; a link-base `--expr`'s EN10MB alternatives
+ * (with the link-type guard) where its EN10MB program's paths are exact, not
+ * its alternatives for other link types. Inverted matches and `-i eth+` are
+ * never exact.
  *
  * @module
  */
@@ -103,8 +104,16 @@ export function _summariseMatch(
     hi,
   });
   const inexact = (guards: _Guard[]) => ({ guards, exact: false });
+  // An EN10MB alternative keeps its exactness: on a frame of link type
+  // EN10MB the match's test runs the expression compiled for EN10MB (per
+  // capture interface, whose snaplen only sets the accept value: `_linkKey`),
+  // the very program summarised here, and the link-type guard keeps the
+  // alternative from holding on any other link type.
   return [
-    ...summary.map((a) => inexact([...a.guards, ethernet(LINKTYPE_EN10MB, LINKTYPE_EN10MB)])),
+    ...summary.map((a) => ({
+      guards: [...a.guards, ethernet(LINKTYPE_EN10MB, LINKTYPE_EN10MB)],
+      exact: a.exact,
+    })),
     inexact([ethernet(0, LINKTYPE_EN10MB - 1)]),
     inexact([ethernet(LINKTYPE_EN10MB + 1, 0xffffffff)]),
   ];
