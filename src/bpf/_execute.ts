@@ -108,6 +108,8 @@ export function _executor(
     const DO = batch?.hasDataOffsets ? batch.dataOffsets : undefined;
     const results = batch?.results;
     const count = batch === undefined ? 0 : batch.count;
+    // The buffer's length when it fits int32, else -1 (every frame then takes the general path).
+    const PL = P.length <= 0x7fffffff ? P.length | 0 : -1;
     const K = code;
     let R = 0;
     frames: for (;;) {
@@ -115,28 +117,48 @@ export function _executor(
         // The next frame of the batch: its bounds, as `_packet_access.ts` computes them.
         if (++frame >= count) return 0;
         const start = O![frame];
-        const base = DO === undefined ? start : start + DO[frame];
-        const captured = start + L![frame];
-        const end = captured < P.length ? captured : P.length;
-        const present = end > base ? end - base : 0;
-        const wire = WL === undefined ? present : WL[frame];
-        const loadEnd = _loadEnd(base, end, wire);
-        if ((base | 0) !== base || (wire | 0) !== wire || P.length > 0x7fffffff) {
-          results![frame] = beyondInt32(P, {
-            ...C,
-            dataOffset: base,
-            end,
-            wireLength: wire,
-            networkOffset: base,
-            macOffset: start,
-          });
-          continue frames;
+        const first = DO === undefined ? 0 : DO[frame];
+        const length = L![frame];
+        const given = WL === undefined ? 0 : WL[frame];
+        if (
+          start <= 0x3fffffff && first <= 0x3fffffff && length <= 0x3fffffff &&
+          given <= 0x7fffffff && PL >= 0
+        ) {
+          // The common frame: every index below 2^31, so int32 arithmetic without float checks.
+          B = (start + first) | 0;
+          const stop = (start + length) | 0;
+          const frameEnd = stop < PL ? stop : PL;
+          const present = frameEnd > B ? (frameEnd - B) | 0 : 0;
+          W = WL === undefined ? present : given | 0;
+          const loadEnd = (B + (W < present ? W : present)) | 0;
+          LE = loadEnd < frameEnd ? loadEnd : frameEnd;
+          NET = B;
+          MAC = start | 0;
+        } else {
+          // The frame's bounds, as `_packet_access.ts` computes them.
+          const base = start + first;
+          const captured = start + length;
+          const end = captured < P.length ? captured : P.length;
+          const present = end > base ? end - base : 0;
+          const wire = WL === undefined ? present : given;
+          const loadEnd = _loadEnd(base, end, wire);
+          if ((base | 0) !== base || (wire | 0) !== wire || P.length > 0x7fffffff) {
+            results![frame] = beyondInt32(P, {
+              ...C,
+              dataOffset: base,
+              end,
+              wireLength: wire,
+              networkOffset: base,
+              macOffset: start,
+            });
+            continue frames;
+          }
+          B = base | 0;
+          LE = loadEnd | 0;
+          W = wire;
+          NET = B;
+          MAC = start | 0;
         }
-        B = base | 0;
-        LE = loadEnd | 0;
-        W = wire;
-        NET = B;
-        MAC = start | 0;
       }
       let A = 0;
       let X = 0;

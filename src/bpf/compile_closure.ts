@@ -7,6 +7,7 @@
 import type { Program } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { _lower } from "./_lower.ts";
+import { _removeKnownTests } from "./_known_tests.ts";
 import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _singleOperation } from "./_execute_single.ts";
@@ -58,7 +59,7 @@ import { _executorBatch } from "./_execute_batch.ts";
 export function compileClosure(
   program: Program,
 ): ((packet: Uint8Array, context?: PacketContext) => number) & { runBatch: _BatchRun } {
-  const lowered = _lower(program);
+  const lowered = _removeKnownTests(_lower(program));
   const code = _encodeDispatch(lowered);
   const single = _singleOperation(code) ?? _compareChain(lowered);
   if (single !== undefined) return Object.assign(single.run, { runBatch: single.runBatch });
