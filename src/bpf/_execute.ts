@@ -1114,6 +1114,171 @@ export function _executor(
                 X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 pc = (pc + 2) | 0;
                 continue;
+              // Indirect loads at `x + k` ≥ 0 (below 0, the windows: `_step`).
+              case 133: // _LD_IND_B
+              case 134: // _LD_IND_H
+              case 135: { // _LD_IND_W
+                const op = K[pc];
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const size = op === 133 ? 1 : op === 134 ? 2 : 4;
+                if (o > LE - B - size) {
+                  R = 0;
+                  break program;
+                }
+                const i = (B + o) | 0;
+                A = size === 1
+                  ? P[i]
+                  : size === 2
+                  ? (P[i] << 8) | P[(i + 1) | 0]
+                  : (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              }
+              case 131: { // _T_X (A op X, unsigned)
+                const op = K[(pc + 1) | 0];
+                const taken = op === 0x10 // BPF_JEQ
+                  ? A === X
+                  : op === 0x20 // BPF_JGT
+                  ? (A >>> 0) > (X >>> 0)
+                  : op === 0x30 // BPF_JGE
+                  ? (A >>> 0) >= (X >>> 0)
+                  : (A & X) !== 0;
+                pc = taken ? K[(pc + 2) | 0] : K[(pc + 3) | 0];
+                continue;
+              }
+              case 138: // _LD_LEN
+                A = W | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 139: // _LDX_LEN
+                X = W | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 140: // _LD_IMM
+                A = K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 141: // _LDX_IMM
+                X = K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 142: // _LD_MEM
+                A = S[K[(pc + 1) | 0]];
+                pc = (pc + 2) | 0;
+                continue;
+              case 143: // _LDX_MEM
+                X = S[K[(pc + 1) | 0]];
+                pc = (pc + 2) | 0;
+                continue;
+              case 144: // _ST
+                S[K[(pc + 1) | 0]] = A;
+                pc = (pc + 2) | 0;
+                continue;
+              case 145: // _STX
+                S[K[(pc + 1) | 0]] = X;
+                pc = (pc + 2) | 0;
+                continue;
+              case 146: // _TAX
+                X = A;
+                pc = (pc + 1) | 0;
+                continue;
+              case 147: // _TXA
+                A = X;
+                pc = (pc + 1) | 0;
+                continue;
+              case 148: // _ALU_K add
+                A = (A + K[(pc + 1) | 0]) | 0;
+                pc = (pc + 2) | 0;
+                continue;
+              case 149: // _ALU_K sub
+                A = (A - K[(pc + 1) | 0]) | 0;
+                pc = (pc + 2) | 0;
+                continue;
+              case 150: // _ALU_K mul
+                A = Math.imul(A, K[(pc + 1) | 0]);
+                pc = (pc + 2) | 0;
+                continue;
+              case 151: // _ALU_K div (k ≠ 0: the checker refuses it)
+                A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
+                pc = (pc + 2) | 0;
+                continue;
+              case 152: // _ALU_K mod
+                A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
+                pc = (pc + 2) | 0;
+                continue;
+              case 153: // _ALU_K and
+                A = A & K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 154: // _ALU_K or
+                A = A | K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 155: // _ALU_K xor
+                A = A ^ K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 156: // _ALU_K lsh
+                A = A << K[(pc + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              case 157: // _ALU_K rsh
+                A = (A >>> K[(pc + 1) | 0]) | 0;
+                pc = (pc + 2) | 0;
+                continue;
+              case 158: // _ALU_X add
+                A = (A + X) | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 159: // _ALU_X sub
+                A = (A - X) | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 160: // _ALU_X mul
+                A = Math.imul(A, X);
+                pc = (pc + 1) | 0;
+                continue;
+              case 161: // _ALU_X div
+                if (X === 0) {
+                  R = 0;
+                  break program;
+                }
+                A = ((A >>> 0) / (X >>> 0)) | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 162: // _ALU_X mod
+                if (X === 0) {
+                  R = 0;
+                  break program;
+                }
+                A = ((A >>> 0) % (X >>> 0)) | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 163: // _ALU_X and
+                A = A & X;
+                pc = (pc + 1) | 0;
+                continue;
+              case 164: // _ALU_X or
+                A = A | X;
+                pc = (pc + 1) | 0;
+                continue;
+              case 165: // _ALU_X xor
+                A = A ^ X;
+                pc = (pc + 1) | 0;
+                continue;
+              case 166: // _ALU_X lsh (the low 5 bits, as the kernel)
+                A = A << X;
+                pc = (pc + 1) | 0;
+                continue;
+              case 167: // _ALU_X rsh
+                A = (A >>> X) | 0;
+                pc = (pc + 1) | 0;
+                continue;
+              case 168: // _NEG
+                A = -A | 0;
+                pc = (pc + 1) | 0;
+                continue;
               default:
                 break fast;
             }

@@ -188,3 +188,36 @@ Deno.test("compileClosure() keeps a block's hoisted bounds check when its first 
     ]);
   }
 });
+
+Deno.test("compileClosure() runs every ALU operation, scratch cell and [x + k] load in the loop", () => {
+  const ops = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0];
+  const word = op(BPF_LD | BPF_W | BPF_ABS, 2);
+  for (const o of ops) {
+    for (const k of [1, 3, 31, 0x7fffffff, 0x80000000, 0xffffffff]) {
+      if ((o === 0x30 || o === 0x90) && k === 0) continue;
+      const shiftK = o === 0x60 || o === 0x70 ? k & 31 : k;
+      // On K, then on X (X from a second word, 0 in short packets: division by 0 ends with 0).
+      agree([word, op(BPF_ALU | o | BPF_K, shiftK), RET_A]);
+      if (o === 0x80) continue; // neg: no X form
+      agree([word, op(BPF_LDX | BPF_W | 0x00, k), op(BPF_ALU | o | BPF_X), RET_A]);
+      agree([word, op(BPF_LDX | BPF_W | BPF_LEN), op(BPF_ALU | o | BPF_X), RET_A]);
+    }
+  }
+  for (let cell = 0; cell < 16; cell += 5) {
+    agree([
+      word,
+      op(BPF_ST, cell),
+      op(BPF_LD | 0x00, 7),
+      op(BPF_LDX | 0x60, cell),
+      op(BPF_MISC | 0x80),
+      RET_A,
+    ]);
+    agree([op(BPF_LDX | BPF_W | BPF_LEN), op(0x03, cell), op(BPF_LD | 0x60, cell), RET_A]);
+  }
+  for (const size of SIZES) {
+    for (const k of [0, 5, 40, 0x7ffffff0, 0xfffffff0]) {
+      agree([op(BPF_LDX | BPF_B | BPF_MSH, 14), op(BPF_LD | size | BPF_IND, k), RET_A]);
+      agree([op(BPF_LDX | BPF_W | 0x00, 30), op(BPF_LD | size | BPF_IND, k), RET_A]);
+    }
+  }
+});
