@@ -36,9 +36,9 @@ function swap(v: number, size: number): number {
 }
 
 /** A program generator over a packet template (constants read from it, so tests go both ways). */
-export function _programOf(random: _Random, template: Uint8Array, maxLength = 40): Instruction[] {
+/** Constants for a program over `template`: values read from it (maybe swapped, widened), masks. */
+function _constantsOf(random: _Random, template: Uint8Array) {
   const span = template.length;
-  const offset = () => random.int(span + 2); // to just past the end
   const read = (at: number, size: number) => {
     let v = 0;
     for (let i = 0; i < size; i++) v = (v << 8) | (template[at + i] ?? 0);
@@ -93,6 +93,13 @@ export function _programOf(random: _Random, template: Uint8Array, maxLength = 40
       random.uint32(),
       random.int(0x10000),
     ]);
+  return { read, constant, mask };
+}
+
+export function _programOf(random: _Random, template: Uint8Array, maxLength = 40): Instruction[] {
+  const span = template.length;
+  const offset = () => random.int(span + 2); // to just past the end
+  const { read, constant, mask } = _constantsOf(random, template);
   const length = 3 + random.int(maxLength - 2);
   const body: Instruction[] = [];
   // Half the programs test a few fields again and again (as OR'ed expressions do).
