@@ -1,0 +1,489 @@
+/**
+ * Differential fuzzing of the closure and Wasm backends against the
+ * reference interpreter, aimed at the transformations they make (private,
+ * shared by tests/backend_transformations_fuzz_test.ts and
+ * bench/fuzz_backends.ts): halfword and word loads compared with constants
+ * (A held in the packet's byte order by the Wasm backend), masks and
+ * shifts, constants wider than the load, `jset` masks, the same test made
+ * again on a path (the closure strategy's known tests), paths that join
+ * after different checks, `[x + k]` after `ldx msh`, packets of every
+ * length around the highest offset read, wire lengths below and above the
+ * captured length, data offsets.
+ *
+ * @module
+ */
+import { interpret } from "../src/bpf/interpret.ts";
+import type { Instruction } from "../src/bpf/instruction.ts";
+import { compile } from "../src/bpf/compile.ts";
+import { compileWasm } from "../src/bpf/compile_wasm.ts";
+import type { PacketContext } from "../src/bpf/packet_context.ts";
+import { validate } from "../src/bpf/validate.ts";
+import type { _Random } from "./_fuzz.ts";
+
+const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k: k >>> 0 });
+
+const SIZE_CODE = [0, 0x10, 0x08, 0, 0x00]; // by size: B, H, -, W
+const SKF_NET_OFF = -0x100000;
+const SKF_LL_OFF = -0x200000;
+
+/** Swaps the bytes of the low `size` bytes of `v`. */
+function swap(v: number, size: number): number {
+  if (size === 2) return ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
+  if (size === 4) {
+    return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+  }
+  return v & 0xff;
+}
+
+/** A program generator over a packet template (constants read from it, so tests go both ways). */
+/** Constants for a program over `template`: values read from it (maybe swapped, widened), masks. */
+function _constantsOf(random: _Random, template: Uint8Array) {
+  const span = template.length;
+  const read = (at: number, size: number) => {
+    let v = 0;
+    for (let i = 0; i < size; i++) v = (v << 8) | (template[at + i] ?? 0);
+    return v >>> 0;
+  };
+  const constant = (size: number): number => {
+    const at = random.int(Math.max(1, span - size + 1));
+    const v = read(at, size);
+    switch (random.int(12)) {
+      case 0:
+        return swap(v, size);
+      case 1:
+        return (v | 0x10000) >>> 0; // does not fit a halfword
+      case 2:
+        return (v | 0x100) >>> 0; // does not fit a byte
+      case 3:
+        return (v | 0x80000000) >>> 0;
+      case 4:
+        return random.pick([
+          0,
+          1,
+          0xff,
+          0xff00,
+          0xffff,
+          0x10000,
+          0x7fffffff,
+          0x80000000,
+          0xffffffff,
+        ]);
+      case 5:
+        return random.uint32();
+      default:
+        return v;
+    }
+  };
+  const mask = () =>
+    random.pick([
+      0xff,
+      0xff00,
+      0x1fff,
+      0xffff,
+      0xff0000,
+      0xffff0000,
+      0xf0,
+      0x0f,
+      0x8000,
+      0x80,
+      0x1,
+      0x80000000,
+      0xff00ff00,
+      0x00ff00ff,
+      random.uint32(),
+      random.int(0x10000),
+    ]);
+  return { read, constant, mask };
+}
+
+export function _programOf(random: _Random, template: Uint8Array, maxLength = 40): Instruction[] {
+  const span = template.length;
+  const offset = () => random.int(span + 2); // to just past the end
+  const { read, constant, mask } = _constantsOf(random, template);
+  const length = 3 + random.int(maxLength - 2);
+  const body: Instruction[] = [];
+  // Half the programs test a few fields again and again (as OR'ed expressions do).
+  const redundant = random.chance(0.5);
+  const fields = [0, 1, 2].map(() => {
+    const size = random.pick([1, 2, 2, 4]);
+    const indirect = random.chance(0.3);
+    const k = random.int(Math.max(1, span - size + 1));
+    return {
+      size,
+      load: op((indirect ? 0x40 : 0x20) | SIZE_CODE[size], indirect ? random.int(8) : k),
+      values: [constant(size), read(k, size), read(k, size) & 0xff],
+    };
+  });
+  let field = fields[0];
+  // Scratch cells written first, so that loads of them validate.
+  const scratch = random.chance(0.2);
+  if (scratch) { for (let i = 0; i < 16; i++) body.push(op(0x02, i)); // st M[i]
+   }
+  /** Earlier (load, test) pairs, made again later (known tests). */
+  const pairs: Instruction[][] = [];
+  let lastSize = 2;
+  while (body.length < length - 1) {
+    const pc = body.length;
+    const room = length - pc - 2;
+    const jump = () =>
+      Math.min(Math.max(room, 0), random.chance(0.15) ? random.int(12) : random.int(4));
+    const size = random.pick([1, 2, 2, 4, 4]);
+    const kind = random.int(redundant ? 23 : 22);
+    if (redundant && kind <= 4 && random.chance(0.7)) {
+      field = random.pick(fields);
+      body.push({ ...field.load });
+      lastSize = field.size;
+    } else if (kind <= 3) {
+      // ld/ldh/ldb [k]
+      let k = offset();
+      if (random.chance(0.05)) {
+        k = (random.chance(0.5) ? SKF_NET_OFF : SKF_LL_OFF) + random.int(span + 2);
+      }
+      body.push(op(0x20 | SIZE_CODE[size], k));
+      lastSize = size;
+    } else if (kind === 4) {
+      // ld [x + k]
+      const k = random.chance(0.9)
+        ? random.int(span + 2)
+        : random.pick([0x7fff0000, 0xffffffff, 0xfffffff0, SKF_NET_OFF, 0x7fffffff]);
+      body.push(op(0x40 | SIZE_CODE[size], k));
+      lastSize = size;
+    } else if (kind === 5) {
+      body.push(op(0xb1, random.chance(0.9) ? random.int(span + 1) : SKF_NET_OFF)); // ldx msh
+    } else if (kind === 6) {
+      const x = random.int(6);
+      if (x === 0) {
+        body.push(op(0x01, random.pick([0, 2, 14, 0xffff, 0x10000, 0xfffffff0, 0x80000000]))); // ldx #k
+      } else if (x === 1) body.push(op(0x81)); // ldx len
+      else if (x === 2 && scratch) body.push(op(0x61, random.int(16))); // ldx M[]
+      else if (x === 3) body.push(op(0x07)); // tax
+      else body.push(op(0x87)); // txa
+    } else if (kind === 7) {
+      const x = random.int(3);
+      if (x === 0) body.push(op(0x00, constant(random.pick([1, 2, 4])))); // ld #k
+      else if (x === 1) body.push(op(0x80)); // ld len
+      else if (scratch) body.push(op(0x60, random.int(16))); // ld M[]
+    } else if (kind === 8) {
+      body.push(op(random.chance(0.5) ? 0x02 : 0x03, random.int(16))); // st / stx
+    } else if (kind === 9) {
+      // ALU, every op, K or X
+      const aluOp = random.pick([0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0]);
+      const useX = aluOp !== 0x80 && random.chance(0.3);
+      let k = random.pick([constant(lastSize), mask(), random.int(32), 1, 8, 16]);
+      if (aluOp === 0x60 || aluOp === 0x70) k = random.int(32);
+      if ((aluOp === 0x30 || aluOp === 0x90) && k === 0) k = 3;
+      body.push(op(0x04 | aluOp | (useX ? 0x08 : 0), useX ? 0 : k));
+    } else if (kind === 10 || kind === 11) {
+      body.push(op(0x54, mask())); // and #k
+    } else if (kind === 12) {
+      body.push(op(0x74, random.pick([1, 4, 8, 12, 16, 24, 31]))); // rsh #k
+    } else if (kind <= 18) {
+      // A test on K (sized like the last load) or X
+      const testOp = random.pick([0x10, 0x10, 0x10, 0x40, 0x40, 0x20, 0x30]);
+      const useX = random.chance(0.15);
+      const k = redundant && random.chance(0.6)
+        ? random.pick(field.values)
+        : testOp === 0x40 && random.chance(0.5)
+        ? mask()
+        : constant(lastSize);
+      const test = op(0x05 | testOp | (useX ? 0x08 : 0), useX ? 0 : k, jump(), jump());
+      body.push(test);
+      if (pc > 0 && (body[pc - 1].code & 0x07) === 0x00 && random.chance(0.5)) {
+        pairs.push([body[pc - 1], test]);
+      }
+    } else if (kind === 19 && pairs.length > 0 && room >= 2) {
+      // An earlier load and test again
+      const [load, test] = random.pick(pairs);
+      body.push({ ...load }, {
+        ...test,
+        jt: Math.min(test.jt, room - 1),
+        jf: Math.min(test.jf, room - 1),
+      });
+    } else if (kind === 21 && redundant && room >= 3) {
+      // X changed under A, then a masked test on A and a read of A
+      body.push(
+        random.pick([op(0x01, random.int(8)), op(0x07), op(0xb1, random.int(span + 1)), op(0x81)]),
+      );
+      body.push(op(0x54, random.pick([0xf, 0xff, 0xf0, 0xff00, 0x1fff])));
+      body.push(op(0x15, random.pick(field.values) & 0xf, random.int(2), random.int(3)));
+    } else if (kind === 20) {
+      body.push(random.chance(0.5) ? op(0x16) : op(0x06, random.pick([0, 1, 0xffffffff, 0x40000]))); // ret
+    } else if (room >= 1) {
+      body.push(op(0x05, random.int(Math.min(room, 3) + 1))); // ja
+    }
+  }
+  body.push(random.chance(0.5) ? op(0x16) : op(0x06, random.pick([0, 0xffffffff, 7])));
+  // Clamp the jumps that the appended instructions left out of range.
+  for (let pc = 0; pc < body.length; pc++) {
+    const i = body[pc];
+    const room = body.length - pc - 2;
+    if ((i.code & 0x07) === 0x05) {
+      if ((i.code & 0xf0) === 0x00) i.k = Math.min(i.k, Math.max(room, 0));
+      else {
+        i.jt = Math.min(i.jt, Math.max(room, 0));
+        i.jf = Math.min(i.jf, Math.max(room, 0));
+      }
+    }
+  }
+  return body;
+}
+
+/** The highest offset (exclusive) a program reads at a non-negative `[k]`. */
+function highestOffset(program: readonly Instruction[]): number {
+  let high = 0;
+  for (const { code, k } of program) {
+    const cls = code & 0x07;
+    if ((cls === 0x00 || cls === 0x01) && (code & 0xe0) === 0x20 && (k | 0) >= 0) {
+      const size = (code & 0x18) === 0x10 ? 1 : (code & 0x18) === 0x08 ? 2 : 4;
+      high = Math.max(high, k + (cls === 0x01 ? 1 : size));
+    }
+  }
+  return high;
+}
+
+/** Packets of every length around the highest offset read, from the template, a few bytes changed. */
+export function _packetsOf(
+  random: _Random,
+  template: Uint8Array,
+  program: readonly Instruction[],
+): Uint8Array[] {
+  const high = highestOffset(program);
+  const lengths = new Set([0, 1, 2, high - 1, high, high + 1, high + 3, template.length]);
+  for (let i = 0; i < 3; i++) lengths.add(random.int(template.length + 8));
+  const packets: Uint8Array[] = [];
+  for (const length of lengths) {
+    if (length < 0) continue;
+    for (let copy = 0; copy < 2; copy++) {
+      const packet = new Uint8Array(length);
+      packet.set(template.subarray(0, length));
+      if (copy === 1 && length > 0) {
+        for (let j = random.int(3); j >= 0; j--) packet[random.int(length)] = random.int(256);
+      }
+      packets.push(packet);
+    }
+  }
+  return packets;
+}
+
+/** A packet template whose bytes repeat (ether types, small header lengths, zeros). */
+export function _templateOf(random: _Random): Uint8Array {
+  const length = 4 + random.int(48);
+  const t = new Uint8Array(length);
+  for (let i = 0; i < length; i++) {
+    t[i] = random.pick([
+      0,
+      0,
+      0x08,
+      0x45,
+      0x06,
+      0x11,
+      0x86,
+      0xdd,
+      0xff,
+      0x80,
+      0x01,
+      random.int(256),
+    ]);
+  }
+  return t;
+}
+
+/** What differs between a backend and the interpreter, or `undefined`. */
+export interface _Mismatch {
+  path: string;
+  program: Instruction[];
+  packet: number[];
+  context: PacketContext;
+  expected: number;
+  actual: number;
+}
+
+/** Per-packet contexts the comparisons run under (wire lengths below and above, a data offset). */
+function contextsOf(
+  random: _Random,
+  packet: Uint8Array,
+): { skip: number; wire: number | undefined }[] {
+  const n = packet.length;
+  return [
+    { skip: 0, wire: undefined },
+    { skip: 0, wire: Math.max(0, n - 1 - random.int(3)) },
+    { skip: 0, wire: n + 1 + random.int(100) },
+    { skip: Math.min(n, 1 + random.int(4)), wire: undefined },
+  ];
+}
+
+/** Counts of the cases run, by path. */
+export const _counts: Record<string, number> = {};
+
+function count(path: string, n = 1) {
+  _counts[path] = (_counts[path] ?? 0) + n;
+}
+
+/**
+ * Runs `program` on `packets` through every backend path (closure per call
+ * and batch, Wasm per call and batch) and returns the first mismatch with
+ * the interpreter.
+ */
+export function _compareBackends(
+  random: _Random,
+  program: Instruction[],
+  packets: readonly Uint8Array[],
+  paths: { closure?: boolean; wasm?: boolean } = { closure: true, wasm: true },
+): _Mismatch | undefined {
+  try {
+    validate(program);
+  } catch {
+    return undefined;
+  }
+  const closure = paths.closure ? compile(program, { strategy: "closure" }) : undefined;
+  const wasmFn = paths.wasm ? compile(program, { strategy: "wasm" }) : undefined;
+  const wasm = paths.wasm ? compileWasm(program) : undefined;
+  // The frames side by side with 3 bytes of 0xee between them, under each context.
+  const frames: { at: number; packet: Uint8Array; skip: number; wire: number | undefined }[] = [];
+  let total = 0;
+  for (const packet of packets) {
+    for (const c of contextsOf(random, packet)) {
+      frames.push({ at: total, packet, ...c });
+      total += packet.length + 3;
+    }
+  }
+  const bytes = new Uint8Array(total).fill(0xee);
+  for (const f of frames) bytes.set(f.packet, f.at);
+  const contextOf = (f: typeof frames[number]): PacketContext => ({
+    dataOffset: f.at + f.skip,
+    end: f.at + f.packet.length,
+    wireLength: f.wire,
+    networkOffset: f.at + f.skip,
+    macOffset: f.at,
+  });
+  const expected = frames.map((f) => interpret(program, bytes, contextOf(f)));
+  const mismatch = (path: string, i: number, actual: number): _Mismatch => ({
+    path,
+    program,
+    packet: [...frames[i].packet],
+    context: { ...contextOf(frames[i]), skipInFrame: frames[i].skip } as PacketContext,
+    expected: expected[i],
+    actual,
+  });
+  // Per call, each packet alone (no data offset): the standalone context.
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (f.skip !== 0) continue;
+    const context: PacketContext = f.wire === undefined ? {} : { wireLength: f.wire };
+    const want = interpret(program, f.packet, context);
+    if (closure) {
+      const got = f.wire === undefined ? closure(f.packet) : closure(f.packet, context);
+      count("closure call");
+      if (got !== want) return { ...mismatch("closure call", i, got), expected: want, context };
+    }
+    if (wasmFn) {
+      const got = f.wire === undefined ? wasmFn(f.packet) : wasmFn(f.packet, context);
+      count("wasm call");
+      if (got !== want) {
+        return { ...mismatch("wasm compile() call", i, got), expected: want, context };
+      }
+    }
+  }
+  const offsets = Uint32Array.from(frames, (f) => f.at);
+  const lengths = Uint32Array.from(frames, (f) => f.packet.length);
+  const wires = Uint32Array.from(frames, (f) => f.wire ?? Math.max(0, f.packet.length - f.skip));
+  const skips = Uint32Array.from(frames, (f) => f.skip);
+  if (closure) {
+    const results = new Uint32Array(frames.length);
+    closure.runBatch!({
+      bytes,
+      offsets,
+      capturedLengths: lengths,
+      wireLengths: wires,
+      dataOffsets: skips,
+    }, results);
+    count("closure batch", frames.length);
+    for (let i = 0; i < frames.length; i++) {
+      if (results[i] !== expected[i]) return mismatch("closure runBatch", i, results[i]);
+    }
+  }
+  if (wasm) {
+    wasm.reserve(bytes.length).set(bytes);
+    const results = new Uint32Array(frames.length);
+    wasm.runBatch(offsets, lengths, results, { wireLengths: wires, dataOffsets: skips });
+    count("wasm batch", frames.length);
+    for (let i = 0; i < frames.length; i++) {
+      if (results[i] !== expected[i]) return mismatch("WasmFilter.runBatch", i, results[i]);
+    }
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      if (f.skip !== 0) continue;
+      const got = wasm.run(f.at, f.packet.length, f.wire ?? f.packet.length);
+      count("wasm run");
+      if (got !== expected[i]) return mismatch("WasmFilter.run", i, got);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A structured program around a test a path decides (the closure strategy's
+ * known tests): a field loaded and tested, then X changed or not, a masked or
+ * shifted test on A (decided by the first), a read of A (`ret a`, ALU, `tax`,
+ * `st`, a test on X or a second fused test), and the first test again later
+ * (so the fact is kept).
+ */
+export function _decidedProgramOf(random: _Random, template: Uint8Array): Instruction[] {
+  const span = template.length;
+  const size = random.pick([1, 2, 4]);
+  const indirect = random.chance(0.5);
+  const k = random.int(Math.max(1, span - size + 1));
+  const x0 = random.int(8);
+  const load = op((indirect ? 0x40 : 0x20) | SIZE_CODE[size], indirect ? k - Math.min(k, x0) : k);
+  let v = 0;
+  const at = indirect ? Math.min(k, x0) + (k - Math.min(k, x0)) : k;
+  for (let i = 0; i < size; i++) v = (v << 8) | (template[at + i] ?? 0);
+  v >>>= 0;
+  const head: Instruction[] = [op(0x01, Math.min(k, x0))];
+  if (random.chance(0.3)) head.push(op(0xb1, random.int(span + 1)));
+  head.push(load);
+  const middle: Instruction[] = [];
+  const change = random.int(6);
+  if (change === 0) middle.push(op(0x01, random.int(span)));
+  else if (change === 1) middle.push(op(0x07));
+  else if (change === 2) middle.push(op(0xb1, random.int(span + 1)));
+  else if (change === 3) middle.push(op(0x81));
+  else if (change === 4) middle.push(op(0x07), op(0x87));
+  if (random.chance(0.4)) middle.push(op(0x74, random.pick([1, 4, 8, 16])));
+  if (random.chance(0.8)) {
+    middle.push(op(0x54, random.pick([0xf, 0xff, 0xf0, 0xff00, 0x1fff, 0xffff0000])));
+  }
+  const masked = random.pick([v & 0xf, v & 0xff, (v >>> 8) & 0xff, v & 0xff00, random.int(16)]);
+  const secondTest = op(random.pick([0x15, 0x45, 0x25, 0x35]), masked, 0, 0);
+  const reads: Instruction[][] = [
+    [op(0x16)],
+    [op(0x07), op(0x87), op(0x16)],
+    [op(0x02, 0), op(0x60, 0), op(0x16)],
+    [op(0x04, 1), op(0x16)],
+    [op(0x1d, 0, 0, 1), op(0x06, 3), op(0x06, 4)],
+    [op(0x54, 0xff), op(0x15, v & 0xff, 0, 1), op(0x06, 5), op(0x16)],
+    [op(0x07), op(0x48, 0), op(0x16)],
+  ];
+  const read = random.pick(reads);
+  const onTrue = random.chance(0.5);
+  // head; jeq v (false: tail); middle; second test; read / ret #9; tail
+  const afterSecond = onTrue ? [...read, op(0x06, 9)] : [op(0x06, 9), ...read];
+  const secondWhenTrue = onTrue ? 0 : 1;
+  const secondWhenFalse = onTrue ? read.length : 0;
+  const tail: Instruction[] = [
+    op(0x01, Math.min(k, x0)),
+    { ...load },
+    op(0x15, v, 0, 1),
+    op(0x06, 1),
+    op(0x06, 2),
+  ];
+  const firstJump = middle.length + 1 + afterSecond.length;
+  return [
+    ...head,
+    op(0x15, random.chance(0.8) ? v : random.uint32(), 0, firstJump),
+    ...middle,
+    { ...secondTest, jt: secondWhenTrue, jf: secondWhenFalse },
+    ...afterSecond,
+    ...tail,
+  ];
+}
