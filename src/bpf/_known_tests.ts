@@ -44,8 +44,13 @@ import { BPF_AND, BPF_RSH } from "./opcodes.ts";
 
 /** At most this many times the program's blocks (plus 64) once copied per state. */
 export const _MAX_BLOCKS_FACTOR = 4;
-/** Programs of more blocks than this are left as they are (recursion depth, compile time). */
+/** Programs of more blocks than this are left as they are (compile time). */
 const _MAX_INPUT_BLOCKS = 4096;
+/**
+ * The deepest chain of copies made one inside another (the copy recurses
+ * along a path, three calls per block): past it the program is left as it is.
+ */
+export const _MAX_COPY_DEPTH = 512;
 /**
  * How many tests (signatures on a value) the facts may be about: those most
  * blocks make, as the EtherType, protocol and fragment tests of OR'ed
@@ -84,7 +89,8 @@ export function _removeKnownTests(lowered: _LoweredProgram): _LoweredProgram {
     try {
       return new _Specializer(lowered, tracked).run();
     } catch (error) {
-      // Past the budget, or deeper than the stack allows (the copy recurses along paths).
+      // Past the budget or the depth bound; a stack smaller than the depth bound needs (a
+      // RangeError) also leaves the program as it is.
       if (error instanceof RangeError) return lowered;
       if (!(error instanceof _TooManyBlocks)) throw error;
     }
@@ -432,6 +438,8 @@ class _Specializer {
   /** Block and state → index in `#out`. */
   readonly #memo = new Map<string, number>();
   readonly #budget: number;
+  /** How many copies are being made, one inside another (at most {@linkcode _MAX_COPY_DEPTH}). */
+  #depth = 0;
 
   constructor(lowered: _LoweredProgram, tracked: number) {
     this.#blocks = lowered.blocks;
@@ -468,7 +476,10 @@ class _Specializer {
     },${canonical.x};${canonical.facts}`;
     const known = this.#memo.get(key);
     if (known !== undefined) return known;
+    if (this.#depth >= _MAX_COPY_DEPTH) throw new _TooManyBlocks();
+    this.#depth++;
     const index = this.#build(b, canonical);
+    this.#depth--;
     this.#memo.set(key, index);
     return index;
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { _MAX_BLOCKS_FACTOR, _removeKnownTests } from "./_known_tests.ts";
+import { _MAX_BLOCKS_FACTOR, _MAX_COPY_DEPTH, _removeKnownTests } from "./_known_tests.ts";
 import { _lower, type _LoweredProgram } from "./_lower.ts";
 import { compileClosure } from "./compile_closure.ts";
 import { interpret } from "./interpret.ts";
@@ -458,4 +458,30 @@ Deno.test("_removeKnownTests: a test on A after a decided test loads A itself, s
     RET_A,
     ret(2),
   ], packets);
+});
+
+/** `units` times `ldb [14]; jeq #5, 1, 0; ret #0`, then `ret #1`: one path `units` tests long. */
+function _repeatedTestChain(units: number): Instruction[] {
+  const program: Instruction[] = [];
+  for (let i = 0; i < units; i++) {
+    program.push({ code: BPF_LD | BPF_B | BPF_ABS, jt: 0, jf: 0, k: 14 });
+    program.push({ code: BPF_JMP | BPF_JEQ | BPF_K, jt: 1, jf: 0, k: 5 });
+    program.push({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 0 });
+  }
+  program.push({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 1 });
+  return program;
+}
+
+Deno.test("_removeKnownTests: a path deeper than the copy depth bound is left as it is, and agrees", () => {
+  const packets = [new Uint8Array(20), new Uint8Array(20).fill(5), new Uint8Array(14)];
+  for (const units of [_MAX_COPY_DEPTH >> 1, _MAX_COPY_DEPTH + 100]) {
+    const program = _repeatedTestChain(units);
+    validate(program);
+    const lowered = _lower(program);
+    const out = _removeKnownTests(lowered);
+    // Below the bound the repeated tests are decided; past it nothing is copied.
+    assert.equal(out === lowered, units > _MAX_COPY_DEPTH, `units ${units}`);
+    const filter = compileClosure(program);
+    for (const packet of packets) assert.equal(filter(packet), interpret(program, packet));
+  }
 });
