@@ -19,8 +19,7 @@ import {
   createFrameRef,
 } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
-import type { CompiledRuleSet } from "../src/rules/compiled_rule_set.ts";
-import { _RecordRouter } from "../src/stream/_record_router.ts";
+import { _routeInChunks } from "./_route_in_chunks.ts";
 import { _RuleSetBuilder } from "../src/rules/_rule_set_builder.ts";
 import { _F_LINK_TYPE } from "../src/rules/_fields.ts";
 import { LINKTYPE_EN10MB, LINKTYPE_RAW } from "../src/capture/link_types.ts";
@@ -96,24 +95,6 @@ function _capture(packets: CorpusPacket[]): Uint8Array {
   return concat(...parts, ...interleaved);
 }
 
-function _route(rules: CompiledRuleSet, capture: Uint8Array, chunk: number): number[][] {
-  const sides = [[] as number[], [] as number[]];
-  const sink = (side: number[]) => ({
-    active: true,
-    write(bytes: Uint8Array, from: number, to: number) {
-      for (let i = from; i < to; i++) side.push(bytes[i]);
-    },
-  });
-  const router = new _RecordRouter(rules, { frame: { interfaceName: "eth1" } });
-  const accepted = sink(sides[0]);
-  const dropped = sink(sides[1]);
-  for (let at = 0; at < capture.length; at += chunk) {
-    assert.equal(router.push(capture.subarray(at, at + chunk), accepted, dropped), undefined);
-  }
-  assert.equal(router.finish(accepted, dropped), undefined);
-  return sides;
-}
-
 Deno.test("a link-base --expr's EN10MB alternatives are exact index entries, the others not", () => {
   const builder = new _RuleSetBuilder(parseRuleSet(_ruleText()), { strategy: "wasm" });
   while (!builder.step());
@@ -161,8 +142,8 @@ Deno.test({
           const reference = compileRuleSet(ruleSet, ruleByRule);
           const compiled = compileRuleSet(ruleSet, options);
           assert.deepEqual(
-            _route(compiled, capture, chunk),
-            _route(reference, capture, chunk),
+            _routeInChunks(compiled, capture, chunk),
+            _routeInChunks(reference, capture, chunk),
             what,
           );
           assert.deepEqual(compiled.counters(), reference.counters(), what);

@@ -24,8 +24,7 @@ import {
 } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { _asRecords, _inOneBlock } from "./_wasm_block_fixtures.ts";
-import type { CompiledRuleSet } from "../src/rules/compiled_rule_set.ts";
-import { _RecordRouter } from "../src/stream/_record_router.ts";
+import { _routeInChunks } from "./_route_in_chunks.ts";
 import { readFileSync } from "node:fs";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import { _resetWasmProbe } from "../src/bpf/compile_wasm.ts";
@@ -489,29 +488,6 @@ Deno.test("compileRuleSet() with strategy wasm restores counters, enters the cha
   }
 });
 
-/** Routes a capture through `_RecordRouter` in chunks of `chunk` bytes: accepted and dropped bytes. */
-function _route(
-  rules: CompiledRuleSet,
-  capture: Uint8Array,
-  chunk: number,
-): [Uint8Array, Uint8Array] {
-  const sides = [[] as number[], [] as number[]];
-  const sink = (side: number[]) => ({
-    active: true,
-    write(bytes: Uint8Array, from: number, to: number) {
-      for (let i = from; i < to; i++) side.push(bytes[i]);
-    },
-  });
-  const router = new _RecordRouter(rules, { frame: { interfaceName: "eth1" } });
-  const accepted = sink(sides[0]);
-  const dropped = sink(sides[1]);
-  for (let at = 0; at < capture.length; at += chunk) {
-    assert.equal(router.push(capture.subarray(at, at + chunk), accepted, dropped), undefined);
-  }
-  assert.equal(router.finish(accepted, dropped), undefined);
-  return [Uint8Array.from(sides[0]), Uint8Array.from(sides[1])];
-}
-
 Deno.test("the router classifies each block through the Wasm classifier's batch path, with the default's output", () => {
   const capture = readFileSync(new URL("../examples/mixed.pcap", import.meta.url));
   const profile = trafficProfile(examplePackets());
@@ -527,7 +503,10 @@ Deno.test("the router classifies each block through the Wasm classifier's batch 
         if (staged) batches++;
         return staged;
       };
-      assert.deepEqual(_route(wasm, capture, chunk), _route(reference, capture, chunk));
+      assert.deepEqual(
+        _routeInChunks(wasm, capture, chunk),
+        _routeInChunks(reference, capture, chunk),
+      );
       assert.deepEqual(wasm.counters(), reference.counters());
       // (Tiny chunks complete one record each, carried: `classify` takes those.)
       if (chunk >= 1000) assert.ok(batches > 0, `no batch path (seed ${seed}, chunk ${chunk})`);
@@ -683,7 +662,11 @@ Deno.test({
           staged++;
           return true;
         };
-        assert.deepEqual(_route(wasm, capture, chunk), _route(reference, capture, chunk), what);
+        assert.deepEqual(
+          _routeInChunks(wasm, capture, chunk),
+          _routeInChunks(reference, capture, chunk),
+          what,
+        );
         assert.deepEqual(wasm.counters(), reference.counters(), what);
         assert.ok(staged > 0, what);
       }
