@@ -1,0 +1,61 @@
+/**
+ * Differential fuzzing of the engines' edge cases against the interpreter
+ * (tests/_engine_edge_fuzz.ts), for long runs:
+ * `deno run -A bench/fuzz_engine_edges.ts [--seed N] [--programs N] [--only closure|wasm|walk]`.
+ * Prints the cases run by path and every mismatch found (at most 20).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { _prng } from "../tests/_fuzz.ts";
+import {
+  _compareEdges,
+  _edgeChainOf,
+  _edgeCounts,
+  _edgePacketsOf,
+  _edgeTemplateOf,
+} from "../tests/_engine_edge_fuzz.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    seed: { type: "string", default: "1" },
+    programs: { type: "string", default: "10000" },
+    only: { type: "string" },
+  },
+});
+const random = _prng(Number(values.seed));
+const programs = Number(values.programs);
+const only = values.only;
+const paths = only === undefined
+  ? { closure: true, wasm: true, walk: true }
+  : { closure: only === "closure", wasm: only === "wasm", walk: only === "walk" };
+let found = 0;
+const seen = new Map<string, number>();
+for (let n = 0; n < programs && found < 20; n++) {
+  const template = _edgeTemplateOf(random);
+  const program = _edgeChainOf(random, template);
+  const packets = _edgePacketsOf(random, template, program);
+  const mismatch = _compareEdges(random, program, packets, paths);
+  if (mismatch !== undefined) {
+    const kind = mismatch.path.replace(/\(.*$/, "");
+    if ((seen.get(kind) ?? 0) >= 5) continue;
+    seen.set(kind, (seen.get(kind) ?? 0) + 1);
+    found++;
+    console.log(
+      `MISMATCH #${n} ${mismatch.path}: expected ${mismatch.expected} got ${mismatch.actual}`,
+    );
+    console.log(
+      JSON.stringify({
+        program: mismatch.program,
+        packet: mismatch.packet,
+        context: mismatch.context,
+      }),
+    );
+  }
+}
+console.log(
+  `programs ${programs}, seed ${values.seed}:`,
+  JSON.stringify(_edgeCounts),
+  `mismatches ${found}`,
+);
