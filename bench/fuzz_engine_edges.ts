@@ -2,7 +2,8 @@
  * Differential fuzzing of the engines' edge cases against the interpreter
  * (tests/_engine_edge_fuzz.ts), for long runs:
  * `deno run -A bench/fuzz_engine_edges.ts [--seed N] [--programs N] [--only closure|wasm|walk]`.
- * Prints the cases run by path and every mismatch found (at most 20).
+ * Prints the cases run by path (every 2,000 programs and at the end) and
+ * every mismatch found (at most 20).
  *
  * @module
  */
@@ -37,6 +38,7 @@ for (let n = 0; n < programs && found < 20; n++) {
   const program = _edgeChainOf(random, template);
   const packets = _edgePacketsOf(random, template, program);
   const mismatch = _compareEdges(random, program, packets, paths);
+  if ((n + 1) % 2000 === 0) console.log(`after ${n + 1} programs:`, JSON.stringify(_edgeCounts));
   if (mismatch !== undefined) {
     const kind = mismatch.path.replace(/\(.*$/, "");
     if ((seen.get(kind) ?? 0) >= 5) continue;

@@ -150,7 +150,15 @@ export function _edgeChainOf(random: _Random, template: Uint8Array): Instruction
     : 1 + random.int(random.chance(0.5) ? 6 : 40);
   // Most chains are what the closure strategy runs as a tree (X only from msh, returns only).
   const tree = random.chance(0.6);
-  const body = Array.from({ length: blocks }, () => chainBlock(random, template, tree));
+  // A quarter of the blocks make an earlier block's test again (the closure strategy's known tests).
+  const body: Instruction[][] = [];
+  for (let b = 0; b < blocks; b++) {
+    body.push(
+      b > 0 && random.chance(0.25)
+        ? random.pick(body).map((i) => ({ ...i }))
+        : chainBlock(random, template, tree),
+    );
+  }
   if (!tree && random.chance(0.15)) body.unshift([op(0x02, 5)]); // st M[5] (A = 0)
   const ends = tails(random, tree);
   const starts: number[] = [];
@@ -383,8 +391,30 @@ function wasmBatches(
     const plain = random.chance(0.7);
     const wires = Uint32Array.from(chosen, (p) => random.pick(wiresOf(p.length)) ?? p.length);
     const results = new Uint32Array(n).fill(0xabcdef);
-    if (plain) wasm.runBatch(offsets, lengths, results);
-    else wasm.runBatch(offsets, lengths, results, { wireLengths: wires });
+    // At times arrays longer than the batch, with `count` (their tails must not be read or written).
+    const extra = plain && random.chance(0.3) ? 1 + random.int(3) : 0;
+    const longer = (a: Uint32Array, fill: number) => {
+      const out = new Uint32Array(n + extra).fill(fill);
+      out.set(a);
+      return out;
+    };
+    const all = extra === 0 ? results : longer(results, 0x5eed);
+    if (extra === 0 && plain) wasm.runBatch(offsets, lengths, results);
+    else if (plain) {
+      wasm.runBatch(longer(offsets, 7), longer(lengths, 9), all, { count: n });
+    } else wasm.runBatch(offsets, lengths, results, { wireLengths: wires });
+    if (extra > 0) {
+      results.set(all.subarray(0, n));
+      if (all.subarray(n).some((v) => v !== 0x5eed)) {
+        return {
+          path: `WasmFilter.runBatch (count ${n}): a result past the count`,
+          packet: [],
+          context: {},
+          expected: 0x5eed,
+          actual: all[n],
+        };
+      }
+    }
     count(plain ? "wasm plain batch" : "wasm batch", n);
     for (let i = 0; i < n; i++) {
       const context: PacketContext = plain ? {} : { wireLength: wires[i] };
