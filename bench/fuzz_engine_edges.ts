@@ -9,6 +9,9 @@
  */
 import { parseArgs } from "node:util";
 import { _prng } from "../tests/_fuzz.ts";
+import { _lower } from "../src/bpf/_lower.ts";
+import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
+import { validate } from "../src/bpf/validate.ts";
 import {
   _compareEdges,
   _edgeChainOf,
@@ -26,19 +29,34 @@ const { values } = parseArgs({
   },
 });
 const random = _prng(Number(values.seed));
+// Counts the programs the closure strategy runs as a tree, where the tree exists (session 14).
+const treeModule = "../src/bpf/_execute_tree.ts";
+const closureTree = await import(treeModule).then(
+  (m: { _closureTree: (lowered: unknown) => unknown }) => m._closureTree,
+  () => undefined,
+);
 const programs = Number(values.programs);
 const only = values.only;
 const paths = only === undefined
   ? { closure: true, wasm: true, walk: true }
   : { closure: only === "closure", wasm: only === "wasm", walk: only === "walk" };
 let found = 0;
+let trees = 0;
 const seen = new Map<string, number>();
 for (let n = 0; n < programs && found < 20; n++) {
   const template = _edgeTemplateOf(random);
   const program = _edgeChainOf(random, template);
   const packets = _edgePacketsOf(random, template, program);
+  if (closureTree !== undefined && paths.closure) {
+    try {
+      validate(program);
+      if (closureTree(_removeKnownTests(_lower(program))) !== undefined) trees++;
+    } catch { /* not valid: not run */ }
+  }
   const mismatch = _compareEdges(random, program, packets, paths);
-  if ((n + 1) % 2000 === 0) console.log(`after ${n + 1} programs:`, JSON.stringify(_edgeCounts));
+  if ((n + 1) % 2000 === 0) {
+    console.log(`after ${n + 1} programs (trees ${trees}):`, JSON.stringify(_edgeCounts));
+  }
   if (mismatch !== undefined) {
     const kind = mismatch.path.replace(/\(.*$/, "");
     if ((seen.get(kind) ?? 0) >= 5) continue;
@@ -57,7 +75,7 @@ for (let n = 0; n < programs && found < 20; n++) {
   }
 }
 console.log(
-  `programs ${programs}, seed ${values.seed}:`,
+  `programs ${programs}, seed ${values.seed}, closure trees ${trees}:`,
   JSON.stringify(_edgeCounts),
   `mismatches ${found}`,
 );
