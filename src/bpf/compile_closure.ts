@@ -12,6 +12,7 @@ import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
+import { _testTree } from "./_execute_tree.ts";
 import { interpret } from "./interpret.ts";
 import type { _BatchRun } from "./_run_batch.ts";
 import { _executorBatch } from "./_execute_batch.ts";
@@ -61,7 +62,7 @@ export function compileClosure(
 ): ((packet: Uint8Array, context?: PacketContext) => number) & { runBatch: _BatchRun } {
   const lowered = _removeKnownTests(_lower(program));
   const code = _encodeDispatch(lowered);
-  const single = _singleOperation(code) ?? _compareChain(lowered);
+  const single = _singleOperation(code) ?? _compareChain(lowered) ?? _testTree(lowered);
   if (single !== undefined) return Object.assign(single.run, { runBatch: single.runBatch });
   // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
   const run = _executor(code, (packet, context) => interpret(program, packet, context));
