@@ -287,12 +287,36 @@ function _treeBatch(root: _TreeNode): (batch: PacketBatch, results: Uint32Array)
   return function runBatch(batch: PacketBatch, results: Uint32Array): void {
     const n = _batchCount(batch, results);
     const { bytes: P, offsets: O, capturedLengths: L, wireLengths: WL, dataOffsets: D } = batch;
+    const PL = P.length;
+    // Below 1 GiB every bound is int32 once a frame's data start is clamped to its end + 1
+    // (past its end, every load fails either way), and the nodes' index sums stay int32.
+    if (PL > 0x3fffffff) return _treeBatchWide(root, batch, results, n);
     for (let i = 0; i < n; i++) {
-      const B = D === undefined ? O[i] : O[i] + D[i];
-      const E = _frameEnd(P, O[i], L[i]);
-      const present = E > B ? E - B : 0;
+      const start = O[i];
+      const stop = start + L[i];
+      const E = (stop < PL ? stop : PL) | 0;
+      const first = D === undefined ? start : start + D[i];
+      const B = (first <= E ? first : E + 1) | 0;
+      const present = E > B ? (E - B) | 0 : 0;
       const W = WL === undefined ? present : WL[i];
-      results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W), W, 0, 0);
+      results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W) | 0, W, 0, 0);
     }
   };
+}
+
+/** `runBatch` over a buffer of 1 GiB or more: the same bounds, as numbers. */
+function _treeBatchWide(
+  root: _TreeNode,
+  batch: PacketBatch,
+  results: Uint32Array,
+  n: number,
+): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: WL, dataOffsets: D } = batch;
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    const E = _frameEnd(P, O[i], L[i]);
+    const present = E > B ? E - B : 0;
+    const W = WL === undefined ? present : WL[i];
+    results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W), W, 0, 0);
+  }
 }
