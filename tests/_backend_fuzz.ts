@@ -12,6 +12,9 @@
  *
  * @module
  */
+import { _lower } from "../src/bpf/_lower.ts";
+import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
+import { _closureTree } from "../src/bpf/_execute_tree.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
 import { compile } from "../src/bpf/compile.ts";
@@ -336,6 +339,9 @@ export function _compareBackends(
     return undefined;
   }
   const closure = paths.closure ? compile(program, { strategy: "closure" }) : undefined;
+  if (closure && _closureTree(_removeKnownTests(_lower(program))) !== undefined) {
+    count("closure tree programs");
+  }
   const wasmFn = paths.wasm ? compile(program, { strategy: "wasm" }) : undefined;
   const wasm = paths.wasm ? compileWasm(program) : undefined;
   // The frames side by side with 3 bytes of 0xee between them, under each context.

@@ -48,7 +48,7 @@ export type _TreeNode = (
 ) => number;
 
 /** The most blocks a tree may have (a bigger program keeps the dispatch loop). */
-export const _MAX_TREE_BLOCKS = 2048;
+export const _MAX_TREE_BLOCKS = 32;
 
 /**
  * The root of `lowered` as a closure tree, or undefined when some block
