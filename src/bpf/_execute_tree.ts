@@ -47,7 +47,13 @@ export type _TreeNode = (
   X: number,
 ) => number;
 
-/** The most blocks a tree may have (a bigger program keeps the dispatch loop). */
+/**
+ * The most blocks a tree may have; a bigger program keeps the dispatch loop.
+ * V8 inlines about ten nodes into a caller (its budget of inlined bytecode);
+ * past that, and wherever a call site has seen nodes of more than four kinds,
+ * each node is a real call, about 12 ns: the 734-instruction program of the
+ * engine bench ran 2.1× slower than libpcap as a tree of 818 blocks.
+ */
 export const _MAX_TREE_BLOCKS = 32;
 
 /**
