@@ -10,28 +10,18 @@ import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { _prng, type _Random } from "../../tests/_fuzz.ts";
 import { assertBatchAgrees } from "../../tests/_batch_agreement.ts";
+import { _packetsOf, _templateOf, _treeProgramOf } from "../../tests/_backend_fuzz.ts";
 import {
-  BPF_A,
   BPF_ABS,
   BPF_ALU,
-  BPF_AND,
   BPF_B,
-  BPF_H,
-  BPF_IND,
-  BPF_JA,
-  BPF_JEQ,
-  BPF_JGE,
   BPF_JGT,
   BPF_JMP,
-  BPF_JSET,
   BPF_K,
   BPF_LD,
   BPF_LDX,
-  BPF_LEN,
   BPF_MSH,
   BPF_RET,
-  BPF_RSH,
-  BPF_W,
   BPF_X,
 } from "./opcodes.ts";
 
@@ -118,74 +108,19 @@ Deno.test("the filter compiler's test programs run as closure trees that agree w
   }
 });
 
-/**
- * A random tree program: `blocks` blocks, each an optional `ldx 4*([k]&0xf)`,
- * an optional load (`[k]`, `[x + k]` or `len`; without one the test reads A
- * as it is), an optional `and`/`rsh`, then a test on K whose two edges go to
- * later blocks or to returns (`ret #k`, `ret a`), or a `ja` forwards.
- */
-function randomTree(random: _Random, blocks: number): Instruction[] {
-  const body: Instruction[][] = [];
-  for (let b = 0; b < blocks; b++) {
-    const piece: Instruction[] = [];
-    if (random.chance(0.2)) piece.push(op(BPF_LDX | BPF_B | BPF_MSH, random.pick([0, 14, 30])));
-    const size = random.pick([BPF_B, BPF_H, BPF_W]);
-    const load = random.int(5);
-    if (load === 0) piece.push(op(BPF_LD | size | BPF_ABS, random.pick([0, 12, 14, 20, 23, 36])));
-    if (load === 1) piece.push(op(BPF_LD | size | BPF_IND, random.pick([0, 2, 14, 16])));
-    if (load === 2) piece.push(op(BPF_LD | BPF_W | BPF_LEN));
-    if (random.chance(0.2)) {
-      piece.push(op(BPF_ALU | BPF_AND | BPF_K, random.pick([1, 0xff, 0x1fff, 0xf000])));
-    }
-    if (random.chance(0.1)) piece.push(op(BPF_ALU | BPF_RSH | BPF_K, random.pick([1, 4, 31])));
-    if (random.chance(0.08) && b + 1 < blocks) piece.push(op(BPF_JMP | BPF_JA, 0));
-    else {
-      const jump = random.pick([BPF_JEQ, BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET]);
-      const value = random.pick([0, 1, 6, 17, 80, 0x800, 0x86dd, 0x1fff, random.uint32()]);
-      piece.push(op(BPF_JMP | jump | BPF_K, value));
-    }
-    body.push(piece);
-  }
-  const returns = [op(BPF_RET | BPF_K, 0), op(BPF_RET | BPF_K, 0x40000), op(BPF_RET | BPF_A)];
-  const starts: number[] = [];
-  let at = 0;
-  for (const piece of body) {
-    starts.push(at);
-    at += piece.length;
-  }
-  const program: Instruction[] = [];
-  body.forEach((piece, b) => {
-    const jumpIndex = starts[b] + piece.length - 1;
-    const target = () => {
-      const later = starts.slice(b + 1);
-      const choice = random.chance(0.7) && later.length > 0
-        ? random.pick(later)
-        : at + random.int(returns.length);
-      return Math.min(choice - jumpIndex - 1, 255);
-    };
-    const last = piece[piece.length - 1];
-    piece[piece.length - 1] = last.code === (BPF_JMP | BPF_JA)
-      ? { ...last, k: target() }
-      : { ...last, jt: target(), jf: target() };
-    program.push(...piece);
-  });
-  program.push(...returns);
-  return program;
-}
-
 Deno.test("random tree programs agree with interpret(), per packet, with contexts and as a batch", () => {
   const random = _prng(0x7e57);
-  const frames = packets(random);
   let trees = 0;
-  for (let n = 0; n < 400; n++) {
-    const program = randomTree(random, 1 + random.int(8));
+  for (let n = 0; n < 600; n++) {
+    const template = _templateOf(random);
+    const program = _treeProgramOf(random, template);
     try {
       validate(program);
     } catch {
       continue; // e.g. a jump past the end once clamped to 255
     }
-    if (!isTree(program)) continue;
-    agree(program, frames);
+    if (!isTree(program)) continue; // e.g. a `ja` after a load
+    agree(program, _packetsOf(random, template, program));
     trees++;
   }
   assert.ok(trees > 100, `only ${trees} trees`);
