@@ -15,6 +15,8 @@ import {
   BPF_ABS,
   BPF_ALU,
   BPF_B,
+  BPF_H,
+  BPF_JEQ,
   BPF_JGT,
   BPF_JMP,
   BPF_K,
