@@ -12,6 +12,9 @@
  *
  * @module
  */
+import { _lower } from "../src/bpf/_lower.ts";
+import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
+import { _closureTree } from "../src/bpf/_execute_tree.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
 import { compile } from "../src/bpf/compile.ts";
@@ -336,6 +339,9 @@ export function _compareBackends(
     return undefined;
   }
   const closure = paths.closure ? compile(program, { strategy: "closure" }) : undefined;
+  if (closure && _closureTree(_removeKnownTests(_lower(program))) !== undefined) {
+    count("closure tree programs");
+  }
   const wasmFn = paths.wasm ? compile(program, { strategy: "wasm" }) : undefined;
   const wasm = paths.wasm ? compileWasm(program) : undefined;
   // The frames side by side with 3 bytes of 0xee between them, under each context.
@@ -486,4 +492,62 @@ export function _decidedProgramOf(random: _Random, template: Uint8Array): Instru
     ...afterSecond,
     ...tail,
   ];
+}
+
+/**
+ * A program of fused tests (the closure strategy's trees, `_execute_tree.ts`):
+ * 1 to 10 blocks, each an optional `ldx 4*([k]&0xf)`, an optional load (`[k]`,
+ * `[x + k]` or `len`; without one the test reads A as it is), an optional
+ * `and`/`rsh`, then a test on K (values read from the template, so both
+ * edges are taken) whose edges go to later blocks or to the returns
+ * (`ret #k`, `ret a`), or a `ja` forwards.
+ */
+export function _treeProgramOf(random: _Random, template: Uint8Array): Instruction[] {
+  const span = template.length;
+  const { read, constant, mask } = _constantsOf(random, template);
+  const blocks = 1 + random.int(10);
+  const body: Instruction[][] = [];
+  for (let b = 0; b < blocks; b++) {
+    const piece: Instruction[] = [];
+    if (random.chance(0.2)) piece.push(op(0xb1, random.int(span + 1))); // ldxb 4*([k]&0xf)
+    const size = random.pick([1, 2, 2, 4]);
+    const k = random.int(Math.max(1, span - size + 2)); // to just past the end
+    const load = random.int(5);
+    if (load <= 1) piece.push(op(0x20 | SIZE_CODE[size], k));
+    if (load === 2) piece.push(op(0x40 | SIZE_CODE[size], random.int(Math.max(1, span - 20))));
+    if (load === 3) piece.push(op(0x80)); // ld len
+    if (random.chance(0.2)) piece.push(op(0x54, mask())); // and #k
+    if (random.chance(0.1)) piece.push(op(0x74, random.pick([1, 4, 8, 31]))); // rsh #k
+    if (random.chance(0.08) && b + 1 < blocks) piece.push(op(0x05)); // ja
+    else {
+      const jump = random.pick([0x15, 0x15, 0x25, 0x35, 0x45]); // jeq, jgt, jge, jset #k
+      piece.push(op(jump, random.chance(0.6) ? read(k, size) : constant(size)));
+    }
+    body.push(piece);
+  }
+  const returns = [op(0x06, 0), op(0x06, 0x40000), op(0x16)]; // ret #0, ret #0x40000, ret a
+  const starts: number[] = [];
+  let at = 0;
+  for (const piece of body) {
+    starts.push(at);
+    at += piece.length;
+  }
+  const program: Instruction[] = [];
+  body.forEach((piece, b) => {
+    const jumpIndex = starts[b] + piece.length - 1;
+    const target = () => {
+      const later = starts.slice(b + 1);
+      const to = random.chance(0.7) && later.length > 0
+        ? random.pick(later)
+        : at + random.int(returns.length);
+      return Math.min(to - jumpIndex - 1, 255);
+    };
+    const last = piece[piece.length - 1];
+    piece[piece.length - 1] = last.code === 0x05
+      ? { ...last, k: target() }
+      : { ...last, jt: target(), jf: target() };
+    program.push(...piece);
+  });
+  program.push(...returns);
+  return program;
 }
