@@ -125,24 +125,37 @@ Deno.test("the Wasm classifier agrees with rule-by-rule evaluation with range ch
   });
 });
 
-Deno.test("a long chain's Wasm run in two steps (first segment, its codes, then the rest) agrees with rule-by-rule evaluation", () => {
-  // Chains past 256 rules take their first segment's codes before the later segments are walked.
-  for (const twoStepFirst of [8, 40]) {
-    _with({}, { twoStepFirst }, () => {
-      const before = _segmentedRuns.made;
-      for (let seed = 1; seed <= 8; seed++) {
-        const generated = generateRuleSet(seed, {
-          rules: 560 + 40 * seed,
-          profile,
-          userChains: seed % 3,
-          policy: seed % 2 === 0 ? "DROP" : "ACCEPT",
+Deno.test("a long chain's Wasm run in steps (a segment, the codes before the next, ...) agrees with rule-by-rule evaluation", () => {
+  // Chains past 256 rules take each segment's codes before the later segments are walked; a jump
+  // leaves the segments not walked yet to the chain's resumption. `steps: 2` is the two-step form.
+  for (const steps of [2, 64]) {
+    for (const twoStepFirst of [8, 40]) {
+      const saved = _segmentedRuns.steps;
+      _segmentedRuns.steps = steps;
+      try {
+        _with({}, { twoStepFirst }, () => {
+          const before = _segmentedRuns.made;
+          for (let seed = 1; seed <= 8; seed++) {
+            const generated = generateRuleSet(seed, {
+              rules: 560 + 40 * seed,
+              profile,
+              userChains: seed % 3,
+              policy: seed % 2 === 0 ? "DROP" : "ACCEPT",
+            });
+            const ruleSet = parseRuleSet(generated.text);
+            assert.ok(
+              ruleSet.chains.some((c) => c.rules.length > 256),
+              `seed ${seed}: no long chain`,
+            );
+            const what = `seed ${seed} (${steps} steps from ${twoStepFirst})\n${generated.text}`;
+            _agree(ruleSet, frames, what);
+          }
+          assert.ok(_segmentedRuns.made - before >= 8, "no run in steps was emitted");
         });
-        const ruleSet = parseRuleSet(generated.text);
-        assert.ok(ruleSet.chains.some((c) => c.rules.length > 256), `seed ${seed}: no long chain`);
-        _agree(ruleSet, frames, `seed ${seed} (two steps from ${twoStepFirst})\n${generated.text}`);
+      } finally {
+        _segmentedRuns.steps = saved;
       }
-      assert.ok(_segmentedRuns.made - before >= 8, "no run in two steps was emitted");
-    });
+    }
   }
 });
 

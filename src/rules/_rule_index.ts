@@ -697,11 +697,14 @@ export class _IndexBuilder {
  * first segment of a chain whose Wasm `run` takes the first segment's codes
  * before it walks the later segments (`_segmentedCollect`,
  * ./_classifier_wasm_walk.ts; chains past `_RUN_CASES_RULES` rules): there a
- * frame decided in the first segment walks nothing else, and 256 measured
- * faster than 512 and 128 (bench/RESULTS.md, "10,000-rule whole run, session
- * 12"). Tests lower them so that small sets are segmented.
+ * frame decided in the first segment walks nothing else. 256 measured
+ * faster than 512 and 128 with two steps (bench/RESULTS.md, "10,000-rule
+ * whole run, session 12"); since the run takes one step per segment and a
+ * jump leaves the later segments to the chain's resumption, 128 (64 and 256
+ * measured: "Per-frame cost at 1,000 and 10,000 rules, session 14"). Tests
+ * lower them so that small sets are segmented.
  */
-export const _segmentLimits = { first: 512, growth: 2, twoStepFirst: 256 };
+export const _segmentLimits = { first: 512, growth: 2, twoStepFirst: 128 };
 
 /**
  * Where the segments of `entries` (in rule order) end, as indices into it:
