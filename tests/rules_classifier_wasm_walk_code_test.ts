@@ -189,9 +189,12 @@ for (
   Deno.test(`no Wasm walk function of ${what} is longer than its bound`, () => {
     const ruleSet = parseRuleSet(text());
     /** The longest function after the rules' tests (the walks, loops, staging). */
-    const largest = (limits: Partial<typeof _walkCodeLimits>): number => {
+    const largest = (
+      limits: Partial<typeof _walkCodeLimits>,
+      segments: Partial<typeof _segmentLimits> = {},
+    ): number => {
       let most = 0;
-      _with(limits, {}, () => {
+      _with(limits, segments, () => {
         // The classifier's module (a first compile may probe whether Wasm is allowed).
         const modules = _functionSizes(() => compileRuleSet(ruleSet, { strategy: "wasm" }));
         const tests = _testFunctionsHook.lastModule;
@@ -206,10 +209,15 @@ for (
     // at most chunkBytes, or at most three cases of at most childBytes each.
     const { chunkBytes, childBytes } = _walkCodeLimits;
     const bound = 3 * (chunkBytes + childBytes);
-    const cut = largest({});
-    assert.ok(cut <= bound, `${cut} bytes > ${bound}`);
+    // With the segments of a walk in steps, and with the chain's first segment as big as the
+    // JavaScript walks' (so one segment of the dense table's 1,152 rules).
+    const whole = { twoStepFirst: _segmentLimits.first };
+    for (const segments of [{}, whole]) {
+      const cut = largest({}, segments);
+      assert.ok(cut <= bound, `${cut} bytes > ${bound}`);
+    }
     // Without the cuts, the same set has a walk function past the bound.
-    const uncut = largest({ chunkBytes: 1 << 30, childBytes: 1 << 30 });
+    const uncut = largest({ chunkBytes: 1 << 30, childBytes: 1 << 30 }, whole);
     assert.ok(uncut > bound, `${uncut} bytes`);
   });
 }
