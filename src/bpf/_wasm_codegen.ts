@@ -140,6 +140,17 @@ function _batchFunction(lowered: _LoweredProgram): _WasmFunction {
   const L = new _Locals(7);
   const c = new _WasmCode();
   c.op(_OP.memorySize).op(0).i32(16).op(_OP.i32Shl).set(LIMIT);
+  // No wire lengths, no skips, results over the offsets: the plain loop.
+  c.get(WIRES).get(SKIPS).op(_OP.i32And).i32(-1).op(_OP.i32Eq)
+    .get(RESULTS).get(OFFSETS).op(_OP.i32Eq).op(_OP.i32And).begin(_OP.if);
+  _plainBatchLoop(c, lowered, L, {
+    offsets: OFFSETS,
+    lengths: LENGTHS,
+    count: COUNT,
+    limit: LIMIT,
+  });
+  c.op(_OP.return);
+  c.op(_OP.end);
   c.begin(_OP.block).begin(_OP.loop);
   c.get(COUNT).op(_OP.i32Eqz).opIndex(_OP.brIf, 1);
   c.get(OFFSETS).memory(_OP.i32Load, 0).tee(L.mac).set(L.base);
@@ -175,6 +186,38 @@ function _batchFunction(lowered: _LoweredProgram): _WasmFunction {
     ],
     code: c,
   };
+}
+
+/**
+ * The batch loop where every frame's offset 0 is its start, `ld len` its
+ * captured length, and each result goes over the frame's offset (the
+ * parameters' locals, reused): one pointer walks the offsets, the lengths
+ * lie a constant distance after them, and the window is `[start, min(start
+ * + length, memory size))` (never past `start + length`: bounded).
+ */
+function _plainBatchLoop(
+  c: _WasmCode,
+  lowered: _LoweredProgram,
+  L: _Locals,
+  at: { offsets: number; lengths: number; count: number; limit: number },
+): void {
+  const { offsets: p, lengths: gap, count: stop, limit } = at;
+  c.get(gap).get(p).op(_OP.i32Sub).set(gap);
+  c.get(stop).i32(2).op(_OP.i32Shl).get(p).op(_OP.i32Add).set(stop);
+  c.begin(_OP.block).begin(_OP.loop);
+  c.get(p).get(stop).op(_OP.i32Eq).opIndex(_OP.brIf, 1);
+  c.get(p).memory(_OP.i32Load, 0).tee(L.base).tee(L.net).set(L.mac);
+  c.get(p).get(gap).op(_OP.i32Add).memory(_OP.i32Load, 0).tee(L.wire);
+  c.get(L.base).op(_OP.i32Add).tee(L.end)
+    .get(limit).get(L.end).get(limit).op(_OP.i32LtU).op(_OP.select).set(L.end);
+  c.i32(0).set(L.a).i32(0).set(L.x);
+  c.get(p);
+  c.begin(_OP.block, _I32);
+  new _ProgramEmitter(c, L, lowered, true, true).emit();
+  c.op(_OP.end);
+  c.memory(_OP.i32Store, 0);
+  c.get(p).i32(4).op(_OP.i32Add).set(p);
+  c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
 }
 
 const ALU: ReadonlyMap<number, number> = new Map([
