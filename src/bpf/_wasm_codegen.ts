@@ -213,11 +213,46 @@ function _plainBatchLoop(
   c.i32(0).set(L.a).i32(0).set(L.x);
   c.get(p);
   c.begin(_OP.block, _I32);
-  new _ProgramEmitter(c, L, lowered, true, true).emit();
+  new _ProgramEmitter(c, L, lowered, true, true, false, true).emit();
   c.op(_OP.end);
   c.memory(_OP.i32Store, 0);
   c.get(p).i32(4).op(_OP.i32Add).set(p);
   c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
+}
+
+/** How many constant-offset checks the blocks make (hoisted ones not already passed, and own ones). */
+function _constantChecks(lowered: _LoweredProgram): number {
+  const known = _registerFacts(lowered).known;
+  let checks = 0;
+  const own = (step: _Step | undefined) =>
+    step !== undefined && (step.kind === "load" || step.kind === "load-header-length") &&
+    step.checked && step.offset >= 0;
+  lowered.blocks.forEach((block, b) => {
+    if (block.need > known[b]) checks++;
+    for (const step of block.steps) if (own(step)) checks++;
+    if (block.exit.kind === "test" && own(block.exit.producer)) checks++;
+  });
+  return checks;
+}
+
+/**
+ * How many bytes from offset 0 the program's constant-offset loads reach at
+ * most (0: none): a window that long passes all their checks.
+ */
+export function _constantLoadEnd(lowered: _LoweredProgram): number {
+  let end = 0;
+  const reach = (step: _Step | undefined) => {
+    if (step === undefined) return;
+    if ((step.kind === "load" || step.kind === "load-header-length") && step.offset >= 0) {
+      end = Math.max(end, step.offset + (step.kind === "load" ? step.size : 1));
+    }
+  };
+  for (const block of lowered.blocks) {
+    end = Math.max(end, block.need);
+    for (const step of block.steps) reach(step);
+    if (block.exit.kind === "test") reach(block.exit.producer);
+  }
+  return end;
 }
 
 const ALU: ReadonlyMap<number, number> = new Map([
@@ -246,6 +281,7 @@ export class _ProgramEmitter {
   #inline: boolean;
   #bounded: boolean;
   #endAfterBase: boolean;
+  #versioned: boolean;
   /** The block being emitted. */
   #block = 0;
   /** `if`s open inside it. */
@@ -266,6 +302,9 @@ export class _ProgramEmitter {
    * `endAfterBase`: `end` is never below `base` (a pcap record's data and
    * captured length), so `end - base` needs no clamp at 0 and `LE` is
    * `base + avail`.
+   * `versioned`: a window with as many bytes as the program's constant-offset
+   * loads reach runs a copy of the blocks that checks none of them (see
+   * {@linkcode _constantLoadEnd}).
    */
   constructor(
     c: _WasmCode,
@@ -274,6 +313,7 @@ export class _ProgramEmitter {
     inline: boolean,
     bounded = false,
     endAfterBase = false,
+    versioned = false,
   ) {
     this.#c = c;
     this.#L = L;
@@ -281,6 +321,7 @@ export class _ProgramEmitter {
     this.#inline = inline;
     this.#bounded = bounded;
     this.#endAfterBase = endAfterBase;
+    this.#versioned = versioned;
   }
 
   emit(): void {
@@ -305,8 +346,29 @@ export class _ProgramEmitter {
     this.#blocks();
   }
 
-  /** The program's blocks. */
+  /**
+   * The program's blocks; versioned, first a copy for windows of at least
+   * {@linkcode _constantLoadEnd} bytes (inside a `block` the others leave at
+   * once), with those bytes known on every path.
+   */
   #blocks(): void {
+    const c = this.#c;
+    // (One check or none: a copy would only move it.)
+    const floor = this.#versioned && _constantChecks(this.#lowered) > 1
+      ? _constantLoadEnd(this.#lowered)
+      : 0;
+    if (floor > 0) {
+      c.begin(_OP.block).get(this.#L.avail).i32(floor).op(_OP.i32LtU).opIndex(_OP.brIf, 0);
+      this.#nesting++;
+      this.#blockCopy(floor);
+      this.#nesting--;
+      c.op(_OP.end);
+    }
+    this.#blockCopy(0);
+  }
+
+  /** One copy of the program's blocks, `floor` bytes checked before it. */
+  #blockCopy(floor: number): void {
     const c = this.#c;
     const blocks = this.#lowered.blocks;
     const facts = this.#facts = _registerFacts(this.#lowered);
@@ -317,7 +379,7 @@ export class _ProgramEmitter {
       this.#block = b;
       this.#order = facts.aOrder[b];
       this.#xSmall = facts.xSmall[b];
-      this.#known = facts.known[b];
+      this.#known = Math.max(facts.known[b], floor);
       const block = blocks[b];
       if (block.need > 0) this.#check(block.need);
       for (const step of block.steps) this.#step(step);

@@ -182,7 +182,7 @@ export function _pcapWalkModule(
   c.begin(_OP.block, _I32);
   if (network !== undefined) _enterNetworkView(c, L, network, view, invert);
   // On the link base the program's window is the record's data: its end is never before its base.
-  new _ProgramEmitter(c, L, lowered, true, false, network === undefined).emit();
+  new _ProgramEmitter(c, L, lowered, true, false, network === undefined, true).emit();
   c.op(_OP.end);
   // Accepted: the rule matches ((result != 0) != invert) and accepts, or not and the policy does.
   if (invert === ruleAccepts) c.op(_OP.i32Eqz);
