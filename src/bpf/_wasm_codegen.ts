@@ -205,20 +205,27 @@ function _plainBatchLoop(
   c.get(gap).get(p).op(_OP.i32Sub).set(gap);
   c.get(stop).i32(2).op(_OP.i32Shl).get(p).op(_OP.i32Add).set(stop);
   c.begin(_OP.block).begin(_OP.loop);
-  c.get(p).get(stop).op(_OP.i32Eq).opIndex(_OP.brIf, 1);
-  c.get(p).memory(_OP.i32Load, 0).tee(L.base).tee(L.net).set(L.mac);
-  c.get(p).get(gap).op(_OP.i32Add).memory(_OP.i32Load, 0).tee(L.wire);
-  c.get(L.base).op(_OP.i32Add).tee(L.end)
-    .get(limit).get(L.end).get(limit).op(_OP.i32LtU).op(_OP.select).set(L.end);
-  c.i32(0).set(L.a).i32(0).set(L.x);
-  c.get(p);
-  c.begin(_OP.block, _I32);
-  new _ProgramEmitter(c, L, lowered, true, true, false, true).emit();
-  c.op(_OP.end);
-  c.memory(_OP.i32Store, 0);
-  c.get(p).i32(4).op(_OP.i32Add).set(p);
+  // A small program twice per iteration: half the loop's own work per frame.
+  const copies = lowered.blocks.length <= UNROLLED_BLOCKS ? 2 : 1;
+  for (let copy = 0; copy < copies; copy++) {
+    c.get(p).get(stop).op(_OP.i32Eq).opIndex(_OP.brIf, 1);
+    c.get(p).memory(_OP.i32Load, 0).tee(L.base).tee(L.net).set(L.mac);
+    c.get(p).get(gap).op(_OP.i32Add).memory(_OP.i32Load, 0).tee(L.wire);
+    c.get(L.base).op(_OP.i32Add).tee(L.end)
+      .get(limit).get(L.end).get(limit).op(_OP.i32LtU).op(_OP.select).set(L.end);
+    c.i32(0).set(L.a).i32(0).set(L.x);
+    c.get(p);
+    c.begin(_OP.block, _I32);
+    new _ProgramEmitter(c, L, lowered, true, true, false, true).emit();
+    c.op(_OP.end);
+    c.memory(_OP.i32Store, 0);
+    c.get(p).i32(4).op(_OP.i32Add).set(p);
+  }
   c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
 }
+
+/** Programs of at most this many blocks run twice per iteration of the plain batch loop. */
+const UNROLLED_BLOCKS = 32;
 
 /** How many constant-offset checks the blocks make (hoisted ones not already passed, and own ones). */
 function _constantChecks(lowered: _LoweredProgram): number {
