@@ -247,8 +247,9 @@ export class WasmFilter {
    * Runs the program on `count` frames of {@linkcode WasmFilter.bytes}, the
    * i-th at `offsets[i]` with `capturedLengths[i]` bytes, and writes each
    * result to `results[i]`: one call into Wasm for the whole batch, the
-   * program inlined in its loop. Only the offsets, lengths and results (4 to
-   * 20 bytes a packet, by `TypedArray.set`) are copied, never packet bytes.
+   * program inlined in its loop. Only the offsets, lengths and results (12
+   * bytes a packet, 20 with both options, by `TypedArray.set`) are copied,
+   * never packet bytes; without options the results come back over the offsets.
    */
   runBatch(
     offsets: Uint32Array,
