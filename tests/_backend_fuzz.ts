@@ -22,6 +22,7 @@ import { compileWasm } from "../src/bpf/compile_wasm.ts";
 import type { PacketContext } from "../src/bpf/packet_context.ts";
 import { validate } from "../src/bpf/validate.ts";
 import type { _Random } from "./_fuzz.ts";
+import { _makeWasmWalk, _WasmWalk } from "../src/cli/_wasm_walk.ts";
 
 const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k: k >>> 0 });
 
@@ -422,6 +423,103 @@ export function _compareBackends(
       const got = wasm.run(f.at, f.packet.length, f.wire ?? f.packet.length);
       count("wasm run");
       if (got !== expected[i]) return mismatch("WasmFilter.run", i, got);
+    }
+    // Without options: the plain batch loop, on the frames with the defaults.
+    const plain = frames.flatMap((f, i) => f.skip === 0 && f.wire === undefined ? [i] : []);
+    const plainResults = new Uint32Array(plain.length);
+    wasm.runBatch(
+      Uint32Array.from(plain, (i) => offsets[i]),
+      Uint32Array.from(plain, (i) => lengths[i]),
+      plainResults,
+    );
+    count("wasm plain batch", plain.length);
+    for (let j = 0; j < plain.length; j++) {
+      const i = plain[j];
+      if (plainResults[j] !== expected[i]) {
+        return mismatch("WasmFilter.runBatch (plain)", i, plainResults[j]);
+      }
+    }
+    const walked = _compareWalk(random, program, frames.filter((f) => f.skip === 0));
+    if (walked !== undefined) {
+      const i = frames.findIndex((f) => f.skip === 0 && f.packet === walked.packet);
+      return { ...mismatch(walked.path, i, walked.actual), expected: walked.expected };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The command line's pcap walk (src/cli/_wasm_walk.ts) of the frames as
+ * little-endian records (wire length the frame's, or its captured length;
+ * a random snaplen at times, cutting some), against the interpreter: the
+ * records it accepts (from its runs) and its totals. Only the records it
+ * walked (an escaping program stops it), none if it does not take the
+ * program. A mismatch: the path, a frame, what the interpreter and the walk say.
+ */
+function _compareWalk(
+  random: _Random,
+  program: readonly Instruction[],
+  frames: readonly { packet: Uint8Array; wire: number | undefined }[],
+): { path: string; packet: Uint8Array; expected: number; actual: number } | undefined {
+  if (frames.length === 0) return undefined;
+  const longest = Math.max(...frames.map((f) => f.packet.length));
+  const snaplen = random.chance(0.3) ? 1 + random.int(longest + 1) : 262144;
+  const size = frames.reduce((n, f) => n + 16 + f.packet.length, 0);
+  const walk = _makeWasmWalk({
+    programFor: () => program,
+    counted: () => {},
+    blockSize: Math.ceil(size / 65536) * 65536,
+  });
+  if (!(walk instanceof _WasmWalk)) return undefined;
+  const block = walk.take(size)!;
+  const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+  const starts: number[] = [];
+  let at = 0;
+  for (const f of frames) {
+    starts.push(at);
+    view.setUint32(at + 8, f.packet.length, true);
+    view.setUint32(at + 12, f.wire ?? f.packet.length, true);
+    block.set(f.packet, at + 16);
+    at += 16 + f.packet.length;
+  }
+  const layout = { recordHeader: 16, littleEndian: true, snaplen, maxCapturedLength: 262144 };
+  const captureInterface = { linkType: 1, snaplen, littleEndian: true };
+  const accepted = new Set<number>();
+  const sink = {
+    active: true,
+    write(_chunk: Uint8Array, start: number, end: number) {
+      for (let r = starts.indexOf(start); r >= 0 && starts[r] < end; r++) accepted.add(starts[r]);
+    },
+  };
+  const totals = new Float64Array(6);
+  const stop = walk.walk(block, 0, layout, captureInterface as never, sink, undefined, totals);
+  const walkedCount = starts.filter((s) => s < stop).length;
+  count("wasm walk", walkedCount);
+  const sums = new Float64Array(6);
+  for (let r = 0; r < walkedCount; r++) {
+    const f = frames[r];
+    const cut = Math.min(f.packet.length, snaplen);
+    const wire = f.wire ?? f.packet.length;
+    const want = interpret(program, f.packet.subarray(0, cut), { wireLength: wire });
+    if ((want !== 0) !== accepted.has(starts[r])) {
+      return {
+        path: `wasm walk (snaplen ${snaplen})`,
+        packet: f.packet,
+        expected: want,
+        actual: accepted.has(starts[r]) ? 1 : 0,
+      };
+    }
+    sums[0]++, sums[1] += wire, sums[2] += cut;
+    if (want !== 0) sums[3]++, sums[4] += wire, sums[5] += cut;
+  }
+  for (let t = 0; t < 6; t++) {
+    if (walkedCount > 0 && totals[t] !== sums[t]) {
+      return {
+        path: `wasm walk total ${t} (snaplen ${snaplen})`,
+        packet: frames[0].packet,
+        expected: sums[t],
+        actual: totals[t],
+      };
     }
   }
   return undefined;
