@@ -1,7 +1,8 @@
 /**
  * Differential fuzzing of the closure and Wasm backends against the
  * interpreter (tests/_backend_fuzz.ts), for long runs:
- * `deno run -A bench/fuzz_backends.ts [--seed N] [--programs N] [--max-length N] [--only closure|wasm]`.
+ * `deno run -A bench/fuzz_backends.ts [--seed N] [--programs N] [--max-length N] [--only closure|wasm] [--trees]`
+ * (`--trees`: every program one of fused tests, as the closure strategy runs as a tree).
  * Prints the cases run by path and every mismatch found (at most 20).
  *
  * @module
@@ -15,6 +16,7 @@ import {
   _packetsOf,
   _programOf,
   _templateOf,
+  _treeProgramOf,
 } from "../tests/_backend_fuzz.ts";
 
 const { values } = parseArgs({
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     programs: { type: "string", default: "10000" },
     "max-length": { type: "string", default: "40" },
     only: { type: "string" },
+    trees: { type: "boolean", default: false },
   },
 });
 const random = _prng(Number(values.seed));
@@ -38,7 +41,9 @@ let found = 0;
 const seen = new Set<string>();
 for (let n = 0; n < programs && found < 20; n++) {
   const template = _templateOf(random);
-  const program = random.chance(0.3)
+  const program = values.trees
+    ? _treeProgramOf(random, template)
+    : random.chance(0.3)
     ? _decidedProgramOf(random, template)
     : _programOf(random, template, maxLength);
   const packets = _packetsOf(random, template, program);

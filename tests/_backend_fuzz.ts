@@ -12,6 +12,9 @@
  *
  * @module
  */
+import { _lower } from "../src/bpf/_lower.ts";
+import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
+import { _closureTree } from "../src/bpf/_execute_tree.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
 import { compile } from "../src/bpf/compile.ts";
@@ -19,6 +22,7 @@ import { compileWasm } from "../src/bpf/compile_wasm.ts";
 import type { PacketContext } from "../src/bpf/packet_context.ts";
 import { validate } from "../src/bpf/validate.ts";
 import type { _Random } from "./_fuzz.ts";
+import { _makeWasmWalk, _WasmWalk } from "../src/cli/_wasm_walk.ts";
 
 const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k: k >>> 0 });
 
@@ -336,6 +340,9 @@ export function _compareBackends(
     return undefined;
   }
   const closure = paths.closure ? compile(program, { strategy: "closure" }) : undefined;
+  if (closure && _closureTree(_removeKnownTests(_lower(program))) !== undefined) {
+    count("closure tree programs");
+  }
   const wasmFn = paths.wasm ? compile(program, { strategy: "wasm" }) : undefined;
   const wasm = paths.wasm ? compileWasm(program) : undefined;
   // The frames side by side with 3 bytes of 0xee between them, under each context.
@@ -417,6 +424,103 @@ export function _compareBackends(
       count("wasm run");
       if (got !== expected[i]) return mismatch("WasmFilter.run", i, got);
     }
+    // Without options: the plain batch loop, on the frames with the defaults.
+    const plain = frames.flatMap((f, i) => f.skip === 0 && f.wire === undefined ? [i] : []);
+    const plainResults = new Uint32Array(plain.length);
+    wasm.runBatch(
+      Uint32Array.from(plain, (i) => offsets[i]),
+      Uint32Array.from(plain, (i) => lengths[i]),
+      plainResults,
+    );
+    count("wasm plain batch", plain.length);
+    for (let j = 0; j < plain.length; j++) {
+      const i = plain[j];
+      if (plainResults[j] !== expected[i]) {
+        return mismatch("WasmFilter.runBatch (plain)", i, plainResults[j]);
+      }
+    }
+    const walked = _compareWalk(random, program, frames.filter((f) => f.skip === 0));
+    if (walked !== undefined) {
+      const i = frames.findIndex((f) => f.skip === 0 && f.packet === walked.packet);
+      return { ...mismatch(walked.path, i, walked.actual), expected: walked.expected };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The command line's pcap walk (src/cli/_wasm_walk.ts) of the frames as
+ * little-endian records (wire length the frame's, or its captured length;
+ * a random snaplen at times, cutting some), against the interpreter: the
+ * records it accepts (from its runs) and its totals. Only the records it
+ * walked (an escaping program stops it), none if it does not take the
+ * program. A mismatch: the path, a frame, what the interpreter and the walk say.
+ */
+function _compareWalk(
+  random: _Random,
+  program: readonly Instruction[],
+  frames: readonly { packet: Uint8Array; wire: number | undefined }[],
+): { path: string; packet: Uint8Array; expected: number; actual: number } | undefined {
+  if (frames.length === 0) return undefined;
+  const longest = Math.max(...frames.map((f) => f.packet.length));
+  const snaplen = random.chance(0.3) ? 1 + random.int(longest + 1) : 262144;
+  const size = frames.reduce((n, f) => n + 16 + f.packet.length, 0);
+  const walk = _makeWasmWalk({
+    programFor: () => program,
+    counted: () => {},
+    blockSize: Math.ceil(size / 65536) * 65536,
+  });
+  if (!(walk instanceof _WasmWalk)) return undefined;
+  const block = walk.take(size)!;
+  const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+  const starts: number[] = [];
+  let at = 0;
+  for (const f of frames) {
+    starts.push(at);
+    view.setUint32(at + 8, f.packet.length, true);
+    view.setUint32(at + 12, f.wire ?? f.packet.length, true);
+    block.set(f.packet, at + 16);
+    at += 16 + f.packet.length;
+  }
+  const layout = { recordHeader: 16, littleEndian: true, snaplen, maxCapturedLength: 262144 };
+  const captureInterface = { linkType: 1, snaplen, littleEndian: true };
+  const accepted = new Set<number>();
+  const sink = {
+    active: true,
+    write(_chunk: Uint8Array, start: number, end: number) {
+      for (let r = starts.indexOf(start); r >= 0 && starts[r] < end; r++) accepted.add(starts[r]);
+    },
+  };
+  const totals = new Float64Array(6);
+  const stop = walk.walk(block, 0, layout, captureInterface as never, sink, undefined, totals);
+  const walkedCount = starts.filter((s) => s < stop).length;
+  count("wasm walk", walkedCount);
+  const sums = new Float64Array(6);
+  for (let r = 0; r < walkedCount; r++) {
+    const f = frames[r];
+    const cut = Math.min(f.packet.length, snaplen);
+    const wire = f.wire ?? f.packet.length;
+    const want = interpret(program, f.packet.subarray(0, cut), { wireLength: wire });
+    if ((want !== 0) !== accepted.has(starts[r])) {
+      return {
+        path: `wasm walk (snaplen ${snaplen})`,
+        packet: f.packet,
+        expected: want,
+        actual: accepted.has(starts[r]) ? 1 : 0,
+      };
+    }
+    sums[0]++, sums[1] += wire, sums[2] += cut;
+    if (want !== 0) sums[3]++, sums[4] += wire, sums[5] += cut;
+  }
+  for (let t = 0; t < 6; t++) {
+    if (walkedCount > 0 && totals[t] !== sums[t]) {
+      return {
+        path: `wasm walk total ${t} (snaplen ${snaplen})`,
+        packet: frames[0].packet,
+        expected: sums[t],
+        actual: totals[t],
+      };
+    }
   }
   return undefined;
 }
@@ -486,4 +590,62 @@ export function _decidedProgramOf(random: _Random, template: Uint8Array): Instru
     ...afterSecond,
     ...tail,
   ];
+}
+
+/**
+ * A program of fused tests (the closure strategy's trees, `_execute_tree.ts`):
+ * 1 to 10 blocks, each an optional `ldx 4*([k]&0xf)`, an optional load (`[k]`,
+ * `[x + k]` or `len`; without one the test reads A as it is), an optional
+ * `and`/`rsh`, then a test on K (values read from the template, so both
+ * edges are taken) whose edges go to later blocks or to the returns
+ * (`ret #k`, `ret a`), or a `ja` forwards.
+ */
+export function _treeProgramOf(random: _Random, template: Uint8Array): Instruction[] {
+  const span = template.length;
+  const { read, constant, mask } = _constantsOf(random, template);
+  const blocks = 1 + random.int(10);
+  const body: Instruction[][] = [];
+  for (let b = 0; b < blocks; b++) {
+    const piece: Instruction[] = [];
+    if (random.chance(0.2)) piece.push(op(0xb1, random.int(span + 1))); // ldxb 4*([k]&0xf)
+    const size = random.pick([1, 2, 2, 4]);
+    const k = random.int(Math.max(1, span - size + 2)); // to just past the end
+    const load = random.int(5);
+    if (load <= 1) piece.push(op(0x20 | SIZE_CODE[size], k));
+    if (load === 2) piece.push(op(0x40 | SIZE_CODE[size], random.int(Math.max(1, span - 20))));
+    if (load === 3) piece.push(op(0x80)); // ld len
+    if (random.chance(0.2)) piece.push(op(0x54, mask())); // and #k
+    if (random.chance(0.1)) piece.push(op(0x74, random.pick([1, 4, 8, 31]))); // rsh #k
+    if (random.chance(0.08) && b + 1 < blocks) piece.push(op(0x05)); // ja
+    else {
+      const jump = random.pick([0x15, 0x15, 0x25, 0x35, 0x45]); // jeq, jgt, jge, jset #k
+      piece.push(op(jump, random.chance(0.6) ? read(k, size) : constant(size)));
+    }
+    body.push(piece);
+  }
+  const returns = [op(0x06, 0), op(0x06, 0x40000), op(0x16)]; // ret #0, ret #0x40000, ret a
+  const starts: number[] = [];
+  let at = 0;
+  for (const piece of body) {
+    starts.push(at);
+    at += piece.length;
+  }
+  const program: Instruction[] = [];
+  body.forEach((piece, b) => {
+    const jumpIndex = starts[b] + piece.length - 1;
+    const target = () => {
+      const later = starts.slice(b + 1);
+      const to = random.chance(0.7) && later.length > 0
+        ? random.pick(later)
+        : at + random.int(returns.length);
+      return Math.min(to - jumpIndex - 1, 255);
+    };
+    const last = piece[piece.length - 1];
+    piece[piece.length - 1] = last.code === 0x05
+      ? { ...last, k: target() }
+      : { ...last, jt: target(), jf: target() };
+    program.push(...piece);
+  });
+  program.push(...returns);
+  return program;
 }

@@ -42,8 +42,12 @@ function _run(seed: number, programs: number, paths: { closure?: boolean; wasm?:
 
 Deno.test("Wasm backend (compileWasm run and runBatch, compile() per call) agrees with the interpreter on programs aimed at its transformations", () => {
   const before = _counts["wasm batch"] ?? 0;
+  const plainBefore = _counts["wasm plain batch"] ?? 0;
+  const walkBefore = _counts["wasm walk"] ?? 0;
   _run(0x13a, _iterations(1500), { wasm: true });
   assert.ok((_counts["wasm batch"] ?? 0) - before > 50000, "enough frames ran");
+  assert.ok((_counts["wasm plain batch"] ?? 0) - plainBefore > 5000, "enough plain batch frames");
+  assert.ok((_counts["wasm walk"] ?? 0) - walkBefore > 5000, "enough walked frames");
 });
 
 Deno.test("closure strategy (compile() per call and runBatch) agrees with the interpreter on programs aimed at its transformations", () => {

@@ -125,24 +125,37 @@ Deno.test("the Wasm classifier agrees with rule-by-rule evaluation with range ch
   });
 });
 
-Deno.test("a long chain's Wasm run in two steps (first segment, its codes, then the rest) agrees with rule-by-rule evaluation", () => {
-  // Chains past 256 rules take their first segment's codes before the later segments are walked.
-  for (const twoStepFirst of [8, 40]) {
-    _with({}, { twoStepFirst }, () => {
-      const before = _segmentedRuns.made;
-      for (let seed = 1; seed <= 8; seed++) {
-        const generated = generateRuleSet(seed, {
-          rules: 560 + 40 * seed,
-          profile,
-          userChains: seed % 3,
-          policy: seed % 2 === 0 ? "DROP" : "ACCEPT",
+Deno.test("a long chain's Wasm run in steps (a segment, the codes before the next, ...) agrees with rule-by-rule evaluation", () => {
+  // Chains past 256 rules take each segment's codes before the later segments are walked; a jump
+  // leaves the segments not walked yet to the chain's resumption. `steps: 2` is the two-step form.
+  for (const steps of [2, 64]) {
+    for (const twoStepFirst of [8, 40]) {
+      const saved = _segmentedRuns.steps;
+      _segmentedRuns.steps = steps;
+      try {
+        _with({}, { twoStepFirst }, () => {
+          const before = _segmentedRuns.made;
+          for (let seed = 1; seed <= 8; seed++) {
+            const generated = generateRuleSet(seed, {
+              rules: 560 + 40 * seed,
+              profile,
+              userChains: seed % 3,
+              policy: seed % 2 === 0 ? "DROP" : "ACCEPT",
+            });
+            const ruleSet = parseRuleSet(generated.text);
+            assert.ok(
+              ruleSet.chains.some((c) => c.rules.length > 256),
+              `seed ${seed}: no long chain`,
+            );
+            const what = `seed ${seed} (${steps} steps from ${twoStepFirst})\n${generated.text}`;
+            _agree(ruleSet, frames, what);
+          }
+          assert.ok(_segmentedRuns.made - before >= 8, "no run in steps was emitted");
         });
-        const ruleSet = parseRuleSet(generated.text);
-        assert.ok(ruleSet.chains.some((c) => c.rules.length > 256), `seed ${seed}: no long chain`);
-        _agree(ruleSet, frames, `seed ${seed} (two steps from ${twoStepFirst})\n${generated.text}`);
+      } finally {
+        _segmentedRuns.steps = saved;
       }
-      assert.ok(_segmentedRuns.made - before >= 8, "no run in two steps was emitted");
-    });
+    }
   }
 });
 
@@ -176,9 +189,12 @@ for (
   Deno.test(`no Wasm walk function of ${what} is longer than its bound`, () => {
     const ruleSet = parseRuleSet(text());
     /** The longest function after the rules' tests (the walks, loops, staging). */
-    const largest = (limits: Partial<typeof _walkCodeLimits>): number => {
+    const largest = (
+      limits: Partial<typeof _walkCodeLimits>,
+      segments: Partial<typeof _segmentLimits> = {},
+    ): number => {
       let most = 0;
-      _with(limits, {}, () => {
+      _with(limits, segments, () => {
         // The classifier's module (a first compile may probe whether Wasm is allowed).
         const modules = _functionSizes(() => compileRuleSet(ruleSet, { strategy: "wasm" }));
         const tests = _testFunctionsHook.lastModule;
@@ -193,10 +209,15 @@ for (
     // at most chunkBytes, or at most three cases of at most childBytes each.
     const { chunkBytes, childBytes } = _walkCodeLimits;
     const bound = 3 * (chunkBytes + childBytes);
-    const cut = largest({});
-    assert.ok(cut <= bound, `${cut} bytes > ${bound}`);
+    // With the segments of a walk in steps, and with the chain's first segment as big as the
+    // JavaScript walks' (so one segment of the dense table's 1,152 rules).
+    const whole = { twoStepFirst: _segmentLimits.first };
+    for (const segments of [{}, whole]) {
+      const cut = largest({}, segments);
+      assert.ok(cut <= bound, `${cut} bytes > ${bound}`);
+    }
     // Without the cuts, the same set has a walk function past the bound.
-    const uncut = largest({ chunkBytes: 1 << 30, childBytes: 1 << 30 });
+    const uncut = largest({ chunkBytes: 1 << 30, childBytes: 1 << 30 }, whole);
     assert.ok(uncut > bound, `${uncut} bytes`);
   });
 }

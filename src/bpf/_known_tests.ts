@@ -75,8 +75,8 @@ interface _State {
   facts: number[];
 }
 
-/** Gives up when the copies pass the budget. */
-class _TooManyBlocks extends Error {}
+/** What a copy returns when the copies pass the budget or the depth bound: the pass gives up. */
+const _GAVE_UP = -1;
 
 /**
  * The program with the tests a path already decided turned into jumps; the
@@ -86,14 +86,16 @@ export function _removeKnownTests(lowered: _LoweredProgram): _LoweredProgram {
   if (lowered.backward || lowered.blocks.length > _MAX_INPUT_BLOCKS) return lowered;
   if (!_repeatsATest(lowered.blocks)) return lowered;
   for (const tracked of _TRACKED) {
+    let copied: _LoweredProgram | undefined;
     try {
-      return new _Specializer(lowered, tracked).run();
+      copied = new _Specializer(lowered, tracked).run();
     } catch (error) {
-      // Past the budget or the depth bound; a stack smaller than the depth bound needs (a
-      // RangeError) also leaves the program as it is.
+      // A stack smaller than the depth bound needs (a RangeError) leaves the program as it is.
       if (error instanceof RangeError) return lowered;
-      if (!(error instanceof _TooManyBlocks)) throw error;
+      throw error;
     }
+    // Undefined: past the budget or the depth bound; try again with fewer tracked tests.
+    if (copied !== undefined) return copied;
   }
   return lowered;
 }
@@ -449,10 +451,11 @@ class _Specializer {
     this.#budget = _MAX_BLOCKS_FACTOR * this.#blocks.length + 64;
   }
 
-  /** The copied program, entry first, every jump forward. */
-  run(): _LoweredProgram {
+  /** The copied program, entry first, every jump forward; undefined past the budget or depth bound. */
+  run(): _LoweredProgram | undefined {
     const zero = this.#names.constantName(0);
     const entry = this.#copy(0, { a: zero, aPending: false, x: zero, facts: [] });
+    if (entry === _GAVE_UP) return undefined;
     // Reversed post-order: the entry first, and every jump goes forward.
     const last = this.#out.length - 1;
     if (entry !== last) throw new Error("the entry block is not the last made");
@@ -461,7 +464,7 @@ class _Specializer {
     return { blocks: blocks.reverse(), backward: false };
   }
 
-  /** The index of block `b`'s copy for `state` (made on first use). */
+  /** The index of block `b`'s copy for `state` (made on first use), or {@linkcode _GAVE_UP}. */
   #copy(b: number, state: _State): number {
     const lastUse = this.#signatures.lastUse;
     const aLive = this.#live.a[b] === 1;
@@ -476,17 +479,21 @@ class _Specializer {
     },${canonical.x};${canonical.facts}`;
     const known = this.#memo.get(key);
     if (known !== undefined) return known;
-    if (this.#depth >= _MAX_COPY_DEPTH) throw new _TooManyBlocks();
+    if (this.#depth >= _MAX_COPY_DEPTH) return _GAVE_UP;
     this.#depth++;
     const index = this.#build(b, canonical);
     this.#depth--;
+    if (index === _GAVE_UP) return _GAVE_UP;
     this.#memo.set(key, index);
     return index;
   }
 
-  /** Adds a copy and returns its index, or returns the copy a decided block leads to. */
+  /**
+   * Adds a copy and returns its index, or returns the copy a decided block
+   * leads to; {@linkcode _GAVE_UP} when a copy it needs gave up.
+   */
   #build(b: number, state: _State): number {
-    if (this.#out.length > this.#budget) throw new _TooManyBlocks();
+    if (this.#out.length > this.#budget) return _GAVE_UP;
     const block = this.#blocks[b];
     const steps: _Step[] = [];
     for (const step of block.steps) this.#step(step, state, steps);
@@ -503,6 +510,7 @@ class _Specializer {
         return emit(exit);
       case "goto": {
         const to = this.#copy(exit.to, state);
+        if (to === _GAVE_UP) return _GAVE_UP;
         return steps.length === 0 && block.need === 0 ? to : emit({ ...exit, to });
       }
       case "test":
@@ -531,6 +539,7 @@ class _Specializer {
       const target = outcome ? test.whenTrue : test.whenFalse;
       this.#dropHeaderLength(test, state, steps, target);
       const to = this.#copy(target, state);
+      if (to === _GAVE_UP) return _GAVE_UP;
       return steps.length === 0 && need === 0 ? to : emit({ kind: "goto", to, backward: false });
     }
     // A test on a pending A loads it itself (one fused test), or after it is loaded again.
@@ -540,11 +549,15 @@ class _Specializer {
     state.aPending = false;
     if (test.useX || value === _UNKNOWN) {
       const whenTrue = this.#copy(test.whenTrue, state);
-      return emit({ ...made, whenTrue, whenFalse: this.#copy(test.whenFalse, state) });
+      if (whenTrue === _GAVE_UP) return _GAVE_UP;
+      const whenFalse = this.#copy(test.whenFalse, state);
+      return whenFalse === _GAVE_UP ? _GAVE_UP : emit({ ...made, whenTrue, whenFalse });
     }
     const signature = this.#signatures.of(value, test);
     const whenTrue = this.#copy(test.whenTrue, _withFact(state, signature * 2 + 1));
+    if (whenTrue === _GAVE_UP) return _GAVE_UP;
     const whenFalse = this.#copy(test.whenFalse, _withFact(state, signature * 2));
+    if (whenFalse === _GAVE_UP) return _GAVE_UP;
     return emit({ ...made, whenTrue, whenFalse });
   }
 

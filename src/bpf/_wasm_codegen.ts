@@ -140,6 +140,17 @@ function _batchFunction(lowered: _LoweredProgram): _WasmFunction {
   const L = new _Locals(7);
   const c = new _WasmCode();
   c.op(_OP.memorySize).op(0).i32(16).op(_OP.i32Shl).set(LIMIT);
+  // No wire lengths, no skips, results over the offsets: the plain loop.
+  c.get(WIRES).get(SKIPS).op(_OP.i32And).i32(-1).op(_OP.i32Eq)
+    .get(RESULTS).get(OFFSETS).op(_OP.i32Eq).op(_OP.i32And).begin(_OP.if);
+  _plainBatchLoop(c, lowered, L, {
+    offsets: OFFSETS,
+    lengths: LENGTHS,
+    count: COUNT,
+    limit: LIMIT,
+  });
+  c.op(_OP.return);
+  c.op(_OP.end);
   c.begin(_OP.block).begin(_OP.loop);
   c.get(COUNT).op(_OP.i32Eqz).opIndex(_OP.brIf, 1);
   c.get(OFFSETS).memory(_OP.i32Load, 0).tee(L.mac).set(L.base);
@@ -177,6 +188,80 @@ function _batchFunction(lowered: _LoweredProgram): _WasmFunction {
   };
 }
 
+/**
+ * The batch loop where every frame's offset 0 is its start, `ld len` its
+ * captured length, and each result goes over the frame's offset (the
+ * parameters' locals, reused): one pointer walks the offsets, the lengths
+ * lie a constant distance after them, and the window is `[start, min(start
+ * + length, memory size))` (never past `start + length`: bounded).
+ */
+function _plainBatchLoop(
+  c: _WasmCode,
+  lowered: _LoweredProgram,
+  L: _Locals,
+  at: { offsets: number; lengths: number; count: number; limit: number },
+): void {
+  const { offsets: p, lengths: gap, count: stop, limit } = at;
+  c.get(gap).get(p).op(_OP.i32Sub).set(gap);
+  c.get(stop).i32(2).op(_OP.i32Shl).get(p).op(_OP.i32Add).set(stop);
+  c.begin(_OP.block).begin(_OP.loop);
+  // A small program twice per iteration: half the loop's own work per frame.
+  const copies = lowered.blocks.length <= UNROLLED_BLOCKS ? 2 : 1;
+  for (let copy = 0; copy < copies; copy++) {
+    c.get(p).get(stop).op(_OP.i32Eq).opIndex(_OP.brIf, 1);
+    c.get(p).memory(_OP.i32Load, 0).tee(L.base).tee(L.net).set(L.mac);
+    c.get(p).get(gap).op(_OP.i32Add).memory(_OP.i32Load, 0).tee(L.wire);
+    c.get(L.base).op(_OP.i32Add).tee(L.end)
+      .get(limit).get(L.end).get(limit).op(_OP.i32LtU).op(_OP.select).set(L.end);
+    c.i32(0).set(L.a).i32(0).set(L.x);
+    c.get(p);
+    c.begin(_OP.block, _I32);
+    new _ProgramEmitter(c, L, lowered, true, true, false, true).emit();
+    c.op(_OP.end);
+    c.memory(_OP.i32Store, 0);
+    c.get(p).i32(4).op(_OP.i32Add).set(p);
+  }
+  c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
+}
+
+/** Programs of at most this many blocks run twice per iteration of the plain batch loop. */
+const UNROLLED_BLOCKS = 32;
+
+/** How many constant-offset checks the blocks make (hoisted ones not already passed, and own ones). */
+function _constantChecks(lowered: _LoweredProgram): number {
+  const known = _registerFacts(lowered).known;
+  let checks = 0;
+  const own = (step: _Step | undefined) =>
+    step !== undefined && (step.kind === "load" || step.kind === "load-header-length") &&
+    step.checked && step.offset >= 0;
+  lowered.blocks.forEach((block, b) => {
+    if (block.need > known[b]) checks++;
+    for (const step of block.steps) if (own(step)) checks++;
+    if (block.exit.kind === "test" && own(block.exit.producer)) checks++;
+  });
+  return checks;
+}
+
+/**
+ * How many bytes from offset 0 the program's constant-offset loads reach at
+ * most (0: none): a window that long passes all their checks.
+ */
+export function _constantLoadEnd(lowered: _LoweredProgram): number {
+  let end = 0;
+  const reach = (step: _Step | undefined) => {
+    if (step === undefined) return;
+    if ((step.kind === "load" || step.kind === "load-header-length") && step.offset >= 0) {
+      end = Math.max(end, step.offset + (step.kind === "load" ? step.size : 1));
+    }
+  };
+  for (const block of lowered.blocks) {
+    end = Math.max(end, block.need);
+    for (const step of block.steps) reach(step);
+    if (block.exit.kind === "test") reach(block.exit.producer);
+  }
+  return end;
+}
+
 const ALU: ReadonlyMap<number, number> = new Map([
   [BPF_ADD, _OP.i32Add],
   [BPF_SUB, _OP.i32Sub],
@@ -203,6 +288,7 @@ export class _ProgramEmitter {
   #inline: boolean;
   #bounded: boolean;
   #endAfterBase: boolean;
+  #versioned: boolean;
   /** The block being emitted. */
   #block = 0;
   /** `if`s open inside it. */
@@ -223,6 +309,9 @@ export class _ProgramEmitter {
    * `endAfterBase`: `end` is never below `base` (a pcap record's data and
    * captured length), so `end - base` needs no clamp at 0 and `LE` is
    * `base + avail`.
+   * `versioned`: a window with as many bytes as the program's constant-offset
+   * loads reach runs a copy of the blocks that checks none of them (see
+   * {@linkcode _constantLoadEnd}).
    */
   constructor(
     c: _WasmCode,
@@ -231,6 +320,7 @@ export class _ProgramEmitter {
     inline: boolean,
     bounded = false,
     endAfterBase = false,
+    versioned = false,
   ) {
     this.#c = c;
     this.#L = L;
@@ -238,6 +328,7 @@ export class _ProgramEmitter {
     this.#inline = inline;
     this.#bounded = bounded;
     this.#endAfterBase = endAfterBase;
+    this.#versioned = versioned;
   }
 
   emit(): void {
@@ -262,8 +353,29 @@ export class _ProgramEmitter {
     this.#blocks();
   }
 
-  /** The program's blocks. */
+  /**
+   * The program's blocks; versioned, first a copy for windows of at least
+   * {@linkcode _constantLoadEnd} bytes (inside a `block` the others leave at
+   * once), with those bytes known on every path.
+   */
   #blocks(): void {
+    const c = this.#c;
+    // (One check or none: a copy would only move it.)
+    const floor = this.#versioned && _constantChecks(this.#lowered) > 1
+      ? _constantLoadEnd(this.#lowered)
+      : 0;
+    if (floor > 0) {
+      c.begin(_OP.block).get(this.#L.avail).i32(floor).op(_OP.i32LtU).opIndex(_OP.brIf, 0);
+      this.#nesting++;
+      this.#blockCopy(floor);
+      this.#nesting--;
+      c.op(_OP.end);
+    }
+    this.#blockCopy(0);
+  }
+
+  /** One copy of the program's blocks, `floor` bytes checked before it. */
+  #blockCopy(floor: number): void {
     const c = this.#c;
     const blocks = this.#lowered.blocks;
     const facts = this.#facts = _registerFacts(this.#lowered);
@@ -274,7 +386,7 @@ export class _ProgramEmitter {
       this.#block = b;
       this.#order = facts.aOrder[b];
       this.#xSmall = facts.xSmall[b];
-      this.#known = facts.known[b];
+      this.#known = Math.max(facts.known[b], floor);
       const block = blocks[b];
       if (block.need > 0) this.#check(block.need);
       for (const step of block.steps) this.#step(step);

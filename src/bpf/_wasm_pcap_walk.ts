@@ -81,9 +81,10 @@ const RUN_END = 4;
 const RECORDS = 5;
 const CAPTURED = 6;
 const CAP = 7;
-const WIRE = 8;
+const START = 8;
+const WIRE = 9;
 /** The program's locals start here. */
-const PROGRAM = 9;
+const PROGRAM = 10;
 
 /**
  * How far ahead of a record's end the walk reads a byte, so that the records
@@ -92,6 +93,8 @@ const PROGRAM = 9;
  * gives, waits for memory in turn.
  */
 const TOUCH_AHEAD = 2048;
+/** Programs of at most this many blocks read ahead (measured: longer ones ran faster without). */
+const TOUCH_BLOCKS = 32;
 
 /**
  * Word cells of the counts area that hold the walk's state on accepted
@@ -111,6 +114,8 @@ const Cell = {
   runStart: 12,
   /** The last byte read ahead: stored so that the reads are not dead code. */
   touched: 13,
+  /** Where the current run ends (-1: no run). */
+  runEnd: 14,
 } as const;
 
 /** Pushes the address 0 and the value of cell `cell` (for a store back after an update). */
@@ -160,13 +165,21 @@ export function _pcapWalkModule(
   c.i32(0).i32(_WALK_RUNS).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.runs);
   c.i32(0).get(DEST).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.dest);
   c.i32(0).i32(-1).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.runStart);
-  c.i32(-1).set(RUN_END);
+  c.i32(0).i32(-1).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.runEnd);
+  // No record is cut to the snaplen: the captured sum is the bytes walked less the headers.
+  const uncut = layout.snaplen >= layout.maxCapturedLength;
+  c.get(POS).set(START);
   c.begin(_OP.block).begin(_OP.loop);
   _readRecord(c, layout, { pos: POS, end: END, next: NEXT, cap: CAP, wire: L.wire, temp: L.temp });
-  // Read the byte TOUCH_AHEAD past this record, or (near the block's end) the record's own first.
-  c.i32(0).get(NEXT).i32(TOUCH_AHEAD).op(_OP.i32Add).tee(L.temp).get(POS).get(L.temp).get(END)
-    .op(_OP.i32LtU).op(_OP.select).memory(_OP.i32Load8U, 0)
-    .memory(_OP.i32Store8, _WALK_COUNTS + 4 * Cell.touched);
+  // Without escapes a record read is a record walked: counted before the program runs.
+  if (!escapes) _countRecord(c, L, uncut);
+  // Read the byte TOUCH_AHEAD past this record, or (near the block's end) the record's own
+  // first; only before small programs (a long one gives the memory time of its own).
+  if (lowered.blocks.length <= TOUCH_BLOCKS) {
+    c.i32(0).get(NEXT).i32(TOUCH_AHEAD).op(_OP.i32Add).tee(L.temp).get(POS).get(L.temp).get(END)
+      .op(_OP.i32LtU).op(_OP.select).memory(_OP.i32Load8U, 0)
+      .memory(_OP.i32Store8, _WALK_COUNTS + 4 * Cell.touched);
+  }
   // The frame: base = mac = net = the data, end = data + min(caplen, snaplen).
   c.get(POS).i32(header).op(_OP.i32Add).tee(L.base).tee(L.mac).tee(L.net)
     .get(CAP).op(_OP.i32Add).set(L.end);
@@ -174,20 +187,27 @@ export function _pcapWalkModule(
   c.begin(_OP.block, _I32);
   if (network !== undefined) _enterNetworkView(c, L, network, view, invert);
   // On the link base the program's window is the record's data: its end is never before its base.
-  new _ProgramEmitter(c, L, lowered, true, false, network === undefined).emit();
+  new _ProgramEmitter(c, L, lowered, true, false, network === undefined, true).emit();
   c.op(_OP.end);
   // Accepted: the rule matches ((result != 0) != invert) and accepts, or not and the policy does.
   if (invert === ruleAccepts) c.op(_OP.i32Eqz);
-  // The record's own wire length again (the network view's was the program's).
-  if (network !== undefined) c.get(view + network.locals.wireIn).set(L.wire);
   // An escaped record: stop before it (its verdict, on the stack, is dropped by the branch).
   if (escapes) {
     c.i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.escaped).opIndex(_OP.brIf, 1);
+    // The record's own wire length again (the network view's was the program's).
+    if (network !== undefined) c.get(view + network.locals.wireIn).set(L.wire);
+    _countRecord(c, L, uncut);
   }
-  c.get(RECORDS).i32(1).op(_OP.i32Add).set(RECORDS);
-  c.get(CAPTURED).get(CAP).op(_OP.i32Add).set(CAPTURED);
-  c.get(WIRE).get(L.wire).op(_OP.i64ExtendI32U).op(_OP.i64Add).set(WIRE);
   c.begin(_OP.if);
+  // The record's captured and wire lengths, read again (not kept across the program).
+  _readWord(c, POS, 12, layout.littleEndian, L.temp);
+  c.set(L.wire);
+  if (uncut) c.get(NEXT).get(POS).op(_OP.i32Sub).i32(header).op(_OP.i32Sub).set(CAP);
+  else {
+    _readWord(c, POS, 8, layout.littleEndian, L.temp);
+    c.tee(CAP).i32(layout.snaplen).get(CAP).i32(layout.snaplen).op(_OP.i32LtU)
+      .op(_OP.select).set(CAP);
+  }
   _cell(c, Cell.accepted).i32(1).op(_OP.i32Add);
   _setCell(c, Cell.accepted);
   _cell(c, Cell.acceptedCaptured).get(CAP).op(_OP.i32Add);
@@ -195,16 +215,21 @@ export function _pcapWalkModule(
   _cell(c, Cell.acceptedWire, true).get(L.wire).op(_OP.i64ExtendI32U).op(_OP.i64Add);
   _setCell(c, Cell.acceptedWire, true);
   // Extend the current run, or store it and start a new one here.
-  c.get(POS).get(RUN_END).op(_OP.i32Ne).begin(_OP.if);
+  _readCell(c, Cell.runEnd).tee(RUN_END).get(POS).op(_OP.i32Ne).begin(_OP.if);
   _storeRun(c, L);
   c.i32(0).get(POS).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.runStart);
   c.op(_OP.end);
-  c.get(NEXT).set(RUN_END);
+  c.i32(0).get(NEXT).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.runEnd);
   c.op(_OP.end);
   c.get(NEXT).set(POS);
   c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
+  _readCell(c, Cell.runEnd).set(RUN_END);
   _storeRun(c, L);
   c.i32(0).get(RECORDS).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.records);
+  if (uncut) {
+    c.get(POS).get(START).op(_OP.i32Sub).get(RECORDS).i32(header).op(_OP.i32Mul).op(_OP.i32Sub)
+      .set(CAPTURED);
+  }
   c.i32(0).get(CAPTURED).memory(_OP.i32Store, _WALK_COUNTS + 4 * _WalkCount.captured);
   // The 64-bit sum, little-endian: its low word first.
   c.i32(0).get(WIRE).memory(_OP.i64Store, _WALK_COUNTS + 4 * _WalkCount.wireLow);
@@ -233,6 +258,17 @@ export function _pcapWalkModule(
     }],
     exports: [{ name: "walk", index: 2 }],
   });
+}
+
+/**
+ * Counts the record just read (its captured length in `CAP`, its wire
+ * length in `L.wire`): the captured sum only where records may be cut to
+ * the snaplen (`uncut`: the walk derives it from the bytes walked).
+ */
+function _countRecord(c: _WasmCode, L: _Locals, uncut: boolean): void {
+  c.get(RECORDS).i32(1).op(_OP.i32Add).set(RECORDS);
+  if (!uncut) c.get(CAPTURED).get(CAP).op(_OP.i32Add).set(CAPTURED);
+  c.get(WIRE).get(L.wire).op(_OP.i64ExtendI32U).op(_OP.i64Add).set(WIRE);
 }
 
 /** Options of {@linkcode _pcapWalkModule}. */
@@ -339,9 +375,11 @@ export function _readRecord(c: _WasmCode, layout: _WalkLayout, locals: _RecordLo
   c.tee(cap).i32(layout.maxCapturedLength).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
   c.get(pos).i32(header).op(_OP.i32Add).get(cap).op(_OP.i32Add).tee(next)
     .get(end).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
-  // min(caplen, snaplen)
-  c.get(cap).i32(layout.snaplen).get(cap).i32(layout.snaplen).op(_OP.i32LtU)
-    .op(_OP.select).set(cap);
+  // min(caplen, snaplen) (caplen is at most maxCapturedLength here)
+  if (layout.snaplen < layout.maxCapturedLength) {
+    c.get(cap).i32(layout.snaplen).get(cap).i32(layout.snaplen).op(_OP.i32LtU)
+      .op(_OP.select).set(cap);
+  }
   _readWord(c, pos, 12, layout.littleEndian, temp);
   c.set(wire);
 }

@@ -12,6 +12,7 @@ import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
+import { _testTree } from "./_execute_tree.ts";
 import { interpret } from "./interpret.ts";
 import type { _BatchRun } from "./_run_batch.ts";
 import { _executorBatch } from "./_execute_batch.ts";
@@ -29,7 +30,9 @@ import { _executorBatch } from "./_execute_batch.ts";
  * (`ret #k`, or one `[k]` or `len` test whose two targets only return, as
  * `ip` or `len > 100`) runs as a closure over that operation's operands
  * instead, without the loop (`_execute_single.ts`), and so does a compare
- * chain on one load (`vlan`, `ip or ip6`: `_execute_chain.ts`). Allocates nothing per
+ * chain on one load (`vlan`, `ip or ip6`: `_execute_chain.ts`), and a small
+ * program of fused tests (`tcp port 80`, `udp`) runs as a tree of closures,
+ * one per block, that V8 inlines into one another (`_execute_tree.ts`). Allocates nothing per
  * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
  * from inside `context.random`. Its `runBatch` runs the program over frames
  * side by side in one buffer (a `PacketBatch`) with one call: a small
@@ -61,7 +64,7 @@ export function compileClosure(
 ): ((packet: Uint8Array, context?: PacketContext) => number) & { runBatch: _BatchRun } {
   const lowered = _removeKnownTests(_lower(program));
   const code = _encodeDispatch(lowered);
-  const single = _singleOperation(code) ?? _compareChain(lowered);
+  const single = _singleOperation(code) ?? _compareChain(lowered) ?? _testTree(lowered);
   if (single !== undefined) return Object.assign(single.run, { runBatch: single.runBatch });
   // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
   const run = _executor(code, (packet, context) => interpret(program, packet, context));

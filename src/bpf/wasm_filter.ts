@@ -247,8 +247,9 @@ export class WasmFilter {
    * Runs the program on `count` frames of {@linkcode WasmFilter.bytes}, the
    * i-th at `offsets[i]` with `capturedLengths[i]` bytes, and writes each
    * result to `results[i]`: one call into Wasm for the whole batch, the
-   * program inlined in its loop. Only the offsets, lengths and results (4 to
-   * 20 bytes a packet, by `TypedArray.set`) are copied, never packet bytes.
+   * program inlined in its loop. Only the offsets, lengths and results (12
+   * bytes a packet, 20 with both options, by `TypedArray.set`) are copied,
+   * never packet bytes; without options the results come back over the offsets.
    */
   runBatch(
     offsets: Uint32Array,
@@ -274,28 +275,32 @@ export class WasmFilter {
         );
       }
     }
-    // Four arrays of `count` uint32 after the packets, then the results.
-    const at = (this.#capacity + 3) & ~3;
-    if (at + count * 20 > MAX_BYTES) {
-      throw new RangeError(`Cannot run batch: ${count} packets do not fit the 2 GiB memory`);
-    }
-    this.#grow(at + count * 20);
-    const words = new Uint32Array(this.memory.buffer, at, count * 5);
-    words.set(offsets.subarray(0, count), 0);
-    words.set(capturedLengths.subarray(0, count), count);
+    // Four arrays of `count` uint32 after the packets, then the results; with
+    // neither wire lengths nor skips, two arrays and the results over the offsets.
     const wires = options.wireLengths;
     const skips = options.dataOffsets;
-    if (wires !== undefined) words.set(wires.subarray(0, count), 2 * count);
-    if (skips !== undefined) words.set(skips.subarray(0, count), 3 * count);
+    const plain = wires === undefined && skips === undefined;
+    const perPacket = plain ? 2 : 5;
+    const at = (this.#capacity + 3) & ~3;
+    if (at + count * 4 * perPacket > MAX_BYTES) {
+      throw new RangeError(`Cannot run batch: ${count} packets do not fit the 2 GiB memory`);
+    }
+    this.#grow(at + count * 4 * perPacket);
+    const table = new Uint32Array(this.memory.buffer, at, count * perPacket);
+    table.set(offsets.subarray(0, count), 0);
+    table.set(capturedLengths.subarray(0, count), count);
+    if (wires !== undefined) table.set(wires.subarray(0, count), 2 * count);
+    if (skips !== undefined) table.set(skips.subarray(0, count), 3 * count);
     this.#batch(
       at,
       at + 4 * count,
       wires === undefined ? -1 : at + 8 * count,
       skips === undefined ? -1 : at + 12 * count,
       count,
-      at + 16 * count,
+      plain ? at : at + 16 * count,
     );
-    results.set(words.subarray(4 * count, 5 * count));
+    const from = plain ? 0 : 4 * count;
+    results.set(table.subarray(from, from + count));
   }
 
   /**

@@ -7,6 +7,7 @@
  * @module
  */
 import { BPF_JA, BPF_JMP, BPF_K, BPF_RET } from "../bpf/opcodes.ts";
+import { _keepFieldsTagged } from "../bpf/_tagged_fields.ts";
 
 /** One non-branching instruction. */
 export interface _Stmt {
@@ -22,6 +23,11 @@ export interface _Stmt {
   /** An `ld #k` the optimiser made from `and #0` / `mul #0`: k is a late constant (`_Values.late`). */
   late?: boolean;
 }
+
+// A statement and a block, as the code generator and the optimiser make them (see
+// ../bpf/_tagged_fields.ts).
+_keepFieldsTagged({ code: 0, k: null });
+_keepFieldsTagged({ id: 0, stmts: null, code: 0, k: null, jt: null, jf: null });
 
 /** A basic block: statements, then a branch (or a return for leaves). */
 export interface _Block {

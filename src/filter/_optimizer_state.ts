@@ -48,6 +48,7 @@ import type { _Block, _Stmt } from "./_cfg.ts";
 import { _foldAlu } from "./_codegen.ts";
 import { _isGoto } from "./_linearize.ts";
 import { _A, _X } from "./_optimizer_graph.ts";
+import { _keepFieldsTagged } from "../bpf/_tagged_fields.ts";
 
 /** Kinds of named values (with {@linkcode _Values.keyed}): absolute loads are 0..7. */
 const _MSH = 8, _NEGATED = 9, _LENGTH = 10;
@@ -197,6 +198,9 @@ export function _initialState(regs: number[]): _State {
 export function _copyState(s: _State): _State {
   return { regs: s.regs.slice(), facts: s.facts, equal: s.equal };
 }
+
+// An entry, as the functions here make one (see ../bpf/_tagged_fields.ts).
+_keepFieldsTagged({ value: 0, test: 0, operand: null, out: null, next: null });
 
 function _find(list: _Knowledge, value: number, test: number, operand: number): _Entry | null {
   let e = list.head;

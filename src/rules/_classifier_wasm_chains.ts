@@ -97,8 +97,8 @@ export function _chainFunctions(
     return [null, { type: T_TWO, locals: [], code: c }];
   }
   if (plan.chains[chain].length > _RUN_CASES_RULES) {
-    const { collect, rest } = _segmentedCollect(plan, chain, module, extra, firstExtra);
-    return [collect, _runFunction(plan, chain, at.collect, at.rules, rest)];
+    const { collect, rests } = _segmentedCollect(plan, chain, module, extra, firstExtra);
+    return [collect, _runFunction(plan, chain, at.collect, at.rules, rests)];
   }
   const walk = at.inlineWalk
     ? _inlinedCollect(plan, chain, module, extra, firstExtra, _walkLocalsAt(_INLINED_WALK))

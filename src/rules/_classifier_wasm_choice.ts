@@ -29,9 +29,9 @@
  * Chains of at most this many rules get `_runCasesFunction`
  * (./_classifier_wasm_runs.ts): one case per code, its rule's kind, counters,
  * base and test known (about 40 bytes a code); longer chains keep the
- * data-driven loop, which takes the first segment's codes before it walks
- * the later segments (so their trees are built with a smaller first
- * segment: `_segmentLimits.twoStepFirst`, ./_rule_index.ts).
+ * data-driven loop, which takes each segment's codes before it walks the
+ * next segment (so their trees are built with a smaller first segment:
+ * `_segmentLimits.twoStepFirst`, ./_rule_index.ts).
  */
 export const _RUN_CASES_RULES = 256;
 // (2 × 256 codes: 16 words of codes, so one used word.)

@@ -20,6 +20,7 @@
  *   length, wire length and capture interface (as a `RecordBatch` holds
  *   them), its verdict byte; and per capture interface its link type and
  *   its names' numbers (`IF_*` words);
+ * - per chain the segments its walk in steps had walked when it left for a jump;
  * - then the packet bytes (an input block, copied once).
  *
  * Every index a frame record holds is absolute in the memory.
@@ -133,6 +134,12 @@ export interface _WasmLayout {
   routeTotals: number;
   /** The interface table (`STAGED_INTERFACES` entries of `IF_BYTES`). */
   interfaces: number;
+  /**
+   * Per chain: the address of the number of its tree's segments walked
+   * when its `run` left for a jump (./_classifier_wasm_runs.ts, a chain
+   * walked in steps; the later ones are walked when it resumes).
+   */
+  steps: number[];
   /** Where packet bytes start. */
   data: number;
 }
@@ -187,6 +194,8 @@ export function _wasmLayout(ruleCounts: readonly number[]): _WasmLayout {
   const routeTotals = recordTo + 4 * RECORDS_PER_CALL;
   const interfaces = routeTotals + 64;
   at = interfaces + IF_BYTES * STAGED_INTERFACES;
+  const steps = ruleCounts.map((_, c) => at + 4 * c);
+  at += 4 * chains;
   return {
     rules: table,
     packets,
@@ -212,6 +221,7 @@ export function _wasmLayout(ruleCounts: readonly number[]): _WasmLayout {
     recordTo,
     routeTotals,
     interfaces,
+    steps,
     data: _align(at, 64),
   };
 }

@@ -31,7 +31,7 @@ import {
 import type { _TestEmission, _WasmPlan } from "./_classifier_wasm_plan.ts";
 import { _Body } from "./_classifier_wasm_body.ts";
 import { _emitTable } from "./_classifier_wasm_jump_table.ts";
-import { _listedCodesOf } from "./_classifier_wasm_walk.ts";
+import { _listedCodesOf, type _SegmentWalk } from "./_classifier_wasm_walk.ts";
 import {
   _COLLECT_LOCALS,
   _emitWalkPrelude,
@@ -90,24 +90,41 @@ function _emitRunBound(
 }
 
 /**
- * The start of a `run` in two steps (`_segmentedCollect`): codes up to local
- * `lim` are complete after the first segment's walk; past them, the rest is
- * walked (resuming after a jump, it was: `lim` is then past every code).
- * Opens the loop that starts again once the rest is walked and the block
- * whose end walks it; returns their labels.
+ * The limit of the codes complete once `seg` later segments of `rests` are
+ * walked (the value left on the stack): the least code of the next one,
+ * less one, or past every code.
  */
-function _emitTwoSteps(
+function _emitLimitOf(b: _Body, rests: readonly _SegmentWalk[], seg: number): void {
+  const c = b.c;
+  c.i32(_WHOLE);
+  for (let s = 0; s < rests.length; s++) {
+    c.i32(rests[s].least - 1).get(seg).i32(s).op(_OP.i32Ne).op(_OP.select);
+  }
+}
+
+/**
+ * The start of a `run` in steps (`_segmentedCollect`): codes up to local
+ * `lim` are complete after the segments walked (local `seg` of `rests`:
+ * none after the first walk; resuming after a jump, as many as were walked
+ * when the run left, kept at `steps`); past them, the next segment is
+ * walked. Opens the loop that starts again once a segment is walked and the
+ * block whose end walks it; returns their labels.
+ */
+function _emitSteps(
   b: _Body,
-  rest: { least: number },
-  locals: { resume: number; lim: number },
+  rests: readonly _SegmentWalk[],
+  steps: number,
+  locals: { resume: number; lim: number; seg: number },
 ): [number, number] {
   const c = b.c;
   c.get(locals.resume);
   b.open(_OP.if, _I32);
-  c.i32(_WHOLE);
+  c.i32(steps).memory(_OP.i32Load, 0);
   b.else();
-  c.i32(rest.least - 1);
+  c.i32(0);
   b.close();
+  c.set(locals.seg);
+  _emitLimitOf(b, rests, locals.seg);
   c.set(locals.lim);
   return [b.open(_OP.loop), b.open(_OP.block)];
 }
@@ -134,27 +151,36 @@ function _emitPutBack(
   b.close();
 }
 
-/** Walks the later segments (`rest`), lowering the bound; every code may then be taken. */
-function _emitWalkRest(
+/** Walks the next later segment of `rests` (local `seg`), lowering the bound, and sets the new limit. */
+function _emitWalkNext(
   b: _Body,
-  rest: { index: number },
-  locals: { fr: number; bound: number; lim: number },
+  rests: readonly _SegmentWalk[],
+  locals: { fr: number; bound: number; lim: number; seg: number },
 ): void {
-  b.c.get(locals.fr).get(locals.bound).opIndex(_OP.call, rest.index).set(locals.bound);
-  b.c.i32(_WHOLE).set(locals.lim);
+  const c = b.c;
+  const { fr, bound, lim, seg } = locals;
+  for (let s = 0; s < rests.length; s++) {
+    c.get(seg).i32(s).op(_OP.i32Eq);
+    b.open(_OP.if);
+    c.get(fr).get(bound).opIndex(_OP.call, rests[s].index).set(bound);
+    b.close();
+  }
+  c.get(seg).i32(1).op(_OP.i32Add).set(seg);
+  _emitLimitOf(b, rests, seg);
+  c.set(lim);
 }
 
 /**
  * One chain's `run(frame, resume) → result`: the candidate loop of the
  * generated JavaScript's `run`, data-driven over the rule table; with
- * `rest`, in two steps (see {@linkcode _emitTwoSteps}).
+ * `rests`, in steps (see {@linkcode _emitSteps}).
  */
 export function _runFunction(
   plan: _WasmPlan,
   chain: number,
   collect: number,
   rules: number,
-  rest: { index: number; least: number } | null = null,
+  rests: readonly _SegmentWalk[] = [],
 ): _WasmFunction {
   const layout = plan.layout;
   const W = layout.words[chain];
@@ -162,7 +188,7 @@ export function _runFunction(
   const usedWords = layout.usedWords[chain];
   const b = new _Body();
   const c = b.c;
-  const [fr, resume, bound, j, u, w, m, code, r, rule, kind, isIp, lim] = [
+  const [fr, resume, bound, j, u, w, m, code, r, rule, kind, isIp, lim, seg] = [
     0,
     1,
     2,
@@ -176,11 +202,15 @@ export function _runFunction(
     10,
     11,
     12,
+    13,
   ];
+  const stepped = rests.length > 0;
   b.word(FR_IS_IP);
   c.set(isIp);
   _emitRunBound(b, layout.bound[chain], collect, { fr, resume, bound });
-  const [restart, walkRest] = rest === null ? [-1, -1] : _emitTwoSteps(b, rest, { resume, lim });
+  const [restart, walkRest] = stepped
+    ? _emitSteps(b, rests, layout.steps[chain], { resume, lim, seg })
+    : [-1, -1];
   c.i32(0).set(j);
   const done = b.open(_OP.block);
   const words = b.open(_OP.loop);
@@ -200,7 +230,7 @@ export function _runFunction(
   c.get(m).op(_OP.i32Eqz);
   b.brIf(nextM);
   _emitNextCode(b, { w, m, code, bound });
-  if (rest !== null) _emitPutBack(b, { W, U }, { j, u, w, m, code, lim }, walkRest);
+  if (stepped) _emitPutBack(b, { W, U }, { j, u, w, m, code, lim }, walkRest);
   c.i32(NEXT).set(r);
   const skip = b.open(_OP.block);
   c.get(code).i32(1).op(0x75).i32(rules).op(_OP.i32Add).set(rule); // shr_s
@@ -252,13 +282,8 @@ export function _runFunction(
   c.get(w).i32(2).op(_OP.i32Shl).get(m).memory(_OP.i32Store, W);
   c.get(j).get(u).i32(1).get(w).op(_OP.i32Shl).op(_OP.i32Or).memory(_OP.i32Store, U);
   b.close();
-  if (rest !== null) {
-    // The walk resumes with every segment walked.
-    c.get(lim).i32(_WHOLE).op(_OP.i32Ne);
-    b.open(_OP.if);
-    _emitWalkRest(b, rest, { fr, bound, lim });
-    b.close();
-  }
+  // The segments not walked yet are walked when the run resumes (not at all if it does not).
+  if (stepped) c.i32(layout.steps[chain]).get(seg).memory(_OP.i32Store, 0);
   c.i32(layout.bound[chain]).get(bound).memory(_OP.i32Store, 0);
   b.close();
   c.get(r).op(_OP.return);
@@ -273,17 +298,18 @@ export function _runFunction(
   b.br(words);
   b.close();
   b.close(); // done
-  if (rest !== null) {
-    // The codes taken so far did not decide: the rest is walked, unless it was.
-    c.get(lim).i32(_WHOLE).op(_OP.i32Eq);
+  if (stepped) {
+    // The codes taken so far did not decide: the next segment is walked, unless
+    // every one was or the bound comes before the codes of those left.
+    c.get(bound).get(lim).op(_OP.i32LeS);
     b.returnIf(_R_END);
     b.close(); // walkRest
-    _emitWalkRest(b, rest, { fr, bound, lim });
+    _emitWalkNext(b, rests, { fr, bound, lim, seg });
     b.br(restart);
     b.close(); // restart
   }
   c.i32(_R_END);
-  return { type: T_TWO, locals: [{ count: 11, type: _I32 }], code: c };
+  return { type: T_TWO, locals: [{ count: 12, type: _I32 }], code: c };
 }
 
 /**

@@ -444,16 +444,23 @@ export function _collectFunction(
   return { type: T_ONE, locals: _COLLECT_LOCALS, code: b.c };
 }
 
+/** A later segment's walk of a chain walked in steps: its function, the least code it or a later one lists. */
+export interface _SegmentWalk {
+  index: number;
+  least: number;
+}
+
 /**
- * One chain's walk in two steps, for the data-driven `run`
+ * One chain's walk in steps, for the data-driven `run`
  * (./_classifier_wasm_runs.ts) of a chain whose tree has segments
  * (`_segmentRoots`): `collect(frame) → bound` clears the bit set and walks the
- * first segment only; `rest` (`(frame, bound) → bound`, a function of
- * `extra`) walks the later ones, whose codes are all at least `least`. The
- * `run` takes the first segment's codes below `least` before it walks the
- * rest, so a frame that a rule of the first segment decides never walks the
- * rest (bench/RESULTS.md, "10,000-rule whole run, session 12"). `rest` is null
- * where the tree is one segment or its later segments list nothing.
+ * first segment only; each of `rests` (`(frame, bound) → bound`, functions
+ * of `extra`) walks one later segment, whose codes and those of the segments
+ * after it are all at least its `least`. The `run` takes the codes below a
+ * segment's `least` before it walks that segment, so a frame that a rule of
+ * an earlier segment decides never walks it (bench/RESULTS.md, "10,000-rule
+ * whole run, session 12"; one step per segment: session 14). `rests` is
+ * empty where the tree is one segment or its later segments list nothing.
  */
 export function _segmentedCollect(
   plan: _WasmPlan,
@@ -461,31 +468,40 @@ export function _segmentedCollect(
   module: _ModuleFlags,
   extra: _WasmFunction[],
   firstExtra: number,
-): { collect: _WasmFunction; rest: { index: number; least: number } | null } {
+): { collect: _WasmFunction; rests: _SegmentWalk[] } {
   const segments = _segmentRoots(plan.roots[chain]);
   const second = segments.length > 1 ? segments[1] : null;
   if (second === null || second.least === _END || !_segmentedRuns.on) {
-    return { collect: _collectFunction(plan, chain, module, extra, firstExtra), rest: null };
+    return { collect: _collectFunction(plan, chain, module, extra, firstExtra), rests: [] };
   }
   const collect = _collectFunction(plan, chain, module, extra, firstExtra, second);
-  // The rest's slot first: its own pieces follow it in `extra`.
-  const slot = extra.length;
-  extra.push({ type: T_TWO, locals: [], code: new _WasmCode() });
-  const r = new _Body();
-  const e = _collectEmitter(plan, chain, module, r, { extra, firstExtra, L: _COLLECT, stop: null });
-  _emitWalkPrelude(r, _COLLECT);
-  _emitChain(e, second);
-  r.c.get(_COLLECT.bound);
-  extra[slot] = { type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: r.c };
+  const rests: _SegmentWalk[] = [];
+  const steps = _segmentedRuns.steps;
+  for (let i = 1; i < segments.length && segments[i].least !== _END; i++) {
+    // The last step walks every segment left.
+    const stop = i + 1 < segments.length && rests.length + 2 < steps ? segments[i + 1] : null;
+    // The segment's slot first: its own pieces follow it in `extra`.
+    const slot = extra.length;
+    extra.push({ type: T_TWO, locals: [], code: new _WasmCode() });
+    const r = new _Body();
+    const e = _collectEmitter(plan, chain, module, r, { extra, firstExtra, L: _COLLECT, stop });
+    _emitWalkPrelude(r, _COLLECT);
+    _emitChain(e, segments[i]);
+    r.c.get(_COLLECT.bound);
+    extra[slot] = { type: T_TWO, locals: _COLLECT_LOCALS.slice(1), code: r.c };
+    rests.push({ index: firstExtra + slot, least: segments[i].least });
+    if (stop === null) break;
+  }
   _segmentedRuns.made++;
-  return { collect, rest: { index: firstExtra + slot, least: second.least } };
+  return { collect, rests };
 }
 
 /**
  * Tests: `on: false` walks every chain in one step (the form before session
- * 12); `made` counts the chains given a walk in two steps.
+ * 12); `made` counts the chains given a walk in steps; `steps` is the most
+ * steps a walk takes (2: the first segment, then every later one).
  */
-export const _segmentedRuns = { on: true, made: 0 };
+export const _segmentedRuns = { on: true, made: 0, steps: 64 };
 
 /**
  * One chain's walk as code to inline in its `run`, with locals `L`; null

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { _keepFieldsTagged } from "../bpf/_tagged_fields.ts";
 
 /** `lo <= (field & mask) <= hi`. */
 export interface _Guard {
@@ -23,6 +24,9 @@ export interface _Guard {
   readonly lo: number;
   readonly hi: number;
 }
+
+// A guard, as the functions of the compile make one (see ../bpf/_tagged_fields.ts).
+_keepFieldsTagged({ field: 0, mask: null, lo: null, hi: null });
 
 /** A conjunction of guards (at most `_MAX_GUARDS`). */
 export type _Guards = readonly _Guard[];

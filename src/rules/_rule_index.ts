@@ -697,18 +697,23 @@ export class _IndexBuilder {
  * first segment of a chain whose Wasm `run` takes the first segment's codes
  * before it walks the later segments (`_segmentedCollect`,
  * ./_classifier_wasm_walk.ts; chains past `_RUN_CASES_RULES` rules): there a
- * frame decided in the first segment walks nothing else, and 256 measured
- * faster than 512 and 128 (bench/RESULTS.md, "10,000-rule whole run, session
- * 12"). Tests lower them so that small sets are segmented.
+ * frame decided in the first segment walks nothing else. 256 measured
+ * faster than 512 and 128 with two steps (bench/RESULTS.md, "10,000-rule
+ * whole run, session 12"); since the run takes one step per segment and a
+ * jump leaves the later segments to the chain's resumption, 128 (64 and 256
+ * measured: "Per-frame cost at 1,000 and 10,000 rules, session 14"). Tests
+ * lower them so that small sets are segmented.
  */
-export const _segmentLimits = { first: 512, growth: 2, twoStepFirst: 256 };
+export const _segmentLimits = { first: 512, growth: 2, twoStepFirst: 128 };
 
 /**
  * Where the segments of `entries` (in rule order) end, as indices into it:
  * sizes `first`, `first × growth`, ... ({@linkcode _segmentLimits}), each
  * cut after the last entry of a rule (a rule's entries stay together), a
- * last one smaller than its size joined to the one before. So there are at
- * most `1 + log2(entries / first + 1)` segments. A frame's walk
+ * last one smaller than its size joined to the one before where `first` is
+ * at least `_segmentLimits.first` (a walk in steps keeps it: a frame decided
+ * there walks it instead of a bigger one; bench/RESULTS.md, session 14). So
+ * there are at most `1 + log2(entries / first + 1)` segments. A frame's walk
  * visits a segment only while its bound reaches the segment's first rule:
  * a frame decided by the first rules of a long chain walks the first
  * segments' trees only, whatever the chain's length.
@@ -725,7 +730,8 @@ export function _segmentEnds(
     end = Math.min(entries.length, end + size);
     while (end < entries.length && entries[end].position === entries[end - 1].position) end++;
     size *= growth;
-    if (entries.length - end < size) end = entries.length;
+    // A last segment smaller than its size joins the one before, unless the walk goes in steps.
+    if (first >= _segmentLimits.first && entries.length - end < size) end = entries.length;
     ends.push(end);
   }
   return ends;

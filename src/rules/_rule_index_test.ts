@@ -218,22 +218,29 @@ Deno.test("segments of a chain: rules kept whole, sizes growing, at most 1 + log
     for (let p = 0; p < rules; p++) {
       for (let a = 1 + random.int(8); a > 0; a--) entries.push({ position: p });
     }
-    const ends = _segmentEnds(entries);
-    if (entries.length === 0) {
-      assert.deepEqual(ends, []);
-      continue;
+    // The walks' first segment, and the smaller one of a walk in steps (its last segment not joined).
+    for (const first of [_segmentLimits.first, _segmentLimits.twoStepFirst]) {
+      const ends = _segmentEnds(entries, first);
+      if (entries.length === 0) {
+        assert.deepEqual(ends, []);
+        continue;
+      }
+      assert.equal(ends[ends.length - 1], entries.length);
+      assert.ok(ends.length <= 1 + Math.log2(entries.length / first + 1));
+      let from = 0;
+      ends.forEach((end, s) => {
+        assert.ok(end > from);
+        // Never between two entries of one rule.
+        if (end < entries.length) assert.notEqual(entries[end].position, entries[end - 1].position);
+        // Each segment but the last holds at least its size.
+        if (s + 1 < ends.length) assert.ok(end - from >= first * 2 ** s);
+        // A last segment smaller than its size is joined, except in steps.
+        if (s > 0 && s + 1 === ends.length && end - from < first * 2 ** s) {
+          assert.ok(first < _segmentLimits.first, `a last segment of ${end - from} was not joined`);
+        }
+        from = end;
+      });
     }
-    assert.equal(ends[ends.length - 1], entries.length);
-    assert.ok(ends.length <= 1 + Math.log2(entries.length / _segmentLimits.first + 1));
-    let from = 0;
-    ends.forEach((end, s) => {
-      assert.ok(end > from);
-      // Never between two entries of one rule.
-      if (end < entries.length) assert.notEqual(entries[end].position, entries[end - 1].position);
-      // Each segment but the last holds at least its size.
-      if (s + 1 < ends.length) assert.ok(end - from >= _segmentLimits.first * 2 ** s);
-      from = end;
-    });
   }
 });
 

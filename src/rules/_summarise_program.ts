@@ -88,6 +88,7 @@ import {
   _MAX_GUARDS,
   type _Summary,
 } from "./_guards.ts";
+import { _keepFieldsTagged } from "../bpf/_tagged_fields.ts";
 
 /** Most abstract states kept at one instruction. */
 export const _MAX_STATES = 8;
@@ -113,6 +114,9 @@ interface _Value {
   readonly m: number;
   readonly l: number;
 }
+
+// A value, as the functions here make one (see ../bpf/_tagged_fields.ts).
+_keepFieldsTagged({ kind: 0, k: null, field: 0, r: 0, m: null, l: 0 });
 
 const UNKNOWN: _Value = { kind: _UNKNOWN, k: 0, field: -1, r: 0, m: 0, l: 0 };
 

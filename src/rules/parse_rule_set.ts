@@ -26,6 +26,8 @@ import type {
 import { RuleSetError } from "./rule_set_error.ts";
 import { _formatAddress, _parseNetwork, _parseProtocol } from "./_ip.ts";
 import { _findChainProblem } from "./_check_chains.ts";
+// BPF instructions, made here by the thousand, with their `k` tagged (see the module).
+import "../bpf/_tagged_fields.ts";
 
 /**
  * Options of {@linkcode parseRuleSet}.
