@@ -93,7 +93,7 @@ export function _wasmModule(lowered: _LoweredProgram): Uint8Array<ArrayBuffer> {
       { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [_I32] }, // loadIndex
       { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [_F64] }, // ancillary
       { params: [_I32, _I32, _I32, _I32, _I32], results: [_I32] }, // run
-      { params: [_I32, _I32, _I32, _I32, _I32, _I32], results: [] }, // batch
+      { params: [_I32, _I32, _I32, _I32, _I32, _I32, _I32], results: [] }, // batch
     ],
     functionImports: [{ name: "loadIndex", type: 0 }, { name: "ancillary", type: 1 }],
     memoryMinimumPages: 1,
@@ -122,12 +122,13 @@ function _runFunction(lowered: _LoweredProgram): _WasmFunction {
 }
 
 /**
- * `batch(offsets, lengths, wires, skips, count, results)`: arrays of `count`
- * uint32 at those addresses (frame starts, captured lengths, wire lengths,
- * bytes from the start to offset 0; `wires`/`skips` -1: the captured length,
- * 0); for each frame the program, inlined, on base = start + skip, end =
- * min(start + captured, memory size), net = base, mac = start; the uint32
- * result stored at `results`.
+ * `batch(offsets, lengths, wires, skips, count, results, limit)`: arrays of
+ * `count` uint32 at those addresses (frame starts, captured lengths, wire
+ * lengths, bytes from the start to offset 0; `wires`/`skips` -1: the captured
+ * length, 0); for each frame the program, inlined, on base = start + skip,
+ * end = min(start + captured, limit), net = base, mac = start; the uint32
+ * result stored at `results`. `limit` is the end of the packet bytes (no
+ * frame reads the arrays after them, whatever its length says).
  */
 function _batchFunction(lowered: _LoweredProgram): _WasmFunction {
   const OFFSETS = 0;
@@ -139,7 +140,6 @@ function _batchFunction(lowered: _LoweredProgram): _WasmFunction {
   const LIMIT = 6;
   const L = new _Locals(7);
   const c = new _WasmCode();
-  c.op(_OP.memorySize).op(0).i32(16).op(_OP.i32Shl).set(LIMIT);
   // No wire lengths, no skips, results over the offsets: the plain loop.
   c.get(WIRES).get(SKIPS).op(_OP.i32And).i32(-1).op(_OP.i32Eq)
     .get(RESULTS).get(OFFSETS).op(_OP.i32Eq).op(_OP.i32And).begin(_OP.if);
@@ -180,7 +180,7 @@ function _batchFunction(lowered: _LoweredProgram): _WasmFunction {
   return {
     type: 3,
     locals: [
-      { count: 1 + L.field - L.base, type: _I32 },
+      { count: L.field - L.base, type: _I32 },
       { count: 1, type: _F64 },
       { count: 16, type: _I32 },
     ],
@@ -193,7 +193,7 @@ function _batchFunction(lowered: _LoweredProgram): _WasmFunction {
  * captured length, and each result goes over the frame's offset (the
  * parameters' locals, reused): one pointer walks the offsets, the lengths
  * lie a constant distance after them, and the window is `[start, min(start
- * + length, memory size))` (never past `start + length`: bounded).
+ * + length, limit))` (never past `start + length`: bounded).
  */
 function _plainBatchLoop(
   c: _WasmCode,

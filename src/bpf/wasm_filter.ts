@@ -106,6 +106,7 @@ export class WasmFilter {
     skips: number,
     count: number,
     results: number,
+    limit: number,
   ) => void;
   #capacity = 0;
   #view: Uint8Array;
@@ -228,11 +229,12 @@ export class WasmFilter {
   /**
    * Runs the program on the frame at `offset` in {@linkcode WasmFilter.bytes}
    * (offset 0 and the link-layer header at its start) and returns its result.
-   * Loads past `capturedLength` or `wireLength` fail as in the kernel.
+   * Loads past `capturedLength` or `wireLength` fail as in the kernel; a frame
+   * ends at the end of the reserved bytes at the latest.
    */
   run(offset: number, capturedLength: number, wireLength: number = capturedLength): number {
-    // Wasm clamps the end to the memory.
-    const end = offset + capturedLength;
+    // A frame ends at the reserved bytes' end at the latest (Wasm clamps to the memory too).
+    const end = Math.min(offset + capturedLength, this.#capacity);
     return this.#run(
       offset | 0,
       end > 0x7fffffff ? -1 : end,
@@ -245,7 +247,8 @@ export class WasmFilter {
 
   /**
    * Runs the program on `count` frames of {@linkcode WasmFilter.bytes}, the
-   * i-th at `offsets[i]` with `capturedLengths[i]` bytes, and writes each
+   * i-th at `offsets[i]` with `capturedLengths[i]` bytes (ending at the end of
+   * the reserved bytes at the latest), and writes each
    * result to `results[i]`: one call into Wasm for the whole batch, the
    * program inlined in its loop. Only the offsets, lengths and results (12
    * bytes a packet, 20 with both options, by `TypedArray.set`) are copied,
@@ -298,6 +301,7 @@ export class WasmFilter {
       skips === undefined ? -1 : at + 12 * count,
       count,
       plain ? at : at + 16 * count,
+      this.#capacity,
     );
     const from = plain ? 0 : 4 * count;
     results.set(table.subarray(from, from + count));

@@ -73,6 +73,31 @@ Deno.test("WasmFilter never reads past its memory, whatever lengths it is given"
   assert.equal(filter.run(size - 20, 1000), 0);
 });
 
+Deno.test("WasmFilter ends a frame whose length runs past its reserved bytes where they end, as the interpreter", () => {
+  // ld [k]; ret a, for loads inside, across and past the 8 reserved bytes.
+  for (const k of [0, 4, 5, 8, 20]) {
+    const program = [{ code: 0x20, jt: 0, jf: 0, k }, { code: 0x16, jt: 0, jf: 0, k: 0 }];
+    const filter = compileWasm(program);
+    const bytes = filter.reserve(8);
+    bytes.set([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The interpreter sees the frame as a view of the reserved bytes can hold it.
+    const expected = (offset: number) =>
+      interpret(program, bytes.subarray(offset, offset + 64), { wireLength: 64 });
+    assert.equal(filter.run(0, 64), expected(0), `run, ld [${k}]`);
+    assert.equal(filter.run(4, 64), expected(4), `run at 4, ld [${k}]`);
+    const offsets = Uint32Array.of(0, 4, 0, 4, 0);
+    const want = [...offsets].map(expected);
+    const plain = new Uint32Array(5);
+    filter.runBatch(offsets.slice(), new Uint32Array(5).fill(64), plain);
+    assert.deepEqual([...plain], want, `plain batch, ld [${k}]`);
+    const general = new Uint32Array(5);
+    filter.runBatch(offsets.slice(), new Uint32Array(5).fill(64), general, {
+      wireLengths: new Uint32Array(5).fill(64),
+    });
+    assert.deepEqual([...general], want, `batch with wire lengths, ld [${k}]`);
+  }
+});
+
 Deno.test("WasmFilter refuses a reservation above 2 GiB and a batch larger than its arrays", () => {
   const filter = compileWasm(TCP_PORT_80);
   assert.throws(() => filter.reserve(2 ** 31), RangeError);
