@@ -232,8 +232,8 @@ export function _programOf(random: _Random, template: Uint8Array, maxLength = 40
   return body;
 }
 
-/** The highest offset (exclusive) a program reads at a non-negative `[k]`. */
-function highestOffset(program: readonly Instruction[]): number {
+/** The highest offset (exclusive) a program reads at a non-negative `[k]` (`ldx msh`: 1 byte). */
+export function _highestOffset(program: readonly Instruction[]): number {
   let high = 0;
   for (const { code, k } of program) {
     const cls = code & 0x07;
@@ -251,7 +251,7 @@ export function _packetsOf(
   template: Uint8Array,
   program: readonly Instruction[],
 ): Uint8Array[] {
-  const high = highestOffset(program);
+  const high = _highestOffset(program);
   const lengths = new Set([0, 1, 2, high - 1, high, high + 1, high + 3, template.length]);
   for (let i = 0; i < 3; i++) lengths.add(random.int(template.length + 8));
   const packets: Uint8Array[] = [];

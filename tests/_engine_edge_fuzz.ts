@@ -33,6 +33,7 @@ import { validate } from "../src/bpf/validate.ts";
 import { _makeWasmWalk, _WasmWalk } from "../src/cli/_wasm_walk.ts";
 import { _OutputRuns } from "../src/cli/_output_runs.ts";
 import type { _Random } from "./_fuzz.ts";
+import { _highestOffset } from "./_backend_fuzz.ts";
 
 const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k: k >>> 0 });
 
@@ -195,26 +196,13 @@ export function _edgeChainOf(random: _Random, template: Uint8Array): Instruction
   return program;
 }
 
-/** The highest offset (exclusive) a program reads at a non-negative `[k]` (`ldx msh`: 1 byte). */
-function highestOffset(program: readonly Instruction[]): number {
-  let high = 0;
-  for (const { code, k } of program) {
-    const cls = code & 0x07;
-    if ((cls === 0x00 || cls === 0x01) && (code & 0xe0) === 0x20 && (k | 0) >= 0) {
-      const size = (code & 0x18) === 0x10 ? 1 : (code & 0x18) === 0x08 ? 2 : 4;
-      high = Math.max(high, k + (cls === 0x01 ? 1 : size));
-    }
-  }
-  return high;
-}
-
 /** Packets of every length from 0 to a few bytes past the highest offset read, from the template. */
 export function _edgePacketsOf(
   random: _Random,
   template: Uint8Array,
   program: readonly Instruction[],
 ): Uint8Array[] {
-  const top = Math.min(Math.max(highestOffset(program), template.length) + 3, 90);
+  const top = Math.min(Math.max(_highestOffset(program), template.length) + 3, 90);
   const packets: Uint8Array[] = [];
   for (let length = 0; length <= top; length++) {
     const packet = new Uint8Array(length);
