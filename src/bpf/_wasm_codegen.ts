@@ -227,9 +227,11 @@ function _plainBatchLoop(
 /** Programs of at most this many blocks run twice per iteration of the plain batch loop. */
 const UNROLLED_BLOCKS = 32;
 
-/** How many constant-offset checks the blocks make (hoisted ones not already passed, and own ones). */
-function _constantChecks(lowered: _LoweredProgram): number {
-  const known = _registerFacts(lowered).known;
+/**
+ * How many constant-offset checks the blocks make (hoisted ones not already
+ * passed, by the bytes `known` before each block, and own ones).
+ */
+function _constantChecks(lowered: _LoweredProgram, known: readonly number[]): number {
   let checks = 0;
   const own = (step: _Step | undefined) =>
     step !== undefined && (step.kind === "load" || step.kind === "load-header-length") &&
@@ -360,8 +362,9 @@ export class _ProgramEmitter {
    */
   #blocks(): void {
     const c = this.#c;
+    const facts = this.#facts = _registerFacts(this.#lowered);
     // (One check or none: a copy would only move it.)
-    const floor = this.#versioned && _constantChecks(this.#lowered) > 1
+    const floor = this.#versioned && _constantChecks(this.#lowered, facts.known) > 1
       ? _constantLoadEnd(this.#lowered)
       : 0;
     if (floor > 0) {
@@ -378,7 +381,7 @@ export class _ProgramEmitter {
   #blockCopy(floor: number): void {
     const c = this.#c;
     const blocks = this.#lowered.blocks;
-    const facts = this.#facts = _registerFacts(this.#lowered);
+    const facts = this.#facts!;
     // Block b's Wasm block ends just before its code: open them innermost last.
     for (let b = blocks.length - 1; b >= 1; b--) c.begin(_OP.block);
     for (let b = 0; b < blocks.length; b++) {

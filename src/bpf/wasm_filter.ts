@@ -233,11 +233,11 @@ export class WasmFilter {
    * ends at the end of the reserved bytes at the latest.
    */
   run(offset: number, capturedLength: number, wireLength: number = capturedLength): number {
-    // A frame ends at the reserved bytes' end at the latest (Wasm clamps to the memory too).
+    // A frame ends at the reserved bytes' end at the latest (below 2 GiB: an int32).
     const end = Math.min(offset + capturedLength, this.#capacity);
     return this.#run(
       offset | 0,
-      end > 0x7fffffff ? -1 : end,
+      end | 0,
       wireLength | 0,
       offset | 0,
       offset | 0,

@@ -357,20 +357,25 @@ export class _IndexBuilder {
   readonly #segmented: boolean;
   /** Entries of the first segment (see {@linkcode _segmentEnds}). */
   readonly #first: number;
+  /** Whether a last segment smaller than its size joins the one before (see {@linkcode _segmentEnds}). */
+  readonly #joinLast: boolean;
 
   /**
    * With `segmented`, the entries are indexed in segments of rule positions
    * ({@linkcode _segmentEnds}), each segment's tree walked after the one
-   * before and only while the bound reaches it; without, one tree.
+   * before and only while the bound reaches it; without, one tree. `steps`:
+   * the chain's Wasm `run` walks it one segment per step (a smaller first
+   * segment, and a last segment kept apart).
    */
   constructor(
     entries: _IndexEntry[],
     fields: readonly _Field[],
     segmented = true,
-    first = _segmentLimits.first,
+    steps = false,
   ) {
     this.#fields = fields;
-    this.#first = first;
+    this.#first = steps ? _segmentLimits.twoStepFirst : _segmentLimits.first;
+    this.#joinLast = !steps;
     this.#copiesLeft = 32 * entries.length + 64;
     this.#segmented = segmented;
     this.#work = this.#widen(entries);
@@ -412,7 +417,9 @@ export class _IndexBuilder {
       }
       if (++seen % _STEP_ENTRIES === 0) yield;
     }
-    const ends = this.#segmented ? _segmentEnds(widened, this.#first) : [widened.length];
+    const ends = this.#segmented
+      ? _segmentEnds(widened, this.#first, this.#joinLast)
+      : [widened.length];
     let from = 0;
     for (const end of ends) {
       const node = from === 0 ? this.root : new _IndexNode();
@@ -710,9 +717,9 @@ export const _segmentLimits = { first: 512, growth: 2, twoStepFirst: 128 };
  * Where the segments of `entries` (in rule order) end, as indices into it:
  * sizes `first`, `first × growth`, ... ({@linkcode _segmentLimits}), each
  * cut after the last entry of a rule (a rule's entries stay together), a
- * last one smaller than its size joined to the one before where `first` is
- * at least `_segmentLimits.first` (a walk in steps keeps it: a frame decided
- * there walks it instead of a bigger one; bench/RESULTS.md, session 14). So
+ * last one smaller than its size joined to the one before with `joinLast`
+ * (a walk in steps keeps it apart: a frame decided there walks it instead
+ * of a bigger one; bench/RESULTS.md, session 14). So
  * there are at most `1 + log2(entries / first + 1)` segments. A frame's walk
  * visits a segment only while its bound reaches the segment's first rule:
  * a frame decided by the first rules of a long chain walks the first
@@ -721,6 +728,7 @@ export const _segmentLimits = { first: 512, growth: 2, twoStepFirst: 128 };
 export function _segmentEnds(
   entries: readonly { readonly position: number }[],
   first = _segmentLimits.first,
+  joinLast = true,
 ): number[] {
   const ends: number[] = [];
   let size = Math.max(1, first);
@@ -730,8 +738,8 @@ export function _segmentEnds(
     end = Math.min(entries.length, end + size);
     while (end < entries.length && entries[end].position === entries[end - 1].position) end++;
     size *= growth;
-    // A last segment smaller than its size joins the one before, unless the walk goes in steps.
-    if (first >= _segmentLimits.first && entries.length - end < size) end = entries.length;
+    // A last segment smaller than its size joins the one before (not for a walk in steps).
+    if (joinLast && entries.length - end < size) end = entries.length;
     ends.push(end);
   }
   return ends;

@@ -219,8 +219,13 @@ Deno.test("segments of a chain: rules kept whole, sizes growing, at most 1 + log
       for (let a = 1 + random.int(8); a > 0; a--) entries.push({ position: p });
     }
     // The walks' first segment, and the smaller one of a walk in steps (its last segment not joined).
-    for (const first of [_segmentLimits.first, _segmentLimits.twoStepFirst]) {
-      const ends = _segmentEnds(entries, first);
+    for (
+      const [first, joinLast] of [[_segmentLimits.first, true], [
+        _segmentLimits.twoStepFirst,
+        false,
+      ]] as const
+    ) {
+      const ends = _segmentEnds(entries, first, joinLast);
       if (entries.length === 0) {
         assert.deepEqual(ends, []);
         continue;
@@ -236,7 +241,7 @@ Deno.test("segments of a chain: rules kept whole, sizes growing, at most 1 + log
         if (s + 1 < ends.length) assert.ok(end - from >= first * 2 ** s);
         // A last segment smaller than its size is joined, except in steps.
         if (s > 0 && s + 1 === ends.length && end - from < first * 2 ** s) {
-          assert.ok(first < _segmentLimits.first, `a last segment of ${end - from} was not joined`);
+          assert.ok(!joinLast, `a last segment of ${end - from} was not joined`);
         }
         from = end;
       });

@@ -235,14 +235,12 @@ export class _RuleSetBuilder {
         const big = this.#wasm !== null && entries.length >= _BIG_CHAIN_ENTRIES &&
           2 * this.#chains[c].length <= _MAX_CODES;
         const fields = this.#table.fields;
-        // A long chain's Wasm `run` walks its first segment, then takes its codes, before the rest.
-        const first = this.#wasm === null && this.#chains[c].length > _RUN_CASES_RULES
-          ? _segmentLimits.twoStepFirst
-          : _segmentLimits.first;
+        // A long chain's Wasm `run` walks its segments one per step, taking each one's codes.
+        const steps = this.#wasm === null && this.#chains[c].length > _RUN_CASES_RULES;
         this.#builders.push(
           big
             ? new _KeyTableBuilder(entries, fields)
-            : new _IndexBuilder(entries, fields, true, first),
+            : new _IndexBuilder(entries, fields, true, steps),
         );
       });
     }
