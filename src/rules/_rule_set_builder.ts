@@ -40,7 +40,6 @@ import {
   _IndexBuilder,
   type _IndexEntry,
   type _IndexNode,
-  _segmentLimits,
 } from "./_rule_index.ts";
 import type { _WasmClassifier } from "./_classifier_wasm.ts";
 import { _RuleShapes } from "./_rule_shape.ts";
