@@ -259,6 +259,7 @@ function _emitChainPiece(
     const fail = b.open(_OP.block);
     const source = node.source!;
     const swapped = _swappedKeys(node);
+    if (swapped > 1) _swappedDispatch.made++;
     _emitField(b, source, fail, L, e.module, e.known, swapped > 1);
     // The children run where the field loaded.
     if (source.kind === _F_PACKET && source.msh < 0 && source.offset >= 0) {
@@ -346,8 +347,11 @@ function _swappedKeys(node: _IndexNode): number {
   return keys.length > 0 && _isTable(keys, 0, keys.length - 1) ? 1 : bytes;
 }
 
-/** Tests: `on: false` dispatches every exact node on the value itself (the form before session 15). */
-export const _swappedDispatch = { on: true };
+/**
+ * Tests: `on: false` dispatches every exact node on the value itself (the
+ * form before session 15); `made` counts the nodes emitted with swapped keys.
+ */
+export const _swappedDispatch = { on: true, made: 0 };
 
 /** Whether {@linkcode _emitDispatch} dispatches `keys[lo..hi]` by one jump table. */
 function _isTable(keys: readonly number[], lo: number, hi: number): boolean {
