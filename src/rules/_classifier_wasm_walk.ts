@@ -334,24 +334,29 @@ function _childPairs(node: _IndexNode, swapped: number): [number, _IndexNode][] 
 
 /**
  * How many bytes of an exact node's field its dispatch compares
- * byte-swapped (1: none): a 2- or 4-byte field whose keys take no jump table
- * is dispatched on the bytes as they lie in the frame, against keys swapped
- * when the code is emitted (an equality dispatch needs no numeric order), so
- * the frame's value is not swapped per frame. Range nodes and jump tables
- * need the value itself.
+ * byte-swapped (1: none): a 2- or 4-byte field (a port, a header word, an
+ * address word) with at most `_swappedDispatch.most` keys, which
+ * {@linkcode _emitDispatch} tests one by one for equality, is dispatched on
+ * the bytes as they lie in the frame against keys (and mask) swapped when
+ * the code is emitted, so the frame's value is not swapped per frame. More
+ * keys keep the value itself: a decision tree over swapped keys orders them
+ * by their low byte, which spreads frames of nearby values (one network's
+ * hosts) over its branches. Range nodes need the value's order. Measured in
+ * bench/RESULTS.md, "Per-frame cost of the Wasm classifier, session 15".
  */
 function _swappedKeys(node: _IndexNode): number {
   const bytes = _swappedBytes(node.source!);
   if (node.starts !== null || bytes === 1 || !_swappedDispatch.on) return 1;
   const keys = _childPairs(node, 1).map((p) => p[0]);
-  return keys.length > 0 && _isTable(keys, 0, keys.length - 1) ? 1 : bytes;
+  return keys.length > 0 && keys.length <= _swappedDispatch.most ? bytes : 1;
 }
 
 /**
  * Tests: `on: false` dispatches every exact node on the value itself (the
- * form before session 15); `made` counts the nodes emitted with swapped keys.
+ * form before session 15); `made` counts the nodes emitted with swapped
+ * keys; `most` is the most keys a node so dispatched has.
  */
-export const _swappedDispatch = { on: true, made: 0 };
+export const _swappedDispatch = { on: true, made: 0, most: 3 };
 
 /** Whether {@linkcode _emitDispatch} dispatches `keys[lo..hi]` by one jump table. */
 function _isTable(keys: readonly number[], lo: number, hi: number): boolean {
