@@ -30,22 +30,12 @@ import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET } from "./opcodes.ts";
 import { _captureEnd, _dataStart, _loadEnd, _wireLength } from "./_packet_access.ts";
 import { _batchCount, _frameEnd } from "./_run_batch.ts";
 import type { _Single } from "./_execute_single.ts";
+import { _jumpTaken } from "./_alu.ts";
+import { _stepNodes, _TREE_ESCAPE, type _TreeNode, _treeStep } from "./_execute_tree_steps.ts";
+
+export type { _TreeNode } from "./_execute_tree_steps.ts";
 
 type _Run = (P: Uint8Array, C?: PacketContext) => number;
-
-/**
- * One block of a tree: runs it on the bytes of `P` from `B` (loads end at
- * `LE`, `W` is the wire length) with registers A and X, and returns the
- * program's result (uint32).
- */
-export type _TreeNode = (
-  P: Uint8Array,
-  B: number,
-  LE: number,
-  W: number,
-  A: number,
-  X: number,
-) => number;
 
 /**
  * The most blocks a tree may have; a bigger program keeps the dispatch loop.
@@ -65,9 +55,10 @@ export function _closureTree(lowered: _LoweredProgram): _TreeNode | undefined {
   if (lowered.backward || blocks.length > _MAX_TREE_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
   const built = new Map<number, _TreeNode>();
+  const scratch = new Int32Array(16);
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
-    built.set(index, _node(lowered, index, (to) => built.get(to)!));
+    built.set(index, _node(lowered, index, (to) => built.get(to)!, scratch));
   }
   return built.get(0);
 }
@@ -75,13 +66,10 @@ export function _closureTree(lowered: _LoweredProgram): _TreeNode | undefined {
 /** Whether block `index` can be a node: steps, producer and exit of the kinds the nodes cover. */
 function _treeBlock(lowered: _LoweredProgram, index: number): boolean {
   const { steps, exit } = lowered.blocks[index];
-  if (steps.length > 1) return false;
-  if (steps.length === 1 && (steps[0].kind !== "load-header-length" || steps[0].offset < 0)) {
-    return false;
-  }
+  if (!steps.every(_treeStep)) return false;
   if (exit.kind === "goto") return exit.to > index;
   if (exit.kind !== "test") return true;
-  if (exit.useX || ![BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET].includes(exit.op)) return false;
+  if (![BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET].includes(exit.op)) return false;
   if (exit.whenTrue <= index || exit.whenFalse <= index) return false;
   const producer = exit.producer;
   if (producer === undefined) return true;
@@ -94,15 +82,28 @@ function _node(
   lowered: _LoweredProgram,
   index: number,
   target: (block: number) => _TreeNode,
+  scratch: Int32Array,
 ): _TreeNode {
   const { steps, exit } = lowered.blocks[index];
   let node: _TreeNode;
   if (exit.kind === "return") node = _returns(exit.value >>> 0);
   else if (exit.kind === "return-a") node = _returnsA();
   else if (exit.kind === "goto") node = target(exit.to);
-  else node = _testNode(exit, target(exit.whenTrue), target(exit.whenFalse));
+  else if (exit.useX) {
+    node = _testX(
+      exit.shift,
+      exit.mask | 0,
+      exit.op,
+      target(exit.whenTrue),
+      target(exit.whenFalse),
+    );
+    if (exit.producer !== undefined) node = _stepNodes([exit.producer], node, scratch);
+  } else node = _testNode(exit, target(exit.whenTrue), target(exit.whenFalse));
+  // `tcp port 80`'s blocks: no step, or the header length alone.
+  if (steps.length === 0) return node;
   const step = steps[0];
-  return step?.kind === "load-header-length" ? _header(step.offset, node) : node;
+  if (steps.length === 1 && step.kind === "load-header-length") return _header(step.offset, node);
+  return _stepNodes(steps, node, scratch);
 }
 
 /** Whether a test is `A == k` on the whole value (no shift, no mask). */
@@ -128,7 +129,9 @@ function _testNode(test: _Test, t: _TreeNode, f: _TreeNode): _TreeNode {
     if (producer.size === 2) return indirect ? _equalX2(k, v, t, f) : _equal2(k, v, t, f);
     return indirect ? _equalX4(k, v, t, f) : _equal4(k, v, t, f);
   }
-  return _range(producer.size, indirect, k, shift, mask, rangeMask, low, span, t, f);
+  if (indirect) return _range(producer.size, k, shift, mask, rangeMask, low, span, t, f);
+  const range = producer.size === 1 ? _range1 : producer.size === 2 ? _range2 : _range4;
+  return range(k, shift, mask, rangeMask, low, span, t, f);
 }
 
 // One literal per kind of node: a call site that sees closures of one literal (or a few)
@@ -172,6 +175,14 @@ function _testA(
   return function testA(P, B, LE, W, A, X): number {
     const a = (A >>> shift) & mask;
     return _taken(a, rangeMask, low, span) ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+  };
+}
+
+/** `A = (A >>> shift) & mask`, then `A op X`. */
+function _testX(shift: number, mask: number, op: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  return function testX(P, B, LE, W, A, X): number {
+    const a = (A >>> shift) & mask;
+    return _jumpTaken(op, a >>> 0, X >>> 0) === 1 ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
   };
 }
 
@@ -219,8 +230,10 @@ function _equal4(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
 
 function _equalX1(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
   return function equalX1(P, B, LE, W, _A, X): number {
-    const i = B + X + k;
-    if (i + 1 > LE) return 0;
+    const o = (X + k) | 0;
+    if (o < 0) throw _TREE_ESCAPE;
+    if (o > LE - B - 1) return 0;
+    const i = B + o;
     const a = P[i];
     return a === v ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
   };
@@ -228,8 +241,10 @@ function _equalX1(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
 
 function _equalX2(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
   return function equalX2(P, B, LE, W, _A, X): number {
-    const i = B + X + k;
-    if (i + 2 > LE) return 0;
+    const o = (X + k) | 0;
+    if (o < 0) throw _TREE_ESCAPE;
+    if (o > LE - B - 2) return 0;
+    const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
     return a === v ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
   };
@@ -237,17 +252,20 @@ function _equalX2(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
 
 function _equalX4(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
   return function equalX4(P, B, LE, W, _A, X): number {
-    const i = B + X + k;
-    if (i + 4 > LE) return 0;
+    const o = (X + k) | 0;
+    if (o < 0) throw _TREE_ESCAPE;
+    if (o > LE - B - 4) return 0;
+    const i = B + o;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
     return a === v ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
   };
 }
 
-/** Any other test on `[k]` or `[x + k]`: shift, mask, then the range test. */
-function _range(
-  size: number,
-  indirect: boolean,
+// Any other test on `[k]`: shift, mask, then the range test; one literal per size, so that
+// each is small enough for V8 to inline many (its budget counts bytecode: 242 bytes with
+// the size chosen inside, the budget 920).
+
+function _range1(
   k: number,
   shift: number,
   mask: number,
@@ -257,10 +275,68 @@ function _range(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
-  const useX = indirect ? -1 : 0;
+  return function range1(P, B, LE, W, _A, X): number {
+    const i = B + k;
+    if (i + 1 > LE) return 0;
+    const a = (P[i] >>> shift) & mask;
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+  };
+}
+
+function _range2(
+  k: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  return function range2(P, B, LE, W, _A, X): number {
+    const i = B + k;
+    if (i + 2 > LE) return 0;
+    const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+  };
+}
+
+function _range4(
+  k: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  return function range4(P, B, LE, W, _A, X): number {
+    const i = B + k;
+    if (i + 4 > LE) return 0;
+    const value = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    const a = (value >>> shift) & mask;
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+  };
+}
+
+/** Any other test on `[x + k]`: shift, mask, then the range test. */
+function _range(
+  size: number,
+  k: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
   return function range(P, B, LE, W, _A, X): number {
-    const i = B + (X & useX) + k;
-    if (i + size > LE) return 0;
+    const o = (X + k) | 0;
+    if (o < 0) throw _TREE_ESCAPE;
+    if (o > LE - B - size) return 0;
+    const i = B + o;
     const value = size === 1
       ? P[i]
       : size === 2
@@ -271,43 +347,69 @@ function _range(
   };
 }
 
-/** The closure and batch loop of a program that is a closure tree, or undefined. */
-export function _testTree(lowered: _LoweredProgram): _Single | undefined {
+/**
+ * The closure and batch loop of a program that is a closure tree, or
+ * undefined. `general` makes the dispatch loop's closure and batch loop of
+ * the same program, called (once, on first need) for a packet whose tree
+ * throws {@linkcode _TREE_ESCAPE}.
+ */
+export function _testTree(lowered: _LoweredProgram, general: () => _Single): _Single | undefined {
   const root = _closureTree(lowered);
   if (root === undefined) return undefined;
-  return { run: _treeRun(root), runBatch: _treeBatch(root) };
+  let made: _Single | undefined;
+  const escape = () => made ??= general();
+  return { run: _treeRun(root, escape), runBatch: _treeBatch(root, escape) };
 }
 
-function _treeRun(root: _TreeNode): _Run {
+function _treeRun(root: _TreeNode, escape: () => _Single): _Run {
   return function run(P: Uint8Array): number {
     const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    if (C === undefined) return root(P, 0, P.length, P.length, 0, 0);
-    const B = _dataStart(C);
-    const end = _captureEnd(P, C);
-    const W = _wireLength(C, B, end);
-    return root(P, B, _loadEnd(B, end, W), W, 0, 0);
+    try {
+      if (C === undefined) return root(P, 0, P.length, P.length, 0, 0);
+      const B = _dataStart(C);
+      const end = _captureEnd(P, C);
+      const W = _wireLength(C, B, end);
+      return root(P, B, _loadEnd(B, end, W), W, 0, 0);
+    } catch (error) {
+      if (error !== _TREE_ESCAPE) throw error;
+      return escape().run(P, C);
+    }
   } as _Run;
 }
 
-function _treeBatch(root: _TreeNode): (batch: PacketBatch, results: Uint32Array) => void {
+function _treeBatch(
+  root: _TreeNode,
+  escape: () => _Single,
+): (batch: PacketBatch, results: Uint32Array) => void {
   return function runBatch(batch: PacketBatch, results: Uint32Array): void {
     const n = _batchCount(batch, results);
-    const { bytes: P, offsets: O, capturedLengths: L, wireLengths: WL, dataOffsets: D } = batch;
-    const PL = P.length;
-    // Below 1 GiB every bound is int32 once a frame's data start is clamped to its end + 1
-    // (past its end, every load fails either way), and the nodes' index sums stay int32.
-    if (PL > 0x3fffffff) return _treeBatchWide(root, batch, results, n);
-    for (let i = 0; i < n; i++) {
-      const start = O[i];
-      const stop = start + L[i];
-      const E = (stop < PL ? stop : PL) | 0;
-      const first = D === undefined ? start : start + D[i];
-      const B = (first <= E ? first : E + 1) | 0;
-      const present = E > B ? (E - B) | 0 : 0;
-      const W = WL === undefined ? present : WL[i];
-      results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W) | 0, W, 0, 0);
+    try {
+      _treeFrames(root, batch, results, n);
+    } catch (error) {
+      if (error !== _TREE_ESCAPE) throw error;
+      // A load in a negative window: the whole batch again through the dispatch loop.
+      escape().runBatch(batch, results);
     }
   };
+}
+
+/** The tree over the first `n` frames of `batch`. */
+function _treeFrames(root: _TreeNode, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: WL, dataOffsets: D } = batch;
+  const PL = P.length;
+  // Below 1 GiB every bound is int32 once a frame's data start is clamped to its end + 1
+  // (past its end, every load fails either way), and the nodes' index sums stay int32.
+  if (PL > 0x3fffffff) return _treeBatchWide(root, batch, results, n);
+  for (let i = 0; i < n; i++) {
+    const start = O[i];
+    const stop = start + L[i];
+    const E = (stop < PL ? stop : PL) | 0;
+    const first = D === undefined ? start : start + D[i];
+    const B = (first <= E ? first : E + 1) | 0;
+    const present = E > B ? (E - B) | 0 : 0;
+    const W = WL === undefined ? present : WL[i];
+    results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W) | 0, W, 0, 0);
+  }
 }
 
 /** `runBatch` over a buffer of 1 GiB or more: the same bounds, as numbers. */

@@ -12,18 +12,34 @@ import { _prng, type _Random } from "../../tests/_fuzz.ts";
 import { assertBatchAgrees } from "../../tests/_batch_agreement.ts";
 import { _packetsOf, _templateOf, _treeProgramOf } from "../../tests/_backend_fuzz.ts";
 import {
+  BPF_A,
   BPF_ABS,
+  BPF_ADD,
   BPF_ALU,
+  BPF_AND,
   BPF_B,
   BPF_H,
+  BPF_IMM,
+  BPF_IND,
   BPF_JEQ,
+  BPF_JGE,
   BPF_JGT,
   BPF_JMP,
+  BPF_JSET,
   BPF_K,
   BPF_LD,
   BPF_LDX,
+  BPF_LEN,
+  BPF_MEM,
+  BPF_MISC,
   BPF_MSH,
   BPF_RET,
+  BPF_RSH,
+  BPF_ST,
+  BPF_STX,
+  BPF_TAX,
+  BPF_TXA,
+  BPF_W,
   BPF_X,
 } from "./opcodes.ts";
 
@@ -128,21 +144,12 @@ Deno.test("random tree programs agree with interpret(), per packet, with context
   assert.ok(trees > 100, `only ${trees} trees`);
 });
 
-Deno.test("programs with other steps, tests on X or windows keep the dispatch loop", () => {
+Deno.test("programs with ancillary loads or absolute loads in a window keep the dispatch loop", () => {
   const notTrees = [
-    // An ALU step that is not folded into a test.
+    // An ancillary load (SKF_AD_OFF + SKF_AD_PROTOCOL).
     [
-      op(BPF_LD | BPF_H | BPF_ABS, 12),
-      op(BPF_ALU | 0x00 | BPF_K, 1),
-      op(BPF_JMP | BPF_JEQ | BPF_K, 0x801, 0, 1),
-      op(BPF_RET | BPF_K, 1),
-      op(BPF_RET | BPF_K, 0),
-    ],
-    // A test on X.
-    [
-      op(BPF_LDX | BPF_B | BPF_MSH, 14),
-      op(BPF_LD | BPF_B | BPF_ABS, 0),
-      op(BPF_JMP | BPF_JEQ | BPF_X, 0, 0, 1),
+      op(BPF_LD | BPF_H | BPF_ABS, 0xfffff000),
+      op(BPF_JMP | BPF_JEQ | BPF_K, 0x800, 0, 1),
       op(BPF_RET | BPF_K, 1),
       op(BPF_RET | BPF_K, 0),
     ],
@@ -162,6 +169,81 @@ Deno.test("programs with other steps, tests on X or windows keep the dispatch lo
       assert.equal(run(packet), interpret(program, packet));
     }
   }
+});
+
+Deno.test("u32-style programs (ALU, scratch, tax, txa, tests on X) run as trees that agree", () => {
+  const frames = packets(_prng(0x332));
+  const programs = [
+    // `u32 "6&0xff=6 && 0>>22&0x3c@2&0xffff=80"`-like: the filter compiler's shape.
+    [
+      op(BPF_LD | BPF_H | BPF_ABS, 16),
+      op(BPF_ST, 0),
+      op(BPF_LD | BPF_W | BPF_ABS, 14),
+      op(BPF_ALU | BPF_RSH | BPF_K, 22),
+      op(BPF_ALU | BPF_AND | BPF_K, 0x3c),
+      op(BPF_ALU | BPF_ADD | BPF_K, 4),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_MEM, 0),
+      op(BPF_JMP | BPF_JGE | BPF_X, 0, 0, 6),
+      op(BPF_LD | BPF_W | BPF_ABS, 14),
+      op(BPF_ALU | BPF_RSH | BPF_K, 22),
+      op(BPF_ALU | BPF_AND | BPF_K, 0x3c),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_W | BPF_IND, 14),
+      op(BPF_JMP | BPF_JEQ | BPF_K, 0x00500000, 0, 1),
+      op(BPF_RET | BPF_K, 0x40000),
+      op(BPF_RET | BPF_K, 0),
+    ],
+    // Every ALU operation on K and X, txa, ldx/ld of constants, the length and cells, stx.
+    [
+      op(BPF_LDX | BPF_W | BPF_LEN),
+      op(BPF_STX, 3),
+      op(BPF_LD | BPF_B | BPF_ABS, 14),
+      ...[0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x90, 0xa0].map((o) =>
+        op(BPF_ALU | o | BPF_K, o === 0x60 || o === 0x70 ? 3 : 0x1234567)
+      ),
+      op(BPF_ALU | 0x80), // neg
+      op(BPF_LDX | BPF_MEM, 3),
+      ...[0x00, 0x10, 0x20, 0x40, 0x50, 0x60, 0x70, 0xa0, 0x30, 0x90].map((o) =>
+        op(BPF_ALU | o | BPF_X)
+      ),
+      op(BPF_MISC | BPF_TXA),
+      op(BPF_JMP | BPF_JGT | BPF_X, 0, 0, 1),
+      op(BPF_RET | BPF_A),
+      op(BPF_LD | BPF_IMM, 0xfffffff0),
+      op(BPF_LDX | BPF_IMM, 7),
+      op(BPF_JMP | BPF_JSET | BPF_X, 0, 1, 0),
+      op(BPF_RET | BPF_A),
+      op(BPF_RET | BPF_K, 1),
+    ],
+    // `div x` with X 0 (ldx [k] of a zero byte is 0 on short packets' padding) ends with 0.
+    [
+      op(BPF_LD | BPF_B | BPF_ABS, 0),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_W | BPF_LEN),
+      op(BPF_ALU | 0x30 | BPF_X),
+      op(BPF_RET | BPF_A),
+    ],
+  ];
+  for (const program of programs) agree(program, frames);
+});
+
+Deno.test("an [x + k] load in a negative window runs through the dispatch loop, with the same result", () => {
+  // X = SKF_NET_OFF: [x + 9] is the network header's protocol byte (networkOffset 14).
+  const program = [
+    op(BPF_LDX | BPF_IMM, -0x100000),
+    op(BPF_LD | BPF_B | BPF_IND, 9),
+    op(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 1),
+    op(BPF_RET | BPF_K, 1),
+    op(BPF_RET | BPF_K, 0),
+  ];
+  const frames = packets(_prng(0x9e7));
+  agree(program, frames);
+  const run = compileClosure(program);
+  const tcp = new Uint8Array(40);
+  tcp[23] = 6;
+  assert.equal(run(tcp, { networkOffset: 14 }), 1);
+  assert.equal(run(tcp, { networkOffset: 13 }), 0);
 });
 
 Deno.test("a program of more blocks than the bound keeps the dispatch loop", () => {

@@ -64,9 +64,12 @@ export function compileClosure(
 ): ((packet: Uint8Array, context?: PacketContext) => number) & { runBatch: _BatchRun } {
   const lowered = _removeKnownTests(_lower(program));
   const code = _encodeDispatch(lowered);
-  const single = _singleOperation(code) ?? _compareChain(lowered) ?? _testTree(lowered);
-  if (single !== undefined) return Object.assign(single.run, { runBatch: single.runBatch });
-  // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
-  const run = _executor(code, (packet, context) => interpret(program, packet, context));
-  return Object.assign(run, { runBatch: _executorBatch(run) });
+  const dispatchLoop = () => {
+    // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
+    const run = _executor(code, (packet, context) => interpret(program, packet, context));
+    return { run, runBatch: _executorBatch(run) };
+  };
+  const single = _singleOperation(code) ?? _compareChain(lowered) ??
+    _testTree(lowered, dispatchLoop) ?? dispatchLoop();
+  return Object.assign(single.run, { runBatch: single.runBatch });
 }
