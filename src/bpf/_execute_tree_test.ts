@@ -30,6 +30,7 @@ import {
   BPF_LD,
   BPF_LDX,
   BPF_LEN,
+  BPF_LSH,
   BPF_MEM,
   BPF_MISC,
   BPF_MSH,
@@ -216,9 +217,28 @@ Deno.test("u32-style programs (ALU, scratch, tax, txa, tests on X) run as trees 
       op(BPF_RET | BPF_A),
       op(BPF_RET | BPF_K, 1),
     ],
-    // `div x` with X 0 (ldx [k] of a zero byte is 0 on short packets' padding) ends with 0.
+    // `div x` and `mod x` with X 0 (half the packets) end with 0.
     [
       op(BPF_LD | BPF_B | BPF_ABS, 0),
+      op(BPF_ALU | BPF_AND | BPF_K, 1),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_W | BPF_LEN),
+      op(BPF_ALU | 0x90 | BPF_X),
+      op(BPF_ALU | BPF_ADD | BPF_K, 5),
+      op(BPF_RET | BPF_A),
+    ],
+    // `txa` then `ret a`: the length shifted, through X.
+    [
+      op(BPF_LD | BPF_W | BPF_LEN),
+      op(BPF_ALU | BPF_LSH | BPF_K, 2),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_IMM, 3),
+      op(BPF_MISC | BPF_TXA),
+      op(BPF_RET | BPF_A),
+    ],
+    [
+      op(BPF_LD | BPF_B | BPF_ABS, 0),
+      op(BPF_ALU | BPF_AND | BPF_K, 1),
       op(BPF_MISC | BPF_TAX),
       op(BPF_LD | BPF_W | BPF_LEN),
       op(BPF_ALU | 0x30 | BPF_X),
@@ -239,6 +259,16 @@ Deno.test("an [x + k] load in a negative window runs through the dispatch loop, 
   ];
   const frames = packets(_prng(0x9e7));
   agree(program, frames);
+  // The same load as a step (stored, not tested at once).
+  agree([
+    op(BPF_LDX | BPF_IMM, -0x100000),
+    op(BPF_LD | BPF_B | BPF_IND, 9),
+    op(BPF_ST, 0),
+    op(BPF_LD | BPF_MEM, 0),
+    op(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 1),
+    op(BPF_RET | BPF_K, 1),
+    op(BPF_RET | BPF_K, 0),
+  ], frames);
   const run = compileClosure(program);
   const tcp = new Uint8Array(40);
   tcp[23] = 6;
