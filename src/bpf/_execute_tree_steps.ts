@@ -23,17 +23,20 @@ import { BPF_ADD, BPF_AND, BPF_DIV, BPF_MOD, BPF_RSH } from "./opcodes.ts";
 
 /**
  * One block of a tree: runs it on the bytes of `P` from `B` (loads end at
- * `LE`, `W` is the wire length) with registers A and X (int32 bits), and
- * returns the program's result (uint32).
+ * `LE`) with A (int32 bits), and returns the program's result (uint32). X,
+ * the wire length and the scratch cells live in the tree's state array
+ * ({@linkcode _TREE_STATE_LENGTH}), so that each call passes four values:
+ * V8 inlines nodes by their bytecode size, and six arguments made each call
+ * a fifth of a node's bytes.
  */
-export type _TreeNode = (
-  P: Uint8Array,
-  B: number,
-  LE: number,
-  W: number,
-  A: number,
-  X: number,
-) => number;
+export type _TreeNode = (P: Uint8Array, B: number, LE: number, A: number) => number;
+
+/**
+ * A tree's state: cells 0–15 the scratch memory, 16 X, 17 the wire length
+ * (as int32 bits), 18 a cell written and never read (a field's `tax` when
+ * it has none). The nodes write the indices as literals.
+ */
+export const _TREE_STATE_LENGTH = 19;
 
 /** Thrown by an `[x + k]` load at a negative offset (the kernel's windows); see the module doc. */
 export const _TREE_ESCAPE: Error = new Error("closure tree: load in a negative window");
@@ -46,23 +49,56 @@ export function _treeStep(step: _Step): boolean {
 }
 
 /**
- * The nodes of `steps` (each {@linkcode _treeStep}) in front of `next`;
- * scratch cells live in `scratch` (one array per tree: the checker lets no
- * path read a cell before writing it, so it needs no clearing per packet).
+ * The nodes of `steps` (each {@linkcode _treeStep}) in front of `next`,
+ * over the tree's state `S` (the checker lets no path read a scratch cell
+ * before writing it, so the cells need no clearing per packet).
  */
-export function _stepNodes(steps: _Step[], next: _TreeNode, scratch: Int32Array): _TreeNode {
+export function _stepNodes(
+  steps: _Step[],
+  next: _TreeNode,
+  S: Int32Array,
+  sites: _CallSites,
+): _TreeNode {
   let node = next;
   for (let at = steps.length - 1; at >= 0;) {
     const first = _fieldStart(steps, at);
+    const after = node;
     if (first >= 0) {
-      node = _fieldOf(steps, first, at, node);
+      node = _fieldOf(steps, first, at, S, node);
       at = first - 1;
     } else {
-      node = _stepNode(steps[at], node, scratch);
+      node = _stepNode(steps[at], S, node);
       at--;
     }
+    sites.link(node, after);
+    sites.steps++;
   }
   return node;
+}
+
+/**
+ * The call sites of a tree's nodes, by literal (a function's name) and
+ * position: V8 inlines a call whose callees all came from one literal (their
+ * closures share its feedback), and makes a call that has seen two literals
+ * a generic call, about 8 ns here. `conflicts` counts the sites of this tree
+ * that see more than one literal.
+ */
+export class _CallSites {
+  /** Sites that call more than one literal. */
+  conflicts = 0;
+  /** Step nodes made. */
+  steps = 0;
+  #callee = new Map<string, string>();
+
+  /** Records that `node`'s call sites (in order) call `callees`. */
+  link(node: _TreeNode, ...callees: _TreeNode[]): void {
+    callees.forEach((callee, position) => {
+      const site = `${node.name}/${position}`;
+      const seen = this.#callee.get(site);
+      if (seen === undefined) this.#callee.set(site, callee.name);
+      else if (seen !== callee.name) this.conflicts++;
+    });
+  }
 }
 
 /**
@@ -82,7 +118,13 @@ function _fieldStart(steps: _Step[], last: number): number {
   return -1;
 }
 
-function _fieldOf(steps: _Step[], first: number, last: number, next: _TreeNode): _TreeNode {
+function _fieldOf(
+  steps: _Step[],
+  first: number,
+  last: number,
+  S: Int32Array,
+  next: _TreeNode,
+): _TreeNode {
   const load = steps[first];
   if (load.kind !== "load" && load.kind !== "load-indirect") throw new Error("not a field");
   let shift = 0;
@@ -96,26 +138,85 @@ function _fieldOf(steps: _Step[], first: number, last: number, next: _TreeNode):
     else if (step.kind === "alu" && step.op === BPF_AND) mask = step.k | 0;
     else if (step.kind === "alu") add = step.k | 0;
   }
-  const indirect = load.kind === "load-indirect" ? -1 : 0;
-  return _field(load.size, indirect, load.offset | 0, shift, mask, add, toX, next);
+  const k = load.offset | 0;
+  // X = A after the field: the tax is one store, folded.
+  const xOut = toX ? 16 : 18; // 18: written, never read
+  if (load.kind === "load-indirect") return _fieldX(load.size, k, shift, mask, add, xOut, S, next);
+  const field = load.size === 1 ? _field1 : load.size === 2 ? _field2 : _field4;
+  return field(k, shift, mask, add, xOut, S, next);
 }
 
-/**
- * `A = ((load >>> shift) & mask) + add` (then `X = A` when `toX`): the load
- * at `[k]`, or at `[x + k]` when `indirect` is -1.
- */
-function _field(
-  size: number,
-  indirect: number,
+// `A = ((load >>> shift) & mask) + add`, then `S[xOut] = A` (X when `xOut` is 16, else
+// the cell never read). One literal per size, as the tests.
+
+function _field1(
   k: number,
   shift: number,
   mask: number,
   add: number,
-  toX: boolean,
+  xOut: number,
+  S: Int32Array,
   next: _TreeNode,
 ): _TreeNode {
-  return function field(P, B, LE, W, _A, X): number {
-    const o = ((X & indirect) + k) | 0;
+  return function field1(P, B, LE): number {
+    const i = B + k;
+    if (i + 1 > LE) return 0;
+    const a = (((P[i] >>> shift) & mask) + add) | 0;
+    S[xOut] = a;
+    return next(P, B, LE, a);
+  };
+}
+
+function _field2(
+  k: number,
+  shift: number,
+  mask: number,
+  add: number,
+  xOut: number,
+  S: Int32Array,
+  next: _TreeNode,
+): _TreeNode {
+  return function field2(P, B, LE): number {
+    const i = B + k;
+    if (i + 2 > LE) return 0;
+    const a = (((((P[i] << 8) | P[i + 1]) >>> shift) & mask) + add) | 0;
+    S[xOut] = a;
+    return next(P, B, LE, a);
+  };
+}
+
+function _field4(
+  k: number,
+  shift: number,
+  mask: number,
+  add: number,
+  xOut: number,
+  S: Int32Array,
+  next: _TreeNode,
+): _TreeNode {
+  return function field4(P, B, LE): number {
+    const i = B + k;
+    if (i + 4 > LE) return 0;
+    const value = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    const a = (((value >>> shift) & mask) + add) | 0;
+    S[xOut] = a;
+    return next(P, B, LE, a);
+  };
+}
+
+/** The field at `[x + k]`. */
+function _fieldX(
+  size: number,
+  k: number,
+  shift: number,
+  mask: number,
+  add: number,
+  xOut: number,
+  S: Int32Array,
+  next: _TreeNode,
+): _TreeNode {
+  return function fieldX(P, B, LE): number {
+    const o = (S[16] + k) | 0; // X + k
     if (o < 0) throw _TREE_ESCAPE;
     if (o > LE - B - size) return 0;
     const i = B + o;
@@ -125,84 +226,89 @@ function _field(
       ? (P[i] << 8) | P[i + 1]
       : (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
     const a = (((value >>> shift) & mask) + add) | 0;
-    return next(P, B, LE, W, a, toX ? a : X);
+    S[xOut] = a;
+    return next(P, B, LE, a);
   };
 }
 
-/** Register moves, by kind (literals: a call site inside {@linkcode _move} sees one callee kind). */
-const _TAX = 0, _TXA = 1, _A_CONST = 2, _X_CONST = 3, _A_LEN = 4, _X_LEN = 5;
-const _A_MEM = 6, _X_MEM = 7, _MEM_A = 8, _MEM_X = 9, _X_HEADER = 10;
-
 /** The node of one step that is not a field run. */
-function _stepNode(step: _Step, next: _TreeNode, scratch: Int32Array): _TreeNode {
-  const toX = "into" in step && step.into === "x";
+function _stepNode(step: _Step, S: Int32Array, next: _TreeNode): _TreeNode {
+  const x = "into" in step && step.into === "x";
   switch (step.kind) {
     case "alu":
-      return step.useX ? _aluX(step.op, next) : _aluK(step.op, step.k >>> 0, next);
+      return step.useX ? _aluX(step.op, S, next) : _aluK(step.op, step.k >>> 0, next);
     case "tax":
-      return _move(_TAX, 0, scratch, next);
+      return _copy(18, 16, S, next); // A into X
     case "txa":
-      return _move(_TXA, 0, scratch, next);
+      return _fromCell(16, S, next);
     case "load-constant":
-      return _move(toX ? _X_CONST : _A_CONST, step.value | 0, scratch, next);
+      return x ? _setCell(16, step.value | 0, S, next) : _constant(step.value | 0, next);
     case "load-length":
-      return _move(toX ? _X_LEN : _A_LEN, 0, scratch, next);
+      return x ? _copy(17, 16, S, next) : _fromCell(17, S, next);
     case "load-scratch":
-      return _move(toX ? _X_MEM : _A_MEM, step.cell, scratch, next);
+      return x ? _copy(step.cell, 16, S, next) : _fromCell(step.cell, S, next);
     case "store":
-      return _move(step.from === "x" ? _MEM_X : _MEM_A, step.cell, scratch, next);
+      return step.from === "x" ? _copy(16, step.cell, S, next) : _copy(18, step.cell, S, next);
     case "load-header-length":
-      return _move(_X_HEADER, step.offset, scratch, next);
+      return _headerX(step.offset, S, next);
   }
   throw new Error(`closure tree: no node for a ${step.kind} step`);
 }
 
 /** `A = A op k` (uint32, as {@linkcode _alu}; the checker refuses `div`/`mod` by 0). */
 function _aluK(op: number, k: number, next: _TreeNode): _TreeNode {
-  return function aluK(P, B, LE, W, A, X): number {
-    return next(P, B, LE, W, _alu(op, A >>> 0, k) | 0, X);
+  return function aluK(P, B, LE, A): number {
+    return next(P, B, LE, _alu(op, A >>> 0, k) | 0);
   };
 }
 
 /** `A = A op X`; `div` or `mod` by 0 ends the program with 0. */
-function _aluX(op: number, next: _TreeNode): _TreeNode {
+function _aluX(op: number, S: Int32Array, next: _TreeNode): _TreeNode {
   const divides = op === BPF_DIV || op === BPF_MOD;
-  return function aluX(P, B, LE, W, A, X): number {
+  return function aluX(P, B, LE, A): number {
+    const X = S[16];
     if (divides && X === 0) return 0;
-    return next(P, B, LE, W, _alu(op, A >>> 0, X >>> 0) | 0, X);
+    return next(P, B, LE, _alu(op, A >>> 0, X >>> 0) | 0);
   };
 }
 
-/** One register move of kind `kind` with operand `k` (a constant, a cell or an offset). */
-function _move(kind: number, k: number, M: Int32Array, next: _TreeNode): _TreeNode {
-  return function move(P, B, LE, W, A, X): number {
-    switch (kind) {
-      case _TAX:
-        return next(P, B, LE, W, A, A);
-      case _TXA:
-        return next(P, B, LE, W, X, X);
-      case _A_CONST:
-        return next(P, B, LE, W, k, X);
-      case _X_CONST:
-        return next(P, B, LE, W, A, k);
-      case _A_LEN:
-        return next(P, B, LE, W, W | 0, X);
-      case _X_LEN:
-        return next(P, B, LE, W, A, W | 0);
-      case _A_MEM:
-        return next(P, B, LE, W, M[k], X);
-      case _X_MEM:
-        return next(P, B, LE, W, A, M[k]);
-      case _MEM_A:
-        M[k] = A;
-        return next(P, B, LE, W, A, X);
-      case _MEM_X:
-        M[k] = X;
-        return next(P, B, LE, W, A, X);
-    }
-    // _X_HEADER: X = 4 * ([k] & 0xf)
-    const i = B + k;
+/** `A = value`. */
+function _constant(value: number, next: _TreeNode): _TreeNode {
+  return function constant(P, B, LE): number {
+    return next(P, B, LE, value);
+  };
+}
+
+/** `A = S[cell]` (a scratch cell, X or the wire length). */
+function _fromCell(cell: number, S: Int32Array, next: _TreeNode): _TreeNode {
+  return function fromCell(P, B, LE): number {
+    return next(P, B, LE, S[cell]);
+  };
+}
+
+/** `S[cell] = value` (X = a constant). */
+function _setCell(cell: number, value: number, S: Int32Array, next: _TreeNode): _TreeNode {
+  return function setCell(P, B, LE, A): number {
+    S[cell] = value;
+    return next(P, B, LE, A);
+  };
+}
+
+/** `S[to] = S[from]`, where `from` 18 stands for A. */
+function _copy(from: number, to: number, S: Int32Array, next: _TreeNode): _TreeNode {
+  const fromA = from === 18;
+  return function copy(P, B, LE, A): number {
+    S[to] = fromA ? A : S[from];
+    return next(P, B, LE, A);
+  };
+}
+
+/** `X = 4 * ([h] & 0xf)` among other steps. */
+function _headerX(h: number, S: Int32Array, next: _TreeNode): _TreeNode {
+  return function headerX(P, B, LE, A): number {
+    const i = B + h;
     if (i + 1 > LE) return 0;
-    return next(P, B, LE, W, A, (P[i] & 0xf) << 2);
+    S[16] = (P[i] & 0xf) << 2;
+    return next(P, B, LE, A);
   };
 }

@@ -4,13 +4,19 @@ import { interpret } from "./interpret.ts";
 import { validate } from "./validate.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
-import { _closureTree, _MAX_TREE_BLOCKS } from "./_execute_tree.ts";
+import {
+  _closureTree,
+  _MAX_TREE_BLOCKS,
+  _MAX_TREE_STEPS,
+  _testTree,
+  type _TreeLimits,
+} from "./_execute_tree.ts";
 import { compileFilter } from "../filter/mod.ts";
 import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { _prng, type _Random } from "../../tests/_fuzz.ts";
 import { assertBatchAgrees } from "../../tests/_batch_agreement.ts";
-import { _packetsOf, _templateOf, _treeProgramOf } from "../../tests/_backend_fuzz.ts";
+import { _packetsOf, _programOf, _templateOf, _treeProgramOf } from "../../tests/_backend_fuzz.ts";
 import {
   BPF_A,
   BPF_ABS,
@@ -46,9 +52,24 @@ import {
 
 const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k: k >>> 0 });
 
-/** Whether the closure strategy runs `program` as a tree. */
-function isTree(program: Instruction[]): boolean {
-  return _closureTree(_removeKnownTests(_lower(program))) !== undefined;
+/** Whether the closure strategy runs `program` as a tree (within `limits`: the strategy's own). */
+function isTree(program: Instruction[], limits?: _TreeLimits): boolean {
+  return _closureTree(_removeKnownTests(_lower(program)), limits) !== undefined;
+}
+
+/** No bound on steps: every program whose blocks can be nodes runs as a tree. */
+const UNBOUNDED: _TreeLimits = { steps: Infinity, conflicts: Infinity };
+
+/** `program` as a tree within `limits`, the dispatch loop (`compileClosure`) for its escapes. */
+function treeOf(program: Instruction[], limits: _TreeLimits) {
+  const general = compileClosure(program);
+  const tree = _testTree(
+    _removeKnownTests(_lower(program)),
+    () => ({ run: general, runBatch: general.runBatch }),
+    limits,
+  );
+  assert.ok(tree !== undefined, `not a tree: ${JSON.stringify(program)}`);
+  return Object.assign(tree.run, { runBatch: tree.runBatch });
 }
 
 /** Packets of 0 to 80 bytes, some IPv4 or IPv6 over Ethernet with ports 80 or 53. */
@@ -86,11 +107,14 @@ const CONTEXTS: PacketContext[] = [
   { dataOffset: -5, end: 2 ** 40, wireLength: 2 ** 32 + 7 },
 ];
 
-/** Asserts `program` runs as a tree and agrees with interpret() per packet, with contexts, and as a batch. */
-function agree(program: Instruction[], frames: Uint8Array[]): void {
+/**
+ * Asserts `program` runs as a tree (the strategy's, or one `limits` allows)
+ * and agrees with interpret() per packet, with contexts, and as a batch.
+ */
+function agree(program: Instruction[], frames: Uint8Array[], limits?: _TreeLimits): void {
   validate(program);
-  assert.ok(isTree(program), `not a tree: ${JSON.stringify(program)}`);
-  const run = compileClosure(program);
+  assert.ok(isTree(program, limits), `not a tree: ${JSON.stringify(program)}`);
+  const run = limits === undefined ? compileClosure(program) : treeOf(program, limits);
   for (const packet of frames) {
     const where = `${JSON.stringify(program)} packet [${packet}]`;
     assert.equal(run(packet), interpret(program, packet), where);
@@ -143,6 +167,26 @@ Deno.test("random tree programs agree with interpret(), per packet, with context
     trees++;
   }
   assert.ok(trees > 100, `only ${trees} trees`);
+});
+
+Deno.test("random programs with steps run as unbounded trees that agree with interpret()", () => {
+  // Loads, ALU on K and X, scratch, tax/txa, constants, lengths, tests on X, `[x + k]` in the
+  // negative windows: every kind of node, whatever the strategy's bounds.
+  const random = _prng(0x57e9);
+  let withSteps = 0;
+  for (let n = 0; n < 500; n++) {
+    const template = _templateOf(random);
+    const program = _programOf(random, template, 24);
+    try {
+      validate(program);
+    } catch {
+      continue;
+    }
+    if (!isTree(program, UNBOUNDED)) continue; // e.g. an ancillary load, a window at [k]
+    agree(program, _packetsOf(random, template, program), UNBOUNDED);
+    if (!isTree(program, { steps: 0, conflicts: Infinity })) withSteps++;
+  }
+  assert.ok(withSteps > 150, `only ${withSteps} trees with steps`);
 });
 
 Deno.test("programs with ancillary loads or absolute loads in a window keep the dispatch loop", () => {
@@ -245,7 +289,9 @@ Deno.test("u32-style programs (ALU, scratch, tax, txa, tests on X) run as trees 
       op(BPF_RET | BPF_A),
     ],
   ];
-  for (const program of programs) agree(program, frames);
+  for (const program of programs) agree(program, frames, UNBOUNDED);
+  // The filter compiler's shape alone is a tree of the strategy's own.
+  agree(programs[0], frames);
 });
 
 Deno.test("an [x + k] load in a negative window runs through the dispatch loop, with the same result", () => {
@@ -259,16 +305,21 @@ Deno.test("an [x + k] load in a negative window runs through the dispatch loop, 
   ];
   const frames = packets(_prng(0x9e7));
   agree(program, frames);
+  // (The load is a test's producer above, a step below.)
   // The same load as a step (stored, not tested at once).
-  agree([
-    op(BPF_LDX | BPF_IMM, -0x100000),
-    op(BPF_LD | BPF_B | BPF_IND, 9),
-    op(BPF_ST, 0),
-    op(BPF_LD | BPF_MEM, 0),
-    op(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 1),
-    op(BPF_RET | BPF_K, 1),
-    op(BPF_RET | BPF_K, 0),
-  ], frames);
+  agree(
+    [
+      op(BPF_LDX | BPF_IMM, -0x100000),
+      op(BPF_LD | BPF_B | BPF_IND, 9),
+      op(BPF_ST, 0),
+      op(BPF_LD | BPF_MEM, 0),
+      op(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 1),
+      op(BPF_RET | BPF_K, 1),
+      op(BPF_RET | BPF_K, 0),
+    ],
+    frames,
+    UNBOUNDED,
+  );
   const run = compileClosure(program);
   const tcp = new Uint8Array(40);
   tcp[23] = 6;
@@ -287,4 +338,19 @@ Deno.test("a program of more blocks than the bound keeps the dispatch loop", () 
   for (const program of [programOf(10), programOf(_MAX_TREE_BLOCKS)]) validate(program);
   assert.equal(isTree(programOf(10)), true);
   assert.equal(isTree(programOf(_MAX_TREE_BLOCKS)), false);
+});
+
+Deno.test("a program of more step nodes than the bound keeps the dispatch loop", () => {
+  // `add #1` steps before one test: one step node each.
+  const programOf = (steps: number) => [
+    op(BPF_LD | BPF_B | BPF_ABS, 0),
+    ...Array.from({ length: steps }, () => op(BPF_ALU | BPF_ADD | BPF_K, 1)),
+    op(BPF_JMP | BPF_JGT | BPF_K, 100, 0, 1),
+    op(BPF_RET | BPF_K, 1),
+    op(BPF_RET | BPF_K, 0),
+  ];
+  // The first `add` folds into the load's field node.
+  assert.equal(isTree(programOf(_MAX_TREE_STEPS)), true);
+  assert.equal(isTree(programOf(_MAX_TREE_STEPS + 2)), false);
+  assert.equal(isTree(programOf(_MAX_TREE_STEPS + 2), UNBOUNDED), true);
 });
