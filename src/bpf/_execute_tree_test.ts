@@ -271,6 +271,23 @@ Deno.test("u32-style programs (ALU, scratch, tax, txa, tests on X) run as trees 
       op(BPF_ALU | BPF_ADD | BPF_K, 5),
       op(BPF_RET | BPF_A),
     ],
+    // Field runs of each size: load, rsh, and, add (then tax), returned.
+    [
+      op(BPF_LD | BPF_B | BPF_ABS, 14),
+      op(BPF_ALU | BPF_RSH | BPF_K, 2),
+      op(BPF_ALU | BPF_AND | BPF_K, 0xf),
+      op(BPF_ALU | BPF_ADD | BPF_K, 3),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_H | BPF_ABS, 12),
+      op(BPF_ALU | BPF_ADD | BPF_K, 0xfffffff0),
+      op(BPF_ALU | BPF_ADD | BPF_X),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_W | BPF_ABS, 26),
+      op(BPF_ALU | BPF_RSH | BPF_K, 8),
+      op(BPF_ALU | BPF_ADD | BPF_K, 7),
+      op(BPF_ALU | BPF_XOR | BPF_X),
+      op(BPF_RET | BPF_A),
+    ],
     // `txa` then `ret a`: the length shifted, through X.
     [
       op(BPF_LD | BPF_W | BPF_LEN),
