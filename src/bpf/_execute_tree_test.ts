@@ -285,7 +285,7 @@ Deno.test("u32-style programs (ALU, scratch, tax, txa, tests on X) run as trees 
       op(BPF_LD | BPF_W | BPF_ABS, 26),
       op(BPF_ALU | BPF_RSH | BPF_K, 8),
       op(BPF_ALU | BPF_ADD | BPF_K, 7),
-      op(BPF_ALU | BPF_XOR | BPF_X),
+      op(BPF_ALU | 0xa0 | BPF_X), // xor x
       op(BPF_RET | BPF_A),
     ],
     // `txa` then `ret a`: the length shifted, through X.
