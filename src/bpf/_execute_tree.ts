@@ -467,38 +467,35 @@ function _treeBatch(
   tree: _Tree,
   escape: () => _Single,
 ): (batch: PacketBatch, results: Uint32Array) => void {
+  const { root, state: S } = tree;
   return function runBatch(batch: PacketBatch, results: Uint32Array): void {
     const n = _batchCount(batch, results);
+    const { bytes: P, offsets: O, capturedLengths: L, wireLengths: WL, dataOffsets: D } = batch;
+    const PL = P.length;
     try {
-      _treeFrames(tree, batch, results, n);
+      // Below 1 GiB every bound is int32 once a frame's data start is clamped to its end + 1
+      // (past its end, every load fails either way), and the nodes' index sums stay int32.
+      if (PL > 0x3fffffff) return _treeBatchWide(tree, batch, results, n);
+      // The loop stays in this closure: in a function of its own it cost 36 ns a frame
+      // against 21–23 (session 14).
+      for (let i = 0; i < n; i++) {
+        const start = O[i];
+        const stop = start + L[i];
+        const E = (stop < PL ? stop : PL) | 0;
+        const first = D === undefined ? start : start + D[i];
+        const B = (first <= E ? first : E + 1) | 0;
+        const present = E > B ? (E - B) | 0 : 0;
+        const W = WL === undefined ? present : WL[i];
+        S[16] = 0; // X
+        S[17] = W;
+        results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W) | 0, 0);
+      }
     } catch (error) {
       if (error !== _TREE_ESCAPE) throw error;
       // A load in a negative window: the whole batch again through the dispatch loop.
       escape().runBatch(batch, results);
     }
   };
-}
-
-/** The tree over the first `n` frames of `batch`. */
-function _treeFrames(tree: _Tree, batch: PacketBatch, results: Uint32Array, n: number): void {
-  const { root, state: S } = tree;
-  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: WL, dataOffsets: D } = batch;
-  const PL = P.length;
-  // Below 1 GiB every bound is int32 once a frame's data start is clamped to its end + 1
-  // (past its end, every load fails either way), and the nodes' index sums stay int32.
-  if (PL > 0x3fffffff) return _treeBatchWide(tree, batch, results, n);
-  for (let i = 0; i < n; i++) {
-    const start = O[i];
-    const stop = start + L[i];
-    const E = (stop < PL ? stop : PL) | 0;
-    const first = D === undefined ? start : start + D[i];
-    const B = (first <= E ? first : E + 1) | 0;
-    const present = E > B ? (E - B) | 0 : 0;
-    const W = WL === undefined ? present : WL[i];
-    S[16] = 0; // X
-    S[17] = W;
-    results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W) | 0, 0);
-  }
 }
 
 /** `runBatch` over a buffer of 1 GiB or more: the same bounds, as numbers. */
