@@ -1,11 +1,16 @@
 /**
  * Closure trees (private): a program whose every block is a fused test on
- * packet bytes (`[k]`, `[x + k]`, `len` or A itself), an `ldx 4*([k]&0xf)`
- * or a return, with no backward jump, as the filter compiler emits
- * `tcp port 80`, `udp` or `host 10.0.0.1`, runs as one closure per block,
- * each calling the block its test picks ({@linkcode _closureTree}). No code
- * is generated: the closures come from a few function literals, one per kind
- * of test, and capture their operands.
+ * packet bytes (`[k]`, `[x + k]`, `len`, A itself, or A against X), a
+ * return, or straight-line steps before them (ALU operations, scratch
+ * cells, `tax`/`txa`, constants, the length, loads into A or X:
+ * `_execute_tree_steps.ts`), with no backward jump, as the filter compiler
+ * emits `tcp port 80`, `udp`, `host 10.0.0.1` or a `u32` match, runs as one
+ * closure per block (and per step), each calling the block its test picks
+ * ({@linkcode _closureTree}). No code is generated: the closures come from a
+ * few function literals, one per kind of test or step, and capture their
+ * operands. Bounded: {@linkcode _MAX_TREE_BLOCKS} blocks,
+ * {@linkcode _MAX_TREE_STEPS} step nodes, {@linkcode _MAX_TREE_CONFLICTS}
+ * call sites that see two literals.
  *
  * Why: the dispatch loop (`_execute.ts`) and any loop over a table of nodes
  * share one copy of each branch among all the operations, and cost 4–7 ns an
