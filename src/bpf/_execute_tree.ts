@@ -30,7 +30,7 @@
  */
 import type { PacketContext } from "./packet_context.ts";
 import type { PacketBatch } from "./packet_batch.ts";
-import type { _LoweredProgram, _Test } from "./_lower.ts";
+import type { _LoweredBlock, _LoweredProgram, _Test } from "./_lower.ts";
 import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET } from "./opcodes.ts";
 import { _captureEnd, _dataStart, _loadEnd, _wireLength } from "./_packet_access.ts";
 import { _batchCount, _frameEnd } from "./_run_batch.ts";
@@ -62,6 +62,8 @@ export const _MAX_TREE_BLOCKS = 32;
 export interface _Tree {
   root: _TreeNode;
   state: Int32Array;
+  /** Whether a node reads X or the wire length from the state (else they need no store per packet). */
+  registers: boolean;
 }
 
 /** Bounds on a tree with steps (tests lift them to run every kind of node). */
@@ -111,7 +113,15 @@ export function _closureTree(
   }
   if (sites.steps > limits.steps) return undefined;
   if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
-  return { root: built.get(0)!, state: S };
+  return { root: built.get(0)!, state: S, registers: blocks.some(_readsRegisters) };
+}
+
+/** Whether a block has steps, or a test on X, at `[x + k]` or of the length. */
+function _readsRegisters({ steps, exit }: _LoweredBlock): boolean {
+  if (steps.length > 0) return true;
+  if (exit.kind !== "test") return false;
+  return exit.useX || exit.producer?.kind === "load-indirect" ||
+    exit.producer?.kind === "load-length";
 }
 
 /** Whether block `index` can be a node: steps, producer and exit of the kinds the nodes cover. */
@@ -447,19 +457,19 @@ export function _testTree(
   return { run: _treeRun(tree, escape), runBatch: _treeBatch(tree, escape) };
 }
 
-function _treeRun({ root, state: S }: _Tree, escape: () => _Single): _Run {
+function _treeRun({ root, state: S, registers }: _Tree, escape: () => _Single): _Run {
   return function run(P: Uint8Array): number {
     const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    S[16] = 0; // X
+    if (registers) S[16] = 0; // X
     try {
       if (C === undefined) {
-        S[17] = P.length; // W
+        if (registers) S[17] = P.length; // W
         return root(P, 0, P.length, 0);
       }
       const B = _dataStart(C);
       const end = _captureEnd(P, C);
       const W = _wireLength(C, B, end);
-      S[17] = W;
+      if (registers) S[17] = W;
       return root(P, B, _loadEnd(B, end, W), 0);
     } catch (error) {
       if (error !== _TREE_ESCAPE) throw error;
@@ -472,7 +482,7 @@ function _treeBatch(
   tree: _Tree,
   escape: () => _Single,
 ): (batch: PacketBatch, results: Uint32Array) => void {
-  const { root, state: S } = tree;
+  const { root, state: S, registers } = tree;
   return function runBatch(batch: PacketBatch, results: Uint32Array): void {
     const n = _batchCount(batch, results);
     const { bytes: P, offsets: O, capturedLengths: L, wireLengths: WL, dataOffsets: D } = batch;
@@ -491,8 +501,10 @@ function _treeBatch(
         const B = (first <= E ? first : E + 1) | 0;
         const present = E > B ? (E - B) | 0 : 0;
         const W = WL === undefined ? present : WL[i];
-        S[16] = 0; // X
-        S[17] = W;
+        if (registers) {
+          S[16] = 0; // X
+          S[17] = W;
+        }
         results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W) | 0, 0);
       }
     } catch (error) {
