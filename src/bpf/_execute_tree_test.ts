@@ -39,7 +39,6 @@ import {
   BPF_LSH,
   BPF_MEM,
   BPF_MISC,
-  BPF_MSH,
   BPF_RET,
   BPF_RSH,
   BPF_ST,
