@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { _Step } from "./_lower.ts";
+import type { _Alu, _Step } from "./_lower.ts";
 import { _alu } from "./_alu.ts";
 import { BPF_ADD, BPF_AND, BPF_DIV, BPF_MOD, BPF_RSH } from "./opcodes.ts";
 
@@ -59,6 +59,7 @@ export function _stepNodes(
   S: Int32Array,
   sites: _CallSites,
 ): _TreeNode {
+  steps = _shortened(steps);
   let node = next;
   for (let at = steps.length - 1; at >= 0;) {
     const first = _fieldStart(steps, at);
@@ -99,6 +100,45 @@ export class _CallSites {
       else if (seen !== callee.name) this.conflicts++;
     });
   }
+}
+
+/**
+ * `steps` with two identities applied, so that the filter compiler's `u32`
+ * offsets fold into one field node: `tax; ld #c; add x; (add #k;)* tax` is
+ * `add #c; (add #k;)* tax` (the same A and X after it; X's value in between
+ * is overwritten unread), and `add #a; add #b` is `add #(a + b)` (mod 2^32).
+ */
+export function _shortened(steps: _Step[]): _Step[] {
+  const out: _Step[] = [];
+  for (let at = 0; at < steps.length; at++) {
+    const step = steps[at];
+    const constant = steps[at + 1];
+    const addX = steps[at + 2];
+    let end = at + 3;
+    while (_isAddK(steps[end])) end++;
+    if (
+      step.kind === "tax" && constant?.kind === "load-constant" && constant.into === "a" &&
+      addX?.kind === "alu" && addX.useX && addX.op === BPF_ADD && steps[end]?.kind === "tax"
+    ) {
+      _pushAdd(out, constant.value);
+      for (let add = at + 3; add < end; add++) _pushAdd(out, (steps[add] as _Alu).k);
+      out.push(steps[end]);
+      at = end;
+    } else if (_isAddK(step)) _pushAdd(out, step.k);
+    else out.push(step);
+  }
+  return out;
+}
+
+function _isAddK(step: _Step | undefined): step is _Alu {
+  return step?.kind === "alu" && !step.useX && step.op === BPF_ADD;
+}
+
+/** Appends `add #k`, merged into an `add #k` just before it. */
+function _pushAdd(out: _Step[], k: number): void {
+  const last = out[out.length - 1];
+  if (_isAddK(last)) out[out.length - 1] = { ...last, k: (last.k + k) >>> 0 };
+  else out.push({ kind: "alu", op: BPF_ADD, useX: false, k: k >>> 0 });
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { _prng, type _Random } from "../../tests/_fuzz.ts";
 import { assertBatchAgrees } from "../../tests/_batch_agreement.ts";
+import { _shortened } from "./_execute_tree_steps.ts";
 import { _packetsOf, _programOf, _templateOf, _treeProgramOf } from "../../tests/_backend_fuzz.ts";
 import {
   BPF_A,
@@ -238,6 +239,24 @@ Deno.test("u32-style programs (ALU, scratch, tax, txa, tests on X) run as trees 
       op(BPF_RET | BPF_K, 0x40000),
       op(BPF_RET | BPF_K, 0),
     ],
+    // The offset as the filter compiler makes it for `u32 "0>>22&0x3c@14&0xffff=5432"`:
+    // `tax; ld #14; add x; add #4; tax` shortens to `add #18; tax` (one field node).
+    [
+      op(BPF_LD | BPF_W | BPF_ABS, 14),
+      op(BPF_ALU | BPF_RSH | BPF_K, 22),
+      op(BPF_ALU | BPF_AND | BPF_K, 0x3c),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_IMM, 14),
+      op(BPF_ALU | BPF_ADD | BPF_X),
+      op(BPF_ALU | BPF_ADD | BPF_K, 4),
+      op(BPF_ALU | BPF_ADD | BPF_K, 0xfffffffe),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_H | BPF_IND, 0),
+      op(BPF_JMP | BPF_JEQ | BPF_K, 5432, 0, 1),
+      op(BPF_RET | BPF_A),
+      op(BPF_MISC | BPF_TXA),
+      op(BPF_RET | BPF_A),
+    ],
     // Every ALU operation on K and X, txa, ldx/ld of constants, the length and cells, stx.
     [
       op(BPF_LDX | BPF_W | BPF_LEN),
@@ -357,16 +376,47 @@ Deno.test("a program of more blocks than the bound keeps the dispatch loop", () 
 });
 
 Deno.test("a program of more step nodes than the bound keeps the dispatch loop", () => {
-  // `add #1` steps before one test: one step node each.
+  // The load, then `lsh #1` steps before one test: one step node each.
   const programOf = (steps: number) => [
     op(BPF_LD | BPF_B | BPF_ABS, 0),
-    ...Array.from({ length: steps }, () => op(BPF_ALU | BPF_ADD | BPF_K, 1)),
+    ...Array.from({ length: steps }, () => op(BPF_ALU | BPF_LSH | BPF_K, 1)),
     op(BPF_JMP | BPF_JGT | BPF_K, 100, 0, 1),
     op(BPF_RET | BPF_K, 1),
     op(BPF_RET | BPF_K, 0),
   ];
-  // The first `add` folds into the load's field node.
-  assert.equal(isTree(programOf(_MAX_TREE_STEPS)), true);
-  assert.equal(isTree(programOf(_MAX_TREE_STEPS + 2)), false);
-  assert.equal(isTree(programOf(_MAX_TREE_STEPS + 2), UNBOUNDED), true);
+  assert.equal(isTree(programOf(_MAX_TREE_STEPS - 1)), true);
+  assert.equal(isTree(programOf(_MAX_TREE_STEPS)), false);
+  assert.equal(isTree(programOf(_MAX_TREE_STEPS), UNBOUNDED), true);
+});
+
+Deno.test("_shortened folds a u32 offset's X arithmetic and merges adds", () => {
+  const steps = _lower([
+    op(BPF_LD | BPF_W | BPF_ABS, 14),
+    op(BPF_ALU | BPF_RSH | BPF_K, 22),
+    op(BPF_MISC | BPF_TAX),
+    op(BPF_LD | BPF_IMM, 14),
+    op(BPF_ALU | BPF_ADD | BPF_X),
+    op(BPF_ALU | BPF_ADD | BPF_K, 4),
+    op(BPF_MISC | BPF_TAX),
+    op(BPF_MISC | BPF_TXA),
+    op(BPF_RET | BPF_A),
+  ]).blocks[0].steps;
+  assert.deepEqual(_shortened(steps).map((step) => step.kind), [
+    "load",
+    "alu",
+    "alu",
+    "tax",
+    "txa",
+  ]);
+  assert.deepEqual(_shortened(steps)[2], { kind: "alu", op: BPF_ADD, useX: false, k: 18 });
+  // Without the final tax, X keeps A's value from before: nothing to fold.
+  const open = steps.slice(0, 6);
+  assert.deepEqual(_shortened(open).map((step) => step.kind), [
+    "load",
+    "alu",
+    "tax",
+    "load-constant",
+    "alu",
+    "alu",
+  ]);
 });
