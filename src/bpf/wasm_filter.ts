@@ -197,7 +197,7 @@ export class WasmFilter {
 
   /** The memory as uint32 words, renewed after a grow. */
   #wordView(): Uint32Array {
-    if (this.#words.length === 0 || this.#view.byteLength === 0) this.#renewViews();
+    if (this.#words.length === 0) this.#renewViews();
     return this.#words;
   }
 
