@@ -268,7 +268,7 @@ function _testSlots(
     const rules = plan.chains[chain];
     base += rules.length;
     const listed = rules.length > 0
-      ? _listedCodesOf(plan.roots[chain], 2 * rules.length)
+      ? _listedCodesOf(plan.roots[chain], 2 * rules.length, plan.fields)
       : new Uint8Array(0);
     const facts = _chainFacts(plan, chain);
     chainFacts.push(facts);

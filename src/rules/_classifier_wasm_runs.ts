@@ -341,7 +341,7 @@ export function _runCasesFunction(
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
   const U = layout.used[chain];
-  const listed = _listedCodesOf(plan.roots[chain], 2 * chainRules.length);
+  const listed = _listedCodesOf(plan.roots[chain], 2 * chainRules.length, plan.fields);
   const codes: number[] = [];
   listed.forEach((isListed, code) => {
     if (isListed === 1) codes.push(code);
