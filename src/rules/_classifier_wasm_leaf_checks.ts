@@ -23,7 +23,7 @@
  *
  * Bounds: a code is checked where its rule has at most
  * {@linkcode _MOST_ALTERNATIVES} such entries in the leaf, each with at most
- * {@linkcode _MOST_GUARDS} guards left, every one on a field loaded inline
+ * `_leafChecking.mostGuards` guards left, every one on a field loaded inline
  * (`_loadsInline`); other codes stay candidates.
  *
  * @module
@@ -40,8 +40,6 @@ import { _loadsInline } from "./_classifier_wasm_guards.ts";
 
 /** Most entries of one rule a leaf checks (a rule with more keeps its candidate code). */
 const _MOST_ALTERNATIVES = 2;
-/** Most guards left to check per entry. */
-const _MOST_GUARDS = 4;
 
 /** One rule checked at a leaf: its matched code, its entries' guards left, and whether it ends the walk. */
 export interface _CheckedCode {
@@ -68,24 +66,39 @@ export interface _LeafPlan {
  */
 export const _leafChecking = {
   on: true,
+  /** Most rules of every chain of a set whose leaves check rules. */
+  mostRules: 256,
+  /** Most guards left to check per entry. */
+  mostGuards: 4,
   made: 0,
   plant: null as null | ((guards: readonly _Guard[]) => readonly _Guard[]),
 };
 
 const _plans = new WeakMap<_IndexNode, { on: boolean; plan: _LeafPlan }>();
 
-/** The walk's {@linkcode _LeafPlan} of `node`'s leaf (made once per node and setting). */
-export function _leafPlan(node: _IndexNode, fields: readonly _Field[]): _LeafPlan {
+/**
+ * Whether the leaves of a set of `chains` check rules: where every chain has
+ * at most `_leafChecking.mostRules` rules (measured: faster at 100 rules,
+ * up to 13% slower per frame on a 1,000-rule set whose short chains run
+ * after a 500-rule one; bench/RESULTS.md, session 15, "Exact entries
+ * checked at their leaf").
+ */
+export function _checksLeaves(chains: readonly { length: number }[]): boolean {
+  return _leafChecking.on && chains.every((rules) => rules.length <= _leafChecking.mostRules);
+}
+
+/** The walk's {@linkcode _LeafPlan} of `node`'s leaf (`on`: {@linkcode _checksLeaves}; made once per node and setting). */
+export function _leafPlan(node: _IndexNode, fields: readonly _Field[], on: boolean): _LeafPlan {
   const known = _plans.get(node);
-  if (known !== undefined && known.on === _leafChecking.on) return known.plan;
-  const plan = _makePlan(node, fields);
-  _plans.set(node, { on: _leafChecking.on, plan });
+  if (known !== undefined && known.on === on) return known.plan;
+  const plan = _makePlan(node, fields, on);
+  _plans.set(node, { on, plan });
   return plan;
 }
 
-function _makePlan(node: _IndexNode, fields: readonly _Field[]): _LeafPlan {
+function _makePlan(node: _IndexNode, fields: readonly _Field[], on: boolean): _LeafPlan {
   const leaf = node.leaf;
-  if (!_leafChecking.on || node.checks.length === 0) return { codes: leaf, checked: [] };
+  if (!on || node.checks.length === 0) return { codes: leaf, checked: [] };
   const byCode = new Map<number, (readonly _Guard[])[]>();
   const ends = new Map<number, number>();
   for (const check of node.checks) {
@@ -98,7 +111,8 @@ function _makePlan(node: _IndexNode, fields: readonly _Field[]): _LeafPlan {
   for (const [code, alternatives] of byCode) {
     const fits = alternatives.length <= _MOST_ALTERNATIVES &&
       alternatives.every((guards) =>
-        guards.length <= _MOST_GUARDS && guards.every((g) => _loadsInline(fields[g.field]))
+        guards.length <= _leafChecking.mostGuards &&
+        guards.every((g) => _loadsInline(fields[g.field]))
       );
     if (fits) checked.push({ code: code - 1, alternatives, ends: ends.get(code)! });
   }

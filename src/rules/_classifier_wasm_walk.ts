@@ -22,7 +22,7 @@ import { _C_ALL } from "./_frame_class.ts";
 import { T_CHUNK, T_ONE, T_TWO } from "./_classifier_wasm_indices.ts";
 import type { _ModuleFlags, _WasmPlan } from "./_classifier_wasm_plan.ts";
 import type { _Field } from "./_fields.ts";
-import { _emitLeafChecks, _leafChecking, _leafPlan } from "./_classifier_wasm_leaf_checks.ts";
+import { _checksLeaves, _emitLeafChecks, _leafPlan } from "./_classifier_wasm_leaf_checks.ts";
 import { _Body } from "./_classifier_wasm_body.ts";
 import { _emitTable } from "./_classifier_wasm_jump_table.ts";
 import {
@@ -119,6 +119,8 @@ interface _CollectEmitter {
   used: number;
   module: _ModuleFlags;
   fields: readonly _Field[];
+  /** Whether leaves check rules (`_checksLeaves`). */
+  checking: boolean;
   /** What holds where the code is being emitted. */
   known: _WalkKnown;
   /** Where the chain's rest chain stops (the next segment's root, walked apart), or null. */
@@ -136,7 +138,7 @@ const _LEAF_GROUP_WORDS = 4;
  * it lists below the bound, not its length).
  */
 function _emitLeaf(e: _CollectEmitter, node: _IndexNode): void {
-  const plan = _leafPlan(node, e.fields);
+  const plan = _leafPlan(node, e.fields, e.checking);
   _emitCodes(e, plan.codes);
   if (plan.checked.length === 0) return;
   const { b, L, module, known, fields } = e;
@@ -605,6 +607,7 @@ function _collectEmitter(
     used: plan.layout.used[chain],
     module,
     fields: plan.fields,
+    checking: _checksLeaves(plan.chains),
     known: { classes: _C_ALL, net: 0, link: 0 },
     stop: at.stop ?? null,
   };
@@ -648,11 +651,16 @@ function _emitCollect(
  * Marks (`listed[code] = 1`) every code some leaf of the index lists (as the
  * generated JavaScript's `_listedCodes`; `listed` has room for every code).
  */
-function _listedCodes(root: _IndexNode, listed: Uint8Array, fields: readonly _Field[]): void {
+function _listedCodes(
+  root: _IndexNode,
+  listed: Uint8Array,
+  fields: readonly _Field[],
+  on: boolean,
+): void {
   const stack: _IndexNode[] = [root];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    const { codes, checked } = _leafPlan(node, fields);
+    const { codes, checked } = _leafPlan(node, fields, on);
     for (let i = 0; i < codes.length; i++) listed[codes[i]] = 1;
     for (let i = 0; i < checked.length; i++) listed[checked[i].code] = 1;
     const children = node.children;
@@ -671,18 +679,19 @@ const _listedOfRoot = new WeakMap<_IndexNode, { on: boolean; listed: Uint8Array 
  * The codes the walk of the index at `root` can set (those its leaves list,
  * and the matched codes of rules checked at a leaf: ./_classifier_wasm_leaf_checks.ts),
  * marked (`[code] = 1`) in an array of `codes` (room for every code);
- * shared: callers must not modify it.
+ * `on`: whether leaves check rules (`_checksLeaves`); shared: callers must
+ * not modify it.
  */
 export function _listedCodesOf(
   root: _IndexNode,
   codes: number,
   fields: readonly _Field[],
+  on: boolean,
 ): Uint8Array {
-  const on = _leafChecking.on;
   let listed = _listedOfRoot.get(root)?.listed;
   if (listed === undefined || listed.length !== codes || _listedOfRoot.get(root)!.on !== on) {
     listed = new Uint8Array(codes);
-    _listedCodes(root, listed, fields);
+    _listedCodes(root, listed, fields, on);
     _listedOfRoot.set(root, { on, listed });
   }
   return listed;
