@@ -32,7 +32,7 @@ import { _OP } from "../bpf/_wasm_encoder.ts";
 import type { _Field } from "./_fields.ts";
 import { type _Guard, _selectiveFirst } from "./_guards.ts";
 import { _ENDS_IP, _ENDS_NOT_IP, type _IndexNode } from "./_rule_index.ts";
-import type { _ModuleFlags } from "./_classifier_wasm_plan.ts";
+import type { _ModuleFlags, _WasmPlan } from "./_classifier_wasm_plan.ts";
 import type { _Body } from "./_classifier_wasm_body.ts";
 import { _emitField, type _WalkKnown } from "./_classifier_wasm_field_loads.ts";
 import type { _WalkLocals } from "./_classifier_wasm_walk_locals.ts";
@@ -83,8 +83,8 @@ const _plans = new WeakMap<_IndexNode, { on: boolean; plan: _LeafPlan }>();
  * after a 500-rule one; bench/RESULTS.md, session 15, "Exact entries
  * checked at their leaf").
  */
-export function _checksLeaves(chains: readonly { length: number }[]): boolean {
-  return _leafChecking.on && chains.every((rules) => rules.length <= _leafChecking.mostRules);
+export function _checksLeaves(plan: Pick<_WasmPlan, "chains">): boolean {
+  return _leafChecking.on && plan.chains.every((rules) => rules.length <= _leafChecking.mostRules);
 }
 
 /** The walk's {@linkcode _LeafPlan} of `node`'s leaf (`on`: {@linkcode _checksLeaves}; made once per node and setting). */

@@ -269,7 +269,7 @@ function _testSlots(
     const rules = plan.chains[chain];
     base += rules.length;
     const listed = rules.length > 0
-      ? _listedCodesOf(plan.roots[chain], 2 * rules.length, plan.fields, _checksLeaves(plan.chains))
+      ? _listedCodesOf(plan.roots[chain], 2 * rules.length, plan.fields, _checksLeaves(plan))
       : new Uint8Array(0);
     const facts = _chainFacts(plan, chain);
     chainFacts.push(facts);

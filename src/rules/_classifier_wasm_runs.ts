@@ -346,7 +346,7 @@ export function _runCasesFunction(
     plan.roots[chain],
     2 * chainRules.length,
     plan.fields,
-    _checksLeaves(plan.chains),
+    _checksLeaves(plan),
   );
   const codes: number[] = [];
   listed.forEach((isListed, code) => {

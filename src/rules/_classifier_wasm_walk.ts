@@ -607,7 +607,7 @@ function _collectEmitter(
     used: plan.layout.used[chain],
     module,
     fields: plan.fields,
-    checking: _checksLeaves(plan.chains),
+    checking: _checksLeaves(plan),
     known: { classes: _C_ALL, net: 0, link: 0 },
     stop: at.stop ?? null,
   };
