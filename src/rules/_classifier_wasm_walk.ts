@@ -696,3 +696,9 @@ export function _listedCodesOf(
   }
   return listed;
 }
+
+/** {@linkcode _listedCodesOf} of chain `chain` of `plan`. */
+export function _chainListedCodes(plan: _WasmPlan, chain: number): Uint8Array {
+  const root = plan.roots[chain];
+  return _listedCodesOf(root, 2 * plan.chains[chain].length, plan.fields, _checksLeaves(plan));
+}
