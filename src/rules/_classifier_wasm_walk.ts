@@ -138,6 +138,7 @@ const _LEAF_GROUP_WORDS = 4;
  * it lists below the bound, not its length).
  */
 function _emitLeaf(e: _CollectEmitter, node: _IndexNode): void {
+  if (!e.checking || node.checks.length === 0) return _emitCodes(e, node.leaf);
   const plan = _leafPlan(node, e.fields, e.checking);
   _emitCodes(e, plan.codes);
   if (plan.checked.length === 0) return;
@@ -660,9 +661,14 @@ function _listedCodes(
   const stack: _IndexNode[] = [root];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    const { codes, checked } = _leafPlan(node, fields, on);
-    for (let i = 0; i < codes.length; i++) listed[codes[i]] = 1;
-    for (let i = 0; i < checked.length; i++) listed[checked[i].code] = 1;
+    if (!on || node.checks.length === 0) {
+      const leaf = node.leaf;
+      for (let i = 0; i < leaf.length; i++) listed[leaf[i]] = 1;
+    } else {
+      const { codes, checked } = _leafPlan(node, fields, on);
+      for (let i = 0; i < codes.length; i++) listed[codes[i]] = 1;
+      for (let i = 0; i < checked.length; i++) listed[checked[i].code] = 1;
+    }
     const children = node.children;
     for (let i = 0; i < children.length; i++) {
       const child = children[i];

@@ -108,6 +108,9 @@ export interface _LeafCheck {
   readonly ends: number;
 }
 
+/** Most entries of a leaf that keeps {@linkcode _LeafCheck}s. */
+const _MOST_CHECKED_ENTRIES = 16;
+
 /** No leaf checks (shared). */
 const _NO_CHECKS: readonly _LeafCheck[] = [];
 
@@ -1010,19 +1013,24 @@ function _setLeast(root: _IndexNode): void {
  * entries in the leaf are such entries.
  */
 function _leafChecks(entries: readonly _KeyedEntry[], used: Uint8Array): readonly _LeafCheck[] {
+  // A leaf of many entries (a rest chain's last, the deepest) keeps none: bounded work per leaf.
+  if (entries.length > _MOST_CHECKED_ENTRIES) return _NO_CHECKS;
   let out: _LeafCheck[] | null = null;
-  const other = new Set<number>();
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
-    if (!_unchecked(e, used)) {
-      other.add(e.position);
-      continue;
-    }
+    if (!_unchecked(e, used) || !_allUnchecked(entries, e.position, used)) continue;
     const guards = e.guards.filter((_, g) => used[e.keys[g]] !== 1);
     (out ??= []).push({ code: 2 * e.position + 1, guards, ends: e.ends });
   }
-  if (out === null) return _NO_CHECKS;
-  return other.size === 0 ? out : out.filter((check) => !other.has(check.code >> 1));
+  return out ?? _NO_CHECKS;
+}
+
+/** Whether every entry of rule `position` among `entries` is exact with a guard not split on. */
+function _allUnchecked(entries: readonly _KeyedEntry[], position: number, used: Uint8Array) {
+  for (let i = 0; i < entries.length; i++) {
+    if (entries[i].position === position && !_unchecked(entries[i], used)) return false;
+  }
+  return true;
 }
 
 /** Whether `entry` is exact and has a guard whose key was not split on (not marked in `used`). */
