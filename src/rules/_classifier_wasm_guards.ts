@@ -95,15 +95,14 @@ export function _asGuards(
   if (alternatives === undefined || alternatives === null || alternatives.length !== 1) {
     return false;
   }
-  return alternatives.every((guards) =>
-    guards.every((g) => {
-      const f = fields[g.field];
-      if (f.kind !== _F_PACKET) return _INLINE_KINDS.has(f.kind);
-      if (f.msh < 0) return f.offset >= 0;
-      return f.msh < 0x10000000 && f.offset >= 0 && f.offset < 0x10000000 &&
-        f.second < 0x10000000;
-    })
-  );
+  return alternatives.every((guards) => guards.every((g) => _loadsInline(fields[g.field])));
+}
+
+/** Whether {@linkcode _emitField} loads `f` inline (no call: not through `jsField` nor `loadIndex`). */
+export function _loadsInline(f: _Field): boolean {
+  if (f.kind !== _F_PACKET) return _INLINE_KINDS.has(f.kind);
+  if (f.msh < 0) return f.offset >= 0;
+  return f.msh < 0x10000000 && f.offset >= 0 && f.offset < 0x10000000 && f.second < 0x10000000;
 }
 
 /** Field kinds other than packet loads that {@linkcode _emitField} reads inline. */

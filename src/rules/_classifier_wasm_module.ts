@@ -47,7 +47,7 @@ import {
   type _WasmPlan,
   type _WasmRule,
 } from "./_classifier_wasm_plan.ts";
-import { _listedCodesOf } from "./_classifier_wasm_walk.ts";
+import { _chainListedCodes } from "./_classifier_wasm_walk.ts";
 import { _RUN_CASES_RULES } from "./_classifier_wasm_choice.ts";
 import {
   _neverFunction,
@@ -267,9 +267,7 @@ function _testSlots(
     bases.push(base);
     const rules = plan.chains[chain];
     base += rules.length;
-    const listed = rules.length > 0
-      ? _listedCodesOf(plan.roots[chain], 2 * rules.length)
-      : new Uint8Array(0);
+    const listed = rules.length > 0 ? _chainListedCodes(plan, chain) : new Uint8Array(0);
     const facts = _chainFacts(plan, chain);
     chainFacts.push(facts);
     rules.forEach((rule, p) => {

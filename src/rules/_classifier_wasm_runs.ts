@@ -31,7 +31,7 @@ import {
 import type { _TestEmission, _WasmPlan } from "./_classifier_wasm_plan.ts";
 import { _Body } from "./_classifier_wasm_body.ts";
 import { _emitTable } from "./_classifier_wasm_jump_table.ts";
-import { _listedCodesOf, type _SegmentWalk } from "./_classifier_wasm_walk.ts";
+import { _chainListedCodes, type _SegmentWalk } from "./_classifier_wasm_walk.ts";
 import {
   _COLLECT_LOCALS,
   _emitWalkPrelude,
@@ -341,7 +341,7 @@ export function _runCasesFunction(
   const chainRules = plan.chains[chain];
   const W = layout.words[chain];
   const U = layout.used[chain];
-  const listed = _listedCodesOf(plan.roots[chain], 2 * chainRules.length);
+  const listed = _chainListedCodes(plan, chain);
   const codes: number[] = [];
   listed.forEach((isListed, code) => {
     if (isListed === 1) codes.push(code);

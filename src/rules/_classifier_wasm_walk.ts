@@ -21,6 +21,8 @@ import { _BASE_NETWORK } from "./_match_tests.ts";
 import { _C_ALL } from "./_frame_class.ts";
 import { T_CHUNK, T_ONE, T_TWO } from "./_classifier_wasm_indices.ts";
 import type { _ModuleFlags, _WasmPlan } from "./_classifier_wasm_plan.ts";
+import type { _Field } from "./_fields.ts";
+import { _checksLeaves, _emitLeafChecks, _leafPlan } from "./_classifier_wasm_leaf_checks.ts";
 import { _Body } from "./_classifier_wasm_body.ts";
 import { _emitTable } from "./_classifier_wasm_jump_table.ts";
 import {
@@ -116,6 +118,9 @@ interface _CollectEmitter {
   words: number;
   used: number;
   module: _ModuleFlags;
+  fields: readonly _Field[];
+  /** Whether leaves check rules (`_checksLeaves`). */
+  checking: boolean;
   /** What holds where the code is being emitted. */
   known: _WalkKnown;
   /** Where the chain's rest chain stops (the next segment's root, walked apart), or null. */
@@ -132,7 +137,18 @@ const _LEAF_GROUP_WORDS = 4;
  * bound (codes past the bound are never taken, so a leaf costs about what
  * it lists below the bound, not its length).
  */
-function _emitLeaf(e: _CollectEmitter, leaf: Int32Array): void {
+function _emitLeaf(e: _CollectEmitter, node: _IndexNode): void {
+  if (!e.checking || node.checks.length === 0) return _emitCodes(e, node.leaf);
+  const plan = _leafPlan(node, e.fields, e.checking);
+  _emitCodes(e, plan.codes);
+  if (plan.checked.length === 0) return;
+  const { b, L, module, known, fields } = e;
+  _emitLeafChecks({ b, L, module, known, fields, setCode: (code) => _emitCodes(e, [code]) }, plan);
+}
+
+/** The code that adds sorted `leaf` codes at or below the bound to the bit set (see {@linkcode _emitLeaf}). */
+function _emitCodes(e: _CollectEmitter, leaf: ArrayLike<number>): void {
+  if (leaf.length === 0) return;
   const { b, L } = e;
   const c = b.c;
   const out = b.open(_OP.block);
@@ -243,7 +259,7 @@ function _emitChainPiece(
     e.known = { ...outer, classes: outer.classes & node.classes };
     if (node.leaf.length > 0) {
       _emitEnds(e, node);
-      _emitLeaf(e, node.leaf);
+      _emitLeaf(e, node);
     }
     if (node.field < 0) {
       e.known = outer;
@@ -591,6 +607,8 @@ function _collectEmitter(
     words: plan.layout.words[chain],
     used: plan.layout.used[chain],
     module,
+    fields: plan.fields,
+    checking: _checksLeaves(plan),
     known: { classes: _C_ALL, net: 0, link: 0 },
     stop: at.stop ?? null,
   };
@@ -634,12 +652,23 @@ function _emitCollect(
  * Marks (`listed[code] = 1`) every code some leaf of the index lists (as the
  * generated JavaScript's `_listedCodes`; `listed` has room for every code).
  */
-function _listedCodes(root: _IndexNode, listed: Uint8Array): void {
+function _listedCodes(
+  root: _IndexNode,
+  listed: Uint8Array,
+  fields: readonly _Field[],
+  on: boolean,
+): void {
   const stack: _IndexNode[] = [root];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    const leaf = node.leaf;
-    for (let i = 0; i < leaf.length; i++) listed[leaf[i]] = 1;
+    if (!on || node.checks.length === 0) {
+      const leaf = node.leaf;
+      for (let i = 0; i < leaf.length; i++) listed[leaf[i]] = 1;
+    } else {
+      const { codes, checked } = _leafPlan(node, fields, on);
+      for (let i = 0; i < codes.length; i++) listed[codes[i]] = 1;
+      for (let i = 0; i < checked.length; i++) listed[checked[i].code] = 1;
+    }
     const children = node.children;
     for (let i = 0; i < children.length; i++) {
       const child = children[i];
@@ -650,18 +679,32 @@ function _listedCodes(root: _IndexNode, listed: Uint8Array): void {
 }
 
 /** {@linkcode _listedCodes} of an index by its root, made once (a chain's emission asks twice). */
-const _listedOfRoot = new WeakMap<_IndexNode, Uint8Array>();
+const _listedOfRoot = new WeakMap<_IndexNode, { on: boolean; listed: Uint8Array }>();
 
 /**
- * The codes some leaf of the index at `root` lists, marked (`[code] = 1`) in
- * an array of `codes` (room for every code); shared: callers must not modify it.
+ * The codes the walk of the index at `root` can set (those its leaves list,
+ * and the matched codes of rules checked at a leaf: ./_classifier_wasm_leaf_checks.ts),
+ * marked (`[code] = 1`) in an array of `codes` (room for every code);
+ * `on`: whether leaves check rules (`_checksLeaves`); shared: callers must
+ * not modify it.
  */
-export function _listedCodesOf(root: _IndexNode, codes: number): Uint8Array {
-  let listed = _listedOfRoot.get(root);
-  if (listed === undefined || listed.length !== codes) {
+export function _listedCodesOf(
+  root: _IndexNode,
+  codes: number,
+  fields: readonly _Field[],
+  on: boolean,
+): Uint8Array {
+  let listed = _listedOfRoot.get(root)?.listed;
+  if (listed === undefined || listed.length !== codes || _listedOfRoot.get(root)!.on !== on) {
     listed = new Uint8Array(codes);
-    _listedCodes(root, listed);
-    _listedOfRoot.set(root, listed);
+    _listedCodes(root, listed, fields, on);
+    _listedOfRoot.set(root, { on, listed });
   }
   return listed;
+}
+
+/** {@linkcode _listedCodesOf} of chain `chain` of `plan`. */
+export function _chainListedCodes(plan: _WasmPlan, chain: number): Uint8Array {
+  const root = plan.roots[chain];
+  return _listedCodesOf(root, 2 * plan.chains[chain].length, plan.fields, _checksLeaves(plan));
 }

@@ -92,10 +92,34 @@ export const _ENDS_IP = 1;
 /** {@linkcode _IndexEntry.ends}: the rule ends the walk on frames without one. */
 export const _ENDS_NOT_IP = 2;
 
+/**
+ * A leaf's exact entry whose guards were not all split on along the path:
+ * its rule's candidate code (`2 × position + 1`, listed in the leaf), the
+ * guards left unchecked (on keys the path did not split on), and its
+ * {@linkcode _IndexEntry.ends}. Where these guards hold, the rule matches
+ * (the others hold on every frame reaching the leaf): the Wasm walk checks
+ * them at the leaf and sets the matched code instead
+ * (./_classifier_wasm_leaf_checks.ts). Only for codes whose every entry in
+ * the leaf is such an entry.
+ */
+export interface _LeafCheck {
+  readonly code: number;
+  readonly guards: readonly _Guard[];
+  readonly ends: number;
+}
+
+/** Most entries of a leaf that keeps {@linkcode _LeafCheck}s. */
+const _MOST_CHECKED_ENTRIES = 16;
+
+/** No leaf checks (shared). */
+const _NO_CHECKS: readonly _LeafCheck[] = [];
+
 /** A node of the index (one shape for every kind, for monomorphic walks). */
 export class _IndexNode {
   /** Sorted, distinct rule codes listed here (`2 × position`, + 1 when its test decides). */
   leaf: Int32Array = _EMPTY;
+  /** The leaf's exact entries left partly unchecked ({@linkcode _LeafCheck}). */
+  checks: readonly _LeafCheck[] = _NO_CHECKS;
   /** The least code listed in this node, its children and its rest (`_END` when none). */
   least = _END;
   /**
@@ -940,6 +964,7 @@ function _classesOf(entries: readonly _IndexEntry[]): number {
 /** Makes `node` a leaf listing `entries` (reached along a path that split on the keys marked in `used`). */
 function _makeLeaf(node: _IndexNode, entries: readonly _KeyedEntry[], used: Uint8Array) {
   node.leaf = _codes(entries, used);
+  node.checks = _leafChecks(entries, used);
   node.classes = _classesOf(entries);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
@@ -968,7 +993,10 @@ function _setLeast(root: _IndexNode): void {
   }
   for (let at = nodes.length - 1; at >= 0; at--) {
     const node = nodes[at];
-    let least = node.leaf.length > 0 ? node.leaf[0] : _END;
+    // A checked code may be set as its rule's matched code, one less.
+    let least = node.leaf.length > 0
+      ? (node.checks.length > 0 ? node.leaf[0] & ~1 : node.leaf[0])
+      : _END;
     const children = node.children;
     for (let i = 0; i < children.length; i++) {
       const child = children[i];
@@ -977,6 +1005,32 @@ function _setLeast(root: _IndexNode): void {
     if (node.rest !== null && node.rest.least < least) least = node.rest.least;
     node.least = least;
   }
+}
+
+/**
+ * The {@linkcode _LeafCheck}s of a leaf's entries: one per exact entry with
+ * a guard whose key was not split on (`used`), for rules all of whose
+ * entries in the leaf are such entries.
+ */
+function _leafChecks(entries: readonly _KeyedEntry[], used: Uint8Array): readonly _LeafCheck[] {
+  // A leaf of many entries (a rest chain's last, the deepest) keeps none: bounded work per leaf.
+  if (entries.length > _MOST_CHECKED_ENTRIES) return _NO_CHECKS;
+  let out: _LeafCheck[] | null = null;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (!_unchecked(e, used) || !_allUnchecked(entries, e.position, used)) continue;
+    const guards = e.guards.filter((_, g) => used[e.keys[g]] !== 1);
+    (out ??= []).push({ code: 2 * e.position + 1, guards, ends: e.ends });
+  }
+  return out ?? _NO_CHECKS;
+}
+
+/** Whether every entry of rule `position` among `entries` is exact with a guard not split on. */
+function _allUnchecked(entries: readonly _KeyedEntry[], position: number, used: Uint8Array) {
+  for (let i = 0; i < entries.length; i++) {
+    if (entries[i].position === position && !_unchecked(entries[i], used)) return false;
+  }
+  return true;
 }
 
 /** Whether `entry` is exact and has a guard whose key was not split on (not marked in `used`). */
