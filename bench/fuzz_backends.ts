@@ -1,10 +1,11 @@
 /**
  * Differential fuzzing of the closure and Wasm backends against the
  * interpreter (tests/_backend_fuzz.ts), for long runs:
- * `deno run -A bench/fuzz_backends.ts [--seed N] [--programs N] [--max-length N] [--only closure|wasm] [--trees|--steps|--u32]`
+ * `deno run -A bench/fuzz_backends.ts [--seed N] [--programs N] [--max-length N] [--only closure|wasm] [--trees|--steps|--u32|--arith]`
  * (`--trees`: every program one of fused tests, as the closure strategy runs as a tree;
  * `--steps`: trees with steps, ALU, scratch, `tax`/`txa`, `[x + k]` fields; `--u32`: `u32`
- * matches as src/u32 lowers them).
+ * matches as src/u32 lowers them; `--arith`: filter expressions of arithmetic on packet bytes
+ * at computed offsets, as compileFilter compiles them).
  * Prints the cases run by path and every mismatch found (at most 20).
  *
  * @module
@@ -20,7 +21,12 @@ import {
   _templateOf,
   _treeProgramOf,
 } from "../tests/_backend_fuzz.ts";
-import { _stepTreeProgramOf, _u32ProgramOf } from "../tests/_step_tree_fuzz.ts";
+import {
+  _arithmeticFilterOf,
+  _ipTemplateOf,
+  _stepTreeProgramOf,
+  _u32ProgramOf,
+} from "../tests/_step_tree_fuzz.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -32,6 +38,7 @@ const { values } = parseArgs({
     trees: { type: "boolean", default: false },
     steps: { type: "boolean", default: false },
     u32: { type: "boolean", default: false },
+    arith: { type: "boolean", default: false },
   },
 });
 const random = _prng(Number(values.seed));
@@ -45,9 +52,13 @@ const paths = values.only === "closure"
 let found = 0;
 const seen = new Set<string>();
 for (let n = 0; n < programs && found < 20; n++) {
-  const template = _templateOf(random);
-  const u32 = values.u32 ? _u32ProgramOf(random) : undefined;
-  if (values.u32 && u32 === undefined) continue;
+  const template = values.u32 || values.arith ? _ipTemplateOf(random) : _templateOf(random);
+  const u32 = values.u32
+    ? _u32ProgramOf(random)
+    : values.arith
+    ? _arithmeticFilterOf(random)
+    : undefined;
+  if ((values.u32 || values.arith) && u32 === undefined) continue;
   const program = u32 ?? (values.steps && random.chance(0.8))
     ? u32 ?? _stepTreeProgramOf(random, template)
     : values.trees

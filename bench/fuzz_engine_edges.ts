@@ -19,7 +19,11 @@ import {
   _edgePacketsOf,
   _edgeTemplateOf,
 } from "../tests/_engine_edge_fuzz.ts";
-import { _stepTreeProgramOf, _u32ProgramOf } from "../tests/_step_tree_fuzz.ts";
+import {
+  _arithmeticFilterOf,
+  _stepTreeProgramOf,
+  _u32ProgramOf,
+} from "../tests/_step_tree_fuzz.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -49,7 +53,8 @@ for (let n = 0; n < programs && found < 20; n++) {
   const template = _edgeTemplateOf(random);
   // `--steps`: closure trees with steps and `u32` matches (tests/_step_tree_fuzz.ts) instead.
   const program = values.steps
-    ? (random.chance(0.3) ? _u32ProgramOf(random) : undefined) ??
+    ? (random.chance(0.2) ? _u32ProgramOf(random) : undefined) ??
+      (random.chance(0.2) ? _arithmeticFilterOf(random) : undefined) ??
       _stepTreeProgramOf(random, template)
     : _edgeChainOf(random, template);
   const packets = _edgePacketsOf(random, template, program);

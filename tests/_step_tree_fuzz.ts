@@ -14,6 +14,7 @@
 import type { Instruction } from "../src/bpf/instruction.ts";
 import { parseU32 } from "../src/u32/parse_u32.ts";
 import { u32ToBpf } from "../src/u32/u32_to_bpf.ts";
+import { compileFilter } from "../src/filter/compile_filter.ts";
 import type { _Random } from "./_fuzz.ts";
 
 const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k: k >>> 0 });
@@ -192,4 +193,64 @@ export function _u32ProgramOf(random: _Random): Instruction[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A random arithmetic operand of a filter expression (packet bytes at computed offsets, `len`). */
+function _arithmeticOf(random: _Random, depth: number): string {
+  const leaf = depth > 2 || random.chance(0.3);
+  if (leaf) {
+    return random.chance(0.35)
+      ? String(
+        random.pick([0, 1, 2, 3, 4, 6, 8, 14, 20, 31, 32, 0x45, 0xff, 0xffff, random.uint32()]),
+      )
+      : random.chance(0.2)
+      ? "len"
+      : `${random.pick(["ip", "tcp", "udp", "ether", "icmp"])}[${random.int(24)}${
+        random.pick(["", ":1", ":2", ":4"])
+      }]`;
+  }
+  if (random.chance(0.3)) {
+    const proto = random.pick(["ip", "tcp", "udp", "ether"]);
+    return `${proto}[${_arithmeticOf(random, depth + 1)}${random.pick(["", ":1", ":2", ":4"])}]`;
+  }
+  if (random.chance(0.1)) return `-${_arithmeticOf(random, depth + 1)}`;
+  const operator = random.pick(["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>"]);
+  return `(${_arithmeticOf(random, depth + 1)} ${operator} ${_arithmeticOf(random, depth + 1)})`;
+}
+
+/**
+ * A random filter expression of relations between arithmetic on packet
+ * bytes (computed offsets, scratch cells in the compiled program), as
+ * `compileFilter` compiles it, or undefined when it does not compile.
+ */
+export function _arithmeticFilterOf(random: _Random): Instruction[] | undefined {
+  const relations: string[] = [];
+  for (let n = 1 + random.int(2); n > 0; n--) {
+    const relation = random.pick([">", "<", ">=", "<=", "=", "!="]);
+    relations.push(`${_arithmeticOf(random, 0)} ${relation} ${_arithmeticOf(random, 1)}`);
+  }
+  try {
+    return compileFilter(relations.join(random.pick([" and ", " or "])), {
+      optimize: random.chance(0.8),
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A packet template for filter expressions and `u32` matches: mostly an
+ * Ethernet frame carrying IPv4 (header lengths 5–15 words, TCP, UDP or ICMP),
+ * small byte values after it (so that computed offsets land in the packet).
+ */
+export function _ipTemplateOf(random: _Random): Uint8Array {
+  const t = new Uint8Array(20 + random.int(80));
+  for (let i = 0; i < t.length; i++) t[i] = random.chance(0.6) ? random.int(24) : random.int(256);
+  if (random.chance(0.8)) {
+    t.set(random.chance(0.9) ? [0x08, 0x00] : [0x86, 0xdd], 12);
+    if (t.length > 14) t[14] = 0x40 | random.pick([5, 5, 6, 8, 15, random.int(16)]);
+    if (t.length > 23) t[23] = random.pick([6, 17, 1, random.int(256)]);
+    if (t.length > 21 && random.chance(0.8)) t[20] = t[21] = 0; // not a fragment
+  }
+  return t;
 }
