@@ -66,7 +66,10 @@ for (let n = 0; n < programs && found < 20; n++) {
     : random.chance(0.3)
     ? _decidedProgramOf(random, template)
     : _programOf(random, template, maxLength);
-  const packets = _packetsOf(random, template, program);
+  // Trees with steps: at times every prefix of the template, so that a packet ends at each load.
+  const packets = (values.steps || values.u32 || values.arith) && random.chance(0.3)
+    ? Array.from({ length: Math.min(template.length, 64) + 1 }, (_, n) => template.slice(0, n))
+    : _packetsOf(random, template, program);
   const mismatch = _compareBackends(random, program, packets, paths);
   if (mismatch !== undefined) {
     if (seen.has(mismatch.path) && seen.size > 3) continue;
