@@ -16,7 +16,6 @@ import { _lower } from "../src/bpf/_lower.ts";
 import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
 import { _closureTree, _testTree } from "../src/bpf/_execute_tree.ts";
 import type { _Single } from "../src/bpf/_execute_single.ts";
-import type { _LoweredProgram } from "../src/bpf/_lower.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
 import { compile } from "../src/bpf/compile.ts";
@@ -709,13 +708,7 @@ export function _unboundedTree(program: Instruction[]): _Single | undefined {
     const run = compile(program, { strategy: "closure" });
     return { run, runBatch: run.runBatch! } as unknown as _Single;
   };
-  // (Before the trees took limits, `_testTree` took the program alone: extra arguments are ignored.)
-  const testTree = _testTree as unknown as (
-    lowered: _LoweredProgram,
-    general: () => _Single,
-    limits: typeof NO_LIMITS,
-  ) => _Single | undefined;
-  return testTree(lowered, general, NO_LIMITS);
+  return _testTree(lowered, general, NO_LIMITS);
 }
 
 type _Frame = { at: number; packet: Uint8Array; skip: number; wire: number | undefined };

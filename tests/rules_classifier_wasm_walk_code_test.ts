@@ -11,7 +11,11 @@ import { compileRuleSet, type FrameRef } from "../src/rules/compile_rule_set.ts"
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import { _testFunctionsHook } from "../src/rules/_classifier_wasm_rule_tests.ts";
-import { _segmentedRuns, _walkCodeLimits } from "../src/rules/_classifier_wasm_walk.ts";
+import {
+  _segmentedRuns,
+  _swappedDispatch,
+  _walkCodeLimits,
+} from "../src/rules/_classifier_wasm_walk.ts";
 import { _segmentLimits } from "../src/rules/_rule_index.ts";
 import { generateRuleSet } from "../bench/_rule_set_generator.ts";
 
@@ -221,3 +225,51 @@ for (
     assert.ok(uncut > bound, `${uncut} bytes`);
   });
 }
+
+Deno.test("exact nodes on 2- and 4-byte fields dispatch on the frame's bytes against swapped keys, exactly", () => {
+  // Hosts (address words), ports and masked header words, each value tested by several rules so
+  // that the index splits on them with exact nodes; a few values dense enough for a jump table.
+  const hosts = profile.ipv4Hosts.slice(0, 12);
+  const lines = ["*filter", ":INPUT ACCEPT [0:0]", ":SIDE - [0:0]"];
+  hosts.forEach((host, i) => {
+    lines.push(
+      `-A INPUT -s ${host} -p ${i % 2 === 0 ? "tcp" : "udp"} -j ${i % 3 ? "SIDE" : "DROP"}`,
+    );
+    lines.push(`-A INPUT -d ${host} -m bpf --expr "ip[6:2] & 0x1fff = 0"`);
+  });
+  for (const port of profile.ports.slice(0, 16)) {
+    lines.push(`-A INPUT -m bpf --expr "tcp dst port ${port}" -j ACCEPT`);
+    lines.push(`-A SIDE -m bpf --expr "udp src port ${port}" -j RETURN`);
+    lines.push(`-A SIDE -m u32 --u32 "0>>28=4&&0>>22&0x3C@0&0xFF00=${port & 0xff00}"`);
+  }
+  for (let k = 0; k < 6; k++) {
+    lines.push(
+      `-A INPUT -m bpf --expr "ip[12:4] & 0xff00ff00 = ${(0x0a000000 + k * 0x100) >>> 0}"`,
+    );
+    lines.push(`-A SIDE --base link -m bpf --expr "ether[12:2] = ${0x0800 + k}" -j ACCEPT`);
+  }
+  lines.push("COMMIT");
+  const sets = [lines.join("\n")];
+  for (let seed = 300; seed < 340; seed++) {
+    sets.push(generateRuleSet(seed, { rules: 20 + seed % 60, profile, userChains: seed % 3 }).text);
+  }
+  const saved = _swappedDispatch.most;
+  // As shipped (equality chains of at most 3 keys), and decision trees over swapped keys too.
+  for (const most of [saved, 64]) {
+    _swappedDispatch.most = most;
+    const first = _swappedDispatch.made;
+    try {
+      for (const [i, text] of sets.entries()) {
+        const before = _swappedDispatch.made;
+        _agree(parseRuleSet(text), frames, `set ${i}, at most ${most} keys\n${text}`);
+        if (i === 0) {
+          assert.ok(_swappedDispatch.made > before, "no node dispatched on swapped keys");
+        }
+      }
+    } finally {
+      _swappedDispatch.most = saved;
+    }
+    const made = _swappedDispatch.made - first;
+    assert.ok(made >= sets.length / 2, `${made} swapped dispatches (at most ${most} keys)`);
+  }
+});

@@ -1,10 +1,11 @@
 /**
- * Option parsing shared by the subcommands (`node:util` parseArgs; `@std/cli`
- * cannot be fetched here).
+ * Option parsing shared by the subcommands: `node:util`'s strict parseArgs,
+ * as ./_parse_args.ts reproduces it (loading `node:util` cost every command
+ * ~10 ms at start-up; `@std/cli` cannot be fetched here).
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { type _ArgSpec, _parseArgs, type _ParsedArgs } from "./_parse_args.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Thrown by {@linkcode _parseOptions} for `--help`: `runCli` prints the usage. */
@@ -18,17 +19,10 @@ export class _HelpRequest extends Error {
 }
 
 /** One option's declaration, as `parseArgs` takes it. */
-export interface _OptionSpec {
-  type: "string" | "boolean";
-  short?: string;
-  multiple?: boolean;
-}
+export type _OptionSpec = _ArgSpec;
 
-/** What {@linkcode _parseOptions} returns. */
-export interface _Parsed {
-  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-  positionals: string[];
-}
+/** What {@linkcode _parseOptions} returns: the values (null prototype) and the positionals. */
+export type _Parsed = _ParsedArgs;
 
 /**
  * Parses `args` strictly; every problem becomes a {@linkcode UsageError}
@@ -40,18 +34,16 @@ export function _parseOptions(
   options: Record<string, _OptionSpec>,
 ): _Parsed {
   try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { help: { type: "boolean", short: "h" }, ...options },
-      allowPositionals: true,
-      strict: true,
+    const { values, positionals } = _parseArgs(args, {
+      help: { type: "boolean", short: "h" },
+      ...options,
     });
     if (values.help === true) throw new _HelpRequest(command);
-    return { values: values as _Parsed["values"], positionals };
+    return { values, positionals };
   } catch (error) {
     if (error instanceof _HelpRequest) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    // node:util's messages are long; keep their first sentence.
+    // parseArgs's messages are long; keep their first sentence.
     throw new UsageError(
       `Cannot run ${command}: ${reason.split(". ")[0].replace(/\.$/, "")}`,
       command,

@@ -1,11 +1,16 @@
 /**
  * Closure trees (private): a program whose every block is a fused test on
- * packet bytes (`[k]`, `[x + k]`, `len` or A itself), an `ldx 4*([k]&0xf)`
- * or a return, with no backward jump, as the filter compiler emits
- * `tcp port 80`, `udp` or `host 10.0.0.1`, runs as one closure per block,
- * each calling the block its test picks ({@linkcode _closureTree}). No code
- * is generated: the closures come from a few function literals, one per kind
- * of test, and capture their operands.
+ * packet bytes (`[k]`, `[x + k]`, `len`, A itself, or A against X), a
+ * return, or straight-line steps before them (ALU operations, scratch
+ * cells, `tax`/`txa`, constants, the length, loads into A or X:
+ * `_execute_tree_steps.ts`), with no backward jump, as the filter compiler
+ * emits `tcp port 80`, `udp`, `host 10.0.0.1` or a `u32` match, runs as one
+ * closure per block (and per step), each calling the block its test picks
+ * ({@linkcode _closureTree}). No code is generated: the closures come from a
+ * few function literals, one per kind of test or step, and capture their
+ * operands. Bounded: {@linkcode _MAX_TREE_BLOCKS} blocks,
+ * {@linkcode _MAX_TREE_STEPS} step nodes, {@linkcode _MAX_TREE_CONFLICTS}
+ * call sites that see two literals.
  *
  * Why: the dispatch loop (`_execute.ts`) and any loop over a table of nodes
  * share one copy of each branch among all the operations, and cost 4–7 ns an
@@ -25,27 +30,24 @@
  */
 import type { PacketContext } from "./packet_context.ts";
 import type { PacketBatch } from "./packet_batch.ts";
-import type { _LoweredProgram, _Test } from "./_lower.ts";
+import type { _LoweredBlock, _LoweredProgram, _Test } from "./_lower.ts";
 import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET } from "./opcodes.ts";
 import { _captureEnd, _dataStart, _loadEnd, _wireLength } from "./_packet_access.ts";
 import { _batchCount, _frameEnd } from "./_run_batch.ts";
 import type { _Single } from "./_execute_single.ts";
+import { _jumpTaken } from "./_alu.ts";
+import {
+  _CallSites,
+  _stepNodes,
+  _TREE_ESCAPE,
+  _TREE_STATE_LENGTH,
+  type _TreeNode,
+  _treeStep,
+} from "./_execute_tree_steps.ts";
+
+export type { _TreeNode } from "./_execute_tree_steps.ts";
 
 type _Run = (P: Uint8Array, C?: PacketContext) => number;
-
-/**
- * One block of a tree: runs it on the bytes of `P` from `B` (loads end at
- * `LE`, `W` is the wire length) with registers A and X, and returns the
- * program's result (uint32).
- */
-export type _TreeNode = (
-  P: Uint8Array,
-  B: number,
-  LE: number,
-  W: number,
-  A: number,
-  X: number,
-) => number;
 
 /**
  * The most blocks a tree may have; a bigger program keeps the dispatch loop.
@@ -56,32 +58,79 @@ export type _TreeNode = (
  */
 export const _MAX_TREE_BLOCKS = 32;
 
+/** A closure tree: its root node and the state its nodes share (scratch cells, X, the wire length). */
+export interface _Tree {
+  root: _TreeNode;
+  state: Int32Array;
+  /** Whether a node reads X or the wire length from the state (else they need no store per packet). */
+  registers: boolean;
+}
+
+/** Bounds on a tree with steps (tests lift them to run every kind of node). */
+export interface _TreeLimits {
+  /** The most step nodes. */
+  steps: number;
+  /** The most call sites that see two callee literals, when there are steps. */
+  conflicts: number;
+}
+
+/**
+ * The most step nodes (ALU, scratch, moves, field loads: `_execute_tree_steps.ts`) a tree
+ * may have. Each kind of step is a literal of its own, used at many places in a program
+ * with `u32` matches, so the call sites inside those literals see several callee literals
+ * and V8 makes them generic calls, about 8 ns each: unseen generator programs with 12–36
+ * step nodes ran 1.2–2.1× slower as trees than through the dispatch loop, those with
+ * 5 faster or the same (bench/RESULTS.md, session 15).
+ */
+export const _MAX_TREE_STEPS = 6;
+
+/**
+ * The most call sites that see two callee literals ({@linkcode _CallSites}) a tree with
+ * steps may have (programs of 5 steps and 23–25 such sites ran 1.5–1.7× slower as trees).
+ */
+export const _MAX_TREE_CONFLICTS = 14;
+
+/** The limits of the closure strategy's trees (`compileClosure`). */
+export const _TREE_LIMITS: _TreeLimits = { steps: _MAX_TREE_STEPS, conflicts: _MAX_TREE_CONFLICTS };
+
 /**
  * The root of `lowered` as a closure tree, or undefined when some block
  * reachable from the entry cannot be a node (see the module doc).
  */
-export function _closureTree(lowered: _LoweredProgram): _TreeNode | undefined {
+export function _closureTree(
+  lowered: _LoweredProgram,
+  limits: _TreeLimits = _TREE_LIMITS,
+): _Tree | undefined {
   const { blocks } = lowered;
   if (lowered.backward || blocks.length > _MAX_TREE_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
   const built = new Map<number, _TreeNode>();
+  const S = new Int32Array(_TREE_STATE_LENGTH);
+  const sites = new _CallSites();
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
-    built.set(index, _node(lowered, index, (to) => built.get(to)!));
+    built.set(index, _node(lowered, index, (to) => built.get(to)!, S, sites));
   }
-  return built.get(0);
+  if (sites.steps > limits.steps) return undefined;
+  if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
+  return { root: built.get(0)!, state: S, registers: blocks.some(_readsRegisters) };
+}
+
+/** Whether a block has steps, or a test on X, at `[x + k]` or of the length. */
+function _readsRegisters({ steps, exit }: _LoweredBlock): boolean {
+  if (steps.length > 0) return true;
+  if (exit.kind !== "test") return false;
+  return exit.useX || exit.producer?.kind === "load-indirect" ||
+    exit.producer?.kind === "load-length";
 }
 
 /** Whether block `index` can be a node: steps, producer and exit of the kinds the nodes cover. */
 function _treeBlock(lowered: _LoweredProgram, index: number): boolean {
   const { steps, exit } = lowered.blocks[index];
-  if (steps.length > 1) return false;
-  if (steps.length === 1 && (steps[0].kind !== "load-header-length" || steps[0].offset < 0)) {
-    return false;
-  }
+  if (!steps.every(_treeStep)) return false;
   if (exit.kind === "goto") return exit.to > index;
   if (exit.kind !== "test") return true;
-  if (exit.useX || ![BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET].includes(exit.op)) return false;
+  if (![BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET].includes(exit.op)) return false;
   if (exit.whenTrue <= index || exit.whenFalse <= index) return false;
   const producer = exit.producer;
   if (producer === undefined) return true;
@@ -94,15 +143,47 @@ function _node(
   lowered: _LoweredProgram,
   index: number,
   target: (block: number) => _TreeNode,
+  S: Int32Array,
+  sites: _CallSites,
 ): _TreeNode {
   const { steps, exit } = lowered.blocks[index];
   let node: _TreeNode;
   if (exit.kind === "return") node = _returns(exit.value >>> 0);
   else if (exit.kind === "return-a") node = _returnsA();
   else if (exit.kind === "goto") node = target(exit.to);
-  else node = _testNode(exit, target(exit.whenTrue), target(exit.whenFalse));
+  else if (exit.useX) {
+    node = _linked(
+      sites,
+      _testX(
+        S,
+        exit.shift,
+        exit.mask | 0,
+        exit.op,
+        target(exit.whenTrue),
+        target(exit.whenFalse),
+      ),
+      target(exit.whenTrue),
+      target(exit.whenFalse),
+    );
+    if (exit.producer !== undefined) node = _stepNodes([exit.producer], node, S, sites);
+  } else {
+    const t = target(exit.whenTrue);
+    const f = target(exit.whenFalse);
+    node = _linked(sites, _testNode(exit, S, t, f), t, f);
+  }
+  // `tcp port 80`'s blocks: no step, or the header length alone.
+  if (steps.length === 0) return node;
   const step = steps[0];
-  return step?.kind === "load-header-length" ? _header(step.offset, node) : node;
+  if (steps.length === 1 && step.kind === "load-header-length") {
+    return _linked(sites, _header(step.offset, S, node), node);
+  }
+  return _stepNodes(steps, node, S, sites);
+}
+
+/** `node`, its call sites recorded in `sites`. */
+function _linked(sites: _CallSites, node: _TreeNode, ...callees: _TreeNode[]): _TreeNode {
+  sites.link(node, ...callees);
+  return node;
 }
 
 /** Whether a test is `A == k` on the whole value (no shift, no mask). */
@@ -111,24 +192,28 @@ function _isEquality(test: _Test): boolean {
     test.span === 0;
 }
 
-function _testNode(test: _Test, t: _TreeNode, f: _TreeNode): _TreeNode {
+function _testNode(test: _Test, S: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
   const producer = test.producer;
   const { shift, low } = test;
   const mask = test.mask | 0;
   const rangeMask = test.rangeMask | 0;
   const span = test.span >>> 0;
   if (producer === undefined) return _testA(shift, mask, rangeMask, low, span, t, f);
-  if (producer.kind === "load-length") return _testLength(shift, mask, rangeMask, low, span, t, f);
+  if (producer.kind === "load-length") {
+    return _testLength(S, shift, mask, rangeMask, low, span, t, f);
+  }
   const indirect = producer.kind === "load-indirect";
   const k = producer.offset;
   if (_isEquality(test)) {
     // The value as int32 bits, as the loads produce them.
     const v = low | 0;
-    if (producer.size === 1) return indirect ? _equalX1(k, v, t, f) : _equal1(k, v, t, f);
-    if (producer.size === 2) return indirect ? _equalX2(k, v, t, f) : _equal2(k, v, t, f);
-    return indirect ? _equalX4(k, v, t, f) : _equal4(k, v, t, f);
+    if (producer.size === 1) return indirect ? _equalX1(S, k, v, t, f) : _equal1(k, v, t, f);
+    if (producer.size === 2) return indirect ? _equalX2(S, k, v, t, f) : _equal2(k, v, t, f);
+    return indirect ? _equalX4(S, k, v, t, f) : _equal4(k, v, t, f);
   }
-  return _range(producer.size, indirect, k, shift, mask, rangeMask, low, span, t, f);
+  if (indirect) return _range(S, producer.size, k, shift, mask, rangeMask, low, span, t, f);
+  const range = producer.size === 1 ? _range1 : producer.size === 2 ? _range2 : _range4;
+  return range(k, shift, mask, rangeMask, low, span, t, f);
 }
 
 // One literal per kind of node: a call site that sees closures of one literal (or a few)
@@ -141,17 +226,18 @@ function _returns(value: number): _TreeNode {
 }
 
 function _returnsA(): _TreeNode {
-  return function returnsA(_P, _B, _LE, _W, A): number {
+  return function returnsA(_P, _B, _LE, A): number {
     return A >>> 0;
   };
 }
 
 /** `X = 4 * ([h] & 0xf)`, then `next`. */
-function _header(h: number, next: _TreeNode): _TreeNode {
-  return function header(P, B, LE, W, A): number {
+function _header(h: number, S: Int32Array, next: _TreeNode): _TreeNode {
+  return function header(P, B, LE, A): number {
     const i = B + h;
     if (i + 1 > LE) return 0;
-    return next(P, B, LE, W, A, (P[i] & 0xf) << 2);
+    S[16] = (P[i] & 0xf) << 2; // X
+    return next(P, B, LE, A);
   };
 }
 
@@ -169,13 +255,29 @@ function _testA(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
-  return function testA(P, B, LE, W, A, X): number {
+  return function testA(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return _taken(a, rangeMask, low, span) ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+    return _taken(a, rangeMask, low, span) ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
+/** `A = (A >>> shift) & mask`, then `A op X`. */
+function _testX(
+  S: Int32Array,
+  shift: number,
+  mask: number,
+  op: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  return function testX(P, B, LE, A): number {
+    const a = (A >>> shift) & mask;
+    return _jumpTaken(op, a >>> 0, S[16] >>> 0) === 1 ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
 
 function _testLength(
+  S: Int32Array,
   shift: number,
   mask: number,
   rangeMask: number,
@@ -184,70 +286,77 @@ function _testLength(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
-  return function testLength(P, B, LE, W, _A, X): number {
-    const a = (W >>> shift) & mask;
-    return _taken(a, rangeMask, low, span) ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+  return function testLength(P, B, LE): number {
+    const a = (S[17] >>> shift) & mask; // the wire length
+    return _taken(a, rangeMask, low, span) ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
 
 function _equal1(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
-  return function equal1(P, B, LE, W, _A, X): number {
+  return function equal1(P, B, LE): number {
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return a === v ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
 
 function _equal2(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
-  return function equal2(P, B, LE, W, _A, X): number {
+  return function equal2(P, B, LE): number {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return a === v ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
 
 function _equal4(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
-  return function equal4(P, B, LE, W, _A, X): number {
+  return function equal4(P, B, LE): number {
     const i = B + k;
     if (i + 4 > LE) return 0;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return a === v ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
 
-function _equalX1(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
-  return function equalX1(P, B, LE, W, _A, X): number {
-    const i = B + X + k;
-    if (i + 1 > LE) return 0;
+function _equalX1(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  return function equalX1(P, B, LE): number {
+    const o = (S[16] + k) | 0; // X + k
+    if (o < 0) throw _TREE_ESCAPE;
+    if (o > LE - B - 1) return 0;
+    const i = B + o;
     const a = P[i];
-    return a === v ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
 
-function _equalX2(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
-  return function equalX2(P, B, LE, W, _A, X): number {
-    const i = B + X + k;
-    if (i + 2 > LE) return 0;
+function _equalX2(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  return function equalX2(P, B, LE): number {
+    const o = (S[16] + k) | 0; // X + k
+    if (o < 0) throw _TREE_ESCAPE;
+    if (o > LE - B - 2) return 0;
+    const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
-    return a === v ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
 
-function _equalX4(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
-  return function equalX4(P, B, LE, W, _A, X): number {
-    const i = B + X + k;
-    if (i + 4 > LE) return 0;
+function _equalX4(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  return function equalX4(P, B, LE): number {
+    const o = (S[16] + k) | 0; // X + k
+    if (o < 0) throw _TREE_ESCAPE;
+    if (o > LE - B - 4) return 0;
+    const i = B + o;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return a === v ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
 
-/** Any other test on `[k]` or `[x + k]`: shift, mask, then the range test. */
-function _range(
-  size: number,
-  indirect: boolean,
+// Any other test on `[k]`: shift, mask, then the range test; one literal per size, so that
+// each is small enough for V8 to inline many (its budget counts bytecode: 242 bytes with
+// the size chosen inside, the budget 920).
+
+function _range1(
   k: number,
   shift: number,
   mask: number,
@@ -257,62 +366,158 @@ function _range(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
-  const useX = indirect ? -1 : 0;
-  return function range(P, B, LE, W, _A, X): number {
-    const i = B + (X & useX) + k;
-    if (i + size > LE) return 0;
+  return function range1(P, B, LE): number {
+    const i = B + k;
+    if (i + 1 > LE) return 0;
+    const a = (P[i] >>> shift) & mask;
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
+function _range2(
+  k: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  return function range2(P, B, LE): number {
+    const i = B + k;
+    if (i + 2 > LE) return 0;
+    const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
+function _range4(
+  k: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  return function range4(P, B, LE): number {
+    const i = B + k;
+    if (i + 4 > LE) return 0;
+    const value = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    const a = (value >>> shift) & mask;
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
+/** Any other test on `[x + k]`: shift, mask, then the range test. */
+function _range(
+  S: Int32Array,
+  size: number,
+  k: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  return function range(P, B, LE): number {
+    const o = (S[16] + k) | 0; // X + k
+    if (o < 0) throw _TREE_ESCAPE;
+    if (o > LE - B - size) return 0;
+    const i = B + o;
     const value = size === 1
       ? P[i]
       : size === 2
       ? (P[i] << 8) | P[i + 1]
       : (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
     const a = (value >>> shift) & mask;
-    return _taken(a, rangeMask, low, span) ? t(P, B, LE, W, a, X) : f(P, B, LE, W, a, X);
+    return _taken(a, rangeMask, low, span) ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
 
-/** The closure and batch loop of a program that is a closure tree, or undefined. */
-export function _testTree(lowered: _LoweredProgram): _Single | undefined {
-  const root = _closureTree(lowered);
-  if (root === undefined) return undefined;
-  return { run: _treeRun(root), runBatch: _treeBatch(root) };
+/**
+ * The closure and batch loop of a program that is a closure tree, or
+ * undefined. `general` makes the dispatch loop's closure and batch loop of
+ * the same program, called (once, on first need) for a packet whose tree
+ * throws {@linkcode _TREE_ESCAPE}.
+ */
+export function _testTree(
+  lowered: _LoweredProgram,
+  general: () => _Single,
+  limits: _TreeLimits = _TREE_LIMITS,
+): _Single | undefined {
+  const tree = _closureTree(lowered, limits);
+  if (tree === undefined) return undefined;
+  let made: _Single | undefined;
+  const escape = () => made ??= general();
+  return { run: _treeRun(tree, escape), runBatch: _treeBatch(tree, escape) };
 }
 
-function _treeRun(root: _TreeNode): _Run {
+function _treeRun({ root, state: S, registers }: _Tree, escape: () => _Single): _Run {
   return function run(P: Uint8Array): number {
     const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    if (C === undefined) return root(P, 0, P.length, P.length, 0, 0);
-    const B = _dataStart(C);
-    const end = _captureEnd(P, C);
-    const W = _wireLength(C, B, end);
-    return root(P, B, _loadEnd(B, end, W), W, 0, 0);
+    if (registers) S[16] = 0; // X
+    try {
+      if (C === undefined) {
+        if (registers) S[17] = P.length; // W
+        return root(P, 0, P.length, 0);
+      }
+      const B = _dataStart(C);
+      const end = _captureEnd(P, C);
+      const W = _wireLength(C, B, end);
+      if (registers) S[17] = W;
+      return root(P, B, _loadEnd(B, end, W), 0);
+    } catch (error) {
+      if (error !== _TREE_ESCAPE) throw error;
+      return escape().run(P, C);
+    }
   } as _Run;
 }
 
-function _treeBatch(root: _TreeNode): (batch: PacketBatch, results: Uint32Array) => void {
+function _treeBatch(
+  tree: _Tree,
+  escape: () => _Single,
+): (batch: PacketBatch, results: Uint32Array) => void {
+  const { root, state: S, registers } = tree;
   return function runBatch(batch: PacketBatch, results: Uint32Array): void {
     const n = _batchCount(batch, results);
     const { bytes: P, offsets: O, capturedLengths: L, wireLengths: WL, dataOffsets: D } = batch;
     const PL = P.length;
-    // Below 1 GiB every bound is int32 once a frame's data start is clamped to its end + 1
-    // (past its end, every load fails either way), and the nodes' index sums stay int32.
-    if (PL > 0x3fffffff) return _treeBatchWide(root, batch, results, n);
-    for (let i = 0; i < n; i++) {
-      const start = O[i];
-      const stop = start + L[i];
-      const E = (stop < PL ? stop : PL) | 0;
-      const first = D === undefined ? start : start + D[i];
-      const B = (first <= E ? first : E + 1) | 0;
-      const present = E > B ? (E - B) | 0 : 0;
-      const W = WL === undefined ? present : WL[i];
-      results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W) | 0, W, 0, 0);
+    try {
+      // Below 1 GiB every bound is int32 once a frame's data start is clamped to its end + 1
+      // (past its end, every load fails either way), and the nodes' index sums stay int32.
+      if (PL > 0x3fffffff) return _treeBatchWide(tree, batch, results, n);
+      // The loop stays in this closure: in a function of its own it cost 36 ns a frame
+      // against 21–23 (session 14).
+      for (let i = 0; i < n; i++) {
+        const start = O[i];
+        const stop = start + L[i];
+        const E = (stop < PL ? stop : PL) | 0;
+        const first = D === undefined ? start : start + D[i];
+        const B = (first <= E ? first : E + 1) | 0;
+        const present = E > B ? (E - B) | 0 : 0;
+        const W = WL === undefined ? present : WL[i];
+        if (registers) {
+          S[16] = 0; // X
+          S[17] = W;
+        }
+        results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W) | 0, 0);
+      }
+    } catch (error) {
+      if (error !== _TREE_ESCAPE) throw error;
+      // A load in a negative window: the whole batch again through the dispatch loop.
+      escape().runBatch(batch, results);
     }
   };
 }
 
 /** `runBatch` over a buffer of 1 GiB or more: the same bounds, as numbers. */
 function _treeBatchWide(
-  root: _TreeNode,
+  { root, state: S }: _Tree,
   batch: PacketBatch,
   results: Uint32Array,
   n: number,
@@ -323,6 +528,8 @@ function _treeBatchWide(
     const E = _frameEnd(P, O[i], L[i]);
     const present = E > B ? E - B : 0;
     const W = WL === undefined ? present : WL[i];
-    results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W), W, 0, 0);
+    S[16] = 0; // X
+    S[17] = W;
+    results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W), 0);
   }
 }

@@ -4,34 +4,72 @@ import { interpret } from "./interpret.ts";
 import { validate } from "./validate.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
-import { _closureTree, _MAX_TREE_BLOCKS } from "./_execute_tree.ts";
+import {
+  _closureTree,
+  _MAX_TREE_BLOCKS,
+  _MAX_TREE_STEPS,
+  _testTree,
+  type _TreeLimits,
+} from "./_execute_tree.ts";
 import { compileFilter } from "../filter/mod.ts";
 import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { _prng, type _Random } from "../../tests/_fuzz.ts";
 import { assertBatchAgrees } from "../../tests/_batch_agreement.ts";
-import { _packetsOf, _templateOf, _treeProgramOf } from "../../tests/_backend_fuzz.ts";
+import { _shortened } from "./_execute_tree_steps.ts";
+import { _packetsOf, _programOf, _templateOf, _treeProgramOf } from "../../tests/_backend_fuzz.ts";
 import {
+  BPF_A,
   BPF_ABS,
+  BPF_ADD,
   BPF_ALU,
+  BPF_AND,
   BPF_B,
   BPF_H,
+  BPF_IMM,
+  BPF_IND,
   BPF_JEQ,
+  BPF_JGE,
   BPF_JGT,
   BPF_JMP,
+  BPF_JSET,
   BPF_K,
   BPF_LD,
   BPF_LDX,
-  BPF_MSH,
+  BPF_LEN,
+  BPF_LSH,
+  BPF_MEM,
+  BPF_MISC,
   BPF_RET,
+  BPF_RSH,
+  BPF_ST,
+  BPF_STX,
+  BPF_TAX,
+  BPF_TXA,
+  BPF_W,
   BPF_X,
 } from "./opcodes.ts";
 
 const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k: k >>> 0 });
 
-/** Whether the closure strategy runs `program` as a tree. */
-function isTree(program: Instruction[]): boolean {
-  return _closureTree(_removeKnownTests(_lower(program))) !== undefined;
+/** Whether the closure strategy runs `program` as a tree (within `limits`: the strategy's own). */
+function isTree(program: Instruction[], limits?: _TreeLimits): boolean {
+  return _closureTree(_removeKnownTests(_lower(program)), limits) !== undefined;
+}
+
+/** No bound on steps: every program whose blocks can be nodes runs as a tree. */
+const UNBOUNDED: _TreeLimits = { steps: Infinity, conflicts: Infinity };
+
+/** `program` as a tree within `limits`, the dispatch loop (`compileClosure`) for its escapes. */
+function treeOf(program: Instruction[], limits: _TreeLimits) {
+  const general = compileClosure(program);
+  const tree = _testTree(
+    _removeKnownTests(_lower(program)),
+    () => ({ run: general, runBatch: general.runBatch }),
+    limits,
+  );
+  assert.ok(tree !== undefined, `not a tree: ${JSON.stringify(program)}`);
+  return Object.assign(tree.run, { runBatch: tree.runBatch });
 }
 
 /** Packets of 0 to 80 bytes, some IPv4 or IPv6 over Ethernet with ports 80 or 53. */
@@ -69,11 +107,14 @@ const CONTEXTS: PacketContext[] = [
   { dataOffset: -5, end: 2 ** 40, wireLength: 2 ** 32 + 7 },
 ];
 
-/** Asserts `program` runs as a tree and agrees with interpret() per packet, with contexts, and as a batch. */
-function agree(program: Instruction[], frames: Uint8Array[]): void {
+/**
+ * Asserts `program` runs as a tree (the strategy's, or one `limits` allows)
+ * and agrees with interpret() per packet, with contexts, and as a batch.
+ */
+function agree(program: Instruction[], frames: Uint8Array[], limits?: _TreeLimits): void {
   validate(program);
-  assert.ok(isTree(program), `not a tree: ${JSON.stringify(program)}`);
-  const run = compileClosure(program);
+  assert.ok(isTree(program, limits), `not a tree: ${JSON.stringify(program)}`);
+  const run = limits === undefined ? compileClosure(program) : treeOf(program, limits);
   for (const packet of frames) {
     const where = `${JSON.stringify(program)} packet [${packet}]`;
     assert.equal(run(packet), interpret(program, packet), where);
@@ -128,21 +169,32 @@ Deno.test("random tree programs agree with interpret(), per packet, with context
   assert.ok(trees > 100, `only ${trees} trees`);
 });
 
-Deno.test("programs with other steps, tests on X or windows keep the dispatch loop", () => {
+Deno.test("random programs with steps run as unbounded trees that agree with interpret()", () => {
+  // Loads, ALU on K and X, scratch, tax/txa, constants, lengths, tests on X, `[x + k]` in the
+  // negative windows: every kind of node, whatever the strategy's bounds.
+  const random = _prng(0x57e9);
+  let withSteps = 0;
+  for (let n = 0; n < 500; n++) {
+    const template = _templateOf(random);
+    const program = _programOf(random, template, 24);
+    try {
+      validate(program);
+    } catch {
+      continue;
+    }
+    if (!isTree(program, UNBOUNDED)) continue; // e.g. an ancillary load, a window at [k]
+    agree(program, _packetsOf(random, template, program), UNBOUNDED);
+    if (!isTree(program, { steps: 0, conflicts: Infinity })) withSteps++;
+  }
+  assert.ok(withSteps > 150, `only ${withSteps} trees with steps`);
+});
+
+Deno.test("programs with ancillary loads or absolute loads in a window keep the dispatch loop", () => {
   const notTrees = [
-    // An ALU step that is not folded into a test.
+    // An ancillary load (SKF_AD_OFF + SKF_AD_PROTOCOL).
     [
-      op(BPF_LD | BPF_H | BPF_ABS, 12),
-      op(BPF_ALU | 0x00 | BPF_K, 1),
-      op(BPF_JMP | BPF_JEQ | BPF_K, 0x801, 0, 1),
-      op(BPF_RET | BPF_K, 1),
-      op(BPF_RET | BPF_K, 0),
-    ],
-    // A test on X.
-    [
-      op(BPF_LDX | BPF_B | BPF_MSH, 14),
-      op(BPF_LD | BPF_B | BPF_ABS, 0),
-      op(BPF_JMP | BPF_JEQ | BPF_X, 0, 0, 1),
+      op(BPF_LD | BPF_H | BPF_ABS, 0xfffff000),
+      op(BPF_JMP | BPF_JEQ | BPF_K, 0x800, 0, 1),
       op(BPF_RET | BPF_K, 1),
       op(BPF_RET | BPF_K, 0),
     ],
@@ -164,6 +216,152 @@ Deno.test("programs with other steps, tests on X or windows keep the dispatch lo
   }
 });
 
+Deno.test("u32-style programs (ALU, scratch, tax, txa, tests on X) run as trees that agree", () => {
+  const frames = packets(_prng(0x332));
+  const programs = [
+    // `u32 "6&0xff=6 && 0>>22&0x3c@2&0xffff=80"`-like: the filter compiler's shape.
+    [
+      op(BPF_LD | BPF_H | BPF_ABS, 16),
+      op(BPF_ST, 0),
+      op(BPF_LD | BPF_W | BPF_ABS, 14),
+      op(BPF_ALU | BPF_RSH | BPF_K, 22),
+      op(BPF_ALU | BPF_AND | BPF_K, 0x3c),
+      op(BPF_ALU | BPF_ADD | BPF_K, 4),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_MEM, 0),
+      op(BPF_JMP | BPF_JGE | BPF_X, 0, 0, 6),
+      op(BPF_LD | BPF_W | BPF_ABS, 14),
+      op(BPF_ALU | BPF_RSH | BPF_K, 22),
+      op(BPF_ALU | BPF_AND | BPF_K, 0x3c),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_W | BPF_IND, 14),
+      op(BPF_JMP | BPF_JEQ | BPF_K, 0x00500000, 0, 1),
+      op(BPF_RET | BPF_K, 0x40000),
+      op(BPF_RET | BPF_K, 0),
+    ],
+    // The offset as the filter compiler makes it for `u32 "0>>22&0x3c@14&0xffff=5432"`:
+    // `tax; ld #14; add x; add #4; tax` shortens to `add #18; tax` (one field node).
+    [
+      op(BPF_LD | BPF_W | BPF_ABS, 14),
+      op(BPF_ALU | BPF_RSH | BPF_K, 22),
+      op(BPF_ALU | BPF_AND | BPF_K, 0x3c),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_IMM, 14),
+      op(BPF_ALU | BPF_ADD | BPF_X),
+      op(BPF_ALU | BPF_ADD | BPF_K, 4),
+      op(BPF_ALU | BPF_ADD | BPF_K, 0xfffffffe),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_H | BPF_IND, 0),
+      op(BPF_JMP | BPF_JEQ | BPF_K, 5432, 0, 1),
+      op(BPF_RET | BPF_A),
+      op(BPF_MISC | BPF_TXA),
+      op(BPF_RET | BPF_A),
+    ],
+    // Every ALU operation on K and X, txa, ldx/ld of constants, the length and cells, stx.
+    [
+      op(BPF_LDX | BPF_W | BPF_LEN),
+      op(BPF_STX, 3),
+      op(BPF_LD | BPF_B | BPF_ABS, 14),
+      ...[0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x90, 0xa0].map((o) =>
+        op(BPF_ALU | o | BPF_K, o === 0x60 || o === 0x70 ? 3 : 0x1234567)
+      ),
+      op(BPF_ALU | 0x80), // neg
+      op(BPF_LDX | BPF_MEM, 3),
+      ...[0x00, 0x10, 0x20, 0x40, 0x50, 0x60, 0x70, 0xa0, 0x30, 0x90].map((o) =>
+        op(BPF_ALU | o | BPF_X)
+      ),
+      op(BPF_MISC | BPF_TXA),
+      op(BPF_JMP | BPF_JGT | BPF_X, 0, 0, 1),
+      op(BPF_RET | BPF_A),
+      op(BPF_LD | BPF_IMM, 0xfffffff0),
+      op(BPF_LDX | BPF_IMM, 7),
+      op(BPF_JMP | BPF_JSET | BPF_X, 0, 1, 0),
+      op(BPF_RET | BPF_A),
+      op(BPF_RET | BPF_K, 1),
+    ],
+    // `div x` and `mod x` with X 0 (half the packets) end with 0.
+    [
+      op(BPF_LD | BPF_B | BPF_ABS, 0),
+      op(BPF_ALU | BPF_AND | BPF_K, 1),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_W | BPF_LEN),
+      op(BPF_ALU | 0x90 | BPF_X),
+      op(BPF_ALU | BPF_ADD | BPF_K, 5),
+      op(BPF_RET | BPF_A),
+    ],
+    // Field runs of each size: load, rsh, and, add (then tax), returned.
+    [
+      op(BPF_LD | BPF_B | BPF_ABS, 14),
+      op(BPF_ALU | BPF_RSH | BPF_K, 2),
+      op(BPF_ALU | BPF_AND | BPF_K, 0xf),
+      op(BPF_ALU | BPF_ADD | BPF_K, 3),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_H | BPF_ABS, 12),
+      op(BPF_ALU | BPF_ADD | BPF_K, 0xfffffff0),
+      op(BPF_ALU | BPF_ADD | BPF_X),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_W | BPF_ABS, 26),
+      op(BPF_ALU | BPF_RSH | BPF_K, 8),
+      op(BPF_ALU | BPF_ADD | BPF_K, 7),
+      op(BPF_ALU | 0xa0 | BPF_X), // xor x
+      op(BPF_RET | BPF_A),
+    ],
+    // `txa` then `ret a`: the length shifted, through X.
+    [
+      op(BPF_LD | BPF_W | BPF_LEN),
+      op(BPF_ALU | BPF_LSH | BPF_K, 2),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_IMM, 3),
+      op(BPF_MISC | BPF_TXA),
+      op(BPF_RET | BPF_A),
+    ],
+    [
+      op(BPF_LD | BPF_B | BPF_ABS, 0),
+      op(BPF_ALU | BPF_AND | BPF_K, 1),
+      op(BPF_MISC | BPF_TAX),
+      op(BPF_LD | BPF_W | BPF_LEN),
+      op(BPF_ALU | 0x30 | BPF_X),
+      op(BPF_RET | BPF_A),
+    ],
+  ];
+  for (const program of programs) agree(program, frames, UNBOUNDED);
+  // The filter compiler's shape alone is a tree of the strategy's own.
+  agree(programs[0], frames);
+});
+
+Deno.test("an [x + k] load in a negative window runs through the dispatch loop, with the same result", () => {
+  // X = SKF_NET_OFF: [x + 9] is the network header's protocol byte (networkOffset 14).
+  const program = [
+    op(BPF_LDX | BPF_IMM, -0x100000),
+    op(BPF_LD | BPF_B | BPF_IND, 9),
+    op(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 1),
+    op(BPF_RET | BPF_K, 1),
+    op(BPF_RET | BPF_K, 0),
+  ];
+  const frames = packets(_prng(0x9e7));
+  agree(program, frames);
+  // (The load is a test's producer above, a step below.)
+  // The same load as a step (stored, not tested at once).
+  agree(
+    [
+      op(BPF_LDX | BPF_IMM, -0x100000),
+      op(BPF_LD | BPF_B | BPF_IND, 9),
+      op(BPF_ST, 0),
+      op(BPF_LD | BPF_MEM, 0),
+      op(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 1),
+      op(BPF_RET | BPF_K, 1),
+      op(BPF_RET | BPF_K, 0),
+    ],
+    frames,
+    UNBOUNDED,
+  );
+  const run = compileClosure(program);
+  const tcp = new Uint8Array(40);
+  tcp[23] = 6;
+  assert.equal(run(tcp, { networkOffset: 14 }), 1);
+  assert.equal(run(tcp, { networkOffset: 13 }), 0);
+});
+
 Deno.test("a program of more blocks than the bound keeps the dispatch loop", () => {
   // Tests on A, each going on to the next or skipping it, one block each, then the returns.
   const programOf = (tests: number) => [
@@ -175,4 +373,50 @@ Deno.test("a program of more blocks than the bound keeps the dispatch loop", () 
   for (const program of [programOf(10), programOf(_MAX_TREE_BLOCKS)]) validate(program);
   assert.equal(isTree(programOf(10)), true);
   assert.equal(isTree(programOf(_MAX_TREE_BLOCKS)), false);
+});
+
+Deno.test("a program of more step nodes than the bound keeps the dispatch loop", () => {
+  // The load, then `lsh #1` steps before one test: one step node each.
+  const programOf = (steps: number) => [
+    op(BPF_LD | BPF_B | BPF_ABS, 0),
+    ...Array.from({ length: steps }, () => op(BPF_ALU | BPF_LSH | BPF_K, 1)),
+    op(BPF_JMP | BPF_JGT | BPF_K, 100, 0, 1),
+    op(BPF_RET | BPF_K, 1),
+    op(BPF_RET | BPF_K, 0),
+  ];
+  assert.equal(isTree(programOf(_MAX_TREE_STEPS - 1)), true);
+  assert.equal(isTree(programOf(_MAX_TREE_STEPS)), false);
+  assert.equal(isTree(programOf(_MAX_TREE_STEPS), UNBOUNDED), true);
+});
+
+Deno.test("_shortened folds a u32 offset's X arithmetic and merges adds", () => {
+  const steps = _lower([
+    op(BPF_LD | BPF_W | BPF_ABS, 14),
+    op(BPF_ALU | BPF_RSH | BPF_K, 22),
+    op(BPF_MISC | BPF_TAX),
+    op(BPF_LD | BPF_IMM, 14),
+    op(BPF_ALU | BPF_ADD | BPF_X),
+    op(BPF_ALU | BPF_ADD | BPF_K, 4),
+    op(BPF_MISC | BPF_TAX),
+    op(BPF_MISC | BPF_TXA),
+    op(BPF_RET | BPF_A),
+  ]).blocks[0].steps;
+  assert.deepEqual(_shortened(steps).map((step) => step.kind), [
+    "load",
+    "alu",
+    "alu",
+    "tax",
+    "txa",
+  ]);
+  assert.deepEqual(_shortened(steps)[2], { kind: "alu", op: BPF_ADD, useX: false, k: 18 });
+  // Without the final tax, X keeps A's value from before: nothing to fold.
+  const open = steps.slice(0, 6);
+  assert.deepEqual(_shortened(open).map((step) => step.kind), [
+    "load",
+    "alu",
+    "tax",
+    "load-constant",
+    "alu",
+    "alu",
+  ]);
 });

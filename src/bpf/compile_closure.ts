@@ -31,8 +31,9 @@ import { _executorBatch } from "./_execute_batch.ts";
  * `ip` or `len > 100`) runs as a closure over that operation's operands
  * instead, without the loop (`_execute_single.ts`), and so does a compare
  * chain on one load (`vlan`, `ip or ip6`: `_execute_chain.ts`), and a small
- * program of fused tests (`tcp port 80`, `udp`) runs as a tree of closures,
- * one per block, that V8 inlines into one another (`_execute_tree.ts`). Allocates nothing per
+ * program of fused tests, with a few steps at most (`tcp port 80`, `udp`, a
+ * `u32` match), runs as a tree of closures, one per block or step, that V8
+ * inlines into one another (`_execute_tree.ts`). Allocates nothing per
  * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
  * from inside `context.random`. Its `runBatch` runs the program over frames
  * side by side in one buffer (a `PacketBatch`) with one call: a small
@@ -64,9 +65,12 @@ export function compileClosure(
 ): ((packet: Uint8Array, context?: PacketContext) => number) & { runBatch: _BatchRun } {
   const lowered = _removeKnownTests(_lower(program));
   const code = _encodeDispatch(lowered);
-  const single = _singleOperation(code) ?? _compareChain(lowered) ?? _testTree(lowered);
-  if (single !== undefined) return Object.assign(single.run, { runBatch: single.runBatch });
-  // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
-  const run = _executor(code, (packet, context) => interpret(program, packet, context));
-  return Object.assign(run, { runBatch: _executorBatch(run) });
+  const dispatchLoop = () => {
+    // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
+    const run = _executor(code, (packet, context) => interpret(program, packet, context));
+    return { run, runBatch: _executorBatch(run) };
+  };
+  const single = _singleOperation(code) ?? _compareChain(lowered) ??
+    _testTree(lowered, dispatchLoop) ?? dispatchLoop();
+  return Object.assign(single.run, { runBatch: single.runBatch });
 }

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { _OP } from "../bpf/_wasm_encoder.ts";
+import { _OP, type _WasmCode } from "../bpf/_wasm_encoder.ts";
 import {
   _F_ADDRESS,
   _F_INTERFACE,
@@ -89,8 +89,10 @@ export function _emitField(
   L: _FieldLocals,
   module: _ModuleFlags,
   known?: _WalkKnown,
+  littleEndian = false,
 ): void {
   const c = b.c;
+  const read = littleEndian ? _readRaw : _read;
   const network = field.base === _BASE_NETWORK;
   const window = network ? FR_NET : FR_LINK;
   if (field.kind === _F_PACKET || field.kind === _F_LENGTH) {
@@ -117,7 +119,7 @@ export function _emitField(
       b.brIf(fail);
     }
     _windowWord(b, L, window, W_BASE);
-    _read(c, size, field.offset, L.temp);
+    read(c, size, field.offset, L.temp);
     c.set(L.v);
     return;
   }
@@ -129,7 +131,7 @@ export function _emitField(
       .op(_OP.i32LtS);
     b.brIf(fail);
     c.get(L.temp);
-    _read(c, size, 0, L.temp);
+    read(c, size, 0, L.temp);
     c.set(L.v);
     return;
   }
@@ -163,7 +165,7 @@ export function _emitField(
     b.brIf(fail);
     _windowWord(b, L, window, W_BASE);
     c.get(L.offset).op(_OP.i32Add);
-    _read(c, size, 0, L.temp);
+    read(c, size, 0, L.temp);
     c.set(L.v);
     return;
   }
@@ -179,7 +181,7 @@ export function _emitField(
     c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
     b.brIf(fail);
     b.word(FR_NET_START);
-    _read(c, 4, field.offset, L.temp);
+    read(c, 4, field.offset, L.temp);
     c.set(L.v);
     return;
   }
@@ -234,4 +236,29 @@ export function _emitUpper(b: _Body, v: number): void {
   c.set(v);
   b.close();
   b.close();
+}
+
+/**
+ * The bytes a field's load reads big-endian in {@linkcode _emitField} (2 or
+ * 4: its value is byte-swapped there, unless read `littleEndian`), or 1
+ * where no swap happens (one byte, or a value that is not a packet load).
+ */
+export function _swappedBytes(field: _Field): number {
+  if (field.kind === _F_ADDRESS) return 4;
+  return field.kind === _F_PACKET && (field.size === 2 || field.size === 4) ? field.size : 1;
+}
+
+/** `value` with its low `bytes` bytes in the opposite order (1: as it is). */
+export function _byteSwapped(value: number, bytes: number): number {
+  if (bytes === 2) return ((value & 0xff) << 8 | (value >>> 8) & 0xff) >>> 0;
+  if (bytes === 4) {
+    return ((value & 0xff) << 24 | (value & 0xff00) << 8 | (value >>> 8) & 0xff00 |
+      value >>> 24) >>> 0;
+  }
+  return value >>> 0;
+}
+
+/** As `_read`, the bytes as they lie (little-endian: no swap). */
+function _readRaw(c: _WasmCode, size: number, offset: number, _temp: number): void {
+  c.memory(size === 1 ? _OP.i32Load8U : size === 2 ? _OP.i32Load16U : _OP.i32Load, offset);
 }

@@ -23,7 +23,12 @@ import { T_CHUNK, T_ONE, T_TWO } from "./_classifier_wasm_indices.ts";
 import type { _ModuleFlags, _WasmPlan } from "./_classifier_wasm_plan.ts";
 import { _Body } from "./_classifier_wasm_body.ts";
 import { _emitTable } from "./_classifier_wasm_jump_table.ts";
-import { _emitField, type _WalkKnown } from "./_classifier_wasm_field_loads.ts";
+import {
+  _byteSwapped,
+  _emitField,
+  _swappedBytes,
+  type _WalkKnown,
+} from "./_classifier_wasm_field_loads.ts";
 import {
   _CHUNK_LOCALS,
   _COLLECT,
@@ -49,9 +54,7 @@ function _emitDispatch(
   const c = b.c;
   if (lo > hi) return;
   const start = c.length;
-  const count = hi - lo + 1;
-  const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
-  if (count >= 4 && span <= 2 * count + 16 && count <= _TABLE_CASES) {
+  if (_isTable(keys, lo, hi)) {
     // The cases inline add up to at most about chunkBytes: past that, each
     // further case longer than a call moves to a function of its own.
     _emitTable(b, key, keys.slice(lo, hi + 1), (i) => {
@@ -255,16 +258,18 @@ function _emitChainPiece(
     }
     const fail = b.open(_OP.block);
     const source = node.source!;
-    _emitField(b, source, fail, L, e.module, e.known);
+    const swapped = _swappedKeys(node);
+    if (swapped > 1) _swappedDispatch.made++;
+    _emitField(b, source, fail, L, e.module, e.known, swapped > 1);
     // The children run where the field loaded.
     if (source.kind === _F_PACKET && source.msh < 0 && source.offset >= 0) {
       const end = source.offset + source.size;
       if (source.base === _BASE_NETWORK) e.known.net = Math.max(e.known.net, end);
       else e.known.link = Math.max(e.known.link, end);
     }
-    c.get(L.v).i32(node.mask | 0).op(_OP.i32And).set(L.key);
+    c.get(L.v).i32(_byteSwapped(node.mask, swapped) | 0).op(_OP.i32And).set(L.key);
     const start = c.length;
-    _emitChildren(e, node);
+    _emitChildren(e, node, swapped);
     _cut(e, L.key, start);
     e.known = outer;
     b.close();
@@ -316,17 +321,55 @@ function _emitChild(e: _CollectEmitter, child: _IndexNode): void {
   c.get(0).get(e.L.bound).opIndex(_OP.call, f).set(e.L.bound);
 }
 
-/** Dispatches on the key to `node`'s children (exact table or segment tree). */
-function _emitChildren(e: _CollectEmitter, node: _IndexNode): void {
+/** An exact node's children as pairs of key and child, the keys byte-swapped over `swapped` bytes, sorted. */
+function _childPairs(node: _IndexNode, swapped: number): [number, _IndexNode][] {
+  const pairs: [number, _IndexNode][] = [];
+  const keys = node.keys!;
+  const slots = node.slots!;
+  for (let h = 0; h < keys.length; h++) {
+    if (slots[h] >= 0) pairs.push([_byteSwapped(keys[h], swapped), node.children[slots[h]]!]);
+  }
+  return pairs.sort((x, y) => x[0] - y[0]);
+}
+
+/**
+ * How many bytes of an exact node's field its dispatch compares
+ * byte-swapped (1: none): a 2- or 4-byte field (a port, a header word, an
+ * address word) with at most `_swappedDispatch.most` keys, which
+ * {@linkcode _emitDispatch} tests one by one for equality, is dispatched on
+ * the bytes as they lie in the frame against keys (and mask) swapped when
+ * the code is emitted, so the frame's value is not swapped per frame. More
+ * keys keep the value itself: a decision tree over swapped keys orders them
+ * by their low byte, which spreads frames of nearby values (one network's
+ * hosts) over its branches. Range nodes need the value's order. Measured in
+ * bench/RESULTS.md, "Per-frame cost of the Wasm classifier, session 15".
+ */
+function _swappedKeys(node: _IndexNode): number {
+  const bytes = _swappedBytes(node.source!);
+  if (node.starts !== null || bytes === 1 || !_swappedDispatch.on) return 1;
+  const keys = _childPairs(node, 1).map((p) => p[0]);
+  return keys.length > 0 && keys.length <= _swappedDispatch.most ? bytes : 1;
+}
+
+/**
+ * Tests: `on: false` dispatches every exact node on the value itself (the
+ * form before session 15); `made` counts the nodes emitted with swapped
+ * keys; `most` is the most keys a node so dispatched has.
+ */
+export const _swappedDispatch = { on: true, made: 0, most: 3 };
+
+/** Whether {@linkcode _emitDispatch} dispatches `keys[lo..hi]` by one jump table. */
+function _isTable(keys: readonly number[], lo: number, hi: number): boolean {
+  const count = hi - lo + 1;
+  const span = (keys[hi] >>> 0) - (keys[lo] >>> 0) + 1;
+  return count >= 4 && span <= 2 * count + 16 && count <= _TABLE_CASES;
+}
+
+/** Dispatches on the key to `node`'s children (exact table or segment tree; see {@linkcode _swappedKeys}). */
+function _emitChildren(e: _CollectEmitter, node: _IndexNode, swapped: number): void {
   const { b, L } = e;
   if (node.starts === null) {
-    const pairs: [number, _IndexNode][] = [];
-    const keys = node.keys!;
-    const slots = node.slots!;
-    for (let h = 0; h < keys.length; h++) {
-      if (slots[h] >= 0) pairs.push([keys[h], node.children[slots[h]]!]);
-    }
-    pairs.sort((x, y) => x[0] - y[0]);
+    const pairs = _childPairs(node, swapped);
     _emitDispatch(
       b,
       L.key,
