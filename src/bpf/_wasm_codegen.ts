@@ -205,8 +205,9 @@ function _plainBatchLoop(
   c.get(gap).get(p).op(_OP.i32Sub).set(gap);
   c.get(stop).i32(2).op(_OP.i32Shl).get(p).op(_OP.i32Add).set(stop);
   c.begin(_OP.block).begin(_OP.loop);
-  // A small program twice per iteration: half the loop's own work per frame.
-  const copies = lowered.blocks.length <= UNROLLED_BLOCKS ? 2 : 1;
+  // A small program four times per iteration: the loop's back edge (and V8's interrupt check
+  // on it) once per four frames (measured: 1.01-1.09 against two copies).
+  const copies = lowered.blocks.length <= UNROLLED_BLOCKS ? 4 : 1;
   for (let copy = 0; copy < copies; copy++) {
     c.get(p).get(stop).op(_OP.i32Eq).opIndex(_OP.brIf, 1);
     c.get(p).memory(_OP.i32Load, 0).tee(L.base).tee(L.net).set(L.mac);
@@ -224,7 +225,7 @@ function _plainBatchLoop(
   c.opIndex(_OP.br, 0).op(_OP.end).op(_OP.end);
 }
 
-/** Programs of at most this many blocks run twice per iteration of the plain batch loop. */
+/** Programs of at most this many blocks run four times per iteration of the plain batch loop. */
 const UNROLLED_BLOCKS = 32;
 
 /**

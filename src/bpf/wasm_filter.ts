@@ -110,6 +110,8 @@ export class WasmFilter {
   ) => void;
   #capacity = 0;
   #view: Uint8Array;
+  /** The memory as uint32 words (renewed with {@linkcode WasmFilter.#view}): the batch tables. */
+  #words: Uint32Array;
   /** The caller's packet while {@linkcode WasmFilter._runPacket} runs, for callbacks. */
   #frame: _CallbackFrame = {
     packet: _NO_PACKET,
@@ -128,6 +130,7 @@ export class WasmFilter {
     this.memory = memory;
     this.#usesAncillary = usesAncillary;
     this.#view = new Uint8Array(memory.buffer);
+    this.#words = new Uint32Array(memory.buffer, 0, memory.buffer.byteLength >>> 2);
     const instance = new WebAssembly.Instance(module, {
       env: {
         memory,
@@ -188,8 +191,20 @@ export class WasmFilter {
 
   /** A view of the whole memory, renewed after a grow (which detaches the old buffer). */
   #memoryView(): Uint8Array {
-    if (this.#view.byteLength === 0) this.#view = new Uint8Array(this.memory.buffer);
+    if (this.#view.byteLength === 0) this.#renewViews();
     return this.#view;
+  }
+
+  /** The memory as uint32 words, renewed after a grow. */
+  #wordView(): Uint32Array {
+    if (this.#words.length === 0) this.#renewViews();
+    return this.#words;
+  }
+
+  #renewViews(): void {
+    const buffer = this.memory.buffer;
+    this.#view = new Uint8Array(buffer);
+    this.#words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
   }
 
   /** Bytes reserved for packets by {@linkcode WasmFilter.reserve} (from index 0). */
@@ -222,7 +237,7 @@ export class WasmFilter {
     const have = this.#memoryView().byteLength;
     if (byteLength > have) {
       this.memory.grow(Math.ceil((byteLength - have) / PAGE));
-      this.#view = new Uint8Array(this.memory.buffer);
+      this.#renewViews();
     }
   }
 
@@ -264,24 +279,15 @@ export class WasmFilter {
     if (!Number.isInteger(count) || count < 0) {
       throw new RangeError(`Cannot run batch: count "${count}" is not a packet count`);
     }
-    const arrays = {
-      offsets,
-      capturedLengths,
-      results,
-      wireLengths: options.wireLengths,
-      dataOffsets: options.dataOffsets,
-    };
-    for (const [name, array] of Object.entries(arrays)) {
-      if (array !== undefined && array.length < count) {
-        throw new RangeError(
-          `Cannot run batch: ${count} packets but ${array.length} entries in ${name}`,
-        );
-      }
-    }
-    // Four arrays of `count` uint32 after the packets, then the results; with
-    // neither wire lengths nor skips, two arrays and the results over the offsets.
+    _checkEntries("offsets", offsets, count);
+    _checkEntries("capturedLengths", capturedLengths, count);
+    _checkEntries("results", results, count);
     const wires = options.wireLengths;
     const skips = options.dataOffsets;
+    if (wires !== undefined) _checkEntries("wireLengths", wires, count);
+    if (skips !== undefined) _checkEntries("dataOffsets", skips, count);
+    // Four arrays of `count` uint32 after the packets, then the results; with
+    // neither wire lengths nor skips, two arrays and the results over the offsets.
     const plain = wires === undefined && skips === undefined;
     const perPacket = plain ? 2 : 5;
     const at = (this.#capacity + 3) & ~3;
@@ -289,11 +295,13 @@ export class WasmFilter {
       throw new RangeError(`Cannot run batch: ${count} packets do not fit the 2 GiB memory`);
     }
     this.#grow(at + count * 4 * perPacket);
-    const table = new Uint32Array(this.memory.buffer, at, count * perPacket);
-    table.set(offsets.subarray(0, count), 0);
-    table.set(capturedLengths.subarray(0, count), count);
-    if (wires !== undefined) table.set(wires.subarray(0, count), 2 * count);
-    if (skips !== undefined) table.set(skips.subarray(0, count), 3 * count);
+    // (Views made once per memory size: no typed array is allocated per call but the results'.)
+    const words = this.#wordView();
+    const first = at >>> 2;
+    words.set(_first(offsets, count), first);
+    words.set(_first(capturedLengths, count), first + count);
+    if (wires !== undefined) words.set(_first(wires, count), first + 2 * count);
+    if (skips !== undefined) words.set(_first(skips, count), first + 3 * count);
     this.#batch(
       at,
       at + 4 * count,
@@ -303,8 +311,8 @@ export class WasmFilter {
       plain ? at : at + 16 * count,
       this.#capacity,
     );
-    const from = plain ? 0 : 4 * count;
-    results.set(table.subarray(from, from + count));
+    const from = first + (plain ? 0 : 4 * count);
+    results.set(words.subarray(from, from + count));
   }
 
   /**
@@ -366,6 +374,20 @@ export class WasmFilter {
       frame.context = _EMPTY_CONTEXT;
     }
   }
+}
+
+/** Throws where `array` has fewer than `count` entries. */
+function _checkEntries(name: string, array: Uint32Array, count: number): void {
+  if (array.length < count) {
+    throw new RangeError(
+      `Cannot run batch: ${count} packets but ${array.length} entries in ${name}`,
+    );
+  }
+}
+
+/** The first `count` entries of `array` (the array itself when that is all of it). */
+function _first(array: Uint32Array, count: number): Uint32Array {
+  return array.length === count ? array : array.subarray(0, count);
 }
 
 /** An index as an int32: past the ends it only has to stay out of bounds. */

@@ -60,6 +60,15 @@ Deno.test("WasmFilter shares one memory between filters and survives its growth"
   assert.equal(any.run(0, 64), 7);
   port80.runBatch(new Uint32Array([0]), new Uint32Array([64]), results);
   assert.equal(results[0], 262144);
+  // A batch of the filter that did not grow the memory: its tables go to the grown memory too.
+  results[0] = 0;
+  any.runBatch(new Uint32Array([0]), new Uint32Array([64]), results);
+  assert.equal(results[0], 7);
+  results[0] = 0;
+  any.runBatch(new Uint32Array([0]), new Uint32Array([64]), results, {
+    wireLengths: new Uint32Array([64]),
+  });
+  assert.equal(results[0], 7);
 });
 
 Deno.test("WasmFilter never reads past its memory, whatever lengths it is given", () => {
