@@ -1,8 +1,11 @@
 /**
  * Differential fuzzing of the closure and Wasm backends against the
  * interpreter (tests/_backend_fuzz.ts), for long runs:
- * `deno run -A bench/fuzz_backends.ts [--seed N] [--programs N] [--max-length N] [--only closure|wasm] [--trees]`
- * (`--trees`: every program one of fused tests, as the closure strategy runs as a tree).
+ * `deno run -A bench/fuzz_backends.ts [--seed N] [--programs N] [--max-length N] [--only closure|wasm] [--trees|--steps|--u32|--arith]`
+ * (`--trees`: every program one of fused tests, as the closure strategy runs as a tree;
+ * `--steps`: trees with steps, ALU, scratch, `tax`/`txa`, `[x + k]` fields; `--u32`: `u32`
+ * matches as src/u32 lowers them; `--arith`: filter expressions of arithmetic on packet bytes
+ * at computed offsets, as compileFilter compiles them).
  * Prints the cases run by path and every mismatch found (at most 20).
  *
  * @module
@@ -18,6 +21,12 @@ import {
   _templateOf,
   _treeProgramOf,
 } from "../tests/_backend_fuzz.ts";
+import {
+  _arithmeticFilterOf,
+  _ipTemplateOf,
+  _stepTreeProgramOf,
+  _u32ProgramOf,
+} from "../tests/_step_tree_fuzz.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -27,6 +36,9 @@ const { values } = parseArgs({
     "max-length": { type: "string", default: "40" },
     only: { type: "string" },
     trees: { type: "boolean", default: false },
+    steps: { type: "boolean", default: false },
+    u32: { type: "boolean", default: false },
+    arith: { type: "boolean", default: false },
   },
 });
 const random = _prng(Number(values.seed));
@@ -40,13 +52,24 @@ const paths = values.only === "closure"
 let found = 0;
 const seen = new Set<string>();
 for (let n = 0; n < programs && found < 20; n++) {
-  const template = _templateOf(random);
-  const program = values.trees
+  const template = values.u32 || values.arith ? _ipTemplateOf(random) : _templateOf(random);
+  const u32 = values.u32
+    ? _u32ProgramOf(random)
+    : values.arith
+    ? _arithmeticFilterOf(random)
+    : undefined;
+  if ((values.u32 || values.arith) && u32 === undefined) continue;
+  const program = u32 ?? (values.steps && random.chance(0.8))
+    ? u32 ?? _stepTreeProgramOf(random, template)
+    : values.trees
     ? _treeProgramOf(random, template)
     : random.chance(0.3)
     ? _decidedProgramOf(random, template)
     : _programOf(random, template, maxLength);
-  const packets = _packetsOf(random, template, program);
+  // Trees with steps: at times every prefix of the template, so that a packet ends at each load.
+  const packets = (values.steps || values.u32 || values.arith) && random.chance(0.3)
+    ? Array.from({ length: Math.min(template.length, 64) + 1 }, (_, n) => template.slice(0, n))
+    : _packetsOf(random, template, program);
   const mismatch = _compareBackends(random, program, packets, paths);
   if (mismatch !== undefined) {
     if (seen.has(mismatch.path) && seen.size > 3) continue;

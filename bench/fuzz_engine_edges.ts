@@ -1,7 +1,7 @@
 /**
  * Differential fuzzing of the engines' edge cases against the interpreter
  * (tests/_engine_edge_fuzz.ts), for long runs:
- * `deno run -A bench/fuzz_engine_edges.ts [--seed N] [--programs N] [--only closure|wasm|walk]`.
+ * `deno run -A bench/fuzz_engine_edges.ts [--seed N] [--programs N] [--only closure|wasm|walk] [--steps]`.
  * Prints the cases run by path (every 2,000 programs and at the end) and
  * every mismatch found (at most 20).
  *
@@ -19,6 +19,11 @@ import {
   _edgePacketsOf,
   _edgeTemplateOf,
 } from "../tests/_engine_edge_fuzz.ts";
+import {
+  _arithmeticFilterOf,
+  _stepTreeProgramOf,
+  _u32ProgramOf,
+} from "../tests/_step_tree_fuzz.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -26,6 +31,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     programs: { type: "string", default: "10000" },
     only: { type: "string" },
+    steps: { type: "boolean", default: false },
   },
 });
 const random = _prng(Number(values.seed));
@@ -45,7 +51,12 @@ let trees = 0;
 const seen = new Map<string, number>();
 for (let n = 0; n < programs && found < 20; n++) {
   const template = _edgeTemplateOf(random);
-  const program = _edgeChainOf(random, template);
+  // `--steps`: closure trees with steps and `u32` matches (tests/_step_tree_fuzz.ts) instead.
+  const program = values.steps
+    ? (random.chance(0.2) ? _u32ProgramOf(random) : undefined) ??
+      (random.chance(0.2) ? _arithmeticFilterOf(random) : undefined) ??
+      _stepTreeProgramOf(random, template)
+    : _edgeChainOf(random, template);
   const packets = _edgePacketsOf(random, template, program);
   if (closureTree !== undefined && paths.closure) {
     try {

@@ -14,7 +14,8 @@
  */
 import { _lower } from "../src/bpf/_lower.ts";
 import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
-import { _closureTree } from "../src/bpf/_execute_tree.ts";
+import { _closureTree, _testTree } from "../src/bpf/_execute_tree.ts";
+import type { _Single } from "../src/bpf/_execute_single.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
 import { compile } from "../src/bpf/compile.ts";
@@ -251,7 +252,8 @@ export function _packetsOf(
   template: Uint8Array,
   program: readonly Instruction[],
 ): Uint8Array[] {
-  const high = _highestOffset(program);
+  // (Clamped: a filter expression may read at offsets near 2^31.)
+  const high = Math.min(_highestOffset(program), template.length + 64);
   const lengths = new Set([0, 1, 2, high - 1, high, high + 1, high + 3, template.length]);
   for (let i = 0; i < 3; i++) lengths.add(random.int(template.length + 8));
   const packets: Uint8Array[] = [];
@@ -343,6 +345,8 @@ export function _compareBackends(
   if (closure && _closureTree(_removeKnownTests(_lower(program))) !== undefined) {
     count("closure tree programs");
   }
+  const tree = paths.closure ? _unboundedTree(program) : undefined;
+  if (tree !== undefined) count("unbounded tree programs");
   const wasmFn = paths.wasm ? compile(program, { strategy: "wasm" }) : undefined;
   const wasm = paths.wasm ? compileWasm(program) : undefined;
   // The frames side by side with 3 bytes of 0xee between them, under each context.
@@ -383,6 +387,20 @@ export function _compareBackends(
       count("closure call");
       if (got !== want) return { ...mismatch("closure call", i, got), expected: want, context };
     }
+    if (tree) {
+      const got = f.wire === undefined ? tree.run(f.packet) : tree.run(f.packet, context);
+      count("unbounded tree call");
+      if (got !== want) {
+        return { ...mismatch("unbounded tree call", i, got), expected: want, context };
+      }
+    }
+    if (closure) {
+      // The shared call site: earlier programs' closures called from here on the same packet.
+      const shared = _sharedCallSite(program, closure, f.packet, context);
+      if (shared !== undefined) {
+        return { ...mismatch(shared.path, i, shared.actual), expected: shared.expected, context };
+      }
+    }
     if (wasmFn) {
       const got = f.wire === undefined ? wasmFn(f.packet) : wasmFn(f.packet, context);
       count("wasm call");
@@ -409,7 +427,34 @@ export function _compareBackends(
       if (results[i] !== expected[i]) return mismatch("closure runBatch", i, results[i]);
     }
   }
+  for (const [name, single] of [["closure", closure], ["unbounded tree", tree]] as const) {
+    if (single === undefined) continue;
+    const run = "runBatch" in single && typeof single.runBatch === "function"
+      ? single.runBatch
+      : undefined;
+    if (run === undefined) continue;
+    const layouts = _batchLayouts(frames, bytes, offsets, lengths, wires, skips);
+    for (const { layout, indices, batch } of layouts) {
+      const results = new Uint32Array(indices.length).fill(0xdeadbeef);
+      run(batch, results);
+      count(`${name} batch (${layout})`, indices.length);
+      for (let j = 0; j < indices.length; j++) {
+        const i = indices[j];
+        if (results[j] !== expected[i]) {
+          return mismatch(`${name} runBatch (${layout})`, i, results[j]);
+        }
+      }
+    }
+    // Per call in the shared buffer, with each frame's context.
+    for (let i = 0; i < frames.length; i++) {
+      const got = (name === "closure" ? closure! : tree!.run)(bytes, contextOf(frames[i]));
+      count(`${name} call in buffer`);
+      if (got !== expected[i]) return mismatch(`${name} call in buffer`, i, got);
+    }
+  }
   if (wasm) {
+    const ended = _compareWasmAtEnd(program, frames, expected);
+    if (ended !== undefined) return { ...mismatch(ended.path, ended.index, ended.actual) };
     wasm.reserve(bytes.length).set(bytes);
     const results = new Uint32Array(frames.length);
     wasm.runBatch(offsets, lengths, results, { wireLengths: wires, dataOffsets: skips });
@@ -648,4 +693,144 @@ export function _treeProgramOf(random: _Random, template: Uint8Array): Instructi
   });
   program.push(...returns);
   return program;
+}
+
+const NO_LIMITS = { steps: Infinity, conflicts: Infinity };
+
+/**
+ * The closure tree of `program` without the closure strategy's bounds on
+ * steps and call sites (so that every kind of node runs), its escapes
+ * through `compile()`'s closure; undefined when the program is no tree.
+ */
+export function _unboundedTree(program: Instruction[]): _Single | undefined {
+  const lowered = _removeKnownTests(_lower(program));
+  const general = (): _Single => {
+    const run = compile(program, { strategy: "closure" });
+    return { run, runBatch: run.runBatch! } as unknown as _Single;
+  };
+  return _testTree(lowered, general, NO_LIMITS);
+}
+
+type _Frame = { at: number; packet: Uint8Array; skip: number; wire: number | undefined };
+
+/** The batch layouts the tests use: every option, none, wire lengths alone, data offsets alone. */
+function _batchLayouts(
+  frames: readonly _Frame[],
+  bytes: Uint8Array,
+  offsets: Uint32Array,
+  lengths: Uint32Array,
+  wires: Uint32Array,
+  skips: Uint32Array,
+) {
+  const all = frames.map((_, i) => i);
+  const pick = (indices: number[], array: Uint32Array) =>
+    Uint32Array.from(indices, (i) => array[i]);
+  const plain = all.filter((i) => frames[i].skip === 0 && frames[i].wire === undefined);
+  const noSkip = all.filter((i) => frames[i].skip === 0);
+  const noWire = all.filter((i) => frames[i].wire === undefined);
+  return [
+    {
+      layout: "all options",
+      indices: all,
+      batch: { bytes, offsets, capturedLengths: lengths, wireLengths: wires, dataOffsets: skips },
+    },
+    {
+      layout: "plain",
+      indices: plain,
+      batch: { bytes, offsets: pick(plain, offsets), capturedLengths: pick(plain, lengths) },
+    },
+    {
+      layout: "wire lengths",
+      indices: noSkip,
+      batch: {
+        bytes,
+        offsets: pick(noSkip, offsets),
+        capturedLengths: pick(noSkip, lengths),
+        wireLengths: pick(noSkip, wires),
+      },
+    },
+    {
+      layout: "data offsets",
+      indices: noWire,
+      batch: {
+        bytes,
+        offsets: pick(noWire, offsets),
+        capturedLengths: pick(noWire, lengths),
+        dataOffsets: pick(noWire, skips),
+      },
+    },
+  ];
+}
+
+/** Earlier programs and their closures, called again from {@linkcode _sharedCallSite}. */
+const _sharedPool: { program: Instruction[]; run: (p: Uint8Array, c?: PacketContext) => number }[] =
+  [];
+
+/** Calls the last few programs' closures and this one's from one call site on `packet`. */
+function _sharedCallSite(
+  program: Instruction[],
+  closure: (p: Uint8Array, c?: PacketContext) => number,
+  packet: Uint8Array,
+  context: PacketContext,
+): { path: string; expected: number; actual: number } | undefined {
+  if (_sharedPool[_sharedPool.length - 1]?.program !== program) {
+    _sharedPool.push({ program, run: closure });
+    if (_sharedPool.length > 6) _sharedPool.shift();
+  }
+  for (const entry of _sharedPool) {
+    const got = entry.run(packet, context);
+    count("closure shared call site");
+    const want = interpret(entry.program, packet, context);
+    if (got !== want) {
+      return {
+        path: `closure shared call site (program ${JSON.stringify(entry.program)})`,
+        expected: want,
+        actual: got,
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The Wasm batch with the frames packed so that the last one ends exactly at
+ * the reserved bytes' end (the batch tables right after it), each frame alone
+ * at the end too; a mismatch: the path, the frame's index, the result.
+ */
+function _compareWasmAtEnd(
+  program: Instruction[],
+  frames: readonly _Frame[],
+  expected: readonly number[],
+): { path: string; index: number; actual: number } | undefined {
+  for (let i = 0; i < frames.length; i += 3) {
+    const f = frames[i];
+    const wasm = compileWasm(program);
+    const lead = i % 7;
+    const bytes = wasm.reserve(lead + f.packet.length);
+    bytes.fill(0xee, 0, lead);
+    bytes.set(f.packet, lead);
+    const results = new Uint32Array(1);
+    wasm.runBatch(
+      new Uint32Array([lead]),
+      new Uint32Array([f.packet.length]),
+      results,
+      {
+        wireLengths: new Uint32Array([f.wire ?? f.packet.length - f.skip]),
+        dataOffsets: new Uint32Array([f.skip]),
+      },
+    );
+    count("wasm batch at the end");
+    if (results[0] !== expected[i]) {
+      return { path: "WasmFilter.runBatch at the end", index: i, actual: results[0] };
+    }
+    if (f.skip === 0 && f.wire === undefined) {
+      wasm.runBatch(new Uint32Array([lead]), new Uint32Array([f.packet.length]), results);
+      if (results[0] !== expected[i]) {
+        return { path: "WasmFilter.runBatch (plain) at the end", index: i, actual: results[0] };
+      }
+      const got = wasm.run(lead, f.packet.length);
+      if (got !== expected[i]) return { path: "WasmFilter.run at the end", index: i, actual: got };
+    }
+  }
+  return undefined;
 }

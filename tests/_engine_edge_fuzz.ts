@@ -24,6 +24,7 @@
  *
  * @module
  */
+import { _unboundedTree } from "./_backend_fuzz.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
 import { compile } from "../src/bpf/compile.ts";
@@ -250,6 +251,8 @@ export function _compareEdges(
   }
   count("programs");
   const closure = paths.closure ? compile(program, { strategy: "closure" }) : undefined;
+  const tree = paths.closure ? _unboundedTree(program) : undefined;
+  if (tree !== undefined) count("unbounded tree programs");
   const wasm = paths.wasm || paths.walk ? compileWasm(program) : undefined;
   const fail = (
     path: string,
@@ -275,6 +278,11 @@ export function _compareEdges(
         count("closure call");
         if (got !== want) return fail("closure call", packet, context, want, got);
       }
+      if (tree) {
+        const got = wire === undefined ? tree.run(packet) : tree.run(packet, context);
+        count("unbounded tree call");
+        if (got !== want) return fail("unbounded tree call", packet, context, want, got);
+      }
     }
     if (closure) {
       for (const dataOffset of [packet.length, packet.length + 1, 1]) {
@@ -286,12 +294,22 @@ export function _compareEdges(
         const got = closure(packet, context);
         count("closure call");
         if (got !== want) return fail("closure call (data offset)", packet, context, want, got);
+        const treeGot = tree?.run(packet, context) ?? want;
+        if (treeGot !== want) {
+          return fail("unbounded tree call (data offset)", packet, context, want, treeGot);
+        }
       }
     }
   }
   if (closure) {
     const mismatch = closureBatches(random, program, closure.runBatch!, packets);
     if (mismatch !== undefined) return { ...mismatch, program };
+  }
+  if (tree) {
+    const mismatch = closureBatches(random, program, tree.runBatch, packets);
+    if (mismatch !== undefined) {
+      return { ...mismatch, path: `unbounded tree ${mismatch.path}`, program };
+    }
   }
   if (wasm && paths.wasm) {
     const mismatch = wasmBatches(random, program, wasm, packets);
