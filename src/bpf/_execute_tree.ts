@@ -39,7 +39,7 @@ import { _jumpTaken } from "./_alu.ts";
 import {
   _CallSites,
   _stepNodes,
-  _TREE_ESCAPE,
+  _TREE_ESCAPED,
   _TREE_STATE_LENGTH,
   type _TreeNode,
   _treeStep,
@@ -322,7 +322,10 @@ function _equal4(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
 function _equalX1(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
   return function equalX1(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
-    if (o < 0) throw _TREE_ESCAPE;
+    if (o < 0) {
+      S[19] = 1; // _TREE_ESCAPED
+      return 0;
+    }
     if (o > LE - B - 1) return 0;
     const i = B + o;
     const a = P[i];
@@ -333,7 +336,10 @@ function _equalX1(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNod
 function _equalX2(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
   return function equalX2(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
-    if (o < 0) throw _TREE_ESCAPE;
+    if (o < 0) {
+      S[19] = 1; // _TREE_ESCAPED
+      return 0;
+    }
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
@@ -344,7 +350,10 @@ function _equalX2(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNod
 function _equalX4(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
   return function equalX4(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
-    if (o < 0) throw _TREE_ESCAPE;
+    if (o < 0) {
+      S[19] = 1; // _TREE_ESCAPED
+      return 0;
+    }
     if (o > LE - B - 4) return 0;
     const i = B + o;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
@@ -426,7 +435,10 @@ function _range(
 ): _TreeNode {
   return function range(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
-    if (o < 0) throw _TREE_ESCAPE;
+    if (o < 0) {
+      S[19] = 1; // _TREE_ESCAPED
+      return 0;
+    }
     if (o > LE - B - size) return 0;
     const i = B + o;
     const value = size === 1
@@ -443,7 +455,7 @@ function _range(
  * The closure and batch loop of a program that is a closure tree, or
  * undefined. `general` makes the dispatch loop's closure and batch loop of
  * the same program, called (once, on first need) for a packet whose tree
- * throws {@linkcode _TREE_ESCAPE}.
+ * sets the state's {@linkcode _TREE_ESCAPED} cell.
  */
 export function _testTree(
   lowered: _LoweredProgram,
@@ -461,20 +473,20 @@ function _treeRun({ root, state: S, registers }: _Tree, escape: () => _Single): 
   return function run(P: Uint8Array): number {
     const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
     if (registers) S[16] = 0; // X
-    try {
-      if (C === undefined) {
-        if (registers) S[17] = P.length; // W
-        return root(P, 0, P.length, 0);
-      }
+    let result;
+    if (C === undefined) {
+      if (registers) S[17] = P.length; // W
+      result = root(P, 0, P.length, 0);
+    } else {
       const B = _dataStart(C);
       const end = _captureEnd(P, C);
       const W = _wireLength(C, B, end);
       if (registers) S[17] = W;
-      return root(P, B, _loadEnd(B, end, W), 0);
-    } catch (error) {
-      if (error !== _TREE_ESCAPE) throw error;
-      return escape().run(P, C);
+      result = root(P, B, _loadEnd(B, end, W), 0);
     }
+    if (S[_TREE_ESCAPED] === 0) return result;
+    S[_TREE_ESCAPED] = 0;
+    return escape().run(P, C);
   } as _Run;
 }
 
@@ -487,12 +499,12 @@ function _treeBatch(
     const n = _batchCount(batch, results);
     const { bytes: P, offsets: O, capturedLengths: L, wireLengths: WL, dataOffsets: D } = batch;
     const PL = P.length;
-    try {
-      // Below 1 GiB every bound is int32 once a frame's data start is clamped to its end + 1
-      // (past its end, every load fails either way), and the nodes' index sums stay int32.
-      if (PL > 0x3fffffff) return _treeBatchWide(tree, batch, results, n);
-      // The loop stays in this closure: in a function of its own it cost 36 ns a frame
-      // against 21–23 (session 14).
+    // Below 1 GiB every bound is int32 once a frame's data start is clamped to its end + 1
+    // (past its end, every load fails either way), and the nodes' index sums stay int32.
+    if (PL > 0x3fffffff) _treeBatchWide(tree, batch, results, n);
+    // The loop stays in this closure: in a function of its own it cost 36 ns a frame
+    // against 21–23 (session 14).
+    else {
       for (let i = 0; i < n; i++) {
         const start = O[i];
         const stop = start + L[i];
@@ -507,11 +519,11 @@ function _treeBatch(
         }
         results[i] = root(P, B, WL === undefined ? E : _loadEnd(B, E, W) | 0, 0);
       }
-    } catch (error) {
-      if (error !== _TREE_ESCAPE) throw error;
-      // A load in a negative window: the whole batch again through the dispatch loop.
-      escape().runBatch(batch, results);
     }
+    // A load in a negative window: the whole batch again through the dispatch loop.
+    if (S[_TREE_ESCAPED] === 0) return;
+    S[_TREE_ESCAPED] = 0;
+    escape().runBatch(batch, results);
   };
 }
 

@@ -12,8 +12,9 @@
  *
  * An `[x + k]` load whose offset `x + k` is negative as int32 reads the
  * kernel's `SKF_NET_OFF`/`SKF_LL_OFF` windows, which depend on the context's
- * offsets the nodes do not take: it throws {@linkcode _TREE_ESCAPE}, and the
- * tree's caller runs the packet again through the dispatch loop.
+ * offsets the nodes do not take: it sets the state's escape cell
+ * ({@linkcode _TREE_ESCAPED}) and returns 0, and the tree's caller, seeing
+ * the cell set, runs the packet (or batch) again through the dispatch loop.
  *
  * @module
  */
@@ -34,12 +35,13 @@ export type _TreeNode = (P: Uint8Array, B: number, LE: number, A: number) => num
 /**
  * A tree's state: cells 0–15 the scratch memory, 16 X, 17 the wire length
  * (as int32 bits), 18 a cell written and never read (a field's `tax` when
- * it has none). The nodes write the indices as literals.
+ * it has none), 19 {@linkcode _TREE_ESCAPED}. The nodes write the indices
+ * as literals.
  */
-export const _TREE_STATE_LENGTH = 19;
+export const _TREE_STATE_LENGTH = 20;
 
-/** Thrown by an `[x + k]` load at a negative offset (the kernel's windows); see the module doc. */
-export const _TREE_ESCAPE: Error = new Error("closure tree: load in a negative window");
+/** The state cell an `[x + k]` load at a negative offset sets to 1; see the module doc. */
+export const _TREE_ESCAPED = 19;
 
 /** Whether `step` can be a node (every step but ancillary loads and negative absolute offsets). */
 export function _treeStep(step: _Step): boolean {
@@ -257,7 +259,10 @@ function _fieldX(
 ): _TreeNode {
   return function fieldX(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
-    if (o < 0) throw _TREE_ESCAPE;
+    if (o < 0) {
+      S[19] = 1; // _TREE_ESCAPED
+      return 0;
+    }
     if (o > LE - B - size) return 0;
     const i = B + o;
     const value = size === 1
