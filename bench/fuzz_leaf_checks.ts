@@ -251,18 +251,20 @@ function check(text: string): string | null {
   return x === y ? null : `counters ${x} vs ${y}`;
 }
 if (Deno.env.get("PLANT") === "1") _leafChecking.plant = (g) => g.slice(1);
-let bad = 0, fallbacks = 0;
+let bad = 0, fallbacks = 0, setsChecked = 0;
 const made0 = _leafChecking.made;
 for (let s = base; s < base + count; s++) {
   const text = s % 3 === 2
     ? generateRuleSet(s, { rules: 20 + s % 237, profile, userChains: s % 4 }).text
     : makeSet(s);
   let r: string | null;
+  const before = _leafChecking.made;
   try {
     r = check(text);
   } catch (e) {
     r = "THROW " + e;
   }
+  if (_leafChecking.made > before) setsChecked++;
   if (r?.startsWith("FALLBACK")) {
     fallbacks++;
     continue;
