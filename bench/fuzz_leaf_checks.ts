@@ -274,10 +274,8 @@ for (let s = base; s < base + count; s++) {
     if (bad <= 3) console.log(`seed ${s}: ${r}\n${text}\n`);
   }
 }
+const made = _leafChecking.made - made0;
+console.log(`seeds ${base}..${base + count - 1} frames ${frames.length}`);
 console.log(
-  `seeds ${base}..${
-    base + count - 1
-  } frames ${frames.length} mismatches ${bad} fallbacks ${fallbacks} leafchecks ${
-    _leafChecking.made - made0
-  }`,
+  `mismatches ${bad} fallbacks ${fallbacks} leafchecks ${made} setsWithChecks ${setsChecked}`,
 );
