@@ -4,8 +4,8 @@
  * evaluation (verdicts, deciding rules, counters) on a hand-built set whose
  * leaves hold exact rules not split on all their guards and on generated
  * sets (chains, RETURN, `-g`, negation, count-only rules), on whole frames
- * and on frames cut short; and the same
- * comparison failing when a wrong check is planted.
+ * and on frames cut short; and the same comparison failing when a wrong
+ * check is planted.
  */
 import assert from "node:assert/strict";
 import { examplePackets, framesWithInterfaces, trafficProfile } from "./_rule_set_fixtures.ts";
