@@ -24,6 +24,7 @@ import { _leafChecking } from "../src/rules/_classifier_wasm_leaf_checks.ts";
 import { generateRuleSet } from "../bench/_rule_set_generator.ts";
 import { _inOneBlock } from "../tests/_wasm_block_fixtures.ts";
 const WIDE = Deno.env.get("WIDE") === "1";
+const NEGATION = Number(Deno.env.get("NEGATION") ?? 0.1);
 const BATCH = Deno.env.get("BATCH") === "1";
 
 const base = Number(Deno.args[0] ?? 1);
@@ -255,7 +256,8 @@ let bad = 0, fallbacks = 0, setsChecked = 0;
 const made0 = _leafChecking.made;
 for (let s = base; s < base + count; s++) {
   const text = s % 3 === 2
-    ? generateRuleSet(s, { rules: 20 + s % 237, profile, userChains: s % 4 }).text
+    ? generateRuleSet(s, { rules: 20 + s % 237, profile, userChains: s % 4, negation: NEGATION })
+      .text
     : makeSet(s);
   let r: string | null;
   const before = _leafChecking.made;
