@@ -13,7 +13,8 @@
  * `WIDE=1` (more guard shapes: nets, port ranges, masked u32 words, IPv6,
  * ICMP, `len`, VLAN, negated programs), `MUT=1` (mutated header bytes:
  * IHL, fragment fields, protocol, ethertype), `BATCH=1` (the batch path,
- * frames side by side in one block), `PLANT=1` (the first guard of each
+ * frames side by side in one block), `NEGATION=0.4` (the generator's share
+ * of `!`), `PLANT=1` (the first guard of each
  * check left out: must report mismatches). Prints the mismatches (at most
  * three sets) and the number of rules checked at leaves.
  */
