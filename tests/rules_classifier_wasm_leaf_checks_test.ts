@@ -3,12 +3,13 @@
  * its leaf (src/rules/_classifier_wasm_leaf_checks.ts): against rule-by-rule
  * evaluation (verdicts, deciding rules, counters) on a hand-built set whose
  * leaves hold exact rules not split on all their guards and on generated
- * sets (chains, RETURN, `-g`, negation, count-only rules); and the same
- * comparison failing when a wrong check is planted.
+ * sets (chains, RETURN, `-g`, negation, count-only rules), on whole frames
+ * and on frames cut short; and the same comparison failing when a wrong
+ * check is planted.
  */
 import assert from "node:assert/strict";
 import { examplePackets, framesWithInterfaces, trafficProfile } from "./_rule_set_fixtures.ts";
-import { compileRuleSet, type FrameRef } from "../src/rules/compile_rule_set.ts";
+import { compileRuleSet, createFrameRef, type FrameRef } from "../src/rules/compile_rule_set.ts";
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import type { RuleSet } from "../src/rules/rule_set.ts";
 import { _leafChecking } from "../src/rules/_classifier_wasm_leaf_checks.ts";
@@ -85,6 +86,38 @@ Deno.test("exact rules checked at their leaf agree with rule-by-rule evaluation"
     }
   }
   assert.ok(_leafChecking.made - first >= sets.length, `${_leafChecking.made - first} leaf checks`);
+});
+
+/**
+ * The frames cut short (14 to 60 bytes, and one byte short of whole): a
+ * guard checked at a leaf past the captured bytes must fail as its load
+ * fails in rule-by-rule evaluation (review rev15b: a check that skipped its
+ * bounds test passed every test above).
+ */
+function _cutFrames(): FrameRef[] {
+  const cut: FrameRef[] = [];
+  frames.forEach((frame) => {
+    for (const length of [14, 18, 20, 24, 30, 34, 38, 42, 46, 54, 60, frame.capturedLength - 1]) {
+      if (length < 1 || length >= frame.capturedLength) continue;
+      cut.push(createFrameRef({
+        ...frame,
+        bytes: frame.bytes.subarray(frame.start, frame.start + length),
+        start: 0,
+        capturedLength: length,
+      }));
+    }
+  });
+  return cut;
+}
+
+Deno.test("exact rules checked at their leaf agree with rule-by-rule evaluation on frames cut short", () => {
+  const cut = _cutFrames();
+  const first = _leafChecking.made;
+  for (const [i, text] of _sets().entries()) {
+    const wrong = _disagreement(parseRuleSet(text), cut);
+    assert.equal(wrong, null, `set ${i}: ${wrong}\n${text}`);
+  }
+  assert.ok(_leafChecking.made > first, "no rule checked at a leaf");
 });
 
 Deno.test("a wrong leaf check disagrees with rule-by-rule evaluation", () => {
