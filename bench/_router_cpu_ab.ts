@@ -14,6 +14,7 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
+import type { _Pool, _Router, _Sink } from "./_router_shapes.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -24,23 +25,13 @@ const { values, positionals } = parseArgs({
 const [rules, rounds, ...roots] = positionals;
 if (roots.length === 0) throw new TypeError("Cannot compare: RULES ROUNDS DIR... are required");
 
-interface _Pool {
-  take(size: number): Uint8Array | undefined;
-  give(block: Uint8Array): boolean;
-}
-interface _Sink {
-  active: boolean;
-  write(bytes: Uint8Array, from: number, to: number): void;
-}
-interface _Router {
-  push(chunk: Uint8Array, accepted: _Sink, dropped?: _Sink): unknown;
-  finish(accepted: _Sink, dropped?: _Sink): unknown;
+interface _CountingRouter extends _Router {
   packets: number;
 }
 interface _Tree {
   root: string;
   ruleSet: unknown;
-  router: new (ruleSet: unknown) => _Router;
+  router: new (ruleSet: unknown) => _CountingRouter;
   times: number[];
   packets: number;
 }

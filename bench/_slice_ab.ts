@@ -19,6 +19,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import type { _Pool, _Router, _Sink } from "./_router_shapes.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -33,18 +34,6 @@ if (exportName === undefined) {
   throw new TypeError("Cannot compare: RULES PASSES TREE MODULE EXPORT are required");
 }
 
-interface _Pool {
-  take(size: number): Uint8Array | undefined;
-  give(block: Uint8Array): boolean;
-}
-interface _Sink {
-  active: boolean;
-  write(bytes: Uint8Array, from: number, to: number): void;
-}
-interface _Router {
-  push(chunk: Uint8Array, accepted: _Sink, dropped?: _Sink): unknown;
-  finish(accepted: _Sink, dropped?: _Sink): unknown;
-}
 interface _Side {
   router: _Router;
   pool: _Pool | undefined;

@@ -15,6 +15,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import type { _Pool, _Sink } from "./_router_shapes.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,15 +26,6 @@ const { values, positionals } = parseArgs({
 });
 const [rules, root] = positionals;
 if (root === undefined) throw new TypeError("Cannot probe: RULES TREE are required");
-
-interface _Pool {
-  take(size: number): Uint8Array | undefined;
-  give(block: Uint8Array): boolean;
-}
-interface _Sink {
-  active: boolean;
-  write(bytes: Uint8Array, from: number, to: number): void;
-}
 
 const table = new Int32Array(16384).map((_, i) => (i * 2654435761) >>> 7);
 /** The small workload: ns per iteration. */

@@ -668,6 +668,15 @@ export function _treeProgramOf(random: _Random, template: Uint8Array): Instructi
     }
     body.push(piece);
   }
+  return _linkedForward(body, random);
+}
+
+/**
+ * `body`'s pieces as one program of forward jumps: the last instruction of
+ * each piece (a conditional jump, or `ja`) jumps to a later piece or to one
+ * of three returns after them (`ret #0`, `ret #0x40000`, `ret a`).
+ */
+export function _linkedForward(body: Instruction[][], random: _Random): Instruction[] {
   const returns = [op(0x06, 0), op(0x06, 0x40000), op(0x16)]; // ret #0, ret #0x40000, ret a
   const starts: number[] = [];
   let at = 0;

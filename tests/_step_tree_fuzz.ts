@@ -16,6 +16,7 @@ import { parseU32 } from "../src/u32/parse_u32.ts";
 import { u32ToBpf } from "../src/u32/u32_to_bpf.ts";
 import { compileFilter } from "../src/filter/compile_filter.ts";
 import type { _Random } from "./_fuzz.ts";
+import { _linkedForward } from "./_backend_fuzz.ts";
 
 const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k: k >>> 0 });
 const SIZE_CODE = [0, 0x10, 0x08, 0, 0x00]; // by size: B, H, -, W
@@ -136,28 +137,7 @@ export function _stepTreeProgramOf(random: _Random, template: Uint8Array): Instr
     piece.push(op(random.pick([0x15, 0x15, 0x25, 0x35, 0x45]) | (useX ? 0x08 : 0), useX ? 0 : k));
     body.push(piece);
   }
-  const returns = [op(0x06, 0), op(0x06, 0x40000), op(0x16)];
-  const starts: number[] = [];
-  let at = 0;
-  for (const piece of body) {
-    starts.push(at);
-    at += piece.length;
-  }
-  const program: Instruction[] = [];
-  body.forEach((piece, b) => {
-    const jumpIndex = starts[b] + piece.length - 1;
-    const target = () => {
-      const later = starts.slice(b + 1);
-      const to = random.chance(0.7) && later.length > 0
-        ? random.pick(later)
-        : at + random.int(returns.length);
-      return Math.min(to - jumpIndex - 1, 255);
-    };
-    piece[piece.length - 1] = { ...piece[piece.length - 1], jt: target(), jf: target() };
-    program.push(...piece);
-  });
-  program.push(...returns);
-  return program;
+  return _linkedForward(body, random);
 }
 
 function _u32Number(random: _Random): string {
