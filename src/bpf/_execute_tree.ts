@@ -32,7 +32,13 @@ import type { PacketContext } from "./packet_context.ts";
 import type { PacketBatch } from "./packet_batch.ts";
 import type { _LoweredBlock, _LoweredProgram, _Test } from "./_lower.ts";
 import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET } from "./opcodes.ts";
-import { _captureEnd, _dataStart, _loadEnd, _wireLength } from "./_packet_access.ts";
+import {
+  _captureEnd,
+  _dataStart,
+  _loadEnd,
+  _readBigEndian,
+  _wireLength,
+} from "./_packet_access.ts";
 import { _batchCount, _frameEnd } from "./_run_batch.ts";
 import type { _Single } from "./_execute_single.ts";
 import { _jumpTaken } from "./_alu.ts";
@@ -441,11 +447,7 @@ function _range(
     }
     if (o > LE - B - size) return 0;
     const i = B + o;
-    const value = size === 1
-      ? P[i]
-      : size === 2
-      ? (P[i] << 8) | P[i + 1]
-      : (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    const value = _readBigEndian(P, i, size);
     const a = (value >>> shift) & mask;
     return _taken(a, rangeMask, low, span) ? t(P, B, LE, a) : f(P, B, LE, a);
   };

@@ -20,6 +20,7 @@
  */
 import type { _Alu, _Step } from "./_lower.ts";
 import { _alu } from "./_alu.ts";
+import { _readBigEndian } from "./_packet_access.ts";
 import { BPF_ADD, BPF_AND, BPF_DIV, BPF_MOD, BPF_RSH } from "./opcodes.ts";
 
 /**
@@ -265,11 +266,7 @@ function _fieldX(
     }
     if (o > LE - B - size) return 0;
     const i = B + o;
-    const value = size === 1
-      ? P[i]
-      : size === 2
-      ? (P[i] << 8) | P[i + 1]
-      : (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    const value = _readBigEndian(P, i, size);
     const a = (((value >>> shift) & mask) + add) | 0;
     S[xOut] = a;
     return next(P, B, LE, a);
