@@ -56,6 +56,12 @@ export const FR_IN = 19;
 export const FR_OUT = 20;
 /** Bit `p` set when the frame's names match interface pattern `p` (`_interfacePatternBits`). */
 export const FR_PATTERNS = 21;
+/**
+ * Scratch of a chain's index walk where leaves check rules: the least
+ * candidate code set so far of a rule that ends the walk on the frame's
+ * class (./_classifier_wasm_leaf_checks.ts, deferred checks).
+ */
+export const FR_CANDIDATE = 22;
 /** Bytes of one frame record. */
 export const FRAME_BYTES = 96;
 
