@@ -45,7 +45,7 @@ import type { _Field } from "./_fields.ts";
 import { type _Guard, _selectiveFirst } from "./_guards.ts";
 import { _END, _ENDS_IP, _ENDS_NOT_IP, type _IndexNode } from "./_rule_index.ts";
 import type { _ModuleFlags, _WasmPlan, _WasmRule } from "./_classifier_wasm_plan.ts";
-import { _walkEnds } from "./_classifier.ts";
+import { _T_ACCEPT, _T_JUMP, _walkEnds } from "./_classifier.ts";
 import { FR_CANDIDATE, FRAME_AT } from "./_classifier_wasm_layout.ts";
 import type { _Body } from "./_classifier_wasm_body.ts";
 import { _emitField, type _WalkKnown } from "./_classifier_wasm_field_loads.ts";
@@ -86,6 +86,8 @@ export interface _LeafPlan {
  */
 export const _deferredChecks = {
   on: true,
+  /** Whether a jump (`-j CHAIN`) may decide (else only a rule that ends the walk). */
+  jumps: true,
   made: 0,
   plant: null as null | ((code: number) => number),
 };
@@ -108,6 +110,16 @@ export const _leafChecking = {
 
 const _plans = new WeakMap<_IndexNode, { on: boolean; plan: _LeafPlan }>();
 
+/**
+ * Like `_walkEnds`, on which frames `rule` may decide the frame once it
+ * matches: one that ends the walk, and (`_deferredChecks.jumps`) one that
+ * jumps to a user chain, which may decide it.
+ */
+function _mayDecide(rule: _WasmRule): number {
+  const kind = rule.kind === _T_JUMP && _deferredChecks.jumps ? _T_ACCEPT : rule.kind;
+  return _walkEnds(kind, rule.base);
+}
+
 /** Sets `candidateIp` and `candidateNotIp` of a plan of `codes`, from the rules of `rules` they list. */
 function _withCandidates(
   codes: Int32Array,
@@ -118,9 +130,10 @@ function _withCandidates(
   let candidateNotIp = _END;
   for (let i = 0; i < codes.length; i++) {
     const code = codes[i];
-    if ((code & 1) === 0) continue;
     const rule = rules[code >> 1];
-    const ends = _walkEnds(rule.kind, rule.base);
+    // A matched rule that ends the walk lowers the bound; one that jumps may decide.
+    if ((code & 1) === 0 && rule.kind !== _T_JUMP) continue;
+    const ends = _mayDecide(rule);
     if ((ends & _ENDS_IP) !== 0 && code < candidateIp) candidateIp = code;
     if ((ends & _ENDS_NOT_IP) !== 0 && code < candidateNotIp) candidateNotIp = code;
   }
