@@ -20,7 +20,7 @@ import {
   type _Field,
 } from "./_fields.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
-import { _C_NOT_IP } from "./_frame_class.ts";
+import { _C_ALL, _C_IPV4, _C_IPV6, _C_NOT_IP } from "./_frame_class.ts";
 import { F_JS_FIELD, F_LOAD_INDEX } from "./_classifier_wasm_indices.ts";
 import type { _ModuleFlags } from "./_classifier_wasm_plan.ts";
 import { type _Body, _read } from "./_classifier_wasm_body.ts";
@@ -80,6 +80,12 @@ export function _windowWord(
 }
 
 /**
+ * Benches: `on: false` checks an address word's IP version where the
+ * frame's class is known to have it (the form before session 16).
+ */
+export const _classKnown = { on: true };
+
+/**
  * Tests and benches: `on: false` loads X of `ldx 4*([0]&0xf)` over the
  * network window from the frame (the form before session 16) instead of
  * reading it from the frame record (`FR_NET_X`, staged once per frame).
@@ -89,6 +95,8 @@ export const _stagedX = { on: true };
 /**
  * Emits the value of `field` into `v`, branching to `fail` where it cannot
  * be loaded (as `_loadField`, and the generated JavaScript's `_loadSource`).
+ * `loadsOnly`: a packet load only branches where it cannot load, and leaves
+ * `v` as it was (a guard on no bits: `_emitGuardTest`).
  */
 export function _emitField(
   b: _Body,
@@ -98,6 +106,7 @@ export function _emitField(
   module: _ModuleFlags,
   known?: _WalkKnown,
   littleEndian = false,
+  loadsOnly = false,
 ): void {
   const c = b.c;
   const read = littleEndian ? _readRaw : _read;
@@ -126,6 +135,7 @@ export function _emitField(
       c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
       b.brIf(fail);
     }
+    if (loadsOnly) return;
     _windowWord(b, L, window, W_BASE);
     read(c, size, field.offset, L.temp);
     c.set(L.v);
@@ -177,6 +187,7 @@ export function _emitField(
     _windowWord(b, L, window, W_BASE);
     c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).get(L.offset).op(_OP.i32LtS);
     b.brIf(fail);
+    if (loadsOnly) return;
     _windowWord(b, L, window, W_BASE);
     c.get(L.offset).op(_OP.i32Add);
     read(c, size, 0, L.temp);
@@ -185,12 +196,18 @@ export function _emitField(
   }
   if (field.kind === _F_ADDRESS) {
     // `_addressWord`: the word of that IP version's header, captured whole.
+    // A frame of class IPv4 (IPv6) has an IP header of that version.
     const version = field.size;
-    c.get(L.isIp).op(_OP.i32Eqz);
-    b.brIf(fail);
-    b.word(FR_IP_VERSION);
-    c.i32(version).op(_OP.i32Ne);
-    b.brIf(fail);
+    const classes = known === undefined || !_classKnown.on ? _C_ALL : known.classes;
+    if ((classes & _C_NOT_IP) !== 0) {
+      c.get(L.isIp).op(_OP.i32Eqz);
+      b.brIf(fail);
+    }
+    if ((classes & ~(version === 4 ? _C_IPV4 : _C_IPV6)) !== 0) {
+      b.word(FR_IP_VERSION);
+      c.i32(version).op(_OP.i32Ne);
+      b.brIf(fail);
+    }
     b.word(FR_NET_CAPTURED);
     c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
     b.brIf(fail);

@@ -48,9 +48,9 @@ import type { _ModuleFlags, _WasmPlan, _WasmRule } from "./_classifier_wasm_plan
 import { _T_ACCEPT, _T_JUMP, _walkEnds } from "./_classifier.ts";
 import { FR_CANDIDATE, FRAME_AT } from "./_classifier_wasm_layout.ts";
 import type { _Body } from "./_classifier_wasm_body.ts";
-import { _emitField, type _WalkKnown } from "./_classifier_wasm_field_loads.ts";
+import type { _WalkKnown } from "./_classifier_wasm_field_loads.ts";
 import type { _WalkLocals } from "./_classifier_wasm_walk_locals.ts";
-import { _loadsInline } from "./_classifier_wasm_guards.ts";
+import { _emitGuardTest, _loadsInline } from "./_classifier_wasm_guards.ts";
 
 /** Most entries of one rule a leaf checks (a rule with more keeps its candidate code). */
 const _MOST_ALTERNATIVES = 2;
@@ -88,6 +88,8 @@ export const _deferredChecks = {
   on: true,
   /** Whether a jump (`-j CHAIN`) may decide (else only a rule that ends the walk). */
   jumps: true,
+  /** Whether candidate codes count (else only matched codes of jumps). */
+  candidates: true,
   made: 0,
   plant: null as null | ((code: number) => number),
 };
@@ -133,6 +135,7 @@ function _withCandidates(
     const rule = rules[code >> 1];
     // A matched rule that ends the walk lowers the bound; one that jumps may decide.
     if ((code & 1) === 0 && rule.kind !== _T_JUMP) continue;
+    if ((code & 1) === 1 && !_deferredChecks.candidates) continue;
     const ends = _mayDecide(rule);
     if ((ends & _ENDS_IP) !== 0 && code < candidateIp) candidateIp = code;
     if ((ends & _ENDS_NOT_IP) !== 0 && code < candidateNotIp) candidateNotIp = code;
@@ -276,11 +279,7 @@ export function _emitLeafChecks(at: _LeafCheckPlace, plan: _LeafPlan): void {
     for (const guards of alternatives) {
       const fail = b.open(_OP.block);
       for (const g of plant === null ? guards : plant(guards)) {
-        _emitField(b, at.fields[g.field], fail, L, at.module, at.known);
-        // lo <= (v & mask) <= hi, as one unsigned compare.
-        c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub)
-          .i32((g.hi - g.lo) | 0).op(_OP.i32GtU);
-        b.brIf(fail);
+        _emitGuardTest(b, at.fields[g.field], g, fail, L, at.module, at.known);
       }
       b.br(hold);
       b.close();
