@@ -43,8 +43,6 @@ import {
   type _Collected,
   _EMPTY,
   _END,
-  _ENDS_IP,
-  _ENDS_NOT_IP,
   type _IndexNode,
   _maxLists,
 } from "./_rule_index.ts";
@@ -56,18 +54,6 @@ export const _T_DROP = 2;
 export const _T_RETURN = 3;
 export const _T_JUMP = 4;
 export const _T_GOTO = 5;
-
-/**
- * Whether a rule of `kind` and `base`, once it matches, ends its chain's
- * walk (`ACCEPT`, `DROP`, `RETURN`, `-g`), and on which frames it can match
- * at all (the index's `_IndexEntry.ends`): `_ENDS_IP`, `| _ENDS_NOT_IP` for a
- * link-base rule; 0 when it does not end the walk.
- */
-export function _walkEnds(kind: number, base: number): number {
-  const ends = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN || kind === _T_GOTO;
-  // A network-base rule never matches a frame without an IP header.
-  return !ends ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
-}
 
 /** One rule, ready to run. */
 export interface _CompiledRule {

@@ -57,12 +57,6 @@ export const FR_OUT = 20;
 /** Bit `p` set when the frame's names match interface pattern `p` (`_interfacePatternBits`). */
 export const FR_PATTERNS = 21;
 /**
- * Scratch of a chain's index walk where leaves check rules: the least
- * candidate code set so far of a rule that ends the walk on the frame's
- * class (./_classifier_wasm_leaf_checks.ts, deferred checks).
- */
-export const FR_CANDIDATE = 22;
-/**
  * For IP frames, X of `ldx 4*([0]&0xf)` over the network window (the IPv4
  * header's length from its first byte): 4 × the low nibble of the window's
  * first byte, or {@linkcode NO_HEADER_LENGTH} where the window has no byte

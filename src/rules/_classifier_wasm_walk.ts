@@ -20,16 +20,9 @@ import { _F_PACKET } from "./_fields.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
 import { _C_ALL } from "./_frame_class.ts";
 import { T_CHUNK, T_ONE, T_TWO } from "./_classifier_wasm_indices.ts";
-import type { _ModuleFlags, _WasmPlan, _WasmRule } from "./_classifier_wasm_plan.ts";
+import type { _ModuleFlags, _WasmPlan } from "./_classifier_wasm_plan.ts";
 import type { _Field } from "./_fields.ts";
-import {
-  _checksLeaves,
-  _deferredChecks,
-  _emitCandidate,
-  _emitLeafChecks,
-  _emitNoCandidate,
-  _leafPlan,
-} from "./_classifier_wasm_leaf_checks.ts";
+import { _checksLeaves, _emitLeafChecks, _leafPlan } from "./_classifier_wasm_leaf_checks.ts";
 import { _Body } from "./_classifier_wasm_body.ts";
 import { _emitTable } from "./_classifier_wasm_jump_table.ts";
 import {
@@ -128,10 +121,6 @@ interface _CollectEmitter {
   fields: readonly _Field[];
   /** Whether leaves check rules (`_checksLeaves`). */
   checking: boolean;
-  /** The chain's rules. */
-  rules: readonly _WasmRule[];
-  /** Where leaves check rules: the chain's {@linkcode _ChainChecks}. */
-  checks: _ChainChecks | null;
   /** What holds where the code is being emitted. */
   known: _WalkKnown;
   /** Where the chain's rest chain stops (the next segment's root, walked apart), or null. */
@@ -149,16 +138,12 @@ const _LEAF_GROUP_WORDS = 4;
  * it lists below the bound, not its length).
  */
 function _emitLeaf(e: _CollectEmitter, node: _IndexNode): void {
-  const checks = e.checks;
-  if (checks === null) return _emitCodes(e, node.leaf);
-  const plan = _leafPlan(node, e.fields, e.checking, e.rules);
+  if (!e.checking || node.checks.length === 0) return _emitCodes(e, node.leaf);
+  const plan = _leafPlan(node, e.fields, e.checking);
   _emitCodes(e, plan.codes);
-  const { b, L, module, known, fields } = e;
-  if (checks.deferring) _emitCandidate(b, L.isIp, L.temp, plan, checks.mostChecked);
   if (plan.checked.length === 0) return;
-  const setCode = (code: number) => _emitCodes(e, [code]);
-  const defersPast = checks.deferring ? checks.leastCandidate : _END;
-  _emitLeafChecks({ b, L, module, known, fields, setCode, defersPast }, plan);
+  const { b, L, module, known, fields } = e;
+  _emitLeafChecks({ b, L, module, known, fields, setCode: (code) => _emitCodes(e, [code]) }, plan);
 }
 
 /** The code that adds sorted `leaf` codes at or below the bound to the bit set (see {@linkcode _emitLeaf}). */
@@ -624,8 +609,6 @@ function _collectEmitter(
     module,
     fields: plan.fields,
     checking: _checksLeaves(plan),
-    rules: plan.chains[chain],
-    checks: _checksLeaves(plan) ? _chainChecks(plan, chain) : null,
     known: { classes: _C_ALL, net: 0, link: 0 },
     stop: at.stop ?? null,
   };
@@ -662,109 +645,66 @@ function _emitCollect(
   }
   _emitWalkPrelude(b, L);
   c.i32(_END).set(L.bound);
-  if (e.checks?.deferring) _emitNoCandidate(b);
   _emitChain(e, plan.roots[chain]);
 }
 
 /**
- * What a chain's leaf checks need from the whole chain
- * (./_classifier_wasm_leaf_checks.ts): the codes its walk can set, and
- * where checks are deferred.
+ * Marks (`listed[code] = 1`) every code some leaf of the index lists (as the
+ * generated JavaScript's `_listedCodes`; `listed` has room for every code).
  */
-export interface _ChainChecks {
-  /** `[code] = 1` for every code the walk can set (see {@linkcode _chainListedCodes}); shared: not to be modified. */
-  listed: Uint8Array;
-  /** The least candidate code a leaf lists of a rule that ends the walk (`_END`: none). */
-  leastCandidate: number;
-  /** The greatest code checked at a leaf (-1: none). */
-  mostChecked: number;
-  /** Whether checked codes past `leastCandidate` are deferred where such a candidate was set. */
-  deferring: boolean;
-}
-
-/** Every node of the index at `root`. */
-function _nodesOf(root: _IndexNode): _IndexNode[] {
-  const nodes: _IndexNode[] = [root];
-  for (let at = 0; at < nodes.length; at++) {
-    const node = nodes[at];
-    const children = node.children;
-    for (let i = 0; i < children.length; i++) {
-      const child = children[i];
-      if (child !== null) nodes.push(child);
-    }
-    if (node.rest !== null) nodes.push(node.rest);
-  }
-  return nodes;
-}
-
-/**
- * The {@linkcode _ChainChecks} of the index at `root` over `rules`: every code
- * a leaf lists, the matched codes of rules checked at a leaf, and, where
- * checks are deferred, the candidate codes of rules checked past the
- * chain's least candidate that ends the walk (their tests are kept).
- */
-function _makeChainChecks(
+function _listedCodes(
   root: _IndexNode,
-  rules: readonly _WasmRule[],
+  listed: Uint8Array,
   fields: readonly _Field[],
   on: boolean,
-  defer: boolean,
-): _ChainChecks {
-  const listed = new Uint8Array(2 * rules.length);
-  const nodes = _nodesOf(root);
-  let leastCandidate = _END;
-  let mostChecked = -1;
-  for (const node of nodes) {
+): void {
+  const stack: _IndexNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
     if (!on || node.checks.length === 0) {
       const leaf = node.leaf;
       for (let i = 0; i < leaf.length; i++) listed[leaf[i]] = 1;
-      if (!on) continue;
+    } else {
+      const { codes, checked } = _leafPlan(node, fields, on);
+      for (let i = 0; i < codes.length; i++) listed[codes[i]] = 1;
+      for (let i = 0; i < checked.length; i++) listed[checked[i].code] = 1;
     }
-    const { codes, checked, candidateIp, candidateNotIp } = _leafPlan(node, fields, on, rules);
-    for (let i = 0; i < codes.length; i++) listed[codes[i]] = 1;
-    for (let i = 0; i < checked.length; i++) listed[checked[i].code] = 1;
-    if (checked.length > 0) mostChecked = Math.max(mostChecked, checked[checked.length - 1].code);
-    leastCandidate = Math.min(leastCandidate, candidateIp, candidateNotIp);
-  }
-  const deferring = on && defer && leastCandidate < mostChecked;
-  if (deferring) {
-    for (const node of nodes) {
-      if (node.checks.length === 0) continue;
-      const { checked } = _leafPlan(node, fields, on, rules);
-      for (const { code } of checked) if (code > leastCandidate) listed[code + 1] = 1;
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (child !== null) stack.push(child);
     }
+    if (node.rest !== null) stack.push(node.rest);
   }
-  return { listed, leastCandidate, mostChecked, deferring };
 }
 
-/** {@linkcode _makeChainChecks} of an index by its root, made once per setting (a chain's emission asks several times). */
-const _checksOfRoot = new WeakMap<_IndexNode, { setting: number; checks: _ChainChecks }>();
-
-/** The {@linkcode _ChainChecks} of chain `chain` of `plan` (as its settings are now). */
-export function _chainChecks(plan: _WasmPlan, chain: number): _ChainChecks {
-  const root = plan.roots[chain];
-  const rules = plan.chains[chain];
-  const on = _checksLeaves(plan);
-  const setting = (on ? 1 : 0) | (_deferredChecks.on ? 2 : 0);
-  const known = _checksOfRoot.get(root);
-  if (
-    known !== undefined && known.setting === setting &&
-    known.checks.listed.length === 2 * rules.length
-  ) {
-    return known.checks;
-  }
-  const checks = _makeChainChecks(root, rules, plan.fields, on, _deferredChecks.on);
-  _checksOfRoot.set(root, { setting, checks });
-  return checks;
-}
+/** {@linkcode _listedCodes} of an index by its root, made once (a chain's emission asks twice). */
+const _listedOfRoot = new WeakMap<_IndexNode, { on: boolean; listed: Uint8Array }>();
 
 /**
- * The codes the walk of chain `chain` of `plan` can set (those its leaves
- * list, the matched codes of rules checked at a leaf, the candidate codes
- * of deferred checks: ./_classifier_wasm_leaf_checks.ts), marked
- * (`[code] = 1`) in an array of `2 × rules` codes; shared: callers must
+ * The codes the walk of the index at `root` can set (those its leaves list,
+ * and the matched codes of rules checked at a leaf: ./_classifier_wasm_leaf_checks.ts),
+ * marked (`[code] = 1`) in an array of `codes` (room for every code);
+ * `on`: whether leaves check rules (`_checksLeaves`); shared: callers must
  * not modify it.
  */
+export function _listedCodesOf(
+  root: _IndexNode,
+  codes: number,
+  fields: readonly _Field[],
+  on: boolean,
+): Uint8Array {
+  let listed = _listedOfRoot.get(root)?.listed;
+  if (listed === undefined || listed.length !== codes || _listedOfRoot.get(root)!.on !== on) {
+    listed = new Uint8Array(codes);
+    _listedCodes(root, listed, fields, on);
+    _listedOfRoot.set(root, { on, listed });
+  }
+  return listed;
+}
+
+/** {@linkcode _listedCodesOf} of chain `chain` of `plan`. */
 export function _chainListedCodes(plan: _WasmPlan, chain: number): Uint8Array {
-  return _chainChecks(plan, chain).listed;
+  const root = plan.roots[chain];
+  return _listedCodesOf(root, 2 * plan.chains[chain].length, plan.fields, _checksLeaves(plan));
 }

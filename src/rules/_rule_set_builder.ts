@@ -34,7 +34,13 @@ import { _collectFromTables, _newTableMerge } from "./_key_table_walk.ts";
 import { _entryClasses } from "./_frame_class.ts";
 import { type _ProgramSummaries, _summariseRule } from "./_summarise_rule.ts";
 import { _GuardPool, type _Guards, type _Summary } from "./_guards.ts";
-import { _IndexBuilder, type _IndexEntry, type _IndexNode } from "./_rule_index.ts";
+import {
+  _ENDS_IP,
+  _ENDS_NOT_IP,
+  _IndexBuilder,
+  type _IndexEntry,
+  type _IndexNode,
+} from "./_rule_index.ts";
 import type { _WasmClassifier } from "./_classifier_wasm.ts";
 import { _RuleShapes } from "./_rule_shape.ts";
 import { _wasmRefusal } from "../bpf/compile_wasm.ts";
@@ -50,7 +56,6 @@ import {
   _T_JUMP,
   _T_NONE,
   _T_RETURN,
-  _walkEnds,
 } from "./_classifier.ts";
 
 /** Most distinct fields one rule set's summaries may use (more: guards dropped). */
@@ -407,7 +412,10 @@ export class _RuleSetBuilder {
     if (numbered !== undefined && numbered[1]) this.#shaped.push(shaped);
     compiled.exactPrograms = shaped.exactPrograms;
     compiled.alternatives = shaped.guards;
-    const ends = _walkEnds(kind, base);
+    const endsWalk = kind === _T_ACCEPT || kind === _T_DROP || kind === _T_RETURN ||
+      kind === _T_GOTO;
+    // A network-base rule never matches a frame without an IP header.
+    const ends = !endsWalk ? 0 : base === _BASE_NETWORK ? _ENDS_IP : _ENDS_IP | _ENDS_NOT_IP;
     const entries = this.#entries[this.#chain];
     for (let i = 0; i < shaped.guards.length; i++) {
       const guards = shaped.guards[i];
