@@ -83,14 +83,14 @@ export function _windowWord(
  * Benches: `on: false` checks an address word's IP version where the
  * frame's class is known to have it (the form before session 16).
  */
-export const _classKnown = { on: true };
+export const _classKnown = { on: true, made: 0 };
 
 /**
  * Tests and benches: `on: false` loads X of `ldx 4*([0]&0xf)` over the
  * network window from the frame (the form before session 16) instead of
  * reading it from the frame record (`FR_NET_X`, staged once per frame).
  */
-export const _stagedX = { on: true };
+export const _stagedX = { on: true, made: 0 };
 
 /**
  * Emits the value of `field` into `v`, branching to `fail` where it cannot
@@ -161,6 +161,7 @@ export function _emitField(
     // with `second`, plus 4 × the high nibble of the byte at X + second.
     if (network && field.msh === 0 && _stagedX.on) {
       // Staged: past every window where the byte is not there.
+      _stagedX.made++;
       b.word(FR_NET_X);
       c.set(L.offset);
     } else {
@@ -202,12 +203,12 @@ export function _emitField(
     if ((classes & _C_NOT_IP) !== 0) {
       c.get(L.isIp).op(_OP.i32Eqz);
       b.brIf(fail);
-    }
+    } else _classKnown.made++;
     if ((classes & ~(version === 4 ? _C_IPV4 : _C_IPV6)) !== 0) {
       b.word(FR_IP_VERSION);
       c.i32(version).op(_OP.i32Ne);
       b.brIf(fail);
-    }
+    } else _classKnown.made++;
     b.word(FR_NET_CAPTURED);
     c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
     b.brIf(fail);
