@@ -6,7 +6,8 @@
  * frame's class proves. Against rule-by-rule evaluation (verdicts, deciding
  * rules, counters) on a hand-built set of such loads and on generated sets,
  * over IPv4 frames whose header length nibble takes every value (0 to 15,
- * options and headers too short included) and frames cut short, and with
+ * options and headers too short included), frames cut short and IP
+ * frames whose version nibble disagrees with their link header, and with
  * each of the three off (the form before).
  */
 import assert from "node:assert/strict";
@@ -70,6 +71,26 @@ function _headerLengthFrames(): FrameRef[] {
 }
 
 /**
+ * Each Ethernet IP frame (no tag) with the version nibble of the other
+ * version and of none: frames of class "other IP", whose address words
+ * must not be read as the descriptor's version's.
+ */
+function _versionFrames(): FrameRef[] {
+  const out: FrameRef[] = [];
+  for (const frame of frames) {
+    const b = frame.bytes.subarray(frame.start, frame.start + frame.capturedLength);
+    const v6 = b[12] === 0x86 && b[13] === 0xdd;
+    if (frame.linkType !== 1 || b.length < 34 || !(v6 || (b[12] === 8 && b[13] === 0))) continue;
+    for (const nibble of [v6 ? 4 : 6, 0]) {
+      const copy = b.slice();
+      copy[14] = (nibble << 4) | (copy[14] & 15);
+      out.push(_frameOf(frame, copy));
+    }
+  }
+  return out;
+}
+
+/**
  * Loads at X + offset (ports, `u32` with `@`, ICMP type, TCP flags, a
  * second `@`), `u32` words that only have to load (a guard on no bits),
  * addresses of both versions, at both bases, with a user chain, RETURN,
@@ -114,7 +135,7 @@ const _TOGGLES = [
 ] as const;
 
 Deno.test("Wasm field loads agree with rule-by-rule evaluation on every IPv4 header length", () => {
-  const tested = [...frames, ..._headerLengthFrames()];
+  const tested = [...frames, ..._headerLengthFrames(), ..._versionFrames()];
   const made = _TOGGLES.map(([, toggle]) => toggle.made);
   for (const [i, text] of _sets().entries()) {
     const wrong = _disagreement(parseRuleSet(text), tested);
@@ -125,7 +146,7 @@ Deno.test("Wasm field loads agree with rule-by-rule evaluation on every IPv4 hea
 });
 
 Deno.test("Wasm field loads agree as before each of session 16's changes", () => {
-  const tested = [...frames, ..._headerLengthFrames()];
+  const tested = [...frames, ..._headerLengthFrames(), ..._versionFrames()];
   const text = _handBuilt();
   for (const [what, toggle] of _TOGGLES) {
     toggle.on = false;
