@@ -47,6 +47,7 @@ import {
   LINKTYPE_RAW,
 } from "../capture/link_types.ts";
 import { _C_IPV4, _C_IPV6, _C_NOT_IP, _C_OTHER_IP } from "./_frame_class.ts";
+import { _stagedX } from "./_classifier_wasm_field_loads.ts";
 import {
   type _WasmLayout,
   FR_CLASS,
@@ -439,7 +440,7 @@ function _emitStage(b: _WasmBlocks, layout: _WasmLayout, flags: _StageFlags): vo
   _put(c, fr, FR_NET_START, AT);
   _put(c, fr, FR_NET_CAPTURED, CAPTURED);
   _putWindow(c, fr, FR_NET, AT, CAPTURED, NET_WIRE, AT);
-  _emitNetX(b, fr);
+  if (_stagedX.on) _emitNetX(b, fr);
   _put(c, fr, FR_SIZE, flags.byIp ? NET_WIRE : WIRE);
   _emitClass(b, flags.readNibble);
   _put(c, fr, FR_CLASS, V);
