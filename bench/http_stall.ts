@@ -16,7 +16,7 @@
  * POST /filter of 2,000 frames of bench/data/mixed_1m.pcap: the first
  * frames), `pcapng` (the same frames in a pcapng of Ethernet, raw-IP and
  * Linux SLL interfaces), `counters` (GET …/counters, instance and global),
- * `text` (GET …/counters?format=text), `replace` (a PUT of another version
+ * `text` (GET …/counters?format=text), `json` (GET …?format=json), `replace` (a PUT of another version
  * while a POST /filter streams), then after a restart `restart` (the first
  * GET …/counters: compiled again from KV), `again` (its first POST /filter)
  * and `delete`. Only one 10,000-rule set stays compiled (`--max-compiled-rules`),
@@ -51,7 +51,7 @@ const { values } = parseArgs({
     },
     steps: {
       type: "string",
-      default: "put,pcap,pcapng,counters,text,replace,restart,again,delete",
+      default: "put,pcap,pcapng,counters,text,json,replace,restart,again,delete",
     },
     "server-root": { type: "string" },
     profile: { type: "boolean", default: false },
@@ -345,6 +345,7 @@ try {
         )}`,
     );
     await _step(server, set, "text", () => _get(server, `/rulesets/${set}/counters?format=text`));
+    await _step(server, set, "json", () => _get(server, `/rulesets/${set}?format=json`));
     await _step(
       server,
       set,
