@@ -3,7 +3,7 @@
  * counters, about 1 MB; its JSON model, about 2.6 MB) made a slice of lines at a time, each slice in a
  * turn of the event loop of its own, so that other requests are answered
  * between them. Formatting such a set in one piece held the loop 10–45 ms
- * (bench/RESULTS.md, "HTTP stall at the limits, session 16").
+ * (bench/RESULTS.md, "HTTP stall at the limits, every request, session 16").
  *
  * @module
  */
