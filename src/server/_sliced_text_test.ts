@@ -35,9 +35,12 @@ async function _chunksAfterTimers(body: ReadableStream<Uint8Array>): Promise<str
   const chunks: string[] = [];
   for (;;) {
     let fired = false;
-    setTimeout(() => fired = true, 0);
+    const timer = setTimeout(() => fired = true, 0);
     const { done, value } = await reader.read();
-    if (done) return chunks;
+    if (done) {
+      clearTimeout(timer);
+      return chunks;
+    }
     // The slice was made after a macrotask: the timer set before the read ran first.
     assert.ok(fired, `chunk ${chunks.length} was made without yielding to the event loop`);
     chunks.push(decoder.decode(value));
