@@ -31,8 +31,7 @@ import { u32ToBpf } from "../u32/u32_to_bpf.ts";
 import { LINKTYPE_EN10MB, LINKTYPE_RAW } from "../capture/link_types.ts";
 import type { AddressMatch, InterfaceMatch, Match } from "./rule_set.ts";
 import { RuleSetError } from "./rule_set_error.ts";
-import type { _Network } from "./_ip.ts";
-import { _parsedNetwork } from "./_network_texts.ts";
+import { type _Network, _parseNetwork } from "./_ip.ts";
 import { _AncillaryDemand, type _Frame, type _Test } from "./_frame_state.ts";
 import type { FrameRef } from "./frame_ref.ts";
 import { _readsAncillary } from "./_reads_ancillary.ts";
@@ -196,7 +195,7 @@ function _addressNetwork(
   const text = `${match.address}/${match.prefixLength}`;
   let network = settings.networks.get(text);
   if (network === undefined) {
-    const parsed = _parsedNetwork(text);
+    const parsed = _parseNetwork(text);
     if (typeof parsed === "string") throw _ruleError(parsed, chain, ruleNumber);
     network = parsed;
     settings.networks.set(text, network);

@@ -10,7 +10,6 @@ import { BpfSyntaxError, BpfValidationError } from "../bpf/errors.ts";
 import { _unoptimisedPacked, _validateCached } from "./_expression_programs.ts";
 import { compileFilter } from "../filter/compile_filter.ts";
 import { _parsedU32 } from "./_u32_texts.ts";
-import { _keepNetwork } from "./_network_texts.ts";
 import { U32SyntaxError } from "../u32/u32_syntax_error.ts";
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from "../capture/link_types.ts";
 import type {
@@ -809,14 +808,9 @@ function _canonicalNetwork(
   const known = seen.networks.get(text);
   if (known !== undefined) return known;
   const network = _parseNetwork(text);
-  let canonical: { address: string; prefixLength: number } | string;
-  if (typeof network === "string") canonical = network;
-  else {
-    const address = _formatAddress(network.bytes);
-    canonical = { address, prefixLength: network.prefixLength };
-    // The compile reads the canonical text back: it finds the network parsed here.
-    _keepNetwork(`${address}/${network.prefixLength}`, network);
-  }
+  const canonical = typeof network === "string"
+    ? network
+    : { address: _formatAddress(network.bytes), prefixLength: network.prefixLength };
   seen.networks.set(text, canonical);
   return canonical;
 }
