@@ -80,12 +80,14 @@ export function _selectiveFirst(guards: _Guards): _Guards {
   if (n < 2) return guards;
   // Each guard's selectivity once (a comparator would compute two per
   // comparison, as boxed numbers in cold code), then an insertion sort of
-  // at most `_MAX_GUARDS`: a guard moves only past less selective ones.
-  const keys: number[] = new Array(n);
-  const out: _Guard[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const g = guards[i];
-    const key = _selectivity(g);
+  // at most `_MAX_GUARDS` in a copy (packed, as the list given): a guard
+  // moves only past less selective ones.
+  const out = guards.slice();
+  const keys: number[] = [];
+  for (let i = 0; i < n; i++) keys.push(_selectivity(out[i]));
+  for (let i = 1; i < n; i++) {
+    const g = out[i];
+    const key = keys[i];
     let j = i;
     for (; j > 0 && keys[j - 1] < key; j--) {
       keys[j] = keys[j - 1];
