@@ -10,6 +10,7 @@
  */
 import type {
   _Exit,
+  _LoadAbsolute,
   _LoadHeaderLength,
   _LoadIndirect,
   _LoweredBlock,
@@ -30,6 +31,7 @@ import {
   BPF_SUB,
   BPF_XOR,
 } from "./opcodes.ts";
+import { _shortened } from "./_execute_tree_steps.ts";
 
 // Operation numbers; the operands listed after each dash follow it.
 /** `if (B + need > LE) return 0` — need */
@@ -65,6 +67,19 @@ export const _TXA = 147;
 export const _ALU_K = 148;
 export const _ALU_X = 158;
 export const _NEG = 168;
+/**
+ * A field run as one operation: `A = (([k] >>> shift) & mask) + add` for a
+ * load at `k ≥ 0` (B/H/W), with its own bounds check (`e` bytes from B, 0
+ * none), and `X = A` after it for the `_X` forms — k, e, shift, mask, add.
+ * The filter compiler's `u32` offsets (`ld [14]; rsh 22; and 0x3c; add 4;
+ * tax`) are one of these instead of five dispatches.
+ */
+export const _FIELD_B = 169;
+export const _FIELD_H = 170;
+export const _FIELD_W = 171;
+export const _FIELD_B_X = 172;
+export const _FIELD_H_X = 173;
+export const _FIELD_W_X = 174;
 /** `return k` — k */
 export const _RET = 5;
 export const _RET_A = 6;
@@ -157,10 +172,9 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
   };
   for (const block of lowered.blocks) {
     blockAt.push(code.length);
-    if (block.need > 0) emit(_NEED, block.need);
     const fuseHeaderLength = _fusesHeaderLength(block);
-    const steps = fuseHeaderLength ? block.steps.slice(0, -1) : block.steps;
-    for (const step of steps) _emitStep(emit, step);
+    const steps = _shortened(fuseHeaderLength ? block.steps.slice(0, -1) : block.steps);
+    _emitSteps(emit, steps, block.need);
     if (fuseHeaderLength) {
       const msh = block.steps[block.steps.length - 1] as _LoadHeaderLength;
       _emitHeaderLengthTest(emit, patches, code, msh, block.exit as _Test, lowered.blocks);
@@ -171,6 +185,67 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
 }
 
 type _Emit = (...values: number[]) => void;
+
+/**
+ * Emits a block's steps, each field run (`_fieldEnd`) as one `_FIELD_*`,
+ * the block's bounds check (`need`) folded into its first step when that is
+ * a field (nothing observable happens between the two).
+ */
+function _emitSteps(emit: _Emit, steps: readonly _Step[], need: number): void {
+  let at = 0;
+  if (need > 0 && _fieldEnd(steps, 0) < 0) emit(_NEED, need);
+  while (at < steps.length) {
+    const end = _fieldEnd(steps, at);
+    if (end < 0) {
+      _emitStep(emit, steps[at++]);
+      continue;
+    }
+    _emitField(emit, steps, at, end, at === 0 ? need : 0);
+    at = end + 1;
+  }
+}
+
+/**
+ * Where a field run starting at `first` ends: a load at `k ≥ 0`, then at most
+ * one `rsh #k`, one `and #k` and one `add #k` in that order, then at most one
+ * `tax`; -1 when no run starts there or it is the load alone.
+ */
+function _fieldEnd(steps: readonly _Step[], first: number): number {
+  const load = steps[first];
+  if (load?.kind !== "load" || load.offset < 0) return -1;
+  let at = first + 1;
+  for (const op of [BPF_RSH, BPF_AND, BPF_ADD]) {
+    const step = steps[at];
+    if (step?.kind === "alu" && !step.useX && step.op === op) at++;
+  }
+  if (steps[at]?.kind === "tax") at++;
+  return at - 1 > first ? at - 1 : -1;
+}
+
+function _emitField(
+  emit: _Emit,
+  steps: readonly _Step[],
+  first: number,
+  last: number,
+  need: number,
+): void {
+  const load = steps[first] as _LoadAbsolute;
+  let shift = 0;
+  let mask = -1;
+  let add = 0;
+  let toX = false;
+  for (let at = first + 1; at <= last; at++) {
+    const step = steps[at];
+    if (step.kind === "tax") toX = true;
+    else if (step.kind === "alu" && step.op === BPF_RSH) shift = step.k;
+    else if (step.kind === "alu" && step.op === BPF_AND) mask = step.k;
+    else if (step.kind === "alu") add = step.k;
+  }
+  const own = load.checked ? load.offset + load.size : 0;
+  const op = (load.size === 1 ? _FIELD_B : load.size === 2 ? _FIELD_H : _FIELD_W) +
+    (toX ? _FIELD_B_X - _FIELD_B : 0);
+  emit(op, load.offset, Math.max(own, need), shift, mask, add);
+}
 
 function _emitStep(emit: _Emit, step: _Step): void {
   switch (step.kind) {

@@ -1147,6 +1147,44 @@ export function _executor(
                 pc = taken ? K[(pc + 2) | 0] : K[(pc + 3) | 0];
                 continue;
               }
+              case 169: // _FIELD_B
+              case 172: { // _FIELD_B_X
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((P[B + K[(pc + 1) | 0]] >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) +
+                  K[(pc + 5) | 0]) | 0;
+                if (K[pc] === 172) X = A;
+                pc = (pc + 6) | 0;
+                continue;
+              }
+              case 170: // _FIELD_H
+              case 173: { // _FIELD_H_X
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) +
+                  K[(pc + 5) | 0]) | 0;
+                if (K[pc] === 173) X = A;
+                pc = (pc + 6) | 0;
+                continue;
+              }
+              case 171: // _FIELD_W
+              case 174: { // _FIELD_W_X
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                if (K[pc] === 174) X = A;
+                pc = (pc + 6) | 0;
+                continue;
+              }
               case 138: // _LD_LEN
                 A = W | 0;
                 pc = (pc + 1) | 0;

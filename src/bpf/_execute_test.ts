@@ -222,6 +222,7 @@ function width(n: number): number {
   if (n >= d._T_B_EQ2 && n <= d._T_W_EQ2) return 7;
   if (n >= d._ALU_K && n < d._ALU_X) return 2;
   if (n >= d._ALU_X && n < d._ALU_X + 10) return 1;
+  if (n >= d._FIELD_B && n <= d._FIELD_W_X) return 6;
   const widths: Record<number, number> = {
     [d._NEED]: 2,
     [d._LD_B]: 2,
