@@ -193,9 +193,9 @@ type _Emit = (...values: number[]) => void;
  */
 function _emitSteps(emit: _Emit, steps: readonly _Step[], need: number): void {
   let at = 0;
-  if (need > 0 && _fieldEnd(steps, 0) < 0) emit(_NEED, need);
+  if (need > 0 && _fieldEnd(steps, 0, true) < 0) emit(_NEED, need);
   while (at < steps.length) {
-    const end = _fieldEnd(steps, at);
+    const end = _fieldEnd(steps, at, at === 0 && need > 0);
     if (end < 0) {
       _emitStep(emit, steps[at++]);
       continue;
@@ -208,9 +208,11 @@ function _emitSteps(emit: _Emit, steps: readonly _Step[], need: number): void {
 /**
  * Where a field run starting at `first` ends: a load at `k ≥ 0`, then at most
  * one `rsh #k`, one `and #k` and one `add #k` in that order, then at most one
- * `tax`; -1 when no run starts there or it is the load alone.
+ * `tax`; -1 when no run starts there, or when it is the load alone and
+ * neither checks bounds itself nor takes the block's check (`takesNeed`):
+ * a plain load is cheaper as `_LD_*`, a checked one saves the `_NEED`.
  */
-function _fieldEnd(steps: readonly _Step[], first: number): number {
+function _fieldEnd(steps: readonly _Step[], first: number, takesNeed: boolean): number {
   const load = steps[first];
   if (load?.kind !== "load" || load.offset < 0) return -1;
   let at = first + 1;
@@ -219,7 +221,7 @@ function _fieldEnd(steps: readonly _Step[], first: number): number {
     if (step?.kind === "alu" && !step.useX && step.op === op) at++;
   }
   if (steps[at]?.kind === "tax") at++;
-  return at - 1 > first ? at - 1 : -1;
+  return at - 1 > first || load.checked || takesNeed ? at - 1 : -1;
 }
 
 function _emitField(
