@@ -72,6 +72,21 @@ export function _step(
       pc += op === 132 ? 3 : 2;
       break;
     }
+    case 175: // _FIELD_IND_B
+    case 176: // _FIELD_IND_H
+    case 177: // _FIELD_IND_W
+    case 178: // _FIELD_IND_B_X
+    case 179: // _FIELD_IND_H_X
+    case 180: { // _FIELD_IND_W_X
+      const op = code[pc];
+      const size = op === 175 || op === 178 ? 1 : op === 176 || op === 179 ? 2 : 4;
+      const i = _loadIndex(B, LE, NET, MAC, (X + code[pc + 1]) | 0, size);
+      if (i < 0) return _end(S, 0);
+      A = (((_readBigEndian(P, i, size) >>> code[pc + 3]) & code[pc + 4]) + code[pc + 5]) | 0;
+      if (op >= 178) X = A;
+      pc += 6;
+      break;
+    }
     case 136: { // _LDX_MSH_NEG
       const i = _loadIndex(B, LE, NET, MAC, code[pc + 1], 1);
       if (i < 0) return _end(S, 0);
