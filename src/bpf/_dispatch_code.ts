@@ -160,8 +160,8 @@ export const _T_A_EQ2 = 25;
  */
 export const _RET_PAIR = 32;
 /**
- * Added to a fused test's operation number (`_T_A`, `_T_B`…, `_T_*_EQ`,
- * `_T_MSH_IND_*`; not `_T_IND_*`) when only its true target is a block that
+ * Added to a fused test's operation number (`_T_A`, `_T_B`…, `_T_IND_*`,
+ * `_T_*_EQ`, `_T_MSH_IND_*`) when only its true target is a block that
  * returns a constant: that target is then the constant, returned at once
  * instead of dispatching to the block.
  */
@@ -418,14 +418,13 @@ function _emitTargets(
     code[opAt] += _RET_PAIR;
     return emit(whenTrue, whenFalse);
   }
-  const inner = code[opAt] < _T_IND_B || code[opAt] > _T_IND_W; // never leaves for _step
-  if (inner && whenTrue !== undefined) {
+  if (whenTrue !== undefined) {
     code[opAt] += _TRUE_RETURNS;
     emit(whenTrue, test.whenFalse);
     patches.push(code.length - 1);
     return;
   }
-  if (inner && whenFalse !== undefined) {
+  if (whenFalse !== undefined) {
     code[opAt] += _FALSE_RETURNS;
     emit(test.whenTrue, whenFalse);
     patches.push(code.length - 2);

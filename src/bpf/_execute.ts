@@ -998,6 +998,116 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 76: { // x + k ≥ 0 here, else in _step: _T_IND_B rettrue
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 108: { // x + k ≥ 0 here, else in _step: _T_IND_B retfalse
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
+              case 77: { // x + k ≥ 0 here, else in _step: _T_IND_H rettrue
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 109: { // x + k ≥ 0 here, else in _step: _T_IND_H retfalse
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
+              case 78: { // x + k ≥ 0 here, else in _step: _T_IND_W rettrue
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 110: { // x + k ≥ 0 here, else in _step: _T_IND_W retfalse
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
               case 118: { // _T_B_EQ2 retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 1 > LE) {
