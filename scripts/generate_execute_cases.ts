@@ -244,8 +244,9 @@ export function generateCases(): string[] {
     ...[eqB, eqH, eqW, eqA].flatMap(pairs),
     ...chains().flatMap((c) => chainCase(c, 0)),
     ...[rangeB, rangeH, rangeW, onA, indB, indH, indW, mshB, mshH, mshW].flatMap(pairs),
-    // Not the `[x + k]` tests: they may leave the inner loop for _step, which has no such forms.
     ...[eqB, eqH, eqW, eqA, rangeB, rangeH, rangeW, onA, mshB, mshH, mshW].flatMap(edges),
+    // The `[x + k]` tests' (an `x + k` below 0 leaves for _step, which has these forms too).
+    ...[indB, indH, indW].flatMap(edges),
     ...chains().flatMap((c) => chainCase(c, _FALSE_RETURNS)),
   ];
   return cases.map(ending);

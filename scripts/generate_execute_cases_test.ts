@@ -24,14 +24,24 @@ Deno.test("the generated cases cover each fused test and each of its variants on
   const expected: number[] = [];
   const all = [0, d._RET_PAIR, d._TRUE_RETURNS, d._FALSE_RETURNS];
   for (
-    const op of [d._T_A, d._T_B, d._T_H, d._T_W, d._T_MSH_IND_B, d._T_MSH_IND_H, d._T_MSH_IND_W]
+    const op of [
+      d._T_A,
+      d._T_B,
+      d._T_H,
+      d._T_W,
+      d._T_IND_B,
+      d._T_IND_H,
+      d._T_IND_W,
+      d._T_MSH_IND_B,
+      d._T_MSH_IND_H,
+      d._T_MSH_IND_W,
+    ]
   ) {
     for (const v of all) expected.push(op + v);
   }
   for (const op of [d._T_B_EQ, d._T_H_EQ, d._T_W_EQ, d._T_A_EQ]) {
     for (const v of all) expected.push(op + v);
   }
-  for (const op of [d._T_IND_B, d._T_IND_H, d._T_IND_W]) expected.push(op, op + d._RET_PAIR);
   for (const op of [d._T_B_EQ2, d._T_H_EQ2, d._T_W_EQ2, d._T_A_EQ2]) {
     expected.push(op, op + d._FALSE_RETURNS);
   }

@@ -15,6 +15,9 @@
 import { _lower } from "../src/bpf/_lower.ts";
 import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
 import { _closureTree, _testTree } from "../src/bpf/_execute_tree.ts";
+import { _encodeDispatch } from "../src/bpf/_dispatch_code.ts";
+import { _executor } from "../src/bpf/_execute.ts";
+import { _executorBatch } from "../src/bpf/_execute_batch.ts";
 import type { _Single } from "../src/bpf/_execute_single.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
@@ -347,6 +350,8 @@ export function _compareBackends(
   }
   const tree = paths.closure ? _unboundedTree(program) : undefined;
   if (tree !== undefined) count("unbounded tree programs");
+  // The dispatch loop, which compile() leaves for programs past the trees' bounds.
+  const loop = paths.closure ? _dispatchLoop(program) : undefined;
   const wasmFn = paths.wasm ? compile(program, { strategy: "wasm" }) : undefined;
   const wasm = paths.wasm ? compileWasm(program) : undefined;
   // The frames side by side with 3 bytes of 0xee between them, under each context.
@@ -394,6 +399,13 @@ export function _compareBackends(
         return { ...mismatch("unbounded tree call", i, got), expected: want, context };
       }
     }
+    if (loop) {
+      const got = f.wire === undefined ? loop.run(f.packet) : loop.run(f.packet, context);
+      count("dispatch loop call");
+      if (got !== want) {
+        return { ...mismatch("dispatch loop call", i, got), expected: want, context };
+      }
+    }
     if (closure) {
       // The shared call site: earlier programs' closures called from here on the same packet.
       const shared = _sharedCallSite(program, closure, f.packet, context);
@@ -427,7 +439,11 @@ export function _compareBackends(
       if (results[i] !== expected[i]) return mismatch("closure runBatch", i, results[i]);
     }
   }
-  for (const [name, single] of [["closure", closure], ["unbounded tree", tree]] as const) {
+  const singles = [["closure", closure], ["unbounded tree", tree], [
+    "dispatch loop",
+    loop,
+  ]] as const;
+  for (const [name, single] of singles) {
     if (single === undefined) continue;
     const run = "runBatch" in single && typeof single.runBatch === "function"
       ? single.runBatch
@@ -447,7 +463,10 @@ export function _compareBackends(
     }
     // Per call in the shared buffer, with each frame's context.
     for (let i = 0; i < frames.length; i++) {
-      const got = (name === "closure" ? closure! : tree!.run)(bytes, contextOf(frames[i]));
+      const got = (name === "closure" ? closure! : (single as _Single).run)(
+        bytes,
+        contextOf(frames[i]),
+      );
       count(`${name} call in buffer`);
       if (got !== expected[i]) return mismatch(`${name} call in buffer`, i, got);
     }
@@ -739,6 +758,17 @@ export function _unboundedTree(program: Instruction[]): _Single | undefined {
     return { run, runBatch: run.runBatch! } as unknown as _Single;
   };
   return _testTree(lowered, general, NO_LIMITS);
+}
+
+/**
+ * `program` through the closure strategy's dispatch loop (`_execute.ts`),
+ * per call and in batches, whatever its size: compile() runs small programs
+ * as trees or single operations instead.
+ */
+export function _dispatchLoop(program: Instruction[]): _Single {
+  const code = _encodeDispatch(_removeKnownTests(_lower(program)));
+  const run = _executor(code, (packet, context) => interpret(program, packet, context));
+  return { run, runBatch: _executorBatch(run) };
 }
 
 type _Frame = { at: number; packet: Uint8Array; skip: number; wire: number | undefined };

@@ -28,7 +28,7 @@ function _stepsOf(random: _Random, span: number, written: Set<number>): Instruct
   const offset = (size: number) => random.int(Math.max(1, span - size + 3)); // to past the end
   const size = () => random.pick([1, 2, 4]);
   for (let n = 1 + random.int(5); n > 0; n--) {
-    switch (random.int(14)) {
+    switch (random.int(16)) {
       case 0: { // a field run: ld [k]; rsh; and; add; tax
         const s = size();
         out.push(op(0x20 | SIZE_CODE[s], offset(s)));
@@ -102,6 +102,24 @@ function _stepsOf(random: _Random, span: number, written: Set<number>): Instruct
       case 12:
         out.push(op(0x80)); // ld len
         break;
+      case 13: // a nested `u32` offset: ld M[c]; add x; add #k; tax
+        if (written.size === 0) break;
+        out.push(op(0x60, random.pick([...written])), op(0x0c));
+        if (random.chance(0.6)) out.push(op(0x04, random.pick([0, 4, 0xfffffffc, 0x80000000])));
+        out.push(op(0x07));
+        break;
+      case 14: { // a field on [x + k] into X: ld [x + k]; rsh; and; add; tax
+        const s = size();
+        const k = random.chance(0.85)
+          ? random.int(span + 2)
+          : random.pick([0xfffffff0, 0xffffffff]);
+        out.push(op(0x40 | SIZE_CODE[s], k));
+        if (random.chance(0.6)) out.push(op(0x74, random.pick([0, 4, 8, 26, 28])));
+        if (random.chance(0.7)) out.push(op(0x54, random.pick([0x3c, 0xf, 0xff, -1])));
+        if (random.chance(0.4)) out.push(op(0x04, random.pick([0, 4, 0xfffffff0])));
+        out.push(op(0x07));
+        break;
+      }
       default:
         out.push(op(0x87)); // txa
     }
@@ -130,9 +148,14 @@ export function _stepTreeProgramOf(random: _Random, template: Uint8Array): Instr
     if (load === 0) piece.push(op(0x20 | SIZE_CODE[s], random.int(Math.max(1, span - s + 3))));
     if (load === 1) piece.push(op(0x40 | SIZE_CODE[s], random.int(span + 2)));
     if (load === 2) piece.push(op(0x80));
-    if (random.chance(0.15)) piece.push(op(0x74, random.int(32)));
-    if (random.chance(0.2)) piece.push(op(0x54, random.pick([0xff, 0xf, 0xffff, 0x3c])));
     const useX = random.chance(0.3);
+    // `ld M[c]; jge x`, as a `u32` offset's check that the field lies in the packet.
+    if (useX && load > 2 && written.size > 0 && random.chance(0.5)) {
+      piece.push(op(0x60, random.pick([...written])));
+    } else {
+      if (random.chance(0.15)) piece.push(op(0x74, random.int(32)));
+      if (random.chance(0.2)) piece.push(op(0x54, random.pick([0xff, 0xf, 0xffff, 0x3c])));
+    }
     const k = random.pick([0, 1, 4, 6, 0x11, 0x45, 0x800, 0x3c, 0xffff, 0x80000000, 0xffffffff]);
     piece.push(op(random.pick([0x15, 0x15, 0x25, 0x35, 0x45]) | (useX ? 0x08 : 0), useX ? 0 : k));
     body.push(piece);

@@ -10,8 +10,10 @@
  */
 import type {
   _Exit,
+  _LoadAbsolute,
   _LoadHeaderLength,
   _LoadIndirect,
+  _LoadScratch,
   _LoweredBlock,
   _LoweredProgram,
   _Step,
@@ -30,6 +32,7 @@ import {
   BPF_SUB,
   BPF_XOR,
 } from "./opcodes.ts";
+import { _shortened } from "./_execute_tree_steps.ts";
 
 // Operation numbers; the operands listed after each dash follow it.
 /** `if (B + need > LE) return 0` — need */
@@ -65,6 +68,40 @@ export const _TXA = 147;
 export const _ALU_K = 148;
 export const _ALU_X = 158;
 export const _NEG = 168;
+/**
+ * A field run as one operation: `A = (([k] >>> shift) & mask) + add` for a
+ * load at `k ≥ 0` (B/H/W), with its own bounds check (`e` bytes from B, 0
+ * none), and `X = A` after it for the `_X` forms — k, e, shift, mask, add.
+ * The filter compiler's `u32` offsets (`ld [14]; rsh 22; and 0x3c; add 4;
+ * tax`) are one of these instead of five dispatches.
+ */
+export const _FIELD_B = 169;
+export const _FIELD_H = 170;
+export const _FIELD_W = 171;
+export const _FIELD_B_X = 172;
+export const _FIELD_H_X = 173;
+export const _FIELD_W_X = 174;
+/**
+ * A field run on `[x + k]` (B/H/W; `_X`: then `X = A`) — k, 0, shift, mask,
+ * add. An `x + k` negative as int32 (the windows) runs in `_step`.
+ */
+export const _FIELD_IND_B = 175;
+export const _FIELD_IND_H = 176;
+export const _FIELD_IND_W = 177;
+export const _FIELD_IND_B_X = 178;
+export const _FIELD_IND_H_X = 179;
+export const _FIELD_IND_W_X = 180;
+/** A field run on `[k]` then `st M[cell]` — k, e, shift, mask, add, cell. */
+export const _FIELD_B_M = 181;
+export const _FIELD_H_M = 182;
+export const _FIELD_W_M = 183;
+/** `ld M[cell]` then a test of A against X (`jge x` after a `u32` offset) — cell, op, true, false. */
+export const _T_X_MEM = 184;
+/**
+ * `ld M[cell]; add x; add #k; tax` (the `u32` offset of a nested header):
+ * `A = X = M[cell] + X + k` — cell, k.
+ */
+export const _X_FROM_CELL = 185;
 /** `return k` — k */
 export const _RET = 5;
 export const _RET_A = 6;
@@ -123,8 +160,8 @@ export const _T_A_EQ2 = 25;
  */
 export const _RET_PAIR = 32;
 /**
- * Added to a fused test's operation number (`_T_A`, `_T_B`…, `_T_*_EQ`,
- * `_T_MSH_IND_*`; not `_T_IND_*`) when only its true target is a block that
+ * Added to a fused test's operation number (`_T_A`, `_T_B`…, `_T_IND_*`,
+ * `_T_*_EQ`, `_T_MSH_IND_*`) when only its true target is a block that
  * returns a constant: that target is then the constant, returned at once
  * instead of dispatching to the block.
  */
@@ -157,10 +194,16 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
   };
   for (const block of lowered.blocks) {
     blockAt.push(code.length);
-    if (block.need > 0) emit(_NEED, block.need);
     const fuseHeaderLength = _fusesHeaderLength(block);
-    const steps = fuseHeaderLength ? block.steps.slice(0, -1) : block.steps;
-    for (const step of steps) _emitStep(emit, step);
+    const steps = _shortened(fuseHeaderLength ? block.steps.slice(0, -1) : block.steps);
+    const cellTest = _cellTest(block, steps);
+    _emitSteps(emit, cellTest === undefined ? steps : steps.slice(0, -1), block.need);
+    if (cellTest !== undefined) {
+      emit(_T_X_MEM, cellTest.cell, cellTest.test.op, cellTest.test.whenTrue);
+      emit(cellTest.test.whenFalse);
+      patches.push(code.length - 2, code.length - 1);
+      continue;
+    }
     if (fuseHeaderLength) {
       const msh = block.steps[block.steps.length - 1] as _LoadHeaderLength;
       _emitHeaderLengthTest(emit, patches, code, msh, block.exit as _Test, lowered.blocks);
@@ -171,6 +214,119 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
 }
 
 type _Emit = (...values: number[]) => void;
+
+/**
+ * Emits a block's steps, each field run (`_fieldEnd`) as one `_FIELD_*`,
+ * the block's bounds check (`need`) folded into its first step when that is
+ * a field (nothing observable happens between the two).
+ */
+function _emitSteps(emit: _Emit, steps: readonly _Step[], need: number): void {
+  let at = 0;
+  // The check folds only into a field on [k] (an `[x + k]` one checks its own bounds only).
+  const folds = steps[0]?.kind === "load" && _fieldEnd(steps, 0, true) >= 0;
+  if (need > 0 && !folds) emit(_NEED, need);
+  while (at < steps.length) {
+    const fromCell = _xFromCellEnd(steps, at);
+    if (fromCell >= 0) {
+      const add = steps[fromCell - 1];
+      const k = add.kind === "alu" && !add.useX ? add.k : 0;
+      emit(_X_FROM_CELL, (steps[at] as _LoadScratch).cell, k);
+      at = fromCell + 1;
+      continue;
+    }
+    const end = _fieldEnd(steps, at, at === 0 && need > 0);
+    if (end < 0) {
+      _emitStep(emit, steps[at++]);
+      continue;
+    }
+    const store = steps[end + 1];
+    const toCell = steps[end].kind !== "tax" && steps[at].kind === "load" &&
+        store?.kind === "store" && store.from === "a"
+      ? store.cell
+      : -1;
+    _emitField(emit, steps, at, end, at === 0 && folds ? need : 0, toCell);
+    at = toCell < 0 ? end + 1 : end + 2;
+  }
+}
+
+/** Where `ld M[c]; add x; (add #k;)? tax` starting at `first` ends, else -1. */
+function _xFromCellEnd(steps: readonly _Step[], first: number): number {
+  const load = steps[first];
+  const addX = steps[first + 1];
+  if (load?.kind !== "load-scratch" || load.into !== "a") return -1;
+  if (addX?.kind !== "alu" || !addX.useX || addX.op !== BPF_ADD) return -1;
+  const addK = steps[first + 2];
+  const last = addK?.kind === "alu" && !addK.useX && addK.op === BPF_ADD ? first + 3 : first + 2;
+  return steps[last]?.kind === "tax" ? last : -1;
+}
+
+/**
+ * The test of a block that ends `ld M[c]; j<op> x` (no shift or mask left
+ * on A), laid out as one `_T_X_MEM`; undefined for other blocks.
+ */
+function _cellTest(
+  block: _LoweredBlock,
+  steps: readonly _Step[],
+): { cell: number; test: _Test } | undefined {
+  const test = block.exit;
+  const last = steps[steps.length - 1];
+  if (test.kind !== "test" || !test.useX || test.producer !== undefined) return undefined;
+  if (test.shift !== 0 || test.mask !== 0xffffffff) return undefined;
+  if (last?.kind !== "load-scratch" || last.into !== "a") return undefined;
+  return { cell: last.cell, test };
+}
+
+/**
+ * Where a field run starting at `first` ends: a load at `k ≥ 0`, then at most
+ * one `rsh #k`, one `and #k` and one `add #k` in that order, then at most one
+ * `tax`; -1 when no run starts there, or when it is the load alone and
+ * neither checks bounds itself nor takes the block's check (`takesNeed`):
+ * a plain load is cheaper as `_LD_*`, a checked one saves the `_NEED`.
+ */
+function _fieldEnd(steps: readonly _Step[], first: number, takesNeed: boolean): number {
+  const load = steps[first];
+  const absolute = load?.kind === "load" && load.offset >= 0;
+  if (!absolute && load?.kind !== "load-indirect") return -1;
+  let at = first + 1;
+  for (const op of [BPF_RSH, BPF_AND, BPF_ADD]) {
+    const step = steps[at];
+    if (step?.kind === "alu" && !step.useX && step.op === op) at++;
+  }
+  if (steps[at]?.kind === "tax") at++;
+  if (at - 1 > first) return at - 1;
+  return load.kind === "load" && (load.checked || takesNeed) ? first : -1;
+}
+
+function _emitField(
+  emit: _Emit,
+  steps: readonly _Step[],
+  first: number,
+  last: number,
+  need: number,
+  toCell: number,
+): void {
+  const load = steps[first] as _LoadAbsolute | _LoadIndirect;
+  let shift = 0;
+  let mask = -1;
+  let add = 0;
+  let toX = false;
+  for (let at = first + 1; at <= last; at++) {
+    const step = steps[at];
+    if (step.kind === "tax") toX = true;
+    else if (step.kind === "alu" && step.op === BPF_RSH) shift = step.k;
+    else if (step.kind === "alu" && step.op === BPF_AND) mask = step.k;
+    else if (step.kind === "alu") add = step.k;
+  }
+  const bySize = load.size === 1 ? 0 : load.size === 2 ? 1 : 2;
+  if (load.kind === "load-indirect") {
+    const op = (toX ? _FIELD_IND_B_X : _FIELD_IND_B) + bySize;
+    return emit(op, load.offset, 0, shift, mask, add);
+  }
+  const own = load.checked ? load.offset + load.size : 0;
+  const check = Math.max(own, need);
+  if (toCell >= 0) return emit(_FIELD_B_M + bySize, load.offset, check, shift, mask, add, toCell);
+  emit((toX ? _FIELD_B_X : _FIELD_B) + bySize, load.offset, check, shift, mask, add);
+}
 
 function _emitStep(emit: _Emit, step: _Step): void {
   switch (step.kind) {
@@ -262,14 +418,13 @@ function _emitTargets(
     code[opAt] += _RET_PAIR;
     return emit(whenTrue, whenFalse);
   }
-  const inner = code[opAt] < _T_IND_B || code[opAt] > _T_IND_W; // never leaves for _step
-  if (inner && whenTrue !== undefined) {
+  if (whenTrue !== undefined) {
     code[opAt] += _TRUE_RETURNS;
     emit(whenTrue, test.whenFalse);
     patches.push(code.length - 1);
     return;
   }
-  if (inner && whenFalse !== undefined) {
+  if (whenFalse !== undefined) {
     code[opAt] += _FALSE_RETURNS;
     emit(test.whenTrue, whenFalse);
     patches.push(code.length - 2);

@@ -998,6 +998,116 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 76: { // x + k ≥ 0 here, else in _step: _T_IND_B rettrue
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 108: { // x + k ≥ 0 here, else in _step: _T_IND_B retfalse
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = ((P[i]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
+              case 77: { // x + k ≥ 0 here, else in _step: _T_IND_H rettrue
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 109: { // x + k ≥ 0 here, else in _step: _T_IND_H retfalse
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
+              case 78: { // x + k ≥ 0 here, else in _step: _T_IND_W rettrue
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 110: { // x + k ≥ 0 here, else in _step: _T_IND_W retfalse
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
               case 118: { // _T_B_EQ2 retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 1 > LE) {
@@ -1147,6 +1257,141 @@ export function _executor(
                 pc = taken ? K[(pc + 2) | 0] : K[(pc + 3) | 0];
                 continue;
               }
+              case 169: // _FIELD_B
+              case 172: { // _FIELD_B_X
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((P[B + K[(pc + 1) | 0]] >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) +
+                  K[(pc + 5) | 0]) | 0;
+                if (K[pc] === 172) X = A;
+                pc = (pc + 6) | 0;
+                continue;
+              }
+              case 170: // _FIELD_H
+              case 173: { // _FIELD_H_X
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) +
+                  K[(pc + 5) | 0]) | 0;
+                if (K[pc] === 173) X = A;
+                pc = (pc + 6) | 0;
+                continue;
+              }
+              case 171: // _FIELD_W
+              case 174: { // _FIELD_W_X
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                if (K[pc] === 174) X = A;
+                pc = (pc + 6) | 0;
+                continue;
+              }
+              case 175: // _FIELD_IND_B (x + k ≥ 0 here, else in _step)
+              case 178: { // _FIELD_IND_B_X
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((P[i] >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                if (K[pc] === 178) X = A;
+                pc = (pc + 6) | 0;
+                continue;
+              }
+              case 176: // _FIELD_IND_H (x + k ≥ 0 here, else in _step)
+              case 179: { // _FIELD_IND_H_X
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) +
+                  K[(pc + 5) | 0]) | 0;
+                if (K[pc] === 179) X = A;
+                pc = (pc + 6) | 0;
+                continue;
+              }
+              case 177: // _FIELD_IND_W (x + k ≥ 0 here, else in _step)
+              case 180: { // _FIELD_IND_W_X
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                const i = B + o;
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (((((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                if (K[pc] === 180) X = A;
+                pc = (pc + 6) | 0;
+                continue;
+              }
+              case 181: { // _FIELD_B_M
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                S[K[(pc + 6) | 0]] = A;
+                pc = (pc + 7) | 0;
+                continue;
+              }
+              case 182: { // _FIELD_H_M
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) +
+                  K[(pc + 5) | 0]) | 0;
+                S[K[(pc + 6) | 0]] = A;
+                pc = (pc + 7) | 0;
+                continue;
+              }
+              case 183: { // _FIELD_W_M
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                S[K[(pc + 6) | 0]] = A;
+                pc = (pc + 7) | 0;
+                continue;
+              }
+              case 184: { // _T_X_MEM (A = M[cell], then A op X, unsigned)
+                A = S[K[(pc + 1) | 0]];
+                const op = K[(pc + 2) | 0];
+                const taken = op === 0x10 // BPF_JEQ
+                  ? A === X
+                  : op === 0x20 // BPF_JGT
+                  ? (A >>> 0) > (X >>> 0)
+                  : op === 0x30 // BPF_JGE
+                  ? (A >>> 0) >= (X >>> 0)
+                  : (A & X) !== 0;
+                pc = taken ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                continue;
+              }
+              case 185: // _X_FROM_CELL
+                A = (S[K[(pc + 1) | 0]] + X + K[(pc + 2) | 0]) | 0;
+                X = A;
+                pc = (pc + 3) | 0;
+                continue;
               case 138: // _LD_LEN
                 A = W | 0;
                 pc = (pc + 1) | 0;

@@ -11,7 +11,7 @@ import type { PacketContext } from "./packet_context.ts";
 import { _ancillary } from "./_ancillary.ts";
 import { _loadIndex, _readBigEndian } from "./_packet_access.ts";
 import { REG_A, REG_X, RESULT } from "./_execute_state.ts";
-import { _RET_PAIR } from "./_dispatch_code.ts";
+import { _FALSE_RETURNS, _RET_PAIR, _TRUE_RETURNS } from "./_dispatch_code.ts";
 
 /** Ends the run with `value`: stored as the result, signalled by -1. */
 function _end(S: Int32Array, value: number): number {
@@ -46,16 +46,25 @@ export function _step(
     case 14: // _T_IND_W
     case 44: // _T_IND_B ret
     case 45: // _T_IND_H ret
-    case 46: { // _T_IND_W ret
-      const returns = code[pc] >= _RET_PAIR && code[pc] < 2 * _RET_PAIR;
-      const op = returns ? code[pc] - _RET_PAIR : code[pc];
+    case 46: // _T_IND_W ret
+    case 76: // _T_IND_B rettrue
+    case 77: // _T_IND_H rettrue
+    case 78: // _T_IND_W rettrue
+    case 108: // _T_IND_B retfalse
+    case 109: // _T_IND_H retfalse
+    case 110: { // _T_IND_W retfalse
+      // 0, _RET_PAIR, _TRUE_RETURNS or _FALSE_RETURNS (never added to _T_NEG).
+      const variant = code[pc] === 130 ? 0 : code[pc] & ~31;
+      const op = code[pc] - variant;
       const size = op === 130 ? code[pc + 2] : op === 12 ? 1 : op === 13 ? 2 : 4;
       const o = op === 130 ? code[pc + 1] : (X + code[pc + 1]) | 0;
       const i = _loadIndex(B, LE, NET, MAC, o, size);
       if (i < 0) return _end(S, 0);
       A = (_readBigEndian(P, i, size) >>> code[pc + 3]) & code[pc + 4];
       const taken = (((A & code[pc + 5]) - code[pc + 6]) >>> 0) <= (code[pc + 7] >>> 0);
-      if (returns) return _end(S, taken ? code[pc + 8] : code[pc + 9]);
+      if (variant === _RET_PAIR) return _end(S, taken ? code[pc + 8] : code[pc + 9]);
+      if (variant === _TRUE_RETURNS && taken) return _end(S, code[pc + 8]);
+      if (variant === _FALSE_RETURNS && !taken) return _end(S, code[pc + 9]);
       pc = taken ? code[pc + 8] : code[pc + 9];
       break;
     }
@@ -70,6 +79,21 @@ export function _step(
       if (i < 0) return _end(S, 0);
       A = _readBigEndian(P, i, size) | 0;
       pc += op === 132 ? 3 : 2;
+      break;
+    }
+    case 175: // _FIELD_IND_B
+    case 176: // _FIELD_IND_H
+    case 177: // _FIELD_IND_W
+    case 178: // _FIELD_IND_B_X
+    case 179: // _FIELD_IND_H_X
+    case 180: { // _FIELD_IND_W_X
+      const op = code[pc];
+      const size = op === 175 || op === 178 ? 1 : op === 176 || op === 179 ? 2 : 4;
+      const i = _loadIndex(B, LE, NET, MAC, (X + code[pc + 1]) | 0, size);
+      if (i < 0) return _end(S, 0);
+      A = (((_readBigEndian(P, i, size) >>> code[pc + 3]) & code[pc + 4]) + code[pc + 5]) | 0;
+      if (op >= 178) X = A;
+      pc += 6;
       break;
     }
     case 136: { // _LDX_MSH_NEG

@@ -222,6 +222,8 @@ function width(n: number): number {
   if (n >= d._T_B_EQ2 && n <= d._T_W_EQ2) return 7;
   if (n >= d._ALU_K && n < d._ALU_X) return 2;
   if (n >= d._ALU_X && n < d._ALU_X + 10) return 1;
+  if (n >= d._FIELD_B && n <= d._FIELD_IND_W_X) return 6;
+  if (n >= d._FIELD_B_M && n <= d._FIELD_W_M) return 7;
   const widths: Record<number, number> = {
     [d._NEED]: 2,
     [d._LD_B]: 2,
@@ -237,6 +239,8 @@ function width(n: number): number {
     [d._T_LEN]: 10,
     [d._T_NEG]: 10,
     [d._T_X]: 4,
+    [d._T_X_MEM]: 5,
+    [d._X_FROM_CELL]: 3,
     [d._LD_NEG]: 3,
     [d._LD_IND_B]: 2,
     [d._LD_IND_H]: 2,
