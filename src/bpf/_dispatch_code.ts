@@ -32,7 +32,7 @@ import {
   BPF_SUB,
   BPF_XOR,
 } from "./opcodes.ts";
-import { _shortened } from "./_execute_tree_steps.ts";
+import { _fieldRunParts, _shortened } from "./_execute_tree_steps.ts";
 
 // Operation numbers; the operands listed after each dash follow it.
 /** `if (B + need > LE) return 0` — need */
@@ -306,17 +306,7 @@ function _emitField(
   toCell: number,
 ): void {
   const load = steps[first] as _LoadAbsolute | _LoadIndirect;
-  let shift = 0;
-  let mask = -1;
-  let add = 0;
-  let toX = false;
-  for (let at = first + 1; at <= last; at++) {
-    const step = steps[at];
-    if (step.kind === "tax") toX = true;
-    else if (step.kind === "alu" && step.op === BPF_RSH) shift = step.k;
-    else if (step.kind === "alu" && step.op === BPF_AND) mask = step.k;
-    else if (step.kind === "alu") add = step.k;
-  }
+  const { shift, mask, add, toX } = _fieldRunParts(steps, first, last);
   const bySize = load.size === 1 ? 0 : load.size === 2 ? 1 : 2;
   if (load.kind === "load-indirect") {
     const op = (toX ? _FIELD_IND_B_X : _FIELD_IND_B) + bySize;

@@ -161,15 +161,16 @@ function _fieldStart(steps: _Step[], last: number): number {
   return -1;
 }
 
-function _fieldOf(
-  steps: _Step[],
+/**
+ * The parts of the field run `steps[first..last]` (`_fieldStart`): its
+ * shift, mask and addend as int32 (-1 and 0 when absent), and whether it
+ * ends with `tax`.
+ */
+export function _fieldRunParts(
+  steps: readonly _Step[],
   first: number,
   last: number,
-  S: Int32Array,
-  next: _TreeNode,
-): _TreeNode {
-  const load = steps[first];
-  if (load.kind !== "load" && load.kind !== "load-indirect") throw new Error("not a field");
+): { shift: number; mask: number; add: number; toX: boolean } {
   let shift = 0;
   let mask = -1;
   let add = 0;
@@ -181,6 +182,19 @@ function _fieldOf(
     else if (step.kind === "alu" && step.op === BPF_AND) mask = step.k | 0;
     else if (step.kind === "alu") add = step.k | 0;
   }
+  return { shift, mask, add, toX };
+}
+
+function _fieldOf(
+  steps: _Step[],
+  first: number,
+  last: number,
+  S: Int32Array,
+  next: _TreeNode,
+): _TreeNode {
+  const load = steps[first];
+  if (load.kind !== "load" && load.kind !== "load-indirect") throw new Error("not a field");
+  const { shift, mask, add, toX } = _fieldRunParts(steps, first, last);
   const k = load.offset | 0;
   // X = A after the field: the tax is one store, folded.
   const xOut = toX ? 16 : 18; // 18: written, never read
