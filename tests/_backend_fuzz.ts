@@ -20,6 +20,7 @@ import { _executor } from "../src/bpf/_execute.ts";
 import { _executorBatch } from "../src/bpf/_execute_batch.ts";
 import type { _Single } from "../src/bpf/_execute_single.ts";
 import { interpret } from "../src/bpf/interpret.ts";
+import { BPF_IND, BPF_LD, bpfClass, bpfMode } from "../src/bpf/opcodes.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
 import { compile } from "../src/bpf/compile.ts";
 import { compileWasm } from "../src/bpf/compile_wasm.ts";
@@ -506,7 +507,14 @@ export function _compareBackends(
     const walked = _compareWalk(random, program, frames.filter((f) => f.skip === 0));
     if (walked !== undefined) {
       const i = frames.findIndex((f) => f.skip === 0 && f.packet === walked.packet);
-      return { ...mismatch(walked.path, i, walked.actual), expected: walked.expected };
+      if (i >= 0) return { ...mismatch(walked.path, i, walked.actual), expected: walked.expected };
+      // The walk's filler record (up to 64 KiB of random bytes): its first bytes.
+      return {
+        ...mismatch(`${walked.path}, the filler record`, frames.findIndex((f) => f.skip === 0), 0),
+        packet: [...walked.packet.subarray(0, 64)],
+        expected: walked.expected,
+        actual: walked.actual,
+      };
     }
   }
   return undefined;
@@ -530,10 +538,11 @@ function _fillerFrame(random: _Random, frames: readonly _WalkFrame[]): _WalkFram
 /**
  * The command line's pcap walk (src/cli/_wasm_walk.ts) of the frames as
  * little-endian records (wire length the frame's, or its captured length;
- * a random snaplen at times, cutting some), against the interpreter: the
- * records it accepts (from its runs) and its totals. Only the records it
- * walked (an escaping program stops it), none if it does not take the
- * program. A mismatch: the path, a frame, what the interpreter and the walk say.
+ * a random snaplen at times, cutting some), against the interpreter: where
+ * it stops (every record, up to the first whose run loads `[x + k]` below
+ * offset 0, which it leaves to JavaScript; none if it does not take the
+ * program), the records it accepts (from its runs) and its totals. A
+ * mismatch: the path, a frame, what the interpreter and the walk say.
  */
 function _compareWalk(
   random: _Random,
@@ -578,6 +587,29 @@ function _compareWalk(
   };
   const totals = new Float64Array(6);
   const stop = walk.walk(block, 0, layout, captureInterface as never, sink, undefined, totals);
+  // Where the walk may stop: the block's end, or a record whose run loads below zero at x + k
+  // (left to JavaScript; it may walk past one whose verdict does not depend on that load), never
+  // anywhere else (and at once where it refuses the program).
+  const runOf = (f: _WalkFrame) =>
+    _runBelowZero(
+      program,
+      f.packet.subarray(0, Math.min(f.packet.length, snaplen)),
+      f.wire ?? f.packet.length,
+    );
+  const stopRecord = starts.indexOf(stop);
+  const stopsRight = walk.unusedReason !== undefined
+    ? stop === 0
+    : stop === at || (stopRecord >= 0 && runOf(frames[stopRecord]).belowZero);
+  if (walk.unusedReason !== undefined) count("wasm walk refused", 1);
+  else if (stop < at) count("wasm walk stopped before an [x + k] below 0", 1);
+  if (!stopsRight) {
+    return {
+      path: `wasm walk stop (snaplen ${snaplen})`,
+      packet: frames[Math.max(0, stopRecord)].packet,
+      expected: at,
+      actual: stop,
+    };
+  }
   const walkedCount = starts.filter((s) => s < stop).length;
   count("wasm walk", walkedCount);
   const sums = new Float64Array(6);
@@ -585,7 +617,7 @@ function _compareWalk(
     const f = frames[r];
     const cut = Math.min(f.packet.length, snaplen);
     const wire = f.wire ?? f.packet.length;
-    const want = interpret(program, f.packet.subarray(0, cut), { wireLength: wire });
+    const want = runOf(f).result;
     if ((want !== 0) !== accepted.has(starts[r])) {
       return {
         path: `wasm walk (snaplen ${snaplen})`,
@@ -608,6 +640,30 @@ function _compareWalk(
     }
   }
   return undefined;
+}
+
+/**
+ * The interpreter's run of `program` on `packet` (its wire length `wire`):
+ * its result, and whether it executed an `[x + k]` load at a negative
+ * offset (x + k as int32 below 0: the kernel's `SKF_*` windows, which the
+ * walk leaves to JavaScript), seen in the run's steps (X before each is the
+ * last step's).
+ */
+function _runBelowZero(
+  program: readonly Instruction[],
+  packet: Uint8Array,
+  wire: number,
+): { result: number; belowZero: boolean } {
+  let x = 0;
+  let belowZero = false;
+  const result = interpret(program, packet, { wireLength: wire }, (step) => {
+    const { code, k } = step.instruction;
+    if (bpfClass(code) === BPF_LD && bpfMode(code) === BPF_IND && ((x + k) | 0) < 0) {
+      belowZero = true;
+    }
+    x = step.x;
+  });
+  return { result, belowZero };
 }
 
 /**
