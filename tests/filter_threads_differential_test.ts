@@ -198,7 +198,7 @@ Deno.test({
 Deno.test("filter --threads refuses a value other than 1, 2 or auto", async () => {
   const t = _testIo({ files: { r: "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n" } });
   assert.equal(await runCli(["filter", "--rules", "r", "--threads", "3"], t.io), 2);
-  assert.match(t.stderr(), /--threads must be 1, 2 or auto \(got "3"\)/);
+  assert.match(t.stderr(), /option '--threads' must be '1', '2' or 'auto' \(got '3'\)/);
 });
 
 /** `filter` over `capture` with `threads`: status, stdout, drop file, stderr. */

@@ -32,6 +32,30 @@ const app = createApp({
 });
 const fetch = withReadAhead(app.fetch);
 
+// After its first request the app's counter flush timer and the store's
+// watch keep the process alive, so `deno serve` would not stop on SIGTERM:
+// flush the counters, close the store and exit. (Deno Deploy stops isolates
+// itself and may not offer signal listeners.)
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  try {
+    await app.flushCounters();
+  } catch (error) {
+    console.error("bpfstream:", error);
+  }
+  store.close();
+  Deno.exit(0);
+}
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  try {
+    Deno.addSignalListener(signal, () => void stop());
+  } catch {
+    // No signal listeners in this runtime: nothing to stop.
+  }
+}
+
 export default {
   fetch(request) {
     if (onDeploy && token === undefined) {

@@ -97,7 +97,9 @@ export function _integer<F extends number | undefined>(
   const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new UsageError(
-      `Cannot run ${command}: option '--${name}' must be an integer from ${min} to ${max} (got '${text}')`,
+      `Cannot run ${command}: option '${
+        name.length === 1 ? "-" : "--"
+      }${name}' must be an integer from ${min} to ${max} (got '${text}')`,
       command,
     );
   }

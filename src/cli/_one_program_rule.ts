@@ -3,7 +3,7 @@
  * `filter --bytecode/--expr` would run, so that the Wasm record walk
  * (./_wasm_walk.ts) runs it: one `-m bpf --bytecode` or `--expr` match, or
  * one `-m u32` match (its BPF form, as the rule set runs it), and nothing
- * else, in the entry chain, its target (`-j ACCEPT` or `-j DROP`) the
+ * else but comments, in the entry chain, its target (`-j ACCEPT` or `-j DROP`) the
  * opposite of the chain's policy, the match inverted or not. The rule
  * set's one-program batch (src/rules/_program_batch.ts) then counts what the
  * walk accepted and dropped as the rule's and the policy's counters.
@@ -51,10 +51,12 @@ export function _oneProgramRule(
   if (rule.goto || (target !== "ACCEPT" && target !== "DROP") || target === only.policy) {
     return undefined;
   }
-  if (rule.matches.length !== 1 || (rule.base !== "link" && rule.base !== "network")) {
+  // A comment always matches: the rule's test is its one other match.
+  const matches = rule.matches.filter((m) => m.kind !== "comment");
+  if (matches.length !== 1 || (rule.base !== "link" && rule.base !== "network")) {
     return undefined;
   }
-  const match = rule.matches[0];
+  const match = matches[0];
   if (match.kind === "u32") {
     const program = _u32Program(match.expression);
     return program === undefined ? undefined : { source: _fixedSource(program), base: rule.base };

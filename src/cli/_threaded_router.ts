@@ -114,7 +114,7 @@ export function _threadsOption(value: string | undefined): _Threads {
   if (value === undefined) return "auto";
   if (value === "1" || value === "2" || value === "auto") return value;
   throw new UsageError(
-    `Cannot run filter: --threads must be 1, 2 or auto (got "${value}")`,
+    `Cannot run filter: option '--threads' must be '1', '2' or 'auto' (got '${value}')`,
     "filter",
   );
 }

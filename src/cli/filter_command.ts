@@ -33,7 +33,7 @@ import {
 const _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)
                         [--base link|network] [--drop-to FILE] [--stats] [--json]
                         [--chain NAME] [--max-instructions N]
-                        [--threads 1|2|auto] [FILE|-]
+                        [--strategy S] [--threads 1|2|auto] [FILE|-]
 
 Reads a pcap or pcapng capture from FILE or standard input, runs every frame
 through the rules (first match wins, else the chain's policy, as iptables) and

@@ -281,6 +281,9 @@ Deno.test("filter runs a rule file of one rule as the Wasm classifier, or of one
     [drop('-A INPUT -m bpf ! --expr "ip6 or tcp port 80" -j ACCEPT'), "walk"],
     [accept('-A INPUT --base link -m bpf ! --expr "arp or udp port 53" -j DROP'), "walk"],
     [drop('-A INPUT --base link -m bpf --expr "arp or udp port 53" -j ACCEPT'), "walk"],
+    // A comment always matches: the rule's program is still walked.
+    [accept('-A INPUT -m comment --comment "no dns" -m bpf --expr "udp port 53" -j DROP'), "walk"],
+    [drop('-A INPUT -m u32 --u32 "6&0xFF=0x11" -m comment --comment "udp" -j ACCEPT'), "walk"],
     // Tests that call back into JavaScript from the Wasm classifier: rule by rule instead.
     [accept('-A INPUT --base link -m bpf --expr "arp or udp port 53" -j ACCEPT'), "rule by rule"],
     [accept(`-A INPUT -m bpf --bytecode "${ANCILLARY_NOT_IPV4}" -j ACCEPT`), "rule by rule"],

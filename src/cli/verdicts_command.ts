@@ -16,7 +16,8 @@ import type { FilterInterface } from "../filter/filter_options_for_interface.ts"
 import { _base, _flag, _inputPath, _integer, _parseOptions, _strategy } from "../args/_args.ts";
 
 const _USAGE = `Usage: bpfstream verdicts (--bytecode PROG | --expr EXPR | --asm FILE)
-                          [--base link|network] [--max-instructions N] [FILE|-]
+                          [--base link|network] [--max-instructions N]
+                          [--strategy S] [--allow-backward-jumps] [FILE|-]
 
 Runs the program on every packet of a pcap or pcapng capture (FILE, or
 standard input) and prints one line per packet: the program's return value in

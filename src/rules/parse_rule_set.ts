@@ -852,7 +852,7 @@ function _parseValidProgram(value: _Token, maxInstructions: number, line: number
   } catch (error) {
     if (!(error instanceof BpfValidationError)) throw error;
     const limit = error.code === "TOO_LONG"
-      ? ` (xt_bpf allows ${maxInstructions}; see the maxInstructions option)`
+      ? ` (xt_bpf allows ${maxInstructions}; see the maxInstructions option, --max-instructions on the command line)`
       : "";
     _fail(`bad --bytecode program (${error.message})${limit}`, line, value.valueColumn, error);
   }

@@ -1,7 +1,8 @@
 /**
  * The Deno Deploy entry (`examples/deploy/deno_deploy.ts`) under `deno
  * serve`, as docs/deploy.md runs it: the one-line refusal without a token,
- * the round trip with a token, two instances on one KV file, and a 100 MB
+ * the round trip with a token, two instances on one KV file, SIGTERM
+ * flushing the counters and exiting, and a 100 MB
  * streamed upload compared with the `@hono/node-server` path in the same run.
  */
 import assert from "node:assert/strict";
@@ -293,6 +294,80 @@ Deno.test({
     } finally {
       await deploy.child.stop();
       await node.stop();
+    }
+  });
+});
+
+/** A pcap of one 42-byte Ethernet/IPv4/UDP frame. */
+function _oneUdpFrame(): Uint8Array<ArrayBuffer> {
+  const header = [
+    0xd4,
+    0xc3,
+    0xb2,
+    0xa1,
+    2,
+    0,
+    4,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0xff,
+    0xff,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+  ];
+  const record = [0, 0, 0, 0, 0, 0, 0, 0, 42, 0, 0, 0, 42, 0, 0, 0];
+  const ethernet = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
+  const ip = [0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+  const udp = [0x30, 0x39, 0, 53, 0, 8, 0, 0];
+  return new Uint8Array([...header, ...record, ...ethernet, ...ip, ...udp]);
+}
+
+Deno.test("deno serve: SIGTERM after requests flushes the counters to KV and exits 0", async () => {
+  await _withTempDir(async (dir) => {
+    const first = await _serve(`${dir}/rules.kv`);
+    let stopped = false;
+    try {
+      const put = await fetch(`${first.url}/rulesets/edge`, {
+        method: "PUT",
+        headers: AUTH,
+        body: RULES,
+      });
+      assert.equal(put.status, 201);
+      await put.body?.cancel();
+      const filtered = await fetch(`${first.url}/rulesets/edge/filter`, {
+        method: "POST",
+        body: _oneUdpFrame(),
+      });
+      assert.equal(filtered.status, 200);
+      // The UDP frame is dropped: only the pcap header comes back.
+      assert.equal((await filtered.arrayBuffer()).byteLength, 24);
+      await first.child.stop(); // SIGTERM, then SIGKILL after 5 s
+      stopped = true;
+      const status = await first.child.status;
+      assert.deepEqual([status.code, status.signal], [0, null], first.child.log());
+    } finally {
+      if (!stopped) await first.child.stop();
+    }
+    const second = await _serve(`${dir}/rules.kv`);
+    try {
+      const counters = await fetch(
+        `${second.url}/rulesets/edge/counters?scope=global&format=text`,
+      );
+      assert.equal(counters.status, 200);
+      assert.match(await counters.text(), /^\[1:42\] -A INPUT -p udp -j DROP$/m);
+    } finally {
+      await second.child.stop();
     }
   });
 });
