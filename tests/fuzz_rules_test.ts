@@ -150,20 +150,18 @@ Deno.test("fuzz: parseRuleSet() on random text gives a RuleSet or a placed RuleS
   });
 });
 
-Deno.test("parseRuleSet() stays linear on 100,000-line inputs", () => {
+// How parse time grows with the line count is measured in bench/ (rule_set_phases.ts, its parse phase); here only
+// that big inputs parse whole without hanging.
+Deno.test("parseRuleSet() parses 100,000-line inputs whole, without hanging", () => {
   const rule = '-A INPUT -p tcp -m bpf --bytecode "1,6 0 0 0" -j ACCEPT\n';
-  const timeFor = (lines: number): number => {
+  for (const lines of [10_000, 100_000]) {
     const text = "*filter\n:INPUT ACCEPT [0:0]\n" + rule.repeat(lines) + "COMMIT\n";
     const start = performance.now();
     const ruleSet = parseRuleSet(text);
     assert.equal(ruleSet.chains[0].rules.length, lines);
-    return performance.now() - start;
-  };
-  timeFor(1000); // warm up
-  const small = timeFor(10_000);
-  const large = timeFor(100_000);
-  assert.ok(large < 10_000, `100,000 rules took ${large} ms`);
-  assert.ok(large < small * 30 + 200, `10x the lines took ${large / small}x the time`);
+    assert.equal(ruleSet.chains[0].rules[lines - 1].target, "ACCEPT");
+    assert.ok(performance.now() - start < HANG_GUARD_MS);
+  }
   // Comment and blank lines, one long line, many chains.
   const start = performance.now();
   parseRuleSet("*filter\n" + "# c\n\n".repeat(50_000) + ":INPUT ACCEPT [0:0]\nCOMMIT\n");

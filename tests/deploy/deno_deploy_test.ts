@@ -2,8 +2,8 @@
  * The Deno Deploy entry (`examples/deploy/deno_deploy.ts`) under `deno
  * serve`, as docs/deploy.md runs it: the one-line refusal without a token,
  * the round trip with a token, two instances on one KV file, SIGTERM
- * flushing the counters and exiting, and a 100 MB
- * streamed upload compared with the `@hono/node-server` path in the same run.
+ * flushing the counters and exiting, and a 50 MB streamed upload giving the
+ * `@hono/node-server` path's bytes.
  */
 import assert from "node:assert/strict";
 import { corpusDir, corpusSkipReason } from "../_corpus.ts";
@@ -216,33 +216,34 @@ function _capture(megabytes: number): { blocks: Uint8Array<ArrayBuffer>[]; kept:
 
 /**
  * Uploads `path` to `url` with curl (a client that reads the response while it
- * sends, as browsers and proxies do) and returns the seconds it took and the
- * response's size.
+ * sends, as browsers and proxies do) and returns the response's size and
+ * SHA-256.
  */
-async function _upload(url: string, path: string): Promise<{ seconds: number; bytes: number }> {
-  const started = performance.now();
+async function _upload(url: string, path: string): Promise<{ bytes: number; sha256: string }> {
   const output = await new Deno.Command("curl", {
     args: ["-sS", "--fail", "-X", "POST", "--data-binary", `@${path}`, url, "-o", "-"],
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const seconds = (performance.now() - started) / 1000;
   assert.ok(output.success, new TextDecoder().decode(output.stderr));
-  return { seconds, bytes: output.stdout.length };
-}
-
-function _median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const digest = await crypto.subtle.digest("SHA-256", output.stdout);
+  return {
+    bytes: output.stdout.length,
+    sha256: Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(""),
+  };
 }
 
 let curl = false;
 try {
   curl = (await new Deno.Command("curl", { args: ["--version"], stdout: "null" }).output()).success;
 } catch { /* not installed */ }
-if (!curl) console.log("deno serve upload ratio test: curl is not installed; skipping");
+if (!curl) console.log("deno serve upload test: curl is not installed; skipping");
 
+// How long such uploads take against the node-server path is measured in
+// bench/deno_serve_upload_bench.ts (no test asserts a time).
 Deno.test({
-  name: "deno serve: a 100 MB streamed upload takes at most 2x the node-server path (same run)",
+  name:
+    "deno serve: a 50 MB streamed upload, read while it is sent, gives the node-server path's bytes",
   ignore: !curl,
 }, async () => {
   await _withTempDir(async (dir) => {
@@ -271,26 +272,13 @@ Deno.test({
         assert.equal(put.status, 201);
         await put.body?.cancel();
       }
-      const { blocks, kept } = _capture(100);
+      const { blocks, kept } = _capture(50);
       const capture = `${dir}/upload.pcap`;
       await Deno.writeFile(capture, new Uint8Array(await new Blob(blocks).arrayBuffer()));
-      const times = { deploy: [] as number[], node: [] as number[] };
-      for (let run = 0; run < 3; run++) {
-        const viaDeploy = await _upload(`${deploy.url}/rulesets/edge/filter`, capture);
-        const viaNode = await _upload(`${nodeUrl}/rulesets/edge/filter`, capture);
-        assert.equal(viaDeploy.bytes, kept);
-        assert.equal(viaNode.bytes, kept);
-        times.deploy.push(viaDeploy.seconds);
-        times.node.push(viaNode.seconds);
-      }
-      const ratio = _median(times.deploy) / _median(times.node);
-      console.log(
-        `100 MB upload: deno serve ${times.deploy.map((s) => s.toFixed(2)).join("/")} s, ` +
-          `node-server ${times.node.map((s) => s.toFixed(2)).join("/")} s, median ratio ${
-            ratio.toFixed(2)
-          }`,
-      );
-      assert.ok(ratio <= 2, `deno serve took ${ratio.toFixed(2)}x the node-server path`);
+      const viaDeploy = await _upload(`${deploy.url}/rulesets/edge/filter`, capture);
+      const viaNode = await _upload(`${nodeUrl}/rulesets/edge/filter`, capture);
+      assert.equal(viaDeploy.bytes, kept);
+      assert.deepEqual(viaDeploy.sha256, viaNode.sha256);
     } finally {
       await deploy.child.stop();
       await node.stop();
