@@ -11,7 +11,7 @@
  * Prints the median and quartiles of the per-slice B/A (wall time; the first
  * pass's first 10 slices, the warm-up, are left out).
  *
- *   deno run -A bench/_slice_ab.ts RULES PASSES TREE MODULE EXPORT [--aa] [--slice 20] [--file CAPTURE]
+ *   deno run -A bench/_slice_ab.ts RULES PASSES TREE MODULE EXPORT [--aa] [--slice 20] [--file CAPTURE] [--set KEY=VALUE]...
  *
  * MODULE (a path in TREE) exports EXPORT, an object whose `on` is the toggle;
  * `--aa` compiles A with it on too (the method's own noise).
@@ -27,6 +27,7 @@ const { values, positionals } = parseArgs({
     file: { type: "string", default: new URL("./data/mixed_1m.pcap", import.meta.url).pathname },
     slice: { type: "string", default: "20" },
     aa: { type: "boolean", default: false },
+    set: { type: "string", multiple: true, default: [] },
   },
 });
 const [rules, passes, root, modulePath, exportName] = positionals;
@@ -45,7 +46,14 @@ const data = Deno.readFileSync(values.file);
 const { parseRuleSet } = await import(`${root}/src/rules/parse_rule_set.ts`);
 const { compileRuleSet } = await import(`${root}/src/rules/compile_rule_set.ts`);
 const { _RecordRouter } = await import(`${root}/src/stream/_record_router.ts`);
-const toggle = (await import(`${root}/${modulePath}`))[exportName] as { on: boolean };
+const toggle = (await import(`${root}/${modulePath}`))[exportName] as Record<string, unknown> & {
+  on: boolean;
+};
+// `--set KEY=VALUE`: another setting of the toggle's object, for both sides (numbers, booleans).
+for (const setting of values.set) {
+  const [key, value] = setting.split("=");
+  toggle[key] = value === "true" ? true : value === "false" ? false : Number(value);
+}
 const parsed = parseRuleSet(Deno.readTextFileSync(rules));
 toggle.on = values.aa;
 const a = compileRuleSet(parsed);

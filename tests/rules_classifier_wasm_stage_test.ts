@@ -24,6 +24,7 @@ import {
   FR_IN,
   FR_LINK,
   FR_NET,
+  FR_NET_X,
   FR_OUT,
   FR_UPPER,
   STAGED_INTERFACES,
@@ -90,7 +91,7 @@ const CASES: readonly _Case[] = [
     name: "link base only",
     text: LINK_ONLY,
     byteCount: "frame",
-    unwritten: [FR_NET, FR_NET + 1, FR_NET + 2, FR_NET + 3, FR_NET + 4, FR_IN, FR_OUT],
+    unwritten: [FR_NET, FR_NET + 1, FR_NET + 2, FR_NET + 3, FR_NET + 4, FR_NET_X, FR_IN, FR_OUT],
   },
 ];
 

@@ -64,6 +64,7 @@ import {
   FR_NET,
   FR_NET_CAPTURED,
   FR_NET_START,
+  FR_NET_X,
   FR_OUT,
   FR_PATTERNS,
   FR_SIZE,
@@ -71,6 +72,7 @@ import {
   FR_UPPER,
   FRAME_BYTES,
   FRAMES_PER_CALL,
+  NO_HEADER_LENGTH,
   RULE_BYTES,
 } from "./_classifier_wasm_layout.ts";
 import type { _Window } from "./_frame_state.ts";
@@ -380,8 +382,13 @@ function _stager(m: _Memory, described: _WasmDescription, slotFrames: FrameRef[]
       state.networkStart = frame.start + d.networkOffset;
       i32[at + FR_NET_START] = state.networkStart + delta;
       if (networkWindow) {
-        _fillWindow(state.networkWindow, bytes, state.network);
-        _putWindow(i32, at + FR_NET, state.networkWindow, delta);
+        const w = state.networkWindow;
+        _fillWindow(w, bytes, state.network);
+        _putWindow(i32, at + FR_NET, w, delta);
+        // `ldx 4*([0]&0xf)`, as a load at 0 fails or reads it.
+        i32[at + FR_NET_X] = w.loadEnd - w.base - 1 < 0
+          ? NO_HEADER_LENGTH
+          : 4 * (bytes[w.base] & 15);
       }
     }
     if (linkWindow) {

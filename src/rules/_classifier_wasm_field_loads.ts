@@ -20,7 +20,7 @@ import {
   type _Field,
 } from "./_fields.ts";
 import { _BASE_NETWORK } from "./_match_tests.ts";
-import { _C_NOT_IP } from "./_frame_class.ts";
+import { _C_ALL, _C_IPV4, _C_IPV6, _C_NOT_IP } from "./_frame_class.ts";
 import { F_JS_FIELD, F_LOAD_INDEX } from "./_classifier_wasm_indices.ts";
 import type { _ModuleFlags } from "./_classifier_wasm_plan.ts";
 import { type _Body, _read } from "./_classifier_wasm_body.ts";
@@ -33,6 +33,7 @@ import {
   FR_NET,
   FR_NET_CAPTURED,
   FR_NET_START,
+  FR_NET_X,
   FR_OUT,
   FR_UPPER,
   W_BASE,
@@ -79,8 +80,23 @@ export function _windowWord(
 }
 
 /**
+ * Benches: `on: false` checks an address word's IP version where the
+ * frame's class is known to have it (the form before session 16).
+ */
+export const _classKnown = { on: true, made: 0 };
+
+/**
+ * Tests and benches: `on: false` loads X of `ldx 4*([0]&0xf)` over the
+ * network window from the frame (the form before session 16) instead of
+ * reading it from the frame record (`FR_NET_X`, staged once per frame).
+ */
+export const _stagedX = { on: true, made: 0 };
+
+/**
  * Emits the value of `field` into `v`, branching to `fail` where it cannot
  * be loaded (as `_loadField`, and the generated JavaScript's `_loadSource`).
+ * `loadsOnly`: a packet load only branches where it cannot load, and leaves
+ * `v` as it was (a guard on no bits: `_emitGuardTest`).
  */
 export function _emitField(
   b: _Body,
@@ -90,6 +106,7 @@ export function _emitField(
   module: _ModuleFlags,
   known?: _WalkKnown,
   littleEndian = false,
+  loadsOnly = false,
 ): void {
   const c = b.c;
   const read = littleEndian ? _readRaw : _read;
@@ -118,6 +135,7 @@ export function _emitField(
       c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).i32(field.offset).op(_OP.i32LtS);
       b.brIf(fail);
     }
+    if (loadsOnly) return;
     _windowWord(b, L, window, W_BASE);
     read(c, size, field.offset, L.temp);
     c.set(L.v);
@@ -141,13 +159,20 @@ export function _emitField(
   ) {
     // `ldx 4*([msh]&0xf)`, then the load at X + offset (both non-negative);
     // with `second`, plus 4 × the high nibble of the byte at X + second.
-    _windowWord(b, L, window, W_LOAD_END);
-    _windowWord(b, L, window, W_BASE);
-    c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).i32(field.msh).op(_OP.i32LtS);
-    b.brIf(fail);
-    _windowWord(b, L, window, W_BASE);
-    c.memory(_OP.i32Load8U, field.msh).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl)
-      .set(L.offset);
+    if (network && field.msh === 0 && _stagedX.on) {
+      // Staged: past every window where the byte is not there.
+      _stagedX.made++;
+      b.word(FR_NET_X);
+      c.set(L.offset);
+    } else {
+      _windowWord(b, L, window, W_LOAD_END);
+      _windowWord(b, L, window, W_BASE);
+      c.op(_OP.i32Sub).i32(1).op(_OP.i32Sub).i32(field.msh).op(_OP.i32LtS);
+      b.brIf(fail);
+      _windowWord(b, L, window, W_BASE);
+      c.memory(_OP.i32Load8U, field.msh).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl)
+        .set(L.offset);
+    }
     if (field.second >= 0) {
       _windowWord(b, L, window, W_LOAD_END);
       _windowWord(b, L, window, W_BASE);
@@ -163,6 +188,7 @@ export function _emitField(
     _windowWord(b, L, window, W_BASE);
     c.op(_OP.i32Sub).i32(size).op(_OP.i32Sub).get(L.offset).op(_OP.i32LtS);
     b.brIf(fail);
+    if (loadsOnly) return;
     _windowWord(b, L, window, W_BASE);
     c.get(L.offset).op(_OP.i32Add);
     read(c, size, 0, L.temp);
@@ -171,12 +197,18 @@ export function _emitField(
   }
   if (field.kind === _F_ADDRESS) {
     // `_addressWord`: the word of that IP version's header, captured whole.
+    // A frame of class IPv4 (IPv6) has an IP header of that version.
     const version = field.size;
-    c.get(L.isIp).op(_OP.i32Eqz);
-    b.brIf(fail);
-    b.word(FR_IP_VERSION);
-    c.i32(version).op(_OP.i32Ne);
-    b.brIf(fail);
+    const classes = known === undefined || !_classKnown.on ? _C_ALL : known.classes;
+    if ((classes & _C_NOT_IP) !== 0) {
+      c.get(L.isIp).op(_OP.i32Eqz);
+      b.brIf(fail);
+    } else _classKnown.made++;
+    if ((classes & ~(version === 4 ? _C_IPV4 : _C_IPV6)) !== 0) {
+      b.word(FR_IP_VERSION);
+      c.i32(version).op(_OP.i32Ne);
+      b.brIf(fail);
+    } else _classKnown.made++;
     b.word(FR_NET_CAPTURED);
     c.i32(version === 4 ? 20 : 40).op(_OP.i32LtS);
     b.brIf(fail);

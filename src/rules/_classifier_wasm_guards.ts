@@ -21,8 +21,38 @@ import { type _Guard, _selectiveFirst } from "./_guards.ts";
 import { _unimplied } from "./_classifier_wasm_facts.ts";
 import type { _ModuleFlags, _WasmRule } from "./_classifier_wasm_plan.ts";
 import type { _Body } from "./_classifier_wasm_body.ts";
-import { _emitField, type _FieldLocals } from "./_classifier_wasm_field_loads.ts";
+import { _emitField, type _FieldLocals, type _WalkKnown } from "./_classifier_wasm_field_loads.ts";
 import { FR_IS_IP } from "./_classifier_wasm_layout.ts";
+
+/**
+ * Branches to `fail` where guard `g` on `field` does not hold:
+ * `lo <= (v & mask) <= hi` as one unsigned compare, a field that does not
+ * load failing it. A guard on no bits that 0 satisfies (the field loads:
+ * a `u32` test's word) only checks that its field loads, without reading
+ * it (`_guardLoads.on`).
+ */
+export function _emitGuardTest(
+  b: _Body,
+  field: _Field,
+  g: _Guard,
+  fail: number,
+  L: _FieldLocals,
+  module: _ModuleFlags,
+  known?: _WalkKnown,
+): void {
+  const loads = g.mask === 0 && g.lo === 0 && _guardLoads.on;
+  _emitField(b, field, fail, L, module, known, false, loads);
+  if (loads && (field.kind === _F_PACKET || field.kind === _F_LENGTH)) {
+    _guardLoads.made++;
+    return;
+  }
+  b.c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub)
+    .i32((g.hi - g.lo) | 0).op(_OP.i32GtU);
+  b.brIf(fail);
+}
+
+/** Benches: `on: false` reads the field of a guard on no bits too (the form before session 16). */
+export const _guardLoads = { on: true, made: 0 };
 
 /** Most alternatives whose guards a test checks first. */
 const _CHECKED_ALTERNATIVES = 2;
@@ -63,13 +93,7 @@ export function _emitGuards(
   const pass = b.open(_OP.block);
   for (const guards of alternatives) {
     const fail = b.open(_OP.block);
-    for (const g of guards) {
-      _emitField(b, fields[g.field], fail, L, module);
-      // lo <= (v & mask) <= hi, as one unsigned compare.
-      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub)
-        .i32((g.hi - g.lo) | 0).op(_OP.i32GtU);
-      b.brIf(fail);
-    }
+    for (const g of guards) _emitGuardTest(b, fields[g.field], g, fail, L, module);
     b.br(pass);
     b.close();
   }
@@ -153,10 +177,7 @@ export function _emitExactProgram(
   for (const guards of alternatives) {
     const fail = b.open(_OP.block);
     for (const g of _selectiveFirst(plant === null ? guards : plant(guards))) {
-      _emitField(b, fields[g.field], fail, L, module);
-      c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub)
-        .i32((g.hi - g.lo) | 0).op(_OP.i32GtU);
-      b.brIf(fail);
+      _emitGuardTest(b, fields[g.field], g, fail, L, module);
     }
     b.br(held);
     b.close();

@@ -56,6 +56,16 @@ export const FR_IN = 19;
 export const FR_OUT = 20;
 /** Bit `p` set when the frame's names match interface pattern `p` (`_interfacePatternBits`). */
 export const FR_PATTERNS = 21;
+/**
+ * For IP frames, X of `ldx 4*([0]&0xf)` over the network window (the IPv4
+ * header's length from its first byte): 4 × the low nibble of the window's
+ * first byte, or {@linkcode NO_HEADER_LENGTH} where the window has no byte
+ * (staged where the network window is: every load at X + offset reads it
+ * instead of the byte).
+ */
+export const FR_NET_X = 23;
+/** `FR_NET_X` of a window without a byte: past every window, so that a load at it + offset fails. */
+export const NO_HEADER_LENGTH = 0x40000000;
 /** Bytes of one frame record. */
 export const FRAME_BYTES = 96;
 

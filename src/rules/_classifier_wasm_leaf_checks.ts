@@ -34,9 +34,9 @@ import { type _Guard, _selectiveFirst } from "./_guards.ts";
 import { _ENDS_IP, _ENDS_NOT_IP, type _IndexNode } from "./_rule_index.ts";
 import type { _ModuleFlags, _WasmPlan } from "./_classifier_wasm_plan.ts";
 import type { _Body } from "./_classifier_wasm_body.ts";
-import { _emitField, type _WalkKnown } from "./_classifier_wasm_field_loads.ts";
+import type { _WalkKnown } from "./_classifier_wasm_field_loads.ts";
 import type { _WalkLocals } from "./_classifier_wasm_walk_locals.ts";
-import { _loadsInline } from "./_classifier_wasm_guards.ts";
+import { _emitGuardTest, _loadsInline } from "./_classifier_wasm_guards.ts";
 
 /** Most entries of one rule a leaf checks (a rule with more keeps its candidate code). */
 const _MOST_ALTERNATIVES = 2;
@@ -151,11 +151,7 @@ export function _emitLeafChecks(at: _LeafCheckPlace, plan: _LeafPlan): void {
     for (const guards of alternatives) {
       const fail = b.open(_OP.block);
       for (const g of plant === null ? guards : plant(guards)) {
-        _emitField(b, at.fields[g.field], fail, L, at.module, at.known);
-        // lo <= (v & mask) <= hi, as one unsigned compare.
-        c.get(L.v).i32(g.mask | 0).op(_OP.i32And).i32(g.lo | 0).op(_OP.i32Sub)
-          .i32((g.hi - g.lo) | 0).op(_OP.i32GtU);
-        b.brIf(fail);
+        _emitGuardTest(b, at.fields[g.field], g, fail, L, at.module, at.known);
       }
       b.br(hold);
       b.close();

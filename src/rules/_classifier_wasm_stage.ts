@@ -47,6 +47,7 @@ import {
   LINKTYPE_RAW,
 } from "../capture/link_types.ts";
 import { _C_IPV4, _C_IPV6, _C_NOT_IP, _C_OTHER_IP } from "./_frame_class.ts";
+import { _stagedX } from "./_classifier_wasm_field_loads.ts";
 import {
   type _WasmLayout,
   FR_CLASS,
@@ -58,6 +59,7 @@ import {
   FR_NET,
   FR_NET_CAPTURED,
   FR_NET_START,
+  FR_NET_X,
   FR_OUT,
   FR_PATTERNS,
   FR_SIZE,
@@ -68,6 +70,7 @@ import {
   IF_LINK_TYPE,
   IF_OUT,
   IF_PATTERNS,
+  NO_HEADER_LENGTH,
   RECORDS_ARGUMENTS,
   W_BASE,
   W_LOAD_END,
@@ -226,6 +229,21 @@ function _put(c: _WasmCode, frame: number, word: number, local: number): void {
 /** `local = min(local, other)`, unsigned. */
 function _minU(c: _WasmCode, local: number, other: number): void {
   c.get(local).get(other).get(local).get(other).op(_OP.i32LtU).op(_OP.select).set(local);
+}
+
+/**
+ * Stores `FR_NET_X` of the network window just stored (local `T` is
+ * scratch): as `ldx 4*([0]&0xf)`, which fails where `loadEnd - base - 1 < 0`.
+ */
+function _emitNetX(b: _WasmBlocks, frame: number): void {
+  const c = b.c;
+  c.i32(NO_HEADER_LENGTH).set(T);
+  c.i32(0).memory(_OP.i32Load, frame + 4 * (FR_NET + W_LOAD_END)).get(AT).op(_OP.i32Sub)
+    .i32(1).op(_OP.i32Sub).i32(0).op(_OP.i32GeS);
+  b.open(_OP.if);
+  c.get(AT).memory(_OP.i32Load8U, 0).i32(15).op(_OP.i32And).i32(2).op(_OP.i32Shl).set(T);
+  b.close();
+  _put(c, frame, FR_NET_X, T);
 }
 
 /** Stores a load window: base `base`, `loadEnd = base + min(wire, present)`. */
@@ -422,6 +440,7 @@ function _emitStage(b: _WasmBlocks, layout: _WasmLayout, flags: _StageFlags): vo
   _put(c, fr, FR_NET_START, AT);
   _put(c, fr, FR_NET_CAPTURED, CAPTURED);
   _putWindow(c, fr, FR_NET, AT, CAPTURED, NET_WIRE, AT);
+  if (_stagedX.on) _emitNetX(b, fr);
   _put(c, fr, FR_SIZE, flags.byIp ? NET_WIRE : WIRE);
   _emitClass(b, flags.readNibble);
   _put(c, fr, FR_CLASS, V);
