@@ -194,7 +194,10 @@ function guard(): string {
     case 19:
       return `-m u32 --u32 "0>>22&0x3C@0&0xFFFF=${p()} && ${o()}&0=0"`;
     case 20:
-      return `-m bpf --bytecode "5,177 0 0 0,72 0 0 ${o()},21 0 1 ${p()},6 0 0 1,6 0 0 0"`;
+      // ldxb 4*([0]&0xf); ldh [x + o]; jgt #v (either base).
+      return `-m bpf ${pick(["", "--base link"])} --bytecode "5,177 0 0 0,72 0 0 ${o()},37 0 1 ${
+        rand(65536)
+      },6 0 0 1,6 0 0 0"`;
     default:
       return `-s ${h()} -m bpf --expr "(tcp dst port ${p()} or udp dst port ${p()}) and len > ${
         rand(200)
