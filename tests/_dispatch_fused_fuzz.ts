@@ -143,6 +143,8 @@ function bodyOf(random: _Random, span: number, cells: readonly number[]): Instru
         const s = size();
         out.push(op(LOAD[s], offsetOf(random, span, s)), ...fieldTail(random, span));
         if (random.chance(0.5)) out.push(TAX);
+        // Into a cell (after `tax` too), then A changed so that the cell and X tell.
+        if (random.chance(0.3)) out.push(op(0x02, random.pick([...cells, 15])), op(0x04, 1));
       }
       break;
     }
@@ -211,7 +213,13 @@ function bodyOf(random: _Random, span: number, cells: readonly number[]): Instru
 function jumpOf(random: _Random, span: number, cells: readonly number[]): Instruction[] {
   const r = random.int(10);
   if (r === 0) return [op(0x05)];
-  if (r <= 2 && cells.length > 0) return [op(0x60, random.pick(cells)), op(random.pick(JUMPS_X))];
+  if (r <= 2 && cells.length > 0) {
+    // ld M[c]; (rsh; and;)? j<op> x
+    const out = [op(0x60, random.pick(cells))];
+    if (random.chance(0.15)) out.push(op(0x74, random.pick([0, 1, 4])));
+    if (random.chance(0.2)) out.push(op(0x54, random.pick([0xff, 0xffffffff, 0x3c])));
+    return [...out, op(random.pick(JUMPS_X))];
+  }
   if (r === 3) return [op(random.pick(JUMPS_X))];
   if (r <= 5) { // [x + k] test
     const s = random.pick([1, 2, 4]);
