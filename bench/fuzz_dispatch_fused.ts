@@ -50,7 +50,20 @@ for (let n = 0; n < programs && found < 10; n++) {
     if (numbers.some((v) => inCode.has(v))) hits[name] = (hits[name] ?? 0) + 1;
   }
   const template = _fusedTemplateOf(random, span);
-  const mismatch = _compareFused(random, program, _fusedPacketsOf(random, template, program));
+  let mismatch;
+  try {
+    mismatch = _compareFused(random, program, _fusedPacketsOf(random, template, program));
+  } catch (e) {
+    // A run that throws (an unknown operation: a wrong place to continue at) is a mismatch too.
+    mismatch = {
+      path: `throws ${e}`,
+      program,
+      packet: [],
+      context: undefined,
+      expected: 0,
+      actual: 0,
+    };
+  }
   if (mismatch !== undefined) {
     found++;
     console.log(
