@@ -24,7 +24,9 @@ import { _executorBatch } from "./_execute_batch.ts";
  * (`_lower.ts`), laid out as one `Int32Array` of operations with
  * superinstructions for the common shapes (`ldx msh` with the `[x + k]` test
  * after it, `A == v1 / A == v2` compare chains, tests whose two targets only
- * return), and run by one dispatch loop that is the body of the returned
+ * return, and the steps of `u32`-style programs: a field run `ld [k]; rsh;
+ * and; add; tax` or on `[x + k]`, a field into a scratch cell, `ld M[c]`
+ * before a test on X, `ld M[c]; add x; add #k; tax`), and run by one dispatch loop that is the body of the returned
  * function (`_execute.ts`), so no call happens per instruction and the JIT
  * keeps the loop's state in registers. A program that is one operation
  * (`ret #k`, or one `[k]` or `len` test whose two targets only return, as
