@@ -150,7 +150,7 @@ function guard(): string {
   const p = () => pick(profile.ports);
   const v6 = () => pick(profile.ipv6Hosts) ?? "2001:db8::1";
   const o = () => pick([0, 1, 2, 4, 8, 12, 13, 16, 20, 40, 60, rand(80)]);
-  switch (rand(22)) {
+  switch (rand(23)) {
     case 0:
       return `-m bpf --expr "tcp dst port ${p()}"`;
     case 1:
@@ -192,7 +192,11 @@ function guard(): string {
     case 18:
       return `-m bpf --expr "udp[${o()}:2] & 0 = 0 and udp dst port ${p()}"`;
     case 19:
-      return `-m u32 --u32 "0>>22&0x3C@0&0xFFFF=${p()} && ${o()}&0=0"`;
+      return rand(2)
+        ? `-m u32 --u32 "0>>22&0x3C@0&0xFFFF=${p()} && ${o()}&0=0"`
+        : `-m u32 --u32 "${o()}&0=${pick([0, 1])}"`; // a guard on no bits that 0 does not satisfy
+    case 22: // (the same as bytecode, unoptimised: ldb [k]; and #0; jeq #v)
+      return `-m bpf --bytecode "5,48 0 0 ${o()},84 0 0 0,21 0 1 ${pick([0, 1])},6 0 0 1,6 0 0 0"`;
     case 20:
       // ldxb 4*([0]&0xf); ldh [x + o]; jgt #v (either base).
       return `-m bpf ${pick(["", "--base link"])} --bytecode "5,177 0 0 0,72 0 0 ${o()},37 0 1 ${
