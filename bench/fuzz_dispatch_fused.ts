@@ -2,7 +2,9 @@
  * Long runs of tests/_dispatch_fused_fuzz.ts (rev16, session 16): the
  * dispatch loop's fused operations against interpret(), per call under
  * many contexts, in one shared buffer and by batch in four layouts.
- * `deno run -A bench/fuzz_dispatch_fused.ts [--seed N] [--programs N]`.
+ * `deno run -A bench/fuzz_dispatch_fused.ts [--seed N] [--programs N] [--mutate]`
+ * (`--mutate`: compiled `u32` matches, arithmetic filters and filter
+ * expressions with 1–3 constants changed, over IP-like packets).
  * Prints the cases run by path, the programs whose code holds each fused
  * operation number (an upper bound: operands count too), every mismatch
  * (at most 10).
@@ -11,6 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { _prng } from "../tests/_fuzz.ts";
+import { _ipTemplateOf } from "../tests/_step_tree_fuzz.ts";
 import {
   _codeValuesOf,
   _compareFused,
@@ -18,6 +21,7 @@ import {
   _fusedPacketsOf,
   _fusedProgramOf,
   _fusedTemplateOf,
+  _mutatedProgramOf,
 } from "../tests/_dispatch_fused_fuzz.ts";
 
 const { values } = parseArgs({
@@ -25,6 +29,7 @@ const { values } = parseArgs({
   options: {
     seed: { type: "string", default: "1" },
     programs: { type: "string", default: "10000" },
+    mutate: { type: "boolean", default: false },
   },
 });
 const random = _prng(Number(values.seed));
@@ -42,14 +47,16 @@ let found = 0;
 let made = 0;
 for (let n = 0; n < programs && found < 10; n++) {
   const span = 4 + random.int(random.chance(0.2) ? 120 : 40);
-  const program = _fusedProgramOf(random, span);
+  const program = values.mutate ? _mutatedProgramOf(random) : _fusedProgramOf(random, span);
   if (program === undefined) continue;
   made++;
   const inCode = _codeValuesOf(program);
   for (const [name, numbers] of Object.entries(FUSED)) {
     if (numbers.some((v) => inCode.has(v))) hits[name] = (hits[name] ?? 0) + 1;
   }
-  const template = _fusedTemplateOf(random, span);
+  const template = values.mutate && random.chance(0.7)
+    ? _ipTemplateOf(random)
+    : _fusedTemplateOf(random, span);
   let mismatch;
   try {
     mismatch = _compareFused(random, program, _fusedPacketsOf(random, template, program));

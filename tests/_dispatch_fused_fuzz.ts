@@ -38,6 +38,8 @@ import { _executor } from "../src/bpf/_execute.ts";
 import { _executorBatch } from "../src/bpf/_execute_batch.ts";
 import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from "../src/bpf/opcodes.ts";
 import type { _Random } from "./_fuzz.ts";
+import { compileFilter } from "../src/filter/compile_filter.ts";
+import { _arithmeticFilterOf, _u32ProgramOf } from "./_step_tree_fuzz.ts";
 
 const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k: k >>> 0 });
 const LOAD: Record<number, number> = { 1: 0x30, 2: 0x28, 4: 0x20 }; // ld{b,h,} [k]
@@ -505,4 +507,69 @@ export function _compareFused(
  */
 export function _codeValuesOf(program: Instruction[]): Set<number> {
   return new Set(_encodeDispatch(_removeKnownTests(_lower(program))));
+}
+
+/** Filter expressions whose compiled programs hold the fused forms (`u32`-like offsets, `[x + k]`). */
+const EXPRESSIONS = [
+  "tcp port 80",
+  "tcp dst port 443 and ip src host 10.0.0.1",
+  "udp and ip[6:2] & 0x1fff = 0 and udp[8:2] = 53",
+  "tcp[((tcp[12] & 0xf0) >> 2):4] = 0x47455420",
+  "tcp[tcpflags] & (tcp-syn|tcp-ack) = tcp-syn",
+  "icmp[icmptype] = icmp-echo",
+  "ip[0] & 0xf > 5 and tcp[13] & 2 != 0",
+  "vlan and tcp port 22",
+  "vlan 100 and udp",
+  "ip6 and tcp dst port 80",
+  "ip and len > 100 and tcp[0:2] > 1024",
+  "udp[((ip[0] & 0xf) << 2) - 20 + 8] = 1",
+  "ip[ip[0] & 0xf] = 4 or ip[2:2] - ((ip[0] & 0xf) << 2) > 40",
+  "tcp[(tcp[12] >> 4) * 4] = 0x16 and tcp[((tcp[12] >> 4) * 4) + 5] = 1",
+  "ether[12:2] = 0x800 and ether[14] & 0xf0 = 0x40",
+  "(tcp or udp) and (tcp[2:2] = 80 or udp[2:2] = 53)",
+];
+
+/**
+ * A compiled program (a `u32` match, an arithmetic filter expression or one
+ * of {@linkcode EXPRESSIONS}) with 1 to 3 of its constants changed (load
+ * offsets, ALU operands, jump constants: ±1, ±4, an edge value, the
+ * windows), when it stays valid; undefined when not.
+ */
+export function _mutatedProgramOf(random: _Random): Instruction[] | undefined {
+  const source = random.int(3);
+  let program: Instruction[] | undefined;
+  try {
+    program = source === 0
+      ? _u32ProgramOf(random)
+      : source === 1
+      ? _arithmeticFilterOf(random)
+      : compileFilter(random.pick(EXPRESSIONS), { optimize: random.chance(0.8) });
+  } catch {
+    return undefined;
+  }
+  if (program === undefined || program.length === 0) return undefined;
+  const out = program.map((i) => ({ ...i }));
+  for (let n = random.int(4); n > 0; n--) {
+    const at = random.int(out.length);
+    const { code, k } = out[at];
+    const cls = code & 0x07;
+    if (cls === 0x06 || (cls === 0x05 && (code & 0xf0) === 0x00)) continue; // ret, ja
+    const delta = random.pick([1, -1, 4, -4, 14, -14]);
+    const next = random.chance(0.7) ? k + delta : random.pick([
+      0,
+      0xffffffff,
+      0x7fffffff,
+      0x80000000,
+      SKF_NET_OFF,
+      SKF_LL_OFF + 14,
+      k ^ 0x80000000,
+    ]);
+    out[at] = { ...out[at], k: next >>> 0 };
+  }
+  try {
+    validate(out);
+  } catch {
+    return undefined;
+  }
+  return out;
 }
