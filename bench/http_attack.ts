@@ -73,6 +73,8 @@ interface _Row {
   busyMax: number;
   /** Stalls with over 50 ms of CPU time. */
   busyOver50: number;
+  /** The most CPU time of the event loop's thread within one stall, ms (NaN: not measured). */
+  threadMax: number;
   /** Heap / external / ArrayBuffers MiB at the server's RSS peak; RSS MiB after the attack. */
   memory: string;
   outcome: string;
@@ -163,6 +165,7 @@ async function _measure(
       lagOver50: lag.over50,
       busyMax: lag.busyMax,
       busyOver50: lag.busyOver50,
+      threadMax: lag.threadMax,
       memory: lag.memory,
       outcome,
     });
@@ -177,7 +180,16 @@ async function _measure(
  */
 async function _lag(
   server: ServerProcess,
-): Promise<{ max: number; over50: number; busyMax: number; busyOver50: number; memory: string }> {
+): Promise<
+  {
+    max: number;
+    over50: number;
+    busyMax: number;
+    busyOver50: number;
+    threadMax: number;
+    memory: string;
+  }
+> {
   const before = server.log().length;
   Deno.kill(server.pid, "SIGUSR2");
   for (let i = 0; i < 200; i++) {
@@ -188,8 +200,10 @@ async function _lag(
     const mem =
       /mem: peak rss (\d+) heap (\d+) external (\d+) arrayBuffers (\d+); now rss (\d+) heap (\d+).*\((.*)\)/
         .exec(log);
+    const thread = /thread max ([\d.]+|NaN) ms/.exec(log);
     if (line && mem) {
       return {
+        threadMax: Number(thread?.[1] ?? NaN),
         max: Number(line[1]),
         over50: Number(line[2]),
         busyMax: Number(line[3]),
@@ -199,7 +213,7 @@ async function _lag(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { max: NaN, over50: NaN, busyMax: NaN, busyOver50: NaN, memory: "–" };
+  return { max: NaN, over50: NaN, busyMax: NaN, busyOver50: NaN, threadMax: NaN, memory: "–" };
 }
 
 /** Prints the 3 longest tasks of a CPU profile of the server (`--profile`). */
@@ -520,6 +534,7 @@ try {
       lagOver50: NaN,
       busyMax: NaN,
       busyOver50: NaN,
+      threadMax: NaN,
       memory: "–",
       outcome: `frames: ${start} + ${runs} × ${compiled.counters().frames.packets} filtered = ` +
         `${before} before SIGTERM (exit ${status.code}), ${after} after the restart`,
@@ -593,6 +608,7 @@ try {
       lagOver50: NaN,
       busyMax: NaN,
       busyOver50: NaN,
+      threadMax: NaN,
       memory: "–",
       outcome: `text chunks no head uses after the kills: ${initial.unused} (still marked as ` +
         `uploads in progress: ${initial.unused - initial.unprotected}); left by the start-up ` +
@@ -734,15 +750,15 @@ console.log(
   `uptime: ${new TextDecoder().decode(new Deno.Command("uptime").outputSync().stdout).trim()}`,
 );
 console.log(
-  "| attack | requests | server RSS peak (MiB) | /healthz p50 / p99 (ms, n) | longest loop stall ms (stalls > 50 ms) | most CPU ms in one stall (> 50 ms) | heap / external / ArrayBuffers MiB at the peak; RSS MiB after | afterwards |",
+  "| attack | requests | server RSS peak (MiB) | /healthz p50 / p99 (ms, n) | longest loop stall ms (stalls > 50 ms) | most CPU ms in one stall (> 50 ms) | most loop-thread CPU ms in one stall | heap / external / ArrayBuffers MiB at the peak; RSS MiB after | afterwards |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) {
   console.log(
     `| ${r.attack} | ${r.requests} | ${Number.isNaN(r.rssPeakMiB) ? "–" : r.rssPeakMiB} | ${
       r.healthCount ? `${r.healthP50} / ${r.healthP99} (${r.healthCount})` : "–"
     } | ${Number.isNaN(r.lagMax) ? "–" : `${r.lagMax.toFixed(0)} (${r.lagOver50})`} | ${
       Number.isNaN(r.busyMax) ? "–" : `${r.busyMax.toFixed(0)} (${r.busyOver50})`
-    } | ${r.memory} | ${r.outcome} |`,
+    } | ${Number.isNaN(r.threadMax) ? "–" : r.threadMax.toFixed(0)} | ${r.memory} | ${r.outcome} |`,
   );
 }

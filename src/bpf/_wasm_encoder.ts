@@ -229,11 +229,15 @@ export class _WasmCode {
     } else this.#length = _writeSigned(buffer, at + 1, v);
     return this;
   }
+  /** `f64.const` (its 8 bytes little-endian, through one scratch cell: no buffer per call). */
   f64(value: number): this {
-    this.byte(_OP.f64Const);
-    const cell = new Uint8Array(8);
-    new DataView(cell.buffer).setFloat64(0, value, true);
-    return this.append(cell);
+    const at = this.#length;
+    const buffer = at + 9 <= this.#buffer.length ? this.#buffer : this.#room(9);
+    buffer[at] = _OP.f64Const;
+    _f64Cell.setFloat64(0, value, true);
+    for (let i = 0; i < 8; i++) buffer[at + 1 + i] = _f64Bytes[i];
+    this.#length = at + 9;
+    return this;
   }
   /** A load or store with alignment hint 0 (any address) and a constant offset. */
   memory(code: number, offset: number): this {
@@ -279,6 +283,10 @@ export class _WasmCode {
     return this.byte(0xfc).unsigned(10).byte(0).byte(0);
   }
 }
+
+/** The scratch cell of `_WasmCode.f64`, and its bytes. */
+const _f64Bytes = new Uint8Array(8);
+const _f64Cell = new DataView(_f64Bytes.buffer);
 
 /** Writes `value` as an unsigned LEB128 uint32 at `at` of `buffer` (room for 5 bytes); the end. */
 function _writeUnsigned(buffer: Uint8Array, at: number, value: number): number {

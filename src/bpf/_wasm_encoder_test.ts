@@ -101,3 +101,29 @@ function leb(encode: (value: number, out: number[]) => void, value: number): num
   encode(value, out);
   return out;
 }
+
+Deno.test("_WasmCode.f64() writes f64.const and the value's 8 bytes little-endian, call after call", () => {
+  const values = [
+    0,
+    -0,
+    1,
+    -1,
+    0.5,
+    1e308,
+    -5e-324,
+    2 ** 53 + 2,
+    NaN,
+    Infinity,
+    -Infinity,
+    Math.PI,
+  ];
+  const code = new _WasmCode(new Uint8Array(3).fill(7));
+  const expected: number[] = [7, 7, 7];
+  for (const value of values) {
+    code.f64(value);
+    const cell = new DataView(new ArrayBuffer(8));
+    cell.setFloat64(0, value, true);
+    expected.push(_OP.f64Const, ...new Uint8Array(cell.buffer));
+  }
+  assert.deepEqual([...code.view()], expected);
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { _MAX_HELD_PROGRAM, _ParsedGraphs } from "./_parsed_graphs.ts";
-import { _compileUnoptimised, compileFilter } from "./compile_filter.ts";
+import { _compileOptimised, _compileUnoptimised, compileFilter } from "./compile_filter.ts";
 import { _CodeGen } from "./_codegen.ts";
 import { _parseFilter } from "./_parser.ts";
 import { _optimize } from "./_optimizer.ts";
@@ -79,4 +79,42 @@ Deno.test("_ParsedGraphs stays within its bound, forgetting the oldest first", (
   const roomy = new _ParsedGraphs();
   roomy.hold(1, long, big);
   assert.equal(roomy.graphs, 0);
+});
+
+Deno.test("_compileOptimised() gives compileFilter's optimised program and errors, handed a graph or not, and keeps no copy", () => {
+  const cases: [string, number][] = [
+    ["tcp dst port 7339 and ip src net 10.0.97.0/24", 101],
+    ["vlan 108 and tcp port 6379", 1],
+    ["ip protochain 6", 1],
+    ["icmp and ip[8] < 20 or udp portrange 23598-24191", 101],
+    ["ip6 and udp dst port 53", 1],
+  ];
+  for (const [expression, linkType] of cases) {
+    const expected = _fresh(expression, linkType);
+    assert.deepEqual(_compileOptimised(expression, linkType), expected, expression);
+    // With the graph of the unoptimised compile handed over.
+    _compileUnoptimised(expression, linkType);
+    const handed = _compileOptimised(expression, linkType);
+    assert.deepEqual(handed, expected, expression);
+    // Not memoised: each call a new program.
+    assert.notEqual(_compileOptimised(expression, linkType), handed);
+  }
+  const errors = ["ip and not ip", "tcp port 99999", "ether host nosuchhost"];
+  for (const expression of errors) {
+    let expected: unknown, actual: unknown;
+    try {
+      compileFilter(expression, { linkType: 1 });
+    } catch (error) {
+      expected = error;
+    }
+    try {
+      _compileOptimised(expression, 1);
+    } catch (error) {
+      actual = error;
+    }
+    assert.ok(expected instanceof Error, expression);
+    assert.equal((actual as Error)?.constructor, expected.constructor, expression);
+    assert.equal((actual as Error).message, expected.message, expression);
+  }
+  assert.throws(() => _compileOptimised("ip", 9999), RangeError);
 });

@@ -131,6 +131,33 @@ export function compileFilter(
   );
   const known = _memo.get(key);
   if (known !== undefined) return known;
+  const program = _compile(expression, linkType, snaplen, byteOrder, optimize, allowRejectAll);
+  _memo.set(key, program);
+  return program;
+}
+
+/**
+ * `compileFilter(expression, { linkType })` (optimised, the default snaplen,
+ * no savefile byte order) without its memo, for callers that keep their own
+ * (a rule set's packed programs, by program key): the memo's copy of each
+ * program would only be made and thrown away. Throws as `compileFilter` does.
+ */
+export function _compileOptimised(expression: string, linkType: number): Instruction[] {
+  if (!_isSupportedLinkType(linkType)) {
+    throw new RangeError(`Cannot compile filter: link type ${linkType} is not supported`);
+  }
+  return _compile(expression, linkType, _DEFAULT_SNAPLEN, undefined, true, false);
+}
+
+/** {@linkcode compileFilter}'s compile, options checked, without the memo. */
+function _compile(
+  expression: string,
+  linkType: number,
+  snaplen: number,
+  byteOrder: CompileFilterOptions["savefileByteOrder"],
+  optimize: boolean,
+  allowRejectAll: boolean,
+): Instruction[] {
   // The graph `_compileUnoptimised` made of this expression, if it is the one this compile makes.
   const handed = optimize && snaplen === _DEFAULT_SNAPLEN && byteOrder === undefined
     ? _graphs.take(linkType, expression)
@@ -160,9 +187,7 @@ export function compileFilter(
       throw new FilterRejectsAllError(expression);
     }
   }
-  const program = _linearize(root);
-  _memo.set(key, program);
-  return program;
+  return _linearize(root);
 }
 
 /**

@@ -55,6 +55,14 @@ const _programs = new Map<string, _PackedProgram>();
 let _instructions = 0;
 
 /**
+ * The last program {@linkcode _unoptimisedPacked} compiled, as compiled, and
+ * its packed form: its check ({@linkcode _validateCached}, which the parse
+ * asks for next) reads it without unpacking it again.
+ */
+let _lastCompiled: readonly Instruction[] | null = null;
+let _lastPacked: _PackedProgram | null = null;
+
+/**
  * The unoptimised program of `expression` for `linkType`, packed (same
  * meaning as the optimised one; several times faster to compile). Throws as
  * `compileFilter` does. Shared: callers must not modify it.
@@ -63,7 +71,10 @@ export function _unoptimisedPacked(expression: string, linkType: number): _Packe
   const key = `${linkType} ${expression}`;
   const known = _programs.get(key);
   if (known !== undefined) return known;
-  const packed = _packProgram(_compileUnoptimised(expression, linkType));
+  const program = _compileUnoptimised(expression, linkType);
+  const packed = _packProgram(program);
+  _lastCompiled = program;
+  _lastPacked = packed;
   const length = packed.length >>> 1;
   if (length <= _MAX_CACHED_INSTRUCTIONS) {
     _programs.set(key, packed);
@@ -92,6 +103,8 @@ const _validated = new WeakSet<_PackedProgram>();
  */
 export function _validateCached(packed: _PackedProgram): void {
   if (_validated.has(packed)) return;
-  validate(_unpackProgram(packed), { maxInstructions: 4096 });
+  const program = packed === _lastPacked ? _lastCompiled! : _unpackProgram(packed);
+  _lastCompiled = _lastPacked = null;
+  validate(program, { maxInstructions: 4096 });
   _validated.add(packed);
 }

@@ -76,8 +76,27 @@ export function _selectivity(g: _Guard): number {
  * protocol, the version nibble or "the field loads").
  */
 export function _selectiveFirst(guards: _Guards): _Guards {
-  if (guards.length < 2) return guards;
-  return guards.toSorted((a, b) => _selectivity(b) - _selectivity(a));
+  const n = guards.length;
+  if (n < 2) return guards;
+  // Each guard's selectivity once (a comparator would compute two per
+  // comparison, as boxed numbers in cold code), then an insertion sort of
+  // at most `_MAX_GUARDS` in a copy (packed, as the list given): a guard
+  // moves only past less selective ones.
+  const out = guards.slice();
+  const keys: number[] = [];
+  for (let i = 0; i < n; i++) keys.push(_selectivity(out[i]));
+  for (let i = 1; i < n; i++) {
+    const g = out[i];
+    const key = keys[i];
+    let j = i;
+    for (; j > 0 && keys[j - 1] < key; j--) {
+      keys[j] = keys[j - 1];
+      out[j] = out[j - 1];
+    }
+    keys[j] = key;
+    out[j] = g;
+  }
+  return out;
 }
 
 /** Whether `_addGuard(guards, guard)` keeps `guard` (intersected or added, not dropped). */

@@ -11,7 +11,7 @@ import { _interpretChecked, interpret } from "../bpf/interpret.ts";
 import { validate } from "../bpf/validate.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { _fieldsFit } from "../bpf/_instruction_fields.ts";
-import { compileFilter } from "../filter/compile_filter.ts";
+import { _compileOptimised, compileFilter } from "../filter/compile_filter.ts";
 import { _isSupportedLinkType, _readsSavefileByteOrder } from "../filter/_codegen.ts";
 import {
   type FilterInterface,
@@ -504,12 +504,13 @@ function _checkedExpression(
   const key = `expr ${linkType} ${expression}`;
   const known = settings.programs.get(key) as _CheckedExpression | undefined;
   if (known !== undefined) {
-    if (known.packed === null && !orNull) return _expressionProgram(expression, linkType);
+    if (known.packed === null && !orNull) return _expressionProgram(expression, linkType, false);
     return known.packed;
   }
   let packed: _PackedProgram | null;
   try {
-    packed = _expressionProgram(expression, linkType);
+    // Once per rule set and key: compileFilter's memo would only copy it.
+    packed = _expressionProgram(expression, linkType, false);
   } catch (error) {
     if (!orNull) throw error;
     packed = null;
@@ -738,11 +739,14 @@ function _linkProgram(
  * (the optimiser drops loads whose result the rest makes moot: the
  * unoptimised program returns 0 there, the optimised one may accept; tests in
  * tests/expr_optimised_meaning_test.ts). Throws where the expression cannot
- * be compiled for the link type.
+ * be compiled for the link type. `memo`: through `compileFilter`'s memo
+ * (callers that do not keep the program by key themselves).
  */
-function _expressionProgram(expression: string, linkType: number): _PackedProgram {
+function _expressionProgram(expression: string, linkType: number, memo = true): _PackedProgram {
   try {
-    const program = compileFilter(expression, { linkType });
+    const program = memo
+      ? compileFilter(expression, { linkType })
+      : _compileOptimised(expression, linkType);
     validate(program, { maxInstructions: 4096 });
     return _packProgram(program);
   } catch {

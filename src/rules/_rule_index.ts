@@ -410,9 +410,10 @@ export class _IndexBuilder {
     if (this.#work === undefined) {
       const task = this.#tasks.pop();
       if (task === undefined) return true;
-      this.#work = this.#build(task);
+      // A leaf is made at once, without a generator (most nodes are leaves).
+      if (!this.#leafAtOnce(task)) this.#work = this.#build(task);
     }
-    if (this.#work.next().done) this.#work = undefined;
+    if (this.#work !== undefined && this.#work.next().done) this.#work = undefined;
     if (this.#work !== undefined || this.#tasks.length > 0) return false;
     _linkSegments(this.#segments);
     _segmentRootsOf.set(this.root, this.#segments.slice());
@@ -478,19 +479,27 @@ export class _IndexBuilder {
     return marks;
   }
 
-  *#build({ node, entries, used, filtered }: _Task): Generator<void, void> {
+  /**
+   * Makes the node of `task` a leaf when it is one before any key is
+   * chosen; whether it did. A few entries are a leaf once one of their
+   * guards was checked; on the rest chain (no guard checked) they still get
+   * one node that checks one. (Splitting further only to list exact entries
+   * as matched was measured to cost more node visits than the tests it
+   * saves: every frame that reaches a node pays its load, while tests stop
+   * at the decision.)
+   */
+  #leafAtOnce({ node, entries, used, filtered }: _Task): boolean {
+    if (!((entries.length <= _LEAF_ENTRIES && filtered) || node.depth >= _MAX_DEPTH)) return false;
+    _makeLeaf(node, entries, this.#markUsed(used));
+    return true;
+  }
+
+  *#build(task: _Task): Generator<void, void> {
+    if (this.#leafAtOnce(task)) return;
+    const { node, entries, used, filtered } = task;
     // (Only this build runs until it ends: the marks stay valid across its yields.)
     const usedMarks = this.#markUsed(used);
-    // A few entries are a leaf once one of their guards was checked; on the
-    // rest chain (no guard checked) they still get one node that checks one.
-    // (Splitting further only to list exact entries as matched was measured
-    // to cost more node visits than the tests it saves: every frame that
-    // reaches a node pays its load, while tests stop at the decision.)
     const few = entries.length <= _LEAF_ENTRIES;
-    if ((few && filtered) || node.depth >= _MAX_DEPTH) {
-      _makeLeaf(node, entries, usedMarks);
-      return;
-    }
     // Keys most entries share first; on the rest chain, else any key at all.
     let best = yield* this.#choose(entries, usedMarks, few ? 1 : 2);
     if (best === null && !filtered && entries.length <= _SPLIT_ALONE) {
@@ -575,9 +584,25 @@ export class _IndexBuilder {
       // With few entries, keys of equal score are compared (`_narrower`).
       const most = 2 * s.covered - 1;
       if (most < bestScore || (most === bestScore && leastCovered > 1)) break;
-      yield* _gatherGuards(entries, s);
+      // (In slices of entries, without a generator per key: most nodes have a few entries.)
+      s.guards = new Array(s.covered);
+      for (let from = 0, n = 0; from < entries.length; from += _STEP_ENTRIES) {
+        if (from > 0) yield;
+        n = _gatherGuards(entries, s, from, Math.min(entries.length, from + _STEP_ENTRIES), n);
+      }
       if (s.guards.length > _STEP_ENTRIES / 4) yield;
-      const largest = s.ranges ? yield* this.#rangeLoad(s) : _largestBucket(s.guards);
+      let largest: number;
+      if (s.ranges) {
+        const guards = s.guards;
+        const starts = s.starts ??= _intervals(guards);
+        if (guards.length > _STEP_ENTRIES / 4) yield;
+        const load = new Int32Array(starts.length + 1);
+        for (let from = 0; from < guards.length; from += _STEP_ENTRIES) {
+          if (from > 0) yield;
+          _addRangeLoads(guards, starts, load, from, Math.min(guards.length, from + _STEP_ENTRIES));
+        }
+        largest = this.#largestLoad(guards, starts, load);
+      } else largest = _largestBucket(s.guards);
       if (largest < 0) continue;
       const score = 2 * s.covered - largest;
       if (score > bestScore || (score === bestScore && best !== null && _narrower(s, best))) {
@@ -589,22 +614,12 @@ export class _IndexBuilder {
   }
 
   /**
-   * The most guards covering one point, or -1 when the segment-tree copies
+   * The most of `guards` covering one point (`load`: their starts and ends
+   * added by {@linkcode _addRangeLoads}), or -1 when the segment-tree copies
    * would exceed the budget.
    */
-  *#rangeLoad(s: _KeyStats): Generator<void, number> {
-    const guards = s.guards;
-    const starts = s.starts ??= _intervals(guards);
-    if (guards.length > _STEP_ENTRIES / 4) yield;
+  #largestLoad(guards: readonly _Guard[], starts: Float64Array, load: Int32Array): number {
     let largest = 0;
-    const load = new Int32Array(starts.length + 1);
-    let seen = 0;
-    for (let at = 0; at < guards.length; at++) {
-      const g = guards[at];
-      if (++seen % _STEP_ENTRIES === 0) yield;
-      load[_interval(starts, g.lo)]++;
-      load[_interval(starts, g.hi) + 1]--;
-    }
     let running = 0;
     for (let i = 0; i < starts.length; i++) {
       running += load[i];
@@ -922,18 +937,43 @@ function _guardOn(entry: _KeyedEntry, key: number): _Guard | undefined {
   return undefined;
 }
 
-/** Fills `s.guards` with the guard on its key of each of `entries` that has one, in order. */
-function* _gatherGuards(entries: readonly _KeyedEntry[], s: _KeyStats): Generator<void, void> {
-  const guards: _Guard[] = new Array(s.covered);
-  let n = 0;
-  let seen = 0;
-  for (let at = 0; at < entries.length; at++) {
-    const entry = entries[at];
-    if (++seen % _STEP_ENTRIES === 0) yield;
-    const g = _guardOn(entry, s.key);
+/**
+ * Puts in `s.guards` (made at `s.covered` guards) from index `n` on the
+ * guard on its key of each of `entries[from..to)` that has one, in order;
+ * returns the index after the last one put.
+ */
+function _gatherGuards(
+  entries: readonly _KeyedEntry[],
+  s: _KeyStats,
+  from: number,
+  to: number,
+  n: number,
+): number {
+  const guards = s.guards;
+  for (let at = from; at < to; at++) {
+    const g = _guardOn(entries[at], s.key);
     if (g !== undefined) guards[n++] = g;
   }
-  s.guards = guards;
+  return n;
+}
+
+/**
+ * Adds to `load` (one count per elementary interval of `starts`, and one
+ * past them) +1 at the interval of each of `guards[from..to)`'s start and -1
+ * past its end: the running sum is then the guards covering each interval.
+ */
+function _addRangeLoads(
+  guards: readonly _Guard[],
+  starts: Float64Array,
+  load: Int32Array,
+  from: number,
+  to: number,
+): void {
+  for (let at = from; at < to; at++) {
+    const g = guards[at];
+    load[_interval(starts, g.lo)]++;
+    load[_interval(starts, g.hi) + 1]--;
+  }
 }
 
 /** The sorted starts of the elementary intervals of `guards`' ranges. */

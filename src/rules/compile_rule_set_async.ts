@@ -10,6 +10,13 @@ import { _RuleSetBuilder } from "./_rule_set_builder.ts";
 import { _makeWasmClassifier } from "./_classifier_wasm.ts";
 
 /**
+ * Most steps in one slice, whatever the clock says: where it stands still
+ * while code runs (Cloudflare Workers), a slice would otherwise take the
+ * whole compile. 256 rule steps of small programs take a few ms.
+ */
+export const _MOST_STEPS_PER_SLICE = 256;
+
+/**
  * Options of {@linkcode compileRuleSetAsync}: those of
  * {@linkcode compileRuleSet}, plus how long one slice of work may run and an
  * abort signal.
@@ -39,7 +46,8 @@ export type CompileRuleSetAsyncOptions = CompileRuleSetOptions & {
  * Compiles a rule set as {@linkcode compileRuleSet} does (same steps, same
  * result, same errors), but in slices of about `sliceMilliseconds` of work
  * that yield to the event loop between them, so that a server compiling a
- * large rule set keeps answering other requests. One step (one rule's
+ * large rule set keeps answering other requests (a slice also ends after
+ * {@linkcode _MOST_STEPS_PER_SLICE} steps). One step (one rule's
  * checks and summary, or one node of a chain's index) is not divided: the
  * longest is one `--expr` of up to 4096 instructions, or one index node over
  * all of a chain's rules (a few milliseconds for 10,000 rules).
@@ -78,7 +86,10 @@ export async function compileRuleSetAsync(
     // One slice: steps (one rule, or one index node) until the slice is used up.
     const end = performance.now() + slice;
     let done = builder.step();
-    while (!done && performance.now() < end) done = builder.step();
+    let steps = 1;
+    while (!done && steps++ < _MOST_STEPS_PER_SLICE && performance.now() < end) {
+      done = builder.step();
+    }
     if (done) break;
     await new Promise((resolve) => setTimeout(resolve, 0));
     signal?.throwIfAborted();

@@ -116,20 +116,31 @@ function _ruleText(rule: Rule): string {
  * ```
  */
 export function formatRuleSet(ruleSet: RuleSet, counters?: RuleSetCounters): string {
-  const lines = [`*${ruleSet.table}`];
+  return [..._ruleSetLines(ruleSet, counters)].join("\n") + "\n";
+}
+
+/**
+ * The lines of {@linkcode formatRuleSet}'s text, one at a time and without
+ * their `\n`, so that a server can write a large rule set in slices.
+ */
+export function* _ruleSetLines(
+  ruleSet: RuleSet,
+  counters?: RuleSetCounters,
+): Generator<string, void, undefined> {
+  yield `*${ruleSet.table}`;
   for (const chain of ruleSet.chains) {
     const policyCounter = counters ? counters.chains[chain.name]?.policy : chain.counters;
     // iptables-save always prints the chain counters, `[0:0]` when unknown.
-    lines.push(`:${chain.name} ${chain.policy ?? "-"} ${_counterText(policyCounter)}`);
+    yield `:${chain.name} ${chain.policy ?? "-"} ${_counterText(policyCounter)}`;
   }
   for (const chain of ruleSet.chains) {
-    chain.rules.forEach((rule, index) => {
+    for (let index = 0; index < chain.rules.length; index++) {
+      const rule = chain.rules[index];
       const counter = counters ? counters.chains[chain.name]?.rules[index] : rule.counters;
       const prefix = counters || counter ? `${_counterText(counter)} ` : "";
       const body = _ruleText(rule);
-      lines.push(`${prefix}-A ${chain.name}${body === "" ? "" : " " + body}`);
-    });
+      yield `${prefix}-A ${chain.name}${body === "" ? "" : " " + body}`;
+    }
   }
-  lines.push("COMMIT");
-  return lines.join("\n") + "\n";
+  yield "COMMIT";
 }

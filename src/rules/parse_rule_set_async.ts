@@ -7,6 +7,13 @@ import { _createRuleSetParser, type ParseRuleSetOptions } from "./parse_rule_set
 import type { RuleSet } from "./rule_set.ts";
 import { _yieldToEventLoop } from "./_yield_to_event_loop.ts";
 
+/**
+ * Most lines parsed in one slice, whatever the clock says (where it stands
+ * still while code runs, as on Cloudflare Workers, the measured cost per
+ * line is 0 and a slice would otherwise take the whole text).
+ */
+export const _MOST_LINES_PER_SLICE = 1024;
+
 /** Options of {@linkcode parseRuleSetAsync}. */
 export interface ParseRuleSetAsyncOptions extends ParseRuleSetOptions {
   /**
@@ -51,15 +58,17 @@ export async function parseRuleSetAsync(
   let perLine = -1;
   while (parser.linesRead < parser.lineCount) {
     const started = performance.now();
+    const last = parser.linesRead + _MOST_LINES_PER_SLICE;
     let batch = perLine < 0 ? 16 : _linesFor(sliceMilliseconds / 2, perLine);
     while (parser.linesRead < parser.lineCount) {
+      batch = Math.min(batch, last - parser.linesRead);
       const before = parser.linesRead;
       const batchStarted = performance.now();
       parser.parseLines(batch);
       const now = performance.now();
       perLine = (now - batchStarted) / Math.max(1, parser.linesRead - before);
       const left = sliceMilliseconds - (now - started);
-      if (left < sliceMilliseconds / 8) break;
+      if (left < sliceMilliseconds / 8 || parser.linesRead >= last) break;
       batch = _linesFor(left / 2, perLine);
     }
     if (parser.linesRead < parser.lineCount) {

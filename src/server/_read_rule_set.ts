@@ -5,12 +5,13 @@
  * @module
  */
 import type { CompiledRuleSet } from "../rules/compile_rule_set.ts";
-import { formatRuleSet } from "../rules/format_rule_set.ts";
+import { _ruleSetLines } from "../rules/format_rule_set.ts";
 import { parseRuleSetAsync } from "../rules/parse_rule_set_async.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
-import { _checkModel } from "./_check_model.ts";
+import { _checkModelInSlices } from "./_check_model.ts";
 import { _HttpError } from "./_http_error.ts";
 import { _readBody } from "./_read_body.ts";
+import { _joinInSlices } from "./_sliced_text.ts";
 
 /** An uploaded rule set, ready to store. */
 export interface _UploadedRuleSet {
@@ -85,7 +86,7 @@ async function _checkRuleSet(
         `Cannot read rule set: ${(error as Error).message}`,
       );
     }
-    ruleSet = _checkModel(value);
+    ruleSet = await _checkModelInSlices(value);
   } else {
     if (!options.allowEmpty && _isBlank(text)) {
       throw new _HttpError(
@@ -109,7 +110,7 @@ async function _checkRuleSet(
   const compiled = await options.compile(ruleSet);
   if (json) {
     // Stored as text; it must read back as the same rule set.
-    text = formatRuleSet(ruleSet);
+    text = await _joinInSlices(_ruleSetLines(ruleSet));
     ruleSet = await parse(text);
   }
   return { text, ruleSet, compiled, rules };

@@ -8,6 +8,7 @@ import type { _Service } from "./_service.ts";
 import { _choice, _flag, _ifMatch, _mismatch, _name, _notFound } from "./_http_helpers.ts";
 import { _HttpError } from "./_http_error.ts";
 import { _readRuleSet } from "./_read_rule_set.ts";
+import { _ruleSetJsonLines, _slicedTextBody } from "./_sliced_text.ts";
 
 const _MAX_ATTEMPTS = 16;
 
@@ -74,7 +75,11 @@ export async function _getRuleSet(c: Context, service: _Service): Promise<Respon
   c.header("ETag", `"${loaded.version}"`);
   c.header("X-Bpfstream-Version", String(loaded.version));
   c.header("Last-Modified", new Date(loaded.updatedAt).toUTCString());
-  if (format === "json") return c.json(loaded.ruleSet);
+  if (format === "json") {
+    // About 2.6 MB for 10,000 rules: made in slices (./_sliced_text.ts).
+    c.header("Content-Type", "application/json");
+    return c.body(_slicedTextBody(_ruleSetJsonLines(loaded.ruleSet)));
+  }
   return c.text(loaded.text);
 }
 
