@@ -31,7 +31,7 @@ Deno.test("the dispatch loop's fused operations agree with interpret() on random
   const random = _prng(0x16f05e);
   const programs: Record<string, number> = {};
   let compared = 0;
-  for (let n = 0; n < 400; n++) {
+  for (let n = 0; n < 500; n++) {
     const span = 4 + random.int(random.chance(0.2) ? 120 : 40);
     const program = _fusedProgramOf(random, span);
     if (program === undefined) continue;
@@ -44,7 +44,7 @@ Deno.test("the dispatch loop's fused operations agree with interpret() on random
     assert.equal(mismatch, undefined, `program ${n}: ${JSON.stringify(mismatch)}`);
     compared++;
   }
-  assert.ok(compared > 350, `only ${compared} valid programs`);
+  assert.ok(compared > 440, `only ${compared} valid programs`);
   // Every form was laid out (an upper bound: operands count too) and the runs compared many cases.
   for (const form of Object.keys(FORMS)) {
     assert.ok((programs[form] ?? 0) > 20, `${form}: ${programs[form] ?? 0} programs`);
