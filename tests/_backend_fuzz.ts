@@ -767,13 +767,37 @@ export function _treeProgramOf(random: _Random, template: Uint8Array): Instructi
   return _linkedForward(body, random);
 }
 
+/** Where {@linkcode _linkedForward}'s jumps go, and the returns after the pieces. */
+export interface _ForwardShape {
+  /** The instructions after the pieces. */
+  returns: Instruction[];
+  /** Where in `returns` a jump to them may land (each the first of a return's instructions). */
+  targets: number[];
+  /** How often a jump goes to a later piece (when there is one) rather than to a return. */
+  toLater: number;
+  /** How often such a jump goes to the next piece rather than to any later one (0: any). */
+  toNext: number;
+}
+
+/** Three returns (`ret #0`, `ret #0x40000`, `ret a`), later pieces 70% of the time. */
+const _THREE_RETURNS: _ForwardShape = {
+  returns: [op(0x06, 0), op(0x06, 0x40000), op(0x16)],
+  targets: [0, 1, 2],
+  toLater: 0.7,
+  toNext: 0,
+};
+
 /**
  * `body`'s pieces as one program of forward jumps: the last instruction of
  * each piece (a conditional jump, or `ja`) jumps to a later piece or to one
- * of three returns after them (`ret #0`, `ret #0x40000`, `ret a`).
+ * of the returns after them (`shape`; by default `ret #0`, `ret #0x40000`,
+ * `ret a`).
  */
-export function _linkedForward(body: Instruction[][], random: _Random): Instruction[] {
-  const returns = [op(0x06, 0), op(0x06, 0x40000), op(0x16)]; // ret #0, ret #0x40000, ret a
+export function _linkedForward(
+  body: Instruction[][],
+  random: _Random,
+  shape: _ForwardShape = _THREE_RETURNS,
+): Instruction[] {
   const starts: number[] = [];
   let at = 0;
   for (const piece of body) {
@@ -785,9 +809,9 @@ export function _linkedForward(body: Instruction[][], random: _Random): Instruct
     const jumpIndex = starts[b] + piece.length - 1;
     const target = () => {
       const later = starts.slice(b + 1);
-      const to = random.chance(0.7) && later.length > 0
-        ? random.pick(later)
-        : at + random.int(returns.length);
+      const to = random.chance(shape.toLater) && later.length > 0
+        ? (shape.toNext > 0 && random.chance(shape.toNext) ? later[0] : random.pick(later))
+        : at + random.pick(shape.targets);
       return Math.min(to - jumpIndex - 1, 255);
     };
     const last = piece[piece.length - 1];
@@ -796,7 +820,7 @@ export function _linkedForward(body: Instruction[][], random: _Random): Instruct
       : { ...last, jt: target(), jf: target() };
     program.push(...piece);
   });
-  program.push(...returns);
+  program.push(...shape.returns);
   return program;
 }
 

@@ -38,6 +38,7 @@ import { _executor } from "../src/bpf/_execute.ts";
 import { _executorBatch } from "../src/bpf/_execute_batch.ts";
 import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from "../src/bpf/opcodes.ts";
 import type { _Random } from "./_fuzz.ts";
+import { type _ForwardShape, _linkedForward } from "./_backend_fuzz.ts";
 import { compileFilter } from "../src/filter/compile_filter.ts";
 import { _arithmeticFilterOf, _u32ProgramOf } from "./_step_tree_fuzz.ts";
 
@@ -256,7 +257,7 @@ export function _fusedProgramOf(random: _Random, span: number): Instruction[] | 
   for (let n = 1 + random.int(random.chance(0.2) ? 30 : 8); n > 0; n--) {
     body.push([...bodyOf(random, span, cells), ...jumpOf(random, span, cells)]);
   }
-  const program = _linked(body, random);
+  const program = _linkedForward(body, random, _FUSED_SHAPE);
   try {
     validate(program);
   } catch {
@@ -265,35 +266,16 @@ export function _fusedProgramOf(random: _Random, span: number): Instruction[] | 
   return program;
 }
 
-/** The pieces linked by forward jumps to later pieces or the returns after them. */
-function _linked(body: Instruction[][], random: _Random): Instruction[] {
-  const returns = [op(0x06, 0), op(0x06, 0x40000), op(0x16), TXA, op(0x16)];
-  const targets = [0, 1, 2, 3]; // the returns' first instructions (3: txa; ret a)
-  const starts: number[] = [];
-  let at = 0;
-  for (const piece of body) {
-    starts.push(at);
-    at += piece.length;
-  }
-  const program: Instruction[] = [];
-  body.forEach((piece, b) => {
-    const jumpIndex = starts[b] + piece.length - 1;
-    const target = () => {
-      const later = starts.slice(b + 1);
-      const to = random.chance(0.65) && later.length > 0
-        ? (random.chance(0.5) ? later[0] : random.pick(later))
-        : at + random.pick(targets);
-      return Math.min(to - jumpIndex - 1, 255);
-    };
-    const last = piece[piece.length - 1];
-    piece[piece.length - 1] = last.code === 0x05
-      ? { ...last, k: target() }
-      : { ...last, jt: target(), jf: target() };
-    program.push(...piece);
-  });
-  program.push(...returns);
-  return program;
-}
+/**
+ * The pieces linked by forward jumps to later pieces (often the next) or to
+ * the returns after them, `txa; ret a` among them.
+ */
+const _FUSED_SHAPE: _ForwardShape = {
+  returns: [op(0x06, 0), op(0x06, 0x40000), op(0x16), TXA, op(0x16)],
+  targets: [0, 1, 2, 3], // the returns' first instructions (3: txa; ret a)
+  toLater: 0.65,
+  toNext: 0.5,
+};
 
 /** The highest offset a `[k]` or `ldx msh` load reads to (k ≥ 0), clamped. */
 function highestOf(program: readonly Instruction[], limit: number): number {
