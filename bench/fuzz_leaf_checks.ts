@@ -23,7 +23,7 @@ import { compileRuleSet, createFrameRef, type FrameRef } from "../src/rules/comp
 import { parseRuleSet } from "../src/rules/parse_rule_set.ts";
 import { _leafChecking } from "../src/rules/_classifier_wasm_leaf_checks.ts";
 import { generateRuleSet } from "../bench/_rule_set_generator.ts";
-import { _inOneBlock } from "../tests/_wasm_block_fixtures.ts";
+import { _batchVerdicts, _inOneBlock } from "../tests/_wasm_block_fixtures.ts";
 const WIDE = Deno.env.get("WIDE") === "1";
 const NEGATION = Number(Deno.env.get("NEGATION") ?? 0.1);
 const BATCH = Deno.env.get("BATCH") === "1";
@@ -224,17 +224,7 @@ function check(text: string): string | null {
   if (fb !== undefined) return "FALLBACK " + fb;
   if (BATCH) {
     const { block, frames: inBlock } = blocked!;
-    const verdicts = new Uint8Array(inBlock.length);
-    const wb = w as unknown as {
-      _batch: {
-        begin(b: Uint8Array, v: Uint8Array): void;
-        add(f: FrameRef, i: number): void;
-        finish(): void;
-      };
-    };
-    wb._batch.begin(block, verdicts);
-    inBlock.forEach((f, i) => wb._batch.add(f, i));
-    wb._batch.finish();
+    const verdicts = _batchVerdicts(w, block, inBlock);
     for (const [i, f] of frames.entries()) {
       const a = ref.classify(f);
       if (a !== (verdicts[i] !== 0)) {

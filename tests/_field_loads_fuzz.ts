@@ -40,7 +40,7 @@ import {
   FR_NET_X,
 } from "../src/rules/_classifier_wasm_layout.ts";
 import { generateRuleSet } from "../bench/_rule_set_generator.ts";
-import { _inOneBlock } from "./_wasm_block_fixtures.ts";
+import { _batchVerdicts, _inOneBlock } from "./_wasm_block_fixtures.ts";
 
 let packets = examplePackets();
 try {
@@ -278,17 +278,7 @@ export function _checkFieldLoads(
   if (x !== y) return `counters ${x} vs ${y}`;
   if (batch) {
     const { block, frames: inBlock } = _inOneBlock(frames);
-    const verdicts = new Uint8Array(inBlock.length);
-    const wb = w as unknown as {
-      _batch: {
-        begin(b: Uint8Array, v: Uint8Array): void;
-        add(f: FrameRef, i: number): void;
-        finish(): void;
-      };
-    };
-    wb._batch.begin(block, verdicts);
-    inBlock.forEach((f, i) => wb._batch.add(f, i));
-    wb._batch.finish();
+    const verdicts = _batchVerdicts(w, block, inBlock);
     for (const [i, f] of frames.entries()) {
       const a = ref.classify(f);
       if (a !== (verdicts[i] !== 0)) {

@@ -74,3 +74,27 @@ export function _asRecords(block: Uint8Array, frames: readonly FrameRef[]): {
   };
   return { batch, records, interfaceFrames };
 }
+
+/**
+ * The verdicts (non-zero: accepted) of `frames`, all in `block`, through the
+ * Wasm classifier's private batch path: one `begin`, an `add` per frame in
+ * order, one `finish`.
+ */
+export function _batchVerdicts(
+  classifier: unknown,
+  block: Uint8Array,
+  frames: readonly FrameRef[],
+): Uint8Array {
+  const { _batch } = classifier as {
+    _batch: {
+      begin(b: Uint8Array, v: Uint8Array): void;
+      add(f: FrameRef, i: number): void;
+      finish(): void;
+    };
+  };
+  const verdicts = new Uint8Array(frames.length);
+  _batch.begin(block, verdicts);
+  frames.forEach((f, i) => _batch.add(f, i));
+  _batch.finish();
+  return verdicts;
+}
