@@ -17,6 +17,7 @@ import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
 import { _closureTree, _testTree } from "../src/bpf/_execute_tree.ts";
 import { _encodeDispatch } from "../src/bpf/_dispatch_code.ts";
 import { _executor } from "../src/bpf/_execute.ts";
+import { _executorFrames } from "../src/bpf/_execute_frames.ts";
 import { _executorBatch } from "../src/bpf/_execute_batch.ts";
 import type { _Single } from "../src/bpf/_execute_single.ts";
 import { interpret } from "../src/bpf/interpret.ts";
@@ -847,8 +848,13 @@ export function _unboundedTree(program: Instruction[]): _Single | undefined {
  */
 export function _dispatchLoop(program: Instruction[]): _Single {
   const code = _encodeDispatch(_removeKnownTests(_lower(program)));
-  const run = _executor(code, (packet, context) => interpret(program, packet, context));
-  return { run, runBatch: _executorBatch(run) };
+  const beyondInt32 = (packet: Uint8Array, context?: PacketContext) =>
+    interpret(program, packet, context);
+  // Batches through the loop's copy, as compileClosure() runs them.
+  return {
+    run: _executor(code, beyondInt32),
+    runBatch: _executorBatch(_executorFrames(code, beyondInt32)),
+  };
 }
 
 type _Frame = { at: number; packet: Uint8Array; skip: number; wire: number | undefined };

@@ -35,6 +35,7 @@ import { _lower } from "../src/bpf/_lower.ts";
 import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
 import { _encodeDispatch } from "../src/bpf/_dispatch_code.ts";
 import { _executor } from "../src/bpf/_execute.ts";
+import { _executorFrames } from "../src/bpf/_execute_frames.ts";
 import { _executorBatch } from "../src/bpf/_execute_batch.ts";
 import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from "../src/bpf/opcodes.ts";
 import type { _Random } from "./_fuzz.ts";
@@ -384,8 +385,11 @@ export function _compareFused(
   packets: readonly Uint8Array[],
 ): _FusedMismatch | undefined {
   const code = _encodeDispatch(_removeKnownTests(_lower(program)));
-  const run = _executor(code, (packet, context) => interpret(program, packet, context));
-  const runBatch = _executorBatch(run);
+  const beyondInt32 = (packet: Uint8Array, context?: PacketContext) =>
+    interpret(program, packet, context);
+  const run = _executor(code, beyondInt32);
+  // Batches through the loop's copy, as compileClosure() runs them.
+  const runBatch = _executorBatch(_executorFrames(code, beyondInt32));
   for (const packet of packets) {
     for (const context of callContextsOf(random, packet)) {
       const want = interpret(program, packet, context);

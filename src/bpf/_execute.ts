@@ -26,6 +26,12 @@
  * their branch: a mask there makes the next dispatch wait for the packet's
  * bytes (the 734-instruction program 330 → 574 ns).
  *
+ * Batches run a copy of this loop, `_executorFrames` in `_execute_frames.ts`
+ * (written by scripts/generate_execute_frames.ts; rerun it after editing
+ * this file), so that V8 optimises per-packet calls and batches apart: one
+ * literal serving both loses the per-packet code's folded `B = 0` and
+ * `LE = P.length` in every process that also runs batches.
+ *
  * @module
  */
 import type { PacketContext } from "./packet_context.ts";

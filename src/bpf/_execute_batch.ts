@@ -9,6 +9,9 @@
  * 11–12): the call, the cursor's stores and loads and the loop's prologue per
  * frame. Looping inside the function leaves a frame only its bounds to
  * compute (bench/RESULTS.md, "Closure engine from a shared call site").
+ * `compileClosure` hands batches the loop's copy (`_executorFrames`,
+ * `_execute_frames.ts`), so that V8 optimises them apart from per-packet
+ * calls; any function of {@linkcode _executor}'s shape serves.
  *
  * @module
  */

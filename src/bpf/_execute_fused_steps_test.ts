@@ -14,6 +14,7 @@ import { _removeKnownTests } from "./_known_tests.ts";
 import * as dispatch from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _executorBatch } from "./_execute_batch.ts";
+import { _executorFrames } from "./_execute_frames.ts";
 import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { SKF_LL_OFF, SKF_NET_OFF } from "./opcodes.ts";
@@ -141,7 +142,9 @@ Deno.test("the dispatch loop's fused steps agree with interpret() per call and i
       const fused = EXPECTED[kind].filter((number) => code.includes(number));
       assert.ok(fused.length > 0, `${kind}: ${JSON.stringify(program)} is not fused: ${code}`);
       fused.forEach((number) => seen.add(number));
-      const run = _executor(code, (packet, context) => interpret(program, packet, context));
+      const beyondInt32 = (packet: Uint8Array, context?: PacketContext) =>
+        interpret(program, packet, context);
+      const run = _executor(code, beyondInt32);
       for (const packet of data) {
         for (const context of CONTEXTS) {
           assert.equal(
@@ -159,7 +162,11 @@ Deno.test("the dispatch loop's fused steps agree with interpret() per call and i
       data.forEach((packet, i) => bytes.set(packet, offsets[i]));
       const results = new Uint32Array(data.length);
       const capturedLengths = Uint32Array.from(data, (packet) => packet.length);
-      _executorBatch(run)({ bytes, offsets, capturedLengths }, results);
+      // Through the loop's copy, as compileClosure() runs batches.
+      _executorBatch(_executorFrames(code, beyondInt32))(
+        { bytes, offsets, capturedLengths },
+        results,
+      );
       data.forEach((packet, i) => {
         // A batch's frame: its data and link-layer header start at its offset.
         const at = offsets[i];

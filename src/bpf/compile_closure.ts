@@ -10,6 +10,7 @@ import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
 import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
+import { _executorFrames } from "./_execute_frames.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
 import { _testTree } from "./_execute_tree.ts";
@@ -69,8 +70,11 @@ export function compileClosure(
   const code = _encodeDispatch(lowered);
   const dispatchLoop = () => {
     // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
-    const run = _executor(code, (packet, context) => interpret(program, packet, context));
-    return { run, runBatch: _executorBatch(run) };
+    const beyondInt32 = (packet: Uint8Array, context?: PacketContext) =>
+      interpret(program, packet, context);
+    // Batches run the loop's copy, so V8 optimises it apart from per-packet calls.
+    const run = _executor(code, beyondInt32);
+    return { run, runBatch: _executorBatch(_executorFrames(code, beyondInt32)) };
   };
   const single = _singleOperation(code) ?? _compareChain(lowered) ??
     _testTree(lowered, dispatchLoop) ?? dispatchLoop();

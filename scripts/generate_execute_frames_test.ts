@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { EXECUTE_FILE, FRAMES_FILE, framesSource } from "./generate_execute_frames.ts";
+
+/** Code without whitespace: what `deno fmt` may change is not a difference. */
+const bare = (text: string) => text.replace(/\s+/g, "");
+
+Deno.test("src/bpf/_execute_frames.ts is _execute.ts's dispatch loop under another name", async () => {
+  const execute = await Deno.readTextFile(EXECUTE_FILE);
+  const frames = await Deno.readTextFile(FRAMES_FILE);
+  assert.equal(
+    bare(frames),
+    bare(framesSource(execute)),
+    "stale: run `deno run --allow-read --allow-write --allow-run scripts/generate_execute_frames.ts`",
+  );
+  // The copy holds every case of the loop, and only the name differs.
+  const cases = (text: string) => text.match(/case \d+:/g)!.length;
+  assert.equal(cases(frames), cases(execute));
+  assert.ok(cases(execute) > 100);
+});
+
+Deno.test("framesSource() names the marker when the loop is missing", () => {
+  assert.throws(() => framesSource('import "x";\nno loop'), /check-function-length/);
+});
