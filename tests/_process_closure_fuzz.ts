@@ -179,12 +179,44 @@ export function _processProgramOf(
   }
 }
 
-/** A packet: a capture frame (maybe cut), a template (maybe changed), or 0–3 bytes. */
-function packetOf(random: _Random, template: Uint8Array, real: readonly Uint8Array[]): Uint8Array {
+/** Where the program's loads end: each `[k]` and `[x + k]` load's k plus its size (k < 2048). */
+function loadEndsOf(program: readonly Instruction[]): number[] {
+  const ends: number[] = [];
+  for (const { code, k } of program) {
+    const cls = code & 0x07;
+    const mode = code & 0xe0;
+    if ((cls === 0x00 || cls === 0x01) && (mode === 0x20 || mode === 0x40 || mode === 0xa0)) {
+      const size = cls === 0x01 || (code & 0x18) === 0x10 ? 1 : (code & 0x18) === 0x08 ? 2 : 4;
+      if (k < 2048) ends.push(k + size);
+    }
+  }
+  return ends;
+}
+
+/**
+ * A packet: a capture frame or the template (maybe cut, often just before or
+ * at the end of one of the program's loads, maybe a byte changed), or 0–3
+ * random bytes.
+ */
+function packetOf(
+  random: _Random,
+  template: Uint8Array,
+  real: readonly Uint8Array[],
+  program: readonly Instruction[],
+): Uint8Array {
   const choice = random.int(6);
   if (choice === 0) return Uint8Array.from({ length: random.int(4) }, () => random.int(256));
   const source = choice <= 2 && real.length > 0 ? random.pick(real) : template;
-  const length = random.chance(0.3) ? random.int(source.length + 1) : source.length;
+  const ends = loadEndsOf(program);
+  const cut = random.int(3);
+  const length = cut === 0 && ends.length > 0
+    ? Math.min(
+      source.length,
+      Math.max(0, random.pick(ends) + random.pick([-2, -1, -1, 0, 0, 1, random.int(16)])),
+    )
+    : cut === 1
+    ? random.int(source.length + 1)
+    : source.length;
   const packet = source.slice(0, length);
   if (length > 0 && random.chance(0.3)) packet[random.int(length)] = random.int(256);
   return packet;
@@ -254,10 +286,18 @@ function batchOf(random: _Random, packets: readonly Uint8Array[]) {
 function checkEntry(
   random: _Random,
   entry: _Entry,
-  packets: readonly Uint8Array[],
+  packets: Uint8Array[],
   shared: boolean,
 ): _ProcessMismatch | undefined {
   const { program, run } = entry;
+  // Each packet also cut one byte short of a load's end, and at it.
+  const ends = loadEndsOf(program);
+  if (ends.length > 0) {
+    packets = packets.flatMap((p) => {
+      const end = random.pick(ends);
+      return end <= p.length ? [p, p.slice(0, end - 1), p.slice(0, end)] : [p];
+    });
+  }
   const miss =
     (path: string, packet: Uint8Array, context: PacketContext | undefined) =>
     (expected: number, actual: number): _ProcessMismatch => ({
@@ -399,7 +439,7 @@ export function _processFuzz(
     }
     const packets = Array.from(
       { length: 2 + random.int(6) },
-      () => packetOf(random, made!.template, options.real),
+      () => packetOf(random, made!.template, options.real, made!.program),
     );
     const own = checkEntry(random, entry, packets, random.chance(0.5));
     if (own !== undefined) return own;
@@ -411,7 +451,7 @@ export function _processFuzz(
       const template = random.chance(0.5) ? _ipTemplateOf(random) : _templateOf(random);
       const again = Array.from(
         { length: 1 + random.int(4) },
-        () => packetOf(random, template, options.real),
+        () => packetOf(random, template, options.real, earlier.program),
       );
       count("revisits");
       const found = checkEntry(random, earlier, again, true);
