@@ -316,7 +316,8 @@ function checkEntry(
   const kind = shared ? "shared helper" : "own call";
   for (const packet of packets) {
     const want = interpret(program, packet);
-    const got = call(run, packet);
+    // An explicit `undefined` context at times: the same as none.
+    const got = random.chance(0.2) ? run(packet, undefined) : call(run, packet);
     count(`${kind}, no context`);
     if (got !== want) return miss(`${kind}, no context`, packet, undefined)(want, got);
     const wire = wireOf(random, packet.length);
@@ -364,11 +365,14 @@ function checkEntry(
     count(`${kind}, huge offsets`);
     if (got !== want) return miss(`${kind}, huge offsets`, new Uint8Array(0), context)(want, got);
   }
-  const results = new Uint32Array(frames.length).fill(0xdeadbeef);
+  // At times fewer frames than the batch holds (`count`), and results longer than needed.
+  const n = random.chance(0.2) ? random.int(frames.length + 1) : frames.length;
+  if (n < frames.length) batch.count = n;
+  const results = new Uint32Array(frames.length + random.int(3)).fill(0xdeadbeef);
   if (shared) batchShared(run, batch, results);
   else run.runBatch!(batch, results);
-  count(`${kind}, batch frames`, frames.length);
-  for (let i = 0; i < frames.length; i++) {
+  count(`${kind}, batch frames`, n);
+  for (let i = 0; i < n; i++) {
     const want = interpret(program, batch.bytes, contextOf(frames[i]));
     if (results[i] !== want) {
       return miss(`${kind}, runBatch frame ${i}`, frames[i].packet, contextOf(frames[i]))(
