@@ -134,11 +134,14 @@ function expressionOf(random: _Random): string {
   return text;
 }
 
-/** A program of one of the sources, with a packet template for it; undefined if none. */
+/**
+ * A program of one of the sources (`kind`, 0–9; at random by default), with a
+ * packet template for it; undefined if none.
+ */
 export function _processProgramOf(
   random: _Random,
+  kind: number = random.int(10),
 ): { source: string; program: Instruction[]; template: Uint8Array } | undefined {
-  const kind = random.int(10);
   const template = kind <= 3 ? _ipTemplateOf(random) : _templateOf(random);
   try {
     switch (kind) {
@@ -420,11 +423,8 @@ export function _processFuzz(
       count("compiled again");
     } else {
       // Runs of one source at times (a stretch of loops or of trees).
-      if (random.chance(0.02)) streak = streak === undefined ? random.int(1 << 30) : undefined;
-      const stream = streak === undefined
-        ? random
-        : { ...random, int: (n: number) => n === 10 ? streak! % 10 : random.int(n) };
-      made = _processProgramOf(stream as _Random);
+      if (random.chance(0.02)) streak = streak === undefined ? random.int(10) : undefined;
+      made = _processProgramOf(random, streak);
     }
     if (made === undefined) continue;
     // `SKF_AD_RANDOM` differs from run to run (the engines draw their own values).
