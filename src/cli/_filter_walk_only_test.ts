@@ -183,7 +183,8 @@ Deno.test({
     for (const c of loadCases()) {
       const capture = Deno.readFileSync(corpusDir + c.file);
       const where = `${c.file} (${c.base}): ${c.expr}`;
-      const base = ["--base", c.base];
+      // The input's format kept: the expected output is the input's records.
+      const base = ["--base", c.base, "--keep-format"];
       const expression = await _sameAsInterpreter(
         [...base, "--expr", c.expr],
         capture,
