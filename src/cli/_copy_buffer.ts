@@ -1,8 +1,11 @@
 /**
  * The buffer a rewritten capture is built in (./_tcpdump_form.ts): bytes are
  * appended, and what was appended since the last hand-out goes out as one
- * view; a full buffer is replaced, never written again, so the views handed
- * out stay valid until they are written.
+ * view; a full buffer is replaced, not written again in this chunk's
+ * transform. The destination writes every piece of a chunk before the next
+ * chunk is transformed (./_pipe_router.ts), so each transform starts the
+ * buffer afresh ({@linkcode _CopyBuffer.reuse}): the same pages every chunk,
+ * no new memory to fault in.
  *
  * @module
  */
@@ -20,6 +23,11 @@ export class _CopyBuffer {
   used = 0;
   /** Bytes of it already handed out. */
   #handed = 0;
+
+  /** Starts the buffer again: every piece handed out was written. */
+  reuse(): void {
+    this.used = this.#handed = 0;
+  }
 
   /** Makes room for `bytes` more at `used` (handing the pending bytes out first if full). */
   room(bytes: number, pieces: Uint8Array[]): void {

@@ -49,7 +49,10 @@ export interface _PipeRouterTargets {
 
 /** Rewrites a destination's bytes on their way out (./_tcpdump_form.ts). */
 export interface _OutputForm {
-  /** The bytes to write for `chunk` (valid until they are written). */
+  /**
+   * The bytes to write for `chunk`, valid until they are written: every
+   * piece is written before the next call (a form may reuse its memory then).
+   */
   transform(chunk: Uint8Array): Uint8Array[];
   /** The bytes still to write at the end. */
   finish(): Uint8Array[];

@@ -71,6 +71,7 @@ export class _PcapRecordsForm {
     }
     if (end < chunk.length) this.#partial = chunk.slice(end);
     if (end === 0) return;
+    this.#out.reuse();
     if (cut || header !== _PCAP_RECORD_HEADER) {
       this.#oneByOne(chunk, view, end, pieces);
     } else if (this.#plain) {

@@ -71,6 +71,7 @@ export class _PcapngRecordsForm {
   /** Appends the bytes to write for `chunk` to `pieces`. */
   transform(chunk: Uint8Array, pieces: Uint8Array[]): void {
     if (this.#failure !== undefined) throw this.#failure;
+    this.#out.reuse();
     this.#records(this.#decoder.push(chunk), pieces);
     this.#out.hand(pieces);
   }
@@ -78,6 +79,7 @@ export class _PcapngRecordsForm {
   /** Appends the bytes still held to `pieces`. */
   finish(pieces: Uint8Array[]): void {
     if (this.#failure !== undefined) throw this.#failure;
+    this.#out.reuse();
     this.#records(this.#decoder.finish(), pieces);
     this.#out.hand(pieces);
   }
