@@ -44,9 +44,27 @@ export function _microseconds(
 }
 
 /** Whether the metadata record at `start` is an Interface Description Block (type 1, either byte order). */
-function _isInterfaceBlock(bytes: Uint8Array, start: number): boolean {
+export function _isInterfaceBlock(bytes: Uint8Array, start: number): boolean {
   const a = bytes[start], b = bytes[start + 1], c = bytes[start + 2], d = bytes[start + 3];
   return b === 0 && c === 0 && ((a === 1 && d === 0) || (a === 0 && d === 1));
+}
+
+/**
+ * Why libpcap refuses `iface` after an interface of `linkType` and adjusted
+ * snapshot length `snapshot` (the message `filter` prints), or `undefined`.
+ */
+export function _interfaceRefusal(
+  iface: CaptureInterface,
+  linkType: number,
+  snapshot: number,
+): string | undefined {
+  if (iface.linkType === linkType && _adjustSnapshot(iface.linkType, iface.snaplen) === snapshot) {
+    return undefined;
+  }
+  const what = iface.linkType !== linkType
+    ? `a type ${iface.linkType} different from the type`
+    : `a snapshot length ${iface.snaplen} different from the snapshot length`;
+  return `Cannot write the capture as tcpdump -w does: an interface has ${what} of the first interface (--keep-format writes it as pcapng)`;
 }
 
 /** See the module documentation. */
@@ -140,14 +158,9 @@ export class _PcapngRecordsForm {
       this.#out.room(_PCAP_FILE_HEADER, pieces);
       this.#out.bytes.set(_tcpdumpHeader(iface.linkType, snapshot), this.#out.used);
       this.#out.used += _PCAP_FILE_HEADER;
-    } else if (iface.linkType !== this.#linkType || snapshot !== this.#snapshot) {
-      const what = iface.linkType !== this.#linkType
-        ? `a type ${iface.linkType} different from the type`
-        : `a snapshot length ${iface.snaplen} different from the snapshot length`;
-      this.#failure = new DataError(
-        this.#name,
-        `Cannot write the capture as tcpdump -w does: an interface has ${what} of the first interface (--keep-format writes it as pcapng)`,
-      );
+    } else {
+      const refusal = _interfaceRefusal(iface, this.#linkType, this.#snapshot);
+      if (refusal !== undefined) this.#failure = new DataError(this.#name, refusal);
     }
   }
 }
