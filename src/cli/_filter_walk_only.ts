@@ -159,6 +159,7 @@ export async function _filterWalkOnly(
     const source = "reason" in walk || _flag(parsed, "keep-format") ? input : _pcapngAsPcap(input, {
       name: run.path === "-" ? "<stdin>" : run.path,
       pool: walk,
+      memory: walk.memory,
       walks(fileHeader) {
         const header = _pcapHeader(fileHeader);
         return header !== undefined && walk.walksEvery(header.captureInterface, header.layout);

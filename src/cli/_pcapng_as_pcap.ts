@@ -26,6 +26,7 @@ import type { BlockSource } from "./block_source.ts";
 import { DataError } from "./data_error.ts";
 import type { _BlockPool } from "./_sync_block_source.ts";
 import { _adjustSnapshot, _tcpdumpHeader } from "./_tcpdump_header.ts";
+import { type _EpbCopy, _epbCopy } from "./_pcapng_wasm_copy.ts";
 import { _interfaceRefusal, _isInterfaceBlock, _microseconds } from "./_tcpdump_pcapng_records.ts";
 
 /** What {@linkcode _pcapngAsPcap} needs. */
@@ -34,6 +35,8 @@ export interface _PcapngAsPcapOptions {
   name: string;
   /** Where the pcap blocks are written (the walk's memory). */
   pool: _BlockPool;
+  /** The memory of the pool's blocks: runs of packets in it are written in one Wasm call. */
+  memory?: WebAssembly.Memory;
   /** Whether the walk takes every record of a pcap with this 24-byte file header. */
   walks(fileHeader: Uint8Array): boolean;
 }
@@ -58,11 +61,20 @@ class _Transcoder {
   /** An interface libpcap refuses: the input ends there. */
   failure: DataError | undefined;
 
+  /** Runs of Enhanced Packet Blocks written in one Wasm call (./_pcapng_wasm_copy.ts), if made. */
+  readonly #copy: _EpbCopy | undefined;
+
   /** `interfaces`: the decoder's (growing) list, which the records name. */
-  constructor(name: string, pool: _BlockPool, interfaces: readonly CaptureInterface[]) {
+  constructor(
+    name: string,
+    pool: _BlockPool,
+    interfaces: readonly CaptureInterface[],
+    memory: WebAssembly.Memory | undefined,
+  ) {
     this.#name = name;
     this.#pool = pool;
     this.#interfaces = interfaces;
+    this.#copy = memory === undefined ? undefined : _epbCopy(memory);
   }
 
   /** The pcap bytes of `batch`'s records (in the pool where it has room), or `null`. */
@@ -83,6 +95,10 @@ class _Transcoder {
   #write(batch: RecordBatch, out: Uint8Array): number {
     const to = new DataView(out.buffer, out.byteOffset, out.byteLength);
     const interfaces = this.#interfaces, time = this.#time;
+    // Packets of `batch.bytes` in the same memory as `out` go in runs to the Wasm copy.
+    const copy = batch.bytes.buffer === out.buffer ? this.#copy : undefined;
+    const base = batch.bytes.byteOffset, outBase = out.byteOffset;
+    let runFrom = -1, runTo = -1;
     let used = 0;
     let bytes = batch.carried > 0 ? batch.carry : batch.bytes;
     let view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -92,11 +108,30 @@ class _Transcoder {
         view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       }
       const start = batch.start[i];
-      if (batch.kind[i] === 0) {
+      const iface = batch.kind[i] === 0 ? undefined : interfaces[batch.interfaceIndex[i]];
+      if (
+        copy !== undefined && iface !== undefined && i >= batch.carried && iface.littleEndian &&
+        iface.timestampResolution === 1e6 && iface.timestampOffset === 0 &&
+        view.getUint32(start, true) === 6
+      ) {
+        // An Enhanced Packet Block the Wasm copy writes: the run grows, or a new one starts.
+        if (runFrom >= 0 && start === runTo) {
+          runTo = batch.end[i];
+          continue;
+        }
+        if (runFrom >= 0) used = copy(base + runFrom, base + runTo, outBase + used) - outBase;
+        runFrom = start;
+        runTo = batch.end[i];
+        continue;
+      }
+      if (runFrom >= 0) {
+        used = copy!(base + runFrom, base + runTo, outBase + used) - outBase;
+        runFrom = -1;
+      }
+      if (iface === undefined) {
         if (_isInterfaceBlock(bytes, start)) used = this.#interface(out, used);
         continue;
       }
-      const iface = interfaces[batch.interfaceIndex[i]];
       const little = iface.littleEndian;
       const resolution = iface.timestampResolution;
       // Enhanced (6) and obsolete (2) packet blocks: the time stamp at 12; simple (3): none.
@@ -120,6 +155,7 @@ class _Transcoder {
       out.set(bytes.subarray(data, data + captured), used + _PCAP_RECORD_HEADER);
       used += _PCAP_RECORD_HEADER + captured;
     }
+    if (runFrom >= 0) used = copy!(base + runFrom, base + runTo, outBase + used) - outBase;
     return used;
   }
 
@@ -146,7 +182,12 @@ class _Transcoder {
 export function _pcapngAsPcap(source: BlockSource, options: _PcapngAsPcapOptions): BlockSource {
   let mode: "start" | "pass" | "pcap" = "start";
   const decoder = new CaptureDecoder();
-  const transcoder = new _Transcoder(options.name, options.pool, decoder.interfaces);
+  const transcoder = new _Transcoder(
+    options.name,
+    options.pool,
+    decoder.interfaces,
+    options.memory,
+  );
   let ended = false;
   /** The next pcap block, or `null` at the end. */
   const next = async (): Promise<Uint8Array | null> => {
