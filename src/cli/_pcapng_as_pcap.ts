@@ -41,6 +41,17 @@ export interface _PcapngAsPcapOptions {
   walks(fileHeader: Uint8Array): boolean;
 }
 
+/** Whether the Wasm copy writes packets of `iface`: a little-endian section, microseconds, no offset. */
+function _copies(iface: CaptureInterface): boolean {
+  return iface.littleEndian && iface.timestampResolution === 1e6 && iface.timestampOffset === 0;
+}
+
+/** Whether the block at `start` (of a little-endian section) is an Enhanced Packet Block (type 6). */
+function _isEnhancedPacketBlock(bytes: Uint8Array, start: number): boolean {
+  return bytes[start] === 6 && bytes[start + 1] === 0 && bytes[start + 2] === 0 &&
+    bytes[start + 3] === 0;
+}
+
 /** Whether `block` starts with a pcapng Section Header Block. */
 function _isPcapng(block: Uint8Array): boolean {
   return block.length >= 4 && block[0] === 0x0a && block[1] === 0x0d && block[2] === 0x0d &&
@@ -110,18 +121,23 @@ class _Transcoder {
       const start = batch.start[i];
       const iface = batch.kind[i] === 0 ? undefined : interfaces[batch.interfaceIndex[i]];
       if (
-        copy !== undefined && iface !== undefined && i >= batch.carried && iface.littleEndian &&
-        iface.timestampResolution === 1e6 && iface.timestampOffset === 0 &&
-        view.getUint32(start, true) === 6
+        copy !== undefined && iface !== undefined && i >= batch.carried &&
+        _copies(iface) && _isEnhancedPacketBlock(bytes, start)
       ) {
         // An Enhanced Packet Block the Wasm copy writes: the run grows, or a new one starts.
-        if (runFrom >= 0 && start === runTo) {
-          runTo = batch.end[i];
-          continue;
+        if (runFrom >= 0 && start !== runTo) {
+          used = copy(base + runFrom, base + runTo, outBase + used) - outBase;
+          runFrom = -1;
         }
-        if (runFrom >= 0) used = copy(base + runFrom, base + runTo, outBase + used) - outBase;
-        runFrom = start;
+        if (runFrom < 0) runFrom = start;
         runTo = batch.end[i];
+        // The blocks right after it, while they are such blocks too.
+        const { kind, start: starts, end: ends, interfaceIndex } = batch;
+        while (
+          i + 1 < batch.count && kind[i + 1] === 1 && starts[i + 1] === runTo &&
+          interfaceIndex[i + 1] === batch.interfaceIndex[i] &&
+          _isEnhancedPacketBlock(bytes, runTo)
+        ) runTo = ends[++i];
         continue;
       }
       if (runFrom >= 0) {
