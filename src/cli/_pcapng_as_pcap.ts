@@ -90,13 +90,14 @@ class _Transcoder {
 
   /** The pcap bytes of `batch`'s records (in the pool where it has room), or `null`. */
   records(batch: RecordBatch): Uint8Array | null {
-    if (batch.error !== undefined) throw DataError.from(this.#name, batch.error);
     let size = this.#linkType < 0 ? _PCAP_FILE_HEADER : 0;
     for (let i = 0; i < batch.count; i++) {
       if (batch.kind[i] !== 0) size += _PCAP_RECORD_HEADER + batch.capturedLength[i];
     }
     const out = this.#pool.take(size) ?? new Uint8Array(size);
     const used = this.#write(batch, out);
+    // A bad block ends the input after the packets before it (the batch holds them).
+    if (batch.error !== undefined) this.failure ??= DataError.from(this.#name, batch.error);
     if (used > 0) return out.subarray(0, used);
     this.#pool.give(out);
     return null;
@@ -214,7 +215,11 @@ export function _pcapngAsPcap(source: BlockSource, options: _PcapngAsPcapOptions
       if (mode === "pass") return block;
       if (block === null) {
         ended = true;
-        return mode === "pcap" ? transcoder.records(decoder.finish()) : null;
+        if (mode !== "pcap") return null;
+        // The last packets, or (next round) the failure of a block cut short.
+        const last = transcoder.records(decoder.finish());
+        if (last !== null) return last;
+        continue;
       }
       if (mode === "start" && !_isPcapng(block)) {
         mode = "pass";
