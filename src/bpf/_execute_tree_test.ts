@@ -8,6 +8,7 @@ import {
   _closureTree,
   _MAX_TREE_BLOCKS,
   _MAX_TREE_STEPS,
+  _processTrees,
   _testTree,
   type _TreeLimits,
 } from "./_execute_tree.ts";
@@ -114,6 +115,8 @@ const CONTEXTS: PacketContext[] = [
 function agree(program: Instruction[], frames: Uint8Array[], limits?: _TreeLimits): void {
   validate(program);
   assert.ok(isTree(program, limits), `not a tree: ${JSON.stringify(program)}`);
+  // compileClosure admits one tree shape per process (`_TreeRegistry`): forget the others.
+  _processTrees.clear();
   const run = limits === undefined ? compileClosure(program) : treeOf(program, limits);
   for (const packet of frames) {
     const where = `${JSON.stringify(program)} packet [${packet}]`;
