@@ -14,7 +14,8 @@
  */
 import { _lower } from "../src/bpf/_lower.ts";
 import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
-import { _closureTree, _processTrees, _testTree } from "../src/bpf/_execute_tree.ts";
+import { _closureTree, _testTree } from "../src/bpf/_execute_tree.ts";
+import { _processTreeEntries } from "../src/bpf/_execute_tree_entries.ts";
 import { _encodeDispatch } from "../src/bpf/_dispatch_code.ts";
 import { _executor } from "../src/bpf/_execute.ts";
 import { _executorBatch } from "../src/bpf/_execute_batch.ts";
@@ -345,9 +346,9 @@ export function _compareBackends(
   } catch {
     return undefined;
   }
-  // compile() admits one tree shape per process (`_TreeRegistry`): forget the others, so
-  // that every program the trees' bounds allow runs as one here.
-  _processTrees.clear();
+  // compile() gives trees to the first programs of a process (`_TreeEntries`): hand the
+  // entries out again, so that every program the trees' bounds allow runs as one here.
+  _processTreeEntries.reset();
   const closure = paths.closure ? compile(program, { strategy: "closure" }) : undefined;
   if (closure && _closureTree(_removeKnownTests(_lower(program))) !== undefined) {
     count("closure tree programs");

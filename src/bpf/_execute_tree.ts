@@ -42,6 +42,7 @@ import {
 import { _batchCount, _frameEnd } from "./_run_batch.ts";
 import type { _Single } from "./_execute_single.ts";
 import { _jumpTaken } from "./_alu.ts";
+import type { _TreeEntries } from "./_execute_tree_entries.ts";
 import {
   _CallSites,
   _stepNodes,
@@ -70,8 +71,6 @@ export interface _Tree {
   state: Int32Array;
   /** Whether a node reads X or the wire length from the state (else they need no store per packet). */
   registers: boolean;
-  /** Its call sites and the literals each calls, the entry's call of the root among them. */
-  sites: _CallSites;
 }
 
 /** Bounds on a tree with steps (tests lift them to run every kind of node). */
@@ -121,9 +120,7 @@ export function _closureTree(
   }
   if (sites.steps > limits.steps) return undefined;
   if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
-  const root = built.get(0)!;
-  sites.linkRoot(root);
-  return { root, state: S, registers: blocks.some(_readsRegisters), sites };
+  return { root: built.get(0)!, state: S, registers: blocks.some(_readsRegisters) };
 }
 
 /** Whether a block has steps, or a test on X, at `[x + k]` or of the length. */
@@ -458,52 +455,6 @@ function _range(
 }
 
 /**
- * The call sites of the trees admitted so far, and the node literals each
- * has called: one registry per process in `compileClosure`
- * ({@linkcode _processTrees}). The node literals are shared by every tree in
- * the process, and so is their call feedback: a site that has called nodes
- * of two literals is generic in every tree, and each node behind it a real
- * call. Timed from one call site shared by 15 programs
- * (bench/engine_shared_process.ts), `udp` ran 7.3 ns a packet as the
- * process's one tree and 20.5 with every program's tree run (libpcap 12.0);
- * `tcp port 80` 39.7 as one of eleven trees and 18.7 through the dispatch
- * loop (libpcap 19.3; bench/RESULTS.md, session 17). A tree is admitted when
- * each of its sites is one no admitted tree calls from, or calls only
- * literals that site already called: then no admitted tree's site sees a
- * new literal. Other programs keep the dispatch loop, whose speed does not
- * depend on what else ran.
- */
-export class _TreeRegistry {
-  #callees = new Map<string, Set<string>>();
-
-  /** Whether a tree of these sites is admitted; if so, records them. */
-  admit(sites: _CallSites): boolean {
-    const entries = [...sites.entries()];
-    for (const [site, callees] of entries) {
-      const known = this.#callees.get(site);
-      if (known !== undefined && [...callees].some((callee) => !known.has(callee))) return false;
-    }
-    for (const [site, callees] of entries) {
-      if (!this.#callees.has(site)) this.#callees.set(site, new Set(callees));
-    }
-    return true;
-  }
-
-  /** How many sites the admitted trees call from. */
-  get size(): number {
-    return this.#callees.size;
-  }
-
-  /** Forgets every admitted tree (tests that need the next program as a tree). */
-  clear(): void {
-    this.#callees.clear();
-  }
-}
-
-/** The registry of `compileClosure`'s trees in this process (see {@linkcode _TreeRegistry}). */
-export const _processTrees: _TreeRegistry = new _TreeRegistry();
-
-/**
  * The closure and batch loop of a program that is a closure tree, or
  * undefined. `general` makes the dispatch loop's closure and batch loop of
  * the same program, called (once, on first need) for a packet whose tree
@@ -513,15 +464,16 @@ export function _testTree(
   lowered: _LoweredProgram,
   general: () => _Single,
   limits: _TreeLimits = _TREE_LIMITS,
-  registry?: _TreeRegistry,
+  entries?: _TreeEntries,
 ): _Single | undefined {
+  if (entries !== undefined && !entries.available) return undefined;
   const tree = _closureTree(lowered, limits);
-  if (tree === undefined || (registry !== undefined && !registry.admit(tree.sites))) {
-    return undefined;
-  }
+  if (tree === undefined) return undefined;
   let made: _Single | undefined;
   const escape = () => made ??= general();
-  return { run: _treeRun(tree, escape), runBatch: _treeBatch(tree, escape) };
+  const run = _treeRun(tree, escape);
+  const runBatch = _treeBatch(tree, escape);
+  return entries === undefined ? { run, runBatch } : entries.take(run, runBatch);
 }
 
 function _treeRun({ root, state: S, registers }: _Tree, escape: () => _Single): _Run {

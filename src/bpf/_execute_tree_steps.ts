@@ -84,39 +84,24 @@ export function _stepNodes(
  * The call sites of a tree's nodes, by literal (a function's name) and
  * position: V8 inlines a call whose callees all came from one literal (their
  * closures share its feedback), and makes a call that has seen two literals
- * a generic call, about 8 ns here. `conflicts` counts this tree's links to
- * another literal than their site's first.
+ * a generic call, about 8 ns here. `conflicts` counts the sites of this tree
+ * that see more than one literal.
  */
 export class _CallSites {
   /** Sites that call more than one literal. */
   conflicts = 0;
   /** Step nodes made. */
   steps = 0;
-  #callees = new Map<string, Set<string>>();
+  #callee = new Map<string, string>();
 
   /** Records that `node`'s call sites (in order) call `callees`. */
   link(node: _TreeNode, ...callees: _TreeNode[]): void {
-    callees.forEach((callee, position) => this.#record(`${node.name}/${position}`, callee.name));
-  }
-
-  /** Records that the tree's entry (its `run` and `runBatch`, one site each) calls `root`. */
-  linkRoot(root: _TreeNode): void {
-    this.#record("root", root.name);
-  }
-
-  /** Each site (literal/position) and the literals it calls. */
-  entries(): IterableIterator<[string, ReadonlySet<string>]> {
-    return this.#callees.entries();
-  }
-
-  #record(site: string, callee: string): void {
-    const seen = this.#callees.get(site);
-    if (seen === undefined) this.#callees.set(site, new Set([callee]));
-    else if (seen.values().next().value !== callee) {
-      // Each link to another literal than the site's first counts (a site seeing two is generic).
-      this.conflicts++;
-      seen.add(callee);
-    }
+    callees.forEach((callee, position) => {
+      const site = `${node.name}/${position}`;
+      const seen = this.#callee.get(site);
+      if (seen === undefined) this.#callee.set(site, callee.name);
+      else if (seen !== callee.name) this.conflicts++;
+    });
   }
 }
 

@@ -8,10 +8,10 @@ import {
   _closureTree,
   _MAX_TREE_BLOCKS,
   _MAX_TREE_STEPS,
-  _processTrees,
   _testTree,
   type _TreeLimits,
 } from "./_execute_tree.ts";
+import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { compileFilter } from "../filter/mod.ts";
 import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
@@ -115,8 +115,8 @@ const CONTEXTS: PacketContext[] = [
 function agree(program: Instruction[], frames: Uint8Array[], limits?: _TreeLimits): void {
   validate(program);
   assert.ok(isTree(program, limits), `not a tree: ${JSON.stringify(program)}`);
-  // compileClosure admits one tree shape per process (`_TreeRegistry`): forget the others.
-  _processTrees.clear();
+  // compileClosure gives trees to a process's first programs only (`_TreeEntries`).
+  _processTreeEntries.reset();
   const run = limits === undefined ? compileClosure(program) : treeOf(program, limits);
   for (const packet of frames) {
     const where = `${JSON.stringify(program)} packet [${packet}]`;

@@ -12,7 +12,8 @@ import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
-import { _processTrees, _testTree, _TREE_LIMITS } from "./_execute_tree.ts";
+import { _testTree, _TREE_LIMITS } from "./_execute_tree.ts";
+import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { interpret } from "./interpret.ts";
 import type { _BatchRun } from "./_run_batch.ts";
 import { _executorBatch } from "./_execute_batch.ts";
@@ -35,13 +36,10 @@ import { _executorBatch } from "./_execute_batch.ts";
  * chain on one load (`vlan`, `ip or ip6`: `_execute_chain.ts`), and a small
  * program of fused tests, with a few steps at most (`tcp port 80`, `udp`, a
  * `u32` match), runs as a tree of closures, one per block or step, that V8
- * inlines into one another (`_execute_tree.ts`) — as long as their call
- * sites, shared by every tree in the process, see one callee literal each:
- * so the first such program of the process runs as a tree, and so does any
- * later one whose nodes call only the literals the admitted trees' nodes
- * call from the same places (the same filter with other constants); the
- * others keep the dispatch loop, which runs as fast whatever else ran in
- * the process (`_TreeRegistry`). Allocates nothing per
+ * inlines into one another (`_execute_tree.ts`), entered through function
+ * literals of its own (`_execute_tree_entries.ts`): the first 16 such
+ * programs of a process get them; later ones keep the dispatch loop, which
+ * runs as fast whatever else ran in the process. Allocates nothing per
  * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
  * from inside `context.random`. Its `runBatch` runs the program over frames
  * side by side in one buffer (a `PacketBatch`) with one call: a small
@@ -79,6 +77,6 @@ export function compileClosure(
     return { run, runBatch: _executorBatch(run) };
   };
   const single = _singleOperation(code) ?? _compareChain(lowered) ??
-    _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTrees) ?? dispatchLoop();
+    _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTreeEntries) ?? dispatchLoop();
   return Object.assign(single.run, { runBatch: single.runBatch });
 }
