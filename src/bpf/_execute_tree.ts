@@ -44,6 +44,15 @@ import type { _Single } from "./_execute_single.ts";
 import { _jumpTaken } from "./_alu.ts";
 import type { _TreeEntries } from "./_execute_tree_entries.ts";
 import {
+  _equal12,
+  _equal22,
+  _equal42,
+  _equalX22,
+  _range2nd,
+  _range42,
+  _testA2,
+} from "./_execute_tree_second.ts";
+import {
   _CallSites,
   _stepNodes,
   _TREE_ESCAPED,
@@ -114,9 +123,10 @@ export function _closureTree(
   const built = new Map<number, _TreeNode>();
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
+  const literals = new _LiteralsBelow();
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
-    built.set(index, _node(lowered, index, (to) => built.get(to)!, S, sites));
+    built.set(index, _node(lowered, index, (to) => built.get(to)!, S, sites, literals));
   }
   if (sites.steps > limits.steps) return undefined;
   if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
@@ -152,6 +162,7 @@ function _node(
   target: (block: number) => _TreeNode,
   S: Int32Array,
   sites: _CallSites,
+  literals: _LiteralsBelow,
 ): _TreeNode {
   const { steps, exit } = lowered.blocks[index];
   let node: _TreeNode;
@@ -176,8 +187,14 @@ function _node(
   } else {
     const t = target(exit.whenTrue);
     const f = target(exit.whenFalse);
-    node = _linked(sites, _testNode(exit, S, t, f), t, f);
+    node = _testNode(exit, S, t, f);
+    // A literal already below this node on some path: its second copy, so V8 can inline it.
+    if (literals.below(exit.whenTrue, exit.whenFalse).has(node.name)) {
+      node = _testNode(exit, S, t, f, true);
+    }
+    node = _linked(sites, node, t, f);
   }
+  literals.record(index, exit, node);
   // `tcp port 80`'s blocks: no step, or the header length alone.
   if (steps.length === 0) return node;
   const step = steps[0];
@@ -185,6 +202,26 @@ function _node(
     return _linked(sites, _header(step.offset, S, node), node);
   }
   return _stepNodes(steps, node, S, sites);
+}
+
+/** The test literals (by name) that each built block's node reaches, itself included. */
+class _LiteralsBelow {
+  #below = new Map<number, ReadonlySet<string>>();
+
+  /** The literals reached from these blocks. */
+  below(...blocks: number[]): ReadonlySet<string> {
+    const all = new Set<string>();
+    for (const block of blocks) for (const name of this.#below.get(block) ?? []) all.add(name);
+    return all;
+  }
+
+  /** Records block `index`, whose exit is `exit` and node `node`. */
+  record(index: number, exit: _LoweredBlock["exit"], node: _TreeNode): void {
+    if (exit.kind === "goto") this.#below.set(index, this.below(exit.to));
+    else if (exit.kind === "test") {
+      this.#below.set(index, new Set([...this.below(exit.whenTrue, exit.whenFalse), node.name]));
+    }
+  }
 }
 
 /** `node`, its call sites recorded in `sites`. */
@@ -199,13 +236,25 @@ function _isEquality(test: _Test): boolean {
     test.span === 0;
 }
 
-function _testNode(test: _Test, S: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
+/**
+ * The node of a test; `second`: from the literals' second copies
+ * (`_execute_tree_second.ts`) where there is one.
+ */
+function _testNode(
+  test: _Test,
+  S: Int32Array,
+  t: _TreeNode,
+  f: _TreeNode,
+  second = false,
+): _TreeNode {
   const producer = test.producer;
   const { shift, low } = test;
   const mask = test.mask | 0;
   const rangeMask = test.rangeMask | 0;
   const span = test.span >>> 0;
-  if (producer === undefined) return _testA(shift, mask, rangeMask, low, span, t, f);
+  if (producer === undefined) {
+    return (second ? _testA2 : _testA)(shift, mask, rangeMask, low, span, t, f);
+  }
   if (producer.kind === "load-length") {
     return _testLength(S, shift, mask, rangeMask, low, span, t, f);
   }
@@ -214,12 +263,28 @@ function _testNode(test: _Test, S: Int32Array, t: _TreeNode, f: _TreeNode): _Tre
   if (_isEquality(test)) {
     // The value as int32 bits, as the loads produce them.
     const v = low | 0;
-    if (producer.size === 1) return indirect ? _equalX1(S, k, v, t, f) : _equal1(k, v, t, f);
-    if (producer.size === 2) return indirect ? _equalX2(S, k, v, t, f) : _equal2(k, v, t, f);
-    return indirect ? _equalX4(S, k, v, t, f) : _equal4(k, v, t, f);
+    if (indirect) {
+      if (producer.size === 1) return _equalX1(S, k, v, t, f);
+      return (producer.size === 2 ? (second ? _equalX22 : _equalX2) : _equalX4)(S, k, v, t, f);
+    }
+    const equal = producer.size === 1
+      ? (second ? _equal12 : _equal1)
+      : producer.size === 2
+      ? (second ? _equal22 : _equal2)
+      : (second ? _equal42 : _equal4);
+    return equal(k, v, t, f);
   }
-  if (indirect) return _range(S, producer.size, k, shift, mask, rangeMask, low, span, t, f);
-  const range = producer.size === 1 ? _range1 : producer.size === 2 ? _range2 : _range4;
+  if (indirect) {
+    const range = second ? _range2nd : _range;
+    return range(S, producer.size, k, shift, mask, rangeMask, low, span, t, f);
+  }
+  const range = producer.size === 1
+    ? _range1
+    : producer.size === 2
+    ? _range2
+    : second
+    ? _range42
+    : _range4;
   return range(k, shift, mask, rangeMask, low, span, t, f);
 }
 
