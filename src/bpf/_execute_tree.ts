@@ -541,25 +541,42 @@ export function _testTree(
   return entries === undefined ? { run, runBatch } : entries.take(run, runBatch);
 }
 
-function _treeRun({ root, state: S, registers }: _Tree, escape: () => _Single): _Run {
+// The per-packet entry is small: V8 inlines the tree into it within a budget of bytecode
+// (920 bytes) that the entry's own bytecode counts against, so the context's bounds are
+// computed in a function of their own (called only with a context, not inlined then).
+function _treeRun(tree: _Tree, escape: () => _Single): _Run {
+  const { root, state: S, registers } = tree;
+  const withContext = _treeRunWithContext(tree, escape);
   return function run(P: Uint8Array): number {
-    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    if (registers) S[16] = 0; // X
-    let result;
-    if (C === undefined) {
-      if (registers) S[17] = P.length; // W
-      result = root(P, 0, P.length, 0);
-    } else {
-      const B = _dataStart(C);
-      const end = _captureEnd(P, C);
-      const W = _wireLength(C, B, end);
-      if (registers) S[17] = W;
-      result = root(P, B, _loadEnd(B, end, W), 0);
+    if (arguments.length > 1 && arguments[1] !== undefined) return withContext(P, arguments[1]);
+    if (registers) {
+      S[16] = 0; // X
+      S[17] = P.length; // W
     }
+    const result = root(P, 0, P.length, 0);
+    if (S[_TREE_ESCAPED] === 0) return result;
+    S[_TREE_ESCAPED] = 0;
+    return escape().run(P);
+  } as _Run;
+}
+
+function _treeRunWithContext(
+  { root, state: S, registers }: _Tree,
+  escape: () => _Single,
+): (P: Uint8Array, C: PacketContext) => number {
+  return function runWithContext(P: Uint8Array, C: PacketContext): number {
+    const B = _dataStart(C);
+    const end = _captureEnd(P, C);
+    const W = _wireLength(C, B, end);
+    if (registers) {
+      S[16] = 0; // X
+      S[17] = W;
+    }
+    const result = root(P, B, _loadEnd(B, end, W), 0);
     if (S[_TREE_ESCAPED] === 0) return result;
     S[_TREE_ESCAPED] = 0;
     return escape().run(P, C);
-  } as _Run;
+  };
 }
 
 function _treeBatch(
