@@ -48,8 +48,8 @@ import {
   _equal22,
   _equal42,
   _equalX22,
-  _range2nd,
   _range42,
+  _rangeX22,
   _testA2,
 } from "./_execute_tree_second.ts";
 import {
@@ -274,10 +274,10 @@ function _testNode(
       : (second ? _equal42 : _equal4);
     return equal(k, v, t, f);
   }
-  if (indirect) {
-    const range = second ? _range2nd : _range;
-    return range(S, producer.size, k, shift, mask, rangeMask, low, span, t, f);
+  if (indirect && producer.size === 2) {
+    return (second ? _rangeX22 : _rangeX2)(S, k, shift, mask, rangeMask, low, span, t, f);
   }
+  if (indirect) return _range(S, producer.size, k, shift, mask, rangeMask, low, span, t, f);
   const range = producer.size === 1
     ? _range1
     : producer.size === 2
@@ -492,7 +492,32 @@ function _range4(
   };
 }
 
-/** Any other test on `[x + k]`: shift, mask, then the range test. */
+/** Any other test on 2 bytes at `[x + k]` (a port range): shift, mask, then the range test. */
+function _rangeX2(
+  S: Int32Array,
+  k: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  return function rangeX2(P, B, LE): number {
+    const o = (S[16] + k) | 0; // X + k
+    if (o < 0) {
+      S[19] = 1; // _TREE_ESCAPED
+      return 0;
+    }
+    if (o > LE - B - 2) return 0;
+    const i = B + o;
+    const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
+/** Any other test on 1 or 4 bytes at `[x + k]`: shift, mask, then the range test. */
 function _range(
   S: Int32Array,
   size: number,

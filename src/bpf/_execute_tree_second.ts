@@ -1,6 +1,6 @@
 /**
  * Second copies of the closure trees' test literals (private): the same
- * nodes as `_execute_tree.ts`'s `equal1` … `range`, written out again, for a
+ * nodes as `_execute_tree.ts`'s `equal1` … `rangeX2`, written out again, for a
  * node whose path from the root already holds a node of the same literal
  * (`tcp port 80`'s two `[x + k] == 80` tests, `host`'s two address tests,
  * `vlan`'s compare chain on A).
@@ -17,7 +17,6 @@
  * @module
  */
 import type { _TreeNode } from "./_execute_tree_steps.ts";
-import { _readBigEndian } from "./_packet_access.ts";
 
 /** The second `testA` (`_execute_tree.ts` documents the operands). */
 export function _testA2(
@@ -106,10 +105,9 @@ export function _range42(
   };
 }
 
-/** The second `range` (on `[x + k]`). */
-export function _range2nd(
+/** The second `rangeX2`. */
+export function _rangeX22(
   S: Int32Array,
-  size: number,
   k: number,
   shift: number,
   mask: number,
@@ -119,16 +117,15 @@ export function _range2nd(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
-  return function range(P, B, LE): number {
+  return function rangeX2(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
     if (o < 0) {
       S[19] = 1; // _TREE_ESCAPED
       return 0;
     }
-    if (o > LE - B - size) return 0;
+    if (o > LE - B - 2) return 0;
     const i = B + o;
-    const value = _readBigEndian(P, i, size);
-    const a = (value >>> shift) & mask;
+    const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
     return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
