@@ -1,6 +1,6 @@
 /**
- * The entry functions of closure trees (private): 16 pairs of function
- * literals, each written out once, so that each of the first 16 trees of a
+ * The entry functions of closure trees (private): 64 pairs of function
+ * literals, each written out once, so that each of the first 64 trees of a
  * process gets literals no other tree uses ({@linkcode _TreeEntries}).
  *
  * Why: V8 compiles a function literal once for all its closures, and their
@@ -32,167 +32,137 @@ interface _EntryLiterals {
   runBatch: (body: _BatchRun) => _BatchRun;
 }
 
+// One pair a line, written out 64 times: each textual copy is a literal of its own.
+// deno-fmt-ignore
 const LITERALS: readonly _EntryLiterals[] = [
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
-  {
-    run: (body) =>
-      function run(P: Uint8Array): number {
-        return body(P, arguments.length > 1 ? arguments[1] : undefined);
-      } as _Run,
-    runBatch: (body) =>
-      function runBatch(batch: PacketBatch, results: Uint32Array): void {
-        body(batch, results);
-      },
-  },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
+  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
+    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
 ];
 
 /** How many trees a process can give entries of their own. */

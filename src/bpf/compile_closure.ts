@@ -37,7 +37,7 @@ import { _executorBatch } from "./_execute_batch.ts";
  * program of fused tests, with a few steps at most (`tcp port 80`, `udp`, a
  * `u32` match), runs as a tree of closures, one per block or step, that V8
  * inlines into one another (`_execute_tree.ts`), entered through function
- * literals of its own (`_execute_tree_entries.ts`): the first 16 such
+ * literals of its own (`_execute_tree_entries.ts`): the first 64 such
  * programs of a process get them; later ones keep the dispatch loop, which
  * runs as fast whatever else ran in the process. Allocates nothing per
  * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
