@@ -88,7 +88,21 @@ export interface _TreeLimits {
   steps: number;
   /** The most call sites that see two callee literals, when there are steps. */
   conflicts: number;
+  /** The most nodes and steps on all paths from the root, a shared block once per path (none: no bound). */
+  inlined?: number;
 }
+
+/**
+ * The most test nodes and steps a tree may hold counted along every path from
+ * the root (a block that several blocks jump to counts once for each path),
+ * as V8 inlines it: a copy of each node per caller, within a budget of
+ * bytecode (920 bytes, about ten nodes past the entry). Past it the rest are
+ * real calls: from a call site shared by 49 programs, trees of 29 to 50 such
+ * nodes ran 1.08–1.64× libpcap (`port 8080 and host 10.0.0.5`,
+ * `vlan 100 and udp port 53`, `portrange 1000-2000`), those of 21 or fewer
+ * 0.52–0.97× but for two of 10 (1.21×, 1.32×) (bench/RESULTS.md, session 17).
+ */
+export const _MAX_TREE_INLINED = 24;
 
 /**
  * The most step nodes (ALU, scratch, moves, field loads: `_execute_tree_steps.ts`) a tree
@@ -107,7 +121,11 @@ export const _MAX_TREE_STEPS = 6;
 export const _MAX_TREE_CONFLICTS = 14;
 
 /** The limits of the closure strategy's trees (`compileClosure`). */
-export const _TREE_LIMITS: _TreeLimits = { steps: _MAX_TREE_STEPS, conflicts: _MAX_TREE_CONFLICTS };
+export const _TREE_LIMITS: _TreeLimits = {
+  steps: _MAX_TREE_STEPS,
+  conflicts: _MAX_TREE_CONFLICTS,
+  inlined: _MAX_TREE_INLINED,
+};
 
 /**
  * The root of `lowered` as a closure tree, or undefined when some block
@@ -120,6 +138,7 @@ export function _closureTree(
   const { blocks } = lowered;
   if (lowered.backward || blocks.length > _MAX_TREE_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
+  if (_inlinedNodes(lowered) > (limits.inlined ?? Infinity)) return undefined;
   const built = new Map<number, _TreeNode>();
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
@@ -131,6 +150,20 @@ export function _closureTree(
   if (sites.steps > limits.steps) return undefined;
   if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
   return { root: built.get(0)!, state: S, registers: blocks.some(_readsRegisters) };
+}
+
+/** The test nodes and steps on all paths from block 0 (see {@linkcode _MAX_TREE_INLINED}). */
+export function _inlinedNodes({ blocks }: _LoweredProgram): number {
+  const below = new Array<number>(blocks.length).fill(0);
+  // Blocks only jump forwards: from the last up, each target is counted first.
+  for (let index = blocks.length - 1; index >= 0; index--) {
+    const { steps, exit } = blocks[index];
+    if (exit.kind === "goto") below[index] = below[exit.to];
+    else if (exit.kind === "test") {
+      below[index] = 1 + steps.length + below[exit.whenTrue] + below[exit.whenFalse];
+    }
+  }
+  return below[0] ?? 0;
 }
 
 /** Whether a block has steps, or a test on X, at `[x + k]` or of the length. */
