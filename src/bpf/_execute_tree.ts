@@ -362,7 +362,7 @@ function _testA(
 ): _TreeNode {
   return function testA(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return _taken(a, rangeMask, low, span) ? t(P, B, LE, a) : f(P, B, LE, a);
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
 
@@ -576,6 +576,20 @@ function _range(
     return _taken(a, rangeMask, low, span) ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
+
+/**
+ * The test literals that have a second copy (`_execute_tree_second.ts`), by
+ * name: a test checks that each copy's text is the same (internal).
+ */
+export const _FIRST_COPIES = {
+  testA: _testA,
+  equal1: _equal1,
+  equal2: _equal2,
+  equal4: _equal4,
+  equalX2: _equalX2,
+  range4: _range4,
+  rangeX2: _rangeX2,
+} as const;
 
 /**
  * The closure and batch loop of a program that is a closure tree, or

@@ -3,7 +3,16 @@ import { compileClosure } from "./compile_closure.ts";
 import { interpret } from "./interpret.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
-import { _closureTree, _testTree } from "./_execute_tree.ts";
+import { _closureTree, _FIRST_COPIES, _testTree } from "./_execute_tree.ts";
+import {
+  _equal12,
+  _equal22,
+  _equal42,
+  _equalX22,
+  _range42,
+  _rangeX22,
+  _testA2,
+} from "./_execute_tree_second.ts";
 import { _processTreeEntries, _TREE_ENTRIES, _TreeEntries } from "./_execute_tree_entries.ts";
 import { compileFilter } from "../filter/mod.ts";
 import type { Instruction } from "./instruction.ts";
@@ -63,4 +72,41 @@ Deno.test("compileClosure gives trees to the first programs of the process only;
   assert.deepEqual(trees, expected);
   assert.equal(_processTreeEntries.available, false);
   _processTreeEntries.reset();
+});
+
+Deno.test("the second copies of the test literals are the first ones written out again, and every entry pair is the same text", () => {
+  const node = () => 0;
+  const S = new Int32Array(20);
+  const made = (factory: (...operands: never[]) => () => number, operands: unknown[]) =>
+    String(factory(...(operands as never[])));
+  const operands: Record<keyof typeof _FIRST_COPIES, unknown[]> = {
+    testA: [0, -1, -1, 1, 0, node, node],
+    equal1: [1, 2, node, node],
+    equal2: [1, 2, node, node],
+    equal4: [1, 2, node, node],
+    equalX2: [S, 1, 2, node, node],
+    range4: [1, 0, -1, -1, 1, 0, node, node],
+    rangeX2: [S, 1, 0, -1, -1, 1, 0, node, node],
+  };
+  const seconds = {
+    testA: _testA2,
+    equal1: _equal12,
+    equal2: _equal22,
+    equal4: _equal42,
+    equalX2: _equalX22,
+    range4: _range42,
+    rangeX2: _rangeX22,
+  };
+  for (const name of Object.keys(_FIRST_COPIES) as (keyof typeof _FIRST_COPIES)[]) {
+    const first = made(_FIRST_COPIES[name] as never, operands[name]);
+    assert.equal(made(seconds[name] as never, operands[name]), first, name);
+    assert.ok(first.startsWith(`function ${name}(`), first);
+  }
+  const entries = new _TreeEntries();
+  const texts = new Set<string>();
+  while (entries.available) {
+    const { run, runBatch } = entries.take(() => 0, () => {});
+    texts.add(`${run}\n${runBatch}`);
+  }
+  assert.equal(texts.size, 1);
 });
