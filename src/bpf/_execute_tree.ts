@@ -45,7 +45,9 @@ import { _jumpTaken } from "./_alu.ts";
 import type { _TreeEntries } from "./_execute_tree_entries.ts";
 import {
   _equal12,
+  _equal13,
   _equal22,
+  _equal23,
   _equal42,
   _equalX22,
   _range42,
@@ -88,7 +90,10 @@ export interface _TreeLimits {
   steps: number;
   /** The most call sites that see two callee literals, when there are steps. */
   conflicts: number;
-  /** The most nodes and steps on all paths from the root, a shared block once per path (none: no bound). */
+  /**
+   * The most nodes and steps on all paths from the root, a shared block once per path; when
+   * given, no literal may occur on a path more times than it has copies (none: no bounds).
+   */
   inlined?: number;
 }
 
@@ -147,6 +152,8 @@ export function _closureTree(
   for (let index = blocks.length - 1; index >= 0; index--) {
     built.set(index, _node(lowered, index, (to) => built.get(to)!, S, sites, literals));
   }
+  // A literal more times on a path than it has copies: V8 would not inline the rest.
+  if (limits.inlined !== undefined && literals.tooMany) return undefined;
   if (sites.steps > limits.steps) return undefined;
   if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
   return { root: built.get(0)!, state: S, registers: blocks.some(_readsRegisters) };
@@ -221,39 +228,67 @@ function _node(
     const t = target(exit.whenTrue);
     const f = target(exit.whenFalse);
     node = _testNode(exit, S, t, f);
-    // A literal already below this node on some path: its second copy, so V8 can inline it.
-    if (literals.below(exit.whenTrue, exit.whenFalse).has(node.name)) {
-      node = _testNode(exit, S, t, f, true);
-    }
+    // A literal already below this node on some path: another copy, so V8 can inline it.
+    const level = literals.level(node.name, exit.whenTrue, exit.whenFalse);
+    if (level > 0) node = _testNode(exit, S, t, f, level);
     node = _linked(sites, node, t, f);
   }
-  literals.record(index, exit, node);
+  const step = steps[0];
+  const header = steps.length === 1 && step.kind === "load-header-length";
+  literals.record(index, exit, header ? [node.name, "header"] : [node.name]);
   // `tcp port 80`'s blocks: no step, or the header length alone.
   if (steps.length === 0) return node;
-  const step = steps[0];
-  if (steps.length === 1 && step.kind === "load-header-length") {
+  if (header) {
     return _linked(sites, _header(step.offset, S, node), node);
   }
   return _stepNodes(steps, node, S, sites);
 }
 
-/** The test literals (by name) that each built block's node reaches, itself included. */
-class _LiteralsBelow {
-  #below = new Map<number, ReadonlySet<string>>();
+/**
+ * How many copies of each test literal there are (`_execute_tree_second.ts`);
+ * one for every other literal. A path may hold a literal this many times:
+ * V8 never inlines a literal into itself.
+ */
+const _COPIES: Readonly<Record<string, number>> = {
+  equal1: 3,
+  equal2: 3,
+  equal4: 2,
+  equalX2: 2,
+  testA: 2,
+  range4: 2,
+  rangeX2: 2,
+};
 
-  /** The literals reached from these blocks. */
-  below(...blocks: number[]): ReadonlySet<string> {
-    const all = new Set<string>();
-    for (const block of blocks) for (const name of this.#below.get(block) ?? []) all.add(name);
-    return all;
+/**
+ * For each built block, the most times each literal (by name) occurs on one
+ * path from it, itself included; `tooMany` once some path holds a literal
+ * more times than it has copies.
+ */
+class _LiteralsBelow {
+  tooMany = false;
+  #below = new Map<number, ReadonlyMap<string, number>>();
+
+  /** The most times `name` occurs on one path from these blocks. */
+  level(name: string, ...blocks: number[]): number {
+    return Math.max(0, ...blocks.map((block) => this.#below.get(block)?.get(name) ?? 0));
   }
 
-  /** Records block `index`, whose exit is `exit` and node `node`. */
-  record(index: number, exit: _LoweredBlock["exit"], node: _TreeNode): void {
-    if (exit.kind === "goto") this.#below.set(index, this.below(exit.to));
-    else if (exit.kind === "test") {
-      this.#below.set(index, new Set([...this.below(exit.whenTrue, exit.whenFalse), node.name]));
+  /** Records block `index`, whose exit is `exit` and whose nodes have these names. */
+  record(index: number, exit: _LoweredBlock["exit"], names: string[]): void {
+    if (exit.kind === "goto") this.#below.set(index, this.#below.get(exit.to) ?? new Map());
+    if (exit.kind !== "test") return;
+    const counts = new Map<string, number>();
+    for (const block of [exit.whenTrue, exit.whenFalse]) {
+      for (const [name, count] of this.#below.get(block) ?? []) {
+        counts.set(name, Math.max(count, counts.get(name) ?? 0));
+      }
     }
+    for (const name of names) {
+      const count = (counts.get(name) ?? 0) + 1;
+      counts.set(name, count);
+      if (count > (_COPIES[name] ?? 1)) this.tooMany = true;
+    }
+    this.#below.set(index, counts);
   }
 }
 
@@ -270,16 +305,17 @@ function _isEquality(test: _Test): boolean {
 }
 
 /**
- * The node of a test; `second`: from the literals' second copies
- * (`_execute_tree_second.ts`) where there is one.
+ * The node of a test; `copy` > 0: from the literal's other copies
+ * (`_execute_tree_second.ts`), the last one where there are fewer.
  */
 function _testNode(
   test: _Test,
   S: Int32Array,
   t: _TreeNode,
   f: _TreeNode,
-  second = false,
+  copy = 0,
 ): _TreeNode {
+  const second = copy > 0;
   const producer = test.producer;
   const { shift, low } = test;
   const mask = test.mask | 0;
@@ -301,9 +337,9 @@ function _testNode(
       return (producer.size === 2 ? (second ? _equalX22 : _equalX2) : _equalX4)(S, k, v, t, f);
     }
     const equal = producer.size === 1
-      ? (second ? _equal12 : _equal1)
+      ? [_equal1, _equal12, _equal13][Math.min(copy, 2)]
       : producer.size === 2
-      ? (second ? _equal22 : _equal2)
+      ? [_equal2, _equal22, _equal23][Math.min(copy, 2)]
       : (second ? _equal42 : _equal4);
     return equal(k, v, t, f);
   }

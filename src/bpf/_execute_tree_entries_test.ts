@@ -4,9 +4,12 @@ import { interpret } from "./interpret.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
 import { _closureTree, _FIRST_COPIES, _testTree } from "./_execute_tree.ts";
+const { equal1: _equal1, equal2: _equal2 } = _FIRST_COPIES;
 import {
   _equal12,
+  _equal13,
   _equal22,
+  _equal23,
   _equal42,
   _equalX22,
   _range42,
@@ -102,6 +105,8 @@ Deno.test("the second copies of the test literals are the first ones written out
     assert.equal(made(seconds[name] as never, operands[name]), first, name);
     assert.ok(first.startsWith(`function ${name}(`), first);
   }
+  assert.equal(made(_equal13 as never, operands.equal1), made(_equal1 as never, operands.equal1));
+  assert.equal(made(_equal23 as never, operands.equal2), made(_equal2 as never, operands.equal2));
   const entries = new _TreeEntries();
   const texts = new Set<string>();
   while (entries.available) {

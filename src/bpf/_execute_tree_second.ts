@@ -1,5 +1,6 @@
 /**
- * Second copies of the closure trees' test literals (private): the same
+ * Second (and for `equal1`, `equal2` third) copies of the closure trees'
+ * test literals (private): the same
  * nodes as `_execute_tree.ts`'s `equal1` … `rangeX2`, written out again, for a
  * node whose path from the root already holds a node of the same literal
  * (`tcp port 80`'s two `[x + k] == 80` tests, `host`'s two address tests,
@@ -127,5 +128,25 @@ export function _rangeX22(
     const i = B + o;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
     return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
+/** The third `equal1` (the IPv6 paths of `tcp`/`udp` filters test `[20]` and `[54]`). */
+export function _equal13(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  return function equal1(P, B, LE): number {
+    const i = B + k;
+    if (i + 1 > LE) return 0;
+    const a = P[i];
+    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
+/** The third `equal2` (`tcp port 80` over IPv6: the ether type, then both ports). */
+export function _equal23(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  return function equal2(P, B, LE): number {
+    const i = B + k;
+    if (i + 2 > LE) return 0;
+    const a = (P[i] << 8) | P[i + 1];
+    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }

@@ -407,6 +407,25 @@ Deno.test("a tree counts its nodes on every path from the root, and past the bou
   assert.equal(isTree(compileFilter("tcp port 80", { linkType: 1 })), true);
 });
 
+Deno.test("a tree holds no literal more times on a path than it has copies, else keeps the dispatch loop", () => {
+  // Three ports: six `[x + k] == port` tests (two copies) and three header loads (one) on a path.
+  for (
+    const expression of [
+      "tcp and (port 25 or port 587 or port 465)",
+      "(tcp port 80 or tcp port 8080) and ip[2:2] > 200",
+      "host 10.0.0.1 or host 10.0.0.2 or host 10.0.0.3",
+    ]
+  ) {
+    const program = compileFilter(expression, { linkType: 1 });
+    assert.ok(_inlinedNodes(_removeKnownTests(_lower(program))) <= _MAX_TREE_INLINED, expression);
+    assert.equal(isTree(program), false, expression);
+    assert.equal(isTree(program, UNBOUNDED), true, expression);
+  }
+  // `tcp port 80` over IPv6: `equal2` three times (the ether type, both ports), three copies.
+  assert.equal(isTree(compileFilter("tcp port 80", { linkType: 1 })), true);
+  assert.equal(isTree(compileFilter("udp port 53", { linkType: 1 })), true);
+});
+
 Deno.test("a program of more step nodes than the bound keeps the dispatch loop", () => {
   // The load, then `lsh #1` steps before one test: one step node each.
   const programOf = (steps: number) => [
