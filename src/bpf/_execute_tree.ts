@@ -50,9 +50,11 @@ import {
   _equal23,
   _equal42,
   _equalX22,
+  _range22,
   _range42,
   _rangeX22,
   _testA2,
+  _testA3,
 } from "./_execute_tree_second.ts";
 import {
   _CallSites,
@@ -254,7 +256,8 @@ const _COPIES: Readonly<Record<string, number>> = {
   equal2: 3,
   equal4: 2,
   equalX2: 2,
-  testA: 2,
+  testA: 3,
+  range2: 2,
   range4: 2,
   rangeX2: 2,
 };
@@ -322,7 +325,7 @@ function _testNode(
   const rangeMask = test.rangeMask | 0;
   const span = test.span >>> 0;
   if (producer === undefined) {
-    return (second ? _testA2 : _testA)(shift, mask, rangeMask, low, span, t, f);
+    return [_testA, _testA2, _testA3][Math.min(copy, 2)](shift, mask, rangeMask, low, span, t, f);
   }
   if (producer.kind === "load-length") {
     return _testLength(S, shift, mask, rangeMask, low, span, t, f);
@@ -350,7 +353,7 @@ function _testNode(
   const range = producer.size === 1
     ? _range1
     : producer.size === 2
-    ? _range2
+    ? (second ? _range22 : _range2)
     : second
     ? _range42
     : _range4;
@@ -623,6 +626,7 @@ export const _FIRST_COPIES = {
   equal2: _equal2,
   equal4: _equal4,
   equalX2: _equalX2,
+  range2: _range2,
   range4: _range4,
   rangeX2: _rangeX2,
 } as const;

@@ -4,7 +4,7 @@ import { interpret } from "./interpret.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
 import { _closureTree, _FIRST_COPIES, _testTree } from "./_execute_tree.ts";
-const { equal1: _equal1, equal2: _equal2 } = _FIRST_COPIES;
+const { equal1: _equal1, equal2: _equal2, testA: _testA } = _FIRST_COPIES;
 import {
   _equal12,
   _equal13,
@@ -12,9 +12,11 @@ import {
   _equal23,
   _equal42,
   _equalX22,
+  _range22,
   _range42,
   _rangeX22,
   _testA2,
+  _testA3,
 } from "./_execute_tree_second.ts";
 import { _processTreeEntries, _TREE_ENTRIES, _TreeEntries } from "./_execute_tree_entries.ts";
 import { compileFilter } from "../filter/mod.ts";
@@ -88,6 +90,7 @@ Deno.test("the second copies of the test literals are the first ones written out
     equal2: [1, 2, node, node],
     equal4: [1, 2, node, node],
     equalX2: [S, 1, 2, node, node],
+    range2: [1, 0, -1, -1, 1, 0, node, node],
     range4: [1, 0, -1, -1, 1, 0, node, node],
     rangeX2: [S, 1, 0, -1, -1, 1, 0, node, node],
   };
@@ -97,6 +100,7 @@ Deno.test("the second copies of the test literals are the first ones written out
     equal2: _equal22,
     equal4: _equal42,
     equalX2: _equalX22,
+    range2: _range22,
     range4: _range42,
     rangeX2: _rangeX22,
   };
@@ -107,6 +111,7 @@ Deno.test("the second copies of the test literals are the first ones written out
   }
   assert.equal(made(_equal13 as never, operands.equal1), made(_equal1 as never, operands.equal1));
   assert.equal(made(_equal23 as never, operands.equal2), made(_equal2 as never, operands.equal2));
+  assert.equal(made(_testA3 as never, operands.testA), made(_testA as never, operands.testA));
   const entries = new _TreeEntries();
   const texts = new Set<string>();
   while (entries.available) {

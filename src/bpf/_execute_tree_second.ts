@@ -1,5 +1,5 @@
 /**
- * Second (and for `equal1`, `equal2` third) copies of the closure trees'
+ * Second (and for `equal1`, `equal2`, `testA` third) copies of the closure trees'
  * test literals (private): the same
  * nodes as `_execute_tree.ts`'s `equal1` … `rangeX2`, written out again, for a
  * node whose path from the root already holds a node of the same literal
@@ -148,5 +148,40 @@ export function _equal23(k: number, v: number, t: _TreeNode, f: _TreeNode): _Tre
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
     return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
+/** The third `testA` (`ip or arp or rarp`-style chains of ether types, with a later test on A). */
+export function _testA3(
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  return function testA(P, B, LE, A): number {
+    const a = (A >>> shift) & mask;
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
+/** The second `range2` (the fragment test, then a 2-byte field test). */
+export function _range22(
+  k: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  return function range2(P, B, LE): number {
+    const i = B + k;
+    if (i + 2 > LE) return 0;
+    const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
