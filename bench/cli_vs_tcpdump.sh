@@ -24,6 +24,9 @@
 #   to deno (default -A, as the README installs the command: with FFI, filter
 #   widens a full stdin pipe), e.g. "--allow-read --allow-write --allow-env"
 #   for the permissions of `deno task cli` (no FFI: pipes keep 64 KiB).
+# Other captures (pcapng, nanosecond, big-endian, SLL, raw IP, small and
+# jumbo frames, a cut snaplen), filters and a fourth mode (-r F | cat):
+# bench/cli_vs_tcpdump_cases.py, the same alternation and byte comparison.
 # Needs: deno (or npx); tcpdump, bc and /usr/bin/time (installed with apt-get
 # where missing). Data goes to bench/data (git-ignored).
 set -euo pipefail

@@ -18,6 +18,7 @@ import { _prng } from "../tests/_fuzz.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import { validate } from "../src/bpf/validate.ts";
 import { compile } from "../src/bpf/compile.ts";
+import { _processTreeEntries } from "../src/bpf/_execute_tree_entries.ts";
 import type { PacketContext } from "../src/bpf/packet_context.ts";
 
 const { values } = parseArgs({
@@ -44,6 +45,7 @@ for (let n = 0; n < Number(values.programs) && bad < 5; n++) {
     continue;
   }
   const tree = _unboundedTree(program);
+  _processTreeEntries.reset(); // compile() gives trees to a process's first programs only
   const closure = compile(program, { strategy: "closure" });
   if (!tree) continue;
   programs++;

@@ -15,6 +15,7 @@
 import { _lower } from "../src/bpf/_lower.ts";
 import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
 import { _closureTree, _testTree } from "../src/bpf/_execute_tree.ts";
+import { _processTreeEntries } from "../src/bpf/_execute_tree_entries.ts";
 import { _encodeDispatch } from "../src/bpf/_dispatch_code.ts";
 import { _executor } from "../src/bpf/_execute.ts";
 import { _executorFrames } from "../src/bpf/_execute_frames.ts";
@@ -346,6 +347,9 @@ export function _compareBackends(
   } catch {
     return undefined;
   }
+  // compile() gives trees to the first programs of a process (`_TreeEntries`): hand the
+  // entries out again, so that every program the trees' bounds allow runs as one here.
+  _processTreeEntries.reset();
   const closure = paths.closure ? compile(program, { strategy: "closure" }) : undefined;
   if (closure && _closureTree(_removeKnownTests(_lower(program))) !== undefined) {
     count("closure tree programs");

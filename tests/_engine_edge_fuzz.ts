@@ -25,6 +25,7 @@
  * @module
  */
 import { _unboundedTree } from "./_backend_fuzz.ts";
+import { _processTreeEntries } from "../src/bpf/_execute_tree_entries.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
 import { compile } from "../src/bpf/compile.ts";
@@ -250,6 +251,9 @@ export function _compareEdges(
     return undefined;
   }
   count("programs");
+  // compile() gives trees to the first programs of a process (`_TreeEntries`): hand the
+  // entries out again, so that every program the trees' bounds allow runs as one here.
+  _processTreeEntries.reset();
   const closure = paths.closure ? compile(program, { strategy: "closure" }) : undefined;
   const tree = paths.closure ? _unboundedTree(program) : undefined;
   if (tree !== undefined) count("unbounded tree programs");

@@ -77,7 +77,17 @@ Deno.test({
       if (inputRecords.some((r) => r.record.length > 1000)) straddling++;
       for (const how of READS) {
         const t = _testIo({ stdin: input, chunkSize: how.blockSize, reads: how.reads });
-        const args = ["filter", "--base", "link", "--bytecode", c.bytecode, "--drop-to", "d"];
+        // The input's format kept: the reference is the RouterStream's output.
+        const args = [
+          "filter",
+          "--keep-format",
+          "--base",
+          "link",
+          "--bytecode",
+          c.bytecode,
+          "--drop-to",
+          "d",
+        ];
         assert.equal(await runCli(args, t.io), 0, `${file}, ${how.name}: ${t.stderr()}`);
         const accepted = t.stdout();
         const dropped = t.written.get("d")!;

@@ -94,7 +94,7 @@ function _overlongRecord(): Uint8Array {
   return bytes;
 }
 
-Deno.test("a record longer than the snaplen: programs see the snaplen's bytes as tcpdump -r, the record passes unchanged", async () => {
+Deno.test("a record longer than the snaplen: programs see the snaplen's bytes as tcpdump -r, the record is cut as tcpdump -w cuts it (--keep-format: unchanged)", async () => {
   // tcpdump -r FILE 'ether[50] = 7' keeps 0 packets, 'ether[30] = 9' and 'len = 60' keep 1
   // (tcpdump 4.99.3 / libpcap 1.10.3; its -w output cuts the record to 40 bytes).
   const file = _overlongRecord();
@@ -106,12 +106,17 @@ Deno.test("a record longer than the snaplen: programs see the snaplen's bytes as
   assert.equal(await verdict("ether[50] = 7"), "0\n");
   assert.equal(await verdict("ether[30] = 9"), "40\n"); // the file's snaplen, as tcpdump -r
   assert.equal(await verdict("len = 60"), "40\n");
-  const t = _testIo({ files: { "f.pcap": file } });
-  assert.equal(
-    await runCli(["filter", "--base", "link", "--expr", "ether[30] = 9", "f.pcap"], t.io),
-    0,
-  );
-  assert.deepEqual(t.stdout(), file);
+  const filter = async (extra: string[]) => {
+    const t = _testIo({ files: { "f.pcap": file } });
+    const args = ["filter", "--base", "link", "--expr", "ether[30] = 9", ...extra, "f.pcap"];
+    assert.equal(await runCli(args, t.io), 0);
+    return t.stdout();
+  };
+  assert.deepEqual(await filter(["--keep-format"]), file);
+  // tcpdump -w's output: the header, then the record cut to 40 bytes (caplen 40, len 60).
+  const cut = file.slice(0, 24 + 16 + 40);
+  new DataView(cut.buffer).setUint32(24 + 8, 40, true);
+  assert.deepEqual(await filter([]), cut);
 });
 
 Deno.test({

@@ -53,7 +53,7 @@ async function _run(text: string, capture: Uint8Array, args: string[]): Promise<
   });
   let walked = 0;
   const code = await runCli(
-    ["filter", "--rules", "r", "--json", "--drop-to", "d.out", ...args, "in"],
+    ["filter", "--keep-format", "--rules", "r", "--json", "--drop-to", "d.out", ...args, "in"],
     { ...t.io, _walkReport: (report) => void (walked = report.walked) },
   );
   return { code, stdout: t.stdout(), dropped: t.written.get("d.out"), stderr: t.stderr(), walked };

@@ -179,7 +179,17 @@ Deno.test({
           chunkSize: 3000,
           env: { BPFSTREAM_WAIT_FOR_WORKER: "1" },
         });
-        const args = ["filter", "--rules", "r", "--threads", threads, "--stats", "--json"];
+        // pcapng of several link types: written as it came (tcpdump -w cannot write it).
+        const args = [
+          "filter",
+          "--keep-format",
+          "--rules",
+          "r",
+          "--threads",
+          threads,
+          "--stats",
+          "--json",
+        ];
         const status = await runCli([...args, "--drop-to", "d.pcapng", "in.pcapng"], t.io);
         results.push({
           status,
@@ -214,7 +224,8 @@ async function _cli(
     files: { "in.pcapng": capture, r: rules },
     env: { BPFSTREAM_WAIT_FOR_WORKER: "1" },
   });
-  const args = ["filter", "--rules", "r", "--threads", threads, "--stats"];
+  // pcapng of several link types: written as it came (tcpdump -w cannot write it).
+  const args = ["filter", "--keep-format", "--rules", "r", "--threads", threads, "--stats"];
   const status = await runCli([...args, ...(dropTo ? ["--drop-to", "d"] : []), "in.pcapng"], t.io);
   return { status, stdout: t.stdout(), dropped: t.written.get("d"), stderr: t.stderr() };
 }

@@ -15,7 +15,7 @@ import { validate } from "../src/bpf/validate.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import { trace } from "../src/bpf/trace.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
-import { _fuzz, _iterations, _mutate, type _Random, _randomText } from "./_fuzz.ts";
+import { _fuzz, _iterations, _mutate, _prng, type _Random, _randomText } from "./_fuzz.ts";
 
 const LINK_TYPES = [1, 0, 108, 101, 12, 14, 228, 229, 113, 276];
 
@@ -249,17 +249,26 @@ function soup(random: _Random): string {
   return words.join(random.chance(0.8) ? " " : random.pick(["", "  ", "\n", "\t"]));
 }
 
+/** Checks `count` token soups; returns how many compiled. */
+function checkSoups(random: _Random, note: (input: unknown) => void, count: number): number {
+  let compiled = 0;
+  for (let n = 0; n < count; n++) {
+    const text = soup(random);
+    const linkType = random.pick(LINK_TYPES);
+    note({ text, linkType });
+    if ("program" in check(text, linkType, random)) compiled++;
+  }
+  return compiled;
+}
+
 Deno.test("fuzz: compileFilter() on token soups gives a valid program or a placed error", async () => {
   await _fuzz("compileFilter token soups", (random, note) => {
-    let compiled = 0;
-    for (let n = 0; n < _iterations(1500); n++) {
-      const text = soup(random);
-      const linkType = random.pick(LINK_TYPES);
-      note({ text, linkType });
-      if ("program" in check(text, linkType, random)) compiled++;
-    }
-    assert.ok(compiled > 5, `only ${compiled} compiled`); // some soups reach the code generator
+    checkSoups(random, note, _iterations(1500));
   });
+  // Some soups reach the code generator: asserted on a fixed seed, since a run's own seed may
+  // draw only a few that compile (seed 1264074068 drew 5 of 1,500).
+  const compiled = checkSoups(_prng(17), () => {}, 1500);
+  assert.ok(compiled > 5, `only ${compiled} of 1,500 soups of seed 17 compiled`);
 });
 
 const PRIMITIVES = [

@@ -150,6 +150,8 @@ Deno.test("e2e: corpus captures through POST /filter equal the router and the CL
               "-A",
               ROOT + "src/cli/main.ts",
               "filter",
+              // The input's format kept, as the server keeps it.
+              "--keep-format",
               "--rules",
               rules,
               corpusDir + c.file,

@@ -23,11 +23,13 @@ export interface CliFilterResult {
   };
 }
 
-/** Runs `bpfstream filter` on `capture` with `rules`. */
+/** Runs `bpfstream filter --keep-format` on `capture` with `rules`. */
 export async function cliFilter(rules: string, capture: Uint8Array): Promise<CliFilterResult> {
   const t = _testIo({ files: { "rules": rules, "in.pcap": capture } });
+  // The input's format kept, as filterCapture() keeps it.
   const args = [
     "filter",
+    "--keep-format",
     "--rules",
     "rules",
     "--json",

@@ -42,6 +42,20 @@ import {
 import { _batchCount, _frameEnd } from "./_run_batch.ts";
 import type { _Single } from "./_execute_single.ts";
 import { _jumpTaken } from "./_alu.ts";
+import type { _TreeEntries } from "./_execute_tree_entries.ts";
+import {
+  _equal12,
+  _equal13,
+  _equal22,
+  _equal23,
+  _equal42,
+  _equalX22,
+  _range22,
+  _range42,
+  _rangeX22,
+  _testA2,
+  _testA3,
+} from "./_execute_tree_second.ts";
 import {
   _CallSites,
   _stepNodes,
@@ -78,7 +92,24 @@ export interface _TreeLimits {
   steps: number;
   /** The most call sites that see two callee literals, when there are steps. */
   conflicts: number;
+  /**
+   * The most nodes and steps on all paths from the root, a shared block once per path; when
+   * given, no literal may occur on a path more times than it has copies (none: no bounds).
+   */
+  inlined?: number;
 }
+
+/**
+ * The most test nodes and steps a tree may hold counted along every path from
+ * the root (a block that several blocks jump to counts once for each path),
+ * as V8 inlines it: a copy of each node per caller, within a budget of
+ * bytecode (920 bytes, about ten nodes past the entry). Past it the rest are
+ * real calls: from a call site shared by 49 programs, trees of 29 to 50 such
+ * nodes ran 1.08–1.64× libpcap (`port 8080 and host 10.0.0.5`,
+ * `vlan 100 and udp port 53`, `portrange 1000-2000`), those of 21 or fewer
+ * 0.52–0.97× but for two of 10 (1.21×, 1.32×) (bench/RESULTS.md, session 17).
+ */
+export const _MAX_TREE_INLINED = 24;
 
 /**
  * The most step nodes (ALU, scratch, moves, field loads: `_execute_tree_steps.ts`) a tree
@@ -97,7 +128,11 @@ export const _MAX_TREE_STEPS = 6;
 export const _MAX_TREE_CONFLICTS = 14;
 
 /** The limits of the closure strategy's trees (`compileClosure`). */
-export const _TREE_LIMITS: _TreeLimits = { steps: _MAX_TREE_STEPS, conflicts: _MAX_TREE_CONFLICTS };
+export const _TREE_LIMITS: _TreeLimits = {
+  steps: _MAX_TREE_STEPS,
+  conflicts: _MAX_TREE_CONFLICTS,
+  inlined: _MAX_TREE_INLINED,
+};
 
 /**
  * The root of `lowered` as a closure tree, or undefined when some block
@@ -110,16 +145,34 @@ export function _closureTree(
   const { blocks } = lowered;
   if (lowered.backward || blocks.length > _MAX_TREE_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
+  if (_inlinedNodes(lowered) > (limits.inlined ?? Infinity)) return undefined;
   const built = new Map<number, _TreeNode>();
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
+  const literals = new _LiteralsBelow();
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
-    built.set(index, _node(lowered, index, (to) => built.get(to)!, S, sites));
+    built.set(index, _node(lowered, index, (to) => built.get(to)!, S, sites, literals));
   }
+  // A literal more times on a path than it has copies: V8 would not inline the rest.
+  if (limits.inlined !== undefined && literals.tooMany) return undefined;
   if (sites.steps > limits.steps) return undefined;
   if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
   return { root: built.get(0)!, state: S, registers: blocks.some(_readsRegisters) };
+}
+
+/** The test nodes and steps on all paths from block 0 (see {@linkcode _MAX_TREE_INLINED}). */
+export function _inlinedNodes({ blocks }: _LoweredProgram): number {
+  const below = new Array<number>(blocks.length).fill(0);
+  // Blocks only jump forwards: from the last up, each target is counted first.
+  for (let index = blocks.length - 1; index >= 0; index--) {
+    const { steps, exit } = blocks[index];
+    if (exit.kind === "goto") below[index] = below[exit.to];
+    else if (exit.kind === "test") {
+      below[index] = 1 + steps.length + below[exit.whenTrue] + below[exit.whenFalse];
+    }
+  }
+  return below[0] ?? 0;
 }
 
 /** Whether a block has steps, or a test on X, at `[x + k]` or of the length. */
@@ -151,6 +204,7 @@ function _node(
   target: (block: number) => _TreeNode,
   S: Int32Array,
   sites: _CallSites,
+  literals: _LiteralsBelow,
 ): _TreeNode {
   const { steps, exit } = lowered.blocks[index];
   let node: _TreeNode;
@@ -175,15 +229,70 @@ function _node(
   } else {
     const t = target(exit.whenTrue);
     const f = target(exit.whenFalse);
-    node = _linked(sites, _testNode(exit, S, t, f), t, f);
+    node = _testNode(exit, S, t, f);
+    // A literal already below this node on some path: another copy, so V8 can inline it.
+    const level = literals.level(node.name, exit.whenTrue, exit.whenFalse);
+    if (level > 0) node = _testNode(exit, S, t, f, level);
+    node = _linked(sites, node, t, f);
   }
+  const step = steps[0];
+  const header = steps.length === 1 && step.kind === "load-header-length";
+  literals.record(index, exit, header ? [node.name, "header"] : [node.name]);
   // `tcp port 80`'s blocks: no step, or the header length alone.
   if (steps.length === 0) return node;
-  const step = steps[0];
-  if (steps.length === 1 && step.kind === "load-header-length") {
+  if (header) {
     return _linked(sites, _header(step.offset, S, node), node);
   }
   return _stepNodes(steps, node, S, sites);
+}
+
+/**
+ * How many copies of each test literal there are (`_execute_tree_second.ts`);
+ * one for every other literal. A path may hold a literal this many times:
+ * V8 never inlines a literal into itself.
+ */
+const _COPIES: Readonly<Record<string, number>> = {
+  equal1: 3,
+  equal2: 3,
+  equal4: 2,
+  equalX2: 2,
+  testA: 3,
+  range2: 2,
+  range4: 2,
+  rangeX2: 2,
+};
+
+/**
+ * For each built block, the most times each literal (by name) occurs on one
+ * path from it, itself included; `tooMany` once some path holds a literal
+ * more times than it has copies.
+ */
+class _LiteralsBelow {
+  tooMany = false;
+  #below = new Map<number, ReadonlyMap<string, number>>();
+
+  /** The most times `name` occurs on one path from these blocks. */
+  level(name: string, ...blocks: number[]): number {
+    return Math.max(0, ...blocks.map((block) => this.#below.get(block)?.get(name) ?? 0));
+  }
+
+  /** Records block `index`, whose exit is `exit` and whose nodes have these names. */
+  record(index: number, exit: _LoweredBlock["exit"], names: string[]): void {
+    if (exit.kind === "goto") this.#below.set(index, this.#below.get(exit.to) ?? new Map());
+    if (exit.kind !== "test") return;
+    const counts = new Map<string, number>();
+    for (const block of [exit.whenTrue, exit.whenFalse]) {
+      for (const [name, count] of this.#below.get(block) ?? []) {
+        counts.set(name, Math.max(count, counts.get(name) ?? 0));
+      }
+    }
+    for (const name of names) {
+      const count = (counts.get(name) ?? 0) + 1;
+      counts.set(name, count);
+      if (count > (_COPIES[name] ?? 1)) this.tooMany = true;
+    }
+    this.#below.set(index, counts);
+  }
 }
 
 /** `node`, its call sites recorded in `sites`. */
@@ -198,13 +307,26 @@ function _isEquality(test: _Test): boolean {
     test.span === 0;
 }
 
-function _testNode(test: _Test, S: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
+/**
+ * The node of a test; `copy` > 0: from the literal's other copies
+ * (`_execute_tree_second.ts`), the last one where there are fewer.
+ */
+function _testNode(
+  test: _Test,
+  S: Int32Array,
+  t: _TreeNode,
+  f: _TreeNode,
+  copy = 0,
+): _TreeNode {
+  const second = copy > 0;
   const producer = test.producer;
   const { shift, low } = test;
   const mask = test.mask | 0;
   const rangeMask = test.rangeMask | 0;
   const span = test.span >>> 0;
-  if (producer === undefined) return _testA(shift, mask, rangeMask, low, span, t, f);
+  if (producer === undefined) {
+    return [_testA, _testA2, _testA3][Math.min(copy, 2)](shift, mask, rangeMask, low, span, t, f);
+  }
   if (producer.kind === "load-length") {
     return _testLength(S, shift, mask, rangeMask, low, span, t, f);
   }
@@ -213,12 +335,28 @@ function _testNode(test: _Test, S: Int32Array, t: _TreeNode, f: _TreeNode): _Tre
   if (_isEquality(test)) {
     // The value as int32 bits, as the loads produce them.
     const v = low | 0;
-    if (producer.size === 1) return indirect ? _equalX1(S, k, v, t, f) : _equal1(k, v, t, f);
-    if (producer.size === 2) return indirect ? _equalX2(S, k, v, t, f) : _equal2(k, v, t, f);
-    return indirect ? _equalX4(S, k, v, t, f) : _equal4(k, v, t, f);
+    if (indirect) {
+      if (producer.size === 1) return _equalX1(S, k, v, t, f);
+      return (producer.size === 2 ? (second ? _equalX22 : _equalX2) : _equalX4)(S, k, v, t, f);
+    }
+    const equal = producer.size === 1
+      ? [_equal1, _equal12, _equal13][Math.min(copy, 2)]
+      : producer.size === 2
+      ? [_equal2, _equal22, _equal23][Math.min(copy, 2)]
+      : (second ? _equal42 : _equal4);
+    return equal(k, v, t, f);
+  }
+  if (indirect && producer.size === 2) {
+    return (second ? _rangeX22 : _rangeX2)(S, k, shift, mask, rangeMask, low, span, t, f);
   }
   if (indirect) return _range(S, producer.size, k, shift, mask, rangeMask, low, span, t, f);
-  const range = producer.size === 1 ? _range1 : producer.size === 2 ? _range2 : _range4;
+  const range = producer.size === 1
+    ? _range1
+    : producer.size === 2
+    ? (second ? _range22 : _range2)
+    : second
+    ? _range42
+    : _range4;
   return range(k, shift, mask, rangeMask, low, span, t, f);
 }
 
@@ -263,7 +401,7 @@ function _testA(
 ): _TreeNode {
   return function testA(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return _taken(a, rangeMask, low, span) ? t(P, B, LE, a) : f(P, B, LE, a);
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
   };
 }
 
@@ -426,7 +564,32 @@ function _range4(
   };
 }
 
-/** Any other test on `[x + k]`: shift, mask, then the range test. */
+/** Any other test on 2 bytes at `[x + k]` (a port range): shift, mask, then the range test. */
+function _rangeX2(
+  S: Int32Array,
+  k: number,
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  return function rangeX2(P, B, LE): number {
+    const o = (S[16] + k) | 0; // X + k
+    if (o < 0) {
+      S[19] = 1; // _TREE_ESCAPED
+      return 0;
+    }
+    if (o > LE - B - 2) return 0;
+    const i = B + o;
+    const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
+/** Any other test on 1 or 4 bytes at `[x + k]`: shift, mask, then the range test. */
 function _range(
   S: Int32Array,
   size: number,
@@ -454,6 +617,21 @@ function _range(
 }
 
 /**
+ * The test literals that have a second copy (`_execute_tree_second.ts`), by
+ * name: a test checks that each copy's text is the same (internal).
+ */
+export const _FIRST_COPIES = {
+  testA: _testA,
+  equal1: _equal1,
+  equal2: _equal2,
+  equal4: _equal4,
+  equalX2: _equalX2,
+  range2: _range2,
+  range4: _range4,
+  rangeX2: _rangeX2,
+} as const;
+
+/**
  * The closure and batch loop of a program that is a closure tree, or
  * undefined. `general` makes the dispatch loop's closure and batch loop of
  * the same program, called (once, on first need) for a packet whose tree
@@ -463,33 +641,54 @@ export function _testTree(
   lowered: _LoweredProgram,
   general: () => _Single,
   limits: _TreeLimits = _TREE_LIMITS,
+  entries?: _TreeEntries,
 ): _Single | undefined {
+  if (entries !== undefined && !entries.available) return undefined;
   const tree = _closureTree(lowered, limits);
   if (tree === undefined) return undefined;
   let made: _Single | undefined;
   const escape = () => made ??= general();
-  return { run: _treeRun(tree, escape), runBatch: _treeBatch(tree, escape) };
+  const run = _treeRun(tree, escape);
+  const runBatch = _treeBatch(tree, escape);
+  return entries === undefined ? { run, runBatch } : entries.take(run, runBatch);
 }
 
-function _treeRun({ root, state: S, registers }: _Tree, escape: () => _Single): _Run {
+// The per-packet entry is small: V8 inlines the tree into it within a budget of bytecode
+// (920 bytes) that the entry's own bytecode counts against, so the context's bounds are
+// computed in a function of their own (called only with a context, not inlined then).
+function _treeRun(tree: _Tree, escape: () => _Single): _Run {
+  const { root, state: S, registers } = tree;
+  const withContext = _treeRunWithContext(tree, escape);
   return function run(P: Uint8Array): number {
-    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    if (registers) S[16] = 0; // X
-    let result;
-    if (C === undefined) {
-      if (registers) S[17] = P.length; // W
-      result = root(P, 0, P.length, 0);
-    } else {
-      const B = _dataStart(C);
-      const end = _captureEnd(P, C);
-      const W = _wireLength(C, B, end);
-      if (registers) S[17] = W;
-      result = root(P, B, _loadEnd(B, end, W), 0);
+    if (arguments.length > 1 && arguments[1] !== undefined) return withContext(P, arguments[1]);
+    if (registers) {
+      S[16] = 0; // X
+      S[17] = P.length; // W
     }
+    const result = root(P, 0, P.length, 0);
+    if (S[_TREE_ESCAPED] === 0) return result;
+    S[_TREE_ESCAPED] = 0;
+    return escape().run(P);
+  } as _Run;
+}
+
+function _treeRunWithContext(
+  { root, state: S, registers }: _Tree,
+  escape: () => _Single,
+): (P: Uint8Array, C: PacketContext) => number {
+  return function runWithContext(P: Uint8Array, C: PacketContext): number {
+    const B = _dataStart(C);
+    const end = _captureEnd(P, C);
+    const W = _wireLength(C, B, end);
+    if (registers) {
+      S[16] = 0; // X
+      S[17] = W;
+    }
+    const result = root(P, B, _loadEnd(B, end, W), 0);
     if (S[_TREE_ESCAPED] === 0) return result;
     S[_TREE_ESCAPED] = 0;
     return escape().run(P, C);
-  } as _Run;
+  };
 }
 
 function _treeBatch(

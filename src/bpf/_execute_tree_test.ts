@@ -6,11 +6,14 @@ import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
 import {
   _closureTree,
+  _inlinedNodes,
   _MAX_TREE_BLOCKS,
+  _MAX_TREE_INLINED,
   _MAX_TREE_STEPS,
   _testTree,
   type _TreeLimits,
 } from "./_execute_tree.ts";
+import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { compileFilter } from "../filter/mod.ts";
 import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
@@ -114,6 +117,8 @@ const CONTEXTS: PacketContext[] = [
 function agree(program: Instruction[], frames: Uint8Array[], limits?: _TreeLimits): void {
   validate(program);
   assert.ok(isTree(program, limits), `not a tree: ${JSON.stringify(program)}`);
+  // compileClosure gives trees to a process's first programs only (`_TreeEntries`).
+  _processTreeEntries.reset();
   const run = limits === undefined ? compileClosure(program) : treeOf(program, limits);
   for (const packet of frames) {
     const where = `${JSON.stringify(program)} packet [${packet}]`;
@@ -147,7 +152,9 @@ Deno.test("the filter compiler's test programs run as closure trees that agree w
       "not tcp port 80",
     ]
   ) {
-    agree(compileFilter(expression, { linkType: 1 }), frames);
+    const program = compileFilter(expression, { linkType: 1 });
+    // Past the bound on inlined nodes (`portrange`'s two ranges), the tree without it.
+    agree(program, frames, isTree(program) ? undefined : UNBOUNDED);
   }
 });
 
@@ -371,8 +378,53 @@ Deno.test("a program of more blocks than the bound keeps the dispatch loop", () 
     op(BPF_RET | BPF_K, 0),
   ];
   for (const program of [programOf(10), programOf(_MAX_TREE_BLOCKS)]) validate(program);
-  assert.equal(isTree(programOf(10)), true);
-  assert.equal(isTree(programOf(_MAX_TREE_BLOCKS)), false);
+  assert.equal(isTree(programOf(10), UNBOUNDED), true);
+  assert.equal(isTree(programOf(_MAX_TREE_BLOCKS), UNBOUNDED), false);
+});
+
+Deno.test("a tree counts its nodes on every path from the root, and past the bound keeps the dispatch loop", () => {
+  const count = (expression: string) =>
+    _inlinedNodes(_removeKnownTests(_lower(compileFilter(expression, { linkType: 1 }))));
+  // `tcp port 80`: ether type 0x86dd, then `[20] == 6` and the two ports (3 + 1), or 0x800,
+  // `[23] == 6`, the fragment test, the header length with the source port, the destination port.
+  assert.equal(count("tcp port 80"), 10);
+  assert.equal(count("ip"), 1);
+  // Tests on A, each going on to the next or skipping it: shared blocks count once per path.
+  const chain = (tests: number) => [
+    op(BPF_LD | BPF_B | BPF_ABS, 0),
+    ...Array.from({ length: tests }, (_, i) => op(BPF_JMP | BPF_JGT | BPF_K, i, 0, 1)),
+    op(BPF_RET | BPF_K, 1),
+    op(BPF_RET | BPF_K, 0),
+  ];
+  const paths = (tests: number) => _inlinedNodes(_removeKnownTests(_lower(chain(tests))));
+  for (let tests = 3; tests < 8; tests++) {
+    assert.equal(paths(tests), paths(tests - 1) + paths(tests - 2) + 1);
+  }
+  const over = compileFilter("portrange 1000-2000", { linkType: 1 });
+  assert.ok(count("portrange 1000-2000") > _MAX_TREE_INLINED);
+  assert.equal(isTree(over), false);
+  assert.equal(isTree(over, UNBOUNDED), true);
+  assert.equal(isTree(compileFilter("tcp port 80", { linkType: 1 })), true);
+});
+
+Deno.test("a tree holds no literal more times on a path than it has copies, else keeps the dispatch loop", () => {
+  // Three ports: six `[x + k] == port` tests (two copies) and three header loads (one) on a
+  // path; three hosts: `equal4` three times (two copies).
+  for (
+    const expression of [
+      "tcp and (port 25 or port 587 or port 465)",
+      "src host 192.168.0.1 or src host 192.168.0.2 or src host 192.168.0.3",
+      "host 10.0.0.1 or host 10.0.0.2 or host 10.0.0.3",
+    ]
+  ) {
+    const program = compileFilter(expression, { linkType: 1 });
+    assert.ok(_inlinedNodes(_removeKnownTests(_lower(program))) <= _MAX_TREE_INLINED, expression);
+    assert.equal(isTree(program), false, expression);
+    assert.equal(isTree(program, UNBOUNDED), true, expression);
+  }
+  // `tcp port 80` over IPv6: `equal2` three times (the ether type, both ports), three copies.
+  assert.equal(isTree(compileFilter("tcp port 80", { linkType: 1 })), true);
+  assert.equal(isTree(compileFilter("udp port 53", { linkType: 1 })), true);
 });
 
 Deno.test("a program of more step nodes than the bound keeps the dispatch loop", () => {

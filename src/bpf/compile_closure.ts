@@ -13,7 +13,8 @@ import { _executor } from "./_execute.ts";
 import { _executorFrames } from "./_execute_frames.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
-import { _testTree } from "./_execute_tree.ts";
+import { _testTree, _TREE_LIMITS } from "./_execute_tree.ts";
+import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { interpret } from "./interpret.ts";
 import type { _BatchRun } from "./_run_batch.ts";
 import { _executorBatch } from "./_execute_batch.ts";
@@ -36,7 +37,10 @@ import { _executorBatch } from "./_execute_batch.ts";
  * chain on one load (`vlan`, `ip or ip6`: `_execute_chain.ts`), and a small
  * program of fused tests, with a few steps at most (`tcp port 80`, `udp`, a
  * `u32` match), runs as a tree of closures, one per block or step, that V8
- * inlines into one another (`_execute_tree.ts`). Allocates nothing per
+ * inlines into one another (`_execute_tree.ts`), entered through function
+ * literals of its own (`_execute_tree_entries.ts`): the first 64 such
+ * programs of a process get them; later ones keep the dispatch loop, which
+ * runs as fast whatever else ran in the process. Allocates nothing per
  * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
  * from inside `context.random`. Its `runBatch` runs the program over frames
  * side by side in one buffer (a `PacketBatch`) with one call: a small
@@ -77,6 +81,6 @@ export function compileClosure(
     return { run, runBatch: _executorBatch(_executorFrames(code, beyondInt32)) };
   };
   const single = _singleOperation(code) ?? _compareChain(lowered) ??
-    _testTree(lowered, dispatchLoop) ?? dispatchLoop();
+    _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTreeEntries) ?? dispatchLoop();
   return Object.assign(single.run, { runBatch: single.runBatch });
 }

@@ -28,13 +28,14 @@ import { CaptureDecoder } from "../capture/capture_decoder.ts";
 import type { CaptureInterface } from "../capture/capture_interface.ts";
 import { _PCAP_FILE_HEADER, type _PcapLayout } from "../capture/_pcap_layout.ts";
 import { _RecordRouter } from "../stream/_record_router.ts";
-import type { _Parsed } from "../args/_args.ts";
+import { _flag, type _Parsed } from "../args/_args.ts";
 import type { BlockSource } from "./block_source.ts";
 import type { CliIo } from "./cli_io.ts";
 import { DataError } from "./data_error.ts";
 import type { _ProgramSource } from "./_program.ts";
 import { _routeInput } from "./_route_input.ts";
 import { _sourceWalk, type _WasmWalk } from "./_wasm_walk.ts";
+import { _pcapngAsPcap } from "./_pcapng_as_pcap.ts";
 
 /** What `filter` parsed, for {@linkcode _filterWalkOnly}. */
 export interface _WalkOnlyRun {
@@ -152,8 +153,18 @@ export async function _filterWalkOnly(
     router.setRuleSet(rules);
     if (!("reason" in walk)) router._setRecordWalk(walk);
   };
-  const guard = (source: BlockSource, router: _RecordRouter): BlockSource => {
+  const guard = (input: BlockSource, router: _RecordRouter): BlockSource => {
     const walkTakes = "reason" in walk ? () => false : _walkCheck(walk);
+    // pcapng read as the pcap tcpdump writes of it, where the walk takes all of that.
+    const source = "reason" in walk || _flag(parsed, "keep-format") ? input : _pcapngAsPcap(input, {
+      name: run.path === "-" ? "<stdin>" : run.path,
+      pool: walk,
+      memory: walk.memory,
+      walks(fileHeader) {
+        const header = _pcapHeader(fileHeader);
+        return header !== undefined && walk.walksEvery(header.captureInterface, header.layout);
+      },
+    });
     return {
       scratch: source.scratch,
       async read() {

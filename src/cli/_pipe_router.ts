@@ -40,6 +40,22 @@ export interface _PipeRouterTargets {
   /** Where the dropped capture goes, closed at the end, even after a failure
    * (everything routed before it is written). */
   dropped?: WritableStream<Uint8Array>;
+  /**
+   * How each destination's capture is written (./_tcpdump_form.ts: as
+   * `tcpdump -w` writes it); without it, the records as they came.
+   */
+  form?(output: "accepted" | "dropped"): _OutputForm;
+}
+
+/** Rewrites a destination's bytes on their way out (./_tcpdump_form.ts). */
+export interface _OutputForm {
+  /**
+   * The bytes to write for `chunk`, valid until they are written: every
+   * piece is written before the next call (a form may reuse its memory then).
+   */
+  transform(chunk: Uint8Array): Uint8Array[];
+  /** The bytes still to write at the end. */
+  finish(): Uint8Array[];
 }
 
 /** One destination: how to write and end it, and the runs gathered for it. */
@@ -48,15 +64,47 @@ interface _Output {
   runs: _OutputRuns;
   /** Writes one chunk: a promise for a stream, nothing for a blocking sink. */
   write(chunk: Uint8Array): Promise<void> | void;
-  /** Closes the destination (`close`) or lets it go, open. */
-  end(close: boolean): Promise<void>;
+  /** Closes the destination (`close`) or lets it go, open; `failed`: it failed (nothing more is written). */
+  end(close: boolean, failed: boolean): Promise<void>;
 }
 
 function _output(
   name: "accepted" | "dropped",
   target: WritableStream<Uint8Array> | _BlockingSink,
+  form: _OutputForm | undefined,
 ): _Output {
   const runs = new _OutputRuns();
+  const output = _rawOutput(name, runs, target);
+  if (form === undefined) return output;
+  /** Writes `pieces` in order. */
+  const writeAll = async (pieces: Uint8Array[]): Promise<void> => {
+    for (const piece of pieces) {
+      const written = output.write(piece);
+      if (written !== undefined) await written;
+    }
+  };
+  return {
+    name,
+    runs,
+    write(chunk) {
+      const pieces = form.transform(chunk);
+      // One piece to a blocking sink (the common case): no promise.
+      if (pieces.length === 1) return output.write(pieces[0]);
+      return writeAll(pieces);
+    },
+    async end(close, failed) {
+      // The held bytes are written unless the destination failed.
+      if (!failed) await writeAll(form.finish());
+      await output.end(close, failed);
+    },
+  };
+}
+
+function _rawOutput(
+  name: "accepted" | "dropped",
+  runs: _OutputRuns,
+  target: WritableStream<Uint8Array> | _BlockingSink,
+): _Output {
   // Not `instanceof WritableStream`: naming the global loads Deno's Web
   // Streams, which the blocking path does without (start-up).
   if (!("getWriter" in target)) {
@@ -112,7 +160,7 @@ async function _flushBoth(accepted: _Output, dropped: _Output | undefined): Prom
 /** Ends a destination: the drop file is closed, standard output released. */
 async function _end(output: _Output, close: boolean, failed: boolean): Promise<void> {
   try {
-    await output.end(close && !failed);
+    await output.end(close && !failed, failed);
   } catch (error) {
     // A close that fails (a file's final flush) is an output error too.
     throw new _OutputError(output.name, error);
@@ -140,8 +188,10 @@ export async function _pipeRouter(
   targets: _PipeRouterTargets,
   afterBlock?: () => Promise<void>,
 ): Promise<RouterStats> {
-  const accepted = _output("accepted", targets.accepted);
-  const dropped = targets.dropped ? _output("dropped", targets.dropped) : undefined;
+  const accepted = _output("accepted", targets.accepted, targets.form?.("accepted"));
+  const dropped = targets.dropped
+    ? _output("dropped", targets.dropped, targets.form?.("dropped"))
+    : undefined;
   // Accepted records are moved to the front of their block (no copy out)
   // when the block is the source's scratch memory and no drop file reads it.
   const compact = source.scratch === true && dropped === undefined;

@@ -21,6 +21,7 @@ import { _openBlocks } from "./_input.ts";
 import { _linkLayerHint } from "./_link_layer_hint.ts";
 import { _writeText } from "./_output.ts";
 import { _OutputError, _pipeRouter } from "./_pipe_router.ts";
+import { _TcpdumpForm } from "./_tcpdump_form.ts";
 import type { _BlockPool } from "./_sync_block_source.ts";
 import type { _WasmWalk } from "./_wasm_walk.ts";
 
@@ -135,6 +136,8 @@ export async function _routeInput(parsed: _Parsed, io: CliIo, run: _RouteRun): P
       {
         accepted: io.writeStdoutSync ? { write: (chunk) => io.writeStdoutSync!(chunk) } : io.stdout,
         dropped: dropStream,
+        // As tcpdump -w writes them, unless --keep-format.
+        form: _flag(parsed, "keep-format") ? undefined : () => new _TcpdumpForm(input.name),
       },
       progress?.afterBlock,
     );

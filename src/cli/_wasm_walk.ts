@@ -141,6 +141,11 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     this.#runs = new Uint32Array(buffer, _WALK_RUNS, (runsEnd - _WALK_RUNS) >> 2);
   }
 
+  /** The memory the pool's blocks lie in. */
+  get memory(): WebAssembly.Memory {
+    return this.#memory;
+  }
+
   /** Records walked so far (through {@linkcode _WasmWalk.walk} and {@linkcode _WasmWalk.walkRecord}). */
   get walkedRecords(): number {
     return this.#walked;

@@ -436,7 +436,8 @@ Deno.test({
       const run = async (program: string[], extra: string[] = []) => {
         // Blocks of 4,096 bytes filled by reads of odd sizes: records cross blocks.
         const t = _testIo({ stdin: capture, chunkSize: 4096, reads: [1000, 65536, 7] });
-        const args = ["filter", "--base", "link", ...program, "--stats", ...extra];
+        // The input's format kept: the expected output is the input's records.
+        const args = ["filter", "--keep-format", "--base", "link", ...program, "--stats", ...extra];
         const code = await runCli(args, t.io);
         return { code, stdout: t.stdout(), stderr: t.stderr() };
       };
@@ -529,7 +530,7 @@ async function _filterReport(args: string[], capture: Uint8Array, reads = [1000]
   const { runCli } = await import("./run_cli.ts");
   const t = _testIo({ stdin: capture, chunkSize: 4096, reads });
   const reports: _WalkReport[] = [];
-  const code = await runCli(["filter", ...args], {
+  const code = await runCli(["filter", "--keep-format", ...args], {
     ...t.io,
     _walkReport: (report) => void reports.push(report),
   });

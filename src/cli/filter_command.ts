@@ -33,12 +33,14 @@ import {
 const _USAGE = `Usage: bpfstream filter (--rules FILE | --bytecode PROG | --expr EXPR)
                         [--base link|network] [--drop-to FILE] [--stats] [--json]
                         [--chain NAME] [--max-instructions N]
-                        [--strategy S] [--threads 1|2|auto] [FILE|-]
+                        [--strategy S] [--threads 1|2|auto] [--keep-format]
+                        [FILE|-]
 
 Reads a pcap or pcapng capture from FILE or standard input, runs every frame
 through the rules (first match wins, else the chain's policy, as iptables) and
-writes the accepted frames to standard output as a capture of the same format
-(pcap header, pcapng sections and interfaces kept byte for byte).
+writes the accepted frames to standard output as 'tcpdump -r FILE -w -' writes
+them: a classic pcap (microseconds, little-endian, records cut to the
+snaplen) whatever the input, byte for byte what tcpdump writes.
 
   --rules FILE            a rule file in iptables-save format ('-m bpf
                           --bytecode', '-m bpf --expr', '-m u32 --u32',
@@ -52,6 +54,9 @@ writes the accepted frames to standard output as a capture of the same format
                           without IPv4/IPv6 never match) or the link-layer
                           header (link: what tcpdump -ddd programs expect)
   --drop-to FILE          also write the dropped frames, as a capture, to FILE
+  --keep-format           write the captures in the input's format instead:
+                          the pcap header, pcapng sections and interfaces,
+                          time stamps and records kept byte for byte
   --stats                 print per-rule counters to stderr at the end, like
                           'iptables -L -v -x -n'
   --json                  print the counters to stderr as JSON (with --stats:
@@ -168,6 +173,7 @@ export const filterCommand: CliCommand = {
       "max-instructions": { type: "string" },
       strategy: { type: "string" },
       threads: { type: "string" },
+      "keep-format": { type: "boolean" },
     });
     const path = _inputPath(parsed, "filter");
     const strategy = _strategy(parsed, "filter", true);

@@ -106,7 +106,7 @@ function _baseEnv(): Record<string, string> {
   return env;
 }
 
-/** Runs the Deno CLI `filter --rules RULES CAPTURE` and returns its stdout (the oracle). */
+/** Runs the Deno CLI `filter --keep-format --rules RULES CAPTURE` and returns its stdout (the oracle). */
 export async function cliFilter(rulesPath: string, capturePath: string): Promise<Uint8Array> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -116,6 +116,8 @@ export async function cliFilter(rulesPath: string, capturePath: string): Promise
       ROOT + "deno.json",
       ROOT + "src/cli/main.ts",
       "filter",
+      // The input's format kept, as the servers keep it.
+      "--keep-format",
       "--rules",
       rulesPath,
       capturePath,
