@@ -39,6 +39,12 @@ export interface _PcapngAsPcapOptions {
   memory?: WebAssembly.Memory;
   /** Whether the walk takes every record of a pcap with this 24-byte file header. */
   walks(fileHeader: Uint8Array): boolean;
+  /**
+   * Runs the program on packet blocks in place, so that only the accepted
+   * packets are written as records (absent: every packet is, for the walk
+   * to run the program on; needed where the dropped packets are written too).
+   */
+  walkPacketBlocks?: _PacketBlockWalk;
 }
 
 /** Whether the Wasm copy writes packets of `iface`: a little-endian section, microseconds, no offset. */
@@ -51,6 +57,32 @@ function _isEnhancedPacketBlock(bytes: Uint8Array, start: number): boolean {
   return bytes[start] === 6 && bytes[start + 1] === 0 && bytes[start + 2] === 0 &&
     bytes[start + 3] === 0;
 }
+
+/**
+ * The index of `batch`'s first record from `from` on that starts at or after
+ * `offset` (records lie in order), or its count.
+ */
+function _recordAt(batch: RecordBatch, from: number, offset: number): number {
+  let low = from, high = batch.count;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (batch.start[middle] < offset) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * Runs the one program (the one the walk runs on the pcap records written:
+ * the file header's interface) on the Enhanced Packet Blocks from `from` to
+ * at most `to` (./_wasm_walk.ts `walkPacketBlocks`), gives `run` each run of
+ * accepted ones, and returns where it stopped (-1: no walk).
+ */
+export type _PacketBlockWalk = (
+  from: number,
+  to: number,
+  run: (start: number, end: number) => void,
+) => number;
 
 /** Whether `block` starts with a pcapng Section Header Block. */
 function _isPcapng(block: Uint8Array): boolean {
@@ -74,6 +106,10 @@ class _Transcoder {
 
   /** Runs of Enhanced Packet Blocks written in one Wasm call (./_pcapng_wasm_copy.ts), if made. */
   readonly #copy: _EpbCopy | undefined;
+  /** The program's walk over packet blocks, if given (only accepted packets are written). */
+  readonly #walk: _PacketBlockWalk | undefined;
+  /** Where `#walkFrom`'s writing ended. */
+  #used = 0;
 
   /** `interfaces`: the decoder's (growing) list, which the records name. */
   constructor(
@@ -81,11 +117,13 @@ class _Transcoder {
     pool: _BlockPool,
     interfaces: readonly CaptureInterface[],
     memory: WebAssembly.Memory | undefined,
+    walk: _PacketBlockWalk | undefined,
   ) {
     this.#name = name;
     this.#pool = pool;
     this.#interfaces = interfaces;
     this.#copy = memory === undefined ? undefined : _epbCopy(memory);
+    this.#walk = this.#copy === undefined ? undefined : walk;
   }
 
   /** The pcap bytes of `batch`'s records (in the pool where it has room), or `null`. */
@@ -105,26 +143,35 @@ class _Transcoder {
 
   /** Writes `batch`'s records into `out`; returns the bytes written. */
   #write(batch: RecordBatch, out: Uint8Array): number {
-    const to = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    const interfaces = this.#interfaces, time = this.#time;
-    // Packets of `batch.bytes` in the same memory as `out` go in runs to the Wasm copy.
-    const copy = batch.bytes.buffer === out.buffer ? this.#copy : undefined;
+    const interfaces = this.#interfaces;
+    // Packets of `batch.bytes` in the same memory as `out` go in runs to the Wasm copy,
+    // or (with a program walk) only the accepted ones.
+    const inMemory = batch.bytes.buffer === out.buffer;
+    const copy = inMemory ? this.#copy : undefined;
+    const walk = inMemory ? this.#walk : undefined;
     const base = batch.bytes.byteOffset, outBase = out.byteOffset;
     let runFrom = -1, runTo = -1;
     let used = 0;
     let bytes = batch.carried > 0 ? batch.carry : batch.bytes;
-    let view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0; i < batch.count && this.failure === undefined; i++) {
-      if (i === batch.carried && i > 0) {
-        bytes = batch.bytes;
-        view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      }
+      if (i === batch.carried && i > 0) bytes = batch.bytes;
       const start = batch.start[i];
       const iface = batch.kind[i] === 0 ? undefined : interfaces[batch.interfaceIndex[i]];
-      if (
-        copy !== undefined && iface !== undefined && i >= batch.carried &&
-        _copies(iface) && _isEnhancedPacketBlock(bytes, start)
-      ) {
+      const packetBlock = iface !== undefined && i >= batch.carried && iface.littleEndian &&
+        _isEnhancedPacketBlock(bytes, start);
+      if (walk !== undefined && packetBlock) {
+        if (runFrom >= 0) {
+          used = copy!(base + runFrom, base + runTo, outBase + used) - outBase;
+          runFrom = -1;
+        }
+        const next = this.#walkFrom(walk, batch, i, out, used);
+        if (next > i) {
+          used = this.#used;
+          i = next - 1;
+          continue;
+        }
+      }
+      if (copy !== undefined && packetBlock && _copies(iface!)) {
         // An Enhanced Packet Block the Wasm copy writes: the run grows, or a new one starts.
         if (runFrom >= 0 && start !== runTo) {
           used = copy(base + runFrom, base + runTo, outBase + used) - outBase;
@@ -149,31 +196,83 @@ class _Transcoder {
         if (_isInterfaceBlock(bytes, start)) used = this.#interface(out, used);
         continue;
       }
-      const little = iface.littleEndian;
-      const resolution = iface.timestampResolution;
-      // Enhanced (6) and obsolete (2) packet blocks: the time stamp at 12; simple (3): none.
-      const simple = view.getUint32(start, little) === 3;
-      const high = simple ? 0 : view.getUint32(start + 12, little);
-      const low = simple ? 0 : view.getUint32(start + 16, little);
-      if (resolution === 1e6 && iface.timestampOffset === 0 && high < 0x200000) {
-        const ticks = high * 2 ** 32 + low;
-        const seconds = Math.floor(ticks / 1e6);
-        time[0] = seconds;
-        time[1] = ticks - seconds * 1e6;
-      } else {
-        _microseconds(high, low, resolution, iface.timestampOffset, time);
-      }
-      const captured = batch.capturedLength[i];
-      to.setUint32(used, time[0], true);
-      to.setUint32(used + 4, time[1], true);
-      to.setUint32(used + 8, captured, true);
-      to.setUint32(used + 12, batch.wireLength[i], true);
-      const data = batch.dataStart[i];
-      out.set(bytes.subarray(data, data + captured), used + _PCAP_RECORD_HEADER);
-      used += _PCAP_RECORD_HEADER + captured;
+      used = this.#record(batch, bytes, i, iface, out, used);
     }
     if (runFrom >= 0) used = copy!(base + runFrom, base + runTo, outBase + used) - outBase;
     return used;
+  }
+
+  /**
+   * Runs the program on the Enhanced Packet Blocks from `batch`'s record `i`
+   * on (./_wasm_walk.ts `walkPacketBlocks`) and writes only the accepted ones
+   * at `out[used]` (the end in `#used`); returns the record to go on at, or
+   * `i` where the walk took none.
+   */
+  #walkFrom(
+    walk: _PacketBlockWalk,
+    batch: RecordBatch,
+    i: number,
+    out: Uint8Array,
+    used: number,
+  ): number {
+    const bytes = batch.bytes, base = bytes.byteOffset, outBase = out.byteOffset;
+    const copy = this.#interfaces.every(_copies) ? this.#copy : undefined;
+    let at = used;
+    const stop = walk(
+      base + batch.start[i],
+      base + batch.end[batch.count - 1],
+      (from, to) => {
+        if (copy !== undefined) {
+          at = copy(from, to, outBase + at) - outBase;
+          return;
+        }
+        // Interfaces of other time stamps: the accepted records one by one.
+        for (let k = _recordAt(batch, i, from - base); k < batch.count; k++) {
+          if (batch.start[k] >= to - base) break;
+          at = this.#record(batch, bytes, k, this.#interfaces[batch.interfaceIndex[k]], out, at);
+        }
+      },
+    );
+    this.#used = at;
+    if (stop < 0 || stop === base + batch.start[i]) return i;
+    return _recordAt(batch, i, stop - base);
+  }
+
+  /** Writes `batch`'s packet `i` (in `bytes`, on `iface`) as a pcap record at `out[used]`; returns its end. */
+  #record(
+    batch: RecordBatch,
+    bytes: Uint8Array,
+    i: number,
+    iface: CaptureInterface,
+    out: Uint8Array,
+    used: number,
+  ): number {
+    const time = this.#time;
+    const start = batch.start[i];
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const little = iface.littleEndian;
+    const resolution = iface.timestampResolution;
+    // Enhanced (6) and obsolete (2) packet blocks: the time stamp at 12; simple (3): none.
+    const simple = view.getUint32(start, little) === 3;
+    const high = simple ? 0 : view.getUint32(start + 12, little);
+    const low = simple ? 0 : view.getUint32(start + 16, little);
+    if (resolution === 1e6 && iface.timestampOffset === 0 && high < 0x200000) {
+      const ticks = high * 2 ** 32 + low;
+      const seconds = Math.floor(ticks / 1e6);
+      time[0] = seconds;
+      time[1] = ticks - seconds * 1e6;
+    } else {
+      _microseconds(high, low, resolution, iface.timestampOffset, time);
+    }
+    const captured = batch.capturedLength[i];
+    const to = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    to.setUint32(used, time[0], true);
+    to.setUint32(used + 4, time[1], true);
+    to.setUint32(used + 8, captured, true);
+    to.setUint32(used + 12, batch.wireLength[i], true);
+    const data = batch.dataStart[i];
+    out.set(bytes.subarray(data, data + captured), used + _PCAP_RECORD_HEADER);
+    return used + _PCAP_RECORD_HEADER + captured;
   }
 
   /** The next interface: the file header at the first; a refused one ends the input. */
@@ -204,6 +303,7 @@ export function _pcapngAsPcap(source: BlockSource, options: _PcapngAsPcapOptions
     options.pool,
     decoder.interfaces,
     options.memory,
+    options.walkPacketBlocks,
   );
   let ended = false;
   /** The next pcap block, or `null` at the end. */

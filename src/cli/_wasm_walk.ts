@@ -20,6 +20,7 @@ import {
   _WALK_COUNTS,
   _WALK_RUNS,
   _WalkCount,
+  type _WalkLayout,
   type _WalkNetworkView,
 } from "../bpf/_wasm_pcap_walk.ts";
 import { _emitNetworkView, _NETWORK_VIEW } from "../rules/_classifier_wasm_stage.ts";
@@ -90,10 +91,19 @@ interface _Walk {
  * What a capture interface's walk depends on: the program (compiled for the
  * interface's link type, snaplen and byte order) and the record layout.
  */
-function _walkKey(captureInterface: CaptureInterface, layout: _PcapLayout): string {
+function _walkKey(captureInterface: CaptureInterface, layout: _WalkLayout): string {
   const { linkType, snaplen, littleEndian } = captureInterface;
-  return `${linkType}/${snaplen}/${littleEndian}/${layout.recordHeader}/${layout.littleEndian}/${layout.snaplen}/${layout.maxCapturedLength}`;
+  return `${linkType}/${snaplen}/${littleEndian}/${layout.recordHeader}/${layout.littleEndian}/${layout.snaplen}/${layout.maxCapturedLength}/${layout.packetBlocks === true}`;
 }
+
+/** The walk layout of a little-endian section's Enhanced Packet Blocks (no cut: the decoder checked). */
+const _PACKET_BLOCKS: _WalkLayout = {
+  recordHeader: 28,
+  littleEndian: true,
+  snaplen: _DEFAULT_MAX_CAPTURED_LENGTH,
+  maxCapturedLength: _DEFAULT_MAX_CAPTURED_LENGTH,
+  packetBlocks: true,
+};
 
 /**
  * The walk of one program (see the module documentation), or why there is
@@ -264,6 +274,37 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   }
 
   /**
+   * Runs the program of `captureInterface` (which the walk must take whole:
+   * {@linkcode _WasmWalk.walksEvery}) on the pcapng Enhanced Packet Blocks
+   * of a little-endian section from `from` to at most `to` (addresses in
+   * the memory; blocks the decoder checked, all on interfaces of the same
+   * program), up to the first block of another kind; gives each run of
+   * consecutive accepted blocks to `run` (addresses) and returns where it
+   * stopped. The blocks not accepted are counted as walked and dropped (the
+   * accepted ones are counted when their records are walked), or -1: no walk.
+   */
+  walkPacketBlocks(
+    from: number,
+    to: number,
+    captureInterface: CaptureInterface,
+    run: (start: number, end: number) => void,
+  ): number {
+    const walk = this.#walkOf(captureInterface, _PACKET_BLOCKS);
+    if (walk === null || walk.escapes) return -1;
+    const stop = walk.walk(from, to, -1);
+    if (stop === from) return stop;
+    const counts = this.#counts;
+    const runs = this.#runs;
+    for (let r = 0, n = 2 * counts[_WalkCount.runs]; r < n; r += 2) run(runs[r], runs[r + 1]);
+    const dropped = counts[_WalkCount.records] - counts[_WalkCount.accepted];
+    const wire = counts[_WalkCount.wireHigh] * 2 ** 32 + counts[_WalkCount.wireLow] -
+      (counts[_WalkCount.acceptedWireHigh] * 2 ** 32 + counts[_WalkCount.acceptedWireLow]);
+    this.#walked += dropped;
+    this.#parts.counted(0, 0, dropped, wire);
+    return stop;
+  }
+
+  /**
    * Whether {@linkcode _WasmWalk.walk} takes every whole record of
    * `captureInterface` (a pcap capture laid out as `layout`) in a block of
    * this pool: its program is walkable and never leaves a record to
@@ -280,7 +321,7 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   }
 
   /** The walk of `captureInterface`'s records, made on first use, or `null` (the reason kept). */
-  #walkOf(captureInterface: CaptureInterface, layout: _PcapLayout): _Walk | null {
+  #walkOf(captureInterface: CaptureInterface, layout: _WalkLayout): _Walk | null {
     const key = _walkKey(captureInterface, layout);
     let walk = this.#walks.get(key);
     if (walk === undefined) {
@@ -293,7 +334,7 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   }
 
   /** The walk of `captureInterface`'s program, or why there is none. */
-  #instantiate(captureInterface: CaptureInterface, layout: _PcapLayout): _Walk | string {
+  #instantiate(captureInterface: CaptureInterface, layout: _WalkLayout): _Walk | string {
     const program = this.#parts.programFor(captureInterface);
     if (program === undefined) return "no program the walk can run for this capture interface";
     // Ancillary fields and absolute loads at negative offsets need a
