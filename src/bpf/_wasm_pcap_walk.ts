@@ -58,6 +58,13 @@ export const _WalkCount = {
    * {@linkcode _pcapWalkModule}): the record it ran on is left to the caller.
    */
   escaped: 10,
+  /**
+   * Set by the caller before a walk of packet blocks ({@linkcode _WalkLayout}
+   * `packetBlocks`): the interfaces the section declares (a block on a
+   * larger id stops the walk) and the largest captured length it takes.
+   */
+  packetBlockInterfaces: 11,
+  packetBlockSnaplen: 15,
 } as const;
 
 /** How the records are laid out (the pcap file header's settings). */
@@ -409,9 +416,11 @@ export function _readRecord(c: _WasmCode, layout: _WalkLayout, locals: _RecordLo
  * branch): stops where fewer than 32 bytes are left before `end`, the
  * block is of another type, its length is under 32, not a multiple of 4 or
  * runs past `end`, its trailing length differs, or its captured length does
- * not fit in it or is over the decoder's limit; else sets `next` (the
- * block's end), `cap` and `wire`. The interface id is not read: the caller
- * walks only blocks of interfaces that run the same program.
+ * not fit in it or is over the decoder's limit or the caller's
+ * ({@linkcode _WalkCount} `packetBlockSnaplen`), or its interface id is not
+ * below `packetBlockInterfaces` (the checks of the decoder's own loop, ../capture
+ * `#pcapngFastPath`); else sets `next` (the block's end), `cap` and `wire`.
+ * The caller walks only blocks of interfaces that run the same program.
  */
 export function _readPacketBlock(c: _WasmCode, layout: _WalkLayout, locals: _RecordLocals): void {
   const { pos, end, next, cap, wire } = locals;
@@ -427,6 +436,12 @@ export function _readPacketBlock(c: _WasmCode, layout: _WalkLayout, locals: _Rec
   c.get(pos).memory(_OP.i32Load, _EPB_CAPTURED).tee(cap).get(next).get(pos).op(_OP.i32Sub)
     .i32(32).op(_OP.i32Sub).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
   c.get(cap).i32(layout.maxCapturedLength).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  // The section's interfaces and their snapshot lengths (the caller's cells).
+  c.get(cap).i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.packetBlockSnaplen)
+    .op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  c.get(pos).memory(_OP.i32Load, 8)
+    .i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.packetBlockInterfaces)
+    .op(_OP.i32GeU).opIndex(_OP.brIf, 1);
   if (layout.snaplen < layout.maxCapturedLength) {
     c.get(cap).i32(layout.snaplen).get(cap).i32(layout.snaplen).op(_OP.i32LtU)
       .op(_OP.select).set(cap);

@@ -166,10 +166,12 @@ export async function _filterWalkOnly(
         return header !== undefined && walk.walksEvery(header.captureInterface, header.layout);
       },
       // Without a drop file, only the accepted packets need to become records.
-      walkPacketBlocks: run.dropTo !== undefined ? undefined : (from, to, accepted) =>
-        header === undefined
-          ? -1
-          : walk.walkPacketBlocks(from, to, header.captureInterface, accepted),
+      walkPacketBlocks: run.dropTo !== undefined ? undefined : (from, to, limits, accepted) => {
+        if (header === undefined) return undefined;
+        const stop = walk.walkPacketBlocks(from, to, header.captureInterface, limits, accepted);
+        return stop < 0 ? undefined : { stop, blocks: walk.walkedBlocks };
+      },
+      blockSize: walk.blockSize,
     });
     return {
       scratch: source.scratch,

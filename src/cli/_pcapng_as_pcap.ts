@@ -45,6 +45,8 @@ export interface _PcapngAsPcapOptions {
    * to run the program on; needed where the dropped packets are written too).
    */
   walkPacketBlocks?: _PacketBlockWalk;
+  /** The size of the pool's blocks (the output is written into one). @default {262144} */
+  blockSize?: number;
 }
 
 /** Whether the Wasm copy writes packets of `iface`: a little-endian section, microseconds, no offset. */
@@ -59,30 +61,19 @@ function _isEnhancedPacketBlock(bytes: Uint8Array, start: number): boolean {
 }
 
 /**
- * The index of `batch`'s first record from `from` on that starts at or after
- * `offset` (records lie in order), or its count.
- */
-function _recordAt(batch: RecordBatch, from: number, offset: number): number {
-  let low = from, high = batch.count;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (batch.start[middle] < offset) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/**
  * Runs the one program (the one the walk runs on the pcap records written:
  * the file header's interface) on the Enhanced Packet Blocks from `from` to
- * at most `to` (./_wasm_walk.ts `walkPacketBlocks`), gives `run` each run of
- * accepted ones, and returns where it stopped (-1: no walk).
+ * at most `to` (./_wasm_walk.ts `walkPacketBlocks`; on the section's
+ * interfaces, as `limits` says), gives `run` each run of accepted ones,
+ * and returns where it stopped and how many blocks it walked (`undefined`:
+ * no walk).
  */
 export type _PacketBlockWalk = (
   from: number,
   to: number,
+  limits: { interfaces: number; snaplen: number },
   run: (start: number, end: number) => void,
-) => number;
+) => { stop: number; blocks: number } | undefined;
 
 /** Whether `block` starts with a pcapng Section Header Block. */
 function _isPcapng(block: Uint8Array): boolean {
@@ -106,10 +97,9 @@ class _Transcoder {
 
   /** Runs of Enhanced Packet Blocks written in one Wasm call (./_pcapng_wasm_copy.ts), if made. */
   readonly #copy: _EpbCopy | undefined;
-  /** The program's walk over packet blocks, if given (only accepted packets are written). */
-  readonly #walk: _PacketBlockWalk | undefined;
-  /** Where `#walkFrom`'s writing ended. */
-  #used = 0;
+  /** Where {@linkcode _Transcoder.walkBlocks}'s writing ended, and the blocks it walked. */
+  written = 0;
+  walked = 0;
 
   /** `interfaces`: the decoder's (growing) list, which the records name. */
   constructor(
@@ -117,13 +107,11 @@ class _Transcoder {
     pool: _BlockPool,
     interfaces: readonly CaptureInterface[],
     memory: WebAssembly.Memory | undefined,
-    walk: _PacketBlockWalk | undefined,
   ) {
     this.#name = name;
     this.#pool = pool;
     this.#interfaces = interfaces;
     this.#copy = memory === undefined ? undefined : _epbCopy(memory);
-    this.#walk = this.#copy === undefined ? undefined : walk;
   }
 
   /** The pcap bytes of `batch`'s records (in the pool where it has room), or `null`. */
@@ -133,25 +121,70 @@ class _Transcoder {
       if (batch.kind[i] !== 0) size += _PCAP_RECORD_HEADER + batch.capturedLength[i];
     }
     const out = this.#pool.take(size) ?? new Uint8Array(size);
-    const used = this.#write(batch, out);
-    // A bad block ends the input after the packets before it (the batch holds them).
-    if (batch.error !== undefined) this.failure ??= DataError.from(this.#name, batch.error);
+    const used = this.write(batch, out, 0);
     if (used > 0) return out.subarray(0, used);
     this.#pool.give(out);
     return null;
   }
 
-  /** Writes `batch`'s records into `out`; returns the bytes written. */
-  #write(batch: RecordBatch, out: Uint8Array): number {
+  /** Writes `batch`'s records at `out[used]` (room enough); returns their end. */
+  write(batch: RecordBatch, out: Uint8Array, used: number): number {
+    const end = this.#write(batch, out, used);
+    // A bad block ends the input after the packets before it (the batch holds them).
+    if (batch.error !== undefined) this.failure ??= DataError.from(this.#name, batch.error);
+    return end;
+  }
+
+  /**
+   * Runs `walk` on the Enhanced Packet Blocks of `bytes` from `from` to at
+   * most `to` (on the section's interfaces: `limits`; `bytes` and `out` in
+   * the Wasm memory) and writes the accepted ones as records at `out[used]`
+   * (their end in `written`, the blocks walked in `walked`); returns where
+   * the walk stopped (`from`: it took none; -1: there is no walk).
+   */
+  walkBlocks(
+    walk: _PacketBlockWalk,
+    bytes: Uint8Array,
+    from: number,
+    to: number,
+    limits: { interfaces: number; snaplen: number },
+    out: Uint8Array,
+    used: number,
+  ): number {
     const interfaces = this.#interfaces;
-    // Packets of `batch.bytes` in the same memory as `out` go in runs to the Wasm copy,
-    // or (with a program walk) only the accepted ones.
-    const inMemory = batch.bytes.buffer === out.buffer;
-    const copy = inMemory ? this.#copy : undefined;
-    const walk = inMemory ? this.#walk : undefined;
+    const first = interfaces.length - limits.interfaces;
+    let copy = this.#copy;
+    for (let k = first; k < interfaces.length; k++) if (!_copies(interfaces[k])) copy = undefined;
+    const base = bytes.byteOffset, outBase = out.byteOffset;
+    const view = new DataView(bytes.buffer, base, bytes.byteLength);
+    let at = used;
+    const result = walk(base + from, base + to, limits, (start, end) => {
+      if (copy !== undefined) {
+        at = copy(start, end, outBase + at) - outBase;
+        return;
+      }
+      // Interfaces of other time stamps: the accepted records one by one.
+      for (let p = start - base; p < end - base; p += view.getUint32(p + 4, true)) {
+        const iface = interfaces[first + view.getUint32(p + 8, true)];
+        const high = view.getUint32(p + 12, true), low = view.getUint32(p + 16, true);
+        const captured = view.getUint32(p + 20, true), wire = view.getUint32(p + 24, true);
+        at = this.#writeRecord(high, low, iface, captured, wire, bytes, p + 28, out, at);
+      }
+    });
+    this.written = at;
+    this.walked = result === undefined ? 0 : result.blocks;
+    if (result === undefined) return -1;
+    return result.blocks === 0 ? from : result.stop - base;
+  }
+
+  /** Writes `batch`'s records at `out[from]`; returns their end. */
+  #write(batch: RecordBatch, out: Uint8Array, from: number): number {
+    const interfaces = this.#interfaces;
+    // Packets of `batch.bytes` in the same memory as `out` go in runs to the Wasm copy.
+    const copy = batch.bytes.buffer === out.buffer ? this.#copy : undefined;
     const base = batch.bytes.byteOffset, outBase = out.byteOffset;
     let runFrom = -1, runTo = -1;
-    let used = 0;
+    let used = from;
     let bytes = batch.carried > 0 ? batch.carry : batch.bytes;
     for (let i = 0; i < batch.count && this.failure === undefined; i++) {
       if (i === batch.carried && i > 0) bytes = batch.bytes;
@@ -159,18 +192,6 @@ class _Transcoder {
       const iface = batch.kind[i] === 0 ? undefined : interfaces[batch.interfaceIndex[i]];
       const packetBlock = iface !== undefined && i >= batch.carried && iface.littleEndian &&
         _isEnhancedPacketBlock(bytes, start);
-      if (walk !== undefined && packetBlock) {
-        if (runFrom >= 0) {
-          used = copy!(base + runFrom, base + runTo, outBase + used) - outBase;
-          runFrom = -1;
-        }
-        const next = this.#walkFrom(walk, batch, i, out, used);
-        if (next > i) {
-          used = this.#used;
-          i = next - 1;
-          continue;
-        }
-      }
       if (copy !== undefined && packetBlock && _copies(iface!)) {
         // An Enhanced Packet Block the Wasm copy writes: the run grows, or a new one starts.
         if (runFrom >= 0 && start !== runTo) {
@@ -202,42 +223,6 @@ class _Transcoder {
     return used;
   }
 
-  /**
-   * Runs the program on the Enhanced Packet Blocks from `batch`'s record `i`
-   * on (./_wasm_walk.ts `walkPacketBlocks`) and writes only the accepted ones
-   * at `out[used]` (the end in `#used`); returns the record to go on at, or
-   * `i` where the walk took none.
-   */
-  #walkFrom(
-    walk: _PacketBlockWalk,
-    batch: RecordBatch,
-    i: number,
-    out: Uint8Array,
-    used: number,
-  ): number {
-    const bytes = batch.bytes, base = bytes.byteOffset, outBase = out.byteOffset;
-    const copy = this.#interfaces.every(_copies) ? this.#copy : undefined;
-    let at = used;
-    const stop = walk(
-      base + batch.start[i],
-      base + batch.end[batch.count - 1],
-      (from, to) => {
-        if (copy !== undefined) {
-          at = copy(from, to, outBase + at) - outBase;
-          return;
-        }
-        // Interfaces of other time stamps: the accepted records one by one.
-        for (let k = _recordAt(batch, i, from - base); k < batch.count; k++) {
-          if (batch.start[k] >= to - base) break;
-          at = this.#record(batch, bytes, k, this.#interfaces[batch.interfaceIndex[k]], out, at);
-        }
-      },
-    );
-    this.#used = at;
-    if (stop < 0 || stop === base + batch.start[i]) return i;
-    return _recordAt(batch, i, stop - base);
-  }
-
   /** Writes `batch`'s packet `i` (in `bytes`, on `iface`) as a pcap record at `out[used]`; returns its end. */
   #record(
     batch: RecordBatch,
@@ -247,15 +232,35 @@ class _Transcoder {
     out: Uint8Array,
     used: number,
   ): number {
-    const time = this.#time;
     const start = batch.start[i];
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const little = iface.littleEndian;
-    const resolution = iface.timestampResolution;
     // Enhanced (6) and obsolete (2) packet blocks: the time stamp at 12; simple (3): none.
     const simple = view.getUint32(start, little) === 3;
     const high = simple ? 0 : view.getUint32(start + 12, little);
     const low = simple ? 0 : view.getUint32(start + 16, little);
+    const captured = batch.capturedLength[i], wire = batch.wireLength[i];
+    return this.#writeRecord(high, low, iface, captured, wire, bytes, batch.dataStart[i], out, used);
+  }
+
+  /**
+   * Writes a pcap record at `out[used]` (time stamp `high`, `low` in
+   * `iface`'s units, as libpcap converts it; the packet `captured` bytes at
+   * `bytes[data]`); returns its end.
+   */
+  #writeRecord(
+    high: number,
+    low: number,
+    iface: CaptureInterface,
+    captured: number,
+    wire: number,
+    bytes: Uint8Array,
+    data: number,
+    out: Uint8Array,
+    used: number,
+  ): number {
+    const time = this.#time;
+    const resolution = iface.timestampResolution;
     if (resolution === 1e6 && iface.timestampOffset === 0 && high < 0x200000) {
       const ticks = high * 2 ** 32 + low;
       const seconds = Math.floor(ticks / 1e6);
@@ -264,13 +269,11 @@ class _Transcoder {
     } else {
       _microseconds(high, low, resolution, iface.timestampOffset, time);
     }
-    const captured = batch.capturedLength[i];
     const to = new DataView(out.buffer, out.byteOffset, out.byteLength);
     to.setUint32(used, time[0], true);
     to.setUint32(used + 4, time[1], true);
     to.setUint32(used + 8, captured, true);
-    to.setUint32(used + 12, batch.wireLength[i], true);
-    const data = batch.dataStart[i];
+    to.setUint32(used + 12, wire, true);
     out.set(bytes.subarray(data, data + captured), used + _PCAP_RECORD_HEADER);
     return used + _PCAP_RECORD_HEADER + captured;
   }
@@ -292,24 +295,115 @@ class _Transcoder {
 }
 
 /**
+ * The bytes to push to the decoder at `bytes[pos]` (no block carried): the
+ * block there where its length is known and inside `bytes` (an SHB's by its
+ * byte-order magic, any other's little-endian: the caller's section is),
+ * else the rest, for the decoder to carry or report.
+ */
+function _blockPush(bytes: Uint8Array, pos: number): number {
+  const rest = bytes.length - pos;
+  if (rest < 12) return rest;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + pos, 12);
+  const little = !_isPcapng(bytes.subarray(pos)) || view.getUint32(8, true) === 0x1a2b3c4d;
+  const length = view.getUint32(4, little);
+  return length >= 12 && length <= rest ? length : rest;
+}
+
+/** What {@linkcode _fill} reads from and writes to. */
+interface _FillState {
+  decoder: CaptureDecoder;
+  transcoder: _Transcoder;
+  walk: _PacketBlockWalk;
+  /** The input block being read, and where in it. */
+  input: Uint8Array;
+  pos: number;
+}
+
+/**
+ * Writes the records of `state.input` from `state.pos` on into `out` (a
+ * pool block in the Wasm memory, as the input), as far as it has room:
+ * runs of Enhanced Packet Blocks through the program's walk (only the
+ * accepted ones become records; the decoder skips them), any other block,
+ * and the one the last input block left cut, through the decoder one at a
+ * time. Returns the bytes written; `state.pos` is where it stopped (the
+ * input's end, or what did not fit).
+ */
+function _fill(state: _FillState, out: Uint8Array): number {
+  const { decoder, transcoder, input } = state;
+  const length = input.length;
+  let used = 0;
+  while (state.pos < length && transcoder.failure === undefined) {
+    const pos = state.pos;
+    const carried = decoder._carried;
+    let limits = carried === 0 ? decoder._pcapngPacketBlocks : undefined;
+    if (limits !== undefined) {
+      // A record is shorter than its block: the output has room for what is walked.
+      const to = Math.min(length, pos + out.length - used);
+      const stop = transcoder.walkBlocks(state.walk, input, pos, to, limits, out, used);
+      if (stop > pos) {
+        decoder._skipPcapngBlocks(stop - pos, transcoder.walked);
+        used = transcoder.written;
+        state.pos = stop;
+        continue;
+      }
+      if (stop < 0) limits = undefined;
+    }
+    // What completes the block carried over, the block here, or (a big-endian section) the rest.
+    const push = carried > 0
+      ? Math.min(decoder._pcapngCarryNeed, length - pos)
+      : limits !== undefined
+      ? _blockPush(input, pos)
+      : length - pos;
+    // Its records (and the file header) take at most its bytes, the carried ones and 24.
+    if (carried + push + _PCAP_FILE_HEADER > out.length - used) break;
+    used = transcoder.write(decoder.push(input.subarray(pos, pos + push)), out, used);
+    state.pos = pos + push;
+  }
+  return used;
+}
+
+/**
  * `source`, its pcapng read as pcap where the walk takes every record of it
  * (see the module documentation); any other input passes as it is.
  */
 export function _pcapngAsPcap(source: BlockSource, options: _PcapngAsPcapOptions): BlockSource {
   let mode: "start" | "pass" | "pcap" = "start";
   const decoder = new CaptureDecoder();
-  const transcoder = new _Transcoder(
-    options.name,
-    options.pool,
-    decoder.interfaces,
-    options.memory,
-    options.walkPacketBlocks,
-  );
+  const transcoder = new _Transcoder(options.name, options.pool, decoder.interfaces, options.memory);
+  const walk = options.walkPacketBlocks;
+  const outputSize = options.blockSize ?? 1 << 18;
+  /** The input block being walked (its packet blocks in place), if any. */
+  let state: _FillState | undefined;
   let ended = false;
+  /** The next pcap block from `state`'s input, or `null` (nothing written from it). */
+  const fromInput = (): Uint8Array | null => {
+    const input = state!.input;
+    const out = options.pool.take(outputSize);
+    let used = 0;
+    if (out !== undefined && out.buffer === input.buffer) used = _fill(state!, out);
+    if (used > 0) return out!.subarray(0, used);
+    if (out !== undefined) options.pool.give(out);
+    if (state!.pos < input.length && transcoder.failure === undefined) {
+      // No room in a pool block (a block larger than one): the rest as before.
+      const records = transcoder.records(decoder.push(input.subarray(state!.pos)));
+      state!.pos = input.length;
+      return records;
+    }
+    return null;
+  };
   /** The next pcap block, or `null` at the end. */
   const next = async (): Promise<Uint8Array | null> => {
     for (;;) {
       if (transcoder.failure !== undefined) throw transcoder.failure;
+      if (state !== undefined) {
+        const records = state.pos < state.input.length ? fromInput() : null;
+        if (state.pos >= state.input.length || transcoder.failure !== undefined) {
+          source.release(state.input);
+          state = undefined;
+        }
+        if (records !== null) return records;
+        continue;
+      }
       if (ended) return null;
       const block = await source.read();
       if (mode === "pass") return block;
@@ -324,6 +418,11 @@ export function _pcapngAsPcap(source: BlockSource, options: _PcapngAsPcapOptions
       if (mode === "start" && !_isPcapng(block)) {
         mode = "pass";
         return block;
+      }
+      if (mode === "pcap" && walk !== undefined) {
+        // The program runs on the packet blocks in place.
+        state = { decoder, transcoder, walk, input: block, pos: 0 };
+        continue;
       }
       const batch = decoder.push(block);
       if (mode === "start") {

@@ -156,6 +156,14 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     return this.#memory;
   }
 
+  /** The size of the pool's buffers. */
+  get blockSize(): number {
+    return this.#blockSize;
+  }
+
+  /** The blocks the last {@linkcode _WasmWalk.walkPacketBlocks} walked. */
+  walkedBlocks = 0;
+
   /** Records walked so far (through {@linkcode _WasmWalk.walk} and {@linkcode _WasmWalk.walkRecord}). */
   get walkedRecords(): number {
     return this.#walked;
@@ -277,23 +285,30 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
    * Runs the program of `captureInterface` (which the walk must take whole:
    * {@linkcode _WasmWalk.walksEvery}) on the pcapng Enhanced Packet Blocks
    * of a little-endian section from `from` to at most `to` (addresses in
-   * the memory; blocks the decoder checked, all on interfaces of the same
-   * program), up to the first block of another kind; gives each run of
+   * the memory), on interfaces below `interfaces` (all of the same program)
+   * with captured lengths up to `snaplen`, up to the first block of another
+   * kind or that the decoder must check (../bpf/_wasm_pcap_walk.ts
+   * `_readPacketBlock`); gives each run of
    * consecutive accepted blocks to `run` (addresses) and returns where it
-   * stopped. The blocks not accepted are counted as walked and dropped (the
-   * accepted ones are counted when their records are walked), or -1: no walk.
+   * stopped (-1: no walk; the blocks walked in `walkedBlocks`). The blocks
+   * not accepted are counted as walked and dropped (the accepted ones are
+   * counted when their records are walked).
    */
   walkPacketBlocks(
     from: number,
     to: number,
     captureInterface: CaptureInterface,
+    limits: { interfaces: number; snaplen: number },
     run: (start: number, end: number) => void,
   ): number {
     const walk = this.#walkOf(captureInterface, _PACKET_BLOCKS);
     if (walk === null || walk.escapes) return -1;
-    const stop = walk.walk(from, to, -1);
-    if (stop === from) return stop;
     const counts = this.#counts;
+    counts[_WalkCount.packetBlockInterfaces] = limits.interfaces;
+    counts[_WalkCount.packetBlockSnaplen] = limits.snaplen;
+    const stop = walk.walk(from, to, -1);
+    this.walkedBlocks = stop === from ? 0 : counts[_WalkCount.records];
+    if (stop === from) return stop;
     const runs = this.#runs;
     for (let r = 0, n = 2 * counts[_WalkCount.runs]; r < n; r += 2) run(runs[r], runs[r + 1]);
     const dropped = counts[_WalkCount.records] - counts[_WalkCount.accepted];
