@@ -147,7 +147,7 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     const pages = Math.ceil((this.#scratchStart + _SCRATCH_BYTES) / _PAGE);
     this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const buffer = this.#memory.buffer;
-    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.escaped + 1);
+    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WALK_RUNS >> 2);
     this.#runs = new Uint32Array(buffer, _WALK_RUNS, (runsEnd - _WALK_RUNS) >> 2);
   }
 
