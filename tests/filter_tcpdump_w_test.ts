@@ -16,7 +16,7 @@ import { runCli } from "../src/cli/run_cli.ts";
 import { _testIo } from "../src/cli/_test_io.ts";
 import { CaptureDecoderStream } from "../src/capture/capture_decoder_stream.ts";
 import { CaptureEncoderStream } from "../src/capture/capture_encoder_stream.ts";
-import { concat, epb, idb, shb } from "../src/capture/_test_captures.ts";
+import { block, concat, epb, idb, option, shb, spb } from "../src/capture/_test_captures.ts";
 
 function _hasTcpdump(): boolean {
   try {
@@ -213,6 +213,75 @@ Deno.test({
       for (const expression of EXPRESSIONS) {
         assert.ok(await _compare(capture, expression, name), `${name}: tcpdump ran`);
         assert.ok(await _compare(pcapng, expression, `${name} as pcapng`), `${name} pcapng`);
+      }
+    }
+  },
+});
+
+/**
+ * pcapng whose Enhanced Packet Blocks the one-program path walks in place
+ * (./src/cli/_pcapng_as_pcap.ts): the packets of `records` (a pcap's) on
+ * two interfaces, as `shape` says, with blocks of other kinds between them.
+ */
+function _pcapngOf(records: Uint8Array[], shape: string): Uint8Array {
+  const little = shape !== "big-endian";
+  const nanoseconds = shape === "nanoseconds";
+  const tsresol = option(9, new Uint8Array([nanoseconds ? 9 : 6]), little);
+  const interfaces = [
+    idb({ little, options: nanoseconds ? tsresol : undefined }),
+    idb({ little, options: tsresol }),
+  ];
+  const parts = [shb({ little }), ...interfaces];
+  records.forEach((r, k) => {
+    const v = new DataView(r.buffer, r.byteOffset, r.byteLength);
+    const micro = BigInt(v.getUint32(0, true)) * 1000000n + BigInt(v.getUint32(4, true));
+    const timestamp = nanoseconds ? micro * 1000n + BigInt(k) : micro;
+    const data = r.subarray(16);
+    const wire = v.getUint32(12, true);
+    const comment = option(1, new TextEncoder().encode(`packet ${k}`), little);
+    if (k % 13 === 5) parts.push(block(5, new Uint8Array(12), { little })); // statistics
+    if (k % 17 === 3) parts.push(block(0x40000bad, new Uint8Array(k % 9), { little })); // custom
+    if (shape === "a bad interface id" && k === 40) {
+      parts.push(epb(data, { little, interfaceId: 2, timestamp, wire }));
+    } else if (shape === "a second section" && k === 40) {
+      parts.push(shb({ little }), ...interfaces);
+    } else if (k % 11 === 7) parts.push(spb(data, { little, wire }));
+    else {
+      const options = k % 3 === 0 ? comment : undefined;
+      parts.push(epb(data, { little, interfaceId: k & 1, timestamp, wire, options }));
+    }
+  });
+  return concat(...parts);
+}
+
+Deno.test({
+  name: "filter writes what tcpdump -r -w writes on pcapng whose packet blocks it walks in place",
+  ignore: skip !== undefined,
+  async fn() {
+    const base = new Uint8Array(readFileSync(corpusDir + "pcap/four_ipv6_http_streams.pcap"));
+    const records = _records(base);
+    const shapes = [
+      "microseconds",
+      "nanoseconds",
+      "big-endian",
+      "a second section",
+      "a bad interface id",
+    ];
+    for (const shape of shapes) {
+      const capture = _pcapngOf(records, shape);
+      // Cut inside a packet block, and a bad trailing length two thirds in.
+      const ended = capture.subarray(0, capture.length - 50);
+      const bad = capture.slice();
+      const view = new DataView(bad.buffer);
+      let at = 0;
+      while (at < (bad.length * 2) / 3 || view.getUint32(at, shape !== "big-endian") !== 6) {
+        at += view.getUint32(at + 4, shape !== "big-endian");
+      }
+      view.setUint32(at + view.getUint32(at + 4, shape !== "big-endian") - 4, 8, true);
+      for (const expression of [...EXPRESSIONS, "tcp port 80", "ip6"]) {
+        assert.ok(await _compare(capture, expression, `pcapng, ${shape}`));
+        assert.ok(await _compare(ended, expression, `pcapng, ${shape}, ended in a block`));
+        assert.ok(await _compare(bad, expression, `pcapng, ${shape}, a bad trailing length`));
       }
     }
   },

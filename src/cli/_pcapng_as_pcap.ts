@@ -240,7 +240,17 @@ class _Transcoder {
     const high = simple ? 0 : view.getUint32(start + 12, little);
     const low = simple ? 0 : view.getUint32(start + 16, little);
     const captured = batch.capturedLength[i], wire = batch.wireLength[i];
-    return this.#writeRecord(high, low, iface, captured, wire, bytes, batch.dataStart[i], out, used);
+    return this.#writeRecord(
+      high,
+      low,
+      iface,
+      captured,
+      wire,
+      bytes,
+      batch.dataStart[i],
+      out,
+      used,
+    );
   }
 
   /**
@@ -369,7 +379,12 @@ function _fill(state: _FillState, out: Uint8Array): number {
 export function _pcapngAsPcap(source: BlockSource, options: _PcapngAsPcapOptions): BlockSource {
   let mode: "start" | "pass" | "pcap" = "start";
   const decoder = new CaptureDecoder();
-  const transcoder = new _Transcoder(options.name, options.pool, decoder.interfaces, options.memory);
+  const transcoder = new _Transcoder(
+    options.name,
+    options.pool,
+    decoder.interfaces,
+    options.memory,
+  );
   const walk = options.walkPacketBlocks;
   const outputSize = options.blockSize ?? 1 << 18;
   /** The input block being walked (its packet blocks in place), if any. */

@@ -93,7 +93,9 @@ interface _Walk {
  */
 function _walkKey(captureInterface: CaptureInterface, layout: _WalkLayout): string {
   const { linkType, snaplen, littleEndian } = captureInterface;
-  return `${linkType}/${snaplen}/${littleEndian}/${layout.recordHeader}/${layout.littleEndian}/${layout.snaplen}/${layout.maxCapturedLength}/${layout.packetBlocks === true}`;
+  return `${linkType}/${snaplen}/${littleEndian}/${layout.recordHeader}/${layout.littleEndian}/${layout.snaplen}/${layout.maxCapturedLength}/${
+    layout.packetBlocks === true
+  }`;
 }
 
 /** The walk layout of a little-endian section's Enhanced Packet Blocks (no cut: the decoder checked). */
