@@ -278,7 +278,9 @@ Deno.test({
         at += view.getUint32(at + 4, shape !== "big-endian");
       }
       view.setUint32(at + view.getUint32(at + 4, shape !== "big-endian") - 4, 8, true);
-      for (const expression of [...EXPRESSIONS, "tcp port 80", "ip6"]) {
+      // (The last one's indexed load may land below zero: left to JavaScript.)
+      const payload = "tcp[((tcp[12:1] & 0xf0) >> 2):1] = 0";
+      for (const expression of [...EXPRESSIONS, "tcp port 80", "ip6", payload]) {
         assert.ok(await _compare(capture, expression, `pcapng, ${shape}`));
         assert.ok(await _compare(ended, expression, `pcapng, ${shape}, ended in a block`));
         assert.ok(await _compare(bad, expression, `pcapng, ${shape}, a bad trailing length`));

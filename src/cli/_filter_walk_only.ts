@@ -163,7 +163,8 @@ export async function _filterWalkOnly(
       memory: walk.memory,
       walks(fileHeader) {
         header = _pcapHeader(fileHeader);
-        return header !== undefined && walk.walksEvery(header.captureInterface, header.layout);
+        // (A record the walk leaves to JavaScript goes to the rule set, compiled then.)
+        return header !== undefined && walk.walksSome(header.captureInterface, header.layout);
       },
       // Without a drop file, only the accepted packets need to become records.
       walkPacketBlocks: run.dropTo !== undefined ? undefined : (from, to, limits, accepted) => {

@@ -3,12 +3,20 @@
  * it (./_tcpdump_form.ts), for `filter`'s one-program path
  * (./_filter_walk_only.ts): the packets become 16-byte microsecond records
  * after a pcap file header (the first interface's link type and snapshot
- * length), written into the Wasm walk's memory, so that the walk runs every
- * packet with no JavaScript per record and the output passes through
- * unchanged. Used only where the output is written in tcpdump's form anyway
- * and the walk takes every record of such a pcap (a program that reads
- * ancillary fields, which pcapng's blocks may carry, or that may leave a
- * record to JavaScript, reads the pcapng as before).
+ * length), written into the Wasm walk's memory, and the output passes
+ * through unchanged. Used only where the output is written in tcpdump's
+ * form anyway and the walk runs the program on such a pcap (a program that
+ * reads ancillary fields, which pcapng's blocks may carry, reads the pcapng
+ * as before).
+ *
+ * Without a drop file, the program runs on the Enhanced Packet Blocks in
+ * place (../bpf/_wasm_pcap_walk.ts, `packetBlocks`: one Wasm call per run
+ * of them, the decoder told to skip them) and only the accepted packets
+ * become records (the walk then runs the program on those again, and
+ * writes them all); a block of any other kind, one the decoder must check
+ * or report, one cut by the end of an input block, and a packet the
+ * program leaves to JavaScript go through the decoder one block at a time.
+ * With a drop file every packet becomes a record.
  *
  * The verdicts are those on the pcapng: a program sees a packet's captured
  * bytes and wire length, the same in both (the captured length as libpcap
@@ -37,7 +45,10 @@ export interface _PcapngAsPcapOptions {
   pool: _BlockPool;
   /** The memory of the pool's blocks: runs of packets in it are written in one Wasm call. */
   memory?: WebAssembly.Memory;
-  /** Whether the walk takes every record of a pcap with this 24-byte file header. */
+  /**
+   * Whether the walk runs the program on the records of a pcap with this
+   * 24-byte file header (it may leave some to the rule set).
+   */
   walks(fileHeader: Uint8Array): boolean;
   /**
    * Runs the program on packet blocks in place, so that only the accepted

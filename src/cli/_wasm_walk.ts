@@ -284,13 +284,13 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   }
 
   /**
-   * Runs the program of `captureInterface` (which the walk must take whole:
-   * {@linkcode _WasmWalk.walksEvery}) on the pcapng Enhanced Packet Blocks
+   * Runs the program of `captureInterface` on the pcapng Enhanced Packet Blocks
    * of a little-endian section from `from` to at most `to` (addresses in
    * the memory), on interfaces below `interfaces` (all of the same program)
    * with captured lengths up to `snaplen`, up to the first block of another
    * kind or that the decoder must check (../bpf/_wasm_pcap_walk.ts
-   * `_readPacketBlock`); gives each run of
+   * `_readPacketBlock`), or whose record the program leaves to JavaScript
+   * (an escape: see {@linkcode _WasmWalk.walksSome}); gives each run of
    * consecutive accepted blocks to `run` (addresses) and returns where it
    * stopped (-1: no walk; the blocks walked in `walkedBlocks`). The blocks
    * not accepted are counted as walked and dropped (the accepted ones are
@@ -304,8 +304,10 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     run: (start: number, end: number) => void,
   ): number {
     const walk = this.#walkOf(captureInterface, _PACKET_BLOCKS);
-    if (walk === null || walk.escapes) return -1;
+    if (walk === null) return -1;
     const counts = this.#counts;
+    // A block whose record the program leaves to JavaScript stops the walk before it.
+    counts[_WalkCount.escaped] = 0;
     counts[_WalkCount.packetBlockInterfaces] = limits.interfaces;
     counts[_WalkCount.packetBlockSnaplen] = limits.snaplen;
     const stop = walk.walk(from, to, -1);
@@ -330,6 +332,16 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   walksEvery(captureInterface: CaptureInterface, layout: _PcapLayout): boolean {
     const walk = this.#walkOf(captureInterface, layout);
     return walk !== null && !walk.escapes;
+  }
+
+  /**
+   * Whether {@linkcode _WasmWalk.walk} runs the program of
+   * `captureInterface`'s records at all: it may leave some of them to
+   * JavaScript (the rule set), where {@linkcode _WasmWalk.walksEvery} says
+   * no.
+   */
+  walksSome(captureInterface: CaptureInterface, layout: _PcapLayout): boolean {
+    return this.#walkOf(captureInterface, layout) !== null;
   }
 
   /** Whether `block` is a buffer this pool lent (or a view from its start). */
