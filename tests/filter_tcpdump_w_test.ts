@@ -225,17 +225,29 @@ Deno.test({
  */
 function _pcapngOf(records: Uint8Array[], shape: string): Uint8Array {
   const little = shape !== "big-endian";
-  const nanoseconds = shape === "nanoseconds";
-  const tsresol = option(9, new Uint8Array([nanoseconds ? 9 : 6]), little);
+  // if_tsresol (9): 10^-6, 10^-9, or 2^-20 with an if_tsoffset (14) of 1000 seconds.
+  const resolution = (code: number) => option(9, new Uint8Array([code]), little);
+  const offset = option(14, new Uint8Array([0xe8, 3, 0, 0, 0, 0, 0, 0]), little);
+  const binary = shape === "binary, an offset";
+  const first = shape === "nanoseconds" || shape === "mixed resolutions"
+    ? resolution(9)
+    : binary
+    ? concat(resolution(0x94), offset)
+    : undefined;
+  const second = shape === "nanoseconds" || binary ? first : undefined;
   const interfaces = [
-    idb({ little, options: nanoseconds ? tsresol : undefined }),
-    idb({ little, options: tsresol }),
+    idb({ little, options: first }),
+    idb({ little, options: shape === "mixed resolutions" ? resolution(6) : second }),
   ];
   const parts = [shb({ little }), ...interfaces];
   records.forEach((r, k) => {
     const v = new DataView(r.buffer, r.byteOffset, r.byteLength);
     const micro = BigInt(v.getUint32(0, true)) * 1000000n + BigInt(v.getUint32(4, true));
-    const timestamp = nanoseconds ? micro * 1000n + BigInt(k) : micro;
+    const timestamp = binary
+      ? (micro << 20n) / 1000000n + BigInt(k)
+      : shape === "nanoseconds" || (shape === "mixed resolutions" && (k & 1) === 0)
+      ? micro * 1000n + BigInt(k)
+      : micro;
     const data = r.subarray(16);
     const wire = v.getUint32(12, true);
     const comment = option(1, new TextEncoder().encode(`packet ${k}`), little);
@@ -263,6 +275,8 @@ Deno.test({
     const shapes = [
       "microseconds",
       "nanoseconds",
+      "mixed resolutions",
+      "binary, an offset",
       "big-endian",
       "a second section",
       "a bad interface id",

@@ -34,7 +34,7 @@ import type { BlockSource } from "./block_source.ts";
 import { DataError } from "./data_error.ts";
 import type { _BlockPool } from "./_sync_block_source.ts";
 import { _adjustSnapshot, _tcpdumpHeader } from "./_tcpdump_header.ts";
-import { type _EpbCopy, _epbCopy } from "./_pcapng_wasm_copy.ts";
+import { _epbCopies, type _EpbCopy, _epbCopy } from "./_pcapng_wasm_copy.ts";
 import { _interfaceRefusal, _isInterfaceBlock, _microseconds } from "./_tcpdump_pcapng_records.ts";
 
 /** What {@linkcode _pcapngAsPcap} needs. */
@@ -60,9 +60,9 @@ export interface _PcapngAsPcapOptions {
   blockSize?: number;
 }
 
-/** Whether the Wasm copy writes packets of `iface`: a little-endian section, microseconds, no offset. */
+/** Whether the Wasm copy writes packets of `iface`: a little-endian section, its time stamps taken. */
 function _copies(iface: CaptureInterface): boolean {
-  return iface.littleEndian && iface.timestampResolution === 1e6 && iface.timestampOffset === 0;
+  return iface.littleEndian && _epbCopies(iface.timestampResolution, iface.timestampOffset);
 }
 
 /** Whether the block at `start` (of a little-endian section) is an Enhanced Packet Block (type 6). */
@@ -106,8 +106,10 @@ class _Transcoder {
   /** An interface libpcap refuses: the input ends there. */
   failure: DataError | undefined;
 
-  /** Runs of Enhanced Packet Blocks written in one Wasm call (./_pcapng_wasm_copy.ts), if made. */
-  readonly #copy: _EpbCopy | undefined;
+  /** The memory of the pool's blocks, where Wasm copies (./_pcapng_wasm_copy.ts) write. */
+  readonly #memory: WebAssembly.Memory | undefined;
+  /** The copy of each time-stamp resolution and offset (`undefined`: Wasm refused). */
+  readonly #copies = new Map<string, _EpbCopy | undefined>();
   /** Where {@linkcode _Transcoder.walkBlocks}'s writing ended, and the blocks it walked. */
   written = 0;
   walked = 0;
@@ -122,7 +124,7 @@ class _Transcoder {
     this.#name = name;
     this.#pool = pool;
     this.#interfaces = interfaces;
-    this.#copy = memory === undefined ? undefined : _epbCopy(memory);
+    this.#memory = memory;
   }
 
   /** The pcap bytes of `batch`'s records (in the pool where it has room), or `null`. */
@@ -136,6 +138,18 @@ class _Transcoder {
     if (used > 0) return out.subarray(0, used);
     this.#pool.give(out);
     return null;
+  }
+
+  /**
+   * The Wasm copy that writes runs of `iface`'s Enhanced Packet Blocks, or
+   * `undefined` (no memory, a time stamp it does not take, Wasm refused).
+   */
+  #copyOf(iface: CaptureInterface): _EpbCopy | undefined {
+    if (this.#memory === undefined || !_copies(iface)) return undefined;
+    const { timestampResolution: resolution, timestampOffset: offset } = iface;
+    const key = `${resolution}/${offset}`;
+    if (!this.#copies.has(key)) this.#copies.set(key, _epbCopy(this.#memory, resolution, offset));
+    return this.#copies.get(key);
   }
 
   /** Writes `batch`'s records at `out[used]` (room enough); returns their end. */
@@ -164,8 +178,14 @@ class _Transcoder {
   ): number {
     const interfaces = this.#interfaces;
     const first = interfaces.length - limits.interfaces;
-    let copy = this.#copy;
-    for (let k = first; k < interfaces.length; k++) if (!_copies(interfaces[k])) copy = undefined;
+    // One copy where the section's interfaces share their time stamps' resolution and offset.
+    let copy = first < interfaces.length ? this.#copyOf(interfaces[first]) : undefined;
+    for (let k = first + 1; k < interfaces.length && copy !== undefined; k++) {
+      const a = interfaces[first], b = interfaces[k];
+      if (
+        a.timestampResolution !== b.timestampResolution || a.timestampOffset !== b.timestampOffset
+      ) copy = undefined;
+    }
     const base = bytes.byteOffset, outBase = out.byteOffset;
     const view = new DataView(bytes.buffer, base, bytes.byteLength);
     let at = used;
@@ -192,8 +212,9 @@ class _Transcoder {
   #write(batch: RecordBatch, out: Uint8Array, from: number): number {
     const interfaces = this.#interfaces;
     // Packets of `batch.bytes` in the same memory as `out` go in runs to the Wasm copy.
-    const copy = batch.bytes.buffer === out.buffer ? this.#copy : undefined;
+    const inMemory = batch.bytes.buffer === out.buffer;
     const base = batch.bytes.byteOffset, outBase = out.byteOffset;
+    let copy: _EpbCopy | undefined;
     let runFrom = -1, runTo = -1;
     let used = from;
     let bytes = batch.carried > 0 ? batch.carry : batch.bytes;
@@ -203,12 +224,14 @@ class _Transcoder {
       const iface = batch.kind[i] === 0 ? undefined : interfaces[batch.interfaceIndex[i]];
       const packetBlock = iface !== undefined && i >= batch.carried && iface.littleEndian &&
         _isEnhancedPacketBlock(bytes, start);
-      if (copy !== undefined && packetBlock && _copies(iface!)) {
+      const blockCopy = inMemory && packetBlock ? this.#copyOf(iface!) : undefined;
+      if (blockCopy !== undefined) {
         // An Enhanced Packet Block the Wasm copy writes: the run grows, or a new one starts.
-        if (runFrom >= 0 && start !== runTo) {
-          used = copy(base + runFrom, base + runTo, outBase + used) - outBase;
+        if (runFrom >= 0 && (start !== runTo || blockCopy !== copy)) {
+          used = copy!(base + runFrom, base + runTo, outBase + used) - outBase;
           runFrom = -1;
         }
+        copy = blockCopy;
         if (runFrom < 0) runFrom = start;
         runTo = batch.end[i];
         // The blocks right after it, while they are such blocks too.
