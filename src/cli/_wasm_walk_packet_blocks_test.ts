@@ -13,7 +13,7 @@ import { compileFilter } from "../filter/compile_filter.ts";
 import { CaptureDecoder } from "../capture/capture_decoder.ts";
 import { concat, epb, idb, shb, spb } from "../capture/_test_captures.ts";
 import { _decodeRecords } from "../stream/_router_test_helpers.ts";
-import { _makeWasmWalk, _WasmWalk } from "./_wasm_walk.ts";
+import { _makeWasmWalk, type _WasmWalk } from "./_wasm_walk.ts";
 import { _mixed, _repeatMixed } from "./_test_capture.ts";
 
 const EXPRESSIONS = [
