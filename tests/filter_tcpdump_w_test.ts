@@ -47,9 +47,14 @@ function _tcpdump(capture: Uint8Array, expression: string) {
 }
 
 /** `filter --base link --expr expression` on `capture`, as a file (walk) or a stream. */
-async function _filter(capture: Uint8Array, expression: string, file: boolean) {
+async function _filter(
+  capture: Uint8Array,
+  expression: string,
+  file: boolean,
+  blocks = { chunkSize: 8192, reads: [1000, 65536, 7] },
+) {
   const t = file
-    ? _testIo({ files: { "in.cap": capture }, chunkSize: 8192, reads: [1000, 65536, 7] })
+    ? _testIo({ files: { "in.cap": capture }, ...blocks })
     : _testIo({ stdin: capture, chunkSize: 3001 });
   const args = ["filter", "--base", "link", "--expr", expression, file ? "in.cap" : "-"];
   const code = await runCli(args, t.io);
@@ -60,12 +65,17 @@ async function _filter(capture: Uint8Array, expression: string, file: boolean) {
  * Compares both tools on `capture`; returns whether tcpdump ran the filter
  * (it refuses some expressions on some link types).
  */
-async function _compare(capture: Uint8Array, expression: string, where: string) {
+async function _compare(
+  capture: Uint8Array,
+  expression: string,
+  where: string,
+  blocks?: Parameters<typeof _filter>[3],
+) {
   const theirs = _tcpdump(capture, expression);
   // tcpdump refuses the expression (or the file) before it writes anything.
   if (theirs.code !== 0 && theirs.stdout.length === 0) return false;
   for (const file of [true, false]) {
-    const ours = await _filter(capture, expression, file);
+    const ours = await _filter(capture, expression, file, blocks);
     const label = `${where} '${expression}' (${file ? "file" : "stream"})`;
     if (theirs.code === 0) {
       assert.equal(ours.code, 0, `${label}: ${ours.stderr}`);
@@ -298,6 +308,26 @@ Deno.test({
         assert.ok(await _compare(capture, expression, `pcapng, ${shape}`));
         assert.ok(await _compare(ended, expression, `pcapng, ${shape}, ended in a block`));
         assert.ok(await _compare(bad, expression, `pcapng, ${shape}, a bad trailing length`));
+      }
+    }
+    // Input blocks as large as the walk's output blocks (256 KiB), packets of 4-9 KB: the
+    // output of one may not fit in one (a packet cut at the last one's end comes first) and
+    // continues in the next.
+    const padded = Array.from({ length: 4 }, () => records).flat().map((r, k) => {
+      const length = r.length - 16 + 4000 + ((k * 997) % 5000);
+      const out = new Uint8Array(16 + length);
+      out.set(r);
+      const v = new DataView(out.buffer);
+      v.setUint32(8, length, true);
+      v.setUint32(12, length, true);
+      return out;
+    });
+    const large = _pcapngOf(padded, "microseconds");
+    assert.ok(large.length > 3 * 262144);
+    for (const reads of [[262144], [262144, 100003, 7]]) {
+      for (const expression of ["ip6", "greater 100", "tcp port 80"]) {
+        const where = `large pcapng, reads ${reads}`;
+        assert.ok(await _compare(large, expression, where, { chunkSize: 262144, reads }));
       }
     }
   },
