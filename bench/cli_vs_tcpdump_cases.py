@@ -26,7 +26,8 @@ Usage:
   bench/cli_vs_tcpdump_cases.py --make [DIR]         make the captures (default /tmp/c17)
   bench/cli_vs_tcpdump_cases.py RUNS [DIR] [CELLS]   time the cells (CELLS: a comma list of
                                                      names, default all)
-Environment: DENO (the deno binary), BASELINE_DIR (another checkout), BPFSTREAM_FLAGS (default -A).
+Environment: DENO (the deno binary), BASELINE_DIR (other checkouts, separated by ':'),
+BPFSTREAM_FLAGS (default -A).
 """
 import os
 import resource
@@ -144,12 +145,13 @@ def main():
     runs = int(sys.argv[1])
     directory = sys.argv[2] if len(sys.argv) > 2 else "/tmp/c17"
     only = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else None
-    tools = [TREE] + ([os.environ["BASELINE_DIR"]] if os.environ.get("BASELINE_DIR") else []) + ["tcpdump"]
+    baselines = [d for d in os.environ.get("BASELINE_DIR", "").split(":") if d]
+    tools = [TREE] + baselines + ["tcpdump"]
     names = {TREE: "bpfstream", "tcpdump": "tcpdump"}
-    if len(tools) == 3:
-        names[tools[1]] = "baseline"
+    for k, baseline in enumerate(baselines):
+        names[baseline] = "baseline" + (str(k + 1) if len(baselines) > 1 else "")
     print(f"load before: {os.getloadavg()}; {runs} runs per tool per cell, medians; bpfstream {entry(TREE)}"
-          + (f"; baseline {entry(tools[1])}" if len(tools) == 3 else ""))
+          + "".join(f"; {names[b]} {entry(b)}" for b in baselines))
     header = "| capture | filter | mode | tcpdump wall / CPU |"
     for t in tools[:-1]:
         header += f" {names[t]} wall / CPU | wall ratio | CPU ratio | bytes |"

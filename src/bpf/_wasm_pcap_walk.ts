@@ -58,6 +58,13 @@ export const _WalkCount = {
    * {@linkcode _pcapWalkModule}): the record it ran on is left to the caller.
    */
   escaped: 10,
+  /**
+   * Set by the caller before a walk of packet blocks ({@linkcode _WalkLayout}
+   * `packetBlocks`): the interfaces the section declares (a block on a
+   * larger id stops the walk) and the largest captured length it takes.
+   */
+  packetBlockInterfaces: 11,
+  packetBlockSnaplen: 15,
 } as const;
 
 /** How the records are laid out (the pcap file header's settings). */
@@ -70,7 +77,18 @@ export interface _WalkLayout {
   snaplen: number;
   /** A larger captured length stops the walk (the decoder reports it). */
   maxCapturedLength: number;
+  /**
+   * The records are pcapng Enhanced Packet Blocks of a little-endian
+   * section instead (see {@linkcode _readPacketBlock}; `recordHeader` and
+   * `littleEndian` unused). @default {false}
+   */
+  packetBlocks?: boolean;
 }
+
+/** Where a pcapng Enhanced Packet Block keeps its captured length, wire length and data. */
+const _EPB_CAPTURED = 20;
+const _EPB_WIRE = 24;
+const _EPB_DATA = 28;
 
 // Parameters and locals of `walk`: i32, then the i64 wire sum, then the program's.
 const POS = 0;
@@ -157,7 +175,13 @@ export function _pcapWalkModule(
   const L = new _Locals(PROGRAM);
   // The network view's locals follow the program's 16 scratch cells.
   const view = L.scratch + 16;
+  const blocks = layout.packetBlocks === true;
   const header = layout.recordHeader;
+  /** Where a record's data, captured length and wire length are. */
+  const dataAt = blocks ? _EPB_DATA : header;
+  const capturedAt = blocks ? _EPB_CAPTURED : 8;
+  const wireAt = blocks ? _EPB_WIRE : 12;
+  const little = blocks || layout.littleEndian;
   c.i32(0).i32(0).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.accepted);
   c.i32(0).i32(0).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.acceptedCaptured);
   c.i32(0).i32(0).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.acceptedWire);
@@ -167,10 +191,12 @@ export function _pcapWalkModule(
   c.i32(0).i32(-1).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.runStart);
   c.i32(0).i32(-1).memory(_OP.i32Store, _WALK_COUNTS + 4 * Cell.runEnd);
   // No record is cut to the snaplen: the captured sum is the bytes walked less the headers.
-  const uncut = layout.snaplen >= layout.maxCapturedLength;
+  const uncut = !blocks && layout.snaplen >= layout.maxCapturedLength;
   c.get(POS).set(START);
   c.begin(_OP.block).begin(_OP.loop);
-  _readRecord(c, layout, { pos: POS, end: END, next: NEXT, cap: CAP, wire: L.wire, temp: L.temp });
+  const locals = { pos: POS, end: END, next: NEXT, cap: CAP, wire: L.wire, temp: L.temp };
+  if (blocks) _readPacketBlock(c, layout, locals);
+  else _readRecord(c, layout, locals);
   // Without escapes a record read is a record walked: counted before the program runs.
   if (!escapes) _countRecord(c, L, uncut);
   // Read the byte TOUCH_AHEAD past this record, or (near the block's end) the record's own
@@ -181,7 +207,7 @@ export function _pcapWalkModule(
       .memory(_OP.i32Store8, _WALK_COUNTS + 4 * Cell.touched);
   }
   // The frame: base = mac = net = the data, end = data + min(caplen, snaplen).
-  c.get(POS).i32(header).op(_OP.i32Add).tee(L.base).tee(L.mac).tee(L.net)
+  c.get(POS).i32(dataAt).op(_OP.i32Add).tee(L.base).tee(L.mac).tee(L.net)
     .get(CAP).op(_OP.i32Add).set(L.end);
   c.i32(0).set(L.a).i32(0).set(L.x);
   c.begin(_OP.block, _I32);
@@ -200,11 +226,11 @@ export function _pcapWalkModule(
   }
   c.begin(_OP.if);
   // The record's captured and wire lengths, read again (not kept across the program).
-  _readWord(c, POS, 12, layout.littleEndian, L.temp);
+  _readWord(c, POS, wireAt, little, L.temp);
   c.set(L.wire);
   if (uncut) c.get(NEXT).get(POS).op(_OP.i32Sub).i32(header).op(_OP.i32Sub).set(CAP);
   else {
-    _readWord(c, POS, 8, layout.littleEndian, L.temp);
+    _readWord(c, POS, capturedAt, little, L.temp);
     c.tee(CAP).i32(layout.snaplen).get(CAP).i32(layout.snaplen).op(_OP.i32LtU)
       .op(_OP.select).set(CAP);
   }
@@ -382,6 +408,45 @@ export function _readRecord(c: _WasmCode, layout: _WalkLayout, locals: _RecordLo
   }
   _readWord(c, pos, 12, layout.littleEndian, temp);
   c.set(wire);
+}
+
+/**
+ * Reads the pcapng Enhanced Packet Block (type 6, little-endian) at `pos`,
+ * as {@linkcode _readRecord} reads a pcap record (same locals, same
+ * branch): stops where fewer than 32 bytes are left before `end`, the
+ * block is of another type, its length is under 32, not a multiple of 4 or
+ * runs past `end`, its trailing length differs, or its captured length does
+ * not fit in it or is over the decoder's limit or the caller's
+ * ({@linkcode _WalkCount} `packetBlockSnaplen`), or its interface id is not
+ * below `packetBlockInterfaces` (the checks of the decoder's own loop, ../capture
+ * `#pcapngFastPath`); else sets `next` (the block's end), `cap` and `wire`.
+ * The caller walks only blocks of interfaces that run the same program.
+ */
+export function _readPacketBlock(c: _WasmCode, layout: _WalkLayout, locals: _RecordLocals): void {
+  const { pos, end, next, cap, wire } = locals;
+  c.get(end).get(pos).op(_OP.i32Sub).i32(32).op(_OP.i32LtU).opIndex(_OP.brIf, 1);
+  c.get(pos).memory(_OP.i32Load, 0).i32(6).op(_OP.i32Ne).opIndex(_OP.brIf, 1);
+  // The block length (in `cap` for now): at least 32, a multiple of 4, inside the block.
+  c.get(pos).memory(_OP.i32Load, 4).tee(cap).i32(32).op(_OP.i32LtU).opIndex(_OP.brIf, 1);
+  c.get(cap).i32(3).op(_OP.i32And).opIndex(_OP.brIf, 1);
+  c.get(cap).get(end).get(pos).op(_OP.i32Sub).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  c.get(pos).get(cap).op(_OP.i32Add).tee(next).i32(4).op(_OP.i32Sub).memory(_OP.i32Load, 0)
+    .get(cap).op(_OP.i32Ne).opIndex(_OP.brIf, 1);
+  // The captured length: inside the block (its length less 32) and within the limit.
+  c.get(pos).memory(_OP.i32Load, _EPB_CAPTURED).tee(cap).get(next).get(pos).op(_OP.i32Sub)
+    .i32(32).op(_OP.i32Sub).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  c.get(cap).i32(layout.maxCapturedLength).op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  // The section's interfaces and their snapshot lengths (the caller's cells).
+  c.get(cap).i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.packetBlockSnaplen)
+    .op(_OP.i32GtU).opIndex(_OP.brIf, 1);
+  c.get(pos).memory(_OP.i32Load, 8)
+    .i32(0).memory(_OP.i32Load, _WALK_COUNTS + 4 * _WalkCount.packetBlockInterfaces)
+    .op(_OP.i32GeU).opIndex(_OP.brIf, 1);
+  if (layout.snaplen < layout.maxCapturedLength) {
+    c.get(cap).i32(layout.snaplen).get(cap).i32(layout.snaplen).op(_OP.i32LtU)
+      .op(_OP.select).set(cap);
+  }
+  c.get(pos).memory(_OP.i32Load, _EPB_WIRE).set(wire);
 }
 
 /** Pushes the uint32 at `local + offset` in the capture's byte order (`temp`: a scratch local). */

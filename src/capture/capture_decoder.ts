@@ -277,6 +277,62 @@ export class CaptureDecoder {
   }
 
   /**
+   * While the input is pcapng: how many more bytes the block carried over
+   * from the last chunk needs (at least its first 12, then its whole
+   * length; 1 where that length is bad, which the next push reports), or 0
+   * when none is carried.
+   *
+   * @internal
+   */
+  get _pcapngCarryNeed(): number {
+    const have = this.#carryLength;
+    if (have === 0 || this.#state !== _STATE_PCAPNG) return 0;
+    if (have < 12) return 12 - have;
+    const length = this.#carryView.getUint32(4, this.#blockLittle);
+    return length > have ? length - have : 1;
+  }
+
+  /** Bytes of the record or block carried over from the last chunk (0: none). @internal */
+  get _carried(): number {
+    return this.#carryLength;
+  }
+
+  /**
+   * Where a caller may read Enhanced Packet Blocks itself (the pcapng
+   * input's current section is little-endian, nothing is carried, no error):
+   * the interfaces the section declares and the smallest of their snapshot
+   * lengths, as {@linkcode CaptureDecoder.push} checks them (a block on
+   * interface `id >= interfaces`, or whose captured length is over
+   * `snaplen`, is for the decoder to take or report); else `undefined`.
+   *
+   * @internal
+   */
+  get _pcapngPacketBlocks(): { interfaces: number; snaplen: number } | undefined {
+    if (this.#state !== _STATE_PCAPNG || this.#carryLength !== 0 || !this.#little) return undefined;
+    const first = this.#sectionFirst, count = this.#sectionCount;
+    let snaplen = this.#maxCapturedLength;
+    for (let i = first; i < first + count; i++) snaplen = Math.min(snaplen, this.#snaplens[i]);
+    return { interfaces: count, snaplen };
+  }
+
+  /**
+   * Counts `records` whole Enhanced Packet Blocks, `bytes` bytes in all,
+   * that the caller decoded itself from the start of its next chunk (see
+   * {@linkcode CaptureDecoder._pcapngPacketBlocks}), so that the decoder's
+   * offsets and record indices in later errors stay those of the stream.
+   *
+   * @internal
+   */
+  _skipPcapngBlocks(bytes: number, records: number): void {
+    if (this._pcapngPacketBlocks === undefined) {
+      throw new TypeError("Cannot skip pcapng blocks: the decoder is not between pcapng blocks");
+    }
+    this.#total += bytes;
+    this.#recordIndex += records;
+    this.#packetIndex += records;
+  }
+
+  /**
    * Decodes every record completed by `chunk`. The returned batch (and its
    * arrays) is valid until the next call on this decoder; the record it
    * carried over (`batch.carry`) stays valid one call longer, whatever that

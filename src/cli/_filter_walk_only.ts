@@ -156,14 +156,23 @@ export async function _filterWalkOnly(
   const guard = (input: BlockSource, router: _RecordRouter): BlockSource => {
     const walkTakes = "reason" in walk ? () => false : _walkCheck(walk);
     // pcapng read as the pcap tcpdump writes of it, where the walk takes all of that.
+    let header: _Header | undefined;
     const source = "reason" in walk || _flag(parsed, "keep-format") ? input : _pcapngAsPcap(input, {
       name: run.path === "-" ? "<stdin>" : run.path,
       pool: walk,
       memory: walk.memory,
       walks(fileHeader) {
-        const header = _pcapHeader(fileHeader);
-        return header !== undefined && walk.walksEvery(header.captureInterface, header.layout);
+        header = _pcapHeader(fileHeader);
+        // (A record the walk leaves to JavaScript goes to the rule set, compiled then.)
+        return header !== undefined && walk.walksSome(header.captureInterface, header.layout);
       },
+      // Without a drop file, only the accepted packets need to become records.
+      walkPacketBlocks: run.dropTo !== undefined ? undefined : (from, to, limits, accepted) => {
+        if (header === undefined) return undefined;
+        const stop = walk.walkPacketBlocks(from, to, header.captureInterface, limits, accepted);
+        return stop < 0 ? undefined : { stop, blocks: walk.walkedBlocks };
+      },
+      blockSize: walk.blockSize,
     });
     return {
       scratch: source.scratch,

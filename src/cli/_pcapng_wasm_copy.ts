@@ -1,11 +1,13 @@
 /**
  * One WebAssembly call that writes a run of pcapng Enhanced Packet Blocks
  * as pcap records (./_pcapng_as_pcap.ts): for blocks in a little-endian
- * section on an interface of microsecond time stamps without an offset,
- * already checked by the decoder, lying in the Wasm walk's memory, each
- * becomes a 16-byte record header (seconds and microseconds as libpcap
- * computes them, in 64-bit unsigned arithmetic, written as 32 bits as
- * `pcap_dump` writes them; the captured and wire lengths) and its packet
+ * section on interfaces of one time-stamp resolution (any whole number of
+ * ticks a second up to 2^53) and offset, already checked by the decoder,
+ * lying in the Wasm walk's memory, each becomes a 16-byte record header
+ * (seconds and microseconds as libpcap computes them, in 64-bit unsigned
+ * arithmetic, written as 32 bits as `pcap_dump` writes them: the one copy
+ * of that arithmetic in JavaScript is ./_tcpdump_pcapng_records.ts
+ * `_microseconds`; the captured and wire lengths) and its packet
  * bytes, moved with `memory.copy`: no JavaScript, and no view made, per
  * packet.
  *
@@ -21,12 +23,27 @@ const _I64_CONST = 0x42;
 const _I64_SHL = 0x86;
 const _I64_OR = 0x84;
 const _I64_DIV_U = 0x80;
+const _I64_REM_U = 0x82;
+const _I64_ADD = 0x7c;
 const _I64_MUL = 0x7e;
 const _I64_SUB = 0x7d;
 const _I32_WRAP_I64 = 0xa7;
 
-/** The function's body (locals: 0 from, 1 to, 2 dest, 3 block length, 4 captured, 5 ticks, 6 seconds). */
-function _body(): _WasmCode {
+/** Pushes the 64-bit constant `value` (a whole number from 0 to 2^53). */
+function _i64(c: _WasmCode, value: number): _WasmCode {
+  if (value < 2 ** 31) return c.op(_I64_CONST).signed(value);
+  c.i32(Math.floor(value / 2 ** 32)).op(_I64_EXTEND_I32_U).op(_I64_CONST).signed(32).op(_I64_SHL);
+  return c.i32(value % 2 ** 32).op(_I64_EXTEND_I32_U).op(_I64_OR);
+}
+
+/**
+ * The function's body (locals: 0 from, 1 to, 2 dest, 3 block length, 4
+ * captured, 5 ticks, 6 seconds), for time stamps of `resolution` ticks a
+ * second and `offset` seconds (libpcap's: seconds `ticks / resolution +
+ * offset`, microseconds `(ticks % resolution) * 1e6 / resolution`, 64-bit
+ * unsigned; with microseconds, `ticks - seconds * 1e6`, the same).
+ */
+function _body(resolution: number, offset: number): _WasmCode {
   const c = new _WasmCode();
   c.begin(_OP.block).begin(_OP.loop);
   c.get(0).get(1).op(_OP.i32GeU).opIndex(_OP.brIf, 1);
@@ -35,9 +52,16 @@ function _body(): _WasmCode {
   // ticks = high << 32 | low
   c.get(0).memory(_OP.i32Load, 12).op(_I64_EXTEND_I32_U).op(_I64_CONST).signed(32).op(_I64_SHL);
   c.get(0).memory(_OP.i32Load, 16).op(_I64_EXTEND_I32_U).op(_I64_OR).set(5);
-  c.get(5).op(_I64_CONST).signed(1000000).op(_I64_DIV_U).set(6);
-  c.get(2).get(6).op(_I32_WRAP_I64).memory(_OP.i32Store, 0);
-  c.get(2).get(5).get(6).op(_I64_CONST).signed(1000000).op(_I64_MUL).op(_I64_SUB);
+  _i64(c.get(5), resolution).op(_I64_DIV_U).set(6);
+  c.get(2).get(6);
+  if (offset !== 0) _i64(c, offset).op(_I64_ADD);
+  c.op(_I32_WRAP_I64).memory(_OP.i32Store, 0);
+  c.get(2);
+  if (resolution === 1e6) c.get(5).get(6).op(_I64_CONST).signed(1000000).op(_I64_MUL).op(_I64_SUB);
+  else {
+    _i64(c.get(5), resolution).op(_I64_REM_U).op(_I64_CONST).signed(1000000).op(_I64_MUL);
+    _i64(c, resolution).op(_I64_DIV_U);
+  }
   c.op(_I32_WRAP_I64).memory(_OP.i32Store, 4);
   c.get(2).get(4).memory(_OP.i32Store, 8);
   c.get(2).get(0).memory(_OP.i32Load, 24).memory(_OP.i32Store, 12);
@@ -51,8 +75,26 @@ function _body(): _WasmCode {
   return c;
 }
 
-/** The copy over `memory`, or `undefined` where run-time Wasm is refused. */
-export function _epbCopy(memory: WebAssembly.Memory): _EpbCopy | undefined {
+/**
+ * Whether the copy takes time stamps of `resolution` ticks a second and
+ * `offset` seconds: whole numbers, the resolution from 1 to 2^53, the
+ * offset from 0 to 2^32 - 1 (others: libpcap's arithmetic in JavaScript).
+ */
+export function _epbCopies(resolution: number, offset: number): boolean {
+  return Number.isSafeInteger(resolution) && resolution >= 1 && Number.isInteger(offset) &&
+    offset >= 0 && offset < 2 ** 32;
+}
+
+/**
+ * The copy over `memory` for time stamps of `resolution` ticks a second and
+ * `offset` seconds (see {@linkcode _epbCopies}; microseconds and no offset
+ * by default), or `undefined` where run-time Wasm is refused.
+ */
+export function _epbCopy(
+  memory: WebAssembly.Memory,
+  resolution = 1e6,
+  offset = 0,
+): _EpbCopy | undefined {
   try {
     const bytes = _encodeModule({
       types: [{ params: [_I32, _I32, _I32], results: [_I32] }],
@@ -61,7 +103,7 @@ export function _epbCopy(memory: WebAssembly.Memory): _EpbCopy | undefined {
       functions: [{
         type: 0,
         locals: [{ count: 2, type: _I32 }, { count: 2, type: _I64 }],
-        code: _body(),
+        code: _body(resolution, offset),
       }],
       exports: [{ name: "copy", index: 0 }],
     });

@@ -20,6 +20,7 @@ import {
   _WALK_COUNTS,
   _WALK_RUNS,
   _WalkCount,
+  type _WalkLayout,
   type _WalkNetworkView,
 } from "../bpf/_wasm_pcap_walk.ts";
 import { _emitNetworkView, _NETWORK_VIEW } from "../rules/_classifier_wasm_stage.ts";
@@ -90,10 +91,21 @@ interface _Walk {
  * What a capture interface's walk depends on: the program (compiled for the
  * interface's link type, snaplen and byte order) and the record layout.
  */
-function _walkKey(captureInterface: CaptureInterface, layout: _PcapLayout): string {
+function _walkKey(captureInterface: CaptureInterface, layout: _WalkLayout): string {
   const { linkType, snaplen, littleEndian } = captureInterface;
-  return `${linkType}/${snaplen}/${littleEndian}/${layout.recordHeader}/${layout.littleEndian}/${layout.snaplen}/${layout.maxCapturedLength}`;
+  return `${linkType}/${snaplen}/${littleEndian}/${layout.recordHeader}/${layout.littleEndian}/${layout.snaplen}/${layout.maxCapturedLength}/${
+    layout.packetBlocks === true
+  }`;
 }
+
+/** The walk layout of a little-endian section's Enhanced Packet Blocks (no cut: the decoder checked). */
+const _PACKET_BLOCKS: _WalkLayout = {
+  recordHeader: 28,
+  littleEndian: true,
+  snaplen: _DEFAULT_MAX_CAPTURED_LENGTH,
+  maxCapturedLength: _DEFAULT_MAX_CAPTURED_LENGTH,
+  packetBlocks: true,
+};
 
 /**
  * The walk of one program (see the module documentation), or why there is
@@ -137,7 +149,7 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     const pages = Math.ceil((this.#scratchStart + _SCRATCH_BYTES) / _PAGE);
     this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const buffer = this.#memory.buffer;
-    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WalkCount.escaped + 1);
+    this.#counts = new Uint32Array(buffer, _WALK_COUNTS, _WALK_RUNS >> 2);
     this.#runs = new Uint32Array(buffer, _WALK_RUNS, (runsEnd - _WALK_RUNS) >> 2);
   }
 
@@ -145,6 +157,14 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   get memory(): WebAssembly.Memory {
     return this.#memory;
   }
+
+  /** The size of the pool's buffers. */
+  get blockSize(): number {
+    return this.#blockSize;
+  }
+
+  /** The blocks the last {@linkcode _WasmWalk.walkPacketBlocks} walked. */
+  walkedBlocks = 0;
 
   /** Records walked so far (through {@linkcode _WasmWalk.walk} and {@linkcode _WasmWalk.walkRecord}). */
   get walkedRecords(): number {
@@ -264,6 +284,46 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   }
 
   /**
+   * Runs the program of `captureInterface` on the pcapng Enhanced Packet Blocks
+   * of a little-endian section from `from` to at most `to` (addresses in
+   * the memory), on interfaces below `interfaces` (all of the same program)
+   * with captured lengths up to `snaplen`, up to the first block of another
+   * kind or that the decoder must check (../bpf/_wasm_pcap_walk.ts
+   * `_readPacketBlock`), or whose record the program leaves to JavaScript
+   * (an escape: see {@linkcode _WasmWalk.walksSome}); gives each run of
+   * consecutive accepted blocks to `run` (addresses) and returns where it
+   * stopped (-1: no walk; the blocks walked in `walkedBlocks`). The blocks
+   * not accepted are counted as walked and dropped (the accepted ones are
+   * counted when their records are walked).
+   */
+  walkPacketBlocks(
+    from: number,
+    to: number,
+    captureInterface: CaptureInterface,
+    limits: { interfaces: number; snaplen: number },
+    run: (start: number, end: number) => void,
+  ): number {
+    const walk = this.#walkOf(captureInterface, _PACKET_BLOCKS);
+    if (walk === null) return -1;
+    const counts = this.#counts;
+    // A block whose record the program leaves to JavaScript stops the walk before it.
+    counts[_WalkCount.escaped] = 0;
+    counts[_WalkCount.packetBlockInterfaces] = limits.interfaces;
+    counts[_WalkCount.packetBlockSnaplen] = limits.snaplen;
+    const stop = walk.walk(from, to, -1);
+    this.walkedBlocks = stop === from ? 0 : counts[_WalkCount.records];
+    if (stop === from) return stop;
+    const runs = this.#runs;
+    for (let r = 0, n = 2 * counts[_WalkCount.runs]; r < n; r += 2) run(runs[r], runs[r + 1]);
+    const dropped = counts[_WalkCount.records] - counts[_WalkCount.accepted];
+    const wire = counts[_WalkCount.wireHigh] * 2 ** 32 + counts[_WalkCount.wireLow] -
+      (counts[_WalkCount.acceptedWireHigh] * 2 ** 32 + counts[_WalkCount.acceptedWireLow]);
+    this.#walked += dropped;
+    this.#parts.counted(0, 0, dropped, wire);
+    return stop;
+  }
+
+  /**
    * Whether {@linkcode _WasmWalk.walk} takes every whole record of
    * `captureInterface` (a pcap capture laid out as `layout`) in a block of
    * this pool: its program is walkable and never leaves a record to
@@ -274,13 +334,23 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
     return walk !== null && !walk.escapes;
   }
 
+  /**
+   * Whether {@linkcode _WasmWalk.walk} runs the program of
+   * `captureInterface`'s records at all: it may leave some of them to
+   * JavaScript (the rule set), where {@linkcode _WasmWalk.walksEvery} says
+   * no.
+   */
+  walksSome(captureInterface: CaptureInterface, layout: _PcapLayout): boolean {
+    return this.#walkOf(captureInterface, layout) !== null;
+  }
+
   /** Whether `block` is a buffer this pool lent (or a view from its start). */
   holds(block: Uint8Array): boolean {
     return this.#slotOf(block) >= 0;
   }
 
   /** The walk of `captureInterface`'s records, made on first use, or `null` (the reason kept). */
-  #walkOf(captureInterface: CaptureInterface, layout: _PcapLayout): _Walk | null {
+  #walkOf(captureInterface: CaptureInterface, layout: _WalkLayout): _Walk | null {
     const key = _walkKey(captureInterface, layout);
     let walk = this.#walks.get(key);
     if (walk === undefined) {
@@ -293,7 +363,7 @@ export class _WasmWalk implements _RecordWalk, _BlockPool {
   }
 
   /** The walk of `captureInterface`'s program, or why there is none. */
-  #instantiate(captureInterface: CaptureInterface, layout: _PcapLayout): _Walk | string {
+  #instantiate(captureInterface: CaptureInterface, layout: _WalkLayout): _Walk | string {
     const program = this.#parts.programFor(captureInterface);
     if (program === undefined) return "no program the walk can run for this capture interface";
     // Ancillary fields and absolute loads at negative offsets need a
