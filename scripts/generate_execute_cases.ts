@@ -19,6 +19,7 @@
  */
 import {
   _FALSE_RETURNS,
+  _lengthTestVariant,
   _RET_PAIR,
   _T_A,
   _T_A_EQ,
@@ -27,6 +28,7 @@ import {
   _T_B_EQ,
   _T_B_EQ2,
   _T_IND_B,
+  _T_LEN,
   _T_MSH_IND_B,
   _TRUE_RETURNS,
 } from "../src/bpf/_dispatch_code.ts";
@@ -58,6 +60,8 @@ interface Template {
   whenTrue: number;
   whenFalse: number;
   comment?: string;
+  /** The operation of a variant, when it is not `op + variant` (`_T_LEN`'s). */
+  variantOp?: (variant: number) => number;
 }
 
 const SIZES = [1, 2, 4] as const;
@@ -89,7 +93,13 @@ function equalTemplates(): Template[] {
 /** The shifted, masked range tests: on A, `[k]`, `[x + k]`, and after `ldx msh`. */
 function rangeTemplates(): Template[] {
   const shifted = (value: string) => `A = ((${value}) >>> ${k(3)}) & ${k(4)};`;
-  const range = (op: number, name: string, load: string[], comment?: string) => ({
+  const range = (
+    op: number,
+    name: string,
+    load: string[],
+    comment?: string,
+    variantOp?: (variant: number) => number,
+  ) => ({
     op,
     name,
     load,
@@ -97,9 +107,12 @@ function rangeTemplates(): Template[] {
     whenTrue: 8,
     whenFalse: 9,
     comment,
+    variantOp,
   });
   return [
     range(_T_A, "_T_A", [`A = (A >>> ${k(3)}) & ${k(4)};`]),
+    // The wire length W (uint32), `ld len`'s.
+    range(_T_LEN, "_T_LEN", [`A = (W >>> ${k(3)}) & ${k(4)};`], undefined, _lengthTestVariant),
     ...SIZES.map((size, s) =>
       range(_T_B + s, `_T_${SIZE_NAME[size]}`, [
         `if (B + (${k(2)} >>> 0) > LE) return 0;`,
@@ -222,7 +235,9 @@ function chainCase({ op, name, load, at }: Chain, variant: number): string[] {
 
 function testCase(t: Template, variant: number): string[] {
   return [
-    `case ${t.op + variant}: { // ${t.comment ?? ""}${t.name}${SUFFIX[variant]}`,
+    `case ${variant === 0 ? t.op : t.variantOp?.(variant) ?? t.op + variant}: { // ${
+      t.comment ?? ""
+    }${t.name}${SUFFIX[variant]}`,
     ...t.load,
     ...tail(t, variant),
     "}",
@@ -237,7 +252,7 @@ function testCase(t: Template, variant: number): string[] {
  */
 export function generateCases(): string[] {
   const [eqB, eqH, eqW, eqA] = equalTemplates();
-  const [onA, rangeB, rangeH, rangeW, indB, indH, indW, mshB, mshH, mshW] = rangeTemplates();
+  const [onA, len, rangeB, rangeH, rangeW, indB, indH, indW, mshB, mshH, mshW] = rangeTemplates();
   const pairs = (t: Template) => [...testCase(t, 0), ...testCase(t, _RET_PAIR)];
   const edges = (t: Template) => [...testCase(t, _TRUE_RETURNS), ...testCase(t, _FALSE_RETURNS)];
   const cases = [
@@ -248,6 +263,9 @@ export function generateCases(): string[] {
     // The `[x + k]` tests' (an `x + k` below 0 leaves for _step, which has these forms too).
     ...[indB, indH, indW].flatMap(edges),
     ...chains().flatMap((c) => chainCase(c, _FALSE_RETURNS)),
+    // The wire length's test, its numbers apart from the others' (`_T_LEN_RET`).
+    ...pairs(len),
+    ...edges(len),
   ];
   return cases.map(ending);
 }

@@ -45,6 +45,8 @@ Deno.test("the generated cases cover each fused test and each of its variants on
   for (const op of [d._T_B_EQ2, d._T_H_EQ2, d._T_W_EQ2, d._T_A_EQ2]) {
     expected.push(op, op + d._FALSE_RETURNS);
   }
+  // The wire length's test: its variants have numbers of their own.
+  expected.push(d._T_LEN, d._T_LEN_RET, d._T_LEN_RETTRUE, d._T_LEN_RETFALSE);
   assert.deepEqual([...labels].sort((a, b) => a - b), expected.sort((a, b) => a - b));
 });
 

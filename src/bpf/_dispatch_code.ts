@@ -114,6 +114,17 @@ export const _GOTO_BACK = 128;
  */
 export const _T_A = 8;
 export const _T_LEN = 129;
+/**
+ * `_T_LEN` whose targets return (its numbers are not `_T_LEN` plus the
+ * variant, which would fall on other operations): both returns, picked with
+ * masks (`_RET_PAIR`); the true edge returns; the false edge returns — the
+ * same operands as `_T_LEN`, targets as `_emitTargets` writes them. `len >
+ * 100`, `greater`/`less` and a length test last in a program run as one
+ * dispatch.
+ */
+export const _T_LEN_RET = 186;
+export const _T_LEN_RETTRUE = 187;
+export const _T_LEN_RETFALSE = 188;
 export const _T_B = 9;
 export const _T_H = 10;
 export const _T_W = 11;
@@ -522,7 +533,21 @@ function _emitTest(
     op = producer.size === 1 ? _T_IND_B : producer.size === 2 ? _T_IND_H : _T_IND_W;
   }
   emit(op, k, e, test.shift, test.mask, test.rangeMask, test.low, test.span);
-  if (op !== _T_LEN && op !== _T_NEG) return _emitTargets(emit, patches, code, opAt, test, blocks);
-  emit(test.whenTrue, test.whenFalse);
-  patches.push(code.length - 2, code.length - 1);
+  if (op === _T_NEG) {
+    emit(test.whenTrue, test.whenFalse);
+    patches.push(code.length - 2, code.length - 1);
+    return;
+  }
+  _emitTargets(emit, patches, code, opAt, test, blocks);
+  // `_T_LEN`'s variants have numbers of their own (see `_T_LEN_RET`).
+  if (op === _T_LEN && code[opAt] !== _T_LEN) code[opAt] = _lengthTestVariant(code[opAt] - _T_LEN);
+}
+
+/** The operation of `_T_LEN` raised by `variant` (`_RET_PAIR`, `_TRUE_RETURNS`, `_FALSE_RETURNS`). */
+export function _lengthTestVariant(variant: number): number {
+  return variant === _RET_PAIR
+    ? _T_LEN_RET
+    : variant === _TRUE_RETURNS
+    ? _T_LEN_RETTRUE
+    : _T_LEN_RETFALSE;
 }

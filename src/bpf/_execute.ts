@@ -30,7 +30,10 @@
  * (written by scripts/generate_execute_frames.ts; rerun it after editing
  * this file), so that V8 optimises per-packet calls and batches apart: one
  * literal serving both loses the per-packet code's folded `B = 0` and
- * `LE = P.length` in every process that also runs batches.
+ * `LE = P.length` in every process that also runs batches. Only the copy
+ * has the batch's code (the script puts it in place of the lines marked
+ * `// FRAMES: <name>`): a per-packet call sets up no batch variables and
+ * runs no `frames` loop, which short programs paid for on every packet.
  *
  * @module
  */
@@ -47,7 +50,7 @@ import {
 } from "./_packet_access.ts";
 import { REG_A, REG_X, RESULT, STATE_LENGTH } from "./_execute_state.ts";
 import { _step } from "./_execute_step.ts";
-import { _BATCH_CURSOR, type _BatchCursor } from "./_execute_batch.ts";
+// FRAMES: import
 
 // check-function-length: table (its inner function is the dispatch loop)
 /**
@@ -56,11 +59,13 @@ import { _BATCH_CURSOR, type _BatchCursor } from "./_execute_batch.ts";
  * `NET`/`MAC` the header indices (-1: no link-layer header), `S` the state
  * array (`_execute_state.ts`) and `C` the context for ancillary loads; it
  * returns the program's result (uint32). Buffers whose indices do not fit in
- * int32 (past 2 GiB) go to `beyondInt32`. A batch (`_execute_batch.ts`)
- * passes {@linkcode _BATCH_CURSOR} as `C`: the function then runs every frame
- * of the batch in turn (the `frames` loop), writes each result to the
- * batch's `results` and returns 0. Each operation that ends the program sets
- * `R` and leaves the `program` block.
+ * int32 (past 2 GiB) go to `beyondInt32`. In the batch copy
+ * (`_executorFrames`, whose lines marked `// FRAMES:` hold the batch's parts)
+ * a batch (`_execute_batch.ts`) passes its cursor as `C`: the function then
+ * runs every frame of the batch in turn (the `frames` loop), writes each
+ * result to the batch's `results` and returns 0; the per-packet function has
+ * no batch code at all. Each operation that ends the program sets `R` and
+ * leaves the `program` block.
  *
  * The case labels are the operation numbers of `_dispatch_code.ts` written as
  * literals (named in a comment), dense from 0 so the JIT builds one jump
@@ -82,14 +87,9 @@ export function _executor(
     let W = LE;
     let NET = 0;
     let MAC = -1;
-    // A batch (`_execute_batch.ts`) when `C` is its cursor: its arrays are read once, below.
-    let batch: _BatchCursor | undefined;
-    let frame = -1;
+    // FRAMES: cursor
     if (C !== undefined || LE !== P.length) {
-      if (C === _BATCH_CURSOR) {
-        batch = C as unknown as _BatchCursor;
-        C = batch.context;
-      } else {
+      { // FRAMES: context
         const context = C ?? _EMPTY_CONTEXT;
         const captureEnd = _captureEnd(P, context);
         const base = _dataStart(context);
@@ -108,64 +108,10 @@ export function _executor(
         MAC = mac | 0;
       }
     }
-    const O = batch?.offsets;
-    const L = batch?.capturedLengths;
-    const WL = batch?.hasWireLengths ? batch.wireLengths : undefined;
-    const DO = batch?.hasDataOffsets ? batch.dataOffsets : undefined;
-    const results = batch?.results;
-    const count = batch === undefined ? 0 : batch.count;
-    // The buffer's length when it fits int32, else -1 (every frame then takes the general path).
-    const PL = P.length <= 0x7fffffff ? P.length | 0 : -1;
+    // FRAMES: arrays
     const K = code;
     let R = 0;
-    frames: for (;;) {
-      if (batch !== undefined) {
-        // The next frame of the batch: its bounds, as `_packet_access.ts` computes them.
-        if (++frame >= count) return 0;
-        const start = O![frame];
-        const first = DO === undefined ? 0 : DO[frame];
-        const length = L![frame];
-        const given = WL === undefined ? 0 : WL[frame];
-        if (
-          start <= 0x3fffffff && first <= 0x3fffffff && length <= 0x3fffffff &&
-          given <= 0x7fffffff && PL >= 0
-        ) {
-          // The common frame: every index below 2^31, so int32 arithmetic without float checks.
-          B = (start + first) | 0;
-          const stop = (start + length) | 0;
-          const frameEnd = stop < PL ? stop : PL;
-          const present = frameEnd > B ? (frameEnd - B) | 0 : 0;
-          W = WL === undefined ? present : given | 0;
-          const loadEnd = (B + (W < present ? W : present)) | 0;
-          LE = loadEnd < frameEnd ? loadEnd : frameEnd;
-          NET = B;
-          MAC = start | 0;
-        } else {
-          // The frame's bounds, as `_packet_access.ts` computes them.
-          const base = start + first;
-          const captured = start + length;
-          const end = captured < P.length ? captured : P.length;
-          const present = end > base ? end - base : 0;
-          const wire = WL === undefined ? present : given;
-          const loadEnd = _loadEnd(base, end, wire);
-          if ((base | 0) !== base || (wire | 0) !== wire || P.length > 0x7fffffff) {
-            results![frame] = beyondInt32(P, {
-              ...C,
-              dataOffset: base,
-              end,
-              wireLength: wire,
-              networkOffset: base,
-              macOffset: start,
-            });
-            continue frames;
-          }
-          B = base | 0;
-          LE = loadEnd | 0;
-          W = wire;
-          NET = B;
-          MAC = start | 0;
-        }
-      }
+    { // FRAMES: frames
       let A = 0;
       let X = 0;
       let pc = 0;
@@ -1180,14 +1126,47 @@ export function _executor(
                 pc = K[(pc + 4) | 0];
                 continue;
               }
-              // END GENERATED
-              case 129: { // _T_LEN (W is the wire length, uint32)
+              case 129: { // _T_LEN
                 A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
                 const taken =
                   (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 186: { // _T_LEN ret
+                A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+                const s = K[(pc + 7) | 0];
+                const t = K[(pc + 8) | 0];
+                {
+                  R = (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                    0;
+                  break program;
+                }
+              }
+              case 187: { // _T_LEN rettrue
+                A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 188: { // _T_LEN retfalse
+                A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
+              // END GENERATED
               case 5: // _RET
               {
                 R = K[(pc + 1) | 0] >>> 0;
@@ -1554,8 +1533,7 @@ export function _executor(
           X = S[REG_X];
         }
       }
-      if (batch === undefined) return R;
-      results![frame] = R;
+      return R; // FRAMES: result
     }
   };
   return run as (P: Uint8Array, C?: PacketContext) => number;

@@ -237,6 +237,9 @@ function width(n: number): number {
     [d._T_A_EQ2]: 6,
     [d._GOTO_BACK]: 2,
     [d._T_LEN]: 10,
+    [d._T_LEN_RET]: 10,
+    [d._T_LEN_RETTRUE]: 10,
+    [d._T_LEN_RETFALSE]: 10,
     [d._T_NEG]: 10,
     [d._T_X]: 4,
     [d._T_X_MEM]: 5,
@@ -343,6 +346,9 @@ Deno.test("the closure strategy's superinstructions agree with interpret() on ra
   }
   for (const name of ["_T_B_EQ2", "_T_H_EQ2", "_T_W_EQ2", "_T_A_EQ2"] as const) {
     assert.ok(seen.has(d[name] + d._FALSE_RETURNS), `${name} returning at its end`);
+  }
+  for (const name of ["_T_LEN", "_T_LEN_RET", "_T_LEN_RETTRUE", "_T_LEN_RETFALSE"] as const) {
+    assert.ok(seen.has(d[name]), name);
   }
 });
 
