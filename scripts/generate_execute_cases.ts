@@ -19,6 +19,7 @@
  */
 import {
   _FALSE_RETURNS,
+  _FOLLOWERS,
   _lengthTestVariant,
   _RET_PAIR,
   _T_A,
@@ -27,6 +28,7 @@ import {
   _T_B,
   _T_B_EQ,
   _T_B_EQ2,
+  _T_H_EQ_THEN,
   _T_IND_B,
   _T_LEN,
   _T_MSH_IND_B,
@@ -267,7 +269,37 @@ export function generateCases(): string[] {
     ...pairs(len),
     ...edges(len),
   ];
-  return cases.map(ending);
+  return withFollowers(cases, eqH).map(ending);
+}
+
+/**
+ * `cases` with, before each case of an operation in `_FOLLOWERS`, the case of
+ * `_T_H_EQ retfalse` fused with it: `eqH`'s load and false edge, then the
+ * next operation's place in `pc`, falling through into that case.
+ */
+function withFollowers(cases: string[], eqH: Template): string[] {
+  const out: string[] = [];
+  const found = new Set<number>();
+  for (const line of cases) {
+    const label = /^case (\d+):/.exec(line);
+    const follower = label === null ? -1 : _FOLLOWERS.indexOf(Number(label[1]));
+    if (follower >= 0) {
+      found.add(follower);
+      out.push(
+        `case ${_T_H_EQ_THEN + follower}: { // then the next operation's case: _T_H_EQ retfalse`,
+        ...eqH.load,
+        `if (A !== ${k(eqH.value!)}) return ${k(eqH.whenFalse)} >>> 0;`,
+        `pc = (pc + ${eqH.whenFalse + 1}) | 0;`,
+        "}",
+        "// falls through",
+      );
+    }
+    out.push(line);
+  }
+  if (found.size !== _FOLLOWERS.length) {
+    throw new Error(`_FOLLOWERS has operations without a generated case`);
+  }
+  return out;
 }
 
 /** A case's line with each `return v;` written as the loop ends a program: `R = v`, leave `program`. */

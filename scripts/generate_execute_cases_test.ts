@@ -47,6 +47,11 @@ Deno.test("the generated cases cover each fused test and each of its variants on
   }
   // The wire length's test: its variants have numbers of their own.
   expected.push(d._T_LEN, d._T_LEN_RET, d._T_LEN_RETTRUE, d._T_LEN_RETFALSE);
+  // `_T_H_EQ retfalse` fused with each follower, whose case comes right after it.
+  d._FOLLOWERS.forEach((op, i) => {
+    expected.push(d._T_H_EQ_THEN + i);
+    assert.equal(labels[labels.indexOf(d._T_H_EQ_THEN + i) + 1], op);
+  });
   assert.deepEqual([...labels].sort((a, b) => a - b), expected.sort((a, b) => a - b));
 });
 

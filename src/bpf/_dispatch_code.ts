@@ -180,6 +180,33 @@ export const _TRUE_RETURNS = 64;
 /** The same when only the false target returns (and for the `_T_*_EQ2` chains, their last target). */
 export const _FALSE_RETURNS = 96;
 
+/**
+ * The operations a `_T_H_EQ retfalse` may run into without a dispatch of
+ * their own: every fused test (each form) and the compare chains. When such
+ * a test's true edge is the next operation and that is one of these, the
+ * test's number becomes `_T_H_EQ_THEN + i` (i its index here): the loop's
+ * case for it does the test, then falls through into the next operation's
+ * case (the `ether proto` check before an IPv4/IPv6 test, tcpdump's prefix
+ * of most filters).
+ */
+export const _FOLLOWERS: readonly number[] = [
+  ...[_T_A, _T_B, _T_H, _T_W, _T_IND_B, _T_IND_H, _T_IND_W].flatMap(_forms),
+  ...[_T_MSH_IND_B, _T_MSH_IND_H, _T_MSH_IND_W].flatMap(_forms),
+  ...[_T_B_EQ, _T_H_EQ, _T_W_EQ, _T_A_EQ].flatMap(_forms),
+  ...[_T_B_EQ2, _T_H_EQ2, _T_W_EQ2, _T_A_EQ2].flatMap((op) => [op, op + _FALSE_RETURNS]),
+  _T_LEN,
+  _T_LEN_RET,
+  _T_LEN_RETTRUE,
+  _T_LEN_RETFALSE,
+];
+/** The first of the fused `_T_H_EQ retfalse` operations (see {@linkcode _FOLLOWERS}). */
+export const _T_H_EQ_THEN = 189;
+
+/** A test's four forms: continuing, both targets returning, the true one, the false one. */
+function _forms(op: number): number[] {
+  return [op, op + _RET_PAIR, op + _TRUE_RETURNS, op + _FALSE_RETURNS];
+}
+
 /** The ALU operations in `_ALU_K + i` order. */
 export const _ALU_OPS: readonly number[] = [
   BPF_ADD,
@@ -203,6 +230,8 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
   const emit = (...values: number[]) => {
     for (const v of values) code.push(v | 0);
   };
+  /** Where each block's last operation (its exit) starts. */
+  const exitAt: number[] = [];
   for (const block of lowered.blocks) {
     blockAt.push(code.length);
     const fuseHeaderLength = _fusesHeaderLength(block);
@@ -215,13 +244,29 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
       patches.push(code.length - 2, code.length - 1);
       continue;
     }
+    exitAt.push(code.length);
     if (fuseHeaderLength) {
       const msh = block.steps[block.steps.length - 1] as _LoadHeaderLength;
       _emitHeaderLengthTest(emit, patches, code, msh, block.exit as _Test, lowered.blocks);
     } else _emitExit(emit, patches, code, block.exit, lowered.blocks);
   }
   for (const at of patches) code[at] = blockAt[code[at]];
+  _fuseFollowers(code, exitAt);
   return Int32Array.from(code);
+}
+
+/**
+ * Gives each `_T_H_EQ retfalse` exit whose true edge is the next operation,
+ * when that is one of {@linkcode _FOLLOWERS}, the number that runs both in
+ * one dispatch (`_T_H_EQ_THEN + i`). The next operation keeps its place and
+ * number: other edges still reach it.
+ */
+function _fuseFollowers(code: number[], exitAt: readonly number[]): void {
+  for (const at of exitAt) {
+    if (code[at] !== _T_H_EQ + _FALSE_RETURNS || code[at + 3] !== at + 5) continue;
+    const follower = _FOLLOWERS.indexOf(code[at + 5]);
+    if (follower >= 0) code[at] = _T_H_EQ_THEN + follower;
+  }
 }
 
 type _Emit = (...values: number[]) => void;
