@@ -52,6 +52,9 @@ const HEADER = `/**
  */
 export const FRAMES_PARTS: Record<string, string> = {
   import: 'import { _BATCH_CURSOR, type _BatchCursor } from "./_execute_batch.ts";',
+  // The batch's context replaces the cursor in \`C\`.
+  "context-argument":
+    "let C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;",
   cursor:
     `// A batch (\`_execute_batch.ts\`) when \`C\` is its cursor: its arrays are read once, below.
 let batch: _BatchCursor | undefined;
@@ -121,7 +124,7 @@ results![frame] = R;`,
 };
 
 /** A line that the batch copy replaces: `… // FRAMES: <name>`. */
-const MARKER = /^.*\/\/ FRAMES: (\w+)$/gm;
+const MARKER = /^.*\/\/ FRAMES: ([\w-]+)$/gm;
 
 /** The text of `_execute_frames.ts` for the text of `_execute.ts`. */
 export function framesSource(execute: string): string {
