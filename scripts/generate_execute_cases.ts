@@ -18,6 +18,7 @@
  * @module
  */
 import {
+  _CHAIN_FOLLOWERS,
   _FALSE_RETURNS,
   _FOLLOWERS,
   _lengthTestVariant,
@@ -28,6 +29,7 @@ import {
   _T_B,
   _T_B_EQ,
   _T_B_EQ2,
+  _T_H_EQ2_THEN,
   _T_H_EQ_THEN,
   _T_IND_B,
   _T_LEN,
@@ -269,7 +271,48 @@ export function generateCases(): string[] {
     ...pairs(len),
     ...edges(len),
   ];
-  return withFollowers(cases, eqH).map(ending);
+  return [...withFollowers(cases, eqH), ...chainsWithFollowers(cases)].map(ending);
+}
+
+/**
+ * For each `_T_H_EQ2` form (continuing, returning at its end) and each of
+ * `_CHAIN_FOLLOWERS`, a case that runs the chain and, when its first compare
+ * holds, a copy of the follower's case (its own block: no case falls into
+ * another here, the follower's place before it being taken).
+ */
+function chainsWithFollowers(cases: string[]): string[] {
+  const bodies = new Map<number, string[]>();
+  cases.forEach((line, at) => {
+    const label = /^case (\d+):/.exec(line);
+    if (label === null || !_CHAIN_FOLLOWERS.includes(Number(label[1]))) return;
+    let end = at + 1;
+    while (!/^case \d+:/.test(cases[end] ?? "case 0:")) end++;
+    bodies.set(Number(label[1]), cases.slice(at + 1, end - 1)); // without its `case` and last `}`
+  });
+  const n = _CHAIN_FOLLOWERS.length;
+  const out: string[] = [];
+  for (const [form, name] of [[0, "_T_H_EQ2"], [n, "_T_H_EQ2 retfalse"]] as const) {
+    _CHAIN_FOLLOWERS.forEach((follower, i) => {
+      const otherwise = form === 0
+        ? [`pc = A === ${k(4)} ? ${k(5)} : ${k(6)};`, "continue;"]
+        : [`if (A !== ${k(4)}) return ${k(6)} >>> 0;`, `pc = ${k(5)};`, "continue;"];
+      out.push(
+        `case ${_T_H_EQ2_THEN + form + i}: { // then a copy of ${follower}'s case: ${name}`,
+        "{",
+        `const i = B + ${k(1)};`,
+        "if (i + 2 > LE) return 0;",
+        `A = ${read(2)};`,
+        `if (A !== ${k(2)}) {`,
+        ...otherwise,
+        "}",
+        "pc = (pc + 7) | 0;",
+        "}",
+        ...bodies.get(follower)!,
+        "}",
+      );
+    });
+  }
+  return out;
 }
 
 /**

@@ -52,6 +52,9 @@ Deno.test("the generated cases cover each fused test and each of its variants on
     expected.push(d._T_H_EQ_THEN + i);
     assert.equal(labels[labels.indexOf(d._T_H_EQ_THEN + i) + 1], op);
   });
+  // The `_T_H_EQ2` chains (both forms) with a copy of each of their followers.
+  const n = d._CHAIN_FOLLOWERS.length;
+  for (let i = 0; i < 2 * n; i++) expected.push(d._T_H_EQ2_THEN + i);
   assert.deepEqual([...labels].sort((a, b) => a - b), expected.sort((a, b) => a - b));
 });
 

@@ -201,6 +201,17 @@ export const _FOLLOWERS: readonly number[] = [
 ];
 /** The first of the fused `_T_H_EQ retfalse` operations (see {@linkcode _FOLLOWERS}). */
 export const _T_H_EQ_THEN = 189;
+/**
+ * The tests a `_T_H_EQ2` chain whose first true edge is the next operation
+ * runs into in the same dispatch: the word and byte tests in each form (the
+ * address test of `host` and `net` after the IPv4 ether type, where ARP and
+ * RARP go elsewhere; the protocol test after IPv4 or IPv6). The chain's
+ * number becomes `_T_H_EQ2_THEN + i`, or `+ _CHAIN_FOLLOWERS.length + i` for
+ * the chain that returns at its end; its case holds a copy of the follower's.
+ */
+export const _CHAIN_FOLLOWERS: readonly number[] = [_T_W_EQ, _T_W, _T_B_EQ].flatMap(_forms);
+/** The first of the fused `_T_H_EQ2` operations (see {@linkcode _CHAIN_FOLLOWERS}). */
+export const _T_H_EQ2_THEN = _T_H_EQ_THEN + _FOLLOWERS.length;
 
 /** A test's four forms: continuing, both targets returning, the true one, the false one. */
 function _forms(op: number): number[] {
@@ -258,14 +269,22 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
 /**
  * Gives each `_T_H_EQ retfalse` exit whose true edge is the next operation,
  * when that is one of {@linkcode _FOLLOWERS}, the number that runs both in
- * one dispatch (`_T_H_EQ_THEN + i`). The next operation keeps its place and
+ * one dispatch (`_T_H_EQ_THEN + i`); and each `_T_H_EQ2` chain whose first
+ * true edge is, when that is one of {@linkcode _CHAIN_FOLLOWERS}
+ * (`_T_H_EQ2_THEN + i`). The next operation keeps its place and
  * number: other edges still reach it.
  */
 function _fuseFollowers(code: number[], exitAt: readonly number[]): void {
   for (const at of exitAt) {
-    if (code[at] !== _T_H_EQ + _FALSE_RETURNS || code[at + 3] !== at + 5) continue;
-    const follower = _FOLLOWERS.indexOf(code[at + 5]);
-    if (follower >= 0) code[at] = _T_H_EQ_THEN + follower;
+    const op = code[at];
+    if (op === _T_H_EQ + _FALSE_RETURNS && code[at + 3] === at + 5) {
+      const follower = _FOLLOWERS.indexOf(code[at + 5]);
+      if (follower >= 0) code[at] = _T_H_EQ_THEN + follower;
+    } else if ((op === _T_H_EQ2 || op === _T_H_EQ2 + _FALSE_RETURNS) && code[at + 3] === at + 7) {
+      const follower = _CHAIN_FOLLOWERS.indexOf(code[at + 7]);
+      const form = op === _T_H_EQ2 ? 0 : _CHAIN_FOLLOWERS.length;
+      if (follower >= 0) code[at] = _T_H_EQ2_THEN + form + follower;
+    }
   }
 }
 

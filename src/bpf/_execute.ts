@@ -2118,6 +2118,714 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 257: { // then a copy of 17's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                continue;
+              }
+              case 258: { // then a copy of 49's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const x = A ^ K[(pc + 2) | 0];
+                const f = K[(pc + 4) | 0];
+                {
+                  R = (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+                  break program;
+                }
+              }
+              case 259: { // then a copy of 81's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                if (equal) {
+                  R = K[(pc + 3) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 4) | 0];
+                continue;
+              }
+              case 260: { // then a copy of 113's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                if (!equal) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 3) | 0];
+                continue;
+              }
+              case 261: { // then a copy of 11's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+                continue;
+              }
+              case 262: { // then a copy of 43's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+                const s = K[(pc + 7) | 0];
+                const t = K[(pc + 8) | 0];
+                {
+                  R = (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                    0;
+                  break program;
+                }
+              }
+              case 263: { // then a copy of 75's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 264: { // then a copy of 107's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
+              case 265: { // then a copy of 15's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                continue;
+              }
+              case 266: { // then a copy of 47's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const x = A ^ K[(pc + 2) | 0];
+                const f = K[(pc + 4) | 0];
+                {
+                  R = (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+                  break program;
+                }
+              }
+              case 267: { // then a copy of 79's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                if (equal) {
+                  R = K[(pc + 3) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 4) | 0];
+                continue;
+              }
+              case 268: { // then a copy of 111's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                if (!equal) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 3) | 0];
+                continue;
+              }
+              case 269: { // then a copy of 17's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                continue;
+              }
+              case 270: { // then a copy of 49's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const x = A ^ K[(pc + 2) | 0];
+                const f = K[(pc + 4) | 0];
+                {
+                  R = (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+                  break program;
+                }
+              }
+              case 271: { // then a copy of 81's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                if (equal) {
+                  R = K[(pc + 3) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 4) | 0];
+                continue;
+              }
+              case 272: { // then a copy of 113's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                if (!equal) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 3) | 0];
+                continue;
+              }
+              case 273: { // then a copy of 11's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+                continue;
+              }
+              case 274: { // then a copy of 43's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+                const s = K[(pc + 7) | 0];
+                const t = K[(pc + 8) | 0];
+                {
+                  R = (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                    0;
+                  break program;
+                }
+              }
+              case 275: { // then a copy of 75's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 276: { // then a copy of 107's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
+              case 277: { // then a copy of 15's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                continue;
+              }
+              case 278: { // then a copy of 47's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const x = A ^ K[(pc + 2) | 0];
+                const f = K[(pc + 4) | 0];
+                {
+                  R = (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+                  break program;
+                }
+              }
+              case 279: { // then a copy of 79's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                if (equal) {
+                  R = K[(pc + 3) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 4) | 0];
+                continue;
+              }
+              case 280: { // then a copy of 111's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                if (!equal) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 3) | 0];
+                continue;
+              }
               // END GENERATED
               case 5: // _RET
               {

@@ -193,17 +193,29 @@ function testAfter(rng: Random, toEnd: number): Instruction[] {
     : rng.below(4) === 0
     ? [op(0xb1, rng.below(8)), op(LOAD_X[size], rng.below(6))] // ldx msh, [x + k]
     : [op(LOAD[size], rng.below(24))];
-  return [...load, op(jump, rng.pick([0, 1, 2, 3, 0x101, 0x203, 30]), edge(), edge())];
+  return [...load, op(jump, rng.pick([0, 1, 2, 3, 0x301, 0x203, 30]), edge(), edge())];
 }
 
-/** `ldh [k]; jeq #v` returning 0 when false, then one or two tests (tcpdump's `ether proto` first). */
+/**
+ * `ldh [k]; jeq #v` returning 0 when false, then one or two tests (tcpdump's
+ * `ether proto` first); or, half the time, the chain `jeq #v1` (to those
+ * tests), else `jeq #v2` after them (to a last test or a return: `host`'s
+ * IPv4, then ARP layout).
+ */
 function etherTypeThen(rng: Random): Instruction[] {
+  const value = () => rng.pick([0, 0x301, 0x203, 2]);
+  const chain = rng.below(2) === 1;
+  const last = chain ? testAfter(rng, 0) : [];
+  const after = chain ? 1 + last.length : 0; // the second `jeq` and the last test
   const body: Instruction[] = [];
   // Laid out from the end, so each test knows how many instructions follow it before the returns.
-  for (let n = 1 + rng.below(2); n > 0; n--) body.unshift(...testAfter(rng, body.length));
+  for (let n = 1 + rng.below(2); n > 0; n--) body.unshift(...testAfter(rng, body.length + after));
   const returns = [op(0x06, 1), op(0x06, 0), RET_A];
-  const type = op(0x15, rng.pick([0, 0x101, 0x203, 2]), 0, body.length + 1); // false: `ret #0`
-  return [op(LOAD[2], rng.pick([12, 0, 2, 5])), type, ...body, ...returns];
+  const load = op(LOAD[2], rng.pick([12, 0, 2, 5]));
+  if (!chain) return [load, op(0x15, value(), 0, body.length + 1), ...body, ...returns];
+  const edge = () => rng.below(2) ? 0 : last.length + rng.below(3); // the last test, or a return
+  const second = op(0x15, value(), edge(), edge());
+  return [load, op(0x15, value(), 0, body.length), ...body, second, ...last, ...returns];
 }
 
 Deno.test("`_T_H_EQ retfalse` fused with the next operation agrees with interpret(), per call and in batches", () => {
@@ -252,9 +264,13 @@ Deno.test("`_T_H_EQ retfalse` fused with the next operation agrees with interpre
       );
     });
   }
-  // Many kinds of next operation (`code` may hold operands this large too: counted loosely).
-  const fused = [...seen].filter((number) =>
-    number < dispatch._T_H_EQ_THEN + dispatch._FOLLOWERS.length
-  );
-  assert.ok(fused.length >= 20, `only ${fused.length} fused operations: ${fused}`);
+  // Many kinds of next operation (no operand here falls in the fused numbers: offsets, 0x203, 0x301).
+  const first = dispatch._T_H_EQ_THEN;
+  const chains = dispatch._T_H_EQ2_THEN;
+  const n = dispatch._CHAIN_FOLLOWERS.length;
+  const fused = [...seen].filter((number) => number < chains);
+  assert.ok(fused.length >= 20, `only ${fused.length} fused operations: ${fused} (from ${first})`);
+  // The chains with a copy of their follower, in both forms.
+  const inChains = (from: number) => [...seen].filter((m) => m >= from && m < from + n).length;
+  assert.ok(inChains(chains) >= 4 && inChains(chains + n) >= 4, "chains with followers");
 });

@@ -214,7 +214,8 @@ function program(rng: Random, count: number): Instruction[] {
 function width(n: number): number {
   const d = dispatch;
   // `_T_H_EQ retfalse` fused with the next operation: its own five words.
-  if (n >= d._T_H_EQ_THEN && n < d._T_H_EQ_THEN + d._FOLLOWERS.length) return 5;
+  if (n >= d._T_H_EQ_THEN && n < d._T_H_EQ2_THEN) return 5;
+  if (n >= d._T_H_EQ2_THEN && n < d._T_H_EQ2_THEN + 2 * d._CHAIN_FOLLOWERS.length) return 7;
   if (n >= d._FALSE_RETURNS && n < d._FALSE_RETURNS + 32) n -= d._FALSE_RETURNS;
   else if (n >= d._TRUE_RETURNS && n < d._TRUE_RETURNS + 32) n -= d._TRUE_RETURNS;
   else if (n >= d._RET_PAIR && n < 2 * d._RET_PAIR) n -= d._RET_PAIR;
