@@ -18,7 +18,10 @@
  * @module
  */
 import {
+  _CHAIN_FOLLOWERS,
   _FALSE_RETURNS,
+  _FOLLOWERS,
+  _lengthTestVariant,
   _RET_PAIR,
   _T_A,
   _T_A_EQ,
@@ -26,7 +29,10 @@ import {
   _T_B,
   _T_B_EQ,
   _T_B_EQ2,
+  _T_H_EQ2_THEN,
+  _T_H_EQ_THEN,
   _T_IND_B,
+  _T_LEN,
   _T_MSH_IND_B,
   _TRUE_RETURNS,
 } from "../src/bpf/_dispatch_code.ts";
@@ -58,6 +64,8 @@ interface Template {
   whenTrue: number;
   whenFalse: number;
   comment?: string;
+  /** The operation of a variant, when it is not `op + variant` (`_T_LEN`'s). */
+  variantOp?: (variant: number) => number;
 }
 
 const SIZES = [1, 2, 4] as const;
@@ -89,7 +97,13 @@ function equalTemplates(): Template[] {
 /** The shifted, masked range tests: on A, `[k]`, `[x + k]`, and after `ldx msh`. */
 function rangeTemplates(): Template[] {
   const shifted = (value: string) => `A = ((${value}) >>> ${k(3)}) & ${k(4)};`;
-  const range = (op: number, name: string, load: string[], comment?: string) => ({
+  const range = (
+    op: number,
+    name: string,
+    load: string[],
+    comment?: string,
+    variantOp?: (variant: number) => number,
+  ) => ({
     op,
     name,
     load,
@@ -97,9 +111,12 @@ function rangeTemplates(): Template[] {
     whenTrue: 8,
     whenFalse: 9,
     comment,
+    variantOp,
   });
   return [
     range(_T_A, "_T_A", [`A = (A >>> ${k(3)}) & ${k(4)};`]),
+    // The wire length W (uint32), `ld len`'s.
+    range(_T_LEN, "_T_LEN", [`A = (W >>> ${k(3)}) & ${k(4)};`], undefined, _lengthTestVariant),
     ...SIZES.map((size, s) =>
       range(_T_B + s, `_T_${SIZE_NAME[size]}`, [
         `if (B + (${k(2)} >>> 0) > LE) return 0;`,
@@ -222,7 +239,9 @@ function chainCase({ op, name, load, at }: Chain, variant: number): string[] {
 
 function testCase(t: Template, variant: number): string[] {
   return [
-    `case ${t.op + variant}: { // ${t.comment ?? ""}${t.name}${SUFFIX[variant]}`,
+    `case ${variant === 0 ? t.op : t.variantOp?.(variant) ?? t.op + variant}: { // ${
+      t.comment ?? ""
+    }${t.name}${SUFFIX[variant]}`,
     ...t.load,
     ...tail(t, variant),
     "}",
@@ -237,7 +256,7 @@ function testCase(t: Template, variant: number): string[] {
  */
 export function generateCases(): string[] {
   const [eqB, eqH, eqW, eqA] = equalTemplates();
-  const [onA, rangeB, rangeH, rangeW, indB, indH, indW, mshB, mshH, mshW] = rangeTemplates();
+  const [onA, len, rangeB, rangeH, rangeW, indB, indH, indW, mshB, mshH, mshW] = rangeTemplates();
   const pairs = (t: Template) => [...testCase(t, 0), ...testCase(t, _RET_PAIR)];
   const edges = (t: Template) => [...testCase(t, _TRUE_RETURNS), ...testCase(t, _FALSE_RETURNS)];
   const cases = [
@@ -248,8 +267,82 @@ export function generateCases(): string[] {
     // The `[x + k]` tests' (an `x + k` below 0 leaves for _step, which has these forms too).
     ...[indB, indH, indW].flatMap(edges),
     ...chains().flatMap((c) => chainCase(c, _FALSE_RETURNS)),
+    // The wire length's test, its numbers apart from the others' (`_T_LEN_RET`).
+    ...pairs(len),
+    ...edges(len),
   ];
-  return cases.map(ending);
+  return [...withFollowers(cases, eqH), ...chainsWithFollowers(cases)].map(ending);
+}
+
+/**
+ * For each `_T_H_EQ2` form (continuing, returning at its end) and each of
+ * `_CHAIN_FOLLOWERS`, a case that runs the chain and, when its first compare
+ * holds, a copy of the follower's case (its own block: no case falls into
+ * another here, the follower's place before it being taken).
+ */
+function chainsWithFollowers(cases: string[]): string[] {
+  const bodies = new Map<number, string[]>();
+  cases.forEach((line, at) => {
+    const label = /^case (\d+):/.exec(line);
+    if (label === null || !_CHAIN_FOLLOWERS.includes(Number(label[1]))) return;
+    let end = at + 1;
+    while (!/^case \d+:/.test(cases[end] ?? "case 0:")) end++;
+    bodies.set(Number(label[1]), cases.slice(at + 1, end - 1)); // without its `case` and last `}`
+  });
+  const n = _CHAIN_FOLLOWERS.length;
+  const out: string[] = [];
+  for (const [form, name] of [[0, "_T_H_EQ2"], [n, "_T_H_EQ2 retfalse"]] as const) {
+    _CHAIN_FOLLOWERS.forEach((follower, i) => {
+      const otherwise = form === 0
+        ? [`pc = A === ${k(4)} ? ${k(5)} : ${k(6)};`, "continue;"]
+        : [`if (A !== ${k(4)}) return ${k(6)} >>> 0;`, `pc = ${k(5)};`, "continue;"];
+      out.push(
+        `case ${_T_H_EQ2_THEN + form + i}: { // then a copy of ${follower}'s case: ${name}`,
+        "{",
+        `const i = B + ${k(1)};`,
+        "if (i + 2 > LE) return 0;",
+        `A = ${read(2)};`,
+        `if (A !== ${k(2)}) {`,
+        ...otherwise,
+        "}",
+        "pc = (pc + 7) | 0;",
+        "}",
+        ...bodies.get(follower)!,
+        "}",
+      );
+    });
+  }
+  return out;
+}
+
+/**
+ * `cases` with, before each case of an operation in `_FOLLOWERS`, the case of
+ * `_T_H_EQ retfalse` fused with it: `eqH`'s load and false edge, then the
+ * next operation's place in `pc`, falling through into that case.
+ */
+function withFollowers(cases: string[], eqH: Template): string[] {
+  const out: string[] = [];
+  const found = new Set<number>();
+  for (const line of cases) {
+    const label = /^case (\d+):/.exec(line);
+    const follower = label === null ? -1 : _FOLLOWERS.indexOf(Number(label[1]));
+    if (follower >= 0) {
+      found.add(follower);
+      out.push(
+        `case ${_T_H_EQ_THEN + follower}: { // then the next operation's case: _T_H_EQ retfalse`,
+        ...eqH.load,
+        `if (A !== ${k(eqH.value!)}) return ${k(eqH.whenFalse)} >>> 0;`,
+        `pc = (pc + ${eqH.whenFalse + 1}) | 0;`,
+        "}",
+        "// falls through",
+      );
+    }
+    out.push(line);
+  }
+  if (found.size !== _FOLLOWERS.length) {
+    throw new Error(`_FOLLOWERS has operations without a generated case`);
+  }
+  return out;
 }
 
 /** A case's line with each `return v;` written as the loop ends a program: `R = v`, leave `program`. */

@@ -45,6 +45,16 @@ Deno.test("the generated cases cover each fused test and each of its variants on
   for (const op of [d._T_B_EQ2, d._T_H_EQ2, d._T_W_EQ2, d._T_A_EQ2]) {
     expected.push(op, op + d._FALSE_RETURNS);
   }
+  // The wire length's test: its variants have numbers of their own.
+  expected.push(d._T_LEN, d._T_LEN_RET, d._T_LEN_RETTRUE, d._T_LEN_RETFALSE);
+  // `_T_H_EQ retfalse` fused with each follower, whose case comes right after it.
+  d._FOLLOWERS.forEach((op, i) => {
+    expected.push(d._T_H_EQ_THEN + i);
+    assert.equal(labels[labels.indexOf(d._T_H_EQ_THEN + i) + 1], op);
+  });
+  // The `_T_H_EQ2` chains (both forms) with a copy of each of their followers.
+  const n = d._CHAIN_FOLLOWERS.length;
+  for (let i = 0; i < 2 * n; i++) expected.push(d._T_H_EQ2_THEN + i);
   assert.deepEqual([...labels].sort((a, b) => a - b), expected.sort((a, b) => a - b));
 });
 

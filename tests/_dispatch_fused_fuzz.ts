@@ -11,7 +11,9 @@
  * `ret #0x40000`, `ret a`, `txa; ret a`), so that fused tests often return
  * on one edge. Piece 0 stores fields into scratch cells (`ld [k]; rsh; and;
  * add; st M[c]`), which later pieces read (`ld M[c]; add x; add #k; tax`,
- * `ld M[c]; j<op> x`). Pieces: field runs on `[k]` (every subset of
+ * `ld M[c]; j<op> x`); at times an `ether proto`-like test and another
+ * test come first (`_T_H_EQ retfalse` fused with the next operation).
+ * Pieces: field runs on `[k]` (every subset of
  * `rsh`/`and`/`add`, `tax` or not, offsets up to past the packet's end,
  * blocks of several loads whose first takes the block's bounds check),
  * `[x + k]` fields and tests with X from `ldx 4*([k]&0xf)`, a constant
@@ -257,6 +259,14 @@ export function _fusedProgramOf(random: _Random, span: number): Instruction[] | 
   const body: Instruction[][] = [[...prologue, ...jumpOf(random, span, cells)]];
   for (let n = 1 + random.int(random.chance(0.2) ? 30 : 8); n > 0; n--) {
     body.push([...bodyOf(random, span, cells), ...jumpOf(random, span, cells)]);
+  }
+  // tcpdump's `ether proto` check first (`ldh [12]; jeq #type`), whose edges the linking picks:
+  // returning when false and going on to a test is `_T_H_EQ retfalse` fused with that test.
+  if (random.chance(0.3)) {
+    const at = random.chance(0.5) ? 12 : offsetOf(random, span, 2);
+    const type = op(0x15, random.pick([0x800, 0x86dd, constantOf(random, span)]));
+    // Then a test of its own (a piece that is only a jump), which the fused operation runs into.
+    body.unshift([op(LOAD[2], at), type], jumpOf(random, span, []));
   }
   const program = _linkedForward(body, random, _FUSED_SHAPE);
   try {

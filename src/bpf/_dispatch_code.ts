@@ -114,6 +114,17 @@ export const _GOTO_BACK = 128;
  */
 export const _T_A = 8;
 export const _T_LEN = 129;
+/**
+ * `_T_LEN` whose targets return (its numbers are not `_T_LEN` plus the
+ * variant, which would fall on other operations): both returns, picked with
+ * masks (`_RET_PAIR`); the true edge returns; the false edge returns — the
+ * same operands as `_T_LEN`, targets as `_emitTargets` writes them. `len >
+ * 100`, `greater`/`less` and a length test last in a program run as one
+ * dispatch.
+ */
+export const _T_LEN_RET = 186;
+export const _T_LEN_RETTRUE = 187;
+export const _T_LEN_RETFALSE = 188;
 export const _T_B = 9;
 export const _T_H = 10;
 export const _T_W = 11;
@@ -169,6 +180,44 @@ export const _TRUE_RETURNS = 64;
 /** The same when only the false target returns (and for the `_T_*_EQ2` chains, their last target). */
 export const _FALSE_RETURNS = 96;
 
+/**
+ * The operations a `_T_H_EQ retfalse` may run into without a dispatch of
+ * their own: every fused test (each form) and the compare chains. When such
+ * a test's true edge is the next operation and that is one of these, the
+ * test's number becomes `_T_H_EQ_THEN + i` (i its index here): the loop's
+ * case for it does the test, then falls through into the next operation's
+ * case (the `ether proto` check before an IPv4/IPv6 test, tcpdump's prefix
+ * of most filters).
+ */
+export const _FOLLOWERS: readonly number[] = [
+  ...[_T_A, _T_B, _T_H, _T_W, _T_IND_B, _T_IND_H, _T_IND_W].flatMap(_forms),
+  ...[_T_MSH_IND_B, _T_MSH_IND_H, _T_MSH_IND_W].flatMap(_forms),
+  ...[_T_B_EQ, _T_H_EQ, _T_W_EQ, _T_A_EQ].flatMap(_forms),
+  ...[_T_B_EQ2, _T_H_EQ2, _T_W_EQ2, _T_A_EQ2].flatMap((op) => [op, op + _FALSE_RETURNS]),
+  _T_LEN,
+  _T_LEN_RET,
+  _T_LEN_RETTRUE,
+  _T_LEN_RETFALSE,
+];
+/** The first of the fused `_T_H_EQ retfalse` operations (see {@linkcode _FOLLOWERS}). */
+export const _T_H_EQ_THEN = 189;
+/**
+ * The tests a `_T_H_EQ2` chain whose first true edge is the next operation
+ * runs into in the same dispatch: the word and byte tests in each form (the
+ * address test of `host` and `net` after the IPv4 ether type, where ARP and
+ * RARP go elsewhere; the protocol test after IPv4 or IPv6). The chain's
+ * number becomes `_T_H_EQ2_THEN + i`, or `+ _CHAIN_FOLLOWERS.length + i` for
+ * the chain that returns at its end; its case holds a copy of the follower's.
+ */
+export const _CHAIN_FOLLOWERS: readonly number[] = [_T_W_EQ, _T_W, _T_B_EQ].flatMap(_forms);
+/** The first of the fused `_T_H_EQ2` operations (see {@linkcode _CHAIN_FOLLOWERS}). */
+export const _T_H_EQ2_THEN = _T_H_EQ_THEN + _FOLLOWERS.length;
+
+/** A test's four forms: continuing, both targets returning, the true one, the false one. */
+function _forms(op: number): number[] {
+  return [op, op + _RET_PAIR, op + _TRUE_RETURNS, op + _FALSE_RETURNS];
+}
+
 /** The ALU operations in `_ALU_K + i` order. */
 export const _ALU_OPS: readonly number[] = [
   BPF_ADD,
@@ -192,6 +241,8 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
   const emit = (...values: number[]) => {
     for (const v of values) code.push(v | 0);
   };
+  /** Where each block's last operation (its exit) starts. */
+  const exitAt: number[] = [];
   for (const block of lowered.blocks) {
     blockAt.push(code.length);
     const fuseHeaderLength = _fusesHeaderLength(block);
@@ -204,13 +255,37 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
       patches.push(code.length - 2, code.length - 1);
       continue;
     }
+    exitAt.push(code.length);
     if (fuseHeaderLength) {
       const msh = block.steps[block.steps.length - 1] as _LoadHeaderLength;
       _emitHeaderLengthTest(emit, patches, code, msh, block.exit as _Test, lowered.blocks);
     } else _emitExit(emit, patches, code, block.exit, lowered.blocks);
   }
   for (const at of patches) code[at] = blockAt[code[at]];
+  _fuseFollowers(code, exitAt);
   return Int32Array.from(code);
+}
+
+/**
+ * Gives each `_T_H_EQ retfalse` exit whose true edge is the next operation,
+ * when that is one of {@linkcode _FOLLOWERS}, the number that runs both in
+ * one dispatch (`_T_H_EQ_THEN + i`); and each `_T_H_EQ2` chain whose first
+ * true edge is, when that is one of {@linkcode _CHAIN_FOLLOWERS}
+ * (`_T_H_EQ2_THEN + i`). The next operation keeps its place and
+ * number: other edges still reach it.
+ */
+function _fuseFollowers(code: number[], exitAt: readonly number[]): void {
+  for (const at of exitAt) {
+    const op = code[at];
+    if (op === _T_H_EQ + _FALSE_RETURNS && code[at + 3] === at + 5) {
+      const follower = _FOLLOWERS.indexOf(code[at + 5]);
+      if (follower >= 0) code[at] = _T_H_EQ_THEN + follower;
+    } else if ((op === _T_H_EQ2 || op === _T_H_EQ2 + _FALSE_RETURNS) && code[at + 3] === at + 7) {
+      const follower = _CHAIN_FOLLOWERS.indexOf(code[at + 7]);
+      const form = op === _T_H_EQ2 ? 0 : _CHAIN_FOLLOWERS.length;
+      if (follower >= 0) code[at] = _T_H_EQ2_THEN + form + follower;
+    }
+  }
 }
 
 type _Emit = (...values: number[]) => void;
@@ -522,7 +597,21 @@ function _emitTest(
     op = producer.size === 1 ? _T_IND_B : producer.size === 2 ? _T_IND_H : _T_IND_W;
   }
   emit(op, k, e, test.shift, test.mask, test.rangeMask, test.low, test.span);
-  if (op !== _T_LEN && op !== _T_NEG) return _emitTargets(emit, patches, code, opAt, test, blocks);
-  emit(test.whenTrue, test.whenFalse);
-  patches.push(code.length - 2, code.length - 1);
+  if (op === _T_NEG) {
+    emit(test.whenTrue, test.whenFalse);
+    patches.push(code.length - 2, code.length - 1);
+    return;
+  }
+  _emitTargets(emit, patches, code, opAt, test, blocks);
+  // `_T_LEN`'s variants have numbers of their own (see `_T_LEN_RET`).
+  if (op === _T_LEN && code[opAt] !== _T_LEN) code[opAt] = _lengthTestVariant(code[opAt] - _T_LEN);
+}
+
+/** The operation of `_T_LEN` raised by `variant` (`_RET_PAIR`, `_TRUE_RETURNS`, `_FALSE_RETURNS`). */
+export function _lengthTestVariant(variant: number): number {
+  return variant === _RET_PAIR
+    ? _T_LEN_RET
+    : variant === _TRUE_RETURNS
+    ? _T_LEN_RETTRUE
+    : _T_LEN_RETFALSE;
 }

@@ -30,7 +30,10 @@
  * (written by scripts/generate_execute_frames.ts; rerun it after editing
  * this file), so that V8 optimises per-packet calls and batches apart: one
  * literal serving both loses the per-packet code's folded `B = 0` and
- * `LE = P.length` in every process that also runs batches.
+ * `LE = P.length` in every process that also runs batches. Only the copy
+ * has the batch's code (the script puts it in place of the lines marked
+ * `// FRAMES: <name>`): a per-packet call sets up no batch variables and
+ * runs no `frames` loop, which short programs paid for on every packet.
  *
  * @module
  */
@@ -47,7 +50,7 @@ import {
 } from "./_packet_access.ts";
 import { REG_A, REG_X, RESULT, STATE_LENGTH } from "./_execute_state.ts";
 import { _step } from "./_execute_step.ts";
-import { _BATCH_CURSOR, type _BatchCursor } from "./_execute_batch.ts";
+// FRAMES: import
 
 // check-function-length: table (its inner function is the dispatch loop)
 /**
@@ -56,11 +59,13 @@ import { _BATCH_CURSOR, type _BatchCursor } from "./_execute_batch.ts";
  * `NET`/`MAC` the header indices (-1: no link-layer header), `S` the state
  * array (`_execute_state.ts`) and `C` the context for ancillary loads; it
  * returns the program's result (uint32). Buffers whose indices do not fit in
- * int32 (past 2 GiB) go to `beyondInt32`. A batch (`_execute_batch.ts`)
- * passes {@linkcode _BATCH_CURSOR} as `C`: the function then runs every frame
- * of the batch in turn (the `frames` loop), writes each result to the
- * batch's `results` and returns 0. Each operation that ends the program sets
- * `R` and leaves the `program` block.
+ * int32 (past 2 GiB) go to `beyondInt32`. In the batch copy
+ * (`_executorFrames`, whose lines marked `// FRAMES:` hold the batch's parts)
+ * a batch (`_execute_batch.ts`) passes its cursor as `C`: the function then
+ * runs every frame of the batch in turn (the `frames` loop), writes each
+ * result to the batch's `results` and returns 0; the per-packet function has
+ * no batch code at all. Each operation that ends the program sets `R` and
+ * leaves the `program` block.
  *
  * The case labels are the operation numbers of `_dispatch_code.ts` written as
  * literals (named in a comment), dense from 0 so the JIT builds one jump
@@ -75,21 +80,16 @@ export function _executor(
   const run = function run(P: Uint8Array): number {
     // The context, as `arguments[1]`: with a second formal parameter, the usual
     // call with only a packet costs V8 an argument-padding step, about 3 ns here.
-    let C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined; // FRAMES: context-argument
     // Indices are int32 here, so the JIT keeps them untagged in registers.
     let B = 0;
     let LE = P.length | 0;
     let W = LE;
     let NET = 0;
     let MAC = -1;
-    // A batch (`_execute_batch.ts`) when `C` is its cursor: its arrays are read once, below.
-    let batch: _BatchCursor | undefined;
-    let frame = -1;
+    // FRAMES: cursor
     if (C !== undefined || LE !== P.length) {
-      if (C === _BATCH_CURSOR) {
-        batch = C as unknown as _BatchCursor;
-        C = batch.context;
-      } else {
+      { // FRAMES: context
         const context = C ?? _EMPTY_CONTEXT;
         const captureEnd = _captureEnd(P, context);
         const base = _dataStart(context);
@@ -108,64 +108,10 @@ export function _executor(
         MAC = mac | 0;
       }
     }
-    const O = batch?.offsets;
-    const L = batch?.capturedLengths;
-    const WL = batch?.hasWireLengths ? batch.wireLengths : undefined;
-    const DO = batch?.hasDataOffsets ? batch.dataOffsets : undefined;
-    const results = batch?.results;
-    const count = batch === undefined ? 0 : batch.count;
-    // The buffer's length when it fits int32, else -1 (every frame then takes the general path).
-    const PL = P.length <= 0x7fffffff ? P.length | 0 : -1;
+    // FRAMES: arrays
     const K = code;
     let R = 0;
-    frames: for (;;) {
-      if (batch !== undefined) {
-        // The next frame of the batch: its bounds, as `_packet_access.ts` computes them.
-        if (++frame >= count) return 0;
-        const start = O![frame];
-        const first = DO === undefined ? 0 : DO[frame];
-        const length = L![frame];
-        const given = WL === undefined ? 0 : WL[frame];
-        if (
-          start <= 0x3fffffff && first <= 0x3fffffff && length <= 0x3fffffff &&
-          given <= 0x7fffffff && PL >= 0
-        ) {
-          // The common frame: every index below 2^31, so int32 arithmetic without float checks.
-          B = (start + first) | 0;
-          const stop = (start + length) | 0;
-          const frameEnd = stop < PL ? stop : PL;
-          const present = frameEnd > B ? (frameEnd - B) | 0 : 0;
-          W = WL === undefined ? present : given | 0;
-          const loadEnd = (B + (W < present ? W : present)) | 0;
-          LE = loadEnd < frameEnd ? loadEnd : frameEnd;
-          NET = B;
-          MAC = start | 0;
-        } else {
-          // The frame's bounds, as `_packet_access.ts` computes them.
-          const base = start + first;
-          const captured = start + length;
-          const end = captured < P.length ? captured : P.length;
-          const present = end > base ? end - base : 0;
-          const wire = WL === undefined ? present : given;
-          const loadEnd = _loadEnd(base, end, wire);
-          if ((base | 0) !== base || (wire | 0) !== wire || P.length > 0x7fffffff) {
-            results![frame] = beyondInt32(P, {
-              ...C,
-              dataOffset: base,
-              end,
-              wireLength: wire,
-              networkOffset: base,
-              macOffset: start,
-            });
-            continue frames;
-          }
-          B = base | 0;
-          LE = loadEnd | 0;
-          W = wire;
-          NET = B;
-          MAC = start | 0;
-        }
-      }
+    { // FRAMES: frames
       let A = 0;
       let X = 0;
       let pc = 0;
@@ -180,6 +126,20 @@ export function _executor(
           fast: for (;;) {
             switch (K[pc]) {
               // BEGIN GENERATED by scripts/generate_execute_cases.ts
+              case 229: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 15: { // _T_B_EQ
                 const i = B + K[(pc + 1) | 0];
                 if (i + 1 > LE) {
@@ -191,6 +151,20 @@ export function _executor(
                 pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
                 continue;
               }
+              case 230: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 47: { // _T_B_EQ ret
                 const i = B + K[(pc + 1) | 0];
                 if (i + 1 > LE) {
@@ -205,6 +179,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 233: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 16: { // _T_H_EQ
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) {
@@ -216,6 +204,20 @@ export function _executor(
                 pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
                 continue;
               }
+              case 234: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 48: { // _T_H_EQ ret
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) {
@@ -230,6 +232,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 237: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 17: { // _T_W_EQ
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) {
@@ -241,6 +257,20 @@ export function _executor(
                 pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
                 continue;
               }
+              case 238: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 49: { // _T_W_EQ ret
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) {
@@ -255,11 +285,39 @@ export function _executor(
                   break program;
                 }
               }
+              case 241: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 18: { // _T_A_EQ
                 const equal = A === K[(pc + 1) | 0];
                 pc = equal ? K[(pc + 2) | 0] : K[(pc + 3) | 0];
                 continue;
               }
+              case 242: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 50: { // _T_A_EQ ret
                 const x = A ^ K[(pc + 1) | 0];
                 const f = K[(pc + 3) | 0];
@@ -268,6 +326,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 245: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 22: { // _T_B_EQ2
                 const i = B + K[(pc + 1) | 0];
                 if (i + 1 > LE) {
@@ -282,6 +354,20 @@ export function _executor(
                   : K[(pc + 6) | 0];
                 continue;
               }
+              case 247: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 23: { // _T_H_EQ2
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) {
@@ -296,6 +382,20 @@ export function _executor(
                   : K[(pc + 6) | 0];
                 continue;
               }
+              case 249: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 24: { // _T_W_EQ2
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) {
@@ -310,6 +410,20 @@ export function _executor(
                   : K[(pc + 6) | 0];
                 continue;
               }
+              case 251: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 25: { // _T_A_EQ2
                 pc = A === K[(pc + 1) | 0]
                   ? K[(pc + 2) | 0]
@@ -318,6 +432,20 @@ export function _executor(
                   : K[(pc + 5) | 0];
                 continue;
               }
+              case 193: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 9: { // _T_B
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -330,6 +458,20 @@ export function _executor(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 194: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 41: { // _T_B ret
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -346,6 +488,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 197: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 10: { // _T_H
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -358,6 +514,20 @@ export function _executor(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 198: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 42: { // _T_H ret
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -374,6 +544,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 201: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 11: { // _T_W
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -387,6 +571,20 @@ export function _executor(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 202: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 43: { // _T_W ret
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -404,6 +602,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 189: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 8: { // _T_A
                 A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
                 const taken =
@@ -411,6 +623,20 @@ export function _executor(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 190: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 40: { // _T_A ret
                 A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
                 const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
@@ -422,6 +648,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 205: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 12: { // x + k ≥ 0 here, else in _step: _T_IND_B
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -436,6 +676,20 @@ export function _executor(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 206: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 44: { // x + k ≥ 0 here, else in _step: _T_IND_B ret
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -454,6 +708,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 209: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 13: { // x + k ≥ 0 here, else in _step: _T_IND_H
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -468,6 +736,20 @@ export function _executor(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 210: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 45: { // x + k ≥ 0 here, else in _step: _T_IND_H ret
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -486,6 +768,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 213: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 14: { // x + k ≥ 0 here, else in _step: _T_IND_W
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -501,6 +797,20 @@ export function _executor(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 214: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 46: { // x + k ≥ 0 here, else in _step: _T_IND_W ret
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -520,6 +830,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 217: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 19: { // _T_MSH_IND_B
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -538,6 +862,20 @@ export function _executor(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 218: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 51: { // _T_MSH_IND_B ret
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -560,6 +898,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 221: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 20: { // _T_MSH_IND_H
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -578,6 +930,20 @@ export function _executor(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 222: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 52: { // _T_MSH_IND_H ret
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -600,6 +966,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 225: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 21: { // _T_MSH_IND_W
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -619,6 +999,20 @@ export function _executor(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 226: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 53: { // _T_MSH_IND_W ret
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -642,6 +1036,20 @@ export function _executor(
                   break program;
                 }
               }
+              case 231: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 79: { // _T_B_EQ rettrue
                 const i = B + K[(pc + 1) | 0];
                 if (i + 1 > LE) {
@@ -657,6 +1065,20 @@ export function _executor(
                 pc = K[(pc + 4) | 0];
                 continue;
               }
+              case 232: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 111: { // _T_B_EQ retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 1 > LE) {
@@ -672,6 +1094,20 @@ export function _executor(
                 pc = K[(pc + 3) | 0];
                 continue;
               }
+              case 235: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 80: { // _T_H_EQ rettrue
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) {
@@ -687,6 +1123,20 @@ export function _executor(
                 pc = K[(pc + 4) | 0];
                 continue;
               }
+              case 236: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 112: { // _T_H_EQ retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) {
@@ -702,6 +1152,20 @@ export function _executor(
                 pc = K[(pc + 3) | 0];
                 continue;
               }
+              case 239: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 81: { // _T_W_EQ rettrue
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) {
@@ -717,6 +1181,20 @@ export function _executor(
                 pc = K[(pc + 4) | 0];
                 continue;
               }
+              case 240: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 113: { // _T_W_EQ retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) {
@@ -732,6 +1210,20 @@ export function _executor(
                 pc = K[(pc + 3) | 0];
                 continue;
               }
+              case 243: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 82: { // _T_A_EQ rettrue
                 const equal = A === K[(pc + 1) | 0];
                 if (equal) {
@@ -741,6 +1233,20 @@ export function _executor(
                 pc = K[(pc + 3) | 0];
                 continue;
               }
+              case 244: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 114: { // _T_A_EQ retfalse
                 const equal = A === K[(pc + 1) | 0];
                 if (!equal) {
@@ -750,6 +1256,20 @@ export function _executor(
                 pc = K[(pc + 2) | 0];
                 continue;
               }
+              case 195: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 73: { // _T_B rettrue
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -766,6 +1286,20 @@ export function _executor(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
+              case 196: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 105: { // _T_B retfalse
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -782,6 +1316,20 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 199: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 74: { // _T_H rettrue
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -798,6 +1346,20 @@ export function _executor(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
+              case 200: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 106: { // _T_H retfalse
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -814,6 +1376,20 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 203: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 75: { // _T_W rettrue
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -831,6 +1407,20 @@ export function _executor(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
+              case 204: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 107: { // _T_W retfalse
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                   R = 0;
@@ -848,6 +1438,20 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 191: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 72: { // _T_A rettrue
                 A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
                 const taken =
@@ -859,6 +1463,20 @@ export function _executor(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
+              case 192: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 104: { // _T_A retfalse
                 A = (A >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
                 const taken =
@@ -870,6 +1488,20 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 219: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 83: { // _T_MSH_IND_B rettrue
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -892,6 +1524,20 @@ export function _executor(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
+              case 220: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 115: { // _T_MSH_IND_B retfalse
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -914,6 +1560,20 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 223: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 84: { // _T_MSH_IND_H rettrue
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -936,6 +1596,20 @@ export function _executor(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
+              case 224: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 116: { // _T_MSH_IND_H retfalse
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -958,6 +1632,20 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 227: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 85: { // _T_MSH_IND_W rettrue
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -981,6 +1669,20 @@ export function _executor(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
+              case 228: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 117: { // _T_MSH_IND_W retfalse
                 const h = B + K[(pc + 1) | 0];
                 if (h + 1 > LE) {
@@ -1004,6 +1706,20 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 207: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 76: { // x + k ≥ 0 here, else in _step: _T_IND_B rettrue
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -1022,6 +1738,20 @@ export function _executor(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
+              case 208: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 108: { // x + k ≥ 0 here, else in _step: _T_IND_B retfalse
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -1040,6 +1770,20 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 211: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 77: { // x + k ≥ 0 here, else in _step: _T_IND_H rettrue
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -1058,6 +1802,20 @@ export function _executor(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
+              case 212: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 109: { // x + k ≥ 0 here, else in _step: _T_IND_H retfalse
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -1076,6 +1834,20 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 215: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 78: { // x + k ≥ 0 here, else in _step: _T_IND_W rettrue
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -1095,6 +1867,20 @@ export function _executor(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
+              case 216: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 110: { // x + k ≥ 0 here, else in _step: _T_IND_W retfalse
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
@@ -1114,6 +1900,20 @@ export function _executor(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
+              case 246: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 118: { // _T_B_EQ2 retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 1 > LE) {
@@ -1132,6 +1932,20 @@ export function _executor(
                 pc = K[(pc + 5) | 0];
                 continue;
               }
+              case 248: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 119: { // _T_H_EQ2 retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) {
@@ -1150,6 +1964,20 @@ export function _executor(
                 pc = K[(pc + 5) | 0];
                 continue;
               }
+              case 250: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 120: { // _T_W_EQ2 retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) {
@@ -1168,6 +1996,20 @@ export function _executor(
                 pc = K[(pc + 5) | 0];
                 continue;
               }
+              case 252: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
               case 121: { // _T_A_EQ2 retfalse
                 if (A === K[(pc + 1) | 0]) {
                   pc = K[(pc + 2) | 0];
@@ -1180,14 +2022,811 @@ export function _executor(
                 pc = K[(pc + 4) | 0];
                 continue;
               }
-              // END GENERATED
-              case 129: { // _T_LEN (W is the wire length, uint32)
+              case 253: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
+              case 129: { // _T_LEN
                 A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
                 const taken =
                   (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
+              case 254: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
+              case 186: { // _T_LEN ret
+                A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+                const s = K[(pc + 7) | 0];
+                const t = K[(pc + 8) | 0];
+                {
+                  R = (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                    0;
+                  break program;
+                }
+              }
+              case 255: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
+              case 187: { // _T_LEN rettrue
+                A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 256: { // then the next operation's case: _T_H_EQ retfalse
+                const i = B + K[(pc + 1) | 0];
+                if (i + 2 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                if (A !== K[(pc + 2) | 0]) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = (pc + 5) | 0;
+              }
+              // falls through
+              case 188: { // _T_LEN retfalse
+                A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
+              case 257: { // then a copy of 17's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                continue;
+              }
+              case 258: { // then a copy of 49's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const x = A ^ K[(pc + 2) | 0];
+                const f = K[(pc + 4) | 0];
+                {
+                  R = (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+                  break program;
+                }
+              }
+              case 259: { // then a copy of 81's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                if (equal) {
+                  R = K[(pc + 3) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 4) | 0];
+                continue;
+              }
+              case 260: { // then a copy of 113's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                if (!equal) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 3) | 0];
+                continue;
+              }
+              case 261: { // then a copy of 11's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+                continue;
+              }
+              case 262: { // then a copy of 43's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+                const s = K[(pc + 7) | 0];
+                const t = K[(pc + 8) | 0];
+                {
+                  R = (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                    0;
+                  break program;
+                }
+              }
+              case 263: { // then a copy of 75's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 264: { // then a copy of 107's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
+              case 265: { // then a copy of 15's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                continue;
+              }
+              case 266: { // then a copy of 47's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const x = A ^ K[(pc + 2) | 0];
+                const f = K[(pc + 4) | 0];
+                {
+                  R = (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+                  break program;
+                }
+              }
+              case 267: { // then a copy of 79's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                if (equal) {
+                  R = K[(pc + 3) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 4) | 0];
+                continue;
+              }
+              case 268: { // then a copy of 111's case: _T_H_EQ2
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                if (!equal) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 3) | 0];
+                continue;
+              }
+              case 269: { // then a copy of 17's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                continue;
+              }
+              case 270: { // then a copy of 49's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const x = A ^ K[(pc + 2) | 0];
+                const f = K[(pc + 4) | 0];
+                {
+                  R = (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+                  break program;
+                }
+              }
+              case 271: { // then a copy of 81's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                if (equal) {
+                  R = K[(pc + 3) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 4) | 0];
+                continue;
+              }
+              case 272: { // then a copy of 113's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 4 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                const equal = A === K[(pc + 2) | 0];
+                if (!equal) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 3) | 0];
+                continue;
+              }
+              case 273: { // then a copy of 11's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
+                continue;
+              }
+              case 274: { // then a copy of 43's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
+                const s = K[(pc + 7) | 0];
+                const t = K[(pc + 8) | 0];
+                {
+                  R = (t ^ ((t ^ K[(pc + 9) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                    0;
+                  break program;
+                }
+              }
+              case 275: { // then a copy of 75's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (taken) {
+                  R = K[(pc + 8) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 9) | 0];
+                continue;
+              }
+              case 276: { // then a copy of 107's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
+                  R = 0;
+                  break program;
+                }
+                const i = B + K[(pc + 1) | 0];
+                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
+                const taken =
+                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
+                if (!taken) {
+                  R = K[(pc + 9) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 8) | 0];
+                continue;
+              }
+              case 277: { // then a copy of 15's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                continue;
+              }
+              case 278: { // then a copy of 47's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const x = A ^ K[(pc + 2) | 0];
+                const f = K[(pc + 4) | 0];
+                {
+                  R = (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
+                  break program;
+                }
+              }
+              case 279: { // then a copy of 79's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                if (equal) {
+                  R = K[(pc + 3) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 4) | 0];
+                continue;
+              }
+              case 280: { // then a copy of 111's case: _T_H_EQ2 retfalse
+                {
+                  const i = B + K[(pc + 1) | 0];
+                  if (i + 2 > LE) {
+                    R = 0;
+                    break program;
+                  }
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  if (A !== K[(pc + 2) | 0]) {
+                    if (A !== K[(pc + 4) | 0]) {
+                      R = K[(pc + 6) | 0] >>> 0;
+                      break program;
+                    }
+                    pc = K[(pc + 5) | 0];
+                    continue;
+                  }
+                  pc = (pc + 7) | 0;
+                }
+                const i = B + K[(pc + 1) | 0];
+                if (i + 1 > LE) {
+                  R = 0;
+                  break program;
+                }
+                A = P[i];
+                const equal = A === K[(pc + 2) | 0];
+                if (!equal) {
+                  R = K[(pc + 4) | 0] >>> 0;
+                  break program;
+                }
+                pc = K[(pc + 3) | 0];
+                continue;
+              }
+              // END GENERATED
               case 5: // _RET
               {
                 R = K[(pc + 1) | 0] >>> 0;
@@ -1554,8 +3193,7 @@ export function _executor(
           X = S[REG_X];
         }
       }
-      if (batch === undefined) return R;
-      results![frame] = R;
+      return R; // FRAMES: result
     }
   };
   return run as (P: Uint8Array, C?: PacketContext) => number;

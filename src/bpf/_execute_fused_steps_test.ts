@@ -177,3 +177,100 @@ Deno.test("the dispatch loop's fused steps agree with interpret() per call and i
     assert.equal(seen.size, EXPECTED[kind].length, `${kind}: every size and form`);
   }
 });
+
+/**
+ * A test of `[k]`, `[x + k]` after `ldx msh`, `len` or A as it is, each edge
+ * to the next instruction (0) or, `toEnd` + 1 or + 2 ahead, `ret #0` or `ret a`.
+ */
+function testAfter(rng: Random, toEnd: number): Instruction[] {
+  const jump = rng.pick([0x15, 0x25, 0x35, 0x45]); // jeq, jgt, jge, jset #k
+  const edge = () => rng.below(3) === 0 ? 0 : toEnd + rng.below(3);
+  const size = rng.pick([1, 2, 4] as const);
+  const load = rng.below(6) === 0
+    ? [op(0x80)] // ld len
+    : rng.below(5) === 0
+    ? [] // A as the ether type test left it
+    : rng.below(4) === 0
+    ? [op(0xb1, rng.below(8)), op(LOAD_X[size], rng.below(6))] // ldx msh, [x + k]
+    : [op(LOAD[size], rng.below(24))];
+  return [...load, op(jump, rng.pick([0, 1, 2, 3, 0x301, 0x203, 30]), edge(), edge())];
+}
+
+/**
+ * `ldh [k]; jeq #v` returning 0 when false, then one or two tests (tcpdump's
+ * `ether proto` first); or, half the time, the chain `jeq #v1` (to those
+ * tests), else `jeq #v2` after them (to a last test or a return: `host`'s
+ * IPv4, then ARP layout).
+ */
+function etherTypeThen(rng: Random): Instruction[] {
+  const value = () => rng.pick([0, 0x301, 0x203, 2]);
+  const chain = rng.below(2) === 1;
+  const last = chain ? testAfter(rng, 0) : [];
+  const after = chain ? 1 + last.length : 0; // the second `jeq` and the last test
+  const body: Instruction[] = [];
+  // Laid out from the end, so each test knows how many instructions follow it before the returns.
+  for (let n = 1 + rng.below(2); n > 0; n--) body.unshift(...testAfter(rng, body.length + after));
+  const returns = [op(0x06, 1), op(0x06, 0), RET_A];
+  const load = op(LOAD[2], rng.pick([12, 0, 2, 5]));
+  if (!chain) return [load, op(0x15, value(), 0, body.length + 1), ...body, ...returns];
+  const edge = () => rng.below(2) ? 0 : last.length + rng.below(3); // the last test, or a return
+  const second = op(0x15, value(), edge(), edge());
+  return [load, op(0x15, value(), 0, body.length), ...body, second, ...last, ...returns];
+}
+
+Deno.test("`_T_H_EQ retfalse` fused with the next operation agrees with interpret(), per call and in batches", () => {
+  const rng = random(0xe7e7);
+  const data = packets(rng);
+  const seen = new Set<number>();
+  for (let n = 0; n < 600; n++) {
+    const program = etherTypeThen(rng);
+    try {
+      validate(program);
+    } catch {
+      continue;
+    }
+    const code = dispatch._encodeDispatch(_removeKnownTests(_lower(program)));
+    for (const number of code) if (number >= dispatch._T_H_EQ_THEN) seen.add(number);
+    const beyondInt32 = (packet: Uint8Array, context?: PacketContext) =>
+      interpret(program, packet, context);
+    const run = _executor(code, beyondInt32);
+    for (const packet of data) {
+      for (const context of CONTEXTS) {
+        assert.equal(
+          run(packet, context),
+          interpret(program, packet, context),
+          `${JSON.stringify(program)} packet [${packet}] ${JSON.stringify(context)}`,
+        );
+      }
+    }
+    const offsets = new Uint32Array(data.length);
+    let total = 0;
+    data.forEach((packet, i) => (offsets[i] = total, total += packet.length + 1));
+    const bytes = new Uint8Array(total);
+    data.forEach((packet, i) => bytes.set(packet, offsets[i]));
+    const results = new Uint32Array(data.length);
+    const capturedLengths = Uint32Array.from(data, (packet) => packet.length);
+    _executorBatch(_executorFrames(code, beyondInt32))(
+      { bytes, offsets, capturedLengths },
+      results,
+    );
+    data.forEach((packet, i) => {
+      const at = offsets[i];
+      const frame = { dataOffset: at, end: at + packet.length, networkOffset: at, macOffset: at };
+      assert.equal(
+        results[i],
+        interpret(program, bytes, frame),
+        `batch: ${JSON.stringify(program)}`,
+      );
+    });
+  }
+  // Many kinds of next operation (no operand here falls in the fused numbers: offsets, 0x203, 0x301).
+  const first = dispatch._T_H_EQ_THEN;
+  const chains = dispatch._T_H_EQ2_THEN;
+  const n = dispatch._CHAIN_FOLLOWERS.length;
+  const fused = [...seen].filter((number) => number < chains);
+  assert.ok(fused.length >= 20, `only ${fused.length} fused operations: ${fused} (from ${first})`);
+  // The chains with a copy of their follower, in both forms.
+  const inChains = (from: number) => [...seen].filter((m) => m >= from && m < from + n).length;
+  assert.ok(inChains(chains) >= 4 && inChains(chains + n) >= 4, "chains with followers");
+});

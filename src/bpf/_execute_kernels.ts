@@ -112,7 +112,7 @@ export function _range4(P: Uint8Array, B: number, LE: number, K: Int32Array): nu
 }
 
 /**
- * `ld len` tested (`_T_LEN`) with two targets that only return, for the wire
+ * `ld len` tested with two targets that only return (`_T_LEN_RET`), for the wire
  * length W. Operands: shift, mask, rangeMask, low, span, t, f.
  */
 export function _length(W: number, K: Int32Array): number {

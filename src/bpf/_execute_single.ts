@@ -29,7 +29,7 @@
  */
 import type { PacketContext } from "./packet_context.ts";
 import { _captureEnd, _contextLoadEnd, _dataStart, _wireLength } from "./_packet_access.ts";
-import { _RET, _RET_PAIR, _T_B, _T_B_EQ, _T_LEN, _T_W, _T_W_EQ } from "./_dispatch_code.ts";
+import { _RET, _RET_PAIR, _T_B, _T_B_EQ, _T_LEN_RET, _T_W, _T_W_EQ } from "./_dispatch_code.ts";
 import type { _BatchRun } from "./_run_batch.ts";
 import { _batch } from "./_kernel_batch.ts";
 import {
@@ -71,9 +71,9 @@ export function _singleOperation(code: Int32Array): _Single | undefined {
     const kind = RANGE_1 + op - _RET_PAIR - _T_B;
     return { run: _rangeTest(kind, code), runBatch: _batch(kind, code) };
   }
-  if (op === _T_LEN && code[code[8]] === _RET && code[code[9]] === _RET) {
+  if (op === _T_LEN_RET) {
     // shift, mask, rangeMask, low, span, then the two returned values.
-    const operands = Int32Array.of(...code.subarray(3, 8), code[code[8] + 1], code[code[9] + 1]);
+    const operands = code.subarray(3, 10);
     return { run: _lengthTest(operands), runBatch: _batch(LENGTH, operands) };
   }
   return undefined;

@@ -213,6 +213,9 @@ function program(rng: Random, count: number): Instruction[] {
 /** Words per operation (the number and its operands), by operation number, without `_RET_PAIR`. */
 function width(n: number): number {
   const d = dispatch;
+  // `_T_H_EQ retfalse` fused with the next operation: its own five words.
+  if (n >= d._T_H_EQ_THEN && n < d._T_H_EQ2_THEN) return 5;
+  if (n >= d._T_H_EQ2_THEN && n < d._T_H_EQ2_THEN + 2 * d._CHAIN_FOLLOWERS.length) return 7;
   if (n >= d._FALSE_RETURNS && n < d._FALSE_RETURNS + 32) n -= d._FALSE_RETURNS;
   else if (n >= d._TRUE_RETURNS && n < d._TRUE_RETURNS + 32) n -= d._TRUE_RETURNS;
   else if (n >= d._RET_PAIR && n < 2 * d._RET_PAIR) n -= d._RET_PAIR;
@@ -237,6 +240,9 @@ function width(n: number): number {
     [d._T_A_EQ2]: 6,
     [d._GOTO_BACK]: 2,
     [d._T_LEN]: 10,
+    [d._T_LEN_RET]: 10,
+    [d._T_LEN_RETTRUE]: 10,
+    [d._T_LEN_RETFALSE]: 10,
     [d._T_NEG]: 10,
     [d._T_X]: 4,
     [d._T_X_MEM]: 5,
@@ -343,6 +349,9 @@ Deno.test("the closure strategy's superinstructions agree with interpret() on ra
   }
   for (const name of ["_T_B_EQ2", "_T_H_EQ2", "_T_W_EQ2", "_T_A_EQ2"] as const) {
     assert.ok(seen.has(d[name] + d._FALSE_RETURNS), `${name} returning at its end`);
+  }
+  for (const name of ["_T_LEN", "_T_LEN_RET", "_T_LEN_RETTRUE", "_T_LEN_RETFALSE"] as const) {
+    assert.ok(seen.has(d[name]), name);
   }
 });
 
