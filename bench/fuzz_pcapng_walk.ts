@@ -15,7 +15,7 @@ import { _prng } from "../tests/_fuzz.ts";
 import {
   _bytesOf,
   _difference,
-  _FuzzCapture,
+  type _FuzzCapture,
   _generate,
   _hex,
   _knownDivergence,
@@ -125,7 +125,7 @@ for (let n = 0; n < Number(flags.captures); n++) {
     count(label);
     if (label !== "MISMATCH" || shown >= Number(flags.max)) continue;
     shown++;
-    const [blocks, reduced] = await _reduce(capture, c, difference);
+    const [blocks, reduced] = await _reduce(capture, c, difference!);
     const bytes = _bytesOf({ blocks, notes: [] });
     console.log(
       `MISMATCH capture ${n} mutant ${m}: ${difference}\n  notes: ${capture.notes.join("; ")}\n` +
