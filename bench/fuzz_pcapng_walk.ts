@@ -1,7 +1,8 @@
 /**
  * Mutation fuzz of the pcapng fast path of `filter --base link|network --expr E`
  * (tests/_pcapng_walk_fuzz.ts), for long runs:
- * `deno run -A bench/fuzz_pcapng_walk.ts [--seed N] [--captures N] [--mutants N] [--network]`
+ * `deno run -A bench/fuzz_pcapng_walk.ts [--seed N] [--captures N] [--mutants N] [--network] [--narrow]`
+ * (`--narrow`: only the time-stamp resolutions and offsets the seeded test uses).
  * Each generated capture and its mutants go through our CLI (stdin, odd read sizes) and
  * `tcpdump -r - -w - E` (bytes and exit status); with `--network`, `--base network` is
  * compared with the same run under `--strategy interpret`. Every mismatch is reduced (blocks
@@ -35,6 +36,7 @@ const flags = parseArgs({
     captures: { type: "string", default: "50" },
     mutants: { type: "string", default: "10" },
     network: { type: "boolean", default: false },
+    narrow: { type: "boolean", default: false },
     max: { type: "string", default: "20" },
   },
 }).values;
@@ -55,6 +57,18 @@ async function _check(bytes: Uint8Array, c: _Case): Promise<string | undefined> 
   }
   const theirs = _tcpdump(bytes, c.expression);
   const ours = await _ours(bytes, ["--base", "link", "--expr", c.expression], c.reads, c.blockSize);
+  const slow = await _ours(
+    bytes,
+    ["--base", "link", "--expr", c.expression, "--strategy", "interpret"],
+    c.reads,
+    c.blockSize,
+  );
+  const self = _difference(slow, ours);
+  if (self !== undefined) {
+    const known = _knownDivergence(slow, ours);
+    const prefix = known === undefined ? "" : `known ${known} (fast/slow): `;
+    return `${prefix}fast path against --strategy interpret: ${self}`;
+  }
   const t = await theirs;
   if (_refused(t)) {
     return ours.code === 0 ? `tcpdump refused (${t.stderr.trim()}), we ran` : undefined;
@@ -108,7 +122,7 @@ const count = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
 let shown = 0;
 const expressions = flags.network ? NETWORK_EXPRESSIONS : LINK_EXPRESSIONS;
 for (let n = 0; n < Number(flags.captures); n++) {
-  const original = _generate(random);
+  const original = _generate(random, { wide: !flags.narrow });
   for (let m = 0; m <= Number(flags.mutants); m++) {
     const capture = m === 0 ? original : _mutate(random, original);
     const c: _Case = {
