@@ -127,7 +127,7 @@ for (let n = 0; n < Number(flags.captures); n++) {
     const capture = m === 0 ? original : _mutate(random, original);
     const c: _Case = {
       expression: random.pick(expressions),
-      reads: _readsOf(random),
+      reads: _readsOf(random, _bytesOf(capture)),
       blockSize: random.pick([8192, 65536, 262144]),
     };
     const difference = await _check(_bytesOf(capture), c);
