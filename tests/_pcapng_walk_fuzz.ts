@@ -453,7 +453,9 @@ const KNOWN_LINK_TYPES = new Set([0, 1, 12, 101, 108, 113, 228, 229, 276]);
  */
 export function _knownDivergence(theirs: _Outcome, ours: _Outcome): string | undefined {
   if (
-    /^reading from file -, link-type [^\n]*\n?$/.test(theirs.stderr) && ours.code === 0 &&
+    /filtering not implemented|unknown data link type|^reading from file -[^\n]*\n?$/.test(
+      theirs.stderr,
+    ) && ours.code === 0 &&
     ours.stdout.length === 24
   ) {
     return "unknown-link"; // tcpdump refused the expression on a link type without a name
