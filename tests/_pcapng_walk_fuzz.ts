@@ -449,7 +449,8 @@ const KNOWN_LINK_TYPES = new Set([0, 1, 12, 101, 108, 113, 228, 229, 276]);
  * cut to the snaplen, exceeds its body; we take the body), `unknown-link` (a link type we
  * do not know: we accept nothing), `time-stamps` (the same records but for time stamps),
  * `idb-options` (libpcap refuses an IDB whose options overrun it; we take it),
- * `byte-order-change` (libpcap stops at a section of the other byte order; we go on).
+ * `byte-order-change` (libpcap stops at a section of the other byte order; we go on),
+ * `no-interface` (a pcapng of no interface: libpcap fails; we write nothing and succeed).
  */
 export function _knownDivergence(theirs: _Outcome, ours: _Outcome): string | undefined {
   if (
@@ -461,6 +462,9 @@ export function _knownDivergence(theirs: _Outcome, ours: _Outcome): string | und
     return "unknown-link"; // tcpdump refused the expression on a link type without a name
   }
   if (/type 101 different from the type of the first/.test(theirs.stderr)) return "raw-second-idb";
+  if (/has no Interface Description Blocks/.test(theirs.stderr) && ours.stdout.length === 0) {
+    return "no-interface";
+  }
   if (/block of type 3 in pcapng dump file is too short/.test(theirs.stderr)) return "spb-short";
   if (
     /type 1 in pcapng dump file is too short|Description Block has .* length/.test(theirs.stderr)
