@@ -72,7 +72,8 @@ Deno.test({
           const difference = _difference(t, ours);
           if (difference !== undefined) {
             const label = _knownDivergence(t, ours);
-            assert.ok(label !== undefined, difference);
+            // (Time stamps: the narrow generator's parameters are all written as libpcap does.)
+            assert.ok(label !== undefined && label !== "time-stamps", difference);
             known.set(label, (known.get(label) ?? 0) + 1);
           } else compared++;
         }
