@@ -41,7 +41,9 @@ function _i64(c: _WasmCode, value: number): _WasmCode {
  * captured, 5 ticks, 6 seconds), for time stamps of `resolution` ticks a
  * second and `offset` seconds (libpcap's: seconds `ticks / resolution +
  * offset`, microseconds `(ticks % resolution) * 1e6 / resolution`, 64-bit
- * unsigned; with microseconds, `ticks - seconds * 1e6`, the same).
+ * unsigned, or for a decimal resolution above microseconds `(ticks %
+ * resolution) / (resolution / 1e6)`; with microseconds, `ticks - seconds *
+ * 1e6`, the same).
  */
 function _body(resolution: number, offset: number): _WasmCode {
   const c = new _WasmCode();
@@ -58,7 +60,11 @@ function _body(resolution: number, offset: number): _WasmCode {
   c.op(_I32_WRAP_I64).memory(_OP.i32Store, 0);
   c.get(2);
   if (resolution === 1e6) c.get(5).get(6).op(_I64_CONST).signed(1000000).op(_I64_MUL).op(_I64_SUB);
-  else {
+  else if (resolution % 1e6 === 0) {
+    // A decimal resolution above microseconds: libpcap divides (SCALE_DOWN_DEC; no wrap).
+    _i64(c.get(5), resolution).op(_I64_REM_U);
+    _i64(c, resolution / 1e6).op(_I64_DIV_U);
+  } else {
     _i64(c.get(5), resolution).op(_I64_REM_U).op(_I64_CONST).signed(1000000).op(_I64_MUL);
     _i64(c, resolution).op(_I64_DIV_U);
   }

@@ -28,19 +28,26 @@ export function _microseconds(
   offset: number,
   out: Uint32Array,
 ): void {
-  if (high < 0x200000 && Number.isInteger(resolution)) {
+  // libpcap scales a decimal resolution above microseconds down by a division
+  // (SCALE_DOWN_DEC: a multiple of 10^6, which no power of 2 is); any other by
+  // `fraction * 10^6 / resolution` in 64-bit unsigned arithmetic (it wraps).
+  const decimal = resolution >= 1e6 && resolution % 1e6 === 0;
+  if (high < 0x200000 && Number.isInteger(resolution) && (decimal || resolution < 2 ** 33)) {
+    // Exact in doubles: ticks below 2^53, fraction * 10^6 below 2^53 where multiplied.
     const ticks = high * 2 ** 32 + low;
     const fraction = ticks % resolution;
     out[0] = Math.floor(ticks / resolution) + offset;
-    out[1] = resolution === 1e6 ? fraction : Math.floor(fraction * 1e6 / resolution);
+    out[1] = decimal
+      ? Math.floor(fraction / (resolution / 1e6))
+      : Math.floor(fraction * 1e6 / resolution);
     return;
   }
-  // As libpcap computes it, in 64-bit unsigned arithmetic.
   const ticks = (BigInt(high) << 32n) | BigInt(low);
   const res = BigInt(Math.round(resolution));
-  const fraction = ((ticks % res) * 1000000n) & 0xffffffffffffffffn;
   out[0] = Number(BigInt.asUintN(32, ticks / res + BigInt(offset)));
-  out[1] = Number(BigInt.asUintN(32, fraction / res));
+  out[1] = decimal
+    ? Number(BigInt.asUintN(32, (ticks % res) / (res / 1000000n)))
+    : Number(BigInt.asUintN(32, (((ticks % res) * 1000000n) & 0xffffffffffffffffn) / res));
 }
 
 /** Whether the metadata record at `start` is an Interface Description Block (type 1, either byte order). */
