@@ -67,7 +67,16 @@ export interface CaptureDecoderOptions {
    * interface its filter cannot be compiled for.
    * @default {undefined}
    */
-  refuseInterface?: (captureInterface: CaptureInterface) => string | undefined;
+  refuseInterface?: (captureInterface: {
+    /** The interface's index over the whole input (0 for pcap). */
+    readonly index: number;
+    /** Its LINKTYPE_ value. */
+    readonly linkType: number;
+    /** Its snapshot length as the file gives it. */
+    readonly snaplen: number;
+    /** Whether its section (or the pcap file) is little-endian. */
+    readonly littleEndian: boolean;
+  }) => string | undefined;
 }
 
 const _STATE_START = 0;
