@@ -59,6 +59,24 @@ export interface CaptureDecoderOptions {
    * @default {65536}
    */
   maxInterfaces?: number;
+  /**
+   * Why the reader cannot go on past this interface (the pcap file header's,
+   * or a pcapng IDB), or `undefined` to accept it: a refused interface ends
+   * the input there with a {@linkcode CaptureFormatError} carrying the
+   * reason (every record before it decoded), as tcpdump stops on an
+   * interface its filter cannot be compiled for.
+   * @default {undefined}
+   */
+  refuseInterface?: (captureInterface: {
+    /** The interface's index over the whole input (0 for pcap). */
+    readonly index: number;
+    /** Its LINKTYPE_ value. */
+    readonly linkType: number;
+    /** Its snapshot length as the file gives it. */
+    readonly snaplen: number;
+    /** Whether its section (or the pcap file) is little-endian. */
+    readonly littleEndian: boolean;
+  }) => string | undefined;
 }
 
 const _STATE_START = 0;
@@ -139,6 +157,7 @@ export class CaptureDecoder {
   readonly #maxCapturedLength: number;
   readonly #maxBlockLength: number;
   readonly #maxInterfaces: number;
+  readonly #refuseInterface: CaptureDecoderOptions["refuseInterface"];
 
   #state = _STATE_START;
   #format: "pcap" | "pcapng" | undefined;
@@ -179,6 +198,7 @@ export class CaptureDecoder {
     this.#maxCapturedLength = options.maxCapturedLength ?? _DEFAULT_MAX_CAPTURED_LENGTH;
     this.#maxBlockLength = options.maxBlockLength ?? _DEFAULT_MAX_BLOCK_LENGTH;
     this.#maxInterfaces = options.maxInterfaces ?? 65536;
+    this.#refuseInterface = options.refuseInterface;
     const capacity = 256;
     this.#batch = {
       bytes: _EMPTY,
@@ -584,6 +604,22 @@ export class CaptureDecoder {
     this.#carryView = new DataView(next.buffer);
   }
 
+  /** Adds an interface unless `refuseInterface` refuses it (then the decoder has failed). */
+  #pushInterface(captureInterface: CaptureInterface, offset: number): boolean {
+    const refusal = this.#refuseInterface?.(captureInterface);
+    if (refusal !== undefined) {
+      this.#error = new CaptureFormatError(
+        `Cannot read past interface ${captureInterface.index} at byte offset ${offset}: ${refusal}`,
+        offset,
+        this.#recordIndex,
+        this.#packetIndex,
+      );
+      return false;
+    }
+    this.#interfaces.push(captureInterface);
+    return true;
+  }
+
   #bad(reason: string, offset: number): -1 {
     const what = this.#format === "pcapng"
       ? "pcapng block"
@@ -770,7 +806,7 @@ export class CaptureDecoder {
       snaplen: this.#pcapSnaplen,
       maxCapturedLength: this.#maxCapturedLength,
     };
-    this.#interfaces.push({
+    const added = this.#pushInterface({
       index: 0,
       localIndex: 0,
       section: 0,
@@ -781,7 +817,8 @@ export class CaptureDecoder {
       timestampResolution: magic === _PCAP_MAGIC_NS ? 1e9 : 1e6,
       timestampOffset: 0,
       block: bytes.slice(pos, pos + _PCAP_FILE_HEADER),
-    });
+    }, offset);
+    if (!added) return false;
     this.#state = _STATE_PCAP;
     this.#add(0, pos, pos + _PCAP_FILE_HEADER, pos, 0, 0, 0);
     return true;
@@ -957,7 +994,7 @@ export class CaptureDecoder {
       p = value + ((size + 3) & ~3);
     }
     const index = this.#interfaces.length;
-    this.#interfaces.push({
+    const added = this.#pushInterface({
       index,
       localIndex: this.#sectionCount,
       section: this.#section,
@@ -971,7 +1008,8 @@ export class CaptureDecoder {
       ...(description === undefined ? {} : { description }),
       block: bytes.slice(pos, pos + length),
       sectionHeader: this.#sectionHeader,
-    });
+    }, offset);
+    if (!added) return false;
     this.#snaplens.push(
       snaplen === 0 || snaplen > this.#maxCapturedLength ? this.#maxCapturedLength : snaplen,
     );

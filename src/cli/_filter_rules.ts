@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { _expressionInterfaceCheck } from "./_expression_interface_check.ts";
 import type { CompiledRuleSet, CompileRuleSetOptions } from "../rules/compiled_rule_set.ts";
 import type { RuleSet } from "../rules/rule_set.ts";
 import type { _Parsed } from "../args/_args.ts";
@@ -197,7 +198,10 @@ export async function _filterWithRules(
       base,
       pool: split?.poolOver(wasmBlocks) ?? wasmBlocks,
       routing() {
-        const router = new _ThreadedRouter(rules, split, waitForWorker);
+        // Not for a rule file's one program rule: there a rule that cannot be
+        // made for an interface does not match on it.
+        const refuseInterface = _expressionInterfaceCheck(loaded.source, loaded.base);
+        const router = new _ThreadedRouter(rules, split, waitForWorker, { refuseInterface });
         return { router, counters: () => router.counters(), close: () => router.close() };
       },
       walk,

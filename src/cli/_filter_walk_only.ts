@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { _expressionInterfaceCheck } from "./_expression_interface_check.ts";
 import type { CompiledRuleSet } from "../rules/compiled_rule_set.ts";
 import type { RuleSet, RuleSetCounters } from "../rules/rule_set.ts";
 import { CaptureDecoder } from "../capture/capture_decoder.ts";
@@ -193,7 +194,9 @@ export async function _filterWalkOnly(
     base: run.base,
     pool: "reason" in walk ? undefined : walk,
     routing() {
-      const router = new _RecordRouter(rules);
+      const router = new _RecordRouter(rules, {
+        decoder: { refuseInterface: _expressionInterfaceCheck(run.source, run.base) },
+      });
       return { router, counters: () => router.ruleSet.counters(), close() {} };
     },
     walk,

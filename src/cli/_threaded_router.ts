@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { CaptureDecoderOptions } from "../capture/capture_decoder.ts";
 import type { CompiledRuleSet, CompileRuleSetOptions } from "../rules/compiled_rule_set.ts";
 import type { RuleSet, RuleSetCounters } from "../rules/rule_set.ts";
 import { _RecordRouter } from "../stream/_record_router.ts";
@@ -70,8 +71,14 @@ export class _ThreadedRouter extends _RecordRouter {
   readonly #rules: CompiledRuleSet;
   readonly #split: _WorkerSplit | undefined;
 
-  constructor(rules: CompiledRuleSet, split?: _WorkerSplit, waitForWorker = false) {
-    super(rules, { split });
+  /** `decoder`: the capture decoder's options (`refuseInterface` of `filter --expr`). */
+  constructor(
+    rules: CompiledRuleSet,
+    split?: _WorkerSplit,
+    waitForWorker = false,
+    decoder?: CaptureDecoderOptions,
+  ) {
+    super(rules, { split, decoder });
     this.#rules = rules;
     this.#split = split;
     split?.attach(rules);

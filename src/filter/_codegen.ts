@@ -306,9 +306,49 @@ const _LINK_NAMES: Record<number, string> = {
   276: "Linux cooked v2",
 };
 
-/** Whether the compiler supports a LINKTYPE_/DLT_ value. */
+/**
+ * DLT_ values (inclusive ranges) that libpcap 1.10's gencode has no
+ * link-layer description for (its `init_linktype` `default:` case, within
+ * DLT_MATCHING_MIN..MAX): only expressions that need no link header
+ * (`len`, `greater`, `less`, `link[...]` and the like) compile there; every
+ * other one is "DLT N link-layer type filtering not implemented". Recorded
+ * from tcpdump 4.99.3 / libpcap 1.10.3 (`tcpdump -r FILE -d ip` for every
+ * link type 0..299); `compile_filter_link_free_test.ts` checks it live.
+ */
+const _LINK_FREE_RANGES: readonly (readonly [number, number])[] = [
+  [110, 111],
+  [115, 116],
+  [118, 118],
+  [120, 121],
+  [124, 126],
+  [128, 128],
+  [139, 162],
+  [169, 177],
+  [182, 182],
+  [184, 191],
+  [193, 193],
+  [195, 199],
+  [201, 225],
+  [227, 227],
+  [230, 231],
+  [235, 237],
+  [239, 239],
+  [242, 275],
+  [277, 289],
+];
+
+/**
+ * Whether libpcap compiles only link-header-free expressions for this link
+ * type (see {@linkcode _LINK_FREE_RANGES}).
+ */
+export function _isLinkFreeLinkType(linkType: number): boolean {
+  return _LINK_FREE_RANGES.some(([low, high]) => linkType >= low && linkType <= high);
+}
+
+/** Whether the compiler supports a LINKTYPE_/DLT_ value (in full, or link-header-free only). */
 export function _isSupportedLinkType(linkType: number): boolean {
-  return linkType !== _DLT_PPP && Object.hasOwn(_LINK_NAMES, linkType);
+  return (linkType !== _DLT_PPP && Object.hasOwn(_LINK_NAMES, linkType)) ||
+    _isLinkFreeLinkType(linkType);
 }
 
 /**
@@ -517,7 +557,7 @@ export class _CodeGen {
       case 229:
         return proto === _ETHERTYPE_IPV6;
     }
-    return this.#err(`unsupported link type ${this.#dlt}`, col);
+    return this.#err(`${this.#linkName} link-layer type filtering not implemented`, col);
   }
 
   /**

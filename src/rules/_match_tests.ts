@@ -12,7 +12,11 @@ import { validate } from "../bpf/validate.ts";
 import type { Instruction } from "../bpf/instruction.ts";
 import { _fieldsFit } from "../bpf/_instruction_fields.ts";
 import { _compileOptimised, compileFilter } from "../filter/compile_filter.ts";
-import { _isSupportedLinkType, _readsSavefileByteOrder } from "../filter/_codegen.ts";
+import {
+  _isLinkFreeLinkType,
+  _isSupportedLinkType,
+  _readsSavefileByteOrder,
+} from "../filter/_codegen.ts";
 import {
   type FilterInterface,
   filterOptionsForInterface,
@@ -691,7 +695,9 @@ const _LINK_TEST_SNAPLEN = 262144;
  * whether it matches, so interfaces that differ in it alone share one
  * program, and so do the streams that declare them. A link type the
  * compiler does not know has no program for any expression: all of them
- * share one key. So a match keeps at most 13 programs, however many
+ * share one key; so do those libpcap has no link-layer description for
+ * (their programs read no link-type field, the same for all). So a match
+ * keeps at most 14 programs, however many
  * captures or interfaces (up to 65,536 in a pcapng upload) it meets.
  */
 export function _linkKey(
@@ -700,6 +706,8 @@ export function _linkKey(
 ): string | number {
   if (captureInterface === undefined) return linkType;
   const type = captureInterface.linkType;
+  // Without a link-layer description, programs read no link-type field: one for all such types.
+  if (_isLinkFreeLinkType(type)) return "link-free";
   if (!_isSupportedLinkType(type)) return "unsupported";
   if (!_readsSavefileByteOrder(type)) return `${type}`;
   return `${type} ${captureInterface.littleEndian ? "le" : "be"}`;

@@ -22,7 +22,7 @@
  * Bounds: the watch holds at most one block it has not seen whole (at most
  * the decoder's `maxBlockLength`), and its decoder caps interfaces as the
  * router's does; per rule set, one making pass per distinct interface key
- * (at most 13: `_linkKey`), shared by every stream; one pass runs at a time.
+ * (at most 14: `_linkKey`), shared by every stream; one pass runs at a time.
  *
  * @module
  */
