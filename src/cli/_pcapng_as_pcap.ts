@@ -98,6 +98,11 @@ class _Transcoder {
   readonly #pool: _BlockPool;
   readonly #interfaces: readonly CaptureInterface[];
   readonly #time = new Uint32Array(2);
+  /** Views on the last input and output arrays, so that records do not each make one. */
+  readonly #views: [Uint8Array | undefined, DataView | undefined][] = [[undefined, undefined], [
+    undefined,
+    undefined,
+  ]];
   /** The first interface's link type (-1: none yet) and snapshot length. */
   #linkType = -1;
   #snapshot = 0;
@@ -267,7 +272,7 @@ class _Transcoder {
     used: number,
   ): number {
     const start = batch.start[i];
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const view = this.#viewOf(bytes, 0);
     const little = iface.littleEndian;
     // Enhanced (6) and obsolete (2) packet blocks: the time stamp at 12; simple (3): none.
     const simple = view.getUint32(start, little) === 3;
@@ -304,22 +309,24 @@ class _Transcoder {
     used: number,
   ): number {
     const time = this.#time;
-    const resolution = iface.timestampResolution;
-    if (resolution === 1e6 && iface.timestampOffset === 0 && high < 0x200000) {
-      const ticks = high * 2 ** 32 + low;
-      const seconds = Math.floor(ticks / 1e6);
-      time[0] = seconds;
-      time[1] = ticks - seconds * 1e6;
-    } else {
-      _microseconds(high, low, resolution, iface.timestampOffset, time);
-    }
-    const to = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    _microseconds(high, low, iface.timestampResolution, iface.timestampOffset, time);
+    const to = this.#viewOf(out, 1);
     to.setUint32(used, time[0], true);
     to.setUint32(used + 4, time[1], true);
     to.setUint32(used + 8, captured, true);
     to.setUint32(used + 12, wire, true);
     out.set(bytes.subarray(data, data + captured), used + _PCAP_RECORD_HEADER);
     return used + _PCAP_RECORD_HEADER + captured;
+  }
+
+  /** A view on `array`, made again only when slot `slot` last held another array. */
+  #viewOf(array: Uint8Array, slot: 0 | 1): DataView {
+    const cached = this.#views[slot];
+    if (cached[0] !== array) {
+      cached[0] = array;
+      cached[1] = new DataView(array.buffer, array.byteOffset, array.byteLength);
+    }
+    return cached[1]!;
   }
 
   /** The next interface: the file header at the first; a refused one ends the input. */
