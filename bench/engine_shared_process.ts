@@ -36,6 +36,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { bpfInsns, framePackets, type Instruction, libpcap, readFrames } from "./_libpcap_ffi.ts";
 
 const { values } = parseArgs({
   options: {
@@ -52,7 +53,6 @@ const { values } = parseArgs({
 const PACKETS = Number(values.packets);
 const SLICES = Number(values.slices);
 const SLICE_MS = Number(values["slice-ms"]);
-const DATA = new URL("./data/", import.meta.url).pathname;
 
 /** Filters of many sizes, as a measurer might pick them (tcpdump syntax, Ethernet). */
 const DEFAULT_EXPRESSIONS = [
@@ -73,66 +73,10 @@ const DEFAULT_EXPRESSIONS = [
   "len > 100",
 ];
 
-type Instruction = { code: number; jt: number; jf: number; k: number };
 type Run = (packet: Uint8Array) => number;
 
-/** The first `count` frames of a little-endian microsecond pcap, side by side in one buffer. */
-function readFrames(path: string, count: number) {
-  const file = Deno.readFileSync(path);
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  if (view.getUint32(0, true) !== 0xa1b2c3d4) throw new Error(`${path}: not a LE pcap`);
-  const offsets = new Uint32Array(count);
-  const lengths = new Uint32Array(count);
-  const bytes = new Uint8Array(count * 65536 > file.length ? file.length : count * 65536);
-  let at = 24;
-  let used = 0;
-  for (let i = 0; i < count; i++) {
-    const captured = view.getUint32(at + 8, true);
-    offsets[i] = used;
-    lengths[i] = captured;
-    bytes.set(file.subarray(at + 16, at + 16 + captured), used);
-    used += captured;
-    at += 16 + captured;
-  }
-  return { bytes: bytes.subarray(0, used), offsets, lengths };
-}
-
-/** libpcap's `bpf_filter` and the thread's CPU clock, through FFI. */
-function libpcap() {
-  const library = `${DATA}_bpf_filter_ffi.so`;
-  const source = new URL("./_bpf_filter_ffi.c", import.meta.url).pathname;
-  const built = new Deno.Command("gcc", {
-    args: ["-O2", "-shared", "-fPIC", "-o", library, source, "-lpcap"],
-    stderr: "piped",
-  }).outputSync();
-  if (!built.success) throw new Error(new TextDecoder().decode(built.stderr).trim());
-  return Deno.dlopen(library, {
-    thread_cpu_ns: { parameters: [], result: "f64" },
-    run_rounds: {
-      parameters: ["buffer", "buffer", "buffer", "buffer", "u32", "i32"],
-      result: "f64",
-    },
-  }).symbols;
-}
-
-/** The program as `struct bpf_insn[]` bytes. */
-function bpfInsns(program: Instruction[]): Uint8Array {
-  const bytes = new Uint8Array(program.length * 8);
-  const view = new DataView(bytes.buffer);
-  program.forEach(({ code, jt, jf, k }, i) => {
-    view.setUint16(i * 8, code, true);
-    view.setUint8(i * 8 + 2, jt);
-    view.setUint8(i * 8 + 3, jf);
-    view.setUint32(i * 8 + 4, k >>> 0, true);
-  });
-  return bytes;
-}
-
 const frames = readFrames(values.capture!, PACKETS);
-const packets = Array.from(
-  frames.offsets,
-  (offset, i) => frames.bytes.subarray(offset, offset + frames.lengths[i]),
-);
+const packets = framePackets(frames);
 const ffi = libpcap();
 const trees = values.trees!.split(",").map((tree) => new URL(tree, `file://${Deno.cwd()}/`).href);
 const strategies = values.strategies!.split(",");
