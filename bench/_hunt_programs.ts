@@ -35,10 +35,14 @@ function ins(code: number, k = 0, jt = 0, jf = 0): Instruction {
   return { code, jt, jf, k: k >>> 0 };
 }
 
-/** A load from the first 80 bytes (headers), now and then far past a small frame. */
-function loadAbsolute(r: SeededRandom): Instruction {
+/**
+ * A load from the headers (the first 56 bytes, inside every frame of the
+ * captures), or with `far` now and then from far past a small frame (the
+ * program then returns 0 there).
+ */
+function loadAbsolute(r: SeededRandom, far = true): Instruction {
   const code = r.pick([LD_W, LD_H, LD_B]);
-  return ins(code, r.chance(0.03) ? r.between(100, 1600) : r.between(0, 76));
+  return ins(code, far && r.chance(0.03) ? r.between(100, 1600) : r.between(0, 52));
 }
 
 /** An ALU operation on A; a shift by X comes with an `ldx #k` below 32 before it. */
@@ -84,11 +88,11 @@ function scratchWritten(r: SeededRandom): Instruction[] {
 }
 
 /** Instructions of one straight (jump-free) step, drawn by `weights` of the categories. */
-function straightStep(r: SeededRandom, weights: Weights): Instruction[] {
+function straightStep(r: SeededRandom, weights: Weights, far: boolean): Instruction[] {
   const category = pickWeighted(r, weights);
   switch (category) {
     case "load":
-      return [loadAbsolute(r)];
+      return [loadAbsolute(r, far)];
     case "alu":
       return aluOperation(r);
     case "scratch":
@@ -121,19 +125,26 @@ function pickWeighted<T extends string>(r: SeededRandom, weights: Partial<Record
 }
 
 /**
- * A program of about `length` instructions: scratch cells written first,
- * then steps drawn by `weights` (tests and `ja` jump forward by at most
- * `reach`, `ret` returns mid-program), then an ending.
+ * A program of about `length` instructions: scratch cells written first (if
+ * `weights` has scratch traffic), then steps drawn by `weights` (tests and
+ * `ja` jump forward by at most `reach`, `ret` returns mid-program), then an
+ * ending. `far`: loads may read far past small frames.
  */
-function randomProgram(r: SeededRandom, length: number, weights: Weights, reach: number) {
-  const body: Instruction[] = [...scratchWritten(r)];
+function randomProgram(
+  r: SeededRandom,
+  length: number,
+  weights: Weights,
+  reach: number,
+  far = true,
+) {
+  const body: Instruction[] = weights.scratch ? scratchWritten(r) : [];
   const target = Math.max(length, body.length + 4) - 3;
   while (body.length < target) {
     const what = pickWeighted(r, { step: 10, ...pickJumps(weights) });
     if (what === "test") body.push(test(r, reach));
     else if (what === "ja") body.push(ins(JA, r.below(reach + 1)));
     else if (what === "ret") body.push(ins(r.chance(0.7) ? RET_K : RET_A, r.pick([0, 1, 0xffff])));
-    else body.push(...straightStep(r, weights));
+    else body.push(...straightStep(r, weights, far));
   }
   const program = [...body, ...ending(r)];
   return clampJumps(program);
@@ -160,7 +171,7 @@ const STRAIGHT: Weights = { load: 3, alu: 6, scratch: 3, indirect: 1, registers:
 export const HAND_MADE_KINDS: readonly {
   kind: string;
   sizes: [number, number];
-  make: (r: SeededRandom, size: number) => Instruction[];
+  make: (r: SeededRandom, size: number) => Instruction[] | Labelled;
 }[] = [
   {
     kind: "tiny",
@@ -215,7 +226,12 @@ export const HAND_MADE_KINDS: readonly {
   {
     kind: "straight-long",
     sizes: [1000, 4096],
-    make: (r, size) => randomProgram(r, size, STRAIGHT, 0),
+    make: (r, size) => randomProgram(r, size, STRAIGHT, 0, false),
+  },
+  {
+    kind: "op-runs",
+    sizes: [40, 400],
+    make: (r, size) => opRun(r, size),
   },
   {
     kind: "compare-chain",
@@ -228,6 +244,47 @@ export const HAND_MADE_KINDS: readonly {
     make: (r, size) => randomProgram(r, size, { ...STRAIGHT, imm: 1, test: 6, ja: 1, ret: 1 }, 30),
   },
 ];
+
+/** Operations that `op-runs` repeats, each as the instructions of one repetition. */
+const REPEATED: readonly [string, (r: SeededRandom) => Instruction[]][] = [
+  ...["add", "sub", "mul", "div", "or", "and", "lsh", "rsh", "mod", "xor"].map((name, i) =>
+    [`${name} #k`, (r: SeededRandom) => {
+      const code = ALU_K[i];
+      const k = name === "lsh" || name === "rsh" ? r.below(32) : r.between(1, 1000);
+      return [ins(code, k)];
+    }] as [string, (r: SeededRandom) => Instruction[]]
+  ),
+  ...["add", "sub", "mul", "div", "or", "and", "mod", "xor"].map((name, i) =>
+    [`${name} x`, () => [ins(ALU_X[i])]] as [string, (r: SeededRandom) => Instruction[]]
+  ),
+  ["neg", () => [ins(NEG)]],
+  ["ld [k]", (r) => [loadAbsolute(r, false)]],
+  [
+    "ldx msh; ld [x + k]",
+    (r) => [ins(LDX_MSH, 14), ins(r.pick([LD_IND_W, LD_IND_H, LD_IND_B]), 20)],
+  ],
+  ["st; ld M", (r) => [ins(ST, r.below(16)), ins(LD_MEM, r.below(16))]],
+  ["tax; txa", () => [ins(TAX), ins(TXA)]],
+  ["ld len", () => [ins(LD_LEN)]],
+  ["ld #k", (r) => [ins(LD_IMM, r.next())]],
+  ["ja 0", () => [ins(JA, 0)]],
+  ["jeq #k not taken", (r) => [ins(JEQ, 0x7fffffff - r.below(100), 0, 0)]],
+  [
+    "ld [k]; jgt #k; ld #k",
+    (r) => [loadAbsolute(r, false), ins(JGT, r.below(256), 1, 0), ins(LD_IMM, 1)],
+  ],
+];
+
+/** One operation repeated (named in the label): the cost of each operation alone. */
+function opRun(r: SeededRandom, size: number): Labelled {
+  const [name, repeat] = r.pick(REPEATED);
+  const body = [...scratchWritten(r), loadAbsolute(r, false), ins(LDX_IMM, r.between(1, 9))];
+  while (body.length < size) body.push(...repeat(r));
+  return { program: [...body, ins(RET_A)], label: name };
+}
+
+/** A program with a label for its name. */
+type Labelled = { program: Instruction[]; label: string };
 
 /** A 1–4 instruction program (`ret #k`, `ret a` of a load or `len`, one test). */
 function tinyProgram(r: SeededRandom): Instruction[] {
@@ -269,8 +326,11 @@ export function handMadePrograms(r: SeededRandom, kind: string, count: number): 
   if (maker === undefined) throw new Error(`unknown kind "${kind}"`);
   return Array.from({ length: count }, (_, i) => {
     const size = r.logBetween(maker.sizes[0], maker.sizes[1]);
-    const program = maker.make(r, size).slice(0, 4096);
-    if (program.length === 4096) program[4095] = ins(RET_A);
-    return { kind, name: `${kind} #${i}`, program: clampJumps(program) };
+    const made = maker.make(r, size);
+    const { program, label } = Array.isArray(made) ? { program: made, label: "" } : made;
+    const fitted = program.slice(0, 4096);
+    if (fitted.length === 4096) fitted[4095] = ins(RET_A);
+    const name = label ? `${kind} #${i}: ${label}` : `${kind} #${i}`;
+    return { kind, name, program: clampJumps(fitted) };
   });
 }

@@ -13,7 +13,7 @@
  *   deno run -A bench/engine_program_hunt.ts [--seed 1000] [--count 24] [--kinds expr,u32,...]
  *     [--capture FILE] [--packets 4096] [--slices 5] [--slice-ms 15] [--confirm 30]
  *     [--confirm-slices 11] [--confirm-ms 30] [--trees .,/tmp/base18] [--top 60]
- *     [--save-programs FILE.json] [--programs FILE.json] [--json FILE]
+ *     [--save-programs FILE.json] [--programs FILE.json] [--json FILE] [--order shuffled|kinds]
  *
  * Kinds (`--count` programs each; `expr` 4× as many): `expr` random tcpdump
  * expressions (bench/_hunt_expressions.ts, 1–40 primitives) and `generator`
@@ -21,8 +21,11 @@
  * `tcpdump -y EN10MB -ddd`; `u32` random `u32` matches (`u32ToBpf`); and the
  * hand-made kinds of bench/_hunt_programs.ts (`tiny`, `alu-chain`, `scratch`,
  * `msh-indirect`, `tax-txa`, `len`, `jumps-far`, `jumps-near`, `ja-hops`,
- * `straight-long`, `compare-chain`, `random-mix`). `--programs` times a saved
- * list (`{ kind?, name, program }`) instead, as `--save-programs` writes it.
+ * `straight-long`, `op-runs`, `compare-chain`, `random-mix`). `--programs`
+ * times a saved list (`{ kind?, name, program }`) instead, as
+ * `--save-programs` writes it. The programs run in a seeded shuffled order
+ * (`--order kinds`: kind after kind), so which of them get the process's 64
+ * tree entries does not depend on their kind.
  *
  * Every program's sum of results over the frames must be the same from
  * `interpret()`, from libpcap and from the closure (through both helpers):
@@ -63,6 +66,7 @@ const { values } = parseArgs({
     "save-programs": { type: "string" },
     programs: { type: "string" },
     json: { type: "string" },
+    order: { type: "string", default: "shuffled" },
   },
 });
 const PACKETS = Number(values.packets);
@@ -78,7 +82,7 @@ function generate(): HuntProgram[] {
   const all = ["expr", "generator", "u32", ...HAND_MADE_KINDS.map((k) => k.kind)];
   const kinds = values.kinds?.split(",") ?? all;
   const random = new SeededRandom(SEED);
-  return kinds.flatMap((kind) => {
+  const made = kinds.flatMap((kind) => {
     // Each kind draws from a generator of its own, so adding a kind keeps the others' programs.
     const r = new SeededRandom(random.next() ^ (SEED * 7919 + all.indexOf(kind)));
     if (kind === "expr") return expressionPrograms(r, COUNT * 4, 40);
@@ -86,6 +90,13 @@ function generate(): HuntProgram[] {
     if (kind === "u32") return u32Programs(r, COUNT);
     return handMadePrograms(r, kind, COUNT);
   });
+  if (values.order !== "shuffled") return made;
+  // Seeded shuffle: which programs get the process's 64 tree entries is not decided by kind.
+  for (let i = made.length - 1; i > 0; i--) {
+    const j = random.below(i + 1);
+    [made[i], made[j]] = [made[j], made[i]];
+  }
+  return made;
 }
 
 type Run = (packet: Uint8Array) => number;
