@@ -1,4 +1,4 @@
-/* libpcap's bpf_filter for bench/engine_shared_process.ts, loaded through Deno's FFI:
+/* libpcap's bpf_filter for the in-process engine benches (bench/_libpcap_ffi.ts), through FFI:
  * the thread's CPU clock, and `rounds` passes of bpf_filter over packets in one buffer. */
 #include <pcap/pcap.h>
 #include <stdint.h>
@@ -17,4 +17,9 @@ double run_rounds(const struct bpf_insn *insns, const uint8_t *bytes, const uint
     for (uint32_t i = 0; i < count; i++)
       sum += bpf_filter(insns, bytes + offsets[i], lengths[i], lengths[i]);
   return sum;
+}
+
+/* libpcap's own checker (`bpf_validate`): 1 if libpcap accepts the program. */
+int validate_program(const struct bpf_insn *insns, int32_t count) {
+  return bpf_validate(insns, count);
 }

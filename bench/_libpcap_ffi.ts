@@ -69,6 +69,8 @@ export interface Libpcap {
     count: number,
     rounds: number,
   ): number;
+  /** libpcap's `bpf_validate`: 1 if libpcap accepts the program. */
+  validate_program(insns: Uint8Array, count: number): number;
 }
 
 /** Builds bench/_bpf_filter_ffi.c into `bench/data/` and loads it. */
@@ -86,5 +88,6 @@ export function libpcap(): Libpcap {
       parameters: ["buffer", "buffer", "buffer", "buffer", "u32", "i32"],
       result: "f64",
     },
+    validate_program: { parameters: ["buffer", "i32"], result: "i32" },
   }).symbols as unknown as Libpcap;
 }

@@ -30,8 +30,9 @@
  * Every program's sum of results over the frames must be the same from
  * `interpret()`, from libpcap and from the closure (through both helpers):
  * a closure that disagrees with `interpret()` is a bug and is printed as
- * `WRONG VERDICT`; a libpcap sum that differs is a difference of semantics
- * (listed, not timed). Timing: after a warm-up (every program through both
+ * `WRONG VERDICT`; a libpcap sum that differs is a difference of semantics,
+ * and a program libpcap's `bpf_validate` refuses is not libpcap's to run
+ * (both listed, not timed). Timing: after a warm-up (every program through both
  * helpers), a screening pass of `--slices` interleaved slices of about
  * `--slice-ms` of thread CPU time each (libpcap, then each tree's shared and
  * own helper, program after program, so the CPU's speed changes hit every
@@ -166,6 +167,10 @@ const programs = generated.flatMap((p) => {
     return [];
   }
   const insns = bpfInsns(p.program);
+  if (ffi.validate_program(insns, p.program.length) !== 1) {
+    differing.push(`libpcap's bpf_validate refuses: ${p.kind} ${p.name}`);
+    return [];
+  }
   const { sum, steps } = expectation(p.program);
   const pcap = ffi.run_rounds(insns, frames.bytes, frames.offsets, frames.lengths, PACKETS, 1);
   if (pcap !== sum) {
