@@ -83,12 +83,56 @@ function primitive(r: SeededRandom): string {
   }
 }
 
+/** A packet field of tcpdump's arithmetic: `proto[offset:size]`, `len`, or a number. */
+function arithmeticOperand(r: SeededRandom): string {
+  switch (r.below(5)) {
+    case 0:
+      return String(r.chance(0.5) ? r.between(1, 64) : r.between(1, 65535));
+    case 1:
+      return "len";
+    default: {
+      const proto = r.pick(["ip", "tcp", "udp", "ether", "ip", "tcp"]);
+      return `${proto}[${r.below(proto === "ether" ? 30 : 20)}:${r.pick([1, 1, 2, 4])}]`;
+    }
+  }
+}
+
+/** An arithmetic expression of tcpdump (`+ - * / % & | ^ << >>`, parentheses), `depth` deep. */
+function arithmetic(r: SeededRandom, depth: number): string {
+  if (depth <= 0 || r.chance(0.3)) return arithmeticOperand(r);
+  const op = r.pick(["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "&", "-"]);
+  // A constant right operand for division, remainder and shifts: tcpdump refuses 0 and
+  // shifts past 31 at compile time only when it sees them.
+  const right = op === "/" || op === "%"
+    ? String(r.between(1, 64))
+    : op === "<<" || op === ">>"
+    ? String(r.between(1, 8))
+    : arithmetic(r, depth - 1);
+  return `(${arithmetic(r, depth - 1)} ${op} ${right})`;
+}
+
+/**
+ * A comparison of tcpdump arithmetic (`ip[2:2] - ((ip[0] & 0xf) << 2) > 40`, a load at a
+ * computed offset `tcp[(tcp[12] & 0xf0) >> 2:4] = …`): ALU chains and scratch cells.
+ */
+export function arithmeticComparison(r: SeededRandom): string {
+  if (r.chance(0.15)) {
+    return `tcp[((tcp[12:1] & 0xf0) >> 2):${r.pick([1, 2, 4])}] = 0x${r.next().toString(16)}`;
+  }
+  const op = r.pick(COMPARE);
+  return `${arithmetic(r, r.between(1, 4))} ${op} ${arithmetic(r, r.below(2))}`;
+}
+
 /** A random expression of `leaves` primitives joined by `and`/`or`, some negated, in parentheses. */
-export function randomExpression(r: SeededRandom, leaves: number): string {
-  if (leaves <= 1) return r.chance(0.12) ? `not ${primitive(r)}` : primitive(r);
+export function randomExpression(
+  r: SeededRandom,
+  leaves: number,
+  leaf: (r: SeededRandom) => string = primitive,
+): string {
+  if (leaves <= 1) return r.chance(0.12) ? `not ${leaf(r)}` : leaf(r);
   const left = r.between(1, leaves - 1);
-  const joined = `${randomExpression(r, left)} ${r.pick(["and", "or", "and"])} ${
-    randomExpression(r, leaves - left)
+  const joined = `${randomExpression(r, left, leaf)} ${r.pick(["and", "or", "and"])} ${
+    randomExpression(r, leaves - left, leaf)
   }`;
   return r.chance(0.1) ? `not (${joined})` : `(${joined})`;
 }
@@ -108,18 +152,26 @@ export function tcpdumpProgram(expression: string): Instruction[] | undefined {
   });
 }
 
-/** `count` random expressions (1–`maxLeaves` primitives, log-uniform) compiled by tcpdump. */
+/**
+ * `count` random expressions (1–`maxLeaves` primitives, log-uniform) compiled by tcpdump;
+ * with `arithmetic`, of arithmetic comparisons mixed with the other primitives (kind
+ * `expr-arith`).
+ */
 export function expressionPrograms(
   r: SeededRandom,
   count: number,
   maxLeaves: number,
+  arithmetic = false,
 ): HuntProgram[] {
+  const leaf = arithmetic
+    ? (r: SeededRandom) => r.chance(0.7) ? arithmeticComparison(r) : primitive(r)
+    : primitive;
   const out: HuntProgram[] = [];
   for (let tries = 0; out.length < count && tries < count * 4; tries++) {
-    const expression = randomExpression(r, r.logBetween(1, maxLeaves));
+    const expression = randomExpression(r, r.logBetween(1, maxLeaves), leaf);
     const program = tcpdumpProgram(expression);
     if (program === undefined || program.length > 4096) continue;
-    out.push({ kind: "expr", name: expression, program });
+    out.push({ kind: arithmetic ? "expr-arith" : "expr", name: expression, program });
   }
   return out;
 }

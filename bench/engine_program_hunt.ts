@@ -15,8 +15,10 @@
  *     [--confirm-slices 11] [--confirm-ms 30] [--trees .,/tmp/base18] [--top 60]
  *     [--save-programs FILE.json] [--programs FILE.json] [--json FILE] [--order shuffled|kinds]
  *
- * Kinds (`--count` programs each; `expr` 4× as many): `expr` random tcpdump
- * expressions (bench/_hunt_expressions.ts, 1–40 primitives) and `generator`
+ * Kinds (`--count` programs each; `expr` 4×, `expr-arith` 2× as many): `expr`
+ * random tcpdump expressions (bench/_hunt_expressions.ts, 1–40 primitives),
+ * `expr-arith` of arithmetic comparisons (`ip[2:2] - ((ip[0] & 0xf) << 2) >
+ * 40`, loads at computed offsets) among them (1–12), and `generator`
  * the rule-set generator's filters of seeds from `--seed` on, both compiled by
  * `tcpdump -y EN10MB -ddd`; `u32` random `u32` matches (`u32ToBpf`); and the
  * hand-made kinds of bench/_hunt_programs.ts (`tiny`, `alu-chain`, `scratch`,
@@ -80,13 +82,14 @@ function generate(): HuntProgram[] {
     const listed = JSON.parse(Deno.readTextFileSync(values.programs)) as HuntProgram[];
     return listed.map((p) => ({ ...p, kind: p.kind ?? "listed" }));
   }
-  const all = ["expr", "generator", "u32", ...HAND_MADE_KINDS.map((k) => k.kind)];
+  const all = ["expr", "generator", "u32", ...HAND_MADE_KINDS.map((k) => k.kind), "expr-arith"];
   const kinds = values.kinds?.split(",") ?? all;
   const random = new SeededRandom(SEED);
   const made = kinds.flatMap((kind) => {
     // Each kind draws from a generator of its own, so adding a kind keeps the others' programs.
     const r = new SeededRandom(random.next() ^ (SEED * 7919 + all.indexOf(kind)));
     if (kind === "expr") return expressionPrograms(r, COUNT * 4, 40);
+    if (kind === "expr-arith") return expressionPrograms(r, COUNT * 2, 12, true);
     if (kind === "generator") return generatorPrograms(SEED, COUNT);
     if (kind === "u32") return u32Programs(r, COUNT);
     return handMadePrograms(r, kind, COUNT);
