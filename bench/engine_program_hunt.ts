@@ -13,7 +13,8 @@
  *   deno run -A bench/engine_program_hunt.ts [--seed 1000] [--count 24] [--kinds expr,u32,...]
  *     [--capture FILE] [--packets 4096] [--slices 5] [--slice-ms 15] [--confirm 30]
  *     [--confirm-slices 11] [--confirm-ms 30] [--trees .,/tmp/base18] [--top 60]
- *     [--save-programs FILE.json] [--programs FILE.json] [--json FILE] [--order shuffled|kinds]
+ *     [--save-programs FILE.json] [--programs FILE.json] [--expressions FILE] [--json FILE]
+ *     [--order shuffled|kinds]
  *
  * Kinds (`--count` programs each; `expr` 4×, `expr-arith` 2× as many): `expr`
  * random tcpdump expressions (bench/_hunt_expressions.ts, 1–40 primitives),
@@ -25,7 +26,8 @@
  * `msh-indirect`, `tax-txa`, `len`, `jumps-far`, `jumps-near`, `ja-hops`,
  * `straight-long`, `op-runs`, `compare-chain`, `random-mix`). `--programs`
  * times a saved list (`{ kind?, name, program }`) instead, as
- * `--save-programs` writes it. The programs run in a seeded shuffled order
+ * `--save-programs` writes it, and `--expressions` a file of tcpdump
+ * expressions (one a line, `#` comments), in its order. The programs run in a seeded shuffled order
  * (`--order kinds`: kind after kind), so which of them get the process's 64
  * tree entries does not depend on their kind.
  *
@@ -50,7 +52,12 @@ import { parseArgs } from "node:util";
 import { bpfInsns, framePackets, type Instruction, libpcap, readFrames } from "./_libpcap_ffi.ts";
 import { SeededRandom } from "./_seeded_random.ts";
 import { HAND_MADE_KINDS, handMadePrograms, type HuntProgram } from "./_hunt_programs.ts";
-import { expressionPrograms, generatorPrograms, u32Programs } from "./_hunt_expressions.ts";
+import {
+  expressionPrograms,
+  generatorPrograms,
+  tcpdumpProgram,
+  u32Programs,
+} from "./_hunt_expressions.ts";
 
 const { values } = parseArgs({
   options: {
@@ -70,6 +77,7 @@ const { values } = parseArgs({
     programs: { type: "string" },
     json: { type: "string" },
     order: { type: "string", default: "shuffled" },
+    expressions: { type: "string" },
   },
 });
 const PACKETS = Number(values.packets);
@@ -81,6 +89,14 @@ function generate(): HuntProgram[] {
   if (values.programs) {
     const listed = JSON.parse(Deno.readTextFileSync(values.programs)) as HuntProgram[];
     return listed.map((p) => ({ ...p, kind: p.kind ?? "listed" }));
+  }
+  if (values.expressions) {
+    const lines = Deno.readTextFileSync(values.expressions).split("\n").map((l) => l.trim());
+    return lines.filter((l) => l && !l.startsWith("#")).flatMap((expression) => {
+      const program = tcpdumpProgram(expression);
+      if (program === undefined) console.log(`tcpdump refuses: ${expression}`);
+      return program ? [{ kind: "listed-expr", name: expression, program }] : [];
+    });
   }
   const all = ["expr", "generator", "u32", ...HAND_MADE_KINDS.map((k) => k.kind), "expr-arith"];
   const kinds = values.kinds?.split(",") ?? all;
