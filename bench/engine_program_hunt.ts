@@ -104,7 +104,8 @@ function generate(): HuntProgram[] {
   const kinds = values.kinds?.split(",") ?? all;
   const random = new SeededRandom(SEED);
   const made = kinds.flatMap((kind) => {
-    // Each kind draws from a generator of its own, so adding a kind keeps the others' programs.
+    // Each kind draws from a generator of its own, seeded in turn: the programs depend on the
+    // seed and on the list of kinds (`--kinds`), not on how many programs another kind draws.
     const r = new SeededRandom(random.next() ^ (SEED * 7919 + all.indexOf(kind)));
     if (kind === "expr") return expressionPrograms(r, COUNT * 4, 40);
     if (kind === "expr-arith") return expressionPrograms(r, COUNT * 2, 12, true);
