@@ -14,10 +14,11 @@
  *     [--capture FILE] [--packets 4096] [--slices 5] [--slice-ms 15] [--confirm 30]
  *     [--confirm-slices 11] [--confirm-ms 30] [--trees .,/tmp/base18] [--top 60]
  *     [--save-programs FILE.json] [--programs FILE.json] [--expressions FILE] [--json FILE]
- *     [--order shuffled|kinds]
+ *     [--order shuffled|kinds] [--max-leaves 40]
  *
  * Kinds (`--count` programs each; `expr` 4×, `expr-arith` 2× as many): `expr`
- * random tcpdump expressions (bench/_hunt_expressions.ts, 1–40 primitives),
+ * random tcpdump expressions (bench/_hunt_expressions.ts, 1–`--max-leaves`
+ * primitives, log-uniform),
  * `expr-arith` of arithmetic comparisons (`ip[2:2] - ((ip[0] & 0xf) << 2) >
  * 40`, loads at computed offsets) among them (1–12), and `generator`
  * the rule-set generator's filters of seeds from `--seed` on, both compiled by
@@ -80,6 +81,7 @@ const { values } = parseArgs({
     json: { type: "string" },
     order: { type: "string", default: "shuffled" },
     expressions: { type: "string" },
+    "max-leaves": { type: "string", default: "40" },
   },
 });
 const PACKETS = Number(values.packets);
@@ -107,7 +109,7 @@ function generate(): HuntProgram[] {
     // Each kind draws from a generator of its own, seeded in turn: the programs depend on the
     // seed and on the list of kinds (`--kinds`), not on how many programs another kind draws.
     const r = new SeededRandom(random.next() ^ (SEED * 7919 + all.indexOf(kind)));
-    if (kind === "expr") return expressionPrograms(r, COUNT * 4, 40);
+    if (kind === "expr") return expressionPrograms(r, COUNT * 4, Number(values["max-leaves"]));
     if (kind === "expr-arith") return expressionPrograms(r, COUNT * 2, 12, true);
     if (kind === "generator") return generatorPrograms(SEED, COUNT);
     if (kind === "u32") return u32Programs(r, COUNT);
