@@ -76,6 +76,7 @@ export function _stepNodes(
     }
     sites.link(node, after);
     sites.steps++;
+    if (node.name === after.name) sites.selfCalls++;
   }
   return node;
 }
@@ -92,6 +93,11 @@ export class _CallSites {
   conflicts = 0;
   /** Step nodes made. */
   steps = 0;
+  /**
+   * Steps that call a step of their own literal (`or #k; lsh #k`: two ALU steps in a row). V8
+   * never inlines a literal into itself, so each such call stays a real one, from any caller.
+   */
+  selfCalls = 0;
   #callee = new Map<string, string>();
 
   /** Records that `node`'s call sites (in order) call `callees`. */

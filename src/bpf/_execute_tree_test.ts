@@ -43,6 +43,7 @@ import {
   BPF_LSH,
   BPF_MEM,
   BPF_MISC,
+  BPF_OR,
   BPF_RET,
   BPF_RSH,
   BPF_ST,
@@ -427,11 +428,40 @@ Deno.test("a tree holds no literal more times on a path than it has copies, else
   assert.equal(isTree(compileFilter("udp port 53", { linkType: 1 })), true);
 });
 
+Deno.test("a step that calls a step of its own literal keeps the dispatch loop, with the same results", () => {
+  // `((ether[13:1] | 17739) << 3) >= 64`: two ALU steps in a row, one literal (V8 would not inline
+  // the second into the first).
+  const program = [
+    op(BPF_LD | BPF_B | BPF_ABS, 13),
+    op(BPF_ALU | BPF_OR | BPF_K, 17739),
+    op(BPF_ALU | BPF_LSH | BPF_K, 3),
+    op(BPF_JMP | BPF_JGE | BPF_K, 64, 0, 1),
+    op(BPF_RET | BPF_K, 262144),
+    op(BPF_RET | BPF_K, 0),
+  ];
+  validate(program);
+  assert.equal(isTree(program), false);
+  assert.equal(isTree(program, UNBOUNDED), true);
+  // Steps of two literals in turn stay a tree.
+  const alternating = [program[0], program[1], op(BPF_MISC | BPF_TAX), ...program.slice(2)];
+  validate(alternating);
+  assert.equal(isTree(alternating), true);
+  const run = compileClosure(program);
+  for (const length of [0, 13, 14, 60]) {
+    const packet = new Uint8Array(length).map((_, at) => (at * 37 + 11) & 0xff);
+    assert.equal(run(packet), interpret(program, packet), `length ${length}`);
+  }
+});
+
 Deno.test("a program of more step nodes than the bound keeps the dispatch loop", () => {
-  // The load, then `lsh #1` steps before one test: one step node each.
+  // The load, then `lsh #1` and `tax` steps in turn before one test: one step node each (no
+  // step calls its own literal).
   const programOf = (steps: number) => [
     op(BPF_LD | BPF_B | BPF_ABS, 0),
-    ...Array.from({ length: steps }, () => op(BPF_ALU | BPF_LSH | BPF_K, 1)),
+    ...Array.from(
+      { length: steps },
+      (_, at) => at % 2 === 0 ? op(BPF_ALU | BPF_LSH | BPF_K, 1) : op(BPF_MISC | BPF_TAX),
+    ),
     op(BPF_JMP | BPF_JGT | BPF_K, 100, 0, 1),
     op(BPF_RET | BPF_K, 1),
     op(BPF_RET | BPF_K, 0),
