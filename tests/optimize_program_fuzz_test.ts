@@ -85,7 +85,6 @@ Deno.test("optimised programs return what the originals return, in no more steps
       `seed ${seed}, program ${i} (${made.source}): ${mismatch}\n${JSON.stringify(made.program)}`,
     );
   }
-  console.log(JSON.stringify(counts));
   // The optimiser did something on most programs and runs were compared.
   assert.ok(counts.programs > 1000, JSON.stringify(counts));
   assert.ok(counts.shorter > counts.programs / 3, JSON.stringify(counts));

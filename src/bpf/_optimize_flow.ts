@@ -11,7 +11,6 @@
  */
 import { BPF_ALU, BPF_JA, BPF_JMP, BPF_RET, BPF_X } from "./opcodes.ts";
 import {
-  _isConditional,
   _isJa,
   _mergeAlu,
   _nextKept,
