@@ -14,17 +14,25 @@
  * @module
  */
 import {
+  BPF_ABS,
   BPF_ALU,
+  BPF_B,
   BPF_DIV,
   BPF_IMM,
+  BPF_IND,
   BPF_JA,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
   BPF_JMP,
   BPF_LD,
   BPF_LDX,
+  BPF_LEN,
   BPF_MEM,
   BPF_MEMWORDS,
   BPF_MISC,
   BPF_MOD,
+  BPF_MSH,
   BPF_RET,
   BPF_ST,
   BPF_STX,
@@ -42,11 +50,31 @@ import {
   _simplifyAlu,
 } from "./_optimize_nodes.ts";
 
-/** Slots of a state: A, X, then M[0..15]; -1 = not known. */
+/**
+ * Slots of a state: A, X, then M[0..15]. A value is a uint32 constant, -1
+ * (not known), or below -1 a symbol ({@linkcode _symbolOf}): the value of a
+ * packet load that succeeded, or `len`.
+ */
 const _SLOTS = 2 + BPF_MEMWORDS;
 const _A = 0;
 const _X = 1;
 const _UNKNOWN = -1;
+
+/**
+ * The symbol of what a load leaves in its register, or -1: `ld`/`ldh`/`ldb
+ * [k]` and `ldx msh [k]` at a non-negative `k` (the packet does not change
+ * during a run, so the same load again gives the same value, and cannot fail
+ * after it succeeded), `len`.
+ */
+function _symbolOf({ code, k }: _Node): number {
+  const mode = code & 0xe0;
+  if (mode === BPF_LEN) return -2;
+  if ((k | 0) < 0) return _UNKNOWN;
+  const cls = code & 0x07;
+  if (cls === BPF_LD && mode === BPF_ABS) return -3 - (k * 4 + ((code >> 3) & 3));
+  if (code === (BPF_LDX | BPF_B | BPF_MSH)) return -3 - (k * 4 + 3);
+  return _UNKNOWN;
+}
 
 /** Rewrites `nodes` in place with what constant values decide (see the module). */
 export function _foldConstants(nodes: _Nodes): void {
@@ -99,7 +127,7 @@ function _transfer(node: _Node, state: Float64Array): void {
     case BPF_LD:
     case BPF_LDX: {
       const mode = code & 0xe0;
-      const value = mode === BPF_IMM ? k : mode === BPF_MEM ? state[2 + k] : _UNKNOWN;
+      const value = mode === BPF_IMM ? k : mode === BPF_MEM ? state[2 + k] : _symbolOf(node);
       state[(code & 0x07) === BPF_LD ? _A : _X] = value;
       return;
     }
@@ -111,7 +139,7 @@ function _transfer(node: _Node, state: Float64Array): void {
       const operand = (code & BPF_X) ? state[_X] : k;
       const a = state[_A];
       const op = code & 0xf0;
-      state[_A] = a === _UNKNOWN || operand === _UNKNOWN ||
+      state[_A] = a < 0 || operand < 0 ||
           ((op === BPF_DIV || op === BPF_MOD) && operand === 0)
         ? _UNKNOWN
         : _alu(op, a, operand);
@@ -132,9 +160,13 @@ function _folded(node: _Node, state: Float64Array, at: number): _Node | null {
     case BPF_LD:
     case BPF_LDX: {
       const mode = code & 0xe0;
-      if (mode !== BPF_IMM && mode !== BPF_MEM) return node;
-      const value = mode === BPF_IMM ? k : state[2 + k];
-      return loadOf((code & 0x07) === BPF_LD ? BPF_LD : BPF_LDX, value, state, node);
+      const into = (code & 0x07) === BPF_LD ? BPF_LD : BPF_LDX;
+      if (mode === BPF_IND && x >= 0 && ((x + k) | 0) >= 0) {
+        // A known X: the same load at a constant offset (never an ancillary one).
+        return _folded(_node(BPF_LD | BPF_ABS | (code & 0x18), x + k), state, at);
+      }
+      const value = mode === BPF_IMM ? k : mode === BPF_MEM ? state[2 + k] : _symbolOf(node);
+      return loadOf(into, value, state, node);
     }
     // A store of the value a cell holds already stays: validate() wants a store before each read.
     case BPF_ALU:
@@ -142,15 +174,16 @@ function _folded(node: _Node, state: Float64Array, at: number): _Node | null {
     case BPF_JMP: {
       if (_isJa(code)) return node.t === at + 1 ? null : node;
       const operand = (code & BPF_X) ? x : k;
-      if (operand === _UNKNOWN) return node;
-      if (a !== _UNKNOWN) {
-        const target = _jumpTaken(code & 0xf0, a, operand) ? node.t : node.f;
+      const taken = _knownJump(code, a, operand);
+      if (taken >= 0) {
+        const target = taken ? node.t : node.f;
         return target === at + 1 ? null : { code: BPF_JMP | BPF_JA, k: 0, t: target, f: 0 };
       }
+      if (operand < 0) return node;
       return { code: code & ~BPF_X, k: operand, t: node.t, f: node.f };
     }
     case BPF_RET:
-      return (code & 0x18) === 0x10 && a !== _UNKNOWN ? _node(BPF_RET, a) : node;
+      return (code & 0x18) === 0x10 && a >= 0 ? _node(BPF_RET, a) : node;
     case BPF_MISC:
       if (code === (BPF_MISC | BPF_TAX)) return loadOf(BPF_LDX, a, state, node);
       if (code === (BPF_MISC | BPF_TXA)) return loadOf(BPF_LD, x, state, node);
@@ -159,23 +192,41 @@ function _folded(node: _Node, state: Float64Array, at: number): _Node | null {
 }
 
 /**
- * A load of a known value into A (`BPF_LD`) or X (`BPF_LDX`): nothing when the
- * register holds it already, `ld #value` when known, else `node` unchanged.
+ * Whether a conditional jump is taken on the values (1, 0), or -1 when they
+ * do not tell: both constants, or one symbol on both sides (`jeq`/`jge`
+ * taken, `jgt` not).
+ */
+function _knownJump(code: number, a: number, operand: number): number {
+  if (a >= 0 && operand >= 0) return _jumpTaken(code & 0xf0, a, operand);
+  if (a !== operand || a === _UNKNOWN) return -1;
+  const op = code & 0xf0;
+  return op === BPF_JEQ || op === BPF_JGE ? 1 : op === BPF_JGT ? 0 : -1;
+}
+
+/**
+ * A load of a value into A (`BPF_LD`) or X (`BPF_LDX`): nothing when the
+ * register holds it already, `ld #value` when it is a constant, `tax`/`txa`
+ * when the other register holds it, else `node` unchanged.
  */
 function loadOf(cls: number, value: number, state: Float64Array, node: _Node): _Node | null {
   if (value === _UNKNOWN) return node;
-  if (state[cls === BPF_LD ? _A : _X] === value) return null;
-  return _node(cls | BPF_IMM, value);
+  const into = cls === BPF_LD ? _A : _X;
+  if (state[into] === value) return null;
+  if (value >= 0) return _node(cls | BPF_IMM, value);
+  if (state[into === _A ? _X : _A] === value) {
+    return _node(BPF_MISC | (into === _A ? BPF_TXA : BPF_TAX), 0);
+  }
+  return node;
 }
 
 function _foldedAlu(node: _Node, a: number, x: number, state: Float64Array): _Node | null {
   const { code } = node;
   const op = code & 0xf0;
-  if (op === 0x80) return a === _UNKNOWN ? node : loadOf(BPF_LD, _alu(op, a, 0), state, node);
+  if (op === 0x80) return a < 0 ? node : loadOf(BPF_LD, _alu(op, a, 0), state, node);
   const operand = (code & BPF_X) ? x : node.k;
-  if (operand === _UNKNOWN) return node;
+  if (operand < 0) return node;
   if ((op === BPF_DIV || op === BPF_MOD) && operand === 0) return _node(BPF_RET, 0);
-  if (a !== _UNKNOWN) return loadOf(BPF_LD, _alu(op, a, operand), state, node);
+  if (a >= 0) return loadOf(BPF_LD, _alu(op, a, operand), state, node);
   const constant = (code & BPF_X) && (op === 0x60 || op === 0x70) ? operand & 31 : operand;
   const simple = _simplifyAlu(BPF_ALU | op, constant);
   if (simple.length === 0) return null;

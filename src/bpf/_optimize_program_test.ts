@@ -40,6 +40,40 @@ Deno.test("constants: len and packet loads are never known", () => {
   optimizesTo("ldx #33\nld len\nlsh x\nret a", "ld len\nlsh #1\nret a");
 });
 
+Deno.test("loads: the same load again goes, or copies the other register; known X makes [x + k] a [k]", () => {
+  optimizesTo(
+    "ldh [12]\njeq #1, one, two\none: ret #1\ntwo: ldh [12]\nret a",
+    "ldh [12]\njeq #1, one, two\none: ret #1\ntwo: ret a",
+  );
+  optimizesTo(
+    "ldh [12]\ntax\nst M[1]\nld len\nldh [12]\nst M[0]\nld M[1]\nadd x\nret a",
+    "ldh [12]\ntax\nadd x\nret a",
+  );
+  optimizesTo(
+    "ldh [12]\ntax\nld len\njgt x, one, two\none: ldh [12]\nret a\ntwo: ret #0",
+    "ldh [12]\ntax\nld len\njgt x, one, two\none: txa\nret a\ntwo: ret #0",
+  );
+  // Another size or offset is another value.
+  optimizesTo("ldh [12]\ntax\nldb [12]\nadd x\nret a", "ldh [12]\ntax\nldb [12]\nadd x\nret a");
+  optimizesTo(
+    "ldxb 4*([14]&0xf)\nldb [x + 20]\ntax\nldxb 4*([14]&0xf)\nadd x\nret a",
+    "ldxb 4*([14]&0xf)\nldb [x + 20]\nadd x\nret a",
+  );
+  optimizesTo(
+    "ldxb 4*([14]&0xf)\nldb [x + 20]\ntax\nldxb 4*([14]&0xf)\ntxa\nret a",
+    "ldxb 4*([14]&0xf)\nldb [x + 20]\ntxa\nret a",
+  );
+  optimizesTo(
+    "ldxb 4*([14]&0xf)\nldb [x + 20]\nldxb 4*([14]&0xf)\nadd x\nret a",
+    "ldxb 4*([14]&0xf)\nldb [x + 20]\nadd x\nret a",
+  );
+  // One value on both sides of a jump decides it.
+  optimizesTo("ld len\ntax\njge x, one, two\none: ret #1\ntwo: ret #2", "ret #1");
+  optimizesTo("ldx #10\nldh [x + 2]\nret a", "ldh [12]\nret a");
+  // [x + k] past 2^31 stays (a negative offset, or an ancillary field as [k]).
+  optimizesTo("ldx #0xfffff000\nld [x + 4]\nret a", "ldx #0xfffff000\nld [x + 4]\nret a");
+});
+
 Deno.test("runs of one ALU operation become one", () => {
   optimizesTo("ldh [12]\nadd #1\nadd #2\nsub #4\nret a", "ldh [12]\nadd #4294967295\nret a");
   optimizesTo("ld len\nmul #3\nmul #5\nret a", "ld len\nmul #15\nret a");
@@ -67,7 +101,7 @@ Deno.test("jumps: known outcomes fold, jumps to ja thread, ja to ret becomes ret
   optimizesTo("ld #5\njeq #5, yes, no\nyes: ret #1\nno: ret #2", "ret #1");
   optimizesTo(
     "ld len\njeq #1, hop, no\nhop: ja out\nno: ret #2\nout: ld len\nret a",
-    "ld len\njeq #1, out, no\nno: ret #2\nout: ld len\nret a",
+    "ld len\njeq #1, out, no\nno: ret #2\nout: ret a",
   );
   optimizesTo(
     "ld len\njeq #1, hop, no\nhop: ja out\nno: ret #2\nout: ret #3",
