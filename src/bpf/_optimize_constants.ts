@@ -25,6 +25,7 @@ import {
   BPF_JGE,
   BPF_JGT,
   BPF_JMP,
+  BPF_JSET,
   BPF_LD,
   BPF_LDX,
   BPF_LEN,
@@ -193,13 +194,18 @@ function _folded(node: _Node, state: Float64Array, at: number): _Node | null {
 
 /**
  * Whether a conditional jump is taken on the values (1, 0), or -1 when they
- * do not tell: both constants, or one symbol on both sides (`jeq`/`jge`
- * taken, `jgt` not).
+ * do not tell: both constants, one a bound of uint32 (`jgt` on A = 0, `jge
+ * #0`, `jset` with 0), or one symbol on both sides (`jeq`/`jge` taken, `jgt`
+ * not).
  */
 function _knownJump(code: number, a: number, operand: number): number {
   if (a >= 0 && operand >= 0) return _jumpTaken(code & 0xf0, a, operand);
-  if (a !== operand || a === _UNKNOWN) return -1;
   const op = code & 0xf0;
+  // Bounds of uint32: nothing is above 0xffffffff or below 0; 0 has no bits set.
+  if (op === BPF_JGT && (a === 0 || operand === 0xffffffff)) return 0;
+  if (op === BPF_JGE && (a === 0xffffffff || operand === 0)) return 1;
+  if (op === BPF_JSET && (a === 0 || operand === 0)) return 0;
+  if (a !== operand || a === _UNKNOWN) return -1;
   return op === BPF_JEQ || op === BPF_JGE ? 1 : op === BPF_JGT ? 0 : -1;
 }
 

@@ -69,6 +69,10 @@ Deno.test("loads: the same load again goes, or copies the other register; known 
   );
   // One value on both sides of a jump decides it.
   optimizesTo("ld len\ntax\njge x, one, two\none: ret #1\ntwo: ret #2", "ret #1");
+  optimizesTo("ldx len\njgt x, one, two\none: ret #1\ntwo: ret #2", "ret #2"); // A = 0
+  optimizesTo("ld len\njge #0, one, two\none: ret #1\ntwo: ret #2", "ret #1");
+  optimizesTo("ld len\njgt #0xffffffff, one, two\none: ret #1\ntwo: ret #2", "ret #2");
+  optimizesTo("ld len\njset #0, one, two\none: ret #1\ntwo: ret #2", "ret #2");
   optimizesTo("ldx #10\nldh [x + 2]\nret a", "ldh [12]\nret a");
   // [x + k] past 2^31 stays (a negative offset, or an ancillary field as [k]).
   optimizesTo("ldx #0xfffff000\nld [x + 4]\nret a", "ldx #0xfffff000\nld [x + 4]\nret a");
