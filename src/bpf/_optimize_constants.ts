@@ -89,7 +89,7 @@ export function _foldConstants(nodes: _Nodes): void {
       nodes[i] = null;
       continue;
     }
-    state.set(states.subarray(i * _SLOTS, i * _SLOTS + _SLOTS));
+    for (let slot = 0; slot < _SLOTS; slot++) state[slot] = states[i * _SLOTS + slot];
     const node = nodes[i] === null ? null : _folded(nodes[i] as _Node, state, i);
     nodes[i] = node;
     if (node === null) {
@@ -180,7 +180,7 @@ function _folded(node: _Node, state: Float64Array, at: number): _Node | null {
         const target = taken ? node.t : node.f;
         return target === at + 1 ? null : { code: BPF_JMP | BPF_JA, k: 0, t: target, f: 0 };
       }
-      if (operand < 0) return node;
+      if (operand < 0 || !(code & BPF_X)) return node;
       return { code: code & ~BPF_X, k: operand, t: node.t, f: node.f };
     }
     case BPF_RET:

@@ -41,14 +41,14 @@ export function _threadJumps(nodes: _Nodes): void {
       const target = landing[node.t];
       const end = nodes[target];
       if (end !== null && (end.code & 0x07) === BPF_RET) nodes[i] = _node(end.code, end.k);
-      else nodes[i] = target === next[i + 1] ? null : { code: node.code, k: 0, t: target, f: 0 };
+      else if (target === next[i + 1]) nodes[i] = null;
+      else if (target !== node.t) nodes[i] = { code: node.code, k: 0, t: target, f: 0 };
       continue;
     }
     const t = _reach(nodes, next, i, node.t);
     const f = _reach(nodes, next, i, node.f);
-    nodes[i] = t === f
-      ? (t === next[i + 1] ? null : { code: BPF_JMP | BPF_JA, k: 0, t, f: 0 })
-      : { code: node.code, k: node.k, t, f };
+    if (t === f) nodes[i] = t === next[i + 1] ? null : { code: BPF_JMP | BPF_JA, k: 0, t, f: 0 };
+    else if (t !== node.t || f !== node.f) nodes[i] = { code: node.code, k: node.k, t, f };
   }
 }
 

@@ -18,7 +18,7 @@ import { _foldConstants } from "./_optimize_constants.ts";
 import { _removeDeadCode } from "./_optimize_dead_code.ts";
 import { _mergeAluRuns, _threadJumps } from "./_optimize_flow.ts";
 
-/** Rounds of the passes (a round's merges and removals open folds to the next). */
+/** Most rounds of the passes (a round's merges and removals open folds to the next); they stop when one changes nothing. */
 const _ROUNDS = 2;
 
 /**
@@ -28,18 +28,23 @@ const _ROUNDS = 2;
 export function _optimizeUnchecked(program: Program): Program {
   if (program.length === 0 || _hasBackwardJump(program)) return program;
   const nodes = _toNodes(program);
+  let changed = false;
   for (let round = 0; round < _ROUNDS; round++) {
+    const before = nodes.slice();
     _foldConstants(nodes);
     _threadJumps(nodes);
     _mergeAluRuns(nodes);
     _removeDeadCode(nodes);
+    if (nodes.every((node, i) => node === before[i])) break;
+    changed = true;
   }
-  return _toProgram(nodes);
+  return changed ? _toProgram(nodes) : program;
 }
 
 /**
  * An equivalent program that runs no more instructions (see the module);
- * `program` itself when nothing changed, or when the result would not pass
+ * `program` itself when no pass changed anything (as for most programs
+ * libpcap's optimizer made), or when the result would not pass
  * `validate()` (a defect of a pass: never silently wrong).
  *
  * @param program A program {@linkcode validate} accepted.
