@@ -3,7 +3,8 @@
  * interpreter: random valid programs of every kind the other fuzz tests make
  * and programs dense in what the optimiser folds, on packets of every length
  * around their loads and in random contexts. The optimised program must pass
- * `validate()`, be no longer, return what the original returns, and run no
+ * `validate()` (but for a rare refusal by the kernel's layout-bound scratch
+ * check, where the original is kept), be no longer, return what the original returns, and run no
  * more instructions (unless a load fails); the program compiled with the closure strategy (which
  * optimises before lowering) must return what the original returns.
  */
@@ -11,6 +12,7 @@ import assert from "node:assert/strict";
 import type { Instruction } from "../src/bpf/instruction.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import { validate } from "../src/bpf/validate.ts";
+import { BpfValidationError } from "../src/bpf/errors.ts";
 import { compile } from "../src/bpf/compile.ts";
 import { _optimizeUnchecked } from "../src/bpf/_optimize_program.ts";
 import { _iterations, _prng, _seed } from "./_fuzz.ts";
@@ -34,7 +36,7 @@ function stepsOf(program: readonly Instruction[], packet: Uint8Array, context: o
   return failed ? -steps : steps;
 }
 
-const counts = { programs: 0, shorter: 0, runs: 0, fewerSteps: 0 };
+const counts = { programs: 0, shorter: 0, runs: 0, fewerSteps: 0, refused: 0 };
 
 /** Compares one program's optimised and compiled forms with the original; a message on a mismatch. */
 function check(random: _Random, program: Instruction[], template: Uint8Array): string | undefined {
@@ -43,11 +45,18 @@ function check(random: _Random, program: Instruction[], template: Uint8Array): s
   } catch {
     return undefined; // a few filters with ancillary offsets this kernel lacks
   }
-  const optimized = _optimizeUnchecked(program);
+  let optimized = _optimizeUnchecked(program);
   try {
     validate(optimized);
   } catch (error) {
-    return `${error}: ${JSON.stringify(optimized)}`;
+    // The kernel's scratch check follows the layout (a `ret` "falls through"):
+    // a program whose blocks moved may fail it; _optimizeProgram() then keeps
+    // the original. Any other refusal is a defect.
+    if (!(error instanceof BpfValidationError) || error.code !== "UNINITIALIZED_SCRATCH") {
+      return `${error}: ${JSON.stringify(optimized)}`;
+    }
+    counts.refused++;
+    optimized = program;
   }
   counts.programs++;
   if (optimized.length > program.length) return "longer";
@@ -88,5 +97,6 @@ Deno.test("optimised programs return what the originals return, in no more steps
   // The optimiser did something on most programs and runs were compared.
   assert.ok(counts.programs > 1000, JSON.stringify(counts));
   assert.ok(counts.shorter > counts.programs / 3, JSON.stringify(counts));
+  assert.ok(counts.refused < counts.programs / 100, JSON.stringify(counts));
   assert.ok(counts.fewerSteps > counts.runs / 5, JSON.stringify(counts));
 });
