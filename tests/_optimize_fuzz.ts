@@ -47,7 +47,8 @@ function aluConstant(random: _Random, aluOp: number): number {
 function loadOf(random: _Random, span: number): Instruction {
   const size = random.pick(SIZES);
   const kind = random.int(10);
-  if (kind <= 5) return op(0x20 | size, random.int(span + 4));
+  // Some [k] loads reach past any header length (60) beyond the [x + k] ones.
+  if (kind <= 5) return op(0x20 | size, random.int(span + (random.chance(0.2) ? 80 : 4)));
   if (kind === 6) return op(0x40 | size, random.chance(0.8) ? random.int(span) : random.uint32());
   if (kind === 7) return op(0xb1, random.chance(0.9) ? random.int(span + 2) : SKF_NET_OFF >>> 0);
   if (kind === 8) {
@@ -57,6 +58,18 @@ function loadOf(random: _Random, span: number): Instruction {
     );
   }
   return op(0x20, (SKF_AD_OFF + random.pick([0, 4, 8, 20, 28, 44, 48, 52, 56, 60])) >>> 0);
+}
+
+/** A straight run of loads after `ldx msh`: `[x + k]` ones, other `ldx msh`, `[k]` ones reaching far. */
+function headerRunOf(random: _Random, span: number): Instruction[] {
+  const run = [op(0xb1, random.int(span))];
+  for (let n = 2 + random.int(6); n > 0; n--) {
+    const choice = random.int(6);
+    if (choice <= 2) run.push(op(0x40 | random.pick(SIZES), random.int(span)));
+    else if (choice === 3) run.push(op(0xb1, random.int(span)));
+    else run.push(op(0x20 | random.pick(SIZES), random.int(span + 80)));
+  }
+  return run;
 }
 
 /** One non-jump instruction; `scratch`: whether M[] may be read. */
@@ -80,6 +93,7 @@ function stepOf(random: _Random, span: number, scratch: boolean): Instruction[] 
   if (kind === 7) return [op(random.pick([0x02, 0x03]), random.int(16))]; // st / stx
   if (kind === 8 && scratch) return [op(random.pick([0x60, 0x61]), random.int(16))]; // ld/ldx M[]
   if (kind === 9) return [op(random.pick([0x80, 0x81]))]; // ld/ldx len
+  if (kind === 10) return headerRunOf(random, span);
   return [loadOf(random, span)];
 }
 
@@ -115,6 +129,18 @@ export function _foldableProgramOf(random: _Random, span: number, maxLength = 60
     }
   }
   return body;
+}
+
+/**
+ * Packets for `[x + k]` loads after `ldx msh`: random bytes (so header
+ * lengths vary) and random lengths to `span` + 80.
+ */
+export function _indexedPacketsOf(random: _Random, span: number): Uint8Array[] {
+  return Array.from({ length: 8 }, () => {
+    const packet = new Uint8Array(random.int(span + 80));
+    for (let i = 0; i < packet.length; i++) packet[i] = random.int(256);
+    return packet;
+  });
 }
 
 /** What `ld rand` loads in every context (the same for the runs compared). */

@@ -18,7 +18,7 @@ import { _optimizeUnchecked } from "../src/bpf/_optimize_program.ts";
 import { _iterations, _prng, _seed } from "./_fuzz.ts";
 import { _packetsOf, _templateOf } from "./_backend_fuzz.ts";
 import { _processProgramOf } from "./_process_closure_fuzz.ts";
-import { _contextOf, _foldableProgramOf } from "./_optimize_fuzz.ts";
+import { _contextOf, _foldableProgramOf, _indexedPacketsOf } from "./_optimize_fuzz.ts";
 import type { _Random } from "./_fuzz.ts";
 
 /**
@@ -62,7 +62,11 @@ function check(random: _Random, program: Instruction[], template: Uint8Array): s
   if (optimized.length > program.length) return "longer";
   if (optimized.length < program.length) counts.shorter++;
   const run = compile(program, { strategy: "closure" });
-  for (const packet of _packetsOf(random, template, program)) {
+  const packets = [
+    ..._packetsOf(random, template, program),
+    ..._indexedPacketsOf(random, template.length),
+  ];
+  for (const packet of packets) {
     const context = _contextOf(random, packet.length);
     const expected = interpret(program, packet, context);
     const got = interpret(optimized, packet, context);

@@ -77,12 +77,17 @@ function _symbolOf({ code, k }: _Node): number {
   return _UNKNOWN;
 }
 
-/** Rewrites `nodes` in place with what constant values decide (see the module). */
-export function _foldConstants(nodes: _Nodes): void {
+/**
+ * Rewrites `nodes` in place with what constant values decide (see the
+ * module); returns the value of X on entry to each node (-1 where not known
+ * or not reached; a symbol: see {@linkcode _isHeaderLength}).
+ */
+export function _foldConstants(nodes: _Nodes): Float64Array {
   const n = nodes.length;
   const states = new Float64Array((n + 1) * _SLOTS);
   const reached = new Uint8Array(n + 1);
   const state = new Float64Array(_SLOTS); // all 0 at the start
+  const xAt = new Float64Array(n).fill(_UNKNOWN);
   reached[0] = 1;
   for (let i = 0; i < n; i++) {
     if (reached[i] === 0) {
@@ -90,6 +95,7 @@ export function _foldConstants(nodes: _Nodes): void {
       continue;
     }
     for (let slot = 0; slot < _SLOTS; slot++) state[slot] = states[i * _SLOTS + slot];
+    xAt[i] = state[_X];
     const node = nodes[i] === null ? null : _folded(nodes[i] as _Node, state, i);
     nodes[i] = node;
     if (node === null) {
@@ -108,6 +114,12 @@ export function _foldConstants(nodes: _Nodes): void {
       merge(states, reached, i + 1, state);
     }
   }
+  return xAt;
+}
+
+/** Whether `value` is the symbol of an `ldx msh` (a header length: 0 to 60). */
+export function _isHeaderLength(value: number): boolean {
+  return value <= -3 && (-3 - value) % 4 === 3;
 }
 
 /** Merges `state` into the state on entry to instruction `at`. */

@@ -8,7 +8,9 @@
  * non-negative `[k]` (or `ldx msh`) that nothing reads goes only when a
  * later load of the same straight run checks at least its bytes (it fails
  * whenever the removed one would have, returning the same 0; what runs in
- * between can only end the run returning 0 too).
+ * between can only end the run returning 0 too); an `[x + k]` load likewise
+ * when X is a header length (`ldx msh`) and a later load covers it whatever
+ * that length.
  *
  * @module
  */
@@ -31,6 +33,8 @@ import {
   BPF_TAX,
   BPF_X,
 } from "./opcodes.ts";
+import { _loadSize } from "./_packet_access.ts";
+import { _isHeaderLength } from "./_optimize_constants.ts";
 import {
   _absoluteLoadEnd,
   _isConditional,
@@ -44,11 +48,21 @@ const _X = 2;
 /** Liveness bit of scratch cell `k`. */
 const cell = (k: number) => 4 << k;
 
-/** Removes (sets to `null`) the nodes whose assignment nothing reads (see the module). */
-export function _removeDeadCode(nodes: _Nodes): void {
+/** Highest offset an `[x + k]` load is treated as covering: x + k stays a positive int32. */
+const _SMALL_OFFSET = 0x7fff0000;
+
+/**
+ * Removes (sets to `null`) the nodes whose assignment nothing reads (see the
+ * module). `xAt`: X on entry to each node (`_foldConstants`), so that an
+ * `[x + k]` load with X an `ldx msh` value (0 to 60) may go when a later load
+ * of the same straight run checks at least its bytes: a `[x + k']` one on the
+ * same X, or a `[k']` one reaching 60 bytes further.
+ */
+export function _removeDeadCode(nodes: _Nodes, xAt: Float64Array): void {
   const n = nodes.length;
   const liveIn = new Int32Array(n + 1);
   let coverEnd = -1; // the largest [k] load end checked later in this straight run
+  const indexedEnds = new Map<number, number>(); // the same for [x + k] loads, by X's value
   for (let i = n - 1; i >= 0; i--) {
     const node = nodes[i];
     if (node === null) {
@@ -59,25 +73,43 @@ export function _removeDeadCode(nodes: _Nodes): void {
     if ((code & 0x07) === BPF_RET) {
       liveIn[i] = (code & 0x18) === 0x10 ? _A : 0;
       coverEnd = -1;
+      indexedEnds.clear();
       continue;
     }
     if ((code & 0x07) === BPF_JMP) {
       const out = _isJa(code) ? liveIn[node.t] : liveIn[node.t] | liveIn[node.f];
       liveIn[i] = _isConditional(code) ? out | _A | ((code & BPF_X) ? _X : 0) : out;
       coverEnd = -1;
+      indexedEnds.clear();
       continue;
     }
     const out = liveIn[i + 1];
     const end = _absoluteLoadEnd(node);
     const [uses, defines, mayEnd] = _effects(node);
-    const dead = (defines & out) === 0 && (!mayEnd || (end >= 0 && coverEnd >= end));
-    if (_mayReturnA(node)) coverEnd = -1; // not a run that only ends returning 0
+    const indexed = _indexedLoadEnd(node, xAt[i]);
+    const covered = (end >= 0 && coverEnd >= end) ||
+      (indexed >= 0 && ((indexedEnds.get(xAt[i]) ?? -1) >= indexed || coverEnd >= 60 + indexed));
+    const dead = (defines & out) === 0 && (!mayEnd || covered);
+    if (_mayReturnA(node)) {
+      coverEnd = -1; // not a run that only ends returning 0
+      indexedEnds.clear();
+    }
     if (end > coverEnd) coverEnd = end;
+    if (indexed > (indexedEnds.get(xAt[i]) ?? -1)) indexedEnds.set(xAt[i], indexed);
     if (dead) {
       nodes[i] = null;
       liveIn[i] = out;
     } else liveIn[i] = (out & ~defines) | uses;
   }
+}
+
+/**
+ * `k` plus the size of an `[x + k]` load whose X is an `ldx msh` value and
+ * `k` small (so x + k is its offset, never negative), else -1.
+ */
+function _indexedLoadEnd({ code, k }: _Node, x: number): number {
+  if ((code & 0x07) !== BPF_LD || (code & 0xe0) !== BPF_IND || !_isHeaderLength(x)) return -1;
+  return k <= _SMALL_OFFSET ? k + _loadSize(code) : -1;
 }
 
 /** Whether the node is an ancillary or negative-offset `[k]` load (it may end returning A). */

@@ -31,10 +31,10 @@ export function _optimizeUnchecked(program: Program): Program {
   let changed = false;
   for (let round = 0; round < _ROUNDS; round++) {
     const before = nodes.slice();
-    _foldConstants(nodes);
+    const xAt = _foldConstants(nodes);
     _threadJumps(nodes);
     _mergeAluRuns(nodes);
-    _removeDeadCode(nodes);
+    _removeDeadCode(nodes, xAt);
     if (nodes.every((node, i) => node === before[i])) break;
     changed = true;
   }

@@ -4,9 +4,9 @@ import { interpret } from "./interpret.ts";
 import { toAssembly } from "./to_assembly.ts";
 import { _optimizeProgram } from "./_optimize_program.ts";
 
-/** Packets of every length to 40 bytes, with varied bytes. */
+/** Packets of every length to 100 bytes, with varied bytes. */
 const PACKETS = Array.from(
-  { length: 41 },
+  { length: 101 },
   (_, n) => Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 0xff),
 );
 
@@ -122,6 +122,24 @@ Deno.test("dead code: unread assignments go, loads only when a later one checks 
   optimizesTo(
     "ldb [14]\nld len\njgt #3, ta, tb\nta: ldh [20]\nret a\ntb: ret #1",
     "ldb [14]\nld len\njgt #3, ta, tb\nta: ldh [20]\nret a\ntb: ret #1",
+  );
+  // [x + k] after ldx msh: covered by a later one on the same X, or by a [k] 60 bytes further.
+  optimizesTo(
+    "ldxb 4*([14]&0xf)\nldb [x + 19]\nldh [x + 20]\nret a",
+    "ldxb 4*([14]&0xf)\nldh [x + 20]\nret a",
+  );
+  optimizesTo(
+    "ldxb 4*([14]&0xf)\nldh [x + 20]\nldb [x + 19]\nret a",
+    "ldxb 4*([14]&0xf)\nldh [x + 20]\nldb [x + 19]\nret a",
+  );
+  optimizesTo("ldxb 4*([14]&0xf)\nldb [x + 2]\nldb [62]\nret a", "ldb [62]\nret a");
+  optimizesTo(
+    "ldxb 4*([14]&0xf)\nldb [x + 2]\nldb [61]\nret a",
+    "ldxb 4*([14]&0xf)\nldb [x + 2]\nldb [61]\nret a",
+  );
+  optimizesTo(
+    "ldxb 4*([14]&0xf)\nldb [x + 2]\nldxb 4*([15]&0xf)\nldb [x + 3]\nret a",
+    "ldxb 4*([14]&0xf)\nldb [x + 2]\nldxb 4*([15]&0xf)\nldb [x + 3]\nret a",
   );
   // Ancillary loads may end the program returning A: they stay.
   optimizesTo("ld #ifidx\nld #1\nret a", "ld #ifidx\nret #1");
