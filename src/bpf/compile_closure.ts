@@ -7,6 +7,7 @@
 import type { Program } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { _lower } from "./_lower.ts";
+import { _optimizeProgram } from "./_optimize_program.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
 import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
@@ -70,7 +71,7 @@ import { _executorBatch } from "./_execute_batch.ts";
 export function compileClosure(
   program: Program,
 ): ((packet: Uint8Array, context?: PacketContext) => number) & { runBatch: _BatchRun } {
-  const lowered = _removeKnownTests(_lower(program));
+  const lowered = _removeKnownTests(_lower(_optimizeProgram(program)));
   const code = _encodeDispatch(lowered);
   const dispatchLoop = () => {
     // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.

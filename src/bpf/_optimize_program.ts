@@ -1,0 +1,75 @@
+/**
+ * The program optimiser (private): a valid classic BPF program in, an
+ * equivalent one out that runs no more instructions on any packet, as
+ * libpcap's optimizer does for the expressions it compiles but for any
+ * program: constants propagated and folded (`_optimize_constants.ts`),
+ * jumps threaded and ALU runs merged (`_optimize_flow.ts`), dead code and
+ * unreachable instructions removed (`_optimize_dead_code.ts`). Every pass is
+ * one linear walk (jumps only go forward); a program with a backward `ja`
+ * (accepted with `allowBackwardJumps`) is returned as it is. Runs once per
+ * compile, never per packet.
+ *
+ * @module
+ */
+import type { Program } from "./instruction.ts";
+import { validate } from "./validate.ts";
+import { _hasBackwardJump, _toNodes, _toProgram } from "./_optimize_nodes.ts";
+import { _foldConstants } from "./_optimize_constants.ts";
+import { _removeDeadCode } from "./_optimize_dead_code.ts";
+import { _mergeAluRuns, _threadJumps } from "./_optimize_flow.ts";
+
+/** Most rounds of the passes (a round's merges and removals open folds to the next); they stop when one changes nothing. */
+const _ROUNDS = 2;
+
+/**
+ * The passes on `program` (see the module), without the final check: for
+ * tests, which check the output themselves.
+ */
+export function _optimizeUnchecked(program: Program): Program {
+  if (program.length === 0 || _hasBackwardJump(program)) return program;
+  const nodes = _toNodes(program);
+  let changed = false;
+  for (let round = 0; round < _ROUNDS; round++) {
+    const before = nodes.slice();
+    const xAt = _foldConstants(nodes);
+    _threadJumps(nodes);
+    _mergeAluRuns(nodes);
+    _removeDeadCode(nodes, xAt);
+    if (nodes.every((node, i) => node === before[i])) break;
+    changed = true;
+  }
+  return changed ? _toProgram(nodes) : program;
+}
+
+/**
+ * An equivalent program that runs no more instructions (see the module);
+ * `program` itself when no pass changed anything (as for most programs
+ * libpcap's optimizer made), or when the result would not pass
+ * `validate()` (a defect of a pass: never silently wrong).
+ *
+ * @param program A program {@linkcode validate} accepted.
+ * @returns The optimised program, or `program`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { _optimizeProgram } from "./_optimize_program.ts";
+ * // ld #2; add #3; ret a → ret #5
+ * const program = [
+ *   { code: 0x00, jt: 0, jf: 0, k: 2 },
+ *   { code: 0x04, jt: 0, jf: 0, k: 3 },
+ *   { code: 0x16, jt: 0, jf: 0, k: 0 },
+ * ];
+ * assert.deepEqual(_optimizeProgram(program), [{ code: 0x06, jt: 0, jf: 0, k: 5 }]);
+ * ```
+ */
+export function _optimizeProgram(program: Program): Program {
+  const optimized = _optimizeUnchecked(program);
+  if (optimized === program) return program;
+  try {
+    validate(optimized);
+  } catch {
+    return program;
+  }
+  return optimized;
+}
