@@ -19,6 +19,7 @@
  */
 import {
   _CHAIN_FOLLOWERS,
+  _EQN_RETFALSE,
   _FALSE_RETURNS,
   _FOLLOWERS,
   _lengthTestVariant,
@@ -26,14 +27,17 @@ import {
   _T_A,
   _T_A_EQ,
   _T_A_EQ2,
+  _T_A_EQN,
   _T_B,
   _T_B_EQ,
   _T_B_EQ2,
+  _T_B_EQN,
   _T_H_EQ2_THEN,
   _T_H_EQ_THEN,
   _T_IND_B,
   _T_LEN,
   _T_MSH_IND_B,
+  _T_MSH_IND_B_EQN,
   _TRUE_RETURNS,
 } from "../src/bpf/_dispatch_code.ts";
 
@@ -237,6 +241,50 @@ function chainCase({ op, name, load, at }: Chain, variant: number): string[] {
   ];
 }
 
+/**
+ * The equality lists' cases (`_T_A_EQN`, `_T_*_EQN`, `_T_MSH_IND_*_EQN`), each
+ * form: the load, then the values in turn until one is equal (its true target
+ * next), else the false target (continued at, or returned).
+ */
+function equalLists(eqLoads: string[][], mshLoads: string[][]): string[] {
+  const lists: [op: number, name: string, load: string[], operands: number][] = [
+    [_T_A_EQN, "_T_A_EQN", [], 0],
+    ...SIZES.map((size, s) =>
+      [_T_B_EQN + s, `_T_${SIZE_NAME[size]}_EQN`, eqLoads[s], 1] as [
+        number,
+        string,
+        string[],
+        number,
+      ]
+    ),
+    ...SIZES.map((size, s) =>
+      [_T_MSH_IND_B_EQN + s, `_T_MSH_IND_${SIZE_NAME[size]}_EQN`, mshLoads[s], 2] as [
+        number,
+        string,
+        string[],
+        number,
+      ]
+    ),
+  ];
+  return [0, _EQN_RETFALSE].flatMap((form) =>
+    lists.flatMap(([op, name, load, operands]) => [
+      `case ${op + form}: { // ${name}${form === 0 ? "" : " retend"}`,
+      ...load,
+      `let at = (pc + ${operands + 2}) | 0;`,
+      `const end = (at + 2 * ${k(operands + 1)}) | 0;`,
+      "do {",
+      "if (A === K[at]) {",
+      "pc = K[(at + 1) | 0];",
+      "continue fast;",
+      "}",
+      "at = (at + 2) | 0;",
+      "} while (at !== end);",
+      ...(form === 0 ? ["pc = K[end];", "continue;"] : ["return K[end] >>> 0;"]),
+      "}",
+    ])
+  );
+}
+
 function testCase(t: Template, variant: number): string[] {
   return [
     `case ${variant === 0 ? t.op : t.variantOp?.(variant) ?? t.op + variant}: { // ${
@@ -267,6 +315,11 @@ export function generateCases(): string[] {
     // The `[x + k]` tests' (an `x + k` below 0 leaves for _step, which has these forms too).
     ...[indB, indH, indW].flatMap(edges),
     ...chains().flatMap((c) => chainCase(c, _FALSE_RETURNS)),
+    // After `ldx msh`, the load unshifted and unmasked (the lists test plain equality).
+    ...equalLists(
+      [eqB, eqH, eqW].map((t) => t.load),
+      [mshB, mshH, mshW].map((t, s) => [...t.load.slice(0, -1), `A = ${read(SIZES[s])};`]),
+    ),
     // The wire length's test, its numbers apart from the others' (`_T_LEN_RET`).
     ...pairs(len),
     ...edges(len),

@@ -181,6 +181,28 @@ export const _TRUE_RETURNS = 64;
 export const _FALSE_RETURNS = 96;
 
 /**
+ * An equality list: `[k] == v1`, else `A == v2`, … else `A == vn` (n ≥ 3,
+ * each test on the previous one's false edge, each with a true target of its
+ * own) as one operation, the filter compiler's ORed ports, ether types
+ * (`vlan`'s three), protocols and addresses on one load: the load (none for
+ * `_T_A_EQN`; `[k]` with its own bounds check; `[x + k]` after `ldx msh` for
+ * the `_T_MSH_IND_*_EQN`), then the values in turn — the load's operands (k;
+ * m, k), n, then n pairs (value, true), then false. `+ _EQN_RETFALSE`: the
+ * false target is a constant, returned.
+ */
+export const _T_A_EQN = 189;
+export const _T_B_EQN = 190;
+export const _T_H_EQN = 191;
+export const _T_W_EQN = 192;
+export const _T_MSH_IND_B_EQN = 193;
+export const _T_MSH_IND_H_EQN = 194;
+export const _T_MSH_IND_W_EQN = 195;
+/** Added to an equality list's number when its false target is a returned constant (`retend`). */
+export const _EQN_RETFALSE = 7;
+/** The fewest values an equality list holds (two are a `_T_*_EQ2` chain). */
+const _EQN_MIN = 3;
+
+/**
  * The operations a `_T_H_EQ retfalse` may run into without a dispatch of
  * their own: every fused test (each form) and the compare chains. When such
  * a test's true edge is the next operation and that is one of these, the
@@ -194,13 +216,15 @@ export const _FOLLOWERS: readonly number[] = [
   ...[_T_MSH_IND_B, _T_MSH_IND_H, _T_MSH_IND_W].flatMap(_forms),
   ...[_T_B_EQ, _T_H_EQ, _T_W_EQ, _T_A_EQ].flatMap(_forms),
   ...[_T_B_EQ2, _T_H_EQ2, _T_W_EQ2, _T_A_EQ2].flatMap((op) => [op, op + _FALSE_RETURNS]),
+  ..._eqnForms([_T_A_EQN, _T_B_EQN, _T_H_EQN, _T_W_EQN]),
+  ..._eqnForms([_T_MSH_IND_B_EQN, _T_MSH_IND_H_EQN, _T_MSH_IND_W_EQN]),
   _T_LEN,
   _T_LEN_RET,
   _T_LEN_RETTRUE,
   _T_LEN_RETFALSE,
 ];
 /** The first of the fused `_T_H_EQ retfalse` operations (see {@linkcode _FOLLOWERS}). */
-export const _T_H_EQ_THEN = 189;
+export const _T_H_EQ_THEN = 203;
 /**
  * The tests a `_T_H_EQ2` chain whose first true edge is the next operation
  * runs into in the same dispatch: the word and byte tests in each form (the
@@ -209,13 +233,21 @@ export const _T_H_EQ_THEN = 189;
  * number becomes `_T_H_EQ2_THEN + i`, or `+ _CHAIN_FOLLOWERS.length + i` for
  * the chain that returns at its end; its case holds a copy of the follower's.
  */
-export const _CHAIN_FOLLOWERS: readonly number[] = [_T_W_EQ, _T_W, _T_B_EQ].flatMap(_forms);
+export const _CHAIN_FOLLOWERS: readonly number[] = [
+  ...[_T_W_EQ, _T_W, _T_B_EQ].flatMap(_forms),
+  ..._eqnForms([_T_W_EQN, _T_B_EQN]),
+];
 /** The first of the fused `_T_H_EQ2` operations (see {@linkcode _CHAIN_FOLLOWERS}). */
 export const _T_H_EQ2_THEN = _T_H_EQ_THEN + _FOLLOWERS.length;
 
 /** A test's four forms: continuing, both targets returning, the true one, the false one. */
 function _forms(op: number): number[] {
   return [op, op + _RET_PAIR, op + _TRUE_RETURNS, op + _FALSE_RETURNS];
+}
+
+/** Equality lists' two forms: continuing at the false target, returning it. */
+function _eqnForms(ops: readonly number[]): number[] {
+  return ops.flatMap((op) => [op, op + _EQN_RETFALSE]);
 }
 
 /** The ALU operations in `_ALU_K + i` order. */
@@ -243,7 +275,7 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
   };
   /** Where each block's last operation (its exit) starts. */
   const exitAt: number[] = [];
-  for (const block of lowered.blocks) {
+  lowered.blocks.forEach((block, index) => {
     blockAt.push(code.length);
     const fuseHeaderLength = _fusesHeaderLength(block);
     const steps = _shortened(fuseHeaderLength ? block.steps.slice(0, -1) : block.steps);
@@ -253,14 +285,14 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
       emit(_T_X_MEM, cellTest.cell, cellTest.test.op, cellTest.test.whenTrue);
       emit(cellTest.test.whenFalse);
       patches.push(code.length - 2, code.length - 1);
-      continue;
+      return;
     }
     exitAt.push(code.length);
     if (fuseHeaderLength) {
       const msh = block.steps[block.steps.length - 1] as _LoadHeaderLength;
       _emitHeaderLengthTest(emit, patches, code, msh, block.exit as _Test, lowered.blocks);
-    } else _emitExit(emit, patches, code, block.exit, lowered.blocks);
-  }
+    } else _emitExit(emit, patches, code, block.exit, lowered.blocks, index);
+  });
   for (const at of patches) code[at] = blockAt[code[at]];
   _fuseFollowers(code, exitAt);
   return Int32Array.from(code);
@@ -451,6 +483,11 @@ function _emitHeaderLengthTest(
   blocks: readonly _LoweredBlock[],
 ): void {
   const { offset, size } = test.producer as _LoadIndirect;
+  const list = _equalList(test, blocks);
+  if (list !== undefined) {
+    const op = _T_MSH_IND_B_EQN + (size === 1 ? 0 : size === 2 ? 1 : 2);
+    return _emitEqualList(emit, patches, code, op, [msh.offset, offset], list, blocks);
+  }
   const opAt = code.length;
   emit(size === 1 ? _T_MSH_IND_B : size === 2 ? _T_MSH_IND_H : _T_MSH_IND_W, msh.offset, offset);
   emit(test.shift, test.mask, test.rangeMask, test.low, test.span);
@@ -511,12 +548,60 @@ function _onlyEqualOnA(block: _LoweredBlock): _Test | undefined {
   return exit.producer === undefined && _isPlainEqual(exit) ? exit : undefined;
 }
 
+/** An equality list's values with their true targets, and its last false target. */
+interface _EqualList {
+  pairs: [value: number, whenTrue: number][];
+  whenFalse: number;
+}
+
+/** The most values one equality list takes (a longer run goes on in a second one). */
+const _EQN_MAX = 64;
+
+/**
+ * The equality list `test` starts ({@linkcode _T_A_EQN}): its own `== v`,
+ * then each block on the false edges that only tests `A == v`; undefined
+ * when that makes fewer than `_EQN_MIN` values.
+ */
+function _equalList(test: _Test, blocks: readonly _LoweredBlock[]): _EqualList | undefined {
+  if (test.useX || !_isPlainEqual(test)) return undefined;
+  const pairs: [number, number][] = [[test.k, test.whenTrue]];
+  let whenFalse = test.whenFalse;
+  for (let next = _onlyEqualOnA(blocks[whenFalse]); next !== undefined;) {
+    if (pairs.length === _EQN_MAX) break;
+    pairs.push([next.k, next.whenTrue]);
+    whenFalse = next.whenFalse;
+    next = _onlyEqualOnA(blocks[whenFalse]);
+  }
+  return pairs.length >= _EQN_MIN ? { pairs, whenFalse } : undefined;
+}
+
+/** Emits an equality list: `op` (raised by `_EQN_RETFALSE` when the false target returns), its load's operands, n, the pairs, the false target. */
+function _emitEqualList(
+  emit: _Emit,
+  patches: number[],
+  code: number[],
+  op: number,
+  loadOperands: readonly number[],
+  { pairs, whenFalse }: _EqualList,
+  blocks: readonly _LoweredBlock[],
+): void {
+  const last = _returnOnly(blocks[whenFalse]);
+  emit(last === undefined ? op : op + _EQN_RETFALSE, ...loadOperands, pairs.length);
+  for (const [value, whenTrue] of pairs) {
+    emit(value, whenTrue);
+    patches.push(code.length - 1);
+  }
+  emit(last ?? whenFalse);
+  if (last === undefined) patches.push(code.length - 1);
+}
+
 function _emitExit(
   emit: _Emit,
   patches: number[],
   code: number[],
   exit: _Exit,
   blocks: readonly _LoweredBlock[],
+  index: number,
 ): void {
   switch (exit.kind) {
     case "return":
@@ -528,7 +613,7 @@ function _emitExit(
       patches.push(code.length - 1);
       return;
     case "test":
-      return _emitTest(emit, patches, code, exit, blocks);
+      return _emitTest(emit, patches, code, exit, blocks, index);
   }
 }
 
@@ -538,8 +623,21 @@ function _emitTest(
   code: number[],
   test: _Test,
   blocks: readonly _LoweredBlock[],
+  index: number,
 ): void {
   const { producer } = test;
+  // A 2-byte list whose first true edge is the next block stays a `_T_H_EQ2` chain, which
+  // runs into that block's test in the same dispatch (the ether types before `host`/`net`).
+  const chainFirst = producer?.kind === "load" && producer.size === 2 &&
+    test.whenTrue === index + 1;
+  const list = chainFirst ? undefined : _equalList(test, blocks);
+  if (list !== undefined && producer === undefined) {
+    return _emitEqualList(emit, patches, code, _T_A_EQN, [], list, blocks);
+  }
+  if (list !== undefined && producer?.kind === "load" && producer.offset >= 0) {
+    const op = _T_B_EQN + (producer.size === 1 ? 0 : producer.size === 2 ? 1 : 2);
+    return _emitEqualList(emit, patches, code, op, [producer.offset], list, blocks);
+  }
   if (test.useX) {
     // The producer runs as a step; the test reads A as it is after the shift and mask.
     if (producer !== undefined) _emitStep(emit, producer);

@@ -211,8 +211,15 @@ function program(rng: Random, count: number): Instruction[] {
 }
 
 /** Words per operation (the number and its operands), by operation number, without `_RET_PAIR`. */
-function width(n: number): number {
+function width(code: Int32Array, pc: number): number {
   const d = dispatch;
+  let n = code[pc];
+  // Equality lists: the load's operands (none, k, or m and k), n, n pairs, the false target.
+  if (n >= d._T_A_EQN && n < d._T_A_EQN + 2 * d._EQN_RETFALSE) {
+    const load = (n - d._T_A_EQN) % d._EQN_RETFALSE;
+    const operands = load === 0 ? 0 : load <= 3 ? 1 : 2;
+    return operands + 3 + 2 * code[pc + operands + 1];
+  }
   // `_T_H_EQ retfalse` fused with the next operation: its own five words.
   if (n >= d._T_H_EQ_THEN && n < d._T_H_EQ2_THEN) return 5;
   if (n >= d._T_H_EQ2_THEN && n < d._T_H_EQ2_THEN + 2 * d._CHAIN_FOLLOWERS.length) return 7;
@@ -274,7 +281,7 @@ function width(n: number): number {
 function operations(instructions: Instruction[]): number[] {
   const code = dispatch._encodeDispatch(_lower(instructions));
   const out: number[] = [];
-  for (let pc = 0; pc < code.length; pc += width(code[pc])) out.push(code[pc]);
+  for (let pc = 0; pc < code.length; pc += width(code, pc)) out.push(code[pc]);
   return out;
 }
 
