@@ -37,7 +37,8 @@ import {
   _T_IND_B,
   _T_LEN,
   _T_MSH_IND_B,
-  _T_MSH_IND_B_EQN,
+  _T_MSH_IND_H_EQN,
+  _T_W_EQ_PAIR,
   _TRUE_RETURNS,
 } from "../src/bpf/_dispatch_code.ts";
 
@@ -242,11 +243,11 @@ function chainCase({ op, name, load, at }: Chain, variant: number): string[] {
 }
 
 /**
- * The equality lists' cases (`_T_A_EQN`, `_T_*_EQN`, `_T_MSH_IND_*_EQN`), each
+ * The equality lists' cases (`_T_A_EQN`, `_T_*_EQN`, `_T_MSH_IND_H_EQN`) and the word pair's, each
  * form: the load, then the values in turn until one is equal (its true target
  * next), else the false target (continued at, or returned).
  */
-function equalLists(eqLoads: string[][], mshLoads: string[][]): string[] {
+function equalLists(eqLoads: string[][], mshLoad: string[]): string[] {
   const lists: [op: number, name: string, load: string[], operands: number][] = [
     [_T_A_EQN, "_T_A_EQN", [], 0],
     ...SIZES.map((size, s) =>
@@ -257,17 +258,24 @@ function equalLists(eqLoads: string[][], mshLoads: string[][]): string[] {
         number,
       ]
     ),
-    ...SIZES.map((size, s) =>
-      [_T_MSH_IND_B_EQN + s, `_T_MSH_IND_${SIZE_NAME[size]}_EQN`, mshLoads[s], 2] as [
-        number,
-        string,
-        string[],
-        number,
-      ]
-    ),
+    [_T_MSH_IND_H_EQN, "_T_MSH_IND_H_EQN", mshLoad, 2],
   ];
-  return [0, _EQN_RETFALSE].flatMap((form) =>
-    lists.flatMap(([op, name, load, operands]) => [
+  const second = eqLoads[2].map((line) => line.replace(/\bi\b/g, "j").replace("pc + 1", "pc + 4"));
+  const pair = (form: number) => [
+    `case ${_T_W_EQ_PAIR + form}: { // _T_W_EQ_PAIR${form === 0 ? "" : " retend"}`,
+    ...eqLoads[2],
+    `if (A === ${k(2)}) {`,
+    `pc = ${k(3)};`,
+    "continue;",
+    "}",
+    ...second,
+    ...(form === 0
+      ? [`pc = A === ${k(5)} ? ${k(6)} : ${k(7)};`, "continue;"]
+      : [`if (A !== ${k(5)}) return ${k(7)} >>> 0;`, `pc = ${k(6)};`, "continue;"]),
+    "}",
+  ];
+  return [0, _EQN_RETFALSE].flatMap((form) => [
+    ...lists.flatMap(([op, name, load, operands]) => [
       `case ${op + form}: { // ${name}${form === 0 ? "" : " retend"}`,
       ...load,
       `let at = (pc + ${operands + 2}) | 0;`,
@@ -281,8 +289,9 @@ function equalLists(eqLoads: string[][], mshLoads: string[][]): string[] {
       "} while (at !== end);",
       ...(form === 0 ? ["pc = K[end];", "continue;"] : ["return K[end] >>> 0;"]),
       "}",
-    ])
-  );
+    ]),
+    ...pair(form),
+  ]);
 }
 
 function testCase(t: Template, variant: number): string[] {
@@ -318,7 +327,7 @@ export function generateCases(): string[] {
     // After `ldx msh`, the load unshifted and unmasked (the lists test plain equality).
     ...equalLists(
       [eqB, eqH, eqW].map((t) => t.load),
-      [mshB, mshH, mshW].map((t, s) => [...t.load.slice(0, -1), `A = ${read(SIZES[s])};`]),
+      [...mshH.load.slice(0, -1), `A = ${read(2)};`],
     ),
     // The wire length's test, its numbers apart from the others' (`_T_LEN_RET`).
     ...pairs(len),

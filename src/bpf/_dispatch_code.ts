@@ -186,7 +186,7 @@ export const _FALSE_RETURNS = 96;
  * own) as one operation, the filter compiler's ORed ports, ether types
  * (`vlan`'s three), protocols and addresses on one load: the load (none for
  * `_T_A_EQN`; `[k]` with its own bounds check; `[x + k]` after `ldx msh` for
- * the `_T_MSH_IND_*_EQN`), then the values in turn — the load's operands (k;
+ * `_T_MSH_IND_H_EQN`, the ports), then the values in turn — the load's operands (k;
  * m, k), n, then n pairs (value, true), then false. `+ _EQN_RETFALSE`: the
  * false target is a constant, returned.
  */
@@ -194,17 +194,25 @@ export const _T_A_EQN = 189;
 export const _T_B_EQN = 190;
 export const _T_H_EQN = 191;
 export const _T_W_EQN = 192;
-export const _T_MSH_IND_B_EQN = 193;
-export const _T_MSH_IND_H_EQN = 194;
-export const _T_MSH_IND_W_EQN = 195;
-/** Added to an equality list's number when its false target is a returned constant (`retend`). */
-export const _EQN_RETFALSE = 7;
+export const _T_MSH_IND_H_EQN = 193;
+/**
+ * Two word tests on the false edge: `[k1] == v1`, else `[k2] == v2` (each load
+ * with its own bounds check), `host`'s source-or-destination address test —
+ * k1, v1, true, k2, v2, true of the second test, false (`+ _EQN_RETFALSE`: a
+ * constant, returned).
+ */
+export const _T_W_EQ_PAIR = 194;
+/** Added to an equality list's (or pair's) number when its false target is a returned constant (`retend`). */
+export const _EQN_RETFALSE = 6;
 /** The fewest values an equality list holds (two are a `_T_*_EQ2` chain). */
 const _EQN_MIN = 3;
 
 /**
  * The operations a `_T_H_EQ retfalse` may run into without a dispatch of
- * their own: every fused test (each form) and the compare chains. When such
+ * their own: the fused tests that load (each form), the compare chains and
+ * equality lists on a load, the word pair and the length tests (a test of A
+ * alone, which the known-test pass removes after an ether-type test, or at
+ * `[x + k]`, which needs a step to set X first, never follows). When such
  * a test's true edge is the next operation and that is one of these, the
  * test's number becomes `_T_H_EQ_THEN + i` (i its index here): the loop's
  * case for it does the test, then falls through into the next operation's
@@ -212,19 +220,18 @@ const _EQN_MIN = 3;
  * of most filters).
  */
 export const _FOLLOWERS: readonly number[] = [
-  ...[_T_A, _T_B, _T_H, _T_W, _T_IND_B, _T_IND_H, _T_IND_W].flatMap(_forms),
+  ...[_T_B, _T_H, _T_W].flatMap(_forms),
   ...[_T_MSH_IND_B, _T_MSH_IND_H, _T_MSH_IND_W].flatMap(_forms),
-  ...[_T_B_EQ, _T_H_EQ, _T_W_EQ, _T_A_EQ].flatMap(_forms),
-  ...[_T_B_EQ2, _T_H_EQ2, _T_W_EQ2, _T_A_EQ2].flatMap((op) => [op, op + _FALSE_RETURNS]),
-  ..._eqnForms([_T_A_EQN, _T_B_EQN, _T_H_EQN, _T_W_EQN]),
-  ..._eqnForms([_T_MSH_IND_B_EQN, _T_MSH_IND_H_EQN, _T_MSH_IND_W_EQN]),
+  ...[_T_B_EQ, _T_H_EQ, _T_W_EQ].flatMap(_forms),
+  ...[_T_B_EQ2, _T_H_EQ2, _T_W_EQ2].flatMap((op) => [op, op + _FALSE_RETURNS]),
+  ..._eqnForms([_T_B_EQN, _T_W_EQN, _T_W_EQ_PAIR]),
   _T_LEN,
   _T_LEN_RET,
   _T_LEN_RETTRUE,
   _T_LEN_RETFALSE,
 ];
 /** The first of the fused `_T_H_EQ retfalse` operations (see {@linkcode _FOLLOWERS}). */
-export const _T_H_EQ_THEN = 203;
+export const _T_H_EQ_THEN = 201;
 /**
  * The tests a `_T_H_EQ2` chain whose first true edge is the next operation
  * runs into in the same dispatch: the word and byte tests in each form (the
@@ -235,7 +242,7 @@ export const _T_H_EQ_THEN = 203;
  */
 export const _CHAIN_FOLLOWERS: readonly number[] = [
   ...[_T_W_EQ, _T_W, _T_B_EQ].flatMap(_forms),
-  ..._eqnForms([_T_W_EQN, _T_B_EQN]),
+  ..._eqnForms([_T_W_EQN, _T_B_EQN, _T_W_EQ_PAIR]),
 ];
 /** The first of the fused `_T_H_EQ2` operations (see {@linkcode _CHAIN_FOLLOWERS}). */
 export const _T_H_EQ2_THEN = _T_H_EQ_THEN + _FOLLOWERS.length;
@@ -484,9 +491,16 @@ function _emitHeaderLengthTest(
 ): void {
   const { offset, size } = test.producer as _LoadIndirect;
   const list = _equalList(test, blocks);
-  if (list !== undefined) {
-    const op = _T_MSH_IND_B_EQN + (size === 1 ? 0 : size === 2 ? 1 : 2);
-    return _emitEqualList(emit, patches, code, op, [msh.offset, offset], list, blocks);
+  if (list !== undefined && size === 2) {
+    return _emitEqualList(
+      emit,
+      patches,
+      code,
+      _T_MSH_IND_H_EQN,
+      [msh.offset, offset],
+      list,
+      blocks,
+    );
   }
   const opAt = code.length;
   emit(size === 1 ? _T_MSH_IND_B : size === 2 ? _T_MSH_IND_H : _T_MSH_IND_W, msh.offset, offset);
@@ -595,6 +609,20 @@ function _emitEqualList(
   if (last === undefined) patches.push(code.length - 1);
 }
 
+/** Whether a test is `[k] == v` on a word at `k ≥ 0`. */
+function _wordEqual(test: _Test): boolean {
+  const producer = test.producer;
+  return !test.useX && _isPlainEqual(test) && producer?.kind === "load" && producer.size === 4 &&
+    producer.offset >= 0;
+}
+
+/** The `[k] == v` word test a block is made of (no steps, no bounds check), if it is only that. */
+function _onlyWordEqual(block: _LoweredBlock): _Test | undefined {
+  const exit = block.exit;
+  if (block.steps.length > 0 || block.need > 0 || exit.kind !== "test") return undefined;
+  return _wordEqual(exit) ? exit : undefined;
+}
+
 function _emitExit(
   emit: _Emit,
   patches: number[],
@@ -637,6 +665,17 @@ function _emitTest(
   if (list !== undefined && producer?.kind === "load" && producer.offset >= 0) {
     const op = _T_B_EQN + (producer.size === 1 ? 0 : producer.size === 2 ? 1 : 2);
     return _emitEqualList(emit, patches, code, op, [producer.offset], list, blocks);
+  }
+  const second = _wordEqual(test) ? _onlyWordEqual(blocks[test.whenFalse]) : undefined;
+  if (second !== undefined) {
+    const last = _returnOnly(blocks[second.whenFalse]);
+    const first = (test.producer as _LoadAbsolute).offset;
+    const k2 = (second.producer as _LoadAbsolute).offset;
+    emit(last === undefined ? _T_W_EQ_PAIR : _T_W_EQ_PAIR + _EQN_RETFALSE, first, test.k);
+    emit(test.whenTrue, k2, second.k, second.whenTrue, last ?? second.whenFalse);
+    patches.push(code.length - 5, code.length - 2);
+    if (last === undefined) patches.push(code.length - 1);
+    return;
   }
   if (test.useX) {
     // The producer runs as a step; the test reads A as it is after the shift and mask.
