@@ -38,7 +38,7 @@ import {
   _T_LEN,
   _T_MSH_IND_B,
   _T_MSH_IND_H_EQN,
-  _T_W_EQ_PAIR,
+  _T_W_PAIR,
   _TRUE_RETURNS,
 } from "../src/bpf/_dispatch_code.ts";
 
@@ -242,6 +242,11 @@ function chainCase({ op, name, load, at }: Chain, variant: number): string[] {
   ];
 }
 
+/** A list's match: its true target (`slot`), continued at, or below 0 `~place` of a constant returned. */
+function listTrue(slot: string): string[] {
+  return [`const t = ${slot};`, "if (t < 0) return K[~t] >>> 0;", "pc = t;", "continue fast;"];
+}
+
 /**
  * The equality lists' cases (`_T_A_EQN`, `_T_*_EQN`, `_T_MSH_IND_H_EQN`) and the word pair's, each
  * form: the load, then the values in turn until one is equal (its true target
@@ -260,18 +265,22 @@ function equalLists(eqLoads: string[][], mshLoad: string[]): string[] {
     ),
     [_T_MSH_IND_H_EQN, "_T_MSH_IND_H_EQN", mshLoad, 2],
   ];
-  const second = eqLoads[2].map((line) => line.replace(/\bi\b/g, "j").replace("pc + 1", "pc + 4"));
+  const word = (n: number) => [`A = (${read(4)}) & ${k(n)};`, `if (A === ${k(n + 1)}) {`];
   const pair = (form: number) => [
-    `case ${_T_W_EQ_PAIR + form}: { // _T_W_EQ_PAIR${form === 0 ? "" : " retend"}`,
-    ...eqLoads[2],
-    `if (A === ${k(2)}) {`,
-    `pc = ${k(3)};`,
-    "continue;",
+    `case ${_T_W_PAIR + form}: { // _T_W_PAIR${form === 0 ? "" : " retend"}`,
+    "{",
+    ...eqLoads[2].slice(0, -1),
+    ...word(2),
+    ...listTrue(k(4)),
     "}",
-    ...second,
-    ...(form === 0
-      ? [`pc = A === ${k(5)} ? ${k(6)} : ${k(7)};`, "continue;"]
-      : [`if (A !== ${k(5)}) return ${k(7)} >>> 0;`, `pc = ${k(6)};`, "continue;"]),
+    "}",
+    ...eqLoads[2].slice(0, -1).map((line) =>
+      line.replace(/\bi\b/g, "j").replace("pc + 1", "pc + 5")
+    ),
+    ...word(6).map((line) => line.replace(/\bi\b/g, "j")),
+    ...listTrue(k(8)),
+    "}",
+    ...(form === 0 ? [`pc = ${k(9)};`, "continue;"] : [`return ${k(9)} >>> 0;`]),
     "}",
   ];
   return [0, _EQN_RETFALSE].flatMap((form) => [
@@ -282,8 +291,7 @@ function equalLists(eqLoads: string[][], mshLoad: string[]): string[] {
       `const end = (at + 2 * ${k(operands + 1)}) | 0;`,
       "do {",
       "if (A === K[at]) {",
-      "pc = K[(at + 1) | 0];",
-      "continue fast;",
+      ...listTrue("K[(at + 1) | 0]"),
       "}",
       "at = (at + 2) | 0;",
       "} while (at !== end);",
