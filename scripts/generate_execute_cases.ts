@@ -38,6 +38,7 @@ import {
   _T_LEN,
   _T_MSH_IND_B,
   _T_MSH_IND_H_EQN,
+  _T_W_EQ_PAIR,
   _T_W_PAIR,
   _TRUE_RETURNS,
 } from "../src/bpf/_dispatch_code.ts";
@@ -265,24 +266,33 @@ function equalLists(eqLoads: string[][], mshLoad: string[]): string[] {
     ),
     [_T_MSH_IND_H_EQN, "_T_MSH_IND_H_EQN", mshLoad, 2],
   ];
-  const word = (n: number) => [`A = (${read(4)}) & ${k(n)};`, `if (A === ${k(n + 1)}) {`];
-  const pair = (form: number) => [
-    `case ${_T_W_PAIR + form}: { // _T_W_PAIR${form === 0 ? "" : " retend"}`,
-    "{",
-    ...eqLoads[2].slice(0, -1),
-    ...word(2),
-    ...listTrue(k(4)),
-    "}",
-    "}",
-    ...eqLoads[2].slice(0, -1).map((line) =>
-      line.replace(/\bi\b/g, "j").replace("pc + 1", "pc + 5")
-    ),
-    ...word(6).map((line) => line.replace(/\bi\b/g, "j")),
-    ...listTrue(k(8)),
-    "}",
-    ...(form === 0 ? [`pc = ${k(9)};`, "continue;"] : [`return ${k(9)} >>> 0;`]),
-    "}",
-  ];
+  // The word pair, masked (`_T_W_PAIR`: k, mask, value, true per test) or not (`_T_W_EQ_PAIR`).
+  const pair = (form: number, masked: boolean) => {
+    const w = masked ? 4 : 3; // words per test
+    const word = (n: number) => [
+      masked ? `A = (${read(4)}) & ${k(n + 1)};` : `A = ${read(4)};`,
+      `if (A === ${k(n + w - 2)}) {`,
+      `pc = ${k(n + w - 1)};`,
+      "continue;",
+      "}",
+    ];
+    const name = masked ? "_T_W_PAIR" : "_T_W_EQ_PAIR";
+    return [
+      `case ${(masked ? _T_W_PAIR : _T_W_EQ_PAIR) + form}: { // ${name}${
+        form === 0 ? "" : " retend"
+      }`,
+      "{",
+      ...eqLoads[2].slice(0, -1),
+      ...word(1),
+      "}",
+      ...eqLoads[2].slice(0, -1).map((line) =>
+        line.replace(/\bi\b/g, "j").replace("pc + 1", `pc + ${1 + w}`)
+      ),
+      ...word(1 + w).map((line) => line.replace(/\bi\b/g, "j")),
+      ...(form === 0 ? [`pc = ${k(1 + 2 * w)};`, "continue;"] : [`return ${k(1 + 2 * w)} >>> 0;`]),
+      "}",
+    ];
+  };
   return [0, _EQN_RETFALSE].flatMap((form) => [
     ...lists.flatMap(([op, name, load, operands]) => [
       `case ${op + form}: { // ${name}${form === 0 ? "" : " retend"}`,
@@ -298,7 +308,8 @@ function equalLists(eqLoads: string[][], mshLoad: string[]): string[] {
       ...(form === 0 ? ["pc = K[end];", "continue;"] : ["return K[end] >>> 0;"]),
       "}",
     ]),
-    ...pair(form),
+    ...pair(form, true),
+    ...pair(form, false),
   ]);
 }
 
