@@ -272,8 +272,8 @@ function equalLists(eqLoads: string[][], mshLoad: string[]): string[] {
     const word = (n: number) => [
       masked ? `A = (${read(4)}) & ${k(n + 1)};` : `A = ${read(4)};`,
       `if (A === ${k(n + w - 2)}) {`,
-      `pc = ${k(n + w - 1)};`,
-      "continue;",
+      // The masked pair's true targets may be returned constants (`net` last in a filter).
+      ...(masked ? listTrue(k(n + w - 1)) : [`pc = ${k(n + w - 1)};`, "continue;"]),
       "}",
     ];
     const name = masked ? "_T_W_PAIR" : "_T_W_EQ_PAIR";

@@ -200,7 +200,8 @@ export const _T_MSH_IND_H_EQN = 193;
  * A word pair: `[k1] & m1 == v1`, else `[k2] & m2 == v2` (each load with its
  * own bounds check), `net`'s source-or-destination address test, as one
  * operation — k1, m1, v1, true, k2, m2, v2, true of the second test, false
- * (`+ _EQN_RETFALSE`: a constant, returned).
+ * (`+ _EQN_RETFALSE`: a constant, returned); true targets as in the equality
+ * lists.
  */
 export const _T_W_PAIR = 194;
 /**
@@ -659,7 +660,7 @@ function _emitWordPair(
   emit(last === undefined ? op : op + _EQN_RETFALSE);
   for (const test of [first, second]) {
     const offset = (test.producer as _LoadAbsolute).offset;
-    if (masked) emit(offset, test.mask, test.k, test.whenTrue);
+    if (masked) emit(offset, test.mask, test.k, _listTarget(test.whenTrue, blocks));
     else emit(offset, test.k, test.whenTrue);
     patches.push(code.length - 1);
   }

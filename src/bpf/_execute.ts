@@ -1710,8 +1710,13 @@ export function _executor(
                   A = ((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
                     P[(i + 3) | 0]) & K[(pc + 2) | 0];
                   if (A === K[(pc + 3) | 0]) {
-                    pc = K[(pc + 4) | 0];
-                    continue;
+                    const t = K[(pc + 4) | 0];
+                    if (t < 0) {
+                      R = K[~t] >>> 0;
+                      break program;
+                    }
+                    pc = t;
+                    continue fast;
                   }
                 }
                 const j = B + K[(pc + 5) | 0];
@@ -1723,8 +1728,13 @@ export function _executor(
                   ((P[j] << 24) | (P[(j + 1) | 0] << 16) | (P[(j + 2) | 0] << 8) | P[(j + 3) | 0]) &
                   K[(pc + 6) | 0];
                 if (A === K[(pc + 7) | 0]) {
-                  pc = K[(pc + 8) | 0];
-                  continue;
+                  const t = K[(pc + 8) | 0];
+                  if (t < 0) {
+                    R = K[~t] >>> 0;
+                    break program;
+                  }
+                  pc = t;
+                  continue fast;
                 }
                 pc = K[(pc + 9) | 0];
                 continue;
@@ -1938,8 +1948,13 @@ export function _executor(
                   A = ((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
                     P[(i + 3) | 0]) & K[(pc + 2) | 0];
                   if (A === K[(pc + 3) | 0]) {
-                    pc = K[(pc + 4) | 0];
-                    continue;
+                    const t = K[(pc + 4) | 0];
+                    if (t < 0) {
+                      R = K[~t] >>> 0;
+                      break program;
+                    }
+                    pc = t;
+                    continue fast;
                   }
                 }
                 const j = B + K[(pc + 5) | 0];
@@ -1951,8 +1966,13 @@ export function _executor(
                   ((P[j] << 24) | (P[(j + 1) | 0] << 16) | (P[(j + 2) | 0] << 8) | P[(j + 3) | 0]) &
                   K[(pc + 6) | 0];
                 if (A === K[(pc + 7) | 0]) {
-                  pc = K[(pc + 8) | 0];
-                  continue;
+                  const t = K[(pc + 8) | 0];
+                  if (t < 0) {
+                    R = K[~t] >>> 0;
+                    break program;
+                  }
+                  pc = t;
+                  continue fast;
                 }
                 {
                   R = K[(pc + 9) | 0] >>> 0;
