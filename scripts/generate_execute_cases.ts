@@ -33,6 +33,7 @@ import {
   _T_B_EQ2,
   _T_B_EQN,
   _T_H_EQ2_THEN,
+  _T_H_EQ3,
   _T_H_EQ_THEN,
   _T_IND_B,
   _T_LEN,
@@ -293,6 +294,14 @@ function equalLists(eqLoads: string[][], mshLoad: string[]): string[] {
       "}",
     ];
   };
+  // `_T_H_EQN` of three values, written out: k, 3, then (value, true) at 3, 5, 7, false at 9.
+  const three = (form: number) => [
+    `case ${_T_H_EQ3 + form}: { // _T_H_EQ3${form === 0 ? "" : " retend"}`,
+    ...eqLoads[1],
+    ...[3, 5, 7].flatMap((at) => [`if (A === ${k(at)}) {`, ...listTrue(k(at + 1)), "}"]),
+    ...(form === 0 ? [`pc = ${k(9)};`, "continue;"] : [`return ${k(9)} >>> 0;`]),
+    "}",
+  ];
   return [0, _EQN_RETFALSE].flatMap((form) => [
     ...lists.flatMap(([op, name, load, operands]) => [
       `case ${op + form}: { // ${name}${form === 0 ? "" : " retend"}`,
@@ -310,6 +319,7 @@ function equalLists(eqLoads: string[][], mshLoad: string[]): string[] {
     ]),
     ...pair(form, true),
     ...pair(form, false),
+    ...three(form),
   ]);
 }
 

@@ -219,6 +219,7 @@ function width(code: Int32Array, pc: number): number {
     const load = (n - d._T_A_EQN) % d._EQN_RETFALSE;
     if (load === d._T_W_PAIR - d._T_A_EQN) return 10;
     if (load === d._T_W_EQ_PAIR - d._T_A_EQN) return 8;
+    if (load === d._T_H_EQ3 - d._T_A_EQN) return 10;
     const operands = load === 0 ? 0 : load <= 3 ? 1 : 2; // _T_A_EQN; [k]; ldx msh
     return operands + 3 + 2 * code[pc + operands + 1];
   }
