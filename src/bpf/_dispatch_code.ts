@@ -24,6 +24,8 @@ import {
   BPF_AND,
   BPF_DIV,
   BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
   BPF_LSH,
   BPF_MOD,
   BPF_MUL,
@@ -287,7 +289,8 @@ export const _ALU_OPS: readonly number[] = [
 ];
 
 /** Lays out a lowered program as dispatch code; block 0 starts at 0. */
-export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
+export function _encodeDispatch(program: _LoweredProgram): Int32Array {
+  const lowered = _withRanges(program);
   const code: number[] = [];
   const blockAt: number[] = [];
   /** Places in `code` holding a block index to replace by the block's place. */
@@ -322,6 +325,49 @@ export function _encodeDispatch(lowered: _LoweredProgram): Int32Array {
   }
   _fuseFollowers(code, exitAt);
   return Int32Array.from(code);
+}
+
+/**
+ * `program` with each pair of tests `A >= lo` then, on its true edge, a block
+ * that only tests `A > hi` and goes where the first fails (the filter
+ * compiler's `portrange`: `jge #lo; jgt #hi`) written as one range test, `lo
+ * ≤ A ≤ hi`, in the first block: one dispatch instead of two. The second
+ * block stays (other edges may reach it).
+ */
+export function _withRanges(program: _LoweredProgram): _LoweredProgram {
+  const blocks = program.blocks.map((block) => {
+    const first = block.exit;
+    if (first.kind !== "test" || first.useX || first.rangeMask !== 0xffffffff) return block;
+    const lo = _lowerBound(first);
+    const second = program.blocks[first.whenTrue];
+    const next = second.exit;
+    if (lo === undefined || second.steps.length > 0 || second.need > 0) return block;
+    if (next.kind !== "test" || next.useX || next.producer !== undefined) return block;
+    if (next.shift !== 0 || next.mask !== 0xffffffff || next.whenTrue !== first.whenFalse) {
+      return block;
+    }
+    const hi = _upperBoundWhenFalse(next);
+    if (hi === undefined || hi < lo) return block;
+    const exit: _Test = { ...first, low: lo, span: hi - lo, whenTrue: next.whenFalse };
+    return { ...block, exit };
+  });
+  return { ...program, blocks };
+}
+
+/** The least A a `jge`/`jgt` test holds for (its range's low end), if it is one. */
+function _lowerBound(test: _Test): number | undefined {
+  const k = test.k >>> 0;
+  if (test.op === BPF_JGE) return k;
+  if (test.op === BPF_JGT && k < 0xffffffff) return k + 1;
+  return undefined;
+}
+
+/** The greatest A for which a `jgt`/`jge` test on A fails, if it is one that can fail. */
+function _upperBoundWhenFalse(test: _Test): number | undefined {
+  const k = test.k >>> 0;
+  if (test.op === BPF_JGT) return k;
+  if (test.op === BPF_JGE && k > 0) return k - 1;
+  return undefined;
 }
 
 /**
