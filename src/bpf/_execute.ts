@@ -2835,22 +2835,31 @@ export function _executor(
                 pc = (pc + 2) | 0;
                 continue;
               // Indirect loads at `x + k` ≥ 0 (below 0, the windows: `_step`).
-              case 133: // _LD_IND_B
-              case 134: // _LD_IND_H
-              case 135: { // _LD_IND_W
-                const op = K[pc];
+              // A case per size (one for the three re-read K[pc] and picked the size with two compares).
+              case 133: { // _LD_IND_B (x + k ≥ 0 here, else in _step)
                 const o = (X + K[(pc + 1) | 0]) | 0;
                 if (o < 0) break fast;
-                const size = op === 133 ? 1 : op === 134 ? 2 : 4;
-                if (o > LE - B - size) {
-                  break program;
-                }
+                if (o > LE - B - 1) break program;
                 const i = (B + o) | 0;
-                A = size === 1
-                  ? P[i]
-                  : size === 2
-                  ? (P[i] << 8) | P[(i + 1) | 0]
-                  : (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
+                A = P[i];
+                pc = (pc + 2) | 0;
+                continue;
+              }
+              case 134: { // _LD_IND_H
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                if (o > LE - B - 2) break program;
+                const i = (B + o) | 0;
+                A = (P[i] << 8) | P[(i + 1) | 0];
+                pc = (pc + 2) | 0;
+                continue;
+              }
+              case 135: { // _LD_IND_W
+                const o = (X + K[(pc + 1) | 0]) | 0;
+                if (o < 0) break fast;
+                if (o > LE - B - 4) break program;
+                const i = (B + o) | 0;
+                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
                 pc = (pc + 2) | 0;
                 continue;
               }
