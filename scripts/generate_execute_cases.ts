@@ -7,7 +7,7 @@
  * (`+ _RET_PAIR`), return on the true edge (`+ _TRUE_RETURNS`) or on the
  * false edge (`+ _FALSE_RETURNS`). The templates say `return v`; in the
  * loop, which may run a whole batch, a case ends the program with
- * `{ R = v; break program; }` ({@linkcode ending}). The loop keeps each case written out, so
+ * `{ R = v; break program; }`, `return 0` `break program;` ({@linkcode ending}). The loop keeps each case written out, so
  * that V8 compiles one flat switch with no call; this script keeps the copies
  * the same, and scripts/generate_execute_cases_test.ts fails when the file
  * and the templates differ.
@@ -19,6 +19,7 @@
  */
 import {
   _CHAIN_FOLLOWERS,
+  _EQN_RETFALSE,
   _FALSE_RETURNS,
   _FOLLOWERS,
   _lengthTestVariant,
@@ -26,14 +27,20 @@ import {
   _T_A,
   _T_A_EQ,
   _T_A_EQ2,
+  _T_A_EQN,
   _T_B,
   _T_B_EQ,
   _T_B_EQ2,
+  _T_B_EQN,
   _T_H_EQ2_THEN,
+  _T_H_EQ3,
   _T_H_EQ_THEN,
   _T_IND_B,
   _T_LEN,
   _T_MSH_IND_B,
+  _T_MSH_IND_H_EQN,
+  _T_W_EQ_PAIR,
+  _T_W_PAIR,
   _TRUE_RETURNS,
 } from "../src/bpf/_dispatch_code.ts";
 
@@ -237,6 +244,85 @@ function chainCase({ op, name, load, at }: Chain, variant: number): string[] {
   ];
 }
 
+/** A list's match: its true target (`slot`), continued at, or below 0 `~place` of a constant returned. */
+function listTrue(slot: string): string[] {
+  return [`const t = ${slot};`, "if (t < 0) return K[~t] >>> 0;", "pc = t;", "continue fast;"];
+}
+
+/**
+ * The equality lists' cases (`_T_A_EQN`, `_T_*_EQN`, `_T_MSH_IND_H_EQN`) and the word pair's, each
+ * form: the load, then the values in turn until one is equal (its true target
+ * next), else the false target (continued at, or returned).
+ */
+function equalLists(eqLoads: string[][], mshLoad: string[]): string[] {
+  const lists: [op: number, name: string, load: string[], operands: number][] = [
+    [_T_A_EQN, "_T_A_EQN", [], 0],
+    ...SIZES.map((size, s) =>
+      [_T_B_EQN + s, `_T_${SIZE_NAME[size]}_EQN`, eqLoads[s], 1] as [
+        number,
+        string,
+        string[],
+        number,
+      ]
+    ),
+    [_T_MSH_IND_H_EQN, "_T_MSH_IND_H_EQN", mshLoad, 2],
+  ];
+  // The word pair, masked (`_T_W_PAIR`: k, mask, value, true per test) or not (`_T_W_EQ_PAIR`).
+  const pair = (form: number, masked: boolean) => {
+    const w = masked ? 4 : 3; // words per test
+    const word = (n: number) => [
+      masked ? `A = (${read(4)}) & ${k(n + 1)};` : `A = ${read(4)};`,
+      `if (A === ${k(n + w - 2)}) {`,
+      // The masked pair's true targets may be returned constants (`net` last in a filter).
+      ...(masked ? listTrue(k(n + w - 1)) : [`pc = ${k(n + w - 1)};`, "continue;"]),
+      "}",
+    ];
+    const name = masked ? "_T_W_PAIR" : "_T_W_EQ_PAIR";
+    return [
+      `case ${(masked ? _T_W_PAIR : _T_W_EQ_PAIR) + form}: { // ${name}${
+        form === 0 ? "" : " retend"
+      }`,
+      "{",
+      ...eqLoads[2].slice(0, -1),
+      ...word(1),
+      "}",
+      ...eqLoads[2].slice(0, -1).map((line) =>
+        line.replace(/\bi\b/g, "j").replace("pc + 1", `pc + ${1 + w}`)
+      ),
+      ...word(1 + w).map((line) => line.replace(/\bi\b/g, "j")),
+      ...(form === 0 ? [`pc = ${k(1 + 2 * w)};`, "continue;"] : [`return ${k(1 + 2 * w)} >>> 0;`]),
+      "}",
+    ];
+  };
+  // `_T_H_EQN` of three values, written out: k, 3, then (value, true) at 3, 5, 7, false at 9.
+  const three = (form: number) => [
+    `case ${_T_H_EQ3 + form}: { // _T_H_EQ3${form === 0 ? "" : " retend"}`,
+    ...eqLoads[1],
+    ...[3, 5, 7].flatMap((at) => [`if (A === ${k(at)}) {`, ...listTrue(k(at + 1)), "}"]),
+    ...(form === 0 ? [`pc = ${k(9)};`, "continue;"] : [`return ${k(9)} >>> 0;`]),
+    "}",
+  ];
+  return [0, _EQN_RETFALSE].flatMap((form) => [
+    ...lists.flatMap(([op, name, load, operands]) => [
+      `case ${op + form}: { // ${name}${form === 0 ? "" : " retend"}`,
+      ...load,
+      `let at = (pc + ${operands + 2}) | 0;`,
+      `const end = (at + 2 * ${k(operands + 1)}) | 0;`,
+      "do {",
+      "if (A === K[at]) {",
+      ...listTrue("K[(at + 1) | 0]"),
+      "}",
+      "at = (at + 2) | 0;",
+      "} while (at !== end);",
+      ...(form === 0 ? ["pc = K[end];", "continue;"] : ["return K[end] >>> 0;"]),
+      "}",
+    ]),
+    ...pair(form, true),
+    ...pair(form, false),
+    ...three(form),
+  ]);
+}
+
 function testCase(t: Template, variant: number): string[] {
   return [
     `case ${variant === 0 ? t.op : t.variantOp?.(variant) ?? t.op + variant}: { // ${
@@ -267,6 +353,11 @@ export function generateCases(): string[] {
     // The `[x + k]` tests' (an `x + k` below 0 leaves for _step, which has these forms too).
     ...[indB, indH, indW].flatMap(edges),
     ...chains().flatMap((c) => chainCase(c, _FALSE_RETURNS)),
+    // After `ldx msh`, the load unshifted and unmasked (the lists test plain equality).
+    ...equalLists(
+      [eqB, eqH, eqW].map((t) => t.load),
+      [...mshH.load.slice(0, -1), `A = ${read(2)};`],
+    ),
     // The wire length's test, its numbers apart from the others' (`_T_LEN_RET`).
     ...pairs(len),
     ...edges(len),
@@ -345,9 +436,16 @@ function withFollowers(cases: string[], eqH: Template): string[] {
   return out;
 }
 
-/** A case's line with each `return v;` written as the loop ends a program: `R = v`, leave `program`. */
+/**
+ * A case's line with each `return v;` written as the loop ends a program:
+ * `R = v`, leave `program`; `return 0` only leaves it (`R` is 0 until a
+ * program ends: fewer bytes of bytecode, see `_execute.ts`).
+ */
 export function ending(line: string): string {
-  return line.replace(/return ([^;]+);/g, "{ R = $1; break program; }");
+  return line.replace(/return 0;/g, "break program;").replace(
+    /return ([^;]+);/g,
+    "{ R = $1; break program; }",
+  );
 }
 
 /** The text between the markers of `source`, or an error naming what is missing. */

@@ -45,6 +45,9 @@ Deno.test("the generated cases cover each fused test and each of its variants on
   for (const op of [d._T_B_EQ2, d._T_H_EQ2, d._T_W_EQ2, d._T_A_EQ2]) {
     expected.push(op, op + d._FALSE_RETURNS);
   }
+  // The equality lists on A, on [k] and after `ldx msh`, and the word pair, continuing or
+  // returning at their end.
+  for (let i = 0; i < 2 * d._EQN_RETFALSE; i++) expected.push(d._T_A_EQN + i);
   // The wire length's test: its variants have numbers of their own.
   expected.push(d._T_LEN, d._T_LEN_RET, d._T_LEN_RETTRUE, d._T_LEN_RETFALSE);
   // `_T_H_EQ retfalse` fused with each follower, whose case comes right after it.

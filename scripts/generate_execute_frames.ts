@@ -72,6 +72,7 @@ const count = batch === undefined ? 0 : batch.count;
 // The buffer's length when it fits int32, else -1 (every frame then takes the general path).
 const PL = P.length <= 0x7fffffff ? P.length | 0 : -1;`,
   frames: `frames: for (;;) {
+  R = 0; // each frame's result until an operation ends it with another
   if (batch !== undefined) {
     // The next frame of the batch: its bounds, as \`_packet_access.ts\` computes them.
     if (++frame >= count) return 0;

@@ -39,3 +39,35 @@ Deno.test("framesSource() names a batch part whose marker is missing or unknown"
 Deno.test("framesSource() names the marker when the loop is missing", () => {
   assert.throws(() => framesSource('import "x";\nno loop'), /check-function-length/);
 });
+
+// V8 optimises no function whose bytecode is longer than `--max-optimized-bytecode-size`
+// (61,440 bytes in Deno 2.9's V8): a loop past it stays in the baseline tiers, about twice
+// as slow (bench/RESULTS.md, session 18). Each generated case adds to it.
+Deno.test("both copies of the dispatch loop fit V8's bytecode limit for optimisation", async () => {
+  const v8 = async (flags: string, script: string) => {
+    const args = ["run", "--quiet", `--v8-flags=${flags}`, "--allow-read", "-"];
+    const child = new Deno.Command(Deno.execPath(), { args, stdin: "piped", stdout: "piped" })
+      .spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(script));
+    await writer.close();
+    return new TextDecoder().decode((await child.output()).stdout);
+  };
+  const help = await v8("--help", "");
+  const limit = Number(/--max-optimized-bytecode-size=(\d+)/.exec(help)?.[1]);
+  assert.ok(limit > 0, "V8's limit not found in --v8-flags=--help");
+  const bpf = new URL("../src/bpf/", import.meta.url).href;
+  const printed = await v8(
+    "--print-bytecode,--print-bytecode-filter=run",
+    `import { _executor } from "${bpf}_execute.ts";
+     import { _executorFrames } from "${bpf}_execute_frames.ts";
+     import { _executorBatch } from "${bpf}_execute_batch.ts";
+     const code = Int32Array.of(5, 1); // _RET 1
+     _executor(code, () => 0)(new Uint8Array(1));
+     const batch = { bytes: new Uint8Array(1), offsets: Uint32Array.of(0), capturedLengths: Uint32Array.of(1) };
+     _executorBatch(_executorFrames(code, () => 0))(batch, new Uint32Array(1));`,
+  );
+  const lengths = [...printed.matchAll(/Bytecode length: (\d+)/g)].map((m) => Number(m[1]));
+  assert.equal(lengths.length, 2, "expected the bytecode of both loops");
+  for (const length of lengths) assert.ok(length < limit, `${length} bytes of bytecode ≥ ${limit}`);
+});

@@ -5,6 +5,7 @@ import { validate } from "./validate.ts";
 import { _lower } from "./_lower.ts";
 import * as dispatch from "./_dispatch_code.ts";
 import { _singleOperation } from "./_execute_single.ts";
+import { operationsOf } from "../../tests/_dispatch_walk.ts";
 import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import {
@@ -210,72 +211,9 @@ function program(rng: Random, count: number): Instruction[] {
   return out;
 }
 
-/** Words per operation (the number and its operands), by operation number, without `_RET_PAIR`. */
-function width(n: number): number {
-  const d = dispatch;
-  // `_T_H_EQ retfalse` fused with the next operation: its own five words.
-  if (n >= d._T_H_EQ_THEN && n < d._T_H_EQ2_THEN) return 5;
-  if (n >= d._T_H_EQ2_THEN && n < d._T_H_EQ2_THEN + 2 * d._CHAIN_FOLLOWERS.length) return 7;
-  if (n >= d._FALSE_RETURNS && n < d._FALSE_RETURNS + 32) n -= d._FALSE_RETURNS;
-  else if (n >= d._TRUE_RETURNS && n < d._TRUE_RETURNS + 32) n -= d._TRUE_RETURNS;
-  else if (n >= d._RET_PAIR && n < 2 * d._RET_PAIR) n -= d._RET_PAIR;
-  if (n >= d._T_A && n <= d._T_IND_W) return 10;
-  if (n >= d._T_B_EQ && n <= d._T_W_EQ) return 5;
-  if (n >= d._T_MSH_IND_B && n <= d._T_MSH_IND_W) return 10;
-  if (n >= d._T_B_EQ2 && n <= d._T_W_EQ2) return 7;
-  if (n >= d._ALU_K && n < d._ALU_X) return 2;
-  if (n >= d._ALU_X && n < d._ALU_X + 10) return 1;
-  if (n >= d._FIELD_B && n <= d._FIELD_IND_W_X) return 6;
-  if (n >= d._FIELD_B_M && n <= d._FIELD_W_M) return 7;
-  const widths: Record<number, number> = {
-    [d._NEED]: 2,
-    [d._LD_B]: 2,
-    [d._LD_H]: 2,
-    [d._LD_W]: 2,
-    [d._LDX_MSH]: 2,
-    [d._RET]: 2,
-    [d._RET_A]: 1,
-    [d._GOTO]: 2,
-    [d._T_A_EQ]: 4,
-    [d._T_A_EQ2]: 6,
-    [d._GOTO_BACK]: 2,
-    [d._T_LEN]: 10,
-    [d._T_LEN_RET]: 10,
-    [d._T_LEN_RETTRUE]: 10,
-    [d._T_LEN_RETFALSE]: 10,
-    [d._T_NEG]: 10,
-    [d._T_X]: 4,
-    [d._T_X_MEM]: 5,
-    [d._X_FROM_CELL]: 3,
-    [d._LD_NEG]: 3,
-    [d._LD_IND_B]: 2,
-    [d._LD_IND_H]: 2,
-    [d._LD_IND_W]: 2,
-    [d._LDX_MSH_NEG]: 2,
-    [d._LD_ANC]: 2,
-    [d._LD_LEN]: 1,
-    [d._LDX_LEN]: 1,
-    [d._LD_IMM]: 2,
-    [d._LDX_IMM]: 2,
-    [d._LD_MEM]: 2,
-    [d._LDX_MEM]: 2,
-    [d._ST]: 2,
-    [d._STX]: 2,
-    [d._TAX]: 1,
-    [d._TXA]: 1,
-    [d._NEG]: 1,
-  };
-  const w = widths[n];
-  assert.ok(w !== undefined, `unknown operation ${n}`);
-  return w;
-}
-
 /** The operations of a program's dispatch code, walked from the start. */
 function operations(instructions: Instruction[]): number[] {
-  const code = dispatch._encodeDispatch(_lower(instructions));
-  const out: number[] = [];
-  for (let pc = 0; pc < code.length; pc += width(code[pc])) out.push(code[pc]);
-  return out;
+  return operationsOf(dispatch._encodeDispatch(_lower(instructions)));
 }
 
 Deno.test("the closure strategy's superinstructions agree with interpret() on random programs", () => {
