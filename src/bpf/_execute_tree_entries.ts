@@ -22,151 +22,14 @@
  */
 import type { PacketContext } from "./packet_context.ts";
 import type { PacketBatch } from "./packet_batch.ts";
+import { _bodyPlan, type _EntryPlan } from "./_execute_entry.ts";
+import { _ENTRY_LITERALS } from "./_execute_entries.ts";
 
 type _Run = (P: Uint8Array, C?: PacketContext) => number;
 type _BatchRun = (batch: PacketBatch, results: Uint32Array) => void;
 
-/** Makes a tree's entries from its entry bodies (the shared `run` and `runBatch` of `_execute_tree.ts`). */
-interface _EntryLiterals {
-  run: (body: _Run) => _Run;
-  runBatch: (body: _BatchRun) => _BatchRun;
-}
-
-// One pair a line, written out 64 times: each textual copy is a literal of its own.
-// deno-fmt-ignore
-const LITERALS: readonly _EntryLiterals[] = [
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-  { run: (body) => function run(P: Uint8Array): number { return body(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run,
-    runBatch: (body) => function runBatch(batch: PacketBatch, results: Uint32Array): void { body(batch, results); } },
-];
-
 /** How many trees a process can give entries of their own. */
-export const _TREE_ENTRIES = LITERALS.length;
+export const _TREE_ENTRIES = _ENTRY_LITERALS.length;
 
 /**
  * Entry literals handed out to trees, each pair once per process
@@ -190,13 +53,17 @@ export class _TreeEntries {
 
   /** Whether a pair is left. */
   get available(): boolean {
-    return this.#used < LITERALS.length;
+    return this.#used < _ENTRY_LITERALS.length;
   }
 
   /** The entries of a tree with these bodies, from the next unused pair (check `available`). */
   take(run: _Run, runBatch: _BatchRun): { run: _Run; runBatch: _BatchRun } {
-    const literals = LITERALS[this.#used++];
-    return { run: literals.run(run), runBatch: literals.runBatch(runBatch) };
+    return this.takePlan(_bodyPlan(run, runBatch));
+  }
+
+  /** The entries of a program with this plan (`_execute_entry.ts`), from the next unused pair. */
+  takePlan(plan: _EntryPlan): { run: _Run; runBatch: _BatchRun } {
+    return _ENTRY_LITERALS[this.#used++](plan);
   }
 }
 

@@ -40,7 +40,7 @@ Deno.test("a tree takes one pair of entry literals, and none is left past the la
   for (let n = 0; n < _TREE_ENTRIES + 2; n++) assert.ok(_testTree(tcp, general) !== undefined);
 });
 
-Deno.test("compileClosure gives trees to the first programs of the process only; the others agree with interpret() through the dispatch loop", () => {
+Deno.test("compileClosure gives entries to the first programs of the process only (one operation, trees); the others agree with interpret() through their shared literals", () => {
   _processTreeEntries.reset();
   const random = _prng(0x17e);
   const expressions = ["ip", "vlan", "udp", "tcp port 80", PAST_BOUNDS];
@@ -58,9 +58,9 @@ Deno.test("compileClosure gives trees to the first programs of the process only;
       assert.equal(run(packet, context), interpret(program, packet, context), expression);
     }
   }
-  // `ip` is one operation, `vlan` a compare chain, the fifth past the trees' bounds.
-  const expected = [false, false, true, true, false];
-  for (let port = 1; port <= _TREE_ENTRIES + 2; port++) expected.push(port <= _TREE_ENTRIES - 2);
+  // `ip` is one operation, `vlan` a compare chain (no entry), the fifth past the trees' bounds.
+  const expected = [true, false, true, true, false];
+  for (let port = 1; port <= _TREE_ENTRIES + 2; port++) expected.push(port <= _TREE_ENTRIES - 3);
   assert.deepEqual(trees, expected);
   assert.equal(_processTreeEntries.available, false);
   _processTreeEntries.reset();

@@ -14,7 +14,10 @@ import { _executorFrames } from "./_execute_frames.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
 import { _testTree, _TREE_LIMITS } from "./_execute_tree.ts";
-import { _processTreeEntries } from "./_execute_tree_entries.ts";
+import { _processTreeEntries, type _TreeEntries } from "./_execute_tree_entries.ts";
+import { _firstTestPlan } from "./_execute_entry.ts";
+import type { _LoweredProgram } from "./_lower.ts";
+import type { _Single } from "./_execute_single.ts";
 import { interpret } from "./interpret.ts";
 import type { _BatchRun } from "./_run_batch.ts";
 import { _executorBatch } from "./_execute_batch.ts";
@@ -69,18 +72,45 @@ import { _executorBatch } from "./_execute_batch.ts";
  */
 export function compileClosure(
   program: Program,
-): ((packet: Uint8Array, context?: PacketContext) => number) & { runBatch: _BatchRun } {
+): _Compiled {
   const lowered = _removeKnownTests(_lower(program));
   const code = _encodeDispatch(lowered);
+  // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
+  const beyondInt32 = (packet: Uint8Array, context?: PacketContext) =>
+    interpret(program, packet, context);
   const dispatchLoop = () => {
-    // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
-    const beyondInt32 = (packet: Uint8Array, context?: PacketContext) =>
-      interpret(program, packet, context);
     // Batches run the loop's copy, so V8 optimises it apart from per-packet calls.
     const run = _executor(code, beyondInt32);
     return { run, runBatch: _executorBatch(_executorFrames(code, beyondInt32)) };
   };
-  const single = _singleOperation(code) ?? _compareChain(lowered) ??
-    _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTreeEntries) ?? dispatchLoop();
-  return Object.assign(single.run, { runBatch: single.runBatch });
+  const entries = _processTreeEntries;
+  const single = _singleOperation(code);
+  if (single !== undefined) return _withFirstTest(single, lowered, entries);
+  const made = _compareChain(lowered) ??
+    _testTree(lowered, dispatchLoop, _TREE_LIMITS, entries) ?? dispatchLoop();
+  return Object.assign(made.run, { runBatch: made.runBatch });
+}
+
+type _Compiled = ((packet: Uint8Array, context?: PacketContext) => number) & {
+  runBatch: _BatchRun;
+};
+
+/**
+ * A one-operation program with an entry of its own while the process has
+ * one left (`_execute_entry.ts`): its test in the entry, its operands
+ * constants there.
+ */
+function _withFirstTest(
+  made: _Single,
+  lowered: _LoweredProgram,
+  entries: _TreeEntries,
+): _Compiled {
+  // Both targets return (one operation); were one not to, it would run the whole program.
+  const whole = () => (packet: Uint8Array) => made.run(packet);
+  const plan = entries.available
+    ? _firstTestPlan(lowered, whole, made.run, made.runBatch)
+    : undefined;
+  if (plan === undefined) return Object.assign(made.run, { runBatch: made.runBatch });
+  const entry = entries.takePlan(plan);
+  return Object.assign(entry.run, { runBatch: entry.runBatch });
 }
