@@ -18,7 +18,7 @@
 export const ENTRIES_FILE = new URL("../src/bpf/_execute_entries.ts", import.meta.url);
 
 /** How many copies (programs per process with an entry of their own). */
-export const ENTRY_COPIES = 64;
+export const ENTRY_COPIES = 256;
 
 const HEADER = `/**
  * The entry literals of closure-strategy programs (private): ${"${ENTRY_COPIES}"} copies of one

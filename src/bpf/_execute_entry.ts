@@ -23,7 +23,7 @@
  * @module
  */
 import type { PacketContext } from "./packet_context.ts";
-import type { _LoweredBlock, _LoweredProgram, _Step } from "./_lower.ts";
+import type { _LoweredBlock, _LoweredProgram } from "./_lower.ts";
 import { _readBigEndian } from "./_packet_access.ts";
 import { _inRange, _pickEqual } from "./_execute_kernels.ts";
 import type { _BatchRun } from "./_run_batch.ts";
@@ -170,37 +170,4 @@ export function _firstTestPlan(
     body,
     runBatch,
   };
-}
-
-/**
- * Whether `block` writes A before it reads it (so it may start with A = 0,
- * as the dispatch loop does from any place): conservatively false for
- * anything else.
- */
-export function _setsABeforeReading(block: _LoweredBlock): boolean {
-  for (const step of block.steps) {
-    const effect = _effectOnA(step);
-    if (effect !== "none") return effect === "writes";
-  }
-  const exit = block.exit;
-  if (exit.kind === "return") return true;
-  return exit.kind === "test" && exit.producer !== undefined;
-}
-
-function _effectOnA(step: _Step): "reads" | "writes" | "none" {
-  switch (step.kind) {
-    case "load":
-    case "load-indirect":
-    case "load-ancillary":
-    case "txa":
-      return "writes";
-    case "load-length":
-    case "load-constant":
-    case "load-scratch":
-      return step.into === "a" ? "writes" : "none";
-    case "load-header-length":
-      return "none";
-    default:
-      return "reads";
-  }
 }
