@@ -42,14 +42,21 @@ export type _EntryLiteral = (plan: _EntryPlan) => { run: _Run; runBatch: _BatchR
 
 `;
 
-/** One copy of the factory (one line). */
+/**
+ * One copy of the factory (one line): a program with a first test gets the
+ * first `run`, which inlines {@linkcode _enter}; one without (a tree) the
+ * second, which only calls its body, so that the entry spends none of V8's
+ * budget for inlining the tree into it (or it into a caller).
+ */
 export const COPY = "  (p) => { " +
   "const s = p.size, k = p.k, n = p.need, h = p.shift, m = p.mask, r = p.rangeMask, l = p.low, " +
   "w = p.span, t = p.whenTrue, f = p.whenFalse, T = p.onTrue, F = p.onFalse, b = p.body, " +
   "B = p.runBatch; " +
-  "return { run: function run(P: Uint8Array): number { " +
-  "return arguments.length > 1 ? b(P, arguments[1]) : s < 0 ? b(P) : _enter(P, s, k, n, h, m, r, l, w, t, f, T, F, b); " +
-  "} as _Run, runBatch: function runBatch(batch: PacketBatch, results: Uint32Array): void { " +
+  "return { run: s >= 0 ? function run(P: Uint8Array): number { " +
+  "return arguments.length > 1 ? b(P, arguments[1]) : _enter(P, s, k, n, h, m, r, l, w, t, f, T, F, b); " +
+  "} as _Run : function run(P: Uint8Array): number { " +
+  "return b(P, arguments.length > 1 ? arguments[1] : undefined); } as _Run, " +
+  "runBatch: function runBatch(batch: PacketBatch, results: Uint32Array): void { " +
   "B(batch, results); } }; },";
 
 /** The text of `_execute_entries.ts` with `copies` copies. */
