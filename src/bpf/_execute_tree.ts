@@ -661,10 +661,10 @@ function _treeRun(tree: _Tree, escape: () => _Single): _Run {
   const withContext = _treeRunWithContext(tree, escape);
   return function run(P: Uint8Array): number {
     if (arguments.length > 1 && arguments[1] !== undefined) return withContext(P, arguments[1]);
-    if (registers) {
-      S[16] = 0; // X
-      S[17] = P.length; // W
-    }
+    // Only a node that reads X (`[x + k]`) can escape: without one, nothing to check after.
+    if (!registers) return root(P, 0, P.length, 0);
+    S[16] = 0; // X
+    S[17] = P.length; // W
     const result = root(P, 0, P.length, 0);
     if (S[_TREE_ESCAPED] === 0) return result;
     S[_TREE_ESCAPED] = 0;
