@@ -8,16 +8,13 @@ import type { Program } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
-import { _encodeDispatch } from "./_dispatch_code.ts";
+import { _encodeDispatch, _RET, _T_LEN_RET } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _executorFrames } from "./_execute_frames.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
 import { _testTree, _TREE_LIMITS } from "./_execute_tree.ts";
-import { _processTreeEntries, type _TreeEntries } from "./_execute_tree_entries.ts";
-import { _firstTestPlan } from "./_execute_entry.ts";
-import type { _LoweredProgram } from "./_lower.ts";
-import type { _Single } from "./_execute_single.ts";
+import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { interpret } from "./interpret.ts";
 import type { _BatchRun } from "./_run_batch.ts";
 import { _executorBatch } from "./_execute_batch.ts";
@@ -36,12 +33,16 @@ import { _executorBatch } from "./_execute_batch.ts";
  * keeps the loop's state in registers. A program that is one operation
  * (`ret #k`, or one `[k]` or `len` test whose two targets only return, as
  * `ip` or `len > 100`) runs as a closure over that operation's operands
- * instead, without the loop (`_execute_single.ts`), and so does a compare
+ * instead, without the loop (`_execute_single.ts`); one test on `[k]` runs
+ * as a tree (below) while the process has tree entries left, whose code V8
+ * specialises to its operands (from a call site shared by many programs,
+ * `arp` 6.4 → 4.8 ns a packet, bench/RESULTS.md, session 18), with the
+ * single closure's batch loop for `runBatch`. So does a compare
  * chain on one load (`vlan`, `ip or ip6`: `_execute_chain.ts`), and a small
  * program of fused tests, with a few steps at most (`tcp port 80`, `udp`, a
  * `u32` match), runs as a tree of closures, one per block or step, that V8
  * inlines into one another (`_execute_tree.ts`), entered through function
- * literals of its own (`_execute_tree_entries.ts`): the first 64 such
+ * literals of its own (`_execute_tree_entries.ts`): the first 256 such
  * programs of a process get them; later ones keep the dispatch loop, which
  * runs as fast whatever else ran in the process. Allocates nothing per
  * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
@@ -83,34 +84,17 @@ export function compileClosure(
     const run = _executor(code, beyondInt32);
     return { run, runBatch: _executorBatch(_executorFrames(code, beyondInt32)) };
   };
-  const entries = _processTreeEntries;
   const single = _singleOperation(code);
-  if (single !== undefined) return _withFirstTest(single, lowered, entries);
-  const made = _compareChain(lowered) ??
-    _testTree(lowered, dispatchLoop, _TREE_LIMITS, entries) ?? dispatchLoop();
+  if (single !== undefined && code[0] !== _RET && code[0] !== _T_LEN_RET) {
+    // One test on packet bytes: a tree (its entries and operands its own) while entries are left.
+    const tree = _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTreeEntries);
+    if (tree !== undefined) return Object.assign(tree.run, { runBatch: single.runBatch });
+  }
+  const made = single ?? _compareChain(lowered) ??
+    _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTreeEntries) ?? dispatchLoop();
   return Object.assign(made.run, { runBatch: made.runBatch });
 }
 
 type _Compiled = ((packet: Uint8Array, context?: PacketContext) => number) & {
   runBatch: _BatchRun;
 };
-
-/**
- * A one-operation program with an entry of its own while the process has
- * one left (`_execute_entry.ts`): its test in the entry, its operands
- * constants there.
- */
-function _withFirstTest(
-  made: _Single,
-  lowered: _LoweredProgram,
-  entries: _TreeEntries,
-): _Compiled {
-  // Both targets return (one operation); were one not to, it would run the whole program.
-  const whole = () => (packet: Uint8Array) => made.run(packet);
-  const plan = entries.available
-    ? _firstTestPlan(lowered, whole, made.run, made.runBatch)
-    : undefined;
-  if (plan === undefined) return Object.assign(made.run, { runBatch: made.runBatch });
-  const entry = entries.takePlan(plan);
-  return Object.assign(entry.run, { runBatch: entry.runBatch });
-}
