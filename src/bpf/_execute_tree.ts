@@ -661,12 +661,14 @@ function _treeRun(tree: _Tree, escape: () => _Single): _Run {
   const withContext = _treeRunWithContext(tree, escape);
   return function run(P: Uint8Array): number {
     if (arguments.length > 1 && arguments[1] !== undefined) return withContext(P, arguments[1]);
-    // Only a node that reads X (`[x + k]`) can escape: without one, nothing to check after.
-    if (!registers) return root(P, 0, P.length, 0);
-    S[16] = 0; // X
-    S[17] = P.length; // W
+    if (registers) {
+      S[16] = 0; // X
+      S[17] = P.length; // W
+    }
     const result = root(P, 0, P.length, 0);
-    if (S[_TREE_ESCAPED] === 0) return result;
+    // Only a node that reads X (`[x + k]`) can escape: without one, nothing to check (one call
+    // site of the root: a second one counted against V8's budget for inlining the tree).
+    if (!registers || S[_TREE_ESCAPED] === 0) return result;
     S[_TREE_ESCAPED] = 0;
     return escape().run(P);
   } as _Run;
