@@ -61,9 +61,10 @@ Deno.test("compileClosure gives entries to the first programs of the process onl
       assert.equal(run(packet, context), interpret(program, packet, context), expression);
     }
   }
-  // `ip` is one operation, `vlan` a compare chain (no entry), the fifth past the trees' bounds.
-  const expected = [true, false, true, true, false];
-  for (let port = 1; port <= _TREE_ENTRIES + 2; port++) expected.push(port <= _TREE_ENTRIES - 3);
+  // `ip` is one operation, `vlan` a compare chain (both trees while pairs are left), the fifth
+  // past the trees' bounds.
+  const expected = [true, true, true, true, false];
+  for (let port = 1; port <= _TREE_ENTRIES + 2; port++) expected.push(port <= _TREE_ENTRIES - 4);
   assert.deepEqual(trees, expected);
   assert.equal(_processTreeEntries.available, false);
   _processTreeEntries.reset();
