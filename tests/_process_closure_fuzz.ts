@@ -2,7 +2,8 @@
  * Many programs in one process, differentially (private, shared by
  * tests/closure_process_fuzz_test.ts and bench/fuzz_closure_process.ts):
  * programs of every source (filter expressions, `u32` matches, random valid
- * programs, fused-test trees, trees with steps, edge chains) compiled with
+ * programs, fused-test trees, trees with steps, edge chains, one-operation
+ * programs) compiled with
  * `compile(p, { strategy: "closure" })` one after another in one process,
  * never resetting any per-process state the closure strategy keeps (which
  * path a program takes may depend on what was compiled before it: the first,
@@ -135,12 +136,12 @@ function expressionOf(random: _Random): string {
 }
 
 /**
- * A program of one of the sources (`kind`, 0–9; at random by default), with a
+ * A program of one of the sources (`kind`, 0–10; at random by default), with a
  * packet template for it; undefined if none.
  */
 export function _processProgramOf(
   random: _Random,
-  kind: number = random.int(10),
+  kind: number = random.int(11),
 ): { source: string; program: Instruction[]; template: Uint8Array } | undefined {
   const template = kind <= 3 ? _ipTemplateOf(random) : _templateOf(random);
   try {
@@ -174,12 +175,61 @@ export function _processProgramOf(
       }
       case 8:
         return { source: "random", program: _programOf(random, template), template };
+      case 10:
+        return { source: "one operation", program: _oneOperationOf(random), template };
       default:
         return { source: "valid", program: _validProgram(random), template };
     }
   } catch {
     return undefined; // a filter that rejects everything, or too large
   }
+}
+
+/**
+ * A program of one fused test whose two targets return (`ld [k]` of 1, 2 or
+ * 4 bytes or `ld len`, at times an `and` or `rsh`, a conditional jump, two
+ * returns): the closure strategy gives each an entry of its own, its
+ * operands constants there (`_execute_entry.ts`), while the process has one.
+ */
+export function _oneOperationOf(random: _Random): Instruction[] {
+  const size = random.pick([1, 2, 4, 0]);
+  const sizeBits = size === 1 ? 0x10 : size === 2 ? 0x08 : 0x00;
+  const k = random.chance(0.8) ? random.int(40) : random.int(2048);
+  const load = size === 0
+    ? { code: 0x80, jt: 0, jf: 0, k: 0 }
+    : { code: 0x20 | sizeBits, jt: 0, jf: 0, k };
+  const alu = random.chance(0.3)
+    ? [
+      random.chance(0.5)
+        ? { code: 0x54, jt: 0, jf: 0, k: random.pick([0xff, 0xf0, 0x1fff, 1, random.int(2 ** 32)]) }
+        : { code: 0x74, jt: 0, jf: 0, k: random.int(32) },
+    ]
+    : [];
+  const value = random.pick([
+    0,
+    1,
+    0x800,
+    0x86dd,
+    0x7fffffff,
+    0x80000000,
+    0xffffffff,
+    random.int(256),
+    random.int(65536),
+    random.int(2 ** 32),
+  ]);
+  const [whenTrue, whenFalse] = random.pick([
+    [262144, 0],
+    [0, 262144],
+    [0xffffffff, 0x80000000],
+    [random.int(2 ** 32), random.int(2 ** 32)],
+  ]);
+  return [
+    load,
+    ...alu,
+    { code: random.pick([0x15, 0x25, 0x35, 0x45]), jt: 0, jf: 1, k: value },
+    { code: 0x06, jt: 0, jf: 0, k: whenTrue },
+    { code: 0x06, jt: 0, jf: 0, k: whenFalse },
+  ];
 }
 
 /** Where the program's loads end: each `[k]` and `[x + k]` load's k plus its size (k < 2048). */
@@ -441,6 +491,7 @@ export function _processFuzz(
     if (_closureTree(_removeKnownTests(_lower(made.program))) !== undefined) {
       count("tree-shaped programs");
     }
+    if (made.source === "one operation") count("one-operation programs");
     const packets = Array.from(
       { length: 2 + random.int(6) },
       () => packetOf(random, made!.template, options.real, made!.program),
@@ -450,7 +501,7 @@ export function _processFuzz(
     for (let r = 0; r < revisits; r++) {
       // Earlier programs: the process's first ones, or any.
       const earlier = random.chance(0.3)
-        ? entries[random.int(Math.min(entries.length, 80))]
+        ? entries[random.int(Math.min(entries.length, 300))]
         : random.pick(entries);
       const template = random.chance(0.5) ? _ipTemplateOf(random) : _templateOf(random);
       const again = Array.from(

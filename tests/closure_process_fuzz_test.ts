@@ -17,11 +17,14 @@ const real = _pcapFrames(
 Deno.test("many closure programs in one process agree with interpret(), whatever came before", () => {
   const mismatch = _processFuzz(_prng(0x17e5), { programs: 5000, real });
   assert.equal(mismatch, undefined, JSON.stringify(mismatch));
-  // The process held many trees (past any per-process count of tree entries), programs
+  // The process held many trees and one-operation programs (past the per-process count of
+  // entry copies, `_execute_entries.ts`), programs
   // compiled twice, and earlier programs run again through the shared helper.
   assert.ok(real.length >= 10);
   assert.ok(_processCounts["programs"] >= 5000);
   assert.ok(_processCounts["tree-shaped programs"] > 1000, JSON.stringify(_processCounts));
+  // One-operation programs among the first ones (each with an entry copy of its own) and later.
+  assert.ok(_processCounts["one-operation programs"] > 150, JSON.stringify(_processCounts));
   assert.ok(_processCounts["compiled again"] > 100);
   assert.ok(_processCounts["shared helper, batch frames"] > 20000);
   assert.ok(_processCounts["shared helper, huge offsets"] > 400);

@@ -668,7 +668,9 @@ function _treeRun(tree: _Tree, escape: () => _Single): _Run {
       S[17] = P.length; // W
     }
     const result = root(P, 0, P.length, 0);
-    if (S[_TREE_ESCAPED] === 0) return result;
+    // Only a node that reads X (`[x + k]`) can escape: without one, nothing to check (one call
+    // site of the root: a second one counted against V8's budget for inlining the tree).
+    if (!registers || S[_TREE_ESCAPED] === 0) return result;
     S[_TREE_ESCAPED] = 0;
     return escape().run(P);
   } as _Run;

@@ -8,7 +8,10 @@ import * as copies from "./_execute_tree_second.ts";
 import { _processTreeEntries, _TREE_ENTRIES, _TreeEntries } from "./_execute_tree_entries.ts";
 import { compileFilter } from "../filter/mod.ts";
 import type { Instruction } from "./instruction.ts";
-import { _prng } from "../../tests/_fuzz.ts";
+import { _prng, type _Random } from "../../tests/_fuzz.ts";
+import { _oneOperationOf } from "../../tests/_process_closure_fuzz.ts";
+import { validate } from "./validate.ts";
+import type { PacketContext } from "./packet_context.ts";
 import { _packetsOf, _templateOf } from "../../tests/_backend_fuzz.ts";
 
 const filter = (expression: string) => compileFilter(expression, { linkType: 1 });
@@ -40,7 +43,7 @@ Deno.test("a tree takes one pair of entry literals, and none is left past the la
   for (let n = 0; n < _TREE_ENTRIES + 2; n++) assert.ok(_testTree(tcp, general) !== undefined);
 });
 
-Deno.test("compileClosure gives trees to the first programs of the process only; the others agree with interpret() through the dispatch loop", () => {
+Deno.test("compileClosure gives entries to the first programs of the process only (one operation, trees); the others agree with interpret() through their shared literals", () => {
   _processTreeEntries.reset();
   const random = _prng(0x17e);
   const expressions = ["ip", "vlan", "udp", "tcp port 80", PAST_BOUNDS];
@@ -58,9 +61,10 @@ Deno.test("compileClosure gives trees to the first programs of the process only;
       assert.equal(run(packet, context), interpret(program, packet, context), expression);
     }
   }
-  // `ip` is one operation, `vlan` a compare chain, the fifth past the trees' bounds.
-  const expected = [false, false, true, true, false];
-  for (let port = 1; port <= _TREE_ENTRIES + 2; port++) expected.push(port <= _TREE_ENTRIES - 2);
+  // `ip` is one operation, `vlan` a compare chain (both trees while pairs are left), the fifth
+  // past the trees' bounds.
+  const expected = [true, true, true, true, false];
+  for (let port = 1; port <= _TREE_ENTRIES + 2; port++) expected.push(port <= _TREE_ENTRIES - 4);
   assert.deepEqual(trees, expected);
   assert.equal(_processTreeEntries.available, false);
   _processTreeEntries.reset();
@@ -100,3 +104,99 @@ Deno.test("the second copies of the test literals are the first ones written out
   }
   assert.equal(texts.size, 1);
 });
+
+/** Packets of 0–40 bytes, random or holding one of the EtherTypes at 12. */
+function packetsOf(random: _Random): Uint8Array[] {
+  return Array.from({ length: 40 }, () => {
+    const packet = Uint8Array.from({ length: random.int(41) }, () => random.int(256));
+    if (packet.length >= 14 && random.chance(0.5)) {
+      const type = random.pick([0x0800, 0x86dd, 0x0806, 0x8100]);
+      packet[12] = type >>> 8;
+      packet[13] = type & 0xff;
+    }
+    return packet;
+  });
+}
+
+const CONTEXTS: PacketContext[] = [
+  { dataOffset: 2 },
+  { wireLength: 0 },
+  { wireLength: 0xffffffff },
+  { dataOffset: 3, end: 20, wireLength: 9 },
+  { dataOffset: 2 ** 31 },
+];
+
+/**
+ * A one-operation program whose jump compares with a field one of `packets`
+ * holds at its load (when it has one), so that both targets are taken.
+ */
+function oneOperationOf(random: _Random, packets: readonly Uint8Array[]): Instruction[] {
+  const program = _oneOperationOf(random);
+  const { code, k } = program[0];
+  const size = code === 0x30 ? 1 : code === 0x28 ? 2 : code === 0x20 ? 4 : 0;
+  const packet = random.pick(packets);
+  if (k + size <= packet.length && random.chance(0.8)) {
+    let field = size === 0 ? packet.length : 0; // `len`: the packet's length
+    for (let i = 0; i < size; i++) field = field * 256 + packet[k + i];
+    const jump = program[program.length - 3];
+    program[program.length - 3] = { ...jump, k: field };
+    if (program.length === 5) program.splice(1, 1); // no `and`/`rsh`: the field itself
+  }
+  return program;
+}
+
+Deno.test("one-operation programs on packet bytes take a pair each (a tree), and agree with interpret() before and after V8 optimises them, with contexts; past the last pair, through the shared literals", () => {
+  const random = _prng(0xe17);
+  const packets = packetsOf(random);
+  // Eight rounds: each copy runs eight programs (its first closure specialised, later ones not).
+  for (let round = 0; round < 8; round++) {
+    _processTreeEntries.reset();
+    const programs: Instruction[][] = [];
+    const runs: ((p: Uint8Array, c?: PacketContext) => number)[] = [];
+    // Until every pair is taken, then 20 more programs.
+    for (let past = 0; past < 20; past += _processTreeEntries.available ? 0 : 1) {
+      const program = oneOperationOf(random, packets);
+      validate(program);
+      const before = _processTreeEntries.used;
+      runs.push(compileClosure(program));
+      programs.push(program);
+      // Every one-operation test on packet bytes takes a pair while one is left; `len` none.
+      const took = program[0].code !== 0x80 && before < _TREE_ENTRIES ? 1 : 0;
+      assert.equal(_processTreeEntries.used - before, took, JSON.stringify(program));
+    }
+    assert.equal(_processTreeEntries.available, false);
+    checkRuns(programs, runs, packets);
+  }
+  _processTreeEntries.reset();
+});
+
+/** Each program's results through one shared helper, hot, then with contexts. */
+function checkRuns(
+  programs: Instruction[][],
+  runs: ((p: Uint8Array, c?: PacketContext) => number)[],
+  packets: Uint8Array[],
+): void {
+  const expected = programs.map((program) => packets.map((p) => interpret(program, p)));
+  // One helper for every program (V8's generic call), hot enough that V8 optimises each entry.
+  const shared = (run: (p: Uint8Array) => number, packet: Uint8Array) => run(packet);
+  for (let round = 0; round < 40; round++) {
+    runs.forEach((run, n) => {
+      packets.forEach((packet, i) => {
+        const got = shared(run, packet);
+        if (got !== expected[n][i]) {
+          const program = JSON.stringify(programs[n]);
+          assert.fail(`round ${round}, program ${n} ${program} [${packet}]: ${got}`);
+        }
+      });
+    });
+  }
+  // With a context (and an explicit undefined one), after the entries were optimised without.
+  runs.forEach((run, n) => {
+    for (const packet of packets.slice(0, 10)) {
+      assert.equal(run(packet, undefined), interpret(programs[n], packet));
+      for (const context of CONTEXTS) {
+        assert.equal(run(packet, context), interpret(programs[n], packet, context), `${n}`);
+      }
+    }
+  });
+}

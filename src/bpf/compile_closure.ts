@@ -9,7 +9,7 @@ import type { PacketContext } from "./packet_context.ts";
 import { _lower } from "./_lower.ts";
 import { _optimizeProgram } from "./_optimize_program.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
-import { _encodeDispatch } from "./_dispatch_code.ts";
+import { _encodeDispatch, _RET, _T_LEN_RET } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _executorFrames } from "./_execute_frames.ts";
 import { _singleOperation } from "./_execute_single.ts";
@@ -34,12 +34,18 @@ import { _executorBatch } from "./_execute_batch.ts";
  * keeps the loop's state in registers. A program that is one operation
  * (`ret #k`, or one `[k]` or `len` test whose two targets only return, as
  * `ip` or `len > 100`) runs as a closure over that operation's operands
- * instead, without the loop (`_execute_single.ts`), and so does a compare
- * chain on one load (`vlan`, `ip or ip6`: `_execute_chain.ts`), and a small
+ * instead, without the loop (`_execute_single.ts`); one test on `[k]` runs
+ * as a tree (below) while the process has tree entries left, whose code V8
+ * specialises to its operands (from a call site shared by many programs,
+ * `arp` 6.4 → 4.8 ns a packet, bench/RESULTS.md, session 18), with the
+ * single closure's batch loop for `runBatch`. A compare chain on one load
+ * (`vlan`, `ip or ip6`) runs as a tree too while entries are left (from a
+ * shared helper `arp or rarp` 7.3 → 5.0 ns), else as a closure of its own
+ * (`_execute_chain.ts`); and a small
  * program of fused tests, with a few steps at most (`tcp port 80`, `udp`, a
  * `u32` match), runs as a tree of closures, one per block or step, that V8
  * inlines into one another (`_execute_tree.ts`), entered through function
- * literals of its own (`_execute_tree_entries.ts`): the first 64 such
+ * literals of its own (`_execute_tree_entries.ts`): the first 256 such
  * programs of a process get them; later ones keep the dispatch loop, which
  * runs as fast whatever else ran in the process. Allocates nothing per
  * packet; buffers past 2 GiB run through {@linkcode interpret}. Not reentrant
@@ -70,18 +76,28 @@ import { _executorBatch } from "./_execute_batch.ts";
  */
 export function compileClosure(
   program: Program,
-): ((packet: Uint8Array, context?: PacketContext) => number) & { runBatch: _BatchRun } {
+): _Compiled {
   const lowered = _removeKnownTests(_lower(_optimizeProgram(program)));
   const code = _encodeDispatch(lowered);
+  // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
+  const beyondInt32 = (packet: Uint8Array, context?: PacketContext) =>
+    interpret(program, packet, context);
   const dispatchLoop = () => {
-    // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
-    const beyondInt32 = (packet: Uint8Array, context?: PacketContext) =>
-      interpret(program, packet, context);
     // Batches run the loop's copy, so V8 optimises it apart from per-packet calls.
     const run = _executor(code, beyondInt32);
     return { run, runBatch: _executorBatch(_executorFrames(code, beyondInt32)) };
   };
-  const single = _singleOperation(code) ?? _compareChain(lowered) ??
-    _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTreeEntries) ?? dispatchLoop();
-  return Object.assign(single.run, { runBatch: single.runBatch });
+  // A closure of its own for one operation or a compare chain; a tree first while entries are
+  // left (but for `ret #k` and `len` tests), with the closure's batch loop for `runBatch`.
+  const small = _singleOperation(code) ?? _compareChain(lowered);
+  if (code[0] !== _RET && code[0] !== _T_LEN_RET) {
+    const tree = _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTreeEntries);
+    if (tree !== undefined) return Object.assign(tree.run, { runBatch: (small ?? tree).runBatch });
+  }
+  const made = small ?? dispatchLoop();
+  return Object.assign(made.run, { runBatch: made.runBatch });
 }
+
+type _Compiled = ((packet: Uint8Array, context?: PacketContext) => number) & {
+  runBatch: _BatchRun;
+};
