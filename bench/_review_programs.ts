@@ -342,6 +342,46 @@ function aluRun(random: _Random, packet: Uint8Array): _Draft[] {
   ];
 }
 
+/** Loads nobody reads after `ldx msh` (dead-load removal): `[x + k]` and `[k]` runs, then a use. */
+function headerLoads(random: _Random, packet: Uint8Array): _Draft[] {
+  const msh = random.chance(0.7) ? 14 : offsetOf(random, packet, 1);
+  const out: _Draft[] = [{ code: 0xb1, k: msh }];
+  const loads = 1 + random.int(5);
+  for (let i = 0; i < loads; i++) {
+    const size = random.pick([1, 2, 4]) as 1 | 2 | 4;
+    if (random.chance(0.6)) {
+      const k = random.pick([
+        0,
+        2,
+        14,
+        16,
+        20,
+        40,
+        0x7fff0000,
+        0x7fff0001,
+        0x7ffffff0,
+        random.int(80),
+      ]);
+      out.push({ code: LD_IND[size], k });
+    } else {out.push({
+        code: loadCode(size),
+        k: random.pick([20, 60, 74, 80, 100, random.int(130)]),
+      });}
+    if (random.chance(0.15)) {
+      out.push({ code: 0xb1, k: random.pick([msh, 15, offsetOf(random, packet, 1)]) });
+    }
+  }
+  if (random.chance(0.2)) out.push({ code: 0x3c, k: 0 }); // div x (X = 0 at times)
+  const s = out.length;
+  if (random.chance(0.5)) return [...out, { code: RET_A, k: 0 }];
+  return [
+    ...out,
+    { code: jumpOf(random), k: random.int(256), t: s + 1, f: s + 2 },
+    { code: RET_A, k: 0 },
+    retOf(random),
+  ];
+}
+
 /** Resolves drafts (absolute targets; negative: counted from the end) into a program, or undefined. */
 function resolve(drafts: _Draft[]): Instruction[] | undefined {
   const n = drafts.length;
@@ -369,6 +409,7 @@ export const REVIEW_KINDS = {
   "ether types": etherTypes3,
   "range pair": rangePair,
   "alu run": aluRun,
+  "header loads": headerLoads,
 } as const;
 
 /** A program of `kind` (random by default) drawn for `packet`, or undefined. */

@@ -7,7 +7,11 @@
  * the dispatch loop's fused operations and the cBPF optimiser.
  *
  * `deno run -A --v8-flags=--expose-gc bench/fuzz_review_closure.ts --tree DIR [--seed N]
- * [--programs N] [--mix P] [--gc-every N]`
+ * [--programs N] [--mix P] [--gc-every N] [--hunt I18HUNT_TREE]`
+ *
+ * `--hunt`: half of the mixed-in programs come from i18hunt's generators
+ * (bench/_hunt_programs.ts's hand-made kinds, up to 600 instructions, and
+ * tcpdump-compiled expressions), read from that tree.
  *
  * Programs: bench/_review_programs.ts (aimed kinds) or, with probability
  * `--mix`, tests/_process_closure_fuzz.ts's sources. Each runs on its packet,
@@ -42,6 +46,7 @@ const { values } = parseArgs({
     "gc-every": { type: "string", default: "700" },
     kind: { type: "string" },
     max: { type: "string", default: "5" },
+    hunt: { type: "string" },
   },
 });
 
@@ -166,6 +171,24 @@ function packetsFor(random: _Random, base: Uint8Array, program: Instruction[], r
     if (random.chance(0.5)) {
       if (end - 1 <= base.length) out.push(base.slice(0, end - 1));
       if (end <= base.length) out.push(base.slice(0, end));
+    }
+  }
+  // `ldx msh` programs: header lengths 0, 20 and 60 bytes, cut at and just before each load's
+  // end as that length places `[x + k]` loads.
+  const msh = program.find(({ code, k }) => code === 0xb1 && k < 4096);
+  if (msh !== undefined && random.chance(0.7)) {
+    const nibble = random.pick([0, 5, 15]);
+    const variant = new Uint8Array(Math.max(base.length, msh.k + 140));
+    variant.set(base);
+    for (let i = base.length; i < variant.length; i++) variant[i] = random.int(256);
+    variant[msh.k] = (variant[msh.k] & 0xf0) | nibble;
+    const ends = program.flatMap(({ code, k }) =>
+      (code & 0xe7) === 0x40 && k < 4096
+        ? [k + nibble * 4 + (code === 0x50 ? 1 : code === 0x48 ? 2 : 4)]
+        : []
+    );
+    for (const end of [...ends, ...loadEnds(program)]) {
+      if (random.chance(0.5)) out.push(variant.slice(0, end - 1), variant.slice(0, end));
     }
   }
   out.push(random.pick(real));
@@ -306,6 +329,26 @@ async function realFrames(limit: number): Promise<Uint8Array[]> {
   return _pcapFrames(head.subarray(0, filled), limit);
 }
 
+/** Programs of i18hunt's generators (`--hunt`), drawn from when mixing. */
+async function huntPool(
+  dir: string | undefined,
+): Promise<{ kind: string; program: Instruction[] }[]> {
+  if (dir === undefined) return [];
+  const made = await import(`${dir}/bench/_hunt_programs.ts`);
+  const expressions = await import(`${dir}/bench/_hunt_expressions.ts`);
+  const { SeededRandom } = await import(`${dir}/bench/_seeded_random.ts`);
+  const r = new SeededRandom(Number(values.seed));
+  const pool = made.HAND_MADE_KINDS.flatMap(({ kind }: { kind: string }) =>
+    made.handMadePrograms(r, kind, 40)
+  );
+  pool.push(...expressions.expressionPrograms(r, 150, 8), ...expressions.u32Programs(r, 50));
+  return pool.map((p: { kind: string; program: Instruction[] }) => ({
+    kind: `hunt: ${p.kind}`,
+    program: p.program,
+  }));
+}
+const hunted = await huntPool(values.hunt);
+
 const real = await realFrames(3000);
 const random = _prng(Number(values.seed));
 const entries: Entry[] = [];
@@ -320,7 +363,11 @@ for (let order = 0; order < Number(values.programs);) {
     : _templateOf(random);
   let kind: string;
   let program: Instruction[] | undefined;
-  if (random.chance(Number(values.mix)) && values.kind === undefined) {
+  if (hunted.length > 0 && random.chance(Number(values.mix) / 2) && values.kind === undefined) {
+    const made = random.pick(hunted);
+    kind = made.kind;
+    program = made.program;
+  } else if (random.chance(Number(values.mix)) && values.kind === undefined) {
     const made = _processProgramOf(random);
     kind = `process: ${made?.source.split(" ")[0]}`;
     program = made?.program;
