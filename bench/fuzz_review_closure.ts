@@ -1,0 +1,417 @@
+/**
+ * Differential fuzz of a tree's closure strategy against this tree's
+ * reference interpreter (and libpcap's `bpf_filter`, through FFI, for
+ * programs without ancillary, negative-offset or `[x + k]` loads or shifts by X,
+ * where libpcap 1.10 differs from the kernel), many
+ * programs in one process: the session-18 review of the per-process entries,
+ * the dispatch loop's fused operations and the cBPF optimiser.
+ *
+ * `deno run -A --v8-flags=--expose-gc bench/fuzz_review_closure.ts --tree DIR [--seed N]
+ * [--programs N] [--mix P] [--gc-every N] [--hunt I18HUNT_TREE]`
+ *
+ * `--hunt`: half of the mixed-in programs come from i18hunt's generators
+ * (bench/_hunt_programs.ts's hand-made kinds, up to 600 instructions, and
+ * tcpdump-compiled expressions), read from that tree.
+ *
+ * Programs: bench/_review_programs.ts (aimed kinds) or, with probability
+ * `--mix`, tests/_process_closure_fuzz.ts's sources. Each runs on its packet,
+ * cuts at its load ends, other frames, 0–3 bytes: per call from its own call
+ * site and from one shared helper, with a wire length, inside a shared buffer
+ * with a data offset and end, by `runBatch`, hot at times; earlier programs
+ * run again after each compile (the process's first ones often). Every
+ * `--gc-every` programs all but the first 50 are dropped and a GC runs (when
+ * exposed), then compiling goes on. Prints counts and the first mismatches.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { interpret } from "../src/bpf/interpret.ts";
+import { validate } from "../src/bpf/validate.ts";
+import type { Instruction } from "../src/bpf/instruction.ts";
+import type { PacketContext } from "../src/bpf/packet_context.ts";
+import type { PacketBatch } from "../src/bpf/packet_batch.ts";
+import { _prng, type _Random } from "../tests/_fuzz.ts";
+import { _pcapFrames, _processProgramOf } from "../tests/_process_closure_fuzz.ts";
+import { _ipTemplateOf } from "../tests/_step_tree_fuzz.ts";
+import { _templateOf } from "../tests/_backend_fuzz.ts";
+import { REVIEW_KINDS, reviewProgramOf } from "./_review_programs.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    tree: { type: "string", default: new URL("..", import.meta.url).pathname },
+    seed: { type: "string", default: "1" },
+    programs: { type: "string", default: "3000" },
+    mix: { type: "string", default: "0.2" },
+    "gc-every": { type: "string", default: "700" },
+    kind: { type: "string" },
+    max: { type: "string", default: "5" },
+    hunt: { type: "string" },
+  },
+});
+
+type Run = ((p: Uint8Array, c?: PacketContext) => number) & {
+  runBatch: (b: PacketBatch, r: Uint32Array) => void;
+};
+const tree = values.tree!.replace(/\/$/, "");
+const { compile } = await import(`${tree}/src/bpf/compile.ts`) as {
+  compile: (p: Instruction[], o: { strategy: string }) => Run;
+};
+
+/**
+ * The dispatch-loop operations a program is laid out as, by name, when the tree has a walker
+ * (i18loop's tests/_dispatch_walk.ts): to see that the fused operations under review occur.
+ */
+const layout = await (async () => {
+  try {
+    const walk = await import(`${tree}/tests/_dispatch_walk.ts`);
+    const dispatch = await import(`${tree}/src/bpf/_dispatch_code.ts`);
+    const { _lower } = await import(`${tree}/src/bpf/_lower.ts`);
+    const { _removeKnownTests } = await import(`${tree}/src/bpf/_known_tests.ts`);
+    const names = new Map<number, string>();
+    for (const [name, value] of Object.entries(dispatch)) {
+      if (/_EQN$|_PAIR$|_EQ3$/.test(name) && name !== "_RET_PAIR" && typeof value === "number") {
+        names.set(value, name);
+        names.set(value + dispatch._EQN_RETFALSE, name + " retfalse");
+      }
+    }
+    return (program: Instruction[]): string[] => {
+      const lowered = _removeKnownTests(_lower(program));
+      const ranges =
+        dispatch._withRanges?.(lowered).blocks.filter((b: { exit: { span?: number } }, i: number) =>
+          b.exit !== lowered.blocks[i].exit
+        ).length ?? 0;
+      const ops = walk.operationsOf(dispatch._encodeDispatch(lowered)) as number[];
+      const found = ops.flatMap((op) => names.has(op) ? [names.get(op)!] : []);
+      return ranges > 0 ? [...found, "range pair"] : found;
+    };
+  } catch {
+    return undefined;
+  }
+})();
+
+/** libpcap's bpf_filter. */
+const pcap = Deno.dlopen("libpcap.so.0.8", {
+  bpf_filter: { parameters: ["buffer", "buffer", "u32", "u32"], result: "u32" },
+}).symbols;
+
+function insns(program: Instruction[]): Uint8Array {
+  const bytes = new Uint8Array(program.length * 8);
+  const view = new DataView(bytes.buffer);
+  program.forEach(({ code, jt, jf, k }, i) => {
+    view.setUint16(i * 8, code, true);
+    view.setUint8(i * 8 + 2, jt);
+    view.setUint8(i * 8 + 3, jf);
+    view.setUint32(i * 8 + 4, k >>> 0, true);
+  });
+  return bytes;
+}
+
+/** Whether libpcap's semantics are the kernel's for this program (no ancillary, negative or `[x + k]` loads, no shifts by X). */
+function libpcapApplies(program: Instruction[]): boolean {
+  return program.every(({ code, k }) => {
+    const cls = code & 7;
+    const mode = code & 0xe0;
+    if (cls === 0 && mode === 0x40) return false;
+    if (code === 0x6c || code === 0x7c) return false; // libpcap: a shift by X >= 32 gives 0
+    if ((cls === 0 || cls === 1) && (mode === 0x20 || mode === 0xa0) && (k | 0) < 0) return false;
+    return true;
+  });
+}
+
+const counts: Record<string, number> = {};
+const count = (kind: string, n = 1) => (counts[kind] = (counts[kind] ?? 0) + n);
+const mismatches: string[] = [];
+const MAX = Number(values.max);
+
+const hex = (p: Uint8Array) => [...p].map((b) => b.toString(16).padStart(2, "0")).join("");
+const listing = (program: Instruction[]) =>
+  program.map(({ code, jt, jf, k }) => `${code} ${jt} ${jf} ${k >>> 0}`).join(", ");
+
+function report(
+  path: string,
+  entry: Entry,
+  packet: Uint8Array,
+  context: PacketContext | undefined,
+  want: number,
+  got: number,
+) {
+  count("MISMATCH " + path);
+  if (mismatches.length >= MAX) return;
+  mismatches.push(
+    `MISMATCH ${path} (program #${entry.order}, ${entry.kind}): expected ${want}, got ${got}\n` +
+      `  program: ${listing(entry.program)}\n  packet: ${hex(packet)}\n  context: ${
+        JSON.stringify(context)
+      }`,
+  );
+}
+
+interface Entry {
+  order: number;
+  kind: string;
+  program: Instruction[];
+  run: Run;
+}
+
+function loadEnds(program: Instruction[]): number[] {
+  const ends: number[] = [];
+  for (const { code, k } of program) {
+    const cls = code & 7, mode = code & 0xe0;
+    if ((cls === 0 || cls === 1) && (mode === 0x20 || mode === 0x40 || mode === 0xa0) && k < 4096) {
+      const size = cls === 1 || (code & 0x18) === 0x10 ? 1 : (code & 0x18) === 0x08 ? 2 : 4;
+      ends.push(k + size);
+    }
+  }
+  return ends;
+}
+
+function packetsFor(random: _Random, base: Uint8Array, program: Instruction[], real: Uint8Array[]) {
+  const out = [base];
+  for (const end of loadEnds(program)) {
+    if (random.chance(0.5)) {
+      if (end - 1 <= base.length) out.push(base.slice(0, end - 1));
+      if (end <= base.length) out.push(base.slice(0, end));
+    }
+  }
+  // `ldx msh` programs: header lengths 0, 20 and 60 bytes, cut at and just before each load's
+  // end as that length places `[x + k]` loads.
+  const msh = program.find(({ code, k }) => code === 0xb1 && k < 4096);
+  if (msh !== undefined && random.chance(0.7)) {
+    const nibble = random.pick([0, 5, 15]);
+    const variant = new Uint8Array(Math.max(base.length, msh.k + 140));
+    variant.set(base);
+    for (let i = base.length; i < variant.length; i++) variant[i] = random.int(256);
+    variant[msh.k] = (variant[msh.k] & 0xf0) | nibble;
+    const ends = program.flatMap(({ code, k }) =>
+      (code & 0xe7) === 0x40 && k < 4096
+        ? [k + nibble * 4 + (code === 0x50 ? 1 : code === 0x48 ? 2 : 4)]
+        : []
+    );
+    for (const end of [...ends, ...loadEnds(program)]) {
+      if (random.chance(0.5)) out.push(variant.slice(0, end - 1), variant.slice(0, end));
+    }
+  }
+  out.push(random.pick(real));
+  if (random.chance(0.2)) {
+    out.push(Uint8Array.from({ length: random.int(4) }, () => random.int(256)));
+  }
+  if (random.chance(0.3)) {
+    const p = base.slice();
+    if (p.length > 0) p[random.int(p.length)] ^= 1 << random.int(8);
+    out.push(p);
+  }
+  return out;
+}
+
+const shared = (run: Run, p: Uint8Array, c?: PacketContext) => c === undefined ? run(p) : run(p, c);
+const sharedBatch = (run: Run, b: PacketBatch, r: Uint32Array) => run.runBatch(b, r);
+
+function wireOf(random: _Random, n: number): number {
+  return random.pick([0, n, Math.max(0, n - 1), n + 1 + random.int(100), 0x7fffffff, 0xffffffff]);
+}
+
+/** Ancillary fields of a context (SKF_AD_* loads), at times without a device (ifindex 0). */
+function ancillaryOf(random: _Random): PacketContext {
+  return {
+    protocol: random.pick([0x0800, 0x86dd, 0x0806, random.int(0x10000)]),
+    pktType: random.int(8),
+    ifindex: random.pick([0, 0, 1, 7, random.uint32()]),
+    mark: random.uint32(),
+    queue: random.int(64),
+    hatype: random.pick([1, 772, random.int(0x10000)]),
+    rxhash: random.uint32(),
+    cpu: random.int(64),
+    vlanTci: random.int(0x10000),
+    vlanPresent: random.chance(0.5),
+    vlanTpid: random.pick([0x8100, 0x88a8]),
+  };
+}
+
+function check(random: _Random, entry: Entry, packets: Uint8Array[], useShared: boolean) {
+  const { program, run } = entry;
+  const call = useShared
+    ? shared
+    : (r: Run, p: Uint8Array, c?: PacketContext) => c === undefined ? r(p) : r(p, c);
+  const tag = useShared ? "shared" : "own";
+  const pcapOk = libpcapApplies(program);
+  const code = pcapOk ? insns(program) : undefined;
+  for (const p of packets) {
+    const want = interpret(program, p);
+    const got = call(run, p);
+    count(`${tag} per packet`);
+    if (got !== want) report(`${tag} per packet`, entry, p, undefined, want, got);
+    if (code !== undefined) {
+      const lib = pcap.bpf_filter(code, p, p.length, p.length);
+      count("libpcap");
+      if (lib !== want) report("interpret vs libpcap", entry, p, undefined, lib, want);
+    }
+    const wire = wireOf(random, p.length);
+    const ctx: PacketContext = random.chance(0.3)
+      ? { wireLength: wire, ...ancillaryOf(random) }
+      : { wireLength: wire };
+    const want2 = interpret(program, p, ctx);
+    const got2 = call(run, p, ctx);
+    count(`${tag} wire length`);
+    if (got2 !== want2) report(`${tag} wire length`, entry, p, ctx, want2, got2);
+    // libpcap with a wire length below the captured length returns 0 (never so in the kernel).
+    if (code !== undefined && wire >= p.length) {
+      const lib = pcap.bpf_filter(code, p, wire, p.length);
+      if (lib !== want2) report("interpret vs libpcap (wire)", entry, p, ctx, lib, want2);
+    }
+  }
+  if (random.chance(0.1)) {
+    const wants = packets.map((p) => interpret(program, p));
+    for (let round = 0; round < 400; round++) {
+      for (let i = 0; i < packets.length; i++) {
+        const got = call(run, packets[i]);
+        if (got !== wants[i]) {
+          report(`${tag} hot`, entry, packets[i], undefined, wants[i], got);
+          round = 400;
+          break;
+        }
+      }
+    }
+    count(`${tag} hot`, 400 * packets.length);
+  }
+  // In one buffer at odd offsets: per packet with a context, and by runBatch.
+  let total = random.int(3);
+  const at: number[] = [];
+  const skips: number[] = [];
+  const wires: number[] = [];
+  for (const p of packets) {
+    at.push(total);
+    skips.push(random.chance(0.2) ? random.int(p.length + 1) : 0);
+    wires.push(wireOf(random, p.length));
+    total += p.length + random.int(3);
+  }
+  const bytes = Uint8Array.from({ length: total + 2 }, () => random.int(256));
+  packets.forEach((p, i) => bytes.set(p, at[i]));
+  const contexts = packets.map((p, i): PacketContext => ({
+    dataOffset: at[i] + skips[i],
+    end: at[i] + p.length,
+    wireLength: wires[i],
+    networkOffset: at[i] + skips[i],
+    macOffset: at[i],
+  }));
+  for (let i = 0; i < packets.length; i++) {
+    const want = interpret(program, bytes, contexts[i]);
+    const got = call(run, bytes, contexts[i]);
+    count(`${tag} in buffer`);
+    if (got !== want) report(`${tag} in buffer`, entry, packets[i], contexts[i], want, got);
+  }
+  const batch: PacketBatch = {
+    bytes,
+    offsets: Uint32Array.from(at),
+    capturedLengths: Uint32Array.from(packets, (p) => p.length),
+    wireLengths: Uint32Array.from(wires),
+    dataOffsets: Uint32Array.from(skips),
+  };
+  const results = new Uint32Array(packets.length + 1).fill(0xdeadbeef);
+  if (useShared) sharedBatch(run, batch, results);
+  else run.runBatch(batch, results);
+  count(`${tag} batch frames`, packets.length);
+  for (let i = 0; i < packets.length; i++) {
+    const want = interpret(program, bytes, contexts[i]);
+    if (results[i] !== want) {
+      report(`${tag} runBatch`, entry, packets[i], contexts[i], want, results[i]);
+    }
+  }
+}
+
+async function realFrames(limit: number): Promise<Uint8Array[]> {
+  const file = await Deno.open(new URL("./data/mixed_1m.pcap", import.meta.url));
+  const head = new Uint8Array(limit * 1600 + 24);
+  let filled = 0;
+  for (let n; filled < head.length && (n = await file.read(head.subarray(filled))) !== null;) {
+    filled += n;
+  }
+  file.close();
+  return _pcapFrames(head.subarray(0, filled), limit);
+}
+
+/** Programs of i18hunt's generators (`--hunt`), drawn from when mixing. */
+async function huntPool(
+  dir: string | undefined,
+): Promise<{ kind: string; program: Instruction[] }[]> {
+  if (dir === undefined) return [];
+  const made = await import(`${dir}/bench/_hunt_programs.ts`);
+  const expressions = await import(`${dir}/bench/_hunt_expressions.ts`);
+  const { SeededRandom } = await import(`${dir}/bench/_seeded_random.ts`);
+  const r = new SeededRandom(Number(values.seed));
+  const pool = made.HAND_MADE_KINDS.flatMap(({ kind }: { kind: string }) =>
+    made.handMadePrograms(r, kind, 40)
+  );
+  pool.push(...expressions.expressionPrograms(r, 150, 8), ...expressions.u32Programs(r, 50));
+  return pool.map((p: { kind: string; program: Instruction[] }) => ({
+    kind: `hunt: ${p.kind}`,
+    program: p.program,
+  }));
+}
+const hunted = await huntPool(values.hunt);
+
+const real = await realFrames(3000);
+const random = _prng(Number(values.seed));
+const entries: Entry[] = [];
+const kinds = Object.keys(REVIEW_KINDS) as (keyof typeof REVIEW_KINDS)[];
+const gcEvery = Number(values["gc-every"]);
+const gc = (globalThis as { gc?: () => void }).gc;
+for (let order = 0; order < Number(values.programs);) {
+  const base = random.chance(0.5)
+    ? random.pick(real)
+    : random.chance(0.5)
+    ? _ipTemplateOf(random)
+    : _templateOf(random);
+  let kind: string;
+  let program: Instruction[] | undefined;
+  if (hunted.length > 0 && random.chance(Number(values.mix) / 2) && values.kind === undefined) {
+    const made = random.pick(hunted);
+    kind = made.kind;
+    program = made.program;
+  } else if (random.chance(Number(values.mix)) && values.kind === undefined) {
+    const made = _processProgramOf(random);
+    kind = `process: ${made?.source.split(" ")[0]}`;
+    program = made?.program;
+  } else if (entries.length > 0 && random.chance(0.05)) {
+    const again = random.pick(entries);
+    kind = `again: ${again.kind}`;
+    program = again.program;
+  } else {
+    const made = reviewProgramOf(
+      random,
+      base,
+      (values.kind as keyof typeof REVIEW_KINDS | undefined) ?? random.pick(kinds),
+    );
+    kind = made?.kind ?? "";
+    program = made?.program;
+  }
+  if (program === undefined) continue;
+  if (program.some(({ k, code }) => (code & 7) === 0 && k === 0xfffff038)) continue; // SKF_AD_RANDOM
+  try {
+    validate(program);
+  } catch {
+    count("invalid drafts");
+    continue;
+  }
+  const run = compile(program, { strategy: "closure" });
+  const entry: Entry = { order: order++, kind, program, run };
+  entries.push(entry);
+  count(`programs: ${kind}`);
+  for (const op of layout?.(program) ?? []) count(`laid out: ${op}`);
+  check(random, entry, packetsFor(random, base, program, real), random.chance(0.5));
+  for (let r = 0; r < 2; r++) {
+    const earlier = random.chance(0.3)
+      ? entries[random.int(Math.min(entries.length, 300))]
+      : random.pick(entries);
+    const other = random.chance(0.5) ? random.pick(real) : _ipTemplateOf(random);
+    check(random, earlier, packetsFor(random, other, earlier.program, real), true);
+    count("revisits");
+  }
+  if (gcEvery > 0 && order % gcEvery === 0) {
+    entries.length = Math.min(entries.length, 50);
+    gc?.();
+    count("gc rounds");
+  }
+}
+console.log(`tree ${tree} seed ${values.seed}`);
+for (const m of mismatches) console.log(m);
+console.log(JSON.stringify(counts, null, 1));
