@@ -154,8 +154,11 @@ export function _closureTree(
   return runs.heads.size > 0 ? _builtTree(lowered, limits, runs) : undefined;
 }
 
-/** The tree of `lowered` (every block a node kind), with `runs` as nodes of their own if given. */
-function _builtTree(
+/**
+ * The tree of `lowered` (every block a node kind), with `runs` as nodes of their own if given;
+ * exported for tests (internal).
+ */
+export function _builtTree(
   lowered: _LoweredProgram,
   limits: _TreeLimits,
   runs: _TestRuns | undefined,

@@ -3,11 +3,25 @@ import { compileClosure } from "./compile_closure.ts";
 import { interpret } from "./interpret.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
-import { _closureTree, _inlinedNodes } from "./_execute_tree.ts";
+import { _builtTree, _closureTree, _inlinedNodes, _TREE_LIMITS } from "./_execute_tree.ts";
 import { _RUN_STRIDE, _testRuns } from "./_execute_tree_runs.ts";
 import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { compileFilter } from "../filter/mod.ts";
 import type { Instruction } from "./instruction.ts";
+import {
+  BPF_A,
+  BPF_ABS,
+  BPF_ADD,
+  BPF_ALU,
+  BPF_AND,
+  BPF_JEQ,
+  BPF_JMP,
+  BPF_K,
+  BPF_LD,
+  BPF_RET,
+  BPF_RSH,
+  BPF_W,
+} from "./opcodes.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { assertBatchAgrees } from "../../tests/_batch_agreement.ts";
 
@@ -54,9 +68,14 @@ function variants(base: Uint8Array): Uint8Array[] {
   return out;
 }
 
-/** Asserts the closure strategy runs `program` as a tree that agrees with interpret(). */
-function agree(program: Instruction[], frames: Uint8Array[], where: string): void {
-  assert.ok(_closureTree(loweredOf(program)) !== undefined, `not a tree: ${where}`);
+/**
+ * Asserts the closure strategy runs `program` as a tree that agrees with
+ * interpret(), with runs if `runs` (refused block by block), else without.
+ */
+function agree(program: Instruction[], frames: Uint8Array[], where: string, runs = true): void {
+  const lowered = loweredOf(program);
+  assert.ok(_closureTree(lowered) !== undefined, `not a tree: ${where}`);
+  assert.equal(_builtTree(lowered, _TREE_LIMITS, undefined) === undefined, runs, where);
   _processTreeEntries.reset();
   const run = compileClosure(program);
   for (const packet of frames) {
@@ -78,20 +97,66 @@ Deno.test("runs of tests on adjacent words run as tree nodes that agree with int
   const ip6 = ip6Packet();
   const ether = ip6.slice();
   ether.set([0xa, 0xb, 0xc, 0xd, 0xe, 0xf], 0);
+  // The destination out of 2001:db8::/32, so that only the source's tests decide.
+  const source = ip6.slice();
+  source[41] = 0x77;
+  // The destination 2001:db8:: (its last word 0, as the bytes of a cut word would read).
+  const zero = ip6.slice();
+  zero[53] = 0;
   for (
     const expression of [
       "ip6 host 2001:db8::1",
       "ip6 src 2001:db8::1 or ip6 dst 2001:db8::2",
       "ip6 dst 2001:db8::2 and udp",
-      "ip6 net 2001:db8::/33",
       "ip6 net 2001:db8::/100",
       "ip6 dst 2001:db8::2",
+      "ip6 dst 2001:db8::",
+      "ip6 net 2001:db8::/64",
+      "ip6 src net 2001:db8::/100 and ip6 dst net 2001:db8::/64",
+    ]
+  ) {
+    agree(programOf(expression), [ip6, ether, source, zero].flatMap(variants), expression);
+  }
+  // Trees block by block already: no runs.
+  for (
+    const expression of [
+      "ip6 net 2001:db8::/33",
       "ether host 0a:0b:0c:0d:0e:0f",
       "ether src 0a:0b:0c:0d:0e:0f and ether dst 01:02:03:04:05:06",
     ]
   ) {
-    agree(programOf(expression), [...variants(ip6), ...variants(ether)], expression);
+    agree(programOf(expression), [ip6, ether, source].flatMap(variants), expression, false);
   }
+});
+
+Deno.test("a run passes on A as the original's last executed load left it, shifted and masked", () => {
+  const ip6 = ip6Packet();
+  const zero = ip6.slice();
+  zero[37] = 0x30;
+  const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k });
+  const word = BPF_LD | BPF_W | BPF_ABS;
+  const equal = BPF_JMP | BPF_JEQ | BPF_K;
+  // Four words of the source address, the last `>> 4 & 0xf`; A returned on both exits.
+  const program = [
+    op(word, 22),
+    op(equal, 0x20010db8, 0, 9),
+    op(word, 26),
+    op(equal, 0, 0, 7),
+    op(word, 30),
+    op(equal, 0, 0, 5),
+    op(word, 34),
+    op(BPF_ALU | BPF_RSH | BPF_K, 4),
+    op(BPF_ALU | BPF_AND | BPF_K, 0xf),
+    op(equal, 3, 0, 1),
+    op(BPF_RET | BPF_A),
+    op(BPF_ALU | BPF_ADD | BPF_K, 1),
+    op(BPF_RET | BPF_A),
+  ];
+  assert.deepEqual(
+    [..._testRuns(loweredOf(program)).heads.values()].map((run) => run.blocks.length),
+    [4],
+  );
+  agree(program, [ip6, zero].flatMap(variants), "A after a run");
 });
 
 Deno.test("a run is one node: its other blocks are neither nodes nor counted on paths", () => {
