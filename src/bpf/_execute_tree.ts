@@ -55,6 +55,7 @@ import {
   _rangeX22,
   _testA2,
   _testA3,
+  _testA4,
   _testRun2,
 } from "./_execute_tree_second.ts";
 import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
@@ -305,7 +306,7 @@ const _COPIES: Readonly<Record<string, number>> = {
   equal2: 3,
   equal4: 2,
   equalX2: 2,
-  testA: 3,
+  testA: 4,
   testRun: 2,
   range2: 2,
   range4: 2,
@@ -378,7 +379,8 @@ function _testNode(
   const rangeMask = test.rangeMask | 0;
   const span = test.span >>> 0;
   if (producer === undefined) {
-    return [_testA, _testA2, _testA3][Math.min(copy, 2)](shift, mask, rangeMask, low, span, t, f);
+    const testA = [_testA, _testA2, _testA3, _testA4][Math.min(copy, 3)];
+    return testA(shift, mask, rangeMask, low, span, t, f);
   }
   if (producer.kind === "load-length") {
     return _testLength(S, shift, mask, rangeMask, low, span, t, f);

@@ -90,7 +90,7 @@ Deno.test("the second copies of the test literals are the first ones written out
   const exported = Object.entries(copies);
   assert.ok(exported.length > 0);
   for (const [copyName, copy] of exported) {
-    const match = /^_(\w+?)([23])$/.exec(copyName);
+    const match = /^_(\w+?)([234])$/.exec(copyName);
     assert.ok(match !== null && match[1] in _FIRST_COPIES, `${copyName}: no first copy`);
     const name = match[1] as keyof typeof _FIRST_COPIES;
     const first = made(_FIRST_COPIES[name] as never, operands[name]);
