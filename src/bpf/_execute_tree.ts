@@ -22,6 +22,9 @@
  * own per test: 12–14 ns, and 13 ns with every other program's tree run
  * first (bench/RESULTS.md, session 14).
  *
+ * A program refused block by block is tried again with each run of tests on
+ * adjacent bytes as one node (`_execute_tree_runs.ts`: `ip6 host X`).
+ *
  * A load past the end returns 0, checked at each load as cBPF does (the
  * hoisted checks of `_lower` are not needed: every path's first failing
  * load ends it with 0 either way).
