@@ -60,6 +60,8 @@ import {
   _testA3,
   _testA4,
   _testRun2,
+  _testRun3,
+  _testRun4,
 } from "./_execute_tree_second.ts";
 import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
 import {
@@ -244,7 +246,8 @@ function _runNode(
   const t = target(run.next);
   const f = target(run.out);
   // A run already below this one on some path (`ip6 host X`): the second copy.
-  const copy = literals.level("testRun", run.next, run.out) > 0 ? _testRun2 : _testRun;
+  const level = literals.level("testRun", run.next, run.out);
+  const copy = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)];
   const node = _linked(sites, copy(run.tests, t, f), t, f);
   literals.record(index, { kind: "test", whenTrue: run.next, whenFalse: run.out }, [node.name]);
   return node;
@@ -310,7 +313,7 @@ const _COPIES: Readonly<Record<string, number>> = {
   equal4: 2,
   equalX2: 2,
   testA: 4,
-  testRun: 2,
+  testRun: 4,
   range2: 2,
   range4: 2,
   rangeX2: 2,
