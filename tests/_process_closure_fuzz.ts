@@ -88,6 +88,8 @@ export function _pcapFrames(file: Uint8Array, limit: number): Uint8Array[] {
 
 const HOSTS = ["10.0.0.1", "192.168.1.10", "172.16.0.5", "8.8.8.8", "10.1.2.3"];
 const NETS = ["10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/12", "10.1.0.0/16"];
+const HOSTS6 = ["2001:db8::1", "fe80::1", "::1", "2001:db8:85a3::8a2e:370:7334"];
+const NETS6 = ["2001:db8::/32", "fe80::/64", "2001:db8::/100", "fd00::/48"];
 
 /** A tcpdump-style expression (link type Ethernet). */
 function expressionOf(random: _Random): string {
@@ -123,6 +125,10 @@ function expressionOf(random: _Random): string {
     () => `ether broadcast`,
     () => `ip multicast`,
     () => `icmp[icmptype] = icmp-echo`,
+    () => `ip6 ${random.pick(["", "src ", "dst "])}host ${random.pick(HOSTS6)}`,
+    () => `ip6 ${random.pick(["", "src ", "dst "])}net ${random.pick(NETS6)}`,
+    () => `ether ${random.pick(["host", "src", "dst"])} 02:00:00:00:00:0${random.int(3)}`,
+    () => `vlan ${random.int(4096)} and ${random.pick(["udp", "tcp", "ip6"])}`,
   ];
   const terms = 1 + random.int(random.chance(0.2) ? 8 : 3);
   let text = random.pick(atoms)();

@@ -22,6 +22,9 @@
  * own per test: 12–14 ns, and 13 ns with every other program's tree run
  * first (bench/RESULTS.md, session 14).
  *
+ * A program refused block by block is tried again with each run of tests on
+ * adjacent bytes as one node (`_execute_tree_runs.ts`: `ip6 host X`).
+ *
  * A load past the end returns 0, checked at each load as cBPF does (the
  * hoisted checks of `_lower` are not needed: every path's first failing
  * load ends it with 0 either way).
@@ -55,7 +58,12 @@ import {
   _rangeX22,
   _testA2,
   _testA3,
+  _testA4,
+  _testRun2,
+  _testRun3,
+  _testRun4,
 } from "./_execute_tree_second.ts";
+import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
 import {
   _CallSites,
   _stepNodes,
@@ -145,14 +153,39 @@ export function _closureTree(
   const { blocks } = lowered;
   if (lowered.backward || blocks.length > _MAX_TREE_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
-  if (_inlinedNodes(lowered) > (limits.inlined ?? Infinity)) return undefined;
+  const plain = _builtTree(lowered, limits, undefined);
+  if (plain !== undefined) return plain;
+  // Refused block by block: the same with each run of tests one node (`ip6 host X`).
+  const runs = _testRuns(lowered);
+  return runs.heads.size > 0 ? _builtTree(lowered, limits, runs) : undefined;
+}
+
+/**
+ * The tree of `lowered` (every block a node kind), with `runs` as nodes of their own if given;
+ * exported for tests (internal).
+ */
+export function _builtTree(
+  lowered: _LoweredProgram,
+  limits: _TreeLimits,
+  runs: _TestRuns | undefined,
+): _Tree | undefined {
+  const { blocks } = lowered;
+  if (_inlinedNodes(lowered, runs) > (limits.inlined ?? Infinity)) return undefined;
   const built = new Map<number, _TreeNode>();
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
   const literals = new _LiteralsBelow();
+  const target = (to: number) => built.get(to)!;
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
-    built.set(index, _node(lowered, index, (to) => built.get(to)!, S, sites, literals));
+    if (runs?.absorbed.has(index)) continue;
+    const run = runs?.heads.get(index);
+    built.set(
+      index,
+      run === undefined
+        ? _node(lowered, index, target, S, sites, literals)
+        : _runNode(run, index, target, sites, literals),
+    );
   }
   // A literal more times on a path than it has copies, or a step calling its own literal: V8
   // would not inline the rest (from their own call site, `ip and (ip[2:2] - 20) % 8 == 0`
@@ -164,12 +197,15 @@ export function _closureTree(
 }
 
 /** The test nodes and steps on all paths from block 0 (see {@linkcode _MAX_TREE_INLINED}). */
-export function _inlinedNodes({ blocks }: _LoweredProgram): number {
+export function _inlinedNodes({ blocks }: _LoweredProgram, runs?: _TestRuns): number {
   const below = new Array<number>(blocks.length).fill(0);
   // Blocks only jump forwards: from the last up, each target is counted first.
   for (let index = blocks.length - 1; index >= 0; index--) {
     const { steps, exit } = blocks[index];
-    if (exit.kind === "goto") below[index] = below[exit.to];
+    const run = runs?.heads.get(index);
+    // A run is one node; its other blocks are not nodes (nothing jumps to them but the run).
+    if (run !== undefined) below[index] = 1 + below[run.next] + below[run.out];
+    else if (exit.kind === "goto") below[index] = below[exit.to];
     else if (exit.kind === "test") {
       below[index] = 1 + steps.length + below[exit.whenTrue] + below[exit.whenFalse];
     }
@@ -197,6 +233,24 @@ function _treeBlock(lowered: _LoweredProgram, index: number): boolean {
   if (producer === undefined) return true;
   if (producer.kind === "load-length") return producer.into === "a";
   return producer.offset >= 0;
+}
+
+/** The node of the run of tests headed by block `index`. */
+function _runNode(
+  run: _TestRun,
+  index: number,
+  target: (block: number) => _TreeNode,
+  sites: _CallSites,
+  literals: _LiteralsBelow,
+): _TreeNode {
+  const t = target(run.next);
+  const f = target(run.out);
+  // A run already below this one on some path (`ip6 host X`): the second copy.
+  const level = literals.level("testRun", run.next, run.out);
+  const copy = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)];
+  const node = _linked(sites, copy(run.tests, t, f), t, f);
+  literals.record(index, { kind: "test", whenTrue: run.next, whenFalse: run.out }, [node.name]);
+  return node;
 }
 
 /** The node of block `index`, whose targets come from `target`. */
@@ -258,11 +312,15 @@ const _COPIES: Readonly<Record<string, number>> = {
   equal2: 3,
   equal4: 2,
   equalX2: 2,
-  testA: 3,
+  testA: 4,
+  testRun: 4,
   range2: 2,
   range4: 2,
   rangeX2: 2,
 };
+
+/** A run's two targets, as a test's (`_LiteralsBelow.record`). */
+type _RunExit = { kind: "test"; whenTrue: number; whenFalse: number };
 
 /**
  * For each built block, the most times each literal (by name) occurs on one
@@ -279,7 +337,7 @@ class _LiteralsBelow {
   }
 
   /** Records block `index`, whose exit is `exit` and whose nodes have these names. */
-  record(index: number, exit: _LoweredBlock["exit"], names: string[]): void {
+  record(index: number, exit: _LoweredBlock["exit"] | _RunExit, names: string[]): void {
     if (exit.kind === "goto") this.#below.set(index, this.#below.get(exit.to) ?? new Map());
     if (exit.kind !== "test") return;
     const counts = new Map<string, number>();
@@ -327,7 +385,8 @@ function _testNode(
   const rangeMask = test.rangeMask | 0;
   const span = test.span >>> 0;
   if (producer === undefined) {
-    return [_testA, _testA2, _testA3][Math.min(copy, 2)](shift, mask, rangeMask, low, span, t, f);
+    const testA = [_testA, _testA2, _testA3, _testA4][Math.min(copy, 3)];
+    return testA(shift, mask, rangeMask, low, span, t, f);
   }
   if (producer.kind === "load-length") {
     return _testLength(S, shift, mask, rangeMask, low, span, t, f);
@@ -631,6 +690,7 @@ export const _FIRST_COPIES = {
   range2: _range2,
   range4: _range4,
   rangeX2: _rangeX2,
+  testRun: _testRun,
 } as const;
 
 /**

@@ -84,12 +84,13 @@ Deno.test("the second copies of the test literals are the first ones written out
     range2: [1, 0, -1, -1, 1, 0, node, node],
     range4: [1, 0, -1, -1, 1, 0, node, node],
     rangeX2: [S, 1, 0, -1, -1, 1, 0, node, node],
+    testRun: [S, node, node],
   };
   // Every copy the module exports (`_<name><2|3>`), so a new copy cannot go unchecked.
   const exported = Object.entries(copies);
   assert.ok(exported.length > 0);
   for (const [copyName, copy] of exported) {
-    const match = /^_(\w+?)([23])$/.exec(copyName);
+    const match = /^_(\w+?)([234])$/.exec(copyName);
     assert.ok(match !== null && match[1] in _FIRST_COPIES, `${copyName}: no first copy`);
     const name = match[1] as keyof typeof _FIRST_COPIES;
     const first = made(_FIRST_COPIES[name] as never, operands[name]);

@@ -167,6 +167,22 @@ export function _testA3(
   };
 }
 
+/** The fourth `testA` (`vlan and udp`: the VLAN chain of three, then the IPv6 next header's). */
+export function _testA4(
+  shift: number,
+  mask: number,
+  rangeMask: number,
+  low: number,
+  span: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  return function testA(P, B, LE, A): number {
+    const a = (A >>> shift) & mask;
+    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
 /** The second `range2` (the fragment test, then a 2-byte field test). */
 export function _range22(
   k: number,
@@ -183,5 +199,71 @@ export function _range22(
     if (i + 2 > LE) return 0;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
     return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+  };
+}
+
+/** The second `testRun` (`ip6 host X`: the source address's run, then the destination's). */
+export function _testRun2(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
+  const n = R.length;
+  return function testRun(P, B, LE): number {
+    let a = 0;
+    for (let j = 0; j < n; j += 8) {
+      const i = B + R[j];
+      const size = R[j + 1];
+      if (i + size > LE) return 0;
+      const value = size === 4
+        ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
+        : size === 2
+        ? (P[i] << 8) | P[i + 1]
+        : P[i];
+      a = (value >>> R[j + 2]) & R[j + 3];
+      const taken = ((a & R[j + 4]) - R[j + 5]) >>> 0 <= R[j + 6] >>> 0;
+      if (taken !== (R[j + 7] === 1)) return f(P, B, LE, a);
+    }
+    return t(P, B, LE, a);
+  };
+}
+
+/** The third `testRun` (`ip6 host X or ip6 host Y`: four runs on a path). */
+export function _testRun3(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
+  const n = R.length;
+  return function testRun(P, B, LE): number {
+    let a = 0;
+    for (let j = 0; j < n; j += 8) {
+      const i = B + R[j];
+      const size = R[j + 1];
+      if (i + size > LE) return 0;
+      const value = size === 4
+        ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
+        : size === 2
+        ? (P[i] << 8) | P[i + 1]
+        : P[i];
+      a = (value >>> R[j + 2]) & R[j + 3];
+      const taken = ((a & R[j + 4]) - R[j + 5]) >>> 0 <= R[j + 6] >>> 0;
+      if (taken !== (R[j + 7] === 1)) return f(P, B, LE, a);
+    }
+    return t(P, B, LE, a);
+  };
+}
+
+/** The fourth `testRun` (`ip6 host X or ip6 host Y`: four runs on a path). */
+export function _testRun4(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
+  const n = R.length;
+  return function testRun(P, B, LE): number {
+    let a = 0;
+    for (let j = 0; j < n; j += 8) {
+      const i = B + R[j];
+      const size = R[j + 1];
+      if (i + size > LE) return 0;
+      const value = size === 4
+        ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
+        : size === 2
+        ? (P[i] << 8) | P[i + 1]
+        : P[i];
+      a = (value >>> R[j + 2]) & R[j + 3];
+      const taken = ((a & R[j + 4]) - R[j + 5]) >>> 0 <= R[j + 6] >>> 0;
+      if (taken !== (R[j + 7] === 1)) return f(P, B, LE, a);
+    }
+    return t(P, B, LE, a);
   };
 }

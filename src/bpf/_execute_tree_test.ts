@@ -410,12 +410,13 @@ Deno.test("a tree counts its nodes on every path from the root, and past the bou
 
 Deno.test("a tree holds no literal more times on a path than it has copies, else keeps the dispatch loop", () => {
   // Three ports: six `[x + k] == port` tests (two copies) and three header loads (one) on a
-  // path; three hosts: `equal4` three times (two copies).
+  // path; three hosts: `equal4` three times (two copies); four source hosts: `testA` five times
+  // on the RARP path (four copies).
   for (
     const expression of [
       "tcp and (port 25 or port 587 or port 465)",
-      "src host 192.168.0.1 or src host 192.168.0.2 or src host 192.168.0.3",
       "host 10.0.0.1 or host 10.0.0.2 or host 10.0.0.3",
+      "src host 10.0.0.1 or src host 10.0.0.2 or src host 10.0.0.3 or src host 10.0.0.4",
     ]
   ) {
     const program = compileFilter(expression, { linkType: 1 });
@@ -423,6 +424,9 @@ Deno.test("a tree holds no literal more times on a path than it has copies, else
     assert.equal(isTree(program), false, expression);
     assert.equal(isTree(program, UNBOUNDED), true, expression);
   }
+  // Three source hosts: `testA` four times on the RARP path (the two ether types, two addresses).
+  const three = "src host 192.168.0.1 or src host 192.168.0.2 or src host 192.168.0.3";
+  assert.equal(isTree(compileFilter(three, { linkType: 1 })), true);
   // `tcp port 80` over IPv6: `equal2` three times (the ether type, both ports), three copies.
   assert.equal(isTree(compileFilter("tcp port 80", { linkType: 1 })), true);
   assert.equal(isTree(compileFilter("udp port 53", { linkType: 1 })), true);
@@ -501,4 +505,24 @@ Deno.test("_shortened folds a u32 offset's X arithmetic and merges adds", () => 
     "alu",
     "alu",
   ]);
+});
+
+Deno.test("VLAN programs with four tests on A on a path run as trees that agree with interpret()", () => {
+  // `vlan and udp`: the three VLAN ether types, then IPv6's next header against 17, then 0x2c.
+  const frames: Uint8Array[] = [];
+  for (const outer of [0x8100, 0x88a8, 0x9100, 0x0800]) {
+    for (const inner of [0x0800, 0x86dd, 0x0806]) {
+      for (const next of [17, 0x2c, 6]) {
+        const packet = new Uint8Array(64);
+        packet.set([outer >> 8, outer & 0xff, 0, 100, inner >> 8, inner & 0xff], 12);
+        packet[24] = next;
+        packet[27] = next === 6 ? 6 : 17;
+        packet[58] = 17;
+        for (let length = 0; length <= 64; length += 3) frames.push(packet.subarray(0, length));
+      }
+    }
+  }
+  for (const expression of ["vlan and udp", "vlan 100 and tcp", "vlan 200 and udp"]) {
+    agree(compileFilter(expression, { linkType: 1 }), frames);
+  }
 });
