@@ -58,7 +58,6 @@ import {
   _rangeX22,
   _testA2,
   _testA3,
-  _testA4,
   _testRun2,
   _testRun3,
   _testRun4,
@@ -312,7 +311,7 @@ const _COPIES: Readonly<Record<string, number>> = {
   equal2: 3,
   equal4: 2,
   equalX2: 2,
-  testA: 4,
+  testA: 3,
   testRun: 4,
   range2: 2,
   range4: 2,
@@ -385,8 +384,7 @@ function _testNode(
   const rangeMask = test.rangeMask | 0;
   const span = test.span >>> 0;
   if (producer === undefined) {
-    const testA = [_testA, _testA2, _testA3, _testA4][Math.min(copy, 3)];
-    return testA(shift, mask, rangeMask, low, span, t, f);
+    return [_testA, _testA2, _testA3][Math.min(copy, 2)](shift, mask, rangeMask, low, span, t, f);
   }
   if (producer.kind === "load-length") {
     return _testLength(S, shift, mask, rangeMask, low, span, t, f);

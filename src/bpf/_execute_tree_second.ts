@@ -167,22 +167,6 @@ export function _testA3(
   };
 }
 
-/** The fourth `testA` (`vlan and udp`: the VLAN chain of three, then the IPv6 next header's). */
-export function _testA4(
-  shift: number,
-  mask: number,
-  rangeMask: number,
-  low: number,
-  span: number,
-  t: _TreeNode,
-  f: _TreeNode,
-): _TreeNode {
-  return function testA(P, B, LE, A): number {
-    const a = (A >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
-  };
-}
-
 /** The second `range2` (the fragment test, then a 2-byte field test). */
 export function _range22(
   k: number,
