@@ -38,6 +38,14 @@ export interface _TestRuns {
   absorbed: ReadonlySet<number>;
 }
 
+/**
+ * The fewest tests of a run whose tests pass to the same block when they hold (alternatives, as
+ * `host X`: the source word, else the destination word). Two made `host X and not port 22` and
+ * `host A and host B` trees that ran 1.2–1.4× libpcap from a helper shared with other programs,
+ * against 0.85–1.0× through the dispatch loop (bench/RESULTS.md, End of session 18).
+ */
+const _LEAST_ALTERNATIVES = 3;
+
 /** The runs of tests of `lowered` (see the module doc), longest first from each head. */
 export function _testRuns(lowered: _LoweredProgram): _TestRuns {
   const { blocks } = lowered;
@@ -50,7 +58,7 @@ export function _testRuns(lowered: _LoweredProgram): _TestRuns {
     const onTrue = _runFrom(lowered, callers, index, exit.whenFalse);
     const onFalse = _runFrom(lowered, callers, index, exit.whenTrue);
     const run = onTrue.blocks.length >= onFalse.blocks.length ? onTrue : onFalse;
-    if (run.blocks.length < 2) continue;
+    if (run.blocks.length < (run === onTrue ? 2 : _LEAST_ALTERNATIVES)) continue;
     heads.set(index, run);
     for (const block of run.blocks.slice(1)) absorbed.add(block);
   }

@@ -197,3 +197,13 @@ Deno.test("programs that were trees block by block are built the same, without r
   const four = programOf("ip6 host 2001:db8::2 or ip6 host 2001:db8::1");
   assert.equal(_closureTree(loweredOf(four)), undefined);
 });
+
+Deno.test("two adjacent words tested as alternatives are no run; as a conjunction they are", () => {
+  // `host X`: the source word, else the destination word (both pass to the same block).
+  for (const expression of ["host 10.9.8.7 and not port 22", "host 10.0.0.1"]) {
+    assert.equal(_testRuns(loweredOf(programOf(expression))).heads.size, 0, expression);
+  }
+  // `ip6 net X/64`: two words that must both hold.
+  const runs = _testRuns(loweredOf(programOf("ip6 net 2001:db8::/64")));
+  assert.deepEqual([...runs.heads.values()].map((run) => run.blocks.length), [2, 2]);
+});
