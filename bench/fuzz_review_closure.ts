@@ -25,6 +25,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { bpfInsns } from "./_libpcap_ffi.ts";
 import { interpret } from "../src/bpf/interpret.ts";
 import { validate } from "../src/bpf/validate.ts";
 import type { Instruction } from "../src/bpf/instruction.ts";
@@ -94,18 +95,6 @@ const layout = await (async () => {
 const pcap = Deno.dlopen("libpcap.so.0.8", {
   bpf_filter: { parameters: ["buffer", "buffer", "u32", "u32"], result: "u32" },
 }).symbols;
-
-function insns(program: Instruction[]): Uint8Array {
-  const bytes = new Uint8Array(program.length * 8);
-  const view = new DataView(bytes.buffer);
-  program.forEach(({ code, jt, jf, k }, i) => {
-    view.setUint16(i * 8, code, true);
-    view.setUint8(i * 8 + 2, jt);
-    view.setUint8(i * 8 + 3, jf);
-    view.setUint32(i * 8 + 4, k >>> 0, true);
-  });
-  return bytes;
-}
 
 /** Whether libpcap's semantics are the kernel's for this program (no ancillary, negative or `[x + k]` loads, no shifts by X). */
 function libpcapApplies(program: Instruction[]): boolean {
@@ -234,7 +223,7 @@ function check(random: _Random, entry: Entry, packets: Uint8Array[], useShared: 
     : (r: Run, p: Uint8Array, c?: PacketContext) => c === undefined ? r(p) : r(p, c);
   const tag = useShared ? "shared" : "own";
   const pcapOk = libpcapApplies(program);
-  const code = pcapOk ? insns(program) : undefined;
+  const code = pcapOk ? bpfInsns(program) : undefined;
   for (const p of packets) {
     const want = interpret(program, p);
     const got = call(run, p);
