@@ -1,6 +1,9 @@
 /**
  * The program optimiser (private): a valid classic BPF program in, an
- * equivalent one out that runs no more instructions on any packet, as
+ * equivalent one out (the same result on every packet and context) that runs
+ * no more instructions on any packet whose loads all succeed (where a removed
+ * load would have failed, the later load that covers it fails instead, after
+ * more instructions, with the same 0), as
  * libpcap's optimizer does for the expressions it compiles but for any
  * program: constants propagated and folded (`_optimize_constants.ts`),
  * jumps threaded and ALU runs merged (`_optimize_flow.ts`), dead code and
@@ -42,7 +45,7 @@ export function _optimizeUnchecked(program: Program): Program {
 }
 
 /**
- * An equivalent program that runs no more instructions (see the module);
+ * An equivalent program that runs no more instructions where its loads succeed (see the module);
  * `program` itself when no pass changed anything (as for most programs
  * libpcap's optimizer made), or when the result would not pass
  * `validate()` (a defect of a pass: never silently wrong).

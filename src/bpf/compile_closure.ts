@@ -21,7 +21,9 @@ import type { _BatchRun } from "./_run_batch.ts";
 import { _executorBatch } from "./_execute_batch.ts";
 
 /**
- * Compiles an already validated program for the edge-safe path: lowered to
+ * Compiles an already validated program for the edge-safe path: optimised
+ * first (`_optimize_program.ts`: known values folded, dead and unreachable
+ * code removed; the same result on every packet), then lowered to
  * basic blocks whose loads, `and`/`rsh` run and conditional jump are fused
  * into one test with the bounds check hoisted to the block's start
  * (`_lower.ts`), laid out as one `Int32Array` of operations with
