@@ -421,6 +421,17 @@ function _testNode(
 
 // One literal per kind of node: a call site that sees closures of one literal (or a few)
 // inlines them, and each inlined copy has branches of its own.
+//
+// A test node calls its target from ONE call site, `(taken ? t : f)(P, B, LE, a)`, called on
+// every run of the node (`_execute_tree_runs.ts` and `_execute_tree_second.ts` alike). V8
+// inlines a call only if its frequency is at least 0.15: the site's call count over the
+// literal's invocations, multiplied down the path; those counts are shared by every closure of
+// the literal, every tree of the process, and counted only while it runs unoptimised. With a
+// site per target, a test whose passing target is rare in the trees that ran unoptimised first
+// cut every other tree's inlining there: `tcp[tcpflags] == tcp-ack and len > 1000` ran 0.47×
+// libpcap in one process and 1.26× in another with the same programs (bench/RESULTS.md,
+// session 19). One site per node has frequency 1 whatever ran; V8 inlines both targets of its
+// constant pair behind one check on which was picked.
 
 function _returns(value: number): _TreeNode {
   return function returns(): number {
@@ -460,7 +471,7 @@ function _testA(
 ): _TreeNode {
   return function testA(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -475,7 +486,7 @@ function _testX(
 ): _TreeNode {
   return function testX(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return _jumpTaken(op, a >>> 0, S[16] >>> 0) === 1 ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (_jumpTaken(op, a >>> 0, S[16] >>> 0) === 1 ? t : f)(P, B, LE, a);
   };
 }
 
@@ -491,7 +502,7 @@ function _testLength(
 ): _TreeNode {
   return function testLength(P, B, LE): number {
     const a = (S[17] >>> shift) & mask; // the wire length
-    return _taken(a, rangeMask, low, span) ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (_taken(a, rangeMask, low, span) ? t : f)(P, B, LE, a);
   };
 }
 
@@ -500,7 +511,7 @@ function _equal1(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -509,7 +520,7 @@ function _equal2(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -518,7 +529,7 @@ function _equal4(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
     const i = B + k;
     if (i + 4 > LE) return 0;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -532,7 +543,7 @@ function _equalX1(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNod
     if (o > LE - B - 1) return 0;
     const i = B + o;
     const a = P[i];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -546,7 +557,7 @@ function _equalX2(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNod
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -560,7 +571,7 @@ function _equalX4(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNod
     if (o > LE - B - 4) return 0;
     const i = B + o;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -582,7 +593,7 @@ function _range1(
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = (P[i] >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -600,7 +611,7 @@ function _range2(
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -619,7 +630,7 @@ function _range4(
     if (i + 4 > LE) return 0;
     const value = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
     const a = (value >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -644,7 +655,7 @@ function _rangeX2(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -671,7 +682,7 @@ function _range(
     const i = B + o;
     const value = _readBigEndian(P, i, size);
     const a = (value >>> shift) & mask;
-    return _taken(a, rangeMask, low, span) ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (_taken(a, rangeMask, low, span) ? t : f)(P, B, LE, a);
   };
 }
 

@@ -106,6 +106,25 @@ Deno.test("the second copies of the test literals are the first ones written out
   assert.equal(texts.size, 1);
 });
 
+Deno.test("every test node calls its two targets from one call site, so V8's call counts do not depend on other trees", () => {
+  // V8 inlines a call only if the site's share of the literal's calls is high enough, counted
+  // over every tree of the process: with a site per target, another tree's outcomes decided
+  // whether this tree's nodes were inlined (bench/RESULTS.md, session 19).
+  const files = ["./_execute_tree.ts", "./_execute_tree_second.ts", "./_execute_tree_runs.ts"];
+  const literals = files.flatMap((file) => {
+    const text = Deno.readTextFileSync(new URL(file, import.meta.url));
+    return [...text.matchAll(/return function (\w+)\(P, B, LE[^)]*\): number \{\n(.*?)\n  \};/gs)];
+  });
+  const tests = literals.filter(([, , body]) => /\bf\b/.test(body));
+  // testA ×3, testX, testLength, equal1 ×3, equal2 ×3, equal4 ×2, equalX1, equalX2 ×2, equalX4,
+  // range1, range2 ×2, range4 ×2, rangeX2 ×2, range, testRun ×4.
+  assert.equal(tests.length, 29);
+  for (const [, name, body] of tests) {
+    assert.equal(body.match(/\(P, B, LE, a\)/g)?.length, 1, `${name}: one call of a target`);
+    assert.match(body, / \? t : f\)\(P, B, LE, a\);$/, name);
+  }
+});
+
 /** Packets of 0–40 bytes, random or holding one of the EtherTypes at 12. */
 function packetsOf(random: _Random): Uint8Array[] {
   return Array.from({ length: 40 }, () => {

@@ -150,6 +150,7 @@ export function _testRun(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
   const n = R.length;
   return function testRun(P, B, LE): number {
     let a = 0;
+    let passed = true;
     for (let j = 0; j < n; j += 8) {
       const i = B + R[j];
       const size = R[j + 1];
@@ -161,8 +162,11 @@ export function _testRun(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
         : P[i];
       a = (value >>> R[j + 2]) & R[j + 3];
       const taken = ((a & R[j + 4]) - R[j + 5]) >>> 0 <= R[j + 6] >>> 0;
-      if (taken !== (R[j + 7] === 1)) return f(P, B, LE, a);
+      if (taken !== (R[j + 7] === 1)) {
+        passed = false;
+        break;
+      }
     }
-    return t(P, B, LE, a);
+    return (passed ? t : f)(P, B, LE, a);
   };
 }

@@ -13,7 +13,8 @@
  * dispatch loop (libpcap 7.8), `host 10.1.2.3 and tcp port 443` 10.5
  * against libpcap's 11.0 (bench/RESULTS.md, session 17). Each literal here
  * keeps its first copy's name, so the trees' call-site counts
- * (`_CallSites`) do not change.
+ * (`_CallSites`) do not change. Like the first copies, each calls its
+ * target from one call site (`_execute_tree.ts` says why).
  *
  * @module
  */
@@ -31,7 +32,7 @@ export function _testA2(
 ): _TreeNode {
   return function testA(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -41,7 +42,7 @@ export function _equal12(k: number, v: number, t: _TreeNode, f: _TreeNode): _Tre
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -51,7 +52,7 @@ export function _equal22(k: number, v: number, t: _TreeNode, f: _TreeNode): _Tre
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -61,7 +62,7 @@ export function _equal42(k: number, v: number, t: _TreeNode, f: _TreeNode): _Tre
     const i = B + k;
     if (i + 4 > LE) return 0;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -82,7 +83,7 @@ export function _equalX22(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -102,7 +103,7 @@ export function _range42(
     if (i + 4 > LE) return 0;
     const value = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
     const a = (value >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -127,7 +128,7 @@ export function _rangeX22(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -137,7 +138,7 @@ export function _equal13(k: number, v: number, t: _TreeNode, f: _TreeNode): _Tre
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -147,7 +148,7 @@ export function _equal23(k: number, v: number, t: _TreeNode, f: _TreeNode): _Tre
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -163,7 +164,7 @@ export function _testA3(
 ): _TreeNode {
   return function testA(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -182,7 +183,7 @@ export function _range22(
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -191,6 +192,7 @@ export function _testRun2(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
   const n = R.length;
   return function testRun(P, B, LE): number {
     let a = 0;
+    let passed = true;
     for (let j = 0; j < n; j += 8) {
       const i = B + R[j];
       const size = R[j + 1];
@@ -202,9 +204,12 @@ export function _testRun2(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
         : P[i];
       a = (value >>> R[j + 2]) & R[j + 3];
       const taken = ((a & R[j + 4]) - R[j + 5]) >>> 0 <= R[j + 6] >>> 0;
-      if (taken !== (R[j + 7] === 1)) return f(P, B, LE, a);
+      if (taken !== (R[j + 7] === 1)) {
+        passed = false;
+        break;
+      }
     }
-    return t(P, B, LE, a);
+    return (passed ? t : f)(P, B, LE, a);
   };
 }
 
@@ -213,6 +218,7 @@ export function _testRun3(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
   const n = R.length;
   return function testRun(P, B, LE): number {
     let a = 0;
+    let passed = true;
     for (let j = 0; j < n; j += 8) {
       const i = B + R[j];
       const size = R[j + 1];
@@ -224,9 +230,12 @@ export function _testRun3(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
         : P[i];
       a = (value >>> R[j + 2]) & R[j + 3];
       const taken = ((a & R[j + 4]) - R[j + 5]) >>> 0 <= R[j + 6] >>> 0;
-      if (taken !== (R[j + 7] === 1)) return f(P, B, LE, a);
+      if (taken !== (R[j + 7] === 1)) {
+        passed = false;
+        break;
+      }
     }
-    return t(P, B, LE, a);
+    return (passed ? t : f)(P, B, LE, a);
   };
 }
 
@@ -235,6 +244,7 @@ export function _testRun4(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
   const n = R.length;
   return function testRun(P, B, LE): number {
     let a = 0;
+    let passed = true;
     for (let j = 0; j < n; j += 8) {
       const i = B + R[j];
       const size = R[j + 1];
@@ -246,8 +256,11 @@ export function _testRun4(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
         : P[i];
       a = (value >>> R[j + 2]) & R[j + 3];
       const taken = ((a & R[j + 4]) - R[j + 5]) >>> 0 <= R[j + 6] >>> 0;
-      if (taken !== (R[j + 7] === 1)) return f(P, B, LE, a);
+      if (taken !== (R[j + 7] === 1)) {
+        passed = false;
+        break;
+      }
     }
-    return t(P, B, LE, a);
+    return (passed ? t : f)(P, B, LE, a);
   };
 }
