@@ -113,7 +113,9 @@ Deno.test("every test node calls its two targets from one call site, so V8's cal
   const files = ["./_execute_tree.ts", "./_execute_tree_second.ts", "./_execute_tree_runs.ts"];
   const literals = files.flatMap((file) => {
     const text = Deno.readTextFileSync(new URL(file, import.meta.url));
-    return [...text.matchAll(/return function (\w+)\(P, B, LE[^)]*\): number \{\n(.*?)\n  \};/gs)];
+    return [
+      ...text.matchAll(/return function (\w+)\(P, B, LE[^)]*\): number \{\n(.*?)\n {2}\};/gs),
+    ];
   });
   const tests = literals.filter(([, , body]) => /\bf\b/.test(body));
   // testA ×3, testX, testLength, equal1 ×3, equal2 ×3, equal4 ×2, equalX1, equalX2 ×2, equalX4,
