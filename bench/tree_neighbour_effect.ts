@@ -12,7 +12,8 @@
  * Usage: `deno run -A bench/tree_neighbour_effect.ts --targets FILE --neighbours FILE
  * [--trees /tmp/base19,.] [--processes 8] [--first-seed 1] [--slices 5] [--slice-ms 20]
  * [--v8-flags ...]`
- * (expression files: one tcpdump expression a line, `#` comments).
+ * (expression files: one tcpdump expression a line, `#` comments; the session-19 sets are in
+ * bench/neighbour_sets/).
  *
  * @module
  */
