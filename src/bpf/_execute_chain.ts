@@ -24,14 +24,27 @@ import {
   _member1,
   _member2,
   _member4,
+  _pieces1,
+  _pieces2,
+  _pieces4,
+  _table1,
+  _table2,
+  _table4,
   CHAIN_1,
   CHAIN_2,
   CHAIN_4,
   MEMBER_1,
   MEMBER_2,
   MEMBER_4,
+  PIECES_1,
+  PIECES_2,
+  PIECES_4,
+  TABLE_1,
+  TABLE_2,
+  TABLE_4,
 } from "./_execute_kernels.ts";
 import type { _Single } from "./_execute_single.ts";
+import { type _ChainPieces, _chainPieces } from "./_chain_pieces.ts";
 
 type _Run = (P: Uint8Array, C?: PacketContext) => number;
 
@@ -124,8 +137,44 @@ export function _memberOperands(chain: Int32Array): Int32Array | undefined {
   return undefined;
 }
 
-/** The closure (and batch loop) for a program that is a compare chain, or undefined. */
+/**
+ * The operands of a chain's pieces kernel (`_execute_kernels.ts`,
+ * `_pieceOf`; a table's when A has at most 256 values): k, shift, mask, then
+ * n and the starts, biased, then the values; for a table 0, then the value
+ * of every A from 0.
+ */
+export function _piecesOperands(pieces: _ChainPieces): Int32Array {
+  const { offset, shift, mask, starts, values } = pieces;
+  if (pieces.table) {
+    const table = new Int32Array(5 + pieces.maxA);
+    table.set([offset, shift, mask, 0]);
+    values.forEach((value, i) => table.fill(value, 4 + (i === 0 ? 0 : starts[i - 1])));
+    return table;
+  }
+  const operands = new Int32Array(5 + 2 * starts.length);
+  operands.set([offset, shift, mask, starts.length]);
+  starts.forEach((start, i) => operands[4 + i] = start ^ 0x80000000);
+  operands.set(values, 4 + starts.length);
+  return operands;
+}
+
+/**
+ * The closure (and batch loop) for a program that is a compare chain, or
+ * undefined: a table or pieces ({@linkcode _chainPieces}) where it has them,
+ * a membership list, else the walk of its nodes.
+ */
 export function _compareChain(lowered: _LoweredProgram): _Single | undefined {
+  const pieces = _chainPieces(lowered);
+  if (pieces !== undefined) {
+    const K = _piecesOperands(pieces);
+    const kind = (pieces.table ? TABLE_1 : PIECES_1) + (pieces.size >> 1);
+    const runs = pieces.table ? [_tableRun1, _tableRun2, _tableRun4] : [
+      _piecesRun1,
+      _piecesRun2,
+      _piecesRun4,
+    ];
+    return { run: runs[pieces.size >> 1](K), runBatch: _batch(kind, K) };
+  }
   const chain = _chainOperands(lowered);
   if (chain === undefined) return undefined;
   const member = _memberOperands(chain.operands);
@@ -192,5 +241,59 @@ function _memberRun4(K: Int32Array): _Run {
     if (C === undefined) return _member4(P, 0, P.length, K);
     const B = _dataStart(C);
     return _member4(P, B, _contextLoadEnd(P, C, B), K);
+  } as _Run;
+}
+
+function _piecesRun1(K: Int32Array): _Run {
+  return function run(P: Uint8Array): number {
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    if (C === undefined) return _pieces1(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _pieces1(P, B, _contextLoadEnd(P, C, B), K);
+  } as _Run;
+}
+
+function _piecesRun2(K: Int32Array): _Run {
+  return function run(P: Uint8Array): number {
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    if (C === undefined) return _pieces2(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _pieces2(P, B, _contextLoadEnd(P, C, B), K);
+  } as _Run;
+}
+
+function _piecesRun4(K: Int32Array): _Run {
+  return function run(P: Uint8Array): number {
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    if (C === undefined) return _pieces4(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _pieces4(P, B, _contextLoadEnd(P, C, B), K);
+  } as _Run;
+}
+
+function _tableRun1(K: Int32Array): _Run {
+  return function run(P: Uint8Array): number {
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    if (C === undefined) return _table1(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _table1(P, B, _contextLoadEnd(P, C, B), K);
+  } as _Run;
+}
+
+function _tableRun2(K: Int32Array): _Run {
+  return function run(P: Uint8Array): number {
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    if (C === undefined) return _table2(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _table2(P, B, _contextLoadEnd(P, C, B), K);
+  } as _Run;
+}
+
+function _tableRun4(K: Int32Array): _Run {
+  return function run(P: Uint8Array): number {
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    if (C === undefined) return _table4(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _table4(P, B, _contextLoadEnd(P, C, B), K);
   } as _Run;
 }
