@@ -39,12 +39,6 @@ export const PIECES_4 = 16;
 export const TABLE_1 = 17;
 export const TABLE_2 = 18;
 export const TABLE_4 = 19;
-export const STRAIGHT_1 = 20;
-export const STRAIGHT_2 = 21;
-export const STRAIGHT_4 = 22;
-export const STRAIGHT_LENGTH = 23;
-
-import { _alu } from "./_alu.ts";
 
 /**
  * `t` when `x` is 0, else `f` (uint32), picked with masks, without a branch
@@ -272,35 +266,4 @@ export function _table4(P: Uint8Array, B: number, LE: number, K: Int32Array): nu
   if (i + 4 > LE) return 0;
   const v = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
   return K[4 + ((v >>> K[1]) & K[2])] >>> 0;
-}
-
-/**
- * `A op k` of a straight program (`ld [k]; alu #k; ret a`): `K[1]` the
- * operation bits of a `BPF_ALU` opcode (`_alu`), or -1 for none, `K[2]` its
- * operand; the result as uint32.
- */
-export function _straightAlu(A: number, K: Int32Array): number {
-  const op = K[1];
-  return op < 0 ? A >>> 0 : _alu(op, A >>> 0, K[2] >>> 0);
-}
-
-/** `ld [k]; [alu #k;] ret a`, one byte: `K` holds k, the operation, its operand. */
-export function _straight1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
-  const i = B + K[0];
-  if (i + 1 > LE) return 0;
-  return _straightAlu(P[i], K);
-}
-
-/** `ld [k]; [alu #k;] ret a`, two bytes. */
-export function _straight2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
-  const i = B + K[0];
-  if (i + 2 > LE) return 0;
-  return _straightAlu((P[i] << 8) | P[i + 1], K);
-}
-
-/** `ld [k]; [alu #k;] ret a`, four bytes. */
-export function _straight4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
-  const i = B + K[0];
-  if (i + 4 > LE) return 0;
-  return _straightAlu((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3], K);
 }

@@ -40,21 +40,13 @@ import {
   _range1,
   _range2,
   _range4,
-  _straight1,
-  _straight2,
-  _straight4,
-  _straightAlu,
   EQUAL_1,
   EQUAL_2,
   LENGTH,
   RANGE_1,
   RANGE_2,
   RETURN,
-  STRAIGHT_1,
-  STRAIGHT_LENGTH,
 } from "./_execute_kernels.ts";
-import type { _LoweredProgram } from "./_lower.ts";
-import { BPF_DIV, BPF_MOD } from "./opcodes.ts";
 
 type _Run = (P: Uint8Array, C?: PacketContext) => number;
 
@@ -153,69 +145,5 @@ function _lengthTest(K: Int32Array): _Run {
     if (C === undefined) return _length(P.length, K);
     const B = _dataStart(C);
     return _length(_wireLength(C, B, _captureEnd(P, C)), K);
-  } as _Run;
-}
-
-/**
- * The closure for a straight program that returns a load, or a load and one
- * ALU operation on a constant (`ld [k]; ret a`, `ld len; ret a`,
- * `ld [k]; neg; ret a`, `ld [k]; xor #k; ret a`), or undefined for any other
- * program. The operation is `_alu`'s, picked by its operation bits.
- */
-export function _straightProgram(lowered: _LoweredProgram): _Single | undefined {
-  const { steps, exit } = lowered.blocks[0];
-  if (exit.kind !== "return-a" || steps.length < 1 || steps.length > 2) return undefined;
-  const [load, alu] = steps;
-  let op = -1;
-  let k = 0;
-  if (alu !== undefined) {
-    if (alu.kind !== "alu" || alu.useX) return undefined;
-    if ((alu.op === BPF_DIV || alu.op === BPF_MOD) && alu.k === 0) return undefined;
-    op = alu.op;
-    k = alu.k;
-  }
-  if (load.kind === "load-length" && load.into === "a") {
-    const K = Int32Array.of(0, op, k);
-    return { run: _straightLength(K), runBatch: _batch(STRAIGHT_LENGTH, K) };
-  }
-  if (load.kind !== "load" || load.offset < 0) return undefined;
-  const K = Int32Array.of(load.offset, op, k);
-  const runs = [_straightRun1, _straightRun2, _straightRun4];
-  return { run: runs[load.size >> 1](K), runBatch: _batch(STRAIGHT_1 + (load.size >> 1), K) };
-}
-
-function _straightLength(K: Int32Array): _Run {
-  return function run(P: Uint8Array): number {
-    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    if (C === undefined) return _straightAlu(P.length, K);
-    const B = _dataStart(C);
-    return _straightAlu(_wireLength(C, B, _captureEnd(P, C)), K);
-  } as _Run;
-}
-
-function _straightRun1(K: Int32Array): _Run {
-  return function run(P: Uint8Array): number {
-    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    if (C === undefined) return _straight1(P, 0, P.length, K);
-    const B = _dataStart(C);
-    return _straight1(P, B, _contextLoadEnd(P, C, B), K);
-  } as _Run;
-}
-
-function _straightRun2(K: Int32Array): _Run {
-  return function run(P: Uint8Array): number {
-    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    if (C === undefined) return _straight2(P, 0, P.length, K);
-    const B = _dataStart(C);
-    return _straight2(P, B, _contextLoadEnd(P, C, B), K);
-  } as _Run;
-}
-
-function _straightRun4(K: Int32Array): _Run {
-  return function run(P: Uint8Array): number {
-    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
-    if (C === undefined) return _straight4(P, 0, P.length, K);
-    const B = _dataStart(C);
-    return _straight4(P, B, _contextLoadEnd(P, C, B), K);
   } as _Run;
 }

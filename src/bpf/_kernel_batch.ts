@@ -30,10 +30,6 @@ import {
   _pieces1,
   _pieces2,
   _pieces4,
-  _straight1,
-  _straight2,
-  _straight4,
-  _straightAlu,
   _table1,
   _table2,
   _table4,
@@ -54,10 +50,6 @@ import {
   RANGE_2,
   RANGE_4,
   RETURN,
-  STRAIGHT_1,
-  STRAIGHT_2,
-  STRAIGHT_4,
-  STRAIGHT_LENGTH,
   TABLE_1,
   TABLE_2,
   TABLE_4,
@@ -355,40 +347,6 @@ function _table4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n:
   }
 }
 
-function _straight1Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
-  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
-  for (let i = 0; i < n; i++) {
-    const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _straight1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-  }
-}
-
-function _straight2Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
-  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
-  for (let i = 0; i < n; i++) {
-    const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _straight2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-  }
-}
-
-function _straight4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
-  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
-  for (let i = 0; i < n; i++) {
-    const B = D === undefined ? O[i] : O[i] + D[i];
-    results[i] = _straight4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
-  }
-}
-
-/** `ld len; [alu #k;] ret a` (`len` as in `_lengthLoop`). */
-function _straightLengthLoop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number) {
-  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
-  for (let i = 0; i < n; i++) {
-    const B = D === undefined ? O[i] : O[i] + D[i];
-    const E = _frameEnd(P, O[i], L[i]);
-    results[i] = _straightAlu(W === undefined ? (E > B ? E - B : 0) : W[i], K);
-  }
-}
-
 /** `ld len` tested: `len` is the frame's wire length, else the bytes present from its data. */
 function _lengthLoop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
@@ -427,9 +385,5 @@ const _LOOPS: readonly _KernelLoop[] = (() => {
   loops[TABLE_1] = _table1Loop;
   loops[TABLE_2] = _table2Loop;
   loops[TABLE_4] = _table4Loop;
-  loops[STRAIGHT_1] = _straight1Loop;
-  loops[STRAIGHT_2] = _straight2Loop;
-  loops[STRAIGHT_4] = _straight4Loop;
-  loops[STRAIGHT_LENGTH] = _straightLengthLoop;
   return loops;
 })();

@@ -12,7 +12,7 @@ import { _removeKnownTests } from "./_known_tests.ts";
 import { _encodeDispatch, _RET, _T_LEN_RET } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _executorFrames } from "./_execute_frames.ts";
-import { _singleOperation, _straightProgram } from "./_execute_single.ts";
+import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
 import { _testTree, _TREE_LIMITS } from "./_execute_tree.ts";
 import { _processTreeEntries } from "./_execute_tree_entries.ts";
@@ -89,16 +89,18 @@ export function compileClosure(
     const run = _executor(code, beyondInt32);
     return { run, runBatch: _executorBatch(_executorFrames(code, beyondInt32)) };
   };
-  // A closure of its own for one operation, a compare chain or a straight load; a tree first
-  // while entries are left (but for `ret #k`, `len` tests and straight loads), with the
-  // closure's batch loop for `runBatch`; else the closure through an entry of its own.
-  const straight = _straightProgram(lowered);
-  const small = _singleOperation(code) ?? _compareChain(lowered) ?? straight;
-  if (straight === undefined && code[0] !== _RET && code[0] !== _T_LEN_RET) {
+  // A closure of its own for one operation or a compare chain; a tree first while entries are
+  // left (but for `ret #k` and `len` tests), with the closure's batch loop for `runBatch`; else
+  // a chain's closure through an entry of its own while one is left.
+  const small = _singleOperation(code) ?? _compareChain(lowered);
+  if (code[0] !== _RET && code[0] !== _T_LEN_RET) {
     const tree = _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTreeEntries);
     if (tree !== undefined) return Object.assign(tree.run, { runBatch: (small ?? tree).runBatch });
   }
-  if (small !== undefined && code[0] !== _RET && _processTreeEntries.available) {
+  if (
+    small !== undefined && code[0] !== _RET && code[0] !== _T_LEN_RET &&
+    _processTreeEntries.available
+  ) {
     const entered = _processTreeEntries.take(small.run, small.runBatch);
     return Object.assign(entered.run, { runBatch: entered.runBatch });
   }
