@@ -18,7 +18,8 @@
  *
  * @module
  */
-import type { _LoweredProgram, _Test } from "./_lower.ts";
+import type { _Exit, _LoweredBlock, _LoweredProgram, _Test } from "./_lower.ts";
+import { BPF_JEQ, BPF_JGE } from "./opcodes.ts";
 
 /** The most blocks a chain may have (past it, the program keeps the dispatch loop). */
 export const _MAX_PIECE_BLOCKS = 4096;
@@ -85,13 +86,10 @@ function _onlyTestsOnA(lowered: _LoweredProgram): boolean {
     const { steps, exit } = blocks[index];
     if (steps.length !== 0) return false;
     if (exit.kind === "return") continue;
-    if (exit.kind !== "test" || exit.useX) return false;
-    if (
-      index !== 0 && (exit.producer !== undefined || exit.shift !== 0 || exit.mask !== 0xffffffff)
-    ) {
-      return false;
-    }
-    for (const next of [exit.whenTrue, exit.whenFalse]) {
+    if (exit.kind !== "test" && exit.kind !== "goto") return false;
+    const test = exit.kind === "test";
+    if (test && (exit.useX || (index !== 0 && _transforms(exit)))) return false;
+    for (const next of test ? [exit.whenTrue, exit.whenFalse] : [exit.to]) {
       if (seen[next] === 0) {
         seen[next] = 1;
         pending.push(next);
@@ -99,6 +97,11 @@ function _onlyTestsOnA(lowered: _LoweredProgram): boolean {
     }
   }
   return true;
+}
+
+/** Whether a test (not the entry's) loads, shifts or masks A. */
+function _transforms(test: _Test): boolean {
+  return test.producer !== undefined || test.shift !== 0 || test.mask !== 0xffffffff;
 }
 
 /** Whether the fused test `test` passes on A (its `rsh`/`and` already applied). */
@@ -112,6 +115,10 @@ function _valueAt(lowered: _LoweredProgram, A: number): number {
   for (;;) {
     const exit = lowered.blocks[index].exit;
     if (exit.kind === "return") return exit.value >>> 0;
+    if (exit.kind === "goto") {
+      index = exit.to;
+      continue;
+    }
     index = _passes(exit as _Test, A) ? (exit as _Test).whenTrue : (exit as _Test).whenFalse;
   }
 }
@@ -158,6 +165,10 @@ function _piecesByInterval(
       found.push({ low, value: exit.value >>> 0 });
       continue;
     }
+    if (exit.kind === "goto") {
+      pending.push(exit.to, low, high);
+      continue;
+    }
     const test = exit as _Test;
     if (test.rangeMask !== 0xffffffff && test.rangeMask !== 0) return undefined;
     // Where the test's outcome may change inside [low, high]: its range's first value and the one
@@ -182,4 +193,73 @@ function _piecesByInterval(
     values.push(value);
   }
   return { starts, values };
+}
+
+/** The most tests on a path of {@linkcode _chainAsTests}' program. */
+export const _MAX_TEST_DEPTH = 2;
+
+/**
+ * A compare chain cut into few pieces, as the fewest tests that return the
+ * same (`lowered` itself for any other program): one test when the chain's
+ * value is constant wherever the load succeeds (a test that always passes),
+ * has two pieces (`A >= s`), or three whose outer two return the same value
+ * (`A` in the middle piece's range); else a balanced search of `A >= s`
+ * tests, at most {@linkcode _MAX_TEST_DEPTH} on a path. A one-test program
+ * then runs as the one-test closures do (`_execute_single.ts`, or a tree
+ * while entries are left), whatever the chain's length.
+ */
+export function _chainAsTests(lowered: _LoweredProgram): _LoweredProgram {
+  const pieces = _chainPieces(lowered);
+  if (pieces === undefined) return lowered;
+  const { starts, values } = pieces;
+  const first = lowered.blocks[0].exit as _Test;
+  const blocks: _LoweredBlock[] = [];
+  const block = (exit: _Exit): number => {
+    blocks.push({ start: blocks.length, need: 0, steps: [], exit });
+    return blocks.length - 1;
+  };
+  // Reserve the root (block 0); its test carries the load and the first test's rsh/and.
+  block({ kind: "return", value: 0 });
+  const test = (low: number, high: number, whenTrue: number, whenFalse: number): _Test => ({
+    kind: "test",
+    producer: undefined,
+    shift: 0,
+    mask: 0xffffffff,
+    op: low === high ? BPF_JEQ : BPF_JGE,
+    useX: false,
+    k: low,
+    rangeMask: 0xffffffff,
+    low,
+    span: high - low,
+    whenTrue,
+    whenFalse,
+  });
+  // The test choosing among pieces [from, to] (two or more), children first.
+  const choose = (from: number, to: number, depth: number): _Test | undefined => {
+    if (to - from === 2 && values[from] === values[to]) {
+      const inside = block({ kind: "return", value: values[from + 1] });
+      const outside = block({ kind: "return", value: values[from] });
+      return test(starts[from], starts[from + 1] - 1, inside, outside);
+    }
+    if (depth === _MAX_TEST_DEPTH) return undefined;
+    const middle = (from + to + 1) >> 1;
+    const above = node(middle, to, depth + 1);
+    const below = node(from, middle - 1, depth + 1);
+    if (above === undefined || below === undefined) return undefined;
+    return test(starts[middle - 1], 0xffffffff, above, below);
+  };
+  const node = (from: number, to: number, depth: number): number | undefined => {
+    if (from === to) return block({ kind: "return", value: values[from] });
+    const exit = choose(from, to, depth);
+    return exit === undefined ? undefined : block(exit);
+  };
+  let root: _Test | undefined;
+  if (values.length === 1) {
+    const value = block({ kind: "return", value: values[0] });
+    root = test(0, 0xffffffff, value, value);
+  } else root = choose(0, values.length - 1, 1);
+  if (root === undefined) return lowered;
+  const { producer, shift, mask } = first;
+  blocks[0] = { start: 0, need: 0, steps: [], exit: { ...root, producer, shift, mask } };
+  return { blocks, backward: false };
 }

@@ -14,6 +14,7 @@ import { _executor } from "./_execute.ts";
 import { _executorFrames } from "./_execute_frames.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
+import { _chainAsTests } from "./_chain_pieces.ts";
 import { _testTree, _TREE_LIMITS } from "./_execute_tree.ts";
 import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { interpret } from "./interpret.ts";
@@ -79,7 +80,8 @@ import { _executorBatch } from "./_execute_batch.ts";
 export function compileClosure(
   program: Program,
 ): _Compiled {
-  const lowered = _removeKnownTests(_lower(_optimizeProgram(program)));
+  // A compare chain cut into few pieces runs as the fewest tests that return the same.
+  const lowered = _chainAsTests(_removeKnownTests(_lower(_optimizeProgram(program))));
   const code = _encodeDispatch(lowered);
   // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
   const beyondInt32 = (packet: Uint8Array, context?: PacketContext) =>
