@@ -160,11 +160,23 @@ export function _piecesOperands(pieces: _ChainPieces): Int32Array {
 
 /**
  * The closure (and batch loop) for a program that is a compare chain, or
- * undefined: a table or pieces ({@linkcode _chainPieces}) where it has them,
- * a membership list, else the walk of its nodes.
+ * undefined: a table where A has at most 256 values, else a membership list
+ * of at most {@linkcode _MAX_CHAIN_NODES} values
+ * (compared one after another: on values that vary from packet to packet,
+ * such as ports, the search over pieces mispredicts a branch at about every
+ * other step, `jeq list of 16 ports` 11.4 → 18.1 ns from a shared helper,
+ * bench/RESULTS.md, session 19), else pieces ({@linkcode _chainPieces}) where
+ * it has them, else the walk of its nodes.
  */
 export function _compareChain(lowered: _LoweredProgram): _Single | undefined {
+  const chain = _chainOperands(lowered);
   const pieces = _chainPieces(lowered);
+  const member = pieces?.table ? undefined : chain && _memberOperands(chain.operands);
+  if (chain !== undefined && member !== undefined) {
+    if (chain.size === 1) return { run: _memberRun1(member), runBatch: _batch(MEMBER_1, member) };
+    if (chain.size === 2) return { run: _memberRun2(member), runBatch: _batch(MEMBER_2, member) };
+    return { run: _memberRun4(member), runBatch: _batch(MEMBER_4, member) };
+  }
   if (pieces !== undefined) {
     const K = _piecesOperands(pieces);
     const kind = (pieces.table ? TABLE_1 : PIECES_1) + (pieces.size >> 1);
@@ -175,14 +187,7 @@ export function _compareChain(lowered: _LoweredProgram): _Single | undefined {
     ];
     return { run: runs[pieces.size >> 1](K), runBatch: _batch(kind, K) };
   }
-  const chain = _chainOperands(lowered);
   if (chain === undefined) return undefined;
-  const member = _memberOperands(chain.operands);
-  if (member !== undefined) {
-    if (chain.size === 1) return { run: _memberRun1(member), runBatch: _batch(MEMBER_1, member) };
-    if (chain.size === 2) return { run: _memberRun2(member), runBatch: _batch(MEMBER_2, member) };
-    return { run: _memberRun4(member), runBatch: _batch(MEMBER_4, member) };
-  }
   const K = chain.operands;
   if (chain.size === 1) return { run: _chainRun1(K), runBatch: _batch(CHAIN_1, K) };
   if (chain.size === 2) return { run: _chainRun2(K), runBatch: _batch(CHAIN_2, K) };
