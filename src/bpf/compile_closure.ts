@@ -100,7 +100,7 @@ export function compileClosure(
     if (tree !== undefined) return Object.assign(tree.run, { runBatch: (small ?? tree).runBatch });
   }
   if (
-    small !== undefined && code[0] !== _RET && code[0] !== _T_LEN_RET &&
+    small !== undefined && code[0] !== _RET &&
     _processTreeEntries.available
   ) {
     const entered = _processTreeEntries.take(small.run, small.runBatch);
