@@ -28,7 +28,6 @@ function arrow(k: number) {
 }
 function withArguments(k: number) {
   return function run(_P: Uint8Array): number {
-    // deno-lint-ignore prefer-rest-params
     return arguments.length > 1 ? k + 0 : k;
   };
 }

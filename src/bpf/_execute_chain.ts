@@ -37,11 +37,7 @@ import {
   MEMBER_2,
   MEMBER_4,
   PIECES_1,
-  PIECES_2,
-  PIECES_4,
   TABLE_1,
-  TABLE_2,
-  TABLE_4,
 } from "./_execute_kernels.ts";
 import type { _Single } from "./_execute_single.ts";
 import { type _ChainPieces, _chainPieces } from "./_chain_pieces.ts";
