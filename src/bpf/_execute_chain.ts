@@ -6,9 +6,13 @@
  * three EtherTypes), `ip or ip6` or `ip or arp or ip6`.
  *
  * Through the dispatch loop such a program pays the loop's entry and a
- * dispatch per test; here one closure loads the value and walks the chain's
- * nodes in a small loop ({@linkcode _chainFrom}), with the same kernel for a
- * packet and for a batch ({@linkcode _batch}).
+ * dispatch per test; here one closure loads the value and finds the result:
+ * in a table where A has at most 256 values, by comparing with a list of at
+ * most 16 values, by a binary search over the pieces of the chain's value
+ * (`_chain_pieces.ts`, any length), else by walking the chain's nodes in a
+ * small loop ({@linkcode _chainFrom}, at most 16: `jset` chains on wider
+ * fields), with the same kernel for a packet and for a batch
+ * ({@linkcode _batch}).
  *
  * @module
  */

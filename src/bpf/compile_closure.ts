@@ -44,7 +44,10 @@ import { _executorBatch } from "./_execute_batch.ts";
  * single closure's batch loop for `runBatch`. A compare chain on one load
  * (`vlan`, `ip or ip6`) runs as a tree too while entries are left (from a
  * shared helper `arp or rarp` 7.3 → 5.0 ns), else as a closure of its own
- * (`_execute_chain.ts`); and a small
+ * (`_execute_chain.ts`: a table, a list, or a search over the pieces of the
+ * chain's value, whatever its length), through an entry of its own while one
+ * is left (as a `len` test); a chain of few pieces first becomes the fewest
+ * tests that return the same (`_chain_pieces.ts`); and a small
  * program of fused tests, with a few steps at most (`tcp port 80`, `udp`, a
  * `u32` match), runs as a tree of closures, one per block or step, that V8
  * inlines into one another (`_execute_tree.ts`), entered through function
