@@ -84,6 +84,16 @@ for (const n of [3, 6, 8]) {
     ladder([ins(LDB, 47)], flags.map((k, i) => [JSET, k, 10 + i]), 0),
   );
 }
+for (const n of [12, 24, 60]) {
+  // One bit each (`1 << i` for i below 16), exits on a set or a clear bit in turn.
+  const tests: Instruction[] = [ins(LDH, r.pick([34, 36, 20]))];
+  for (let i = 0; i < n; i++) {
+    const k = 1 << r.below(16);
+    const rest = n - i;
+    tests.push(i % 2 === 0 ? ins(JSET, k, rest, 0) : ins(JSET, k, 0, rest));
+  }
+  add(`jset chain of ${n} single bits on a 16-bit field`, [...tests, ins(RET, 0), ins(RET, 1)]);
+}
 add(
   "mixed jeq/jgt/jge on [23] (ip proto), four values",
   ladder([ins(LDB, 23)], [[JEQ, 6, 1], [JEQ, 17, 2], [JGT, 100, 3], [JGE, 50, 4], [JEQ, 1, 1]], 0),
