@@ -22,6 +22,8 @@ import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET } from "./opcodes.ts";
 import { _contextLoadEnd, _dataStart } from "./_packet_access.ts";
 import { _batch } from "./_kernel_batch.ts";
 import {
+  _bits2,
+  _bits4,
   _chain1,
   _chain2,
   _chain4,
@@ -34,6 +36,7 @@ import {
   _table1,
   _table2,
   _table4,
+  BITS_2,
   CHAIN_1,
   CHAIN_2,
   CHAIN_4,
@@ -45,6 +48,7 @@ import {
 } from "./_execute_kernels.ts";
 import type { _Single } from "./_execute_single.ts";
 import { type _ChainPieces, _chainPieces } from "./_chain_pieces.ts";
+import { type _ChainBits, _chainBits } from "./_chain_bits.ts";
 
 type _Run = (P: Uint8Array, C?: PacketContext) => number;
 
@@ -158,6 +162,16 @@ export function _piecesOperands(pieces: _ChainPieces): Int32Array {
   return operands;
 }
 
+/** The operands of a `jset` ladder's kernel (`_bitsOf`): k, shift, mask, bytes, tables, values. */
+export function _bitsOperands(bits: _ChainBits): Int32Array {
+  const { offset, shift, mask, bytes, tables, values } = bits;
+  const operands = new Int32Array(4 + tables.length + values.length);
+  operands.set([offset, shift, mask, bytes]);
+  operands.set(tables, 4);
+  operands.set(values, 4 + tables.length);
+  return operands;
+}
+
 /**
  * The closure (and batch loop) for a program that is a compare chain, or
  * undefined: a table where A has at most 256 values, else a membership list
@@ -166,7 +180,8 @@ export function _piecesOperands(pieces: _ChainPieces): Int32Array {
  * such as ports, the search over pieces mispredicts a branch at about every
  * other step, `jeq list of 16 ports` 11.4 → 18.1 ns from a shared helper,
  * bench/RESULTS.md, session 19), else pieces ({@linkcode _chainPieces}) where
- * it has them, else the walk of its nodes.
+ * it has them, else per-byte tables for a ladder of `jset` tests
+ * ({@linkcode _chainBits}), else the walk of its nodes.
  */
 export function _compareChain(lowered: _LoweredProgram): _Single | undefined {
   const chain = _chainOperands(lowered);
@@ -186,6 +201,12 @@ export function _compareChain(lowered: _LoweredProgram): _Single | undefined {
       _piecesRun4,
     ];
     return { run: runs[pieces.size >> 1](K), runBatch: _batch(kind, K) };
+  }
+  const bits = _chainBits(lowered);
+  if (bits !== undefined) {
+    const K = _bitsOperands(bits);
+    const run = bits.size === 2 ? _bitsRun2(K) : _bitsRun4(K);
+    return { run, runBatch: _batch(BITS_2 + (bits.size >> 2), K) };
   }
   if (chain === undefined) return undefined;
   const K = chain.operands;
@@ -300,5 +321,23 @@ function _tableRun4(K: Int32Array): _Run {
     if (C === undefined) return _table4(P, 0, P.length, K);
     const B = _dataStart(C);
     return _table4(P, B, _contextLoadEnd(P, C, B), K);
+  } as _Run;
+}
+
+function _bitsRun2(K: Int32Array): _Run {
+  return function run(P: Uint8Array): number {
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    if (C === undefined) return _bits2(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _bits2(P, B, _contextLoadEnd(P, C, B), K);
+  } as _Run;
+}
+
+function _bitsRun4(K: Int32Array): _Run {
+  return function run(P: Uint8Array): number {
+    const C: PacketContext | undefined = arguments.length > 1 ? arguments[1] : undefined;
+    if (C === undefined) return _bits4(P, 0, P.length, K);
+    const B = _dataStart(C);
+    return _bits4(P, B, _contextLoadEnd(P, C, B), K);
   } as _Run;
 }

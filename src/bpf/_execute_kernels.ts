@@ -39,6 +39,8 @@ export const PIECES_4 = 16;
 export const TABLE_1 = 17;
 export const TABLE_2 = 18;
 export const TABLE_4 = 19;
+export const BITS_2 = 20;
+export const BITS_4 = 21;
 
 /**
  * `t` when `x` is 0, else `f` (uint32), picked with masks, without a branch
@@ -266,4 +268,41 @@ export function _table4(P: Uint8Array, B: number, LE: number, K: Int32Array): nu
   if (i + 4 > LE) return 0;
   const v = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
   return K[4 + ((v >>> K[1]) & K[2])] >>> 0;
+}
+
+/**
+ * The value of a `jset` ladder (`_chain_bits.ts`) at `A`: `K` holds k,
+ * shift, mask, the bytes b of A with tables, then a table of 256 per byte
+ * (the first test that byte's value makes leave), then the values (each
+ * test's, then the one past the last). The least of the bytes' answers.
+ */
+export function _bitsOf(A: number, K: Int32Array): number {
+  const bytes = K[3];
+  let first = K[4 + (A & 0xff)];
+  const second = K[260 + ((A >>> 8) & 0xff)];
+  if (second < first) first = second;
+  if (bytes > 2) {
+    const third = K[516 + ((A >>> 16) & 0xff)];
+    if (third < first) first = third;
+    if (bytes > 3) {
+      const fourth = K[772 + (A >>> 24)];
+      if (fourth < first) first = fourth;
+    }
+  }
+  return K[4 + bytes * 256 + first] >>> 0;
+}
+
+/** A `jset` ladder on `[k]`, two bytes: `A = ([k] >>> K[1]) & K[2]`. */
+export function _bits2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 2 > LE) return 0;
+  return _bitsOf((((P[i] << 8) | P[i + 1]) >>> K[1]) & K[2], K);
+}
+
+/** A `jset` ladder on `[k]`, four bytes. */
+export function _bits4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 4 > LE) return 0;
+  const v = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+  return _bitsOf((v >>> K[1]) & K[2], K);
 }

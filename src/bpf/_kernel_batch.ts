@@ -18,6 +18,8 @@
 import type { PacketBatch } from "./packet_batch.ts";
 import { _batchCount, type _BatchRun, _frameEnd, _frameLoadEnd } from "./_run_batch.ts";
 import {
+  _bits2,
+  _bits4,
   _chain1,
   _chain2,
   _chain4,
@@ -33,6 +35,8 @@ import {
   _table1,
   _table2,
   _table4,
+  BITS_2,
+  BITS_4,
   CHAIN_1,
   CHAIN_2,
   CHAIN_4,
@@ -347,6 +351,22 @@ function _table4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n:
   }
 }
 
+function _bits2Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    results[i] = _bits2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+  }
+}
+
+function _bits4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    results[i] = _bits4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+  }
+}
+
 /** `ld len` tested: `len` is the frame's wire length, else the bytes present from its data. */
 function _lengthLoop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
@@ -385,5 +405,7 @@ const _LOOPS: readonly _KernelLoop[] = (() => {
   loops[TABLE_1] = _table1Loop;
   loops[TABLE_2] = _table2Loop;
   loops[TABLE_4] = _table4Loop;
+  loops[BITS_2] = _bits2Loop;
+  loops[BITS_4] = _bits4Loop;
   return loops;
 })();
