@@ -277,17 +277,17 @@ export function _table4(P: Uint8Array, B: number, LE: number, K: Int32Array): nu
  * test's, then the one past the last). The least of the bytes' answers.
  */
 export function _bitsOf(A: number, K: Int32Array): number {
+  // The least of the answers without a branch (which byte answers first depends on the packet):
+  // `b + ((a - b) & ((a - b) >> 31))` is min(a, b) for these small numbers.
   const bytes = K[3];
-  let first = K[4 + (A & 0xff)];
-  const second = K[260 + ((A >>> 8) & 0xff)];
-  if (second < first) first = second;
+  const a = K[4 + (A & 0xff)];
+  const b = K[260 + ((A >>> 8) & 0xff)];
+  let first = b + ((a - b) & ((a - b) >> 31));
   if (bytes > 2) {
-    const third = K[516 + ((A >>> 16) & 0xff)];
-    if (third < first) first = third;
-    if (bytes > 3) {
-      const fourth = K[772 + (A >>> 24)];
-      if (fourth < first) first = fourth;
-    }
+    const c = K[516 + ((A >>> 16) & 0xff)];
+    const d = bytes > 3 ? K[772 + (A >>> 24)] : c;
+    const later = d + ((c - d) & ((c - d) >> 31));
+    first = later + ((first - later) & ((first - later) >> 31));
   }
   return K[4 + bytes * 256 + first] >>> 0;
 }
