@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { _LoweredProgram, _Test } from "./_lower.ts";
+import type { _LoweredProgram, _Return, _Test } from "./_lower.ts";
 import { BPF_JSET } from "./opcodes.ts";
 
 /** The most tests of a ladder (a test's number must fit a table entry). */
@@ -105,12 +105,12 @@ function _rungs(
     if (rungs.length === _MAX_BIT_TESTS) return undefined;
     const whenTrue = _through(lowered, exit.whenTrue);
     const whenFalse = _through(lowered, exit.whenFalse);
-    const returnsTrue = blocks[whenTrue].exit.kind === "return";
-    const returnsFalse = blocks[whenFalse].exit.kind === "return";
+    const returnsTrue = _returnsOnly(lowered, whenTrue);
+    const returnsFalse = _returnsOnly(lowered, whenFalse);
     // Both return: the last rung (leaving on a set bit), then the value past it.
     const leavesOnSet = returnsTrue;
-    const leave = blocks[leavesOnSet ? whenTrue : whenFalse].exit;
-    if (leave.kind !== "return") return undefined;
+    if (!returnsTrue && !returnsFalse) return undefined;
+    const leave = blocks[leavesOnSet ? whenTrue : whenFalse].exit as _Return;
     const mask = (exit.rangeMask & maxA) >>> 0;
     // A mask of no bit of A: leaving on a set bit never happens; on clear bits, always.
     if (mask === 0 && leavesOnSet) {
@@ -121,11 +121,16 @@ function _rungs(
     if (!leavesOnSet && _bytesOf(mask) > 1) return undefined;
     rungs.push({ mask, leavesOnSet, value: leave.value >>> 0 });
     if (returnsTrue && returnsFalse) {
-      const past = blocks[whenFalse].exit;
-      return past.kind === "return" ? { rungs, last: past.value >>> 0 } : undefined;
+      return { rungs, last: (blocks[whenFalse].exit as _Return).value >>> 0 };
     }
     index = leavesOnSet ? whenFalse : whenTrue;
   }
+}
+
+/** Whether block `index` returns a constant and does nothing else (no load that could fail). */
+function _returnsOnly(lowered: _LoweredProgram, index: number): boolean {
+  const { steps, exit } = lowered.blocks[index];
+  return steps.length === 0 && exit.kind === "return";
 }
 
 /** Whether a test is a `jset` on A (the entry's may load, shift and mask). */

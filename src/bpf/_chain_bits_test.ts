@@ -178,4 +178,19 @@ Deno.test("a jset ladder's tables: the first rung each byte makes leave", () => 
   ];
   validate(spread);
   assert.equal(_chainBits(lowered(spread)), undefined);
+  // A rung whose leaving edge loads before it returns (the load can fail): no tables, and the
+  // closure returns 0 where the load fails (found by tests/closure_process_fuzz_test.ts).
+  const loadsFirst = [
+    op(BPF_LD | BPF_H | BPF_ABS, 2),
+    op(BPF_JMP | BPF_JSET | BPF_K, 0x608, 2, 0),
+    op(BPF_LD | BPF_H | BPF_ABS, 47),
+    op(BPF_RET | BPF_K, 262144),
+    op(BPF_RET | BPF_K, 0xffffffff),
+  ];
+  validate(loadsFirst);
+  assert.equal(_chainBits(lowered(loadsFirst)), undefined);
+  const packet = Uint8Array.from({ length: 29 }, (_, i) => i === 2 ? 0 : 0x45);
+  const run = compileClosure(loadsFirst);
+  assert.equal(run(packet), interpret(loadsFirst, packet));
+  assert.equal(run(packet), 0);
 });
