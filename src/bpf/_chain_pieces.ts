@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { _Exit, _LoweredBlock, _LoweredProgram, _Test } from "./_lower.ts";
+import type { _Exit, _LoadAbsolute, _LoweredBlock, _LoweredProgram, _Test } from "./_lower.ts";
 import { BPF_JEQ, BPF_JGE } from "./opcodes.ts";
 
 /** The most blocks a chain may have (past it, the program keeps the dispatch loop). */
@@ -259,7 +259,9 @@ export function _chainAsTests(lowered: _LoweredProgram): _LoweredProgram {
     root = test(0, 0xffffffff, value, value);
   } else root = choose(0, values.length - 1, 1);
   if (root === undefined) return lowered;
-  const { producer, shift, mask } = first;
+  // The load checks its own bounds (no block of this program hoists a check).
+  const producer = { ...(first.producer as _LoadAbsolute), checked: true };
+  const { shift, mask } = first;
   blocks[0] = { start: 0, need: 0, steps: [], exit: { ...root, producer, shift, mask } };
   return { blocks, backward: false };
 }
