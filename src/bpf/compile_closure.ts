@@ -96,7 +96,7 @@ export function compileClosure(
   };
   // A closure of its own for one operation or a compare chain; a tree first while entries are
   // left (but for `ret #k` and `len` tests), with the closure's batch loop for `runBatch`; else
-  // a chain's closure through an entry of its own while one is left.
+  // a chain's or a `len` test's closure through an entry of its own while one is left.
   const small = _singleOperation(code) ?? _compareChain(lowered);
   if (code[0] !== _RET && code[0] !== _T_LEN_RET) {
     const tree = _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTreeEntries);
