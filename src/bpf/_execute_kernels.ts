@@ -33,6 +33,14 @@ export const CHAIN_4 = 10;
 export const MEMBER_1 = 11;
 export const MEMBER_2 = 12;
 export const MEMBER_4 = 13;
+export const PIECES_1 = 14;
+export const PIECES_2 = 15;
+export const PIECES_4 = 16;
+export const TABLE_1 = 17;
+export const TABLE_2 = 18;
+export const TABLE_4 = 19;
+export const BITS_2 = 20;
+export const BITS_4 = 21;
 
 /**
  * `t` when `x` is 0, else `f` (uint32), picked with masks, without a branch
@@ -193,4 +201,108 @@ export function _chain4(P: Uint8Array, B: number, LE: number, K: Int32Array): nu
   const i = B + K[0];
   if (i + 4 > LE) return 0;
   return _chainFrom((P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3], K);
+}
+
+/**
+ * The value of a compare chain on its pieces (`_chain_pieces.ts`) at `A`:
+ * `K` holds k, shift, mask, n, then the n starts of the pieces after the
+ * first (ascending, each `^ 0x80000000` so that a signed compare orders them
+ * as unsigned), then the n + 1 values. A binary search for the last start at
+ * or below A.
+ */
+export function _pieceOf(A: number, K: Int32Array): number {
+  const x = A ^ 0x80000000;
+  const n = K[3];
+  let low = 4;
+  let high = 4 + n;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (K[middle] <= x) low = middle + 1;
+    else high = middle;
+  }
+  return K[low + n] >>> 0;
+}
+
+/** A chain's pieces on `[k]`, one byte: `A = ([k] >>> K[1]) & K[2]`. */
+export function _pieces1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 1 > LE) return 0;
+  return _pieceOf((P[i] >>> K[1]) & K[2], K);
+}
+
+/** A chain's pieces on `[k]`, two bytes. */
+export function _pieces2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 2 > LE) return 0;
+  return _pieceOf((((P[i] << 8) | P[i + 1]) >>> K[1]) & K[2], K);
+}
+
+/** A chain's pieces on `[k]`, four bytes. */
+export function _pieces4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 4 > LE) return 0;
+  const v = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+  return _pieceOf((v >>> K[1]) & K[2], K);
+}
+
+/**
+ * A chain looked up in a table (A has at most 256 values): `K` holds k,
+ * shift, mask, 0, then the value for each A from 0.
+ */
+export function _table1(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 1 > LE) return 0;
+  return K[4 + ((P[i] >>> K[1]) & K[2])] >>> 0;
+}
+
+/** A chain looked up in a table, two bytes. */
+export function _table2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 2 > LE) return 0;
+  return K[4 + ((((P[i] << 8) | P[i + 1]) >>> K[1]) & K[2])] >>> 0;
+}
+
+/** A chain looked up in a table, four bytes. */
+export function _table4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 4 > LE) return 0;
+  const v = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+  return K[4 + ((v >>> K[1]) & K[2])] >>> 0;
+}
+
+/**
+ * The value of a `jset` ladder (`_chain_bits.ts`) at `A`: `K` holds k,
+ * shift, mask, the bytes b of A with tables, then a table of 256 per byte
+ * (the first test that byte's value makes leave), then the values (each
+ * test's, then the one past the last). The least of the bytes' answers.
+ */
+export function _bitsOf(A: number, K: Int32Array): number {
+  // The least of the answers without a branch (which byte answers first depends on the packet):
+  // `b + ((a - b) & ((a - b) >> 31))` is min(a, b) for these small numbers.
+  const bytes = K[3];
+  const a = K[4 + (A & 0xff)];
+  const b = K[260 + ((A >>> 8) & 0xff)];
+  let first = b + ((a - b) & ((a - b) >> 31));
+  if (bytes > 2) {
+    const c = K[516 + ((A >>> 16) & 0xff)];
+    const d = bytes > 3 ? K[772 + (A >>> 24)] : c;
+    const later = d + ((c - d) & ((c - d) >> 31));
+    first = later + ((first - later) & ((first - later) >> 31));
+  }
+  return K[4 + bytes * 256 + first] >>> 0;
+}
+
+/** A `jset` ladder on `[k]`, two bytes: `A = ([k] >>> K[1]) & K[2]`. */
+export function _bits2(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 2 > LE) return 0;
+  return _bitsOf((((P[i] << 8) | P[i + 1]) >>> K[1]) & K[2], K);
+}
+
+/** A `jset` ladder on `[k]`, four bytes. */
+export function _bits4(P: Uint8Array, B: number, LE: number, K: Int32Array): number {
+  const i = B + K[0];
+  if (i + 4 > LE) return 0;
+  const v = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+  return _bitsOf((v >>> K[1]) & K[2], K);
 }

@@ -18,6 +18,8 @@
 import type { PacketBatch } from "./packet_batch.ts";
 import { _batchCount, type _BatchRun, _frameEnd, _frameLoadEnd } from "./_run_batch.ts";
 import {
+  _bits2,
+  _bits4,
   _chain1,
   _chain2,
   _chain4,
@@ -27,6 +29,14 @@ import {
   _member2,
   _member4,
   _pickEqual,
+  _pieces1,
+  _pieces2,
+  _pieces4,
+  _table1,
+  _table2,
+  _table4,
+  BITS_2,
+  BITS_4,
   CHAIN_1,
   CHAIN_2,
   CHAIN_4,
@@ -37,10 +47,16 @@ import {
   MEMBER_1,
   MEMBER_2,
   MEMBER_4,
+  PIECES_1,
+  PIECES_2,
+  PIECES_4,
   RANGE_1,
   RANGE_2,
   RANGE_4,
   RETURN,
+  TABLE_1,
+  TABLE_2,
+  TABLE_4,
 } from "./_execute_kernels.ts";
 
 /** A kernel's loop over the first `n` frames of a checked batch. */
@@ -287,6 +303,70 @@ function _member4LongLoop(K: Int32Array, batch: PacketBatch, results: Uint32Arra
   }
 }
 
+function _pieces1Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    results[i] = _pieces1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+  }
+}
+
+function _pieces2Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    results[i] = _pieces2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+  }
+}
+
+function _pieces4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    results[i] = _pieces4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+  }
+}
+
+function _table1Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    results[i] = _table1(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+  }
+}
+
+function _table2Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    results[i] = _table2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+  }
+}
+
+function _table4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    results[i] = _table4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+  }
+}
+
+function _bits2Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    results[i] = _bits2(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+  }
+}
+
+function _bits4Loop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
+  const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
+  for (let i = 0; i < n; i++) {
+    const B = D === undefined ? O[i] : O[i] + D[i];
+    results[i] = _bits4(P, B, _frameLoadEnd(B, _frameEnd(P, O[i], L[i]), W, i), K);
+  }
+}
+
 /** `ld len` tested: `len` is the frame's wire length, else the bytes present from its data. */
 function _lengthLoop(K: Int32Array, batch: PacketBatch, results: Uint32Array, n: number): void {
   const { bytes: P, offsets: O, capturedLengths: L, wireLengths: W, dataOffsets: D } = batch;
@@ -319,5 +399,13 @@ const _LOOPS: readonly _KernelLoop[] = (() => {
   loops[MEMBER_1] = _member1Loop;
   loops[MEMBER_2] = _member2Loop;
   loops[MEMBER_4] = _member4Loop;
+  loops[PIECES_1] = _pieces1Loop;
+  loops[PIECES_2] = _pieces2Loop;
+  loops[PIECES_4] = _pieces4Loop;
+  loops[TABLE_1] = _table1Loop;
+  loops[TABLE_2] = _table2Loop;
+  loops[TABLE_4] = _table4Loop;
+  loops[BITS_2] = _bits2Loop;
+  loops[BITS_4] = _bits4Loop;
   return loops;
 })();

@@ -14,6 +14,7 @@ import { _executor } from "./_execute.ts";
 import { _executorFrames } from "./_execute_frames.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
+import { _chainAsTests } from "./_chain_pieces.ts";
 import { _testTree, _TREE_LIMITS } from "./_execute_tree.ts";
 import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { interpret } from "./interpret.ts";
@@ -43,7 +44,10 @@ import { _executorBatch } from "./_execute_batch.ts";
  * single closure's batch loop for `runBatch`. A compare chain on one load
  * (`vlan`, `ip or ip6`) runs as a tree too while entries are left (from a
  * shared helper `arp or rarp` 7.3 → 5.0 ns), else as a closure of its own
- * (`_execute_chain.ts`); and a small
+ * (`_execute_chain.ts`: a table, a list, or a search over the pieces of the
+ * chain's value, whatever its length), through an entry of its own while one
+ * is left (as a `len` test); a chain of few pieces first becomes the fewest
+ * tests that return the same (`_chain_pieces.ts`); and a small
  * program of fused tests, with a few steps at most (`tcp port 80`, `udp`, a
  * `u32` match), runs as a tree of closures, one per block or step, that V8
  * inlines into one another (`_execute_tree.ts`), entered through function
@@ -79,7 +83,8 @@ import { _executorBatch } from "./_execute_batch.ts";
 export function compileClosure(
   program: Program,
 ): _Compiled {
-  const lowered = _removeKnownTests(_lower(_optimizeProgram(program)));
+  // A compare chain cut into few pieces runs as the fewest tests that return the same.
+  const lowered = _chainAsTests(_removeKnownTests(_lower(_optimizeProgram(program))));
   const code = _encodeDispatch(lowered);
   // Buffers past 2 GiB (indices beyond int32) run through the reference interpreter.
   const beyondInt32 = (packet: Uint8Array, context?: PacketContext) =>
@@ -90,11 +95,19 @@ export function compileClosure(
     return { run, runBatch: _executorBatch(_executorFrames(code, beyondInt32)) };
   };
   // A closure of its own for one operation or a compare chain; a tree first while entries are
-  // left (but for `ret #k` and `len` tests), with the closure's batch loop for `runBatch`.
+  // left (but for `ret #k` and `len` tests), with the closure's batch loop for `runBatch`; else
+  // a chain's or a `len` test's closure through an entry of its own while one is left.
   const small = _singleOperation(code) ?? _compareChain(lowered);
   if (code[0] !== _RET && code[0] !== _T_LEN_RET) {
     const tree = _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTreeEntries);
     if (tree !== undefined) return Object.assign(tree.run, { runBatch: (small ?? tree).runBatch });
+  }
+  if (
+    small !== undefined && code[0] !== _RET &&
+    _processTreeEntries.available
+  ) {
+    const entered = _processTreeEntries.take(small.run, small.runBatch);
+    return Object.assign(entered.run, { runBatch: entered.runBatch });
   }
   const made = small ?? dispatchLoop();
   return Object.assign(made.run, { runBatch: made.runBatch });
