@@ -1,0 +1,97 @@
+/**
+ * Operation pairs of the arithmetic loop (private): which two operations in
+ * a row of the dispatch code ({@linkcode _encodeDispatch}) the arithmetic
+ * copy of the dispatch loop (`_executorArithmetic`, `_execute_arith.ts`) runs
+ * in one dispatch, and the numbers of those fused operations.
+ *
+ * A fused operation keeps the first operation's operands and place: its case
+ * does the first operation, then the second (whose operands follow, as
+ * before), then continues after both. The second operation keeps its number
+ * and place (other edges may reach it). An arithmetic filter (`ld [k]; op
+ * #k; op #k; jxx #k; ret; ret`) is four or five dispatches in the shared
+ * loop; with these it is two or three.
+ *
+ * The numbers follow the shared loop's last operation, so that both loops'
+ * `switch` stays one dense jump table; the shared loop never sees them.
+ *
+ * @module
+ */
+import {
+  _ALU_K,
+  _ALU_X,
+  _CHAIN_FOLLOWERS,
+  _FALSE_RETURNS,
+  _FIELD_B,
+  _LD_MEM,
+  _RET_PAIR,
+  _ST,
+  _T_A,
+  _T_A_EQ,
+  _T_H_EQ2_THEN,
+  _TAX,
+} from "./_dispatch_code.ts";
+import { _operationWidth } from "./_dispatch_walk.ts";
+
+/** The ten ALU operations with K, or with X, from `base`. */
+const tenFrom = (base: number) => Array.from({ length: 10 }, (_, i) => base + i);
+
+/** `_T_A`'s and `_T_A_EQ`'s forms that an ALU operation runs into: both returns, false returns, continuing. */
+const TESTS_AFTER_ALU = [
+  _T_A + _RET_PAIR,
+  _T_A_EQ + _RET_PAIR,
+  _T_A + _FALSE_RETURNS,
+  _T_A_EQ + _FALSE_RETURNS,
+];
+
+/**
+ * The fused pairs `[first, second]`, in the order of their numbers: a field
+ * load on `[k]` (`_FIELD_B`/`_H`/`_W`) then an ALU operation with K; an ALU
+ * operation with K then a test of A, another ALU operation with K, `tax` or
+ * `st`; `ld M[c]` then an ALU operation with X.
+ */
+export const _FUSED_PAIRS: readonly (readonly [number, number])[] = [
+  ...[0, 1, 2].flatMap((size) => tenFrom(_ALU_K).map((alu) => [_FIELD_B + size, alu] as const)),
+  ...TESTS_AFTER_ALU.flatMap((test) => tenFrom(_ALU_K).map((alu) => [alu, test] as const)),
+  ...tenFrom(_ALU_K).flatMap((alu) =>
+    [...tenFrom(_ALU_K), _TAX, _ST].map((next) => [alu, next] as const)
+  ),
+  ...tenFrom(_ALU_X).map((alu) => [_LD_MEM, alu] as const),
+];
+
+/** The first fused operation's number: one past the shared loop's last. */
+export const _FUSED_FIRST = _T_H_EQ2_THEN + 2 * _CHAIN_FOLLOWERS.length;
+
+/** The fused operation for `first` then `second`, or `undefined`. */
+export function _fusedOperation(first: number, second: number): number | undefined {
+  return FUSED.get(first * 4096 + second);
+}
+
+const FUSED = new Map(_FUSED_PAIRS.map(([a, b], i) => [a * 4096 + b, _FUSED_FIRST + i]));
+
+/**
+ * `code` with each operation that a fused pair starts renumbered as that
+ * pair (the rest unchanged, every operation in its place), for the
+ * arithmetic loop; `undefined` when no pair is found or when the program
+ * uses an operation the arithmetic loop leaves out (`leftOut`: it then runs
+ * the shared loop, as laid out). Each first operation of a pair continues
+ * with the next one laid out, so any two in a row may be fused.
+ */
+export function _fuseArithmetic(
+  code: Int32Array,
+  leftOut: ReadonlySet<number>,
+): Int32Array | undefined {
+  const starts: number[] = [];
+  for (let pc = 0; pc < code.length; pc += _operationWidth(code, pc)) {
+    if (leftOut.has(code[pc])) return undefined;
+    starts.push(pc);
+  }
+  const fused = code.slice();
+  let pairs = 0;
+  for (let i = 0; i + 1 < starts.length; i++) {
+    const op = _fusedOperation(code[starts[i]], code[starts[i + 1]]);
+    if (op === undefined) continue;
+    fused[starts[i]] = op;
+    pairs++;
+  }
+  return pairs > 0 ? fused : undefined;
+}
