@@ -32,8 +32,9 @@ import {
 } from "./_dispatch_code.ts";
 import { _operationWidth } from "./_dispatch_walk.ts";
 
-/** The ten ALU operations with K, or with X, from `base`. */
-const tenFrom = (base: number) => Array.from({ length: 10 }, (_, i) => base + i);
+/** The ALU operations with K, or with X, from `base` to the last (`_ALU_K + 9`, `_ALU_X + 9`). */
+const tenFrom = (base: number) =>
+  Array.from({ length: 10 - ((base - _ALU_K) % 10) }, (_, i) => base + i);
 
 /** `_T_A`'s and `_T_A_EQ`'s forms that an ALU operation runs into: both returns, false returns, continuing. */
 const TESTS_AFTER_ALU = [
@@ -43,17 +44,25 @@ const TESTS_AFTER_ALU = [
   _T_A_EQ + _FALSE_RETURNS,
 ];
 
+/** `and` and `rsh` with K: a test of A takes them as its mask and shift (`_lower`). */
+const FOLDED_INTO_TESTS = new Set([_ALU_K + 5, _ALU_K + 9]);
+
 /**
  * The fused pairs `[first, second]`, in the order of their numbers: a field
  * load on `[k]` (`_FIELD_B`/`_H`/`_W`) then an ALU operation with K; an ALU
  * operation with K then a test of A, another ALU operation with K, `tax` or
- * `st`; `ld M[c]` then an ALU operation with X.
+ * `st`; `ld M[c]` then an ALU operation with X. Pairs that `_lower` never
+ * lays out are left out (each case costs the loop bytecode): `add` after a
+ * field (the field's own `add`) or after `add`, `and` and `rsh` before a test.
  */
 export const _FUSED_PAIRS: readonly (readonly [number, number])[] = [
-  ...[0, 1, 2].flatMap((size) => tenFrom(_ALU_K).map((alu) => [_FIELD_B + size, alu] as const)),
-  ...TESTS_AFTER_ALU.flatMap((test) => tenFrom(_ALU_K).map((alu) => [alu, test] as const)),
+  ...[0, 1, 2].flatMap((size) => tenFrom(_ALU_K + 1).map((alu) => [_FIELD_B + size, alu] as const)),
+  ...TESTS_AFTER_ALU.flatMap((test) =>
+    tenFrom(_ALU_K).filter((alu) => !FOLDED_INTO_TESTS.has(alu)).map((alu) => [alu, test] as const)
+  ),
   ...tenFrom(_ALU_K).flatMap((alu) =>
-    [...tenFrom(_ALU_K), _TAX, _ST].map((next) => [alu, next] as const)
+    [...tenFrom(_ALU_K), _TAX, _ST].filter((next) => alu !== _ALU_K || next !== _ALU_K)
+      .map((next) => [alu, next] as const)
   ),
   ...tenFrom(_ALU_X).map((alu) => [_LD_MEM, alu] as const),
 ];

@@ -1376,21 +1376,7 @@ export function _executorArithmetic(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
-              case 281: { // 169 then 148
-                { // _FIELD_B_X
-                  if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
-                    break program;
-                  }
-                  A = (((P[B + K[(pc + 1) | 0]] >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) +
-                    K[(pc + 5) | 0]) | 0;
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 7) | 0]) | 0;
-                  pc = (pc + 8) | 0;
-                  continue;
-                }
-              }
-              case 282: { // 169 then 149
+              case 281: { // 169 then 149
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1404,7 +1390,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 283: { // 169 then 150
+              case 282: { // 169 then 150
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1418,7 +1404,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 284: { // 169 then 151
+              case 283: { // 169 then 151
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1432,7 +1418,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 285: { // 169 then 152
+              case 284: { // 169 then 152
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1446,7 +1432,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 286: { // 169 then 153
+              case 285: { // 169 then 153
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1460,7 +1446,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 287: { // 169 then 154
+              case 286: { // 169 then 154
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1474,7 +1460,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 288: { // 169 then 155
+              case 287: { // 169 then 155
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1488,7 +1474,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 289: { // 169 then 156
+              case 288: { // 169 then 156
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1502,7 +1488,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 290: { // 169 then 157
+              case 289: { // 169 then 157
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1516,22 +1502,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 291: { // 170 then 148
-                { // _FIELD_H_X
-                  if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
-                    break program;
-                  }
-                  const i = B + K[(pc + 1) | 0];
-                  A = (((((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) +
-                    K[(pc + 5) | 0]) | 0;
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 7) | 0]) | 0;
-                  pc = (pc + 8) | 0;
-                  continue;
-                }
-              }
-              case 292: { // 170 then 149
+              case 290: { // 170 then 149
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1546,7 +1517,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 293: { // 170 then 150
+              case 291: { // 170 then 150
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1561,7 +1532,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 294: { // 170 then 151
+              case 292: { // 170 then 151
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1576,7 +1547,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 295: { // 170 then 152
+              case 293: { // 170 then 152
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1591,7 +1562,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 296: { // 170 then 153
+              case 294: { // 170 then 153
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1606,7 +1577,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 297: { // 170 then 154
+              case 295: { // 170 then 154
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1621,7 +1592,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 298: { // 170 then 155
+              case 296: { // 170 then 155
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1636,7 +1607,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 299: { // 170 then 156
+              case 297: { // 170 then 156
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1651,7 +1622,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 300: { // 170 then 157
+              case 298: { // 170 then 157
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1666,22 +1637,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 301: { // 171 then 148
-                { // _FIELD_W_X
-                  if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
-                    break program;
-                  }
-                  const i = B + K[(pc + 1) | 0];
-                  A = (((((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
-                    P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 7) | 0]) | 0;
-                  pc = (pc + 8) | 0;
-                  continue;
-                }
-              }
-              case 302: { // 171 then 149
+              case 299: { // 171 then 149
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1696,7 +1652,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 303: { // 171 then 150
+              case 300: { // 171 then 150
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1711,7 +1667,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 304: { // 171 then 151
+              case 301: { // 171 then 151
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1726,7 +1682,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 305: { // 171 then 152
+              case 302: { // 171 then 152
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1741,7 +1697,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 306: { // 171 then 153
+              case 303: { // 171 then 153
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1756,7 +1712,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 307: { // 171 then 154
+              case 304: { // 171 then 154
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1771,7 +1727,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 308: { // 171 then 155
+              case 305: { // 171 then 155
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1786,7 +1742,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 309: { // 171 then 156
+              case 306: { // 171 then 156
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1801,7 +1757,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 310: { // 171 then 157
+              case 307: { // 171 then 157
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1816,7 +1772,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 311: { // 148 then 40
+              case 308: { // 148 then 40
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -1833,7 +1789,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 312: { // 149 then 40
+              case 309: { // 149 then 40
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -1850,7 +1806,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 313: { // 150 then 40
+              case 310: { // 150 then 40
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -1867,7 +1823,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 314: { // 151 then 40
+              case 311: { // 151 then 40
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -1884,7 +1840,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 315: { // 152 then 40
+              case 312: { // 152 then 40
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -1901,24 +1857,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 316: { // 153 then 40
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _T_A ret
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const d = ((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) | 0;
-                  const s = K[(pc + 9) | 0];
-                  const t = K[(pc + 10) | 0];
-                  {
-                    R =
-                      (t ^ ((t ^ K[(pc + 11) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
-                      0;
-                    break program;
-                  }
-                }
-              }
-              case 317: { // 154 then 40
+              case 313: { // 154 then 40
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -1935,7 +1874,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 318: { // 155 then 40
+              case 314: { // 155 then 40
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -1952,7 +1891,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 319: { // 156 then 40
+              case 315: { // 156 then 40
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -1969,24 +1908,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 320: { // 157 then 40
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A ret
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const d = ((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) | 0;
-                  const s = K[(pc + 9) | 0];
-                  const t = K[(pc + 10) | 0];
-                  {
-                    R =
-                      (t ^ ((t ^ K[(pc + 11) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
-                      0;
-                    break program;
-                  }
-                }
-              }
-              case 321: { // 148 then 50
+              case 316: { // 148 then 50
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -1999,7 +1921,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 322: { // 149 then 50
+              case 317: { // 149 then 50
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2012,7 +1934,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 323: { // 150 then 50
+              case 318: { // 150 then 50
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2025,7 +1947,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 324: { // 151 then 50
+              case 319: { // 151 then 50
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2038,7 +1960,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 325: { // 152 then 50
+              case 320: { // 152 then 50
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2051,20 +1973,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 326: { // 153 then 50
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _T_A_EQ ret
-                  const x = A ^ K[(pc + 3) | 0];
-                  const f = K[(pc + 5) | 0];
-                  {
-                    R = (f ^ ((K[(pc + 4) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
-                    break program;
-                  }
-                }
-              }
-              case 327: { // 154 then 50
+              case 321: { // 154 then 50
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -2077,7 +1986,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 328: { // 155 then 50
+              case 322: { // 155 then 50
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -2090,7 +1999,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 329: { // 156 then 50
+              case 323: { // 156 then 50
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -2103,20 +2012,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 330: { // 157 then 50
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A_EQ ret
-                  const x = A ^ K[(pc + 3) | 0];
-                  const f = K[(pc + 5) | 0];
-                  {
-                    R = (f ^ ((K[(pc + 4) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
-                    break program;
-                  }
-                }
-              }
-              case 331: { // 148 then 104
+              case 324: { // 148 then 104
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2132,7 +2028,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 332: { // 149 then 104
+              case 325: { // 149 then 104
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2148,7 +2044,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 333: { // 150 then 104
+              case 326: { // 150 then 104
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2164,7 +2060,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 334: { // 151 then 104
+              case 327: { // 151 then 104
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2180,7 +2076,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 335: { // 152 then 104
+              case 328: { // 152 then 104
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2196,23 +2092,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 336: { // 153 then 104
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _T_A retfalse
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  if (!taken) {
-                    R = K[(pc + 11) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 10) | 0];
-                  continue;
-                }
-              }
-              case 337: { // 154 then 104
+              case 329: { // 154 then 104
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -2228,7 +2108,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 338: { // 155 then 104
+              case 330: { // 155 then 104
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -2244,7 +2124,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 339: { // 156 then 104
+              case 331: { // 156 then 104
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -2260,23 +2140,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 340: { // 157 then 104
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A retfalse
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  if (!taken) {
-                    R = K[(pc + 11) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 10) | 0];
-                  continue;
-                }
-              }
-              case 341: { // 148 then 114
+              case 332: { // 148 then 114
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2290,7 +2154,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 342: { // 149 then 114
+              case 333: { // 149 then 114
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2304,7 +2168,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 343: { // 150 then 114
+              case 334: { // 150 then 114
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2318,7 +2182,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 344: { // 151 then 114
+              case 335: { // 151 then 114
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2332,7 +2196,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 345: { // 152 then 114
+              case 336: { // 152 then 114
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2346,21 +2210,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 346: { // 153 then 114
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _T_A_EQ retfalse
-                  const equal = A === K[(pc + 3) | 0];
-                  if (!equal) {
-                    R = K[(pc + 5) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 4) | 0];
-                  continue;
-                }
-              }
-              case 347: { // 154 then 114
+              case 337: { // 154 then 114
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -2374,7 +2224,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 348: { // 155 then 114
+              case 338: { // 155 then 114
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -2388,7 +2238,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 349: { // 156 then 114
+              case 339: { // 156 then 114
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -2402,31 +2252,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 350: { // 157 then 114
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A_EQ retfalse
-                  const equal = A === K[(pc + 3) | 0];
-                  if (!equal) {
-                    R = K[(pc + 5) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 4) | 0];
-                  continue;
-                }
-              }
-              case 351: { // 148 then 148
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 352: { // 148 then 149
+              case 340: { // 148 then 149
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2436,7 +2262,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 353: { // 148 then 150
+              case 341: { // 148 then 150
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2446,7 +2272,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 354: { // 148 then 151
+              case 342: { // 148 then 151
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2456,7 +2282,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 355: { // 148 then 152
+              case 343: { // 148 then 152
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2466,7 +2292,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 356: { // 148 then 153
+              case 344: { // 148 then 153
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2476,7 +2302,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 357: { // 148 then 154
+              case 345: { // 148 then 154
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2486,7 +2312,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 358: { // 148 then 155
+              case 346: { // 148 then 155
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2496,7 +2322,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 359: { // 148 then 156
+              case 347: { // 148 then 156
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2506,7 +2332,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 360: { // 148 then 157
+              case 348: { // 148 then 157
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2516,7 +2342,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 361: { // 148 then 146
+              case 349: { // 148 then 146
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2526,7 +2352,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 362: { // 148 then 144
+              case 350: { // 148 then 144
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2536,7 +2362,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 363: { // 149 then 148
+              case 351: { // 149 then 148
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2546,7 +2372,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 364: { // 149 then 149
+              case 352: { // 149 then 149
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2556,7 +2382,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 365: { // 149 then 150
+              case 353: { // 149 then 150
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2566,7 +2392,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 366: { // 149 then 151
+              case 354: { // 149 then 151
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2576,7 +2402,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 367: { // 149 then 152
+              case 355: { // 149 then 152
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2586,7 +2412,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 368: { // 149 then 153
+              case 356: { // 149 then 153
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2596,7 +2422,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 369: { // 149 then 154
+              case 357: { // 149 then 154
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2606,7 +2432,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 370: { // 149 then 155
+              case 358: { // 149 then 155
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2616,7 +2442,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 371: { // 149 then 156
+              case 359: { // 149 then 156
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2626,7 +2452,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 372: { // 149 then 157
+              case 360: { // 149 then 157
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2636,7 +2462,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 373: { // 149 then 146
+              case 361: { // 149 then 146
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2646,7 +2472,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 374: { // 149 then 144
+              case 362: { // 149 then 144
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2656,7 +2482,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 375: { // 150 then 148
+              case 363: { // 150 then 148
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2666,7 +2492,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 376: { // 150 then 149
+              case 364: { // 150 then 149
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2676,7 +2502,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 377: { // 150 then 150
+              case 365: { // 150 then 150
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2686,7 +2512,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 378: { // 150 then 151
+              case 366: { // 150 then 151
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2696,7 +2522,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 379: { // 150 then 152
+              case 367: { // 150 then 152
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2706,7 +2532,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 380: { // 150 then 153
+              case 368: { // 150 then 153
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2716,7 +2542,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 381: { // 150 then 154
+              case 369: { // 150 then 154
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2726,7 +2552,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 382: { // 150 then 155
+              case 370: { // 150 then 155
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2736,7 +2562,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 383: { // 150 then 156
+              case 371: { // 150 then 156
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2746,7 +2572,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 384: { // 150 then 157
+              case 372: { // 150 then 157
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2756,7 +2582,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 385: { // 150 then 146
+              case 373: { // 150 then 146
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2766,7 +2592,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 386: { // 150 then 144
+              case 374: { // 150 then 144
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2776,7 +2602,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 387: { // 151 then 148
+              case 375: { // 151 then 148
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2786,7 +2612,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 388: { // 151 then 149
+              case 376: { // 151 then 149
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2796,7 +2622,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 389: { // 151 then 150
+              case 377: { // 151 then 150
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2806,7 +2632,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 390: { // 151 then 151
+              case 378: { // 151 then 151
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2816,7 +2642,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 391: { // 151 then 152
+              case 379: { // 151 then 152
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2826,7 +2652,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 392: { // 151 then 153
+              case 380: { // 151 then 153
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2836,7 +2662,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 393: { // 151 then 154
+              case 381: { // 151 then 154
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2846,7 +2672,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 394: { // 151 then 155
+              case 382: { // 151 then 155
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2856,7 +2682,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 395: { // 151 then 156
+              case 383: { // 151 then 156
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2866,7 +2692,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 396: { // 151 then 157
+              case 384: { // 151 then 157
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2876,7 +2702,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 397: { // 151 then 146
+              case 385: { // 151 then 146
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2886,7 +2712,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 398: { // 151 then 144
+              case 386: { // 151 then 144
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2896,7 +2722,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 399: { // 152 then 148
+              case 387: { // 152 then 148
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2906,7 +2732,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 400: { // 152 then 149
+              case 388: { // 152 then 149
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2916,7 +2742,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 401: { // 152 then 150
+              case 389: { // 152 then 150
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2926,7 +2752,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 402: { // 152 then 151
+              case 390: { // 152 then 151
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2936,7 +2762,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 403: { // 152 then 152
+              case 391: { // 152 then 152
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2946,7 +2772,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 404: { // 152 then 153
+              case 392: { // 152 then 153
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2956,7 +2782,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 405: { // 152 then 154
+              case 393: { // 152 then 154
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2966,7 +2792,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 406: { // 152 then 155
+              case 394: { // 152 then 155
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2976,7 +2802,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 407: { // 152 then 156
+              case 395: { // 152 then 156
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2986,7 +2812,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 408: { // 152 then 157
+              case 396: { // 152 then 157
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2996,7 +2822,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 409: { // 152 then 146
+              case 397: { // 152 then 146
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -3006,7 +2832,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 410: { // 152 then 144
+              case 398: { // 152 then 144
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -3016,7 +2842,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 411: { // 153 then 148
+              case 399: { // 153 then 148
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3026,7 +2852,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 412: { // 153 then 149
+              case 400: { // 153 then 149
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3036,7 +2862,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 413: { // 153 then 150
+              case 401: { // 153 then 150
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3046,7 +2872,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 414: { // 153 then 151
+              case 402: { // 153 then 151
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3056,7 +2882,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 415: { // 153 then 152
+              case 403: { // 153 then 152
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3066,7 +2892,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 416: { // 153 then 153
+              case 404: { // 153 then 153
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3076,7 +2902,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 417: { // 153 then 154
+              case 405: { // 153 then 154
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3086,7 +2912,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 418: { // 153 then 155
+              case 406: { // 153 then 155
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3096,7 +2922,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 419: { // 153 then 156
+              case 407: { // 153 then 156
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3106,7 +2932,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 420: { // 153 then 157
+              case 408: { // 153 then 157
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3116,7 +2942,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 421: { // 153 then 146
+              case 409: { // 153 then 146
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3126,7 +2952,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 422: { // 153 then 144
+              case 410: { // 153 then 144
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -3136,7 +2962,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 423: { // 154 then 148
+              case 411: { // 154 then 148
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3146,7 +2972,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 424: { // 154 then 149
+              case 412: { // 154 then 149
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3156,7 +2982,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 425: { // 154 then 150
+              case 413: { // 154 then 150
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3166,7 +2992,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 426: { // 154 then 151
+              case 414: { // 154 then 151
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3176,7 +3002,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 427: { // 154 then 152
+              case 415: { // 154 then 152
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3186,7 +3012,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 428: { // 154 then 153
+              case 416: { // 154 then 153
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3196,7 +3022,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 429: { // 154 then 154
+              case 417: { // 154 then 154
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3206,7 +3032,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 430: { // 154 then 155
+              case 418: { // 154 then 155
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3216,7 +3042,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 431: { // 154 then 156
+              case 419: { // 154 then 156
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3226,7 +3052,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 432: { // 154 then 157
+              case 420: { // 154 then 157
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3236,7 +3062,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 433: { // 154 then 146
+              case 421: { // 154 then 146
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3246,7 +3072,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 434: { // 154 then 144
+              case 422: { // 154 then 144
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3256,7 +3082,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 435: { // 155 then 148
+              case 423: { // 155 then 148
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3266,7 +3092,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 436: { // 155 then 149
+              case 424: { // 155 then 149
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3276,7 +3102,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 437: { // 155 then 150
+              case 425: { // 155 then 150
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3286,7 +3112,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 438: { // 155 then 151
+              case 426: { // 155 then 151
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3296,7 +3122,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 439: { // 155 then 152
+              case 427: { // 155 then 152
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3306,7 +3132,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 440: { // 155 then 153
+              case 428: { // 155 then 153
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3316,7 +3142,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 441: { // 155 then 154
+              case 429: { // 155 then 154
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3326,7 +3152,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 442: { // 155 then 155
+              case 430: { // 155 then 155
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3336,7 +3162,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 443: { // 155 then 156
+              case 431: { // 155 then 156
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3346,7 +3172,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 444: { // 155 then 157
+              case 432: { // 155 then 157
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3356,7 +3182,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 445: { // 155 then 146
+              case 433: { // 155 then 146
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3366,7 +3192,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 446: { // 155 then 144
+              case 434: { // 155 then 144
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3376,7 +3202,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 447: { // 156 then 148
+              case 435: { // 156 then 148
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3386,7 +3212,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 448: { // 156 then 149
+              case 436: { // 156 then 149
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3396,7 +3222,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 449: { // 156 then 150
+              case 437: { // 156 then 150
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3406,7 +3232,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 450: { // 156 then 151
+              case 438: { // 156 then 151
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3416,7 +3242,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 451: { // 156 then 152
+              case 439: { // 156 then 152
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3426,7 +3252,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 452: { // 156 then 153
+              case 440: { // 156 then 153
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3436,7 +3262,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 453: { // 156 then 154
+              case 441: { // 156 then 154
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3446,7 +3272,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 454: { // 156 then 155
+              case 442: { // 156 then 155
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3456,7 +3282,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 455: { // 156 then 156
+              case 443: { // 156 then 156
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3466,7 +3292,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 456: { // 156 then 157
+              case 444: { // 156 then 157
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3476,7 +3302,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 457: { // 156 then 146
+              case 445: { // 156 then 146
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3486,7 +3312,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 458: { // 156 then 144
+              case 446: { // 156 then 144
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3496,7 +3322,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 459: { // 157 then 148
+              case 447: { // 157 then 148
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3506,7 +3332,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 460: { // 157 then 149
+              case 448: { // 157 then 149
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3516,7 +3342,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 461: { // 157 then 150
+              case 449: { // 157 then 150
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3526,7 +3352,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 462: { // 157 then 151
+              case 450: { // 157 then 151
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3536,7 +3362,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 463: { // 157 then 152
+              case 451: { // 157 then 152
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3546,7 +3372,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 464: { // 157 then 153
+              case 452: { // 157 then 153
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3556,7 +3382,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 465: { // 157 then 154
+              case 453: { // 157 then 154
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3566,7 +3392,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 466: { // 157 then 155
+              case 454: { // 157 then 155
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3576,7 +3402,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 467: { // 157 then 156
+              case 455: { // 157 then 156
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3586,7 +3412,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 468: { // 157 then 157
+              case 456: { // 157 then 157
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3596,7 +3422,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 469: { // 157 then 146
+              case 457: { // 157 then 146
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3606,7 +3432,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 470: { // 157 then 144
+              case 458: { // 157 then 144
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3616,7 +3442,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 471: { // 142 then 158
+              case 459: { // 142 then 158
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3626,7 +3452,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 472: { // 142 then 159
+              case 460: { // 142 then 159
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3636,7 +3462,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 473: { // 142 then 160
+              case 461: { // 142 then 160
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3646,7 +3472,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 474: { // 142 then 161
+              case 462: { // 142 then 161
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3659,7 +3485,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 475: { // 142 then 162
+              case 463: { // 142 then 162
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3672,7 +3498,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 476: { // 142 then 163
+              case 464: { // 142 then 163
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3682,7 +3508,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 477: { // 142 then 164
+              case 465: { // 142 then 164
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3692,7 +3518,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 478: { // 142 then 165
+              case 466: { // 142 then 165
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3702,7 +3528,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 479: { // 142 then 166
+              case 467: { // 142 then 166
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3712,7 +3538,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 480: { // 142 then 167
+              case 468: { // 142 then 167
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }

@@ -1,0 +1,180 @@
+/**
+ * The arithmetic copy of the dispatch loop (`_execute_arith.ts`) and its
+ * fused pairs (`_dispatch_fused.ts`) against interpret(), run on that loop
+ * itself (compile() may run programs this small as trees): random programs
+ * `load; op; …; op; test` of each fused pair (field then ALU, ALU then test,
+ * ALU then ALU, `tax` or `st`, `ld M[c]` then ALU with X), with K values and
+ * packet bytes that cross 2^31 (unsigned division, `>>>`, compares), every
+ * packet length to 40, three contexts. Every pair must be laid out at least
+ * once.
+ */
+import assert from "node:assert/strict";
+import { interpret } from "./interpret.ts";
+import { validate } from "./validate.ts";
+import { compile } from "./compile.ts";
+import { _lower } from "./_lower.ts";
+import { _removeKnownTests } from "./_known_tests.ts";
+import { _encodeDispatch, _LD_MEM } from "./_dispatch_code.ts";
+import { _fuseArithmetic, _FUSED_FIRST, _FUSED_PAIRS } from "./_dispatch_fused.ts";
+import { _operationWidth } from "./_dispatch_walk.ts";
+import { _ARITHMETIC_LEFT_OUT, _executorArithmetic } from "./_execute_arith.ts";
+import type { Instruction } from "./instruction.ts";
+import type { PacketContext } from "./packet_context.ts";
+
+const LEFT_OUT = new Set(_ARITHMETIC_LEFT_OUT);
+const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k: k >>> 0 });
+
+/** xorshift32. */
+function random(seed: number) {
+  let state = seed >>> 0 || 1;
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+  return {
+    below: (n: number) => next() % n,
+    pick: <T>(xs: readonly T[]): T => xs[next() % xs.length],
+  };
+}
+type Random = ReturnType<typeof random>;
+
+const BYTES = [0, 1, 2, 3, 0x7f, 0x80, 0xff];
+
+/** Packets of 0 to 40 bytes. */
+function packets(rng: Random): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let length = 0; length <= 40; length += 3) {
+    for (let n = 0; n < 4; n++) out.push(Uint8Array.from({ length }, () => rng.pick(BYTES)));
+  }
+  return out;
+}
+
+const CONTEXTS: (PacketContext | undefined)[] = [
+  undefined,
+  { dataOffset: 6, networkOffset: 10, macOffset: 0 },
+  { dataOffset: 2, wireLength: 9 },
+];
+
+/** The ALU operations' bits in `_ALU_K + i` order (add … rsh). */
+const ALU = [0x00, 0x10, 0x20, 0x30, 0x90, 0x50, 0x40, 0xa0, 0x60, 0x70];
+
+/** `op #k` (`BPF_ALU | BPF_K`), with a valid K, or `op x` (`BPF_X`). */
+function alu(rng: Random, withX = false): Instruction {
+  const bits = rng.pick(ALU);
+  if (withX) return op(0x0c | bits);
+  const shift = bits === 0x60 || bits === 0x70;
+  const divides = bits === 0x30 || bits === 0x90;
+  const k = shift
+    ? rng.pick([0, 1, 3, 31])
+    : divides
+    ? rng.pick([1, 3, 7, 0x10000, 0x80000001, 0xffffffff])
+    : rng.pick([0, 1, 3, 0x7f, 0xffff, 0x80000000, 0xffffffff]);
+  return op(0x04 | bits, k);
+}
+
+/** A load of A: `[k]` of each size (a field run when masked or shifted), `len`, or `M[c]`. */
+function load(rng: Random): Instruction[] {
+  const size = rng.pick([0x30, 0x28, 0x20]); // ldb, ldh, ld [k]
+  switch (rng.below(6)) {
+    case 0:
+      return [op(0x80)]; // ld len
+    case 1: // X from a load, A from a cell, then an operation with X
+      return [
+        op(0x00, rng.pick([0, 5, 0x80000000])),
+        op(0x02, 3),
+        op(0x30, 1),
+        op(0x07),
+        op(0x60, 3),
+        alu(rng, true),
+      ];
+    case 2:
+      return [op(size, rng.below(24)), op(0x54, rng.pick([0xf, 0xff, 0xffff0000]))];
+    default:
+      return [op(size, rng.below(24))];
+  }
+}
+
+/** `load; op; …; op; then` and a test whose edges return, continue, or one of each. */
+function programOf(rng: Random): Instruction[] {
+  const ops: Instruction[] = [];
+  for (let n = 1 + rng.below(3); n > 0; n--) {
+    ops.push(alu(rng));
+    if (rng.below(5) === 0) ops.push(rng.pick([op(0x07), op(0x02, 2)])); // tax, st M[2]
+  }
+  const jump = rng.pick([0x15, 0x25, 0x35, 0x45]); // jeq, jgt, jge, jset #k
+  const value = rng.pick([0, 1, 2, 6, 0x7f, 0x80000000, 0xfffffffe]);
+  const [jt, jf, ...ends] = rng.pick(
+    [
+      [0, 1, op(0x06, 1), op(0x06, 2)],
+      [0, 2, op(0x30, 1), op(0x16), op(0x30, 2), op(0x16)],
+      [0, 2, op(0x30, 1), op(0x16), op(0x06, 2)],
+      [1, 0, op(0x87), op(0x16)], // txa; ret a — a test whose true edge continues
+    ] as const,
+  );
+  return [...load(rng), ...ops, op(jump, value, jt, jf), ...ends];
+}
+
+function agrees(program: Instruction[], code: Int32Array, data: Uint8Array[]): void {
+  const run = _executorArithmetic(code, (packet, context) => interpret(program, packet, context));
+  for (const packet of data) {
+    for (const context of CONTEXTS) {
+      assert.equal(
+        run(packet, context),
+        interpret(program, packet, context),
+        `${JSON.stringify(program)} packet [${packet}] ${JSON.stringify(context)}`,
+      );
+    }
+  }
+}
+
+Deno.test("the arithmetic loop's fused pairs agree with interpret(), and each pair is laid out", () => {
+  const rng = random(0x19a1);
+  const data = packets(rng);
+  const seen = new Set<number>();
+  for (let n = 0; n < 3000; n++) {
+    const program = programOf(rng);
+    validate(program);
+    const code = _encodeDispatch(_removeKnownTests(_lower(program)));
+    const fused = _fuseArithmetic(code, LEFT_OUT);
+    if (fused === undefined) continue;
+    for (let pc = 0; pc < code.length; pc += _operationWidth(code, pc)) {
+      if (fused[pc] !== code[pc]) seen.add(fused[pc]);
+    }
+    agrees(program, fused, data);
+  }
+  const missing = _FUSED_PAIRS.filter((_, i) => !seen.has(_FUSED_FIRST + i));
+  assert.deepEqual(missing.map(([a, b]) => `${a}>${b}`).join(" "), "", "pairs never laid out");
+});
+
+Deno.test("compile() with the closure strategy agrees with interpret() on arithmetic programs", () => {
+  const rng = random(0x19a2);
+  const data = packets(rng);
+  for (let n = 0; n < 400; n++) {
+    const program = programOf(rng);
+    const run = compile(program, { strategy: "closure" });
+    for (const packet of data) {
+      for (const context of CONTEXTS) {
+        assert.equal(run(packet, context), interpret(program, packet, context));
+      }
+    }
+  }
+});
+
+Deno.test("_fuseArithmetic() renumbers only pair starts, and leaves programs of left-out cases alone", () => {
+  // ld M[1]; sub x — the pair's first operation takes the fused number, the second keeps its own.
+  const code = _encodeDispatch(
+    _lower([op(0x01, 4), op(0x00, 9), op(0x02, 1), op(0x60, 1), op(0x1c), op(0x16)]),
+  );
+  const fused = _fuseArithmetic(code, LEFT_OUT)!;
+  const at = code.indexOf(_LD_MEM);
+  assert.ok(fused[at] >= _FUSED_FIRST);
+  assert.deepEqual([...fused.slice(0, at), ...fused.slice(at + 1)], [
+    ...code.slice(0, at),
+    ...code.slice(at + 1),
+  ]);
+  // A program whose only operations are left out (or pair with nothing) is not fused.
+  assert.equal(_fuseArithmetic(Int32Array.of(5, 1), LEFT_OUT), undefined);
+  assert.equal(_fuseArithmetic(code, new Set([code[0]])), undefined);
+});
