@@ -22,12 +22,21 @@ import {
   _CHAIN_FOLLOWERS,
   _FALSE_RETURNS,
   _FIELD_B,
+  _FIELD_B_X,
+  _FIELD_IND_B,
+  _LD_IMM,
+  _LD_IND_B,
+  _LD_LEN,
   _LD_MEM,
+  _LDX_MSH,
+  _NEED,
   _RET_PAIR,
   _ST,
   _T_A,
   _T_A_EQ,
   _T_H_EQ2_THEN,
+  _T_X,
+  _T_X_MEM,
   _TAX,
 } from "./_dispatch_code.ts";
 import { _operationWidth } from "./_dispatch_walk.ts";
@@ -42,29 +51,51 @@ const TESTS_AFTER_ALU = [
   _T_A_EQ + _RET_PAIR,
   _T_A + _FALSE_RETURNS,
   _T_A_EQ + _FALSE_RETURNS,
+  _T_A,
+  _T_A_EQ,
 ];
 
 /** `and` and `rsh` with K: a test of A takes them as its mask and shift (`_lower`). */
 const FOLDED_INTO_TESTS = new Set([_ALU_K + 5, _ALU_K + 9]);
 
+/** The three sizes (B/H/W) of an operation from `first`. */
+const sizes = (first: number) => [first, first + 1, first + 2];
+
+/**
+ * Moves between registers and cells, and header lengths, in a row: tcpdump's
+ * binary arithmetic (`ld len; tax; ld M[c]; sub x; st M[c']`), its tests of
+ * A against X, and `ldx msh` before a load at `x + k` (whose case, when `x +
+ * k` is negative, leaves for `_step` at the load's own place).
+ */
+const MOVES: readonly (readonly [number, number])[] = [
+  [_NEED, _LDX_MSH],
+  ...[...sizes(_LD_IND_B), ...sizes(_FIELD_IND_B)].map((load) => [_LDX_MSH, load] as const),
+  ...[_LD_MEM, _LD_LEN, _LD_IMM, _T_X_MEM].map((next) => [_TAX, next] as const),
+  ...[_TAX, _ST, _T_X].map((next) => [_LD_LEN, next] as const),
+  ...[_LDX_MSH, _LD_LEN, ...sizes(_FIELD_B_X)].map((next) => [_ST, next] as const),
+  [_LD_IMM, _T_X],
+];
+
 /**
  * The fused pairs `[first, second]`, in the order of their numbers: a field
  * load on `[k]` (`_FIELD_B`/`_H`/`_W`) then an ALU operation with K; an ALU
- * operation with K then a test of A, another ALU operation with K, `tax` or
- * `st`; `ld M[c]` then an ALU operation with X. Pairs that `_lower` never
+ * operation with K then a test of A, `tax` or `st`; `ld M[c]` then an ALU operation with X; and the moves between
+ * registers and cells around tcpdump's binary arithmetic and header
+ * lengths ({@linkcode MOVES}). Pairs that `_lower` never
  * lays out are left out (each case costs the loop bytecode): `add` after a
- * field (the field's own `add`) or after `add`, `and` and `rsh` before a test.
+ * field (the field's own `add`), `and` and `rsh` before a test. Two ALU
+ * operations with K in a row are not a pair: the field before the first or
+ * the test after the second takes one of them, and the 99 cases cost 9 KB.
  */
 export const _FUSED_PAIRS: readonly (readonly [number, number])[] = [
   ...[0, 1, 2].flatMap((size) => tenFrom(_ALU_K + 1).map((alu) => [_FIELD_B + size, alu] as const)),
   ...TESTS_AFTER_ALU.flatMap((test) =>
     tenFrom(_ALU_K).filter((alu) => !FOLDED_INTO_TESTS.has(alu)).map((alu) => [alu, test] as const)
   ),
-  ...tenFrom(_ALU_K).flatMap((alu) =>
-    [...tenFrom(_ALU_K), _TAX, _ST].filter((next) => alu !== _ALU_K || next !== _ALU_K)
-      .map((next) => [alu, next] as const)
-  ),
+  ...tenFrom(_ALU_K).flatMap((alu) => [_TAX, _ST].map((next) => [alu, next] as const)),
   ...tenFrom(_ALU_X).map((alu) => [_LD_MEM, alu] as const),
+  ...tenFrom(_ALU_X).map((alu) => [alu, _TAX] as const),
+  ...MOVES,
 ];
 
 /** The first fused operation's number: one past the shared loop's last. */

@@ -2252,97 +2252,183 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 340: { // 148 then 149
+              case 340: { // 148 then 8
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
+                { // _T_A
+                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
+                  const taken =
+                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
+                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
+                  continue;
+                }
+              }
+              case 341: { // 149 then 8
                 { // _ALU_K sub
-                  A = (A - K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
+                  A = (A - K[(pc + 1) | 0]) | 0;
+                }
+                { // _T_A
+                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
+                  const taken =
+                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
+                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
                   continue;
                 }
               }
-              case 341: { // 148 then 150
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
+              case 342: { // 150 then 8
                 { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 3) | 0]);
-                  pc = (pc + 4) | 0;
+                  A = Math.imul(A, K[(pc + 1) | 0]);
+                }
+                { // _T_A
+                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
+                  const taken =
+                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
+                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
                   continue;
                 }
               }
-              case 342: { // 148 then 151
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
+              case 343: { // 151 then 8
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
+                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
+                }
+                { // _T_A
+                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
+                  const taken =
+                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
+                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
                   continue;
                 }
               }
-              case 343: { // 148 then 152
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
+              case 344: { // 152 then 8
                 { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
+                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
+                }
+                { // _T_A
+                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
+                  const taken =
+                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
+                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
                   continue;
                 }
               }
-              case 344: { // 148 then 153
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K and
-                  A = A & K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 345: { // 148 then 154
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
+              case 345: { // 154 then 8
                 { // _ALU_K or
-                  A = A | K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
+                  A = A | K[(pc + 1) | 0];
+                }
+                { // _T_A
+                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
+                  const taken =
+                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
+                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
                   continue;
                 }
               }
-              case 346: { // 148 then 155
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
+              case 346: { // 155 then 8
                 { // _ALU_K xor
-                  A = A ^ K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
+                  A = A ^ K[(pc + 1) | 0];
+                }
+                { // _T_A
+                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
+                  const taken =
+                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
+                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
                   continue;
                 }
               }
-              case 347: { // 148 then 156
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
+              case 347: { // 156 then 8
                 { // _ALU_K lsh
-                  A = A << K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
+                  A = A << K[(pc + 1) | 0];
+                }
+                { // _T_A
+                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
+                  const taken =
+                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
+                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
                   continue;
                 }
               }
-              case 348: { // 148 then 157
+              case 348: { // 148 then 18
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
+                { // _T_A_EQ
+                  const equal = A === K[(pc + 3) | 0];
+                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
                   continue;
                 }
               }
-              case 349: { // 148 then 146
+              case 349: { // 149 then 18
+                { // _ALU_K sub
+                  A = (A - K[(pc + 1) | 0]) | 0;
+                }
+                { // _T_A_EQ
+                  const equal = A === K[(pc + 3) | 0];
+                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
+                  continue;
+                }
+              }
+              case 350: { // 150 then 18
+                { // _ALU_K mul
+                  A = Math.imul(A, K[(pc + 1) | 0]);
+                }
+                { // _T_A_EQ
+                  const equal = A === K[(pc + 3) | 0];
+                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
+                  continue;
+                }
+              }
+              case 351: { // 151 then 18
+                { // _ALU_K div (k ≠ 0: the checker refuses it)
+                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
+                }
+                { // _T_A_EQ
+                  const equal = A === K[(pc + 3) | 0];
+                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
+                  continue;
+                }
+              }
+              case 352: { // 152 then 18
+                { // _ALU_K mod
+                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
+                }
+                { // _T_A_EQ
+                  const equal = A === K[(pc + 3) | 0];
+                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
+                  continue;
+                }
+              }
+              case 353: { // 154 then 18
+                { // _ALU_K or
+                  A = A | K[(pc + 1) | 0];
+                }
+                { // _T_A_EQ
+                  const equal = A === K[(pc + 3) | 0];
+                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
+                  continue;
+                }
+              }
+              case 354: { // 155 then 18
+                { // _ALU_K xor
+                  A = A ^ K[(pc + 1) | 0];
+                }
+                { // _T_A_EQ
+                  const equal = A === K[(pc + 3) | 0];
+                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
+                  continue;
+                }
+              }
+              case 355: { // 156 then 18
+                { // _ALU_K lsh
+                  A = A << K[(pc + 1) | 0];
+                }
+                { // _T_A_EQ
+                  const equal = A === K[(pc + 3) | 0];
+                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
+                  continue;
+                }
+              }
+              case 356: { // 148 then 146
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2352,7 +2438,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 350: { // 148 then 144
+              case 357: { // 148 then 144
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2362,107 +2448,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 351: { // 149 then 148
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 352: { // 149 then 149
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K sub
-                  A = (A - K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 353: { // 149 then 150
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 3) | 0]);
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 354: { // 149 then 151
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 355: { // 149 then 152
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 356: { // 149 then 153
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K and
-                  A = A & K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 357: { // 149 then 154
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K or
-                  A = A | K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 358: { // 149 then 155
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 359: { // 149 then 156
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K lsh
-                  A = A << K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 360: { // 149 then 157
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 361: { // 149 then 146
+              case 358: { // 149 then 146
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2472,7 +2458,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 362: { // 149 then 144
+              case 359: { // 149 then 144
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2482,107 +2468,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 363: { // 150 then 148
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 364: { // 150 then 149
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _ALU_K sub
-                  A = (A - K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 365: { // 150 then 150
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 3) | 0]);
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 366: { // 150 then 151
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 367: { // 150 then 152
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 368: { // 150 then 153
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _ALU_K and
-                  A = A & K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 369: { // 150 then 154
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _ALU_K or
-                  A = A | K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 370: { // 150 then 155
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 371: { // 150 then 156
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _ALU_K lsh
-                  A = A << K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 372: { // 150 then 157
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 373: { // 150 then 146
+              case 360: { // 150 then 146
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2592,7 +2478,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 374: { // 150 then 144
+              case 361: { // 150 then 144
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2602,107 +2488,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 375: { // 151 then 148
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 376: { // 151 then 149
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K sub
-                  A = (A - K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 377: { // 151 then 150
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 3) | 0]);
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 378: { // 151 then 151
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 379: { // 151 then 152
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 380: { // 151 then 153
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K and
-                  A = A & K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 381: { // 151 then 154
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K or
-                  A = A | K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 382: { // 151 then 155
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 383: { // 151 then 156
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K lsh
-                  A = A << K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 384: { // 151 then 157
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 385: { // 151 then 146
+              case 362: { // 151 then 146
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2712,7 +2498,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 386: { // 151 then 144
+              case 363: { // 151 then 144
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2722,107 +2508,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 387: { // 152 then 148
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 388: { // 152 then 149
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K sub
-                  A = (A - K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 389: { // 152 then 150
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 3) | 0]);
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 390: { // 152 then 151
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 391: { // 152 then 152
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 392: { // 152 then 153
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K and
-                  A = A & K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 393: { // 152 then 154
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K or
-                  A = A | K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 394: { // 152 then 155
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 395: { // 152 then 156
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K lsh
-                  A = A << K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 396: { // 152 then 157
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 397: { // 152 then 146
+              case 364: { // 152 then 146
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2832,7 +2518,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 398: { // 152 then 144
+              case 365: { // 152 then 144
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2842,107 +2528,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 399: { // 153 then 148
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 400: { // 153 then 149
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _ALU_K sub
-                  A = (A - K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 401: { // 153 then 150
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 3) | 0]);
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 402: { // 153 then 151
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 403: { // 153 then 152
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 404: { // 153 then 153
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _ALU_K and
-                  A = A & K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 405: { // 153 then 154
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _ALU_K or
-                  A = A | K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 406: { // 153 then 155
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 407: { // 153 then 156
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _ALU_K lsh
-                  A = A << K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 408: { // 153 then 157
-                { // _ALU_K and
-                  A = A & K[(pc + 1) | 0];
-                }
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 409: { // 153 then 146
+              case 366: { // 153 then 146
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -2952,7 +2538,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 410: { // 153 then 144
+              case 367: { // 153 then 144
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -2962,107 +2548,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 411: { // 154 then 148
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 412: { // 154 then 149
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _ALU_K sub
-                  A = (A - K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 413: { // 154 then 150
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 3) | 0]);
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 414: { // 154 then 151
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 415: { // 154 then 152
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 416: { // 154 then 153
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _ALU_K and
-                  A = A & K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 417: { // 154 then 154
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _ALU_K or
-                  A = A | K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 418: { // 154 then 155
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 419: { // 154 then 156
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _ALU_K lsh
-                  A = A << K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 420: { // 154 then 157
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 421: { // 154 then 146
+              case 368: { // 154 then 146
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3072,7 +2558,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 422: { // 154 then 144
+              case 369: { // 154 then 144
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -3082,107 +2568,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 423: { // 155 then 148
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 424: { // 155 then 149
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _ALU_K sub
-                  A = (A - K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 425: { // 155 then 150
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 3) | 0]);
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 426: { // 155 then 151
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 427: { // 155 then 152
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 428: { // 155 then 153
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _ALU_K and
-                  A = A & K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 429: { // 155 then 154
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _ALU_K or
-                  A = A | K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 430: { // 155 then 155
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 431: { // 155 then 156
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _ALU_K lsh
-                  A = A << K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 432: { // 155 then 157
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 433: { // 155 then 146
+              case 370: { // 155 then 146
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3192,7 +2578,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 434: { // 155 then 144
+              case 371: { // 155 then 144
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -3202,107 +2588,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 435: { // 156 then 148
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 436: { // 156 then 149
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _ALU_K sub
-                  A = (A - K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 437: { // 156 then 150
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 3) | 0]);
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 438: { // 156 then 151
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 439: { // 156 then 152
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 440: { // 156 then 153
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _ALU_K and
-                  A = A & K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 441: { // 156 then 154
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _ALU_K or
-                  A = A | K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 442: { // 156 then 155
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 443: { // 156 then 156
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _ALU_K lsh
-                  A = A << K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 444: { // 156 then 157
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 445: { // 156 then 146
+              case 372: { // 156 then 146
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3312,7 +2598,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 446: { // 156 then 144
+              case 373: { // 156 then 144
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -3322,107 +2608,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 447: { // 157 then 148
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K add
-                  A = (A + K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 448: { // 157 then 149
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K sub
-                  A = (A - K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 449: { // 157 then 150
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 3) | 0]);
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 450: { // 157 then 151
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 451: { // 157 then 152
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 3) | 0] >>> 0)) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 452: { // 157 then 153
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K and
-                  A = A & K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 453: { // 157 then 154
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K or
-                  A = A | K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 454: { // 157 then 155
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 455: { // 157 then 156
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K lsh
-                  A = A << K[(pc + 3) | 0];
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 456: { // 157 then 157
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 1) | 0]) | 0;
-                }
-                { // _ALU_K rsh
-                  A = (A >>> K[(pc + 3) | 0]) | 0;
-                  pc = (pc + 4) | 0;
-                  continue;
-                }
-              }
-              case 457: { // 157 then 146
+              case 374: { // 157 then 146
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3432,7 +2618,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 458: { // 157 then 144
+              case 375: { // 157 then 144
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -3442,7 +2628,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 459: { // 142 then 158
+              case 376: { // 142 then 158
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3452,7 +2638,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 460: { // 142 then 159
+              case 377: { // 142 then 159
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3462,7 +2648,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 461: { // 142 then 160
+              case 378: { // 142 then 160
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3472,7 +2658,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 462: { // 142 then 161
+              case 379: { // 142 then 161
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3485,7 +2671,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 463: { // 142 then 162
+              case 380: { // 142 then 162
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3498,7 +2684,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 464: { // 142 then 163
+              case 381: { // 142 then 163
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3508,7 +2694,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 465: { // 142 then 164
+              case 382: { // 142 then 164
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3518,7 +2704,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 466: { // 142 then 165
+              case 383: { // 142 then 165
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3528,7 +2714,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 467: { // 142 then 166
+              case 384: { // 142 then 166
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -3538,13 +2724,414 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 468: { // 142 then 167
+              case 385: { // 142 then 167
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
                 { // _ALU_X rsh
                   A = (A >>> X) | 0;
                   pc = (pc + 3) | 0;
+                  continue;
+                }
+              }
+              case 386: { // 158 then 146
+                { // _ALU_X add
+                  A = (A + X) | 0;
+                }
+                { // _TAX
+                  X = A;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 387: { // 159 then 146
+                { // _ALU_X sub
+                  A = (A - X) | 0;
+                }
+                { // _TAX
+                  X = A;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 388: { // 160 then 146
+                { // _ALU_X mul
+                  A = Math.imul(A, X);
+                }
+                { // _TAX
+                  X = A;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 389: { // 161 then 146
+                { // _ALU_X div
+                  if (X === 0) {
+                    break program;
+                  }
+                  A = ((A >>> 0) / (X >>> 0)) | 0;
+                }
+                { // _TAX
+                  X = A;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 390: { // 162 then 146
+                { // _ALU_X mod
+                  if (X === 0) {
+                    break program;
+                  }
+                  A = ((A >>> 0) % (X >>> 0)) | 0;
+                }
+                { // _TAX
+                  X = A;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 391: { // 163 then 146
+                { // _ALU_X and
+                  A = A & X;
+                }
+                { // _TAX
+                  X = A;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 392: { // 164 then 146
+                { // _ALU_X or
+                  A = A | X;
+                }
+                { // _TAX
+                  X = A;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 393: { // 165 then 146
+                { // _ALU_X xor
+                  A = A ^ X;
+                }
+                { // _TAX
+                  X = A;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 394: { // 166 then 146
+                { // _ALU_X lsh (the low 5 bits, as the kernel)
+                  A = A << X;
+                }
+                { // _TAX
+                  X = A;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 395: { // 167 then 146
+                { // _ALU_X rsh
+                  A = (A >>> X) | 0;
+                }
+                { // _TAX
+                  X = A;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 396: { // 0 then 4
+                { // _NEED
+                  if (B + (K[(pc + 1) | 0] >>> 0) > LE) {
+                    break program;
+                  }
+                }
+                { // _LDX_MSH
+                  X = (P[B + K[(pc + 3) | 0]] & 0xf) << 2;
+                  pc = (pc + 4) | 0;
+                  continue;
+                }
+              }
+              case 397: { // 4 then 133
+                { // _LDX_MSH
+                  X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
+                }
+                { // _LD_IND_B (x + k ≥ 0 here, else in _step)
+                  const o = (X + K[(pc + 3) | 0]) | 0;
+                  if (o < 0) {
+                    pc = (pc + 2) | 0;
+                    break fast;
+                  }
+                  if (o > LE - B - 1) break program;
+                  const i = (B + o) | 0;
+                  A = P[i];
+                  pc = (pc + 4) | 0;
+                  continue;
+                }
+              }
+              case 398: { // 4 then 134
+                { // _LDX_MSH
+                  X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
+                }
+                { // _LD_IND_H
+                  const o = (X + K[(pc + 3) | 0]) | 0;
+                  if (o < 0) {
+                    pc = (pc + 2) | 0;
+                    break fast;
+                  }
+                  if (o > LE - B - 2) break program;
+                  const i = (B + o) | 0;
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                  pc = (pc + 4) | 0;
+                  continue;
+                }
+              }
+              case 399: { // 4 then 135
+                { // _LDX_MSH
+                  X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
+                }
+                { // _LD_IND_W
+                  const o = (X + K[(pc + 3) | 0]) | 0;
+                  if (o < 0) {
+                    pc = (pc + 2) | 0;
+                    break fast;
+                  }
+                  if (o > LE - B - 4) break program;
+                  const i = (B + o) | 0;
+                  A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                    P[(i + 3) | 0];
+                  pc = (pc + 4) | 0;
+                  continue;
+                }
+              }
+              case 400: { // 4 then 175
+                { // _LDX_MSH
+                  X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
+                }
+                { // _FIELD_IND_B_X
+                  const o = (X + K[(pc + 3) | 0]) | 0;
+                  if (o < 0) {
+                    pc = (pc + 2) | 0;
+                    break fast;
+                  }
+                  const i = B + o;
+                  if (i + 1 > LE) {
+                    break program;
+                  }
+                  A = (((P[i] >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0]) + K[(pc + 7) | 0]) | 0;
+                  if (K[(pc + 2) | 0] === 178) X = A;
+                  pc = (pc + 8) | 0;
+                  continue;
+                }
+              }
+              case 401: { // 4 then 176
+                { // _LDX_MSH
+                  X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
+                }
+                { // _FIELD_IND_H_X
+                  const o = (X + K[(pc + 3) | 0]) | 0;
+                  if (o < 0) {
+                    pc = (pc + 2) | 0;
+                    break fast;
+                  }
+                  const i = B + o;
+                  if (i + 2 > LE) {
+                    break program;
+                  }
+                  A = (((((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0]) +
+                    K[(pc + 7) | 0]) | 0;
+                  if (K[(pc + 2) | 0] === 179) X = A;
+                  pc = (pc + 8) | 0;
+                  continue;
+                }
+              }
+              case 402: { // 4 then 177
+                { // _LDX_MSH
+                  X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
+                }
+                { // _FIELD_IND_W_X
+                  const o = (X + K[(pc + 3) | 0]) | 0;
+                  if (o < 0) {
+                    pc = (pc + 2) | 0;
+                    break fast;
+                  }
+                  const i = B + o;
+                  if (i + 4 > LE) {
+                    break program;
+                  }
+                  A = (((((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                    P[(i + 3) | 0]) >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0]) + K[(pc + 7) | 0]) | 0;
+                  if (K[(pc + 2) | 0] === 180) X = A;
+                  pc = (pc + 8) | 0;
+                  continue;
+                }
+              }
+              case 403: { // 146 then 142
+                { // _TAX
+                  X = A;
+                }
+                { // _LD_MEM
+                  A = S[K[(pc + 2) | 0]];
+                  pc = (pc + 3) | 0;
+                  continue;
+                }
+              }
+              case 404: { // 146 then 138
+                { // _TAX
+                  X = A;
+                }
+                { // _LD_LEN
+                  A = W | 0;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 405: { // 146 then 140
+                { // _TAX
+                  X = A;
+                }
+                { // _LD_IMM
+                  A = K[(pc + 2) | 0];
+                  pc = (pc + 3) | 0;
+                  continue;
+                }
+              }
+              case 406: { // 146 then 184
+                { // _TAX
+                  X = A;
+                }
+                { // _T_X_MEM (A = M[cell], then A op X, unsigned)
+                  A = S[K[(pc + 2) | 0]];
+                  const op = K[(pc + 3) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  pc = taken ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
+                  continue;
+                }
+              }
+              case 407: { // 138 then 146
+                { // _LD_LEN
+                  A = W | 0;
+                }
+                { // _TAX
+                  X = A;
+                  pc = (pc + 2) | 0;
+                  continue;
+                }
+              }
+              case 408: { // 138 then 144
+                { // _LD_LEN
+                  A = W | 0;
+                }
+                { // _ST
+                  S[K[(pc + 2) | 0]] = A;
+                  pc = (pc + 3) | 0;
+                  continue;
+                }
+              }
+              case 409: { // 138 then 131
+                { // _LD_LEN
+                  A = W | 0;
+                }
+                { // _T_X (A op X, unsigned)
+                  const op = K[(pc + 2) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  pc = taken ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                  continue;
+                }
+              }
+              case 410: { // 144 then 4
+                { // _ST
+                  S[K[(pc + 1) | 0]] = A;
+                }
+                { // _LDX_MSH
+                  X = (P[B + K[(pc + 3) | 0]] & 0xf) << 2;
+                  pc = (pc + 4) | 0;
+                  continue;
+                }
+              }
+              case 411: { // 144 then 138
+                { // _ST
+                  S[K[(pc + 1) | 0]] = A;
+                }
+                { // _LD_LEN
+                  A = W | 0;
+                  pc = (pc + 3) | 0;
+                  continue;
+                }
+              }
+              case 412: { // 144 then 172
+                { // _ST
+                  S[K[(pc + 1) | 0]] = A;
+                }
+                { // _FIELD_B_X
+                  if (B + (K[(pc + 4) | 0] >>> 0) > LE) {
+                    break program;
+                  }
+                  A = (((P[B + K[(pc + 3) | 0]] >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0]) +
+                    K[(pc + 7) | 0]) | 0;
+                  if (K[(pc + 2) | 0] === 172) X = A;
+                  pc = (pc + 8) | 0;
+                  continue;
+                }
+              }
+              case 413: { // 144 then 173
+                { // _ST
+                  S[K[(pc + 1) | 0]] = A;
+                }
+                { // _FIELD_H_X
+                  if (B + (K[(pc + 4) | 0] >>> 0) > LE) {
+                    break program;
+                  }
+                  const i = B + K[(pc + 3) | 0];
+                  A = (((((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0]) +
+                    K[(pc + 7) | 0]) | 0;
+                  if (K[(pc + 2) | 0] === 173) X = A;
+                  pc = (pc + 8) | 0;
+                  continue;
+                }
+              }
+              case 414: { // 144 then 174
+                { // _ST
+                  S[K[(pc + 1) | 0]] = A;
+                }
+                { // _FIELD_W_X
+                  if (B + (K[(pc + 4) | 0] >>> 0) > LE) {
+                    break program;
+                  }
+                  const i = B + K[(pc + 3) | 0];
+                  A = (((((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                    P[(i + 3) | 0]) >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0]) + K[(pc + 7) | 0]) | 0;
+                  if (K[(pc + 2) | 0] === 174) X = A;
+                  pc = (pc + 8) | 0;
+                  continue;
+                }
+              }
+              case 415: { // 140 then 131
+                { // _LD_IMM
+                  A = K[(pc + 1) | 0];
+                }
+                { // _T_X (A op X, unsigned)
+                  const op = K[(pc + 3) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  pc = taken ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
                   continue;
                 }
               }

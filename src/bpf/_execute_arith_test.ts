@@ -3,7 +3,8 @@
  * fused pairs (`_dispatch_fused.ts`) against interpret(), run on that loop
  * itself (compile() may run programs this small as trees): random programs
  * `load; op; …; op; test` of each fused pair (field then ALU, ALU then test,
- * ALU then ALU, `tax` or `st`, `ld M[c]` then ALU with X), with K values and
+ * ALU then `tax` or `st`, `ld M[c]` then ALU with X, the moves of tcpdump's
+ * binary arithmetic and `ldx msh` then `[x + k]`), with K values and
  * packet bytes that cross 2^31 (unsigned division, `>>>`, compares), every
  * packet length to 40, three contexts. Every pair must be laid out at least
  * once.
@@ -116,6 +117,54 @@ function programOf(rng: Random): Instruction[] {
   return [...load(rng), ...ops, op(jump, value, jt, jf), ...ends];
 }
 
+/** Pieces of tcpdump's binary arithmetic and header-length loads, in any order. */
+function piece(rng: Random): Instruction[] {
+  const size = rng.pick([0x30, 0x28, 0x20]); // ldb, ldh, ld [k]
+  const cell = rng.below(4);
+  switch (rng.below(11)) {
+    case 0:
+      return [op(0x80)]; // ld len
+    case 1:
+      return [op(0x07)]; // tax
+    case 2:
+      return [op(0x60, cell)]; // ld M[c]
+    case 3:
+      return [op(0x02, cell)]; // st M[c]
+    case 4:
+      return [op(0x00, rng.pick([0, 3, 0x80000000]))]; // ld #k
+    case 5: // ldx msh; ld [x + k], as is or as a field
+      return [
+        op(0xb1, rng.below(8)),
+        op(size + 0x20, rng.below(8)),
+        ...rng.pick([[], [op(0x54, 0xf0)]]),
+      ];
+    case 6: // a field on [k], then X = A
+      return [op(size, rng.below(24)), op(0x74, rng.below(3)), op(0x54, 0x3c), op(0x07)];
+    case 7:
+      return [alu(rng, true)];
+    case 8:
+      return [alu(rng), rng.pick([op(0x07), op(0x02, cell)])];
+    default:
+      return [op(0x61, cell)]; // ldx M[c]
+  }
+}
+
+/** Pieces, then a test of A against X or K whose edges return. */
+function movesProgramOf(rng: Random): Instruction[] {
+  // Every cell written first (the checker refuses a read before a write).
+  const pieces = [0, 1, 2, 3].flatMap((
+    cell,
+  ) => [op(0x00, rng.pick([0, 9, 0xffffffff])), op(0x02, cell)]);
+  for (let n = 2 + rng.below(6); n > 0; n--) pieces.push(...piece(rng));
+  const test = rng.pick([
+    [op(0x1d, 0, 0, 1), op(0x06, 1), op(0x06, 2)], // jeq x
+    [op(0x2d, 0, 0, 1), op(0x16), op(0x06, 2)], // jgt x
+    [op(0x60, 1), op(0x3d, 0, 0, 1), op(0x06, 1), op(0x06, 2)], // ld M[1]; jge x
+    [op(0x35, 6, 0, 1), op(0x06, 1), op(0x16)], // jge #6
+  ]);
+  return [...pieces, ...test];
+}
+
 function agrees(program: Instruction[], code: Int32Array, data: Uint8Array[]): void {
   const run = _executorArithmetic(code, (packet, context) => interpret(program, packet, context));
   for (const packet of data) {
@@ -133,8 +182,8 @@ Deno.test("the arithmetic loop's fused pairs agree with interpret(), and each pa
   const rng = random(0x19a1);
   const data = packets(rng);
   const seen = new Set<number>();
-  for (let n = 0; n < 3000; n++) {
-    const program = programOf(rng);
+  for (let n = 0; n < 6000; n++) {
+    const program = n % 2 === 0 ? programOf(rng) : movesProgramOf(rng);
     validate(program);
     const code = _encodeDispatch(_removeKnownTests(_lower(program)));
     const fused = _fuseArithmetic(code, LEFT_OUT);
@@ -152,7 +201,7 @@ Deno.test("compile() with the closure strategy agrees with interpret() on arithm
   const rng = random(0x19a2);
   const data = packets(rng);
   for (let n = 0; n < 400; n++) {
-    const program = programOf(rng);
+    const program = n % 2 === 0 ? programOf(rng) : movesProgramOf(rng);
     const run = compile(program, { strategy: "closure" });
     for (const packet of data) {
       for (const context of CONTEXTS) {
