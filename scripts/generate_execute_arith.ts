@@ -12,6 +12,9 @@
  * Each fused case is written from the two operations' cases in
  * `_execute.ts`: the first one's body without its `pc` step and `continue`,
  * then the second one's with its operands' places moved past the first's.
+ * Where the first leaves for `_step` (`[x + k]` below 0), `_step` runs it
+ * from the fused number; where the second does, it first moves `pc` to its
+ * own place.
  * The semantics stay in `_execute.ts`; scripts/generate_execute_arith_test.ts
  * fails when the copy differs from what this script writes.
  *
@@ -71,11 +74,26 @@ function caseBody(lines: readonly string[], op: number): string[] {
   return body;
 }
 
+/**
+ * Throws unless the case leaves for `_step` (`break fast`) only before it
+ * changes anything: `_step` then runs the operation from its start.
+ */
+function leavesUnchanged(text: string, op: number): void {
+  const leaves = text.lastIndexOf("break fast");
+  if (leaves >= 0 && /\b(A|X|R|pc) =|S\[[^\]]*\] =/.test(text.slice(0, leaves))) {
+    throw new Error(`Case ${op} leaves for _step after a change: not fusable`);
+  }
+}
+
 /** The first operation's body: its work, without stepping `pc` and continuing. */
 function firstPart(lines: readonly string[], op: number): { text: string; width: number } {
-  const body = caseBody(lines, op).filter((line) => !/if \(K\[pc\] === \d+\) X = A;/.test(line));
-  const text = body.join("\n");
-  if (text.includes("break fast")) throw new Error(`Case ${op} may leave for _step: not fusable`);
+  // Cases shared by two numbers test which one runs (`if (K[pc] === n) X = A;`): decided here.
+  const text = caseBody(lines, op).join("\n")
+    .replace(
+      /if \(K\[pc\] === (\d+)\) X = A;/g,
+      (_all, n: string) => Number(n) === op ? "X = A;" : "",
+    );
+  leavesUnchanged(text, op);
   const step = /\n\s*pc = \(pc \+ (\d+)\) \| 0;\n\s*continue;/.exec(text);
   if (step === null) throw new Error(`Case ${op} does not end with a step of pc`);
   const work = text.slice(0, step.index) + text.slice(step.index + step[0].length);
@@ -90,10 +108,7 @@ function firstPart(lines: readonly string[], op: number): { text: string; width:
  */
 function secondPart(lines: readonly string[], op: number, width: number): string {
   const text = caseBody(lines, op).join("\n");
-  const leaves = text.indexOf("break fast");
-  if (leaves >= 0 && /\b(A|X|R|pc) =|S\[[^\]]*\] =/.test(text.slice(0, leaves))) {
-    throw new Error(`Case ${op} leaves for _step after a change: not fusable`);
-  }
+  leavesUnchanged(text, op);
   const moved = text.replace(/\(pc \+ (\d+)\)/g, (_all, n: string) => `(pc + ${Number(n) + width})`)
     .replace(/K\[pc\]/g, `K[(pc + ${width}) | 0]`)
     .replace(/break fast;/g, `{\npc = (pc + ${width}) | 0;\nbreak fast;\n}`);

@@ -24,6 +24,7 @@ import {
   _FIELD_B,
   _FIELD_B_X,
   _FIELD_IND_B,
+  _FIELD_IND_B_X,
   _LD_IMM,
   _LD_IND_B,
   _LD_LEN,
@@ -64,8 +65,9 @@ const sizes = (first: number) => [first, first + 1, first + 2];
 /**
  * Moves between registers and cells, and header lengths, in a row: tcpdump's
  * binary arithmetic (`ld len; tax; ld M[c]; sub x; st M[c']`), its tests of
- * A against X, and `ldx msh` before a load at `x + k` (whose case, when `x +
- * k` is negative, leaves for `_step` at the load's own place).
+ * A against X, and `ldx msh` before a load at `x + k` and after one (a load
+ * at a negative `x + k` leaves for `_step`: at its own place when second,
+ * from the pair's number when first).
  */
 const MOVES: readonly (readonly [number, number])[] = [
   [_NEED, _LDX_MSH],
@@ -74,6 +76,10 @@ const MOVES: readonly (readonly [number, number])[] = [
   ...[_TAX, _ST, _T_X].map((next) => [_LD_LEN, next] as const),
   ...[_LDX_MSH, _LD_LEN, ...sizes(_FIELD_B_X)].map((next) => [_ST, next] as const),
   [_LD_IMM, _T_X],
+  ...sizes(_LD_IND_B).flatMap((load) => [_LDX_MSH, _ST].map((next) => [load, next] as const)),
+  ...sizes(_FIELD_IND_B_X).flatMap((load) =>
+    [_LD_MEM, _T_X_MEM].map((next) => [load, next] as const)
+  ),
 ];
 
 /**

@@ -3135,6 +3135,222 @@ export function _executorArithmetic(
                   continue;
                 }
               }
+              case 416: { // 133 then 4
+                { // _LD_IND_B (x + k ≥ 0 here, else in _step)
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  if (o > LE - B - 1) break program;
+                  const i = (B + o) | 0;
+                  A = P[i];
+                }
+                { // _LDX_MSH
+                  X = (P[B + K[(pc + 3) | 0]] & 0xf) << 2;
+                  pc = (pc + 4) | 0;
+                  continue;
+                }
+              }
+              case 417: { // 133 then 144
+                { // _LD_IND_B (x + k ≥ 0 here, else in _step)
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  if (o > LE - B - 1) break program;
+                  const i = (B + o) | 0;
+                  A = P[i];
+                }
+                { // _ST
+                  S[K[(pc + 3) | 0]] = A;
+                  pc = (pc + 4) | 0;
+                  continue;
+                }
+              }
+              case 418: { // 134 then 4
+                { // _LD_IND_H
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  if (o > LE - B - 2) break program;
+                  const i = (B + o) | 0;
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                }
+                { // _LDX_MSH
+                  X = (P[B + K[(pc + 3) | 0]] & 0xf) << 2;
+                  pc = (pc + 4) | 0;
+                  continue;
+                }
+              }
+              case 419: { // 134 then 144
+                { // _LD_IND_H
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  if (o > LE - B - 2) break program;
+                  const i = (B + o) | 0;
+                  A = (P[i] << 8) | P[(i + 1) | 0];
+                }
+                { // _ST
+                  S[K[(pc + 3) | 0]] = A;
+                  pc = (pc + 4) | 0;
+                  continue;
+                }
+              }
+              case 420: { // 135 then 4
+                { // _LD_IND_W
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  if (o > LE - B - 4) break program;
+                  const i = (B + o) | 0;
+                  A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                    P[(i + 3) | 0];
+                }
+                { // _LDX_MSH
+                  X = (P[B + K[(pc + 3) | 0]] & 0xf) << 2;
+                  pc = (pc + 4) | 0;
+                  continue;
+                }
+              }
+              case 421: { // 135 then 144
+                { // _LD_IND_W
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  if (o > LE - B - 4) break program;
+                  const i = (B + o) | 0;
+                  A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                    P[(i + 3) | 0];
+                }
+                { // _ST
+                  S[K[(pc + 3) | 0]] = A;
+                  pc = (pc + 4) | 0;
+                  continue;
+                }
+              }
+              case 422: { // 178 then 142
+                { // _FIELD_IND_B_X
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  const i = B + o;
+                  if (i + 1 > LE) {
+                    break program;
+                  }
+                  A = (((P[i] >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                  X = A;
+                }
+                { // _LD_MEM
+                  A = S[K[(pc + 7) | 0]];
+                  pc = (pc + 8) | 0;
+                  continue;
+                }
+              }
+              case 423: { // 178 then 184
+                { // _FIELD_IND_B_X
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  const i = B + o;
+                  if (i + 1 > LE) {
+                    break program;
+                  }
+                  A = (((P[i] >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                  X = A;
+                }
+                { // _T_X_MEM (A = M[cell], then A op X, unsigned)
+                  A = S[K[(pc + 7) | 0]];
+                  const op = K[(pc + 8) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  pc = taken ? K[(pc + 9) | 0] : K[(pc + 10) | 0];
+                  continue;
+                }
+              }
+              case 424: { // 179 then 142
+                { // _FIELD_IND_H_X
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  const i = B + o;
+                  if (i + 2 > LE) {
+                    break program;
+                  }
+                  A = (((((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) +
+                    K[(pc + 5) | 0]) | 0;
+                  X = A;
+                }
+                { // _LD_MEM
+                  A = S[K[(pc + 7) | 0]];
+                  pc = (pc + 8) | 0;
+                  continue;
+                }
+              }
+              case 425: { // 179 then 184
+                { // _FIELD_IND_H_X
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  const i = B + o;
+                  if (i + 2 > LE) {
+                    break program;
+                  }
+                  A = (((((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) +
+                    K[(pc + 5) | 0]) | 0;
+                  X = A;
+                }
+                { // _T_X_MEM (A = M[cell], then A op X, unsigned)
+                  A = S[K[(pc + 7) | 0]];
+                  const op = K[(pc + 8) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  pc = taken ? K[(pc + 9) | 0] : K[(pc + 10) | 0];
+                  continue;
+                }
+              }
+              case 426: { // 180 then 142
+                { // _FIELD_IND_W_X
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  const i = B + o;
+                  if (i + 4 > LE) {
+                    break program;
+                  }
+                  A = (((((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                    P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                  X = A;
+                }
+                { // _LD_MEM
+                  A = S[K[(pc + 7) | 0]];
+                  pc = (pc + 8) | 0;
+                  continue;
+                }
+              }
+              case 427: { // 180 then 184
+                { // _FIELD_IND_W_X
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  const i = B + o;
+                  if (i + 4 > LE) {
+                    break program;
+                  }
+                  A = (((((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                    P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                  X = A;
+                }
+                { // _T_X_MEM (A = M[cell], then A op X, unsigned)
+                  A = S[K[(pc + 7) | 0]];
+                  const op = K[(pc + 8) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  pc = taken ? K[(pc + 9) | 0] : K[(pc + 10) | 0];
+                  continue;
+                }
+              }
               // END GENERATED
               case 5: // _RET
               {

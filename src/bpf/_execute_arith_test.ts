@@ -132,11 +132,11 @@ function piece(rng: Random): Instruction[] {
       return [op(0x02, cell)]; // st M[c]
     case 4:
       return [op(0x00, rng.pick([0, 3, 0x80000000]))]; // ld #k
-    case 5: // ldx msh; ld [x + k], as is or as a field
+    case 5: // ldx msh; ld [x + k], as is or as a field; x + k below 0 in the windows, or past them
       return [
         op(0xb1, rng.below(8)),
-        op(size + 0x20, rng.below(8)),
-        ...rng.pick([[], [op(0x54, 0xf0)]]),
+        op(size + 0x20, rng.pick([0, 2, 5, 0xfff00000, 0xfff00002, 0xffe00001, 0x80000000])),
+        ...rng.pick([[], [op(0x54, 0xf0)], [op(0x07)], [op(0x54, 0xf0), op(0x07)]]),
       ];
     case 6: // a field on [k], then X = A
       return [op(size, rng.below(24)), op(0x74, rng.below(3)), op(0x54, 0x3c), op(0x07)];
