@@ -23,7 +23,12 @@
  *
  * @module
  */
-import { _FUSED_FIRST, _FUSED_PAIRS } from "../src/bpf/_dispatch_fused.ts";
+import {
+  _FUSED_FIRST,
+  _FUSED_PAIRS,
+  _FUSED_PAIRS_FIRST,
+  _RETURNING_TESTS,
+} from "../src/bpf/_dispatch_fused.ts";
 
 /** The loop's source, and the file its arithmetic copy is written to. */
 export const EXECUTE_FILE = new URL("../src/bpf/_execute.ts", import.meta.url);
@@ -102,12 +107,27 @@ function firstPart(lines: readonly string[], op: number): { text: string; width:
 }
 
 /**
+ * The body of an operation: its case in `_execute.ts`, or for a returning
+ * test ({@linkcode _RETURNING_TESTS}) the test's case returning the
+ * constant of the `ret` it jumps to instead of continuing there.
+ */
+function operationText(lines: readonly string[], op: number): string {
+  if (op < _FUSED_FIRST) return caseBody(lines, op).join("\n");
+  const test = _RETURNING_TESTS[op - _FUSED_FIRST][0];
+  const jump = /pc = (taken \? K\[\(pc \+ \d+\) \| 0\] : K\[\(pc \+ \d+\) \| 0\]);\s*continue;/;
+  const text = caseBody(lines, test).join("\n");
+  if (!jump.test(text)) throw new Error(`Case ${test} does not end with a jump to a target`);
+  // `to`, not `pc`: a pair moves the places of its second operation's operands, `(pc + n)`.
+  return text.replace(jump, "const to = $1;\nR = K[(to + 1) | 0] >>> 0;\nbreak program;");
+}
+
+/**
  * The second operation's body, its operands `width` words further on. Where
  * it leaves for `_step` (`break fast`, before it changes anything), it first
  * moves `pc` to its own place: `_step` runs it there, after the first.
  */
 function secondPart(lines: readonly string[], op: number, width: number): string {
-  const text = caseBody(lines, op).join("\n");
+  const text = operationText(lines, op);
   leavesUnchanged(text, op);
   const moved = text.replace(/\(pc \+ (\d+)\)/g, (_all, n: string) => `(pc + ${Number(n) + width})`)
     .replace(/K\[pc\]/g, `K[(pc + ${width}) | 0]`)
@@ -115,15 +135,21 @@ function secondPart(lines: readonly string[], op: number, width: number): string
   return moved.trimStart().startsWith("{") ? moved : `{ ${moved}\n}`;
 }
 
-/** The fused cases, one for each pair of `_FUSED_PAIRS`. */
+/** The fused cases: one for each returning test, then one for each pair of `_FUSED_PAIRS`. */
 export function fusedCases(lines: readonly string[]): string {
-  return _FUSED_PAIRS.map(([a, b], i) => {
-    const first = firstPart(lines, a);
-    return `case ${_FUSED_FIRST + i}: { // ${a} then ${b}
+  const returning = _RETURNING_TESTS.map(([test], i) =>
+    `case ${_FUSED_FIRST + i}: // ${test}, returning\n${operationText(lines, _FUSED_FIRST + i)}`
+  );
+  return [
+    ...returning,
+    ..._FUSED_PAIRS.map(([a, b], i) => {
+      const first = firstPart(lines, a);
+      return `case ${_FUSED_PAIRS_FIRST + i}: { // ${a} then ${b}
 ${first.text}
 ${secondPart(lines, b, first.width)}
 }`;
-  }).join("\n");
+    }),
+  ].join("\n");
 }
 
 /** The text of `_execute_arith.ts` for the text of `_execute.ts`. */

@@ -31,6 +31,7 @@ import {
   _LD_MEM,
   _LDX_MSH,
   _NEED,
+  _RET,
   _RET_PAIR,
   _ST,
   _T_A,
@@ -46,18 +47,40 @@ import { _operationWidth } from "./_dispatch_walk.ts";
 const tenFrom = (base: number) =>
   Array.from({ length: 10 - ((base - _ALU_K) % 10) }, (_, i) => base + i);
 
-/** `_T_A`'s and `_T_A_EQ`'s forms that an ALU operation runs into: both returns, false returns, continuing. */
+/**
+ * `_T_A`'s and `_T_A_EQ`'s forms that an ALU operation runs into: both
+ * returns, false returns (the continuing forms were as large and seldom
+ * laid out: no room).
+ */
 const TESTS_AFTER_ALU = [
   _T_A + _RET_PAIR,
   _T_A_EQ + _RET_PAIR,
   _T_A + _FALSE_RETURNS,
   _T_A_EQ + _FALSE_RETURNS,
-  _T_A,
-  _T_A_EQ,
 ];
 
 /** `and` and `rsh` with K: a test of A takes them as its mask and shift (`_lower`). */
 const FOLDED_INTO_TESTS = new Set([_ALU_K + 5, _ALU_K + 9]);
+
+/** The first fused operation's number: one past the shared loop's last. */
+export const _FUSED_FIRST = _T_H_EQ2_THEN + 2 * _CHAIN_FOLLOWERS.length;
+
+/**
+ * Tests of A against X whose two targets are `ret #k` (tcpdump's comparison
+ * of two loads, last in its filter), each with the places of its true and
+ * false targets among its operands: the arithmetic loop's case returns the
+ * target's constant instead of dispatching to it. `_RETURNING_TESTS[i]` is
+ * number `_FUSED_FIRST + i`; the pairs follow.
+ */
+export const _RETURNING_TESTS: readonly (readonly [number, number, number])[] = [
+  [_T_X, 2, 3],
+  [_T_X_MEM, 3, 4],
+];
+/** `_T_X` and `_T_X_MEM` whose targets return. */
+export const _T_X_RET = _FUSED_FIRST;
+export const _T_X_MEM_RET = _FUSED_FIRST + 1;
+/** The first fused pair's number. */
+export const _FUSED_PAIRS_FIRST = _FUSED_FIRST + _RETURNING_TESTS.length;
 
 /** The three sizes (B/H/W) of an operation from `first`. */
 const sizes = (first: number) => [first, first + 1, first + 2];
@@ -72,13 +95,14 @@ const sizes = (first: number) => [first, first + 1, first + 2];
 const MOVES: readonly (readonly [number, number])[] = [
   [_NEED, _LDX_MSH],
   ...[...sizes(_LD_IND_B), ...sizes(_FIELD_IND_B)].map((load) => [_LDX_MSH, load] as const),
-  ...[_LD_MEM, _LD_LEN, _LD_IMM, _T_X_MEM].map((next) => [_TAX, next] as const),
-  ...[_TAX, _ST, _T_X].map((next) => [_LD_LEN, next] as const),
+  ...[_LD_MEM, _LD_LEN, _LD_IMM, _T_X_MEM, _T_X_MEM_RET].map((next) => [_TAX, next] as const),
+  ...[_TAX, _ST, _T_X, _T_X_RET].map((next) => [_LD_LEN, next] as const),
   ...[_LDX_MSH, _LD_LEN, ...sizes(_FIELD_B_X)].map((next) => [_ST, next] as const),
   [_LD_IMM, _T_X],
+  [_LD_IMM, _T_X_RET],
   ...sizes(_LD_IND_B).flatMap((load) => [_LDX_MSH, _ST].map((next) => [load, next] as const)),
   ...sizes(_FIELD_IND_B_X).flatMap((load) =>
-    [_LD_MEM, _T_X_MEM].map((next) => [load, next] as const)
+    [_LD_MEM, _T_X_MEM, _T_X_MEM_RET].map((next) => [load, next] as const)
   ),
 ];
 
@@ -104,20 +128,28 @@ export const _FUSED_PAIRS: readonly (readonly [number, number])[] = [
   ...MOVES,
 ];
 
-/** The first fused operation's number: one past the shared loop's last. */
-export const _FUSED_FIRST = _T_H_EQ2_THEN + 2 * _CHAIN_FOLLOWERS.length;
-
 /** The fused operation for `first` then `second`, or `undefined`. */
 export function _fusedOperation(first: number, second: number): number | undefined {
   return FUSED.get(first * 4096 + second);
 }
 
-const FUSED = new Map(_FUSED_PAIRS.map(([a, b], i) => [a * 4096 + b, _FUSED_FIRST + i]));
+const FUSED = new Map(_FUSED_PAIRS.map(([a, b], i) => [a * 4096 + b, _FUSED_PAIRS_FIRST + i]));
+
+/** The operation of the shared loop that a fused number starts with (the number itself if none). */
+export function _firstOperation(number: number): number {
+  if (number < _FUSED_FIRST) return number;
+  if (number < _FUSED_PAIRS_FIRST) return _RETURNING_TESTS[number - _FUSED_FIRST][0];
+  return _FUSED_PAIRS[number - _FUSED_PAIRS_FIRST][0];
+}
+
+const RETURNING = new Map(_RETURNING_TESTS.map(([op, t, f], i) => [op, [t, f, _FUSED_FIRST + i]]));
 
 /**
- * `code` with each operation that a fused pair starts renumbered as that
- * pair (the rest unchanged, every operation in its place), for the
- * arithmetic loop; `undefined` when no pair is found or when the program
+ * `code` with each test of {@linkcode _RETURNING_TESTS} whose targets return
+ * renumbered as its returning form, then each operation that a fused pair
+ * starts (with the next one as renumbered, else as laid out) as that pair
+ * (the rest unchanged, every operation in its place), for the arithmetic
+ * loop; `undefined` when nothing is renumbered or when the program
  * uses an operation the arithmetic loop leaves out (`leftOut`: it then runs
  * the shared loop, as laid out). Each first operation of a pair continues
  * with the next one laid out, so any two in a row may be fused.
@@ -132,12 +164,22 @@ export function _fuseArithmetic(
     starts.push(pc);
   }
   const fused = code.slice();
-  let pairs = 0;
-  for (let i = 0; i + 1 < starts.length; i++) {
-    const op = _fusedOperation(code[starts[i]], code[starts[i + 1]]);
-    if (op === undefined) continue;
-    fused[starts[i]] = op;
-    pairs++;
+  let changed = 0;
+  const returns = (target: number) => target >= 0 && code[target] === _RET;
+  for (const pc of starts) {
+    const test = RETURNING.get(code[pc]);
+    if (test === undefined || !returns(code[pc + test[0]]) || !returns(code[pc + test[1]])) {
+      continue;
+    }
+    fused[pc] = test[2];
+    changed++;
   }
-  return pairs > 0 ? fused : undefined;
+  for (let i = 0; i + 1 < starts.length; i++) {
+    const [at, next] = [starts[i], starts[i + 1]];
+    const op = _fusedOperation(code[at], fused[next]) ?? _fusedOperation(code[at], code[next]);
+    if (op === undefined || fused[at] !== code[at]) continue;
+    fused[at] = op;
+    changed++;
+  }
+  return changed > 0 ? fused : undefined;
 }

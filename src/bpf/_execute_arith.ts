@@ -1376,7 +1376,36 @@ export function _executorArithmetic(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
-              case 281: { // 169 then 149
+              case 281: // 131, returning
+              { // _T_X (A op X, unsigned)
+                const op = K[(pc + 1) | 0];
+                const taken = op === 0x10 // BPF_JEQ
+                  ? A === X
+                  : op === 0x20 // BPF_JGT
+                  ? (A >>> 0) > (X >>> 0)
+                  : op === 0x30 // BPF_JGE
+                  ? (A >>> 0) >= (X >>> 0)
+                  : (A & X) !== 0;
+                const to = taken ? K[(pc + 2) | 0] : K[(pc + 3) | 0];
+                R = K[(to + 1) | 0] >>> 0;
+                break program;
+              }
+              case 282: // 184, returning
+              { // _T_X_MEM (A = M[cell], then A op X, unsigned)
+                A = S[K[(pc + 1) | 0]];
+                const op = K[(pc + 2) | 0];
+                const taken = op === 0x10 // BPF_JEQ
+                  ? A === X
+                  : op === 0x20 // BPF_JGT
+                  ? (A >>> 0) > (X >>> 0)
+                  : op === 0x30 // BPF_JGE
+                  ? (A >>> 0) >= (X >>> 0)
+                  : (A & X) !== 0;
+                const to = taken ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                R = K[(to + 1) | 0] >>> 0;
+                break program;
+              }
+              case 283: { // 169 then 149
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1390,7 +1419,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 282: { // 169 then 150
+              case 284: { // 169 then 150
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1404,7 +1433,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 283: { // 169 then 151
+              case 285: { // 169 then 151
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1418,7 +1447,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 284: { // 169 then 152
+              case 286: { // 169 then 152
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1432,7 +1461,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 285: { // 169 then 153
+              case 287: { // 169 then 153
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1446,7 +1475,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 286: { // 169 then 154
+              case 288: { // 169 then 154
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1460,7 +1489,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 287: { // 169 then 155
+              case 289: { // 169 then 155
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1474,7 +1503,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 288: { // 169 then 156
+              case 290: { // 169 then 156
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1488,7 +1517,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 289: { // 169 then 157
+              case 291: { // 169 then 157
                 { // _FIELD_B_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1502,7 +1531,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 290: { // 170 then 149
+              case 292: { // 170 then 149
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1517,7 +1546,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 291: { // 170 then 150
+              case 293: { // 170 then 150
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1532,7 +1561,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 292: { // 170 then 151
+              case 294: { // 170 then 151
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1547,7 +1576,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 293: { // 170 then 152
+              case 295: { // 170 then 152
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1562,7 +1591,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 294: { // 170 then 153
+              case 296: { // 170 then 153
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1577,7 +1606,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 295: { // 170 then 154
+              case 297: { // 170 then 154
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1592,7 +1621,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 296: { // 170 then 155
+              case 298: { // 170 then 155
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1607,7 +1636,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 297: { // 170 then 156
+              case 299: { // 170 then 156
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1622,7 +1651,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 298: { // 170 then 157
+              case 300: { // 170 then 157
                 { // _FIELD_H_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1637,7 +1666,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 299: { // 171 then 149
+              case 301: { // 171 then 149
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1652,7 +1681,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 300: { // 171 then 150
+              case 302: { // 171 then 150
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1667,7 +1696,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 301: { // 171 then 151
+              case 303: { // 171 then 151
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1682,7 +1711,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 302: { // 171 then 152
+              case 304: { // 171 then 152
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1697,7 +1726,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 303: { // 171 then 153
+              case 305: { // 171 then 153
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1712,7 +1741,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 304: { // 171 then 154
+              case 306: { // 171 then 154
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1727,7 +1756,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 305: { // 171 then 155
+              case 307: { // 171 then 155
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1742,7 +1771,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 306: { // 171 then 156
+              case 308: { // 171 then 156
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1757,7 +1786,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 307: { // 171 then 157
+              case 309: { // 171 then 157
                 { // _FIELD_W_X
                   if (B + (K[(pc + 2) | 0] >>> 0) > LE) {
                     break program;
@@ -1772,7 +1801,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 308: { // 148 then 40
+              case 310: { // 148 then 40
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -1789,7 +1818,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 309: { // 149 then 40
+              case 311: { // 149 then 40
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -1806,7 +1835,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 310: { // 150 then 40
+              case 312: { // 150 then 40
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -1823,7 +1852,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 311: { // 151 then 40
+              case 313: { // 151 then 40
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -1840,7 +1869,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 312: { // 152 then 40
+              case 314: { // 152 then 40
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -1857,7 +1886,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 313: { // 154 then 40
+              case 315: { // 154 then 40
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -1874,7 +1903,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 314: { // 155 then 40
+              case 316: { // 155 then 40
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -1891,7 +1920,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 315: { // 156 then 40
+              case 317: { // 156 then 40
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -1908,7 +1937,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 316: { // 148 then 50
+              case 318: { // 148 then 50
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -1921,7 +1950,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 317: { // 149 then 50
+              case 319: { // 149 then 50
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -1934,7 +1963,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 318: { // 150 then 50
+              case 320: { // 150 then 50
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -1947,7 +1976,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 319: { // 151 then 50
+              case 321: { // 151 then 50
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -1960,7 +1989,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 320: { // 152 then 50
+              case 322: { // 152 then 50
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -1973,7 +2002,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 321: { // 154 then 50
+              case 323: { // 154 then 50
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -1986,7 +2015,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 322: { // 155 then 50
+              case 324: { // 155 then 50
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -1999,7 +2028,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 323: { // 156 then 50
+              case 325: { // 156 then 50
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -2012,7 +2041,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 324: { // 148 then 104
+              case 326: { // 148 then 104
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2028,7 +2057,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 325: { // 149 then 104
+              case 327: { // 149 then 104
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2044,7 +2073,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 326: { // 150 then 104
+              case 328: { // 150 then 104
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2060,7 +2089,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 327: { // 151 then 104
+              case 329: { // 151 then 104
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2076,7 +2105,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 328: { // 152 then 104
+              case 330: { // 152 then 104
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2092,7 +2121,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 329: { // 154 then 104
+              case 331: { // 154 then 104
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -2108,7 +2137,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 330: { // 155 then 104
+              case 332: { // 155 then 104
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -2124,7 +2153,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 331: { // 156 then 104
+              case 333: { // 156 then 104
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -2140,7 +2169,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 332: { // 148 then 114
+              case 334: { // 148 then 114
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2154,7 +2183,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 333: { // 149 then 114
+              case 335: { // 149 then 114
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2168,7 +2197,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 334: { // 150 then 114
+              case 336: { // 150 then 114
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2182,7 +2211,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 335: { // 151 then 114
+              case 337: { // 151 then 114
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2196,7 +2225,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 336: { // 152 then 114
+              case 338: { // 152 then 114
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2210,7 +2239,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 337: { // 154 then 114
+              case 339: { // 154 then 114
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -2224,7 +2253,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 338: { // 155 then 114
+              case 340: { // 155 then 114
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -2238,7 +2267,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 339: { // 156 then 114
+              case 341: { // 156 then 114
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -2252,183 +2281,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 340: { // 148 then 8
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
-                  continue;
-                }
-              }
-              case 341: { // 149 then 8
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
-                  continue;
-                }
-              }
-              case 342: { // 150 then 8
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _T_A
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
-                  continue;
-                }
-              }
-              case 343: { // 151 then 8
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _T_A
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
-                  continue;
-                }
-              }
-              case 344: { // 152 then 8
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _T_A
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
-                  continue;
-                }
-              }
-              case 345: { // 154 then 8
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _T_A
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
-                  continue;
-                }
-              }
-              case 346: { // 155 then 8
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _T_A
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
-                  continue;
-                }
-              }
-              case 347: { // 156 then 8
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _T_A
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  pc = taken ? K[(pc + 10) | 0] : K[(pc + 11) | 0];
-                  continue;
-                }
-              }
-              case 348: { // 148 then 18
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A_EQ
-                  const equal = A === K[(pc + 3) | 0];
-                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
-                  continue;
-                }
-              }
-              case 349: { // 149 then 18
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A_EQ
-                  const equal = A === K[(pc + 3) | 0];
-                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
-                  continue;
-                }
-              }
-              case 350: { // 150 then 18
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _T_A_EQ
-                  const equal = A === K[(pc + 3) | 0];
-                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
-                  continue;
-                }
-              }
-              case 351: { // 151 then 18
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _T_A_EQ
-                  const equal = A === K[(pc + 3) | 0];
-                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
-                  continue;
-                }
-              }
-              case 352: { // 152 then 18
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _T_A_EQ
-                  const equal = A === K[(pc + 3) | 0];
-                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
-                  continue;
-                }
-              }
-              case 353: { // 154 then 18
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _T_A_EQ
-                  const equal = A === K[(pc + 3) | 0];
-                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
-                  continue;
-                }
-              }
-              case 354: { // 155 then 18
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _T_A_EQ
-                  const equal = A === K[(pc + 3) | 0];
-                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
-                  continue;
-                }
-              }
-              case 355: { // 156 then 18
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _T_A_EQ
-                  const equal = A === K[(pc + 3) | 0];
-                  pc = equal ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
-                  continue;
-                }
-              }
-              case 356: { // 148 then 146
+              case 342: { // 148 then 146
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2438,7 +2291,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 357: { // 148 then 144
+              case 343: { // 148 then 144
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2448,7 +2301,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 358: { // 149 then 146
+              case 344: { // 149 then 146
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2458,7 +2311,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 359: { // 149 then 144
+              case 345: { // 149 then 144
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2468,7 +2321,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 360: { // 150 then 146
+              case 346: { // 150 then 146
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2478,7 +2331,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 361: { // 150 then 144
+              case 347: { // 150 then 144
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2488,7 +2341,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 362: { // 151 then 146
+              case 348: { // 151 then 146
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2498,7 +2351,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 363: { // 151 then 144
+              case 349: { // 151 then 144
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2508,7 +2361,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 364: { // 152 then 146
+              case 350: { // 152 then 146
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2518,7 +2371,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 365: { // 152 then 144
+              case 351: { // 152 then 144
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2528,7 +2381,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 366: { // 153 then 146
+              case 352: { // 153 then 146
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -2538,7 +2391,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 367: { // 153 then 144
+              case 353: { // 153 then 144
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -2548,7 +2401,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 368: { // 154 then 146
+              case 354: { // 154 then 146
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -2558,7 +2411,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 369: { // 154 then 144
+              case 355: { // 154 then 144
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -2568,7 +2421,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 370: { // 155 then 146
+              case 356: { // 155 then 146
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -2578,7 +2431,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 371: { // 155 then 144
+              case 357: { // 155 then 144
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -2588,7 +2441,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 372: { // 156 then 146
+              case 358: { // 156 then 146
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -2598,7 +2451,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 373: { // 156 then 144
+              case 359: { // 156 then 144
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -2608,7 +2461,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 374: { // 157 then 146
+              case 360: { // 157 then 146
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -2618,7 +2471,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 375: { // 157 then 144
+              case 361: { // 157 then 144
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -2628,7 +2481,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 376: { // 142 then 158
+              case 362: { // 142 then 158
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2638,7 +2491,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 377: { // 142 then 159
+              case 363: { // 142 then 159
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2648,7 +2501,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 378: { // 142 then 160
+              case 364: { // 142 then 160
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2658,7 +2511,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 379: { // 142 then 161
+              case 365: { // 142 then 161
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2671,7 +2524,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 380: { // 142 then 162
+              case 366: { // 142 then 162
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2684,7 +2537,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 381: { // 142 then 163
+              case 367: { // 142 then 163
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2694,7 +2547,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 382: { // 142 then 164
+              case 368: { // 142 then 164
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2704,7 +2557,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 383: { // 142 then 165
+              case 369: { // 142 then 165
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2714,7 +2567,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 384: { // 142 then 166
+              case 370: { // 142 then 166
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2724,7 +2577,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 385: { // 142 then 167
+              case 371: { // 142 then 167
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2734,7 +2587,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 386: { // 158 then 146
+              case 372: { // 158 then 146
                 { // _ALU_X add
                   A = (A + X) | 0;
                 }
@@ -2744,7 +2597,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 387: { // 159 then 146
+              case 373: { // 159 then 146
                 { // _ALU_X sub
                   A = (A - X) | 0;
                 }
@@ -2754,7 +2607,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 388: { // 160 then 146
+              case 374: { // 160 then 146
                 { // _ALU_X mul
                   A = Math.imul(A, X);
                 }
@@ -2764,7 +2617,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 389: { // 161 then 146
+              case 375: { // 161 then 146
                 { // _ALU_X div
                   if (X === 0) {
                     break program;
@@ -2777,7 +2630,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 390: { // 162 then 146
+              case 376: { // 162 then 146
                 { // _ALU_X mod
                   if (X === 0) {
                     break program;
@@ -2790,7 +2643,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 391: { // 163 then 146
+              case 377: { // 163 then 146
                 { // _ALU_X and
                   A = A & X;
                 }
@@ -2800,7 +2653,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 392: { // 164 then 146
+              case 378: { // 164 then 146
                 { // _ALU_X or
                   A = A | X;
                 }
@@ -2810,7 +2663,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 393: { // 165 then 146
+              case 379: { // 165 then 146
                 { // _ALU_X xor
                   A = A ^ X;
                 }
@@ -2820,7 +2673,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 394: { // 166 then 146
+              case 380: { // 166 then 146
                 { // _ALU_X lsh (the low 5 bits, as the kernel)
                   A = A << X;
                 }
@@ -2830,7 +2683,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 395: { // 167 then 146
+              case 381: { // 167 then 146
                 { // _ALU_X rsh
                   A = (A >>> X) | 0;
                 }
@@ -2840,7 +2693,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 396: { // 0 then 4
+              case 382: { // 0 then 4
                 { // _NEED
                   if (B + (K[(pc + 1) | 0] >>> 0) > LE) {
                     break program;
@@ -2852,7 +2705,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 397: { // 4 then 133
+              case 383: { // 4 then 133
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2869,7 +2722,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 398: { // 4 then 134
+              case 384: { // 4 then 134
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2886,7 +2739,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 399: { // 4 then 135
+              case 385: { // 4 then 135
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2904,7 +2757,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 400: { // 4 then 175
+              case 386: { // 4 then 175
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2924,7 +2777,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 401: { // 4 then 176
+              case 387: { // 4 then 176
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2945,7 +2798,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 402: { // 4 then 177
+              case 388: { // 4 then 177
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2966,7 +2819,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 403: { // 146 then 142
+              case 389: { // 146 then 142
                 { // _TAX
                   X = A;
                 }
@@ -2976,7 +2829,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 404: { // 146 then 138
+              case 390: { // 146 then 138
                 { // _TAX
                   X = A;
                 }
@@ -2986,7 +2839,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 405: { // 146 then 140
+              case 391: { // 146 then 140
                 { // _TAX
                   X = A;
                 }
@@ -2996,7 +2849,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 406: { // 146 then 184
+              case 392: { // 146 then 184
                 { // _TAX
                   X = A;
                 }
@@ -3014,7 +2867,26 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 407: { // 138 then 146
+              case 393: { // 146 then 282
+                { // _TAX
+                  X = A;
+                }
+                { // _T_X_MEM (A = M[cell], then A op X, unsigned)
+                  A = S[K[(pc + 2) | 0]];
+                  const op = K[(pc + 3) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  const to = taken ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
+                  R = K[(to + 1) | 0] >>> 0;
+                  break program;
+                }
+              }
+              case 394: { // 138 then 146
                 { // _LD_LEN
                   A = W | 0;
                 }
@@ -3024,7 +2896,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 408: { // 138 then 144
+              case 395: { // 138 then 144
                 { // _LD_LEN
                   A = W | 0;
                 }
@@ -3034,7 +2906,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 409: { // 138 then 131
+              case 396: { // 138 then 131
                 { // _LD_LEN
                   A = W | 0;
                 }
@@ -3051,7 +2923,25 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 410: { // 144 then 4
+              case 397: { // 138 then 281
+                { // _LD_LEN
+                  A = W | 0;
+                }
+                { // _T_X (A op X, unsigned)
+                  const op = K[(pc + 2) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  const to = taken ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
+                  R = K[(to + 1) | 0] >>> 0;
+                  break program;
+                }
+              }
+              case 398: { // 144 then 4
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -3061,7 +2951,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 411: { // 144 then 138
+              case 399: { // 144 then 138
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -3071,7 +2961,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 412: { // 144 then 172
+              case 400: { // 144 then 172
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -3086,7 +2976,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 413: { // 144 then 173
+              case 401: { // 144 then 173
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -3102,7 +2992,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 414: { // 144 then 174
+              case 402: { // 144 then 174
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -3118,7 +3008,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 415: { // 140 then 131
+              case 403: { // 140 then 131
                 { // _LD_IMM
                   A = K[(pc + 1) | 0];
                 }
@@ -3135,7 +3025,25 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 416: { // 133 then 4
+              case 404: { // 140 then 281
+                { // _LD_IMM
+                  A = K[(pc + 1) | 0];
+                }
+                { // _T_X (A op X, unsigned)
+                  const op = K[(pc + 3) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  const to = taken ? K[(pc + 4) | 0] : K[(pc + 5) | 0];
+                  R = K[(to + 1) | 0] >>> 0;
+                  break program;
+                }
+              }
+              case 405: { // 133 then 4
                 { // _LD_IND_B (x + k ≥ 0 here, else in _step)
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3149,7 +3057,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 417: { // 133 then 144
+              case 406: { // 133 then 144
                 { // _LD_IND_B (x + k ≥ 0 here, else in _step)
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3163,7 +3071,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 418: { // 134 then 4
+              case 407: { // 134 then 4
                 { // _LD_IND_H
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3177,7 +3085,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 419: { // 134 then 144
+              case 408: { // 134 then 144
                 { // _LD_IND_H
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3191,7 +3099,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 420: { // 135 then 4
+              case 409: { // 135 then 4
                 { // _LD_IND_W
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3206,7 +3114,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 421: { // 135 then 144
+              case 410: { // 135 then 144
                 { // _LD_IND_W
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3221,7 +3129,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 422: { // 178 then 142
+              case 411: { // 178 then 142
                 { // _FIELD_IND_B_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3238,7 +3146,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 423: { // 178 then 184
+              case 412: { // 178 then 184
                 { // _FIELD_IND_B_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3263,7 +3171,33 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 424: { // 179 then 142
+              case 413: { // 178 then 282
+                { // _FIELD_IND_B_X
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  const i = B + o;
+                  if (i + 1 > LE) {
+                    break program;
+                  }
+                  A = (((P[i] >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                  X = A;
+                }
+                { // _T_X_MEM (A = M[cell], then A op X, unsigned)
+                  A = S[K[(pc + 7) | 0]];
+                  const op = K[(pc + 8) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  const to = taken ? K[(pc + 9) | 0] : K[(pc + 10) | 0];
+                  R = K[(to + 1) | 0] >>> 0;
+                  break program;
+                }
+              }
+              case 414: { // 179 then 142
                 { // _FIELD_IND_H_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3281,7 +3215,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 425: { // 179 then 184
+              case 415: { // 179 then 184
                 { // _FIELD_IND_H_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3307,7 +3241,34 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 426: { // 180 then 142
+              case 416: { // 179 then 282
+                { // _FIELD_IND_H_X
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  const i = B + o;
+                  if (i + 2 > LE) {
+                    break program;
+                  }
+                  A = (((((P[i] << 8) | P[(i + 1) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) +
+                    K[(pc + 5) | 0]) | 0;
+                  X = A;
+                }
+                { // _T_X_MEM (A = M[cell], then A op X, unsigned)
+                  A = S[K[(pc + 7) | 0]];
+                  const op = K[(pc + 8) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  const to = taken ? K[(pc + 9) | 0] : K[(pc + 10) | 0];
+                  R = K[(to + 1) | 0] >>> 0;
+                  break program;
+                }
+              }
+              case 417: { // 180 then 142
                 { // _FIELD_IND_W_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3325,7 +3286,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 427: { // 180 then 184
+              case 418: { // 180 then 184
                 { // _FIELD_IND_W_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3349,6 +3310,33 @@ export function _executorArithmetic(
                     : (A & X) !== 0;
                   pc = taken ? K[(pc + 9) | 0] : K[(pc + 10) | 0];
                   continue;
+                }
+              }
+              case 419: { // 180 then 282
+                { // _FIELD_IND_W_X
+                  const o = (X + K[(pc + 1) | 0]) | 0;
+                  if (o < 0) break fast;
+                  const i = B + o;
+                  if (i + 4 > LE) {
+                    break program;
+                  }
+                  A = (((((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
+                    P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0]) + K[(pc + 5) | 0]) | 0;
+                  X = A;
+                }
+                { // _T_X_MEM (A = M[cell], then A op X, unsigned)
+                  A = S[K[(pc + 7) | 0]];
+                  const op = K[(pc + 8) | 0];
+                  const taken = op === 0x10 // BPF_JEQ
+                    ? A === X
+                    : op === 0x20 // BPF_JGT
+                    ? (A >>> 0) > (X >>> 0)
+                    : op === 0x30 // BPF_JGE
+                    ? (A >>> 0) >= (X >>> 0)
+                    : (A & X) !== 0;
+                  const to = taken ? K[(pc + 9) | 0] : K[(pc + 10) | 0];
+                  R = K[(to + 1) | 0] >>> 0;
+                  break program;
                 }
               }
               // END GENERATED

@@ -6,8 +6,9 @@
  * ALU then `tax` or `st`, `ld M[c]` then ALU with X, the moves of tcpdump's
  * binary arithmetic and `ldx msh` then `[x + k]`), with K values and
  * packet bytes that cross 2^31 (unsigned division, `>>>`, compares), every
- * packet length to 40, three contexts. Every pair must be laid out at least
- * once.
+ * packet length to 40, three contexts; tests of A against X that return
+ * (`_RETURNING_TESTS`), alone and second in a pair. Every fused number must
+ * be laid out at least once.
  */
 import assert from "node:assert/strict";
 import { interpret } from "./interpret.ts";
@@ -15,8 +16,15 @@ import { validate } from "./validate.ts";
 import { compile } from "./compile.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
-import { _encodeDispatch, _LD_MEM } from "./_dispatch_code.ts";
-import { _fuseArithmetic, _FUSED_FIRST, _FUSED_PAIRS } from "./_dispatch_fused.ts";
+import { _encodeDispatch, _LD_MEM, _T_X } from "./_dispatch_code.ts";
+import {
+  _fuseArithmetic,
+  _FUSED_FIRST,
+  _FUSED_PAIRS,
+  _FUSED_PAIRS_FIRST,
+  _RETURNING_TESTS,
+  _T_X_RET,
+} from "./_dispatch_fused.ts";
 import { _operationWidth } from "./_dispatch_walk.ts";
 import { _ARITHMETIC_LEFT_OUT, _executorArithmetic } from "./_execute_arith.ts";
 import type { Instruction } from "./instruction.ts";
@@ -193,7 +201,10 @@ Deno.test("the arithmetic loop's fused pairs agree with interpret(), and each pa
     }
     agrees(program, fused, data);
   }
-  const missing = _FUSED_PAIRS.filter((_, i) => !seen.has(_FUSED_FIRST + i));
+  const missing = [
+    ..._RETURNING_TESTS.filter((_, i) => !seen.has(_FUSED_FIRST + i)).map(([test]) => [test, 6]),
+    ..._FUSED_PAIRS.filter((_, i) => !seen.has(_FUSED_PAIRS_FIRST + i)),
+  ];
   assert.deepEqual(missing.map(([a, b]) => `${a}>${b}`).join(" "), "", "pairs never laid out");
 });
 
@@ -211,7 +222,7 @@ Deno.test("compile() with the closure strategy agrees with interpret() on arithm
   }
 });
 
-Deno.test("_fuseArithmetic() renumbers only pair starts, and leaves programs of left-out cases alone", () => {
+Deno.test("_fuseArithmetic() renumbers pair starts and returning tests only, and leaves programs of left-out cases alone", () => {
   // ld M[1]; sub x — the pair's first operation takes the fused number, the second keeps its own.
   const code = _encodeDispatch(
     _lower([op(0x01, 4), op(0x00, 9), op(0x02, 1), op(0x60, 1), op(0x1c), op(0x16)]),
@@ -223,6 +234,13 @@ Deno.test("_fuseArithmetic() renumbers only pair starts, and leaves programs of 
     ...code.slice(0, at),
     ...code.slice(at + 1),
   ]);
+  // `jgt x` whose targets both `ret #k` takes its returning form; with `ret a` on one, not.
+  const test = (last: Instruction) =>
+    _encodeDispatch(_lower([op(0x01, 4), op(0x80), op(0x3d, 0, 0, 1), op(0x06, 1), last]));
+  const returning = test(op(0x06, 2));
+  assert.ok(_fuseArithmetic(returning, LEFT_OUT)!.includes(_T_X_RET));
+  assert.ok(returning.includes(_T_X));
+  assert.ok(!(_fuseArithmetic(test(op(0x16)), LEFT_OUT)?.includes(_T_X_RET) ?? false));
   // A program whose only operations are left out (or pair with nothing) is not fused.
   assert.equal(_fuseArithmetic(Int32Array.of(5, 1), LEFT_OUT), undefined);
   assert.equal(_fuseArithmetic(code, new Set([code[0]])), undefined);

@@ -12,7 +12,7 @@ import { _ancillary } from "./_ancillary.ts";
 import { _loadIndex, _readBigEndian } from "./_packet_access.ts";
 import { REG_A, REG_X, RESULT } from "./_execute_state.ts";
 import { _FALSE_RETURNS, _RET_PAIR, _TRUE_RETURNS } from "./_dispatch_code.ts";
-import { _FUSED_FIRST, _FUSED_PAIRS } from "./_dispatch_fused.ts";
+import { _firstOperation } from "./_dispatch_fused.ts";
 
 /** Ends the run with `value`: stored as the result, signalled by -1. */
 function _end(S: Int32Array, value: number): number {
@@ -42,7 +42,7 @@ export function _step(
 ): number {
   let A = S[REG_A];
   let X = S[REG_X];
-  const number = code[pc] < _FUSED_FIRST ? code[pc] : _FUSED_PAIRS[code[pc] - _FUSED_FIRST][0];
+  const number = _firstOperation(code[pc]);
   switch (number) {
     case 130: // _T_NEG
     case 12: // _T_IND_B
