@@ -27,8 +27,10 @@ import {
   _FUSED_FIRST,
   _FUSED_PAIRS,
   _FUSED_PAIRS_FIRST,
+  _keepsEtherTypePrefix,
   _RETURNING_TESTS,
 } from "../src/bpf/_dispatch_fused.ts";
+import { _T_H_EQ2_THEN, _T_H_EQ_THEN } from "../src/bpf/_dispatch_code.ts";
 
 /** The loop's source, and the file its arithmetic copy is written to. */
 export const EXECUTE_FILE = new URL("../src/bpf/_execute.ts", import.meta.url);
@@ -61,6 +63,13 @@ const HEADER = `/**
  */
 export function keptCase(op: number): boolean {
   return op < 128 || op === 129 || (op >= 186 && op <= 188);
+}
+
+/** Whether a group starts with an ether-type prefix that the copy leaves out (`_keepsEtherTypePrefix`). */
+function isPrefixLeftOut(ops: readonly number[]): boolean {
+  const [prefix, follower] = ops;
+  return prefix >= _T_H_EQ_THEN && prefix < _T_H_EQ2_THEN && follower !== undefined &&
+    !_keepsEtherTypePrefix(follower);
 }
 
 /** The source lines of a case's group of labels, and of its body, in `lines`. */
@@ -166,8 +175,14 @@ export function arithSource(execute: string): string {
   const leftOut: number[] = [];
   let group: { ops: number[]; lines: string[] } = { ops: [], lines: [] };
   const close = () => {
-    if (group.ops.some(keptCase)) kept.push(...group.lines);
-    else leftOut.push(...group.ops);
+    if (!group.ops.some(keptCase)) leftOut.push(...group.ops);
+    else if (isPrefixLeftOut(group.ops)) {
+      // The ether-type prefix (first) falls into the test after it: that test's case stays.
+      leftOut.push(group.ops[0]);
+      kept.push(
+        ...group.lines.slice(group.lines.findIndex((l, i) => i > 0 && /^\s*case \d+:/.test(l))),
+      );
+    } else kept.push(...group.lines);
     group = { ops: [], lines: [] };
   };
   for (const line of lines.slice(begin + 1, end)) {

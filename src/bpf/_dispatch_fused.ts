@@ -36,10 +36,15 @@ import {
   _ST,
   _T_A,
   _T_A_EQ,
+  _T_B_EQ,
+  _T_B_EQ2,
+  _T_H_EQ,
   _T_H_EQ2_THEN,
+  _T_H_EQ_THEN,
   _T_X,
   _T_X_MEM,
   _TAX,
+  _TRUE_RETURNS,
 } from "./_dispatch_code.ts";
 import { _operationWidth } from "./_dispatch_walk.ts";
 
@@ -81,6 +86,22 @@ export const _T_X_RET = _FUSED_FIRST;
 export const _T_X_MEM_RET = _FUSED_FIRST + 1;
 /** The first fused pair's number. */
 export const _FUSED_PAIRS_FIRST = _FUSED_FIRST + _RETURNING_TESTS.length;
+
+/**
+ * Whether the arithmetic loop keeps the case of a `_T_H_EQ retfalse` that
+ * falls into the next operation's (`_T_H_EQ_THEN + i`, the ether type before
+ * `follower`): only before the IPv4 protocol's tests (`_T_B_EQ`, `_T_B_EQ2`
+ * in their forms), tcpdump's `tcp`/`udp` prefix; the others (a quarter of
+ * the loop's room) run as a plain `_T_H_EQ retfalse` there ({@linkcode
+ * _fuseArithmetic}), one dispatch more.
+ */
+export function _keepsEtherTypePrefix(follower: number): boolean {
+  const forms = [0, _RET_PAIR, _TRUE_RETURNS, _FALSE_RETURNS];
+  return forms.some((form) => follower === _T_B_EQ + form || follower === _T_B_EQ2 + form);
+}
+
+/** `_T_H_EQ retfalse` whose true edge is the next operation: the ether-type prefixes as plain tests. */
+const ETHER_TYPE_TEST = _T_H_EQ + _FALSE_RETURNS;
 
 /** The three sizes (B/H/W) of an operation from `first`. */
 const sizes = (first: number) => [first, first + 1, first + 2];
@@ -124,7 +145,9 @@ export const _FUSED_PAIRS: readonly (readonly [number, number])[] = [
   ),
   ...tenFrom(_ALU_K).flatMap((alu) => [_TAX, _ST].map((next) => [alu, next] as const)),
   ...tenFrom(_ALU_X).map((alu) => [_LD_MEM, alu] as const),
-  ...tenFrom(_ALU_X).map((alu) => [alu, _TAX] as const),
+  ...tenFrom(_ALU_X).flatMap((alu) =>
+    [_TAX, _T_A + _RET_PAIR, _T_A + _FALSE_RETURNS].map((next) => [alu, next] as const)
+  ),
   ...MOVES,
 ];
 
@@ -149,7 +172,9 @@ const RETURNING = new Map(_RETURNING_TESTS.map(([op, t, f], i) => [op, [t, f, _F
  * renumbered as its returning form, then each operation that a fused pair
  * starts (with the next one as renumbered, else as laid out) as that pair
  * (the rest unchanged, every operation in its place), for the arithmetic
- * loop; `undefined` when nothing is renumbered or when the program
+ * loop, and each ether-type prefix the loop leaves out as its plain test
+ * ({@linkcode _keepsEtherTypePrefix}); `undefined` when no pair or
+ * returning test is found or when the program
  * uses an operation the arithmetic loop leaves out (`leftOut`: it then runs
  * the shared loop, as laid out). Each first operation of a pair continues
  * with the next one laid out, so any two in a row may be fused.
@@ -159,11 +184,14 @@ export function _fuseArithmetic(
   leftOut: ReadonlySet<number>,
 ): Int32Array | undefined {
   const starts: number[] = [];
-  for (let pc = 0; pc < code.length; pc += _operationWidth(code, pc)) {
-    if (leftOut.has(code[pc])) return undefined;
-    starts.push(pc);
-  }
   const fused = code.slice();
+  for (let pc = 0; pc < code.length; pc += _operationWidth(code, pc)) {
+    starts.push(pc);
+    if (!leftOut.has(code[pc])) continue;
+    const prefix = code[pc] >= _T_H_EQ_THEN && code[pc] < _T_H_EQ2_THEN;
+    if (!prefix) return undefined;
+    fused[pc] = ETHER_TYPE_TEST; // the same operands; its true edge is the next operation
+  }
   let changed = 0;
   const returns = (target: number) => target >= 0 && code[target] === _RET;
   for (const pc of starts) {

@@ -27,6 +27,30 @@ import { _step } from "./_execute_step.ts";
 
 /** The generated cases of `_execute.ts` that this copy leaves out (programs using one run the shared loop). */
 export const _ARITHMETIC_LEFT_OUT: readonly number[] = [
+  221,
+  222,
+  225,
+  226,
+  231,
+  233,
+  205,
+  206,
+  209,
+  210,
+  213,
+  214,
+  223,
+  224,
+  227,
+  228,
+  207,
+  208,
+  211,
+  212,
+  215,
+  216,
+  232,
+  234,
   189,
   235,
   190,
@@ -49,6 +73,10 @@ export const _ARITHMETIC_LEFT_OUT: readonly number[] = [
   240,
   203,
   204,
+  241,
+  242,
+  243,
+  244,
   245,
   246,
   247,
@@ -201,17 +229,6 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 221: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 16: { // _T_H_EQ
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) break program;
@@ -220,17 +237,6 @@ export function _executorArithmetic(
                 pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
                 continue;
               }
-              case 222: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 48: { // _T_H_EQ ret
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) break program;
@@ -242,17 +248,6 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 225: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 17: { // _T_W_EQ
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) break program;
@@ -261,17 +256,6 @@ export function _executorArithmetic(
                 pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
                 continue;
               }
-              case 226: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 49: { // _T_W_EQ ret
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) break program;
@@ -318,17 +302,6 @@ export function _executorArithmetic(
                   : K[(pc + 6) | 0];
                 continue;
               }
-              case 231: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 23: { // _T_H_EQ2
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) break program;
@@ -340,17 +313,6 @@ export function _executorArithmetic(
                   : K[(pc + 6) | 0];
                 continue;
               }
-              case 233: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 24: { // _T_W_EQ2
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) break program;
@@ -370,17 +332,6 @@ export function _executorArithmetic(
                   : K[(pc + 5) | 0];
                 continue;
               }
-              case 205: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 9: { // _T_B
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -390,17 +341,6 @@ export function _executorArithmetic(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
-              case 206: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 41: { // _T_B ret
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -414,17 +354,6 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 209: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 10: { // _T_H
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -434,17 +363,6 @@ export function _executorArithmetic(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
-              case 210: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 42: { // _T_H ret
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -458,17 +376,6 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 213: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 11: { // _T_W
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -479,17 +386,6 @@ export function _executorArithmetic(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
-              case 214: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 43: { // _T_W ret
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -734,17 +630,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 3) | 0];
                 continue;
               }
-              case 223: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 80: { // _T_H_EQ rettrue
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) break program;
@@ -757,17 +642,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 4) | 0];
                 continue;
               }
-              case 224: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 112: { // _T_H_EQ retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) break program;
@@ -780,17 +654,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 3) | 0];
                 continue;
               }
-              case 227: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 81: { // _T_W_EQ rettrue
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) break program;
@@ -803,17 +666,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 4) | 0];
                 continue;
               }
-              case 228: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 113: { // _T_W_EQ retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) break program;
@@ -844,17 +696,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 2) | 0];
                 continue;
               }
-              case 207: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 73: { // _T_B rettrue
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -868,17 +709,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
-              case 208: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 105: { // _T_B retfalse
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -892,17 +722,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
-              case 211: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 74: { // _T_H rettrue
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -916,17 +735,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
-              case 212: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 106: { // _T_H retfalse
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -940,17 +748,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
-              case 215: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 75: { // _T_W rettrue
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -965,17 +762,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
-              case 216: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 107: { // _T_W retfalse
                 if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
                 const i = B + K[(pc + 1) | 0];
@@ -1228,17 +1014,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 5) | 0];
                 continue;
               }
-              case 232: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 119: { // _T_H_EQ2 retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 2 > LE) break program;
@@ -1254,17 +1029,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 5) | 0];
                 continue;
               }
-              case 234: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 120: { // _T_W_EQ2 retfalse
                 const i = B + K[(pc + 1) | 0];
                 if (i + 4 > LE) break program;
@@ -1292,17 +1056,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 4) | 0];
                 continue;
               }
-              case 241: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 129: { // _T_LEN
                 A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
                 const taken =
@@ -1310,17 +1063,6 @@ export function _executorArithmetic(
                 pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
-              case 242: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 186: { // _T_LEN ret
                 A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
                 const d = ((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) | 0;
@@ -1332,17 +1074,6 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 243: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 187: { // _T_LEN rettrue
                 A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
                 const taken =
@@ -1354,17 +1085,6 @@ export function _executorArithmetic(
                 pc = K[(pc + 9) | 0];
                 continue;
               }
-              case 244: { // then the next operation's case: _T_H_EQ retfalse
-                const i = B + K[(pc + 1) | 0];
-                if (i + 2 > LE) break program;
-                A = (P[i] << 8) | P[(i + 1) | 0];
-                if (A !== K[(pc + 2) | 0]) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = (pc + 5) | 0;
-              }
-              // falls through
               case 188: { // _T_LEN retfalse
                 A = (W >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
                 const taken =
@@ -2597,7 +2317,40 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 373: { // 159 then 146
+              case 373: { // 158 then 40
+                { // _ALU_X add
+                  A = (A + X) | 0;
+                }
+                { // _T_A ret
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const d = ((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) | 0;
+                  const s = K[(pc + 8) | 0];
+                  const t = K[(pc + 9) | 0];
+                  {
+                    R =
+                      (t ^ ((t ^ K[(pc + 10) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                      0;
+                    break program;
+                  }
+                }
+              }
+              case 374: { // 158 then 104
+                { // _ALU_X add
+                  A = (A + X) | 0;
+                }
+                { // _T_A retfalse
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const taken =
+                    (((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) >>> 0) <= (K[(pc + 8) | 0] >>> 0);
+                  if (!taken) {
+                    R = K[(pc + 10) | 0] >>> 0;
+                    break program;
+                  }
+                  pc = K[(pc + 9) | 0];
+                  continue;
+                }
+              }
+              case 375: { // 159 then 146
                 { // _ALU_X sub
                   A = (A - X) | 0;
                 }
@@ -2607,7 +2360,40 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 374: { // 160 then 146
+              case 376: { // 159 then 40
+                { // _ALU_X sub
+                  A = (A - X) | 0;
+                }
+                { // _T_A ret
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const d = ((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) | 0;
+                  const s = K[(pc + 8) | 0];
+                  const t = K[(pc + 9) | 0];
+                  {
+                    R =
+                      (t ^ ((t ^ K[(pc + 10) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                      0;
+                    break program;
+                  }
+                }
+              }
+              case 377: { // 159 then 104
+                { // _ALU_X sub
+                  A = (A - X) | 0;
+                }
+                { // _T_A retfalse
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const taken =
+                    (((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) >>> 0) <= (K[(pc + 8) | 0] >>> 0);
+                  if (!taken) {
+                    R = K[(pc + 10) | 0] >>> 0;
+                    break program;
+                  }
+                  pc = K[(pc + 9) | 0];
+                  continue;
+                }
+              }
+              case 378: { // 160 then 146
                 { // _ALU_X mul
                   A = Math.imul(A, X);
                 }
@@ -2617,7 +2403,40 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 375: { // 161 then 146
+              case 379: { // 160 then 40
+                { // _ALU_X mul
+                  A = Math.imul(A, X);
+                }
+                { // _T_A ret
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const d = ((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) | 0;
+                  const s = K[(pc + 8) | 0];
+                  const t = K[(pc + 9) | 0];
+                  {
+                    R =
+                      (t ^ ((t ^ K[(pc + 10) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                      0;
+                    break program;
+                  }
+                }
+              }
+              case 380: { // 160 then 104
+                { // _ALU_X mul
+                  A = Math.imul(A, X);
+                }
+                { // _T_A retfalse
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const taken =
+                    (((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) >>> 0) <= (K[(pc + 8) | 0] >>> 0);
+                  if (!taken) {
+                    R = K[(pc + 10) | 0] >>> 0;
+                    break program;
+                  }
+                  pc = K[(pc + 9) | 0];
+                  continue;
+                }
+              }
+              case 381: { // 161 then 146
                 { // _ALU_X div
                   if (X === 0) {
                     break program;
@@ -2630,7 +2449,46 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 376: { // 162 then 146
+              case 382: { // 161 then 40
+                { // _ALU_X div
+                  if (X === 0) {
+                    break program;
+                  }
+                  A = ((A >>> 0) / (X >>> 0)) | 0;
+                }
+                { // _T_A ret
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const d = ((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) | 0;
+                  const s = K[(pc + 8) | 0];
+                  const t = K[(pc + 9) | 0];
+                  {
+                    R =
+                      (t ^ ((t ^ K[(pc + 10) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                      0;
+                    break program;
+                  }
+                }
+              }
+              case 383: { // 161 then 104
+                { // _ALU_X div
+                  if (X === 0) {
+                    break program;
+                  }
+                  A = ((A >>> 0) / (X >>> 0)) | 0;
+                }
+                { // _T_A retfalse
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const taken =
+                    (((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) >>> 0) <= (K[(pc + 8) | 0] >>> 0);
+                  if (!taken) {
+                    R = K[(pc + 10) | 0] >>> 0;
+                    break program;
+                  }
+                  pc = K[(pc + 9) | 0];
+                  continue;
+                }
+              }
+              case 384: { // 162 then 146
                 { // _ALU_X mod
                   if (X === 0) {
                     break program;
@@ -2643,7 +2501,46 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 377: { // 163 then 146
+              case 385: { // 162 then 40
+                { // _ALU_X mod
+                  if (X === 0) {
+                    break program;
+                  }
+                  A = ((A >>> 0) % (X >>> 0)) | 0;
+                }
+                { // _T_A ret
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const d = ((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) | 0;
+                  const s = K[(pc + 8) | 0];
+                  const t = K[(pc + 9) | 0];
+                  {
+                    R =
+                      (t ^ ((t ^ K[(pc + 10) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                      0;
+                    break program;
+                  }
+                }
+              }
+              case 386: { // 162 then 104
+                { // _ALU_X mod
+                  if (X === 0) {
+                    break program;
+                  }
+                  A = ((A >>> 0) % (X >>> 0)) | 0;
+                }
+                { // _T_A retfalse
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const taken =
+                    (((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) >>> 0) <= (K[(pc + 8) | 0] >>> 0);
+                  if (!taken) {
+                    R = K[(pc + 10) | 0] >>> 0;
+                    break program;
+                  }
+                  pc = K[(pc + 9) | 0];
+                  continue;
+                }
+              }
+              case 387: { // 163 then 146
                 { // _ALU_X and
                   A = A & X;
                 }
@@ -2653,7 +2550,40 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 378: { // 164 then 146
+              case 388: { // 163 then 40
+                { // _ALU_X and
+                  A = A & X;
+                }
+                { // _T_A ret
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const d = ((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) | 0;
+                  const s = K[(pc + 8) | 0];
+                  const t = K[(pc + 9) | 0];
+                  {
+                    R =
+                      (t ^ ((t ^ K[(pc + 10) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                      0;
+                    break program;
+                  }
+                }
+              }
+              case 389: { // 163 then 104
+                { // _ALU_X and
+                  A = A & X;
+                }
+                { // _T_A retfalse
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const taken =
+                    (((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) >>> 0) <= (K[(pc + 8) | 0] >>> 0);
+                  if (!taken) {
+                    R = K[(pc + 10) | 0] >>> 0;
+                    break program;
+                  }
+                  pc = K[(pc + 9) | 0];
+                  continue;
+                }
+              }
+              case 390: { // 164 then 146
                 { // _ALU_X or
                   A = A | X;
                 }
@@ -2663,7 +2593,40 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 379: { // 165 then 146
+              case 391: { // 164 then 40
+                { // _ALU_X or
+                  A = A | X;
+                }
+                { // _T_A ret
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const d = ((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) | 0;
+                  const s = K[(pc + 8) | 0];
+                  const t = K[(pc + 9) | 0];
+                  {
+                    R =
+                      (t ^ ((t ^ K[(pc + 10) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                      0;
+                    break program;
+                  }
+                }
+              }
+              case 392: { // 164 then 104
+                { // _ALU_X or
+                  A = A | X;
+                }
+                { // _T_A retfalse
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const taken =
+                    (((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) >>> 0) <= (K[(pc + 8) | 0] >>> 0);
+                  if (!taken) {
+                    R = K[(pc + 10) | 0] >>> 0;
+                    break program;
+                  }
+                  pc = K[(pc + 9) | 0];
+                  continue;
+                }
+              }
+              case 393: { // 165 then 146
                 { // _ALU_X xor
                   A = A ^ X;
                 }
@@ -2673,7 +2636,40 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 380: { // 166 then 146
+              case 394: { // 165 then 40
+                { // _ALU_X xor
+                  A = A ^ X;
+                }
+                { // _T_A ret
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const d = ((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) | 0;
+                  const s = K[(pc + 8) | 0];
+                  const t = K[(pc + 9) | 0];
+                  {
+                    R =
+                      (t ^ ((t ^ K[(pc + 10) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                      0;
+                    break program;
+                  }
+                }
+              }
+              case 395: { // 165 then 104
+                { // _ALU_X xor
+                  A = A ^ X;
+                }
+                { // _T_A retfalse
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const taken =
+                    (((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) >>> 0) <= (K[(pc + 8) | 0] >>> 0);
+                  if (!taken) {
+                    R = K[(pc + 10) | 0] >>> 0;
+                    break program;
+                  }
+                  pc = K[(pc + 9) | 0];
+                  continue;
+                }
+              }
+              case 396: { // 166 then 146
                 { // _ALU_X lsh (the low 5 bits, as the kernel)
                   A = A << X;
                 }
@@ -2683,7 +2679,40 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 381: { // 167 then 146
+              case 397: { // 166 then 40
+                { // _ALU_X lsh (the low 5 bits, as the kernel)
+                  A = A << X;
+                }
+                { // _T_A ret
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const d = ((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) | 0;
+                  const s = K[(pc + 8) | 0];
+                  const t = K[(pc + 9) | 0];
+                  {
+                    R =
+                      (t ^ ((t ^ K[(pc + 10) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                      0;
+                    break program;
+                  }
+                }
+              }
+              case 398: { // 166 then 104
+                { // _ALU_X lsh (the low 5 bits, as the kernel)
+                  A = A << X;
+                }
+                { // _T_A retfalse
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const taken =
+                    (((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) >>> 0) <= (K[(pc + 8) | 0] >>> 0);
+                  if (!taken) {
+                    R = K[(pc + 10) | 0] >>> 0;
+                    break program;
+                  }
+                  pc = K[(pc + 9) | 0];
+                  continue;
+                }
+              }
+              case 399: { // 167 then 146
                 { // _ALU_X rsh
                   A = (A >>> X) | 0;
                 }
@@ -2693,7 +2722,40 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 382: { // 0 then 4
+              case 400: { // 167 then 40
+                { // _ALU_X rsh
+                  A = (A >>> X) | 0;
+                }
+                { // _T_A ret
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const d = ((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) | 0;
+                  const s = K[(pc + 8) | 0];
+                  const t = K[(pc + 9) | 0];
+                  {
+                    R =
+                      (t ^ ((t ^ K[(pc + 10) | 0]) & (((~s & d) | (~(s ^ d) & (s - d))) >> 31))) >>>
+                      0;
+                    break program;
+                  }
+                }
+              }
+              case 401: { // 167 then 104
+                { // _ALU_X rsh
+                  A = (A >>> X) | 0;
+                }
+                { // _T_A retfalse
+                  A = (A >>> K[(pc + 4) | 0]) & K[(pc + 5) | 0];
+                  const taken =
+                    (((A & K[(pc + 6) | 0]) - K[(pc + 7) | 0]) >>> 0) <= (K[(pc + 8) | 0] >>> 0);
+                  if (!taken) {
+                    R = K[(pc + 10) | 0] >>> 0;
+                    break program;
+                  }
+                  pc = K[(pc + 9) | 0];
+                  continue;
+                }
+              }
+              case 402: { // 0 then 4
                 { // _NEED
                   if (B + (K[(pc + 1) | 0] >>> 0) > LE) {
                     break program;
@@ -2705,7 +2767,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 383: { // 4 then 133
+              case 403: { // 4 then 133
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2722,7 +2784,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 384: { // 4 then 134
+              case 404: { // 4 then 134
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2739,7 +2801,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 385: { // 4 then 135
+              case 405: { // 4 then 135
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2757,7 +2819,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 386: { // 4 then 175
+              case 406: { // 4 then 175
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2777,7 +2839,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 387: { // 4 then 176
+              case 407: { // 4 then 176
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2798,7 +2860,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 388: { // 4 then 177
+              case 408: { // 4 then 177
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2819,7 +2881,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 389: { // 146 then 142
+              case 409: { // 146 then 142
                 { // _TAX
                   X = A;
                 }
@@ -2829,7 +2891,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 390: { // 146 then 138
+              case 410: { // 146 then 138
                 { // _TAX
                   X = A;
                 }
@@ -2839,7 +2901,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 391: { // 146 then 140
+              case 411: { // 146 then 140
                 { // _TAX
                   X = A;
                 }
@@ -2849,7 +2911,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 392: { // 146 then 184
+              case 412: { // 146 then 184
                 { // _TAX
                   X = A;
                 }
@@ -2867,7 +2929,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 393: { // 146 then 282
+              case 413: { // 146 then 282
                 { // _TAX
                   X = A;
                 }
@@ -2886,7 +2948,7 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 394: { // 138 then 146
+              case 414: { // 138 then 146
                 { // _LD_LEN
                   A = W | 0;
                 }
@@ -2896,7 +2958,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 395: { // 138 then 144
+              case 415: { // 138 then 144
                 { // _LD_LEN
                   A = W | 0;
                 }
@@ -2906,7 +2968,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 396: { // 138 then 131
+              case 416: { // 138 then 131
                 { // _LD_LEN
                   A = W | 0;
                 }
@@ -2923,7 +2985,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 397: { // 138 then 281
+              case 417: { // 138 then 281
                 { // _LD_LEN
                   A = W | 0;
                 }
@@ -2941,7 +3003,7 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 398: { // 144 then 4
+              case 418: { // 144 then 4
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -2951,7 +3013,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 399: { // 144 then 138
+              case 419: { // 144 then 138
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -2961,7 +3023,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 400: { // 144 then 172
+              case 420: { // 144 then 172
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -2976,7 +3038,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 401: { // 144 then 173
+              case 421: { // 144 then 173
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -2992,7 +3054,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 402: { // 144 then 174
+              case 422: { // 144 then 174
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -3008,7 +3070,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 403: { // 140 then 131
+              case 423: { // 140 then 131
                 { // _LD_IMM
                   A = K[(pc + 1) | 0];
                 }
@@ -3025,7 +3087,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 404: { // 140 then 281
+              case 424: { // 140 then 281
                 { // _LD_IMM
                   A = K[(pc + 1) | 0];
                 }
@@ -3043,7 +3105,7 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 405: { // 133 then 4
+              case 425: { // 133 then 4
                 { // _LD_IND_B (x + k ≥ 0 here, else in _step)
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3057,7 +3119,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 406: { // 133 then 144
+              case 426: { // 133 then 144
                 { // _LD_IND_B (x + k ≥ 0 here, else in _step)
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3071,7 +3133,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 407: { // 134 then 4
+              case 427: { // 134 then 4
                 { // _LD_IND_H
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3085,7 +3147,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 408: { // 134 then 144
+              case 428: { // 134 then 144
                 { // _LD_IND_H
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3099,7 +3161,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 409: { // 135 then 4
+              case 429: { // 135 then 4
                 { // _LD_IND_W
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3114,7 +3176,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 410: { // 135 then 144
+              case 430: { // 135 then 144
                 { // _LD_IND_W
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3129,7 +3191,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 411: { // 178 then 142
+              case 431: { // 178 then 142
                 { // _FIELD_IND_B_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3146,7 +3208,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 412: { // 178 then 184
+              case 432: { // 178 then 184
                 { // _FIELD_IND_B_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3171,7 +3233,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 413: { // 178 then 282
+              case 433: { // 178 then 282
                 { // _FIELD_IND_B_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3197,7 +3259,7 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 414: { // 179 then 142
+              case 434: { // 179 then 142
                 { // _FIELD_IND_H_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3215,7 +3277,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 415: { // 179 then 184
+              case 435: { // 179 then 184
                 { // _FIELD_IND_H_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3241,7 +3303,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 416: { // 179 then 282
+              case 436: { // 179 then 282
                 { // _FIELD_IND_H_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3268,7 +3330,7 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 417: { // 180 then 142
+              case 437: { // 180 then 142
                 { // _FIELD_IND_W_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3286,7 +3348,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 418: { // 180 then 184
+              case 438: { // 180 then 184
                 { // _FIELD_IND_W_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3312,7 +3374,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 419: { // 180 then 282
+              case 439: { // 180 then 282
                 { // _FIELD_IND_W_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;

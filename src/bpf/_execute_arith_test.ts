@@ -16,7 +16,15 @@ import { validate } from "./validate.ts";
 import { compile } from "./compile.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
-import { _encodeDispatch, _LD_MEM, _T_X } from "./_dispatch_code.ts";
+import {
+  _encodeDispatch,
+  _FALSE_RETURNS,
+  _LD_MEM,
+  _T_H_EQ,
+  _T_H_EQ2_THEN,
+  _T_H_EQ_THEN,
+  _T_X,
+} from "./_dispatch_code.ts";
 import {
   _fuseArithmetic,
   _FUSED_FIRST,
@@ -168,7 +176,10 @@ function movesProgramOf(rng: Random): Instruction[] {
     [op(0x1d, 0, 0, 1), op(0x06, 1), op(0x06, 2)], // jeq x
     [op(0x2d, 0, 0, 1), op(0x16), op(0x06, 2)], // jgt x
     [op(0x60, 1), op(0x3d, 0, 0, 1), op(0x06, 1), op(0x06, 2)], // ld M[1]; jge x
+    [op(0x60, 1), op(0x3d, 0, 0, 1), op(0x06, 1), op(0x16)], // the same, one edge to `ret a`
     [op(0x35, 6, 0, 1), op(0x06, 1), op(0x16)], // jge #6
+    [op(0x25, 6, 0, 1), op(0x16), op(0x06, 2)], // jgt #6, the false edge returning
+    [op(0x25, 6, 0, 1), op(0x06, 1), op(0x06, 2)], // jgt #6, both returning
   ]);
   return [...pieces, ...test];
 }
@@ -190,7 +201,7 @@ Deno.test("the arithmetic loop's fused pairs agree with interpret(), and each pa
   const rng = random(0x19a1);
   const data = packets(rng);
   const seen = new Set<number>();
-  for (let n = 0; n < 6000; n++) {
+  for (let n = 0; n < 8000; n++) {
     const program = n % 2 === 0 ? programOf(rng) : movesProgramOf(rng);
     validate(program);
     const code = _encodeDispatch(_removeKnownTests(_lower(program)));
@@ -244,4 +255,33 @@ Deno.test("_fuseArithmetic() renumbers pair starts and returning tests only, and
   // A program whose only operations are left out (or pair with nothing) is not fused.
   assert.equal(_fuseArithmetic(Int32Array.of(5, 1), LEFT_OUT), undefined);
   assert.equal(_fuseArithmetic(code, new Set([code[0]])), undefined);
+});
+
+Deno.test("an ether-type prefix the arithmetic loop leaves out runs there as its plain test", () => {
+  // ldh [12]; jeq #0x800; ld [26]; jeq #10.0.0.1; ldh [16]; mul #3; jgt #100; ret #1; ret #0
+  const program = [
+    op(0x28, 12),
+    op(0x15, 0x800, 0, 6),
+    op(0x20, 26),
+    op(0x15, 0x0a000001, 0, 4),
+    op(0x28, 16),
+    op(0x24, 3),
+    op(0x25, 100, 0, 1),
+    op(0x06, 1),
+    op(0x06, 0),
+  ];
+  const code = _encodeDispatch(_removeKnownTests(_lower(program)));
+  assert.ok(code[0] >= _T_H_EQ_THEN && code[0] < _T_H_EQ2_THEN && LEFT_OUT.has(code[0]));
+  const fused = _fuseArithmetic(code, LEFT_OUT)!;
+  assert.equal(fused[0], _T_H_EQ + _FALSE_RETURNS);
+  const run = _executorArithmetic(fused, () => 0);
+  const rng = random(0x19a3);
+  for (let n = 0; n < 2000; n++) {
+    const packet = Uint8Array.from({ length: rng.below(40) }, () => rng.pick(BYTES));
+    if (packet.length > 13 && rng.below(2) === 0) packet.set([8, 0], 12);
+    if (packet.length > 29 && rng.below(2) === 0) packet.set([10, 0, 0, 1], 26);
+    for (const context of CONTEXTS) {
+      assert.equal(run(packet, context), interpret(program, packet, context), `[${packet}]`);
+    }
+  }
 });
