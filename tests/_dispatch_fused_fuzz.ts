@@ -37,6 +37,8 @@ import { _lower } from "../src/bpf/_lower.ts";
 import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
 import { _encodeDispatch } from "../src/bpf/_dispatch_code.ts";
 import { _executor } from "../src/bpf/_execute.ts";
+import { _ARITHMETIC_LEFT_OUT, _executorArithmetic } from "../src/bpf/_execute_arith.ts";
+import { _fuseArithmetic } from "../src/bpf/_dispatch_fused.ts";
 import { _executorFrames } from "../src/bpf/_execute_frames.ts";
 import { _executorBatch } from "../src/bpf/_execute_batch.ts";
 import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from "../src/bpf/opcodes.ts";
@@ -383,9 +385,12 @@ export interface _FusedMismatch {
   actual: number;
 }
 
+const ARITHMETIC_LEFT_OUT = new Set(_ARITHMETIC_LEFT_OUT);
+
 /**
  * Runs `program` through the dispatch loop per call (each packet alone,
- * every context of {@linkcode callContextsOf}), per call in one shared
+ * every context of {@linkcode callContextsOf}; also through the arithmetic
+ * copy when the program has fused pairs), per call in one shared
  * buffer, and by batch in four layouts (every option, none, wire lengths
  * alone, data offsets alone), against interpret(); the first mismatch.
  */
@@ -400,13 +405,21 @@ export function _compareFused(
   const run = _executor(code, beyondInt32);
   // Batches through the loop's copy, as compileClosure() runs them.
   const runBatch = _executorBatch(_executorFrames(code, beyondInt32));
+  // And the arithmetic copy on the fused code, where compileClosure() would run it.
+  const fused = _fuseArithmetic(code, ARITHMETIC_LEFT_OUT);
+  const runs = fused === undefined ? [["call", run] as const] : [
+    ["call", run] as const,
+    ["arithmetic call", _executorArithmetic(fused, beyondInt32)] as const,
+  ];
   for (const packet of packets) {
     for (const context of callContextsOf(random, packet)) {
       const want = interpret(program, packet, context);
-      const got = context === undefined ? run(packet) : run(packet, context);
-      count("call");
-      if (got !== want) {
-        return { path: "call", program, packet: [...packet], context, expected: want, actual: got };
+      for (const [path, f] of runs) {
+        const got = context === undefined ? f(packet) : f(packet, context);
+        count(path);
+        if (got !== want) {
+          return { path, program, packet: [...packet], context, expected: want, actual: got };
+        }
       }
     }
   }

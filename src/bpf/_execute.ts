@@ -46,6 +46,13 @@
  * `// FRAMES: <name>`): a per-packet call sets up no batch variables and
  * runs no `frames` loop, which short programs paid for on every packet.
  *
+ * Programs of arithmetic run a third copy, `_executorArithmetic` in
+ * `_execute_arith.ts` (written by scripts/generate_execute_arith.ts: rerun
+ * it too after editing this file), without the cases of mid-size `tcpdump`
+ * programs and with a case for each pair of operations of
+ * `_dispatch_fused.ts` (two operations in one dispatch), which have no room
+ * here.
+ *
  * @module
  */
 import type { PacketContext } from "./packet_context.ts";

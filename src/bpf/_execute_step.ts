@@ -12,6 +12,7 @@ import { _ancillary } from "./_ancillary.ts";
 import { _loadIndex, _readBigEndian } from "./_packet_access.ts";
 import { REG_A, REG_X, RESULT } from "./_execute_state.ts";
 import { _FALSE_RETURNS, _RET_PAIR, _TRUE_RETURNS } from "./_dispatch_code.ts";
+import { _firstOperation } from "./_dispatch_fused.ts";
 
 /** Ends the run with `value`: stored as the result, signalled by -1. */
 function _end(S: Int32Array, value: number): number {
@@ -23,7 +24,9 @@ function _end(S: Int32Array, value: number): number {
 /**
  * Runs the operation at `pc` (one the hot loop leaves out; case labels as in
  * `_execute.ts`) and returns the next `pc`, or -1 when the program ends with
- * the result in `S[RESULT]`.
+ * the result in `S[RESULT]`. A fused pair's number (`_dispatch_fused.ts`,
+ * the arithmetic loop's) runs its first operation, whose place and operands
+ * it has; the second then runs at its own place.
  */
 export function _step(
   code: Int32Array,
@@ -39,7 +42,8 @@ export function _step(
 ): number {
   let A = S[REG_A];
   let X = S[REG_X];
-  switch (code[pc]) {
+  const number = _firstOperation(code[pc]);
+  switch (number) {
     case 130: // _T_NEG
     case 12: // _T_IND_B
     case 13: // _T_IND_H
@@ -54,8 +58,8 @@ export function _step(
     case 109: // _T_IND_H retfalse
     case 110: { // _T_IND_W retfalse
       // 0, _RET_PAIR, _TRUE_RETURNS or _FALSE_RETURNS (never added to _T_NEG).
-      const variant = code[pc] === 130 ? 0 : code[pc] & ~31;
-      const op = code[pc] - variant;
+      const variant = number === 130 ? 0 : number & ~31;
+      const op = number - variant;
       const size = op === 130 ? code[pc + 2] : op === 12 ? 1 : op === 13 ? 2 : 4;
       const o = op === 130 ? code[pc + 1] : (X + code[pc + 1]) | 0;
       const i = _loadIndex(B, LE, NET, MAC, o, size);
@@ -72,7 +76,7 @@ export function _step(
     case 133: // _LD_IND_B
     case 134: // _LD_IND_H
     case 135: { // _LD_IND_W
-      const op = code[pc];
+      const op = number;
       const size = op === 132 ? code[pc + 2] : op === 133 ? 1 : op === 134 ? 2 : 4;
       const o = op === 132 ? code[pc + 1] : (X + code[pc + 1]) | 0;
       const i = _loadIndex(B, LE, NET, MAC, o, size);
@@ -87,7 +91,7 @@ export function _step(
     case 178: // _FIELD_IND_B_X
     case 179: // _FIELD_IND_H_X
     case 180: { // _FIELD_IND_W_X
-      const op = code[pc];
+      const op = number;
       const size = op === 175 || op === 178 ? 1 : op === 176 || op === 179 ? 2 : 4;
       const i = _loadIndex(B, LE, NET, MAC, (X + code[pc + 1]) | 0, size);
       if (i < 0) return _end(S, 0);

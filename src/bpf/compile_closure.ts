@@ -11,6 +11,8 @@ import { _optimizeProgram } from "./_optimize_program.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
 import { _encodeDispatch, _RET, _T_LEN_RET } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
+import { _ARITHMETIC_LEFT_OUT, _executorArithmetic } from "./_execute_arith.ts";
+import { _fuseArithmetic } from "./_dispatch_fused.ts";
 import { _executorFrames } from "./_execute_frames.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
@@ -91,7 +93,11 @@ export function compileClosure(
     interpret(program, packet, context);
   const dispatchLoop = () => {
     // Batches run the loop's copy, so V8 optimises it apart from per-packet calls.
-    const run = _executor(code, beyondInt32);
+    // Arithmetic runs the loop's copy that fuses pairs of operations (`_dispatch_fused.ts`).
+    const fused = _fuseArithmetic(code, ARITHMETIC_LEFT_OUT);
+    const run = fused === undefined
+      ? _executor(code, beyondInt32)
+      : _executorArithmetic(fused, beyondInt32);
     return { run, runBatch: _executorBatch(_executorFrames(code, beyondInt32)) };
   };
   // A closure of its own for one operation or a compare chain; a tree first while entries are
@@ -112,6 +118,8 @@ export function compileClosure(
   const made = small ?? dispatchLoop();
   return Object.assign(made.run, { runBatch: made.runBatch });
 }
+
+const ARITHMETIC_LEFT_OUT = new Set(_ARITHMETIC_LEFT_OUT);
 
 type _Compiled = ((packet: Uint8Array, context?: PacketContext) => number) & {
   runBatch: _BatchRun;
