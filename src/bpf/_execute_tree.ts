@@ -63,6 +63,7 @@ import {
   _testRun4,
 } from "./_execute_tree_second.ts";
 import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
+import { _jointBlocks, _processTreeJoints, type _TreeJoints } from "./_execute_tree_joints.ts";
 import {
   _CallSites,
   _stepNodes,
@@ -104,6 +105,11 @@ export interface _TreeLimits {
    * given, no literal may occur on a path more times than it has copies (none: no bounds).
    */
   inlined?: number;
+  /**
+   * Joint literals for trees past `inlined` (`_execute_tree_joints.ts`); none: such trees are
+   * refused.
+   */
+  joints?: _TreeJoints;
 }
 
 /**
@@ -139,7 +145,17 @@ export const _TREE_LIMITS: _TreeLimits = {
   steps: _MAX_TREE_STEPS,
   conflicts: _MAX_TREE_CONFLICTS,
   inlined: _MAX_TREE_INLINED,
+  joints: _processTreeJoints,
 };
+
+/** The most blocks of a tree cut by joints. */
+export const _MAX_JOINTED_BLOCKS = (globalThis as any).__JB ?? 64;
+
+/** The most joints of one tree. */
+export const _MAX_TREE_JOINTS = (globalThis as any).__JN ?? 8;
+
+/** The most test nodes and steps of one part of a tree cut by joints (see `_jointBlocks`). */
+export const _JOINT_BUDGET = (globalThis as any).__JBUD ?? 16;
 
 /**
  * The root of `lowered` as a closure tree, or undefined when some block
@@ -150,13 +166,40 @@ export function _closureTree(
   limits: _TreeLimits = _TREE_LIMITS,
 ): _Tree | undefined {
   const { blocks } = lowered;
-  if (lowered.backward || blocks.length > _MAX_TREE_BLOCKS) return undefined;
+  if (lowered.backward || blocks.length > _MAX_JOINTED_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
-  const plain = _builtTree(lowered, limits, undefined);
-  if (plain !== undefined) return plain;
-  // Refused block by block: the same with each run of tests one node (`ip6 host X`).
   const runs = _testRuns(lowered);
-  return runs.heads.size > 0 ? _builtTree(lowered, limits, runs) : undefined;
+  if (blocks.length <= _MAX_TREE_BLOCKS) {
+    const plain = _builtTree(lowered, limits, undefined);
+    if (plain !== undefined) return plain;
+    // Refused block by block: the same with each run of tests one node (`ip6 host X`).
+    const withRuns = runs.heads.size > 0 ? _builtTree(lowered, limits, runs) : undefined;
+    if (withRuns !== undefined) return withRuns;
+  }
+  // Too big to inline whole: cut into parts entered through joints.
+  return _jointedTree(lowered, limits, undefined) ??
+    (runs.heads.size > 0 ? _jointedTree(lowered, limits, runs) : undefined);
+}
+
+/** The tree of `lowered` cut into parts by joints, or undefined (see `_execute_tree_joints.ts`). */
+function _jointedTree(
+  lowered: _LoweredProgram,
+  limits: _TreeLimits,
+  runs: _TestRuns | undefined,
+): _Tree | undefined {
+  const pool = limits.joints;
+  if (pool === undefined || limits.inlined === undefined) return undefined;
+  // Smaller parts where a part holds a literal more often on a path than it has copies.
+  for (let budget = _JOINT_BUDGET; budget >= 6; budget -= 4) {
+    const joints = _jointBlocks(lowered, budget, runs);
+    if (joints === undefined) return undefined;
+    if (joints.size > _MAX_TREE_JOINTS || joints.size > pool.left) return undefined;
+    if (joints.size === 0) continue;
+    const tree = _builtTree(lowered, limits, runs, joints);
+    if (tree !== undefined) pool.commit(joints.size);
+    if (tree !== undefined) return tree;
+  }
+  return undefined;
 }
 
 /**
@@ -167,9 +210,13 @@ export function _builtTree(
   lowered: _LoweredProgram,
   limits: _TreeLimits,
   runs: _TestRuns | undefined,
+  joints?: ReadonlySet<number>,
 ): _Tree | undefined {
   const { blocks } = lowered;
-  if (_inlinedNodes(lowered, runs) > (limits.inlined ?? Infinity)) return undefined;
+  if (joints === undefined && _inlinedNodes(lowered, runs) > (limits.inlined ?? Infinity)) {
+    return undefined;
+  }
+  let jointsMade = 0;
   const built = new Map<number, _TreeNode>();
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
@@ -179,12 +226,15 @@ export function _builtTree(
   for (let index = blocks.length - 1; index >= 0; index--) {
     if (runs?.absorbed.has(index)) continue;
     const run = runs?.heads.get(index);
-    built.set(
-      index,
-      run === undefined
-        ? _node(lowered, index, target, S, sites, literals)
-        : _runNode(run, index, target, sites, literals),
-    );
+    const node = run === undefined
+      ? _node(lowered, index, target, S, sites, literals)
+      : _runNode(run, index, target, sites, literals);
+    if (!joints?.has(index)) built.set(index, node);
+    else {
+      // A part of its own: its literals start again below the joint.
+      built.set(index, limits.joints!.literal(jointsMade++)(node));
+      literals.cut(index);
+    }
   }
   // A literal more times on a path than it has copies, or a step calling its own literal: V8
   // would not inline the rest (from their own call site, `ip and (ip[2:2] - 20) % 8 == 0`
@@ -333,6 +383,11 @@ class _LiteralsBelow {
   /** The most times `name` occurs on one path from these blocks. */
   level(name: string, ...blocks: number[]): number {
     return Math.max(0, ...blocks.map((block) => this.#below.get(block)?.get(name) ?? 0));
+  }
+
+  /** Block `index` starts a part of its own (a joint): nothing below it counts above it. */
+  cut(index: number): void {
+    this.#below.set(index, new Map());
   }
 
   /** Records block `index`, whose exit is `exit` and whose nodes have these names. */
