@@ -189,15 +189,18 @@ function _jointedTree(
 ): _Tree | undefined {
   const pool = limits.joints;
   if (pool === undefined || limits.inlined === undefined) return undefined;
-  // Smaller parts where a part holds a literal more often on a path than it has copies.
-  for (let budget = _JOINT_BUDGET; budget >= 6; budget -= 4) {
-    const joints = _jointBlocks(lowered, budget, runs);
-    if (joints === undefined) return undefined;
+  const joints = _jointBlocks(lowered, _JOINT_BUDGET, runs);
+  // Where a part holds a literal on a path more often than it has copies, a joint more there.
+  for (let round = 0; joints !== undefined && round < _MAX_TREE_JOINTS; round++) {
     if (joints.size > _MAX_TREE_JOINTS || joints.size > pool.left) return undefined;
-    if (joints.size === 0) continue;
-    const tree = _builtTree(lowered, limits, runs, joints);
-    if (tree !== undefined) pool.commit(joints.size);
-    if (tree !== undefined) return tree;
+    const overflow = new Set<number>();
+    const tree = _builtTree(lowered, limits, runs, joints, overflow);
+    if (tree !== undefined) {
+      pool.commit(joints.size);
+      return tree;
+    }
+    if (overflow.size === 0) return undefined;
+    for (const block of overflow) joints.add(block);
   }
   return undefined;
 }
@@ -211,6 +214,7 @@ export function _builtTree(
   limits: _TreeLimits,
   runs: _TestRuns | undefined,
   joints?: ReadonlySet<number>,
+  overflow?: Set<number>,
 ): _Tree | undefined {
   const { blocks } = lowered;
   if (joints === undefined && _inlinedNodes(lowered, runs) > (limits.inlined ?? Infinity)) {
@@ -220,7 +224,7 @@ export function _builtTree(
   const built = new Map<number, _TreeNode>();
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
-  const literals = new _LiteralsBelow();
+  const literals = new _LiteralsBelow(_nodeBlock.bind(null, lowered), overflow);
   const target = (to: number) => built.get(to)!;
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
@@ -260,6 +264,12 @@ export function _inlinedNodes({ blocks }: _LoweredProgram, runs?: _TestRuns): nu
     }
   }
   return below[0] ?? 0;
+}
+
+/** The block whose node block `index`'s is: itself, or a goto's target. */
+function _nodeBlock({ blocks }: _LoweredProgram, index: number): number {
+  const exit = blocks[index].exit;
+  return exit.kind === "goto" ? _nodeBlock({ blocks } as _LoweredProgram, exit.to) : index;
 }
 
 /** Whether a block has steps, or a test on X, at `[x + k]` or of the length. */
@@ -380,6 +390,15 @@ class _LiteralsBelow {
   tooMany = false;
   #below = new Map<number, ReadonlyMap<string, number>>();
 
+  /**
+   * `nodeBlock`: the block whose node a block's stands for (a goto's target); `overflow`, if
+   * given, gets for each literal a path holds too often the block below which it occurs most.
+   */
+  constructor(
+    private readonly nodeBlock: (block: number) => number = (block) => block,
+    private readonly overflow?: Set<number>,
+  ) {}
+
   /** The most times `name` occurs on one path from these blocks. */
   level(name: string, ...blocks: number[]): number {
     return Math.max(0, ...blocks.map((block) => this.#below.get(block)?.get(name) ?? 0));
@@ -403,7 +422,10 @@ class _LiteralsBelow {
     for (const name of names) {
       const count = (counts.get(name) ?? 0) + 1;
       counts.set(name, count);
-      if (count > (_COPIES[name] ?? 1)) this.tooMany = true;
+      if (count <= (_COPIES[name] ?? 1)) continue;
+      this.tooMany = true;
+      const [t, f] = [exit.whenTrue, exit.whenFalse].map((block) => this.level(name, block));
+      this.overflow?.add(this.nodeBlock(t >= f ? exit.whenTrue : exit.whenFalse));
     }
     this.#below.set(index, counts);
   }

@@ -62,43 +62,92 @@ export const _processTreeJoints: _TreeJoints = new _TreeJoints();
 /**
  * The blocks of `lowered` to enter through joints so that each part (the
  * entry's, each joint's) holds at most `budget` test nodes and steps counted
- * along every path from its first node (a joint below counts as one); cuts
- * the costliest child first, from the last block up. Undefined when a block
- * alone exceeds the budget. `runs`: runs of tests as nodes of their own
- * (their absorbed blocks are not nodes).
+ * along every path from its first node (a joint below counts as one). From
+ * the last block up, a block whose part would exceed the budget has the
+ * block below it cut whose cut saves most: its cost times the paths that
+ * reach it (`vlan 20 and host X`: the VLAN body that three ether-type tests
+ * jump to, not the tests), so the tests every packet makes stay in the
+ * entry. Undefined when a block alone exceeds the budget. `runs`: runs of
+ * tests as nodes of their own (their absorbed blocks are not nodes).
  */
 export function _jointBlocks(
-  { blocks }: _LoweredProgram,
+  lowered: _LoweredProgram,
   budget: number,
   runs?: _TestRuns,
 ): Set<number> | undefined {
+  const { blocks } = lowered;
   const joints = new Set<number>();
   const cost = new Array<number>(blocks.length).fill(0);
-  // A goto is no node: its target stands for it.
+  const nodes = _nodeChildren(lowered, runs);
+  const part = (block: number) => joints.has(block) ? 1 : cost[block];
+  for (let index = blocks.length - 1; index >= 0; index--) {
+    const node = nodes.get(index);
+    if (node === undefined) continue;
+    const total = () => node.own + node.children.reduce((sum, child) => sum + part(child), 0);
+    while (total() > budget) {
+      const paths = _pathsWithin(nodes, index, joints);
+      let best = -1;
+      let saved = 0;
+      for (const [block, count] of paths) {
+        const saving = count * (cost[block] - 1);
+        if (block === index || joints.has(block)) continue;
+        if (saving > saved) [best, saved] = [block, saving];
+      }
+      if (best < 0) return undefined;
+      joints.add(best);
+    }
+    cost[index] = total();
+  }
+  return joints;
+}
+
+/** A node's own cost (its test and steps) and the blocks of the nodes it calls. */
+interface _NodeChildren {
+  own: number;
+  children: number[];
+}
+
+/** The test nodes of `lowered` by block (a goto's target stands for it; returns cost nothing). */
+function _nodeChildren(
+  { blocks }: _LoweredProgram,
+  runs?: _TestRuns,
+): Map<number, _NodeChildren> {
   const resolved = (block: number): number => {
     const exit = blocks[block].exit;
     return exit.kind === "goto" ? resolved(exit.to) : block;
   };
-  const part = (block: number) => joints.has(resolved(block)) ? 1 : cost[resolved(block)];
-  for (let index = blocks.length - 1; index >= 0; index--) {
-    if (runs?.absorbed.has(index)) continue;
-    const { steps, exit } = blocks[index];
+  const nodes = new Map<number, _NodeChildren>();
+  blocks.forEach(({ steps, exit }, index) => {
+    if (runs?.absorbed.has(index)) return;
     const run = runs?.heads.get(index);
-    let own: number;
-    let children: number[];
-    if (run !== undefined) [own, children] = [1, [run.next, run.out]];
-    else if (exit.kind === "test") {
-      [own, children] = [1 + steps.length, [exit.whenTrue, exit.whenFalse]];
-    } else continue;
-    let total = own + part(children[0]) + part(children[1]);
-    while (total > budget) {
-      const costly = children.filter((child) => part(child) > 1)
-        .sort((a, b) => part(b) - part(a))[0];
-      if (costly === undefined) return undefined;
-      joints.add(resolved(costly));
-      total = own + part(children[0]) + part(children[1]);
+    if (run !== undefined) {
+      nodes.set(index, { own: 1, children: [run.next, run.out].map(resolved) });
+    } else if (exit.kind === "test") {
+      const children = [exit.whenTrue, exit.whenFalse].map(resolved);
+      nodes.set(index, { own: 1 + steps.length, children });
     }
-    cost[index] = total;
+  });
+  return nodes;
+}
+
+/** How many paths from `from` reach each node below it, stopping at `joints`. */
+function _pathsWithin(
+  nodes: ReadonlyMap<number, _NodeChildren>,
+  from: number,
+  joints: ReadonlySet<number>,
+): Map<number, number> {
+  const paths = new Map<number, number>([[from, 1]]);
+  // Blocks only jump forwards: in increasing order, each block's count is complete when seen.
+  const order = [from];
+  for (let at = 0; at < order.length; at++) {
+    const block = order[at];
+    if (block !== from && joints.has(block)) continue;
+    for (const child of nodes.get(block)?.children ?? []) {
+      if (!nodes.has(child)) continue;
+      if (!paths.has(child)) order.push(child);
+      paths.set(child, (paths.get(child) ?? 0) + paths.get(block)!);
+    }
+    order.sort((a, b) => a - b);
   }
-  return joints;
+  return paths;
 }
