@@ -23,7 +23,10 @@
  * first (bench/RESULTS.md, session 14).
  *
  * A program refused block by block is tried again with each run of tests on
- * adjacent bytes as one node (`_execute_tree_runs.ts`: `ip6 host X`).
+ * adjacent bytes as one node (`_execute_tree_runs.ts`: `ip6 host X`); one
+ * still refused for its size or for a literal held too often on a path (up to
+ * {@linkcode _MAX_JOINTED_BLOCKS} blocks) is cut into parts of its own, each
+ * entered through a joint (`_execute_tree_joints.ts`).
  *
  * A load past the end returns 0, checked at each load as cBPF does (the
  * hoisted checks of `_lower` are not needed: every path's first failing
@@ -148,14 +151,24 @@ export const _TREE_LIMITS: _TreeLimits = {
   joints: _processTreeJoints,
 };
 
-/** The most blocks of a tree cut by joints. */
-export const _MAX_JOINTED_BLOCKS = (globalThis as any).__JB ?? 64;
+/**
+ * The most blocks of a tree cut by joints (`_execute_tree_joints.ts`); a bigger program keeps
+ * the dispatch loop (its fused operations pay off there).
+ */
+export const _MAX_JOINTED_BLOCKS = 64;
 
-/** The most joints of one tree. */
-export const _MAX_TREE_JOINTS = (globalThis as any).__JN ?? 8;
+/** The most joints of one tree: each is a call on the paths that cross it. */
+export const _MAX_TREE_JOINTS = 8;
 
-/** The most test nodes and steps of one part of a tree cut by joints (see `_jointBlocks`). */
-export const _JOINT_BUDGET = (globalThis as any).__JBUD ?? 16;
+/**
+ * The most test nodes and steps of one part of a tree cut by joints, counted along every path
+ * from the part's first node (`_jointBlocks`): the bound of V8's inlining in the entry or joint
+ * that runs the part, as {@linkcode _MAX_TREE_INLINED} is for a whole tree. Programs past
+ * {@linkcode _MAX_TREE_INLINED} that ran the dispatch loop at 0.9–1.0× libpcap from a helper
+ * shared by 48 programs (`vlan 20 and host X`, `port 53 and not host X`) ran at 0.6–0.8× cut
+ * into parts of 16 (bench/RESULTS.md, session 19, h19mid).
+ */
+export const _JOINT_BUDGET = 16;
 
 /**
  * The root of `lowered` as a closure tree, or undefined when some block

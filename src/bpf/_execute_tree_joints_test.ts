@@ -13,7 +13,6 @@ import {
   _TREE_LIMITS,
 } from "./_execute_tree.ts";
 import { _jointBlocks, _processTreeJoints, _TreeJoints } from "./_execute_tree_joints.ts";
-import { _testRuns } from "./_execute_tree_runs.ts";
 import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { _JOINT_LITERALS } from "./_execute_tree_joint_literals.ts";
 import { compileFilter } from "../filter/mod.ts";
