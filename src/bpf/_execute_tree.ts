@@ -68,6 +68,23 @@ import {
 import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
 import { _jointBlocks, _processTreeJoints, type _TreeJoints } from "./_execute_tree_joints.ts";
 import {
+  _equal1Part,
+  _equal1Part2,
+  _equal2Part,
+  _equal2Part2,
+  _equal4Part,
+  _equal4Part2,
+  _equalX2Part,
+  _equalX2Part2,
+  _headerPart,
+  _range1Part,
+  _range2Part,
+  _range4Part,
+  _rangeX2Part,
+  _testAPart,
+  _testAPart2,
+} from "./_execute_tree_parts.ts";
+import {
   _CallSites,
   _stepNodes,
   _TREE_ESCAPED,
@@ -234,6 +251,8 @@ export function _builtTree(
     return undefined;
   }
   let jointsMade = 0;
+  // Parts of jointed trees share no test literal with trees inlined whole.
+  const kinds = joints === undefined ? _TREE_LITERALS : _PART_LITERALS;
   const built = new Map<number, _TreeNode>();
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
@@ -244,7 +263,7 @@ export function _builtTree(
     if (runs?.absorbed.has(index)) continue;
     const run = runs?.heads.get(index);
     const node = run === undefined
-      ? _node(lowered, index, target, S, sites, literals)
+      ? _node(lowered, index, target, S, sites, literals, kinds)
       : _runNode(run, index, target, sites, literals);
     if (!joints?.has(index)) built.set(index, node);
     else {
@@ -333,6 +352,7 @@ function _node(
   S: Int32Array,
   sites: _CallSites,
   literals: _LiteralsBelow,
+  kinds: _TestLiterals = _TREE_LITERALS,
 ): _TreeNode {
   const { steps, exit } = lowered.blocks[index];
   let node: _TreeNode;
@@ -357,10 +377,10 @@ function _node(
   } else {
     const t = target(exit.whenTrue);
     const f = target(exit.whenFalse);
-    node = _testNode(exit, S, t, f);
+    node = _testNode(exit, S, t, f, 0, kinds);
     // A literal already below this node on some path: another copy, so V8 can inline it.
     const level = literals.level(node.name, exit.whenTrue, exit.whenFalse);
-    if (level > 0) node = _testNode(exit, S, t, f, level);
+    if (level > 0) node = _testNode(exit, S, t, f, level, kinds);
     node = _linked(sites, node, t, f);
   }
   const step = steps[0];
@@ -369,7 +389,7 @@ function _node(
   // `tcp port 80`'s blocks: no step, or the header length alone.
   if (steps.length === 0) return node;
   if (header) {
-    return _linked(sites, _header(step.offset, S, node), node);
+    return _linked(sites, kinds.header[0](step.offset, S, node), node);
   }
   return _stepNodes(steps, node, S, sites);
 }
@@ -389,6 +409,11 @@ const _COPIES: Readonly<Record<string, number>> = {
   range2: 2,
   range4: 2,
   rangeX2: 2,
+  testAPart: 2,
+  equal1Part: 2,
+  equal2Part: 2,
+  equal4Part: 2,
+  equalX2Part: 2,
 };
 
 /** A run's two targets, as a test's (`_LiteralsBelow.record`). */
@@ -456,25 +481,41 @@ function _isEquality(test: _Test): boolean {
     test.span === 0;
 }
 
+/** The literals of a tree's test nodes (and `header`), by kind, each kind's copies in order. */
+export interface _TestLiterals {
+  testA: (typeof _testA)[];
+  equal1: (typeof _equal1)[];
+  equal2: (typeof _equal2)[];
+  equal4: (typeof _equal4)[];
+  equalX2: (typeof _equalX2)[];
+  range1: (typeof _range1)[];
+  range2: (typeof _range2)[];
+  range4: (typeof _range4)[];
+  rangeX2: (typeof _rangeX2)[];
+  header: (typeof _header)[];
+}
+
 /**
  * The node of a test; `copy` > 0: from the literal's other copies
- * (`_execute_tree_second.ts`), the last one where there are fewer.
+ * (`_execute_tree_second.ts`), the last one where there are fewer. `literals`: the trees'
+ * literals, or those of jointed trees' parts (`_execute_tree_parts.ts`).
  */
 function _testNode(
   test: _Test,
   S: Int32Array,
   t: _TreeNode,
   f: _TreeNode,
-  copy = 0,
+  copy: number,
+  literals: _TestLiterals,
 ): _TreeNode {
-  const second = copy > 0;
+  const pick = <T>(copies: T[]): T => copies[Math.min(copy, copies.length - 1)];
   const producer = test.producer;
   const { shift, low } = test;
   const mask = test.mask | 0;
   const rangeMask = test.rangeMask | 0;
   const span = test.span >>> 0;
   if (producer === undefined) {
-    return [_testA, _testA2, _testA3][Math.min(copy, 2)](shift, mask, rangeMask, low, span, t, f);
+    return pick(literals.testA)(shift, mask, rangeMask, low, span, t, f);
   }
   if (producer.kind === "load-length") {
     return _testLength(S, shift, mask, rangeMask, low, span, t, f);
@@ -486,26 +527,20 @@ function _testNode(
     const v = low | 0;
     if (indirect) {
       if (producer.size === 1) return _equalX1(S, k, v, t, f);
-      return (producer.size === 2 ? (second ? _equalX22 : _equalX2) : _equalX4)(S, k, v, t, f);
+      return (producer.size === 2 ? pick(literals.equalX2) : _equalX4)(S, k, v, t, f);
     }
-    const equal = producer.size === 1
-      ? [_equal1, _equal12, _equal13][Math.min(copy, 2)]
-      : producer.size === 2
-      ? [_equal2, _equal22, _equal23][Math.min(copy, 2)]
-      : (second ? _equal42 : _equal4);
+    const size = producer.size;
+    const equal = pick(
+      size === 1 ? literals.equal1 : size === 2 ? literals.equal2 : literals.equal4,
+    );
     return equal(k, v, t, f);
   }
   if (indirect && producer.size === 2) {
-    return (second ? _rangeX22 : _rangeX2)(S, k, shift, mask, rangeMask, low, span, t, f);
+    return pick(literals.rangeX2)(S, k, shift, mask, rangeMask, low, span, t, f);
   }
   if (indirect) return _range(S, producer.size, k, shift, mask, rangeMask, low, span, t, f);
-  const range = producer.size === 1
-    ? _range1
-    : producer.size === 2
-    ? (second ? _range22 : _range2)
-    : second
-    ? _range42
-    : _range4;
+  const size = producer.size;
+  const range = pick(size === 1 ? literals.range1 : size === 2 ? literals.range2 : literals.range4);
   return range(k, shift, mask, rangeMask, low, span, t, f);
 }
 
@@ -780,6 +815,34 @@ export const _FIRST_COPIES = {
   rangeX2: _rangeX2,
   testRun: _testRun,
 } as const;
+
+/** The test literals of trees inlined whole, with their copies (`_execute_tree_second.ts`; internal). */
+export const _TREE_LITERALS: _TestLiterals = {
+  testA: [_testA, _testA2, _testA3],
+  equal1: [_equal1, _equal12, _equal13],
+  equal2: [_equal2, _equal22, _equal23],
+  equal4: [_equal4, _equal42],
+  equalX2: [_equalX2, _equalX22],
+  range1: [_range1],
+  range2: [_range2, _range22],
+  range4: [_range4, _range42],
+  rangeX2: [_rangeX2, _rangeX22],
+  header: [_header],
+};
+
+/** The test literals of trees cut by joints (`_execute_tree_parts.ts`): none shared with those (internal). */
+export const _PART_LITERALS: _TestLiterals = {
+  testA: [_testAPart, _testAPart2],
+  equal1: [_equal1Part, _equal1Part2],
+  equal2: [_equal2Part, _equal2Part2],
+  equal4: [_equal4Part, _equal4Part2],
+  equalX2: [_equalX2Part, _equalX2Part2],
+  range1: [_range1Part],
+  range2: [_range2Part],
+  range4: [_range4Part],
+  rangeX2: [_rangeX2Part],
+  header: [_headerPart],
+};
 
 /**
  * The closure and batch loop of a program that is a closure tree, or
