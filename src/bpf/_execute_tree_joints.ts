@@ -13,11 +13,14 @@
  * through feedback all trees polluted: about 8–12 ns a node. So trees whose
  * nodes, counted along every path, exceed 24 kept the dispatch loop, at
  * 0.9–1.3× libpcap from a shared helper (`vlan 10 and host X`,
- * `host X and not port 22`). A joint is its literal's only closure: V8
+ * `host X and not port 22`; bench/RESULTS.md, session 19, h19mid). A joint is its literal's only closure: V8
  * specialises its code to the part it calls and inlines that part into it,
  * within a budget of its own; the part's caller calls the joint directly (a
- * known target). The joint's bytecode is past V8's 30 bytes of
- * always-inlined functions, so a caller inlines it only within its budget.
+ * known target). The joint's bytecode is padded past the 460 bytes V8
+ * inlines, so no caller inlines it and its part never falls to a caller's
+ * exhausted budget. The nodes of a jointed tree come from test literals of
+ * their own (`_execute_tree_parts.ts`), which share no feedback with the
+ * trees inlined whole.
  *
  * @module
  */
