@@ -245,9 +245,15 @@ Deno.test("trees cut by joints agree with interpret(): filter programs, cut pack
   _processTreeJoints.reset();
 });
 
-Deno.test("the parts' test literals are the trees' first copies under names of their own", () => {
+Deno.test("the parts' test literals are the trees' first copies under names of their own, one call site", () => {
   // Function names aside, the same text: a copy edited by hand (a constant, a bound) fails.
-  const unnamed = (literal: unknown) => String(literal).replace(/function \w+\(/g, "function (");
+  // A test's two call sites `c ? t(…) : f(…)` read as the parts' one `(c ? t : f)(…)`.
+  const unnamed = (literal: unknown) =>
+    String(literal).replace(/function \w+\(/g, "function (")
+      .replace(
+        /return (.+?) \? t\(P, B, LE, a\) : f\(P, B, LE, a\);/g,
+        "return ($1 ? t : f)(P, B, LE, a);",
+      );
   for (const [kind, copies] of Object.entries(_PART_LITERALS)) {
     const first = _TREE_LITERALS[kind as keyof typeof _TREE_LITERALS][0];
     for (const copy of copies) {
@@ -262,4 +268,8 @@ Deno.test("the parts' test literals are the trees' first copies under names of t
     );
   const tree = new Set(names(_TREE_LITERALS));
   for (const name of names(_PART_LITERALS)) assert.ok(!tree.has(name), name);
+  // One call site per part literal: V8 counts a site's calls over every closure of the literal.
+  for (const copy of Object.values(_PART_LITERALS).flat()) {
+    assert.ok((String(copy).match(/\b[tf]\(P, B, LE, a\)/g) ?? []).length === 0, String(copy));
+  }
 });

@@ -3,8 +3,9 @@
  * `_execute_tree.ts` (`testA`, `equal1` … `range4`, `equalX2`, `rangeX2`,
  * `header`) written out again under names of their own (`testAPart` …), two
  * copies of the ones a path often repeats, so that the parts of jointed trees
- * share no literal with the trees V8 inlines whole
- * ({@linkcode _PART_LITERALS}).
+ * share no literal with the trees V8 inlines whole. Each test calls its
+ * target from one call site, `(taken ? t : f)(P, B, LE, a)` (the form of
+ * h19proc's session-19 fix of the trees' literals).
  *
  * Why: V8 inlines a call only where the call site's share of its caller's
  * calls is at least 0.15 (`--min-inlining-frequency`), counted in the
@@ -30,7 +31,7 @@ export function _testAPart(
 ): _TreeNode {
   return function testAPart(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -46,7 +47,7 @@ export function _testAPart2(
 ): _TreeNode {
   return function testAPart(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -56,7 +57,7 @@ export function _equal1Part(k: number, v: number, t: _TreeNode, f: _TreeNode): _
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -66,7 +67,7 @@ export function _equal1Part2(k: number, v: number, t: _TreeNode, f: _TreeNode): 
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -76,7 +77,7 @@ export function _equal2Part(k: number, v: number, t: _TreeNode, f: _TreeNode): _
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -86,7 +87,7 @@ export function _equal2Part2(k: number, v: number, t: _TreeNode, f: _TreeNode): 
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -96,7 +97,7 @@ export function _equal4Part(k: number, v: number, t: _TreeNode, f: _TreeNode): _
     const i = B + k;
     if (i + 4 > LE) return 0;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -106,7 +107,7 @@ export function _equal4Part2(k: number, v: number, t: _TreeNode, f: _TreeNode): 
     const i = B + k;
     if (i + 4 > LE) return 0;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -125,7 +126,7 @@ export function _range1Part(
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = (P[i] >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -144,7 +145,7 @@ export function _range2Part(
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -164,7 +165,7 @@ export function _range4Part(
     if (i + 4 > LE) return 0;
     const value = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
     const a = (value >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
 
@@ -195,7 +196,7 @@ export function _equalX2Part(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -216,7 +217,7 @@ export function _equalX2Part2(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
-    return a === v ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (a === v ? t : f)(P, B, LE, a);
   };
 }
 
@@ -241,6 +242,6 @@ export function _rangeX2Part(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return ((a & rangeMask) - low) >>> 0 <= span ? t(P, B, LE, a) : f(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
   };
 }
