@@ -98,7 +98,8 @@ export type { _TreeNode } from "./_execute_tree_steps.ts";
 type _Run = (P: Uint8Array, C?: PacketContext) => number;
 
 /**
- * The most blocks a tree may have; a bigger program keeps the dispatch loop.
+ * The most blocks a tree inlined whole may have; a bigger program is cut by
+ * joints (up to {@linkcode _MAX_JOINTED_BLOCKS} blocks) or keeps the dispatch loop.
  * V8 inlines about ten nodes into a caller (its budget of inlined bytecode);
  * past that, and wherever a call site has seen nodes of more than four kinds,
  * each node is a real call, about 12 ns: the 734-instruction program of the
