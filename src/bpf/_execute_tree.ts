@@ -23,7 +23,10 @@
  * first (bench/RESULTS.md, session 14).
  *
  * A program refused block by block is tried again with each run of tests on
- * adjacent bytes as one node (`_execute_tree_runs.ts`: `ip6 host X`).
+ * adjacent bytes as one node (`_execute_tree_runs.ts`: `ip6 host X`); one
+ * still refused for its size or for a literal held too often on a path (up to
+ * {@linkcode _MAX_JOINTED_BLOCKS} blocks) is cut into parts of its own, each
+ * entered through a joint (`_execute_tree_joints.ts`).
  *
  * A load past the end returns 0, checked at each load as cBPF does (the
  * hoisted checks of `_lower` are not needed: every path's first failing
@@ -63,6 +66,24 @@ import {
   _testRun4,
 } from "./_execute_tree_second.ts";
 import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
+import { _jointBlocks, _processTreeJoints, type _TreeJoints } from "./_execute_tree_joints.ts";
+import {
+  _equal1Part,
+  _equal1Part2,
+  _equal2Part,
+  _equal2Part2,
+  _equal4Part,
+  _equal4Part2,
+  _equalX2Part,
+  _equalX2Part2,
+  _headerPart,
+  _range1Part,
+  _range2Part,
+  _range4Part,
+  _rangeX2Part,
+  _testAPart,
+  _testAPart2,
+} from "./_execute_tree_parts.ts";
 import {
   _CallSites,
   _stepNodes,
@@ -77,7 +98,8 @@ export type { _TreeNode } from "./_execute_tree_steps.ts";
 type _Run = (P: Uint8Array, C?: PacketContext) => number;
 
 /**
- * The most blocks a tree may have; a bigger program keeps the dispatch loop.
+ * The most blocks a tree inlined whole may have; a bigger program is cut by
+ * joints (up to {@linkcode _MAX_JOINTED_BLOCKS} blocks) or keeps the dispatch loop.
  * V8 inlines about ten nodes into a caller (its budget of inlined bytecode);
  * past that, and wherever a call site has seen nodes of more than four kinds,
  * each node is a real call, about 12 ns: the 734-instruction program of the
@@ -104,6 +126,11 @@ export interface _TreeLimits {
    * given, no literal may occur on a path more times than it has copies (none: no bounds).
    */
   inlined?: number;
+  /**
+   * Joint literals for trees past `inlined` (`_execute_tree_joints.ts`); none: such trees are
+   * refused.
+   */
+  joints?: _TreeJoints;
 }
 
 /**
@@ -139,7 +166,27 @@ export const _TREE_LIMITS: _TreeLimits = {
   steps: _MAX_TREE_STEPS,
   conflicts: _MAX_TREE_CONFLICTS,
   inlined: _MAX_TREE_INLINED,
+  joints: _processTreeJoints,
 };
+
+/**
+ * The most blocks of a tree cut by joints (`_execute_tree_joints.ts`); a bigger program keeps
+ * the dispatch loop (its fused operations pay off there).
+ */
+export const _MAX_JOINTED_BLOCKS = 64;
+
+/** The most joints of one tree: each is a call on the paths that cross it. */
+export const _MAX_TREE_JOINTS = 8;
+
+/**
+ * The most test nodes and steps of one part of a tree cut by joints, counted along every path
+ * from the part's first node (`_jointBlocks`): the bound of V8's inlining in the entry or joint
+ * that runs the part, as {@linkcode _MAX_TREE_INLINED} is for a whole tree. Programs past
+ * {@linkcode _MAX_TREE_INLINED} that ran the dispatch loop at 0.9–1.0× libpcap from a helper
+ * shared by 48 programs (`vlan 20 and host X`, `port 53 and not host X`) ran at 0.6–0.8× cut
+ * into parts of 16 (bench/RESULTS.md, session 19, h19mid).
+ */
+export const _JOINT_BUDGET = 16;
 
 /**
  * The root of `lowered` as a closure tree, or undefined when some block
@@ -150,13 +197,43 @@ export function _closureTree(
   limits: _TreeLimits = _TREE_LIMITS,
 ): _Tree | undefined {
   const { blocks } = lowered;
-  if (lowered.backward || blocks.length > _MAX_TREE_BLOCKS) return undefined;
+  if (lowered.backward || blocks.length > _MAX_JOINTED_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
-  const plain = _builtTree(lowered, limits, undefined);
-  if (plain !== undefined) return plain;
-  // Refused block by block: the same with each run of tests one node (`ip6 host X`).
   const runs = _testRuns(lowered);
-  return runs.heads.size > 0 ? _builtTree(lowered, limits, runs) : undefined;
+  if (blocks.length <= _MAX_TREE_BLOCKS) {
+    const plain = _builtTree(lowered, limits, undefined);
+    if (plain !== undefined) return plain;
+    // Refused block by block: the same with each run of tests one node (`ip6 host X`).
+    const withRuns = runs.heads.size > 0 ? _builtTree(lowered, limits, runs) : undefined;
+    if (withRuns !== undefined) return withRuns;
+  }
+  // Too big to inline whole: cut into parts entered through joints.
+  return _jointedTree(lowered, limits, undefined) ??
+    (runs.heads.size > 0 ? _jointedTree(lowered, limits, runs) : undefined);
+}
+
+/** The tree of `lowered` cut into parts by joints, or undefined (see `_execute_tree_joints.ts`). */
+function _jointedTree(
+  lowered: _LoweredProgram,
+  limits: _TreeLimits,
+  runs: _TestRuns | undefined,
+): _Tree | undefined {
+  const pool = limits.joints;
+  if (pool === undefined || limits.inlined === undefined) return undefined;
+  const joints = _jointBlocks(lowered, _JOINT_BUDGET, runs);
+  // Where a part holds a literal on a path more often than it has copies, a joint more there.
+  for (let round = 0; joints !== undefined && round < _MAX_TREE_JOINTS; round++) {
+    if (joints.size > _MAX_TREE_JOINTS || joints.size > pool.left) return undefined;
+    const overflow = new Set<number>();
+    const tree = _builtTree(lowered, limits, runs, joints, overflow);
+    if (tree !== undefined) {
+      pool.commit(joints.size);
+      return tree;
+    }
+    if (overflow.size === 0) return undefined;
+    for (const block of overflow) joints.add(block);
+  }
+  return undefined;
 }
 
 /**
@@ -167,24 +244,34 @@ export function _builtTree(
   lowered: _LoweredProgram,
   limits: _TreeLimits,
   runs: _TestRuns | undefined,
+  joints?: ReadonlySet<number>,
+  overflow?: Set<number>,
 ): _Tree | undefined {
   const { blocks } = lowered;
-  if (_inlinedNodes(lowered, runs) > (limits.inlined ?? Infinity)) return undefined;
+  if (joints === undefined && _inlinedNodes(lowered, runs) > (limits.inlined ?? Infinity)) {
+    return undefined;
+  }
+  let jointsMade = 0;
+  // Parts of jointed trees share no test literal with trees inlined whole.
+  const kinds = joints === undefined ? _TREE_LITERALS : _PART_LITERALS;
   const built = new Map<number, _TreeNode>();
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
-  const literals = new _LiteralsBelow();
+  const literals = new _LiteralsBelow(_nodeBlock.bind(null, lowered), overflow);
   const target = (to: number) => built.get(to)!;
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
     if (runs?.absorbed.has(index)) continue;
     const run = runs?.heads.get(index);
-    built.set(
-      index,
-      run === undefined
-        ? _node(lowered, index, target, S, sites, literals)
-        : _runNode(run, index, target, sites, literals),
-    );
+    const node = run === undefined
+      ? _node(lowered, index, target, S, sites, literals, kinds)
+      : _runNode(run, index, target, sites, literals);
+    if (!joints?.has(index)) built.set(index, node);
+    else {
+      // A part of its own: its literals start again below the joint.
+      built.set(index, limits.joints!.literal(jointsMade++)(node));
+      literals.cut(index);
+    }
   }
   // A literal more times on a path than it has copies, or a step calling its own literal: V8
   // would not inline the rest (from their own call site, `ip and (ip[2:2] - 20) % 8 == 0`
@@ -210,6 +297,12 @@ export function _inlinedNodes({ blocks }: _LoweredProgram, runs?: _TestRuns): nu
     }
   }
   return below[0] ?? 0;
+}
+
+/** The block whose node block `index`'s is: itself, or a goto's target. */
+function _nodeBlock({ blocks }: _LoweredProgram, index: number): number {
+  const exit = blocks[index].exit;
+  return exit.kind === "goto" ? _nodeBlock({ blocks } as _LoweredProgram, exit.to) : index;
 }
 
 /** Whether a block has steps, or a test on X, at `[x + k]` or of the length. */
@@ -260,6 +353,7 @@ function _node(
   S: Int32Array,
   sites: _CallSites,
   literals: _LiteralsBelow,
+  kinds: _TestLiterals = _TREE_LITERALS,
 ): _TreeNode {
   const { steps, exit } = lowered.blocks[index];
   let node: _TreeNode;
@@ -284,10 +378,10 @@ function _node(
   } else {
     const t = target(exit.whenTrue);
     const f = target(exit.whenFalse);
-    node = _testNode(exit, S, t, f);
+    node = _testNode(exit, S, t, f, 0, kinds);
     // A literal already below this node on some path: another copy, so V8 can inline it.
     const level = literals.level(node.name, exit.whenTrue, exit.whenFalse);
-    if (level > 0) node = _testNode(exit, S, t, f, level);
+    if (level > 0) node = _testNode(exit, S, t, f, level, kinds);
     node = _linked(sites, node, t, f);
   }
   const step = steps[0];
@@ -296,7 +390,7 @@ function _node(
   // `tcp port 80`'s blocks: no step, or the header length alone.
   if (steps.length === 0) return node;
   if (header) {
-    return _linked(sites, _header(step.offset, S, node), node);
+    return _linked(sites, kinds.header[0](step.offset, S, node), node);
   }
   return _stepNodes(steps, node, S, sites);
 }
@@ -316,6 +410,11 @@ const _COPIES: Readonly<Record<string, number>> = {
   range2: 2,
   range4: 2,
   rangeX2: 2,
+  testAPart: 2,
+  equal1Part: 2,
+  equal2Part: 2,
+  equal4Part: 2,
+  equalX2Part: 2,
 };
 
 /** A run's two targets, as a test's (`_LiteralsBelow.record`). */
@@ -330,9 +429,23 @@ class _LiteralsBelow {
   tooMany = false;
   #below = new Map<number, ReadonlyMap<string, number>>();
 
+  /**
+   * `nodeBlock`: the block whose node a block's stands for (a goto's target); `overflow`, if
+   * given, gets for each literal a path holds too often the block below which it occurs most.
+   */
+  constructor(
+    private readonly nodeBlock: (block: number) => number = (block) => block,
+    private readonly overflow?: Set<number>,
+  ) {}
+
   /** The most times `name` occurs on one path from these blocks. */
   level(name: string, ...blocks: number[]): number {
     return Math.max(0, ...blocks.map((block) => this.#below.get(block)?.get(name) ?? 0));
+  }
+
+  /** Block `index` starts a part of its own (a joint): nothing below it counts above it. */
+  cut(index: number): void {
+    this.#below.set(index, new Map());
   }
 
   /** Records block `index`, whose exit is `exit` and whose nodes have these names. */
@@ -348,7 +461,10 @@ class _LiteralsBelow {
     for (const name of names) {
       const count = (counts.get(name) ?? 0) + 1;
       counts.set(name, count);
-      if (count > (_COPIES[name] ?? 1)) this.tooMany = true;
+      if (count <= (_COPIES[name] ?? 1)) continue;
+      this.tooMany = true;
+      const [t, f] = [exit.whenTrue, exit.whenFalse].map((block) => this.level(name, block));
+      this.overflow?.add(this.nodeBlock(t >= f ? exit.whenTrue : exit.whenFalse));
     }
     this.#below.set(index, counts);
   }
@@ -366,25 +482,41 @@ function _isEquality(test: _Test): boolean {
     test.span === 0;
 }
 
+/** The literals of a tree's test nodes (and `header`), by kind, each kind's copies in order. */
+export interface _TestLiterals {
+  testA: (typeof _testA)[];
+  equal1: (typeof _equal1)[];
+  equal2: (typeof _equal2)[];
+  equal4: (typeof _equal4)[];
+  equalX2: (typeof _equalX2)[];
+  range1: (typeof _range1)[];
+  range2: (typeof _range2)[];
+  range4: (typeof _range4)[];
+  rangeX2: (typeof _rangeX2)[];
+  header: (typeof _header)[];
+}
+
 /**
  * The node of a test; `copy` > 0: from the literal's other copies
- * (`_execute_tree_second.ts`), the last one where there are fewer.
+ * (`_execute_tree_second.ts`), the last one where there are fewer. `literals`: the trees'
+ * literals, or those of jointed trees' parts (`_execute_tree_parts.ts`).
  */
 function _testNode(
   test: _Test,
   S: Int32Array,
   t: _TreeNode,
   f: _TreeNode,
-  copy = 0,
+  copy: number,
+  literals: _TestLiterals,
 ): _TreeNode {
-  const second = copy > 0;
+  const pick = <T>(copies: T[]): T => copies[Math.min(copy, copies.length - 1)];
   const producer = test.producer;
   const { shift, low } = test;
   const mask = test.mask | 0;
   const rangeMask = test.rangeMask | 0;
   const span = test.span >>> 0;
   if (producer === undefined) {
-    return [_testA, _testA2, _testA3][Math.min(copy, 2)](shift, mask, rangeMask, low, span, t, f);
+    return pick(literals.testA)(shift, mask, rangeMask, low, span, t, f);
   }
   if (producer.kind === "load-length") {
     return _testLength(S, shift, mask, rangeMask, low, span, t, f);
@@ -396,26 +528,20 @@ function _testNode(
     const v = low | 0;
     if (indirect) {
       if (producer.size === 1) return _equalX1(S, k, v, t, f);
-      return (producer.size === 2 ? (second ? _equalX22 : _equalX2) : _equalX4)(S, k, v, t, f);
+      return (producer.size === 2 ? pick(literals.equalX2) : _equalX4)(S, k, v, t, f);
     }
-    const equal = producer.size === 1
-      ? [_equal1, _equal12, _equal13][Math.min(copy, 2)]
-      : producer.size === 2
-      ? [_equal2, _equal22, _equal23][Math.min(copy, 2)]
-      : (second ? _equal42 : _equal4);
+    const size = producer.size;
+    const equal = pick(
+      size === 1 ? literals.equal1 : size === 2 ? literals.equal2 : literals.equal4,
+    );
     return equal(k, v, t, f);
   }
   if (indirect && producer.size === 2) {
-    return (second ? _rangeX22 : _rangeX2)(S, k, shift, mask, rangeMask, low, span, t, f);
+    return pick(literals.rangeX2)(S, k, shift, mask, rangeMask, low, span, t, f);
   }
   if (indirect) return _range(S, producer.size, k, shift, mask, rangeMask, low, span, t, f);
-  const range = producer.size === 1
-    ? _range1
-    : producer.size === 2
-    ? (second ? _range22 : _range2)
-    : second
-    ? _range42
-    : _range4;
+  const size = producer.size;
+  const range = pick(size === 1 ? literals.range1 : size === 2 ? literals.range2 : literals.range4);
   return range(k, shift, mask, rangeMask, low, span, t, f);
 }
 
@@ -701,6 +827,34 @@ export const _FIRST_COPIES = {
   rangeX2: _rangeX2,
   testRun: _testRun,
 } as const;
+
+/** The test literals of trees inlined whole, with their copies (`_execute_tree_second.ts`; internal). */
+export const _TREE_LITERALS: _TestLiterals = {
+  testA: [_testA, _testA2, _testA3],
+  equal1: [_equal1, _equal12, _equal13],
+  equal2: [_equal2, _equal22, _equal23],
+  equal4: [_equal4, _equal42],
+  equalX2: [_equalX2, _equalX22],
+  range1: [_range1],
+  range2: [_range2, _range22],
+  range4: [_range4, _range42],
+  rangeX2: [_rangeX2, _rangeX22],
+  header: [_header],
+};
+
+/** The test literals of trees cut by joints (`_execute_tree_parts.ts`): none shared with those (internal). */
+export const _PART_LITERALS: _TestLiterals = {
+  testA: [_testAPart, _testAPart2],
+  equal1: [_equal1Part, _equal1Part2],
+  equal2: [_equal2Part, _equal2Part2],
+  equal4: [_equal4Part, _equal4Part2],
+  equalX2: [_equalX2Part, _equalX2Part2],
+  range1: [_range1Part],
+  range2: [_range2Part],
+  range4: [_range4Part],
+  rangeX2: [_rangeX2Part],
+  header: [_headerPart],
+};
 
 /**
  * The closure and batch loop of a program that is a closure tree, or
