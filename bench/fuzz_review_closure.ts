@@ -9,6 +9,12 @@
  * `deno run -A --v8-flags=--expose-gc bench/fuzz_review_closure.ts --tree DIR [--seed N]
  * [--programs N] [--mix P] [--gc-every N] [--hunt I18HUNT_TREE]`
  *
+ * `--shapes P`: with probability P a program comes from
+ * tests/_closure_shape_programs.ts (session 19's shapes: compare chains of
+ * 1–300 tests, `len` tests, tiny programs, ALU runs with faults midway,
+ * mid-size programs that need the dispatch loop midway); `--kind` may name
+ * one of those kinds too.
+ *
  * `--hunt`: half of the mixed-in programs come from i18hunt's generators
  * (bench/_hunt_programs.ts's hand-made kinds, up to 600 instructions, and
  * tcpdump-compiled expressions), read from that tree.
@@ -36,6 +42,11 @@ import { _pcapFrames, _processProgramOf } from "../tests/_process_closure_fuzz.t
 import { _ipTemplateOf } from "../tests/_step_tree_fuzz.ts";
 import { _templateOf } from "../tests/_backend_fuzz.ts";
 import { REVIEW_KINDS, reviewProgramOf } from "./_review_programs.ts";
+import {
+  _SHAPE_KINDS,
+  type _ShapeKind,
+  _shapeProgramOf,
+} from "../tests/_closure_shape_programs.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -48,6 +59,7 @@ const { values } = parseArgs({
     kind: { type: "string" },
     max: { type: "string", default: "5" },
     hunt: { type: "string" },
+    shapes: { type: "string", default: "0" },
   },
 });
 
@@ -85,6 +97,36 @@ const layout = await (async () => {
       const ops = walk.operationsOf(dispatch._encodeDispatch(lowered)) as number[];
       const found = ops.flatMap((op) => names.has(op) ? [names.get(op)!] : []);
       return ranges > 0 ? [...found, "range pair"] : found;
+    };
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * The closure path a program takes on this tree (single, chain, tree, loop), as
+ * bench/engine_program_hunt.ts reads it, when the tree's modules allow it.
+ */
+const pathOf = await (async () => {
+  try {
+    const m = async (file: string) => await import(`${tree}/src/bpf/${file}`);
+    const { _lower } = await m("_lower.ts");
+    const { _removeKnownTests } = await m("_known_tests.ts");
+    const { _encodeDispatch } = await m("_dispatch_code.ts");
+    const { _singleOperation } = await m("_execute_single.ts");
+    const { _compareChain } = await m("_execute_chain.ts");
+    const { _testTree, _TREE_LIMITS } = await m("_execute_tree.ts");
+    const { _optimizeProgram } = await m("_optimize_program.ts");
+    return (program: Instruction[]): string => {
+      try {
+        const lowered = _removeKnownTests(_lower(_optimizeProgram(program)));
+        if (_singleOperation(_encodeDispatch(lowered))) return "single";
+        if (_compareChain(lowered)) return "chain";
+        const loop = () => ({ run: () => 0, runBatch: () => {} });
+        return _testTree(lowered, loop, _TREE_LIMITS) ? "tree" : "loop";
+      } catch {
+        return "?";
+      }
     };
   } catch {
     return undefined;
@@ -360,6 +402,13 @@ for (let order = 0; order < Number(values.programs);) {
     const made = _processProgramOf(random);
     kind = `process: ${made?.source.split(" ")[0]}`;
     program = made?.program;
+  } else if (
+    values.kind !== undefined && values.kind in _SHAPE_KINDS ||
+    values.kind === undefined && random.chance(Number(values.shapes))
+  ) {
+    kind = (values.kind as _ShapeKind | undefined) ??
+      random.pick(Object.keys(_SHAPE_KINDS) as _ShapeKind[]);
+    program = _shapeProgramOf(random, base, kind as _ShapeKind);
   } else if (entries.length > 0 && random.chance(0.05)) {
     const again = random.pick(entries);
     kind = `again: ${again.kind}`;
@@ -386,6 +435,7 @@ for (let order = 0; order < Number(values.programs);) {
   entries.push(entry);
   count(`programs: ${kind}`);
   for (const op of layout?.(program) ?? []) count(`laid out: ${op}`);
+  if (pathOf !== undefined) count(`path: ${pathOf(program)}`);
   check(random, entry, packetsFor(random, base, program, real), random.chance(0.5));
   for (let r = 0; r < 2; r++) {
     const earlier = random.chance(0.3)
