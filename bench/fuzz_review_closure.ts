@@ -117,10 +117,14 @@ const pathOf = await (async () => {
     const { _compareChain } = await m("_execute_chain.ts");
     const { _testTree, _TREE_LIMITS } = await m("_execute_tree.ts");
     const { _optimizeProgram } = await m("_optimize_program.ts");
+    // h19chain's pieces and tables of compare chains, where the tree has them.
+    const pieces = await m("_chain_pieces.ts").catch(() => undefined);
     return (program: Instruction[]): string => {
       try {
         const lowered = _removeKnownTests(_lower(_optimizeProgram(program)));
         if (_singleOperation(_encodeDispatch(lowered))) return "single";
+        const cut = pieces?._chainPieces(lowered);
+        if (cut !== undefined) return cut.table ? "chain table" : "chain pieces";
         if (_compareChain(lowered)) return "chain";
         const loop = () => ({ run: () => 0, runBatch: () => {} });
         return _testTree(lowered, loop, _TREE_LIMITS) ? "tree" : "loop";

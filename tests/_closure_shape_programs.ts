@@ -73,11 +73,14 @@ function offsetOf(random: _Random, packet: Uint8Array, size: number): number {
   }
 }
 
-/** A field a chain tests: `[k]`, `[x + k]`, `len`, ancillary, masked or shifted. */
-function fieldOf(random: _Random, packet: Uint8Array): _Field {
+/**
+ * A field a chain tests: `[k]`, `[x + k]`, `len`, ancillary, masked or
+ * shifted; `pure`: `[k]` only, at times masked or shifted (a chain closure's).
+ */
+function fieldOf(random: _Random, packet: Uint8Array, pure = false): _Field {
   const size = random.pick([1, 2, 2, 4]);
   const load: Instruction[] = [];
-  switch (random.int(12)) {
+  switch (pure ? 11 : random.int(12)) {
     case 0:
       load.push(ins(LDX_MSH, random.chance(0.8) ? 14 : offsetOf(random, packet, 1)));
       load.push(ins(LD_IND[size], random.pick([14, 16, 20, 0, offsetOf(random, packet, size)])));
@@ -105,7 +108,7 @@ function fieldOf(random: _Random, packet: Uint8Array): _Field {
     const order = random.int(4);
     if (order === 0) load.push(ins(0x54, m));
     else if (order === 1) load.push(ins(0x74, shift));
-    else if (order === 2) load.push(ins(0x74, shift), ins(0x54, m));
+    else if (order === 2 || pure) load.push(ins(0x74, shift), ins(0x54, m));
     else load.push(ins(0x04, random.pick([1, 0xffffffff, 0x80000000, random.uint32()])));
   }
   return { load, value: valueOf(load, packet) };
@@ -152,8 +155,8 @@ function maskOf(random: _Random, value: number): number {
 }
 
 /** An exit of a chain: a return of its own (K or A), or a jump to the shared tail. */
-function exitOf(random: _Random, values: number[], tail: number): _Draft {
-  const r = random.int(10);
+function exitOf(random: _Random, values: number[], tail: number, pure: boolean): _Draft {
+  const r = pure ? 9 : random.int(10);
   if (r < 2) return { code: JA, k: tail };
   if (r < 3) return { code: RET_A, k: 0 };
   return { code: RET_K, k: random.pick(values) };
@@ -166,8 +169,8 @@ function returnValuesOf(random: _Random): number[] {
 }
 
 /** A shared tail after a chain: `ret a`, returns, or a second test on another field. */
-function tailOf(random: _Random, packet: Uint8Array, values: number[]): _Draft[] {
-  const r = random.int(3);
+function tailOf(random: _Random, packet: Uint8Array, values: number[], pure: boolean): _Draft[] {
+  const r = pure ? 1 : random.int(3);
   if (r === 0) return [{ code: RET_A, k: 0 }];
   if (r === 1) return [{ code: RET_K, k: random.pick(values) }];
   const k = offsetOf(random, packet, 2);
@@ -185,8 +188,8 @@ function tailOf(random: _Random, packet: Uint8Array, values: number[]): _Draft[]
  * next test (or skips a few: a rejoin), its other edge to an exit of its own
  * right after it or to a later test.
  */
-function chainList(random: _Random, packet: Uint8Array, n: number): _Draft[] {
-  const field = fieldOf(random, packet);
+function chainList(random: _Random, packet: Uint8Array, n: number, pure: boolean): _Draft[] {
+  const field = fieldOf(random, packet, pure);
   const mix = random.int(3);
   const points = breakpointsOf(random, field.value, n);
   const values = returnValuesOf(random);
@@ -208,14 +211,14 @@ function chainList(random: _Random, packet: Uint8Array, n: number): _Draft[] {
       pending.push({ at, edge: exitEdge, test: i + 1 + random.int(Math.min(n - i - 1, 40)) });
     } else {
       test[exitEdge] = out.length;
-      const exit = exitOf(random, values, TAIL);
+      const exit = exitOf(random, values, TAIL, pure);
       out.push(exit);
     }
     pending.push({ at, edge: onward, test: i + 1 });
   }
   const end = out.length;
   for (const { at, edge, test } of pending) out[at][edge] = test < n ? testAt[test] : end;
-  const tail = tailOf(random, packet, values);
+  const tail = tailOf(random, packet, values, pure);
   for (const d of out) if (d.code === JA && d.k === TAIL) d.k = end;
   return [...out, ...tail];
 }
@@ -226,8 +229,8 @@ function chainList(random: _Random, packet: Uint8Array, n: number): _Draft[] {
  * returning a value per interval; right subtrees too far away are reached
  * through a `ja`.
  */
-function chainSearch(random: _Random, packet: Uint8Array, n: number): _Draft[] {
-  const field = fieldOf(random, packet);
+function chainSearch(random: _Random, packet: Uint8Array, n: number, pure: boolean): _Draft[] {
+  const field = fieldOf(random, packet, pure);
   const points = breakpointsOf(random, field.value, n).sort((a, b) => a - b);
   const values = returnValuesOf(random);
   const head: _Draft[] = field.load.map(({ code, k }) => ({ code, k }));
@@ -257,7 +260,7 @@ function chainSearch(random: _Random, packet: Uint8Array, n: number): _Draft[] {
   const out = [...head, ...body];
   const end = out.length;
   for (const d of out) if (d.code === JA && d.k === TAIL) d.k = end;
-  return [...out, ...tailOf(random, packet, values)];
+  return [...out, ...tailOf(random, packet, values, pure)];
 }
 
 /**
@@ -279,7 +282,10 @@ function compareChain(random: _Random, packet: Uint8Array): _Draft[] {
     : random.chance(0.6)
     ? 17 + random.int(48)
     : 65 + random.int(236);
-  return random.chance(0.5) ? chainList(random, packet, n) : chainSearch(random, packet, n);
+  const pure = random.chance(0.5); // a chain on `[k]` that only returns constants
+  return random.chance(0.5)
+    ? chainList(random, packet, n, pure)
+    : chainSearch(random, packet, n, pure);
 }
 
 /** `len` tests at the packet's length ± 1, 0 and 2^31 ± 1; one, two (a range) or a few. */
