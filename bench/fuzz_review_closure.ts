@@ -117,6 +117,11 @@ const pathOf = await (async () => {
     const { _compareChain } = await m("_execute_chain.ts");
     const { _testTree, _TREE_LIMITS } = await m("_execute_tree.ts");
     const { _optimizeProgram } = await m("_optimize_program.ts");
+    // h19mid's joints: a pool of this reader's own, so that reading takes none from compile's.
+    const joints = await m("_execute_tree_joints.ts").catch(() => undefined);
+    const limits = joints === undefined
+      ? _TREE_LIMITS
+      : { ..._TREE_LIMITS, joints: new joints._TreeJoints() };
     // h19chain's pieces and tables of compare chains, where the tree has them.
     const pieces = await m("_chain_pieces.ts").catch(() => undefined);
     return (program: Instruction[]): string => {
@@ -127,7 +132,8 @@ const pathOf = await (async () => {
         if (cut !== undefined) return cut.table ? "chain table" : "chain pieces";
         if (_compareChain(lowered)) return "chain";
         const loop = () => ({ run: () => 0, runBatch: () => {} });
-        return _testTree(lowered, loop, _TREE_LIMITS) ? "tree" : "loop";
+        (limits as { joints?: { reset(): void } }).joints?.reset();
+        return _testTree(lowered, loop, limits) ? "tree" : "loop";
       } catch {
         return "?";
       }
@@ -136,6 +142,11 @@ const pathOf = await (async () => {
     return undefined;
   }
 })();
+
+/** h19mid's process-wide pool of joint literals, where the tree has one. */
+const processJoints = await import(`${tree}/src/bpf/_execute_tree_joints.ts`)
+  .then((m) => m._processTreeJoints as { used: number })
+  .catch(() => undefined);
 
 /** libpcap's bpf_filter. */
 const pcap = Deno.dlopen("libpcap.so.0.8", {
@@ -434,7 +445,9 @@ for (let order = 0; order < Number(values.programs);) {
     count("invalid drafts");
     continue;
   }
+  const jointsBefore = processJoints?.used ?? 0;
   const run = compile(program, { strategy: "closure" });
+  if ((processJoints?.used ?? 0) > jointsBefore) count("trees with joints (h19mid)");
   const entry: Entry = { order: order++, kind, program, run };
   entries.push(entry);
   count(`programs: ${kind}`);

@@ -8,8 +8,9 @@
  * return different values or rejoin), `len` tests, `ret #k` and tiny programs,
  * ALU runs with division by X = 0, shifts by X ≥ 32, negative-offset and
  * ancillary loads and loads past the end in the middle, `[x + k]` past 2^31,
- * and mid-size programs (13–100 instructions) of tests and steps that need
- * the dispatch loop midway, with scratch cells and X live across it.
+ * mid-size programs (13–100 instructions) of tests and steps that need
+ * the dispatch loop midway, with scratch cells and X live across it, and
+ * bigger programs (24–150 instructions) of steps a closure tree runs.
  *
  * Each maker draws a program for a packet (its constants are often the
  * packet's own field values, found by running the field's prefix through
@@ -451,21 +452,23 @@ function fusedArithmetic(random: _Random, packet: Uint8Array): _Draft[] {
  * step the trees do not run (`div x`, `mod x`, `mul x`, `neg`, ancillary,
  * `ld M[c]; add x`) midway; forward jumps only, to later blocks within 255.
  */
-function midTree(random: _Random, packet: Uint8Array): _Draft[] {
-  const target = 13 + random.int(88);
+function midTree(random: _Random, packet: Uint8Array, escape = true): _Draft[] {
+  const target = escape ? 13 + random.int(88) : 24 + random.int(120);
   const blocks: _Draft[][] = [];
   // Block 0 writes the cells the program reads and sets X.
   const cells = [random.int(16), random.int(16)];
-  const first: _Draft[] = [
-    { code: LD_H, k: random.pick([12, 14, 16]) },
-    { code: ST, k: cells[0] },
-    { code: LDX_MSH, k: 14 },
-    { code: STX, k: cells[1] },
-  ];
-  blocks.push(first);
+  const first: _Draft[] = escape
+    ? [
+      { code: LD_H, k: random.pick([12, 14, 16]) },
+      { code: ST, k: cells[0] },
+      { code: LDX_MSH, k: 14 },
+      { code: STX, k: cells[1] },
+    ]
+    : [];
+  if (first.length > 0) blocks.push(first);
   let size = first.length;
   while (size < target) {
-    const block = midBlock(random, packet, cells);
+    const block = midBlock(random, packet, cells, escape);
     blocks.push(block);
     size += block.length;
   }
@@ -503,9 +506,15 @@ function midTree(random: _Random, packet: Uint8Array): _Draft[] {
 }
 
 /** A block of `midTree`: steps, then a test (targets -1: chosen at layout; else relative). */
-function midBlock(random: _Random, packet: Uint8Array, cells: number[]): _Draft[] {
+function midBlock(
+  random: _Random,
+  packet: Uint8Array,
+  cells: number[],
+  escape: boolean,
+): _Draft[] {
   const out: _Draft[] = [];
-  const r = random.int(12);
+  // Without the escape: tests on `[k]` and `[x + k]`, masked at times, few steps (none on cells).
+  const r = escape ? random.int(13) : random.pick([0, 1, 2, 3, 0, 1, 4, 10, 10, 11, 12, 12, 12]);
   const size = random.pick([1, 2, 4]);
   if (r < 4) {
     out.push({
@@ -534,7 +543,8 @@ function midBlock(random: _Random, packet: Uint8Array, cells: number[]): _Draft[
       k: random.pick([0xff, 0x1fff, 0xf0]),
     });
   } else if (r < 11) out.push({ code: ST, k: random.pick(cells) });
-  else out.push({ code: LD_ABS[size], k: random.int(60) }, { code: TAX, k: 0 });
+  else if (r < 12) out.push({ code: LD_ABS[size], k: random.int(60) }, { code: TAX, k: 0 });
+  // r 12: a test on A as an earlier block left it (another value of the same field).
   const v = valueOf([ins(LD_H, 12)], packet);
   const early = random.chance(0.3); // the true edge returns right after the test
   out.push({
@@ -583,6 +593,7 @@ export const _SHAPE_KINDS = {
   "tiny": tinyProgram,
   "fused arithmetic": fusedArithmetic,
   "mid tree": midTree,
+  "big tree": (random: _Random, packet: Uint8Array) => midTree(random, packet, false),
 } as const;
 
 /** A kind's name. */
