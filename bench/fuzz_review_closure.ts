@@ -122,6 +122,9 @@ const pathOf = await (async () => {
     const limits = joints === undefined
       ? _TREE_LIMITS
       : { ..._TREE_LIMITS, joints: new joints._TreeJoints() };
+    const arithmetic = await Promise.all([m("_dispatch_fused.ts"), m("_execute_arith.ts")])
+      .then(([f, a]) => ({ fuse: f._fuseArithmetic, leftOut: new Set(a._ARITHMETIC_LEFT_OUT) }))
+      .catch(() => undefined);
     // h19chain's pieces and tables of compare chains, where the tree has them.
     const pieces = await m("_chain_pieces.ts").catch(() => undefined);
     return (program: Instruction[]): string => {
@@ -133,7 +136,10 @@ const pathOf = await (async () => {
         if (_compareChain(lowered)) return "chain";
         const loop = () => ({ run: () => 0, runBatch: () => {} });
         (limits as { joints?: { reset(): void } }).joints?.reset();
-        return _testTree(lowered, loop, limits) ? "tree" : "loop";
+        if (_testTree(lowered, loop, limits)) return "tree";
+        // h19loop's arithmetic copy of the loop, where the tree has it.
+        const fused = arithmetic?.fuse(_encodeDispatch(lowered), arithmetic.leftOut);
+        return fused !== undefined ? "loop (arithmetic copy)" : "loop";
       } catch {
         return "?";
       }

@@ -405,6 +405,7 @@ function fusedArithmetic(random: _Random, packet: Uint8Array): _Draft[] {
     code: LDX_IMM,
     k: random.pick([0, 0, 32, 33, 63, 0xffffffff, 0x7fffffff, 0x80000000, 1, 7]),
   });
+  if (random.chance(0.6)) out.push(...cellAcrossJoin(random, packet, out.length));
   const steps = 2 + random.int(14);
   for (let i = 0; i < steps; i++) {
     const r = random.int(16);
@@ -447,13 +448,43 @@ function fusedArithmetic(random: _Random, packet: Uint8Array): _Draft[] {
 }
 
 /**
+ * `st M[c]` of two fields on two paths that join, X from a constant, `len`
+ * or `ldx msh` (0 at times), then `ld M[c]` and an operation on X (div and
+ * mod by X = 0, shifts by X ≥ 32): the optimiser cannot know the cell, so
+ * `ld M[c]; op x` stays a pair of the dispatch loop. `at`: the first index.
+ */
+function cellAcrossJoin(random: _Random, packet: Uint8Array, at: number): _Draft[] {
+  const cell = random.int(16);
+  const k1 = random.int(Math.max(1, packet.length));
+  const k2 = offsetOf(random, packet, 2);
+  const x = random.pick([
+    { code: LDX_IMM, k: random.pick([0, 0, 3, 32, 33, 0xffffffff]) },
+    { code: LDX_IMM, k: 0 },
+    { code: LDX_LEN, k: 0 },
+    { code: LDX_MSH, k: offsetOf(random, packet, 1) },
+  ]);
+  return [
+    { code: LD_B, k: k1 },
+    { code: ST, k: cell },
+    { code: LD_H, k: k2 },
+    { code: random.pick([JGT, JEQ, JSET]), k: random.int(256), t: at + 4, f: at + 5 },
+    { code: ST, k: cell },
+    x,
+    { code: LD_MEM, k: cell },
+    { code: random.pick([0x3c, 0x9c, 0x3c, 0x9c, 0x6c, 0x7c, 0x2c, 0x1c, 0x5c]), k: 0 },
+    // A result that is not 0 after a division by X = 0 that went on.
+    ...(random.chance(0.7) ? [{ code: 0x44, k: random.pick([1, 0x80000000]) }] : []),
+  ];
+}
+
+/**
  * A mid-size program (13–100 instructions): tcpdump-like blocks of fused
  * tests and steps, scratch cells and X written first and read late, with a
  * step the trees do not run (`div x`, `mod x`, `mul x`, `neg`, ancillary,
  * `ld M[c]; add x`) midway; forward jumps only, to later blocks within 255.
  */
 function midTree(random: _Random, packet: Uint8Array, escape = true): _Draft[] {
-  const target = escape ? 13 + random.int(88) : 24 + random.int(120);
+  const target = escape ? 13 + random.int(88) : 24 + random.int(76);
   const blocks: _Draft[][] = [];
   // Block 0 writes the cells the program reads and sets X.
   const cells = [random.int(16), random.int(16)];
