@@ -43,6 +43,7 @@ import { _ipTemplateOf } from "../tests/_step_tree_fuzz.ts";
 import { _templateOf } from "../tests/_backend_fuzz.ts";
 import { REVIEW_KINDS, reviewProgramOf } from "./_review_programs.ts";
 import {
+  _breakpointPackets,
   _SHAPE_KINDS,
   type _ShapeKind,
   _shapeProgramOf,
@@ -244,6 +245,8 @@ function packetsFor(random: _Random, base: Uint8Array, program: Instruction[], r
     }
   }
   out.push(random.pick(real));
+  // The first field at each jump constant ± 1 and at the bounds (compare chains' breakpoints).
+  out.push(..._breakpointPackets(random, program, base, 16));
   if (random.chance(0.2)) {
     out.push(Uint8Array.from({ length: random.int(4) }, () => random.int(256)));
   }

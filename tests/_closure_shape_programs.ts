@@ -640,3 +640,39 @@ export function _shapeProgramOf(
   if (drafts.length === 0 || drafts.length > 4096) return undefined;
   return resolve(drafts);
 }
+
+/**
+ * Packets that put a program's first field (`ld [k]`, at times with the
+ * `rsh #s` / `and #m` after it) at each of its jump constants ± 1 and at 0,
+ * 2^31 − 1, 2^31 and 2^32 − 1 (where the field can hold them): `base` with
+ * the field's bytes written, at most `limit` of them, picked at random.
+ */
+export function _breakpointPackets(
+  random: _Random,
+  program: readonly Instruction[],
+  base: Uint8Array,
+  limit: number,
+): Uint8Array[] {
+  const load = program[0];
+  const size = load === undefined ? 0 : ({ [LD_B]: 1, [LD_H]: 2, [LD_W]: 4 })[load.code] ?? 0;
+  if (size === 0 || load.k + size > base.length) return [];
+  let shift = 0;
+  let mask = 0xffffffff;
+  for (const { code, k } of program.slice(1, 3)) {
+    if (code === 0x74) shift = k;
+    else if (code === 0x54) mask = k;
+    else break;
+  }
+  const constants = program.filter(({ code }) => (code & 7) === 5 && code !== JA)
+    .flatMap(({ k }) => [k, k + 1, k - 1]);
+  const wanted = [...constants, ...BOUNDS].map((v) => v >>> 0);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < limit && wanted.length > 0; i++) {
+    const target = wanted.splice(random.int(wanted.length), 1)[0];
+    const raw = ((target & mask) << shift) >>> 0; // the field's bytes (its low ones kept)
+    const p = base.slice();
+    for (let b = 0; b < size; b++) p[load.k + b] = (raw >>> (8 * (size - 1 - b))) & 0xff;
+    out.push(p);
+  }
+  return out;
+}

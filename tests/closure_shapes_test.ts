@@ -21,7 +21,12 @@ import type { PacketContext } from "../src/bpf/packet_context.ts";
 import { _prng, type _Random } from "./_fuzz.ts";
 import { _ipTemplateOf } from "./_step_tree_fuzz.ts";
 import { _pcapFrames } from "./_process_closure_fuzz.ts";
-import { _SHAPE_KINDS, type _ShapeKind, _shapeProgramOf } from "./_closure_shape_programs.ts";
+import {
+  _breakpointPackets,
+  _SHAPE_KINDS,
+  type _ShapeKind,
+  _shapeProgramOf,
+} from "./_closure_shape_programs.ts";
 
 type _Run = ReturnType<typeof compile>;
 
@@ -38,9 +43,13 @@ function callShared(run: _Run, packet: Uint8Array, context?: PacketContext): num
   return context === undefined ? run(packet) : run(packet, context);
 }
 
-/** The program's packet, cut at random lengths and at its load ends ± 1, and a real frame. */
+/**
+ * The program's packet, cut at random lengths and at its load ends ± 1, with
+ * its first field at its constants ± 1 and at the bounds, and a real frame.
+ */
 function packetsOf(random: _Random, base: Uint8Array, program: Instruction[]): Uint8Array[] {
   const out = [base, base.slice(0, random.int(base.length + 1)), random.pick(real)];
+  out.push(..._breakpointPackets(random, program, base, 12));
   for (const { code, k } of program) {
     const cls = code & 7;
     if ((cls === 0 || cls === 1) && (code & 0xe0) === 0x20 && k < 200 && random.chance(0.5)) {
