@@ -136,8 +136,11 @@ Deno.test("closure strategy: session 19's shapes agree with interpret() (2,500 p
   const made: { program: Instruction[]; run: _Run; base: Uint8Array }[] = [];
   let longest = 0;
   for (let order = 0; order < PROGRAMS;) {
-    // The process's first trees get entries of their own: big trees take every other one of them.
-    const kind = order < 400 && order % 2 === 0 ? "big tree" : kinds[order % kinds.length];
+    // The process's first trees get entries of their own: big trees take the first 100, then every
+    // other one.
+    const kind = order < 100 || (order < 400 && order % 2 === 0)
+      ? "big tree"
+      : kinds[order % kinds.length];
     const base = random.chance(0.5) ? random.pick(real) : _ipTemplateOf(random);
     const program = _shapeProgramOf(random, base, kind);
     if (program === undefined) continue;
