@@ -439,11 +439,13 @@ function fusedArithmetic(random: _Random, packet: Uint8Array): _Draft[] {
     {
       code: random.pick([JEQ, JGT, JGE, JSET]) | (random.chance(0.3) ? 8 : 0),
       k: random.pick(BOUNDS),
-      t: s + 1,
-      f: s + 2,
+      // Both targets returning constants at times (a test on X whose targets return).
+      t: s + 1 + random.int(3),
+      f: s + 1 + random.int(3),
     },
-    { code: RET_A, k: 0 },
     { code: RET_K, k: random.pick([0, 1, 0xffffffff]) },
+    { code: RET_A, k: 0 },
+    { code: RET_K, k: random.pick([0, 0x80000000, 0xffff]) },
   ];
 }
 
