@@ -405,7 +405,7 @@ function fusedArithmetic(random: _Random, packet: Uint8Array): _Draft[] {
     code: LDX_IMM,
     k: random.pick([0, 0, 32, 33, 63, 0xffffffff, 0x7fffffff, 0x80000000, 1, 7]),
   });
-  if (random.chance(0.6)) out.push(...cellAcrossJoin(random, packet, out.length));
+  if (random.chance(0.75)) out.push(...cellAcrossJoin(random, packet, out.length));
   const steps = 2 + random.int(14);
   for (let i = 0; i < steps; i++) {
     const r = random.int(16);
@@ -459,11 +459,19 @@ function cellAcrossJoin(random: _Random, packet: Uint8Array, at: number): _Draft
   const cell = random.int(16);
   const k1 = random.int(Math.max(1, packet.length));
   const k2 = offsetOf(random, packet, 2);
-  const x = random.pick([
-    { code: LDX_IMM, k: random.pick([0, 0, 3, 32, 33, 0xffffffff]) },
-    { code: LDX_IMM, k: 0 },
-    { code: LDX_LEN, k: 0 },
-    { code: LDX_MSH, k: offsetOf(random, packet, 1) },
+  // X from a byte that is 0 on the packet (`ldb [k]; tax`), `ldx msh` on a low nibble of 0, `len`
+  // or a constant: a known X = 0 is folded by the optimiser (`op x` then never runs), and a wire
+  // length of 0 fails every load before.
+  const zeros = [...packet.keys()].filter((i) => packet[i] === 0);
+  const nibbles = [...packet.keys()].filter((i) => (packet[i] & 15) === 0);
+  const zero = zeros.length > 0 ? random.pick(zeros) : random.int(packet.length + 1);
+  const nibble = nibbles.length > 0 ? random.pick(nibbles) : offsetOf(random, packet, 1);
+  const x: _Draft[] = random.pick([
+    [{ code: LD_B, k: zero }, { code: TAX, k: 0 }, { code: LD_MEM, k: cell }],
+    [{ code: LD_B, k: zero }, { code: TAX, k: 0 }, { code: LD_MEM, k: cell }],
+    [{ code: LDX_MSH, k: nibble }, { code: LD_MEM, k: cell }],
+    [{ code: LDX_LEN, k: 0 }, { code: LD_MEM, k: cell }],
+    [{ code: LDX_IMM, k: random.pick([3, 32, 33, 0xffffffff]) }, { code: LD_MEM, k: cell }],
   ]);
   return [
     { code: LD_B, k: k1 },
@@ -471,9 +479,8 @@ function cellAcrossJoin(random: _Random, packet: Uint8Array, at: number): _Draft
     { code: LD_H, k: k2 },
     { code: random.pick([JGT, JEQ, JSET]), k: random.int(256), t: at + 4, f: at + 5 },
     { code: ST, k: cell },
-    x,
-    { code: LD_MEM, k: cell },
-    { code: random.pick([0x3c, 0x9c, 0x3c, 0x9c, 0x6c, 0x7c, 0x2c, 0x1c, 0x5c]), k: 0 },
+    ...x,
+    { code: random.pick([0x3c, 0x9c, 0x3c, 0x9c, 0x3c, 0x9c, 0x6c, 0x7c, 0x2c, 0x1c, 0x5c]), k: 0 },
     // A result that is not 0 after a division by X = 0 that went on.
     ...(random.chance(0.7) ? [{ code: 0x44, k: random.pick([1, 0x80000000]) }] : []),
   ];
