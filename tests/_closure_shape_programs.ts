@@ -146,6 +146,7 @@ function breakpointsOf(random: _Random, value: number, n: number): number[] {
 function testCodeOf(random: _Random, mix: number): number {
   if (mix === 0) return JEQ;
   if (mix === 1) return random.pick([JGT, JGE]);
+  if (mix === 3) return JSET; // a ladder of bit tests
   return random.pick([JEQ, JEQ, JGT, JGE, JSET]);
 }
 
@@ -155,12 +156,28 @@ function maskOf(random: _Random, value: number): number {
     0;
 }
 
-/** An exit of a chain: a return of its own (K or A), or a jump to the shared tail. */
-function exitOf(random: _Random, values: number[], tail: number, pure: boolean): _Draft {
-  const r = pure ? 9 : random.int(10);
-  if (r < 2) return { code: JA, k: tail };
-  if (r < 3) return { code: RET_A, k: 0 };
-  return { code: RET_K, k: random.pick(values) };
+/**
+ * An exit of a chain: a return of its own (K or A), a jump to the shared
+ * tail, or a load nobody reads then a return (the load may fail: 0).
+ */
+function exitOf(
+  random: _Random,
+  packet: Uint8Array,
+  values: number[],
+  tail: number,
+  pure: boolean,
+): _Draft[] {
+  const r = pure ? 3 + random.int(7) : random.int(10);
+  if (r < 2) return [{ code: JA, k: tail }];
+  if (r < 3) return [{ code: RET_A, k: 0 }];
+  if (r < 4) {
+    const size = random.pick([1, 2, 4]);
+    return [{ code: LD_ABS[size], k: offsetOf(random, packet, size) }, {
+      code: RET_K,
+      k: random.pick(values),
+    }];
+  }
+  return [{ code: RET_K, k: random.pick(values) }];
 }
 
 /** The returned values of a chain: a few (repeated), or one each. */
@@ -191,7 +208,7 @@ function tailOf(random: _Random, packet: Uint8Array, values: number[], pure: boo
  */
 function chainList(random: _Random, packet: Uint8Array, n: number, pure: boolean): _Draft[] {
   const field = fieldOf(random, packet, pure);
-  const mix = random.int(3);
+  const mix = random.int(4);
   const points = breakpointsOf(random, field.value, n);
   const values = returnValuesOf(random);
   const out: _Draft[] = field.load.map(({ code, k }) => ({ code, k }));
@@ -200,7 +217,11 @@ function chainList(random: _Random, packet: Uint8Array, n: number, pure: boolean
   const TAIL = -1000; // resolved below
   for (let i = 0; i < n; i++) {
     const code = testCodeOf(random, mix);
-    const k = code === JSET ? maskOf(random, field.value) : points[i];
+    const k = code !== JSET
+      ? points[i]
+      : mix === 3
+      ? 1 << random.int(32)
+      : maskOf(random, field.value);
     const at = out.length;
     testAt.push(at);
     const onward = random.chance(0.5) ? "t" : "f";
@@ -212,8 +233,7 @@ function chainList(random: _Random, packet: Uint8Array, n: number, pure: boolean
       pending.push({ at, edge: exitEdge, test: i + 1 + random.int(Math.min(n - i - 1, 40)) });
     } else {
       test[exitEdge] = out.length;
-      const exit = exitOf(random, values, TAIL, pure);
-      out.push(exit);
+      out.push(...exitOf(random, packet, values, TAIL, pure));
     }
     pending.push({ at, edge: onward, test: i + 1 });
   }
@@ -238,10 +258,7 @@ function chainSearch(random: _Random, packet: Uint8Array, n: number, pure: boole
   const TAIL = -1000;
   const build = (lo: number, hi: number): _Draft[] => {
     if (lo >= hi) {
-      if (random.chance(0.1)) return [{ code: JA, k: TAIL }];
-      return [
-        random.chance(0.15) ? { code: RET_A, k: 0 } : { code: RET_K, k: random.pick(values) },
-      ];
+      return exitOf(random, packet, values, TAIL, pure);
     }
     const mid = (lo + hi) >> 1;
     const code = random.chance(0.1) ? random.pick([JEQ, JSET]) : random.pick([JGT, JGE]);
