@@ -167,12 +167,16 @@ function exitOf(
   tail: number,
   pure: boolean,
 ): _Draft[] {
-  const r = pure ? 3 + random.int(7) : random.int(10);
+  const r = pure ? 3 + random.int(6) : random.int(10);
   if (r < 2) return [{ code: JA, k: tail }];
   if (r < 3) return [{ code: RET_A, k: 0 }];
   if (r < 4) {
     const size = random.pick([1, 2, 4]);
-    return [{ code: LD_ABS[size], k: offsetOf(random, packet, size) }, {
+    // Mostly just past the packet's end, where the load fails.
+    const k = random.chance(0.6)
+      ? Math.max(0, packet.length - size + 1 + random.int(24))
+      : offsetOf(random, packet, size);
+    return [{ code: LD_ABS[size], k }, {
       code: RET_K,
       k: random.pick(values),
     }];
@@ -208,7 +212,7 @@ function tailOf(random: _Random, packet: Uint8Array, values: number[], pure: boo
  */
 function chainList(random: _Random, packet: Uint8Array, n: number, pure: boolean): _Draft[] {
   const field = fieldOf(random, packet, pure);
-  const mix = random.int(4);
+  const mix = random.pick([0, 1, 2, 3, 3]);
   const points = breakpointsOf(random, field.value, n);
   const values = returnValuesOf(random);
   const out: _Draft[] = field.load.map(({ code, k }) => ({ code, k }));

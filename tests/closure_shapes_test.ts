@@ -2,7 +2,7 @@
  * Session 19's closure shapes (tests/_closure_shape_programs.ts: compare
  * chains of 1–300 tests, `len` tests, `ret #k` and tiny programs, ALU runs
  * with faults midway, mid-size programs that need the dispatch loop midway)
- * against the reference interpreter: 2,500 programs in one process (past the
+ * against the reference interpreter: 4,000 programs in one process (past the
  * 256 entry literals), each per packet from its own call site and from one
  * shared helper, with wire lengths at its constants ± 1, inside a shared
  * buffer with data offsets, and by `runBatch`; earlier programs run again.
@@ -31,7 +31,7 @@ import {
 type _Run = ReturnType<typeof compile>;
 
 /** Programs compiled in the one process. */
-const PROGRAMS = 2500;
+const PROGRAMS = 4000;
 
 const real = _pcapFrames(
   await Deno.readFile(new URL("../examples/mixed.pcap", import.meta.url)),
@@ -129,7 +129,7 @@ function disagreement(
   return undefined;
 }
 
-Deno.test("closure strategy: session 19's shapes agree with interpret() (2,500 programs in one process)", () => {
+Deno.test("closure strategy: session 19's shapes agree with interpret() (4,000 programs in one process)", () => {
   const seed = Number(Deno.env.get("FUZZ_SEED") || 0x19c1);
   const random = _prng(seed);
   const kinds = Object.keys(_SHAPE_KINDS) as _ShapeKind[];
