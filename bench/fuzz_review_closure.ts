@@ -9,6 +9,12 @@
  * `deno run -A --v8-flags=--expose-gc bench/fuzz_review_closure.ts --tree DIR [--seed N]
  * [--programs N] [--mix P] [--gc-every N] [--hunt I18HUNT_TREE]`
  *
+ * `--shapes P`: with probability P a program comes from
+ * tests/_closure_shape_programs.ts (session 19's shapes: compare chains of
+ * 1–300 tests, `len` tests, tiny programs, ALU runs with faults midway,
+ * mid-size programs that need the dispatch loop midway); `--kind` may name
+ * one of those kinds too.
+ *
  * `--hunt`: half of the mixed-in programs come from i18hunt's generators
  * (bench/_hunt_programs.ts's hand-made kinds, up to 600 instructions, and
  * tcpdump-compiled expressions), read from that tree.
@@ -36,6 +42,12 @@ import { _pcapFrames, _processProgramOf } from "../tests/_process_closure_fuzz.t
 import { _ipTemplateOf } from "../tests/_step_tree_fuzz.ts";
 import { _templateOf } from "../tests/_backend_fuzz.ts";
 import { REVIEW_KINDS, reviewProgramOf } from "./_review_programs.ts";
+import {
+  _breakpointPackets,
+  _SHAPE_KINDS,
+  type _ShapeKind,
+  _shapeProgramOf,
+} from "../tests/_closure_shape_programs.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -48,6 +60,7 @@ const { values } = parseArgs({
     kind: { type: "string" },
     max: { type: "string", default: "5" },
     hunt: { type: "string" },
+    shapes: { type: "string", default: "0" },
   },
 });
 
@@ -90,6 +103,57 @@ const layout = await (async () => {
     return undefined;
   }
 })();
+
+/**
+ * The closure path a program takes on this tree (single, chain, tree, loop), as
+ * bench/engine_program_hunt.ts reads it, when the tree's modules allow it.
+ */
+const pathOf = await (async () => {
+  try {
+    const m = async (file: string) => await import(`${tree}/src/bpf/${file}`);
+    const { _lower } = await m("_lower.ts");
+    const { _removeKnownTests } = await m("_known_tests.ts");
+    const { _encodeDispatch } = await m("_dispatch_code.ts");
+    const { _singleOperation } = await m("_execute_single.ts");
+    const { _compareChain } = await m("_execute_chain.ts");
+    const { _testTree, _TREE_LIMITS } = await m("_execute_tree.ts");
+    const { _optimizeProgram } = await m("_optimize_program.ts");
+    // h19mid's joints: a pool of this reader's own, so that reading takes none from compile's.
+    const joints = await m("_execute_tree_joints.ts").catch(() => undefined);
+    const limits = joints === undefined
+      ? _TREE_LIMITS
+      : { ..._TREE_LIMITS, joints: new joints._TreeJoints() };
+    const arithmetic = await Promise.all([m("_dispatch_fused.ts"), m("_execute_arith.ts")])
+      .then(([f, a]) => ({ fuse: f._fuseArithmetic, leftOut: new Set(a._ARITHMETIC_LEFT_OUT) }))
+      .catch(() => undefined);
+    // h19chain's pieces and tables of compare chains, where the tree has them.
+    const pieces = await m("_chain_pieces.ts").catch(() => undefined);
+    return (program: Instruction[]): string => {
+      try {
+        const lowered = _removeKnownTests(_lower(_optimizeProgram(program)));
+        if (_singleOperation(_encodeDispatch(lowered))) return "single";
+        const cut = pieces?._chainPieces(lowered);
+        if (cut !== undefined) return cut.table ? "chain table" : "chain pieces";
+        if (_compareChain(lowered)) return "chain";
+        const loop = () => ({ run: () => 0, runBatch: () => {} });
+        (limits as { joints?: { reset(): void } }).joints?.reset();
+        if (_testTree(lowered, loop, limits)) return "tree";
+        // h19loop's arithmetic copy of the loop, where the tree has it.
+        const fused = arithmetic?.fuse(_encodeDispatch(lowered), arithmetic.leftOut);
+        return fused !== undefined ? "loop (arithmetic copy)" : "loop";
+      } catch {
+        return "?";
+      }
+    };
+  } catch {
+    return undefined;
+  }
+})();
+
+/** h19mid's process-wide pool of joint literals, where the tree has one. */
+const processJoints = await import(`${tree}/src/bpf/_execute_tree_joints.ts`)
+  .then((m) => m._processTreeJoints as { used: number })
+  .catch(() => undefined);
 
 /** libpcap's bpf_filter. */
 const pcap = Deno.dlopen("libpcap.so.0.8", {
@@ -181,6 +245,8 @@ function packetsFor(random: _Random, base: Uint8Array, program: Instruction[], r
     }
   }
   out.push(random.pick(real));
+  // The first field at each jump constant ± 1 and at the bounds (compare chains' breakpoints).
+  out.push(..._breakpointPackets(random, program, base, 16));
   if (random.chance(0.2)) {
     out.push(Uint8Array.from({ length: random.int(4) }, () => random.int(256)));
   }
@@ -360,6 +426,13 @@ for (let order = 0; order < Number(values.programs);) {
     const made = _processProgramOf(random);
     kind = `process: ${made?.source.split(" ")[0]}`;
     program = made?.program;
+  } else if (
+    values.kind !== undefined && values.kind in _SHAPE_KINDS ||
+    values.kind === undefined && random.chance(Number(values.shapes))
+  ) {
+    kind = (values.kind as _ShapeKind | undefined) ??
+      random.pick(Object.keys(_SHAPE_KINDS) as _ShapeKind[]);
+    program = _shapeProgramOf(random, base, kind as _ShapeKind);
   } else if (entries.length > 0 && random.chance(0.05)) {
     const again = random.pick(entries);
     kind = `again: ${again.kind}`;
@@ -381,11 +454,14 @@ for (let order = 0; order < Number(values.programs);) {
     count("invalid drafts");
     continue;
   }
+  const jointsBefore = processJoints?.used ?? 0;
   const run = compile(program, { strategy: "closure" });
+  if ((processJoints?.used ?? 0) > jointsBefore) count("trees with joints (h19mid)");
   const entry: Entry = { order: order++, kind, program, run };
   entries.push(entry);
   count(`programs: ${kind}`);
   for (const op of layout?.(program) ?? []) count(`laid out: ${op}`);
+  if (pathOf !== undefined) count(`path: ${pathOf(program)}`);
   check(random, entry, packetsFor(random, base, program, real), random.chance(0.5));
   for (let r = 0; r < 2; r++) {
     const earlier = random.chance(0.3)
