@@ -21,6 +21,20 @@
  *
  * @module
  */
+import {
+  _CHAIN_FOLLOWERS,
+  _EQN_RETFALSE,
+  _FALSE_RETURNS,
+  _RET_PAIR,
+  _T_B_EQ,
+  _T_B_EQN,
+  _T_H_EQ2_THEN,
+  _T_W,
+  _T_W_EQ,
+  _T_W_EQ_PAIR,
+  _T_W_EQN,
+  _TRUE_RETURNS,
+} from "../src/bpf/_dispatch_code.ts";
 
 /** The loop's source, and the file its copy is written to. */
 export const EXECUTE_FILE = new URL("../src/bpf/_execute.ts", import.meta.url);
@@ -124,6 +138,52 @@ const PL = P.length <= 0x7fffffff ? P.length | 0 : -1;`,
 results![frame] = R;`,
 };
 
+/** The fused chain's number for `follower` (`returning`: the chain returns at its end). */
+function chainCase(follower: number, returning: boolean): number {
+  const i = _CHAIN_FOLLOWERS.indexOf(follower);
+  if (i < 0) throw new Error(`${follower} follows no chain`);
+  return _T_H_EQ2_THEN + (returning ? _CHAIN_FOLLOWERS.length : 0) + i;
+}
+
+/**
+ * The fused compare chains (`_T_H_EQ2_THEN + i`: a `_T_H_EQ2` chain, then
+ * a copy of the next operation's case) that the batch copy leaves out, so
+ * that its bytecode fits V8's limit for optimisation with a margin in
+ * Node's V8 too (which lays out more bytecode for the same source than
+ * Deno's): those that no program of the hunt's kinds used (bench/RESULTS.md,
+ * "The loops' bytecode in Node's V8", session 19). A batch of a program that
+ * has one runs it as its plain chain (`_withPlainTests`), one dispatch more.
+ */
+export const FRAMES_LEFT_OUT: readonly number[] = [
+  ...[_T_W_EQ, _T_W_EQ + _TRUE_RETURNS, _T_W, _T_W + _TRUE_RETURNS, _T_B_EQ + _RET_PAIR]
+    .map((follower) => chainCase(follower, false)),
+  ...[_T_W_EQN, _T_W_EQN + _EQN_RETFALSE, _T_B_EQN, _T_B_EQN + _EQN_RETFALSE]
+    .map((follower) => chainCase(follower, false)),
+  ...[_T_W_EQ + _FALSE_RETURNS, _T_W + _TRUE_RETURNS, _T_W_EQN, _T_W_EQN + _EQN_RETFALSE]
+    .map((follower) => chainCase(follower, true)),
+  ...[_T_B_EQN, _T_W_EQ_PAIR].map((follower) => chainCase(follower, true)),
+];
+
+/** `text` without the cases of `leftOut` (each a case of its own, as the fused chains are). */
+function withoutCases(text: string, leftOut: readonly number[]): string {
+  const lines = text.split("\n");
+  const kept: string[] = [];
+  let skipping = false;
+  for (const line of lines) {
+    const label = /^\s*case (\d+):/.exec(line);
+    if (label !== null || /^\s*(default:|\/\/ END GENERATED)/.test(line)) {
+      skipping = label !== null && leftOut.includes(Number(label[1]));
+      if (skipping && /falls through/.test(kept.findLast((l) => l.trim() !== "") ?? "")) {
+        throw new Error(`Case ${label![1]} is fallen into: it cannot be left out`);
+      }
+    }
+    if (!skipping) kept.push(line);
+  }
+  const missing = leftOut.filter((op) => !new RegExp(`^\\s*case ${op}:`, "m").test(text));
+  if (missing.length > 0) throw new Error(`No case ${missing.join(", ")} in _execute.ts`);
+  return kept.join("\n");
+}
+
 /** A line that the batch copy replaces: `… // FRAMES: <name>`. */
 const MARKER = /^.*\/\/ FRAMES: ([\w-]+)$/gm;
 
@@ -146,11 +206,15 @@ export function framesSource(execute: string): string {
     throw new Error(`Batch parts missing in _execute.ts: ${missing.map((n) => `// FRAMES: ${n}`)}`);
   }
   const at = source.indexOf(FUNCTION_START);
-  const loop = source.slice(at).replace(
+  const loop = withoutCases(source.slice(at), FRAMES_LEFT_OUT).replace(
     "export function _executor(",
     "export function _executorFrames(",
   );
-  return HEADER + source.slice(source.indexOf("import "), at) + loop;
+  return `${HEADER}${source.slice(source.indexOf("import "), at)}
+/** The generated cases of \`_execute.ts\` that this copy leaves out (a batch runs each as its plain test). */
+export const _FRAMES_LEFT_OUT: readonly number[] = [${FRAMES_LEFT_OUT.join(", ")}];
+
+${loop}`;
 }
 
 if (import.meta.main) {

@@ -18,7 +18,8 @@ import { _closureTree, _testTree } from "../src/bpf/_execute_tree.ts";
 import { _processTreeEntries } from "../src/bpf/_execute_tree_entries.ts";
 import { _encodeDispatch } from "../src/bpf/_dispatch_code.ts";
 import { _executor } from "../src/bpf/_execute.ts";
-import { _executorFrames } from "../src/bpf/_execute_frames.ts";
+import { _executorFrames, _FRAMES_LEFT_OUT } from "../src/bpf/_execute_frames.ts";
+import { _withPlainTests } from "../src/bpf/_dispatch_fused.ts";
 import { _executorBatch } from "../src/bpf/_execute_batch.ts";
 import type { _Single } from "../src/bpf/_execute_single.ts";
 import { interpret } from "../src/bpf/interpret.ts";
@@ -857,7 +858,9 @@ export function _dispatchLoop(program: Instruction[]): _Single {
   // Batches through the loop's copy, as compileClosure() runs them.
   return {
     run: _executor(code, beyondInt32),
-    runBatch: _executorBatch(_executorFrames(code, beyondInt32)),
+    runBatch: _executorBatch(
+      _executorFrames(_withPlainTests(code, new Set(_FRAMES_LEFT_OUT)), beyondInt32),
+    ),
   };
 }
 

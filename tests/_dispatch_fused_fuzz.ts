@@ -38,8 +38,8 @@ import { _removeKnownTests } from "../src/bpf/_known_tests.ts";
 import { _encodeDispatch } from "../src/bpf/_dispatch_code.ts";
 import { _executor } from "../src/bpf/_execute.ts";
 import { _ARITHMETIC_LEFT_OUT, _executorArithmetic } from "../src/bpf/_execute_arith.ts";
-import { _fuseArithmetic } from "../src/bpf/_dispatch_fused.ts";
-import { _executorFrames } from "../src/bpf/_execute_frames.ts";
+import { _fuseArithmetic, _withPlainTests } from "../src/bpf/_dispatch_fused.ts";
+import { _executorFrames, _FRAMES_LEFT_OUT } from "../src/bpf/_execute_frames.ts";
 import { _executorBatch } from "../src/bpf/_execute_batch.ts";
 import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from "../src/bpf/opcodes.ts";
 import type { _Random } from "./_fuzz.ts";
@@ -404,7 +404,9 @@ export function _compareFused(
     interpret(program, packet, context);
   const run = _executor(code, beyondInt32);
   // Batches through the loop's copy, as compileClosure() runs them.
-  const runBatch = _executorBatch(_executorFrames(code, beyondInt32));
+  const runBatch = _executorBatch(
+    _executorFrames(_withPlainTests(code, new Set(_FRAMES_LEFT_OUT)), beyondInt32),
+  );
   // And the arithmetic copy on the fused code, where compileClosure() would run it.
   const fused = _fuseArithmetic(code, ARITHMETIC_LEFT_OUT);
   const runs = fused === undefined ? [["call", run] as const] : [

@@ -39,6 +39,7 @@ import {
   _T_B_EQ,
   _T_B_EQ2,
   _T_H_EQ,
+  _T_H_EQ2,
   _T_H_EQ2_THEN,
   _T_H_EQ_THEN,
   _T_X,
@@ -54,15 +55,12 @@ const tenFrom = (base: number) =>
 
 /**
  * `_T_A`'s and `_T_A_EQ`'s forms that an ALU operation runs into: both
- * returns, false returns (the continuing forms were as large and seldom
- * laid out: no room).
+ * returns. The continuing forms were as large and seldom laid out; the
+ * false-returning ones ran in 4 of 485 arithmetic programs of the hunt's
+ * kinds and cost the loop 2 KB of bytecode, which Node's V8 has no room for
+ * (bench/RESULTS.md, "The loops' bytecode in Node's V8", session 19).
  */
-const TESTS_AFTER_ALU = [
-  _T_A + _RET_PAIR,
-  _T_A_EQ + _RET_PAIR,
-  _T_A + _FALSE_RETURNS,
-  _T_A_EQ + _FALSE_RETURNS,
-];
+const TESTS_AFTER_ALU = [_T_A + _RET_PAIR, _T_A_EQ + _RET_PAIR];
 
 /** `and` and `rsh` with K: a test of A takes them as its mask and shift (`_lower`). */
 const FOLDED_INTO_TESTS = new Set([_ALU_K + 5, _ALU_K + 9]);
@@ -100,8 +98,35 @@ export function _keepsEtherTypePrefix(follower: number): boolean {
   return forms.some((form) => follower === _T_B_EQ + form || follower === _T_B_EQ2 + form);
 }
 
-/** `_T_H_EQ retfalse` whose true edge is the next operation: the ether-type prefixes as plain tests. */
-const ETHER_TYPE_TEST = _T_H_EQ + _FALSE_RETURNS;
+/**
+ * The plain test that a fused `_T_H_EQ retfalse` or `_T_H_EQ2` chain
+ * (`_T_H_EQ_THEN + i`, `_T_H_EQ2_THEN + i`: a test whose true edge is the
+ * next operation, run into in the same dispatch) does, with the same
+ * operands, or `undefined` for any other operation. The next operation keeps
+ * its place and number (`_fuseFollowers`), so the plain test runs the same
+ * program, one dispatch more.
+ */
+export function _plainTest(op: number): number | undefined {
+  if (op < _T_H_EQ_THEN || op >= _FUSED_FIRST) return undefined;
+  if (op < _T_H_EQ2_THEN) return _T_H_EQ + _FALSE_RETURNS;
+  return op < _T_H_EQ2_THEN + _CHAIN_FOLLOWERS.length ? _T_H_EQ2 : _T_H_EQ2 + _FALSE_RETURNS;
+}
+
+/**
+ * `code` with each fused test of `leftOut` (the cases a copy of the loop
+ * leaves out: `_FRAMES_LEFT_OUT`) as its plain test ({@linkcode _plainTest}),
+ * every operation in its place; `code` itself when it has none.
+ */
+export function _withPlainTests(code: Int32Array, leftOut: ReadonlySet<number>): Int32Array {
+  let plain = code;
+  for (let pc = 0; pc < code.length; pc += _operationWidth(code, pc)) {
+    const test = leftOut.has(code[pc]) ? _plainTest(code[pc]) : undefined;
+    if (test === undefined) continue;
+    if (plain === code) plain = code.slice();
+    plain[pc] = test;
+  }
+  return plain;
+}
 
 /** The three sizes (B/H/W) of an operation from `first`. */
 const sizes = (first: number) => [first, first + 1, first + 2];
@@ -190,7 +215,7 @@ export function _fuseArithmetic(
     if (!leftOut.has(code[pc])) continue;
     const prefix = code[pc] >= _T_H_EQ_THEN && code[pc] < _T_H_EQ2_THEN;
     if (!prefix) return undefined;
-    fused[pc] = ETHER_TYPE_TEST; // the same operands; its true edge is the next operation
+    fused[pc] = _plainTest(code[pc])!; // the same operands; its true edge is the next operation
   }
   let changed = 0;
   const returns = (target: number) => target >= 0 && code[target] === _RET;

@@ -1761,247 +1761,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 326: { // 148 then 104
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A retfalse
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  if (!taken) {
-                    R = K[(pc + 11) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 10) | 0];
-                  continue;
-                }
-              }
-              case 327: { // 149 then 104
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A retfalse
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  if (!taken) {
-                    R = K[(pc + 11) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 10) | 0];
-                  continue;
-                }
-              }
-              case 328: { // 150 then 104
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _T_A retfalse
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  if (!taken) {
-                    R = K[(pc + 11) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 10) | 0];
-                  continue;
-                }
-              }
-              case 329: { // 151 then 104
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _T_A retfalse
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  if (!taken) {
-                    R = K[(pc + 11) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 10) | 0];
-                  continue;
-                }
-              }
-              case 330: { // 152 then 104
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _T_A retfalse
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  if (!taken) {
-                    R = K[(pc + 11) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 10) | 0];
-                  continue;
-                }
-              }
-              case 331: { // 154 then 104
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _T_A retfalse
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  if (!taken) {
-                    R = K[(pc + 11) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 10) | 0];
-                  continue;
-                }
-              }
-              case 332: { // 155 then 104
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _T_A retfalse
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  if (!taken) {
-                    R = K[(pc + 11) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 10) | 0];
-                  continue;
-                }
-              }
-              case 333: { // 156 then 104
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _T_A retfalse
-                  A = (A >>> K[(pc + 5) | 0]) & K[(pc + 6) | 0];
-                  const taken =
-                    (((A & K[(pc + 7) | 0]) - K[(pc + 8) | 0]) >>> 0) <= (K[(pc + 9) | 0] >>> 0);
-                  if (!taken) {
-                    R = K[(pc + 11) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 10) | 0];
-                  continue;
-                }
-              }
-              case 334: { // 148 then 114
-                { // _ALU_K add
-                  A = (A + K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A_EQ retfalse
-                  const equal = A === K[(pc + 3) | 0];
-                  if (!equal) {
-                    R = K[(pc + 5) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 4) | 0];
-                  continue;
-                }
-              }
-              case 335: { // 149 then 114
-                { // _ALU_K sub
-                  A = (A - K[(pc + 1) | 0]) | 0;
-                }
-                { // _T_A_EQ retfalse
-                  const equal = A === K[(pc + 3) | 0];
-                  if (!equal) {
-                    R = K[(pc + 5) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 4) | 0];
-                  continue;
-                }
-              }
-              case 336: { // 150 then 114
-                { // _ALU_K mul
-                  A = Math.imul(A, K[(pc + 1) | 0]);
-                }
-                { // _T_A_EQ retfalse
-                  const equal = A === K[(pc + 3) | 0];
-                  if (!equal) {
-                    R = K[(pc + 5) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 4) | 0];
-                  continue;
-                }
-              }
-              case 337: { // 151 then 114
-                { // _ALU_K div (k ≠ 0: the checker refuses it)
-                  A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _T_A_EQ retfalse
-                  const equal = A === K[(pc + 3) | 0];
-                  if (!equal) {
-                    R = K[(pc + 5) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 4) | 0];
-                  continue;
-                }
-              }
-              case 338: { // 152 then 114
-                { // _ALU_K mod
-                  A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
-                }
-                { // _T_A_EQ retfalse
-                  const equal = A === K[(pc + 3) | 0];
-                  if (!equal) {
-                    R = K[(pc + 5) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 4) | 0];
-                  continue;
-                }
-              }
-              case 339: { // 154 then 114
-                { // _ALU_K or
-                  A = A | K[(pc + 1) | 0];
-                }
-                { // _T_A_EQ retfalse
-                  const equal = A === K[(pc + 3) | 0];
-                  if (!equal) {
-                    R = K[(pc + 5) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 4) | 0];
-                  continue;
-                }
-              }
-              case 340: { // 155 then 114
-                { // _ALU_K xor
-                  A = A ^ K[(pc + 1) | 0];
-                }
-                { // _T_A_EQ retfalse
-                  const equal = A === K[(pc + 3) | 0];
-                  if (!equal) {
-                    R = K[(pc + 5) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 4) | 0];
-                  continue;
-                }
-              }
-              case 341: { // 156 then 114
-                { // _ALU_K lsh
-                  A = A << K[(pc + 1) | 0];
-                }
-                { // _T_A_EQ retfalse
-                  const equal = A === K[(pc + 3) | 0];
-                  if (!equal) {
-                    R = K[(pc + 5) | 0] >>> 0;
-                    break program;
-                  }
-                  pc = K[(pc + 4) | 0];
-                  continue;
-                }
-              }
-              case 342: { // 148 then 146
+              case 326: { // 148 then 146
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2011,7 +1771,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 343: { // 148 then 144
+              case 327: { // 148 then 144
                 { // _ALU_K add
                   A = (A + K[(pc + 1) | 0]) | 0;
                 }
@@ -2021,7 +1781,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 344: { // 149 then 146
+              case 328: { // 149 then 146
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2031,7 +1791,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 345: { // 149 then 144
+              case 329: { // 149 then 144
                 { // _ALU_K sub
                   A = (A - K[(pc + 1) | 0]) | 0;
                 }
@@ -2041,7 +1801,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 346: { // 150 then 146
+              case 330: { // 150 then 146
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2051,7 +1811,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 347: { // 150 then 144
+              case 331: { // 150 then 144
                 { // _ALU_K mul
                   A = Math.imul(A, K[(pc + 1) | 0]);
                 }
@@ -2061,7 +1821,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 348: { // 151 then 146
+              case 332: { // 151 then 146
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2071,7 +1831,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 349: { // 151 then 144
+              case 333: { // 151 then 144
                 { // _ALU_K div (k ≠ 0: the checker refuses it)
                   A = ((A >>> 0) / (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2081,7 +1841,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 350: { // 152 then 146
+              case 334: { // 152 then 146
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2091,7 +1851,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 351: { // 152 then 144
+              case 335: { // 152 then 144
                 { // _ALU_K mod
                   A = ((A >>> 0) % (K[(pc + 1) | 0] >>> 0)) | 0;
                 }
@@ -2101,7 +1861,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 352: { // 153 then 146
+              case 336: { // 153 then 146
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -2111,7 +1871,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 353: { // 153 then 144
+              case 337: { // 153 then 144
                 { // _ALU_K and
                   A = A & K[(pc + 1) | 0];
                 }
@@ -2121,7 +1881,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 354: { // 154 then 146
+              case 338: { // 154 then 146
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -2131,7 +1891,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 355: { // 154 then 144
+              case 339: { // 154 then 144
                 { // _ALU_K or
                   A = A | K[(pc + 1) | 0];
                 }
@@ -2141,7 +1901,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 356: { // 155 then 146
+              case 340: { // 155 then 146
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -2151,7 +1911,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 357: { // 155 then 144
+              case 341: { // 155 then 144
                 { // _ALU_K xor
                   A = A ^ K[(pc + 1) | 0];
                 }
@@ -2161,7 +1921,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 358: { // 156 then 146
+              case 342: { // 156 then 146
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -2171,7 +1931,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 359: { // 156 then 144
+              case 343: { // 156 then 144
                 { // _ALU_K lsh
                   A = A << K[(pc + 1) | 0];
                 }
@@ -2181,7 +1941,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 360: { // 157 then 146
+              case 344: { // 157 then 146
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -2191,7 +1951,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 361: { // 157 then 144
+              case 345: { // 157 then 144
                 { // _ALU_K rsh
                   A = (A >>> K[(pc + 1) | 0]) | 0;
                 }
@@ -2201,7 +1961,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 362: { // 142 then 158
+              case 346: { // 142 then 158
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2211,7 +1971,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 363: { // 142 then 159
+              case 347: { // 142 then 159
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2221,7 +1981,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 364: { // 142 then 160
+              case 348: { // 142 then 160
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2231,7 +1991,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 365: { // 142 then 161
+              case 349: { // 142 then 161
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2244,7 +2004,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 366: { // 142 then 162
+              case 350: { // 142 then 162
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2257,7 +2017,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 367: { // 142 then 163
+              case 351: { // 142 then 163
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2267,7 +2027,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 368: { // 142 then 164
+              case 352: { // 142 then 164
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2277,7 +2037,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 369: { // 142 then 165
+              case 353: { // 142 then 165
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2287,7 +2047,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 370: { // 142 then 166
+              case 354: { // 142 then 166
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2297,7 +2057,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 371: { // 142 then 167
+              case 355: { // 142 then 167
                 { // _LD_MEM
                   A = S[K[(pc + 1) | 0]];
                 }
@@ -2307,7 +2067,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 372: { // 158 then 146
+              case 356: { // 158 then 146
                 { // _ALU_X add
                   A = (A + X) | 0;
                 }
@@ -2317,7 +2077,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 373: { // 158 then 40
+              case 357: { // 158 then 40
                 { // _ALU_X add
                   A = (A + X) | 0;
                 }
@@ -2334,7 +2094,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 374: { // 158 then 104
+              case 358: { // 158 then 104
                 { // _ALU_X add
                   A = (A + X) | 0;
                 }
@@ -2350,7 +2110,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 375: { // 159 then 146
+              case 359: { // 159 then 146
                 { // _ALU_X sub
                   A = (A - X) | 0;
                 }
@@ -2360,7 +2120,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 376: { // 159 then 40
+              case 360: { // 159 then 40
                 { // _ALU_X sub
                   A = (A - X) | 0;
                 }
@@ -2377,7 +2137,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 377: { // 159 then 104
+              case 361: { // 159 then 104
                 { // _ALU_X sub
                   A = (A - X) | 0;
                 }
@@ -2393,7 +2153,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 378: { // 160 then 146
+              case 362: { // 160 then 146
                 { // _ALU_X mul
                   A = Math.imul(A, X);
                 }
@@ -2403,7 +2163,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 379: { // 160 then 40
+              case 363: { // 160 then 40
                 { // _ALU_X mul
                   A = Math.imul(A, X);
                 }
@@ -2420,7 +2180,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 380: { // 160 then 104
+              case 364: { // 160 then 104
                 { // _ALU_X mul
                   A = Math.imul(A, X);
                 }
@@ -2436,7 +2196,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 381: { // 161 then 146
+              case 365: { // 161 then 146
                 { // _ALU_X div
                   if (X === 0) {
                     break program;
@@ -2449,7 +2209,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 382: { // 161 then 40
+              case 366: { // 161 then 40
                 { // _ALU_X div
                   if (X === 0) {
                     break program;
@@ -2469,7 +2229,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 383: { // 161 then 104
+              case 367: { // 161 then 104
                 { // _ALU_X div
                   if (X === 0) {
                     break program;
@@ -2488,7 +2248,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 384: { // 162 then 146
+              case 368: { // 162 then 146
                 { // _ALU_X mod
                   if (X === 0) {
                     break program;
@@ -2501,7 +2261,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 385: { // 162 then 40
+              case 369: { // 162 then 40
                 { // _ALU_X mod
                   if (X === 0) {
                     break program;
@@ -2521,7 +2281,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 386: { // 162 then 104
+              case 370: { // 162 then 104
                 { // _ALU_X mod
                   if (X === 0) {
                     break program;
@@ -2540,7 +2300,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 387: { // 163 then 146
+              case 371: { // 163 then 146
                 { // _ALU_X and
                   A = A & X;
                 }
@@ -2550,7 +2310,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 388: { // 163 then 40
+              case 372: { // 163 then 40
                 { // _ALU_X and
                   A = A & X;
                 }
@@ -2567,7 +2327,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 389: { // 163 then 104
+              case 373: { // 163 then 104
                 { // _ALU_X and
                   A = A & X;
                 }
@@ -2583,7 +2343,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 390: { // 164 then 146
+              case 374: { // 164 then 146
                 { // _ALU_X or
                   A = A | X;
                 }
@@ -2593,7 +2353,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 391: { // 164 then 40
+              case 375: { // 164 then 40
                 { // _ALU_X or
                   A = A | X;
                 }
@@ -2610,7 +2370,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 392: { // 164 then 104
+              case 376: { // 164 then 104
                 { // _ALU_X or
                   A = A | X;
                 }
@@ -2626,7 +2386,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 393: { // 165 then 146
+              case 377: { // 165 then 146
                 { // _ALU_X xor
                   A = A ^ X;
                 }
@@ -2636,7 +2396,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 394: { // 165 then 40
+              case 378: { // 165 then 40
                 { // _ALU_X xor
                   A = A ^ X;
                 }
@@ -2653,7 +2413,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 395: { // 165 then 104
+              case 379: { // 165 then 104
                 { // _ALU_X xor
                   A = A ^ X;
                 }
@@ -2669,7 +2429,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 396: { // 166 then 146
+              case 380: { // 166 then 146
                 { // _ALU_X lsh (the low 5 bits, as the kernel)
                   A = A << X;
                 }
@@ -2679,7 +2439,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 397: { // 166 then 40
+              case 381: { // 166 then 40
                 { // _ALU_X lsh (the low 5 bits, as the kernel)
                   A = A << X;
                 }
@@ -2696,7 +2456,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 398: { // 166 then 104
+              case 382: { // 166 then 104
                 { // _ALU_X lsh (the low 5 bits, as the kernel)
                   A = A << X;
                 }
@@ -2712,7 +2472,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 399: { // 167 then 146
+              case 383: { // 167 then 146
                 { // _ALU_X rsh
                   A = (A >>> X) | 0;
                 }
@@ -2722,7 +2482,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 400: { // 167 then 40
+              case 384: { // 167 then 40
                 { // _ALU_X rsh
                   A = (A >>> X) | 0;
                 }
@@ -2739,7 +2499,7 @@ export function _executorArithmetic(
                   }
                 }
               }
-              case 401: { // 167 then 104
+              case 385: { // 167 then 104
                 { // _ALU_X rsh
                   A = (A >>> X) | 0;
                 }
@@ -2755,7 +2515,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 402: { // 0 then 4
+              case 386: { // 0 then 4
                 { // _NEED
                   if (B + (K[(pc + 1) | 0] >>> 0) > LE) {
                     break program;
@@ -2767,7 +2527,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 403: { // 4 then 133
+              case 387: { // 4 then 133
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2784,7 +2544,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 404: { // 4 then 134
+              case 388: { // 4 then 134
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2801,7 +2561,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 405: { // 4 then 135
+              case 389: { // 4 then 135
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2819,7 +2579,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 406: { // 4 then 175
+              case 390: { // 4 then 175
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2839,7 +2599,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 407: { // 4 then 176
+              case 391: { // 4 then 176
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2860,7 +2620,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 408: { // 4 then 177
+              case 392: { // 4 then 177
                 { // _LDX_MSH
                   X = (P[B + K[(pc + 1) | 0]] & 0xf) << 2;
                 }
@@ -2881,7 +2641,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 409: { // 146 then 142
+              case 393: { // 146 then 142
                 { // _TAX
                   X = A;
                 }
@@ -2891,7 +2651,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 410: { // 146 then 138
+              case 394: { // 146 then 138
                 { // _TAX
                   X = A;
                 }
@@ -2901,7 +2661,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 411: { // 146 then 140
+              case 395: { // 146 then 140
                 { // _TAX
                   X = A;
                 }
@@ -2911,7 +2671,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 412: { // 146 then 184
+              case 396: { // 146 then 184
                 { // _TAX
                   X = A;
                 }
@@ -2929,7 +2689,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 413: { // 146 then 282
+              case 397: { // 146 then 282
                 { // _TAX
                   X = A;
                 }
@@ -2948,7 +2708,7 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 414: { // 138 then 146
+              case 398: { // 138 then 146
                 { // _LD_LEN
                   A = W | 0;
                 }
@@ -2958,7 +2718,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 415: { // 138 then 144
+              case 399: { // 138 then 144
                 { // _LD_LEN
                   A = W | 0;
                 }
@@ -2968,7 +2728,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 416: { // 138 then 131
+              case 400: { // 138 then 131
                 { // _LD_LEN
                   A = W | 0;
                 }
@@ -2985,7 +2745,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 417: { // 138 then 281
+              case 401: { // 138 then 281
                 { // _LD_LEN
                   A = W | 0;
                 }
@@ -3003,7 +2763,7 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 418: { // 144 then 4
+              case 402: { // 144 then 4
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -3013,7 +2773,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 419: { // 144 then 138
+              case 403: { // 144 then 138
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -3023,7 +2783,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 420: { // 144 then 172
+              case 404: { // 144 then 172
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -3038,7 +2798,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 421: { // 144 then 173
+              case 405: { // 144 then 173
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -3054,7 +2814,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 422: { // 144 then 174
+              case 406: { // 144 then 174
                 { // _ST
                   S[K[(pc + 1) | 0]] = A;
                 }
@@ -3070,7 +2830,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 423: { // 140 then 131
+              case 407: { // 140 then 131
                 { // _LD_IMM
                   A = K[(pc + 1) | 0];
                 }
@@ -3087,7 +2847,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 424: { // 140 then 281
+              case 408: { // 140 then 281
                 { // _LD_IMM
                   A = K[(pc + 1) | 0];
                 }
@@ -3105,7 +2865,7 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 425: { // 133 then 4
+              case 409: { // 133 then 4
                 { // _LD_IND_B (x + k ≥ 0 here, else in _step)
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3119,7 +2879,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 426: { // 133 then 144
+              case 410: { // 133 then 144
                 { // _LD_IND_B (x + k ≥ 0 here, else in _step)
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3133,7 +2893,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 427: { // 134 then 4
+              case 411: { // 134 then 4
                 { // _LD_IND_H
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3147,7 +2907,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 428: { // 134 then 144
+              case 412: { // 134 then 144
                 { // _LD_IND_H
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3161,7 +2921,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 429: { // 135 then 4
+              case 413: { // 135 then 4
                 { // _LD_IND_W
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3176,7 +2936,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 430: { // 135 then 144
+              case 414: { // 135 then 144
                 { // _LD_IND_W
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3191,7 +2951,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 431: { // 178 then 142
+              case 415: { // 178 then 142
                 { // _FIELD_IND_B_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3208,7 +2968,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 432: { // 178 then 184
+              case 416: { // 178 then 184
                 { // _FIELD_IND_B_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3233,7 +2993,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 433: { // 178 then 282
+              case 417: { // 178 then 282
                 { // _FIELD_IND_B_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3259,7 +3019,7 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 434: { // 179 then 142
+              case 418: { // 179 then 142
                 { // _FIELD_IND_H_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3277,7 +3037,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 435: { // 179 then 184
+              case 419: { // 179 then 184
                 { // _FIELD_IND_H_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3303,7 +3063,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 436: { // 179 then 282
+              case 420: { // 179 then 282
                 { // _FIELD_IND_H_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3330,7 +3090,7 @@ export function _executorArithmetic(
                   break program;
                 }
               }
-              case 437: { // 180 then 142
+              case 421: { // 180 then 142
                 { // _FIELD_IND_W_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3348,7 +3108,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 438: { // 180 then 184
+              case 422: { // 180 then 184
                 { // _FIELD_IND_W_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;
@@ -3374,7 +3134,7 @@ export function _executorArithmetic(
                   continue;
                 }
               }
-              case 439: { // 180 then 282
+              case 423: { // 180 then 282
                 { // _FIELD_IND_W_X
                   const o = (X + K[(pc + 1) | 0]) | 0;
                   if (o < 0) break fast;

@@ -24,6 +24,25 @@ import { REG_A, REG_X, RESULT, STATE_LENGTH } from "./_execute_state.ts";
 import { _step } from "./_execute_step.ts";
 import { _BATCH_CURSOR, type _BatchCursor } from "./_execute_batch.ts";
 
+/** The generated cases of `_execute.ts` that this copy leaves out (a batch runs each as its plain test). */
+export const _FRAMES_LEFT_OUT: readonly number[] = [
+  245,
+  247,
+  249,
+  251,
+  254,
+  257,
+  258,
+  259,
+  260,
+  266,
+  269,
+  275,
+  276,
+  277,
+  279,
+];
+
 // check-function-length: table (its inner function is the dispatch loop)
 /**
  * The function that runs `code` on a packet: `run(P, C)`, where `B` is
@@ -1841,24 +1860,6 @@ export function _executorFrames(
                 pc = K[(pc + 8) | 0];
                 continue;
               }
-              case 245: { // then a copy of 17's case: _T_H_EQ2
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                const i = B + K[(pc + 1) | 0];
-                if (i + 4 > LE) break program;
-                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
-                const equal = A === K[(pc + 2) | 0];
-                pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
-                continue;
-              }
               case 246: { // then a copy of 49's case: _T_H_EQ2
                 {
                   const i = B + K[(pc + 1) | 0];
@@ -1880,28 +1881,6 @@ export function _executorFrames(
                   break program;
                 }
               }
-              case 247: { // then a copy of 81's case: _T_H_EQ2
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                const i = B + K[(pc + 1) | 0];
-                if (i + 4 > LE) break program;
-                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
-                const equal = A === K[(pc + 2) | 0];
-                if (equal) {
-                  R = K[(pc + 3) | 0] >>> 0;
-                  break program;
-                }
-                pc = K[(pc + 4) | 0];
-                continue;
-              }
               case 248: { // then a copy of 113's case: _T_H_EQ2
                 {
                   const i = B + K[(pc + 1) | 0];
@@ -1922,26 +1901,6 @@ export function _executorFrames(
                   break program;
                 }
                 pc = K[(pc + 3) | 0];
-                continue;
-              }
-              case 249: { // then a copy of 11's case: _T_H_EQ2
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
-                const i = B + K[(pc + 1) | 0];
-                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
-                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-                const taken =
-                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-                pc = taken ? K[(pc + 8) | 0] : K[(pc + 9) | 0];
                 continue;
               }
               case 250: { // then a copy of 43's case: _T_H_EQ2
@@ -1967,30 +1926,6 @@ export function _executorFrames(
                     0;
                   break program;
                 }
-              }
-              case 251: { // then a copy of 75's case: _T_H_EQ2
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
-                const i = B + K[(pc + 1) | 0];
-                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
-                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-                const taken =
-                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-                if (taken) {
-                  R = K[(pc + 8) | 0] >>> 0;
-                  break program;
-                }
-                pc = K[(pc + 9) | 0];
-                continue;
               }
               case 252: { // then a copy of 107's case: _T_H_EQ2
                 {
@@ -2033,27 +1968,6 @@ export function _executorFrames(
                 const equal = A === K[(pc + 2) | 0];
                 pc = equal ? K[(pc + 3) | 0] : K[(pc + 4) | 0];
                 continue;
-              }
-              case 254: { // then a copy of 47's case: _T_H_EQ2
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                const i = B + K[(pc + 1) | 0];
-                if (i + 1 > LE) break program;
-                A = P[i];
-                const x = A ^ K[(pc + 2) | 0];
-                const f = K[(pc + 4) | 0];
-                {
-                  R = (f ^ ((K[(pc + 3) | 0] ^ f) & (((x - 1) & ~x) >> 31))) >>> 0;
-                  break program;
-                }
               }
               case 255: { // then a copy of 79's case: _T_H_EQ2
                 {
@@ -2098,134 +2012,6 @@ export function _executorFrames(
                 }
                 pc = K[(pc + 3) | 0];
                 continue;
-              }
-              case 257: { // then a copy of 192's case: _T_H_EQ2
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                const i = B + K[(pc + 1) | 0];
-                if (i + 4 > LE) break program;
-                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
-                let at = (pc + 3) | 0;
-                const end = (at + 2 * K[(pc + 2) | 0]) | 0;
-                do {
-                  if (A === K[at]) {
-                    const t = K[(at + 1) | 0];
-                    if (t < 0) {
-                      R = K[~t] >>> 0;
-                      break program;
-                    }
-                    pc = t;
-                    continue fast;
-                  }
-                  at = (at + 2) | 0;
-                } while (at !== end);
-                pc = K[end];
-                continue;
-              }
-              case 258: { // then a copy of 200's case: _T_H_EQ2
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                const i = B + K[(pc + 1) | 0];
-                if (i + 4 > LE) break program;
-                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
-                let at = (pc + 3) | 0;
-                const end = (at + 2 * K[(pc + 2) | 0]) | 0;
-                do {
-                  if (A === K[at]) {
-                    const t = K[(at + 1) | 0];
-                    if (t < 0) {
-                      R = K[~t] >>> 0;
-                      break program;
-                    }
-                    pc = t;
-                    continue fast;
-                  }
-                  at = (at + 2) | 0;
-                } while (at !== end);
-                {
-                  R = K[end] >>> 0;
-                  break program;
-                }
-              }
-              case 259: { // then a copy of 190's case: _T_H_EQ2
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                const i = B + K[(pc + 1) | 0];
-                if (i + 1 > LE) break program;
-                A = P[i];
-                let at = (pc + 3) | 0;
-                const end = (at + 2 * K[(pc + 2) | 0]) | 0;
-                do {
-                  if (A === K[at]) {
-                    const t = K[(at + 1) | 0];
-                    if (t < 0) {
-                      R = K[~t] >>> 0;
-                      break program;
-                    }
-                    pc = t;
-                    continue fast;
-                  }
-                  at = (at + 2) | 0;
-                } while (at !== end);
-                pc = K[end];
-                continue;
-              }
-              case 260: { // then a copy of 198's case: _T_H_EQ2
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    pc = A === K[(pc + 4) | 0] ? K[(pc + 5) | 0] : K[(pc + 6) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                const i = B + K[(pc + 1) | 0];
-                if (i + 1 > LE) break program;
-                A = P[i];
-                let at = (pc + 3) | 0;
-                const end = (at + 2 * K[(pc + 2) | 0]) | 0;
-                do {
-                  if (A === K[at]) {
-                    const t = K[(at + 1) | 0];
-                    if (t < 0) {
-                      R = K[~t] >>> 0;
-                      break program;
-                    }
-                    pc = t;
-                    continue fast;
-                  }
-                  at = (at + 2) | 0;
-                } while (at !== end);
-                {
-                  R = K[end] >>> 0;
-                  break program;
-                }
               }
               case 261: { // then a copy of 195's case: _T_H_EQ2
                 {
@@ -2364,32 +2150,6 @@ export function _executorFrames(
                 pc = K[(pc + 4) | 0];
                 continue;
               }
-              case 266: { // then a copy of 113's case: _T_H_EQ2 retfalse
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    if (A !== K[(pc + 4) | 0]) {
-                      R = K[(pc + 6) | 0] >>> 0;
-                      break program;
-                    }
-                    pc = K[(pc + 5) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                const i = B + K[(pc + 1) | 0];
-                if (i + 4 > LE) break program;
-                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
-                const equal = A === K[(pc + 2) | 0];
-                if (!equal) {
-                  R = K[(pc + 4) | 0] >>> 0;
-                  break program;
-                }
-                pc = K[(pc + 3) | 0];
-                continue;
-              }
               case 267: { // then a copy of 11's case: _T_H_EQ2 retfalse
                 {
                   const i = B + K[(pc + 1) | 0];
@@ -2441,34 +2201,6 @@ export function _executorFrames(
                     0;
                   break program;
                 }
-              }
-              case 269: { // then a copy of 75's case: _T_H_EQ2 retfalse
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    if (A !== K[(pc + 4) | 0]) {
-                      R = K[(pc + 6) | 0] >>> 0;
-                      break program;
-                    }
-                    pc = K[(pc + 5) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                if (B + (K[(pc + 2) | 0] >>> 0) > LE) break program;
-                const i = B + K[(pc + 1) | 0];
-                A = (((P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
-                  P[(i + 3) | 0]) >>> K[(pc + 3) | 0]) & K[(pc + 4) | 0];
-                const taken =
-                  (((A & K[(pc + 5) | 0]) - K[(pc + 6) | 0]) >>> 0) <= (K[(pc + 7) | 0] >>> 0);
-                if (taken) {
-                  R = K[(pc + 8) | 0] >>> 0;
-                  break program;
-                }
-                pc = K[(pc + 9) | 0];
-                continue;
               }
               case 270: { // then a copy of 107's case: _T_H_EQ2 retfalse
                 {
@@ -2597,113 +2329,6 @@ export function _executorFrames(
                 pc = K[(pc + 3) | 0];
                 continue;
               }
-              case 275: { // then a copy of 192's case: _T_H_EQ2 retfalse
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    if (A !== K[(pc + 4) | 0]) {
-                      R = K[(pc + 6) | 0] >>> 0;
-                      break program;
-                    }
-                    pc = K[(pc + 5) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                const i = B + K[(pc + 1) | 0];
-                if (i + 4 > LE) break program;
-                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
-                let at = (pc + 3) | 0;
-                const end = (at + 2 * K[(pc + 2) | 0]) | 0;
-                do {
-                  if (A === K[at]) {
-                    const t = K[(at + 1) | 0];
-                    if (t < 0) {
-                      R = K[~t] >>> 0;
-                      break program;
-                    }
-                    pc = t;
-                    continue fast;
-                  }
-                  at = (at + 2) | 0;
-                } while (at !== end);
-                pc = K[end];
-                continue;
-              }
-              case 276: { // then a copy of 200's case: _T_H_EQ2 retfalse
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    if (A !== K[(pc + 4) | 0]) {
-                      R = K[(pc + 6) | 0] >>> 0;
-                      break program;
-                    }
-                    pc = K[(pc + 5) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                const i = B + K[(pc + 1) | 0];
-                if (i + 4 > LE) break program;
-                A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) | P[(i + 3) | 0];
-                let at = (pc + 3) | 0;
-                const end = (at + 2 * K[(pc + 2) | 0]) | 0;
-                do {
-                  if (A === K[at]) {
-                    const t = K[(at + 1) | 0];
-                    if (t < 0) {
-                      R = K[~t] >>> 0;
-                      break program;
-                    }
-                    pc = t;
-                    continue fast;
-                  }
-                  at = (at + 2) | 0;
-                } while (at !== end);
-                {
-                  R = K[end] >>> 0;
-                  break program;
-                }
-              }
-              case 277: { // then a copy of 190's case: _T_H_EQ2 retfalse
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    if (A !== K[(pc + 4) | 0]) {
-                      R = K[(pc + 6) | 0] >>> 0;
-                      break program;
-                    }
-                    pc = K[(pc + 5) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                const i = B + K[(pc + 1) | 0];
-                if (i + 1 > LE) break program;
-                A = P[i];
-                let at = (pc + 3) | 0;
-                const end = (at + 2 * K[(pc + 2) | 0]) | 0;
-                do {
-                  if (A === K[at]) {
-                    const t = K[(at + 1) | 0];
-                    if (t < 0) {
-                      R = K[~t] >>> 0;
-                      break program;
-                    }
-                    pc = t;
-                    continue fast;
-                  }
-                  at = (at + 2) | 0;
-                } while (at !== end);
-                pc = K[end];
-                continue;
-              }
               case 278: { // then a copy of 198's case: _T_H_EQ2 retfalse
                 {
                   const i = B + K[(pc + 1) | 0];
@@ -2740,41 +2365,6 @@ export function _executorFrames(
                   R = K[end] >>> 0;
                   break program;
                 }
-              }
-              case 279: { // then a copy of 195's case: _T_H_EQ2 retfalse
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 2 > LE) break program;
-                  A = (P[i] << 8) | P[(i + 1) | 0];
-                  if (A !== K[(pc + 2) | 0]) {
-                    if (A !== K[(pc + 4) | 0]) {
-                      R = K[(pc + 6) | 0] >>> 0;
-                      break program;
-                    }
-                    pc = K[(pc + 5) | 0];
-                    continue;
-                  }
-                  pc = (pc + 7) | 0;
-                }
-                {
-                  const i = B + K[(pc + 1) | 0];
-                  if (i + 4 > LE) break program;
-                  A = (P[i] << 24) | (P[(i + 1) | 0] << 16) | (P[(i + 2) | 0] << 8) |
-                    P[(i + 3) | 0];
-                  if (A === K[(pc + 2) | 0]) {
-                    pc = K[(pc + 3) | 0];
-                    continue;
-                  }
-                }
-                const j = B + K[(pc + 4) | 0];
-                if (j + 4 > LE) break program;
-                A = (P[j] << 24) | (P[(j + 1) | 0] << 16) | (P[(j + 2) | 0] << 8) | P[(j + 3) | 0];
-                if (A === K[(pc + 5) | 0]) {
-                  pc = K[(pc + 6) | 0];
-                  continue;
-                }
-                pc = K[(pc + 7) | 0];
-                continue;
               }
               case 280: { // then a copy of 203's case: _T_H_EQ2 retfalse
                 {

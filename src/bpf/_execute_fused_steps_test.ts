@@ -14,7 +14,8 @@ import { _removeKnownTests } from "./_known_tests.ts";
 import * as dispatch from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _executorBatch } from "./_execute_batch.ts";
-import { _executorFrames } from "./_execute_frames.ts";
+import { _executorFrames, _FRAMES_LEFT_OUT } from "./_execute_frames.ts";
+import { _withPlainTests } from "./_dispatch_fused.ts";
 import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { SKF_LL_OFF, SKF_NET_OFF } from "./opcodes.ts";
@@ -163,7 +164,9 @@ Deno.test("the dispatch loop's fused steps agree with interpret() per call and i
       const results = new Uint32Array(data.length);
       const capturedLengths = Uint32Array.from(data, (packet) => packet.length);
       // Through the loop's copy, as compileClosure() runs batches.
-      _executorBatch(_executorFrames(code, beyondInt32))(
+      _executorBatch(
+        _executorFrames(_withPlainTests(code, new Set(_FRAMES_LEFT_OUT)), beyondInt32),
+      )(
         { bytes, offsets, capturedLengths },
         results,
       );
@@ -250,7 +253,7 @@ Deno.test("`_T_H_EQ retfalse` fused with the next operation agrees with interpre
     data.forEach((packet, i) => bytes.set(packet, offsets[i]));
     const results = new Uint32Array(data.length);
     const capturedLengths = Uint32Array.from(data, (packet) => packet.length);
-    _executorBatch(_executorFrames(code, beyondInt32))(
+    _executorBatch(_executorFrames(_withPlainTests(code, new Set(_FRAMES_LEFT_OUT)), beyondInt32))(
       { bytes, offsets, capturedLengths },
       results,
     );

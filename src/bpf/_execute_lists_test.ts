@@ -15,7 +15,8 @@ import { _removeKnownTests } from "./_known_tests.ts";
 import * as d from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _executorBatch } from "./_execute_batch.ts";
-import { _executorFrames } from "./_execute_frames.ts";
+import { _executorFrames, _FRAMES_LEFT_OUT } from "./_execute_frames.ts";
+import { _withPlainTests } from "./_dispatch_fused.ts";
 import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
 import { operationsOf } from "../../tests/_dispatch_walk.ts";
@@ -208,7 +209,7 @@ Deno.test("equality lists, word pairs and range pairs agree with interpret(), pe
     data.forEach((packet, i) => bytes.set(packet, offsets[i]));
     const results = new Uint32Array(data.length);
     const capturedLengths = Uint32Array.from(data, (packet) => packet.length);
-    _executorBatch(_executorFrames(code, beyondInt32))(
+    _executorBatch(_executorFrames(_withPlainTests(code, new Set(_FRAMES_LEFT_OUT)), beyondInt32))(
       { bytes, offsets, capturedLengths },
       results,
     );

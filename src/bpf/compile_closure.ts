@@ -12,8 +12,8 @@ import { _removeKnownTests } from "./_known_tests.ts";
 import { _encodeDispatch, _RET, _T_LEN_RET } from "./_dispatch_code.ts";
 import { _executor } from "./_execute.ts";
 import { _ARITHMETIC_LEFT_OUT, _executorArithmetic } from "./_execute_arith.ts";
-import { _fuseArithmetic } from "./_dispatch_fused.ts";
-import { _executorFrames } from "./_execute_frames.ts";
+import { _fuseArithmetic, _withPlainTests } from "./_dispatch_fused.ts";
+import { _executorFrames, _FRAMES_LEFT_OUT } from "./_execute_frames.ts";
 import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
 import { _chainAsTests } from "./_chain_pieces.ts";
@@ -98,7 +98,9 @@ export function compileClosure(
     const run = fused === undefined
       ? _executor(code, beyondInt32)
       : _executorArithmetic(fused, beyondInt32);
-    return { run, runBatch: _executorBatch(_executorFrames(code, beyondInt32)) };
+    // The batch copy runs the fused chains it leaves out as their plain tests.
+    const frames = _executorFrames(_withPlainTests(code, FRAMES_LEFT_OUT), beyondInt32);
+    return { run, runBatch: _executorBatch(frames) };
   };
   // A closure of its own for one operation or a compare chain; a tree first while entries are
   // left (but for `ret #k` and `len` tests), with the closure's batch loop for `runBatch`; else
@@ -120,6 +122,7 @@ export function compileClosure(
 }
 
 const ARITHMETIC_LEFT_OUT = new Set(_ARITHMETIC_LEFT_OUT);
+const FRAMES_LEFT_OUT = new Set(_FRAMES_LEFT_OUT);
 
 type _Compiled = ((packet: Uint8Array, context?: PacketContext) => number) & {
   runBatch: _BatchRun;
