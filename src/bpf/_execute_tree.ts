@@ -141,9 +141,13 @@ export interface _TreeLimits {
  * real calls: from a call site shared by 49 programs, trees of 29 to 50 such
  * nodes ran 1.08–1.64× libpcap (`port 8080 and host 10.0.0.5`,
  * `vlan 100 and udp port 53`, `portrange 1000-2000`), those of 21 or fewer
- * 0.52–0.97× but for two of 10 (1.21×, 1.32×) (bench/RESULTS.md, session 17).
+ * 0.52–0.97× but for two of 10 (1.21×, 1.32×) (bench/RESULTS.md, session 17). Since each
+ * node calls its targets from one site (frequency 1 whatever else ran), V8 inlines BOTH
+ * targets of every node until the budget runs out, so the whole count is what must fit: at 24,
+ * trees of 12–21 such nodes ran 0.88–1.19× libpcap (`not dst port 5432` 1.16×, 0.49× with a
+ * budget of 5000); at 11, cut by joints, 0.68–0.85× (bench/RESULTS.md, session 19, h19hyb).
  */
-export const _MAX_TREE_INLINED = 24;
+export const _MAX_TREE_INLINED = 11;
 
 /**
  * The most step nodes (ALU, scratch, moves, field loads: `_execute_tree_steps.ts`) a tree
@@ -184,9 +188,10 @@ export const _MAX_TREE_JOINTS = 8;
  * that runs the part, as {@linkcode _MAX_TREE_INLINED} is for a whole tree. Programs past
  * {@linkcode _MAX_TREE_INLINED} that ran the dispatch loop at 0.9–1.0× libpcap from a helper
  * shared by 48 programs (`vlan 20 and host X`, `port 53 and not host X`) ran at 0.6–0.8× cut
- * into parts of 16 (bench/RESULTS.md, session 19, h19mid).
+ * into parts of 16 (bench/RESULTS.md, session 19, h19mid); parts of 10 fit V8's budget with
+ * both targets of each node inlined (see {@linkcode _MAX_TREE_INLINED}; session 19, h19hyb).
  */
-export const _JOINT_BUDGET = 16;
+export const _JOINT_BUDGET = 10;
 
 /**
  * The root of `lowered` as a closure tree, or undefined when some block
