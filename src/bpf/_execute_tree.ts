@@ -604,10 +604,11 @@ function _testA(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function testA(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -620,10 +621,11 @@ function _testX(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function testX(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return (_jumpTaken(op, a >>> 0, S[16] >>> 0) === 1 ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (_jumpTaken(op, a >>> 0, S[16] >>> 0) === 1 ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -637,44 +639,49 @@ function _testLength(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function testLength(P, B, LE): number {
     const a = (S[17] >>> shift) & mask; // the wire length
-    return (_taken(a, rangeMask, low, span) ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (_taken(a, rangeMask, low, span) ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equal1(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function equal1(P, B, LE): number {
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return (a === v ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equal2(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function equal2(P, B, LE): number {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return (a === v ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equal4(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function equal4(P, B, LE): number {
     const i = B + k;
     if (i + 4 > LE) return 0;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return (a === v ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equalX1(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function equalX1(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
@@ -685,11 +692,12 @@ function _equalX1(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNod
     if (o > LE - B - 1) return 0;
     const i = B + o;
     const a = P[i];
-    return (a === v ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equalX2(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function equalX2(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
@@ -700,11 +708,12 @@ function _equalX2(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNod
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
-    return (a === v ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equalX4(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function equalX4(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
@@ -715,7 +724,7 @@ function _equalX4(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNod
     if (o > LE - B - 4) return 0;
     const i = B + o;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return (a === v ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -733,12 +742,13 @@ function _range1(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function range1(P, B, LE): number {
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = (P[i] >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -752,12 +762,13 @@ function _range2(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function range2(P, B, LE): number {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -771,13 +782,14 @@ function _range4(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function range4(P, B, LE): number {
     const i = B + k;
     if (i + 4 > LE) return 0;
     const value = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
     const a = (value >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -793,6 +805,7 @@ function _rangeX2(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function rangeX2(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
@@ -803,7 +816,7 @@ function _rangeX2(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -820,6 +833,7 @@ function _range(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function range(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
@@ -831,7 +845,7 @@ function _range(
     const i = B + o;
     const value = _readBigEndian(P, i, size);
     const a = (value >>> shift) & mask;
-    return (_taken(a, rangeMask, low, span) ? t : (mark ^= 1, f))(P, B, LE, a);
+    return (_taken(a, rangeMask, low, span) ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
