@@ -141,9 +141,13 @@ export interface _TreeLimits {
  * real calls: from a call site shared by 49 programs, trees of 29 to 50 such
  * nodes ran 1.08–1.64× libpcap (`port 8080 and host 10.0.0.5`,
  * `vlan 100 and udp port 53`, `portrange 1000-2000`), those of 21 or fewer
- * 0.52–0.97× but for two of 10 (1.21×, 1.32×) (bench/RESULTS.md, session 17).
+ * 0.52–0.97× but for two of 10 (1.21×, 1.32×) (bench/RESULTS.md, session 17). Since each
+ * node calls its targets from one site (frequency 1 whatever else ran), V8 inlines BOTH
+ * targets of every node until the budget runs out, so the whole count is what must fit: at 24,
+ * trees of 12–21 such nodes ran 0.88–1.19× libpcap (`not dst port 5432` 1.16×, 0.49× with a
+ * budget of 5000); at 11, cut by joints, 0.68–0.85× (bench/RESULTS.md, session 19, h19hyb).
  */
-export const _MAX_TREE_INLINED = 24;
+export const _MAX_TREE_INLINED = 11;
 
 /**
  * The most step nodes (ALU, scratch, moves, field loads: `_execute_tree_steps.ts`) a tree
@@ -184,9 +188,10 @@ export const _MAX_TREE_JOINTS = 8;
  * that runs the part, as {@linkcode _MAX_TREE_INLINED} is for a whole tree. Programs past
  * {@linkcode _MAX_TREE_INLINED} that ran the dispatch loop at 0.9–1.0× libpcap from a helper
  * shared by 48 programs (`vlan 20 and host X`, `port 53 and not host X`) ran at 0.6–0.8× cut
- * into parts of 16 (bench/RESULTS.md, session 19, h19mid).
+ * into parts of 16 (bench/RESULTS.md, session 19, h19mid); parts of 10 fit V8's budget with
+ * both targets of each node inlined (see {@linkcode _MAX_TREE_INLINED}; session 19, h19hyb).
  */
-export const _JOINT_BUDGET = 16;
+export const _JOINT_BUDGET = 10;
 
 /**
  * The root of `lowered` as a closure tree, or undefined when some block
@@ -557,7 +562,11 @@ function _testNode(
 // cut every other tree's inlining there: `tcp[tcpflags] == tcp-ack and len > 1000` ran 0.47×
 // libpcap in one process and 1.26× in another with the same programs (bench/RESULTS.md,
 // session 19). One site per node has frequency 1 whatever ran; V8 inlines both targets of its
-// constant pair behind one check on which was picked.
+// constant pair. The false arm stores to `mark`, a cell of the literal's own context (no
+// feedback, 3 bytes of bytecode): with an effect in one arm, V8 reuses the test's own branch
+// for the two inlined calls; without, it compares the picked closure with each target first
+// (`ip and len > 500` 0.85× libpcap against 0.76×, `not dst port 5432` 0.78× against 0.60×:
+// bench/RESULTS.md, session 19, h19hyb).
 
 function _returns(value: number): _TreeNode {
   return function returns(): number {
@@ -595,9 +604,11 @@ function _testA(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function testA(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -610,9 +621,11 @@ function _testX(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function testX(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return (_jumpTaken(op, a >>> 0, S[16] >>> 0) === 1 ? t : f)(P, B, LE, a);
+    return (_jumpTaken(op, a >>> 0, S[16] >>> 0) === 1 ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -626,40 +639,50 @@ function _testLength(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function testLength(P, B, LE): number {
     const a = (S[17] >>> shift) & mask; // the wire length
-    return (_taken(a, rangeMask, low, span) ? t : f)(P, B, LE, a);
+    return (_taken(a, rangeMask, low, span) ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equal1(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal1(P, B, LE): number {
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equal2(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal2(P, B, LE): number {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equal4(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal4(P, B, LE): number {
     const i = B + k;
     if (i + 4 > LE) return 0;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equalX1(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equalX1(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
     if (o < 0) {
@@ -669,11 +692,13 @@ function _equalX1(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNod
     if (o > LE - B - 1) return 0;
     const i = B + o;
     const a = P[i];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equalX2(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equalX2(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
     if (o < 0) {
@@ -683,11 +708,13 @@ function _equalX2(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNod
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 function _equalX4(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equalX4(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
     if (o < 0) {
@@ -697,7 +724,7 @@ function _equalX4(S: Int32Array, k: number, v: number, t: _TreeNode, f: _TreeNod
     if (o > LE - B - 4) return 0;
     const i = B + o;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -715,11 +742,13 @@ function _range1(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function range1(P, B, LE): number {
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = (P[i] >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -733,11 +762,13 @@ function _range2(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function range2(P, B, LE): number {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -751,12 +782,14 @@ function _range4(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function range4(P, B, LE): number {
     const i = B + k;
     if (i + 4 > LE) return 0;
     const value = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
     const a = (value >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -772,6 +805,8 @@ function _rangeX2(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function rangeX2(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
     if (o < 0) {
@@ -781,7 +816,7 @@ function _rangeX2(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -798,6 +833,8 @@ function _range(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function range(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
     if (o < 0) {
@@ -808,7 +845,7 @@ function _range(
     const i = B + o;
     const value = _readBigEndian(P, i, size);
     const a = (value >>> shift) & mask;
-    return (_taken(a, rangeMask, low, span) ? t : f)(P, B, LE, a);
+    return (_taken(a, rangeMask, low, span) ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 

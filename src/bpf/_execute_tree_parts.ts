@@ -4,8 +4,8 @@
  * `header`) written out again under names of their own (`testAPart` …), two
  * copies of the ones a path often repeats, so that the parts of jointed trees
  * share no literal with the trees V8 inlines whole. Each test calls its
- * target from one call site, `(taken ? t : f)(P, B, LE, a)` (the form of
- * h19proc's session-19 fix of the trees' literals).
+ * target from one call site, `(taken ? t : (mark = 0, f))(P, B, LE, a)` (the form of
+ * the trees' literals: `_execute_tree.ts`).
  *
  * Why: V8 inlines a call only where the call site's share of its caller's
  * calls is at least 0.15 (`--min-inlining-frequency`), counted in the
@@ -29,9 +29,11 @@ export function _testAPart(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function testAPart(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -45,69 +47,83 @@ export function _testAPart2(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function testAPart(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** `equal1` for parts of jointed trees. */
 export function _equal1Part(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal1Part(P, B, LE): number {
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** `equal1` for parts of jointed trees (second copy). */
 export function _equal1Part2(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal1Part(P, B, LE): number {
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** `equal2` for parts of jointed trees. */
 export function _equal2Part(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal2Part(P, B, LE): number {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** `equal2` for parts of jointed trees (second copy). */
 export function _equal2Part2(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal2Part(P, B, LE): number {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** `equal4` for parts of jointed trees. */
 export function _equal4Part(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal4Part(P, B, LE): number {
     const i = B + k;
     if (i + 4 > LE) return 0;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** `equal4` for parts of jointed trees (second copy). */
 export function _equal4Part2(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal4Part(P, B, LE): number {
     const i = B + k;
     if (i + 4 > LE) return 0;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -122,11 +138,13 @@ export function _range1Part(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function range1Part(P, B, LE): number {
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = (P[i] >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -141,11 +159,13 @@ export function _range2Part(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function range2Part(P, B, LE): number {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -160,12 +180,14 @@ export function _range4Part(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function range4Part(P, B, LE): number {
     const i = B + k;
     if (i + 4 > LE) return 0;
     const value = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
     const a = (value >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -187,6 +209,8 @@ export function _equalX2Part(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equalX2Part(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
     if (o < 0) {
@@ -196,7 +220,7 @@ export function _equalX2Part(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -208,6 +232,8 @@ export function _equalX2Part2(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equalX2Part(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
     if (o < 0) {
@@ -217,7 +243,7 @@ export function _equalX2Part2(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -233,6 +259,8 @@ export function _rangeX2Part(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function rangeX2Part(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
     if (o < 0) {
@@ -242,6 +270,6 @@ export function _rangeX2Part(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }

@@ -148,6 +148,8 @@ function _runCells(test: _Test, sense: number): number[] {
  */
 export function _testRun(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
   const n = R.length;
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function testRun(P, B, LE): number {
     let a = 0;
     let passed = true;
@@ -167,6 +169,6 @@ export function _testRun(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
         break;
       }
     }
-    return (passed ? t : f)(P, B, LE, a);
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
   };
 }

@@ -30,39 +30,47 @@ export function _testA2(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function testA(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** The second `equal1`. */
 export function _equal12(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal1(P, B, LE): number {
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** The second `equal2`. */
 export function _equal22(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal2(P, B, LE): number {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** The second `equal4`. */
 export function _equal42(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal4(P, B, LE): number {
     const i = B + k;
     if (i + 4 > LE) return 0;
     const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -74,6 +82,8 @@ export function _equalX22(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equalX2(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
     if (o < 0) {
@@ -83,7 +93,7 @@ export function _equalX22(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (P[i] << 8) | P[i + 1];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -98,12 +108,14 @@ export function _range42(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function range4(P, B, LE): number {
     const i = B + k;
     if (i + 4 > LE) return 0;
     const value = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
     const a = (value >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -119,6 +131,8 @@ export function _rangeX22(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function rangeX2(P, B, LE): number {
     const o = (S[16] + k) | 0; // X + k
     if (o < 0) {
@@ -128,27 +142,31 @@ export function _rangeX22(
     if (o > LE - B - 2) return 0;
     const i = B + o;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** The third `equal1` (the IPv6 paths of `tcp`/`udp` filters test `[20]` and `[54]`). */
 export function _equal13(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal1(P, B, LE): number {
     const i = B + k;
     if (i + 1 > LE) return 0;
     const a = P[i];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** The third `equal2` (`tcp port 80` over IPv6: the ether type, then both ports). */
 export function _equal23(k: number, v: number, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function equal2(P, B, LE): number {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (P[i] << 8) | P[i + 1];
-    return (a === v ? t : f)(P, B, LE, a);
+    return (a === v ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -162,9 +180,11 @@ export function _testA3(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function testA(P, B, LE, A): number {
     const a = (A >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
@@ -179,17 +199,21 @@ export function _range22(
   t: _TreeNode,
   f: _TreeNode,
 ): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function range2(P, B, LE): number {
     const i = B + k;
     if (i + 2 > LE) return 0;
     const a = (((P[i] << 8) | P[i + 1]) >>> shift) & mask;
-    return (((a & rangeMask) - low) >>> 0 <= span ? t : f)(P, B, LE, a);
+    return (((a & rangeMask) - low) >>> 0 <= span ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** The second `testRun` (`ip6 host X`: the source address's run, then the destination's). */
 export function _testRun2(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
   const n = R.length;
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function testRun(P, B, LE): number {
     let a = 0;
     let passed = true;
@@ -209,13 +233,15 @@ export function _testRun2(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
         break;
       }
     }
-    return (passed ? t : f)(P, B, LE, a);
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** The third `testRun` (`ip6 host X or ip6 host Y`: four runs on a path). */
 export function _testRun3(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
   const n = R.length;
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function testRun(P, B, LE): number {
     let a = 0;
     let passed = true;
@@ -235,13 +261,15 @@ export function _testRun3(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
         break;
       }
     }
-    return (passed ? t : f)(P, B, LE, a);
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
 
 /** The fourth `testRun` (`ip6 host X or ip6 host Y`: four runs on a path). */
 export function _testRun4(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
   const n = R.length;
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
   return function testRun(P, B, LE): number {
     let a = 0;
     let passed = true;
@@ -261,6 +289,6 @@ export function _testRun4(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
         break;
       }
     }
-    return (passed ? t : f)(P, B, LE, a);
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
