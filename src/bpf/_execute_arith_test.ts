@@ -37,25 +37,10 @@ import { _operationWidth } from "./_dispatch_walk.ts";
 import { _ARITHMETIC_LEFT_OUT, _executorArithmetic } from "./_execute_arith.ts";
 import type { Instruction } from "./instruction.ts";
 import type { PacketContext } from "./packet_context.ts";
+import { type Random, random } from "../../tests/_labelled_assembly.ts";
 
 const LEFT_OUT = new Set(_ARITHMETIC_LEFT_OUT);
 const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k: k >>> 0 });
-
-/** xorshift32. */
-function random(seed: number) {
-  let state = seed >>> 0 || 1;
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return state >>> 0;
-  };
-  return {
-    below: (n: number) => next() % n,
-    pick: <T>(xs: readonly T[]): T => xs[next() % xs.length],
-  };
-}
-type Random = ReturnType<typeof random>;
 
 const BYTES = [0, 1, 2, 3, 0x7f, 0x80, 0xff];
 

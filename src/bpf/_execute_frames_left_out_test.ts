@@ -19,44 +19,7 @@ import { _encodeDispatch } from "./_dispatch_code.ts";
 import { _FRAMES_LEFT_OUT } from "./_execute_frames.ts";
 import type { Instruction } from "./instruction.ts";
 import { operationsOf } from "../../tests/_dispatch_walk.ts";
-
-/** An instruction whose jumps name labels. */
-interface Item {
-  code: number;
-  k?: number;
-  t?: string;
-  f?: string;
-  label?: string;
-}
-
-function assemble(items: readonly Item[]): Instruction[] {
-  const at = new Map<string, number>();
-  items.forEach((item, i) => item.label !== undefined && at.set(item.label, i));
-  const offset = (label: string | undefined, i: number) =>
-    label === undefined ? 0 : at.get(label)! - i - 1;
-  return items.map((item, i) => ({
-    code: item.code,
-    jt: offset(item.t, i),
-    jf: offset(item.f, i),
-    k: (item.k ?? 0) >>> 0,
-  }));
-}
-
-/** xorshift32. */
-function random(seed: number) {
-  let state = seed >>> 0 || 1;
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return state >>> 0;
-  };
-  return {
-    below: (n: number) => next() % n,
-    pick: <T>(xs: readonly T[]): T => xs[next() % xs.length],
-  };
-}
-type Random = ReturnType<typeof random>;
+import { assemble, type Item, type Random, random } from "../../tests/_labelled_assembly.ts";
 
 const LD_W = 0x20;
 const LD_H = 0x28;
