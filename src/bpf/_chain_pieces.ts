@@ -19,6 +19,7 @@
  * @module
  */
 import type { _Exit, _LoadAbsolute, _LoweredBlock, _LoweredProgram, _Test } from "./_lower.ts";
+import { _testTaken } from "./_lower.ts";
 import { BPF_JEQ, BPF_JGE } from "./opcodes.ts";
 
 /** The most blocks a chain may have (past it, the program keeps the dispatch loop). */
@@ -104,11 +105,6 @@ function _transforms(test: _Test): boolean {
   return test.producer !== undefined || test.shift !== 0 || test.mask !== 0xffffffff;
 }
 
-/** Whether the fused test `test` passes on A (its `rsh`/`and` already applied). */
-function _passes(test: _Test, A: number): boolean {
-  return (((A & test.rangeMask) >>> 0) - test.low) >>> 0 <= test.span;
-}
-
 /** The value the chain returns for A (the first test's `rsh`/`and` already applied). */
 function _valueAt(lowered: _LoweredProgram, A: number): number {
   let index = 0;
@@ -119,7 +115,7 @@ function _valueAt(lowered: _LoweredProgram, A: number): number {
       index = exit.to;
       continue;
     }
-    index = _passes(exit as _Test, A) ? (exit as _Test).whenTrue : (exit as _Test).whenFalse;
+    index = _testTaken(exit as _Test, A) ? (exit as _Test).whenTrue : (exit as _Test).whenFalse;
   }
 }
 
@@ -179,7 +175,7 @@ function _piecesByInterval(
     let from = low;
     for (const to of [...cuts, high + 1]) {
       if (to > from) {
-        pending.push(_passes(test, from) ? test.whenTrue : test.whenFalse, from, to - 1);
+        pending.push(_testTaken(test, from) ? test.whenTrue : test.whenFalse, from, to - 1);
       }
       from = to;
     }

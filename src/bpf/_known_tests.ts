@@ -40,6 +40,7 @@
  * @module
  */
 import type { _Exit, _LoweredBlock, _LoweredProgram, _Producer, _Step, _Test } from "./_lower.ts";
+import { _testTaken } from "./_lower.ts";
 import { BPF_AND, BPF_RSH } from "./opcodes.ts";
 
 /** At most this many times the program's blocks (plus 64) once copied per state. */
@@ -257,11 +258,6 @@ class _Signatures {
 /** Whether a test is `value == low` on the whole value. */
 function _isEquality(test: _Test): boolean {
   return test.rangeMask === 0xffffffff && test.span === 0;
-}
-
-/** The outcome of a test on a known value. */
-function _decide(test: _Test, value: number): boolean {
-  return ((value & test.rangeMask) - test.low) >>> 0 <= test.span >>> 0;
 }
 
 /** The names A and X hold after a step (not an exit). */
@@ -629,7 +625,7 @@ class _Specializer {
     const names = this.#names;
     const signatures = this.#signatures;
     const constant = names.constant[value];
-    if (constant !== undefined) return _decide(test, constant);
+    if (constant !== undefined) return _testTaken(test, constant);
     const base = names.base[value];
     for (const fact of state.facts) {
       const signature = fact >> 1;
@@ -639,11 +635,11 @@ class _Specializer {
       const exact = (fact & 1) === 1 && _isEquality(known);
       if (name === base) {
         if (exact) {
-          return _decide(test, ((known.low >>> names.shift[value]) & names.mask[value]) >>> 0);
+          return _testTaken(test, ((known.low >>> names.shift[value]) & names.mask[value]) >>> 0);
         }
         continue;
       }
-      if (exact) return _decide(test, known.low);
+      if (exact) return _testTaken(test, known.low);
       if (
         known.rangeMask === test.rangeMask && known.low === test.low && known.span === test.span
       ) {

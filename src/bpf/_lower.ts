@@ -148,6 +148,15 @@ export interface _Test {
   whenTrue: number;
   whenFalse: number;
 }
+/**
+ * Whether the fused test `test` on K is taken for `A` (its `rsh`/`and`
+ * already applied): the compile-time form of the range test above, for passes
+ * that decide tests on known values (the run-time literals inline it).
+ */
+export function _testTaken(test: _Test, A: number): boolean {
+  return ((A & test.rangeMask) - test.low) >>> 0 <= test.span >>> 0;
+}
+
 /** How a block ends. */
 export type _Exit = _Return | _ReturnA | _Goto | _Test;
 
