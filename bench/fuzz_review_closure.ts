@@ -15,6 +15,13 @@
  * mid-size programs that need the dispatch loop midway); `--kind` may name
  * one of those kinds too.
  *
+ * `--s20 P`: with probability P a program comes from
+ * tests/_closure_s20_programs.ts (session 20's shapes: runs of tests on one
+ * value that share a target, word runs repeated on a path, arithmetic with
+ * edge operands, port ranges), with the frame it is aimed at; `--kind` may
+ * name one of those kinds too. Every program also runs on `--steer` packets
+ * steered down its paths (tests/_steered_packets.ts).
+ *
  * `--hunt`: half of the mixed-in programs come from i18hunt's generators
  * (bench/_hunt_programs.ts's hand-made kinds, up to 600 instructions, and
  * tcpdump-compiled expressions), read from that tree.
@@ -42,6 +49,8 @@ import { _pcapFrames, _processProgramOf } from "../tests/_process_closure_fuzz.t
 import { _ipTemplateOf } from "../tests/_step_tree_fuzz.ts";
 import { _templateOf } from "../tests/_backend_fuzz.ts";
 import { REVIEW_KINDS, reviewProgramOf } from "./_review_programs.ts";
+import { _S20_KINDS, type _S20Kind, _s20ProgramOf } from "../tests/_closure_s20_programs.ts";
+import { _steeredPackets } from "../tests/_steered_packets.ts";
 import {
   _breakpointPackets,
   _SHAPE_KINDS,
@@ -61,6 +70,8 @@ const { values } = parseArgs({
     max: { type: "string", default: "5" },
     hunt: { type: "string" },
     shapes: { type: "string", default: "0" },
+    s20: { type: "string", default: "0" },
+    steer: { type: "string", default: "12" },
   },
 });
 
@@ -245,6 +256,8 @@ function packetsFor(random: _Random, base: Uint8Array, program: Instruction[], r
     }
   }
   out.push(random.pick(real));
+  // Packets steered down the program's paths (tests/_steered_packets.ts).
+  out.push(..._steeredPackets(random, program, base, Number(values.steer)));
   // The first field at each jump constant ± 1 and at the bounds (compare chains' breakpoints).
   out.push(..._breakpointPackets(random, program, base, 16));
   if (random.chance(0.2)) {
@@ -411,14 +424,25 @@ const kinds = Object.keys(REVIEW_KINDS) as (keyof typeof REVIEW_KINDS)[];
 const gcEvery = Number(values["gc-every"]);
 const gc = (globalThis as { gc?: () => void }).gc;
 for (let order = 0; order < Number(values.programs);) {
-  const base = random.chance(0.5)
+  let base = random.chance(0.5)
     ? random.pick(real)
     : random.chance(0.5)
     ? _ipTemplateOf(random)
     : _templateOf(random);
   let kind: string;
   let program: Instruction[] | undefined;
-  if (hunted.length > 0 && random.chance(Number(values.mix) / 2) && values.kind === undefined) {
+  if (
+    values.kind !== undefined && values.kind in _S20_KINDS ||
+    values.kind === undefined && random.chance(Number(values.s20))
+  ) {
+    kind = (values.kind as _S20Kind | undefined) ??
+      random.pick(Object.keys(_S20_KINDS) as _S20Kind[]);
+    const made = _s20ProgramOf(random, kind as _S20Kind);
+    program = made.program;
+    base = random.chance(0.8) ? made.frame : base;
+  } else if (
+    hunted.length > 0 && random.chance(Number(values.mix) / 2) && values.kind === undefined
+  ) {
     const made = random.pick(hunted);
     kind = made.kind;
     program = made.program;
