@@ -139,6 +139,20 @@ const pathOf = await (async () => {
       .catch(() => undefined);
     // h19chain's pieces and tables of compare chains, where the tree has them.
     const pieces = await m("_chain_pieces.ts").catch(() => undefined);
+    // h20set's sets of tests on one field, where the tree has them.
+    // "used": the plain tree is refused and the one with runs and sets is built (a tree cut by
+    // joints: "found", not told apart).
+    const { _builtTree } = await m("_execute_tree.ts");
+    const sets = await Promise.all([m("_execute_tree_sets.ts"), m("_execute_tree_runs.ts")])
+      .then(([s, r]) => (lowered: unknown) => {
+        const runs = s._withTestSets(lowered, r._testRuns(lowered));
+        if (![...runs.heads.values()].some(s._isTestSet)) return "";
+        const within = { ..._TREE_LIMITS, joints: undefined };
+        const used = _builtTree(lowered, within, undefined) === undefined &&
+          _builtTree(lowered, within, runs) !== undefined;
+        return used ? " (sets used)" : " (sets found)";
+      })
+      .catch(() => undefined);
     return (program: Instruction[]): string => {
       try {
         const lowered = _removeKnownTests(_lower(_optimizeProgram(program)));
@@ -148,7 +162,9 @@ const pathOf = await (async () => {
         if (_compareChain(lowered)) return "chain";
         const loop = () => ({ run: () => 0, runBatch: () => {} });
         (limits as { joints?: { reset(): void } }).joints?.reset();
-        if (_testTree(lowered, loop, limits)) return "tree";
+        if (_testTree(lowered, loop, limits)) {
+          return "tree" + (sets?.(lowered) ?? "");
+        }
         // h19loop's arithmetic copy of the loop, where the tree has it.
         const fused = arithmetic?.fuse(_encodeDispatch(lowered), arithmetic.leftOut);
         return fused !== undefined ? "loop (arithmetic copy)" : "loop";

@@ -9,7 +9,8 @@
  *   VLAN EtherTypes 0x8100/0x88a8/0x9100 → the VLAN body), at times on the
  *   false edge, at times two targets alternating or one test leaving
  *   elsewhere, with repeated and edge constants; targets: later stages,
- *   `ret #k`, `ret a`;
+ *   `ret #k`, `ret a`; `sets`: the same, mostly clean sets (every test
+ *   `jeq`, its true edge to the one target) on `[k]` and `[x + k]`;
  * - `word runs`: `ip6 host X or ip6 host Y …` and `host` lists: runs of word
  *   (half-word, byte) tests on adjacent bytes, each alternative's words
  *   repeating the same literals, behind an EtherType test or the three VLAN
@@ -131,8 +132,15 @@ function runConstantsOf(random: _Random, value: number, n: number, types: boolea
 }
 
 /** A stage's load: a field, masked, `[x + k]`, `len`, ancillary, a cell, or none (A as left). */
-function stageLoadOf(random: _Random, frame: Uint8Array, first: boolean): Item[] {
-  switch (random.int(first ? 9 : 11)) {
+function stageLoadOf(
+  random: _Random,
+  frame: Uint8Array,
+  first: boolean,
+  cell: boolean,
+  focus: boolean,
+): Item[] {
+  const r = focus ? random.pick([0, 2, 3, 3, 4, 4, 8, 10]) : random.int(first ? 9 : 11);
+  switch (r === 9 && !cell ? 0 : r) {
     case 0:
     case 1:
       return [{ code: LD_H, k: random.pick([12, 16, 20]) }];
@@ -143,6 +151,17 @@ function stageLoadOf(random: _Random, frame: Uint8Array, first: boolean): Item[]
       return [{ code: LD_ABS[size], k: random.int(Math.max(1, frame.length + 2)) }];
     }
     case 4:
+      if (focus && random.chance(0.7)) {
+        // X from the preamble (a block of its own): a set on `[x + k]`.
+        return [{ code: LD_IND[random.pick([2, 2, 2, 1, 4])], k: random.pick([14, 16, 0, 0x10]) }];
+      }
+      if (random.chance(0.3)) {
+        // X past 2^31 (`[x + k]` in the negative windows, or wrapping), or from a byte.
+        const x: Item = random.chance(0.5)
+          ? { code: LDX_IMM, k: random.pick([0xfffffff0, 0xfff00000, 0x80000000, 0xffe00010]) }
+          : { code: 0xb1, k: random.pick([14, 18, 0]) };
+        return [x, { code: LD_IND[2], k: random.pick([0x10, 0x100010, 14, 0x80000002]) }];
+      }
       return [{ code: LDX_MSH, k: 14 }, {
         code: LD_IND[random.pick([1, 2, 4])],
         k: random.pick([14, 16, 0]),
@@ -169,7 +188,7 @@ function stageLoadOf(random: _Random, frame: Uint8Array, first: boolean): Item[]
  * Stages of runs of tests on one value whose hit edges share a target (see
  * the module doc); targets lie later, so every jump is forward.
  */
-function sharedRuns(random: _Random): _S20Draft {
+function sharedRuns(random: _Random, focus = false): _S20Draft {
   const frame = _s20FrameOf(random);
   const stages = 1 + random.int(random.chance(0.3) ? 7 : 3);
   const starts = Array.from({ length: stages }, (_, s) => `s${s}`);
@@ -179,10 +198,23 @@ function sharedRuns(random: _Random): _S20Draft {
       ? starts[s + 1 + random.int(stages - s - 1)]
       : random.pick(exits);
   const items: Item[] = [];
-  // Stage 0 keeps the EtherType in a cell for a later stage's `ld M[0]`.
-  items.push({ code: LD_H, k: 12, label: "head" }, { code: ST, k: 0 });
+  // At times the EtherType is kept in a cell first, for a later stage's `ld M[0]`.
+  const cell = random.chance(0.4);
+  if (cell) items.push({ code: LD_H, k: 12, label: "head" }, { code: ST, k: 0 });
+  if (focus) {
+    // X for the sets on `[x + k]`, in a block of its own (as `port 53 or port 80`'s second load).
+    items.push(
+      random.pick<Item>([
+        { code: LDX_MSH, k: random.pick([14, 14, 18, 0]) },
+        { code: LDX_IMM, k: random.pick([0, 4, 0xfffffff0, 0xfff00000, 0x80000000, 0xffe00010]) },
+        { code: LDX_LEN },
+      ]),
+      { code: LD_B, k: random.pick([23, 20, 12]) },
+      { code: JGE, k: random.pick([0, 1, 17]), t: "s0", f: random.pick(["s0t1", "rej"]) },
+    );
+  }
   for (let s = 0; s < stages; s++) {
-    const load = stageLoadOf(random, frame, s === 0);
+    const load = stageLoadOf(random, frame, s === 0, cell, focus);
     const field = valueOf([...items.filter((i) => i.t === undefined), ...load], frame);
     const n = random.pick([1, 2, 2, 3, 3, 3, 4, 5, 8, 1 + random.int(20)]);
     const types = load.length === 1 && load[0].code === LD_H && load[0].k! % 4 === 0;
@@ -190,12 +222,18 @@ function sharedRuns(random: _Random): _S20Draft {
     const shared = s + 1 < stages && random.chance(0.8) ? starts[s + 1] : later(s);
     const shared2 = random.chance(0.25) ? later(s) : shared;
     const miss = random.chance(0.6) ? "rej" : later(s);
-    const allEqual = random.chance(0.5);
+    // A clean set at times: every test `jeq`, its true edge to the one shared target.
+    const clean = random.chance(focus ? 0.85 : 0.35);
+    const allEqual = clean || random.chance(0.4);
     const tests = constants.map((k, i): Item => {
       const code = allEqual ? JEQ : random.pick([JEQ, JEQ, JEQ, JGT, JGE, JSET]);
-      const hit = random.chance(0.88) ? (i % 2 === 1 ? shared2 : shared) : later(s);
+      const hit = clean
+        ? shared
+        : random.chance(0.88)
+        ? (i % 2 === 1 ? shared2 : shared)
+        : later(s);
       const next = i + 1 < n ? `s${s}t${i + 1}` : miss;
-      const positive = random.chance(0.8);
+      const positive = clean || random.chance(0.8);
       return { code, k, t: positive ? hit : next, f: positive ? next : hit, label: `s${s}t${i}` };
     });
     const stage = [...load, ...tests];
@@ -402,7 +440,8 @@ function ranges(random: _Random): _S20Draft {
 
 /** The kinds, by name. */
 export const _S20_KINDS = {
-  "shared runs": sharedRuns,
+  "shared runs": (random: _Random) => sharedRuns(random),
+  "sets": (random: _Random) => sharedRuns(random, true),
   "word runs": wordRuns,
   "arith edges": arithEdges,
   "ranges": ranges,

@@ -7,7 +7,9 @@
  * rewritten so that A lands on the test's constant, one above or one below
  * (a `jset`: its bits set or clear). Repeated, each packet from the last, so
  * later packets take paths deep inside trees, runs of tests that share a
- * target, and the arms of a range, which random bytes seldom reach.
+ * target, and the arms of a range, which random bytes seldom reach. At
+ * times a packet is cut at the end of a load met on the path (`[x + k]`
+ * too, where X decides the end), or one byte before it.
  *
  * @module
  */
@@ -16,6 +18,12 @@ import { interpret, type InterpretStep } from "../src/bpf/interpret.ts";
 import type { _Random } from "./_fuzz.ts";
 
 /** A test on K met on the path, and how its A came from a field of the packet. */
+/** A packet load met on the path: where it read (bytes from the packet's start). */
+interface _Load {
+  offset: number;
+  size: number;
+}
+
 interface _Met {
   /** Where the field was loaded (bytes from the packet's start); -1: the length. */
   offset: number;
@@ -28,9 +36,13 @@ interface _Met {
 
 const SIZE: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1 };
 
-/** The tests on K of one run of `program` on `packet`, each with its field. */
-function testsMet(program: readonly Instruction[], packet: Uint8Array): _Met[] {
+/** The tests on K of one run of `program` on `packet`, each with its field, and its loads. */
+function testsMet(
+  program: readonly Instruction[],
+  packet: Uint8Array,
+): { met: _Met[]; loads: _Load[] } {
   const met: _Met[] = [];
+  const loads: _Load[] = [];
   let field: { offset: number; size: number; ops: { op: number; k: number }[] } | undefined;
   let x = 0;
   const observe = (step: Readonly<InterpretStep>) => {
@@ -40,8 +52,14 @@ function testsMet(program: readonly Instruction[], packet: Uint8Array): _Met[] {
       const offset = mode === 0x20 ? k : mode === 0x40 ? (x + k) >>> 0 : -2;
       if ((mode === 0x20 || mode === 0x40) && offset < 0x7fffffff) {
         field = { offset, size: SIZE[code & 0x18] ?? 4, ops: [] };
+        loads.push({ offset, size: field.size });
       } else if (mode === 0x80) field = { offset: -1, size: 0, ops: [] };
       else field = undefined;
+    } else if (cls === 1 && (mode === 0x20 || mode === 0x40 || mode === 0xa0)) {
+      const offset = mode === 0x40 ? (x + k) >>> 0 : k; // ldx [k], ldx msh
+      if (offset < 0x7fffffff) {
+        loads.push({ offset, size: mode === 0xa0 ? 1 : SIZE[code & 0x18] ?? 4 });
+      }
     } else if (cls === 4 && (code & 8) === 0 && field !== undefined) {
       const op = code & 0xf0;
       if ([0x00, 0x10, 0x50, 0x60, 0x70, 0xa0].includes(op)) field.ops.push({ op, k: k >>> 0 });
@@ -55,9 +73,9 @@ function testsMet(program: readonly Instruction[], packet: Uint8Array): _Met[] {
   try {
     interpret(program, packet, {}, observe);
   } catch {
-    return [];
+    return { met: [], loads: [] };
   }
-  return met;
+  return { met, loads };
 }
 
 /** A value of A that lands on, just above or just below a test's constant (or flips a `jset`). */
@@ -99,7 +117,14 @@ export function _steeredPackets(
   const out: Uint8Array[] = [];
   let packet = base;
   for (let tries = 0; out.length < count && tries < count * 3; tries++) {
-    const met = testsMet(program, packet);
+    const { met, loads } = testsMet(program, packet);
+    if (loads.length > 0 && random.chance(0.25)) {
+      // The packet cut at a load's end on the path, or one byte before it (the load fails).
+      const { offset, size } = random.pick(loads);
+      const end = offset + size - random.int(2);
+      if (end <= packet.length) out.push(packet.slice(0, end));
+      continue;
+    }
     if (met.length === 0) break;
     // Later tests more often: they lie deeper on the path.
     const pick = met[Math.max(random.int(met.length), random.int(met.length))];
