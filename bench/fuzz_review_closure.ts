@@ -22,6 +22,11 @@
  * name one of those kinds too. Every program also runs on `--steer` packets
  * steered down its paths (tests/_steered_packets.ts).
  *
+ * `--exprs N`: N tcpdump expressions aimed at session 20's changes
+ * (bench/_review20_expressions.ts: VLAN bodies, `ip6 host` / `port` /
+ * `portrange` lists, protocol sets, arithmetic by powers of two), mixed in
+ * as the hunt's programs are (`--mix`).
+ *
  * `--hunt`: half of the mixed-in programs come from i18hunt's generators
  * (bench/_hunt_programs.ts's hand-made kinds, up to 600 instructions, and
  * tcpdump-compiled expressions), read from that tree.
@@ -51,6 +56,7 @@ import { _templateOf } from "../tests/_backend_fuzz.ts";
 import { REVIEW_KINDS, reviewProgramOf } from "./_review_programs.ts";
 import { _S20_KINDS, type _S20Kind, _s20ProgramOf } from "../tests/_closure_s20_programs.ts";
 import { _steeredPackets } from "../tests/_steered_packets.ts";
+import { review20Programs } from "./_review20_expressions.ts";
 import {
   _breakpointPackets,
   _SHAPE_KINDS,
@@ -72,6 +78,7 @@ const { values } = parseArgs({
     shapes: { type: "string", default: "0" },
     s20: { type: "string", default: "0" },
     steer: { type: "string", default: "12" },
+    exprs: { type: "string", default: "0" },
   },
 });
 
@@ -127,7 +134,7 @@ const pathOf = await (async () => {
     const { _encodeDispatch } = await m("_dispatch_code.ts");
     const { _singleOperation } = await m("_execute_single.ts");
     const { _compareChain } = await m("_execute_chain.ts");
-    const { _testTree, _TREE_LIMITS } = await m("_execute_tree.ts");
+    const { _testTree, _TREE_LIMITS, _closureTree } = await m("_execute_tree.ts");
     const { _optimizeProgram } = await m("_optimize_program.ts");
     // h19mid's joints: a pool of this reader's own, so that reading takes none from compile's.
     const joints = await m("_execute_tree_joints.ts").catch(() => undefined);
@@ -163,7 +170,12 @@ const pathOf = await (async () => {
         const loop = () => ({ run: () => 0, runBatch: () => {} });
         (limits as { joints?: { reset(): void } }).joints?.reset();
         if (_testTree(lowered, loop, limits)) {
-          return "tree" + (sets?.(lowered) ?? "");
+          // h20refuse's prefix trees, and trees cut by joints.
+          const pool = (limits as { joints?: { reset(): void; used: number } }).joints;
+          pool?.reset();
+          const tree = _closureTree?.(lowered, limits) as { restarts?: boolean } | undefined;
+          const how = tree?.restarts ? " (prefix)" : (pool?.used ?? 0) > 0 ? " (jointed)" : "";
+          return "tree" + how + (sets?.(lowered) ?? "");
         }
         // h19loop's arithmetic copy of the loop, where the tree has it.
         const fused = arithmetic?.fuse(_encodeDispatch(lowered), arithmetic.leftOut);
@@ -432,6 +444,8 @@ async function huntPool(
   }));
 }
 const hunted = await huntPool(values.hunt);
+// `--exprs N`: N tcpdump expressions of bench/_review20_expressions.ts, mixed in as the hunt's are.
+hunted.push(...review20Programs(_prng(Number(values.seed) + 7), Number(values.exprs)));
 
 const real = await realFrames(3000);
 const random = _prng(Number(values.seed));

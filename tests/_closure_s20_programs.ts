@@ -350,7 +350,7 @@ function aluKOf(random: _Random, op: number): number {
 function arithEdges(random: _Random): _S20Draft {
   const frame = _s20FrameOf(random);
   const items: Item[] = [];
-  const size = random.pick([1, 2, 4]);
+  const size = random.pick([1, 2, 4, 4, 4]);
   switch (random.int(6)) {
     case 0:
       items.push({ code: LD_LEN });
@@ -376,18 +376,38 @@ function arithEdges(random: _Random): _S20Draft {
   items.push(...x);
   const steps = 1 + random.int(8);
   for (let i = 0; i < steps; i++) {
-    const r = random.int(12);
+    const r = random.int(14);
     const op = random.pick(ALU_OPS);
     if (r < 6) items.push({ code: 0x04 | op, k: aluKOf(random, op) });
-    else if (r < 8) items.push({ code: 0x0c | op });
-    else if (r < 9) items.push({ code: NEG });
-    else if (r < 10) {
+    else if (r < 8) {
+      // `op #k; and #mask` where k may have no bit at or below the mask's highest (or has one).
+      const n = random.int(32);
+      const mask = random.pick([2 ** n - 1, 0x80000000, 0xfffffffe, 0x7fffffff, 0x80000001])! >>> 0;
+      const k = random.pick([
+        2 ** n,
+        2 ** n * (1 + random.int(8)),
+        0x80000000,
+        2 ** n + 1,
+        mask + 1,
+      ]);
+      items.push({ code: random.pick([0x04, 0x14, 0x44, 0xa4]), k: k >>> 0 }, {
+        code: 0x54,
+        k: mask,
+      });
+    } else if (r < 9) {
+      items.push({
+        code: 0x24,
+        k: random.pick([0x80000001, 0xffffffff, 0x7fffffff, random.uint32()]),
+      });
+    } else if (r < 10) items.push({ code: 0x0c | op });
+    else if (r < 11) items.push({ code: NEG });
+    else if (r < 12) {
       const cell = random.int(16);
       items.push({ code: random.pick([ST, STX]), k: cell }, {
         code: random.pick([LD_MEM, LDX_MEM]),
         k: cell,
       });
-    } else if (r < 11) items.push({ code: TAX });
+    } else if (r < 13) items.push({ code: TAX });
     else items.push({ code: random.pick([TXA, LDX_LEN]) });
   }
   const result = valueOf(items, frame);

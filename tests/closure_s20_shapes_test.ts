@@ -2,8 +2,9 @@
  * Session 20's closure shapes (tests/_closure_s20_programs.ts: runs of tests
  * on one value that share a target, word runs repeated on a path,
  * arithmetic with edge operands, port ranges) against the reference
- * interpreter: 1,200 programs in one process (the first ones take the
- * process's tree entries and joints), each on its frame and on packets
+ * interpreter: 3,000 programs in one process (the first ones take the
+ * process's tree entries and joints; past 400 they are handed out again
+ * every 200 programs), each on its frame and on packets
  * steered down its paths (tests/_steered_packets.ts), per packet from its
  * own call site and from one shared helper, with wire lengths, inside a
  * shared buffer with data offsets, and by `runBatch`; earlier programs run
@@ -22,11 +23,13 @@ import type { PacketContext } from "../src/bpf/packet_context.ts";
 import { _prng, type _Random } from "./_fuzz.ts";
 import { _S20_KINDS, type _S20Kind, _s20ProgramOf } from "./_closure_s20_programs.ts";
 import { _steeredPackets } from "./_steered_packets.ts";
+import { _processTreeEntries } from "../src/bpf/_execute_tree_entries.ts";
+import { _processTreeJoints } from "../src/bpf/_execute_tree_joints.ts";
 
 type _Run = ReturnType<typeof compile>;
 
 /** Programs compiled in the one process. */
-const PROGRAMS = 1200;
+const PROGRAMS = 3000;
 
 /** One call site for every program. */
 function callShared(run: _Run, packet: Uint8Array, context?: PacketContext): number {
@@ -100,7 +103,7 @@ function disagreement(
   return undefined;
 }
 
-Deno.test("closure strategy: session 20's shapes agree with interpret() (1,200 programs in one process)", () => {
+Deno.test("closure strategy: session 20's shapes agree with interpret() (3,000 programs in one process)", () => {
   const seed = Number(Deno.env.get("FUZZ_SEED") || 0x20c1);
   const random = _prng(seed);
   const kinds = Object.keys(_S20_KINDS) as _S20Kind[];
@@ -118,6 +121,12 @@ Deno.test("closure strategy: session 20's shapes agree with interpret() (1,200 p
       continue;
     }
     order++;
+    // Past the process's first 400 programs, its tree entries and joints are handed out again
+    // every 200 (as the tree tests do), so that later programs are trees too.
+    if (order > 400 && order % 200 === 0) {
+      _processTreeEntries.reset();
+      _processTreeJoints.reset();
+    }
     const run = compile(program, { strategy: "closure" });
     made.push({ program, run, frame });
     const steered = _steeredPackets(random, program, frame, 10);
