@@ -374,6 +374,21 @@ function arithEdges(random: _Random): _S20Draft {
     [],
   ]);
   items.push(...x);
+  if (random.chance(0.4)) {
+    // tcpdump's binary arithmetic: fields, `len` and `4*([k]&0xf)` kept in cells from A and X,
+    // read back later into A or X (the optimiser may reload the field instead).
+    const kept = [random.int(16), random.int(16)];
+    items.push({ code: ST, k: kept[0] }, { code: STX, k: kept[1] });
+    items.push(
+      random.pick<Item>([
+        { code: LD_ABS[random.pick([1, 2, 4])], k: random.int(Math.max(1, frame.length)) },
+        { code: LD_LEN },
+      ]),
+      { code: TAX },
+      { code: random.pick([LD_MEM, LDX_MEM]), k: random.pick(kept) },
+      { code: random.pick([LD_MEM, LDX_MEM]), k: random.pick(kept) },
+    );
+  }
   const steps = 1 + random.int(8);
   for (let i = 0; i < steps; i++) {
     const r = random.int(14);
