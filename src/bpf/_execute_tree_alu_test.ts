@@ -34,7 +34,7 @@ import {
 } from "./opcodes.ts";
 import { _prng } from "../../tests/_fuzz.ts";
 
-// The ALU nodes of closure trees (one literal per operation on K, `_treeAlu` on X) and the
+// The ALU nodes of closure trees (one literal per operation, on K and on X) and the
 // optimiser's strength reductions (`mod`/`div`/`mul` by 2^n, `sub #k`, an `add`/`or`/`xor` an
 // `and` masks away) against interpret(), on edge values of A, K and X.
 

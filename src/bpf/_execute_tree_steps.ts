@@ -391,47 +391,64 @@ function _bitwiseK(op: number, k: number, next: _TreeNode): _TreeNode {
   };
 }
 
-/** `A = A op X`; `div` or `mod` by 0 ends the program with 0. */
-function _aluX(op: number, S: Int32Array, next: _TreeNode): _TreeNode {
-  const divides = op === BPF_DIV || op === BPF_MOD;
-  return function aluX(P, B, LE, A): number {
-    const X = S[16];
-    if (divides && X === 0) return 0;
-    return next(P, B, LE, _treeAlu(op, A, X));
-  };
-}
-
 /**
- * `A op operand` on int32 bits (the uint32 result as int32; `div`/`mod` by a
- * non-zero operand), as `_alu` computes it on uint32, for the ALU nodes on
- * X. Its own function rather than `_alu`, whose feedback in V8 comes from
- * the interpreter and the optimiser too (doubles of 2^31 and more). Shifts
- * use the low 5 bits.
+ * `A = A op X` (uint32, as `_alu`; shifts by X's low 5 bits); `div` or `mod`
+ * by 0 ends the program with 0. One literal per operation, as {@linkcode
+ * _aluK}.
  */
-export function _treeAlu(op: number, A: number, operand: number): number {
+function _aluX(op: number, S: Int32Array, next: _TreeNode): _TreeNode {
   switch (op) {
     case BPF_ADD:
-      return (A + operand) | 0;
+      return function addX(P, B, LE, A): number {
+        return next(P, B, LE, (A + S[16]) | 0);
+      };
     case BPF_SUB:
-      return (A - operand) | 0;
+      return function subX(P, B, LE, A): number {
+        return next(P, B, LE, (A - S[16]) | 0);
+      };
     case BPF_MUL:
-      return Math.imul(A, operand);
+      return function mulX(P, B, LE, A): number {
+        return next(P, B, LE, Math.imul(A, S[16]));
+      };
     case BPF_DIV:
-      return ((A >>> 0) / (operand >>> 0)) | 0;
+      return function divX(P, B, LE, A): number {
+        const X = S[16];
+        if (X === 0) return 0;
+        return next(P, B, LE, ((A >>> 0) / (X >>> 0)) | 0);
+      };
     case BPF_MOD:
-      return ((A >>> 0) % (operand >>> 0)) | 0;
-    case BPF_AND:
-      return A & operand;
-    case BPF_OR:
-      return A | operand;
-    case BPF_XOR:
-      return A ^ operand;
-    case BPF_LSH:
-      return A << operand;
-    case BPF_RSH:
-      return (A >>> operand) | 0;
+      return function modX(P, B, LE, A): number {
+        const X = S[16];
+        if (X === 0) return 0;
+        return next(P, B, LE, ((A >>> 0) % (X >>> 0)) | 0);
+      };
   }
-  return -A | 0; // BPF_NEG
+  return _bitwiseX(op, S, next);
+}
+
+/** {@linkcode _aluX} for the bitwise operations and the shifts. */
+function _bitwiseX(op: number, S: Int32Array, next: _TreeNode): _TreeNode {
+  switch (op) {
+    case BPF_AND:
+      return function andX(P, B, LE, A): number {
+        return next(P, B, LE, A & S[16]);
+      };
+    case BPF_OR:
+      return function orX(P, B, LE, A): number {
+        return next(P, B, LE, A | S[16]);
+      };
+    case BPF_XOR:
+      return function xorX(P, B, LE, A): number {
+        return next(P, B, LE, A ^ S[16]);
+      };
+    case BPF_LSH:
+      return function lshX(P, B, LE, A): number {
+        return next(P, B, LE, A << S[16]);
+      };
+  }
+  return function rshX(P, B, LE, A): number {
+    return next(P, B, LE, (A >>> S[16]) | 0);
+  };
 }
 
 /** `A = value`. */
