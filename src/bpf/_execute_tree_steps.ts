@@ -216,7 +216,32 @@ function _fieldOf(
   const xOut = toX ? 16 : 18; // 18: written, never read
   if (load.kind === "load-indirect") return _fieldX(load.size, k, shift, mask, add, xOut, S, next);
   const field = load.size === 1 ? _field1 : load.size === 2 ? _field2 : _field4;
+  // Two fields of one size in a row (`ldh [20]; tax; ldh [18]; xor x`): V8 never inlines a
+  // literal into itself, so the first is the literal of any size.
+  if (next.name === `field${load.size}`) {
+    return _fieldAgain(load.size, k, shift, mask, add, xOut, S, next);
+  }
   return field(k, shift, mask, add, xOut, S, next);
+}
+
+/** A field at `[k]` of any size, before a field of its size's own literal. */
+function _fieldAgain(
+  size: number,
+  k: number,
+  shift: number,
+  mask: number,
+  add: number,
+  xOut: number,
+  S: Int32Array,
+  next: _TreeNode,
+): _TreeNode {
+  return function fieldAgain(P, B, LE): number {
+    const i = B + k;
+    if (i + size > LE) return 0;
+    const a = (((_readBigEndian(P, i, size) >>> shift) & mask) + add) | 0;
+    S[xOut] = a;
+    return next(P, B, LE, a);
+  };
 }
 
 // `A = ((load >>> shift) & mask) + add`, then `S[xOut] = A` (X when `xOut` is 16, else

@@ -179,7 +179,8 @@ function _folded(node: _Node, state: Float64Array, at: number): _Node | null {
         return _folded(_node(BPF_LD | BPF_ABS | (code & 0x18), x + k), state, at);
       }
       const value = mode === BPF_IMM ? k : mode === BPF_MEM ? state[2 + k] : _symbolOf(node);
-      return loadOf(into, value, state, node);
+      const folded = loadOf(into, value, state, node);
+      return folded === node && mode === BPF_MEM ? _reloadOf(into, value) ?? node : folded;
     }
     // A store of the value a cell holds already stays: validate() wants a store before each read.
     case BPF_ALU:
@@ -202,6 +203,27 @@ function _folded(node: _Node, state: Float64Array, at: number): _Node | null {
       if (code === (BPF_MISC | BPF_TXA)) return loadOf(BPF_LD, x, state, node);
   }
   return node;
+}
+
+/**
+ * The load that gives the symbol `value` again into A (`BPF_LD`) or X
+ * (`BPF_LDX`): `ld`/`ldh`/`ldb [k]` or `ld len` into A, `ldx msh [k]` or
+ * `ldx len` into X; `undefined` for anything else. For a scratch cell that
+ * holds a packet value (tcpdump's binary arithmetic: `ldh [16]; st M[1];
+ * ...; ld M[1]; sub x`): the load succeeded before on every path, so it
+ * succeeds again with the same value, and the store then often has no
+ * reader left (`_optimize_dead_code.ts`), nor the first load (a later one
+ * covers its bytes): a field the closure tree and the loops fuse with what
+ * follows, and one step fewer.
+ */
+function _reloadOf(into: number, value: number): _Node | undefined {
+  if (value === -2) return _node(into | BPF_LEN, 0); // `ld len`, `ldx len`
+  if (value > -3) return undefined;
+  const symbol = -3 - value;
+  const k = Math.floor(symbol / 4);
+  const size = symbol % 4; // BPF_W, BPF_H, BPF_B as (code >> 3) & 3; 3 for `ldx msh`
+  if (size === 3) return into === BPF_LDX ? _node(BPF_LDX | BPF_B | BPF_MSH, k) : undefined;
+  return into === BPF_LD ? _node(BPF_LD | BPF_ABS | (size << 3), k) : undefined;
 }
 
 /**
