@@ -29,16 +29,7 @@
  */
 import type { PacketContext } from "./packet_context.ts";
 import { _captureEnd, _contextLoadEnd, _dataStart, _wireLength } from "./_packet_access.ts";
-import {
-  _FIELD_B,
-  _RET,
-  _RET_PAIR,
-  _T_B,
-  _T_B_EQ,
-  _T_LEN_RET,
-  _T_W,
-  _T_W_EQ,
-} from "./_dispatch_code.ts";
+import { _RET, _RET_PAIR, _T_B, _T_B_EQ, _T_LEN_RET, _T_W, _T_W_EQ } from "./_dispatch_code.ts";
 import type { _BatchRun } from "./_run_batch.ts";
 import { _batch } from "./_kernel_batch.ts";
 import {
@@ -80,30 +71,12 @@ export function _singleOperation(code: Int32Array): _Single | undefined {
     const kind = RANGE_1 + op - _RET_PAIR - _T_B;
     return { run: _rangeTest(kind, code), runBatch: _batch(kind, code) };
   }
-  const loaded = _loadThenReturn(code);
-  if (loaded !== undefined) {
-    const kind = EQUAL_1 + loaded[0] - _T_B_EQ - _RET_PAIR;
-    return { run: _equalTest(kind, loaded), runBatch: _batch(kind, loaded) };
-  }
   if (op === _T_LEN_RET) {
     // shift, mask, rangeMask, low, span, then the two returned values.
     const operands = code.subarray(3, 10);
     return { run: _lengthTest(operands), runBatch: _batch(LENGTH, operands) };
   }
   return undefined;
-}
-
-/**
- * `ld`/`ldh`/`ldb [k]; ret #c` (0 when the load fails, else `c`): what a
- * compare chain whose tests the optimiser decided leaves (`_optimize_bits.ts`).
- * As an equality kernel whose two edges return `c`, the chain's speed; as a
- * tree it ran at 2.9 ns a packet from its own call site against 1.6.
- */
-export function _loadThenReturn(code: Int32Array): Int32Array | undefined {
-  const size = code[0] - _FIELD_B; // the field's operands: k, end, shift, mask, add
-  if (code.length !== 8 || size < 0 || size > 2 || code[6] !== _RET) return undefined;
-  if (code[3] !== 0 || code[4] !== -1 || code[5] !== 0) return undefined;
-  return Int32Array.of(_T_B_EQ + _RET_PAIR + size, code[1], 0, code[7], code[7]);
 }
 
 /** `ret #k`. */

@@ -162,17 +162,6 @@ Deno.test("a program of one ld len test, or of one ret, runs as one closure that
   for (const k of [0, 1, 0x40000, 0x80000000, 0xffffffff]) agree([ret(k)]);
 });
 
-Deno.test("a program of one [k] load and a ret #c (a decided chain) runs as an equality kernel that agrees", () => {
-  for (const [size, bytes] of [[BPF_B, 1], [BPF_H, 2], [BPF_W, 4]]) {
-    for (const k of [0, 12, 13, 40, 66, 67, 69, 70, 0x7fffffff]) {
-      for (const [value] of RETURNS) agree([op(BPF_LD | size | BPF_ABS, k), ret(value)]);
-    }
-    // With a mask, a shift or an addend the field is not a bare load: the tree or the loop.
-    const masked = [op(BPF_LD | size | BPF_ABS, 12), op(BPF_ALU | BPF_AND | BPF_K, 0xf), ret(1)];
-    assert.equal(_singleOperation(_encodeDispatch(_lower(masked))), undefined, `${bytes}`);
-  }
-});
-
 Deno.test("programs of more than one operation keep the dispatch loop", () => {
   const tcp = [
     op(BPF_LD | BPF_H | BPF_ABS, 12),

@@ -14,7 +14,7 @@ import { _executor } from "./_execute.ts";
 import { _ARITHMETIC_LEFT_OUT, _executorArithmetic } from "./_execute_arith.ts";
 import { _fuseArithmetic, _withPlainTests } from "./_dispatch_fused.ts";
 import { _executorFrames, _FRAMES_LEFT_OUT } from "./_execute_frames.ts";
-import { _loadThenReturn, _singleOperation } from "./_execute_single.ts";
+import { _singleOperation } from "./_execute_single.ts";
 import { _compareChain } from "./_execute_chain.ts";
 import { _chainAsTests } from "./_chain_pieces.ts";
 import { _testTree, _TREE_LIMITS } from "./_execute_tree.ts";
@@ -103,11 +103,10 @@ export function compileClosure(
     return { run, runBatch: _executorBatch(frames) };
   };
   // A closure of its own for one operation or a compare chain; a tree first while entries are
-  // left (but for `ret #k`, `len` tests and `ld [k]; ret #c`), with the closure's batch loop for
-  // `runBatch`; else
+  // left (but for `ret #k` and `len` tests), with the closure's batch loop for `runBatch`; else
   // a chain's or a `len` test's closure through an entry of its own while one is left.
   const small = _singleOperation(code) ?? _compareChain(lowered);
-  if (code[0] !== _RET && code[0] !== _T_LEN_RET && _loadThenReturn(code) === undefined) {
+  if (code[0] !== _RET && code[0] !== _T_LEN_RET) {
     const tree = _testTree(lowered, dispatchLoop, _TREE_LIMITS, _processTreeEntries);
     if (tree !== undefined) return Object.assign(tree.run, { runBatch: (small ?? tree).runBatch });
   }
