@@ -155,7 +155,6 @@ function agrees(
 Deno.test("random compare chains of 1 to 300 tests, run by their pieces, agree with interpret() at every breakpoint, per packet and as a batch", () => {
   const random = _prng(0x19c4a1);
   let kernels = 0;
-  let tested = 0;
   for (let round = 0; round < 300; round++) {
     const tests = round < 100
       ? 1 + random.int(8)
@@ -165,11 +164,7 @@ Deno.test("random compare chains of 1 to 300 tests, run by their pieces, agree w
     const chain = randomChain(random, tests);
     validate(chain.program);
     const packets = packetsFor(random, chain);
-    const made = lowered(chain.program);
-    // The optimiser decides tests no value of the field passes (`jgt` past a byte's 255): left
-    // with one block or none, such a chain is no chain.
-    if (made.blocks.some((block) => block.exit.kind === "test")) tested++;
-    const small = _compareChain(made);
+    const small = _compareChain(lowered(chain.program));
     if (small !== undefined) {
       kernels++;
       agrees(small.run, chain.program, packets);
@@ -180,7 +175,7 @@ Deno.test("random compare chains of 1 to 300 tests, run by their pieces, agree w
     assertBatchAgrees(run.runBatch, chain.program, packets);
   }
   // Most chains are a chain the kernels run (those with `jset` on wide fields beyond 16 tests not).
-  assert.ok(kernels > 0.75 * tested && tested > 150, `${kernels} of ${tested}`);
+  assert.ok(kernels > 200, `${kernels}`);
 });
 
 Deno.test("a chain of jeq/jgt/jge tests has pieces whatever its length, at most one more than twice its tests", () => {

@@ -5,9 +5,12 @@
  * set the low 8 bits, `ldx msh` the bits of 0x3c, `and #k` keeps only `k`'s,
  * shifts by K move them, and a sum or product whose largest value fits 32
  * bits sets none above its length. Where the mask is 0 the value is 0 on
- * every path; where an `or #k` covers every bit that may be set, A is `k`;
- * a comparison that no value under the mask can pass (or fail) is decided.
+ * every path; where an `or #k` covers every bit that may be set, A is `k`.
  * Random ALU chains (`and #7; lsh #3; rsh #14`) fold to constants this way.
+ * Comparisons are not decided by the masks: a compare chain on a byte whose
+ * every test was decided (`jgt #0x7fffffff`) became `ldb [k]; ret #c`, which
+ * ran slower than the chain's kernel (5.0 against 4.1 ns a packet from a
+ * shared helper; bench/RESULTS.md, session 20).
  *
  * @module
  */
@@ -21,10 +24,6 @@ import {
   BPF_H,
   BPF_IMM,
   BPF_IND,
-  BPF_JEQ,
-  BPF_JGE,
-  BPF_JGT,
-  BPF_JSET,
   BPF_LD,
   BPF_LDX,
   BPF_LSH,
@@ -135,17 +134,4 @@ export function _aluByBits(code: number, k: number, a: number, x: number): numbe
   if ((code & BPF_X) !== 0 && (op === BPF_DIV || op === BPF_MOD)) return -1;
   if (op === BPF_OR && (code & BPF_X) === 0 && (a & ~k) === 0) return k >>> 0;
   return _mayAfterAlu(code, k, a, x) === 0 ? 0 : -1;
-}
-
-/**
- * Whether the jump `op` (`BPF_JEQ`, `BPF_JGT`, `BPF_JGE`, `BPF_JSET`) on an
- * A whose bits may be `a` against the constant `operand` is never taken (0),
- * or -1 when the mask does not tell. A is at most `a`.
- */
-export function _jumpByBits(op: number, a: number, operand: number): number {
-  if (op === BPF_JGT) return a <= operand ? 0 : -1;
-  if (op === BPF_JGE) return a < operand ? 0 : -1;
-  if (op === BPF_JEQ) return ((operand & ~a) >>> 0) !== 0 ? 0 : -1;
-  if (op === BPF_JSET) return (a & operand) === 0 ? 0 : -1;
-  return -1;
 }

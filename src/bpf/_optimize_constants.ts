@@ -42,7 +42,7 @@ import {
   BPF_X,
 } from "./opcodes.ts";
 import { _alu, _jumpTaken } from "./_alu.ts";
-import { _aluByBits, _jumpByBits, _transferMay } from "./_optimize_bits.ts";
+import { _aluByBits, _transferMay } from "./_optimize_bits.ts";
 import {
   _isConditional,
   _isJa,
@@ -193,10 +193,7 @@ function _folded(node: _Node, state: Float64Array, at: number): _Node | null {
     case BPF_JMP: {
       if (_isJa(code)) return node.t === at + 1 ? null : node;
       const operand = (code & BPF_X) ? x : k;
-      const byBits = a < 0 && operand >= 0
-        ? _jumpByBits(code & 0xf0, state[_SLOTS + _A], operand)
-        : -1;
-      const taken = byBits >= 0 ? byBits : _knownJump(code, a, operand);
+      const taken = _knownJump(code, a, operand);
       if (taken >= 0) {
         const target = taken ? node.t : node.f;
         return target === at + 1 ? null : { code: BPF_JMP | BPF_JA, k: 0, t: target, f: 0 };
