@@ -42,6 +42,7 @@ import {
   BPF_X,
 } from "./opcodes.ts";
 import { _alu, _jumpTaken } from "./_alu.ts";
+import { _aluByBits, _transferMay } from "./_optimize_bits.ts";
 import {
   _isConditional,
   _isJa,
@@ -60,6 +61,8 @@ const _SLOTS = 2 + BPF_MEMWORDS;
 const _A = 0;
 const _X = 1;
 const _UNKNOWN = -1;
+/** A state: the slots' values, then the bits each may have set (`_optimize_bits.ts`). */
+const _WIDTH = 2 * _SLOTS;
 
 /**
  * The symbol of what a load leaves in its register, or -1: `ld`/`ldh`/`ldb
@@ -84,9 +87,9 @@ function _symbolOf({ code, k }: _Node): number {
  */
 export function _foldConstants(nodes: _Nodes): Float64Array {
   const n = nodes.length;
-  const states = new Float64Array((n + 1) * _SLOTS);
+  const states = new Float64Array((n + 1) * _WIDTH);
   const reached = new Uint8Array(n + 1);
-  const state = new Float64Array(_SLOTS); // all 0 at the start
+  const state = new Float64Array(_WIDTH); // all 0 at the start (values, and no bit set)
   const xAt = new Float64Array(n).fill(_UNKNOWN);
   reached[0] = 1;
   for (let i = 0; i < n; i++) {
@@ -94,7 +97,7 @@ export function _foldConstants(nodes: _Nodes): Float64Array {
       nodes[i] = null;
       continue;
     }
-    for (let slot = 0; slot < _SLOTS; slot++) state[slot] = states[i * _SLOTS + slot];
+    for (let slot = 0; slot < _WIDTH; slot++) state[slot] = states[i * _WIDTH + slot];
     xAt[i] = state[_X];
     const node = nodes[i] === null ? null : _folded(nodes[i] as _Node, state, i);
     nodes[i] = node;
@@ -110,6 +113,7 @@ export function _foldConstants(nodes: _Nodes): Float64Array {
       merge(states, reached, node.t, state);
       merge(states, reached, node.f, state);
     } else {
+      _transferMay(node, state.subarray(_SLOTS));
       _transfer(node, state);
       merge(states, reached, i + 1, state);
     }
@@ -122,15 +126,16 @@ export function _isHeaderLength(value: number): boolean {
   return value <= -3 && (-3 - value) % 4 === 3;
 }
 
-/** Merges `state` into the state on entry to instruction `at`. */
+/** Merges `state` into the state on entry to instruction `at` (the bits that may be set: any path's). */
 function merge(states: Float64Array, reached: Uint8Array, at: number, state: Float64Array): void {
-  const base = at * _SLOTS;
+  const base = at * _WIDTH;
   if (reached[at] === 0) {
     reached[at] = 1;
     states.set(state, base);
     return;
   }
   for (let s = 0; s < _SLOTS; s++) if (states[base + s] !== state[s]) states[base + s] = _UNKNOWN;
+  for (let s = _SLOTS; s < _WIDTH; s++) states[base + s] = (states[base + s] | state[s]) >>> 0;
 }
 
 /** The state after a non-jump, non-`ret` node, from the state before it (in place). */
@@ -179,7 +184,8 @@ function _folded(node: _Node, state: Float64Array, at: number): _Node | null {
         return _folded(_node(BPF_LD | BPF_ABS | (code & 0x18), x + k), state, at);
       }
       const value = mode === BPF_IMM ? k : mode === BPF_MEM ? state[2 + k] : _symbolOf(node);
-      return loadOf(into, value, state, node);
+      const folded = loadOf(into, value, state, node);
+      return folded === node && mode === BPF_MEM ? _reloadOf(into, value) ?? node : folded;
     }
     // A store of the value a cell holds already stays: validate() wants a store before each read.
     case BPF_ALU:
@@ -202,6 +208,27 @@ function _folded(node: _Node, state: Float64Array, at: number): _Node | null {
       if (code === (BPF_MISC | BPF_TXA)) return loadOf(BPF_LD, x, state, node);
   }
   return node;
+}
+
+/**
+ * The load that gives the symbol `value` again into A (`BPF_LD`) or X
+ * (`BPF_LDX`): `ld`/`ldh`/`ldb [k]` or `ld len` into A, `ldx msh [k]` or
+ * `ldx len` into X; `undefined` for anything else. For a scratch cell that
+ * holds a packet value (tcpdump's binary arithmetic: `ldh [16]; st M[1];
+ * ...; ld M[1]; sub x`): the load succeeded before on every path, so it
+ * succeeds again with the same value, and the store then often has no
+ * reader left (`_optimize_dead_code.ts`), nor the first load (a later one
+ * covers its bytes): a field the closure tree and the loops fuse with what
+ * follows, and one step fewer.
+ */
+function _reloadOf(into: number, value: number): _Node | undefined {
+  if (value === -2) return _node(into | BPF_LEN, 0); // `ld len`, `ldx len`
+  if (value > -3) return undefined;
+  const symbol = -3 - value;
+  const k = Math.floor(symbol / 4);
+  const size = symbol % 4; // BPF_W, BPF_H, BPF_B as (code >> 3) & 3; 3 for `ldx msh`
+  if (size === 3) return into === BPF_LDX ? _node(BPF_LDX | BPF_B | BPF_MSH, k) : undefined;
+  return into === BPF_LD ? _node(BPF_LD | BPF_ABS | (size << 3), k) : undefined;
 }
 
 /**
@@ -240,6 +267,8 @@ function loadOf(cls: number, value: number, state: Float64Array, node: _Node): _
 function _foldedAlu(node: _Node, a: number, x: number, state: Float64Array): _Node | null {
   const { code } = node;
   const op = code & 0xf0;
+  const byBits = _aluByBits(code, node.k, state[_SLOTS + _A], state[_SLOTS + _X]);
+  if (a < 0 && byBits >= 0) return loadOf(BPF_LD, byBits, state, node);
   if (op === 0x80) return a < 0 ? node : loadOf(BPF_LD, _alu(op, a, 0), state, node);
   const operand = (code & BPF_X) ? x : node.k;
   if (operand < 0) return node;

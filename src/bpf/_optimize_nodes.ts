@@ -18,6 +18,7 @@ import {
   BPF_LD,
   BPF_LDX,
   BPF_LSH,
+  BPF_MOD,
   BPF_MSH,
   BPF_MUL,
   BPF_OR,
@@ -166,6 +167,7 @@ export function _mergeAlu(
     const sum = (op1 === BPF_ADD ? k1 : -k1) + (op2 === BPF_ADD ? k2 : -k2);
     return [BPF_ALU | BPF_ADD, sum >>> 0];
   }
+  if (op2 === BPF_AND && _maskedAway(op1, k1, k2)) return [code2, k2];
   if (op1 !== op2) return undefined;
   switch (op1) {
     case BPF_MUL:
@@ -187,21 +189,48 @@ export function _mergeAlu(
 }
 
 /**
+ * Whether `op #k` changes no bit that `and #mask` after it keeps: `or` and
+ * `xor` with no bit of the mask, `add`/`sub` with no bit at or below the
+ * mask's highest (a carry only moves up), so `op #k; and #mask` is `and
+ * #mask` (`(ip[2:2] - 28) % 4`, as `add #-28; and #3`).
+ */
+function _maskedAway(op: number, k: number, mask: number): boolean {
+  if (op === BPF_OR || op === BPF_XOR) return (k & mask) === 0;
+  if (op !== BPF_ADD && op !== BPF_SUB) return false;
+  const low = 0xffffffff >>> Math.clz32(mask); // every bit at or below the mask's highest
+  return ((op === BPF_ADD ? k : -k) & low) === 0;
+}
+
+/**
  * An ALU operation on a constant simplified: `[code, k]` of `ld #0` for
  * `and #0`, `mul #0`, `mod #1`; `[]` (nothing) for `add #0`, `sub #0`,
  * `or #0`, `xor #0`, shifts by 0, `mul #1`, `div #1`, `and #0xffffffff`;
- * else the operation itself.
+ * by a power of two 2^n (n ≥ 1) `mod` as `and #(2^n - 1)`, `div` as `rsh
+ * #n` and `mul` as `lsh #n` (the same uint32 results: the filter's
+ * `% 8`, `/ 4`, `* 4` become a field's mask and shift, which tests and
+ * fields take in), and `sub #k` as `add #(-k)` (mod 2^32; a field's
+ * addend); else the operation itself.
  */
 export function _simplifyAlu(code: number, k: number): number[] {
   const op = code & 0xf0;
   if (op === 0x80) return [code, k]; // neg
   if (k === 0 && (op === BPF_AND || op === BPF_MUL)) return [BPF_LD, 0];
-  if (k === 1 && op === 0x90) return [BPF_LD, 0]; // mod #1
+  if (k === 1 && op === BPF_MOD) return [BPF_LD, 0];
   if (
     (k === 0 && (op === BPF_ADD || op === BPF_SUB || op === BPF_OR || op === BPF_XOR)) ||
     (k === 0 && (op === BPF_LSH || op === BPF_RSH)) ||
     (k === 1 && (op === BPF_MUL || op === BPF_DIV)) ||
     (k === 0xffffffff && op === BPF_AND)
   ) return [];
+  const power = _powerOfTwo(k);
+  if (power > 0 && op === BPF_MOD) return [BPF_ALU | BPF_AND, (k - 1) >>> 0];
+  if (power > 0 && op === BPF_DIV) return [BPF_ALU | BPF_RSH, power];
+  if (power > 0 && op === BPF_MUL) return [BPF_ALU | BPF_LSH, power];
+  if (op === BPF_SUB) return [BPF_ALU | BPF_ADD, -k >>> 0];
   return [code, k];
+}
+
+/** n when the uint32 `k` is 2^n, else -1. */
+function _powerOfTwo(k: number): number {
+  return k !== 0 && (k & (k - 1)) === 0 ? 31 - Math.clz32(k) : -1;
 }
