@@ -70,19 +70,44 @@ import { _jointBlocks, _processTreeJoints, type _TreeJoints } from "./_execute_t
 import {
   _equal1Part,
   _equal1Part2,
+  _equal1Part3,
+  _equal1Part4,
   _equal2Part,
   _equal2Part2,
+  _equal2Part3,
+  _equal2Part4,
   _equal4Part,
   _equal4Part2,
+  _equal4Part3,
+  _equal4Part4,
   _equalX2Part,
   _equalX2Part2,
+  _equalX2Part3,
+  _equalX2Part4,
   _headerPart,
+  _headerPart2,
+  _headerPart3,
+  _headerPart4,
   _range1Part,
+  _range1Part2,
+  _range1Part3,
+  _range1Part4,
   _range2Part,
+  _range2Part2,
+  _range2Part3,
+  _range2Part4,
   _range4Part,
+  _range4Part2,
+  _range4Part3,
+  _range4Part4,
   _rangeX2Part,
+  _rangeX2Part2,
+  _rangeX2Part3,
+  _rangeX2Part4,
   _testAPart,
   _testAPart2,
+  _testAPart3,
+  _testAPart4,
 } from "./_execute_tree_parts.ts";
 import {
   _CallSites,
@@ -391,14 +416,21 @@ function _node(
   }
   const step = steps[0];
   const header = steps.length === 1 && step.kind === "load-header-length";
-  literals.record(index, exit, header ? [node.name, "header"] : [node.name]);
+  let headerNode = header ? kinds.header[0](step.offset, S, node) : undefined;
+  if (headerNode !== undefined && step.kind === "load-header-length" && exit.kind === "test") {
+    // As the tests': the copy after those already below it on some path.
+    const level = literals.level(headerNode.name, exit.whenTrue, exit.whenFalse);
+    if (level > 0) headerNode = _copy(kinds.header, level)(step.offset, S, node);
+  }
+  literals.record(index, exit, headerNode ? [node.name, headerNode.name] : [node.name]);
   // `tcp port 80`'s blocks: no step, or the header length alone.
   if (steps.length === 0) return node;
-  if (header) {
-    return _linked(sites, kinds.header[0](step.offset, S, node), node);
-  }
+  if (headerNode !== undefined) return _linked(sites, headerNode, node);
   return _stepNodes(steps, node, S, sites);
 }
+
+/** How many copies of each test literal of jointed trees' parts there are (`_execute_tree_parts.ts`). */
+const _PART_COPIES = 4;
 
 /**
  * How many copies of each test literal there are (`_execute_tree_second.ts`);
@@ -406,6 +438,7 @@ function _node(
  * V8 never inlines a literal into itself.
  */
 const _COPIES: Readonly<Record<string, number>> = {
+  header: 1,
   equal1: 3,
   equal2: 3,
   equal4: 2,
@@ -415,12 +448,22 @@ const _COPIES: Readonly<Record<string, number>> = {
   range2: 2,
   range4: 2,
   rangeX2: 2,
-  testAPart: 2,
-  equal1Part: 2,
-  equal2Part: 2,
-  equal4Part: 2,
-  equalX2Part: 2,
+  testAPart: _PART_COPIES,
+  equal1Part: _PART_COPIES,
+  equal2Part: _PART_COPIES,
+  equal4Part: _PART_COPIES,
+  range1Part: _PART_COPIES,
+  range2Part: _PART_COPIES,
+  range4Part: _PART_COPIES,
+  headerPart: _PART_COPIES,
+  equalX2Part: _PART_COPIES,
+  rangeX2Part: _PART_COPIES,
 };
+
+/** The copy `level` of a literal's copies, the last one where there are fewer. */
+function _copy<T>(copies: readonly T[], level: number): T {
+  return copies[Math.min(level, copies.length - 1)];
+}
 
 /** A run's two targets, as a test's (`_LiteralsBelow.record`). */
 type _RunExit = { kind: "test"; whenTrue: number; whenFalse: number };
@@ -881,16 +924,16 @@ export const _TREE_LITERALS: _TestLiterals = {
 
 /** The test literals of trees cut by joints (`_execute_tree_parts.ts`): none shared with those (internal). */
 export const _PART_LITERALS: _TestLiterals = {
-  testA: [_testAPart, _testAPart2],
-  equal1: [_equal1Part, _equal1Part2],
-  equal2: [_equal2Part, _equal2Part2],
-  equal4: [_equal4Part, _equal4Part2],
-  equalX2: [_equalX2Part, _equalX2Part2],
-  range1: [_range1Part],
-  range2: [_range2Part],
-  range4: [_range4Part],
-  rangeX2: [_rangeX2Part],
-  header: [_headerPart],
+  testA: [_testAPart, _testAPart2, _testAPart3, _testAPart4],
+  equal1: [_equal1Part, _equal1Part2, _equal1Part3, _equal1Part4],
+  equal2: [_equal2Part, _equal2Part2, _equal2Part3, _equal2Part4],
+  equal4: [_equal4Part, _equal4Part2, _equal4Part3, _equal4Part4],
+  range1: [_range1Part, _range1Part2, _range1Part3, _range1Part4],
+  range2: [_range2Part, _range2Part2, _range2Part3, _range2Part4],
+  range4: [_range4Part, _range4Part2, _range4Part3, _range4Part4],
+  header: [_headerPart, _headerPart2, _headerPart3, _headerPart4],
+  equalX2: [_equalX2Part, _equalX2Part2, _equalX2Part3, _equalX2Part4],
+  rangeX2: [_rangeX2Part, _rangeX2Part2, _rangeX2Part3, _rangeX2Part4],
 };
 
 /**
