@@ -67,6 +67,7 @@ import {
 } from "./_execute_tree_second.ts";
 import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
 import { _jointBlocks, _processTreeJoints, type _TreeJoints } from "./_execute_tree_joints.ts";
+import { type _PrefixCuts, _prefixCuts, _restart } from "./_execute_tree_prefix.ts";
 import {
   _equal1Part,
   _equal1Part2,
@@ -138,6 +139,8 @@ export interface _Tree {
   state: Int32Array;
   /** Whether a node reads X or the wire length from the state (else they need no store per packet). */
   registers: boolean;
+  /** Whether the tree is a prefix whose restarts run the dispatch loop (`_execute_tree_prefix.ts`). */
+  restarts?: boolean;
 }
 
 /** Bounds on a tree with steps (tests lift them to run every kind of node). */
@@ -204,6 +207,12 @@ export const _TREE_LIMITS: _TreeLimits = {
  */
 export const _MAX_JOINTED_BLOCKS = 64;
 
+/**
+ * The most blocks of a program whose first part runs as a prefix tree when it is refused as a
+ * jointed tree (`_execute_tree_prefix.ts`).
+ */
+export const _MAX_PREFIX_BLOCKS = 256;
+
 /** The most joints of one tree: each is a call on the paths that cross it. */
 export const _MAX_TREE_JOINTS = 8;
 
@@ -227,9 +236,12 @@ export function _closureTree(
   limits: _TreeLimits = _TREE_LIMITS,
 ): _Tree | undefined {
   const { blocks } = lowered;
-  if (lowered.backward || blocks.length > _MAX_JOINTED_BLOCKS) return undefined;
+  if (lowered.backward || blocks.length > _MAX_PREFIX_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
   const runs = _testRuns(lowered);
+  // Past the jointed trees' size, or refused as one: the first part, the rest restarts.
+  const prefix = () => _prefixTree(lowered, limits);
+  if (blocks.length > _MAX_JOINTED_BLOCKS) return prefix();
   if (blocks.length <= _MAX_TREE_BLOCKS) {
     const plain = _builtTree(lowered, limits, undefined);
     if (plain !== undefined) return plain;
@@ -239,7 +251,22 @@ export function _closureTree(
   }
   // Too big to inline whole: cut into parts entered through joints.
   return _jointedTree(lowered, limits, undefined) ??
-    (runs.heads.size > 0 ? _jointedTree(lowered, limits, runs) : undefined);
+    (runs.heads.size > 0 ? _jointedTree(lowered, limits, runs) : undefined) ?? prefix();
+}
+
+/**
+ * The first tests of `lowered` as a tree whose other blocks restart through the dispatch loop
+ * (`_execute_tree_prefix.ts`), for a program refused for its size alone (its steps and call
+ * sites within the bounds of a tree); or undefined.
+ */
+function _prefixTree(lowered: _LoweredProgram, limits: _TreeLimits): _Tree | undefined {
+  // The same switch as the joints': without joints, no tree past the inlining bound.
+  if (limits.joints === undefined || limits.inlined === undefined) return undefined;
+  const prefix = _prefixCuts(lowered, _JOINT_BUDGET);
+  if (prefix === undefined) return undefined;
+  const unbounded = { ...limits, inlined: undefined, joints: undefined };
+  if (_builtTree(lowered, unbounded, undefined) === undefined) return undefined;
+  return _builtTree(lowered, limits, undefined, undefined, undefined, prefix);
 }
 
 /** The tree of `lowered` cut into parts by joints, or undefined (see `_execute_tree_joints.ts`). */
@@ -276,14 +303,14 @@ export function _builtTree(
   runs: _TestRuns | undefined,
   joints?: ReadonlySet<number>,
   overflow?: Set<number>,
+  prefix?: _PrefixCuts,
 ): _Tree | undefined {
   const { blocks } = lowered;
-  if (joints === undefined && _inlinedNodes(lowered, runs) > (limits.inlined ?? Infinity)) {
-    return undefined;
-  }
+  const whole = joints === undefined && prefix === undefined;
+  if (whole && _inlinedNodes(lowered, runs) > (limits.inlined ?? Infinity)) return undefined;
   let jointsMade = 0;
-  // Parts of jointed trees share no test literal with trees inlined whole.
-  const kinds = joints === undefined ? _TREE_LITERALS : _PART_LITERALS;
+  // Parts of jointed trees and prefixes share no test literal with trees inlined whole.
+  const kinds = whole ? _TREE_LITERALS : _PART_LITERALS;
   const built = new Map<number, _TreeNode>();
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
@@ -292,6 +319,13 @@ export function _builtTree(
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
     if (runs?.absorbed.has(index)) continue;
+    // A prefix: only its blocks, each restart a node that runs the loop (nothing counts below).
+    if (prefix !== undefined && !prefix.live.has(index)) continue;
+    if (prefix?.restarts.has(index)) {
+      built.set(index, _restart(S));
+      literals.cut(index);
+      continue;
+    }
     const run = runs?.heads.get(index);
     const node = run === undefined
       ? _node(lowered, index, target, S, sites, literals, kinds)
@@ -309,7 +343,10 @@ export function _builtTree(
   if (limits.inlined !== undefined && (literals.tooMany || sites.selfCalls > 0)) return undefined;
   if (sites.steps > limits.steps) return undefined;
   if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
-  return { root: built.get(0)!, state: S, registers: blocks.some(_readsRegisters) };
+  // A prefix's entry checks the escape cell after each packet, as with registers.
+  const restarts = prefix !== undefined;
+  const registers = restarts || blocks.some(_readsRegisters);
+  return { root: built.get(0)!, state: S, registers, restarts };
 }
 
 /** The test nodes and steps on all paths from block 0 (see {@linkcode _MAX_TREE_INLINED}). */
@@ -954,7 +991,10 @@ export function _testTree(
   let made: _Single | undefined;
   const escape = () => made ??= general();
   const run = _treeRun(tree, escape);
-  const runBatch = _treeBatch(tree, escape);
+  // A prefix's batches: the dispatch loop's (it restarts there anyway).
+  const runBatch = tree.restarts
+    ? (batch: PacketBatch, results: Uint32Array) => escape().runBatch(batch, results)
+    : _treeBatch(tree, escape);
   return entries === undefined ? { run, runBatch } : entries.take(run, runBatch);
 }
 
