@@ -26,7 +26,9 @@
  * adjacent bytes as one node (`_execute_tree_runs.ts`: `ip6 host X`); one
  * still refused for its size or for a literal held too often on a path (up to
  * {@linkcode _MAX_JOINTED_BLOCKS} blocks) is cut into parts of its own, each
- * entered through a joint (`_execute_tree_joints.ts`).
+ * entered through a joint (`_execute_tree_joints.ts`); one refused as that too
+ * (up to {@linkcode _MAX_PREFIX_BLOCKS} blocks) runs its first tests as a tree
+ * whose other blocks restart through the dispatch loop (`_execute_tree_prefix.ts`).
  *
  * A load past the end returns 0, checked at each load as cBPF does (the
  * hoisted checks of `_lower` are not needed: every path's first failing

@@ -83,11 +83,12 @@ export function _jointBlocks(
   const cost = new Array<number>(blocks.length).fill(0);
   const nodes = _nodeChildren(lowered, runs);
   const part = (block: number) => joints.has(block) ? 1 : cost[block];
+  const total = (node: _NodeChildren) =>
+    node.own + node.children.reduce((sum, child) => sum + part(child), 0);
   for (let index = blocks.length - 1; index >= 0; index--) {
     const node = nodes.get(index);
     if (node === undefined) continue;
-    const total = () => node.own + node.children.reduce((sum, child) => sum + part(child), 0);
-    while (total() > budget) {
+    while (total(node) > budget) {
       const paths = _pathsWithin(nodes, index, joints);
       let best = -1;
       let saved = 0;
@@ -98,8 +99,13 @@ export function _jointBlocks(
       }
       if (best < 0) return undefined;
       joints.add(best);
+      // The blocks between this one and the cut cost less now (each counted the cut's part).
+      for (let below = blocks.length - 1; below > index; below--) {
+        const child = nodes.get(below);
+        if (child !== undefined) cost[below] = total(child);
+      }
     }
-    cost[index] = total();
+    cost[index] = total(node);
   }
   return joints;
 }

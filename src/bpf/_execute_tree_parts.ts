@@ -1,8 +1,12 @@
 /**
  * The test literals of trees cut by joints (private): the nodes of
  * `_execute_tree.ts` (`testA`, `equal1` … `range4`, `equalX2`, `rangeX2`,
- * `header`) written out again under names of their own (`testAPart` …), two
- * copies of the ones a path often repeats, so that the parts of jointed trees
+ * `header`) written out again under names of their own (`testAPart` …), four
+ * copies of each (V8 never inlines a literal into itself, so a part may hold
+ * each literal on a path as often as it has copies; with two, and one of
+ * `header`, every `port` past the first needed a joint of its own and
+ * `ip6 host A or ip6 host B` more than a tree may have: bench/RESULTS.md,
+ * session 20, h20refuse), so that the parts of jointed trees
  * share no literal with the trees V8 inlines whole. Each test calls its
  * target from one call site, `(taken ? t : (mark = 0, f))(P, B, LE, a)` (the form of
  * the trees' literals: `_execute_tree.ts`).
