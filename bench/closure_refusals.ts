@@ -3,7 +3,7 @@
  * program is refused as a tree: a census of refusals.
  *
  * ```sh
- * deno run -A bench/closure_refusals.ts --exprs FILE [--tree ROOT] [--ratios JUDGE_OUTPUT] [--list]
+ * deno run -A bench/closure_refusals.ts --exprs FILE [--tree ROOT] [--ratios JUDGE_OUTPUT [--column N]] [--list]
  * ```
  *
  * Programs come from `tcpdump -ddd` (libpcap's compiler; Ethernet). For each, in file order and
@@ -13,8 +13,8 @@
  * dispatch loop), or `loop` with the reason: `backward`, `blocks>N`, `kind/steps/conflicts` (a
  * block no node covers, or too many steps or conflicting call sites), `joints>8` (a jointed tree
  * would need more joints; the count with copies' overflow), `joint pool empty`. With
- * `--ratios`, the output of `/work/notes/judge17.ts` on the same file (rows in order; its first
- * tree's column) adds each program's ratio to libpcap and a table by path and reason: programs,
+ * `--ratios`, the output of `/work/notes/judge17.ts` on the same file (rows in order; its Nth
+ * tree's column, default the first) adds each program's ratio to libpcap and a table by path and reason: programs,
  * median, worst, above 1.0×. ROOT: a tree of this repository (default: this one).
  *
  * @module
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     exprs: { type: "string" },
     tree: { type: "string", default: new URL("..", import.meta.url).pathname },
     ratios: { type: "string" },
+    column: { type: "string", default: "1" },
     list: { type: "boolean", default: false },
   },
 });
@@ -47,7 +48,10 @@ type Ins = { code: number; jt: number; jf: number; k: number };
 
 /** `tcpdump -ddd`'s program for `expression` (Ethernet). */
 function programOf(expression: string): Ins[] {
-  const out = new Deno.Command("tcpdump", { args: ["-y", "EN10MB", "-ddd", expression], stderr: "null" })
+  const out = new Deno.Command("tcpdump", {
+    args: ["-y", "EN10MB", "-ddd", expression],
+    stderr: "null",
+  })
     .outputSync();
   return new TextDecoder().decode(out.stdout).trim().split("\n").slice(1).map((line) => {
     const [code, jt, jf, k] = line.trim().split(/\s+/).map(Number);
@@ -73,7 +77,7 @@ function jointRefusal(lowered: any, runs: any): string {
   return "copies";
 }
 
-// deno-lint-ignore no-explicit-any
+/** The path `compileClosure` takes for `program`, and its lowered blocks. */
 function pathOf(program: Ins[]): { blocks: number; path: string } {
   const lowered = _chainAsTests(_removeKnownTests(_lower(_optimizeProgram(program))));
   const blocks = lowered.blocks.length;
@@ -91,8 +95,12 @@ function pathOf(program: Ins[]): { blocks: number; path: string } {
     return { blocks, path: `loop: blocks>${T._MAX_PREFIX_BLOCKS ?? T._MAX_JOINTED_BLOCKS}` };
   }
   const unbounded = { ...T._TREE_LIMITS, inlined: undefined, joints: undefined };
-  if (!T._builtTree(lowered, unbounded, undefined)) return { blocks, path: "loop: kind/steps/conflicts" };
-  if (blocks > T._MAX_JOINTED_BLOCKS) return { blocks, path: `loop: blocks>${T._MAX_JOINTED_BLOCKS}` };
+  if (!T._builtTree(lowered, unbounded, undefined)) {
+    return { blocks, path: "loop: kind/steps/conflicts" };
+  }
+  if (blocks > T._MAX_JOINTED_BLOCKS) {
+    return { blocks, path: `loop: blocks>${T._MAX_JOINTED_BLOCKS}` };
+  }
   const runs = _testRuns(lowered);
   const plain = jointRefusal(lowered, undefined);
   const withRuns = runs.heads.size > 0 ? jointRefusal(lowered, runs) : plain;
@@ -102,7 +110,8 @@ function pathOf(program: Ins[]): { blocks: number; path: string } {
 const exprs = Deno.readTextFileSync(args.exprs!).split("\n").map((l) => l.trim())
   .filter((l) => l && !l.startsWith("#"));
 const ratios = args.ratios === undefined ? undefined : Deno.readTextFileSync(args.ratios)
-  .split("\n").filter((l) => l.startsWith("| `")).map((l) => Number(l.match(/\(([\d.]+)×\)/)![1]));
+  .split("\n").filter((l) => l.startsWith("| `"))
+  .map((l) => Number([...l.matchAll(/\(([\d.]+)×\)/g)][Number(args.column) - 1][1]));
 if (ratios !== undefined && ratios.length !== exprs.length) {
   throw new Error(`${ratios.length} ratios for ${exprs.length} expressions`);
 }
@@ -118,7 +127,9 @@ exprs.forEach((expression, i) => {
   }
 });
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
-console.log(`\n| path / reason | programs | median | worst | above 1.0× |\n|---|---:|---:|---:|---:|`);
+console.log(
+  `\n| path / reason | programs | median | worst | above 1.0× |\n|---|---:|---:|---:|---:|`,
+);
 const rows = [...groups].sort((a, b) =>
   b[1].filter((r) => r > 1).length - a[1].filter((r) => r > 1).length || b[1].length - a[1].length
 );

@@ -70,7 +70,8 @@ export const _processTreeJoints: _TreeJoints = new _TreeJoints();
  * block below it cut whose cut saves most: its cost times the paths that
  * reach it (`vlan 20 and host X`: the VLAN body that three ether-type tests
  * jump to, not the tests), so the tests every packet makes stay in the
- * entry. Undefined when a block alone exceeds the budget. `runs`: runs of
+ * entry; after each cut the blocks between are recounted (left as they were,
+ * they made the blocks above cut more, on every packet's path: session 20). Undefined when a block alone exceeds the budget. `runs`: runs of
  * tests as nodes of their own (their absorbed blocks are not nodes).
  */
 export function _jointBlocks(
