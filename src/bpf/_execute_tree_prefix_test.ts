@@ -84,14 +84,22 @@ Deno.test("a prefix holds only tests a packet may leave by, at most the joint bu
 Deno.test("programs refused for their steps or left without a leaving first test get no prefix", () => {
   for (
     const expression of [
-      // Refused for its steps (arithmetic), not its size.
+      // Refused for its steps (arithmetic), not its size (or a tree of another kind).
       "(ip[2:2] - ((ip[0] & 0xf) << 2)) > 1305 or udp[4:2] = 14730",
       // More joints than a tree may have; its first test sends every packet on.
       "port 6379 or port 1194 or udp port 9000 or port 5353 or udp port 25",
     ]
   ) {
-    assert.equal(treeOf(expression).tree, undefined, expression);
+    assert.notEqual(treeOf(expression).tree?.restarts, true, expression);
   }
+  // A size refusal alone: with the steps bound at 0, an arithmetic program whose first test
+  // leaves is no prefix either (its unbounded build is refused for the steps).
+  const lowered = loweredOf(
+    programOf("(ip[2:2] - ((ip[0] & 0xf) << 2)) > 1305 or udp[4:2] = 14730"),
+  );
+  assert.ok(_prefixCuts(lowered, _JOINT_BUDGET) !== undefined);
+  const noSteps = { ..._TREE_LIMITS, steps: 0, joints: new _TreeJoints() };
+  assert.notEqual(_closureTree(lowered, noSteps)?.restarts, true);
 });
 
 const CONTEXTS: PacketContext[] = [
