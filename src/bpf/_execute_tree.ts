@@ -66,6 +66,8 @@ import {
   _testRun4,
 } from "./_execute_tree_second.ts";
 import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
+import { _isTestSet, _setNode, _withTestSets } from "./_execute_tree_sets.ts";
+import { _PART_SET_LITERALS, _SET_COPIES, _TREE_SET_LITERALS } from "./_execute_tree_set_nodes.ts";
 import { _jointBlocks, _processTreeJoints, type _TreeJoints } from "./_execute_tree_joints.ts";
 import {
   _equal1Part,
@@ -204,7 +206,7 @@ export function _closureTree(
   const { blocks } = lowered;
   if (lowered.backward || blocks.length > _MAX_JOINTED_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
-  const runs = _testRuns(lowered);
+  const runs = _withTestSets(lowered, _testRuns(lowered));
   if (blocks.length <= _MAX_TREE_BLOCKS) {
     const plain = _builtTree(lowered, limits, undefined);
     if (plain !== undefined) return plain;
@@ -270,7 +272,7 @@ export function _builtTree(
     const run = runs?.heads.get(index);
     const node = run === undefined
       ? _node(lowered, index, target, S, sites, literals, kinds)
-      : _runNode(run, index, target, sites, literals);
+      : _runNode(run, index, target, sites, literals, S, joints !== undefined);
     if (!joints?.has(index)) built.set(index, node);
     else {
       // A part of its own: its literals start again below the joint.
@@ -339,13 +341,24 @@ function _runNode(
   target: (block: number) => _TreeNode,
   sites: _CallSites,
   literals: _LiteralsBelow,
+  S: Int32Array,
+  parts: boolean,
 ): _TreeNode {
   const t = target(run.next);
   const f = target(run.out);
-  // A run already below this one on some path (`ip6 host X`): the second copy.
-  const level = literals.level("testRun", run.next, run.out);
-  const copy = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)];
-  const node = _linked(sites, copy(run.tests, t, f), t, f);
+  let node: _TreeNode;
+  if (_isTestSet(run)) {
+    // A set of values of one field (`_execute_tree_sets.ts`), and its copy as for a test.
+    const sets = parts ? _PART_SET_LITERALS : _TREE_SET_LITERALS;
+    node = _setNode(run, S, t, f, 0, sets);
+    const level = literals.level(node.name, run.next, run.out);
+    if (level > 0) node = _setNode(run, S, t, f, level, sets);
+  } else {
+    // A run already below this one on some path (`ip6 host X`): the second copy.
+    const level = literals.level("testRun", run.next, run.out);
+    node = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)](run.tests, t, f);
+  }
+  node = _linked(sites, node, t, f);
   literals.record(index, { kind: "test", whenTrue: run.next, whenFalse: run.out }, [node.name]);
   return node;
 }
@@ -420,6 +433,7 @@ const _COPIES: Readonly<Record<string, number>> = {
   equal2Part: 2,
   equal4Part: 2,
   equalX2Part: 2,
+  ..._SET_COPIES,
 };
 
 /** A run's two targets, as a test's (`_LiteralsBelow.record`). */
