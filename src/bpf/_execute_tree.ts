@@ -206,17 +206,25 @@ export function _closureTree(
   const { blocks } = lowered;
   if (lowered.backward || blocks.length > _MAX_JOINTED_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
-  const runs = _withTestSets(lowered, _testRuns(lowered));
+  // Sets of values of one field as nodes (`_execute_tree_sets.ts`), then runs of tests too.
+  const sets = _withTestSets(lowered, { heads: new Map(), absorbed: new Set() });
+  const runs = _testRuns(lowered);
+  const ways: (_TestRuns | undefined)[] = [undefined];
+  if (sets.heads.size > 0) ways.push(sets);
+  if (runs.heads.size > 0) ways.push(_withTestSets(lowered, runs));
   if (blocks.length <= _MAX_TREE_BLOCKS) {
-    const plain = _builtTree(lowered, limits, undefined);
-    if (plain !== undefined) return plain;
-    // Refused block by block: the same with each run of tests one node (`ip6 host X`).
-    const withRuns = runs.heads.size > 0 ? _builtTree(lowered, limits, runs) : undefined;
-    if (withRuns !== undefined) return withRuns;
+    // Refused block by block: the same with each set, then each run of tests, one node.
+    for (const way of ways) {
+      const tree = _builtTree(lowered, limits, way);
+      if (tree !== undefined) return tree;
+    }
   }
   // Too big to inline whole: cut into parts entered through joints.
-  return _jointedTree(lowered, limits, undefined) ??
-    (runs.heads.size > 0 ? _jointedTree(lowered, limits, runs) : undefined);
+  for (const way of ways) {
+    const tree = _jointedTree(lowered, limits, way);
+    if (tree !== undefined) return tree;
+  }
+  return undefined;
 }
 
 /** The tree of `lowered` cut into parts by joints, or undefined (see `_execute_tree_joints.ts`). */
