@@ -22,8 +22,10 @@
  * own per test: 12–14 ns, and 13 ns with every other program's tree run
  * first (bench/RESULTS.md, session 14).
  *
- * A program refused block by block is tried again with each run of tests on
- * adjacent bytes as one node (`_execute_tree_runs.ts`: `ip6 host X`); one
+ * A program refused block by block is tried again with each set of values of
+ * one field as one node (`_execute_tree_sets.ts`: `vlan`'s three EtherTypes),
+ * then also each run of tests on adjacent bytes (`_execute_tree_runs.ts`:
+ * `ip6 host X`); one
  * still refused for its size or for a literal held too often on a path (up to
  * {@linkcode _MAX_JOINTED_BLOCKS} blocks) is cut into parts of its own, each
  * entered through a joint (`_execute_tree_joints.ts`).
@@ -212,6 +214,8 @@ export function _closureTree(
   const ways: (_TestRuns | undefined)[] = [undefined];
   if (sets.heads.size > 0) ways.push(sets);
   if (runs.heads.size > 0) ways.push(_withTestSets(lowered, runs));
+  // Cut by joints, sets first (fewer joints), then as before.
+  const jointed = sets.heads.size > 0 ? [sets, ...ways.filter((way) => way !== sets)] : ways;
   if (blocks.length <= _MAX_TREE_BLOCKS) {
     // Refused block by block: the same with each set, then each run of tests, one node.
     for (const way of ways) {
@@ -219,8 +223,8 @@ export function _closureTree(
       if (tree !== undefined) return tree;
     }
   }
-  // Too big to inline whole: cut into parts entered through joints, sets first (fewer joints).
-  for (const way of ways.length > 1 ? [ways[1], ...ways.filter((_, at) => at !== 1)] : ways) {
+  // Too big to inline whole: cut into parts entered through joints.
+  for (const way of jointed) {
     const tree = _jointedTree(lowered, limits, way);
     if (tree !== undefined) return tree;
   }
