@@ -70,7 +70,7 @@ import {
 import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
 import { _isTestSet, _setNode, _withTestSets } from "./_execute_tree_sets.ts";
 import { _PART_SET_LITERALS, _SET_COPIES, _TREE_SET_LITERALS } from "./_execute_tree_set_nodes.ts";
-import { _jointBlocks, _processTreeJoints, type _TreeJoints } from "./_execute_tree_joints.ts";
+import { _jointBlocks, _processTreeJoints, _TreeJoints } from "./_execute_tree_joints.ts";
 import {
   _equal1Part,
   _equal1Part2,
@@ -214,8 +214,11 @@ export function _closureTree(
   const ways: (_TestRuns | undefined)[] = [undefined];
   if (sets.heads.size > 0) ways.push(sets);
   if (runs.heads.size > 0) ways.push(_withTestSets(lowered, runs));
-  // Cut by joints, sets first (fewer joints), then as before.
-  const jointed = sets.heads.size > 0 ? [sets, ...ways.filter((way) => way !== sets)] : ways;
+  // Cut by joints: with sets first where that takes fewer joints, else as before (where the
+  // same number, the joints of a tree with sets may sit higher, on more packets' paths).
+  const fewer = sets.heads.size > 0 && _jointsTaken(lowered, limits, sets) <
+      _jointsTaken(lowered, limits, undefined);
+  const jointed = fewer ? [sets, ...ways.filter((way) => way !== sets)] : ways;
   if (blocks.length <= _MAX_TREE_BLOCKS) {
     // Refused block by block: the same with each set, then each run of tests, one node.
     for (const way of ways) {
@@ -229,6 +232,26 @@ export function _closureTree(
     if (tree !== undefined) return tree;
   }
   return undefined;
+}
+
+/** Joints that hand out no literal (a part is its first node): to count the joints a tree takes. */
+class _CountedJoints extends _TreeJoints {
+  override literal(): (next: _TreeNode) => _TreeNode {
+    return (next) => next;
+  }
+}
+
+/**
+ * The joints `lowered` cut with `runs` as nodes takes (Infinity: refused), counted without a
+ * joint literal: a joint literal made into a second closure would no longer be specialised.
+ */
+function _jointsTaken(
+  lowered: _LoweredProgram,
+  limits: _TreeLimits,
+  runs: _TestRuns | undefined,
+): number {
+  const joints = new _CountedJoints();
+  return _jointedTree(lowered, { ...limits, joints }, runs) === undefined ? Infinity : joints.used;
 }
 
 /** The tree of `lowered` cut into parts by joints, or undefined (see `_execute_tree_joints.ts`). */
