@@ -22,8 +22,10 @@
  * own per test: 12–14 ns, and 13 ns with every other program's tree run
  * first (bench/RESULTS.md, session 14).
  *
- * A program refused block by block is tried again with each run of tests on
- * adjacent bytes as one node (`_execute_tree_runs.ts`: `ip6 host X`); one
+ * A program refused block by block is tried again with each set of values of
+ * one field as one node (`_execute_tree_sets.ts`: `vlan`'s three EtherTypes),
+ * then also each run of tests on adjacent bytes (`_execute_tree_runs.ts`:
+ * `ip6 host X`); one
  * still refused for its size or for a literal held too often on a path (up to
  * {@linkcode _MAX_JOINTED_BLOCKS} blocks) is cut into parts of its own, each
  * entered through a joint (`_execute_tree_joints.ts`); one refused as that too
@@ -68,7 +70,9 @@ import {
   _testRun4,
 } from "./_execute_tree_second.ts";
 import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
-import { _jointBlocks, _processTreeJoints, type _TreeJoints } from "./_execute_tree_joints.ts";
+import { _isTestSet, _setNode, _withTestSets } from "./_execute_tree_sets.ts";
+import { _PART_SET_LITERALS, _SET_COPIES, _TREE_SET_LITERALS } from "./_execute_tree_set_nodes.ts";
+import { _jointBlocks, _processTreeJoints, _TreeJoints } from "./_execute_tree_joints.ts";
 import { type _PrefixCuts, _prefixCuts, _restart } from "./_execute_tree_prefix.ts";
 import {
   _equal1Part,
@@ -240,20 +244,53 @@ export function _closureTree(
   const { blocks } = lowered;
   if (lowered.backward || blocks.length > _MAX_PREFIX_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
+  // Sets of values of one field as nodes (`_execute_tree_sets.ts`), then runs of tests too.
+  const sets = _withTestSets(lowered, { heads: new Map(), absorbed: new Set() });
   const runs = _testRuns(lowered);
-  // Past the jointed trees' size, or refused as one: the first part, the rest restarts.
+  // Past the jointed trees' size, or refused as one: the first tests, the rest restarts.
   const prefix = () => _prefixTree(lowered, limits);
   if (blocks.length > _MAX_JOINTED_BLOCKS) return prefix();
+  const ways: (_TestRuns | undefined)[] = [undefined];
+  if (sets.heads.size > 0) ways.push(sets);
+  if (runs.heads.size > 0) ways.push(_withTestSets(lowered, runs));
+  // Cut by joints: with sets first where that takes fewer joints, else as before (where the
+  // same number, the joints of a tree with sets may sit higher, on more packets' paths).
+  const fewer = sets.heads.size > 0 && _jointsTaken(lowered, limits, sets) <
+      _jointsTaken(lowered, limits, undefined);
+  const jointed = fewer ? [sets, ...ways.filter((way) => way !== sets)] : ways;
   if (blocks.length <= _MAX_TREE_BLOCKS) {
-    const plain = _builtTree(lowered, limits, undefined);
-    if (plain !== undefined) return plain;
-    // Refused block by block: the same with each run of tests one node (`ip6 host X`).
-    const withRuns = runs.heads.size > 0 ? _builtTree(lowered, limits, runs) : undefined;
-    if (withRuns !== undefined) return withRuns;
+    // Refused block by block: the same with each set, then each run of tests, one node.
+    for (const way of ways) {
+      const tree = _builtTree(lowered, limits, way);
+      if (tree !== undefined) return tree;
+    }
   }
   // Too big to inline whole: cut into parts entered through joints.
-  return _jointedTree(lowered, limits, undefined) ??
-    (runs.heads.size > 0 ? _jointedTree(lowered, limits, runs) : undefined) ?? prefix();
+  for (const way of jointed) {
+    const tree = _jointedTree(lowered, limits, way);
+    if (tree !== undefined) return tree;
+  }
+  return prefix();
+}
+
+/** Joints that hand out no literal (a part is its first node): to count the joints a tree takes. */
+class _CountedJoints extends _TreeJoints {
+  override literal(): (next: _TreeNode) => _TreeNode {
+    return (next) => next;
+  }
+}
+
+/**
+ * The joints `lowered` cut with `runs` as nodes takes (Infinity: refused), counted without a
+ * joint literal: a joint literal made into a second closure would no longer be specialised.
+ */
+function _jointsTaken(
+  lowered: _LoweredProgram,
+  limits: _TreeLimits,
+  runs: _TestRuns | undefined,
+): number {
+  const joints = new _CountedJoints();
+  return _jointedTree(lowered, { ...limits, joints }, runs) === undefined ? Infinity : joints.used;
 }
 
 /**
@@ -331,7 +368,7 @@ export function _builtTree(
     const run = runs?.heads.get(index);
     const node = run === undefined
       ? _node(lowered, index, target, S, sites, literals, kinds)
-      : _runNode(run, index, target, sites, literals);
+      : _runNode(run, index, target, sites, literals, S, joints !== undefined);
     if (!joints?.has(index)) built.set(index, node);
     else {
       // A part of its own: its literals start again below the joint.
@@ -403,13 +440,24 @@ function _runNode(
   target: (block: number) => _TreeNode,
   sites: _CallSites,
   literals: _LiteralsBelow,
+  S: Int32Array,
+  parts: boolean,
 ): _TreeNode {
   const t = target(run.next);
   const f = target(run.out);
-  // A run already below this one on some path (`ip6 host X`): the second copy.
-  const level = literals.level("testRun", run.next, run.out);
-  const copy = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)];
-  const node = _linked(sites, copy(run.tests, t, f), t, f);
+  let node: _TreeNode;
+  if (_isTestSet(run)) {
+    // A set of values of one field (`_execute_tree_sets.ts`), and its copy as for a test.
+    const sets = parts ? _PART_SET_LITERALS : _TREE_SET_LITERALS;
+    node = _setNode(run, S, t, f, 0, sets);
+    const level = literals.level(node.name, run.next, run.out);
+    if (level > 0) node = _setNode(run, S, t, f, level, sets);
+  } else {
+    // A run already below this one on some path (`ip6 host X`): the second copy.
+    const level = literals.level("testRun", run.next, run.out);
+    node = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)](run.tests, t, f);
+  }
+  node = _linked(sites, node, t, f);
   literals.record(index, { kind: "test", whenTrue: run.next, whenFalse: run.out }, [node.name]);
   return node;
 }
@@ -497,6 +545,7 @@ const _COPIES: Readonly<Record<string, number>> = {
   headerPart: _PART_COPIES,
   equalX2Part: _PART_COPIES,
   rangeX2Part: _PART_COPIES,
+  ..._SET_COPIES,
 };
 
 /** The copy `level` of a literal's copies, the last one where there are fewer. */
