@@ -168,6 +168,66 @@ export function _set1Part(
   };
 }
 
+/** `set1` for parts of jointed trees (second copy). */
+export function _set1Part2(
+  k: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function set1Part(P, B, LE): number {
+    const i = B + k;
+    if (i + 1 > LE) return 0;
+    const a = P[i];
+    return (a === v0 || a === v1 || a === v2 || a === v3 ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/** `set1` for parts of jointed trees (third copy). */
+export function _set1Part3(
+  k: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function set1Part(P, B, LE): number {
+    const i = B + k;
+    if (i + 1 > LE) return 0;
+    const a = P[i];
+    return (a === v0 || a === v1 || a === v2 || a === v3 ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/** `set1` for parts of jointed trees (fourth copy). */
+export function _set1Part4(
+  k: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function set1Part(P, B, LE): number {
+    const i = B + k;
+    if (i + 1 > LE) return 0;
+    const a = P[i];
+    return (a === v0 || a === v1 || a === v2 || a === v3 ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
 /** `set2` for parts of jointed trees. */
 export function _set2Part(
   k: number,
@@ -208,8 +268,108 @@ export function _set2Part2(
   };
 }
 
+/** `set2` for parts of jointed trees (third copy). */
+export function _set2Part3(
+  k: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function set2Part(P, B, LE): number {
+    const i = B + k;
+    if (i + 2 > LE) return 0;
+    const a = (P[i] << 8) | P[i + 1];
+    return (a === v0 || a === v1 || a === v2 || a === v3 ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/** `set2` for parts of jointed trees (fourth copy). */
+export function _set2Part4(
+  k: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function set2Part(P, B, LE): number {
+    const i = B + k;
+    if (i + 2 > LE) return 0;
+    const a = (P[i] << 8) | P[i + 1];
+    return (a === v0 || a === v1 || a === v2 || a === v3 ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
 /** `set4` for parts of jointed trees. */
 export function _set4Part(
+  k: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function set4Part(P, B, LE): number {
+    const i = B + k;
+    if (i + 4 > LE) return 0;
+    const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    return (a === v0 || a === v1 || a === v2 || a === v3 ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/** `set4` for parts of jointed trees (second copy). */
+export function _set4Part2(
+  k: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function set4Part(P, B, LE): number {
+    const i = B + k;
+    if (i + 4 > LE) return 0;
+    const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    return (a === v0 || a === v1 || a === v2 || a === v3 ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/** `set4` for parts of jointed trees (third copy). */
+export function _set4Part3(
+  k: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function set4Part(P, B, LE): number {
+    const i = B + k;
+    if (i + 4 > LE) return 0;
+    const a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    return (a === v0 || a === v1 || a === v2 || a === v3 ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/** `set4` for parts of jointed trees (fourth copy). */
+export function _set4Part4(
   k: number,
   v0: number,
   v1: number,
@@ -254,6 +414,84 @@ export function _setX2Part(
   };
 }
 
+/** `setX2` for parts of jointed trees (second copy). */
+export function _setX2Part2(
+  S: Int32Array,
+  k: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function setX2Part(P, B, LE): number {
+    const o = (S[16] + k) | 0; // X + k
+    if (o < 0) {
+      S[19] = 1; // _TREE_ESCAPED
+      return 0;
+    }
+    if (o > LE - B - 2) return 0;
+    const i = B + o;
+    const a = (P[i] << 8) | P[i + 1];
+    return (a === v0 || a === v1 || a === v2 || a === v3 ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/** `setX2` for parts of jointed trees (third copy). */
+export function _setX2Part3(
+  S: Int32Array,
+  k: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function setX2Part(P, B, LE): number {
+    const o = (S[16] + k) | 0; // X + k
+    if (o < 0) {
+      S[19] = 1; // _TREE_ESCAPED
+      return 0;
+    }
+    if (o > LE - B - 2) return 0;
+    const i = B + o;
+    const a = (P[i] << 8) | P[i + 1];
+    return (a === v0 || a === v1 || a === v2 || a === v3 ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/** `setX2` for parts of jointed trees (fourth copy). */
+export function _setX2Part4(
+  S: Int32Array,
+  k: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function setX2Part(P, B, LE): number {
+    const o = (S[16] + k) | 0; // X + k
+    if (o < 0) {
+      S[19] = 1; // _TREE_ESCAPED
+      return 0;
+    }
+    if (o > LE - B - 2) return 0;
+    const i = B + o;
+    const a = (P[i] << 8) | P[i + 1];
+    return (a === v0 || a === v1 || a === v2 || a === v3 ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
 /** The set literals by load, each with its copies in order (internal). */
 export interface _SetLiterals {
   set1: _SetLiteral[];
@@ -272,11 +510,20 @@ export const _TREE_SET_LITERALS: _SetLiterals = {
 
 /** The set literals of trees cut by joints: none shared with those (internal). */
 export const _PART_SET_LITERALS: _SetLiterals = {
-  set1: [_set1Part],
-  set2: [_set2Part, _set2Part2],
-  set4: [_set4Part],
-  setX2: [_setX2Part],
+  set1: [_set1Part, _set1Part2, _set1Part3, _set1Part4],
+  set2: [_set2Part, _set2Part2, _set2Part3, _set2Part4],
+  set4: [_set4Part, _set4Part2, _set4Part3, _set4Part4],
+  setX2: [_setX2Part, _setX2Part2, _setX2Part3, _setX2Part4],
 };
 
-/** How many copies of each set literal there are, by name (one for the others). */
-export const _SET_COPIES: Readonly<Record<string, number>> = { set2: 2, set2Part: 2 };
+/**
+ * How many copies of each set literal there are, by name (one for the others); the parts' four,
+ * as the parts' test literals (`_execute_tree_parts.ts`).
+ */
+export const _SET_COPIES: Readonly<Record<string, number>> = {
+  set2: 2,
+  set1Part: 4,
+  set2Part: 4,
+  set4Part: 4,
+  setX2Part: 4,
+};
