@@ -45,7 +45,7 @@
  * own helper, program after program, so the CPU's speed changes hit every
  * column alike), then the `--confirm` worst programs again with more and
  * longer slices; medians. "call floor": an empty function through the shared
- * helper. The path ("single", "chain", "tree", "tree past 64 entries",
+ * helper. The path ("single", "chain", "tree", "tree+joints", "prefix", "loop (past 256 trees)",
  * "loop") is what `compileClosure` chose, read from the tree's private
  * modules (`?` if they changed).
  *
@@ -144,17 +144,23 @@ async function pathReader(tree: string) {
     const { _encodeDispatch } = await m("_dispatch_code.ts");
     const { _singleOperation } = await m("_execute_single.ts");
     const { _compareChain } = await m("_execute_chain.ts");
-    const { _testTree, _TREE_LIMITS } = await m("_execute_tree.ts");
+    const { _closureTree, _TREE_LIMITS } = await m("_execute_tree.ts");
+    const { _TreeJoints } = await m("_execute_tree_joints.ts");
+    const { _optimizeProgram } = await m("_optimize_program.ts");
+    const { _chainAsTests } = await m("_chain_pieces.ts");
+    // A pool of its own, used in the order `compile()` uses the process's: the same joints.
+    const limits = { ..._TREE_LIMITS, joints: new _TreeJoints() };
     let trees = 0;
     return (program: Instruction[]): string => {
-      const lowered = _removeKnownTests(_lower(program));
+      // As `compileClosure` lowers a program.
+      const lowered = _chainAsTests(_removeKnownTests(_lower(_optimizeProgram(program))));
       if (_singleOperation(_encodeDispatch(lowered))) return "single";
       if (_compareChain(lowered)) return "chain";
-      const general = () => {
-        throw new Error("no general path here");
-      };
-      if (!_testTree(lowered, general, _TREE_LIMITS)) return "loop";
-      return ++trees > 64 ? "loop (past 64 trees)" : "tree";
+      const before = limits.joints.used;
+      const tree = _closureTree(lowered, limits);
+      if (!tree) return "loop";
+      if (++trees > 256) return "loop (past 256 trees)";
+      return tree.restarts ? "prefix" : limits.joints.used > before ? "tree+joints" : "tree";
     };
   } catch {
     return () => "?";

@@ -16,7 +16,7 @@
 export const JOINTS_FILE = new URL("../src/bpf/_execute_tree_joint_literals.ts", import.meta.url);
 
 /** How many copies: joints per process. */
-export const JOINT_COPIES = 256;
+export const JOINT_COPIES = 384;
 
 const HEADER = `/**
  * The joint literals of closure trees (private): ${"${JOINT_COPIES}"} copies of one

@@ -22,11 +22,15 @@
  * own per test: 12–14 ns, and 13 ns with every other program's tree run
  * first (bench/RESULTS.md, session 14).
  *
- * A program refused block by block is tried again with each run of tests on
- * adjacent bytes as one node (`_execute_tree_runs.ts`: `ip6 host X`); one
+ * A program refused block by block is tried again with each set of values of
+ * one field as one node (`_execute_tree_sets.ts`: `vlan`'s three EtherTypes),
+ * then also each run of tests on adjacent bytes (`_execute_tree_runs.ts`:
+ * `ip6 host X`); one
  * still refused for its size or for a literal held too often on a path (up to
  * {@linkcode _MAX_JOINTED_BLOCKS} blocks) is cut into parts of its own, each
- * entered through a joint (`_execute_tree_joints.ts`).
+ * entered through a joint (`_execute_tree_joints.ts`); one refused as that too
+ * (up to {@linkcode _MAX_PREFIX_BLOCKS} blocks) runs its first tests as a tree
+ * whose other blocks restart through the dispatch loop (`_execute_tree_prefix.ts`).
  *
  * A load past the end returns 0, checked at each load as cBPF does (the
  * hoisted checks of `_lower` are not needed: every path's first failing
@@ -66,23 +70,51 @@ import {
   _testRun4,
 } from "./_execute_tree_second.ts";
 import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
-import { _jointBlocks, _processTreeJoints, type _TreeJoints } from "./_execute_tree_joints.ts";
+import { _isTestSet, _setNode, _withTestSets } from "./_execute_tree_sets.ts";
+import { _PART_SET_LITERALS, _SET_COPIES, _TREE_SET_LITERALS } from "./_execute_tree_set_nodes.ts";
+import { _jointBlocks, _processTreeJoints, _TreeJoints } from "./_execute_tree_joints.ts";
+import { type _PrefixCuts, _prefixCuts, _restart } from "./_execute_tree_prefix.ts";
 import {
   _equal1Part,
   _equal1Part2,
+  _equal1Part3,
+  _equal1Part4,
   _equal2Part,
   _equal2Part2,
+  _equal2Part3,
+  _equal2Part4,
   _equal4Part,
   _equal4Part2,
+  _equal4Part3,
+  _equal4Part4,
   _equalX2Part,
   _equalX2Part2,
+  _equalX2Part3,
+  _equalX2Part4,
   _headerPart,
+  _headerPart2,
+  _headerPart3,
+  _headerPart4,
   _range1Part,
+  _range1Part2,
+  _range1Part3,
+  _range1Part4,
   _range2Part,
+  _range2Part2,
+  _range2Part3,
+  _range2Part4,
   _range4Part,
+  _range4Part2,
+  _range4Part3,
+  _range4Part4,
   _rangeX2Part,
+  _rangeX2Part2,
+  _rangeX2Part3,
+  _rangeX2Part4,
   _testAPart,
   _testAPart2,
+  _testAPart3,
+  _testAPart4,
 } from "./_execute_tree_parts.ts";
 import {
   _CallSites,
@@ -113,6 +145,8 @@ export interface _Tree {
   state: Int32Array;
   /** Whether a node reads X or the wire length from the state (else they need no store per packet). */
   registers: boolean;
+  /** Whether the tree is a prefix whose restarts run the dispatch loop (`_execute_tree_prefix.ts`). */
+  restarts?: boolean;
 }
 
 /** Bounds on a tree with steps (tests lift them to run every kind of node). */
@@ -179,6 +213,12 @@ export const _TREE_LIMITS: _TreeLimits = {
  */
 export const _MAX_JOINTED_BLOCKS = 64;
 
+/**
+ * The most blocks of a program whose first part runs as a prefix tree when it is refused as a
+ * jointed tree (`_execute_tree_prefix.ts`).
+ */
+export const _MAX_PREFIX_BLOCKS = 256;
+
 /** The most joints of one tree: each is a call on the paths that cross it. */
 export const _MAX_TREE_JOINTS = 8;
 
@@ -202,19 +242,70 @@ export function _closureTree(
   limits: _TreeLimits = _TREE_LIMITS,
 ): _Tree | undefined {
   const { blocks } = lowered;
-  if (lowered.backward || blocks.length > _MAX_JOINTED_BLOCKS) return undefined;
+  if (lowered.backward || blocks.length > _MAX_PREFIX_BLOCKS) return undefined;
   if (!blocks.every((_, index) => _treeBlock(lowered, index))) return undefined;
+  // Sets of values of one field as nodes (`_execute_tree_sets.ts`), then runs of tests too.
+  const sets = _withTestSets(lowered, { heads: new Map(), absorbed: new Set() });
   const runs = _testRuns(lowered);
+  // Past the jointed trees' size, or refused as one: the first tests, the rest restarts.
+  const prefix = () => _prefixTree(lowered, limits);
+  if (blocks.length > _MAX_JOINTED_BLOCKS) return prefix();
+  const ways: (_TestRuns | undefined)[] = [undefined];
+  if (sets.heads.size > 0) ways.push(sets);
+  if (runs.heads.size > 0) ways.push(_withTestSets(lowered, runs));
+  // Cut by joints: with sets first where that takes fewer joints, else as before (where the
+  // same number, the joints of a tree with sets may sit higher, on more packets' paths).
+  const fewer = sets.heads.size > 0 && _jointsTaken(lowered, limits, sets) <
+      _jointsTaken(lowered, limits, undefined);
+  const jointed = fewer ? [sets, ...ways.filter((way) => way !== sets)] : ways;
   if (blocks.length <= _MAX_TREE_BLOCKS) {
-    const plain = _builtTree(lowered, limits, undefined);
-    if (plain !== undefined) return plain;
-    // Refused block by block: the same with each run of tests one node (`ip6 host X`).
-    const withRuns = runs.heads.size > 0 ? _builtTree(lowered, limits, runs) : undefined;
-    if (withRuns !== undefined) return withRuns;
+    // Refused block by block: the same with each set, then each run of tests, one node.
+    for (const way of ways) {
+      const tree = _builtTree(lowered, limits, way);
+      if (tree !== undefined) return tree;
+    }
   }
   // Too big to inline whole: cut into parts entered through joints.
-  return _jointedTree(lowered, limits, undefined) ??
-    (runs.heads.size > 0 ? _jointedTree(lowered, limits, runs) : undefined);
+  for (const way of jointed) {
+    const tree = _jointedTree(lowered, limits, way);
+    if (tree !== undefined) return tree;
+  }
+  return prefix();
+}
+
+/** Joints that hand out no literal (a part is its first node): to count the joints a tree takes. */
+class _CountedJoints extends _TreeJoints {
+  override literal(): (next: _TreeNode) => _TreeNode {
+    return (next) => next;
+  }
+}
+
+/**
+ * The joints `lowered` cut with `runs` as nodes takes (Infinity: refused), counted without a
+ * joint literal: a joint literal made into a second closure would no longer be specialised.
+ */
+function _jointsTaken(
+  lowered: _LoweredProgram,
+  limits: _TreeLimits,
+  runs: _TestRuns | undefined,
+): number {
+  const joints = new _CountedJoints();
+  return _jointedTree(lowered, { ...limits, joints }, runs) === undefined ? Infinity : joints.used;
+}
+
+/**
+ * The first tests of `lowered` as a tree whose other blocks restart through the dispatch loop
+ * (`_execute_tree_prefix.ts`), for a program refused for its size alone (its steps and call
+ * sites within the bounds of a tree); or undefined.
+ */
+function _prefixTree(lowered: _LoweredProgram, limits: _TreeLimits): _Tree | undefined {
+  // The same switch as the joints': without joints, no tree past the inlining bound.
+  if (limits.joints === undefined || limits.inlined === undefined) return undefined;
+  const prefix = _prefixCuts(lowered, _JOINT_BUDGET);
+  if (prefix === undefined) return undefined;
+  const unbounded = { ...limits, inlined: undefined, joints: undefined };
+  if (_builtTree(lowered, unbounded, undefined) === undefined) return undefined;
+  return _builtTree(lowered, limits, undefined, undefined, undefined, prefix);
 }
 
 /** The tree of `lowered` cut into parts by joints, or undefined (see `_execute_tree_joints.ts`). */
@@ -251,14 +342,14 @@ export function _builtTree(
   runs: _TestRuns | undefined,
   joints?: ReadonlySet<number>,
   overflow?: Set<number>,
+  prefix?: _PrefixCuts,
 ): _Tree | undefined {
   const { blocks } = lowered;
-  if (joints === undefined && _inlinedNodes(lowered, runs) > (limits.inlined ?? Infinity)) {
-    return undefined;
-  }
+  const whole = joints === undefined && prefix === undefined;
+  if (whole && _inlinedNodes(lowered, runs) > (limits.inlined ?? Infinity)) return undefined;
   let jointsMade = 0;
-  // Parts of jointed trees share no test literal with trees inlined whole.
-  const kinds = joints === undefined ? _TREE_LITERALS : _PART_LITERALS;
+  // Parts of jointed trees and prefixes share no test literal with trees inlined whole.
+  const kinds = whole ? _TREE_LITERALS : _PART_LITERALS;
   const built = new Map<number, _TreeNode>();
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
@@ -267,10 +358,17 @@ export function _builtTree(
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
     if (runs?.absorbed.has(index)) continue;
+    // A prefix: only its blocks, each restart a node that runs the loop (nothing counts below).
+    if (prefix !== undefined && !prefix.live.has(index)) continue;
+    if (prefix?.restarts.has(index)) {
+      built.set(index, _restart(S));
+      literals.cut(index);
+      continue;
+    }
     const run = runs?.heads.get(index);
     const node = run === undefined
       ? _node(lowered, index, target, S, sites, literals, kinds)
-      : _runNode(run, index, target, sites, literals);
+      : _runNode(run, index, target, sites, literals, S, joints !== undefined);
     if (!joints?.has(index)) built.set(index, node);
     else {
       // A part of its own: its literals start again below the joint.
@@ -284,7 +382,10 @@ export function _builtTree(
   if (limits.inlined !== undefined && (literals.tooMany || sites.selfCalls > 0)) return undefined;
   if (sites.steps > limits.steps) return undefined;
   if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
-  return { root: built.get(0)!, state: S, registers: blocks.some(_readsRegisters) };
+  // A prefix's entry checks the escape cell after each packet, as with registers.
+  const restarts = prefix !== undefined;
+  const registers = restarts || blocks.some(_readsRegisters);
+  return { root: built.get(0)!, state: S, registers, restarts };
 }
 
 /** The test nodes and steps on all paths from block 0 (see {@linkcode _MAX_TREE_INLINED}). */
@@ -339,13 +440,24 @@ function _runNode(
   target: (block: number) => _TreeNode,
   sites: _CallSites,
   literals: _LiteralsBelow,
+  S: Int32Array,
+  parts: boolean,
 ): _TreeNode {
   const t = target(run.next);
   const f = target(run.out);
-  // A run already below this one on some path (`ip6 host X`): the second copy.
-  const level = literals.level("testRun", run.next, run.out);
-  const copy = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)];
-  const node = _linked(sites, copy(run.tests, t, f), t, f);
+  let node: _TreeNode;
+  if (_isTestSet(run)) {
+    // A set of values of one field (`_execute_tree_sets.ts`), and its copy as for a test.
+    const sets = parts ? _PART_SET_LITERALS : _TREE_SET_LITERALS;
+    node = _setNode(run, S, t, f, 0, sets);
+    const level = literals.level(node.name, run.next, run.out);
+    if (level > 0) node = _setNode(run, S, t, f, level, sets);
+  } else {
+    // A run already below this one on some path (`ip6 host X`): the second copy.
+    const level = literals.level("testRun", run.next, run.out);
+    node = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)](run.tests, t, f);
+  }
+  node = _linked(sites, node, t, f);
   literals.record(index, { kind: "test", whenTrue: run.next, whenFalse: run.out }, [node.name]);
   return node;
 }
@@ -391,14 +503,21 @@ function _node(
   }
   const step = steps[0];
   const header = steps.length === 1 && step.kind === "load-header-length";
-  literals.record(index, exit, header ? [node.name, "header"] : [node.name]);
+  let headerNode = header ? kinds.header[0](step.offset, S, node) : undefined;
+  if (headerNode !== undefined && step.kind === "load-header-length" && exit.kind === "test") {
+    // As the tests': the copy after those already below it on some path.
+    const level = literals.level(headerNode.name, exit.whenTrue, exit.whenFalse);
+    if (level > 0) headerNode = _copy(kinds.header, level)(step.offset, S, node);
+  }
+  literals.record(index, exit, headerNode ? [node.name, headerNode.name] : [node.name]);
   // `tcp port 80`'s blocks: no step, or the header length alone.
   if (steps.length === 0) return node;
-  if (header) {
-    return _linked(sites, kinds.header[0](step.offset, S, node), node);
-  }
+  if (headerNode !== undefined) return _linked(sites, headerNode, node);
   return _stepNodes(steps, node, S, sites);
 }
+
+/** How many copies of each test literal of jointed trees' parts there are (`_execute_tree_parts.ts`). */
+const _PART_COPIES = 4;
 
 /**
  * How many copies of each test literal there are (`_execute_tree_second.ts`);
@@ -406,6 +525,7 @@ function _node(
  * V8 never inlines a literal into itself.
  */
 const _COPIES: Readonly<Record<string, number>> = {
+  header: 1,
   equal1: 3,
   equal2: 3,
   equal4: 2,
@@ -415,12 +535,23 @@ const _COPIES: Readonly<Record<string, number>> = {
   range2: 2,
   range4: 2,
   rangeX2: 2,
-  testAPart: 2,
-  equal1Part: 2,
-  equal2Part: 2,
-  equal4Part: 2,
-  equalX2Part: 2,
+  testAPart: _PART_COPIES,
+  equal1Part: _PART_COPIES,
+  equal2Part: _PART_COPIES,
+  equal4Part: _PART_COPIES,
+  range1Part: _PART_COPIES,
+  range2Part: _PART_COPIES,
+  range4Part: _PART_COPIES,
+  headerPart: _PART_COPIES,
+  equalX2Part: _PART_COPIES,
+  rangeX2Part: _PART_COPIES,
+  ..._SET_COPIES,
 };
+
+/** The copy `level` of a literal's copies, the last one where there are fewer. */
+function _copy<T>(copies: readonly T[], level: number): T {
+  return copies[Math.min(level, copies.length - 1)];
+}
 
 /** A run's two targets, as a test's (`_LiteralsBelow.record`). */
 type _RunExit = { kind: "test"; whenTrue: number; whenFalse: number };
@@ -881,16 +1012,16 @@ export const _TREE_LITERALS: _TestLiterals = {
 
 /** The test literals of trees cut by joints (`_execute_tree_parts.ts`): none shared with those (internal). */
 export const _PART_LITERALS: _TestLiterals = {
-  testA: [_testAPart, _testAPart2],
-  equal1: [_equal1Part, _equal1Part2],
-  equal2: [_equal2Part, _equal2Part2],
-  equal4: [_equal4Part, _equal4Part2],
-  equalX2: [_equalX2Part, _equalX2Part2],
-  range1: [_range1Part],
-  range2: [_range2Part],
-  range4: [_range4Part],
-  rangeX2: [_rangeX2Part],
-  header: [_headerPart],
+  testA: [_testAPart, _testAPart2, _testAPart3, _testAPart4],
+  equal1: [_equal1Part, _equal1Part2, _equal1Part3, _equal1Part4],
+  equal2: [_equal2Part, _equal2Part2, _equal2Part3, _equal2Part4],
+  equal4: [_equal4Part, _equal4Part2, _equal4Part3, _equal4Part4],
+  range1: [_range1Part, _range1Part2, _range1Part3, _range1Part4],
+  range2: [_range2Part, _range2Part2, _range2Part3, _range2Part4],
+  range4: [_range4Part, _range4Part2, _range4Part3, _range4Part4],
+  header: [_headerPart, _headerPart2, _headerPart3, _headerPart4],
+  equalX2: [_equalX2Part, _equalX2Part2, _equalX2Part3, _equalX2Part4],
+  rangeX2: [_rangeX2Part, _rangeX2Part2, _rangeX2Part3, _rangeX2Part4],
 };
 
 /**
@@ -911,7 +1042,10 @@ export function _testTree(
   let made: _Single | undefined;
   const escape = () => made ??= general();
   const run = _treeRun(tree, escape);
-  const runBatch = _treeBatch(tree, escape);
+  // A prefix's batches: the dispatch loop's (it restarts there anyway).
+  const runBatch = tree.restarts
+    ? (batch: PacketBatch, results: Uint32Array) => escape().runBatch(batch, results)
+    : _treeBatch(tree, escape);
   return entries === undefined ? { run, runBatch } : entries.take(run, runBatch);
 }
 

@@ -70,7 +70,8 @@ export const _processTreeJoints: _TreeJoints = new _TreeJoints();
  * block below it cut whose cut saves most: its cost times the paths that
  * reach it (`vlan 20 and host X`: the VLAN body that three ether-type tests
  * jump to, not the tests), so the tests every packet makes stay in the
- * entry. Undefined when a block alone exceeds the budget. `runs`: runs of
+ * entry; after each cut the blocks between are recounted (left as they were,
+ * they made the blocks above cut more, on every packet's path: session 20). Undefined when a block alone exceeds the budget. `runs`: runs of
  * tests as nodes of their own (their absorbed blocks are not nodes).
  */
 export function _jointBlocks(
@@ -83,11 +84,12 @@ export function _jointBlocks(
   const cost = new Array<number>(blocks.length).fill(0);
   const nodes = _nodeChildren(lowered, runs);
   const part = (block: number) => joints.has(block) ? 1 : cost[block];
+  const total = (node: _NodeChildren) =>
+    node.own + node.children.reduce((sum, child) => sum + part(child), 0);
   for (let index = blocks.length - 1; index >= 0; index--) {
     const node = nodes.get(index);
     if (node === undefined) continue;
-    const total = () => node.own + node.children.reduce((sum, child) => sum + part(child), 0);
-    while (total() > budget) {
+    while (total(node) > budget) {
       const paths = _pathsWithin(nodes, index, joints);
       let best = -1;
       let saved = 0;
@@ -98,8 +100,13 @@ export function _jointBlocks(
       }
       if (best < 0) return undefined;
       joints.add(best);
+      // The blocks between this one and the cut cost less now (each counted the cut's part).
+      for (let below = blocks.length - 1; below > index; below--) {
+        const child = nodes.get(below);
+        if (child !== undefined) cost[below] = total(child);
+      }
     }
-    cost[index] = total();
+    cost[index] = total(node);
   }
   return joints;
 }

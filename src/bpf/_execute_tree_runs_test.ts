@@ -6,6 +6,7 @@ import { _removeKnownTests } from "./_known_tests.ts";
 import { _optimizeProgram } from "./_optimize_program.ts";
 import { _builtTree, _closureTree, _inlinedNodes, _TREE_LIMITS } from "./_execute_tree.ts";
 import { _RUN_STRIDE, _testRuns } from "./_execute_tree_runs.ts";
+import { _TreeJoints } from "./_execute_tree_joints.ts";
 import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { compileFilter } from "../filter/mod.ts";
 import type { Instruction } from "./instruction.ts";
@@ -193,9 +194,15 @@ Deno.test("programs that were trees block by block are built the same, without r
   }
   assert.equal(_closureTree(loweredOf(programOf("ip6 host 2001:db8::1")))?.root.name, "equal2");
   // The optimiser rewrites two `ip6 host` into word tests shared by several paths (`equal4`
-  // more times on a path than it has copies, and blocks with several callers): refused.
+  // more times on a path than it has copies, and blocks with several callers): refused as a
+  // tree inlined whole, cut into parts (whose literals have four copies) instead.
   const four = programOf("ip6 host 2001:db8::2 or ip6 host 2001:db8::1");
-  assert.equal(_closureTree(loweredOf(four)), undefined);
+  const unjointed = { ..._TREE_LIMITS, joints: undefined };
+  assert.equal(_closureTree(loweredOf(four), unjointed), undefined);
+  const pool = new _TreeJoints();
+  const jointed = _closureTree(loweredOf(four), { ..._TREE_LIMITS, joints: pool });
+  assert.equal(jointed?.root.name, "equal2Part");
+  assert.ok(pool.used > 0);
 });
 
 Deno.test("two adjacent words tested as alternatives are no run; as a conjunction they are", () => {

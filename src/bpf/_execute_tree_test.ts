@@ -5,6 +5,7 @@ import { validate } from "./validate.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
 import {
+  _builtTree,
   _closureTree,
   _inlinedNodes,
   _MAX_TREE_BLOCKS,
@@ -14,6 +15,7 @@ import {
   _TREE_LIMITS,
   type _TreeLimits,
 } from "./_execute_tree.ts";
+import { _TreeJoints } from "./_execute_tree_joints.ts";
 import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { compileFilter } from "../filter/mod.ts";
 import type { Instruction } from "./instruction.ts";
@@ -394,7 +396,7 @@ Deno.test("a program of more blocks than the bound keeps the dispatch loop", () 
   assert.equal(isTree(programOf(_MAX_TREE_BLOCKS), UNBOUNDED), false);
 });
 
-Deno.test("a tree counts its nodes on every path from the root, and past the bound keeps the dispatch loop", () => {
+Deno.test("a tree counts its nodes on every path from the root, and past the bound is not inlined whole", () => {
   const count = (expression: string) =>
     _inlinedNodes(_removeKnownTests(_lower(compileFilter(expression, { linkType: 1 }))));
   // `tcp port 80`: ether type 0x86dd, then `[20] == 6` and the two ports (3 + 1), or 0x800,
@@ -414,22 +416,20 @@ Deno.test("a tree counts its nodes on every path from the root, and past the bou
   }
   const over = compileFilter("portrange 1000-2000", { linkType: 1 });
   assert.ok(count("portrange 1000-2000") > _MAX_TREE_INLINED);
-  // Not whole (a process with joints left cuts it into parts: _execute_tree_joints_test.ts).
   assert.equal(isTree(over, WHOLE), false);
   assert.equal(isTree(over, UNBOUNDED), true);
+  // Cut into parts by joints instead (`_execute_tree_joints.ts`).
+  assert.equal(isTree(over, { ..._TREE_LIMITS, joints: new _TreeJoints() }), true);
   assert.equal(isTree(compileFilter("tcp port 80", { linkType: 1 })), true);
 });
 
 Deno.test("a tree holds no literal more times on a path than it has copies, else keeps the dispatch loop", () => {
   // Three ports: six `[x + k] == port` tests (two copies) and three header loads (one) on a
-  // path; three hosts: `equal4` three times (two copies); three and four source hosts: `testA`
-  // four and five times on the RARP path (the two ether types, the addresses; three copies).
+  // path; three hosts: `equal4` three times (two copies).
   for (
     const expression of [
       "tcp and (port 25 or port 587 or port 465)",
       "host 10.0.0.1 or host 10.0.0.2 or host 10.0.0.3",
-      "src host 192.168.0.1 or src host 192.168.0.2 or src host 192.168.0.3",
-      "src host 10.0.0.1 or src host 10.0.0.2 or src host 10.0.0.3 or src host 10.0.0.4",
     ]
   ) {
     const program = compileFilter(expression, { linkType: 1 });
@@ -438,6 +438,19 @@ Deno.test("a tree holds no literal more times on a path than it has copies, else
     assert.ok(_inlinedNodes(_removeKnownTests(_lower(program))) <= within.inlined, expression);
     assert.equal(isTree(program, within), false, expression);
     assert.equal(isTree(program, UNBOUNDED), true, expression);
+  }
+  // Three and four source hosts: the addresses are one set node (`set4`, `_execute_tree_sets.ts`)
+  // and `testA` is left twice on the RARP path: trees.
+  for (
+    const expression of [
+      "src host 192.168.0.1 or src host 192.168.0.2 or src host 192.168.0.3",
+      "src host 10.0.0.1 or src host 10.0.0.2 or src host 10.0.0.3 or src host 10.0.0.4",
+    ]
+  ) {
+    const lowered = _removeKnownTests(_lower(compileFilter(expression, { linkType: 1 })));
+    const within = { ..._TREE_LIMITS, inlined: 24, joints: undefined };
+    assert.equal(_builtTree(lowered, within, undefined), undefined, expression);
+    assert.ok(_closureTree(lowered, within) !== undefined, expression);
   }
   // `tcp port 80` over IPv6: `equal2` three times (the ether type, both ports), three copies.
   assert.equal(isTree(compileFilter("tcp port 80", { linkType: 1 })), true);
@@ -529,7 +542,7 @@ Deno.test("_shortened folds a u32 offset's X arithmetic and merges adds", () => 
   ]);
 });
 
-Deno.test("VLAN programs with four tests on A on a path keep the dispatch loop; as trees they agree too", () => {
+Deno.test("VLAN programs with four tests on A on a path are trees with a set node; they agree", () => {
   // `vlan and udp`: the three VLAN ether types, then IPv6's next header against 17, then 0x2c.
   const frames: Uint8Array[] = [];
   for (const outer of [0x8100, 0x88a8, 0x9100, 0x0800]) {
@@ -547,9 +560,14 @@ Deno.test("VLAN programs with four tests on A on a path keep the dispatch loop; 
   // `testA` has three copies: as a tree in a process with other trees, a fourth copy made
   // `(udp and src portrange 30000-40000) or (tcp and dst portrange 1-1023)` a tree that ran
   // 1.4–1.7× libpcap against 0.9× through the loop (bench/RESULTS.md, End of session 18).
+  // Block by block they are refused; the three ether types as one set node
+  // (`_execute_tree_sets.ts`) leave two tests on A on a path, and they are trees.
   for (const expression of ["vlan and udp", "vlan 100 and tcp", "vlan 200 and udp"]) {
     const program = compileFilter(expression, { linkType: 1 });
-    assert.equal(isTree(program, WHOLE), false, expression);
+    const lowered = _removeKnownTests(_lower(program));
+    assert.equal(_builtTree(lowered, _TREE_LIMITS, undefined), undefined, expression);
+    assert.equal(_closureTree(lowered)?.root.name, "set2", expression);
+    agree(program, frames);
     agree(program, frames, UNBOUNDED);
     const run = compileClosure(program);
     for (const packet of frames) assert.equal(run(packet), interpret(program, packet), expression);
