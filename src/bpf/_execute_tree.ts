@@ -65,11 +65,21 @@ import {
   _rangeX22,
   _testA2,
   _testA3,
+  _testPair2,
+  _testPair3,
+  _testPair4,
   _testRun2,
   _testRun3,
   _testRun4,
 } from "./_execute_tree_second.ts";
-import { type _TestRun, _testRun, type _TestRuns, _testRuns } from "./_execute_tree_runs.ts";
+import {
+  _RUN_STRIDE,
+  _testPair,
+  type _TestRun,
+  _testRun,
+  type _TestRuns,
+  _testRuns,
+} from "./_execute_tree_runs.ts";
 import { _isTestSet, _setNode, _withTestSets } from "./_execute_tree_sets.ts";
 import { _PART_SET_LITERALS, _SET_COPIES, _TREE_SET_LITERALS } from "./_execute_tree_set_nodes.ts";
 import { _jointBlocks, _processTreeJoints, _TreeJoints } from "./_execute_tree_joints.ts";
@@ -453,9 +463,14 @@ function _runNode(
     const level = literals.level(node.name, run.next, run.out);
     if (level > 0) node = _setNode(run, S, t, f, level, sets);
   } else {
-    // A run already below this one on some path (`ip6 host X`): the second copy.
-    const level = literals.level("testRun", run.next, run.out);
-    node = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)](run.tests, t, f);
+    // A run already below this one on some path (`ip6 host X`): the second copy. A run of two
+    // tests (`ether host X`) has literals of its own, without the loop.
+    const pair = run.tests.length === 2 * _RUN_STRIDE;
+    const level = literals.level(pair ? "testPair" : "testRun", run.next, run.out);
+    const copies = pair
+      ? [_testPair, _testPair2, _testPair3, _testPair4]
+      : [_testRun, _testRun2, _testRun3, _testRun4];
+    node = copies[Math.min(level, 3)](run.tests, t, f);
   }
   node = _linked(sites, node, t, f);
   literals.record(index, { kind: "test", whenTrue: run.next, whenFalse: run.out }, [node.name]);
@@ -532,6 +547,7 @@ const _COPIES: Readonly<Record<string, number>> = {
   equalX2: 2,
   testA: 3,
   testRun: 4,
+  testPair: 4,
   range2: 2,
   range4: 2,
   rangeX2: 2,
@@ -994,6 +1010,7 @@ export const _FIRST_COPIES = {
   range4: _range4,
   rangeX2: _rangeX2,
   testRun: _testRun,
+  testPair: _testPair,
 } as const;
 
 /** The test literals of trees inlined whole, with their copies (`_execute_tree_second.ts`; internal). */

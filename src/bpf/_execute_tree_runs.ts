@@ -172,3 +172,39 @@ export function _testRun(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
     return (passed ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
+
+/**
+ * A run of exactly two tests (`ether host X`: a word, then the half-word before it), written out
+ * without the loop of {@linkcode _testRun}: same cells, same semantics. From a helper shared with
+ * other programs, the loop ran `ether host X or ip multicast` at 1.1–1.8× libpcap, depending on the
+ * process, and this node at 0.80–0.84× (bench/RESULTS.md, End of session 20).
+ */
+export function _testPair(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function testPair(P, B, LE): number {
+    let i = B + R[0];
+    let size = R[1];
+    if (i + size > LE) return 0;
+    let value = size === 4
+      ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
+      : size === 2
+      ? (P[i] << 8) | P[i + 1]
+      : P[i];
+    let a = (value >>> R[2]) & R[3];
+    let passed = (((a & R[4]) - R[5]) >>> 0 <= R[6] >>> 0) === (R[7] === 1);
+    if (passed) {
+      i = B + R[8];
+      size = R[9];
+      if (i + size > LE) return 0;
+      value = size === 4
+        ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
+        : size === 2
+        ? (P[i] << 8) | P[i + 1]
+        : P[i];
+      a = (value >>> R[10]) & R[11];
+      passed = (((a & R[12]) - R[13]) >>> 0 <= R[14] >>> 0) === (R[15] === 1);
+    }
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}

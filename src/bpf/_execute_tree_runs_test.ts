@@ -214,3 +214,58 @@ Deno.test("two adjacent words tested as alternatives are no run; as a conjunctio
   const runs = _testRuns(loweredOf(programOf("ip6 net 2001:db8::/64")));
   assert.deepEqual([...runs.heads.values()].map((run) => run.blocks.length), [2, 2]);
 });
+
+Deno.test("a run of two tests is a pair node of its own, and agrees with interpret() at every cut", () => {
+  const ip6 = ip6Packet();
+  const ether = ip6.slice();
+  ether.set([0xa, 0xb, 0xc, 0xd, 0xe, 0xf], 0);
+  const multicast = ip6.slice();
+  multicast.set([0x08, 0x00], 12);
+  multicast[30] = 0xe0;
+  for (
+    const expression of [
+      "ether host 0a:0b:0c:0d:0e:0f or ip multicast",
+      "ether host 0a:0b:0c:0d:0e:0f or ether host 01:02:03:04:05:06 or ip6 multicast",
+      "ether host 01:02:03:04:05:06 or ip multicast or ip6 multicast",
+    ]
+  ) {
+    const lowered = loweredOf(programOf(expression));
+    const pairs = [..._testRuns(lowered).heads.values()].filter((run) =>
+      run.tests.length === 2 * _RUN_STRIDE
+    );
+    assert.ok(pairs.length > 0, expression);
+    // The first block is the source address's word: its run is the tree's root.
+    assert.equal(_closureTree(lowered)?.root.name, "testPair", expression);
+    agree(programOf(expression), [ip6, ether, multicast].flatMap(variants), expression);
+  }
+});
+
+Deno.test("pairs whose tests go on either way, loads forwards, pass on A as the original's last load left it", () => {
+  const ip6 = ip6Packet();
+  const other = ip6.slice();
+  other[41] = 5;
+  const op = (code: number, k = 0, jt = 0, jf = 0): Instruction => ({ code, jt, jf, k });
+  const word = BPF_LD | BPF_W | BPF_ABS;
+  // Tests at absolute places: [pc, value, whenTrue, whenFalse].
+  const tests: [number, number, number, number][] = [
+    [1, 0x20010db8, 2, 12],
+    [3, 7, 12, 4], // goes on when the test fails
+    [5, 0x20010db8, 6, 12],
+    [7, 5, 12, 8], // goes on when the test fails
+    [9, 0, 10, 12],
+    [11, 3, 12, 13], // goes on when the test fails
+  ];
+  const loads = [22, 26, 38, 42, 54, 58];
+  const program: Instruction[] = [];
+  tests.forEach(([pc, value, whenTrue, whenFalse], at) => {
+    program.push(op(word, loads[at]));
+    program.push(op(BPF_JMP | BPF_JEQ | BPF_K, value, whenTrue - pc - 1, whenFalse - pc - 1));
+  });
+  program.push(op(BPF_RET | BPF_A), op(BPF_ALU | BPF_ADD | BPF_K, 1), op(BPF_RET | BPF_A));
+  assert.deepEqual(
+    [..._testRuns(loweredOf(program)).heads.values()].map((run) => run.blocks.length),
+    [2, 2, 2],
+  );
+  assert.equal(_closureTree(loweredOf(program))?.root.name, "testPair");
+  agree(program, [ip6, other].flatMap(variants), "three pairs");
+});

@@ -292,3 +292,102 @@ export function _testRun4(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
     return (passed ? t : (mark = 0, f))(P, B, LE, a);
   };
 }
+
+/**
+ * The second `testPair` (`ether host X or ether host Y`: runs of two on one path).
+ */
+export function _testPair2(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function testPair(P, B, LE): number {
+    let i = B + R[0];
+    let size = R[1];
+    if (i + size > LE) return 0;
+    let value = size === 4
+      ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
+      : size === 2
+      ? (P[i] << 8) | P[i + 1]
+      : P[i];
+    let a = (value >>> R[2]) & R[3];
+    let passed = (((a & R[4]) - R[5]) >>> 0 <= R[6] >>> 0) === (R[7] === 1);
+    if (passed) {
+      i = B + R[8];
+      size = R[9];
+      if (i + size > LE) return 0;
+      value = size === 4
+        ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
+        : size === 2
+        ? (P[i] << 8) | P[i + 1]
+        : P[i];
+      a = (value >>> R[10]) & R[11];
+      passed = (((a & R[12]) - R[13]) >>> 0 <= R[14] >>> 0) === (R[15] === 1);
+    }
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/**
+ * The third `testPair` (`ether host X or ether host Y`: runs of two on one path).
+ */
+export function _testPair3(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function testPair(P, B, LE): number {
+    let i = B + R[0];
+    let size = R[1];
+    if (i + size > LE) return 0;
+    let value = size === 4
+      ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
+      : size === 2
+      ? (P[i] << 8) | P[i + 1]
+      : P[i];
+    let a = (value >>> R[2]) & R[3];
+    let passed = (((a & R[4]) - R[5]) >>> 0 <= R[6] >>> 0) === (R[7] === 1);
+    if (passed) {
+      i = B + R[8];
+      size = R[9];
+      if (i + size > LE) return 0;
+      value = size === 4
+        ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
+        : size === 2
+        ? (P[i] << 8) | P[i + 1]
+        : P[i];
+      a = (value >>> R[10]) & R[11];
+      passed = (((a & R[12]) - R[13]) >>> 0 <= R[14] >>> 0) === (R[15] === 1);
+    }
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/**
+ * The fourth `testPair` (`ether host X or ether host Y`: runs of two on one path).
+ */
+export function _testPair4(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function testPair(P, B, LE): number {
+    let i = B + R[0];
+    let size = R[1];
+    if (i + size > LE) return 0;
+    let value = size === 4
+      ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
+      : size === 2
+      ? (P[i] << 8) | P[i + 1]
+      : P[i];
+    let a = (value >>> R[2]) & R[3];
+    let passed = (((a & R[4]) - R[5]) >>> 0 <= R[6] >>> 0) === (R[7] === 1);
+    if (passed) {
+      i = B + R[8];
+      size = R[9];
+      if (i + size > LE) return 0;
+      value = size === 4
+        ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
+        : size === 2
+        ? (P[i] << 8) | P[i + 1]
+        : P[i];
+      a = (value >>> R[10]) & R[11];
+      passed = (((a & R[12]) - R[13]) >>> 0 <= R[14] >>> 0) === (R[15] === 1);
+    }
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
