@@ -65,9 +65,6 @@ import {
   _rangeX22,
   _testA2,
   _testA3,
-  _testPair2,
-  _testPair3,
-  _testPair4,
   _testRun2,
   _testRun3,
   _testRun4,
@@ -464,13 +461,13 @@ function _runNode(
     if (level > 0) node = _setNode(run, S, t, f, level, sets);
   } else {
     // A run already below this one on some path (`ip6 host X`): the second copy. A run of two
-    // tests (`ether host X`) has literals of its own, without the loop.
-    const pair = run.tests.length === 2 * _RUN_STRIDE;
-    const level = literals.level(pair ? "testPair" : "testRun", run.next, run.out);
-    const copies = pair
-      ? [_testPair, _testPair2, _testPair3, _testPair4]
-      : [_testRun, _testRun2, _testRun3, _testRun4];
-    node = copies[Math.min(level, 3)](run.tests, t, f);
+    // tests (`ether host X`) has a literal of its own, without the loop, and one copy: a path
+    // with two (`ether host X or …`) is cut by a joint (see `_COPIES`).
+    if (run.tests.length === 2 * _RUN_STRIDE) node = _testPair(run.tests, t, f);
+    else {
+      const level = literals.level("testRun", run.next, run.out);
+      node = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)](run.tests, t, f);
+    }
   }
   node = _linked(sites, node, t, f);
   literals.record(index, { kind: "test", whenTrue: run.next, whenFalse: run.out }, [node.name]);
@@ -547,7 +544,10 @@ const _COPIES: Readonly<Record<string, number>> = {
   equalX2: 2,
   testA: 3,
   testRun: 4,
-  testPair: 4,
+  // One: inlined whole, `ether host X or ip multicast` (two pairs on a path, from a helper shared
+  // with other programs) ran at 1.7–2.1× libpcap with two copies and at 0.78–1.07× cut by a joint
+  // below the first pair (bench/RESULTS.md, End of session 20).
+  testPair: 1,
   range2: 2,
   range4: 2,
   rangeX2: 2,
@@ -1010,7 +1010,6 @@ export const _FIRST_COPIES = {
   range4: _range4,
   rangeX2: _rangeX2,
   testRun: _testRun,
-  testPair: _testPair,
 } as const;
 
 /** The test literals of trees inlined whole, with their copies (`_execute_tree_second.ts`; internal). */

@@ -175,9 +175,11 @@ export function _testRun(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
 
 /**
  * A run of exactly two tests (`ether host X`: a word, then the half-word before it), written out
- * without the loop of {@linkcode _testRun}: same cells, same semantics. From a helper shared with
- * other programs, the loop ran `ether host X or ip multicast` at 1.1–1.8× libpcap, depending on the
- * process, and this node at 0.80–0.84× (bench/RESULTS.md, End of session 20).
+ * without the loop of {@linkcode _testRun}: same cells, same semantics. It has one copy, so a path
+ * that holds two pairs (`ether host X` tests the source, then the destination) is cut by a joint:
+ * inlined whole, with the loop or with two copies of this literal, `ether host X or ip multicast`
+ * ran at 1.7–2.1× libpcap from a helper shared with other programs, and cut at 0.78–1.07×
+ * (bench/RESULTS.md, End of session 20).
  */
 export function _testPair(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
   // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
