@@ -4,7 +4,7 @@ import { interpret } from "./interpret.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
 import { _optimizeProgram } from "./_optimize_program.ts";
-import { _closureTree, _JOINT_BUDGET, _TREE_LIMITS } from "./_execute_tree.ts";
+import { _closureTree, _JOINT_BUDGET, _MAX_PREFIX_BLOCKS, _TREE_LIMITS } from "./_execute_tree.ts";
 import { _prefixCuts } from "./_execute_tree_prefix.ts";
 import { _TreeJoints } from "./_execute_tree_joints.ts";
 import { _processTreeEntries } from "./_execute_tree_entries.ts";
@@ -189,4 +189,17 @@ Deno.test("prefix trees agree with interpret(): random ip6 alternatives, cut pac
   }
   assert.ok(prefixes >= 12, `only ${prefixes} random programs were prefix trees`);
   _processTreeEntries.reset();
+});
+
+Deno.test("prefix trees are bounded by the program's blocks", () => {
+  // `ip6 host A or …` of addresses with prefixes of their own: 6 of them take 208 blocks after the
+  // known-tests pass, 8 take 288.
+  const hosts = (n: number) =>
+    Array.from({ length: n }, (_, i) => `ip6 host 2001:db8:${i.toString(16)}::1`).join(" or ");
+  const withJoints = { ..._TREE_LIMITS, joints: new _TreeJoints() };
+  const under = loweredOf(compileFilter(hosts(6), { linkType: 1 }));
+  const over = loweredOf(compileFilter(hosts(8), { linkType: 1 }));
+  assert.ok(under.blocks.length <= _MAX_PREFIX_BLOCKS && over.blocks.length > _MAX_PREFIX_BLOCKS);
+  assert.equal(_closureTree(under, withJoints)?.restarts, true);
+  assert.equal(_closureTree(over, withJoints), undefined);
 });

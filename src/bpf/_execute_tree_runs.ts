@@ -66,7 +66,7 @@ export function _testRuns(lowered: _LoweredProgram): _TestRuns {
 }
 
 /** How many exits jump to each block. */
-function _callerCounts({ blocks }: Pick<_LoweredProgram, "blocks">): Int32Array {
+export function _callerCounts({ blocks }: Pick<_LoweredProgram, "blocks">): Int32Array {
   const callers = new Int32Array(blocks.length);
   for (const { exit } of blocks) {
     if (exit.kind === "goto") callers[exit.to]++;

@@ -23,7 +23,7 @@
  * @module
  */
 import type { _LoweredProgram, _Test } from "./_lower.ts";
-import type { _TestRun, _TestRuns } from "./_execute_tree_runs.ts";
+import { _callerCounts, type _TestRun, type _TestRuns } from "./_execute_tree_runs.ts";
 import type { _TreeNode } from "./_execute_tree_steps.ts";
 import { _SET_VALUES, type _SetLiterals } from "./_execute_tree_set_nodes.ts";
 
@@ -87,19 +87,6 @@ export function _setNode(
     set.size === 1 ? literals.set1 : set.size === 2 ? literals.set2 : literals.set4,
   );
   return literal(offset, v0, v1, v2, v3, t, f);
-}
-
-/** How many exits jump to each block. */
-function _callerCounts({ blocks }: _LoweredProgram): Int32Array {
-  const callers = new Int32Array(blocks.length);
-  for (const { exit } of blocks) {
-    if (exit.kind === "goto") callers[exit.to]++;
-    if (exit.kind === "test") {
-      callers[exit.whenTrue]++;
-      callers[exit.whenFalse]++;
-    }
-  }
-  return callers;
 }
 
 /** Whether a test is `A == k` on the whole value (no shift, no mask), with two targets. */

@@ -55,7 +55,7 @@ function _upTo(max: number): number {
  * The bits that may be set in A after the ALU operation `code` (on K: `k`),
  * from those of A and X before it.
  */
-export function _mayAfterAlu(code: number, k: number, a: number, x: number): number {
+function _mayAfterAlu(code: number, k: number, a: number, x: number): number {
   const onX = (code & BPF_X) !== 0;
   const operand = onX ? x : k;
   switch (code & 0xf0) {
