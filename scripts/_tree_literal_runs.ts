@@ -61,11 +61,16 @@ for (const literals of [_TREE_SET_LITERALS, _PART_SET_LITERALS]) {
   }
 }
 // The runs' and pairs' literals, and every other copy (`_execute_tree_second.ts`).
-for (const literal of [_testRun, _testPair, _equalPair, _equalWords]) call(literal, [R]);
+const pair = [1, 4, 0, -1, -1, 0, 0, true, 5, 2, 0, -1, -1, 0, 0, true];
+const equalities = [1, 0, true, 5, 0, true];
+call(_testRun, [R]);
+call(_testPair, pair);
+for (const literal of [_equalPair, _equalWords]) call(literal, equalities);
 for (const [name, copy] of Object.entries(second)) {
-  // A test's copy takes its operands; a run's or pair's, the cells.
+  // A test's copy takes its operands; a run's, the cells.
   const first = /^_(\w+?)[234]$/.exec(name)![1];
-  call(copy, first in operands ? operands[first as keyof typeof operands] : [R]);
+  const given = first === "testRun" ? [R] : first === "equalPair" ? equalities : undefined;
+  call(copy, given ?? operands[first as keyof typeof operands]);
 }
 run(_restart(S));
 for (const joint of _JOINT_LITERALS) run(joint(end));

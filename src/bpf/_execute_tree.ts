@@ -76,6 +76,7 @@ import {
   _equalPair,
   _equalWords,
   _pairKind,
+  _pairOperands,
   _RUN_STRIDE,
   _testPair,
   type _TestRun,
@@ -469,10 +470,12 @@ function _runNode(
     // A run already below this one on some path (`ip6 host X`): the second copy. A run of two
     // tests (`ether host X`) has literals of its own kind, without the loop (`_pairKind`).
     if (run.tests.length === 2 * _RUN_STRIDE) {
-      const pairs = _PAIRS[_pairKind(run.tests)];
-      node = pairs[0](run.tests, t, f);
+      const kind = _pairKind(run.tests);
+      const operands = [..._pairOperands(kind, run.tests), t, f] as never[];
+      const pairs: ((...operands: never[]) => _TreeNode)[] = _PAIRS[kind];
+      node = pairs[0](...operands);
       const level = literals.level(node.name, run.next, run.out);
-      if (level > 0) node = _copy(pairs, level)(run.tests, t, f);
+      if (level > 0) node = _copy(pairs, level)(...operands);
     } else {
       const level = literals.level("testRun", run.next, run.out);
       node = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)](run.tests, t, f);

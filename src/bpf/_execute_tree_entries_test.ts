@@ -90,7 +90,7 @@ Deno.test("the second copies of the test literals are the first ones written out
     range4: [1, 0, -1, -1, 1, 0, node, node],
     rangeX2: [S, 1, 0, -1, -1, 1, 0, node, node],
     testRun: [S, node, node],
-    equalPair: [new Int32Array(16), node, node],
+    equalPair: [1, 2, true, 3, 4, false, node, node],
   };
   // Every copy the module exports (`_<name><2|3>`), so a new copy cannot go unchecked.
   const exported = Object.entries(copies);

@@ -189,21 +189,56 @@ export function _pairKind(R: Int32Array): "equalPair" | "equalWords" | "testPair
 }
 
 /**
+ * The operands of a pair's literal of kind `kind` ({@linkcode _pairKind}), from its cells, before
+ * its two targets: each test's offset, size, shift, mask, range mask, low, span (unsigned) and
+ * sense (whether it goes on when the test holds); for the equality kinds the offsets, values and
+ * senses alone. Operands, not the cells: V8 checks for a hole at each read of a `const` the node
+ * captured from its factory's body, in Node's V8 2 bytes more each (`testPair` was 401 bytes of
+ * bytecode there against 354 in Deno's).
+ */
+export function _pairOperands(kind: ReturnType<typeof _pairKind>, R: Int32Array): unknown[] {
+  const [first, second] = [R.subarray(0, _RUN_STRIDE), R.subarray(_RUN_STRIDE)];
+  if (kind !== "testPair") {
+    return [first, second].flatMap((cells) => [cells[0], cells[5], cells[7] === 1]);
+  }
+  return [first, second].flatMap((cells) => [
+    ...cells.subarray(0, 6),
+    cells[6] >>> 0,
+    cells[7] === 1,
+  ]);
+}
+
+/**
  * A run of exactly two tests (`ip6 net X/56`: a word, then a masked one), written out without
- * the loop of {@linkcode _testRun}: same cells, same semantics, each operand a constant of the
- * closure (V8 folds them where it inlines the node: the sizes' branches go). At most 460 bytes
+ * the loop of {@linkcode _testRun}: the same semantics, its cells as operands
+ * ({@linkcode _pairOperands}), constants of the closure (V8 folds them where it inlines the
+ * node: the sizes' branches go). At most 460 bytes
  * of bytecode (V8's `--max-inlined-bytecode-size`) in Deno's V8 and Node's, or V8 never inlines
  * it (scripts/execute_tree_bytecode_test.ts): reading its operands from the cells, it was 461
  * (468 in Node), and `ether broadcast and tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420` ran at
  * 2.1× libpcap from a helper shared with other programs, 1.1× with this one (bench/RESULTS.md,
  * session 21, h21pair).
  */
-export function _testPair(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
-  const [k1, s1, h1, m1, r1, l1] = R;
-  const [k2, s2, h2, m2, r2, l2] = R.subarray(_RUN_STRIDE);
-  // The spans unsigned, the senses as booleans.
-  const [n1, n2] = [R[6] >>> 0, R[_RUN_STRIDE + 6] >>> 0];
-  const [o1, o2] = [R[7] === 1, R[_RUN_STRIDE + 7] === 1];
+export function _testPair(
+  k1: number,
+  s1: number,
+  h1: number,
+  m1: number,
+  r1: number,
+  l1: number,
+  n1: number,
+  o1: boolean,
+  k2: number,
+  s2: number,
+  h2: number,
+  m2: number,
+  r2: number,
+  l2: number,
+  n2: number,
+  o2: boolean,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
   // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function testPair(P, B, LE): number {
@@ -237,9 +272,16 @@ export function _testPair(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
  * bytecode against the general pair's 354, of a budget of 920 for all that V8 inlines into one
  * function.
  */
-export function _equalPair(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
-  const [k1, , , , , v1, , on1, k2, , , , , v2, , on2] = R;
-  const [o1, o2] = [on1 === 1, on2 === 1];
+export function _equalPair(
+  k1: number,
+  v1: number,
+  o1: boolean,
+  k2: number,
+  v2: number,
+  o2: boolean,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
   // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function equalPair(P, B, LE): number {
@@ -258,9 +300,16 @@ export function _equalPair(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode
 }
 
 /** A pair of `equalWords`' shape ({@linkcode _pairKind}: `ip6 net X/64`), as {@linkcode _equalPair}. */
-export function _equalWords(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
-  const [k1, , , , , v1, , on1, k2, , , , , v2, , on2] = R;
-  const [o1, o2] = [on1 === 1, on2 === 1];
+export function _equalWords(
+  k1: number,
+  v1: number,
+  o1: boolean,
+  k2: number,
+  v2: number,
+  o2: boolean,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
   // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function equalWords(P, B, LE): number {

@@ -294,9 +294,16 @@ export function _testRun4(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
 }
 
 /** The second `equalPair` (`ether host X`: the source's pair, then the destination's). */
-export function _equalPair2(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
-  const [k1, , , , , v1, , on1, k2, , , , , v2, , on2] = R;
-  const [o1, o2] = [on1 === 1, on2 === 1];
+export function _equalPair2(
+  k1: number,
+  v1: number,
+  o1: boolean,
+  k2: number,
+  v2: number,
+  o2: boolean,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
   // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function equalPair(P, B, LE): number {
@@ -315,9 +322,16 @@ export function _equalPair2(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNod
 }
 
 /** The third `equalPair` (`ether host X`: the source's pair, then the destination's). */
-export function _equalPair3(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
-  const [k1, , , , , v1, , on1, k2, , , , , v2, , on2] = R;
-  const [o1, o2] = [on1 === 1, on2 === 1];
+export function _equalPair3(
+  k1: number,
+  v1: number,
+  o1: boolean,
+  k2: number,
+  v2: number,
+  o2: boolean,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
   // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function equalPair(P, B, LE): number {
@@ -336,9 +350,16 @@ export function _equalPair3(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNod
 }
 
 /** The fourth `equalPair` (`ether host X`: the source's pair, then the destination's). */
-export function _equalPair4(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
-  const [k1, , , , , v1, , on1, k2, , , , , v2, , on2] = R;
-  const [o1, o2] = [on1 === 1, on2 === 1];
+export function _equalPair4(
+  k1: number,
+  v1: number,
+  o1: boolean,
+  k2: number,
+  v2: number,
+  o2: boolean,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
   // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function equalPair(P, B, LE): number {
