@@ -556,11 +556,13 @@ const _COPIES: Readonly<Record<string, number>> = {
   equalX2: 2,
   testA: 3,
   testRun: 4,
-  // Runs of two tests (`_execute_tree_runs.ts`). Four equality pairs (`ether host A or ether
-  // host B`): inlined whole, programs with two to four on a path ran 0.56–0.81× libpcap from a
-  // helper shared with other programs, 0.78–1.25× cut by a joint (a pair inlined; one copy, as in
-  // session 20). Two of the others on a path (`ip6 net X/56 and tcp`) ran 0.97–1.02× whole,
-  // 0.85–0.88× cut (bench/RESULTS.md, session 21, h21pair).
+  // Runs of two tests (`_execute_tree_runs.ts`). Equality pairs (`ether host X`: two on a path)
+  // inlined whole with two or three on a path ran 0.55–0.84× libpcap from a helper shared with
+  // other programs, 0.75–1.30× cut by a joint (four, `ether host A or ether host B`: 0.62–1.17×,
+  // unsteady, against 1.05–1.13×); with eight copies, six on a path (`ether host A or ether host
+  // B or ether host C`) ran whole at 1.96×, past V8's budget. Two of the other
+  // pairs on a path (`ip6 net X/56 and tcp`) ran 0.97–1.02× whole, 0.85–0.88× cut
+  // (bench/RESULTS.md, session 21, h21pair).
   testPair: 1,
   equalPair: 4,
   equalWords: 1,
