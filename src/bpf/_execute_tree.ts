@@ -61,7 +61,6 @@ import {
   _equal42,
   _equalPair2,
   _equalPair3,
-  _equalPair4,
   _equalX22,
   _range22,
   _range42,
@@ -558,13 +557,12 @@ const _COPIES: Readonly<Record<string, number>> = {
   testRun: 4,
   // Runs of two tests (`_execute_tree_runs.ts`). Equality pairs (`ether host X`: two on a path)
   // inlined whole with two or three on a path ran 0.55–0.84× libpcap from a helper shared with
-  // other programs, 0.75–1.30× cut by a joint (four, `ether host A or ether host B`: 0.62–1.17×,
-  // unsteady, against 1.05–1.13×); with eight copies, six on a path (`ether host A or ether host
-  // B or ether host C`) ran whole at 1.96×, past V8's budget. Two of the other
-  // pairs on a path (`ip6 net X/56 and tcp`) ran 0.97–1.02× whole, 0.85–0.88× cut
-  // (bench/RESULTS.md, session 21, h21pair).
+  // other programs, 0.75–1.30× cut by a joint; four whole (`ether host A or ether host B`) ran
+  // 0.62–1.17× in some processes and 1.58–1.81× in others (past V8's budget of inlined bytecode),
+  // cut 0.87–1.13×. Two of the other pairs on a path (`ip6 net X/56 and tcp`) ran 0.97–1.02×
+  // whole, 0.85–0.88× cut (bench/RESULTS.md, session 21, h21pair).
   testPair: 1,
-  equalPair: 4,
+  equalPair: 3,
   equalWords: 1,
   range2: 2,
   range4: 2,
@@ -585,7 +583,7 @@ const _COPIES: Readonly<Record<string, number>> = {
 /** The literals of runs of two tests by kind (`_pairKind`), each kind's copies in order (internal). */
 const _PAIRS = {
   testPair: [_testPair],
-  equalPair: [_equalPair, _equalPair2, _equalPair3, _equalPair4],
+  equalPair: [_equalPair, _equalPair2, _equalPair3],
   equalWords: [_equalWords],
 };
 
