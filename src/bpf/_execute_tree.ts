@@ -580,7 +580,7 @@ const _COPIES: Readonly<Record<string, number>> = {
   ..._SET_COPIES,
 };
 
-/** The literals of runs of two tests by kind (`_pairKind`), each kind's copies in order (internal). */
+/** The literals of runs of two tests by kind (`_pairKind`), each kind's copies in order. */
 const _PAIRS = {
   testPair: [_testPair],
   equalPair: [_equalPair, _equalPair2, _equalPair3],
