@@ -59,6 +59,8 @@ import {
   _equal22,
   _equal23,
   _equal42,
+  _equalPair2,
+  _equalPair3,
   _equalX22,
   _range22,
   _range42,
@@ -70,6 +72,10 @@ import {
   _testRun4,
 } from "./_execute_tree_second.ts";
 import {
+  _equalPair,
+  _equalWords,
+  _pairKind,
+  _pairOperands,
   _RUN_STRIDE,
   _testPair,
   type _TestRun,
@@ -461,10 +467,15 @@ function _runNode(
     if (level > 0) node = _setNode(run, S, t, f, level, sets);
   } else {
     // A run already below this one on some path (`ip6 host X`): the second copy. A run of two
-    // tests (`ether host X`) has a literal of its own, without the loop, and one copy: a path
-    // with two (`ether host X or …`) is cut by a joint (see `_COPIES`).
-    if (run.tests.length === 2 * _RUN_STRIDE) node = _testPair(run.tests, t, f);
-    else {
+    // tests (`ether host X`) has literals of its own kind, without the loop (`_pairKind`).
+    if (run.tests.length === 2 * _RUN_STRIDE) {
+      const kind = _pairKind(run.tests);
+      const operands = [..._pairOperands(kind, run.tests), t, f] as never[];
+      const pairs: ((...operands: never[]) => _TreeNode)[] = _PAIRS[kind];
+      node = pairs[0](...operands);
+      const level = literals.level(node.name, run.next, run.out);
+      if (level > 0) node = _copy(pairs, level)(...operands);
+    } else {
       const level = literals.level("testRun", run.next, run.out);
       node = [_testRun, _testRun2, _testRun3, _testRun4][Math.min(level, 3)](run.tests, t, f);
     }
@@ -544,10 +555,15 @@ const _COPIES: Readonly<Record<string, number>> = {
   equalX2: 2,
   testA: 3,
   testRun: 4,
-  // One: inlined whole, `ether host X or ip multicast` (two pairs on a path, from a helper shared
-  // with other programs) ran at 1.7–2.1× libpcap with two copies and at 0.78–1.07× cut by a joint
-  // below the first pair (bench/RESULTS.md, End of session 20).
+  // Runs of two tests (`_execute_tree_runs.ts`). Equality pairs (`ether host X`: two on a path)
+  // inlined whole with two or three on a path ran 0.55–0.84× libpcap from a helper shared with
+  // other programs, 0.75–1.30× cut by a joint; four whole (`ether host A or ether host B`) ran
+  // 0.62–1.17× in some processes and 1.58–1.81× in others (past V8's budget of inlined bytecode),
+  // cut 0.87–1.13×. Two of the other pairs on a path (`ip6 net X/56 and tcp`) ran 0.97–1.02×
+  // whole, 0.85–0.88× cut (bench/RESULTS.md, session 21, h21pair).
   testPair: 1,
+  equalPair: 3,
+  equalWords: 1,
   range2: 2,
   range4: 2,
   rangeX2: 2,
@@ -562,6 +578,13 @@ const _COPIES: Readonly<Record<string, number>> = {
   equalX2Part: _PART_COPIES,
   rangeX2Part: _PART_COPIES,
   ..._SET_COPIES,
+};
+
+/** The literals of runs of two tests by kind (`_pairKind`), each kind's copies in order. */
+const _PAIRS = {
+  testPair: [_testPair],
+  equalPair: [_equalPair, _equalPair2, _equalPair3],
+  equalWords: [_equalWords],
 };
 
 /** The copy `level` of a literal's copies, the last one where there are fewer. */
@@ -1010,6 +1033,7 @@ export const _FIRST_COPIES = {
   range4: _range4,
   rangeX2: _rangeX2,
   testRun: _testRun,
+  equalPair: _equalPair,
 } as const;
 
 /** The test literals of trees inlined whole, with their copies (`_execute_tree_second.ts`; internal). */

@@ -90,6 +90,7 @@ Deno.test("the second copies of the test literals are the first ones written out
     range4: [1, 0, -1, -1, 1, 0, node, node],
     rangeX2: [S, 1, 0, -1, -1, 1, 0, node, node],
     testRun: [S, node, node],
+    equalPair: [1, 2, true, 3, 4, false, node, node],
   };
   // Every copy the module exports (`_<name><2|3>`), so a new copy cannot go unchecked.
   const exported = Object.entries(copies);
@@ -134,9 +135,9 @@ Deno.test("every test node calls its two targets from one call site, with a stor
   });
   const tests = literals.filter(([, , , body]) => /\bf\b/.test(body));
   // testA ×3, testX, testLength, equal1 ×3, equal2 ×3, equal4 ×2, equalX1, equalX2 ×2, equalX4,
-  // range1, range2 ×2, range4 ×2, rangeX2 ×2, range, testRun ×4, testPair; the parts' 36 (nine
-  // kinds ×4).
-  assert.equal(tests.length, 66);
+  // range1, range2 ×2, range4 ×2, rangeX2 ×2, range, testRun ×4, testPair, equalPair ×3,
+  // equalWords; the parts' 36 (nine kinds ×4).
+  assert.equal(tests.length, 70);
   for (const [, declared, name, body] of tests) {
     assert.equal(body.match(/\(P, B, LE, a\)/g)?.length, 1, `${name}: one call of a target`);
     assert.match(body, / \? t : \(mark = 0, f\)\)\(P, B, LE, a\);$/, name);

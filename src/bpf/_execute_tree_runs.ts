@@ -174,38 +174,154 @@ export function _testRun(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
 }
 
 /**
- * A run of exactly two tests (`ether host X`: a word, then the half-word before it), written out
- * without the loop of {@linkcode _testRun}: same cells, same semantics. It has one copy, so a path
- * that holds two pairs (`ether host X` tests the source, then the destination) is cut by a joint:
- * inlined whole, with the loop or with two copies of this literal, `ether host X or ip multicast`
- * ran at 1.7–2.1× libpcap from a helper shared with other programs, and cut at 0.78–1.07×
- * (bench/RESULTS.md, End of session 20).
+ * The literal kind of a run of two tests whose tests are both `[k] == v`: `equalPair` for a word
+ * then a half-word (`ether host X`, `ether broadcast`: {@linkcode _equalPair}), `equalWords` for
+ * two words (`ip6 net X/64`: {@linkcode _equalWords}); else `testPair` ({@linkcode _testPair}).
  */
-export function _testPair(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode {
+export function _pairKind(R: Int32Array): "equalPair" | "equalWords" | "testPair" {
+  const equal = R.length === 2 * _RUN_STRIDE && R[1] === 4 &&
+    [0, _RUN_STRIDE].every((j) =>
+      R[j + 2] === 0 && R[j + 3] === -1 && R[j + 4] === -1 && R[j + 6] === 0
+    );
+  const second = R[_RUN_STRIDE + 1];
+  if (!equal) return "testPair";
+  return second === 2 ? "equalPair" : second === 4 ? "equalWords" : "testPair";
+}
+
+/**
+ * The operands of a pair's literal of kind `kind` ({@linkcode _pairKind}), from its cells, before
+ * its two targets: each test's offset, size, shift, mask, range mask, low, span (unsigned) and
+ * sense (whether it goes on when the test holds); for the equality kinds the offsets, values and
+ * senses alone. Operands, not the cells: V8 checks for a hole at each read of a `const` the node
+ * captured from its factory's body, in Node's V8 2 bytes more each (`testPair` was 401 bytes of
+ * bytecode there against 354 in Deno's).
+ */
+export function _pairOperands(kind: ReturnType<typeof _pairKind>, R: Int32Array): unknown[] {
+  const [first, second] = [R.subarray(0, _RUN_STRIDE), R.subarray(_RUN_STRIDE)];
+  if (kind !== "testPair") {
+    return [first, second].flatMap((cells) => [cells[0], cells[5], cells[7] === 1]);
+  }
+  return [first, second].flatMap((cells) => [
+    ...cells.subarray(0, 6),
+    cells[6] >>> 0,
+    cells[7] === 1,
+  ]);
+}
+
+/**
+ * A run of exactly two tests (`ip6 net X/56`: a word, then a masked one), written out without
+ * the loop of {@linkcode _testRun}: the same semantics, its cells as operands
+ * ({@linkcode _pairOperands}), constants of the closure (V8 folds them where it inlines the
+ * node: the sizes' branches go). At most 460 bytes
+ * of bytecode (V8's `--max-inlined-bytecode-size`) in Deno's V8 and Node's, or V8 never inlines
+ * it (scripts/execute_tree_bytecode_test.ts): reading its operands from the cells, it was 461
+ * (468 in Node), and `ether broadcast and tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420` ran at
+ * 2.1× libpcap from a helper shared with other programs, 1.1× with this one (bench/RESULTS.md,
+ * session 21, h21pair).
+ */
+export function _testPair(
+  k1: number,
+  s1: number,
+  h1: number,
+  m1: number,
+  r1: number,
+  l1: number,
+  n1: number,
+  o1: boolean,
+  k2: number,
+  s2: number,
+  h2: number,
+  m2: number,
+  r2: number,
+  l2: number,
+  n2: number,
+  o2: boolean,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
   // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
   let mark = 0;
   return function testPair(P, B, LE): number {
-    let i = B + R[0];
-    let size = R[1];
-    if (i + size > LE) return 0;
-    let value = size === 4
+    let i = B + k1;
+    if (i + s1 > LE) return 0;
+    let a = s1 === 4
       ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
-      : size === 2
+      : s1 === 2
       ? (P[i] << 8) | P[i + 1]
       : P[i];
-    let a = (value >>> R[2]) & R[3];
-    let passed = (((a & R[4]) - R[5]) >>> 0 <= R[6] >>> 0) === (R[7] === 1);
+    a = (a >>> h1) & m1;
+    let passed = (((a & r1) - l1) >>> 0 <= n1) === o1;
     if (passed) {
-      i = B + R[8];
-      size = R[9];
-      if (i + size > LE) return 0;
-      value = size === 4
+      i = B + k2;
+      if (i + s2 > LE) return 0;
+      a = s2 === 4
         ? (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3]
-        : size === 2
+        : s2 === 2
         ? (P[i] << 8) | P[i + 1]
         : P[i];
-      a = (value >>> R[10]) & R[11];
-      passed = (((a & R[12]) - R[13]) >>> 0 <= R[14] >>> 0) === (R[15] === 1);
+      a = (a >>> h2) & m2;
+      passed = (((a & r2) - l2) >>> 0 <= n2) === o2;
+    }
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/**
+ * A pair of `equalPair`'s shape ({@linkcode _pairKind}: `ether host X`, the word, then the
+ * half-word before it): the cells' values as constants, no shift, mask or range; 168 bytes of
+ * bytecode against the general pair's 354, of a budget of 920 for all that V8 inlines into one
+ * function.
+ */
+export function _equalPair(
+  k1: number,
+  v1: number,
+  o1: boolean,
+  k2: number,
+  v2: number,
+  o2: boolean,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function equalPair(P, B, LE): number {
+    let i = B + k1;
+    if (i + 4 > LE) return 0;
+    let a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    let passed = (a === v1) === o1;
+    if (passed) {
+      i = B + k2;
+      if (i + 2 > LE) return 0;
+      a = (P[i] << 8) | P[i + 1];
+      passed = (a === v2) === o2;
+    }
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/** A pair of `equalWords`' shape ({@linkcode _pairKind}: `ip6 net X/64`), as {@linkcode _equalPair}. */
+export function _equalWords(
+  k1: number,
+  v1: number,
+  o1: boolean,
+  k2: number,
+  v2: number,
+  o2: boolean,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function equalWords(P, B, LE): number {
+    let i = B + k1;
+    if (i + 4 > LE) return 0;
+    let a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    let passed = (a === v1) === o1;
+    if (passed) {
+      i = B + k2;
+      if (i + 4 > LE) return 0;
+      a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+      passed = (a === v2) === o2;
     }
     return (passed ? t : (mark = 0, f))(P, B, LE, a);
   };

@@ -5,7 +5,7 @@ import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
 import { _optimizeProgram } from "./_optimize_program.ts";
 import { _builtTree, _closureTree, _inlinedNodes, _TREE_LIMITS } from "./_execute_tree.ts";
-import { _RUN_STRIDE, _testRuns } from "./_execute_tree_runs.ts";
+import { _pairKind, _RUN_STRIDE, _testRuns } from "./_execute_tree_runs.ts";
 import { _TreeJoints } from "./_execute_tree_joints.ts";
 import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { compileFilter } from "../filter/mod.ts";
@@ -215,10 +215,11 @@ Deno.test("two adjacent words tested as alternatives are no run; as a conjunctio
   assert.deepEqual([...runs.heads.values()].map((run) => run.blocks.length), [2, 2]);
 });
 
-Deno.test("two runs of two tests on a path are cut by a joint, and agree with interpret() at every cut", () => {
-  // `ether host X` is two pairs on a path (the source's word and half-word, then the
-  // destination's); inlined whole, `ether host X or ip multicast` ran 1.7–2.1× libpcap from a
-  // shared helper, cut by a joint 0.78–1.07× (bench/RESULTS.md, End of session 20).
+Deno.test("equality pairs run whole up to three on a path, other pairs one; past that a joint cuts the path; all agree with interpret() at every cut", () => {
+  // `ether host X` is two equality pairs on a path (the source's word and half-word, then the
+  // destination's): with the pair inlined (it was one byte past V8's bound before session 21),
+  // `ether host X or ip multicast` ran 0.61–0.73× libpcap from a shared helper inlined whole,
+  // 0.86× cut by a joint (bench/RESULTS.md, session 21, h21pair).
   const ip6 = ip6Packet();
   const ether = ip6.slice();
   ether.set([0xa, 0xb, 0xc, 0xd, 0xe, 0xf], 0);
@@ -227,27 +228,63 @@ Deno.test("two runs of two tests on a path are cut by a joint, and agree with in
   multicast[30] = 0xe0;
   const wholeWithRuns = (lowered: ReturnType<typeof loweredOf>) =>
     _builtTree(lowered, { ..._TREE_LIMITS, joints: undefined }, _testRuns(lowered));
-  for (
-    const expression of [
-      "ether host 0a:0b:0c:0d:0e:0f or ip multicast",
+  const cases: [string, string, boolean][] = [
+    ["ether host 0a:0b:0c:0d:0e:0f or ip multicast", "equalPair", true],
+    ["ether broadcast or ether host 0a:0b:0c:0d:0e:0f or ip6 multicast", "equalPair", true],
+    // Four and six equality pairs on a path; two general pairs (a word, then a masked word).
+    [
       "ether host 0a:0b:0c:0d:0e:0f or ether host 01:02:03:04:05:06 or ip6 multicast",
-      "ether host 01:02:03:04:05:06 and tcp",
-    ]
-  ) {
+      "equalPair",
+      false,
+    ],
+    [
+      "ether host 0a:0b:0c:0d:0e:0f or ether host 01:02:03:04:05:06 or ether host 01:02:03:04:05:07",
+      "equalPair",
+      false,
+    ],
+    ["ip6 net 2001:db8::/56 and udp", "testPair", false],
+  ];
+  for (const [expression, kind, whole] of cases) {
     const lowered = loweredOf(programOf(expression));
     const pairs = [..._testRuns(lowered).heads.values()].filter((run) =>
       run.tests.length === 2 * _RUN_STRIDE
     );
     assert.ok(pairs.length >= 2, expression);
-    assert.equal(wholeWithRuns(lowered), undefined, expression);
-    const tree = _closureTree(lowered, { ..._TREE_LIMITS, joints: new _TreeJoints() });
-    assert.ok(tree !== undefined && tree.root.name !== "testPair", expression);
+    assert.ok(pairs.every((run) => _pairKind(run.tests) === kind), expression);
+    assert.equal(wholeWithRuns(lowered) !== undefined, whole, expression);
+    const pool = new _TreeJoints();
+    const tree = _closureTree(lowered, { ..._TREE_LIMITS, joints: pool });
+    assert.ok(tree !== undefined, expression);
+    assert.equal(pool.used === 0, whole, expression);
     _processTreeEntries.reset();
     const run = compileClosure(programOf(expression));
     for (const packet of [ip6, ether, multicast].flatMap(variants)) {
       assert.equal(run(packet), interpret(programOf(expression), packet), expression);
     }
     _processTreeEntries.reset();
+  }
+});
+
+Deno.test("pairs of each kind agree with interpret() at every cut, either sense", () => {
+  const ip6 = ip6Packet();
+  const ether = ip6.slice();
+  ether.set([0xa, 0xb, 0xc, 0xd, 0xe, 0xf], 0);
+  const source = ip6.slice();
+  source[41] = 0x77;
+  for (
+    const [expression, kind] of [
+      ["ip6 net 2001:db8::/56 and udp", "testPair"],
+      ["not ip6 net 2001:db8::/40 and udp", "testPair"],
+      ["ip6 net 2001:db8::/64 and udp", "equalWords"],
+      ["not ip6 net 2001:db8::/64 and udp", "equalWords"],
+      ["ether host 0a:0b:0c:0d:0e:0f or ip multicast", "equalPair"],
+      ["not ether host 0a:0b:0c:0d:0e:0f and udp", "equalPair"],
+    ]
+  ) {
+    const lowered = loweredOf(programOf(expression));
+    const kinds = [..._testRuns(lowered).heads.values()].map((run) => _pairKind(run.tests));
+    assert.ok(kinds.includes(kind as ReturnType<typeof _pairKind>), `${expression}: ${kinds}`);
+    agree(programOf(expression), [ip6, ether, source].flatMap(variants), expression);
   }
 });
 
@@ -276,6 +313,6 @@ Deno.test("a pair whose tests go on either way, loads forwards, passes on A as t
     [..._testRuns(loweredOf(program)).heads.values()].map((run) => run.blocks.length),
     [2],
   );
-  assert.equal(_closureTree(loweredOf(program))?.root.name, "testPair");
+  assert.equal(_closureTree(loweredOf(program))?.root.name, "equalWords");
   agree(program, [ip6, other].flatMap(variants), "a pair");
 });

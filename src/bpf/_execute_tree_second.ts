@@ -1,6 +1,6 @@
 /**
- * Second (and for `equal1`, `equal2`, `testA` third) copies of the closure trees'
- * test literals (private): the same
+ * Second (and for `equal1`, `equal2`, `testA` third; for `testRun` third and fourth, for
+ * `equalPair` third) copies of the closure trees' test literals (private): the same
  * nodes as `_execute_tree.ts`'s `equal1` … `rangeX2`, written out again, for a
  * node whose path from the root already holds a node of the same literal
  * (`tcp port 80`'s two `[x + k] == 80` tests, `host`'s two address tests,
@@ -288,6 +288,62 @@ export function _testRun4(R: Int32Array, t: _TreeNode, f: _TreeNode): _TreeNode 
         passed = false;
         break;
       }
+    }
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/** The second `equalPair` (`ether host X`: the source's pair, then the destination's). */
+export function _equalPair2(
+  k1: number,
+  v1: number,
+  o1: boolean,
+  k2: number,
+  v2: number,
+  o2: boolean,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function equalPair(P, B, LE): number {
+    let i = B + k1;
+    if (i + 4 > LE) return 0;
+    let a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    let passed = (a === v1) === o1;
+    if (passed) {
+      i = B + k2;
+      if (i + 2 > LE) return 0;
+      a = (P[i] << 8) | P[i + 1];
+      passed = (a === v2) === o2;
+    }
+    return (passed ? t : (mark = 0, f))(P, B, LE, a);
+  };
+}
+
+/** The third `equalPair` (`ether host X`: the source's pair, then the destination's). */
+export function _equalPair3(
+  k1: number,
+  v1: number,
+  o1: boolean,
+  k2: number,
+  v2: number,
+  o2: boolean,
+  t: _TreeNode,
+  f: _TreeNode,
+): _TreeNode {
+  // deno-lint-ignore no-unused-vars -- only stored: see `_execute_tree.ts`
+  let mark = 0;
+  return function equalPair(P, B, LE): number {
+    let i = B + k1;
+    if (i + 4 > LE) return 0;
+    let a = (P[i] << 24) | (P[i + 1] << 16) | (P[i + 2] << 8) | P[i + 3];
+    let passed = (a === v1) === o1;
+    if (passed) {
+      i = B + k2;
+      if (i + 2 > LE) return 0;
+      a = (P[i] << 8) | P[i + 1];
+      passed = (a === v2) === o2;
     }
     return (passed ? t : (mark = 0, f))(P, B, LE, a);
   };
