@@ -163,6 +163,11 @@ export interface _TreeLimits {
   /** The most call sites that see two callee literals, when there are steps. */
   conflicts: number;
   /**
+   * The most step nodes past `steps` where no step literal occurs more than twice on one path
+   * (any number of call sites that see two literals then); none: no more than `steps`.
+   */
+  stepsUnrepeated?: number;
+  /**
    * The most nodes and steps on all paths from the root, a shared block once per path; when
    * given, no literal may occur on a path more times than it has copies (none: no bounds).
    */
@@ -206,10 +211,22 @@ export const _MAX_TREE_STEPS = 6;
  */
 export const _MAX_TREE_CONFLICTS = 14;
 
+/**
+ * The most step nodes of a tree past {@linkcode _MAX_TREE_STEPS} in which no step literal occurs
+ * more than twice on one path (V8 inlines no literal into a copy of itself, so a third one on a
+ * path is a real call at least). Programs on the dispatch loop for their steps (`alu-chain`,
+ * `tax-txa`, `scratch`, `u32` and `expr-arith` programs of 7–40 steps) ran 0.2–0.6× as fast as
+ * trees from their own call site and from a shared one but for those with a step literal three
+ * or four times on a path (`ldx msh; ld [x + k]` runs: 1.2→1.7× libpcap) (bench/RESULTS.md,
+ * session 21, h21loop).
+ */
+export const _MAX_TREE_STEPS_UNREPEATED = 40;
+
 /** The limits of the closure strategy's trees (`compileClosure`). */
 export const _TREE_LIMITS: _TreeLimits = {
   steps: _MAX_TREE_STEPS,
   conflicts: _MAX_TREE_CONFLICTS,
+  stepsUnrepeated: _MAX_TREE_STEPS_UNREPEATED,
   inlined: _MAX_TREE_INLINED,
   joints: _processTreeJoints,
 };
@@ -310,9 +327,11 @@ function _prefixTree(lowered: _LoweredProgram, limits: _TreeLimits): _Tree | und
   if (limits.joints === undefined || limits.inlined === undefined) return undefined;
   const prefix = _prefixCuts(lowered, _JOINT_BUDGET);
   if (prefix === undefined) return undefined;
-  const unbounded = { ...limits, inlined: undefined, joints: undefined };
+  // Only within the steps of a tree: a prefix of a program past them restarted too often.
+  const strict = { ...limits, stepsUnrepeated: undefined };
+  const unbounded = { ...strict, inlined: undefined, joints: undefined };
   if (_builtTree(lowered, unbounded, undefined) === undefined) return undefined;
-  return _builtTree(lowered, limits, undefined, undefined, undefined, prefix);
+  return _builtTree(lowered, strict, undefined, undefined, undefined, prefix);
 }
 
 /** The tree of `lowered` cut into parts by joints, or undefined (see `_execute_tree_joints.ts`). */
@@ -361,6 +380,7 @@ export function _builtTree(
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
   const literals = new _LiteralsBelow(_nodeBlock.bind(null, lowered), overflow);
+  const stepLiterals = new _StepsBelow();
   const target = (to: number) => built.get(to)!;
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
@@ -370,25 +390,38 @@ export function _builtTree(
     if (prefix?.restarts.has(index)) {
       built.set(index, _restart(S));
       literals.cut(index);
+      stepLiterals.cut(index);
       continue;
     }
     const run = runs?.heads.get(index);
     const node = run === undefined
       ? _node(lowered, index, target, S, sites, literals, kinds)
       : _runNode(run, index, target, sites, literals, S, joints !== undefined);
+    const exit = blocks[index].exit;
+    const below = run !== undefined
+      ? [run.next, run.out]
+      : exit.kind === "test"
+      ? [exit.whenTrue, exit.whenFalse]
+      : exit.kind === "goto"
+      ? [exit.to]
+      : [];
+    stepLiterals.record(index, below, sites.names.splice(0));
     if (!joints?.has(index)) built.set(index, node);
     else {
       // A part of its own: its literals start again below the joint.
       built.set(index, limits.joints!.literal(jointsMade++)(node));
       literals.cut(index);
+      stepLiterals.cut(index);
     }
   }
   // A literal more times on a path than it has copies, or a step calling its own literal: V8
   // would not inline the rest (from their own call site, `ip and (ip[2:2] - 20) % 8 == 0`
   // 1.2–1.5× libpcap as a tree, `((ether[13:1] | 17739) << 3) >= 64` 2.0–2.4×: session 18).
   if (limits.inlined !== undefined && (literals.tooMany || sites.selfCalls > 0)) return undefined;
-  if (sites.steps > limits.steps) return undefined;
-  if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
+  if (sites.steps > limits.steps) {
+    const unrepeated = limits.stepsUnrepeated ?? 0;
+    if (sites.steps > unrepeated || stepLiterals.most > 2) return undefined;
+  } else if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
   // A prefix's entry checks the escape cell after each packet, as with registers.
   const restarts = prefix !== undefined;
   const registers = restarts || blocks.some(_readsRegisters);
@@ -617,6 +650,34 @@ class _LiteralsBelow {
       this.tooMany = true;
       const [t, f] = [exit.whenTrue, exit.whenFalse].map((block) => this.level(name, block));
       this.overflow?.add(this.nodeBlock(t >= f ? exit.whenTrue : exit.whenFalse));
+    }
+    this.#below.set(index, counts);
+  }
+}
+
+/** For each built block, the most times each step literal occurs on one path from it. */
+class _StepsBelow {
+  /** The most times one step literal occurs on one path. */
+  most = 0;
+  #below = new Map<number, ReadonlyMap<string, number>>();
+
+  /** Block `index` starts a part of its own (a joint): nothing below it counts above it. */
+  cut(index: number): void {
+    this.#below.set(index, new Map());
+  }
+
+  /** Records block `index`, whose step nodes have these names and which goes on to `below`. */
+  record(index: number, below: readonly number[], names: readonly string[]): void {
+    const counts = new Map<string, number>();
+    for (const block of below) {
+      for (const [name, count] of this.#below.get(block) ?? []) {
+        counts.set(name, Math.max(count, counts.get(name) ?? 0));
+      }
+    }
+    for (const name of names) {
+      const count = (counts.get(name) ?? 0) + 1;
+      counts.set(name, count);
+      this.most = Math.max(this.most, count);
     }
     this.#below.set(index, counts);
   }
