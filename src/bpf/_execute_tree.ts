@@ -163,8 +163,9 @@ export interface _TreeLimits {
   /** The most call sites that see two callee literals, when there are steps. */
   conflicts: number;
   /**
-   * The most step nodes past `steps` where no step literal occurs more than twice on one path
-   * (any number of call sites that see two literals then); none: no more than `steps`.
+   * The most step nodes past `steps` where no step literal occurs more than four times on one
+   * path, nor a header length or `[x + k]` load more than twice (any number of call sites that
+   * see two literals then); none: no more than `steps`.
    */
   stepsUnrepeated?: number;
   /**
@@ -213,12 +214,13 @@ export const _MAX_TREE_CONFLICTS = 14;
 
 /**
  * The most step nodes of a tree past {@linkcode _MAX_TREE_STEPS} in which no step literal occurs
- * more than twice on one path (V8 inlines no literal into a copy of itself, so a third one on a
- * path is a real call at least). Programs on the dispatch loop for their steps (`alu-chain`,
- * `tax-txa`, `scratch`, `u32` and `expr-arith` programs of 7–40 steps) ran 0.2–0.6× as fast as
- * trees from their own call site and from a shared one but for those with a step literal three
- * or four times on a path (`ldx msh; ld [x + k]` runs: 1.2→1.7× libpcap) (bench/RESULTS.md,
- * session 21, h21loop).
+ * more than four times on one path, and no `ldx msh` or `[x + k]` load's more than twice (V8
+ * inlines no literal into a copy of itself, so each further one on a path is a real call).
+ * Programs on the dispatch loop for their steps (`alu-chain`, `tax-txa`, `scratch`, `u32` and
+ * `expr-arith` programs of 7–40 steps) ran 0.1–0.7× as long as trees, from their own call site
+ * and from a shared one, but for those with a header length or an `[x + k]` load three times on
+ * a path (`ldx msh; ld [x + k]` runs: 1.2–1.4× libpcap through the loop, 1.3–2.1× as trees; copies
+ * of those literals did not help) (bench/RESULTS.md, session 21, h21loop).
  */
 export const _MAX_TREE_STEPS_UNREPEATED = 40;
 
@@ -420,7 +422,9 @@ export function _builtTree(
   if (limits.inlined !== undefined && (literals.tooMany || sites.selfCalls > 0)) return undefined;
   if (sites.steps > limits.steps) {
     const unrepeated = limits.stepsUnrepeated ?? 0;
-    if (sites.steps > unrepeated || stepLiterals.most > 2) return undefined;
+    if (sites.steps > unrepeated || stepLiterals.most > 4 || stepLiterals.mostIndexed > 2) {
+      return undefined;
+    }
   } else if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
   // A prefix's entry checks the escape cell after each packet, as with registers.
   const restarts = prefix !== undefined;
@@ -659,6 +663,8 @@ class _LiteralsBelow {
 class _StepsBelow {
   /** The most times one step literal occurs on one path. */
   most = 0;
+  /** The same for the literals of `ldx msh` and of loads at `x + k` (`headerX`, `fieldX`). */
+  mostIndexed = 0;
   #below = new Map<number, ReadonlyMap<string, number>>();
 
   /** Block `index` starts a part of its own (a joint): nothing below it counts above it. */
@@ -678,6 +684,9 @@ class _StepsBelow {
       const count = (counts.get(name) ?? 0) + 1;
       counts.set(name, count);
       this.most = Math.max(this.most, count);
+      if (name === "headerX" || name === "fieldX") {
+        this.mostIndexed = Math.max(this.mostIndexed, count);
+      }
     }
     this.#below.set(index, counts);
   }

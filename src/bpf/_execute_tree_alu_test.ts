@@ -307,7 +307,7 @@ Deno.test("two fields of one size in a row (the first of another literal) agree 
   }
 });
 
-Deno.test("past the steps bound: a tree while no step literal is three times on a path", () => {
+Deno.test("past the steps bound: a tree while no step literal repeats too often on a path", () => {
   const loweredOf = (source: string) =>
     _removeKnownTests(_lower(_optimizeProgram(assemble(source))));
   // Nine steps, two of them register copies (`st`, `ldx M[1]`): a tree, but not as a prefix's.
