@@ -10,7 +10,8 @@
  * few function literals, one per kind of test or step, and capture their
  * operands. Bounded: {@linkcode _MAX_TREE_BLOCKS} blocks,
  * {@linkcode _MAX_TREE_STEPS} step nodes, {@linkcode _MAX_TREE_CONFLICTS}
- * call sites that see two literals.
+ * call sites that see two literals (or up to {@linkcode _MAX_TREE_STEPS_UNREPEATED}
+ * step nodes where no step literal repeats often on a path).
  *
  * Why: the dispatch loop (`_execute.ts`) and any loop over a table of nodes
  * share one copy of each branch among all the operations, and cost 4–7 ns an
@@ -202,7 +203,8 @@ export const _MAX_TREE_INLINED = 11;
  * with `u32` matches, so the call sites inside those literals see several callee literals
  * and V8 makes them generic calls, about 8 ns each: unseen generator programs with 12–36
  * step nodes ran 1.2–2.1× slower as trees than through the dispatch loop, those with
- * 5 faster or the same (bench/RESULTS.md, session 15).
+ * 5 faster or the same (bench/RESULTS.md, session 15). Past it, a tree where no step
+ * literal repeats often on a path still pays off ({@linkcode _MAX_TREE_STEPS_UNREPEATED}).
  */
 export const _MAX_TREE_STEPS = 6;
 
