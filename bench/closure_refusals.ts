@@ -11,7 +11,8 @@
  * known-tests pass, and the path: `single`, `chain`, `tree` (inlined whole), `tree+Nj` (cut
  * into parts by N joints), `prefix` (its first tests as a tree, the rest restarting through the
  * dispatch loop), or `loop` with the reason: `backward`, `blocks>N`, `kind/steps/conflicts` (a
- * block no node covers, or too many steps or conflicting call sites), `joints>8` (a jointed tree
+ * block no node covers, or too many steps, step literals repeated on a path, or conflicting call
+ * sites), `joints>8` (a jointed tree
  * would need more joints; the count with copies' overflow), `joint pool empty`. With
  * `--ratios`, the output of `/work/notes/judge17.ts` on the same file (rows in order; its Nth
  * tree's column, default the first) adds each program's ratio to libpcap and a table by path and reason: programs,
@@ -94,7 +95,12 @@ function pathOf(program: Ins[]): { blocks: number; path: string } {
   if (blocks > (T._MAX_PREFIX_BLOCKS ?? T._MAX_JOINTED_BLOCKS)) {
     return { blocks, path: `loop: blocks>${T._MAX_PREFIX_BLOCKS ?? T._MAX_JOINTED_BLOCKS}` };
   }
-  const unbounded = { ...T._TREE_LIMITS, inlined: undefined, joints: undefined };
+  const unbounded = {
+    ...T._TREE_LIMITS,
+    stepsUnrepeated: undefined,
+    inlined: undefined,
+    joints: undefined,
+  };
   if (!T._builtTree(lowered, unbounded, undefined)) {
     return { blocks, path: "loop: kind/steps/conflicts" };
   }

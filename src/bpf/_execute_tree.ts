@@ -10,7 +10,8 @@
  * few function literals, one per kind of test or step, and capture their
  * operands. Bounded: {@linkcode _MAX_TREE_BLOCKS} blocks,
  * {@linkcode _MAX_TREE_STEPS} step nodes, {@linkcode _MAX_TREE_CONFLICTS}
- * call sites that see two literals.
+ * call sites that see two literals (or up to {@linkcode _MAX_TREE_STEPS_UNREPEATED}
+ * step nodes where no step literal repeats often on a path).
  *
  * Why: the dispatch loop (`_execute.ts`) and any loop over a table of nodes
  * share one copy of each branch among all the operations, and cost 4–7 ns an
@@ -169,6 +170,12 @@ export interface _TreeLimits {
   /** The most call sites that see two callee literals, when there are steps. */
   conflicts: number;
   /**
+   * The most step nodes past `steps` where no step literal occurs more than four times on one
+   * path, nor a header length or `[x + k]` load more than twice (any number of call sites that
+   * see two literals then); none: no more than `steps`.
+   */
+  stepsUnrepeated?: number;
+  /**
    * The most nodes and steps on all paths from the root, a shared block once per path; when
    * given, no literal may occur on a path more times than it has copies (none: no bounds).
    */
@@ -202,7 +209,8 @@ export const _MAX_TREE_INLINED = 11;
  * with `u32` matches, so the call sites inside those literals see several callee literals
  * and V8 makes them generic calls, about 8 ns each: unseen generator programs with 12–36
  * step nodes ran 1.2–2.1× slower as trees than through the dispatch loop, those with
- * 5 faster or the same (bench/RESULTS.md, session 15).
+ * 5 faster or the same (bench/RESULTS.md, session 15). Past it, a tree where no step
+ * literal repeats often on a path still pays off ({@linkcode _MAX_TREE_STEPS_UNREPEATED}).
  */
 export const _MAX_TREE_STEPS = 6;
 
@@ -212,10 +220,23 @@ export const _MAX_TREE_STEPS = 6;
  */
 export const _MAX_TREE_CONFLICTS = 14;
 
+/**
+ * The most step nodes of a tree past {@linkcode _MAX_TREE_STEPS} in which no step literal occurs
+ * more than four times on one path, and no `ldx msh` or `[x + k]` load's more than twice (V8
+ * inlines no literal into a copy of itself, so each further one on a path is a real call).
+ * Programs on the dispatch loop for their steps (`alu-chain`, `tax-txa`, `scratch`, `u32` and
+ * `expr-arith` programs of 7–40 steps) ran 0.1–0.7× as long as trees, from their own call site
+ * and from a shared one, but for those with a header length or an `[x + k]` load three times on
+ * a path (`ldx msh; ld [x + k]` runs: 1.2–1.4× libpcap through the loop, 1.3–2.1× as trees; copies
+ * of those literals did not help) (bench/RESULTS.md, session 21, h21loop).
+ */
+export const _MAX_TREE_STEPS_UNREPEATED = 40;
+
 /** The limits of the closure strategy's trees (`compileClosure`). */
 export const _TREE_LIMITS: _TreeLimits = {
   steps: _MAX_TREE_STEPS,
   conflicts: _MAX_TREE_CONFLICTS,
+  stepsUnrepeated: _MAX_TREE_STEPS_UNREPEATED,
   inlined: _MAX_TREE_INLINED,
   joints: _processTreeJoints,
 };
@@ -316,9 +337,11 @@ function _prefixTree(lowered: _LoweredProgram, limits: _TreeLimits): _Tree | und
   if (limits.joints === undefined || limits.inlined === undefined) return undefined;
   const prefix = _prefixCuts(lowered, _JOINT_BUDGET);
   if (prefix === undefined) return undefined;
-  const unbounded = { ...limits, inlined: undefined, joints: undefined };
+  // Only within the steps of a tree: a prefix of a program past them restarted too often.
+  const strict = { ...limits, stepsUnrepeated: undefined };
+  const unbounded = { ...strict, inlined: undefined, joints: undefined };
   if (_builtTree(lowered, unbounded, undefined) === undefined) return undefined;
-  return _builtTree(lowered, limits, undefined, undefined, undefined, prefix);
+  return _builtTree(lowered, strict, undefined, undefined, undefined, prefix);
 }
 
 /** The tree of `lowered` cut into parts by joints, or undefined (see `_execute_tree_joints.ts`). */
@@ -367,6 +390,7 @@ export function _builtTree(
   const S = new Int32Array(_TREE_STATE_LENGTH);
   const sites = new _CallSites();
   const literals = new _LiteralsBelow(_nodeBlock.bind(null, lowered), overflow);
+  const stepLiterals = new _StepsBelow();
   const target = (to: number) => built.get(to)!;
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
@@ -376,25 +400,40 @@ export function _builtTree(
     if (prefix?.restarts.has(index)) {
       built.set(index, _restart(S));
       literals.cut(index);
+      stepLiterals.cut(index);
       continue;
     }
     const run = runs?.heads.get(index);
     const node = run === undefined
       ? _node(lowered, index, target, S, sites, literals, kinds)
       : _runNode(run, index, target, sites, literals, S, joints !== undefined);
+    const exit = blocks[index].exit;
+    const below = run !== undefined
+      ? [run.next, run.out]
+      : exit.kind === "test"
+      ? [exit.whenTrue, exit.whenFalse]
+      : exit.kind === "goto"
+      ? [exit.to]
+      : [];
+    stepLiterals.record(index, below, sites.names.splice(0));
     if (!joints?.has(index)) built.set(index, node);
     else {
       // A part of its own: its literals start again below the joint.
       built.set(index, limits.joints!.literal(jointsMade++)(node));
       literals.cut(index);
+      stepLiterals.cut(index);
     }
   }
   // A literal more times on a path than it has copies, or a step calling its own literal: V8
   // would not inline the rest (from their own call site, `ip and (ip[2:2] - 20) % 8 == 0`
   // 1.2–1.5× libpcap as a tree, `((ether[13:1] | 17739) << 3) >= 64` 2.0–2.4×: session 18).
   if (limits.inlined !== undefined && (literals.tooMany || sites.selfCalls > 0)) return undefined;
-  if (sites.steps > limits.steps) return undefined;
-  if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
+  if (sites.steps > limits.steps) {
+    const unrepeated = limits.stepsUnrepeated ?? 0;
+    if (sites.steps > unrepeated || stepLiterals.most > 4 || stepLiterals.mostIndexed > 2) {
+      return undefined;
+    }
+  } else if (sites.steps > 0 && sites.conflicts > limits.conflicts) return undefined;
   // A prefix's entry checks the escape cell after each packet, as with registers.
   const restarts = prefix !== undefined;
   const registers = restarts || blocks.some(_readsRegisters);
@@ -640,6 +679,39 @@ class _LiteralsBelow {
       this.tooMany = true;
       const [t, f] = [exit.whenTrue, exit.whenFalse].map((block) => this.level(name, block));
       this.overflow?.add(this.nodeBlock(t >= f ? exit.whenTrue : exit.whenFalse));
+    }
+    this.#below.set(index, counts);
+  }
+}
+
+/** For each built block, the most times each step literal occurs on one path from it. */
+class _StepsBelow {
+  /** The most times one step literal occurs on one path. */
+  most = 0;
+  /** The same for the literals of `ldx msh` and of loads at `x + k` (`headerX`, `fieldX`). */
+  mostIndexed = 0;
+  #below = new Map<number, ReadonlyMap<string, number>>();
+
+  /** Block `index` starts a part of its own (a joint): nothing below it counts above it. */
+  cut(index: number): void {
+    this.#below.set(index, new Map());
+  }
+
+  /** Records block `index`, whose step nodes have these names and which goes on to `below`. */
+  record(index: number, below: readonly number[], names: readonly string[]): void {
+    const counts = new Map<string, number>();
+    for (const block of below) {
+      for (const [name, count] of this.#below.get(block) ?? []) {
+        counts.set(name, Math.max(count, counts.get(name) ?? 0));
+      }
+    }
+    for (const name of names) {
+      const count = (counts.get(name) ?? 0) + 1;
+      counts.set(name, count);
+      this.most = Math.max(this.most, count);
+      if (name === "headerX" || name === "fieldX") {
+        this.mostIndexed = Math.max(this.mostIndexed, count);
+      }
     }
     this.#below.set(index, counts);
   }

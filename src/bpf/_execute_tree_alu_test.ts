@@ -4,7 +4,8 @@ import { interpret } from "./interpret.ts";
 import { validate } from "./validate.ts";
 import { _lower } from "./_lower.ts";
 import { _removeKnownTests } from "./_known_tests.ts";
-import { _closureTree, _testTree, type _TreeLimits } from "./_execute_tree.ts";
+import { _closureTree, _testTree, _TREE_LIMITS, type _TreeLimits } from "./_execute_tree.ts";
+import { assemble } from "./assemble.ts";
 import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { _optimizeProgram } from "./_optimize_program.ts";
 import type { Instruction } from "./instruction.ts";
@@ -303,5 +304,30 @@ Deno.test("two fields of one size in a row (the first of another literal) agree 
         retA,
       ], frames);
     }
+  }
+});
+
+Deno.test("past the steps bound: a tree while no step literal repeats too often on a path", () => {
+  const loweredOf = (source: string) =>
+    _removeKnownTests(_lower(_optimizeProgram(assemble(source))));
+  // Nine steps, two of them register copies (`st`, `ldx M[1]`): a tree, but not as a prefix's.
+  const distinct = "ldb [14]\ntax\nld [20]\nxor x\nst M[1]\nmul #3\nor #5\nldx M[1]\nlsh #2\n" +
+    "sub x\njgt #100, yes, no\nyes: ret #1\nno: ret #0";
+  assert.ok(_closureTree(loweredOf(distinct), _TREE_LIMITS) !== undefined);
+  const strict = { ..._TREE_LIMITS, stepsUnrepeated: undefined };
+  assert.equal(_closureTree(loweredOf(distinct), strict), undefined);
+  // Three header lengths, each before a load at x + k: the dispatch loop.
+  const headers = "ldxb 4*([14]&0xf)\nld [x + 16]\nst M[0]\nldxb 4*([18]&0xf)\nld [x + 20]\n" +
+    "st M[1]\nldxb 4*([22]&0xf)\nld [x + 24]\ntax\nld M[0]\nadd x\ntax\nld M[1]\nadd x\n" +
+    "jgt #100, yes, no\nyes: ret #1\nno: ret #0";
+  assert.equal(_closureTree(loweredOf(headers), _TREE_LIMITS), undefined);
+  const frames = packets(_prng(0xa7)).concat(
+    Array.from({ length: 64 }, (_, n) => Uint8Array.from({ length: n + 20 }, (_, i) => i * 29 + n)),
+  );
+  for (const source of [distinct, headers]) {
+    const program = assemble(source);
+    _processTreeEntries.reset();
+    const run = compileClosure(program);
+    for (const packet of frames) assert.equal(run(packet), interpret(program, packet), source);
   }
 });

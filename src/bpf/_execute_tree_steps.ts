@@ -85,6 +85,7 @@ export function _stepNodes(
       at--;
     }
     sites.link(node, after);
+    sites.names.push(node.name);
     sites.steps++;
     if (node.name === after.name) sites.selfCalls++;
   }
@@ -108,6 +109,8 @@ export class _CallSites {
    * never inlines a literal into itself, so each such call stays a real one, from any caller.
    */
   selfCalls = 0;
+  /** The names of the step nodes made since the tree last took them (a block's). */
+  names: string[] = [];
   #callee = new Map<string, string>();
 
   /** Records that `node`'s call sites (in order) call `callees`. */

@@ -10,7 +10,9 @@
  * whenever the removed one would have, returning the same 0; what runs in
  * between can only end the run returning 0 too); an `[x + k]` load likewise
  * when X is a header length (`ldx msh`) and a later load covers it whatever
- * that length.
+ * that length. A load nothing reads also goes when an earlier load of its
+ * straight run (no jump target between them), kept, checked at least its
+ * bytes: that one passed, so this one would.
  *
  * @module
  */
@@ -61,6 +63,7 @@ const _SMALL_OFFSET = 0x7fff0000;
 export function _removeDeadCode(nodes: _Nodes, xAt: Float64Array): void {
   const n = nodes.length;
   const liveIn = new Int32Array(n + 1);
+  const unread = new Uint8Array(n); // 1: the node's assignment is read on no path
   let coverEnd = -1; // the largest [k] load end checked later in this straight run
   const indexedEnds = new Map<number, number>(); // the same for [x + k] loads, by X's value
   for (let i = n - 1; i >= 0; i--) {
@@ -100,6 +103,50 @@ export function _removeDeadCode(nodes: _Nodes, xAt: Float64Array): void {
       nodes[i] = null;
       liveIn[i] = out;
     } else liveIn[i] = (out & ~defines) | uses;
+    unread[i] = (defines & out) === 0 ? 1 : 0;
+  }
+  _removeCoveredLoads(nodes, xAt, unread);
+}
+
+/**
+ * Removes the loads whose value nothing reads (`unread`) and whose bytes an earlier load of the
+ * same straight run, kept, checked already (on the same X for `[x + k]`): it passed, so they
+ * pass. No jump target lies between them, so every path to the removed load ran the earlier one.
+ */
+function _removeCoveredLoads(nodes: _Nodes, xAt: Float64Array, unread: Uint8Array): void {
+  const n = nodes.length;
+  const target = new Uint8Array(n + 1);
+  for (const node of nodes) {
+    if (node === null || (node.code & 0x07) !== BPF_JMP) continue;
+    target[node.t] = 1;
+    if (_isConditional(node.code)) target[node.f] = 1;
+  }
+  let coverEnd = -1; // the largest [k] load end checked earlier in this straight run
+  const indexedEnds = new Map<number, number>(); // the same for [x + k] loads, by X's value
+  for (let i = 0; i < n; i++) {
+    const node = nodes[i];
+    if (target[i] === 1) {
+      coverEnd = -1;
+      indexedEnds.clear();
+    }
+    if (node === null) continue;
+    const kind = node.code & 0x07;
+    if (kind === BPF_JMP || kind === BPF_RET) {
+      coverEnd = -1;
+      indexedEnds.clear();
+      continue;
+    }
+    const end = _absoluteLoadEnd(node);
+    const indexed = _indexedLoadEnd(node, xAt[i]);
+    if (end < 0 && indexed < 0) continue;
+    const covered = (end >= 0 && coverEnd >= end) ||
+      (indexed >= 0 && ((indexedEnds.get(xAt[i]) ?? -1) >= indexed || coverEnd >= 60 + indexed));
+    if (unread[i] === 1 && covered) {
+      nodes[i] = null;
+      continue;
+    }
+    if (end > coverEnd) coverEnd = end;
+    if (indexed > (indexedEnds.get(xAt[i]) ?? -1)) indexedEnds.set(xAt[i], indexed);
   }
 }
 

@@ -7,7 +7,8 @@
  * libpcap's optimizer does for the expressions it compiles but for any
  * program: constants propagated and folded (`_optimize_constants.ts`),
  * jumps threaded and ALU runs merged (`_optimize_flow.ts`), dead code and
- * unreachable instructions removed (`_optimize_dead_code.ts`). Every pass is
+ * unreachable instructions removed (`_optimize_dead_code.ts`); a program
+ * whose every `ret` is `ret #0` is `ret #0`. Every pass is
  * one linear walk (jumps only go forward); a program with a backward `ja`
  * (accepted with `allowBackwardJumps`) is returned as it is. Runs once per
  * compile, never per packet.
@@ -16,13 +17,18 @@
  */
 import type { Program } from "./instruction.ts";
 import { validate } from "./validate.ts";
+import { BPF_ABS, BPF_K, BPF_LD, BPF_RET } from "./opcodes.ts";
 import { _hasBackwardJump, _toNodes, _toProgram } from "./_optimize_nodes.ts";
 import { _foldConstants } from "./_optimize_constants.ts";
 import { _removeDeadCode } from "./_optimize_dead_code.ts";
 import { _mergeAluRuns, _threadJumps } from "./_optimize_flow.ts";
 
-/** Most rounds of the passes (a round's merges and removals open folds to the next); they stop when one changes nothing. */
-const _ROUNDS = 2;
+/**
+ * Most rounds of the passes (a round's merges and removals open folds to the next); they stop
+ * when one changes nothing. A removed load can leave the header length before it unread, so
+ * random programs (`ldx msh; ld [x + k]` runs) took four.
+ */
+const _ROUNDS = 4;
 
 /**
  * The passes on `program` (see the module), without the final check: for
@@ -30,6 +36,9 @@ const _ROUNDS = 2;
  */
 export function _optimizeUnchecked(program: Program): Program {
   if (program.length === 0 || _hasBackwardJump(program)) return program;
+  if (program.length > 1 && _returnsZero(program)) {
+    return [{ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 0 }];
+  }
   const nodes = _toNodes(program);
   let changed = false;
   for (let round = 0; round < _ROUNDS; round++) {
@@ -42,6 +51,19 @@ export function _optimizeUnchecked(program: Program): Program {
     changed = true;
   }
   return changed ? _toProgram(nodes) : program;
+}
+
+/**
+ * Whether every `ret` of `program` is `ret #0` and no load may end it returning A (an
+ * ancillary or negative-offset `[k]` load): then it returns 0 on every packet, as every way
+ * out of a forward-only program is a `ret`, a failed load or a division by zero, all 0.
+ */
+function _returnsZero(program: Program): boolean {
+  return program.every(({ code, k }) =>
+    (code & 0x07) === BPF_RET
+      ? code === (BPF_RET | BPF_K) && k === 0
+      : !((code & 0x07) === BPF_LD && (code & 0xe0) === BPF_ABS && (k | 0) < 0)
+  );
 }
 
 /**

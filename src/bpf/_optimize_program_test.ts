@@ -149,6 +149,43 @@ Deno.test("dead code: unread assignments go, loads only when a later one checks 
   optimizesTo("ldx #0\nld len\ndiv x\nret #1", "ret #0");
 });
 
+Deno.test("dead code: an unread load goes when an earlier one of its straight run checked its bytes", () => {
+  optimizesTo("ldh [20]\nldb [14]\nld len\nret a", "ldh [20]\nld len\nret a");
+  optimizesTo(
+    "ldxb 4*([14]&0xf)\nldh [x + 20]\nldb [x + 19]\nld len\nret a",
+    "ldxb 4*([14]&0xf)\nldh [x + 20]\nld len\nret a",
+  );
+  // The same header length again: the same X, so its earlier load covers.
+  optimizesTo(
+    "ldxb 4*([14]&0xf)\nld [x + 20]\nldxb 4*([18]&0xf)\nldxb 4*([14]&0xf)\nldb [x + 19]\nld len\nret a",
+    "ldxb 4*([14]&0xf)\nld [x + 20]\nldxb 4*([18]&0xf)\nld len\nret a",
+  );
+  // A load on another header length: stays.
+  optimizesTo(
+    "ldxb 4*([14]&0xf)\nld [x + 20]\nldxb 4*([18]&0xf)\nldb [x + 19]\nld len\nret a",
+    "ldxb 4*([14]&0xf)\nld [x + 20]\nldxb 4*([18]&0xf)\nldb [x + 19]\nld len\nret a",
+  );
+  // A jump target between them: a path reaches the second load without the first.
+  optimizesTo(
+    "ld len\njgt #40, big, small\nbig: ldh [30]\nsmall: ldb [20]\nld len\nret a",
+    "ld len\njgt #40, big, small\nbig: ldh [30]\nsmall: ldb [20]\nld len\nret a",
+  );
+});
+
+Deno.test("a program whose every ret is ret #0 returns 0", () => {
+  optimizesTo(
+    "ldxb 4*([14]&0xf)\nldb [x + 19]\njgt #3, yes, no\nyes: ret #0\nno: ret #0",
+    "ret #0",
+  );
+  optimizesTo("ldx len\nld [2]\ndiv x\njset #1, yes, no\nyes: ret #0\nno: ret #0", "ret #0");
+  // An ancillary load may return A.
+  optimizesTo("ld #ifidx\nret #0", "ld #ifidx\nret #0");
+  optimizesTo(
+    "ldb [14]\njgt #3, yes, no\nyes: ret a\nno: ret #0",
+    "ldb [14]\njgt #3, yes, no\nyes: ret a\nno: ret #0",
+  );
+});
+
 Deno.test("a program with a backward ja is returned as it is", () => {
   const program = [
     { code: 0x00, jt: 0, jf: 0, k: 1 },
