@@ -85,6 +85,7 @@ import {
   _testRuns,
 } from "./_execute_tree_runs.ts";
 import { _isTestSet, _setNode, _withTestSets } from "./_execute_tree_sets.ts";
+import { _V8_INLINING_BUDGET } from "./_execute_tree_bytes.ts";
 import { _PART_SET_LITERALS, _SET_COPIES, _TREE_SET_LITERALS } from "./_execute_tree_set_nodes.ts";
 import { _jointBlocks, _processTreeJoints, _TreeJoints } from "./_execute_tree_joints.ts";
 import { type _PrefixCuts, _prefixCuts, _restart } from "./_execute_tree_prefix.ts";
@@ -161,6 +162,8 @@ export interface _Tree {
   registers: boolean;
   /** Whether the tree is a prefix whose restarts run the dispatch loop (`_execute_tree_prefix.ts`). */
   restarts?: boolean;
+  /** The bytes of node bytecode V8 inlines into the entry (`_TreeLimits.inlinedBytes`). */
+  bytes?: number;
 }
 
 /** Bounds on a tree with steps (tests lift them to run every kind of node). */
@@ -181,6 +184,12 @@ export interface _TreeLimits {
    */
   inlined?: number;
   /**
+   * The most bytes of node bytecode a tree inlined whole may hold, counted along every path
+   * from the root as `inlined` counts nodes (`_execute_tree_bytes.ts`; none: no bound); each
+   * part of a tree cut by joints may hold V8's whole budget (a joint inlines nothing first).
+   */
+  inlinedBytes?: number;
+  /**
    * Joint literals for trees past `inlined` (`_execute_tree_joints.ts`); none: such trees are
    * refused.
    */
@@ -200,8 +209,26 @@ export interface _TreeLimits {
  * targets of every node until the budget runs out, so the whole count is what must fit: at 24,
  * trees of 12–21 such nodes ran 0.88–1.19× libpcap (`not dst port 5432` 1.16×, 0.49× with a
  * budget of 5000); at 11, cut by joints, 0.68–0.85× (bench/RESULTS.md, session 19, h19hyb).
+ * The nodes' literals differ a lot in size (3 to 354 bytes): {@linkcode _MAX_TREE_BYTES}
+ * bounds their bytecode too.
  */
 export const _MAX_TREE_INLINED = 11;
+
+/**
+ * The most bytes of node bytecode a tree inlined whole may hold, summed along every path from
+ * the root as {@linkcode _MAX_TREE_INLINED} counts nodes (`_execute_tree_bytes.ts`); past it the
+ * tree is cut by joints, a part past V8's whole budget (920) a joint more. A tree within
+ * {@linkcode _MAX_TREE_INLINED} nodes may be past it: `ip6 host 2001:db8::1 or ether host X`
+ * (1361 bytes: two runs of four tests of 295 bytes, four pairs of 168 on its paths) ran
+ * 1.61–1.62× libpcap whole from a shared helper, 1.14× cut; `ip6 host X and port 443` (1157)
+ * 1.03–1.37× whole, 0.90–0.91× cut. V8's budget less the entry body (920 − 143 = 777) also cut
+ * trees that ran faster whole (`port 53 or port 123`, 1000 bytes: 0.48–0.49× whole, 0.57–0.58×
+ * cut; `tcp port 80 or tcp port 443`, 958: 0.50–0.51× against 0.63–0.65×): the sum counts every
+ * path as if all ran, and V8 spends its budget on the most frequent calls first and none on
+ * calls below its least frequency, so cold paths past the budget cost little. Hence 1024,
+ * between the two sets (bench/RESULTS.md, session 21, h21budget).
+ */
+export const _MAX_TREE_BYTES = 1024;
 
 /**
  * The most step nodes (ALU, scratch, moves, field loads: `_execute_tree_steps.ts`) a tree
@@ -238,6 +265,7 @@ export const _TREE_LIMITS: _TreeLimits = {
   conflicts: _MAX_TREE_CONFLICTS,
   stepsUnrepeated: _MAX_TREE_STEPS_UNREPEATED,
   inlined: _MAX_TREE_INLINED,
+  inlinedBytes: _MAX_TREE_BYTES,
   joints: _processTreeJoints,
 };
 
@@ -339,7 +367,7 @@ function _prefixTree(lowered: _LoweredProgram, limits: _TreeLimits): _Tree | und
   if (prefix === undefined) return undefined;
   // Only within the steps of a tree: a prefix of a program past them restarted too often.
   const strict = { ...limits, stepsUnrepeated: undefined };
-  const unbounded = { ...strict, inlined: undefined, joints: undefined };
+  const unbounded = { ...strict, inlined: undefined, inlinedBytes: undefined, joints: undefined };
   if (_builtTree(lowered, unbounded, undefined) === undefined) return undefined;
   return _builtTree(lowered, strict, undefined, undefined, undefined, prefix);
 }
@@ -392,6 +420,8 @@ export function _builtTree(
   const literals = new _LiteralsBelow(_nodeBlock.bind(null, lowered), overflow);
   const stepLiterals = new _StepsBelow();
   const target = (to: number) => built.get(to)!;
+  // The first node of each part below a joint, by the joint's block (`inlinedBytes`).
+  const parts = new Map<number, _TreeNode>();
   // Blocks only jump forwards, so building from the last block up finds each target built.
   for (let index = blocks.length - 1; index >= 0; index--) {
     if (runs?.absorbed.has(index)) continue;
@@ -419,7 +449,11 @@ export function _builtTree(
     if (!joints?.has(index)) built.set(index, node);
     else {
       // A part of its own: its literals start again below the joint.
-      built.set(index, limits.joints!.literal(jointsMade++)(node));
+      const joint = limits.joints!.literal(jointsMade++)(node);
+      // A joint stays a call: nothing below it counts against its caller's budget.
+      sites.leaf(joint, 0);
+      built.set(index, joint);
+      parts.set(index, node);
       literals.cut(index);
       stepLiterals.cut(index);
     }
@@ -428,6 +462,22 @@ export function _builtTree(
   // would not inline the rest (from their own call site, `ip and (ip[2:2] - 20) % 8 == 0`
   // 1.2–1.5× libpcap as a tree, `((ether[13:1] | 17739) << 3) >= 64` 2.0–2.4×: session 18).
   if (limits.inlined !== undefined && (literals.tooMany || sites.selfCalls > 0)) return undefined;
+  // Past V8's budget of inlined bytecode: refused whole; cut, a joint more in each part past it
+  // (below its first node, on the side that holds more).
+  const bytes = limits.inlinedBytes;
+  if (bytes !== undefined && prefix === undefined) {
+    if (whole && sites.bytes(built.get(0)!) > bytes) return undefined;
+    const over = [...parts].filter(([, node]) => sites.bytes(node) > _V8_INLINING_BUDGET);
+    if (!whole && sites.bytes(built.get(0)!) > bytes) over.push([0, built.get(0)!]);
+    if (over.length > 0) {
+      for (const [index] of over) {
+        const below = _nodeTargets(lowered, index, runs).filter((to) => !joints?.has(to));
+        const most = below.sort((a, b) => sites.bytes(built.get(b)!) - sites.bytes(built.get(a)!));
+        if (most.length > 0) overflow?.add(most[0]);
+      }
+      return undefined;
+    }
+  }
   if (sites.steps > limits.steps) {
     const unrepeated = limits.stepsUnrepeated ?? 0;
     if (sites.steps > unrepeated || stepLiterals.most > 4 || stepLiterals.mostIndexed > 2) {
@@ -437,7 +487,7 @@ export function _builtTree(
   // A prefix's entry checks the escape cell after each packet, as with registers.
   const restarts = prefix !== undefined;
   const registers = restarts || blocks.some(_readsRegisters);
-  return { root: built.get(0)!, state: S, registers, restarts };
+  return { root: built.get(0)!, state: S, registers, restarts, bytes: sites.bytes(built.get(0)!) };
 }
 
 /** The test nodes and steps on all paths from block 0 (see {@linkcode _MAX_TREE_INLINED}). */
@@ -455,6 +505,18 @@ export function _inlinedNodes({ blocks }: _LoweredProgram, runs?: _TestRuns): nu
     }
   }
   return below[0] ?? 0;
+}
+
+/** The blocks of the nodes block `index`'s node calls (a goto's target stands for it). */
+function _nodeTargets(lowered: _LoweredProgram, index: number, runs?: _TestRuns): number[] {
+  const run = runs?.heads.get(index);
+  const exit = lowered.blocks[_nodeBlock(lowered, index)].exit;
+  const targets = run !== undefined
+    ? [run.next, run.out]
+    : exit.kind === "test"
+    ? [exit.whenTrue, exit.whenFalse]
+    : [];
+  return targets.map((to) => _nodeBlock(lowered, to));
 }
 
 /** The block whose node block `index`'s is: itself, or a goto's target. */

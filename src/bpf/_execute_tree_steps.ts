@@ -20,6 +20,7 @@
  */
 import type { _Alu, _Step } from "./_lower.ts";
 import { _readBigEndian } from "./_packet_access.ts";
+import { _literalBytes } from "./_execute_tree_bytes.ts";
 import {
   BPF_ADD,
   BPF_AND,
@@ -112,9 +113,27 @@ export class _CallSites {
   /** The names of the step nodes made since the tree last took them (a block's). */
   names: string[] = [];
   #callee = new Map<string, string>();
+  #bytes = new WeakMap<_TreeNode, number>();
+
+  /**
+   * The bytecode V8 inlines for `node` and every node below it, a node counted once per
+   * caller (`_execute_tree_bytes.ts`): a node never linked is a leaf, its own literal.
+   */
+  bytes(node: _TreeNode): number {
+    return this.#bytes.get(node) ?? _literalBytes(node.name);
+  }
+
+  /** Records that V8 inlines `bytes` of bytecode for `node`, which calls nothing it inlines. */
+  leaf(node: _TreeNode, bytes: number): void {
+    this.#bytes.set(node, bytes);
+  }
 
   /** Records that `node`'s call sites (in order) call `callees`. */
   link(node: _TreeNode, ...callees: _TreeNode[]): void {
+    this.#bytes.set(
+      node,
+      callees.reduce((sum, callee) => sum + this.bytes(callee), _literalBytes(node.name)),
+    );
     callees.forEach((callee, position) => {
       const site = `${node.name}/${position}`;
       const seen = this.#callee.get(site);

@@ -9,6 +9,7 @@ import {
   _closureTree,
   _inlinedNodes,
   _MAX_TREE_BLOCKS,
+  _MAX_TREE_BYTES,
   _MAX_TREE_INLINED,
   _MAX_TREE_STEPS,
   _testTree,
@@ -16,6 +17,11 @@ import {
   type _TreeLimits,
 } from "./_execute_tree.ts";
 import { _TreeJoints } from "./_execute_tree_joints.ts";
+import { _LITERAL_BYTES } from "./_execute_tree_bytes.ts";
+import { _testRuns } from "./_execute_tree_runs.ts";
+import { _withTestSets } from "./_execute_tree_sets.ts";
+import { _optimizeProgram } from "./_optimize_program.ts";
+import { _chainAsTests } from "./_chain_pieces.ts";
 import { _processTreeEntries } from "./_execute_tree_entries.ts";
 import { compileFilter } from "../filter/mod.ts";
 import type { Instruction } from "./instruction.ts";
@@ -421,6 +427,63 @@ Deno.test("a tree counts its nodes on every path from the root, and past the bou
   // Cut into parts by joints instead (`_execute_tree_joints.ts`).
   assert.equal(isTree(over, { ..._TREE_LIMITS, joints: new _TreeJoints() }), true);
   assert.equal(isTree(compileFilter("tcp port 80", { linkType: 1 })), true);
+});
+
+Deno.test("a tree sums its node literals' bytecode on every path, and past V8's budget is cut by joints", () => {
+  const B = _LITERAL_BYTES;
+  const loweredOf = (expression: string) =>
+    _chainAsTests(
+      _removeKnownTests(_lower(_optimizeProgram(compileFilter(expression, { linkType: 1 })))),
+    );
+  // The bytes of `expression`'s tree inlined whole, its runs of tests as nodes (no byte bound).
+  const bytes = (expression: string) => {
+    const lowered = loweredOf(expression);
+    const runs = _withTestSets(lowered, _testRuns(lowered));
+    const limits = { ..._TREE_LIMITS, inlinedBytes: undefined, joints: undefined };
+    return _builtTree(lowered, limits, runs)?.bytes;
+  };
+  // One run of four tests (`ether src A and ether dst B`), then two returns.
+  assert.equal(bytes("ether src 00:50:56:aa:bb:cc and ether dst 00:0c:29:11:22:33"), B.testRun + 6);
+  // `ether broadcast or ether host X`: three equality pairs in a chain, four returns.
+  assert.equal(bytes("ether broadcast or ether host 00:50:56:aa:bb:cc"), 3 * B.equalPair + 12);
+  // Tests on A, each going on to the next or skipping it: a shared node counts once per caller.
+  const chain = (tests: number) => [
+    op(BPF_LD | BPF_B | BPF_ABS, 0),
+    ...Array.from({ length: tests }, (_, i) => op(BPF_JMP | BPF_JGT | BPF_K, i, 0, 1)),
+    op(BPF_RET | BPF_K, 1),
+    op(BPF_RET | BPF_K, 0),
+  ];
+  const UNCOPIED = { steps: Infinity, conflicts: Infinity, inlinedBytes: undefined };
+  for (let tests = 3; tests < 8; tests++) {
+    const lowered = _removeKnownTests(_lower(chain(tests)));
+    // As many copies of each node as _inlinedNodes counts, one return below each end: the first
+    // test loads its byte (`range1`), the others test A (`testA`).
+    const nodes = _inlinedNodes(lowered);
+    assert.equal(
+      _closureTree(lowered, UNCOPIED)!.bytes,
+      B.range1 + (nodes - 1) * B.testA + (nodes + 1) * B.returns,
+      `${tests} tests`,
+    );
+  }
+  // `ip6 host X or ether host Y`: seven nodes, within _MAX_TREE_INLINED, but two runs of four
+  // words (`testRun`) and four pairs on its paths: past the bytes, so cut by joints.
+  const both = "ip6 host 2001:db8::1 or ether host 00:50:56:aa:bb:cc";
+  const lowered = loweredOf(both);
+  assert.ok(_inlinedNodes(lowered, _testRuns(lowered)) <= _MAX_TREE_INLINED);
+  assert.ok(bytes(both)! > _MAX_TREE_BYTES, `${bytes(both)} bytes`);
+  assert.equal(_closureTree(lowered, WHOLE), undefined);
+  const joints = new _TreeJoints();
+  const cut = _closureTree(lowered, { ..._TREE_LIMITS, joints });
+  assert.ok(cut !== undefined && joints.used > 0);
+  // Under the bound: whole, no joint.
+  for (
+    const expression of ["port 53 or port 123", "ether broadcast or ether host 00:50:56:aa:bb:cc"]
+  ) {
+    assert.ok(bytes(expression)! <= _MAX_TREE_BYTES, expression);
+    const pool = new _TreeJoints();
+    assert.ok(_closureTree(loweredOf(expression), { ..._TREE_LIMITS, joints: pool }), expression);
+    assert.equal(pool.used, 0, expression);
+  }
 });
 
 Deno.test("a tree holds no literal more times on a path than it has copies, else keeps the dispatch loop", () => {
