@@ -17,6 +17,8 @@
  *   windows (`SKF_NET_OFF`, `SKF_LL_OFF`, ancillary) and huge offsets, loads
  *   past the end midway, scratch cells (unset ones read 0), `tax`/`txa`,
  *   `len`, with tests on A or X between them that jump forward;
+ * - `covered loads`: straight runs of `[k]`, `[x + k]` (X a header length)
+ *   and `ldx msh` loads that nothing reads, ends 60 bytes apart (± 1);
  * - `long jumps`: 100–700 instructions of small blocks (steps, then a test
  *   or `ja`) whose jumps reach up to 255 (`ja` much further) forward.
  *
@@ -311,7 +313,19 @@ function otherStepOf(random: _Random, frame: Uint8Array): Item[] {
     case 10:
       return [{
         code: LD_ABS[random.pick([1, 2, 4])],
-        k: random.pick([SKF_NET + random.int(30), SKF_LL + random.int(20)]) >>> 0,
+        k: random.pick([
+          SKF_NET + random.int(30),
+          SKF_LL + random.int(20),
+          // ancillary: protocol, ifindex and hatype (no device: the program ends returning A),
+          // xor_x, VLAN tag, present
+          SKF_AD,
+          SKF_AD + 8,
+          SKF_AD + 8,
+          SKF_AD + 28,
+          SKF_AD + 40,
+          SKF_AD + 44,
+          SKF_AD + 48,
+        ]) >>> 0,
       }];
     default:
       return [{ code: LD_IND[random.pick([1, 2, 4])], k: random.int(64) }];
@@ -380,6 +394,14 @@ function aluSteps(random: _Random): _S21Draft {
     { code: RET_A, label: "r2" },
     { code: RET_K, k: 0, label: "r3" },
   );
+  // At times every return is `ret #0`: the program returns 0 but where an ancillary load that
+  // needs a device ends it returning A.
+  if (random.chance(0.15)) {
+    for (const item of items) if ((item.code & 7) === 6) Object.assign(item, { code: RET_K, k: 0 });
+    for (let i = items.length - 4; i >= 0; i--) {
+      if (items[i].code === TXA && items[i + 1].code === RET_K) items.splice(i, 1);
+    }
+  }
   return { items, frame };
 }
 
@@ -440,17 +462,66 @@ function longJumps(random: _Random): { program: Instruction[]; frame: Uint8Array
   return { program, frame };
 }
 
+/**
+ * Straight runs of loads most of which nothing reads (A loaded again before any use), with X a
+ * header length (`ldx msh` at a byte whose nibble is 0, 5 or 15) or from `tax`: `[k]` loads,
+ * `[x + k]` ones whose end lies 60 bytes (± 1) before a `[k]` load's, `ldx msh` again, a jump
+ * target among them at times; the frame cut at or one byte before a load's end at times.
+ */
+function coveredLoads(random: _Random): _S21Draft {
+  const frame = frameOf(random);
+  const at = random.pick([14, 14, 18, 0]);
+  if (at < frame.length) frame[at] = (frame[at] & 0xf0) | random.pick([15, 15, 5, 0, 6]);
+  const items: Item[] = [{ code: LDX_MSH, k: at }];
+  const ends: number[] = [];
+  const n = 2 + random.int(8);
+  for (let i = 0; i < n; i++) {
+    const size = random.pick([1, 2, 4]);
+    const r = random.int(8);
+    if (r < 3 || ends.length === 0) {
+      const k = random.pick([20, 23, 26, 34, 60, 74, 78, 80, random.int(frame.length + 4)]);
+      items.push({ code: LD_ABS[size], k });
+      ends.push(k + size);
+    } else if (r < 6) {
+      // An `[x + k]` load ending 60 bytes (or 59, 61) before an earlier or later `[k]` end.
+      const end = random.pick(ends) - random.pick([60, 60, 59, 61, 0, 4]);
+      items.push({ code: LD_IND[size], k: Math.max(0, end - size) });
+    } else if (r < 7) {
+      items.push(
+        random.pick<Item>([{ code: LDX_MSH, k: random.pick([at, 14, 18]) }, { code: TAX }]),
+      );
+    } else {
+      // A test whose one target is the next load (a jump target between the loads).
+      items.push({ code: random.pick([JEQ, JGT, JSET]), k: random.pick([0, 5, 0x45]), f: "rej" });
+    }
+  }
+  if (random.chance(0.3)) items.push({ code: random.pick([LD_LEN, LD_IMM]), k: 7 });
+  items.push({ code: RET_A }, { code: RET_K, k: 0, label: "rej" });
+  if (random.chance(0.5)) {
+    const end = random.pick(ends) + random.pick([0, -1, 60, 59, -60]);
+    if (end >= 0 && end < frame.length) return { items, frame: frame.slice(0, end) };
+  }
+  return { items, frame };
+}
+
 /** The kinds, by name. */
 export const _S21_KINDS = {
   "pairs": pairs,
   "alu steps": aluSteps,
+  "covered loads": coveredLoads,
 } as const;
 
 /** A kind's name (`long jumps` is drawn as instructions). */
 export type _S21Kind = keyof typeof _S21_KINDS | "long jumps";
 
 /** Every kind. */
-export const _S21_KIND_NAMES: readonly _S21Kind[] = ["pairs", "pairs", "alu steps", "long jumps"];
+export const _S21_KIND_NAMES: readonly _S21Kind[] = [
+  "pairs",
+  "pairs",
+  "alu steps",
+  "long jumps",
+  "covered loads",
+];
 
 /**
  * A program of `kind` and its frame; the program is undefined when a jump

@@ -2,7 +2,8 @@
  * Session 21's closure shapes (tests/_closure_s21_programs.ts: runs and
  * pairs of tests on adjacent bytes, several on a path, with `[x + k]` and
  * step parts below them; long ALU chains with edge operands on K and X;
- * long forward-jump programs) against the reference interpreter: 5,000
+ * long forward-jump programs; straight runs of loads nothing reads, on a
+ * header length) against the reference interpreter: 5,000
  * programs in one process (past the first 400, the process's tree entries
  * and joints are handed out again every 200 programs), each on its frame and
  * on packets steered down its paths (tests/_steered_packets.ts), every way
