@@ -63,7 +63,7 @@ const pathOf = await (async () => {
           : pool.used > 0
           ? "tree (jointed)"
           : "tree";
-        return `${how}${pairs > 0 ? ` pairs ${Math.min(pairs, 3)}` : runs > 0 ? " runs" : ""}`;
+        return `${how}${pairs > 0 ? ` pairs ${Math.min(pairs, 5)}` : runs > 0 ? " runs" : ""}`;
       } catch (e) {
         return `? ${String(e).slice(0, 40)}`;
       }

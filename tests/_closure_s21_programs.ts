@@ -11,6 +11,8 @@
  *   same test again further down (known outcomes), at the frame's last bytes
  *   or past its end, with parts on `[x + k]` (X from `msh`, or huge), steps
  *   (`add`, a cell, `tax`) or a test on X below them;
+ * - `ether pairs`: `ether host A or ether host B …`, `ether broadcast`, `ip6 net X/64`: 2
+ *   to 14 equality pairs on a path, either sense;
  * - `alu steps`: long chains of every ALU operation on K and on X (X at 0,
  *   1, 31, 32, 33, 2^31, 2^32 − 1: `div`/`mod` by 0 end the program with 0,
  *   shifts by X use its low 5 bits), `neg`, `msh`, `[x + k]` at negative
@@ -504,11 +506,105 @@ function coveredLoads(random: _Random): _S21Draft {
   return { items, frame };
 }
 
+/**
+ * `ether host A or ether host B …` (each the source's pair, word at 8 then half-word at 6, then
+ * the destination's at 2 and 0), `ether broadcast`, `ether src A and ether dst B`, and `ip6 net
+ * X/64` (two adjacent words): 2 to 14 equality pairs on a path, each test's sense drawn alone;
+ * the frame holds one of the addresses, one bit off in either part, or is cut inside them.
+ */
+function etherPairs(random: _Random): _S21Draft {
+  const frame = frameOf(random);
+  const macs = Array.from({ length: 1 + random.int(4) }, () =>
+    random.pick([
+      [0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+      [0x00, 0x1b, 0x21, 0x3a, 0x4b, 0x5c],
+      [0x01, 0x00, 0x5e, 0x00, 0x00, 0x01],
+      [0x80, 0, 0, 0, 0, 1],
+      Array.from({ length: 6 }, () => random.int(256)),
+    ]));
+  const items: Item[] = [];
+  const alternatives = 1 + random.int(random.chance(0.5) ? 7 : 3);
+  const conjunction = random.chance(0.25);
+  let pair = 0;
+  // The word first, then the half-word before it (tcpdump's), or after it (either way a pair).
+  const after = random.chance(0.35);
+  // Where each pair's second load starts: the frame is cut inside one at times.
+  const seconds: number[] = [];
+  const pairOf = (offset: number, words: number[], size: number, pass: string, fail: string) => {
+    const label = `p${pair++}`;
+    const positive = [random.chance(0.8), random.chance(0.8)];
+    const second = `${label}b`;
+    const firstAt = offset + (size === 2 && !after ? 2 : 0);
+    const secondAt = size === 2 ? (after ? offset + 4 : offset) : offset + 4;
+    seconds.push(secondAt + (size === 2 ? 1 : 1 + random.int(3)));
+    items.push(
+      { code: LD_W, k: firstAt, label },
+      {
+        code: JEQ,
+        k: words[0],
+        t: positive[0] ? second : fail,
+        f: positive[0] ? fail : second,
+      },
+      { code: LD_ABS[size], k: secondAt, label: second },
+      { code: JEQ, k: words[1], t: positive[1] ? pass : fail, f: positive[1] ? fail : pass },
+    );
+  };
+  for (let h = 0; h < alternatives; h++) {
+    const next = h + 1 < alternatives ? `p${pair + (random.chance(0.2) ? 2 : 4)}` : "rej";
+    if (random.chance(0.2)) {
+      // `ip6 net X/64` on the source or destination: two adjacent words.
+      const at = random.pick([22, 38, 26]);
+      const words = [fieldOf(frame, at, 4), fieldOf(frame, at + 4, 4)]
+        .map((w) => random.chance(0.7) ? w : (w ^ (1 << random.int(32))) >>> 0);
+      pairOf(at, words, 4, conjunction ? `p${pair + 1}` : "hit", next);
+      pairOf(at, words, 4, "hit", next);
+      continue;
+    }
+    const mac = random.pick(macs);
+    const words = after
+      ? [((mac[0] << 24) | (mac[1] << 16) | (mac[2] << 8) | mac[3]) >>> 0, (mac[4] << 8) | mac[5]]
+      : [((mac[2] << 24) | (mac[3] << 16) | (mac[4] << 8) | mac[5]) >>> 0, (mac[0] << 8) | mac[1]];
+    const dirs = random.pick([[6, 0], [0, 6], [0], [6]]);
+    dirs.forEach((at, d) => {
+      const last = d === dirs.length - 1;
+      const pass = conjunction && !last ? `p${pair + 1}` : "hit";
+      const fail = conjunction || last ? next : `p${pair + 1}`;
+      pairOf(at, words, 2, pass, fail);
+    });
+    // Pad so that `next` (two or four pairs on) always names a pair or `rej`.
+    if (dirs.length === 1) pairOf(dirs[0] === 0 ? 6 : 0, words, 2, "hit", next);
+  }
+  items.push(
+    ...(random.chance(0.5)
+      ? [{ code: LD_B, k: 23, label: "hit" }, { code: JEQ, k: 6, t: "acc", f: "rej" }]
+      : [{ code: RET_A, label: "hit" }]),
+    { code: RET_K, k: 262144, label: "acc" },
+    { code: RET_K, k: 0, label: "rej" },
+  );
+  // Labels past the last pair: `rej`.
+  for (const item of items) {
+    for (const edge of ["t", "f"] as const) {
+      const to = item[edge];
+      if (to !== undefined && /^p\d+$/.test(to) && Number(to.slice(1)) >= pair) item[edge] = "rej";
+    }
+  }
+  // The frame holds an address (or one bit off) at 0 or 6, or is cut inside them.
+  const mac = random.pick(macs).slice();
+  if (random.chance(0.3)) mac[random.int(6)] ^= 1 << random.int(8);
+  const at = random.pick([0, 6]);
+  mac.forEach((b, i) => at + i < frame.length && (frame[at + i] = b));
+  const cut = random.chance(0.2)
+    ? random.pick([...seconds, ...seconds, 5, 6, 7, 8, 11, 12, 13, 14, 26, 29, 30])
+    : -1;
+  return { items, frame: cut >= 0 && cut < frame.length ? frame.slice(0, cut) : frame };
+}
+
 /** The kinds, by name. */
 export const _S21_KINDS = {
   "pairs": pairs,
   "alu steps": aluSteps,
   "covered loads": coveredLoads,
+  "ether pairs": etherPairs,
 } as const;
 
 /** A kind's name (`long jumps` is drawn as instructions). */
@@ -517,7 +613,7 @@ export type _S21Kind = keyof typeof _S21_KINDS | "long jumps";
 /** Every kind. */
 export const _S21_KIND_NAMES: readonly _S21Kind[] = [
   "pairs",
-  "pairs",
+  "ether pairs",
   "alu steps",
   "long jumps",
   "covered loads",
