@@ -271,9 +271,12 @@ function aluOf(random: _Random): Item {
 }
 
 /** A step that sets X, A or a cell, or loads (at times past the end or in a negative window). */
-function otherStepOf(random: _Random, frame: Uint8Array): Item[] {
+function otherStepOf(random: _Random, frame: Uint8Array, dynamic = false): Item[] {
+  // A word of the frame (often past 2^31) into A or X, where the optimiser cannot fold it.
+  const word = (): Item => ({ code: LD_W, k: random.int(Math.max(1, frame.length - 3)) });
   switch (random.int(12)) {
     case 0:
+      if (dynamic) return random.pick([[word(), { code: TAX }], [{ code: LDX_MEM, k: 0 }]]);
       return [{ code: LDX_IMM, k: random.pick(X_EDGES) }];
     case 1:
       return [{
@@ -293,6 +296,7 @@ function otherStepOf(random: _Random, frame: Uint8Array): Item[] {
     case 6:
       return [{ code: random.pick([LD_LEN, LDX_LEN]) }];
     case 7:
+      if (dynamic) return [word()];
       return [{ code: LD_IMM, k: random.pick([...BOUNDS, ...X_EDGES]) }];
     case 8: {
       // `[x + k]` at windows and wraps.
@@ -360,12 +364,14 @@ function aluSteps(random: _Random): _S21Draft {
   const frame = frameOf(random);
   const items: Item[] = cellsSet(random, frame);
   const blocks = 1 + random.int(random.chance(0.3) ? 12 : 4);
+  // Operands from the frame at times (words past 2^31 in A and X), not constants folded away.
+  const dynamic = random.chance(0.5);
   for (let b = 0; b < blocks; b++) {
     const steps = 1 + random.int(random.chance(0.3) ? 40 : 10);
     const block: Item[] = [];
     for (let i = 0; i < steps; i++) {
       if (random.chance(0.6)) block.push(aluOf(random));
-      else block.push(...otherStepOf(random, frame));
+      else block.push(...otherStepOf(random, frame, dynamic));
     }
     block[0] = { ...block[0], label: `b${b}` };
     items.push(...block);
