@@ -8,9 +8,10 @@
  *   `[0]`; mixed sizes either way round, masks and shifts, `jset`,
  *   `jgt`/`jge` ranges, each test's sense drawn alone), whose tests all leave
  *   to one block; several on a path (source, then destination), at times the
- *   same test again further down (known outcomes), at the frame's last bytes
- *   or past its end, with parts on `[x + k]` (X from `msh`, or huge), steps
- *   (`add`, a cell, `tax`) or a test on X below them;
+ *   same test again further down (known outcomes), at the frame's last
+ *   bytes, past its end or in the negative windows, with parts on `[x + k]`
+ *   (X from `msh`, or huge), steps (`add`, a cell, `tax`) or a test on X
+ *   below them;
  * - `ether pairs`: `ether host A or ether host B …`, `ether broadcast`, `ip6 net X/64`: 2
  *   to 14 equality pairs on a path, either sense;
  * - `alu steps`: long chains of every ALU operation on K and on X (X at 0,
@@ -52,6 +53,8 @@ export interface _S21Draft {
 
 /** The big-endian value of `size` bytes at `offset` of `frame` (0 past its end). */
 function fieldOf(frame: Uint8Array, offset: number, size: number): number {
+  // In a negative window: the bytes from its start (the network or link-layer header at 0).
+  if (offset >= SKF_LL) offset = offset >= SKF_NET ? offset - SKF_NET : offset - SKF_LL;
   let v = 0;
   for (let b = 0; b < size; b++) v = v * 256 + (frame[offset + b] ?? 0);
   return v >>> 0;
@@ -89,9 +92,10 @@ function runFieldsOf(random: _Random, frame: Uint8Array): { offset: number; size
   else {sizes = Array.from({ length: 2 + random.int(random.chance(0.3) ? 7 : 3) }, () =>
       random.pick([1, 2, 4, 4]));}
   const total = sizes.reduce((a, b) => a + b, 0);
-  const r = random.int(10);
+  const r = random.int(11);
   if (r < 3) start = frame.length - total + random.pick([0, 0, 1, -1, 2, -2]); // the last bytes
   else if (r < 4) start = frame.length + random.int(8); // past the end
+  else if (r < 5) start = random.pick([SKF_NET, SKF_LL]) + random.int(20); // negative windows
   else start = random.pick([0, 2, 6, 12, 14, 22, 26, 30, 34, 38, 54, random.int(64)]);
   start = Math.max(0, start);
   const fields: { offset: number; size: number }[] = [];
