@@ -30,6 +30,9 @@ const { values } = parseArgs({
     kind: { type: "string" },
     "gc-every": { type: "string", default: "1500" },
     max: { type: "string", default: "3" },
+    // Counts the calls (per packet, and packets of batches) through a wrapper: the "own call
+    // site" checks then run through it too, so this is for counting, not for the review runs.
+    "count-calls": { type: "boolean", default: false },
   },
 });
 const tree = values.tree!.replace(/\/$/, "");
@@ -76,7 +79,7 @@ const pathOf = await (async () => {
 const random = _prng(Number(values.seed));
 const made: _S21Made[] = [];
 const paths = new Map<string, number>();
-let programs = 0, wrong = 0;
+let programs = 0, wrong = 0, calls = 0;
 const calls0 = performance.now();
 for (let order = 0; order < Number(values.programs);) {
   const kind = (values.kind as _S21Kind | undefined) ??
@@ -99,7 +102,15 @@ for (let order = 0; order < Number(values.programs);) {
   }
   const path = pathOf?.(program);
   if (path !== undefined) paths.set(`${kind}: ${path}`, (paths.get(`${kind}: ${path}`) ?? 0) + 1);
-  const run = compile(program, { strategy: "closure" });
+  const compiled = compile(program, { strategy: "closure" });
+  const run = !values["count-calls"] ? compiled : Object.assign(
+    (p: Uint8Array, c?: unknown) => (calls++, c === undefined ? compiled(p) : compiled(p, c)),
+    {
+      runBatch: (b: { offsets: Uint32Array }, r: Uint32Array) => (
+        calls += b.offsets.length, compiled.runBatch(b, r)
+      ),
+    },
+  );
   const entry = { program, run, frame };
   made.push(entry);
   programs++;
@@ -113,6 +124,7 @@ for (let order = 0; order < Number(values.programs);) {
 }
 console.log(
   `tree ${tree} seed ${values.seed}: ${programs} programs, ${wrong} wrong, ` +
-    `${((performance.now() - calls0) / 1000).toFixed(0)} s`,
+    `${((performance.now() - calls0) / 1000).toFixed(0)} s` +
+    (values["count-calls"] ? `, ${calls} calls` : ""),
 );
 for (const [path, n] of [...paths].sort()) console.log(`  ${path}: ${n}`);
