@@ -285,7 +285,16 @@ function otherStepOf(random: _Random, frame: Uint8Array, dynamic = false): Item[
     case 1:
       return [{
         code: LDX_MSH,
-        k: random.pick([14, 18, 0, frame.length - 1, frame.length, 0x7fffffff]),
+        k: random.pick([
+          14,
+          18,
+          0,
+          frame.length - 1,
+          frame.length,
+          0x7fffffff,
+          SKF_NET + 2,
+          SKF_LL,
+        ]),
       }];
     case 2:
       return [{ code: TAX }];
