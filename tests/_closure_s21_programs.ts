@@ -568,13 +568,22 @@ function etherPairs(random: _Random): _S21Draft {
       m0.length > 0 && random.chance(0.7) ? (words[0] & m0[0].k!) >>> 0 : words[0],
       m1.length > 0 && random.chance(0.7) ? (words[1] & m1[0].k!) >>> 0 : words[1],
     ];
+    // At times a range test (`jgt`/`jge` on the value ± 1): no equality pair either.
+    const [c0, c1] = [0, 1].map(() => random.chance(0.9) ? JEQ : random.pick([JGT, JGE]));
+    const near = (w: number, code: number) =>
+      code === JEQ ? w : (w + random.pick([0, 1, -1])) >>> 0;
     items.push(
       { code: LD_W, k: firstAt, label },
       ...m0,
-      { code: JEQ, k: w0, t: positive[0] ? second : fail, f: positive[0] ? fail : second },
+      {
+        code: c0,
+        k: near(w0, c0),
+        t: positive[0] ? second : fail,
+        f: positive[0] ? fail : second,
+      },
       { code: LD_ABS[size], k: secondAt, label: second },
       ...m1,
-      { code: JEQ, k: w1, t: positive[1] ? pass : fail, f: positive[1] ? fail : pass },
+      { code: c1, k: near(w1, c1), t: positive[1] ? pass : fail, f: positive[1] ? fail : pass },
     );
   };
   for (let h = 0; h < alternatives; h++) {

@@ -3,7 +3,7 @@
  * pairs of tests on adjacent bytes, several on a path, with `[x + k]` and
  * step parts below them; long ALU chains with edge operands on K and X;
  * long forward-jump programs; straight runs of loads nothing reads, on a
- * header length) against the reference interpreter: 5,000
+ * header length) against the reference interpreter: 12,000
  * programs in one process (past the first 400, the process's tree entries
  * and joints are handed out again every 200 programs), each on its frame and
  * on packets steered down its paths (tests/_steered_packets.ts), every way
@@ -25,9 +25,9 @@ import { _s21Disagreement, type _S21Made } from "./_closure_s21_check.ts";
 import { _S21_KIND_NAMES, _s21ProgramOf } from "./_closure_s21_programs.ts";
 
 /** Programs compiled in the one process. */
-const PROGRAMS = Number(Deno.env.get("S21_PROGRAMS") || 5000);
+const PROGRAMS = Number(Deno.env.get("S21_PROGRAMS") || 12000);
 
-Deno.test("closure strategy: session 21's shapes agree with interpret() (5,000 programs in one process)", () => {
+Deno.test("closure strategy: session 21's shapes agree with interpret() (12,000 programs in one process)", () => {
   const seed = Number(Deno.env.get("FUZZ_SEED") || 0x21c1);
   const random = _prng(seed);
   const made: _S21Made[] = [];
