@@ -437,15 +437,7 @@ export function _builtTree(
     const node = run === undefined
       ? _node(lowered, index, target, S, sites, literals, kinds)
       : _runNode(run, index, target, sites, literals, S, joints !== undefined);
-    const exit = blocks[index].exit;
-    const below = run !== undefined
-      ? [run.next, run.out]
-      : exit.kind === "test"
-      ? [exit.whenTrue, exit.whenFalse]
-      : exit.kind === "goto"
-      ? [exit.to]
-      : [];
-    stepLiterals.record(index, below, sites.names.splice(0));
+    stepLiterals.record(index, _successors(lowered, index, runs), sites.names.splice(0));
     if (!joints?.has(index)) built.set(index, node);
     else {
       // A part of its own: its literals start again below the joint.
@@ -507,16 +499,19 @@ export function _inlinedNodes({ blocks }: _LoweredProgram, runs?: _TestRuns): nu
   return below[0] ?? 0;
 }
 
+/** The blocks block `index` goes on to: a run's two outcomes, a test's two, a goto's target. */
+function _successors(lowered: _LoweredProgram, index: number, runs?: _TestRuns): number[] {
+  const run = runs?.heads.get(index);
+  if (run !== undefined) return [run.next, run.out];
+  const exit = lowered.blocks[index].exit;
+  if (exit.kind === "test") return [exit.whenTrue, exit.whenFalse];
+  return exit.kind === "goto" ? [exit.to] : [];
+}
+
 /** The blocks of the nodes block `index`'s node calls (a goto's target stands for it). */
 function _nodeTargets(lowered: _LoweredProgram, index: number, runs?: _TestRuns): number[] {
-  const run = runs?.heads.get(index);
-  const exit = lowered.blocks[_nodeBlock(lowered, index)].exit;
-  const targets = run !== undefined
-    ? [run.next, run.out]
-    : exit.kind === "test"
-    ? [exit.whenTrue, exit.whenFalse]
-    : [];
-  return targets.map((to) => _nodeBlock(lowered, to));
+  const node = runs?.heads.has(index) ? index : _nodeBlock(lowered, index);
+  return _successors(lowered, node, runs).map((to) => _nodeBlock(lowered, to));
 }
 
 /** The block whose node block `index`'s is: itself, or a goto's target. */

@@ -90,8 +90,7 @@ export function _removeDeadCode(nodes: _Nodes, xAt: Float64Array): void {
     const end = _absoluteLoadEnd(node);
     const [uses, defines, mayEnd] = _effects(node);
     const indexed = _indexedLoadEnd(node, xAt[i]);
-    const covered = (end >= 0 && coverEnd >= end) ||
-      (indexed >= 0 && ((indexedEnds.get(xAt[i]) ?? -1) >= indexed || coverEnd >= 60 + indexed));
+    const covered = _covered(end, indexed, xAt[i], coverEnd, indexedEnds);
     const dead = (defines & out) === 0 && (!mayEnd || covered);
     if (_mayReturnA(node)) {
       coverEnd = -1; // not a run that only ends returning 0
@@ -139,15 +138,30 @@ function _removeCoveredLoads(nodes: _Nodes, xAt: Float64Array, unread: Uint8Arra
     const end = _absoluteLoadEnd(node);
     const indexed = _indexedLoadEnd(node, xAt[i]);
     if (end < 0 && indexed < 0) continue;
-    const covered = (end >= 0 && coverEnd >= end) ||
-      (indexed >= 0 && ((indexedEnds.get(xAt[i]) ?? -1) >= indexed || coverEnd >= 60 + indexed));
-    if (unread[i] === 1 && covered) {
+    if (unread[i] === 1 && _covered(end, indexed, xAt[i], coverEnd, indexedEnds)) {
       nodes[i] = null;
       continue;
     }
     if (end > coverEnd) coverEnd = end;
     if (indexed > (indexedEnds.get(xAt[i]) ?? -1)) indexedEnds.set(xAt[i], indexed);
   }
+}
+
+/**
+ * Whether another load of the straight run checked the bytes of a load ending at `end` (a `[k]`
+ * load, else -1) or at `x + indexed` (an `[x + k]` one, X a header length, else -1): a `[k]`
+ * load reaching `coverEnd`, or an `[x + k']` one on the same X reaching `indexedEnds`' entry; a
+ * header length is at most 60 bytes.
+ */
+function _covered(
+  end: number,
+  indexed: number,
+  x: number,
+  coverEnd: number,
+  indexedEnds: ReadonlyMap<number, number>,
+): boolean {
+  return (end >= 0 && coverEnd >= end) ||
+    (indexed >= 0 && ((indexedEnds.get(x) ?? -1) >= indexed || coverEnd >= 60 + indexed));
 }
 
 /**
@@ -160,7 +174,7 @@ function _indexedLoadEnd({ code, k }: _Node, x: number): number {
 }
 
 /** Whether the node is an ancillary or negative-offset `[k]` load (it may end returning A). */
-function _mayReturnA({ code, k }: _Node): boolean {
+export function _mayReturnA({ code, k }: { code: number; k: number }): boolean {
   return (code & 0x07) === BPF_LD && (code & 0xe0) === BPF_ABS && (k | 0) < 0;
 }
 

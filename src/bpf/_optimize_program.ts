@@ -17,10 +17,10 @@
  */
 import type { Program } from "./instruction.ts";
 import { validate } from "./validate.ts";
-import { BPF_ABS, BPF_K, BPF_LD, BPF_RET } from "./opcodes.ts";
+import { BPF_K, BPF_RET } from "./opcodes.ts";
 import { _hasBackwardJump, _toNodes, _toProgram } from "./_optimize_nodes.ts";
 import { _foldConstants } from "./_optimize_constants.ts";
-import { _removeDeadCode } from "./_optimize_dead_code.ts";
+import { _mayReturnA, _removeDeadCode } from "./_optimize_dead_code.ts";
 import { _mergeAluRuns, _threadJumps } from "./_optimize_flow.ts";
 
 /**
@@ -59,10 +59,10 @@ export function _optimizeUnchecked(program: Program): Program {
  * out of a forward-only program is a `ret`, a failed load or a division by zero, all 0.
  */
 function _returnsZero(program: Program): boolean {
-  return program.every(({ code, k }) =>
-    (code & 0x07) === BPF_RET
-      ? code === (BPF_RET | BPF_K) && k === 0
-      : !((code & 0x07) === BPF_LD && (code & 0xe0) === BPF_ABS && (k | 0) < 0)
+  return program.every((instruction) =>
+    (instruction.code & 0x07) === BPF_RET
+      ? instruction.code === (BPF_RET | BPF_K) && instruction.k === 0
+      : !_mayReturnA(instruction)
   );
 }
 
